@@ -1,0 +1,84 @@
+# tocsin: libtocsin.a, the tocsin CLI, tests, benchmarks and fuzz targets.
+#   make            build (build/)
+#   make SAN=1      build with AddressSanitizer and UndefinedBehaviorSanitizer (build-san/)
+#   make check      build and run every test (tests/run.sh)
+#   make fuzz       build the libFuzzer targets with clang (build-fuzz/)
+
+CC ?= gcc
+CXX ?= g++
+PKGS := sqlite3 zlib libloc simdjson jansson
+DATA_DIR ?= $(abspath data)
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+OPT := -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+else
+BUILD ?= build
+OPT := -O2
+endif
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers
+CPPFLAGS := -Iinclude -Isrc -D_GNU_SOURCE -DTOCSIN_DATA_DIR='"$(DATA_DIR)"' $(shell pkg-config --cflags $(PKGS))
+CFLAGS := -std=c11 -g $(OPT) $(WARN) -MMD -MP
+CXXFLAGS := -std=c++17 -g $(OPT) $(WARN) -MMD -MP
+LDLIBS := $(shell pkg-config --libs $(PKGS)) -lstdc++ -lm -lpthread
+LDFLAGS := $(OPT)
+
+LIB_C := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+LIB_CXX := $(shell find src -name '*.cpp' | sort)
+CLI_C := $(sort $(wildcard src/cli/*.c))
+LIB_OBJ := $(LIB_C:%.c=$(BUILD)/%.o) $(LIB_CXX:%.cpp=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_C:%.c=$(BUILD)/%.o)
+TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/test_*.c)))
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(sort $(wildcard bench/*.c)))
+FUZZERS := $(patsubst fuzz/%.c,build-fuzz/%,$(sort $(wildcard fuzz/fuzz_*.c)))
+
+.PHONY: all tests bench fuzz check clean
+all: $(BUILD)/tocsin $(TESTS)
+tests: $(TESTS)
+bench: $(BENCHES) $(BUILD)/tocsin
+
+$(BUILD)/libtocsin.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tocsin: $(CLI_OBJ) $(BUILD)/libtocsin.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.cpp
+	@mkdir -p $(@D)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libtocsin.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libtocsin.a $(LDLIBS)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libtocsin.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtocsin.a $(LDLIBS)
+
+# Fuzz targets: clang with libFuzzer, ASan and UBSan, over a library built the same way.
+FUZZ_OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_LIB_OBJ := $(LIB_C:%.c=build-fuzz/%.o) $(LIB_CXX:%.cpp=build-fuzz/%.o)
+fuzz: $(FUZZERS)
+build-fuzz/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -std=c11 $(WARN) -MMD -MP $(FUZZ_OPT) -c -o $@ $<
+build-fuzz/%.o: %.cpp
+	@mkdir -p $(@D)
+	clang++ $(CPPFLAGS) -std=c++17 $(WARN) -MMD -MP $(FUZZ_OPT) -c -o $@ $<
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -std=c11 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+
+check: all
+	tests/run.sh
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find build build-san build-fuzz -name '*.d' 2>/dev/null)

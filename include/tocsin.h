@@ -1,0 +1,87 @@
+/* tocsin.h: the one public interface of libtocsin, from raw logs to attributed incidents. */
+#ifndef TOCSIN_H
+#define TOCSIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TOCSIN_VERSION "0.1.0"
+
+/* Error codes. Numbers are never reused; add new ones at the end. */
+typedef enum tocsin_code {
+    TOCSIN_OK = 0,
+    TOCSIN_E_NOMEM = 1,    /* out of memory */
+    TOCSIN_E_IO = 2,       /* a file could not be opened or read */
+    TOCSIN_E_FORMAT = 3,   /* the input is in no format tocsin reads */
+    TOCSIN_E_PARSE = 4,    /* a record or document could not be parsed */
+    TOCSIN_E_DB = 5,       /* the SQLite store failed */
+    TOCSIN_E_ARG = 6,      /* a bad argument */
+    TOCSIN_E_NOTFOUND = 7, /* no such incident, value or file */
+    TOCSIN_E_TOOLONG = 8,  /* a line or record is over the size limit */
+    TOCSIN_E_PARTIAL = 9,  /* the work finished, but some input was rejected */
+    TOCSIN_E_TRUNCATED = 10, /* a compressed or binary file ends early */
+    TOCSIN_E_ENCODING = 11,  /* invalid UTF-8 or another bad encoding */
+    TOCSIN_E_ENRICH = 12,    /* the IP location database could not be opened */
+} tocsin_code;
+
+/* Returns a static English description of code; never NULL. */
+const char *tocsin_strerror(tocsin_code code);
+
+/* A session over one store (SQLite file) and its loaded intelligence. */
+typedef struct tocsin tocsin;
+
+/* Receives every diagnostic about bad input: the file, its line (or EVTX record, or
+ * 0 when unknown) and a message. Strings are valid during the call only. */
+typedef void (*tocsin_diag_fn)(void *ud, const char *file, uint64_t line, const char *msg);
+
+typedef struct tocsin_options {
+    const char *db_path;       /* NULL: "tocsin.db" in the current directory */
+    const char *data_dir;      /* bundled defaults; NULL: $TOCSIN_DATA or the installed one */
+    const char *watch;         /* watched home networks, "KP,AS131279"; NULL: the default */
+    const char *internal;      /* extra internal CIDRs, comma-separated; NULL: none */
+    int64_t window_ns;         /* correlation window; 0: the default (7 days) */
+    int json;                  /* 1: NDJSON output, one object per line */
+    int progress;              /* -1: when stderr is a terminal, 0: never, 1: always */
+    int no_defaults;           /* 1: do not load the bundled intelligence */
+    FILE *out;                 /* report output; NULL: stdout */
+    tocsin_diag_fn diag;       /* NULL: print to stderr */
+    void *diag_ud;
+} tocsin_options;
+
+/* Opens (creating if needed) the store and loads the bundled and stored intelligence.
+ * On failure *out is NULL and the code says why. */
+tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out);
+void tocsin_close(tocsin *t);
+
+/* A message about the last failure of t, or "" when none. */
+const char *tocsin_last_error(const tocsin *t);
+
+/* Reads every file under paths (directories recursively, .gz transparently), loads the
+ * extra intelligence feeds in intel (for this hunt only), detects, correlates, attributes,
+ * stores and prints the report. TOCSIN_E_PARTIAL when some input was rejected. */
+tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths,
+                        const char *const *intel, size_t nintel);
+
+/* Loads a feed (file or directory) and keeps it in the store for later sessions.
+ * actor: the declared actor of a plain list or CSV without one (may be NULL). */
+tocsin_code tocsin_intel_load(tocsin *t, const char *path, const char *actor);
+tocsin_code tocsin_intel_stats(tocsin *t);
+tocsin_code tocsin_intel_lookup(tocsin *t, const char *value);
+
+/* Lists stored incidents; shows one by its id. */
+tocsin_code tocsin_incidents(tocsin *t);
+tocsin_code tocsin_show(tocsin *t, const char *incident_id);
+
+/* Reads evidence (indicators, ATT&CK technique ids, software and actor names), one per
+ * line, from in and prints the ranked actor hypotheses that explain it. */
+tocsin_code tocsin_attribute(tocsin *t, FILE *in);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,67 @@
+/* attribute.h: ranks the actors that best explain an incident's evidence, with the
+ * contribution of each piece, in ICD 203 words. The model: docs/attribution.md. */
+#ifndef TS_ATTRIBUTE_H
+#define TS_ATTRIBUTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "correlate/correlate.h"
+#include "intel/intel.h"
+
+/* One piece of evidence, as the model consumes it. */
+typedef enum ts_attr_kind {
+    TS_AE_INDICATOR = 1, /* actorset: the actors the indicator is tied to */
+    TS_AE_HOME_NETWORK,  /* country (and asn): a connection with that address space */
+    TS_AE_TECHNIQUE,     /* technique: an ATT&CK technique seen */
+    TS_AE_SOFTWARE,      /* software: a tool or malware seen */
+    TS_AE_ACTOR_CLAIM,   /* actorset: a name the evidence itself carries (a signature naming an actor) */
+    TS_AE_INSIDER,       /* behaviour that fits an insider (internal-only activity) */
+} ts_attr_kind;
+
+typedef struct ts_attr_evidence {
+    ts_attr_kind kind;
+    const char *label;   /* how to name it in the report ("ip 203.131.222.102 (dst) in sony-2014") */
+    uint32_t actorset;
+    uint32_t technique;
+    uint32_t software;
+    char country[3];
+    uint32_t asn;
+    uint8_t confidence;  /* 0..100: how much the source is trusted */
+    uint8_t shared;      /* shared infrastructure: weighs nothing */
+    uint8_t suppressed;  /* warninglisted: weighs nothing */
+    uint8_t inbound;     /* the actor side connected to us (direct connection), not us to it */
+    size_t alert;        /* index of the alert in its incident, or SIZE_MAX */
+} ts_attr_evidence;
+
+typedef struct ts_contribution {
+    char *what;          /* owned: the evidence and why it counts this much */
+    double weight;       /* added to the hypothesis' score (log-likelihood ratio, nats) */
+    size_t alert;        /* as in the evidence */
+} ts_contribution;
+
+typedef struct ts_hypothesis {
+    uint32_t actor;      /* 0 for the alternatives that are not catalogued actors */
+    char *name;          /* owned: the actor's name, "unattributed", or "insider" */
+    double score;
+    double probability;  /* 0..1, over all hypotheses */
+    const char *wording; /* static ICD 203 term for probability */
+    ts_contribution *contribs; /* owned */
+    size_t n_contribs;
+} ts_hypothesis;
+
+typedef struct ts_attribution {
+    ts_hypothesis *hyps; /* ranked, most probable first; owned */
+    size_t n;
+    char *summary;       /* owned: "Lazarus Group: very likely (87%); alternatives: ..." */
+} ts_attribution;
+
+/* Runs the model over the evidence; NULL on allocation failure. */
+ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, size_t n);
+/* Builds the evidence from the incident's alerts and sets inc->attribution. */
+tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
+void ts_attribution_free(ts_attribution *a);
+/* The ICD 203 expression of likelihood for p in [0,1] ("almost no chance" .. "almost certainly"). */
+const char *ts_icd203(double p);
+
+#endif

@@ -1,0 +1,49 @@
+/* input.h: one input file as a stream of bytes, lines or JSON array elements, with gzip
+ * decompressed transparently (detected by content) and line numbers tracked. */
+#ifndef TS_INPUT_H
+#define TS_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tocsin.h"
+
+/* Longest line or record accepted; longer ones are reported and skipped. */
+#define TS_MAX_RECORD (4u << 20)
+
+typedef struct ts_input ts_input;
+
+/* Opens path. On failure returns the code and writes a message into err. */
+tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t errlen);
+void ts_input_close(ts_input *in);
+const char *ts_input_path(const ts_input *in);
+
+/* The first bytes of the (decompressed) content, up to 64 KiB, without consuming them. */
+size_t ts_input_peek(ts_input *in, const char **head);
+
+/* The next line, without its "\n" or "\r\n". The bytes stay valid until the next call and
+ * are followed by at least TS_JSON_PAD readable bytes. Returns TOCSIN_OK with *line set,
+ * TOCSIN_OK with *line NULL at the end, or an error (TOCSIN_E_TOOLONG: the line was
+ * skipped and reading may go on; TOCSIN_E_TRUNCATED or TOCSIN_E_IO: stop). */
+tocsin_code ts_input_line(ts_input *in, const char **line, size_t *len);
+
+/* The 1-based number of the line last returned (or of the start of the last element). */
+uint64_t ts_input_lineno(const ts_input *in);
+
+/* For a file holding one top-level JSON array: the next element's bytes (padded as for
+ * lines). Returns as ts_input_line; TOCSIN_E_PARSE when the content is not an array. */
+tocsin_code ts_input_json_element(ts_input *in, const char **elem, size_t *len);
+
+/* Raw reads for binary formats: up to n bytes into buf; *got is 0 at the end. */
+tocsin_code ts_input_read(ts_input *in, void *buf, size_t n, size_t *got);
+
+/* A message for the last error of in ("" when none). */
+const char *ts_input_error(const ts_input *in);
+
+/* Calls fn for every regular file under path (itself if a file; directories walked
+ * recursively in name order, hidden entries skipped). fn returns nonzero to stop. Errors
+ * opening directories are reported through fn with err set and file NULL. */
+typedef int (*ts_walk_fn)(void *ud, const char *file, const char *err);
+int ts_walk(const char *path, ts_walk_fn fn, void *ud);
+
+#endif

@@ -1,0 +1,55 @@
+/* str.h: borrowed string views and length-bounded parsing helpers for outside input. */
+#ifndef TS_STR_H
+#define TS_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* A view into someone else's bytes; not NUL-terminated. The owner is named at each use. */
+typedef struct ts_str {
+    const char *p;
+    size_t n;
+} ts_str;
+
+#define TS_STR_NULL ((ts_str){NULL, 0})
+#define TS_STR_LIT(s) ((ts_str){(s), sizeof(s) - 1})
+
+static inline ts_str ts_str_make(const char *p, size_t n) { return (ts_str){p, n}; }
+static inline ts_str ts_str_c(const char *s) { return (ts_str){s, s ? strlen(s) : 0}; }
+static inline bool ts_str_empty(ts_str s) { return s.n == 0; }
+static inline bool ts_str_eq(ts_str a, const char *lit)
+{
+    size_t n = strlen(lit);
+    return a.n == n && memcmp(a.p, lit, n) == 0;
+}
+bool ts_str_ieq(ts_str a, const char *lit);          /* ASCII case-insensitive */
+bool ts_str_istarts(ts_str a, const char *prefix);   /* ASCII case-insensitive */
+bool ts_str_iends(ts_str a, const char *suffix);     /* ASCII case-insensitive */
+ts_str ts_str_trim(ts_str s);                        /* strips ASCII white space */
+
+/* Bounded number parsing: the whole view must be the number (no sign for unsigned).
+ * Return false on empty input, junk or overflow. */
+bool ts_parse_u64(ts_str s, uint64_t *out);
+bool ts_parse_i64(ts_str s, int64_t *out);
+/* "1521061200.123456" (seconds with up to 9 decimals) to nanoseconds. */
+bool ts_parse_epoch_ns(ts_str s, int64_t *out);
+/* RFC 3339 / ISO 8601 "2014-11-24T08:12:00.123Z", "+01:00" offsets, space for T, and
+ * "2014-11-24 08:12:00.123" (UTC assumed) to nanoseconds since the epoch. */
+bool ts_parse_iso8601_ns(ts_str s, int64_t *out);
+/* Writes an ISO 8601 UTC time "2014-11-24T08:12:00.123456789Z" (trailing zeros of the
+ * fraction dropped) into buf (>= 32 bytes); returns buf. */
+char *ts_format_time(int64_t ns, char *buf, size_t len);
+
+/* Lower-cases ASCII letters of s into buf (cap bytes); returns the length, or 0 if it
+ * does not fit. */
+size_t ts_lower(ts_str s, char *buf, size_t cap);
+
+/* Checks that s is valid UTF-8. */
+bool ts_utf8_valid(const char *p, size_t n);
+
+/* A malloc'ed NUL-terminated copy of s (NULL on allocation failure or NULL s.p). */
+char *ts_strndup(ts_str s);
+
+#endif

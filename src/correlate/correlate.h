@@ -1,0 +1,38 @@
+/* correlate.h: alerts that share an internal host or user within a time window become one
+ * incident with a timeline; repeats of one alert aggregate. */
+#ifndef TS_CORRELATE_H
+#define TS_CORRELATE_H
+
+#include "detect/detect.h"
+
+struct ts_attribution;
+
+typedef struct ts_incident {
+    char id[24];          /* "INC-" + 16 hex digits, stable across runs over the same logs */
+    int64_t first_ns, last_ns;
+    ts_alert **alerts;    /* the timeline, ordered by first_ns; owned */
+    size_t n_alerts;
+    uint8_t severity;     /* the highest of its alerts */
+    char **hosts;         /* internal host names or addresses involved; owned */
+    size_t n_hosts;
+    char **users;         /* accounts involved; owned */
+    size_t n_users;
+    struct ts_attribution *attribution; /* set by the attribute stage; owned */
+} ts_incident;
+
+typedef struct ts_correlator ts_correlator;
+
+/* window_ns: how far apart two alerts on one entity may be and still join (0: 7 days). */
+ts_correlator *ts_correlator_new(int64_t window_ns);
+void ts_correlator_free(ts_correlator *c);
+/* Takes ownership of a. Alerts may arrive in any time order. */
+void ts_correlator_add(ts_correlator *c, ts_alert *a);
+/* How many distinct alerts (after aggregation) it holds. */
+size_t ts_correlator_alert_count(const ts_correlator *c);
+/* Builds the incidents from every alert added, oldest first. The caller owns the array
+ * and the incidents (ts_incident_free each, then free the array). The correlator is
+ * empty afterwards. */
+size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out);
+void ts_incident_free(ts_incident *inc);
+
+#endif

@@ -1,0 +1,107 @@
+/* detect.h: detectors turn events into alerts. Each is one file holding one static const
+ * ts_detector, registered by one line in detectors.c. */
+#ifndef TS_DETECT_H
+#define TS_DETECT_H
+
+#include <stdint.h>
+
+#include "core/event.h"
+#include "intel/intel.h"
+#include "tocsin.h"
+
+/* What kind of evidence an alert is; the attribution model weighs each differently. */
+typedef enum ts_evidence_kind {
+    TS_EV_INDICATOR = 1, /* a value matched a threat-intelligence indicator */
+    TS_EV_HOME_NETWORK,  /* a connection to or from a watched home network */
+    TS_EV_RULE,          /* a detection rule (Sigma, Suricata signature) fired */
+    TS_EV_BEHAVIOUR,     /* a behavioural detector (beaconing, lateral movement ...) */
+} ts_evidence_kind;
+
+/* Which side of the event held the matched value. An actor's address as the source of a
+ * logon is not the same evidence as an internal host reaching an actor's server. */
+typedef enum ts_side {
+    TS_SIDE_NONE = 0,
+    TS_SIDE_SRC,   /* source.ip, the mail sender */
+    TS_SIDE_DST,   /* destination.ip, queried domain, requested URL, recipient */
+    TS_SIDE_FILE,  /* a file hash */
+} ts_side;
+
+typedef enum ts_direction {
+    TS_DIR_UNKNOWN = 0,
+    TS_DIR_INBOUND,  /* from outside to an internal host */
+    TS_DIR_OUTBOUND, /* from an internal host to outside */
+    TS_DIR_INTERNAL, /* between internal hosts */
+} ts_direction;
+
+/* One alert. Every string is malloc'ed and owned by the alert (ts_alert_free frees it).
+ * An alert is keyed (detector + key) so that repeats aggregate into one with a count. */
+typedef struct ts_alert {
+    const char *detector; /* static: the detector's name */
+    char *key;            /* what makes two events the same alert, e.g. "ip|203.0.113.7|10.0.0.5" */
+    char *title;          /* one line for people */
+    ts_evidence_kind kind;
+    uint8_t severity;     /* 0..100 */
+    char *techniques;     /* ATT&CK ids, comma-separated, or NULL */
+    int64_t first_ns, last_ns;
+    uint64_t count;       /* events aggregated into this alert */
+
+    /* entities */
+    ts_ip internal_ip;    /* the organisation's host involved, if known */
+    char *internal_host;  /* its name, if known */
+    char *user;           /* the account involved, if any */
+    ts_ip remote_ip;      /* the outside address involved, if any */
+    ts_geo remote_geo;
+    char *remote_name;    /* the outside domain, URL, mail address, or NULL */
+    ts_direction direction;
+
+    /* evidence, for TS_EV_INDICATOR (and the country/ASN for TS_EV_HOME_NETWORK) */
+    ts_ioc_type ioc_type;
+    char *ioc_value;      /* the indicator as stored ("175.45.176.0/22", "evil.com") */
+    char *observed;       /* the value in the event ("a.b.evil.com") */
+    ts_side side;
+    uint32_t actorset;    /* in the session's ts_intel; 0: none */
+    uint32_t source;      /* the feed, in the session's ts_intel */
+    uint8_t confidence;   /* of the indicator, 0..100 */
+    uint8_t shared;       /* the indicator is known shared infrastructure */
+    char *suppressed;     /* warninglist reason when a hit was suppressed, else NULL */
+
+    /* provenance of the first event */
+    char *dataset;
+    char *file;
+    uint64_t line, record;
+} ts_alert;
+
+void ts_alert_free(ts_alert *a);
+/* A deep copy; NULL on allocation failure. */
+ts_alert *ts_alert_dup(const ts_alert *a);
+/* Fills the provenance and time fields of a from ev, and its entities from ev's
+ * addresses (the internal side becomes internal_ip, the other remote_ip). */
+void ts_alert_from_event(ts_alert *a, const ts_event *ev);
+
+/* Receives alerts; takes ownership of a. */
+typedef struct ts_alert_sink {
+    void (*emit)(void *ud, ts_alert *a);
+    void *ud;
+} ts_alert_sink;
+
+/* What a detector may consult. All read-only during the hunt. */
+typedef struct ts_detect_ctx {
+    const ts_intel *intel;
+    const char *watch; /* watched home networks: "KP,AS131279" */
+} ts_detect_ctx;
+
+typedef struct ts_detector {
+    const char *name;    /* "intel", "home-network", ... */
+    const char *summary;
+    size_t state_size;   /* bytes of zeroed state the pipeline allocates for it */
+    tocsin_code (*init)(void *state, const ts_detect_ctx *ctx);
+    /* Sees one enriched event; emits alerts as soon as it can decide. */
+    void (*event)(void *state, const ts_event *ev, const ts_alert_sink *out);
+    /* End of input: emits what it still holds. May be NULL. */
+    void (*finish)(void *state, const ts_alert_sink *out);
+    void (*fini)(void *state); /* may be NULL */
+} ts_detector;
+
+extern const ts_detector *const ts_detectors[]; /* NULL-terminated */
+
+#endif

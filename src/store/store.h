@@ -1,0 +1,39 @@
+/* store.h: the SQLite store of runs, sources, alerts, incidents, evidence, entities and
+ * loaded intelligence feeds. */
+#ifndef TS_STORE_H
+#define TS_STORE_H
+
+#include <stdint.h>
+
+#include "correlate/correlate.h"
+#include "intel/intel.h"
+#include "tocsin.h"
+
+typedef struct ts_store ts_store;
+
+/* Opens or creates the store at path, creating or upgrading its schema. */
+tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t errlen);
+void ts_store_close(ts_store *s);
+const char *ts_store_error(const ts_store *s);
+
+/* A run is one invocation (a hunt, an intel load). */
+tocsin_code ts_store_run_begin(ts_store *s, const char *command, int64_t *run_id);
+tocsin_code ts_store_run_end(ts_store *s, int64_t run_id, uint64_t events, uint64_t rejected);
+/* One input file of a run: its path, detected format, events read and records rejected. */
+tocsin_code ts_store_source(ts_store *s, int64_t run_id, const char *path, const char *format,
+                            uint64_t events, uint64_t rejected);
+/* Writes an incident (upserted by its id), its alerts (never duplicated: a second hunt over
+ * the same logs adds nothing), its entities and, if attributed, its hypotheses and every
+ * contribution. Actor and source ids are resolved to names through ti. */
+tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti);
+
+/* Keeps a feed file's bytes, once per content (sha256); *added says if it was new. */
+tocsin_code ts_store_feed_put(ts_store *s, const char *kind, const char *name, const char *data,
+                              size_t len, int *added);
+/* Calls fn for every stored feed, oldest first; fn returns nonzero to stop. */
+tocsin_code ts_store_feed_each(ts_store *s,
+                               int (*fn)(void *ud, const char *kind, const char *name,
+                                         const char *data, size_t len),
+                               void *ud);
+
+#endif
