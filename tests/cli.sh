@@ -90,6 +90,7 @@ ln -s "$bad/missing" "$bad/dangling.log"
 "$T" hunt "$bad" --db "$tmp/bad.db" --no-progress >"$tmp/bad.out" 2>"$tmp/bad.err"
 check "bad input gives exit status 3" test $? -eq 3
 check "a JSON record that is not an object is named by line" grep -q 'dns.json:2' "$tmp/bad.err"
+check "invalid UTF-8 is named by line" grep -q 'dns.json:3' "$tmp/bad.err"
 check "a 10 MB line is named by line" grep -q 'dns.json:4' "$tmp/bad.err"
 check "a truncated gzip is named" grep -q 'trunc.log.gz' "$tmp/bad.err"
 check "an unknown format is named" grep -q 'notes.txt' "$tmp/bad.err"
