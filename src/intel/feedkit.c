@@ -105,6 +105,10 @@ int64_t ts_feed_time(const char *s)
     ts_str v = ts_str_trim(ts_str_c(s));
     if (ts_parse_i64(v, &ns))
         return ns > 0 ? ns : 0; /* epoch seconds (MISP timestamps) */
+    /* Nanoseconds in an int64 span 1678..2262, and a feed's times are after 1970: other
+       years are not times here (and would overflow the parser). */
+    if (v.n < 4 || memcmp(v.p, "1970", 4) < 0 || memcmp(v.p, "2261", 4) > 0)
+        return 0;
     if (v.n == 10 && v.p[4] == '-' && v.p[7] == '-') { /* a bare date */
         char buf[32];
         snprintf(buf, sizeof buf, "%.10sT00:00:00Z", v.p);
