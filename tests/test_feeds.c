@@ -425,6 +425,10 @@ static void test_misp_event(void)
     /* attribute-level tag: both actors */
     CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "side.example", &hit, names, sizeof names), 1);
     CHECK(strstr(names, "Lazarus Group") && strstr(names, "APT Fixture"));
+    /* a time no int64 of nanoseconds holds is unknown: the event date stands in */
+    CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "far.example", &hit, names, sizeof names), 1);
+    if (hit.meta)
+        CHECK_INT(hit.meta->first_seen, 1416787200);
     /* deleted attributes are not loaded */
     CHECK_INT(lookup(ti, TS_IOC_IP, "192.0.2.99", &hit, names, sizeof names), 0);
     ts_intel_stats st;
@@ -433,12 +437,12 @@ static void test_misp_event(void)
     CHECK_INT(st.actors, 2);
     ts_intel_free(ti);
 
-    /* with ATT&CK loaded first, the G-id of the cluster picks the group */
+    /* with ATT&CK loaded first, the cluster's G-id (meta.external_id) picks the group */
     ti = ts_intel_new();
     uint32_t g = ts_intel_actor_add(ti, "Lazarus Group", "G0032", "KP");
     ts_intel_actor_alias(ti, g, "Guardians of Peace");
     static const char ev[] = "{\"response\":[{\"Event\":{\"info\":\"x\",\"Galaxy\":[{\"type\":\"mitre-intrusion-set\","
-                             "\"GalaxyCluster\":[{\"value\":\"Lazarus Group - G0032\"}]}],"
+                             "\"GalaxyCluster\":[{\"value\":\"Renamed Cluster\",\"meta\":{\"external_id\":[\"G0032\"]}}]}],"
                              "\"Attribute\":[{\"type\":\"ip-dst\",\"value\":\"198.51.100.1\",\"to_ids\":\"1\"}]}}]}";
     memset(&d, 0, sizeof d);
     ts_feed_opts o = {.diag = on_diag, .ud = &d};

@@ -5,7 +5,8 @@
  * and from each attribute's own tags; an attribute is tied to both. Attributes MISP marks
  * not for detection (to_ids false) are kept as context at half the confidence: they still
  * say where the actor was seen. Attribute types tocsin cannot match (text, comments,
- * file names, ...) are passed over without a message: they are not errors. */
+ * file names, "uri" paths without a host, ...) are passed over without a message: they
+ * are not errors. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -107,8 +108,10 @@ static void actors_from_galaxies(ts_feed *f, const json_t *ev, uint32_t *out, si
                 continue;
             memcpy(value, v, strlen(v) + 1);
             split_attack_id(value, &gid);
-            if (!gid)
-                gid = ts_json_str(json_object_get(c, "meta"), "external_id");
+            if (!gid) { /* MISP writes meta values as arrays: ["G0032"] */
+                const json_t *ext = json_object_get(json_object_get(c, "meta"), "external_id");
+                gid = json_string_value(json_is_array(ext) ? json_array_get(ext, 0) : ext);
+            }
             ts_feed_actors(f, value, gid, out, n, MAX_ACTORS);
         }
     }
