@@ -568,6 +568,66 @@ static void test_bundled_catalogue(void)
     ts_intel_free(ti);
 }
 
+/* The Sony 2014 file (read by the CSV loader) ties every fact to the catalogue's G0032. */
+static void test_bundled_sony(void)
+{
+    ts_intel *ti = ts_intel_new();
+    diags d = {0};
+    char names[256];
+    ts_ioc_hit hit;
+    ts_feed_opts o = {.diag = on_diag, .ud = &d};
+
+    CHECK_INT(ts_intel_load_path(ti, "data/intel/actors.jsonl", &o), TOCSIN_OK);
+    CHECK_INT(ts_intel_load_path(ti, "data/intel/sony-2014.csv", &o), TOCSIN_OK);
+    CHECK_INT(d.n, 0);
+    if (d.n)
+        fprintf(stderr, "%s", d.text);
+    ts_intel_stats st;
+    ts_intel_get_stats(ti, &st);
+    CHECK_INT(st.by_type[TS_IOC_IP], 8);
+    CHECK_INT(st.by_type[TS_IOC_MD5], 12);
+    CHECK_INT(st.by_type[TS_IOC_SHA256], 2);
+    CHECK_INT(ts_intel_actor_count(ti), 1126); /* "Lazarus Group" named the catalogue's actor */
+    CHECK_INT(lookup(ti, TS_IOC_IP, "203.131.222.102", &hit, names, sizeof names), 1);
+    CHECK_STR(names, "Lazarus Group");
+    if (hit.meta) {
+        const uint32_t *ids;
+        CHECK_INT(ts_intel_actorset_get(ti, hit.meta->actors, &ids), 1);
+        const ts_actor *a = ts_intel_actor(ti, ids[0]);
+        CHECK(a && a->attack_id && !strcmp(a->attack_id, "G0032"));
+        CHECK_INT(hit.meta->confidence, 80);
+        CHECK_STR(ts_intel_source_name(ti, hit.meta->source), "US-CERT TA14-353A / FBI flash; Kaspersky Destover analysis");
+    }
+    CHECK_INT(lookup(ti, TS_IOC_MD5, "e904bf93403c0fb08b9683a9e858c73e", &hit, names, sizeof names), 1);
+    CHECK_STR(names, "Lazarus Group");
+    ts_intel_free(ti);
+}
+
+/* ts_intel_load_path picks these loaders by content, and takes MISP feed directories. */
+static void test_detection(void)
+{
+    ts_intel *ti = ts_intel_new();
+    diags d = {0};
+    char names[256];
+    ts_ioc_hit hit;
+    ts_feed_opts o = {.diag = on_diag, .ud = &d};
+
+    CHECK_INT(ts_intel_load_path(ti, "tests/data/feeds/stix/bundle.json", &o), TOCSIN_E_PARTIAL);
+    CHECK_INT(lookup(ti, TS_IOC_IP, "198.51.100.7", &hit, names, sizeof names), 1);
+    CHECK_STR(names, "Dark Fixture");
+    CHECK_INT(ts_intel_load_path(ti, "tests/data/feeds/misp/event.json", &o), TOCSIN_E_PARTIAL);
+    CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "side.example", &hit, names, sizeof names), 1);
+    CHECK_INT(ts_intel_load_path(ti, "tests/data/feeds/misp/feed", &o), TOCSIN_E_PARTIAL);
+    CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "feed.example", &hit, names, sizeof names), 1);
+    CHECK_INT(ts_intel_load_path(ti, "tests/data/feeds/catalogue/small.jsonl", &o), TOCSIN_E_PARTIAL);
+    CHECK(one_actor(ti, "G9101") != NULL);
+    const ts_loader *l = ts_loader_find("stix");
+    CHECK(l == &ts_loader_stix);
+    CHECK(ts_loader_find("misp-event") == &ts_loader_misp_event);
+    CHECK(ts_loader_find("catalogue") == &ts_loader_catalogue);
+    ts_intel_free(ti);
+}
+
 /* ---- real ATT&CK -------------------------------------------------------------------- */
 
 /* Distinct techniques per group in groups_techniques.tsv, checked against the load. */
@@ -672,6 +732,8 @@ int main(void)
     test_misp_feed();
     test_catalogue_fixture();
     test_bundled_catalogue();
+    test_bundled_sony();
+    test_detection();
     test_attack();
     return check_done("test_feeds");
 }
