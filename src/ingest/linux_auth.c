@@ -335,7 +335,7 @@ static void sudo(ts_event *ev, ts_str m)
     const char *sep = rd_find(m.p, m.n, " : ");
     if (!sep)
         return;
-    ev->user = ts_str_make(m.p, (size_t)(sep - m.p));
+    ev->user = ts_str_trim(ts_str_make(m.p, (size_t)(sep - m.p)));
     ts_str rest = ts_str_make(sep + 3, m.n - (size_t)(sep + 3 - m.p));
     const char *cmd = rd_find(rest.p, rest.n, "COMMAND=");
     if (cmd)

@@ -278,6 +278,10 @@ static tocsin_code wj_read(ts_input *in, ts_scratch *scratch, const ts_sink *sin
 static int wj_sniff(const char *head, size_t len)
 {
     ts_str l = rd_first_line(head, len);
+    if (l.n > 7 && memcmp(l.p, "Record ", 7) == 0) { /* evtx_dump's record header */
+        size_t skip = (size_t)(l.p + l.n - head);
+        l = rd_first_line(head + skip, len - skip);
+    }
     if (!l.n || (l.p[0] != '{' && l.p[0] != '['))
         return 0;
     size_t n = len < 512 ? len : 512;
