@@ -12,6 +12,12 @@
 
 /* ---- text ------------------------------------------------------------------------------ */
 
+/* A heading on a line of its own. */
+static void section(const rpt *r, const char *name)
+{
+    fprintf(r->out, "  %s%s%s\n", rpt_sgr(r, RS_DIM), name, rpt_sgr(r, RS_RESET));
+}
+
 static void label(const rpt *r, const char *name)
 {
     fprintf(r->out, "  %s%-*s%s", rpt_sgr(r, RS_DIM), LABEL - 2, name, rpt_sgr(r, RS_RESET));
@@ -87,8 +93,7 @@ static void hypotheses_text(const rpt *r, const ts_incident_view *v)
 {
     if (!v->n_hyps)
         return;
-    label(r, "hypotheses");
-    fputc('\n', r->out);
+    section(r, "hypotheses");
     for (size_t i = 0; i < v->n_hyps; i++) {
         const ts_hyp_view *h = &v->hyps[i];
         fprintf(r->out, "    %d. ", h->rank);
@@ -127,48 +132,65 @@ static void provenance_text(const rpt *r, const ts_alert_view *a)
     }
 }
 
-/* What matched: the indicator, where it came from and whom it names. */
-static void indicator_text(const rpt *r, const ts_alert_view *a)
+/* Appends " sep" and a piece to the detail line being assembled. */
+static void piece(FILE *o, const char *sep, const char *text)
 {
-    FILE *o = r->out;
-    if (!a->ioc_value && !a->n_actors && !a->techniques && !a->suppressed)
-        return;
-    fprintf(o, "        ");
-    if (a->techniques) {
-        ts_fputs_term(a->techniques, o);
-        fputs("  ", o);
-    }
+    if (ftell(o) > 0)
+        fputs(sep, o);
+    fputs(text, o);
+}
+
+/* The raw detail line of an alert: techniques, what matched, where the indicator came
+ * from and whom it names. Raw because it is escaped as a whole when printed. */
+static void detail_raw(FILE *o, const ts_alert_view *a)
+{
+    char num[48];
+    if (a->techniques)
+        piece(o, "; ", a->techniques);
     if (a->ioc_value) {
-        ts_fputs_term(a->ioc_type, o);
-        fputc(' ', o);
-        ts_fputs_term(a->ioc_value, o);
-        if (a->observed && strcmp(a->observed, a->ioc_value) != 0) {
-            fputs(" as ", o);
-            ts_fputs_term(a->observed, o);
+        piece(o, "; ", a->ioc_type ? a->ioc_type : "indicator");
+        fprintf(o, " %s", a->ioc_value);
+        if (a->observed && strcmp(a->observed, a->ioc_value) != 0)
+            fprintf(o, " as %s", a->observed);
+        if (a->side)
+            fprintf(o, " (%s)", a->side);
+        if (a->source)
+            fprintf(o, " from %s", a->source);
+        if (a->confidence >= 0) {
+            snprintf(num, sizeof num, ", confidence %d", a->confidence);
+            fputs(num, o);
         }
-        if (a->side) {
-            fputs(" (", o);
-            ts_fputs_term(a->side, o);
-            fputc(')', o);
-        }
-        if (a->source) {
-            fputs(" from ", o);
-            ts_fputs_term(a->source, o);
-        }
-        if (a->confidence >= 0)
-            fprintf(o, ", confidence %d", a->confidence);
         if (a->shared)
             fputs(", shared infrastructure", o);
     }
     for (size_t i = 0; i < a->n_actors; i++) {
-        fputs(i ? ", " : "  actors: ", o);
-        ts_fputs_term(a->actors[i], o);
+        if (i == 0)
+            piece(o, "; ", "actors: ");
+        else
+            fputs(", ", o);
+        fputs(a->actors[i], o);
     }
     if (a->suppressed) {
-        fputs("  suppressed: ", o);
-        ts_fputs_term(a->suppressed, o);
+        piece(o, "; ", "suppressed: ");
+        fputs(a->suppressed, o);
     }
-    fputc('\n', o);
+}
+
+static void detail_text(const rpt *r, const ts_alert_view *a)
+{
+    char *raw = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&raw, &len);
+    if (!o)
+        return;
+    detail_raw(o, a);
+    fclose(o);
+    if (raw && *raw) {
+        fputs("        ", r->out);
+        rpt_wrap(r, raw, 8, 10);
+        fputc('\n', r->out);
+    }
+    free(raw);
 }
 
 static void alert_text(const rpt *r, size_t idx, const ts_alert_view *a)
@@ -187,7 +209,7 @@ static void alert_text(const rpt *r, size_t idx, const ts_alert_view *a)
     fprintf(o, "\n        ");
     rpt_wrap(r, a->title, 8, 8);
     fputc('\n', o);
-    indicator_text(r, a);
+    detail_text(r, a);
     fprintf(o, "        %sat ", rpt_sgr(r, RS_DIM));
     provenance_text(r, a);
     fprintf(o, "%s\n", rpt_sgr(r, RS_RESET));
@@ -212,8 +234,7 @@ void rpt_incident_text(const rpt *r, const ts_incident_view *v)
     verdict_text(r, v);
     hypotheses_text(r, v);
     if (v->n_alerts) {
-        label(r, "timeline");
-        fputc('\n', o);
+        section(r, "timeline");
         for (size_t i = 0; i < v->n_alerts; i++)
             alert_text(r, i, &v->alerts[i]);
     }
@@ -442,7 +463,7 @@ static void incident_line(const rpt *r, const ts_incident_view *v)
     size_t n = 0;
     fputs(rpt_sgr(r, RS_BOLD), o);
     rpt_cut(r, v->id, 20);
-    fprintf(o, "%s  %-20s  %s%-8s %3d%s  %6llu  ", rpt_sgr(r, RS_RESET), rpt_time(v->last_ns, true, t, sizeof t),
+    fprintf(o, "%s  %-20s  %s%-8s %3d%s  %5llu  ", rpt_sgr(r, RS_RESET), rpt_time(v->last_ns, true, t, sizeof t),
             rpt_sgr(r, rpt_severity_style(v->severity)), rpt_severity_name(v->severity), v->severity,
             rpt_sgr(r, RS_RESET), (unsigned long long)v->alert_total);
     /* The rest is untrusted text: assembled raw, then escaped and cut as a whole. */
@@ -454,7 +475,7 @@ static void incident_line(const rpt *r, const ts_incident_view *v)
     for (size_t i = 0; i < v->n_entities && n < sizeof rest; i++)
         if (strcmp(v->entities[i].kind, "host") == 0 || strcmp(v->entities[i].kind, "user") == 0)
             n += (size_t)snprintf(rest + n, sizeof rest - n, "%s%s", n ? ", " : "", v->entities[i].value);
-    rpt_cut(r, rest, RPT_WIDTH - 70);
+    rpt_cut(r, rest, RPT_WIDTH - 65); /* the columns before take 65 */
     fputc('\n', o);
 }
 
@@ -470,7 +491,7 @@ tocsin_code ts_report_incidents(ts_store *s, FILE *out, int json)
     if (!json && n == 0)
         fputs("no incidents stored\n", out);
     else if (!json)
-        fprintf(out, "%s%-20s  %-20s  %-12s  %6s  %s%s\n", rpt_sgr(&r, RS_DIM), "incident",
+        fprintf(out, "%s%-20s  %-20s  %-12s  %5s  %s%s\n", rpt_sgr(&r, RS_DIM), "incident",
                 "last activity", "severity", "alerts", "verdict, hosts and users", rpt_sgr(&r, RS_RESET));
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
         ts_incident_view *v;

@@ -174,12 +174,18 @@ static tocsin_code put_entity(ts_store *s, const char *inc, const char *kind, co
     return st_done(s, st, "recording an entity");
 }
 
+static tocsin_code put_ip(ts_store *s, const char *inc, const ts_ip *ip)
+{
+    char buf[TS_IP_STRLEN];
+    ts_ip_format(ip, buf);
+    return put_entity(s, inc, "ip", buf, strlen(buf));
+}
+
 /* The outside host an alert names: a domain as is, a URL's host, an address literal as an
  * ip. A mail address names a mailbox, not a host, and is left to the alert. */
 static tocsin_code put_remote_name(ts_store *s, const char *inc, const char *name)
 {
     const char *p = name, *e;
-    char buf[TS_IP_STRLEN];
     ts_ip ip;
     if (!name || strchr(name, '@'))
         return TOCSIN_OK;
@@ -190,14 +196,14 @@ static tocsin_code put_remote_name(ts_store *s, const char *inc, const char *nam
     if (*p == '[') { /* [v6]:port */
         const char *close = memchr(p, ']', (size_t)(e - p));
         if (close && ts_ip_parse(ts_str_make(p + 1, (size_t)(close - p - 1)), &ip))
-            return put_entity(s, inc, "ip", ts_ip_format(&ip, buf), strlen(buf));
+            return put_ip(s, inc, &ip);
         return TOCSIN_OK;
     }
     const char *colon = memchr(p, ':', (size_t)(e - p));
     if (colon)
         e = colon;
     if (ts_ip_parse(ts_str_make(p, (size_t)(e - p)), &ip))
-        return put_entity(s, inc, "ip", ts_ip_format(&ip, buf), strlen(buf));
+        return put_ip(s, inc, &ip);
     if (!memchr(p, '.', (size_t)(e - p)))
         return TOCSIN_OK; /* not a host name anyone could look up */
     return put_entity(s, inc, "domain", p, (size_t)(e - p));
@@ -206,7 +212,6 @@ static tocsin_code put_remote_name(ts_store *s, const char *inc, const char *nam
 static tocsin_code put_entities(ts_store *s, const ts_incident *inc)
 {
     tocsin_code rc = TOCSIN_OK;
-    char buf[TS_IP_STRLEN];
     for (size_t i = 0; i < inc->n_hosts && rc == TOCSIN_OK; i++)
         rc = put_entity(s, inc->id, "host", inc->hosts[i], inc->hosts[i] ? strlen(inc->hosts[i]) : 0);
     for (size_t i = 0; i < inc->n_users && rc == TOCSIN_OK; i++)
@@ -214,7 +219,7 @@ static tocsin_code put_entities(ts_store *s, const ts_incident *inc)
     for (size_t i = 0; i < inc->n_alerts && rc == TOCSIN_OK; i++) {
         const ts_alert *a = inc->alerts[i];
         if (ts_ip_set(&a->remote_ip))
-            rc = put_entity(s, inc->id, "ip", ts_ip_format(&a->remote_ip, buf), strlen(buf));
+            rc = put_ip(s, inc->id, &a->remote_ip);
         if (rc == TOCSIN_OK)
             rc = put_remote_name(s, inc->id, a->remote_name);
     }
