@@ -1,4 +1,5 @@
 /* home_network.c: detector "home-network": connections to or from a watched country or autonomous system. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
