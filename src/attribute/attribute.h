@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "correlate/correlate.h"
 #include "intel/intel.h"
@@ -61,6 +62,11 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
 /* Builds the evidence from the incident's alerts and sets inc->attribution. */
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
 void ts_attribution_free(ts_attribution *a);
+/* For `tocsin attribute`: reads evidence an analyst types or pipes, one item per line
+ * (ATT&CK technique ids, software and actor names, indicators, "country KP"), and runs
+ * the model. Unusable lines go to diag with their number; *out is owned by the caller. */
+tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, ts_attribution **out,
+                              void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
 /* The ICD 203 expression of likelihood for p in [0,1] ("almost no chance" .. "almost certainly"). */
 const char *ts_icd203(double p);
 
