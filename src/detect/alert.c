@@ -82,7 +82,7 @@ void ts_alert_orient(ts_alert *a, const ts_event *ev, ts_side remote)
     bool ri = side_internal(rip, rgeo), oi = side_internal(oip, ogeo);
     if (ri)
         a->direction = oi ? TS_DIR_INTERNAL : TS_DIR_UNKNOWN;
-    else if (!oip->v && !ev->host.n)
+    else if (!rip->v || (!oip->v && !ev->host.n))
         a->direction = TS_DIR_UNKNOWN; /* nobody of ours is named on the other side */
     else
         a->direction = rsrc ? TS_DIR_INBOUND : TS_DIR_OUTBOUND;

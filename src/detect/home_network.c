@@ -12,7 +12,8 @@
  * addresses "exclusively used" by North Korea. Traffic from such networks is rare
  * enough in most organisations that every contact is worth an analyst's look. The watch
  * list ("KP,AS131279") names countries by ISO 3166 code and networks by AS number; the
- * enrich stage has put both on the event's addresses before this runs.
+ * enrich stage has put both on the event's addresses before this runs. Two letters are
+ * always a country: "AS" alone is American Samoa, an AS number needs its digits.
  */
 
 #define MAX_COUNTRIES 64

@@ -165,19 +165,28 @@ static void mail_user(ts_alert *a, const ts_event *ev, const probe *p)
 
 static void fill_entities(ts_alert *a, const ts_event *ev, const probe *p)
 {
-    if (p->type == TS_IOC_IP) {
+    bool event_ip = p->type == TS_IOC_IP && (p->ip == &ev->src_ip || p->ip == &ev->dst_ip);
+    if (event_ip) {
         ts_alert_orient(a, ev, p->ip == &ev->src_ip ? TS_SIDE_SRC : TS_SIDE_DST);
-        if (p->ip != &ev->src_ip && p->ip != &ev->dst_ip)
-            a->remote_ip = *p->ip; /* an address taken from a URL */
-    } else if (p->side == TS_SIDE_DST) {
+    } else if (p->side == TS_SIDE_DST && !p->mail) {
+        /* A name, a URL or an address in a URL: the client reached it, perhaps through
+           our resolver or proxy, and an internal destination address is then not the
+           remote party. */
         ts_alert_orient(a, ev, TS_SIDE_DST);
+        if (a->direction == TS_DIR_INTERNAL || a->direction == TS_DIR_UNKNOWN) {
+            memset(&a->remote_ip, 0, sizeof a->remote_ip);
+            memset(&a->remote_geo, 0, sizeof a->remote_geo);
+            a->direction = ev->src_ip.v || ev->host.n ? TS_DIR_OUTBOUND : TS_DIR_UNKNOWN;
+        }
+        if (p->type == TS_IOC_IP)
+            a->remote_ip = *p->ip;
     }
     if (p->mail) {
         /* Mail crosses the border by nature: from an actor is inbound, to one outbound. */
         a->direction = p->side == TS_SIDE_SRC ? TS_DIR_INBOUND : TS_DIR_OUTBOUND;
         mail_user(a, ev, p);
     }
-    if (p->type != TS_IOC_IP && p->side != TS_SIDE_FILE)
+    if ((p->type != TS_IOC_IP && p->side != TS_SIDE_FILE) || p->context.n)
         a->remote_name = ts_strndup(p->context.n ? p->context : p->value);
 }
 
@@ -333,27 +342,36 @@ static ts_str mail_addr(ts_str s)
     return gt ? ts_str_make(lt + 1, (size_t)(gt - lt - 1)) : ts_str_trim(s);
 }
 
+/* Looks up one mail address (lower-cased, as stored) and, for the sender, its domain. */
+static void check_address(const intel_state *st, const ts_event *ev, ts_str raw, ts_side side,
+                          const ts_alert_sink *out)
+{
+    char low[320]; /* RFC 5321: at most 254 in a path */
+    ts_str addr = mail_addr(raw);
+    size_t n = addr.n ? ts_lower(addr, low, sizeof low) : 0;
+    if (!n)
+        return;
+    addr = ts_str_make(low, n);
+    probe p = {.type = TS_IOC_EMAIL, .side = side, .value = addr, .mail = true};
+    check(st, ev, &p, out);
+    if (side != TS_SIDE_SRC)
+        return;
+    /* Actors' phishing domains are listed as domains more often than as addresses. */
+    const char *at = memrchr(addr.p, '@', addr.n);
+    if (at && at + 1 < addr.p + addr.n) {
+        ts_str dom = ts_str_make(at + 1, (size_t)(addr.p + addr.n - at - 1));
+        probe q = {.type = TS_IOC_DOMAIN, .side = TS_SIDE_SRC, .value = dom, .mail = true, .context = addr};
+        check(st, ev, &q, out);
+    }
+}
+
 static void check_mail(const intel_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
-    if (ev->mail_from.n) {
-        ts_str from = mail_addr(ev->mail_from);
-        probe p = {.type = TS_IOC_EMAIL, .side = TS_SIDE_SRC, .value = from, .mail = true};
-        check(st, ev, &p, out);
-        /* Actors' phishing domains are listed as domains more often than as addresses. */
-        const char *at = memrchr(from.p, '@', from.n);
-        if (at && at + 1 < from.p + from.n) {
-            ts_str dom = ts_str_make(at + 1, (size_t)(from.p + from.n - at - 1));
-            probe q = {.type = TS_IOC_DOMAIN, .side = TS_SIDE_SRC, .value = dom, .mail = true,
-                       .context = from};
-            check(st, ev, &q, out);
-        }
-    }
-    for (size_t i = 0; i < ev->n_mail_to && i < TS_MAX_RCPT; i++) {
-        if (!ev->mail_to[i].n)
-            continue;
-        probe p = {.type = TS_IOC_EMAIL, .side = TS_SIDE_DST, .value = mail_addr(ev->mail_to[i]), .mail = true};
-        check(st, ev, &p, out);
-    }
+    if (ev->mail_from.n)
+        check_address(st, ev, ev->mail_from, TS_SIDE_SRC, out);
+    for (size_t i = 0; i < ev->n_mail_to && i < TS_MAX_RCPT; i++)
+        if (ev->mail_to[i].n)
+            check_address(st, ev, ev->mail_to[i], TS_SIDE_DST, out);
 }
 
 static void intel_event(void *state, const ts_event *ev, const ts_alert_sink *out)
@@ -385,8 +403,11 @@ static void intel_event(void *state, const ts_event *ev, const ts_alert_sink *ou
     };
     for (size_t i = 0; i < sizeof hashes / sizeof *hashes; i++) {
         ts_str h = *(const ts_str *)((const char *)ev + hashes[i].off);
-        if (h.n) {
-            probe p = {.type = hashes[i].type, .side = TS_SIDE_FILE, .value = h};
+        /* Sysmon writes hashes in upper case; indicators are stored in lower case. */
+        char low[136];
+        size_t n = h.n ? ts_lower(h, low, sizeof low) : 0;
+        if (n) {
+            probe p = {.type = hashes[i].type, .side = TS_SIDE_FILE, .value = ts_str_make(low, n)};
             check(st, ev, &p, out);
         }
     }
