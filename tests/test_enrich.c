@@ -158,6 +158,43 @@ static void test_cache(ts_enrich *e)
     CHECK(h1 > h0 + 20000 / 2); /* the second round mostly hits */
 }
 
+/* Two hot addresses sharing a set both stay; a third in the set evicts the least recent. */
+static void test_cache_ways(ts_enrich *e)
+{
+    ts_ip a = ip_of("8.8.8.8"), found[2];
+    size_t set = ts_enrich_cache_set(&a), n = 0;
+    for (uint32_t x = 0x01000000; n < 2 && x < 0xdf000000; x += 0x100) {
+        ts_ip ip = {.v = 4, .b = {(uint8_t)(x >> 24), (uint8_t)(x >> 16), (uint8_t)(x >> 8), 1}};
+        if (ts_enrich_cache_set(&ip) == set && !ts_ip_eq(&ip, &a))
+            found[n++] = ip;
+    }
+    CHECK_INT(n, 2);
+    if (n != 2)
+        return;
+    ts_ip b = found[0], c = found[1];
+    ts_geo g;
+    uint64_t h0, m0, h1, m1;
+    ts_enrich_cache_stats(e, &h0, &m0);
+    for (int i = 0; i < 50; i++) {
+        ts_enrich_ip(e, &a, &g);
+        ts_enrich_ip(e, &b, &g);
+    }
+    ts_enrich_cache_stats(e, &h1, &m1);
+    CHECK(m1 - m0 <= 2); /* at most the first look at each */
+    CHECK_INT(h1 - h0, 100 - (m1 - m0));
+    /* a, b resident, b most recent: c evicts a, then a evicts b; c stays. */
+    ts_enrich_ip(e, &c, &g);
+    ts_enrich_ip(e, &a, &g);
+    ts_enrich_cache_stats(e, &h0, &m0);
+    ts_enrich_ip(e, &c, &g);
+    ts_enrich_ip(e, &a, &g);
+    ts_enrich_cache_stats(e, &h1, &m1);
+    CHECK_INT(h1 - h0, 2);
+    ts_enrich_ip(e, &b, &g);
+    ts_enrich_cache_stats(e, &h0, &m0);
+    CHECK_INT(m0 - m1, 1);
+}
+
 static void test_no_db(void)
 {
     char err[256] = "";
@@ -203,6 +240,7 @@ int main(void)
         CHECK(ts_enrich_has_db(e));
         test_public(e);
         test_cache(e);
+        test_cache_ways(e);
         test_event(e, true);
     }
     if (e)

@@ -249,7 +249,7 @@ void ts_enrich_ip_uncached(ts_enrich *e, const ts_ip *ip, ts_geo *geo)
 }
 
 /* The set an address belongs to: a multiplicative hash, top bits. */
-static size_t cache_set(const ts_ip *ip)
+size_t ts_enrich_cache_set(const ts_ip *ip)
 {
     uint64_t h;
     if (ip->v == 4) {
@@ -283,7 +283,7 @@ void ts_enrich_ip(ts_enrich *e, const ts_ip *ip, ts_geo *geo)
         memset(geo, 0, sizeof *geo);
         return;
     }
-    cache_ent *set = &e->cache[cache_set(ip) * 2];
+    cache_ent *set = &e->cache[ts_enrich_cache_set(ip) * 2];
     if (ent_is(&set[0], ip)) {
         e->hits++;
         ent_get(&set[0], geo);
