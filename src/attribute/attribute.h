@@ -9,6 +9,8 @@
 #include "correlate/correlate.h"
 #include "intel/intel.h"
 
+#define TS_ATTR_MAX_NAMED 8
+
 /* One piece of evidence, as the model consumes it. */
 typedef enum ts_attr_kind {
     TS_AE_INDICATOR = 1, /* actorset: the actors the indicator is tied to */
@@ -32,6 +34,10 @@ typedef struct ts_attr_evidence {
     uint8_t suppressed;  /* warninglisted: weighs nothing */
     uint8_t inbound;     /* the actor side connected to us (direct connection), not us to it */
     size_t alert;        /* index of the alert in its incident, or SIZE_MAX */
+    /* The actors named directly when actorset is 0 (a claim resolved by name), so that a
+       read-only ts_intel need not intern a new set. */
+    uint32_t actors[TS_ATTR_MAX_NAMED];
+    size_t n_actors;
 } ts_attr_evidence;
 
 typedef struct ts_contribution {
