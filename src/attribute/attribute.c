@@ -325,13 +325,20 @@ static bool same_evidence(const ts_attr_evidence *a, const ts_attr_evidence *b)
     }
 }
 
-/* Indexes of the distinct evidence, the most trusted copy of each; NULL on no memory. */
-static size_t *distinct(const ts_attr_evidence *ev, size_t n, size_t *nd)
+/* Indexes of the distinct evidence, the most trusted copy of each, and how often each was
+ * seen (reps, n entries, allocated here); NULL on no memory. Quadratic, which is fine for
+ * an incident's evidence: repeats of one alert are already aggregated upstream. */
+static size_t *distinct(const ts_attr_evidence *ev, size_t n, size_t *nd, size_t **reps)
 {
     size_t *keep = malloc((n ? n : 1) * sizeof *keep);
+    *reps = calloc(n ? n : 1, sizeof **reps);
     *nd = 0;
-    if (!keep)
+    if (!keep || !*reps) {
+        free(keep);
+        free(*reps);
+        *reps = NULL;
         return NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         size_t j = 0;
         while (j < *nd && !same_evidence(&ev[keep[j]], &ev[i]))
@@ -340,6 +347,7 @@ static size_t *distinct(const ts_attr_evidence *ev, size_t n, size_t *nd)
             keep[(*nd)++] = i;
         else if (ev[i].confidence > ev[keep[j]].confidence)
             keep[j] = i;
+        (*reps)[j]++;
     }
     return keep;
 }
@@ -354,10 +362,31 @@ static int cmp_contrib(const void *pa, const void *pb)
     return a->alert < b->alert ? -1 : a->alert > b->alert;
 }
 
+/* Caps the total of the public kinds in mask (1 << kind) so that alone they make the actor
+ * at most odds times as likely as unattributed, with a negative contribution that says so. */
+static void cap_public(model *m, hyp_b *h, unsigned mask, double odds, const char *what)
+{
+    double total = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if ((mask >> h->v[i].kind) & 1)
+            total += h->v[i].w; /* an earlier cap's negative weight counts too */
+    double cap = log(odds * (TS_PRIOR_UNATTRIBUTED + TS_PRIOR_ACTORS) * (double)m->n_actors / TS_PRIOR_ACTORS);
+    if (total <= cap)
+        return;
+    size_t before = h->n;
+    add(m, h, TS_AE_TECHNIQUE, cap - total, SIZE_MAX,
+        fmt("cap: %s are public and not independent, so alone they make an actor at most %.0f times as "
+            "likely as unattributed (%.2f of %.2f nats kept)",
+            what, odds, cap, total));
+    if (h->n > before)
+        h->score += cap - total;
+}
+
 /* Diminishing returns within one kind, then the sum. Contributions end strongest first. */
 static void damp_and_score(model *m, hyp_b *h)
 {
-    qsort(h->v, h->n, sizeof *h->v, cmp_contrib);
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof *h->v, cmp_contrib);
     size_t seen[TS_AE_INSIDER + 1] = {0};
     h->score = 0;
     for (size_t i = 0; i < h->n; i++) {
@@ -380,7 +409,10 @@ static void damp_and_score(model *m, hyp_b *h)
         }
         h->score += c->w;
     }
-    qsort(h->v, h->n, sizeof *h->v, cmp_contrib); /* damping may reorder */
+    cap_public(m, h, 1u << TS_AE_TECHNIQUE, TS_TECHNIQUE_MAX_ODDS, "techniques");
+    cap_public(m, h, 1u << TS_AE_TECHNIQUE | 1u << TS_AE_SOFTWARE, TS_PUBLIC_MAX_ODDS, "techniques and software");
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof *h->v, cmp_contrib); /* damping may reorder */
 }
 
 /* Puts the prior first (as a contribution, so the weights add up to the score). */
@@ -413,7 +445,8 @@ static double logsumexp2(double a, double b)
 /* Keeps the strongest actors; the others' mass joins unattributed, said so in a contribution. */
 static void fold_weak_actors(model *m)
 {
-    qsort(m->h, m->nh, sizeof *m->h, cmp_hyp);
+    if (m->nh > 1)
+        qsort(m->h, m->nh, sizeof *m->h, cmp_hyp);
     if (m->nh <= TS_MAX_ACTOR_HYPS)
         return;
     double s = m->unattr.score;
@@ -549,7 +582,8 @@ static ts_attribution *build_result(model *m)
         a->hyps[i].probability = exp(a->hyps[i].score - hi) / z;
         a->hyps[i].wording = ts_icd203(a->hyps[i].probability);
     }
-    qsort(a->hyps, a->n, sizeof *a->hyps, cmp_out);
+    if (a->n > 1)
+        qsort(a->hyps, a->n, sizeof *a->hyps, cmp_out);
     a->summary = summarise(a, public_only);
     if (!a->summary) {
         ts_attribution_free(a);
@@ -566,7 +600,7 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
     size_t count = ts_intel_actor_count(ti);
     m.n_actors = count ? count : 1;
     m.slot = malloc((m.n_actors + 1) * sizeof *m.slot);
-    size_t nd = 0, *keep = distinct(ev, n, &nd);
+    size_t nd = 0, *reps = NULL, *keep = distinct(ev, n, &nd, &reps);
     if (!m.slot || !keep) {
         free(keep);
         model_free(&m);
@@ -575,7 +609,15 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
     for (size_t i = 0; i <= m.n_actors; i++)
         m.slot[i] = -1;
     for (size_t i = 0; i < nd; i++) {
-        const ts_attr_evidence *e = &ev[keep[i]];
+        ts_attr_evidence copy = ev[keep[i]], *e = &copy;
+        char *relabel = NULL;
+        if (reps[i] > 1) { /* say that the repeats were seen, and counted once */
+            relabel = fmt("%s (seen %zu times, counted once)", label(e), reps[i]);
+            if (!relabel)
+                m.nomem = true;
+            else
+                copy.label = relabel;
+        }
         switch (e->kind) {
         case TS_AE_INDICATOR:
         case TS_AE_ACTOR_CLAIM: ev_actorset(&m, e); break;
@@ -585,8 +627,10 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
         case TS_AE_INSIDER: ev_insider(&m, e); break;
         default: add(&m, &m.unattr, e->kind, 0, e->alert, fmt("%s: evidence of an unknown kind, ignored", label(e)));
         }
+        free(relabel);
     }
     free(keep);
+    free(reps);
     double actor_prior = TS_PRIOR_ACTORS / (double)m.n_actors;
     for (size_t i = 0; i < m.nh; i++) {
         damp_and_score(&m, &m.h[i]);

@@ -25,6 +25,14 @@
  * combination, by 1 / sqrt(i + 1). */
 #define TS_DAMP 0.5
 
+/* Public knowledge alone never makes an actor more than so many times as likely as
+ * "unattributed": the techniques' total for an actor is capped at
+ * log(TS_TECHNIQUE_MAX_ODDS * (P_unattributed + P_actors) / P_actor), and techniques and
+ * software together at the same with TS_PUBLIC_MAX_ODDS. Techniques seen together are far
+ * from independent, and a published profile can be imitated. */
+#define TS_TECHNIQUE_MAX_ODDS 4.0 /* at most about 80%: "likely" */
+#define TS_PUBLIC_MAX_ODDS 9.0    /* at most about 90%: "very likely", never "almost certainly" */
+
 /* Hypotheses kept in full; the mass of weaker actors joins "unattributed". */
 #define TS_MAX_ACTOR_HYPS 8
 
