@@ -288,7 +288,8 @@ static void join_entities(ts_alert *const *v, ent_list *l, size_t *parent, int64
         int64_t last = v[l->v[i].alert]->last_ns;
         for (; j < l->n && strcmp(l->v[j].key, l->v[i].key) == 0; j++) {
             const ts_alert *a = v[l->v[j].alert];
-            if (a->first_ns <= last || a->first_ns - last <= window)
+            /* unsigned: the distance cannot overflow, whatever the timestamps */
+            if (a->first_ns <= last || (uint64_t)a->first_ns - (uint64_t)last <= (uint64_t)window)
                 uf_union(parent, l->v[j - 1].alert, l->v[j].alert);
             if (a->last_ns > last)
                 last = a->last_ns;
