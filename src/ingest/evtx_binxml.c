@@ -324,6 +324,8 @@ static bool open_elem(evtx_parser *p, ts_str name, uint32_t off)
     return true;
 }
 
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 /* An element ends: a leaf of System, EventData or UserData becomes a field. */
 static bool close_elem(evtx_parser *p, uint32_t off)
 {
@@ -333,6 +335,15 @@ static bool close_elem(evtx_parser *p, uint32_t off)
     evtx_elem *e = &p->stack[p->depth - 1];
     int sec = section(p);
     uint32_t voff = e->text_off, vlen = (uint32_t)(p->out_n - e->text_off);
+    /* Element text is trimmed as evtx_dump's JSON exports do, so a rule sees the same
+     * value in a .evtx file and in its JSON export (Sysmon command lines often end in a
+     * space). */
+    while (vlen && is_ws(p->out[voff + vlen - 1]))
+        vlen--;
+    while (vlen && is_ws(p->out[voff])) {
+        voff++;
+        vlen--;
+    }
     if (!e->has_child) {
         if (sec == 1 && p->depth == 3 && vlen > 0)
             add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen);
@@ -372,35 +383,27 @@ static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
     *y = (int)(yy + (*m <= 2));
 }
 
-/* ISO 8601 with microseconds, as Windows event viewers and evtx_dump print it. */
+/* ISO 8601 UTC with microseconds (truncated), as evtx_dump prints it, so the text
+ * equals that of the JSON exports. */
 static void out_time(evtx_parser *p, int y, unsigned mo, unsigned d, unsigned h, unsigned mi,
-                     unsigned s, unsigned us)
+                     unsigned s, uint32_t ns)
 {
-    char buf[48];
+    char buf[64];
     int n = snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02u.%06uZ", y, mo, d, h, mi, s,
-                     us);
+                     ns / 1000);
     out_bytes(p, buf, (size_t)n);
-}
-
-static void filetime_parts(uint64_t ft, int64_t *days, uint32_t *secs, uint32_t *us)
-{
-    /* FILETIME counts 100 ns since 1601-01-01: 134774 days before the Unix epoch. */
-    uint64_t t = ft / 10;
-    *us = (uint32_t)(t % 1000000);
-    t /= 1000000;
-    *secs = (uint32_t)(t % 86400);
-    *days = (int64_t)(t / 86400) - 134774;
 }
 
 static void out_filetime(evtx_parser *p, uint64_t ft)
 {
-    int64_t days;
-    uint32_t secs, us;
+    /* FILETIME counts 100 ns since 1601-01-01, 134774 days before the Unix epoch. */
+    uint32_t ns = (uint32_t)(ft % 10000000) * 100;
+    uint64_t t = ft / 10000000;
+    uint32_t secs = (uint32_t)(t % 86400);
     int y;
     unsigned mo, d;
-    filetime_parts(ft, &days, &secs, &us);
-    civil_from_days(days, &y, &mo, &d);
-    out_time(p, y, mo, d, secs / 3600, secs / 60 % 60, secs % 60, us);
+    civil_from_days((int64_t)(t / 86400) - 134774, &y, &mo, &d);
+    out_time(p, y, mo, d, secs / 3600, secs / 60 % 60, secs % 60, ns);
 }
 
 static void out_sid(evtx_parser *p, const uint8_t *v, uint32_t size)
@@ -476,7 +479,7 @@ static void out_scalar(evtx_parser *p, uint8_t t, const uint8_t *v)
     case VT_SYSTIME: {
         unsigned ms = evtx_u16(v + 14);
         out_time(p, evtx_u16(v), evtx_u16(v + 2), evtx_u16(v + 6), evtx_u16(v + 8),
-                 evtx_u16(v + 10), evtx_u16(v + 12), (ms % 1000) * 1000);
+                 evtx_u16(v + 10), evtx_u16(v + 12), (ms % 1000) * 1000000u);
         break;
     }
     default: break;

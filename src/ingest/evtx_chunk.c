@@ -74,6 +74,12 @@ static void emit(stream *st, uint64_t id, uint64_t ft)
     ev->fields = st->s->fields.v;
     ev->n_fields = st->s->fields.n;
     ev->ts_ns = filetime_ns(ft);
+    if (!ev->ts_ns) { /* some writers leave the record's time empty: use the event's */
+        for (size_t i = 0; i < ev->n_fields; i++)
+            if (ts_str_eq(ev->fields[i].key, "SystemTime") &&
+                ts_parse_iso8601_ns(ev->fields[i].val, &ev->ts_ns))
+                break;
+    }
     ev->file = st->file;
     ev->record = id;
     if (st->finish)
