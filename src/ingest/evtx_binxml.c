@@ -127,11 +127,41 @@ static void out_fmt_i64(evtx_parser *p, int64_t v)
     }
 }
 
+static const char hexdig_lc[] = "0123456789abcdef";
+static const char hexdig_uc[] = "0123456789ABCDEF";
+
+/* "0x" and lower-case hex digits without padding, as Windows prints HexInt values. */
 static void out_hex(evtx_parser *p, uint64_t v)
 {
-    char buf[20];
-    int n = snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
-    out_bytes(p, buf, (size_t)n);
+    char buf[18];
+    size_t i = sizeof buf;
+    do {
+        buf[--i] = hexdig_lc[v & 15];
+        v >>= 4;
+    } while (v);
+    buf[--i] = 'x';
+    buf[--i] = '0';
+    out_bytes(p, buf + i, sizeof buf - i);
+}
+
+/* n upper-case hex digits of v, most significant first. */
+static char *put_hex(char *o, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        o[i] = hexdig_uc[v & 15];
+        v >>= 4;
+    }
+    return o + n;
+}
+
+/* n decimal digits of v, zero-padded. */
+static char *put_dec(char *o, unsigned v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        o[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return o + n;
 }
 
 /* Appends a code point as UTF-8 (the caller reserved 4 bytes). */
@@ -252,7 +282,7 @@ static bool ref_name(evtx_parser *p, uint32_t pos, uint32_t end, ts_str *name, u
 /* ---- fields ---- */
 
 static void add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen,
-                      uint32_t voff, uint32_t vlen)
+                      uint32_t voff, uint32_t vlen, bool skip_empty)
 {
     if (p->n_flds == p->cap_flds) {
         size_t cap = p->cap_flds ? p->cap_flds * 2 : 64;
@@ -264,7 +294,7 @@ static void add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t kl
         p->flds = f;
         p->cap_flds = cap;
     }
-    p->flds[p->n_flds++] = (evtx_fld){kp, koff, klen, voff, vlen};
+    p->flds[p->n_flds++] = (evtx_fld){kp, koff, klen, voff, vlen, skip_empty};
 }
 
 /* Which part of the event the element at stack index 1 is. */
@@ -302,9 +332,9 @@ static void end_attr(evtx_parser *p)
             uint32_t koff = (uint32_t)p->out_n;
             out_bytes(p, "Provider_", 9);
             out_bytes(p, p->attr_name.p, p->attr_name.n);
-            add_field(p, NULL, koff, (uint32_t)(p->out_n - koff), voff, vlen);
+            add_field(p, NULL, koff, (uint32_t)(p->out_n - koff), voff, vlen, true);
         } else {
-            add_field(p, p->attr_name.p, 0, (uint32_t)p->attr_name.n, voff, vlen);
+            add_field(p, p->attr_name.p, 0, (uint32_t)p->attr_name.n, voff, vlen, true);
         }
     } else if (sec == 2 && ts_str_eq(p->attr_name, "Name")) {
         e->has_key = true;
@@ -346,13 +376,13 @@ static bool close_elem(evtx_parser *p, uint32_t off)
     }
     if (!e->has_child) {
         if (sec == 1 && p->depth == 3 && vlen > 0)
-            add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen);
+            add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen, true);
         else if (sec == 2 && p->depth == 3 && e->has_key)
-            add_field(p, NULL, e->key_off, e->key_len, voff, vlen);
+            add_field(p, NULL, e->key_off, e->key_len, voff, vlen, false);
         else if (sec == 2 && p->depth == 3)
-            add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen);
+            add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen, false);
         else if (sec == 3 && p->depth >= 4)
-            add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen);
+            add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen, false);
     }
     p->depth--;
     return true;
@@ -360,13 +390,22 @@ static bool close_elem(evtx_parser *p, uint32_t off)
 
 /* ---- values ---- */
 
+/* Upper-case, without braces, as evtx_dump prints GUIDs. */
 static void out_guid(evtx_parser *p, const uint8_t *g)
 {
-    char buf[40];
-    int n = snprintf(buf, sizeof buf, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-                     evtx_u32(g), evtx_u16(g + 4), evtx_u16(g + 6), g[8], g[9], g[10], g[11],
-                     g[12], g[13], g[14], g[15]);
-    out_bytes(p, buf, (size_t)n);
+    char buf[36], *o = buf;
+    o = put_hex(o, evtx_u32(g), 8);
+    *o++ = '-';
+    o = put_hex(o, evtx_u16(g + 4), 4);
+    *o++ = '-';
+    o = put_hex(o, evtx_u16(g + 6), 4);
+    *o++ = '-';
+    for (int i = 8; i < 16; i++) {
+        if (i == 10)
+            *o++ = '-';
+        o = put_hex(o, g[i], 2);
+    }
+    out_bytes(p, buf, sizeof buf);
 }
 
 static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
@@ -384,14 +423,27 @@ static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 }
 
 /* ISO 8601 UTC with microseconds (truncated), as evtx_dump prints it, so the text
- * equals that of the JSON exports. */
+ * equals that of the JSON exports. Years print modulo 10000: only damaged values fall
+ * outside 0..9999. */
 static void out_time(evtx_parser *p, int y, unsigned mo, unsigned d, unsigned h, unsigned mi,
                      unsigned s, uint32_t ns)
 {
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02u:%02u:%02u.%06uZ", y, mo, d, h, mi, s,
-                     ns / 1000);
-    out_bytes(p, buf, (size_t)n);
+    char buf[27], *o = buf;
+    o = put_dec(o, y < 0 ? 0 : (unsigned)y % 10000, 4);
+    *o++ = '-';
+    o = put_dec(o, mo % 100, 2);
+    *o++ = '-';
+    o = put_dec(o, d % 100, 2);
+    *o++ = 'T';
+    o = put_dec(o, h % 100, 2);
+    *o++ = ':';
+    o = put_dec(o, mi % 100, 2);
+    *o++ = ':';
+    o = put_dec(o, s % 100, 2);
+    *o++ = '.';
+    o = put_dec(o, ns / 1000 % 1000000, 6);
+    *o++ = 'Z';
+    out_bytes(p, buf, sizeof buf);
 }
 
 static void out_filetime(evtx_parser *p, uint64_t ft)
@@ -488,7 +540,7 @@ static void out_scalar(evtx_parser *p, uint8_t t, const uint8_t *v)
 
 static void out_binary(evtx_parser *p, const uint8_t *v, uint32_t size)
 {
-    static const char hex[] = "0123456789ABCDEF";
+    const char *hex = hexdig_uc;
     if (!out_reserve(p, (size_t)size * 2))
         return;
     for (uint32_t i = 0; i < size; i++) {
@@ -588,24 +640,105 @@ static bool out_value(evtx_parser *p, const evtx_sub *s, int nest)
 
 /* ---- templates ---- */
 
-/* The template definition at off: its body [*body, *body + *len). Cached per chunk. */
-static bool get_template(evtx_parser *p, uint32_t off, uint32_t *body, uint32_t *len)
+/* The template definition at off, with its body's place. Cached per chunk. */
+static evtx_tmpl_slot *get_template(evtx_parser *p, uint32_t off)
 {
     evtx_tmpl_slot *s = &p->tmpls[(off * 2654435761u) >> 16 & (EVTX_TMPL_SLOTS - 1)];
-    if (s->gen == p->gen && s->off == off) {
-        *body = s->body;
-        *len = s->len;
-        return true;
+    if (s->gen == p->gen && s->off == off)
+        return s;
+    if (off < EVTX_CHUNK_HEADER || off > EVTX_CHUNK_SIZE - 24) {
+        fail(p, "template offset out of chunk", off);
+        return NULL;
     }
-    if (off < EVTX_CHUNK_HEADER || off > EVTX_CHUNK_SIZE - 24)
-        return fail(p, "template offset out of chunk", off);
     uint32_t size = evtx_u32(p->chunk + off + 20);
-    if (size > EVTX_CHUNK_SIZE - off - 24)
-        return fail(p, "template runs past the chunk", off);
-    *s = (evtx_tmpl_slot){off, p->gen, off + 24, size};
-    *body = off + 24;
-    *len = size;
-    return true;
+    if (size > EVTX_CHUNK_SIZE - off - 24) {
+        fail(p, "template runs past the chunk", off);
+        return NULL;
+    }
+    *s = (evtx_tmpl_slot){off, p->gen, off + 24, size, EVTX_CT_UNTRIED, NULL};
+    return s;
+}
+
+/* Compiles a template body for the record root by walking it once with substitutions
+ * written as markers. NULL when the body holds what only the walker can do (a nested
+ * template, a computed field name, damage): those records take the walker's path. */
+static const evtx_ctmpl *compile(evtx_parser *p, uint32_t body, uint32_t len)
+{
+    size_t out0 = p->out_n, f0 = p->n_flds;
+    subs_view none = {0, 0};
+    uint32_t after;
+    p->compiling = true;
+    bool ok = walk(p, body, body + len, &none, 1, &after) && p->depth == 0 && !p->oom;
+    p->compiling = false;
+    evtx_ctmpl *ct = NULL;
+    size_t tn = p->out_n - out0, nf = p->n_flds - f0;
+    for (size_t i = f0; ok && i < p->n_flds; i++)
+        if (!p->flds[i].kp && memchr(p->out + p->flds[i].koff, 0, p->flds[i].klen))
+            ok = false;
+    if (ok) {
+        ct = ts_arena_alloc(&p->chunk_arena, sizeof *ct);
+        char *text = ts_arena_alloc(&p->chunk_arena, tn + 1);
+        evtx_fld *fl = ts_arena_alloc(&p->chunk_arena, nf * sizeof *fl + 1);
+        if (ct && text && fl) {
+            memcpy(text, p->out + out0, tn);
+            for (size_t i = 0; i < nf; i++) {
+                fl[i] = p->flds[f0 + i];
+                fl[i].voff -= (uint32_t)out0;
+                if (!fl[i].kp)
+                    fl[i].kp = text + (fl[i].koff - out0);
+            }
+            *ct = (evtx_ctmpl){text, fl, (uint32_t)nf};
+        } else {
+            ct = NULL;
+            p->oom = true;
+        }
+    }
+    p->out_n = out0;
+    p->n_flds = f0;
+    p->depth = 0;
+    p->in_attr = false;
+    p->err[0] = 0;
+    return ct;
+}
+
+/* The fields of a compiled template from one instance's values. */
+static bool render(evtx_parser *p, const evtx_ctmpl *ct, const subs_view *sv, uint32_t pos)
+{
+    for (uint32_t i = 0; i < ct->n; i++) {
+        const evtx_fld *f = &ct->flds[i];
+        const char *t = ct->text + f->voff, *e = t + f->vlen;
+        size_t v0 = p->out_n;
+        while (t < e) {
+            const char *z = memchr(t, 0, (size_t)(e - t));
+            size_t lit = z ? (size_t)(z - t) : (size_t)(e - t);
+            out_bytes(p, t, lit);
+            if (!z)
+                break;
+            uint32_t id = (uint8_t)z[1] | (uint32_t)(uint8_t)z[2] << 8;
+            bool optional = z[3];
+            t = z + 4;
+            if (id >= sv->n) {
+                if (optional)
+                    continue;
+                return fail(p, "substitution index past the values", pos);
+            }
+            const evtx_sub *s = &p->subs[sv->first + id];
+            if (s->type == VT_NULL || (optional && s->size == 0))
+                continue;
+            if (!out_value(p, s, 0))
+                return false;
+        }
+        uint32_t voff = (uint32_t)v0, vlen = (uint32_t)(p->out_n - v0);
+        while (vlen && is_ws(p->out[voff + vlen - 1]))
+            vlen--;
+        while (vlen && is_ws(p->out[voff])) {
+            voff++;
+            vlen--;
+        }
+        if (!(f->skip_empty && vlen == 0))
+            add_field(p, f->kp, 0, f->klen, voff, vlen, false);
+    }
+    return !p->oom;
 }
 
 /* A template instance at pos: definition (inline or by offset), then its values. */
@@ -613,9 +746,11 @@ static bool instance(evtx_parser *p, uint32_t pos, uint32_t end, int nest, uint3
 {
     if (pos + 10 > end)
         return fail(p, "truncated template instance", pos);
-    uint32_t def = evtx_u32(p->chunk + pos + 6), body, len, q = pos + 10;
-    if (!get_template(p, def, &body, &len))
+    uint32_t def = evtx_u32(p->chunk + pos + 6), q = pos + 10;
+    evtx_tmpl_slot *slot = get_template(p, def);
+    if (!slot)
         return false;
+    uint32_t body = slot->body, len = slot->len;
     if (def == q) { /* defined here: its values follow it */
         if (body + len > end)
             return fail(p, "template definition past the record", pos);
@@ -648,8 +783,22 @@ static bool instance(evtx_parser *p, uint32_t pos, uint32_t end, int nest, uint3
         p->subs[p->n_subs++] = (evtx_sub){data, size, p->chunk[q + 4 * i + 2]};
         data += size;
     }
+    /* The record root takes the compiled path unless a value is BinXML, whose elements
+     * only the walker can place. */
+    bool fast = nest == 0 && p->depth == 0;
+    for (uint32_t i = 0; fast && i < n; i++)
+        fast = p->subs[sv.first + i].type != VT_BINXML;
+    if (fast && slot->state == EVTX_CT_UNTRIED) {
+        const evtx_ctmpl *ct = compile(p, body, len);
+        slot = get_template(p, def); /* compiling may have reused the slot */
+        if (!slot)
+            return false;
+        slot->ct = ct;
+        slot->state = ct ? EVTX_CT_OK : EVTX_CT_NO;
+    }
     uint32_t tail;
-    bool ok = walk(p, body, body + len, &sv, nest + 1, &tail);
+    bool ok = fast && slot->state == EVTX_CT_OK ? render(p, slot->ct, &sv, pos)
+                                                : walk(p, body, body + len, &sv, nest + 1, &tail);
     p->n_subs = sv.first;
     *after = data;
     return ok;
@@ -665,6 +814,13 @@ static bool substitution(evtx_parser *p, uint32_t pos, uint32_t end, const subs_
     if (!sv)
         return fail(p, "substitution outside a template", pos);
     uint32_t id = evtx_u16(p->chunk + pos + 1);
+    if (p->compiling) {
+        char mark[4] = {0, (char)(id & 0xff), (char)(id >> 8), (char)optional};
+        if (p->in_attr)
+            p->attr_null = false;
+        out_bytes(p, mark, 4);
+        return true;
+    }
     if (id >= sv->n) {
         if (optional) { /* templates may name more values than an instance gives */
             p->attr_null = p->in_attr;
@@ -777,7 +933,8 @@ static bool token(evtx_parser *p, uint32_t pos, uint32_t end, const subs_view *s
             return fail(p, "truncated character reference", pos);
         if (out_reserve(p, 4)) {
             uint32_t c = evtx_u16(b + pos + 1);
-            put_cp(p, c >= 0xd800 && c < 0xe000 ? 0xfffd : c);
+            if (c) /* a NUL would end C strings downstream (and marks substitutions) */
+                put_cp(p, c >= 0xd800 && c < 0xe000 ? 0xfffd : c);
         }
         *next = pos + 3;
         return true;
@@ -789,6 +946,8 @@ static bool token(evtx_parser *p, uint32_t pos, uint32_t end, const subs_view *s
     case TOK_PI_TARGET:
         return ref_name(p, pos + 1, end, &name, next);
     case TOK_TEMPLATE:
+        if (p->compiling)
+            return fail(p, "template inside a template", pos);
         if (nest >= EVTX_MAX_NEST)
             return fail(p, "templates nested too deep", pos);
         return instance(p, pos, end, nest, next);

@@ -34,10 +34,29 @@ typedef struct evtx_name_slot {
     ts_str name; /* UTF-8, in the parser's chunk arena */
 } evtx_name_slot;
 
+/* One output field; a NULL kp means the key lies in the output buffer at koff. */
+typedef struct evtx_fld {
+    const char *kp;
+    uint32_t koff, klen, voff, vlen;
+    bool skip_empty; /* a System value: dropped when it renders empty */
+} evtx_fld;
+
+/* A template compiled for the record root: the fields it yields, each value a run of
+ * literal UTF-8 and substitution markers (NUL, index as 2 bytes LE, optional flag). */
+typedef struct evtx_ctmpl {
+    const char *text;
+    const evtx_fld *flds; /* kp always set: into text or the name cache */
+    uint32_t n;
+} evtx_ctmpl;
+
+enum { EVTX_CT_UNTRIED = 0, EVTX_CT_OK, EVTX_CT_NO };
+
 /* One template definition seen in the current chunk: where its BinXML body lies. */
 typedef struct evtx_tmpl_slot {
     uint32_t off, gen;
     uint32_t body, len; /* the fragment after the 24-byte definition header */
+    int state;          /* EVTX_CT_*: whether ct holds its compiled form */
+    const evtx_ctmpl *ct;
 } evtx_tmpl_slot;
 
 /* One substitution value of a template instance: bytes inside the chunk. */
@@ -53,12 +72,6 @@ typedef struct evtx_elem {
     uint32_t key_off, key_len; /* Data Name="...": the field name, in the output buffer */
     bool has_key, has_child;
 } evtx_elem;
-
-/* One output field; a NULL kp means the key lies in the output buffer at koff. */
-typedef struct evtx_fld {
-    const char *kp;
-    uint32_t koff, klen, voff, vlen;
-} evtx_fld;
 
 /* The state of the BinXML walker: reused from record to record and chunk to chunk, so a
  * steady stream allocates nothing after warm-up. */
@@ -82,6 +95,7 @@ typedef struct evtx_parser {
     ts_str attr_name;
     uint32_t attr_off;
     bool oom;
+    bool compiling; /* walking a template body to compile it: substitutions become markers */
     char err[160]; /* why the last record failed */
 } evtx_parser;
 
