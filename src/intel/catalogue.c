@@ -1,8 +1,9 @@
 /* catalogue.c: the loader of tocsin's own actor catalogue (data/intel/actors.jsonl).
  *
  * Format: JSON lines (UTF-8, one JSON object per line, blank lines ignored, each line at
- * most 1 MiB). The first line is the header; every other line is a technique, a piece of
- * software or an actor, told apart by its key:
+ * most 1 MiB). The first line is the header; every other line is a technique (it has a
+ * string "technique"), else a piece of software (a string "software"), else an actor (a
+ * string "name"); anything else is reported:
  *
  *   {"tocsin_catalogue": 1, "sources": [{"name": "mitre/cti", "commit": "421deac"}, ...]}
  *       version 1; "sources" (optional) says what the file was generated from.
