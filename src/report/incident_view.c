@@ -77,15 +77,20 @@ static void verdict_text(const rpt *r, const ts_incident_view *v)
     ts_fputs_term(h->wording ? h->wording : "?", r->out);
     fprintf(r->out, " (%.0f%%)\n", h->probability * 100);
     if (v->n_hyps > 1) {
+        /* Assembled raw, then escaped and wrapped as a whole: there may be many. */
+        char *raw = NULL;
+        size_t len = 0;
+        FILE *o = open_memstream(&raw, &len);
+        if (!o)
+            return;
+        for (size_t i = 1; i < v->n_hyps; i++)
+            fprintf(o, "%s%s %.0f%% (%s)", i > 1 ? "; " : "", v->hyps[i].actor ? v->hyps[i].actor : "?",
+                    v->hyps[i].probability * 100, v->hyps[i].wording ? v->hyps[i].wording : "?");
+        fclose(o);
         fprintf(r->out, "%*salternatives: ", LABEL, "");
-        for (size_t i = 1; i < v->n_hyps; i++) {
-            fputs(i > 1 ? "; " : "", r->out);
-            ts_fputs_term(v->hyps[i].actor, r->out);
-            fprintf(r->out, " %.0f%% (", v->hyps[i].probability * 100);
-            ts_fputs_term(v->hyps[i].wording ? v->hyps[i].wording : "?", r->out);
-            fputc(')', r->out);
-        }
+        rpt_wrap(r, raw, LABEL + 14, LABEL + 2);
         fputc('\n', r->out);
+        free(raw);
     }
 }
 
