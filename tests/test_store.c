@@ -345,6 +345,9 @@ static void test_second_run(ts_store *s, fixture *f, int64_t run1)
     build(f, 4, 0.6); /* the same logs plus a grown one, and a newer attribution */
     CHECK_INT(ts_store_incident(s, run2, &f->inc, f->ti), TOCSIN_OK);
     CHECK_INT(ts_store_incident(s, run2, &f->inc, f->ti), TOCSIN_OK); /* stored twice in one run */
+    f->inc.attribution = NULL; /* not attributed this time: the stored attribution stays */
+    CHECK_INT(ts_store_incident(s, run2, &f->inc, f->ti), TOCSIN_OK);
+    f->inc.attribution = &f->at;
     CHECK_INT(ts_store_run_end(s, run2, 100, 0), TOCSIN_OK);
     CHECK_INT(scalar(s, "SELECT count(*) FROM alerts"), 4);
     CHECK_INT(scalar(s, "SELECT count(*) FROM incident_alerts"), 4);

@@ -9,6 +9,7 @@
 
 #define LABEL 12 /* the column where values start after "  hosts     " */
 #define MAX_ENTITIES 24
+#define MAX_ALTERNATIVES 4 /* named on the verdict line; all are listed under hypotheses */
 
 /* ---- text ------------------------------------------------------------------------------ */
 
@@ -83,9 +84,11 @@ static void verdict_text(const rpt *r, const ts_incident_view *v)
         FILE *o = open_memstream(&raw, &len);
         if (!o)
             return;
-        for (size_t i = 1; i < v->n_hyps; i++)
+        for (size_t i = 1; i < v->n_hyps && i <= MAX_ALTERNATIVES; i++)
             fprintf(o, "%s%s %.0f%% (%s)", i > 1 ? "; " : "", v->hyps[i].actor ? v->hyps[i].actor : "?",
                     v->hyps[i].probability * 100, v->hyps[i].wording ? v->hyps[i].wording : "?");
+        if (v->n_hyps - 1 > MAX_ALTERNATIVES)
+            fprintf(o, "; and %zu more below", v->n_hyps - 1 - MAX_ALTERNATIVES);
         fclose(o);
         fprintf(r->out, "%*salternatives: ", LABEL, "");
         rpt_wrap(r, raw, LABEL + 14, LABEL + 2);
