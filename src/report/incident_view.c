@@ -204,16 +204,19 @@ static void detail_text(const rpt *r, const ts_alert_view *a)
 static void alert_text(const rpt *r, size_t idx, const ts_alert_view *a)
 {
     FILE *o = r->out;
-    char t[40], n[32];
+    char t[40], n[32], d[24];
     fprintf(o, "    %s[%zu]%s %s  ", rpt_sgr(r, RS_BOLD), idx + 1, rpt_sgr(r, RS_RESET),
             rpt_time(a->first_ns, false, t, sizeof t));
     fputs(rpt_sgr(r, RS_CYAN), o);
     ts_fputs_term(a->detector, o);
     fprintf(o, "%s  severity %s%d%s", rpt_sgr(r, RS_RESET), rpt_sgr(r, rpt_severity_style(a->severity)),
             a->severity, rpt_sgr(r, RS_RESET));
-    if (a->count > 1)
-        fprintf(o, "  %s events until %s", rpt_count(a->count, n, sizeof n),
-                rpt_time(a->last_ns, false, t, sizeof t));
+    /* A duration, not the last time: two full times would not fit in 100 columns. */
+    if (a->count > 1 && a->last_ns > a->first_ns)
+        fprintf(o, "  %s events over %s", rpt_count(a->count, n, sizeof n),
+                rpt_duration(a->last_ns - a->first_ns, d, sizeof d));
+    else if (a->count > 1)
+        fprintf(o, "  %s events", rpt_count(a->count, n, sizeof n));
     fprintf(o, "\n        ");
     rpt_wrap(r, a->title, 8, 8);
     fputc('\n', o);
