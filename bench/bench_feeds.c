@@ -65,17 +65,19 @@ static char *synthetic(size_t *len)
     char *b = malloc(cap);
     if (!b)
         return NULL;
-    n += (size_t)snprintf(b + n, cap - n,
-                          "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[{\"type\":\"intrusion-set\","
-                          "\"id\":\"intrusion-set--1\",\"name\":\"Synthetic\"}");
+    n +=
+        (size_t)snprintf(b + n, cap - n,
+                         "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[{\"type\":\"intrusion-set\","
+                         "\"id\":\"intrusion-set--1\",\"name\":\"Synthetic\"}");
     for (int i = 0; i < INDICATORS; i++)
-        n += (size_t)snprintf(b + n, cap - n,
-                              ",{\"type\":\"indicator\",\"id\":\"indicator--%d\",\"pattern_type\":\"stix\","
-                              "\"valid_from\":\"2020-01-01T00:00:00Z\",\"pattern\":\"[ipv4-addr:value = "
-                              "'10.%d.%d.%d'] OR [domain-name:value = 'h%d.example']\"},"
-                              "{\"type\":\"relationship\",\"id\":\"relationship--%d\",\"relationship_type\":"
-                              "\"indicates\",\"source_ref\":\"indicator--%d\",\"target_ref\":\"intrusion-set--1\"}",
-                              i, (i >> 16) & 255, (i >> 8) & 255, i & 255, i, i, i);
+        n += (size_t)snprintf(
+            b + n, cap - n,
+            ",{\"type\":\"indicator\",\"id\":\"indicator--%d\",\"pattern_type\":\"stix\","
+            "\"valid_from\":\"2020-01-01T00:00:00Z\",\"pattern\":\"[ipv4-addr:value = "
+            "'10.%d.%d.%d'] OR [domain-name:value = 'h%d.example']\"},"
+            "{\"type\":\"relationship\",\"id\":\"relationship--%d\",\"relationship_type\":"
+            "\"indicates\",\"source_ref\":\"indicator--%d\",\"target_ref\":\"intrusion-set--1\"}",
+            i, (i >> 16) & 255, (i >> 8) & 255, i & 255, i, i, i);
     n += (size_t)snprintf(b + n, cap - n, "]}");
     *len = n;
     return b;

@@ -38,7 +38,10 @@ static void on_loaded(void *ud, const char *kind, const char *name, const char *
     snprintf(d->loaded_kind, sizeof d->loaded_kind, "%s", kind);
 }
 
-static bool has(const diags *d, const char *needle) { return strstr(d->text, needle) != NULL; }
+static bool has(const diags *d, const char *needle)
+{
+    return strstr(d->text, needle) != NULL;
+}
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -82,7 +85,8 @@ static const ts_actor *one_actor(const ts_intel *ti, const char *name)
 }
 
 /* The first hit of a value and the names of its actors, comma-joined, into names. */
-static size_t lookup(const ts_intel *ti, ts_ioc_type t, const char *value, ts_ioc_hit *hit, char *names, size_t cap)
+static size_t lookup(const ts_intel *ti, ts_ioc_type t, const char *value, ts_ioc_hit *hit, char *names,
+                     size_t cap)
 {
     ts_ioc_hit hits[8];
     size_t n;
@@ -118,7 +122,10 @@ static bool has_alias(const ts_actor *a, const char *alias)
 
 /* ---- the pattern parser ------------------------------------------------------------- */
 
-static tocsin_code parse(const char *p, ts_stix_pattern *pat) { return ts_stix_pattern_parse(p, strlen(p), pat); }
+static tocsin_code parse(const char *p, ts_stix_pattern *pat)
+{
+    return ts_stix_pattern_parse(p, strlen(p), pat);
+}
 
 static void test_pattern_ok(void)
 {
@@ -206,7 +213,8 @@ static void test_pattern_ok(void)
     ts_stix_pattern_free(&pat);
 
     /* keywords are case-insensitive; whitespace anywhere */
-    CHECK_INT(parse("  [ ipv4-addr:value   =   '5.6.7.8' ]  or [domain-name:value='y.example']  ", &pat), TOCSIN_OK);
+    CHECK_INT(parse("  [ ipv4-addr:value   =   '5.6.7.8' ]  or [domain-name:value='y.example']  ", &pat),
+              TOCSIN_OK);
     CHECK_INT(pat.n, 2);
     ts_stix_pattern_free(&pat);
 }
@@ -238,7 +246,8 @@ static void test_pattern_bad(void)
         tocsin_code rc = parse(bad[i].p, &pat);
         CHECK_INT(rc, TOCSIN_E_PARSE);
         if (!strstr(pat.err, bad[i].err)) {
-            fprintf(stderr, "pattern %zu \"%s\": error \"%s\", want \"%s\"\n", i, bad[i].p, pat.err, bad[i].err);
+            fprintf(stderr, "pattern %zu \"%s\": error \"%s\", want \"%s\"\n", i, bad[i].p, pat.err,
+                    bad[i].err);
             check_failed++;
         }
         CHECK_INT(pat.n, 0); /* nothing kept from a broken pattern */
@@ -292,11 +301,13 @@ static void test_stix_fixture(void)
     ts_ioc_hit hit;
     const ts_actor *a;
 
-    CHECK_INT(load_file(&ts_loader_stix, ti, "tests/data/feeds/stix/bundle.json", &d, NULL), TOCSIN_E_PARTIAL);
+    CHECK_INT(load_file(&ts_loader_stix, ti, "tests/data/feeds/stix/bundle.json", &d, NULL),
+              TOCSIN_E_PARTIAL);
     CHECK(has(&d, "pattern_type 'yara' is not supported"));
     CHECK(has(&d, "bad pattern: offset 30: expected ']'"));
     CHECK(has(&d, "'not-an-ip' is not a valid ip"));
-    CHECK(has(&d, "indicates relationship refers to an object not in the bundle"));
+    CHECK(has(&d, "relationship--00000000-0000-4000-8000-0000000000a9: indicates relationship refers to an "
+                  "object not in the bundle"));
     CHECK(has(&d, "unsupported object path 'network-traffic:dst_port'"));
     CHECK_INT(d.n, 5);
 
@@ -334,8 +345,8 @@ static void test_stix_fixture(void)
 
     /* indicator -> malware <- uses - intrusion-set -> attributed-to threat-actor; the
        revoked group that also "uses" it is not named */
-    CHECK_INT(lookup(ti, TS_IOC_SHA256, "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f", &hit,
-                     names, sizeof names),
+    CHECK_INT(lookup(ti, TS_IOC_SHA256, "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f",
+                     &hit, names, sizeof names),
               1);
     CHECK(strstr(names, "Other Set") && strstr(names, "Fixture Bureau") && !strstr(names, "Gone"));
     CHECK_INT(lookup(ti, TS_IOC_MD5, "0CC175B9C0F1B6A831C399E269772661", &hit, names, sizeof names), 1);
@@ -375,13 +386,14 @@ static void test_stix_bad(void)
     ts_feed_opts o = {.diag = on_diag, .ud = &d};
     static const char notjson[] = "{\"type\": \"bundle\", \"objects\": [";
     static const char noobjs[] = "{\"type\": \"bundle\"}";
-    static const char junk[] = "{\"type\":\"bundle\",\"objects\":[1, \"x\", {\"type\":\"indicator\"}, "
-                               "{\"id\":\"indicator--1\",\"type\":\"indicator\",\"pattern\":5}, "
-                               "{\"id\":\"relationship--1\",\"type\":\"relationship\",\"relationship_type\":\"uses\"}]}";
+    static const char junk[] =
+        "{\"type\":\"bundle\",\"objects\":[1, \"x\", {\"type\":\"indicator\"}, "
+        "{\"id\":\"indicator--1\",\"type\":\"indicator\",\"pattern\":5}, "
+        "{\"id\":\"relationship--1\",\"type\":\"relationship\",\"relationship_type\":\"uses\"}]}";
     CHECK_INT(ts_loader_stix.load(ti, "t", notjson, sizeof notjson - 1, &o), TOCSIN_E_PARSE);
     CHECK_INT(ts_loader_stix.load(ti, "t", noobjs, sizeof noobjs - 1, &o), TOCSIN_E_FORMAT);
     CHECK_INT(ts_loader_stix.load(ti, "t", junk, sizeof junk - 1, &o), TOCSIN_E_PARTIAL);
-    CHECK(has(&d, "object without an id"));
+    CHECK(has(&d, "object 2 of the bundle has no id"));
     CHECK(has(&d, "indicator--1 has no pattern"));
     CHECK_INT(ts_intel_actor_count(ti), 0);
     ts_intel_free(ti);
@@ -396,9 +408,10 @@ static void test_misp_event(void)
     char names[256];
     ts_ioc_hit hit;
 
-    CHECK_INT(load_file(&ts_loader_misp_event, ti, "tests/data/feeds/misp/event.json", &d, NULL), TOCSIN_E_PARTIAL);
+    CHECK_INT(load_file(&ts_loader_misp_event, ti, "tests/data/feeds/misp/event.json", &d, NULL),
+              TOCSIN_E_PARTIAL);
     CHECK_INT(d.n, 1);
-    CHECK(has(&d, "ip-src value '999.1.1.1' is not a valid ip"));
+    CHECK(has(&d, "attribute 8: ip-src value '999.1.1.1' is not a valid ip"));
 
     /* the tag and the mitre-intrusion-set cluster name one actor */
     CHECK_INT(lookup(ti, TS_IOC_IP, "192.0.2.10", &hit, names, sizeof names), 1);
@@ -409,15 +422,15 @@ static void test_misp_event(void)
         CHECK_INT(hit.meta->confidence, 50);
         CHECK_STR(ts_intel_string_get(ti, hit.meta->note), "Fixture: destructive intrusion at a film studio");
     }
-    CHECK_INT(lookup(ti, TS_IOC_IP, "192.0.2.11", &hit, names, sizeof names), 1);  /* domain|ip */
+    CHECK_INT(lookup(ti, TS_IOC_IP, "192.0.2.11", &hit, names, sizeof names), 1); /* domain|ip */
     CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "bad.example", &hit, names, sizeof names), 1);
     if (hit.meta)
         CHECK_INT(hit.meta->first_seen, 1416787200); /* the event date */
     CHECK_INT(lookup(ti, TS_IOC_MD5, "760c35a80d758f032d02cf4db12d3e55", &hit, names, sizeof names), 1);
     CHECK_INT(lookup(ti, TS_IOC_URL, "http://bad.example/login.php", &hit, names, sizeof names), 1);
     CHECK_INT(lookup(ti, TS_IOC_EMAIL, "lure@bad.example", &hit, names, sizeof names), 1);
-    CHECK_INT(lookup(ti, TS_IOC_SHA256, "201a9c5fe6a8ae0d1c4312d07ef2066e5991b1462b68f102154bb9cb25bf59f9", &hit,
-                     names, sizeof names),
+    CHECK_INT(lookup(ti, TS_IOC_SHA256, "201a9c5fe6a8ae0d1c4312d07ef2066e5991b1462b68f102154bb9cb25bf59f9",
+                     &hit, names, sizeof names),
               1); /* inside an Object */
     CHECK_INT(lookup(ti, TS_IOC_ASN, "64500", &hit, names, sizeof names), 1);
     if (hit.meta)
@@ -441,9 +454,10 @@ static void test_misp_event(void)
     ti = ts_intel_new();
     uint32_t g = ts_intel_actor_add(ti, "Lazarus Group", "G0032", "KP");
     ts_intel_actor_alias(ti, g, "Guardians of Peace");
-    static const char ev[] = "{\"response\":[{\"Event\":{\"info\":\"x\",\"Galaxy\":[{\"type\":\"mitre-intrusion-set\","
-                             "\"GalaxyCluster\":[{\"value\":\"Renamed Cluster\",\"meta\":{\"external_id\":[\"G0032\"]}}]}],"
-                             "\"Attribute\":[{\"type\":\"ip-dst\",\"value\":\"198.51.100.1\",\"to_ids\":\"1\"}]}}]}";
+    static const char ev[] =
+        "{\"response\":[{\"Event\":{\"info\":\"x\",\"Galaxy\":[{\"type\":\"mitre-intrusion-set\","
+        "\"GalaxyCluster\":[{\"value\":\"Renamed Cluster\",\"meta\":{\"external_id\":[\"G0032\"]}}]}],"
+        "\"Attribute\":[{\"type\":\"ip-dst\",\"value\":\"198.51.100.1\",\"to_ids\":\"1\"}]}}]}";
     memset(&d, 0, sizeof d);
     ts_feed_opts o = {.diag = on_diag, .ud = &d};
     CHECK_INT(ts_loader_misp_event.load(ti, "resp", ev, sizeof ev - 1, &o), TOCSIN_OK);
@@ -474,7 +488,8 @@ static void test_misp_feed(void)
     CHECK_STR(names, "Fixture Group");
     const ts_actor *a = one_actor(ti, "G9002");
     CHECK(a && !strcmp(a->name, "Fixture Group"));
-    CHECK_INT(lookup(ti, TS_IOC_SHA1, "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8", &hit, names, sizeof names), 1);
+    CHECK_INT(lookup(ti, TS_IOC_SHA1, "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8", &hit, names, sizeof names),
+              1);
     CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "feed.example", &hit, names, sizeof names), 1);
     CHECK_STR(names, "");
 
@@ -596,7 +611,8 @@ static void test_bundled_sony(void)
         const ts_actor *a = ts_intel_actor(ti, ids[0]);
         CHECK(a && a->attack_id && !strcmp(a->attack_id, "G0032"));
         CHECK_INT(hit.meta->confidence, 80);
-        CHECK_STR(ts_intel_source_name(ti, hit.meta->source), "US-CERT TA14-353A / FBI flash; Kaspersky Destover analysis");
+        CHECK_STR(ts_intel_source_name(ti, hit.meta->source),
+                  "US-CERT TA14-353A / FBI flash; Kaspersky Destover analysis");
     }
     CHECK_INT(lookup(ti, TS_IOC_MD5, "e904bf93403c0fb08b9683a9e858c73e", &hit, names, sizeof names), 1);
     CHECK_STR(names, "Lazarus Group");
@@ -669,8 +685,8 @@ static void compare_groups_tsv(const ts_intel *ti, const char *path)
                 const ts_actor *a = one_actor(ti, cur);
                 if (!a || a->n_techniques != count) {
                     mismatched++;
-                    fprintf(stderr, "%s: %zu techniques loaded, %zu in the TSV\n", cur, a ? a->n_techniques : 0,
-                            count);
+                    fprintf(stderr, "%s: %zu techniques loaded, %zu in the TSV\n", cur,
+                            a ? a->n_techniques : 0, count);
                 }
             }
         }
@@ -709,7 +725,8 @@ static void test_attack(void)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CHECK_INT(load_file(&ts_loader_stix, ti, path, &d, NULL), TOCSIN_OK);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("ATT&CK bundle loaded in %.3f s\n", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    printf("ATT&CK bundle loaded in %.3f s\n",
+           (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     CHECK_INT(d.n, 0);
 
     const ts_actor *a = one_actor(ti, "G0032");
