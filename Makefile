@@ -70,6 +70,8 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libtocsin.a
 FUZZ_OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 FUZZ_LIB_OBJ := $(LIB_C:%.c=build-fuzz/%.o) $(LIB_CXX:%.cpp=build-fuzz/%.o)
 fuzz: $(FUZZERS)
+# Keep the instrumented objects between builds (make would delete them as intermediates).
+.SECONDARY: $(FUZZ_LIB_OBJ)
 build-fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 $(WARN) -MMD -MP $(FUZZ_OPT) -c -o $@ $<
