@@ -103,6 +103,10 @@ static ts_intel *make_intel(void)
                          .note = ts_intel_string(ti, "List of known Google DNS resolvers")};
     CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("8.8.8.8"), &allow), TOCSIN_OK);
     CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("not an address"), &m), TOCSIN_E_PARSE);
+    /* Another victim's internal address, and a public one this organisation owns. */
+    CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("10.0.0.99"), &m), TOCSIN_OK);
+    CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("198.18.0.0/15"), &m), TOCSIN_OK);
+    CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("9.9.9.0/24"), &m), TOCSIN_OK);
     ts_intel_finalise(ti);
     return ti;
 }
@@ -343,6 +347,27 @@ static void test_clean_and_repeats(const ts_detect_ctx *ctx)
     ev.n_mail_to = 1;
     run("intel", ctx, &ev);
     CHECK_INT(n_got, 0);
+    drop_all();
+
+    /* Listed special-purpose addresses are never looked up (enriched or not); a listed
+       address that the site configured as internal is. */
+    conn(&ev, "10.0.0.99", "198.18.0.1");
+    run("intel", ctx, &ev);
+    ev.src_geo = geo("", 0, TS_NET_INTERNAL);
+    ev.dst_geo = geo("", 0, TS_NET_INTERNAL);
+    run("intel", ctx, &ev);
+    CHECK_INT(n_got, 0);
+    conn(&ev, "8.8.4.4", "9.9.9.9");
+    ev.src_geo = geo("US", 15169, 0);
+    ev.dst_geo = geo("", 0, TS_NET_INTERNAL); /* configured: the organisation's public range */
+    ev.host = ts_str_c("mx1");
+    run("intel", ctx, &ev);
+    CHECK_INT(n_got, 1);
+    if (n_got == 1) {
+        CHECK_STR(got[0]->ioc_value, "9.9.9.0/24");
+        CHECK_INT(got[0]->direction, TS_DIR_INBOUND); /* the event's own sides stand */
+        CHECK_STR(got[0]->title, "9.9.9.9, an address of ours, is listed; it talked with 8.8.4.4 (Lazarus Group, sony-2014)");
+    }
     drop_all();
 
     /* Repeats from one host aggregate by key; another host is another alert. */
