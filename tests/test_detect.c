@@ -107,6 +107,12 @@ static ts_intel *make_intel(void)
     CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("10.0.0.99"), &m), TOCSIN_OK);
     CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("198.18.0.0/15"), &m), TOCSIN_OK);
     CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("9.9.9.0/24"), &m), TOCSIN_OK);
+    /* Shared hosting, and an indicator that expired in 2013. */
+    ts_ioc_meta shared = m, old = m;
+    shared.flags = TS_IOC_SHARED;
+    old.expires = 1388534399; /* 2013-12-31T23:59:59Z */
+    CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("192.0.0.0/8"), &shared), TOCSIN_OK);
+    CHECK_INT(ts_intel_add(ti, TS_IOC_DOMAIN, ts_str_c("old-c2.net"), &old), TOCSIN_OK);
     ts_intel_finalise(ti);
     return ti;
 }
@@ -251,6 +257,35 @@ static void test_subdomain(const ts_detect_ctx *ctx, uint8_t logon_sev)
     ev.domain = ts_str_c("notevil-lazarus.com");
     run("intel", ctx, &ev);
     CHECK_INT(n_got, 0);
+    drop_all();
+}
+
+static void test_shared_and_expired(const ts_detect_ctx *ctx)
+{
+    ts_event ev;
+    conn(&ev, "10.0.0.5", "192.99.1.1"); /* in the shared /8, at confidence 50 */
+    run("intel", ctx, &ev);
+    CHECK_INT(n_got, 1);
+    if (n_got == 1) {
+        CHECK_INT(got[0]->shared, 1);
+        CHECK(got[0]->severity > 0 && got[0]->severity < 40);
+        CHECK(got[0]->suppressed == NULL);
+    }
+    drop_all();
+
+    conn(&ev, "10.0.0.5", "10.0.0.1");
+    ev.category = TS_CAT_DNS;
+    ev.domain = ts_str_c("www.old-c2.net");
+    run("intel", ctx, &ev); /* 2014: after it expired */
+    ev.ts_ns = 1356998400000000000; /* 2013-01-01: before */
+    run("intel", ctx, &ev);
+    CHECK_INT(n_got, 2);
+    if (n_got == 2) {
+        CHECK(got[0]->suppressed != NULL && strstr(got[0]->suppressed, "expired"));
+        CHECK_INT(got[0]->severity, 0);
+        CHECK(got[1]->suppressed == NULL);
+        CHECK(got[1]->severity > 0);
+    }
     drop_all();
 }
 
@@ -643,6 +678,7 @@ int main(void)
     uint8_t logon = test_logon(&ctx);
     test_subdomain(&ctx, logon);
     test_suppressed(&ctx);
+    test_shared_and_expired(&ctx);
     test_hash_and_mail(&ctx);
     test_clean_and_repeats(&ctx);
     ts_intel_free(ti);
