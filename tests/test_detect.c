@@ -186,7 +186,9 @@ static uint8_t test_logon(const ts_detect_ctx *ctx)
     CHECK_STR(a->techniques, "T1078");
     CHECK_STR(a->title, "175.45.177.9 logged on to dc01 as admin (Lazarus Group, sony-2014)");
     CHECK(strncmp(a->key, "ioc|ip|175.45.176.0/22|10.0.0.7|src|", 36) == 0);
+    CHECK(strstr(a->key, "|logon") && !strstr(a->key, "failed"));
     uint8_t sev = a->severity;
+    char *ok_key = strdup(a->key);
     drop_all();
 
     /* A failed logon from the same address is weaker evidence. */
@@ -197,7 +199,10 @@ static uint8_t test_logon(const ts_detect_ctx *ctx)
         CHECK(got[0]->severity < sev);
         CHECK(got[0]->techniques == NULL);
         CHECK(strstr(got[0]->title, "failed to log on to dc01") != NULL);
+        CHECK(strcmp(got[0]->key, ok_key) != 0); /* a success stands apart from failures */
+        CHECK(strstr(got[0]->key, "|logon-failed") != NULL);
     }
+    free(ok_key);
     drop_all();
     return sev;
 }
@@ -480,9 +485,15 @@ static void test_home(void)
     ev.host = ts_str_c("dc01");
     run("home-network", &ctx, &ev);
     CHECK_INT(n_got, 1);
-    if (n_got == 1) {
+    ev.outcome = TS_OUTCOME_FAILURE;
+    run("home-network", &ctx, &ev);
+    CHECK_INT(n_got, 2);
+    if (n_got == 2) {
         CHECK(got[0]->severity >= 85);
         CHECK(strstr(got[0]->title, "logged on to dc01 as admin") != NULL);
+        CHECK_STR(got[0]->key, "home|AS131279|10.0.0.7|in|logon");
+        CHECK_STR(got[1]->key, "home|AS131279|10.0.0.7|in|logon-failed");
+        CHECK(got[1]->severity < got[0]->severity);
     }
     drop_all();
 

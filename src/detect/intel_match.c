@@ -93,7 +93,7 @@ static uint8_t severity(const ts_event *ev, const probe *p, const ts_ioc_meta *m
     else if (p->mail)
         w = p->side == TS_SIDE_SRC ? 75 : 70;
     else if (p->side == TS_SIDE_SRC && is_auth(ev))
-        w = ev->outcome == TS_OUTCOME_SUCCESS ? 100 : ev->outcome == TS_OUTCOME_FAILURE ? 55 : 80;
+        w = ev->outcome == TS_OUTCOME_SUCCESS ? 100 : ev->outcome == TS_OUTCOME_FAILURE ? 75 : 80;
     else if (p->side == TS_SIDE_SRC)
         w = 70;
     else if (ev->category & TS_CAT_DNS)
@@ -240,8 +240,9 @@ static void emit_hit(const intel_state *st, const ts_event *ev, const probe *p, 
     char label[256], ebuf[TS_IP_STRLEN];
     actor_label(st->intel, h->meta, label, sizeof label);
     a->title = make_title(a, ev, p, label);
-    a->key = ts_fmt_alloc("ioc|%s|%s|%s|%s|a%u", ts_ioc_type_name(a->ioc_type), a->ioc_value ? a->ioc_value : "",
-                       ts_alert_internal_entity(a, ebuf), side_name(p->side), (unsigned)a->actorset);
+    a->key = ts_fmt_alloc("ioc|%s|%s|%s|%s|a%u%s", ts_ioc_type_name(a->ioc_type), a->ioc_value ? a->ioc_value : "",
+                          ts_alert_internal_entity(a, ebuf), side_name(p->side), (unsigned)a->actorset,
+                          p->side == TS_SIDE_SRC && !p->mail ? ts_auth_key_suffix(ev) : "");
     if (!a->key || !a->title || !a->ioc_value || !a->observed) {
         ts_alert_free(a);
         return;
