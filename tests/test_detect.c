@@ -2,6 +2,7 @@
 #include "check.h"
 
 #include "detect/detect.h"
+#include "enrich/enrich.h"
 #include "intel/intel.h"
 
 /* ---- an alert sink that keeps what it gets ------------------------------------------ */
@@ -679,6 +680,36 @@ static void test_sony_real(void)
     ts_intel_free(ti);
 }
 
+/* The real pipeline order: libloc enrichment, then the detectors, on the Sony 2014 case. */
+static void test_enriched(void)
+{
+    char err[256];
+    ts_enrich *e = NULL;
+    if (ts_enrich_open(NULL, "203.0.112.0/24", &e, err, sizeof err) != TOCSIN_OK) {
+        printf("SKIP enriched detection: %s\n", err);
+        check_skipped++;
+        ts_enrich_free(e);
+        return;
+    }
+    ts_detect_ctx ctx = {NULL, "KP,AS131279"};
+    ts_event ev;
+    conn(&ev, "175.45.178.20", "203.0.112.10"); /* configured internal: a public range of ours */
+    ts_enrich_event(e, &ev);
+    run("home-network", &ctx, &ev);
+    conn(&ev, "203.0.112.10", "8.8.8.8");
+    ts_enrich_event(e, &ev);
+    run("home-network", &ctx, &ev);
+    CHECK_INT(n_got, 1);
+    if (n_got == 1) {
+        CHECK_INT(got[0]->direction, TS_DIR_INBOUND);
+        CHECK_STR(got[0]->ioc_value, "AS131279");
+        CHECK_STR(got[0]->remote_geo.cc, "KP");
+        CHECK_STR(got[0]->key, "home|AS131279|203.0.112.10|in");
+    }
+    drop_all();
+    ts_enrich_free(e);
+}
+
 int main(void)
 {
     test_registry();
@@ -695,6 +726,7 @@ int main(void)
     ts_intel_free(ti);
     test_home();
     test_sony_real();
+    test_enriched();
     drop_all();
     return check_done("test_detect");
 }
