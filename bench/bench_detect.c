@@ -108,11 +108,11 @@ int main(void)
 
     /* A clean event through the intel detector alone: the cost every event pays. */
     ev.domain = ts_str_c("www.example.com");
-    ev.dst_ip = (ts_ip){.v = 4, .b = {192, 0, 2, 1}};
+    ev.dst_ip = (ts_ip){.v = 4, .b = {93, 184, 216, 34}};
     t0 = now_ns();
     for (size_t i = 0; i < EVENTS; i++)
         det[0]->event(st[0], &ev, &sink);
-    printf("  intel, clean event  %8.1f ns/event (2 addresses and 1 domain looked up)\n",
+    printf("  intel, clean event  %8.1f ns/event (the public address and the domain looked up; the internal source is not)\n",
            (now_ns() - t0) / EVENTS);
     for (size_t d = 0; d < nd; d++) {
         if (det[d]->fini)
