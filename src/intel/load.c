@@ -134,12 +134,7 @@ static tocsin_code load_dir(ts_intel *ti, const char *dir, const ts_feed_opts *o
     struct stat st;
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-#ifdef TS_HAVE_FEEDS
         return ts_misp_load_feed_dir(ti, dir, o);
-#else
-        diag(o, dir, "%s", "a MISP feed directory, but this build has no MISP loader");
-        return TOCSIN_E_FORMAT;
-#endif
     }
     struct dirent **ents;
     int n = scandir(dir, &ents, skip_dots, alphasort);

@@ -3,17 +3,13 @@
 
 #include "intel/loaders.h"
 
-extern const ts_loader ts_loader_warninglist, ts_loader_csv, ts_loader_list;
-#ifdef TS_HAVE_FEEDS
 extern const ts_loader ts_loader_stix, ts_loader_misp_event, ts_loader_catalogue;
-#endif
+extern const ts_loader ts_loader_warninglist, ts_loader_csv, ts_loader_list;
 
 const ts_loader *const ts_loaders[] = {
-#ifdef TS_HAVE_FEEDS
     &ts_loader_stix,
     &ts_loader_misp_event,
     &ts_loader_catalogue,
-#endif
     &ts_loader_warninglist,
     &ts_loader_csv,
     &ts_loader_list,
