@@ -144,7 +144,8 @@ static tocsin_code load_dir(ts_intel *ti, const char *dir, const ts_feed_opts *o
     }
     tocsin_code all = TOCSIN_OK;
     for (int i = 0; i < n; i++) {
-        int w = snprintf(path, sizeof path, "%s/%s", dir, ents[i]->d_name);
+        size_t dl = strlen(dir);
+        int w = snprintf(path, sizeof path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", ents[i]->d_name);
         free(ents[i]);
         if (w < 0 || (size_t)w >= sizeof path || stat(path, &st) != 0)
             continue;
