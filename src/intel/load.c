@@ -133,9 +133,8 @@ static tocsin_code load_dir(ts_intel *ti, const char *dir, const ts_feed_opts *o
     char path[4096];
     struct stat st;
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
         return ts_misp_load_feed_dir(ti, dir, o);
-    }
     struct dirent **ents;
     int n = scandir(dir, &ents, skip_dots, alphasort);
     if (n < 0) {
