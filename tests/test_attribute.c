@@ -376,6 +376,23 @@ static void test_repeats_count_once(const cat *c)
     CHECK(a2->hyps[0].probability > a1->hyps[0].probability);
     ts_attribution_free(a1);
     ts_attribution_free(a2);
+
+    /* Thirty addresses of one feed: twelve listed, the rest summed into one line. */
+    ts_attr_evidence many[30];
+    char labels[30][32];
+    for (int i = 0; i < 30; i++) {
+        snprintf(labels[i], sizeof labels[i], "ip 10.9.9.%d", i);
+        many[i] = ioc(c->set_lazarus, (uint8_t)(60 + i), labels[i]);
+    }
+    a1 = ts_attribute(c->ti, many, 30);
+    check_invariants(a1);
+    l1 = find(a1, "Lazarus Group");
+    CHECK_INT(l1->n_contribs, 1 + 12 + 1); /* prior, twelve, the rest */
+    CHECK(weight_of(l1, "and 18 more indicators") > 0);
+    CHECK(weight_of(l1, "ip 10.9.9.29") > weight_of(l1, "ip 10.9.9.28")); /* most trusted first */
+    CHECK(isnan(weight_of(l1, "the 13th"))); /* folded: not listed */
+    CHECK(weight_of(l1, "the 12th of its kind") > 0);
+    ts_attribution_free(a1);
 }
 
 static void test_claims_and_insider(const cat *c)

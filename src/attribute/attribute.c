@@ -382,33 +382,69 @@ static void cap_public(model *m, hyp_b *h, unsigned mask, double odds, const cha
         h->score += cap - total;
 }
 
+static const char *ordinal(size_t n)
+{
+    if (n % 100 >= 11 && n % 100 <= 13)
+        return "th";
+    return n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+}
+
+static const char *const kind_plural[] = {"", "indicators", "home networks", "techniques", "software", "claims",
+                                          "insider signs"};
+
+/* Folds the contributions of one kind past the TS_KEEP_PER_KIND strongest into one, so a
+ * hypothesis backed by thousands of addresses stays readable; the sum is kept. */
+static void fold_tail(model *m, hyp_b *h)
+{
+    size_t seen[TS_AE_INSIDER + 1] = {0}, folded[TS_AE_INSIDER + 1] = {0};
+    double sum[TS_AE_INSIDER + 1] = {0};
+    size_t out = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        contrib_b *c = &h->v[i];
+        size_t kind = (size_t)c->kind <= TS_AE_INSIDER ? (size_t)c->kind : 0;
+        if (kind && c->w > 0 && seen[kind]++ >= TS_KEEP_PER_KIND) {
+            folded[kind]++;
+            sum[kind] += c->w;
+            free(c->what);
+            continue;
+        }
+        h->v[out++] = *c;
+    }
+    h->n = out;
+    for (size_t k = 1; k <= TS_AE_INSIDER; k++)
+        if (folded[k])
+            add(m, h, (ts_attr_kind)k, sum[k], SIZE_MAX,
+                fmt("and %zu more %s, each weaker than those above (diminishing returns)", folded[k], kind_plural[k]));
+}
+
 /* Diminishing returns within one kind, then the sum. Contributions end strongest first. */
 static void damp_and_score(model *m, hyp_b *h)
 {
     if (h->n > 1)
         qsort(h->v, h->n, sizeof *h->v, cmp_contrib);
     size_t seen[TS_AE_INSIDER + 1] = {0};
-    h->score = 0;
     for (size_t i = 0; i < h->n; i++) {
         contrib_b *c = &h->v[i];
         size_t kind = (size_t)c->kind <= TS_AE_INSIDER ? (size_t)c->kind : 0;
-        if (c->w > 0 && kind) {
-            size_t r = seen[kind]++;
-            double f = c->kind == TS_AE_TECHNIQUE ? 1.0 / sqrt((double)r + 1) : pow(TS_DAMP, (double)r);
-            if (r > 0) {
-                char *t = fmt("%s (the %zu%s of its kind here: x%.2f)", c->what, r + 1,
-                              r == 1 ? "nd" : r == 2 ? "rd" : "th", f);
-                if (t) {
-                    free(c->what);
-                    c->what = t;
-                } else {
-                    m->nomem = true;
-                }
-                c->w *= f;
-            }
+        if (c->w <= 0 || !kind)
+            continue;
+        size_t r = seen[kind]++;
+        if (r == 0)
+            continue;
+        double f = c->kind == TS_AE_TECHNIQUE ? 1.0 / sqrt((double)r + 1) : pow(TS_DAMP, (double)r);
+        char *t = fmt("%s (the %zu%s of its kind here: x%.2f)", c->what, r + 1, ordinal(r + 1), f);
+        if (t) {
+            free(c->what);
+            c->what = t;
+        } else {
+            m->nomem = true;
         }
-        h->score += c->w;
+        c->w *= f;
     }
+    fold_tail(m, h);
+    h->score = 0;
+    for (size_t i = 0; i < h->n; i++)
+        h->score += h->v[i].w;
     cap_public(m, h, 1u << TS_AE_TECHNIQUE, TS_TECHNIQUE_MAX_ODDS, "techniques");
     cap_public(m, h, 1u << TS_AE_TECHNIQUE | 1u << TS_AE_SOFTWARE, TS_PUBLIC_MAX_ODDS, "techniques and software");
     if (h->n > 1)

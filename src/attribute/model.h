@@ -33,6 +33,9 @@
 #define TS_TECHNIQUE_MAX_ODDS 4.0 /* at most about 80%: "likely" */
 #define TS_PUBLIC_MAX_ODDS 9.0    /* at most about 90%: "very likely", never "almost certainly" */
 
+/* Contributions of one kind listed one by one; weaker ones are summed into one line. */
+#define TS_KEEP_PER_KIND 12
+
 /* Hypotheses kept in full; the mass of weaker actors joins "unattributed". */
 #define TS_MAX_ACTOR_HYPS 8
 
