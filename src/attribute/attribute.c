@@ -549,6 +549,18 @@ static bool only_public(const hyp_b *h)
     return any;
 }
 
+/* A percentage for people: "87%", and "<1%" or ">99%" rather than a misleading 0 or 100. */
+static const char *pct(double p, char *buf, size_t cap)
+{
+    if (p < 0.005)
+        snprintf(buf, cap, "<1%%");
+    else if (p > 0.995)
+        snprintf(buf, cap, ">99%%");
+    else
+        snprintf(buf, cap, "%.0f%%", p * 100);
+    return buf;
+}
+
 /* "Lazarus Group: very likely (87%); alternatives: unattributed 10%, ..." plus cautions. */
 static char *summarise(const ts_attribution *a, bool public_only)
 {
@@ -561,13 +573,14 @@ static char *summarise(const ts_attribution *a, bool public_only)
             len += (size_t)w_ < sizeof buf - len ? (size_t)w_ : sizeof buf - len - 1;   \
     } while (0)
     const ts_hypothesis *top = &a->hyps[0];
-    PUT("%s: %s (%.0f%%)", top->actor ? top->name : "unattributed (unknown or uncatalogued actor)", top->wording,
-        top->probability * 100);
+    char p[8];
+    PUT("%s: %s (%s)", top->actor ? top->name : "unattributed (unknown or uncatalogued actor)", top->wording,
+        pct(top->probability, p, sizeof p));
     size_t alt = 0;
     for (size_t i = 1; i < a->n && alt < 3; i++) {
         if (a->hyps[i].probability < 0.01 && a->hyps[i].actor)
             continue;
-        PUT("%s %s %.0f%%", alt ? "," : "; alternatives:", a->hyps[i].name, a->hyps[i].probability * 100);
+        PUT("%s %s %s", alt ? "," : "; alternatives:", a->hyps[i].name, pct(a->hyps[i].probability, p, sizeof p));
         alt++;
     }
     for (size_t i = 0; public_only && i < a->n; i++) {
@@ -580,8 +593,8 @@ static char *summarise(const ts_attribution *a, bool public_only)
     }
     for (size_t i = 0; i < a->n; i++)
         if (!a->hyps[i].actor && strcmp(a->hyps[i].name, "insider") == 0)
-            PUT("; insider: %s (%.0f%%), the activity is internal and by valid accounts", a->hyps[i].wording,
-                a->hyps[i].probability * 100);
+            PUT("; insider: %s (%s), the activity is internal and by valid accounts", a->hyps[i].wording,
+                pct(a->hyps[i].probability, p, sizeof p));
 #undef PUT
     return strdup(buf);
 }

@@ -28,8 +28,14 @@ static void text_hypothesis(const ts_intel *ti, const ts_hypothesis *h, size_t r
         ts_fputs_term(a->country, out);
         fputc(')', out);
     }
-    fprintf(out, ": %s (%.1f%%), score %.2f nats\n", h->wording ? h->wording : ts_icd203(h->probability),
-            h->probability * 100, h->score);
+    char p[16];
+    if (h->probability < 0.0005)
+        snprintf(p, sizeof p, "<0.1%%");
+    else if (h->probability > 0.9995)
+        snprintf(p, sizeof p, ">99.9%%");
+    else
+        snprintf(p, sizeof p, "%.1f%%", h->probability * 100);
+    fprintf(out, ": %s (%s), score %.2f nats\n", h->wording ? h->wording : ts_icd203(h->probability), p, h->score);
     for (size_t i = 0; i < h->n_contribs; i++) {
         const ts_contribution *c = &h->contribs[i];
         fprintf(out, "       %+7.2f  ", c->weight);
