@@ -49,11 +49,19 @@ typedef struct hyp_b {
 typedef struct model {
     const ts_intel *ti;
     size_t n_actors; /* N, at least 1 */
+    size_t n_tech;   /* actors with a known technique profile, at least 1 */
+    size_t n_soft;   /* actors with a known software profile, at least 1 */
     hyp_b *h;        /* actor hypotheses */
     size_t nh, caph;
     int32_t *slot;   /* actor id -> index into h, -1 when none */
     hyp_b unattr, insider;
     bool has_insider;
+    hyp_b others;       /* the actors past TS_MAX_ACTOR_HYPS, summed; used when n_others */
+    size_t n_others;
+    char *others_name;  /* owned: "18 other catalogued actors" */
+    char group_cc[3];   /* the country whose actors together hold the most probability */
+    size_t group_n;
+    double group_p;
     bool nomem;
 } model;
 
@@ -249,8 +257,10 @@ static void ev_technique(model *m, const ts_attr_evidence *e)
             fmt("technique %s %s: no catalogued actor is known to use it", t->tid, t->name ? t->name : ""));
         return;
     }
-    double w = lr_weight(conf(e), TS_B_TECHNIQUE, m->n_actors, k);
-    const char *rarity = k * 10 <= m->n_actors ? (k <= 3 ? "rare" : "uncommon") : "common";
+    /* Rarity is measured among the actors whose techniques are known: an actor with no
+       profile says nothing either way (it keeps its prior, like "unattributed"). */
+    double w = lr_weight(conf(e), TS_B_TECHNIQUE, m->n_tech, k);
+    const char *rarity = k * 10 <= m->n_tech ? (k <= 3 ? "rare" : "uncommon") : "common";
     for (uint32_t id = 1; id <= m->n_actors; id++) {
         const ts_actor *a = ts_intel_actor(m->ti, id);
         if (!a || !uses(a->techniques, a->n_techniques, t->id))
@@ -258,8 +268,9 @@ static void ev_technique(model *m, const ts_attr_evidence *e)
         hyp_b *h = actor_hyp(m, id);
         if (h)
             add(m, h, e->kind, w, e->alert,
-                fmt("technique %s %s: used by %zu of %zu catalogued actors (%s); techniques are public", t->tid,
-                    t->name ? t->name : "", k, m->n_actors, rarity));
+                fmt("technique %s %s: used by %zu of the %zu actors with known techniques (%s); techniques are "
+                    "public",
+                    t->tid, t->name ? t->name : "", k, m->n_tech, rarity));
     }
 }
 
@@ -284,7 +295,7 @@ static void ev_software(model *m, const ts_attr_evidence *e)
         return;
     }
     bool tool = s->type && strcmp(s->type, "tool") == 0;
-    double w = lr_weight(conf(e), tool ? TS_B_TOOL : TS_B_MALWARE, m->n_actors, k);
+    double w = lr_weight(conf(e), tool ? TS_B_TOOL : TS_B_MALWARE, m->n_soft, k);
     for (uint32_t id = 1; id <= m->n_actors; id++) {
         const ts_actor *a = ts_intel_actor(m->ti, id);
         if (!a || !uses(a->software, a->n_software, s->id))
@@ -292,8 +303,8 @@ static void ev_software(model *m, const ts_attr_evidence *e)
         hyp_b *h = actor_hyp(m, id);
         if (h)
             add(m, h, e->kind, w, e->alert,
-                fmt("software %s (%s): used by %zu of %zu catalogued actors%s", s->name,
-                    s->type ? s->type : "software", k, m->n_actors,
+                fmt("software %s (%s): used by %zu of the %zu actors with known software%s", s->name,
+                    s->type ? s->type : "software", k, m->n_soft,
                     tool ? "; a public tool anyone may use" : "; malware can be leaked or shared"));
     }
 }
@@ -478,23 +489,71 @@ static double logsumexp2(double a, double b)
     return hi + log1p(exp(lo - hi));
 }
 
-/* Keeps the strongest actors; the others' mass joins unattributed, said so in a contribution. */
+/* The country whose candidate actors together hold the most probability (when two or
+ * more of them share it): with many actors per country, the country is often all the
+ * evidence can say. */
+static void country_group(model *m)
+{
+    double hi = m->unattr.score;
+    for (size_t i = 0; i < m->nh; i++)
+        hi = m->h[i].score > hi ? m->h[i].score : hi;
+    if (m->has_insider && m->insider.score > hi)
+        hi = m->insider.score;
+    double z = exp(m->unattr.score - hi) + (m->has_insider ? exp(m->insider.score - hi) : 0);
+    for (size_t i = 0; i < m->nh; i++)
+        z += exp(m->h[i].score - hi);
+    for (size_t i = 0; i < m->nh; i++) {
+        const ts_actor *a = ts_intel_actor(m->ti, m->h[i].actor);
+        if (!a || !a->country || strlen(a->country) != 2)
+            continue;
+        double p = 0;
+        size_t n = 0;
+        for (size_t j = 0; j < m->nh; j++) {
+            const ts_actor *b = ts_intel_actor(m->ti, m->h[j].actor);
+            if (b && b->country && strcasecmp(a->country, b->country) == 0) {
+                p += exp(m->h[j].score - hi) / z;
+                n++;
+            }
+        }
+        if (n >= 2 && p > m->group_p) {
+            m->group_p = p;
+            m->group_n = n;
+            memcpy(m->group_cc, a->country, 2);
+            m->group_cc[2] = '\0';
+        }
+    }
+}
+
+/* Keeps the strongest actors; the others are summed into one hypothesis that names a few. */
 static void fold_weak_actors(model *m)
 {
     if (m->nh > 1)
         qsort(m->h, m->nh, sizeof *m->h, cmp_hyp);
+    country_group(m);
     if (m->nh <= TS_MAX_ACTOR_HYPS)
         return;
-    double s = m->unattr.score;
+    double s = m->h[TS_MAX_ACTOR_HYPS].score;
+    char names[256] = "";
+    size_t len = 0;
     for (size_t i = TS_MAX_ACTOR_HYPS; i < m->nh; i++) {
-        s = logsumexp2(s, m->h[i].score);
+        if (i > TS_MAX_ACTOR_HYPS)
+            s = logsumexp2(s, m->h[i].score);
+        if (i < TS_MAX_ACTOR_HYPS + 5 && len < sizeof names) {
+            int w = snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", m->h[i].name);
+            len += w > 0 ? (size_t)w : 0;
+        }
         hyp_free(&m->h[i]);
     }
-    size_t dropped = m->nh - TS_MAX_ACTOR_HYPS;
+    m->n_others = m->nh - TS_MAX_ACTOR_HYPS;
     m->nh = TS_MAX_ACTOR_HYPS;
-    add(m, &m->unattr, (ts_attr_kind)0, s - m->unattr.score, SIZE_MAX,
-        fmt("includes %zu more catalogued actors with weaker support, none singled out", dropped));
-    m->unattr.score = s;
+    m->others_name = fmt("%zu other catalogued actors", m->n_others);
+    if (!m->others_name)
+        m->nomem = true;
+    add(m, &m->others, (ts_attr_kind)0, s, SIZE_MAX,
+        fmt("their summed scores: each has support no stronger than the actors above, so none is singled "
+            "out (%s%s)",
+            names, m->n_others > 5 ? ", ..." : ""));
+    m->others.score = s;
 }
 
 static void model_free(model *m)
@@ -505,6 +564,8 @@ static void model_free(model *m)
     free(m->slot);
     hyp_free(&m->unattr);
     hyp_free(&m->insider);
+    hyp_free(&m->others);
+    free(m->others_name);
 }
 
 /* ---- the result ------------------------------------------------------------------------- */
@@ -562,7 +623,7 @@ static const char *pct(double p, char *buf, size_t cap)
 }
 
 /* "Lazarus Group: very likely (87%); alternatives: unattributed 10%, ..." plus cautions. */
-static char *summarise(const ts_attribution *a, bool public_only)
+static char *summarise(const ts_attribution *a, bool public_only, const model *m)
 {
     char buf[1024];
     size_t len = 0;
@@ -588,20 +649,23 @@ static char *summarise(const ts_attribution *a, bool public_only)
             continue;
         PUT("; caution: only public techniques and software point to %s; they can be imitated "
             "or reused (false flag)",
-            a->hyps[i].name);
+            a->hyps[i].probability >= 0.2 ? a->hyps[i].name : "catalogued actors");
         break; /* the strongest actor only */
     }
     for (size_t i = 0; i < a->n; i++)
         if (!a->hyps[i].actor && strcmp(a->hyps[i].name, "insider") == 0)
             PUT("; insider: %s (%s), the activity is internal and by valid accounts", a->hyps[i].wording,
                 pct(a->hyps[i].probability, p, sizeof p));
+    if (m->group_n >= 2 && m->group_p >= 0.2)
+        PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
+            ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
 #undef PUT
     return strdup(buf);
 }
 
 static ts_attribution *build_result(model *m)
 {
-    size_t n = m->nh + 1 + (m->has_insider ? 1 : 0);
+    size_t n = m->nh + 1 + (m->has_insider ? 1 : 0) + (m->n_others ? 1 : 0);
     bool public_only = m->nh && only_public(&m->h[0]); /* h is sorted: h[0] is the strongest actor */
     ts_attribution *a = calloc(1, sizeof *a);
     if (!a)
@@ -617,6 +681,8 @@ static ts_attribution *build_result(model *m)
     ok = ok && move_hyp(&a->hyps[a->n++], &m->unattr, "unattributed");
     if (m->has_insider)
         ok = ok && move_hyp(&a->hyps[a->n++], &m->insider, "insider");
+    if (m->n_others)
+        ok = ok && move_hyp(&a->hyps[a->n++], &m->others, m->others_name);
     if (!ok) {
         ts_attribution_free(a);
         return NULL;
@@ -633,7 +699,7 @@ static ts_attribution *build_result(model *m)
     }
     if (a->n > 1)
         qsort(a->hyps, a->n, sizeof *a->hyps, cmp_out);
-    a->summary = summarise(a, public_only);
+    a->summary = summarise(a, public_only, m);
     if (!a->summary) {
         ts_attribution_free(a);
         return NULL;
@@ -657,6 +723,13 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
     }
     for (size_t i = 0; i <= m.n_actors; i++)
         m.slot[i] = -1;
+    for (uint32_t id = 1; id <= count; id++) {
+        const ts_actor *a = ts_intel_actor(ti, id);
+        m.n_tech += a && a->n_techniques;
+        m.n_soft += a && a->n_software;
+    }
+    m.n_tech += !m.n_tech;
+    m.n_soft += !m.n_soft;
     for (size_t i = 0; i < nd; i++) {
         ts_attr_evidence copy = ev[keep[i]], *e = &copy;
         char *relabel = NULL;
