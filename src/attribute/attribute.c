@@ -637,6 +637,9 @@ static char *summarise(const ts_attribution *a, bool public_only, const model *m
     char p[8];
     PUT("%s: %s (%s)", top->actor ? top->name : "unattributed (unknown or uncatalogued actor)", top->wording,
         pct(top->probability, p, sizeof p));
+    if (m->group_n >= 2 && m->group_p >= 0.2)
+        PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
+            ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
     size_t alt = 0;
     for (size_t i = 1; i < a->n && alt < 3; i++) {
         if (a->hyps[i].probability < 0.01 && a->hyps[i].actor)
@@ -656,9 +659,6 @@ static char *summarise(const ts_attribution *a, bool public_only, const model *m
         if (!a->hyps[i].actor && strcmp(a->hyps[i].name, "insider") == 0)
             PUT("; insider: %s (%s), the activity is internal and by valid accounts", a->hyps[i].wording,
                 pct(a->hyps[i].probability, p, sizeof p));
-    if (m->group_n >= 2 && m->group_p >= 0.2)
-        PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
-            ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
 #undef PUT
     return strdup(buf);
 }
@@ -697,8 +697,10 @@ static ts_attribution *build_result(model *m)
         a->hyps[i].probability = exp(a->hyps[i].score - hi) / z;
         a->hyps[i].wording = ts_icd203(a->hyps[i].probability);
     }
-    if (a->n > 1)
-        qsort(a->hyps, a->n, sizeof *a->hyps, cmp_out);
+    /* The summed others stay last: they are a remainder, not a hypothesis to lead with. */
+    size_t ranked = a->n - (m->n_others ? 1 : 0);
+    if (ranked > 1)
+        qsort(a->hyps, ranked, sizeof *a->hyps, cmp_out);
     a->summary = summarise(a, public_only, m);
     if (!a->summary) {
         ts_attribution_free(a);

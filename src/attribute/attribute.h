@@ -58,7 +58,8 @@ typedef struct ts_hypothesis {
 } ts_hypothesis;
 
 typedef struct ts_attribution {
-    ts_hypothesis *hyps; /* ranked, most probable first; owned */
+    ts_hypothesis *hyps; /* ranked, most probable first (a summed "n other catalogued actors",
+                            when present, comes last); owned */
     size_t n;
     char *summary;       /* owned: "Lazarus Group: very likely (87%); alternatives: ..." */
 } ts_attribution;
