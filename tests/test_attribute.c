@@ -529,6 +529,35 @@ static void test_incident(const cat *c)
     CHECK_INT(ts_attribute_incident(c->ti, NULL), TOCSIN_E_ARG);
 }
 
+/* Names in rule titles: pairs first, code names alone, ordinary words never as actors. */
+static void test_rule_titles(void)
+{
+    ts_intel *ti = ts_intel_new();
+    uint32_t cobalt = ts_intel_actor_add(ti, "Cobalt Group", "G0080", NULL);
+    ts_intel_actor_alias(ti, cobalt, "Cobalt");
+    uint32_t eq = ts_intel_actor_add(ti, "Equation", "G0020", NULL);
+    uint32_t apt = ts_intel_actor_add(ti, "APT28", "G0007", "RU");
+    uint32_t cs = ts_intel_software_add(ti, "Cobalt Strike", "S0154", "malware");
+    ts_intel_actor_uses_software(ti, cobalt, cs);
+    ts_intel_actor_uses_software(ti, apt, cs);
+    ts_intel_finalise(ti);
+    (void)eq;
+    ts_alert *v[3] = {alert(TS_EV_RULE, "Cobalt Strike Beacon Activity", NULL),
+                      alert(TS_EV_RULE, "Equation Editor Exploitation", NULL),
+                      alert(TS_EV_RULE, "APT28 Loader Activity", NULL)};
+    ts_incident *inc = incident(v, 3);
+    CHECK_INT(ts_attribute_incident(ti, inc), TOCSIN_OK);
+    const ts_attribution *a = inc->attribution;
+    check_invariants(a);
+    const ts_hypothesis *cg = find(a, "Cobalt Group"), *ap = find(a, "APT28");
+    CHECK(weight_of(cg, "software Cobalt Strike") > 0);
+    CHECK(isnan(weight_of(cg, "claim"))); /* "Cobalt" is covered by "Cobalt Strike" */
+    CHECK(find(a, "Equation") == NULL);   /* an ordinary word is no claim */
+    CHECK(weight_of(ap, "claim \"APT28\" named by the rule \"APT28 Loader Activity\"") > 0);
+    ts_incident_free(inc);
+    ts_intel_free(ti);
+}
+
 /* ---- analyst input ------------------------------------------------------------------------ */
 
 typedef struct diags {
@@ -724,6 +753,7 @@ int main(void)
     test_repeats_count_once(&c);
     test_claims_and_insider(&c);
     test_incident(&c);
+    test_rule_titles();
     test_analyst_input(&c);
     test_report(&c);
     test_attack();
