@@ -438,6 +438,15 @@ static void test_claims_and_insider(const cat *c)
     CHECK(prob(a, "insider") > 0.2);
     CHECK(strstr(a->summary, "insider") != NULL);
     ts_attribution_free(a);
+    /* Two distinct signs: the insider leads, and the summary names it, not "unattributed". */
+    ts_attr_evidence ins2[2] = {ins, ins};
+    ins2[1].label = "after-hours copying by an administrator";
+    a = ts_attribute(c->ti, ins2, 2);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "insider");
+    CHECK(strncmp(a->summary, "insider: ", 9) == 0);
+    CHECK(strstr(a->summary, "internal and by valid accounts") != NULL);
+    ts_attribution_free(a);
 
     /* Without insider evidence there is no insider hypothesis. */
     ts_attr_evidence e = ioc(c->set_lazarus, 90, "ip A");

@@ -635,16 +635,22 @@ static char *summarise(const ts_attribution *a, bool public_only, const model *m
     } while (0)
     const ts_hypothesis *top = &a->hyps[0];
     char p[8];
-    PUT("%s: %s (%s)", top->actor ? top->name : "unattributed (unknown or uncatalogued actor)", top->wording,
-        pct(top->probability, p, sizeof p));
-    if (m->group_n >= 2 && m->group_p >= 0.2)
+    bool unattributed = !top->actor && strcmp(top->name, "unattributed") == 0;
+    bool insider_said = !top->actor && strcmp(top->name, "insider") == 0;
+    PUT("%s: %s (%s)%s", unattributed ? "unattributed (unknown or uncatalogued actor)" : top->name, top->wording,
+        pct(top->probability, p, sizeof p), insider_said ? ", the activity is internal and by valid accounts" : "");
+    if (m->group_n >= 2 && m->group_p >= 0.2 && m->group_p >= top->probability + 0.1) /* when it says more */
         PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
             ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
     size_t alt = 0;
-    for (size_t i = 1; i < a->n && alt < 3; i++) {
-        if (a->hyps[i].probability < 0.01 && a->hyps[i].actor)
+    for (size_t i = 0; i < a->n && alt < 3; i++) {
+        const ts_hypothesis *h = &a->hyps[i];
+        bool insider = !h->actor && strcmp(h->name, "insider") == 0;
+        if (i == 0 || (h->probability < 0.01 && h->actor))
             continue;
-        PUT("%s %s %s", alt ? "," : "; alternatives:", a->hyps[i].name, pct(a->hyps[i].probability, p, sizeof p));
+        PUT("%s %s %s%s", alt ? "," : "; alternatives:", h->name, pct(h->probability, p, sizeof p),
+            insider ? " (the activity is internal and by valid accounts)" : "");
+        insider_said |= insider;
         alt++;
     }
     for (size_t i = 0; public_only && i < a->n; i++) {
@@ -655,7 +661,7 @@ static char *summarise(const ts_attribution *a, bool public_only, const model *m
             a->hyps[i].probability >= 0.2 ? a->hyps[i].name : "catalogued actors");
         break; /* the strongest actor only */
     }
-    for (size_t i = 0; i < a->n; i++)
+    for (size_t i = 0; i < a->n && !insider_said; i++)
         if (!a->hyps[i].actor && strcmp(a->hyps[i].name, "insider") == 0)
             PUT("; insider: %s (%s), the activity is internal and by valid accounts", a->hyps[i].wording,
                 pct(a->hyps[i].probability, p, sizeof p));
