@@ -483,7 +483,7 @@ static ts_incident *incident(ts_alert **v, size_t n)
 
 static void test_incident(const cat *c)
 {
-    ts_alert *v[4];
+    ts_alert *v[5];
     v[0] = alert(TS_EV_INDICATOR, "C2 ip", NULL);
     v[0]->actorset = c->set_lazarus;
     v[0]->confidence = 90;
@@ -504,7 +504,14 @@ static void test_incident(const cat *c)
     v[3]->ioc_type = TS_IOC_IP;
     v[3]->ioc_value = strdup("8.8.8.8");
     v[3]->suppressed = strdup("public DNS resolver");
-    ts_incident *inc = incident(v, 4);
+    v[4] = alert(TS_EV_INDICATOR, "C2 ip connects back", NULL); /* the same indicator, other side */
+    v[4]->actorset = c->set_lazarus;
+    v[4]->confidence = 90;
+    v[4]->ioc_type = TS_IOC_IP;
+    v[4]->ioc_value = strdup("203.131.222.102");
+    v[4]->side = TS_SIDE_SRC;
+    v[4]->direction = TS_DIR_INBOUND;
+    ts_incident *inc = incident(v, 5);
     CHECK_INT(ts_attribute_incident(c->ti, inc), TOCSIN_OK);
     const ts_attribution *a = inc->attribution;
     check_invariants(a);
@@ -517,9 +524,13 @@ static void test_incident(const cat *c)
     CHECK(weight_of(l, "T1574.013") > 0);
     CHECK(weight_of(l, "public DNS resolver") == 0);
     CHECK(weight_of(find(a, "unattributed"), "T9999") == 0); /* unknown technique: listed */
+    int seen = 0;
     for (size_t i = 0; i < l->n_contribs; i++)
-        if (strstr(l->contribs[i].what, "203.131.222.102"))
+        if (strstr(l->contribs[i].what, "203.131.222.102")) {
             CHECK_INT(l->contribs[i].alert, 0);
+            seen++;
+        }
+    CHECK_INT(seen, 1); /* one indicator counts once, whichever side it was seen on */
     CHECK(find(a, "insider") == NULL);
     ts_incident_free(inc);
 

@@ -24,6 +24,21 @@ static const char *side_name(ts_side s)
 
 static const char *s0(const char *s) { return s ? s : ""; }
 
+/* True when an earlier alert of the incident matched the same indicator for the same actors
+ * (seen from another side or host): one indicator is one piece of evidence. */
+static bool indicator_seen(const ts_incident *inc, size_t i)
+{
+    const ts_alert *a = inc->alerts[i];
+    for (size_t j = 0; j < i; j++) {
+        const ts_alert *b = inc->alerts[j];
+        if (b->kind == TS_EV_INDICATOR && b->ioc_type == a->ioc_type && b->actorset == a->actorset &&
+            b->ioc_value && a->ioc_value && strcmp(b->ioc_value, a->ioc_value) == 0 &&
+            b->confidence >= a->confidence && (b->suppressed != NULL) == (a->suppressed != NULL))
+            return true;
+    }
+    return false;
+}
+
 static void from_indicator(const ts_intel *ti, ts_evbuf *b, const ts_alert *a, size_t i)
 {
     ts_attr_evidence e = {.kind = TS_AE_INDICATOR, .actorset = a->actorset, .confidence = a->confidence,
@@ -191,7 +206,7 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
     ts_evbuf b = {0};
     for (size_t i = 0; i < inc->n_alerts; i++) {
         const ts_alert *a = inc->alerts[i];
-        if (a->kind == TS_EV_INDICATOR)
+        if (a->kind == TS_EV_INDICATOR && !indicator_seen(inc, i))
             from_indicator(ti, &b, a, i);
         else if (a->kind == TS_EV_HOME_NETWORK)
             from_home(&b, a, i);
