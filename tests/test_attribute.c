@@ -276,6 +276,13 @@ static void test_weak_is_unattributed(const cat *c)
     CHECK(others && others->actor == 0 && others->n_contribs == 1);
     CHECK(others && strstr(others->contribs[0].what, "none is singled out (") != NULL);
     CHECK(strstr(a->summary, "caution: only public techniques and software point to catalogued actors") != NULL);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ts_report_attribution(c->ti, a, f, 1);
+    fclose(f);
+    CHECK(strstr(buf, "\"name\":\"13 other catalogued actors\",\"kind\":\"others\"") != NULL);
+    free(buf);
     ts_attribution_free(a);
 
     /* A rare technique alone is not enough either. */
@@ -689,6 +696,8 @@ static void test_report(const cat *c)
     CHECK(strncmp(buf, head, sizeof head - 1) == 0);
     CHECK(strstr(buf, "\"wording\":") != NULL);
     CHECK(strstr(buf, "\"attack_id\":\"G0032\"") != NULL);
+    CHECK(strstr(buf, "\"kind\":\"actor\"") != NULL);
+    CHECK(strstr(buf, "\"kind\":\"unattributed\"") != NULL);
     CHECK(strstr(buf, "\x1b") == NULL);
     CHECK(len > 0 && buf[len - 1] == '\n' && strchr(buf, '\n') == buf + len - 1); /* one line */
     free(buf);

@@ -2,6 +2,7 @@
  * as one NDJSON object. */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "attribute/attribute.h"
 #include "core/esc.h"
@@ -46,13 +47,23 @@ static void text_hypothesis(const ts_intel *ti, const ts_hypothesis *h, size_t r
     }
 }
 
+/* A stable token for tools: "actor", "unattributed", "insider" or "others" (the summed rest). */
+static const char *kind_of(const ts_hypothesis *h)
+{
+    if (h->actor)
+        return "actor";
+    if (strcmp(h->name, "unattributed") == 0 || strcmp(h->name, "insider") == 0)
+        return h->name;
+    return "others";
+}
+
 static void json_hypothesis(const ts_intel *ti, ts_jw *w, const ts_hypothesis *h, size_t rank)
 {
     const ts_actor *a = actor_of(ti, h);
     ts_jw_obj(w);
     ts_jw_kuint(w, "rank", rank);
     ts_jw_kstr(w, "name", h->name);
-    ts_jw_kstr(w, "kind", h->actor ? "actor" : h->name);
+    ts_jw_kstr(w, "kind", kind_of(h));
     if (a) {
         ts_jw_kstr(w, "attack_id", a->attack_id);
         ts_jw_kstr(w, "country", a->country);
