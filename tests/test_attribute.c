@@ -281,7 +281,7 @@ static void test_weak_is_unattributed(const cat *c)
     FILE *f = open_memstream(&buf, &len);
     ts_report_attribution(c->ti, a, f, 1);
     fclose(f);
-    CHECK(strstr(buf, "\"name\":\"13 other catalogued actors\",\"kind\":\"others\"") != NULL);
+    CHECK(strstr(buf, "\"actor\":\"13 other catalogued actors\",\"kind\":\"others\"") != NULL);
     free(buf);
     ts_attribution_free(a);
 
@@ -538,6 +538,15 @@ static void test_incident(const cat *c)
             seen++;
         }
     CHECK_INT(seen, 1); /* one indicator counts once, whichever side it was seen on */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ts_report_attribution(c->ti, a, f, 1);
+    fclose(f);
+    CHECK(strstr(buf, "in sony-2014: tied to this actor alone (1 of 21 catalogued), confidence 90\",\"weight\":") != NULL);
+    CHECK(strstr(buf, "\"alert\":1}") != NULL); /* 1-based, as in the stored records */
+    CHECK(strstr(buf, "\"alert\":0}") == NULL);
+    free(buf);
     CHECK(find(a, "insider") == NULL);
     ts_incident_free(inc);
 
