@@ -465,6 +465,29 @@ static void test_claims_and_insider(const cat *c)
     CHECK(ts_attribute(c->ti, NULL, 1) == NULL);
 }
 
+/* The order of the evidence does not change the result. */
+static void test_order_independent(const cat *c)
+{
+    ts_attr_evidence ev[] = {ioc(c->set_russia, 70, "ip B"), tech(c->t_wiper), home("KP", 1), soft(c->mimikatz),
+                             tech(c->t_common),           ioc(c->set_lazarus, 50, "ip A")};
+    ts_attr_evidence rev[6];
+    for (int i = 0; i < 6; i++)
+        rev[i] = ev[5 - i];
+    ts_attribution *a = ts_attribute(c->ti, ev, 6), *b = ts_attribute(c->ti, rev, 6);
+    check_invariants(a);
+    CHECK_INT(a->n, b->n);
+    CHECK_STR(a->summary, b->summary);
+    for (size_t i = 0; i < a->n && i < b->n; i++) {
+        CHECK_STR(a->hyps[i].name, b->hyps[i].name);
+        CHECK(fabs(a->hyps[i].score - b->hyps[i].score) < 1e-9);
+        CHECK_INT(a->hyps[i].n_contribs, b->hyps[i].n_contribs);
+        for (size_t j = 0; j < a->hyps[i].n_contribs && j < b->hyps[i].n_contribs; j++)
+            CHECK_STR(a->hyps[i].contribs[j].what, b->hyps[i].contribs[j].what);
+    }
+    ts_attribution_free(a);
+    ts_attribution_free(b);
+}
+
 /* ---- incidents ----------------------------------------------------------------------------- */
 
 static ts_alert *alert(ts_evidence_kind kind, const char *title, const char *techniques)
@@ -790,6 +813,7 @@ int main(void)
     test_rarity_and_exclusivity(&c);
     test_repeats_count_once(&c);
     test_claims_and_insider(&c);
+    test_order_independent(&c);
     test_incident(&c);
     test_rule_titles();
     test_analyst_input(&c);

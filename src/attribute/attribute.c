@@ -370,7 +370,9 @@ static int cmp_contrib(const void *pa, const void *pb)
     const contrib_b *a = pa, *b = pb;
     if (a->w != b->w)
         return a->w > b->w ? -1 : 1;
-    return a->alert < b->alert ? -1 : a->alert > b->alert;
+    if (a->alert != b->alert)
+        return a->alert < b->alert ? -1 : 1;
+    return strcmp(a->what, b->what); /* a total order: the same evidence lists the same way */
 }
 
 /* Caps the total of the public kinds in mask (1 << kind) so that alone they make the actor
