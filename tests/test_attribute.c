@@ -541,6 +541,7 @@ static void test_incident(const cat *c)
     v[4]->ioc_value = strdup("203.131.222.102");
     v[4]->side = TS_SIDE_SRC;
     v[4]->direction = TS_DIR_INBOUND;
+    v[4]->source = c->src;
     ts_incident *inc = incident(v, 5);
     CHECK_INT(ts_attribute_incident(c->ti, inc), TOCSIN_OK);
     const ts_attribution *a = inc->attribution;

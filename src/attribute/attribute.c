@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "attribute/evbuf.h"
 #include "attribute/model.h"
 
 const char *ts_icd203(double p)
@@ -336,29 +337,61 @@ static bool same_evidence(const ts_attr_evidence *a, const ts_attr_evidence *b)
     }
 }
 
+static bool same_at(const void *ud, size_t i, size_t j)
+{
+    const ts_attr_evidence *ev = ud;
+    return same_evidence(&ev[i], &ev[j]);
+}
+
+/* A hash consistent with same_evidence. */
+static uint64_t evidence_hash(const ts_attr_evidence *e)
+{
+    uint64_t h = ts_fnv1a(TS_FNV_BASIS, &e->kind, sizeof e->kind);
+    switch (e->kind) {
+    case TS_AE_TECHNIQUE: return ts_fnv1a(h, &e->technique, sizeof e->technique);
+    case TS_AE_SOFTWARE: return ts_fnv1a(h, &e->software, sizeof e->software);
+    case TS_AE_HOME_NETWORK: {
+        char cc[2] = {(char)(e->country[0] & ~0x20), (char)(e->country[1] & ~0x20)};
+        h = ts_fnv1a(h, cc, sizeof cc);
+        return ts_fnv1a(h, &e->inbound, sizeof e->inbound);
+    }
+    default:
+        h = ts_fnv1a(h, &e->actorset, sizeof e->actorset);
+        return ts_fnv1a(h, label(e), strlen(label(e)));
+    }
+}
+
 /* Indexes of the distinct evidence, the most trusted copy of each, and how often each was
- * seen (reps, n entries, allocated here); NULL on no memory. Quadratic, which is fine for
- * an incident's evidence: repeats of one alert are already aggregated upstream. */
+ * seen (reps, n entries, allocated here); NULL on no memory. */
 static size_t *distinct(const ts_attr_evidence *ev, size_t n, size_t *nd, size_t **reps)
 {
-    size_t *keep = malloc((n ? n : 1) * sizeof *keep);
+    size_t *keep = malloc((n ? n : 1) * sizeof *keep), *pos = malloc((n ? n : 1) * sizeof *pos);
     *reps = calloc(n ? n : 1, sizeof **reps);
     *nd = 0;
-    if (!keep || !*reps) {
+    ts_hidx x = {0};
+    bool ok = keep && pos && *reps;
+    for (size_t i = 0; ok && i < n; i++) {
+        size_t first = ts_hidx_put(&x, evidence_hash(&ev[i]), i, same_at, ev);
+        if (first == SIZE_MAX) {
+            ok = false;
+        } else if (first == i) {
+            pos[i] = *nd;
+            (*reps)[*nd] = 1;
+            keep[(*nd)++] = i;
+        } else {
+            size_t j = pos[first];
+            (*reps)[j]++;
+            if (ev[i].confidence > ev[keep[j]].confidence)
+                keep[j] = i;
+        }
+    }
+    ts_hidx_free(&x);
+    free(pos);
+    if (!ok) {
         free(keep);
         free(*reps);
         *reps = NULL;
         return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t j = 0;
-        while (j < *nd && !same_evidence(&ev[keep[j]], &ev[i]))
-            j++;
-        if (j == *nd)
-            keep[(*nd)++] = i;
-        else if (ev[i].confidence > ev[keep[j]].confidence)
-            keep[j] = i;
-        (*reps)[j]++;
     }
     return keep;
 }

@@ -24,19 +24,27 @@ static const char *side_name(ts_side s)
 
 static const char *s0(const char *s) { return s ? s : ""; }
 
-/* True when an earlier alert of the incident matched the same indicator for the same actors
+/* Two indicator alerts that matched the same indicator of the same feed for the same actors
  * (seen from another side or host): one indicator is one piece of evidence. */
-static bool indicator_seen(const ts_incident *inc, size_t i)
+static bool same_indicator(const void *ud, size_t i, size_t j)
+{
+    const ts_incident *inc = ud;
+    const ts_alert *a = inc->alerts[i], *b = inc->alerts[j];
+    return a->ioc_type == b->ioc_type && a->actorset == b->actorset && a->source == b->source &&
+           (a->suppressed != NULL) == (b->suppressed != NULL) && a->ioc_value && b->ioc_value &&
+           strcmp(a->ioc_value, b->ioc_value) == 0;
+}
+
+/* True when alert i repeats an indicator an earlier alert already gave (or memory ran out). */
+static bool indicator_seen(ts_hidx *seen, const ts_incident *inc, size_t i)
 {
     const ts_alert *a = inc->alerts[i];
-    for (size_t j = 0; j < i; j++) {
-        const ts_alert *b = inc->alerts[j];
-        if (b->kind == TS_EV_INDICATOR && b->ioc_type == a->ioc_type && b->actorset == a->actorset &&
-            b->ioc_value && a->ioc_value && strcmp(b->ioc_value, a->ioc_value) == 0 &&
-            b->confidence >= a->confidence && (b->suppressed != NULL) == (a->suppressed != NULL))
-            return true;
-    }
-    return false;
+    uint64_t h = ts_fnv1a(TS_FNV_BASIS, &a->ioc_type, sizeof a->ioc_type);
+    h = ts_fnv1a(h, &a->actorset, sizeof a->actorset);
+    h = ts_fnv1a(h, &a->source, sizeof a->source);
+    if (a->ioc_value)
+        h = ts_fnv1a(h, a->ioc_value, strlen(a->ioc_value));
+    return ts_hidx_put(seen, h, i, same_indicator, inc) != i;
 }
 
 static void from_indicator(const ts_intel *ti, ts_evbuf *b, const ts_alert *a, size_t i)
@@ -204,9 +212,10 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
     if (!ti || !inc)
         return TOCSIN_E_ARG;
     ts_evbuf b = {0};
+    ts_hidx seen = {0};
     for (size_t i = 0; i < inc->n_alerts; i++) {
         const ts_alert *a = inc->alerts[i];
-        if (a->kind == TS_EV_INDICATOR && !indicator_seen(inc, i))
+        if (a->kind == TS_EV_INDICATOR && !indicator_seen(&seen, inc, i))
             from_indicator(ti, &b, a, i);
         else if (a->kind == TS_EV_HOME_NETWORK)
             from_home(&b, a, i);
@@ -214,6 +223,7 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
             from_title(ti, &b, a->title, i);
         from_techniques(ti, &b, a->techniques, i);
     }
+    ts_hidx_free(&seen);
     insider_check(&b, inc);
     ts_attribution *res = b.nomem ? NULL : ts_attribute(ti, b.v, b.n);
     ts_evbuf_free(&b);
