@@ -537,26 +537,35 @@ static void country_group(model *m)
     double z = exp(m->unattr.score - hi) + (m->has_insider ? exp(m->insider.score - hi) : 0);
     for (size_t i = 0; i < m->nh; i++)
         z += exp(m->h[i].score - hi);
+    struct {
+        char cc[3];
+        double p;
+        size_t n;
+    } g[64]; /* countries seen among the candidates; more than 64 are not grouped */
+    size_t ng = 0;
     for (size_t i = 0; i < m->nh; i++) {
         const ts_actor *a = ts_intel_actor(m->ti, m->h[i].actor);
         if (!a || !a->country || strlen(a->country) != 2)
             continue;
-        double p = 0;
-        size_t n = 0;
-        for (size_t j = 0; j < m->nh; j++) {
-            const ts_actor *b = ts_intel_actor(m->ti, m->h[j].actor);
-            if (b && b->country && strcasecmp(a->country, b->country) == 0) {
-                p += exp(m->h[j].score - hi) / z;
-                n++;
-            }
+        size_t j = 0;
+        while (j < ng && strcasecmp(g[j].cc, a->country) != 0)
+            j++;
+        if (j == ng) {
+            if (ng == sizeof g / sizeof *g)
+                continue;
+            memcpy(g[ng].cc, a->country, 3);
+            g[ng].p = 0;
+            g[ng++].n = 0;
         }
-        if (n >= 2 && p > m->group_p) {
-            m->group_p = p;
-            m->group_n = n;
-            memcpy(m->group_cc, a->country, 2);
-            m->group_cc[2] = '\0';
-        }
+        g[j].p += exp(m->h[i].score - hi) / z;
+        g[j].n++;
     }
+    for (size_t j = 0; j < ng; j++)
+        if (g[j].n >= 2 && g[j].p > m->group_p) {
+            m->group_p = g[j].p;
+            m->group_n = g[j].n;
+            memcpy(m->group_cc, g[j].cc, 3);
+        }
 }
 
 /* Keeps the strongest actors; the others are summed into one hypothesis that names a few. */
@@ -608,7 +617,7 @@ static void model_free(model *m)
 static bool move_hyp(ts_hypothesis *out, hyp_b *h, const char *name)
 {
     out->actor = h->actor;
-    out->name = strdup(name);
+    out->name = strdup(name ? name : "(unnamed actor)");
     out->score = h->score;
     out->contribs = calloc(h->n ? h->n : 1, sizeof *out->contribs);
     if (!out->name || !out->contribs)
