@@ -196,8 +196,10 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
     }
 }
 
-static void ev_home(model *m, const ts_attr_evidence *e)
+static void ev_home(model *m, const ts_attr_evidence *in)
 {
+    ts_attr_evidence copy = *in, *e = &copy;
+    copy.country[2] = '\0'; /* whatever the caller left there */
     if (!e->country[0]) {
         add(m, &m->unattr, e->kind, 0, e->alert,
             fmt("network %s: no country known for it, so no actor can be weighed", label(e)));
