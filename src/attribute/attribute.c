@@ -332,7 +332,7 @@ static bool same_evidence(const ts_attr_evidence *a, const ts_attr_evidence *b)
     case TS_AE_SOFTWARE:
         return a->software && a->software == b->software;
     case TS_AE_HOME_NETWORK: /* many addresses of one country are one finding per direction */
-        return a->country[0] && strcasecmp(a->country, b->country) == 0 && a->inbound == b->inbound;
+        return a->country[0] && strncasecmp(a->country, b->country, 2) == 0 && a->inbound == b->inbound;
     default:
         return a->actorset == b->actorset && a->n_actors == b->n_actors &&
                memcmp(a->actors, b->actors, sizeof a->actors) == 0 && strcmp(label(a), label(b)) == 0;
