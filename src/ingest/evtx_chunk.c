@@ -180,7 +180,7 @@ static void chunk(stream *st, uint8_t *c, size_t got)
 }
 
 tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_scratch *s,
-                             const ts_sink *sink, evtx_finish_fn finish)
+                             const ts_sink *sink, evtx_finish_fn finish, unsigned flags)
 {
     stream st = {rd, rud, file, s, sink, finish, NULL, 0, 0};
     uint8_t *buf = malloc(EVTX_CHUNK_SIZE);
@@ -193,6 +193,7 @@ tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_sc
         return TOCSIN_E_NOMEM;
     }
     evtx_parser_init(st.p);
+    st.p->walk_only = flags & EVTX_WALK_ONLY;
     size_t got;
     rc = read_full(&st, buf, EVTX_FILE_HEADER, &got);
     if (rc == TOCSIN_OK && (got < EVTX_FILE_HEADER || memcmp(buf, "ElfFile\0", 8) != 0)) {
