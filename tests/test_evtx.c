@@ -154,7 +154,7 @@ static void test_built(void)
     size_t n = eb_build_sample(&built);
     coll c = {0};
     CHECK_INT(read_mem(built.b, n, 0, &c), TOCSIN_OK);
-    CHECK_INT(c.n, 3);
+    CHECK_INT(c.n, 5);
     CHECK_INT(c.nerr, 1);
     CHECK_INT(c.n_err_ids ? c.err_ids[0] : 0, 103);
     CHECK(strstr(c.first_err, "record 103") != NULL);
@@ -192,11 +192,18 @@ static void test_built(void)
     r = coll_find(&c, 104); /* no template; UserData leaves */
     CHECK(r && rec_get(r, "EventID") && strcmp(rec_get(r, "EventID"), "7045") == 0);
     CHECK(r && rec_get(r, "ServiceName") && strcmp(rec_get(r, "ServiceName"), "evil") == 0);
+    for (uint64_t id = 105; id <= 106; id++) { /* EventData from a nested template */
+        r = coll_find(&c, id);
+        CHECK(r && r->nf == 2);
+        CHECK(r && rec_get(r, "EventID") && strcmp(rec_get(r, "EventID"), "4624") == 0);
+        CHECK(r && rec_get(r, "TargetUserName") &&
+              strcmp(rec_get(r, "TargetUserName"), id == 105 ? "alice" : "bob") == 0);
+    }
     coll_free(&c);
 
     /* Short reads give the same answer. */
     CHECK_INT(read_mem(built.b, n, 1000, &c), TOCSIN_OK);
-    CHECK_INT(c.n, 3);
+    CHECK_INT(c.n, 5);
     coll_free(&c);
 }
 
@@ -248,8 +255,8 @@ static void test_damage(void)
 
     /* File cut inside the chunk: the records before the cut are read. */
     CHECK_INT(read_mem(built.b, EB_FILE + built.last_rec + 30, 0, &c), TOCSIN_OK);
-    CHECK(coll_find(&c, 102) != NULL);
-    CHECK(coll_find(&c, 104) == NULL);
+    CHECK(coll_find(&c, 105) != NULL);
+    CHECK(coll_find(&c, 106) == NULL);
     CHECK(c.nerr >= 1);
     coll_free(&c);
 
@@ -625,8 +632,30 @@ static void test_oracle(const char *data)
     printf("  libevtx oracle: %d of %zu files agree, %ld record fields compared\n", ok, total, cmp);
 }
 
-int main(void)
+/* Writes the fuzz target's seeds: the built chunk, whole and with its template damaged. */
+static int write_corpus(const char *dir)
 {
+    eb_build_sample(&built);
+    char path[1024];
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/built_chunk_%d", dir, i);
+        FILE *f = fopen(path, "wb");
+        if (!f)
+            return 1;
+        static uint8_t c[EB_CHUNK];
+        memcpy(c, built.c, built.pos);
+        if (i == 1)
+            c[700] ^= 0x40; /* inside record 101's template */
+        fwrite(c, 1, built.pos, f);
+        fclose(f);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0)
+        return write_corpus(argv[2]);
     memset(&scratch, 0, sizeof scratch);
     test_built();
     test_damage();

@@ -223,14 +223,14 @@ static bool substitution(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_
         char mark[4] = {0, (char)(id & 0xff), (char)(id >> 8), (char)optional};
         if (p->in_attr)
             p->attr_null = false;
-        else
-            evtx_compile_site(p, id);
+        evtx_compile_site(p, id, optional);
         evtx_out_bytes(p, mark, 4);
         return true;
     }
     if (id >= sv->n) {
         if (optional) { /* templates may name more values than an instance gives */
-            p->attr_null = p->in_attr;
+            if (p->in_attr && p->out_n == p->attr_off)
+                p->attr_null = true;
             return true;
         }
         return evtx_fail(p, "substitution index past the values", pos);
@@ -409,6 +409,8 @@ bool evtx_parse_record(evtx_parser *p, uint32_t off, uint32_t end, ts_fieldbuf *
     p->oom = false;
     p->err[0] = 0;
     ts_fieldbuf_reset(fields);
+    if (!evtx_out_reserve(p, 4096)) /* so the buffer is never NULL below */
+        return evtx_fail(p, "out of memory", off);
     if (off >= end || end > EVTX_CHUNK_SIZE)
         return evtx_fail(p, "empty record", off);
     uint32_t after;

@@ -71,10 +71,13 @@ typedef struct evtx_fld {
     bool skip_empty; /* a System value: dropped when it renders empty */
 } evtx_fld;
 
-/* Where a compiled template's value may be BinXML that adds elements: walked there, inside
- * the template's own open elements (names) below the context. */
+/* A substitution of a compiled template outside its fields' values. Its value is checked
+ * as the walker would; BinXML there adds elements, walked inside the template's own open
+ * elements (names) below the context. */
 typedef struct evtx_site {
     uint32_t id;          /* substitution index */
+    bool optional;        /* an optional substitution: a missing value is no damage */
+    bool in_attr;         /* in an attribute value that yields no field */
     uint32_t before;      /* fields the template yields before it */
     uint32_t depth;       /* template elements open at it */
     uint32_t at;          /* where its marker lies in the compiled text */
@@ -186,7 +189,7 @@ void evtx_add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen
 int evtx_section(const evtx_parser *p);
 
 /* evtx_tmpl.c: while compiling, notes that substitution id may add elements here. */
-void evtx_compile_site(evtx_parser *p, uint32_t id);
+void evtx_compile_site(evtx_parser *p, uint32_t id, bool optional);
 /* A template instance at pos (token 0x0c); *after is past its values. */
 bool evtx_instance(evtx_parser *p, uint32_t pos, uint32_t end, int nest, uint32_t *after);
 

@@ -40,7 +40,7 @@ static bool grow(void **v, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
-void evtx_compile_site(evtx_parser *p, uint32_t id)
+void evtx_compile_site(evtx_parser *p, uint32_t id, bool optional)
 {
     uint32_t depth = (uint32_t)(p->depth - p->compile_depth);
     if (!grow((void **)&p->csites, &p->cap_csites, p->n_csites + 1, sizeof *p->csites) ||
@@ -51,7 +51,8 @@ void evtx_compile_site(evtx_parser *p, uint32_t id)
     for (uint32_t i = 0; i < depth; i++)
         p->cnames[p->n_cnames + i] = p->stack[p->compile_depth + (int)i].name;
     /* names holds an index into cnames until the template is stored */
-    p->csites[p->n_csites++] = (evtx_site){id, (uint32_t)p->n_flds, depth, (uint32_t)p->out_n,
+    p->csites[p->n_csites++] = (evtx_site){id, optional, p->in_attr, (uint32_t)p->n_flds, depth,
+                                           (uint32_t)p->out_n,
                                            (const ts_str *)(uintptr_t)p->n_cnames};
     p->n_cnames += depth;
 }
@@ -133,13 +134,27 @@ static const evtx_ctmpl *compile(evtx_parser *p, uint32_t body, uint32_t len)
 enum { R_OK, R_FAIL, R_WALK };
 
 /* BinXML at a site: its elements go inside the template's elements open there. */
-static int site(evtx_parser *p, const evtx_site *s, const evtx_subs *sv, int nest)
+static int site(evtx_parser *p, const evtx_site *s, const evtx_subs *sv, int nest, uint32_t pos)
 {
-    if (s->id >= sv->n)
-        return R_OK; /* the walker fails or skips it the same way: let it say which */
+    if (s->id >= sv->n) {
+        if (s->optional)
+            return R_OK;
+        evtx_fail(p, "substitution index past the values", pos);
+        return R_FAIL;
+    }
     const evtx_sub *v = &p->subs[sv->first + s->id];
-    if (v->type != VT_BINXML || v->size == 0)
-        return R_OK; /* text of an element that yields no field */
+    if (v->type == VT_NULL || (s->optional && v->size == 0))
+        return R_OK;
+    if (v->type == VT_BINXML && s->in_attr)
+        return R_WALK; /* elements inside an attribute: only the walker knows */
+    if (v->type != VT_BINXML || v->size == 0) {
+        /* Text of an element that yields no field: formatted only to find the damage the
+         * walker would find, then dropped. */
+        size_t out0 = p->out_n;
+        bool ok = evtx_out_value(p, v, nest);
+        p->out_n = out0;
+        return ok ? R_OK : R_FAIL;
+    }
     int depth0 = p->depth;
     if (depth0 + (int)s->depth > EVTX_MAX_DEPTH || nest >= EVTX_MAX_NEST)
         return R_WALK; /* the walker reports it */
@@ -206,7 +221,7 @@ static int render(evtx_parser *p, const evtx_ctmpl *ct, const evtx_subs *sv, int
     uint32_t k = 0;
     for (uint32_t i = 0; i <= ct->n; i++) {
         for (; k < ct->n_sites && ct->sites[k].before == i; k++) {
-            int r = site(p, &ct->sites[k], sv, nest);
+            int r = site(p, &ct->sites[k], sv, nest, pos);
             if (r != R_OK)
                 return r;
         }
