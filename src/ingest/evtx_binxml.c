@@ -136,8 +136,8 @@ int evtx_section(const evtx_parser *p)
 }
 
 /* An attribute value is complete: keep it when Sigma names it. System child attributes
- * become fields by their own name (Provider's as Provider_Name, Provider_Guid ...);
- * EventData's Data Name="X" names the element's field. */
+ * become fields named element_attribute; EventData's Data Name="X" names the element's
+ * field. */
 static void end_attr(evtx_parser *p)
 {
     if (!p->in_attr)
@@ -151,14 +151,13 @@ static void end_attr(evtx_parser *p)
     if (sec == 1) {
         if (ts_str_eq(p->attr_name, "xmlns") || vlen == 0)
             return;
-        if (ts_str_eq(e->name, "Provider")) {
-            uint32_t koff = (uint32_t)p->out_n;
-            evtx_out_bytes(p, "Provider_", 9);
-            evtx_out_bytes(p, p->attr_name.p, p->attr_name.n);
-            evtx_add_field(p, NULL, koff, (uint32_t)(p->out_n - koff), voff, vlen, true);
-        } else {
-            evtx_add_field(p, p->attr_name.p, 0, (uint32_t)p->attr_name.n, voff, vlen, true);
-        }
+        /* "Provider_Name", "TimeCreated_SystemTime", "Execution_ProcessID": the names
+         * the JSON reader gives evtx_dump's exports, so both containers match alike */
+        uint32_t koff = (uint32_t)p->out_n;
+        evtx_out_bytes(p, e->name.p, e->name.n);
+        evtx_out_bytes(p, "_", 1);
+        evtx_out_bytes(p, p->attr_name.p, p->attr_name.n);
+        evtx_add_field(p, NULL, koff, (uint32_t)(p->out_n - koff), voff, vlen, true);
     } else if (sec == 2 && ts_str_eq(p->attr_name, "Name")) {
         e->has_key = true;
         e->key_off = voff;

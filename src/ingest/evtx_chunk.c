@@ -74,15 +74,6 @@ static void emit(stream *st, uint64_t id, uint64_t ft)
     ev->fields = st->s->fields.v;
     ev->n_fields = st->s->fields.n;
     ev->ts_ns = filetime_ns(ft);
-    if (!ev->ts_ns) { /* some writers leave the record's time empty: use the event's */
-        for (size_t i = 0; i < ev->n_fields; i++) {
-            ts_str v = ev->fields[i].val;
-            /* years from 2262 on do not fit in int64 nanoseconds: leave those at 0 */
-            if (ts_str_eq(ev->fields[i].key, "SystemTime") && v.n >= 4 &&
-                memcmp(v.p, "2262", 4) < 0 && ts_parse_iso8601_ns(v, &ev->ts_ns))
-                break;
-        }
-    }
     ev->file = st->file;
     ev->record = id;
     if (st->finish)
