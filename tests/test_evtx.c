@@ -416,6 +416,18 @@ static void expect_leaves(const char *file, const rec *r, json_t *obj)
     }
 }
 
+static size_t count_leaves(json_t *obj)
+{
+    size_t n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        if (k[0] != '#')
+            n += json_is_object(v) ? count_leaves(v) : 1;
+    }
+    return n;
+}
+
 static void compare_event(const char *file, const coll *c, json_t *doc)
 {
     json_t *ev = json_object_get(doc, "Event"), *sys = json_object_get(ev, "System");
@@ -456,6 +468,25 @@ static void compare_event(const char *file, const coll *c, json_t *doc)
     json_t *ud = json_object_get(ev, "UserData");
     if (json_is_object(ud))
         expect_leaves(file, r, ud);
+
+    /* Nothing beyond what the twin holds: count its values the way the reader names them. */
+    size_t nwant = 0;
+    json_object_foreach(sys, k, v) {
+        if (json_is_object(v)) {
+            nwant += json_object_get(v, "#text") != NULL;
+            nwant += json_object_size(json_object_get(v, "#attributes"));
+        } else {
+            nwant += !json_is_null(v);
+        }
+    }
+    if (json_is_object(ed))
+        json_object_foreach(ed, k, v) nwant += k[0] != '#';
+    nwant += count_leaves(ud);
+    if (r->nf != nwant) {
+        mismatches++;
+        fprintf(stderr, "%s: record %llu: %zu fields, the twin has %zu values\n", file,
+                (unsigned long long)r->id, r->nf, nwant);
+    }
 }
 
 static void test_twins(const char *data)

@@ -108,6 +108,13 @@ void evtx_add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen
                       uint32_t voff, uint32_t vlen, bool skip_empty)
 {
     if (p->n_flds == p->cap_flds) {
+        /* Templates reused by many nested instances could multiply fields without end:
+         * no real record comes near this. */
+        if (p->n_flds >= EVTX_MAX_FIELDS) {
+            evtx_fail(p, "more fields than a record may hold", 0);
+            p->oom = p->too_long = true;
+            return;
+        }
         size_t cap = p->cap_flds ? p->cap_flds * 2 : 64;
         evtx_fld *f = realloc(p->flds, cap * sizeof *f);
         if (!f) {
@@ -405,7 +412,7 @@ bool evtx_parse_record(evtx_parser *p, uint32_t off, uint32_t end, ts_fieldbuf *
     p->n_subs = 0;
     p->depth = 0;
     p->in_attr = false;
-    p->oom = false;
+    p->oom = p->too_long = false;
     p->err[0] = 0;
     ts_fieldbuf_reset(fields);
     if (!evtx_out_reserve(p, 4096)) /* so the buffer is never NULL below */

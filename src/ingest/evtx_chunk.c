@@ -134,7 +134,11 @@ static void chunk_records(stream *st, const uint8_t *c, bool header_ok)
         if (evtx_parse_record(st->p, pos + EVTX_RECORD_HEADER, pos + size - 4, &st->s->fields))
             emit(st, id, evtx_u64(r + 16));
         else
-            report(st, id, st->p->oom ? TOCSIN_E_NOMEM : TOCSIN_E_PARSE, "record %llu: %s",
+            report(st, id,
+                   st->p->too_long ? TOCSIN_E_TOOLONG
+                   : st->p->oom    ? TOCSIN_E_NOMEM
+                                   : TOCSIN_E_PARSE,
+                   "record %llu: %s",
                    (unsigned long long)id, st->p->err);
         pos += size;
     }

@@ -17,6 +17,7 @@
 #define EVTX_MAX_DEPTH 64       /* open elements in one record */
 #define EVTX_MAX_NEST 12        /* template instances and BinXML values inside each other */
 #define EVTX_NAME_SLOTS 4096    /* power of two */
+#define EVTX_MAX_FIELDS 65536   /* fields of one record */
 #define EVTX_TMPL_SLOTS 512     /* power of two */
 
 static inline uint16_t evtx_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -146,7 +147,8 @@ typedef struct evtx_parser {
     bool in_attr, attr_null;
     ts_str attr_name;
     uint32_t attr_off;
-    bool oom;
+    bool oom;      /* stop: out of memory, or too_long */
+    bool too_long; /* the record is over a size limit */
     bool walk_only; /* never compile templates (tests compare both paths) */
     bool compiling; /* walking a template body to compile it: substitutions become markers */
     bool compile_flat; /* the body put text or attributes straight into its context */

@@ -12,7 +12,8 @@ bool evtx_out_reserve(evtx_parser *p, size_t n)
     if (p->out_n + n <= p->out_cap)
         return true;
     if (p->out_n + n > TS_MAX_RECORD * 4u) { /* a record's text cannot be this large */
-        p->oom = true;
+        evtx_fail(p, "record text over the size limit", 0);
+        p->oom = p->too_long = true;
         return false;
     }
     size_t cap = p->out_cap ? p->out_cap : 4096;
