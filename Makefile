@@ -78,7 +78,8 @@ build-fuzz/%.o: %.cpp
 	clang++ $(CPPFLAGS) -std=c++17 $(WARN) -MMD -MP $(FUZZ_OPT) -c -o $@ $<
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
-	clang $(CPPFLAGS) -std=c11 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+	clang $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_OPT) -c -o $@.o $<
+	clang++ -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $@.o $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 check: all
 	tests/run.sh
