@@ -1,6 +1,6 @@
-/* evtx_binxml.c: the BinXML walker of the EVTX reader: tokens, element names
- * (cached per chunk), and the mapping of the XML tree to the
- * flat fields Sigma names (System children and attributes, EventData, UserData leaves). */
+/* evtx_binxml.c: the BinXML token walker of the EVTX reader: tokens, element names (cached
+ * per chunk), and the mapping of the XML tree to the flat fields Sigma names (System
+ * children and attributes, EventData, UserData leaves). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

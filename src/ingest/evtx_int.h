@@ -1,5 +1,6 @@
-/* evtx_int.h: internals of the native EVTX reader shared by evtx.c, evtx_chunk.c and
- * evtx_binxml.c (file and chunk layout, the BinXML walker and its per-chunk caches). */
+/* evtx_int.h: internals of the native EVTX reader shared by its files (evtx.c: the
+ * reader; evtx_chunk.c: file and chunks; evtx_binxml.c: the token walker; evtx_tmpl.c:
+ * templates; evtx_value.c: values), with the BinXML layout and the per-chunk caches. */
 #ifndef TS_EVTX_INT_H
 #define TS_EVTX_INT_H
 
@@ -179,6 +180,14 @@ void evtx_out_utf16(evtx_parser *p, const uint8_t *s, size_t n);
 bool evtx_out_value(evtx_parser *p, const evtx_sub *s, int nest);
 
 /* evtx_binxml.c */
+void evtx_parser_init(evtx_parser *p);
+void evtx_parser_free(evtx_parser *p);
+/* Starts a new chunk: chunk must hold EVTX_CHUNK_SIZE bytes until the next call. */
+void evtx_parser_chunk(evtx_parser *p, const uint8_t *chunk);
+/* Walks the BinXML of one record at [off, end) of the current chunk and fills
+ * fields (keys and values borrow the parser's buffers until the next record). Returns
+ * false with p->err set when the record is damaged. */
+bool evtx_parse_record(evtx_parser *p, uint32_t off, uint32_t end, ts_fieldbuf *fields);
 /* Records why the record is damaged (the first reason wins); returns false. */
 bool evtx_fail(evtx_parser *p, const char *msg, uint32_t off);
 /* Walks tokens from pos to EOF or end; sv is the instance's values (NULL outside a
@@ -194,16 +203,6 @@ int evtx_section(const evtx_parser *p);
 void evtx_compile_site(evtx_parser *p, uint32_t id, bool optional);
 /* A template instance at pos (token 0x0c); *after is past its values. */
 bool evtx_instance(evtx_parser *p, uint32_t pos, uint32_t end, int nest, uint32_t *after);
-
-/* evtx_binxml.c */
-void evtx_parser_init(evtx_parser *p);
-void evtx_parser_free(evtx_parser *p);
-/* Starts a new chunk: chunk must hold EVTX_CHUNK_SIZE bytes until the next call. */
-void evtx_parser_chunk(evtx_parser *p, const uint8_t *chunk);
-/* Walks the BinXML of one record at [off, end) of the current chunk and fills
- * fields (keys and values borrow the parser's buffers until the next record). Returns
- * false with p->err set when the record is damaged. */
-bool evtx_parse_record(evtx_parser *p, uint32_t off, uint32_t end, ts_fieldbuf *fields);
 
 /* evtx_chunk.c */
 /* Reads up to n bytes; *got 0 at the end. */

@@ -119,7 +119,23 @@ void evtx_out_utf16(evtx_parser *p, const uint8_t *s, size_t n)
 {
     if (!evtx_out_reserve(p, n * 3))
         return;
-    for (size_t i = 0; i < n; i++) {
+    char *o = p->out + p->out_n;
+    size_t i = 0;
+    /* Four ASCII units (none NUL) at a time: most event text is ASCII. */
+    for (; i + 4 <= n; i += 4) {
+        uint64_t w;
+        memcpy(&w, s + 2 * i, 8);
+        if ((w & 0xff80ff80ff80ff80ull) || !(w & 0x7f) || !(w & 0x7f0000) ||
+            !(w & 0x7f00000000ull) || !(w & 0x7f000000000000ull))
+            break;
+        o[0] = s[2 * i];
+        o[1] = s[2 * i + 2];
+        o[2] = s[2 * i + 4];
+        o[3] = s[2 * i + 6];
+        o += 4;
+    }
+    p->out_n = (size_t)(o - p->out);
+    for (; i < n; i++) {
         uint32_t c = evtx_u16(s + 2 * i);
         if (c < 0x80) {
             if (c == 0)
