@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libevtx/features.h>
 #undef LIBEVTX_HAVE_BFIO /* Debian ships no libbfio header; no bfio API is used */
@@ -165,6 +166,36 @@ static void theirs(size_t from, size_t to, const char *label)
            (unsigned long long)records, dt, (double)records / dt);
 }
 
+/* A large file made of one sample's chunks repeated (in the temporary directory, removed
+ * afterwards): the rate on a long log, and a peak memory that must not follow its size. */
+static void big_file(const char *sample, int copies)
+{
+    FILE *in = fopen(sample, "rb");
+    if (!in)
+        return;
+    static uint8_t buf[8u << 20];
+    size_t n = fread(buf, 1, sizeof buf, in);
+    fclose(in);
+    char path[] = "/tmp/bench_evtx_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0 || n <= EVTX_FILE_HEADER)
+        return;
+    FILE *out = fdopen(fd, "wb");
+    fwrite(buf, 1, EVTX_FILE_HEADER, out);
+    for (int i = 0; i < copies; i++)
+        fwrite(buf + EVTX_FILE_HEADER, 1, n - EVTX_FILE_HEADER, out);
+    fclose(out);
+    long before = peak_kib();
+    size_t saved = n_files;
+    files[n_files++] = path;
+    char label[64];
+    snprintf(label, sizeof label, "%.0f MB file", (double)(n - EVTX_FILE_HEADER) * copies / 1e6);
+    reader(saved, n_files, 1, label);
+    n_files = saved;
+    printf("peak RSS before %ld KiB, after %ld KiB\n", before, peak_kib());
+    remove(path);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -192,6 +223,9 @@ int main(int argc, char **argv)
     reader(0, n_samples, 5, "samples x5");
     reader(n_samples, n_files, 5, "regression x5");
     printf("tocsin peak RSS: %ld KiB\n", peak_kib());
+    char big[1100];
+    snprintf(big, sizeof big, "%s/evtx-parser-samples/samples/security.evtx", data);
+    big_file(big, 40);
     theirs(0, n_samples, "samples");
     theirs(n_samples, n_files, "regression");
     printf("peak RSS with libevtx: %ld KiB\n", peak_kib());
