@@ -180,7 +180,8 @@ static int field(evtx_parser *p, const evtx_ctmpl *ct, const evtx_fld *f, const 
     const char *t = ct->text + f->voff, *e = t + f->vlen;
     size_t v0 = p->out_n;
     while (t < e) {
-        const char *z = memchr(t, 0, (size_t)(e - t));
+        /* most values are one marker and nothing else */
+        const char *z = *t == 0 ? t : memchr(t, 0, (size_t)(e - t));
         size_t lit = z ? (size_t)(z - t) : (size_t)(e - t);
         evtx_out_bytes(p, t, lit);
         if (!z)
