@@ -105,7 +105,7 @@ static bool ref_name(evtx_parser *p, uint32_t pos, uint32_t end, ts_str *name, u
 /* ---- fields ---- */
 
 void evtx_add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen,
-                      uint32_t voff, uint32_t vlen, bool skip_empty)
+                      uint32_t voff, uint32_t vlen, bool skip_empty, bool trim)
 {
     if (p->n_flds == p->cap_flds) {
         /* Templates reused by many nested instances could multiply fields without end:
@@ -124,7 +124,7 @@ void evtx_add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen
         p->flds = f;
         p->cap_flds = cap;
     }
-    p->flds[p->n_flds++] = (evtx_fld){kp, koff, klen, voff, vlen, skip_empty};
+    p->flds[p->n_flds++] = (evtx_fld){kp, koff, klen, voff, vlen, skip_empty, trim};
 }
 
 /* Which part of the event the element at stack index 1 is. */
@@ -164,7 +164,7 @@ static void end_attr(evtx_parser *p)
         evtx_out_bytes(p, e->name.p, e->name.n);
         evtx_out_bytes(p, "_", 1);
         evtx_out_bytes(p, p->attr_name.p, p->attr_name.n);
-        evtx_add_field(p, NULL, koff, (uint32_t)(p->out_n - koff), voff, vlen, true);
+        evtx_add_field(p, NULL, koff, (uint32_t)(p->out_n - koff), voff, vlen, true, false);
     } else if (sec == 2 && ts_str_eq(p->attr_name, "Name")) {
         e->has_key = true;
         e->key_off = voff;
@@ -203,13 +203,13 @@ static bool close_elem(evtx_parser *p, uint32_t off)
     }
     if (!e->has_child) {
         if (sec == 1 && p->depth == 3 && vlen > 0)
-            evtx_add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen, true);
+            evtx_add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen, true, true);
         else if (sec == 2 && p->depth == 3 && e->has_key)
-            evtx_add_field(p, NULL, e->key_off, e->key_len, voff, vlen, false);
+            evtx_add_field(p, NULL, e->key_off, e->key_len, voff, vlen, false, true);
         else if (sec == 2 && p->depth == 3)
-            evtx_add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen, false);
+            evtx_add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen, false, true);
         else if (sec == 3 && p->depth >= 4)
-            evtx_add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen, false);
+            evtx_add_field(p, e->name.p, 0, (uint32_t)e->name.n, voff, vlen, false, true);
     }
     p->depth--;
     return true;

@@ -71,6 +71,7 @@ typedef struct evtx_fld {
     const char *kp;
     uint32_t koff, klen, voff, vlen;
     bool skip_empty; /* a System value: dropped when it renders empty */
+    bool trim;       /* element text (not an attribute value): white space trimmed */
 } evtx_fld;
 
 /* A substitution of a compiled template outside its fields' values. Its value is checked
@@ -195,7 +196,7 @@ bool evtx_fail(evtx_parser *p, const char *msg, uint32_t off);
 bool evtx_walk(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *sv, int nest,
                uint32_t *after);
 void evtx_add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen, uint32_t voff,
-                    uint32_t vlen, bool skip_empty);
+                    uint32_t vlen, bool skip_empty, bool trim);
 /* 1 System, 2 EventData, 3 UserData, 0 elsewhere: where the open elements are. */
 int evtx_section(const evtx_parser *p);
 

@@ -203,14 +203,14 @@ static int field(evtx_parser *p, const evtx_ctmpl *ct, const evtx_fld *f, const 
             return R_FAIL;
     }
     uint32_t voff = (uint32_t)v0, vlen = (uint32_t)(p->out_n - v0);
-    while (vlen && evtx_is_ws(p->out[voff + vlen - 1]))
+    while (f->trim && vlen && evtx_is_ws(p->out[voff + vlen - 1]))
         vlen--;
-    while (vlen && evtx_is_ws(p->out[voff])) {
+    while (f->trim && vlen && evtx_is_ws(p->out[voff])) {
         voff++;
         vlen--;
     }
     if (!(f->skip_empty && vlen == 0))
-        evtx_add_field(p, f->kp, 0, f->klen, voff, vlen, false);
+        evtx_add_field(p, f->kp, 0, f->klen, voff, vlen, false, false);
     return p->oom ? R_FAIL : R_OK;
 }
 
