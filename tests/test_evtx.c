@@ -655,7 +655,28 @@ static void test_reader(const char *data)
     CHECK(n.events >= 358);
     CHECK(n.with_cmd > 0); /* Sysmon process creations carry their command line */
 
-    printf("  registered reader: security.evtx and sysmon.evtx read through ts_input\n");
+    /* A gzip-compressed copy reads the same (ts_input decompresses by content). */
+    snprintf(path, sizeof path, "%s/evtx-parser-samples/samples/security.evtx", data);
+    char gz[] = "/tmp/test_evtx_XXXXXX";
+    int fd = mkstemp(gz);
+    FILE *src = fopen(path, "rb");
+    gzFile out = fd >= 0 ? gzdopen(fd, "wb") : NULL;
+    CHECK(src && out);
+    if (src && out) {
+        static char buf[1 << 16];
+        size_t k;
+        while ((k = fread(buf, 1, sizeof buf, src)) > 0)
+            gzwrite(out, buf, (unsigned)k);
+    }
+    if (out)
+        gzclose(out);
+    if (src)
+        fclose(src);
+    n = read_reader(gz);
+    CHECK_INT(n.events, 2261);
+    CHECK_INT(n.errors, 0);
+    remove(gz);
+    printf("  registered reader: security.evtx (plain and gzip) and sysmon.evtx through ts_input\n");
 }
 
 /* ---- libevtx as an oracle ---- */
