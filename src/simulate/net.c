@@ -85,6 +85,7 @@ static uint64_t next_flow(sim_ctx *x)
 void sim_net_conn(sim_ctx *x, sim_conn *c, char *uid)
 {
     c->flow_id = next_flow(x);
+    x->last_conn = *c;
     sim_uid(x, uid, 'C');
     bool tcp = c->proto[0] == 't';
     bool sf = strcmp(c->state, "SF") == 0;

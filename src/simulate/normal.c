@@ -33,6 +33,19 @@ static const struct {
 };
 #define NPOP (sizeof popular / sizeof popular[0])
 
+static uint32_t pop_ip(const sim_ctx *x, uint32_t i)
+{
+    return popular[i].base + 1 + (uint32_t)(sim_mix(i ^ x->seed) % 60);
+}
+
+uint32_t sim_popular_ip(const sim_ctx *x, const char *name)
+{
+    for (uint32_t i = 0; i < NPOP; i++)
+        if (strcmp(popular[i].name, name) == 0)
+            return pop_ip(x, i);
+    return 0;
+}
+
 static const char *const browsers[] = {
     "C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe",
     "C:\\Program Files\\Internet Explorer\\iexplore.exe",
@@ -128,7 +141,7 @@ static void browse(sim_ctx *x, sim_user *u, int64_t t)
     } else {
         uint32_t i = sim_zipf(&x->rng, NPOP);
         snprintf(dom, sizeof dom, "%s", popular[i].name);
-        ip = popular[i].base + 1 + (uint32_t)(sim_mix(i ^ x->seed) % 60);
+        ip = pop_ip(x, i);
     }
     uint32_t src = src_of(x, u);
     const char *img = browsers[u->rid % 3];

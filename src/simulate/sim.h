@@ -268,6 +268,18 @@ enum sim_file {
     F_MBOX, F_AUTH, F_TRUTH, F_N
 };
 
+/* A TCP or UDP connection as Zeek conn.log sees it. */
+typedef struct sim_conn {
+    int64_t ts, dur;
+    uint32_t src, dst;
+    uint16_t sport, dport;
+    const char *proto;    /* "tcp" / "udp" */
+    const char *service;  /* NULL when unknown */
+    uint64_t obytes, rbytes;
+    const char *state;    /* "SF", "S0", "REJ" ... */
+    uint64_t flow_id;     /* set by sim_net_conn: the Suricata flow of the connection */
+} sim_conn;
+
 struct sim_campaign;
 struct sim_step;
 
@@ -285,6 +297,7 @@ typedef struct sim_ctx {
     uint64_t uid_ctr, flow_ctr, msg_ctr, fuid_ctr, newdom_ctr, pid_ctr;
     struct sim_campaign *camp;
     struct sim_normal *normal; /* state of the background services (normal.c) */
+    struct sim_conn last_conn; /* the connection sim_net_conn wrote last (for alerts on it) */
     struct sim_step *cur;  /* the campaign step whose events are being written, or NULL */
     bool wfirst[3];        /* per Windows channel: no EventData pair written yet */
     uint64_t wrec[3];      /* per Windows channel: the record being written */
@@ -355,17 +368,7 @@ void sim_zeek(sim_ctx *x, int z, const sim_zv *v, const char *id);
 /* A fresh connection uid "C..." / file id "F..." (18 chars + NUL). */
 void sim_uid(sim_ctx *x, char *buf, char prefix);
 
-/* A TCP or UDP connection as Zeek conn.log sees it. */
-typedef struct sim_conn {
-    int64_t ts, dur;
-    uint32_t src, dst;
-    uint16_t sport, dport;
-    const char *proto;    /* "tcp" / "udp" */
-    const char *service;  /* NULL when unknown */
-    uint64_t obytes, rbytes;
-    const char *state;    /* "SF", "S0", "REJ" ... */
-    uint64_t flow_id;     /* set by sim_net_conn: the Suricata flow of the connection */
-} sim_conn;
+
 
 /* Writes conn.log (and a Suricata flow when the connection crosses the perimeter);
  * fills uid (19 bytes). */
@@ -483,6 +486,8 @@ void sim_ssh_failed(sim_ctx *x, int64_t ts, const sim_host *h, const char *user,
 enum sim_task_kind { TK_USER, TK_MAIL, TK_DEPLOY, TK_BACKUP, TK_SERVICE, TK_SCANNER, TK_CRON,
                      TK_HIRE, TK_STEP };
 void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), void *sched);
+/* The address normal browsing uses for a popular site (0 if not one). */
+uint32_t sim_popular_ip(const sim_ctx *x, const char *name);
 /* Runs task (kind, idx) due at t; returns its next time (INT64_MAX when finished). */
 int64_t sim_normal_run(sim_ctx *x, int kind, uint32_t idx, int64_t t);
 
