@@ -212,9 +212,9 @@ static void act_beacon(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     cast(x);
     sim_org *o = &x->org;
-    uint32_t u = c->p0[k % (c->np0 ? c->np0 : 1)];
-    if (!c->np0)
-        u = p0_user(x);
+    if (!c->np0) /* nobody has run the implant yet: nothing to beacon */
+        return;
+    uint32_t u = c->p0[k % c->np0];
     sim_host *ws = &o->hosts[o->users[u].ws];
     const camp_c2 *srv = &c->c2[c2_pick(x, k)];
     char uid[20], path[160], user[48];

@@ -51,10 +51,12 @@ static int64_t snap(const sim_ctx *x, const sim_campaign *c, int when, int64_t t
     int64_t hour = (local - day) / SIM_HOUR;
     if (local >= day && hour >= h0 && hour < h1)
         return t;
-    /* into the window of that day, or of the next when that one is already over */
-    int64_t at = day + (int64_t)((h0 + u * (h1 - h0)) * SIM_HOUR) - (int64_t)off * SIM_MIN;
+    /* to the start of that day's window (or the next day's when it is over), plus up to two
+     * hours, so that units keep their order and spread a little */
+    double span_h = h1 - h0 < 2 ? h1 - h0 : 2;
+    int64_t at = day + (int64_t)((h0 + u * span_h) * SIM_HOUR) - (int64_t)off * SIM_MIN;
     if (at < t)
-        at = day + SIM_DAY + (int64_t)((h0 + u * (h1 - h0)) * SIM_HOUR) - (int64_t)off * SIM_MIN;
+        at += SIM_DAY;
     if (when == WHEN_OFFICE)
         while (sim_site_dayoff(0, at + (int64_t)off * SIM_MIN - ((at + (int64_t)off * SIM_MIN) % SIM_DAY)))
             at += SIM_DAY;
