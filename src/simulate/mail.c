@@ -17,17 +17,24 @@ static void put_attachment(sim_out *o, const char *name, size_t n, uint64_t key)
                         : strstr(name, ".zip") ? "PK\x03\x04\x14\x00\x00\x00"
                                                : "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";
     size_t ml = strlen(magic), col = 0;
-    uint64_t r = key;
+    uint64_t r = key, bits = 0;
+    int left_bits = 0;
     for (size_t i = 0; i < n; i += 3) {
         uint8_t b[3];
         for (int k = 0; k < 3; k++) {
             size_t j = i + (size_t)k;
-            if (j < ml)
+            if (j < ml) {
                 b[k] = (uint8_t)magic[j];
-            else {
-                r = sim_mix(r);
-                b[k] = (uint8_t)r;
+                continue;
             }
+            if (!left_bits) { /* eight bytes per PRNG step */
+                r = sim_mix(r);
+                bits = r;
+                left_bits = 64;
+            }
+            b[k] = (uint8_t)bits;
+            bits >>= 8;
+            left_bits -= 8;
         }
         size_t left = n - i;
         char q[4] = {b64[b[0] >> 2], b64[(b[0] & 3) << 4 | b[1] >> 4],

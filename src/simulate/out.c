@@ -256,7 +256,22 @@ size_t sim_fmt_ip4(char *buf, uint32_t ip)
 void sim_put_ip4(sim_out *o, uint32_t ip)
 {
     char b[16];
-    sim_put(o, b, sim_fmt_ip4(b, ip));
+    size_t n = 0;
+    for (int k = 3; k >= 0; k--) {
+        unsigned v = (ip >> (8 * k)) & 255;
+        if (v >= 100) {
+            b[n++] = (char)('0' + v / 100);
+            put2(b + n, v % 100);
+            n += 2;
+        } else if (v >= 10) {
+            put2(b + n, v);
+            n += 2;
+        } else {
+            b[n++] = (char)('0' + v);
+        }
+        b[n++] = '.';
+    }
+    sim_put(o, b, n - 1);
 }
 
 void sim_put_jstrn(sim_out *o, const char *s, size_t n)
