@@ -13,6 +13,7 @@ typedef struct ts_jw {
     int depth;
     bool need_comma[TS_JW_DEPTH];
     bool after_key;
+    char closer[TS_JW_DEPTH]; /* '}' or ']' for each open container, so ts_jw_end can close them */
 } ts_jw;
 
 /* Starts a top-level object on f. */

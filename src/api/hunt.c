@@ -1,0 +1,214 @@
+/* hunt.c: the pipeline, one event at a time: ingest -> enrich -> detect -> correlate, then
+ * attribute -> store -> report. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/session.h"
+#include "attribute/attribute.h"
+#include "correlate/correlate.h"
+#include "detect/detect.h"
+#include "ingest/ingest.h"
+#include "report/report.h"
+
+#define MAX_DETECTORS 64
+
+typedef struct hunt {
+    tocsin *t;
+    ts_scratch scratch;
+    ts_correlator *corr;
+    const ts_detector *det[MAX_DETECTORS];
+    void *det_state[MAX_DETECTORS];
+    size_t n_det;
+    ts_alert_sink alerts;
+    ts_hunt_stats st;
+    int64_t run;
+    uint64_t file_events, file_rejected;
+    int progress;
+    double started, last_progress;
+} hunt;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void show_progress(hunt *h, const char *file, int final)
+{
+    double now = now_s();
+    if (!h->progress || (!final && now - h->last_progress < 0.25))
+        return;
+    h->last_progress = now;
+    double secs = now - h->started;
+    fprintf(stderr, "\r\033[K%llu files, %llu events (%.0f/s), %llu alerts%s",
+            (unsigned long long)h->st.files, (unsigned long long)h->st.events,
+            secs > 0 ? (double)h->st.events / secs : 0.0,
+            (unsigned long long)ts_correlator_alert_count(h->corr), final ? "\n" : "");
+    (void)file;
+}
+
+static void on_alert(void *ud, ts_alert *a)
+{
+    hunt *h = ud;
+    h->st.alerts++;
+    ts_correlator_add(h->corr, a);
+}
+
+static void on_event(void *ud, const ts_event *in)
+{
+    hunt *h = ud;
+    /* Readers hand out a read-only view; enrichment writes the copy the detectors see. */
+    ts_event ev = *in;
+    if (h->t->enrich)
+        ts_enrich_event(h->t->enrich, &ev);
+    for (size_t i = 0; i < h->n_det; i++)
+        h->det[i]->event(h->det_state[i], &ev, &h->alerts);
+    h->st.events++;
+    h->file_events++;
+    if ((h->st.events & 0x3fff) == 0)
+        show_progress(h, ev.file, 0);
+}
+
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
+{
+    hunt *h = ud;
+    h->st.rejected++;
+    h->file_rejected++;
+    if (h->progress)
+        fputs("\r\033[K", stderr);
+    if (record && !line)
+        ts_session_diag(h->t, file, 0, "record %llu: %s (%s)", (unsigned long long)record, msg,
+                        tocsin_strerror(code));
+    else
+        ts_session_diag(h->t, file, line, "%s (%s)", msg, tocsin_strerror(code));
+}
+
+/* Reads one file with the reader its content calls for. */
+static int hunt_file(void *ud, const char *file, const char *walk_err)
+{
+    hunt *h = ud;
+    ts_sink sink = {on_event, on_error, h};
+    ts_input *in;
+    char err[512];
+    const char *head;
+    if (walk_err) {
+        on_error(h, file ? file : "?", 0, 0, TOCSIN_E_IO, walk_err);
+        return 0;
+    }
+    h->st.files++;
+    h->file_events = h->file_rejected = 0;
+    tocsin_code rc = ts_input_open(file, &in, err, sizeof err);
+    if (rc != TOCSIN_OK) {
+        on_error(h, file, 0, 0, rc, err);
+        ts_store_source(h->t->store, h->run, file, "-", 0, 1);
+        return 0;
+    }
+    size_t n = ts_input_peek(in, &head);
+    const ts_reader *r = n ? ts_reader_detect(head, n) : NULL;
+    if (!r) {
+        if (n)
+            on_error(h, file, 0, 0, TOCSIN_E_FORMAT, "not a log format tocsin reads");
+    } else {
+        r->read(in, &h->scratch, &sink);
+    }
+    ts_input_close(in);
+    ts_store_source(h->t->store, h->run, file, r ? r->name : "-", h->file_events, h->file_rejected);
+    return 0;
+}
+
+static tocsin_code start_detectors(hunt *h)
+{
+    ts_detect_ctx ctx = {h->t->intel, h->t->watch};
+    for (size_t i = 0; ts_detectors[i] && i < MAX_DETECTORS; i++) {
+        const ts_detector *d = ts_detectors[i];
+        void *state = calloc(1, d->state_size ? d->state_size : 1);
+        if (!state)
+            return TOCSIN_E_NOMEM;
+        tocsin_code rc = d->init ? d->init(state, &ctx) : TOCSIN_OK;
+        if (rc != TOCSIN_OK) {
+            free(state);
+            return ts_session_fail(h->t, rc, "detector %s: %s", d->name, tocsin_strerror(rc));
+        }
+        h->det[h->n_det] = d;
+        h->det_state[h->n_det++] = state;
+    }
+    return TOCSIN_OK;
+}
+
+static void stop_detectors(hunt *h)
+{
+    for (size_t i = 0; i < h->n_det; i++) {
+        if (h->det[i]->fini)
+            h->det[i]->fini(h->det_state[i]);
+        free(h->det_state[i]);
+    }
+    h->n_det = 0;
+}
+
+/* End of input: detectors flush, incidents form, get attributed and stored. */
+static tocsin_code conclude(hunt *h)
+{
+    ts_incident **inc = NULL;
+    tocsin_code rc = TOCSIN_OK;
+    for (size_t i = 0; i < h->n_det; i++)
+        if (h->det[i]->finish)
+            h->det[i]->finish(h->det_state[i], &h->alerts);
+    size_t n = ts_correlator_finish(h->corr, &inc);
+    h->st.incidents = n;
+    for (size_t i = 0; i < n; i++) {
+        ts_attribute_incident(h->t->intel, inc[i]);
+        tocsin_code src = ts_store_incident(h->t->store, h->run, inc[i], h->t->intel);
+        if (src != TOCSIN_OK && rc == TOCSIN_OK)
+            rc = ts_session_fail(h->t, src, "cannot store incident %s: %s", inc[i]->id,
+                                 ts_store_error(h->t->store));
+        ts_incident_free(inc[i]);
+    }
+    free(inc);
+    return rc;
+}
+
+tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths, const char *const *intel,
+                        size_t nintel)
+{
+    hunt h = {.t = t};
+    tocsin_code rc;
+    h.progress = t->o.progress < 0 ? isatty(STDERR_FILENO) : t->o.progress;
+    h.alerts = (ts_alert_sink){on_alert, &h};
+    h.started = now_s();
+    for (size_t i = 0; i < nintel; i++) {
+        rc = ts_session_load_feed(t, intel[i], NULL, 0);
+        if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL)
+            return rc;
+    }
+    if (nintel)
+        ts_intel_finalise(t->intel);
+    h.corr = ts_correlator_new(t->o.window_ns);
+    if (!h.corr || ts_scratch_init(&h.scratch) != TOCSIN_OK) {
+        ts_correlator_free(h.corr);
+        return TOCSIN_E_NOMEM;
+    }
+    rc = ts_store_run_begin(t->store, "hunt", &h.run);
+    if (rc == TOCSIN_OK)
+        rc = start_detectors(&h);
+    if (rc == TOCSIN_OK) {
+        for (size_t i = 0; i < npaths; i++)
+            ts_walk(paths[i], hunt_file, &h);
+        show_progress(&h, NULL, 1);
+        rc = conclude(&h);
+    }
+    h.st.seconds = now_s() - h.started;
+    if (rc == TOCSIN_OK)
+        rc = ts_store_run_end(t->store, h.run, h.st.events, h.st.rejected);
+    if (rc == TOCSIN_OK)
+        rc = ts_report_run(t->store, h.run, &h.st, t->out, t->o.json);
+    stop_detectors(&h);
+    ts_scratch_free(&h.scratch);
+    ts_correlator_free(h.corr);
+    if (rc == TOCSIN_OK && h.st.rejected)
+        rc = TOCSIN_E_PARTIAL;
+    return rc;
+}

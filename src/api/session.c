@@ -1,0 +1,254 @@
+/* session.c: opening a session: the store, the location database, the bundled and stored
+ * intelligence; and the small commands that only read them. */
+#include "api/session.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attribute/attribute.h"
+#include "core/esc.h"
+#include "report/report.h"
+
+#ifndef TOCSIN_DATA_DIR
+#define TOCSIN_DATA_DIR "/usr/share/tocsin"
+#endif
+#define DEFAULT_WATCH "KP,AS131279"
+
+void ts_session_diag(tocsin *t, const char *file, uint64_t line, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (t->o.diag) {
+        t->o.diag(t->o.diag_ud, file, line, msg);
+        return;
+    }
+    fputs("tocsin: ", stderr);
+    if (file) {
+        ts_fputs_term(file, stderr);
+        if (line)
+            fprintf(stderr, ":%llu", (unsigned long long)line);
+        fputs(": ", stderr);
+    }
+    ts_fputs_term(msg, stderr);
+    fputc('\n', stderr);
+}
+
+tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->err, sizeof t->err, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *tocsin_last_error(const tocsin *t) { return t ? t->err : ""; }
+
+/* ---- feeds ------------------------------------------------------------------------------ */
+
+typedef struct feed_ctx {
+    tocsin *t;
+    const char *actor;
+    int persist;
+    uint64_t problems;
+    tocsin_code store_rc;
+} feed_ctx;
+
+static void feed_diag(void *ud, const char *feed, uint64_t line, const char *msg)
+{
+    feed_ctx *f = ud;
+    f->problems++;
+    ts_session_diag(f->t, feed, line, "%s", msg);
+}
+
+/* A stored feed's kind carries the declared actor ("list|actor=Lazarus Group") so that a
+ * reload gives the same indicators the first load gave. */
+#define ACTOR_TAG "|actor="
+
+static void feed_loaded(void *ud, const char *kind, const char *name, const char *data, size_t len)
+{
+    feed_ctx *f = ud;
+    char stored_kind[256];
+    int added;
+    if (!f->persist)
+        return;
+    if (f->actor)
+        snprintf(stored_kind, sizeof stored_kind, "%s" ACTOR_TAG "%s", kind, f->actor);
+    else
+        snprintf(stored_kind, sizeof stored_kind, "%s", kind);
+    tocsin_code rc = ts_store_feed_put(f->t->store, stored_kind, name, data, len, &added);
+    if (rc != TOCSIN_OK)
+        f->store_rc = rc;
+}
+
+tocsin_code ts_session_load_feed(tocsin *t, const char *path, const char *actor, int persist)
+{
+    feed_ctx f = {t, actor, persist, 0, TOCSIN_OK};
+    ts_feed_opts o = {.actor = actor, .diag = feed_diag, .ud = &f, .loaded = feed_loaded};
+    tocsin_code rc = ts_intel_load_path(t->intel, path, &o);
+    if (rc != TOCSIN_OK)
+        return ts_session_fail(t, rc, "%s: %s", path, tocsin_strerror(rc));
+    if (f.store_rc != TOCSIN_OK)
+        return ts_session_fail(t, f.store_rc, "%s: cannot keep it in the store: %s", path,
+                               ts_store_error(t->store));
+    return f.problems ? TOCSIN_E_PARTIAL : TOCSIN_OK;
+}
+
+static int reload_stored(void *ud, const char *kind, const char *name, const char *data, size_t len)
+{
+    feed_ctx *f = ud;
+    char hint[256];
+    const char *tag = strstr(kind, ACTOR_TAG);
+    size_t kl = tag ? (size_t)(tag - kind) : strlen(kind);
+    snprintf(hint, sizeof hint, "%.*s", (int)kl, kind);
+    ts_feed_opts o = {.actor = tag ? tag + strlen(ACTOR_TAG) : NULL, .diag = feed_diag, .ud = f};
+    ts_intel_load_buffer(f->t->intel, name, hint, data, len, &o);
+    return 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+
+/* The bundled defaults: every feed file in DATA/intel (documentation excluded). */
+static void load_bundled(tocsin *t)
+{
+    char dir[4096], path[4096 + 256];
+    struct dirent **names;
+    snprintf(dir, sizeof dir, "%s/intel", t->data_dir);
+    int n = scandir(dir, &names, NULL, by_name);
+    if (n < 0) {
+        ts_session_diag(t, dir, 0, "no bundled intelligence here: %s", strerror(errno));
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *nm = names[i]->d_name;
+        size_t l = strlen(nm);
+        if (nm[0] != '.' && !(l > 3 && strcmp(nm + l - 3, ".md") == 0)) {
+            snprintf(path, sizeof path, "%s/%s", dir, nm);
+            ts_session_load_feed(t, path, NULL, 0);
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* ---- open / close ----------------------------------------------------------------------- */
+
+static char *dup_or(const char *s, const char *fallback)
+{
+    return strdup(s && *s ? s : fallback);
+}
+
+tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
+{
+    tocsin *t = calloc(1, sizeof *t);
+    char err[512];
+    tocsin_code rc;
+    *out = NULL;
+    if (!t)
+        return TOCSIN_E_NOMEM;
+    if (opts)
+        t->o = *opts;
+    t->out = t->o.out ? t->o.out : stdout;
+    t->db_path = dup_or(t->o.db_path, "tocsin.db");
+    t->data_dir = dup_or(t->o.data_dir, getenv("TOCSIN_DATA") ? getenv("TOCSIN_DATA") : TOCSIN_DATA_DIR);
+    t->watch = dup_or(t->o.watch, DEFAULT_WATCH);
+    t->intel = ts_intel_new();
+    if (!t->db_path || !t->data_dir || !t->watch || !t->intel) {
+        tocsin_close(t);
+        return TOCSIN_E_NOMEM;
+    }
+    rc = ts_store_open(t->db_path, &t->store, err, sizeof err);
+    if (rc != TOCSIN_OK) {
+        ts_session_diag(t, t->db_path, 0, "%s", err);
+        tocsin_close(t);
+        return rc;
+    }
+    rc = ts_enrich_open(NULL, t->o.internal, &t->enrich, err, sizeof err);
+    if (rc == TOCSIN_E_ARG) {
+        ts_session_diag(t, NULL, 0, "--internal: %s", err);
+        tocsin_close(t);
+        return rc;
+    }
+    if (rc != TOCSIN_OK)
+        ts_session_diag(t, NULL, 0, "%s (countries and ASNs will be missing)", err);
+    if (!t->o.no_defaults)
+        load_bundled(t);
+    feed_ctx f = {t, NULL, 0, 0, TOCSIN_OK};
+    rc = ts_store_feed_each(t->store, reload_stored, &f);
+    if (rc != TOCSIN_OK) {
+        ts_session_diag(t, t->db_path, 0, "cannot read stored intelligence: %s", ts_store_error(t->store));
+        tocsin_close(t);
+        return rc;
+    }
+    ts_intel_finalise(t->intel);
+    *out = t;
+    return TOCSIN_OK;
+}
+
+void tocsin_close(tocsin *t)
+{
+    if (!t)
+        return;
+    ts_store_close(t->store);
+    ts_enrich_free(t->enrich);
+    ts_intel_free(t->intel);
+    free(t->db_path);
+    free(t->data_dir);
+    free(t->watch);
+    free(t);
+}
+
+/* ---- the commands that read ---------------------------------------------------------- */
+
+tocsin_code tocsin_intel_load(tocsin *t, const char *path, const char *actor)
+{
+    tocsin_code rc = ts_session_load_feed(t, path, actor, 1);
+    if (rc == TOCSIN_OK || rc == TOCSIN_E_PARTIAL) {
+        ts_intel_finalise(t->intel);
+        ts_report_intel_stats(t->intel, t->out, t->o.json);
+    }
+    return rc;
+}
+
+tocsin_code tocsin_intel_stats(tocsin *t)
+{
+    ts_report_intel_stats(t->intel, t->out, t->o.json);
+    return TOCSIN_OK;
+}
+
+tocsin_code tocsin_intel_lookup(tocsin *t, const char *value)
+{
+    return ts_report_lookup(t->intel, t->enrich, value, t->out, t->o.json);
+}
+
+tocsin_code tocsin_incidents(tocsin *t) { return ts_report_incidents(t->store, t->out, t->o.json); }
+
+tocsin_code tocsin_show(tocsin *t, const char *id)
+{
+    tocsin_code rc = ts_report_show(t->store, id, t->out, t->o.json);
+    if (rc == TOCSIN_E_NOTFOUND)
+        return ts_session_fail(t, rc, "no incident %s in %s", id, t->db_path);
+    return rc;
+}
+
+static void attribute_diag(void *ud, uint64_t line, const char *msg)
+{
+    ts_session_diag(ud, "<evidence>", line, "%s", msg);
+}
+
+tocsin_code tocsin_attribute(tocsin *t, FILE *in)
+{
+    ts_attribution *a = NULL;
+    tocsin_code rc = ts_attribute_read(t->intel, in, &a, attribute_diag, t);
+    if (a) {
+        ts_report_attribution(t->intel, a, t->out, t->o.json);
+        ts_attribution_free(a);
+    }
+    return rc;
+}

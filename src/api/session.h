@@ -1,0 +1,32 @@
+/* session.h: what a tocsin session holds; shared by the files of src/api only. */
+#ifndef TS_SESSION_H
+#define TS_SESSION_H
+
+#include "enrich/enrich.h"
+#include "intel/intel.h"
+#include "store/store.h"
+#include "tocsin.h"
+
+struct tocsin {
+    tocsin_options o;
+    FILE *out;
+    char *db_path;
+    char *data_dir;
+    char *watch;
+    ts_store *store;
+    ts_intel *intel;
+    ts_enrich *enrich; /* NULL when no location database could be opened */
+    char err[512];
+};
+
+/* Reports a problem with input through the session's diagnostic callback. */
+void ts_session_diag(tocsin *t, const char *file, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Records a failure message for tocsin_last_error and returns code. */
+tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Loads a feed (file or directory) into the session's intelligence; persist: keep it in
+ * the store. Returns TOCSIN_E_PARTIAL when entries were rejected. */
+tocsin_code ts_session_load_feed(tocsin *t, const char *path, const char *actor, int persist);
+
+#endif

@@ -1,0 +1,232 @@
+/* main.c: the tocsin command line, a thin layer over include/tocsin.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tocsin.h"
+
+/* Exit statuses. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTED = 3 };
+
+static const char usage[] =
+    "usage: tocsin COMMAND [OPTIONS]\n"
+    "\n"
+    "  hunt LOGS... [--intel FEED]...   read logs (files or directories, .gz too), detect,\n"
+    "                                   correlate, attribute, store and report\n"
+    "  incidents                        list the stored incidents\n"
+    "  show INCIDENT                    show one incident with its evidence\n"
+    "  intel load FEED [--actor NAME]   load a feed (STIX 2.1, MISP, CSV, list, warninglist)\n"
+    "                                   and keep it in the store\n"
+    "  intel stats                      what intelligence is loaded\n"
+    "  intel lookup VALUE...            indicators and actors matching an IP, domain, URL,\n"
+    "                                   hash, mail address, or an actor name or alias\n"
+    "  attribute [FILE]                 rank the actors that explain evidence read from FILE\n"
+    "                                   (or standard input): indicators, T-ids, software\n"
+    "  version\n"
+    "\n"
+    "options:\n"
+    "  --db FILE          the store (default tocsin.db)\n"
+    "  --json             NDJSON output for tools\n"
+    "  --watch LIST       watched home networks, countries and ASNs (default KP,AS131279)\n"
+    "  --internal CIDRS   more internal networks, comma-separated\n"
+    "  --window DURATION  correlation window, e.g. 12h, 7d (default 7d)\n"
+    "  --no-defaults      do not load the bundled intelligence\n"
+    "  --data-dir DIR     where the bundled defaults are\n"
+    "  --progress, --no-progress   force progress on stderr on or off\n"
+    "\n"
+    "exit status: 0 done, 1 failed, 2 usage, 3 done but some input was rejected\n";
+
+typedef struct args {
+    tocsin_options o;
+    const char **pos;  /* positional arguments */
+    size_t n_pos;
+    const char **intel;
+    size_t n_intel;
+    const char *actor;
+} args;
+
+static int bad_usage(const char *fmt, const char *what)
+{
+    fputs("tocsin: ", stderr);
+    fprintf(stderr, fmt, what);
+    fputs("\n(tocsin --help for usage)\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* "90s", "15m", "12h", "7d" to nanoseconds; 0 on error. */
+static long long parse_duration(const char *s)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10), unit;
+    if (end == s || v <= 0)
+        return 0;
+    switch (*end) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return 0;
+    }
+    if (end[1] || v > 365LL * 86400 * 100 / unit)
+        return 0;
+    return v * unit * 1000000000LL;
+}
+
+static int parse_args(int argc, char **argv, args *a)
+{
+    a->o.progress = -1;
+    a->pos = calloc((size_t)argc, sizeof *a->pos);
+    a->intel = calloc((size_t)argc, sizeof *a->intel);
+    if (!a->pos || !a->intel)
+        return bad_usage("%s", "out of memory");
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        int takes = 1;
+        if (strcmp(s, "--json") == 0) {
+            a->o.json = 1, takes = 0;
+        } else if (strcmp(s, "--no-defaults") == 0) {
+            a->o.no_defaults = 1, takes = 0;
+        } else if (strcmp(s, "--progress") == 0) {
+            a->o.progress = 1, takes = 0;
+        } else if (strcmp(s, "--no-progress") == 0) {
+            a->o.progress = 0, takes = 0;
+        } else if (strcmp(s, "--db") == 0) {
+            a->o.db_path = val;
+        } else if (strcmp(s, "--data-dir") == 0) {
+            a->o.data_dir = val;
+        } else if (strcmp(s, "--watch") == 0) {
+            a->o.watch = val;
+        } else if (strcmp(s, "--internal") == 0) {
+            a->o.internal = val;
+        } else if (strcmp(s, "--intel") == 0) {
+            if (val)
+                a->intel[a->n_intel++] = val;
+        } else if (strcmp(s, "--actor") == 0) {
+            a->actor = val;
+        } else if (strcmp(s, "--window") == 0) {
+            if (val && !(a->o.window_ns = parse_duration(val)))
+                return bad_usage("--window: '%s' is not a duration like 12h or 7d", val);
+        } else if (s[0] == '-' && s[1] == '-' && s[2]) {
+            return bad_usage("unknown option %s", s);
+        } else {
+            a->pos[a->n_pos++] = s, takes = 0;
+        }
+        if (takes) {
+            if (!val)
+                return bad_usage("%s needs a value", s);
+            i++;
+        }
+    }
+    return EXIT_OK;
+}
+
+static int status_of(tocsin *t, tocsin_code rc)
+{
+    if (rc == TOCSIN_OK)
+        return EXIT_OK;
+    if (rc == TOCSIN_E_PARTIAL) {
+        fputs("tocsin: some input was rejected (see the messages above)\n", stderr);
+        return EXIT_REJECTED;
+    }
+    const char *msg = tocsin_last_error(t);
+    fprintf(stderr, "tocsin: %s\n", msg && *msg ? msg : tocsin_strerror(rc));
+    return EXIT_FAIL;
+}
+
+static int run_intel(tocsin *t, args *a)
+{
+    const char *sub = a->n_pos > 1 ? a->pos[1] : "";
+    if (strcmp(sub, "load") == 0) {
+        if (a->n_pos < 3)
+            return bad_usage("%s", "intel load needs a FEED");
+        int status = EXIT_OK;
+        for (size_t i = 2; i < a->n_pos; i++) {
+            int s = status_of(t, tocsin_intel_load(t, a->pos[i], a->actor));
+            if (s > status)
+                status = s;
+        }
+        return status;
+    }
+    if (strcmp(sub, "stats") == 0)
+        return status_of(t, tocsin_intel_stats(t));
+    if (strcmp(sub, "lookup") == 0) {
+        if (a->n_pos < 3)
+            return bad_usage("%s", "intel lookup needs a VALUE");
+        int status = EXIT_OK;
+        for (size_t i = 2; i < a->n_pos; i++) {
+            tocsin_code rc = tocsin_intel_lookup(t, a->pos[i]);
+            if (rc != TOCSIN_OK && rc != TOCSIN_E_NOTFOUND)
+                status = status_of(t, rc);
+        }
+        return status;
+    }
+    return bad_usage("intel: unknown subcommand '%s' (load, stats, lookup)", sub);
+}
+
+static int run_attribute(tocsin *t, args *a)
+{
+    FILE *in = stdin;
+    if (a->n_pos > 1 && strcmp(a->pos[1], "-") != 0) {
+        in = fopen(a->pos[1], "r");
+        if (!in) {
+            perror(a->pos[1]);
+            return EXIT_FAIL;
+        }
+    }
+    int status = status_of(t, tocsin_attribute(t, in));
+    if (in != stdin)
+        fclose(in);
+    return status;
+}
+
+static int run(args *a)
+{
+    const char *cmd = a->pos[0];
+    tocsin *t;
+    int status;
+    if (strcmp(cmd, "hunt") == 0 && a->n_pos < 2)
+        return bad_usage("%s", "hunt needs LOGS (files or directories)");
+    if (strcmp(cmd, "show") == 0 && a->n_pos != 2)
+        return bad_usage("%s", "show needs one INCIDENT id");
+    tocsin_code rc = tocsin_open(&a->o, &t);
+    if (rc != TOCSIN_OK) {
+        fprintf(stderr, "tocsin: cannot open the store: %s\n", tocsin_strerror(rc));
+        return EXIT_FAIL;
+    }
+    if (strcmp(cmd, "hunt") == 0)
+        status = status_of(t, tocsin_hunt(t, a->pos + 1, a->n_pos - 1, a->intel, a->n_intel));
+    else if (strcmp(cmd, "incidents") == 0)
+        status = status_of(t, tocsin_incidents(t));
+    else if (strcmp(cmd, "show") == 0)
+        status = status_of(t, tocsin_show(t, a->pos[1]));
+    else if (strcmp(cmd, "intel") == 0)
+        status = run_intel(t, a);
+    else if (strcmp(cmd, "attribute") == 0)
+        status = run_attribute(t, a);
+    else
+        status = bad_usage("unknown command '%s'", cmd);
+    tocsin_close(t);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    args a = {0};
+    int status;
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("tocsin %s\n", TOCSIN_VERSION);
+        return EXIT_OK;
+    }
+    status = parse_args(argc - 1, argv + 1, &a);
+    if (status == EXIT_OK)
+        status = a.n_pos ? run(&a) : bad_usage("%s", "no command");
+    free(a.pos);
+    free(a.intel);
+    return status;
+}

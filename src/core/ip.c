@@ -1,0 +1,152 @@
+/* ip.c: parsing, formatting and classifying IPv4/IPv6 addresses. */
+#include "core/ip.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The hot path: dotted quads are parsed by hand; IPv6 goes through inet_pton. */
+static bool parse_v4(const char *p, size_t n, uint8_t out[4])
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9') {
+            v = v * 10 + (unsigned)(p[i++] - '0');
+            if (++digits > 3 || v > 255)
+                return false;
+        }
+        if (!digits)
+            return false;
+        out[part] = (uint8_t)v;
+        if (part < 3) {
+            if (i >= n || p[i] != '.')
+                return false;
+            i++;
+        }
+    }
+    return i == n;
+}
+
+bool ts_ip_parse(ts_str s, ts_ip *out)
+{
+    char buf[64];
+    const char *p = s.p;
+    size_t n = s.n;
+    memset(out, 0, sizeof *out);
+    if (n == 0 || !p)
+        return false;
+    if (parse_v4(p, n, out->b)) {
+        out->v = 4;
+        return true;
+    }
+    if (p[0] == '[' && n > 2 && p[n - 1] == ']')
+        p++, n -= 2;
+    const char *zone = memchr(p, '%', n);
+    if (zone)
+        n = (size_t)(zone - p);
+    if (n == 0 || n >= sizeof buf || !memchr(p, ':', n))
+        return false;
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    if (inet_pton(AF_INET6, buf, out->b) != 1) {
+        memset(out, 0, sizeof *out);
+        return false;
+    }
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(out->b, mapped, 12) == 0) {
+        memmove(out->b, out->b + 12, 4);
+        memset(out->b + 4, 0, 12);
+        out->v = 4;
+    } else {
+        out->v = 6;
+    }
+    return true;
+}
+
+bool ts_cidr_parse(ts_str s, ts_ip *out, uint8_t *prefix)
+{
+    const char *slash = memchr(s.p, '/', s.n);
+    uint64_t len;
+    if (!ts_ip_parse(ts_str_make(s.p, slash ? (size_t)(slash - s.p) : s.n), out))
+        return false;
+    unsigned max = out->v == 4 ? 32 : 128;
+    if (!slash) {
+        *prefix = (uint8_t)max;
+        return true;
+    }
+    if (!ts_parse_u64(ts_str_make(slash + 1, s.n - (size_t)(slash + 1 - s.p)), &len) || len > max) {
+        memset(out, 0, sizeof *out);
+        return false;
+    }
+    *prefix = (uint8_t)len;
+    for (unsigned bit = (unsigned)len; bit < max; bit++)
+        out->b[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+    return true;
+}
+
+char *ts_ip_format(const ts_ip *ip, char *buf)
+{
+    buf[0] = 0;
+    if (ip->v == 4)
+        snprintf(buf, TS_IP_STRLEN, "%u.%u.%u.%u", ip->b[0], ip->b[1], ip->b[2], ip->b[3]);
+    else if (ip->v == 6)
+        inet_ntop(AF_INET6, ip->b, buf, TS_IP_STRLEN);
+    return buf;
+}
+
+bool ts_ip_eq(const ts_ip *a, const ts_ip *b) { return a->v == b->v && memcmp(a->b, b->b, 16) == 0; }
+
+typedef struct special_net {
+    uint8_t b[16];
+    uint8_t prefix;
+} special_net;
+
+/* RFC 6890 and successors: ranges that are not globally routable unicast. */
+static const special_net special4[] = {
+    {{0}, 8},                 /* this network */
+    {{10}, 8},                /* private */
+    {{100, 64}, 10},          /* shared address space (CGNAT) */
+    {{127}, 8},               /* loopback */
+    {{169, 254}, 16},         /* link local */
+    {{172, 16}, 12},          /* private */
+    {{192, 0, 0}, 24},        /* IETF protocol assignments */
+    {{192, 0, 2}, 24},        /* TEST-NET-1 */
+    {{192, 168}, 16},         /* private */
+    {{198, 18}, 15},          /* benchmarking */
+    {{198, 51, 100}, 24},     /* TEST-NET-2 */
+    {{203, 0, 113}, 24},      /* TEST-NET-3 */
+    {{224}, 4},               /* multicast */
+    {{240}, 4},               /* reserved, broadcast */
+};
+static const special_net special6[] = {
+    {{0}, 127},                         /* :: and ::1 */
+    {{0x01, 0x00}, 64},                 /* discard-only */
+    {{0x20, 0x01, 0x0d, 0xb8}, 32},     /* documentation */
+    {{0xfc}, 7},                        /* unique local */
+    {{0xfe, 0x80}, 10},                 /* link local */
+    {{0xff}, 8},                        /* multicast */
+};
+
+static bool in_net(const uint8_t *a, const special_net *n)
+{
+    unsigned full = n->prefix / 8, rest = n->prefix % 8;
+    if (memcmp(a, n->b, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xffu << (8 - rest));
+    return (a[full] & mask) == (n->b[full] & mask);
+}
+
+bool ts_ip_is_special(const ts_ip *ip)
+{
+    const special_net *t = ip->v == 4 ? special4 : special6;
+    size_t n = ip->v == 4 ? sizeof special4 / sizeof *t : sizeof special6 / sizeof *t;
+    if (ip->v == 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (in_net(ip->b, &t[i]))
+            return true;
+    return false;
+}

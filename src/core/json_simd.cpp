@@ -1,0 +1,247 @@
+/* json_simd.cpp: ts_json_walk over simdjson On-Demand, the hot path of every JSON reader. */
+#include "core/json.h"
+
+#include <simdjson.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace od = simdjson::ondemand;
+
+static_assert(TS_JSON_PAD >= simdjson::SIMDJSON_PADDING, "TS_JSON_PAD below simdjson's padding");
+
+namespace {
+
+/* Append-only storage for joined paths, kept across walks. A path handed to the callback
+ * never moves until the next walk, so blocks are chained instead of reallocated. */
+struct path_block {
+    path_block *next;
+    size_t cap;
+    char data[1];
+};
+
+constexpr size_t BLOCK = 64 * 1024;
+
+} // namespace
+
+struct ts_json {
+    od::parser parser;
+    path_block *head = nullptr; /* the chain, reused */
+    path_block *cur = nullptr;  /* block being filled */
+    size_t used = 0;
+};
+
+namespace {
+
+struct walker {
+    ts_json *j;
+    ts_json_leaf_fn fn;
+    void *ud;
+    simdjson::error_code err = simdjson::SUCCESS;
+    bool stopped = false;
+    bool nomem = false;
+};
+
+path_block *new_block(size_t need)
+{
+    size_t cap = need > BLOCK ? need : BLOCK;
+    auto *b = static_cast<path_block *>(std::malloc(sizeof(path_block) + cap));
+    if (b) {
+        b->next = nullptr;
+        b->cap = cap;
+    }
+    return b;
+}
+
+/* Returns room for n bytes that stays put until the next walk, or nullptr. */
+char *path_room(ts_json *j, size_t n)
+{
+    while (j->cur && j->cur->cap - j->used < n) {
+        if (!j->cur->next && !(j->cur->next = new_block(n)))
+            return nullptr;
+        j->cur = j->cur->next;
+        j->used = 0;
+    }
+    if (!j->cur) {
+        if (!j->head && !(j->head = new_block(n)))
+            return nullptr;
+        j->cur = j->head;
+        j->used = 0;
+        return path_room(j, n);
+    }
+    char *p = j->cur->data + j->used;
+    j->used += n;
+    return p;
+}
+
+bool leaf(walker &w, const char *path, size_t plen, ts_json_type t, const char *v, size_t n)
+{
+    if (w.fn(w.ud, path, plen, t, v, n))
+        w.stopped = true;
+    return !w.stopped;
+}
+
+bool walk_value(walker &w, od::value v, const char *path, size_t plen);
+
+bool walk_object(walker &w, od::object o, const char *path, size_t plen)
+{
+    for (auto f : o) {
+        od::field field;
+        std::string_view key;
+        if ((w.err = std::move(f).get(field)) || (w.err = field.unescaped_key().get(key)))
+            return false;
+        const char *cp = key.data();
+        size_t cl = key.size();
+        if (plen) { /* top-level keys live in simdjson's string buffer already */
+            char *p = path_room(w.j, plen + 1 + cl);
+            if (!p) {
+                w.nomem = true;
+                return false;
+            }
+            std::memcpy(p, path, plen);
+            p[plen] = '.';
+            std::memcpy(p + plen + 1, key.data(), cl);
+            cp = p;
+            cl += plen + 1;
+        }
+        if (!walk_value(w, field.value(), cp, cl))
+            return false;
+    }
+    return true;
+}
+
+bool walk_array(walker &w, od::array a, const char *path, size_t plen)
+{
+    for (auto e : a) {
+        od::value v;
+        if ((w.err = e.get(v)))
+            return false;
+        if (!walk_value(w, v, path, plen))
+            return false;
+    }
+    return true;
+}
+
+bool walk_value(walker &w, od::value v, const char *path, size_t plen)
+{
+    od::json_type t;
+    if ((w.err = v.type().get(t)))
+        return false;
+    switch (t) {
+    case od::json_type::object: {
+        od::object o;
+        if ((w.err = v.get_object().get(o)))
+            return false;
+        return walk_object(w, o, path, plen);
+    }
+    case od::json_type::array: {
+        od::array a;
+        if ((w.err = v.get_array().get(a)))
+            return false;
+        return walk_array(w, a, path, plen);
+    }
+    case od::json_type::string: {
+        std::string_view s;
+        if ((w.err = v.get_string().get(s)))
+            return false;
+        return leaf(w, path, plen, TS_JSON_STRING, s.data(), s.size());
+    }
+    case od::json_type::number: {
+        std::string_view s = v.raw_json_token();
+        size_t n = s.size();
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+            n--;
+        return leaf(w, path, plen, TS_JSON_NUMBER, s.data(), n);
+    }
+    case od::json_type::boolean: {
+        bool b;
+        if ((w.err = v.get_bool().get(b)))
+            return false;
+        return b ? leaf(w, path, plen, TS_JSON_TRUE, "true", 4)
+                 : leaf(w, path, plen, TS_JSON_FALSE, "false", 5);
+    }
+    case od::json_type::null:
+        if (!v.is_null()) {
+            w.err = simdjson::N_ATOM_ERROR;
+            return false;
+        }
+        return leaf(w, path, plen, TS_JSON_NULL, "null", 4);
+    }
+    w.err = simdjson::INCORRECT_TYPE;
+    return false;
+}
+
+tocsin_code parse_error(char *err, size_t errlen, const char *what)
+{
+    if (errlen)
+        std::snprintf(err, errlen, "invalid JSON: %s", what);
+    return TOCSIN_E_PARSE;
+}
+
+} // namespace
+
+extern "C" ts_json *ts_json_new(void)
+{
+    try {
+        return new ts_json();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+extern "C" void ts_json_free(ts_json *j)
+{
+    if (!j)
+        return;
+    for (path_block *b = j->head, *n; b; b = n) {
+        n = b->next;
+        std::free(b);
+    }
+    delete j;
+}
+
+extern "C" tocsin_code ts_json_walk(ts_json *j, const char *buf, size_t len, ts_json_leaf_fn fn,
+                                    void *ud, char *err, size_t errlen)
+{
+    if (errlen)
+        err[0] = '\0';
+    j->cur = j->head;
+    j->used = 0;
+    try {
+        od::document doc;
+        simdjson::error_code e = j->parser.iterate(buf, len, len + TS_JSON_PAD).get(doc);
+        if (e)
+            return parse_error(err, errlen, simdjson::error_message(e));
+        od::json_type t;
+        if ((e = doc.type().get(t)))
+            return parse_error(err, errlen, simdjson::error_message(e));
+        if (t != od::json_type::object)
+            return parse_error(err, errlen, "the record is not a JSON object");
+        od::object o;
+        if ((e = doc.get_object().get(o)))
+            return parse_error(err, errlen, simdjson::error_message(e));
+        walker w{j, fn, ud};
+        if (!walk_object(w, o, "", 0)) {
+            if (w.stopped)
+                return TOCSIN_OK;
+            if (w.nomem) {
+                if (errlen)
+                    std::snprintf(err, errlen, "out of memory walking JSON");
+                return TOCSIN_E_NOMEM;
+            }
+            return parse_error(err, errlen, simdjson::error_message(w.err));
+        }
+        const char *rest;
+        if (doc.current_location().get(rest) == simdjson::SUCCESS)
+            return parse_error(err, errlen, "content after the end of the JSON object");
+        return TOCSIN_OK;
+    } catch (const std::bad_alloc &) {
+        if (errlen)
+            std::snprintf(err, errlen, "out of memory parsing JSON");
+        return TOCSIN_E_NOMEM;
+    } catch (...) {
+        return parse_error(err, errlen, "unexpected failure");
+    }
+}

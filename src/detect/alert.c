@@ -1,0 +1,163 @@
+/* alert.c: the life of an alert: freeing, copying, and filling it from the event that raised it. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/alert_util.h"
+#include "detect/detect.h"
+
+/* Every owned string of ts_alert, so free and dup cannot drift apart. */
+#define ALERT_STRINGS(X) \
+    X(key)               \
+    X(title)             \
+    X(techniques)        \
+    X(internal_host)     \
+    X(user)              \
+    X(remote_name)       \
+    X(ioc_value)         \
+    X(observed)          \
+    X(suppressed)        \
+    X(dataset)           \
+    X(file)
+
+void ts_alert_free(ts_alert *a)
+{
+    if (!a)
+        return;
+#define FREE_ONE(f) free(a->f);
+    ALERT_STRINGS(FREE_ONE)
+#undef FREE_ONE
+    free(a);
+}
+
+ts_alert *ts_alert_dup(const ts_alert *a)
+{
+    ts_alert *d = malloc(sizeof *d);
+    if (!d)
+        return NULL;
+    *d = *a;
+    bool ok = true;
+#define DUP_ONE(f)                    \
+    if (a->f) {                       \
+        d->f = strdup(a->f);          \
+        ok = ok && d->f;              \
+    }
+    ALERT_STRINGS(DUP_ONE)
+#undef DUP_ONE
+    if (!ok) {
+        ts_alert_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+/* Whether an address is the organisation's: the enrich stage's verdict when it ran, else
+ * the special-purpose ranges (an event that skipped enrichment, as in unit tests). */
+static bool side_internal(const ts_ip *ip, const ts_geo *geo)
+{
+    if (!ip->v)
+        return false;
+    if (geo->flags & TS_NET_KNOWN)
+        return (geo->flags & TS_NET_INTERNAL) != 0;
+    return ts_ip_is_special(ip);
+}
+
+/* A copy of a view as an owned string, or NULL when empty (or out of memory: the field is
+ * then simply absent, which every reader of alerts already handles). */
+static char *dup_view(ts_str s) { return s.n ? ts_strndup(s) : NULL; }
+
+void ts_alert_orient(ts_alert *a, const ts_event *ev, ts_side remote)
+{
+    bool rsrc = remote == TS_SIDE_SRC;
+    const ts_ip *rip = rsrc ? &ev->src_ip : &ev->dst_ip, *oip = rsrc ? &ev->dst_ip : &ev->src_ip;
+    const ts_geo *rgeo = rsrc ? &ev->src_geo : &ev->dst_geo, *ogeo = rsrc ? &ev->dst_geo : &ev->src_geo;
+    a->remote_ip = *rip;
+    a->remote_geo = *rgeo;
+    a->internal_ip = *oip;
+    /* host.name is the machine that logged the event: the receiving end of a connection
+       that came in; for one going out, the client's own name (source.domain) is better. */
+    free(a->internal_host);
+    a->internal_host = dup_view(rsrc || !ev->src_host.n ? ev->host : ev->src_host);
+    bool ri = side_internal(rip, rgeo), oi = side_internal(oip, ogeo);
+    if (ri)
+        a->direction = oi ? TS_DIR_INTERNAL : TS_DIR_UNKNOWN;
+    else if (!rip->v || (!oip->v && !ev->host.n))
+        a->direction = TS_DIR_UNKNOWN; /* nobody of ours is named on the other side */
+    else
+        a->direction = rsrc ? TS_DIR_INBOUND : TS_DIR_OUTBOUND;
+}
+
+/* Picks the remote side: the outside one; when both are internal the destination (the
+ * source is the host acting); when neither, the lone address, else the destination. */
+static void set_entities(ts_alert *a, const ts_event *ev)
+{
+    bool si = side_internal(&ev->src_ip, &ev->src_geo);
+    bool di = side_internal(&ev->dst_ip, &ev->dst_geo);
+    ts_side remote = TS_SIDE_DST;
+    if (di && !si && ev->src_ip.v)
+        remote = TS_SIDE_SRC;
+    else if (!si && !di && ev->src_ip.v && !ev->dst_ip.v)
+        remote = TS_SIDE_SRC;
+    ts_alert_orient(a, ev, remote);
+    /* Two outside addresses (a site whose public ranges are not configured as internal):
+       which one is ours is a guess, so the direction is left unknown. */
+    if (!si && !di && ev->src_ip.v && ev->dst_ip.v)
+        a->direction = TS_DIR_UNKNOWN;
+    a->user = dup_view(ev->user);
+}
+
+/* a is a fresh alert (zeroed): the strings set here are not freed first, except
+ * internal_host, which ts_alert_orient replaces. */
+void ts_alert_from_event(ts_alert *a, const ts_event *ev)
+{
+    a->first_ns = a->last_ns = ev->ts_ns;
+    a->count = 1;
+    a->dataset = dup_view(ev->dataset);
+    a->file = ev->file ? strdup(ev->file) : NULL;
+    a->line = ev->line;
+    a->record = ev->record;
+    set_entities(a, ev);
+}
+
+char *ts_fmt_alloc(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+const char *ts_alert_internal_entity(const ts_alert *a, char *buf)
+{
+    if (a->internal_ip.v)
+        return ts_ip_format(&a->internal_ip, buf);
+    if (a->internal_host)
+        return a->internal_host;
+    if (a->user)
+        return a->user;
+    return "-";
+}
+
+const char *ts_direction_name(ts_direction d)
+{
+    switch (d) {
+    case TS_DIR_INBOUND:
+        return "in";
+    case TS_DIR_OUTBOUND:
+        return "out";
+    case TS_DIR_INTERNAL:
+        return "internal";
+    default:
+        return "unknown";
+    }
+}

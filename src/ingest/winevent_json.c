@@ -1,0 +1,303 @@
+/* winevent_json.c: reader for Windows events as JSON: evtx_dump's {"Event":{"System":..,
+ * "EventData":..}} (one per line or pretty-printed, several per file) and Winlogbeat/ECS. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/rd.h"
+
+typedef struct wj_state {
+    rd_ctx *c;
+    ts_str timestamp, host_name; /* Winlogbeat's @timestamp and host.name */
+} wj_state;
+
+static bool ends_with(ts_str s, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return s.n >= n && memcmp(s.p + s.n - n, suffix, n) == 0;
+}
+
+/* "Event.System.R": Sigma's names for System values ("EventID", "Provider_Name",
+ * "TimeCreated_SystemTime": element, underscore, attribute). */
+static ts_str system_key(ts_arena *a, ts_str r)
+{
+    if (ends_with(r, ".#text"))
+        r.n -= 6;
+    const char *at = rd_find(r.p, r.n, ".#attributes.");
+    if (!at)
+        return r;
+    ts_str elem = ts_str_make(r.p, (size_t)(at - r.p));
+    ts_str attr = ts_str_make(at + 13, r.n - (size_t)(at - r.p) - 13);
+    static const char *const known[] = {"Provider_Name", "Provider_Guid", "TimeCreated_SystemTime",
+                                        "Execution_ProcessID", "Execution_ThreadID", "Security_UserID"};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
+        const char *k = known[i];
+        if (elem.n < strlen(k) && memcmp(k, elem.p, elem.n) == 0 && k[elem.n] == '_' &&
+            ts_str_eq(attr, k + elem.n + 1))
+            return ts_str_c(k);
+    }
+    return rd_cat(a, elem, TS_STR_LIT("_"), attr);
+}
+
+/* An EventData/UserData value's key: its name; attributes are not data. */
+static ts_str data_key(ts_str r)
+{
+    if (ts_str_istarts(r, "#attributes") || rd_find(r.p, r.n, ".#attributes."))
+        return TS_STR_NULL;
+    if (RD_EQ(r, "#text"))
+        return TS_STR_LIT("Data"); /* unnamed <Data> */
+    if (ends_with(r, ".#text"))
+        r.n -= 6;
+    return r;
+}
+
+static ts_str after(ts_str k, size_t n) { return ts_str_make(k.p + n, k.n - n); }
+
+/* evtx_dump's paths under "Event.". */
+static ts_str evtx_key(ts_arena *a, ts_str k)
+{
+    if (ts_str_istarts(k, "Event.System."))
+        return system_key(a, after(k, 13));
+    if (ts_str_istarts(k, "Event.EventData."))
+        return data_key(after(k, 16));
+    if (ts_str_istarts(k, "Event.UserData.")) {
+        ts_str r = after(k, 15); /* "<Element>.<Name>": the element only wraps */
+        const char *dot = memchr(r.p, '.', r.n);
+        return dot ? data_key(after(r, (size_t)(dot - r.p) + 1)) : r;
+    }
+    if (ts_str_istarts(k, "Event.#attributes"))
+        return TS_STR_NULL;
+    return after(k, 6);
+}
+
+/* Winlogbeat's "winlog.*" names to the System names Sigma uses. */
+static ts_str winlog_key(ts_str k)
+{
+    static const char *const map[][2] = {
+        {"winlog.event_id", "EventID"},
+        {"winlog.channel", "Channel"},
+        {"winlog.provider_name", "Provider_Name"},
+        {"winlog.provider_guid", "Provider_Guid"},
+        {"winlog.computer_name", "Computer"},
+        {"winlog.record_id", "EventRecordID"},
+        {"winlog.process.pid", "Execution_ProcessID"},
+        {"winlog.process.thread.id", "Execution_ThreadID"},
+        {"winlog.user.identifier", "Security_UserID"},
+        {"winlog.task", "Task"},
+        {"winlog.opcode", "Opcode"},
+        {"winlog.keywords", "Keywords"},
+        {"winlog.version", "Version"},
+        /* Winlogbeat before 7.0 kept these at the top level. */
+        {"event_id", "EventID"},
+        {"log_name", "Channel"},
+        {"source_name", "Provider_Name"},
+        {"computer_name", "Computer"},
+        {"record_number", "EventRecordID"},
+    };
+    if (ts_str_istarts(k, "winlog.event_data."))
+        return after(k, 18);
+    if (ts_str_istarts(k, "winlog.user_data."))
+        return after(k, 17);
+    if (ts_str_istarts(k, "event_data."))
+        return after(k, 11);
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (ts_str_eq(k, map[i][0]))
+            return ts_str_c(map[i][1]);
+    return k;
+}
+
+static int wj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val,
+                   size_t vlen)
+{
+    wj_state *st = ud;
+    if (type == TS_JSON_NULL)
+        return 0;
+    ts_str k = ts_str_make(path, plen), v = ts_str_make(val, vlen);
+    if (plen > 6 && memcmp(path, "Event.", 6) == 0) {
+        k = evtx_key(&st->c->s->arena, k);
+        if (!k.n)
+            return 0;
+    } else {
+        if (RD_EQ(k, "@timestamp"))
+            st->timestamp = v;
+        else if (RD_EQ(k, "host.name"))
+            st->host_name = v;
+        k = winlog_key(k);
+    }
+    rd_field(st->c, k, v);
+    return 0;
+}
+
+static void wj_begin(void *ud)
+{
+    wj_state *st = ud;
+    st->timestamp = st->host_name = TS_STR_NULL;
+}
+
+static void wj_done(void *ud)
+{
+    wj_state *st = ud;
+    ts_scratch *s = st->c->s;
+    ts_event *ev = &s->ev;
+    ev->fields = s->fields.v;
+    ev->n_fields = s->fields.n;
+    if (st->timestamp.n)
+        rd_time(st->timestamp, &ev->ts_ns);
+    ts_winevent_normalise(ev);
+    if (!ev->host.n)
+        ev->host = st->host_name;
+    rd_emit(st->c);
+}
+
+/* Collects documents that may span lines (pretty-printed) or share one (compact). */
+typedef struct doc_acc {
+    char *buf;
+    size_t n, cap;
+    int depth;
+    bool str, esc;
+    uint64_t line; /* where the document started */
+} doc_acc;
+
+static bool acc_put(doc_acc *d, const char *p, size_t n)
+{
+    if (d->n + n + TS_JSON_PAD > d->cap) {
+        size_t cap = d->cap ? d->cap : 4096;
+        while (d->n + n + TS_JSON_PAD > cap)
+            cap *= 2;
+        char *nb = realloc(d->buf, cap);
+        if (!nb)
+            return false;
+        d->buf = nb;
+        d->cap = cap;
+    }
+    memcpy(d->buf + d->n, p, n);
+    d->n += n;
+    return true;
+}
+
+static void parse_doc(rd_ctx *c, wj_state *st, doc_acc *d, uint64_t record)
+{
+    static const rd_json_ops ops = {wj_begin, wj_leaf, wj_done};
+    char err[160];
+    memset(d->buf + d->n, 0, TS_JSON_PAD);
+    rd_begin(c, d->line, record);
+    ops.begin(st);
+    tocsin_code rc = ts_json_walk(c->s->json, d->buf, d->n, ops.leaf, st, err, sizeof err);
+    if (rc == TOCSIN_OK)
+        ops.done(st);
+    else
+        rd_error(c, d->line, record, ts_utf8_valid(d->buf, d->n) ? rc : TOCSIN_E_ENCODING, "%s", err);
+    d->n = 0;
+}
+
+/* Feeds one line; whole documents found in it are parsed as they close. */
+static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p, size_t n)
+{
+    uint64_t line = ts_input_lineno(c->in);
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        char b = p[i];
+        if (d->depth == 0) {
+            if (b == ' ' || b == '\t' || b == '\r' || b == ',')
+                continue;
+            if (b != '{' && b != '[') {
+                /* Not JSON: evtx_dump's "Record N" separators are expected, the rest is bad. */
+                if (!(n > 7 && memcmp(p, "Record ", 7) == 0))
+                    rd_error(c, line, 0, TOCSIN_E_PARSE, "not a JSON object");
+                return TOCSIN_OK;
+            }
+            d->line = line;
+            from = i;
+        }
+        if (d->str) {
+            if (d->esc)
+                d->esc = false;
+            else if (b == '\\')
+                d->esc = true;
+            else if (b == '"')
+                d->str = false;
+        } else if (b == '"') {
+            d->str = true;
+        } else if (b == '{' || b == '[') {
+            d->depth++;
+        } else if ((b == '}' || b == ']') && --d->depth == 0) {
+            if (!acc_put(d, p + from, i + 1 - from))
+                return TOCSIN_E_NOMEM;
+            parse_doc(c, st, d, 0);
+            from = i + 1;
+        }
+    }
+    if (d->depth > 0) {
+        if (d->n + n - from > TS_MAX_RECORD) {
+            rd_error(c, d->line, 0, TOCSIN_E_TOOLONG, "JSON object longer than the limit; skipped");
+            d->n = 0;
+            d->depth = 0;
+            d->str = d->esc = false;
+            return TOCSIN_OK;
+        }
+        if (!acc_put(d, p + from, n - from) || !acc_put(d, "\n", 1))
+            return TOCSIN_E_NOMEM;
+    }
+    return TOCSIN_OK;
+}
+
+static tocsin_code wj_read(ts_input *in, ts_scratch *scratch, const ts_sink *sink)
+{
+    rd_ctx c = rd_make(in, scratch, sink);
+    wj_state st = {.c = &c};
+    const char *head;
+    size_t hn = ts_input_peek(in, &head);
+    ts_str first = rd_first_line(head, hn);
+    if (first.n && first.p[0] == '[' && (first.n == 1 || first.p[1] != ']')) {
+        static const rd_json_ops ops = {wj_begin, wj_leaf, wj_done};
+        return rd_json_records(&c, &ops, &st);
+    }
+    doc_acc d = {0};
+    tocsin_code rc = TOCSIN_OK;
+    for (;;) {
+        const char *p;
+        size_t n;
+        rc = ts_input_line(in, &p, &n);
+        if (rc != TOCSIN_OK) {
+            if ((rc = rd_input_error(&c, rc)) != TOCSIN_OK)
+                break;
+            continue;
+        }
+        if (!p)
+            break;
+        if ((rc = feed_line(&c, &st, &d, p, n)) != TOCSIN_OK) {
+            rd_error(&c, ts_input_lineno(in), 0, rc, "out of memory");
+            break;
+        }
+    }
+    if (rc == TOCSIN_OK && d.depth > 0)
+        rd_error(&c, d.line, 0, TOCSIN_E_TRUNCATED, "the JSON object starting here is not closed");
+    free(d.buf);
+    return rc;
+}
+
+static int wj_sniff(const char *head, size_t len)
+{
+    ts_str l = rd_first_line(head, len);
+    if (l.n > 7 && memcmp(l.p, "Record ", 7) == 0) { /* evtx_dump's record header */
+        size_t skip = (size_t)(l.p + l.n - head);
+        l = rd_first_line(head + skip, len - skip);
+    }
+    if (!l.n || (l.p[0] != '{' && l.p[0] != '['))
+        return 0;
+    size_t n = len < 512 ? len : 512;
+    const char *ev = rd_find(head, n, "\"Event\"");
+    if (ev && rd_find(head, len < 4096 ? len : 4096, "\"System\""))
+        return 90;
+    if (rd_find(l.p, l.n, "\"winlog\"") && rd_find(l.p, l.n, "\"event_id\""))
+        return 90;
+    if (rd_find(l.p, l.n, "\"event_data\"") && rd_find(l.p, l.n, "\"computer_name\""))
+        return 80;
+    return 0;
+}
+
+const ts_reader ts_reader_winevent_json = {
+    .name = "winevent-json",
+    .summary = "Windows events as JSON: evtx_dump output (lines or pretty) and Winlogbeat/ECS",
+    .sniff = wj_sniff,
+    .read = wj_read,
+};

@@ -1,0 +1,40 @@
+/* zeek_map.h: the mapping of Zeek log records to typed events, shared by the TSV and JSON
+ * readers so both layouts of a log give the same event. */
+#ifndef TS_INGEST_ZEEK_MAP_H
+#define TS_INGEST_ZEEK_MAP_H
+
+#include "core/event.h"
+
+typedef enum zk_log {
+    ZK_GENERIC = 0, /* any other log: ts, uid, id.* only */
+    ZK_CONN,
+    ZK_DNS,
+    ZK_HTTP,
+    ZK_SSL,
+    ZK_SMTP,
+    ZK_FILES,
+    ZK_NOTICE,
+    ZK_KERBEROS,
+    ZK_NTLM,
+    ZK_RDP,
+    ZK_SMB_MAPPING,
+    ZK_NLOGS
+} zk_log;
+
+/* The log kind named by a "#path" / "_path" value ("conn", "dns", ...). */
+zk_log zk_log_from_path(ts_str path);
+/* The log kind guessed from the field names of a record without "_path". */
+zk_log zk_log_infer(const ts_field *f, size_t n);
+/* The canonical path of a known kind ("" for ZK_GENERIC). */
+const char *zk_log_name(zk_log log);
+
+/* "zeek.<path>": static for known kinds, else built in a from path ("zeek.unknown" when
+ * there is none). */
+ts_str zk_dataset(zk_log log, ts_str path, ts_arena *a);
+
+/* Fills ev's typed fields and dataset from its raw fields (ev->fields must be set).
+ * dataset: "zeek.<path>", owned by the caller and valid during the sink call. a holds the
+ * built URL. */
+void zk_map(ts_event *ev, zk_log log, ts_str dataset, ts_arena *a);
+
+#endif

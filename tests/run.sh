@@ -1,0 +1,57 @@
+#!/bin/bash
+# run.sh: runs every test program (normal and sanitizer builds), the CLI tests and each fuzz
+# target briefly; prints one closing line "N passed, N failed, N skipped".
+set -u
+cd "$(dirname "$0")/.."
+passed=0 failed=0 skipped=0 broken=()
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
+
+tally() { # name, output file, exit status
+    local line
+    line=$(grep -E '^[A-Za-z0-9_./-]+: [0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
+    if [ -z "$line" ]; then
+        failed=$((failed + 1)); broken+=("$1 (no result line, status $3)")
+        tail -n 20 "$2"
+        return
+    fi
+    read -r p f s <<<"$(sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/' <<<"$line")"
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
+    if [ "$3" -ne 0 ] || [ "$f" -ne 0 ]; then
+        broken+=("$1"); grep -v -E ': [0-9]+ passed' "$2" | tail -n 30
+    fi
+    echo "$line"
+}
+
+log=$(mktemp)
+for build in build build-san; do
+    for t in "$build"/tests/test_*; do
+        [ -x "$t" ] || continue
+        ASAN_OPTIONS=detect_leaks=1 "$t" >"$log" 2>&1; st=$?
+        tally "$t" "$log" "$st"
+    done
+done
+
+if [ -x tests/cli.sh ]; then
+    tests/cli.sh build/tocsin >"$log" 2>&1; st=$?
+    tally tests/cli.sh "$log" "$st"
+    tests/cli.sh build-san/tocsin >"$log" 2>&1; st=$?
+    tally "tests/cli.sh (sanitizers)" "$log" "$st"
+fi
+
+for f in build-fuzz/fuzz_*; do
+    [ -x "$f" ] || continue
+    name=$(basename "$f"); corpus=fuzz/corpus/${name#fuzz_}
+    work=$(mktemp -d)
+    [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
+    if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 "$work" >"$log" 2>&1; then
+        passed=$((passed + 1)); echo "$name: fuzzed ${FUZZ_SECONDS}s, no crash"
+    else
+        failed=$((failed + 1)); broken+=("$name"); tail -n 40 "$log"
+    fi
+    rm -rf "$work"
+done
+rm -f "$log"
+
+for b in "${broken[@]+"${broken[@]}"}"; do echo "FAILED: $b"; done
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

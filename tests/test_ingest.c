@@ -1,0 +1,926 @@
+/* test_ingest.c: the input layer, the JSON walker and every reader, on fixtures written for
+ * these tests (tests/data/ingest) and on the real public data beside the project. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <unistd.h>
+#include <utime.h>
+#include <zlib.h>
+
+#include "check.h"
+#include "core/input.h"
+#include "core/json.h"
+#include "ingest/ingest.h"
+
+#define FIX "tests/data/ingest/"
+#define MAXREC 64
+#define S 256
+
+/* A copy of what the tests look at in one event (events only live during the callback). */
+typedef struct rec {
+    int64_t ts;
+    char dataset[S], action[S], user[S], user_domain[S], domain[S], url[S], ua[S], file[S];
+    char md5[S], sha1[S], sha256[S], mail_from[S], mail_to0[S], mail_to1[S], subject[S];
+    char msgid[S], process[S], cmd[S], parent[S], rule[S], host[S], src_host[S], channel[S];
+    char provider[S], transport[S], protocol[S], src[64], dst[64], fields[2048];
+    uint32_t category, code;
+    bool has_code;
+    int outcome, logon_type, n_mail_to;
+    uint16_t sport, dport;
+    uint64_t bytes_out, bytes_in, line, record;
+    size_t n_fields;
+} rec;
+
+typedef struct errrec {
+    char file[S], msg[S];
+    uint64_t line;
+    tocsin_code code;
+} errrec;
+
+typedef struct got {
+    rec r[MAXREC];
+    size_t n, nerr;
+    errrec e[16];
+} got;
+
+static void cp(char *dst, ts_str s)
+{
+    size_t n = s.n < S - 1 ? s.n : S - 1;
+    if (n)
+        memcpy(dst, s.p, n);
+    dst[n] = '\0';
+}
+
+static void on_event(void *ud, const ts_event *ev)
+{
+    got *g = ud;
+    if (g->n >= MAXREC) {
+        g->n++;
+        return;
+    }
+    rec *r = &g->r[g->n++];
+    memset(r, 0, sizeof *r);
+    r->ts = ev->ts_ns;
+    cp(r->dataset, ev->dataset), cp(r->action, ev->action), cp(r->user, ev->user);
+    cp(r->user_domain, ev->user_domain), cp(r->domain, ev->domain), cp(r->url, ev->url);
+    cp(r->ua, ev->user_agent), cp(r->file, ev->file_path), cp(r->md5, ev->md5);
+    cp(r->sha1, ev->sha1), cp(r->sha256, ev->sha256), cp(r->mail_from, ev->mail_from);
+    cp(r->mail_to0, ev->mail_to[0]), cp(r->mail_to1, ev->mail_to[1]);
+    cp(r->subject, ev->mail_subject), cp(r->msgid, ev->mail_msgid), cp(r->process, ev->process);
+    cp(r->cmd, ev->command_line), cp(r->parent, ev->parent_process), cp(r->rule, ev->rule_name);
+    cp(r->host, ev->host), cp(r->src_host, ev->src_host), cp(r->channel, ev->channel);
+    cp(r->provider, ev->provider), cp(r->transport, ev->transport), cp(r->protocol, ev->protocol);
+    ts_ip_format(&ev->src_ip, r->src);
+    ts_ip_format(&ev->dst_ip, r->dst);
+    r->category = ev->category, r->code = ev->code, r->has_code = ev->has_code;
+    r->outcome = ev->outcome, r->logon_type = ev->logon_type, r->n_mail_to = ev->n_mail_to;
+    r->sport = ev->src_port, r->dport = ev->dst_port;
+    r->bytes_out = ev->bytes_out, r->bytes_in = ev->bytes_in;
+    r->line = ev->line, r->record = ev->record, r->n_fields = ev->n_fields;
+    size_t o = 0;
+    for (size_t i = 0; i < ev->n_fields && o < sizeof r->fields; i++) {
+        int k = snprintf(r->fields + o, sizeof r->fields - o, "%.*s=%.*s\n", (int)ev->fields[i].key.n,
+                         ev->fields[i].key.p, (int)ev->fields[i].val.n, ev->fields[i].val.p);
+        if (k < 0)
+            break;
+        o += (size_t)k;
+    }
+    CHECK(ev->file != NULL);
+}
+
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
+{
+    (void)record;
+    got *g = ud;
+    if (g->nerr < 16) {
+        errrec *e = &g->e[g->nerr];
+        snprintf(e->file, sizeof e->file, "%s", file ? file : "");
+        snprintf(e->msg, sizeof e->msg, "%s", msg ? msg : "");
+        e->line = line;
+        e->code = code;
+    }
+    g->nerr++;
+}
+
+static ts_scratch scratch;
+
+/* Detects and reads path into g; returns the reader's name ("" if none detected). */
+static const char *read_file(const char *path, got *g)
+{
+    memset(g, 0, sizeof *g);
+    ts_input *in;
+    char err[256];
+    if (ts_input_open(path, &in, err, sizeof err) != TOCSIN_OK) {
+        fprintf(stderr, "%s\n", err);
+        return "";
+    }
+    const char *head;
+    size_t n = ts_input_peek(in, &head);
+    const ts_reader *r = ts_reader_detect(head, n);
+    if (r) {
+        ts_sink sink = {on_event, on_error, g};
+        r->read(in, &scratch, &sink);
+    }
+    ts_input_close(in);
+    return r ? r->name : "";
+}
+
+static bool has_field(const rec *r, const char *kv)
+{
+    char want[S + 2];
+    snprintf(want, sizeof want, "%s\n", kv);
+    return strncmp(r->fields, want, strlen(want)) == 0 || strstr(r->fields, want) != NULL;
+}
+
+/* ---- fixtures written at run time (gzip, huge lines, mtimes) ---- */
+
+static char tmpdir[64];
+
+static void tmp_path(char *buf, size_t n, const char *name)
+{
+    snprintf(buf, n, "%s/%s", tmpdir, name);
+}
+
+static void write_file(const char *path, const void *p, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(fwrite(p, 1, n, f) == n);
+        fclose(f);
+    }
+}
+
+static void write_gz_member(const char *path, const char *mode, const char *text)
+{
+    gzFile z = gzopen(path, mode);
+    CHECK(z != NULL);
+    if (z) {
+        CHECK(gzwrite(z, text, (unsigned)strlen(text)) == (int)strlen(text));
+        gzclose(z);
+    }
+}
+
+static size_t slurp(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, cap, f);
+    fclose(f);
+    return n;
+}
+
+/* ---- the JSON walker ---- */
+
+typedef struct leafs {
+    char out[1024];
+    size_t o;
+} leafs;
+
+static int leaf_cb(void *ud, const char *path, size_t plen, ts_json_type t, const char *v, size_t vn)
+{
+    leafs *l = ud;
+    int k = snprintf(l->out + l->o, sizeof l->out - l->o, "%.*s:%d:%.*s|", (int)plen, path, (int)t,
+                     (int)vn, v);
+    if (k > 0 && (size_t)k < sizeof l->out - l->o)
+        l->o += (size_t)k;
+    return 0;
+}
+
+static tocsin_code walk(ts_json *j, const char *doc, leafs *l, char *err)
+{
+    char buf[512];
+    size_t n = strlen(doc);
+    memcpy(buf, doc, n);
+    memset(buf + n, 0, TS_JSON_PAD);
+    memset(l, 0, sizeof *l);
+    return ts_json_walk(j, buf, n, leaf_cb, l, err, 128);
+}
+
+static void test_json_walk(void)
+{
+    ts_json *j = ts_json_new();
+    leafs l;
+    char err[128];
+    CHECK_INT(walk(j, "{\"a\":1 ,\"b\":{\"c\":\"x\\ty\",\"d\":[1,{\"e\":true}]},\"f\":null,\"g\":-2.5e3}", &l, err),
+              TOCSIN_OK);
+    CHECK_STR(l.out, "a:2:1|b.c:1:x\ty|b.d:2:1|b.d.e:3:true|f:5:null|g:2:-2.5e3|");
+    CHECK_INT(walk(j, "[1,2]", &l, err), TOCSIN_E_PARSE);
+    CHECK(strstr(err, "not a JSON object") != NULL);
+    CHECK_INT(walk(j, "{\"a\":1} {\"b\":2}", &l, err), TOCSIN_E_PARSE);
+    CHECK_INT(walk(j, "{\"a\":tru}", &l, err), TOCSIN_E_PARSE);
+    CHECK_INT(walk(j, "{\"a\":\"\xc3\x28\"}", &l, err), TOCSIN_E_PARSE);
+    CHECK_INT(walk(j, "{\"a\":", &l, err), TOCSIN_E_PARSE);
+    CHECK_INT(walk(j, "", &l, err), TOCSIN_E_PARSE);
+    CHECK_INT(walk(j, "{\"k\\u00e9y\":{\"x\":\"\\u00e9\"}}", &l, err), TOCSIN_OK);
+    CHECK_STR(l.out, "k\xc3\xa9y.x:1:\xc3\xa9|");
+    ts_json_free(j);
+}
+
+/* ---- input ---- */
+
+static void test_input_lines(void)
+{
+    char path[128], big[128];
+    tmp_path(path, sizeof path, "lines.txt");
+    write_file(path, "a\r\n\nbb\nlast", 11);
+    ts_input *in;
+    char err[256];
+    const char *l;
+    size_t n;
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK(n == 1 && l[0] == 'a');
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK(l && n == 0);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK(n == 2 && memcmp(l, "bb", 2) == 0);
+    CHECK_INT(ts_input_lineno(in), 3);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK(n == 4 && memcmp(l, "last", 4) == 0);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK(l == NULL);
+    ts_input_close(in);
+
+    /* A 10 MB line between two short ones: reported once, skipped, reading goes on. */
+    tmp_path(big, sizeof big, "big.txt");
+    size_t bn = 10u << 20;
+    char *b = malloc(bn + 16);
+    memcpy(b, "first\n", 6);
+    memset(b + 6, 'x', bn);
+    memcpy(b + 6 + bn, "\nthird\n", 7);
+    write_file(big, b, bn + 13);
+    free(b);
+    CHECK_INT(ts_input_open(big, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_E_TOOLONG);
+    CHECK_INT(ts_input_lineno(in), 2);
+    CHECK(strstr(ts_input_error(in), "limit") != NULL);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK(l && n == 5 && memcmp(l, "third", 5) == 0);
+    CHECK_INT(ts_input_lineno(in), 3);
+    ts_input_close(in);
+
+    CHECK_INT(ts_input_open("tests/data/ingest/no-such-file", &in, err, sizeof err), TOCSIN_E_IO);
+    CHECK(strstr(err, "no-such-file") != NULL);
+}
+
+static void test_input_gzip(void)
+{
+    char path[128], cut[128];
+    tmp_path(path, sizeof path, "multi.log.gz");
+    write_gz_member(path, "wb", "one\ntw");
+    write_gz_member(path, "ab", "o\nthree\n"); /* a second member continues the line */
+    ts_input *in;
+    char err[256];
+    const char *l, *head;
+    size_t n;
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_peek(in, &head), 14);
+    CHECK(memcmp(head, "one\ntwo\nthree\n", 14) == 0);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK(n == 3 && memcmp(l, "two", 3) == 0);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK(n == 5 && memcmp(l, "three", 5) == 0);
+    CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+    CHECK(l == NULL);
+    ts_input_close(in);
+
+    /* Truncated: the complete lines come out, then a clear error. */
+    static char buf[1 << 16], text[8000];
+    for (int i = 0; i < 200; i++)
+        snprintf(text + strlen(text), sizeof text - strlen(text), "line %03d of the log\n", i);
+    tmp_path(path, sizeof path, "whole.gz");
+    write_gz_member(path, "wb", text);
+    size_t gn = slurp(path, buf, sizeof buf);
+    tmp_path(cut, sizeof cut, "cut.log.gz");
+    write_file(cut, buf, gn - 12);
+    CHECK_INT(ts_input_open(cut, &in, err, sizeof err), TOCSIN_OK);
+    tocsin_code rc;
+    int lines = 0;
+    while ((rc = ts_input_line(in, &l, &n)) == TOCSIN_OK && l)
+        lines++;
+    CHECK_INT(rc, TOCSIN_E_TRUNCATED);
+    CHECK(lines > 150 && lines < 200);
+    CHECK(strstr(ts_input_error(in), "truncated") != NULL);
+    ts_input_close(in);
+
+    /* Through a reader: the error reaches the sink with the file's name. */
+    char zp[128];
+    tmp_path(zp, sizeof zp, "trunc.json.gz");
+    write_gz_member(zp, "wb", "");
+    {
+        FILE *src = fopen(FIX "zeek.json", "rb");
+        static char zj[4096];
+        size_t zn = src ? fread(zj, 1, sizeof zj - 1, src) : 0;
+        if (src)
+            fclose(src);
+        zj[zn] = '\0';
+        write_gz_member(zp, "wb", zj);
+        gn = slurp(zp, buf, sizeof buf);
+        write_file(zp, buf, gn - 20);
+    }
+    got g;
+    CHECK_STR(read_file(zp, &g), "zeek-json");
+    CHECK(g.n >= 5);
+    CHECK(g.nerr >= 1);
+    CHECK_INT(g.e[g.nerr - 1].code, TOCSIN_E_TRUNCATED);
+    CHECK_STR(g.e[g.nerr - 1].file, zp);
+}
+
+static void test_json_elements(void)
+{
+    char path[128];
+    tmp_path(path, sizeof path, "arr.json");
+    const char *doc = "[\n {\"a\":\"],}\\\"\"},\n\n {\"b\":[1,2]} , 3 ,\"s\"\n]\n";
+    write_file(path, doc, strlen(doc));
+    ts_input *in;
+    char err[256];
+    const char *e;
+    size_t n;
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK(n == 13 && memcmp(e, "{\"a\":\"],}\\\"\"}", 13) == 0);
+    CHECK_INT(ts_input_lineno(in), 2);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK(n == 11 && memcmp(e, "{\"b\":[1,2]}", 11) == 0);
+    CHECK_INT(ts_input_lineno(in), 4);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK(n == 1 && e[0] == '3');
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK(n == 3 && memcmp(e, "\"s\"", 3) == 0);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK(e == NULL);
+    ts_input_close(in);
+
+    write_file(path, "{\"a\":1}", 7);
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_E_PARSE);
+    ts_input_close(in);
+    write_file(path, "[{\"a\":1},{\"b\":", 14);
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_E_PARSE);
+    ts_input_close(in);
+}
+
+typedef struct walked {
+    char names[1024];
+    int errors;
+} walked;
+
+static int walk_cb(void *ud, const char *file, const char *err)
+{
+    walked *w = ud;
+    if (err) {
+        w->errors++;
+        return 0;
+    }
+    const char *base = file + strlen(tmpdir) + 1;
+    snprintf(w->names + strlen(w->names), sizeof w->names - strlen(w->names), "%s;", base);
+    return 0;
+}
+
+static void test_walk(void)
+{
+    char d[160], p[200];
+    snprintf(d, sizeof d, "%s/tree", tmpdir);
+    mkdir(d, 0700);
+    snprintf(p, sizeof p, "%s/b", d), mkdir(p, 0700);
+    snprintf(p, sizeof p, "%s/b/z.log", d), write_file(p, "x", 1);
+    snprintf(p, sizeof p, "%s/a.log", d), write_file(p, "x", 1);
+    snprintf(p, sizeof p, "%s/.hidden", d), write_file(p, "x", 1);
+    snprintf(p, sizeof p, "%s/b/loop", d);
+    CHECK(symlink("..", p) == 0);
+    walked w = {{0}, 0};
+    CHECK_INT(ts_walk(d, walk_cb, &w), 0);
+    CHECK_STR(w.names, "tree/a.log;tree/b/z.log;");
+    snprintf(p, sizeof p, "%s/a.log", d);
+    memset(&w, 0, sizeof w);
+    ts_walk(p, walk_cb, &w);
+    CHECK_STR(w.names, "tree/a.log;");
+    memset(&w, 0, sizeof w);
+    ts_walk("tests/data/ingest/absent", walk_cb, &w);
+    CHECK_INT(w.errors, 1);
+}
+
+/* ---- readers on fixtures ---- */
+
+static void test_zeek_tsv(void)
+{
+    got g;
+    CHECK_STR(read_file(FIX "zeek_conn_http.log", &g), "zeek-tsv");
+    CHECK_INT(g.n, 3);
+    rec *c = &g.r[0];
+    CHECK_STR(c->dataset, "zeek.conn");
+    CHECK_INT(c->ts, 1521911720865716000LL);
+    CHECK_STR(c->src, "10.0.0.5");
+    CHECK_INT(c->sport, 49152);
+    CHECK_STR(c->dst, "203.0.113.7");
+    CHECK_INT(c->dport, 443);
+    CHECK_STR(c->transport, "tcp");
+    CHECK_STR(c->protocol, "ssl");
+    CHECK_INT(c->bytes_out, 1200);
+    CHECK_INT(c->bytes_in, 34000);
+    CHECK(c->category & TS_CAT_NETWORK);
+    CHECK(has_field(c, "local_orig=true"));
+    CHECK(!strstr(c->fields, "tunnel_parents")); /* (empty) is absent */
+    CHECK_INT(c->line, 9);
+    rec *c2 = &g.r[1];
+    CHECK_STR(c2->protocol, ""); /* "-" is unset */
+    CHECK(!strstr(c2->fields, "service="));
+    CHECK(has_field(c2, "tunnel_parents=Ca") && has_field(c2, "tunnel_parents=Cb"));
+    rec *h = &g.r[2];
+    CHECK_STR(h->dataset, "zeek.http");
+    CHECK_STR(h->domain, "www.example.org");
+    CHECK_STR(h->url, "http://www.example.org/a\tb?q=1");
+    CHECK_STR(h->ua, "curl/8.0");
+    CHECK(h->category & TS_CAT_WEB);
+    CHECK_INT(g.nerr, 1); /* the short line */
+    CHECK_INT(g.e[0].line, 20);
+    CHECK_STR(g.e[0].file, FIX "zeek_conn_http.log");
+}
+
+static void test_zeek_json(void)
+{
+    got g;
+    CHECK_STR(read_file(FIX "zeek.json", &g), "zeek-json");
+    CHECK_INT(g.n, 9);
+    CHECK_INT(g.nerr, 2);
+    CHECK_INT(g.e[0].line, 7);
+    CHECK_INT(g.e[0].code, TOCSIN_E_PARSE);
+    CHECK_INT(g.e[1].line, 8);
+    CHECK(strstr(g.e[1].msg, "not a JSON object") != NULL);
+    rec *d = &g.r[0];
+    CHECK_STR(d->dataset, "zeek.dns");
+    CHECK_STR(d->domain, "evil.example.com");
+    CHECK_STR(d->action, "dns-query");
+    CHECK(d->category & TS_CAT_DNS);
+    CHECK(has_field(d, "answers=1.2.3.4") && has_field(d, "answers=5.6.7.8"));
+    CHECK(has_field(d, "AA=false"));
+    rec *s = &g.r[1]; /* no _path: inferred from cipher/server_name */
+    CHECK_STR(s->dataset, "zeek.ssl");
+    CHECK_STR(s->domain, "login.example.net");
+    CHECK_INT(s->ts, 1521911720615923000LL);
+    CHECK_INT(s->line, 2);
+    rec *m = &g.r[2];
+    CHECK_STR(m->dataset, "zeek.smtp");
+    CHECK_INT(m->line, 4);
+    CHECK_STR(m->mail_from, "<alice@example.com>");
+    CHECK_INT(m->n_mail_to, 2);
+    CHECK_STR(m->mail_to1, "carol@example.org");
+    CHECK_STR(m->subject, "Invoice");
+    CHECK_STR(m->msgid, "<m1@example.com>");
+    rec *k = &g.r[3];
+    CHECK_STR(k->dataset, "zeek.kerberos");
+    CHECK_STR(k->user, "jdoe");
+    CHECK_STR(k->user_domain, "CORP.EXAMPLE");
+    CHECK_INT(k->outcome, TS_OUTCOME_FAILURE);
+    rec *n = &g.r[4];
+    CHECK_STR(n->user, "admin");
+    CHECK_STR(n->user_domain, "CORP");
+    CHECK_STR(n->src_host, "WKS01");
+    CHECK_INT(n->outcome, TS_OUTCOME_SUCCESS);
+    CHECK(n->category & TS_CAT_AUTH);
+    rec *r = &g.r[5];
+    CHECK_STR(r->dataset, "zeek.rdp");
+    CHECK_STR(r->user, "mallory");
+    CHECK_INT(r->outcome, TS_OUTCOME_SUCCESS);
+    rec *f = &g.r[6];
+    CHECK_STR(f->dataset, "zeek.files");
+    CHECK_STR(f->file, "payload.exe");
+    CHECK_STR(f->md5, "0123456789abcdef0123456789abcdef");
+    CHECK_STR(f->sha1, "0123456789abcdef0123456789abcdef01234567");
+    CHECK_STR(f->src, "198.51.100.20");
+    CHECK_STR(f->dst, "10.1.1.9");
+    rec *no = &g.r[7];
+    CHECK_STR(no->rule, "Scan::Port_Scan");
+    CHECK_STR(no->action, "Notice::ACTION_LOG");
+    CHECK_STR(no->src, "192.0.2.66");
+    CHECK_INT(no->dport, 22);
+    CHECK(no->category & TS_CAT_ALERT);
+    CHECK_STR(g.r[8].file, "\\\\FS1\\C$");
+    CHECK_STR(g.r[8].dataset, "zeek.smb_mapping");
+}
+
+static void test_suricata(void)
+{
+    got g;
+    CHECK_STR(read_file(FIX "suricata.json", &g), "suricata-eve");
+    CHECK_INT(g.n, 7);
+    CHECK_INT(g.nerr, 1);
+    CHECK_INT(g.e[0].line, 8);
+    rec *a = &g.r[0];
+    CHECK_STR(a->dataset, "suricata.alert");
+    CHECK_INT(a->ts, 1521923839037299000LL); /* 14:37:19.037299-06:00 */
+    CHECK_STR(a->rule, "ET SCAN Potential SSH Scan");
+    CHECK_STR(a->src, "192.0.2.10");
+    CHECK_INT(a->dport, 22);
+    CHECK_STR(a->transport, "tcp");
+    CHECK_INT(a->bytes_out, 74);
+    CHECK(a->category & TS_CAT_ALERT);
+    CHECK(has_field(a, "alert.category=Attempted Information Leak"));
+    CHECK_STR(g.r[1].domain, "bad.example.com");
+    CHECK_STR(g.r[1].dataset, "suricata.dns");
+    CHECK_STR(g.r[2].url, "http://dl.example.com/x.exe");
+    CHECK_STR(g.r[2].ua, "Wget/1.0");
+    CHECK_STR(g.r[2].domain, "dl.example.com");
+    CHECK_STR(g.r[3].domain, "c2.example.net");
+    CHECK_STR(g.r[3].src, "2001:db8::1");
+    CHECK_STR(g.r[4].md5, "d41d8cd98f00b204e9800998ecf8427e");
+    CHECK_STR(g.r[4].file, "/x.exe");
+    CHECK_STR(g.r[5].mail_from, "eve@example.com");
+    CHECK_STR(g.r[5].mail_to0, "bob@example.org");
+    CHECK_STR(g.r[5].subject, "Hello");
+    CHECK_INT(g.r[6].bytes_in, 2000);
+    CHECK_INT(g.r[6].line, 7);
+
+    CHECK_STR(read_file(FIX "suricata_array.json", &g), "suricata-eve");
+    CHECK_INT(g.n, 2);
+    CHECK_INT(g.nerr, 0);
+    CHECK_STR(g.r[0].rule, "ET CHAT IRC authorization message");
+    CHECK_INT(g.r[0].record, 1);
+    CHECK_INT(g.r[0].line, 2);
+    CHECK_INT(g.r[1].record, 2);
+    CHECK_INT(g.r[1].line, 12);
+    CHECK_STR(g.r[1].transport, "udp");
+}
+
+static void test_winevent(void)
+{
+    got g;
+    CHECK_STR(read_file(FIX "win_pretty.json", &g), "winevent-json");
+    CHECK_INT(g.n, 2);
+    CHECK_INT(g.nerr, 0);
+    rec *l = &g.r[0];
+    CHECK_STR(l->dataset, "windows.security");
+    CHECK(l->has_code);
+    CHECK_INT(l->code, 4624);
+    CHECK_INT(l->ts, 1682935200123456000LL);
+    CHECK_STR(l->channel, "Security");
+    CHECK_STR(l->provider, "Microsoft-Windows-Security-Auditing");
+    CHECK_STR(l->host, "DC01.corp.example");
+    CHECK_STR(l->user, "jdoe");
+    CHECK_STR(l->user_domain, "CORP");
+    CHECK_INT(l->logon_type, 10);
+    CHECK_STR(l->src, "192.0.2.44");
+    CHECK_INT(l->sport, 51515);
+    CHECK_STR(l->src_host, "WKS7");
+    CHECK_INT(l->outcome, TS_OUTCOME_SUCCESS);
+    CHECK_STR(l->action, "logon");
+    CHECK(l->category & TS_CAT_AUTH);
+    CHECK_INT(l->line, 1);
+    CHECK(has_field(l, "EventID=4624") && has_field(l, "Provider_Name=Microsoft-Windows-Security-Auditing"));
+    CHECK(has_field(l, "Channel=Security") && has_field(l, "Computer=DC01.corp.example"));
+    CHECK(has_field(l, "EventRecordID=1001") && has_field(l, "TargetUserName=jdoe"));
+    CHECK(has_field(l, "TimeCreated_SystemTime=2023-05-01T10:00:00.123456Z"));
+    CHECK(!strstr(l->fields, "xmlns"));
+    rec *p = &g.r[1];
+    CHECK_INT(p->code, 4688);
+    CHECK_INT(p->line, 35);
+    CHECK_STR(p->user, "jdoe");
+    CHECK_STR(p->process, "C:\\Windows\\System32\\cmd.exe");
+    CHECK_STR(p->cmd, "cmd.exe /c whoami");
+    CHECK_STR(p->parent, "C:\\Windows\\explorer.exe");
+    CHECK_STR(p->src, "");
+    CHECK(p->category & TS_CAT_PROCESS);
+    CHECK(has_field(p, "EventID=4688"));
+
+    CHECK_STR(read_file(FIX "win_lines.json", &g), "winevent-json");
+    CHECK_INT(g.n, 4);
+    CHECK_INT(g.nerr, 1); /* the broken last line, not the "Record 7" header */
+    CHECK_INT(g.e[0].line, 6);
+    rec *s1 = &g.r[0];
+    CHECK_STR(s1->dataset, "windows.sysmon");
+    CHECK_STR(s1->user, "jdoe");
+    CHECK_STR(s1->user_domain, "CORP");
+    CHECK_STR(s1->md5, "BBBB");
+    CHECK_STR(s1->sha1, "AAAA");
+    CHECK_STR(s1->sha256, "CCCC");
+    CHECK_STR(s1->process, "C:\\Tools\\evil.exe");
+    CHECK_STR(s1->parent, "C:\\Windows\\System32\\cmd.exe");
+    CHECK_STR(s1->action, "process-created");
+    rec *s3 = &g.r[1];
+    CHECK_STR(s3->src, "10.0.0.7");
+    CHECK_INT(s3->sport, 50123);
+    CHECK_STR(s3->dst, "203.0.113.80");
+    CHECK_INT(s3->dport, 8443);
+    CHECK_STR(s3->transport, "tcp");
+    CHECK(s3->category & TS_CAT_NETWORK);
+    CHECK_STR(g.r[2].domain, "c2.example.net");
+    CHECK(g.r[2].category & TS_CAT_DNS);
+    rec *sv = &g.r[3];
+    CHECK_STR(sv->dataset, "windows.system");
+    CHECK_STR(sv->action, "service-installed");
+    CHECK(has_field(sv, "ServiceName=evilsvc") && has_field(sv, "ImagePath=C:\\evil.exe"));
+    CHECK(has_field(sv, "Data=a") && has_field(sv, "Data=b"));
+
+    CHECK_STR(read_file(FIX "winlogbeat.json", &g), "winevent-json");
+    CHECK_INT(g.n, 1);
+    rec *w = &g.r[0];
+    CHECK_INT(w->code, 4625);
+    CHECK_STR(w->dataset, "windows.security");
+    CHECK_STR(w->user, "administrator");
+    CHECK_STR(w->src, "198.51.100.66");
+    CHECK_STR(w->src_host, "");
+    CHECK_INT(w->logon_type, 3);
+    CHECK_INT(w->outcome, TS_OUTCOME_FAILURE);
+    CHECK_STR(w->host, "DC02.corp.example");
+    CHECK_INT(w->ts, 1683115200000000000LL);
+    CHECK(has_field(w, "EventID=4625") && has_field(w, "Channel=Security"));
+    CHECK(has_field(w, "Computer=DC02.corp.example") && has_field(w, "EventRecordID=555"));
+}
+
+static void test_linux(void)
+{
+    char path[128], text[2048];
+    size_t n = slurp(FIX "auth.log", text, sizeof text);
+    tmp_path(path, sizeof path, "auth.log");
+    write_file(path, text, n);
+    struct utimbuf t = {1704110400, 1704110400}; /* 2024-01-01 12:00 UTC */
+    CHECK(utime(path, &t) == 0);
+    got g;
+    CHECK_STR(read_file(path, &g), "linux-auth");
+    CHECK_INT(g.n, 9);
+    CHECK_INT(g.nerr, 1);
+    CHECK_INT(g.e[0].line, 8);
+    rec *a = &g.r[0];
+    CHECK_INT(a->ts, 1704067198000000000LL); /* 2023-12-31 23:59:58: the year rolled */
+    CHECK_STR(a->dataset, "linux.auth");
+    CHECK_STR(a->action, "accepted-publickey");
+    CHECK_STR(a->user, "alice");
+    CHECK_STR(a->src, "192.0.2.10");
+    CHECK_INT(a->sport, 50022);
+    CHECK_INT(a->outcome, TS_OUTCOME_SUCCESS);
+    CHECK_STR(a->host, "bastion");
+    CHECK(has_field(a, "program=sshd") && has_field(a, "pid=100"));
+    rec *f = &g.r[1];
+    CHECK_STR(f->action, "failed-password");
+    CHECK_STR(f->user, "admin");
+    CHECK_INT(f->outcome, TS_OUTCOME_FAILURE);
+    CHECK_INT(f->sport, 41000);
+    rec *iu = &g.r[2];
+    CHECK_INT(iu->ts, 1704067201000000000LL); /* 2024-01-01 00:00:01 */
+    CHECK_STR(iu->action, "invalid-user");
+    CHECK_STR(iu->user, "oracle");
+    CHECK_STR(iu->src, "203.0.113.5");
+    rec *su = &g.r[3];
+    CHECK_STR(su->action, "sudo");
+    CHECK_STR(su->user, "alice");
+    CHECK_STR(su->cmd, "/usr/bin/id -u");
+    CHECK_INT(su->outcome, TS_OUTCOME_SUCCESS);
+    rec *pf = &g.r[4];
+    CHECK_STR(pf->action, "authentication-failure");
+    CHECK_STR(pf->user, "root");
+    CHECK_STR(pf->src, "198.51.100.7");
+    CHECK_STR(g.r[5].action, "session-opened");
+    CHECK_STR(g.r[5].user, "news");
+    CHECK_STR(g.r[6].dataset, "linux.syslog");
+    CHECK_STR(g.r[6].action, "");
+    rec *r5 = &g.r[7];
+    CHECK_INT(r5->ts, 1065910455003000000LL);
+    CHECK_STR(r5->host, "mymachine.example.com");
+    CHECK_STR(r5->action, "failed-password");
+    CHECK_STR(r5->src, "192.0.2.99");
+    CHECK(has_field(r5, "message=Failed password for root from 192.0.2.99 port 2222 ssh2"));
+    rec *iso = &g.r[8];
+    CHECK_INT(iso->ts, 1705309200123456000LL);
+    CHECK_STR(iso->user, "bob");
+    CHECK_INT(iso->outcome, TS_OUTCOME_FAILURE);
+
+    CHECK_STR(read_file(FIX "auth_crlf.log", &g), "linux-auth");
+    CHECK_INT(g.n, 1);
+    CHECK_STR(g.r[0].user, "root");
+    CHECK(has_field(&g.r[0], "message=pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"));
+}
+
+/* Bad input through readers: each fault is one error naming file and line; the rest is read. */
+static void test_bad_input(void)
+{
+    char path[128];
+    got g;
+    tmp_path(path, sizeof path, "bad.json");
+    const char *good = "{\"_path\":\"dns\",\"ts\":1.0,\"query\":\"a.example\"}\n";
+    size_t big = 10u << 20, gl = strlen(good);
+    char *b = malloc(3 * gl + big + 64);
+    size_t o = 0;
+    memcpy(b + o, good, gl), o += gl;
+    b[o++] = '{', b[o++] = '"';
+    memset(b + o, 'x', big), o += big;
+    memcpy(b + o, "\":1}\n", 5), o += 5;
+    memcpy(b + o, good, gl), o += gl;
+    const char *bad = "{\"_path\":\"dns\",\"query\":\"\xff\xfe\"}\n";
+    memcpy(b + o, bad, strlen(bad)), o += strlen(bad);
+    memcpy(b + o, good, gl), o += gl;
+    write_file(path, b, o);
+    free(b);
+    CHECK_STR(read_file(path, &g), "zeek-json");
+    CHECK_INT(g.n, 3);
+    CHECK_INT(g.nerr, 2);
+    CHECK_INT(g.e[0].code, TOCSIN_E_TOOLONG);
+    CHECK_INT(g.e[0].line, 2);
+    CHECK_STR(g.e[0].file, path);
+    CHECK_INT(g.e[1].code, TOCSIN_E_ENCODING);
+    CHECK_INT(g.e[1].line, 4);
+    CHECK_INT(g.r[2].line, 5);
+
+    /* Content no reader knows. */
+    const char *junk = "hello world\nthis is just text\n";
+    tmp_path(path, sizeof path, "junk.txt");
+    write_file(path, junk, strlen(junk));
+    CHECK_STR(read_file(path, &g), "");
+    CHECK(ts_reader_detect("", 0) == NULL);
+    CHECK(ts_reader_find("zeek-tsv") != NULL);
+    CHECK(ts_reader_find("nope") == NULL);
+}
+
+/* ---- the real public data ---- */
+
+typedef struct shared_run {
+    const char *want;   /* reader expected for log files */
+    const char *suffix; /* only files ending so ("" for all) */
+    const char *exclude;
+    int files, wrong;
+    uint64_t events, errors, alerts;
+} shared_run;
+
+static void count_event(void *ud, const ts_event *ev)
+{
+    shared_run *r = ud;
+    r->events++;
+    if (ts_str_eq(ev->dataset, "suricata.alert") && ev->rule_name.n)
+        r->alerts++;
+}
+
+static void count_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                        const char *msg)
+{
+    shared_run *r = ud;
+    if (r->errors++ < 3)
+        fprintf(stderr, "  %s:%" PRIu64 " (%" PRIu64 "): %d %s\n", file, line, record, code, msg);
+}
+
+static int shared_file(void *ud, const char *file, const char *err)
+{
+    shared_run *r = ud;
+    size_t fl = file ? strlen(file) : 0, sl = strlen(r->suffix);
+    if (err || fl < sl || strcmp(file + fl - sl, r->suffix) != 0)
+        return 0;
+    if (r->exclude && strstr(file, r->exclude))
+        return 0;
+    ts_input *in;
+    char msg[256];
+    if (ts_input_open(file, &in, msg, sizeof msg) != TOCSIN_OK)
+        return 0;
+    const char *head;
+    size_t n = ts_input_peek(in, &head);
+    const ts_reader *rd = ts_reader_detect(head, n);
+    r->files++;
+    if (!rd || strcmp(rd->name, r->want) != 0) {
+        fprintf(stderr, "  %s: detected as %s, want %s\n", file, rd ? rd->name : "nothing", r->want);
+        r->wrong++;
+    } else {
+        uint64_t before = r->events;
+        ts_sink sink = {count_event, count_error, r};
+        rd->read(in, &scratch, &sink);
+        if (r->events == before) {
+            fprintf(stderr, "  %s: no events\n", file);
+            r->wrong++;
+        }
+    }
+    ts_input_close(in);
+    return 0;
+}
+
+static shared_run run_shared(const char *dir, const char *sub, const char *want, const char *suffix,
+                             const char *exclude)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, sub);
+    shared_run r = {want, suffix, exclude, 0, 0, 0, 0, 0};
+    ts_walk(path, shared_file, &r);
+    return r;
+}
+
+static void test_shared(void)
+{
+    const char *d = shared_data("ingest on real data");
+    if (!d)
+        return;
+    shared_run r = run_shared(d, "zeek/wrccdc-2018/zeek-default", "zeek-tsv", ".log.gz", NULL);
+    CHECK_INT(r.files, 32);
+    CHECK_INT(r.wrong, 0);
+    CHECK_INT(r.errors, 0);
+    CHECK(r.events > 100000);
+    r = run_shared(d, "zeek/wrccdc-2018/zeek-json", "zeek-json", ".json.gz", NULL);
+    CHECK_INT(r.files, 32);
+    CHECK_INT(r.wrong, 0);
+    CHECK_INT(r.errors, 0);
+    CHECK(r.events > 100000);
+    r = run_shared(d, "zeek/rita-beacon-tests", "zeek-tsv", ".log", NULL);
+    shared_run rz = run_shared(d, "zeek/rita-beacon-tests", "zeek-tsv", ".log.gz", NULL);
+    CHECK(r.files + rz.files >= 30);
+    CHECK_INT(r.wrong + rz.wrong, 0);
+    CHECK_INT(r.errors + rz.errors, 0);
+    r = run_shared(d, "suricata-eve", "suricata-eve", ".json", NULL);
+    CHECK_INT(r.files, 4);
+    CHECK_INT(r.wrong, 0);
+    CHECK_INT(r.errors, 0);
+    CHECK_INT(r.alerts, 548); /* the README's count */
+    r = run_shared(d, "linux/loghub", "linux-auth", ".log", NULL);
+    CHECK_INT(r.files, 2);
+    CHECK_INT(r.wrong, 0);
+    CHECK_INT(r.errors, 0);
+    CHECK_INT(r.events, 4000);
+    r = run_shared(d, "sigma/regression_data", "winevent-json", ".json", NULL);
+    CHECK_INT(r.files, 202);
+    CHECK_INT(r.wrong, 0);
+    CHECK_INT(r.errors, 0);
+    CHECK_INT(r.events, 238); /* objects in the 202 twins (some hold several) */
+}
+
+/* The same Zeek log in TSV and JSON gives the same typed events. */
+typedef struct pair_run {
+    char sig[400][192];
+    size_t n, mismatch;
+    bool second;
+} pair_run;
+
+static void sig_event(void *ud, const ts_event *ev)
+{
+    pair_run *p = ud;
+    char a[TS_IP_STRLEN], b[TS_IP_STRLEN], s[192];
+    snprintf(s, sizeof s, "%" PRId64 "|%.*s|%s:%u|%s:%u|%.*s|%.*s|%d", ev->ts_ns / 1000,
+             (int)ev->dataset.n, ev->dataset.p, ts_ip_format(&ev->src_ip, a), ev->src_port,
+             ts_ip_format(&ev->dst_ip, b), ev->dst_port, (int)ev->domain.n, ev->domain.p,
+             (int)ev->user.n, ev->user.p, ev->outcome);
+    if (p->n < 400) {
+        if (!p->second)
+            memcpy(p->sig[p->n], s, sizeof s);
+        else if (strcmp(p->sig[p->n], s) != 0 && p->mismatch++ < 2)
+            fprintf(stderr, "  TSV %s\n  JSON %s\n", p->sig[p->n], s);
+    }
+    p->n++;
+}
+
+static void test_zeek_layouts_agree(void)
+{
+    const char *d = shared_data("Zeek TSV and JSON agree");
+    if (!d)
+        return;
+    static const char *const logs[] = {"dns", "ssl", "ntlm", "kerberos", "rdp", "notice", "smb_mapping", "smtp"};
+    static pair_run p;
+    for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
+        char tsv[512], js[512];
+        snprintf(tsv, sizeof tsv, "%s/zeek/wrccdc-2018/zeek-default/%s.log.gz", d, logs[i]);
+        snprintf(js, sizeof js, "%s/zeek/wrccdc-2018/zeek-json/%s.json.gz", d, logs[i]);
+        memset(&p, 0, sizeof p);
+        for (int k = 0; k < 2; k++) {
+            ts_input *in;
+            char err[256];
+            if (ts_input_open(k ? js : tsv, &in, err, sizeof err) != TOCSIN_OK)
+                continue;
+            const ts_reader *r = ts_reader_find(k ? "zeek-json" : "zeek-tsv");
+            p.second = k;
+            size_t first = p.n;
+            p.n = 0;
+            ts_sink sink = {sig_event, NULL, &p};
+            r->read(in, &scratch, &sink);
+            ts_input_close(in);
+            if (k)
+                CHECK_INT(p.n, first);
+        }
+        CHECK_INT(p.mismatch, 0);
+    }
+}
+
+int main(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/tocsin_ingest_XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return 1;
+    if (ts_scratch_init(&scratch) != TOCSIN_OK)
+        return 1;
+    test_json_walk();
+    test_input_lines();
+    test_input_gzip();
+    test_json_elements();
+    test_walk();
+    test_zeek_tsv();
+    test_zeek_json();
+    test_suricata();
+    test_winevent();
+    test_linux();
+    test_bad_input();
+    test_shared();
+    test_zeek_layouts_agree();
+    ts_scratch_free(&scratch);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", tmpdir);
+    return check_done("test_ingest");
+}
