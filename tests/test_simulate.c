@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "core/input.h"
+#include "ingest/ingest.h"
+#include "intel/intel.h"
 #include "simulate/campaign.h"
 #include "tocsin.h"
 
@@ -292,6 +295,109 @@ static bool file_has(const char *dir, const char *rel, const char *needle)
     return r;
 }
 
+/* ---------------------------------------------------------------- read back by tocsin */
+
+typedef struct counts {
+    uint64_t events, errors, with_time, in_period, with_code;
+    int64_t lo, hi;
+} counts;
+
+static void on_event(void *ud, const ts_event *ev)
+{
+    counts *c = ud;
+    c->events++;
+    c->with_time += ev->ts_ns != 0;
+    c->with_code += ev->has_code;
+    c->in_period += ev->ts_ns >= c->lo && ev->ts_ns < c->hi;
+}
+
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+{
+    counts *c = ud;
+    if (c->errors++ < 3)
+        fprintf(stderr, "ingest: %s:%llu (%llu): %s: %s\n", file, (unsigned long long)line,
+                (unsigned long long)record, tocsin_strerror(code), msg);
+}
+
+/* Every log file goes through tocsin's own readers, detected from content, without errors,
+ * and its events carry times inside the simulated period. */
+static void test_ingest(void)
+{
+    static const struct {
+        const char *prefix, *reader;
+    } want[] = {{"windows/", "winevent-json"}, {"zeek/", "zeek-tsv"}, {"zeek-json/", "zeek-json"},
+                {"suricata/", "suricata-eve"}, {"linux/", "linux-auth"}};
+    ts_scratch sc;
+    CHECK_INT(ts_scratch_init(&sc), TOCSIN_OK);
+    for (size_t i = 0; i < NFILES; i++) {
+        const char *expect = NULL;
+        for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+            if (strncmp(files[i], want[k].prefix, strlen(want[k].prefix)) == 0)
+                expect = want[k].reader;
+        if (!expect) /* the mbox, the truth and the intelligence are not logs */
+            continue;
+        char path[512], err[256];
+        snprintf(path, sizeof path, "%s/a/%s", base, files[i]);
+        ts_input *in = NULL;
+        CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+        if (!in)
+            continue;
+        const char *head;
+        size_t hn = ts_input_peek(in, &head);
+        const ts_reader *r = ts_reader_detect(head, hn);
+        if (!r)
+            fprintf(stderr, "%s: no reader recognises it\n", files[i]);
+        CHECK(r != NULL);
+        if (r && strcmp(r->name, expect) != 0)
+            fprintf(stderr, "%s read as %s, want %s\n", files[i], r->name, expect);
+        CHECK(r && strcmp(r->name, expect) == 0);
+        counts c = {0};
+        c.lo = sim_days_of(2014, 9, 1) * 86400LL * 1000000000LL;
+        c.hi = c.lo + 8 * 86400LL * 1000000000LL; /* six days, and flows that end later */
+        ts_sink sink = {on_event, on_error, &c};
+        if (r)
+            CHECK_INT(r->read(in, &sc, &sink), TOCSIN_OK);
+        CHECK(c.events > 0);
+        CHECK_INT(c.errors, 0);
+        CHECK_INT(c.with_time, c.events);
+        CHECK_INT(c.in_period, c.events);
+        if (strncmp(files[i], "windows/", 8) == 0) /* EventID read, with or without Qualifiers */
+            CHECK_INT(c.with_code, c.events);
+        ts_input_close(in);
+    }
+    ts_scratch_free(&sc);
+}
+
+static void on_feed_diag(void *ud, const char *feed, uint64_t line, const char *msg)
+{
+    int *n = ud;
+    if ((*n)++ < 3)
+        fprintf(stderr, "intel: %s:%llu: %s\n", feed, (unsigned long long)line, msg);
+}
+
+/* The defender's bundle loads into tocsin's intelligence and names the actor's servers. */
+static void test_intel_bundle(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/a/intel/bundle.json", base);
+    ts_intel *ti = ts_intel_new();
+    CHECK(ti != NULL);
+    if (!ti)
+        return;
+    int diags = 0;
+    ts_feed_opts fo = {.diag = on_feed_diag, .ud = &diags};
+    CHECK_INT(ts_intel_load_path(ti, path, &fo), TOCSIN_OK);
+    CHECK_INT(diags, 0);
+    ts_intel_finalise(ti);
+    ts_ip ip;
+    ts_ioc_hit hits[4];
+    CHECK(ts_ip_parse(ts_str_c("203.131.222.102"), &ip));
+    CHECK(ts_intel_match_ip(ti, &ip, hits, 4) >= 1);
+    CHECK(ts_ip_parse(ts_str_c("10.10.1.10"), &ip));
+    CHECK_INT(ts_intel_match_ip(ti, &ip, hits, 4), 0);
+    ts_intel_free(ti);
+}
+
 /* ---------------------------------------------------------------- the tests */
 
 static void test_determinism(void)
@@ -501,6 +607,8 @@ int main(void)
     test_determinism();
     test_formats();
     test_truth();
+    test_ingest();
+    test_intel_bundle();
     test_scenarios();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);

@@ -271,14 +271,11 @@ static void zeek_side(sim_ctx *x, const sim_mail *m, const char *msgid)
                     m->attach_name ? ZSET(fuid) : ZEMPTY, ZBOOL(0)};
     sim_zeek(x, Z_SMTP, v, uid);
     if (m->attach_name) {
-        char txh[16], rxh[16];
-        sim_fmt_ip4(txh, src);
-        sim_fmt_ip4(rxh, dst);
         const char *mime = strstr(m->attach_name, ".pdf") ? "application/pdf"
                            : strstr(m->attach_name, ".zip") ? "application/zip"
                                                              : "application/msword";
-        sim_zv f[25] = {ZTIME(m->ts + 400000), ZSTR(fuid), ZSET(txh), ZSET(rxh), ZSET(uid),
-                        ZSTR("SMTP"), ZCOUNT(3), ZSET("MD5,SHA1"), ZSTR(mime),
+        sim_zv f[27] = {ZTIME(m->ts + 400000), ZSTR(fuid), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dst),
+                        ZCOUNT(25), ZSTR("SMTP"), ZCOUNT(3), ZSET("MD5,SHA1"), ZSTR(mime),
                         ZSTR(m->attach_name), ZIVAL(0), ZBOOL(!m->inbound), ZBOOL(1),
                         ZCOUNT(m->attach_len), ZUNSET, ZCOUNT(0), ZCOUNT(0), ZBOOL(0), ZUNSET,
                         ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET};

@@ -279,9 +279,6 @@ void sim_http(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, const char *ho
                     ZUNSET, rb ? ZSET(fuid) : ZUNSET, ZUNSET, rb && mime ? ZSET(mime) : ZUNSET};
     sim_zeek(x, Z_HTTP, v, uid);
     if (rb && mime) {
-        char txh[16], rxh[16];
-        sim_fmt_ip4(txh, dst);
-        sim_fmt_ip4(rxh, src);
         char sha1[41];
         uint64_t h = sim_mix(rb ^ dst);
         for (int i = 0; i < 40; i++) {
@@ -290,8 +287,8 @@ void sim_http(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, const char *ho
         }
         sha1[40] = 0;
         const char *fname = strrchr(uri, '/');
-        sim_zv f[25] = {ZTIME(ts + 20000), ZSTR(fuid), ZSET(txh), ZSET(rxh), ZSET(uid),
-                        ZSTR("HTTP"), ZCOUNT(0), md5 ? ZSET("MD5,SHA1,PE") : ZSET("MD5,SHA1"),
+        sim_zv f[27] = {ZTIME(ts + 20000), ZSTR(fuid), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dst),
+                        ZCOUNT(80), ZSTR("HTTP"), ZCOUNT(0), md5 ? ZSET("MD5,SHA1,PE") : ZSET("MD5,SHA1"),
                         ZSTR(mime), md5 && fname && fname[1] ? ZSTR(fname + 1) : ZUNSET,
                         ZIVAL(c.dur), ZBOOL(0), ZBOOL(0), ZCOUNT(rb), ZCOUNT(rb), ZCOUNT(0),
                         ZCOUNT(0), ZBOOL(0), ZUNSET, md5 ? ZSTR(md5) : ZUNSET, ZSTR(sha1), ZUNSET,
