@@ -424,8 +424,8 @@ static void act_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     snprintf(img, sizeof img, "C:\\Windows\\Temp\\%s", arch);
     sim_sm_process(x, st, t + 5 * SIM_US, sim_dom_user(x, a, user), img, cmd, "C:\\Windows\\System32\\cmd.exe", NULL);
     for (int i = 0; i < 3; i++) {
-        char p[140];
-        snprintf(p, sizeof p, "%s.part%d.rar", part, i + 1);
+        char p[160];
+        snprintf(p, sizeof p, "%.128s.part%d.rar", part, i + 1);
         sim_sm_file(x, st, t + (int64_t)(20 + 300 * i) * SIM_US, user, img, p);
     }
     touch_host(s, c->stage);
