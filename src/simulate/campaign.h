@@ -45,7 +45,7 @@ typedef struct sim_step {
     uint32_t done;
     uint64_t events;
     int64_t first_ev, last_ev;
-    uint32_t hosts[16], nhosts;  /* hosts touched (for the truth record) */
+    uint32_t hosts[64], nhosts;  /* hosts touched (for the truth record; the first 64) */
     uint32_t users[16], nusers;
 } sim_step;
 

@@ -24,7 +24,6 @@ static const confkey keys[] = {
     K(linux_sessions_per_day, 0, 200), K(deploy_per_week, 0, 5), K(deploy_hosts_share, 0, 1),
     K(backup_gb, 0, 100000),      K(offsite_gb, 0, 1000000),   K(scanner_per_day, 0, 1000000),
     K(new_hire_share, 0, 1),      K(exec_share, 0, 0.5),       K(admin_share, 0, 0.5),
-    K(evening_vpn_share, 0, 1),
 };
 
 void sim_conf_defaults(sim_conf *c)
@@ -58,7 +57,6 @@ void sim_conf_defaults(sim_conf *c)
     c->exec_share = 0.02;
     c->admin_share = 0.03;
     c->longtail_pool = 5000;
-    c->evening_vpn_share = 0.1;
 }
 
 static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }

@@ -62,7 +62,7 @@ void sim_ssh_session(sim_ctx *x, int64_t ts, const sim_host *h, const char *user
         const char *cmd = sudo_cmd[0] ? sudo_cmd : sudo_cmds[sim_mix((uint64_t)ts) % 8];
         snprintf(msg, sizeof msg, "%s : TTY=pts/0 ; PWD=/home/%s ; USER=root ; COMMAND=%s", user, user, cmd);
         sim_auth_line(x, ts + 30 * SIM_US, h, "sudo", 0, msg);
-        snprintf(msg, sizeof msg, "pam_unix(sudo:session): session opened for user root by %s(uid=0)", user);
+        snprintf(msg, sizeof msg, "pam_unix(sudo:session): session opened for user root(uid=0) by %s(uid=%u)", user, 1000 + (unsigned)(sim_mix((uint64_t)user[0] << 8 | (uint8_t)user[1]) % 500));
         sim_auth_line(x, ts + 30 * SIM_US + 1000, h, "sudo", 0, msg);
         sim_auth_line(x, ts + 31 * SIM_US, h, "sudo", 0, "pam_unix(sudo:session): session closed for user root");
     }

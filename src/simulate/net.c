@@ -258,8 +258,13 @@ void sim_tls(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, uint16_t dport,
     if (!sni)
         v[12] = ZUNSET;
     sim_zeek(x, Z_SSL, v, uid);
-    if (x->on[F_EVE] && at_edge(&c))
+    if (x->on[F_EVE] && at_edge(&c)) {
         sim_eve_tls(x, &c, sni);
+        /* a policy rule that fires on legitimate and illegitimate use alike */
+        if (sni && strstr(sni, "dropbox"))
+            sim_eve_alert(x, &c, 2012647, "ET POLICY Dropbox.com Offsite File Backup in Use",
+                          "Potential Corporate Privacy Violation", 1);
+    }
 }
 
 void sim_http(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, const char *host,

@@ -244,7 +244,6 @@ typedef struct sim_conf {
     double new_hire_share;
     double exec_share, admin_share;
     uint32_t longtail_pool;
-    double evening_vpn_share;
 } sim_conf;
 
 void sim_conf_defaults(sim_conf *c);
