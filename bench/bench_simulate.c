@@ -65,8 +65,8 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    tocsin_sim_options o = {.scenario = "sony-2014", .out_dir = dir, .users = users, .days = days, .seed = 1,
-                            .progress = -1};
+    tocsin_sim_options o = {
+        .scenario = "sony-2014", .out_dir = dir, .users = users, .days = days, .seed = 1, .progress = -1};
     char err[256];
     double w0 = now(), c0 = cpu();
     tocsin_code rc = tocsin_simulate(&o, err, sizeof err);

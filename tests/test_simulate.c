@@ -15,14 +15,34 @@
 
 static char base[256];
 
-static const char *const files[] = {
-    "windows/security.jsonl", "windows/sysmon.jsonl", "windows/system.jsonl", "suricata/eve.json",
-    "mail/mail.mbox", "linux/auth.log", "truth.jsonl", "intel/bundle.json",
-    "zeek/conn.log", "zeek/dns.log", "zeek/http.log", "zeek/ssl.log", "zeek/smtp.log", "zeek/files.log",
-    "zeek/kerberos.log", "zeek/ntlm.log", "zeek/smb_mapping.log", "zeek/rdp.log",
-    "zeek-json/conn.json", "zeek-json/dns.json", "zeek-json/http.json", "zeek-json/ssl.json",
-    "zeek-json/smtp.json", "zeek-json/files.json", "zeek-json/kerberos.json", "zeek-json/ntlm.json",
-    "zeek-json/smb_mapping.json", "zeek-json/rdp.json"};
+static const char *const files[] = {"windows/security.jsonl",
+                                    "windows/sysmon.jsonl",
+                                    "windows/system.jsonl",
+                                    "suricata/eve.json",
+                                    "mail/mail.mbox",
+                                    "linux/auth.log",
+                                    "truth.jsonl",
+                                    "intel/bundle.json",
+                                    "zeek/conn.log",
+                                    "zeek/dns.log",
+                                    "zeek/http.log",
+                                    "zeek/ssl.log",
+                                    "zeek/smtp.log",
+                                    "zeek/files.log",
+                                    "zeek/kerberos.log",
+                                    "zeek/ntlm.log",
+                                    "zeek/smb_mapping.log",
+                                    "zeek/rdp.log",
+                                    "zeek-json/conn.json",
+                                    "zeek-json/dns.json",
+                                    "zeek-json/http.json",
+                                    "zeek-json/ssl.json",
+                                    "zeek-json/smtp.json",
+                                    "zeek-json/files.json",
+                                    "zeek-json/kerberos.json",
+                                    "zeek-json/ntlm.json",
+                                    "zeek-json/smb_mapping.json",
+                                    "zeek-json/rdp.json"};
 #define NFILES (sizeof files / sizeof files[0])
 
 static char *slurp(const char *dir, const char *rel, size_t *len)
@@ -76,8 +96,13 @@ static tocsin_code sim(const char *scenario, const char *sub, uint64_t seed, uin
 {
     char dir[400], err[256];
     snprintf(dir, sizeof dir, "%s/%s", base, sub);
-    tocsin_sim_options o = {.scenario = scenario, .out_dir = dir, .data_dir = "data", .users = users,
-                            .days = days, .seed = seed, .progress = 0};
+    tocsin_sim_options o = {.scenario = scenario,
+                            .out_dir = dir,
+                            .data_dir = "data",
+                            .users = users,
+                            .days = days,
+                            .seed = seed,
+                            .progress = 0};
     tocsin_code rc = tocsin_simulate(&o, err, sizeof err);
     if (rc != TOCSIN_OK)
         fprintf(stderr, "simulate %s: %s\n", scenario, err);
@@ -128,7 +153,8 @@ static void check_zeek_tsv(const char *dir, const char *rel)
     CHECK(b != NULL);
     if (!b)
         return;
-    static const char head[] = "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t";
+    static const char head[] =
+        "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\t";
     CHECK(strncmp(b, head, sizeof head - 1) == 0);
     size_t nf = 0, nt = 0, bad = 0, data = 0;
     const char *last = NULL;
@@ -315,7 +341,8 @@ static void on_event(void *ud, const ts_event *ev)
     c->in_period += ev->ts_ns >= c->lo && ev->ts_ns < c->hi;
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     counts *c = ud;
     if (c->errors++ < 3)
@@ -329,8 +356,11 @@ static void test_ingest(void)
 {
     static const struct {
         const char *prefix, *reader;
-    } want[] = {{"windows/", "winevent-json"}, {"zeek/", "zeek-tsv"}, {"zeek-json/", "zeek-json"},
-                {"suricata/", "suricata-eve"}, {"linux/", "linux-auth"}};
+    } want[] = {{"windows/", "winevent-json"},
+                {"zeek/", "zeek-tsv"},
+                {"zeek-json/", "zeek-json"},
+                {"suricata/", "suricata-eve"},
+                {"linux/", "linux-auth"}};
     ts_scratch sc;
     CHECK_INT(ts_scratch_init(&sc), TOCSIN_OK);
     for (size_t i = 0; i < NFILES; i++) {
@@ -445,8 +475,13 @@ static void test_determinism(void)
     /* a subset of the formats holds the same records as the full run */
     char dw[400], err[256];
     snprintf(dw, sizeof dw, "%s/w", base);
-    tocsin_sim_options o = {.scenario = "sony-2014", .out_dir = dw, .data_dir = "data", .users = 12, .days = 6,
-                            .seed = 7, .formats = TOCSIN_SIM_WINDOWS | TOCSIN_SIM_ZEEK_TSV};
+    tocsin_sim_options o = {.scenario = "sony-2014",
+                            .out_dir = dw,
+                            .data_dir = "data",
+                            .users = 12,
+                            .days = 6,
+                            .seed = 7,
+                            .formats = TOCSIN_SIM_WINDOWS | TOCSIN_SIM_ZEEK_TSV};
     CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_OK);
     for (size_t i = 0; i < NFILES; i++) {
         size_t n;
@@ -524,7 +559,7 @@ static void test_scenarios(void)
     CHECK_INT(nsteps, 9);
     CHECK(file_has(d, "truth.jsonl", "\"actor\":\"Sandworm Team\""));
     CHECK(file_has(d, "zeek/conn.log", "208.105.226.235")); /* the leaked Lazarus server */
-    CHECK(!file_has(d, "mail/mail.mbox", "[175.45.17"));      /* never from North Korea */
+    CHECK(!file_has(d, "mail/mail.mbox", "[175.45.17"));    /* never from North Korea */
 }
 
 static void test_bad_options(void)
@@ -557,12 +592,14 @@ static void test_conf_parser(void)
     sim_conf c;
     char err[200];
     sim_conf_defaults(&c);
-    const char *good = "# rates\nbrowse_per_day = 12.5\n\n  remote_share=0.2 # trailing\nlongtail_pool = 100\n";
+    const char *good =
+        "# rates\nbrowse_per_day = 12.5\n\n  remote_share=0.2 # trailing\nlongtail_pool = 100\n";
     CHECK_INT(sim_conf_parse(&c, good, strlen(good), err, sizeof err), TOCSIN_OK);
     CHECK(c.browse_per_day == 12.5 && c.remote_share == 0.2 && c.longtail_pool == 100);
-    const char *bad[] = {"nosuchkey = 1\n", "browse_per_day = -1\n", "browse_per_day = 1e3\n", "browse_per_day\n",
-                         "remote_share = 2\n", "remote_share = 0.6\ntravel_share = 0.6\n", "longtail_pool = 0\n",
-                         "browse_per_day = \n"};
+    const char *bad[] = {"nosuchkey = 1\n",        "browse_per_day = -1\n",
+                         "browse_per_day = 1e3\n", "browse_per_day\n",
+                         "remote_share = 2\n",     "remote_share = 0.6\ntravel_share = 0.6\n",
+                         "longtail_pool = 0\n",    "browse_per_day = \n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sim_conf_defaults(&c);
         CHECK_INT(sim_conf_parse(&c, bad[i], strlen(bad[i]), err, sizeof err), TOCSIN_E_PARSE);
@@ -575,9 +612,10 @@ static void test_playbook_parser(void)
 {
     sim_ctx x = {0};
     char err[200];
-    const char *good = "scenario t\nactor Some Actor\nc2 1.2.3.4 443 US\nc2 gen:2 8080 NL leaked\n"
-                       "tool implant a.exe 0123456789abcdef0123456789ABCDEF\n"
-                       "step s1 beacon days=1-5 every=60\nabout beacons\nstep s2 phish days=2 count=3 tech=T1566.001\n";
+    const char *good =
+        "scenario t\nactor Some Actor\nc2 1.2.3.4 443 US\nc2 gen:2 8080 NL leaked\n"
+        "tool implant a.exe 0123456789abcdef0123456789ABCDEF\n"
+        "step s1 beacon days=1-5 every=60\nabout beacons\nstep s2 phish days=2 count=3 tech=T1566.001\n";
     CHECK_INT(sim_campaign_parse(&x, good, strlen(good), "t", err, sizeof err), TOCSIN_OK);
     if (x.camp) {
         CHECK_INT(x.camp->nsteps, 2);
@@ -590,16 +628,16 @@ static void test_playbook_parser(void)
         sim_campaign_free(&x);
     }
     const char *bad[] = {
-        "actor x\n",                                        /* no scenario line */
-        "scenario t\nstep s1 teleport days=1-2\n",          /* unknown action */
-        "scenario t\nstep s1 beacon\n",                     /* no days */
-        "scenario t\nstep s1 beacon days=5-2\n",            /* backwards */
-        "scenario t\nc2 1.2.3 443 US\n",                    /* bad address */
+        "actor x\n",                               /* no scenario line */
+        "scenario t\nstep s1 teleport days=1-2\n", /* unknown action */
+        "scenario t\nstep s1 beacon\n",            /* no days */
+        "scenario t\nstep s1 beacon days=5-2\n",   /* backwards */
+        "scenario t\nc2 1.2.3 443 US\n",           /* bad address */
         "scenario t\nc2 1.2.3.400 443 US\n",
         "scenario t\nc2 1.2.3.4 70000 US\n",
-        "scenario t\ntool implant a.exe 1234\n",            /* bad md5 */
+        "scenario t\ntool implant a.exe 1234\n", /* bad md5 */
         "scenario t\nhome-net 175.45.176.0/99 AS1\n",
-        "scenario t\nabout orphan text\n",                  /* about before any step */
+        "scenario t\nabout orphan text\n", /* about before any step */
         "scenario t\nstep s1 beacon days=1-2 count=0\n",
         "scenario t\nstep s1 beacon days=1-2 colour=red\n",
         "scenario t\nfrobnicate\n",
@@ -632,7 +670,7 @@ static void test_formatters(void)
     /* US daylight saving: Pacific is UTC-7 in September, UTC-8 after the first Sunday of November */
     CHECK_INT(sim_site_offset(0, sim_days_of(2014, 9, 15) * SIM_DAY), -420);
     CHECK_INT(sim_site_offset(0, sim_days_of(2014, 11, 10) * SIM_DAY), -480);
-    CHECK(sim_site_dayoff(0, sim_days_of(2014, 9, 1) * SIM_DAY));  /* Labor Day */
+    CHECK(sim_site_dayoff(0, sim_days_of(2014, 9, 1) * SIM_DAY)); /* Labor Day */
     CHECK(!sim_site_dayoff(0, sim_days_of(2014, 9, 2) * SIM_DAY));
     CHECK(sim_site_dayoff(0, sim_days_of(2014, 11, 27) * SIM_DAY)); /* Thanksgiving */
 }

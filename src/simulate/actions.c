@@ -130,8 +130,9 @@ static void tool_hashes(const sim_campaign *c, const char *role, char *buf, size
             md5[i] = (char)(t->md5[i] >= 'a' ? t->md5[i] - 32 : t->md5[i]);
     md5[32] = 0;
     uint64_t h = sim_mix(md5[0] * 131ULL + md5[5]);
-    snprintf(buf, cap, "MD5=%s,SHA256=%016llX%016llX%016llX%016llX", t ? md5 : "D41D8CD98F00B204E9800998ECF8427E",
-             (unsigned long long)h, (unsigned long long)sim_mix(h + 1), (unsigned long long)sim_mix(h + 2),
+    snprintf(buf, cap, "MD5=%s,SHA256=%016llX%016llX%016llX%016llX",
+             t ? md5 : "D41D8CD98F00B204E9800998ECF8427E", (unsigned long long)h,
+             (unsigned long long)sim_mix(h + 1), (unsigned long long)sim_mix(h + 2),
              (unsigned long long)sim_mix(h + 3));
 }
 
@@ -156,10 +157,18 @@ static void act_phish(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     snprintf(helo, sizeof helo, "mail.%s", c->lookalike);
     snprintf(link, sizeof link, "http://%s/verify/?id=%llx", c->lookalike,
              (unsigned long long)(sim_next(&x->crng) >> 16));
-    sim_mail m = {.ts = t, .from_name = "IT Service Desk", .from_addr = from, .to_addr = to,
+    sim_mail m = {.ts = t,
+                  .from_name = "IT Service Desk",
+                  .from_addr = from,
+                  .to_addr = to,
                   .subject = "Action required: verify your account before it is suspended",
-                  .helo = helo, .src_ip = c->lookalike_ip, .inbound = true, .spf = "pass",
-                  .dkim = "none", .dmarc = "none", .link = link,
+                  .helo = helo,
+                  .src_ip = c->lookalike_ip,
+                  .inbound = true,
+                  .spf = "pass",
+                  .dkim = "none",
+                  .dmarc = "none",
+                  .link = link,
                   .text = "We detected unusual sign-in activity on your account. To avoid suspension, "
                           "verify your identity within 24 hours using the secure link below.",
                   .xmailer = "PHPMailer 5.2.9"};
@@ -182,10 +191,12 @@ static void act_click(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     const char *implant = tool_name(c, "implant", "update.exe");
     const camp_tool *it = camp_tool_of(c, "implant");
     sim_dom_user(x, &o->users[u], user);
-    snprintf(cmd, sizeof cmd, "\"C:\\Program Files\\Internet Explorer\\iexplore.exe\" http://%s/verify/", c->lookalike);
+    snprintf(cmd, sizeof cmd, "\"C:\\Program Files\\Internet Explorer\\iexplore.exe\" http://%s/verify/",
+             c->lookalike);
     sim_sm_process(x, ws, t, user, "C:\\Program Files\\Internet Explorer\\iexplore.exe", cmd,
                    "C:\\Program Files (x86)\\Microsoft Office\\Office15\\OUTLOOK.EXE", NULL);
-    sim_sm_dns(x, ws, t + SIM_US, user, "C:\\Program Files\\Internet Explorer\\iexplore.exe", c->lookalike, c->lookalike_ip);
+    sim_sm_dns(x, ws, t + SIM_US, user, "C:\\Program Files\\Internet Explorer\\iexplore.exe", c->lookalike,
+               c->lookalike_ip);
     sim_dns(x, t + SIM_US, ws->ip, c->lookalike, c->lookalike_ip, uid);
     const char *ua = "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko";
     sim_http(x, t + 2 * SIM_US, ws->ip, c->lookalike_ip, c->lookalike, "/verify/", "GET", ua, 200, 0, 14000,
@@ -200,7 +211,8 @@ static void act_click(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_sm_file(x, ws, t + 42 * SIM_US, user, "C:\\Program Files\\Internet Explorer\\iexplore.exe", path);
     tool_hashes(c, "implant", hashes, sizeof hashes);
     snprintf(cmd, sizeof cmd, "\"%s\"", path);
-    sim_sm_process(x, ws, t + 60 * SIM_US, user, path, cmd, "C:\\Program Files\\Internet Explorer\\iexplore.exe", hashes);
+    sim_sm_process(x, ws, t + 60 * SIM_US, user, path, cmd,
+                   "C:\\Program Files\\Internet Explorer\\iexplore.exe", hashes);
     touch_user(s, u);
     touch_host(s, o->users[u].ws);
 }
@@ -218,9 +230,18 @@ static void act_beacon(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_host *ws = &o->hosts[o->users[u].ws];
     const camp_c2 *srv = &c->c2[c2_pick(x, k)];
     char uid[20], path[160], user[48];
-    sim_conn cn = {t, (int64_t)(1 + sim_below(&x->crng, 9)) * SIM_US, ws->ip, srv->ip,
-                   (uint16_t)(49152 + sim_below(&x->crng, 16000)), srv->port, "tcp", NULL,
-                   300 + sim_below(&x->crng, 1700), 200 + sim_below(&x->crng, 4800), "SF", 0};
+    sim_conn cn = {t,
+                   (int64_t)(1 + sim_below(&x->crng, 9)) * SIM_US,
+                   ws->ip,
+                   srv->ip,
+                   (uint16_t)(49152 + sim_below(&x->crng, 16000)),
+                   srv->port,
+                   "tcp",
+                   NULL,
+                   300 + sim_below(&x->crng, 1700),
+                   200 + sim_below(&x->crng, 4800),
+                   "SF",
+                   0};
     sim_net_conn(x, &cn, uid);
     if (k % 4 == 0) { /* Sysmon's network filter keeps some of the implant's connections */
         snprintf(path, sizeof path, "C:\\Users\\%s\\AppData\\Local\\Temp\\%s", o->users[u].name,
@@ -245,7 +266,8 @@ static void act_harvest(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     if (k % 2 == 0) {
         snprintf(cmd, sizeof cmd, "rundll32.exe C:\\Windows\\System32\\comsvcs.dll, MiniDump %u %s full",
                  600 + ws->pid_seed % 200, dump);
-        sim_sm_process(x, ws, t, user, "C:\\Windows\\System32\\rundll32.exe", cmd, "C:\\Windows\\System32\\cmd.exe", NULL);
+        sim_sm_process(x, ws, t, user, "C:\\Windows\\System32\\rundll32.exe", cmd,
+                       "C:\\Windows\\System32\\cmd.exe", NULL);
     } else {
         const char *tool = tool_name(c, "dumper", "pwdump7.exe");
         char img[96];
@@ -318,7 +340,9 @@ static void act_remote_service(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     cast(x);
     sim_org *o = &x->org;
-    uint32_t from = from_host(x), to = c->nowned > 2 && sim_chance(&x->crng, 0.6) ? c->owned[sim_below(&x->crng, c->nowned)] : new_target(x);
+    uint32_t from = from_host(x), to = c->nowned > 2 && sim_chance(&x->crng, 0.6)
+                                           ? c->owned[sim_below(&x->crng, c->nowned)]
+                                           : new_target(x);
     if (to == from)
         to = new_target(x);
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
@@ -363,12 +387,23 @@ static void act_winrm(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
     sim_user *a = &o->users[c->admin];
     char uid[20], user[48];
-    sim_conn cn = {t, 30 * SIM_US, src->ip, dst->ip, (uint16_t)(49152 + sim_below(&x->crng, 16000)), 5985, "tcp",
-                   "http", 14000, 30000, "SF", 0};
+    sim_conn cn = {t,
+                   30 * SIM_US,
+                   src->ip,
+                   dst->ip,
+                   (uint16_t)(49152 + sim_below(&x->crng, 16000)),
+                   5985,
+                   "tcp",
+                   "http",
+                   14000,
+                   30000,
+                   "SF",
+                   0};
     sim_net_conn(x, &cn, uid);
     sim_ev_logon(x, dst, t + 20000, a, 3, src->ip, NULL, 0xe000000 + k, true);
     sim_sm_process(x, dst, t + 2 * SIM_US, sim_dom_user(x, a, user), "C:\\Windows\\System32\\wsmprovhost.exe",
-                   "C:\\Windows\\system32\\wsmprovhost.exe -Embedding", "C:\\Windows\\System32\\svchost.exe", NULL);
+                   "C:\\Windows\\system32\\wsmprovhost.exe -Embedding", "C:\\Windows\\System32\\svchost.exe",
+                   NULL);
     sim_sm_process(x, dst, t + 4 * SIM_US, user, "C:\\Windows\\System32\\cmd.exe",
                    "cmd.exe /c \"net localgroup administrators & ipconfig /all & tasklist /v\"",
                    "C:\\Windows\\System32\\wsmprovhost.exe", NULL);
@@ -387,8 +422,9 @@ static void act_wmi(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
     sim_user *a = &o->users[c->admin];
     char uid[20], user[48], cmd[200];
-    sim_conn cn = {t, 2 * SIM_US, src->ip, dst->ip, (uint16_t)(49152 + sim_below(&x->crng, 16000)), 135, "tcp",
-                   "dce_rpc", 4000, 3000, "SF", 0};
+    sim_conn cn = {t,    2 * SIM_US, src->ip,   dst->ip, (uint16_t)(49152 + sim_below(&x->crng, 16000)),
+                   135,  "tcp",      "dce_rpc", 4000,    3000,
+                   "SF", 0};
     sim_net_conn(x, &cn, uid);
     sim_ev_logon(x, dst, t + 20000, a, 3, src->ip, NULL, 0xf000000 + k, true);
     snprintf(cmd, sizeof cmd, "cmd.exe /Q /c %s 1> \\\\127.0.0.1\\ADMIN$\\__%u 2>&1",
@@ -418,11 +454,12 @@ static void act_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         sim_smb_map(x, t, st->ip, srcfs, sh, uid);
     const char *arch = tool_name(c, "archiver", "rar.exe");
     snprintf(part, sizeof part, "C:\\Windows\\Temp\\~DF%04X.tmp", (unsigned)(sim_next(&x->crng) & 0xffff));
-    snprintf(cmd, sizeof cmd, "C:\\Windows\\Temp\\%s a -r -hpP@ssw0rd%u -v2g %s \\\\%s\\%s\\*", arch, k,
-             part, srcfs->name, sh);
+    snprintf(cmd, sizeof cmd, "C:\\Windows\\Temp\\%s a -r -hpP@ssw0rd%u -v2g %s \\\\%s\\%s\\*", arch, k, part,
+             srcfs->name, sh);
     char img[96];
     snprintf(img, sizeof img, "C:\\Windows\\Temp\\%s", arch);
-    sim_sm_process(x, st, t + 5 * SIM_US, sim_dom_user(x, a, user), img, cmd, "C:\\Windows\\System32\\cmd.exe", NULL);
+    sim_sm_process(x, st, t + 5 * SIM_US, sim_dom_user(x, a, user), img, cmd,
+                   "C:\\Windows\\System32\\cmd.exe", NULL);
     for (int i = 0; i < 3; i++) {
         char p[160];
         snprintf(p, sizeof p, "%.128s.part%d.rar", part, i + 1);
@@ -441,9 +478,18 @@ static void act_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     uint64_t bytes = (uint64_t)(s->gb * 1e9 / s->count * (0.6 + 0.8 * sim_unit(&x->crng)));
     char uid[20];
     uint16_t port = c->nc2 ? c->c2[0].port : 443;
-    sim_conn cn = {t, (int64_t)(bytes / 15000000 + 1) * SIM_US, st->ip, c->exfil_ip,
-                   (uint16_t)(49152 + sim_below(&x->crng, 16000)), port, "tcp", NULL, bytes,
-                   bytes / 400 + 1000, "SF", 0};
+    sim_conn cn = {t,
+                   (int64_t)(bytes / 15000000 + 1) * SIM_US,
+                   st->ip,
+                   c->exfil_ip,
+                   (uint16_t)(49152 + sim_below(&x->crng, 16000)),
+                   port,
+                   "tcp",
+                   NULL,
+                   bytes,
+                   bytes / 400 + 1000,
+                   "SF",
+                   0};
     sim_net_conn(x, &cn, uid);
     (void)k;
     touch_host(s, c->stage);
@@ -478,7 +524,8 @@ static void act_service_install(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     tool_hashes(c, "wiper", hashes, sizeof hashes);
     char path[96];
     snprintf(path, sizeof path, "C:\\Windows\\system32\\%s", w);
-    sim_sm_process(x, d, t + 2 * SIM_US, "NT AUTHORITY\\SYSTEM", path, img, "C:\\Windows\\System32\\services.exe", hashes);
+    sim_sm_process(x, d, t + 2 * SIM_US, "NT AUTHORITY\\SYSTEM", path, img,
+                   "C:\\Windows\\System32\\services.exe", hashes);
     touch_host(s, h);
 }
 
@@ -506,12 +553,12 @@ static void act_mass_delete(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_host *d = &x->org.hosts[h];
     char path[160], img[96];
     snprintf(img, sizeof img, "C:\\Windows\\system32\\%s", tool_name(c, "wiper", "svchost32.exe"));
-    static const char *const dirs[] = {"C:\\Users\\Public\\Documents", "D:\\Shares\\Finance", "D:\\Shares\\Production",
-                                       "C:\\ProgramData\\Backup"};
+    static const char *const dirs[] = {"C:\\Users\\Public\\Documents", "D:\\Shares\\Finance",
+                                       "D:\\Shares\\Production", "C:\\ProgramData\\Backup"};
     static const char *const ext[] = {"docx", "xlsx", "pdf", "mov", "psd", "bak"};
     for (uint32_t i = 0; i < 40; i++) {
-        snprintf(path, sizeof path, "%s\\%04u_%08x.%s", dirs[i % 4], i, (unsigned)(sim_next(&x->crng) & 0xffffffff),
-                 ext[i % 6]);
+        snprintf(path, sizeof path, "%s\\%04u_%08x.%s", dirs[i % 4], i,
+                 (unsigned)(sim_next(&x->crng) & 0xffffffff), ext[i % 6]);
         sim_sm_delete(x, d, t + (int64_t)i * 150000, "NT AUTHORITY\\SYSTEM", img, path, i % 3 == 0);
     }
     touch_host(s, h);
@@ -527,7 +574,8 @@ static void act_deface(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     const char *wall = tool_name(c, "wallpaper", "wall.bmp");
     snprintf(path, sizeof path, "C:\\Windows\\Temp\\%s", wall);
     sim_sm_file(x, d, t, "NT AUTHORITY\\SYSTEM", "C:\\Windows\\System32\\svchost.exe", path);
-    snprintf(cmd, sizeof cmd, "reg add \"HKCU\\Control Panel\\Desktop\" /v Wallpaper /t REG_SZ /d %s /f", path);
+    snprintf(cmd, sizeof cmd, "reg add \"HKCU\\Control Panel\\Desktop\" /v Wallpaper /t REG_SZ /d %s /f",
+             path);
     sim_sm_process(x, d, t + SIM_US, "NT AUTHORITY\\SYSTEM", "C:\\Windows\\System32\\reg.exe", cmd,
                    "C:\\Windows\\System32\\cmd.exe", NULL);
     touch_host(s, h);
@@ -556,18 +604,28 @@ static void act_actor_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     snprintf(to, sizeof to, "%s@%s", o->users[u].name, o->domain);
     snprintf(subj, sizeof subj, "Notice to %s", o->name);
     bool home = c->home_size && sim_chance(&x->crng, s->share);
-    uint32_t ip = home ? c->home_base + 1 + sim_below(&x->crng, c->home_size - 2) : sim_domain_ip(sim_mix(dom[0] * 7919ULL + dom[1]));
+    uint32_t ip = home ? c->home_base + 1 + sim_below(&x->crng, c->home_size - 2)
+                       : sim_domain_ip(sim_mix(dom[0] * 7919ULL + dom[1]));
     char ipt[16];
     sim_fmt_ip4(ipt, ip);
     if (home)
         snprintf(helo, sizeof helo, "[%s]", ipt);
     else
         snprintf(helo, sizeof helo, "smtp.%s", dom);
-    sim_mail m = {.ts = t, .from_name = c->sender_name[0] ? c->sender_name : c->actor, .from_addr = from, .to_addr = to,
-                  .subject = subj, .helo = helo, .src_ip = ip, .inbound = true,
-                  .spf = home ? "softfail" : "pass", .dkim = home ? "none" : "pass", .dmarc = home ? "fail" : "pass",
-                  .text = "We've already warned you, and this is just a beginning. We have obtained all your "
-                          "internal data. If you don't obey us, we'll release the data shown below to the world.",
+    sim_mail m = {.ts = t,
+                  .from_name = c->sender_name[0] ? c->sender_name : c->actor,
+                  .from_addr = from,
+                  .to_addr = to,
+                  .subject = subj,
+                  .helo = helo,
+                  .src_ip = ip,
+                  .inbound = true,
+                  .spf = home ? "softfail" : "pass",
+                  .dkim = home ? "none" : "pass",
+                  .dmarc = home ? "fail" : "pass",
+                  .text =
+                      "We've already warned you, and this is just a beginning. We have obtained all your "
+                      "internal data. If you don't obey us, we'll release the data shown below to the world.",
                   .link = NULL};
     char link[128];
     snprintf(link, sizeof link, "http://%s/files/list.txt", c->lookalike[0] ? c->lookalike : dom);
@@ -593,7 +651,7 @@ static void act_bulk_share(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         int64_t ti = t + (int64_t)i * 90 * SIM_US;
         sim_ev_logon(x, fs, ti, u, 3, ws->ip, NULL, 0x5100000 + k * 8 + i, false);
         sim_smb_map(x, ti + 20000, ws->ip, fs, shares[(k + i) % NEL(shares)], uid);
-        sim_ev_share_access(x, fs, ti + 30000, u, ws->ip, shares[(k + i) % NEL(shares)], "");
+        sim_ev_share_access(x, fs, ti + 30000, u, ws->ip, shares[(k + i) % NEL(shares)]);
         touch_host(s, o->fs[(k + i) % o->nfs]);
     }
     touch_user(s, c->insider);
@@ -608,7 +666,8 @@ static void act_local_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_host *ws = &o->hosts[u->ws];
     char user[48], cmd[256], out[128];
     snprintf(out, sizeof out, "C:\\Users\\%s\\AppData\\Local\\Temp\\backup_%u.7z", u->name, k + 1);
-    snprintf(cmd, sizeof cmd, "\"C:\\Program Files\\7-Zip\\7z.exe\" a -mhe=on -pWinter2014 %s \\\\%s\\Finance\\*", out,
+    snprintf(cmd, sizeof cmd,
+             "\"C:\\Program Files\\7-Zip\\7z.exe\" a -mhe=on -pWinter2014 %s \\\\%s\\Finance\\*", out,
              o->hosts[o->fs[0]].name);
     sim_sm_process(x, ws, t, sim_dom_user(x, u, user), "C:\\Program Files\\7-Zip\\7z.exe", cmd,
                    "C:\\Windows\\System32\\cmd.exe", NULL);
@@ -651,8 +710,8 @@ static void act_cloud_upload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_sm_dns(x, ws, t, user, img, host, ip);
     sim_dns(x, t, ws->ip, host, ip, uid);
     sim_sm_netconn(x, ws, t + 50000, user, img, ip, 443, host);
-    sim_tls(x, t + 60000, ws->ip, ip, 443, host, bytes, bytes / 300 + 5000, (int64_t)(bytes / 4000000 + 1) * SIM_US,
-            uid);
+    sim_tls(x, t + 60000, ws->ip, ip, 443, host, bytes, bytes / 300 + 5000,
+            (int64_t)(bytes / 4000000 + 1) * SIM_US, uid);
     touch_user(s, c->insider);
     touch_host(s, u->ws);
 }

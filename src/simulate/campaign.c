@@ -120,10 +120,13 @@ int64_t sim_campaign_run(sim_ctx *x, uint32_t i, int64_t t)
 
 /* ---------------------------------------------------------------- ground truth */
 
-static const char *const file_ids[F_N] = {
-    [F_SEC] = "windows/security.jsonl", [F_SYSMON] = "windows/sysmon.jsonl",
-    [F_SYSTEM] = "windows/system.jsonl", [F_EVE] = "suricata/eve.json",
-    [F_MBOX] = "mail/mail.mbox", [F_AUTH] = "linux/auth.log", [F_TRUTH] = "truth.jsonl"};
+static const char *const file_ids[F_N] = {[F_SEC] = "windows/security.jsonl",
+                                          [F_SYSMON] = "windows/sysmon.jsonl",
+                                          [F_SYSTEM] = "windows/system.jsonl",
+                                          [F_EVE] = "suricata/eve.json",
+                                          [F_MBOX] = "mail/mail.mbox",
+                                          [F_AUTH] = "linux/auth.log",
+                                          [F_TRUTH] = "truth.jsonl"};
 
 void sim_mark(sim_ctx *x, int f, uint64_t line, int64_t ts, const char *id)
 {

@@ -33,19 +33,19 @@ typedef struct camp_action {
 typedef struct sim_step {
     char name[32];
     const camp_action *action;
-    char tech[96];         /* "T1566.002,T1204.001" */
+    char tech[96]; /* "T1566.002,T1204.001" */
     char about[200];
-    double d0, d1;         /* nominal days (of span) */
-    uint32_t count;        /* units; from count= or every= */
+    double d0, d1;  /* nominal days (of span) */
+    uint32_t count; /* units; from count= or every= */
     double every_min;
-    double gb;             /* bytes= in GB */
-    double share;          /* share= (e.g. of actor mails sent from the home network) */
-    int64_t t0, t1;        /* planned window, UTC microseconds */
+    double gb;      /* bytes= in GB */
+    double share;   /* share= (e.g. of actor mails sent from the home network) */
+    int64_t t0, t1; /* planned window, UTC microseconds */
     int64_t last_t;
     uint32_t done;
     uint64_t events;
     int64_t first_ev, last_ev;
-    uint32_t hosts[64], nhosts;  /* hosts touched (for the truth record; the first 64) */
+    uint32_t hosts[64], nhosts; /* hosts touched (for the truth record; the first 64) */
     uint32_t users[16], nusers;
 } sim_step;
 
@@ -53,11 +53,11 @@ typedef struct camp_c2 {
     uint32_t ip;
     uint16_t port;
     char cc[3];
-    bool leaked;           /* someone else's server, reused */
+    bool leaked; /* someone else's server, reused */
 } camp_c2;
 
 typedef struct camp_tool {
-    char role[16];         /* implant, wiper, driver, wallpaper, dumper, archiver */
+    char role[16]; /* implant, wiper, driver, wallpaper, dumper, archiver */
     char name[48];
     char md5[33];
 } camp_tool;
@@ -67,7 +67,7 @@ typedef struct sim_campaign {
     char actor[64];
     char aliases[200];
     double span;
-    int hour0, hour1;      /* the actor's working hours, UTC [hour0, hour1) */
+    int hour0, hour1; /* the actor's working hours, UTC [hour0, hour1) */
     camp_c2 c2[CAMP_MAX_C2];
     uint32_t nc2;
     uint32_t home_base, home_size, home_asn;
@@ -79,8 +79,8 @@ typedef struct sim_campaign {
     uint32_t nsender;
     char vpn_cc[CAMP_MAX_LIST][3];
     uint32_t nvpn_cc;
-    char cloud[64];        /* cloud storage host for the insider */
-    char sender_name[64];  /* display name of the actor's own mail */
+    char cloud[64];       /* cloud storage host for the insider */
+    char sender_name[64]; /* display name of the actor's own mail */
     sim_step steps[CAMP_MAX_STEPS];
     uint32_t nsteps;
 
@@ -88,12 +88,12 @@ typedef struct sim_campaign {
     bool cast;
     char lookalike[64];
     uint32_t lookalike_ip;
-    uint32_t targets[32], ntargets;   /* phished users */
-    uint32_t p0[4], np0;              /* users who ran the implant */
-    uint32_t admin;                   /* the administrator whose credentials are stolen */
+    uint32_t targets[32], ntargets; /* phished users */
+    uint32_t p0[4], np0;            /* users who ran the implant */
+    uint32_t admin;                 /* the administrator whose credentials are stolen */
     uint32_t insider;
     uint32_t owned[CAMP_MAX_HOSTS], nowned; /* hosts the actor controls */
-    uint32_t stage;                   /* staging server */
+    uint32_t stage;                         /* staging server */
     uint32_t exfil_ip;
 } sim_campaign;
 

@@ -13,17 +13,38 @@ typedef struct confkey {
     double lo, hi;
 } confkey;
 
-#define K(n, lo, hi) {#n, offsetof(sim_conf, n), lo, hi}
+#define K(n, lo, hi)                                                                                         \
+    {                                                                                                        \
+#n, offsetof(sim_conf, n), lo, hi                                                                    \
+    }
 static const confkey keys[] = {
-    K(arrive_hour, 0, 23),        K(arrive_sd, 0, 6),          K(day_hours, 1, 16),
-    K(remote_share, 0, 1),        K(travel_share, 0, 1),       K(browse_per_day, 0, 5000),
-    K(longtail_share, 0, 1),      K(new_domain_per_day, 0, 500), K(http_share, 0, 1),
-    K(share_per_day, 0, 1000),    K(process_per_day, 0, 5000), K(failed_logon_rate, 0, 1),
-    K(mail_in_per_user, 0, 1000), K(mail_out_per_user, 0, 1000), K(newsletter_share, 0, 1),
-    K(internal_share, 0, 0.9),    K(attach_share, 0, 1),       K(admin_sessions_per_day, 0, 200),
-    K(linux_sessions_per_day, 0, 200), K(deploy_per_week, 0, 5), K(deploy_hosts_share, 0, 1),
-    K(backup_gb, 0, 100000),      K(offsite_gb, 0, 1000000),   K(scanner_per_day, 0, 1000000),
-    K(new_hire_share, 0, 1),      K(exec_share, 0, 0.5),       K(admin_share, 0, 0.5),
+    K(arrive_hour, 0, 23),
+    K(arrive_sd, 0, 6),
+    K(day_hours, 1, 16),
+    K(remote_share, 0, 1),
+    K(travel_share, 0, 1),
+    K(browse_per_day, 0, 5000),
+    K(longtail_share, 0, 1),
+    K(new_domain_per_day, 0, 500),
+    K(http_share, 0, 1),
+    K(share_per_day, 0, 1000),
+    K(process_per_day, 0, 5000),
+    K(failed_logon_rate, 0, 1),
+    K(mail_in_per_user, 0, 1000),
+    K(mail_out_per_user, 0, 1000),
+    K(newsletter_share, 0, 1),
+    K(internal_share, 0, 0.9),
+    K(attach_share, 0, 1),
+    K(admin_sessions_per_day, 0, 200),
+    K(linux_sessions_per_day, 0, 200),
+    K(deploy_per_week, 0, 5),
+    K(deploy_hosts_share, 0, 1),
+    K(backup_gb, 0, 100000),
+    K(offsite_gb, 0, 1000000),
+    K(scanner_per_day, 0, 1000000),
+    K(new_hire_share, 0, 1),
+    K(exec_share, 0, 0.5),
+    K(admin_share, 0, 0.5),
 };
 
 void sim_conf_defaults(sim_conf *c)
@@ -59,7 +80,10 @@ void sim_conf_defaults(sim_conf *c)
     c->longtail_pool = 5000;
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 /* a decimal number (no exponent) from exactly [p, e); false on anything else */
 static bool parse_num(const char *p, const char *e, double *out)
@@ -112,7 +136,8 @@ tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, char *err, 
                 v++;
             const confkey *k = NULL;
             for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-                if (strlen(keys[i].name) == (size_t)(ke - p) && memcmp(keys[i].name, p, (size_t)(ke - p)) == 0)
+                if (strlen(keys[i].name) == (size_t)(ke - p) &&
+                    memcmp(keys[i].name, p, (size_t)(ke - p)) == 0)
                     k = &keys[i];
             double d;
             if (!k && (size_t)(ke - p) == 13 && memcmp(p, "longtail_pool", 13) == 0) {
@@ -122,7 +147,8 @@ tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, char *err, 
                 }
                 c->longtail_pool = (uint32_t)d;
             } else if (!k) {
-                snprintf(err, errlen, "line %u: unknown key \"%.*s\"", line, (int)(ke - p > 40 ? 40 : ke - p), p);
+                snprintf(err, errlen, "line %u: unknown key \"%.*s\"", line, (int)(ke - p > 40 ? 40 : ke - p),
+                         p);
                 return TOCSIN_E_PARSE;
             } else if (!parse_num(v, e, &d) || d < k->lo || d > k->hi) {
                 snprintf(err, errlen, "line %u: %s wants a number in %g..%g", line, k->name, k->lo, k->hi);

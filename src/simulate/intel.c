@@ -7,12 +7,14 @@
 
 /* The Sony 2014 wiper's published command servers and files (FBI flash of December 2014,
  * US-CERT TA14-353A and vendor reports; the same facts as data/scenarios/sony-2014.playbook). */
-static const char *const lazarus_ips[] = {"203.131.222.102", "208.105.226.235", "217.96.33.164", "88.53.215.64",
-                                          "200.87.126.116", "58.185.154.99", "212.31.102.100"};
-static const char *const lazarus_md5[][2] = {
-    {"d1c27ee7ce18675974edf42d4eea25c6", "diskpartmg16.exe"}, {"760c35a80d758f032d02cf4db12d3e55", "igfxtrayex.exe"},
-    {"6aeac618e29980b69721158044c2e544", "elrawdsk.sys"},     {"e1864a55d5ccb76af4bf7a0ae16279ba", "iissvr.exe"},
-    {"612ae17dcac2248503d3b935f70a6838", "walls.bmp"}};
+static const char *const lazarus_ips[] = {"203.131.222.102", "208.105.226.235", "217.96.33.164",
+                                          "88.53.215.64",    "200.87.126.116",  "58.185.154.99",
+                                          "212.31.102.100"};
+static const char *const lazarus_md5[][2] = {{"d1c27ee7ce18675974edf42d4eea25c6", "diskpartmg16.exe"},
+                                             {"760c35a80d758f032d02cf4db12d3e55", "igfxtrayex.exe"},
+                                             {"6aeac618e29980b69721158044c2e544", "elrawdsk.sys"},
+                                             {"e1864a55d5ccb76af4bf7a0ae16279ba", "iissvr.exe"},
+                                             {"612ae17dcac2248503d3b935f70a6838", "walls.bmp"}};
 /* the countries of the false-flag actor's own servers (data/scenarios/false-flag.playbook gen:K) */
 static const char *const sandworm_cc[] = {"NL", "DE", "RU", "FR"};
 
@@ -108,7 +110,8 @@ static void indicator(bw *b, const char *target, const char *name, const char *p
     SIM_PUTL(b->o, "}");
 }
 
-static void ip_indicator(bw *b, const char *target, const char *ip, int conf, const char *until, const char *desc)
+static void ip_indicator(bw *b, const char *target, const char *ip, int conf, const char *until,
+                         const char *desc)
 {
     char pat[80];
     snprintf(pat, sizeof pat, "[ipv4-addr:value = '%s']", ip);
@@ -136,9 +139,10 @@ tocsin_code sim_intel_write(sim_ctx *x, const char *dir, char *err, size_t errle
     kv(&b, "identity_class", "organization");
     SIM_PUTL(&o, "}");
 
-    static const char *const laz_alias[] = {"Lazarus Group", "HIDDEN COBRA", "Guardians of Peace", "ZINC",
-                                            "Whois Hacking Team", "Labyrinth Chollima"};
-    static const char *const sw_alias[] = {"Sandworm Team", "ELECTRUM", "Telebots", "IRON VIKING", "Voodoo Bear"};
+    static const char *const laz_alias[] = {"Lazarus Group", "HIDDEN COBRA",       "Guardians of Peace",
+                                            "ZINC",          "Whois Hacking Team", "Labyrinth Chollima"};
+    static const char *const sw_alias[] = {"Sandworm Team", "ELECTRUM", "Telebots", "IRON VIKING",
+                                           "Voodoo Bear"};
     static const char *const apt28_alias[] = {"APT28", "Sofacy", "Fancy Bear", "STRONTIUM", "Pawn Storm"};
     intrusion_set(&b, laz, "Lazarus Group", laz_alias, 6, "G0032");
     intrusion_set(&b, sw, "Sandworm Team", sw_alias, 5, "G0034");

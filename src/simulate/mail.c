@@ -13,7 +13,7 @@ static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 /* base64 of n pseudo-random bytes that start like the named file type, in 76-column lines */
 static void put_attachment(sim_out *o, const char *name, size_t n, uint64_t key)
 {
-    const char *magic = strstr(name, ".pdf") ? "%PDF-1.5\n%\xe2\xe3\xcf\xd3\n"
+    const char *magic = strstr(name, ".pdf")   ? "%PDF-1.5\n%\xe2\xe3\xcf\xd3\n"
                         : strstr(name, ".zip") ? "PK\x03\x04\x14\x00\x00\x00"
                                                : "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";
     size_t ml = strlen(magic), col = 0;
@@ -237,9 +237,18 @@ static void zeek_side(sim_ctx *x, const sim_mail *m, const char *msgid)
     uint32_t src = m->inbound ? m->src_ip : mxip;
     uint32_t dst = m->inbound ? mxip : m->src_ip; /* outbound: src_ip names the peer */
     bool tls = m->tls;
-    sim_conn c = {m->ts, 800000 + (int64_t)m->attach_len * 8, src, dst,
-                  (uint16_t)(40000 + sim_below(&x->rng, 20000)), 25, "tcp", tls ? "smtp,ssl" : "smtp",
-                  3000 + m->attach_len * 4 / 3, 700, "SF", 0};
+    sim_conn c = {m->ts,
+                  800000 + (int64_t)m->attach_len * 8,
+                  src,
+                  dst,
+                  (uint16_t)(40000 + sim_below(&x->rng, 20000)),
+                  25,
+                  "tcp",
+                  tls ? "smtp,ssl" : "smtp",
+                  3000 + m->attach_len * 4 / 3,
+                  700,
+                  "SF",
+                  0};
     char uid[20], fuid[20], from[160], to[80], path[40], date[64];
     sim_net_conn(x, &c, uid);
     snprintf(from, sizeof from, "\"%s\" <%s>", m->from_name, m->from_addr);
@@ -255,30 +264,95 @@ static void zeek_side(sim_ctx *x, const sim_mail *m, const char *msgid)
     memcpy(reply + 24, uid + 3, 10);
     reply[34] = 0;
     if (tls) { /* after STARTTLS Zeek sees only the greeting */
-        sim_zv v[27] = {ZTIME(m->ts + 300000), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dst),
-                        ZCOUNT(25), ZCOUNT(1), ZSTR(m->helo), ZUNSET, ZUNSET, ZUNSET, ZUNSET,
-                        ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET,
-                        ZSTR("220 2.0.0 Ready to start TLS"), ZSET(path), ZUNSET, ZBOOL(1),
-                        ZEMPTY, ZBOOL(0)};
+        sim_zv v[27] = {ZTIME(m->ts + 300000),
+                        ZSTR(uid),
+                        ZADDR(src),
+                        ZCOUNT(c.sport),
+                        ZADDR(dst),
+                        ZCOUNT(25),
+                        ZCOUNT(1),
+                        ZSTR(m->helo),
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZSTR("220 2.0.0 Ready to start TLS"),
+                        ZSET(path),
+                        ZUNSET,
+                        ZBOOL(1),
+                        ZEMPTY,
+                        ZBOOL(0)};
         sim_zeek(x, Z_SMTP, v, uid);
         return;
     }
-    sim_zv v[27] = {ZTIME(m->ts + 300000), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dst),
-                    ZCOUNT(25), ZCOUNT(1), ZSTR(m->helo), ZSTR(m->from_addr), ZSET(m->to_addr),
-                    ZSTR(date), ZSTR(from), ZSET(to), ZUNSET, ZUNSET, ZSTR(msgid), ZUNSET,
-                    ZSTR(m->subject), ZUNSET, ZUNSET, ZUNSET, ZSTR(reply), ZSET(path),
-                    m->xmailer ? ZSTR(m->xmailer) : ZUNSET, ZBOOL(0),
-                    m->attach_name ? ZSET(fuid) : ZEMPTY, ZBOOL(0)};
+    sim_zv v[27] = {ZTIME(m->ts + 300000),
+                    ZSTR(uid),
+                    ZADDR(src),
+                    ZCOUNT(c.sport),
+                    ZADDR(dst),
+                    ZCOUNT(25),
+                    ZCOUNT(1),
+                    ZSTR(m->helo),
+                    ZSTR(m->from_addr),
+                    ZSET(m->to_addr),
+                    ZSTR(date),
+                    ZSTR(from),
+                    ZSET(to),
+                    ZUNSET,
+                    ZUNSET,
+                    ZSTR(msgid),
+                    ZUNSET,
+                    ZSTR(m->subject),
+                    ZUNSET,
+                    ZUNSET,
+                    ZUNSET,
+                    ZSTR(reply),
+                    ZSET(path),
+                    m->xmailer ? ZSTR(m->xmailer) : ZUNSET,
+                    ZBOOL(0),
+                    m->attach_name ? ZSET(fuid) : ZEMPTY,
+                    ZBOOL(0)};
     sim_zeek(x, Z_SMTP, v, uid);
     if (m->attach_name) {
-        const char *mime = strstr(m->attach_name, ".pdf") ? "application/pdf"
+        const char *mime = strstr(m->attach_name, ".pdf")   ? "application/pdf"
                            : strstr(m->attach_name, ".zip") ? "application/zip"
-                                                             : "application/msword";
-        sim_zv f[27] = {ZTIME(m->ts + 400000), ZSTR(fuid), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dst),
-                        ZCOUNT(25), ZSTR("SMTP"), ZCOUNT(3), ZSET("MD5,SHA1"), ZSTR(mime),
-                        ZSTR(m->attach_name), ZIVAL(0), ZBOOL(!m->inbound), ZBOOL(1),
-                        ZCOUNT(m->attach_len), ZUNSET, ZCOUNT(0), ZCOUNT(0), ZBOOL(0), ZUNSET,
-                        ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET};
+                                                            : "application/msword";
+        sim_zv f[27] = {ZTIME(m->ts + 400000),
+                        ZSTR(fuid),
+                        ZSTR(uid),
+                        ZADDR(src),
+                        ZCOUNT(c.sport),
+                        ZADDR(dst),
+                        ZCOUNT(25),
+                        ZSTR("SMTP"),
+                        ZCOUNT(3),
+                        ZSET("MD5,SHA1"),
+                        ZSTR(mime),
+                        ZSTR(m->attach_name),
+                        ZIVAL(0),
+                        ZBOOL(!m->inbound),
+                        ZBOOL(1),
+                        ZCOUNT(m->attach_len),
+                        ZUNSET,
+                        ZCOUNT(0),
+                        ZCOUNT(0),
+                        ZBOOL(0),
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET};
         sim_zeek(x, Z_FILES, f, fuid);
     }
 }

@@ -9,9 +9,15 @@ bool sim_is_internal(uint32_t ip)
     return (ip >> 24) == 10 || (ip >> 20) == (172u << 4 | 1) || (ip >> 16) == (192u << 8 | 168);
 }
 
-static bool at_edge(const sim_conn *c) { return sim_is_internal(c->src) != sim_is_internal(c->dst); }
+static bool at_edge(const sim_conn *c)
+{
+    return sim_is_internal(c->src) != sim_is_internal(c->dst);
+}
 
-static const char *upper_proto(const char *p) { return p[0] == 'u' ? "UDP" : "TCP"; }
+static const char *upper_proto(const char *p)
+{
+    return p[0] == 'u' ? "UDP" : "TCP";
+}
 
 static void eve_head(sim_ctx *x, const sim_conn *c, int64_t ts, const char *type)
 {
@@ -43,7 +49,10 @@ static void eve_end(sim_ctx *x, int64_t ts, uint64_t flow)
     sim_end_line(x, F_EVE, ts, id);
 }
 
-static uint64_t pkts(uint64_t bytes) { return bytes / 1200 + 2; }
+static uint64_t pkts(uint64_t bytes)
+{
+    return bytes / 1200 + 2;
+}
 
 static void eve_flow(sim_ctx *x, const sim_conn *c)
 {
@@ -89,17 +98,32 @@ void sim_net_conn(sim_ctx *x, sim_conn *c, char *uid)
     sim_uid(x, uid, 'C');
     bool tcp = c->proto[0] == 't';
     bool sf = strcmp(c->state, "SF") == 0;
-    const char *hist = !tcp ? (c->rbytes ? "Dd" : "D")
-                       : sf ? "ShADadFf"
+    const char *hist = !tcp                           ? (c->rbytes ? "Dd" : "D")
+                       : sf                           ? "ShADadFf"
                        : strcmp(c->state, "REJ") == 0 ? "Sr"
                                                       : "S";
     uint64_t op = pkts(c->obytes), rp = c->rbytes || sf ? pkts(c->rbytes) : 0;
-    sim_zv v[21] = {ZTIME(c->ts), ZSTR(uid), ZADDR(c->src), ZCOUNT(c->sport), ZADDR(c->dst),
-                    ZCOUNT(c->dport), ZSTR(c->proto), c->service ? ZSTR(c->service) : ZUNSET,
-                    ZIVAL(c->dur), ZCOUNT(c->obytes), ZCOUNT(c->rbytes), ZSTR(c->state),
-                    ZBOOL(sim_is_internal(c->src)), ZBOOL(sim_is_internal(c->dst)), ZCOUNT(0),
-                    ZSTR(hist), ZCOUNT(op), ZCOUNT(c->obytes + op * (tcp ? 52 : 28)), ZCOUNT(rp),
-                    ZCOUNT(c->rbytes + rp * (tcp ? 52 : 28)), ZUNSET};
+    sim_zv v[21] = {ZTIME(c->ts),
+                    ZSTR(uid),
+                    ZADDR(c->src),
+                    ZCOUNT(c->sport),
+                    ZADDR(c->dst),
+                    ZCOUNT(c->dport),
+                    ZSTR(c->proto),
+                    c->service ? ZSTR(c->service) : ZUNSET,
+                    ZIVAL(c->dur),
+                    ZCOUNT(c->obytes),
+                    ZCOUNT(c->rbytes),
+                    ZSTR(c->state),
+                    ZBOOL(sim_is_internal(c->src)),
+                    ZBOOL(sim_is_internal(c->dst)),
+                    ZCOUNT(0),
+                    ZSTR(hist),
+                    ZCOUNT(op),
+                    ZCOUNT(c->obytes + op * (tcp ? 52 : 28)),
+                    ZCOUNT(rp),
+                    ZCOUNT(c->rbytes + rp * (tcp ? 52 : 28)),
+                    ZUNSET};
     if (!sf && tcp) { /* no bytes and no duration for failed attempts */
         v[8] = ZUNSET;
         v[9] = ZUNSET;
@@ -110,8 +134,8 @@ void sim_net_conn(sim_ctx *x, sim_conn *c, char *uid)
         eve_flow(x, c);
 }
 
-void sim_eve_alert(sim_ctx *x, const sim_conn *c, uint32_t sid, const char *sig,
-                   const char *category, int severity)
+void sim_eve_alert(sim_ctx *x, const sim_conn *c, uint32_t sid, const char *sig, const char *category,
+                   int severity)
 {
     if (!x->on[F_EVE])
         return;
@@ -178,8 +202,8 @@ void sim_eve_tls(sim_ctx *x, const sim_conn *c, const char *sni)
     eve_end(x, c->ts + SIM_US / 20, c->flow_id);
 }
 
-void sim_eve_http(sim_ctx *x, const sim_conn *c, const char *host, const char *uri,
-                  const char *ua, int status, uint64_t len)
+void sim_eve_http(sim_ctx *x, const sim_conn *c, const char *host, const char *uri, const char *ua,
+                  int status, uint64_t len)
 {
     if (!x->on[F_EVE])
         return;
@@ -201,23 +225,55 @@ void sim_eve_http(sim_ctx *x, const sim_conn *c, const char *host, const char *u
 
 /* ---------------------------------------------------------------- composite activity */
 
-static uint16_t eph(sim_ctx *x) { return (uint16_t)(49152 + sim_below(&x->rng, 16383)); }
+static uint16_t eph(sim_ctx *x)
+{
+    return (uint16_t)(49152 + sim_below(&x->rng, 16383));
+}
 
 void sim_dns(sim_ctx *x, int64_t ts, uint32_t src, const char *name, uint32_t ans, char *uid)
 {
     sim_host *dc = &x->org.hosts[x->org.dcs[src % x->org.ndc]];
-    sim_conn c = {ts, 400 + sim_below(&x->rng, 30000), src, dc->ip, eph(x), 53, "udp", "dns",
-                  30 + strlen(name), ans ? 46 + strlen(name) : 30 + strlen(name), "SF", 0};
+    sim_conn c = {ts,
+                  400 + sim_below(&x->rng, 30000),
+                  src,
+                  dc->ip,
+                  eph(x),
+                  53,
+                  "udp",
+                  "dns",
+                  30 + strlen(name),
+                  ans ? 46 + strlen(name) : 30 + strlen(name),
+                  "SF",
+                  0};
     sim_net_conn(x, &c, uid);
     char ip[16], ttl[32];
     if (ans)
         sim_fmt_ip4(ip, ans);
     memcpy(ttl + sim_fmt_u64(ttl, 60 + sim_mix(ans) % 3540), ".000000", 8);
-    sim_zv v[24] = {ZTIME(ts), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dc->ip), ZCOUNT(53),
-                    ZSTR("udp"), ZCOUNT(sim_below(&x->rng, 65536)), ZIVAL(c.dur), ZSTR(name),
-                    ZCOUNT(1), ZSTR("C_INTERNET"), ZCOUNT(1), ZSTR("A"), ZCOUNT(ans ? 0 : 3),
-                    ZSTR(ans ? "NOERROR" : "NXDOMAIN"), ZBOOL(0), ZBOOL(0), ZBOOL(1), ZBOOL(1),
-                    ZCOUNT(0), ans ? ZSET(ip) : ZUNSET, ans ? ZSET(ttl) : ZUNSET, ZBOOL(0)};
+    sim_zv v[24] = {ZTIME(ts),
+                    ZSTR(uid),
+                    ZADDR(src),
+                    ZCOUNT(c.sport),
+                    ZADDR(dc->ip),
+                    ZCOUNT(53),
+                    ZSTR("udp"),
+                    ZCOUNT(sim_below(&x->rng, 65536)),
+                    ZIVAL(c.dur),
+                    ZSTR(name),
+                    ZCOUNT(1),
+                    ZSTR("C_INTERNET"),
+                    ZCOUNT(1),
+                    ZSTR("A"),
+                    ZCOUNT(ans ? 0 : 3),
+                    ZSTR(ans ? "NOERROR" : "NXDOMAIN"),
+                    ZBOOL(0),
+                    ZBOOL(0),
+                    ZBOOL(1),
+                    ZBOOL(1),
+                    ZCOUNT(0),
+                    ans ? ZSET(ip) : ZUNSET,
+                    ans ? ZSET(ttl) : ZUNSET,
+                    ZBOOL(0)};
     sim_zeek(x, Z_DNS, v, uid);
     /* the domain controller resolves outside names through the ISP's resolver: Suricata,
      * at the edge, sees the controller ask, not the workstation */
@@ -227,20 +283,20 @@ void sim_dns(sim_ctx *x, int64_t ts, uint32_t src, const char *name, uint32_t an
     for (const char *p = name; *p; p++)
         hn = (hn ^ (uint8_t)*p) * 1099511628211ULL;
     if (x->on[F_EVE] && sim_mix(hn ^ (uint64_t)(ts / (300 * SIM_US))) % 3 == 0 && !strstr(name, x->org.ad)) {
-        sim_conn e = {ts + 200, c.dur, dc->ip, 0x08080808, (uint16_t)(1024 + c.sport / 2), 53,
-                      "udp", "dns", c.obytes, c.rbytes, "SF", 0};
+        sim_conn e = {ts + 200, c.dur, dc->ip, 0x08080808, (uint16_t)(1024 + c.sport / 2),
+                      53,       "udp", "dns",  c.obytes,   c.rbytes,
+                      "SF",     0};
         e.flow_id = next_flow(x);
         sim_eve_dns(x, &e, name, ans);
     }
 }
 
-static const char *const ciphers[] = {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-                                      "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
-                                      "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
-                                      "TLS_RSA_WITH_AES_128_CBC_SHA"};
+static const char *const ciphers[] = {
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_128_CBC_SHA"};
 
-void sim_tls(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, uint16_t dport, const char *sni,
-             uint64_t ob, uint64_t rb, int64_t dur, char *uid)
+void sim_tls(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, uint16_t dport, const char *sni, uint64_t ob,
+             uint64_t rb, int64_t dur, char *uid)
 {
     sim_conn c = {ts, dur, src, dst, eph(x), dport, "tcp", "ssl", ob, rb, "SF", 0};
     sim_net_conn(x, &c, uid);
@@ -251,10 +307,25 @@ void sim_tls(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, uint16_t dport,
         h = (i % 15 == 14) ? sim_mix(h) : h >> 4;
     }
     fp[64] = 0;
-    sim_zv v[19] = {ZTIME(ts + 20000), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dst),
-                    ZCOUNT(dport), ZSTR("TLSv12"), ZSTR(ciphers[dst % 4]), ZSTR("secp256r1"),
-                    sni ? ZSTR(sni) : ZUNSET, ZBOOL(0), ZUNSET, ZSTR("h2"), ZBOOL(1),
-                    ZSTR("CsxknGIti"), ZSET(fp), ZEMPTY, sni ? ZBOOL(1) : ZUNSET, ZSTR("ok")};
+    sim_zv v[19] = {ZTIME(ts + 20000),
+                    ZSTR(uid),
+                    ZADDR(src),
+                    ZCOUNT(c.sport),
+                    ZADDR(dst),
+                    ZCOUNT(dport),
+                    ZSTR("TLSv12"),
+                    ZSTR(ciphers[dst % 4]),
+                    ZSTR("secp256r1"),
+                    sni ? ZSTR(sni) : ZUNSET,
+                    ZBOOL(0),
+                    ZUNSET,
+                    ZSTR("h2"),
+                    ZBOOL(1),
+                    ZSTR("CsxknGIti"),
+                    ZSET(fp),
+                    ZEMPTY,
+                    sni ? ZBOOL(1) : ZUNSET,
+                    ZSTR("ok")};
     if (!sni)
         v[12] = ZUNSET;
     sim_zeek(x, Z_SSL, v, uid);
@@ -267,21 +338,53 @@ void sim_tls(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, uint16_t dport,
     }
 }
 
-void sim_http(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, const char *host,
-              const char *uri, const char *method, const char *ua, int status, uint64_t ob,
-              uint64_t rb, const char *mime, const char *md5, char *uid)
+void sim_http(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, const char *host, const char *uri,
+              const char *method, const char *ua, int status, uint64_t ob, uint64_t rb, const char *mime,
+              const char *md5, char *uid)
 {
-    sim_conn c = {ts, 50000 + (int64_t)(rb / 2000) * 1000, src, dst, eph(x), 80, "tcp", "http",
-                  ob + 200, rb + 300, "SF", 0};
+    sim_conn c = {ts,       50000 + (int64_t)(rb / 2000) * 1000,
+                  src,      dst,
+                  eph(x),   80,
+                  "tcp",    "http",
+                  ob + 200, rb + 300,
+                  "SF",     0};
     sim_net_conn(x, &c, uid);
     char fuid[20];
     sim_uid(x, fuid, 'F');
-    const char *msg = status == 200 ? "OK" : status == 404 ? "Not Found" : status == 304 ? "Not Modified" : "Found";
-    sim_zv v[30] = {ZTIME(ts + 10000), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dst),
-                    ZCOUNT(80), ZCOUNT(1), ZSTR(method), ZSTR(host), ZSTR(uri), ZUNSET,
-                    ZSTR("1.1"), ZSTR(ua), ZUNSET, ZCOUNT(0), ZCOUNT(rb), ZCOUNT((uint64_t)status),
-                    ZSTR(msg), ZUNSET, ZUNSET, ZEMPTY, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET,
-                    ZUNSET, rb ? ZSET(fuid) : ZUNSET, ZUNSET, rb && mime ? ZSET(mime) : ZUNSET};
+    const char *msg = status == 200   ? "OK"
+                      : status == 404 ? "Not Found"
+                      : status == 304 ? "Not Modified"
+                                      : "Found";
+    sim_zv v[30] = {ZTIME(ts + 10000),
+                    ZSTR(uid),
+                    ZADDR(src),
+                    ZCOUNT(c.sport),
+                    ZADDR(dst),
+                    ZCOUNT(80),
+                    ZCOUNT(1),
+                    ZSTR(method),
+                    ZSTR(host),
+                    ZSTR(uri),
+                    ZUNSET,
+                    ZSTR("1.1"),
+                    ZSTR(ua),
+                    ZUNSET,
+                    ZCOUNT(0),
+                    ZCOUNT(rb),
+                    ZCOUNT((uint64_t)status),
+                    ZSTR(msg),
+                    ZUNSET,
+                    ZUNSET,
+                    ZEMPTY,
+                    ZUNSET,
+                    ZUNSET,
+                    ZUNSET,
+                    ZUNSET,
+                    ZUNSET,
+                    ZUNSET,
+                    rb ? ZSET(fuid) : ZUNSET,
+                    ZUNSET,
+                    rb && mime ? ZSET(mime) : ZUNSET};
     sim_zeek(x, Z_HTTP, v, uid);
     if (rb && mime) {
         char sha1[41];
@@ -292,48 +395,109 @@ void sim_http(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, const char *ho
         }
         sha1[40] = 0;
         const char *fname = strrchr(uri, '/');
-        sim_zv f[27] = {ZTIME(ts + 20000), ZSTR(fuid), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dst),
-                        ZCOUNT(80), ZSTR("HTTP"), ZCOUNT(0), md5 ? ZSET("MD5,SHA1,PE") : ZSET("MD5,SHA1"),
-                        ZSTR(mime), md5 && fname && fname[1] ? ZSTR(fname + 1) : ZUNSET,
-                        ZIVAL(c.dur), ZBOOL(0), ZBOOL(0), ZCOUNT(rb), ZCOUNT(rb), ZCOUNT(0),
-                        ZCOUNT(0), ZBOOL(0), ZUNSET, md5 ? ZSTR(md5) : ZUNSET, ZSTR(sha1), ZUNSET,
-                        ZUNSET, ZUNSET, ZUNSET};
+        sim_zv f[27] = {ZTIME(ts + 20000),
+                        ZSTR(fuid),
+                        ZSTR(uid),
+                        ZADDR(src),
+                        ZCOUNT(c.sport),
+                        ZADDR(dst),
+                        ZCOUNT(80),
+                        ZSTR("HTTP"),
+                        ZCOUNT(0),
+                        md5 ? ZSET("MD5,SHA1,PE") : ZSET("MD5,SHA1"),
+                        ZSTR(mime),
+                        md5 && fname && fname[1] ? ZSTR(fname + 1) : ZUNSET,
+                        ZIVAL(c.dur),
+                        ZBOOL(0),
+                        ZBOOL(0),
+                        ZCOUNT(rb),
+                        ZCOUNT(rb),
+                        ZCOUNT(0),
+                        ZCOUNT(0),
+                        ZBOOL(0),
+                        ZUNSET,
+                        md5 ? ZSTR(md5) : ZUNSET,
+                        ZSTR(sha1),
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET,
+                        ZUNSET};
         sim_zeek(x, Z_FILES, f, fuid);
     }
     if (x->on[F_EVE] && at_edge(&c))
         sim_eve_http(x, &c, host, uri, ua, status, rb);
 }
 
-void sim_smb_map(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *share,
-                 char *uid)
+void sim_smb_map(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *share, char *uid)
 {
-    sim_conn c = {ts, 2 * SIM_US + sim_below(&x->rng, 60 * SIM_US), src, h->ip, eph(x), 445, "tcp",
-                  "smb,gssapi", 2000 + sim_below(&x->rng, 50000), 3000 + sim_below(&x->rng, 200000),
-                  "SF", 0};
+    sim_conn c = {ts,
+                  2 * SIM_US + sim_below(&x->rng, 60 * SIM_US),
+                  src,
+                  h->ip,
+                  eph(x),
+                  445,
+                  "tcp",
+                  "smb,gssapi",
+                  2000 + sim_below(&x->rng, 50000),
+                  3000 + sim_below(&x->rng, 200000),
+                  "SF",
+                  0};
     sim_net_conn(x, &c, uid);
     char path[96];
     snprintf(path, sizeof path, "\\\\%s\\%s", h->name, share);
     bool ipc = strcmp(share, "IPC$") == 0;
-    sim_zv v[10] = {ZTIME(ts + 3000), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(h->ip),
-                    ZCOUNT(445), ZSTR(path), ZUNSET, ipc ? ZUNSET : ZSTR("NTFS"),
+    sim_zv v[10] = {ZTIME(ts + 3000),
+                    ZSTR(uid),
+                    ZADDR(src),
+                    ZCOUNT(c.sport),
+                    ZADDR(h->ip),
+                    ZCOUNT(445),
+                    ZSTR(path),
+                    ZUNSET,
+                    ipc ? ZUNSET : ZSTR("NTFS"),
                     ZSTR(ipc ? "PIPE" : "DISK")};
     sim_zeek(x, Z_SMB, v, uid);
 }
 
-void sim_kerberos(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dc, const char *user,
-                  const char *service, bool ok)
+void sim_kerberos(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dc, const char *user, const char *service,
+                  bool ok)
 {
     char uid[20], client[80];
-    sim_conn c = {ts, 3000 + sim_below(&x->rng, 20000), src, dc, eph(x), 88, "tcp", "krb_tcp",
-                  1400 + sim_below(&x->rng, 300), ok ? 1500 + sim_below(&x->rng, 300) : 180, "SF", 0};
+    sim_conn c = {ts,
+                  3000 + sim_below(&x->rng, 20000),
+                  src,
+                  dc,
+                  eph(x),
+                  88,
+                  "tcp",
+                  "krb_tcp",
+                  1400 + sim_below(&x->rng, 300),
+                  ok ? 1500 + sim_below(&x->rng, 300) : 180,
+                  "SF",
+                  0};
     sim_net_conn(x, &c, uid);
     snprintf(client, sizeof client, "%s/%s", user, x->org.nb);
     bool as = strncmp(service, "krbtgt", 6) == 0;
-    sim_zv v[20] = {ZTIME(ts + 1000), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(dc),
-                    ZCOUNT(88), ZSTR(as ? "AS" : "TGS"), ZSTR(client), ZSTR(service), ZBOOL(ok),
-                    ok ? ZUNSET : ZSTR("KDC_ERR_PREAUTH_FAILED"), ZUNSET,
-                    ZTIME(ts + 10 * SIM_HOUR), ZSTR("aes256-cts-hmac-sha1-96"), ZBOOL(1), ZBOOL(1),
-                    ZUNSET, ZUNSET, ZUNSET, ZUNSET};
+    sim_zv v[20] = {ZTIME(ts + 1000),
+                    ZSTR(uid),
+                    ZADDR(src),
+                    ZCOUNT(c.sport),
+                    ZADDR(dc),
+                    ZCOUNT(88),
+                    ZSTR(as ? "AS" : "TGS"),
+                    ZSTR(client),
+                    ZSTR(service),
+                    ZBOOL(ok),
+                    ok ? ZUNSET : ZSTR("KDC_ERR_PREAUTH_FAILED"),
+                    ZUNSET,
+                    ZTIME(ts + 10 * SIM_HOUR),
+                    ZSTR("aes256-cts-hmac-sha1-96"),
+                    ZBOOL(1),
+                    ZBOOL(1),
+                    ZUNSET,
+                    ZUNSET,
+                    ZUNSET,
+                    ZUNSET};
     if (!ok) {
         v[12] = ZUNSET;
         v[13] = ZUNSET;
@@ -344,8 +508,7 @@ void sim_kerberos(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dc, const char 
 void sim_ntlm(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *user, bool ok)
 {
     char uid[20], ws[24] = "-";
-    sim_conn c = {ts, SIM_US / 2, src, h->ip, eph(x), 445, "tcp", "smb,ntlm,gssapi", 1200, 900,
-                  "SF", 0};
+    sim_conn c = {ts, SIM_US / 2, src, h->ip, eph(x), 445, "tcp", "smb,ntlm,gssapi", 1200, 900, "SF", 0};
     sim_net_conn(x, &c, uid);
     for (uint32_t i = 0; i < x->org.nws; i++) /* name the client as the server learns it */
         if (x->org.hosts[i].ip == src) {
@@ -354,22 +517,24 @@ void sim_ntlm(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const cha
         }
     char dns[96];
     snprintf(dns, sizeof dns, "%s", h->fqdn);
-    sim_zv v[13] = {ZTIME(ts + 2000), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(h->ip),
-                    ZCOUNT(445), ZSTR(user), ZSTR(ws), ZSTR(x->org.nb), ZSTR(h->nb), ZSTR(dns),
-                    ZSTR(x->org.ad), ZBOOL(ok)};
+    sim_zv v[13] = {ZTIME(ts + 2000), ZSTR(uid),       ZADDR(src), ZCOUNT(c.sport), ZADDR(h->ip),
+                    ZCOUNT(445),      ZSTR(user),      ZSTR(ws),   ZSTR(x->org.nb), ZSTR(h->nb),
+                    ZSTR(dns),        ZSTR(x->org.ad), ZBOOL(ok)};
     sim_zeek(x, Z_NTLM, v, uid);
 }
 
-void sim_rdp(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *user,
-             int64_t dur, uint64_t bytes, char *uid)
+void sim_rdp(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *user, int64_t dur,
+             uint64_t bytes, char *uid)
 {
     sim_conn c = {ts, dur, src, h->ip, eph(x), 3389, "tcp", "rdp", bytes / 8, bytes, "SF", 0};
     sim_net_conn(x, &c, uid);
     char cookie[32];
     snprintf(cookie, sizeof cookie, "%.31s", user);
-    sim_zv v[22] = {ZTIME(ts + 1000), ZSTR(uid), ZADDR(src), ZCOUNT(c.sport), ZADDR(h->ip),
-                    ZCOUNT(3389), ZSTR(cookie), ZSTR("encrypted"), ZSTR("HYBRID"), ZUNSET, ZUNSET,
-                    ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZUNSET, ZCOUNT(0), ZUNSET,
-                    ZUNSET, ZUNSET};
+    sim_zv v[22] = {ZTIME(ts + 1000), ZSTR(uid),    ZADDR(src),   ZCOUNT(c.sport),
+                    ZADDR(h->ip),     ZCOUNT(3389), ZSTR(cookie), ZSTR("encrypted"),
+                    ZSTR("HYBRID"),   ZUNSET,       ZUNSET,       ZUNSET,
+                    ZUNSET,           ZUNSET,       ZUNSET,       ZUNSET,
+                    ZUNSET,           ZUNSET,       ZCOUNT(0),    ZUNSET,
+                    ZUNSET,           ZUNSET};
     sim_zeek(x, Z_RDP, v, uid);
 }

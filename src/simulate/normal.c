@@ -11,25 +11,37 @@ typedef struct sim_normal {
     uint32_t deploy_left;
     uint64_t deploy_pkg;
     uint32_t backup_next;
-    int64_t mail_rate;    /* microseconds between candidate messages at full rate */
+    int64_t mail_rate; /* microseconds between candidate messages at full rate */
 } sim_normal;
 
 static const struct {
     const char *name;
     uint32_t base; /* a /24 the service answers from (checked against libloc) */
 } popular[] = {
-    {"www.google.com", 0x8efa0100},        {"outlook.office365.com", 0x34600100},
-    {"www.facebook.com", 0xb93cd800},      {"www.youtube.com", 0x8efa0100},
-    {"login.microsoftonline.com", 0x14be0100}, {"www.imdb.com", 0x97650100},
-    {"www.linkedin.com", 0x0d6b0400},      {"en.wikipedia.org", 0x5bc6ae00},
-    {"www.cnn.com", 0x97650100},           {"www.nytimes.com", 0x97650100},
-    {"variety.com", 0x68100100},           {"deadline.com", 0x68100100},
-    {"www.hollywoodreporter.com", 0x97650100}, {"www.apple.com", 0x11fd0100},
-    {"www.dropbox.com", 0xa27d0100},       {"www.yahoo.com", 0x62890b00},
-    {"weather.com", 0x17480100},           {"www.espn.com", 0x17480100},
-    {"mail.google.com", 0x8efa0100},       {"www.bing.com", 0x0d6b0400},
-    {"docs.google.com", 0x8efa0100},       {"www.amazon.com", 0x36a00100},
-    {"github.com", 0xb9c76c00},            {"www.reddit.com", 0x97650100},
+    {"www.google.com", 0x8efa0100},
+    {"outlook.office365.com", 0x34600100},
+    {"www.facebook.com", 0xb93cd800},
+    {"www.youtube.com", 0x8efa0100},
+    {"login.microsoftonline.com", 0x14be0100},
+    {"www.imdb.com", 0x97650100},
+    {"www.linkedin.com", 0x0d6b0400},
+    {"en.wikipedia.org", 0x5bc6ae00},
+    {"www.cnn.com", 0x97650100},
+    {"www.nytimes.com", 0x97650100},
+    {"variety.com", 0x68100100},
+    {"deadline.com", 0x68100100},
+    {"www.hollywoodreporter.com", 0x97650100},
+    {"www.apple.com", 0x11fd0100},
+    {"www.dropbox.com", 0xa27d0100},
+    {"www.yahoo.com", 0x62890b00},
+    {"weather.com", 0x17480100},
+    {"www.espn.com", 0x17480100},
+    {"mail.google.com", 0x8efa0100},
+    {"www.bing.com", 0x0d6b0400},
+    {"docs.google.com", 0x8efa0100},
+    {"www.amazon.com", 0x36a00100},
+    {"github.com", 0xb9c76c00},
+    {"www.reddit.com", 0x97650100},
 };
 #define NPOP (sizeof popular / sizeof popular[0])
 
@@ -46,10 +58,9 @@ uint32_t sim_popular_ip(const sim_ctx *x, const char *name)
     return 0;
 }
 
-static const char *const browsers[] = {
-    "C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe",
-    "C:\\Program Files\\Internet Explorer\\iexplore.exe",
-    "C:\\Program Files (x86)\\Mozilla Firefox\\firefox.exe"};
+static const char *const browsers[] = {"C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe",
+                                       "C:\\Program Files\\Internet Explorer\\iexplore.exe",
+                                       "C:\\Program Files (x86)\\Mozilla Firefox\\firefox.exe"};
 static const char *const apps[][2] = {
     {"C:\\Program Files (x86)\\Microsoft Office\\Office15\\OUTLOOK.EXE", "\"OUTLOOK.EXE\" /recycle"},
     {"C:\\Program Files (x86)\\Microsoft Office\\Office15\\WINWORD.EXE", "\"WINWORD.EXE\" /n"},
@@ -68,14 +79,15 @@ static const char *const admin_apps[][2] = {
     {"C:\\Windows\\System32\\mstsc.exe", "\"mstsc.exe\" /v:jump-01"},
     {"C:\\Windows\\System32\\cmd.exe", "cmd.exe /c net group \"Domain Admins\" /domain"},
 };
-static const char *const shares[] = {"Finance", "Marketing", "Production", "HR", "Legal", "Public",
-                                     "Projects", "Distribution"};
+static const char *const shares[] = {"Finance", "Marketing", "Production", "HR",
+                                     "Legal",   "Public",    "Projects",   "Distribution"};
 #define NEL(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *ua_of(uint32_t i)
 {
     static const char *const uas[] = {
-        "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/37.0.2062.120 Safari/537.36",
+        "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/37.0.2062.120 "
+        "Safari/537.36",
         "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko",
         "Mozilla/5.0 (Windows NT 6.1; WOW64; rv:32.0) Gecko/20100101 Firefox/32.0"};
     return uas[i % 3];
@@ -153,12 +165,14 @@ static void browse(sim_ctx *x, sim_user *u, int64_t t)
         sim_sm_netconn(x, ws, t2, user, img, ip, 443, dom);
     if (sim_chance(&x->rng, x->conf.http_share)) {
         bool dl = sim_chance(&x->rng, 0.04);
-        static const char *const paths[] = {"/", "/index.html", "/news/", "/article/2014/09/", "/search?q=",
-                                            "/images/logo.png", "/css/site.css", "/js/app.js"};
+        static const char *const paths[] = {
+            "/",          "/index.html",      "/news/",        "/article/2014/09/",
+            "/search?q=", "/images/logo.png", "/css/site.css", "/js/app.js"};
         char uri[96];
         snprintf(uri, sizeof uri, "%s%s", dl ? "/files/" : paths[sim_below(&x->rng, 8)],
                  dl ? "brochure.pdf" : "");
-        uint64_t rb = dl ? (uint64_t)sim_lognorm(&x->rng, 400000, 1) : (uint64_t)sim_lognorm(&x->rng, 20000, 1.2);
+        uint64_t rb =
+            dl ? (uint64_t)sim_lognorm(&x->rng, 400000, 1) : (uint64_t)sim_lognorm(&x->rng, 20000, 1.2);
         sim_http(x, t2, src, ip, dom, uri, "GET", ua_of(u->rid), 200, 0, rb,
                  dl ? "application/pdf" : "text/html", NULL, uid);
         if (dl) {
@@ -168,7 +182,8 @@ static void browse(sim_ctx *x, sim_user *u, int64_t t)
         }
     } else {
         uint64_t rb = (uint64_t)sim_lognorm(&x->rng, 60000, 1.4);
-        sim_tls(x, t2, src, ip, 443, dom, 1200 + rb / 30, rb, (int64_t)(sim_lognorm(&x->rng, 8, 1) * SIM_US), uid);
+        sim_tls(x, t2, src, ip, 443, dom, 1200 + rb / 30, rb, (int64_t)(sim_lognorm(&x->rng, 8, 1) * SIM_US),
+                uid);
     }
 }
 
@@ -184,7 +199,7 @@ static void use_share(sim_ctx *x, sim_user *u, int64_t t)
     sim_ev_logon(x, fs, t + 5000, u, 3, src, NULL, u->logon_id ^ fs->ip, false);
     sim_smb_map(x, t + 8000, src, fs, shares[u->dept % NEL(shares)], uid);
     if (sim_chance(&x->rng, 0.3))
-        sim_ev_share_access(x, fs, t + 9000, u, src, shares[u->dept % NEL(shares)], "");
+        sim_ev_share_access(x, fs, t + 9000, u, src, shares[u->dept % NEL(shares)]);
     sim_ev_logoff(x, fs, t + 9000 + (int64_t)sim_below(&x->rng, 600) * SIM_US, u, 3, u->logon_id ^ fs->ip);
 }
 
@@ -234,12 +249,22 @@ static void admin_session(sim_ctx *x, sim_user *u, int64_t t)
         uint32_t how = sim_below(&x->rng, 10);
         if (how < 4) {
             sim_ev_explicit(x, jump, s, u, u->name, h->fqdn, "C:\\Windows\\System32\\mstsc.exe");
-            sim_rdp(x, s + SIM_US, jump->ip, h, u->name, dur / 2, (uint64_t)sim_lognorm(&x->rng, 2e6, 1), uid);
+            sim_rdp(x, s + SIM_US, jump->ip, h, u->name, dur / 2, (uint64_t)sim_lognorm(&x->rng, 2e6, 1),
+                    uid);
             sim_ev_logon(x, h, s + 3 * SIM_US, u, 10, jump->ip, jump->nb, u->logon_id ^ h->ip, true);
         } else if (how < 7) {
-            sim_conn c = {s, 20 * SIM_US, jump->ip, h->ip, (uint16_t)(50000 + sim_below(&x->rng, 9000)), 5985,
-                          "tcp", "http", 8000 + sim_below(&x->rng, 20000), 12000 + sim_below(&x->rng, 90000),
-                          "SF", 0};
+            sim_conn c = {s,
+                          20 * SIM_US,
+                          jump->ip,
+                          h->ip,
+                          (uint16_t)(50000 + sim_below(&x->rng, 9000)),
+                          5985,
+                          "tcp",
+                          "http",
+                          8000 + sim_below(&x->rng, 20000),
+                          12000 + sim_below(&x->rng, 90000),
+                          "SF",
+                          0};
             sim_net_conn(x, &c, uid);
             sim_ev_logon(x, h, s + SIM_US, u, 3, jump->ip, NULL, u->logon_id ^ h->ip, true);
         } else {
@@ -248,8 +273,11 @@ static void admin_session(sim_ctx *x, sim_user *u, int64_t t)
         }
         if (sim_chance(&x->rng, 0.03)) { /* an agent or tool installed as a service */
             static const char *const svcs[][2] = {
-                {"Splunk Universal Forwarder", "\"C:\\Program Files\\SplunkUniversalForwarder\\bin\\splunkd.exe\" service"},
-                {"SQL Server Agent (MSSQLSERVER)", "\"C:\\Program Files\\Microsoft SQL Server\\MSSQL11.MSSQLSERVER\\MSSQL\\Binn\\SQLAGENT.EXE\" -i MSSQLSERVER"},
+                {"Splunk Universal Forwarder",
+                 "\"C:\\Program Files\\SplunkUniversalForwarder\\bin\\splunkd.exe\" service"},
+                {"SQL Server Agent (MSSQLSERVER)",
+                 "\"C:\\Program Files\\Microsoft SQL "
+                 "Server\\MSSQL11.MSSQLSERVER\\MSSQL\\Binn\\SQLAGENT.EXE\" -i MSSQLSERVER"},
                 {"VMware Tools", "\"C:\\Program Files\\VMware\\VMware Tools\\vmtoolsd.exe\""},
                 {"PSEXESVC", "%SystemRoot%\\PSEXESVC.exe"}};
             uint32_t k = sim_below(&x->rng, 4);
@@ -354,14 +382,24 @@ static int64_t run_user(sim_ctx *x, uint32_t i, int64_t t)
 
 /* ---------------------------------------------------------------- mail */
 
-static const char *const news_subj[] = {"Your weekly box office report", "Industry news: this week in film",
-                                        "Webinar invitation: cloud storage for media", "September newsletter",
-                                        "Don't miss our fall sale", "Your account statement is ready",
-                                        "Festival lineup announced", "Security advisory digest"};
-static const char *const biz_subj[] = {"Re: distribution schedule", "Q3 budget review", "Contract draft v3",
-                                       "Meeting notes", "Re: casting call list", "Invoice 2014-0932",
-                                       "Re: marketing assets for trailer", "Lunch on Thursday?",
-                                       "Updated call sheet", "Re: licensing terms"};
+static const char *const news_subj[] = {"Your weekly box office report",
+                                        "Industry news: this week in film",
+                                        "Webinar invitation: cloud storage for media",
+                                        "September newsletter",
+                                        "Don't miss our fall sale",
+                                        "Your account statement is ready",
+                                        "Festival lineup announced",
+                                        "Security advisory digest"};
+static const char *const biz_subj[] = {"Re: distribution schedule",
+                                       "Q3 budget review",
+                                       "Contract draft v3",
+                                       "Meeting notes",
+                                       "Re: casting call list",
+                                       "Invoice 2014-0932",
+                                       "Re: marketing assets for trailer",
+                                       "Lunch on Thursday?",
+                                       "Updated call sheet",
+                                       "Re: licensing terms"};
 static const char *const biz_text[] = {
     "Hi, please find the latest version below. Let me know if you have comments before Friday.",
     "Thanks for the call today. As discussed, the numbers are in the shared folder.",
@@ -403,7 +441,8 @@ static void mail_one(sim_ctx *x, int64_t t)
             snprintf(from, sizeof from, "news@%s", d);
             snprintf(name, sizeof name, "%s", d);
             snprintf(helo, sizeof helo, "mta%u.mail.%s", (unsigned)(k % 9) + 1, d);
-            snprintf(link, sizeof link, "https://click.%s/t/%llx", d, (unsigned long long)(sim_next(&x->rng) >> 20));
+            snprintf(link, sizeof link, "https://click.%s/t/%llx", d,
+                     (unsigned long long)(sim_next(&x->rng) >> 20));
             m.src_ip = sim_domain_ip(k ^ 0x3);
             m.subject = news_subj[sim_below(&x->rng, NEL(news_subj))];
             m.text = "View this e-mail in your browser. Our top stories this week are below.";
@@ -445,7 +484,8 @@ static void mail_one(sim_ctx *x, int64_t t)
     m.from_name = name;
     m.to_addr = to;
     if (sim_chance(&x->rng, x->conf.attach_share) && !m.link) {
-        static const char *const an[] = {"report.pdf", "contract.doc", "schedule.pdf", "assets.zip", "invoice.pdf"};
+        static const char *const an[] = {"report.pdf", "contract.doc", "schedule.pdf", "assets.zip",
+                                         "invoice.pdf"};
         m.attach_name = an[sim_below(&x->rng, NEL(an))];
         m.attach_len = (size_t)sim_lognorm(&x->rng, 12000, 0.7);
         if (m.attach_len > 200000)
@@ -502,7 +542,8 @@ static int64_t run_deploy(sim_ctx *x, int64_t t)
     sim_user *svc = &o->users[o->svc_deploy];
     char uid[20];
     static const char *const pkgs[] = {"AdobeReader_11.0.09.msi", "Chrome_37.0.2062.124.msi",
-                                       "Office2013_SP1_KB2817430.msp", "Java_8u20.msi", "Flash_15.0.0.152.msi"};
+                                       "Office2013_SP1_KB2817430.msp", "Java_8u20.msi",
+                                       "Flash_15.0.0.152.msi"};
     char cmd[160];
     snprintf(cmd, sizeof cmd, "msiexec.exe /i \"\\\\deploy-01\\Packages\\%s\" /qn /norestart",
              pkgs[n->deploy_pkg % NEL(pkgs)]);
@@ -534,8 +575,8 @@ static int64_t run_backup(sim_ctx *x, int64_t t)
         sim_civil_of(t + (int64_t)sim_site_offset(0, t) * SIM_MIN, &c);
         if (c.wday == 0) { /* the weekly copy to cloud storage leaves the building */
             uint64_t gb = (uint64_t)(sim_lognorm(&x->rng, x->conf.offsite_gb, 0.3) * 1e9);
-            sim_tls(x, t + 2 * SIM_HOUR, bk->ip, 0x36a00000 + 0x1000 + sim_below(&x->rng, 4000),
-                    443, "s3-us-west-2.amazonaws.com", gb, gb / 2000, (int64_t)(gb / 120000000) * SIM_US, uid);
+            sim_tls(x, t + 2 * SIM_HOUR, bk->ip, 0x36a00000 + 0x1000 + sim_below(&x->rng, 4000), 443,
+                    "s3-us-west-2.amazonaws.com", gb, gb / 2000, (int64_t)(gb / 120000000) * SIM_US, uid);
         }
     }
     sim_host *h = &o->hosts[n->backup_next];
@@ -543,9 +584,18 @@ static int64_t run_backup(sim_ctx *x, int64_t t)
         uint64_t bytes = (uint64_t)(sim_lognorm(&x->rng, x->conf.backup_gb, 0.5) * 1e9);
         sim_user *svc = &o->users[o->svc_backup];
         bool lin = h->kind == HK_LINUX || h->kind == HK_SFTP;
-        sim_conn c = {t, (int64_t)(bytes / 110000000) * SIM_US + SIM_US, bk->ip, h->ip,
-                      (uint16_t)(50000 + sim_below(&x->rng, 9000)), lin ? 10000 : 445, "tcp",
-                      lin ? NULL : "smb", 40000 + bytes / 3000, bytes, "SF", 0};
+        sim_conn c = {t,
+                      (int64_t)(bytes / 110000000) * SIM_US + SIM_US,
+                      bk->ip,
+                      h->ip,
+                      (uint16_t)(50000 + sim_below(&x->rng, 9000)),
+                      lin ? 10000 : 445,
+                      "tcp",
+                      lin ? NULL : "smb",
+                      40000 + bytes / 3000,
+                      bytes,
+                      "SF",
+                      0};
         sim_net_conn(x, &c, uid);
         if (lin)
             sim_ssh_session(x, t - SIM_US, h, "svc_backup", bk->ip, true, NULL);
@@ -566,9 +616,18 @@ static int64_t run_service(sim_ctx *x, uint32_t app, int64_t t)
     sim_host *sql = &o->hosts[o->sqls[app % o->nsql]];
     sim_user *svc = &o->users[app % 2 ? o->svc_web : o->svc_sql];
     char uid[20];
-    sim_conn c = {t, (int64_t)sim_expo(&x->rng, 30 * SIM_US), a->ip, sql->ip,
-                  (uint16_t)(50000 + sim_below(&x->rng, 9000)), 1433, "tcp", NULL,
-                  (uint64_t)sim_lognorm(&x->rng, 4000, 1), (uint64_t)sim_lognorm(&x->rng, 60000, 1.5), "SF", 0};
+    sim_conn c = {t,
+                  (int64_t)sim_expo(&x->rng, 30 * SIM_US),
+                  a->ip,
+                  sql->ip,
+                  (uint16_t)(50000 + sim_below(&x->rng, 9000)),
+                  1433,
+                  "tcp",
+                  NULL,
+                  (uint64_t)sim_lognorm(&x->rng, 4000, 1),
+                  (uint64_t)sim_lognorm(&x->rng, 60000, 1.5),
+                  "SF",
+                  0};
     sim_net_conn(x, &c, uid);
     sim_ev_logon(x, sql, t + 2000, svc, 3, a->ip, NULL, 0x7000000 + (uint64_t)(t / SIM_US % 100000), false);
     return t + (int64_t)sim_expo(&x->rng, 40 * SIM_MIN) + SIM_US;
@@ -578,16 +637,17 @@ static int64_t run_scanner(sim_ctx *x, int64_t t)
 {
     sim_org *o = &x->org;
     sim_host *sftp = &o->hosts[o->sftp];
-    static const char *const names[] = {"root", "admin", "test", "oracle", "ubuntu", "user", "postgres",
-                                        "git", "guest", "support", "pi", "ftpuser"};
+    static const char *const names[] = {"root",     "admin", "test",  "oracle",  "ubuntu", "user",
+                                        "postgres", "git",   "guest", "support", "pi",     "ftpuser"};
     static const char *const ccs[] = {"CN", "RU", "US", "FR", "DE", "IT"};
     uint32_t from = sim_geo_addr(&x->rng, sim_geo_find(ccs[sim_below(&x->rng, 6)]));
     uint32_t n = 3 + sim_below(&x->rng, 25);
     char uid[20];
     for (uint32_t i = 0; i < n; i++) {
         int64_t s = t + (int64_t)i * (2 * SIM_US + sim_below(&x->rng, 3 * SIM_US));
-        sim_conn c = {s, 3 * SIM_US, from, sftp->ip, (uint16_t)(30000 + sim_below(&x->rng, 30000)), 22, "tcp",
-                      "ssh", 1500, 2100, "SF", 0};
+        sim_conn c = {s,    3 * SIM_US, from,  sftp->ip, (uint16_t)(30000 + sim_below(&x->rng, 30000)),
+                      22,   "tcp",      "ssh", 1500,     2100,
+                      "SF", 0};
         sim_net_conn(x, &c, uid);
         const char *nm = names[sim_zipf(&x->rng, NEL(names))];
         sim_ssh_failed(x, s + SIM_US, sftp, nm, from, strcmp(nm, "root") != 0);
@@ -655,14 +715,22 @@ void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), vo
 int64_t sim_normal_run(sim_ctx *x, int kind, uint32_t idx, int64_t t)
 {
     switch (kind) {
-    case TK_USER: return run_user(x, idx, t);
-    case TK_MAIL: return run_mail(x, t);
-    case TK_DEPLOY: return run_deploy(x, t);
-    case TK_BACKUP: return run_backup(x, t);
-    case TK_SERVICE: return run_service(x, idx, t);
-    case TK_SCANNER: return run_scanner(x, t);
-    case TK_CRON: return run_cron(x, idx, t);
-    case TK_HIRE: return run_hire(x, idx, t);
+    case TK_USER:
+        return run_user(x, idx, t);
+    case TK_MAIL:
+        return run_mail(x, t);
+    case TK_DEPLOY:
+        return run_deploy(x, t);
+    case TK_BACKUP:
+        return run_backup(x, t);
+    case TK_SERVICE:
+        return run_service(x, idx, t);
+    case TK_SCANNER:
+        return run_scanner(x, t);
+    case TK_CRON:
+        return run_cron(x, idx, t);
+    case TK_HIRE:
+        return run_hire(x, idx, t);
     }
     return INT64_MAX;
 }

@@ -17,17 +17,17 @@ const uint32_t sim_nsites = sizeof sim_sites / sizeof sim_sites[0];
  * and travel, hosting providers for web sites and attackers' servers. */
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 const sim_geo sim_geos[] = {
-    {"US", IP4(73, 0, 0, 0), 1u << 24},      /* Comcast AS7922 */
-    {"GB", IP4(86, 128, 0, 0), 1u << 20},    /* BT AS2856 */
-    {"JP", IP4(126, 0, 0, 0), 1u << 24},     /* SoftBank AS17676 */
-    {"DE", IP4(79, 192, 0, 0), 1u << 22},    /* Deutsche Telekom AS3320 */
-    {"FR", IP4(90, 0, 0, 0), 1u << 23},      /* Orange AS3215 */
-    {"CA", IP4(99, 224, 0, 0), 1u << 16},    /* Rogers AS812 */
-    {"SG", IP4(101, 127, 0, 0), 1u << 14},   /* AS55430 */
-    {"CN", IP4(1, 180, 0, 0), 1u << 18},     /* China Telecom AS4134 */
-    {"RU", IP4(95, 24, 0, 0), 1u << 17},     /* Beeline AS8402 */
-    {"IT", IP4(151, 20, 0, 0), 1u << 16},    /* Wind AS1267 */
-    {"KP", IP4(175, 45, 176, 0), 1u << 10},  /* Star JV AS131279 */
+    {"US", IP4(73, 0, 0, 0), 1u << 24},     /* Comcast AS7922 */
+    {"GB", IP4(86, 128, 0, 0), 1u << 20},   /* BT AS2856 */
+    {"JP", IP4(126, 0, 0, 0), 1u << 24},    /* SoftBank AS17676 */
+    {"DE", IP4(79, 192, 0, 0), 1u << 22},   /* Deutsche Telekom AS3320 */
+    {"FR", IP4(90, 0, 0, 0), 1u << 23},     /* Orange AS3215 */
+    {"CA", IP4(99, 224, 0, 0), 1u << 16},   /* Rogers AS812 */
+    {"SG", IP4(101, 127, 0, 0), 1u << 14},  /* AS55430 */
+    {"CN", IP4(1, 180, 0, 0), 1u << 18},    /* China Telecom AS4134 */
+    {"RU", IP4(95, 24, 0, 0), 1u << 17},    /* Beeline AS8402 */
+    {"IT", IP4(151, 20, 0, 0), 1u << 16},   /* Wind AS1267 */
+    {"KP", IP4(175, 45, 176, 0), 1u << 10}, /* Star JV AS131279 */
 };
 const uint32_t sim_ngeo = sizeof sim_geos / sizeof sim_geos[0];
 
@@ -88,13 +88,13 @@ uint32_t sim_domain_ip(uint64_t key)
     return (a & 255) == 0 ? a + 1 : a;
 }
 
-static const char *const onsets[] = {"b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p",
-                                     "r", "s", "t", "v", "w", "z", "br", "cr", "dr", "fl",
-                                     "gr", "pl", "st", "tr", "sh", "ch", "th", "qu", "sp"};
+static const char *const onsets[] = {"b",  "c",  "d",  "f",  "g",  "h",  "k",  "l",  "m",  "n",
+                                     "p",  "r",  "s",  "t",  "v",  "w",  "z",  "br", "cr", "dr",
+                                     "fl", "gr", "pl", "st", "tr", "sh", "ch", "th", "qu", "sp"};
 static const char *const vowels[] = {"a", "e", "i", "o", "u", "ai", "ea", "io", "ou", "y"};
 static const char *const codas[] = {"", "", "", "n", "r", "s", "x", "l", "m", "t", "ck", "ng"};
-static const char *const tlds[] = {"com", "com", "com", "com", "net", "org", "io", "co", "info",
-                                   "biz", "de", "co.uk", "fr", "jp", "us", "tv", "me", "ru"};
+static const char *const tlds[] = {"com", "com", "com",   "com", "net", "org", "io", "co", "info",
+                                   "biz", "de",  "co.uk", "fr",  "jp",  "us",  "tv", "me", "ru"};
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 size_t sim_gen_domain(uint64_t key, char *buf)
@@ -114,8 +114,8 @@ size_t sim_gen_domain(uint64_t key, char *buf)
         }
     }
     if (h % 5 == 0) { /* some sites hyphenate a word onto the name */
-        static const char *const words[] = {"-online", "-shop", "-news", "-cloud", "-media",
-                                            "-labs", "-hub", "-group"};
+        static const char *const words[] = {"-online", "-shop", "-news", "-cloud",
+                                            "-media",  "-labs", "-hub",  "-group"};
         const char *w = words[(h >> 3) % NELEM(words)];
         memcpy(buf + n, w, strlen(w));
         n += strlen(w);
@@ -197,24 +197,25 @@ bool sim_site_dayoff(int site, int64_t local_day_us)
 /* ---------------------------------------------------------------- people and machines */
 
 static const char *const firsts[] = {
-    "James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
-    "Charles", "Karen", "Daniel", "Nancy", "Matthew", "Lisa", "Anthony", "Betty", "Mark", "Sandra",
-    "Steven", "Ashley", "Paul", "Emily", "Andrew", "Donna", "Kenji", "Yuki", "Hiroshi", "Aiko",
-    "Oliver", "Amelia", "Harry", "Isla", "George", "Olivia", "Carlos", "Maria", "Luis", "Sofia",
-    "Wei", "Mei", "Raj", "Priya", "Ahmed", "Fatima", "Ivan", "Olga", "Pierre", "Claire", "Kevin",
-    "Rachel", "Brian", "Laura"};
+    "James",     "Mary",    "John",    "Patricia", "Robert",  "Jennifer", "Michael", "Linda",  "David",
+    "Elizabeth", "William", "Barbara", "Richard",  "Susan",   "Joseph",   "Jessica", "Thomas", "Sarah",
+    "Charles",   "Karen",   "Daniel",  "Nancy",    "Matthew", "Lisa",     "Anthony", "Betty",  "Mark",
+    "Sandra",    "Steven",  "Ashley",  "Paul",     "Emily",   "Andrew",   "Donna",   "Kenji",  "Yuki",
+    "Hiroshi",   "Aiko",    "Oliver",  "Amelia",   "Harry",   "Isla",     "George",  "Olivia", "Carlos",
+    "Maria",     "Luis",    "Sofia",   "Wei",      "Mei",     "Raj",      "Priya",   "Ahmed",  "Fatima",
+    "Ivan",      "Olga",    "Pierre",  "Claire",   "Kevin",   "Rachel",   "Brian",   "Laura"};
 static const char *const lasts[] = {
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
-    "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez",
-    "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen",
-    "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell",
-    "Carter", "Roberts", "Tanaka", "Suzuki", "Sato", "Watanabe", "Evans", "Hughes", "Patel", "Khan",
-    "Chen", "Wang", "Kim", "Park", "Cohen", "Schmidt", "Muller", "Rossi", "Dubois", "Novak"};
-static const char *const orgwords[] = {"Norvale", "Castellan", "Brightwater", "Ardent", "Meridian",
-                                       "Halcyon", "Silverlake", "Kestrel", "Pinecrest", "Redwood",
-                                       "Bluefield", "Aurora", "Sterling", "Harbor", "Vantage"};
+    "Smith",    "Johnson",   "Williams", "Brown",    "Jones",    "Garcia",   "Miller", "Davis",   "Rodriguez",
+    "Martinez", "Hernandez", "Lopez",    "Gonzalez", "Wilson",   "Anderson", "Thomas", "Taylor",  "Moore",
+    "Jackson",  "Martin",    "Lee",      "Perez",    "Thompson", "White",    "Harris", "Sanchez", "Clark",
+    "Ramirez",  "Lewis",     "Robinson", "Walker",   "Young",    "Allen",    "King",   "Wright",  "Scott",
+    "Torres",   "Nguyen",    "Hill",     "Flores",   "Green",    "Adams",    "Nelson", "Baker",   "Hall",
+    "Rivera",   "Campbell",  "Mitchell", "Carter",   "Roberts",  "Tanaka",   "Suzuki", "Sato",    "Watanabe",
+    "Evans",    "Hughes",    "Patel",    "Khan",     "Chen",     "Wang",     "Kim",    "Park",    "Cohen",
+    "Schmidt",  "Muller",    "Rossi",    "Dubois",   "Novak"};
+static const char *const orgwords[] = {"Norvale",   "Castellan",  "Brightwater", "Ardent",    "Meridian",
+                                       "Halcyon",   "Silverlake", "Kestrel",     "Pinecrest", "Redwood",
+                                       "Bluefield", "Aurora",     "Sterling",    "Harbor",    "Vantage"};
 static const char *const orgkinds[] = {"Pictures", "Studios", "Entertainment", "Media"};
 
 static void lower_copy(char *dst, const char *src, size_t cap)
@@ -252,7 +253,11 @@ static uint32_t add_host(sim_ctx *x, int kind, int site, const char *name, uint3
     return o->nhosts++;
 }
 
-static uint32_t server_ip(const sim_org *o, uint32_t k) { (void)o; return IP4(10, 10, 1, 10 + k); }
+static uint32_t server_ip(const sim_org *o, uint32_t k)
+{
+    (void)o;
+    return IP4(10, 10, 1, 10 + k);
+}
 
 static void add_servers(sim_ctx *x)
 {
@@ -305,7 +310,7 @@ static void add_servers(sim_ctx *x)
     o->lin[o->nlin++] = o->sftp;
 }
 
-static void name_user(sim_ctx *x, sim_user *u, uint32_t i, char (*seen)[24], uint32_t nseen)
+static void name_user(sim_ctx *x, sim_user *u, char (*seen)[24], uint32_t nseen)
 {
     const char *f = firsts[sim_below(&x->rng, NELEM(firsts))];
     const char *l = lasts[sim_below(&x->rng, NELEM(lasts))];
@@ -337,7 +342,6 @@ static void name_user(sim_ctx *x, sim_user *u, uint32_t i, char (*seen)[24], uin
         }
         snprintf(u->name, sizeof u->name, "%.16s%u", base, tries + 1);
     }
-    (void)i;
 }
 
 static void add_service_account(sim_org *o, uint32_t *slot, const char *name)
@@ -393,7 +397,7 @@ tocsin_code sim_org_build(sim_ctx *x, char *err, size_t errlen)
     uint32_t nadmin = (uint32_t)(nu * x->conf.admin_share) + 2;
     for (uint32_t i = 0; i < nu; i++) {
         sim_user *u = &o->users[i];
-        name_user(x, u, i, seen, 2 * nu + 1);
+        name_user(x, u, seen, 2 * nu + 1);
         u->rid = 1100 + i;
         u->role = i < nexec ? ROLE_EXEC : i < nexec + nadmin ? ROLE_ADMIN : ROLE_STAFF;
         if (u->role == ROLE_EXEC && o->nexec < NELEM(o->execs))

@@ -21,7 +21,10 @@ void sim_rng_seed(sim_rng *r, uint64_t seed)
         r->s[0] = 1;
 }
 
-double sim_expo(sim_rng *r, double mean) { return -log(1.0 - sim_unit(r)) * mean; }
+double sim_expo(sim_rng *r, double mean)
+{
+    return -log(1.0 - sim_unit(r)) * mean;
+}
 
 double sim_lognorm(sim_rng *r, double median, double sigma)
 {
@@ -88,9 +91,8 @@ static bool digits(const char *s, int n, unsigned *out)
 bool sim_parse_date(const char *s, int64_t *us)
 {
     unsigned y, mo, d;
-    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) ||
-        !digits(s + 5, 2, &mo) || !digits(s + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-        y < 1971 || y > 2200)
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
+        !digits(s + 8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31 || y < 1971 || y > 2200)
         return false;
     int64_t days = sim_days_of((int)y, mo, d);
     sim_civil c;
@@ -183,7 +185,10 @@ static const char two[] = "00010203040506070809101112131415161718192021222324252
                           "37383940414243444546474849505152535455565758596061626364656667686970717273"
                           "7475767778798081828384858687888990919293949596979899";
 
-static inline void put2(char *p, unsigned v) { memcpy(p, two + 2 * v, 2); }
+static inline void put2(char *p, unsigned v)
+{
+    memcpy(p, two + 2 * v, 2);
+}
 
 size_t sim_fmt_u64(char *buf, uint64_t v)
 {
@@ -285,11 +290,21 @@ void sim_put_jstrn(sim_out *o, const char *s, size_t n)
         sim_put(o, s + run, i - run);
         run = i + 1;
         switch (c) {
-        case '"': SIM_PUTL(o, "\\\""); break;
-        case '\\': SIM_PUTL(o, "\\\\"); break;
-        case '\n': SIM_PUTL(o, "\\n"); break;
-        case '\r': SIM_PUTL(o, "\\r"); break;
-        case '\t': SIM_PUTL(o, "\\t"); break;
+        case '"':
+            SIM_PUTL(o, "\\\"");
+            break;
+        case '\\':
+            SIM_PUTL(o, "\\\\");
+            break;
+        case '\n':
+            SIM_PUTL(o, "\\n");
+            break;
+        case '\r':
+            SIM_PUTL(o, "\\r");
+            break;
+        case '\t':
+            SIM_PUTL(o, "\\t");
+            break;
         default:
             SIM_PUTL(o, "\\u00");
             sim_put_hex(o, c, 2, false);
@@ -299,7 +314,10 @@ void sim_put_jstrn(sim_out *o, const char *s, size_t n)
     sim_putc(o, '"');
 }
 
-void sim_put_jstr(sim_out *o, const char *s) { sim_put_jstrn(o, s, strlen(s)); }
+void sim_put_jstr(sim_out *o, const char *s)
+{
+    sim_put_jstrn(o, s, strlen(s));
+}
 
 /* "YYYY-MM-DD" + sep + "HH:MM:SS" into p (19 bytes) */
 static void put_datetime(char *p, const sim_civil *c, char sep)

@@ -11,7 +11,10 @@ typedef struct tok {
     size_t n;
 } tok;
 
-static bool sp(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static bool sp(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 /* splits [p, e) on blanks into at most max tokens; returns the count */
 static size_t split(const char *p, const char *e, tok *t, size_t max)
@@ -30,7 +33,10 @@ static size_t split(const char *p, const char *e, tok *t, size_t max)
     return n;
 }
 
-static bool teq(tok t, const char *s) { return t.n == strlen(s) && memcmp(t.p, s, t.n) == 0; }
+static bool teq(tok t, const char *s)
+{
+    return t.n == strlen(s) && memcmp(t.p, s, t.n) == 0;
+}
 
 static bool tcopy(char *dst, size_t cap, tok t)
 {
@@ -193,15 +199,17 @@ static const char *parse_line(sim_campaign *c, const char *p, const char *e)
     double d;
     if (teq(t[0], "scenario") && n == 2) {
         return tcopy(c->scenario, sizeof c->scenario, t[1]) ? NULL : "scenario name too long";
-    } else if (teq(t[0], "actor") || teq(t[0], "aliases") || teq(t[0], "about") ||
-               teq(t[0], "sender-name")) {
+    } else if (teq(t[0], "actor") || teq(t[0], "aliases") || teq(t[0], "about") || teq(t[0], "sender-name")) {
         /* the rest of the line, verbatim */
         const char *r = t[1 < n ? 1 : 0].p;
         size_t rn = n > 1 ? (size_t)(t[n - 1].p + t[n - 1].n - r) : 0;
-        char *dst = teq(t[0], "actor") ? c->actor : teq(t[0], "aliases") ? c->aliases
+        char *dst = teq(t[0], "actor")         ? c->actor
+                    : teq(t[0], "aliases")     ? c->aliases
                     : teq(t[0], "sender-name") ? c->sender_name
-                    : c->nsteps ? c->steps[c->nsteps - 1].about : NULL;
-        size_t cap = teq(t[0], "actor") ? sizeof c->actor : teq(t[0], "aliases") ? sizeof c->aliases
+                    : c->nsteps                ? c->steps[c->nsteps - 1].about
+                                               : NULL;
+        size_t cap = teq(t[0], "actor")         ? sizeof c->actor
+                     : teq(t[0], "aliases")     ? sizeof c->aliases
                      : teq(t[0], "sender-name") ? sizeof c->sender_name
                                                 : sizeof c->steps[0].about;
         if (!dst || !rn || rn >= cap)
@@ -256,7 +264,8 @@ static const char *parse_line(sim_campaign *c, const char *p, const char *e)
         if (c->ntools >= CAMP_MAX_TOOLS)
             return "too many tools";
         camp_tool *tl = &c->tools[c->ntools];
-        if (!tcopy(tl->role, sizeof tl->role, t[1]) || !tcopy(tl->name, sizeof tl->name, t[2]) || !thex32(t[3]))
+        if (!tcopy(tl->role, sizeof tl->role, t[1]) || !tcopy(tl->name, sizeof tl->name, t[2]) ||
+            !thex32(t[3]))
             return "tool wants ROLE FILE MD5";
         tcopy(tl->md5, sizeof tl->md5, t[3]);
         c->ntools++;
@@ -288,8 +297,8 @@ static const char *parse_line(sim_campaign *c, const char *p, const char *e)
     return "unknown line";
 }
 
-tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const char *name,
-                               char *err, size_t errlen)
+tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const char *name, char *err,
+                               size_t errlen)
 {
     sim_campaign *c = calloc(1, sizeof *c);
     if (!c) {
@@ -340,4 +349,7 @@ void sim_campaign_free(sim_ctx *x)
     x->camp = NULL;
 }
 
-const char *sim_campaign_actor(const sim_ctx *x) { return x->camp ? x->camp->actor : "none"; }
+const char *sim_campaign_actor(const sim_ctx *x)
+{
+    return x->camp ? x->camp->actor : "none";
+}

@@ -28,7 +28,10 @@ static inline uint64_t sim_mix(uint64_t z)
 
 void sim_rng_seed(sim_rng *r, uint64_t seed);
 
-static inline uint64_t sim_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t sim_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
 
 static inline uint64_t sim_next(sim_rng *r)
 {
@@ -48,8 +51,14 @@ static inline uint32_t sim_below(sim_rng *r, uint32_t n)
 {
     return (uint32_t)(((sim_next(r) >> 32) * (uint64_t)n) >> 32);
 }
-static inline double sim_unit(sim_rng *r) { return (double)(sim_next(r) >> 11) * 0x1.0p-53; }
-static inline bool sim_chance(sim_rng *r, double p) { return sim_unit(r) < p; }
+static inline double sim_unit(sim_rng *r)
+{
+    return (double)(sim_next(r) >> 11) * 0x1.0p-53;
+}
+static inline bool sim_chance(sim_rng *r, double p)
+{
+    return sim_unit(r) < p;
+}
 /* Uniform in [lo, hi] (hi >= lo). */
 static inline int64_t sim_range(sim_rng *r, int64_t lo, int64_t hi)
 {
@@ -87,10 +96,10 @@ typedef struct sim_out {
     int fd;
     char *buf;
     size_t n, cap;
-    uint64_t line;     /* lines completed so far (the next record starts at line + 1) */
-    uint64_t bytes;    /* bytes written so far */
-    int failed;        /* errno of the first failed write, 0 if none */
-    char rel[48];      /* path relative to the output directory */
+    uint64_t line;  /* lines completed so far (the next record starts at line + 1) */
+    uint64_t bytes; /* bytes written so far */
+    int failed;     /* errno of the first failed write, 0 if none */
+    char rel[48];   /* path relative to the output directory */
 } sim_out;
 
 bool sim_out_open(sim_out *o, const char *dir, const char *rel, size_t cap);
@@ -120,7 +129,10 @@ static inline void sim_putc(sim_out *o, char c)
         sim_out_flush(o);
     o->buf[o->n++] = c;
 }
-static inline void sim_puts(sim_out *o, const char *s) { sim_put(o, s, strlen(s)); }
+static inline void sim_puts(sim_out *o, const char *s)
+{
+    sim_put(o, s, strlen(s));
+}
 
 void sim_put_u64(sim_out *o, uint64_t v);
 void sim_put_i64(sim_out *o, int64_t v);
@@ -152,20 +164,29 @@ size_t sim_fmt_u64(char *buf, uint64_t v);  /* buf >= 21; NUL-terminated */
 
 enum sim_role { ROLE_STAFF, ROLE_EXEC, ROLE_ADMIN, ROLE_SERVICE };
 enum sim_hkind {
-    HK_WS, HK_DC, HK_FILE, HK_MAIL, HK_JUMP, HK_DEPLOY, HK_BACKUP, HK_APP, HK_SQL, HK_LINUX,
+    HK_WS,
+    HK_DC,
+    HK_FILE,
+    HK_MAIL,
+    HK_JUMP,
+    HK_DEPLOY,
+    HK_BACKUP,
+    HK_APP,
+    HK_SQL,
+    HK_LINUX,
     HK_SFTP
 };
 
 typedef struct sim_site {
     const char *city;
-    const char *cc;   /* country of the office */
-    int std_off;      /* standard-time UTC offset, minutes */
-    int dst;          /* 0 none, 1 US rule, 2 EU rule */
-    uint8_t net;      /* second octet of the site's 10.x.0.0/16 */
+    const char *cc; /* country of the office */
+    int std_off;    /* standard-time UTC offset, minutes */
+    int dst;        /* 0 none, 1 US rule, 2 EU rule */
+    uint8_t net;    /* second octet of the site's 10.x.0.0/16 */
 } sim_site;
 
 typedef struct sim_user {
-    char name[24];    /* sAMAccountName */
+    char name[24]; /* sAMAccountName */
     char first[16], last[20];
     uint8_t role, site, dept;
     uint32_t ws;      /* workstation host index; UINT32_MAX for service accounts */
@@ -182,12 +203,12 @@ typedef struct sim_user {
 } sim_user;
 
 typedef struct sim_host {
-    char name[24];    /* "ws-0042" */
-    char nb[24];      /* "WS-0042" */
-    char fqdn[80];    /* "ws-0042.corp.example.com" */
+    char name[24]; /* "ws-0042" */
+    char nb[24];   /* "WS-0042" */
+    char fqdn[80]; /* "ws-0042.corp.example.com" */
     uint32_t ip;
     uint8_t kind, site;
-    uint32_t owner;   /* user index for workstations, UINT32_MAX otherwise */
+    uint32_t owner;                        /* user index for workstations, UINT32_MAX otherwise */
     uint64_t rec_sec, rec_sys, rec_sysmon; /* per-channel EventRecordID counters */
     uint32_t pid_seed;
 } sim_host;
@@ -198,17 +219,17 @@ typedef struct sim_geo {
 } sim_geo;
 
 typedef struct sim_org {
-    char name[40];        /* "Norvale Pictures" */
-    char domain[48];      /* mail domain "norvale.com" */
-    char ad[64];          /* "corp.norvale.com" */
-    char nb[16];          /* NetBIOS domain "NORVALE" */
+    char name[40];   /* "Norvale Pictures" */
+    char domain[48]; /* mail domain "norvale.com" */
+    char ad[64];     /* "corp.norvale.com" */
+    char nb[16];     /* NetBIOS domain "NORVALE" */
     uint32_t sid[3];
-    char sidpfx[48];      /* "S-1-5-21-a-b-c-" */
+    char sidpfx[48]; /* "S-1-5-21-a-b-c-" */
     sim_user *users;
     uint32_t nusers, nhuman;
     sim_host *hosts;
     uint32_t nhosts, nws;
-    uint32_t first_server;  /* hosts[first_server..] are servers */
+    uint32_t first_server; /* hosts[first_server..] are servers */
     uint32_t dcs[4], ndc;
     uint32_t fs[16], nfs;
     uint32_t jumps[4], njump;
@@ -216,7 +237,7 @@ typedef struct sim_org {
     uint32_t apps[16], napp;
     uint32_t sqls[8], nsql;
     uint32_t mail, deploy, backup, sftp;
-    uint32_t pub_base;      /* the org's public /24 */
+    uint32_t pub_base; /* the org's public /24 */
     uint32_t vpn_pub, mx_pub, sftp_pub, nat_pub;
     char partners[6][40];
     uint32_t partner_ip[6];
@@ -235,8 +256,7 @@ typedef struct sim_conf {
     double remote_share, travel_share;
     double browse_per_day, longtail_share, new_domain_per_day, http_share;
     double share_per_day, process_per_day, failed_logon_rate;
-    double mail_in_per_user, mail_out_per_user, newsletter_share, internal_share,
-        attach_share;
+    double mail_in_per_user, mail_out_per_user, newsletter_share, internal_share, attach_share;
     double admin_sessions_per_day, linux_sessions_per_day;
     double deploy_per_week, deploy_hosts_share;
     double backup_gb, offsite_gb;
@@ -252,19 +272,23 @@ tocsin_code sim_conf_load(sim_conf *c, const char *path, char *err, size_t errle
 /* The same over a buffer (for tests and fuzzing). */
 tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, char *err, size_t errlen);
 /* Reads a whole file of at most cap bytes into a malloc'ed, NUL-terminated buffer. */
-tocsin_code sim_read_file(const char *path, size_t cap, char **out, size_t *len, char *err,
-                          size_t errlen);
+tocsin_code sim_read_file(const char *path, size_t cap, char **out, size_t *len, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- the run */
 
 enum sim_zlog { Z_CONN, Z_DNS, Z_HTTP, Z_SSL, Z_SMTP, Z_FILES, Z_KERBEROS, Z_NTLM, Z_SMB, Z_RDP, Z_N };
 
 enum sim_file {
-    F_SEC, F_SYSMON, F_SYSTEM,
-    F_ZTSV,                /* F_ZTSV + zlog: Zeek TSV */
+    F_SEC,
+    F_SYSMON,
+    F_SYSTEM,
+    F_ZTSV,                 /* F_ZTSV + zlog: Zeek TSV */
     F_ZJSON = F_ZTSV + Z_N, /* F_ZJSON + zlog: Zeek JSON */
     F_EVE = F_ZJSON + Z_N,
-    F_MBOX, F_AUTH, F_TRUTH, F_N
+    F_MBOX,
+    F_AUTH,
+    F_TRUTH,
+    F_N
 };
 
 /* A TCP or UDP connection as Zeek conn.log sees it. */
@@ -272,11 +296,11 @@ typedef struct sim_conn {
     int64_t ts, dur;
     uint32_t src, dst;
     uint16_t sport, dport;
-    const char *proto;    /* "tcp" / "udp" */
-    const char *service;  /* NULL when unknown */
+    const char *proto;   /* "tcp" / "udp" */
+    const char *service; /* NULL when unknown */
     uint64_t obytes, rbytes;
-    const char *state;    /* "SF", "S0", "REJ" ... */
-    uint64_t flow_id;     /* set by sim_net_conn: the Suricata flow of the connection */
+    const char *state; /* "SF", "S0", "REJ" ... */
+    uint64_t flow_id;  /* set by sim_net_conn: the Suricata flow of the connection */
 } sim_conn;
 
 struct sim_campaign;
@@ -286,21 +310,21 @@ typedef struct sim_ctx {
     const tocsin_sim_options *opt;
     sim_conf conf;
     sim_org org;
-    sim_rng rng;           /* normal activity */
-    sim_rng crng;          /* the campaign: kept apart so normal activity does not depend on it */
+    sim_rng rng;  /* normal activity */
+    sim_rng crng; /* the campaign: kept apart so normal activity does not depend on it */
     uint64_t seed;
     sim_out out[F_N];
     bool on[F_N];
-    int64_t start, end;    /* the simulated period, microseconds UTC */
+    int64_t start, end; /* the simulated period, microseconds UTC */
     uint32_t days;
     uint64_t uid_ctr, flow_ctr, msg_ctr, fuid_ctr, newdom_ctr, pid_ctr;
     struct sim_campaign *camp;
     struct sim_normal *normal; /* state of the background services (normal.c) */
     struct sim_conn last_conn; /* the connection sim_net_conn wrote last (for alerts on it) */
-    struct sim_step *cur;  /* the campaign step whose events are being written, or NULL */
-    bool wfirst[3];        /* per Windows channel: no EventData pair written yet */
-    uint64_t wrec[3];      /* per Windows channel: the record being written */
-    char *mbuf;            /* scratch for one mail message */
+    struct sim_step *cur;      /* the campaign step whose events are being written, or NULL */
+    bool wfirst[3];            /* per Windows channel: no EventData pair written yet */
+    uint64_t wrec[3];          /* per Windows channel: the record being written */
+    char *mbuf;                /* scratch for one mail message */
     size_t mcap;
     uint64_t total_bytes;
 } sim_ctx;
@@ -344,11 +368,21 @@ uint32_t sim_hosting_addr(sim_rng *r, const char *cc);
 /* ---------------------------------------------------------------- zeek.c / eve.c */
 
 /* One value of a Zeek record. */
-typedef enum { ZV_UNSET, ZV_TIME, ZV_STR, ZV_ADDR, ZV_COUNT, ZV_INTERVAL, ZV_BOOL, ZV_SET, ZV_EMPTYSET } sim_zvt;
+typedef enum {
+    ZV_UNSET,
+    ZV_TIME,
+    ZV_STR,
+    ZV_ADDR,
+    ZV_COUNT,
+    ZV_INTERVAL,
+    ZV_BOOL,
+    ZV_SET,
+    ZV_EMPTYSET
+} sim_zvt;
 typedef struct sim_zv {
     uint8_t t;
-    const char *s;   /* ZV_STR, ZV_SET (comma-joined) */
-    uint64_t u;      /* ZV_ADDR, ZV_COUNT, ZV_BOOL; microseconds for TIME/INTERVAL */
+    const char *s; /* ZV_STR, ZV_SET (comma-joined) */
+    uint64_t u;    /* ZV_ADDR, ZV_COUNT, ZV_BOOL; microseconds for TIME/INTERVAL */
 } sim_zv;
 #define ZUNSET ((sim_zv){ZV_UNSET, NULL, 0})
 #define ZTIME(us) ((sim_zv){ZV_TIME, NULL, (uint64_t)(us)})
@@ -367,19 +401,17 @@ void sim_zeek(sim_ctx *x, int z, const sim_zv *v, const char *id);
 /* A fresh connection uid "C..." / file id "F..." (18 chars + NUL). */
 void sim_uid(sim_ctx *x, char *buf, char prefix);
 
-
-
 /* Writes conn.log (and a Suricata flow when the connection crosses the perimeter);
  * fills uid (19 bytes). */
 void sim_net_conn(sim_ctx *x, sim_conn *c, char *uid);
 /* A Suricata alert on a connection. */
-void sim_eve_alert(sim_ctx *x, const sim_conn *c, uint32_t sid, const char *sig,
-                   const char *category, int severity);
+void sim_eve_alert(sim_ctx *x, const sim_conn *c, uint32_t sid, const char *sig, const char *category,
+                   int severity);
 /* Suricata app-layer records beside Zeek's. */
 void sim_eve_dns(sim_ctx *x, const sim_conn *c, const char *q, uint32_t answer);
 void sim_eve_tls(sim_ctx *x, const sim_conn *c, const char *sni);
-void sim_eve_http(sim_ctx *x, const sim_conn *c, const char *host, const char *uri,
-                  const char *ua, int status, uint64_t len);
+void sim_eve_http(sim_ctx *x, const sim_conn *c, const char *host, const char *uri, const char *ua,
+                  int status, uint64_t len);
 bool sim_is_internal(uint32_t ip);
 
 /* ---------------------------------------------------------------- net.c: composite activity */
@@ -387,21 +419,19 @@ bool sim_is_internal(uint32_t ip);
 /* A DNS lookup of name by host h (from addr src) answered with ans. */
 void sim_dns(sim_ctx *x, int64_t ts, uint32_t src, const char *name, uint32_t ans, char *uid);
 /* A TLS session with SNI (NULL: none) moving the given bytes. */
-void sim_tls(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, uint16_t dport, const char *sni,
-             uint64_t ob, uint64_t rb, int64_t dur, char *uid);
+void sim_tls(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, uint16_t dport, const char *sni, uint64_t ob,
+             uint64_t rb, int64_t dur, char *uid);
 /* An HTTP request; fuid/md5 name a downloaded file (NULL for none). */
-void sim_http(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, const char *host,
-              const char *uri, const char *method, const char *ua, int status, uint64_t ob,
-              uint64_t rb, const char *mime, const char *md5, char *uid);
+void sim_http(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dst, const char *host, const char *uri,
+              const char *method, const char *ua, int status, uint64_t ob, uint64_t rb, const char *mime,
+              const char *md5, char *uid);
 /* An SMB tree connect to \\host\share. */
-void sim_smb_map(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *share,
-                 char *uid);
-void sim_kerberos(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dc, const char *user,
-                  const char *service, bool ok);
-void sim_ntlm(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *user,
-              bool ok);
-void sim_rdp(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *user,
-             int64_t dur, uint64_t bytes, char *uid);
+void sim_smb_map(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *share, char *uid);
+void sim_kerberos(sim_ctx *x, int64_t ts, uint32_t src, uint32_t dc, const char *user, const char *service,
+                  bool ok);
+void sim_ntlm(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *user, bool ok);
+void sim_rdp(sim_ctx *x, int64_t ts, uint32_t src, const sim_host *h, const char *user, int64_t dur,
+             uint64_t bytes, char *uid);
 
 /* ---------------------------------------------------------------- win.c */
 
@@ -415,37 +445,33 @@ void sim_win_ip(sim_ctx *x, int ch, const char *k, uint32_t ip);
 void sim_win_end(sim_ctx *x, int ch, sim_host *h, int64_t ts);
 
 /* Common events, with their EventData as Windows writes it. */
-void sim_ev_logon(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int type,
-                  uint32_t src_ip, const char *src_ws, uint64_t logon_id, bool admin);
-void sim_ev_logon_failed(sim_ctx *x, sim_host *h, int64_t ts, const char *user, int type,
-                         uint32_t src_ip, const char *src_ws, uint32_t status);
-void sim_ev_logoff(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int type,
-                   uint64_t logon_id);
-void sim_ev_explicit(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u,
-                     const char *target_user, const char *target_server, const char *process);
+void sim_ev_logon(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int type, uint32_t src_ip,
+                  const char *src_ws, uint64_t logon_id, bool admin);
+void sim_ev_logon_failed(sim_ctx *x, sim_host *h, int64_t ts, const char *user, int type, uint32_t src_ip,
+                         const char *src_ws, uint32_t status);
+void sim_ev_logoff(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int type, uint64_t logon_id);
+void sim_ev_explicit(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, const char *target_user,
+                     const char *target_server, const char *process);
 void sim_ev_service(sim_ctx *x, sim_host *h, int64_t ts, const char *name, const char *image,
                     const char *type, const char *account);
-void sim_ev_shutdown(sim_ctx *x, sim_host *h, int64_t ts, const char *process,
-                     const char *user);
-void sim_ev_user_created(sim_ctx *x, sim_host *dc, int64_t ts, const sim_user *admin,
-                         const sim_user *nu);
+void sim_ev_shutdown(sim_ctx *x, sim_host *h, int64_t ts, const char *process, const char *user);
+void sim_ev_user_created(sim_ctx *x, sim_host *dc, int64_t ts, const sim_user *admin, const sim_user *nu);
 void sim_ev_nps(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, uint32_t calling_ip);
 void sim_ev_device(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, const char *devname);
 void sim_ev_share_access(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, uint32_t src,
-                         const char *share, const char *rel);
+                         const char *share);
 /* Sysmon; user "DOMAIN\\name". hashes: "MD5=..,SHA256=.." or NULL for a made-up one. */
-void sim_sm_process(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                    const char *cmd, const char *parent, const char *hashes);
-void sim_sm_netconn(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                    uint32_t dst, uint16_t dport, const char *dst_name);
-void sim_sm_file(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                 const char *path);
-void sim_sm_dns(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                const char *q, uint32_t ans);
+void sim_sm_process(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *cmd,
+                    const char *parent, const char *hashes);
+void sim_sm_netconn(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, uint32_t dst,
+                    uint16_t dport, const char *dst_name);
+void sim_sm_file(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *path);
+void sim_sm_dns(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *q,
+                uint32_t ans);
 void sim_sm_driver(sim_ctx *x, sim_host *h, int64_t ts, const char *path, const char *hashes,
                    const char *signature);
-void sim_sm_delete(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                   const char *path, bool archived);
+void sim_sm_delete(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *path,
+                   bool archived);
 /* "DOMAIN\\name" for u into buf (>= 48). */
 const char *sim_dom_user(const sim_ctx *x, const sim_user *u, char *buf);
 
@@ -454,14 +480,14 @@ const char *sim_dom_user(const sim_ctx *x, const sim_user *u, char *buf);
 typedef struct sim_mail {
     int64_t ts;
     const char *from_name, *from_addr, *to_addr, *subject;
-    const char *helo;           /* sending host name */
-    uint32_t src_ip;            /* sending address (outside for inbound) */
+    const char *helo; /* sending host name */
+    uint32_t src_ip;  /* sending address (outside for inbound) */
     bool inbound, internal;
-    bool tls;                   /* STARTTLS: Zeek then sees only the greeting */
-    const char *spf, *dkim, *dmarc;  /* "pass", "fail", "none", "softfail" */
-    const char *link;           /* a URL in the body, or NULL */
-    const char *text;           /* the body's paragraph */
-    const char *attach_name;    /* NULL for none */
+    bool tls;                       /* STARTTLS: Zeek then sees only the greeting */
+    const char *spf, *dkim, *dmarc; /* "pass", "fail", "none", "softfail" */
+    const char *link;               /* a URL in the body, or NULL */
+    const char *text;               /* the body's paragraph */
+    const char *attach_name;        /* NULL for none */
     size_t attach_len;
     const char *xmailer;
 } sim_mail;
@@ -474,16 +500,24 @@ void sim_mail_write(sim_ctx *x, const sim_mail *m, char *msgid);
 
 void sim_auth_line(sim_ctx *x, int64_t ts, const sim_host *h, const char *prog, uint32_t pid,
                    const char *msg);
-void sim_ssh_session(sim_ctx *x, int64_t ts, const sim_host *h, const char *user, uint32_t from,
-                     bool key, const char *sudo_cmd);
-void sim_ssh_failed(sim_ctx *x, int64_t ts, const sim_host *h, const char *user, uint32_t from,
-                    bool invalid);
+void sim_ssh_session(sim_ctx *x, int64_t ts, const sim_host *h, const char *user, uint32_t from, bool key,
+                     const char *sudo_cmd);
+void sim_ssh_failed(sim_ctx *x, int64_t ts, const sim_host *h, const char *user, uint32_t from, bool invalid);
 
 /* ---------------------------------------------------------------- normal.c */
 
 /* The scheduler: each task is a user or a background service with its next time. */
-enum sim_task_kind { TK_USER, TK_MAIL, TK_DEPLOY, TK_BACKUP, TK_SERVICE, TK_SCANNER, TK_CRON,
-                     TK_HIRE, TK_STEP };
+enum sim_task_kind {
+    TK_USER,
+    TK_MAIL,
+    TK_DEPLOY,
+    TK_BACKUP,
+    TK_SERVICE,
+    TK_SCANNER,
+    TK_CRON,
+    TK_HIRE,
+    TK_STEP
+};
 void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), void *sched);
 /* The address normal browsing uses for a popular site (0 if not one). */
 uint32_t sim_popular_ip(const sim_ctx *x, const char *name);
@@ -493,8 +527,8 @@ int64_t sim_normal_run(sim_ctx *x, int kind, uint32_t idx, int64_t t);
 /* ---------------------------------------------------------------- campaign.c / playbook.c */
 
 tocsin_code sim_campaign_load(sim_ctx *x, const char *path, char *err, size_t errlen);
-tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const char *name,
-                               char *err, size_t errlen);
+tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const char *name, char *err,
+                               size_t errlen);
 /* Plans the steps over the period; adds one TK_STEP task per step. */
 void sim_campaign_plan(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), void *sched);
 int64_t sim_campaign_run(sim_ctx *x, uint32_t step, int64_t t);

@@ -82,8 +82,8 @@ static void add_task(void *ud, int64_t t, int kind, uint32_t idx)
 
 /* ---------------------------------------------------------------- setup */
 
-static const char *const zeek_names[Z_N] = {"conn", "dns", "http", "ssl", "smtp", "files",
-                                            "kerberos", "ntlm", "smb_mapping", "rdp"};
+static const char *const zeek_names[Z_N] = {"conn",  "dns",      "http", "ssl",         "smtp",
+                                            "files", "kerberos", "ntlm", "smb_mapping", "rdp"};
 
 static void enable_outputs(sim_ctx *x, unsigned f)
 {
@@ -115,9 +115,13 @@ static tocsin_code open_outputs(sim_ctx *x, const char *dir, char *err, size_t e
             snprintf(rel, sizeof rel, "zeek-json/%s.json", zeek_names[i - F_ZJSON]);
         else
             snprintf(rel, sizeof rel, "%s",
-                     i == F_SEC ? "windows/security.jsonl" : i == F_SYSMON ? "windows/sysmon.jsonl"
-                     : i == F_SYSTEM ? "windows/system.jsonl" : i == F_EVE ? "suricata/eve.json"
-                     : i == F_MBOX ? "mail/mail.mbox" : i == F_AUTH ? "linux/auth.log" : "truth.jsonl");
+                     i == F_SEC      ? "windows/security.jsonl"
+                     : i == F_SYSMON ? "windows/sysmon.jsonl"
+                     : i == F_SYSTEM ? "windows/system.jsonl"
+                     : i == F_EVE    ? "suricata/eve.json"
+                     : i == F_MBOX   ? "mail/mail.mbox"
+                     : i == F_AUTH   ? "linux/auth.log"
+                                     : "truth.jsonl");
         if (!sim_out_open(&x->out[i], dir, rel, OUT_BUF)) {
             snprintf(err, errlen, "%s/%s: cannot create", dir, rel);
             return TOCSIN_E_IO;
@@ -164,7 +168,8 @@ static tocsin_code load_inputs(sim_ctx *x, const tocsin_sim_options *o, char *er
         snprintf(path, sizeof path, "%s", sc);
     } else {
         for (size_t i = 0; i < n; i++)
-            if (!((sc[i] >= 'a' && sc[i] <= 'z') || (sc[i] >= '0' && sc[i] <= '9') || sc[i] == '-' || sc[i] == '_')) {
+            if (!((sc[i] >= 'a' && sc[i] <= 'z') || (sc[i] >= '0' && sc[i] <= '9') || sc[i] == '-' ||
+                  sc[i] == '_')) {
                 snprintf(err, errlen, "scenario names are lower-case words: \"%.40s\"", sc);
                 return TOCSIN_E_ARG;
             }
@@ -239,7 +244,8 @@ static tocsin_code run(sim_ctx *x, const tocsin_sim_options *o)
         task k = pop(&s);
         if (k.t >= x->end)
             break;
-        int64_t next = k.kind == TK_STEP ? sim_campaign_run(x, k.idx, k.t) : sim_normal_run(x, (int)k.kind, k.idx, k.t);
+        int64_t next =
+            k.kind == TK_STEP ? sim_campaign_run(x, k.idx, k.t) : sim_normal_run(x, (int)k.kind, k.idx, k.t);
         if (next < x->end)
             push(&s, (task){next, k.kind, k.idx});
         if ((++iter & 0xffff) == 0 && (o->progress_fn || tty))
@@ -307,7 +313,8 @@ tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errle
         sim_zeek_footers(x);
         sim_campaign_truth(x);
     }
-    tocsin_code rc2 = close_outputs(x, rc == TOCSIN_OK ? err : dummy, rc == TOCSIN_OK ? errlen : sizeof dummy);
+    tocsin_code rc2 =
+        close_outputs(x, rc == TOCSIN_OK ? err : dummy, rc == TOCSIN_OK ? errlen : sizeof dummy);
     if (rc == TOCSIN_OK)
         rc = rc2;
     if (rc == TOCSIN_OK && (!o->formats || (o->formats & TOCSIN_SIM_INTEL)))

@@ -23,9 +23,14 @@ static wprov prov_of(int ch, unsigned eid)
         p.provider = "{\"#attributes\":{\"Name\":\"Microsoft-Windows-Security-Auditing\",\"Guid\":"
                      "\"54849625-5478-4994-A5BA-3E3B0328C30D\"}}";
         p.version = eid == 4624 ? 2 : eid == 4625 || eid == 4688 ? 1 : 0;
-        p.task = eid == 4634 ? 12545 : eid == 4672 ? 12548 : eid == 4720 ? 13824
-                 : eid == 6272 ? 12552 : eid == 6416 ? 13316 : eid == 5140 ? 12808
-                 : eid == 4688 ? 13312 : 12544;
+        p.task = eid == 4634   ? 12545
+                 : eid == 4672 ? 12548
+                 : eid == 4720 ? 13824
+                 : eid == 6272 ? 12552
+                 : eid == 6416 ? 13316
+                 : eid == 5140 ? 12808
+                 : eid == 4688 ? 13312
+                               : 12544;
         p.keywords = eid == 4625 ? "0x8010000000000000" : "0x8020000000000000";
         p.channel = "Security";
         p.security = "null";
@@ -99,7 +104,9 @@ void sim_win_begin(sim_ctx *x, int ch, sim_host *h, unsigned eid, int64_t ts)
     SIM_PUTL(o, "\"}},\"EventRecordID\":");
     sim_put_u64(o, rec);
     SIM_PUTL(o, ",\"Correlation\":null,\"Execution\":{\"#attributes\":{\"ProcessID\":");
-    uint32_t pid = ch == WCH_SEC ? 600 + h->pid_seed % 200 : ch == WCH_SYSMON ? 2000 + h->pid_seed % 3000 : 700 + h->pid_seed % 90;
+    uint32_t pid = ch == WCH_SEC      ? 600 + h->pid_seed % 200
+                   : ch == WCH_SYSMON ? 2000 + h->pid_seed % 3000
+                                      : 700 + h->pid_seed % 90;
     sim_put_u64(o, pid);
     SIM_PUTL(o, ",\"ThreadID\":");
     sim_put_u64(o, pid + 4 * (1 + (uint32_t)(sim_mix(rec) % 900)));
@@ -216,8 +223,8 @@ static void put_port(sim_ctx *x, uint32_t ip, int type)
     sim_win_s(x, WCH_SEC, "IpPort", b);
 }
 
-void sim_ev_logon(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int type,
-                  uint32_t src_ip, const char *src_ws, uint64_t logon_id, bool admin)
+void sim_ev_logon(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int type, uint32_t src_ip,
+                  const char *src_ws, uint64_t logon_id, bool admin)
 {
     char sid[80];
     bool net = type == 3;
@@ -237,7 +244,11 @@ void sim_ev_logon(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int ty
     sim_win_s(x, WCH_SEC, "TargetDomainName", x->org.nb);
     sim_win_hex(x, WCH_SEC, "TargetLogonId", logon_id);
     sim_win_u(x, WCH_SEC, "LogonType", (uint64_t)type);
-    sim_win_s(x, WCH_SEC, "LogonProcessName", kerb ? "Kerberos" : net ? "NtLmSsp " : type == 5 ? "Advapi  " : "User32 ");
+    sim_win_s(x, WCH_SEC, "LogonProcessName",
+              kerb        ? "Kerberos"
+              : net       ? "NtLmSsp "
+              : type == 5 ? "Advapi  "
+                          : "User32 ");
     sim_win_s(x, WCH_SEC, "AuthenticationPackageName", kerb ? "Kerberos" : net ? "NTLM" : "Negotiate");
     sim_win_s(x, WCH_SEC, "WorkstationName", src_ws ? src_ws : type == 2 ? h->nb : "-");
     sim_win_s(x, WCH_SEC, "LogonGuid", "{00000000-0000-0000-0000-000000000000}");
@@ -249,8 +260,8 @@ void sim_ev_logon(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int ty
         sim_win_s(x, WCH_SEC, "ProcessName", "-");
     } else {
         sim_win_hex(x, WCH_SEC, "ProcessId", type == 5 ? 0x268 : 0x1f0 + h->pid_seed % 64 * 4);
-        sim_win_s(x, WCH_SEC, "ProcessName", type == 5 ? "C:\\Windows\\System32\\services.exe"
-                                                       : "C:\\Windows\\System32\\winlogon.exe");
+        sim_win_s(x, WCH_SEC, "ProcessName",
+                  type == 5 ? "C:\\Windows\\System32\\services.exe" : "C:\\Windows\\System32\\winlogon.exe");
     }
     if (type == 2)
         sim_win_s(x, WCH_SEC, "IpAddress", "127.0.0.1");
@@ -279,8 +290,8 @@ void sim_ev_logon(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int ty
     }
 }
 
-void sim_ev_logon_failed(sim_ctx *x, sim_host *h, int64_t ts, const char *user, int type,
-                         uint32_t src_ip, const char *src_ws, uint32_t status)
+void sim_ev_logon_failed(sim_ctx *x, sim_host *h, int64_t ts, const char *user, int type, uint32_t src_ip,
+                         const char *src_ws, uint32_t status)
 {
     sim_win_begin(x, WCH_SEC, h, 4625, ts);
     if (type == 2)
@@ -295,7 +306,7 @@ void sim_ev_logon_failed(sim_ctx *x, sim_host *h, int64_t ts, const char *user, 
     sim_win_s(x, WCH_SEC, "TargetUserName", user);
     sim_win_s(x, WCH_SEC, "TargetDomainName", x->org.nb);
     sim_win_hex(x, WCH_SEC, "Status", 0xc000006d);
-    sim_win_s(x, WCH_SEC, "FailureReason", status == 0xc0000064 ? "%%2313" : "%%2313");
+    sim_win_s(x, WCH_SEC, "FailureReason", "%%2313");
     sim_win_hex(x, WCH_SEC, "SubStatus", status);
     sim_win_u(x, WCH_SEC, "LogonType", (uint64_t)type);
     sim_win_s(x, WCH_SEC, "LogonProcessName", type == 3 ? "NtLmSsp " : "User32 ");
@@ -314,8 +325,7 @@ void sim_ev_logon_failed(sim_ctx *x, sim_host *h, int64_t ts, const char *user, 
     sim_win_end(x, WCH_SEC, h, ts);
 }
 
-void sim_ev_logoff(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int type,
-                   uint64_t logon_id)
+void sim_ev_logoff(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int type, uint64_t logon_id)
 {
     char sid[80];
     put_sid(sid, sizeof sid, x, u->rid);
@@ -328,8 +338,8 @@ void sim_ev_logoff(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, int t
     sim_win_end(x, WCH_SEC, h, ts);
 }
 
-void sim_ev_explicit(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u,
-                     const char *target_user, const char *target_server, const char *process)
+void sim_ev_explicit(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, const char *target_user,
+                     const char *target_server, const char *process)
 {
     sim_win_begin(x, WCH_SEC, h, 4648, ts);
     user_subject(x, u, u->logon_id | 0x10000);
@@ -346,8 +356,7 @@ void sim_ev_explicit(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u,
     sim_win_end(x, WCH_SEC, h, ts);
 }
 
-void sim_ev_user_created(sim_ctx *x, sim_host *dc, int64_t ts, const sim_user *admin,
-                         const sim_user *nu)
+void sim_ev_user_created(sim_ctx *x, sim_host *dc, int64_t ts, const sim_user *admin, const sim_user *nu)
 {
     char sid[80], disp[48], upn[96];
     put_sid(sid, sizeof sid, x, nu->rid);
@@ -415,7 +424,7 @@ void sim_ev_device(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, const
 }
 
 void sim_ev_share_access(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, uint32_t src,
-                         const char *share, const char *rel)
+                         const char *share)
 {
     char sn[64], lp[96];
     snprintf(sn, sizeof sn, "\\\\*\\%s", share);
@@ -429,7 +438,6 @@ void sim_ev_share_access(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u,
     sim_win_s(x, WCH_SEC, "ShareLocalPath", lp);
     sim_win_hex(x, WCH_SEC, "AccessMask", 1);
     sim_win_s(x, WCH_SEC, "AccessList", "%%4416");
-    (void)rel;
     sim_win_end(x, WCH_SEC, h, ts);
 }
 
@@ -491,8 +499,7 @@ static void put_guid(sim_ctx *x, const char *k, const sim_host *h, uint32_t pid)
     SIM_PUTL(o, "}\"");
 }
 
-static void sm_head(sim_ctx *x, sim_host *h, unsigned eid, int64_t ts, const char *image,
-                    bool with_proc)
+static void sm_head(sim_ctx *x, sim_host *h, unsigned eid, int64_t ts, const char *image, bool with_proc)
 {
     sim_win_begin(x, WCH_SYSMON, h, eid, ts);
     sim_win_s(x, WCH_SYSMON, "RuleName", "-");
@@ -514,8 +521,8 @@ static const char *base_name(const char *path)
     return b ? b + 1 : path;
 }
 
-void sim_sm_process(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                    const char *cmd, const char *parent, const char *hashes)
+void sim_sm_process(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *cmd,
+                    const char *parent, const char *hashes)
 {
     char hb[200];
     sm_head(x, h, 1, ts, image, true);
@@ -538,8 +545,8 @@ void sim_sm_process(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const
             a = sim_mix(a ^ (uint8_t)*p);
         uint64_t b = sim_mix(a), c = sim_mix(b), d = sim_mix(c), e = sim_mix(d), f = sim_mix(e);
         snprintf(hb, sizeof hb, "MD5=%016llX%016llX,SHA256=%016llX%016llX%016llX%016llX",
-                 (unsigned long long)a, (unsigned long long)b, (unsigned long long)c,
-                 (unsigned long long)d, (unsigned long long)e, (unsigned long long)f);
+                 (unsigned long long)a, (unsigned long long)b, (unsigned long long)c, (unsigned long long)d,
+                 (unsigned long long)e, (unsigned long long)f);
         hashes = hb;
     }
     sim_win_s(x, WCH_SYSMON, "Hashes", hashes);
@@ -551,8 +558,8 @@ void sim_sm_process(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const
     sim_win_end(x, WCH_SYSMON, h, ts);
 }
 
-void sim_sm_netconn(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                    uint32_t dst, uint16_t dport, const char *dst_name)
+void sim_sm_netconn(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, uint32_t dst,
+                    uint16_t dport, const char *dst_name)
 {
     sm_head(x, h, 3, ts, image, true);
     sim_win_s(x, WCH_SYSMON, "Image", image);
@@ -572,8 +579,7 @@ void sim_sm_netconn(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const
     sim_win_end(x, WCH_SYSMON, h, ts);
 }
 
-void sim_sm_file(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                 const char *path)
+void sim_sm_file(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *path)
 {
     sm_head(x, h, 11, ts, image, true);
     sim_win_s(x, WCH_SYSMON, "Image", image);
@@ -587,8 +593,8 @@ void sim_sm_file(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const ch
     sim_win_end(x, WCH_SYSMON, h, ts);
 }
 
-void sim_sm_dns(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                const char *q, uint32_t ans)
+void sim_sm_dns(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *q,
+                uint32_t ans)
 {
     char res[40];
     size_t n = 0;
@@ -621,8 +627,8 @@ void sim_sm_driver(sim_ctx *x, sim_host *h, int64_t ts, const char *path, const 
     sim_win_end(x, WCH_SYSMON, h, ts);
 }
 
-void sim_sm_delete(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
-                   const char *path, bool archived)
+void sim_sm_delete(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *path,
+                   bool archived)
 {
     sm_head(x, h, archived ? 23 : 26, ts, image, true);
     sim_win_s(x, WCH_SYSMON, "User", user);

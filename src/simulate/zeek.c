@@ -15,59 +15,139 @@ typedef struct zschema {
 
 static const zschema schemas[Z_N] = {
     [Z_CONN] = {"conn",
-                {ID4, "proto", "service", "duration", "orig_bytes", "resp_bytes", "conn_state",
-                 "local_orig", "local_resp", "missed_bytes", "history", "orig_pkts", "orig_ip_bytes",
-                 "resp_pkts", "resp_ip_bytes", "tunnel_parents"},
-                {ID4T, "enum", "string", "interval", "count", "count", "string", "bool", "bool",
-                 "count", "string", "count", "count", "count", "count", "set[string]"}},
+                {ID4, "proto", "service", "duration", "orig_bytes", "resp_bytes", "conn_state", "local_orig",
+                 "local_resp", "missed_bytes", "history", "orig_pkts", "orig_ip_bytes", "resp_pkts",
+                 "resp_ip_bytes", "tunnel_parents"},
+                {ID4T, "enum", "string", "interval", "count", "count", "string", "bool", "bool", "count",
+                 "string", "count", "count", "count", "count", "set[string]"}},
     [Z_DNS] = {"dns",
-               {ID4, "proto", "trans_id", "rtt", "query", "qclass", "qclass_name", "qtype",
-                "qtype_name", "rcode", "rcode_name", "AA", "TC", "RD", "RA", "Z", "answers", "TTLs",
-                "rejected"},
-               {ID4T, "enum", "count", "interval", "string", "count", "string", "count", "string",
-                "count", "string", "bool", "bool", "bool", "bool", "count", "vector[string]",
-                "vector[interval]", "bool"}},
+               {ID4, "proto", "trans_id", "rtt", "query", "qclass", "qclass_name", "qtype", "qtype_name",
+                "rcode", "rcode_name", "AA", "TC", "RD", "RA", "Z", "answers", "TTLs", "rejected"},
+               {ID4T, "enum", "count", "interval", "string", "count", "string", "count", "string", "count",
+                "string", "bool", "bool", "bool", "bool", "count", "vector[string]", "vector[interval]",
+                "bool"}},
     [Z_HTTP] = {"http",
-                {ID4, "trans_depth", "method", "host", "uri", "referrer", "version", "user_agent",
-                 "origin", "request_body_len", "response_body_len", "status_code", "status_msg",
-                 "info_code", "info_msg", "tags", "username", "password", "proxied", "orig_fuids",
-                 "orig_filenames", "orig_mime_types", "resp_fuids", "resp_filenames",
+                {ID4,
+                 "trans_depth",
+                 "method",
+                 "host",
+                 "uri",
+                 "referrer",
+                 "version",
+                 "user_agent",
+                 "origin",
+                 "request_body_len",
+                 "response_body_len",
+                 "status_code",
+                 "status_msg",
+                 "info_code",
+                 "info_msg",
+                 "tags",
+                 "username",
+                 "password",
+                 "proxied",
+                 "orig_fuids",
+                 "orig_filenames",
+                 "orig_mime_types",
+                 "resp_fuids",
+                 "resp_filenames",
                  "resp_mime_types"},
-                {ID4T, "count", "string", "string", "string", "string", "string", "string", "string",
-                 "count", "count", "count", "string", "count", "string", "set[enum]", "string",
-                 "string", "set[string]", "vector[string]", "vector[string]", "vector[string]",
-                 "vector[string]", "vector[string]", "vector[string]"}},
+                {ID4T,
+                 "count",
+                 "string",
+                 "string",
+                 "string",
+                 "string",
+                 "string",
+                 "string",
+                 "string",
+                 "count",
+                 "count",
+                 "count",
+                 "string",
+                 "count",
+                 "string",
+                 "set[enum]",
+                 "string",
+                 "string",
+                 "set[string]",
+                 "vector[string]",
+                 "vector[string]",
+                 "vector[string]",
+                 "vector[string]",
+                 "vector[string]",
+                 "vector[string]"}},
     [Z_SSL] = {"ssl",
-               {ID4, "version", "cipher", "curve", "server_name", "resumed", "last_alert",
-                "next_protocol", "established", "ssl_history", "cert_chain_fps",
-                "client_cert_chain_fps", "sni_matches_cert", "validation_status"},
-               {ID4T, "string", "string", "string", "string", "bool", "string", "string", "bool",
-                "string", "vector[string]", "vector[string]", "bool", "string"}},
+               {ID4, "version", "cipher", "curve", "server_name", "resumed", "last_alert", "next_protocol",
+                "established", "ssl_history", "cert_chain_fps", "client_cert_chain_fps", "sni_matches_cert",
+                "validation_status"},
+               {ID4T, "string", "string", "string", "string", "bool", "string", "string", "bool", "string",
+                "vector[string]", "vector[string]", "bool", "string"}},
     [Z_SMTP] = {"smtp",
-                {ID4, "trans_depth", "helo", "mailfrom", "rcptto", "date", "from", "to", "cc",
-                 "reply_to", "msg_id", "in_reply_to", "subject", "x_originating_ip",
-                 "first_received", "second_received", "last_reply", "path", "user_agent", "tls",
-                 "fuids", "is_webmail"},
-                {ID4T, "count", "string", "string", "set[string]", "string", "string",
-                 "set[string]", "set[string]", "string", "string", "string", "string", "addr",
-                 "string", "string", "string", "vector[addr]", "string", "bool", "vector[string]",
-                 "bool"}},
+                {ID4,
+                 "trans_depth",
+                 "helo",
+                 "mailfrom",
+                 "rcptto",
+                 "date",
+                 "from",
+                 "to",
+                 "cc",
+                 "reply_to",
+                 "msg_id",
+                 "in_reply_to",
+                 "subject",
+                 "x_originating_ip",
+                 "first_received",
+                 "second_received",
+                 "last_reply",
+                 "path",
+                 "user_agent",
+                 "tls",
+                 "fuids",
+                 "is_webmail"},
+                {ID4T,     "count",       "string",         "string", "set[string]", "string",
+                 "string", "set[string]", "set[string]",    "string", "string",      "string",
+                 "string", "addr",        "string",         "string", "string",      "vector[addr]",
+                 "string", "bool",        "vector[string]", "bool"}},
     [Z_FILES] = {"files", /* the Zeek 5+ layout: the connection's uid and ids */
-                 {"ts", "fuid", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "source",
-                  "depth", "analyzers", "mime_type", "filename", "duration", "local_orig", "is_orig",
-                  "seen_bytes", "total_bytes", "missing_bytes", "overflow_bytes", "timedout",
-                  "parent_fuid", "md5", "sha1", "sha256", "extracted", "extracted_cutoff",
+                 {"ts",
+                  "fuid",
+                  "uid",
+                  "id.orig_h",
+                  "id.orig_p",
+                  "id.resp_h",
+                  "id.resp_p",
+                  "source",
+                  "depth",
+                  "analyzers",
+                  "mime_type",
+                  "filename",
+                  "duration",
+                  "local_orig",
+                  "is_orig",
+                  "seen_bytes",
+                  "total_bytes",
+                  "missing_bytes",
+                  "overflow_bytes",
+                  "timedout",
+                  "parent_fuid",
+                  "md5",
+                  "sha1",
+                  "sha256",
+                  "extracted",
+                  "extracted_cutoff",
                   "extracted_size"},
-                 {"time", "string", "string", "addr", "port", "addr", "port", "string", "count",
-                  "set[string]", "string", "string", "interval", "bool", "bool", "count", "count",
-                  "count", "count", "bool", "string", "string", "string", "string", "string", "bool",
-                  "count"}},
+                 {"time",   "string", "string",      "addr",   "port",   "addr",     "port",
+                  "string", "count",  "set[string]", "string", "string", "interval", "bool",
+                  "bool",   "count",  "count",       "count",  "count",  "bool",     "string",
+                  "string", "string", "string",      "string", "bool",   "count"}},
     [Z_KERBEROS] = {"kerberos",
                     {ID4, "request_type", "client", "service", "success", "error_msg", "from", "till",
                      "cipher", "forwardable", "renewable", "client_cert_subject", "client_cert_fuid",
                      "server_cert_subject", "server_cert_fuid"},
-                    {ID4T, "string", "string", "string", "bool", "string", "time", "time", "string",
-                     "bool", "bool", "string", "string", "string", "string"}},
+                    {ID4T, "string", "string", "string", "bool", "string", "time", "time", "string", "bool",
+                     "bool", "string", "string", "string", "string"}},
     [Z_NTLM] = {"ntlm",
                 {ID4, "username", "hostname", "domainname", "server_nb_computer_name",
                  "server_dns_computer_name", "server_tree_name", "success"},
@@ -77,12 +157,11 @@ static const zschema schemas[Z_N] = {
                {ID4T, "string", "string", "string", "string"}},
     [Z_RDP] = {"rdp",
                {ID4, "cookie", "result", "security_protocol", "client_channels", "keyboard_layout",
-                "client_build", "client_name", "client_dig_product_id", "desktop_width",
-                "desktop_height", "requested_color_depth", "cert_type", "cert_count",
-                "cert_permanent", "encryption_level", "encryption_method"},
-               {ID4T, "string", "string", "string", "vector[string]", "string", "string", "string",
-                "string", "count", "count", "string", "string", "count", "bool", "string",
-                "string"}},
+                "client_build", "client_name", "client_dig_product_id", "desktop_width", "desktop_height",
+                "requested_color_depth", "cert_type", "cert_count", "cert_permanent", "encryption_level",
+                "encryption_method"},
+               {ID4T, "string", "string", "string", "vector[string]", "string", "string", "string", "string",
+                "count", "count", "string", "string", "count", "bool", "string", "string"}},
 };
 
 static int nfields(int z)
@@ -197,8 +276,12 @@ static void put_interval(sim_out *o, uint64_t us)
 static void tsv_value(sim_out *o, const sim_zv *v)
 {
     switch (v->t) {
-    case ZV_UNSET: sim_putc(o, '-'); break;
-    case ZV_TIME: sim_put_epoch(o, (int64_t)v->u); break;
+    case ZV_UNSET:
+        sim_putc(o, '-');
+        break;
+    case ZV_TIME:
+        sim_put_epoch(o, (int64_t)v->u);
+        break;
     case ZV_STR:
     case ZV_SET:
         if (!v->s)
@@ -208,16 +291,29 @@ static void tsv_value(sim_out *o, const sim_zv *v)
         else
             put_tsv_str(o, v->s);
         break;
-    case ZV_ADDR: sim_put_ip4(o, (uint32_t)v->u); break;
-    case ZV_COUNT: sim_put_u64(o, v->u); break;
-    case ZV_INTERVAL: put_interval(o, v->u); break;
-    case ZV_BOOL: sim_putc(o, v->u ? 'T' : 'F'); break;
-    case ZV_EMPTYSET: SIM_PUTL(o, "(empty)"); break;
+    case ZV_ADDR:
+        sim_put_ip4(o, (uint32_t)v->u);
+        break;
+    case ZV_COUNT:
+        sim_put_u64(o, v->u);
+        break;
+    case ZV_INTERVAL:
+        put_interval(o, v->u);
+        break;
+    case ZV_BOOL:
+        sim_putc(o, v->u ? 'T' : 'F');
+        break;
+    case ZV_EMPTYSET:
+        SIM_PUTL(o, "(empty)");
+        break;
     }
 }
 
 /* true when the schema type is a container whose elements are numbers */
-static bool numeric_elems(const char *type) { return strcmp(type, "vector[interval]") == 0; }
+static bool numeric_elems(const char *type)
+{
+    return strcmp(type, "vector[interval]") == 0;
+}
 
 static void json_set(sim_out *o, const char *s, bool numeric)
 {
@@ -241,24 +337,37 @@ static void json_set(sim_out *o, const char *s, bool numeric)
 static void json_value(sim_out *o, const sim_zv *v, const char *type)
 {
     switch (v->t) {
-    case ZV_TIME: sim_put_epoch(o, (int64_t)v->u); break;
-    case ZV_STR: sim_put_jstr(o, v->s); break;
-    case ZV_SET: json_set(o, v->s, numeric_elems(type)); break;
-    case ZV_EMPTYSET: SIM_PUTL(o, "[]"); break;
+    case ZV_TIME:
+        sim_put_epoch(o, (int64_t)v->u);
+        break;
+    case ZV_STR:
+        sim_put_jstr(o, v->s);
+        break;
+    case ZV_SET:
+        json_set(o, v->s, numeric_elems(type));
+        break;
+    case ZV_EMPTYSET:
+        SIM_PUTL(o, "[]");
+        break;
     case ZV_ADDR:
         sim_putc(o, '"');
         sim_put_ip4(o, (uint32_t)v->u);
         sim_putc(o, '"');
         break;
-    case ZV_COUNT: sim_put_u64(o, v->u); break;
-    case ZV_INTERVAL: put_interval(o, v->u); break;
+    case ZV_COUNT:
+        sim_put_u64(o, v->u);
+        break;
+    case ZV_INTERVAL:
+        put_interval(o, v->u);
+        break;
     case ZV_BOOL:
         if (v->u)
             SIM_PUTL(o, "true");
         else
             SIM_PUTL(o, "false");
         break;
-    default: SIM_PUTL(o, "null");
+    default:
+        SIM_PUTL(o, "null");
     }
 }
 
