@@ -277,7 +277,7 @@ static void act_harvest(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     }
     sim_sm_file(x, ws, t + 3 * SIM_US, user, "C:\\Windows\\System32\\rundll32.exe", dump);
     /* and the stolen password tried at once */
-    sim_ev_explicit(x, ws, t + 5 * SIM_MIN, &o->users[u], o->users[c->admin].name, o->hosts[o->dcs[0]].fqdn,
+    sim_ev_explicit(x, ws, t + 20 * SIM_US, &o->users[u], o->users[c->admin].name, o->hosts[o->dcs[0]].fqdn,
                     "C:\\Windows\\System32\\cmd.exe");
     touch_user(s, u);
     touch_user(s, c->admin);
@@ -463,7 +463,7 @@ static void act_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     for (int i = 0; i < 3; i++) {
         char p[160];
         snprintf(p, sizeof p, "%.128s.part%d.rar", part, i + 1);
-        sim_sm_file(x, st, t + (int64_t)(20 + 300 * i) * SIM_US, user, img, p);
+        sim_sm_file(x, st, t + (int64_t)(20 + 20 * i) * SIM_US, user, img, p);
     }
     touch_host(s, c->stage);
     touch_user(s, c->admin);

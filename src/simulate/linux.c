@@ -81,9 +81,9 @@ void sim_ssh_session(sim_ctx *x, int64_t ts, const sim_host *h, const char *user
                       "pam_unix(sudo:session): session closed for user root");
     }
     snprintf(msg, sizeof msg, "Received disconnect from %s port %u:11: disconnected by user", ip, port);
-    sim_auth_line(x, ts + dur, h, "sshd", pid, msg);
+    sim_later_line(x, ts + dur, h, "sshd", pid, msg);
     snprintf(msg, sizeof msg, "pam_unix(sshd:session): session closed for user %s", user);
-    sim_auth_line(x, ts + dur + 1000, h, "sshd", pid, msg);
+    sim_later_line(x, ts + dur + 1000, h, "sshd", pid, msg);
 }
 
 void sim_ssh_failed(sim_ctx *x, int64_t ts, const sim_host *h, const char *user, uint32_t from, bool invalid)

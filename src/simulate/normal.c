@@ -11,7 +11,10 @@ typedef struct sim_normal {
     uint32_t deploy_left;
     uint64_t deploy_pkg;
     uint32_t backup_next;
-    int64_t mail_rate; /* microseconds between candidate messages at full rate */
+    int64_t mail_rate;       /* microseconds between candidate messages at full rate */
+    struct sim_later *later; /* records due later (see "records due later") */
+    uint32_t nlater, later_cap, later_free;
+    uint32_t scan_from, scan_left, scan_done; /* the SSH guessing burst under way */
 } sim_normal;
 
 static const struct {
@@ -200,7 +203,7 @@ static void use_share(sim_ctx *x, sim_user *u, int64_t t)
     sim_smb_map(x, t + 8000, src, fs, shares[u->dept % NEL(shares)], uid);
     if (sim_chance(&x->rng, 0.3))
         sim_ev_share_access(x, fs, t + 9000, u, src, shares[u->dept % NEL(shares)]);
-    sim_ev_logoff(x, fs, t + 9000 + (int64_t)sim_below(&x->rng, 600) * SIM_US, u, 3, u->logon_id ^ fs->ip);
+    sim_later_logoff(x, t + 9000 + (int64_t)sim_below(&x->rng, 600) * SIM_US, fs, u, 3, u->logon_id ^ fs->ip);
 }
 
 static void run_app(sim_ctx *x, sim_user *u, int64_t t)
@@ -232,59 +235,71 @@ static sim_host *pick_server(sim_ctx *x)
     }
 }
 
-/* An administrator at work: RDP to a jump host, then to servers by RDP, WinRM or SMB. */
+/* One hop of an administrator's session: from the jump host to a server by RDP, WinRM or
+ * an admin share; now and then an agent installed as a service. */
+static void admin_hop(sim_ctx *x, sim_user *u, int64_t s)
+{
+    sim_org *o = &x->org;
+    sim_host *jump = &o->hosts[u->jump];
+    sim_host *h = pick_server(x);
+    char uid[20];
+    uint32_t how = sim_below(&x->rng, 10);
+    int64_t dur = (int64_t)(sim_lognorm(&x->rng, 8, 0.8) * SIM_MIN);
+    uint64_t lid = u->logon_id ^ h->ip;
+    if (how < 4) {
+        sim_ev_explicit(x, jump, s, u, u->name, h->fqdn, "C:\\Windows\\System32\\mstsc.exe");
+        sim_rdp(x, s + SIM_US, jump->ip, h, u->name, dur, (uint64_t)sim_lognorm(&x->rng, 2e6, 1), uid);
+        sim_ev_logon(x, h, s + 3 * SIM_US, u, 10, jump->ip, jump->nb, lid, true);
+        sim_later_logoff(x, s + dur, h, u, 10, lid);
+    } else if (how < 7) {
+        sim_conn c = {s,
+                      20 * SIM_US,
+                      jump->ip,
+                      h->ip,
+                      (uint16_t)(50000 + sim_below(&x->rng, 9000)),
+                      5985,
+                      "tcp",
+                      "http",
+                      8000 + sim_below(&x->rng, 20000),
+                      12000 + sim_below(&x->rng, 90000),
+                      "SF",
+                      0};
+        sim_net_conn(x, &c, uid);
+        sim_ev_logon(x, h, s + SIM_US, u, 3, jump->ip, NULL, lid, true);
+        sim_later_logoff(x, s + 25 * SIM_US, h, u, 3, lid);
+    } else {
+        sim_smb_map(x, s, jump->ip, h, "C$", uid);
+        sim_ev_logon(x, h, s + SIM_US / 2, u, 3, jump->ip, NULL, lid, true);
+        sim_later_logoff(x, s + 2 * SIM_MIN, h, u, 3, lid);
+    }
+    if (sim_chance(&x->rng, 0.03)) { /* an agent or tool installed as a service */
+        static const char *const svcs[][2] = {
+            {"Splunk Universal Forwarder",
+             "\"C:\\Program Files\\SplunkUniversalForwarder\\bin\\splunkd.exe\" service"},
+            {"SQL Server Agent (MSSQLSERVER)",
+             "\"C:\\Program Files\\Microsoft SQL "
+             "Server\\MSSQL11.MSSQLSERVER\\MSSQL\\Binn\\SQLAGENT.EXE\" -i MSSQLSERVER"},
+            {"VMware Tools", "\"C:\\Program Files\\VMware\\VMware Tools\\vmtoolsd.exe\""},
+            {"PSEXESVC", "%SystemRoot%\\PSEXESVC.exe"}};
+        uint32_t k = sim_below(&x->rng, 4);
+        sim_ev_service(x, h, s + 30 * SIM_US, svcs[k][0], svcs[k][1], "user mode service", NULL);
+    }
+}
+
+/* An administrator at work: RDP to a jump host; the hops to servers follow as the user's
+ * next activities (run_user), and the jump-host logoff when the session ends. */
 static void admin_session(sim_ctx *x, sim_user *u, int64_t t)
 {
     sim_org *o = &x->org;
-    sim_host *jump = &o->hosts[o->jumps[u->rid % o->njump]];
+    u->jump = o->jumps[u->rid % o->njump];
+    sim_host *jump = &o->hosts[u->jump];
     char uid[20];
     uint32_t src = src_of(x, u);
-    int64_t dur = (int64_t)(sim_lognorm(&x->rng, 25, 0.8) * SIM_MIN);
+    int64_t dur = (int64_t)(sim_lognorm(&x->rng, 25, 0.8) * SIM_MIN) + 3 * SIM_MIN;
     sim_rdp(x, t, src, jump, u->name, dur, (uint64_t)sim_lognorm(&x->rng, 3e6, 1), uid);
     sim_ev_logon(x, jump, t + 2 * SIM_US, u, 10, src, o->hosts[u->ws].nb, u->logon_id ^ 0x10, true);
-    int n = 1 + (int)sim_below(&x->rng, 3);
-    int64_t s = t + 2 * SIM_MIN;
-    for (int i = 0; i < n; i++, s += (int64_t)sim_below(&x->rng, 8 * 60) * SIM_US + SIM_MIN) {
-        sim_host *h = pick_server(x);
-        uint32_t how = sim_below(&x->rng, 10);
-        if (how < 4) {
-            sim_ev_explicit(x, jump, s, u, u->name, h->fqdn, "C:\\Windows\\System32\\mstsc.exe");
-            sim_rdp(x, s + SIM_US, jump->ip, h, u->name, dur / 2, (uint64_t)sim_lognorm(&x->rng, 2e6, 1),
-                    uid);
-            sim_ev_logon(x, h, s + 3 * SIM_US, u, 10, jump->ip, jump->nb, u->logon_id ^ h->ip, true);
-        } else if (how < 7) {
-            sim_conn c = {s,
-                          20 * SIM_US,
-                          jump->ip,
-                          h->ip,
-                          (uint16_t)(50000 + sim_below(&x->rng, 9000)),
-                          5985,
-                          "tcp",
-                          "http",
-                          8000 + sim_below(&x->rng, 20000),
-                          12000 + sim_below(&x->rng, 90000),
-                          "SF",
-                          0};
-            sim_net_conn(x, &c, uid);
-            sim_ev_logon(x, h, s + SIM_US, u, 3, jump->ip, NULL, u->logon_id ^ h->ip, true);
-        } else {
-            sim_smb_map(x, s, jump->ip, h, "C$", uid);
-            sim_ev_logon(x, h, s + SIM_US / 2, u, 3, jump->ip, NULL, u->logon_id ^ h->ip, true);
-        }
-        if (sim_chance(&x->rng, 0.03)) { /* an agent or tool installed as a service */
-            static const char *const svcs[][2] = {
-                {"Splunk Universal Forwarder",
-                 "\"C:\\Program Files\\SplunkUniversalForwarder\\bin\\splunkd.exe\" service"},
-                {"SQL Server Agent (MSSQLSERVER)",
-                 "\"C:\\Program Files\\Microsoft SQL "
-                 "Server\\MSSQL11.MSSQLSERVER\\MSSQL\\Binn\\SQLAGENT.EXE\" -i MSSQLSERVER"},
-                {"VMware Tools", "\"C:\\Program Files\\VMware\\VMware Tools\\vmtoolsd.exe\""},
-                {"PSEXESVC", "%SystemRoot%\\PSEXESVC.exe"}};
-            uint32_t k = sim_below(&x->rng, 4);
-            sim_ev_service(x, h, s + 30 * SIM_US, svcs[k][0], svcs[k][1], "user mode service", NULL);
-        }
-    }
-    sim_ev_logoff(x, jump, t + dur, u, 10, u->logon_id ^ 0x10);
+    u->hops = (uint8_t)(1 + sim_below(&x->rng, 3));
+    u->sess_end = t + dur;
 }
 
 static void linux_session(sim_ctx *x, sim_user *u, int64_t t)
@@ -358,9 +373,21 @@ static int64_t run_user(sim_ctx *x, uint32_t i, int64_t t)
         start_day(x, u, t);
         u->phase = 1;
     } else if (t >= u->leave_at) {
+        if (u->hops) { /* the day ends in the middle of a session: it ends with it */
+            u->hops = 0;
+            sim_later_logoff(x, t, &x->org.hosts[u->jump], u, 10, u->logon_id ^ 0x10);
+        }
         end_day(x, u, t);
         u->phase = 0;
         return next_arrival(x, u, t);
+    } else if (u->hops) { /* the administrator's session goes on from the jump host */
+        admin_hop(x, u, t);
+        if (--u->hops) {
+            int64_t next = t + SIM_MIN + (int64_t)sim_below(&x->rng, 8 * 60) * SIM_US;
+            return next < u->leave_at ? next : u->leave_at;
+        }
+        int64_t end = u->sess_end > t + SIM_MIN ? u->sess_end : t + SIM_MIN;
+        sim_later_logoff(x, end, &x->org.hosts[u->jump], u, 10, u->logon_id ^ 0x10);
     } else {
         double r = sim_unit(&x->rng) * day_rate(x, u);
         const sim_conf *c = &x->conf;
@@ -370,9 +397,11 @@ static int64_t run_user(sim_ctx *x, uint32_t i, int64_t t)
             use_share(x, u, t);
         else if ((r -= c->process_per_day) < 0)
             run_app(x, u, t);
-        else if ((r -= c->admin_sessions_per_day) < 0)
+        else if ((r -= c->admin_sessions_per_day) < 0) {
             admin_session(x, u, t);
-        else
+            int64_t next = t + 2 * SIM_MIN;
+            return next < u->leave_at ? next : u->leave_at;
+        } else
             linux_session(x, u, t);
     }
     double gap = x->conf.day_hours * 3600.0 / day_rate(x, u);
@@ -554,7 +583,7 @@ static int64_t run_deploy(sim_ctx *x, int64_t t)
                    "user mode service", NULL);
     sim_sm_process(x, ws, t + 3 * SIM_US, "NT AUTHORITY\\SYSTEM", "C:\\Windows\\System32\\msiexec.exe", cmd,
                    "C:\\Windows\\AdminArsenal\\PDQDeployRunner\\service-1\\PDQDeployRunner-1.exe", NULL);
-    sim_ev_logoff(x, ws, t + 90 * SIM_US, svc, 3, 0x9000000 + n->deploy_left);
+    sim_later_logoff(x, t + 90 * SIM_US, ws, svc, 3, 0x9000000 + n->deploy_left);
     n->deploy_next = (n->deploy_next + 1) % o->nws;
     if (--n->deploy_left == 0) {
         n->deploy_next = UINT32_MAX;
@@ -633,27 +662,32 @@ static int64_t run_service(sim_ctx *x, uint32_t app, int64_t t)
     return t + (int64_t)sim_expo(&x->rng, 40 * SIM_MIN) + SIM_US;
 }
 
+/* The Internet knocking on the SFTP server: bursts of password guesses from one address,
+ * one guess per call so that the log stays in time order. */
 static int64_t run_scanner(sim_ctx *x, int64_t t)
 {
+    sim_normal *n = x->normal;
     sim_org *o = &x->org;
     sim_host *sftp = &o->hosts[o->sftp];
     static const char *const names[] = {"root",     "admin", "test",  "oracle",  "ubuntu", "user",
                                         "postgres", "git",   "guest", "support", "pi",     "ftpuser"};
     static const char *const ccs[] = {"CN", "RU", "US", "FR", "DE", "IT"};
-    uint32_t from = sim_geo_addr(&x->rng, sim_geo_find(ccs[sim_below(&x->rng, 6)]));
-    uint32_t n = 3 + sim_below(&x->rng, 25);
-    char uid[20];
-    for (uint32_t i = 0; i < n; i++) {
-        int64_t s = t + (int64_t)i * (2 * SIM_US + sim_below(&x->rng, 3 * SIM_US));
-        sim_conn c = {s,    3 * SIM_US, from,  sftp->ip, (uint16_t)(30000 + sim_below(&x->rng, 30000)),
-                      22,   "tcp",      "ssh", 1500,     2100,
-                      "SF", 0};
-        sim_net_conn(x, &c, uid);
-        const char *nm = names[sim_zipf(&x->rng, NEL(names))];
-        sim_ssh_failed(x, s + SIM_US, sftp, nm, from, strcmp(nm, "root") != 0);
-        if (i == 4)
-            sim_eve_alert(x, &c, 2001219, "ET SCAN Potential SSH Scan", "Attempted Information Leak", 2);
+    if (!n->scan_left) {
+        n->scan_from = sim_geo_addr(&x->rng, sim_geo_find(ccs[sim_below(&x->rng, 6)]));
+        n->scan_left = 3 + sim_below(&x->rng, 25);
+        n->scan_done = 0;
     }
+    char uid[20];
+    sim_conn c = {t,    3 * SIM_US, n->scan_from, sftp->ip, (uint16_t)(30000 + sim_below(&x->rng, 30000)),
+                  22,   "tcp",      "ssh",        1500,     2100,
+                  "SF", 0};
+    sim_net_conn(x, &c, uid);
+    const char *nm = names[sim_zipf(&x->rng, NEL(names))];
+    sim_ssh_failed(x, t + SIM_US, sftp, nm, n->scan_from, strcmp(nm, "root") != 0);
+    if (++n->scan_done == 5)
+        sim_eve_alert(x, &c, 2001219, "ET SCAN Potential SSH Scan", "Attempted Information Leak", 2);
+    if (--n->scan_left)
+        return t + 2 * SIM_US + sim_below(&x->rng, 3 * SIM_US);
     double per_burst = 15.0;
     double gap = 86400.0 * per_burst / (x->conf.scanner_per_day > 0 ? x->conf.scanner_per_day : 1);
     return t + (int64_t)(sim_expo(&x->rng, gap) * SIM_US) + SIM_US;
@@ -664,7 +698,7 @@ static int64_t run_cron(sim_ctx *x, uint32_t l, int64_t t)
     sim_host *h = &x->org.hosts[x->org.lin[l]];
     uint32_t pid = 2000 + (uint32_t)(sim_mix((uint64_t)t ^ l) % 28000);
     sim_auth_line(x, t, h, "CRON", pid, "pam_unix(cron:session): session opened for user root by (uid=0)");
-    sim_auth_line(x, t + 300000, h, "CRON", pid, "pam_unix(cron:session): session closed for user root");
+    sim_later_line(x, t + 300000, h, "CRON", pid, "pam_unix(cron:session): session closed for user root");
     return t + SIM_HOUR;
 }
 
@@ -676,7 +710,90 @@ static int64_t run_hire(sim_ctx *x, uint32_t i, int64_t t)
     return INT64_MAX;
 }
 
+/* ---------------------------------------------------------------- records due later */
+
+/* A record whose time has not come yet (a logoff, the end of an SSH session): kept in a
+ * pool until the queue reaches it, so that every file stays in time order. The pool holds
+ * only what is open at once; it does not grow with the days. */
+typedef struct sim_later {
+    uint32_t host, user; /* user: UINT32_MAX for a syslog line */
+    uint8_t type;
+    uint64_t logon_id;
+    uint32_t pid, next_free;
+    char prog[16];
+    char msg[112];
+} sim_later;
+
+static uint32_t later_slot(sim_ctx *x)
+{
+    sim_normal *n = x->normal;
+    if (n->later_free != UINT32_MAX) {
+        uint32_t i = n->later_free;
+        n->later_free = n->later[i].next_free;
+        return i;
+    }
+    if (n->nlater == n->later_cap) {
+        uint32_t cap = n->later_cap ? n->later_cap * 2 : 256;
+        sim_later *v = realloc(n->later, cap * sizeof *v);
+        if (!v)
+            return UINT32_MAX;
+        n->later = v;
+        n->later_cap = cap;
+    }
+    return n->nlater++;
+}
+
+void sim_later_logoff(sim_ctx *x, int64_t t, const sim_host *h, const sim_user *u, int type,
+                      uint64_t logon_id)
+{
+    uint32_t i = later_slot(x);
+    if (i == UINT32_MAX)
+        return;
+    sim_later *l = &x->normal->later[i];
+    l->host = (uint32_t)(h - x->org.hosts);
+    l->user = (uint32_t)(u - x->org.users);
+    l->type = (uint8_t)type;
+    l->logon_id = logon_id;
+    x->sched_add(x->sched, t, TK_LATER, i);
+}
+
+void sim_later_line(sim_ctx *x, int64_t t, const sim_host *h, const char *prog, uint32_t pid, const char *msg)
+{
+    uint32_t i = later_slot(x);
+    if (i == UINT32_MAX)
+        return;
+    sim_later *l = &x->normal->later[i];
+    l->host = (uint32_t)(h - x->org.hosts);
+    l->user = UINT32_MAX;
+    l->pid = pid;
+    snprintf(l->prog, sizeof l->prog, "%s", prog);
+    snprintf(l->msg, sizeof l->msg, "%s", msg);
+    x->sched_add(x->sched, t, TK_LATER, i);
+}
+
+static int64_t run_later(sim_ctx *x, uint32_t i, int64_t t)
+{
+    sim_normal *n = x->normal;
+    sim_later *l = &n->later[i];
+    sim_host *h = &x->org.hosts[l->host];
+    if (l->user == UINT32_MAX)
+        sim_auth_line(x, t, h, l->prog, l->pid, l->msg);
+    else
+        sim_ev_logoff(x, h, t, &x->org.users[l->user], l->type, l->logon_id);
+    l->next_free = n->later_free;
+    n->later_free = i;
+    return INT64_MAX;
+}
+
 /* ---------------------------------------------------------------- the scheduler's side */
+
+void sim_normal_free(sim_ctx *x)
+{
+    if (x->normal)
+        free(x->normal->later);
+    free(x->normal);
+    x->normal = NULL;
+}
 
 void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), void *sched)
 {
@@ -687,6 +804,9 @@ void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), vo
         return;
     n->deploy_next = UINT32_MAX;
     n->backup_next = UINT32_MAX;
+    n->later_free = UINT32_MAX;
+    x->sched_add = add;
+    x->sched = sched;
     double per_day = o->nhuman * (x->conf.mail_in_per_user + x->conf.mail_out_per_user);
     per_day /= 1 - (x->conf.internal_share < 0.9 ? x->conf.internal_share : 0.9);
     /* candidates at full rate over a day; mail_weight() thins them to about per_day */
@@ -731,6 +851,8 @@ int64_t sim_normal_run(sim_ctx *x, int kind, uint32_t idx, int64_t t)
         return run_cron(x, idx, t);
     case TK_HIRE:
         return run_hire(x, idx, t);
+    case TK_LATER:
+        return run_later(x, idx, t);
     }
     return INT64_MAX;
 }

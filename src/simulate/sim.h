@@ -198,6 +198,9 @@ typedef struct sim_user {
     uint8_t phase;    /* 0 off, 1 at work */
     uint8_t remote;   /* today from home/travel over the VPN */
     uint32_t vpn_ip;  /* pool address while on the VPN */
+    uint8_t hops;     /* administrators: servers still to visit from the jump host */
+    uint32_t jump;    /* ... that jump host */
+    int64_t sess_end; /* ... and when the session ends */
     int64_t leave_at; /* end of today's work */
     uint64_t logon_id;
 } sim_user;
@@ -319,7 +322,9 @@ typedef struct sim_ctx {
     uint32_t days;
     uint64_t uid_ctr, flow_ctr, msg_ctr, fuid_ctr, newdom_ctr, pid_ctr;
     struct sim_campaign *camp;
-    struct sim_normal *normal; /* state of the background services (normal.c) */
+    struct sim_normal *normal;                         /* state of the background services (normal.c) */
+    void (*sched_add)(void *, int64_t, int, uint32_t); /* the queue, for records due later */
+    void *sched;
     struct sim_conn last_conn; /* the connection sim_net_conn wrote last (for alerts on it) */
     struct sim_step *cur;      /* the campaign step whose events are being written, or NULL */
     bool wfirst[3];            /* per Windows channel: no EventData pair written yet */
@@ -516,9 +521,16 @@ enum sim_task_kind {
     TK_SCANNER,
     TK_CRON,
     TK_HIRE,
-    TK_STEP
+    TK_STEP,
+    TK_LATER
 };
 void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), void *sched);
+void sim_normal_free(sim_ctx *x);
+/* Records due at t, written when the queue reaches t (a logoff; a syslog line). */
+void sim_later_logoff(sim_ctx *x, int64_t t, const sim_host *h, const sim_user *u, int type,
+                      uint64_t logon_id);
+void sim_later_line(sim_ctx *x, int64_t t, const sim_host *h, const char *prog, uint32_t pid,
+                    const char *msg);
 /* The address normal browsing uses for a popular site (0 if not one). */
 uint32_t sim_popular_ip(const sim_ctx *x, const char *name);
 /* Runs task (kind, idx) due at t; returns its next time (INT64_MAX when finished). */

@@ -320,7 +320,7 @@ tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errle
     if (rc == TOCSIN_OK && (!o->formats || (o->formats & TOCSIN_SIM_INTEL)))
         rc = sim_intel_write(x, o->out_dir, err, errlen);
     free(x->mbuf);
-    free(x->normal);
+    sim_normal_free(x);
     sim_campaign_free(x);
     sim_org_free(&x->org);
     free(x);
