@@ -344,7 +344,7 @@ static void start_day(sim_ctx *x, sim_user *u, int64_t t)
     sim_sm_process(x, ws, t + 3 * SIM_US, user, "C:\\Windows\\explorer.exe", "C:\\Windows\\Explorer.EXE",
                    "C:\\Windows\\System32\\userinit.exe", NULL);
     if (sim_chance(&x->rng, 0.08)) { /* Windows Update fetched straight from Microsoft's CDN */
-        sim_http(x, t + 5 * SIM_MIN, src_of(x, u), 0x02100100 + sim_below(&x->rng, 200) + 20,
+        sim_http(x, t + 40 * SIM_US, src_of(x, u), 0x02100100 + sim_below(&x->rng, 200) + 20,
                  "download.windowsupdate.com",
                  "/d/msdownload/update/software/secu/2014/09/windows6.1-kb2977292-x64_3bf7b0e2.cab", "GET",
                  "Windows-Update-Agent", 200, 0, (uint64_t)sim_lognorm(&x->rng, 3e7, 0.8),
