@@ -108,7 +108,9 @@ static int reload_stored(void *ud, const char *kind, const char *name, const cha
     const char *tag = strstr(kind, ACTOR_TAG);
     size_t kl = tag ? (size_t)(tag - kind) : strlen(kind);
     snprintf(hint, sizeof hint, "%.*s", (int)kl, kind);
-    ts_feed_opts o = {.actor = tag ? tag + strlen(ACTOR_TAG) : NULL, .diag = feed_diag, .ud = f};
+    /* Its problems were reported when it was first loaded; repeating them on every later
+       command would bury new messages. */
+    ts_feed_opts o = {.actor = tag ? tag + strlen(ACTOR_TAG) : NULL, .diag = NULL, .ud = f};
     ts_intel_load_buffer(f->t->intel, name, hint, data, len, &o);
     return 0;
 }
