@@ -104,7 +104,7 @@ typedef struct tocsin_sim_options {
     const char *data_dir;  /* playbooks and rates; NULL: $TOCSIN_DATA or the installed data */
     const char *conf;      /* rates file; NULL: <data_dir>/simulate/normal.conf */
     const char *start;     /* first day, "YYYY-MM-DD"; NULL: "2014-09-01" */
-    uint32_t users;        /* people in the organisation; 0: 200 */
+    uint32_t users;        /* people in the organisation, up to 100000; 0: 200 */
     uint32_t days;         /* length of the period; 0: 90 */
     uint64_t seed;         /* same seed and options, same bytes */
     unsigned formats;      /* TOCSIN_SIM_* bits; 0: all */

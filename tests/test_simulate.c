@@ -583,6 +583,9 @@ static void test_bad_options(void)
     o.start = "14-09-01";
     CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_ARG);
     o.start = NULL;
+    o.users = 100001;
+    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_ARG);
+    o.users = 0;
     o.conf = "tests/no-such.conf";
     CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_IO);
 }

@@ -286,8 +286,8 @@ tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errle
     sim_rng_seed(&x->crng, sim_mix(o->seed) ^ 0x63616d706169ULL);
     x->days = o->days ? o->days : 90;
     tocsin_code rc = TOCSIN_OK;
-    if (x->days > 36500 || (o->users && o->users > 1000000)) {
-        snprintf(err, errlen, "days wants 1..36500 and users 1..1000000");
+    if (x->days > 36500 || (o->users && o->users > 100000)) {
+        snprintf(err, errlen, "days wants 1..36500 and users 1..100000");
         rc = TOCSIN_E_ARG;
     } else if (!sim_parse_date(o->start ? o->start : "2014-09-01", &x->start)) {
         snprintf(err, errlen, "start wants a date YYYY-MM-DD, not \"%.40s\"", o->start);
