@@ -97,7 +97,7 @@ ts_str rd_cat(ts_arena *a, ts_str x, ts_str y, ts_str z)
 
 const char *rd_find(const char *hay, size_t n, const char *needle)
 {
-    return memmem(hay, n, needle, strlen(needle));
+    return n ? memmem(hay, n, needle, strlen(needle)) : NULL;
 }
 
 ts_str rd_first_line(const char *head, size_t len)
