@@ -57,6 +57,11 @@ $(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libtocsin.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libtocsin.a $(LDLIBS)
 
+# libevtx is a test and benchmark oracle only: linked into these two programs, never into
+# libtocsin or the CLI.
+$(BUILD)/tests/test_evtx $(BUILD)/bench/bench_evtx: LDLIBS += $(shell pkg-config --libs libevtx)
+$(BUILD)/tests/test_evtx: tests/evtx_build.h
+
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libtocsin.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libtocsin.a $(LDLIBS)

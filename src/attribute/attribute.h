@@ -10,6 +10,8 @@
 #include "correlate/correlate.h"
 #include "intel/intel.h"
 
+#define TS_ATTR_MAX_NAMED 8
+
 /* One piece of evidence, as the model consumes it. */
 typedef enum ts_attr_kind {
     TS_AE_INDICATOR = 1, /* actorset: the actors the indicator is tied to */
@@ -33,6 +35,10 @@ typedef struct ts_attr_evidence {
     uint8_t suppressed;  /* warninglisted: weighs nothing */
     uint8_t inbound;     /* the actor side connected to us (direct connection), not us to it */
     size_t alert;        /* index of the alert in its incident, or SIZE_MAX */
+    /* The actors named directly when actorset is 0 (a claim resolved by name), so that a
+       read-only ts_intel need not intern a new set. */
+    uint32_t actors[TS_ATTR_MAX_NAMED];
+    size_t n_actors;
 } ts_attr_evidence;
 
 typedef struct ts_contribution {
@@ -62,9 +68,13 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
 /* Builds the evidence from the incident's alerts and sets inc->attribution. */
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
 void ts_attribution_free(ts_attribution *a);
-/* For `tocsin attribute`: reads evidence an analyst types or pipes, one item per line
- * (ATT&CK technique ids, software and actor names, indicators, "country KP"), and runs
- * the model. Unusable lines go to diag with their number; *out is owned by the caller. */
+/* Reads evidence an analyst types or pipes, one item per line: ATT&CK technique ids
+ * ("T1566.001"), "software NAME" or a bare software name, indicators ("ip 1.2.3.4",
+ * "domain x", "sha256 ..", or a bare value whose type is recognisable), "country KP
+ * [outbound]", "asn 131279 [KP]", "actor NAME", "insider [note]", comments from "#" and
+ * blank lines. A line it cannot use goes to diag (may be NULL) with its 1-based number and
+ * is skipped. On TOCSIN_OK, *out is the attribution (free it with ts_attribution_free);
+ * otherwise *out is NULL: TOCSIN_E_IO on a read error, TOCSIN_E_NOMEM, TOCSIN_E_ARG. */
 tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, ts_attribution **out,
                               void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
 /* The ICD 203 expression of likelihood for p in [0,1] ("almost no chance" .. "almost certainly"). */

@@ -1,4 +1,6 @@
 /* alert.c: the life of an alert: freeing, copying, and filling it from the event that raised it. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +82,7 @@ void ts_alert_orient(ts_alert *a, const ts_event *ev, ts_side remote)
     bool ri = side_internal(rip, rgeo), oi = side_internal(oip, ogeo);
     if (ri)
         a->direction = oi ? TS_DIR_INTERNAL : TS_DIR_UNKNOWN;
-    else if (!oip->v && !ev->host.n)
+    else if (!rip->v || (!oip->v && !ev->host.n))
         a->direction = TS_DIR_UNKNOWN; /* nobody of ours is named on the other side */
     else
         a->direction = rsrc ? TS_DIR_INBOUND : TS_DIR_OUTBOUND;
@@ -116,4 +118,46 @@ void ts_alert_from_event(ts_alert *a, const ts_event *ev)
     a->line = ev->line;
     a->record = ev->record;
     set_entities(a, ev);
+}
+
+char *ts_fmt_alloc(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+const char *ts_alert_internal_entity(const ts_alert *a, char *buf)
+{
+    if (a->internal_ip.v)
+        return ts_ip_format(&a->internal_ip, buf);
+    if (a->internal_host)
+        return a->internal_host;
+    if (a->user)
+        return a->user;
+    return "-";
+}
+
+const char *ts_direction_name(ts_direction d)
+{
+    switch (d) {
+    case TS_DIR_INBOUND:
+        return "in";
+    case TS_DIR_OUTBOUND:
+        return "out";
+    case TS_DIR_INTERNAL:
+        return "internal";
+    default:
+        return "unknown";
+    }
 }

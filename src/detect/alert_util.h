@@ -8,7 +8,18 @@
  * internal entity to the other side: internal_ip, internal_host (replacing any) and the
  * direction. Used when the detector knows which side is the outside party, such as the
  * side that matched an indicator. A remote side that is itself internal gives
- * TS_DIR_INTERNAL (both internal) or TS_DIR_UNKNOWN. */
+ * TS_DIR_INTERNAL (both internal) or TS_DIR_UNKNOWN; so does a remote side without an
+ * address, or an event naming nobody of ours (no other address, no host.name). */
 void ts_alert_orient(ts_alert *a, const ts_event *ev, ts_side remote);
+
+/* A malloc'ed printf-formatted string; NULL on allocation failure. */
+char *ts_fmt_alloc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Who on our side an alert is about, for keys and titles: the internal address (written
+ * into buf, TS_IP_STRLEN bytes), else the host name, else the account, else "-". */
+const char *ts_alert_internal_entity(const ts_alert *a, char *buf);
+
+/* "in", "out", "internal" or "unknown", for keys. */
+const char *ts_direction_name(ts_direction d);
 
 #endif

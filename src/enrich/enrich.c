@@ -1,4 +1,4 @@
-/* enrich.c: country, ASN and network flags per address from libloc, behind a direct-mapped cache. */
+/* enrich.c: country, ASN and network flags per address from libloc, behind a two-way set-associative cache. */
 #include "enrich/enrich.h"
 
 #include <errno.h>
@@ -23,7 +23,7 @@ static const char *const default_db_paths[] = {
 
 #define CACHE_SIZE ((size_t)1 << TS_ENRICH_CACHE_BITS)
 
-/* One cached answer. v == 0 marks an empty slot (an unset address is never cached). */
+/* One cached answer. v == 0 marks an empty way (an unset address is never cached). */
 typedef struct cache_ent {
     uint8_t addr[16];
     uint8_t v;
@@ -248,7 +248,8 @@ void ts_enrich_ip_uncached(ts_enrich *e, const ts_ip *ip, ts_geo *geo)
         loc_network_unref(n);
 }
 
-static size_t cache_slot(const ts_ip *ip)
+/* The set an address belongs to: a multiplicative hash, top bits. */
+size_t ts_enrich_cache_set(const ts_ip *ip)
 {
     uint64_t h;
     if (ip->v == 4) {
@@ -261,26 +262,45 @@ static size_t cache_slot(const ts_ip *ip)
         h ^= h >> 29;
         h *= 0x9E3779B97F4A7C15ull;
     }
-    return (size_t)(h >> (64 - TS_ENRICH_CACHE_BITS));
+    return (size_t)(h >> (64 - (TS_ENRICH_CACHE_BITS - 1)));
 }
 
+static bool ent_is(const cache_ent *c, const ts_ip *ip) { return c->v == ip->v && memcmp(c->addr, ip->b, 16) == 0; }
+
+static void ent_get(const cache_ent *c, ts_geo *geo)
+{
+    memcpy(geo->cc, c->cc, sizeof geo->cc);
+    geo->asn = c->asn;
+    geo->flags = c->flags;
+}
+
+/* Two ways per set, the most recently used first: a direct-mapped cache lets two hot
+ * addresses that share a slot evict each other on every event (a resolver and a proxy
+ * can do that for a whole hunt); two ways with LRU end that for pairs. */
 void ts_enrich_ip(ts_enrich *e, const ts_ip *ip, ts_geo *geo)
 {
     if (!ip->v) {
         memset(geo, 0, sizeof *geo);
         return;
     }
-    cache_ent *c = &e->cache[cache_slot(ip)];
-    if (c->v == ip->v && memcmp(c->addr, ip->b, 16) == 0) {
+    cache_ent *set = &e->cache[ts_enrich_cache_set(ip) * 2];
+    if (ent_is(&set[0], ip)) {
         e->hits++;
-        memcpy(geo->cc, c->cc, sizeof geo->cc);
-        geo->asn = c->asn;
-        geo->flags = c->flags;
+        ent_get(&set[0], geo);
+        return;
+    }
+    if (ent_is(&set[1], ip)) {
+        e->hits++;
+        ent_get(&set[1], geo);
+        cache_ent t = set[0];
+        set[0] = set[1];
+        set[1] = t;
         return;
     }
     e->misses++;
     ts_enrich_ip_uncached(e, ip, geo);
-    /* Direct-mapped: a colliding address simply replaces the old one. */
+    set[1] = set[0];
+    cache_ent *c = &set[0];
     c->v = ip->v;
     memcpy(c->addr, ip->b, 16);
     memcpy(c->cc, geo->cc, sizeof c->cc);

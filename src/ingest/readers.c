@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+extern const ts_reader ts_reader_evtx;
 extern const ts_reader ts_reader_zeek_tsv;
 extern const ts_reader ts_reader_zeek_json;
 extern const ts_reader ts_reader_suricata_eve;
@@ -10,6 +11,7 @@ extern const ts_reader ts_reader_winevent_json;
 extern const ts_reader ts_reader_linux_auth;
 
 const ts_reader *const ts_readers[] = {
+    &ts_reader_evtx,
     &ts_reader_zeek_tsv,
     &ts_reader_zeek_json,
     &ts_reader_suricata_eve,

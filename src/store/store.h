@@ -16,6 +16,12 @@ tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t er
 void ts_store_close(ts_store *s);
 const char *ts_store_error(const ts_store *s);
 
+/* Optional: groups the writes that follow (runs, sources, incidents) into one
+ * transaction until ts_store_commit, so a hunt's many incidents cost one commit. Without
+ * it each call commits by itself. A batch left open at ts_store_close is rolled back. */
+tocsin_code ts_store_begin(ts_store *s);
+tocsin_code ts_store_commit(ts_store *s);
+
 /* A run is one invocation (a hunt, an intel load). */
 tocsin_code ts_store_run_begin(ts_store *s, const char *command, int64_t *run_id);
 tocsin_code ts_store_run_end(ts_store *s, int64_t run_id, uint64_t events, uint64_t rejected);

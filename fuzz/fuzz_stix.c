@@ -1,0 +1,28 @@
+/* fuzz_stix.c: libFuzzer target: the input as a STIX 2.1 bundle, loaded into a fresh intel store. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intel/intel.h"
+#include "intel/loaders.h"
+
+extern const ts_loader ts_loader_stix;
+
+static void quiet(void *ud, const char *feed, uint64_t line, const char *msg)
+{
+    (void)ud;
+    (void)feed;
+    (void)line;
+    (void)msg;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    ts_intel *ti = ts_intel_new();
+    ts_feed_opts o = {.actor = "Fuzz Actor", .diag = quiet};
+    if (!ti)
+        return 0;
+    ts_loader_stix.sniff((const char *)data, size);
+    ts_loader_stix.load(ti, "fuzz", (const char *)data, size, &o);
+    ts_intel_free(ti);
+    return 0;
+}

@@ -1,0 +1,671 @@
+/* attribute.c: the attribution model: evidence -> per-actor log-likelihood ratios against
+ * "unattributed" -> priors -> probabilities over the actors, unattributed and insider. */
+#include "attribute/attribute.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "attribute/model.h"
+
+const char *ts_icd203(double p)
+{
+    if (!(p >= 0.05)) /* also NaN */
+        return "almost no chance";
+    if (p < 0.20)
+        return "very unlikely";
+    if (p < 0.45)
+        return "unlikely";
+    if (p <= 0.55)
+        return "roughly even chance";
+    if (p < 0.80)
+        return "likely";
+    if (p <= 0.95)
+        return "very likely";
+    return "almost certainly";
+}
+
+/* ---- hypotheses under construction ------------------------------------------------------ */
+
+typedef struct contrib_b {
+    ts_attr_kind kind;
+    double w;
+    char *what; /* owned */
+    size_t alert;
+} contrib_b;
+
+typedef struct hyp_b {
+    uint32_t actor; /* 0: unattributed or insider */
+    const char *name;
+    contrib_b *v;
+    size_t n, cap;
+    double score;
+} hyp_b;
+
+typedef struct model {
+    const ts_intel *ti;
+    size_t n_actors; /* N, at least 1 */
+    hyp_b *h;        /* actor hypotheses */
+    size_t nh, caph;
+    int32_t *slot;   /* actor id -> index into h, -1 when none */
+    hyp_b unattr, insider;
+    bool has_insider;
+    bool nomem;
+} model;
+
+/* A malloc'ed printf; NULL on allocation failure. */
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    int n = vsnprintf(NULL, 0, f, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, f);
+    vsnprintf(s, (size_t)n + 1, f, ap);
+    va_end(ap);
+    return s;
+}
+
+/* Adds a contribution to h; takes ownership of what. */
+static void add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, char *what)
+{
+    if (!what) {
+        m->nomem = true;
+        return;
+    }
+    if (h->n == h->cap) {
+        size_t nc = h->cap ? h->cap * 2 : 8;
+        contrib_b *nv = realloc(h->v, nc * sizeof *nv);
+        if (!nv) {
+            free(what);
+            m->nomem = true;
+            return;
+        }
+        h->v = nv;
+        h->cap = nc;
+    }
+    h->v[h->n++] = (contrib_b){kind, w, what, alert};
+}
+
+static void hyp_free(hyp_b *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        free(h->v[i].what);
+    free(h->v);
+    h->v = NULL;
+    h->n = h->cap = 0;
+}
+
+/* The hypothesis of actor id, created on first use; NULL for an unknown id or no memory. */
+static hyp_b *actor_hyp(model *m, uint32_t id)
+{
+    const ts_actor *a = ts_intel_actor(m->ti, id);
+    if (!a || id > m->n_actors)
+        return NULL;
+    if (m->slot[id] >= 0)
+        return &m->h[m->slot[id]];
+    if (m->nh == m->caph) {
+        size_t nc = m->caph ? m->caph * 2 : 16;
+        hyp_b *nv = realloc(m->h, nc * sizeof *nv);
+        if (!nv) {
+            m->nomem = true;
+            return NULL;
+        }
+        m->h = nv;
+        m->caph = nc;
+    }
+    m->slot[id] = (int32_t)m->nh;
+    m->h[m->nh] = (hyp_b){.actor = id, .name = a->name};
+    return &m->h[m->nh++];
+}
+
+/* The weight of evidence tied to k of the N actors: log(1 + c * b * N / k). With
+ * probability c the evidence is the actor's (and then equally any of the k); otherwise
+ * it is noise and says nothing. Exclusive evidence (k = 1) weighs about log(N) more
+ * than evidence every actor shares, which is what offsets each actor's 1/N prior. */
+static double lr_weight(double c, double b, size_t n_actors, size_t k)
+{
+    if (c <= 0 || k == 0)
+        return 0;
+    return log1p(c * b * (double)n_actors / (double)k);
+}
+
+static double conf(const ts_attr_evidence *e) { return e->confidence > 100 ? 1.0 : e->confidence / 100.0; }
+
+static const char *label(const ts_attr_evidence *e) { return e->label ? e->label : "(unnamed evidence)"; }
+
+/* "alone" or "shared by k actors, weight split". */
+static void share_text(char *buf, size_t cap, size_t k, size_t n)
+{
+    if (k == 1)
+        snprintf(buf, cap, "tied to this actor alone (1 of %zu catalogued)", n);
+    else
+        snprintf(buf, cap, "shared by %zu actors, weight split", k);
+}
+
+/* ---- evidence kinds ----------------------------------------------------------------------- */
+
+/* An indicator or a claim: counts for each actor of its set. */
+static void ev_actorset(model *m, const ts_attr_evidence *e)
+{
+    const uint32_t *ids = e->actors;
+    size_t k = e->n_actors < TS_ATTR_MAX_NAMED ? e->n_actors : TS_ATTR_MAX_NAMED;
+    if (e->actorset)
+        k = ts_intel_actorset_get(m->ti, e->actorset, &ids);
+    bool claim = e->kind == TS_AE_ACTOR_CLAIM;
+    const char *what = claim ? "claim" : "indicator";
+    if (k == 0) {
+        add(m, &m->unattr, e->kind, 0, e->alert,
+            fmt("%s %s: names no actor; it may be hostile but says nothing about who", what, label(e)));
+        return;
+    }
+    char share[96];
+    share_text(share, sizeof share, k, m->n_actors);
+    for (size_t i = 0; i < k; i++) {
+        hyp_b *h = actor_hyp(m, ids[i]);
+        if (!h)
+            continue;
+        if (e->suppressed)
+            add(m, h, e->kind, 0, e->alert, fmt("%s %s: warninglisted, weighs nothing", what, label(e)));
+        else if (e->shared)
+            add(m, h, e->kind, 0, e->alert,
+                fmt("%s %s: known shared infrastructure (hosting, CDN, sinkhole), weighs nothing", what, label(e)));
+        else
+            add(m, h, e->kind, lr_weight(conf(e), claim ? TS_B_CLAIM : TS_B_INDICATOR, m->n_actors, k), e->alert,
+                fmt("%s %s: %s, confidence %u%s", what, label(e), share, (unsigned)e->confidence,
+                    claim ? "; names are cheap to plant" : ""));
+    }
+}
+
+static void ev_home(model *m, const ts_attr_evidence *e)
+{
+    if (!e->country[0]) {
+        add(m, &m->unattr, e->kind, 0, e->alert,
+            fmt("network %s: no country known for it, so no actor can be weighed", label(e)));
+        return;
+    }
+    size_t k = 0;
+    for (uint32_t id = 1; id <= m->n_actors; id++) {
+        const ts_actor *a = ts_intel_actor(m->ti, id);
+        if (a && a->country && strcasecmp(a->country, e->country) == 0)
+            k++;
+    }
+    if (k == 0) {
+        add(m, &m->unattr, e->kind, 0, e->alert,
+            fmt("network %s: no catalogued actor is suspected to be based in %s", label(e), e->country));
+        return;
+    }
+    double b = e->inbound ? TS_B_HOME_IN : TS_B_HOME_OUT;
+    double w = lr_weight(conf(e), b, m->n_actors, k);
+    const char *how = e->inbound ? "a direct connection from that country's address space"
+                                 : "a connection to that country's address space, which says less (anyone may reach it)";
+    for (uint32_t id = 1; id <= m->n_actors; id++) {
+        const ts_actor *a = ts_intel_actor(m->ti, id);
+        if (!a || !a->country || strcasecmp(a->country, e->country) != 0)
+            continue;
+        hyp_b *h = actor_hyp(m, id);
+        if (h)
+            add(m, h, e->kind, w, e->alert,
+                fmt("network %s: %s; %zu catalogued actor%s suspected to be based in %s", label(e), how, k,
+                    k == 1 ? " is" : "s are", e->country));
+    }
+}
+
+static bool uses(const uint32_t *v, size_t n, uint32_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == id)
+            return true;
+    return false;
+}
+
+/* Rare techniques weigh more than common ones (inverse document frequency). */
+static void ev_technique(model *m, const ts_attr_evidence *e)
+{
+    const ts_technique *t = e->technique ? ts_intel_technique_get(m->ti, e->technique) : NULL;
+    if (!t) {
+        add(m, &m->unattr, e->kind, 0, e->alert, fmt("technique %s: not in the loaded catalogue", label(e)));
+        return;
+    }
+    size_t k = 0;
+    for (uint32_t id = 1; id <= m->n_actors; id++) {
+        const ts_actor *a = ts_intel_actor(m->ti, id);
+        k += a && uses(a->techniques, a->n_techniques, t->id);
+    }
+    if (t->n_actors > k)
+        k = t->n_actors;
+    if (k == 0) {
+        add(m, &m->unattr, e->kind, 0, e->alert,
+            fmt("technique %s %s: no catalogued actor is known to use it", t->tid, t->name ? t->name : ""));
+        return;
+    }
+    double w = lr_weight(conf(e), TS_B_TECHNIQUE, m->n_actors, k);
+    const char *rarity = k * 10 <= m->n_actors ? (k <= 3 ? "rare" : "uncommon") : "common";
+    for (uint32_t id = 1; id <= m->n_actors; id++) {
+        const ts_actor *a = ts_intel_actor(m->ti, id);
+        if (!a || !uses(a->techniques, a->n_techniques, t->id))
+            continue;
+        hyp_b *h = actor_hyp(m, id);
+        if (h)
+            add(m, h, e->kind, w, e->alert,
+                fmt("technique %s %s: used by %zu of %zu catalogued actors (%s); techniques are public", t->tid,
+                    t->name ? t->name : "", k, m->n_actors, rarity));
+    }
+}
+
+/* Exclusive malware weighs far more than a tool every actor downloads. */
+static void ev_software(model *m, const ts_attr_evidence *e)
+{
+    const ts_software *s = e->software ? ts_intel_software_get(m->ti, e->software) : NULL;
+    if (!s) {
+        add(m, &m->unattr, e->kind, 0, e->alert, fmt("software %s: not in the loaded catalogue", label(e)));
+        return;
+    }
+    size_t k = 0;
+    for (uint32_t id = 1; id <= m->n_actors; id++) {
+        const ts_actor *a = ts_intel_actor(m->ti, id);
+        k += a && uses(a->software, a->n_software, s->id);
+    }
+    if (s->n_actors > k)
+        k = s->n_actors;
+    if (k == 0) {
+        add(m, &m->unattr, e->kind, 0, e->alert,
+            fmt("software %s: no catalogued actor is known to use it", s->name));
+        return;
+    }
+    bool tool = s->type && strcmp(s->type, "tool") == 0;
+    double w = lr_weight(conf(e), tool ? TS_B_TOOL : TS_B_MALWARE, m->n_actors, k);
+    for (uint32_t id = 1; id <= m->n_actors; id++) {
+        const ts_actor *a = ts_intel_actor(m->ti, id);
+        if (!a || !uses(a->software, a->n_software, s->id))
+            continue;
+        hyp_b *h = actor_hyp(m, id);
+        if (h)
+            add(m, h, e->kind, w, e->alert,
+                fmt("software %s (%s): used by %zu of %zu catalogued actors%s", s->name,
+                    s->type ? s->type : "software", k, m->n_actors,
+                    tool ? "; a public tool anyone may use" : "; malware can be leaked or shared"));
+    }
+}
+
+static void ev_insider(model *m, const ts_attr_evidence *e)
+{
+    m->has_insider = true;
+    add(m, &m->insider, e->kind, conf(e) * TS_W_INSIDER, e->alert,
+        fmt("%s: fits someone who already holds valid access", label(e)));
+}
+
+/* ---- evidence deduplication --------------------------------------------------------------- */
+
+/* Two pieces of evidence that are the same observation: repeats count once. */
+static bool same_evidence(const ts_attr_evidence *a, const ts_attr_evidence *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case TS_AE_TECHNIQUE:
+        return a->technique && a->technique == b->technique;
+    case TS_AE_SOFTWARE:
+        return a->software && a->software == b->software;
+    case TS_AE_HOME_NETWORK: /* many addresses of one country are one finding per direction */
+        return a->country[0] && strcasecmp(a->country, b->country) == 0 && a->inbound == b->inbound;
+    default:
+        return a->actorset == b->actorset && a->n_actors == b->n_actors &&
+               memcmp(a->actors, b->actors, sizeof a->actors) == 0 && strcmp(label(a), label(b)) == 0;
+    }
+}
+
+/* Indexes of the distinct evidence, the most trusted copy of each, and how often each was
+ * seen (reps, n entries, allocated here); NULL on no memory. Quadratic, which is fine for
+ * an incident's evidence: repeats of one alert are already aggregated upstream. */
+static size_t *distinct(const ts_attr_evidence *ev, size_t n, size_t *nd, size_t **reps)
+{
+    size_t *keep = malloc((n ? n : 1) * sizeof *keep);
+    *reps = calloc(n ? n : 1, sizeof **reps);
+    *nd = 0;
+    if (!keep || !*reps) {
+        free(keep);
+        free(*reps);
+        *reps = NULL;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < *nd && !same_evidence(&ev[keep[j]], &ev[i]))
+            j++;
+        if (j == *nd)
+            keep[(*nd)++] = i;
+        else if (ev[i].confidence > ev[keep[j]].confidence)
+            keep[j] = i;
+        (*reps)[j]++;
+    }
+    return keep;
+}
+
+/* ---- scoring ---------------------------------------------------------------------------- */
+
+static int cmp_contrib(const void *pa, const void *pb)
+{
+    const contrib_b *a = pa, *b = pb;
+    if (a->w != b->w)
+        return a->w > b->w ? -1 : 1;
+    return a->alert < b->alert ? -1 : a->alert > b->alert;
+}
+
+/* Caps the total of the public kinds in mask (1 << kind) so that alone they make the actor
+ * at most odds times as likely as unattributed, with a negative contribution that says so. */
+static void cap_public(model *m, hyp_b *h, unsigned mask, double odds, const char *what)
+{
+    double total = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if ((mask >> h->v[i].kind) & 1)
+            total += h->v[i].w; /* an earlier cap's negative weight counts too */
+    double cap = log(odds * (TS_PRIOR_UNATTRIBUTED + TS_PRIOR_ACTORS) * (double)m->n_actors / TS_PRIOR_ACTORS);
+    if (total <= cap)
+        return;
+    size_t before = h->n;
+    add(m, h, TS_AE_TECHNIQUE, cap - total, SIZE_MAX,
+        fmt("cap: %s are public and not independent, so alone they make an actor at most %.0f times as "
+            "likely as unattributed (%.2f of %.2f nats kept)",
+            what, odds, cap, total));
+    if (h->n > before)
+        h->score += cap - total;
+}
+
+/* Diminishing returns within one kind, then the sum. Contributions end strongest first. */
+static void damp_and_score(model *m, hyp_b *h)
+{
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof *h->v, cmp_contrib);
+    size_t seen[TS_AE_INSIDER + 1] = {0};
+    h->score = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        contrib_b *c = &h->v[i];
+        size_t kind = (size_t)c->kind <= TS_AE_INSIDER ? (size_t)c->kind : 0;
+        if (c->w > 0 && kind) {
+            size_t r = seen[kind]++;
+            double f = c->kind == TS_AE_TECHNIQUE ? 1.0 / sqrt((double)r + 1) : pow(TS_DAMP, (double)r);
+            if (r > 0) {
+                char *t = fmt("%s (the %zu%s of its kind here: x%.2f)", c->what, r + 1,
+                              r == 1 ? "nd" : r == 2 ? "rd" : "th", f);
+                if (t) {
+                    free(c->what);
+                    c->what = t;
+                } else {
+                    m->nomem = true;
+                }
+                c->w *= f;
+            }
+        }
+        h->score += c->w;
+    }
+    cap_public(m, h, 1u << TS_AE_TECHNIQUE, TS_TECHNIQUE_MAX_ODDS, "techniques");
+    cap_public(m, h, 1u << TS_AE_TECHNIQUE | 1u << TS_AE_SOFTWARE, TS_PUBLIC_MAX_ODDS, "techniques and software");
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof *h->v, cmp_contrib); /* damping may reorder */
+}
+
+/* Puts the prior first (as a contribution, so the weights add up to the score). */
+static void add_prior(model *m, hyp_b *h, double p, char *what)
+{
+    size_t before = h->n;
+    add(m, h, (ts_attr_kind)0, log(p), SIZE_MAX, what);
+    if (h->n == before)
+        return; /* out of memory, already noted */
+    contrib_b c = h->v[h->n - 1];
+    memmove(h->v + 1, h->v, (h->n - 1) * sizeof *h->v);
+    h->v[0] = c;
+    h->score += c.w;
+}
+
+static int cmp_hyp(const void *pa, const void *pb)
+{
+    const hyp_b *a = pa, *b = pb;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->actor < b->actor ? -1 : a->actor > b->actor;
+}
+
+static double logsumexp2(double a, double b)
+{
+    double hi = a > b ? a : b, lo = a > b ? b : a;
+    return hi + log1p(exp(lo - hi));
+}
+
+/* Keeps the strongest actors; the others' mass joins unattributed, said so in a contribution. */
+static void fold_weak_actors(model *m)
+{
+    if (m->nh > 1)
+        qsort(m->h, m->nh, sizeof *m->h, cmp_hyp);
+    if (m->nh <= TS_MAX_ACTOR_HYPS)
+        return;
+    double s = m->unattr.score;
+    for (size_t i = TS_MAX_ACTOR_HYPS; i < m->nh; i++) {
+        s = logsumexp2(s, m->h[i].score);
+        hyp_free(&m->h[i]);
+    }
+    size_t dropped = m->nh - TS_MAX_ACTOR_HYPS;
+    m->nh = TS_MAX_ACTOR_HYPS;
+    add(m, &m->unattr, (ts_attr_kind)0, s - m->unattr.score, SIZE_MAX,
+        fmt("includes %zu more catalogued actors with weaker support, none singled out", dropped));
+    m->unattr.score = s;
+}
+
+static void model_free(model *m)
+{
+    for (size_t i = 0; i < m->nh; i++)
+        hyp_free(&m->h[i]);
+    free(m->h);
+    free(m->slot);
+    hyp_free(&m->unattr);
+    hyp_free(&m->insider);
+}
+
+/* ---- the result ------------------------------------------------------------------------- */
+
+static bool move_hyp(ts_hypothesis *out, hyp_b *h, const char *name)
+{
+    out->actor = h->actor;
+    out->name = strdup(name);
+    out->score = h->score;
+    out->contribs = calloc(h->n ? h->n : 1, sizeof *out->contribs);
+    if (!out->name || !out->contribs)
+        return false;
+    for (size_t i = 0; i < h->n; i++) {
+        out->contribs[i] = (ts_contribution){h->v[i].what, h->v[i].w, h->v[i].alert};
+        h->v[i].what = NULL;
+    }
+    out->n_contribs = h->n;
+    return true;
+}
+
+static int cmp_out(const void *pa, const void *pb)
+{
+    const ts_hypothesis *a = pa, *b = pb;
+    if (a->probability != b->probability)
+        return a->probability > b->probability ? -1 : 1;
+    if ((a->actor == 0) != (b->actor == 0))
+        return a->actor ? -1 : 1;
+    return a->actor < b->actor ? -1 : a->actor > b->actor;
+}
+
+/* True when nothing but techniques and software (public knowledge) supports h. */
+static bool only_public(const hyp_b *h)
+{
+    bool any = false;
+    for (size_t i = 0; i < h->n; i++) {
+        if (h->v[i].w <= 0 || !h->v[i].kind)
+            continue;
+        if (h->v[i].kind != TS_AE_TECHNIQUE && h->v[i].kind != TS_AE_SOFTWARE)
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+/* "Lazarus Group: very likely (87%); alternatives: unattributed 10%, ..." plus cautions. */
+static char *summarise(const ts_attribution *a, bool public_only)
+{
+    char buf[1024];
+    size_t len = 0;
+#define PUT(...)                                                                         \
+    do {                                                                                 \
+        int w_ = snprintf(buf + len, sizeof buf - len, __VA_ARGS__);                     \
+        if (w_ > 0)                                                                      \
+            len += (size_t)w_ < sizeof buf - len ? (size_t)w_ : sizeof buf - len - 1;   \
+    } while (0)
+    const ts_hypothesis *top = &a->hyps[0];
+    PUT("%s: %s (%.0f%%)", top->actor ? top->name : "unattributed (unknown or uncatalogued actor)", top->wording,
+        top->probability * 100);
+    size_t alt = 0;
+    for (size_t i = 1; i < a->n && alt < 3; i++) {
+        if (a->hyps[i].probability < 0.01 && a->hyps[i].actor)
+            continue;
+        PUT("%s %s %.0f%%", alt ? "," : "; alternatives:", a->hyps[i].name, a->hyps[i].probability * 100);
+        alt++;
+    }
+    for (size_t i = 0; public_only && i < a->n; i++) {
+        if (!a->hyps[i].actor)
+            continue;
+        PUT("; caution: only public techniques and software point to %s; they can be imitated "
+            "or reused (false flag)",
+            a->hyps[i].name);
+        break; /* the strongest actor only */
+    }
+    for (size_t i = 0; i < a->n; i++)
+        if (!a->hyps[i].actor && strcmp(a->hyps[i].name, "insider") == 0)
+            PUT("; insider: %s (%.0f%%), the activity is internal and by valid accounts", a->hyps[i].wording,
+                a->hyps[i].probability * 100);
+#undef PUT
+    return strdup(buf);
+}
+
+static ts_attribution *build_result(model *m)
+{
+    size_t n = m->nh + 1 + (m->has_insider ? 1 : 0);
+    bool public_only = m->nh && only_public(&m->h[0]); /* h is sorted: h[0] is the strongest actor */
+    ts_attribution *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    a->hyps = calloc(n, sizeof *a->hyps);
+    if (!a->hyps) {
+        free(a);
+        return NULL;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < m->nh; i++)
+        ok = ok && move_hyp(&a->hyps[a->n++], &m->h[i], m->h[i].name);
+    ok = ok && move_hyp(&a->hyps[a->n++], &m->unattr, "unattributed");
+    if (m->has_insider)
+        ok = ok && move_hyp(&a->hyps[a->n++], &m->insider, "insider");
+    if (!ok) {
+        ts_attribution_free(a);
+        return NULL;
+    }
+    double hi = -INFINITY, z = 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->hyps[i].score > hi)
+            hi = a->hyps[i].score;
+    for (size_t i = 0; i < a->n; i++)
+        z += exp(a->hyps[i].score - hi);
+    for (size_t i = 0; i < a->n; i++) {
+        a->hyps[i].probability = exp(a->hyps[i].score - hi) / z;
+        a->hyps[i].wording = ts_icd203(a->hyps[i].probability);
+    }
+    if (a->n > 1)
+        qsort(a->hyps, a->n, sizeof *a->hyps, cmp_out);
+    a->summary = summarise(a, public_only);
+    if (!a->summary) {
+        ts_attribution_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, size_t n)
+{
+    if (!ti || (n && !ev))
+        return NULL;
+    model m = {.ti = ti};
+    size_t count = ts_intel_actor_count(ti);
+    m.n_actors = count ? count : 1;
+    m.slot = malloc((m.n_actors + 1) * sizeof *m.slot);
+    size_t nd = 0, *reps = NULL, *keep = distinct(ev, n, &nd, &reps);
+    if (!m.slot || !keep) {
+        free(keep);
+        model_free(&m);
+        return NULL;
+    }
+    for (size_t i = 0; i <= m.n_actors; i++)
+        m.slot[i] = -1;
+    for (size_t i = 0; i < nd; i++) {
+        ts_attr_evidence copy = ev[keep[i]], *e = &copy;
+        char *relabel = NULL;
+        if (reps[i] > 1) { /* say that the repeats were seen, and counted once */
+            relabel = fmt("%s (seen %zu times, counted once)", label(e), reps[i]);
+            if (!relabel)
+                m.nomem = true;
+            else
+                copy.label = relabel;
+        }
+        switch (e->kind) {
+        case TS_AE_INDICATOR:
+        case TS_AE_ACTOR_CLAIM: ev_actorset(&m, e); break;
+        case TS_AE_HOME_NETWORK: ev_home(&m, e); break;
+        case TS_AE_TECHNIQUE: ev_technique(&m, e); break;
+        case TS_AE_SOFTWARE: ev_software(&m, e); break;
+        case TS_AE_INSIDER: ev_insider(&m, e); break;
+        default: add(&m, &m.unattr, e->kind, 0, e->alert, fmt("%s: evidence of an unknown kind, ignored", label(e)));
+        }
+        free(relabel);
+    }
+    free(keep);
+    free(reps);
+    double actor_prior = TS_PRIOR_ACTORS / (double)m.n_actors;
+    for (size_t i = 0; i < m.nh; i++) {
+        damp_and_score(&m, &m.h[i]);
+        add_prior(&m, &m.h[i], actor_prior,
+                  fmt("prior: one of %zu catalogued actors, which share %.0f%% of the prior", m.n_actors,
+                      TS_PRIOR_ACTORS * 100));
+    }
+    damp_and_score(&m, &m.unattr);
+    size_t silent = count > m.nh ? count - m.nh : 0;
+    add_prior(&m, &m.unattr, TS_PRIOR_UNATTRIBUTED + actor_prior * (double)silent,
+              fmt("prior: an actor no catalogue names or none can be told apart (%.0f%%), plus the share "
+                  "of the %zu catalogued actors no evidence points to",
+                  TS_PRIOR_UNATTRIBUTED * 100, silent));
+    if (m.has_insider) {
+        damp_and_score(&m, &m.insider);
+        add_prior(&m, &m.insider, TS_PRIOR_INSIDER,
+                  fmt("prior: an insider (%.0f%%): someone with legitimate access", TS_PRIOR_INSIDER * 100));
+    }
+    fold_weak_actors(&m);
+    ts_attribution *a = m.nomem ? NULL : build_result(&m);
+    model_free(&m);
+    return a;
+}
+
+void ts_attribution_free(ts_attribution *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->n; i++) {
+        for (size_t j = 0; j < a->hyps[i].n_contribs; j++)
+            free(a->hyps[i].contribs[j].what);
+        free(a->hyps[i].contribs);
+        free(a->hyps[i].name);
+    }
+    free(a->hyps);
+    free(a->summary);
+    free(a);
+}

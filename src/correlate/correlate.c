@@ -1,0 +1,532 @@
+/* correlate.c: aggregates repeated alerts and joins alerts that share a host or an account
+ * within the window into incidents (union-find over entities).
+ *
+ * State: only the aggregated alerts (one per detector + key) and an open-addressing index
+ * of them. That is all a live run would need to save: the store already keeps every
+ * aggregated alert, so a restart re-adds them (ts_correlator_add) and carries on. For a
+ * live run the next step is a watermark: an incident whose last alert is older than the
+ * newest alert minus the window can no longer grow and can be emitted and dropped. */
+#include "correlate/correlate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attribute/attribute.h"
+#include "correlate/entity.h"
+
+#define DEFAULT_WINDOW_NS (7LL * 24 * 3600 * 1000000000LL)
+
+struct ts_correlator {
+    int64_t window;
+    ts_alert **v;     /* aggregated alerts, in order of arrival */
+    size_t n, cap;
+    uint32_t *slots;  /* index into v + 1; 0 is empty */
+    size_t nslots;    /* a power of two, at least twice n */
+};
+
+/* FNV-1a 64: small, stable across runs and platforms, good enough for keys and ids. */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+#define FNV_BASIS 0xcbf29ce484222325ULL
+
+static uint64_t fnv_str(uint64_t h, const char *s)
+{
+    static const char nul = '\0';
+    if (s)
+        h = fnv1a(h, s, strlen(s));
+    return fnv1a(h, &nul, 1); /* separator, so "ab"+"c" differs from "a"+"bc" */
+}
+
+static uint64_t alert_hash(const ts_alert *a) { return fnv_str(fnv_str(FNV_BASIS, a->detector), a->key); }
+
+static int strcmp0(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
+
+static bool same_alert(const ts_alert *a, const ts_alert *b)
+{
+    return strcmp0(a->detector, b->detector) == 0 && strcmp0(a->key, b->key) == 0;
+}
+
+ts_correlator *ts_correlator_new(int64_t window_ns)
+{
+    ts_correlator *c = calloc(1, sizeof *c);
+    if (c)
+        c->window = window_ns > 0 ? window_ns : DEFAULT_WINDOW_NS;
+    return c;
+}
+
+static void clear_alerts(ts_correlator *c, bool free_them)
+{
+    if (free_them)
+        for (size_t i = 0; i < c->n; i++)
+            if (c->v[i]) /* NULL: taken by an incident */
+                ts_alert_free(c->v[i]);
+    free(c->v);
+    free(c->slots);
+    c->v = NULL;
+    c->slots = NULL;
+    c->n = c->cap = c->nslots = 0;
+}
+
+void ts_correlator_free(ts_correlator *c)
+{
+    if (!c)
+        return;
+    clear_alerts(c, true);
+    free(c);
+}
+
+size_t ts_correlator_alert_count(const ts_correlator *c) { return c ? c->n : 0; }
+
+/* The slot holding a's twin, or the empty slot where it belongs. */
+static size_t probe(const ts_correlator *c, const ts_alert *a)
+{
+    size_t mask = c->nslots - 1, i = (size_t)alert_hash(a) & mask;
+    while (c->slots[i] && !same_alert(c->v[c->slots[i] - 1], a))
+        i = (i + 1) & mask;
+    return i;
+}
+
+static bool grow_index(ts_correlator *c)
+{
+    size_t ns = c->nslots ? c->nslots * 2 : 64;
+    uint32_t *old = c->slots;
+    size_t oldn = c->nslots;
+    c->slots = calloc(ns, sizeof *c->slots);
+    if (!c->slots) {
+        c->slots = old;
+        return false;
+    }
+    c->nslots = ns;
+    for (size_t i = 0; i < oldn; i++)
+        if (old[i])
+            c->slots[probe(c, c->v[old[i] - 1])] = old[i];
+    free(old);
+    return true;
+}
+
+/* Takes src's string into *dst when *dst has none (src then no longer owns it). */
+static void adopt(char **dst, char **src)
+{
+    if (!*dst && *src) {
+        *dst = *src;
+        *src = NULL;
+    }
+}
+
+static void swap_str(char **a, char **b)
+{
+    char *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* True when b's first event comes before a's: earlier, or the same time and an earlier
+ * place in the input, so the kept provenance does not depend on arrival order. */
+static bool earlier(const ts_alert *b, const ts_alert *a)
+{
+    if (b->first_ns != a->first_ns)
+        return b->first_ns < a->first_ns;
+    int f = strcmp0(b->file, a->file);
+    if (f)
+        return f < 0;
+    return b->line != a->line ? b->line < a->line : b->record < a->record;
+}
+
+/* Folds the repeat r into the kept alert k; r is freed by the caller. */
+static void merge(ts_alert *k, ts_alert *r)
+{
+    k->count += r->count ? r->count : 1;
+    if (earlier(r, k)) {
+        swap_str(&k->dataset, &r->dataset);
+        swap_str(&k->file, &r->file);
+        k->line = r->line;
+        k->record = r->record;
+        k->first_ns = r->first_ns;
+    }
+    if (r->last_ns > k->last_ns)
+        k->last_ns = r->last_ns;
+    if (r->severity > k->severity)
+        k->severity = r->severity;
+    if (!ts_ip_set(&k->internal_ip))
+        k->internal_ip = r->internal_ip;
+    if (!ts_ip_set(&k->remote_ip)) {
+        k->remote_ip = r->remote_ip;
+        k->remote_geo = r->remote_geo;
+    }
+    adopt(&k->internal_host, &r->internal_host);
+    adopt(&k->user, &r->user);
+    adopt(&k->remote_name, &r->remote_name);
+    adopt(&k->techniques, &r->techniques);
+}
+
+void ts_correlator_add(ts_correlator *c, ts_alert *a)
+{
+    if (!c || !a)
+        return;
+    if (!a->count)
+        a->count = 1;
+    if (a->last_ns < a->first_ns)
+        a->last_ns = a->first_ns;
+    if (2 * (c->n + 1) > c->nslots && !grow_index(c)) {
+        ts_alert_free(a); /* out of memory: the alert is lost, as documented for _add */
+        return;
+    }
+    size_t i = probe(c, a);
+    if (c->slots[i]) {
+        merge(c->v[c->slots[i] - 1], a);
+        ts_alert_free(a);
+        return;
+    }
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 64;
+        ts_alert **nv = realloc(c->v, nc * sizeof *nv);
+        if (!nv) {
+            ts_alert_free(a);
+            return;
+        }
+        c->v = nv;
+        c->cap = nc;
+    }
+    c->v[c->n++] = a;
+    c->slots[i] = (uint32_t)c->n;
+}
+
+/* ---- union-find over alerts sharing an entity ------------------------------------------ */
+
+typedef struct ent_ref {
+    char *key;     /* owned */
+    size_t alert;
+    int64_t first; /* the alert's first_ns, to sort without reaching back into the alerts */
+} ent_ref;
+
+typedef struct ent_list {
+    ent_ref *v;
+    size_t n, cap;
+} ent_list;
+
+static size_t uf_find(size_t *parent, size_t i)
+{
+    while (parent[i] != i) {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    return i;
+}
+
+/* Joins two sets; the smaller index becomes the root, so the result is deterministic. */
+static void uf_union(size_t *parent, size_t a, size_t b)
+{
+    a = uf_find(parent, a);
+    b = uf_find(parent, b);
+    if (a < b)
+        parent[b] = a;
+    else if (b < a)
+        parent[a] = b;
+}
+
+static bool ent_push(ent_list *l, const char *key, size_t len, size_t alert, int64_t first)
+{
+    if (len == 0)
+        return true;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 256;
+        ent_ref *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return false;
+        l->v = nv;
+        l->cap = nc;
+    }
+    char *k = malloc(len + 1);
+    if (!k)
+        return false;
+    memcpy(k, key, len + 1);
+    l->v[l->n++] = (ent_ref){k, alert, first};
+    return true;
+}
+
+/* Every entity key of alert i: its address, its host name and its account. */
+static bool alert_entities(ent_list *l, const ts_alert *a, size_t i)
+{
+    char k[TS_ENTITY_KEY_MAX];
+    size_t n;
+    n = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
+    if (!ent_push(l, k, n, i, a->first_ns))
+        return false;
+    n = ts_entity_host_key(a->internal_host, k, sizeof k);
+    if (!ent_push(l, k, n, i, a->first_ns))
+        return false;
+    n = ts_entity_user_key(a->user, k, sizeof k);
+    return ent_push(l, k, n, i, a->first_ns);
+}
+
+static int cmp_ref(const void *pa, const void *pb)
+{
+    const ent_ref *a = pa, *b = pb;
+    int c = strcmp(a->key, b->key);
+    if (c)
+        return c;
+    if (a->first != b->first)
+        return a->first < b->first ? -1 : 1;
+    return a->alert < b->alert ? -1 : a->alert > b->alert;
+}
+
+/* For each entity, sweeps its alerts by start time: an alert joins the chain when it starts
+ * within the window after the latest end seen so far on that entity. */
+static void join_entities(ts_alert *const *v, ent_list *l, size_t *parent, int64_t window)
+{
+    qsort(l->v, l->n, sizeof *l->v, cmp_ref);
+    for (size_t i = 0; i < l->n;) {
+        size_t j = i + 1;
+        int64_t last = v[l->v[i].alert]->last_ns;
+        for (; j < l->n && strcmp(l->v[j].key, l->v[i].key) == 0; j++) {
+            const ts_alert *a = v[l->v[j].alert];
+            /* unsigned: the distance cannot overflow, whatever the timestamps */
+            if (a->first_ns <= last || (uint64_t)a->first_ns - (uint64_t)last <= (uint64_t)window)
+                uf_union(parent, l->v[j - 1].alert, l->v[j].alert);
+            if (a->last_ns > last)
+                last = a->last_ns;
+        }
+        i = j;
+    }
+}
+
+/* ---- building incidents ----------------------------------------------------------------- */
+
+static int cmp_alert(const void *pa, const void *pb)
+{
+    const ts_alert *a = *(ts_alert *const *)pa, *b = *(ts_alert *const *)pb;
+    if (a->first_ns != b->first_ns)
+        return a->first_ns < b->first_ns ? -1 : 1;
+    int c = strcmp0(a->detector, b->detector);
+    return c ? c : strcmp0(a->key, b->key);
+}
+
+/* A list of display names deduplicated by entity key. */
+typedef struct name_list {
+    char **names, **keys;
+    size_t n, cap;
+} name_list;
+
+/* Adds name under key; of two spellings of one host the longer (fuller) one is kept. */
+static bool names_add(name_list *l, const char *key, size_t klen, const char *name, bool prefer_longer)
+{
+    if (!klen || !name)
+        return true;
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->keys[i], key) != 0)
+            continue;
+        if (prefer_longer && strlen(name) > strlen(l->names[i])) {
+            char *d = strdup(name);
+            if (!d)
+                return false;
+            free(l->names[i]);
+            l->names[i] = d;
+        }
+        return true;
+    }
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 8;
+        char **nn = realloc(l->names, nc * sizeof *nn);
+        if (!nn)
+            return false;
+        l->names = nn;
+        char **nk = realloc(l->keys, nc * sizeof *nk);
+        if (!nk)
+            return false;
+        l->keys = nk;
+        l->cap = nc;
+    }
+    char *d = strdup(name), *k = strdup(key);
+    if (!d || !k) {
+        free(d);
+        free(k);
+        return false;
+    }
+    l->names[l->n] = d;
+    l->keys[l->n++] = k;
+    return true;
+}
+
+/* Hands the names to the incident and frees the keys. */
+static char **names_take(name_list *l, size_t *n)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->keys[i]);
+    free(l->keys);
+    *n = l->n;
+    if (!l->n) {
+        free(l->names);
+        return NULL;
+    }
+    return l->names;
+}
+
+static bool collect_entities(ts_incident *inc)
+{
+    name_list hosts = {0}, users = {0};
+    char k[TS_ENTITY_KEY_MAX], ipbuf[TS_IP_STRLEN];
+    bool ok = true;
+    for (size_t i = 0; ok && i < inc->n_alerts; i++) {
+        const ts_alert *a = inc->alerts[i];
+        size_t n = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
+        if (n)
+            ok = names_add(&hosts, k, n, ts_ip_format(&a->internal_ip, ipbuf), true);
+        n = ts_entity_host_key(a->internal_host, k, sizeof k);
+        ok = ok && names_add(&hosts, k, n, a->internal_host, true);
+        n = ts_entity_user_key(a->user, k, sizeof k);
+        if (n && k[0] == 'h') /* a machine account names a host */
+            ok = ok && names_add(&hosts, k, n, a->user, false);
+        else
+            ok = ok && names_add(&users, k, n, a->user, false);
+    }
+    inc->hosts = names_take(&hosts, &inc->n_hosts);
+    inc->users = names_take(&users, &inc->n_users);
+    return ok;
+}
+
+/* "INC-" + FNV-1a 64 of the earliest alert's detector, key, file and line: the same logs
+ * give the same id on every run, whatever order the alerts arrived in. */
+static void incident_id(ts_incident *inc)
+{
+    const ts_alert *a = inc->alerts[0];
+    char line[24];
+    snprintf(line, sizeof line, "%llu", (unsigned long long)a->line);
+    uint64_t h = fnv_str(fnv_str(fnv_str(fnv_str(FNV_BASIS, a->detector), a->key), a->file), line);
+    snprintf(inc->id, sizeof inc->id, "INC-%016llx", (unsigned long long)h);
+}
+
+/* Builds one incident that owns members (freed with it, or here on failure). */
+static ts_incident *make_incident(ts_alert **members, size_t n)
+{
+    ts_incident *inc = calloc(1, sizeof *inc);
+    if (!inc) {
+        for (size_t i = 0; i < n; i++)
+            ts_alert_free(members[i]);
+        free(members);
+        return NULL;
+    }
+    inc->alerts = members;
+    inc->n_alerts = n;
+    qsort(members, n, sizeof *members, cmp_alert);
+    inc->first_ns = members[0]->first_ns;
+    inc->last_ns = members[0]->last_ns;
+    for (size_t i = 0; i < n; i++) {
+        if (members[i]->last_ns > inc->last_ns)
+            inc->last_ns = members[i]->last_ns;
+        if (members[i]->severity > inc->severity)
+            inc->severity = members[i]->severity;
+    }
+    incident_id(inc);
+    if (!collect_entities(inc)) {
+        ts_incident_free(inc);
+        return NULL;
+    }
+    return inc;
+}
+
+static int cmp_incident(const void *pa, const void *pb)
+{
+    const ts_incident *a = *(ts_incident *const *)pa, *b = *(ts_incident *const *)pb;
+    if (a->first_ns != b->first_ns)
+        return a->first_ns < b->first_ns ? -1 : 1;
+    return strcmp(a->id, b->id);
+}
+
+static void ent_free(ent_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].key);
+    free(l->v);
+}
+
+/* Groups the alerts by root (parent[] flattened): writes each set's members contiguously
+ * into order[] and the start of root r's members into start[r], start[r + 1] its end. */
+static void group_sets(const size_t *parent, size_t n, size_t *order, size_t *start)
+{
+    memset(start, 0, (n + 1) * sizeof *start);
+    for (size_t i = 0; i < n; i++)
+        start[parent[i] + 1]++; /* counts, shifted by one ... */
+    for (size_t i = 1; i <= n; i++)
+        start[i] += start[i - 1]; /* ... become starts */
+    for (size_t i = 0; i < n; i++)
+        order[start[parent[i]]++] = i; /* each start[r] advances to r's end ... */
+    for (size_t i = n; i > 0; i--)
+        start[i] = start[i - 1]; /* ... which is r + 1's start: shift back */
+    start[0] = 0;
+}
+
+size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
+{
+    *out = NULL;
+    if (!c || !c->n)
+        return 0;
+    size_t n = c->n, nout = 0;
+    size_t *parent = malloc(n * sizeof *parent), *order = malloc(n * sizeof *order);
+    size_t *start = malloc((n + 1) * sizeof *start);
+    ts_incident **incs = calloc(n, sizeof *incs);
+    ent_list ents = {0};
+    bool ok = parent && order && start && incs;
+    for (size_t i = 0; ok && i < n; i++) {
+        parent[i] = i;
+        ok = alert_entities(&ents, c->v[i], i);
+    }
+    if (ok) {
+        join_entities(c->v, &ents, parent, c->window);
+        for (size_t i = 0; i < n; i++)
+            parent[i] = uf_find(parent, i); /* flatten: group_sets reads roots directly */
+        group_sets(parent, n, order, start);
+        for (size_t r = 0; r < n; r++) {
+            size_t len = start[r + 1] - start[r];
+            if (!len)
+                continue;
+            ts_alert **members = malloc(len * sizeof *members);
+            if (!members)
+                break; /* out of memory: the remaining alerts are freed below */
+            for (size_t j = 0; j < len; j++) {
+                members[j] = c->v[order[start[r] + j]];
+                c->v[order[start[r] + j]] = NULL;
+            }
+            ts_incident *inc = make_incident(members, len);
+            if (!inc)
+                break;
+            incs[nout++] = inc;
+        }
+        qsort(incs, nout, sizeof *incs, cmp_incident);
+    }
+    ent_free(&ents);
+    free(parent);
+    free(order);
+    free(start);
+    clear_alerts(c, true); /* frees what no incident took (NULL entries are skipped) */
+    if (!nout) {
+        free(incs);
+        return 0;
+    }
+    *out = incs;
+    return nout;
+}
+
+void ts_incident_free(ts_incident *inc)
+{
+    if (!inc)
+        return;
+    for (size_t i = 0; i < inc->n_alerts; i++)
+        ts_alert_free(inc->alerts[i]);
+    free(inc->alerts);
+    for (size_t i = 0; i < inc->n_hosts; i++)
+        free(inc->hosts[i]);
+    free(inc->hosts);
+    for (size_t i = 0; i < inc->n_users; i++)
+        free(inc->users[i]);
+    free(inc->users);
+    ts_attribution_free(inc->attribution);
+    free(inc);
+}

@@ -1,0 +1,15 @@
+/* detectors.c: the registry of detectors; adding one is one line in DETECTORS below. */
+#include "detect/detect.h"
+
+/* Each X(name) names a `const ts_detector ts_detector_<name>` defined in its own file. */
+#define DETECTORS(X)  \
+    X(intel)          \
+    X(home_network)
+
+#define DECLARE(name) extern const ts_detector ts_detector_##name;
+DETECTORS(DECLARE)
+#undef DECLARE
+
+#define LIST(name) &ts_detector_##name,
+const ts_detector *const ts_detectors[] = {DETECTORS(LIST) NULL};
+#undef LIST

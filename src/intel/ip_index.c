@@ -1,0 +1,302 @@
+/* ip_index.c: addresses and CIDRs, one open-addressing hash table per prefix length,
+ * probed from the longest length present down, so a lookup costs one probe per length
+ * that holds entries (a feed of single addresses: one probe). */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "intel/intel_int.h"
+
+/* Tables above this size ask for transparent huge pages: a lookup in a table of ten
+ * million addresses then misses the TLB far less often. */
+#define TS_HUGE (2u << 20)
+
+static void *table_alloc(size_t bytes)
+{
+    void *p;
+    if (bytes >= TS_HUGE) {
+        p = aligned_alloc(TS_HUGE, (bytes + TS_HUGE - 1) & ~(size_t)(TS_HUGE - 1));
+        if (p) {
+            madvise(p, bytes, MADV_HUGEPAGE);
+            memset(p, 0, bytes);
+        }
+        return p;
+    }
+    return calloc(1, bytes);
+}
+
+static inline uint32_t mask4(unsigned len)
+{
+    return len ? ~(uint32_t)0 << (32 - len) : 0;
+}
+
+static inline size_t hash4(uint32_t key, size_t mask)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+static inline size_t hash6(uint64_t hi, uint64_t lo, size_t mask)
+{
+    uint64_t h = (hi ^ (lo * 0xC2B2AE3D27D4EB4Full)) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 32) & mask;
+}
+
+static void load6(const ts_ip *ip, unsigned len, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t h = 0, l = 0;
+    for (int i = 0; i < 8; i++) {
+        h = h << 8 | ip->b[i];
+        l = l << 8 | ip->b[8 + i];
+    }
+    uint64_t mh = len >= 64 ? ~0ull : (len ? ~0ull << (64 - len) : 0);
+    uint64_t ml = len <= 64 ? 0 : (len >= 128 ? ~0ull : ~0ull << (128 - len));
+    *hi = h & mh;
+    *lo = l & ml;
+}
+
+static void store6(uint64_t hi, uint64_t lo, ts_ip *out)
+{
+    out->v = 6;
+    for (int i = 7; i >= 0; i--) {
+        out->b[i] = (uint8_t)hi;
+        out->b[8 + i] = (uint8_t)lo;
+        hi >>= 8;
+        lo >>= 8;
+    }
+}
+
+/* ---- insertion ------------------------------------------------------------------------- */
+
+static bool grow4(ts_ip4tab *t)
+{
+    size_t nc = t->cap ? t->cap * 2 : 16;
+    ts_ip4e *e = table_alloc(nc * sizeof *e);
+    if (!e)
+        return false;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->e[i].val)
+            continue;
+        size_t j = hash4(t->e[i].key, nc - 1);
+        while (e[j].val)
+            j = (j + 1) & (nc - 1);
+        e[j] = t->e[i];
+    }
+    free(t->e);
+    t->e = e;
+    t->cap = nc;
+    return true;
+}
+
+static uint32_t *slot4(ts_ip4tab *t, uint32_t key)
+{
+    if ((t->n + 1) * 4 > t->cap * 3 && !grow4(t))
+        return NULL;
+    size_t mask = t->cap - 1;
+    for (size_t i = hash4(key, mask);; i = (i + 1) & mask) {
+        if (!t->e[i].val) {
+            t->e[i].key = key;
+            t->n++;
+            return &t->e[i].val;
+        }
+        if (t->e[i].key == key)
+            return &t->e[i].val;
+    }
+}
+
+static bool grow6(ts_ip6tab *t)
+{
+    size_t nc = t->cap ? t->cap * 2 : 16;
+    ts_ip6e *e = table_alloc(nc * sizeof *e);
+    if (!e)
+        return false;
+    for (size_t i = 0; i < t->cap; i++) {
+        if (!t->e[i].val)
+            continue;
+        size_t j = hash6(t->e[i].hi, t->e[i].lo, nc - 1);
+        while (e[j].val)
+            j = (j + 1) & (nc - 1);
+        e[j] = t->e[i];
+    }
+    free(t->e);
+    t->e = e;
+    t->cap = nc;
+    return true;
+}
+
+static uint32_t *slot6(ts_ip6tab *t, uint64_t hi, uint64_t lo)
+{
+    if ((t->n + 1) * 4 > t->cap * 3 && !grow6(t))
+        return NULL;
+    size_t mask = t->cap - 1;
+    for (size_t i = hash6(hi, lo, mask);; i = (i + 1) & mask) {
+        ts_ip6e *e = &t->e[i];
+        if (!e->val) {
+            e->hi = hi;
+            e->lo = lo;
+            t->n++;
+            return &e->val;
+        }
+        if (e->hi == hi && e->lo == lo)
+            return &e->val;
+    }
+}
+
+tocsin_code ts_ipset_add(ts_intel *ti, ts_ipset *set, const ts_ip *net, uint8_t prefix, uint32_t meta_id,
+                         bool *added)
+{
+    uint32_t *slot;
+    *added = false;
+    if (net->v == 4) {
+        if (prefix > 32)
+            return TOCSIN_E_PARSE;
+        slot = slot4(&set->v4[prefix], ts_ip4_u32(net) & mask4(prefix));
+        if (slot)
+            set->bits4 |= 1ull << prefix;
+    } else if (net->v == 6) {
+        if (prefix > 128)
+            return TOCSIN_E_PARSE;
+        uint64_t hi, lo;
+        load6(net, prefix, &hi, &lo);
+        slot = slot6(&set->v6[prefix], hi, lo);
+        if (slot)
+            set->bits6[prefix / 64] |= 1ull << (prefix % 64);
+    } else {
+        return TOCSIN_E_PARSE;
+    }
+    if (!slot)
+        return TOCSIN_E_NOMEM;
+    /* A new key whose list cannot be stored leaves val 0, which reads as an empty slot
+       again; the entry count then runs one high, which only makes the table grow early. */
+    return ts_multi_add(&ti->multi, slot, meta_id, added) ? TOCSIN_OK : TOCSIN_E_NOMEM;
+}
+
+tocsin_code ts_intel_add_ip_id(ts_intel *ti, const ts_ip *ip, uint8_t prefix, uint32_t meta_id)
+{
+    const ts_ioc_meta *m = ts_intel_meta_get(ti, meta_id);
+    if (!m)
+        return TOCSIN_E_ARG;
+    bool allow = m->flags & TS_IOC_ALLOW, added;
+    tocsin_code rc = ts_ipset_add(ti, allow ? &ti->allow : &ti->ind, ip, prefix, meta_id, &added);
+    if (rc == TOCSIN_OK && added)
+        ts_intel_count(ti, TS_IOC_IP, meta_id);
+    return rc;
+}
+
+tocsin_code ts_intel_add_ip(ts_intel *ti, const ts_ip *ip, uint8_t prefix, const ts_ioc_meta *meta)
+{
+    uint32_t id = ts_intel_meta_intern(ti, meta);
+    return id ? ts_intel_add_ip_id(ti, ip, prefix, id) : TOCSIN_E_NOMEM;
+}
+
+/* ---- lookup ---------------------------------------------------------------------------- */
+
+static uint32_t find4(const ts_ip4tab *t, uint32_t key)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = hash4(key, mask);; i = (i + 1) & mask) {
+        const ts_ip4e *e = &t->e[i];
+        if (!e->val || e->key == key)
+            return e->val;
+    }
+}
+
+static uint32_t find6(const ts_ip6tab *t, uint64_t hi, uint64_t lo)
+{
+    size_t mask = t->cap - 1;
+    for (size_t i = hash6(hi, lo, mask);; i = (i + 1) & mask) {
+        const ts_ip6e *e = &t->e[i];
+        if (!e->val || (e->hi == hi && e->lo == lo))
+            return e->val;
+    }
+}
+
+/* Appends a hit per meta of slot; returns the new count. */
+static size_t emit(const ts_intel *ti, uint32_t slot, const ts_ip *ip, unsigned len, ts_ioc_hit *out, size_t n,
+                   size_t max)
+{
+    const uint32_t *ids;
+    uint32_t one;
+    size_t k = ts_multi_get(&ti->multi, slot, &ids, &one);
+    for (size_t i = 0; i < k && n < max; i++) {
+        ts_ioc_hit *h = &out[n++];
+        memset(h, 0, sizeof *h);
+        h->type = TS_IOC_IP;
+        h->meta = ts_intel_meta_get(ti, ids[i]);
+        h->prefix = (uint8_t)len;
+        if (ip->v == 4) {
+            uint32_t a = ts_ip4_u32(ip) & mask4(len);
+            h->net.v = 4;
+            h->net.b[0] = (uint8_t)(a >> 24);
+            h->net.b[1] = (uint8_t)(a >> 16);
+            h->net.b[2] = (uint8_t)(a >> 8);
+            h->net.b[3] = (uint8_t)a;
+        } else {
+            uint64_t hi, lo;
+            load6(ip, len, &hi, &lo);
+            store6(hi, lo, &h->net);
+        }
+    }
+    return n;
+}
+
+/* Hits of the longest prefix of set covering ip (all lengths when every is true). */
+static size_t probe(const ts_intel *ti, const ts_ipset *set, const ts_ip *ip, bool every, ts_ioc_hit *out,
+                    size_t n, size_t max)
+{
+    if (ip->v == 4) {
+        uint32_t a = ts_ip4_u32(ip);
+        for (uint64_t bits = set->bits4; bits; bits &= ~(1ull << (63 - __builtin_clzll(bits)))) {
+            unsigned len = 63 - (unsigned)__builtin_clzll(bits);
+            uint32_t v = find4(&set->v4[len], a & mask4(len));
+            if (v) {
+                n = emit(ti, v, ip, len, out, n, max);
+                if (!every)
+                    break;
+            }
+        }
+        return n;
+    }
+    for (int w = 2; w >= 0; w--) {
+        for (uint64_t bits = set->bits6[w]; bits; bits &= ~(1ull << (63 - __builtin_clzll(bits)))) {
+            unsigned len = (unsigned)w * 64 + 63 - (unsigned)__builtin_clzll(bits);
+            uint64_t hi, lo;
+            load6(ip, len, &hi, &lo);
+            uint32_t v = find6(&set->v6[len], hi, lo);
+            if (v) {
+                n = emit(ti, v, ip, len, out, n, max);
+                if (!every)
+                    return n;
+            }
+        }
+    }
+    return n;
+}
+
+size_t ts_intel_match_ip(const ts_intel *ti, const ts_ip *ip, ts_ioc_hit *out, size_t max)
+{
+    if (!ip || (ip->v != 4 && ip->v != 6))
+        return 0;
+    size_t n = probe(ti, &ti->ind, ip, false, out, 0, max);
+    return probe(ti, &ti->allow, ip, true, out, n, max);
+}
+
+/* ---- accounting ------------------------------------------------------------------------ */
+
+size_t ts_ipset_bytes(const ts_ipset *set)
+{
+    size_t b = 0;
+    for (int i = 0; i <= 32; i++)
+        b += set->v4[i].cap * sizeof(ts_ip4e);
+    for (int i = 0; i <= 128; i++)
+        b += set->v6[i].cap * sizeof(ts_ip6e);
+    return b;
+}
+
+void ts_ipset_free(ts_ipset *set)
+{
+    for (int i = 0; i <= 32; i++)
+        free(set->v4[i].e);
+    for (int i = 0; i <= 128; i++)
+        free(set->v6[i].e);
+    memset(set, 0, sizeof *set);
+}

@@ -1,0 +1,170 @@
+/* load.c: loading feeds by content: one buffer (the best-scoring loader reads it), one
+ * file (gzip read transparently) or a directory (a MISP feed, or every file under it). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#include "intel/loaders.h"
+
+/* Feeds larger than this are refused rather than read into memory. */
+#define TS_FEED_MAX_BYTES ((size_t)4 << 30)
+
+static void diag(const ts_feed_opts *o, const char *feed, const char *fmt, const char *arg)
+{
+    if (o && o->diag) {
+        char msg[512];
+        snprintf(msg, sizeof msg, fmt, arg);
+        o->diag(o->ud, feed, 0, msg);
+    }
+}
+
+tocsin_code ts_intel_load_buffer(ts_intel *ti, const char *name, const char *kind_hint, const char *data, size_t len,
+                                 const ts_feed_opts *o)
+{
+    const ts_loader *best = NULL;
+    if (!ti || (!data && len))
+        return TOCSIN_E_ARG;
+    if (kind_hint) {
+        best = ts_loader_find(kind_hint);
+        if (!best) {
+            diag(o, name, "no feed loader is called \"%s\"", kind_hint);
+            return TOCSIN_E_ARG;
+        }
+    } else {
+        int score = 0;
+        for (size_t i = 0; ts_loaders[i]; i++) {
+            int s = ts_loaders[i]->sniff(data, len);
+            if (s > score) {
+                score = s;
+                best = ts_loaders[i];
+            }
+        }
+        if (!best) {
+            diag(o, name, "%s", "not in a feed format tocsin reads");
+            return TOCSIN_E_FORMAT;
+        }
+    }
+    tocsin_code rc = best->load(ti, name ? name : "(feed)", data, len, o);
+    if ((rc == TOCSIN_OK || rc == TOCSIN_E_PARTIAL) && o && o->loaded)
+        o->loaded(o->ud, best->name, name, data, len);
+    return rc;
+}
+
+/* Reads a whole file, gunzipping when it is gzip (zlib passes other files through). */
+static tocsin_code read_file(const char *path, char **out, size_t *outlen)
+{
+    gzFile gz = gzopen(path, "rb");
+    if (!gz)
+        return TOCSIN_E_IO;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    tocsin_code rc = TOCSIN_OK;
+    for (;;) {
+        if (!buf) {
+            rc = TOCSIN_E_NOMEM;
+            break;
+        }
+        if (cap - n < (1 << 16)) {
+            if (cap >= TS_FEED_MAX_BYTES) {
+                rc = TOCSIN_E_TOOLONG;
+                break;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                rc = TOCSIN_E_NOMEM;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        int r = gzread(gz, buf + n, (unsigned)(cap - n - 1 > (1u << 30) ? (1u << 30) : cap - n - 1));
+        if (r < 0) {
+            int err;
+            gzerror(gz, &err);
+            rc = err == Z_BUF_ERROR ? TOCSIN_E_TRUNCATED : TOCSIN_E_IO;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    gzclose(gz);
+    if (rc != TOCSIN_OK) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *outlen = n;
+    return TOCSIN_OK;
+}
+
+static tocsin_code load_file(ts_intel *ti, const char *path, const ts_feed_opts *o)
+{
+    char *data;
+    size_t len;
+    tocsin_code rc = read_file(path, &data, &len);
+    if (rc != TOCSIN_OK) {
+        diag(o, path, "cannot read: %s", tocsin_strerror(rc));
+        return rc;
+    }
+    rc = ts_intel_load_buffer(ti, path, NULL, data, len, o);
+    free(data);
+    return rc;
+}
+
+/* Keeps the worse of two results: any failure makes the whole load partial. */
+static tocsin_code merge(tocsin_code all, tocsin_code one)
+{
+    return one == TOCSIN_OK || all == TOCSIN_E_NOMEM ? all : one == TOCSIN_E_NOMEM ? one : TOCSIN_E_PARTIAL;
+}
+
+static int skip_dots(const struct dirent *d)
+{
+    return d->d_name[0] != '.';
+}
+
+static tocsin_code load_dir(ts_intel *ti, const char *dir, const ts_feed_opts *o, int depth)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        return ts_misp_load_feed_dir(ti, dir, o);
+    }
+    struct dirent **ents;
+    int n = scandir(dir, &ents, skip_dots, alphasort);
+    if (n < 0) {
+        diag(o, dir, "cannot list: %s", strerror(errno));
+        return TOCSIN_E_IO;
+    }
+    tocsin_code all = TOCSIN_OK;
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(path, sizeof path, "%s/%s", dir, ents[i]->d_name);
+        free(ents[i]);
+        if (w < 0 || (size_t)w >= sizeof path || stat(path, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode) && depth < 16)
+            all = merge(all, load_dir(ti, path, o, depth + 1));
+        else if (S_ISREG(st.st_mode))
+            all = merge(all, load_file(ti, path, o));
+    }
+    free(ents);
+    return all;
+}
+
+tocsin_code ts_intel_load_path(ts_intel *ti, const char *path, const ts_feed_opts *o)
+{
+    struct stat st;
+    if (!ti || !path)
+        return TOCSIN_E_ARG;
+    if (stat(path, &st) != 0) {
+        diag(o, path, "cannot open: %s", strerror(errno));
+        return TOCSIN_E_IO;
+    }
+    return S_ISDIR(st.st_mode) ? load_dir(ti, path, o, 0) : load_file(ti, path, o);
+}

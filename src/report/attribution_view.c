@@ -1,0 +1,101 @@
+/* attribution_view.c: prints ranked actor hypotheses with every contribution, as text or
+ * as one NDJSON object. */
+#include <stdint.h>
+#include <stdio.h>
+
+#include "attribute/attribute.h"
+#include "core/esc.h"
+#include "core/jsonw.h"
+#include "report/report.h"
+
+static const ts_actor *actor_of(const ts_intel *ti, const ts_hypothesis *h)
+{
+    return ti && h->actor ? ts_intel_actor(ti, h->actor) : NULL;
+}
+
+static void text_hypothesis(const ts_intel *ti, const ts_hypothesis *h, size_t rank, FILE *out)
+{
+    const ts_actor *a = actor_of(ti, h);
+    fprintf(out, "  %zu. ", rank);
+    ts_fputs_term(h->name, out);
+    if (a && a->attack_id) {
+        fputs(" [", out);
+        ts_fputs_term(a->attack_id, out);
+        fputc(']', out);
+    }
+    if (a && a->country) {
+        fputs(" (", out);
+        ts_fputs_term(a->country, out);
+        fputc(')', out);
+    }
+    fprintf(out, ": %s (%.1f%%), score %.2f nats\n", h->wording ? h->wording : ts_icd203(h->probability),
+            h->probability * 100, h->score);
+    for (size_t i = 0; i < h->n_contribs; i++) {
+        const ts_contribution *c = &h->contribs[i];
+        fprintf(out, "       %+7.2f  ", c->weight);
+        ts_fputs_term(c->what, out);
+        if (c->alert != SIZE_MAX)
+            fprintf(out, " [alert %zu]", c->alert + 1);
+        fputc('\n', out);
+    }
+}
+
+static void json_hypothesis(const ts_intel *ti, ts_jw *w, const ts_hypothesis *h, size_t rank)
+{
+    const ts_actor *a = actor_of(ti, h);
+    ts_jw_obj(w);
+    ts_jw_kuint(w, "rank", rank);
+    ts_jw_kstr(w, "name", h->name);
+    ts_jw_kstr(w, "kind", h->actor ? "actor" : h->name);
+    if (a) {
+        ts_jw_kstr(w, "attack_id", a->attack_id);
+        ts_jw_kstr(w, "country", a->country);
+    }
+    ts_jw_kdouble(w, "probability", h->probability);
+    ts_jw_kstr(w, "wording", h->wording ? h->wording : ts_icd203(h->probability));
+    ts_jw_kdouble(w, "score", h->score);
+    ts_jw_key(w, "contributions");
+    ts_jw_arr(w);
+    for (size_t i = 0; i < h->n_contribs; i++) {
+        const ts_contribution *c = &h->contribs[i];
+        ts_jw_obj(w);
+        ts_jw_kdouble(w, "weight", c->weight);
+        ts_jw_kstr(w, "what", c->what);
+        ts_jw_key(w, "alert");
+        if (c->alert == SIZE_MAX)
+            ts_jw_null(w);
+        else
+            ts_jw_uint(w, c->alert);
+        ts_jw_obj_end(w);
+    }
+    ts_jw_arr_end(w);
+    ts_jw_obj_end(w);
+}
+
+void ts_report_attribution(const ts_intel *ti, const struct ts_attribution *a, FILE *out, int json)
+{
+    if (!out)
+        return;
+    if (json) {
+        ts_jw w;
+        ts_jw_begin(&w, out);
+        ts_jw_kstr(&w, "type", "attribution");
+        ts_jw_kstr(&w, "summary", a ? a->summary : NULL);
+        ts_jw_key(&w, "hypotheses");
+        ts_jw_arr(&w);
+        for (size_t i = 0; a && i < a->n; i++)
+            json_hypothesis(ti, &w, &a->hyps[i], i + 1);
+        ts_jw_arr_end(&w);
+        ts_jw_end(&w);
+        return;
+    }
+    if (!a) {
+        fputs("attribution: none\n", out);
+        return;
+    }
+    fputs("attribution: ", out);
+    ts_fputs_term(a->summary, out);
+    fputc('\n', out);
+    for (size_t i = 0; i < a->n; i++)
+        text_hypothesis(ti, &a->hyps[i], i + 1, out);
+}

@@ -1,0 +1,52 @@
+/* report_int.h: what the run and incident reports share: layout, colour, and the JSON
+ * and text forms of an incident read back from the store. Not for use outside src/report/. */
+#ifndef TS_REPORT_INT_H
+#define TS_REPORT_INT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "core/jsonw.h"
+#include "store/store_read.h"
+
+#define RPT_WIDTH 100 /* text output fits this many columns */
+
+/* How text is decorated: colour only on a terminal and when NO_COLOR is not set. */
+typedef struct rpt {
+    FILE *out;
+    bool colour;
+} rpt;
+
+void rpt_init(rpt *r, FILE *out);
+
+/* SGR pieces; empty strings when colour is off. */
+enum rpt_style { RS_BOLD, RS_DIM, RS_RED, RS_YELLOW, RS_GREEN, RS_CYAN, RS_RESET };
+const char *rpt_sgr(const rpt *r, enum rpt_style s);
+
+/* "critical" (>= 90), "high" (>= 70), "medium" (>= 40) or "low". */
+const char *rpt_severity_name(int severity);
+enum rpt_style rpt_severity_style(int severity);
+
+/* ISO 8601 UTC; with seconds = true the fraction is dropped. buf >= 40 bytes. */
+char *rpt_time(int64_t ns, bool seconds, char *buf, size_t len);
+/* "1h18m", "42s", "3d4h": a duration for people. buf >= 24 bytes. */
+char *rpt_duration(int64_t ns, char *buf, size_t len);
+/* 1234567 as "1,234,567". buf >= 32 bytes. */
+char *rpt_count(uint64_t n, char *buf, size_t len);
+
+/* Writes untrusted text escaped, wrapped at spaces to RPT_WIDTH: the first line goes
+ * on from column col, the others start with indent spaces. Returns the column it ends at. */
+int rpt_wrap(const rpt *r, const char *text, int col, int indent);
+/* Writes untrusted text escaped and cut to at most max columns ("..." when cut). */
+void rpt_cut(const rpt *r, const char *text, int max);
+
+/* An incident in full, for people: header, entities, verdict, hypotheses with their
+ * contributions, timeline with provenance. */
+void rpt_incident_text(const rpt *r, const ts_incident_view *v);
+/* The same as NDJSON: one "incident" line, one "hypothesis" line per hypothesis and one
+ * "alert" line per alert of the timeline (see docs/json-output.md). */
+void rpt_incident_json(FILE *out, const ts_incident_view *v);
+/* Just the "incident" line. */
+void rpt_incident_json_line(FILE *out, const ts_incident_view *v);
+
+#endif

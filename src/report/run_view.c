@@ -1,0 +1,137 @@
+/* run_view.c: the report of one run: its summary, then every incident it wrote in full. */
+#include "core/esc.h"
+#include "report/report.h"
+#include "report/report_int.h"
+
+/* The figures of the summary: what the hunt counted when given, else what the store
+ * recorded (a report of an earlier run). */
+typedef struct run_figures {
+    uint64_t files, events, rejected, alerts, incidents;
+    double seconds;
+} run_figures;
+
+static run_figures figures(const ts_run_view *run, const ts_hunt_stats *st)
+{
+    run_figures f = {run->files, run->events, run->rejected, run->alerts, run->incidents, 0};
+    if (run->ended_ns > run->started_ns)
+        f.seconds = (double)(run->ended_ns - run->started_ns) / 1e9;
+    if (st)
+        f = (run_figures){st->files, st->events, st->rejected, st->alerts, st->incidents, st->seconds};
+    return f;
+}
+
+static void summary_text(const rpt *r, const ts_run_view *run, const run_figures *f,
+                         const ts_format_view *fmt, size_t nfmt)
+{
+    FILE *o = r->out;
+    char a[32], b[32], c[32], d[32], e[32];
+    fprintf(o, "%srun %lld%s (", rpt_sgr(r, RS_BOLD), (long long)run->id, rpt_sgr(r, RS_RESET));
+    ts_fputs_term(run->command, o);
+    fputs(", tocsin ", o);
+    ts_fputs_term(run->version, o);
+    fprintf(o, "): %s file%s, %s events, %s rejected, %s alert%s, %s incident%s\n",
+            rpt_count(f->files, a, sizeof a), f->files == 1 ? "" : "s", rpt_count(f->events, b, sizeof b),
+            rpt_count(f->rejected, c, sizeof c), rpt_count(f->alerts, d, sizeof d), f->alerts == 1 ? "" : "s",
+            rpt_count(f->incidents, e, sizeof e), f->incidents == 1 ? "" : "s");
+    fprintf(o, "  %.2f s", f->seconds);
+    if (f->seconds > 0)
+        fprintf(o, ", %s events/s", rpt_count((uint64_t)((double)f->events / f->seconds), a, sizeof a));
+    fputc('\n', o);
+    for (size_t i = 0; i < nfmt; i++) {
+        char name[21];
+        fprintf(o, "  %s%-10s%s%-20s %6s file%s %14s events", rpt_sgr(r, RS_DIM), i ? "" : "formats",
+                rpt_sgr(r, RS_RESET), ts_esc_term(fmt[i].format, name, sizeof name),
+                rpt_count(fmt[i].files, a, sizeof a), fmt[i].files == 1 ? " " : "s",
+                rpt_count(fmt[i].events, b, sizeof b));
+        if (fmt[i].rejected)
+            fprintf(o, " %10s rejected", rpt_count(fmt[i].rejected, c, sizeof c));
+        fputc('\n', o);
+    }
+}
+
+static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f,
+                         const ts_format_view *fmt, size_t nfmt)
+{
+    ts_jw w;
+    char t[40];
+    ts_jw_begin(&w, out);
+    ts_jw_kstr(&w, "type", "run");
+    ts_jw_kint(&w, "run", run->id);
+    ts_jw_kstr(&w, "command", run->command);
+    ts_jw_kstr(&w, "version", run->version);
+    ts_jw_kstr(&w, "started", rpt_time(run->started_ns, false, t, sizeof t));
+    ts_jw_key(&w, "ended");
+    if (run->ended_ns)
+        ts_jw_str(&w, rpt_time(run->ended_ns, false, t, sizeof t));
+    else
+        ts_jw_null(&w);
+    ts_jw_kuint(&w, "files", f->files);
+    ts_jw_kuint(&w, "events", f->events);
+    ts_jw_kuint(&w, "rejected", f->rejected);
+    ts_jw_kuint(&w, "alerts", f->alerts);
+    ts_jw_kuint(&w, "incidents", f->incidents);
+    ts_jw_kdouble(&w, "seconds", f->seconds);
+    ts_jw_kdouble(&w, "events_per_second", f->seconds > 0 ? (double)f->events / f->seconds : 0);
+    ts_jw_key(&w, "formats");
+    ts_jw_arr(&w);
+    for (size_t i = 0; i < nfmt; i++) {
+        ts_jw_obj(&w);
+        ts_jw_kstr(&w, "format", fmt[i].format);
+        ts_jw_kuint(&w, "files", fmt[i].files);
+        ts_jw_kuint(&w, "events", fmt[i].events);
+        ts_jw_kuint(&w, "rejected", fmt[i].rejected);
+        ts_jw_obj_end(&w);
+    }
+    ts_jw_arr_end(&w);
+    ts_jw_end(&w);
+}
+
+/* Every incident the run wrote, in full, oldest activity first. */
+static tocsin_code incidents(ts_store *s, int64_t run_id, const rpt *r, int json)
+{
+    char **ids;
+    size_t n;
+    tocsin_code rc = ts_store_incident_ids(s, run_id, &ids, &n);
+    if (rc != TOCSIN_OK)
+        return rc;
+    if (!json && n == 0)
+        fputs("\nno incidents\n", r->out);
+    for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
+        ts_incident_view *v;
+        if ((rc = ts_store_incident_load(s, ids[i], TS_VIEW_FULL, &v)) != TOCSIN_OK)
+            break;
+        if (json) {
+            rpt_incident_json(r->out, v);
+        } else {
+            fputc('\n', r->out);
+            rpt_incident_text(r, v);
+        }
+        ts_incident_view_free(v);
+    }
+    ts_strv_free(ids, n);
+    return rc;
+}
+
+tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, FILE *out, int json)
+{
+    ts_run_view run;
+    ts_format_view *fmt;
+    size_t nfmt;
+    rpt r;
+    tocsin_code rc = ts_store_run_get(s, run_id, &run);
+    if (rc != TOCSIN_OK)
+        return rc;
+    if ((rc = ts_store_run_formats(s, run_id, &fmt, &nfmt)) != TOCSIN_OK) {
+        ts_run_view_clear(&run);
+        return rc;
+    }
+    run_figures f = figures(&run, st);
+    rpt_init(&r, out);
+    if (json)
+        summary_json(out, &run, &f, fmt, nfmt);
+    else
+        summary_text(&r, &run, &f, fmt, nfmt);
+    ts_format_views_free(fmt, nfmt);
+    ts_run_view_clear(&run);
+    return incidents(s, run_id, &r, json);
+}

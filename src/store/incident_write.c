@@ -1,0 +1,325 @@
+/* incident_write.c: writes an incident with its alerts, entities and attribution. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attribute/attribute.h"
+#include "store/store_int.h"
+
+/* Opens the unit of work for one incident: its own transaction, or a savepoint inside the
+ * caller's batch so one bad incident does not undo the others. */
+static tocsin_code tx_open(ts_store *s)
+{
+    return st_exec(s, s->in_batch ? "SAVEPOINT incident" : "BEGIN IMMEDIATE");
+}
+
+static tocsin_code tx_close(ts_store *s, tocsin_code rc)
+{
+    if (rc == TOCSIN_OK)
+        return st_exec(s, s->in_batch ? "RELEASE incident" : "COMMIT");
+    /* Keeps the message of the first failure, not that of the rollback. */
+    sqlite3_exec(s->db, s->in_batch ? "ROLLBACK TO incident; RELEASE incident" : "ROLLBACK", NULL,
+                 NULL, NULL);
+    return rc;
+}
+
+static const char *kind_name(ts_evidence_kind k)
+{
+    switch (k) {
+    case TS_EV_INDICATOR: return "indicator";
+    case TS_EV_HOME_NETWORK: return "home-network";
+    case TS_EV_RULE: return "rule";
+    case TS_EV_BEHAVIOUR: return "behaviour";
+    }
+    return "other";
+}
+
+static const char *direction_name(ts_direction d)
+{
+    switch (d) {
+    case TS_DIR_INBOUND: return "inbound";
+    case TS_DIR_OUTBOUND: return "outbound";
+    case TS_DIR_INTERNAL: return "internal";
+    case TS_DIR_UNKNOWN: break;
+    }
+    return NULL;
+}
+
+static const char *side_name(ts_side sd)
+{
+    switch (sd) {
+    case TS_SIDE_SRC: return "src";
+    case TS_SIDE_DST: return "dst";
+    case TS_SIDE_FILE: return "file";
+    case TS_SIDE_NONE: break;
+    }
+    return NULL;
+}
+
+/* Binds text that the schema holds NOT NULL: a missing value is "". */
+static void st_text_nn(sqlite3_stmt *st, int i, const char *v)
+{
+    sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static void bind_ip(sqlite3_stmt *st, int i, const ts_ip *ip)
+{
+    char buf[TS_IP_STRLEN];
+    st_text(st, i, ts_ip_set(ip) ? ts_ip_format(ip, buf) : NULL);
+}
+
+static void bind_alert(sqlite3_stmt *st, int64_t run, const ts_alert *a, const ts_intel *ti)
+{
+    st_text_nn(st, 1, a->detector);
+    st_text_nn(st, 2, a->key);
+    st_text_nn(st, 3, a->file);
+    st_u64(st, 4, a->line);
+    st_u64(st, 5, a->record);
+    st_int(st, 6, a->first_ns);
+    st_int(st, 7, run);
+    sqlite3_bind_text(st, 8, kind_name(a->kind), -1, SQLITE_STATIC);
+    st_text_nn(st, 9, a->title);
+    st_int(st, 10, a->severity);
+    st_text(st, 11, a->techniques);
+    st_int(st, 12, a->last_ns > a->first_ns ? a->last_ns : a->first_ns);
+    st_u64(st, 13, a->count ? a->count : 1);
+    bind_ip(st, 14, &a->internal_ip);
+    st_text(st, 15, a->internal_host);
+    st_text(st, 16, a->user);
+    bind_ip(st, 17, &a->remote_ip);
+    st_text(st, 18, a->remote_geo.cc);
+    if (a->remote_geo.asn)
+        st_int(st, 19, a->remote_geo.asn);
+    st_text(st, 20, a->remote_name);
+    st_text(st, 21, direction_name(a->direction));
+    st_text(st, 22, st_ioc_type_name(a->ioc_type));
+    st_text(st, 23, a->ioc_value);
+    st_text(st, 24, a->observed);
+    st_text(st, 25, side_name(a->side));
+    st_text(st, 26, st_source_name(ti, a->source));
+    if (a->ioc_type != TS_IOC_NONE || a->confidence)
+        st_int(st, 27, a->confidence);
+    st_int(st, 28, a->shared ? 1 : 0);
+    st_text(st, 29, a->suppressed);
+    st_text(st, 30, a->dataset);
+}
+
+typedef struct actor_ctx {
+    ts_store *s;
+    int64_t alert;
+    int pos;
+    tocsin_code rc;
+} actor_ctx;
+
+static void put_actor(void *ud, const char *name, const char *attack_id)
+{
+    actor_ctx *c = ud;
+    sqlite3_stmt *st;
+    if (c->rc != TOCSIN_OK)
+        return;
+    if (!(st = st_get(c->s, ST_ALERT_ACTOR))) {
+        c->rc = TOCSIN_E_DB;
+        return;
+    }
+    st_int(st, 1, c->alert);
+    st_int(st, 2, c->pos++);
+    st_text_nn(st, 3, name);
+    st_text(st, 4, attack_id);
+    c->rc = st_done(c->s, st, "recording an alert's actor");
+}
+
+/* Stores a (or finds it stored) and sets *id. */
+static tocsin_code put_alert(ts_store *s, int64_t run, const ts_alert *a, const ts_intel *ti, int64_t *id)
+{
+    sqlite3_stmt *st = st_get(s, ST_ALERT_UPSERT);
+    if (!st)
+        return TOCSIN_E_DB;
+    bind_alert(st, run, a, ti);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        tocsin_code rc = st_fail(s, "recording an alert");
+        sqlite3_reset(st);
+        return rc;
+    }
+    *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    actor_ctx c = {s, *id, 0, TOCSIN_OK};
+    st_actor_names(ti, a->actorset, put_actor, &c);
+    return c.rc;
+}
+
+static tocsin_code put_link(ts_store *s, st_id id, int64_t n, const char *text, const char *what)
+{
+    sqlite3_stmt *st = st_get(s, id);
+    if (!st)
+        return TOCSIN_E_DB;
+    if (id == ST_RUN_INCIDENT) {
+        st_int(st, 1, n);
+        st_text_nn(st, 2, text);
+    } else {
+        st_text_nn(st, 1, text);
+        st_int(st, 2, n);
+    }
+    return st_done(s, st, what);
+}
+
+static tocsin_code put_entity(ts_store *s, const char *inc, const char *kind, const char *value, size_t n)
+{
+    sqlite3_stmt *st;
+    if (!value || n == 0)
+        return TOCSIN_OK;
+    if (!(st = st_get(s, ST_ENTITY)))
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, inc);
+    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, value, (int)n, SQLITE_TRANSIENT);
+    return st_done(s, st, "recording an entity");
+}
+
+static tocsin_code put_ip(ts_store *s, const char *inc, const ts_ip *ip)
+{
+    char buf[TS_IP_STRLEN];
+    ts_ip_format(ip, buf);
+    return put_entity(s, inc, "ip", buf, strlen(buf));
+}
+
+/* The outside host an alert names: a domain as is, a URL's host, an address literal as an
+ * ip. A mail address names a mailbox, not a host, and is left to the alert. */
+static tocsin_code put_remote_name(ts_store *s, const char *inc, const char *name)
+{
+    const char *p = name, *e;
+    ts_ip ip;
+    if (!name || strchr(name, '@'))
+        return TOCSIN_OK;
+    const char *scheme = strstr(name, "://");
+    if (scheme)
+        p = scheme + 3;
+    e = p + strcspn(p, "/?#");
+    if (*p == '[') { /* [v6]:port */
+        const char *close = memchr(p, ']', (size_t)(e - p));
+        if (close && ts_ip_parse(ts_str_make(p + 1, (size_t)(close - p - 1)), &ip))
+            return put_ip(s, inc, &ip);
+        return TOCSIN_OK;
+    }
+    const char *colon = memchr(p, ':', (size_t)(e - p));
+    if (colon)
+        e = colon;
+    if (ts_ip_parse(ts_str_make(p, (size_t)(e - p)), &ip))
+        return put_ip(s, inc, &ip);
+    if (!memchr(p, '.', (size_t)(e - p)))
+        return TOCSIN_OK; /* not a host name anyone could look up */
+    return put_entity(s, inc, "domain", p, (size_t)(e - p));
+}
+
+static tocsin_code put_entities(ts_store *s, const ts_incident *inc)
+{
+    tocsin_code rc = TOCSIN_OK;
+    for (size_t i = 0; i < inc->n_hosts && rc == TOCSIN_OK; i++)
+        rc = put_entity(s, inc->id, "host", inc->hosts[i], inc->hosts[i] ? strlen(inc->hosts[i]) : 0);
+    for (size_t i = 0; i < inc->n_users && rc == TOCSIN_OK; i++)
+        rc = put_entity(s, inc->id, "user", inc->users[i], inc->users[i] ? strlen(inc->users[i]) : 0);
+    for (size_t i = 0; i < inc->n_alerts && rc == TOCSIN_OK; i++) {
+        const ts_alert *a = inc->alerts[i];
+        if (ts_ip_set(&a->remote_ip))
+            rc = put_ip(s, inc->id, &a->remote_ip);
+        if (rc == TOCSIN_OK)
+            rc = put_remote_name(s, inc->id, a->remote_name);
+    }
+    return rc;
+}
+
+static tocsin_code put_hypothesis(ts_store *s, int64_t run, const ts_incident *inc, int rank,
+                                  const ts_hypothesis *h, const ts_intel *ti, const int64_t *alert_ids)
+{
+    sqlite3_stmt *st = st_get(s, ST_HYP_INSERT);
+    tocsin_code rc;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, inc->id);
+    st_int(st, 2, run);
+    st_int(st, 3, rank);
+    st_text_nn(st, 4, h->name ? h->name : "unnamed");
+    st_text(st, 5, st_actor_attack_id(ti, h->actor));
+    st_real(st, 6, h->probability);
+    st_text(st, 7, h->wording);
+    st_real(st, 8, h->score);
+    if ((rc = st_done(s, st, "recording a hypothesis")) != TOCSIN_OK)
+        return rc;
+    int64_t hyp = sqlite3_last_insert_rowid(s->db);
+    for (size_t i = 0; i < h->n_contribs && rc == TOCSIN_OK; i++) {
+        const ts_contribution *c = &h->contribs[i];
+        if (!(st = st_get(s, ST_CONTRIB_INSERT)))
+            return TOCSIN_E_DB;
+        st_int(st, 1, hyp);
+        st_int(st, 2, (int64_t)i);
+        st_text_nn(st, 3, c->what);
+        st_real(st, 4, c->weight);
+        if (c->alert < inc->n_alerts)
+            st_int(st, 5, alert_ids[c->alert]);
+        rc = st_done(s, st, "recording a contribution");
+    }
+    return rc;
+}
+
+/* The newest attribution replaces the stored one whole: hypotheses are ranked together. */
+static tocsin_code put_attribution(ts_store *s, int64_t run, const ts_incident *inc,
+                                   const ts_intel *ti, const int64_t *alert_ids)
+{
+    const ts_attribution *at = inc->attribution;
+    sqlite3_stmt *st = st_get(s, ST_HYP_DELETE);
+    tocsin_code rc;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, inc->id);
+    if ((rc = st_done(s, st, "replacing the hypotheses")) != TOCSIN_OK)
+        return rc;
+    for (size_t i = 0; i < at->n && rc == TOCSIN_OK; i++)
+        rc = put_hypothesis(s, run, inc, (int)i + 1, &at->hyps[i], ti, alert_ids);
+    return rc;
+}
+
+static tocsin_code put_incident_row(ts_store *s, int64_t run, const ts_incident *inc)
+{
+    sqlite3_stmt *st = st_get(s, ST_INCIDENT_UPSERT);
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, inc->id);
+    st_int(st, 2, inc->first_ns);
+    st_int(st, 3, inc->last_ns > inc->first_ns ? inc->last_ns : inc->first_ns);
+    st_int(st, 4, inc->severity);
+    st_text(st, 5, inc->attribution ? inc->attribution->summary : NULL);
+    st_int(st, 6, run);
+    return st_done(s, st, "recording the incident");
+}
+
+static tocsin_code put_incident(ts_store *s, int64_t run, const ts_incident *inc, const ts_intel *ti,
+                                int64_t *alert_ids)
+{
+    tocsin_code rc = put_incident_row(s, run, inc);
+    if (rc == TOCSIN_OK)
+        rc = put_link(s, ST_RUN_INCIDENT, run, inc->id, "linking the incident to its run");
+    for (size_t i = 0; i < inc->n_alerts && rc == TOCSIN_OK; i++) {
+        rc = put_alert(s, run, inc->alerts[i], ti, &alert_ids[i]);
+        if (rc == TOCSIN_OK)
+            rc = put_link(s, ST_INCIDENT_ALERT, alert_ids[i], inc->id, "linking an alert");
+    }
+    if (rc == TOCSIN_OK)
+        rc = put_entities(s, inc);
+    if (rc == TOCSIN_OK && inc->attribution)
+        rc = put_attribution(s, run, inc, ti, alert_ids);
+    return rc;
+}
+
+tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti)
+{
+    int64_t *alert_ids;
+    tocsin_code rc;
+    /* The id is a fixed array: refuse one that fills it without a terminating NUL. */
+    if (!s || !inc || !inc->id[0] || !memchr(inc->id, 0, sizeof inc->id) ||
+        (inc->n_alerts && !inc->alerts))
+        return TOCSIN_E_ARG;
+    if (!(alert_ids = calloc(inc->n_alerts ? inc->n_alerts : 1, sizeof *alert_ids)))
+        return TOCSIN_E_NOMEM;
+    if ((rc = tx_open(s)) == TOCSIN_OK)
+        rc = tx_close(s, put_incident(s, run_id, inc, ti, alert_ids));
+    free(alert_ids);
+    return rc;
+}

@@ -1,0 +1,191 @@
+/* schema.c: the store's tables, versioned by PRAGMA user_version and upgraded in steps. */
+#include <stdio.h>
+
+#include "store/store_int.h"
+
+/* Migration k (0-based) takes a database at user_version k to k + 1. Append new steps;
+ * never edit a released one, since stores in the field are at every version. */
+static const char *const migrations[] = {
+    /* 1: the first schema. Times are ns since the epoch (UTC). Ids from the session's
+       intelligence (actors, sources) are stored as names: ids change between sessions. */
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  started_ns INTEGER NOT NULL,"
+    "  ended_ns INTEGER,"
+    "  command TEXT NOT NULL,"
+    "  events INTEGER NOT NULL DEFAULT 0,"
+    "  rejected INTEGER NOT NULL DEFAULT 0,"
+    "  version TEXT NOT NULL);"
+
+    "CREATE TABLE sources ("
+    "  id INTEGER PRIMARY KEY,"
+    "  run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  path TEXT NOT NULL,"
+    "  format TEXT,"
+    "  events INTEGER NOT NULL,"
+    "  rejected INTEGER NOT NULL);"
+    "CREATE INDEX sources_by_run ON sources(run);"
+
+    /* An alert is unique by its content: detector, key, the first event's provenance and
+       time. A second hunt over the same logs finds every alert already there. */
+    "CREATE TABLE alerts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  detector TEXT NOT NULL,"
+    "  akey TEXT NOT NULL,"
+    "  file TEXT NOT NULL,"
+    "  line INTEGER NOT NULL,"
+    "  record INTEGER NOT NULL,"
+    "  first_ns INTEGER NOT NULL,"
+    "  run INTEGER REFERENCES runs(id),"
+    "  kind TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  severity INTEGER NOT NULL,"
+    "  techniques TEXT,"
+    "  last_ns INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  internal_ip TEXT,"
+    "  internal_host TEXT,"
+    "  user_name TEXT,"
+    "  remote_ip TEXT,"
+    "  remote_cc TEXT,"
+    "  remote_asn INTEGER,"
+    "  remote_name TEXT,"
+    "  direction TEXT,"
+    "  ioc_type TEXT,"
+    "  ioc_value TEXT,"
+    "  observed TEXT,"
+    "  side TEXT,"
+    "  source TEXT,"
+    "  confidence INTEGER,"
+    "  shared INTEGER NOT NULL DEFAULT 0,"
+    "  suppressed TEXT,"
+    "  dataset TEXT,"
+    "  UNIQUE (detector, akey, file, line, record, first_ns));"
+
+    "CREATE TABLE alert_actors ("
+    "  alert INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+    "  pos INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  attack_id TEXT,"
+    "  PRIMARY KEY (alert, pos)) WITHOUT ROWID;"
+
+    "CREATE TABLE incidents ("
+    "  id TEXT PRIMARY KEY,"
+    "  first_ns INTEGER NOT NULL,"
+    "  last_ns INTEGER NOT NULL,"
+    "  severity INTEGER NOT NULL,"
+    "  summary TEXT,"
+    "  created_run INTEGER REFERENCES runs(id),"
+    "  updated_run INTEGER REFERENCES runs(id));"
+    "CREATE INDEX incidents_by_last ON incidents(last_ns);"
+
+    "CREATE TABLE incident_alerts ("
+    "  incident TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+    "  alert INTEGER NOT NULL REFERENCES alerts(id),"
+    "  PRIMARY KEY (incident, alert)) WITHOUT ROWID;"
+
+    /* Which runs wrote which incidents: a run's report shows what it found even after a
+       later run updated the same incident. */
+    "CREATE TABLE run_incidents ("
+    "  run INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  incident TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (run, incident)) WITHOUT ROWID;"
+
+    "CREATE TABLE entities ("
+    "  incident TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('host', 'user', 'ip', 'domain')),"
+    "  value TEXT NOT NULL,"
+    "  PRIMARY KEY (incident, kind, value)) WITHOUT ROWID;"
+
+    "CREATE TABLE hypotheses ("
+    "  id INTEGER PRIMARY KEY,"
+    "  incident TEXT NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,"
+    "  run INTEGER REFERENCES runs(id),"
+    "  rank INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  attack_id TEXT,"
+    "  probability REAL NOT NULL,"
+    "  wording TEXT,"
+    "  score REAL NOT NULL,"
+    "  UNIQUE (incident, rank));"
+
+    "CREATE TABLE contributions ("
+    "  hypothesis INTEGER NOT NULL REFERENCES hypotheses(id) ON DELETE CASCADE,"
+    "  pos INTEGER NOT NULL,"
+    "  what TEXT NOT NULL,"
+    "  weight REAL NOT NULL,"
+    "  alert INTEGER REFERENCES alerts(id),"
+    "  PRIMARY KEY (hypothesis, pos)) WITHOUT ROWID;"
+
+    /* Feed files as loaded, zlib-compressed, once per content. */
+    "CREATE TABLE feeds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL UNIQUE,"
+    "  size INTEGER NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  loaded_ns INTEGER NOT NULL);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int ts_store_schema_version(void) { return N_MIGRATIONS; }
+
+static tocsin_code user_version(ts_store *s, int *v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return st_fail(s, "reading the schema version");
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return st_fail(s, "reading the schema version");
+    }
+    *v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return TOCSIN_OK;
+}
+
+/* Runs the steps from the version found under the write lock up to the newest, each
+ * with its user_version bump in one transaction, so a crash leaves the store at a
+ * version, never between. Re-reading the version under the lock lets two processes
+ * open a new store at once. */
+static tocsin_code upgrade(ts_store *s)
+{
+    for (;;) {
+        char bump[48];
+        int v;
+        tocsin_code rc = st_exec(s, "BEGIN IMMEDIATE");
+        if (rc != TOCSIN_OK)
+            return rc;
+        if ((rc = user_version(s, &v)) != TOCSIN_OK) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+        if (v >= N_MIGRATIONS)
+            return st_exec(s, "COMMIT");
+        snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1); /* a constant, not data */
+        if ((rc = st_exec(s, migrations[v])) != TOCSIN_OK || (rc = st_exec(s, bump)) != TOCSIN_OK ||
+            (rc = st_exec(s, "COMMIT")) != TOCSIN_OK) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+}
+
+tocsin_code ts_store_migrate(ts_store *s)
+{
+    int v;
+    tocsin_code rc = user_version(s, &v);
+    if (rc != TOCSIN_OK)
+        return rc;
+    if (v > N_MIGRATIONS || v < 0) {
+        snprintf(s->err, sizeof s->err,
+                 "the store's schema version %d is newer than this tocsin knows (%d)", v,
+                 N_MIGRATIONS);
+        return TOCSIN_E_DB;
+    }
+    /* A current store needs no write lock, so a read-only one still opens for reading. */
+    return v == N_MIGRATIONS ? TOCSIN_OK : upgrade(s);
+}

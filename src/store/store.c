@@ -1,0 +1,269 @@
+/* store.c: opening the SQLite store, its cached statements, runs and their sources. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_int.h"
+
+/* Every statement, in one place so the SQL can be read as a whole. All data is bound. */
+static const char *const sql[ST__COUNT] = {
+    [ST_RUN_BEGIN] = "INSERT INTO runs (started_ns, command, version) VALUES (?1, ?2, ?3)",
+    [ST_RUN_END] = "UPDATE runs SET ended_ns = ?2, events = ?3, rejected = ?4 WHERE id = ?1",
+    [ST_SOURCE] = "INSERT INTO sources (run, path, format, events, rejected) VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* A repeat of a stored alert keeps the widest view of it (a log that grew since). */
+    [ST_ALERT_UPSERT] =
+        "INSERT INTO alerts (detector, akey, file, line, record, first_ns, run, kind, title,"
+        " severity, techniques, last_ns, count, internal_ip, internal_host, user_name, remote_ip,"
+        " remote_cc, remote_asn, remote_name, direction, ioc_type, ioc_value, observed, side,"
+        " source, confidence, shared, suppressed, dataset)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
+        " ON CONFLICT (detector, akey, file, line, record, first_ns) DO UPDATE SET"
+        " last_ns = max(last_ns, excluded.last_ns), count = max(count, excluded.count)"
+        " RETURNING id",
+    [ST_ALERT_ACTOR] = "INSERT OR IGNORE INTO alert_actors (alert, pos, name, attack_id) VALUES (?1, ?2, ?3, ?4)",
+    [ST_INCIDENT_UPSERT] =
+        "INSERT INTO incidents (id, first_ns, last_ns, severity, summary, created_run, updated_run)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+        " ON CONFLICT (id) DO UPDATE SET first_ns = min(first_ns, excluded.first_ns),"
+        " last_ns = max(last_ns, excluded.last_ns), severity = max(severity, excluded.severity),"
+        " summary = coalesce(excluded.summary, summary), updated_run = excluded.updated_run",
+    [ST_INCIDENT_ALERT] = "INSERT OR IGNORE INTO incident_alerts (incident, alert) VALUES (?1, ?2)",
+    [ST_RUN_INCIDENT] = "INSERT OR IGNORE INTO run_incidents (run, incident) VALUES (?1, ?2)",
+    [ST_ENTITY] = "INSERT OR IGNORE INTO entities (incident, kind, value) VALUES (?1, ?2, ?3)",
+    [ST_HYP_DELETE] = "DELETE FROM hypotheses WHERE incident = ?1",
+    [ST_HYP_INSERT] =
+        "INSERT INTO hypotheses (incident, run, rank, actor, attack_id, probability, wording, score)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [ST_CONTRIB_INSERT] = "INSERT INTO contributions (hypothesis, pos, what, weight, alert) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_FEED_FIND] = "SELECT id FROM feeds WHERE sha256 = ?1",
+    [ST_FEED_INSERT] =
+        "INSERT OR IGNORE INTO feeds (kind, name, sha256, size, data, loaded_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* One row at a time, so the callback may use the store while no statement is open. */
+    [ST_FEED_EACH] = "SELECT id, kind, name, size, data FROM feeds WHERE id > ?1 ORDER BY id LIMIT 1",
+    [ST_RUN_GET] =
+        "SELECT id, started_ns, ended_ns, command, events, rejected, version,"
+        " (SELECT count(*) FROM sources WHERE run = ?1) FROM runs WHERE id = ?1",
+    [ST_RUN_FORMATS] =
+        "SELECT coalesce(format, '?'), count(*), sum(events), sum(rejected) FROM sources"
+        " WHERE run = ?1 GROUP BY 1 ORDER BY 2 DESC, 1",
+    [ST_RUN_INCIDENTS] =
+        "SELECT i.id FROM run_incidents r JOIN incidents i ON i.id = r.incident WHERE r.run = ?1"
+        " ORDER BY i.first_ns, i.id",
+    [ST_RUN_ALERT_COUNT] =
+        "SELECT count(DISTINCT ia.alert) FROM run_incidents r"
+        " JOIN incident_alerts ia ON ia.incident = r.incident WHERE r.run = ?1",
+    [ST_RUN_INCIDENT_COUNT] = "SELECT count(*) FROM run_incidents WHERE run = ?1",
+    [ST_INCIDENT_IDS] = "SELECT id FROM incidents ORDER BY last_ns DESC, id",
+    [ST_INCIDENT_GET] =
+        "SELECT id, first_ns, last_ns, severity, summary, created_run, updated_run,"
+        " (SELECT count(*) FROM incident_alerts WHERE incident = ?1) FROM incidents WHERE id = ?1",
+    [ST_INCIDENT_ENTITIES] =
+        "SELECT kind, value FROM entities WHERE incident = ?1"
+        " ORDER BY CASE kind WHEN 'host' THEN 0 WHEN 'user' THEN 1 WHEN 'ip' THEN 2 ELSE 3 END, value",
+    [ST_INCIDENT_ALERTS] =
+        "SELECT a.id, detector, akey, file, line, record, first_ns, kind, title, severity,"
+        " techniques, last_ns, count, internal_ip, internal_host, user_name, remote_ip, remote_cc,"
+        " remote_asn, remote_name, direction, ioc_type, ioc_value, observed, side, source,"
+        " confidence, shared, suppressed, dataset"
+        " FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert WHERE ia.incident = ?1"
+        " ORDER BY a.first_ns, a.id",
+    [ST_ALERT_ACTORS] = "SELECT name, attack_id FROM alert_actors WHERE alert = ?1 ORDER BY pos",
+    [ST_INCIDENT_HYPS] =
+        "SELECT id, rank, actor, attack_id, probability, wording, score FROM hypotheses"
+        " WHERE incident = ?1 ORDER BY rank",
+    [ST_HYP_CONTRIBS] = "SELECT what, weight, alert FROM contributions WHERE hypothesis = ?1 ORDER BY pos",
+};
+
+tocsin_code st_fail(ts_store *s, const char *what)
+{
+    snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
+    return TOCSIN_E_DB;
+}
+
+sqlite3_stmt *st_get(ts_store *s, st_id id)
+{
+    sqlite3_stmt *st = s->st[id];
+    if (!st) {
+        if (sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+            st_fail(s, "preparing a statement");
+            return NULL;
+        }
+        s->st[id] = st;
+        return st;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+tocsin_code st_exec(ts_store *s, const char *text)
+{
+    if (sqlite3_exec(s->db, text, NULL, NULL, NULL) != SQLITE_OK)
+        return st_fail(s, text);
+    return TOCSIN_OK;
+}
+
+tocsin_code st_done(ts_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    tocsin_code r = rc == SQLITE_DONE || rc == SQLITE_ROW ? TOCSIN_OK : st_fail(s, what);
+    sqlite3_reset(st); /* releases its read or write lock now, not at the next use */
+    return r;
+}
+
+void st_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v && *v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+void st_int(sqlite3_stmt *st, int i, int64_t v) { sqlite3_bind_int64(st, i, v); }
+
+void st_u64(sqlite3_stmt *st, int i, uint64_t v)
+{
+    sqlite3_bind_int64(st, i, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
+
+void st_real(sqlite3_stmt *st, int i, double v) { sqlite3_bind_double(st, i, v); }
+
+int64_t st_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* WAL lets a reader (tocsin show) run while a hunt writes; NORMAL sync is safe under WAL
+ * (a power cut may lose the last commit, never corrupt). */
+static tocsin_code configure(ts_store *s)
+{
+    tocsin_code rc;
+    sqlite3_busy_timeout(s->db, 5000);
+    if ((rc = st_exec(s, "PRAGMA foreign_keys = ON")) != TOCSIN_OK)
+        return rc;
+    if ((rc = ts_store_migrate(s)) != TOCSIN_OK)
+        return rc;
+    if (sqlite3_db_readonly(s->db, "main") == 1)
+        return TOCSIN_OK; /* reading only: the journal mode cannot change and need not */
+    if ((rc = st_exec(s, "PRAGMA journal_mode = WAL")) != TOCSIN_OK)
+        return rc;
+    return st_exec(s, "PRAGMA synchronous = NORMAL");
+}
+
+tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t errlen)
+{
+    ts_store *s;
+    tocsin_code rc;
+    *out = NULL;
+    if (err && errlen)
+        err[0] = 0;
+    if (!path || !*path) {
+        if (err && errlen)
+            snprintf(err, errlen, "no store path given");
+        return TOCSIN_E_ARG;
+    }
+    if (!(s = calloc(1, sizeof *s)))
+        return TOCSIN_E_NOMEM;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+        if (!s->db) {
+            free(s);
+            return TOCSIN_E_NOMEM;
+        }
+        st_fail(s, "cannot open the store");
+        rc = TOCSIN_E_DB;
+    } else {
+        rc = configure(s);
+    }
+    if (rc != TOCSIN_OK) {
+        if (err && errlen)
+            snprintf(err, errlen, "%s: %s", path, s->err);
+        ts_store_close(s);
+        return rc;
+    }
+    *out = s;
+    return TOCSIN_OK;
+}
+
+void ts_store_close(ts_store *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < ST__COUNT; i++)
+        sqlite3_finalize(s->st[i]);
+    sqlite3_close_v2(s->db); /* rolls back a batch left open */
+    free(s);
+}
+
+const char *ts_store_error(const ts_store *s) { return s ? s->err : "no store"; }
+
+tocsin_code ts_store_begin(ts_store *s)
+{
+    tocsin_code rc;
+    if (s->in_batch)
+        return TOCSIN_OK;
+    if ((rc = st_exec(s, "BEGIN IMMEDIATE")) == TOCSIN_OK)
+        s->in_batch = true;
+    return rc;
+}
+
+tocsin_code ts_store_commit(ts_store *s)
+{
+    tocsin_code rc;
+    if (!s->in_batch)
+        return TOCSIN_OK;
+    s->in_batch = false;
+    if ((rc = st_exec(s, "COMMIT")) != TOCSIN_OK)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+tocsin_code ts_store_run_begin(ts_store *s, const char *command, int64_t *run_id)
+{
+    sqlite3_stmt *st = st_get(s, ST_RUN_BEGIN);
+    tocsin_code rc;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_int(st, 1, st_now_ns());
+    sqlite3_bind_text(st, 2, command ? command : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, TOCSIN_VERSION, -1, SQLITE_STATIC);
+    if ((rc = st_done(s, st, "recording the run")) == TOCSIN_OK)
+        *run_id = sqlite3_last_insert_rowid(s->db);
+    return rc;
+}
+
+tocsin_code ts_store_run_end(ts_store *s, int64_t run_id, uint64_t events, uint64_t rejected)
+{
+    sqlite3_stmt *st = st_get(s, ST_RUN_END);
+    tocsin_code rc;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_int(st, 1, run_id);
+    st_int(st, 2, st_now_ns());
+    st_u64(st, 3, events);
+    st_u64(st, 4, rejected);
+    if ((rc = st_done(s, st, "ending the run")) != TOCSIN_OK)
+        return rc;
+    if (sqlite3_changes(s->db) == 0) {
+        snprintf(s->err, sizeof s->err, "no run %lld in the store", (long long)run_id);
+        return TOCSIN_E_NOTFOUND;
+    }
+    return TOCSIN_OK;
+}
+
+tocsin_code ts_store_source(ts_store *s, int64_t run_id, const char *path, const char *format,
+                            uint64_t events, uint64_t rejected)
+{
+    sqlite3_stmt *st = st_get(s, ST_SOURCE);
+    if (!st)
+        return TOCSIN_E_DB;
+    st_int(st, 1, run_id);
+    sqlite3_bind_text(st, 2, path ? path : "", -1, SQLITE_TRANSIENT);
+    st_text(st, 3, format);
+    st_u64(st, 4, events);
+    st_u64(st, 5, rejected);
+    return st_done(s, st, "recording a source file");
+}

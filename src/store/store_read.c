@@ -1,0 +1,424 @@
+/* store_read.c: loads runs and incidents into owned views for the reports. */
+#include "store/store_read.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_int.h"
+
+/* Allocation failures are noted and reported once at the end, so each column read
+ * stays one line. */
+typedef struct reader {
+    ts_store *s;
+    bool oom;
+} reader;
+
+static char *col(reader *r, sqlite3_stmt *st, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    char *d;
+    if (!t)
+        return NULL;
+    if (!(d = strdup(t)))
+        r->oom = true;
+    return d;
+}
+
+static uint64_t col_u64(sqlite3_stmt *st, int i)
+{
+    int64_t v = sqlite3_column_int64(st, i);
+    return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* Makes room for one more element in *v (n used, *cap allocated). */
+static bool grow(reader *r, void **v, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap)
+        return true;
+    size_t nc = *cap ? *cap * 2 : 8;
+    void *nv = realloc(*v, nc * elem);
+    if (!nv) {
+        r->oom = true;
+        return false;
+    }
+    memset((char *)nv + *cap * elem, 0, (nc - *cap) * elem);
+    *v = nv;
+    *cap = nc;
+    return true;
+}
+
+/* Ends a row loop: DONE is success, anything else a failure of the store. */
+static tocsin_code finish(reader *r, sqlite3_stmt *st, int step, const char *what)
+{
+    tocsin_code rc = TOCSIN_OK;
+    if (step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = st_fail(r->s, what);
+    sqlite3_reset(st);
+    if (rc == TOCSIN_OK && r->oom)
+        rc = TOCSIN_E_NOMEM;
+    return rc;
+}
+
+static int64_t count_of(ts_store *s, st_id id, int64_t arg, tocsin_code *rc)
+{
+    sqlite3_stmt *st = st_get(s, id);
+    int64_t n = 0;
+    if (!st) {
+        *rc = TOCSIN_E_DB;
+        return 0;
+    }
+    st_int(st, 1, arg);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    else if (step != SQLITE_DONE)
+        *rc = st_fail(s, "counting");
+    sqlite3_reset(st);
+    return n;
+}
+
+tocsin_code ts_store_run_get(ts_store *s, int64_t id, ts_run_view *out)
+{
+    reader r = {s, false};
+    sqlite3_stmt *st = st_get(s, ST_RUN_GET);
+    tocsin_code rc = TOCSIN_OK;
+    memset(out, 0, sizeof *out);
+    if (!st)
+        return TOCSIN_E_DB;
+    st_int(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        sqlite3_reset(st);
+        snprintf(s->err, sizeof s->err, "no run %lld in the store", (long long)id);
+        return TOCSIN_E_NOTFOUND;
+    }
+    if (step == SQLITE_ROW) {
+        out->id = sqlite3_column_int64(st, 0);
+        out->started_ns = sqlite3_column_int64(st, 1);
+        out->ended_ns = sqlite3_column_int64(st, 2);
+        out->command = col(&r, st, 3);
+        out->events = col_u64(st, 4);
+        out->rejected = col_u64(st, 5);
+        out->version = col(&r, st, 6);
+        out->files = col_u64(st, 7);
+    }
+    if ((rc = finish(&r, st, step, "reading a run")) == TOCSIN_OK) {
+        int64_t a = count_of(s, ST_RUN_ALERT_COUNT, id, &rc);
+        int64_t i = count_of(s, ST_RUN_INCIDENT_COUNT, id, &rc);
+        out->alerts = a > 0 ? (uint64_t)a : 0;
+        out->incidents = i > 0 ? (uint64_t)i : 0;
+    }
+    if (rc != TOCSIN_OK)
+        ts_run_view_clear(out);
+    return rc;
+}
+
+void ts_run_view_clear(ts_run_view *v)
+{
+    free(v->command);
+    free(v->version);
+    memset(v, 0, sizeof *v);
+}
+
+tocsin_code ts_store_run_formats(ts_store *s, int64_t id, ts_format_view **out, size_t *n)
+{
+    reader r = {s, false};
+    sqlite3_stmt *st = st_get(s, ST_RUN_FORMATS);
+    ts_format_view *v = NULL;
+    size_t cap = 0, k = 0;
+    int step;
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_int(st, 1, id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && grow(&r, (void **)&v, &cap, k, sizeof *v)) {
+        v[k].format = col(&r, st, 0);
+        v[k].files = col_u64(st, 1);
+        v[k].events = col_u64(st, 2);
+        v[k].rejected = col_u64(st, 3);
+        k++;
+    }
+    tocsin_code rc = finish(&r, st, step, "reading a run's files");
+    if (rc != TOCSIN_OK) {
+        ts_format_views_free(v, k);
+        return rc;
+    }
+    *out = v;
+    *n = k;
+    return TOCSIN_OK;
+}
+
+void ts_format_views_free(ts_format_view *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].format);
+    free(v);
+}
+
+tocsin_code ts_store_incident_ids(ts_store *s, int64_t run_id, char ***ids, size_t *n)
+{
+    reader r = {s, false};
+    sqlite3_stmt *st = st_get(s, run_id >= 0 ? ST_RUN_INCIDENTS : ST_INCIDENT_IDS);
+    char **v = NULL;
+    size_t cap = 0, k = 0;
+    int step;
+    *ids = NULL;
+    *n = 0;
+    if (!st)
+        return TOCSIN_E_DB;
+    if (run_id >= 0)
+        st_int(st, 1, run_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && grow(&r, (void **)&v, &cap, k, sizeof *v))
+        v[k++] = col(&r, st, 0);
+    tocsin_code rc = finish(&r, st, step, "listing incidents");
+    if (rc != TOCSIN_OK) {
+        ts_strv_free(v, k);
+        return rc;
+    }
+    *ids = v;
+    *n = k;
+    return TOCSIN_OK;
+}
+
+void ts_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static tocsin_code load_row(reader *r, const char *id, ts_incident_view *v)
+{
+    sqlite3_stmt *st = st_get(r->s, ST_INCIDENT_GET);
+    if (!st)
+        return TOCSIN_E_DB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return TOCSIN_E_NOTFOUND;
+    }
+    if (step == SQLITE_ROW) {
+        v->id = col(r, st, 0);
+        v->first_ns = sqlite3_column_int64(st, 1);
+        v->last_ns = sqlite3_column_int64(st, 2);
+        v->severity = sqlite3_column_int(st, 3);
+        v->summary = col(r, st, 4);
+        v->created_run = sqlite3_column_int64(st, 5);
+        v->updated_run = sqlite3_column_int64(st, 6);
+        v->alert_total = col_u64(st, 7);
+    }
+    return finish(r, st, step, "reading an incident");
+}
+
+static tocsin_code load_entities(reader *r, ts_incident_view *v)
+{
+    sqlite3_stmt *st = st_get(r->s, ST_INCIDENT_ENTITIES);
+    size_t cap = 0;
+    int step;
+    if (!st)
+        return TOCSIN_E_DB;
+    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+           grow(r, (void **)&v->entities, &cap, v->n_entities, sizeof *v->entities)) {
+        ts_entity_view *e = &v->entities[v->n_entities++];
+        e->kind = col(r, st, 0);
+        e->value = col(r, st, 1);
+    }
+    return finish(r, st, step, "reading an incident's entities");
+}
+
+static tocsin_code load_actors(reader *r, ts_alert_view *a)
+{
+    sqlite3_stmt *st = st_get(r->s, ST_ALERT_ACTORS);
+    size_t cap = 0, cap2 = 0;
+    int step;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_int(st, 1, a->id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+           grow(r, (void **)&a->actors, &cap, a->n_actors, sizeof *a->actors) &&
+           grow(r, (void **)&a->actor_ids, &cap2, a->n_actors, sizeof *a->actor_ids)) {
+        a->actors[a->n_actors] = col(r, st, 0);
+        a->actor_ids[a->n_actors++] = col(r, st, 1);
+    }
+    return finish(r, st, step, "reading an alert's actors");
+}
+
+static void alert_from_row(reader *r, sqlite3_stmt *st, ts_alert_view *a)
+{
+    a->id = sqlite3_column_int64(st, 0);
+    a->detector = col(r, st, 1);
+    a->key = col(r, st, 2);
+    a->file = col(r, st, 3);
+    a->line = col_u64(st, 4);
+    a->record = col_u64(st, 5);
+    a->first_ns = sqlite3_column_int64(st, 6);
+    a->kind = col(r, st, 7);
+    a->title = col(r, st, 8);
+    a->severity = sqlite3_column_int(st, 9);
+    a->techniques = col(r, st, 10);
+    a->last_ns = sqlite3_column_int64(st, 11);
+    a->count = col_u64(st, 12);
+    a->internal_ip = col(r, st, 13);
+    a->internal_host = col(r, st, 14);
+    a->user = col(r, st, 15);
+    a->remote_ip = col(r, st, 16);
+    a->remote_cc = col(r, st, 17);
+    a->remote_asn = (uint32_t)sqlite3_column_int64(st, 18);
+    a->remote_name = col(r, st, 19);
+    a->direction = col(r, st, 20);
+    a->ioc_type = col(r, st, 21);
+    a->ioc_value = col(r, st, 22);
+    a->observed = col(r, st, 23);
+    a->side = col(r, st, 24);
+    a->source = col(r, st, 25);
+    a->confidence = sqlite3_column_type(st, 26) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 26);
+    a->shared = sqlite3_column_int(st, 27);
+    a->suppressed = col(r, st, 28);
+    a->dataset = col(r, st, 29);
+}
+
+static tocsin_code load_alerts(reader *r, ts_incident_view *v)
+{
+    sqlite3_stmt *st = st_get(r->s, ST_INCIDENT_ALERTS);
+    size_t cap = 0;
+    int step;
+    tocsin_code rc;
+    if (!st)
+        return TOCSIN_E_DB;
+    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+           grow(r, (void **)&v->alerts, &cap, v->n_alerts, sizeof *v->alerts))
+        alert_from_row(r, st, &v->alerts[v->n_alerts++]);
+    if ((rc = finish(r, st, step, "reading an incident's alerts")) != TOCSIN_OK)
+        return rc;
+    for (size_t i = 0; i < v->n_alerts && rc == TOCSIN_OK; i++)
+        rc = load_actors(r, &v->alerts[i]);
+    return rc;
+}
+
+/* The timeline position of stored alert id (alerts are few per incident). */
+static size_t alert_index(const ts_incident_view *v, int64_t id)
+{
+    for (size_t i = 0; i < v->n_alerts; i++)
+        if (v->alerts[i].id == id)
+            return i;
+    return SIZE_MAX;
+}
+
+static tocsin_code load_contribs(reader *r, ts_incident_view *v, int64_t hyp_id, ts_hyp_view *h)
+{
+    sqlite3_stmt *st = st_get(r->s, ST_HYP_CONTRIBS);
+    size_t cap = 0;
+    int step;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_int(st, 1, hyp_id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+           grow(r, (void **)&h->contribs, &cap, h->n_contribs, sizeof *h->contribs)) {
+        ts_contrib_view *c = &h->contribs[h->n_contribs++];
+        c->what = col(r, st, 0);
+        c->weight = sqlite3_column_double(st, 1);
+        c->alert = sqlite3_column_type(st, 2) == SQLITE_NULL ? SIZE_MAX
+                                                              : alert_index(v, sqlite3_column_int64(st, 2));
+    }
+    return finish(r, st, step, "reading a hypothesis' contributions");
+}
+
+static tocsin_code load_hyps(reader *r, ts_incident_view *v, bool contribs)
+{
+    sqlite3_stmt *st = st_get(r->s, ST_INCIDENT_HYPS);
+    int64_t *ids = NULL;
+    size_t cap = 0, cap2 = 0;
+    int step;
+    tocsin_code rc;
+    if (!st)
+        return TOCSIN_E_DB;
+    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+           grow(r, (void **)&v->hyps, &cap, v->n_hyps, sizeof *v->hyps) &&
+           grow(r, (void **)&ids, &cap2, v->n_hyps, sizeof *ids)) {
+        ts_hyp_view *h = &v->hyps[v->n_hyps];
+        ids[v->n_hyps++] = sqlite3_column_int64(st, 0);
+        h->rank = sqlite3_column_int(st, 1);
+        h->actor = col(r, st, 2);
+        h->attack_id = col(r, st, 3);
+        h->probability = sqlite3_column_double(st, 4);
+        h->wording = col(r, st, 5);
+        h->score = sqlite3_column_double(st, 6);
+    }
+    rc = finish(r, st, step, "reading an incident's hypotheses");
+    /* Contributions are read after the loop: the hypotheses statement is reset by then. */
+    for (size_t i = 0; contribs && i < v->n_hyps && rc == TOCSIN_OK; i++)
+        rc = load_contribs(r, v, ids[i], &v->hyps[i]);
+    free(ids);
+    return rc;
+}
+
+tocsin_code ts_store_incident_load(ts_store *s, const char *id, unsigned what, ts_incident_view **out)
+{
+    reader r = {s, false};
+    ts_incident_view *v;
+    tocsin_code rc;
+    *out = NULL;
+    if (!id)
+        return TOCSIN_E_ARG;
+    if (!(v = calloc(1, sizeof *v)))
+        return TOCSIN_E_NOMEM;
+    rc = load_row(&r, id, v);
+    if (rc == TOCSIN_OK)
+        rc = load_entities(&r, v);
+    if (rc == TOCSIN_OK && (what & TS_VIEW_ALERTS))
+        rc = load_alerts(&r, v);
+    if (rc == TOCSIN_OK)
+        rc = load_hyps(&r, v, (what & TS_VIEW_CONTRIBS) != 0);
+    if (rc != TOCSIN_OK) {
+        if (rc == TOCSIN_E_NOTFOUND)
+            snprintf(s->err, sizeof s->err, "no incident %.64s in the store", id);
+        ts_incident_view_free(v);
+        return rc;
+    }
+    *out = v;
+    return TOCSIN_OK;
+}
+
+static void alert_view_clear(ts_alert_view *a)
+{
+    char *strs[] = {a->detector, a->key, a->kind, a->title, a->techniques, a->internal_ip,
+                    a->internal_host, a->user, a->remote_ip, a->remote_cc, a->remote_name,
+                    a->direction, a->ioc_type, a->ioc_value, a->observed, a->side, a->source,
+                    a->suppressed, a->dataset, a->file};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        free(strs[i]);
+    ts_strv_free(a->actors, a->n_actors);
+    ts_strv_free(a->actor_ids, a->n_actors);
+}
+
+void ts_incident_view_free(ts_incident_view *v)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < v->n_entities; i++) {
+        free(v->entities[i].kind);
+        free(v->entities[i].value);
+    }
+    free(v->entities);
+    for (size_t i = 0; i < v->n_hyps; i++) {
+        ts_hyp_view *h = &v->hyps[i];
+        for (size_t k = 0; k < h->n_contribs; k++)
+            free(h->contribs[k].what);
+        free(h->contribs);
+        free(h->actor);
+        free(h->attack_id);
+        free(h->wording);
+    }
+    free(v->hyps);
+    for (size_t i = 0; i < v->n_alerts; i++)
+        alert_view_clear(&v->alerts[i]);
+    free(v->alerts);
+    free(v->id);
+    free(v->summary);
+    free(v);
+}

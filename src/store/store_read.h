@@ -1,0 +1,100 @@
+/* store_read.h: reading runs and incidents back out of the store, for the reports. Every
+ * string in these views is owned by the view (freed with it); NULL means not recorded. */
+#ifndef TS_STORE_READ_H
+#define TS_STORE_READ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+typedef struct ts_run_view {
+    int64_t id, started_ns, ended_ns; /* ended_ns 0: the run did not finish */
+    char *command, *version;
+    uint64_t events, rejected;
+    uint64_t files;     /* source files recorded */
+    uint64_t alerts;    /* distinct alerts in the incidents it wrote */
+    uint64_t incidents; /* incidents it wrote */
+} ts_run_view;
+
+/* Files, events and rejected records of a run, per detected format. */
+typedef struct ts_format_view {
+    char *format;
+    uint64_t files, events, rejected;
+} ts_format_view;
+
+typedef struct ts_alert_view {
+    int64_t id;                    /* the store's alert id */
+    char *detector, *key, *kind, *title, *techniques;
+    int severity;
+    int64_t first_ns, last_ns;
+    uint64_t count;
+    char *internal_ip, *internal_host, *user, *remote_ip, *remote_cc, *remote_name, *direction;
+    uint32_t remote_asn;           /* 0: unknown */
+    char *ioc_type, *ioc_value, *observed, *side, *source, *suppressed;
+    int confidence;                /* -1: not an indicator */
+    int shared;
+    char **actors, **actor_ids;    /* n_actors names and ATT&CK ids (an id may be NULL) */
+    size_t n_actors;
+    char *dataset, *file;          /* provenance of the first event */
+    uint64_t line, record;
+} ts_alert_view;
+
+typedef struct ts_contrib_view {
+    char *what;
+    double weight;
+    size_t alert; /* index into the view's alerts, or SIZE_MAX when it names none (or
+                     alerts were not loaded) */
+} ts_contrib_view;
+
+typedef struct ts_hyp_view {
+    int rank;
+    char *actor, *attack_id, *wording;
+    double probability, score;
+    ts_contrib_view *contribs;
+    size_t n_contribs;
+} ts_hyp_view;
+
+typedef struct ts_entity_view {
+    char *kind, *value; /* kind: "host", "user", "ip" or "domain" */
+} ts_entity_view;
+
+typedef struct ts_incident_view {
+    char *id;
+    int64_t first_ns, last_ns;
+    int severity;
+    char *summary;
+    int64_t created_run, updated_run;
+    uint64_t alert_total;  /* alerts linked, loaded or not */
+    ts_entity_view *entities;
+    size_t n_entities;
+    ts_hyp_view *hyps;     /* ranked, most probable first */
+    size_t n_hyps;
+    ts_alert_view *alerts; /* the timeline, oldest first (with TS_VIEW_ALERTS) */
+    size_t n_alerts;
+} ts_incident_view;
+
+enum {
+    TS_VIEW_ALERTS = 1 << 0,   /* load the timeline */
+    TS_VIEW_CONTRIBS = 1 << 1, /* load every hypothesis' contributions */
+    TS_VIEW_FULL = TS_VIEW_ALERTS | TS_VIEW_CONTRIBS,
+};
+
+/* A run by id: TOCSIN_E_NOTFOUND if there is none. Clear with ts_run_view_clear. */
+tocsin_code ts_store_run_get(ts_store *s, int64_t id, ts_run_view *out);
+void ts_run_view_clear(ts_run_view *v);
+/* The run's formats, most files first; free with ts_format_views_free. */
+tocsin_code ts_store_run_formats(ts_store *s, int64_t id, ts_format_view **out, size_t *n);
+void ts_format_views_free(ts_format_view *v, size_t n);
+
+/* Incident ids: those run wrote (oldest activity first), or every incident (run_id < 0,
+ * most recent activity first). Free with ts_strv_free. */
+tocsin_code ts_store_incident_ids(ts_store *s, int64_t run_id, char ***ids, size_t *n);
+void ts_strv_free(char **v, size_t n);
+
+/* One incident with what (TS_VIEW_*) asks for; entities and hypotheses always.
+ * TOCSIN_E_NOTFOUND for an unknown id. Free with ts_incident_view_free. */
+tocsin_code ts_store_incident_load(ts_store *s, const char *id, unsigned what, ts_incident_view **out);
+void ts_incident_view_free(ts_incident_view *v);
+
+#endif

@@ -1,0 +1,691 @@
+/* test_attribute.c: the attribution model's weights (exclusivity, rarity, warninglists,
+ * home networks, repeats), its priors and ICD 203 words, evidence from incidents, the
+ * analyst reader, the report, and ATT&CK data when it is present. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attribute/attribute.h"
+#include "check.h"
+#include "report/report.h"
+
+/* ---- a small catalogue ----------------------------------------------------------------- */
+
+typedef struct cat {
+    ts_intel *ti;
+    uint32_t lazarus, kimsuky, apt37, apt28, apt29, turla, apt41;
+    uint32_t t_rare, t_wiper, t_common, t_cmd, t_shell;
+    uint32_t hoplight, mimikatz, wannacry;
+    uint32_t set_lazarus, set_russia;
+    uint32_t src;
+} cat;
+
+#define FILLERS 14
+
+static void uses_t(ts_intel *ti, uint32_t actor, uint32_t t) { ts_intel_actor_uses_technique(ti, actor, t); }
+
+static void add_ioc(cat *c, ts_ioc_type type, const char *value, uint32_t set, uint8_t conf, uint8_t flags)
+{
+    ts_ioc_meta m = {.source = c->src, .actors = set, .confidence = conf, .flags = flags};
+    if (flags & TS_IOC_ALLOW)
+        m.note = ts_intel_string(c->ti, "public DNS resolver");
+    CHECK_INT(ts_intel_add(c->ti, type, ts_str_c(value), &m), TOCSIN_OK);
+}
+
+/* 21 actors: three suspected North Korean, three Russian, one Chinese, fourteen others. */
+static void cat_build(cat *c)
+{
+    memset(c, 0, sizeof *c);
+    ts_intel *ti = c->ti = ts_intel_new();
+    c->lazarus = ts_intel_actor_add(ti, "Lazarus Group", "G0032", "KP");
+    ts_intel_actor_alias(ti, c->lazarus, "HIDDEN COBRA");
+    ts_intel_actor_alias(ti, c->lazarus, "Guardians of Peace");
+    c->kimsuky = ts_intel_actor_add(ti, "Kimsuky", "G0094", "KP");
+    c->apt37 = ts_intel_actor_add(ti, "APT37", "G0067", "KP");
+    c->apt28 = ts_intel_actor_add(ti, "APT28", "G0007", "RU");
+    c->apt29 = ts_intel_actor_add(ti, "APT29", "G0016", "RU");
+    c->turla = ts_intel_actor_add(ti, "Turla", "G0010", "RU");
+    c->apt41 = ts_intel_actor_add(ti, "APT41", "G0096", "CN");
+    uint32_t fill[FILLERS];
+    for (int i = 0; i < FILLERS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "Filler %02d", i);
+        fill[i] = ts_intel_actor_add(ti, name, NULL, NULL);
+    }
+    /* An alias two actors share stays two hypotheses. */
+    ts_intel_actor_alias(ti, c->apt28, "Sofacy");
+    ts_intel_actor_alias(ti, fill[0], "Sofacy");
+
+    c->t_rare = ts_intel_technique(ti, "T1574.013", "KernelCallbackTable", "persistence");
+    c->t_wiper = ts_intel_technique(ti, "T1561.001", "Disk Content Wipe", "impact");
+    c->t_common = ts_intel_technique(ti, "T1105", "Ingress Tool Transfer", "command-and-control");
+    c->t_cmd = ts_intel_technique(ti, "T1059.003", "Windows Command Shell", "execution");
+    c->t_shell = ts_intel_technique(ti, "T1059", "Command and Scripting Interpreter", "execution");
+    uses_t(ti, c->lazarus, c->t_rare);
+    uses_t(ti, c->lazarus, c->t_wiper);
+    uses_t(ti, c->apt28, c->t_wiper);
+    uint32_t all[] = {c->lazarus, c->kimsuky, c->apt37, c->apt28, c->apt29, c->turla, c->apt41};
+    for (size_t i = 0; i < 7; i++) {
+        uses_t(ti, all[i], c->t_common);
+        uses_t(ti, all[i], c->t_cmd);
+    }
+    for (int i = 0; i < FILLERS; i++) {
+        uses_t(ti, fill[i], c->t_common);
+        if (i < 8)
+            uses_t(ti, fill[i], c->t_cmd);
+        if (i < 3)
+            uses_t(ti, fill[i], c->t_shell);
+    }
+    uses_t(ti, c->apt29, c->t_shell);
+
+    c->hoplight = ts_intel_software_add(ti, "HOPLIGHT", "S0376", "malware");
+    c->wannacry = ts_intel_software_add(ti, "WannaCry", "S0366", "malware");
+    c->mimikatz = ts_intel_software_add(ti, "Mimikatz", "S0002", "tool");
+    ts_intel_actor_uses_software(ti, c->lazarus, c->hoplight);
+    ts_intel_actor_uses_software(ti, c->lazarus, c->wannacry);
+    ts_intel_actor_uses_software(ti, c->lazarus, c->mimikatz);
+    for (size_t i = 3; i < 7; i++)
+        ts_intel_actor_uses_software(ti, all[i], c->mimikatz);
+    for (int i = 0; i < 8; i++)
+        ts_intel_actor_uses_software(ti, fill[i], c->mimikatz);
+
+    c->set_lazarus = ts_intel_actorset(ti, &c->lazarus, 1);
+    uint32_t ru[] = {c->apt28, c->apt29, c->turla};
+    c->set_russia = ts_intel_actorset(ti, ru, 3);
+    c->src = ts_intel_source(ti, "sony-2014");
+    add_ioc(c, TS_IOC_IP, "203.131.222.102", c->set_lazarus, 90, 0);
+    add_ioc(c, TS_IOC_DOMAIN, "evil-lazarus.example", c->set_lazarus, 80, 0);
+    add_ioc(c, TS_IOC_IP, "198.51.100.9", c->set_russia, 90, 0);
+    add_ioc(c, TS_IOC_IP, "8.8.8.8", c->set_lazarus, 90, 0);
+    add_ioc(c, TS_IOC_IP, "8.8.8.8", 0, 100, TS_IOC_ALLOW);
+    add_ioc(c, TS_IOC_IP, "192.0.2.80", c->set_lazarus, 90, TS_IOC_SHARED);
+    ts_intel_finalise(ti);
+}
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+static const ts_hypothesis *find(const ts_attribution *a, const char *name)
+{
+    for (size_t i = 0; a && i < a->n; i++)
+        if (strcmp(a->hyps[i].name, name) == 0)
+            return &a->hyps[i];
+    return NULL;
+}
+
+static double prob(const ts_attribution *a, const char *name)
+{
+    const ts_hypothesis *h = find(a, name);
+    return h ? h->probability : 0;
+}
+
+/* The largest weight among h's contributions whose text contains needle; NAN if none. */
+static double weight_of(const ts_hypothesis *h, const char *needle)
+{
+    double w = NAN;
+    for (size_t i = 0; h && i < h->n_contribs; i++)
+        if (strstr(h->contribs[i].what, needle) && (isnan(w) || h->contribs[i].weight > w))
+            w = h->contribs[i].weight;
+    return w;
+}
+
+static ts_attr_evidence ioc(uint32_t set, uint8_t conf, const char *label)
+{
+    return (ts_attr_evidence){.kind = TS_AE_INDICATOR, .actorset = set, .confidence = conf, .label = label,
+                              .alert = SIZE_MAX};
+}
+
+static ts_attr_evidence tech(uint32_t t)
+{
+    return (ts_attr_evidence){.kind = TS_AE_TECHNIQUE, .technique = t, .confidence = 100, .label = "t",
+                              .alert = SIZE_MAX};
+}
+
+static ts_attr_evidence soft(uint32_t s)
+{
+    return (ts_attr_evidence){.kind = TS_AE_SOFTWARE, .software = s, .confidence = 100, .label = "s",
+                              .alert = SIZE_MAX};
+}
+
+static ts_attr_evidence home(const char *cc, int inbound)
+{
+    ts_attr_evidence e = {.kind = TS_AE_HOME_NETWORK, .confidence = 100, .inbound = (uint8_t)inbound,
+                          .label = "net", .alert = SIZE_MAX};
+    memcpy(e.country, cc, 2);
+    return e;
+}
+
+/* Invariants every result keeps: ranked, probabilities sum to 1, weights add to scores. */
+static void check_invariants(const ts_attribution *a)
+{
+    CHECK(a != NULL);
+    if (!a)
+        return;
+    double sum = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        const ts_hypothesis *h = &a->hyps[i];
+        sum += h->probability;
+        if (i)
+            CHECK(a->hyps[i - 1].probability >= h->probability);
+        double w = 0;
+        for (size_t j = 0; j < h->n_contribs; j++)
+            w += h->contribs[j].weight;
+        CHECK(fabs(w - h->score) < 1e-9);
+        CHECK_STR(h->wording, ts_icd203(h->probability));
+    }
+    CHECK(fabs(sum - 1) < 1e-9);
+    CHECK(find(a, "unattributed") != NULL);
+    CHECK(a->summary && strlen(a->summary) > 10);
+}
+
+/* ---- the model ---------------------------------------------------------------------------- */
+
+static void test_icd203(void)
+{
+    CHECK_STR(ts_icd203(0.0), "almost no chance");
+    CHECK_STR(ts_icd203(0.049), "almost no chance");
+    CHECK_STR(ts_icd203(0.05), "very unlikely");
+    CHECK_STR(ts_icd203(0.199), "very unlikely");
+    CHECK_STR(ts_icd203(0.20), "unlikely");
+    CHECK_STR(ts_icd203(0.449), "unlikely");
+    CHECK_STR(ts_icd203(0.45), "roughly even chance");
+    CHECK_STR(ts_icd203(0.55), "roughly even chance");
+    CHECK_STR(ts_icd203(0.551), "likely");
+    CHECK_STR(ts_icd203(0.799), "likely");
+    CHECK_STR(ts_icd203(0.80), "very likely");
+    CHECK_STR(ts_icd203(0.95), "very likely");
+    CHECK_STR(ts_icd203(0.951), "almost certainly");
+    CHECK_STR(ts_icd203(1.0), "almost certainly");
+    CHECK_STR(ts_icd203(NAN), "almost no chance");
+}
+
+static void test_exclusive_beats_shared(const cat *c)
+{
+    ts_attr_evidence ev[] = {ioc(c->set_lazarus, 80, "ip A"), ioc(c->set_russia, 80, "ip B")};
+    ts_attribution *a = ts_attribute(c->ti, ev, 2);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    CHECK(prob(a, "Lazarus Group") > 2.5 * prob(a, "APT28"));
+    CHECK(fabs(prob(a, "APT28") - prob(a, "Turla")) < 1e-12); /* a shared indicator splits evenly */
+    double wl = weight_of(find(a, "Lazarus Group"), "ip A"), wr = weight_of(find(a, "APT28"), "ip B");
+    CHECK(wl > wr + 0.9); /* about log 3 apart */
+    CHECK(strstr(find(a, "Lazarus Group")->contribs[0].what, "prior") != NULL);
+    ts_attribution_free(a);
+
+    /* One exclusive indicator at confidence 90 alone: Lazarus is the likely actor. */
+    a = ts_attribute(c->ti, ev, 1);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    CHECK(a->hyps[0].probability > 0.55 && a->hyps[0].probability < 0.95);
+    ts_attribution_free(a);
+}
+
+static void test_zero_weight(const cat *c)
+{
+    ts_attr_evidence ev[2] = {ioc(c->set_lazarus, 90, "ip 8.8.8.8"), ioc(c->set_lazarus, 90, "ip 192.0.2.80")};
+    ev[0].suppressed = 1;
+    ev[1].shared = 1;
+    ts_attribution *a = ts_attribute(c->ti, ev, 2);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "unattributed");
+    const ts_hypothesis *l = find(a, "Lazarus Group");
+    CHECK(l != NULL); /* still listed, with weight 0 and why */
+    CHECK(weight_of(l, "warninglisted") == 0);
+    CHECK(weight_of(l, "shared infrastructure") == 0);
+    ts_attribution_free(a);
+
+    /* An indicator that names no actor, and confidence 0, weigh nothing either. */
+    ts_attr_evidence none[2] = {ioc(0, 90, "ip C"), ioc(c->set_lazarus, 0, "ip D")};
+    a = ts_attribute(c->ti, none, 2);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "unattributed");
+    CHECK(weight_of(find(a, "unattributed"), "names no actor") == 0);
+    CHECK(weight_of(find(a, "Lazarus Group"), "ip D") == 0);
+    ts_attribution_free(a);
+}
+
+static void test_weak_is_unattributed(const cat *c)
+{
+    ts_attribution *a = ts_attribute(c->ti, NULL, 0);
+    check_invariants(a);
+    CHECK_INT(a->n, 1);
+    CHECK_STR(a->hyps[0].name, "unattributed");
+    CHECK_STR(a->hyps[0].wording, "almost certainly");
+    ts_attribution_free(a);
+
+    ts_attr_evidence ev[] = {tech(c->t_common), tech(c->t_cmd)};
+    a = ts_attribute(c->ti, ev, 2);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "unattributed");
+    CHECK(a->hyps[0].probability > 0.8);
+    CHECK(a->hyps[1].probability < 0.05);
+    CHECK(strstr(a->summary, "caution") != NULL); /* only public techniques point anywhere */
+    ts_attribution_free(a);
+
+    /* A rare technique alone is not enough either. */
+    ts_attr_evidence one = tech(c->t_rare);
+    a = ts_attribute(c->ti, &one, 1);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "unattributed");
+    CHECK_STR(a->hyps[1].name, "Lazarus Group");
+    ts_attribution_free(a);
+}
+
+static void test_home_network(const cat *c)
+{
+    ts_attr_evidence kp = home("KP", 1), cn = home("CN", 1), out = home("KP", 0), xx = home("ZZ", 1);
+    ts_attribution *a = ts_attribute(c->ti, &kp, 1);
+    check_invariants(a);
+    double wl = weight_of(find(a, "Lazarus Group"), "net"), wk = weight_of(find(a, "Kimsuky"), "net");
+    CHECK(wl > 0 && wl == wk);
+    CHECK(find(a, "APT28") == NULL);
+    CHECK(fabs(prob(a, "Lazarus Group") - prob(a, "APT37")) < 1e-12);
+    ts_attribution_free(a);
+
+    a = ts_attribute(c->ti, &cn, 1); /* one actor of that country: all the weight is its */
+    double wc = weight_of(find(a, "APT41"), "net");
+    CHECK(wc > wl + 0.5);
+    ts_attribution_free(a);
+
+    a = ts_attribute(c->ti, &out, 1); /* reaching the space says less than a connection from it */
+    double wo = weight_of(find(a, "Lazarus Group"), "net");
+    CHECK(wo > 0 && wo < wl);
+    ts_attribution_free(a);
+
+    a = ts_attribute(c->ti, &xx, 1); /* a country no actor is from */
+    check_invariants(a);
+    CHECK_INT(a->n, 1);
+    CHECK(weight_of(find(a, "unattributed"), "no catalogued actor") == 0);
+    ts_attribution_free(a);
+
+    /* The country plus a rare technique singles Lazarus out among the three. */
+    ts_attr_evidence both[] = {kp, tech(c->t_rare)};
+    a = ts_attribute(c->ti, both, 2);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    CHECK(prob(a, "Lazarus Group") > 2 * prob(a, "Kimsuky"));
+    ts_attribution_free(a);
+}
+
+/* The weight one piece of evidence alone gives actor. */
+static double alone(const cat *c, ts_attr_evidence e, const char *actor)
+{
+    ts_attribution *a = ts_attribute(c->ti, &e, 1);
+    double w = weight_of(find(a, actor), e.kind == TS_AE_TECHNIQUE ? "technique " : "software ");
+    ts_attribution_free(a);
+    return w;
+}
+
+static void test_rarity_and_exclusivity(const cat *c)
+{
+    double rare = alone(c, tech(c->t_rare), "Lazarus Group"), wiper = alone(c, tech(c->t_wiper), "Lazarus Group");
+    double common = alone(c, tech(c->t_common), "Lazarus Group");
+    CHECK(rare > wiper && wiper > common && common > 0);
+    CHECK(rare > 3 * common);
+    CHECK(alone(c, tech(c->t_wiper), "APT28") == wiper);
+    double excl = alone(c, soft(c->hoplight), "Lazarus Group"), tool = alone(c, soft(c->mimikatz), "Lazarus Group");
+    CHECK(excl > 2 * tool && tool > 0);
+    CHECK(excl > rare); /* exclusive malware says more than an exclusive technique */
+
+    ts_attr_evidence ev[] = {tech(c->t_rare), tech(c->t_wiper), tech(c->t_common), soft(c->hoplight),
+                             soft(c->mimikatz)};
+    ts_attribution *a = ts_attribute(c->ti, ev, 5);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    /* The second technique for one actor counts 1/sqrt(2); the second software half. */
+    CHECK(weight_of(find(a, "Lazarus Group"), "x0.71") > 0);
+    CHECK(weight_of(find(a, "Lazarus Group"), "x0.50") > 0);
+    ts_attribution_free(a);
+
+    /* Public knowledge alone is capped: never "almost certainly". */
+    ts_attr_evidence pub[] = {soft(c->hoplight), soft(c->wannacry), tech(c->t_rare), tech(c->t_wiper)};
+    a = ts_attribute(c->ti, pub, 4);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    CHECK(a->hyps[0].probability > 0.8 && a->hyps[0].probability <= 0.9);
+    CHECK(weight_of(&a->hyps[0], "cap: techniques and software") < 0);
+    CHECK(strstr(a->summary, "caution: only public techniques and software point to Lazarus Group") != NULL);
+    ts_attribution_free(a);
+    /* An indicator on top lifts it past the cap. */
+    ts_attr_evidence more[] = {soft(c->hoplight), soft(c->wannacry), tech(c->t_rare), ioc(c->set_lazarus, 90, "ip A")};
+    a = ts_attribute(c->ti, more, 4);
+    CHECK(a->hyps[0].probability > 0.95);
+    ts_attribution_free(a);
+}
+
+static void test_repeats_count_once(const cat *c)
+{
+    ts_attr_evidence one[] = {ioc(c->set_lazarus, 90, "ip A")};
+    ts_attr_evidence rep[] = {ioc(c->set_lazarus, 90, "ip A"), ioc(c->set_lazarus, 90, "ip A"),
+                              ioc(c->set_lazarus, 70, "ip A"), tech(c->t_rare), tech(c->t_rare)};
+    ts_attribution *a1 = ts_attribute(c->ti, one, 1), *a2 = ts_attribute(c->ti, rep, 3);
+    CHECK(fabs(find(a1, "Lazarus Group")->score - find(a2, "Lazarus Group")->score) < 1e-12);
+    ts_attribution_free(a2);
+    ts_attribution *a3 = ts_attribute(c->ti, rep + 3, 2), *a4 = ts_attribute(c->ti, rep + 3, 1);
+    CHECK(fabs(find(a3, "Lazarus Group")->score - find(a4, "Lazarus Group")->score) < 1e-12);
+    ts_attribution_free(a3);
+    ts_attribution_free(a4);
+
+    /* Two different indicators of one actor: the second counts half (diminishing returns). */
+    ts_attr_evidence two[] = {ioc(c->set_lazarus, 90, "ip A"), ioc(c->set_lazarus, 90, "ip B")};
+    a2 = ts_attribute(c->ti, two, 2);
+    check_invariants(a2);
+    const ts_hypothesis *l1 = find(a1, "Lazarus Group"), *l2 = find(a2, "Lazarus Group");
+    double w1 = weight_of(l1, "ip A");
+    CHECK(fabs(l2->score - l1->score - w1 / 2) < 1e-9);
+    CHECK(weight_of(l2, "x0.50") > 0);
+    CHECK(a2->hyps[0].probability > a1->hyps[0].probability);
+    ts_attribution_free(a1);
+    ts_attribution_free(a2);
+}
+
+static void test_claims_and_insider(const cat *c)
+{
+    /* An alias two actors share: both stay hypotheses, with the weight split. */
+    ts_attr_evidence claim = {.kind = TS_AE_ACTOR_CLAIM, .confidence = 60, .label = "Sofacy", .alert = SIZE_MAX};
+    claim.n_actors = ts_intel_actor_resolve(c->ti, "Sofacy", claim.actors, TS_ATTR_MAX_NAMED);
+    CHECK_INT(claim.n_actors, 2);
+    ts_attribution *a = ts_attribute(c->ti, &claim, 1);
+    check_invariants(a);
+    CHECK(find(a, "APT28") && find(a, "Filler 00"));
+    CHECK(fabs(prob(a, "APT28") - prob(a, "Filler 00")) < 1e-12);
+    ts_attribution_free(a);
+
+    ts_attr_evidence ins = {.kind = TS_AE_INSIDER, .confidence = 100, .label = "all internal", .alert = SIZE_MAX};
+    a = ts_attribute(c->ti, &ins, 1);
+    check_invariants(a);
+    CHECK(find(a, "insider") != NULL);
+    CHECK(prob(a, "insider") > 0.2);
+    CHECK(strstr(a->summary, "insider") != NULL);
+    ts_attribution_free(a);
+
+    /* Without insider evidence there is no insider hypothesis. */
+    ts_attr_evidence e = ioc(c->set_lazarus, 90, "ip A");
+    a = ts_attribute(c->ti, &e, 1);
+    CHECK(find(a, "insider") == NULL);
+    CHECK(strstr(a->summary, "caution") == NULL); /* an indicator is not public knowledge */
+    ts_attribution_free(a);
+    CHECK(ts_attribute(NULL, &e, 1) == NULL);
+    CHECK(ts_attribute(c->ti, NULL, 1) == NULL);
+}
+
+/* ---- incidents ----------------------------------------------------------------------------- */
+
+static ts_alert *alert(ts_evidence_kind kind, const char *title, const char *techniques)
+{
+    ts_alert *a = calloc(1, sizeof *a);
+    a->detector = "test";
+    a->key = strdup(title);
+    a->title = strdup(title);
+    a->kind = kind;
+    a->techniques = techniques ? strdup(techniques) : NULL;
+    a->count = 1;
+    return a;
+}
+
+static ts_incident *incident(ts_alert **v, size_t n)
+{
+    ts_incident *inc = calloc(1, sizeof *inc);
+    inc->alerts = malloc(n * sizeof *v);
+    memcpy(inc->alerts, v, n * sizeof *v);
+    inc->n_alerts = n;
+    return inc;
+}
+
+static void test_incident(const cat *c)
+{
+    ts_alert *v[4];
+    v[0] = alert(TS_EV_INDICATOR, "C2 ip", NULL);
+    v[0]->actorset = c->set_lazarus;
+    v[0]->confidence = 90;
+    v[0]->ioc_type = TS_IOC_IP;
+    v[0]->ioc_value = strdup("203.131.222.102");
+    v[0]->side = TS_SIDE_DST;
+    v[0]->direction = TS_DIR_OUTBOUND;
+    v[0]->source = c->src;
+    v[1] = alert(TS_EV_HOME_NETWORK, "from KP", NULL);
+    memcpy(v[1]->remote_geo.cc, "KP", 3);
+    v[1]->remote_geo.asn = 131279;
+    ts_ip_parse(ts_str_c("175.45.176.3"), &v[1]->remote_ip);
+    v[1]->direction = TS_DIR_INBOUND;
+    v[2] = alert(TS_EV_RULE, "HOPLIGHT Backdoor Activity", "T1574.013, T1105,T9999");
+    v[3] = alert(TS_EV_INDICATOR, "warninglisted", NULL);
+    v[3]->actorset = c->set_lazarus;
+    v[3]->confidence = 90;
+    v[3]->ioc_type = TS_IOC_IP;
+    v[3]->ioc_value = strdup("8.8.8.8");
+    v[3]->suppressed = strdup("public DNS resolver");
+    ts_incident *inc = incident(v, 4);
+    CHECK_INT(ts_attribute_incident(c->ti, inc), TOCSIN_OK);
+    const ts_attribution *a = inc->attribution;
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    CHECK(a->hyps[0].probability > 0.95);
+    const ts_hypothesis *l = find(a, "Lazarus Group");
+    CHECK(weight_of(l, "203.131.222.102 (dst) in sony-2014") > 0);
+    CHECK(weight_of(l, "inbound from 175.45.176.3 (KP, AS131279)") > 0);
+    CHECK(weight_of(l, "HOPLIGHT") > 0); /* named by the rule's title */
+    CHECK(weight_of(l, "T1574.013") > 0);
+    CHECK(weight_of(l, "public DNS resolver") == 0);
+    CHECK(weight_of(find(a, "unattributed"), "T9999") == 0); /* unknown technique: listed */
+    for (size_t i = 0; i < l->n_contribs; i++)
+        if (strstr(l->contribs[i].what, "203.131.222.102"))
+            CHECK_INT(l->contribs[i].alert, 0);
+    CHECK(find(a, "insider") == NULL);
+    ts_incident_free(inc);
+
+    /* Internal-only activity by named accounts: the insider alternative is offered. */
+    ts_alert *w[2] = {alert(TS_EV_BEHAVIOUR, "many logons", "T1078"), alert(TS_EV_RULE, "psexec", NULL)};
+    w[0]->user = strdup("CORP\\jsmith");
+    w[1]->user = strdup("jsmith");
+    w[1]->direction = TS_DIR_INTERNAL;
+    ts_ip_parse(ts_str_c("10.0.0.9"), &w[1]->remote_ip);
+    inc = incident(w, 2);
+    inc->n_users = 0;
+    CHECK_INT(ts_attribute_incident(c->ti, inc), TOCSIN_OK);
+    CHECK(find(inc->attribution, "insider") != NULL);
+    CHECK(strstr(inc->attribution->summary, "insider") != NULL);
+    ts_incident_free(inc);
+    CHECK_INT(ts_attribute_incident(c->ti, NULL), TOCSIN_E_ARG);
+}
+
+/* ---- analyst input ------------------------------------------------------------------------ */
+
+typedef struct diags {
+    uint64_t lines[16];
+    int n;
+} diags;
+
+static void on_diag(void *ud, uint64_t line, const char *msg)
+{
+    diags *d = ud;
+    (void)msg;
+    if (d->n < 16)
+        d->lines[d->n++] = line;
+}
+
+static ts_attribution *read_text(const cat *c, const char *text, size_t len, diags *d)
+{
+    FILE *f = fmemopen((void *)text, len, "r");
+    ts_attribution *a = NULL;
+    CHECK_INT(ts_attribute_read(c->ti, f, &a, on_diag, d), TOCSIN_OK);
+    fclose(f);
+    return a;
+}
+
+static void test_analyst_input(const cat *c)
+{
+    static const char text[] = "# evidence from the Sony case\n"
+                               "\n"
+                               "T1574.013\n"
+                               "software HOPLIGHT   # seen on three hosts\n"
+                               "ip 203.131.222.102\n"
+                               "country KP\n"
+                               "what is this\n"
+                               "actor HIDDEN COBRA\n"
+                               "technique X1\n"
+                               "wannacry\n"
+                               "8.8.8.8\n"
+                               "evil-lazarus.example\n"
+                               "actor Nobody Knows\n"
+                               "country Korea\n"
+                               "asn AS131279 KP\n";
+    diags d = {0};
+    ts_attribution *a = read_text(c, text, sizeof text - 1, &d);
+    check_invariants(a);
+    CHECK_INT(d.n, 4);
+    CHECK_INT(d.lines[0], 7);
+    CHECK_INT(d.lines[1], 9);
+    CHECK_INT(d.lines[2], 13);
+    CHECK_INT(d.lines[3], 14);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    CHECK_STR(a->hyps[0].wording, "almost certainly");
+    const ts_hypothesis *l = find(a, "Lazarus Group");
+    CHECK(weight_of(l, "HOPLIGHT") > 0);
+    CHECK(weight_of(l, "WannaCry") > 0);
+    CHECK(weight_of(l, "ip 203.131.222.102 in sony-2014") > 0);
+    CHECK(weight_of(l, "domain evil-lazarus.example") > 0);
+    CHECK(weight_of(l, "HIDDEN COBRA") > 0);
+    CHECK(weight_of(l, "8.8.8.8") == 0); /* warninglisted */
+    CHECK(weight_of(l, "inbound from KP") > 0);
+    CHECK(weight_of(l, "inbound from KP (as stated by the analyst) (seen 2 times, counted once)") > 0);
+    CHECK(isnan(weight_of(l, "AS131279"))); /* the same country inbound: counted once */
+    ts_attribution_free(a);
+
+    /* A value nobody knows, an over-long line, a NUL byte, and no final newline. */
+    char big[6000];
+    memset(big, 'a', sizeof big);
+    memcpy(big, "198.51.100.200\n", 15);
+    big[sizeof big - 40] = '\n';
+    static const char tail[] = "T1\0" "105\n" "software Mimikatz"; /* a NUL in line 3 */
+    memcpy(big + sizeof big - 39, tail, sizeof tail - 1);
+    memset(big + sizeof big - 39 + sizeof tail - 1, ' ', 39 - (sizeof tail - 1)); /* no final newline */
+    d.n = 0;
+    a = read_text(c, big, sizeof big, &d);
+    check_invariants(a);
+    CHECK_INT(d.n, 2);
+    CHECK_INT(d.lines[0], 2);
+    CHECK_INT(d.lines[1], 3);
+    CHECK_STR(a->hyps[0].name, "unattributed");
+    CHECK(weight_of(find(a, "unattributed"), "no match in the loaded intelligence") == 0);
+    CHECK(weight_of(find(a, "APT28"), "Mimikatz") > 0);
+    ts_attribution_free(a);
+
+    ts_attribution *none = (ts_attribution *)1;
+    CHECK_INT(ts_attribute_read(c->ti, NULL, &none, NULL, NULL), TOCSIN_E_ARG);
+    CHECK(none == NULL);
+}
+
+/* ---- report ------------------------------------------------------------------------------- */
+
+static void test_report(const cat *c)
+{
+    ts_attr_evidence ev[] = {ioc(c->set_lazarus, 90, "ip \x1b[31mred"), tech(c->t_rare)};
+    ts_attribution *a = ts_attribute(c->ti, ev, 2);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ts_report_attribution(c->ti, a, f, 0);
+    fclose(f);
+    CHECK(strstr(buf, "1. Lazarus Group [G0032] (KP): ") != NULL);
+    CHECK(strstr(buf, "%), score ") != NULL);
+    CHECK(strstr(buf, "prior: one of 21 catalogued actors") != NULL);
+    CHECK(strstr(buf, "\x1b") == NULL); /* the escape from the label is shown, not sent */
+    free(buf);
+
+    f = open_memstream(&buf, &len);
+    ts_report_attribution(c->ti, a, f, 1);
+    fclose(f);
+    static const char head[] = "{\"type\":\"attribution\",\"summary\":\"Lazarus Group: ";
+    CHECK(strncmp(buf, head, sizeof head - 1) == 0);
+    CHECK(strstr(buf, "\"wording\":") != NULL);
+    CHECK(strstr(buf, "\"attack_id\":\"G0032\"") != NULL);
+    CHECK(strstr(buf, "\x1b") == NULL);
+    CHECK(len > 0 && buf[len - 1] == '\n' && strchr(buf, '\n') == buf + len - 1); /* one line */
+    free(buf);
+    ts_attribution_free(a);
+}
+
+/* ---- ATT&CK ------------------------------------------------------------------------------- */
+
+static ts_attribution *attack_eval(const ts_intel *ti, const char *const *items, size_t n)
+{
+    ts_attr_evidence ev[32];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < 32; i++) {
+        if (items[i][0] == 'T' && items[i][1] >= '0' && items[i][1] <= '9') {
+            ev[k] = tech(ts_intel_technique_find(ti, items[i]));
+            CHECK(ev[k].technique != 0);
+            ev[k++].label = items[i];
+        } else {
+            uint32_t id;
+            CHECK_INT(ts_intel_software_resolve(ti, items[i], &id, 1), 1);
+            ev[k] = soft(id);
+            ev[k++].label = items[i];
+        }
+    }
+    return ts_attribute(ti, ev, k);
+}
+
+static void test_attack(void)
+{
+    const char *d = shared_data("ATT&CK attribution");
+    if (!d)
+        return;
+    char path[512];
+    snprintf(path, sizeof path, "%s/attack/enterprise-attack-core.json", d);
+    ts_intel *ti = ts_intel_new();
+    ts_feed_opts o = {0};
+    CHECK_INT(ts_intel_load_path(ti, path, &o), TOCSIN_OK);
+    ts_intel_finalise(ti);
+    CHECK(ts_intel_actor_count(ti) > 150);
+
+    /* Techniques few groups use, and malware only Lazarus Group is known to use. */
+    static const char *const lazarus[] = {"T1574.013", "T1561.001", "T1542.003", "T1491.001", "T1134.002",
+                                          "T1557.001", "HOPLIGHT", "BADCALL", "RawDisk"};
+    ts_attribution *a = attack_eval(ti, lazarus, sizeof lazarus / sizeof *lazarus);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    CHECK(a->hyps[0].probability > 0.55 && a->hyps[0].probability < 0.9); /* public knowledge: capped */
+    CHECK(a->hyps[1].probability < a->hyps[0].probability / 4);
+    CHECK(weight_of(&a->hyps[0], "cap: techniques and software") < 0);
+    CHECK(strstr(a->summary, "caution") != NULL);
+    ts_attribution_free(a);
+
+    /* The techniques alone still point at Lazarus Group first. */
+    a = attack_eval(ti, lazarus, 6);
+    check_invariants(a);
+    const ts_hypothesis *top = a->hyps[0].actor ? &a->hyps[0] : &a->hyps[1];
+    CHECK_STR(top->name, "Lazarus Group");
+    CHECK(strstr(a->summary, "caution") != NULL);
+    ts_attribution_free(a);
+
+    /* Common techniques say nothing confident. */
+    static const char *const common[] = {"T1059", "T1105"};
+    a = attack_eval(ti, common, 2);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "unattributed");
+    CHECK(a->hyps[0].probability > 0.8);
+    CHECK(a->n > 1 && a->hyps[1].probability < 0.05);
+    ts_attribution_free(a);
+    ts_intel_free(ti);
+}
+
+int main(void)
+{
+    cat c;
+    cat_build(&c);
+    test_icd203();
+    test_exclusive_beats_shared(&c);
+    test_zero_weight(&c);
+    test_weak_is_unattributed(&c);
+    test_home_network(&c);
+    test_rarity_and_exclusivity(&c);
+    test_repeats_count_once(&c);
+    test_claims_and_insider(&c);
+    test_incident(&c);
+    test_analyst_input(&c);
+    test_report(&c);
+    test_attack();
+    ts_intel_free(c.ti);
+    return check_done("test_attribute");
+}

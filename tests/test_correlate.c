@@ -1,0 +1,236 @@
+/* test_correlate.c: alert aggregation, incident joining by host and account within the
+ * window, stable incident ids and timeline order. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "correlate/correlate.h"
+#include "correlate/entity.h"
+
+#define SEC 1000000000LL
+#define HOUR (3600 * SEC)
+#define DAY (24 * HOUR)
+#define T0 (1416787200LL * SEC) /* 2014-11-24 */
+
+static char *dup0(const char *s) { return s ? strdup(s) : NULL; }
+
+/* A heap alert as a detector would emit it (every string malloc'ed). */
+static ts_alert *mk(const char *key, int64_t t, const char *ip, const char *host, const char *user)
+{
+    ts_alert *a = calloc(1, sizeof *a);
+    a->detector = "test";
+    a->key = dup0(key);
+    a->title = dup0(key);
+    a->kind = TS_EV_BEHAVIOUR;
+    a->severity = 10;
+    a->first_ns = a->last_ns = t;
+    a->count = 1;
+    if (ip)
+        ts_ip_parse(ts_str_c(ip), &a->internal_ip);
+    a->internal_host = dup0(host);
+    a->user = dup0(user);
+    a->file = dup0("a.log");
+    a->line = 1;
+    return a;
+}
+
+/* Finishes c into incidents; frees nothing. */
+static size_t run(ts_correlator *c, ts_incident ***out) { return ts_correlator_finish(c, out); }
+
+static void free_all(ts_incident **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ts_incident_free(v[i]);
+    free(v);
+}
+
+static void test_entity_keys(void)
+{
+    char k[TS_ENTITY_KEY_MAX];
+    CHECK_INT(ts_entity_host_key("WS01.corp.local", k, sizeof k), 6);
+    CHECK_STR(k, "h:ws01");
+    CHECK(ts_entity_host_key("\\\\ws01.", k, sizeof k) && strcmp(k, "h:ws01") == 0);
+    CHECK(ts_entity_host_key(" 10.0.0.5 ", k, sizeof k) && strcmp(k, "h:10.0.0.5") == 0);
+    CHECK_INT(ts_entity_host_key("-", k, sizeof k), 0);
+    CHECK_INT(ts_entity_host_key("localhost", k, sizeof k), 0);
+    CHECK_INT(ts_entity_host_key("", k, sizeof k), 0);
+    CHECK_INT(ts_entity_host_key(NULL, k, sizeof k), 0);
+    CHECK_INT(ts_entity_host_key("ws01", k, 4), 0); /* does not fit */
+    CHECK(ts_entity_user_key("CORP\\JSmith", k, sizeof k) && strcmp(k, "u:jsmith") == 0);
+    CHECK(ts_entity_user_key("jsmith@corp.example", k, sizeof k) && strcmp(k, "u:jsmith") == 0);
+    CHECK(ts_entity_user_key("CORP\\WS02$", k, sizeof k) && strcmp(k, "h:ws02") == 0);
+    CHECK_INT(ts_entity_user_key("NT AUTHORITY\\SYSTEM", k, sizeof k), 0);
+    CHECK_INT(ts_entity_user_key("root", k, sizeof k), 0);
+    CHECK_INT(ts_entity_user_key("-", k, sizeof k), 0);
+    CHECK_INT(ts_entity_user_key("CORP\\", k, sizeof k), 0);
+    ts_ip lo;
+    ts_ip_parse(ts_str_c("127.0.0.1"), &lo);
+    CHECK_INT(ts_entity_ip_key(&lo, k, sizeof k), 0);
+}
+
+static void test_aggregation(void)
+{
+    ts_correlator *c = ts_correlator_new(0);
+    ts_alert *a = mk("k1", T0 + 300 * SEC, NULL, "ws01", NULL);
+    ts_alert *b = mk("k1", T0 + 100 * SEC, NULL, NULL, "alice");
+    ts_alert *d = mk("k1", T0 + 200 * SEC, NULL, NULL, NULL);
+    b->severity = 50;
+    b->count = 0; /* counts as one event */
+    free(b->file);
+    b->file = dup0("b.log");
+    b->line = 7;
+    d->count = 5;
+    d->last_ns = T0 + 900 * SEC;
+    ts_correlator_add(c, a);
+    ts_correlator_add(c, b);
+    ts_correlator_add(c, d);
+    ts_correlator_add(c, mk("k2", T0, NULL, "ws01", NULL));
+    ts_correlator_add(c, NULL); /* ignored */
+    CHECK_INT(ts_correlator_alert_count(c), 2);
+    ts_incident **v;
+    size_t n = run(c, &v);
+    CHECK_INT(n, 1);
+    CHECK_INT(ts_correlator_alert_count(c), 0);
+    if (n == 1) {
+        CHECK_INT(v[0]->n_alerts, 2);
+        const ts_alert *k1 = v[0]->alerts[1]; /* k2 at T0 comes first */
+        CHECK_STR(v[0]->alerts[0]->key, "k2");
+        CHECK_STR(k1->key, "k1");
+        CHECK_INT(k1->count, 7);
+        CHECK(k1->first_ns == T0 + 100 * SEC);
+        CHECK(k1->last_ns == T0 + 900 * SEC);
+        CHECK_INT(k1->severity, 50);
+        CHECK_STR(k1->file, "b.log"); /* the earliest event's provenance */
+        CHECK_INT(k1->line, 7);
+        CHECK_STR(k1->internal_host, "ws01"); /* entities of repeats are kept */
+        CHECK_STR(k1->user, "alice");
+        CHECK_INT(v[0]->severity, 50);
+        CHECK(v[0]->first_ns == T0 && v[0]->last_ns == T0 + 900 * SEC);
+    }
+    free_all(v, n);
+    CHECK_INT(run(c, &v), 0); /* empty afterwards */
+    CHECK(v == NULL);
+    ts_correlator_free(c);
+}
+
+static void test_join_by_host_and_user(void)
+{
+    ts_correlator *c = ts_correlator_new(0);
+    ts_correlator_add(c, mk("a", T0, "10.0.0.5", "WS01.corp.local", NULL));
+    ts_correlator_add(c, mk("b", T0 + HOUR, NULL, "ws01", "CORP\\jsmith"));
+    ts_correlator_add(c, mk("c", T0 + 2 * HOUR, NULL, "ws02", "jsmith@corp.example"));
+    ts_correlator_add(c, mk("d", T0 + 3 * HOUR, NULL, NULL, "CORP\\WS02$")); /* machine account */
+    ts_correlator_add(c, mk("e", T0 + 3 * HOUR, NULL, "ws09", "NT AUTHORITY\\SYSTEM"));
+    ts_correlator_add(c, mk("f", T0 + 4 * HOUR, NULL, "ws10", "SYSTEM")); /* SYSTEM joins nothing */
+    ts_correlator_add(c, mk("g", T0 + 5 * HOUR, "10.0.0.5", NULL, NULL)); /* by address */
+    ts_correlator_add(c, mk("h", T0 + 6 * HOUR, NULL, NULL, NULL));       /* no entity */
+    ts_correlator_add(c, mk("i", T0 + 6 * HOUR, NULL, NULL, NULL));       /* no entity */
+    ts_incident **v;
+    size_t n = run(c, &v);
+    CHECK_INT(n, 5);
+    if (n == 5) {
+        CHECK_INT(v[0]->n_alerts, 5); /* a b c d g */
+        CHECK_STR(v[0]->alerts[0]->key, "a");
+        CHECK_STR(v[0]->alerts[4]->key, "g");
+        CHECK_INT(v[0]->n_users, 1);
+        CHECK_STR(v[0]->users[0], "CORP\\jsmith");
+        /* 10.0.0.5, WS01.corp.local (the fuller spelling of ws01), ws02 */
+        CHECK_INT(v[0]->n_hosts, 3);
+        CHECK_STR(v[0]->hosts[0], "10.0.0.5");
+        CHECK_STR(v[0]->hosts[1], "WS01.corp.local");
+        CHECK_STR(v[0]->hosts[2], "ws02");
+        CHECK_STR(v[1]->alerts[0]->key, "e");
+        CHECK_INT(v[1]->n_users, 0);
+        CHECK_STR(v[2]->alerts[0]->key, "f");
+        CHECK_INT(v[3]->n_alerts + v[4]->n_alerts, 2);
+        for (size_t i = 1; i < n; i++)
+            CHECK(v[i - 1]->first_ns <= v[i]->first_ns);
+    }
+    free_all(v, n);
+    ts_correlator_free(c);
+}
+
+static void test_window(void)
+{
+    /* Default window (7 days): 8 days apart stays apart; a chain 5 + 5 days joins. */
+    ts_correlator *c = ts_correlator_new(0);
+    ts_correlator_add(c, mk("x1", T0, NULL, "srv1", NULL));
+    ts_correlator_add(c, mk("x2", T0 + 8 * DAY, NULL, "srv1", NULL));
+    ts_correlator_add(c, mk("y1", T0, NULL, "srv2", NULL));
+    ts_correlator_add(c, mk("y3", T0 + 10 * DAY, NULL, "srv2", NULL));
+    ts_correlator_add(c, mk("y2", T0 + 5 * DAY, NULL, "srv2", NULL));
+    ts_incident **v;
+    size_t n = run(c, &v);
+    CHECK_INT(n, 3);
+    if (n == 3) {
+        size_t big = v[0]->n_alerts == 3 ? 0 : v[1]->n_alerts == 3 ? 1 : 2;
+        CHECK_INT(v[big]->n_alerts, 3);
+        CHECK_STR(v[big]->alerts[1]->key, "y2");
+        CHECK(v[2]->first_ns == T0 + 8 * DAY);
+    }
+    free_all(v, n);
+    ts_correlator_free(c);
+
+    /* A one-hour window; a long alert (lasting until T0+3h) bridges a later one. */
+    c = ts_correlator_new(HOUR);
+    ts_alert *lng = mk("long", T0, NULL, "srv3", NULL);
+    lng->last_ns = T0 + 3 * HOUR;
+    ts_correlator_add(c, lng);
+    ts_correlator_add(c, mk("near", T0 + 4 * HOUR, NULL, "srv3", NULL));
+    ts_correlator_add(c, mk("far", T0 + 6 * HOUR, NULL, "srv3", NULL));
+    n = run(c, &v);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_INT(v[0]->n_alerts, 2);
+        CHECK_STR(v[1]->alerts[0]->key, "far");
+    }
+    free_all(v, n);
+    ts_correlator_free(c);
+}
+
+/* The same alerts in another order give the same incidents with the same ids. */
+static void test_stable_ids(void)
+{
+    char ids[2][3][24];
+    size_t counts[2] = {0, 0};
+    for (int round = 0; round < 2; round++) {
+        ts_correlator *c = ts_correlator_new(0);
+        ts_alert *v[5] = {
+            mk("p", T0, NULL, "ws01", NULL),           mk("q", T0 + HOUR, NULL, "ws01", NULL),
+            mk("r", T0 + 2 * HOUR, NULL, "ws05", NULL), mk("s", T0 + 30 * DAY, NULL, "ws01", NULL),
+            mk("p", T0 + 2 * DAY, NULL, "ws01", NULL), /* a repeat of p */
+        };
+        for (int i = 0; i < 5; i++)
+            ts_correlator_add(c, v[round ? 4 - i : i]);
+        ts_incident **inc;
+        size_t n = run(c, &inc);
+        counts[round] = n;
+        for (size_t i = 0; i < n && i < 3; i++)
+            memcpy(ids[round][i], inc[i]->id, 24);
+        if (n == 3) {
+            CHECK_INT(inc[0]->alerts[0]->count, 2);
+            CHECK_STR(inc[0]->alerts[0]->key, "p");
+        }
+        free_all(inc, n);
+        ts_correlator_free(c);
+    }
+    CHECK_INT(counts[0], 3);
+    CHECK_INT(counts[1], 3);
+    for (int i = 0; i < 3; i++) {
+        CHECK_STR(ids[0][i], ids[1][i]);
+        CHECK(strncmp(ids[0][i], "INC-", 4) == 0 && strlen(ids[0][i]) == 20);
+        CHECK(strspn(ids[0][i] + 4, "0123456789abcdef") == 16);
+    }
+    CHECK(strcmp(ids[0][0], ids[0][1]) != 0);
+    CHECK(strcmp(ids[0][1], ids[0][2]) != 0);
+}
+
+int main(void)
+{
+    test_entity_keys();
+    test_aggregation();
+    test_join_by_host_and_user();
+    test_window();
+    test_stable_ids();
+    return check_done("test_correlate");
+}
