@@ -75,7 +75,7 @@ build-fuzz/%.o: %.c
 	clang $(CPPFLAGS) -std=c11 $(WARN) -MMD -MP $(FUZZ_OPT) -c -o $@ $<
 build-fuzz/%.o: %.cpp
 	@mkdir -p $(@D)
-	clang++ $(CPPFLAGS) -std=c++17 $(WARN) -MMD -MP $(FUZZ_OPT) -fno-sanitize=vptr -c -o $@ $<
+	clang++ $(CPPFLAGS) -std=c++17 $(WARN) -MMD -MP $(FUZZ_OPT) -fno-sanitize=vptr,function -c -o $@ $<
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)

@@ -360,6 +360,11 @@ static void test_json_elements(void)
     CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
     CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_E_PARSE);
     ts_input_close(in);
+    write_file(path, "[{\"a\":1}}, {\"b\":2}]", 19); /* a stray '}' (found by the fuzzer: it looped) */
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_E_PARSE);
+    ts_input_close(in);
     write_file(path, "[{\"a\":1},{\"b\":", 14);
     CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
     CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);

@@ -423,6 +423,10 @@ static tocsin_code scan_element(ts_input *in, size_t *n)
             break;
     }
     in->lineno += nls;
+    if (at == 0 && !dropped) { /* a stray '}' or ']' where an element should start */
+        in->start++;
+        return fail(in, TOCSIN_E_PARSE, "%s", "unexpected closing bracket in the JSON array");
+    }
     if (dropped) {
         in->start += at;
         return fail(in, TOCSIN_E_TOOLONG, "JSON array element is longer than the %s limit; skipped",
