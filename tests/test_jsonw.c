@@ -175,8 +175,14 @@ static void test_doubles_any_locale(void)
     const char *got = NULL;
     for (int i = 0; locs[i] && !got; i++)
         got = setlocale(LC_ALL, locs[i]);
-    if (!got)
-        printf("note: no decimal-comma locale installed; checked under C only\n");
+    if (!got) {
+        printf("note: no decimal-comma locale installed (make one with localedef -i de_DE -f UTF-8 "
+               "DIR/de_DE.UTF-8 and run with LOCPATH=DIR); checked under C only\n");
+    } else {
+        char probe[8];
+        snprintf(probe, sizeof probe, "%.1f", 1.5);
+        CHECK_STR(probe, "1,5"); /* the locale really does use a comma */
+    }
     char *s = write_line(fill_doubles);
     setlocale(LC_ALL, "C");
     CHECK_STR(s, "{\"d\":[0.87,-2.5,3,1e+300,0.3333333333333333]}\n");

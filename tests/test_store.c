@@ -285,7 +285,7 @@ static void test_write_and_show(ts_store *s, fixture *f, int64_t *run1)
     CHECK(has(t, "1. Lazarus Group (G0032)  87.0%"));
     CHECK(has(t, " +2.30  ip 203.131.222.102 (dst) in sony-2014, confidence 80 [alert 1]"));
     CHECK(has(t, " -1.00  the prior of an uncatalogued actor\n"));
-    CHECK(has(t, "[1] 2014-11-24T08:12:00Z  intel  severity 80  12 events until 2014-11-24T09:12:00Z"));
+    CHECK(has(t, "[1] 2014-11-24T08:12:00Z  intel  severity 80  12 events over 1h0m\n"));
     CHECK(has(t, "Beacon to \\x1b[31mevil\\x1b[0m \"quoted\\\" host\\x07"));
     CHECK(has(t, "        T1071.001, T1105; ip 203.131.222.0/24 as 203.131.222.102 (dst) from sony-2014, confidence\n"
                  "          80; actors: Lazarus Group, APT38\n"));
@@ -345,6 +345,9 @@ static void test_second_run(ts_store *s, fixture *f, int64_t run1)
     build(f, 4, 0.6); /* the same logs plus a grown one, and a newer attribution */
     CHECK_INT(ts_store_incident(s, run2, &f->inc, f->ti), TOCSIN_OK);
     CHECK_INT(ts_store_incident(s, run2, &f->inc, f->ti), TOCSIN_OK); /* stored twice in one run */
+    f->inc.attribution = NULL; /* not attributed this time: the stored attribution stays */
+    CHECK_INT(ts_store_incident(s, run2, &f->inc, f->ti), TOCSIN_OK);
+    f->inc.attribution = &f->at;
     CHECK_INT(ts_store_run_end(s, run2, 100, 0), TOCSIN_OK);
     CHECK_INT(scalar(s, "SELECT count(*) FROM alerts"), 4);
     CHECK_INT(scalar(s, "SELECT count(*) FROM incident_alerts"), 4);

@@ -159,6 +159,8 @@ static tocsin_code conclude(hunt *h)
             h->det[i]->finish(h->det_state[i], &h->alerts);
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
+    /* One transaction for all incidents: a hunt with thousands costs one commit. */
+    rc = ts_store_begin(h->t->store);
     for (size_t i = 0; i < n; i++) {
         ts_attribute_incident(h->t->intel, inc[i]);
         tocsin_code src = ts_store_incident(h->t->store, h->run, inc[i], h->t->intel);
@@ -168,6 +170,9 @@ static tocsin_code conclude(hunt *h)
         ts_incident_free(inc[i]);
     }
     free(inc);
+    tocsin_code crc = ts_store_commit(h->t->store);
+    if (rc == TOCSIN_OK && crc != TOCSIN_OK)
+        rc = ts_session_fail(h->t, crc, "cannot store the incidents: %s", ts_store_error(h->t->store));
     return rc;
 }
 

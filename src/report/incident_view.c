@@ -9,6 +9,7 @@
 
 #define LABEL 12 /* the column where values start after "  hosts     " */
 #define MAX_ENTITIES 24
+#define MAX_ALTERNATIVES 4 /* named on the verdict line; all are listed under hypotheses */
 
 /* ---- text ------------------------------------------------------------------------------ */
 
@@ -77,15 +78,22 @@ static void verdict_text(const rpt *r, const ts_incident_view *v)
     ts_fputs_term(h->wording ? h->wording : "?", r->out);
     fprintf(r->out, " (%.0f%%)\n", h->probability * 100);
     if (v->n_hyps > 1) {
+        /* Assembled raw, then escaped and wrapped as a whole: there may be many. */
+        char *raw = NULL;
+        size_t len = 0;
+        FILE *o = open_memstream(&raw, &len);
+        if (!o)
+            return;
+        for (size_t i = 1; i < v->n_hyps && i <= MAX_ALTERNATIVES; i++)
+            fprintf(o, "%s%s %.0f%% (%s)", i > 1 ? "; " : "", v->hyps[i].actor ? v->hyps[i].actor : "?",
+                    v->hyps[i].probability * 100, v->hyps[i].wording ? v->hyps[i].wording : "?");
+        if (v->n_hyps - 1 > MAX_ALTERNATIVES)
+            fprintf(o, "; and %zu more below", v->n_hyps - 1 - MAX_ALTERNATIVES);
+        fclose(o);
         fprintf(r->out, "%*salternatives: ", LABEL, "");
-        for (size_t i = 1; i < v->n_hyps; i++) {
-            fputs(i > 1 ? "; " : "", r->out);
-            ts_fputs_term(v->hyps[i].actor, r->out);
-            fprintf(r->out, " %.0f%% (", v->hyps[i].probability * 100);
-            ts_fputs_term(v->hyps[i].wording ? v->hyps[i].wording : "?", r->out);
-            fputc(')', r->out);
-        }
+        rpt_wrap(r, raw, LABEL + 14, LABEL + 2);
         fputc('\n', r->out);
+        free(raw);
     }
 }
 
@@ -196,16 +204,19 @@ static void detail_text(const rpt *r, const ts_alert_view *a)
 static void alert_text(const rpt *r, size_t idx, const ts_alert_view *a)
 {
     FILE *o = r->out;
-    char t[40], n[32];
+    char t[40], n[32], d[24];
     fprintf(o, "    %s[%zu]%s %s  ", rpt_sgr(r, RS_BOLD), idx + 1, rpt_sgr(r, RS_RESET),
             rpt_time(a->first_ns, false, t, sizeof t));
     fputs(rpt_sgr(r, RS_CYAN), o);
     ts_fputs_term(a->detector, o);
     fprintf(o, "%s  severity %s%d%s", rpt_sgr(r, RS_RESET), rpt_sgr(r, rpt_severity_style(a->severity)),
             a->severity, rpt_sgr(r, RS_RESET));
-    if (a->count > 1)
-        fprintf(o, "  %s events until %s", rpt_count(a->count, n, sizeof n),
-                rpt_time(a->last_ns, false, t, sizeof t));
+    /* A duration, not the last time: two full times would not fit in 100 columns. */
+    if (a->count > 1 && a->last_ns > a->first_ns)
+        fprintf(o, "  %s events over %s", rpt_count(a->count, n, sizeof n),
+                rpt_duration(a->last_ns - a->first_ns, d, sizeof d));
+    else if (a->count > 1)
+        fprintf(o, "  %s events", rpt_count(a->count, n, sizeof n));
     fprintf(o, "\n        ");
     rpt_wrap(r, a->title, 8, 8);
     fputc('\n', o);

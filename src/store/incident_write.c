@@ -96,7 +96,7 @@ static void bind_alert(sqlite3_stmt *st, int64_t run, const ts_alert *a, const t
     st_text(st, 24, a->observed);
     st_text(st, 25, side_name(a->side));
     st_text(st, 26, st_source_name(ti, a->source));
-    if (a->ioc_type != TS_IOC_NONE || a->confidence)
+    if (a->kind == TS_EV_INDICATOR || a->confidence) /* else "confidence 0" would mislead */
         st_int(st, 27, a->confidence);
     st_int(st, 28, a->shared ? 1 : 0);
     st_text(st, 29, a->suppressed);
