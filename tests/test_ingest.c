@@ -216,6 +216,9 @@ static void test_json_walk(void)
     CHECK_INT(walk(j, "", &l, err), TOCSIN_E_PARSE);
     CHECK_INT(walk(j, "{\"k\\u00e9y\":{\"x\":\"\\u00e9\"}}", &l, err), TOCSIN_OK);
     CHECK_STR(l.out, "k\xc3\xa9y.x:1:\xc3\xa9|");
+    /* Escaped quotes and backslashes take the unescaping path; plain text is lent. */
+    CHECK_INT(walk(j, "{\"a\\\"b\":{\"c\":\"d\\\"e\"},\"f\":\"g\\\\\",\"\":\"\"}", &l, err), TOCSIN_OK);
+    CHECK_STR(l.out, "a\"b.c:1:d\"e|f:1:g\\|:1:|");
     ts_json_free(j);
 }
 
