@@ -43,6 +43,7 @@ typedef struct tocsin_options {
     const char *db_path;       /* NULL: "tocsin.db" in the current directory */
     const char *data_dir;      /* bundled defaults; NULL: $TOCSIN_DATA or the installed one */
     const char *watch;         /* watched home networks, "KP,AS131279"; NULL: the default */
+    const char *config;        /* detector tunables; NULL: detect.conf in the data directory */
     const char *internal;      /* extra internal CIDRs, comma-separated; NULL: none */
     int64_t window_ns;         /* correlation window; 0: the default (7 days) */
     int json;                  /* 1: NDJSON output, one object per line */
