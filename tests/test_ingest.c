@@ -363,6 +363,23 @@ static void test_json_elements(void)
     CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
     CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_E_PARSE);
     ts_input_close(in);
+    /* An element over the limit is dropped whole; the next one is read. */
+    size_t bn = 5u << 20;
+    char *b = malloc(bn + 64);
+    memcpy(b, "[{\"big\":\"", 9);
+    memset(b + 9, 'y', bn);
+    memcpy(b + 9 + bn, "\"},\n{\"n\":[1,\"]\"]}]", 18);
+    write_file(path, b, bn + 27);
+    free(b);
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_E_TOOLONG);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK(n == 13 && memcmp(e, "{\"n\":[1,\"]\"]}", 13) == 0);
+    CHECK_INT(ts_input_lineno(in), 2);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK(e == NULL);
+    ts_input_close(in);
+
     write_file(path, "[{\"a\":1}}, {\"b\":2}]", 19); /* a stray '}' (found by the fuzzer: it looped) */
     CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
     CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
