@@ -752,6 +752,16 @@ static void test_bad_input(void)
     CHECK_INT(g.e[1].line, 4);
     CHECK_INT(g.r[2].line, 5);
 
+    /* A UTF-8 byte order mark (PowerShell writes one) is not content. */
+    char text[1024];
+    size_t tn = slurp(FIX "winlogbeat.json", text + 3, sizeof text - 3);
+    memcpy(text, "\xef\xbb\xbf", 3);
+    tmp_path(path, sizeof path, "bom.json");
+    write_file(path, text, tn + 3);
+    CHECK_STR(read_file(path, &g), "winevent-json");
+    CHECK_INT(g.n, 1);
+    CHECK_INT(g.nerr, 0);
+
     /* Content no reader knows. */
     const char *junk = "hello world\nthis is just text\n";
     tmp_path(path, sizeof path, "junk.txt");

@@ -45,6 +45,7 @@ struct ts_input {
     uint64_t lineno;   /* lines fully consumed (or the line last returned) */
     uint64_t last;     /* number reported by ts_input_lineno */
     bool skipping;     /* dropping the rest of an over-long line */
+    bool bom_checked;  /* a leading UTF-8 byte order mark has been looked for */
     jscan js;
     char err[256];
 };
@@ -238,6 +239,16 @@ static tocsin_code make_room(ts_input *in, size_t want)
     return TOCSIN_OK;
 }
 
+/* Windows tools often start text with a UTF-8 byte order mark: it is not content. */
+static void skip_bom(ts_input *in)
+{
+    if (in->bom_checked || (in->end < 3 && !in->eof))
+        return;
+    in->bom_checked = true;
+    if (in->end - in->start >= 3 && memcmp(in->buf + in->start, "\xef\xbb\xbf", 3) == 0)
+        in->start += 3;
+}
+
 /* Appends more content after end; sets eof when none is left. Keeps the padding zeroed
  * so a parser reading past a record sees no stale bytes that look like more JSON. */
 static tocsin_code fill(ts_input *in)
@@ -259,6 +270,7 @@ static tocsin_code fill(ts_input *in)
         in->eof = true;
     in->end += got;
     memset(in->buf + in->end, 0, TS_JSON_PAD);
+    skip_bom(in);
     return TOCSIN_OK;
 }
 
