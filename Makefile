@@ -65,6 +65,8 @@ $(BUILD)/tests/test_evtx: tests/evtx_build.h
 # The JSON ingest benchmark's yardstick is plain simdjson in C++, linked into it alone.
 $(BUILD)/bench/bench_ingest_json: $(BUILD)/bench/simdjson_baseline.o
 $(BUILD)/bench/bench_ingest_json: LDLIBS := $(BUILD)/bench/simdjson_baseline.o $(LDLIBS)
+$(BUILD)/bench/bench_hunt: $(BUILD)/bench/simdjson_baseline.o
+$(BUILD)/bench/bench_hunt: LDLIBS := $(BUILD)/bench/simdjson_baseline.o $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libtocsin.a
 	@mkdir -p $(@D)
