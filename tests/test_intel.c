@@ -525,6 +525,7 @@ static char *lookup_out(const ts_intel *ti, const char *value, int json, tocsin_
     return buf;
 }
 
+/* The lookup view (src/report/intel_view.c) over this store: escaping, every candidate. */
 static void test_report(void)
 {
     ts_intel *ti = ts_intel_new();
@@ -544,7 +545,7 @@ static void test_report(void)
     CHECK(strchr(s, 0x1b) == NULL && strchr(s, 0x07) == NULL); /* escaped for the terminal */
     free(s);
     s = lookup_out(ti, "198.51.100.9", 1, &rc);
-    CHECK(strstr(s, "\"type\":\"indicator\"") != NULL);
+    CHECK(strstr(s, "\"matched\":\"198.51.100.0/24\"") != NULL);
     CHECK(strstr(s, "\"actors\":[\"Alpha Team\"]") != NULL);
     CHECK(strchr(s, 0x1b) == NULL);
     free(s);
