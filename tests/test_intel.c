@@ -231,6 +231,8 @@ static void test_hashes_and_more(void)
     CHECK_INT(ts_ioc_type_guess(ts_str_c("a@evil.com")), TS_IOC_EMAIL);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("d41d8cd98f00b204e9800998ecf8427e")), TS_IOC_MD5);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("AS1234")), TS_IOC_ASN);
+    CHECK_INT(ts_ioc_type_guess(ts_str_c("1234")), TS_IOC_NONE);
+    CHECK_INT(ts_ioc_type_guess(ts_str_c("asdf.example")), TS_IOC_DOMAIN);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("hello world")), TS_IOC_NONE);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("deadbeef")), TS_IOC_NONE);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("")), TS_IOC_NONE);

@@ -277,10 +277,11 @@ ts_ioc_type ts_ioc_type_guess(ts_str value)
     ts_str s = ts_str_make(buf, n);
     if (all_hex(s) && (n == 32 || n == 40 || n == 64))
         return n == 32 ? TS_IOC_MD5 : n == 40 ? TS_IOC_SHA1 : TS_IOC_SHA256;
-    /* Order matters: an address with a port or a URL both hold ':', an e-mail has no '/'. */
+    /* Order matters: an address with a port or a URL both hold ':', an e-mail has no '/'.
+       A bare number is no ASN here: only "AS1234" says it is one. */
     static const ts_ioc_type order[] = {TS_IOC_ASN, TS_IOC_IP, TS_IOC_URL, TS_IOC_EMAIL, TS_IOC_DOMAIN};
     char norm[2048];
-    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+    for (size_t i = ts_str_istarts(s, "as") ? 0 : 1; i < sizeof order / sizeof *order; i++)
         if (ts_ioc_normalise(order[i], s, norm, sizeof norm))
             return order[i];
     return TS_IOC_NONE;
