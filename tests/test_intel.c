@@ -50,7 +50,8 @@ static void add_cidr(ts_intel *ti, const char *s, const ts_ioc_meta *m)
 static void test_longest_prefix(void)
 {
     ts_intel *ti = ts_intel_new();
-    ts_ioc_meta a = meta_of(ti, "a", 10), b = meta_of(ti, "b", 20), c = meta_of(ti, "c", 30), d = meta_of(ti, "d", 40);
+    ts_ioc_meta a = meta_of(ti, "a", 10), b = meta_of(ti, "b", 20), c = meta_of(ti, "c", 30),
+                d = meta_of(ti, "d", 40);
     ts_ioc_hit h[8];
     add_cidr(ti, "10.0.0.0/8", &a);
     add_cidr(ti, "10.1.0.0/16", &b);
@@ -206,7 +207,8 @@ static void test_hashes_and_more(void)
     CHECK_INT(ts_intel_match(ti, TS_IOC_SHA1, ts_str_c("d41d8cd98f00b204e9800998ecf8427e"), h, 8), 0);
     CHECK_INT(ts_intel_add(ti, TS_IOC_MD5, ts_str_c("d41d8cd98f00b204e9800998ecf8427"), &m), TOCSIN_E_PARSE);
     CHECK_INT(ts_intel_add(ti, TS_IOC_MD5, ts_str_c("g41d8cd98f00b204e9800998ecf8427e"), &m), TOCSIN_E_PARSE);
-    CHECK_INT(ts_intel_add(ti, TS_IOC_SHA256, ts_str_c("d41d8cd98f00b204e9800998ecf8427e"), &m), TOCSIN_E_PARSE);
+    CHECK_INT(ts_intel_add(ti, TS_IOC_SHA256, ts_str_c("d41d8cd98f00b204e9800998ecf8427e"), &m),
+              TOCSIN_E_PARSE);
     const char *sha1 = "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709";
     CHECK_INT(ts_intel_add(ti, TS_IOC_SHA1, ts_str_c(sha1), &m), TOCSIN_OK);
     CHECK_INT(ts_intel_match(ti, TS_IOC_SHA1, ts_str_c("da39a3ee5e6b4b0d3255bfef95601890afd80709"), h, 8), 1);
@@ -392,7 +394,8 @@ static void test_csv_fixture(void)
     CHECK_INT(ts_intel_load_buffer(ti, "typed.csv", NULL, typed, strlen(typed), &o), TOCSIN_OK);
     CHECK_INT(ts_intel_match(ti, TS_IOC_DOMAIN, ts_str_c("typed.example"), h, 8), 1);
     const char *unterminated = "ip,description\n192.0.2.99,\"open\n";
-    CHECK_INT(ts_intel_load_buffer(ti, "u.csv", "csv", unterminated, strlen(unterminated), &o), TOCSIN_E_PARTIAL);
+    CHECK_INT(ts_intel_load_buffer(ti, "u.csv", "csv", unterminated, strlen(unterminated), &o),
+              TOCSIN_E_PARTIAL);
     ts_intel_free(ti);
 }
 
@@ -499,8 +502,10 @@ static void test_lazarus_iocs(const char *data)
     CHECK_INT(match_ip(ti, "203.131.222.102", h, 8), 2); /* blackfist CSV and the Sony TSV */
     CHECK(ts_intel_match(ti, TS_IOC_MD5, ts_str_c("D1C27EE7CE18675974EDF42D4EEA25C6"), h, 8) == 1);
     CHECK(ts_intel_match(ti, TS_IOC_DOMAIN, ts_str_c("ink.inkboom.co.kr"), h, 8) >= 1);
-    CHECK(ts_intel_match(ti, TS_IOC_URL, ts_str_c("https://www.anca-aste.it/uploads/form/02E319AF73A33547343B71D5CB1064BC.dotm"),
-                         h, 8) == 1);
+    CHECK(ts_intel_match(
+              ti, TS_IOC_URL,
+              ts_str_c("https://www.anca-aste.it/uploads/form/02E319AF73A33547343B71D5CB1064BC.dotm"), h,
+              8) == 1);
     const uint32_t *actors;
     CHECK_INT(ts_intel_actorset_get(ti, h[0].meta->actors, &actors), 1);
     CHECK_STR(ts_intel_actor(ti, actors[0])->name, "Lazarus Group");

@@ -252,8 +252,8 @@ static uint32_t find6(const ts_ip6tab *t, uint64_t hi, uint64_t lo)
 }
 
 /* Appends a hit per meta of slot for the network ip/len; returns the new count. */
-static size_t emit(const ts_intel *ti, uint32_t slot, const ts_ip *ip, unsigned len, ts_ioc_hit *out, size_t n,
-                   size_t max)
+static size_t emit(const ts_intel *ti, uint32_t slot, const ts_ip *ip, unsigned len, ts_ioc_hit *out,
+                   size_t n, size_t max)
 {
     const uint32_t *ids = &slot;
     size_t k = 1;
@@ -285,7 +285,7 @@ static size_t emit(const ts_intel *ti, uint32_t slot, const ts_ip *ip, unsigned 
 /* One IPv4 hit per meta of slot, for the network net/len: the common single-meta case
  * written directly, since every instruction on this path counts (see find4). */
 static inline __attribute__((always_inline)) size_t emit4(const ts_intel *ti, uint32_t slot, const ts_ip *ip,
-                                                           unsigned len, ts_ioc_hit *out, size_t n, size_t max)
+                                                          unsigned len, ts_ioc_hit *out, size_t n, size_t max)
 {
     if ((slot & TS_MULTI_BIT) || n >= max)
         return emit(ti, slot, ip, len, out, n, max);

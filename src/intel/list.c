@@ -145,10 +145,12 @@ static void list_entry(ts_lf *f, uint64_t lineno, ts_str v, uint32_t meta, size_
     if (rc == TOCSIN_OK)
         f->loaded++;
     else
-        ts_lf_diag(f, lineno, true, "cannot add \"%s\": %s", ts_lf_clean(v.p, v.n, msg, 64), tocsin_strerror(rc));
+        ts_lf_diag(f, lineno, true, "cannot add \"%s\": %s", ts_lf_clean(v.p, v.n, msg, 64),
+                   tocsin_strerror(rc));
 }
 
-static tocsin_code list_load(ts_intel *ti, const char *name, const char *data, size_t len, const ts_feed_opts *o)
+static tocsin_code list_load(ts_intel *ti, const char *name, const char *data, size_t len,
+                             const ts_feed_opts *o)
 {
     ts_lf f;
     ts_lf_init(&f, ti, name, o);
@@ -178,8 +180,10 @@ static tocsin_code list_load(ts_intel *ti, const char *name, const char *data, s
             list_entry(&f, lineno, v, meta, &paths);
     }
     if (paths)
-        ts_lf_diag(&f, 0, false, "%zu URL-path trails (\"/path\" on any host) not loaded: no indicator type matches a bare path",
-                   paths);
+        ts_lf_diag(
+            &f, 0, false,
+            "%zu URL-path trails (\"/path\" on any host) not loaded: no indicator type matches a bare path",
+            paths);
     return ts_lf_finish(&f);
 }
 
