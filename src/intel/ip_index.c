@@ -293,11 +293,12 @@ static inline __attribute__((always_inline)) size_t emit4(const ts_intel *ti, ui
     h->type = TS_IOC_IP;
     h->meta = &ti->meta_chunks[(slot - 1) / TS_META_CHUNK][(slot - 1) % TS_META_CHUNK];
     h->prefix = (uint8_t)len;
-    /* An IPv4 ts_ip has zeros past b[3]: copy it, then clear the host bits in place. */
-    h->net = *ip;
-    uint32_t be, keep = htonl(mask4(len));
-    memcpy(&be, h->net.b, 4);
-    be &= keep;
+    /* Built from the query's first four bytes; the rest is cleared whatever the caller left. */
+    uint32_t be;
+    memcpy(&be, ip->b, 4);
+    be &= htonl(mask4(len));
+    memset(&h->net, 0, sizeof h->net);
+    h->net.v = 4;
     memcpy(h->net.b, &be, 4);
     h->matched = TS_STR_NULL;
     return n + 1;
