@@ -167,6 +167,12 @@ void ts_intel_count(ts_intel *ti, ts_ioc_type type, uint32_t meta_id);
 tocsin_code ts_ipset_add(ts_intel *ti, ts_ipset *set, const ts_ip *net, uint8_t prefix, uint32_t meta_id,
                          bool *added);
 size_t ts_ipset_bytes(const ts_ipset *set);
+/* Makes room for n more IPv4 networks of one prefix length, so a big feed is not
+ * rehashed again and again while it loads. */
+void ts_ipset_reserve4(ts_ipset *set, uint8_t prefix, size_t n);
+/* Starts loading the bucket an IPv4 network would go to: a loader prefetches a batch,
+ * then adds it, so the batch's cache misses overlap instead of queueing. */
+void ts_ipset_prefetch(const ts_ipset *set, const ts_ip *ip, uint8_t prefix);
 void ts_ipset_free(ts_ipset *set);
 /* Adds an indicator by its interned meta (the loaders' fast path). */
 tocsin_code ts_intel_add_id(ts_intel *ti, ts_ioc_type type, ts_str value, uint32_t meta_id);

@@ -74,9 +74,9 @@ static void store6(uint64_t hi, uint64_t lo, ts_ip *out)
 
 /* ---- insertion ------------------------------------------------------------------------- */
 
-static bool grow4(ts_ip4tab *t)
+/* Rehashes t into nb buckets (a power of two, larger than now). */
+static bool resize4(ts_ip4tab *t, size_t nb)
 {
-    size_t nb = t->nb ? t->nb * 2 : 2;
     ts_ip4b *b = table_alloc(nb * sizeof *b);
     if (!b)
         return false;
@@ -101,6 +101,29 @@ static bool grow4(ts_ip4tab *t)
     t->b = b;
     t->nb = nb;
     return true;
+}
+
+static bool grow4(ts_ip4tab *t)
+{
+    return resize4(t, t->nb ? t->nb * 2 : 2);
+}
+
+void ts_ipset_reserve4(ts_ipset *set, uint8_t prefix, size_t n)
+{
+    ts_ip4tab *t = &set->v4[prefix <= 32 ? prefix : 32];
+    size_t nb = t->nb ? t->nb : 2;
+    while (nb * TS_IP4B * 3 < (t->n + n) * 4)
+        nb *= 2;
+    if (nb > t->nb)
+        resize4(t, nb); /* on failure the table grows step by step instead */
+}
+
+void ts_ipset_prefetch(const ts_ipset *set, const ts_ip *ip, uint8_t prefix)
+{
+    if (ip->v != 4 || prefix > 32 || !set->v4[prefix].nb)
+        return;
+    const ts_ip4tab *t = &set->v4[prefix];
+    __builtin_prefetch(&t->b[hash4(ts_ip4_u32(ip) & mask4(prefix), t->nb - 1)], 1);
 }
 
 static uint32_t *slot4(ts_ip4tab *t, uint32_t key)
