@@ -366,6 +366,36 @@ static void test_list_fixture(void)
     ts_intel_free(ti);
 }
 
+/* A list big enough to be reserved for and added in prefetched batches, whose note
+ * changes part way: every address keeps the note of its own block. */
+static void test_list_batches(void)
+{
+    ts_intel *ti = ts_intel_new();
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    len += (size_t)snprintf(buf + len, cap - len, "# Reference: first\n");
+    for (int i = 0; i < 1000; i++) {
+        if (i == 500)
+            len += (size_t)snprintf(buf + len, cap - len, "# Reference: second\nmixed.example\n");
+        len += (size_t)snprintf(buf + len, cap - len, "10.%d.%d.1\n", i / 256, i % 256);
+    }
+    ts_feed_opts o = {0};
+    CHECK_INT(ts_intel_load_buffer(ti, "batch.txt", NULL, buf, len, &o), TOCSIN_OK);
+    ts_intel_stats st;
+    ts_intel_get_stats(ti, &st);
+    CHECK_INT(st.by_type[TS_IOC_IP], 1000);
+    CHECK_INT(st.by_type[TS_IOC_DOMAIN], 1);
+    ts_ioc_hit h[4];
+    CHECK_INT(match_ip(ti, "10.1.243.1", h, 4), 1); /* i = 499 */
+    CHECK_STR(ts_intel_string_get(ti, h[0].meta->note), "first");
+    CHECK_INT(match_ip(ti, "10.1.244.1", h, 4), 1); /* i = 500 */
+    CHECK_STR(ts_intel_string_get(ti, h[0].meta->note), "second");
+    CHECK_INT(match_ip(ti, "10.3.231.1", h, 4), 1); /* i = 999 */
+    CHECK_INT(match_ip(ti, "10.3.232.1", h, 4), 0);
+    free(buf);
+    ts_intel_free(ti);
+}
+
 static void test_csv_fixture(void)
 {
     ts_intel *ti = ts_intel_new();
@@ -586,6 +616,7 @@ int main(void)
     test_actors();
     test_interning();
     test_list_fixture();
+    test_list_batches();
     test_csv_fixture();
     test_warninglist_fixture();
     test_report();
