@@ -669,7 +669,7 @@ static void test_linux(void)
     CHECK(utime(path, &t) == 0);
     got g;
     CHECK_STR(read_file(path, &g), "linux-auth");
-    CHECK_INT(g.n, 9);
+    CHECK_INT(g.n, 12);
     CHECK_INT(g.nerr, 1);
     CHECK_INT(g.e[0].line, 8);
     rec *a = &g.r[0];
@@ -715,6 +715,16 @@ static void test_linux(void)
     CHECK_INT(iso->ts, 1705309200123456000LL);
     CHECK_STR(iso->user, "bob");
     CHECK_INT(iso->outcome, TS_OUTCOME_FAILURE);
+
+    CHECK_STR(g.r[9].user, "root");
+    CHECK_STR(g.r[9].src, "198.51.100.8");
+    CHECK_INT(g.r[9].sport, 40100);
+    CHECK_STR(g.r[10].user, "");
+    CHECK_STR(g.r[10].src, "198.51.100.9");
+    CHECK_INT(g.r[10].sport, 40200);
+    CHECK_STR(g.r[11].user, "test");
+    CHECK_STR(g.r[11].src, "198.51.100.10");
+    CHECK_STR(g.r[11].action, "");
 
     CHECK_STR(read_file(FIX "auth_crlf.log", &g), "linux-auth");
     CHECK_INT(g.n, 1);
