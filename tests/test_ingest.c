@@ -643,6 +643,20 @@ static void test_winevent(void)
     CHECK(has_field(sv, "ServiceName=evilsvc") && has_field(sv, "ImagePath=C:\\evil.exe"));
     CHECK(has_field(sv, "Data=a") && has_field(sv, "Data=b"));
 
+    CHECK_STR(read_file(FIX "win_xmltodict.json", &g), "winevent-json");
+    CHECK_INT(g.n, 1);
+    CHECK_INT(g.nerr, 0);
+    rec *x = &g.r[0];
+    CHECK_INT(x->code, 4625);
+    CHECK_STR(x->provider, "Microsoft-Windows-Security-Auditing");
+    CHECK_STR(x->user, "bob");
+    CHECK_STR(x->src, "203.0.113.9");
+    CHECK_INT(x->logon_type, 3);
+    CHECK_INT(x->ts, 1683162123000000000LL);
+    CHECK(has_field(x, "TargetUserName=bob") && has_field(x, "Data=unnamed"));
+    CHECK(has_field(x, "EventID_Qualifiers=") && has_field(x, "TimeCreated_SystemTime=2023-05-04T01:02:03.000Z"));
+    CHECK(!strstr(x->fields, "xmlns") && !strstr(x->fields, "Empty"));
+
     CHECK_STR(read_file(FIX "winlogbeat.json", &g), "winevent-json");
     CHECK_INT(g.n, 1);
     rec *w = &g.r[0];
