@@ -303,7 +303,7 @@ void ts_intel_get_stats(const ts_intel *ti, ts_intel_stats *st)
     size_t b = ts_ipset_bytes(&ti->ind) + ts_ipset_bytes(&ti->allow) + ti->multi.cap * sizeof(uint32_t) +
                ti->ioc_pool.bytes + ti->n_meta * sizeof(ts_ioc_meta) + ti->meta_tab_cap * sizeof(uint32_t);
     for (int i = 0; i < TS_IOC__COUNT; i++)
-        b += ti->ioc[i].cap * sizeof(ts_sent);
+        b += ti->ioc[i].cap * (sizeof(ts_sent) + 1); /* slots and filter */
     st->bytes = b;
 }
 

@@ -41,9 +41,14 @@ typedef struct ts_sent {
     uint32_t val; /* a ts_multi slot or a plain id; 0 marks an empty entry when s is NULL */
 } ts_sent;
 
+/* Beside the slots, a blocked Bloom filter of cap bytes (8 bits per slot, two of them set
+ * per key, both in one 64-bit word): a lookup of a value that is absent, which is nearly
+ * every lookup a hunt makes, reads one word that stays in cache instead of a slot of a
+ * table that does not (200,000 domains take 12 MB of slots, 512 KB of filter). */
 typedef struct ts_stab {
     ts_sent *e;
-    size_t cap, n; /* cap: a power of two or 0 */
+    uint64_t *bloom; /* cap / 8 words */
+    size_t cap, n;   /* cap: a power of two or 0 */
 } ts_stab;
 
 uint32_t ts_hash_bytes(const void *p, size_t n);

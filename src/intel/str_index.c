@@ -479,6 +479,9 @@ size_t ts_intel_match(const ts_intel *ti, ts_ioc_type type, ts_str value, ts_ioc
     char buf[TS_IOC_MAX];
     if (!value.p)
         return 0;
+    /* No indicator of the type: nothing to normalise the value for (most feeds hold no URLs). */
+    if (type > TS_IOC_IP && type < TS_IOC__COUNT && !ti->ioc[type].n)
+        return 0;
     switch (type) {
     case TS_IOC_IP: {
         ts_ip ip;

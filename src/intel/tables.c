@@ -168,11 +168,25 @@ uint32_t ts_hash_bytes(const void *p, size_t n)
     return h ? h : 1;
 }
 
+/* The filter word of hash h and the two bits it sets there (from bits the slot index
+ * does not use up: a multiply spreads h before they are taken). */
+static inline size_t bloom_word(const ts_stab *t, uint32_t h) { return h & (t->cap / 8 - 1); }
+static inline uint64_t bloom_bits(uint32_t h)
+{
+    uint32_t m = h * 0x9E3779B1u;
+    return (1ull << (m >> 26)) | (1ull << ((m >> 20) & 63));
+}
+
+static void bloom_set(ts_stab *t, uint32_t h) { t->bloom[bloom_word(t, h)] |= bloom_bits(h); }
+
 ts_sent *ts_stab_find(const ts_stab *t, const char *s, size_t n)
 {
     if (!t->cap)
         return NULL;
     uint32_t h = ts_hash_bytes(s, n);
+    uint64_t bits = bloom_bits(h);
+    if ((t->bloom[bloom_word(t, h)] & bits) != bits)
+        return NULL;
     size_t mask = t->cap - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         ts_sent *e = &t->e[i];
@@ -187,8 +201,12 @@ static bool stab_grow(ts_stab *t)
 {
     size_t nc = t->cap ? t->cap * 2 : 64;
     ts_sent *e = calloc(nc, sizeof *e);
-    if (!e)
+    uint64_t *bloom = calloc(nc / 8, sizeof *bloom);
+    if (!e || !bloom) {
+        free(e);
+        free(bloom);
         return false;
+    }
     for (size_t i = 0; i < t->cap; i++) {
         ts_sent *o = &t->e[i];
         if (!o->s)
@@ -199,8 +217,13 @@ static bool stab_grow(ts_stab *t)
         e[j] = *o;
     }
     free(t->e);
+    free(t->bloom);
     t->e = e;
+    t->bloom = bloom;
     t->cap = nc;
+    for (size_t i = 0; i < nc; i++)
+        if (e[i].s)
+            bloom_set(t, e[i].hash);
     return true;
 }
 
@@ -222,6 +245,7 @@ ts_sent *ts_stab_put(ts_stab *t, ts_pool *pool, const char *s, size_t n, bool *c
     while (t->e[i].s)
         i = (i + 1) & mask;
     t->e[i] = (ts_sent){copy, (uint32_t)n, h, 0};
+    bloom_set(t, h);
     t->n++;
     *created = true;
     return &t->e[i];
@@ -230,6 +254,7 @@ ts_sent *ts_stab_put(ts_stab *t, ts_pool *pool, const char *s, size_t n, bool *c
 void ts_stab_free(ts_stab *t)
 {
     free(t->e);
+    free(t->bloom);
     memset(t, 0, sizeof *t);
 }
 
