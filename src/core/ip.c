@@ -102,23 +102,7 @@ typedef struct special_net {
     uint8_t prefix;
 } special_net;
 
-/* RFC 6890 and successors: ranges that are not globally routable unicast. */
-static const special_net special4[] = {
-    {{0}, 8},                 /* this network */
-    {{10}, 8},                /* private */
-    {{100, 64}, 10},          /* shared address space (CGNAT) */
-    {{127}, 8},               /* loopback */
-    {{169, 254}, 16},         /* link local */
-    {{172, 16}, 12},          /* private */
-    {{192, 0, 0}, 24},        /* IETF protocol assignments */
-    {{192, 0, 2}, 24},        /* TEST-NET-1 */
-    {{192, 168}, 16},         /* private */
-    {{198, 18}, 15},          /* benchmarking */
-    {{198, 51, 100}, 24},     /* TEST-NET-2 */
-    {{203, 0, 113}, 24},      /* TEST-NET-3 */
-    {{224}, 4},               /* multicast */
-    {{240}, 4},               /* reserved, broadcast */
-};
+/* RFC 6890 and successors: IPv6 ranges that are not globally routable unicast. */
 static const special_net special6[] = {
     {{0}, 127},                         /* :: and ::1 */
     {{0x01, 0x00}, 64},                 /* discard-only */
@@ -139,14 +123,42 @@ static bool in_net(const uint8_t *a, const special_net *n)
     return (a[full] & mask) == (n->b[full] & mask);
 }
 
+/* RFC 6890 and successors: IPv4 ranges that are not globally routable unicast, as
+ * network and mask (every event's addresses pass here: no byte loops). */
+static bool special_v4(uint32_t a)
+{
+    static const struct {
+        uint32_t net, mask;
+    } t[] = {
+        {0x00000000u, 0xff000000u}, /* 0/8 this network */
+        {0x0a000000u, 0xff000000u}, /* 10/8 private */
+        {0x64400000u, 0xffc00000u}, /* 100.64/10 shared address space (CGNAT) */
+        {0x7f000000u, 0xff000000u}, /* 127/8 loopback */
+        {0xa9fe0000u, 0xffff0000u}, /* 169.254/16 link local */
+        {0xac100000u, 0xfff00000u}, /* 172.16/12 private */
+        {0xc0000000u, 0xffffff00u}, /* 192.0.0/24 IETF protocol assignments */
+        {0xc0000200u, 0xffffff00u}, /* 192.0.2/24 TEST-NET-1 */
+        {0xc0a80000u, 0xffff0000u}, /* 192.168/16 private */
+        {0xc6120000u, 0xfffe0000u}, /* 198.18/15 benchmarking */
+        {0xc6336400u, 0xffffff00u}, /* 198.51.100/24 TEST-NET-2 */
+        {0xcb007100u, 0xffffff00u}, /* 203.0.113/24 TEST-NET-3 */
+        {0xe0000000u, 0xf0000000u}, /* 224/4 multicast */
+        {0xf0000000u, 0xf0000000u}, /* 240/4 reserved, broadcast */
+    };
+    bool hit = false;
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
+        hit |= (a & t[i].mask) == t[i].net;
+    return hit;
+}
+
 bool ts_ip_is_special(const ts_ip *ip)
 {
-    const special_net *t = ip->v == 4 ? special4 : special6;
-    size_t n = ip->v == 4 ? sizeof special4 / sizeof *t : sizeof special6 / sizeof *t;
-    if (ip->v == 0)
+    if (ip->v == 4)
+        return special_v4(ts_ip4_u32(ip));
+    if (ip->v != 6)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (in_net(ip->b, &t[i]))
+    for (size_t i = 0; i < sizeof special6 / sizeof *special6; i++)
+        if (in_net(ip->b, &special6[i]))
             return true;
     return false;
 }

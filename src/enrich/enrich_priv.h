@@ -6,7 +6,7 @@
 
 #include "enrich/enrich.h"
 
-/* Entries in the address cache (a power of two, two per set). 64K entries of 28 bytes (under 2 MiB), which
+/* Entries in the address cache (a power of two, two per set). 64K entries of 32 bytes (2 MiB), which
  * holds the working set of a week of one site's flows while staying out of the way. */
 #define TS_ENRICH_CACHE_BITS 16
 
