@@ -151,6 +151,22 @@ static void test_domains(void)
     CHECK_INT(ts_intel_add(ti, TS_IOC_DOMAIN, ts_str_c("1.2.3.4"), &m), TOCSIN_E_PARSE);
     CHECK_INT(ts_intel_add(ti, TS_IOC_DOMAIN, ts_str_c("bad(.)example"), &m), TOCSIN_OK);
     CHECK_INT(ts_intel_match(ti, TS_IOC_DOMAIN, ts_str_c("bad.example"), h, 8), 1);
+    /* Many labels (the shape filter counts up to 256) and the longest name a query may be. */
+    char deep[256];
+    size_t k = 0;
+    while (k + 2 + 8 < 255) {
+        deep[k++] = 'a';
+        deep[k++] = '.';
+    }
+    memcpy(deep + k, "evil.com", 8);
+    deep[k + 8] = '\0';
+    CHECK_INT(ts_intel_match(ti, TS_IOC_DOMAIN, ts_str_c(deep), h, 8), 1);
+    CHECK_VIEW(h[0].matched, "evil.com");
+    memset(deep, '.', 255);
+    deep[255] = '\0';
+    CHECK_INT(ts_intel_match(ti, TS_IOC_DOMAIN, ts_str_c(deep), h, 8), 0);
+    /* Same length and label count as an indicator, different name: still a miss. */
+    CHECK_INT(ts_intel_match(ti, TS_IOC_DOMAIN, ts_str_c("live.com"), h, 8), 0);
     ts_intel_free(ti);
 }
 

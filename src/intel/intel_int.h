@@ -136,6 +136,10 @@ struct ts_intel {
     ts_stab ioc[TS_IOC__COUNT]; /* domain, url, e-mail, hashes, ASN: normalised value -> metas */
     size_t by_type[TS_IOC__COUNT];
     size_t n_allow;
+    /* Domain indicators' shapes: bit (labels - 1) of dom_shape[length] is set when one
+     * of that length and label count is loaded. A name's parents mostly have shapes no
+     * indicator has, and these 8 KB answer for them without hashing or a table miss. */
+    uint64_t dom_shape[256][4]; /* under 256 bytes: at most 256 labels */
 
     ts_vec actors;        /* ts_actor_rec * */
     ts_stab actor_key;    /* normalised name or alias -> actor ids (slots in names) */

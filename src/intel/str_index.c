@@ -381,6 +381,12 @@ tocsin_code ts_intel_add_id(ts_intel *ti, ts_ioc_type type, ts_str value, uint32
         return TOCSIN_E_ARG;
     bool created, added;
     ts_sent *e = ts_stab_put(&ti->ioc[type], &ti->ioc_pool, buf, n, &created);
+    if (e && type == TS_IOC_DOMAIN && n < 256) { /* longer ones match no query (match_domain) */
+        size_t labels = 1;
+        for (size_t i = 0; i < n; i++)
+            labels += buf[i] == '.';
+        ti->dom_shape[n][(labels - 1) / 64] |= 1ull << ((labels - 1) % 64);
+    }
     if (!e || !ts_multi_add(&ti->multi, &e->val, meta_id, &added))
         return TOCSIN_E_NOMEM;
     if (added)
@@ -425,12 +431,17 @@ static size_t match_domain(const ts_intel *ti, ts_str q, ts_ioc_hit *out, size_t
         q.n--;
     if (q.n == 0 || q.n >= sizeof buf)
         return 0;
-    for (size_t i = 0; i < q.n; i++)
+    size_t labels = 1;
+    for (size_t i = 0; i < q.n; i++) {
         buf[i] = lower(q.p[i]);
+        labels += buf[i] == '.';
+    }
     size_t n = 0;
     bool found = false;
-    for (size_t off = 0; off < q.n;) {
-        const ts_sent *e = ts_stab_find(&ti->ioc[TS_IOC_DOMAIN], buf + off, q.n - off);
+    for (size_t off = 0; off < q.n; labels--) {
+        size_t len = q.n - off;
+        bool shaped = (ti->dom_shape[len][(labels - 1) / 64] >> ((labels - 1) % 64)) & 1;
+        const ts_sent *e = shaped ? ts_stab_find(&ti->ioc[TS_IOC_DOMAIN], buf + off, len) : NULL;
         if (e) {
             size_t before = n;
             n = emit(ti, TS_IOC_DOMAIN, e, ts_str_make(q.p + off, q.n - off), found ? 1 : 0, out, n, max);
