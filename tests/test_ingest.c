@@ -219,6 +219,24 @@ static void test_json_walk(void)
     /* Escaped quotes and backslashes take the unescaping path; plain text is lent. */
     CHECK_INT(walk(j, "{\"a\\\"b\":{\"c\":\"d\\\"e\"},\"f\":\"g\\\\\",\"\":\"\"}", &l, err), TOCSIN_OK);
     CHECK_STR(l.out, "a\"b.c:1:d\"e|f:1:g\\|:1:|");
+    /* Keys and strings of 0 to 19 bytes, an escape (if any) at every offset: the scan for
+       the closing quote goes eight bytes a step and must stop at the right one. */
+    for (size_t len = 0; len < 20; len++)
+        for (size_t esc = 0; esc <= len; esc++) {
+            char doc[128], want[128], text[32], raw[40];
+            size_t r = 0;
+            for (size_t i = 0; i < len; i++) {
+                if (i == esc && esc < len)
+                    raw[r++] = '\\', raw[r++] = 'n';
+                else
+                    raw[r++] = (char)('a' + i);
+                text[i] = i == esc ? '\n' : (char)('a' + i);
+            }
+            snprintf(doc, sizeof doc, "{\"%.*s\":\"%.*s\" , \"z\":\"%.*s\"}", (int)r, raw, (int)r, raw, (int)r, raw);
+            snprintf(want, sizeof want, "%.*s:1:%.*s|z:1:%.*s|", (int)len, text, (int)len, text, (int)len, text);
+            CHECK_INT(walk(j, doc, &l, err), TOCSIN_OK);
+            CHECK_STR(l.out, want);
+        }
     ts_json_free(j);
 }
 

@@ -3,6 +3,7 @@
 
 #include <simdjson.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -77,6 +78,26 @@ char *path_room(ts_json *j, size_t n)
     return p;
 }
 
+/* Index of the first '"' or '\\' in p[0..n), or n: eight bytes a step (the zero-byte test
+ * of quote- and backslash-xored words; the lowest flagged byte is exact). Reads up to
+ * seven bytes past p + n, which the document's padding (TS_JSON_PAD) covers. */
+inline __attribute__((always_inline)) size_t quote_or_escape(const char *p, size_t n)
+{
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the lowest byte must come first");
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x;
+        std::memcpy(&x, p + i, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        uint64_t hit = (((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+        if (hit) {
+            size_t j = i + (size_t)(__builtin_ctzll(hit) >> 3);
+            return j < n ? j : n;
+        }
+    }
+    return n;
+}
+
 bool leaf(walker &w, const char *path, size_t plen, ts_json_type t, const char *v, size_t n)
 {
     if (w.fn(w.ud, path, plen, t, v, n))
@@ -98,9 +119,7 @@ bool walk_object(walker &w, od::object &o, const char *path, size_t plen)
         od::field &field = f.value_unsafe();
         /* Keys likewise: in place unless escaped. Stage 1 matched every quote of the
          * document, so the scan meets the closing one (or a backslash) before its end. */
-        const char *raw = field.key().raw(), *q = raw;
-        while (q < w.end && *q != '"' && *q != '\\')
-            q++;
+        const char *raw = field.key().raw(), *q = raw + quote_or_escape(raw, (size_t)(w.end - raw));
         if (q < w.end && *q == '"')
             key = std::string_view(raw, (size_t)(q - raw));
         else if ((w.err = field.unescaped_key().get(key)))
@@ -158,14 +177,9 @@ bool walk_value(walker &w, od::value &v, const char *path, size_t plen)
         /* Most strings hold no escape: lend their bytes in place rather than copying them
          * through simdjson's unescaping (stage 1 has validated the UTF-8 and the quotes). */
         std::string_view tok = v.raw_json_token();
-        size_t n = tok.size();
-        while (n > 1 && tok[n - 1] != '"')
-            n--;
-        size_t i = 1;
-        while (i + 1 < n && tok[i] != '\\')
-            i++;
-        if (n >= 2 && i + 1 == n)
-            return leaf(w, path, plen, TS_JSON_STRING, tok.data() + 1, n - 2);
+        size_t n = tok.size() > 1 ? quote_or_escape(tok.data() + 1, tok.size() - 1) : tok.size();
+        if (n + 1 < tok.size() && tok[n + 1] == '"') /* the closing quote, nothing escaped */
+            return leaf(w, path, plen, TS_JSON_STRING, tok.data() + 1, n);
         std::string_view s;
         if ((w.err = v.get_string().get(s)))
             return false;
