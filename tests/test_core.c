@@ -13,6 +13,11 @@ static void test_numbers(void)
     CHECK(!ts_parse_u64(TS_STR_LIT("18446744073709551616"), &u));
     CHECK(!ts_parse_u64(TS_STR_LIT(""), &u));
     CHECK(!ts_parse_u64(TS_STR_LIT("12a"), &u));
+    CHECK(ts_parse_u64(TS_STR_LIT("9999999999999999999"), &u) && u == 9999999999999999999ull); /* 19 digits */
+    CHECK(ts_parse_u64(TS_STR_LIT("00000000000000000007"), &u) && u == 7);                      /* 20 digits */
+    CHECK(!ts_parse_u64(TS_STR_LIT("99999999999999999999"), &u));
+    CHECK(!ts_parse_u64(TS_STR_LIT("-1"), &u));
+    CHECK(!ts_parse_u64(TS_STR_LIT("1 "), &u));
     CHECK(ts_parse_i64(TS_STR_LIT("-42"), &i) && i == -42);
     CHECK(!ts_parse_i64(TS_STR_LIT("-"), &i));
 }

@@ -46,6 +46,16 @@ bool ts_parse_u64(ts_str s, uint64_t *out)
     uint64_t v = 0;
     if (s.n == 0 || s.n > 20)
         return false;
+    if (s.n < 20) { /* 19 digits cannot overflow: no check per digit (ports, byte counts, times) */
+        for (size_t i = 0; i < s.n; i++) {
+            unsigned d = (unsigned char)s.p[i] - '0';
+            if (d > 9)
+                return false;
+            v = v * 10 + d;
+        }
+        *out = v;
+        return true;
+    }
     for (size_t i = 0; i < s.n; i++) {
         unsigned d = (unsigned char)s.p[i] - '0';
         if (d > 9 || v > (UINT64_MAX - d) / 10)

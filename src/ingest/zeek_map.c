@@ -118,20 +118,31 @@ typedef struct map_state {
     ts_str header_from;
 } map_state;
 
+/* Every field passes here: the key's length picks the one or four names it can be. */
 static void map_common(ts_event *ev, ts_str k, ts_str v)
 {
-    if (RD_EQ(k, "ts"))
-        rd_time(v, &ev->ts_ns);
-    else if (RD_EQ(k, "id.orig_h"))
-        rd_ip(v, &ev->src_ip);
-    else if (RD_EQ(k, "id.orig_p"))
-        rd_port(v, &ev->src_port);
-    else if (RD_EQ(k, "id.resp_h"))
-        rd_ip(v, &ev->dst_ip);
-    else if (RD_EQ(k, "id.resp_p"))
-        rd_port(v, &ev->dst_port);
-    else if (RD_EQ(k, "proto"))
-        ev->transport = v;
+    switch (k.n) {
+    case 2:
+        if (RD_EQ(k, "ts"))
+            rd_time(v, &ev->ts_ns);
+        break;
+    case 5:
+        if (RD_EQ(k, "proto"))
+            ev->transport = v;
+        break;
+    case 9:
+        if (RD_EQ(k, "id.orig_h"))
+            rd_ip(v, &ev->src_ip);
+        else if (RD_EQ(k, "id.orig_p"))
+            rd_port(v, &ev->src_port);
+        else if (RD_EQ(k, "id.resp_h"))
+            rd_ip(v, &ev->dst_ip);
+        else if (RD_EQ(k, "id.resp_p"))
+            rd_port(v, &ev->dst_port);
+        break;
+    default:
+        break;
+    }
 }
 
 static void map_conn(ts_event *ev, ts_str k, ts_str v)
