@@ -328,7 +328,10 @@ static void build_url(ts_event *ev, const map_state *ms, ts_arena *a)
 
 void zk_map(ts_event *ev, zk_log log, ts_str dataset, ts_arena *a)
 {
-    map_state ms = {0};
+    /* Copied from a zeroed constant: gcc zeroes a local of this size with rep stos, which
+       costs more to start than these few moves (a sixth of zk_map's samples). */
+    static const map_state none;
+    map_state ms = none;
     for (size_t i = 0; i < ev->n_fields; i++)
         map_field(ev, log, ev->fields[i].key, ev->fields[i].val, &ms);
     ev->dataset = dataset;
