@@ -67,6 +67,20 @@ static void test_internal(ts_enrich *e)
         CHECK_STR(g.cc, "");
         CHECK_INT(g.asn, 0);
     }
+    /* The IPv4 ranges are masks: their edges, just inside and just outside. */
+    const char *edge_in[] = {"0.255.255.255", "10.255.255.255", "100.127.255.255", "172.31.255.255", "198.19.255.255",
+                             "255.255.255.255", "203.0.113.255", "198.51.100.0", "192.0.0.8", "239.255.255.255"};
+    const char *edge_out[] = {"1.0.0.0", "11.0.0.0", "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0",
+                              "198.17.255.255", "198.20.0.0", "192.0.1.1", "192.0.3.0", "203.0.112.255",
+                              "223.255.255.255", "169.253.255.255", "192.169.0.0", "126.255.255.255"};
+    for (size_t i = 0; i < sizeof edge_in / sizeof *edge_in; i++) {
+        ts_ip ip = ip_of(edge_in[i]);
+        CHECK(ts_ip_is_special(&ip));
+    }
+    for (size_t i = 0; i < sizeof edge_out / sizeof *edge_out; i++) {
+        ts_ip ip = ip_of(edge_out[i]);
+        CHECK(!ts_ip_is_special(&ip));
+    }
     ts_ip none = {0};
     ts_geo g = {"XX", 7, 7};
     ts_enrich_ip(e, &none, &g);
