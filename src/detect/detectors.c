@@ -5,7 +5,9 @@
 #define DETECTORS(X)  \
     X(intel)          \
     X(home_network)   \
-    X(credential)
+    X(credential)     \
+    X(lateral)        \
+    X(destruction)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)

@@ -1,0 +1,483 @@
+/* lateral.c: detector "lateral": admin-level connections between internal hosts that never talked that way, and fan-out that outgrows its own history. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/alert_util.h"
+#include "detect/baseline.h"
+#include "detect/detect.h"
+
+/*
+ * Rationale. After the first foothold at Sony in 2014 the intruders spent two months
+ * moving between hosts with an administrator's credentials over SMB and remote services;
+ * each step looked like administration. Administration has a shape, though: the same
+ * admins manage the same servers from the same jump hosts. So this detector remembers
+ * which source reached which host in which admin-level way, and says so when a pair is
+ * new; and it remembers how many distinct hosts each source host and each account reach
+ * per window, and says so when that grows well past its own history. A software
+ * deployment server that reaches hundreds of hosts every night has that in its history,
+ * so it is quiet; a workstation that suddenly does the same is not.
+ *
+ * Admin-level connections (the methods):
+ *   admin-logon   4624 type 3 of an account given special privileges (4672, matched by
+ *                 logon id, or seen with them before)                          T1021.002
+ *   admin-share   C$ / ADMIN$ mapped (Zeek smb_mapping) or accessed (5140, 5145) T1021.002
+ *   rdp           4624 type 10, Zeek rdp                                        T1021.001
+ *   winrm         connections to 5985/5986, wsmprovhost.exe started             T1021.006
+ *   service       a service installed (7045, 4697) that is PsExec's PSEXESVC or a
+ *                 look-alike, or whose binary sits on a share          T1569.002, T1021.002
+ *   wmi           WmiPrvSE.exe starting a shell or script host                  T1047
+ * Connections between internal hosts to 445, 135, 139, 3389, 5985, 5986 and 22 (Zeek
+ * conn, Sysmon 3) count toward fan-out only.
+ *
+ * Learning: for `learn` after the first event this detector ever saw (saved), new pairs
+ * are remembered without alerts, except services and WMI shells, which alert with
+ * "baseline young". A fan-out alert names the history it was judged against, and says
+ * "baseline young" while the actor has fewer than `min_windows` windows of history.
+ *
+ * Tunables ([lateral] in detect.conf): learn, window, min_fanout, fanout_factor,
+ * min_windows, max_pairs.
+ */
+
+#define DET "lateral"
+#define SEC "lateral"
+#define MAGIC 0x3154414cu /* "LAT1" */
+
+/* One actor's destinations in the current window and the most it reached before. */
+typedef struct fan_hist {
+    int64_t win_start;
+    bl_distinct cur;
+    uint32_t n_windows; /* closed windows with any activity */
+    uint32_t hist_max;  /* most destinations in one of them */
+    uint32_t alerted;   /* in the current window */
+} fan_hist;
+
+/* A network logon waiting for its 4672. */
+typedef struct pending {
+    ts_ip src;
+    char src_name[64];
+    char user[64];
+} pending;
+
+typedef struct lat_state {
+    int64_t learn_ns, window_ns;
+    uint32_t min_fanout, min_windows;
+    double factor;
+    int64_t first_ns; /* saved */
+    bl_map pairs;     /* (source, destination, method) seen (saved) */
+    bl_map fan;       /* actor -> fan_hist (saved) */
+    bl_map privs;     /* accounts seen with special privileges (saved) */
+    bl_map pending;   /* (host, logon id) -> pending */
+} lat_state;
+
+typedef enum method { M_ADMIN_LOGON, M_ADMIN_SHARE, M_RDP, M_WINRM, M_SERVICE, M_WMI, M_CONN } method;
+
+static const struct {
+    const char *name, *what, *tech;
+    uint8_t severity;
+} methods[] = {
+    [M_ADMIN_LOGON] = {"admin-logon", "admin network logon", "T1021.002", 55},
+    [M_ADMIN_SHARE] = {"admin-share", "admin share access", "T1021.002", 60},
+    [M_RDP] = {"rdp", "remote desktop", "T1021.001", 45},
+    [M_WINRM] = {"winrm", "WinRM", "T1021.006", 55},
+    [M_SERVICE] = {"service", "remote service install", "T1569.002,T1021.002", 70},
+    [M_WMI] = {"wmi", "WMI remote execution", "T1047", 60},
+    [M_CONN] = {"conn", "admin-port connection", NULL, 0},
+};
+
+/* One connection judged: who reached whom, how. */
+typedef struct edge {
+    const ts_event *ev;
+    method m;
+    char src[96], dst[96], detail[96];
+    uint64_t src_h, dst_h; /* 0: unknown */
+} edge;
+
+static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
+{
+    lat_state *st = state;
+    const ts_config *c = ctx->config;
+    st->learn_ns = (int64_t)(bl_conf(c, SEC, "learn", 3 * 86400) * BL_NS);
+    st->window_ns = (int64_t)(bl_conf(c, SEC, "window", 3600) * BL_NS);
+    st->min_fanout = (uint32_t)bl_conf(c, SEC, "min_fanout", 10);
+    st->min_windows = (uint32_t)bl_conf(c, SEC, "min_windows", 3);
+    st->factor = bl_conf(c, SEC, "fanout_factor", 3);
+    if (st->window_ns <= 0 || st->min_fanout < 2 || st->min_fanout > BL_DISTINCT_MAX || st->factor < 1)
+        return TOCSIN_E_ARG;
+    size_t max = (size_t)bl_conf(c, SEC, "max_pairs", 1000000);
+    bl_map_init(&st->pairs, 0, max);
+    bl_map_init(&st->fan, sizeof(fan_hist), max / 20);
+    bl_map_init(&st->privs, 0, max / 10);
+    bl_map_init(&st->pending, sizeof(pending), 65536);
+    return TOCSIN_OK;
+}
+
+static void lat_fini(void *state)
+{
+    lat_state *st = state;
+    bl_map_free(&st->pairs);
+    bl_map_free(&st->fan);
+    bl_map_free(&st->privs);
+    bl_map_free(&st->pending);
+}
+
+/* ---- names -------------------------------------------------------------------------- */
+
+static bool internal(const ts_ip *ip, const ts_geo *g)
+{
+    if (!ip->v)
+        return false;
+    return (g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_special(ip);
+}
+
+static bool loopback(const ts_ip *ip)
+{
+    static const uint8_t v6[16] = {[15] = 1};
+    return (ip->v == 4 && ip->b[0] == 127) || (ip->v == 6 && memcmp(ip->b, v6, 16) == 0);
+}
+
+/* A host name's hash: its first label, case-blind ("WKS7.corp.local" is "wks7"). */
+static uint64_t name_hash(ts_str name)
+{
+    const char *dot = memchr(name.p, '.', name.n);
+    return bl_hash(dot ? ts_str_make(name.p, (size_t)(dot - name.p)) : name, BL_SEED ^ 0x11);
+}
+
+/* Sets one end of an edge from a host name, else an address. */
+static void set_end(char *buf, size_t cap, uint64_t *h, ts_str name, const ts_ip *ip)
+{
+    char t[TS_IP_STRLEN];
+    if (name.n && !ts_str_eq(name, "-")) {
+        snprintf(buf, cap, "%.*s", (int)(name.n > 90 ? 90 : name.n), name.p);
+        *h = name_hash(name);
+    } else if (ip && ip->v && !loopback(ip)) {
+        snprintf(buf, cap, "%s", ts_ip_format(ip, t));
+        *h = bl_hash(ts_str_c(t), BL_SEED ^ 0x12);
+    } else {
+        snprintf(buf, cap, "?");
+        *h = 0;
+    }
+}
+
+static bool system_account(ts_str u)
+{
+    return !u.n || u.p[u.n - 1] == '$' || ts_str_ieq(u, "ANONYMOUS LOGON") || ts_str_ieq(u, "SYSTEM") ||
+           ts_str_ieq(u, "LOCAL SERVICE") || ts_str_ieq(u, "NETWORK SERVICE") || ts_str_eq(u, "-");
+}
+
+static bool young(const lat_state *st, int64_t ts) { return st->first_ns && ts - st->first_ns < st->learn_ns; }
+
+/* ---- fan-out -------------------------------------------------------------------------- */
+
+static void fanout(lat_state *st, const edge *e, uint64_t actor, const char *who, const ts_alert_sink *out)
+{
+    const ts_event *ev = e->ev;
+    fan_hist *f = bl_map_put(&st->fan, actor, ev->ts_ns, NULL);
+    if (!f)
+        return;
+    if (!f->win_start || ev->ts_ns - f->win_start > st->window_ns || ev->ts_ns < f->win_start) {
+        if (f->cur.n) {
+            f->n_windows++;
+            if (f->cur.n > f->hist_max)
+                f->hist_max = f->cur.n;
+        }
+        memset(&f->cur, 0, sizeof f->cur);
+        f->win_start = ev->ts_ns;
+        f->alerted = 0;
+    }
+    if (!bl_distinct_add(&f->cur, (uint32_t)e->dst_h) || f->alerted)
+        return;
+    double need = st->factor * f->hist_max;
+    if (f->cur.n < st->min_fanout || f->cur.n < need)
+        return;
+    f->alerted = 1;
+    bool yng = f->n_windows < st->min_windows;
+    char hist[96];
+    if (yng)
+        snprintf(hist, sizeof hist, "baseline young: %u earlier windows", (unsigned)f->n_windows);
+    else
+        snprintf(hist, sizeof hist, "its most before: %u", (unsigned)f->hist_max);
+    bl_emit(out, DET, ev, yng ? 40 : 65, "T1021",
+            ts_fmt_alloc("lateral|fanout|%s", who),
+            ts_fmt_alloc("%s reached %u internal hosts within %.0f min (%s)", who, (unsigned)f->cur.n,
+                         (double)st->window_ns / (60.0 * BL_NS), hist));
+}
+
+/* ---- edges ------------------------------------------------------------------------------ */
+
+static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
+{
+    const ts_event *ev = e->ev;
+    if (e->src_h && e->src_h == e->dst_h)
+        return;
+    if (e->dst_h) {
+        char who[128];
+        if (e->src_h) {
+            snprintf(who, sizeof who, "host %s", e->src);
+            fanout(st, e, e->src_h, who, out);
+        }
+        if (e->m != M_CONN && !system_account(ev->user)) {
+            snprintf(who, sizeof who, "account %.*s", (int)(ev->user.n > 100 ? 100 : ev->user.n), ev->user.p);
+            fanout(st, e, bl_hash(ev->user, BL_SEED ^ 0x13), who, out);
+        }
+    }
+    if (e->m == M_CONN)
+        return;
+    uint64_t pair = bl_hash(ts_str_c(e->detail), bl_hash_u64(bl_hash_u64(e->src_h, e->dst_h), e->m));
+    if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
+        return;
+    bool yng = young(st, ev->ts_ns);
+    if (yng && e->m != M_SERVICE && e->m != M_WMI)
+        return;
+    int sev = methods[e->m].severity - (yng ? 20 : 0);
+    char user[112] = "";
+    if (ev->user.n && !system_account(ev->user))
+        snprintf(user, sizeof user, " as %.*s", (int)(ev->user.n > 100 ? 100 : ev->user.n), ev->user.p);
+    bl_emit(out, DET, ev, (uint8_t)sev, methods[e->m].tech,
+            ts_fmt_alloc("lateral|%s|%s|%s|%s", methods[e->m].name, e->src, e->dst, e->detail),
+            ts_fmt_alloc("new %s %s%s to %s%s%s%s: never seen before%s", methods[e->m].what, e->src_h ? "from " : "",
+                         e->src_h ? e->src : "", e->dst, user, e->detail[0] ? ", " : "", e->detail,
+                         yng ? " (baseline young)" : ""));
+}
+
+/* An edge from the event's source (host name, else address) to the host that logged it. */
+static void edge_in(lat_state *st, const ts_event *ev, method m, const char *detail, const ts_alert_sink *out)
+{
+    edge e = {.ev = ev, .m = m};
+    set_end(e.src, sizeof e.src, &e.src_h, ev->src_host, &ev->src_ip);
+    set_end(e.dst, sizeof e.dst, &e.dst_h, ev->host, &ev->dst_ip);
+    snprintf(e.detail, sizeof e.detail, "%s", detail);
+    judge(st, &e, out);
+}
+
+/* An edge between two internal addresses (network sensors, Sysmon 3). */
+static void edge_net(lat_state *st, const ts_event *ev, method m, const ts_alert_sink *out)
+{
+    if (!internal(&ev->src_ip, &ev->src_geo) || !internal(&ev->dst_ip, &ev->dst_geo))
+        return;
+    edge e = {.ev = ev, .m = m};
+    set_end(e.src, sizeof e.src, &e.src_h, TS_STR_NULL, &ev->src_ip);
+    set_end(e.dst, sizeof e.dst, &e.dst_h, TS_STR_NULL, &ev->dst_ip);
+    judge(st, &e, out);
+}
+
+/* Something run on the logging host by a remote party we cannot name. */
+static void edge_local(lat_state *st, const ts_event *ev, method m, ts_str detail, const ts_alert_sink *out)
+{
+    edge e = {.ev = ev, .m = m};
+    set_end(e.dst, sizeof e.dst, &e.dst_h, ev->host, NULL);
+    snprintf(e.src, sizeof e.src, "?");
+    snprintf(e.detail, sizeof e.detail, "%.*s", (int)(detail.n > 90 ? 90 : detail.n), detail.p);
+    judge(st, &e, out);
+}
+
+static bool admin_port(uint16_t p)
+{
+    return p == 445 || p == 135 || p == 139 || p == 3389 || p == 5985 || p == 5986 || p == 22;
+}
+
+static bool admin_share(ts_str s)
+{
+    s = ts_str_trim(s);
+    return ts_str_iends(s, "\\C$") || ts_str_iends(s, "\\ADMIN$") || ts_str_ieq(s, "C$") || ts_str_ieq(s, "ADMIN$");
+}
+
+/* ---- Windows events ----------------------------------------------------------------------- */
+
+static uint64_t logon_key(const ts_event *ev, ts_str id)
+{
+    return bl_hash(id, name_hash(ev->host));
+}
+
+static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    if (ev->outcome != TS_OUTCOME_SUCCESS || system_account(ev->user) || (ev->src_ip.v && loopback(&ev->src_ip)))
+        return;
+    if (ev->logon_type == 10) {
+        edge_in(st, ev, M_RDP, "", out);
+        return;
+    }
+    if (ev->logon_type != 3 || (!ev->src_ip.v && !ev->src_host.n))
+        return;
+    if (bl_map_get(&st->privs, bl_hash(ev->user, BL_SEED))) {
+        edge_in(st, ev, M_ADMIN_LOGON, "", out);
+        return;
+    }
+    ts_str id = ts_event_field(ev, "TargetLogonId");
+    if (!id.n)
+        return;
+    pending *p = bl_map_put(&st->pending, logon_key(ev, id), ev->ts_ns, NULL);
+    if (!p)
+        return;
+    p->src = ev->src_ip;
+    snprintf(p->src_name, sizeof p->src_name, "%.*s", (int)(ev->src_host.n > 63 ? 63 : ev->src_host.n),
+             ev->src_host.p ? ev->src_host.p : "");
+    snprintf(p->user, sizeof p->user, "%.*s", (int)(ev->user.n > 63 ? 63 : ev->user.n), ev->user.p);
+}
+
+/* 4672: the logon it follows was an admin's; its network logon becomes an edge. */
+static void on_privileges(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    if (system_account(ev->user))
+        return;
+    bl_set_add(&st->privs, bl_hash(ev->user, BL_SEED), ev->ts_ns);
+    ts_str id = ts_event_field(ev, "SubjectLogonId");
+    uint64_t k = id.n ? logon_key(ev, id) : 0;
+    pending *p = k ? bl_map_get(&st->pending, k) : NULL;
+    if (!p)
+        return;
+    pending copy = *p;
+    memset(p, 0, sizeof *p); /* consumed: a repeated 4672 finds nothing */
+    ts_event e = *ev;
+    e.src_ip = copy.src;
+    e.src_geo = (ts_geo){{0}, 0, 0};
+    e.src_host = ts_str_c(copy.src_name);
+    e.user = ts_str_c(copy.user);
+    e.logon_type = 3;
+    if (copy.user[0])
+        edge_in(st, &e, M_ADMIN_LOGON, "", out);
+}
+
+/* PsExec's service and look-alikes that run commands through a service they install. */
+static bool remote_exec_service(ts_str name, ts_str image)
+{
+    static const char *const names[] = {"PSEXESVC", "PAExec", "RemComSvc", "csexecsvc", "winexesvc"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (bl_icontains(name, names[i]) || bl_icontains(image, names[i]))
+            return true;
+    image = ts_str_trim(image);
+    if (image.n && image.p[0] == '"')
+        image = ts_str_make(image.p + 1, image.n - 1);
+    return ts_str_istarts(image, "\\\\") || bl_icontains(image, "\\ADMIN$\\") || bl_icontains(image, "\\C$\\");
+}
+
+static void on_service(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str name = ts_event_field(ev, "ServiceName");
+    ts_str image = ts_event_field(ev, ev->code == 4697 ? "ServiceFileName" : "ImagePath");
+    if (remote_exec_service(name, image))
+        edge_local(st, ev, M_SERVICE, name.n ? name : bl_basename(image), out);
+}
+
+static bool shell(ts_str image)
+{
+    static const char *const names[] = {"cmd.exe", "powershell.exe", "pwsh.exe", "rundll32.exe", "regsvr32.exe",
+                                        "mshta.exe", "wscript.exe", "cscript.exe"};
+    ts_str b = bl_basename(image);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ts_str_ieq(b, names[i]))
+            return true;
+    return false;
+}
+
+static void on_process(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str parent = bl_basename(ev->parent_process), image = bl_basename(ev->process);
+    if (ts_str_ieq(parent, "WmiPrvSE.exe") && shell(ev->process))
+        edge_local(st, ev, M_WMI, image, out);
+    else if (ts_str_ieq(image, "wsmprovhost.exe"))
+        edge_local(st, ev, M_WINRM, image, out);
+    else if (ts_str_ieq(parent, "PSEXESVC.exe"))
+        edge_local(st, ev, M_SERVICE, parent, out);
+}
+
+static void windows_event(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    switch (ev->code) {
+    case 4624:
+        on_logon(st, ev, out);
+        return;
+    case 4672:
+        on_privileges(st, ev, out);
+        return;
+    case 5140:
+    case 5145:
+        if (admin_share(ts_event_field(ev, "ShareName")))
+            edge_in(st, ev, M_ADMIN_SHARE, "", out);
+        return;
+    case 7045:
+    case 4697:
+        on_service(st, ev, out);
+        return;
+    case 4688:
+        on_process(st, ev, out);
+        return;
+    case 1:
+        if (ts_str_eq(ev->dataset, "windows.sysmon"))
+            on_process(st, ev, out);
+        return;
+    case 3:
+        if (ts_str_eq(ev->dataset, "windows.sysmon") && admin_port(ev->dst_port))
+            edge_net(st, ev, ev->dst_port == 5985 || ev->dst_port == 5986 ? M_WINRM : M_CONN, out);
+        return;
+    default:
+        return;
+    }
+}
+
+static void lat_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    lat_state *st = state;
+    if (!st->first_ns && ev->ts_ns)
+        st->first_ns = ev->ts_ns;
+    if (ev->has_code) {
+        windows_event(st, ev, out);
+        return;
+    }
+    if (!ts_str_istarts(ev->dataset, "zeek."))
+        return;
+    if (ts_str_eq(ev->dataset, "zeek.conn")) {
+        if (admin_port(ev->dst_port))
+            edge_net(st, ev, ev->dst_port == 5985 || ev->dst_port == 5986 ? M_WINRM : M_CONN, out);
+    } else if (ts_str_eq(ev->dataset, "zeek.rdp")) {
+        edge_net(st, ev, M_RDP, out);
+    } else if (ts_str_eq(ev->dataset, "zeek.smb_mapping") && admin_share(ev->file_path)) {
+        edge_net(st, ev, M_ADMIN_SHARE, out);
+    }
+}
+
+/* ---- saved state ---------------------------------------------------------------------------- */
+
+static tocsin_code lat_save(void *state, void **blob, size_t *len)
+{
+    lat_state *st = state;
+    bl_buf b = {0};
+    bl_put_u64(&b, MAGIC);
+    bl_put_u64(&b, (uint64_t)st->first_ns);
+    bl_put_map(&b, &st->pairs);
+    bl_put_map(&b, &st->fan);
+    bl_put_map(&b, &st->privs);
+    return bl_buf_finish(&b, blob, len);
+}
+
+static tocsin_code lat_load(void *state, const void *blob, size_t len)
+{
+    lat_state *st = state;
+    bl_rd r = {blob, len, 0, false};
+    if (bl_get_u64(&r) != MAGIC)
+        return TOCSIN_E_FORMAT;
+    st->first_ns = (int64_t)bl_get_u64(&r);
+    bl_get_map(&r, &st->pairs);
+    bl_get_map(&r, &st->fan);
+    bl_get_map(&r, &st->privs);
+    if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
+        bl_map_free(&st->pairs);
+        bl_map_free(&st->fan);
+        bl_map_free(&st->privs);
+        st->first_ns = 0;
+        return TOCSIN_E_FORMAT;
+    }
+    return TOCSIN_OK;
+}
+
+const ts_detector ts_detector_lateral = {
+    .name = DET,
+    .summary = "lateral movement: admin-level connections between internal hosts new for the pair "
+               "(SMB admin shares, PsExec services, RDP, WinRM, WMI), fan-out past its own history",
+    .state_size = sizeof(lat_state),
+    .init = lat_init,
+    .event = lat_event,
+    .fini = lat_fini,
+    .save = lat_save,
+    .load = lat_load,
+};
