@@ -346,6 +346,23 @@ static void host_text(const ts_event *ev, char *buf, size_t cap)
 
 static int64_t since_first(const cred_state *st, int64_t ts) { return st->first_ns ? ts - st->first_ns : 0; }
 
+/* Emits an alert about a logon: the host logged on to is ours, the source the other
+ * party (internal or not); without_user for alerts about many accounts. */
+static void emit(const ts_alert_sink *out, const ts_event *ev, uint8_t sev, const char *tech, char *key, char *title,
+                 bool without_user)
+{
+    ts_alert *a = bl_alert(DET, ev, sev, tech, key, title);
+    if (!a)
+        return;
+    if (ev->src_ip.v)
+        ts_alert_orient(a, ev, TS_SIDE_SRC);
+    if (without_user) {
+        free(a->user);
+        a->user = NULL;
+    }
+    out->emit(out->ud, a);
+}
+
 /* ---- failures ---------------------------------------------------------------------- */
 
 static void window_reset(int64_t *start, int64_t ts, int64_t window, bool *reset)
@@ -379,20 +396,17 @@ static void failure_by_source(cred_state *st, const ts_event *ev, const logon *l
     /* From the threshold on, every failure of the run is a repeat of one alert, so its
        count and last time show the run's extent. */
     if (w->accounts.n >= st->spray_accounts) {
-        ts_alert *a = bl_alert(DET, ev, ext ? 60 : 65, "T1110.003", ts_fmt_alloc("cred|spray|%s", src),
-                               ts_fmt_alloc("password spraying from %s against %s: %u accounts failed in %.0f min",
-                                            src, host, (unsigned)w->accounts.n, mins));
-        if (a) {
-            free(a->user); /* many accounts: none of them is the entity */
-            a->user = NULL;
-            out->emit(out->ud, a);
-        }
+        emit(out, ev, ext ? 60 : 65, "T1110.003", ts_fmt_alloc("cred|spray|%s", src),
+             ts_fmt_alloc("password spraying from %s against %s: %u accounts failed in %.0f min", src, host,
+                          (unsigned)w->accounts.n, mins),
+             true); /* many accounts: none of them is the entity */
     }
     if (w->fails >= st->brute_failures) {
-        bl_emit(out, DET, ev, ext ? 50 : 60, "T1110.001", ts_fmt_alloc("cred|brute|%s|%s", src, host),
-                ts_fmt_alloc("%s from %s against %s: %u failed logons in %.0f min (%u accounts)",
-                             ssh ? "SSH brute force" : "password brute force", src, host, (unsigned)w->fails, mins,
-                             (unsigned)w->accounts.n));
+        emit(out, ev, ext ? 50 : 60, "T1110.001", ts_fmt_alloc("cred|brute|%s|%s", src, host),
+             ts_fmt_alloc("%s from %s against %s: %u failed logons in %.0f min (%u accounts)",
+                          ssh ? "SSH brute force" : "password brute force", src, host, (unsigned)w->fails, mins,
+                          (unsigned)w->accounts.n),
+             w->accounts.n > 1);
     }
 }
 
@@ -413,9 +427,10 @@ static void failure_by_account(cred_state *st, const ts_event *ev, const logon *
        a handful), and once per window. */
     if (w->fails == 3 * st->guess_failures && !w->alerted) {
         w->alerted = 1;
-        bl_emit(out, DET, ev, 40, "T1110.001", ts_fmt_alloc("cred|guess|%s", l->account),
-                ts_fmt_alloc("password guessing against %s: %u failed logons within %.0f min", l->account,
-                             (unsigned)w->fails, (double)(ev->ts_ns - w->start_ns) / (60.0 * BL_NS)));
+        emit(out, ev, 40, "T1110.001", ts_fmt_alloc("cred|guess|%s", l->account),
+             ts_fmt_alloc("password guessing against %s: %u failed logons within %.0f min", l->account,
+                          (unsigned)w->fails, (double)(ev->ts_ns - w->start_ns) / (60.0 * BL_NS)),
+             false);
     }
 }
 
@@ -450,12 +465,13 @@ static void success_after_failures(cred_state *st, const logon *l, const ts_aler
         return;
     bool spray = src_hot && sw->accounts.n >= st->spray_accounts;
     uint32_t fails = src_hot ? sw->fails : aw->fails;
-    bl_emit(out, DET, ev, 85, spray ? "T1110.003,T1078" : "T1110.001,T1078",
+    emit(out, ev, 85, spray ? "T1110.003,T1078" : "T1110.001,T1078",
             ts_fmt_alloc("cred|cracked|%s|%s", l->account, sh ? src : "-"),
             ts_fmt_alloc("%s logged on to %s%s%s after %u failed logons (%s)", l->account, host, sh ? " from " : "",
                          sh ? src : "", (unsigned)fails,
                          spray ? "password spraying" : src_hot ? (unix_log(ev) ? "SSH brute force" : "brute force")
-                                                               : "password guessing"));
+                                                               : "password guessing"),
+         false);
 }
 
 /* ---- successful logons ---------------------------------------------------------------- */
@@ -558,7 +574,7 @@ static uint8_t logon_severity(uint32_t why, bool priv, bool young, bool ext)
         s += 10;
     if (priv)
         s += 5;
-    if (young)
+    if (young && !(why & (R_TRAVEL | R_PTH))) /* those need no baseline to mean something */
         s -= 20;
     return (uint8_t)(s < 10 ? 10 : s > 95 ? 95 : s);
 }
@@ -592,6 +608,10 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
         why |= R_NEW_TYPE;
     if (priv && ev->has_code && pth_sign(ev))
         why |= R_PTH;
+    char young_txt[80] = "";
+    if (young)
+        snprintf(young_txt, sizeof young_txt, "; baseline young: %u earlier logons over %.1f days",
+                 (unsigned)p->n_logons, p->n_logons ? (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS) : 0.0);
     learn(p, &l);
     /* Young baselines judge only what is outside; a new logon type alone is no alert. */
     bool raise = (why & (R_TRAVEL | R_PTH)) ||
@@ -599,17 +619,15 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
                  (priv && young && l.external && (why & R_NEW_NET));
     if (!raise)
         return;
-    char reasons[256], host[112], young_txt[80] = "";
+    char reasons[256], host[112];
     reasons_text(why, hour, travel_what, reasons, sizeof reasons);
     host_text(ev, host, sizeof host);
-    if (young)
-        snprintf(young_txt, sizeof young_txt, "; baseline young: %u logons over %.1f days", (unsigned)p->n_logons,
-                 (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS));
     const char *tech = why & R_PTH ? "T1550.002,T1078" : "T1078";
-    bl_emit(out, DET, ev, logon_severity(why, priv, young, l.external), tech,
-            ts_fmt_alloc("cred|logon|%s|%s", l.account, l.src_hash ? l.source : "local"),
-            ts_fmt_alloc("%s%s logged on to %s%s%s: %s%s", priv ? "privileged account " : "", l.account, host,
-                         l.src_hash ? " from " : "", l.src_hash ? l.source : "", reasons, young_txt));
+    emit(out, ev, logon_severity(why, priv, young, l.external), tech,
+         ts_fmt_alloc("cred|logon|%s|%s", l.account, l.src_hash ? l.source : "local"),
+         ts_fmt_alloc("%s%s logged on to %s%s%s: %s%s", priv ? "privileged account " : "", l.account, host,
+                      l.src_hash ? " from " : "", l.src_hash ? l.source : "", reasons, young_txt),
+         false);
 }
 
 /* 4672: the account got special privileges at logon. */
