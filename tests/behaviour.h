@@ -32,7 +32,7 @@ static void drop_all(void)
 }
 
 /* The first alert whose key starts with prefix, or NULL. */
-static const ts_alert *find_key(const char *prefix)
+static inline const ts_alert *find_key(const char *prefix)
 {
     for (size_t i = 0; i < n_got; i++)
         if (got[i]->key && strncmp(got[i]->key, prefix, strlen(prefix)) == 0)
@@ -41,7 +41,7 @@ static const ts_alert *find_key(const char *prefix)
 }
 
 /* How many alerts have keys starting with prefix. */
-static size_t count_key(const char *prefix)
+static inline size_t count_key(const char *prefix)
 {
     size_t n = 0;
     for (size_t i = 0; i < n_got; i++)
@@ -93,7 +93,7 @@ static void feed(det *x, const ts_event *ev) { x->d->event(x->st, ev, &sink); }
 
 /* Saves x's learned state, closes it, and opens a fresh one loaded with it: what the
  * next run sees. Returns the load's code. */
-static tocsin_code det_reload(det *x, const ts_config *cfg)
+static inline tocsin_code det_reload(det *x, const ts_config *cfg)
 {
     void *blob = NULL;
     size_t len = 0;
@@ -126,7 +126,7 @@ static void file_error(void *ud, const char *file, uint64_t line, uint64_t recor
     fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, msg);
 }
 
-static size_t feed_file(det *x, const char *path)
+static inline size_t feed_file(det *x, const char *path)
 {
     ts_input *in;
     char err[256];
@@ -156,14 +156,14 @@ static size_t feed_file(det *x, const char *path)
 #define HOUR (60 * MIN)
 #define DAY (24 * HOUR)
 
-static ts_ip ip_of(const char *s)
+static inline ts_ip ip_of(const char *s)
 {
     ts_ip ip;
     ts_ip_parse(ts_str_c(s), &ip);
     return ip;
 }
 
-static ts_geo geo(const char *cc, uint32_t asn, uint16_t flags)
+static inline ts_geo geo(const char *cc, uint32_t asn, uint16_t flags)
 {
     ts_geo g = {{0}, asn, (uint16_t)(flags | TS_NET_KNOWN)};
     memcpy(g.cc, cc, strlen(cc));
@@ -173,7 +173,7 @@ static ts_geo geo(const char *cc, uint32_t asn, uint16_t flags)
 /* Raw fields for the events built here: a few per test event. */
 static ts_field fields[16];
 
-static void set_fields(ts_event *ev, const char *const *kv)
+static inline void set_fields(ts_event *ev, const char *const *kv)
 {
     size_t n = 0;
     for (; kv && kv[2 * n] && n < 16; n++)
@@ -197,7 +197,7 @@ static void win(ts_event *ev, const char *dataset, uint32_t code, const char *ho
 }
 
 /* 4624/4625: user logging on to host from src (address or NULL) named srchost (or NULL). */
-static void logon(ts_event *ev, uint32_t code, const char *user, const char *host, const char *src,
+static inline void logon(ts_event *ev, uint32_t code, const char *user, const char *host, const char *src,
                   const char *srchost, int type, int64_t ts)
 {
     win(ev, "windows.security", code, host, ts);
