@@ -25,6 +25,15 @@ uint64_t bl_hash_u64(uint64_t h, uint64_t v)
     return h ? h : 1;
 }
 
+uint64_t bl_hash_ip(const ts_ip *ip, uint64_t seed)
+{
+    /* Not bl_hash: address bytes must not be case folded. */
+    uint64_t hi, lo;
+    memcpy(&hi, ip->b, 8);
+    memcpy(&lo, ip->b + 8, 8);
+    return bl_hash_u64(bl_hash_u64(bl_hash_u64(seed, ip->v), hi), lo);
+}
+
 /* A slot: key (0 = empty), last-touched time, then the record. */
 #define SLOT_HEAD 16
 
@@ -268,12 +277,26 @@ int bl_hour(int64_t ts_ns)
     return (int)(s / 3600);
 }
 
+static unsigned char fold(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c; }
+
 bool bl_icontains(ts_str s, const char *needle)
 {
     size_t n = strlen(needle);
-    for (size_t i = 0; n <= s.n && i + n <= s.n; i++)
-        if (ts_str_istarts(ts_str_make(s.p + i, s.n - i), needle))
+    if (!n)
+        return true;
+    if (n > s.n)
+        return false;
+    const unsigned char *p = (const unsigned char *)s.p, *q = (const unsigned char *)needle;
+    unsigned char first = fold(q[0]);
+    for (size_t i = 0; i + n <= s.n; i++) {
+        if (fold(p[i]) != first)
+            continue;
+        size_t k = 1;
+        while (k < n && fold(p[i + k]) == fold(q[k]))
+            k++;
+        if (k == n)
             return true;
+    }
     return false;
 }
 

@@ -18,6 +18,9 @@
  * Windows), continued from seed (use BL_SEED to start). Never 0: 0 marks an empty slot. */
 #define BL_SEED 0xcbf29ce484222325ULL
 uint64_t bl_hash(ts_str s, uint64_t seed);
+/* An address's hash (no formatting: cheap enough for every event). */
+struct ts_ip;
+uint64_t bl_hash_ip(const struct ts_ip *ip, uint64_t seed);
 /* One more number into a hash (a port, a country, a separator between two strings). */
 uint64_t bl_hash_u64(uint64_t h, uint64_t v);
 

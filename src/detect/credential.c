@@ -98,14 +98,19 @@ typedef struct cred_state {
     bl_map src_fails;  /* source -> src_win */
 } cred_state;
 
-/* The logon being judged, with the names used in titles and keys. */
+/* How a logon's source is identified (see the top of the file). */
+typedef enum src_kind { SRC_NONE, SRC_ASN, SRC_CC, SRC_HOST, SRC_IP } src_kind;
+
+/* The logon being judged. Names for titles and keys are formatted only when an alert
+ * needs them (acct_name, src_name): most logons raise nothing. */
 typedef struct logon {
     const ts_event *ev;
     uint64_t acct;         /* account key hash */
-    char account[160];     /* as shown: "user" or "user@host" for local Unix accounts */
-    char source[160];      /* source identity as shown: host, address or "AS4134 (CN)" */
     uint64_t src_hash;     /* 0: no source */
+    src_kind kind;
     bool external;         /* the source is outside the organisation */
+    char account[160];     /* "user", or "user@host" for local Unix accounts; "" until asked */
+    char source[160];      /* host, address or "AS4134 (CN)"; "" until asked */
 } logon;
 
 /* ---- configuration ---------------------------------------------------------------- */
@@ -240,15 +245,26 @@ static bool account_of(const ts_event *ev, logon *l)
 {
     if (system_account(ev->user))
         return false;
-    if (unix_log(ev) && ev->host.n) {
+    if (unix_log(ev) && ev->host.n)
         l->acct = bl_hash(ev->host, bl_hash_u64(bl_hash(ev->user, BL_SEED), '@'));
+    else
+        l->acct = bl_hash(ev->user, BL_SEED);
+    return true;
+}
+
+static const char *acct_name(logon *l)
+{
+    const ts_event *ev = l->ev;
+    if (l->account[0])
+        return l->account;
+    if (!ev->user.n)
+        snprintf(l->account, sizeof l->account, "?");
+    else if (unix_log(ev) && ev->host.n)
         snprintf(l->account, sizeof l->account, "%.*s@%.*s", (int)(ev->user.n > 80 ? 80 : ev->user.n), ev->user.p,
                  (int)(ev->host.n > 60 ? 60 : ev->host.n), ev->host.p);
-    } else {
-        l->acct = bl_hash(ev->user, BL_SEED);
+    else
         snprintf(l->account, sizeof l->account, "%.*s", (int)(ev->user.n > 150 ? 150 : ev->user.n), ev->user.p);
-    }
-    return true;
+    return l->account;
 }
 
 static bool loopback(const ts_ip *ip)
@@ -269,42 +285,73 @@ static bool external(const ts_event *ev)
  * console logon) leaves src_hash 0. */
 static void source_of(const ts_event *ev, logon *l)
 {
-    char ip[TS_IP_STRLEN];
     const ts_geo *g = &ev->src_geo;
     l->external = external(ev);
     if (ev->src_ip.v && loopback(&ev->src_ip))
         return;
     if (l->external && g->asn) {
-        snprintf(l->source, sizeof l->source, "AS%u%s%.2s%s", (unsigned)g->asn, g->cc[0] ? " (" : "", g->cc,
-                 g->cc[0] ? ")" : "");
+        l->kind = SRC_ASN;
         l->src_hash = bl_hash_u64(BL_SEED ^ 1, g->asn);
     } else if (l->external && g->cc[0]) {
-        snprintf(l->source, sizeof l->source, "%.2s", g->cc);
+        l->kind = SRC_CC;
         l->src_hash = bl_hash(ts_str_make(g->cc, 2), BL_SEED ^ 2);
     } else if (!l->external && ev->src_host.n && !ts_str_eq(ev->src_host, "-")) {
-        snprintf(l->source, sizeof l->source, "%.*s", (int)(ev->src_host.n > 150 ? 150 : ev->src_host.n),
-                 ev->src_host.p);
+        l->kind = SRC_HOST;
         l->src_hash = bl_hash(ev->src_host, BL_SEED ^ 3);
     } else if (ev->src_ip.v) {
-        snprintf(l->source, sizeof l->source, "%s", ts_ip_format(&ev->src_ip, ip));
-        l->src_hash = bl_hash(ts_str_c(ip), BL_SEED ^ 4);
+        l->kind = SRC_IP;
+        l->src_hash = bl_hash_ip(&ev->src_ip, BL_SEED ^ 4);
     }
+}
+
+static const char *src_name(logon *l)
+{
+    const ts_event *ev = l->ev;
+    const ts_geo *g = &ev->src_geo;
+    char ip[TS_IP_STRLEN];
+    if (l->source[0])
+        return l->source;
+    switch (l->kind) {
+    case SRC_ASN:
+        snprintf(l->source, sizeof l->source, "AS%u%s%.2s%s", (unsigned)g->asn, g->cc[0] ? " (" : "", g->cc,
+                 g->cc[0] ? ")" : "");
+        break;
+    case SRC_CC:
+        snprintf(l->source, sizeof l->source, "%.2s", g->cc);
+        break;
+    case SRC_HOST:
+        snprintf(l->source, sizeof l->source, "%.*s", (int)(ev->src_host.n > 150 ? 150 : ev->src_host.n),
+                 ev->src_host.p);
+        break;
+    case SRC_IP:
+        snprintf(l->source, sizeof l->source, "%s", ts_ip_format(&ev->src_ip, ip));
+        break;
+    case SRC_NONE:
+        snprintf(l->source, sizeof l->source, "local");
+        break;
+    }
+    return l->source;
 }
 
 /* The source of a failure, for spraying and brute force: the address, else the client's
  * name. 0 when the event names neither. */
-static uint64_t fail_source(const ts_event *ev, char *buf, size_t cap)
+static uint64_t fail_source(const ts_event *ev)
+{
+    if (ev->src_ip.v)
+        return bl_hash_ip(&ev->src_ip, BL_SEED ^ 5);
+    if (ev->src_host.n && !ts_str_eq(ev->src_host, "-"))
+        return bl_hash(ev->src_host, BL_SEED ^ 5);
+    return 0;
+}
+
+/* fail_source as text, for titles and keys. */
+static void fail_source_text(const ts_event *ev, char *buf, size_t cap)
 {
     char ip[TS_IP_STRLEN];
-    if (ev->src_ip.v) {
+    if (ev->src_ip.v)
         snprintf(buf, cap, "%s", ts_ip_format(&ev->src_ip, ip));
-        return bl_hash(ts_str_c(ip), BL_SEED ^ 5);
-    }
-    if (ev->src_host.n && !ts_str_eq(ev->src_host, "-")) {
+    else
         snprintf(buf, cap, "%.*s", (int)(ev->src_host.n > 120 ? 120 : ev->src_host.n), ev->src_host.p);
-        return bl_hash(ev->src_host, BL_SEED ^ 5);
-    }
-    return 0;
 }
 
 static bool privileged(const cred_state *st, const ts_event *ev, const profile *p)
@@ -376,7 +423,7 @@ static void window_reset(int64_t *start, int64_t ts, int64_t window, bool *reset
 static void failure_by_source(cred_state *st, const ts_event *ev, const logon *l, const ts_alert_sink *out)
 {
     char src[128], host[112];
-    uint64_t sh = fail_source(ev, src, sizeof src);
+    uint64_t sh = fail_source(ev);
     if (!sh)
         return;
     src_win *w = bl_map_put(&st->src_fails, sh, ev->ts_ns, NULL);
@@ -390,7 +437,10 @@ static void failure_by_source(cred_state *st, const ts_event *ev, const logon *l
     }
     w->fails++;
     bl_distinct_add(&w->accounts, (uint32_t)l->acct);
+    if (w->accounts.n < st->spray_accounts && w->fails < st->brute_failures)
+        return;
     host_text(ev, host, sizeof host);
+    fail_source_text(ev, src, sizeof src);
     bool ssh = unix_log(ev), ext = external(ev);
     double mins = (double)(ev->ts_ns - w->start_ns) / (60.0 * BL_NS);
     /* From the threshold on, every failure of the run is a repeat of one alert, so its
@@ -411,7 +461,7 @@ static void failure_by_source(cred_state *st, const ts_event *ev, const logon *l
 }
 
 /* Guessing against one account from anywhere. */
-static void failure_by_account(cred_state *st, const ts_event *ev, const logon *l, const ts_alert_sink *out)
+static void failure_by_account(cred_state *st, const ts_event *ev, logon *l, const ts_alert_sink *out)
 {
     fail_win *w = bl_map_put(&st->acct_fails, l->acct, ev->ts_ns, NULL);
     if (!w)
@@ -427,8 +477,8 @@ static void failure_by_account(cred_state *st, const ts_event *ev, const logon *
        a handful), and once per window. */
     if (w->fails == 3 * st->guess_failures && !w->alerted) {
         w->alerted = 1;
-        emit(out, ev, 40, "T1110.001", ts_fmt_alloc("cred|guess|%s", l->account),
-             ts_fmt_alloc("password guessing against %s: %u failed logons within %.0f min", l->account,
+        emit(out, ev, 40, "T1110.001", ts_fmt_alloc("cred|guess|%s", acct_name(l)),
+             ts_fmt_alloc("password guessing against %s: %u failed logons within %.0f min", acct_name(l),
                           (unsigned)w->fails, (double)(ev->ts_ns - w->start_ns) / (60.0 * BL_NS)),
              false);
     }
@@ -437,10 +487,9 @@ static void failure_by_account(cred_state *st, const ts_event *ev, const logon *
 static void on_failure(cred_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     logon l = {.ev = ev};
-    if (!ev->user.n) {
+    if (!ev->user.n)
         l.acct = 1; /* a failure without a name still counts for its source */
-        snprintf(l.account, sizeof l.account, "?");
-    } else if (!account_of(ev, &l)) {
+    else if (!account_of(ev, &l)) {
         return;
     }
     failure_by_source(st, ev, &l, out);
@@ -450,12 +499,11 @@ static void on_failure(cred_state *st, const ts_event *ev, const ts_alert_sink *
 
 /* A success after a run of failures: for the account (guessing) or from the source
  * (brute force, spraying). */
-static void success_after_failures(cred_state *st, const logon *l, const ts_alert_sink *out)
+static void success_after_failures(cred_state *st, logon *l, const ts_alert_sink *out)
 {
     const ts_event *ev = l->ev;
     char src[128], host[112];
-    host_text(ev, host, sizeof host);
-    uint64_t sh = fail_source(ev, src, sizeof src);
+    uint64_t sh = fail_source(ev);
     const src_win *sw = sh ? bl_map_get(&st->src_fails, sh) : NULL;
     const fail_win *aw = bl_map_get(&st->acct_fails, l->acct);
     bool src_hot = sw && ev->ts_ns - sw->start_ns <= st->window_ns &&
@@ -465,9 +513,11 @@ static void success_after_failures(cred_state *st, const logon *l, const ts_aler
         return;
     bool spray = src_hot && sw->accounts.n >= st->spray_accounts;
     uint32_t fails = src_hot ? sw->fails : aw->fails;
+    host_text(ev, host, sizeof host);
+    fail_source_text(ev, src, sizeof src);
     emit(out, ev, 85, spray ? "T1110.003,T1078" : "T1110.001,T1078",
-            ts_fmt_alloc("cred|cracked|%s|%s", l->account, sh ? src : "-"),
-            ts_fmt_alloc("%s logged on to %s%s%s after %u failed logons (%s)", l->account, host, sh ? " from " : "",
+            ts_fmt_alloc("cred|cracked|%s|%s", acct_name(l), sh ? src : "-"),
+            ts_fmt_alloc("%s logged on to %s%s%s after %u failed logons (%s)", acct_name(l), host, sh ? " from " : "",
                          sh ? src : "", (unsigned)fails,
                          spray ? "password spraying" : src_hot ? (unix_log(ev) ? "SSH brute force" : "brute force")
                                                                : "password guessing"),
@@ -624,9 +674,9 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     host_text(ev, host, sizeof host);
     const char *tech = why & R_PTH ? "T1550.002,T1078" : "T1078";
     emit(out, ev, logon_severity(why, priv, young, l.external), tech,
-         ts_fmt_alloc("cred|logon|%s|%s", l.account, l.src_hash ? l.source : "local"),
-         ts_fmt_alloc("%s%s logged on to %s%s%s: %s%s", priv ? "privileged account " : "", l.account, host,
-                      l.src_hash ? " from " : "", l.src_hash ? l.source : "", reasons, young_txt),
+         ts_fmt_alloc("cred|logon|%s|%s", acct_name(&l), src_name(&l)),
+         ts_fmt_alloc("%s%s logged on to %s%s%s: %s%s", priv ? "privileged account " : "", acct_name(&l), host,
+                      l.src_hash ? " from " : "", l.src_hash ? src_name(&l) : "", reasons, young_txt),
          false);
 }
 
@@ -646,7 +696,7 @@ static void on_explicit(cred_state *st, const ts_event *ev, const ts_alert_sink 
 {
     ts_str subj = ts_event_field(ev, "SubjectUserName");
     logon l = {.ev = ev};
-    if (system_account(subj) || !account_of(ev, &l) || ts_str_ieq(subj, l.account))
+    if (system_account(subj) || !account_of(ev, &l) || bl_hash(subj, BL_SEED) == bl_hash(ev->user, BL_SEED))
         return;
     const profile *p = bl_map_get(&st->profiles, l.acct);
     if (!privileged(st, ev, p))
@@ -660,9 +710,9 @@ static void on_explicit(cred_state *st, const ts_event *ev, const ts_alert_sink 
     char host[112];
     host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, 45, "T1078",
-            ts_fmt_alloc("cred|explicit|%.*s|%s", (int)(subj.n > 100 ? 100 : subj.n), subj.p, l.account),
+            ts_fmt_alloc("cred|explicit|%.*s|%s", (int)(subj.n > 100 ? 100 : subj.n), subj.p, acct_name(&l)),
             ts_fmt_alloc("%.*s used the credentials of privileged account %s on %s%s%.*s (explicit logon, first time)",
-                         (int)(subj.n > 100 ? 100 : subj.n), subj.p, l.account, host, server.n ? " for " : "",
+                         (int)(subj.n > 100 ? 100 : subj.n), subj.p, acct_name(&l), host, server.n ? " for " : "",
                          (int)(server.n > 100 ? 100 : server.n), server.p));
 }
 

@@ -52,12 +52,18 @@ typedef struct fan_hist {
     uint32_t alerted;   /* in the current window */
 } fan_hist;
 
-/* A network logon waiting for its 4672. */
+/* A network logon waiting for its 4672, which Windows writes right after it. */
 typedef struct pending {
+    uint64_t key; /* (host, logon id); 0: empty */
     ts_ip src;
+    uint8_t src_name_n, user_n;
     char src_name[64];
     char user[64];
 } pending;
+
+/* Pending logons live in a direct-mapped table: a newer logon in the same slot replaces an
+ * older one, which by then has long had its 4672 or never will. O(1), no allocation. */
+#define PENDING_SLOTS 4096
 
 typedef struct lat_state {
     int64_t learn_ns, window_ns;
@@ -67,7 +73,7 @@ typedef struct lat_state {
     bl_map pairs;     /* (source, destination, method) seen (saved) */
     bl_map fan;       /* actor -> fan_hist (saved) */
     bl_map privs;     /* accounts seen with special privileges (saved) */
-    bl_map pending;   /* (host, logon id) -> pending */
+    pending pend[PENDING_SLOTS];
 } lat_state;
 
 typedef enum method { M_ADMIN_LOGON, M_ADMIN_SHARE, M_RDP, M_WINRM, M_SERVICE, M_WMI, M_CONN } method;
@@ -85,12 +91,19 @@ static const struct {
     [M_CONN] = {"conn", "admin-port connection", NULL, 0},
 };
 
-/* One connection judged: who reached whom, how. */
+/* One end of a connection: a host name (borrowed from the event), else an address. */
+typedef struct end {
+    ts_str name;
+    ts_ip ip;
+    uint64_t h; /* 0: unknown */
+} end;
+
+/* One connection judged: who reached whom, how. Names are formatted only for alerts. */
 typedef struct edge {
     const ts_event *ev;
     method m;
-    char src[96], dst[96], detail[96];
-    uint64_t src_h, dst_h; /* 0: unknown */
+    end src, dst;
+    ts_str detail; /* the service or program, borrowed */
 } edge;
 
 static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
@@ -108,7 +121,6 @@ static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
     bl_map_init(&st->pairs, 0, max);
     bl_map_init(&st->fan, sizeof(fan_hist), max / 20);
     bl_map_init(&st->privs, 0, max / 10);
-    bl_map_init(&st->pending, sizeof(pending), 65536);
     return TOCSIN_OK;
 }
 
@@ -118,7 +130,6 @@ static void lat_fini(void *state)
     bl_map_free(&st->pairs);
     bl_map_free(&st->fan);
     bl_map_free(&st->privs);
-    bl_map_free(&st->pending);
 }
 
 /* ---- names -------------------------------------------------------------------------- */
@@ -144,19 +155,27 @@ static uint64_t name_hash(ts_str name)
 }
 
 /* Sets one end of an edge from a host name, else an address. */
-static void set_end(char *buf, size_t cap, uint64_t *h, ts_str name, const ts_ip *ip)
+static void set_end(end *e, ts_str name, const ts_ip *ip)
 {
-    char t[TS_IP_STRLEN];
     if (name.n && !ts_str_eq(name, "-")) {
-        snprintf(buf, cap, "%.*s", (int)(name.n > 90 ? 90 : name.n), name.p);
-        *h = name_hash(name);
+        e->name = name;
+        e->h = name_hash(name);
     } else if (ip && ip->v && !loopback(ip)) {
-        snprintf(buf, cap, "%s", ts_ip_format(ip, t));
-        *h = bl_hash(ts_str_c(t), BL_SEED ^ 0x12);
-    } else {
-        snprintf(buf, cap, "?");
-        *h = 0;
+        e->ip = *ip;
+        e->h = bl_hash_ip(ip, BL_SEED ^ 0x12);
     }
+}
+
+/* The end as text (buf holds at least TS_IP_STRLEN bytes): "?" when unknown. */
+static const char *end_text(const end *e, char *buf, size_t cap)
+{
+    if (e->name.n)
+        snprintf(buf, cap, "%.*s", (int)(e->name.n > 90 ? 90 : e->name.n), e->name.p);
+    else if (e->h)
+        ts_ip_format(&e->ip, buf);
+    else
+        snprintf(buf, cap, "?");
+    return buf;
 }
 
 static bool system_account(ts_str u)
@@ -169,7 +188,8 @@ static bool young(const lat_state *st, int64_t ts) { return st->first_ns && ts -
 
 /* ---- fan-out -------------------------------------------------------------------------- */
 
-static void fanout(lat_state *st, const edge *e, uint64_t actor, const char *who, const ts_alert_sink *out)
+/* Counts the edge's destination for actor: its source host (by_user false) or account. */
+static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, const ts_alert_sink *out)
 {
     const ts_event *ev = e->ev;
     fan_hist *f = bl_map_put(&st->fan, actor, ev->ts_ns, NULL);
@@ -185,14 +205,18 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, const char *who
         f->win_start = ev->ts_ns;
         f->alerted = 0;
     }
-    if (!bl_distinct_add(&f->cur, (uint32_t)e->dst_h) || f->alerted)
+    if (!bl_distinct_add(&f->cur, (uint32_t)e->dst.h) || f->alerted)
         return;
     double need = st->factor * f->hist_max;
     if (f->cur.n < st->min_fanout || f->cur.n < need)
         return;
     f->alerted = 1;
     bool yng = f->n_windows < st->min_windows;
-    char hist[96];
+    char hist[96], who[128], name[96];
+    if (by_user)
+        snprintf(who, sizeof who, "account %.*s", (int)(ev->user.n > 100 ? 100 : ev->user.n), ev->user.p);
+    else
+        snprintf(who, sizeof who, "host %s", end_text(&e->src, name, sizeof name));
     if (yng)
         snprintf(hist, sizeof hist, "baseline young: %u earlier windows", (unsigned)f->n_windows);
     else
@@ -208,45 +232,42 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, const char *who
 static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
 {
     const ts_event *ev = e->ev;
-    if (e->src_h && e->src_h == e->dst_h)
+    if (e->src.h && e->src.h == e->dst.h)
         return;
-    if (e->dst_h) {
-        char who[128];
-        if (e->src_h) {
-            snprintf(who, sizeof who, "host %s", e->src);
-            fanout(st, e, e->src_h, who, out);
-        }
-        if (e->m != M_CONN && !system_account(ev->user)) {
-            snprintf(who, sizeof who, "account %.*s", (int)(ev->user.n > 100 ? 100 : ev->user.n), ev->user.p);
-            fanout(st, e, bl_hash(ev->user, BL_SEED ^ 0x13), who, out);
-        }
+    if (e->dst.h) {
+        if (e->src.h)
+            fanout(st, e, e->src.h, false, out);
+        if (e->m != M_CONN && !system_account(ev->user))
+            fanout(st, e, bl_hash(ev->user, BL_SEED ^ 0x13), true, out);
     }
     if (e->m == M_CONN)
         return;
-    uint64_t pair = bl_hash(ts_str_c(e->detail), bl_hash_u64(bl_hash_u64(e->src_h, e->dst_h), e->m));
+    uint64_t pair = bl_hash(e->detail, bl_hash_u64(bl_hash_u64(e->src.h, e->dst.h), e->m));
     if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
         return;
     bool yng = young(st, ev->ts_ns);
     if (yng && e->m != M_SERVICE && e->m != M_WMI)
         return;
     int sev = methods[e->m].severity - (yng ? 20 : 0);
-    char user[112] = "";
+    char user[112] = "", src[96], dst[96];
     if (ev->user.n && !system_account(ev->user))
         snprintf(user, sizeof user, " as %.*s", (int)(ev->user.n > 100 ? 100 : ev->user.n), ev->user.p);
+    end_text(&e->src, src, sizeof src);
+    end_text(&e->dst, dst, sizeof dst);
+    int dn = (int)(e->detail.n > 90 ? 90 : e->detail.n);
+    const char *dp = e->detail.p ? e->detail.p : "";
     bl_emit(out, DET, ev, (uint8_t)sev, methods[e->m].tech,
-            ts_fmt_alloc("lateral|%s|%s|%s|%s", methods[e->m].name, e->src, e->dst, e->detail),
-            ts_fmt_alloc("new %s %s%s to %s%s%s%s: never seen before%s", methods[e->m].what, e->src_h ? "from " : "",
-                         e->src_h ? e->src : "", e->dst, user, e->detail[0] ? ", " : "", e->detail,
-                         yng ? " (baseline young)" : ""));
+            ts_fmt_alloc("lateral|%s|%s|%s|%.*s", methods[e->m].name, src, dst, dn, dp),
+            ts_fmt_alloc("new %s %s%s to %s%s%s%.*s: never seen before%s", methods[e->m].what, e->src.h ? "from " : "",
+                         e->src.h ? src : "", dst, user, dn ? ", " : "", dn, dp, yng ? " (baseline young)" : ""));
 }
 
 /* An edge from the event's source (host name, else address) to the host that logged it. */
-static void edge_in(lat_state *st, const ts_event *ev, method m, const char *detail, const ts_alert_sink *out)
+static void edge_in(lat_state *st, const ts_event *ev, method m, const ts_alert_sink *out)
 {
     edge e = {.ev = ev, .m = m};
-    set_end(e.src, sizeof e.src, &e.src_h, ev->src_host, &ev->src_ip);
-    set_end(e.dst, sizeof e.dst, &e.dst_h, ev->host, &ev->dst_ip);
-    snprintf(e.detail, sizeof e.detail, "%s", detail);
+    set_end(&e.src, ev->src_host, &ev->src_ip);
+    set_end(&e.dst, ev->host, &ev->dst_ip);
     judge(st, &e, out);
 }
 
@@ -256,18 +277,16 @@ static void edge_net(lat_state *st, const ts_event *ev, method m, const ts_alert
     if (!internal(&ev->src_ip, &ev->src_geo) || !internal(&ev->dst_ip, &ev->dst_geo))
         return;
     edge e = {.ev = ev, .m = m};
-    set_end(e.src, sizeof e.src, &e.src_h, TS_STR_NULL, &ev->src_ip);
-    set_end(e.dst, sizeof e.dst, &e.dst_h, TS_STR_NULL, &ev->dst_ip);
+    set_end(&e.src, TS_STR_NULL, &ev->src_ip);
+    set_end(&e.dst, TS_STR_NULL, &ev->dst_ip);
     judge(st, &e, out);
 }
 
 /* Something run on the logging host by a remote party we cannot name. */
 static void edge_local(lat_state *st, const ts_event *ev, method m, ts_str detail, const ts_alert_sink *out)
 {
-    edge e = {.ev = ev, .m = m};
-    set_end(e.dst, sizeof e.dst, &e.dst_h, ev->host, NULL);
-    snprintf(e.src, sizeof e.src, "?");
-    snprintf(e.detail, sizeof e.detail, "%.*s", (int)(detail.n > 90 ? 90 : detail.n), detail.p);
+    edge e = {.ev = ev, .m = m, .detail = detail};
+    set_end(&e.dst, ev->host, NULL);
     judge(st, &e, out);
 }
 
@@ -294,25 +313,27 @@ static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out
     if (ev->outcome != TS_OUTCOME_SUCCESS || system_account(ev->user) || (ev->src_ip.v && loopback(&ev->src_ip)))
         return;
     if (ev->logon_type == 10) {
-        edge_in(st, ev, M_RDP, "", out);
+        edge_in(st, ev, M_RDP, out);
         return;
     }
     if (ev->logon_type != 3 || (!ev->src_ip.v && !ev->src_host.n))
         return;
     if (bl_map_get(&st->privs, bl_hash(ev->user, BL_SEED))) {
-        edge_in(st, ev, M_ADMIN_LOGON, "", out);
+        edge_in(st, ev, M_ADMIN_LOGON, out);
         return;
     }
     ts_str id = ts_event_field(ev, "TargetLogonId");
     if (!id.n)
         return;
-    pending *p = bl_map_put(&st->pending, logon_key(ev, id), ev->ts_ns, NULL);
-    if (!p)
-        return;
+    uint64_t k = logon_key(ev, id);
+    pending *p = &st->pend[k % PENDING_SLOTS];
+    p->key = k;
     p->src = ev->src_ip;
-    snprintf(p->src_name, sizeof p->src_name, "%.*s", (int)(ev->src_host.n > 63 ? 63 : ev->src_host.n),
-             ev->src_host.p ? ev->src_host.p : "");
-    snprintf(p->user, sizeof p->user, "%.*s", (int)(ev->user.n > 63 ? 63 : ev->user.n), ev->user.p);
+    p->src_name_n = (uint8_t)(ev->src_host.n > sizeof p->src_name ? sizeof p->src_name : ev->src_host.n);
+    if (p->src_name_n)
+        memcpy(p->src_name, ev->src_host.p, p->src_name_n);
+    p->user_n = (uint8_t)(ev->user.n > sizeof p->user ? sizeof p->user : ev->user.n);
+    memcpy(p->user, ev->user.p, p->user_n);
 }
 
 /* 4672: the logon it follows was an admin's; its network logon becomes an edge. */
@@ -323,19 +344,18 @@ static void on_privileges(lat_state *st, const ts_event *ev, const ts_alert_sink
     bl_set_add(&st->privs, bl_hash(ev->user, BL_SEED), ev->ts_ns);
     ts_str id = ts_event_field(ev, "SubjectLogonId");
     uint64_t k = id.n ? logon_key(ev, id) : 0;
-    pending *p = k ? bl_map_get(&st->pending, k) : NULL;
-    if (!p)
+    pending *p = &st->pend[k % PENDING_SLOTS];
+    if (!k || p->key != k || !p->user_n)
         return;
     pending copy = *p;
     memset(p, 0, sizeof *p); /* consumed: a repeated 4672 finds nothing */
     ts_event e = *ev;
     e.src_ip = copy.src;
     e.src_geo = (ts_geo){{0}, 0, 0};
-    e.src_host = ts_str_c(copy.src_name);
-    e.user = ts_str_c(copy.user);
+    e.src_host = ts_str_make(copy.src_name, copy.src_name_n);
+    e.user = ts_str_make(copy.user, copy.user_n);
     e.logon_type = 3;
-    if (copy.user[0])
-        edge_in(st, &e, M_ADMIN_LOGON, "", out);
+    edge_in(st, &e, M_ADMIN_LOGON, out);
 }
 
 /* PsExec's service and look-alikes that run commands through a service they install. */
@@ -393,7 +413,7 @@ static void windows_event(lat_state *st, const ts_event *ev, const ts_alert_sink
     case 5140:
     case 5145:
         if (admin_share(ts_event_field(ev, "ShareName")))
-            edge_in(st, ev, M_ADMIN_SHARE, "", out);
+            edge_in(st, ev, M_ADMIN_SHARE, out);
         return;
     case 7045:
     case 4697:
