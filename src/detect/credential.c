@@ -31,7 +31,11 @@
  * failing from one source is spraying, many failures from one source is brute force
  * (in sshd logs: SSH brute force), and a success after many failures (from that source,
  * or for that account) is the worst case. One user's occasional typo never gets near the
- * thresholds.
+ * thresholds. Sources outside the organisation are different: every exposed server is
+ * tried by Internet scanners all day, in bursts of tens of attempts, so a failing run
+ * from outside is an alert only past `external_failures`, and outside failures never
+ * count against an account (the exposed server's root account would always be "under
+ * attack"); a success after a failing run from outside still is the worst case.
  *
  * Pass-the-hash signs: a logon of type 9 (new credentials) through "seclogo" is what
  * Mimikatz's sekurlsa::pth leaves (and runas /netonly, hence a middling severity); an
@@ -42,7 +46,7 @@
  * spraying), T1550.002 (pass the hash).
  *
  * Tunables ([credential] in detect.conf): learn, min_logons, window, spray_accounts,
- * brute_failures, guess_failures, max_speed_kmh, min_travel_km, max_accounts,
+ * brute_failures, guess_failures, external_failures, max_speed_kmh, min_travel_km, max_accounts,
  * privileged (comma-separated account names), centroids (path of the country centroid
  * table; default data/geo/country-centroids.tsv under the data directory).
  */
@@ -85,7 +89,7 @@ typedef struct centroid {
 
 typedef struct cred_state {
     int64_t learn_ns, window_ns;
-    uint32_t min_logons, spray_accounts, brute_failures, guess_failures;
+    uint32_t min_logons, spray_accounts, brute_failures, guess_failures, external_failures;
     double max_kmh, min_km;
     uint64_t priv[MAX_PRIV]; /* hashes of configured account names */
     size_t n_priv;
@@ -178,10 +182,11 @@ static tocsin_code cred_init(void *state, const ts_detect_ctx *ctx)
     st->spray_accounts = (uint32_t)bl_conf(c, SEC, "spray_accounts", 10);
     st->brute_failures = (uint32_t)bl_conf(c, SEC, "brute_failures", 20);
     st->guess_failures = (uint32_t)bl_conf(c, SEC, "guess_failures", 5);
+    st->external_failures = (uint32_t)bl_conf(c, SEC, "external_failures", 100);
     st->max_kmh = bl_conf(c, SEC, "max_speed_kmh", 1000);
     st->min_km = bl_conf(c, SEC, "min_travel_km", 1000);
     if (st->spray_accounts < 2 || st->spray_accounts > BL_DISTINCT_MAX || st->brute_failures < 2 ||
-        st->guess_failures < 1 || st->window_ns <= 0 || st->max_kmh <= 0)
+        st->guess_failures < 1 || st->external_failures < 2 || st->window_ns <= 0 || st->max_kmh <= 0)
         return TOCSIN_E_ARG;
     size_t max = (size_t)bl_conf(c, SEC, "max_accounts", 200000);
     bl_map_init(&st->profiles, sizeof(profile), max);
@@ -437,30 +442,41 @@ static void failure_by_source(cred_state *st, const ts_event *ev, const logon *l
     }
     w->fails++;
     bl_distinct_add(&w->accounts, (uint32_t)l->acct);
-    if (w->accounts.n < st->spray_accounts && w->fails < st->brute_failures)
+    bool ssh = unix_log(ev), ext = external(ev);
+    bool spray = w->accounts.n >= st->spray_accounts;
+    /* The Internet tries passwords on every exposed server all day: from outside, only a
+       run far past the usual scanner's bursts is worth an analyst's time (a success after
+       failures always is, see success_after_failures). */
+    if (ext ? w->fails < st->external_failures : !spray && w->fails < st->brute_failures)
         return;
     host_text(ev, host, sizeof host);
     fail_source_text(ev, src, sizeof src);
-    bool ssh = unix_log(ev), ext = external(ev);
     double mins = (double)(ev->ts_ns - w->start_ns) / (60.0 * BL_NS);
     /* From the threshold on, every failure of the run is a repeat of one alert, so its
        count and last time show the run's extent. */
-    if (w->accounts.n >= st->spray_accounts) {
-        emit(out, ev, ext ? 60 : 65, "T1110.003", ts_fmt_alloc("cred|spray|%s", src),
-             ts_fmt_alloc("password spraying from %s against %s: %u accounts failed in %.0f min", src, host,
-                          (unsigned)w->accounts.n, mins),
-             true); /* many accounts: none of them is the entity */
-    }
-    if (w->fails >= st->brute_failures) {
-        emit(out, ev, ext ? 50 : 60, "T1110.001", ts_fmt_alloc("cred|brute|%s|%s", src, host),
+    if (ext) {
+        emit(out, ev, 45, spray ? "T1110.001,T1110.003" : "T1110.001", ts_fmt_alloc("cred|brute|%s|%s", src, host),
              ts_fmt_alloc("%s from %s against %s: %u failed logons in %.0f min (%u accounts)",
                           ssh ? "SSH brute force" : "password brute force", src, host, (unsigned)w->fails, mins,
                           (unsigned)w->accounts.n),
              w->accounts.n > 1);
+        return;
     }
+    if (spray)
+        emit(out, ev, 65, "T1110.003", ts_fmt_alloc("cred|spray|%s", src),
+             ts_fmt_alloc("password spraying from %s against %s: %u accounts failed in %.0f min", src, host,
+                          (unsigned)w->accounts.n, mins),
+             true); /* many accounts: none of them is the entity */
+    if (w->fails >= st->brute_failures)
+        emit(out, ev, 60, "T1110.001", ts_fmt_alloc("cred|brute|%s|%s", src, host),
+             ts_fmt_alloc("%s from %s against %s: %u failed logons in %.0f min (%u accounts)",
+                          ssh ? "SSH brute force" : "password brute force", src, host, (unsigned)w->fails, mins,
+                          (unsigned)w->accounts.n),
+             w->accounts.n > 1);
 }
 
-/* Guessing against one account from anywhere. */
+/* Guessing against one account from inside (outside sources are judged per source: an
+ * exposed server's "root" fails all day from the Internet). */
 static void failure_by_account(cred_state *st, const ts_event *ev, logon *l, const ts_alert_sink *out)
 {
     fail_win *w = bl_map_put(&st->acct_fails, l->acct, ev->ts_ns, NULL);
@@ -493,7 +509,7 @@ static void on_failure(cred_state *st, const ts_event *ev, const ts_alert_sink *
         return;
     }
     failure_by_source(st, ev, &l, out);
-    if (ev->user.n)
+    if (ev->user.n && !external(ev))
         failure_by_account(st, ev, &l, out);
 }
 
