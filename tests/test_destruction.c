@@ -340,7 +340,7 @@ static void test_shipped_config(void)
         det_close(&x);
     }
     CHECK(ts_config_num(cfg, "credential", "window", 0) == 3600);
-    CHECK(ts_config_num(cfg, "lateral", "learn", 0) == 3 * 86400);
+    CHECK(ts_config_num(cfg, "lateral", "learn", 0) == 7 * 86400);
     CHECK(ts_config_num(cfg, "destruction", "delete_window", 0) == 300);
     CHECK(ts_config_get(cfg, "destruction", "drivers") == NULL); /* commented out */
     ts_config_free(cfg);

@@ -30,18 +30,30 @@
  * Connections between internal hosts to 445, 135, 139, 3389, 5985, 5986 and 22 (Zeek
  * conn, Sysmon 3) count toward fan-out only.
  *
+ * A new pair from a source that has already made `established` new pairs of that method
+ * (the jump host reaching one more server, the admin tool used on one more host: for a
+ * service or WMI, whose source the event does not name, the tool itself is the source)
+ * is quiet: administration grows. A foothold's first hops are not.
+ *
+ * New services: a service whose name and binary this estate never installed before,
+ * installed after the learning period, alerts on every host it lands on for
+ * `new_service_days` (one alert, counting the hosts): an implant or a wiper installed
+ * as a service across the estate (T1543.003, T1569.002). Deployment agents and drivers
+ * installed during the learning period are known.
+ *
  * Learning: for `learn` after the first event this detector ever saw (saved), new pairs
- * are remembered without alerts, except services and WMI shells, which alert with
- * "baseline young". A fan-out alert names the history it was judged against, and says
- * "baseline young" while the actor has fewer than `min_windows` windows of history.
+ * and services are remembered without alerts, except PsExec-like services and WMI
+ * shells, which alert with "baseline young". A fan-out alert names the history it was
+ * judged against: an actor with no earlier window is never judged (its first window is
+ * its history), and one with fewer than `min_windows` says "baseline young".
  *
  * Tunables ([lateral] in detect.conf): learn, window, min_fanout, fanout_factor,
- * min_windows, max_pairs.
+ * min_windows, established, new_service_days, max_pairs.
  */
 
 #define DET "lateral"
 #define SEC "lateral"
-#define MAGIC 0x3154414cu /* "LAT1" */
+#define MAGIC 0x3254414cu /* "LAT2" */
 
 /* One actor's destinations in the current window and the most it reached before. */
 typedef struct fan_hist {
@@ -67,12 +79,15 @@ typedef struct pending {
 
 typedef struct lat_state {
     int64_t learn_ns, window_ns;
-    uint32_t min_fanout, min_windows;
+    uint32_t min_fanout, min_windows, established;
+    int64_t new_service_ns;
     double factor;
     int64_t first_ns; /* saved */
     bl_map pairs;     /* (source, destination, method) seen (saved) */
     bl_map fan;       /* actor -> fan_hist (saved) */
     bl_map privs;     /* accounts seen with special privileges (saved) */
+    bl_map actors;    /* (source, method) -> uint32 new pairs it made (saved) */
+    bl_map services;  /* (service name, binary) -> int64 first install (saved) */
     pending pend[PENDING_SLOTS];
 } lat_state;
 
@@ -110,7 +125,9 @@ static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
 {
     lat_state *st = state;
     const ts_config *c = ctx->config;
-    st->learn_ns = (int64_t)(bl_conf(c, SEC, "learn", 3 * 86400) * BL_NS);
+    st->learn_ns = (int64_t)(bl_conf(c, SEC, "learn", 7 * 86400) * BL_NS);
+    st->established = (uint32_t)bl_conf(c, SEC, "established", 3);
+    st->new_service_ns = (int64_t)(bl_conf(c, SEC, "new_service_days", 7) * 86400 * BL_NS);
     st->window_ns = (int64_t)(bl_conf(c, SEC, "window", 3600) * BL_NS);
     st->min_fanout = (uint32_t)bl_conf(c, SEC, "min_fanout", 10);
     st->min_windows = (uint32_t)bl_conf(c, SEC, "min_windows", 3);
@@ -121,6 +138,8 @@ static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
     bl_map_init(&st->pairs, 0, max);
     bl_map_init(&st->fan, sizeof(fan_hist), max / 20);
     bl_map_init(&st->privs, 0, max / 10);
+    bl_map_init(&st->actors, sizeof(uint32_t), max / 10);
+    bl_map_init(&st->services, sizeof(int64_t), max / 10);
     return TOCSIN_OK;
 }
 
@@ -130,6 +149,8 @@ static void lat_fini(void *state)
     bl_map_free(&st->pairs);
     bl_map_free(&st->fan);
     bl_map_free(&st->privs);
+    bl_map_free(&st->actors);
+    bl_map_free(&st->services);
 }
 
 /* ---- names -------------------------------------------------------------------------- */
@@ -211,6 +232,8 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, c
     if (f->cur.n < st->min_fanout || f->cur.n < need)
         return;
     f->alerted = 1;
+    if (!f->n_windows)
+        return; /* no history to judge against: this window becomes it */
     bool yng = f->n_windows < st->min_windows;
     char hist[96], who[128], name[96];
     if (by_user)
@@ -244,6 +267,10 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
         return;
     uint64_t pair = bl_hash(e->detail, bl_hash_u64(bl_hash_u64(e->src.h, e->dst.h), e->m));
     if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
+        return;
+    uint64_t who = e->src.h ? e->src.h : bl_hash(e->detail, BL_SEED ^ 0x21);
+    uint32_t *made = bl_map_put(&st->actors, bl_hash_u64(who, e->m), ev->ts_ns, NULL);
+    if (!made || (*made)++ >= st->established)
         return;
     bool yng = young(st, ev->ts_ns);
     if (yng && e->m != M_SERVICE && e->m != M_WMI)
@@ -371,10 +398,33 @@ static bool remote_exec_service(ts_str name, ts_str image)
     return ts_str_istarts(image, "\\\\") || bl_icontains(image, "\\ADMIN$\\") || bl_icontains(image, "\\C$\\");
 }
 
+/* A service name and binary the estate never installed before the learning ended. */
+static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str image, const ts_alert_sink *out)
+{
+    ts_str bin = bl_basename(ts_str_trim(image));
+    bool created;
+    int64_t *first = bl_map_put(&st->services, bl_hash(bin, bl_hash(name, BL_SEED ^ 0x31)), ev->ts_ns, &created);
+    if (!first)
+        return;
+    if (created)
+        *first = ev->ts_ns;
+    if (young(st, *first) || ev->ts_ns - *first > st->new_service_ns || ev->ts_ns < *first)
+        return;
+    char host[112];
+    int nn = (int)(name.n > 80 ? 80 : name.n), bn = (int)(bin.n > 120 ? 120 : bin.n);
+    snprintf(host, sizeof host, "%.*s", (int)(ev->host.n > 100 ? 100 : ev->host.n), ev->host.p ? ev->host.p : "");
+    bl_emit(out, DET, ev, 65, "T1543.003,T1569.002", ts_fmt_alloc("lateral|new-service|%.*s|%.*s", nn, name.p, bn, bin.p),
+            ts_fmt_alloc("service %.*s (%.*s) installed on %s: a service this estate never installed before", nn,
+                         name.p, (int)(image.n > 200 ? 200 : image.n), image.p, host[0] ? host : "?"));
+}
+
 static void on_service(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     ts_str name = ts_event_field(ev, "ServiceName");
     ts_str image = ts_event_field(ev, ev->code == 4697 ? "ServiceFileName" : "ImagePath");
+    if (!name.n && !image.n)
+        return;
+    new_service(st, ev, name, image, out);
     if (remote_exec_service(name, image))
         edge_local(st, ev, M_SERVICE, name.n ? name : bl_basename(image), out);
 }
@@ -467,6 +517,8 @@ static tocsin_code lat_save(void *state, void **blob, size_t *len)
     bl_put_map(&b, &st->pairs);
     bl_put_map(&b, &st->fan);
     bl_put_map(&b, &st->privs);
+    bl_put_map(&b, &st->actors);
+    bl_put_map(&b, &st->services);
     return bl_buf_finish(&b, blob, len);
 }
 
@@ -480,10 +532,14 @@ static tocsin_code lat_load(void *state, const void *blob, size_t len)
     bl_get_map(&r, &st->pairs);
     bl_get_map(&r, &st->fan);
     bl_get_map(&r, &st->privs);
+    bl_get_map(&r, &st->actors);
+    bl_get_map(&r, &st->services);
     if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
         bl_map_free(&st->pairs);
         bl_map_free(&st->fan);
         bl_map_free(&st->privs);
+        bl_map_free(&st->actors);
+        bl_map_free(&st->services);
         st->first_ns = 0;
         return TOCSIN_E_FORMAT;
     }
