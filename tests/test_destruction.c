@@ -166,6 +166,40 @@ static void deletes(det *x, const char *host, int n, int64_t start, int64_t step
     }
 }
 
+/* n deletions of files named like pattern by image on host. */
+static void doc_deletes(det *x, const char *host, const char *image, const char *ext, int n, int64_t start)
+{
+    ts_event ev;
+    char path[64];
+    for (int i = 0; i < n; i++) {
+        win(&ev, "windows.sysmon", 23, host, start + i * 150000000LL);
+        ev.category = TS_CAT_FILE;
+        ev.process = ts_str_c(image);
+        snprintf(path, sizeof path, "D:\\Shares\\Finance\\%04d%s", i, ext);
+        ev.file_path = ts_str_c(path);
+        feed(x, &ev);
+    }
+}
+
+static void test_doc_delete(void)
+{
+    det x;
+    CHECK(det_open(&x, "destruction", NULL));
+    /* People deleting their folders in Explorer; a program cleaning its temporary files. */
+    doc_deletes(&x, "WKS5", "C:\\Windows\\explorer.exe", ".docx", 100, T0);
+    doc_deletes(&x, "WKS5", "C:\\Program Files\\App\\app.exe", ".tmp", 100, T0);
+    doc_deletes(&x, "WKS5", "C:\\Program Files\\Office\\WINWORD.EXE", ".docx", 24, T0);
+    CHECK_INT(n_got, 0);
+    /* A program that is not Explorer deleting forty documents in six seconds. */
+    doc_deletes(&x, "WKS6", "C:\\Windows\\system32\\diskpartmg16.exe", ".xlsx", 40, T0 + HOUR);
+    const ts_alert *a = find_key("destruction|doc-delete|WKS6|diskpartmg16.exe");
+    CHECK(a && strstr(a->title, "diskpartmg16.exe deleted 25 documents on WKS6 within 5 min (baseline young"));
+    CHECK(a && strcmp(a->techniques, "T1485") == 0 && a->severity >= 50);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    det_close(&x);
+}
+
 static void test_mass_delete(void)
 {
     det x;
@@ -283,7 +317,7 @@ static void test_shutdowns(void)
         shutdown_ev(&x, 6008, host, T0 + 40 * DAY + i * 15000000000LL);
     }
     const ts_alert *a = find_key("destruction|shutdowns");
-    CHECK(a && strstr(a->title, "36 hosts shut down within 15 min (most before: 12)"));
+    CHECK(a && strstr(a->title, "36 hosts shut down within 240 min (most before: 12)"));
     CHECK(a && strcmp(a->techniques, "T1529") == 0);
     CHECK_INT(n_got, 1);
     drop_all();
@@ -351,6 +385,7 @@ int main(void)
     test_drivers();
     test_commands();
     test_mass_delete();
+    test_doc_delete();
     test_services();
     test_shutdowns();
     test_fixture();

@@ -27,7 +27,9 @@
  *     integrity checks turned off (lets an unsigned raw-disk driver load)       T1553.006
  *   - sdelete, cipher /w                                                          T1485
  * and bursts alert when they pass a floor and their own history:
- *   - mass deletion: Sysmon 23/26 file deletions on one host within `delete_window` T1485
+ *   - mass deletion: Sysmon 23/26 file deletions on one host within `delete_window`, or
+ *     documents (Office files, PDFs, archives, mailboxes...) deleted by one program other
+ *     than Explorer on one host (`doc_delete_min`): a wiper walking the shares      T1485
  *   - services stopped (7036 "stopped", 7040 set to disabled): distinct services on one
  *     host within `stop_window`                                                    T1489
  *   - hosts shut down (1074, 6006, 6008, 4609): distinct hosts of the organisation
@@ -39,14 +41,14 @@
  * than `min_windows` earlier windows are known. T1542.003 (bootkit) is not claimed: no
  * event here shows boot code replaced, only the driver that could do it.
  *
- * Tunables ([destruction] in detect.conf): delete_window, delete_min, stop_window,
+ * Tunables ([destruction] in detect.conf): delete_window, delete_min, doc_delete_min, stop_window,
  * stop_min, shutdown_window, shutdown_min, burst_factor, min_windows, drivers (more
  * raw-disk driver file names, comma-separated).
  */
 
 #define DET "destruction"
 #define SEC "destruction"
-#define MAGIC 0x31545344u /* "DST1" */
+#define MAGIC 0x32545344u /* "DST2" */
 #define MAX_DRIVERS 32
 
 /* Events (or distinct names) in the current window, and the most in an earlier one. */
@@ -66,12 +68,13 @@ typedef struct burst_kind {
 } burst_kind;
 
 typedef struct dst_state {
-    burst_kind del, stop, shut;
+    burst_kind del, docdel, stop, shut;
     double factor;
     uint32_t min_windows;
     uint64_t drivers[MAX_DRIVERS]; /* hashes of configured driver file names */
     size_t n_drivers;
     bl_map deletes;   /* host -> burst (saved) */
+    bl_map docdels;   /* (host, program) -> burst of document deletions (saved) */
     bl_map stops;     /* host -> burst (saved) */
     burst shutdowns;  /* the organisation's (saved) */
 } dst_state;
@@ -99,13 +102,14 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
     const ts_config *c = ctx->config;
     st->del = (burst_kind){(int64_t)(bl_conf(c, SEC, "delete_window", 300) * BL_NS),
                            (uint32_t)bl_conf(c, SEC, "delete_min", 500)};
+    st->docdel = (burst_kind){st->del.window_ns, (uint32_t)bl_conf(c, SEC, "doc_delete_min", 25)};
     st->stop = (burst_kind){(int64_t)(bl_conf(c, SEC, "stop_window", 600) * BL_NS),
                             (uint32_t)bl_conf(c, SEC, "stop_min", 15)};
-    st->shut = (burst_kind){(int64_t)(bl_conf(c, SEC, "shutdown_window", 900) * BL_NS),
+    st->shut = (burst_kind){(int64_t)(bl_conf(c, SEC, "shutdown_window", 4 * 3600) * BL_NS),
                             (uint32_t)bl_conf(c, SEC, "shutdown_min", 5)};
     st->factor = bl_conf(c, SEC, "burst_factor", 3);
     st->min_windows = (uint32_t)bl_conf(c, SEC, "min_windows", 3);
-    if (st->del.window_ns <= 0 || st->stop.window_ns <= 0 || st->shut.window_ns <= 0 || st->del.min < 2 ||
+    if (st->del.window_ns <= 0 || st->stop.window_ns <= 0 || st->shut.window_ns <= 0 || st->del.min < 2 || st->docdel.min < 2 ||
         st->stop.min < 2 || st->stop.min > BL_DISTINCT_MAX || st->shut.min < 2 || st->shut.min > BL_DISTINCT_MAX ||
         st->factor < 1)
         return TOCSIN_E_ARG;
@@ -117,6 +121,7 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
         p = comma ? comma + 1 : NULL;
     }
     bl_map_init(&st->deletes, sizeof(burst), 100000);
+    bl_map_init(&st->docdels, sizeof(burst), 100000);
     bl_map_init(&st->stops, sizeof(burst), 100000);
     return TOCSIN_OK;
 }
@@ -125,6 +130,7 @@ static void dst_fini(void *state)
 {
     dst_state *st = state;
     bl_map_free(&st->deletes);
+    bl_map_free(&st->docdels);
     bl_map_free(&st->stops);
 }
 
@@ -325,8 +331,43 @@ static uint8_t burst_severity(const dst_state *st, const burst *b, uint8_t sev)
     return b->n_windows < st->min_windows ? (uint8_t)(sev - 20) : sev;
 }
 
+/* A document's extension: what a wiper or ransomware goes for and a program rarely deletes
+ * in bulk. Office's "~$" owner files are not documents. */
+static bool document(ts_str path)
+{
+    static const char *const ext[] = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".pdf", ".odt",
+                                      ".ods", ".rtf", ".csv", ".pst", ".ost", ".zip", ".7z", ".rar",
+                                      ".jpg", ".png", ".psd", ".mov", ".mp4", ".sql", ".bak", ".mdb"};
+    ts_str b = bl_basename(path);
+    if (b.n < 5 || (b.p[0] == '~' && b.p[1] == '$'))
+        return false;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+        if (ts_str_iends(b, ext[i]))
+            return true;
+    return false;
+}
+
+/* Documents deleted by one program (not Explorer: people delete their own folders). */
+static void on_doc_delete(dst_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str image = bl_basename(ev->process);
+    if (!image.n || ts_str_ieq(image, "explorer.exe") || !document(ev->file_path))
+        return;
+    burst *b = bl_map_put(&st->docdels, bl_hash(image, bl_hash(ev->host, BL_SEED)), ev->ts_ns, NULL);
+    char hist[64], host[112];
+    if (!b || !burst_add(st, b, &st->docdel, ev->ts_ns, 0, false, hist, sizeof hist))
+        return;
+    host_text(ev, host, sizeof host);
+    int in = (int)(image.n > 100 ? 100 : image.n);
+    bl_emit(out, DET, ev, burst_severity(st, b, 75), "T1485",
+            ts_fmt_alloc("destruction|doc-delete|%s|%.*s", host, in, image.p),
+            ts_fmt_alloc("%.*s deleted %u documents on %s within %.0f min (%s)", in, image.p, (unsigned)b->n, host,
+                         minutes(st->docdel.window_ns), hist));
+}
+
 static void on_delete(dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
+    on_doc_delete(st, ev, out);
     burst *b = bl_map_put(&st->deletes, bl_hash(ev->host, BL_SEED), ev->ts_ns, NULL);
     char hist[64], host[112];
     if (!b || !burst_add(st, b, &st->del, ev->ts_ns, 0, false, hist, sizeof hist))
@@ -418,6 +459,7 @@ static tocsin_code dst_save(void *state, void **blob, size_t *len)
     bl_put_u64(&b, MAGIC);
     bl_put(&b, &st->shutdowns, sizeof st->shutdowns);
     bl_put_map(&b, &st->deletes);
+    bl_put_map(&b, &st->docdels);
     bl_put_map(&b, &st->stops);
     return bl_buf_finish(&b, blob, len);
 }
@@ -430,10 +472,12 @@ static tocsin_code dst_load(void *state, const void *blob, size_t len)
         return TOCSIN_E_FORMAT;
     bl_get(&r, &st->shutdowns, sizeof st->shutdowns);
     bl_get_map(&r, &st->deletes);
+    bl_get_map(&r, &st->docdels);
     bl_get_map(&r, &st->stops);
     if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
         memset(&st->shutdowns, 0, sizeof st->shutdowns);
         bl_map_free(&st->deletes);
+        bl_map_free(&st->docdels);
         bl_map_free(&st->stops);
         return TOCSIN_E_FORMAT;
     }
