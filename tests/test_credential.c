@@ -68,6 +68,27 @@ static void test_jump_host(void)
     det_close(&x);
 }
 
+/* Unnamed inside sources count by their /24: DHCP and VPN pools move people around. */
+static void test_subnets(void)
+{
+    det x;
+    CHECK(det_open(&x, "credential", NULL));
+    ts_event ev;
+    for (int d = 0; d < 10; d++) {
+        logon(&ev, 4624, "admin.ops", "DC01", "10.0.5.10", NULL, 3, MIDNIGHT + d * DAY + 9 * HOUR);
+        feed(&x, &ev);
+    }
+    logon(&ev, 4624, "admin.ops", "DC01", "10.0.5.77", NULL, 3, MIDNIGHT + 10 * DAY + 9 * HOUR);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    logon(&ev, 4624, "admin.ops", "DC01", "10.0.6.1", NULL, 3, MIDNIGHT + 10 * DAY + 10 * HOUR);
+    feed(&x, &ev);
+    const ts_alert *a = find_key("cred|logon|admin.ops|10.0.6.0/24");
+    CHECK(a && strstr(a->title, "from 10.0.6.0/24: new source"));
+    drop_all();
+    det_close(&x);
+}
+
 /* Privileged because Windows said so (4672), not by name. */
 static void test_special_privileges(void)
 {
@@ -400,6 +421,7 @@ static void test_loghub(void)
 int main(void)
 {
     test_jump_host();
+    test_subnets();
     test_special_privileges();
     test_config();
     test_travel();

@@ -216,10 +216,10 @@ static void test_fixtures(void)
     CHECK(find_key("lateral|service|?|FS01.corp.local|PSEXESVC") != NULL);
     a = find_key("lateral|wmi|?|SRV9.corp.local|cmd.exe");
     CHECK(a && strcmp(a->techniques, "T1047") == 0);
-    /* Without learning every service is new to the estate. */
-    CHECK(find_key("lateral|new-service|PSEXESVC|PSEXESVC.exe") != NULL);
+    /* Without learning every service is new to the estate (PSEXESVC is judged as PsExec). */
+    CHECK(find_key("lateral|new-service|PSEXESVC|") == NULL);
     CHECK(find_key("lateral|new-service|Intel Audio|IntcAud.sys") != NULL);
-    CHECK_INT(n_got, 6); /* not jdoe, not unsecapp */
+    CHECK_INT(n_got, 5); /* not jdoe, not unsecapp */
     drop_all();
     det_close(&x);
 
@@ -336,6 +336,15 @@ static void test_new_service(void)
     /* The same name with another binary is another service. */
     service(&x, "SRV3", "WinsSchMgmt", "C:\\Windows\\system32\\diskpartmg16.exe -w", T0 + 20 * DAY);
     CHECK_INT(count_key("lateral|new-service|WinsSchMgmt|diskpartmg16.exe -w"), 1);
+    drop_all();
+    /* What installers write under Program Files is not judged. */
+    service(&x, "SRV3", "NewAgent", "\"C:\\Program Files\\Agent\\agent.exe\"", T0 + 20 * DAY);
+    CHECK_INT(n_got, 0);
+    /* PsExec: its first new host alerts, then the tool is known. */
+    service(&x, "SRV5", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + 21 * DAY);
+    service(&x, "SRV6", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + 22 * DAY);
+    CHECK_INT(count_key("lateral|service|?|"), 1);
+    CHECK(find_key("lateral|service|?|SRV5|PSEXESVC") != NULL);
     drop_all();
     /* A week after its first install it is part of the estate. */
     service(&x, "SRV4", "WinsSchMgmt", "%SystemRoot%\\igfxtrayex.exe -k netsvcs", T0 + LEARNT + 8 * DAY);

@@ -18,9 +18,10 @@
  * admin-looking name ("admin", "adm-x", "x_adm", "root"), an account Windows assigned
  * special privileges at logon (4672), or one listed in the configuration.
  *
- * Sources: an internal client by its host name when the event gives one (addresses move
- * with DHCP), else its address; a public one by its autonomous system (home and travel
- * addresses change daily, their provider less so), else its country, else its address.
+ * Sources: an internal client by its host name when the event gives one, else its /24
+ * (/64) network (addresses move with DHCP and VPN pools); a public one by its autonomous
+ * system (home and travel addresses change daily, their provider less so), else its
+ * country, else its address.
  *
  * Learning is explicit: an account whose baseline is younger than `learn` or has fewer
  * than `min_logons` logons raises new-source and unusual-hour alerts only when the
@@ -103,7 +104,7 @@ typedef struct cred_state {
 } cred_state;
 
 /* How a logon's source is identified (see the top of the file). */
-typedef enum src_kind { SRC_NONE, SRC_ASN, SRC_CC, SRC_HOST, SRC_IP } src_kind;
+typedef enum src_kind { SRC_NONE, SRC_ASN, SRC_CC, SRC_HOST, SRC_IP, SRC_NET } src_kind;
 
 /* The logon being judged. Names for titles and keys are formatted only when an alert
  * needs them (acct_name, src_name): most logons raise nothing. */
@@ -304,8 +305,13 @@ static void source_of(const ts_event *ev, logon *l)
         l->kind = SRC_HOST;
         l->src_hash = bl_hash(ev->src_host, BL_SEED ^ 3);
     } else if (ev->src_ip.v) {
-        l->kind = SRC_IP;
-        l->src_hash = bl_hash_ip(&ev->src_ip, BL_SEED ^ 4);
+        /* An inside address without a name: its /24 (/64), since DHCP and VPN pools hand
+           the same people different addresses every day. */
+        ts_ip net = ev->src_ip;
+        if (!l->external)
+            memset(net.b + (net.v == 4 ? 3 : 8), 0, net.v == 4 ? 1 : 8);
+        l->kind = l->external ? SRC_IP : SRC_NET;
+        l->src_hash = bl_hash_ip(&net, BL_SEED ^ 4);
     }
 }
 
@@ -331,6 +337,12 @@ static const char *src_name(logon *l)
     case SRC_IP:
         snprintf(l->source, sizeof l->source, "%s", ts_ip_format(&ev->src_ip, ip));
         break;
+    case SRC_NET: {
+        ts_ip net = ev->src_ip;
+        memset(net.b + (net.v == 4 ? 3 : 8), 0, net.v == 4 ? 1 : 8);
+        snprintf(l->source, sizeof l->source, "%s/%d", ts_ip_format(&net, ip), net.v == 4 ? 24 : 64);
+        break;
+    }
     case SRC_NONE:
         snprintf(l->source, sizeof l->source, "local");
         break;

@@ -31,15 +31,16 @@
  * conn, Sysmon 3) count toward fan-out only.
  *
  * A new pair from a source that has already made `established` new pairs of that method
- * (the jump host reaching one more server, the admin tool used on one more host: for a
- * service or WMI, whose source the event does not name, the tool itself is the source)
- * is quiet: administration grows. A foothold's first hops are not.
+ * (the jump host reaching one more server) is quiet: administration grows. A foothold's
+ * first hops are not. For a service or WMI, whose source the event does not name, the
+ * tool itself is the source, and one host is enough to make it known.
  *
  * New services: a service whose name and binary this estate never installed before,
  * installed after the learning period, alerts on every host it lands on for
  * `new_service_days` (one alert, counting the hosts): an implant or a wiper installed
  * as a service across the estate (T1543.003, T1569.002). Deployment agents and drivers
- * installed during the learning period are known.
+ * installed during the learning period are known; binaries under Program Files (what
+ * installers write) are not judged; PsExec-like services are judged as such instead.
  *
  * Learning: for `learn` after the first event this detector ever saw (saved), new pairs
  * and services are remembered without alerts, except PsExec-like services and WMI
@@ -268,9 +269,11 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     uint64_t pair = bl_hash(e->detail, bl_hash_u64(bl_hash_u64(e->src.h, e->dst.h), e->m));
     if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
         return;
+    /* Without a named source the tool is the source, and one host it ran on makes it a
+       known tool: the admins' PsExec stays quiet after its first new host. */
     uint64_t who = e->src.h ? e->src.h : bl_hash(e->detail, BL_SEED ^ 0x21);
     uint32_t *made = bl_map_put(&st->actors, bl_hash_u64(who, e->m), ev->ts_ns, NULL);
-    if (!made || (*made)++ >= st->established)
+    if (!made || (*made)++ >= (e->src.h ? st->established : 1))
         return;
     bool yng = young(st, ev->ts_ns);
     if (yng && e->m != M_SERVICE && e->m != M_WMI)
@@ -402,6 +405,8 @@ static bool remote_exec_service(ts_str name, ts_str image)
 static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str image, const ts_alert_sink *out)
 {
     ts_str bin = bl_basename(ts_str_trim(image));
+    if (bl_icontains(image, "\\Program Files"))
+        return;
     bool created;
     int64_t *first = bl_map_put(&st->services, bl_hash(bin, bl_hash(name, BL_SEED ^ 0x31)), ev->ts_ns, &created);
     if (!first)
@@ -424,9 +429,10 @@ static void on_service(lat_state *st, const ts_event *ev, const ts_alert_sink *o
     ts_str image = ts_event_field(ev, ev->code == 4697 ? "ServiceFileName" : "ImagePath");
     if (!name.n && !image.n)
         return;
-    new_service(st, ev, name, image, out);
     if (remote_exec_service(name, image))
         edge_local(st, ev, M_SERVICE, name.n ? name : bl_basename(image), out);
+    else
+        new_service(st, ev, name, image, out);
 }
 
 static bool shell(ts_str image)
