@@ -111,7 +111,8 @@ static const struct {
 typedef struct end {
     ts_str name;
     ts_ip ip;
-    uint64_t h; /* 0: unknown */
+    uint64_t h;     /* for pairs (a source address by its network); 0: unknown */
+    uint64_t exact; /* the host itself, for fan-out */
 } end;
 
 /* One connection judged: who reached whom, how. Names are formatted only for alerts. */
@@ -176,15 +177,21 @@ static uint64_t name_hash(ts_str name)
     return bl_hash(dot ? ts_str_make(name.p, (size_t)(dot - name.p)) : name, BL_SEED ^ 0x11);
 }
 
-/* Sets one end of an edge from a host name, else an address. */
-static void set_end(end *e, ts_str name, const ts_ip *ip)
+/* Sets one end of an edge from a host name, else an address. A source known only by its
+ * address counts as its /24 (/64): DHCP and VPN pools give the same admin a new address
+ * every day, and an admin's new address is not a new admin source. */
+static void set_end(end *e, ts_str name, const ts_ip *ip, bool source)
 {
     if (name.n && !ts_str_eq(name, "-")) {
         e->name = name;
-        e->h = name_hash(name);
+        e->h = e->exact = name_hash(name);
     } else if (ip && ip->v && !loopback(ip)) {
         e->ip = *ip;
-        e->h = bl_hash_ip(ip, BL_SEED ^ 0x12);
+        e->exact = bl_hash_ip(ip, BL_SEED ^ 0x12);
+        ts_ip net = *ip;
+        if (source)
+            memset(net.b + (net.v == 4 ? 3 : 8), 0, net.v == 4 ? 1 : 8);
+        e->h = bl_hash_ip(&net, BL_SEED ^ 0x12);
     }
 }
 
@@ -256,11 +263,11 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, c
 static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
 {
     const ts_event *ev = e->ev;
-    if (e->src.h && e->src.h == e->dst.h)
+    if (e->src.exact && e->src.exact == e->dst.exact)
         return;
     if (e->dst.h) {
-        if (e->src.h)
-            fanout(st, e, e->src.h, false, out);
+        if (e->src.exact)
+            fanout(st, e, e->src.exact, false, out);
         if (e->m != M_CONN && !system_account(ev->user))
             fanout(st, e, bl_hash(ev->user, BL_SEED ^ 0x13), true, out);
     }
@@ -296,8 +303,8 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
 static void edge_in(lat_state *st, const ts_event *ev, method m, const ts_alert_sink *out)
 {
     edge e = {.ev = ev, .m = m};
-    set_end(&e.src, ev->src_host, &ev->src_ip);
-    set_end(&e.dst, ev->host, &ev->dst_ip);
+    set_end(&e.src, ev->src_host, &ev->src_ip, true);
+    set_end(&e.dst, ev->host, &ev->dst_ip, false);
     judge(st, &e, out);
 }
 
@@ -307,8 +314,8 @@ static void edge_net(lat_state *st, const ts_event *ev, method m, const ts_alert
     if (!internal(&ev->src_ip, &ev->src_geo) || !internal(&ev->dst_ip, &ev->dst_geo))
         return;
     edge e = {.ev = ev, .m = m};
-    set_end(&e.src, TS_STR_NULL, &ev->src_ip);
-    set_end(&e.dst, TS_STR_NULL, &ev->dst_ip);
+    set_end(&e.src, TS_STR_NULL, &ev->src_ip, true);
+    set_end(&e.dst, TS_STR_NULL, &ev->dst_ip, false);
     judge(st, &e, out);
 }
 
@@ -316,7 +323,7 @@ static void edge_net(lat_state *st, const ts_event *ev, method m, const ts_alert
 static void edge_local(lat_state *st, const ts_event *ev, method m, ts_str detail, const ts_alert_sink *out)
 {
     edge e = {.ev = ev, .m = m, .detail = detail};
-    set_end(&e.dst, ev->host, NULL);
+    set_end(&e.dst, ev->host, NULL, false);
     judge(st, &e, out);
 }
 
