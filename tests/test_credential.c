@@ -61,6 +61,15 @@ static void test_jump_host(void)
     logon(&ev, 4624, "jdoe", "FS01", "10.0.3.99", "WKS99", 3, MIDNIGHT + 10 * DAY + 3 * HOUR);
     feed(&x, &ev);
     CHECK_INT(n_got, 0);
+    /* A terminal server five people work on is the organisation's own way in. */
+    static const char *const staff[] = {"amy", "ben", "cat", "dan", "eve"};
+    for (int i = 0; i < 5; i++) {
+        logon(&ev, 4624, staff[i], "FS01", "10.0.9.20", "TS01", 10, MIDNIGHT + 10 * DAY + 9 * HOUR);
+        feed(&x, &ev);
+    }
+    logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.9.20", "TS01", 3, MIDNIGHT + 10 * DAY + 10 * HOUR);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
     /* Service and batch logons are not judged at all. */
     logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.9.9.9", "SCHED", 5, MIDNIGHT + 12 * DAY + 2 * HOUR);
     feed(&x, &ev);

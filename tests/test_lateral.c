@@ -297,8 +297,16 @@ static void test_established(void)
     CHECK(find_key("lateral|admin-logon|JUMP01|SRV3|") != NULL);
     CHECK(find_key("lateral|admin-logon|JUMP01|SRV4|") == NULL);
     drop_all();
-    /* Another method from the same source starts its own count. */
+    /* A VPN pool: five people log on from its addresses; an admin's first hop from it is quiet. */
     ts_event ev;
+    static const char *const staff[] = {"amy", "ben", "cat", "dan", "eve"};
+    for (int i = 0; i < 5; i++) {
+        logon(&ev, 4624, staff[i], "FS01", i % 2 ? "10.0.200.17" : "10.0.200.42", NULL, 3, T0 + LEARNT);
+        feed(&x, &ev);
+    }
+    admin_logon(&x, "adm-mike", "10.0.200.99", NULL, "SRV1", T0 + LEARNT + HOUR);
+    CHECK_INT(n_got, 0);
+    /* Another method from the same source starts its own count. */
     logon(&ev, 4624, "adm-mike", "SRV7", "10.0.0.5", "JUMP01", 10, T0 + LEARNT + 9 * HOUR);
     feed(&x, &ev);
     CHECK(find_key("lateral|rdp|JUMP01|SRV7|") != NULL);

@@ -23,6 +23,10 @@
  * system (home and travel addresses change daily, their provider less so), else its
  * country, else its address.
  *
+ * A source that `shared_accounts` or more accounts already logged on from (a VPN address
+ * pool, a terminal server, a jump host) is the organisation's own way in: new for one
+ * admin, it is not a new place.
+ *
  * Learning is explicit: an account whose baseline is younger than `learn` or has fewer
  * than `min_logons` logons raises new-source and unusual-hour alerts only when the
  * source is outside the organisation and its network is new too, and every alert raised
@@ -47,14 +51,14 @@
  * spraying), T1550.002 (pass the hash).
  *
  * Tunables ([credential] in detect.conf): learn, min_logons, window, spray_accounts,
- * brute_failures, guess_failures, external_failures, max_speed_kmh, min_travel_km, max_accounts,
+ * brute_failures, guess_failures, external_failures, shared_accounts, max_speed_kmh, min_travel_km, max_accounts,
  * privileged (comma-separated account names), centroids (path of the country centroid
  * table; default data/geo/country-centroids.tsv under the data directory).
  */
 
 #define DET "credential"
 #define SEC "credential"
-#define MAGIC 0x31524443u /* "CDR1" */
+#define MAGIC 0x32524443u /* "CDR2" */
 #define MAX_PRIV 64
 #define MAX_CENTROIDS 300
 
@@ -99,6 +103,8 @@ typedef struct cred_state {
     int64_t first_ns; /* first event this detector ever saw (saved) */
     bl_map profiles;  /* account -> profile (saved) */
     bl_map seen;      /* (account, source) and (subject, target) pairs (saved) */
+    bl_map shared;    /* source -> uint32 accounts seen from it (saved) */
+    uint32_t shared_accounts;
     bl_map acct_fails; /* account -> fail_win */
     bl_map src_fails;  /* source -> src_win */
 } cred_state;
@@ -192,6 +198,8 @@ static tocsin_code cred_init(void *state, const ts_detect_ctx *ctx)
     size_t max = (size_t)bl_conf(c, SEC, "max_accounts", 200000);
     bl_map_init(&st->profiles, sizeof(profile), max);
     bl_map_init(&st->seen, 0, max * 8);
+    bl_map_init(&st->shared, sizeof(uint32_t), max);
+    st->shared_accounts = (uint32_t)bl_conf(c, SEC, "shared_accounts", 5);
     bl_map_init(&st->acct_fails, sizeof(fail_win), max / 4);
     bl_map_init(&st->src_fails, sizeof(src_win), max / 10);
     load_priv(st, ts_config_get(c, SEC, "privileged"));
@@ -211,6 +219,7 @@ static void cred_fini(void *state)
     cred_state *st = state;
     bl_map_free(&st->profiles);
     bl_map_free(&st->seen);
+    bl_map_free(&st->shared);
     bl_map_free(&st->acct_fails);
     bl_map_free(&st->src_fails);
     free(st->cent);
@@ -673,8 +682,15 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     uint32_t why = 0;
     char travel_what[96] = "";
     int hour = bl_hour(ev->ts_ns);
-    if (l.src_hash && bl_set_add(&st->seen, bl_hash_u64(l.acct, l.src_hash), ev->ts_ns) && !created)
-        why |= R_NEW_SRC;
+    if (l.src_hash && bl_set_add(&st->seen, bl_hash_u64(l.acct, l.src_hash), ev->ts_ns)) {
+        /* A source many accounts log on from (a VPN pool, a terminal server) is the
+           organisation's own way in, not a new place for this account. */
+        uint32_t *pop = bl_map_put(&st->shared, l.src_hash, ev->ts_ns, NULL);
+        if (!created && !(pop && *pop >= st->shared_accounts))
+            why |= R_NEW_SRC;
+        if (pop && *pop < UINT32_MAX)
+            (*pop)++;
+    }
     if (l.external && ev->src_geo.cc[0] &&
         bl_set_add(&st->seen, bl_hash(ts_str_make(ev->src_geo.cc, 2), l.acct ^ 7), ev->ts_ns) && !created)
         why |= R_NEW_NET;
@@ -797,6 +813,7 @@ static tocsin_code cred_save(void *state, void **blob, size_t *len)
     bl_put_u64(&b, (uint64_t)st->first_ns);
     bl_put_map(&b, &st->profiles);
     bl_put_map(&b, &st->seen);
+    bl_put_map(&b, &st->shared);
     return bl_buf_finish(&b, blob, len);
 }
 
@@ -809,9 +826,11 @@ static tocsin_code cred_load(void *state, const void *blob, size_t len)
     st->first_ns = (int64_t)bl_get_u64(&r);
     bl_get_map(&r, &st->profiles);
     bl_get_map(&r, &st->seen);
+    bl_get_map(&r, &st->shared);
     if (r.fail) { /* a damaged blob: start learning afresh rather than half-loaded */
         bl_map_free(&st->profiles);
         bl_map_free(&st->seen);
+        bl_map_free(&st->shared);
         st->first_ns = 0;
         return TOCSIN_E_FORMAT;
     }

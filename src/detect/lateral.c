@@ -32,7 +32,8 @@
  *
  * A new pair from a source that has already made `established` new pairs of that method
  * (the jump host reaching one more server) is quiet: administration grows. A foothold's
- * first hops are not. For a service or WMI, whose source the event does not name, the
+ * first hops are not. Nor is a source that `shared_accounts` accounts log on from (a VPN
+ * address pool, a terminal server): the admins' new way in. For a service or WMI, whose source the event does not name, the
  * tool itself is the source, and one host is enough to make it known.
  *
  * New services: a service whose name and binary this estate never installed before,
@@ -49,12 +50,12 @@
  * its history), and one with fewer than `min_windows` says "baseline young".
  *
  * Tunables ([lateral] in detect.conf): learn, window, min_fanout, fanout_factor,
- * min_windows, established, new_service_days, max_pairs.
+ * min_windows, established, shared_accounts, new_service_days, max_pairs.
  */
 
 #define DET "lateral"
 #define SEC "lateral"
-#define MAGIC 0x3254414cu /* "LAT2" */
+#define MAGIC 0x3354414cu /* "LAT3" */
 
 /* One actor's destinations in the current window and the most it reached before. */
 typedef struct fan_hist {
@@ -88,6 +89,9 @@ typedef struct lat_state {
     bl_map fan;       /* actor -> fan_hist (saved) */
     bl_map privs;     /* accounts seen with special privileges (saved) */
     bl_map actors;    /* (source, method) -> uint32 new pairs it made (saved) */
+    bl_map shared;    /* source -> uint32 accounts that logged on from it (saved) */
+    bl_map users;     /* (account, source) logons seen, for shared (saved) */
+    uint32_t shared_accounts;
     bl_map services;  /* (service name, binary) -> int64 first install (saved) */
     pending pend[PENDING_SLOTS];
 } lat_state;
@@ -141,6 +145,9 @@ static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
     bl_map_init(&st->fan, sizeof(fan_hist), max / 20);
     bl_map_init(&st->privs, 0, max / 10);
     bl_map_init(&st->actors, sizeof(uint32_t), max / 10);
+    bl_map_init(&st->shared, sizeof(uint32_t), max / 10);
+    bl_map_init(&st->users, 0, max / 2);
+    st->shared_accounts = (uint32_t)bl_conf(c, SEC, "shared_accounts", 5);
     bl_map_init(&st->services, sizeof(int64_t), max / 10);
     return TOCSIN_OK;
 }
@@ -153,6 +160,8 @@ static void lat_fini(void *state)
     bl_map_free(&st->privs);
     bl_map_free(&st->actors);
     bl_map_free(&st->services);
+    bl_map_free(&st->shared);
+    bl_map_free(&st->users);
 }
 
 /* ---- names -------------------------------------------------------------------------- */
@@ -276,6 +285,9 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     uint64_t pair = bl_hash(e->detail, bl_hash_u64(bl_hash_u64(e->src.h, e->dst.h), e->m));
     if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
         return;
+    const uint32_t *pop = e->src.h ? bl_map_get(&st->shared, e->src.h) : NULL;
+    if (pop && *pop >= st->shared_accounts)
+        return; /* a VPN pool or terminal server many accounts log on from */
     /* Without a named source the tool is the source, and one host it ran on makes it a
        known tool: the admins' PsExec stays quiet after its first new host. */
     uint64_t who = e->src.h ? e->src.h : bl_hash(e->detail, BL_SEED ^ 0x21);
@@ -345,10 +357,24 @@ static uint64_t logon_key(const ts_event *ev, ts_str id)
     return bl_hash(id, name_hash(ev->host));
 }
 
+/* Counts the accounts logging on from each source, admin or not. */
+static void count_shared(lat_state *st, const ts_event *ev)
+{
+    end src = {0};
+    set_end(&src, ev->src_host, &ev->src_ip, true);
+    if (!src.h || !bl_set_add(&st->users, bl_hash(ev->user, src.h), ev->ts_ns))
+        return;
+    uint32_t *pop = bl_map_put(&st->shared, src.h, ev->ts_ns, NULL);
+    if (pop && *pop < UINT32_MAX)
+        (*pop)++;
+}
+
 static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     if (ev->outcome != TS_OUTCOME_SUCCESS || system_account(ev->user) || (ev->src_ip.v && loopback(&ev->src_ip)))
         return;
+    if (ev->logon_type == 3 || ev->logon_type == 10)
+        count_shared(st, ev);
     if (ev->logon_type == 10) {
         edge_in(st, ev, M_RDP, out);
         return;
@@ -532,6 +558,8 @@ static tocsin_code lat_save(void *state, void **blob, size_t *len)
     bl_put_map(&b, &st->privs);
     bl_put_map(&b, &st->actors);
     bl_put_map(&b, &st->services);
+    bl_put_map(&b, &st->shared);
+    bl_put_map(&b, &st->users);
     return bl_buf_finish(&b, blob, len);
 }
 
@@ -547,12 +575,16 @@ static tocsin_code lat_load(void *state, const void *blob, size_t len)
     bl_get_map(&r, &st->privs);
     bl_get_map(&r, &st->actors);
     bl_get_map(&r, &st->services);
+    bl_get_map(&r, &st->shared);
+    bl_get_map(&r, &st->users);
     if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
         bl_map_free(&st->pairs);
         bl_map_free(&st->fan);
         bl_map_free(&st->privs);
         bl_map_free(&st->actors);
         bl_map_free(&st->services);
+        bl_map_free(&st->shared);
+        bl_map_free(&st->users);
         st->first_ns = 0;
         return TOCSIN_E_FORMAT;
     }
