@@ -197,6 +197,9 @@ static void test_young(void)
     det x;
     CHECK(det_open(&x, "credential", NULL));
     ts_event ev;
+    /* The detector has watched the estate for ten days; the account is new. */
+    logon(&ev, 4624, "jdoe", "FS01", "10.0.3.7", "WKS7", 3, T0 - 10 * DAY);
+    feed(&x, &ev);
     logon(&ev, 4624, "administrator", "DC01", "10.0.0.5", "JUMP01", 10, T0);
     feed(&x, &ev);
     logon(&ev, 4624, "administrator", "DC01", "10.0.0.6", "JUMP02", 10, T0 + HOUR);
@@ -206,6 +209,35 @@ static void test_young(void)
     feed(&x, &ev);
     const ts_alert *a = find_key("cred|logon|administrator|AS131279 (KP)");
     CHECK(a && strstr(a->title, "baseline young: 2 earlier logons"));
+    drop_all();
+    det_close(&x);
+
+    /* On the detector's first days nobody is young, only unknown: no alert. */
+    CHECK(det_open(&x, "credential", NULL));
+    logon(&ev, 4624, "administrator", "DC01", "10.0.0.5", "JUMP01", 10, T0);
+    feed(&x, &ev);
+    public_logon(&ev, "administrator", "175.45.178.20", "KP", 131279, T0 + 2 * HOUR);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    det_close(&x);
+}
+
+/* Outside, a new network needs an unusual hour: the admin working from a hotel at the
+ * usual time is not an alarm; at 03:00 it is. */
+static void test_outside_hours(void)
+{
+    det x;
+    CHECK(det_open(&x, "credential", NULL));
+    train_admin(&x);
+    ts_event ev;
+    public_logon(&ev, "adm-jsmith", "81.2.69.160", "GB", 20712, MIDNIGHT + 10 * DAY + 10 * HOUR);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    public_logon(&ev, "adm-jsmith", "203.113.1.9", "TH", 23969, MIDNIGHT + 12 * DAY + 2 * HOUR);
+    feed(&x, &ev);
+    const ts_alert *a = find_key("cred|logon|adm-jsmith|AS23969 (TH)");
+    CHECK(a && strstr(a->title, "new source, new network, unusual hour (02 h UTC)"));
+    CHECK(a && a->severity >= 70);
     drop_all();
     det_close(&x);
 }
@@ -435,6 +467,7 @@ int main(void)
     test_config();
     test_travel();
     test_young();
+    test_outside_hours();
     test_guessing();
     test_spraying();
     test_explicit_and_pth();

@@ -27,10 +27,16 @@
  * pool, a terminal server, a jump host) is the organisation's own way in: new for one
  * admin, it is not a new place.
  *
+ * A new source inside is an alert by itself. Outside, people work from home and travel,
+ * so a new network is an alert only at an hour the account never works (the intruders
+ * at Sony worked Pyongyang office hours), or as impossible travel.
+ *
  * Learning is explicit: an account whose baseline is younger than `learn` or has fewer
  * than `min_logons` logons raises new-source and unusual-hour alerts only when the
  * source is outside the organisation and its network is new too, and every alert raised
- * while young says "baseline young". Impossible travel needs only two located logons.
+ * while young says "baseline young". While the detector itself is younger than `learn`
+ * (its first run on an estate), no account counts as young: all are merely unknown.
+ * Impossible travel and pass-the-hash signs need no baseline.
  *
  * Failed logons are counted per source and per account within `window`: many accounts
  * failing from one source is spraying, many failures from one source is brute force
@@ -41,6 +47,10 @@
  * from outside is an alert only past `external_failures`, and outside failures never
  * count against an account (the exposed server's root account would always be "under
  * attack"); a success after a failing run from outside still is the worst case.
+ *
+ * VPN logons are read from the Network Policy Server's 6272 (access granted), whose
+ * CallingStationID is the client's own public address: the stolen account coming back
+ * over the VPN from a country it never used is judged like any other logon.
  *
  * Pass-the-hash signs: a logon of type 9 (new credentials) through "seclogo" is what
  * Mimikatz's sekurlsa::pth leaves (and runas /netonly, hence a middling severity); an
@@ -708,9 +718,14 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
                  (unsigned)p->n_logons, p->n_logons ? (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS) : 0.0);
     learn(p, &l);
     /* Young baselines judge only what is outside; a new logon type alone is no alert. */
+    /* Inside, a new source alone is worth a look; outside, people travel and work from
+       home, so a new network needs an unusual hour too (which the hour alone is). A young
+       account (created after this detector learnt) is judged on new outside networks;
+       while the detector itself learns, nobody is young, only unknown. */
+    bool learning = since_first(st, ev->ts_ns) < st->learn_ns;
     bool raise = (why & (R_TRAVEL | R_PTH)) ||
-                 (priv && !young && (why & (R_NEW_SRC | R_HOUR))) ||
-                 (priv && young && l.external && (why & R_NEW_NET));
+                 (priv && !young && (why & (l.external ? R_HOUR : R_NEW_SRC | R_HOUR))) ||
+                 (priv && young && !learning && l.external && (why & R_NEW_NET));
     if (!raise)
         return;
     char reasons[256], host[112];
@@ -767,7 +782,8 @@ static bool judged_type(int t) { return t == 2 || t == 3 || t == 8 || t == 9 || 
 static void cred_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     cred_state *st = state;
-    if (!(ev->category & TS_CAT_AUTH))
+    /* NPS events are not typed as authentication by the Windows normaliser. */
+    if (!(ev->category & TS_CAT_AUTH) && !(ev->has_code && ev->code == 6272))
         return;
     if (!st->first_ns && ev->ts_ns)
         st->first_ns = ev->ts_ns;
@@ -785,6 +801,10 @@ static void cred_event(void *state, const ts_event *ev, const ts_alert_sink *out
             return;
         case 4672:
             on_privileges(st, ev);
+            return;
+        case 6272: /* NPS granted network access: a VPN logon from the client's address */
+            if (ev->src_ip.v)
+                on_success(st, ev, out);
             return;
         case 4648:
             on_explicit(st, ev, out);
