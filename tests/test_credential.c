@@ -430,6 +430,55 @@ static void test_fixtures(void)
     det_close(&x);
 }
 
+/* NPS 6272 through the Windows reader: the VPN client's address becomes the source. */
+static ts_ip nps_src[4];
+static size_t n_nps;
+static void nps_event(void *ud, const ts_event *ev)
+{
+    (void)ud;
+    if (ev->has_code && ev->code == 6272 && n_nps < 4)
+        nps_src[n_nps++] = ev->src_ip;
+}
+
+static void test_nps(void)
+{
+    ts_input *in;
+    char err[256];
+    const char *head;
+    CHECK_INT(ts_input_open("tests/data/behaviour/win_nps.json", &in, err, sizeof err), TOCSIN_OK);
+    size_t n = ts_input_peek(in, &head);
+    const ts_reader *r = ts_reader_detect(head, n);
+    ts_scratch sc;
+    CHECK(r && ts_scratch_init(&sc) == TOCSIN_OK);
+    ts_sink snk = {nps_event, file_error, NULL};
+    if (r)
+        r->read(in, &sc, &snk);
+    ts_scratch_free(&sc);
+    ts_input_close(in);
+    CHECK_INT(n_nps, 2);
+    char ip[TS_IP_STRLEN];
+    CHECK_STR(ts_ip_format(&nps_src[0], ip), "81.2.69.160");
+    CHECK_INT(nps_src[1].v, 0); /* a MAC address (802.1X) is no address */
+    /* The detector takes the first as a logon of adm-mike from outside. */
+    det x;
+    CHECK(det_open(&x, "credential", NULL));
+    ts_event ev;
+    logon(&ev, 4624, "jdoe", "FS01", "10.0.3.7", "WKS7", 3, T0 - 300 * DAY); /* a detector past learning */
+    feed(&x, &ev);
+    CHECK_INT(feed_file(&x, "tests/data/behaviour/win_nps.json"), 2);
+    CHECK_INT(n_got, 0); /* not located (no enrichment here): nothing to judge but the address */
+    /* Located, as the enrich stage leaves it: a young account from a new outside network. */
+    win(&ev, "windows.security", 6272, "dc-01", T0 + HOUR);
+    ev.user = ts_str_c("adm-mike");
+    ev.src_ip = ip_of("81.2.69.160");
+    ev.src_geo = geo("GB", 20712, 0);
+    feed(&x, &ev);
+    const ts_alert *a = find_key("cred|logon|adm-mike|AS20712 (GB)");
+    CHECK(a && strstr(a->title, "new network; baseline young: 1 earlier logons") && a->direction == TS_DIR_INBOUND);
+    drop_all();
+    det_close(&x);
+}
+
 /* The loghub OpenSSH sample: the guessing run from 183.62.140.253. */
 static void test_loghub(void)
 {
@@ -473,6 +522,7 @@ int main(void)
     test_explicit_and_pth();
     test_save_load();
     test_fixtures();
+    test_nps();
     test_loghub();
     return check_done("test_credential");
 }
