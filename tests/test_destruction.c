@@ -341,6 +341,26 @@ static void test_shutdowns(void)
     det_close(&x);
 }
 
+/* A wiper finishing with host after host: any four hours holding five is a burst, however
+ * the hours fall. */
+static void test_shutdowns_sliding(void)
+{
+    det x;
+    CHECK(det_open(&x, "destruction", NULL));
+    static const int64_t at[] = {0, 230 * MIN, 250 * MIN, 270 * MIN, 300 * MIN, 320 * MIN};
+    char host[16];
+    for (int i = 0; i < 6; i++) {
+        snprintf(host, sizeof host, "WS%d", i);
+        shutdown_ev(&x, 1074, host, T0 + at[i]);
+        if (i < 5)
+            CHECK_INT(n_got, 0);
+    }
+    const ts_alert *a = find_key("destruction|shutdowns");
+    CHECK(a && strstr(a->title, "5 hosts shut down within 240 min (baseline young: 0 earlier windows)"));
+    drop_all();
+    det_close(&x);
+}
+
 static void test_fixture(void)
 {
     det x;
@@ -388,6 +408,7 @@ int main(void)
     test_doc_delete();
     test_services();
     test_shutdowns();
+    test_shutdowns_sliding();
     test_fixture();
     test_shipped_config();
     return check_done("test_destruction");

@@ -216,10 +216,10 @@ static void test_fixtures(void)
     CHECK(find_key("lateral|service|?|FS01.corp.local|PSEXESVC") != NULL);
     a = find_key("lateral|wmi|?|SRV9.corp.local|cmd.exe");
     CHECK(a && strcmp(a->techniques, "T1047") == 0);
-    /* Without learning every service is new to the estate (PSEXESVC is judged as PsExec). */
-    CHECK(find_key("lateral|new-service|PSEXESVC|") == NULL);
-    CHECK(find_key("lateral|new-service|Intel Audio|IntcAud.sys") != NULL);
-    CHECK_INT(n_got, 5); /* not jdoe, not unsecapp */
+    /* Without learning every service is new to the estate, but PSEXESVC is judged as PsExec
+       and a driver under System32\drivers is where drivers belong. */
+    CHECK(find_key("lateral|new-service|") == NULL);
+    CHECK_INT(n_got, 4); /* not jdoe, not the audio driver, not unsecapp */
     drop_all();
     det_close(&x);
 
@@ -345,9 +345,18 @@ static void test_new_service(void)
     service(&x, "SRV3", "WinsSchMgmt", "C:\\Windows\\system32\\diskpartmg16.exe -w", T0 + 20 * DAY);
     CHECK_INT(count_key("lateral|new-service|WinsSchMgmt|diskpartmg16.exe -w"), 1);
     drop_all();
-    /* What installers write under Program Files is not judged. */
+    /* What installers write under Program Files or a vendor's own folder is not judged. */
     service(&x, "SRV3", "NewAgent", "\"C:\\Program Files\\Agent\\agent.exe\"", T0 + 20 * DAY);
+    service(&x, "SRV3", "PDQDeployRunner-2", "C:\\Windows\\AdminArsenal\\PDQDeployRunner\\service-2\\r.exe",
+            T0 + 20 * DAY);
     CHECK_INT(n_got, 0);
+    /* A user-writable folder is judged; a binary on a share is run like PsExec. */
+    service(&x, "SRV3", "upd", "C:\\ProgramData\\upd\\upd.exe", T0 + 20 * DAY);
+    service(&x, "SRV3", "upd2", "\\\\10.0.0.9\\c$\\upd2.exe", T0 + 20 * DAY);
+    CHECK_INT(count_key("lateral|new-service|upd|upd.exe"), 1);
+    CHECK(find_key("lateral|service|?|SRV3|upd2") != NULL);
+    CHECK_INT(n_got, 2);
+    drop_all();
     /* PsExec: its first new host alerts, then the tool is known. */
     service(&x, "SRV5", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + 21 * DAY);
     service(&x, "SRV6", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + 22 * DAY);

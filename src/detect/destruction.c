@@ -33,7 +33,8 @@
  *   - services stopped (7036 "stopped", 7040 set to disabled): distinct services on one
  *     host within `stop_window`                                                    T1489
  *   - hosts shut down (1074, 6006, 6008, 4609): distinct hosts of the organisation
- *     within `shutdown_window`                                                     T1529
+ *     within any `shutdown_window` (sliding: a wiper finishing with host after host over
+ *     hours is not split by a window boundary)                                     T1529
  * A burst's history is the largest one seen in an earlier window (saved between runs):
  * the nightly clean-up that deletes thousands of temporary files, the backup job that
  * restarts its services, the patch night that reboots every server all set their own
@@ -48,7 +49,7 @@
 
 #define DET "destruction"
 #define SEC "destruction"
-#define MAGIC 0x32545344u /* "DST2" */
+#define MAGIC 0x33545344u /* "DST3" */
 #define MAX_DRIVERS 32
 
 /* Events (or distinct names) in the current window, and the most in an earlier one. */
@@ -67,6 +68,21 @@ typedef struct burst_kind {
     uint32_t min;
 } burst_kind;
 
+/* The organisation's recent shutdowns, for a sliding window over hosts: a wiper finishing
+ * with host after host over hours must not be split by a window boundary. An episode is a
+ * run of shutdowns with no gap longer than the window; its largest count becomes history. */
+#define SHUT_RING 128
+typedef struct shut_ring {
+    uint32_t host[SHUT_RING];
+    int64_t ts[SHUT_RING];
+    uint32_t head;        /* next slot to write */
+    uint32_t episode_max; /* most hosts within a window in the current episode */
+    uint32_t alerted;     /* in the current episode */
+    uint32_t n_windows;   /* earlier episodes */
+    uint32_t hist_max;    /* most hosts within a window in an earlier episode */
+    int64_t last;         /* the latest shutdown */
+} shut_ring;
+
 typedef struct dst_state {
     burst_kind del, docdel, stop, shut;
     double factor;
@@ -76,7 +92,7 @@ typedef struct dst_state {
     bl_map deletes;   /* host -> burst (saved) */
     bl_map docdels;   /* (host, program) -> burst of document deletions (saved) */
     bl_map stops;     /* host -> burst (saved) */
-    burst shutdowns;  /* the organisation's (saved) */
+    shut_ring shutdowns; /* the organisation's (saved) */
 } dst_state;
 
 /* Raw-disk access drivers of public wiper reports, by file name. */
@@ -396,14 +412,52 @@ static void on_service_state(dst_state *st, const ts_event *ev, const ts_alert_s
                          minutes(st->stop.window_ns), hist));
 }
 
+/* Distinct hosts among the ring's shutdowns within the window before ts. */
+static uint32_t hosts_within(const shut_ring *r, int64_t ts, int64_t window)
+{
+    uint32_t seen[SHUT_RING], n = 0;
+    for (size_t i = 0; i < SHUT_RING; i++) {
+        if (!r->host[i] || r->ts[i] > ts || ts - r->ts[i] > window)
+            continue;
+        size_t k = 0;
+        while (k < n && seen[k] != r->host[i])
+            k++;
+        if (k == n)
+            seen[n++] = r->host[i];
+    }
+    return n;
+}
+
 static void on_shutdown(dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
-    char hist[64];
-    if (!ev->host.n ||
-        !burst_add(st, &st->shutdowns, &st->shut, ev->ts_ns, (uint32_t)bl_hash(ev->host, BL_SEED), true, hist, sizeof hist))
+    shut_ring *r = &st->shutdowns;
+    if (!ev->host.n)
         return;
-    bl_emit(out, DET, ev, burst_severity(st, &st->shutdowns, 70), "T1529", strdup("destruction|shutdowns"),
-            ts_fmt_alloc("%u hosts shut down within %.0f min (%s)", (unsigned)st->shutdowns.n,
+    if (r->last && (ev->ts_ns - r->last > st->shut.window_ns || ev->ts_ns < r->last)) {
+        r->n_windows++; /* the episode before has ended */
+        if (r->episode_max > r->hist_max)
+            r->hist_max = r->episode_max;
+        r->episode_max = r->alerted = 0;
+    }
+    r->last = ev->ts_ns;
+    uint32_t h = (uint32_t)bl_hash(ev->host, BL_SEED);
+    r->host[r->head % SHUT_RING] = h ? h : 1;
+    r->ts[r->head % SHUT_RING] = ev->ts_ns;
+    r->head = (r->head + 1) % SHUT_RING;
+    uint32_t n = hosts_within(r, ev->ts_ns, st->shut.window_ns);
+    if (n > r->episode_max)
+        r->episode_max = n;
+    if (r->alerted || n < st->shut.min || n < st->factor * r->hist_max)
+        return;
+    r->alerted = 1;
+    char hist[64];
+    bool young = r->n_windows < st->min_windows;
+    if (young)
+        snprintf(hist, sizeof hist, "baseline young: %u earlier windows", (unsigned)r->n_windows);
+    else
+        snprintf(hist, sizeof hist, "most before: %u", (unsigned)r->hist_max);
+    bl_emit(out, DET, ev, young ? 50 : 70, "T1529", strdup("destruction|shutdowns"),
+            ts_fmt_alloc("%u hosts shut down within %.0f min (%s)", (unsigned)n,
                          minutes(st->shut.window_ns), hist));
 }
 

@@ -39,9 +39,11 @@
  * New services: a service whose name and binary this estate never installed before,
  * installed after the learning period, alerts on every host it lands on for
  * `new_service_days` (one alert, counting the hosts): an implant or a wiper installed
- * as a service across the estate (T1543.003, T1569.002). Deployment agents and drivers
- * installed during the learning period are known; binaries under Program Files (what
- * installers write) are not judged; PsExec-like services are judged as such instead.
+ * as a service across the estate (T1543.003, T1569.002). Only binaries where implants put
+ * themselves are judged: directly in the Windows folder or System32 (beside what they
+ * imitate), in user-writable folders or on shares; vendors install under Program Files or
+ * their own folders. Services installed during the learning period are known;
+ * PsExec-like services are judged as such instead.
  *
  * Learning: for `learn` after the first event this detector ever saw (saved), new pairs
  * and services are remembered without alerts, except PsExec-like services and WMI
@@ -434,11 +436,38 @@ static bool remote_exec_service(ts_str name, ts_str image)
     return ts_str_istarts(image, "\\\\") || bl_icontains(image, "\\ADMIN$\\") || bl_icontains(image, "\\C$\\");
 }
 
+/* Whether a service binary sits where implants put themselves: directly in the Windows
+ * folder or System32 / SysWOW64 (next to what they imitate), in a user-writable folder, or
+ * on a share. Vendors install under Program Files or their own folders. */
+static bool implant_place(ts_str image)
+{
+    ts_str p = ts_str_trim(image);
+    if (p.n && p.p[0] == '"')
+        p = ts_str_make(p.p + 1, p.n - 1);
+    if (ts_str_istarts(p, "\\\\") || bl_icontains(p, "\\Users\\") || bl_icontains(p, "\\Temp\\") ||
+        bl_icontains(p, "\\ProgramData\\") || bl_icontains(p, "\\AppData\\") || bl_icontains(p, "\\PerfLogs\\"))
+        return true;
+    static const char *const roots[] = {"%SystemRoot%\\", "%windir%\\", "C:\\Windows\\", "\\SystemRoot\\"};
+    size_t skip = 0;
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0] && !skip; i++)
+        if (ts_str_istarts(p, roots[i]))
+            skip = strlen(roots[i]);
+    if (!skip)
+        return false;
+    ts_str rest = ts_str_make(p.p + skip, p.n - skip);
+    if (ts_str_istarts(rest, "system32\\") || ts_str_istarts(rest, "SysWOW64\\"))
+        rest = ts_str_make(rest.p + 9, rest.n - 9);
+    /* The binary's own name ends at the first space (arguments follow). */
+    const char *sp = memchr(rest.p, ' ', rest.n);
+    size_t n = sp ? (size_t)(sp - rest.p) : rest.n;
+    return n && !memchr(rest.p, '\\', n);
+}
+
 /* A service name and binary the estate never installed before the learning ended. */
 static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str image, const ts_alert_sink *out)
 {
     ts_str bin = bl_basename(ts_str_trim(image));
-    if (bl_icontains(image, "\\Program Files"))
+    if (!implant_place(image))
         return;
     bool created;
     int64_t *first = bl_map_put(&st->services, bl_hash(bin, bl_hash(name, BL_SEED ^ 0x31)), ev->ts_ns, &created);
