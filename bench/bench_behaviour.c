@@ -1,4 +1,5 @@
-/* bench_behaviour.c: ns per event through the credential, lateral and destruction detectors over a synthetic enterprise day mix, and the size of what they save. */
+/* bench_behaviour.c: ns per event through the credential, lateral and destruction detectors over a synthetic
+ * enterprise day mix, and the size of what they save. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,8 @@ static void make_event(ts_event *ev, size_t i)
         ev->dataset = ts_str_c("windows.sysmon");
         ev->category = TS_CAT_PROCESS;
         ev->code = 1;
-        ev->process = ts_str_c(kind % 4 ? "C:\\Program Files\\App\\app.exe" : "C:\\Windows\\System32\\cmd.exe");
+        ev->process =
+            ts_str_c(kind % 4 ? "C:\\Program Files\\App\\app.exe" : "C:\\Windows\\System32\\cmd.exe");
         ev->command_line = ts_str_c(cmds[kind % 4 ? 1 : 0]);
         ev->parent_process = ts_str_c("C:\\Windows\\explorer.exe");
     } else if (kind < 92) {
@@ -159,8 +161,8 @@ int main(void)
         double s0 = now_ns();
         d->save(st, &blob, &len);
         double save_ms = (now_ns() - s0) / 1e6;
-        printf("  %-12s %6.0f ns/event  %8zu alerts  saved state %8.1f KiB in %.1f ms\n", names[k], ns, alerts,
-               (double)len / 1024, save_ms);
+        printf("  %-12s %6.0f ns/event  %8zu alerts  saved state %8.1f KiB in %.1f ms\n", names[k], ns,
+               alerts, (double)len / 1024, save_ms);
         free(blob);
         d->fini(st);
         free(st);

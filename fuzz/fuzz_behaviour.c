@@ -1,4 +1,5 @@
-/* fuzz_behaviour.c: libFuzzer target: hostile events through the credential, lateral and destruction detectors, and hostile saved state through their load hooks. */
+/* fuzz_behaviour.c: libFuzzer target: hostile events through the credential, lateral and destruction
+ * detectors, and hostile saved state through their load hooks. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

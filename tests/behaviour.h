@@ -89,7 +89,10 @@ static void det_close(det *x)
     x->st = NULL;
 }
 
-static void feed(det *x, const ts_event *ev) { x->d->event(x->st, ev, &sink); }
+static void feed(det *x, const ts_event *ev)
+{
+    x->d->event(x->st, ev, &sink);
+}
 
 /* Saves x's learned state, closes it, and opens a fresh one loaded with it: what the
  * next run sees. Returns the load's code. */
@@ -120,7 +123,8 @@ static void file_event(void *ud, const ts_event *ev)
     file_events++;
     feed(file_det, ev);
 }
-static void file_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void file_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                       const char *msg)
 {
     (void)ud, (void)record, (void)code;
     fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, msg);
@@ -198,7 +202,7 @@ static void win(ts_event *ev, const char *dataset, uint32_t code, const char *ho
 
 /* 4624/4625: user logging on to host from src (address or NULL) named srchost (or NULL). */
 static inline void logon(ts_event *ev, uint32_t code, const char *user, const char *host, const char *src,
-                  const char *srchost, int type, int64_t ts)
+                         const char *srchost, int type, int64_t ts)
 {
     win(ev, "windows.security", code, host, ts);
     ev->category = TS_CAT_AUTH;

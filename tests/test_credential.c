@@ -1,4 +1,5 @@
-/* test_credential.c: the credential detector: account baselines, impossible travel, guessing, spraying, brute force, pass-the-hash. */
+/* test_credential.c: the credential detector: account baselines, impossible travel, guessing, spraying, brute
+ * force, pass-the-hash. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,8 @@ static void train_admin(det *x)
     ts_event ev;
     for (int d = 0; d < 10; d++)
         for (int h = 9; h <= 14; h += 5) {
-            logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10, MIDNIGHT + d * DAY + h * HOUR);
+            logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10,
+                  MIDNIGHT + d * DAY + h * HOUR);
             feed(x, &ev);
         }
 }
@@ -156,7 +158,8 @@ static void test_config(void)
     unlink(path);
 }
 
-static void public_logon(ts_event *ev, const char *user, const char *ip, const char *cc, uint32_t asn, int64_t ts)
+static void public_logon(ts_event *ev, const char *user, const char *ip, const char *cc, uint32_t asn,
+                         int64_t ts)
 {
     logon(ev, 4624, user, "VPN1", ip, NULL, 3, ts);
     ev->src_geo = geo(cc, asn, 0);
@@ -286,7 +289,9 @@ static void test_guessing(void)
         feed(&x, &ev);
     }
     const ts_alert *b = find_key("cred|brute|10.0.1.5|DC01");
-    CHECK(b && strstr(b->title, "password brute force from 10.0.1.5 against DC01: 20 failed logons in 19 min (1 accounts)"));
+    CHECK(b &&
+          strstr(b->title,
+                 "password brute force from 10.0.1.5 against DC01: 20 failed logons in 19 min (1 accounts)"));
     CHECK(b && strcmp(b->user, "gina") == 0);
     CHECK_INT(count_key("cred|guess|gina"), 1);
     drop_all();
@@ -340,7 +345,8 @@ static void test_explicit_and_pth(void)
     set_fields(&ev, kv);
     feed(&x, &ev);
     const ts_alert *a = find_key("cred|explicit|jdoe|adm-jsmith");
-    CHECK(a && strstr(a->title, "jdoe used the credentials of privileged account adm-jsmith on WKS7 for SRV-DB1"));
+    CHECK(a &&
+          strstr(a->title, "jdoe used the credentials of privileged account adm-jsmith on WKS7 for SRV-DB1"));
     drop_all();
     feed(&x, &ev); /* the same pairing again: known now */
     CHECK_INT(n_got, 0);
@@ -474,7 +480,8 @@ static void test_nps(void)
     ev.src_geo = geo("GB", 20712, 0);
     feed(&x, &ev);
     const ts_alert *a = find_key("cred|logon|adm-mike|AS20712 (GB)");
-    CHECK(a && strstr(a->title, "new network; baseline young: 1 earlier logons") && a->direction == TS_DIR_INBOUND);
+    CHECK(a && strstr(a->title, "new network; baseline young: 1 earlier logons") &&
+          a->direction == TS_DIR_INBOUND);
     drop_all();
     det_close(&x);
 }

@@ -1,4 +1,5 @@
-/* test_destruction.c: the destruction detector: raw-disk drivers, recovery sabotage, boot configuration, deletion, service and shutdown bursts. */
+/* test_destruction.c: the destruction detector: raw-disk drivers, recovery sabotage, boot configuration,
+ * deletion, service and shutdown bursts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,18 +64,22 @@ static void test_drivers(void)
     /* Kernel driver services: from a user-writable folder, yes; from System32, no. */
     ts_event ev;
     win(&ev, "windows.system", 7045, "WKS1", T0);
-    const char *kv[] = {"ServiceName", "hwmon", "ImagePath", "C:\\Users\\bob\\AppData\\Local\\Temp\\hw.sys",
-                        "ServiceType", "kernel mode driver", NULL};
+    const char *kv[] = {"ServiceName", "hwmon",
+                        "ImagePath",   "C:\\Users\\bob\\AppData\\Local\\Temp\\hw.sys",
+                        "ServiceType", "kernel mode driver",
+                        NULL};
     set_fields(&ev, kv);
     feed(&x, &ev);
     a = find_key("destruction|driver|WKS1|hwmon");
     CHECK(a && strcmp(a->techniques, "T1543.003") == 0);
     drop_all();
-    const char *kv2[] = {"ServiceName", "IntcAud", "ImagePath", "C:\\Windows\\System32\\drivers\\IntcAud.sys",
-                         "ServiceType", "kernel mode driver", NULL};
+    const char *kv2[] = {"ServiceName", "IntcAud",
+                         "ImagePath",   "C:\\Windows\\System32\\drivers\\IntcAud.sys",
+                         "ServiceType", "kernel mode driver",
+                         NULL};
     set_fields(&ev, kv2);
     feed(&x, &ev);
-    const char *kv3[] = {"ServiceName", "evil", "ImagePath", "C:\\Users\\bob\\evil.exe", "ServiceType",
+    const char *kv3[] = {"ServiceName",       "evil", "ImagePath", "C:\\Users\\bob\\evil.exe", "ServiceType",
                          "user mode service", NULL};
     set_fields(&ev, kv3);
     feed(&x, &ev);
@@ -106,12 +111,12 @@ static void test_commands(void)
     static const struct {
         const char *image, *cmd, *key, *tech;
     } bad[] = {
-        {"C:\\Windows\\System32\\vssadmin.exe", "vssadmin delete shadows /all /quiet", "destruction|shadows|SRV1",
-         "T1490"},
+        {"C:\\Windows\\System32\\vssadmin.exe", "vssadmin delete shadows /all /quiet",
+         "destruction|shadows|SRV1", "T1490"},
         {"C:\\Windows\\System32\\vssadmin.exe", "vssadmin resize shadowstorage /for=c: /on=c: /maxsize=401MB",
          "destruction|shadows|SRV1", "T1490"},
-        {"C:\\Windows\\System32\\wbem\\WMIC.exe", "wmic shadowcopy delete /nointeractive", "destruction|shadows|SRV1",
-         "T1490"},
+        {"C:\\Windows\\System32\\wbem\\WMIC.exe", "wmic shadowcopy delete /nointeractive",
+         "destruction|shadows|SRV1", "T1490"},
         {"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
          "powershell -c \"Get-WmiObject Win32_Shadowcopy | ForEach-Object { $_.Delete() }\"",
          "destruction|shadows|SRV1", "T1490"},
@@ -121,7 +126,8 @@ static void test_commands(void)
          "destruction|recovery|SRV1", "T1490"},
         {"C:\\Windows\\System32\\bcdedit.exe", "bcdedit.exe -set TESTSIGNING ON", "destruction|signing|SRV1",
          "T1553.006"},
-        {"C:\\Tools\\sdelete64.exe", "sdelete64 -accepteula -p 3 -s D:\\Projects", "destruction|wipe|SRV1", "T1485"},
+        {"C:\\Tools\\sdelete64.exe", "sdelete64 -accepteula -p 3 -s D:\\Projects", "destruction|wipe|SRV1",
+         "T1485"},
         {"C:\\Windows\\System32\\cipher.exe", "cipher /w:C:\\", "destruction|wipe|SRV1", "T1485"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -193,7 +199,8 @@ static void test_doc_delete(void)
     /* A program that is not Explorer deleting forty documents in six seconds. */
     doc_deletes(&x, "WKS6", "C:\\Windows\\system32\\diskpartmg16.exe", ".xlsx", 40, T0 + HOUR);
     const ts_alert *a = find_key("destruction|doc-delete|WKS6|diskpartmg16.exe");
-    CHECK(a && strstr(a->title, "diskpartmg16.exe deleted 25 documents on WKS6 within 5 min (baseline young"));
+    CHECK(a &&
+          strstr(a->title, "diskpartmg16.exe deleted 25 documents on WKS6 within 5 min (baseline young"));
     CHECK(a && strcmp(a->techniques, "T1485") == 0 && a->severity >= 50);
     CHECK_INT(n_got, 1);
     drop_all();

@@ -1,4 +1,5 @@
-/* test_lateral.c: the lateral-movement detector: new admin-level pairs, fan-out against its own history, learning, saved state. */
+/* test_lateral.c: the lateral-movement detector: new admin-level pairs, fan-out against its own history,
+ * learning, saved state. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ static ts_config *config(const char *text)
 }
 
 /* An admin's network logon (4624 type 3, then 4672 for the same logon id). */
-static void admin_logon(det *x, const char *user, const char *src, const char *srcname, const char *dst, int64_t ts)
+static void admin_logon(det *x, const char *user, const char *src, const char *srcname, const char *dst,
+                        int64_t ts)
 {
     static unsigned id;
     char lid[32];
@@ -82,7 +84,8 @@ static void test_admin_pairs(void)
         CHECK_STR(a->detector, "lateral");
         CHECK_STR(a->techniques, "T1021.002");
         CHECK_STR(a->user, "adm-mike");
-        CHECK(strstr(a->title, "new admin network logon from WKS7 to SRV1 as adm-mike: never seen before") != NULL);
+        CHECK(strstr(a->title, "new admin network logon from WKS7 to SRV1 as adm-mike: never seen before") !=
+              NULL);
         CHECK(a->severity >= 50);
     }
     CHECK_INT(n_got, 1);
@@ -180,7 +183,8 @@ static void test_fanout(void)
     const ts_alert *a = find_key("lateral|fanout|host 10.0.3.7");
     CHECK(a != NULL);
     if (a) {
-        CHECK(strstr(a->title, "host 10.0.3.7 reached 10 internal hosts within 60 min (its most before: 2)") != NULL);
+        CHECK(strstr(a->title,
+                     "host 10.0.3.7 reached 10 internal hosts within 60 min (its most before: 2)") != NULL);
         CHECK(a->severity >= 60);
         CHECK_STR(a->techniques, "T1021");
     }
@@ -338,7 +342,8 @@ static void test_new_service(void)
     service(&x, "SRV2", "WinsSchMgmt", "%SystemRoot%\\igfxtrayex.exe -k netsvcs", T0 + LEARNT + 3 * HOUR);
     CHECK_INT(count_key("lateral|new-service|WinsSchMgmt|igfxtrayex.exe -k netsvcs"), 3);
     const ts_alert *a = find_key("lateral|new-service|WinsSchMgmt|");
-    CHECK(a && strstr(a->title, "service WinsSchMgmt (%SystemRoot%\\igfxtrayex.exe -k netsvcs) installed on WKS3"));
+    CHECK(a && strstr(a->title,
+                      "service WinsSchMgmt (%SystemRoot%\\igfxtrayex.exe -k netsvcs) installed on WKS3"));
     CHECK(a && strcmp(a->techniques, "T1543.003,T1569.002") == 0);
     drop_all();
     /* The same name with another binary is another service. */

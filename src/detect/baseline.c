@@ -37,9 +37,18 @@ uint64_t bl_hash_ip(const ts_ip *ip, uint64_t seed)
 /* A slot: key (0 = empty), last-touched time, then the record. */
 #define SLOT_HEAD 16
 
-static uint64_t *slot_key(const bl_map *m, size_t i) { return (uint64_t *)(void *)(m->slots + i * m->ssize); }
-static int64_t *slot_ts(const bl_map *m, size_t i) { return (int64_t *)(void *)(m->slots + i * m->ssize + 8); }
-static void *slot_val(const bl_map *m, size_t i) { return m->slots + i * m->ssize + SLOT_HEAD; }
+static uint64_t *slot_key(const bl_map *m, size_t i)
+{
+    return (uint64_t *)(void *)(m->slots + i * m->ssize);
+}
+static int64_t *slot_ts(const bl_map *m, size_t i)
+{
+    return (int64_t *)(void *)(m->slots + i * m->ssize + 8);
+}
+static void *slot_val(const bl_map *m, size_t i)
+{
+    return m->slots + i * m->ssize + SLOT_HEAD;
+}
 
 void bl_map_init(bl_map *m, size_t vsize, size_t max)
 {
@@ -199,7 +208,10 @@ void bl_put(bl_buf *b, const void *p, size_t n)
     b->n += n;
 }
 
-void bl_put_u64(bl_buf *b, uint64_t v) { bl_put(b, &v, 8); }
+void bl_put_u64(bl_buf *b, uint64_t v)
+{
+    bl_put(b, &v, 8);
+}
 
 void bl_put_map(bl_buf *b, const bl_map *m)
 {
@@ -277,7 +289,10 @@ int bl_hour(int64_t ts_ns)
     return (int)(s / 3600);
 }
 
-static unsigned char fold(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c; }
+static unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
 
 bool bl_icontains(ts_str s, const char *needle)
 {
@@ -308,8 +323,8 @@ ts_str bl_basename(ts_str path)
     return path;
 }
 
-ts_alert *bl_alert(const char *detector, const ts_event *ev, uint8_t severity, const char *techniques, char *key,
-                   char *title)
+ts_alert *bl_alert(const char *detector, const ts_event *ev, uint8_t severity, const char *techniques,
+                   char *key, char *title)
 {
     ts_alert *a = calloc(1, sizeof *a);
     if (!a || !key || !title) {

@@ -92,11 +92,11 @@ int bl_hour(int64_t ts_ns);
 struct ts_alert;
 struct ts_alert_sink;
 struct ts_event;
-struct ts_alert *bl_alert(const char *detector, const struct ts_event *ev, uint8_t severity, const char *techniques,
-                          char *key, char *title);
+struct ts_alert *bl_alert(const char *detector, const struct ts_event *ev, uint8_t severity,
+                          const char *techniques, char *key, char *title);
 /* bl_alert, then hands the alert to out. */
-void bl_emit(const struct ts_alert_sink *out, const char *detector, const struct ts_event *ev, uint8_t severity,
-             const char *techniques, char *key, char *title);
+void bl_emit(const struct ts_alert_sink *out, const char *detector, const struct ts_event *ev,
+             uint8_t severity, const char *techniques, char *key, char *title);
 
 /* Whether s contains needle, ASCII case-insensitive. */
 bool bl_icontains(ts_str s, const char *needle);

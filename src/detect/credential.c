@@ -1,4 +1,5 @@
-/* credential.c: detector "credential": stolen-credential use against each account's own baseline, password guessing, spraying and brute force, pass-the-hash signs. */
+/* credential.c: detector "credential": stolen-credential use against each account's own baseline, password
+ * guessing, spraying and brute force, pass-the-hash signs. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,9 +62,9 @@
  * spraying), T1550.002 (pass the hash).
  *
  * Tunables ([credential] in detect.conf): learn, min_logons, window, spray_accounts,
- * brute_failures, guess_failures, external_failures, shared_accounts, max_speed_kmh, min_travel_km, max_accounts,
- * privileged (comma-separated account names), centroids (path of the country centroid
- * table; default data/geo/country-centroids.tsv under the data directory).
+ * brute_failures, guess_failures, external_failures, shared_accounts, max_speed_kmh,
+ * min_travel_km, max_accounts, privileged (comma-separated account names), centroids (path of the country
+ * centroid table; default data/geo/country-centroids.tsv under the data directory).
  */
 
 #define DET "credential"
@@ -77,10 +78,10 @@ typedef struct profile {
     int64_t first_ns, last_ns; /* first and last successful logon */
     int64_t geo_ns;            /* last logon from a located public address */
     uint32_t n_logons;
-    uint32_t types;            /* bit per logon type seen */
-    uint16_t hours[24];        /* logons per hour of the day (UTC), saturating */
+    uint32_t types;     /* bit per logon type seen */
+    uint16_t hours[24]; /* logons per hour of the day (UTC), saturating */
     char geo_cc[2];
-    uint8_t priv;              /* seen with special privileges (4672) */
+    uint8_t priv; /* seen with special privileges (4672) */
 } profile;
 
 /* Failures within a window, per account. */
@@ -126,12 +127,12 @@ typedef enum src_kind { SRC_NONE, SRC_ASN, SRC_CC, SRC_HOST, SRC_IP, SRC_NET } s
  * needs them (acct_name, src_name): most logons raise nothing. */
 typedef struct logon {
     const ts_event *ev;
-    uint64_t acct;         /* account key hash */
-    uint64_t src_hash;     /* 0: no source */
+    uint64_t acct;     /* account key hash */
+    uint64_t src_hash; /* 0: no source */
     src_kind kind;
-    bool external;         /* the source is outside the organisation */
-    char account[160];     /* "user", or "user@host" for local Unix accounts; "" until asked */
-    char source[160];      /* host, address or "AS4134 (CN)"; "" until asked */
+    bool external;     /* the source is outside the organisation */
+    char account[160]; /* "user", or "user@host" for local Unix accounts; "" until asked */
+    char source[160];  /* host, address or "AS4134 (CN)"; "" until asked */
 } logon;
 
 /* ---- configuration ---------------------------------------------------------------- */
@@ -249,7 +250,10 @@ static bool system_account(ts_str u)
     return false;
 }
 
-static bool letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool letter(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 /* Whether an account name reads as an administrator's. */
 static bool admin_name(ts_str u)
@@ -261,7 +265,10 @@ static bool admin_name(ts_str u)
     return u.n > 3 && ts_str_iends(u, "adm") && !letter(u.p[u.n - 4]);
 }
 
-static bool unix_log(const ts_event *ev) { return ts_str_eq(ev->dataset, "linux.auth"); }
+static bool unix_log(const ts_event *ev)
+{
+    return ts_str_eq(ev->dataset, "linux.auth");
+}
 
 /* The account of ev: its hash and how it is shown. Unix accounts are per host (root on
  * one server is not root on another); Windows domain accounts are one across hosts.
@@ -285,10 +292,11 @@ static const char *acct_name(logon *l)
     if (!ev->user.n)
         snprintf(l->account, sizeof l->account, "?");
     else if (unix_log(ev) && ev->host.n)
-        snprintf(l->account, sizeof l->account, "%.*s@%.*s", (int)(ev->user.n > 80 ? 80 : ev->user.n), ev->user.p,
-                 (int)(ev->host.n > 60 ? 60 : ev->host.n), ev->host.p);
+        snprintf(l->account, sizeof l->account, "%.*s@%.*s", (int)(ev->user.n > 80 ? 80 : ev->user.n),
+                 ev->user.p, (int)(ev->host.n > 60 ? 60 : ev->host.n), ev->host.p);
     else
-        snprintf(l->account, sizeof l->account, "%.*s", (int)(ev->user.n > 150 ? 150 : ev->user.n), ev->user.p);
+        snprintf(l->account, sizeof l->account, "%.*s", (int)(ev->user.n > 150 ? 150 : ev->user.n),
+                 ev->user.p);
     return l->account;
 }
 
@@ -414,7 +422,8 @@ static double km_between(const centroid *a, const centroid *b)
 {
     const double r = 6371.0, d = M_PI / 180;
     double dlat = (b->lat - a->lat) * d, dlon = (b->lon - a->lon) * d;
-    double h = sin(dlat / 2) * sin(dlat / 2) + cos(a->lat * d) * cos(b->lat * d) * sin(dlon / 2) * sin(dlon / 2);
+    double h =
+        sin(dlat / 2) * sin(dlat / 2) + cos(a->lat * d) * cos(b->lat * d) * sin(dlon / 2) * sin(dlon / 2);
     return 2 * r * asin(sqrt(h > 1 ? 1 : h));
 }
 
@@ -427,12 +436,15 @@ static void host_text(const ts_event *ev, char *buf, size_t cap)
         snprintf(buf, cap, "%.*s", (int)(ev->host.n > 100 ? 100 : ev->host.n), ev->host.p);
 }
 
-static int64_t since_first(const cred_state *st, int64_t ts) { return st->first_ns ? ts - st->first_ns : 0; }
+static int64_t since_first(const cred_state *st, int64_t ts)
+{
+    return st->first_ns ? ts - st->first_ns : 0;
+}
 
 /* Emits an alert about a logon: the host logged on to is ours, the source the other
  * party (internal or not); without_user for alerts about many accounts. */
-static void emit(const ts_alert_sink *out, const ts_event *ev, uint8_t sev, const char *tech, char *key, char *title,
-                 bool without_user)
+static void emit(const ts_alert_sink *out, const ts_event *ev, uint8_t sev, const char *tech, char *key,
+                 char *title, bool without_user)
 {
     ts_alert *a = bl_alert(DET, ev, sev, tech, key, title);
     if (!a)
@@ -486,10 +498,11 @@ static void failure_by_source(cred_state *st, const ts_event *ev, const logon *l
     /* From the threshold on, every failure of the run is a repeat of one alert, so its
        count and last time show the run's extent. */
     if (ext) {
-        emit(out, ev, 45, spray ? "T1110.001,T1110.003" : "T1110.001", ts_fmt_alloc("cred|brute|%s|%s", src, host),
+        emit(out, ev, 45, spray ? "T1110.001,T1110.003" : "T1110.001",
+             ts_fmt_alloc("cred|brute|%s|%s", src, host),
              ts_fmt_alloc("%s from %s against %s: %u failed logons in %.0f min (%u accounts)",
-                          ssh ? "SSH brute force" : "password brute force", src, host, (unsigned)w->fails, mins,
-                          (unsigned)w->accounts.n),
+                          ssh ? "SSH brute force" : "password brute force", src, host, (unsigned)w->fails,
+                          mins, (unsigned)w->accounts.n),
              w->accounts.n > 1);
         return;
     }
@@ -501,8 +514,8 @@ static void failure_by_source(cred_state *st, const ts_event *ev, const logon *l
     if (w->fails >= st->brute_failures)
         emit(out, ev, 60, "T1110.001", ts_fmt_alloc("cred|brute|%s|%s", src, host),
              ts_fmt_alloc("%s from %s against %s: %u failed logons in %.0f min (%u accounts)",
-                          ssh ? "SSH brute force" : "password brute force", src, host, (unsigned)w->fails, mins,
-                          (unsigned)w->accounts.n),
+                          ssh ? "SSH brute force" : "password brute force", src, host, (unsigned)w->fails,
+                          mins, (unsigned)w->accounts.n),
              w->accounts.n > 1);
 }
 
@@ -563,11 +576,12 @@ static void success_after_failures(cred_state *st, logon *l, const ts_alert_sink
     host_text(ev, host, sizeof host);
     fail_source_text(ev, src, sizeof src);
     emit(out, ev, 85, spray ? "T1110.003,T1078" : "T1110.001,T1078",
-            ts_fmt_alloc("cred|cracked|%s|%s", acct_name(l), sh ? src : "-"),
-            ts_fmt_alloc("%s logged on to %s%s%s after %u failed logons (%s)", acct_name(l), host, sh ? " from " : "",
-                         sh ? src : "", (unsigned)fails,
-                         spray ? "password spraying" : src_hot ? (unix_log(ev) ? "SSH brute force" : "brute force")
-                                                               : "password guessing"),
+         ts_fmt_alloc("cred|cracked|%s|%s", acct_name(l), sh ? src : "-"),
+         ts_fmt_alloc("%s logged on to %s%s%s after %u failed logons (%s)", acct_name(l), host,
+                      sh ? " from " : "", sh ? src : "", (unsigned)fails,
+                      spray     ? "password spraying"
+                      : src_hot ? (unix_log(ev) ? "SSH brute force" : "brute force")
+                                : "password guessing"),
          false);
 }
 
@@ -715,7 +729,8 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     char young_txt[80] = "";
     if (young)
         snprintf(young_txt, sizeof young_txt, "; baseline young: %u earlier logons over %.1f days",
-                 (unsigned)p->n_logons, p->n_logons ? (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS) : 0.0);
+                 (unsigned)p->n_logons,
+                 p->n_logons ? (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS) : 0.0);
     learn(p, &l);
     /* Young baselines judge only what is outside; a new logon type alone is no alert. */
     /* Inside, a new source alone is worth a look; outside, people travel and work from
@@ -734,8 +749,8 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     const char *tech = why & R_PTH ? "T1550.002,T1078" : "T1078";
     emit(out, ev, logon_severity(why, priv, young, l.external), tech,
          ts_fmt_alloc("cred|logon|%s|%s", acct_name(&l), src_name(&l)),
-         ts_fmt_alloc("%s%s logged on to %s%s%s: %s%s", priv ? "privileged account " : "", acct_name(&l), host,
-                      l.src_hash ? " from " : "", l.src_hash ? src_name(&l) : "", reasons, young_txt),
+         ts_fmt_alloc("%s%s logged on to %s%s%s: %s%s", priv ? "privileged account " : "", acct_name(&l),
+                      host, l.src_hash ? " from " : "", l.src_hash ? src_name(&l) : "", reasons, young_txt),
          false);
 }
 
@@ -770,14 +785,18 @@ static void on_explicit(cred_state *st, const ts_event *ev, const ts_alert_sink 
     host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, 45, "T1078",
             ts_fmt_alloc("cred|explicit|%.*s|%s", (int)(subj.n > 100 ? 100 : subj.n), subj.p, acct_name(&l)),
-            ts_fmt_alloc("%.*s used the credentials of privileged account %s on %s%s%.*s (explicit logon, first time)",
-                         (int)(subj.n > 100 ? 100 : subj.n), subj.p, acct_name(&l), host, server.n ? " for " : "",
-                         (int)(server.n > 100 ? 100 : server.n), server.p));
+            ts_fmt_alloc(
+                "%.*s used the credentials of privileged account %s on %s%s%.*s (explicit logon, first time)",
+                (int)(subj.n > 100 ? 100 : subj.n), subj.p, acct_name(&l), host, server.n ? " for " : "",
+                (int)(server.n > 100 ? 100 : server.n), server.p));
 }
 
 /* Logon types that are a person or a remote party presenting credentials: not services,
  * batch jobs or unlocks. */
-static bool judged_type(int t) { return t == 2 || t == 3 || t == 8 || t == 9 || t == 10 || t == 11; }
+static bool judged_type(int t)
+{
+    return t == 2 || t == 3 || t == 8 || t == 9 || t == 10 || t == 11;
+}
 
 static void cred_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {

@@ -1,4 +1,5 @@
-/* destruction.c: detector "destruction": raw-disk drivers, deleted shadow copies and backups, boot configuration changes, mass deletion, services stopped and hosts shut down en masse. */
+/* destruction.c: detector "destruction": raw-disk drivers, deleted shadow copies and backups, boot
+ * configuration changes, mass deletion, services stopped and hosts shut down en masse. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,9 +90,9 @@ typedef struct dst_state {
     uint32_t min_windows;
     uint64_t drivers[MAX_DRIVERS]; /* hashes of configured driver file names */
     size_t n_drivers;
-    bl_map deletes;   /* host -> burst (saved) */
-    bl_map docdels;   /* (host, program) -> burst of document deletions (saved) */
-    bl_map stops;     /* host -> burst (saved) */
+    bl_map deletes;      /* host -> burst (saved) */
+    bl_map docdels;      /* (host, program) -> burst of document deletions (saved) */
+    bl_map stops;        /* host -> burst (saved) */
     shut_ring shutdowns; /* the organisation's (saved) */
 } dst_state;
 
@@ -125,9 +126,9 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
                             (uint32_t)bl_conf(c, SEC, "shutdown_min", 5)};
     st->factor = bl_conf(c, SEC, "burst_factor", 3);
     st->min_windows = (uint32_t)bl_conf(c, SEC, "min_windows", 3);
-    if (st->del.window_ns <= 0 || st->stop.window_ns <= 0 || st->shut.window_ns <= 0 || st->del.min < 2 || st->docdel.min < 2 ||
-        st->stop.min < 2 || st->stop.min > BL_DISTINCT_MAX || st->shut.min < 2 || st->shut.min > BL_DISTINCT_MAX ||
-        st->factor < 1)
+    if (st->del.window_ns <= 0 || st->stop.window_ns <= 0 || st->shut.window_ns <= 0 || st->del.min < 2 ||
+        st->docdel.min < 2 || st->stop.min < 2 || st->stop.min > BL_DISTINCT_MAX || st->shut.min < 2 ||
+        st->shut.min > BL_DISTINCT_MAX || st->factor < 1)
         return TOCSIN_E_ARG;
     for (const char *p = ts_config_get(c, SEC, "drivers"); p && *p && st->n_drivers < MAX_DRIVERS;) {
         const char *comma = strchr(p, ',');
@@ -204,8 +205,8 @@ static void on_driver_load(const dst_state *st, const ts_event *ev, const ts_ale
 
 static bool user_writable(ts_str p)
 {
-    return bl_icontains(p, "\\Users\\") || bl_icontains(p, "\\Temp\\") || bl_icontains(p, "\\ProgramData\\") ||
-           bl_icontains(p, "\\AppData\\");
+    return bl_icontains(p, "\\Users\\") || bl_icontains(p, "\\Temp\\") ||
+           bl_icontains(p, "\\ProgramData\\") || bl_icontains(p, "\\AppData\\");
 }
 
 /* 7045 / 4697: a service installed; drivers only. */
@@ -251,7 +252,8 @@ static const cmd_rule R_WIPE = {"wipe", "files or free space wiped", "T1485", 60
 static const cmd_rule *command_rule(ts_str c)
 {
     if (bl_icontains(c, "vssadmin"))
-        return bl_icontains(c, "delete shadows") || bl_icontains(c, "resize shadowstorage") ? &R_SHADOWS : NULL;
+        return bl_icontains(c, "delete shadows") || bl_icontains(c, "resize shadowstorage") ? &R_SHADOWS
+                                                                                            : NULL;
     if (bl_icontains(c, "shadowcopy") && bl_icontains(c, "delete"))
         return &R_SHADOWS;
     if (bl_icontains(c, "diskshadow") && bl_icontains(c, "delete shadows"))
@@ -281,9 +283,9 @@ static const cmd_rule *command_rule(ts_str c)
  * run them. Everything else costs one basename comparison loop. */
 static bool candidate_image(ts_str image)
 {
-    static const char *const names[] = {"vssadmin.exe", "wmic.exe",  "wbadmin.exe",    "bcdedit.exe",
-                                        "diskshadow.exe", "cmd.exe", "powershell.exe", "pwsh.exe",
-                                        "cipher.exe",   "sdelete.exe", "sdelete64.exe"};
+    static const char *const names[] = {"vssadmin.exe",   "wmic.exe",    "wbadmin.exe",    "bcdedit.exe",
+                                        "diskshadow.exe", "cmd.exe",     "powershell.exe", "pwsh.exe",
+                                        "cipher.exe",     "sdelete.exe", "sdelete64.exe"};
     ts_str b = bl_basename(image);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ts_str_ieq(b, names[i]))
@@ -309,8 +311,8 @@ static void on_process(const ts_event *ev, const ts_alert_sink *out)
 
 /* Counts one event (distinct: by name hash) into b; true when the burst just crossed its
  * bar, with the bar's story in hist. */
-static bool burst_add(const dst_state *st, burst *b, const burst_kind *k, int64_t ts, uint32_t name, bool distinct,
-                      char *hist, size_t cap)
+static bool burst_add(const dst_state *st, burst *b, const burst_kind *k, int64_t ts, uint32_t name,
+                      bool distinct, char *hist, size_t cap)
 {
     if (!b->start || ts - b->start > k->window_ns || ts < b->start) {
         if (b->n) {
@@ -340,7 +342,10 @@ static bool burst_add(const dst_state *st, burst *b, const burst_kind *k, int64_
     return true;
 }
 
-static double minutes(int64_t ns) { return (double)ns / (60.0 * BL_NS); }
+static double minutes(int64_t ns)
+{
+    return (double)ns / (60.0 * BL_NS);
+}
 
 static uint8_t burst_severity(const dst_state *st, const burst *b, uint8_t sev)
 {
@@ -352,8 +357,8 @@ static uint8_t burst_severity(const dst_state *st, const burst *b, uint8_t sev)
 static bool document(ts_str path)
 {
     static const char *const ext[] = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".pdf", ".odt",
-                                      ".ods", ".rtf", ".csv", ".pst", ".ost", ".zip", ".7z", ".rar",
-                                      ".jpg", ".png", ".psd", ".mov", ".mp4", ".sql", ".bak", ".mdb"};
+                                      ".ods", ".rtf",  ".csv", ".pst",  ".ost", ".zip",  ".7z",  ".rar",
+                                      ".jpg", ".png",  ".psd", ".mov",  ".mp4", ".sql",  ".bak", ".mdb"};
     ts_str b = bl_basename(path);
     if (b.n < 5 || (b.p[0] == '~' && b.p[1] == '$'))
         return false;
@@ -377,8 +382,8 @@ static void on_doc_delete(dst_state *st, const ts_event *ev, const ts_alert_sink
     int in = (int)(image.n > 100 ? 100 : image.n);
     bl_emit(out, DET, ev, burst_severity(st, b, 75), "T1485",
             ts_fmt_alloc("destruction|doc-delete|%s|%.*s", host, in, image.p),
-            ts_fmt_alloc("%.*s deleted %u documents on %s within %.0f min (%s)", in, image.p, (unsigned)b->n, host,
-                         minutes(st->docdel.window_ns), hist));
+            ts_fmt_alloc("%.*s deleted %u documents on %s within %.0f min (%s)", in, image.p, (unsigned)b->n,
+                         host, minutes(st->docdel.window_ns), hist));
 }
 
 static void on_delete(dst_state *st, const ts_event *ev, const ts_alert_sink *out)
@@ -389,7 +394,8 @@ static void on_delete(dst_state *st, const ts_event *ev, const ts_alert_sink *ou
     if (!b || !burst_add(st, b, &st->del, ev->ts_ns, 0, false, hist, sizeof hist))
         return;
     host_text(ev, host, sizeof host);
-    bl_emit(out, DET, ev, burst_severity(st, b, 75), "T1485", ts_fmt_alloc("destruction|mass-delete|%s", host),
+    bl_emit(out, DET, ev, burst_severity(st, b, 75), "T1485",
+            ts_fmt_alloc("destruction|mass-delete|%s", host),
             ts_fmt_alloc("mass deletion on %s: %u files deleted within %.0f min (%s)", host, (unsigned)b->n,
                          minutes(st->del.window_ns), hist));
 }
@@ -404,7 +410,8 @@ static void on_service_state(dst_state *st, const ts_event *ev, const ts_alert_s
         return;
     burst *b = bl_map_put(&st->stops, bl_hash(ev->host, BL_SEED), ev->ts_ns, NULL);
     char hist[64], host[112];
-    if (!b || !burst_add(st, b, &st->stop, ev->ts_ns, (uint32_t)bl_hash(name, BL_SEED), true, hist, sizeof hist))
+    if (!b ||
+        !burst_add(st, b, &st->stop, ev->ts_ns, (uint32_t)bl_hash(name, BL_SEED), true, hist, sizeof hist))
         return;
     host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, burst_severity(st, b, 65), "T1489", ts_fmt_alloc("destruction|services|%s", host),
@@ -457,8 +464,8 @@ static void on_shutdown(dst_state *st, const ts_event *ev, const ts_alert_sink *
     else
         snprintf(hist, sizeof hist, "most before: %u", (unsigned)r->hist_max);
     bl_emit(out, DET, ev, young ? 50 : 70, "T1529", strdup("destruction|shutdowns"),
-            ts_fmt_alloc("%u hosts shut down within %.0f min (%s)", (unsigned)n,
-                         minutes(st->shut.window_ns), hist));
+            ts_fmt_alloc("%u hosts shut down within %.0f min (%s)", (unsigned)n, minutes(st->shut.window_ns),
+                         hist));
 }
 
 static void dst_event(void *state, const ts_event *ev, const ts_alert_sink *out)
@@ -540,8 +547,9 @@ static tocsin_code dst_load(void *state, const void *blob, size_t len)
 
 const ts_detector ts_detector_destruction = {
     .name = DET,
-    .summary = "destruction: raw-disk drivers, shadow copies and backups deleted, boot configuration changed, "
-               "mass deletion, services stopped and hosts shut down en masse",
+    .summary =
+        "destruction: raw-disk drivers, shadow copies and backups deleted, boot configuration changed, "
+        "mass deletion, services stopped and hosts shut down en masse",
     .state_size = sizeof(dst_state),
     .init = dst_init,
     .event = dst_event,

@@ -1,4 +1,5 @@
-/* lateral.c: detector "lateral": admin-level connections between internal hosts that never talked that way, and fan-out that outgrows its own history. */
+/* lateral.c: detector "lateral": admin-level connections between internal hosts that never talked that way,
+ * and fan-out that outgrows its own history. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +34,8 @@
  * A new pair from a source that has already made `established` new pairs of that method
  * (the jump host reaching one more server) is quiet: administration grows. A foothold's
  * first hops are not. Nor is a source that `shared_accounts` accounts log on from (a VPN
- * address pool, a terminal server): the admins' new way in. For a service or WMI, whose source the event does not name, the
- * tool itself is the source, and one host is enough to make it known.
+ * address pool, a terminal server): the admins' new way in. For a service or WMI, whose source the event does
+ * not name, the tool itself is the source, and one host is enough to make it known.
  *
  * New services: a service whose name and binary this estate never installed before,
  * installed after the learning period, alerts on every host it lands on for
@@ -94,7 +95,7 @@ typedef struct lat_state {
     bl_map shared;    /* source -> uint32 accounts that logged on from it (saved) */
     bl_map users;     /* (account, source) logons seen, for shared (saved) */
     uint32_t shared_accounts;
-    bl_map services;  /* (service name, binary) -> int64 first install (saved) */
+    bl_map services; /* (service name, binary) -> int64 first install (saved) */
     pending pend[PENDING_SLOTS];
 } lat_state;
 
@@ -224,7 +225,10 @@ static bool system_account(ts_str u)
            ts_str_ieq(u, "LOCAL SERVICE") || ts_str_ieq(u, "NETWORK SERVICE") || ts_str_eq(u, "-");
 }
 
-static bool young(const lat_state *st, int64_t ts) { return st->first_ns && ts - st->first_ns < st->learn_ns; }
+static bool young(const lat_state *st, int64_t ts)
+{
+    return st->first_ns && ts - st->first_ns < st->learn_ns;
+}
 
 /* ---- fan-out -------------------------------------------------------------------------- */
 
@@ -263,8 +267,7 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, c
         snprintf(hist, sizeof hist, "baseline young: %u earlier windows", (unsigned)f->n_windows);
     else
         snprintf(hist, sizeof hist, "its most before: %u", (unsigned)f->hist_max);
-    bl_emit(out, DET, ev, yng ? 40 : 65, "T1021",
-            ts_fmt_alloc("lateral|fanout|%s", who),
+    bl_emit(out, DET, ev, yng ? 40 : 65, "T1021", ts_fmt_alloc("lateral|fanout|%s", who),
             ts_fmt_alloc("%s reached %u internal hosts within %.0f min (%s)", who, (unsigned)f->cur.n,
                          (double)st->window_ns / (60.0 * BL_NS), hist));
 }
@@ -309,8 +312,9 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     const char *dp = e->detail.p ? e->detail.p : "";
     bl_emit(out, DET, ev, (uint8_t)sev, methods[e->m].tech,
             ts_fmt_alloc("lateral|%s|%s|%s|%.*s", methods[e->m].name, src, dst, dn, dp),
-            ts_fmt_alloc("new %s %s%s to %s%s%s%.*s: never seen before%s", methods[e->m].what, e->src.h ? "from " : "",
-                         e->src.h ? src : "", dst, user, dn ? ", " : "", dn, dp, yng ? " (baseline young)" : ""));
+            ts_fmt_alloc("new %s %s%s to %s%s%s%.*s: never seen before%s", methods[e->m].what,
+                         e->src.h ? "from " : "", e->src.h ? src : "", dst, user, dn ? ", " : "", dn, dp,
+                         yng ? " (baseline young)" : ""));
 }
 
 /* An edge from the event's source (host name, else address) to the host that logged it. */
@@ -349,7 +353,8 @@ static bool admin_port(uint16_t p)
 static bool admin_share(ts_str s)
 {
     s = ts_str_trim(s);
-    return ts_str_iends(s, "\\C$") || ts_str_iends(s, "\\ADMIN$") || ts_str_ieq(s, "C$") || ts_str_ieq(s, "ADMIN$");
+    return ts_str_iends(s, "\\C$") || ts_str_iends(s, "\\ADMIN$") || ts_str_ieq(s, "C$") ||
+           ts_str_ieq(s, "ADMIN$");
 }
 
 /* ---- Windows events ----------------------------------------------------------------------- */
@@ -373,7 +378,8 @@ static void count_shared(lat_state *st, const ts_event *ev)
 
 static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
-    if (ev->outcome != TS_OUTCOME_SUCCESS || system_account(ev->user) || (ev->src_ip.v && loopback(&ev->src_ip)))
+    if (ev->outcome != TS_OUTCOME_SUCCESS || system_account(ev->user) ||
+        (ev->src_ip.v && loopback(&ev->src_ip)))
         return;
     if (ev->logon_type == 3 || ev->logon_type == 10)
         count_shared(st, ev);
@@ -433,7 +439,8 @@ static bool remote_exec_service(ts_str name, ts_str image)
     image = ts_str_trim(image);
     if (image.n && image.p[0] == '"')
         image = ts_str_make(image.p + 1, image.n - 1);
-    return ts_str_istarts(image, "\\\\") || bl_icontains(image, "\\ADMIN$\\") || bl_icontains(image, "\\C$\\");
+    return ts_str_istarts(image, "\\\\") || bl_icontains(image, "\\ADMIN$\\") ||
+           bl_icontains(image, "\\C$\\");
 }
 
 /* Whether a service binary sits where implants put themselves: directly in the Windows
@@ -445,7 +452,8 @@ static bool implant_place(ts_str image)
     if (p.n && p.p[0] == '"')
         p = ts_str_make(p.p + 1, p.n - 1);
     if (ts_str_istarts(p, "\\\\") || bl_icontains(p, "\\Users\\") || bl_icontains(p, "\\Temp\\") ||
-        bl_icontains(p, "\\ProgramData\\") || bl_icontains(p, "\\AppData\\") || bl_icontains(p, "\\PerfLogs\\"))
+        bl_icontains(p, "\\ProgramData\\") || bl_icontains(p, "\\AppData\\") ||
+        bl_icontains(p, "\\PerfLogs\\"))
         return true;
     static const char *const roots[] = {"%SystemRoot%\\", "%windir%\\", "C:\\Windows\\", "\\SystemRoot\\"};
     size_t skip = 0;
@@ -464,13 +472,15 @@ static bool implant_place(ts_str image)
 }
 
 /* A service name and binary the estate never installed before the learning ended. */
-static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str image, const ts_alert_sink *out)
+static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str image,
+                        const ts_alert_sink *out)
 {
     ts_str bin = bl_basename(ts_str_trim(image));
     if (!implant_place(image))
         return;
     bool created;
-    int64_t *first = bl_map_put(&st->services, bl_hash(bin, bl_hash(name, BL_SEED ^ 0x31)), ev->ts_ns, &created);
+    int64_t *first =
+        bl_map_put(&st->services, bl_hash(bin, bl_hash(name, BL_SEED ^ 0x31)), ev->ts_ns, &created);
     if (!first)
         return;
     if (created)
@@ -479,10 +489,12 @@ static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str i
         return;
     char host[112];
     int nn = (int)(name.n > 80 ? 80 : name.n), bn = (int)(bin.n > 120 ? 120 : bin.n);
-    snprintf(host, sizeof host, "%.*s", (int)(ev->host.n > 100 ? 100 : ev->host.n), ev->host.p ? ev->host.p : "");
-    bl_emit(out, DET, ev, 65, "T1543.003,T1569.002", ts_fmt_alloc("lateral|new-service|%.*s|%.*s", nn, name.p, bn, bin.p),
-            ts_fmt_alloc("service %.*s (%.*s) installed on %s: a service this estate never installed before", nn,
-                         name.p, (int)(image.n > 200 ? 200 : image.n), image.p, host[0] ? host : "?"));
+    snprintf(host, sizeof host, "%.*s", (int)(ev->host.n > 100 ? 100 : ev->host.n),
+             ev->host.p ? ev->host.p : "");
+    bl_emit(out, DET, ev, 65, "T1543.003,T1569.002",
+            ts_fmt_alloc("lateral|new-service|%.*s|%.*s", nn, name.p, bn, bin.p),
+            ts_fmt_alloc("service %.*s (%.*s) installed on %s: a service this estate never installed before",
+                         nn, name.p, (int)(image.n > 200 ? 200 : image.n), image.p, host[0] ? host : "?"));
 }
 
 static void on_service(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
@@ -499,8 +511,8 @@ static void on_service(lat_state *st, const ts_event *ev, const ts_alert_sink *o
 
 static bool shell(ts_str image)
 {
-    static const char *const names[] = {"cmd.exe", "powershell.exe", "pwsh.exe", "rundll32.exe", "regsvr32.exe",
-                                        "mshta.exe", "wscript.exe", "cscript.exe"};
+    static const char *const names[] = {"cmd.exe",      "powershell.exe", "pwsh.exe",    "rundll32.exe",
+                                        "regsvr32.exe", "mshta.exe",      "wscript.exe", "cscript.exe"};
     ts_str b = bl_basename(image);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ts_str_ieq(b, names[i]))
