@@ -224,7 +224,7 @@ static void test_senders(const ts_detect_ctx *ctx)
         CHECK_STR(got[0]->remote_name, "it-support@examp1e.com");
         CHECK_STR(got[0]->techniques, "T1598");
         CHECK(got[0]->severity >= 50);
-        CHECK(strstr(got[0]->key, "<a1@x>") != NULL);
+        CHECK_STR(got[0]->key, "phish|a1@x");
     }
     /* a legitimate partner whose name holds ours, with a PDF invoice and a share link */
     mail(&m, "bob.reed@example-logistics.com", "Bob Reed", "alice@example.com", "Invoice 2014-0932", "<a2@x>",

@@ -116,7 +116,8 @@ static void emit_click(const pending *p, const access *a, bool confirmed, const 
     const char *who = a->host[0] ? a->host : ts_alert_internal_entity(al, ebuf);
     ts_str host = phish_url_host(ts_str_c(p->url));
     long long mins = (long long)((a->at - p->at) / (60 * NS));
-    al->key = ts_fmt_alloc("phish-click|%.*s|%s|%s", (int)host.n, host.p, p->rcpt0, who);
+    /* One finding per recipient and site, whichever log (DNS, proxy, Sysmon) saw it. */
+    al->key = ts_fmt_alloc("phish-click|%.*s|%s", (int)host.n, host.p, confirmed ? p->rcpt0 : who);
     if (confirmed)
         al->title = ts_fmt_alloc("%s on %s opened %s %lld min after the phishing mail from %s (%s)", p->rcpt0, who,
                                  p->url, mins, p->sender, p->reasons);

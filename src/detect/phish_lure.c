@@ -192,26 +192,38 @@ static void link_lures(phish_state *st, const ts_event *ev, const sender *s, rea
                      s->reg, away_dom);
 }
 
+static bool host_char(char c)
+{
+    return c == '-' || (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
 /* A domain-like token in the display name ("Easy Canvas.com") other than the sender's. */
 static void name_domain(const sender *s, reasons *rs)
 {
     ts_str n = s->name;
-    for (size_t i = 0; i + 2 < n.n; i++) {
-        if (n.p[i] != '.')
+    if (memchr(n.p, '@', n.n)) /* an address in the name is name_checks' business */
+        return;
+    for (size_t i = 1; i + 2 < n.n; i++) {
+        if (n.p[i] != '.' || !host_char(n.p[i - 1]))
             continue;
         size_t b = i, e = i + 1;
-        while (b > 0 && ((n.p[b - 1] | 0x20) >= 'a' && (n.p[b - 1] | 0x20) <= 'z'))
+        while (b > 0 && (host_char(n.p[b - 1]) || n.p[b - 1] == '.'))
             b--;
-        while (e < n.n && ((n.p[e] | 0x20) >= 'a' && (n.p[e] | 0x20) <= 'z'))
+        while (e < n.n && (host_char(n.p[e]) || n.p[e] == '.'))
             e++;
-        if (i - b < 3 || e - i - 1 < 2 || e - i - 1 > 6 || (e < n.n && n.p[e] == '@'))
-            continue;
+        size_t tld = e;
+        while (tld > i && n.p[tld - 1] != '.')
+            tld--;
+        bool alpha = e - tld >= 2 && e - tld <= 6;
+        for (size_t k = tld; k < e && alpha; k++)
+            alpha = (n.p[k] | 0x20) >= 'a' && (n.p[k] | 0x20) <= 'z';
         char reg[PHISH_NAME_MAX];
-        size_t rn = phish_registrable(ts_str_make(n.p + b, e - b), reg);
-        if (rn && !(rn == s->reg_n && strncasecmp(reg, s->reg, rn) == 0) && !memchr(n.p, '@', n.n)) {
+        size_t rn = alpha ? phish_registrable(ts_str_make(n.p + b, e - b), reg) : 0;
+        if (rn && !(rn == s->reg_n && strncasecmp(reg, s->reg, rn) == 0)) {
             phish_reason(rs, 30, false, false, "display name shows the domain %s", reg);
             return;
         }
+        i = e;
     }
 }
 

@@ -378,7 +378,10 @@ static void emit(const ts_event *ev, const sender *s, const reasons *rs, char *l
     a->user = ev->n_mail_to ? ts_strndup(ev->mail_to[0]) : NULL;
     a->remote_name = ts_strndup(s->addr);
     a->observed = list;
-    ts_str id = ev->mail_msgid;
+    /* Zeek keeps the angle brackets GMime drops: the same message either way. */
+    ts_str id = ts_str_trim(ev->mail_msgid);
+    if (id.n >= 2 && id.p[0] == '<' && id.p[id.n - 1] == '>')
+        id = ts_str_make(id.p + 1, id.n - 2);
     a->key = id.n ? ts_fmt_alloc("phish|%.*s", (int)id.n, id.p)
                   : ts_fmt_alloc("phish|%.*s|%.*s|%lld", (int)s->addr.n, s->addr.p, (int)ev->mail_subject.n,
                                  ev->mail_subject.p, (long long)ev->ts_ns);
