@@ -26,8 +26,13 @@ static void remember(phish_state *st, uint64_t user, const ts_ip *ip, uint64_t h
             if (!e->user)
                 st->n_users++;
             e->user = user;
-            if (ip->v)
-                e->ip = *ip;
+            bool known = false;
+            for (size_t j = 0; j < USER_IPS; j++)
+                known |= ip->v && ts_ip_eq(&e->ip[j], ip);
+            if (ip->v && !known) {
+                e->ip[e->next] = *ip;
+                e->next = (uint8_t)((e->next + 1) % USER_IPS);
+            }
             if (host)
                 e->host = host;
             return;
@@ -51,14 +56,14 @@ void phish_learn_user(phish_state *st, const ts_event *ev)
         if (internal_ip(&ev->src_ip, &ev->src_geo))
             ip = ev->src_ip;
         if (ev->src_host.n)
-            host = phish_host_hash(ev->src_host);
+            host = phish_machine_hash(ev->src_host);
         else if (ev->logon_type == 2 || ev->logon_type == 7 || ev->logon_type == 10 || ev->logon_type == 11)
-            host = phish_host_hash(ev->host);
+            host = phish_machine_hash(ev->host);
     } else if (ev->category & (TS_CAT_PROCESS | TS_CAT_DNS | TS_CAT_WEB | TS_CAT_SESSION)) {
         /* Sysmon and proxies name the account acting on a host or address. */
         if (internal_ip(&ev->src_ip, &ev->src_geo))
             ip = ev->src_ip;
-        host = ev->host.n ? phish_host_hash(ev->host) : 0;
+        host = ev->host.n ? phish_machine_hash(ev->host) : 0;
     } else {
         return;
     }
@@ -82,7 +87,10 @@ static int clicker(const phish_state *st, const pending *p, const access *a)
     bool other = false;
     for (size_t i = 0; i < USERS_CAP; i++) {
         const user_ent *e = &st->users[i];
-        if (!e->user || !((a->ip.v && ts_ip_eq(&e->ip, &a->ip)) || (a->hosth && e->host == a->hosth)))
+        bool ip = false;
+        for (size_t k = 0; k < USER_IPS && a->ip.v; k++)
+            ip |= ts_ip_eq(&e->ip[k], &a->ip);
+        if (!e->user || !(ip || (a->hosth && e->host == a->hosth)))
             continue;
         if (is_rcpt(p, e->user))
             return 1;
@@ -178,7 +186,7 @@ void phish_access(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
         a.ip = ev->src_ip;
     ts_str hn = ev->src_host.n ? ev->src_host : ev->host;
     snprintf(a.host, sizeof a.host, "%.*s", (int)hn.n, hn.p ? hn.p : "");
-    a.hosth = hn.n ? phish_host_hash(hn) : 0;
+    a.hosth = hn.n ? phish_machine_hash(hn) : 0;
     if (a.user)
         snprintf(a.user_name, sizeof a.user_name, "%.*s", (int)ev->user.n, ev->user.p);
     if (!a.ip.v && !a.hosth)

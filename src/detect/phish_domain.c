@@ -64,7 +64,7 @@ size_t phish_registrable(ts_str host, char *out)
 
 ts_str phish_label(ts_str reg)
 {
-    const char *dot = memchr(reg.p, '.', reg.n);
+    const char *dot = phish_chr(reg, '.');
     return dot ? ts_str_make(reg.p, (size_t)(dot - reg.p)) : reg;
 }
 

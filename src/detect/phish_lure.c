@@ -67,7 +67,7 @@ static const char *hosting(ts_str host)
 /* "...?url=http://x", "...&u=https%3A%2F%2Fx": a link that forwards to another. */
 static bool redirects(ts_str url)
 {
-    const char *q = memchr(url.p, '?', url.n);
+    const char *q = phish_chr(url, '?');
     if (!q)
         return false;
     ts_str rest = ts_str_make(q, (size_t)(url.p + url.n - q));
@@ -145,7 +145,7 @@ static bool carries_rcpt(const ts_event *ev, ts_str url)
         ts_str r = ev->mail_to[i];
         if (r.n >= 5 && icontains(url, r))
             return true;
-        const char *at = memchr(r.p, '@', r.n);
+        const char *at = phish_chr(r, '@');
         if (at && at > r.p) {
             char enc[320];
             int k = snprintf(enc, sizeof enc, "%.*s%%40", (int)(at - r.p), r.p);
@@ -201,7 +201,7 @@ static bool host_char(char c)
 static void name_domain(const sender *s, reasons *rs)
 {
     ts_str n = s->name;
-    if (memchr(n.p, '@', n.n)) /* an address in the name is name_checks' business */
+    if (phish_chr(n, '@')) /* an address in the name is name_checks' business */
         return;
     for (size_t i = 1; i + 2 < n.n; i++) {
         if (n.p[i] != '.' || !host_char(n.p[i - 1]))
@@ -277,7 +277,7 @@ void phish_lure_checks(phish_state *st, const ts_event *ev, const sender *s, rea
             phish_reason(rs, 15, false, false, "the subject addresses the recipient by mail address");
             break;
         }
-    const char *at = memchr(s->addr.p, '@', s->addr.n);
+    const char *at = phish_chr(s->addr, '@');
     if (random_token(ev->mail_subject) || (at && random_token(ts_str_make(s->addr.p, (size_t)(at - s->addr.p)))))
         phish_reason(rs, 15, false, false, "random-looking tokens in the subject or sender");
     if (styled(ev->mail_subject) || styled(s->name))

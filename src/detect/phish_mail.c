@@ -73,7 +73,7 @@ static ts_str reg_of(ts_str host, char *buf)
 /* "Name <a@b>" or "a@b" as Zeek and some readers give it: the address and the name. */
 static void split_from(ts_str from, ts_str *addr, ts_str *name)
 {
-    const char *lt = memchr(from.p, '<', from.n);
+    const char *lt = phish_chr(from, '<');
     const char *gt = lt ? memchr(lt, '>', (size_t)(from.p + from.n - lt)) : NULL;
     if (!gt) {
         *addr = ts_str_trim(from);
@@ -130,7 +130,7 @@ static void name_checks(phish_state *st, sender *s, reasons *rs)
             (int)s->name.n, s->name.p, (int)s->addr.n, s->addr.p);
         return;
     }
-    const char *at = memchr(s->name.p, '@', s->name.n);
+    const char *at = phish_chr(s->name, '@');
     if (at) {
         /* The address the name shows: letters, digits and dots around the '@'. */
         const char *b = at, *e = at + 1, *end = s->name.p + s->name.n;
@@ -410,7 +410,7 @@ static void watch_links(phish_state *st, const ts_event *ev, const sender *s, co
             continue;
         pending p = {.host = phish_host_hash(host), .at = ev->ts_ns};
         for (size_t r = 0; r < ev->n_mail_to; r++) {
-            const char *at = memchr(ev->mail_to[r].p, '@', ev->mail_to[r].n);
+            const char *at = phish_chr(ev->mail_to[r], '@');
             ts_str local = at ? ts_str_make(ev->mail_to[r].p, (size_t)(at - ev->mail_to[r].p)) : ev->mail_to[r];
             p.rcpt[p.n_rcpt++] = phish_user_hash(local);
         }

@@ -30,9 +30,11 @@ typedef struct hset {
     size_t cap, n;
 } hset;
 
+#define USER_IPS 4
 typedef struct user_ent {
-    uint64_t user, host; /* hashes of the account and its host's name */
-    ts_ip ip;
+    uint64_t user, host; /* hashes of the account and its host's short name */
+    ts_ip ip[USER_IPS];  /* the addresses it last worked from */
+    uint8_t next;
 } user_ent;
 
 /* A link host of a flagged message, watched for clicks. */
@@ -105,6 +107,8 @@ uint64_t phish_name_hash(ts_str name);
 ts_str phish_addr_domain(ts_str a);
 ts_str phish_url_host(ts_str url);
 uint64_t phish_host_hash(ts_str host);
+/* A machine's short name hashed ("WS-0002" and "ws-0002.corp.example.com" agree). */
+uint64_t phish_machine_hash(ts_str host);
 void phish_learn_rcpt_domain(phish_state *st, ts_str addr);
 void pending_free(pending *p);
 

@@ -50,7 +50,7 @@
  * neither link nor attachment), T1204.001 (user execution: malicious link, the click).
  *
  * Tunables ([phishing] in data/detect.conf): org_domains, partner_domains, brands (extra
- * brand words for display names), alert_score (40), click_window (24h), learn_rcpt (5:
+ * brand words for display names), alert_score (40), click_window (72h), learn_rcpt (5:
  * recipient addresses before the most common recipient domain counts as ours).
  *
  * Bounds: 64k link domains, 8k staff names, 8k account-host pairs, 1024 watched links
@@ -137,10 +137,10 @@ static void add_brand(phish_state *st, ts_str b)
 /* "CORP\\alice", "alice@corp.example" and "Alice" are the same account. */
 uint64_t phish_user_hash(ts_str u)
 {
-    const char *bs = memrchr(u.p, '\\', u.n);
+    const char *bs = phish_rchr(u, '\\');
     if (bs)
         u = ts_str_make(bs + 1, (size_t)(u.p + u.n - bs - 1));
-    const char *at = memchr(u.p, '@', u.n);
+    const char *at = phish_chr(u, '@');
     if (at)
         u.n = (size_t)(at - u.p);
     u = ts_str_trim(u);
@@ -177,13 +177,15 @@ uint64_t phish_name_hash(ts_str name)
 
 ts_str phish_addr_domain(ts_str a)
 {
-    const char *at = memrchr(a.p, '@', a.n);
+    const char *at = phish_rchr(a, '@');
     return at ? ts_str_make(at + 1, (size_t)(a.p + a.n - at - 1)) : TS_STR_NULL;
 }
 
 /* The host of a URL ("https://u@Host:443/x" -> "Host"; "www.x.com/y" -> "www.x.com"). */
 ts_str phish_url_host(ts_str url)
 {
+    if (!url.n)
+        return TS_STR_NULL;
     const char *p = url.p, *end = url.p + url.n;
     const char *s = memmem(p, url.n, "//", 2);
     if (s)
@@ -202,6 +204,15 @@ ts_str phish_url_host(ts_str url)
     while (e < p && *e != ':')
         e++;
     return ts_str_make(h, (size_t)(e - h));
+}
+
+uint64_t phish_machine_hash(ts_str host)
+{
+    const char *dot = phish_chr(host, '.');
+    ts_ip ip;
+    if (ts_ip_parse(host, &ip)) /* an address is not a name */
+        return 0;
+    return phish_host_hash(dot ? ts_str_make(host.p, (size_t)(dot - host.p)) : host);
 }
 
 uint64_t phish_host_hash(ts_str host)
@@ -231,7 +242,7 @@ static tocsin_code phish_init(void *state, const ts_detect_ctx *ctx)
         snprintf(st->brands[st->n_brands++], sizeof st->brands[0], "%s", brands[i]);
     each_item(ts_config_get(c, "phishing", "brands"), add_brand, st);
     st->alert_score = ts_config_num(c, "phishing", "alert_score", 40);
-    st->window_ns = (int64_t)(ts_config_num(c, "phishing", "click_window", 86400) * NS);
+    st->window_ns = (int64_t)(ts_config_num(c, "phishing", "click_window", 3 * 86400) * NS);
     double lr = ts_config_num(c, "phishing", "learn_rcpt", 5);
     st->learn_rcpt = lr < 1 ? 1 : (uint32_t)lr;
     if (st->alert_score <= 0 || st->window_ns <= 0)
