@@ -253,7 +253,7 @@ static void test_malformed(void)
     CHECK(mail_sniff_headers(hdr, strlen(hdr)) >= 60);
 }
 
-/* A 3 MB folded Subject and 20,000 Received headers: parsed, bounded, no crash. */
+/* A 1 MB folded Subject and 5,000 Received headers: parsed, bounded, no crash. */
 static void test_huge_header(void)
 {
     const char *path = "build/tests/mail-huge-header.eml";
@@ -262,9 +262,9 @@ static void test_huge_header(void)
     if (!f)
         return;
     fputs("From: a@example.org\nTo: b@example.com\nMessage-ID: <huge@example.org>\nSubject: x", f);
-    for (int i = 0; i < 60000; i++)
-        fputs(" aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", f);
     for (int i = 0; i < 20000; i++)
+        fputs(" aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", f);
+    for (int i = 0; i < 5000; i++)
         fputs("Received: from h (h [192.0.2.1]) by mx; Mon, 1 Sep 2014 08:00:00 +0000\n", f);
     fputs("\nbody\n", f);
     fclose(f);

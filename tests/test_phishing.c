@@ -264,6 +264,36 @@ static void test_senders(const ts_detect_ctx *ctx)
     drop_all();
 }
 
+/* Without configuration the organisation is the most common recipient domain; a Zeek
+ * smtp.log sender ("Name <addr>") is read the same as the mail reader's. */
+static void test_learned_org(void)
+{
+    ts_detect_ctx none = {0};
+    run r = start(&none);
+    msg m;
+    mail(&m, "it@silverlake-verify.com", "IT", "ann@silverlake.com", "hello", "<o0@x>", T0);
+    CHECK_INT(one(&r, &m), 0); /* nothing learned yet */
+    const char *staff[] = {"bo@silverlake.com", "cy@silverlake.com", "di@silverlake.com", "ed@silverlake.com",
+                           "fa@silverlake.com"};
+    for (int i = 0; i < 5; i++) {
+        mail(&m, "news@film-weekly.org", "Film Weekly", staff[i], "This week", "<o1@x>", T0 + MIN);
+        CHECK_INT(one(&r, &m), 0);
+    }
+    mail(&m, "\"IT Desk\" <it@silverlake-verify.com>", "", "ann@silverlake.com", "hello", "<o2@x>", T0 + 2 * MIN);
+    m.ev.dataset = ts_str_c("zeek.smtp");
+    m.ev.n_fields = 0;
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("silverlake-verify.com: silverlake.com with added words"));
+    if (n_got)
+        CHECK_STR(got[0]->remote_name, "it@silverlake-verify.com");
+    /* The reader's per-link events are not messages. */
+    m.ev.dataset = ts_str_c("email.link");
+    CHECK_INT(one(&r, &m), 0);
+    drop_all();
+    stop(&r);
+    drop_all();
+}
+
 static void test_display_names(const ts_detect_ctx *ctx)
 {
     run r = start(ctx);
@@ -544,6 +574,7 @@ int main(void)
 
     test_domains();
     test_senders(&ctx);
+    test_learned_org();
     test_display_names(&ctx);
     test_links_and_attachments(&ctx, ti);
     test_click(&ctx);
