@@ -198,6 +198,8 @@ void phish_access(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
     }
     if (s->n < ACCESS_PER)
         s->a[s->n++] = a;
+    if (!(st->pend_bits[(h >> 6) & 63] & (1ULL << (h & 63))))
+        return;
     for (size_t i = 0; i < st->n_pend; i++)
         if (st->pend[i].host == h)
             check(st, &st->pend[i], &a, out);
@@ -209,6 +211,7 @@ void phish_watch(phish_state *st, pending *p, const ts_alert_sink *out)
     pending_free(slot); /* the oldest watched link gives way */
     *slot = *p;
     memset(p, 0, sizeof *p);
+    st->pend_bits[(slot->host >> 6) & 63] |= 1ULL << (slot->host & 63);
     st->next_pend = (st->next_pend + 1) % PENDING_CAP;
     if (st->n_pend < PENDING_CAP)
         st->n_pend++;

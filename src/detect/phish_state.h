@@ -91,6 +91,7 @@ typedef struct phish_state {
 
     pending pend[PENDING_CAP];
     size_t n_pend, next_pend;
+    uint64_t pend_bits[64]; /* a bit per watched host hash (mod 4096): most accesses skip the scan */
     access_slot *acc;
     cand cands[CAND_CAP];
     size_t n_cands;
