@@ -397,6 +397,24 @@ static void test_links_and_attachments(const ts_detect_ctx *ctx, const ts_intel 
     mail(&m, "news@festival.org", "Festival", "alice@example.com", "Lineup", "<l8@x>", T0 + 7 * MIN);
     link(&m, "https://click.festival-mail.org/t/1", "Lineup");
     CHECK_INT(one(&r, &m), 0);
+    /* "new to us" says when the baseline is young, and stops saying it once it is not */
+    mail(&m, "offers@shop-news.net", "Shop News", "alice@example.com", "Your order", "<l9@x>", T0 + 8 * MIN);
+    link(&m, "http://evil-login2.net/pp/", "www.paypal.com");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("(still learning: "));
+    static char doms[210][40], mids[210][16];
+    for (int i = 0; i < 210; i++) {
+        snprintf(doms[i], sizeof doms[i], "https://w%d-mail.net/x", i);
+        snprintf(mids[i], sizeof mids[i], "<n%d@x>", i);
+        mail(&m, "news@weekly-news.net", "News", "alice@example.com", "Weekly", mids[i], T0 + 9 * MIN);
+        link(&m, doms[i], "read more");
+        r.d->event(r.st, &m.ev, &sink);
+    }
+    drop_all();
+    mail(&m, "offers@shop-news.net", "Shop News", "alice@example.com", "Your order", "<l10@x>", T0 + 10 * MIN);
+    link(&m, "http://evil-login3.net/pp/", "www.paypal.com");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("link domain new to us: evil-login3.net;"));
     drop_all();
     stop(&r);
     drop_all();

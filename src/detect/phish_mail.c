@@ -26,6 +26,9 @@ void phish_reason(reasons *rs, int w, bool attach, bool link, const char *fmt, .
     rs->link |= link;
 }
 
+/* Link domains the detector must know before "new to us" means much. */
+#define YOUNG_DOMAINS 200
+
 static bool known(const phish_state *st, ts_str reg) { return phish_is_org(st, reg) || dom_in(&st->partners, reg); }
 
 /* Whether reg imitates one of our or our partners' domains (why written). */
@@ -284,8 +287,13 @@ static void link_checks(phish_state *st, const ts_event *ev, reasons *rs)
             n_new++;
         }
     }
+    /* A young baseline says so: every domain is new to a detector that has seen little. */
+    char young[64] = "";
+    if (st->seen.n < YOUNG_DOMAINS)
+        snprintf(young, sizeof young, " (still learning: %zu link domains known)", st->seen.n);
     if (n_new)
-        phish_reason(rs, 10, false, true, "link domain%s new to us: %s%s", n_new > 1 ? "s" : "", news, n_new > 3 ? ", ..." : "");
+        phish_reason(rs, 10, false, true, "link domain%s new to us: %s%s%s", n_new > 1 ? "s" : "", news,
+                     n_new > 3 ? ", ..." : "", young);
 }
 
 static bool risky_kind(ts_str k)
