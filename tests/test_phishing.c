@@ -402,7 +402,7 @@ static void test_links_and_attachments(const ts_detect_ctx *ctx, const ts_intel 
     link(&m, "http://evil-login2.net/pp/", "www.paypal.com");
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("(still learning: "));
-    static char doms[210][40], mids[210][16];
+    static char doms[210][48], mids[210][24];
     for (int i = 0; i < 210; i++) {
         snprintf(doms[i], sizeof doms[i], "https://w%d-mail.net/x", i);
         snprintf(mids[i], sizeof mids[i], "<n%d@x>", i);
