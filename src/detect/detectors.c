@@ -5,7 +5,8 @@
 #define DETECTORS(X)  \
     X(intel)          \
     X(home_network)   \
-    X(beacon)
+    X(beacon)         \
+    X(exfil)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)
