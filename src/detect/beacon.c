@@ -56,6 +56,12 @@
 #define MAX_STRS 1024
 #define HOUR_NS (3600LL * 1000000000LL)
 
+/* One connection of a pair: time and size side by side, one cache line fetch. */
+typedef struct conn_rec {
+    int64_t t;
+    uint32_t sz;
+} conn_rec;
+
 typedef struct pair {
     uint64_t hash;
     uint32_t next;     /* chain in the bucket, or the free list */
@@ -69,8 +75,7 @@ typedef struct pair {
     char *name;        /* host name (lower case), or the address as text */
     uint64_t total;    /* connections ever seen */
     int64_t last_ns;
-    int64_t *t;        /* ring of the newest connections: time */
-    uint32_t *sz;      /* and bytes */
+    conn_rec *c;       /* ring of the newest connections */
     uint32_t n, cap, head;
 } pair;
 
@@ -153,8 +158,7 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
 static void pair_release(pair *p)
 {
     free(p->name);
-    free(p->t);
-    free(p->sz);
+    free(p->c);
     memset(p, 0, sizeof *p);
 }
 
@@ -305,22 +309,17 @@ static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
         uint32_t nc = p->cap ? p->cap * 2 : 16;
         if (nc > st->max_samples)
             nc = st->max_samples;
-        int64_t *nt = realloc(p->t, nc * sizeof *nt);
-        if (nt)
-            p->t = nt;
-        uint32_t *nsz = nt ? realloc(p->sz, nc * sizeof *nsz) : NULL;
-        if (nsz) {
-            p->sz = nsz;
+        conn_rec *nr = realloc(p->c, nc * sizeof *nr);
+        if (nr) {
+            p->c = nr;
             p->cap = nc;
         }
     }
     uint32_t b = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
-    if (p->n < p->cap) {
-        p->t[p->n] = ts;
-        p->sz[p->n++] = b;
-    } else if (p->cap) {
-        p->t[p->head] = ts;
-        p->sz[p->head] = b;
+    if (p->n < p->cap)
+        p->c[p->n++] = (conn_rec){ts, b};
+    else if (p->cap) {
+        p->c[p->head] = (conn_rec){ts, b};
         p->head = (p->head + 1) % p->cap;
     }
     p->total++;
@@ -426,12 +425,27 @@ static size_t requested_host(const ts_event *ev, char *buf, bool *via_proxy)
     return n;
 }
 
+/* Whether a service list ("ssl", "http,ssl", "tls") names a web protocol. */
+static bool has_web_service(ts_str svc)
+{
+    for (size_t i = 0; i + 3 <= svc.n; i++)
+        if (ts_str_istarts(ts_str_make(svc.p + i, svc.n - i), "http") ||
+            ts_str_istarts(ts_str_make(svc.p + i, svc.n - i), "ssl") ||
+            ts_str_istarts(ts_str_make(svc.p + i, svc.n - i), "tls"))
+            return true;
+    return false;
+}
+
 static void on_flow(beacon_state *st, const ts_event *ev, bool dst_internal)
 {
     uint64_t bytes = ev->bytes_out + ev->bytes_in;
-    uint64_t id = id_hash(bh_conn_id(ev));
-    if (id)
-        join_put(st, id, bytes);
+    /* only a web or TLS connection, or one to an internal address (a proxy), can have a
+       request to join; Zeek names the service, Suricata the app_proto */
+    if (dst_internal || !ev->protocol.n || has_web_service(ev->protocol)) {
+        uint64_t id = id_hash(bh_conn_id(ev));
+        if (id)
+            join_put(st, id, bytes);
+    }
     if (dst_internal || !ev->dst_ip.v)
         return;
     pair *p = pair_get(st, ev, NULL, 0);
@@ -551,8 +565,8 @@ static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, 
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < p->n; i++)
-        if (p->t[i] >= start_ns)
-            w->s[n++] = (sample){(double)(p->t[i] - start_ns) / 1e9, p->sz[i]};
+        if (p->c[i].t >= start_ns)
+            w->s[n++] = (sample){(double)(p->c[i].t - start_ns) / 1e9, p->c[i].sz};
     if (n < st->min_conn)
         return false;
     qsort(w->s, n, sizeof *w->s, cmp_sample);
