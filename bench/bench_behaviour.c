@@ -159,9 +159,15 @@ int main(void)
     static const char *const sets[][2] = {{"beacon", NULL}, {"exfil", NULL}, {"beacon", "exfil"}};
     for (size_t s = 0; s < 3; s++) {
         size_t n = sets[s][1] ? 2 : 1;
-        double fin = 0;
+        double fin = 0, fin2 = 0;
         alerts = 0;
-        double per = run(sets[s], n, &fin);
+        /* best of two: the machine is shared, and the first run also pays page faults */
+        double per = run(sets[s], n, &fin), per2 = run(sets[s], n, &fin2);
+        if (per2 < per)
+            per = per2;
+        if (fin2 < fin)
+            fin = fin2;
+        alerts /= 2;
         printf("  %-14s %6.0f ns/event (%.2fM events/s), finish %.0f ms, %zu alerts\n",
                n == 2 ? "beacon+exfil" : sets[s][0], per - base, 1e3 / (per - base), fin / 1e6, alerts);
     }

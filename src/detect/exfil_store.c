@@ -13,7 +13,7 @@
  */
 
 #define MAGIC "TSXF"
-#define VERSION 1u
+#define VERSION 2u /* 2: blocked Bloom filters */
 
 enum { HEADER = 4 + 7 * 4 };
 enum {
