@@ -665,7 +665,8 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
         }
         fs[nf++] = f;
     }
-    qsort(fs, nf, sizeof *fs, cmp_found);
+    if (nf)
+        qsort(fs, nf, sizeof *fs, cmp_found);
     for (size_t i = 0; i < nf; i++)
         emit_one(st, &fs[i], out);
     free(fs);
