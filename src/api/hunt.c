@@ -80,11 +80,12 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
     h->file_rejected++;
     if (h->progress)
         fputs("\r\033[K", stderr);
+    if (!msg || !*msg)
+        msg = tocsin_strerror(code);
     if (record && !line)
-        ts_session_diag(h->t, file, 0, "record %llu: %s (%s)", (unsigned long long)record, msg,
-                        tocsin_strerror(code));
+        ts_session_diag(h->t, file, 0, "record %llu: %s", (unsigned long long)record, msg);
     else
-        ts_session_diag(h->t, file, line, "%s (%s)", msg, tocsin_strerror(code));
+        ts_session_diag(h->t, file, line, "%s", msg);
 }
 
 /* Reads one file with the reader its content calls for. */
@@ -120,9 +121,37 @@ static int hunt_file(void *ud, const char *file, const char *walk_err)
     return 0;
 }
 
+/* A detector continues from what it learned in earlier runs. */
+static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state)
+{
+    void *blob;
+    size_t len;
+    if (!d->load)
+        return TOCSIN_OK;
+    tocsin_code rc = ts_store_state_get(h->t->store, d->name, &blob, &len);
+    if (rc == TOCSIN_OK && blob && d->load(state, blob, len) != TOCSIN_OK)
+        ts_session_diag(h->t, h->t->db_path, 0, "detector %s: its saved state is unusable; it starts afresh",
+                        d->name);
+    free(blob);
+    return rc;
+}
+
+static tocsin_code keep_state(hunt *h, const ts_detector *d, void *state)
+{
+    void *blob = NULL;
+    size_t len = 0;
+    if (!d->save)
+        return TOCSIN_OK;
+    tocsin_code rc = d->save(state, &blob, &len);
+    if (rc == TOCSIN_OK)
+        rc = ts_store_state_put(h->t->store, d->name, h->run, blob, len);
+    free(blob);
+    return rc;
+}
+
 static tocsin_code start_detectors(hunt *h)
 {
-    ts_detect_ctx ctx = {h->t->intel, h->t->watch};
+    ts_detect_ctx ctx = {h->t->intel, h->t->watch, h->t->config};
     for (size_t i = 0; ts_detectors[i] && i < MAX_DETECTORS; i++) {
         const ts_detector *d = ts_detectors[i];
         void *state = calloc(1, d->state_size ? d->state_size : 1);
@@ -135,6 +164,8 @@ static tocsin_code start_detectors(hunt *h)
         }
         h->det[h->n_det] = d;
         h->det_state[h->n_det++] = state;
+        if ((rc = restore_state(h, d, state)) != TOCSIN_OK)
+            return rc;
     }
     return TOCSIN_OK;
 }
@@ -154,9 +185,14 @@ static tocsin_code conclude(hunt *h)
 {
     ts_incident **inc = NULL;
     tocsin_code rc = TOCSIN_OK;
-    for (size_t i = 0; i < h->n_det; i++)
+    for (size_t i = 0; i < h->n_det; i++) {
         if (h->det[i]->finish)
             h->det[i]->finish(h->det_state[i], &h->alerts);
+        tocsin_code src = keep_state(h, h->det[i], h->det_state[i]);
+        if (src != TOCSIN_OK)
+            ts_session_diag(h->t, h->t->db_path, 0, "detector %s: cannot keep its state: %s", h->det[i]->name,
+                            tocsin_strerror(src));
+    }
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
     /* One transaction for all incidents: a hunt with thousands costs one commit. */

@@ -212,7 +212,7 @@ static bool parse_line(const char *p, size_t n, const sl_year *y, sl_line *l)
 /* The program without a "(pam_unix)" suffix. */
 static ts_str base_program(ts_str prog)
 {
-    const char *paren = memchr(prog.p, '(', prog.n);
+    const char *paren = prog.n ? memchr(prog.p, '(', prog.n) : NULL;
     return paren ? ts_str_make(prog.p, (size_t)(paren - prog.p)) : prog;
 }
 

@@ -34,7 +34,11 @@ void rd_begin(rd_ctx *c, uint64_t line, uint64_t record);
 /* Adds a raw field (both views borrowed from buffers that outlive the sink call). */
 static inline void rd_field(rd_ctx *c, ts_str key, ts_str val)
 {
-    ts_fieldbuf_add(&c->s->fields, key, val);
+    ts_fieldbuf *fb = &c->s->fields;
+    if (fb->n < fb->cap) /* the hot path: storage kept from earlier records */
+        fb->v[fb->n++] = (ts_field){key, val};
+    else
+        ts_fieldbuf_add(fb, key, val);
 }
 /* Hands the finished event (with its raw fields) to the sink. */
 void rd_emit(rd_ctx *c);

@@ -37,22 +37,70 @@ static const struct {
     const char *name; /* lower-cased, without spaces, '_' or '-' */
     col c;
 } col_names[] = {
-    {"value", C_VALUE},        {"indicator", C_VALUE},     {"ioc", C_VALUE},         {"iocvalue", C_VALUE},
-    {"observable", C_VALUE},   {"indicatorvalue", C_VALUE}, {"ip", C_IP},            {"ipaddress", C_IP},
-    {"ipv4", C_IP},            {"ipv6", C_IP},             {"srcip", C_IP},          {"dstip", C_IP},
-    {"domain", C_DOMAIN},      {"domainname", C_DOMAIN},   {"hostname", C_DOMAIN},   {"host", C_DOMAIN},
-    {"fqdn", C_DOMAIN},        {"url", C_URL},             {"uri", C_URL},           {"email", C_EMAIL},
-    {"emailaddress", C_EMAIL}, {"hash", C_HASH},           {"filehash", C_HASH},     {"md5", C_MD5},
-    {"sha1", C_SHA1},          {"sha256", C_SHA256},       {"asn", C_ASN},           {"type", C_TYPE},
-    {"ioctype", C_TYPE},       {"indicatortype", C_TYPE},  {"kind", C_TYPE},         {"actor", C_ACTOR},
-    {"threatactor", C_ACTOR},  {"group", C_ACTOR},         {"actors", C_ACTOR},      {"apt", C_ACTOR},
-    {"adversary", C_ACTOR},    {"attribution", C_ACTOR},   {"confidence", C_CONF},   {"score", C_CONF},
-    {"firstseen", C_FIRST},    {"firstseenutc", C_FIRST},  {"created", C_FIRST},     {"dateadded", C_FIRST},
-    {"date", C_FIRST},         {"lastseen", C_LAST},       {"lastseenutc", C_LAST},  {"expires", C_EXPIRES},
-    {"validuntil", C_EXPIRES}, {"expiration", C_EXPIRES},  {"expiry", C_EXPIRES},    {"source", C_SOURCE},
-    {"feed", C_SOURCE},        {"description", C_NOTE},    {"context", C_NOTE},      {"comment", C_NOTE},
-    {"comments", C_NOTE},      {"reference", C_NOTE},      {"references", C_NOTE},   {"sources", C_NOTE},
-    {"note", C_NOTE},          {"notes", C_NOTE},          {"tags", C_NOTE},         {"info", C_NOTE},
+    {"value", C_VALUE},
+    {"indicator", C_VALUE},
+    {"ioc", C_VALUE},
+    {"iocvalue", C_VALUE},
+    {"observable", C_VALUE},
+    {"indicatorvalue", C_VALUE},
+    {"ip", C_IP},
+    {"ipaddress", C_IP},
+    {"ipv4", C_IP},
+    {"ipv6", C_IP},
+    {"srcip", C_IP},
+    {"dstip", C_IP},
+    {"domain", C_DOMAIN},
+    {"domainname", C_DOMAIN},
+    {"hostname", C_DOMAIN},
+    {"host", C_DOMAIN},
+    {"fqdn", C_DOMAIN},
+    {"url", C_URL},
+    {"uri", C_URL},
+    {"email", C_EMAIL},
+    {"emailaddress", C_EMAIL},
+    {"hash", C_HASH},
+    {"filehash", C_HASH},
+    {"md5", C_MD5},
+    {"sha1", C_SHA1},
+    {"sha256", C_SHA256},
+    {"asn", C_ASN},
+    {"type", C_TYPE},
+    {"ioctype", C_TYPE},
+    {"indicatortype", C_TYPE},
+    {"kind", C_TYPE},
+    {"actor", C_ACTOR},
+    {"threatactor", C_ACTOR},
+    {"group", C_ACTOR},
+    {"actors", C_ACTOR},
+    {"apt", C_ACTOR},
+    {"adversary", C_ACTOR},
+    {"attribution", C_ACTOR},
+    {"confidence", C_CONF},
+    {"score", C_CONF},
+    {"firstseen", C_FIRST},
+    {"firstseenutc", C_FIRST},
+    {"created", C_FIRST},
+    {"dateadded", C_FIRST},
+    {"date", C_FIRST},
+    {"lastseen", C_LAST},
+    {"lastseenutc", C_LAST},
+    {"expires", C_EXPIRES},
+    {"validuntil", C_EXPIRES},
+    {"expiration", C_EXPIRES},
+    {"expiry", C_EXPIRES},
+    {"source", C_SOURCE},
+    {"feed", C_SOURCE},
+    {"description", C_NOTE},
+    {"context", C_NOTE},
+    {"comment", C_NOTE},
+    {"comments", C_NOTE},
+    {"reference", C_NOTE},
+    {"references", C_NOTE},
+    {"sources", C_NOTE},
+    {"note", C_NOTE},
+    {"notes", C_NOTE},
+    {"tags", C_NOTE},
+    {"info", C_NOTE},
 };
 
 static bool is_value_col(col c)
@@ -136,7 +184,8 @@ static layout detect(ts_str comment, ts_str first, char delim, col *cols, size_t
         return L_HEADER;
     if (comment.n) {
         ts_str hc[TS_CSV_MAXF];
-        size_t hn = split_plain(ts_str_trim(ts_str_make(comment.p + 1, comment.n - 1)), delim, hc, TS_CSV_MAXF);
+        size_t hn =
+            split_plain(ts_str_trim(ts_str_make(comment.p + 1, comment.n - 1)), delim, hc, TS_CSV_MAXF);
         if (hn > 1 && map_header(hc, hn, cols)) {
             *ncols = hn;
             return L_COMMENT;
@@ -169,7 +218,8 @@ static layout detect(ts_str comment, ts_str first, char delim, col *cols, size_t
 }
 
 /* The last comment line before the first data line, and that data line. */
-static bool first_lines(const char *data, size_t len, size_t *pos, ts_str *comment, ts_str *first, uint64_t *lineno)
+static bool first_lines(const char *data, size_t len, size_t *pos, ts_str *comment, ts_str *first,
+                        uint64_t *lineno)
 {
     ts_str line;
     *comment = TS_STR_NULL;
@@ -223,8 +273,8 @@ typedef struct csv_rec {
 
 /* Reads one record at data[*pos]; quoted fields are unescaped into scratch. *lines counts
  * the newlines consumed. false at the end of data or when scratch is full (*bad). */
-static bool csv_next(const char *data, size_t len, size_t *pos, char delim, csv_rec *r, char *scratch, bool *bad,
-                     uint64_t *lines)
+static bool csv_next(const char *data, size_t len, size_t *pos, char delim, csv_rec *r, char *scratch,
+                     bool *bad, uint64_t *lines)
 {
     size_t i = *pos, o = 0;
     *bad = false;
@@ -285,17 +335,36 @@ typedef struct csv_ctx {
     ts_lf f;
     col cols[TS_CSV_MAXF];
     size_t ncols;
-    ts_ioc_meta base;   /* the file's defaults */
-    uint32_t declared;  /* the declared actor set */
+    ts_ioc_meta base;  /* the file's defaults */
+    uint32_t declared; /* the declared actor set */
     char last_actor[256];
     uint32_t last_set;
+    size_t skipped;          /* rows of a type tocsin does not match */
+    char skipped_types[256]; /* their distinct names, for one note at the end */
 } csv_ctx;
+
+/* Remembers a type name for the note about skipped rows. */
+static void note_skipped(csv_ctx *c, const char *name)
+{
+    size_t n = strlen(name), have = strlen(c->skipped_types);
+    c->skipped++;
+    for (const char *p = c->skipped_types; *p;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == n && memcmp(p, name, n) == 0)
+            return;
+        p += l + (e ? 1 : 0);
+    }
+    if (have + n + 2 < sizeof c->skipped_types)
+        snprintf(c->skipped_types + have, sizeof c->skipped_types - have, "%s%s", have ? "," : "", name);
+}
 
 static ts_ioc_type col_type(col c)
 {
-    static const ts_ioc_type map[] = {[C_IP] = TS_IOC_IP,         [C_DOMAIN] = TS_IOC_DOMAIN, [C_URL] = TS_IOC_URL,
-                                      [C_EMAIL] = TS_IOC_EMAIL,   [C_MD5] = TS_IOC_MD5,       [C_SHA1] = TS_IOC_SHA1,
-                                      [C_SHA256] = TS_IOC_SHA256, [C_ASN] = TS_IOC_ASN};
+    static const ts_ioc_type map[] = {
+        [C_IP] = TS_IOC_IP,         [C_DOMAIN] = TS_IOC_DOMAIN, [C_URL] = TS_IOC_URL,
+        [C_EMAIL] = TS_IOC_EMAIL,   [C_MD5] = TS_IOC_MD5,       [C_SHA1] = TS_IOC_SHA1,
+        [C_SHA256] = TS_IOC_SHA256, [C_ASN] = TS_IOC_ASN};
     return c < sizeof map / sizeof *map ? map[c] : TS_IOC_NONE;
 }
 
@@ -367,7 +436,7 @@ static uint32_t row_meta(csv_ctx *c, const csv_rec *r)
 
 /* The type a row gives its generic value column, or NONE with *skip set for a type
  * tocsin does not match (the row is then noted, not rejected). */
-static ts_ioc_type row_type(csv_ctx *c, const csv_rec *r, ts_str value, uint64_t line, bool *skip)
+static ts_ioc_type row_type(csv_ctx *c, const csv_rec *r, ts_str value, bool *skip)
 {
     *skip = false;
     for (size_t i = 0; i < r->n && i < c->ncols; i++) {
@@ -382,7 +451,7 @@ static ts_ioc_type row_type(csv_ctx *c, const csv_rec *r, ts_str value, uint64_t
         if (strcasecmp(name, "hash") == 0 || strcasecmp(name, "filehash") == 0)
             break;
         *skip = true;
-        ts_lf_diag(&c->f, line, false, "type \"%s\" is not one tocsin matches; entry skipped", name);
+        note_skipped(c, name);
         return TS_IOC_NONE;
     }
     return ts_ioc_type_guess(value);
@@ -399,7 +468,7 @@ static void csv_row(csv_ctx *c, const csv_rec *r, uint64_t line)
         ts_ioc_type t = col_type(c->cols[i]);
         bool skip = false;
         if (c->cols[i] == C_VALUE)
-            t = row_type(c, r, v, line, &skip);
+            t = row_type(c, r, v, &skip);
         else if (c->cols[i] == C_HASH)
             t = ts_ioc_type_guess(v);
         if (skip)
@@ -417,7 +486,8 @@ static void csv_row(csv_ctx *c, const csv_rec *r, uint64_t line)
     }
 }
 
-static tocsin_code csv_load(ts_intel *ti, const char *name, const char *data, size_t len, const ts_feed_opts *o)
+static tocsin_code csv_load(ts_intel *ti, const char *name, const char *data, size_t len,
+                            const ts_feed_opts *o)
 {
     csv_ctx *c = calloc(1, sizeof *c);
     char *scratch = malloc(TS_CSV_SCRATCH);
@@ -440,7 +510,8 @@ static tocsin_code csv_load(ts_intel *ti, const char *name, const char *data, si
     /* Data starts at the first line unless it is the header row. */
     pos = (size_t)(first.p - data);
     lineno--;
-    c->base = (ts_ioc_meta){.source = ts_intel_source(ti, ts_lf_base(name)), .confidence = ts_lf_confidence(&c->f)};
+    c->base =
+        (ts_ioc_meta){.source = ts_intel_source(ti, ts_lf_base(name)), .confidence = ts_lf_confidence(&c->f)};
     c->declared = ts_lf_declared(&c->f);
     csv_rec r;
     bool bad, header = lay == L_HEADER;
@@ -467,6 +538,9 @@ static tocsin_code csv_load(ts_intel *ti, const char *name, const char *data, si
             continue;
         csv_row(c, &r, at);
     }
+    if (c->skipped)
+        ts_lf_diag(&c->f, 0, false, "%zu entries of types tocsin does not match (%s) not loaded", c->skipped,
+                   c->skipped_types);
     rc = ts_lf_finish(&c->f);
 out:
     if (c && rc == TOCSIN_E_FORMAT)

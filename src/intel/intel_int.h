@@ -54,12 +54,17 @@ void ts_stab_free(ts_stab *t);
 
 /* ---- address tables, one per prefix length --------------------------------------------- */
 
-typedef struct ts_ip4e {
-    uint32_t key, val;
-} ts_ip4e;
+/* IPv4 tables hold buckets of one cache line: a lookup reads one line and compares its
+ * eight keys without branching on each, so a hit and a miss each cost one memory access
+ * and no mispredicted branch (which lets the CPU overlap independent lookups). */
+#define TS_IP4B 8
+typedef struct ts_ip4b {
+    _Alignas(64) uint32_t key[TS_IP4B];
+    uint32_t val[TS_IP4B]; /* 0: empty */
+} ts_ip4b;
 typedef struct ts_ip4tab {
-    ts_ip4e *e;
-    size_t cap, n;
+    ts_ip4b *b;
+    size_t nb, n; /* nb: buckets, a power of two or 0 */
 } ts_ip4tab;
 
 typedef struct ts_ip6e {
@@ -104,11 +109,11 @@ bool ts_vec_push(ts_vec *v, void *p);
 #define TS_META_CHUNK 1024
 
 struct ts_intel {
-    ts_pool pool;      /* names, aliases, notes */
-    ts_pool ioc_pool;  /* normalised indicator values */
+    ts_pool pool;     /* names, aliases, notes */
+    ts_pool ioc_pool; /* normalised indicator values */
 
-    ts_stab strings;   /* interned strings -> id */
-    ts_vec string_v;   /* id - 1 -> const char * */
+    ts_stab strings; /* interned strings -> id */
+    ts_vec string_v; /* id - 1 -> const char * */
     ts_stab sources;
     ts_vec source_v;
     size_t *source_count; /* indicators per source id (index = id) */
@@ -120,28 +125,28 @@ struct ts_intel {
     size_t meta_tab_cap;
     uint32_t last_meta; /* the id interned last: feeds add runs with the same meta */
 
-    ts_multi multi;     /* lists of meta ids for values with several indicators */
-    ts_ipset ind;       /* indicators */
-    ts_ipset allow;     /* warninglist (TS_IOC_ALLOW) entries */
+    ts_multi multi;             /* lists of meta ids for values with several indicators */
+    ts_ipset ind;               /* indicators */
+    ts_ipset allow;             /* warninglist (TS_IOC_ALLOW) entries */
     ts_stab ioc[TS_IOC__COUNT]; /* domain, url, e-mail, hashes, ASN: normalised value -> metas */
     size_t by_type[TS_IOC__COUNT];
     size_t n_allow;
 
-    ts_vec actors;          /* ts_actor_rec * */
-    ts_stab actor_key;      /* normalised name or alias -> actor ids (slots in names) */
-    ts_stab actor_attack;   /* ATT&CK id -> actor id */
-    ts_stab actor_canon;    /* canonical name of an actor without ATT&CK id -> actor id */
-    ts_multi names;         /* id lists for actor_key and software_key */
-    ts_vec techniques;      /* ts_technique * */
+    ts_vec actors;        /* ts_actor_rec * */
+    ts_stab actor_key;    /* normalised name or alias -> actor ids (slots in names) */
+    ts_stab actor_attack; /* ATT&CK id -> actor id */
+    ts_stab actor_canon;  /* canonical name of an actor without ATT&CK id -> actor id */
+    ts_multi names;       /* id lists for actor_key and software_key */
+    ts_vec techniques;    /* ts_technique * */
     ts_stab technique_tid;
-    ts_vec software;        /* ts_software_rec * */
+    ts_vec software; /* ts_software_rec * */
     ts_stab software_key, software_attack, software_canon;
 
-    uint32_t *set_v;        /* actor sets: set_v[set_off[id]] = n, then n actor ids */
+    uint32_t *set_v; /* actor sets: set_v[set_off[id]] = n, then n actor ids */
     size_t set_n, set_cap;
-    uint32_t *set_off;      /* index: set id */
+    uint32_t *set_off; /* index: set id */
     size_t n_sets, cap_sets;
-    uint32_t *set_tab;      /* open addressing over set ids */
+    uint32_t *set_tab; /* open addressing over set ids */
     size_t set_tab_cap;
 };
 
@@ -149,13 +154,25 @@ struct ts_intel {
 
 /* Interns meta, returning its id (>= 1), or 0 when out of memory. */
 uint32_t ts_intel_meta_intern(ts_intel *ti, const ts_ioc_meta *meta);
-const ts_ioc_meta *ts_intel_meta_get(const ts_intel *ti, uint32_t id);
+/* The meta of an interned id, NULL for none (inline: every hit reads one). */
+static inline const ts_ioc_meta *ts_intel_meta_get(const ts_intel *ti, uint32_t id)
+{
+    if (!id || id > ti->n_meta)
+        return NULL;
+    return &ti->meta_chunks[(id - 1) / TS_META_CHUNK][(id - 1) % TS_META_CHUNK];
+}
 /* Counts one more indicator for the meta's source and type. */
 void ts_intel_count(ts_intel *ti, ts_ioc_type type, uint32_t meta_id);
 
 tocsin_code ts_ipset_add(ts_intel *ti, ts_ipset *set, const ts_ip *net, uint8_t prefix, uint32_t meta_id,
                          bool *added);
 size_t ts_ipset_bytes(const ts_ipset *set);
+/* Makes room for n more IPv4 networks of one prefix length, so a big feed is not
+ * rehashed again and again while it loads. */
+void ts_ipset_reserve4(ts_ipset *set, uint8_t prefix, size_t n);
+/* Starts loading the bucket an IPv4 network would go to: a loader prefetches a batch,
+ * then adds it, so the batch's cache misses overlap instead of queueing. */
+void ts_ipset_prefetch(const ts_ipset *set, const ts_ip *ip, uint8_t prefix);
 void ts_ipset_free(ts_ipset *set);
 /* Adds an indicator by its interned meta (the loaders' fast path). */
 tocsin_code ts_intel_add_id(ts_intel *ti, ts_ioc_type type, ts_str value, uint32_t meta_id);

@@ -95,6 +95,13 @@ static void verdict_text(const rpt *r, const ts_incident_view *v)
         fputc('\n', r->out);
         free(raw);
     }
+    /* The model's own sentence carries what the ranking cannot: a country group that
+       says more than any one actor, a false-flag caution. */
+    if (v->summary && *v->summary) {
+        label(r, "why");
+        rpt_wrap(r, v->summary, LABEL, LABEL);
+        fputc('\n', r->out);
+    }
 }
 
 static void hypotheses_text(const rpt *r, const ts_incident_view *v)
@@ -467,7 +474,7 @@ tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int 
 }
 
 /* "INC-...  2014-11-24T09:30:12Z  high 80   12 alerts  Lazarus Group 87%  ws-01, alice" */
-static void incident_line(const rpt *r, const ts_incident_view *v)
+void rpt_incident_line(const rpt *r, const ts_incident_view *v)
 {
     FILE *o = r->out;
     char t[40], rest[RPT_WIDTH * 4];
@@ -511,7 +518,7 @@ tocsin_code ts_report_incidents(ts_store *s, FILE *out, int json)
         if (json)
             rpt_incident_json_line(out, v);
         else
-            incident_line(&r, v);
+            rpt_incident_line(&r, v);
         ts_incident_view_free(v);
     }
     ts_strv_free(ids, n);
