@@ -320,6 +320,41 @@ static void test_synthetic(void)
     got_free(&r.out);
 }
 
+/* A slow implant (every 17.5 h +-5 %, as Destover's), started on day 4 of a month of
+ * logs, has a connection or two a day: the day window cannot judge it, the long window
+ * does. A person reading one site about daily, at any hour, is not reported. */
+static void test_slow_beacon(void)
+{
+    run r;
+    CHECK(run_start(&r, NULL));
+    if (!r.state)
+        return;
+    ts_event ev;
+    conn(&ev, "10.0.0.9", "198.18.0.1", T0, 100); /* the logs' first day */
+    run_event(&r, &ev);
+    for (int64_t t = T0 + 4 * 86400 * SEC; t < T0 + 30 * 86400 * SEC; t += (int64_t)((60000 + 6000 * urand()) * SEC)) {
+        conn(&ev, "10.0.0.5", "203.0.113.10", t, 2000 + (uint64_t)(1500 * urand()));
+        run_event(&r, &ev);
+    }
+    for (int64_t day = 0; day < 30; day++) {
+        conn(&ev, "10.0.0.6", "198.51.100.20", T0 + (int64_t)((day * 86400 + 7 * 3600 + 14 * 3600 * urand()) * SEC),
+             (uint64_t)exp(7 + 6 * urand()));
+        run_event(&r, &ev);
+    }
+    run_finish(&r);
+    const ts_alert *a = find_alert(&r.out, "beacon|10.0.0.5|203.0.113.10");
+    CHECK(a != NULL);
+    if (a) {
+        printf("  slow: %s\n", a->title);
+        CHECK(strstr(a->title, " days, about every ") != NULL);
+        double every = title_interval(a);
+        CHECK(every > 15.5 * 3600 && every < 18.5 * 3600);
+    }
+    CHECK(find_alert(&r.out, "beacon|10.0.0.6|198.51.100.20") == NULL);
+    CHECK_INT(r.out.n, 1);
+    got_free(&r.out);
+}
+
 /* A human's browsing scored on its own, to see it stays clearly under the threshold
  * even with a low threshold configured. */
 static void test_human_scores_low(const char *cfgdir)
@@ -482,6 +517,7 @@ int main(void)
         return 1;
     test_rita(dir);
     test_synthetic();
+    test_slow_beacon();
     test_human_scores_low(dir);
     test_proxy_synthetic();
     test_bounded(dir);

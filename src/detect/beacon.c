@@ -38,7 +38,11 @@
  * internal -> external or by the name requested from the proxy.
  *
  * Window. Like RITA, the pairs are judged on the last `window` of data: from the start of
- * the hour of the newest record, `window` back (or from the oldest record if later).
+ * the hour of the newest record, `window` back (or from the oldest record if later). A
+ * beacon slower than a few calls an hour (Destover's implants called each of their
+ * servers about every 17 hours) has too few connections in a day, so a pair seen before
+ * the window is also judged on the last `long_window` of what it keeps, its histogram in
+ * bins of four median intervals; the better of the two scores counts.
  *
  * State stays bounded: at most `max_pairs` pairs (when full, the least recently active
  * eighth is evicted), at most `max_samples` connections per pair (the newest kept), and
@@ -46,7 +50,7 @@
  * emitted at finish, highest score first.
  *
  * Tunables ([beacon] in data/detect.conf): min_connections, threshold, window,
- * max_pairs, max_samples, join_cache, dur_min_hours, dur_ideal_hours.
+ * long_window, max_pairs, max_samples, join_cache, dur_min_hours, dur_ideal_hours.
  */
 
 #define NIL UINT32_MAX
@@ -74,7 +78,7 @@ typedef struct pair {
     uint16_t dataset, file; /* provenance of the first event, interned */
     char *name;        /* host name (lower case), or the address as text */
     uint64_t total;    /* connections ever seen */
-    int64_t last_ns;
+    int64_t first_ns, last_ns;
     conn_rec *c;       /* ring of the newest connections */
     uint32_t n, cap, head;
 } pair;
@@ -93,7 +97,7 @@ typedef struct beacon_state {
     /* tunables */
     uint32_t min_conn, max_pairs, max_samples;
     double threshold;
-    int64_t window_ns;
+    int64_t window_ns, long_ns;
     bc_params params;
     /* pairs */
     pair *pairs;
@@ -126,18 +130,21 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     double min_conn = ts_config_num(c, "beacon", "min_connections", 20);
     double thr = ts_config_num(c, "beacon", "threshold", 0.8);
     double window = ts_config_num(c, "beacon", "window", 86400);
+    double long_window = ts_config_num(c, "beacon", "long_window", 30 * 86400);
     double max_pairs = ts_config_num(c, "beacon", "max_pairs", 100000);
     double max_samples = ts_config_num(c, "beacon", "max_samples", 4096);
     double join = ts_config_num(c, "beacon", "join_cache", 262144);
     st->params.dur_min_hours = ts_config_num(c, "beacon", "dur_min_hours", 6);
     st->params.dur_ideal_hours = ts_config_num(c, "beacon", "dur_ideal_hours", 12);
     if (!(min_conn >= 4 && min_conn <= 1e6) || !(thr > 0 && thr <= 1) || !(window >= 0 && window <= 31 * 86400.0) ||
+        !(long_window >= 0 && long_window <= 92 * 86400.0) ||
         !(max_pairs >= 16 && max_pairs <= 1e7) || !(max_samples >= min_conn && max_samples <= 1e6) ||
         !(join >= 16 && join <= 1e8) || !(st->params.dur_min_hours >= 0) || !(st->params.dur_ideal_hours >= 1))
         return TOCSIN_E_ARG;
     st->min_conn = (uint32_t)min_conn;
     st->threshold = thr;
     st->window_ns = (int64_t)(window * 1e9);
+    st->long_ns = (int64_t)(long_window * 1e9);
     st->max_pairs = (uint32_t)max_pairs;
     st->max_samples = (uint32_t)max_samples;
     size_t nb = pow2_at_least((size_t)max_pairs * 2);
@@ -322,6 +329,8 @@ static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
         p->c[p->head] = (conn_rec){ts, b};
         p->head = (p->head + 1) % p->cap;
     }
+    if (!p->total || ts < p->first_ns)
+        p->first_ns = ts;
     p->total++;
     if (ts > p->last_ns)
         p->last_ns = ts;
@@ -538,6 +547,7 @@ typedef struct sample {
 typedef struct found {
     uint32_t pair;
     uint32_t n;
+    bool long_window; /* scored over long_window, not window */
     bc_scores sc;
     int64_t first_ns, last_ns;
 } found;
@@ -560,8 +570,10 @@ typedef struct work {
     double *t, *sz, *scratch;
 } work;
 
-/* Scores p on its connections inside [start_ns, end_ns]; false if it has too few. */
-static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, int64_t end_ns, work *w, found *f)
+/* Scores p on its connections inside [start_ns, end_ns] with histogram bins of bin_s
+ * seconds (0: adaptive); false if it has too few. */
+static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, int64_t end_ns, double bin_s,
+                       work *w, found *f)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < p->n; i++)
@@ -574,7 +586,7 @@ static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, 
         w->t[i] = w->s[i].t;
         w->sz[i] = w->s[i].sz;
     }
-    if (!bc_score(w->t, n, w->sz, 0, (double)(end_ns - start_ns) / 1e9, &st->params, w->scratch, &f->sc))
+    if (!bc_score(w->t, n, w->sz, 0, (double)(end_ns - start_ns) / 1e9, bin_s, &st->params, w->scratch, &f->sc))
         return false;
     f->n = n;
     f->first_ns = start_ns + (int64_t)(w->t[0] * 1e9);
@@ -622,8 +634,11 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
     }
     fmt_interval(f->sc.interval, every, sizeof every);
     a->key = ts_fmt_alloc("beacon|%s|%s", src, p->name);
-    a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections, about every %s", src, p->name, prx,
-                            f->sc.score, (unsigned)f->n, every);
+    char span[48] = "";
+    if (f->long_window)
+        snprintf(span, sizeof span, " over %.1f days", (double)(f->last_ns - f->first_ns) / 86400e9);
+    a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s", src, p->name, prx,
+                            f->sc.score, (unsigned)f->n, span, every);
     if (!a->key || !a->title || !a->techniques || (p->by_name && !a->remote_name)) {
         ts_alert_free(a);
         return;
@@ -638,12 +653,14 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
     beacon_state *st = state;
     if (!st->live || st->max_ns <= st->min_ns)
         return;
-    int64_t start = st->min_ns;
+    int64_t start = st->min_ns, long_start = st->min_ns;
     if (st->window_ns) {
         int64_t hour = st->max_ns - st->max_ns % HOUR_NS;
         if (hour - st->window_ns > start)
             start = hour - st->window_ns;
     }
+    if (st->max_ns - st->long_ns > long_start)
+        long_start = st->max_ns - st->long_ns;
     size_t m = st->max_samples;
     work w = {malloc(m * sizeof *w.s), malloc(m * sizeof *w.t), malloc(m * sizeof *w.sz),
               malloc(2 * m * sizeof *w.scratch)};
@@ -651,9 +668,17 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
     size_t nf = 0, capf = 0;
     for (uint32_t i = 0; w.s && w.t && w.sz && w.scratch && i < st->n_pairs; i++) {
         const pair *p = &st->pairs[i];
-        found f = {.pair = i};
-        if (!p->live || p->n < st->min_conn || !score_pair(st, p, start, st->max_ns, &w, &f) ||
-            f.sc.score < st->threshold)
+        found f = {.pair = i}, lf = {.pair = i, .long_window = true};
+        if (!p->live || p->n < st->min_conn)
+            continue;
+        bool got = score_pair(st, p, start, st->max_ns, 3600, &w, &f);
+        /* a pair with connections before the day also gets judged on the long window */
+        if (st->long_ns && long_start < start && p->first_ns < start &&
+            score_pair(st, p, long_start, st->max_ns, 0, &w, &lf) && (!got || lf.sc.score > f.sc.score)) {
+            f = lf;
+            got = true;
+        }
+        if (!got || f.sc.score < st->threshold)
             continue;
         if (nf == capf) {
             size_t nc = capf ? capf * 2 : 64;

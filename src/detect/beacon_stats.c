@@ -13,9 +13,11 @@
  *    a high score: it is symmetric and its MAD is a tenth of the median.
  *  - sizes of the connections, the same two measures;
  *  - the hourly histogram over the window is flat (coefficient of variation of the
- *    per-hour counts);
+ *    per-hour counts); over a long window the bins widen to four median intervals and
+ *    span the pair's own first to last connection, so that a beacon calling every 17
+ *    hours, started mid-month, is judged on its own rhythm;
  *  - duration: the pair spans most of the window, or holds a long run of consecutive
- *    hours, provided it shows up in enough hours at all.
+ *    bins, provided it shows up in enough bins at all.
  * A spread under 10 units (seconds, bytes) between the quartiles is treated as
  * symmetric: the skewness of a near-constant series is noise.
  */
@@ -66,9 +68,8 @@ static double stat_score(const double *sorted, size_t n, double *dev, double def
 }
 
 /* Counts per bin; returns the number of bins. */
-static size_t histogram(const double *ts, size_t n, double start, double end, unsigned *bins)
+static size_t histogram(const double *ts, size_t n, double start, double end, double width, unsigned *bins)
 {
-    double width = 3600.0;
     if ((end - start) / width > MAX_BINS)
         width = (end - start) / MAX_BINS;
     size_t nb = (size_t)ceil((end - start) / width);
@@ -119,8 +120,8 @@ static size_t longest_run(const unsigned *bins, size_t nb, size_t *nonempty)
     return best > nb ? nb : best;
 }
 
-bool bc_score(const double *ts, size_t n, double *sz, double win_start, double win_end, const bc_params *p,
-              double *scratch, bc_scores *out)
+bool bc_score(const double *ts, size_t n, double *sz, double win_start, double win_end, double bin_s,
+              const bc_params *p, double *scratch, bc_scores *out)
 {
     if (n < 4 || win_end <= win_start)
         return false;
@@ -138,7 +139,15 @@ bool bc_score(const double *ts, size_t n, double *sz, double win_start, double w
     out->ds = stat_score(sz, n, dev, 0.0);
 
     unsigned bins[MAX_BINS];
-    size_t nb = histogram(ts, n, win_start, win_end, bins), filled;
+    /* adaptive (long window): judged on the pair's own active span, since the duration
+       score already says how much of the window that is */
+    double h_start = win_start, h_end = win_end;
+    if (bin_s <= 0) {
+        bin_s = fmax(3600.0, 4 * out->interval);
+        h_start = ts[0];
+        h_end = ts[n - 1];
+    }
+    size_t nb = histogram(ts, n, h_start, h_end, bin_s, bins), filled;
     out->hist = flat_score(bins, nb);
     size_t run = longest_run(bins, nb, &filled);
     out->hours = filled;

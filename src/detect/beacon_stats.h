@@ -19,15 +19,16 @@ typedef struct bc_scores {
     double hist;     /* connections spread evenly over the hours of the window */
     double dur;      /* the pair covers the window, or many consecutive hours of it */
     double interval; /* the median interval, seconds */
-    size_t hours;    /* hours of the window holding a connection */
+    size_t hours;    /* histogram bins holding a connection */
 } bc_scores;
 
 /* Scores n connections at times ts[] (seconds, ascending, any origin) with sizes sz[]
  * (bytes; sorted in place) inside the window [win_start, win_end] (same origin as ts).
- * scratch holds 2 * n doubles. False when there are too few to judge: under 4
- * connections or under 3 non-zero intervals. */
-bool bc_score(const double *ts, size_t n, double *sz, double win_start, double win_end, const bc_params *p,
-              double *scratch, bc_scores *out);
+ * The histogram's bins are bin_s seconds wide over the window, or with bin_s 0 an hour
+ * or four median intervals, whichever is longer, over the span of ts. scratch holds 2 * n doubles. False when there are too
+ * few to judge: under 4 connections or under 3 non-zero intervals. */
+bool bc_score(const double *ts, size_t n, double *sz, double win_start, double win_end, double bin_s,
+              const bc_params *p, double *scratch, bc_scores *out);
 
 /* The median of sorted x[0..n), n > 0. */
 double bc_median(const double *x, size_t n);

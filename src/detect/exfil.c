@@ -25,10 +25,10 @@
  *  - a host is reported the moment its bytes to new destinations today reach min_bytes,
  *    are z_own robust z-scores (median and MAD, in log10) over its own days, and
  *    z_peer over the peers'. While a host has fewer than min_days closed days its own
- *    history is not trusted: the peer test then has to pass at z_own, and the title says
- *    the baseline is young. With no baseline at all (the first day of a first run:
- *    no history and fewer than min_peers host-days in the pool) nothing is judged; the
- *    hosts are learning.
+ *    history is thin: the peer test then has to pass at z_own too (and the peers must be
+ *    known), and the title says the baseline is young. A host without a single closed
+ *    day is learning and not judged: everything it sends is new to it (a weekly backup
+ *    to a cloud store is seen first on its first Sunday).
  * A backup server sending 50 GB a night to its usual target sends nothing to new
  * destinations; sent to a new target, 50 GB is still its usual daily volume. A
  * workstation that usually sends 40 MB a day and now sends 3 GB to a new address passes
@@ -311,10 +311,7 @@ static void emit_volume(const exfil_state *st, const xf_host *h, const ts_event 
     ts_ip_format(&top->ip, dst);
     fmt_bytes((double)h->new_today, sent, sizeof sent);
     fmt_bytes((double)top->bytes, topb, sizeof topb);
-    if (usual >= 0)
-        fmt_bytes(usual, usu, sizeof usu);
-    else
-        snprintf(usu, sizeof usu, "unknown");
+    fmt_bytes(usual, usu, sizeof usu);
     if (young)
         snprintf(young_s, sizeof young_s, " (baseline young: %u of %u days)", (unsigned)h->ndays,
                  (unsigned)st->min_days);
@@ -341,16 +338,13 @@ static void judge(exfil_state *st, xf_host *h, const ts_event *ev, const ts_aler
     if (peers)
         pool_stats(st);
     double zp = peers ? robust_z(x, st->pool_med, st->pool_mad) : 0;
-    double usual = -1;
-    if (!young) {
-        if (robust_z(x, h->own_med, h->own_mad) < st->z_own || (peers && zp < st->z_peer))
-            return;
-        usual = pow(10, h->own_med) - 1;
-    } else {
-        if (!peers || zp < st->z_own)
-            return; /* no baseline at all yet: learning */
-        usual = h->hist_n ? pow(10, h->own_med) - 1 : -1;
-    }
+    if (!h->hist_n)
+        return; /* no day of its own yet: learning */
+    if (robust_z(x, h->own_med, h->own_mad) < st->z_own)
+        return;
+    if (young ? !peers || zp < st->z_own : peers && zp < st->z_peer)
+        return;
+    double usual = pow(10, h->own_med) - 1;
     h->alerted_day = h->day;
     emit_volume(st, h, ev, young, usual, out);
 }
