@@ -181,9 +181,10 @@ static void test_baseline(void)
     got_free(&r.out);
 }
 
-/* A first run. A host without a closed day of its own is learning: 3 GB to a new
- * address on day 0, or from a host first seen on day 2, is not judged. Two days in, a
- * host sending 3 GB to a new address is reported, marked young; 100 MB is not. */
+/* The organisation's first week is learning: 3 GB to a new address on day 2 is not
+ * judged. Later a host first seen two days before (young) sending 3 GB to a new address
+ * is reported and says so; a host seen for the first time that day is not judged; a
+ * 100 MB upload is not reported. */
 static void test_young(void)
 {
     run r;
@@ -191,34 +192,69 @@ static void test_young(void)
     if (!r.state)
         return;
     rng = 2463534242ULL;
-    for (int i = 0; i < 30; i++)
-        flow(&r, "10.0.1.51", "192.0.2.90", 443, DAY0 * DAYNS + (21 * 3600 + i * 60) * SEC, 100000000);
-    ordinary_day(&r, 0);
-    ordinary_day(&r, 1);
+    for (int d = 0; d < 10; d++) {
+        ordinary_day(&r, d);
+        if (d == 2)
+            for (int i = 0; i < 30; i++)
+                flow(&r, "10.0.1.5", "192.0.2.90", 443, (DAY0 + 2) * DAYNS + (21 * 3600 + i * 60) * SEC, 100000000);
+        if (d >= 8) /* a new laptop: two days of ordinary browsing */
+            for (int i = 0; i < 40; i++)
+                flow(&r, "10.0.1.60", "198.51.100.200", 443, (DAY0 + d) * DAYNS + (9 * 3600 + i * 600) * SEC, 1000000);
+    }
     CHECK_INT(r.out.n, 0);
-    int64_t t0 = (DAY0 + 2) * DAYNS;
+    int64_t t0 = (DAY0 + 10) * DAYNS;
+    ordinary_day(&r, 10);
     flow(&r, "10.0.1.6", "192.0.2.10", 8443, t0 + 100 * SEC, 100000000);
     CHECK_INT(r.out.n, 0);
     for (int i = 0; i < 30; i++) {
-        flow(&r, "10.0.1.5", "192.0.2.99", 443, t0 + (20 * 3600 + i * 60) * SEC, 100000000);
-        flow(&r, "10.0.1.50", "192.0.2.77", 443, t0 + (20 * 3600 + i * 60) * SEC, 100000000);
+        flow(&r, "10.0.1.60", "192.0.2.99", 443, t0 + (20 * 3600 + i * 60) * SEC, 100000000);
+        flow(&r, "10.0.1.61", "192.0.2.77", 443, t0 + (20 * 3600 + i * 60) * SEC, 100000000);
     }
-    const ts_alert *a = find_alert(&r.out, "exfil|10.0.1.5|192.0.2.99");
+    const ts_alert *a = find_alert(&r.out, "exfil|10.0.1.60|192.0.2.99");
     CHECK(a != NULL);
     if (a) {
         printf("  %s\n", a->title);
         CHECK(strstr(a->title, "(baseline young: 2 of 7 days)") != NULL);
-        CHECK(strstr(a->title, " MB/day") != NULL);
+        CHECK(strstr(a->title, "usual outbound 40.0 MB/day") != NULL);
         CHECK_INT(a->severity, 50);
     }
-    CHECK(find_alert(&r.out, "exfil|10.0.1.50|192.0.2.77") == NULL);
+    CHECK(find_alert(&r.out, "exfil|10.0.1.61|192.0.2.77") == NULL);
     CHECK_INT(r.out.n, 1);
     run_stop(&r);
     got_free(&r.out);
 }
 
-/* A weekly backup to a cloud store whose address changes every week: the first week
- * learns, the second is its usual volume. */
+/* A file server that never talks out (its days come from the SMB sessions it serves)
+ * sends a terabyte over a week to a new address: reported from the first day. */
+static void test_silent_server(void)
+{
+    run r;
+    CHECK(run_start(&r, NULL));
+    if (!r.state)
+        return;
+    rng = 7;
+    char src[32];
+    for (int d = 0; d < 20; d++) {
+        ordinary_day(&r, d);
+        for (int w = 1; w <= 20; w++) {
+            snprintf(src, sizeof src, "10.0.1.%d", w);
+            flow(&r, src, "10.0.3.12", 445, (DAY0 + d) * DAYNS + (10 * 3600 + w) * SEC, 5000000);
+        }
+    }
+    CHECK_INT(r.out.n, 0);
+    for (int i = 0; i < 4; i++)
+        flow(&r, "10.0.3.12", "58.185.154.99", 443, (DAY0 + 20) * DAYNS + (5 + i) * 3600 * SEC, 40000000000ULL);
+    const ts_alert *a = find_alert(&r.out, "exfil|10.0.3.12|58.185.154.99");
+    CHECK(a != NULL);
+    if (a)
+        printf("  %s\n", a->title);
+    CHECK_INT(r.out.n, 1);
+    run_stop(&r);
+    got_free(&r.out);
+}
+
+/* A weekly backup to a cloud store whose address changes every week: the first falls in
+ * the organisation's learning week, the later ones are no more than it sent before. */
 static void test_weekly_backup(void)
 {
     run r;
@@ -226,8 +262,10 @@ static void test_weekly_backup(void)
     if (!r.state)
         return;
     rng = 99;
-    for (int d = 0; d < 15; d++) {
+    for (int d = 0; d < 22; d++) {
         ordinary_day(&r, d);
+        /* the backup server collects from the workstations every night */
+        flow(&r, "10.0.1.3", "10.10.1.17", 445, (DAY0 + d) * DAYNS + 1800 * SEC, 2000000000ULL);
         if (d % 7 == 6) {
             char dst[32];
             snprintf(dst, sizeof dst, "54.160.%d.%d", 19 + d / 7, 100 + d);
@@ -327,10 +365,20 @@ static void test_archive(void)
     proc(&r, "dc1", "C:\\Windows\\System32\\makecab.exe", "makecab ntds.dit c:\\temp\\n.cab", 4688);
     proc(&r, "WS-JDOE-07", "C:\\Program Files\\7-Zip\\7z.exe", "7z a holiday.zip C:\\Users\\jdoe\\Pictures", 1);
     proc(&r, "WS-JDOE-07", "C:\\Program Files\\WinRAR\\WinRAR.exe", "WinRAR a -hpX q.rar C:\\Users\\jdoe\\Docs", 1);
+    proc(&r, "fs-01.corp.example", "C:\\Windows\\Temp\\iissvr.exe",
+         "C:\\Windows\\Temp\\iissvr.exe a -r -hpP@ssw0rd0 -v2g C:\\Windows\\Temp\\~DFC010.tmp \\\\fs-01\\Finance\\*", 1);
+    proc(&r, "FS01", "C:\\Program Files\\Git\\cmd\\git.exe", "git add -p src", 1);
+    proc(&r, "FS01", "C:\\Tools\\sync.exe", "sync.exe a b c", 1);
     proc(&r, "FS01", "C:\\Windows\\System32\\notepad.exe", "notepad zip.txt", 1);
     proc(&r, "FS01", "C:\\Windows\\System32\\cmd.exe", "", 1);
-    CHECK_INT(r.out.n, 4);
-    const ts_alert *a = find_alert(&r.out, "exfil|archive|FS01.corp.example|7z.exe");
+    CHECK_INT(r.out.n, 5);
+    const ts_alert *a = find_alert(&r.out, "exfil|archive|fs-01.corp.example|iissvr.exe");
+    CHECK(a != NULL);
+    if (a) {
+        CHECK_INT(a->severity, 80);
+        CHECK(strstr(a->title, "iissvr.exe (a renamed archiver) (password-protected) run on server") != NULL);
+    }
+    a = find_alert(&r.out, "exfil|archive|FS01.corp.example|7z.exe");
     CHECK(a != NULL);
     if (a) {
         CHECK_INT(a->severity, 70);
@@ -395,6 +443,7 @@ int main(void)
     test_baseline();
     test_young();
     test_weekly_backup();
+    test_silent_server();
     test_save_load();
     test_archive();
     test_config();

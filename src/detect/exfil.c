@@ -22,20 +22,26 @@
  *    reverse; a host with thousands of destinations saturates it and so goes quiet) and
  *    the log10 of its daily outbound bytes over the last 28 closed days;
  *  - the peers are the last 4096 host-days of every host;
+ *  - every day a host appears in any flow (internal ones too) is a day of its history,
+ *    so a file server that never talks out has a history of zero bytes;
  *  - a host is reported the moment its bytes to new destinations today reach min_bytes,
- *    are z_own robust z-scores (median and MAD, in log10) over its own days, and
- *    z_peer over the peers'. While a host has fewer than min_days closed days its own
+ *    are z_own robust z-scores (median and MAD, in log10) over its own days and more
+ *    than it ever sent in a day of its history (a weekly backup has done it before),
+ *    and z_peer over the peers'. While a host has fewer than min_days closed days its own
  *    history is thin: the peer test then has to pass at z_own too (and the peers must be
  *    known), and the title says the baseline is young. A host without a single closed
- *    day is learning and not judged: everything it sends is new to it (a weekly backup
- *    to a cloud store is seen first on its first Sunday).
+ *    day is learning and not judged: everything it sends is new to it. Nor is anyone
+ *    judged in the organisation's first min_days days (from the first flow seen, kept
+ *    between runs): a weekly backup to a cloud store must be seen once first.
  * A backup server sending 50 GB a night to its usual target sends nothing to new
  * destinations; sent to a new target, 50 GB is still its usual daily volume. A
  * workstation that usually sends 40 MB a day and now sends 3 GB to a new address passes
  * both tests.
  *
  * Archive tools (staging): a process creation (Sysmon 1, Security 4688) of rar, WinRAR,
- * 7-Zip, zip, tar, makecab / diantz, or PowerShell's Compress-Archive. On a server (a
+ * 7-Zip, zip, tar, makecab / diantz, PowerShell's Compress-Archive, or any program whose
+ * command line has rar's shape ("x.exe a -hpSecret -v2g out.rar ...": intruders rename
+ * the tool; +10 severity for that). On a server (a
  * host whose name has a token from `servers`, e.g. FS01, SRV-SQL-02, dc1.corp.local) it
  * is reported at severity 60, 70 with a password switch (encrypted archives hide what
  * leaves). On a workstation people zip files all day: only a password-protected archive
@@ -87,6 +93,10 @@ void xf_host_stats(xf_host *h)
 {
     float v[XF_HIST];
     memcpy(v, h->hist, h->hist_n * sizeof *v);
+    h->own_max = 0;
+    for (size_t i = 0; i < h->hist_n; i++)
+        if (v[i] > h->own_max)
+            h->own_max = v[i];
     if (h->hist_n)
         med_mad(v, h->hist_n, &h->own_med, &h->own_mad);
 }
@@ -338,9 +348,9 @@ static void judge(exfil_state *st, xf_host *h, const ts_event *ev, const ts_aler
     if (peers)
         pool_stats(st);
     double zp = peers ? robust_z(x, st->pool_med, st->pool_mad) : 0;
-    if (!h->hist_n)
-        return; /* no day of its own yet: learning */
-    if (robust_z(x, h->own_med, h->own_mad) < st->z_own)
+    if (!h->hist_n || st->last_day - st->first_day < (int32_t)st->min_days)
+        return; /* no day of its own yet, or the organisation's first days: learning */
+    if (robust_z(x, h->own_med, h->own_mad) < st->z_own || x <= h->own_max)
         return;
     if (young ? !peers || zp < st->z_own : peers && zp < st->z_peer)
         return;
@@ -349,16 +359,31 @@ static void judge(exfil_state *st, xf_host *h, const ts_event *ev, const ts_aler
     emit_volume(st, h, ev, young, usual, out);
 }
 
-static void on_flow(exfil_state *st, const ts_event *ev, const ts_alert_sink *out)
+/* The host of ip as of day (its earlier day closed), or NULL when the table is full. */
+static xf_host *host_on(exfil_state *st, const ts_ip *ip, int32_t day)
 {
-    xf_host *h = xf_host_get(st, &ev->src_ip, true);
-    if (!h)
-        return;
-    int32_t day = (int32_t)(ev->ts_ns / (86400LL * 1000000000LL));
-    if (day > h->day) {
+    xf_host *h = xf_host_get(st, ip, true);
+    if (h && day > h->day) {
         close_day(st, h);
         h->day = day;
     }
+    return h;
+}
+
+/* Every flow touching an internal host marks a day of its life, even without a byte
+ * sent outside: a file server that never talks out has a history of zeros. */
+static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_in, const ts_alert_sink *out)
+{
+    int32_t day = (int32_t)(ev->ts_ns / (86400LL * 1000000000LL));
+    if (!st->last_day || day < st->first_day)
+        st->first_day = day;
+    if (day > st->last_day)
+        st->last_day = day;
+    if (dst_in)
+        host_on(st, &ev->dst_ip, day);
+    xf_host *h = src_in ? host_on(st, &ev->src_ip, day) : NULL;
+    if (!h || dst_in)
+        return;
     h->out_today += ev->bytes_out;
     bloom_key k;
     bloom_keys(&ev->dst_ip, &k);
@@ -384,8 +409,45 @@ static const char *const archivers[] = {
     "tar.exe", "makecab.exe", "diantz.exe", "rar", "7z", "7za", "zip", "tar",
 };
 
-/* The archive tool a process creation runs ("7z.exe", "Compress-Archive"), or NULL. */
-static const char *archive_tool(const ts_event *ev)
+/* The next space-separated token of s from *i ("quoted" as one), or an empty view. */
+static ts_str next_token(ts_str s, size_t *i)
+{
+    while (*i < s.n && s.p[*i] == ' ')
+        (*i)++;
+    size_t b = *i;
+    bool quoted = *i < s.n && s.p[*i] == '"';
+    if (quoted)
+        (*i)++;
+    while (*i < s.n && (quoted ? s.p[*i] != '"' : s.p[*i] != ' '))
+        (*i)++;
+    if (quoted && *i < s.n)
+        (*i)++;
+    return ts_str_make(s.p + b, *i - b);
+}
+
+/* A command line in the shape of rar / 7-Zip adding to an archive, whatever the program
+ * is called (intruders rename rar.exe): the first argument "a", "u" or "m", then a
+ * password, volume or compression switch (-hp, -p, -v2g, -m5, -mx9). */
+static bool rar_like(ts_str cl)
+{
+    size_t i = 0;
+    next_token(cl, &i); /* the program */
+    ts_str cmd = next_token(cl, &i);
+    if (cmd.n != 1 || (cmd.p[0] != 'a' && cmd.p[0] != 'u' && cmd.p[0] != 'm'))
+        return false;
+    for (ts_str t = next_token(cl, &i); t.n; t = next_token(cl, &i)) {
+        if (t.n < 2 || t.p[0] != '-')
+            continue;
+        char c = (char)(t.p[1] | 0x20), d = t.n > 2 ? t.p[2] : 0;
+        if ((c == 'h' && (d | 0x20) == 'p') || c == 'p' || ((c == 'v' || c == 'm') && ((d >= '0' && d <= '9') || d == 'x')))
+            return true;
+    }
+    return false;
+}
+
+/* The archive tool a process creation runs ("7z.exe", "Compress-Archive", or the name
+ * of a renamed one, *renamed then set) into buf; false if none. */
+static bool archive_tool(const ts_event *ev, char *buf, size_t cap, bool *renamed)
 {
     ts_str img = ev->process;
     size_t base = 0;
@@ -393,14 +455,24 @@ static const char *archive_tool(const ts_event *ev)
         if (img.p[i] == '\\' || img.p[i] == '/')
             base = i + 1;
     ts_str name = ts_str_make(img.p + base, img.n - base);
+    *renamed = false;
     for (size_t i = 0; i < sizeof archivers / sizeof *archivers; i++)
-        if (ts_str_ieq(name, archivers[i]))
-            return archivers[i];
+        if (ts_str_ieq(name, archivers[i])) {
+            snprintf(buf, cap, "%s", archivers[i]);
+            return true;
+        }
     ts_str cl = ev->command_line;
     for (size_t i = 0; i + 16 <= cl.n; i++)
-        if (ts_str_istarts(ts_str_make(cl.p + i, cl.n - i), "compress-archive"))
-            return "Compress-Archive";
-    return NULL;
+        if (ts_str_istarts(ts_str_make(cl.p + i, cl.n - i), "compress-archive")) {
+            snprintf(buf, cap, "Compress-Archive");
+            return true;
+        }
+    if (!rar_like(cl))
+        return false;
+    *renamed = true;
+    size_t n = ts_lower(name.n ? name : TS_STR_LIT("(unnamed)"), buf, cap - 1);
+    buf[n] = '\0';
+    return n > 0;
 }
 
 /* A password switch: rar/7z "-p", "-hp", zip "-P"/"-e", PowerShell has none. */
@@ -441,8 +513,9 @@ static bool is_server(const exfil_state *st, ts_str host)
 
 static void on_process(const exfil_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
-    const char *tool = archive_tool(ev);
-    if (!tool)
+    char tool[128];
+    bool renamed;
+    if (!archive_tool(ev, tool, sizeof tool, &renamed))
         return;
     /* PowerShell's Compress-Archive takes no password, and its "-Path" is no "-p" */
     bool server = is_server(st, ev->host), pw = tool[0] != 'C' && has_password(ev->command_line);
@@ -456,11 +529,14 @@ static void on_process(const exfil_state *st, const ts_event *ev, const ts_alert
     ts_alert_from_event(a, ev);
     a->direction = TS_DIR_UNKNOWN;
     a->severity = (uint8_t)(server ? (pw ? 70 : 60) : 35);
+    if (renamed) /* hiding the tool is no user's habit */
+        a->severity = (uint8_t)(a->severity + 10);
     a->techniques = strdup("T1560.001");
     char ebuf[TS_IP_STRLEN];
     const char *who = a->internal_host ? a->internal_host : ts_alert_internal_entity(a, ebuf);
     a->key = ts_fmt_alloc("exfil|archive|%s|%s", who, tool);
-    a->title = ts_fmt_alloc("%s%s run on %s %s%s%s: %.*s", tool, pw ? " (password-protected)" : "",
+    a->title = ts_fmt_alloc("%s%s%s run on %s %s%s%s: %.*s", tool, renamed ? " (a renamed archiver)" : "",
+                            pw ? " (password-protected)" : "",
                             server ? "server" : "workstation", who, a->user ? " by " : "", a->user ? a->user : "",
                             (int)(ev->command_line.n > 300 ? 300 : ev->command_line.n),
                             ev->command_line.p ? ev->command_line.p : "");
@@ -478,11 +554,11 @@ static void exfil_event(void *state, const ts_event *ev, const ts_alert_sink *ou
         on_process(st, ev, out);
         return;
     }
-    if (!(ev->category & TS_CAT_NETWORK) || ev->ts_ns <= 0 || !ev->dst_ip.v || !bh_is_flow(ev))
+    if (!(ev->category & TS_CAT_NETWORK) || ev->ts_ns <= 0 || !ev->dst_ip.v || !ev->src_ip.v || !bh_is_flow(ev))
         return;
-    if (!bh_internal(&ev->src_ip, &ev->src_geo) || bh_internal(&ev->dst_ip, &ev->dst_geo))
-        return;
-    on_flow(st, ev, out);
+    bool src_in = bh_internal(&ev->src_ip, &ev->src_geo), dst_in = bh_internal(&ev->dst_ip, &ev->dst_geo);
+    if (src_in || dst_in)
+        on_flow(st, ev, src_in, dst_in, out);
 }
 
 const ts_detector ts_detector_exfil = {

@@ -28,7 +28,7 @@ typedef struct xf_host {
     uint16_t ndays;      /* closed days so far (saturating) */
     uint8_t hist_n, hist_head;
     float hist[XF_HIST]; /* log10(1 + outbound bytes) of the last closed days */
-    double own_med, own_mad; /* of hist, refreshed when a day closes */
+    double own_med, own_mad, own_max; /* of hist, refreshed when a day closes */
     uint64_t out_today, new_today; /* outbound bytes of the open day: all, to new destinations */
     int64_t first_new_ns, last_new_ns;
     xf_dest top[XF_TOP]; /* the largest new destinations of the open day */
@@ -50,6 +50,8 @@ typedef struct exfil_state {
     uint32_t pool_n, pool_head;
     bool pool_dirty;
     double pool_med, pool_mad;
+    /* the span of days seen at all: the organisation's learning period */
+    int32_t first_day, last_day;
 } exfil_state;
 
 /* The host for ip, created when create is set and there is room; NULL otherwise. */

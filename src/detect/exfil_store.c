@@ -13,9 +13,9 @@
  */
 
 #define MAGIC "TSXF"
-#define VERSION 2u /* 2: blocked Bloom filters */
+#define VERSION 3u /* 2: blocked Bloom filters; 3: the organisation's first and last day */
 
-enum { HEADER = 4 + 7 * 4 };
+enum { HEADER = 4 + 9 * 4 };
 enum {
     HOST_REC = 1 + 16 + 4 + 4 + 2 + 1 + 1 + XF_HIST * 4 + 8 + 8 + 8 + 8 + 2 * XF_BLOOM_WORDS * 8,
 };
@@ -60,6 +60,8 @@ tocsin_code xf_save(void *state, void **blob, size_t *len)
     put_u32(&c, (uint32_t)st->n_hosts);
     put_u32(&c, st->pool_n);
     put_u32(&c, st->pool_head);
+    put(&c, &st->first_day, 4);
+    put(&c, &st->last_day, 4);
     put(&c, st->pool, st->pool_n * sizeof(float));
     for (size_t i = 0; i <= st->mask; i++) {
         const xf_host *h = &st->hosts[i];
@@ -110,12 +112,13 @@ tocsin_code xf_load(void *state, const void *blob, size_t len)
     cursor c = {NULL, blob, len};
     char magic[4];
     uint32_t ver, words, hist, pool, nhosts, pool_n, pool_head;
+    int32_t first_day, last_day;
     if (!blob || !get(&c, magic, 4) || memcmp(magic, MAGIC, 4) != 0 || !get_u32(&c, &ver) || ver != VERSION ||
         !get_u32(&c, &words) || !get_u32(&c, &hist) || !get_u32(&c, &pool) || !get_u32(&c, &nhosts) ||
-        !get_u32(&c, &pool_n) || !get_u32(&c, &pool_head))
+        !get_u32(&c, &pool_n) || !get_u32(&c, &pool_head) || !get(&c, &first_day, 4) || !get(&c, &last_day, 4))
         return TOCSIN_E_PARSE;
     if (words != XF_BLOOM_WORDS || hist != XF_HIST || pool != XF_POOL || pool_n > XF_POOL || pool_head >= XF_POOL ||
-        (size_t)nhosts > (len - HEADER) / HOST_REC)
+        (size_t)nhosts > (len - HEADER) / HOST_REC || first_day < 0 || last_day < first_day)
         return TOCSIN_E_PARSE;
     float pv[XF_POOL];
     if (!get(&c, pv, pool_n * sizeof(float)))
@@ -127,6 +130,8 @@ tocsin_code xf_load(void *state, const void *blob, size_t len)
     st->pool_n = pool_n;
     st->pool_head = pool_head;
     st->pool_dirty = true;
+    st->first_day = first_day;
+    st->last_day = last_day;
     for (uint32_t i = 0; i < nhosts; i++) {
         xf_host tmp = {0};
         if (!get_host(&c, &tmp))
