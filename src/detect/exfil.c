@@ -25,8 +25,9 @@
  *  - every day a host appears in any flow (internal ones too) is a day of its history,
  *    so a file server that never talks out has a history of zero bytes;
  *  - a host is reported the moment its bytes to new destinations today reach min_bytes,
- *    are z_own robust z-scores (median and MAD, in log10) over its own days and more
- *    than it ever sent in a day of its history (a weekly backup has done it before),
+ *    are z_own robust z-scores (median and MAD, in log10) over its own days and over
+ *    max_factor times the most it sent in any day of its history (a weekly backup has
+ *    done it before, give or take),
  *    and z_peer over the peers'. While a host has fewer than min_days closed days its own
  *    history is thin: the peer test then has to pass at z_own too (and the peers must be
  *    known), and the title says the baseline is young. A host without a single closed
@@ -55,7 +56,7 @@
  * and the peers' pool, so the next run continues the baseline. Bounded: at most
  * max_hosts hosts (a host beyond is not tracked), 4 destinations named per host-day.
  *
- * Tunables ([exfil] in data/detect.conf): min_bytes, z_own, z_peer, min_days,
+ * Tunables ([exfil] in data/detect.conf): min_bytes, z_own, z_peer, max_factor, min_days,
  * min_peers, max_hosts, servers.
  */
 
@@ -143,11 +144,13 @@ static tocsin_code exfil_init(void *state, const ts_detect_ctx *ctx)
     st->min_bytes = ts_config_num(c, "exfil", "min_bytes", 500e6);
     st->z_own = ts_config_num(c, "exfil", "z_own", 3.5);
     st->z_peer = ts_config_num(c, "exfil", "z_peer", 2.0);
+    st->max_factor = ts_config_num(c, "exfil", "max_factor", 3.0);
     double min_days = ts_config_num(c, "exfil", "min_days", 7);
     double min_peers = ts_config_num(c, "exfil", "min_peers", 10);
     double max_hosts = ts_config_num(c, "exfil", "max_hosts", 20000);
     const char *servers = ts_config_get(c, "exfil", "servers");
-    if (!(st->min_bytes >= 1) || !(st->z_own > 0) || !(st->z_peer > 0) || !(min_days >= 1 && min_days <= 365) ||
+    if (!(st->min_bytes >= 1) || !(st->z_own > 0) || !(st->z_peer > 0) || !(st->max_factor >= 1) ||
+        !(min_days >= 1 && min_days <= 365) ||
         !(min_peers >= 1 && min_peers <= XF_POOL) || !(max_hosts >= 1 && max_hosts <= 1e7))
         return TOCSIN_E_ARG;
     st->min_days = (uint32_t)min_days;
@@ -350,7 +353,7 @@ static void judge(exfil_state *st, xf_host *h, const ts_event *ev, const ts_aler
     double zp = peers ? robust_z(x, st->pool_med, st->pool_mad) : 0;
     if (!h->hist_n || st->last_day - st->first_day < (int32_t)st->min_days)
         return; /* no day of its own yet, or the organisation's first days: learning */
-    if (robust_z(x, h->own_med, h->own_mad) < st->z_own || x <= h->own_max)
+    if (robust_z(x, h->own_med, h->own_mad) < st->z_own || x <= h->own_max + log10(st->max_factor))
         return;
     if (young ? !peers || zp < st->z_own : peers && zp < st->z_peer)
         return;

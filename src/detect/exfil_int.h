@@ -38,7 +38,7 @@ typedef struct xf_host {
 
 typedef struct exfil_state {
     /* tunables */
-    double min_bytes, z_own, z_peer;
+    double min_bytes, z_own, z_peer, max_factor;
     uint32_t min_days, min_peers, max_hosts;
     char *servers[XF_MAX_SERVER_TOKENS];
     size_t n_servers;
