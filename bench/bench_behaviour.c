@@ -141,8 +141,8 @@ int main(void)
         return 1;
     for (size_t i = 0; i < EVENTS; i++) {
         uint64_t r = next_rand();
-        specs[i] = (spec){(uint32_t)(r % HOSTS), (uint32_t)((r >> 20) % DESTS), (uint32_t)(200 + (r >> 40) % 5000),
-                          (r >> 60) == 0};
+        specs[i] = (spec){(uint32_t)(r % HOSTS), (uint32_t)((r >> 20) % DESTS),
+                          (uint32_t)(200 + (r >> 40) % 5000), (r >> 60) == 0};
     }
     /* the cost of building the events alone, subtracted below */
     ts_event ev;
@@ -152,8 +152,8 @@ int main(void)
     for (size_t i = 0; i < EVENTS; i++)
         make_event(&ev, i, f, uid, host);
     double base = (now_ns() - t) / EVENTS;
-    printf("%d events, %d pairs (%d hosts x %d destinations), 1 in 16 an HTTP request\n", EVENTS, HOSTS * DESTS, HOSTS,
-           DESTS);
+    printf("%d events, %d pairs (%d hosts x %d destinations), 1 in 16 an HTTP request\n", EVENTS,
+           HOSTS * DESTS, HOSTS, DESTS);
     printf("  building the events: %.0f ns/event (subtracted below)\n", base);
 
     static const char *const sets[][2] = {{"beacon", NULL}, {"exfil", NULL}, {"beacon", "exfil"}};

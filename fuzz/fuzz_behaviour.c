@@ -1,4 +1,5 @@
-/* fuzz_behaviour.c: libFuzzer target: the exfil detector's saved state as hostile input, and hostile event fields through the beacon and exfil detectors. */
+/* fuzz_behaviour.c: libFuzzer target: the exfil detector's saved state as hostile input, and hostile event
+ * fields through the beacon and exfil detectors. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,10 @@ static const ts_config *small_config(void)
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f)
         abort();
-    fputs("[beacon]\nmin_connections = 4\nthreshold = 0.3\nmax_pairs = 16\nmax_samples = 64\njoin_cache = 16\n"
-          "[exfil]\nmin_bytes = 1000\nmin_peers = 2\nmin_days = 2\nmax_hosts = 16\n",
-          f);
+    fputs(
+        "[beacon]\nmin_connections = 4\nthreshold = 0.3\nmax_pairs = 16\nmax_samples = 64\njoin_cache = 16\n"
+        "[exfil]\nmin_bytes = 1000\nmin_peers = 2\nmin_days = 2\nmax_hosts = 16\n",
+        f);
     fclose(f);
     if (ts_config_load(path, &cfg, NULL, NULL) != TOCSIN_OK)
         abort();

@@ -69,7 +69,10 @@ static bool run_start(run *r, const ts_config *cfg)
     return true;
 }
 
-static void run_event(run *r, const ts_event *ev) { r->d->event(r->state, ev, &r->sink); }
+static void run_event(run *r, const ts_event *ev)
+{
+    r->d->event(r->state, ev, &r->sink);
+}
 
 static void run_finish(run *r)
 {
@@ -113,8 +116,12 @@ static double title_interval(const ts_alert *a)
 
 static ts_scratch scratch;
 
-static void sink_event(void *ud, const ts_event *ev) { run_event(ud, ev); }
-static void sink_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void sink_event(void *ud, const ts_event *ev)
+{
+    run_event(ud, ev);
+}
+static void sink_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                       const char *msg)
 {
     (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg;
 }
@@ -332,12 +339,14 @@ static void test_slow_beacon(void)
     ts_event ev;
     conn(&ev, "10.0.0.9", "198.18.0.1", T0, 100); /* the logs' first day */
     run_event(&r, &ev);
-    for (int64_t t = T0 + 4 * 86400 * SEC; t < T0 + 30 * 86400 * SEC; t += (int64_t)((60000 + 6000 * urand()) * SEC)) {
+    for (int64_t t = T0 + 4 * 86400 * SEC; t < T0 + 30 * 86400 * SEC;
+         t += (int64_t)((60000 + 6000 * urand()) * SEC)) {
         conn(&ev, "10.0.0.5", "203.0.113.10", t, 2000 + (uint64_t)(1500 * urand()));
         run_event(&r, &ev);
     }
     for (int64_t day = 0; day < 30; day++) {
-        conn(&ev, "10.0.0.6", "198.51.100.20", T0 + (int64_t)((day * 86400 + 7 * 3600 + 14 * 3600 * urand()) * SEC),
+        conn(&ev, "10.0.0.6", "198.51.100.20",
+             T0 + (int64_t)((day * 86400 + 7 * 3600 + 14 * 3600 * urand()) * SEC),
              (uint64_t)exp(7 + 6 * urand()));
         run_event(&r, &ev);
     }

@@ -1,4 +1,5 @@
-/* test_exfil.c: the exfiltration detector: new-destination volume against baselines, archive tools, save/load. */
+/* test_exfil.c: the exfiltration detector: new-destination volume against baselines, archive tools,
+ * save/load. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,10 +197,12 @@ static void test_young(void)
         ordinary_day(&r, d);
         if (d == 2)
             for (int i = 0; i < 30; i++)
-                flow(&r, "10.0.1.5", "192.0.2.90", 443, (DAY0 + 2) * DAYNS + (21 * 3600 + i * 60) * SEC, 100000000);
+                flow(&r, "10.0.1.5", "192.0.2.90", 443, (DAY0 + 2) * DAYNS + (21 * 3600 + i * 60) * SEC,
+                     100000000);
         if (d >= 8) /* a new laptop: two days of ordinary browsing */
             for (int i = 0; i < 40; i++)
-                flow(&r, "10.0.1.60", "198.51.100.200", 443, (DAY0 + d) * DAYNS + (9 * 3600 + i * 600) * SEC, 1000000);
+                flow(&r, "10.0.1.60", "198.51.100.200", 443, (DAY0 + d) * DAYNS + (9 * 3600 + i * 600) * SEC,
+                     1000000);
     }
     CHECK_INT(r.out.n, 0);
     int64_t t0 = (DAY0 + 10) * DAYNS;
@@ -243,7 +246,8 @@ static void test_silent_server(void)
     }
     CHECK_INT(r.out.n, 0);
     for (int i = 0; i < 4; i++)
-        flow(&r, "10.0.3.12", "58.185.154.99", 443, (DAY0 + 20) * DAYNS + (5 + i) * 3600 * SEC, 40000000000ULL);
+        flow(&r, "10.0.3.12", "58.185.154.99", 443, (DAY0 + 20) * DAYNS + (5 + i) * 3600 * SEC,
+             40000000000ULL);
     const ts_alert *a = find_alert(&r.out, "exfil|10.0.3.12|58.185.154.99");
     CHECK(a != NULL);
     if (a)
@@ -359,15 +363,19 @@ static void test_archive(void)
     CHECK(run_start(&r, NULL));
     if (!r.state)
         return;
-    proc(&r, "FS01.corp.example", "C:\\Program Files\\7-Zip\\7z.exe", "7z a -pS3cret -mhe=on d.7z D:\\Shares\\Finance",
-         1);
+    proc(&r, "FS01.corp.example", "C:\\Program Files\\7-Zip\\7z.exe",
+         "7z a -pS3cret -mhe=on d.7z D:\\Shares\\Finance", 1);
     proc(&r, "SRV-SQL-02", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
          "powershell -c Compress-Archive -Path E:\\backup -DestinationPath C:\\Temp\\x.zip", 4688);
     proc(&r, "dc1", "C:\\Windows\\System32\\makecab.exe", "makecab ntds.dit c:\\temp\\n.cab", 4688);
-    proc(&r, "WS-JDOE-07", "C:\\Program Files\\7-Zip\\7z.exe", "7z a holiday.zip C:\\Users\\jdoe\\Pictures", 1);
-    proc(&r, "WS-JDOE-07", "C:\\Program Files\\WinRAR\\WinRAR.exe", "WinRAR a -hpX q.rar C:\\Users\\jdoe\\Docs", 1);
+    proc(&r, "WS-JDOE-07", "C:\\Program Files\\7-Zip\\7z.exe", "7z a holiday.zip C:\\Users\\jdoe\\Pictures",
+         1);
+    proc(&r, "WS-JDOE-07", "C:\\Program Files\\WinRAR\\WinRAR.exe",
+         "WinRAR a -hpX q.rar C:\\Users\\jdoe\\Docs", 1);
     proc(&r, "fs-01.corp.example", "C:\\Windows\\Temp\\iissvr.exe",
-         "C:\\Windows\\Temp\\iissvr.exe a -r -hpP@ssw0rd0 -v2g C:\\Windows\\Temp\\~DFC010.tmp \\\\fs-01\\Finance\\*", 1);
+         "C:\\Windows\\Temp\\iissvr.exe a -r -hpP@ssw0rd0 -v2g C:\\Windows\\Temp\\~DFC010.tmp "
+         "\\\\fs-01\\Finance\\*",
+         1);
     proc(&r, "FS01", "C:\\Program Files\\Git\\cmd\\git.exe", "git add -p src", 1);
     proc(&r, "FS01", "C:\\Tools\\sync.exe", "sync.exe a b c", 1);
     proc(&r, "FS01", "C:\\Windows\\System32\\notepad.exe", "notepad zip.txt", 1);
@@ -384,7 +392,8 @@ static void test_archive(void)
     if (a) {
         CHECK_INT(a->severity, 70);
         CHECK_STR(a->techniques, "T1560.001");
-        CHECK(strstr(a->title, "7z.exe (password-protected) run on server FS01.corp.example by svc_admin") != NULL);
+        CHECK(strstr(a->title, "7z.exe (password-protected) run on server FS01.corp.example by svc_admin") !=
+              NULL);
     }
     a = find_alert(&r.out, "exfil|archive|SRV-SQL-02|Compress-Archive");
     CHECK(a != NULL && a->severity == 60);
@@ -404,7 +413,7 @@ static void test_config(void)
     if (!mkdtemp(dir))
         return;
     static const char *const confs[] = {
-        "[exfil]\nmin_bytes = 0\n", "[exfil]\nmin_days = 0\n", "[exfil]\nz_own = -1\n",
+        "[exfil]\nmin_bytes = 0\n",          "[exfil]\nmin_days = 0\n", "[exfil]\nz_own = -1\n",
         "[exfil]\nservers = ,,\n", /* empty tokens are skipped: valid */
         "[exfil]\nservers = jump,bastion\n",
     };

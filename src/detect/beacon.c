@@ -68,18 +68,18 @@ typedef struct conn_rec {
 
 typedef struct pair {
     uint64_t hash;
-    uint32_t next;     /* chain in the bucket, or the free list */
+    uint32_t next; /* chain in the bucket, or the free list */
     bool live, by_name, web;
     ts_ip src;
-    ts_ip dst;         /* the remote address (for a name: the last outside address seen) */
+    ts_ip dst; /* the remote address (for a name: the last outside address seen) */
     ts_geo dst_geo;
-    ts_ip proxy;       /* set when reached through a proxy */
+    ts_ip proxy; /* set when reached through a proxy */
     uint16_t proxy_port;
     uint16_t dataset, file; /* provenance of the first event, interned */
-    char *name;        /* host name (lower case), or the address as text */
-    uint64_t total;    /* connections ever seen */
+    char *name;             /* host name (lower case), or the address as text */
+    uint64_t total;         /* connections ever seen */
     int64_t first_ns, last_ns;
-    conn_rec *c;       /* ring of the newest connections */
+    conn_rec *c; /* ring of the newest connections */
     uint32_t n, cap, head;
 } pair;
 
@@ -136,10 +136,11 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     double join = ts_config_num(c, "beacon", "join_cache", 262144);
     st->params.dur_min_hours = ts_config_num(c, "beacon", "dur_min_hours", 6);
     st->params.dur_ideal_hours = ts_config_num(c, "beacon", "dur_ideal_hours", 12);
-    if (!(min_conn >= 4 && min_conn <= 1e6) || !(thr > 0 && thr <= 1) || !(window >= 0 && window <= 31 * 86400.0) ||
-        !(long_window >= 0 && long_window <= 92 * 86400.0) ||
+    if (!(min_conn >= 4 && min_conn <= 1e6) || !(thr > 0 && thr <= 1) ||
+        !(window >= 0 && window <= 31 * 86400.0) || !(long_window >= 0 && long_window <= 92 * 86400.0) ||
         !(max_pairs >= 16 && max_pairs <= 1e7) || !(max_samples >= min_conn && max_samples <= 1e6) ||
-        !(join >= 16 && join <= 1e8) || !(st->params.dur_min_hours >= 0) || !(st->params.dur_ideal_hours >= 1))
+        !(join >= 16 && join <= 1e8) || !(st->params.dur_min_hours >= 0) ||
+        !(st->params.dur_ideal_hours >= 1))
         return TOCSIN_E_ARG;
     st->min_conn = (uint32_t)min_conn;
     st->threshold = thr;
@@ -338,7 +339,10 @@ static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
 
 /* ---- events ---- */
 
-static uint64_t id_hash(ts_str id) { return id.n ? bh_mix(bh_hash(BH_SEED, id.p, id.n)) | 1 : 0; }
+static uint64_t id_hash(ts_str id)
+{
+    return id.n ? bh_mix(bh_hash(BH_SEED, id.p, id.n)) | 1 : 0;
+}
 
 /* The caches are WAYS-way set associative: a set of WAYS slots per index, a free slot
  * taken first, else one picked by the hash's top bits, so that two busy ids rarely
@@ -537,7 +541,6 @@ static void beacon_event(void *state, const ts_event *ev, const ts_alert_sink *o
         on_request(st, ev, dst_internal);
 }
 
-
 /* ---- scoring and alerts ---- */
 
 typedef struct sample {
@@ -586,7 +589,8 @@ static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, 
         w->t[i] = w->s[i].t;
         w->sz[i] = w->s[i].sz;
     }
-    if (!bc_score(w->t, n, w->sz, 0, (double)(end_ns - start_ns) / 1e9, bin_s, &st->params, w->scratch, &f->sc))
+    if (!bc_score(w->t, n, w->sz, 0, (double)(end_ns - start_ns) / 1e9, bin_s, &st->params, w->scratch,
+                  &f->sc))
         return false;
     f->n = n;
     f->first_ns = start_ns + (int64_t)(w->t[0] * 1e9);
@@ -637,8 +641,8 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
     char span[48] = "";
     if (f->long_window)
         snprintf(span, sizeof span, " over %.1f days", (double)(f->last_ns - f->first_ns) / 86400e9);
-    a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s", src, p->name, prx,
-                            f->sc.score, (unsigned)f->n, span, every);
+    a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s", src, p->name,
+                            prx, f->sc.score, (unsigned)f->n, span, every);
     if (!a->key || !a->title || !a->techniques || (p->by_name && !a->remote_name)) {
         ts_alert_free(a);
         return;
@@ -703,7 +707,8 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
 
 const ts_detector ts_detector_beacon = {
     .name = "beacon",
-    .summary = "internal hosts calling one destination at regular intervals with regular sizes (command and control)",
+    .summary = "internal hosts calling one destination at regular intervals with regular sizes (command and "
+               "control)",
     .state_size = sizeof(beacon_state),
     .init = beacon_init,
     .event = beacon_event,

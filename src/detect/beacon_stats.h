@@ -25,8 +25,8 @@ typedef struct bc_scores {
 /* Scores n connections at times ts[] (seconds, ascending, any origin) with sizes sz[]
  * (bytes; sorted in place) inside the window [win_start, win_end] (same origin as ts).
  * The histogram's bins are bin_s seconds wide over the window, or with bin_s 0 an hour
- * or four median intervals, whichever is longer, over the span of ts. scratch holds 2 * n doubles. False when there are too
- * few to judge: under 4 connections or under 3 non-zero intervals. */
+ * or four median intervals, whichever is longer, over the span of ts. scratch holds 2 * n doubles. False when
+ * there are too few to judge: under 4 connections or under 3 non-zero intervals. */
 bool bc_score(const double *ts, size_t n, double *sz, double win_start, double win_end, double bin_s,
               const bc_params *p, double *scratch, bc_scores *out);
 

@@ -1,4 +1,5 @@
-/* exfil.c: detector "exfil": outbound volume to destinations new for a host, and archive tools run on servers. */
+/* exfil.c: detector "exfil": outbound volume to destinations new for a host, and archive tools run on
+ * servers. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +89,10 @@ static double robust_z(double x, double med, double mad)
     return (x - med) / s;
 }
 
-static double lg(uint64_t bytes) { return log10(1.0 + (double)bytes); }
+static double lg(uint64_t bytes)
+{
+    return log10(1.0 + (double)bytes);
+}
 
 void xf_host_stats(xf_host *h)
 {
@@ -150,13 +154,14 @@ static tocsin_code exfil_init(void *state, const ts_detect_ctx *ctx)
     double max_hosts = ts_config_num(c, "exfil", "max_hosts", 20000);
     const char *servers = ts_config_get(c, "exfil", "servers");
     if (!(st->min_bytes >= 1) || !(st->z_own > 0) || !(st->z_peer > 0) || !(st->max_factor >= 1) ||
-        !(min_days >= 1 && min_days <= 365) ||
-        !(min_peers >= 1 && min_peers <= XF_POOL) || !(max_hosts >= 1 && max_hosts <= 1e7))
+        !(min_days >= 1 && min_days <= 365) || !(min_peers >= 1 && min_peers <= XF_POOL) ||
+        !(max_hosts >= 1 && max_hosts <= 1e7))
         return TOCSIN_E_ARG;
     st->min_days = (uint32_t)min_days;
     st->min_peers = (uint32_t)min_peers;
     st->max_hosts = (uint32_t)max_hosts;
-    tocsin_code rc = parse_servers(st, servers ? servers : "srv,server,dc,sql,db,fs,file,files,exch,mail,backup,bkp");
+    tocsin_code rc =
+        parse_servers(st, servers ? servers : "srv,server,dc,sql,db,fs,file,files,exch,mail,backup,bkp");
     if (rc != TOCSIN_OK)
         return rc;
     size_t cap = 16;
@@ -200,7 +205,7 @@ xf_host *xf_host_get(exfil_state *st, const ts_ip *ip, bool create)
 /* The filters are blocked Bloom filters: the three bits of a destination lie in one
  * 512-bit block (one cache line) picked by the hash, so a test costs one memory fetch. */
 typedef struct bloom_key {
-    uint32_t block;  /* first word of the block */
+    uint32_t block;   /* first word of the block */
     uint64_t mask[8]; /* the bits to test / set in each word of the block */
 } bloom_key;
 
@@ -273,7 +278,6 @@ static void tally_new(xf_host *h, const ts_ip *dst, uint16_t port, uint64_t byte
         *low = (xf_dest){*dst, bytes, port};
 }
 
-
 /* ---- volume to new destinations ---- */
 
 static void fmt_bytes(double b, char *buf, size_t cap)
@@ -287,7 +291,10 @@ static void fmt_bytes(double b, char *buf, size_t cap)
     snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
 }
 
-static bool web_port(uint16_t p) { return p == 80 || p == 443 || p == 8080; }
+static bool web_port(uint16_t p)
+{
+    return p == 80 || p == 443 || p == 8080;
+}
 
 static void emit_volume(const exfil_state *st, const xf_host *h, const ts_event *ev, bool young, double usual,
                         const ts_alert_sink *out)
@@ -330,11 +337,13 @@ static void emit_volume(const exfil_state *st, const xf_host *h, const ts_event 
                  (unsigned)st->min_days);
     a->key = ts_fmt_alloc("exfil|%s|%s", src, dst);
     char ndst[32];
-    snprintf(ndst, sizeof ndst, ndest >= XF_TOP ? "%zu or more new destinations" : ndest > 1 ? "%zu new destinations"
-                                                                                            : "%zu new destination",
+    snprintf(ndst, sizeof ndst,
+             ndest >= XF_TOP ? "%zu or more new destinations"
+             : ndest > 1     ? "%zu new destinations"
+                             : "%zu new destination",
              ndest);
-    a->title = ts_fmt_alloc("%s sent %s to %s today (most to %s:%u, %s); usual outbound %s/day%s", src, sent, ndst, dst,
-                            (unsigned)top->port, topb, usu, young_s);
+    a->title = ts_fmt_alloc("%s sent %s to %s today (most to %s:%u, %s); usual outbound %s/day%s", src, sent,
+                            ndst, dst, (unsigned)top->port, topb, usu, young_s);
     if (!a->key || !a->title || !a->techniques) {
         ts_alert_free(a);
         return;
@@ -408,8 +417,8 @@ static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_i
 /* ---- archive tools ---- */
 
 static const char *const archivers[] = {
-    "rar.exe", "winrar.exe", "7z.exe", "7za.exe", "7zr.exe", "7zg.exe", "zip.exe", "wzzip.exe",
-    "tar.exe", "makecab.exe", "diantz.exe", "rar", "7z", "7za", "zip", "tar",
+    "rar.exe", "winrar.exe",  "7z.exe",     "7za.exe", "7zr.exe", "7zg.exe", "zip.exe", "wzzip.exe",
+    "tar.exe", "makecab.exe", "diantz.exe", "rar",     "7z",      "7za",     "zip",     "tar",
 };
 
 /* The next space-separated token of s from *i ("quoted" as one), or an empty view. */
@@ -442,7 +451,8 @@ static bool rar_like(ts_str cl)
         if (t.n < 2 || t.p[0] != '-')
             continue;
         char c = (char)(t.p[1] | 0x20), d = t.n > 2 ? t.p[2] : 0;
-        if ((c == 'h' && (d | 0x20) == 'p') || c == 'p' || ((c == 'v' || c == 'm') && ((d >= '0' && d <= '9') || d == 'x')))
+        if ((c == 'h' && (d | 0x20) == 'p') || c == 'p' ||
+            ((c == 'v' || c == 'm') && ((d >= '0' && d <= '9') || d == 'x')))
             return true;
     }
     return false;
@@ -539,8 +549,8 @@ static void on_process(const exfil_state *st, const ts_event *ev, const ts_alert
     const char *who = a->internal_host ? a->internal_host : ts_alert_internal_entity(a, ebuf);
     a->key = ts_fmt_alloc("exfil|archive|%s|%s", who, tool);
     a->title = ts_fmt_alloc("%s%s%s run on %s %s%s%s: %.*s", tool, renamed ? " (a renamed archiver)" : "",
-                            pw ? " (password-protected)" : "",
-                            server ? "server" : "workstation", who, a->user ? " by " : "", a->user ? a->user : "",
+                            pw ? " (password-protected)" : "", server ? "server" : "workstation", who,
+                            a->user ? " by " : "", a->user ? a->user : "",
                             (int)(ev->command_line.n > 300 ? 300 : ev->command_line.n),
                             ev->command_line.p ? ev->command_line.p : "");
     if (!a->key || !a->title || !a->techniques) {
@@ -557,7 +567,8 @@ static void exfil_event(void *state, const ts_event *ev, const ts_alert_sink *ou
         on_process(st, ev, out);
         return;
     }
-    if (!(ev->category & TS_CAT_NETWORK) || ev->ts_ns <= 0 || !ev->dst_ip.v || !ev->src_ip.v || !bh_is_flow(ev))
+    if (!(ev->category & TS_CAT_NETWORK) || ev->ts_ns <= 0 || !ev->dst_ip.v || !ev->src_ip.v ||
+        !bh_is_flow(ev))
         return;
     bool src_in = bh_internal(&ev->src_ip, &ev->src_geo), dst_in = bh_internal(&ev->dst_ip, &ev->dst_geo);
     if (src_in || dst_in)

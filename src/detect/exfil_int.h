@@ -1,4 +1,5 @@
-/* exfil_int.h: the exfiltration detector's state, shared by exfil.c and exfil_store.c (internal to src/detect/). */
+/* exfil_int.h: the exfiltration detector's state, shared by exfil.c and exfil_store.c (internal to
+ * src/detect/). */
 #ifndef TS_EXFIL_INT_H
 #define TS_EXFIL_INT_H
 
@@ -27,11 +28,11 @@ typedef struct xf_host {
     int32_t alerted_day; /* the last day a volume alert was raised, -1 none */
     uint16_t ndays;      /* closed days so far (saturating) */
     uint8_t hist_n, hist_head;
-    float hist[XF_HIST]; /* log10(1 + outbound bytes) of the last closed days */
+    float hist[XF_HIST];              /* log10(1 + outbound bytes) of the last closed days */
     double own_med, own_mad, own_max; /* of hist, refreshed when a day closes */
-    uint64_t out_today, new_today; /* outbound bytes of the open day: all, to new destinations */
+    uint64_t out_today, new_today;    /* outbound bytes of the open day: all, to new destinations */
     int64_t first_new_ns, last_new_ns;
-    xf_dest top[XF_TOP]; /* the largest new destinations of the open day */
+    xf_dest top[XF_TOP];            /* the largest new destinations of the open day */
     uint64_t known[XF_BLOOM_WORDS]; /* destinations of closed days */
     uint64_t fresh[XF_BLOOM_WORDS]; /* destinations first seen in the open day */
 } xf_host;

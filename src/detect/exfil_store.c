@@ -42,7 +42,10 @@ static bool get(cursor *c, void *v, size_t n)
     return true;
 }
 
-static void put_u32(cursor *c, uint32_t v) { put(c, &v, 4); }
+static void put_u32(cursor *c, uint32_t v)
+{
+    put(c, &v, 4);
+}
 
 tocsin_code xf_save(void *state, void **blob, size_t *len)
 {
@@ -87,7 +90,10 @@ tocsin_code xf_save(void *state, void **blob, size_t *len)
     return TOCSIN_OK;
 }
 
-static bool get_u32(cursor *c, uint32_t *v) { return get(c, v, 4); }
+static bool get_u32(cursor *c, uint32_t *v)
+{
+    return get(c, v, 4);
+}
 
 /* Reads one host record into h; false if the record is cut short or nonsense. */
 static bool get_host(cursor *c, xf_host *h)
@@ -115,10 +121,12 @@ tocsin_code xf_load(void *state, const void *blob, size_t len)
     int32_t first_day, last_day;
     if (!blob || !get(&c, magic, 4) || memcmp(magic, MAGIC, 4) != 0 || !get_u32(&c, &ver) || ver != VERSION ||
         !get_u32(&c, &words) || !get_u32(&c, &hist) || !get_u32(&c, &pool) || !get_u32(&c, &nhosts) ||
-        !get_u32(&c, &pool_n) || !get_u32(&c, &pool_head) || !get(&c, &first_day, 4) || !get(&c, &last_day, 4))
+        !get_u32(&c, &pool_n) || !get_u32(&c, &pool_head) || !get(&c, &first_day, 4) ||
+        !get(&c, &last_day, 4))
         return TOCSIN_E_PARSE;
-    if (words != XF_BLOOM_WORDS || hist != XF_HIST || pool != XF_POOL || pool_n > XF_POOL || pool_head >= XF_POOL ||
-        (size_t)nhosts > (len - HEADER) / HOST_REC || first_day < 0 || last_day < first_day)
+    if (words != XF_BLOOM_WORDS || hist != XF_HIST || pool != XF_POOL || pool_n > XF_POOL ||
+        pool_head >= XF_POOL || (size_t)nhosts > (len - HEADER) / HOST_REC || first_day < 0 ||
+        last_day < first_day)
         return TOCSIN_E_PARSE;
     float pv[XF_POOL];
     if (!get(&c, pv, pool_n * sizeof(float)))
