@@ -395,6 +395,8 @@ static ts_str host_part(ts_str s)
         i = 7;
     else if (ts_str_istarts(s, "https://"))
         i = 8;
+    if (!s.n)
+        return s; /* an empty view may have no pointer to offset */
     s = ts_str_make(s.p + i, s.n - i);
     if (s.n && s.p[0] == '[') {
         const char *e = memchr(s.p, ']', s.n);

@@ -434,7 +434,7 @@ static ts_str next_token(ts_str s, size_t *i)
         (*i)++;
     if (quoted && *i < s.n)
         (*i)++;
-    return ts_str_make(s.p + b, *i - b);
+    return *i > b ? ts_str_make(s.p + b, *i - b) : ts_str_make(NULL, 0);
 }
 
 /* A command line in the shape of rar / 7-Zip adding to an archive, whatever the program
@@ -467,7 +467,7 @@ static bool archive_tool(const ts_event *ev, char *buf, size_t cap, bool *rename
     for (size_t i = 0; i < img.n; i++)
         if (img.p[i] == '\\' || img.p[i] == '/')
             base = i + 1;
-    ts_str name = ts_str_make(img.p + base, img.n - base);
+    ts_str name = img.n ? ts_str_make(img.p + base, img.n - base) : img;
     *renamed = false;
     for (size_t i = 0; i < sizeof archivers / sizeof *archivers; i++)
         if (ts_str_ieq(name, archivers[i])) {
