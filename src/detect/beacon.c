@@ -28,9 +28,10 @@
  * absolute URI and the Host header. An internal address that receives such requests is
  * remembered as a proxy, and TLS through it counts by SNI. One connection seen as both
  * a CONNECT and a TLS session counts once (the pair + connection id is remembered). A
- * request's size is its connection's bytes (orig + resp) from the conn / flow record of
- * the same connection id, which the readers deliver first (conn.log sorts before
- * http.log and ssl.log); a request whose connection was not seen counts 0 bytes.
+ * proxied request's size is its connection's bytes (orig + resp) from the conn / flow
+ * record of the same connection id, which the readers deliver first (conn.log sorts
+ * before http.log and ssl.log). Other requests' sizes are unknown (their address pair
+ * has them), and a pair without sizes is scored without the size measure.
  *
  * Internal destinations. A pair whose destination is internal and not reached through a
  * proxy is not scored: NTP, monitoring polls, domain controllers and backup agents are
@@ -133,7 +134,7 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     double long_window = ts_config_num(c, "beacon", "long_window", 30 * 86400);
     double max_pairs = ts_config_num(c, "beacon", "max_pairs", 100000);
     double max_samples = ts_config_num(c, "beacon", "max_samples", 4096);
-    double join = ts_config_num(c, "beacon", "join_cache", 262144);
+    double join = ts_config_num(c, "beacon", "join_cache", 65536);
     st->params.dur_min_hours = ts_config_num(c, "beacon", "dur_min_hours", 6);
     st->params.dur_ideal_hours = ts_config_num(c, "beacon", "dur_ideal_hours", 12);
     if (!(min_conn >= 4 && min_conn <= 1e6) || !(thr > 0 && thr <= 1) ||
@@ -280,9 +281,10 @@ static uint32_t pair_slot(beacon_state *st)
     return st->n_pairs++;
 }
 
-static pair *pair_get(beacon_state *st, const ts_event *ev, const char *name, size_t nlen)
+/* The pair of ev's source and name (or, name NULL, destination address) whose hash is
+ * h, created if new; NULL when out of memory or room. */
+static pair *pair_get(beacon_state *st, const ts_event *ev, const char *name, uint64_t h)
 {
-    uint64_t h = pair_hash(&ev->src_ip, &ev->dst_ip, name, nlen);
     pair *p = pair_find(st, h, &ev->src_ip, &ev->dst_ip, name);
     if (p)
         return p;
@@ -440,30 +442,28 @@ static size_t requested_host(const ts_event *ev, char *buf, bool *via_proxy)
     return n;
 }
 
-/* Whether a service list ("ssl", "http,ssl", "tls") names a web protocol. */
-static bool has_web_service(ts_str svc)
-{
-    for (size_t i = 0; i + 3 <= svc.n; i++)
-        if (ts_str_istarts(ts_str_make(svc.p + i, svc.n - i), "http") ||
-            ts_str_istarts(ts_str_make(svc.p + i, svc.n - i), "ssl") ||
-            ts_str_istarts(ts_str_make(svc.p + i, svc.n - i), "tls"))
-            return true;
-    return false;
-}
-
 static void on_flow(beacon_state *st, const ts_event *ev, bool dst_internal)
 {
-    uint64_t bytes = ev->bytes_out + ev->bytes_in;
-    /* only a web or TLS connection, or one to an internal address (a proxy), can have a
-       request to join; Zeek names the service, Suricata the app_proto */
-    if (dst_internal || !ev->protocol.n || has_web_service(ev->protocol)) {
-        uint64_t id = id_hash(bh_conn_id(ev));
+    uint64_t bytes = ev->bytes_out + ev->bytes_in, id = 0, h = 0;
+    bool scored = !dst_internal && ev->dst_ip.v;
+    /* Both tables are far bigger than the caches: ask for their lines first so that the
+       two misses overlap instead of following each other. */
+    if (scored) {
+        h = pair_hash(&ev->src_ip, &ev->dst_ip, NULL, 0);
+        __builtin_prefetch(&st->buckets[h & st->bucket_mask]);
+    }
+    /* Only a connection to an internal address (a proxy) needs its size joined to the
+       requests it carried: the name is then the pair's only identity. A direct
+       connection is scored by its address with its own sizes, and keeping every one
+       would cost a cache miss per record for little. */
+    if (dst_internal) {
+        id = id_hash(bh_conn_id(ev));
         if (id)
             join_put(st, id, bytes);
     }
-    if (dst_internal || !ev->dst_ip.v)
+    if (!scored)
         return;
-    pair *p = pair_get(st, ev, NULL, 0);
+    pair *p = pair_get(st, ev, NULL, h);
     if (!p)
         return;
     p->dst = ev->dst_ip;
@@ -504,7 +504,7 @@ static void on_request(beacon_state *st, const ts_event *ev, bool dst_internal)
         if (s)
             bytes = s->bytes;
     }
-    pair *p = pair_get(st, ev, name, nlen);
+    pair *p = pair_get(st, ev, name, pair_hash(&ev->src_ip, &ev->dst_ip, name, nlen));
     if (!p)
         return;
     p->web = true;

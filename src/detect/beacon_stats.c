@@ -19,7 +19,9 @@
  *  - duration: the pair spans most of the window, or holds a long run of consecutive
  *    bins, provided it shows up in enough bins at all.
  * A spread under 10 units (seconds, bytes) between the quartiles is treated as
- * symmetric: the skewness of a near-constant series is noise.
+ * symmetric: the skewness of a near-constant series is noise. When every size is zero
+ * the sizes are unknown (a TLS or HTTP record whose connection record was not joined),
+ * not regular: the score is then the mean of the other three.
  */
 
 #define MAX_BINS 744 /* a month of hours; longer windows get wider bins */
@@ -157,6 +159,8 @@ bool bc_score(const double *ts, size_t n, double *sz, double win_start, double w
         double consistency = (double)run / (p->dur_ideal_hours > 0 ? p->dur_ideal_hours : 1);
         out->dur = fmin(1.0, fmax(coverage, consistency));
     }
-    out->score = (out->ts + out->ds + out->hist + out->dur) / 4.0;
+    out->sizes = sz[n - 1] > 0;
+    out->score = out->sizes ? (out->ts + out->ds + out->hist + out->dur) / 4.0
+                            : (out->ts + out->hist + out->dur) / 3.0;
     return true;
 }

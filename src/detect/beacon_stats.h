@@ -13,7 +13,8 @@ typedef struct bc_params {
 
 /* Each score is in 0..1, 1 the most machine-like. */
 typedef struct bc_scores {
-    double score;    /* the mean of the four below */
+    double score;    /* the mean of the four below (of three when the sizes are unknown) */
+    bool sizes;      /* some size was above zero: ds means something */
     double ts;       /* intervals: symmetric (Bowley skewness) and tight (MAD / median) */
     double ds;       /* sizes: the same measures */
     double hist;     /* connections spread evenly over the hours of the window */
