@@ -643,6 +643,20 @@ static void test_winevent(void)
     CHECK(has_field(sv, "ServiceName=evilsvc") && has_field(sv, "ImagePath=C:\\evil.exe"));
     CHECK(has_field(sv, "Data=a") && has_field(sv, "Data=b"));
 
+    CHECK_STR(read_file(FIX "win_xmltodict.json", &g), "winevent-json");
+    CHECK_INT(g.n, 1);
+    CHECK_INT(g.nerr, 0);
+    rec *x = &g.r[0];
+    CHECK_INT(x->code, 4625);
+    CHECK_STR(x->provider, "Microsoft-Windows-Security-Auditing");
+    CHECK_STR(x->user, "bob");
+    CHECK_STR(x->src, "203.0.113.9");
+    CHECK_INT(x->logon_type, 3);
+    CHECK_INT(x->ts, 1683162123000000000LL);
+    CHECK(has_field(x, "TargetUserName=bob") && has_field(x, "Data=unnamed"));
+    CHECK(has_field(x, "EventID_Qualifiers=") && has_field(x, "TimeCreated_SystemTime=2023-05-04T01:02:03.000Z"));
+    CHECK(!strstr(x->fields, "xmlns") && !strstr(x->fields, "Empty"));
+
     CHECK_STR(read_file(FIX "winlogbeat.json", &g), "winevent-json");
     CHECK_INT(g.n, 1);
     rec *w = &g.r[0];
@@ -669,7 +683,7 @@ static void test_linux(void)
     CHECK(utime(path, &t) == 0);
     got g;
     CHECK_STR(read_file(path, &g), "linux-auth");
-    CHECK_INT(g.n, 9);
+    CHECK_INT(g.n, 12);
     CHECK_INT(g.nerr, 1);
     CHECK_INT(g.e[0].line, 8);
     rec *a = &g.r[0];
@@ -715,6 +729,16 @@ static void test_linux(void)
     CHECK_INT(iso->ts, 1705309200123456000LL);
     CHECK_STR(iso->user, "bob");
     CHECK_INT(iso->outcome, TS_OUTCOME_FAILURE);
+
+    CHECK_STR(g.r[9].user, "root");
+    CHECK_STR(g.r[9].src, "198.51.100.8");
+    CHECK_INT(g.r[9].sport, 40100);
+    CHECK_STR(g.r[10].user, "");
+    CHECK_STR(g.r[10].src, "198.51.100.9");
+    CHECK_INT(g.r[10].sport, 40200);
+    CHECK_STR(g.r[11].user, "test");
+    CHECK_STR(g.r[11].src, "198.51.100.10");
+    CHECK_STR(g.r[11].action, "");
 
     CHECK_STR(read_file(FIX "auth_crlf.log", &g), "linux-auth");
     CHECK_INT(g.n, 1);

@@ -93,13 +93,12 @@ bool walk_object(walker &w, od::object o, const char *path, size_t plen)
         std::string_view key;
         if ((w.err = std::move(f).get(field)))
             return false;
-        /* Keys likewise: in place unless escaped. The closing quote is there: stage 1
-         * matched every quote of the document. */
-        const char *raw = field.key().raw();
-        const char *q = static_cast<const char *>(std::memchr(raw, '"', (size_t)(w.end - raw)));
-        if (!q)
-            q = raw; /* cannot happen after stage 1; an empty key is harmless */
-        if (!std::memchr(raw, '\\', (size_t)(q - raw)))
+        /* Keys likewise: in place unless escaped. Stage 1 matched every quote of the
+         * document, so the scan meets the closing one (or a backslash) before its end. */
+        const char *raw = field.key().raw(), *q = raw;
+        while (q < w.end && *q != '"' && *q != '\\')
+            q++;
+        if (q < w.end && *q == '"')
             key = std::string_view(raw, (size_t)(q - raw));
         else if ((w.err = field.unescaped_key().get(key)))
             return false;
@@ -160,7 +159,10 @@ bool walk_value(walker &w, od::value v, const char *path, size_t plen)
         size_t n = tok.size();
         while (n > 1 && tok[n - 1] != '"')
             n--;
-        if (n >= 2 && !std::memchr(tok.data() + 1, '\\', n - 2))
+        size_t i = 1;
+        while (i + 1 < n && tok[i] != '\\')
+            i++;
+        if (n >= 2 && i + 1 == n)
             return leaf(w, path, plen, TS_JSON_STRING, tok.data() + 1, n - 2);
         std::string_view s;
         if ((w.err = v.get_string().get(s)))

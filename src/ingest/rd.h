@@ -45,7 +45,6 @@ void rd_emit(rd_ctx *c);
 
 /* The views are equal to the literal. */
 #define RD_EQ(s, lit) ((s).n == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
-#define RD_KEY(p, n, lit) ((n) == sizeof(lit) - 1 && memcmp((p), lit, sizeof(lit) - 1) == 0)
 
 /* Epoch seconds ("1521911720.865716") or ISO 8601, also with "+hhmm" offsets, to ns. */
 bool rd_time(ts_str s, int64_t *ns);
