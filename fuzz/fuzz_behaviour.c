@@ -1,24 +1,46 @@
-/* fuzz_behaviour.c: libFuzzer target: hostile events through the credential, lateral and destruction
- * detectors, and hostile saved state through their load hooks. */
+/* fuzz_behaviour.c: libFuzzer target: the exfil detector's saved state as hostile input, and hostile event
+ * fields through the beacon and exfil detectors. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
+#include "core/config.h"
 #include "detect/detect.h"
 
 /*
- * Input, first byte:
- *   >= 0x80: the rest is a saved blob for detector (byte % 3); it is loaded, a few
- *            fixed events run over whatever it holds, and it is saved again.
- *   else:    the rest is events: "name=value" lines, a blank line ends an event. Names:
- *            code, ds (dataset), act, user, host, srchost, src, dst, port, lt (logon type),
- *            out (s or f), dt (seconds after the previous event), cc, asn, proc, parent,
- *            cmd, proto; "F.Key=value" adds a raw field. All three detectors see every
- *            event with state kept across the input; then each saves and reloads.
- * Values are copied into exact-size allocations so ASan sees overreads.
+ * The first byte picks the mode. 'S': the rest is a saved exfil state (as the store gives
+ * it back); a blob that loads must save and load again. Otherwise the input is records
+ * separated by '\n', each "kind|src|dst|port|seconds|bytes|text|text2": kind c (conn),
+ * h (HTTP; text is the method, text2 the uri), t (TLS; text is the SNI), p (process
+ * creation; text the image, text2 the command line, src the host name). Each value is
+ * copied into its own exact-size allocation so ASan sees overreads.
  */
 
-static const char *const names[] = {"credential", "lateral", "destruction"};
+/* Small tables and low thresholds, so that eviction and alerts happen on small inputs
+ * (and each run stays cheap). */
+static const ts_config *small_config(void)
+{
+    static ts_config *cfg;
+    if (cfg)
+        return cfg;
+    char path[] = "/tmp/fuzz_behaviour.XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f)
+        abort();
+    fputs(
+        "[beacon]\nmin_connections = 4\nthreshold = 0.3\nmax_pairs = 16\nmax_samples = 64\njoin_cache = 16\n"
+        "[exfil]\nmin_bytes = 1000\nmin_peers = 2\nmin_days = 2\nmax_hosts = 16\n",
+        f);
+    fclose(f);
+    if (ts_config_load(path, &cfg, NULL, NULL) != TOCSIN_OK)
+        abort();
+    unlink(path);
+    return cfg;
+}
 
 static const ts_detector *find(const char *name)
 {
@@ -33,196 +55,124 @@ static void drop(void *ud, ts_alert *a)
     (void)ud;
     ts_alert_free(a);
 }
-static const ts_alert_sink sink = {drop, NULL};
 
-#define MAXV 64
-#define MAXF 16
-
-typedef struct script {
-    char *vals[MAXV];
-    size_t nv;
-    ts_field f[MAXF];
-    ts_event ev;
-    int64_t ts;
-} script;
-
-static ts_str keep(script *s, const char *p, size_t n)
+static void fuzz_state(const ts_detector *d, const uint8_t *data, size_t size)
 {
-    if (s->nv == MAXV)
-        return TS_STR_NULL;
-    char *v = malloc(n ? n : 1);
-    memcpy(v, p, n);
-    s->vals[s->nv++] = v;
-    return ts_str_make(v, n);
-}
-
-static void set(script *s, ts_str name, ts_str v)
-{
-    ts_event *ev = &s->ev;
-    uint64_t num;
-    bool isnum = ts_parse_u64(v, &num);
-    if (ts_str_istarts(name, "F.") && ev->n_fields < MAXF) {
-        s->f[ev->n_fields++] = (ts_field){keep(s, name.p + 2, name.n - 2), v};
-        ev->fields = s->f;
-    } else if (ts_str_eq(name, "code") && isnum) {
-        ev->code = (uint32_t)num;
-        ev->has_code = true;
-    } else if (ts_str_eq(name, "ds")) {
-        ev->dataset = v;
-    } else if (ts_str_eq(name, "act")) {
-        ev->action = v;
-    } else if (ts_str_eq(name, "user")) {
-        ev->user = v;
-    } else if (ts_str_eq(name, "host")) {
-        ev->host = v;
-    } else if (ts_str_eq(name, "srchost")) {
-        ev->src_host = v;
-    } else if (ts_str_eq(name, "src")) {
-        ts_ip_parse(v, &ev->src_ip);
-    } else if (ts_str_eq(name, "dst")) {
-        ts_ip_parse(v, &ev->dst_ip);
-    } else if (ts_str_eq(name, "port") && isnum) {
-        ev->dst_port = (uint16_t)num;
-    } else if (ts_str_eq(name, "lt") && isnum) {
-        ev->logon_type = (int)(num & 0xff);
-    } else if (ts_str_eq(name, "out")) {
-        ev->outcome = ts_str_eq(v, "s") ? TS_OUTCOME_SUCCESS : TS_OUTCOME_FAILURE;
-    } else if (ts_str_eq(name, "dt") && isnum) {
-        s->ts += (int64_t)(num % 100000000) * 1000000000LL;
-    } else if (ts_str_eq(name, "cc") && v.n == 2) {
-        memcpy(ev->src_geo.cc, v.p, 2);
-    } else if (ts_str_eq(name, "asn") && isnum) {
-        ev->src_geo.asn = (uint32_t)num;
-    } else if (ts_str_eq(name, "proc")) {
-        ev->process = v;
-    } else if (ts_str_eq(name, "parent")) {
-        ev->parent_process = v;
-    } else if (ts_str_eq(name, "cmd")) {
-        ev->command_line = v;
-    } else if (ts_str_eq(name, "proto")) {
-        ev->protocol = v;
-    }
-}
-
-/* Starts the next event; the previous one's values are done with. */
-static void new_event(script *s)
-{
-    for (size_t i = 0; i < s->nv; i++)
-        free(s->vals[i]);
-    s->nv = 0;
-    ts_event_clear(&s->ev);
-    s->ev.ts_ns = s->ts;
-    s->ev.category = TS_CAT_AUTH | TS_CAT_NETWORK | TS_CAT_PROCESS | TS_CAT_HOST;
-}
-
-static void run_all(const ts_detector **d, void **st, const ts_event *ev)
-{
-    for (size_t i = 0; i < 3; i++)
-        d[i]->event(st[i], ev, &sink);
-}
-
-/* A few events that touch every table, to run over a loaded state. */
-static void fixed_events(const ts_detector *d, void *st)
-{
-    ts_event ev;
-    ts_event_clear(&ev);
-    ev.ts_ns = 1416816720000000000;
-    ev.has_code = true;
-    ev.category = TS_CAT_AUTH;
-    ev.dataset = ts_str_c("windows.security");
-    ev.host = ts_str_c("SRV1");
-    ev.user = ts_str_c("adm-x");
-    ts_ip_parse(ts_str_c("10.0.0.5"), &ev.src_ip);
-    ev.src_host = ts_str_c("WKS1");
-    static const uint32_t codes[] = {4625, 4624, 4672, 5140, 7036, 1074, 23};
-    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
-        ev.code = codes[i];
-        ev.logon_type = 3;
-        ev.outcome = codes[i] == 4625 ? TS_OUTCOME_FAILURE : TS_OUTCOME_SUCCESS;
-        d->event(st, &ev, &sink);
-        ev.ts_ns += 7200000000000LL;
-    }
-}
-
-static void blob_mode(const uint8_t *data, size_t size)
-{
-    const ts_detector *d = find(names[data[0] % 3]);
-    ts_detect_ctx ctx = {NULL, NULL, NULL};
     void *st = calloc(1, d->state_size);
-    if (d->init(st, &ctx) == TOCSIN_OK) {
-        void *blob = malloc(size - 1 ? size - 1 : 1);
-        memcpy(blob, data + 1, size - 1);
-        d->load(st, blob, size - 1);
-        free(blob);
-        fixed_events(d, st);
-        void *out = NULL;
+    ts_detect_ctx ctx = {NULL, NULL, small_config()};
+    if (d->init(st, &ctx) == TOCSIN_OK && d->load(st, data, size) == TOCSIN_OK) {
+        void *blob = NULL;
         size_t len = 0;
-        if (d->save(st, &out, &len) == TOCSIN_OK)
-            free(out);
+        if (d->save(st, &blob, &len) == TOCSIN_OK) {
+            void *st2 = calloc(1, d->state_size);
+            if (d->init(st2, &ctx) == TOCSIN_OK && d->load(st2, blob, len) != TOCSIN_OK)
+                abort(); /* what we saved we must read back */
+            d->fini(st2);
+            free(st2);
+            free(blob);
+        }
     }
     d->fini(st);
     free(st);
 }
 
-static void events_mode(const uint8_t *data, size_t size)
+#define NF 8
+
+/* Splits one record at '|' into up to NF exact-size copies. */
+static size_t split(const char *p, size_t n, char **v, size_t *len)
 {
-    const ts_detector *d[3];
-    void *st[3];
-    ts_detect_ctx ctx = {NULL, NULL, NULL};
-    for (size_t i = 0; i < 3; i++) {
-        d[i] = find(names[i]);
-        st[i] = calloc(1, d[i]->state_size);
-        d[i]->init(st[i], &ctx);
-    }
-    script *s = calloc(1, sizeof *s);
-    s->ts = 1416816720000000000;
-    new_event(s);
-    bool any = false;
-    const char *p = (const char *)data + 1, *end = (const char *)data + size;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        const char *eq = memchr(p, '=', (size_t)(le - p));
-        if (le == p && any) {
-            s->ev.ts_ns = s->ts;
-            run_all(d, st, &s->ev);
-            new_event(s);
-            any = false;
-        } else if (eq) {
-            set(s, ts_str_make(p, (size_t)(eq - p)), keep(s, eq + 1, (size_t)(le - eq - 1)));
-            any = true;
+    size_t k = 0, start = 0;
+    for (size_t i = 0; i <= n && k < NF; i++)
+        if (i == n || p[i] == '|') {
+            len[k] = i - start;
+            v[k] = malloc(len[k] ? len[k] : 1);
+            memcpy(v[k], p + start, len[k]);
+            k++;
+            start = i + 1;
         }
-        p = le + 1;
+    return k;
+}
+
+static void fill(ts_event *ev, char **v, size_t *len, size_t k, ts_field *f)
+{
+    ts_str s[NF];
+    for (size_t i = 0; i < NF; i++)
+        s[i] = i < k ? ts_str_make(v[i], len[i]) : ts_str_make(NULL, 0);
+    uint64_t port = 0, secs = 0, bytes = 0;
+    ts_parse_u64(s[3], &port);
+    ts_parse_u64(s[4], &secs);
+    ts_parse_u64(s[5], &bytes);
+    char kind = s[0].n ? s[0].p[0] : 'c';
+    ts_event_clear(ev);
+    ev->ts_ns = (int64_t)(secs % 4000000000ULL) * 1000000000LL;
+    ts_ip_parse(s[1], &ev->src_ip);
+    ts_ip_parse(s[2], &ev->dst_ip);
+    ev->dst_port = (uint16_t)port;
+    ev->bytes_out = bytes;
+    ev->bytes_in = bytes / 3;
+    f[0] = (ts_field){ts_str_c("uid"), s[6]};
+    f[1] = (ts_field){ts_str_c("uri"), s[7]};
+    ev->fields = f;
+    ev->n_fields = 2;
+    if (kind == 'h') {
+        ev->dataset = ts_str_c("zeek.http");
+        ev->category = TS_CAT_NETWORK | TS_CAT_WEB;
+        ev->action = s[6];
+        ev->domain = s[7];
+        ev->url = s[7];
+    } else if (kind == 't') {
+        ev->dataset = ts_str_c("zeek.ssl");
+        ev->category = TS_CAT_NETWORK | TS_CAT_TLS;
+        ev->domain = s[6];
+    } else if (kind == 'p') {
+        ev->category = TS_CAT_PROCESS;
+        ev->action = ts_str_c("process-created");
+        ev->host = s[1];
+        ev->process = s[6];
+        ev->command_line = s[7];
+    } else {
+        ev->dataset = ts_str_c("zeek.conn");
+        ev->category = TS_CAT_NETWORK | TS_CAT_SESSION;
+        ev->protocol = s[7];
     }
-    if (any) {
-        s->ev.ts_ns = s->ts;
-        run_all(d, st, &s->ev);
-    }
-    for (size_t i = 0; i < 3; i++) {
-        void *blob = NULL;
-        size_t len = 0;
-        if (d[i]->save(st[i], &blob, &len) == TOCSIN_OK) {
-            void *fresh = calloc(1, d[i]->state_size);
-            if (d[i]->init(fresh, &ctx) == TOCSIN_OK)
-                d[i]->load(fresh, blob, len);
-            d[i]->fini(fresh);
-            free(fresh);
-            free(blob);
-        }
-        d[i]->fini(st[i]);
-        free(st[i]);
-    }
-    new_event(s);
-    free(s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!size)
+    const ts_detector *ex = find("exfil"), *bc = find("beacon");
+    if (size && data[0] == 'S') {
+        fuzz_state(ex, data + 1, size - 1);
         return 0;
-    if (data[0] >= 0x80)
-        blob_mode(data, size);
-    else
-        events_mode(data, size);
+    }
+    const ts_detector *d[2] = {bc, ex};
+    void *st[2];
+    ts_detect_ctx ctx = {NULL, NULL, small_config()};
+    ts_alert_sink sink = {drop, NULL};
+    for (int i = 0; i < 2; i++) {
+        st[i] = calloc(1, d[i]->state_size);
+        d[i]->init(st[i], &ctx);
+    }
+    const char *p = (const char *)data, *end = p + size;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        char *v[NF];
+        size_t len[NF];
+        size_t k = split(p, (size_t)(le - p), v, len);
+        ts_event ev;
+        ts_field f[2];
+        fill(&ev, v, len, k, f);
+        for (int i = 0; i < 2; i++)
+            d[i]->event(st[i], &ev, &sink);
+        for (size_t i = 0; i < k; i++)
+            free(v[i]);
+        p = le + 1;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (d[i]->finish)
+            d[i]->finish(st[i], &sink);
+        d[i]->fini(st[i]);
+        free(st[i]);
+    }
     return 0;
 }

@@ -7,7 +7,10 @@
     X(home_network)   \
     X(credential)     \
     X(lateral)        \
-    X(destruction)
+    X(destruction)    \
+    X(phishing)       \
+    X(beacon)         \
+    X(exfil)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)
