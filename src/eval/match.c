@@ -89,11 +89,17 @@ static size_t by_line(const ev_truth *t, const ev_alert *a, unsigned char *how, 
     return n;
 }
 
+/* Does the step name the alert's host, or, for an alert that names no host, its account?
+ * (A step's users are the people it concerns - every recipient of a phishing wave - while
+ * its records are on its hosts; a user's own machine is not the step's by that alone.) */
 static int step_names(const ev_step *s, const ev_alert *a)
 {
-    for (size_t i = 0; i < s->n_hosts && a->host; i++)
-        if (ev_same_host(s->hosts[i], a->host))
-            return 1;
+    if (a->host) {
+        for (size_t i = 0; i < s->n_hosts; i++)
+            if (ev_same_host(s->hosts[i], a->host))
+                return 1;
+        return 0;
+    }
     for (size_t i = 0; i < s->n_users && a->user; i++)
         if (ev_same_user(s->users[i], a->user))
             return 1;
@@ -102,7 +108,7 @@ static int step_names(const ev_step *s, const ev_alert *a)
 
 /* Is event e about the alert's host or account? An event whose id names its host must be
  * on the alert's host; others (network records) count when the step names the alert's
- * host or account. */
+ * host (or account). */
 static int about_entity(const ev_truth *t, const ev_event *e, const ev_alert *a)
 {
     if (!a->host && !a->user)
