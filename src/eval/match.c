@@ -112,7 +112,7 @@ static int step_names(const ev_step *s, const ev_alert *a)
 static int about_entity(const ev_truth *t, const ev_event *e, const ev_alert *a)
 {
     if (!a->host && !a->user)
-        return 1; /* an alert on addresses only: its key ties it to the step (rule 3) */
+        return 1; /* an alert on addresses only: its key ties it to the step (rule 2) */
     if (e->host != EV_NO_HOST && a->host)
         return ev_same_host(t->hosts[e->host], a->host);
     return step_names(&t->steps[e->step], a);
@@ -149,7 +149,7 @@ static size_t overlap_step(const ev_truth *t, size_t s, const ev_alert *a, int64
     return 1;
 }
 
-/* Rule 2, for an alert whose first event is normal activity: it aggregated several events
+/* Rule 3, for an alert whose first event is normal activity: it aggregated several events
  * and one of a step's events about its host or account comes within a day of its first
  * event. The day keeps an alert that began with normal activity weeks earlier (an
  * indicator that normal browsing also reaches) from being credited with every later step
@@ -165,7 +165,7 @@ static size_t by_overlap(const ev_truth *t, const ev_alert *a, unsigned char *ho
     return n;
 }
 
-/* Rule 3, for an alert a step raised: it also belongs to the later steps of the same
+/* Rule 2, for an alert a step raised: it also belongs to the later steps of the same
  * action whose events it aggregated (the same kind of record folds into the same alert:
  * a second wave of the actor's mail from its home network). An alert that names only
  * addresses is taken at its key's word: any event of such a step in its span counts. */
