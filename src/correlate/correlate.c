@@ -252,11 +252,30 @@ static bool ent_push(ent_list *l, const char *key, size_t len, size_t alert, int
     return true;
 }
 
-/* Every entity key of alert i: its address, its host name and its account. */
+/* Confidence from which an indicator tied to an actor is taken to mark one campaign. */
+#define CAMPAIGN_IOC_CONFIDENCE 50
+
+/* An actor's own infrastructure or malware reached from several hosts is one campaign, not
+ * one incident per host. Shared, warninglisted, low-confidence and actor-less indicators
+ * join nothing: a CDN address on a list would glue unrelated hosts together. */
+static size_t campaign_key(const ts_alert *a, char *k, size_t cap)
+{
+    if (a->kind != TS_EV_INDICATOR || a->shared || a->suppressed || !a->actorset || !a->ioc_value ||
+        a->confidence < CAMPAIGN_IOC_CONFIDENCE)
+        return 0;
+    int n = snprintf(k, cap, "i:%d:%s", (int)a->ioc_type, a->ioc_value);
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* Every entity key of alert i: its address, its host name, its account and the
+ * campaign indicator it matched. */
 static bool alert_entities(ent_list *l, const ts_alert *a, size_t i)
 {
     char k[TS_ENTITY_KEY_MAX];
     size_t n;
+    n = campaign_key(a, k, sizeof k);
+    if (!ent_push(l, k, n, i, a->first_ns))
+        return false;
     n = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
     if (!ent_push(l, k, n, i, a->first_ns))
         return false;
