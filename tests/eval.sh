@@ -97,7 +97,8 @@ check "eval without DIR is a usage error" status_is 2 "$T" eval
 check "--min-detected above 1 is a usage error" status_is 2 "$T" eval "$tmp/none" --min-detected 1.5
 check "--max-first-alert needs a duration" status_is 2 "$T" eval "$tmp/none" --max-first-alert soon
 check "--db naming an existing store is refused" status_is 2 "$T" eval "$tmp/none" --db "$tmp/none/eval.db"
-"$T" eval "$tmp/none" --no-progress --db "$tmp/fresh.db" >/dev/null 2>&1
+check "--db naming a new file: exit 0 (the eval.db an earlier eval left is no log)" \
+    status_is 0 "$T" eval "$tmp/none" --no-progress --db "$tmp/fresh.db"
 check "--db naming a new file is used" test -s "$tmp/fresh.db"
 
 echo "tests/eval.sh: $passed passed, $failed failed"

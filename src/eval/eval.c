@@ -58,15 +58,22 @@ static char *join(const char *dir, const char *name)
 
 static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
 
-/* Is name one of the store's files ("eval.db", "eval.db-wal"...) when the store is in dir? */
+/* Does name (in dir) end with a store's name and one of SQLite's suffixes? */
+static int names_store(const char *name, const char *store)
+{
+    size_t l = strlen(store);
+    return strncmp(name, store, l) == 0 && (!name[l] || !strcmp(name + l, "-wal") || !strcmp(name + l, "-shm") ||
+                                            !strcmp(name + l, "-journal"));
+}
+
+/* Is name one of the files of this eval's store, or of the default one an earlier eval
+ * left in dir? */
 static int is_store(const job *j, const char *name)
 {
     char *full = join(j->dir, name);
-    int same = 0;
+    int same = names_store(name, STORE_FILE);
     if (full) {
-        size_t l = strlen(j->db);
-        same = strncmp(full, j->db, l) == 0 &&
-               (!full[l] || !strcmp(full + l, "-wal") || !strcmp(full + l, "-shm") || !strcmp(full + l, "-journal"));
+        same |= names_store(full, j->db);
         free(full);
     }
     return same;
