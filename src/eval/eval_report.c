@@ -84,8 +84,8 @@ static void text_attribution(const ev_truth *t, const ev_scores *s, FILE *out)
         fprintf(out, "attribution      no incident holds a campaign alert\n");
         return;
     }
-    fprintf(out, "attribution      %zu incident%s hold campaign alerts; %zu attributed to ", s->r.campaign_incidents,
-            s->r.campaign_incidents == 1 ? "" : "s", s->r.right_incidents);
+    fprintf(out, "attribution      %zu incident%s campaign alerts; %zu attributed to ", s->r.campaign_incidents,
+            s->r.campaign_incidents == 1 ? " holds" : "s hold", s->r.right_incidents);
     ts_fputs_term(t->actor, out);
     fprintf(out, "\n                 main incident %s: ", s->main_incident);
     if (s->n_hyps) {
