@@ -217,6 +217,7 @@ static void test_score(void)
     ts_incident_view i1 = {.id = (char *)"INC-1", .hyps = h1, .n_hyps = 2, .alerts = a1, .n_alerts = 2};
     ts_incident_view i2 = {.id = (char *)"INC-2", .hyps = h2, .n_hyps = 1, .alerts = a2, .n_alerts = 1};
     ts_incident_view *inc[] = {&i1, &i2};
+    a1[0].detector = a2[0].detector = (char *)"beacon";
     ev_scores s = {0};
     CHECK_INT(ev_score(&t, "/d", inc, 2, &s), TOCSIN_OK);
     CHECK_INT(s.r.steps, 3);
@@ -233,6 +234,13 @@ static void test_score(void)
     CHECK_INT(s.r.right_incidents, 1);
     CHECK_INT(s.r.blamed_incidents, 2);
     CHECK_STR(s.blamed_actor, "HIDDEN COBRA");
+    /* Per detector: "beacon" raised one of each; the alert without a detector counts as "?". */
+    CHECK_INT(s.n_detectors, 2);
+    CHECK_STR(s.detectors[0].name, "beacon");
+    CHECK_INT(s.detectors[0].campaign, 1);
+    CHECK_INT(s.detectors[0].false_alerts, 1);
+    CHECK_STR(s.detectors[1].name, "?");
+    CHECK_STR(t.steps[0].first_detector, "beacon");
 
     tocsin_eval_options o;
     tocsin_eval_options_init(&o);

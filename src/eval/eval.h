@@ -27,7 +27,8 @@ typedef struct ev_step {
     uint64_t alerts, by_line, by_overlap;
     int64_t detected_ns;  /* log time of its first alert, EV_NEVER when none */
     int64_t first_alert;  /* the store id of that alert */
-    char *first_title;    /* its title (owned) */
+    char *first_title;    /* its title and detector (owned) */
+    char *first_detector;
 } ev_step;
 
 /* One event line: which step wrote it, where (file index, 1-based line) and when. */
@@ -105,6 +106,12 @@ typedef struct ev_check {
     int ok;
 } ev_check;
 
+/* Alerts of one detector: of the campaign and false. */
+typedef struct ev_detector {
+    char *name;
+    uint64_t campaign, false_alerts;
+} ev_detector;
+
 typedef struct ev_hyp {
     char *actor;
     double probability;
@@ -124,6 +131,8 @@ typedef struct ev_scores {
     size_t n_hyps;
     char *blamed_actor;       /* the outside actor blamed most often, or NULL */
     uint64_t by_line, by_overlap; /* campaign alerts matched each way */
+    ev_detector *detectors;   /* by name */
+    size_t n_detectors;
     ev_check checks[8];
     size_t n_checks;
 } ev_scores;

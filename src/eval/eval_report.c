@@ -63,18 +63,20 @@ static void cell(const char *s, int width, FILE *out)
 static void text_steps(const ev_truth *t, FILE *out)
 {
     char a[32], b[32];
-    fprintf(out, "%-22s %-16s %-21s %7s %-8s %-19s %10s %6s\n", "step", "action", "techniques", "events",
-            "detected", "first alert", "after start", "alerts");
+    fprintf(out, "%-22s %-16s %-21s %7s %-8s %-19s %10s %6s  %s\n", "step", "action", "techniques", "events",
+            "detected", "first alert", "after start", "alerts", "by");
     for (size_t i = 0; i < t->n_steps; i++) {
         const ev_step *s = &t->steps[i];
         int hit = s->detected_ns != EV_NEVER;
         cell(s->name, 22, out);
         cell(s->action, 16, out);
         cell(s->techniques, 21, out);
-        fprintf(out, "%7llu %-8s %-19s %10s %6llu\n", (unsigned long long)s->events, hit ? "yes" : "no",
+        fprintf(out, "%7llu %-8s %-19s %10s %6llu  ", (unsigned long long)s->events, hit ? "yes" : "no",
                 when(s->detected_ns, a, sizeof a),
                 hit ? ev_span(s->detected_ns > s->start_ns ? s->detected_ns - s->start_ns : 0, b, sizeof b) : "-",
                 (unsigned long long)s->alerts);
+        ts_fputs_term(hit ? s->first_detector : "-", out);
+        fputc('\n', out);
     }
 }
 
@@ -127,6 +129,14 @@ static void text_summary(const ev_truth *t, const ev_scores *s, FILE *out)
             (unsigned long long)s->by_line, (unsigned long long)s->by_overlap, (unsigned long long)s->r.false_alerts);
     fprintf(out, "false alerts     %.2f per 1,000 user-days (%llu users x %llu days)\n", s->r.false_per_kuserday,
             (unsigned long long)t->users, (unsigned long long)t->days);
+    for (size_t i = 0; i < s->n_detectors; i++) {
+        fputs(i ? ", " : "by detector      ", out);
+        ts_fputs_term(s->detectors[i].name, out);
+        fprintf(out, " %llu campaign / %llu false", (unsigned long long)s->detectors[i].campaign,
+                (unsigned long long)s->detectors[i].false_alerts);
+    }
+    if (s->n_detectors)
+        fputc('\n', out);
     if (t->n_steps)
         text_attribution(t, s, out);
     fprintf(out, "outside actor    %zu of %zu incidents blame one (top hypothesis a named actor, p >= 0.5)",
@@ -220,6 +230,7 @@ static void json_step(const ev_step *s, FILE *out)
     else
         ts_jw_int(&w, s->first_alert);
     ts_jw_kstr(&w, "alert_title", s->first_title);
+    ts_jw_kstr(&w, "alert_detector", s->first_detector);
     ts_jw_end(&w);
 }
 
@@ -297,6 +308,16 @@ static void json_summary(const ev_truth *t, const ev_scores *s, FILE *out)
     ts_jw_kuint(&w, "by_overlap", s->by_overlap);
     ts_jw_kuint(&w, "false_alerts", s->r.false_alerts);
     ts_jw_kdouble(&w, "false_per_kuserday", s->r.false_per_kuserday);
+    ts_jw_key(&w, "detectors");
+    ts_jw_arr(&w);
+    for (size_t i = 0; i < s->n_detectors; i++) {
+        ts_jw_obj(&w);
+        ts_jw_kstr(&w, "detector", s->detectors[i].name);
+        ts_jw_kuint(&w, "campaign_alerts", s->detectors[i].campaign);
+        ts_jw_kuint(&w, "false_alerts", s->detectors[i].false_alerts);
+        ts_jw_obj_end(&w);
+    }
+    ts_jw_arr_end(&w);
     ts_jw_kstr(&w, "reference", t->n_steps ? s->reference : NULL);
     json_time(&w, "reference_time", t->n_steps ? s->reference_ns : EV_NEVER);
     json_time(&w, "first_alert", s->first_alert_at);

@@ -76,10 +76,38 @@ static tocsin_code credit_steps(ev_truth *t, const ts_alert_view *a, const unsig
             st->detected_ns = at[k];
             st->first_alert = a->id;
             free(st->first_title);
-            if (a->title && !(st->first_title = strdup(a->title)))
+            free(st->first_detector);
+            st->first_title = a->title ? strdup(a->title) : NULL;
+            st->first_detector = a->detector ? strdup(a->detector) : NULL;
+            if ((a->title && !st->first_title) || (a->detector && !st->first_detector))
                 return TOCSIN_E_NOMEM;
         }
     }
+    return TOCSIN_OK;
+}
+
+/* Counts one more alert of its detector, campaign or false. */
+static tocsin_code count_detector(ev_scores *s, const char *name, int campaign)
+{
+    size_t i = 0;
+    if (!name)
+        name = "?";
+    while (i < s->n_detectors && strcmp(s->detectors[i].name, name) != 0)
+        i++;
+    if (i == s->n_detectors) {
+        ev_detector *v = realloc(s->detectors, (i + 1) * sizeof *v);
+        if (!v)
+            return TOCSIN_E_NOMEM;
+        s->detectors = v;
+        v[i] = (ev_detector){strdup(name), 0, 0};
+        if (!v[i].name)
+            return TOCSIN_E_NOMEM;
+        s->n_detectors++;
+    }
+    if (campaign)
+        s->detectors[i].campaign++;
+    else
+        s->detectors[i].false_alerts++;
     return TOCSIN_OK;
 }
 
@@ -102,6 +130,7 @@ static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t 
                           host_of(a, map, n_map), a->user};
             hits = ev_match(t, &q, how, at);
             s->r.alerts++;
+            rc = count_detector(s, a->detector, hits > 0);
             if (!hits) {
                 s->r.false_alerts++;
                 continue;
@@ -114,7 +143,8 @@ static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t 
                 s->by_line++;
             else
                 s->by_overlap++;
-            rc = credit_steps(t, a, how, at);
+            if (rc == TOCSIN_OK)
+                rc = credit_steps(t, a, how, at);
         }
         if (hits)
             per_inc[refs[i].inc]++;
@@ -315,5 +345,8 @@ void ev_scores_free(ev_scores *s)
     for (size_t i = 0; i < s->n_hyps; i++)
         free(s->hyps[i].actor);
     free(s->hyps);
+    for (size_t i = 0; i < s->n_detectors; i++)
+        free(s->detectors[i].name);
+    free(s->detectors);
     memset(s, 0, sizeof *s);
 }

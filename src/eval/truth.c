@@ -422,7 +422,7 @@ void ev_truth_free(ev_truth *t)
     for (size_t i = 0; i < t->n_steps; i++) {
         ev_step *s = &t->steps[i];
         free(s->name), free(s->action), free(s->actor), free(s->about), free(s->techniques);
-        free(s->first_title);
+        free(s->first_title), free(s->first_detector);
         free_strv(s->hosts, s->n_hosts);
         free_strv(s->users, s->n_users);
     }
