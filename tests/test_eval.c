@@ -112,6 +112,20 @@ static void test_broken(void)
     }
 }
 
+/* A scenario without a campaign: only the scenario line. */
+static void test_no_campaign(void)
+{
+    ev_truth t;
+    char err[256];
+    unsigned char how[1];
+    int64_t when[1];
+    CHECK_INT(read_text(SCN, &t, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(t.n_steps, 0);
+    CHECK_INT(t.n_events, 0);
+    CHECK_INT(ev_match(&t, &(ev_alert){"zeek/conn.log", 1, 0, 10, 2, "ws-0001", NULL}, how, when), 0);
+    ev_truth_free(&t);
+}
+
 static void test_names(void)
 {
     CHECK(ev_same_host("WS-0002", "ws-0002.corp.example.com"));
@@ -281,6 +295,7 @@ int main(void)
 {
     test_read();
     test_broken();
+    test_no_campaign();
     test_names();
     test_match();
     test_score();

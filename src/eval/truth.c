@@ -360,10 +360,11 @@ static tocsin_code link_events(reader *r)
     t->step_first = calloc(t->n_steps + 1, sizeof *t->step_first);
     if (!t->by_time || !t->step_first)
         return TOCSIN_E_NOMEM;
-    if (t->n_events)
+    if (t->n_events) { /* a scenario without a campaign has none, and by_place is NULL */
         memcpy(t->by_time, t->by_place, t->n_events * sizeof *t->by_time);
-    qsort(t->by_place, t->n_events, sizeof *t->by_place, by_place);
-    qsort(t->by_time, t->n_events, sizeof *t->by_time, by_time);
+        qsort(t->by_place, t->n_events, sizeof *t->by_place, by_place);
+        qsort(t->by_time, t->n_events, sizeof *t->by_time, by_time);
+    }
     for (size_t i = 0, s = 0; s <= t->n_steps; s++) {
         while (i < t->n_events && t->by_time[i].step < s)
             i++;
