@@ -183,6 +183,9 @@ static void test_match(void)
     /* An alert on a host the step does not name is not the step's by its account alone. */
     CHECK_INT(match(&t, (ev_alert){"zeek/conn.log", 3, at("2014-09-03T11:00:00Z"), at("2014-09-03T13:00:00Z"), 2,
                                    "ws-0009", "lwang"}, how, when), 0);
+    /* The same as an indicator match: its first sighting was normal, so no. */
+    CHECK_INT(match(&t, (ev_alert){"windows/security.jsonl", 3, at("2014-09-05T01:00:00Z"),
+                                   at("2014-09-05T20:00:00Z"), 4, "DC-01", NULL, 1}, how, when), 0);
     /* Begun more than a day before the step's event: no. */
     CHECK_INT(match(&t, (ev_alert){"zeek/conn.log", 3, at("2014-09-01T09:00:00Z"), at("2014-09-02T12:00:00Z"), 40,
                                    "ws-0001", NULL}, how, when), 0);

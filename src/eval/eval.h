@@ -80,6 +80,7 @@ typedef struct ev_alert {
     int64_t first_ns, last_ns;
     uint64_t count;
     const char *host, *user;
+    int indicator;      /* an intelligence or home-network match: matched by place only */
 } ev_alert;
 
 enum { EV_NO = 0, EV_BY_LINE = 1, EV_BY_OVERLAP = 2 };

@@ -157,7 +157,9 @@ static size_t overlap_step(const ev_truth *t, size_t s, const ev_alert *a, int64
 static size_t by_overlap(const ev_truth *t, const ev_alert *a, unsigned char *how, int64_t *at)
 {
     size_t n = 0;
-    if (a->count < 2 || a->last_ns < a->first_ns || (!a->host && !a->user))
+    /* An indicator alert is about its indicator: if normal activity showed it first, the
+       indicator matched normal activity, whatever host it is on. */
+    if (a->indicator || a->count < 2 || a->last_ns < a->first_ns || (!a->host && !a->user))
         return 0;
     int64_t until = a->last_ns - a->first_ns > EV_OVERLAP_NS ? a->first_ns + EV_OVERLAP_NS : a->last_ns;
     for (size_t s = 0; s < t->n_steps; s++)

@@ -60,6 +60,12 @@ static const char *relative(const char *file, const char *dir)
     return file;
 }
 
+/* An intelligence or home-network match rather than a behaviour or rule. */
+static int is_indicator(const ts_alert_view *a)
+{
+    return a->ioc_type || (a->kind && (!strcmp(a->kind, "indicator") || !strcmp(a->kind, "home-network")));
+}
+
 /* Records, for every step the alert belongs to, one more alert and the earliest. */
 static tocsin_code credit_steps(ev_truth *t, const ts_alert_view *a, const unsigned char *how, const int64_t *at)
 {
@@ -127,7 +133,7 @@ static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t 
         int first = i == 0 || refs[i - 1].a->id != a->id;
         if (first) {
             ev_alert q = {relative(a->file, dir), a->line, a->first_ns, a->last_ns, a->count,
-                          host_of(a, map, n_map), a->user};
+                          host_of(a, map, n_map), a->user, is_indicator(a)};
             hits = ev_match(t, &q, how, at);
             s->r.alerts++;
             rc = count_detector(s, a->detector, hits > 0);
