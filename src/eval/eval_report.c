@@ -118,7 +118,11 @@ static void text_summary(const ev_truth *t, const ev_scores *s, FILE *out)
                 100.0 * (double)s->r.detected / (double)s->r.steps);
     else
         fputs("steps detected   no campaign in this scenario\n", out);
-    if (t->n_steps && s->first_alert_at != EV_NEVER)
+    if (t->n_steps && s->first_alert_at != EV_NEVER && s->first_alert_at < s->reference_ns)
+        fprintf(out, "first alert      %s UTC, %s before the %s (%s): counted as 0\n",
+                when(s->first_alert_at, a, sizeof a), ev_span(s->reference_ns - s->first_alert_at, b, sizeof b),
+                s->reference, when(s->reference_ns, ref, sizeof ref));
+    else if (t->n_steps && s->first_alert_at != EV_NEVER)
         fprintf(out, "first alert      %s UTC, %s after the %s (%s)\n", when(s->first_alert_at, a, sizeof a),
                 ev_span(s->r.first_alert_ns, b, sizeof b), s->reference, when(s->reference_ns, ref, sizeof ref));
     else if (t->n_steps)
