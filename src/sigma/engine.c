@@ -1,0 +1,480 @@
+/* engine.c: compiles the loaded rules (per-field matchers, triggers) and matches events. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sigma/sigma_int.h"
+
+/*
+ * An event is first routed by its channel, event id, provider or dataset to the groups
+ * of rules whose log source it belongs to: no string is looked at before that. Each of
+ * the group's fields present in the event is scanned once by the field's matcher, which
+ * marks the atoms that hold. A rule is evaluated only when one of its trigger atoms
+ * holds: a set of matcher atoms of which at least one must hold for the rule to fire.
+ * Short unanchored literals ("-e", " /c") would hit almost every command line, so they
+ * are left out of the matchers and tested directly, only for rules already triggered
+ * (or, for a rule with no trigger at all, on every event of its group).
+ */
+
+#define SHORT_LITERAL 8
+
+struct ts_sigma_scratch {
+    const ts_sigma *s;
+    uint32_t gen;
+    uint32_t *atom_gen, *lazy_gen, *rule_gen, *group_gen, *fgen, *fval;
+    uint8_t *lazy_res;
+    sg_u32v cand;
+    void *hs;
+    const ts_event *ev;
+    uint32_t group;
+};
+
+/* ---- compile ---- */
+
+static bool choose_backends(ts_sigma *s)
+{
+    for (size_t i = 0; i < s->natoms; i++) {
+        sg_atom *at = &s->atoms[i];
+        if (at->kind != AT_STR)
+            at->backend = BK_DIRECT;
+        else if (!at->is_regex && (at->plen == 0 || (!at->anchors && at->plen < SHORT_LITERAL)))
+            at->backend = BK_LIT;
+        else
+            at->backend = BK_HS; /* the matcher may hand it to PCRE2 */
+    }
+    return true;
+}
+
+static bool build_matchers(ts_sigma *s, char *err, size_t cap)
+{
+    sg_u32v *per = NULL;
+    bool ok = true;
+    for (size_t g = 0; ok && g < s->ngroups; g++) {
+        sg_group *gr = &s->groups[g];
+        size_t nf = gr->nfields + 1; /* the last slot: keywords */
+        per = calloc(nf, sizeof *per);
+        gr->db = calloc(nf, sizeof *gr->db);
+        if (!per || !gr->db)
+            return free(per), snprintf(err, cap, "out of memory"), false;
+        for (size_t i = 0; i < s->natoms; i++) {
+            const sg_atom *at = &s->atoms[i];
+            if (at->group == g && at->kind == AT_STR && at->backend == BK_HS)
+                ok = ok && sg_u32v_push(&per[at->field == SG_ANY_FIELD ? gr->nfields : at->field], (uint32_t)i);
+        }
+        for (size_t f = 0; ok && f < nf; f++) {
+            if (!per[f].n)
+                continue;
+            void *m = sg_matcher_build(s, per[f].v, per[f].n, err, cap);
+            bool any_hs = false;
+            for (size_t i = 0; i < per[f].n; i++)
+                any_hs |= s->atoms[per[f].v[i]].backend == BK_HS;
+            if (!m && any_hs)
+                ok = false;
+            if (f == gr->nfields)
+                gr->db_any = m;
+            else
+                gr->db[f] = m;
+        }
+        for (size_t f = 0; f < nf; f++)
+            free(per[f].v);
+        free(per);
+        per = NULL;
+    }
+    return ok;
+}
+
+/* A set of matcher atoms one of which must hold for node to be true; false if none. */
+static bool trigger_set(const ts_sigma *s, uint32_t node, sg_u32v *out)
+{
+    const sg_node *n = &s->nodes[node];
+    switch (n->op) {
+    case N_ATOM:
+        return s->atoms[n->a].backend == BK_HS && sg_u32v_push(out, n->a);
+    case N_OR:
+        for (uint32_t i = 0; i < n->n; i++)
+            if (!trigger_set(s, s->kids.v[n->a + i], out))
+                return false;
+        return true;
+    case N_AND: {
+        sg_u32v best = {0};
+        bool found = false;
+        for (uint32_t i = 0; i < n->n; i++) {
+            sg_u32v t = {0};
+            if (trigger_set(s, s->kids.v[n->a + i], &t) && (!found || t.n < best.n)) {
+                free(best.v);
+                best = t, found = true;
+            } else {
+                free(t.v);
+            }
+        }
+        for (size_t i = 0; found && i < best.n; i++)
+            found = sg_u32v_push(out, best.v[i]);
+        free(best.v);
+        return found;
+    }
+    default:
+        return false;
+    }
+}
+
+static bool build_triggers(ts_sigma *s)
+{
+    s->triggers = calloc(s->natoms ? s->natoms : 1, sizeof *s->triggers);
+    if (!s->triggers)
+        return false;
+    for (uint32_t r = 0; r < s->nrules; r++) {
+        sg_u32v t = {0};
+        bool ok = true;
+        if (trigger_set(s, s->rules[r].root, &t)) {
+            for (size_t i = 0; ok && i < t.n; i++) {
+                sg_u32v *tr = &s->triggers[t.v[i]];
+                if (!tr->n || tr->v[tr->n - 1] != r)
+                    ok = sg_u32v_push(tr, r);
+            }
+        } else {
+            ok = sg_u32v_push(&s->groups[s->rules[r].group].always, r);
+        }
+        free(t.v);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap)
+{
+    if (s->compiled)
+        return TOCSIN_OK;
+    s->nfields_total = 0;
+    for (size_t g = 0; g < s->ngroups; g++) {
+        s->groups[g].fbase = (uint32_t)s->nfields_total;
+        s->nfields_total += s->groups[g].nfields;
+    }
+    if (!choose_backends(s) || !build_matchers(s, err, cap))
+        return TOCSIN_E_PARSE;
+    if (!build_triggers(s))
+        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+    s->compiled = true;
+    return TOCSIN_OK;
+}
+
+size_t ts_sigma_rule_count(const ts_sigma *s)
+{
+    return s->nrules;
+}
+
+/* ---- scratch ---- */
+
+ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
+{
+    ts_sigma_scratch *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return NULL;
+    size_t na = s->natoms + 1, nr = s->nrules + 1, ng = s->ngroups + 1, nf = s->nfields_total + 1;
+    sc->s = s;
+    sc->atom_gen = calloc(na, sizeof *sc->atom_gen);
+    sc->lazy_gen = calloc(na, sizeof *sc->lazy_gen);
+    sc->lazy_res = calloc(na, 1);
+    sc->rule_gen = calloc(nr, sizeof *sc->rule_gen);
+    sc->group_gen = calloc(ng, sizeof *sc->group_gen);
+    sc->fgen = calloc(nf, sizeof *sc->fgen);
+    sc->fval = calloc(nf, sizeof *sc->fval);
+    bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval;
+    for (size_t g = 0; ok && g < s->ngroups; g++) {
+        const sg_group *gr = &s->groups[g];
+        for (size_t f = 0; ok && f < gr->nfields; f++)
+            ok = !gr->db[f] || sg_matcher_scratch(gr->db[f], &sc->hs);
+        ok = ok && (!gr->db_any || sg_matcher_scratch(gr->db_any, &sc->hs));
+    }
+    if (!ok) {
+        ts_sigma_scratch_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+void ts_sigma_scratch_free(ts_sigma_scratch *sc)
+{
+    if (!sc)
+        return;
+    free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
+    free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
+    if (sc->hs)
+        sg_matcher_scratch_free(sc->hs);
+    free(sc);
+}
+
+/* ---- evaluation of atoms the matchers do not decide ---- */
+
+static bool field_value(const ts_sigma_scratch *sc, uint32_t field, ts_str *v)
+{
+    uint32_t slot = sc->s->groups[sc->group].fbase + field;
+    if (sc->fgen[slot] != sc->gen)
+        return false;
+    *v = sc->ev->fields[sc->fval[slot]].val;
+    if (!v->p)
+        v->p = "";
+    return true;
+}
+
+static bool num_of(ts_str v, double *out)
+{
+    char buf[64], *end;
+    if (!v.n || v.n >= sizeof buf)
+        return false;
+    memcpy(buf, v.p, v.n);
+    buf[v.n] = 0;
+    *out = strtod(buf, &end);
+    return end == buf + v.n;
+}
+
+static bool compare(double a, uint8_t cmp, double b)
+{
+    switch (cmp) {
+    case CMP_LT: return a < b;
+    case CMP_LTE: return a <= b;
+    case CMP_GT: return a > b;
+    case CMP_GTE: return a >= b;
+    default: return a == b;
+    }
+}
+
+static bool time_part(ts_str v, uint8_t part, double *out)
+{
+    int64_t ns;
+    if (!ts_parse_iso8601_ns(v, &ns))
+        return false;
+    time_t t = (time_t)(ns / 1000000000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return false;
+    char wk[4];
+    switch (part) {
+    case TP_MINUTE: *out = tm.tm_min; break;
+    case TP_HOUR: *out = tm.tm_hour; break;
+    case TP_DAY: *out = tm.tm_mday; break;
+    case TP_WEEK:
+        strftime(wk, sizeof wk, "%V", &tm);
+        *out = (wk[0] - '0') * 10 + (wk[1] - '0');
+        break;
+    case TP_MONTH: *out = tm.tm_mon + 1; break;
+    default: *out = tm.tm_year + 1900; break;
+    }
+    return true;
+}
+
+static bool in_cidr(const sg_atom *at, ts_str v)
+{
+    ts_ip ip;
+    if (!ts_ip_parse(v, &ip) || ip.v != at->ip.v)
+        return false;
+    uint8_t full = at->prefix / 8, rest = at->prefix % 8;
+    if (memcmp(ip.b, at->ip.b, full))
+        return false;
+    return !rest || ((ip.b[full] ^ at->ip.b[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static bool fieldref(const ts_sigma_scratch *sc, const sg_atom *at, ts_str a)
+{
+    ts_str b;
+    if (!field_value(sc, at->field2, &b))
+        return false;
+    sg_atom lit = *at;
+    lit.kind = AT_STR, lit.backend = BK_LIT, lit.is_regex = false;
+    char buf[512];
+    if (b.n >= sizeof buf)
+        return false;
+    for (size_t i = 0; i < b.n; i++)
+        buf[i] = (at->rxflags & RX_CASELESS) && b.p[i] >= 'A' && b.p[i] <= 'Z' ? (char)(b.p[i] + 32) : b.p[i];
+    lit.pat = buf, lit.plen = b.n;
+    return sg_atom_test_str(&lit, a.p, a.n);
+}
+
+static bool any_field(const ts_sigma_scratch *sc, const sg_atom *at)
+{
+    for (size_t i = 0; i < sc->ev->n_fields; i++) {
+        ts_str v = sc->ev->fields[i].val;
+        if (sg_atom_test_str(at, v.p ? v.p : "", v.n))
+            return true;
+    }
+    return false;
+}
+
+static bool direct(const ts_sigma_scratch *sc, const sg_atom *at)
+{
+    ts_str v;
+    double d;
+    if (at->field == SG_ANY_FIELD)
+        return at->kind == AT_STR && any_field(sc, at);
+    bool has = field_value(sc, at->field, &v);
+    switch (at->kind) {
+    case AT_STR: return has && sg_atom_test_str(at, v.p, v.n);
+    case AT_EXISTS: return has;
+    case AT_NULL: return !has || v.n == 0;
+    case AT_NUM: return has && num_of(v, &d) && compare(d, at->cmp, at->num);
+    case AT_TIME: return has && time_part(v, at->tpart, &d) && compare(d, at->cmp, at->num);
+    case AT_CIDR: return has && in_cidr(at, v);
+    case AT_FREF: return has && fieldref(sc, at, v);
+    default: return false;
+    }
+}
+
+static bool eval(ts_sigma_scratch *sc, uint32_t node)
+{
+    const ts_sigma *s = sc->s;
+    const sg_node *n = &s->nodes[node];
+    switch (n->op) {
+    case N_ATOM: {
+        const sg_atom *at = &s->atoms[n->a];
+        if (at->backend == BK_HS)
+            return sc->atom_gen[n->a] == sc->gen;
+        if (sc->lazy_gen[n->a] != sc->gen) {
+            sc->lazy_gen[n->a] = sc->gen;
+            sc->lazy_res[n->a] = direct(sc, at);
+        }
+        return sc->lazy_res[n->a];
+    }
+    case N_AND:
+        for (uint32_t i = 0; i < n->n; i++)
+            if (!eval(sc, s->kids.v[n->a + i]))
+                return false;
+        return true;
+    case N_OR:
+        for (uint32_t i = 0; i < n->n; i++)
+            if (eval(sc, s->kids.v[n->a + i]))
+                return true;
+        return false;
+    case N_NOT:
+        return !eval(sc, n->a);
+    case N_TRUE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- routing and scanning ---- */
+
+static void on_atom(void *ud, uint32_t atom)
+{
+    ts_sigma_scratch *sc = ud;
+    sc->atom_gen[atom] = sc->gen;
+    const sg_u32v *tr = &sc->s->triggers[atom];
+    for (size_t i = 0; i < tr->n; i++)
+        if (sc->rule_gen[tr->v[i]] != sc->gen) {
+            sc->rule_gen[tr->v[i]] = sc->gen;
+            sg_u32v_push(&sc->cand, tr->v[i]);
+        }
+}
+
+static ts_str renamed(const sg_source *src, ts_str k)
+{
+    for (size_t i = 0; i < src->nren; i++)
+        if (ts_str_eq(k, src->ren[i].from))
+            return ts_str_c(src->ren[i].to);
+    return k;
+}
+
+static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts_sigma_hit_fn fn, void *ud)
+{
+    const ts_sigma *s = sc->s;
+    const sg_group *gr = &s->groups[g];
+    const ts_event *ev = sc->ev;
+    sc->group = g;
+    sc->cand.n = 0;
+    for (size_t i = 0; i < ev->n_fields; i++) {
+        ts_str k = renamed(src, ev->fields[i].key), v = ev->fields[i].val;
+        uint32_t f = sg_map_get(&gr->fields, k.p, k.n);
+        if (f == UINT32_MAX)
+            continue;
+        uint32_t slot = gr->fbase + f;
+        if (sc->fgen[slot] != sc->gen) {
+            sc->fgen[slot] = sc->gen;
+            sc->fval[slot] = (uint32_t)i;
+        }
+        if (gr->db[f])
+            sg_matcher_scan(gr->db[f], sc->hs, v.p, v.n, on_atom, sc);
+    }
+    if (gr->db_any)
+        for (size_t i = 0; i < ev->n_fields; i++)
+            sg_matcher_scan(gr->db_any, sc->hs, ev->fields[i].val.p, ev->fields[i].val.n, on_atom, sc);
+    for (size_t i = 0; i < gr->always.n; i++)
+        if (sc->rule_gen[gr->always.v[i]] != sc->gen) {
+            sc->rule_gen[gr->always.v[i]] = sc->gen;
+            sg_u32v_push(&sc->cand, gr->always.v[i]);
+        }
+    for (size_t i = 0; i < sc->cand.n; i++) {
+        const sg_rule *r = &s->rules[sc->cand.v[i]];
+        if (eval(sc, r->root))
+            fn(ud, &r->info, ev);
+    }
+}
+
+static bool source_matches(const sg_source *src, const ts_event *ev)
+{
+    if (src->neids) {
+        bool hit = false;
+        for (size_t i = 0; ev->has_code && i < src->neids && !hit; i++)
+            hit = src->eids[i] == ev->code;
+        if (!hit)
+            return false;
+    }
+    if (src->provider && !ts_str_ieq(ev->provider, src->provider))
+        return false;
+    if (src->dataset && src->dataset[0] == '*') {
+        size_t n = strlen(src->dataset + 1);
+        return ev->dataset.n > n && !memcmp(ev->dataset.p, src->dataset + 1, n) && ev->dataset.p[n] == '.';
+    }
+    return true;
+}
+
+static void visit_source(ts_sigma_scratch *sc, uint32_t si, ts_sigma_hit_fn fn, void *ud)
+{
+    const sg_source *src = &sc->s->src[si];
+    if (!source_matches(src, sc->ev))
+        return;
+    for (size_t i = 0; i < src->groups.n; i++) {
+        uint32_t g = src->groups.v[i];
+        if (sc->group_gen[g] != sc->gen) {
+            sc->group_gen[g] = sc->gen;
+            run_group(sc, g, src, fn, ud);
+        }
+    }
+}
+
+static void next_gen(ts_sigma_scratch *sc)
+{
+    if (++sc->gen != 0)
+        return;
+    const ts_sigma *s = sc->s;
+    memset(sc->atom_gen, 0, (s->natoms + 1) * sizeof *sc->atom_gen);
+    memset(sc->lazy_gen, 0, (s->natoms + 1) * sizeof *sc->lazy_gen);
+    memset(sc->rule_gen, 0, (s->nrules + 1) * sizeof *sc->rule_gen);
+    memset(sc->group_gen, 0, (s->ngroups + 1) * sizeof *sc->group_gen);
+    memset(sc->fgen, 0, (s->nfields_total + 1) * sizeof *sc->fgen);
+    sc->gen = 1;
+}
+
+void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn, void *ud)
+{
+    if (!s->compiled || !s->nrules)
+        return;
+    next_gen(sc);
+    sc->ev = ev;
+    char low[256];
+    if (ev->channel.n && ev->channel.n < sizeof low) {
+        for (size_t i = 0; i < ev->channel.n; i++) {
+            char c = ev->channel.p[i];
+            low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        }
+        for (uint32_t si = sg_map_get(&s->chan_index, low, ev->channel.n); si != UINT32_MAX; si = s->src_next[si])
+            visit_source(sc, si, fn, ud);
+    }
+    if (ev->dataset.n)
+        for (uint32_t si = sg_map_get(&s->ds_index, ev->dataset.p, ev->dataset.n); si != UINT32_MAX;
+             si = s->src_next[si])
+            visit_source(sc, si, fn, ud);
+    for (size_t i = 0; i < s->any_src.n; i++)
+        visit_source(sc, s->any_src.v[i], fn, ud);
+}

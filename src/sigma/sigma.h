@@ -1,0 +1,66 @@
+/* sigma.h: the Sigma rule engine: loads rule trees, compiles them once, matches events. */
+#ifndef TS_SIGMA_H
+#define TS_SIGMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/event.h"
+#include "tocsin.h"
+
+typedef struct ts_sigma ts_sigma;
+typedef struct ts_sigma_scratch ts_sigma_scratch;
+
+/* What the engine knows of one loaded rule; valid as long as the set. */
+typedef struct ts_sigma_rule_info {
+    const char *id;         /* the rule's id, or its file name when it has none */
+    const char *title;
+    const char *level;      /* "informational" .. "critical", or "" */
+    const char *techniques; /* "T1059.001,T1027" from attack.tNNNN tags, or "" */
+    const char *file;
+    uint64_t line;
+} ts_sigma_rule_info;
+
+/* The fate of one rule document: loaded, or refused and why. */
+typedef struct ts_sigma_status {
+    const char *file;
+    uint64_t line;
+    const char *id;    /* "" when unknown */
+    const char *title; /* "" when unknown */
+    bool loaded;
+    const char *reason; /* why refused; NULL when loaded */
+} ts_sigma_status;
+
+typedef void (*ts_sigma_status_fn)(void *ud, const ts_sigma_status *st);
+typedef void (*ts_sigma_hit_fn)(void *ud, const ts_sigma_rule_info *rule, const ts_event *ev);
+
+/* An empty set that uses the log source mapping at logsources_path (the TSV described in
+ * data/sigma/logsources.tsv). NULL, with a message in err, when that file is unusable. */
+ts_sigma *ts_sigma_new(const char *logsources_path, char *err, size_t cap);
+void ts_sigma_free(ts_sigma *s);
+
+/* Loads placeholder values for the expand modifier from a YAML map of name -> list. */
+tocsin_code ts_sigma_load_placeholders(ts_sigma *s, const char *path, char *err, size_t cap);
+
+/* Loads every .yml/.yaml file under path (a file or a directory, recursively). Each rule
+ * document is reported to fn (may be NULL). Returns TOCSIN_E_IO if path cannot be read;
+ * refused rules are not an error here. */
+tocsin_code ts_sigma_load_path(ts_sigma *s, const char *path, ts_sigma_status_fn fn, void *ud);
+/* Loads the rule documents of one YAML text (name is used in messages). */
+tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, size_t n,
+                               ts_sigma_status_fn fn, void *ud);
+
+/* Compiles all loaded rules; after this no more rules may be loaded. */
+tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap);
+size_t ts_sigma_rule_count(const ts_sigma *s);
+
+/* Per-thread match state for a compiled set. */
+ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s);
+void ts_sigma_scratch_free(ts_sigma_scratch *sc);
+
+/* Calls fn once for every rule that fires on ev. */
+void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn,
+                    void *ud);
+
+#endif
