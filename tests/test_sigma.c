@@ -112,6 +112,7 @@ static void test_strings(void)
 typedef struct tally {
     int loaded, refused;
     char reason[MAX_REASONS][96];
+    char example[MAX_REASONS][160];
     int count[MAX_REASONS];
     size_t n;
 } tally;
@@ -137,6 +138,8 @@ static void on_tree_status(void *ud, const ts_sigma_status *st)
         }
     if (t->n < MAX_REASONS) {
         snprintf(t->reason[t->n], sizeof t->reason[0], "%s", key);
+        const char *base = strstr(st->file, "/sigma/");
+        snprintf(t->example[t->n], sizeof t->example[0], "%s", base ? base + 7 : st->file);
         t->count[t->n++] = 1;
     }
 }
@@ -203,7 +206,8 @@ static void test_regression(void)
         CHECK_INT(ts_sigma_load_path(s, path, on_tree_status, &t), TOCSIN_OK);
         printf("sigma %s: %d loaded, %d refused\n", trees[i], t.loaded, t.refused);
         for (size_t r = 0; r < t.n; r++)
-            printf("  %5d %s\n", t.count[r], t.reason[r]);
+            printf("  %5d %s%s%s\n", t.count[r], t.reason[r], strncmp(t.reason[r], "log source", 10) ? " e.g. " : "",
+                   strncmp(t.reason[r], "log source", 10) ? t.example[r] : "");
         CHECK(t.loaded > 0);
     }
     CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);

@@ -368,8 +368,17 @@ static void on_atom(void *ud, uint32_t atom)
         }
 }
 
-static ts_str renamed(const sg_source *src, ts_str k)
+/* The name rules use for an event's field: the source's renames, and Windows Defender's
+ * "Source Name" style keys without their spaces ("SourceName"), as Sigma writes them. */
+static ts_str renamed(const sg_source *src, ts_str k, char *buf, size_t cap)
 {
+    if (k.n < cap && memchr(k.p, ' ', k.n)) {
+        size_t n = 0;
+        for (size_t i = 0; i < k.n; i++)
+            if (k.p[i] != ' ')
+                buf[n++] = k.p[i];
+        return ts_str_make(buf, n);
+    }
     for (size_t i = 0; i < src->nren; i++)
         if (ts_str_eq(k, src->ren[i].from))
             return ts_str_c(src->ren[i].to);
@@ -384,7 +393,8 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
     sc->group = g;
     sc->cand.n = 0;
     for (size_t i = 0; i < ev->n_fields; i++) {
-        ts_str k = renamed(src, ev->fields[i].key), v = ev->fields[i].val;
+        char buf[128];
+        ts_str k = renamed(src, ev->fields[i].key, buf, sizeof buf), v = ev->fields[i].val;
         uint32_t f = sg_map_get(&gr->fields, k.p, k.n);
         if (f == UINT32_MAX)
             continue;

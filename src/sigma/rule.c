@@ -6,7 +6,7 @@
 #include "sigma/sigma_int.h"
 
 #define MAX_IDS 512
-#define MAX_ITEMS 4096
+#define MAX_ITEMS 65536
 
 uint32_t sg_add_list(ts_sigma *s, uint8_t op, const uint32_t *ids, size_t n);
 
@@ -106,7 +106,7 @@ static uint32_t field_item(build *b, const sy_node *key, const sy_node *val)
     if (!sg_parse_mods(bar ? bar + 1 : "", bar ? key->n - fn - 1 : 0, &m, b->why, b->cap))
         return UINT32_MAX;
     uint32_t field = fn ? sg_group_field(b->s, b->group, key->s, fn) : SG_ANY_FIELD;
-    if (field == UINT32_MAX)
+    if (fn && field == UINT32_MAX)
         return snprintf(b->why, b->cap, "out of memory"), UINT32_MAX;
     if (val->kind == SY_MAP)
         return snprintf(b->why, b->cap, "line %u: a field's value cannot be a map", val->line), UINT32_MAX;
