@@ -4,7 +4,8 @@
 /* Each X(name) names a `const ts_detector ts_detector_<name>` defined in its own file. */
 #define DETECTORS(X)  \
     X(intel)          \
-    X(home_network)
+    X(home_network)   \
+    X(sigma_rules)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)
