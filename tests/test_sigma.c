@@ -47,8 +47,8 @@ static void count_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
     (*(int *)ud)++;
 }
 
-/* An event of channel/event id with fields "k=v" (NULL-terminated list). */
-static int hits_on(const ts_sigma *s, const char *channel, uint32_t eid, const char *const *kv)
+/* An event of channel/event id (dataset windows.sysmon) with fields "k=v" (NULL-terminated list). */
+static int hits_ds(const ts_sigma *s, const char *channel, uint32_t eid, const char *dataset, const char *const *kv)
 {
     ts_field f[32];
     size_t n = 0;
@@ -62,7 +62,8 @@ static int hits_on(const ts_sigma *s, const char *channel, uint32_t eid, const c
     ev.channel = ts_str_c(channel);
     ev.code = eid;
     ev.has_code = true;
-    ev.dataset = ts_str_c("windows.sysmon");
+    ev.dataset = ts_str_c(dataset);
+    ev.has_code = eid != 0;
     ev.fields = f;
     ev.n_fields = n;
     ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
@@ -70,6 +71,11 @@ static int hits_on(const ts_sigma *s, const char *channel, uint32_t eid, const c
     ts_sigma_match(s, sc, &ev, count_hit, &hits);
     ts_sigma_scratch_free(sc);
     return hits;
+}
+
+static int hits_on(const ts_sigma *s, const char *channel, uint32_t eid, const char *const *kv)
+{
+    return hits_ds(s, channel, eid, "windows.sysmon", kv);
 }
 
 #define SYSMON "Microsoft-Windows-Sysmon/Operational"
@@ -103,6 +109,315 @@ static void test_strings(void)
     const char *esc = "  sel:\n    CommandLine: 'a\\*b'\n  condition: sel\n";
     CHECK_INT(proc_hits(esc, EV("CommandLine=a*b")), 1);
     CHECK_INT(proc_hits(esc, EV("CommandLine=axxb")), 0);
+}
+
+/* Shorthand: a one-selection process_creation rule "sel" of one field item. */
+static int item(const char *field_item, const char *const *kv)
+{
+    char det[2048];
+    snprintf(det, sizeof det, "  sel:\n    %s\n  condition: sel\n", field_item);
+    return proc_hits(det, kv);
+}
+
+static void test_generic_modifiers(void)
+{
+    CHECK_INT(item("CommandLine|contains: 'mimikatz'", EV("CommandLine=run MimiKatz.exe now")), 1);
+    CHECK_INT(item("CommandLine|contains: 'mimikatz'", EV("CommandLine=run mimi katz")), 0);
+    CHECK_INT(item("Image|startswith: 'C:\\Temp\\'", EV("Image=c:\\temp\\x.exe")), 1);
+    CHECK_INT(item("Image|startswith: 'C:\\Temp\\'", EV("Image=D:\\c:\\temp\\x.exe")), 0);
+    CHECK_INT(item("Image|endswith: '\\rundll32.exe'", EV("Image=C:\\W\\RUNDLL32.EXE")), 1);
+    CHECK_INT(item("Image|endswith: '\\rundll32.exe'", EV("Image=C:\\W\\rundll32.exe.bak")), 0);
+    /* all: every value must be there, in any order */
+    const char *all = "CommandLine|contains|all: ['-nop', '-w hidden']";
+    CHECK_INT(item(all, EV("CommandLine=powershell -w hidden -nop")), 1);
+    CHECK_INT(item(all, EV("CommandLine=powershell -nop")), 0);
+    /* a plain list is OR */
+    CHECK_INT(item("Image|endswith: ['\\a.exe', '\\b.exe']", EV("Image=C:\\b.exe")), 1);
+    CHECK_INT(item("Image|endswith: ['\\a.exe', '\\b.exe']", EV("Image=C:\\c.exe")), 0);
+    /* exists */
+    CHECK_INT(item("ParentImage|exists: true", EV("Image=x", "ParentImage=")), 1);
+    CHECK_INT(item("ParentImage|exists: true", EV("Image=x")), 0);
+    CHECK_INT(item("ParentImage|exists: false", EV("Image=x")), 1);
+    CHECK_INT(item("ParentImage|exists: false", EV("ParentImage=y")), 0);
+    /* cased */
+    CHECK_INT(item("CommandLine|cased|contains: 'EnCoded'", EV("CommandLine=x -EnCoded y")), 1);
+    CHECK_INT(item("CommandLine|cased|contains: 'EnCoded'", EV("CommandLine=x -encoded y")), 0);
+    CHECK_INT(item("Image|cased: 'C:\\A.exe'", EV("Image=c:\\a.exe")), 0);
+    /* neq: differs from every value */
+    CHECK_INT(item("User|neq: 'SYSTEM'", EV("User=alice")), 1);
+    CHECK_INT(item("User|neq: 'SYSTEM'", EV("User=system")), 0);
+    CHECK_INT(item("User|neq: ['SYSTEM', 'alice']", EV("User=alice")), 0);
+    CHECK_INT(item("User|neq: ['SYSTEM', 'alice']", EV("User=bob")), 1);
+}
+
+static void test_string_modifiers(void)
+{
+    /* windash: - / en dash, em dash, horizontal bar */
+    const char *wd = "CommandLine|windash|contains: ' -enc '";
+    CHECK_INT(item(wd, EV("CommandLine=powershell -enc AAA")), 1);
+    CHECK_INT(item(wd, EV("CommandLine=powershell /enc AAA")), 1);
+    CHECK_INT(item(wd, EV("CommandLine=powershell \xe2\x80\x93" "enc AAA")), 1);
+    CHECK_INT(item(wd, EV("CommandLine=powershell \xe2\x80\x94" "enc AAA")), 1);
+    CHECK_INT(item(wd, EV("CommandLine=powershell \xe2\x80\x95" "enc AAA")), 1);
+    CHECK_INT(item(wd, EV("CommandLine=powershell +enc AAA")), 0);
+    /* re: case-sensitive unless i; m and s */
+    CHECK_INT(item("CommandLine|re: 'foo[0-9]+bar'", EV("CommandLine=xfoo123bar")), 1);
+    CHECK_INT(item("CommandLine|re: 'foo[0-9]+bar'", EV("CommandLine=xFOO123bar")), 0);
+    CHECK_INT(item("CommandLine|re|i: 'foo[0-9]+bar'", EV("CommandLine=xFOO123bar")), 1);
+    CHECK_INT(item("CommandLine|re: '^b'", EV("CommandLine=a\nb")), 0);
+    CHECK_INT(item("CommandLine|re|m: '^b'", EV("CommandLine=a\nb")), 1);
+    CHECK_INT(item("CommandLine|re: 'a.b'", EV("CommandLine=a\nb")), 0);
+    CHECK_INT(item("CommandLine|re|s: 'a.b'", EV("CommandLine=a\nb")), 1);
+    /* a construct Hyperscan lacks (back-reference) goes to PCRE2 */
+    CHECK_INT(item("CommandLine|re: '(ab)\\1'", EV("CommandLine=xabab")), 1);
+    CHECK_INT(item("CommandLine|re: '(ab)\\1'", EV("CommandLine=xabba")), 0);
+    /* base64 of "cmd" is "Y21k"; base64 matches case-sensitively */
+    CHECK_INT(item("CommandLine|base64|contains: 'cmd'", EV("CommandLine=x Y21k y")), 1);
+    CHECK_INT(item("CommandLine|base64|contains: 'cmd'", EV("CommandLine=x y21K y")), 0);
+    /* base64offset: "http://" at each offset of an encoded text */
+    const char *bo = "CommandLine|base64offset|contains: 'http://'";
+    CHECK_INT(item(bo, EV("CommandLine=aHR0cDovL2V2aWwuY29t")), 1);        /* "http://evil.com" */
+    CHECK_INT(item(bo, EV("CommandLine=eGh0dHA6Ly9ldmlsLmNvbQ==")), 1);    /* "xhttp://evil.com" */
+    CHECK_INT(item(bo, EV("CommandLine=eHhodHRwOi8vZXZpbC5jb20=")), 1);    /* "xxhttp://evil.com" */
+    CHECK_INT(item(bo, EV("CommandLine=ZnRwOi8vZXZpbC5jb20=")), 0);        /* "ftp://evil.com" */
+    /* utf16le|base64offset: "cmd" in PowerShell's -EncodedCommand */
+    const char *wide = "CommandLine|wide|base64offset|contains: 'cmd'";
+    CHECK_INT(item(wide, EV("CommandLine=-enc YwBtAGQA")), 1);            /* UTF-16LE "cmd" */
+    CHECK_INT(item("CommandLine|utf16le|base64|contains: 'cmd'", EV("CommandLine=-enc YwBtAGQA")), 1);
+    CHECK_INT(item("CommandLine|utf16be|base64|contains: 'cmd'", EV("CommandLine=-enc AGMAbQBk")), 1);
+    CHECK_INT(item("CommandLine|utf16|base64|contains: 'cmd'", EV("CommandLine=-enc //5jAG0AZAA=")), 1);
+    CHECK_INT(item("CommandLine|utf16be|base64|contains: 'cmd'", EV("CommandLine=-enc YwBtAGQA")), 0);
+}
+
+static void test_number_time_ip(void)
+{
+    CHECK_INT(item("ProcessId|lt: 100", EV("ProcessId=99")), 1);
+    CHECK_INT(item("ProcessId|lt: 100", EV("ProcessId=100")), 0);
+    CHECK_INT(item("ProcessId|lte: 100", EV("ProcessId=100")), 1);
+    CHECK_INT(item("ProcessId|gt: 100", EV("ProcessId=101")), 1);
+    CHECK_INT(item("ProcessId|gt: 100", EV("ProcessId=abc")), 0);
+    CHECK_INT(item("ProcessId|gte: 100", EV("ProcessId=100")), 1);
+    CHECK_INT(item("ProcessId|gte: 100", EV("ProcessId=99.5")), 0);
+    const char *t = "UtcTime=2025-12-25 14:30:27.352";
+    CHECK_INT(item("UtcTime|minute: 30", EV(t)), 1);
+    CHECK_INT(item("UtcTime|hour: 14", EV(t)), 1);
+    CHECK_INT(item("UtcTime|hour: 15", EV(t)), 0);
+    CHECK_INT(item("UtcTime|day: 25", EV(t)), 1);
+    CHECK_INT(item("UtcTime|week: 52", EV(t)), 1);
+    CHECK_INT(item("UtcTime|month: 12", EV(t)), 1);
+    CHECK_INT(item("UtcTime|year: 2025", EV(t)), 1);
+    CHECK_INT(item("UtcTime|hour|gte: 20", EV(t)), 0);
+    CHECK_INT(item("UtcTime|hour|lt: 20", EV(t)), 1);
+    CHECK_INT(item("DestinationIp|cidr: 10.0.0.0/8", EV("DestinationIp=10.20.30.40")), 1);
+    CHECK_INT(item("DestinationIp|cidr: 10.0.0.0/8", EV("DestinationIp=11.0.0.1")), 0);
+    CHECK_INT(item("DestinationIp|cidr: 192.168.1.0/25", EV("DestinationIp=192.168.1.129")), 0);
+    CHECK_INT(item("DestinationIp|cidr: 'fe80::/10'", EV("DestinationIp=fe80::1")), 1);
+    CHECK_INT(item("DestinationIp|cidr: 'fe80::/10'", EV("DestinationIp=2001:db8::1")), 0);
+    CHECK_INT(item("DestinationIp|cidr: ['10.0.0.0/8', '2001:db8::/32']", EV("DestinationIp=2001:db8::1")), 1);
+}
+
+static void test_fieldref_null(void)
+{
+    CHECK_INT(item("ParentImage|fieldref: Image", EV("Image=C:\\a.exe", "ParentImage=c:\\A.exe")), 1);
+    CHECK_INT(item("ParentImage|fieldref: Image", EV("Image=C:\\a.exe", "ParentImage=C:\\b.exe")), 0);
+    CHECK_INT(item("ParentImage|fieldref|neq: Image", EV("Image=C:\\a.exe", "ParentImage=C:\\b.exe")), 1);
+    CHECK_INT(item("CommandLine|fieldref|contains: Image", EV("Image=a.exe", "CommandLine=run a.exe /x")), 1);
+    CHECK_INT(item("CommandLine|fieldref|endswith: Image", EV("Image=a.exe", "CommandLine=run a.exe /x")), 0);
+    /* null: absent or empty */
+    CHECK_INT(item("ParentImage: null", EV("Image=x")), 1);
+    CHECK_INT(item("ParentImage: null", EV("ParentImage=")), 1);
+    CHECK_INT(item("ParentImage: null", EV("ParentImage=y")), 0);
+    /* an empty string is not null: it needs the field */
+    CHECK_INT(item("ParentImage: ''", EV("ParentImage=")), 1);
+    CHECK_INT(item("ParentImage: ''", EV("Image=x")), 0);
+}
+
+static void test_expand(void)
+{
+    const char *rule = "title: t\nid: e\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  sel:\n    Image|expand|endswith: '%admin_tools%'\n  condition: sel\n";
+    ts_sigma *s = compile(rule);
+    CHECK(s == NULL);
+    CHECK(strstr(last_refusal, "admin_tools") != NULL);
+    char err[256];
+    int loaded = 0;
+    s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    CHECK_INT(ts_sigma_load_placeholders(s, "tests/data/sigma/placeholders.yml", err, sizeof err), TOCSIN_OK);
+    ts_sigma_load_text(s, "x.yml", rule, strlen(rule), on_status, &loaded);
+    CHECK_INT(loaded, 1);
+    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\T\\PAEXEC.exe")), 1);
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\T\\psexec.exe")), 1);
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\T\\cmd.exe")), 0);
+    ts_sigma_free(s);
+    CHECK_INT(ts_sigma_new("no/such/file.tsv", err, sizeof err) == NULL, 1);
+}
+
+static void test_keywords(void)
+{
+    const char *kw = "  keywords:\n    - 'mimikatz'\n    - 'sekurlsa'\n  condition: keywords\n";
+    CHECK_INT(proc_hits(kw, EV("Image=x", "CommandLine=run SEKURLSA::logonpasswords")), 1);
+    CHECK_INT(proc_hits(kw, EV("Image=x", "CommandLine=nothing")), 0);
+    const char *kwall = "  keywords:\n    '|all':\n      - 'foo'\n      - 'bar'\n  condition: keywords\n";
+    CHECK_INT(proc_hits(kwall, EV("Image=foo", "CommandLine=bar")), 1);
+    CHECK_INT(proc_hits(kwall, EV("Image=foo", "CommandLine=baz")), 0);
+    /* a list of maps is OR, a map is AND */
+    const char *lom = "  sel:\n    - Image|endswith: '\\a.exe'\n      User: bob\n    - Image|endswith: '\\b.exe'\n"
+                      "  condition: sel\n";
+    CHECK_INT(proc_hits(lom, EV("Image=C:\\a.exe", "User=bob")), 1);
+    CHECK_INT(proc_hits(lom, EV("Image=C:\\a.exe", "User=eve")), 0);
+    CHECK_INT(proc_hits(lom, EV("Image=C:\\b.exe", "User=eve")), 1);
+}
+
+static void test_conditions(void)
+{
+    const char *sels = "  sel_a:\n    Image: a\n  sel_b:\n    User: b\n  filter_c:\n    Company: c\n";
+    char det[1024];
+#define COND(cond, ...)                                                                  \
+    (snprintf(det, sizeof det, "%s  condition: %s\n", sels, cond), proc_hits(det, EV(__VA_ARGS__)))
+    CHECK_INT(COND("sel_a and sel_b", "Image=a", "User=b"), 1);
+    CHECK_INT(COND("sel_a and sel_b", "Image=a", "User=x"), 0);
+    CHECK_INT(COND("sel_a or sel_b", "Image=x", "User=b"), 1);
+    CHECK_INT(COND("sel_a and not filter_c", "Image=a", "Company=c"), 0);
+    CHECK_INT(COND("sel_a and not filter_c", "Image=a", "Company=d"), 1);
+    /* and binds tighter than or; brackets change it */
+    CHECK_INT(COND("sel_a or sel_b and filter_c", "Image=a"), 1);
+    CHECK_INT(COND("(sel_a or sel_b) and filter_c", "Image=a"), 0);
+    CHECK_INT(COND("not sel_a or sel_b", "Image=x"), 1);
+    CHECK_INT(COND("not (sel_a or sel_b)", "Image=x", "User=b"), 0);
+    CHECK_INT(COND("1 of sel_*", "User=b"), 1);
+    CHECK_INT(COND("any of sel_*", "Company=c"), 0);
+    CHECK_INT(COND("all of sel_*", "Image=a"), 0);
+    CHECK_INT(COND("all of sel_*", "Image=a", "User=b"), 1);
+    CHECK_INT(COND("1 of them", "Company=c"), 1);
+    CHECK_INT(COND("all of them", "Image=a", "User=b"), 0);
+    CHECK_INT(COND("all of them", "Image=a", "User=b", "Company=c"), 1);
+    CHECK_INT(COND("1 of sel_* and not 1 of filter_*", "Image=a", "Company=c"), 0);
+    CHECK_INT(COND("ALL OF sel_* AND NOT filter_c", "Image=a", "User=b"), 1);
+    /* "them" leaves out identifiers starting with '_' */
+    const char *under = "  sel:\n    Image: a\n  _aux:\n    User: b\n  condition: all of them\n";
+    CHECK_INT(proc_hits(under, EV("Image=a")), 1);
+    /* several conditions: any of them */
+    snprintf(det, sizeof det, "%s  condition:\n    - sel_a and sel_b\n    - filter_c\n", sels);
+    CHECK_INT(proc_hits(det, EV("Company=c")), 1);
+    CHECK_INT(proc_hits(det, EV("Image=a")), 0);
+#undef COND
+}
+
+/* Rules that must be refused, each with its reason. */
+static void test_refusals(void)
+{
+    static const struct {
+        const char *det, *why;
+    } bad[] = {
+        {"  sel:\n    Image|nosuch: a\n  condition: sel\n", "unknown modifier"},
+        {"  sel:\n    Image: a\n  condition: sel and other\n", "unknown search identifier"},
+        {"  sel:\n    Image: a\n  condition: sel and\n", "condition"},
+        {"  sel:\n    Image: a\n  condition: (sel\n", "expected ')'"},
+        {"  sel:\n    Image: a\n  condition: 2 of sel\n", "only '1 of'"},
+        {"  sel:\n    Image: a\n  condition: sel | count() > 5\n", "aggregations"},
+        {"  sel:\n    Image: a\n  condition: 1 of nomatch*\n", "names no search identifier"},
+        {"  sel:\n    Image: a\n", "no condition"},
+        {"  sel:\n    Ip|cidr: 10.0.0.0/99\n  condition: sel\n", "bad CIDR"},
+        {"  sel:\n    Pid|lt: abc\n  condition: sel\n", "not a number"},
+        {"  sel:\n    Pid|exists: maybe\n  condition: sel\n", "exists needs"},
+        {"  sel:\n    Image|contains|startswith: a\n  condition: sel\n", "exclude each other"},
+        {"  sel:\n    Image|i: a\n  condition: sel\n", "need re"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        CHECK_INT(proc_hits(bad[i].det, EV("Image=a")), -1);
+        if (!strstr(last_refusal, bad[i].why))
+            fprintf(stderr, "refusal %zu: got \"%s\", want \"%s\"\n", i, last_refusal, bad[i].why);
+        CHECK(strstr(last_refusal, bad[i].why) != NULL);
+    }
+    CHECK(compile("title: x\nlogsource:\n  product: nosuch\ndetection:\n  s:\n    a: b\n  condition: s\n") == NULL);
+    CHECK(strstr(last_refusal, "log source not read by tocsin") != NULL);
+    CHECK(compile("title: c\ncorrelation:\n  type: event_count\n") == NULL);
+    CHECK(strstr(last_refusal, "correlation") != NULL);
+    CHECK(compile("title: x\ndetection: [a\n") == NULL);
+    CHECK(strstr(last_refusal, "YAML") != NULL);
+    CHECK(compile("- just\n- a list\n") == NULL);
+    CHECK(compile("a: *alias\n") == NULL);
+}
+
+/* Log sources: routing by channel and event id, 4688's renames, Zeek datasets. */
+static void test_logsources(void)
+{
+    const char *rule = "title: t\nid: r\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n    ParentImage|endswith: '\\cmd.exe'\n"
+                       "  condition: sel\n";
+    ts_sigma *s = compile(rule);
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\whoami.exe", "ParentImage=C:\\cmd.exe")), 1);
+    /* the same fields in another Sysmon event (3: network connection) must not fire */
+    CHECK_INT(hits_on(s, SYSMON, 3, EV("Image=C:\\whoami.exe", "ParentImage=C:\\cmd.exe")), 0);
+    /* nor in another channel */
+    CHECK_INT(hits_on(s, "Application", 1, EV("Image=C:\\whoami.exe", "ParentImage=C:\\cmd.exe")), 0);
+    /* Security 4688 names them NewProcessName and ParentProcessName */
+    CHECK_INT(hits_ds(s, "Security", 4688, "windows.security",
+                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\cmd.exe")), 1);
+    CHECK_INT(hits_ds(s, "Security", 4624, "windows.security",
+                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\cmd.exe")), 0);
+    /* channel names compare case-insensitively; the parent must match too */
+    CHECK_INT(hits_ds(s, "security", 4688, "windows.security",
+                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\cmd.exe")), 1);
+    CHECK_INT(hits_ds(s, "Security", 4688, "windows.security",
+                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\explorer.exe")), 0);
+    ts_sigma_free(s);
+    /* 4688's ProcessId is the parent's */
+    s = compile("title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
+                "detection:\n  sel:\n    ParentProcessId: 0x1a4\n  condition: sel\n");
+    CHECK(s != NULL);
+    CHECK_INT(hits_ds(s, "Security", 4688, "windows.security", EV("ProcessId=0x1a4", "NewProcessId=0x2")), 1);
+    CHECK_INT(hits_ds(s, "Security", 4688, "windows.security", EV("ProcessId=0x2", "NewProcessId=0x1a4")), 0);
+    ts_sigma_free(s);
+    s = compile("title: z\nlogsource:\n  product: zeek\n  service: dns\n"
+                "detection:\n  sel:\n    query|endswith: '.evil.example'\n  condition: sel\n");
+    CHECK(s != NULL);
+    CHECK_INT(hits_ds(s, "", 0, "zeek.dns", EV("query=a.EVIL.example", "id.orig_h=10.0.0.1")), 1);
+    CHECK_INT(hits_ds(s, "", 0, "zeek.http", EV("query=a.evil.example")), 0);
+    ts_sigma_free(s);
+    s = compile("title: l\nlogsource:\n  product: linux\n  service: auth\n"
+                "detection:\n  keywords:\n    - 'Failed password for root'\n  condition: keywords\n");
+    CHECK(s != NULL);
+    CHECK_INT(hits_ds(s, "", 0, "linux.auth", EV("message=sshd[1]: Failed password for root from 1.2.3.4")), 1);
+    CHECK_INT(hits_ds(s, "", 0, "linux.syslog", EV("message=sshd[1]: Failed password for root from 1.2.3.4")), 0);
+    ts_sigma_free(s);
+}
+
+/* Short common literals are not in the matchers; rules built on them still fire. */
+static void test_short_literals(void)
+{
+    CHECK_INT(item("CommandLine|contains: ' -e '", EV("CommandLine=nc -e sh")), 1);
+    CHECK_INT(item("CommandLine|contains: ' -e '", EV("CommandLine=nc -x sh")), 0);
+    const char *both = "  sel:\n    Image|endswith: '\\nc.exe'\n    CommandLine|contains: ' -e '\n  condition: sel\n";
+    CHECK_INT(proc_hits(both, EV("Image=C:\\nc.exe", "CommandLine=nc -e sh")), 1);
+    CHECK_INT(proc_hits(both, EV("Image=C:\\nx.exe", "CommandLine=nc -e sh")), 0);
+    /* a rule that only negates fires without any trigger */
+    const char *neg = "  sel:\n    Image: a\n  condition: not sel\n";
+    CHECK_INT(proc_hits(neg, EV("Image=b")), 1);
+    CHECK_INT(proc_hits(neg, EV("Image=A")), 0);
+}
+
+/* Sigma 1.0 collections: a global document shared by the ones after it. */
+static void test_multidoc(void)
+{
+    const char *y = "action: global\ntitle: g\nlogsource:\n  product: windows\n  category: process_creation\n"
+                    "detection:\n  condition: sel\n---\nid: one\ndetection:\n  sel:\n    Image: a\n"
+                    "---\nid: two\ndetection:\n  sel:\n    Image: b\n";
+    char err[256];
+    int loaded = 0;
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    ts_sigma_load_text(s, "m.yml", y, strlen(y), on_status, &loaded);
+    CHECK_INT(loaded, 2);
+    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_sigma_rule_count(s), 2);
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=a")), 1);
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=b")), 1);
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=c")), 0);
+    ts_sigma_free(s);
 }
 
 /* ---- Sigma's regression suite over the whole SigmaHQ rule set ---- */
@@ -260,6 +575,17 @@ static void test_regression(void)
 int main(void)
 {
     test_strings();
+    test_generic_modifiers();
+    test_string_modifiers();
+    test_number_time_ip();
+    test_fieldref_null();
+    test_expand();
+    test_keywords();
+    test_conditions();
+    test_refusals();
+    test_logsources();
+    test_short_literals();
+    test_multidoc();
     test_regression();
     return check_done("test_sigma");
 }

@@ -145,8 +145,6 @@ static sc_node *parse_prim(parser *ps)
             return fail(ps, "only '1 of', 'any of' and 'all of' are defined");
         ps->p = save_p, ps->tok = save_tok, ps->tlen = save_len;
     }
-    if (ps->tlen == 1 && ps->tok[0] == '|')
-        return fail(ps, "aggregations ('| count()') are Sigma 1.0 syntax, replaced by correlation rules");
     return parse_name(ps, SC_ID);
 }
 
@@ -194,6 +192,8 @@ sc_node *sc_parse(ts_arena *a, const char *text, size_t n, char *err, size_t cap
         return NULL;
     }
     sc_node *root = parse_or(&ps);
+    if (root && ps.tlen == 1 && ps.tok[0] == '|')
+        return fail(&ps, "aggregations ('| count()') are Sigma 1.0 syntax, replaced by correlation rules");
     if (root && ps.tlen)
         return fail(&ps, "unexpected token");
     return root;
