@@ -1,0 +1,204 @@
+/* bench_sigma.c: events per second on one core of the Sigma engine with the SigmaHQ Windows
+ * rule set, over Sigma's regression .evtx files and their .json twins (repeated to a measurable
+ * volume), matching alone and end to end; compile time and peak memory.
+ * Usage: bench_sigma [DATA_DIR] [REPEATS] (default ../shared/data, 40). */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "ingest/ingest.h"
+#include "sigma/sigma.h"
+
+#define MAX_FILES 1024
+#define MAX_EVENTS 200000
+
+static char *evtx[MAX_FILES], *json[MAX_FILES];
+static size_t n_evtx, n_json;
+
+static int collect(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)ftw;
+    size_t n = strlen(p);
+    if (flag == FTW_F && n > 5 && !strcmp(p + n - 5, ".evtx") && n_evtx < MAX_FILES)
+        evtx[n_evtx++] = strdup(p);
+    if (flag == FTW_F && n > 5 && !strcmp(p + n - 5, ".json") && n_json < MAX_FILES)
+        json[n_json++] = strdup(p);
+    return 0;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long peak_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+typedef struct run {
+    const ts_sigma *s;
+    ts_sigma_scratch *sc;
+    bool match;
+    uint64_t events, hits;
+    ts_event *keep; /* when set: copies of the events, for the matching-only pass */
+    size_t nkeep;
+    ts_arena *arena;
+} run;
+
+static void on_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
+{
+    (void)r, (void)ev;
+    ((run *)ud)->hits++;
+}
+
+static ts_str keep_str(ts_arena *a, ts_str s)
+{
+    char *p = s.n ? ts_arena_strndup(a, s.p, s.n) : NULL;
+    return p ? ts_str_make(p, s.n) : TS_STR_NULL;
+}
+
+/* A copy of ev with the strings the engine reads (channel, dataset, provider, fields). */
+static void keep(run *r, const ts_event *ev)
+{
+    if (r->nkeep == MAX_EVENTS)
+        return;
+    ts_event *c = &r->keep[r->nkeep++];
+    *c = *ev;
+    c->channel = keep_str(r->arena, ev->channel);
+    c->dataset = keep_str(r->arena, ev->dataset);
+    c->provider = keep_str(r->arena, ev->provider);
+    ts_field *f = ts_arena_alloc(r->arena, (ev->n_fields + 1) * sizeof *f);
+    for (size_t i = 0; f && i < ev->n_fields; i++)
+        f[i].key = keep_str(r->arena, ev->fields[i].key), f[i].val = keep_str(r->arena, ev->fields[i].val);
+    c->fields = f;
+}
+
+static void on_event(void *ud, const ts_event *ev)
+{
+    run *r = ud;
+    r->events++;
+    if (r->match)
+        ts_sigma_match(r->s, r->sc, ev, on_hit, r);
+    if (r->keep)
+        keep(r, ev);
+}
+
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+{
+    (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg;
+}
+
+static void read_all(char **files, size_t n, run *r, ts_scratch *scr)
+{
+    ts_sink sink = {on_event, on_error, r};
+    for (size_t i = 0; i < n; i++) {
+        ts_input *in;
+        char err[256];
+        const char *head;
+        if (ts_input_open(files[i], &in, err, sizeof err) != TOCSIN_OK)
+            continue;
+        size_t hn = ts_input_peek(in, &head);
+        const ts_reader *rd = hn ? ts_reader_detect(head, hn) : NULL;
+        if (rd)
+            rd->read(in, scr, &sink);
+        ts_input_close(in);
+    }
+}
+
+static void on_status(void *ud, const ts_sigma_status *st)
+{
+    size_t *c = ud;
+    c[st->loaded ? 0 : 1]++;
+}
+
+/* End to end (read + match) against read alone, over reps passes of the files. */
+static void end_to_end(const char *what, char **files, size_t n, int reps, const ts_sigma *s, ts_sigma_scratch *sc,
+                       ts_scratch *scr)
+{
+    run r = {s, sc, false, 0, 0, NULL, 0, NULL};
+    double t0 = now();
+    for (int i = 0; i < reps; i++)
+        read_all(files, n, &r, scr);
+    double read_s = now() - t0;
+    uint64_t events = r.events;
+    r.match = true, r.events = 0;
+    t0 = now();
+    for (int i = 0; i < reps; i++)
+        read_all(files, n, &r, scr);
+    double both_s = now() - t0;
+    printf("%s: %llu events x %d: read+match %.0f events/s, read alone %.0f events/s, %llu hits\n", what,
+           (unsigned long long)(events / (uint64_t)reps), reps, (double)r.events / both_s, (double)events / read_s,
+           (unsigned long long)r.hits);
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = argc > 1 ? argv[1] : "../shared/data";
+    int reps = argc > 2 ? atoi(argv[2]) : 40;
+    char path[4096], err[512];
+    if (reps < 1)
+        reps = 1;
+    ts_sigma *s = ts_sigma_new("data/sigma/logsources.tsv", err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "bench_sigma: %s\n", err);
+        return 1;
+    }
+    static const char *trees[] = {"rules/windows", "rules-emerging-threats", "rules-threat-hunting/windows"};
+    size_t counts[2] = {0, 0};
+    double t0 = now();
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/sigma/%s", data, trees[i]);
+        ts_sigma_load_path(s, path, on_status, counts);
+    }
+    double load_s = now() - t0;
+    t0 = now();
+    if (ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK) {
+        fprintf(stderr, "bench_sigma: %s\n", err);
+        return 1;
+    }
+    printf("rules: %zu loaded (%zu refused) in %.2f s, compiled in %.2f s, peak RSS %ld MiB\n", counts[0], counts[1],
+           load_s, now() - t0, peak_kib() / 1024);
+    snprintf(path, sizeof path, "%s/sigma/regression_data", data);
+    nftw(path, collect, 16, FTW_PHYS);
+    ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+    ts_scratch scr;
+    if (!sc || ts_scratch_init(&scr) != TOCSIN_OK)
+        return 1;
+
+    /* matching alone, over events decoded once */
+    ts_arena arena = TS_ARENA_INIT;
+    run k = {s, sc, false, 0, 0, calloc(MAX_EVENTS, sizeof(ts_event)), 0, &arena};
+    read_all(evtx, n_evtx, &k, &scr);
+    run m = {s, sc, true, 0, 0, NULL, 0, NULL};
+    int mreps = reps * 5;
+    t0 = now();
+    for (int i = 0; i < mreps; i++)
+        for (size_t e = 0; e < k.nkeep; e++) {
+            m.events++;
+            ts_sigma_match(s, sc, &k.keep[e], on_hit, &m);
+        }
+    double match_s = now() - t0;
+    printf("matching alone: %zu events x %d: %.0f events/s (%.2f us/event), %llu hits\n", k.nkeep, mreps,
+           (double)m.events / match_s, match_s * 1e6 / (double)m.events, (unsigned long long)m.hits);
+    end_to_end("evtx", evtx, n_evtx, reps, s, sc, &scr);
+    end_to_end("json", json, n_json, reps, s, sc, &scr);
+    printf("peak RSS %ld MiB\n", peak_kib() / 1024);
+    free(k.keep);
+    ts_arena_free(&arena);
+    ts_scratch_free(&scr);
+    ts_sigma_scratch_free(sc);
+    ts_sigma_free(s);
+    for (size_t i = 0; i < n_evtx; i++)
+        free(evtx[i]);
+    for (size_t i = 0; i < n_json; i++)
+        free(json[i]);
+    return 0;
+}
