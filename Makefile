@@ -70,6 +70,8 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libtocsin.a
 FUZZ_OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
 FUZZ_LIB_OBJ := $(LIB_C:%.c=build-fuzz/%.o) $(LIB_CXX:%.cpp=build-fuzz/%.o)
 fuzz: $(FUZZERS)
+# Keep the instrumented objects between builds (make would delete them as intermediates).
+.SECONDARY: $(FUZZ_LIB_OBJ)
 build-fuzz/%.o: %.c
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS) -std=c11 $(WARN) -MMD -MP $(FUZZ_OPT) -c -o $@ $<
@@ -78,7 +80,8 @@ build-fuzz/%.o: %.cpp
 	clang++ $(CPPFLAGS) -std=c++17 $(WARN) -MMD -MP $(FUZZ_OPT) -c -o $@ $<
 build-fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
-	clang $(CPPFLAGS) -std=c11 $(WARN) -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB_OBJ) $(LDLIBS)
+	clang $(CPPFLAGS) -std=c11 $(WARN) $(FUZZ_OPT) -c -o $@.o $<
+	clang++ -O1 -g -fsanitize=fuzzer,address,undefined -o $@ $@.o $(FUZZ_LIB_OBJ) $(LDLIBS)
 
 check: all
 	tests/run.sh

@@ -1,4 +1,5 @@
-/* fuzz_catalogue.c: libFuzzer target: the input as a tocsin actor catalogue, loaded into a fresh intel store. */
+/* fuzz_catalogue.c: libFuzzer target: the input as a tocsin actor catalogue, loaded into a fresh intel store.
+ */
 #include <stddef.h>
 #include <stdint.h>
 

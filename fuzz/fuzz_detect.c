@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Settings: the internal ranges (without a database, so no file is read) and the watch list. */
     char err[256];
     ts_enrich *e = NULL;
-    if (ts_enrich_open("/nonexistent/fuzz.db", internal, &e, err, sizeof err) == TOCSIN_E_ENRICH && e) {
+    if (internal && ts_enrich_open("/nonexistent/fuzz.db", internal, &e, err, sizeof err) == TOCSIN_E_ENRICH) {
         ts_geo g;
         ts_enrich_ip(e, &ev.src_ip, &g);
         ev.src_geo = g;

@@ -43,6 +43,7 @@ typedef struct tocsin_options {
     const char *db_path;       /* NULL: "tocsin.db" in the current directory */
     const char *data_dir;      /* bundled defaults; NULL: $TOCSIN_DATA or the installed one */
     const char *watch;         /* watched home networks, "KP,AS131279"; NULL: the default */
+    const char *config;        /* detector tunables; NULL: detect.conf in the data directory */
     const char *internal;      /* extra internal CIDRs, comma-separated; NULL: none */
     int64_t window_ns;         /* correlation window; 0: the default (7 days) */
     int json;                  /* 1: NDJSON output, one object per line */
@@ -87,6 +88,42 @@ tocsin_code tocsin_attribute(tocsin *t, FILE *in);
 /* Loads the Sigma rule tree at path and prints, rule by rule, whether it loaded or was
  * refused and why, then the counts. TOCSIN_E_PARTIAL when some rule was refused. */
 tocsin_code tocsin_rules_check(tocsin *t, const char *path);
+
+/* ---- The simulator: a synthetic organisation with a campaign inside, and its truth ---- */
+
+/* Which outputs tocsin_simulate writes (tocsin_sim_options.formats); 0 means all. */
+enum {
+    TOCSIN_SIM_WINDOWS = 1 << 0,   /* windows/{security,sysmon,system}.jsonl (evtx_dump JSON) */
+    TOCSIN_SIM_ZEEK_TSV = 1 << 1,  /* zeek/NAME.log */
+    TOCSIN_SIM_ZEEK_JSON = 1 << 2, /* zeek-json/NAME.json (the same records) */
+    TOCSIN_SIM_SURICATA = 1 << 3,  /* suricata/eve.json */
+    TOCSIN_SIM_MAIL = 1 << 4,      /* mail/mail.mbox */
+    TOCSIN_SIM_LINUX = 1 << 5,     /* linux/auth.log */
+    TOCSIN_SIM_INTEL = 1 << 6,     /* intel/bundle.json (STIX 2.1) */
+};
+
+/* Progress of a simulation: fraction of the period done (0..1) and bytes written. */
+typedef void (*tocsin_sim_progress_fn)(void *ud, double done, uint64_t bytes);
+
+typedef struct tocsin_sim_options {
+    const char *scenario;  /* "sony-2014", "insider", "false-flag", "none", or a .playbook path */
+    const char *out_dir;   /* created when missing; files in it are overwritten */
+    const char *data_dir;  /* playbooks and rates; NULL: $TOCSIN_DATA or the installed data */
+    const char *conf;      /* rates file; NULL: <data_dir>/simulate/normal.conf */
+    const char *start;     /* first day, "YYYY-MM-DD"; NULL: "2014-09-01" */
+    uint32_t users;        /* people in the organisation, up to 100000; 0: 200 */
+    uint32_t days;         /* length of the period; 0: 90 */
+    uint64_t seed;         /* same seed and options, same bytes */
+    unsigned formats;      /* TOCSIN_SIM_* bits; 0: all */
+    int progress;          /* -1: to stderr when it is a terminal, 0: never, 1: always */
+    tocsin_sim_progress_fn progress_fn; /* when set, receives progress instead of stderr */
+    void *progress_ud;
+} tocsin_sim_options;
+
+/* Generates the organisation's logs over the period, with the scenario's campaign, the
+ * ground truth (out_dir/truth.jsonl) and the defender's intelligence. Streams: memory
+ * does not grow with days. On failure err (errlen bytes, may be NULL) says why. */
+tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -344,8 +344,62 @@ static inline void eb_sample_values(eb *e, uint32_t n, uint64_t record_id, const
     eb_values(e, v, n);
 }
 
+/* A template header at the instance; the body is written by body() when def is 0. */
+static inline uint32_t eb_template(eb *e, uint32_t def, void (*body)(eb *))
+{
+    eb_u8(e, 0x0c);
+    eb_u8(e, 0x01);
+    eb_u32(e, 0x5678);
+    if (def) {
+        eb_u32(e, def);
+        return def;
+    }
+    def = e->pos + 4;
+    eb_u32(e, def);
+    eb_u32(e, 0);
+    for (int i = 0; i < 16; i++)
+        eb_u8(e, (uint8_t)i);
+    uint32_t size_at = e->pos;
+    eb_u32(e, 0);
+    e->in_template = true;
+    body(e);
+    e->in_template = false;
+    eb_put32(e->c + size_at, e->pos - size_at - 4);
+    return def;
+}
+
+/* <Event><System><EventID>%0</EventID></System>%1</Event> */
+static inline void eb_outer_body(eb *e)
+{
+    eb_fragment(e);
+    eb_open(e, "Event", false);
+    eb_close_start(e);
+    eb_open(e, "System", false);
+    eb_close_start(e);
+    eb_leaf_sub(e, "EventID", 0, 0x06);
+    eb_end(e);
+    eb_sub(e, 1, 0x21, false);
+    eb_end(e);
+    eb_u8(e, 0);
+}
+
+/* <EventData><Data Name="TargetUserName">%0</Data></EventData> */
+static inline void eb_inner_body(eb *e)
+{
+    eb_fragment(e);
+    eb_open(e, "EventData", false);
+    eb_close_start(e);
+    eb_data_sub(e, "TargetUserName", 0, 0x01);
+    eb_end(e);
+    eb_u8(e, 0);
+}
+
+static inline uint32_t eb_nested_outer(eb *e, uint32_t def) { return eb_template(e, def, eb_outer_body); }
+static inline uint32_t eb_nested_inner(eb *e, uint32_t def) { return eb_template(e, def, eb_inner_body); }
+
 /* A file of one chunk: records 101 and 102 from one template (inline, then by
- * offset), 103 damaged (too few values), 104 without a template. */
+ * offset), 103 damaged (too few values), 104 without a template, 105 and 106 with
+ * EventData in a nested template. */
 static inline size_t eb_build_sample(eb *e)
 {
     eb_init(e);
@@ -395,6 +449,42 @@ static inline size_t eb_build_sample(eb *e)
     eb_end(e);
     eb_u8(e, 0);
     eb_record_end(e, at);
+
+    /* 105: EventData arrives as a BinXML value holding its own template instance, as
+     * Security logs write it; twice, so the second uses both compiled templates. */
+    uint32_t outer = 0, inner = 0;
+    for (uint64_t id = 105; id <= 106; id++) {
+        at = eb_record_begin(e, id, ft + 40000000);
+        eb_fragment(e);
+        outer = eb_nested_outer(e, outer);
+        uint16_t eid = 4624;
+        uint32_t vat = e->pos; /* values: EventID, then the BinXML, sized afterwards */
+        eb_u32(e, 2);
+        eb_u16(e, 2);
+        eb_u8(e, 0x06);
+        eb_u8(e, 0);
+        uint32_t size_at = e->pos;
+        eb_u16(e, 0);
+        eb_u8(e, 0x21);
+        eb_u8(e, 0);
+        memcpy(e->c + e->pos, &eid, 2);
+        e->pos += 2;
+        uint32_t x0 = e->pos;
+        eb_fragment(e);
+        inner = eb_nested_inner(e, inner);
+        static uint8_t user[16];
+        const char *u = id == 105 ? "alice" : "bob";
+        for (size_t i = 0; u[i]; i++)
+            user[2 * i] = (uint8_t)u[i];
+        eb_val v = {0x01, user, (uint16_t)(2 * strlen(u))};
+        eb_values(e, &v, 1);
+        eb_u8(e, 0);
+        e->c[size_at] = (uint8_t)(e->pos - x0);
+        e->c[size_at + 1] = (uint8_t)((e->pos - x0) >> 8);
+        (void)vat;
+        eb_u8(e, 0);
+        eb_record_end(e, at);
+    }
     return eb_finish(e);
 }
 

@@ -31,6 +31,8 @@ static void test_times(void)
     CHECK(ts_parse_iso8601_ns(TS_STR_LIT("2025-11-27 07:40:10.132"), &ns));
     CHECK(!ts_parse_iso8601_ns(TS_STR_LIT("2014-13-24T08:12:00Z"), &ns));
     CHECK(!ts_parse_iso8601_ns(TS_STR_LIT("2014-11-24T08:12:00Zjunk"), &ns));
+    CHECK(!ts_parse_iso8601_ns(TS_STR_LIT("0001-01-01T00:00:00Z"), &ns));
+    CHECK(!ts_parse_iso8601_ns(TS_STR_LIT("9999-12-31T23:59:59Z"), &ns));
     CHECK_STR(ts_format_time(1416816720500000000LL, buf, sizeof buf), "2014-11-24T08:12:00.5Z");
     CHECK_STR(ts_format_time(0, buf, sizeof buf), "1970-01-01T00:00:00Z");
 }

@@ -150,6 +150,31 @@ static void test_join_by_host_and_user(void)
     ts_correlator_free(c);
 }
 
+/* A mail alert has no internal host: it joins through its recipient's account. */
+static void test_mail_joins_by_recipient(void)
+{
+    ts_correlator *c = ts_correlator_new(0);
+    ts_alert *mail = mk("phish", T0, NULL, NULL, "JDoe@corp.example");
+    mail->kind = TS_EV_INDICATOR;
+    mail->remote_name = dup0("attacker@evil.example");
+    ts_correlator_add(c, mail);
+    ts_correlator_add(c, mk("logon", T0 + 2 * HOUR, "10.1.1.7", "srv-fin01", "jdoe"));
+    ts_correlator_add(c, mk("other", T0 + 2 * HOUR, NULL, NULL, "someone@corp.example"));
+    ts_incident **v;
+    size_t n = run(c, &v);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_INT(v[0]->n_alerts, 2);
+        CHECK_STR(v[0]->alerts[0]->key, "phish");
+        CHECK_INT(v[0]->n_users, 1);
+        CHECK_STR(v[0]->users[0], "JDoe@corp.example");
+        CHECK_INT(v[0]->n_hosts, 2);
+        CHECK_STR(v[1]->alerts[0]->key, "other");
+    }
+    free_all(v, n);
+    ts_correlator_free(c);
+}
+
 static void test_window(void)
 {
     /* Default window (7 days): 8 days apart stays apart; a chain 5 + 5 days joins. */
@@ -230,6 +255,7 @@ int main(void)
     test_entity_keys();
     test_aggregation();
     test_join_by_host_and_user();
+    test_mail_joins_by_recipient();
     test_window();
     test_stable_ids();
     return check_done("test_correlate");

@@ -129,19 +129,21 @@ static tocsin_code read_mem(const uint8_t *p, size_t n, size_t step, coll *c)
 {
     mem m = {p, n, 0, step};
     ts_sink sink = {on_event, on_error, c};
-    return evtx_read_stream(mem_read, &m, "built.evtx", &scratch, &sink, NULL);
+    return evtx_read_stream(mem_read, &m, "built.evtx", &scratch, &sink, NULL, 0);
 }
 
-static tocsin_code read_path(const char *path, coll *c)
+static tocsin_code read_path_flags(const char *path, coll *c, unsigned flags)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return TOCSIN_E_IO;
     ts_sink sink = {on_event, on_error, c};
-    tocsin_code rc = evtx_read_stream(file_read, f, path, &scratch, &sink, NULL);
+    tocsin_code rc = evtx_read_stream(file_read, f, path, &scratch, &sink, NULL, flags);
     fclose(f);
     return rc;
 }
+
+static tocsin_code read_path(const char *path, coll *c) { return read_path_flags(path, c, 0); }
 
 /* ---- built files ---- */
 
@@ -152,7 +154,7 @@ static void test_built(void)
     size_t n = eb_build_sample(&built);
     coll c = {0};
     CHECK_INT(read_mem(built.b, n, 0, &c), TOCSIN_OK);
-    CHECK_INT(c.n, 3);
+    CHECK_INT(c.n, 5);
     CHECK_INT(c.nerr, 1);
     CHECK_INT(c.n_err_ids ? c.err_ids[0] : 0, 103);
     CHECK(strstr(c.first_err, "record 103") != NULL);
@@ -164,14 +166,14 @@ static void test_built(void)
         CHECK_STR(rec_get(r, "EventID"), "4688");
         CHECK_STR(rec_get(r, "Level"), "4");
         CHECK_STR(rec_get(r, "Keywords"), "0x8020000000000000");
-        CHECK_STR(rec_get(r, "SystemTime"), "2024-01-17T21:20:00.000000Z");
+        CHECK_STR(rec_get(r, "TimeCreated_SystemTime"), "2024-01-17T21:20:00.000000Z");
         CHECK_STR(rec_get(r, "EventRecordID"), "101");
-        CHECK(rec_get(r, "ActivityID") == NULL); /* optional substitution of null */
-        CHECK_STR(rec_get(r, "ProcessID"), "3544");
-        CHECK_STR(rec_get(r, "ThreadID"), "4272");
+        CHECK(rec_get(r, "Correlation_ActivityID") == NULL); /* optional substitution of null */
+        CHECK_STR(rec_get(r, "Execution_ProcessID"), "3544");
+        CHECK_STR(rec_get(r, "Execution_ThreadID"), "4272");
         CHECK_STR(rec_get(r, "Channel"), "Security");
         CHECK_STR(rec_get(r, "Computer"), "host1");
-        CHECK_STR(rec_get(r, "UserID"), "S-1-5-18");
+        CHECK_STR(rec_get(r, "Security_UserID"), "S-1-5-18");
         CHECK_STR(rec_get(r, "CommandLine"), "cmd.exe /c whoami");
         CHECK_STR(rec_get(r, "LogonId"), "0x58c3c");
         CHECK_STR(rec_get(r, "Hash"), "DEAD01");
@@ -190,11 +192,18 @@ static void test_built(void)
     r = coll_find(&c, 104); /* no template; UserData leaves */
     CHECK(r && rec_get(r, "EventID") && strcmp(rec_get(r, "EventID"), "7045") == 0);
     CHECK(r && rec_get(r, "ServiceName") && strcmp(rec_get(r, "ServiceName"), "evil") == 0);
+    for (uint64_t id = 105; id <= 106; id++) { /* EventData from a nested template */
+        r = coll_find(&c, id);
+        CHECK(r && r->nf == 2);
+        CHECK(r && rec_get(r, "EventID") && strcmp(rec_get(r, "EventID"), "4624") == 0);
+        CHECK(r && rec_get(r, "TargetUserName") &&
+              strcmp(rec_get(r, "TargetUserName"), id == 105 ? "alice" : "bob") == 0);
+    }
     coll_free(&c);
 
     /* Short reads give the same answer. */
     CHECK_INT(read_mem(built.b, n, 1000, &c), TOCSIN_OK);
-    CHECK_INT(c.n, 3);
+    CHECK_INT(c.n, 5);
     coll_free(&c);
 }
 
@@ -246,8 +255,8 @@ static void test_damage(void)
 
     /* File cut inside the chunk: the records before the cut are read. */
     CHECK_INT(read_mem(built.b, EB_FILE + built.last_rec + 30, 0, &c), TOCSIN_OK);
-    CHECK(coll_find(&c, 102) != NULL);
-    CHECK(coll_find(&c, 104) == NULL);
+    CHECK(coll_find(&c, 105) != NULL);
+    CHECK(coll_find(&c, 106) == NULL);
     CHECK(c.nerr >= 1);
     coll_free(&c);
 
@@ -355,7 +364,7 @@ static int mismatches, compared, known;
 static const struct {
     const char *file, *key;
 } known_diffs[] = {
-    {"ad691d92-15f2-4181-9aa4-723c74f9ddc3", "SystemTime"},        /* .751156500Z */
+    {"ad691d92-15f2-4181-9aa4-723c74f9ddc3", "TimeCreated_SystemTime"}, /* .751156500Z */
     {"ad691d92-15f2-4181-9aa4-723c74f9ddc3", "ParentCommandLine"}, /* Explorer.exe: file has .EXE */
 };
 
@@ -407,6 +416,18 @@ static void expect_leaves(const char *file, const rec *r, json_t *obj)
     }
 }
 
+static size_t count_leaves(json_t *obj)
+{
+    size_t n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach(obj, k, v) {
+        if (k[0] != '#')
+            n += json_is_object(v) ? count_leaves(v) : 1;
+    }
+    return n;
+}
+
 static void compare_event(const char *file, const coll *c, json_t *doc)
 {
     json_t *ev = json_object_get(doc, "Event"), *sys = json_object_get(ev, "System");
@@ -434,11 +455,11 @@ static void compare_event(const char *file, const coll *c, json_t *doc)
         expect(file, r, "EventID", json_object_get(eid, "#text"));
     expect(file, r, "Provider_Name", attr(sys, "Provider", "Name"));
     expect(file, r, "Provider_Guid", attr(sys, "Provider", "Guid"));
-    expect(file, r, "SystemTime", attr(sys, "TimeCreated", "SystemTime"));
-    expect(file, r, "ProcessID", attr(sys, "Execution", "ProcessID"));
-    expect(file, r, "ThreadID", attr(sys, "Execution", "ThreadID"));
-    expect(file, r, "UserID", attr(sys, "Security", "UserID"));
-    expect(file, r, "ActivityID", attr(sys, "Correlation", "ActivityID"));
+    expect(file, r, "TimeCreated_SystemTime", attr(sys, "TimeCreated", "SystemTime"));
+    expect(file, r, "Execution_ProcessID", attr(sys, "Execution", "ProcessID"));
+    expect(file, r, "Execution_ThreadID", attr(sys, "Execution", "ThreadID"));
+    expect(file, r, "Security_UserID", attr(sys, "Security", "UserID"));
+    expect(file, r, "Correlation_ActivityID", attr(sys, "Correlation", "ActivityID"));
     json_t *ed = json_object_get(ev, "EventData");
     const char *k;
     json_t *v;
@@ -447,6 +468,25 @@ static void compare_event(const char *file, const coll *c, json_t *doc)
     json_t *ud = json_object_get(ev, "UserData");
     if (json_is_object(ud))
         expect_leaves(file, r, ud);
+
+    /* Nothing beyond what the twin holds: count its values the way the reader names them. */
+    size_t nwant = 0;
+    json_object_foreach(sys, k, v) {
+        if (json_is_object(v)) {
+            nwant += json_object_get(v, "#text") != NULL;
+            nwant += json_object_size(json_object_get(v, "#attributes"));
+        } else {
+            nwant += !json_is_null(v);
+        }
+    }
+    if (json_is_object(ed))
+        json_object_foreach(ed, k, v) nwant += k[0] != '#';
+    nwant += count_leaves(ud);
+    if (r->nf != nwant) {
+        mismatches++;
+        fprintf(stderr, "%s: record %llu: %zu fields, the twin has %zu values\n", file,
+                (unsigned long long)r->id, r->nf, nwant);
+    }
 }
 
 static void test_twins(const char *data)
@@ -497,6 +537,148 @@ static void test_twins(const char *data)
     CHECK(twins >= 202);
 }
 
+/* ---- compiled templates against the token walker ---- */
+
+/* Every record of every file gives the same fields, in the same order, whether its
+ * templates are compiled or walked token by token. */
+static void test_paths(const char *data)
+{
+    static const char *const dirs[] = {"evtx-parser-samples/samples", "sigma/regression_data"};
+    size_t recs = 0, diffs = 0;
+    for (size_t d = 0; d < 2; d++) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/%s", data, dirs[d]);
+        list_files(dir, ".evtx");
+        for (size_t i = 0; i < n_files; i++) {
+            coll a = {0}, b = {0};
+            read_path_flags(files[i], &a, 0);
+            read_path_flags(files[i], &b, EVTX_WALK_ONLY);
+            if (a.n != b.n || a.nerr != b.nerr) {
+                diffs++;
+                fprintf(stderr, "%s: compiled %zu records %zu errors, walked %zu records %zu errors\n",
+                        files[i], a.n, a.nerr, b.n, b.nerr);
+            }
+            for (size_t r = 0; r < a.n && r < b.n; r++) {
+                bool same = a.r[r].id == b.r[r].id && a.r[r].nf == b.r[r].nf;
+                for (size_t k = 0; same && k < a.r[r].nf; k++)
+                    same = strcmp(a.r[r].k[k], b.r[r].k[k]) == 0 &&
+                           strcmp(a.r[r].v[k], b.r[r].v[k]) == 0;
+                if (!same && diffs++ < 10)
+                    fprintf(stderr, "%s: record %llu: compiled and walked fields differ\n",
+                            files[i], (unsigned long long)a.r[r].id);
+                recs++;
+            }
+            coll_free(&a);
+            coll_free(&b);
+        }
+    }
+    printf("  compiled vs walked: %zu records compared, %zu differ\n", recs, diffs);
+    CHECK_INT(diffs, 0);
+    CHECK(recs > 18000);
+}
+
+/* ---- the registered reader, through ts_input and normalisation ---- */
+
+typedef struct norm_seen {
+    size_t events, errors, with_code, with_host, with_cmd;
+    uint32_t first_code;
+    char first_channel[64], first_provider[64];
+} norm_seen;
+
+static void norm_event(void *ud, const ts_event *ev)
+{
+    norm_seen *n = ud;
+    if (n->events++ == 0) {
+        n->first_code = ev->code;
+        snprintf(n->first_channel, sizeof n->first_channel, "%.*s", (int)ev->channel.n,
+                 ev->channel.p ? ev->channel.p : "");
+        snprintf(n->first_provider, sizeof n->first_provider, "%.*s", (int)ev->provider.n,
+                 ev->provider.p ? ev->provider.p : "");
+    }
+    n->with_code += ev->has_code;
+    n->with_host += ev->host.n > 0;
+    n->with_cmd += ev->command_line.n > 0;
+    CHECK(ev->file != NULL && ev->record > 0 && ev->line == 0);
+}
+
+static void norm_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                       const char *msg)
+{
+    (void)file;
+    (void)line;
+    (void)record;
+    (void)code;
+    (void)msg;
+    ((norm_seen *)ud)->errors++;
+}
+
+static norm_seen read_reader(const char *path)
+{
+    norm_seen n = {0};
+    ts_input *in = NULL;
+    char err[256];
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    if (!in)
+        return n;
+    const char *head;
+    size_t len = ts_input_peek(in, &head);
+    const ts_reader *r = ts_reader_detect(head, len);
+    CHECK(r != NULL && strcmp(r->name, "evtx") == 0);
+    ts_scratch s;
+    CHECK_INT(ts_scratch_init(&s), TOCSIN_OK);
+    ts_sink sink = {norm_event, norm_error, &n};
+    if (r)
+        CHECK_INT(r->read(in, &s, &sink), TOCSIN_OK);
+    ts_scratch_free(&s);
+    ts_input_close(in);
+    return n;
+}
+
+static void test_reader(const char *data)
+{
+    CHECK(ts_reader_find("evtx") != NULL);
+    CHECK(ts_reader_detect("ElfFile\0", 8) == ts_reader_find("evtx"));
+    CHECK(ts_reader_detect("ElfFilx\0", 8) != ts_reader_find("evtx"));
+
+    char path[1024];
+    snprintf(path, sizeof path, "%s/evtx-parser-samples/samples/security.evtx", data);
+    norm_seen n = read_reader(path);
+    CHECK_INT(n.events, 2261);
+    CHECK_INT(n.errors, 0);
+    CHECK_INT(n.with_code, n.events);
+    CHECK_INT(n.with_host, n.events);
+    CHECK_STR(n.first_channel, "Security");
+    CHECK_STR(n.first_provider, "Microsoft-Windows-Security-Auditing");
+
+    snprintf(path, sizeof path, "%s/evtx-parser-samples/samples/sysmon.evtx", data);
+    n = read_reader(path);
+    CHECK(n.events >= 358);
+    CHECK(n.with_cmd > 0); /* Sysmon process creations carry their command line */
+
+    /* A gzip-compressed copy reads the same (ts_input decompresses by content). */
+    snprintf(path, sizeof path, "%s/evtx-parser-samples/samples/security.evtx", data);
+    char gz[] = "/tmp/test_evtx_XXXXXX";
+    int fd = mkstemp(gz);
+    FILE *src = fopen(path, "rb");
+    gzFile out = fd >= 0 ? gzdopen(fd, "wb") : NULL;
+    CHECK(src && out);
+    if (src && out) {
+        static char buf[1 << 16];
+        size_t k;
+        while ((k = fread(buf, 1, sizeof buf, src)) > 0)
+            gzwrite(out, buf, (unsigned)k);
+    }
+    if (out)
+        gzclose(out);
+    if (src)
+        fclose(src);
+    n = read_reader(gz);
+    CHECK_INT(n.events, 2261);
+    CHECK_INT(n.errors, 0);
+    remove(gz);
+    printf("  registered reader: security.evtx (plain and gzip) and sysmon.evtx through ts_input\n");
+}
+
 /* ---- libevtx as an oracle ---- */
 
 static void oracle_file(const char *path, int *files_ok, long *fields_cmp)
@@ -526,7 +708,7 @@ static void oracle_file(const char *path, int *files_ok, long *fields_cmp)
             missing++;
         } else {
             char buf[512];
-            /* A zero record time falls back to SystemTime: compare set times only. */
+            /* A zero record time is left to normalisation: compare set times only. */
             if (libevtx_record_get_written_time(lr, &ft, NULL) == 1 &&
                 ft > 116444736000000000ull &&
                 r->ts != (int64_t)(ft - 116444736000000000ull) * 100)
@@ -547,7 +729,7 @@ static void oracle_file(const char *path, int *files_ok, long *fields_cmp)
             }
             if (libevtx_record_get_utf8_user_security_identifier(lr, (uint8_t *)buf, sizeof buf,
                                                                    NULL) == 1) {
-                const char *got = rec_get(r, "UserID");
+                const char *got = rec_get(r, "Security_UserID");
                 diff += !got || strcmp(got, buf) != 0;
             }
             *fields_cmp += 5;
@@ -583,8 +765,30 @@ static void test_oracle(const char *data)
     printf("  libevtx oracle: %d of %zu files agree, %ld record fields compared\n", ok, total, cmp);
 }
 
-int main(void)
+/* Writes the fuzz target's seeds: the built chunk, whole and with its template damaged. */
+static int write_corpus(const char *dir)
 {
+    eb_build_sample(&built);
+    char path[1024];
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/built_chunk_%d", dir, i);
+        FILE *f = fopen(path, "wb");
+        if (!f)
+            return 1;
+        static uint8_t c[EB_CHUNK];
+        memcpy(c, built.c, built.pos);
+        if (i == 1)
+            c[700] ^= 0x40; /* inside record 101's template */
+        fwrite(c, 1, built.pos, f);
+        fclose(f);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0)
+        return write_corpus(argv[2]);
     memset(&scratch, 0, sizeof scratch);
     test_built();
     test_damage();
@@ -592,6 +796,8 @@ int main(void)
     if (data) {
         test_samples(data);
         test_twins(data);
+        test_paths(data);
+        test_reader(data);
         test_oracle(data);
     }
     list_files("/nonexistent", ".none");

@@ -38,7 +38,10 @@ static void on_loaded(void *ud, const char *kind, const char *name, const char *
     snprintf(d->loaded_kind, sizeof d->loaded_kind, "%s", kind);
 }
 
-static bool has(const diags *d, const char *needle) { return strstr(d->text, needle) != NULL; }
+static bool has(const diags *d, const char *needle)
+{
+    return strstr(d->text, needle) != NULL;
+}
 
 static char *slurp(const char *path, size_t *len)
 {
@@ -82,7 +85,8 @@ static const ts_actor *one_actor(const ts_intel *ti, const char *name)
 }
 
 /* The first hit of a value and the names of its actors, comma-joined, into names. */
-static size_t lookup(const ts_intel *ti, ts_ioc_type t, const char *value, ts_ioc_hit *hit, char *names, size_t cap)
+static size_t lookup(const ts_intel *ti, ts_ioc_type t, const char *value, ts_ioc_hit *hit, char *names,
+                     size_t cap)
 {
     ts_ioc_hit hits[8];
     size_t n;
@@ -118,7 +122,10 @@ static bool has_alias(const ts_actor *a, const char *alias)
 
 /* ---- the pattern parser ------------------------------------------------------------- */
 
-static tocsin_code parse(const char *p, ts_stix_pattern *pat) { return ts_stix_pattern_parse(p, strlen(p), pat); }
+static tocsin_code parse(const char *p, ts_stix_pattern *pat)
+{
+    return ts_stix_pattern_parse(p, strlen(p), pat);
+}
 
 static void test_pattern_ok(void)
 {
@@ -206,7 +213,8 @@ static void test_pattern_ok(void)
     ts_stix_pattern_free(&pat);
 
     /* keywords are case-insensitive; whitespace anywhere */
-    CHECK_INT(parse("  [ ipv4-addr:value   =   '5.6.7.8' ]  or [domain-name:value='y.example']  ", &pat), TOCSIN_OK);
+    CHECK_INT(parse("  [ ipv4-addr:value   =   '5.6.7.8' ]  or [domain-name:value='y.example']  ", &pat),
+              TOCSIN_OK);
     CHECK_INT(pat.n, 2);
     ts_stix_pattern_free(&pat);
 }
@@ -238,7 +246,8 @@ static void test_pattern_bad(void)
         tocsin_code rc = parse(bad[i].p, &pat);
         CHECK_INT(rc, TOCSIN_E_PARSE);
         if (!strstr(pat.err, bad[i].err)) {
-            fprintf(stderr, "pattern %zu \"%s\": error \"%s\", want \"%s\"\n", i, bad[i].p, pat.err, bad[i].err);
+            fprintf(stderr, "pattern %zu \"%s\": error \"%s\", want \"%s\"\n", i, bad[i].p, pat.err,
+                    bad[i].err);
             check_failed++;
         }
         CHECK_INT(pat.n, 0); /* nothing kept from a broken pattern */
@@ -292,11 +301,13 @@ static void test_stix_fixture(void)
     ts_ioc_hit hit;
     const ts_actor *a;
 
-    CHECK_INT(load_file(&ts_loader_stix, ti, "tests/data/feeds/stix/bundle.json", &d, NULL), TOCSIN_E_PARTIAL);
+    CHECK_INT(load_file(&ts_loader_stix, ti, "tests/data/feeds/stix/bundle.json", &d, NULL),
+              TOCSIN_E_PARTIAL);
     CHECK(has(&d, "pattern_type 'yara' is not supported"));
     CHECK(has(&d, "bad pattern: offset 30: expected ']'"));
     CHECK(has(&d, "'not-an-ip' is not a valid ip"));
-    CHECK(has(&d, "indicates relationship refers to an object not in the bundle"));
+    CHECK(has(&d, "relationship--00000000-0000-4000-8000-0000000000a9: indicates relationship refers to an "
+                  "object not in the bundle"));
     CHECK(has(&d, "unsupported object path 'network-traffic:dst_port'"));
     CHECK_INT(d.n, 5);
 
@@ -334,8 +345,8 @@ static void test_stix_fixture(void)
 
     /* indicator -> malware <- uses - intrusion-set -> attributed-to threat-actor; the
        revoked group that also "uses" it is not named */
-    CHECK_INT(lookup(ti, TS_IOC_SHA256, "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f", &hit,
-                     names, sizeof names),
+    CHECK_INT(lookup(ti, TS_IOC_SHA256, "aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f",
+                     &hit, names, sizeof names),
               1);
     CHECK(strstr(names, "Other Set") && strstr(names, "Fixture Bureau") && !strstr(names, "Gone"));
     CHECK_INT(lookup(ti, TS_IOC_MD5, "0CC175B9C0F1B6A831C399E269772661", &hit, names, sizeof names), 1);
@@ -375,13 +386,14 @@ static void test_stix_bad(void)
     ts_feed_opts o = {.diag = on_diag, .ud = &d};
     static const char notjson[] = "{\"type\": \"bundle\", \"objects\": [";
     static const char noobjs[] = "{\"type\": \"bundle\"}";
-    static const char junk[] = "{\"type\":\"bundle\",\"objects\":[1, \"x\", {\"type\":\"indicator\"}, "
-                               "{\"id\":\"indicator--1\",\"type\":\"indicator\",\"pattern\":5}, "
-                               "{\"id\":\"relationship--1\",\"type\":\"relationship\",\"relationship_type\":\"uses\"}]}";
+    static const char junk[] =
+        "{\"type\":\"bundle\",\"objects\":[1, \"x\", {\"type\":\"indicator\"}, "
+        "{\"id\":\"indicator--1\",\"type\":\"indicator\",\"pattern\":5}, "
+        "{\"id\":\"relationship--1\",\"type\":\"relationship\",\"relationship_type\":\"uses\"}]}";
     CHECK_INT(ts_loader_stix.load(ti, "t", notjson, sizeof notjson - 1, &o), TOCSIN_E_PARSE);
     CHECK_INT(ts_loader_stix.load(ti, "t", noobjs, sizeof noobjs - 1, &o), TOCSIN_E_FORMAT);
     CHECK_INT(ts_loader_stix.load(ti, "t", junk, sizeof junk - 1, &o), TOCSIN_E_PARTIAL);
-    CHECK(has(&d, "object without an id"));
+    CHECK(has(&d, "object 2 of the bundle has no id"));
     CHECK(has(&d, "indicator--1 has no pattern"));
     CHECK_INT(ts_intel_actor_count(ti), 0);
     ts_intel_free(ti);
@@ -396,9 +408,10 @@ static void test_misp_event(void)
     char names[256];
     ts_ioc_hit hit;
 
-    CHECK_INT(load_file(&ts_loader_misp_event, ti, "tests/data/feeds/misp/event.json", &d, NULL), TOCSIN_E_PARTIAL);
+    CHECK_INT(load_file(&ts_loader_misp_event, ti, "tests/data/feeds/misp/event.json", &d, NULL),
+              TOCSIN_E_PARTIAL);
     CHECK_INT(d.n, 1);
-    CHECK(has(&d, "ip-src value '999.1.1.1' is not a valid ip"));
+    CHECK(has(&d, "attribute 8: ip-src value '999.1.1.1' is not a valid ip"));
 
     /* the tag and the mitre-intrusion-set cluster name one actor */
     CHECK_INT(lookup(ti, TS_IOC_IP, "192.0.2.10", &hit, names, sizeof names), 1);
@@ -409,15 +422,15 @@ static void test_misp_event(void)
         CHECK_INT(hit.meta->confidence, 50);
         CHECK_STR(ts_intel_string_get(ti, hit.meta->note), "Fixture: destructive intrusion at a film studio");
     }
-    CHECK_INT(lookup(ti, TS_IOC_IP, "192.0.2.11", &hit, names, sizeof names), 1);  /* domain|ip */
+    CHECK_INT(lookup(ti, TS_IOC_IP, "192.0.2.11", &hit, names, sizeof names), 1); /* domain|ip */
     CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "bad.example", &hit, names, sizeof names), 1);
     if (hit.meta)
         CHECK_INT(hit.meta->first_seen, 1416787200); /* the event date */
     CHECK_INT(lookup(ti, TS_IOC_MD5, "760c35a80d758f032d02cf4db12d3e55", &hit, names, sizeof names), 1);
     CHECK_INT(lookup(ti, TS_IOC_URL, "http://bad.example/login.php", &hit, names, sizeof names), 1);
     CHECK_INT(lookup(ti, TS_IOC_EMAIL, "lure@bad.example", &hit, names, sizeof names), 1);
-    CHECK_INT(lookup(ti, TS_IOC_SHA256, "201a9c5fe6a8ae0d1c4312d07ef2066e5991b1462b68f102154bb9cb25bf59f9", &hit,
-                     names, sizeof names),
+    CHECK_INT(lookup(ti, TS_IOC_SHA256, "201a9c5fe6a8ae0d1c4312d07ef2066e5991b1462b68f102154bb9cb25bf59f9",
+                     &hit, names, sizeof names),
               1); /* inside an Object */
     CHECK_INT(lookup(ti, TS_IOC_ASN, "64500", &hit, names, sizeof names), 1);
     if (hit.meta)
@@ -425,6 +438,10 @@ static void test_misp_event(void)
     /* attribute-level tag: both actors */
     CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "side.example", &hit, names, sizeof names), 1);
     CHECK(strstr(names, "Lazarus Group") && strstr(names, "APT Fixture"));
+    /* a time no int64 of nanoseconds holds is unknown: the event date stands in */
+    CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "far.example", &hit, names, sizeof names), 1);
+    if (hit.meta)
+        CHECK_INT(hit.meta->first_seen, 1416787200);
     /* deleted attributes are not loaded */
     CHECK_INT(lookup(ti, TS_IOC_IP, "192.0.2.99", &hit, names, sizeof names), 0);
     ts_intel_stats st;
@@ -433,13 +450,14 @@ static void test_misp_event(void)
     CHECK_INT(st.actors, 2);
     ts_intel_free(ti);
 
-    /* with ATT&CK loaded first, the G-id of the cluster picks the group */
+    /* with ATT&CK loaded first, the cluster's G-id (meta.external_id) picks the group */
     ti = ts_intel_new();
     uint32_t g = ts_intel_actor_add(ti, "Lazarus Group", "G0032", "KP");
     ts_intel_actor_alias(ti, g, "Guardians of Peace");
-    static const char ev[] = "{\"response\":[{\"Event\":{\"info\":\"x\",\"Galaxy\":[{\"type\":\"mitre-intrusion-set\","
-                             "\"GalaxyCluster\":[{\"value\":\"Lazarus Group - G0032\"}]}],"
-                             "\"Attribute\":[{\"type\":\"ip-dst\",\"value\":\"198.51.100.1\",\"to_ids\":\"1\"}]}}]}";
+    static const char ev[] =
+        "{\"response\":[{\"Event\":{\"info\":\"x\",\"Galaxy\":[{\"type\":\"mitre-intrusion-set\","
+        "\"GalaxyCluster\":[{\"value\":\"Renamed Cluster\",\"meta\":{\"external_id\":[\"G0032\"]}}]}],"
+        "\"Attribute\":[{\"type\":\"ip-dst\",\"value\":\"198.51.100.1\",\"to_ids\":\"1\"}]}}]}";
     memset(&d, 0, sizeof d);
     ts_feed_opts o = {.diag = on_diag, .ud = &d};
     CHECK_INT(ts_loader_misp_event.load(ti, "resp", ev, sizeof ev - 1, &o), TOCSIN_OK);
@@ -470,7 +488,8 @@ static void test_misp_feed(void)
     CHECK_STR(names, "Fixture Group");
     const ts_actor *a = one_actor(ti, "G9002");
     CHECK(a && !strcmp(a->name, "Fixture Group"));
-    CHECK_INT(lookup(ti, TS_IOC_SHA1, "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8", &hit, names, sizeof names), 1);
+    CHECK_INT(lookup(ti, TS_IOC_SHA1, "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8", &hit, names, sizeof names),
+              1);
     CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "feed.example", &hit, names, sizeof names), 1);
     CHECK_STR(names, "");
 
@@ -564,6 +583,67 @@ static void test_bundled_catalogue(void)
     ts_intel_free(ti);
 }
 
+/* The Sony 2014 file (read by the CSV loader) ties every fact to the catalogue's G0032. */
+static void test_bundled_sony(void)
+{
+    ts_intel *ti = ts_intel_new();
+    diags d = {0};
+    char names[256];
+    ts_ioc_hit hit;
+    ts_feed_opts o = {.diag = on_diag, .ud = &d};
+
+    CHECK_INT(ts_intel_load_path(ti, "data/intel/actors.jsonl", &o), TOCSIN_OK);
+    CHECK_INT(ts_intel_load_path(ti, "data/intel/sony-2014.csv", &o), TOCSIN_OK);
+    CHECK_INT(d.n, 0);
+    if (d.n)
+        fprintf(stderr, "%s", d.text);
+    ts_intel_stats st;
+    ts_intel_get_stats(ti, &st);
+    CHECK_INT(st.by_type[TS_IOC_IP], 8);
+    CHECK_INT(st.by_type[TS_IOC_MD5], 12);
+    CHECK_INT(st.by_type[TS_IOC_SHA256], 2);
+    CHECK_INT(ts_intel_actor_count(ti), 1126); /* "Lazarus Group" named the catalogue's actor */
+    CHECK_INT(lookup(ti, TS_IOC_IP, "203.131.222.102", &hit, names, sizeof names), 1);
+    CHECK_STR(names, "Lazarus Group");
+    if (hit.meta) {
+        const uint32_t *ids;
+        CHECK_INT(ts_intel_actorset_get(ti, hit.meta->actors, &ids), 1);
+        const ts_actor *a = ts_intel_actor(ti, ids[0]);
+        CHECK(a && a->attack_id && !strcmp(a->attack_id, "G0032"));
+        CHECK_INT(hit.meta->confidence, 80);
+        CHECK_STR(ts_intel_source_name(ti, hit.meta->source),
+                  "US-CERT TA14-353A / FBI flash; Kaspersky Destover analysis");
+    }
+    CHECK_INT(lookup(ti, TS_IOC_MD5, "e904bf93403c0fb08b9683a9e858c73e", &hit, names, sizeof names), 1);
+    CHECK_STR(names, "Lazarus Group");
+    ts_intel_free(ti);
+}
+
+/* ts_intel_load_path picks these loaders by content, and takes MISP feed directories. */
+static void test_detection(void)
+{
+    ts_intel *ti = ts_intel_new();
+    diags d = {0};
+    char names[256];
+    ts_ioc_hit hit;
+    ts_feed_opts o = {.diag = on_diag, .ud = &d};
+
+    CHECK_INT(ts_intel_load_path(ti, "tests/data/feeds/stix/bundle.json", &o), TOCSIN_E_PARTIAL);
+    CHECK_INT(lookup(ti, TS_IOC_IP, "198.51.100.7", &hit, names, sizeof names), 1);
+    CHECK_STR(names, "Dark Fixture");
+    CHECK_INT(ts_intel_load_path(ti, "tests/data/feeds/misp/event.json", &o), TOCSIN_E_PARTIAL);
+    CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "side.example", &hit, names, sizeof names), 1);
+    CHECK_INT(ts_intel_load_path(ti, "tests/data/feeds/misp/feed", &o), TOCSIN_E_PARTIAL);
+    CHECK_INT(lookup(ti, TS_IOC_DOMAIN, "feed.example", &hit, names, sizeof names), 1);
+    CHECK_INT(ts_intel_load_path(ti, "tests/data/feeds/catalogue/small.jsonl", &o), TOCSIN_E_PARTIAL);
+    CHECK(one_actor(ti, "G9101") != NULL);
+    const ts_loader *l = ts_loader_find("stix");
+    CHECK(l == &ts_loader_stix);
+    CHECK(ts_loader_find("misp-event") == &ts_loader_misp_event);
+    CHECK(ts_loader_find("catalogue") == &ts_loader_catalogue);
+    ts_intel_free(ti);
+}
+
 /* ---- real ATT&CK -------------------------------------------------------------------- */
 
 /* Distinct techniques per group in groups_techniques.tsv, checked against the load. */
@@ -605,8 +685,8 @@ static void compare_groups_tsv(const ts_intel *ti, const char *path)
                 const ts_actor *a = one_actor(ti, cur);
                 if (!a || a->n_techniques != count) {
                     mismatched++;
-                    fprintf(stderr, "%s: %zu techniques loaded, %zu in the TSV\n", cur, a ? a->n_techniques : 0,
-                            count);
+                    fprintf(stderr, "%s: %zu techniques loaded, %zu in the TSV\n", cur,
+                            a ? a->n_techniques : 0, count);
                 }
             }
         }
@@ -627,10 +707,26 @@ static void test_attack(void)
     diags d = {0};
     struct timespec t0, t1;
     snprintf(path, sizeof path, "%s/attack/enterprise-attack-core.json", dir);
+    /* content detection picks the STIX loader for the real bundle */
+    size_t len;
+    char *data = slurp(path, &len);
+    const ts_loader *best = NULL;
+    int best_score = 0;
+    for (size_t i = 0; data && ts_loaders[i]; i++) {
+        int sc = ts_loaders[i]->sniff(data, len < 65536 ? len : 65536);
+        if (sc > best_score) {
+            best_score = sc;
+            best = ts_loaders[i];
+        }
+    }
+    free(data);
+    CHECK(best == &ts_loader_stix);
+
     clock_gettime(CLOCK_MONOTONIC, &t0);
     CHECK_INT(load_file(&ts_loader_stix, ti, path, &d, NULL), TOCSIN_OK);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    printf("ATT&CK bundle loaded in %.3f s\n", (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+    printf("ATT&CK bundle loaded in %.3f s\n",
+           (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
     CHECK_INT(d.n, 0);
 
     const ts_actor *a = one_actor(ti, "G0032");
@@ -668,6 +764,8 @@ int main(void)
     test_misp_feed();
     test_catalogue_fixture();
     test_bundled_catalogue();
+    test_bundled_sony();
+    test_detection();
     test_attack();
     return check_done("test_feeds");
 }

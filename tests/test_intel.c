@@ -8,6 +8,7 @@
 #include "intel/intel.h"
 #include "intel/intel_int.h"
 #include "intel/loaders.h"
+#include "report/report.h"
 
 typedef struct diags {
     int n;
@@ -513,6 +514,60 @@ static void test_lazarus_iocs(const char *data)
     ts_intel_free(ti);
 }
 
+/* Runs a lookup into a string (caller frees). */
+static char *lookup_out(const ts_intel *ti, const char *value, int json, tocsin_code *rc)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    *rc = ts_report_lookup(ti, NULL, value, f, json);
+    fclose(f);
+    return buf;
+}
+
+static void test_report(void)
+{
+    ts_intel *ti = ts_intel_new();
+    uint32_t a = ts_intel_actor_add(ti, "Alpha Team", "G0100", "KP");
+    uint32_t b = ts_intel_actor_add(ti, "Beta", NULL, NULL);
+    ts_intel_actor_alias(ti, a, "Twin");
+    ts_intel_actor_alias(ti, b, "Twin");
+    ts_ioc_meta m = meta_of(ti, "feed\x1b[31m", 90);
+    m.actors = ts_intel_actorset(ti, &a, 1);
+    m.note = ts_intel_string(ti, "evil \x1b]0;title\x07 note");
+    add_cidr(ti, "198.51.100.0/24", &m);
+    tocsin_code rc;
+    char *s = lookup_out(ti, "198.51.100.9", 0, &rc);
+    CHECK_INT(rc, TOCSIN_OK);
+    CHECK(strstr(s, "198.51.100.0/24") != NULL);
+    CHECK(strstr(s, "Alpha Team") != NULL);
+    CHECK(strchr(s, 0x1b) == NULL && strchr(s, 0x07) == NULL); /* escaped for the terminal */
+    free(s);
+    s = lookup_out(ti, "198.51.100.9", 1, &rc);
+    CHECK(strstr(s, "\"type\":\"indicator\"") != NULL);
+    CHECK(strstr(s, "\"actors\":[\"Alpha Team\"]") != NULL);
+    CHECK(strchr(s, 0x1b) == NULL);
+    free(s);
+    s = lookup_out(ti, "twin", 1, &rc);
+    CHECK_INT(rc, TOCSIN_OK);
+    CHECK(strstr(s, "\"name\":\"Alpha Team\"") && strstr(s, "\"name\":\"Beta\""));
+    free(s);
+    s = lookup_out(ti, "203.0.113.1", 0, &rc);
+    CHECK_INT(rc, TOCSIN_E_NOTFOUND);
+    free(s);
+    s = lookup_out(ti, "nobody at all", 0, &rc);
+    CHECK_INT(rc, TOCSIN_E_NOTFOUND);
+    free(s);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ts_report_intel_stats(ti, f, 1);
+    fclose(f);
+    CHECK(strstr(buf, "\"type\":\"intel_stats\",\"indicators\":1,") != NULL);
+    free(buf);
+    ts_intel_free(ti);
+}
+
 int main(void)
 {
     test_longest_prefix();
@@ -525,6 +580,7 @@ int main(void)
     test_list_fixture();
     test_csv_fixture();
     test_warninglist_fixture();
+    test_report();
     const char *data = shared_data("maltrail and Lazarus feeds");
     if (data) {
         test_maltrail(data);

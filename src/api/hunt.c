@@ -120,6 +120,34 @@ static int hunt_file(void *ud, const char *file, const char *walk_err)
     return 0;
 }
 
+/* A detector continues from what it learned in earlier runs. */
+static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state)
+{
+    void *blob;
+    size_t len;
+    if (!d->load)
+        return TOCSIN_OK;
+    tocsin_code rc = ts_store_state_get(h->t->store, d->name, &blob, &len);
+    if (rc == TOCSIN_OK && blob && d->load(state, blob, len) != TOCSIN_OK)
+        ts_session_diag(h->t, h->t->db_path, 0, "detector %s: its saved state is unusable; it starts afresh",
+                        d->name);
+    free(blob);
+    return rc;
+}
+
+static tocsin_code keep_state(hunt *h, const ts_detector *d, void *state)
+{
+    void *blob = NULL;
+    size_t len = 0;
+    if (!d->save)
+        return TOCSIN_OK;
+    tocsin_code rc = d->save(state, &blob, &len);
+    if (rc == TOCSIN_OK)
+        rc = ts_store_state_put(h->t->store, d->name, h->run, blob, len);
+    free(blob);
+    return rc;
+}
+
 static void rules_diag(void *ud, const char *file, uint64_t line, const char *msg)
 {
     ts_session_diag(ud, file, line, "%s", msg);
@@ -129,6 +157,7 @@ static tocsin_code start_detectors(hunt *h)
 {
     ts_detect_ctx ctx = {h->t->intel,
                          h->t->watch,
+                         h->t->config,
                          h->t->data_dir,
                          h->t->o.rules_dirs,
                          h->t->o.n_rules_dirs,
@@ -147,6 +176,8 @@ static tocsin_code start_detectors(hunt *h)
         }
         h->det[h->n_det] = d;
         h->det_state[h->n_det++] = state;
+        if ((rc = restore_state(h, d, state)) != TOCSIN_OK)
+            return rc;
     }
     return TOCSIN_OK;
 }
@@ -166,11 +197,18 @@ static tocsin_code conclude(hunt *h)
 {
     ts_incident **inc = NULL;
     tocsin_code rc = TOCSIN_OK;
-    for (size_t i = 0; i < h->n_det; i++)
+    for (size_t i = 0; i < h->n_det; i++) {
         if (h->det[i]->finish)
             h->det[i]->finish(h->det_state[i], &h->alerts);
+        tocsin_code src = keep_state(h, h->det[i], h->det_state[i]);
+        if (src != TOCSIN_OK)
+            ts_session_diag(h->t, h->t->db_path, 0, "detector %s: cannot keep its state: %s", h->det[i]->name,
+                            tocsin_strerror(src));
+    }
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
+    /* One transaction for all incidents: a hunt with thousands costs one commit. */
+    rc = ts_store_begin(h->t->store);
     for (size_t i = 0; i < n; i++) {
         ts_attribute_incident(h->t->intel, inc[i]);
         tocsin_code src = ts_store_incident(h->t->store, h->run, inc[i], h->t->intel);
@@ -180,6 +218,9 @@ static tocsin_code conclude(hunt *h)
         ts_incident_free(inc[i]);
     }
     free(inc);
+    tocsin_code crc = ts_store_commit(h->t->store);
+    if (rc == TOCSIN_OK && crc != TOCSIN_OK)
+        rc = ts_session_fail(h->t, crc, "cannot store the incidents: %s", ts_store_error(h->t->store));
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attribute/attribute.h"
+#include "core/config.h"
 #include "core/esc.h"
 #include "report/report.h"
 
@@ -107,7 +108,9 @@ static int reload_stored(void *ud, const char *kind, const char *name, const cha
     const char *tag = strstr(kind, ACTOR_TAG);
     size_t kl = tag ? (size_t)(tag - kind) : strlen(kind);
     snprintf(hint, sizeof hint, "%.*s", (int)kl, kind);
-    ts_feed_opts o = {.actor = tag ? tag + strlen(ACTOR_TAG) : NULL, .diag = feed_diag, .ud = f};
+    /* Its problems were reported when it was first loaded; repeating them on every later
+       command would bury new messages. */
+    ts_feed_opts o = {.actor = tag ? tag + strlen(ACTOR_TAG) : NULL, .diag = NULL, .ud = f};
     ts_intel_load_buffer(f->t->intel, name, hint, data, len, &o);
     return 0;
 }
@@ -135,6 +138,23 @@ static void load_bundled(tocsin *t)
         free(names[i]);
     }
     free(names);
+}
+
+static void config_diag(void *ud, const char *file, unsigned line, const char *msg)
+{
+    ts_session_diag(ud, file, line, "%s", msg);
+}
+
+/* Tunables: the file given, else the bundled detect.conf (whose absence is no error). */
+static void load_config(tocsin *t)
+{
+    char path[4096];
+    if (t->o.config)
+        snprintf(path, sizeof path, "%s", t->o.config);
+    else
+        snprintf(path, sizeof path, "%s/detect.conf", t->data_dir);
+    if (ts_config_load(path, &t->config, config_diag, t) == TOCSIN_E_IO && t->o.config)
+        ts_session_diag(t, path, 0, "cannot read the configuration; using the defaults");
 }
 
 /* ---- open / close ----------------------------------------------------------------------- */
@@ -177,6 +197,7 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
     }
     if (rc != TOCSIN_OK)
         ts_session_diag(t, NULL, 0, "%s (countries and ASNs will be missing)", err);
+    load_config(t);
     if (!t->o.no_defaults)
         load_bundled(t);
     feed_ctx f = {t, NULL, 0, 0, TOCSIN_OK};
@@ -198,6 +219,7 @@ void tocsin_close(tocsin *t)
     ts_store_close(t->store);
     ts_enrich_free(t->enrich);
     ts_intel_free(t->intel);
+    ts_config_free(t->config);
     free(t->db_path);
     free(t->data_dir);
     free(t->watch);

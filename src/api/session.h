@@ -15,7 +15,8 @@ struct tocsin {
     char *watch;
     ts_store *store;
     ts_intel *intel;
-    ts_enrich *enrich; /* NULL when no location database could be opened */
+    ts_enrich *enrich; /* without a location database it still marks internal ranges */
+    struct ts_config *config; /* detector tunables, or NULL when there are none */
     char err[512];
 };
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "attribute/evbuf.h"
 #include "attribute/model.h"
 
 const char *ts_icd203(double p)
@@ -49,11 +50,19 @@ typedef struct hyp_b {
 typedef struct model {
     const ts_intel *ti;
     size_t n_actors; /* N, at least 1 */
+    size_t n_tech;   /* actors with a known technique profile, at least 1 */
+    size_t n_soft;   /* actors with a known software profile, at least 1 */
     hyp_b *h;        /* actor hypotheses */
     size_t nh, caph;
     int32_t *slot;   /* actor id -> index into h, -1 when none */
     hyp_b unattr, insider;
     bool has_insider;
+    hyp_b others;       /* the actors past TS_MAX_ACTOR_HYPS, summed; used when n_others */
+    size_t n_others;
+    char *others_name;  /* owned: "18 other catalogued actors" */
+    char group_cc[3];   /* the country whose actors together hold the most probability */
+    size_t group_n;
+    double group_p;
     bool nomem;
 } model;
 
@@ -187,8 +196,10 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
     }
 }
 
-static void ev_home(model *m, const ts_attr_evidence *e)
+static void ev_home(model *m, const ts_attr_evidence *in)
 {
+    ts_attr_evidence copy = *in, *e = &copy;
+    copy.country[2] = '\0'; /* whatever the caller left there */
     if (!e->country[0]) {
         add(m, &m->unattr, e->kind, 0, e->alert,
             fmt("network %s: no country known for it, so no actor can be weighed", label(e)));
@@ -249,8 +260,10 @@ static void ev_technique(model *m, const ts_attr_evidence *e)
             fmt("technique %s %s: no catalogued actor is known to use it", t->tid, t->name ? t->name : ""));
         return;
     }
-    double w = lr_weight(conf(e), TS_B_TECHNIQUE, m->n_actors, k);
-    const char *rarity = k * 10 <= m->n_actors ? (k <= 3 ? "rare" : "uncommon") : "common";
+    /* Rarity is measured among the actors whose techniques are known: an actor with no
+       profile says nothing either way (it keeps its prior, like "unattributed"). */
+    double w = lr_weight(conf(e), TS_B_TECHNIQUE, m->n_tech, k);
+    const char *rarity = k * 10 <= m->n_tech ? (k <= 3 ? "rare" : "uncommon") : "common";
     for (uint32_t id = 1; id <= m->n_actors; id++) {
         const ts_actor *a = ts_intel_actor(m->ti, id);
         if (!a || !uses(a->techniques, a->n_techniques, t->id))
@@ -258,8 +271,9 @@ static void ev_technique(model *m, const ts_attr_evidence *e)
         hyp_b *h = actor_hyp(m, id);
         if (h)
             add(m, h, e->kind, w, e->alert,
-                fmt("technique %s %s: used by %zu of %zu catalogued actors (%s); techniques are public", t->tid,
-                    t->name ? t->name : "", k, m->n_actors, rarity));
+                fmt("technique %s %s: used by %zu of the %zu actors with known techniques (%s); techniques are "
+                    "public",
+                    t->tid, t->name ? t->name : "", k, m->n_tech, rarity));
     }
 }
 
@@ -284,7 +298,7 @@ static void ev_software(model *m, const ts_attr_evidence *e)
         return;
     }
     bool tool = s->type && strcmp(s->type, "tool") == 0;
-    double w = lr_weight(conf(e), tool ? TS_B_TOOL : TS_B_MALWARE, m->n_actors, k);
+    double w = lr_weight(conf(e), tool ? TS_B_TOOL : TS_B_MALWARE, m->n_soft, k);
     for (uint32_t id = 1; id <= m->n_actors; id++) {
         const ts_actor *a = ts_intel_actor(m->ti, id);
         if (!a || !uses(a->software, a->n_software, s->id))
@@ -292,8 +306,8 @@ static void ev_software(model *m, const ts_attr_evidence *e)
         hyp_b *h = actor_hyp(m, id);
         if (h)
             add(m, h, e->kind, w, e->alert,
-                fmt("software %s (%s): used by %zu of %zu catalogued actors%s", s->name,
-                    s->type ? s->type : "software", k, m->n_actors,
+                fmt("software %s (%s): used by %zu of the %zu actors with known software%s", s->name,
+                    s->type ? s->type : "software", k, m->n_soft,
                     tool ? "; a public tool anyone may use" : "; malware can be leaked or shared"));
     }
 }
@@ -318,36 +332,68 @@ static bool same_evidence(const ts_attr_evidence *a, const ts_attr_evidence *b)
     case TS_AE_SOFTWARE:
         return a->software && a->software == b->software;
     case TS_AE_HOME_NETWORK: /* many addresses of one country are one finding per direction */
-        return a->country[0] && strcasecmp(a->country, b->country) == 0 && a->inbound == b->inbound;
+        return a->country[0] && strncasecmp(a->country, b->country, 2) == 0 && a->inbound == b->inbound;
     default:
         return a->actorset == b->actorset && a->n_actors == b->n_actors &&
                memcmp(a->actors, b->actors, sizeof a->actors) == 0 && strcmp(label(a), label(b)) == 0;
     }
 }
 
+static bool same_at(const void *ud, size_t i, size_t j)
+{
+    const ts_attr_evidence *ev = ud;
+    return same_evidence(&ev[i], &ev[j]);
+}
+
+/* A hash consistent with same_evidence. */
+static uint64_t evidence_hash(const ts_attr_evidence *e)
+{
+    uint64_t h = ts_fnv1a(TS_FNV_BASIS, &e->kind, sizeof e->kind);
+    switch (e->kind) {
+    case TS_AE_TECHNIQUE: return ts_fnv1a(h, &e->technique, sizeof e->technique);
+    case TS_AE_SOFTWARE: return ts_fnv1a(h, &e->software, sizeof e->software);
+    case TS_AE_HOME_NETWORK: {
+        char cc[2] = {(char)(e->country[0] & ~0x20), (char)(e->country[1] & ~0x20)};
+        h = ts_fnv1a(h, cc, sizeof cc);
+        return ts_fnv1a(h, &e->inbound, sizeof e->inbound);
+    }
+    default:
+        h = ts_fnv1a(h, &e->actorset, sizeof e->actorset);
+        return ts_fnv1a(h, label(e), strlen(label(e)));
+    }
+}
+
 /* Indexes of the distinct evidence, the most trusted copy of each, and how often each was
- * seen (reps, n entries, allocated here); NULL on no memory. Quadratic, which is fine for
- * an incident's evidence: repeats of one alert are already aggregated upstream. */
+ * seen (reps, n entries, allocated here); NULL on no memory. */
 static size_t *distinct(const ts_attr_evidence *ev, size_t n, size_t *nd, size_t **reps)
 {
-    size_t *keep = malloc((n ? n : 1) * sizeof *keep);
+    size_t *keep = malloc((n ? n : 1) * sizeof *keep), *pos = malloc((n ? n : 1) * sizeof *pos);
     *reps = calloc(n ? n : 1, sizeof **reps);
     *nd = 0;
-    if (!keep || !*reps) {
+    ts_hidx x = {0};
+    bool ok = keep && pos && *reps;
+    for (size_t i = 0; ok && i < n; i++) {
+        size_t first = ts_hidx_put(&x, evidence_hash(&ev[i]), i, same_at, ev);
+        if (first == SIZE_MAX) {
+            ok = false;
+        } else if (first == i) {
+            pos[i] = *nd;
+            (*reps)[*nd] = 1;
+            keep[(*nd)++] = i;
+        } else {
+            size_t j = pos[first];
+            (*reps)[j]++;
+            if (ev[i].confidence > ev[keep[j]].confidence)
+                keep[j] = i;
+        }
+    }
+    ts_hidx_free(&x);
+    free(pos);
+    if (!ok) {
         free(keep);
         free(*reps);
         *reps = NULL;
         return NULL;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t j = 0;
-        while (j < *nd && !same_evidence(&ev[keep[j]], &ev[i]))
-            j++;
-        if (j == *nd)
-            keep[(*nd)++] = i;
-        else if (ev[i].confidence > ev[keep[j]].confidence)
-            keep[j] = i;
-        (*reps)[j]++;
     }
     return keep;
 }
@@ -359,7 +405,9 @@ static int cmp_contrib(const void *pa, const void *pb)
     const contrib_b *a = pa, *b = pb;
     if (a->w != b->w)
         return a->w > b->w ? -1 : 1;
-    return a->alert < b->alert ? -1 : a->alert > b->alert;
+    if (a->alert != b->alert)
+        return a->alert < b->alert ? -1 : 1;
+    return strcmp(a->what, b->what); /* a total order: the same evidence lists the same way */
 }
 
 /* Caps the total of the public kinds in mask (1 << kind) so that alone they make the actor
@@ -382,33 +430,69 @@ static void cap_public(model *m, hyp_b *h, unsigned mask, double odds, const cha
         h->score += cap - total;
 }
 
+static const char *ordinal(size_t n)
+{
+    if (n % 100 >= 11 && n % 100 <= 13)
+        return "th";
+    return n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+}
+
+static const char *const kind_plural[] = {"", "indicators", "home networks", "techniques", "software", "claims",
+                                          "insider signs"};
+
+/* Folds the contributions of one kind past the TS_KEEP_PER_KIND strongest into one, so a
+ * hypothesis backed by thousands of addresses stays readable; the sum is kept. */
+static void fold_tail(model *m, hyp_b *h)
+{
+    size_t seen[TS_AE_INSIDER + 1] = {0}, folded[TS_AE_INSIDER + 1] = {0};
+    double sum[TS_AE_INSIDER + 1] = {0};
+    size_t out = 0;
+    for (size_t i = 0; i < h->n; i++) {
+        contrib_b *c = &h->v[i];
+        size_t kind = (size_t)c->kind <= TS_AE_INSIDER ? (size_t)c->kind : 0;
+        if (kind && c->w > 0 && seen[kind]++ >= TS_KEEP_PER_KIND) {
+            folded[kind]++;
+            sum[kind] += c->w;
+            free(c->what);
+            continue;
+        }
+        h->v[out++] = *c;
+    }
+    h->n = out;
+    for (size_t k = 1; k <= TS_AE_INSIDER; k++)
+        if (folded[k])
+            add(m, h, (ts_attr_kind)k, sum[k], SIZE_MAX,
+                fmt("and %zu more %s, each weaker than those above (diminishing returns)", folded[k], kind_plural[k]));
+}
+
 /* Diminishing returns within one kind, then the sum. Contributions end strongest first. */
 static void damp_and_score(model *m, hyp_b *h)
 {
     if (h->n > 1)
         qsort(h->v, h->n, sizeof *h->v, cmp_contrib);
     size_t seen[TS_AE_INSIDER + 1] = {0};
-    h->score = 0;
     for (size_t i = 0; i < h->n; i++) {
         contrib_b *c = &h->v[i];
         size_t kind = (size_t)c->kind <= TS_AE_INSIDER ? (size_t)c->kind : 0;
-        if (c->w > 0 && kind) {
-            size_t r = seen[kind]++;
-            double f = c->kind == TS_AE_TECHNIQUE ? 1.0 / sqrt((double)r + 1) : pow(TS_DAMP, (double)r);
-            if (r > 0) {
-                char *t = fmt("%s (the %zu%s of its kind here: x%.2f)", c->what, r + 1,
-                              r == 1 ? "nd" : r == 2 ? "rd" : "th", f);
-                if (t) {
-                    free(c->what);
-                    c->what = t;
-                } else {
-                    m->nomem = true;
-                }
-                c->w *= f;
-            }
+        if (c->w <= 0 || !kind)
+            continue;
+        size_t r = seen[kind]++;
+        if (r == 0)
+            continue;
+        double f = c->kind == TS_AE_TECHNIQUE ? 1.0 / sqrt((double)r + 1) : pow(TS_DAMP, (double)r);
+        char *t = fmt("%s (the %zu%s of its kind here: x%.2f)", c->what, r + 1, ordinal(r + 1), f);
+        if (t) {
+            free(c->what);
+            c->what = t;
+        } else {
+            m->nomem = true;
         }
-        h->score += c->w;
+        c->w *= f;
     }
+    fold_tail(m, h);
+    h->score = 0;
+    for (size_t i = 0; i < h->n; i++)
+        h->score += h->v[i].w;
     cap_public(m, h, 1u << TS_AE_TECHNIQUE, TS_TECHNIQUE_MAX_ODDS, "techniques");
     cap_public(m, h, 1u << TS_AE_TECHNIQUE | 1u << TS_AE_SOFTWARE, TS_PUBLIC_MAX_ODDS, "techniques and software");
     if (h->n > 1)
@@ -442,23 +526,80 @@ static double logsumexp2(double a, double b)
     return hi + log1p(exp(lo - hi));
 }
 
-/* Keeps the strongest actors; the others' mass joins unattributed, said so in a contribution. */
+/* The country whose candidate actors together hold the most probability (when two or
+ * more of them share it): with many actors per country, the country is often all the
+ * evidence can say. */
+static void country_group(model *m)
+{
+    double hi = m->unattr.score;
+    for (size_t i = 0; i < m->nh; i++)
+        hi = m->h[i].score > hi ? m->h[i].score : hi;
+    if (m->has_insider && m->insider.score > hi)
+        hi = m->insider.score;
+    double z = exp(m->unattr.score - hi) + (m->has_insider ? exp(m->insider.score - hi) : 0);
+    for (size_t i = 0; i < m->nh; i++)
+        z += exp(m->h[i].score - hi);
+    struct {
+        char cc[3];
+        double p;
+        size_t n;
+    } g[64]; /* countries seen among the candidates; more than 64 are not grouped */
+    size_t ng = 0;
+    for (size_t i = 0; i < m->nh; i++) {
+        const ts_actor *a = ts_intel_actor(m->ti, m->h[i].actor);
+        if (!a || !a->country || strlen(a->country) != 2)
+            continue;
+        size_t j = 0;
+        while (j < ng && strcasecmp(g[j].cc, a->country) != 0)
+            j++;
+        if (j == ng) {
+            if (ng == sizeof g / sizeof *g)
+                continue;
+            memcpy(g[ng].cc, a->country, 3);
+            g[ng].p = 0;
+            g[ng++].n = 0;
+        }
+        g[j].p += exp(m->h[i].score - hi) / z;
+        g[j].n++;
+    }
+    for (size_t j = 0; j < ng; j++)
+        if (g[j].n >= 2 && g[j].p > m->group_p) {
+            m->group_p = g[j].p;
+            m->group_n = g[j].n;
+            memcpy(m->group_cc, g[j].cc, 3);
+        }
+}
+
+/* Keeps the strongest actors; the others are summed into one hypothesis that names a few. */
 static void fold_weak_actors(model *m)
 {
     if (m->nh > 1)
         qsort(m->h, m->nh, sizeof *m->h, cmp_hyp);
+    country_group(m);
     if (m->nh <= TS_MAX_ACTOR_HYPS)
         return;
-    double s = m->unattr.score;
+    double s = m->h[TS_MAX_ACTOR_HYPS].score;
+    char names[256] = "";
+    size_t len = 0;
     for (size_t i = TS_MAX_ACTOR_HYPS; i < m->nh; i++) {
-        s = logsumexp2(s, m->h[i].score);
+        if (i > TS_MAX_ACTOR_HYPS)
+            s = logsumexp2(s, m->h[i].score);
+        if (i < TS_MAX_ACTOR_HYPS + 5 && len < sizeof names) {
+            int w = snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", m->h[i].name);
+            len += w > 0 ? (size_t)w : 0;
+        }
         hyp_free(&m->h[i]);
     }
-    size_t dropped = m->nh - TS_MAX_ACTOR_HYPS;
+    m->n_others = m->nh - TS_MAX_ACTOR_HYPS;
     m->nh = TS_MAX_ACTOR_HYPS;
-    add(m, &m->unattr, (ts_attr_kind)0, s - m->unattr.score, SIZE_MAX,
-        fmt("includes %zu more catalogued actors with weaker support, none singled out", dropped));
-    m->unattr.score = s;
+    m->others_name = fmt("%zu other catalogued actors", m->n_others);
+    if (!m->others_name)
+        m->nomem = true;
+    add(m, &m->others, (ts_attr_kind)0, s, SIZE_MAX,
+        fmt("their summed scores: each has support no stronger than the actors above, so none is singled "
+            "out (%s%s)",
+            names, m->n_others > 5 ? ", ..." : ""));
+    m->others.score = s;
 }
 
 static void model_free(model *m)
@@ -469,6 +610,8 @@ static void model_free(model *m)
     free(m->slot);
     hyp_free(&m->unattr);
     hyp_free(&m->insider);
+    hyp_free(&m->others);
+    free(m->others_name);
 }
 
 /* ---- the result ------------------------------------------------------------------------- */
@@ -476,7 +619,7 @@ static void model_free(model *m)
 static bool move_hyp(ts_hypothesis *out, hyp_b *h, const char *name)
 {
     out->actor = h->actor;
-    out->name = strdup(name);
+    out->name = strdup(name ? name : "(unnamed actor)");
     out->score = h->score;
     out->contribs = calloc(h->n ? h->n : 1, sizeof *out->contribs);
     if (!out->name || !out->contribs)
@@ -513,8 +656,20 @@ static bool only_public(const hyp_b *h)
     return any;
 }
 
+/* A percentage for people: "87%", and "<1%" or ">99%" rather than a misleading 0 or 100. */
+static const char *pct(double p, char *buf, size_t cap)
+{
+    if (p < 0.005)
+        snprintf(buf, cap, "<1%%");
+    else if (p > 0.995)
+        snprintf(buf, cap, ">99%%");
+    else
+        snprintf(buf, cap, "%.0f%%", p * 100);
+    return buf;
+}
+
 /* "Lazarus Group: very likely (87%); alternatives: unattributed 10%, ..." plus cautions. */
-static char *summarise(const ts_attribution *a, bool public_only)
+static char *summarise(const ts_attribution *a, bool public_only, const model *m)
 {
     char buf[1024];
     size_t len = 0;
@@ -525,13 +680,23 @@ static char *summarise(const ts_attribution *a, bool public_only)
             len += (size_t)w_ < sizeof buf - len ? (size_t)w_ : sizeof buf - len - 1;   \
     } while (0)
     const ts_hypothesis *top = &a->hyps[0];
-    PUT("%s: %s (%.0f%%)", top->actor ? top->name : "unattributed (unknown or uncatalogued actor)", top->wording,
-        top->probability * 100);
+    char p[8];
+    bool unattributed = !top->actor && strcmp(top->name, "unattributed") == 0;
+    bool insider_said = !top->actor && strcmp(top->name, "insider") == 0;
+    PUT("%s: %s (%s)%s", unattributed ? "unattributed (unknown or uncatalogued actor)" : top->name, top->wording,
+        pct(top->probability, p, sizeof p), insider_said ? ", the activity is internal and by valid accounts" : "");
+    if (m->group_n >= 2 && m->group_p >= 0.2 && m->group_p >= top->probability + 0.1) /* when it says more */
+        PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
+            ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
     size_t alt = 0;
-    for (size_t i = 1; i < a->n && alt < 3; i++) {
-        if (a->hyps[i].probability < 0.01 && a->hyps[i].actor)
+    for (size_t i = 0; i < a->n && alt < 3; i++) {
+        const ts_hypothesis *h = &a->hyps[i];
+        bool insider = !h->actor && strcmp(h->name, "insider") == 0;
+        if (i == 0 || (h->probability < 0.01 && h->actor))
             continue;
-        PUT("%s %s %.0f%%", alt ? "," : "; alternatives:", a->hyps[i].name, a->hyps[i].probability * 100);
+        PUT("%s %s %s%s", alt ? "," : "; alternatives:", h->name, pct(h->probability, p, sizeof p),
+            insider ? " (the activity is internal and by valid accounts)" : "");
+        insider_said |= insider;
         alt++;
     }
     for (size_t i = 0; public_only && i < a->n; i++) {
@@ -539,20 +704,20 @@ static char *summarise(const ts_attribution *a, bool public_only)
             continue;
         PUT("; caution: only public techniques and software point to %s; they can be imitated "
             "or reused (false flag)",
-            a->hyps[i].name);
+            a->hyps[i].probability >= 0.2 ? a->hyps[i].name : "catalogued actors");
         break; /* the strongest actor only */
     }
-    for (size_t i = 0; i < a->n; i++)
+    for (size_t i = 0; i < a->n && !insider_said; i++)
         if (!a->hyps[i].actor && strcmp(a->hyps[i].name, "insider") == 0)
-            PUT("; insider: %s (%.0f%%), the activity is internal and by valid accounts", a->hyps[i].wording,
-                a->hyps[i].probability * 100);
+            PUT("; insider: %s (%s), the activity is internal and by valid accounts", a->hyps[i].wording,
+                pct(a->hyps[i].probability, p, sizeof p));
 #undef PUT
     return strdup(buf);
 }
 
 static ts_attribution *build_result(model *m)
 {
-    size_t n = m->nh + 1 + (m->has_insider ? 1 : 0);
+    size_t n = m->nh + 1 + (m->has_insider ? 1 : 0) + (m->n_others ? 1 : 0);
     bool public_only = m->nh && only_public(&m->h[0]); /* h is sorted: h[0] is the strongest actor */
     ts_attribution *a = calloc(1, sizeof *a);
     if (!a)
@@ -568,6 +733,8 @@ static ts_attribution *build_result(model *m)
     ok = ok && move_hyp(&a->hyps[a->n++], &m->unattr, "unattributed");
     if (m->has_insider)
         ok = ok && move_hyp(&a->hyps[a->n++], &m->insider, "insider");
+    if (m->n_others)
+        ok = ok && move_hyp(&a->hyps[a->n++], &m->others, m->others_name);
     if (!ok) {
         ts_attribution_free(a);
         return NULL;
@@ -582,9 +749,11 @@ static ts_attribution *build_result(model *m)
         a->hyps[i].probability = exp(a->hyps[i].score - hi) / z;
         a->hyps[i].wording = ts_icd203(a->hyps[i].probability);
     }
-    if (a->n > 1)
-        qsort(a->hyps, a->n, sizeof *a->hyps, cmp_out);
-    a->summary = summarise(a, public_only);
+    /* The summed others stay last: they are a remainder, not a hypothesis to lead with. */
+    size_t ranked = a->n - (m->n_others ? 1 : 0);
+    if (ranked > 1)
+        qsort(a->hyps, ranked, sizeof *a->hyps, cmp_out);
+    a->summary = summarise(a, public_only, m);
     if (!a->summary) {
         ts_attribution_free(a);
         return NULL;
@@ -608,6 +777,13 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
     }
     for (size_t i = 0; i <= m.n_actors; i++)
         m.slot[i] = -1;
+    for (uint32_t id = 1; id <= count; id++) {
+        const ts_actor *a = ts_intel_actor(ti, id);
+        m.n_tech += a && a->n_techniques;
+        m.n_soft += a && a->n_software;
+    }
+    m.n_tech += !m.n_tech;
+    m.n_soft += !m.n_soft;
     for (size_t i = 0; i < nd; i++) {
         ts_attr_evidence copy = ev[keep[i]], *e = &copy;
         char *relabel = NULL;

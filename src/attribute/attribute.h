@@ -58,12 +58,15 @@ typedef struct ts_hypothesis {
 } ts_hypothesis;
 
 typedef struct ts_attribution {
-    ts_hypothesis *hyps; /* ranked, most probable first; owned */
+    ts_hypothesis *hyps; /* ranked, most probable first (a summed "n other catalogued actors",
+                            when present, comes last); owned */
     size_t n;
     char *summary;       /* owned: "Lazarus Group: very likely (87%); alternatives: ..." */
 } ts_attribution;
 
-/* Runs the model over the evidence; NULL on allocation failure. */
+/* Runs the model over the evidence (n pieces, read only; labels are copied). Returns the
+ * attribution, owned by the caller (ts_attribution_free), or NULL on allocation failure or
+ * a NULL ti. The model: docs/attribution.md. */
 ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, size_t n);
 /* Builds the evidence from the incident's alerts and sets inc->attribution. */
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);

@@ -2,6 +2,7 @@
 #include "attribute/evbuf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -43,4 +44,62 @@ void ts_evbuf_free(ts_evbuf *b)
     free(b->v);
     b->v = NULL;
     b->n = b->cap = 0;
+}
+
+uint64_t ts_fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static bool hidx_grow(ts_hidx *x)
+{
+    size_t nc = x->cap ? x->cap * 2 : 64;
+    size_t *ns = calloc(nc, sizeof *ns);
+    uint64_t *nh = calloc(nc, sizeof *nh);
+    if (!ns || !nh) {
+        free(ns);
+        free(nh);
+        return false;
+    }
+    for (size_t i = 0; i < x->cap; i++) {
+        if (!x->slot[i])
+            continue;
+        size_t j = (size_t)x->hash[i] & (nc - 1);
+        while (ns[j])
+            j = (j + 1) & (nc - 1);
+        ns[j] = x->slot[i];
+        nh[j] = x->hash[i];
+    }
+    free(x->slot);
+    free(x->hash);
+    x->slot = ns;
+    x->hash = nh;
+    x->cap = nc;
+    return true;
+}
+
+size_t ts_hidx_put(ts_hidx *x, uint64_t h, size_t idx, ts_hidx_eq eq, const void *ud)
+{
+    if (2 * (x->n + 1) > x->cap && !hidx_grow(x))
+        return SIZE_MAX;
+    size_t j = (size_t)h & (x->cap - 1);
+    for (; x->slot[j]; j = (j + 1) & (x->cap - 1))
+        if (x->hash[j] == h && eq(ud, x->slot[j] - 1, idx))
+            return x->slot[j] - 1;
+    x->slot[j] = idx + 1;
+    x->hash[j] = h;
+    x->n++;
+    return idx;
+}
+
+void ts_hidx_free(ts_hidx *x)
+{
+    free(x->slot);
+    free(x->hash);
+    *x = (ts_hidx){0};
 }

@@ -24,6 +24,29 @@ static const char *side_name(ts_side s)
 
 static const char *s0(const char *s) { return s ? s : ""; }
 
+/* Two indicator alerts that matched the same indicator of the same feed for the same actors
+ * (seen from another side or host): one indicator is one piece of evidence. */
+static bool same_indicator(const void *ud, size_t i, size_t j)
+{
+    const ts_incident *inc = ud;
+    const ts_alert *a = inc->alerts[i], *b = inc->alerts[j];
+    return a->ioc_type == b->ioc_type && a->actorset == b->actorset && a->source == b->source &&
+           (a->suppressed != NULL) == (b->suppressed != NULL) && a->ioc_value && b->ioc_value &&
+           strcmp(a->ioc_value, b->ioc_value) == 0;
+}
+
+/* True when alert i repeats an indicator an earlier alert already gave (or memory ran out). */
+static bool indicator_seen(ts_hidx *seen, const ts_incident *inc, size_t i)
+{
+    const ts_alert *a = inc->alerts[i];
+    uint64_t h = ts_fnv1a(TS_FNV_BASIS, &a->ioc_type, sizeof a->ioc_type);
+    h = ts_fnv1a(h, &a->actorset, sizeof a->actorset);
+    h = ts_fnv1a(h, &a->source, sizeof a->source);
+    if (a->ioc_value)
+        h = ts_fnv1a(h, a->ioc_value, strlen(a->ioc_value));
+    return ts_hidx_put(seen, h, i, same_indicator, inc) != i;
+}
+
 static void from_indicator(const ts_intel *ti, ts_evbuf *b, const ts_alert *a, size_t i)
 {
     ts_attr_evidence e = {.kind = TS_AE_INDICATOR, .actorset = a->actorset, .confidence = a->confidence,
@@ -87,8 +110,22 @@ static bool word_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
-/* Looks a candidate name up as software and as an actor. */
-static void try_name(const ts_intel *ti, ts_evbuf *b, const char *name, const char *title, size_t i)
+/* A single word that looks like a group's code name rather than an ordinary word: it has a
+ * digit or is all capitals ("APT28", "FIN7", "HAFNIUM"). Ordinary words such as "Desktop",
+ * "Equation" or "Cobalt" are aliases of some actor in large catalogues. */
+static bool code_name(const char *s, size_t n)
+{
+    bool digit = false, lower = false;
+    for (size_t i = 0; i < n; i++) {
+        digit |= s[i] >= '0' && s[i] <= '9';
+        lower |= s[i] >= 'a' && s[i] <= 'z';
+    }
+    return digit || !lower;
+}
+
+/* Looks a candidate name up as software and as an actor (an actor only when it is two words
+ * or a code name). Returns whether anything matched. */
+static bool try_name(const ts_intel *ti, ts_evbuf *b, const char *name, bool pair, const char *title, size_t i)
 {
     uint32_t ids[8];
     size_t n = ts_intel_software_resolve(ti, name, ids, 8);
@@ -97,47 +134,53 @@ static void try_name(const ts_intel *ti, ts_evbuf *b, const char *name, const ch
                               .alert = i};
         ts_evbuf_add(b, &e, "\"%s\" named by the rule \"%s\"", name, title);
     }
+    bool hit = n > 0;
+    if (!pair && !code_name(name, strlen(name)))
+        return hit;
     ts_attr_evidence e = {.kind = TS_AE_ACTOR_CLAIM, .confidence = RULE_NAME_CONFIDENCE, .alert = i};
     n = ts_intel_actor_resolve(ti, name, e.actors, TS_ATTR_MAX_NAMED);
     e.n_actors = n < TS_ATTR_MAX_NAMED ? n : TS_ATTR_MAX_NAMED;
     if (n)
         ts_evbuf_add(b, &e, "\"%s\" named by the rule \"%s\"", name, title);
+    return hit || n > 0;
 }
 
-/* A rule's title may name software or an actor ("Lazarus Group Activity", "Mimikatz Use"):
- * each word of five or more letters, and each pair of adjacent words, is looked up. Shorter
- * single words are skipped: they are mostly ordinary words that some tool happens to be
- * called ("Net", "Ping", "at"). */
+#define TITLE_WORDS 32
+
+/* A rule's title may name software or an actor ("Lazarus Group Activity", "Mimikatz Use").
+ * Each pair of adjacent words is looked up first, then each word of five or more letters
+ * that no matched pair covers (so "Cobalt Strike" does not also claim the Cobalt Group).
+ * Shorter single words are skipped: they are mostly ordinary words that some tool happens
+ * to be called ("Net", "Ping", "at"). Only the first TITLE_WORDS words are read. */
 static void from_title(const ts_intel *ti, ts_evbuf *b, const char *title, size_t i)
 {
-    const char *w[2] = {NULL, NULL}; /* the previous word and the current one */
-    size_t wl[2] = {0, 0};
-    for (const char *p = title; p && *p;) {
+    const char *w[TITLE_WORDS];
+    size_t wl[TITLE_WORDS], nw = 0;
+    bool covered[TITLE_WORDS] = {false};
+    for (const char *p = title; p && *p && nw < TITLE_WORDS;) {
         while (*p && !word_char(*p))
             p++;
         const char *s = p;
         while (*p && word_char(*p))
             p++;
-        size_t n = (size_t)(p - s);
-        if (!n)
-            break;
-        w[0] = w[1];
-        wl[0] = wl[1];
-        w[1] = s;
-        wl[1] = n;
-        char name[128];
-        if (n >= 5 && n < sizeof name) {
-            memcpy(name, s, n);
-            name[n] = '\0';
-            try_name(ti, b, name, title, i);
+        if (p > s) {
+            w[nw] = s;
+            wl[nw++] = (size_t)(p - s);
         }
-        if (w[0] && wl[0] + 1 + n < sizeof name) {
-            memcpy(name, w[0], wl[0]);
-            name[wl[0]] = ' ';
-            memcpy(name + wl[0] + 1, s, n);
-            name[wl[0] + 1 + n] = '\0';
-            try_name(ti, b, name, title, i);
-        }
+    }
+    char name[128];
+    for (size_t k = 1; k < nw; k++) {
+        if (wl[k - 1] + 1 + wl[k] >= sizeof name)
+            continue;
+        snprintf(name, sizeof name, "%.*s %.*s", (int)wl[k - 1], w[k - 1], (int)wl[k], w[k]);
+        if (try_name(ti, b, name, true, title, i))
+            covered[k - 1] = covered[k] = true;
+    }
+    for (size_t k = 0; k < nw; k++) {
+        if (covered[k] || wl[k] < 5 || wl[k] >= sizeof name)
+            continue;
+        snprintf(name, sizeof name, "%.*s", (int)wl[k], w[k]);
+        try_name(ti, b, name, false, title, i);
     }
 }
 
@@ -169,9 +212,10 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
     if (!ti || !inc)
         return TOCSIN_E_ARG;
     ts_evbuf b = {0};
+    ts_hidx seen = {0};
     for (size_t i = 0; i < inc->n_alerts; i++) {
         const ts_alert *a = inc->alerts[i];
-        if (a->kind == TS_EV_INDICATOR)
+        if (a->kind == TS_EV_INDICATOR && !indicator_seen(&seen, inc, i))
             from_indicator(ti, &b, a, i);
         else if (a->kind == TS_EV_HOME_NETWORK)
             from_home(&b, a, i);
@@ -179,6 +223,7 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
             from_title(ti, &b, a->title, i);
         from_techniques(ti, &b, a->techniques, i);
     }
+    ts_hidx_free(&seen);
     insider_check(&b, inc);
     ts_attribution *res = b.nomem ? NULL : ts_attribute(ti, b.v, b.n);
     ts_evbuf_free(&b);

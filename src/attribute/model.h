@@ -16,8 +16,8 @@
 #define TS_B_MALWARE 4.0    /* malware families are mostly kept by their owners */
 #define TS_B_TOOL 1.0       /* tools are public or bought */
 #define TS_B_TECHNIQUE 0.3  /* anyone can use any technique; catalogues are incomplete */
-#define TS_B_HOME_IN 2.0    /* a direct connection from the actor's country's address space */
-#define TS_B_HOME_OUT 0.5   /* a connection to it: users and scanners reach anywhere */
+#define TS_B_HOME_IN 4.0    /* a direct connection from the actor's country's address space */
+#define TS_B_HOME_OUT 1.0   /* a connection to it: users and scanners reach anywhere */
 #define TS_W_INSIDER 2.5    /* nats for the insider hypothesis per fitting observation */
 
 /* Diminishing returns: the i-th (0-based, strongest first) contribution of one kind to one
@@ -32,6 +32,9 @@
  * from independent, and a published profile can be imitated. */
 #define TS_TECHNIQUE_MAX_ODDS 4.0 /* at most about 80%: "likely" */
 #define TS_PUBLIC_MAX_ODDS 9.0    /* at most about 90%: "very likely", never "almost certainly" */
+
+/* Contributions of one kind listed one by one; weaker ones are summed into one line. */
+#define TS_KEEP_PER_KIND 12
 
 /* Hypotheses kept in full; the mass of weaker actors joins "unattributed". */
 #define TS_MAX_ACTOR_HYPS 8

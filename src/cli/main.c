@@ -34,6 +34,7 @@ static const char usage[] =
     "  --rules DIR        add a Sigma rule tree to the hunt (repeatable)\n"
     "  --placeholders F   values of Sigma expand placeholders (YAML map)\n"
     "  --window DURATION  correlation window, e.g. 12h, 7d (default 7d)\n"
+    "  --config FILE      detector tunables (default: detect.conf in the data directory)\n"
     "  --no-defaults      do not load the bundled intelligence\n"
     "  --data-dir DIR     where the bundled defaults are\n"
     "  --progress, --no-progress   force progress on stderr on or off\n"
@@ -102,6 +103,8 @@ static int parse_args(int argc, char **argv, args *a)
             a->o.db_path = val;
         } else if (strcmp(s, "--data-dir") == 0) {
             a->o.data_dir = val;
+        } else if (strcmp(s, "--config") == 0) {
+            a->o.config = val;
         } else if (strcmp(s, "--watch") == 0) {
             a->o.watch = val;
         } else if (strcmp(s, "--internal") == 0) {

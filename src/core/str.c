@@ -165,7 +165,8 @@ bool ts_parse_iso8601_ns(ts_str s, int64_t *out)
             offset = sign * ((int64_t)oh * 3600 + om * 60);
         }
     }
-    if (i != n)
+    /* int64 nanoseconds span 1677..2262; outside that the time is not representable */
+    if (i != n || y < 1678 || y > 2261)
         return false;
     int64_t secs = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec - offset;
     *out = secs * 1000000000 + frac;

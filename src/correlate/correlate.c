@@ -309,86 +309,124 @@ static int cmp_alert(const void *pa, const void *pb)
     return c ? c : strcmp0(a->key, b->key);
 }
 
-/* A list of display names deduplicated by entity key. */
-typedef struct name_list {
-    char **names, **keys;
-    size_t n, cap;
-} name_list;
+/* One spelling of an entity seen in an incident. */
+typedef struct ent_name {
+    char *key;        /* owned: the entity key ("h:ws01", "u:jsmith") */
+    char *name;       /* owned: how the alert spelled it */
+    size_t seq;       /* order of appearance in the timeline */
+    bool prefer_long; /* hosts: the fullest spelling wins ("WS01.corp.local" over "ws01") */
+} ent_name;
 
-/* Adds name under key; of two spellings of one host the longer (fuller) one is kept. */
-static bool names_add(name_list *l, const char *key, size_t klen, const char *name, bool prefer_longer)
+static int cmp_name_key(const void *pa, const void *pb)
+{
+    const ent_name *a = pa, *b = pb;
+    int c = strcmp(a->key, b->key);
+    return c ? c : (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int cmp_name_seq(const void *pa, const void *pb)
+{
+    const ent_name *a = pa, *b = pb;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static bool name_push(ent_name **v, size_t *n, size_t *cap, const char *key, size_t klen, const char *name, size_t seq)
 {
     if (!klen || !name)
         return true;
-    for (size_t i = 0; i < l->n; i++) {
-        if (strcmp(l->keys[i], key) != 0)
-            continue;
-        if (prefer_longer && strlen(name) > strlen(l->names[i])) {
-            char *d = strdup(name);
-            if (!d)
-                return false;
-            free(l->names[i]);
-            l->names[i] = d;
-        }
-        return true;
-    }
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 8;
-        char **nn = realloc(l->names, nc * sizeof *nn);
-        if (!nn)
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        ent_name *nv = realloc(*v, nc * sizeof *nv);
+        if (!nv)
             return false;
-        l->names = nn;
-        char **nk = realloc(l->keys, nc * sizeof *nk);
-        if (!nk)
-            return false;
-        l->keys = nk;
-        l->cap = nc;
+        *v = nv;
+        *cap = nc;
     }
-    char *d = strdup(name), *k = strdup(key);
-    if (!d || !k) {
-        free(d);
-        free(k);
+    ent_name e = {strdup(key), strdup(name), seq, key[0] == 'h'};
+    if (!e.key || !e.name) {
+        free(e.key);
+        free(e.name);
         return false;
     }
-    l->names[l->n] = d;
-    l->keys[l->n++] = k;
+    (*v)[(*n)++] = e;
     return true;
 }
 
-/* Hands the names to the incident and frees the keys. */
-static char **names_take(name_list *l, size_t *n)
+/* Keeps one spelling per key (in place, freeing the others); returns how many remain. Sort
+ * then sweep, so a large incident costs n log n, not n times its distinct entities. */
+static size_t names_dedupe(ent_name *v, size_t n)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->keys[i]);
-    free(l->keys);
-    *n = l->n;
-    if (!l->n) {
-        free(l->names);
-        return NULL;
+    if (n > 1)
+        qsort(v, n, sizeof *v, cmp_name_key);
+    size_t out = 0;
+    for (size_t i = 0; i < n;) {
+        size_t best = i, j = i + 1;
+        for (; j < n && strcmp(v[j].key, v[i].key) == 0; j++)
+            if (v[j].prefer_long && strlen(v[j].name) > strlen(v[best].name))
+                best = j;
+        ent_name keep = v[best];
+        keep.seq = v[i].seq; /* listed where the entity first appeared */
+        for (size_t k = i; k < j; k++)
+            if (k != best) {
+                free(v[k].key);
+                free(v[k].name);
+            }
+        v[out++] = keep;
+        i = j;
     }
-    return l->names;
+    if (out > 1)
+        qsort(v, out, sizeof *v, cmp_name_seq);
+    return out;
+}
+
+/* Moves the names of v whose key starts with kind into *out (NULL when none); false on
+ * allocation failure. */
+static bool names_of(ent_name *v, size_t n, char kind, char ***out, size_t *count)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += v[i].key[0] == kind;
+    *out = NULL;
+    *count = 0;
+    if (!c)
+        return true;
+    if (!(*out = malloc(c * sizeof **out)))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (v[i].key[0] == kind) {
+            (*out)[(*count)++] = v[i].name;
+            v[i].name = NULL;
+        }
+    return true;
 }
 
 static bool collect_entities(ts_incident *inc)
 {
-    name_list hosts = {0}, users = {0};
+    ent_name *v = NULL;
+    size_t n = 0, cap = 0, seq = 0;
     char k[TS_ENTITY_KEY_MAX], ipbuf[TS_IP_STRLEN];
     bool ok = true;
     for (size_t i = 0; ok && i < inc->n_alerts; i++) {
         const ts_alert *a = inc->alerts[i];
-        size_t n = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
-        if (n)
-            ok = names_add(&hosts, k, n, ts_ip_format(&a->internal_ip, ipbuf), true);
-        n = ts_entity_host_key(a->internal_host, k, sizeof k);
-        ok = ok && names_add(&hosts, k, n, a->internal_host, true);
-        n = ts_entity_user_key(a->user, k, sizeof k);
-        if (n && k[0] == 'h') /* a machine account names a host */
-            ok = ok && names_add(&hosts, k, n, a->user, false);
-        else
-            ok = ok && names_add(&users, k, n, a->user, false);
+        size_t kl = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
+        if (kl)
+            ok = name_push(&v, &n, &cap, k, kl, ts_ip_format(&a->internal_ip, ipbuf), seq++);
+        kl = ts_entity_host_key(a->internal_host, k, sizeof k);
+        ok = ok && name_push(&v, &n, &cap, k, kl, a->internal_host, seq++);
+        kl = ts_entity_user_key(a->user, k, sizeof k); /* a machine account yields a host key */
+        ok = ok && name_push(&v, &n, &cap, k, kl, a->user, seq++);
+        if (ok && kl && k[0] == 'h')
+            v[n - 1].prefer_long = false; /* "CORP\\WS02$" is not a better spelling of a host */
     }
-    inc->hosts = names_take(&hosts, &inc->n_hosts);
-    inc->users = names_take(&users, &inc->n_users);
+    if (ok) {
+        n = names_dedupe(v, n);
+        ok = names_of(v, n, 'h', &inc->hosts, &inc->n_hosts) && names_of(v, n, 'u', &inc->users, &inc->n_users);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].key);
+        free(v[i].name);
+    }
+    free(v);
     return ok;
 }
 

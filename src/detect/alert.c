@@ -161,3 +161,10 @@ const char *ts_direction_name(ts_direction d)
         return "unknown";
     }
 }
+
+const char *ts_auth_key_suffix(const ts_event *ev)
+{
+    if (!(ev->category & TS_CAT_AUTH))
+        return "";
+    return ev->outcome == TS_OUTCOME_SUCCESS ? "|logon" : ev->outcome == TS_OUTCOME_FAILURE ? "|logon-failed" : "";
+}

@@ -19,6 +19,10 @@ char *ts_fmt_alloc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * into buf, TS_IP_STRLEN bytes), else the host name, else the account, else "-". */
 const char *ts_alert_internal_entity(const ts_alert *a, char *buf);
 
+/* For keys: "|logon" or "|logon-failed" for an authentication event with an outcome, else
+ * "". A successful logon must not vanish into an aggregate of failed attempts. */
+const char *ts_auth_key_suffix(const ts_event *ev);
+
 /* "in", "out", "internal" or "unknown", for keys. */
 const char *ts_direction_name(ts_direction d);
 

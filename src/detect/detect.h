@@ -3,6 +3,7 @@
 #ifndef TS_DETECT_H
 #define TS_DETECT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/event.h"
@@ -87,7 +88,8 @@ typedef struct ts_alert_sink {
 /* What a detector may consult. All read-only during the hunt. */
 typedef struct ts_detect_ctx {
     const ts_intel *intel;
-    const char *watch; /* watched home networks: "KP,AS131279" */
+    const char *watch;         /* watched home networks: "KP,AS131279" */
+    const struct ts_config *config; /* tunables, data/detect.conf section per detector; may be NULL */
     const char *data_dir;            /* bundled data (data/sigma/logsources.tsv) */
     const char *const *rules_dirs;   /* Sigma rule trees; none: the detector idles */
     size_t n_rules_dirs;
@@ -106,6 +108,12 @@ typedef struct ts_detector {
     /* End of input: emits what it still holds. May be NULL. */
     void (*finish)(void *state, const ts_alert_sink *out);
     void (*fini)(void *state); /* may be NULL */
+    /* Learned state (baselines, counters) kept in the store between runs, so a later run
+     * or a restart continues where this one stopped. save returns a malloc'ed blob the
+     * caller frees; load is called after init with the last saved blob. Both NULL for a
+     * detector without state worth keeping. */
+    tocsin_code (*save)(void *state, void **blob, size_t *len);
+    tocsin_code (*load)(void *state, const void *blob, size_t len);
 } ts_detector;
 
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */

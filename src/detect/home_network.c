@@ -88,14 +88,15 @@ static bool watched(const home_state *st, const ts_geo *g, char *label, size_t c
     return false;
 }
 
-/* A logon from the watched network is the worst case; a connection in is worse than one
- * out (which a user's browsing can explain). */
+/* A logon from the watched network is the worst case; a failed one is a connection that
+ * tried credentials; a connection in is worse than one out (which a user's browsing can
+ * explain). */
 static uint8_t severity(const ts_event *ev, const ts_alert *a)
 {
     if (a->direction == TS_DIR_INBOUND && (ev->category & TS_CAT_AUTH))
-        return ev->outcome == TS_OUTCOME_SUCCESS ? 90 : ev->outcome == TS_OUTCOME_FAILURE ? 50 : 70;
+        return ev->outcome == TS_OUTCOME_SUCCESS ? 90 : 70;
     if (a->direction == TS_DIR_INBOUND)
-        return 70;
+        return 65;
     if (a->direction == TS_DIR_OUTBOUND)
         return 60;
     return 50;
@@ -138,7 +139,8 @@ static void emit_side(const ts_event *ev, ts_side side, const char *label, ts_io
     else
         snprintf(where, sizeof where, "%.2s", g->cc);
     a->severity = severity(ev, a);
-    a->key = ts_fmt_alloc("home|%s|%s|%s", label, ts_alert_internal_entity(a, ebuf), ts_direction_name(a->direction));
+    a->key = ts_fmt_alloc("home|%s|%s|%s%s", label, ts_alert_internal_entity(a, ebuf), ts_direction_name(a->direction),
+                          side == TS_SIDE_SRC ? ts_auth_key_suffix(ev) : "");
     a->title = a->observed ? title(ev, a, where) : NULL;
     if (!a->key || !a->title || !a->ioc_value) {
         ts_alert_free(a);

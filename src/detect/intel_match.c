@@ -93,7 +93,7 @@ static uint8_t severity(const ts_event *ev, const probe *p, const ts_ioc_meta *m
     else if (p->mail)
         w = p->side == TS_SIDE_SRC ? 75 : 70;
     else if (p->side == TS_SIDE_SRC && is_auth(ev))
-        w = ev->outcome == TS_OUTCOME_SUCCESS ? 100 : ev->outcome == TS_OUTCOME_FAILURE ? 55 : 80;
+        w = ev->outcome == TS_OUTCOME_SUCCESS ? 100 : ev->outcome == TS_OUTCOME_FAILURE ? 75 : 80;
     else if (p->side == TS_SIDE_SRC)
         w = 70;
     else if (ev->category & TS_CAT_DNS)
@@ -135,6 +135,11 @@ static char *make_title(const ts_alert *a, const ts_event *ev, const probe *p, c
     if (p->mail)
         return ts_fmt_alloc("mail %s %s (%s)", p->side == TS_SIDE_SRC ? "from" : "to",
                          a->remote_name ? a->remote_name : obs, label);
+    if (p->type == TS_IOC_IP && ts_ip_eq(p->ip, &a->internal_ip)) {
+        char rbuf[TS_IP_STRLEN];
+        return ts_fmt_alloc("%s, an address of ours, is listed; it talked with %s (%s)", obs,
+                            a->remote_ip.v ? ts_ip_format(&a->remote_ip, rbuf) : "?", label);
+    }
     if (p->side == TS_SIDE_SRC && is_auth(ev)) {
         const char *what = ev->outcome == TS_OUTCOME_SUCCESS   ? "logged on to"
                            : ev->outcome == TS_OUTCOME_FAILURE ? "failed to log on to"
@@ -167,7 +172,11 @@ static void fill_entities(ts_alert *a, const ts_event *ev, const probe *p)
 {
     bool event_ip = p->type == TS_IOC_IP && (p->ip == &ev->src_ip || p->ip == &ev->dst_ip);
     if (event_ip) {
-        ts_alert_orient(a, ev, p->ip == &ev->src_ip ? TS_SIDE_SRC : TS_SIDE_DST);
+        bool src = p->ip == &ev->src_ip;
+        /* A listed address the site configured as its own: the event's own reading of
+           the sides (ts_alert_from_event) stands. */
+        if (!((src ? ev->src_geo.flags : ev->dst_geo.flags) & TS_NET_INTERNAL))
+            ts_alert_orient(a, ev, src ? TS_SIDE_SRC : TS_SIDE_DST);
     } else if (p->side == TS_SIDE_DST && !p->mail) {
         /* A name, a URL or an address in a URL: the client reached it, perhaps through
            our resolver or proxy, and an internal destination address is then not the
@@ -231,8 +240,9 @@ static void emit_hit(const intel_state *st, const ts_event *ev, const probe *p, 
     char label[256], ebuf[TS_IP_STRLEN];
     actor_label(st->intel, h->meta, label, sizeof label);
     a->title = make_title(a, ev, p, label);
-    a->key = ts_fmt_alloc("ioc|%s|%s|%s|%s|a%u", ts_ioc_type_name(a->ioc_type), a->ioc_value ? a->ioc_value : "",
-                       ts_alert_internal_entity(a, ebuf), side_name(p->side), (unsigned)a->actorset);
+    a->key = ts_fmt_alloc("ioc|%s|%s|%s|%s|a%u%s", ts_ioc_type_name(a->ioc_type), a->ioc_value ? a->ioc_value : "",
+                          ts_alert_internal_entity(a, ebuf), side_name(p->side), (unsigned)a->actorset,
+                          p->side == TS_SIDE_SRC && !p->mail ? ts_auth_key_suffix(ev) : "");
     if (!a->key || !a->title || !a->ioc_value || !a->observed) {
         ts_alert_free(a);
         return;
@@ -374,16 +384,29 @@ static void check_mail(const intel_state *st, const ts_event *ev, const ts_alert
             check_address(st, ev, ev->mail_to[i], TS_SIDE_DST, out);
 }
 
+/* Special-purpose addresses (10.0.0.5, fe80::1) name a different host in every
+ * organisation: a feed that lists one (another victim's internal address in a MISP
+ * event) would match everyone's, so they are not looked up. Addresses configured as
+ * internal but public are: the organisation's own server can be a listed C2. */
+static bool worth_looking_up(const ts_ip *ip, const ts_geo *g)
+{
+    if (!ip->v)
+        return false;
+    if ((g->flags & TS_NET_KNOWN) && !(g->flags & TS_NET_INTERNAL))
+        return true;
+    return !ts_ip_is_special(ip);
+}
+
 static void intel_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     const intel_state *st = state;
     if (!st->intel)
         return;
-    if (ev->src_ip.v) {
+    if (worth_looking_up(&ev->src_ip, &ev->src_geo)) {
         probe p = {.type = TS_IOC_IP, .side = TS_SIDE_SRC, .ip = &ev->src_ip};
         check(st, ev, &p, out);
     }
-    if (ev->dst_ip.v) {
+    if (worth_looking_up(&ev->dst_ip, &ev->dst_geo)) {
         probe p = {.type = TS_IOC_IP, .side = TS_SIDE_DST, .ip = &ev->dst_ip};
         check(st, ev, &p, out);
     }

@@ -74,12 +74,6 @@ static void emit(stream *st, uint64_t id, uint64_t ft)
     ev->fields = st->s->fields.v;
     ev->n_fields = st->s->fields.n;
     ev->ts_ns = filetime_ns(ft);
-    if (!ev->ts_ns) { /* some writers leave the record's time empty: use the event's */
-        for (size_t i = 0; i < ev->n_fields; i++)
-            if (ts_str_eq(ev->fields[i].key, "SystemTime") &&
-                ts_parse_iso8601_ns(ev->fields[i].val, &ev->ts_ns))
-                break;
-    }
     ev->file = st->file;
     ev->record = id;
     if (st->finish)
@@ -140,7 +134,11 @@ static void chunk_records(stream *st, const uint8_t *c, bool header_ok)
         if (evtx_parse_record(st->p, pos + EVTX_RECORD_HEADER, pos + size - 4, &st->s->fields))
             emit(st, id, evtx_u64(r + 16));
         else
-            report(st, id, st->p->oom ? TOCSIN_E_NOMEM : TOCSIN_E_PARSE, "record %llu: %s",
+            report(st, id,
+                   st->p->too_long ? TOCSIN_E_TOOLONG
+                   : st->p->oom    ? TOCSIN_E_NOMEM
+                                   : TOCSIN_E_PARSE,
+                   "record %llu: %s",
                    (unsigned long long)id, st->p->err);
         pos += size;
     }
@@ -180,7 +178,7 @@ static void chunk(stream *st, uint8_t *c, size_t got)
 }
 
 tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_scratch *s,
-                             const ts_sink *sink, evtx_finish_fn finish)
+                             const ts_sink *sink, evtx_finish_fn finish, unsigned flags)
 {
     stream st = {rd, rud, file, s, sink, finish, NULL, 0, 0};
     uint8_t *buf = malloc(EVTX_CHUNK_SIZE);
@@ -193,6 +191,7 @@ tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_sc
         return TOCSIN_E_NOMEM;
     }
     evtx_parser_init(st.p);
+    st.p->walk_only = flags & EVTX_WALK_ONLY;
     size_t got;
     rc = read_full(&st, buf, EVTX_FILE_HEADER, &got);
     if (rc == TOCSIN_OK && (got < EVTX_FILE_HEADER || memcmp(buf, "ElfFile\0", 8) != 0)) {

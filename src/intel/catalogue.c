@@ -1,8 +1,9 @@
 /* catalogue.c: the loader of tocsin's own actor catalogue (data/intel/actors.jsonl).
  *
  * Format: JSON lines (UTF-8, one JSON object per line, blank lines ignored, each line at
- * most 1 MiB). The first line is the header; every other line is a technique, a piece of
- * software or an actor, told apart by its key:
+ * most 1 MiB). The first line is the header; every other line is a technique (it has a
+ * string "technique"), else a piece of software (a string "software"), else an actor (a
+ * string "name"); anything else is reported:
  *
  *   {"tocsin_catalogue": 1, "sources": [{"name": "mitre/cti", "commit": "421deac"}, ...]}
  *       version 1; "sources" (optional) says what the file was generated from.
@@ -66,9 +67,9 @@ static void software_line(cat *c, const json_t *o)
     size_t i;
     const char *name = ts_json_str(o, "software");
     uint32_t id = ts_intel_software_add(c->f.ti, name, ts_json_str(o, "attack_id"), ts_json_str(o, "type"));
-    json_array_foreach(json_object_get(o, "aliases"), i, v)
-        if (json_string_value(v) && strcasecmp(json_string_value(v), name) != 0)
-            ts_intel_software_alias(c->f.ti, id, json_string_value(v));
+    json_array_foreach(json_object_get(o, "aliases"), i,
+                       v) if (json_string_value(v) && strcasecmp(json_string_value(v), name) != 0)
+        ts_intel_software_alias(c->f.ti, id, json_string_value(v));
 }
 
 /* Software named by an actor line: by ATT&CK id, else by name, else added. */
@@ -104,10 +105,11 @@ static void actor_line(cat *c, const json_t *o, uint64_t line)
         return;
     if (iso)
         ts_intel_actor_country(c->f.ti, a, iso);
-    json_array_foreach(json_object_get(o, "aliases"), i, v)
-        if (json_string_value(v) && strcasecmp(json_string_value(v), name) != 0)
-            ts_intel_actor_alias(c->f.ti, a, json_string_value(v));
-    json_array_foreach(json_object_get(o, "techniques"), i, v) {
+    json_array_foreach(json_object_get(o, "aliases"), i,
+                       v) if (json_string_value(v) && strcasecmp(json_string_value(v), name) != 0)
+        ts_intel_actor_alias(c->f.ti, a, json_string_value(v));
+    json_array_foreach(json_object_get(o, "techniques"), i, v)
+    {
         const char *tid = json_string_value(v);
         uint32_t t = 0;
         if (tid && tid[0] == 'T' && !(t = ts_intel_technique_find(c->f.ti, tid)))
@@ -117,7 +119,8 @@ static void actor_line(cat *c, const json_t *o, uint64_t line)
         else
             ts_feed_diag(&c->f, line, "%s: technique entry %zu is not an ATT&CK id", name, i);
     }
-    json_array_foreach(json_object_get(o, "software"), i, v) {
+    json_array_foreach(json_object_get(o, "software"), i, v)
+    {
         uint32_t s = json_string_value(v) ? find_software(c, json_string_value(v), line) : 0;
         if (s)
             ts_intel_actor_uses_software(c->f.ti, a, s);
@@ -174,14 +177,16 @@ static tocsin_code header(cat *c, const char *p, size_t n)
         ts_feed_diag(&c->f, 1, "not a tocsin catalogue (no \"tocsin_catalogue\" header)");
         rc = TOCSIN_E_FORMAT;
     } else if (json_integer_value(v) != 1) {
-        ts_feed_diag(&c->f, 1, "catalogue version %lld is not supported (1 is)", (long long)json_integer_value(v));
+        ts_feed_diag(&c->f, 1, "catalogue version %lld is not supported (1 is)",
+                     (long long)json_integer_value(v));
         rc = TOCSIN_E_FORMAT;
     }
     json_decref(h);
     return rc;
 }
 
-static tocsin_code catalogue_load(ts_intel *ti, const char *name, const char *data, size_t len, const ts_feed_opts *o)
+static tocsin_code catalogue_load(ts_intel *ti, const char *name, const char *data, size_t len,
+                                  const ts_feed_opts *o)
 {
     cat c = {.f = {ti, name, o, 0}};
     tocsin_code rc = TOCSIN_OK;

@@ -289,7 +289,25 @@ typedef struct csv_ctx {
     uint32_t declared;  /* the declared actor set */
     char last_actor[256];
     uint32_t last_set;
+    size_t skipped;       /* rows of a type tocsin does not match */
+    char skipped_types[256]; /* their distinct names, for one note at the end */
 } csv_ctx;
+
+/* Remembers a type name for the note about skipped rows. */
+static void note_skipped(csv_ctx *c, const char *name)
+{
+    size_t n = strlen(name), have = strlen(c->skipped_types);
+    c->skipped++;
+    for (const char *p = c->skipped_types; *p;) {
+        const char *e = strchr(p, ',');
+        size_t l = e ? (size_t)(e - p) : strlen(p);
+        if (l == n && memcmp(p, name, n) == 0)
+            return;
+        p += l + (e ? 1 : 0);
+    }
+    if (have + n + 2 < sizeof c->skipped_types)
+        snprintf(c->skipped_types + have, sizeof c->skipped_types - have, "%s%s", have ? "," : "", name);
+}
 
 static ts_ioc_type col_type(col c)
 {
@@ -367,7 +385,7 @@ static uint32_t row_meta(csv_ctx *c, const csv_rec *r)
 
 /* The type a row gives its generic value column, or NONE with *skip set for a type
  * tocsin does not match (the row is then noted, not rejected). */
-static ts_ioc_type row_type(csv_ctx *c, const csv_rec *r, ts_str value, uint64_t line, bool *skip)
+static ts_ioc_type row_type(csv_ctx *c, const csv_rec *r, ts_str value, bool *skip)
 {
     *skip = false;
     for (size_t i = 0; i < r->n && i < c->ncols; i++) {
@@ -382,7 +400,7 @@ static ts_ioc_type row_type(csv_ctx *c, const csv_rec *r, ts_str value, uint64_t
         if (strcasecmp(name, "hash") == 0 || strcasecmp(name, "filehash") == 0)
             break;
         *skip = true;
-        ts_lf_diag(&c->f, line, false, "type \"%s\" is not one tocsin matches; entry skipped", name);
+        note_skipped(c, name);
         return TS_IOC_NONE;
     }
     return ts_ioc_type_guess(value);
@@ -399,7 +417,7 @@ static void csv_row(csv_ctx *c, const csv_rec *r, uint64_t line)
         ts_ioc_type t = col_type(c->cols[i]);
         bool skip = false;
         if (c->cols[i] == C_VALUE)
-            t = row_type(c, r, v, line, &skip);
+            t = row_type(c, r, v, &skip);
         else if (c->cols[i] == C_HASH)
             t = ts_ioc_type_guess(v);
         if (skip)
@@ -467,6 +485,9 @@ static tocsin_code csv_load(ts_intel *ti, const char *name, const char *data, si
             continue;
         csv_row(c, &r, at);
     }
+    if (c->skipped)
+        ts_lf_diag(&c->f, 0, false, "%zu entries of types tocsin does not match (%s) not loaded", c->skipped,
+                   c->skipped_types);
     rc = ts_lf_finish(&c->f);
 out:
     if (c && rc == TOCSIN_E_FORMAT)

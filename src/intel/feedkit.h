@@ -15,9 +15,9 @@
 /* One feed being loaded. */
 typedef struct ts_feed {
     ts_intel *ti;
-    const char *name;       /* the feed's name, for messages */
-    const ts_feed_opts *o;  /* may be NULL */
-    size_t problems;        /* entries reported (or suppressed) so far */
+    const char *name;      /* the feed's name, for messages */
+    const ts_feed_opts *o; /* may be NULL */
+    size_t problems;       /* entries reported (or suppressed) so far */
 } ts_feed;
 
 /* Reports a problem with one entry (record: its line or record number, 0 if unknown).
@@ -34,7 +34,8 @@ uint8_t ts_feed_confidence(const ts_feed *f);
  * with that ATT&CK id; else the one whose canonical name is name; else every actor that
  * has name as an alias (an alias two actors share names both, never merges them); else a
  * new actor called name. Appends up to max - *n ids to out. */
-void ts_feed_actors(ts_feed *f, const char *name, const char *attack_id, uint32_t *out, size_t *n, size_t max);
+void ts_feed_actors(ts_feed *f, const char *name, const char *attack_id, uint32_t *out, size_t *n,
+                    size_t max);
 
 /* The interned actor set of ids[0..n) (sorted and deduplicated in place); 0 when n is 0. */
 uint32_t ts_feed_actorset(ts_feed *f, uint32_t *ids, size_t n);

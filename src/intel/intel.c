@@ -135,13 +135,6 @@ static bool meta_eq(const ts_ioc_meta *a, const ts_ioc_meta *b)
            a->last_seen == b->last_seen && a->expires == b->expires;
 }
 
-const ts_ioc_meta *ts_intel_meta_get(const ts_intel *ti, uint32_t id)
-{
-    if (!id || id > ti->n_meta)
-        return NULL;
-    return &ti->meta_chunks[(id - 1) / TS_META_CHUNK][(id - 1) % TS_META_CHUNK];
-}
-
 static bool meta_tab_grow(ts_intel *ti)
 {
     size_t nc = ti->meta_tab_cap ? ti->meta_tab_cap * 2 : 256;

@@ -51,7 +51,9 @@ static int list_sniff(const char *data, size_t len)
         if (ts_ioc_type_guess(v) != TS_IOC_NONE || (v.p[0] == '/' && v.n > 1))
             good++;
     }
-    if (!seen || good * 10 < seen * 8)
+    /* The fallback format: claimed when at least half the lines are indicators, so a
+       list with a few bad lines is loaded (and they are reported) but prose is not. */
+    if (!seen || good * 2 < seen)
         return 0;
     return 30;
 }

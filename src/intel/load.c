@@ -133,9 +133,8 @@ static tocsin_code load_dir(ts_intel *ti, const char *dir, const ts_feed_opts *o
     char path[4096];
     struct stat st;
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
         return ts_misp_load_feed_dir(ti, dir, o);
-    }
     struct dirent **ents;
     int n = scandir(dir, &ents, skip_dots, alphasort);
     if (n < 0) {
@@ -144,7 +143,8 @@ static tocsin_code load_dir(ts_intel *ti, const char *dir, const ts_feed_opts *o
     }
     tocsin_code all = TOCSIN_OK;
     for (int i = 0; i < n; i++) {
-        int w = snprintf(path, sizeof path, "%s/%s", dir, ents[i]->d_name);
+        size_t dl = strlen(dir);
+        int w = snprintf(path, sizeof path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", ents[i]->d_name);
         free(ents[i]);
         if (w < 0 || (size_t)w >= sizeof path || stat(path, &st) != 0)
             continue;

@@ -5,7 +5,8 @@
  * and from each attribute's own tags; an attribute is tied to both. Attributes MISP marks
  * not for detection (to_ids false) are kept as context at half the confidence: they still
  * say where the actor was seen. Attribute types tocsin cannot match (text, comments,
- * file names, ...) are passed over without a message: they are not errors. */
+ * file names, "uri" paths without a host, ...) are passed over without a message: they
+ * are not errors. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -87,8 +88,7 @@ static void actors_from_tags(ts_feed *f, const json_t *obj, uint32_t *out, size_
 {
     const json_t *t;
     size_t i;
-    json_array_foreach(json_object_get(obj, "Tag"), i, t)
-        actor_from_tag(f, ts_json_str(t, "name"), out, n);
+    json_array_foreach(json_object_get(obj, "Tag"), i, t) actor_from_tag(f, ts_json_str(t, "name"), out, n);
 }
 
 /* Galaxy: [{"type": "threat-actor", "GalaxyCluster": [{"value": .., "meta": {..}}]}] */
@@ -96,19 +96,23 @@ static void actors_from_galaxies(ts_feed *f, const json_t *ev, uint32_t *out, si
 {
     const json_t *g, *c;
     size_t i, j;
-    json_array_foreach(json_object_get(ev, "Galaxy"), i, g) {
+    json_array_foreach(json_object_get(ev, "Galaxy"), i, g)
+    {
         const char *type = ts_json_str(g, "type");
         if (!type || !actor_galaxy(type))
             continue;
-        json_array_foreach(json_object_get(g, "GalaxyCluster"), j, c) {
+        json_array_foreach(json_object_get(g, "GalaxyCluster"), j, c)
+        {
             const char *v = ts_json_str(c, "value"), *gid = NULL;
             char value[256];
             if (!v || strlen(v) >= sizeof value)
                 continue;
             memcpy(value, v, strlen(v) + 1);
             split_attack_id(value, &gid);
-            if (!gid)
-                gid = ts_json_str(json_object_get(c, "meta"), "external_id");
+            if (!gid) { /* MISP writes meta values as arrays: ["G0032"] */
+                const json_t *ext = json_object_get(json_object_get(c, "meta"), "external_id");
+                gid = json_string_value(json_is_array(ext) ? json_array_get(ext, 0) : ext);
+            }
             ts_feed_actors(f, value, gid, out, n, MAX_ACTORS);
         }
     }
@@ -123,16 +127,26 @@ typedef struct mtype {
 } mtype;
 
 static const mtype mtypes[] = {
-    {"ip-src", TS_IOC_IP, 0},          {"ip-dst", TS_IOC_IP, 0},
-    {"ip-src|port", TS_IOC_IP, 0},     {"ip-dst|port", TS_IOC_IP, 0},
-    {"domain", TS_IOC_DOMAIN, 0},      {"hostname", TS_IOC_DOMAIN, 0},
-    {"hostname|port", TS_IOC_DOMAIN, 0}, {"domain|ip", TS_IOC_DOMAIN, TS_IOC_IP},
-    {"url", TS_IOC_URL, 0},            {"email", TS_IOC_EMAIL, 0},
-    {"email-src", TS_IOC_EMAIL, 0},    {"email-dst", TS_IOC_EMAIL, 0},
-    {"email-reply-to", TS_IOC_EMAIL, 0}, {"md5", TS_IOC_MD5, 0},
-    {"sha1", TS_IOC_SHA1, 0},          {"sha256", TS_IOC_SHA256, 0},
-    {"filename|md5", 0, TS_IOC_MD5},   {"filename|sha1", 0, TS_IOC_SHA1},
-    {"filename|sha256", 0, TS_IOC_SHA256}, {"AS", TS_IOC_ASN, 0},
+    {"ip-src", TS_IOC_IP, 0},
+    {"ip-dst", TS_IOC_IP, 0},
+    {"ip-src|port", TS_IOC_IP, 0},
+    {"ip-dst|port", TS_IOC_IP, 0},
+    {"domain", TS_IOC_DOMAIN, 0},
+    {"hostname", TS_IOC_DOMAIN, 0},
+    {"hostname|port", TS_IOC_DOMAIN, 0},
+    {"domain|ip", TS_IOC_DOMAIN, TS_IOC_IP},
+    {"url", TS_IOC_URL, 0},
+    {"email", TS_IOC_EMAIL, 0},
+    {"email-src", TS_IOC_EMAIL, 0},
+    {"email-dst", TS_IOC_EMAIL, 0},
+    {"email-reply-to", TS_IOC_EMAIL, 0},
+    {"md5", TS_IOC_MD5, 0},
+    {"sha1", TS_IOC_SHA1, 0},
+    {"sha256", TS_IOC_SHA256, 0},
+    {"filename|md5", 0, TS_IOC_MD5},
+    {"filename|sha1", 0, TS_IOC_SHA1},
+    {"filename|sha256", 0, TS_IOC_SHA256},
+    {"AS", TS_IOC_ASN, 0},
 };
 
 static const mtype *mtype_find(const char *name)
@@ -149,7 +163,7 @@ typedef struct event_ctx {
     uint32_t actors[MAX_ACTORS];
     size_t n_actors;
     int64_t first_seen, last_seen;
-    size_t record; /* attribute counter, for messages */
+    size_t record; /* attribute number in the event, for messages (JSON has no useful line) */
 } event_ctx;
 
 static tocsin_code add_part(event_ctx *e, ts_ioc_type type, ts_str v, const ts_ioc_meta *m, const char *atype)
@@ -160,8 +174,8 @@ static tocsin_code add_part(event_ctx *e, ts_ioc_type type, ts_str v, const ts_i
     if (r == TOCSIN_E_NOMEM)
         return r;
     if (r != TOCSIN_OK)
-        ts_feed_diag(e->f, e->record, "%s value '%.*s' is not a valid %s", atype, (int)(v.n > 80 ? 80 : v.n), v.p,
-                     ts_ioc_type_name(type));
+        ts_feed_diag(e->f, 0, "attribute %zu: %s value '%.*s' is not a valid %s", e->record, atype,
+                     (int)(v.n > 80 ? 80 : v.n), v.p, ts_ioc_type_name(type));
     return TOCSIN_OK;
 }
 
@@ -175,7 +189,7 @@ static tocsin_code attribute(event_ctx *e, const json_t *a)
     if (!mt || ts_json_truthy(a, "deleted"))
         return TOCSIN_OK;
     if (!value) {
-        ts_feed_diag(e->f, e->record, "%s attribute without a value", atype);
+        ts_feed_diag(e->f, 0, "attribute %zu: %s without a value", e->record, atype);
         return TOCSIN_OK;
     }
     memcpy(actors, e->actors, na * sizeof *actors);
@@ -200,7 +214,7 @@ static tocsin_code attribute(event_ctx *e, const json_t *a)
     const char *bar = strchr(value, '|');
     bool composite = strchr(mt->name, '|') != NULL;
     if (composite && !bar) {
-        ts_feed_diag(e->f, e->record, "%s value without '|'", atype);
+        ts_feed_diag(e->f, 0, "attribute %zu: %s value without '|'", e->record, atype);
         return TOCSIN_OK;
     }
     if (!composite)
@@ -225,20 +239,19 @@ static tocsin_code load_event(ts_feed *f, uint32_t source, const json_t *ev)
     actors_from_galaxies(f, ev, e.actors, &e.n_actors);
     if (!e.n_actors && f->o && f->o->actor)
         ts_feed_actors(f, f->o->actor, NULL, e.actors, &e.n_actors, MAX_ACTORS);
-    json_array_foreach(json_object_get(ev, "Attribute"), i, a)
-        if (rc == TOCSIN_OK)
-            rc = attribute(&e, a);
-    json_array_foreach(json_object_get(ev, "Object"), i, obj) {
+    json_array_foreach(json_object_get(ev, "Attribute"), i, a) if (rc == TOCSIN_OK) rc = attribute(&e, a);
+    json_array_foreach(json_object_get(ev, "Object"), i, obj)
+    {
         if (ts_json_truthy(obj, "deleted"))
             continue;
-        json_array_foreach(json_object_get(obj, "Attribute"), j, a)
-            if (rc == TOCSIN_OK)
-                rc = attribute(&e, a);
+        json_array_foreach(json_object_get(obj, "Attribute"), j, a) if (rc == TOCSIN_OK) rc =
+            attribute(&e, a);
     }
     return rc;
 }
 
-static tocsin_code misp_load(ts_intel *ti, const char *name, const char *data, size_t len, const ts_feed_opts *o)
+static tocsin_code misp_load(ts_intel *ti, const char *name, const char *data, size_t len,
+                             const ts_feed_opts *o)
 {
     ts_feed f = {ti, name, o, 0};
     json_error_t err;
@@ -255,7 +268,8 @@ static tocsin_code misp_load(ts_intel *ti, const char *name, const char *data, s
         rc = load_event(&f, source, ev);
     }
     resp = json_object_get(root, "response"); /* the REST search result: [{"Event": ..}] */
-    json_array_foreach(resp, i, item) {
+    json_array_foreach(resp, i, item)
+    {
         ev = json_object_get(item, "Event");
         if (json_is_object(ev) && rc == TOCSIN_OK) {
             events++;
@@ -368,7 +382,8 @@ tocsin_code ts_misp_load_feed_dir(ts_intel *ti, const char *dir, const ts_feed_o
         json_decref(manifest);
         return TOCSIN_E_PARSE;
     }
-    json_object_foreach(manifest, uuid, v) {
+    json_object_foreach(manifest, uuid, v)
+    {
         if (!uuid_like(uuid)) {
             ts_feed_diag(&f, 0, "manifest key '%.64s' is not an event uuid", uuid);
             continue;

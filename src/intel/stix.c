@@ -146,7 +146,8 @@ static const char *attack_id(const json_t *o)
 {
     const json_t *refs = json_object_get(o, "external_references"), *r;
     size_t i;
-    json_array_foreach(refs, i, r) {
+    json_array_foreach(refs, i, r)
+    {
         const char *src = ts_json_str(r, "source_name");
         if (src && !strncmp(src, "mitre-", 6) && ts_json_str(r, "external_id"))
             return ts_json_str(r, "external_id");
@@ -162,7 +163,8 @@ static const char *country_of(const json_t *o, char buf[3])
     const char *c = ts_feed_country(ts_json_str(o, "country"), buf);
     if (c)
         return c;
-    json_object_foreach((json_t *)o, key, v) {
+    json_object_foreach((json_t *)o, key, v)
+    {
         size_t n = strlen(key);
         if (n > 10 && !strncmp(key, "x_", 2) && !strcmp(key + n - 8, "_country") && json_is_string(v))
             if ((c = ts_feed_country(json_string_value(v), buf)))
@@ -175,7 +177,8 @@ static void add_aliases(stix *x, sobj *so, const char *name, const char *key)
 {
     const json_t *arr = json_object_get(so->o, key), *v;
     size_t i;
-    json_array_foreach(arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         const char *a = json_string_value(v);
         if (!a || !*a || (name && !strcasecmp(a, name)))
             continue;
@@ -186,12 +189,12 @@ static void add_aliases(stix *x, sobj *so, const char *name, const char *key)
     }
 }
 
-static void make_actor(stix *x, sobj *so, size_t rec)
+static void make_actor(stix *x, sobj *so)
 {
     char cc[3];
     const char *name = ts_json_str(so->o, "name");
     if (!name || !*name) {
-        ts_feed_diag(&x->f, rec, "%s has no name", so->id);
+        ts_feed_diag(&x->f, 0, "%s has no name", so->id);
         return;
     }
     so->ref = ts_intel_actor_add(x->f.ti, name, attack_id(so->o), country_of(so->o, cc));
@@ -210,7 +213,8 @@ static void make_technique(stix *x, sobj *so)
     if (!tid || tid[0] != 'T')
         return; /* a technique without an ATT&CK id cannot be named in evidence */
     tactics[0] = 0;
-    json_array_foreach(json_object_get(so->o, "kill_chain_phases"), i, ph) {
+    json_array_foreach(json_object_get(so->o, "kill_chain_phases"), i, ph)
+    {
         const char *p = ts_json_str(ph, "phase_name");
         size_t pl = p ? strlen(p) : 0;
         if (!pl || n + pl + 2 > sizeof tactics)
@@ -224,11 +228,11 @@ static void make_technique(stix *x, sobj *so)
     so->ref = ts_intel_technique(x->f.ti, tid, ts_json_str(so->o, "name"), n ? tactics : NULL);
 }
 
-static void make_software(stix *x, sobj *so, size_t rec)
+static void make_software(stix *x, sobj *so)
 {
     const char *name = ts_json_str(so->o, "name");
     if (!name || !*name) {
-        ts_feed_diag(&x->f, rec, "%s has no name", so->id);
+        ts_feed_diag(&x->f, 0, "%s has no name", so->id);
         return;
     }
     so->ref = ts_intel_software_add(x->f.ti, name, attack_id(so->o), ts_json_str(so->o, "type"));
@@ -240,7 +244,7 @@ static void make_software(stix *x, sobj *so, size_t rec)
 
 /* ---- relationships ------------------------------------------------------------------ */
 
-static bool relate(stix *x, const json_t *r, size_t rec)
+static bool relate(stix *x, const json_t *r)
 {
     const char *type = ts_json_str(r, "relationship_type");
     sobj *src = lookup(x, ts_json_str(r, "source_ref")), *dst = lookup(x, ts_json_str(r, "target_ref"));
@@ -248,7 +252,8 @@ static bool relate(stix *x, const json_t *r, size_t rec)
         return true;
     if (!src || !dst) {
         if (!strcmp(type, "uses") || !strcmp(type, "indicates") || !strcmp(type, "attributed-to"))
-            ts_feed_diag(&x->f, rec, "%s relationship refers to an object not in the bundle", type);
+            ts_feed_diag(&x->f, 0, "%s: %s relationship refers to an object not in the bundle",
+                         ts_json_str(r, "id") ? ts_json_str(r, "id") : "a relationship", type);
         return true;
     }
     if (!src->o || !dst->o)
@@ -291,7 +296,7 @@ static void actors_of(const stix *x, uint32_t i, uint32_t *out, size_t *n, int d
             actors_of(x, so->links[k], out, n, depth + 1);
 }
 
-static tocsin_code indicator(stix *x, sobj *so, size_t rec)
+static tocsin_code indicator(stix *x, sobj *so)
 {
     const json_t *o = so->o;
     const char *ptype = ts_json_str(o, "pattern_type"), *pattern = ts_json_str(o, "pattern");
@@ -301,11 +306,11 @@ static tocsin_code indicator(stix *x, sobj *so, size_t rec)
     tocsin_code rc = TOCSIN_OK;
 
     if (ptype && strcmp(ptype, "stix") != 0) {
-        ts_feed_diag(&x->f, rec, "%s: pattern_type '%.32s' is not supported", so->id, ptype);
+        ts_feed_diag(&x->f, 0, "%s: pattern_type '%.32s' is not supported", so->id, ptype);
         return TOCSIN_OK;
     }
     if (!pattern) {
-        ts_feed_diag(&x->f, rec, "%s has no pattern", so->id);
+        ts_feed_diag(&x->f, 0, "%s has no pattern", so->id);
         return TOCSIN_OK;
     }
     for (uint32_t k = 0; k < so->n_links; k++)
@@ -332,16 +337,17 @@ static tocsin_code indicator(stix *x, sobj *so, size_t rec)
 
     rc = ts_stix_pattern_parse(pattern, strlen(pattern), &pat);
     if (rc == TOCSIN_E_PARSE)
-        ts_feed_diag(&x->f, rec, "%s: bad pattern: %s", so->id, pat.err);
+        ts_feed_diag(&x->f, 0, "%s: bad pattern: %s", so->id, pat.err);
     for (size_t k = 0; k < pat.n_notes; k++)
-        ts_feed_diag(&x->f, rec, "%s: %s", so->id, pat.notes[k]);
+        ts_feed_diag(&x->f, 0, "%s: %s", so->id, pat.notes[k]);
     for (size_t k = 0; k < pat.n && rc == TOCSIN_OK; k++) {
         const ts_stix_cmp *c = &pat.cmp[k];
         tocsin_code r = ts_intel_add(x->f.ti, c->type, ts_str_make(c->value, c->len), &m);
         if (r == TOCSIN_E_NOMEM)
             rc = r;
         else if (r != TOCSIN_OK)
-            ts_feed_diag(&x->f, rec, "%s: '%.80s' is not a valid %s", so->id, c->value, ts_ioc_type_name(c->type));
+            ts_feed_diag(&x->f, 0, "%s: '%.80s' is not a valid %s", so->id, c->value,
+                         ts_ioc_type_name(c->type));
     }
     ts_stix_pattern_free(&pat);
     return rc == TOCSIN_E_PARSE ? TOCSIN_OK : rc;
@@ -351,7 +357,8 @@ static tocsin_code indicator(stix *x, sobj *so, size_t rec)
 
 static bool skipped(const json_t *o)
 {
-    return json_is_true(json_object_get(o, "revoked")) || json_is_true(json_object_get(o, "x_mitre_deprecated"));
+    return json_is_true(json_object_get(o, "revoked")) ||
+           json_is_true(json_object_get(o, "x_mitre_deprecated"));
 }
 
 static tocsin_code load_objects(stix *x, json_t *objects)
@@ -363,12 +370,13 @@ static tocsin_code load_objects(stix *x, json_t *objects)
     x->objs = calloc(x->n ? x->n : 1, sizeof *x->objs);
     if (!x->objs)
         return TOCSIN_E_NOMEM;
-    json_array_foreach(objects, i, o) {
+    json_array_foreach(objects, i, o)
+    {
         sobj *so = &x->objs[i];
         so->id = ts_json_str(o, "id");
         so->kind = kind_of(ts_json_str(o, "type"));
         if (!so->id)
-            ts_feed_diag(&x->f, i + 1, "object without an id");
+            ts_feed_diag(&x->f, 0, "object %zu of the bundle has no id", i + 1);
         else if (!skipped(o))
             so->o = o; /* revoked and deprecated objects stay indexed, but inert */
     }
@@ -379,22 +387,23 @@ static tocsin_code load_objects(stix *x, json_t *objects)
         if (!so->o)
             continue;
         if (so->kind == K_ACTOR)
-            make_actor(x, so, i + 1);
+            make_actor(x, so);
         else if (so->kind == K_TECHNIQUE)
             make_technique(x, so);
         else if (so->kind == K_SOFTWARE)
-            make_software(x, so, i + 1);
+            make_software(x, so);
     }
     for (i = 0; i < x->n; i++)
-        if (x->objs[i].o && x->objs[i].kind == K_RELATIONSHIP && !relate(x, x->objs[i].o, i + 1))
+        if (x->objs[i].o && x->objs[i].kind == K_RELATIONSHIP && !relate(x, x->objs[i].o))
             return TOCSIN_E_NOMEM;
     for (i = 0; i < x->n && rc == TOCSIN_OK; i++)
         if (x->objs[i].o && x->objs[i].kind == K_INDICATOR)
-            rc = indicator(x, &x->objs[i], i + 1);
+            rc = indicator(x, &x->objs[i]);
     return rc;
 }
 
-static tocsin_code stix_load(ts_intel *ti, const char *name, const char *data, size_t len, const ts_feed_opts *o)
+static tocsin_code stix_load(ts_intel *ti, const char *name, const char *data, size_t len,
+                             const ts_feed_opts *o)
 {
     json_error_t err;
     stix x = {.f = {ti, name, o, 0}};

@@ -30,10 +30,10 @@ typedef enum tok_kind {
     T_COMMA,
     T_STRING, /* 'text' with \' and \\ escapes */
     T_NUM,
-    T_TYPED,  /* t'..', h'..', b'..' */
-    T_WORD,   /* keywords, true/false */
-    T_PATH,   /* object-type:property.path */
-    T_OP,     /* = != < <= > >= */
+    T_TYPED, /* t'..', h'..', b'..' */
+    T_WORD,  /* keywords, true/false */
+    T_PATH,  /* object-type:property.path */
+    T_OP,    /* = != < <= > >= */
 } tok_kind;
 
 typedef struct tok {
@@ -92,7 +92,10 @@ static void note(parser *ps, const char *fmt_what, const char *p, size_t n)
 
 /* ---- tokenizer ---------------------------------------------------------------------- */
 
-static bool is_word(char c) { return isalnum((unsigned char)c) || c == '_' || c == '-'; }
+static bool is_word(char c)
+{
+    return isalnum((unsigned char)c) || c == '_' || c == '-';
+}
 
 /* Scans a quoted run starting at the opening quote; returns the offset after the closing
  * one, or 0 when unterminated or (with escapes) badly escaped. */
@@ -174,12 +177,24 @@ static bool next(parser *ps)
     char c = ps->s[i];
     size_t e = i + 1;
     switch (c) {
-    case '[': t.k = T_LBRACK; break;
-    case ']': t.k = T_RBRACK; break;
-    case '(': t.k = T_LPAREN; break;
-    case ')': t.k = T_RPAREN; break;
-    case ',': t.k = T_COMMA; break;
-    case '=': t.k = T_OP; break;
+    case '[':
+        t.k = T_LBRACK;
+        break;
+    case ']':
+        t.k = T_RBRACK;
+        break;
+    case '(':
+        t.k = T_LPAREN;
+        break;
+    case ')':
+        t.k = T_RPAREN;
+        break;
+    case ',':
+        t.k = T_COMMA;
+        break;
+    case '=':
+        t.k = T_OP;
+        break;
     case '<':
     case '>':
         t.k = T_OP;
@@ -328,7 +343,10 @@ static bool add_cmp(parser *ps, ts_ioc_type type, ts_stix_op op, const tok *lit)
     return true;
 }
 
-static bool is_literal(const tok *t) { return t->k == T_STRING || t->k == T_NUM || t->k == T_TYPED || t->k == T_WORD; }
+static bool is_literal(const tok *t)
+{
+    return t->k == T_STRING || t->k == T_NUM || t->k == T_TYPED || t->k == T_WORD;
+}
 
 /* One literal of a comparison: kept when the comparison is one tocsin matches. */
 static bool literal(parser *ps, ts_ioc_type type, ts_stix_op op, const tok *path)
@@ -337,8 +355,8 @@ static bool literal(parser *ps, ts_ioc_type type, ts_stix_op op, const tok *path
     if (!is_literal(&lit) || (lit.k == T_WORD && !is_kw(ps, "true") && !is_kw(ps, "false")))
         return fail(ps, lit.at, "expected a literal");
     if (type != TS_IOC_NONE && op) {
-        bool ok = lit.k == T_STRING || (lit.k == T_NUM && type == TS_IOC_ASN && lit.p[0] != '-' &&
-                                        !memchr(lit.p, '.', lit.n));
+        bool ok = lit.k == T_STRING ||
+                  (lit.k == T_NUM && type == TS_IOC_ASN && lit.p[0] != '-' && !memchr(lit.p, '.', lit.n));
         if (ok) {
             if (!add_cmp(ps, type, op, &lit))
                 return false;
@@ -394,7 +412,8 @@ static bool comparison(parser *ps)
     if (!next(ps))
         return false;
     if (op != TS_STIX_IN || ps->cur.k != T_LPAREN)
-        return op == TS_STIX_IN ? fail(ps, ps->cur.at, "IN needs a set '(...)'") : literal(ps, type, op, &path);
+        return op == TS_STIX_IN ? fail(ps, ps->cur.at, "IN needs a set '(...)'")
+                                : literal(ps, type, op, &path);
     if (!next(ps))
         return false;
     for (;;) {

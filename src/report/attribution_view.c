@@ -2,6 +2,7 @@
  * as one NDJSON object. */
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "attribute/attribute.h"
 #include "core/esc.h"
@@ -28,8 +29,14 @@ static void text_hypothesis(const ts_intel *ti, const ts_hypothesis *h, size_t r
         ts_fputs_term(a->country, out);
         fputc(')', out);
     }
-    fprintf(out, ": %s (%.1f%%), score %.2f nats\n", h->wording ? h->wording : ts_icd203(h->probability),
-            h->probability * 100, h->score);
+    char p[16];
+    if (h->probability < 0.0005)
+        snprintf(p, sizeof p, "<0.1%%");
+    else if (h->probability > 0.9995)
+        snprintf(p, sizeof p, ">99.9%%");
+    else
+        snprintf(p, sizeof p, "%.1f%%", h->probability * 100);
+    fprintf(out, ": %s (%s), score %.2f nats\n", h->wording ? h->wording : ts_icd203(h->probability), p, h->score);
     for (size_t i = 0; i < h->n_contribs; i++) {
         const ts_contribution *c = &h->contribs[i];
         fprintf(out, "       %+7.2f  ", c->weight);
@@ -40,17 +47,27 @@ static void text_hypothesis(const ts_intel *ti, const ts_hypothesis *h, size_t r
     }
 }
 
+/* A stable token for tools: "actor", "unattributed", "insider" or "others" (the summed rest). */
+static const char *kind_of(const ts_hypothesis *h)
+{
+    if (h->actor)
+        return "actor";
+    if (strcmp(h->name, "unattributed") == 0 || strcmp(h->name, "insider") == 0)
+        return h->name;
+    return "others";
+}
+
+/* The same keys as the stored `hypothesis` record (docs/json-output.md), plus kind and
+ * country; alert indexes are 1-based, as there. */
 static void json_hypothesis(const ts_intel *ti, ts_jw *w, const ts_hypothesis *h, size_t rank)
 {
     const ts_actor *a = actor_of(ti, h);
     ts_jw_obj(w);
     ts_jw_kuint(w, "rank", rank);
-    ts_jw_kstr(w, "name", h->name);
-    ts_jw_kstr(w, "kind", h->actor ? "actor" : h->name);
-    if (a) {
-        ts_jw_kstr(w, "attack_id", a->attack_id);
-        ts_jw_kstr(w, "country", a->country);
-    }
+    ts_jw_kstr(w, "actor", h->name);
+    ts_jw_kstr(w, "kind", kind_of(h));
+    ts_jw_kstr(w, "attack_id", a ? a->attack_id : NULL);
+    ts_jw_kstr(w, "country", a ? a->country : NULL);
     ts_jw_kdouble(w, "probability", h->probability);
     ts_jw_kstr(w, "wording", h->wording ? h->wording : ts_icd203(h->probability));
     ts_jw_kdouble(w, "score", h->score);
@@ -59,13 +76,13 @@ static void json_hypothesis(const ts_intel *ti, ts_jw *w, const ts_hypothesis *h
     for (size_t i = 0; i < h->n_contribs; i++) {
         const ts_contribution *c = &h->contribs[i];
         ts_jw_obj(w);
-        ts_jw_kdouble(w, "weight", c->weight);
         ts_jw_kstr(w, "what", c->what);
+        ts_jw_kdouble(w, "weight", c->weight);
         ts_jw_key(w, "alert");
         if (c->alert == SIZE_MAX)
             ts_jw_null(w);
         else
-            ts_jw_uint(w, c->alert);
+            ts_jw_uint(w, (uint64_t)c->alert + 1);
         ts_jw_obj_end(w);
     }
     ts_jw_arr_end(w);

@@ -95,6 +95,13 @@ static void verdict_text(const rpt *r, const ts_incident_view *v)
         fputc('\n', r->out);
         free(raw);
     }
+    /* The model's own sentence carries what the ranking cannot: a country group that
+       says more than any one actor, a false-flag caution. */
+    if (v->summary && *v->summary) {
+        label(r, "why");
+        rpt_wrap(r, v->summary, LABEL, LABEL);
+        fputc('\n', r->out);
+    }
 }
 
 static void hypotheses_text(const rpt *r, const ts_incident_view *v)

@@ -126,6 +126,14 @@ static const char *const migrations[] = {
     "  size INTEGER NOT NULL,"
     "  data BLOB NOT NULL,"
     "  loaded_ns INTEGER NOT NULL);",
+
+    /* 2: what detectors learned (baselines, counters), one blob per detector, so the
+       next run continues where the last stopped. */
+    "CREATE TABLE detector_state ("
+    "  detector TEXT PRIMARY KEY,"
+    "  data BLOB NOT NULL,"
+    "  saved_ns INTEGER NOT NULL,"
+    "  run INTEGER REFERENCES runs(id));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -42,4 +42,10 @@ tocsin_code ts_store_feed_each(ts_store *s,
                                          const char *data, size_t len),
                                void *ud);
 
+/* What a detector learned, kept between runs: put replaces the detector's blob; get gives
+ * a malloc'ed copy (the caller frees it), or NULL with *len 0 when none was saved. */
+tocsin_code ts_store_state_put(ts_store *s, const char *detector, int64_t run_id, const void *data,
+                               size_t len);
+tocsin_code ts_store_state_get(ts_store *s, const char *detector, void **data, size_t *len);
+
 #endif
