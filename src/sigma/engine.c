@@ -24,6 +24,11 @@ struct ts_sigma_scratch {
     uint32_t gen;
     uint32_t *atom_gen, *lazy_gen, *rule_gen, *group_gen, *fgen, *fval;
     uint8_t *lazy_res;
+    uint32_t *short_gen; /* per field slot: its short literals were scanned */
+    uint32_t *low_gen;  /* per field slot: its lower-cased copy is in low at low_off */
+    size_t *low_off;
+    char *low;
+    size_t low_used, low_cap;
     sg_u32v cand;
     void *hs;
     const ts_event *ev;
@@ -46,42 +51,66 @@ static bool choose_backends(ts_sigma *s)
     return true;
 }
 
-static bool build_matchers(ts_sigma *s, char *err, size_t cap)
+/* The short literals of one field: one matcher too, but it runs only when a rule being
+ * evaluated asks for one of them; its atoms stay BK_LIT so they never trigger a rule. */
+static void *short_matcher(ts_sigma *s, const sg_u32v *atoms, char *err, size_t cap)
 {
-    sg_u32v *per = NULL;
-    bool ok = true;
-    for (size_t g = 0; ok && g < s->ngroups; g++) {
-        sg_group *gr = &s->groups[g];
-        size_t nf = gr->nfields + 1; /* the last slot: keywords */
-        per = calloc(nf, sizeof *per);
-        gr->db = calloc(nf, sizeof *gr->db);
-        if (!per || !gr->db)
-            return free(per), snprintf(err, cap, "out of memory"), false;
-        for (size_t i = 0; i < s->natoms; i++) {
-            const sg_atom *at = &s->atoms[i];
-            if (at->group == g && at->kind == AT_STR && at->backend == BK_HS)
-                ok = ok && sg_u32v_push(&per[at->field == SG_ANY_FIELD ? gr->nfields : at->field], (uint32_t)i);
-        }
-        for (size_t f = 0; ok && f < nf; f++) {
-            if (!per[f].n)
-                continue;
+    void *m = sg_matcher_build(s, atoms->v, atoms->n, err, cap);
+    for (size_t i = 0; i < atoms->n; i++)
+        if (s->atoms[atoms->v[i]].backend == BK_HS)
+            s->atoms[atoms->v[i]].backend = BK_LIT;
+    return m;
+}
+
+static bool build_group(ts_sigma *s, uint32_t g, char *err, size_t cap)
+{
+    sg_group *gr = &s->groups[g];
+    size_t nf = gr->nfields + 1; /* the last slot: keywords */
+    sg_u32v *per = calloc(nf, sizeof *per), *lit = calloc(nf, sizeof *lit);
+    gr->db = calloc(nf, sizeof *gr->db);
+    gr->db_short = calloc(nf, sizeof *gr->db_short);
+    bool ok = per && lit && gr->db && gr->db_short;
+    for (size_t i = 0; ok && i < s->natoms; i++) {
+        const sg_atom *at = &s->atoms[i];
+        if (at->group != g || at->kind != AT_STR)
+            continue;
+        size_t f = at->field == SG_ANY_FIELD ? gr->nfields : at->field;
+        if (at->backend == BK_HS)
+            ok = sg_u32v_push(&per[f], (uint32_t)i);
+        else if (at->backend == BK_LIT && at->plen && f < gr->nfields)
+            ok = sg_u32v_push(&lit[f], (uint32_t)i);
+    }
+    if (!ok)
+        snprintf(err, cap, "out of memory");
+    for (size_t f = 0; ok && f < nf; f++) {
+        if (per[f].n) {
             void *m = sg_matcher_build(s, per[f].v, per[f].n, err, cap);
             bool any_hs = false;
             for (size_t i = 0; i < per[f].n; i++)
                 any_hs |= s->atoms[per[f].v[i]].backend == BK_HS;
-            if (!m && any_hs)
-                ok = false;
+            ok = m || !any_hs;
             if (f == gr->nfields)
                 gr->db_any = m;
             else
                 gr->db[f] = m;
         }
-        for (size_t f = 0; f < nf; f++)
-            free(per[f].v);
-        free(per);
-        per = NULL;
+        if (ok && lit[f].n)
+            gr->db_short[f] = short_matcher(s, &lit[f], err, cap);
     }
+    for (size_t f = 0; per && f < nf; f++)
+        free(per[f].v);
+    for (size_t f = 0; lit && f < nf; f++)
+        free(lit[f].v);
+    free(per), free(lit);
     return ok;
+}
+
+static bool build_matchers(ts_sigma *s, char *err, size_t cap)
+{
+    for (uint32_t g = 0; g < s->ngroups; g++)
+        if (!build_group(s, g, err, cap))
+            return false;
+    return true;
 }
 
 /* A set of matcher atoms one of which must hold for node to be true; false if none. */
@@ -180,11 +209,16 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
     sc->group_gen = calloc(ng, sizeof *sc->group_gen);
     sc->fgen = calloc(nf, sizeof *sc->fgen);
     sc->fval = calloc(nf, sizeof *sc->fval);
-    bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval;
+    sc->low_gen = calloc(nf, sizeof *sc->low_gen);
+    sc->short_gen = calloc(nf, sizeof *sc->short_gen);
+    sc->low_off = calloc(nf, sizeof *sc->low_off);
+    bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
+              sc->low_gen && sc->low_off && sc->short_gen;
     for (size_t g = 0; ok && g < s->ngroups; g++) {
         const sg_group *gr = &s->groups[g];
         for (size_t f = 0; ok && f < gr->nfields; f++)
-            ok = !gr->db[f] || sg_matcher_scratch(gr->db[f], &sc->hs);
+            ok = (!gr->db[f] || sg_matcher_scratch(gr->db[f], &sc->hs)) &&
+                 (!gr->db_short[f] || sg_matcher_scratch(gr->db_short[f], &sc->hs));
         ok = ok && (!gr->db_any || sg_matcher_scratch(gr->db_any, &sc->hs));
     }
     if (!ok) {
@@ -200,6 +234,7 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
         return;
     free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
     free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
+    free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
     free(sc);
@@ -216,6 +251,52 @@ static bool field_value(const ts_sigma_scratch *sc, uint32_t field, ts_str *v)
     if (!v->p)
         v->p = "";
     return true;
+}
+
+/* A field's value lower-cased, made once per event, so that case-insensitive searches of
+ * short literals are plain memmem calls. False when out of memory. */
+static bool lowered(ts_sigma_scratch *sc, uint32_t field, ts_str v, const char **out)
+{
+    uint32_t slot = sc->s->groups[sc->group].fbase + field;
+    if (sc->low_gen[slot] != sc->gen) {
+        if (sc->low_used + v.n > sc->low_cap) {
+            size_t cap = (sc->low_cap + v.n) * 2;
+            char *p = realloc(sc->low, cap);
+            if (!p)
+                return false;
+            sc->low = p, sc->low_cap = cap;
+        }
+        char *d = sc->low + sc->low_used;
+        for (size_t i = 0; i < v.n; i++) {
+            char c = v.p[i];
+            d[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        }
+        sc->low_off[slot] = sc->low_used;
+        sc->low_used += v.n;
+        sc->low_gen[slot] = sc->gen;
+    }
+    *out = sc->low + sc->low_off[slot];
+    return true;
+}
+
+static void on_short(void *ud, uint32_t atom)
+{
+    ts_sigma_scratch *sc = ud;
+    sc->lazy_gen[atom] = sc->gen;
+    sc->lazy_res[atom] = 1;
+}
+
+/* Runs the field's short-literal matcher once per event; every short literal of the
+ * field is then decided (those it did not report are false). */
+static bool short_scan(ts_sigma_scratch *sc, const sg_atom *at, ts_str v)
+{
+    uint32_t slot = sc->s->groups[sc->group].fbase + at->field;
+    uint32_t self = (uint32_t)(at - sc->s->atoms);
+    if (sc->short_gen[slot] != sc->gen) {
+        sc->short_gen[slot] = sc->gen;
+        sg_matcher_scan(sc->s->groups[sc->group].db_short[at->field], sc->hs, v.p, v.n, on_short, sc);
+    }
+    return sc->lazy_gen[self] == sc->gen && sc->lazy_res[self];
 }
 
 static bool num_of(ts_str v, double *out)
@@ -301,7 +382,7 @@ static bool any_field(const ts_sigma_scratch *sc, const sg_atom *at)
     return false;
 }
 
-static bool direct(const ts_sigma_scratch *sc, const sg_atom *at)
+static bool direct(ts_sigma_scratch *sc, const sg_atom *at)
 {
     ts_str v;
     double d;
@@ -309,7 +390,15 @@ static bool direct(const ts_sigma_scratch *sc, const sg_atom *at)
         return at->kind == AT_STR && any_field(sc, at);
     bool has = field_value(sc, at->field, &v);
     switch (at->kind) {
-    case AT_STR: return has && sg_atom_test_str(at, v.p, v.n);
+    case AT_STR: {
+        const char *low;
+        const sg_group *gr = &sc->s->groups[sc->group];
+        if (has && at->backend == BK_LIT && gr->db_short[at->field])
+            return short_scan(sc, at, v);
+        if (has && at->backend == BK_LIT && !at->anchors && (at->rxflags & RX_CASELESS) && lowered(sc, at->field, v, &low))
+            return memmem(low, v.n, at->pat, at->plen) != NULL;
+        return has && sg_atom_test_str(at, v.p, v.n);
+    }
     case AT_EXISTS: return has;
     case AT_NULL: return !has || v.n == 0;
     case AT_NUM: return has && num_of(v, &d) && compare(d, at->cmp, at->num);
@@ -330,8 +419,9 @@ static bool eval(ts_sigma_scratch *sc, uint32_t node)
         if (at->backend == BK_HS)
             return sc->atom_gen[n->a] == sc->gen;
         if (sc->lazy_gen[n->a] != sc->gen) {
+            bool r = direct(sc, at); /* may decide other atoms of the field as well */
             sc->lazy_gen[n->a] = sc->gen;
-            sc->lazy_res[n->a] = direct(sc, at);
+            sc->lazy_res[n->a] = r;
         }
         return sc->lazy_res[n->a];
     }
@@ -463,6 +553,8 @@ static void next_gen(ts_sigma_scratch *sc)
     memset(sc->rule_gen, 0, (s->nrules + 1) * sizeof *sc->rule_gen);
     memset(sc->group_gen, 0, (s->ngroups + 1) * sizeof *sc->group_gen);
     memset(sc->fgen, 0, (s->nfields_total + 1) * sizeof *sc->fgen);
+    memset(sc->low_gen, 0, (s->nfields_total + 1) * sizeof *sc->low_gen);
+    memset(sc->short_gen, 0, (s->nfields_total + 1) * sizeof *sc->short_gen);
     sc->gen = 1;
 }
 
@@ -472,6 +564,7 @@ void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev,
         return;
     next_gen(sc);
     sc->ev = ev;
+    sc->low_used = 0;
     char low[256];
     if (ev->channel.n && ev->channel.n < sizeof low) {
         for (size_t i = 0; i < ev->channel.n; i++) {

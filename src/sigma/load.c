@@ -38,6 +38,9 @@ void ts_sigma_free(ts_sigma *s)
         sg_group *gr = &s->groups[g];
         for (size_t f = 0; gr->db && f < gr->nfields; f++)
             sg_matcher_free(gr->db[f]);
+        for (size_t f = 0; gr->db_short && f < gr->nfields; f++)
+            sg_matcher_free(gr->db_short[f]);
+        free(gr->db_short);
         sg_matcher_free(gr->db_any);
         free(gr->db);
         free(gr->sources.v), free(gr->rules.v), free(gr->always.v), free(gr->field_names);

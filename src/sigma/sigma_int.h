@@ -140,6 +140,7 @@ typedef struct sg_group {
     sg_u32v rules;
     sg_u32v always;     /* rules without triggers: evaluated on every event of the group */
     void **db;          /* per field: the matcher of its string atoms, or NULL */
+    void **db_short;    /* per field: the matcher of its short literals, run on demand */
     void *db_any;       /* keywords */
 } sg_group;
 
