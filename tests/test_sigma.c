@@ -395,6 +395,9 @@ static void test_short_literals(void)
     const char *both = "  sel:\n    Image|endswith: '\\nc.exe'\n    CommandLine|contains: ' -e '\n  condition: sel\n";
     CHECK_INT(proc_hits(both, EV("Image=C:\\nc.exe", "CommandLine=nc -e sh")), 1);
     CHECK_INT(proc_hits(both, EV("Image=C:\\nx.exe", "CommandLine=nc -e sh")), 0);
+    /* an empty contains holds on any value, even beside short literals of the same field */
+    CHECK_INT(item("CommandLine|contains: ['zz', '']", EV("CommandLine=abc")), 1);
+    CHECK_INT(item("CommandLine|contains: ['zz', '']", EV("Image=abc")), 0);
     /* a rule that only negates fires without any trigger */
     const char *neg = "  sel:\n    Image: a\n  condition: not sel\n";
     CHECK_INT(proc_hits(neg, EV("Image=b")), 1);

@@ -393,7 +393,7 @@ static bool direct(ts_sigma_scratch *sc, const sg_atom *at)
     case AT_STR: {
         const char *low;
         const sg_group *gr = &sc->s->groups[sc->group];
-        if (has && at->backend == BK_LIT && gr->db_short[at->field])
+        if (has && at->backend == BK_LIT && at->plen && gr->db_short[at->field])
             return short_scan(sc, at, v);
         if (has && at->backend == BK_LIT && !at->anchors && (at->rxflags & RX_CASELESS) && lowered(sc, at->field, v, &low))
             return memmem(low, v.n, at->pat, at->plen) != NULL;
