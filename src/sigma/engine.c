@@ -30,6 +30,7 @@ struct ts_sigma_scratch {
     char *low;
     size_t low_used, low_cap;
     sg_u32v cand;
+    ts_sigma_stats st;
     void *hs;
     const ts_event *ev;
     uint32_t group;
@@ -113,32 +114,40 @@ static bool build_matchers(ts_sigma *s, char *err, size_t cap)
     return true;
 }
 
-/* A set of matcher atoms one of which must hold for node to be true; false if none. */
-static bool trigger_set(const ts_sigma *s, uint32_t node, sg_u32v *out)
+/* A set of matcher atoms one of which must hold for node to be true; false if none.
+ * Of the ways to pick one, AND takes the child whose atoms are referenced by the fewest
+ * rules in all: an atom many rules share ("\\powershell.exe" as Image) is common in logs
+ * too, while one a single rule names is likely rare, and a rare trigger means fewer rules
+ * evaluated per event. */
+static bool trigger_set(const ts_sigma *s, const uint32_t *refs, uint32_t node, sg_u32v *out, uint64_t *cost)
 {
     const sg_node *n = &s->nodes[node];
     switch (n->op) {
     case N_ATOM:
+        *cost += refs[n->a] + 1;
         return s->atoms[n->a].backend == BK_HS && sg_u32v_push(out, n->a);
     case N_OR:
         for (uint32_t i = 0; i < n->n; i++)
-            if (!trigger_set(s, s->kids.v[n->a + i], out))
+            if (!trigger_set(s, refs, s->kids.v[n->a + i], out, cost))
                 return false;
         return true;
     case N_AND: {
         sg_u32v best = {0};
+        uint64_t best_cost = 0;
         bool found = false;
         for (uint32_t i = 0; i < n->n; i++) {
             sg_u32v t = {0};
-            if (trigger_set(s, s->kids.v[n->a + i], &t) && (!found || t.n < best.n)) {
+            uint64_t c = 0;
+            if (trigger_set(s, refs, s->kids.v[n->a + i], &t, &c) && (!found || c < best_cost)) {
                 free(best.v);
-                best = t, found = true;
+                best = t, best_cost = c, found = true;
             } else {
                 free(t.v);
             }
         }
         for (size_t i = 0; found && i < best.n; i++)
             found = sg_u32v_push(out, best.v[i]);
+        *cost += best_cost;
         free(best.v);
         return found;
     }
@@ -147,15 +156,33 @@ static bool trigger_set(const ts_sigma *s, uint32_t node, sg_u32v *out)
     }
 }
 
+/* Counts, per atom, the rules that name it (each rule once). */
+static void count_refs(const ts_sigma *s, uint32_t node, uint32_t rule, uint32_t *refs, uint32_t *last)
+{
+    const sg_node *n = &s->nodes[node];
+    if (n->op == N_ATOM) {
+        if (last[n->a] != rule + 1)
+            last[n->a] = rule + 1, refs[n->a]++;
+    } else if (n->op == N_AND || n->op == N_OR) {
+        for (uint32_t i = 0; i < n->n; i++)
+            count_refs(s, s->kids.v[n->a + i], rule, refs, last);
+    } else if (n->op == N_NOT) {
+        count_refs(s, n->a, rule, refs, last);
+    }
+}
+
 static bool build_triggers(ts_sigma *s)
 {
-    s->triggers = calloc(s->natoms ? s->natoms : 1, sizeof *s->triggers);
-    if (!s->triggers)
-        return false;
-    for (uint32_t r = 0; r < s->nrules; r++) {
+    size_t na = s->natoms ? s->natoms : 1;
+    uint32_t *refs = calloc(na, sizeof *refs), *last = calloc(na, sizeof *last);
+    s->triggers = calloc(na, sizeof *s->triggers);
+    bool ok = refs && last && s->triggers;
+    for (uint32_t r = 0; ok && r < s->nrules; r++)
+        count_refs(s, s->rules[r].root, r, refs, last);
+    for (uint32_t r = 0; ok && r < s->nrules; r++) {
         sg_u32v t = {0};
-        bool ok = true;
-        if (trigger_set(s, s->rules[r].root, &t)) {
+        uint64_t cost = 0;
+        if (trigger_set(s, refs, s->rules[r].root, &t, &cost)) {
             for (size_t i = 0; ok && i < t.n; i++) {
                 sg_u32v *tr = &s->triggers[t.v[i]];
                 if (!tr->n || tr->v[tr->n - 1] != r)
@@ -165,10 +192,9 @@ static bool build_triggers(ts_sigma *s)
             ok = sg_u32v_push(&s->groups[s->rules[r].group].always, r);
         }
         free(t.v);
-        if (!ok)
-            return false;
     }
-    return true;
+    free(refs), free(last);
+    return ok;
 }
 
 tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap)
@@ -226,6 +252,11 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
         return NULL;
     }
     return sc;
+}
+
+void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out)
+{
+    *out = sc->st;
 }
 
 void ts_sigma_scratch_free(ts_sigma_scratch *sc)
@@ -294,6 +325,7 @@ static bool short_scan(ts_sigma_scratch *sc, const sg_atom *at, ts_str v)
     uint32_t self = (uint32_t)(at - sc->s->atoms);
     if (sc->short_gen[slot] != sc->gen) {
         sc->short_gen[slot] = sc->gen;
+        sc->st.short_scans++;
         sg_matcher_scan(sc->s->groups[sc->group].db_short[at->field], sc->hs, v.p, v.n, on_short, sc);
     }
     return sc->lazy_gen[self] == sc->gen && sc->lazy_res[self];
@@ -493,8 +525,10 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
             sc->fgen[slot] = sc->gen;
             sc->fval[slot] = (uint32_t)i;
         }
-        if (gr->db[f])
+        if (gr->db[f]) {
+            sc->st.scans++;
             sg_matcher_scan(gr->db[f], sc->hs, v.p, v.n, on_atom, sc);
+        }
     }
     if (gr->db_any)
         for (size_t i = 0; i < ev->n_fields; i++)
@@ -504,6 +538,7 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
             sc->rule_gen[gr->always.v[i]] = sc->gen;
             sg_u32v_push(&sc->cand, gr->always.v[i]);
         }
+    sc->st.rules_evaluated += sc->cand.n;
     for (size_t i = 0; i < sc->cand.n; i++) {
         const sg_rule *r = &s->rules[sc->cand.v[i]];
         if (eval(sc, r->root))
@@ -563,6 +598,7 @@ void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev,
     if (!s->compiled || !s->nrules)
         return;
     next_gen(sc);
+    sc->st.events++;
     sc->ev = ev;
     sc->low_used = 0;
     char low[256];

@@ -59,6 +59,13 @@ size_t ts_sigma_rule_count(const ts_sigma *s);
 ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s);
 void ts_sigma_scratch_free(ts_sigma_scratch *sc);
 
+/* What a scratch has done so far: events seen, rules evaluated (the candidates that
+ * routing and triggers left), matcher scans of fields (per-field and short-literal). */
+typedef struct ts_sigma_stats {
+    uint64_t events, rules_evaluated, scans, short_scans;
+} ts_sigma_stats;
+void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out);
+
 /* Calls fn once for every rule that fires on ev. */
 void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn,
                     void *ud);
