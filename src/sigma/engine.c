@@ -18,6 +18,7 @@
  */
 
 #define SHORT_LITERAL 8
+#define DIRECT_TESTS 16 /* direct searches of one field per event before its short-literal scan */
 
 struct ts_sigma_scratch {
     const ts_sigma *s;
@@ -25,6 +26,7 @@ struct ts_sigma_scratch {
     uint32_t *atom_gen, *lazy_gen, *rule_gen, *group_gen, *fgen, *fval;
     uint8_t *lazy_res;
     uint32_t *short_gen; /* per field slot: its short literals were scanned */
+    uint32_t *tests_gen, *tests; /* per field slot: direct tests made this event */
     uint32_t *low_gen;  /* per field slot: its lower-cased copy is in low at low_off */
     size_t *low_off;
     char *low;
@@ -197,6 +199,51 @@ static bool build_triggers(ts_sigma *s)
     return ok;
 }
 
+/* 0: decided by matcher bits alone; 1: needs direct tests; 2: a negation. */
+static int cost_class(const ts_sigma *s, uint32_t node)
+{
+    const sg_node *n = &s->nodes[node];
+    switch (n->op) {
+    case N_ATOM:
+        return s->atoms[n->a].backend == BK_HS ? 0 : 1;
+    case N_NOT:
+        return 2;
+    case N_AND:
+    case N_OR: {
+        int c = 0;
+        for (uint32_t i = 0; i < n->n; i++) {
+            int k = cost_class(s, s->kids.v[n->a + i]);
+            c = k > c ? k : c;
+        }
+        return c;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* Orders the children of every AND and OR cheapest first, so that evaluation stops
+ * on matcher bits before it tests a field directly or walks a filter. */
+static void order_kids(ts_sigma *s)
+{
+    for (size_t i = 0; i < s->nnodes; i++) {
+        const sg_node *n = &s->nodes[i];
+        if (n->op != N_AND && n->op != N_OR)
+            continue;
+        uint32_t *k = s->kids.v + n->a;
+        for (uint32_t a = 1; a < n->n; a++) { /* insertion sort: stable, lists are short */
+            uint32_t x = k[a];
+            int cx = cost_class(s, x);
+            uint32_t b = a;
+            while (b > 0 && cost_class(s, k[b - 1]) > cx) {
+                k[b] = k[b - 1];
+                b--;
+            }
+            k[b] = x;
+        }
+    }
+}
+
 tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap)
 {
     if (s->compiled)
@@ -210,6 +257,12 @@ tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap)
         return TOCSIN_E_PARSE;
     if (!build_triggers(s))
         return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+    order_kids(s);
+    s->atom_hs = malloc(s->natoms + 1);
+    if (!s->atom_hs)
+        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+    for (size_t i = 0; i < s->natoms; i++)
+        s->atom_hs[i] = s->atoms[i].backend == BK_HS;
     s->compiled = true;
     return TOCSIN_OK;
 }
@@ -237,9 +290,11 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
     sc->fval = calloc(nf, sizeof *sc->fval);
     sc->low_gen = calloc(nf, sizeof *sc->low_gen);
     sc->short_gen = calloc(nf, sizeof *sc->short_gen);
+    sc->tests_gen = calloc(nf, sizeof *sc->tests_gen);
+    sc->tests = calloc(nf, sizeof *sc->tests);
     sc->low_off = calloc(nf, sizeof *sc->low_off);
     bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
-              sc->low_gen && sc->low_off && sc->short_gen;
+              sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests;
     for (size_t g = 0; ok && g < s->ngroups; g++) {
         const sg_group *gr = &s->groups[g];
         for (size_t f = 0; ok && f < gr->nfields; f++)
@@ -266,6 +321,7 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
     free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
     free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
+    free(sc->tests_gen), free(sc->tests);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
     free(sc);
@@ -308,6 +364,19 @@ static bool lowered(ts_sigma_scratch *sc, uint32_t field, ts_str v, const char *
     }
     *out = sc->low + sc->low_off[slot];
     return true;
+}
+
+/* Whether a field has had enough direct tests this event that one scan of its short
+ * literals (which decides them all, but costs as much as tens of searches on a long
+ * command line) is the cheaper way on. */
+static bool many_tests(ts_sigma_scratch *sc, uint32_t field)
+{
+    uint32_t slot = sc->s->groups[sc->group].fbase + field;
+    if (sc->short_gen[slot] == sc->gen)
+        return true;
+    if (sc->tests_gen[slot] != sc->gen)
+        sc->tests_gen[slot] = sc->gen, sc->tests[slot] = 0;
+    return ++sc->tests[slot] > DIRECT_TESTS;
 }
 
 static void on_short(void *ud, uint32_t atom)
@@ -425,7 +494,7 @@ static bool direct(ts_sigma_scratch *sc, const sg_atom *at)
     case AT_STR: {
         const char *low;
         const sg_group *gr = &sc->s->groups[sc->group];
-        if (has && at->backend == BK_LIT && at->plen && gr->db_short[at->field])
+        if (has && at->backend == BK_LIT && at->plen && gr->db_short[at->field] && many_tests(sc, at->field))
             return short_scan(sc, at, v);
         if (has && at->backend == BK_LIT && !at->anchors && (at->rxflags & RX_CASELESS) && lowered(sc, at->field, v, &low))
             return memmem(low, v.n, at->pat, at->plen) != NULL;
@@ -447,11 +516,10 @@ static bool eval(ts_sigma_scratch *sc, uint32_t node)
     const sg_node *n = &s->nodes[node];
     switch (n->op) {
     case N_ATOM: {
-        const sg_atom *at = &s->atoms[n->a];
-        if (at->backend == BK_HS)
+        if (s->atom_hs[n->a])
             return sc->atom_gen[n->a] == sc->gen;
         if (sc->lazy_gen[n->a] != sc->gen) {
-            bool r = direct(sc, at); /* may decide other atoms of the field as well */
+            bool r = direct(sc, &s->atoms[n->a]); /* may decide other atoms of the field too */
             sc->lazy_gen[n->a] = sc->gen;
             sc->lazy_res[n->a] = r;
         }
@@ -590,6 +658,7 @@ static void next_gen(ts_sigma_scratch *sc)
     memset(sc->fgen, 0, (s->nfields_total + 1) * sizeof *sc->fgen);
     memset(sc->low_gen, 0, (s->nfields_total + 1) * sizeof *sc->low_gen);
     memset(sc->short_gen, 0, (s->nfields_total + 1) * sizeof *sc->short_gen);
+    memset(sc->tests_gen, 0, (s->nfields_total + 1) * sizeof *sc->tests_gen);
     sc->gen = 1;
 }
 

@@ -53,6 +53,7 @@ void ts_sigma_free(ts_sigma *s)
     for (size_t i = 0; s->triggers && i < s->natoms; i++)
         free(s->triggers[i].v);
     free(s->triggers);
+    free(s->atom_hs);
     free(s->atoms);
     sg_map_free(&s->atom_index);
     free(s->nodes);

@@ -163,6 +163,7 @@ struct ts_sigma {
     sg_rule *rules;
     size_t nrules, cap_rules;
     sg_u32v *triggers;  /* per atom: rules it may trigger */
+    uint8_t *atom_hs;   /* per atom: 1 when a matcher decides it (compact, for eval) */
     size_t nfields_total;
     sg_map placeholders; /* name -> index in ph */
     char ***ph;
