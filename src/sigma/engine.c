@@ -45,13 +45,27 @@ struct ts_sigma_scratch {
 
 /* ---- compile ---- */
 
+/* Short literals with a byte outside ASCII (emoji, Cyrillic look-alikes) are rare in
+ * logs however short: they can trigger rules like long ones. */
+static bool common_literal(const sg_atom *at)
+{
+    if (at->plen == 0)
+        return true;
+    if (at->anchors || at->plen >= SHORT_LITERAL)
+        return false;
+    for (size_t i = 0; i < at->plen; i++)
+        if ((unsigned char)at->pat[i] >= 0x80)
+            return false;
+    return true;
+}
+
 static bool choose_backends(ts_sigma *s)
 {
     for (size_t i = 0; i < s->natoms; i++) {
         sg_atom *at = &s->atoms[i];
         if (at->kind != AT_STR)
             at->backend = BK_DIRECT;
-        else if (!at->is_regex && (at->plen == 0 || (!at->anchors && at->plen < SHORT_LITERAL)))
+        else if (!at->is_regex && common_literal(at))
             at->backend = BK_LIT;
         else
             at->backend = BK_HS; /* the matcher may hand it to PCRE2 */
