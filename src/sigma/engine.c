@@ -37,6 +37,9 @@ struct ts_sigma_scratch {
     char *low;
     size_t low_used, low_cap;
     sg_u32v cand;
+    uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
+    size_t khash_cap;
+    bool khash_done;
     ts_sigma_stats st;
     void *hs;
     const ts_event *ev;
@@ -340,7 +343,7 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
     free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
     free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
-    free(sc->tests_gen), free(sc->tests);
+    free(sc->tests_gen), free(sc->tests), free(sc->khash);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
     free(sc);
@@ -601,10 +604,19 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
     const ts_event *ev = sc->ev;
     sc->group = g;
     sc->cand.n = 0;
+    if (!sc->khash_done && ev->n_fields > sc->khash_cap) {
+        uint64_t *p = realloc(sc->khash, ev->n_fields * 2 * sizeof *p);
+        if (p)
+            sc->khash = p, sc->khash_cap = ev->n_fields * 2;
+    }
+    bool cache = ev->n_fields <= sc->khash_cap;
     for (size_t i = 0; i < ev->n_fields; i++) {
         char buf[128];
-        ts_str k = renamed(src, ev->fields[i].key, buf, sizeof buf), v = ev->fields[i].val;
-        uint32_t f = sg_map_get(&gr->fields, k.p, k.n);
+        ts_str k0 = ev->fields[i].key, k = renamed(src, k0, buf, sizeof buf), v = ev->fields[i].val;
+        if (cache && !sc->khash_done)
+            sc->khash[i] = sg_hash(k0.p, k0.n);
+        uint64_t h = k.p != k0.p || !cache ? sg_hash(k.p, k.n) : sc->khash[i];
+        uint32_t f = sg_map_get_h(&gr->fields, k.p, k.n, h);
         if (f == UINT32_MAX)
             continue;
         uint32_t slot = gr->fbase + f;
@@ -617,6 +629,7 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
             sg_matcher_scan(gr->db[f], sc->hs, v.p, v.n, on_atom, sc);
         }
     }
+    sc->khash_done = cache;
     if (gr->db_any)
         for (size_t i = 0; i < ev->n_fields; i++)
             sg_matcher_scan(gr->db_any, sc->hs, ev->fields[i].val.p, ev->fields[i].val.n, on_atom, sc);
@@ -689,6 +702,7 @@ void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev,
     sc->st.events++;
     sc->ev = ev;
     sc->low_used = 0;
+    sc->khash_done = false;
     char low[256];
     if (ev->channel.n && ev->channel.n < sizeof low) {
         for (size_t i = 0; i < ev->channel.n; i++) {

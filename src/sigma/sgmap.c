@@ -16,9 +16,14 @@ uint64_t sg_hash(const char *p, size_t n)
 
 uint32_t sg_map_get(const sg_map *m, const char *key, size_t n)
 {
+    return m->cap ? sg_map_get_h(m, key, n, sg_hash(key, n)) : UINT32_MAX;
+}
+
+uint32_t sg_map_get_h(const sg_map *m, const char *key, size_t n, uint64_t h)
+{
     if (!m->cap)
         return UINT32_MAX;
-    size_t i = sg_hash(key, n) & (m->cap - 1);
+    size_t i = h & (m->cap - 1);
     while (m->keys[i]) {
         if (m->lens[i] == n && memcmp(m->keys[i], key, n) == 0)
             return m->vals[i];

@@ -21,6 +21,8 @@ typedef struct sg_map {
 uint64_t sg_hash(const char *p, size_t n);
 /* The value of key, or UINT32_MAX. */
 uint32_t sg_map_get(const sg_map *m, const char *key, size_t n);
+/* The same with the key's sg_hash already known. */
+uint32_t sg_map_get_h(const sg_map *m, const char *key, size_t n, uint64_t h);
 /* Sets key (copied) to val; false on allocation failure. */
 bool sg_map_put(sg_map *m, const char *key, size_t n, uint32_t val);
 void sg_map_free(sg_map *m);
