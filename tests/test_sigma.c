@@ -423,6 +423,164 @@ static void test_multidoc(void)
     ts_sigma_free(s);
 }
 
+/* ---- correlation rules ---- */
+
+typedef struct seen {
+    char ids[16][64];
+    int n;
+} seen;
+
+static void record_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
+{
+    (void)ev;
+    seen *x = ud;
+    if (x->n < 16)
+        snprintf(x->ids[x->n++], sizeof x->ids[0], "%s", r->id);
+}
+
+/* Feeds one Security event (event id, time in seconds, "k=v" fields) through sc. */
+static void feed_sec(const ts_sigma *s, ts_sigma_scratch *sc, uint32_t eid, int64_t t, const char *const *kv, seen *x)
+{
+    ts_field f[16];
+    size_t n = 0;
+    for (; kv[n] && n < 16; n++) {
+        const char *eq = strchr(kv[n], '=');
+        f[n].key = ts_str_make(kv[n], (size_t)(eq - kv[n]));
+        f[n].val = ts_str_c(eq + 1);
+    }
+    ts_event ev;
+    ts_event_clear(&ev);
+    ev.channel = ts_str_c("Security");
+    ev.dataset = ts_str_c("windows.security");
+    ev.code = eid, ev.has_code = true;
+    ev.ts_ns = t * 1000000000LL;
+    ev.fields = f, ev.n_fields = n;
+    ts_sigma_match(s, sc, &ev, record_hit, x);
+}
+
+static int count_id(const seen *x, const char *id)
+{
+    int c = 0;
+    for (int i = 0; i < x->n; i++)
+        c += !strcmp(x->ids[i], id);
+    return c;
+}
+
+static const char base_rules[] =
+    "title: failed logon\nid: fail\nname: failed_logon\nlogsource:\n  product: windows\n  service: security\n"
+    "detection:\n  sel:\n    EventID: 4625\n  condition: sel\n---\n"
+    "title: logon\nid: ok\nlogsource:\n  product: windows\n  service: security\n"
+    "detection:\n  sel:\n    EventID: 4624\n  condition: sel\n---\n";
+
+static ts_sigma *compile_corr(const char *corr)
+{
+    char yaml[4096], err[256];
+    int loaded = 0;
+    snprintf(yaml, sizeof yaml, "%s%s", base_rules, corr);
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    last_refusal[0] = 0;
+    ts_sigma_load_text(s, "corr.yml", yaml, strlen(yaml), on_status, &loaded);
+    if (loaded != 3 || ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK) {
+        ts_sigma_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void test_correlation(void)
+{
+    /* event_count: 3 failed logons per host within 5 minutes; the base rule stays quiet */
+    ts_sigma *s = compile_corr("title: brute force\nid: bf\nlevel: high\ncorrelation:\n  type: event_count\n"
+                               "  rules: [failed_logon]\n  group-by: [Computer]\n  timespan: 5m\n"
+                               "  condition:\n    gte: 3\n");
+    CHECK(s != NULL);
+    if (s) {
+        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        seen x = {0};
+        feed_sec(s, sc, 4625, 0, EV("EventID=4625", "Computer=a"), &x);
+        feed_sec(s, sc, 4625, 10, EV("EventID=4625", "Computer=b"), &x);
+        feed_sec(s, sc, 4625, 20, EV("EventID=4625", "Computer=a"), &x);
+        CHECK_INT(count_id(&x, "bf"), 0);
+        feed_sec(s, sc, 4625, 30, EV("EventID=4625", "Computer=a"), &x);
+        CHECK_INT(count_id(&x, "bf"), 1);
+        CHECK_INT(count_id(&x, "fail"), 0);
+        /* outside the timespan the count starts again */
+        feed_sec(s, sc, 4625, 1000, EV("EventID=4625", "Computer=b"), &x);
+        feed_sec(s, sc, 4625, 1400, EV("EventID=4625", "Computer=b"), &x);
+        feed_sec(s, sc, 4625, 1800, EV("EventID=4625", "Computer=b"), &x);
+        CHECK_INT(count_id(&x, "bf"), 1);
+        CHECK_INT(count_id(&x, "ok"), 0);
+        feed_sec(s, sc, 4624, 1900, EV("EventID=4624", "Computer=b"), &x);
+        CHECK_INT(count_id(&x, "ok"), 1);
+        ts_sigma_scratch_free(sc);
+        ts_sigma_free(s);
+    }
+    /* value_count: 3 distinct users failing from one address */
+    s = compile_corr("title: spray\nid: spray\ncorrelation:\n  type: value_count\n  rules: [fail]\n"
+                     "  group-by: [IpAddress]\n  timespan: 1h\n  generate: true\n  condition:\n    field: TargetUserName\n    gte: 3\n");
+    CHECK(s != NULL);
+    if (s) {
+        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        seen x = {0};
+        feed_sec(s, sc, 4625, 0, EV("EventID=4625", "IpAddress=1.2.3.4", "TargetUserName=u1"), &x);
+        feed_sec(s, sc, 4625, 1, EV("EventID=4625", "IpAddress=1.2.3.4", "TargetUserName=u1"), &x);
+        feed_sec(s, sc, 4625, 2, EV("EventID=4625", "IpAddress=1.2.3.4", "TargetUserName=u2"), &x);
+        CHECK_INT(count_id(&x, "spray"), 0);
+        feed_sec(s, sc, 4625, 3, EV("EventID=4625", "IpAddress=1.2.3.4", "TargetUserName=u3"), &x);
+        CHECK_INT(count_id(&x, "spray"), 1);
+        CHECK_INT(count_id(&x, "fail"), 4); /* generate: true */
+        ts_sigma_scratch_free(sc);
+        ts_sigma_free(s);
+    }
+    /* temporal and temporal_ordered: a failure then a success for one user */
+    static const char *types[] = {"temporal", "temporal_ordered"};
+    for (int t = 0; t < 2; t++) {
+        char corr[512];
+        snprintf(corr, sizeof corr,
+                 "title: then\nid: then\ncorrelation:\n  type: %s\n  rules: [fail, ok]\n  group-by: [TargetUserName]\n"
+                 "  timespan: 10m\n",
+                 types[t]);
+        s = compile_corr(corr);
+        CHECK(s != NULL);
+        if (!s)
+            continue;
+        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        seen x = {0};
+        feed_sec(s, sc, 4624, 0, EV("EventID=4624", "TargetUserName=bob"), &x);
+        feed_sec(s, sc, 4625, 60, EV("EventID=4625", "TargetUserName=bob"), &x);
+        /* success before failure: temporal fires, temporal_ordered waits */
+        CHECK_INT(count_id(&x, "then"), t == 0 ? 1 : 0);
+        feed_sec(s, sc, 4624, 120, EV("EventID=4624", "TargetUserName=bob"), &x);
+        CHECK_INT(count_id(&x, "then"), 1);
+        feed_sec(s, sc, 4625, 200, EV("EventID=4625", "TargetUserName=eve"), &x);
+        feed_sec(s, sc, 4624, 2000, EV("EventID=4624", "TargetUserName=eve"), &x); /* too late */
+        CHECK_INT(count_id(&x, "then"), 1);
+        ts_sigma_scratch_free(sc);
+        ts_sigma_free(s);
+    }
+    /* refusals */
+    CHECK(compile_corr("title: x\ncorrelation:\n  type: value_sum\n  rules: [fail]\n  timespan: 1h\n") == NULL);
+    CHECK(strstr(last_refusal, "value_sum") != NULL);
+    CHECK(compile_corr("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1y\n"
+                       "  condition:\n    gte: 2\n") == NULL);
+    CHECK(strstr(last_refusal, "timespan") != NULL);
+    CHECK(compile_corr("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1h\n") == NULL);
+    CHECK(strstr(last_refusal, "no condition") != NULL);
+    /* a correlation naming an unknown rule stays idle; its rules still alert */
+    s = compile_corr("title: x\nid: idle\ncorrelation:\n  type: event_count\n  rules: [nosuch]\n  timespan: 1h\n"
+                     "  condition:\n    gte: 1\n");
+    CHECK(s != NULL);
+    if (s) {
+        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        seen x = {0};
+        feed_sec(s, sc, 4625, 0, EV("EventID=4625"), &x);
+        CHECK_INT(count_id(&x, "fail"), 1);
+        CHECK_INT(count_id(&x, "idle"), 0);
+        ts_sigma_scratch_free(sc);
+        ts_sigma_free(s);
+    }
+}
+
 /* ---- Sigma's regression suite over the whole SigmaHQ rule set ---- */
 
 #define MAX_REASONS 64
@@ -589,6 +747,7 @@ int main(void)
     test_logsources();
     test_short_literals();
     test_multidoc();
+    test_correlation();
     test_regression();
     return check_done("test_sigma");
 }

@@ -37,6 +37,7 @@ struct ts_sigma_scratch {
     char *low;
     size_t low_used, low_cap;
     sg_u32v cand;
+    sg_corr_state *corr;
     uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
     size_t khash_cap;
     bool khash_done;
@@ -280,6 +281,8 @@ tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap)
     if (!build_triggers(s))
         return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
     order_kids(s);
+    if (!sg_corr_compile(s))
+        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
     s->atom_hs = malloc(s->natoms + 1);
     if (!s->atom_hs)
         return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
@@ -314,9 +317,10 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
     sc->short_gen = calloc(nf, sizeof *sc->short_gen);
     sc->tests_gen = calloc(nf, sizeof *sc->tests_gen);
     sc->tests = calloc(nf, sizeof *sc->tests);
+    sc->corr = sg_corr_state_new(s);
     sc->low_off = calloc(nf, sizeof *sc->low_off);
     bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
-              sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests;
+              sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr;
     for (size_t g = 0; ok && g < s->ngroups; g++) {
         const sg_group *gr = &s->groups[g];
         for (size_t f = 0; ok && f < gr->nfields; f++)
@@ -344,6 +348,7 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
     free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
     free(sc->tests_gen), free(sc->tests), free(sc->khash);
+    sg_corr_state_free(sc->corr);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
     free(sc);
@@ -641,8 +646,11 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
     sc->st.rules_evaluated += sc->cand.n;
     for (size_t i = 0; i < sc->cand.n; i++) {
         const sg_rule *r = &s->rules[sc->cand.v[i]];
-        if (eval(sc, r->root))
+        if (!eval(sc, r->root))
+            continue;
+        if (!r->quiet)
             fn(ud, &r->info, ev);
+        sg_corr_feed(s, sc->corr, sc->cand.v[i], ev, fn, ud);
     }
 }
 

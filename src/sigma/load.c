@@ -58,6 +58,7 @@ void ts_sigma_free(ts_sigma *s)
     sg_map_free(&s->atom_index);
     free(s->nodes);
     free(s->kids.v);
+    sg_corr_free(s);
     free(s->rules);
     sg_map_free(&s->placeholders);
     free(s->ph);

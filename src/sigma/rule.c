@@ -268,14 +268,14 @@ static uint32_t detection(build *b, const sy_node *det)
 
 /* ---- metadata ---- */
 
-static const char *scalar(const sy_node *map, const char *key)
+const char *sg_scalar(const sy_node *map, const char *key)
 {
     const sy_node *n = sy_get(map, key);
     return n && n->kind == SY_SCALAR && !n->is_null ? n->s : "";
 }
 
 /* "attack.t1059.001" tags as "T1059,T1059.001". */
-static char *techniques(ts_arena *a, const sy_node *tags)
+char *sg_techniques(ts_arena *a, const sy_node *tags)
 {
     char buf[1024];
     size_t k = 0;
@@ -294,7 +294,7 @@ static char *techniques(ts_arena *a, const sy_node *tags)
     return ts_arena_strndup(a, buf, k);
 }
 
-static char *lower_dup(ts_arena *a, const char *p)
+char *sg_lower_dup(ts_arena *a, const char *p)
 {
     char *s = ts_arena_strndup(a, p, strlen(p));
     for (char *q = s; q && *q; q++)
@@ -314,13 +314,14 @@ static bool add_rule(ts_sigma *s, const sy_node *doc, const char *file, uint32_t
     }
     sg_rule *r = &s->rules[s->nrules];
     memset(r, 0, sizeof *r);
-    const char *id = scalar(doc, "id");
+    const char *id = sg_scalar(doc, "id");
     r->id = ts_arena_strndup(&s->arena, id[0] ? id : file, strlen(id[0] ? id : file));
-    r->title = ts_arena_strndup(&s->arena, scalar(doc, "title"), strlen(scalar(doc, "title")));
-    r->level = lower_dup(&s->arena, scalar(doc, "level"));
-    r->techniques = techniques(&s->arena, sy_get(doc, "tags"));
+    r->title = ts_arena_strndup(&s->arena, sg_scalar(doc, "title"), strlen(sg_scalar(doc, "title")));
+    r->level = sg_lower_dup(&s->arena, sg_scalar(doc, "level"));
+    r->techniques = sg_techniques(&s->arena, sy_get(doc, "tags"));
     r->file = ts_arena_strndup(&s->arena, file, strlen(file));
-    if (!r->id || !r->title || !r->level || !r->techniques || !r->file)
+    r->name = ts_arena_strndup(&s->arena, sg_scalar(doc, "name"), strlen(sg_scalar(doc, "name")));
+    if (!r->id || !r->name || !r->title || !r->level || !r->techniques || !r->file)
         return false;
     r->group = group;
     r->root = root;
@@ -332,12 +333,12 @@ static bool add_rule(ts_sigma *s, const sy_node *doc, const char *file, uint32_t
 bool sg_rule_build(ts_sigma *s, const sy_node *doc, const char *file, char *why, size_t cap,
                    const char **id_out, const char **title_out)
 {
-    *id_out = scalar(doc, "id");
-    *title_out = scalar(doc, "title");
+    *id_out = sg_scalar(doc, "id");
+    *title_out = sg_scalar(doc, "title");
     if (doc->kind != SY_MAP)
         return snprintf(why, cap, "a rule must be a YAML map"), false;
     if (sy_get(doc, "correlation"))
-        return snprintf(why, cap, "correlation rule: not supported yet"), false;
+        return sg_corr_build(s, doc, file, why, cap);
     if (sy_get(doc, "filter"))
         return snprintf(why, cap, "filter rule: not supported yet"), false;
     const sy_node *det = sy_get(doc, "detection"), *ls = sy_get(doc, "logsource");
@@ -346,9 +347,9 @@ bool sg_rule_build(ts_sigma *s, const sy_node *doc, const char *file, char *why,
     if (!ls || ls->kind != SY_MAP)
         return snprintf(why, cap, "no logsource map"), false;
     char prod[128], cat[128], svc[128];
-    snprintf(prod, sizeof prod, "%s", scalar(ls, "product"));
-    snprintf(cat, sizeof cat, "%s", scalar(ls, "category"));
-    snprintf(svc, sizeof svc, "%s", scalar(ls, "service"));
+    snprintf(prod, sizeof prod, "%s", sg_scalar(ls, "product"));
+    snprintf(cat, sizeof cat, "%s", sg_scalar(ls, "category"));
+    snprintf(svc, sizeof svc, "%s", sg_scalar(ls, "service"));
     for (char *p = prod; *p; p++)
         *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
     for (char *p = cat; *p; p++)

@@ -112,9 +112,10 @@ typedef struct sg_node {
 
 typedef struct sg_rule {
     ts_sigma_rule_info info;
-    char *id, *title, *level, *techniques, *file;
+    char *id, *name, *title, *level, *techniques, *file;
     uint32_t group;
     uint32_t root;   /* node */
+    bool quiet;      /* only feeds correlations (their generate is false) */
 } sg_rule;
 
 typedef struct sg_rename {
@@ -146,6 +147,29 @@ typedef struct sg_group {
     void *db_any;       /* keywords */
 } sg_group;
 
+enum { CT_EVENT_COUNT, CT_VALUE_COUNT, CT_TEMPORAL, CT_TEMPORAL_ORDERED };
+
+#define SG_CORR_MAX_RULES 16
+#define SG_CORR_MAX_GROUP 8
+
+/* A correlation rule: counts or orders the hits of other rules per group of field values
+ * within a timespan (correlation.c). */
+typedef struct sg_corr {
+    ts_sigma_rule_info info;
+    char *id, *title, *level, *techniques, *file;
+    uint8_t type, cmp;
+    double threshold;
+    int64_t span_ns;
+    char *refs[SG_CORR_MAX_RULES]; /* rule ids or names, as written */
+    uint32_t rules[SG_CORR_MAX_RULES]; /* resolved at compile; UINT32_MAX: unresolved */
+    size_t nrules;
+    char *group_by[SG_CORR_MAX_GROUP];
+    size_t ngroup;
+    char *value_field; /* value_count */
+    bool active;       /* every reference resolved */
+    bool generate;     /* its rules also alert on their own */
+} sg_corr;
+
 struct ts_sigma {
     ts_arena arena;
     sg_source *src;
@@ -167,6 +191,9 @@ struct ts_sigma {
     sg_u32v *triggers;  /* per atom: rules it may trigger */
     uint8_t *atom_hs;   /* per atom: 1 when a matcher decides it (compact, for eval) */
     size_t nfields_total;
+    sg_corr *corrs;
+    size_t ncorrs, cap_corrs;
+    sg_u32v *rule_corrs; /* per rule: the correlations it feeds */
     sg_map placeholders; /* name -> index in ph */
     char ***ph;
     size_t *nph, nph_names;
@@ -184,6 +211,22 @@ uint32_t sg_group_field(ts_sigma *s, uint32_t g, const char *name, size_t n);
 /* rule.c: builds one rule from a YAML document; false with a reason when refused. */
 bool sg_rule_build(ts_sigma *s, const sy_node *doc, const char *file, char *why, size_t cap,
                    const char **id_out, const char **title_out);
+
+/* correlation.c */
+bool sg_corr_build(ts_sigma *s, const sy_node *doc, const char *file, char *why, size_t cap);
+bool sg_corr_compile(ts_sigma *s);
+void sg_corr_free(ts_sigma *s);
+typedef struct sg_corr_state sg_corr_state;
+sg_corr_state *sg_corr_state_new(const ts_sigma *s);
+void sg_corr_state_free(sg_corr_state *cs);
+/* A hit of rule r on ev: updates the correlations r feeds, calling fn for each that fires. */
+void sg_corr_feed(const ts_sigma *s, sg_corr_state *cs, uint32_t r, const ts_event *ev, ts_sigma_hit_fn fn,
+                  void *ud);
+
+/* rule.c: metadata helpers shared with correlation.c */
+const char *sg_scalar(const sy_node *map, const char *key); /* "" when absent */
+char *sg_techniques(ts_arena *a, const sy_node *tags);      /* "T1059.001,T1027" */
+char *sg_lower_dup(ts_arena *a, const char *p);
 
 /* build helpers (rule.c) */
 uint32_t sg_add_node(ts_sigma *s, uint8_t op, uint32_t a, uint32_t n);
