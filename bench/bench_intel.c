@@ -99,10 +99,11 @@ int main(int argc, char **argv)
     size_t got = st.by_type[TS_IOC_IP];
     printf("load: %zu indicators (%zu distinct) in %.2f s wall, %.2f s CPU (%s)\n", n, got, t1 - t0, c1 - c0,
            tocsin_strerror(rc));
-    printf("memory: %.1f bytes/indicator by store accounting, %.1f by resident memory after loading; peak RSS "
-           "%ld MB (%ld MB before; the file is read whole and tables double while growing)\n",
-           (double)st.bytes / (double)got, (double)(rss_now_kb() - rss0) * 1024 / (double)got, rss_kb() / 1024,
-           rss0 / 1024);
+    printf(
+        "memory: %.1f bytes/indicator by store accounting, %.1f by resident memory after loading; peak RSS "
+        "%ld MB (%ld MB before; the file is read whole and tables double while growing)\n",
+        (double)st.bytes / (double)got, (double)(rss_now_kb() - rss0) * 1024 / (double)got, rss_kb() / 1024,
+        rss0 / 1024);
 
     /* Lookups: replay the generator for hits; flip the low bit for misses. */
     enum { BATCH = 1 << 16 };
@@ -133,9 +134,10 @@ int main(int argc, char **argv)
         size_t total = nbatch * BATCH;
         /* The median batch: other processes on a shared machine slow some batches down. */
         qsort(per, nbatch, sizeof *per, cmp_double);
-        printf("lookup %s: %.1f ns median, %.1f ns mean CPU (%.1f ns wall) each, over %zu lookups (%zu hits)\n",
-               miss ? "miss" : "hit", per[nbatch / 2] * 1e9 / BATCH, spent * 1e9 / (double)total,
-               wall * 1e9 / (double)total, total, found);
+        printf(
+            "lookup %s: %.1f ns median, %.1f ns mean CPU (%.1f ns wall) each, over %zu lookups (%zu hits)\n",
+            miss ? "miss" : "hit", per[nbatch / 2] * 1e9 / BATCH, spent * 1e9 / (double)total,
+            wall * 1e9 / (double)total, total, found);
     }
     free(per);
     ts_intel_free(ti);

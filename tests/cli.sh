@@ -101,6 +101,11 @@ check "good input beside bad input is still hunted" grep -q 'Lazarus Group' "$tm
 "$T" intel lookup $'\e[31mred\e[0m' --db "$db" >"$tmp/esc.txt" 2>&1
 check "escape sequences are neutralised" bash -c "! grep -q $'\e' '$tmp/esc.txt'"
 
+# A simulation of some formats only: the others are generated and dropped, not crashed on.
+"$T" simulate --scenario none --seed 2 --users 20 --days 7 --formats zeek,mail --out "$tmp/sim" >/dev/null 2>&1
+check "simulate writes only the formats asked for" bash -c "test -s '$tmp/sim/zeek/conn.log' && test -s '$tmp/sim/mail/mail.mbox' && ! test -e '$tmp/sim/windows'"
+check "simulate refuses an unknown format" status_is 2 "$T" simulate --scenario none --formats bogus --out "$tmp/sim2"
+
 check "show of an unknown incident exits 1" status_is 1 "$T" show INC-0000000000000000 --db "$db"
 check "an unknown command exits 2" status_is 2 "$T" frobnicate --db "$db"
 check "an unknown option exits 2" status_is 2 "$T" hunt x --frob --db "$db"

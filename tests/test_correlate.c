@@ -250,6 +250,75 @@ static void test_stable_ids(void)
     CHECK(strcmp(ids[0][1], ids[0][2]) != 0);
 }
 
+/* An indicator alert: host reached the actor's server ioc. */
+static ts_alert *mk_ioc(const char *key, int64_t t, const char *ip, const char *ioc, uint8_t confidence, int shared)
+{
+    ts_alert *a = mk(key, t, ip, NULL, NULL);
+    a->kind = TS_EV_INDICATOR;
+    a->ioc_type = TS_IOC_IP;
+    a->ioc_value = dup0(ioc);
+    a->actorset = 1;
+    a->confidence = confidence;
+    a->shared = (uint8_t)shared;
+    return a;
+}
+
+/* Hosts reaching one actor's server form one campaign; a shared, warninglisted or
+ * low-confidence indicator joins nothing. */
+static void test_campaign_indicator(void)
+{
+    const int64_t h = 3600LL * 1000000000LL;
+    ts_correlator *c = ts_correlator_new(0);
+    ts_incident **v;
+    ts_correlator_add(c, mk_ioc("c2|a", 1 * h, "10.0.0.1", "203.0.113.9", 80, 0));
+    ts_correlator_add(c, mk_ioc("c2|b", 2 * h, "10.0.0.2", "203.0.113.9", 80, 0));
+    size_t n = run(c, &v);
+    CHECK_INT(n, 1);
+    free_all(v, n);
+
+    ts_correlator_add(c, mk_ioc("cdn|a", 1 * h, "10.0.0.1", "198.18.0.1", 80, 1));
+    ts_correlator_add(c, mk_ioc("cdn|b", 2 * h, "10.0.0.2", "198.18.0.1", 80, 1));
+    n = run(c, &v);
+    CHECK_INT(n, 2);
+    free_all(v, n);
+
+    ts_correlator_add(c, mk_ioc("weak|a", 1 * h, "10.0.0.1", "198.18.0.2", 30, 0));
+    ts_correlator_add(c, mk_ioc("weak|b", 2 * h, "10.0.0.2", "198.18.0.2", 30, 0));
+    ts_alert *sup = mk_ioc("sup|c", 2 * h, "10.0.0.3", "198.18.0.2", 90, 0);
+    sup->suppressed = dup0("warninglist: test");
+    ts_correlator_add(c, sup);
+    n = run(c, &v);
+    CHECK_INT(n, 3);
+    free_all(v, n);
+    ts_correlator_free(c);
+}
+
+/* A host in alerts of many accounts is a relay (the mail server), not a shared victim. */
+static void test_hub_host(void)
+{
+    const int64_t h = 3600LL * 1000000000LL;
+    ts_correlator *c = ts_correlator_new(0);
+    ts_incident **v;
+    char key[32], user[32];
+    for (int i = 0; i < 12; i++) {
+        snprintf(key, sizeof key, "mail|%d", i);
+        snprintf(user, sizeof user, "user%d", i);
+        ts_correlator_add(c, mk(key, (i + 1) * h, "10.0.0.25", NULL, user));
+    }
+    size_t n = run(c, &v);
+    CHECK_INT(n, 12);
+    free_all(v, n);
+    for (int i = 0; i < 3; i++) {
+        snprintf(key, sizeof key, "ws|%d", i);
+        snprintf(user, sizeof user, "user%d", i);
+        ts_correlator_add(c, mk(key, (i + 1) * h, "10.0.0.26", NULL, user));
+    }
+    n = run(c, &v);
+    CHECK_INT(n, 1);
+    free_all(v, n);
+    ts_correlator_free(c);
+}
+
 int main(void)
 {
     test_entity_keys();
@@ -258,5 +327,7 @@ int main(void)
     test_mail_joins_by_recipient();
     test_window();
     test_stable_ids();
+    test_campaign_indicator();
+    test_hub_host();
     return check_done("test_correlate");
 }

@@ -216,6 +216,9 @@ static void test_json_walk(void)
     CHECK_INT(walk(j, "", &l, err), TOCSIN_E_PARSE);
     CHECK_INT(walk(j, "{\"k\\u00e9y\":{\"x\":\"\\u00e9\"}}", &l, err), TOCSIN_OK);
     CHECK_STR(l.out, "k\xc3\xa9y.x:1:\xc3\xa9|");
+    /* Escaped quotes and backslashes take the unescaping path; plain text is lent. */
+    CHECK_INT(walk(j, "{\"a\\\"b\":{\"c\":\"d\\\"e\"},\"f\":\"g\\\\\",\"\":\"\"}", &l, err), TOCSIN_OK);
+    CHECK_STR(l.out, "a\"b.c:1:d\"e|f:1:g\\|:1:|");
     ts_json_free(j);
 }
 
@@ -358,6 +361,28 @@ static void test_json_elements(void)
 
     write_file(path, "{\"a\":1}", 7);
     CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_E_PARSE);
+    ts_input_close(in);
+    /* An element over the limit is dropped whole; the next one is read. */
+    size_t bn = 5u << 20;
+    char *b = malloc(bn + 64);
+    memcpy(b, "[{\"big\":\"", 9);
+    memset(b + 9, 'y', bn);
+    memcpy(b + 9 + bn, "\"},\n{\"n\":[1,\"]\"]}]", 18);
+    write_file(path, b, bn + 27);
+    free(b);
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_E_TOOLONG);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK(n == 13 && memcmp(e, "{\"n\":[1,\"]\"]}", 13) == 0);
+    CHECK_INT(ts_input_lineno(in), 2);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
+    CHECK(e == NULL);
+    ts_input_close(in);
+
+    write_file(path, "[{\"a\":1}}, {\"b\":2}]", 19); /* a stray '}' (found by the fuzzer: it looped) */
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_OK);
     CHECK_INT(ts_input_json_element(in, &e, &n), TOCSIN_E_PARSE);
     ts_input_close(in);
     write_file(path, "[{\"a\":1},{\"b\":", 14);
@@ -618,6 +643,20 @@ static void test_winevent(void)
     CHECK(has_field(sv, "ServiceName=evilsvc") && has_field(sv, "ImagePath=C:\\evil.exe"));
     CHECK(has_field(sv, "Data=a") && has_field(sv, "Data=b"));
 
+    CHECK_STR(read_file(FIX "win_xmltodict.json", &g), "winevent-json");
+    CHECK_INT(g.n, 1);
+    CHECK_INT(g.nerr, 0);
+    rec *x = &g.r[0];
+    CHECK_INT(x->code, 4625);
+    CHECK_STR(x->provider, "Microsoft-Windows-Security-Auditing");
+    CHECK_STR(x->user, "bob");
+    CHECK_STR(x->src, "203.0.113.9");
+    CHECK_INT(x->logon_type, 3);
+    CHECK_INT(x->ts, 1683162123000000000LL);
+    CHECK(has_field(x, "TargetUserName=bob") && has_field(x, "Data=unnamed"));
+    CHECK(has_field(x, "EventID_Qualifiers=") && has_field(x, "TimeCreated_SystemTime=2023-05-04T01:02:03.000Z"));
+    CHECK(!strstr(x->fields, "xmlns") && !strstr(x->fields, "Empty"));
+
     CHECK_STR(read_file(FIX "winlogbeat.json", &g), "winevent-json");
     CHECK_INT(g.n, 1);
     rec *w = &g.r[0];
@@ -644,7 +683,7 @@ static void test_linux(void)
     CHECK(utime(path, &t) == 0);
     got g;
     CHECK_STR(read_file(path, &g), "linux-auth");
-    CHECK_INT(g.n, 9);
+    CHECK_INT(g.n, 12);
     CHECK_INT(g.nerr, 1);
     CHECK_INT(g.e[0].line, 8);
     rec *a = &g.r[0];
@@ -691,6 +730,16 @@ static void test_linux(void)
     CHECK_STR(iso->user, "bob");
     CHECK_INT(iso->outcome, TS_OUTCOME_FAILURE);
 
+    CHECK_STR(g.r[9].user, "root");
+    CHECK_STR(g.r[9].src, "198.51.100.8");
+    CHECK_INT(g.r[9].sport, 40100);
+    CHECK_STR(g.r[10].user, "");
+    CHECK_STR(g.r[10].src, "198.51.100.9");
+    CHECK_INT(g.r[10].sport, 40200);
+    CHECK_STR(g.r[11].user, "test");
+    CHECK_STR(g.r[11].src, "198.51.100.10");
+    CHECK_STR(g.r[11].action, "");
+
     CHECK_STR(read_file(FIX "auth_crlf.log", &g), "linux-auth");
     CHECK_INT(g.n, 1);
     CHECK_STR(g.r[0].user, "root");
@@ -726,6 +775,60 @@ static void test_bad_input(void)
     CHECK_INT(g.e[1].code, TOCSIN_E_ENCODING);
     CHECK_INT(g.e[1].line, 4);
     CHECK_INT(g.r[2].line, 5);
+
+    /* A UTF-8 byte order mark (PowerShell writes one) is not content. */
+    char text[1024];
+    size_t tn = slurp(FIX "winlogbeat.json", text + 3, sizeof text - 3);
+    memcpy(text, "\xef\xbb\xbf", 3);
+    tmp_path(path, sizeof path, "bom.json");
+    write_file(path, text, tn + 3);
+    CHECK_STR(read_file(path, &g), "winevent-json");
+    CHECK_INT(g.n, 1);
+    CHECK_INT(g.nerr, 0);
+
+    /* UTF-16LE with its mark (PowerShell 5's redirection) is read as UTF-8; a surrogate
+     * pair makes one code point, a lone surrogate U+FFFD. */
+    static const uint16_t tail[] = {0x00e9, ' ', 0xd83d, 0xde00, ' ', 0xdc00, '\r', '\n'};
+    const char *head16 = "Jan  1 00:00:05 host sshd[1]: Accepted password for j from 192.0.2.1 port 22 x";
+    unsigned char u16[512];
+    size_t un = 0;
+    u16[un++] = 0xff, u16[un++] = 0xfe;
+    for (const char *c = head16; *c; c++)
+        u16[un++] = (unsigned char)*c, u16[un++] = 0;
+    for (size_t i = 0; i < sizeof tail / sizeof tail[0]; i++)
+        u16[un++] = (unsigned char)(tail[i] & 0xff), u16[un++] = (unsigned char)(tail[i] >> 8);
+    tmp_path(path, sizeof path, "utf16.log");
+    write_file(path, u16, un);
+    CHECK_STR(read_file(path, &g), "linux-auth");
+    CHECK_INT(g.n, 1);
+    CHECK_STR(g.r[0].user, "j");
+    CHECK(has_field(&g.r[0], "message=Accepted password for j from 192.0.2.1 port 22 x\xc3\xa9 "
+                             "\xf0\x9f\x98\x80 \xef\xbf\xbd"));
+
+    /* Pairs that straddle the converter's reads. */
+    size_t nl16 = 6000, o16 = 0;
+    unsigned char *big16 = malloc(4 + nl16 * 10);
+    big16[o16++] = 0xff, big16[o16++] = 0xfe, big16[o16++] = 'a', big16[o16++] = 0;
+    for (size_t i = 0; i < nl16; i++) {
+        static const unsigned char unit[10] = {'\n', 0, 'x', 0, 0x3d, 0xd8, 0x00, 0xde, 'y', 0};
+        memcpy(big16 + o16, unit, 10);
+        o16 += 10;
+    }
+    tmp_path(path, sizeof path, "big16.txt");
+    write_file(path, big16, o16);
+    free(big16);
+    ts_input *in;
+    char err[256];
+    const char *l;
+    size_t ln;
+    int same = 0;
+    CHECK_INT(ts_input_open(path, &in, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_input_line(in, &l, &ln), TOCSIN_OK);
+    CHECK(ln == 1 && l[0] == 'a');
+    while (ts_input_line(in, &l, &ln) == TOCSIN_OK && l)
+        same += ln == 6 && memcmp(l, "x\xf0\x9f\x98\x80y", 6) == 0;
+    CHECK_INT(same, (int)nl16);
+    ts_input_close(in);
 
     /* Content no reader knows. */
     const char *junk = "hello world\nthis is just text\n";

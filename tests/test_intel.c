@@ -50,7 +50,8 @@ static void add_cidr(ts_intel *ti, const char *s, const ts_ioc_meta *m)
 static void test_longest_prefix(void)
 {
     ts_intel *ti = ts_intel_new();
-    ts_ioc_meta a = meta_of(ti, "a", 10), b = meta_of(ti, "b", 20), c = meta_of(ti, "c", 30), d = meta_of(ti, "d", 40);
+    ts_ioc_meta a = meta_of(ti, "a", 10), b = meta_of(ti, "b", 20), c = meta_of(ti, "c", 30),
+                d = meta_of(ti, "d", 40);
     ts_ioc_hit h[8];
     add_cidr(ti, "10.0.0.0/8", &a);
     add_cidr(ti, "10.1.0.0/16", &b);
@@ -206,7 +207,8 @@ static void test_hashes_and_more(void)
     CHECK_INT(ts_intel_match(ti, TS_IOC_SHA1, ts_str_c("d41d8cd98f00b204e9800998ecf8427e"), h, 8), 0);
     CHECK_INT(ts_intel_add(ti, TS_IOC_MD5, ts_str_c("d41d8cd98f00b204e9800998ecf8427"), &m), TOCSIN_E_PARSE);
     CHECK_INT(ts_intel_add(ti, TS_IOC_MD5, ts_str_c("g41d8cd98f00b204e9800998ecf8427e"), &m), TOCSIN_E_PARSE);
-    CHECK_INT(ts_intel_add(ti, TS_IOC_SHA256, ts_str_c("d41d8cd98f00b204e9800998ecf8427e"), &m), TOCSIN_E_PARSE);
+    CHECK_INT(ts_intel_add(ti, TS_IOC_SHA256, ts_str_c("d41d8cd98f00b204e9800998ecf8427e"), &m),
+              TOCSIN_E_PARSE);
     const char *sha1 = "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709";
     CHECK_INT(ts_intel_add(ti, TS_IOC_SHA1, ts_str_c(sha1), &m), TOCSIN_OK);
     CHECK_INT(ts_intel_match(ti, TS_IOC_SHA1, ts_str_c("da39a3ee5e6b4b0d3255bfef95601890afd80709"), h, 8), 1);
@@ -231,6 +233,8 @@ static void test_hashes_and_more(void)
     CHECK_INT(ts_ioc_type_guess(ts_str_c("a@evil.com")), TS_IOC_EMAIL);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("d41d8cd98f00b204e9800998ecf8427e")), TS_IOC_MD5);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("AS1234")), TS_IOC_ASN);
+    CHECK_INT(ts_ioc_type_guess(ts_str_c("1234")), TS_IOC_NONE);
+    CHECK_INT(ts_ioc_type_guess(ts_str_c("asdf.example")), TS_IOC_DOMAIN);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("hello world")), TS_IOC_NONE);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("deadbeef")), TS_IOC_NONE);
     CHECK_INT(ts_ioc_type_guess(ts_str_c("")), TS_IOC_NONE);
@@ -362,6 +366,36 @@ static void test_list_fixture(void)
     ts_intel_free(ti);
 }
 
+/* A list big enough to be reserved for and added in prefetched batches, whose note
+ * changes part way: every address keeps the note of its own block. */
+static void test_list_batches(void)
+{
+    ts_intel *ti = ts_intel_new();
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    len += (size_t)snprintf(buf + len, cap - len, "# Reference: first\n");
+    for (int i = 0; i < 1000; i++) {
+        if (i == 500)
+            len += (size_t)snprintf(buf + len, cap - len, "# Reference: second\nmixed.example\n");
+        len += (size_t)snprintf(buf + len, cap - len, "10.%d.%d.1\n", i / 256, i % 256);
+    }
+    ts_feed_opts o = {0};
+    CHECK_INT(ts_intel_load_buffer(ti, "batch.txt", NULL, buf, len, &o), TOCSIN_OK);
+    ts_intel_stats st;
+    ts_intel_get_stats(ti, &st);
+    CHECK_INT(st.by_type[TS_IOC_IP], 1000);
+    CHECK_INT(st.by_type[TS_IOC_DOMAIN], 1);
+    ts_ioc_hit h[4];
+    CHECK_INT(match_ip(ti, "10.1.243.1", h, 4), 1); /* i = 499 */
+    CHECK_STR(ts_intel_string_get(ti, h[0].meta->note), "first");
+    CHECK_INT(match_ip(ti, "10.1.244.1", h, 4), 1); /* i = 500 */
+    CHECK_STR(ts_intel_string_get(ti, h[0].meta->note), "second");
+    CHECK_INT(match_ip(ti, "10.3.231.1", h, 4), 1); /* i = 999 */
+    CHECK_INT(match_ip(ti, "10.3.232.1", h, 4), 0);
+    free(buf);
+    ts_intel_free(ti);
+}
+
 static void test_csv_fixture(void)
 {
     ts_intel *ti = ts_intel_new();
@@ -390,7 +424,8 @@ static void test_csv_fixture(void)
     CHECK_INT(ts_intel_load_buffer(ti, "typed.csv", NULL, typed, strlen(typed), &o), TOCSIN_OK);
     CHECK_INT(ts_intel_match(ti, TS_IOC_DOMAIN, ts_str_c("typed.example"), h, 8), 1);
     const char *unterminated = "ip,description\n192.0.2.99,\"open\n";
-    CHECK_INT(ts_intel_load_buffer(ti, "u.csv", "csv", unterminated, strlen(unterminated), &o), TOCSIN_E_PARTIAL);
+    CHECK_INT(ts_intel_load_buffer(ti, "u.csv", "csv", unterminated, strlen(unterminated), &o),
+              TOCSIN_E_PARTIAL);
     ts_intel_free(ti);
 }
 
@@ -497,8 +532,10 @@ static void test_lazarus_iocs(const char *data)
     CHECK_INT(match_ip(ti, "203.131.222.102", h, 8), 2); /* blackfist CSV and the Sony TSV */
     CHECK(ts_intel_match(ti, TS_IOC_MD5, ts_str_c("D1C27EE7CE18675974EDF42D4EEA25C6"), h, 8) == 1);
     CHECK(ts_intel_match(ti, TS_IOC_DOMAIN, ts_str_c("ink.inkboom.co.kr"), h, 8) >= 1);
-    CHECK(ts_intel_match(ti, TS_IOC_URL, ts_str_c("https://www.anca-aste.it/uploads/form/02E319AF73A33547343B71D5CB1064BC.dotm"),
-                         h, 8) == 1);
+    CHECK(ts_intel_match(
+              ti, TS_IOC_URL,
+              ts_str_c("https://www.anca-aste.it/uploads/form/02E319AF73A33547343B71D5CB1064BC.dotm"), h,
+              8) == 1);
     const uint32_t *actors;
     CHECK_INT(ts_intel_actorset_get(ti, h[0].meta->actors, &actors), 1);
     CHECK_STR(ts_intel_actor(ti, actors[0])->name, "Lazarus Group");
@@ -525,6 +562,7 @@ static char *lookup_out(const ts_intel *ti, const char *value, int json, tocsin_
     return buf;
 }
 
+/* The lookup view (src/report/intel_view.c) over this store: escaping, every candidate. */
 static void test_report(void)
 {
     ts_intel *ti = ts_intel_new();
@@ -544,7 +582,7 @@ static void test_report(void)
     CHECK(strchr(s, 0x1b) == NULL && strchr(s, 0x07) == NULL); /* escaped for the terminal */
     free(s);
     s = lookup_out(ti, "198.51.100.9", 1, &rc);
-    CHECK(strstr(s, "\"type\":\"indicator\"") != NULL);
+    CHECK(strstr(s, "\"matched\":\"198.51.100.0/24\"") != NULL);
     CHECK(strstr(s, "\"actors\":[\"Alpha Team\"]") != NULL);
     CHECK(strchr(s, 0x1b) == NULL);
     free(s);
@@ -578,6 +616,7 @@ int main(void)
     test_actors();
     test_interning();
     test_list_fixture();
+    test_list_batches();
     test_csv_fixture();
     test_warninglist_fixture();
     test_report();

@@ -80,11 +80,12 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
     h->file_rejected++;
     if (h->progress)
         fputs("\r\033[K", stderr);
+    if (!msg || !*msg)
+        msg = tocsin_strerror(code);
     if (record && !line)
-        ts_session_diag(h->t, file, 0, "record %llu: %s (%s)", (unsigned long long)record, msg,
-                        tocsin_strerror(code));
+        ts_session_diag(h->t, file, 0, "record %llu: %s", (unsigned long long)record, msg);
     else
-        ts_session_diag(h->t, file, line, "%s (%s)", msg, tocsin_strerror(code));
+        ts_session_diag(h->t, file, line, "%s", msg);
 }
 
 /* Reads one file with the reader its content calls for. */

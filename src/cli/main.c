@@ -1,4 +1,5 @@
 /* main.c: the tocsin command line, a thin layer over include/tocsin.h. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,10 @@ static const char usage[] =
     "                                   whether it loaded or why it was refused\n"
     "  attribute [FILE]                 rank the actors that explain evidence read from FILE\n"
     "                                   (or standard input): indicators, T-ids, software\n"
+    "  simulate --scenario NAME --out DIR [--users N] [--days D] [--seed S] [--start DATE]\n"
+    "           [--formats LIST] [--rates FILE]\n"
+    "                                   write an organisation's logs with a campaign inside\n"
+    "                                   (sony-2014, insider, false-flag, none) and its truth\n"
     "  version\n"
     "\n"
     "options:\n"
@@ -43,6 +48,8 @@ static const char usage[] =
 
 typedef struct args {
     tocsin_options o;
+    tocsin_sim_options sim;
+    const char *users, *days, *seed, *formats;
     const char **pos;  /* positional arguments */
     size_t n_pos;
     const char **intel;
@@ -117,6 +124,22 @@ static int parse_args(int argc, char **argv, args *a)
                 a->rules[a->n_rules++] = val;
         } else if (strcmp(s, "--placeholders") == 0) {
             a->o.sigma_placeholders = val;
+        } else if (strcmp(s, "--scenario") == 0) {
+            a->sim.scenario = val;
+        } else if (strcmp(s, "--out") == 0) {
+            a->sim.out_dir = val;
+        } else if (strcmp(s, "--start") == 0) {
+            a->sim.start = val;
+        } else if (strcmp(s, "--rates") == 0) {
+            a->sim.conf = val;
+        } else if (strcmp(s, "--users") == 0) {
+            a->users = val;
+        } else if (strcmp(s, "--days") == 0) {
+            a->days = val;
+        } else if (strcmp(s, "--seed") == 0) {
+            a->seed = val;
+        } else if (strcmp(s, "--formats") == 0) {
+            a->formats = val;
         } else if (strcmp(s, "--actor") == 0) {
             a->actor = val;
         } else if (strcmp(s, "--window") == 0) {
@@ -213,11 +236,69 @@ static int run_attribute(tocsin *t, args *a)
     return status;
 }
 
+/* A whole decimal number in [0, max], or -1. */
+static long long parse_count(const char *s, unsigned long long max)
+{
+    char *end;
+    if (!s || !*s || *s == '-')
+        return -1;
+    unsigned long long v = strtoull(s, &end, 10);
+    return *end || v > max ? -1 : (long long)v;
+}
+
+static int parse_formats(const char *list, unsigned *out)
+{
+    static const struct { const char *name; unsigned bit; } names[] = {
+        {"windows", TOCSIN_SIM_WINDOWS}, {"zeek", TOCSIN_SIM_ZEEK_TSV}, {"zeek-json", TOCSIN_SIM_ZEEK_JSON},
+        {"suricata", TOCSIN_SIM_SURICATA}, {"mail", TOCSIN_SIM_MAIL}, {"linux", TOCSIN_SIM_LINUX},
+        {"intel", TOCSIN_SIM_INTEL},
+    };
+    *out = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ","), i;
+        for (i = 0; i < sizeof names / sizeof *names; i++)
+            if (strlen(names[i].name) == n && strncmp(p, names[i].name, n) == 0)
+                break;
+        if (i == sizeof names / sizeof *names)
+            return -1;
+        *out |= names[i].bit;
+        p += n + (p[n] == ',');
+    }
+    return 0;
+}
+
+static int run_simulate(args *a)
+{
+    char err[512] = "";
+    long long users = a->users ? parse_count(a->users, 100000) : 0;
+    long long days = a->days ? parse_count(a->days, 36500) : 0;
+    long long seed = a->seed ? parse_count(a->seed, (unsigned long long)LLONG_MAX) : 1;
+    if (!a->sim.scenario || !a->sim.out_dir)
+        return bad_usage("%s", "simulate needs --scenario NAME and --out DIR");
+    if (users < 0 || days < 0 || seed < 0)
+        return bad_usage("%s", "--users, --days and --seed take whole numbers (users up to 100000)");
+    if (a->formats && parse_formats(a->formats, &a->sim.formats) != 0)
+        return bad_usage("--formats: '%s' (windows, zeek, zeek-json, suricata, mail, linux, intel)", a->formats);
+    a->sim.users = (uint32_t)users;
+    a->sim.days = (uint32_t)days;
+    a->sim.seed = (uint64_t)seed;
+    a->sim.data_dir = a->o.data_dir;
+    a->sim.progress = a->o.progress;
+    tocsin_code rc = tocsin_simulate(&a->sim, err, sizeof err);
+    if (rc != TOCSIN_OK) {
+        fprintf(stderr, "tocsin: simulate: %s\n", *err ? err : tocsin_strerror(rc));
+        return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
 static int run(args *a)
 {
     const char *cmd = a->pos[0];
     tocsin *t;
     int status;
+    if (strcmp(cmd, "simulate") == 0)
+        return run_simulate(a); /* needs no store */
     if (strcmp(cmd, "hunt") == 0 && a->n_pos < 2)
         return bad_usage("%s", "hunt needs LOGS (files or directories)");
     if (strcmp(cmd, "show") == 0 && a->n_pos != 2)

@@ -39,12 +39,17 @@ struct ts_input {
     unsigned char *raw; /* compressed bytes */
     size_t raw_len;     /* bytes of raw not yet given to inflate start at z.next_in */
     bool raw_eof;
+    bool utf16;                /* plain content in UTF-16LE (after an FF FE mark), given out as UTF-8 */
+    bool u16_eof;
+    size_t u16_len;
+    unsigned char u16[16384];  /* UTF-16 bytes not yet converted */
 
     char *buf; /* content, with TS_JSON_PAD spare bytes after cap */
     size_t cap, start, end;
     uint64_t lineno;   /* lines fully consumed (or the line last returned) */
     uint64_t last;     /* number reported by ts_input_lineno */
     bool skipping;     /* dropping the rest of an over-long line */
+    bool bom_checked;  /* a leading UTF-8 byte order mark has been looked for */
     jscan js;
     char err[256];
 };
@@ -144,6 +149,11 @@ static tocsin_code detect(ts_input *in)
         if (inflateInit2(&in->z, 15 + 16) != Z_OK)
             return fail(in, TOCSIN_E_NOMEM, "%s", "cannot start zlib");
         in->z_live = in->z_member = true;
+    } else if (in->raw_len >= 2 && in->raw[0] == 0xff && in->raw[1] == 0xfe) {
+        /* PowerShell 5 redirects text as UTF-16LE with this mark. */
+        in->utf16 = true;
+        in->z.next_in += 2;
+        in->raw_len -= 2;
     }
     return TOCSIN_OK;
 }
@@ -192,15 +202,10 @@ static tocsin_code inflate_some(ts_input *in, unsigned char *dst, size_t n, size
     return TOCSIN_OK;
 }
 
-/* Content bytes (decompressed if needed) into dst; *got 0 at the end. */
-static tocsin_code content_read(ts_input *in, void *dst, size_t n, size_t *got)
+/* The file's bytes, decompressed when gzip; *got 0 at the end. */
+static tocsin_code source_read(ts_input *in, void *dst, size_t n, size_t *got)
 {
     *got = 0;
-    if (!in->raw) {
-        tocsin_code c = detect(in);
-        if (c)
-            return c;
-    }
     if (!in->gz) {
         if (in->raw_len) { /* bytes read while detecting */
             size_t k = in->raw_len < n ? in->raw_len : n;
@@ -213,6 +218,91 @@ static tocsin_code content_read(ts_input *in, void *dst, size_t n, size_t *got)
         return read_fd(in, dst, n, got);
     }
     return inflate_some(in, dst, n, got);
+}
+
+/* Writes code point c as UTF-8 at o; returns the length. */
+static size_t put_utf8(unsigned char *o, unsigned c)
+{
+    if (c < 0x80) {
+        o[0] = (unsigned char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (unsigned char)(0xc0 | c >> 6);
+        o[1] = (unsigned char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        o[0] = (unsigned char)(0xe0 | c >> 12);
+        o[1] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+        o[2] = (unsigned char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    o[0] = (unsigned char)(0xf0 | c >> 18);
+    o[1] = (unsigned char)(0x80 | (c >> 12 & 0x3f));
+    o[2] = (unsigned char)(0x80 | (c >> 6 & 0x3f));
+    o[3] = (unsigned char)(0x80 | (c & 0x3f));
+    return 4;
+}
+
+/* Converts the buffered UTF-16LE into dst (n >= 4); unpaired surrogates become U+FFFD.
+ * Returns the bytes written and drops the units used. */
+static size_t utf16_convert(ts_input *in, unsigned char *dst, size_t n)
+{
+    const unsigned char *u = in->u16;
+    size_t i = 0, o = 0;
+    while (i + 1 < in->u16_len && o + 4 <= n) {
+        unsigned c = u[i] | (unsigned)u[i + 1] << 8;
+        if (c >= 0xd800 && c < 0xdc00) {
+            if (i + 3 >= in->u16_len && !in->u16_eof)
+                break; /* its pair comes with the next read */
+            unsigned d = i + 3 < in->u16_len ? (u[i + 2] | (unsigned)u[i + 3] << 8) : 0;
+            if (d >= 0xdc00 && d < 0xe000) {
+                c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+                i += 2;
+            } else {
+                c = 0xfffd;
+            }
+        } else if (c >= 0xdc00 && c < 0xe000) {
+            c = 0xfffd;
+        }
+        i += 2;
+        o += put_utf8(dst + o, c);
+    }
+    memmove(in->u16, in->u16 + i, in->u16_len - i);
+    in->u16_len -= i;
+    return o;
+}
+
+static tocsin_code utf16_read(ts_input *in, unsigned char *dst, size_t n, size_t *got)
+{
+    *got = 0;
+    while (*got == 0 && n >= 4) {
+        if (!in->u16_eof && in->u16_len < sizeof in->u16) {
+            size_t g = 0;
+            tocsin_code c = source_read(in, in->u16 + in->u16_len, sizeof in->u16 - in->u16_len, &g);
+            if (c)
+                return c;
+            in->u16_eof = g == 0;
+            in->u16_len += g;
+        }
+        *got = utf16_convert(in, dst, n);
+        if (*got == 0 && in->u16_eof)
+            return TOCSIN_OK; /* a lone trailing byte is dropped */
+    }
+    return TOCSIN_OK;
+}
+
+/* Content bytes (decompressed and converted to UTF-8 as needed) into dst; *got 0 at the end. */
+static tocsin_code content_read(ts_input *in, void *dst, size_t n, size_t *got)
+{
+    *got = 0;
+    if (!in->raw) {
+        tocsin_code c = detect(in);
+        if (c)
+            return c;
+    }
+    return in->utf16 ? utf16_read(in, dst, n, got) : source_read(in, dst, n, got);
 }
 
 /* Makes room for at least `want` more bytes after end: compacts, then grows up to BUF_MAX. */
@@ -238,6 +328,16 @@ static tocsin_code make_room(ts_input *in, size_t want)
     return TOCSIN_OK;
 }
 
+/* Windows tools often start text with a UTF-8 byte order mark: it is not content. */
+static void skip_bom(ts_input *in)
+{
+    if (in->bom_checked || (in->end < 3 && !in->eof))
+        return;
+    in->bom_checked = true;
+    if (in->end - in->start >= 3 && memcmp(in->buf + in->start, "\xef\xbb\xbf", 3) == 0)
+        in->start += 3;
+}
+
 /* Appends more content after end; sets eof when none is left. Keeps the padding zeroed
  * so a parser reading past a record sees no stale bytes that look like more JSON. */
 static tocsin_code fill(ts_input *in)
@@ -259,6 +359,7 @@ static tocsin_code fill(ts_input *in)
         in->eof = true;
     in->end += got;
     memset(in->buf + in->end, 0, TS_JSON_PAD);
+    skip_bom(in);
     return TOCSIN_OK;
 }
 
@@ -423,6 +524,10 @@ static tocsin_code scan_element(ts_input *in, size_t *n)
             break;
     }
     in->lineno += nls;
+    if (at == 0 && !dropped) { /* a stray '}' or ']' where an element should start */
+        in->start++;
+        return fail(in, TOCSIN_E_PARSE, "%s", "unexpected closing bracket in the JSON array");
+    }
     if (dropped) {
         in->start += at;
         return fail(in, TOCSIN_E_TOOLONG, "JSON array element is longer than the %s limit; skipped",

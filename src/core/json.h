@@ -31,7 +31,8 @@ void ts_json_free(ts_json *j);
 /* Called for each scalar, in document order. path is the dotted path of object keys
  * ("id.orig_h", "Event.System.Provider.#attributes.Name"); elements of an array report
  * their array's path. Strings are unescaped. Both path and val stay valid until the next
- * ts_json_walk on the same parser (so they may be kept in a ts_event's field map).
+ * ts_json_walk on the same parser and while buf is unchanged (text without escapes is
+ * lent from buf itself), so they may be kept in a ts_event's field map.
  * Return nonzero to stop the walk early. */
 typedef int (*ts_json_leaf_fn)(void *ud, const char *path, size_t plen, ts_json_type type,
                                const char *val, size_t vlen);

@@ -37,6 +37,7 @@ namespace {
 
 struct walker {
     ts_json *j;
+    const char *end; /* of the document: keys lie before it */
     ts_json_leaf_fn fn;
     void *ud;
     simdjson::error_code err = simdjson::SUCCESS;
@@ -90,7 +91,16 @@ bool walk_object(walker &w, od::object o, const char *path, size_t plen)
     for (auto f : o) {
         od::field field;
         std::string_view key;
-        if ((w.err = std::move(f).get(field)) || (w.err = field.unescaped_key().get(key)))
+        if ((w.err = std::move(f).get(field)))
+            return false;
+        /* Keys likewise: in place unless escaped. Stage 1 matched every quote of the
+         * document, so the scan meets the closing one (or a backslash) before its end. */
+        const char *raw = field.key().raw(), *q = raw;
+        while (q < w.end && *q != '"' && *q != '\\')
+            q++;
+        if (q < w.end && *q == '"')
+            key = std::string_view(raw, (size_t)(q - raw));
+        else if ((w.err = field.unescaped_key().get(key)))
             return false;
         const char *cp = key.data();
         size_t cl = key.size();
@@ -143,6 +153,17 @@ bool walk_value(walker &w, od::value v, const char *path, size_t plen)
         return walk_array(w, a, path, plen);
     }
     case od::json_type::string: {
+        /* Most strings hold no escape: lend their bytes in place rather than copying them
+         * through simdjson's unescaping (stage 1 has validated the UTF-8 and the quotes). */
+        std::string_view tok = v.raw_json_token();
+        size_t n = tok.size();
+        while (n > 1 && tok[n - 1] != '"')
+            n--;
+        size_t i = 1;
+        while (i + 1 < n && tok[i] != '\\')
+            i++;
+        if (n >= 2 && i + 1 == n)
+            return leaf(w, path, plen, TS_JSON_STRING, tok.data() + 1, n - 2);
         std::string_view s;
         if ((w.err = v.get_string().get(s)))
             return false;
@@ -222,7 +243,7 @@ extern "C" tocsin_code ts_json_walk(ts_json *j, const char *buf, size_t len, ts_
         od::object o;
         if ((e = doc.get_object().get(o)))
             return parse_error(err, errlen, simdjson::error_message(e));
-        walker w{j, fn, ud};
+        walker w{j, buf + len, fn, ud};
         if (!walk_object(w, o, "", 0)) {
             if (w.stopped)
                 return TOCSIN_OK;

@@ -5,7 +5,10 @@
 #define DETECTORS(X)  \
     X(intel)          \
     X(home_network)   \
-    X(sigma_rules)
+    X(sigma_rules)    \
+    X(phishing)       \
+    X(beacon)         \
+    X(exfil)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)

@@ -212,7 +212,7 @@ static bool parse_line(const char *p, size_t n, const sl_year *y, sl_line *l)
 /* The program without a "(pam_unix)" suffix. */
 static ts_str base_program(ts_str prog)
 {
-    const char *paren = memchr(prog.p, '(', prog.n);
+    const char *paren = prog.n ? memchr(prog.p, '(', prog.n) : NULL;
     return paren ? ts_str_make(prog.p, (size_t)(paren - prog.p)) : prog;
 }
 
@@ -251,6 +251,42 @@ static void from_ip_port(ts_event *ev, ts_str m, const char *at)
         rd_port(between(m, i + 6, " "), &ev->src_port);
 }
 
+/* "1.2.3.4:" in "Received disconnect from 1.2.3.4: 11: Bye" is the address. */
+static ts_str no_colon(ts_str t)
+{
+    if (t.n && t.p[t.n - 1] == ':')
+        t.n--;
+    return t;
+}
+
+/* The leading digits: "22:11:" in "port 22:11: Bye" is port 22. */
+static ts_str digits(ts_str t)
+{
+    size_t n = 0;
+    while (n < t.n && digit(t.p[n]))
+        n++;
+    return ts_str_make(t.p, n);
+}
+
+/* "[authenticating |invalid ]user U IP port N" or "IP port N" from position i. */
+static void sshd_peer(ts_event *ev, ts_str m, size_t i)
+{
+    static const char *const who[] = {"authenticating user ", "invalid user ", "user "};
+    for (size_t k = 0; k < sizeof who / sizeof who[0]; k++) {
+        size_t wn = strlen(who[k]);
+        if (i + wn <= m.n && memcmp(m.p + i, who[k], wn) == 0) {
+            ev->user = between(m, i + wn, " ");
+            i += wn + ev->user.n + 1;
+            break;
+        }
+    }
+    ts_str ip = between(m, i, " ");
+    rd_ip(no_colon(ip), &ev->src_ip);
+    i += ip.n;
+    if (i + 6 <= m.n && memcmp(m.p + i, " port ", 6) == 0)
+        rd_port(digits(between(m, i + 6, " ")), &ev->src_port);
+}
+
 /* sshd: Accepted/Failed METHOD for [invalid user ]USER from IP port N; Invalid user. */
 static void sshd(ts_event *ev, ts_str m, ts_arena *a)
 {
@@ -281,13 +317,13 @@ static void sshd(ts_event *ev, ts_str m, ts_arena *a)
         ev->category |= TS_CAT_AUTH;
         return;
     }
-    if (ts_str_istarts(m, "Received disconnect from ") || ts_str_istarts(m, "Connection closed by ")) {
-        size_t i = m.p[0] == 'R' ? 25 : 21;
-        ts_str ip = between(m, i, " ");
-        if (ip.n && ip.p[ip.n - 1] == ':')
-            ip.n--;
-        rd_ip(ip, &ev->src_ip);
-    }
+    static const char *const peers[] = {"Received disconnect from ", "Connection closed by ",
+                                        "Disconnected from "};
+    for (size_t k = 0; k < sizeof peers / sizeof peers[0]; k++)
+        if (ts_str_istarts(m, peers[k])) {
+            sshd_peer(ev, m, strlen(peers[k]));
+            return;
+        }
 }
 
 /* The value of "key=" in a PAM message, up to the next space. */

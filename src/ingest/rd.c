@@ -41,25 +41,75 @@ void rd_emit(rd_ctx *c)
         c->sink->event(c->sink->ud, ev);
 }
 
+/* Records of one file share their date, hour and minute: the last such prefix (with the
+ * zone suffix) and its time are kept so most stamps only need seconds and fraction. */
+typedef struct time_memo {
+    char prefix[16], zone[8];
+    size_t nzone;
+    int64_t base;
+    bool set;
+} time_memo;
+
+/* Splits "YYYY-MM-DDTHH:MM:SS[.frac][zone]" at the seconds; false if not that shape. */
+static bool split_iso(ts_str s, int64_t *sec_ns, ts_str *zone)
+{
+    if (s.n < 19 || s.p[16] != ':' || s.p[17] < '0' || s.p[17] > '5' || s.p[18] < '0' || s.p[18] > '9')
+        return false;
+    int64_t v = ((s.p[17] - '0') * 10 + (s.p[18] - '0')) * 1000000000LL;
+    size_t i = 19;
+    if (i < s.n && s.p[i] == '.') {
+        int64_t scale = 100000000;
+        for (i++; i < s.n && s.p[i] >= '0' && s.p[i] <= '9'; i++) {
+            v += (s.p[i] - '0') * scale;
+            scale /= 10;
+        }
+    }
+    *sec_ns = v;
+    *zone = ts_str_make(s.p + i, s.n - i);
+    return zone->n < sizeof ((time_memo *)0)->zone;
+}
+
+static bool iso_time(ts_str s, int64_t *ns)
+{
+    static _Thread_local time_memo memo;
+    int64_t sec_ns;
+    ts_str zone;
+    bool split = split_iso(s, &sec_ns, &zone);
+    if (split && memo.set && memo.nzone == zone.n && memcmp(memo.prefix, s.p, 16) == 0 &&
+        memcmp(memo.zone, zone.p, zone.n) == 0) {
+        *ns = memo.base + sec_ns;
+        return true;
+    }
+    char buf[72];
+    memcpy(buf, s.p, s.n);
+    size_t n = s.n;
+    /* "-0600" (Suricata) becomes "-06:00" for the shared parser. */
+    if (n > 5 && (buf[n - 5] == '+' || buf[n - 5] == '-') && buf[n - 3] != ':' &&
+        buf[n - 4] >= '0' && buf[n - 4] <= '9' && buf[n - 1] >= '0' && buf[n - 1] <= '9') {
+        buf[n] = buf[n - 1];
+        buf[n - 1] = buf[n - 2];
+        buf[n - 2] = ':';
+        n++;
+    }
+    if (!ts_parse_iso8601_ns(ts_str_make(buf, n), ns))
+        return false;
+    if (split) {
+        memcpy(memo.prefix, s.p, 16);
+        memcpy(memo.zone, zone.p, zone.n);
+        memo.nzone = zone.n;
+        memo.base = *ns - sec_ns;
+        memo.set = true;
+    }
+    return true;
+}
+
 bool rd_time(ts_str s, int64_t *ns)
 {
     *ns = 0;
     if (s.n == 0)
         return false;
-    if (s.n < 64 && s.n > 10 && (s.p[4] == '-' || s.p[4] == '/')) {
-        /* ISO 8601; "-0600" (Suricata) becomes "-06:00" for the shared parser. */
-        char buf[72];
-        memcpy(buf, s.p, s.n);
-        size_t n = s.n;
-        if (n > 5 && (buf[n - 5] == '+' || buf[n - 5] == '-') && buf[n - 3] != ':' &&
-            buf[n - 4] >= '0' && buf[n - 4] <= '9' && buf[n - 1] >= '0' && buf[n - 1] <= '9') {
-            buf[n] = buf[n - 1];
-            buf[n - 1] = buf[n - 2];
-            buf[n - 2] = ':';
-            n++;
-        }
-        return ts_parse_iso8601_ns(ts_str_make(buf, n), ns);
-    }
+    if (s.n < 64 && s.n > 10 && (s.p[4] == '-' || s.p[4] == '/'))
+        return iso_time(s, ns);
     return ts_parse_epoch_ns(s, ns);
 }
 
@@ -72,9 +122,35 @@ bool rd_port(ts_str s, uint16_t *port)
     return true;
 }
 
+/* The common case, a plain dotted quad without leading zeros, parsed inline; anything
+ * else is left to ts_ip_parse, which has the last word. */
+static bool ip4_fast(ts_str s, ts_ip *ip)
+{
+    uint8_t b[4];
+    size_t i = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned v = 0, digits = 0;
+        while (i < s.n && s.p[i] >= '0' && s.p[i] <= '9' && digits < 4) {
+            v = v * 10 + (unsigned)(s.p[i++] - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s.p[i - digits] == '0'))
+            return false;
+        b[k] = (uint8_t)v;
+        if (k < 3 && (i >= s.n || s.p[i++] != '.'))
+            return false;
+    }
+    if (i != s.n)
+        return false;
+    memset(ip, 0, sizeof *ip);
+    ip->v = 4;
+    memcpy(ip->b, b, 4);
+    return true;
+}
+
 void rd_ip(ts_str s, ts_ip *ip)
 {
-    if (s.n && !ts_ip_parse(s, ip))
+    if (s.n && !ip4_fast(s, ip) && !ts_ip_parse(s, ip))
         memset(ip, 0, sizeof *ip);
 }
 
@@ -97,7 +173,7 @@ ts_str rd_cat(ts_arena *a, ts_str x, ts_str y, ts_str z)
 
 const char *rd_find(const char *hay, size_t n, const char *needle)
 {
-    return memmem(hay, n, needle, strlen(needle));
+    return n ? memmem(hay, n, needle, strlen(needle)) : NULL;
 }
 
 ts_str rd_first_line(const char *head, size_t len)

@@ -34,14 +34,17 @@ void rd_begin(rd_ctx *c, uint64_t line, uint64_t record);
 /* Adds a raw field (both views borrowed from buffers that outlive the sink call). */
 static inline void rd_field(rd_ctx *c, ts_str key, ts_str val)
 {
-    ts_fieldbuf_add(&c->s->fields, key, val);
+    ts_fieldbuf *fb = &c->s->fields;
+    if (fb->n < fb->cap) /* the hot path: storage kept from earlier records */
+        fb->v[fb->n++] = (ts_field){key, val};
+    else
+        ts_fieldbuf_add(fb, key, val);
 }
 /* Hands the finished event (with its raw fields) to the sink. */
 void rd_emit(rd_ctx *c);
 
 /* The views are equal to the literal. */
 #define RD_EQ(s, lit) ((s).n == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
-#define RD_KEY(p, n, lit) ((n) == sizeof(lit) - 1 && memcmp((p), lit, sizeof(lit) - 1) == 0)
 
 /* Epoch seconds ("1521911720.865716") or ISO 8601, also with "+hhmm" offsets, to ns. */
 bool rd_time(ts_str s, int64_t *ns);

@@ -99,10 +99,14 @@ static int eve_leaf(void *ud, const char *path, size_t plen, ts_json_type type, 
     ts_event *ev = &st->c->s->ev;
     ts_str k = ts_str_make(path, plen), v = ts_str_make(val, vlen);
     rd_field(st->c, k, v);
-    if (memchr(path, '.', plen)) {
-        eve_nested(st, ev, k, v);
-        return 0;
-    }
+    /* Nested keys of interest all start "alert.", "dns.", ... "fileinfo.": a dot within
+     * the first 9 bytes. Other keys fall through to top-level names they cannot match. */
+    size_t lim = plen < 9 ? plen : 9;
+    for (size_t i = 0; i < lim; i++)
+        if (path[i] == '.') {
+            eve_nested(st, ev, k, v);
+            return 0;
+        }
     if (RD_EQ(k, "timestamp"))
         rd_time(v, &ev->ts_ns);
     else if (RD_EQ(k, "event_type"))

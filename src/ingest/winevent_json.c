@@ -1,5 +1,6 @@
 /* winevent_json.c: reader for Windows events as JSON: evtx_dump's {"Event":{"System":..,
- * "EventData":..}} (one per line or pretty-printed, several per file) and Winlogbeat/ECS. */
+ * "EventData":..}} (one per line or pretty-printed, several per file; xmltodict's "@Name"
+ * attributes too) and Winlogbeat/ECS. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 typedef struct wj_state {
     rd_ctx *c;
     ts_str timestamp, host_name; /* Winlogbeat's @timestamp and host.name */
+    ts_str data_name;            /* the Name of the <Data> element whose text comes next */
 } wj_state;
 
 static bool ends_with(ts_str s, const char *suffix)
@@ -16,17 +18,31 @@ static bool ends_with(ts_str s, const char *suffix)
     return s.n >= n && memcmp(s.p + s.n - n, suffix, n) == 0;
 }
 
+/* Splits "Elem.#attributes.Attr" (evtx_dump) or "Elem.@Attr" (xmltodict) at the marker. */
+static bool attribute(ts_str r, ts_str *elem, ts_str *attr)
+{
+    const char *at = rd_find(r.p, r.n, ".#attributes.");
+    size_t skip = 13;
+    if (!at) {
+        at = rd_find(r.p, r.n, ".@");
+        skip = 2;
+    }
+    if (!at)
+        return false;
+    *elem = ts_str_make(r.p, (size_t)(at - r.p));
+    *attr = ts_str_make(at + skip, r.n - (size_t)(at - r.p) - skip);
+    return true;
+}
+
 /* "Event.System.R": Sigma's names for System values ("EventID", "Provider_Name",
  * "TimeCreated_SystemTime": element, underscore, attribute). */
 static ts_str system_key(ts_arena *a, ts_str r)
 {
     if (ends_with(r, ".#text"))
         r.n -= 6;
-    const char *at = rd_find(r.p, r.n, ".#attributes.");
-    if (!at)
+    ts_str elem, attr;
+    if (!attribute(r, &elem, &attr))
         return r;
-    ts_str elem = ts_str_make(r.p, (size_t)(at - r.p));
-    ts_str attr = ts_str_make(at + 13, r.n - (size_t)(at - r.p) - 13);
     static const char *const known[] = {"Provider_Name", "Provider_Guid", "TimeCreated_SystemTime",
                                         "Execution_ProcessID", "Execution_ThreadID", "Security_UserID"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
@@ -38,12 +54,24 @@ static ts_str system_key(ts_arena *a, ts_str r)
     return rd_cat(a, elem, TS_STR_LIT("_"), attr);
 }
 
-/* An EventData/UserData value's key: its name; attributes are not data. */
-static ts_str data_key(ts_str r)
+/* An EventData/UserData value's key: its name. <Data Name="X">v</Data> written as an
+ * element with a Name attribute then its text ({"@Name":"X","#text":"v"}) is keyed X;
+ * other attributes are not data. */
+static ts_str data_key(wj_state *st, ts_str r, ts_str v)
 {
-    if (ts_str_istarts(r, "#attributes") || rd_find(r.p, r.n, ".#attributes."))
+    ts_str elem, attr;
+    if (ts_str_istarts(r, "#attributes") || (r.n && r.p[0] == '@'))
         return TS_STR_NULL;
-    if (RD_EQ(r, "#text"))
+    if (attribute(r, &elem, &attr)) {
+        if (RD_EQ(elem, "Data") && RD_EQ(attr, "Name"))
+            st->data_name = v;
+        return TS_STR_NULL;
+    }
+    ts_str name = st->data_name;
+    st->data_name = TS_STR_NULL;
+    if (RD_EQ(r, "Data.#text") && name.n)
+        return name;
+    if (RD_EQ(r, "#text") || RD_EQ(r, "Data.#text"))
         return TS_STR_LIT("Data"); /* unnamed <Data> */
     if (ends_with(r, ".#text"))
         r.n -= 6;
@@ -52,19 +80,19 @@ static ts_str data_key(ts_str r)
 
 static ts_str after(ts_str k, size_t n) { return ts_str_make(k.p + n, k.n - n); }
 
-/* evtx_dump's paths under "Event.". */
-static ts_str evtx_key(ts_arena *a, ts_str k)
+/* evtx_dump's (and xmltodict's) paths under "Event.". */
+static ts_str evtx_key(wj_state *st, ts_str k, ts_str v)
 {
     if (ts_str_istarts(k, "Event.System."))
-        return system_key(a, after(k, 13));
+        return system_key(&st->c->s->arena, after(k, 13));
     if (ts_str_istarts(k, "Event.EventData."))
-        return data_key(after(k, 16));
+        return data_key(st, after(k, 16), v);
     if (ts_str_istarts(k, "Event.UserData.")) {
         ts_str r = after(k, 15); /* "<Element>.<Name>": the element only wraps */
         const char *dot = memchr(r.p, '.', r.n);
-        return dot ? data_key(after(r, (size_t)(dot - r.p) + 1)) : r;
+        return dot ? data_key(st, after(r, (size_t)(dot - r.p) + 1), v) : r;
     }
-    if (ts_str_istarts(k, "Event.#attributes"))
+    if (ts_str_istarts(k, "Event.#attributes") || ts_str_istarts(k, "Event.@"))
         return TS_STR_NULL;
     return after(k, 6);
 }
@@ -113,7 +141,7 @@ static int wj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, c
         return 0;
     ts_str k = ts_str_make(path, plen), v = ts_str_make(val, vlen);
     if (plen > 6 && memcmp(path, "Event.", 6) == 0) {
-        k = evtx_key(&st->c->s->arena, k);
+        k = evtx_key(st, k, v);
         if (!k.n)
             return 0;
     } else {
@@ -130,7 +158,7 @@ static int wj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, c
 static void wj_begin(void *ud)
 {
     wj_state *st = ud;
-    st->timestamp = st->host_name = TS_STR_NULL;
+    st->timestamp = st->host_name = st->data_name = TS_STR_NULL;
 }
 
 static void wj_done(void *ud)

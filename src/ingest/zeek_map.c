@@ -33,8 +33,6 @@ zk_log zk_log_from_path(ts_str path)
     return ZK_GENERIC;
 }
 
-const char *zk_log_name(zk_log log) { return logs[log].name; }
-
 ts_str zk_dataset(zk_log log, ts_str path, ts_arena *a)
 {
     static const char *const names[ZK_NLOGS] = {

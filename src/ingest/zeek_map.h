@@ -25,8 +25,6 @@ typedef enum zk_log {
 zk_log zk_log_from_path(ts_str path);
 /* The log kind guessed from the field names of a record without "_path". */
 zk_log zk_log_infer(const ts_field *f, size_t n);
-/* The canonical path of a known kind ("" for ZK_GENERIC). */
-const char *zk_log_name(zk_log log);
 
 /* "zeek.<path>": static for known kinds, else built in a from path ("zeek.unknown" when
  * there is none). */

@@ -37,22 +37,70 @@ static const struct {
     const char *name; /* lower-cased, without spaces, '_' or '-' */
     col c;
 } col_names[] = {
-    {"value", C_VALUE},        {"indicator", C_VALUE},     {"ioc", C_VALUE},         {"iocvalue", C_VALUE},
-    {"observable", C_VALUE},   {"indicatorvalue", C_VALUE}, {"ip", C_IP},            {"ipaddress", C_IP},
-    {"ipv4", C_IP},            {"ipv6", C_IP},             {"srcip", C_IP},          {"dstip", C_IP},
-    {"domain", C_DOMAIN},      {"domainname", C_DOMAIN},   {"hostname", C_DOMAIN},   {"host", C_DOMAIN},
-    {"fqdn", C_DOMAIN},        {"url", C_URL},             {"uri", C_URL},           {"email", C_EMAIL},
-    {"emailaddress", C_EMAIL}, {"hash", C_HASH},           {"filehash", C_HASH},     {"md5", C_MD5},
-    {"sha1", C_SHA1},          {"sha256", C_SHA256},       {"asn", C_ASN},           {"type", C_TYPE},
-    {"ioctype", C_TYPE},       {"indicatortype", C_TYPE},  {"kind", C_TYPE},         {"actor", C_ACTOR},
-    {"threatactor", C_ACTOR},  {"group", C_ACTOR},         {"actors", C_ACTOR},      {"apt", C_ACTOR},
-    {"adversary", C_ACTOR},    {"attribution", C_ACTOR},   {"confidence", C_CONF},   {"score", C_CONF},
-    {"firstseen", C_FIRST},    {"firstseenutc", C_FIRST},  {"created", C_FIRST},     {"dateadded", C_FIRST},
-    {"date", C_FIRST},         {"lastseen", C_LAST},       {"lastseenutc", C_LAST},  {"expires", C_EXPIRES},
-    {"validuntil", C_EXPIRES}, {"expiration", C_EXPIRES},  {"expiry", C_EXPIRES},    {"source", C_SOURCE},
-    {"feed", C_SOURCE},        {"description", C_NOTE},    {"context", C_NOTE},      {"comment", C_NOTE},
-    {"comments", C_NOTE},      {"reference", C_NOTE},      {"references", C_NOTE},   {"sources", C_NOTE},
-    {"note", C_NOTE},          {"notes", C_NOTE},          {"tags", C_NOTE},         {"info", C_NOTE},
+    {"value", C_VALUE},
+    {"indicator", C_VALUE},
+    {"ioc", C_VALUE},
+    {"iocvalue", C_VALUE},
+    {"observable", C_VALUE},
+    {"indicatorvalue", C_VALUE},
+    {"ip", C_IP},
+    {"ipaddress", C_IP},
+    {"ipv4", C_IP},
+    {"ipv6", C_IP},
+    {"srcip", C_IP},
+    {"dstip", C_IP},
+    {"domain", C_DOMAIN},
+    {"domainname", C_DOMAIN},
+    {"hostname", C_DOMAIN},
+    {"host", C_DOMAIN},
+    {"fqdn", C_DOMAIN},
+    {"url", C_URL},
+    {"uri", C_URL},
+    {"email", C_EMAIL},
+    {"emailaddress", C_EMAIL},
+    {"hash", C_HASH},
+    {"filehash", C_HASH},
+    {"md5", C_MD5},
+    {"sha1", C_SHA1},
+    {"sha256", C_SHA256},
+    {"asn", C_ASN},
+    {"type", C_TYPE},
+    {"ioctype", C_TYPE},
+    {"indicatortype", C_TYPE},
+    {"kind", C_TYPE},
+    {"actor", C_ACTOR},
+    {"threatactor", C_ACTOR},
+    {"group", C_ACTOR},
+    {"actors", C_ACTOR},
+    {"apt", C_ACTOR},
+    {"adversary", C_ACTOR},
+    {"attribution", C_ACTOR},
+    {"confidence", C_CONF},
+    {"score", C_CONF},
+    {"firstseen", C_FIRST},
+    {"firstseenutc", C_FIRST},
+    {"created", C_FIRST},
+    {"dateadded", C_FIRST},
+    {"date", C_FIRST},
+    {"lastseen", C_LAST},
+    {"lastseenutc", C_LAST},
+    {"expires", C_EXPIRES},
+    {"validuntil", C_EXPIRES},
+    {"expiration", C_EXPIRES},
+    {"expiry", C_EXPIRES},
+    {"source", C_SOURCE},
+    {"feed", C_SOURCE},
+    {"description", C_NOTE},
+    {"context", C_NOTE},
+    {"comment", C_NOTE},
+    {"comments", C_NOTE},
+    {"reference", C_NOTE},
+    {"references", C_NOTE},
+    {"sources", C_NOTE},
+    {"note", C_NOTE},
+    {"notes", C_NOTE},
+    {"tags", C_NOTE},
+    {"info", C_NOTE},
 };
 
 static bool is_value_col(col c)
@@ -136,7 +184,8 @@ static layout detect(ts_str comment, ts_str first, char delim, col *cols, size_t
         return L_HEADER;
     if (comment.n) {
         ts_str hc[TS_CSV_MAXF];
-        size_t hn = split_plain(ts_str_trim(ts_str_make(comment.p + 1, comment.n - 1)), delim, hc, TS_CSV_MAXF);
+        size_t hn =
+            split_plain(ts_str_trim(ts_str_make(comment.p + 1, comment.n - 1)), delim, hc, TS_CSV_MAXF);
         if (hn > 1 && map_header(hc, hn, cols)) {
             *ncols = hn;
             return L_COMMENT;
@@ -169,7 +218,8 @@ static layout detect(ts_str comment, ts_str first, char delim, col *cols, size_t
 }
 
 /* The last comment line before the first data line, and that data line. */
-static bool first_lines(const char *data, size_t len, size_t *pos, ts_str *comment, ts_str *first, uint64_t *lineno)
+static bool first_lines(const char *data, size_t len, size_t *pos, ts_str *comment, ts_str *first,
+                        uint64_t *lineno)
 {
     ts_str line;
     *comment = TS_STR_NULL;
@@ -223,8 +273,8 @@ typedef struct csv_rec {
 
 /* Reads one record at data[*pos]; quoted fields are unescaped into scratch. *lines counts
  * the newlines consumed. false at the end of data or when scratch is full (*bad). */
-static bool csv_next(const char *data, size_t len, size_t *pos, char delim, csv_rec *r, char *scratch, bool *bad,
-                     uint64_t *lines)
+static bool csv_next(const char *data, size_t len, size_t *pos, char delim, csv_rec *r, char *scratch,
+                     bool *bad, uint64_t *lines)
 {
     size_t i = *pos, o = 0;
     *bad = false;
@@ -285,11 +335,11 @@ typedef struct csv_ctx {
     ts_lf f;
     col cols[TS_CSV_MAXF];
     size_t ncols;
-    ts_ioc_meta base;   /* the file's defaults */
-    uint32_t declared;  /* the declared actor set */
+    ts_ioc_meta base;  /* the file's defaults */
+    uint32_t declared; /* the declared actor set */
     char last_actor[256];
     uint32_t last_set;
-    size_t skipped;       /* rows of a type tocsin does not match */
+    size_t skipped;          /* rows of a type tocsin does not match */
     char skipped_types[256]; /* their distinct names, for one note at the end */
 } csv_ctx;
 
@@ -311,9 +361,10 @@ static void note_skipped(csv_ctx *c, const char *name)
 
 static ts_ioc_type col_type(col c)
 {
-    static const ts_ioc_type map[] = {[C_IP] = TS_IOC_IP,         [C_DOMAIN] = TS_IOC_DOMAIN, [C_URL] = TS_IOC_URL,
-                                      [C_EMAIL] = TS_IOC_EMAIL,   [C_MD5] = TS_IOC_MD5,       [C_SHA1] = TS_IOC_SHA1,
-                                      [C_SHA256] = TS_IOC_SHA256, [C_ASN] = TS_IOC_ASN};
+    static const ts_ioc_type map[] = {
+        [C_IP] = TS_IOC_IP,         [C_DOMAIN] = TS_IOC_DOMAIN, [C_URL] = TS_IOC_URL,
+        [C_EMAIL] = TS_IOC_EMAIL,   [C_MD5] = TS_IOC_MD5,       [C_SHA1] = TS_IOC_SHA1,
+        [C_SHA256] = TS_IOC_SHA256, [C_ASN] = TS_IOC_ASN};
     return c < sizeof map / sizeof *map ? map[c] : TS_IOC_NONE;
 }
 
@@ -435,7 +486,8 @@ static void csv_row(csv_ctx *c, const csv_rec *r, uint64_t line)
     }
 }
 
-static tocsin_code csv_load(ts_intel *ti, const char *name, const char *data, size_t len, const ts_feed_opts *o)
+static tocsin_code csv_load(ts_intel *ti, const char *name, const char *data, size_t len,
+                            const ts_feed_opts *o)
 {
     csv_ctx *c = calloc(1, sizeof *c);
     char *scratch = malloc(TS_CSV_SCRATCH);
@@ -458,7 +510,8 @@ static tocsin_code csv_load(ts_intel *ti, const char *name, const char *data, si
     /* Data starts at the first line unless it is the header row. */
     pos = (size_t)(first.p - data);
     lineno--;
-    c->base = (ts_ioc_meta){.source = ts_intel_source(ti, ts_lf_base(name)), .confidence = ts_lf_confidence(&c->f)};
+    c->base =
+        (ts_ioc_meta){.source = ts_intel_source(ti, ts_lf_base(name)), .confidence = ts_lf_confidence(&c->f)};
     c->declared = ts_lf_declared(&c->f);
     csv_rec r;
     bool bad, header = lay == L_HEADER;

@@ -44,8 +44,9 @@ void ts_intel_free(ts_intel *ti)
     free_vec(&ti->techniques);
     free_vec(&ti->string_v);
     free_vec(&ti->source_v);
-    ts_stab *tabs[] = {&ti->strings, &ti->sources, &ti->actor_key, &ti->actor_attack, &ti->actor_canon,
-                       &ti->technique_tid, &ti->software_key, &ti->software_attack, &ti->software_canon};
+    ts_stab *tabs[] = {&ti->strings,      &ti->sources,         &ti->actor_key,
+                       &ti->actor_attack, &ti->actor_canon,     &ti->technique_tid,
+                       &ti->software_key, &ti->software_attack, &ti->software_canon};
     for (size_t i = 0; i < sizeof tabs / sizeof *tabs; i++)
         ts_stab_free(tabs[i]);
     for (int i = 0; i < TS_IOC__COUNT; i++)
@@ -123,8 +124,9 @@ const char *ts_intel_source_name(const ts_intel *ti, uint32_t id)
 
 static uint32_t meta_hash(const ts_ioc_meta *m)
 {
-    uint64_t k[5] = {(uint64_t)m->source << 32 | m->actors, (uint64_t)m->note << 16 | m->confidence << 8 | m->flags,
-                     (uint64_t)m->first_seen, (uint64_t)m->last_seen, (uint64_t)m->expires};
+    uint64_t k[5] = {(uint64_t)m->source << 32 | m->actors,
+                     (uint64_t)m->note << 16 | m->confidence << 8 | m->flags, (uint64_t)m->first_seen,
+                     (uint64_t)m->last_seen, (uint64_t)m->expires};
     return ts_hash_bytes(k, sizeof k);
 }
 
@@ -218,9 +220,9 @@ void ts_intel_count(ts_intel *ti, ts_ioc_type type, uint32_t meta_id)
 /* ---- types ----------------------------------------------------------------------------- */
 
 static const char *const type_names[TS_IOC__COUNT] = {
-    [TS_IOC_NONE] = "none", [TS_IOC_IP] = "ip",     [TS_IOC_DOMAIN] = "domain", [TS_IOC_URL] = "url",
-    [TS_IOC_EMAIL] = "email", [TS_IOC_MD5] = "md5", [TS_IOC_SHA1] = "sha1",    [TS_IOC_SHA256] = "sha256",
-    [TS_IOC_ASN] = "asn",
+    [TS_IOC_NONE] = "none", [TS_IOC_IP] = "ip",         [TS_IOC_DOMAIN] = "domain",
+    [TS_IOC_URL] = "url",   [TS_IOC_EMAIL] = "email",   [TS_IOC_MD5] = "md5",
+    [TS_IOC_SHA1] = "sha1", [TS_IOC_SHA256] = "sha256", [TS_IOC_ASN] = "asn",
 };
 
 const char *ts_ioc_type_name(ts_ioc_type t)
@@ -233,19 +235,19 @@ static const struct {
     const char *name;
     ts_ioc_type type;
 } type_spellings[] = {
-    {"ip", TS_IOC_IP},          {"ipv4", TS_IOC_IP},        {"ipv6", TS_IOC_IP},
-    {"ip-dst", TS_IOC_IP},      {"ip-src", TS_IOC_IP},      {"ipv4-addr", TS_IOC_IP},
-    {"ipv6-addr", TS_IOC_IP},   {"ip_address", TS_IOC_IP},  {"ip address", TS_IOC_IP},
-    {"ipaddress", TS_IOC_IP},   {"cidr", TS_IOC_IP},        {"ip-range", TS_IOC_IP},
-    {"network", TS_IOC_IP},     {"domain", TS_IOC_DOMAIN},  {"domain-name", TS_IOC_DOMAIN},
-    {"hostname", TS_IOC_DOMAIN}, {"host", TS_IOC_DOMAIN},   {"fqdn", TS_IOC_DOMAIN},
-    {"dns", TS_IOC_DOMAIN},     {"url", TS_IOC_URL},        {"uri", TS_IOC_URL},
-    {"link", TS_IOC_URL},       {"email", TS_IOC_EMAIL},    {"e-mail", TS_IOC_EMAIL},
+    {"ip", TS_IOC_IP},           {"ipv4", TS_IOC_IP},         {"ipv6", TS_IOC_IP},
+    {"ip-dst", TS_IOC_IP},       {"ip-src", TS_IOC_IP},       {"ipv4-addr", TS_IOC_IP},
+    {"ipv6-addr", TS_IOC_IP},    {"ip_address", TS_IOC_IP},   {"ip address", TS_IOC_IP},
+    {"ipaddress", TS_IOC_IP},    {"cidr", TS_IOC_IP},         {"ip-range", TS_IOC_IP},
+    {"network", TS_IOC_IP},      {"domain", TS_IOC_DOMAIN},   {"domain-name", TS_IOC_DOMAIN},
+    {"hostname", TS_IOC_DOMAIN}, {"host", TS_IOC_DOMAIN},     {"fqdn", TS_IOC_DOMAIN},
+    {"dns", TS_IOC_DOMAIN},      {"url", TS_IOC_URL},         {"uri", TS_IOC_URL},
+    {"link", TS_IOC_URL},        {"email", TS_IOC_EMAIL},     {"e-mail", TS_IOC_EMAIL},
     {"email-src", TS_IOC_EMAIL}, {"email-dst", TS_IOC_EMAIL}, {"email-addr", TS_IOC_EMAIL},
-    {"mail", TS_IOC_EMAIL},     {"md5", TS_IOC_MD5},        {"filehash-md5", TS_IOC_MD5},
-    {"sha1", TS_IOC_SHA1},      {"sha-1", TS_IOC_SHA1},     {"filehash-sha1", TS_IOC_SHA1},
-    {"sha256", TS_IOC_SHA256},  {"sha-256", TS_IOC_SHA256}, {"filehash-sha256", TS_IOC_SHA256},
-    {"asn", TS_IOC_ASN},        {"as", TS_IOC_ASN},         {"autonomous-system", TS_IOC_ASN},
+    {"mail", TS_IOC_EMAIL},      {"md5", TS_IOC_MD5},         {"filehash-md5", TS_IOC_MD5},
+    {"sha1", TS_IOC_SHA1},       {"sha-1", TS_IOC_SHA1},      {"filehash-sha1", TS_IOC_SHA1},
+    {"sha256", TS_IOC_SHA256},   {"sha-256", TS_IOC_SHA256},  {"filehash-sha256", TS_IOC_SHA256},
+    {"asn", TS_IOC_ASN},         {"as", TS_IOC_ASN},          {"autonomous-system", TS_IOC_ASN},
 };
 
 ts_ioc_type ts_ioc_type_parse(const char *name)
@@ -277,10 +279,11 @@ ts_ioc_type ts_ioc_type_guess(ts_str value)
     ts_str s = ts_str_make(buf, n);
     if (all_hex(s) && (n == 32 || n == 40 || n == 64))
         return n == 32 ? TS_IOC_MD5 : n == 40 ? TS_IOC_SHA1 : TS_IOC_SHA256;
-    /* Order matters: an address with a port or a URL both hold ':', an e-mail has no '/'. */
+    /* Order matters: an address with a port or a URL both hold ':', an e-mail has no '/'.
+       A bare number is no ASN here: only "AS1234" says it is one. */
     static const ts_ioc_type order[] = {TS_IOC_ASN, TS_IOC_IP, TS_IOC_URL, TS_IOC_EMAIL, TS_IOC_DOMAIN};
     char norm[2048];
-    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+    for (size_t i = ts_str_istarts(s, "as") ? 0 : 1; i < sizeof order / sizeof *order; i++)
         if (ts_ioc_normalise(order[i], s, norm, sizeof norm))
             return order[i];
     return TS_IOC_NONE;

@@ -109,11 +109,11 @@ bool ts_vec_push(ts_vec *v, void *p);
 #define TS_META_CHUNK 1024
 
 struct ts_intel {
-    ts_pool pool;      /* names, aliases, notes */
-    ts_pool ioc_pool;  /* normalised indicator values */
+    ts_pool pool;     /* names, aliases, notes */
+    ts_pool ioc_pool; /* normalised indicator values */
 
-    ts_stab strings;   /* interned strings -> id */
-    ts_vec string_v;   /* id - 1 -> const char * */
+    ts_stab strings; /* interned strings -> id */
+    ts_vec string_v; /* id - 1 -> const char * */
     ts_stab sources;
     ts_vec source_v;
     size_t *source_count; /* indicators per source id (index = id) */
@@ -125,28 +125,28 @@ struct ts_intel {
     size_t meta_tab_cap;
     uint32_t last_meta; /* the id interned last: feeds add runs with the same meta */
 
-    ts_multi multi;     /* lists of meta ids for values with several indicators */
-    ts_ipset ind;       /* indicators */
-    ts_ipset allow;     /* warninglist (TS_IOC_ALLOW) entries */
+    ts_multi multi;             /* lists of meta ids for values with several indicators */
+    ts_ipset ind;               /* indicators */
+    ts_ipset allow;             /* warninglist (TS_IOC_ALLOW) entries */
     ts_stab ioc[TS_IOC__COUNT]; /* domain, url, e-mail, hashes, ASN: normalised value -> metas */
     size_t by_type[TS_IOC__COUNT];
     size_t n_allow;
 
-    ts_vec actors;          /* ts_actor_rec * */
-    ts_stab actor_key;      /* normalised name or alias -> actor ids (slots in names) */
-    ts_stab actor_attack;   /* ATT&CK id -> actor id */
-    ts_stab actor_canon;    /* canonical name of an actor without ATT&CK id -> actor id */
-    ts_multi names;         /* id lists for actor_key and software_key */
-    ts_vec techniques;      /* ts_technique * */
+    ts_vec actors;        /* ts_actor_rec * */
+    ts_stab actor_key;    /* normalised name or alias -> actor ids (slots in names) */
+    ts_stab actor_attack; /* ATT&CK id -> actor id */
+    ts_stab actor_canon;  /* canonical name of an actor without ATT&CK id -> actor id */
+    ts_multi names;       /* id lists for actor_key and software_key */
+    ts_vec techniques;    /* ts_technique * */
     ts_stab technique_tid;
-    ts_vec software;        /* ts_software_rec * */
+    ts_vec software; /* ts_software_rec * */
     ts_stab software_key, software_attack, software_canon;
 
-    uint32_t *set_v;        /* actor sets: set_v[set_off[id]] = n, then n actor ids */
+    uint32_t *set_v; /* actor sets: set_v[set_off[id]] = n, then n actor ids */
     size_t set_n, set_cap;
-    uint32_t *set_off;      /* index: set id */
+    uint32_t *set_off; /* index: set id */
     size_t n_sets, cap_sets;
-    uint32_t *set_tab;      /* open addressing over set ids */
+    uint32_t *set_tab; /* open addressing over set ids */
     size_t set_tab_cap;
 };
 
@@ -167,6 +167,12 @@ void ts_intel_count(ts_intel *ti, ts_ioc_type type, uint32_t meta_id);
 tocsin_code ts_ipset_add(ts_intel *ti, ts_ipset *set, const ts_ip *net, uint8_t prefix, uint32_t meta_id,
                          bool *added);
 size_t ts_ipset_bytes(const ts_ipset *set);
+/* Makes room for n more IPv4 networks of one prefix length, so a big feed is not
+ * rehashed again and again while it loads. */
+void ts_ipset_reserve4(ts_ipset *set, uint8_t prefix, size_t n);
+/* Starts loading the bucket an IPv4 network would go to: a loader prefetches a batch,
+ * then adds it, so the batch's cache misses overlap instead of queueing. */
+void ts_ipset_prefetch(const ts_ipset *set, const ts_ip *ip, uint8_t prefix);
 void ts_ipset_free(ts_ipset *set);
 /* Adds an indicator by its interned meta (the loaders' fast path). */
 tocsin_code ts_intel_add_id(ts_intel *ti, ts_ioc_type type, ts_str value, uint32_t meta_id);

@@ -74,9 +74,9 @@ static void store6(uint64_t hi, uint64_t lo, ts_ip *out)
 
 /* ---- insertion ------------------------------------------------------------------------- */
 
-static bool grow4(ts_ip4tab *t)
+/* Rehashes t into nb buckets (a power of two, larger than now). */
+static bool resize4(ts_ip4tab *t, size_t nb)
 {
-    size_t nb = t->nb ? t->nb * 2 : 2;
     ts_ip4b *b = table_alloc(nb * sizeof *b);
     if (!b)
         return false;
@@ -101,6 +101,29 @@ static bool grow4(ts_ip4tab *t)
     t->b = b;
     t->nb = nb;
     return true;
+}
+
+static bool grow4(ts_ip4tab *t)
+{
+    return resize4(t, t->nb ? t->nb * 2 : 2);
+}
+
+void ts_ipset_reserve4(ts_ipset *set, uint8_t prefix, size_t n)
+{
+    ts_ip4tab *t = &set->v4[prefix <= 32 ? prefix : 32];
+    size_t nb = t->nb ? t->nb : 2;
+    while (nb * TS_IP4B * 3 < (t->n + n) * 4)
+        nb *= 2;
+    if (nb > t->nb)
+        resize4(t, nb); /* on failure the table grows step by step instead */
+}
+
+void ts_ipset_prefetch(const ts_ipset *set, const ts_ip *ip, uint8_t prefix)
+{
+    if (ip->v != 4 || prefix > 32 || !set->v4[prefix].nb)
+        return;
+    const ts_ip4tab *t = &set->v4[prefix];
+    __builtin_prefetch(&t->b[hash4(ts_ip4_u32(ip) & mask4(prefix), t->nb - 1)], 1);
 }
 
 static uint32_t *slot4(ts_ip4tab *t, uint32_t key)
@@ -252,8 +275,8 @@ static uint32_t find6(const ts_ip6tab *t, uint64_t hi, uint64_t lo)
 }
 
 /* Appends a hit per meta of slot for the network ip/len; returns the new count. */
-static size_t emit(const ts_intel *ti, uint32_t slot, const ts_ip *ip, unsigned len, ts_ioc_hit *out, size_t n,
-                   size_t max)
+static size_t emit(const ts_intel *ti, uint32_t slot, const ts_ip *ip, unsigned len, ts_ioc_hit *out,
+                   size_t n, size_t max)
 {
     const uint32_t *ids = &slot;
     size_t k = 1;
@@ -285,7 +308,7 @@ static size_t emit(const ts_intel *ti, uint32_t slot, const ts_ip *ip, unsigned 
 /* One IPv4 hit per meta of slot, for the network net/len: the common single-meta case
  * written directly, since every instruction on this path counts (see find4). */
 static inline __attribute__((always_inline)) size_t emit4(const ts_intel *ti, uint32_t slot, const ts_ip *ip,
-                                                           unsigned len, ts_ioc_hit *out, size_t n, size_t max)
+                                                          unsigned len, ts_ioc_hit *out, size_t n, size_t max)
 {
     if ((slot & TS_MULTI_BIT) || n >= max)
         return emit(ti, slot, ip, len, out, n, max);
@@ -293,11 +316,12 @@ static inline __attribute__((always_inline)) size_t emit4(const ts_intel *ti, ui
     h->type = TS_IOC_IP;
     h->meta = &ti->meta_chunks[(slot - 1) / TS_META_CHUNK][(slot - 1) % TS_META_CHUNK];
     h->prefix = (uint8_t)len;
-    /* An IPv4 ts_ip has zeros past b[3]: copy it, then clear the host bits in place. */
-    h->net = *ip;
-    uint32_t be, keep = htonl(mask4(len));
-    memcpy(&be, h->net.b, 4);
-    be &= keep;
+    /* Built from the query's first four bytes; the rest is cleared whatever the caller left. */
+    uint32_t be;
+    memcpy(&be, ip->b, 4);
+    be &= htonl(mask4(len));
+    memset(&h->net, 0, sizeof h->net);
+    h->net.v = 4;
     memcpy(h->net.b, &be, 4);
     h->matched = TS_STR_NULL;
     return n + 1;

@@ -24,7 +24,8 @@ typedef struct ts_lf {
 void ts_lf_init(ts_lf *f, ts_intel *ti, const char *name, const ts_feed_opts *o);
 /* Reports a problem; error: the entry was malformed (the load ends TOCSIN_E_PARTIAL),
  * otherwise a note about something deliberately not loaded. */
-void ts_lf_diag(ts_lf *f, uint64_t line, bool error, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void ts_lf_diag(ts_lf *f, uint64_t line, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Says how many messages were left out; TOCSIN_E_PARTIAL if any entry was malformed. */
 tocsin_code ts_lf_finish(ts_lf *f);
 

@@ -14,16 +14,37 @@
  * first white space. */
 static ts_str line_value(ts_str line)
 {
-    const char *hash = memchr(line.p, '#', line.n);
-    if (hash)
-        line.n = (size_t)(hash - line.p);
-    line = ts_str_trim(line);
-    for (size_t i = 0; i < line.n; i++)
-        if (line.p[i] == ' ' || line.p[i] == '\t') {
-            line.n = i;
+    size_t i = 0, end;
+    while (i < line.n && (line.p[i] == ' ' || line.p[i] == '\t'))
+        i++;
+    for (end = i; end < line.n; end++) {
+        char c = line.p[end];
+        if (c == '#' || c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f')
             break;
-        }
-    return line;
+    }
+    return ts_str_make(line.p + i, end - i);
+}
+
+/* Reserves address table room for a feed of addresses: the share of single IPv4
+ * addresses among its first lines, times its line count. */
+static void reserve(ts_intel *ti, const char *data, size_t len)
+{
+    size_t pos = 0, seen = 0, v4 = 0, lines = 0;
+    ts_str line;
+    ts_ip ip;
+    uint8_t prefix;
+    while (seen < 64 && ts_lf_next_line(data, len, &pos, &line)) {
+        ts_str v = line_value(line);
+        if (!v.n)
+            continue;
+        seen++;
+        v4 += ts_ioc_parse_ip(v, &ip, &prefix) && ip.v == 4 && prefix == 32;
+    }
+    if (seen < 64 || v4 * 2 < seen)
+        return; /* small or mostly other types: growing as it goes costs little */
+    for (const char *p = data; (p = memchr(p, '\n', len - (size_t)(p - data))); p++)
+        lines++;
+    ts_ipset_reserve4(&ti->ind, 32, lines / seen * v4);
 }
 
 static ts_str comment_after(ts_str line, const char *key)
@@ -119,7 +140,31 @@ static uint32_t list_actors(ts_lf *f, const char *data, size_t len)
     return ts_intel_actorset_for(f->ti, actor, aliases, n);
 }
 
-static void list_entry(ts_lf *f, uint64_t lineno, ts_str v, uint32_t meta, size_t *paths)
+/* Addresses waiting to be added, their table slots prefetched together. */
+#define TS_LIST_BATCH 16
+typedef struct ip_batch {
+    ts_ip ip[TS_LIST_BATCH];
+    uint8_t prefix[TS_LIST_BATCH];
+    uint32_t meta[TS_LIST_BATCH];
+    uint64_t line[TS_LIST_BATCH];
+    size_t n;
+} ip_batch;
+
+static void flush(ts_lf *f, ip_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        ts_ipset_prefetch(&f->ti->ind, &b->ip[i], b->prefix[i]);
+    for (size_t i = 0; i < b->n; i++) {
+        tocsin_code rc = ts_intel_add_ip_id(f->ti, &b->ip[i], b->prefix[i], b->meta[i]);
+        if (rc == TOCSIN_OK)
+            f->loaded++;
+        else
+            ts_lf_diag(f, b->line[i], true, "cannot add an address: %s", tocsin_strerror(rc));
+    }
+    b->n = 0;
+}
+
+static void list_entry(ts_lf *f, ip_batch *b, uint64_t lineno, ts_str v, uint32_t meta, size_t *paths)
 {
     ts_ip ip;
     uint8_t prefix;
@@ -130,7 +175,13 @@ static void list_entry(ts_lf *f, uint64_t lineno, ts_str v, uint32_t meta, size_
         return;
     }
     if (ts_ioc_parse_ip(v, &ip, &prefix)) {
-        rc = ts_intel_add_ip_id(f->ti, &ip, prefix, meta);
+        b->ip[b->n] = ip;
+        b->prefix[b->n] = prefix;
+        b->meta[b->n] = meta;
+        b->line[b->n++] = lineno;
+        if (b->n == TS_LIST_BATCH)
+            flush(f, b);
+        return;
     } else if (v.p[0] == '/') {
         (*paths)++; /* a URL path on any host: no indicator type matches those */
         return;
@@ -145,10 +196,12 @@ static void list_entry(ts_lf *f, uint64_t lineno, ts_str v, uint32_t meta, size_
     if (rc == TOCSIN_OK)
         f->loaded++;
     else
-        ts_lf_diag(f, lineno, true, "cannot add \"%s\": %s", ts_lf_clean(v.p, v.n, msg, 64), tocsin_strerror(rc));
+        ts_lf_diag(f, lineno, true, "cannot add \"%s\": %s", ts_lf_clean(v.p, v.n, msg, 64),
+                   tocsin_strerror(rc));
 }
 
-static tocsin_code list_load(ts_intel *ti, const char *name, const char *data, size_t len, const ts_feed_opts *o)
+static tocsin_code list_load(ts_intel *ti, const char *name, const char *data, size_t len,
+                             const ts_feed_opts *o)
 {
     ts_lf f;
     ts_lf_init(&f, ti, name, o);
@@ -161,6 +214,9 @@ static tocsin_code list_load(ts_intel *ti, const char *name, const char *data, s
     uint64_t lineno = 0;
     ts_str line;
     char note[1024];
+    ip_batch batch;
+    batch.n = 0;
+    reserve(ti, data, len);
     while (ts_lf_next_line(data, len, &pos, &line)) {
         lineno++;
         if (line.n && line.p[0] == '#') {
@@ -175,11 +231,14 @@ static tocsin_code list_load(ts_intel *ti, const char *name, const char *data, s
         }
         ts_str v = line_value(line);
         if (v.n)
-            list_entry(&f, lineno, v, meta, &paths);
+            list_entry(&f, &batch, lineno, v, meta, &paths);
     }
+    flush(&f, &batch);
     if (paths)
-        ts_lf_diag(&f, 0, false, "%zu URL-path trails (\"/path\" on any host) not loaded: no indicator type matches a bare path",
-                   paths);
+        ts_lf_diag(
+            &f, 0, false,
+            "%zu URL-path trails (\"/path\" on any host) not loaded: no indicator type matches a bare path",
+            paths);
     return ts_lf_finish(&f);
 }
 

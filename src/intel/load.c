@@ -22,8 +22,8 @@ static void diag(const ts_feed_opts *o, const char *feed, const char *fmt, const
     }
 }
 
-tocsin_code ts_intel_load_buffer(ts_intel *ti, const char *name, const char *kind_hint, const char *data, size_t len,
-                                 const ts_feed_opts *o)
+tocsin_code ts_intel_load_buffer(ts_intel *ti, const char *name, const char *kind_hint, const char *data,
+                                 size_t len, const ts_feed_opts *o)
 {
     const ts_loader *best = NULL;
     if (!ti || (!data && len))
@@ -144,7 +144,8 @@ static tocsin_code load_dir(ts_intel *ti, const char *dir, const ts_feed_opts *o
     tocsin_code all = TOCSIN_OK;
     for (int i = 0; i < n; i++) {
         size_t dl = strlen(dir);
-        int w = snprintf(path, sizeof path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", ents[i]->d_name);
+        int w =
+            snprintf(path, sizeof path, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", ents[i]->d_name);
         free(ents[i]);
         if (w < 0 || (size_t)w >= sizeof path || stat(path, &st) != 0)
             continue;

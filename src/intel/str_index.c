@@ -25,8 +25,8 @@ static inline bool is_digit(char c)
 static const struct {
     const char *from, *to;
 } fangs[] = {
-    {"[.]", "."}, {"(.)", "."}, {"{.}", "."}, {"[dot]", "."}, {"(dot)", "."}, {"[:]", ":"},
-    {"[://]", "://"}, {"[/]", "/"}, {"[@]", "@"}, {"[at]", "@"}, {"(at)", "@"},
+    {"[.]", "."},     {"(.)", "."}, {"{.}", "."}, {"[dot]", "."}, {"(dot)", "."}, {"[:]", ":"},
+    {"[://]", "://"}, {"[/]", "/"}, {"[@]", "@"}, {"[at]", "@"},  {"(at)", "@"},
 };
 
 size_t ts_ioc_refang(ts_str s, char *buf, size_t cap)
@@ -236,8 +236,8 @@ static size_t norm_url(ts_str s, char *buf, size_t cap)
             rest = ts_str_make(s.p + i + 3, s.n - i - 3);
             break;
         }
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && (is_digit(c) || c == '+' ||
-                                                                             c == '-' || c == '.'))))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (i > 0 && (is_digit(c) || c == '+' || c == '-' || c == '.'))))
             break;
     }
     if (scheme.n >= cap)

@@ -88,7 +88,8 @@ static tocsin_code warninglist_load(ts_intel *ti, const char *name, const char *
     uint32_t meta = ts_intel_meta_intern(ti, &m);
     size_t i, unsupported = 0;
     json_t *e;
-    json_array_foreach(list, i, e) {
+    json_array_foreach(list, i, e)
+    {
         const char *s = json_string_value(e);
         bool unsup;
         char msg[96];
@@ -99,7 +100,8 @@ static tocsin_code warninglist_load(ts_intel *ti, const char *name, const char *
         } else if (unsup) {
             unsupported++;
         } else {
-            ts_lf_diag(&f, i + 1, true, "not a valid %s entry: \"%s\"", kind, ts_lf_clean(s, strlen(s), msg, 64));
+            ts_lf_diag(&f, i + 1, true, "not a valid %s entry: \"%s\"", kind,
+                       ts_lf_clean(s, strlen(s), msg, 64));
         }
     }
     if (unsupported)

@@ -474,7 +474,7 @@ tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int 
 }
 
 /* "INC-...  2014-11-24T09:30:12Z  high 80   12 alerts  Lazarus Group 87%  ws-01, alice" */
-static void incident_line(const rpt *r, const ts_incident_view *v)
+void rpt_incident_line(const rpt *r, const ts_incident_view *v)
 {
     FILE *o = r->out;
     char t[40], rest[RPT_WIDTH * 4];
@@ -518,7 +518,7 @@ tocsin_code ts_report_incidents(ts_store *s, FILE *out, int json)
         if (json)
             rpt_incident_json_line(out, v);
         else
-            incident_line(&r, v);
+            rpt_incident_line(&r, v);
         ts_incident_view_free(v);
     }
     ts_strv_free(ids, n);

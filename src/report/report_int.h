@@ -45,6 +45,8 @@ void rpt_cut(const rpt *r, const char *text, int max);
 void rpt_incident_text(const rpt *r, const ts_incident_view *v);
 /* The same as NDJSON: one "incident" line, one "hypothesis" line per hypothesis and one
  * "alert" line per alert of the timeline (see docs/json-output.md). */
+/* One line per incident: id, last activity, severity, alerts, verdict, hosts and users. */
+void rpt_incident_line(const rpt *r, const ts_incident_view *v);
 void rpt_incident_json(FILE *out, const ts_incident_view *v);
 /* Just the "incident" line. */
 void rpt_incident_json_line(FILE *out, const ts_incident_view *v);

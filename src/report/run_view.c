@@ -1,4 +1,6 @@
 /* run_view.c: the report of one run: its summary, then every incident it wrote in full. */
+#include <stdlib.h>
+
 #include "core/esc.h"
 #include "report/report.h"
 #include "report/report_int.h"
@@ -86,7 +88,58 @@ static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f
     ts_jw_end(&w);
 }
 
-/* Every incident the run wrote, in full, oldest activity first. */
+/* Past this many incidents the text report shows the gravest in full and lists the rest:
+ * a page of detail per incident would bury the ones that matter. */
+#define FULL_IN_TEXT 3
+
+typedef struct ranked {
+    char *id;
+    int severity;
+    uint64_t alerts;
+} ranked;
+
+static int graver_first(const void *a, const void *b)
+{
+    const ranked *x = a, *y = b;
+    if (x->severity != y->severity)
+        return y->severity - x->severity;
+    return (y->alerts > x->alerts) - (y->alerts < x->alerts);
+}
+
+/* Text for many incidents: the gravest in full, then one line for each of the others. */
+static tocsin_code incidents_ranked(ts_store *s, char **ids, size_t n, const rpt *r)
+{
+    ranked *rk = calloc(n, sizeof *rk);
+    tocsin_code rc = TOCSIN_OK;
+    if (!rk)
+        return TOCSIN_E_NOMEM;
+    for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
+        ts_incident_view *v;
+        if ((rc = ts_store_incident_load(s, ids[i], 0, &v)) != TOCSIN_OK)
+            break;
+        rk[i] = (ranked){ids[i], v->severity, v->alert_total};
+        ts_incident_view_free(v);
+    }
+    qsort(rk, n, sizeof *rk, graver_first);
+    for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
+        ts_incident_view *v;
+        int full = i < FULL_IN_TEXT;
+        if ((rc = ts_store_incident_load(s, rk[i].id, full ? TS_VIEW_FULL : 0, &v)) != TOCSIN_OK)
+            break;
+        if (i == FULL_IN_TEXT)
+            fprintf(r->out, "\n%zu more incidents (tocsin show ID for one in full):\n", n - FULL_IN_TEXT);
+        if (full)
+            fputc('\n', r->out), rpt_incident_text(r, v);
+        else
+            rpt_incident_line(r, v);
+        ts_incident_view_free(v);
+    }
+    free(rk);
+    return rc;
+}
+
+/* Every incident the run wrote, oldest activity first: in full for tools, and for people
+ * when there are few. */
 static tocsin_code incidents(ts_store *s, int64_t run_id, const rpt *r, int json)
 {
     char **ids;
@@ -96,6 +149,11 @@ static tocsin_code incidents(ts_store *s, int64_t run_id, const rpt *r, int json
         return rc;
     if (!json && n == 0)
         fputs("\nno incidents\n", r->out);
+    if (!json && n > FULL_IN_TEXT + 2) {
+        rc = incidents_ranked(s, ids, n, r);
+        ts_strv_free(ids, n);
+        return rc;
+    }
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
         ts_incident_view *v;
         if ((rc = ts_store_incident_load(s, ids[i], TS_VIEW_FULL, &v)) != TOCSIN_OK)

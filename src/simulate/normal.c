@@ -89,8 +89,8 @@ static const char *const shares[] = {"Finance", "Marketing", "Production", "HR",
 static const char *ua_of(uint32_t i)
 {
     static const char *const uas[] = {
-        "Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/37.0.2062.120 "
-        "Safari/537.36",
+        ("Mozilla/5.0 (Windows NT 6.1; WOW64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/37.0.2062.120 "
+         "Safari/537.36"),
         "Mozilla/5.0 (Windows NT 6.1; WOW64; Trident/7.0; rv:11.0) like Gecko",
         "Mozilla/5.0 (Windows NT 6.1; WOW64; rv:32.0) Gecko/20100101 Firefox/32.0"};
     return uas[i % 3];

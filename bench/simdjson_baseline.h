@@ -1,0 +1,21 @@
+/* simdjson_baseline.h: plain simdjson over an NDJSON buffer (with SIMDJSON_PADDING readable
+ * bytes after it), the yardstick of bench_ingest_json. Both return a checksum of every key
+ * and value visited and set *records to the objects walked. */
+#ifndef TS_BENCH_SIMDJSON_BASELINE_H
+#define TS_BENCH_SIMDJSON_BASELINE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One On-Demand iterate() per line, as the readers do. */
+size_t simd_baseline_lines(const char *buf, size_t len, size_t *records);
+/* simdjson's iterate_many over the whole buffer, its fastest NDJSON mode. */
+size_t simd_baseline_many(const char *buf, size_t len, size_t *records);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
