@@ -89,6 +89,12 @@ tocsin_code tocsin_attribute(tocsin *t, FILE *in);
  * refused and why, then the counts. TOCSIN_E_PARTIAL when some rule was refused. */
 tocsin_code tocsin_rules_check(tocsin *t, const char *path);
 
+/* Loads the Sigma rule tree at rules, reads every file under logs, and prints rule by rule
+ * whether it could ever fire on them (events of its log source with the fields its
+ * detection needs were seen) or why not, then the ATT&CK techniques the rules that could
+ * fire cover. TOCSIN_E_PARTIAL when some log input was rejected. */
+tocsin_code tocsin_rules_coverage(tocsin *t, const char *rules, const char *const *logs, size_t nlogs);
+
 /* ---- The simulator: a synthetic organisation with a campaign inside, and its truth ---- */
 
 /* Which outputs tocsin_simulate writes (tocsin_sim_options.formats); 0 means all. */

@@ -126,6 +126,11 @@ check "rules check counts" grep -q '^2 rules loaded, 2 refused' "$tmp/check.txt"
 "$T" rules check "$rules" --json --db "$tmp/s.db" >"$tmp/check.json" 2>/dev/null
 check "rules check --json is NDJSON" bash -c "grep -v -c '^{.*}\$' '$tmp/check.json' | grep -qx 0"
 check "rules check of a missing tree fails" status_is 1 "$T" rules check "$tmp/nonexistent" --db "$tmp/s.db"
+"$T" rules coverage "$rules" "$tmp/logs" --db "$tmp/s.db" >"$tmp/cover.txt" 2>&1
+check "rules coverage exits 0" test $? -eq 0
+check "rules coverage: the Zeek rule could fire" grep -q '^could fire  5a0c1e3d' "$tmp/cover.txt"
+check "rules coverage lists the techniques" grep -q 'techniques covered (2): T1071,T1560.001' "$tmp/cover.txt"
+check "rules coverage needs logs" status_is 2 "$T" rules coverage "$rules" --db "$tmp/s.db"
 check "rules without a subcommand is a usage error" status_is 2 "$T" rules --db "$tmp/s.db"
 
 echo "cli: $passed passed, $failed failed"

@@ -581,6 +581,73 @@ static void test_correlation(void)
     }
 }
 
+/* ---- coverage ---- */
+
+typedef struct covered {
+    char why[4][160];
+    int could[4];
+    int n;
+} covered;
+
+static void on_cover(void *ud, const ts_sigma_rule_info *r, bool could_fire, const char *why)
+{
+    (void)r;
+    covered *c = ud;
+    if (c->n < 4) {
+        c->could[c->n] = could_fire;
+        snprintf(c->why[c->n], sizeof c->why[0], "%s", why ? why : "");
+        c->n++;
+    }
+}
+
+static void test_coverage(void)
+{
+    const char *y = "title: a\nid: a\nlogsource:\n  product: windows\n  category: process_creation\n"
+                    "detection:\n  sel:\n    Image|endswith: '\\x.exe'\n    CommandLine|contains: 'evil'\n"
+                    "  condition: sel\n---\n"
+                    "title: b\nid: b\nlogsource:\n  product: windows\n  category: process_creation\n"
+                    "detection:\n  sel:\n    Company: c\n  condition: not sel\n---\n"
+                    "title: c\nid: c\nlogsource:\n  product: windows\n  service: security\n"
+                    "detection:\n  sel:\n    EventID: 4624\n  condition: sel\n";
+    char err[256];
+    int loaded = 0;
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    ts_sigma_load_text(s, "cov.yml", y, strlen(y), on_status, &loaded);
+    CHECK_INT(loaded, 3);
+    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    ts_sigma_coverage *c = ts_sigma_coverage_new(s);
+    ts_field f[2] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\a.exe")}, {TS_STR_LIT("CommandLine"), TS_STR_LIT("a")}};
+    ts_event ev;
+    ts_event_clear(&ev);
+    ev.channel = ts_str_c(SYSMON);
+    ev.code = 1, ev.has_code = true;
+    ev.fields = f, ev.n_fields = 1;
+    ts_sigma_coverage_event(c, &ev);
+    covered r = {0};
+    ts_sigma_coverage_report(c, on_cover, &r);
+    CHECK_INT(r.n, 3);
+    CHECK_INT(r.could[0], 0);
+    CHECK(strstr(r.why[0], "CommandLine") != NULL);
+    CHECK_INT(r.could[1], 1); /* a negation needs no field */
+    CHECK_INT(r.could[2], 0);
+    CHECK(strstr(r.why[2], "no events of its log source") != NULL);
+    ev.n_fields = 2;
+    ts_sigma_coverage_event(c, &ev);
+    r = (covered){0};
+    ts_sigma_coverage_report(c, on_cover, &r);
+    CHECK_INT(r.could[0], 1);
+    /* the same fields in another Sysmon event do not count */
+    ts_sigma_coverage_free(c);
+    c = ts_sigma_coverage_new(s);
+    ev.code = 3;
+    ts_sigma_coverage_event(c, &ev);
+    r = (covered){0};
+    ts_sigma_coverage_report(c, on_cover, &r);
+    CHECK_INT(r.could[0], 0);
+    ts_sigma_coverage_free(c);
+    ts_sigma_free(s);
+}
+
 /* ---- Sigma's regression suite over the whole SigmaHQ rule set ---- */
 
 #define MAX_REASONS 64
@@ -748,6 +815,7 @@ int main(void)
     test_short_literals();
     test_multidoc();
     test_correlation();
+    test_coverage();
     test_regression();
     return check_done("test_sigma");
 }

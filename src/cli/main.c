@@ -23,6 +23,8 @@ static const char usage[] =
     "                                   hash, mail address, or an actor name or alias\n"
     "  rules check DIR                  load a Sigma rule tree and say, rule by rule,\n"
     "                                   whether it loaded or why it was refused\n"
+    "  rules coverage DIR LOGS...       which rules could ever fire on those logs, and the\n"
+    "                                   ATT&CK techniques they cover\n"
     "  attribute [FILE]                 rank the actors that explain evidence read from FILE\n"
     "                                   (or standard input): indicators, T-ids, software\n"
     "  simulate --scenario NAME --out DIR [--users N] [--days D] [--seed S] [--start DATE]\n"
@@ -207,8 +209,13 @@ static int run_intel(tocsin *t, args *a)
 static int run_rules(tocsin *t, args *a)
 {
     const char *sub = a->n_pos > 1 ? a->pos[1] : "";
+    if (strcmp(sub, "coverage") == 0) {
+        if (a->n_pos < 4)
+            return bad_usage("%s", "rules coverage needs a DIR and LOGS");
+        return status_of(t, tocsin_rules_coverage(t, a->pos[2], a->pos + 3, a->n_pos - 3));
+    }
     if (strcmp(sub, "check") != 0)
-        return bad_usage("rules: unknown subcommand '%s' (check)", sub);
+        return bad_usage("rules: unknown subcommand '%s' (check, coverage)", sub);
     if (a->n_pos < 3)
         return bad_usage("%s", "rules check needs a DIR");
     int status = EXIT_OK;

@@ -587,7 +587,7 @@ static void on_atom(void *ud, uint32_t atom)
 
 /* The name rules use for an event's field: the source's renames, and Windows Defender's
  * "Source Name" style keys without their spaces ("SourceName"), as Sigma writes them. */
-static ts_str renamed(const sg_source *src, ts_str k, char *buf, size_t cap)
+ts_str sg_field_name(const sg_source *src, ts_str k, char *buf, size_t cap)
 {
     if (k.n < cap && memchr(k.p, ' ', k.n)) {
         size_t n = 0;
@@ -617,7 +617,7 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
     bool cache = ev->n_fields <= sc->khash_cap;
     for (size_t i = 0; i < ev->n_fields; i++) {
         char buf[128];
-        ts_str k0 = ev->fields[i].key, k = renamed(src, k0, buf, sizeof buf), v = ev->fields[i].val;
+        ts_str k0 = ev->fields[i].key, k = sg_field_name(src, k0, buf, sizeof buf), v = ev->fields[i].val;
         if (cache && !sc->khash_done)
             sc->khash[i] = sg_hash(k0.p, k0.n);
         uint64_t h = k.p != k0.p || !cache ? sg_hash(k.p, k.n) : sc->khash[i];
@@ -654,7 +654,7 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
     }
 }
 
-static bool source_matches(const sg_source *src, const ts_event *ev)
+bool sg_source_matches(const sg_source *src, const ts_event *ev)
 {
     if (src->neids) {
         bool hit = false;
@@ -672,16 +672,22 @@ static bool source_matches(const sg_source *src, const ts_event *ev)
     return true;
 }
 
-static void visit_source(ts_sigma_scratch *sc, uint32_t si, ts_sigma_hit_fn fn, void *ud)
+typedef struct visit {
+    ts_sigma_scratch *sc;
+    ts_sigma_hit_fn fn;
+    void *ud;
+} visit;
+
+static void visit_source(void *ud, uint32_t si)
 {
+    visit *v = ud;
+    ts_sigma_scratch *sc = v->sc;
     const sg_source *src = &sc->s->src[si];
-    if (!source_matches(src, sc->ev))
-        return;
     for (size_t i = 0; i < src->groups.n; i++) {
         uint32_t g = src->groups.v[i];
         if (sc->group_gen[g] != sc->gen) {
             sc->group_gen[g] = sc->gen;
-            run_group(sc, g, src, fn, ud);
+            run_group(sc, g, src, v->fn, v->ud);
         }
     }
 }
@@ -702,6 +708,28 @@ static void next_gen(ts_sigma_scratch *sc)
     sc->gen = 1;
 }
 
+void sg_route(const ts_sigma *s, const ts_event *ev, void (*fn)(void *ud, uint32_t src), void *ud)
+{
+    char low[256];
+    if (ev->channel.n && ev->channel.n < sizeof low) {
+        for (size_t i = 0; i < ev->channel.n; i++) {
+            char c = ev->channel.p[i];
+            low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        }
+        for (uint32_t si = sg_map_get(&s->chan_index, low, ev->channel.n); si != UINT32_MAX; si = s->src_next[si])
+            if (sg_source_matches(&s->src[si], ev))
+                fn(ud, si);
+    }
+    if (ev->dataset.n)
+        for (uint32_t si = sg_map_get(&s->ds_index, ev->dataset.p, ev->dataset.n); si != UINT32_MAX;
+             si = s->src_next[si])
+            if (sg_source_matches(&s->src[si], ev))
+                fn(ud, si);
+    for (size_t i = 0; i < s->any_src.n; i++)
+        if (sg_source_matches(&s->src[s->any_src.v[i]], ev))
+            fn(ud, s->any_src.v[i]);
+}
+
 void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn, void *ud)
 {
     if (!s->compiled || !s->nrules)
@@ -711,19 +739,6 @@ void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev,
     sc->ev = ev;
     sc->low_used = 0;
     sc->khash_done = false;
-    char low[256];
-    if (ev->channel.n && ev->channel.n < sizeof low) {
-        for (size_t i = 0; i < ev->channel.n; i++) {
-            char c = ev->channel.p[i];
-            low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-        }
-        for (uint32_t si = sg_map_get(&s->chan_index, low, ev->channel.n); si != UINT32_MAX; si = s->src_next[si])
-            visit_source(sc, si, fn, ud);
-    }
-    if (ev->dataset.n)
-        for (uint32_t si = sg_map_get(&s->ds_index, ev->dataset.p, ev->dataset.n); si != UINT32_MAX;
-             si = s->src_next[si])
-            visit_source(sc, si, fn, ud);
-    for (size_t i = 0; i < s->any_src.n; i++)
-        visit_source(sc, s->any_src.v[i], fn, ud);
+    visit v = {sc, fn, ud};
+    sg_route(s, ev, visit_source, &v);
 }

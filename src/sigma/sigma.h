@@ -70,4 +70,17 @@ void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out);
 void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn,
                     void *ud);
 
+/* Coverage: which rules could ever fire on a body of logs, because events of their log
+ * source were seen with the fields their detection needs. */
+typedef struct ts_sigma_coverage ts_sigma_coverage;
+typedef void (*ts_sigma_cover_fn)(void *ud, const ts_sigma_rule_info *rule, bool could_fire, const char *why);
+
+/* For a compiled set; NULL on allocation failure. */
+ts_sigma_coverage *ts_sigma_coverage_new(const ts_sigma *s);
+void ts_sigma_coverage_free(ts_sigma_coverage *c);
+/* Notes ev's log sources and fields. */
+void ts_sigma_coverage_event(ts_sigma_coverage *c, const ts_event *ev);
+/* Calls fn for every rule and correlation: could it fire, and if not why. */
+void ts_sigma_coverage_report(const ts_sigma_coverage *c, ts_sigma_cover_fn fn, void *ud);
+
 #endif

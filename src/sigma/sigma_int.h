@@ -223,6 +223,13 @@ void sg_corr_state_free(sg_corr_state *cs);
 void sg_corr_feed(const ts_sigma *s, sg_corr_state *cs, uint32_t r, const ts_event *ev, ts_sigma_hit_fn fn,
                   void *ud);
 
+/* engine.c: routing shared with coverage.c */
+bool sg_source_matches(const sg_source *src, const ts_event *ev);
+/* The name the rules use for an event's field under src (renames, spaces dropped). */
+ts_str sg_field_name(const sg_source *src, ts_str k, char *buf, size_t cap);
+/* Calls fn for every source ev belongs to. */
+void sg_route(const ts_sigma *s, const ts_event *ev, void (*fn)(void *ud, uint32_t src), void *ud);
+
 /* rule.c: metadata helpers shared with correlation.c */
 const char *sg_scalar(const sy_node *map, const char *key); /* "" when absent */
 char *sg_techniques(ts_arena *a, const sy_node *tags);      /* "T1059.001,T1027" */
