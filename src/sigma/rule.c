@@ -8,8 +8,6 @@
 #define MAX_IDS 512
 #define MAX_ITEMS 65536
 
-uint32_t sg_add_list(ts_sigma *s, uint8_t op, const uint32_t *ids, size_t n);
-
 uint32_t sg_add_node(ts_sigma *s, uint8_t op, uint32_t a, uint32_t n)
 {
     if (s->nnodes == s->cap_nodes) {

@@ -238,6 +238,8 @@ char *sg_lower_dup(ts_arena *a, const char *p);
 /* build helpers (rule.c) */
 uint32_t sg_add_node(ts_sigma *s, uint8_t op, uint32_t a, uint32_t n);
 uint32_t sg_add_atom(ts_sigma *s, const sg_atom *at);
+/* An AND or OR node over ids (the one id itself when n is 1; TRUE/FALSE when 0). */
+uint32_t sg_add_list(ts_sigma *s, uint8_t op, const uint32_t *ids, size_t n);
 
 /* value.c: turns one Sigma value with its modifiers into atoms under a node. */
 typedef struct sg_mods {

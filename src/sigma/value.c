@@ -18,7 +18,6 @@ typedef struct pstr {
 typedef struct plist {
     pstr v[MAX_VARIANTS];
     size_t n;
-    bool overflow;
 } plist;
 
 static bool mods_one(sg_mods *m, const char *p, size_t n)
@@ -63,8 +62,6 @@ bool sg_parse_mods(const char *spec, size_t n, sg_mods *m, char *why, size_t cap
 
 /* ---- building atoms and nodes ---- */
 
-uint32_t sg_add_list(ts_sigma *s, uint8_t op, const uint32_t *ids, size_t n);
-
 static uint32_t atom_node(ts_sigma *s, const sg_atom *at)
 {
     uint32_t a = sg_add_atom(s, at);
@@ -75,16 +72,13 @@ static uint32_t atom_node(ts_sigma *s, const sg_atom *at)
 
 static bool pl_add(plist *l, const char *b, const uint8_t *w, size_t n)
 {
-    if (l->n == MAX_VARIANTS || n > MAX_VALUE) {
-        l->overflow = true;
+    if (l->n == MAX_VARIANTS || n > MAX_VALUE)
         return false;
-    }
     pstr *p = &l->v[l->n];
     p->b = malloc(n + 1);
     p->w = calloc(n + 1, 1);
     if (!p->b || !p->w) {
         free(p->b), free(p->w);
-        l->overflow = true;
         return false;
     }
     memcpy(p->b, b, n);
