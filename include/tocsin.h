@@ -131,6 +131,51 @@ typedef struct tocsin_sim_options {
  * does not grow with days. On failure err (errlen bytes, may be NULL) says why. */
 tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errlen);
 
+
+/* ---- Evaluation: a hunt over a simulated directory scored against its ground truth ---- */
+
+/* Thresholds of tocsin_eval; a negative number (or NULL, 0 for the flag) sets none. */
+typedef struct tocsin_eval_options {
+    const char *db_path;        /* the hunt's store; NULL: DIR/eval.db, removed first. A path
+                                   given must not hold a store already (alerts of an earlier
+                                   hunt would be scored too) */
+    double min_detected;        /* share of campaign steps detected, 0..1 */
+    double max_false_per_kuserday; /* alerts tied to no step per 1,000 user-days */
+    int64_t max_first_alert_ns; /* from the first click (else the first step) to the first
+                                   campaign alert */
+    const char *expect_actor;   /* the top hypothesis of the main campaign incident */
+    int expect_unattributed;    /* 1: no incident blames an outside actor (p >= 0.5) */
+} tocsin_eval_options;
+
+/* Sets every threshold of o to "none". */
+void tocsin_eval_options_init(tocsin_eval_options *o);
+
+/* The figures of an evaluation (docs/eval.md says how each is defined). */
+typedef struct tocsin_eval_result {
+    size_t steps, detected;        /* campaign steps, and those with an alert */
+    uint64_t alerts;               /* distinct alerts of the hunt */
+    uint64_t campaign_alerts;      /* alerts that belong to a step */
+    uint64_t false_alerts;         /* alerts that belong to none */
+    double false_per_kuserday;
+    int64_t first_alert_ns;        /* reference to first campaign alert; -1: none */
+    size_t incidents, campaign_incidents, right_incidents; /* right: top hypothesis = actor */
+    char top_actor[128];           /* main campaign incident's top hypothesis, "" when none */
+    double top_probability;
+    int actor_rank;                /* the true actor's rank there (1 = top), 0: not ranked */
+    size_t blamed_incidents;       /* incidents whose top hypothesis is an outside actor, p >= 0.5 */
+    size_t checks, failed;         /* thresholds given, and missed */
+} tocsin_eval_result;
+
+/* Hunts every log folder of the simulated directory dir (its intel/ loaded for this hunt
+ * only; truth.jsonl and the store left out), scores the alerts, incidents and hypotheses
+ * against dir/truth.jsonl, prints a table (or NDJSON with opts->json) to opts->out and
+ * fills *res (may be NULL). opts configures the session as for tocsin_open (its db_path is
+ * ignored: eo->db_path says where the store goes). A missed threshold is no error: res->failed
+ * counts them. TOCSIN_E_PARTIAL when some log input was rejected (the scores still stand);
+ * on failure err (errlen bytes, may be NULL) says why, with file and line for a bad truth file. */
+tocsin_code tocsin_eval(const tocsin_options *opts, const char *dir, const tocsin_eval_options *eo,
+                        tocsin_eval_result *res, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -228,8 +228,16 @@ static tocsin_code conclude(hunt *h)
 tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths, const char *const *intel,
                         size_t nintel)
 {
+    return ts_session_hunt(t, paths, npaths, intel, nintel, 1, NULL);
+}
+
+tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, const char *const *intel,
+                            size_t nintel, int report, int64_t *run_id)
+{
     hunt h = {.t = t};
     tocsin_code rc;
+    if (run_id)
+        *run_id = 0;
     h.progress = t->o.progress < 0 ? isatty(STDERR_FILENO) : t->o.progress;
     h.alerts = (ts_alert_sink){on_alert, &h};
     h.started = now_s();
@@ -257,7 +265,9 @@ tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths, cons
     h.st.seconds = now_s() - h.started;
     if (rc == TOCSIN_OK)
         rc = ts_store_run_end(t->store, h.run, h.st.events, h.st.rejected);
-    if (rc == TOCSIN_OK)
+    if (run_id)
+        *run_id = h.run;
+    if (rc == TOCSIN_OK && report)
         rc = ts_report_run(t->store, h.run, &h.st, t->out, t->o.json);
     stop_detectors(&h);
     ts_scratch_free(&h.scratch);

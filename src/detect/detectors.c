@@ -6,6 +6,9 @@
     X(intel)          \
     X(home_network)   \
     X(sigma_rules)    \
+    X(credential)     \
+    X(lateral)        \
+    X(destruction)    \
     X(phishing)       \
     X(beacon)         \
     X(exfil)
