@@ -558,9 +558,36 @@ static void test_correlation(void)
         ts_sigma_scratch_free(sc);
         ts_sigma_free(s);
     }
+    /* value_sum and value_avg of a numeric field */
+    static const char *vt[] = {"value_sum", "value_avg"};
+    for (int t = 0; t < 2; t++) {
+        char corr[512];
+        snprintf(corr, sizeof corr,
+                 "title: big\nid: big\ncorrelation:\n  type: %s\n  rules: [ok]\n  group-by: [TargetUserName]\n"
+                 "  timespan: 1h\n  condition:\n    field: Bytes\n    gt: 1000\n",
+                 vt[t]);
+        s = compile_corr(corr);
+        CHECK(s != NULL);
+        if (!s)
+            continue;
+        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        seen x = {0};
+        feed_sec(s, sc, 4624, 0, EV("EventID=4624", "TargetUserName=bob", "Bytes=600"), &x);
+        feed_sec(s, sc, 4624, 1, EV("EventID=4624", "TargetUserName=bob", "Bytes=x"), &x);
+        CHECK_INT(count_id(&x, "big"), 0);
+        feed_sec(s, sc, 4624, 2, EV("EventID=4624", "TargetUserName=bob", "Bytes=500"), &x);
+        CHECK_INT(count_id(&x, "big"), t == 0 ? 1 : 0); /* sum 1100 > 1000; average 550 */
+        feed_sec(s, sc, 4624, 3, EV("EventID=4624", "TargetUserName=eve", "Bytes=1500"), &x);
+        CHECK_INT(count_id(&x, "big"), t == 0 ? 2 : 1);
+        ts_sigma_scratch_free(sc);
+        ts_sigma_free(s);
+    }
     /* refusals */
-    CHECK(compile_corr("title: x\ncorrelation:\n  type: value_sum\n  rules: [fail]\n  timespan: 1h\n") == NULL);
-    CHECK(strstr(last_refusal, "value_sum") != NULL);
+    CHECK(compile_corr("title: x\ncorrelation:\n  type: value_percentile\n  rules: [fail]\n  timespan: 1h\n") == NULL);
+    CHECK(strstr(last_refusal, "value_percentile") != NULL);
+    CHECK(compile_corr("title: x\ncorrelation:\n  type: value_sum\n  rules: [fail]\n  timespan: 1h\n"
+                       "  condition:\n    gt: 2\n") == NULL);
+    CHECK(strstr(last_refusal, "need a condition field") != NULL);
     CHECK(compile_corr("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1y\n"
                        "  condition:\n    gte: 2\n") == NULL);
     CHECK(strstr(last_refusal, "timespan") != NULL);

@@ -1,4 +1,5 @@
-/* correlation.c: Sigma correlation rules (event_count, value_count, temporal, temporal_ordered). */
+/* correlation.c: Sigma correlation rules (event_count, value_count, value_sum, value_avg, temporal,
+ * temporal_ordered). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,8 @@ static bool parse_span(const char *t, int64_t *out)
 
 static bool parse_condition(sg_corr *c, ts_arena *a, const sy_node *cond, char *why, size_t cap)
 {
-    static const char *ops[] = {"eq", "lt", "lte", "gt", "gte"};
-    static const uint8_t cmps[] = {CMP_EQ, CMP_LT, CMP_LTE, CMP_GT, CMP_GTE};
+    static const char *ops[] = {"eq", "lt", "lte", "gt", "gte", "neq"};
+    static const uint8_t cmps[] = {CMP_EQ, CMP_LT, CMP_LTE, CMP_GT, CMP_GTE, CMP_NEQ};
     bool have = false;
     for (size_t i = 0; cond && cond->kind == SY_MAP && i + 1 < cond->nkids; i += 2) {
         const sy_node *k = cond->kids[i], *v = cond->kids[i + 1];
@@ -43,22 +44,23 @@ static bool parse_condition(sg_corr *c, ts_arena *a, const sy_node *cond, char *
             continue;
         }
         size_t j = 0;
-        while (j < 5 && strcmp(k->s, ops[j]))
+        while (j < 6 && strcmp(k->s, ops[j]))
             j++;
         char *end;
         double d = strtod(v->s, &end);
-        if (j == 5 || end != v->s + v->n || !v->n)
+        if (j == 6 || end != v->s + v->n || !v->n)
             return snprintf(why, cap, "correlation: bad condition '%s'", k->s), false;
         if (have)
             return snprintf(why, cap, "correlation: ranges (two bounds) are not supported yet"), false;
         c->cmp = cmps[j], c->threshold = d, have = true;
     }
-    if (!have && (c->type == CT_EVENT_COUNT || c->type == CT_VALUE_COUNT))
+    bool temporal = c->type == CT_TEMPORAL || c->type == CT_TEMPORAL_ORDERED;
+    if (!have && !temporal)
         return snprintf(why, cap, "correlation: no condition"), false;
     if (!have) /* temporal: every rule seen */
         c->cmp = CMP_GTE, c->threshold = (double)c->nrules;
-    if (c->type == CT_VALUE_COUNT && !c->value_field)
-        return snprintf(why, cap, "correlation: value_count needs a condition field"), false;
+    if (c->type != CT_EVENT_COUNT && !temporal && !c->value_field)
+        return snprintf(why, cap, "correlation: value_count, value_sum and value_avg need a condition field"), false;
     return true;
 }
 
@@ -92,6 +94,13 @@ bool sg_corr_build(ts_sigma *s, const sy_node *doc, const char *file, char *why,
         k.type = CT_TEMPORAL;
     else if (!strcmp(type, "temporal_ordered"))
         k.type = CT_TEMPORAL_ORDERED;
+    else if (!strcmp(type, "value_sum"))
+        k.type = CT_VALUE_SUM;
+    else if (!strcmp(type, "value_avg"))
+        k.type = CT_VALUE_AVG;
+    else if (!strcmp(type, "value_percentile"))
+        return snprintf(why, cap, "correlation type value_percentile: its meaning is not defined precisely enough "
+                                  "to implement"), false;
     else
         return snprintf(why, cap, "correlation type '%.40s' not supported yet", type), false;
     if (sy_get(c, "aliases"))
@@ -166,7 +175,8 @@ void sg_corr_free(ts_sigma *s)
 
 typedef struct group {
     int64_t *ts;     /* hit times, oldest first */
-    uint64_t *vals;  /* value_count: hashes of the values; temporal: which rule */
+    uint64_t *vals;  /* value_count: hashes of the values; value_sum/avg: the doubles' bits;
+                        temporal: which rule */
     size_t n, cap;
 } group;
 
@@ -278,8 +288,20 @@ static bool compare(double a, uint8_t cmp, double b)
     case CMP_LTE: return a <= b;
     case CMP_GT: return a > b;
     case CMP_GTE: return a >= b;
+    case CMP_NEQ: return a != b;
     default: return a == b;
     }
+}
+
+static double sum(const group *g)
+{
+    double t = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        double d;
+        memcpy(&d, &g->vals[i], sizeof d);
+        t += d;
+    }
+    return t;
 }
 
 static size_t distinct(const group *g)
@@ -332,6 +354,17 @@ static void feed_one(const ts_sigma *s, sg_corr_state *cs, uint32_t c, uint32_t 
         if (!v.n)
             return; /* no value, nothing to count */
         val = sg_hash(v.p, v.n);
+    } else if (k->type == CT_VALUE_SUM || k->type == CT_VALUE_AVG) {
+        char buf[64], *end;
+        ts_str v = ts_event_field(ev, k->value_field);
+        if (!v.n || v.n >= sizeof buf)
+            return; /* no number, nothing to add */
+        memcpy(buf, v.p, v.n);
+        buf[v.n] = 0;
+        double d = strtod(buf, &end);
+        if (end != buf + v.n)
+            return;
+        memcpy(&val, &d, sizeof d);
     } else if (k->type != CT_EVENT_COUNT) {
         for (size_t i = 0; i < k->nrules; i++)
             if (k->rules[i] == r)
@@ -340,9 +373,14 @@ static void feed_one(const ts_sigma *s, sg_corr_state *cs, uint32_t c, uint32_t 
     if (!add_hit(g, ev->ts_ns, val))
         return;
     expire(g, ev->ts_ns, k->span_ns);
-    double n = k->type == CT_EVENT_COUNT   ? (double)g->n
-               : k->type == CT_VALUE_COUNT ? (double)distinct(g)
-                                           : (double)rules_seen(g, k);
+    double n;
+    switch (k->type) {
+    case CT_EVENT_COUNT: n = (double)g->n; break;
+    case CT_VALUE_COUNT: n = (double)distinct(g); break;
+    case CT_VALUE_SUM: n = sum(g); break;
+    case CT_VALUE_AVG: n = g->n ? sum(g) / (double)g->n : 0; break;
+    default: n = (double)rules_seen(g, k); break;
+    }
     if (compare(n, k->cmp, k->threshold)) {
         fn(ud, &k->info, ev);
         g->n = 0;

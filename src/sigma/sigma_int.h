@@ -82,7 +82,7 @@ typedef enum sg_kind {
     AT_FREF,   /* compared with another field */
 } sg_kind;
 
-enum { CMP_EQ, CMP_LT, CMP_LTE, CMP_GT, CMP_GTE };
+enum { CMP_EQ, CMP_LT, CMP_LTE, CMP_GT, CMP_GTE, CMP_NEQ };
 enum { ANC_START = 1, ANC_END = 2 };
 enum { RX_CASELESS = 1, RX_MULTILINE = 2, RX_DOTALL = 4 };
 enum { BK_HS, BK_LIT, BK_PCRE, BK_DIRECT };
@@ -147,7 +147,7 @@ typedef struct sg_group {
     void *db_any;       /* keywords */
 } sg_group;
 
-enum { CT_EVENT_COUNT, CT_VALUE_COUNT, CT_TEMPORAL, CT_TEMPORAL_ORDERED };
+enum { CT_EVENT_COUNT, CT_VALUE_COUNT, CT_TEMPORAL, CT_TEMPORAL_ORDERED, CT_VALUE_SUM, CT_VALUE_AVG };
 
 #define SG_CORR_MAX_RULES 16
 #define SG_CORR_MAX_GROUP 8
@@ -165,7 +165,7 @@ typedef struct sg_corr {
     size_t nrules;
     char *group_by[SG_CORR_MAX_GROUP];
     size_t ngroup;
-    char *value_field; /* value_count */
+    char *value_field; /* value_count, value_sum, value_avg */
     bool active;       /* every reference resolved */
     bool generate;     /* its rules also alert on their own */
 } sg_corr;
