@@ -675,6 +675,35 @@ static void test_coverage(void)
     ts_sigma_free(s);
 }
 
+/* ---- filter rules ---- */
+
+static void test_filters(void)
+{
+    const char *y = "title: r\nid: r1\nname: rar\nlogsource:\n  product: windows\n  category: process_creation\n"
+                    "detection:\n  sel:\n    Image|endswith: '\\rar.exe'\n  condition: sel\n---\n"
+                    "title: other\nid: r2\nlogsource:\n  product: windows\n  category: process_creation\n"
+                    "detection:\n  sel:\n    Image|endswith: '\\zip.exe'\n  condition: sel\n---\n"
+                    "title: Filter admins\nlogsource:\n  product: windows\n  category: process_creation\n"
+                    "filter:\n  rules:\n    - rar\n  selection:\n    User|startswith: 'adm_'\n  condition: selection\n";
+    char err[256];
+    int loaded = 0;
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    ts_sigma_load_text(s, "f.yml", y, strlen(y), on_status, &loaded);
+    CHECK_INT(loaded, 3);
+    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_sigma_filters_failed(s), 0);
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\rar.exe", "User=bob")), 1);
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\rar.exe", "User=adm_bob")), 0);
+    CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\zip.exe", "User=adm_bob")), 1); /* not named */
+    ts_sigma_free(s);
+    CHECK(compile("title: f\nlogsource:\n  product: windows\nfilter:\n  selection:\n    a: b\n  condition: selection\n") ==
+          NULL);
+    CHECK(strstr(last_refusal, "filter: rules") != NULL);
+    CHECK(compile("title: f\nlogsource:\n  product: windows\nfilter:\n  rules: [x]\n  selection:\n    a: b\n"
+                  "  condition: selection and\n") == NULL);
+    CHECK(strstr(last_refusal, "condition") != NULL);
+}
+
 /* ---- Sigma's regression suite over the whole SigmaHQ rule set ---- */
 
 #define MAX_REASONS 64
@@ -843,6 +872,7 @@ int main(void)
     test_multidoc();
     test_correlation();
     test_coverage();
+    test_filters();
     test_regression();
     return check_done("test_sigma");
 }

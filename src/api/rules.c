@@ -66,9 +66,12 @@ tocsin_code tocsin_rules_check(tocsin *t, const char *path)
     tocsin_code rc = ts_sigma_load_path(s, path, on_status, &c);
     if (rc == TOCSIN_OK && ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK)
         rc = ts_session_fail(t, TOCSIN_E_PARSE, "%s", err);
+    size_t ffail = rc == TOCSIN_OK ? ts_sigma_filters_failed(s) : 0;
     ts_sigma_free(s);
     if (rc != TOCSIN_OK)
         return rc == TOCSIN_E_IO ? ts_session_fail(t, rc, "cannot read %s", path) : rc;
+    if (ffail)
+        ts_session_diag(t, path, 0, "%zu filter applications could not be built for their rule's log source", ffail);
     if (t->o.json) {
         ts_jw w;
         ts_jw_begin(&w, t->out);

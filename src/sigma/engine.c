@@ -271,6 +271,8 @@ tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap)
 {
     if (s->compiled)
         return TOCSIN_OK;
+    if (!sg_filters_apply(s, &s->filters_failed))
+        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
     s->nfields_total = 0;
     for (size_t g = 0; g < s->ngroups; g++) {
         s->groups[g].fbase = (uint32_t)s->nfields_total;
@@ -295,6 +297,11 @@ tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap)
 size_t ts_sigma_rule_count(const ts_sigma *s)
 {
     return s->nrules;
+}
+
+size_t ts_sigma_filters_failed(const ts_sigma *s)
+{
+    return s->filters_failed;
 }
 
 /* ---- scratch ---- */

@@ -59,6 +59,7 @@ void ts_sigma_free(ts_sigma *s)
     free(s->nodes);
     free(s->kids.v);
     sg_corr_free(s);
+    free(s->filters);
     free(s->rules);
     sg_map_free(&s->placeholders);
     free(s->ph);

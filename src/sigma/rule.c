@@ -93,6 +93,7 @@ typedef struct build {
     size_t nids;
     char *why;
     size_t cap;
+    bool filter; /* a filter's map: its "rules" key is not a search identifier */
 } build;
 
 /* One "Field|mod|mod: value(s)" item. */
@@ -236,7 +237,7 @@ static uint32_t detection(build *b, const sy_node *det)
             cond = det->kids[i + 1];
             continue;
         }
-        if (!strcmp(k->s, "timeframe"))
+        if (!strcmp(k->s, "timeframe") || (b->filter && !strcmp(k->s, "rules")))
             continue;
         if (b->nids == MAX_IDS)
             return snprintf(b->why, b->cap, "too many search identifiers"), UINT32_MAX;
@@ -338,7 +339,7 @@ bool sg_rule_build(ts_sigma *s, const sy_node *doc, const char *file, char *why,
     if (sy_get(doc, "correlation"))
         return sg_corr_build(s, doc, file, why, cap);
     if (sy_get(doc, "filter"))
-        return snprintf(why, cap, "filter rule: not supported yet"), false;
+        return sg_filter_add(s, doc, why, cap);
     const sy_node *det = sy_get(doc, "detection"), *ls = sy_get(doc, "logsource");
     if (!det || det->kind != SY_MAP)
         return snprintf(why, cap, "no detection map"), false;
@@ -371,5 +372,73 @@ bool sg_rule_build(ts_sigma *s, const sy_node *doc, const char *file, char *why,
     }
     if (!add_rule(s, doc, file, g, root))
         return snprintf(why, cap, "out of memory"), false;
+    return true;
+}
+
+/* ---- filters ---- */
+
+bool sg_filter_add(ts_sigma *s, const sy_node *doc, char *why, size_t cap)
+{
+    const sy_node *f = sy_get(doc, "filter"), *rules = sy_get(f, "rules"), *cond = sy_get(f, "condition");
+    if (!f || f->kind != SY_MAP)
+        return snprintf(why, cap, "filter: not a map"), false;
+    if (!rules || (rules->kind != SY_SEQ && rules->kind != SY_SCALAR) || (rules->kind == SY_SEQ && !rules->nkids))
+        return snprintf(why, cap, "filter: rules must name the rules to filter"), false;
+    if (!cond || cond->kind != SY_SCALAR)
+        return snprintf(why, cap, "filter: no condition"), false;
+    ts_arena tmp = TS_ARENA_INIT;
+    bool ok = sc_parse(&tmp, cond->s, cond->n, why, cap) != NULL;
+    ts_arena_free(&tmp);
+    if (!ok)
+        return false;
+    if (s->nfilters == s->cap_filters) {
+        size_t nc = s->cap_filters ? s->cap_filters * 2 : 16;
+        const sy_node **p = realloc(s->filters, nc * sizeof *p);
+        if (!p)
+            return snprintf(why, cap, "out of memory"), false;
+        s->filters = p, s->cap_filters = nc;
+    }
+    s->filters[s->nfilters++] = doc;
+    return true;
+}
+
+static bool names_rule(const sy_node *rules, const sg_rule *r)
+{
+    size_t n = rules->kind == SY_SEQ ? rules->nkids : 1;
+    for (size_t i = 0; i < n; i++) {
+        const sy_node *x = rules->kind == SY_SEQ ? rules->kids[i] : rules;
+        if (x->kind == SY_SCALAR && (!strcmp(x->s, r->id) || (r->name[0] && !strcmp(x->s, r->name))))
+            return true;
+    }
+    return false;
+}
+
+/* Each filter becomes "and not (its condition)" on every rule it names, built in that
+ * rule's group. A filter that cannot be built for a rule (a field type error) leaves the
+ * rule as it was and is counted in *failed. */
+bool sg_filters_apply(ts_sigma *s, size_t *failed)
+{
+    char why[256];
+    *failed = 0;
+    for (size_t i = 0; i < s->nfilters; i++) {
+        const sy_node *f = sy_get(s->filters[i], "filter"), *rules = sy_get(f, "rules");
+        for (size_t r = 0; r < s->nrules; r++) {
+            if (!names_rule(rules, &s->rules[r]))
+                continue;
+            build *b = calloc(1, sizeof *b);
+            if (!b)
+                return false;
+            *b = (build){.s = s, .group = s->rules[r].group, .why = why, .cap = sizeof why, .filter = true};
+            uint32_t fn = detection(b, f);
+            free(b);
+            uint32_t not = fn == UINT32_MAX ? fn : sg_add_node(s, N_NOT, fn, 0);
+            uint32_t both[2] = {s->rules[r].root, not};
+            uint32_t root = not == UINT32_MAX ? not : sg_add_list(s, N_AND, both, 2);
+            if (root == UINT32_MAX)
+                (*failed)++;
+            else
+                s->rules[r].root = root;
+        }
+    }
     return true;
 }

@@ -54,6 +54,9 @@ tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, 
 /* Compiles all loaded rules; after this no more rules may be loaded. */
 tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap);
 size_t ts_sigma_rule_count(const ts_sigma *s);
+/* After compile: how many (filter, rule) pairs were left unfiltered because the filter's
+ * detection could not be built for the rule's log source. */
+size_t ts_sigma_filters_failed(const ts_sigma *s);
 
 /* Per-thread match state for a compiled set. */
 ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s);

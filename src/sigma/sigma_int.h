@@ -194,6 +194,9 @@ struct ts_sigma {
     sg_corr *corrs;
     size_t ncorrs, cap_corrs;
     sg_u32v *rule_corrs; /* per rule: the correlations it feeds */
+    const sy_node **filters; /* filter documents, applied at compile */
+    size_t nfilters, cap_filters;
+    size_t filters_failed; /* filter applications that could not be built */
     sg_map placeholders; /* name -> index in ph */
     char ***ph;
     size_t *nph, nph_names;
@@ -234,6 +237,10 @@ void sg_route(const ts_sigma *s, const ts_event *ev, void (*fn)(void *ud, uint32
 const char *sg_scalar(const sy_node *map, const char *key); /* "" when absent */
 char *sg_techniques(ts_arena *a, const sy_node *tags);      /* "T1059.001,T1027" */
 char *sg_lower_dup(ts_arena *a, const char *p);
+
+/* rule.c: filter rules; stored at load, applied to the rules they name at compile. */
+bool sg_filter_add(ts_sigma *s, const sy_node *doc, char *why, size_t cap);
+bool sg_filters_apply(ts_sigma *s, size_t *failed);
 
 /* build helpers (rule.c) */
 uint32_t sg_add_node(ts_sigma *s, uint8_t op, uint32_t a, uint32_t n);
