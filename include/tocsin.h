@@ -52,6 +52,9 @@ typedef struct tocsin_options {
     FILE *out;                 /* report output; NULL: stdout */
     tocsin_diag_fn diag;       /* NULL: print to stderr */
     void *diag_ud;
+    const char *const *rules_dirs; /* Sigma rule trees (files or directories) for hunt */
+    size_t n_rules_dirs;
+    const char *sigma_placeholders; /* YAML map of expand placeholders; NULL: none */
 } tocsin_options;
 
 /* Opens (creating if needed) the store and loads the bundled and stored intelligence.
@@ -81,6 +84,16 @@ tocsin_code tocsin_show(tocsin *t, const char *incident_id);
 /* Reads evidence (indicators, ATT&CK technique ids, software and actor names), one per
  * line, from in and prints the ranked actor hypotheses that explain it. */
 tocsin_code tocsin_attribute(tocsin *t, FILE *in);
+
+/* Loads the Sigma rule tree at path and prints, rule by rule, whether it loaded or was
+ * refused and why, then the counts. TOCSIN_E_PARTIAL when some rule was refused. */
+tocsin_code tocsin_rules_check(tocsin *t, const char *path);
+
+/* Loads the Sigma rule tree at rules, reads every file under logs, and prints rule by rule
+ * whether it could ever fire on them (events of its log source with the fields its
+ * detection needs were seen) or why not, then the ATT&CK techniques the rules that could
+ * fire cover. TOCSIN_E_PARTIAL when some log input was rejected. */
+tocsin_code tocsin_rules_coverage(tocsin *t, const char *rules, const char *const *logs, size_t nlogs);
 
 /* ---- The simulator: a synthetic organisation with a campaign inside, and its truth ---- */
 

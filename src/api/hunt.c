@@ -149,9 +149,22 @@ static tocsin_code keep_state(hunt *h, const ts_detector *d, void *state)
     return rc;
 }
 
+static void rules_diag(void *ud, const char *file, uint64_t line, const char *msg)
+{
+    ts_session_diag(ud, file, line, "%s", msg);
+}
+
 static tocsin_code start_detectors(hunt *h)
 {
-    ts_detect_ctx ctx = {h->t->intel, h->t->watch, h->t->config};
+    ts_detect_ctx ctx = {h->t->intel,
+                         h->t->watch,
+                         h->t->config,
+                         h->t->data_dir,
+                         h->t->o.rules_dirs,
+                         h->t->o.n_rules_dirs,
+                         h->t->o.sigma_placeholders,
+                         rules_diag,
+                         h->t};
     for (size_t i = 0; ts_detectors[i] && i < MAX_DETECTORS; i++) {
         const ts_detector *d = ts_detectors[i];
         void *state = calloc(1, d->state_size ? d->state_size : 1);

@@ -21,6 +21,10 @@ static const char usage[] =
     "  intel stats                      what intelligence is loaded\n"
     "  intel lookup VALUE...            indicators and actors matching an IP, domain, URL,\n"
     "                                   hash, mail address, or an actor name or alias\n"
+    "  rules check DIR                  load a Sigma rule tree and say, rule by rule,\n"
+    "                                   whether it loaded or why it was refused\n"
+    "  rules coverage DIR LOGS...       which rules could ever fire on those logs, and the\n"
+    "                                   ATT&CK techniques they cover\n"
     "  attribute [FILE]                 rank the actors that explain evidence read from FILE\n"
     "                                   (or standard input): indicators, T-ids, software\n"
     "  simulate --scenario NAME --out DIR [--users N] [--days D] [--seed S] [--start DATE]\n"
@@ -44,6 +48,8 @@ static const char usage[] =
     "  --json             NDJSON output for tools\n"
     "  --watch LIST       watched home networks, countries and ASNs (default KP,AS131279)\n"
     "  --internal CIDRS   more internal networks, comma-separated\n"
+    "  --rules DIR        add a Sigma rule tree to the hunt (repeatable)\n"
+    "  --placeholders F   values of Sigma expand placeholders (YAML map)\n"
     "  --window DURATION  correlation window, e.g. 12h, 7d (default 7d)\n"
     "  --config FILE      detector tunables (default: detect.conf in the data directory)\n"
     "  --no-defaults      do not load the bundled intelligence\n"
@@ -61,6 +67,8 @@ typedef struct args {
     size_t n_pos;
     const char **intel;
     size_t n_intel;
+    const char **rules;
+    size_t n_rules;
     const char *actor;
     tocsin_eval_options eval;
 } args;
@@ -133,7 +141,8 @@ static int parse_args(int argc, char **argv, args *a)
     tocsin_eval_options_init(&a->eval);
     a->pos = calloc((size_t)argc, sizeof *a->pos);
     a->intel = calloc((size_t)argc, sizeof *a->intel);
-    if (!a->pos || !a->intel)
+    a->rules = calloc((size_t)argc, sizeof *a->rules);
+    if (!a->pos || !a->intel || !a->rules)
         return bad_usage("%s", "out of memory");
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
@@ -164,6 +173,11 @@ static int parse_args(int argc, char **argv, args *a)
         } else if (strcmp(s, "--intel") == 0) {
             if (val)
                 a->intel[a->n_intel++] = val;
+        } else if (strcmp(s, "--rules") == 0) {
+            if (val)
+                a->rules[a->n_rules++] = val;
+        } else if (strcmp(s, "--placeholders") == 0) {
+            a->o.sigma_placeholders = val;
         } else if (strcmp(s, "--scenario") == 0) {
             a->sim.scenario = val;
         } else if (strcmp(s, "--out") == 0) {
@@ -196,6 +210,8 @@ static int parse_args(int argc, char **argv, args *a)
             i++;
         }
     }
+    a->o.rules_dirs = a->rules;
+    a->o.n_rules_dirs = a->n_rules;
     return EXIT_OK;
 }
 
@@ -240,6 +256,27 @@ static int run_intel(tocsin *t, args *a)
         return status;
     }
     return bad_usage("intel: unknown subcommand '%s' (load, stats, lookup)", sub);
+}
+
+static int run_rules(tocsin *t, args *a)
+{
+    const char *sub = a->n_pos > 1 ? a->pos[1] : "";
+    if (strcmp(sub, "coverage") == 0) {
+        if (a->n_pos < 4)
+            return bad_usage("%s", "rules coverage needs a DIR and LOGS");
+        return status_of(t, tocsin_rules_coverage(t, a->pos[2], a->pos + 3, a->n_pos - 3));
+    }
+    if (strcmp(sub, "check") != 0)
+        return bad_usage("rules: unknown subcommand '%s' (check, coverage)", sub);
+    if (a->n_pos < 3)
+        return bad_usage("%s", "rules check needs a DIR");
+    int status = EXIT_OK;
+    for (size_t i = 2; i < a->n_pos; i++) {
+        int s = status_of(t, tocsin_rules_check(t, a->pos[i]));
+        if (s > status)
+            status = s;
+    }
+    return status;
 }
 
 static int run_attribute(tocsin *t, args *a)
@@ -359,6 +396,8 @@ static int run(args *a)
         status = status_of(t, tocsin_show(t, a->pos[1]));
     else if (strcmp(cmd, "intel") == 0)
         status = run_intel(t, a);
+    else if (strcmp(cmd, "rules") == 0)
+        status = run_rules(t, a);
     else if (strcmp(cmd, "attribute") == 0)
         status = run_attribute(t, a);
     else
@@ -385,5 +424,6 @@ int main(int argc, char **argv)
         status = a.n_pos ? run(&a) : bad_usage("%s", "no command");
     free(a.pos);
     free(a.intel);
+    free(a.rules);
     return status;
 }

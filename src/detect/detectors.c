@@ -5,6 +5,7 @@
 #define DETECTORS(X)  \
     X(intel)          \
     X(home_network)   \
+    X(sigma_rules)    \
     X(credential)     \
     X(lateral)        \
     X(destruction)    \
