@@ -52,6 +52,9 @@ typedef struct tocsin_options {
     FILE *out;                 /* report output; NULL: stdout */
     tocsin_diag_fn diag;       /* NULL: print to stderr */
     void *diag_ud;
+    const char *const *rules_dirs; /* Sigma rule trees (files or directories) for hunt */
+    size_t n_rules_dirs;
+    const char *sigma_placeholders; /* YAML map of expand placeholders; NULL: none */
 } tocsin_options;
 
 /* Opens (creating if needed) the store and loads the bundled and stored intelligence.
@@ -81,6 +84,16 @@ tocsin_code tocsin_show(tocsin *t, const char *incident_id);
 /* Reads evidence (indicators, ATT&CK technique ids, software and actor names), one per
  * line, from in and prints the ranked actor hypotheses that explain it. */
 tocsin_code tocsin_attribute(tocsin *t, FILE *in);
+
+/* Loads the Sigma rule tree at path and prints, rule by rule, whether it loaded or was
+ * refused and why, then the counts. TOCSIN_E_PARTIAL when some rule was refused. */
+tocsin_code tocsin_rules_check(tocsin *t, const char *path);
+
+/* Loads the Sigma rule tree at rules, reads every file under logs, and prints rule by rule
+ * whether it could ever fire on them (events of its log source with the fields its
+ * detection needs were seen) or why not, then the ATT&CK techniques the rules that could
+ * fire cover. TOCSIN_E_PARTIAL when some log input was rejected. */
+tocsin_code tocsin_rules_coverage(tocsin *t, const char *rules, const char *const *logs, size_t nlogs);
 
 /* ---- The simulator: a synthetic organisation with a campaign inside, and its truth ---- */
 
@@ -117,6 +130,51 @@ typedef struct tocsin_sim_options {
  * ground truth (out_dir/truth.jsonl) and the defender's intelligence. Streams: memory
  * does not grow with days. On failure err (errlen bytes, may be NULL) says why. */
 tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errlen);
+
+
+/* ---- Evaluation: a hunt over a simulated directory scored against its ground truth ---- */
+
+/* Thresholds of tocsin_eval; a negative number (or NULL, 0 for the flag) sets none. */
+typedef struct tocsin_eval_options {
+    const char *db_path;        /* the hunt's store; NULL: DIR/eval.db, removed first. A path
+                                   given must not hold a store already (alerts of an earlier
+                                   hunt would be scored too) */
+    double min_detected;        /* share of campaign steps detected, 0..1 */
+    double max_false_per_kuserday; /* alerts tied to no step per 1,000 user-days */
+    int64_t max_first_alert_ns; /* from the first click (else the first step) to the first
+                                   campaign alert */
+    const char *expect_actor;   /* the top hypothesis of the main campaign incident */
+    int expect_unattributed;    /* 1: no incident blames an outside actor (p >= 0.5) */
+} tocsin_eval_options;
+
+/* Sets every threshold of o to "none". */
+void tocsin_eval_options_init(tocsin_eval_options *o);
+
+/* The figures of an evaluation (docs/eval.md says how each is defined). */
+typedef struct tocsin_eval_result {
+    size_t steps, detected;        /* campaign steps, and those with an alert */
+    uint64_t alerts;               /* distinct alerts of the hunt */
+    uint64_t campaign_alerts;      /* alerts that belong to a step */
+    uint64_t false_alerts;         /* alerts that belong to none */
+    double false_per_kuserday;
+    int64_t first_alert_ns;        /* reference to first campaign alert; -1: none */
+    size_t incidents, campaign_incidents, right_incidents; /* right: top hypothesis = actor */
+    char top_actor[128];           /* main campaign incident's top hypothesis, "" when none */
+    double top_probability;
+    int actor_rank;                /* the true actor's rank there (1 = top), 0: not ranked */
+    size_t blamed_incidents;       /* incidents whose top hypothesis is an outside actor, p >= 0.5 */
+    size_t checks, failed;         /* thresholds given, and missed */
+} tocsin_eval_result;
+
+/* Hunts every log folder of the simulated directory dir (its intel/ loaded for this hunt
+ * only; truth.jsonl and the store left out), scores the alerts, incidents and hypotheses
+ * against dir/truth.jsonl, prints a table (or NDJSON with opts->json) to opts->out and
+ * fills *res (may be NULL). opts configures the session as for tocsin_open (its db_path is
+ * ignored: eo->db_path says where the store goes). A missed threshold is no error: res->failed
+ * counts them. TOCSIN_E_PARTIAL when some log input was rejected (the scores still stand);
+ * on failure err (errlen bytes, may be NULL) says why, with file and line for a bad truth file. */
+tocsin_code tocsin_eval(const tocsin_options *opts, const char *dir, const tocsin_eval_options *eo,
+                        tocsin_eval_result *res, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

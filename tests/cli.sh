@@ -101,9 +101,37 @@ check "good input beside bad input is still hunted" grep -q 'Lazarus Group' "$tm
 "$T" intel lookup $'\e[31mred\e[0m' --db "$db" >"$tmp/esc.txt" 2>&1
 check "escape sequences are neutralised" bash -c "! grep -q $'\e' '$tmp/esc.txt'"
 
+# A simulation of some formats only: the others are generated and dropped, not crashed on.
+"$T" simulate --scenario none --seed 2 --users 20 --days 7 --formats zeek,mail --out "$tmp/sim" >/dev/null 2>&1
+check "simulate writes only the formats asked for" bash -c "test -s '$tmp/sim/zeek/conn.log' && test -s '$tmp/sim/mail/mail.mbox' && ! test -e '$tmp/sim/windows'"
+check "simulate refuses an unknown format" status_is 2 "$T" simulate --scenario none --formats bogus --out "$tmp/sim2"
+
 check "show of an unknown incident exits 1" status_is 1 "$T" show INC-0000000000000000 --db "$db"
 check "an unknown command exits 2" status_is 2 "$T" frobnicate --db "$db"
 check "an unknown option exits 2" status_is 2 "$T" hunt x --frob --db "$db"
+
+# Sigma rules: a hunt with --rules, and rules check.
+rules=tests/data/sigma/rules
+"$T" hunt "$tmp/logs" --rules "$rules/zeek_conn_c2.yml" --rules "$rules/linux_sudo_tar.yml" --db "$tmp/s.db" \
+    --no-progress >"$tmp/sigma.txt" 2>"$tmp/sigma.err"
+check "hunt --rules exits 0" test $? -eq 0
+check "a Sigma rule over Zeek conn fires" grep -q 'Sigma high: Connection to the Destover C2 network' "$tmp/sigma.txt"
+check "a Sigma keyword rule over auth.log fires" grep -q 'Sigma medium: Archive made with sudo' "$tmp/sigma.txt"
+check "a Sigma alert carries the rule's technique" grep -q 'T1560.001' "$tmp/sigma.txt"
+"$T" rules check "$rules" --db "$tmp/s.db" >"$tmp/check.txt" 2>&1
+check "rules check exits 3 when a rule is refused" test $? -eq 3
+check "rules check names the unknown modifier" grep -q "refused.*unknown_modifier.yml.*unknown modifier 'sometimes'" "$tmp/check.txt"
+check "rules check names the log source" grep -q 'refused.*cloud.yml.*product=aws' "$tmp/check.txt"
+check "rules check counts" grep -q '^2 rules loaded, 2 refused' "$tmp/check.txt"
+"$T" rules check "$rules" --json --db "$tmp/s.db" >"$tmp/check.json" 2>/dev/null
+check "rules check --json is NDJSON" bash -c "grep -v -c '^{.*}\$' '$tmp/check.json' | grep -qx 0"
+check "rules check of a missing tree fails" status_is 1 "$T" rules check "$tmp/nonexistent" --db "$tmp/s.db"
+"$T" rules coverage "$rules" "$tmp/logs" --db "$tmp/s.db" >"$tmp/cover.txt" 2>&1
+check "rules coverage exits 0" test $? -eq 0
+check "rules coverage: the Zeek rule could fire" grep -q '^could fire  5a0c1e3d' "$tmp/cover.txt"
+check "rules coverage lists the techniques" grep -q 'techniques covered (2): T1071,T1560.001' "$tmp/cover.txt"
+check "rules coverage needs logs" status_is 2 "$T" rules coverage "$rules" --db "$tmp/s.db"
+check "rules without a subcommand is a usage error" status_is 2 "$T" rules --db "$tmp/s.db"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

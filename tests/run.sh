@@ -38,6 +38,11 @@ if [ -x tests/cli.sh ]; then
     tally "tests/cli.sh (sanitizers)" "$log" "$st"
 fi
 
+if [ -x tests/eval.sh ]; then
+    tests/eval.sh build/tocsin >"$log" 2>&1; st=$?
+    tally tests/eval.sh "$log" "$st"
+fi
+
 for f in build-fuzz/fuzz_*; do
     [ -x "$f" ] || continue
     name=$(basename "$f"); corpus=fuzz/corpus/${name#fuzz_}

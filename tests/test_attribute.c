@@ -255,6 +255,28 @@ static void test_zero_weight(const cat *c)
     ts_attribution_free(a);
 }
 
+/* One indicator makes its actor no likelier than the source's confidence in it: a
+ * confidence-30 listing (often a busy address listed by mistake) cannot outweigh
+ * "unattributed", a confidence-90 one can. */
+static void test_confidence_caps_one_indicator(const cat *c)
+{
+    ts_attr_evidence weak = ioc(c->set_lazarus, 30, "ip 104.16.1.34");
+    ts_attribution *a = ts_attribute(c->ti, &weak, 1);
+    check_invariants(a);
+    const ts_hypothesis *l = find(a, "Lazarus Group");
+    CHECK(l && l->probability <= 0.31);
+    CHECK_STR(a->hyps[0].name, "unattributed");
+    CHECK(l && weight_of(l, "no likelier than its confidence") > 0);
+    ts_attribution_free(a);
+
+    ts_attr_evidence strong = ioc(c->set_lazarus, 90, "ip 203.131.222.102");
+    a = ts_attribute(c->ti, &strong, 1);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    CHECK(a->hyps[0].probability > 0.6);
+    ts_attribution_free(a);
+}
+
 static void test_weak_is_unattributed(const cat *c)
 {
     ts_attribution *a = ts_attribute(c->ti, NULL, 0);
@@ -810,6 +832,7 @@ int main(void)
     test_exclusive_beats_shared(&c);
     test_zero_weight(&c);
     test_weak_is_unattributed(&c);
+    test_confidence_caps_one_indicator(&c);
     test_home_network(&c);
     test_rarity_and_exclusivity(&c);
     test_repeats_count_once(&c);

@@ -293,6 +293,32 @@ static void test_campaign_indicator(void)
     ts_correlator_free(c);
 }
 
+/* A host in alerts of many accounts is a relay (the mail server), not a shared victim. */
+static void test_hub_host(void)
+{
+    const int64_t h = 3600LL * 1000000000LL;
+    ts_correlator *c = ts_correlator_new(0);
+    ts_incident **v;
+    char key[32], user[32];
+    for (int i = 0; i < 12; i++) {
+        snprintf(key, sizeof key, "mail|%d", i);
+        snprintf(user, sizeof user, "user%d", i);
+        ts_correlator_add(c, mk(key, (i + 1) * h, "10.0.0.25", NULL, user));
+    }
+    size_t n = run(c, &v);
+    CHECK_INT(n, 12);
+    free_all(v, n);
+    for (int i = 0; i < 3; i++) {
+        snprintf(key, sizeof key, "ws|%d", i);
+        snprintf(user, sizeof user, "user%d", i);
+        ts_correlator_add(c, mk(key, (i + 1) * h, "10.0.0.26", NULL, user));
+    }
+    n = run(c, &v);
+    CHECK_INT(n, 1);
+    free_all(v, n);
+    ts_correlator_free(c);
+}
+
 int main(void)
 {
     test_entity_keys();
@@ -302,5 +328,6 @@ int main(void)
     test_window();
     test_stable_ids();
     test_campaign_indicator();
+    test_hub_host();
     return check_done("test_correlate");
 }

@@ -1,6 +1,8 @@
 /* test_detect.c: alerts from events: the intel and home-network detectors, the alert helpers, the registry. */
-#include "check.h"
+#include <unistd.h>
 
+#include "check.h"
+#include "core/config.h"
 #include "detect/detect.h"
 #include "enrich/enrich.h"
 #include "intel/intel.h"
@@ -114,6 +116,10 @@ static ts_intel *make_intel(void)
     old.expires = 1388534399; /* 2013-12-31T23:59:59Z */
     CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("192.0.0.0/8"), &shared), TOCSIN_OK);
     CHECK_INT(ts_intel_add(ti, TS_IOC_DOMAIN, ts_str_c("old-c2.net"), &old), TOCSIN_OK);
+    /* A weak listing: a busy CDN address listed with little confidence. */
+    ts_ioc_meta weak = m;
+    weak.confidence = 30;
+    CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("104.16.1.34"), &weak), TOCSIN_OK);
     ts_intel_finalise(ti);
     return ti;
 }
@@ -264,6 +270,34 @@ static void test_subdomain(const ts_detect_ctx *ctx, uint8_t logon_sev)
     run("intel", ctx, &ev);
     CHECK_INT(n_got, 0);
     drop_all();
+}
+
+/* A listing below [intel] min_confidence (default 50) is context, not an alarm. */
+static void test_min_confidence(const ts_detect_ctx *ctx)
+{
+    ts_event ev;
+    conn(&ev, "10.0.0.5", "104.16.1.34");
+    run("intel", ctx, &ev);
+    CHECK_INT(n_got, 0);
+    drop_all();
+
+    char path[] = "/tmp/tocsin_test_detect_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd < 0)
+        return;
+    FILE *f = fdopen(fd, "w");
+    fputs("[intel]\nmin_confidence = 20\n", f);
+    fclose(f);
+    ts_config *cfg = NULL;
+    CHECK_INT(ts_config_load(path, &cfg, NULL, NULL), TOCSIN_OK);
+    ts_detect_ctx low = *ctx;
+    low.config = cfg;
+    run("intel", &low, &ev);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    ts_config_free(cfg);
+    unlink(path);
 }
 
 static void test_shared_and_expired(const ts_detect_ctx *ctx)
@@ -721,6 +755,7 @@ int main(void)
     test_subdomain(&ctx, logon);
     test_suppressed(&ctx);
     test_shared_and_expired(&ctx);
+    test_min_confidence(&ctx);
     test_hash_and_mail(&ctx);
     test_clean_and_repeats(&ctx);
     ts_intel_free(ti);

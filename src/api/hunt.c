@@ -150,9 +150,22 @@ static tocsin_code keep_state(hunt *h, const ts_detector *d, void *state)
     return rc;
 }
 
+static void rules_diag(void *ud, const char *file, uint64_t line, const char *msg)
+{
+    ts_session_diag(ud, file, line, "%s", msg);
+}
+
 static tocsin_code start_detectors(hunt *h)
 {
-    ts_detect_ctx ctx = {h->t->intel, h->t->watch, h->t->config};
+    ts_detect_ctx ctx = {h->t->intel,
+                         h->t->watch,
+                         h->t->config,
+                         h->t->data_dir,
+                         h->t->o.rules_dirs,
+                         h->t->o.n_rules_dirs,
+                         h->t->o.sigma_placeholders,
+                         rules_diag,
+                         h->t};
     for (size_t i = 0; ts_detectors[i] && i < MAX_DETECTORS; i++) {
         const ts_detector *d = ts_detectors[i];
         void *state = calloc(1, d->state_size ? d->state_size : 1);
@@ -216,8 +229,16 @@ static tocsin_code conclude(hunt *h)
 tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths, const char *const *intel,
                         size_t nintel)
 {
+    return ts_session_hunt(t, paths, npaths, intel, nintel, 1, NULL);
+}
+
+tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, const char *const *intel,
+                            size_t nintel, int report, int64_t *run_id)
+{
     hunt h = {.t = t};
     tocsin_code rc;
+    if (run_id)
+        *run_id = 0;
     h.progress = t->o.progress < 0 ? isatty(STDERR_FILENO) : t->o.progress;
     h.alerts = (ts_alert_sink){on_alert, &h};
     h.started = now_s();
@@ -245,7 +266,9 @@ tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths, cons
     h.st.seconds = now_s() - h.started;
     if (rc == TOCSIN_OK)
         rc = ts_store_run_end(t->store, h.run, h.st.events, h.st.rejected);
-    if (rc == TOCSIN_OK)
+    if (run_id)
+        *run_id = h.run;
+    if (rc == TOCSIN_OK && report)
         rc = ts_report_run(t->store, h.run, &h.st, t->out, t->o.json);
     stop_detectors(&h);
     ts_scratch_free(&h.scratch);

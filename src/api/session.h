@@ -1,4 +1,5 @@
-/* session.h: what a tocsin session holds; shared by the files of src/api only. */
+/* session.h: what a tocsin session holds; shared by the files of src/api and by src/eval,
+ * which runs a hunt and reads its store. */
 #ifndef TS_SESSION_H
 #define TS_SESSION_H
 
@@ -29,5 +30,10 @@ tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
 /* Loads a feed (file or directory) into the session's intelligence; persist: keep it in
  * the store. Returns TOCSIN_E_PARTIAL when entries were rejected. */
 tocsin_code ts_session_load_feed(tocsin *t, const char *path, const char *actor, int persist);
+
+/* tocsin_hunt, printing the report only when report is set; *run_id (may be NULL) receives
+ * the run's id in the store (0 when none was begun). */
+tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, const char *const *intel,
+                            size_t nintel, int report, int64_t *run_id);
 
 #endif

@@ -151,6 +151,21 @@ static double lr_weight(double c, double b, size_t n_actors, size_t k)
 
 static double conf(const ts_attr_evidence *e) { return e->confidence > 100 ? 1.0 : e->confidence / 100.0; }
 
+/* One indicator the source trusts with confidence c cannot alone make its actor more
+ * likely than c: with probability 1 - c it was listed by mistake, and a wrongly listed
+ * value is typically a busy one (a CDN, a shared host) that anybody's traffic reaches.
+ * So its weight is capped where the actor's odds against "unattributed" reach c / (1 - c).
+ * Returns the cap in nats, or INFINITY for c = 1. */
+static double confidence_cap(const model *m, double c)
+{
+    if (c >= 1)
+        return INFINITY;
+    if (c <= 0)
+        return 0;
+    double cap = log(c / (1 - c) * TS_PRIOR_UNATTRIBUTED * (double)m->n_actors / TS_PRIOR_ACTORS);
+    return cap > 0 ? cap : 0; /* evidence never counts against its actor */
+}
+
 static const char *label(const ts_attr_evidence *e) { return e->label ? e->label : "(unnamed evidence)"; }
 
 /* "alone" or "shared by k actors, weight split". */
@@ -189,10 +204,14 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
         else if (e->shared)
             add(m, h, e->kind, 0, e->alert,
                 fmt("%s %s: known shared infrastructure (hosting, CDN, sinkhole), weighs nothing", what, label(e)));
-        else
-            add(m, h, e->kind, lr_weight(conf(e), claim ? TS_B_CLAIM : TS_B_INDICATOR, m->n_actors, k), e->alert,
-                fmt("%s %s: %s, confidence %u%s", what, label(e), share, (unsigned)e->confidence,
+        else {
+            double w = lr_weight(conf(e), claim ? TS_B_CLAIM : TS_B_INDICATOR, m->n_actors, k);
+            double cap = confidence_cap(m, conf(e));
+            add(m, h, e->kind, w < cap ? w : cap, e->alert,
+                fmt("%s %s: %s, confidence %u%s%s", what, label(e), share, (unsigned)e->confidence,
+                    w > cap ? " (alone it can make this actor no likelier than its confidence)" : "",
                     claim ? "; names are cheap to plant" : ""));
+        }
     }
 }
 

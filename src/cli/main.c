@@ -7,7 +7,7 @@
 #include "tocsin.h"
 
 /* Exit statuses. */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTED = 3 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTED = 3, EXIT_MISSED = 4 };
 
 static const char usage[] =
     "usage: tocsin COMMAND [OPTIONS]\n"
@@ -21,12 +21,26 @@ static const char usage[] =
     "  intel stats                      what intelligence is loaded\n"
     "  intel lookup VALUE...            indicators and actors matching an IP, domain, URL,\n"
     "                                   hash, mail address, or an actor name or alias\n"
+    "  rules check DIR                  load a Sigma rule tree and say, rule by rule,\n"
+    "                                   whether it loaded or why it was refused\n"
+    "  rules coverage DIR LOGS...       which rules could ever fire on those logs, and the\n"
+    "                                   ATT&CK techniques they cover\n"
     "  attribute [FILE]                 rank the actors that explain evidence read from FILE\n"
     "                                   (or standard input): indicators, T-ids, software\n"
     "  simulate --scenario NAME --out DIR [--users N] [--days D] [--seed S] [--start DATE]\n"
     "           [--formats LIST] [--rates FILE]\n"
     "                                   write an organisation's logs with a campaign inside\n"
     "                                   (sony-2014, insider, false-flag, none) and its truth\n"
+    "  eval DIR [THRESHOLDS]            hunt a simulated DIR into a fresh store (DIR/eval.db, or\n"
+    "                                   --db FILE, which must be new) and score it against\n"
+    "                                   DIR/truth.jsonl: steps detected and when, false alerts,\n"
+    "                                   attribution (docs/eval.md). Thresholds, each optional:\n"
+    "           --min-detected SHARE    at least this share (0..1) of the steps detected\n"
+    "           --max-false-per-kuserday N   at most N false alerts per 1,000 user-days\n"
+    "           --max-first-alert DURATION   first campaign alert within DURATION (e.g. 1h,\n"
+    "                                   2d) of the first click, else of the first step\n"
+    "           --expect-actor NAME     the main campaign incident's top hypothesis is NAME\n"
+    "           --expect-unattributed   no incident blames an outside actor (p >= 0.5)\n"
     "  version\n"
     "\n"
     "options:\n"
@@ -34,13 +48,16 @@ static const char usage[] =
     "  --json             NDJSON output for tools\n"
     "  --watch LIST       watched home networks, countries and ASNs (default KP,AS131279)\n"
     "  --internal CIDRS   more internal networks, comma-separated\n"
+    "  --rules DIR        add a Sigma rule tree to the hunt (repeatable)\n"
+    "  --placeholders F   values of Sigma expand placeholders (YAML map)\n"
     "  --window DURATION  correlation window, e.g. 12h, 7d (default 7d)\n"
     "  --config FILE      detector tunables (default: detect.conf in the data directory)\n"
     "  --no-defaults      do not load the bundled intelligence\n"
     "  --data-dir DIR     where the bundled defaults are\n"
     "  --progress, --no-progress   force progress on stderr on or off\n"
     "\n"
-    "exit status: 0 done, 1 failed, 2 usage, 3 done but some input was rejected\n";
+    "exit status: 0 done, 1 failed, 2 usage, 3 done but some input was rejected,\n"
+    "             4 eval: a threshold was missed\n";
 
 typedef struct args {
     tocsin_options o;
@@ -50,7 +67,10 @@ typedef struct args {
     size_t n_pos;
     const char **intel;
     size_t n_intel;
+    const char **rules;
+    size_t n_rules;
     const char *actor;
+    tocsin_eval_options eval;
 } args;
 
 static int bad_usage(const char *fmt, const char *what)
@@ -80,18 +100,59 @@ static long long parse_duration(const char *s)
     return v * unit * 1000000000LL;
 }
 
+/* A number in [lo, hi] into *out; -1 when it is not one. */
+static int parse_real(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    double v = strtod(s, &end);
+    if (*end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* The options of eval; returns 1 when s was one of them, -1 on a bad value, 0 otherwise. */
+static int eval_option(const char *s, const char *val, args *a, int *takes)
+{
+    if (strcmp(s, "--expect-unattributed") == 0) {
+        a->eval.expect_unattributed = 1, *takes = 0;
+    } else if (strcmp(s, "--expect-actor") == 0) {
+        a->eval.expect_actor = val;
+    } else if (strcmp(s, "--min-detected") == 0) {
+        if (val && parse_real(val, 0, 1, &a->eval.min_detected))
+            return bad_usage("--min-detected: '%s' is not a share between 0 and 1", val), -1;
+    } else if (strcmp(s, "--max-false-per-kuserday") == 0) {
+        if (val && parse_real(val, 0, 1e12, &a->eval.max_false_per_kuserday))
+            return bad_usage("--max-false-per-kuserday: '%s' is not a number of 0 or more", val), -1;
+    } else if (strcmp(s, "--max-first-alert") == 0) {
+        if (val && !(a->eval.max_first_alert_ns = parse_duration(val)))
+            return bad_usage("--max-first-alert: '%s' is not a duration like 1h or 2d", val), -1;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static int parse_args(int argc, char **argv, args *a)
 {
     a->o.progress = -1;
+    tocsin_eval_options_init(&a->eval);
     a->pos = calloc((size_t)argc, sizeof *a->pos);
     a->intel = calloc((size_t)argc, sizeof *a->intel);
-    if (!a->pos || !a->intel)
+    a->rules = calloc((size_t)argc, sizeof *a->rules);
+    if (!a->pos || !a->intel || !a->rules)
         return bad_usage("%s", "out of memory");
     for (int i = 0; i < argc; i++) {
         const char *s = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = 1;
-        if (strcmp(s, "--json") == 0) {
+        int takes = 1, ev = eval_option(s, val, a, &takes);
+        if (ev < 0) {
+            return EXIT_USAGE;
+        } else if (ev > 0) {
+            /* an eval threshold */
+        } else if (strcmp(s, "--json") == 0) {
             a->o.json = 1, takes = 0;
         } else if (strcmp(s, "--no-defaults") == 0) {
             a->o.no_defaults = 1, takes = 0;
@@ -112,6 +173,11 @@ static int parse_args(int argc, char **argv, args *a)
         } else if (strcmp(s, "--intel") == 0) {
             if (val)
                 a->intel[a->n_intel++] = val;
+        } else if (strcmp(s, "--rules") == 0) {
+            if (val)
+                a->rules[a->n_rules++] = val;
+        } else if (strcmp(s, "--placeholders") == 0) {
+            a->o.sigma_placeholders = val;
         } else if (strcmp(s, "--scenario") == 0) {
             a->sim.scenario = val;
         } else if (strcmp(s, "--out") == 0) {
@@ -144,6 +210,8 @@ static int parse_args(int argc, char **argv, args *a)
             i++;
         }
     }
+    a->o.rules_dirs = a->rules;
+    a->o.n_rules_dirs = a->n_rules;
     return EXIT_OK;
 }
 
@@ -188,6 +256,27 @@ static int run_intel(tocsin *t, args *a)
         return status;
     }
     return bad_usage("intel: unknown subcommand '%s' (load, stats, lookup)", sub);
+}
+
+static int run_rules(tocsin *t, args *a)
+{
+    const char *sub = a->n_pos > 1 ? a->pos[1] : "";
+    if (strcmp(sub, "coverage") == 0) {
+        if (a->n_pos < 4)
+            return bad_usage("%s", "rules coverage needs a DIR and LOGS");
+        return status_of(t, tocsin_rules_coverage(t, a->pos[2], a->pos + 3, a->n_pos - 3));
+    }
+    if (strcmp(sub, "check") != 0)
+        return bad_usage("rules: unknown subcommand '%s' (check, coverage)", sub);
+    if (a->n_pos < 3)
+        return bad_usage("%s", "rules check needs a DIR");
+    int status = EXIT_OK;
+    for (size_t i = 2; i < a->n_pos; i++) {
+        int s = status_of(t, tocsin_rules_check(t, a->pos[i]));
+        if (s > status)
+            status = s;
+    }
+    return status;
 }
 
 static int run_attribute(tocsin *t, args *a)
@@ -262,6 +351,25 @@ static int run_simulate(args *a)
     return EXIT_OK;
 }
 
+static int run_eval(args *a)
+{
+    char err[1024] = "";
+    tocsin_eval_result r;
+    if (a->n_pos != 2)
+        return bad_usage("%s", "eval needs one DIR (written by tocsin simulate)");
+    a->eval.db_path = a->o.db_path;
+    tocsin_code rc = tocsin_eval(&a->o, a->pos[1], &a->eval, &r, err, sizeof err);
+    if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL) {
+        fprintf(stderr, "tocsin: eval: %s\n", *err ? err : tocsin_strerror(rc));
+        return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL;
+    }
+    if (r.failed) {
+        fprintf(stderr, "tocsin: eval: %zu of %zu thresholds missed\n", r.failed, r.checks);
+        return EXIT_MISSED;
+    }
+    return rc == TOCSIN_E_PARTIAL ? EXIT_REJECTED : EXIT_OK;
+}
+
 static int run(args *a)
 {
     const char *cmd = a->pos[0];
@@ -269,6 +377,8 @@ static int run(args *a)
     int status;
     if (strcmp(cmd, "simulate") == 0)
         return run_simulate(a); /* needs no store */
+    if (strcmp(cmd, "eval") == 0)
+        return run_eval(a); /* makes its own */
     if (strcmp(cmd, "hunt") == 0 && a->n_pos < 2)
         return bad_usage("%s", "hunt needs LOGS (files or directories)");
     if (strcmp(cmd, "show") == 0 && a->n_pos != 2)
@@ -286,6 +396,8 @@ static int run(args *a)
         status = status_of(t, tocsin_show(t, a->pos[1]));
     else if (strcmp(cmd, "intel") == 0)
         status = run_intel(t, a);
+    else if (strcmp(cmd, "rules") == 0)
+        status = run_rules(t, a);
     else if (strcmp(cmd, "attribute") == 0)
         status = run_attribute(t, a);
     else
@@ -312,5 +424,6 @@ int main(int argc, char **argv)
         status = a.n_pos ? run(&a) : bad_usage("%s", "no command");
     free(a.pos);
     free(a.intel);
+    free(a.rules);
     return status;
 }

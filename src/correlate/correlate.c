@@ -297,6 +297,35 @@ static int cmp_ref(const void *pa, const void *pb)
     return a->alert < b->alert ? -1 : a->alert > b->alert;
 }
 
+/* A host in alerts of more accounts than this is infrastructure the accounts pass through
+ * (the mail server every phishing message reached, a proxy, a domain controller), not a
+ * victim they share: joining on it would glue unrelated people into one incident. */
+#define HUB_USERS 8
+
+/* Whether the host entity l->v[i..j) is seen with more than HUB_USERS accounts. */
+static bool is_hub(ts_alert *const *v, const ent_list *l, size_t i, size_t j)
+{
+    uint64_t seen[HUB_USERS + 1];
+    size_t n = 0;
+    char k[TS_ENTITY_KEY_MAX];
+    if (l->v[i].key[0] != 'h')
+        return false;
+    for (size_t x = i; x < j; x++) {
+        if (!ts_entity_user_key(v[l->v[x].alert]->user, k, sizeof k))
+            continue;
+        uint64_t h = fnv1a(FNV_BASIS, k, strlen(k));
+        size_t y = 0;
+        while (y < n && seen[y] != h)
+            y++;
+        if (y == n) {
+            if (n == HUB_USERS)
+                return true;
+            seen[n++] = h;
+        }
+    }
+    return false;
+}
+
 /* For each entity, sweeps its alerts by start time: an alert joins the chain when it starts
  * within the window after the latest end seen so far on that entity. */
 static void join_entities(ts_alert *const *v, ent_list *l, size_t *parent, int64_t window)
@@ -304,6 +333,13 @@ static void join_entities(ts_alert *const *v, ent_list *l, size_t *parent, int64
     qsort(l->v, l->n, sizeof *l->v, cmp_ref);
     for (size_t i = 0; i < l->n;) {
         size_t j = i + 1;
+        while (j < l->n && strcmp(l->v[j].key, l->v[i].key) == 0)
+            j++;
+        if (is_hub(v, l, i, j)) {
+            i = j;
+            continue;
+        }
+        j = i + 1;
         int64_t last = v[l->v[i].alert]->last_ns;
         for (; j < l->n && strcmp(l->v[j].key, l->v[i].key) == 0; j++) {
             const ts_alert *a = v[l->v[j].alert];

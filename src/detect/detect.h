@@ -90,6 +90,12 @@ typedef struct ts_detect_ctx {
     const ts_intel *intel;
     const char *watch;         /* watched home networks: "KP,AS131279" */
     const struct ts_config *config; /* tunables, data/detect.conf section per detector; may be NULL */
+    const char *data_dir;            /* bundled data (data/sigma/logsources.tsv) */
+    const char *const *rules_dirs;   /* Sigma rule trees; none: the detector idles */
+    size_t n_rules_dirs;
+    const char *sigma_placeholders;  /* NULL: none */
+    tocsin_diag_fn diag;             /* problems with rules; NULL: silent */
+    void *diag_ud;
 } ts_detect_ctx;
 
 typedef struct ts_detector {

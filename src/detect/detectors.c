@@ -4,7 +4,14 @@
 /* Each X(name) names a `const ts_detector ts_detector_<name>` defined in its own file. */
 #define DETECTORS(X)  \
     X(intel)          \
-    X(home_network)
+    X(home_network)   \
+    X(sigma_rules)    \
+    X(credential)     \
+    X(lateral)        \
+    X(destruction)    \
+    X(phishing)       \
+    X(beacon)         \
+    X(exfil)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)

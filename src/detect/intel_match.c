@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/config.h"
 #include "detect/alert_util.h"
 #include "detect/detect.h"
 
@@ -25,6 +26,7 @@
 
 typedef struct intel_state {
     const ts_intel *intel;
+    unsigned min_confidence; /* [intel] min_confidence: weaker listings raise no alert */
 } intel_state;
 
 /* One value of the event to look up. */
@@ -37,9 +39,19 @@ typedef struct probe {
     ts_str context;   /* the whole value it was taken from (the URL, the mail address) */
 } probe;
 
+/* Listings below this confidence are context for `intel lookup`, not alarms: a source that
+ * trusts a value so little (MISP's to_ids=false, a "possible" entry) lists busy addresses by
+ * mistake often enough to raise alerts on every host that reaches a CDN. */
+#define MIN_CONFIDENCE 50
+
 static tocsin_code intel_init(void *state, const ts_detect_ctx *ctx)
 {
-    ((intel_state *)state)->intel = ctx->intel;
+    intel_state *st = state;
+    double min = ts_config_num(ctx->config, "intel", "min_confidence", MIN_CONFIDENCE);
+    if (min < 0 || min > 100)
+        return TOCSIN_E_ARG;
+    st->intel = ctx->intel;
+    st->min_confidence = (unsigned)min;
     return TOCSIN_OK;
 }
 
@@ -283,7 +295,8 @@ static void check(const intel_state *st, const ts_event *ev, const probe *p, con
     int64_t secs = ev->ts_ns / 1000000000;
     for (size_t i = 0; i < n; i++) {
         const ts_ioc_meta *m = hits[i].meta;
-        if (m->flags & TS_IOC_ALLOW || repeat_hit(hits, i))
+        unsigned conf = m->confidence ? m->confidence : 50; /* unknown: a plain list's default */
+        if (m->flags & TS_IOC_ALLOW || conf < st->min_confidence || repeat_hit(hits, i))
             continue;
         const char *reason = allow;
         if (!reason && m->expires && ev->ts_ns && secs > m->expires)

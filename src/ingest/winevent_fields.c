@@ -12,6 +12,7 @@ typedef struct win_raw {
     ts_str logon_type, ip, ip_port, src_addr, src_port, workstation;
     ts_str image, new_process, command_line, parent_image, parent_process, hashes;
     ts_str dst_ip, dst_port, src_ip, dst_host, query, target_file, status, protocol;
+    ts_str calling_station; /* NPS 6272/6273: the VPN client's own address */
 } win_raw;
 
 #define TAKE(lit, slot)                                                                  \
@@ -27,7 +28,8 @@ static void collect(win_raw *r, ts_str k, ts_str v)
         return;
     switch (k.p[0]) {
     case 'C':
-        TAKE("Channel", channel) TAKE("Computer", computer) TAKE("CommandLine", command_line) break;
+        TAKE("Channel", channel) TAKE("Computer", computer) TAKE("CommandLine", command_line)
+        TAKE("CallingStationID", calling_station) break;
     case 'D':
         TAKE("DestinationIp", dst_ip) TAKE("DestinationPort", dst_port)
         TAKE("DestinationHostname", dst_host) break;
@@ -193,7 +195,8 @@ static void account(ts_event *ev, const win_raw *r)
 
 static void network(ts_event *ev, const win_raw *r)
 {
-    rd_ip(val(r->ip).n ? r->ip : val(r->src_addr).n ? r->src_addr : val(r->src_ip), &ev->src_ip);
+    rd_ip(val(r->ip).n ? r->ip : val(r->src_addr).n ? r->src_addr : val(r->src_ip).n ? r->src_ip : val(r->calling_station),
+          &ev->src_ip);
     ts_str sp = val(r->ip_port).n ? r->ip_port : r->src_port;
     if (sp.n)
         rd_port(sp, &ev->src_port);

@@ -76,7 +76,10 @@ uint32_t sim_hosting_addr(sim_rng *r, const char *cc)
     if (!n)
         return sim_geo_addr(r, sim_geo_find(cc));
     uint32_t h = pick[sim_below(r, n)];
-    uint32_t a = hosting[h].base + sim_below(r, hosting[h].size);
+    /* the upper half of a block: ordinary websites live in the lower half (sim_domain_ip), so
+       an actor's server never shares an address with a site normal browsing visits */
+    uint32_t half = hosting[h].size / 2;
+    uint32_t a = hosting[h].base + half + sim_below(r, hosting[h].size - half);
     return (a & 255) == 0 ? a + 1 : a;
 }
 
@@ -84,7 +87,7 @@ uint32_t sim_domain_ip(uint64_t key)
 {
     uint64_t h = sim_mix(key ^ 0x51ed270b27c7e2a1ULL);
     uint32_t i = (uint32_t)(h % (NHOSTING - 1)); /* never the RU pool for ordinary sites */
-    uint32_t a = hosting[i].base + (uint32_t)((h >> 20) % hosting[i].size);
+    uint32_t a = hosting[i].base + (uint32_t)((h >> 20) % (hosting[i].size / 2)); /* lower half */
     return (a & 255) == 0 ? a + 1 : a;
 }
 

@@ -166,10 +166,23 @@ void sim_out_flush(sim_out *o)
         sim_out_write_through(o, o->buf, n);
 }
 
+bool sim_out_discard(sim_out *o, const char *rel)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    snprintf(o->rel, sizeof o->rel, "%s", rel);
+    o->cap = 4096;
+    o->buf = malloc(o->cap);
+    return o->buf != NULL;
+}
+
 bool sim_out_close(sim_out *o)
 {
-    if (o->fd < 0)
+    if (o->fd < 0) {
+        free(o->buf);
+        o->buf = NULL;
         return true;
+    }
     sim_out_flush(o);
     if (close(o->fd) != 0 && !o->failed)
         o->failed = errno;

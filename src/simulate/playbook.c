@@ -313,7 +313,9 @@ tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const ch
     for (unsigned line = 1; p < end; line++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
-        const char *hash = memchr(p, '#', (size_t)(le - p));
+        /* An about line is free text to its end ("Hacked By #GOP"); elsewhere '#' starts a comment. */
+        int about = (size_t)(le - p) > 6 && memcmp(p, "about ", 6) == 0;
+        const char *hash = about ? NULL : memchr(p, '#', (size_t)(le - p));
         const char *msg = parse_line(c, p, hash ? hash : le);
         if (msg) {
             snprintf(err, errlen, "%s:%u: %s", name, line, msg);

@@ -103,6 +103,9 @@ typedef struct sim_out {
 } sim_out;
 
 bool sim_out_open(sim_out *o, const char *dir, const char *rel, size_t cap);
+/* An output whose format was not asked for: writes land in a small buffer and are dropped,
+ * so generators need not check which formats are on. */
+bool sim_out_discard(sim_out *o, const char *rel);
 /* Flushes and closes; returns false if any write failed. */
 bool sim_out_close(sim_out *o);
 void sim_out_flush(sim_out *o);

@@ -107,8 +107,6 @@ static tocsin_code open_outputs(sim_ctx *x, const char *dir, char *err, size_t e
     char rel[48];
     for (int i = 0; i < F_N; i++) {
         x->out[i].fd = -1;
-        if (!x->on[i])
-            continue;
         if (i >= F_ZTSV && i < F_ZTSV + Z_N)
             snprintf(rel, sizeof rel, "zeek/%s.log", zeek_names[i - F_ZTSV]);
         else if (i >= F_ZJSON && i < F_ZJSON + Z_N)
@@ -122,6 +120,13 @@ static tocsin_code open_outputs(sim_ctx *x, const char *dir, char *err, size_t e
                      : i == F_MBOX   ? "mail/mail.mbox"
                      : i == F_AUTH   ? "linux/auth.log"
                                      : "truth.jsonl");
+        if (!x->on[i]) {
+            if (!sim_out_discard(&x->out[i], rel)) {
+                snprintf(err, errlen, "out of memory");
+                return TOCSIN_E_NOMEM;
+            }
+            continue;
+        }
         if (!sim_out_open(&x->out[i], dir, rel, OUT_BUF)) {
             snprintf(err, errlen, "%s/%s: cannot create", dir, rel);
             return TOCSIN_E_IO;
@@ -134,7 +139,8 @@ static tocsin_code close_outputs(sim_ctx *x, char *err, size_t errlen)
 {
     tocsin_code rc = TOCSIN_OK;
     for (int i = 0; i < F_N; i++) {
-        x->total_bytes += x->out[i].bytes + x->out[i].n;
+        if (x->on[i]) /* a discarded format wrote nothing */
+            x->total_bytes += x->out[i].bytes + x->out[i].n;
         if (!sim_out_close(&x->out[i]) && rc == TOCSIN_OK) {
             snprintf(err, errlen, "%s: write failed: %s", x->out[i].rel, strerror(x->out[i].failed));
             rc = TOCSIN_E_IO;

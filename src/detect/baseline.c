@@ -1,0 +1,356 @@
+/* baseline.c: bounded maps, distinct counters and blobs that the behavioural detectors learn in. */
+#include "detect/baseline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect.h"
+
+uint64_t bl_hash(ts_str s, uint64_t seed)
+{
+    uint64_t h = seed;
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        h = (h ^ c) * 0x100000001b3ULL;
+    }
+    return h ? h : 1;
+}
+
+uint64_t bl_hash_u64(uint64_t h, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        h = (h ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ULL;
+    return h ? h : 1;
+}
+
+uint64_t bl_hash_ip(const ts_ip *ip, uint64_t seed)
+{
+    /* Not bl_hash: address bytes must not be case folded. */
+    uint64_t hi, lo;
+    memcpy(&hi, ip->b, 8);
+    memcpy(&lo, ip->b + 8, 8);
+    return bl_hash_u64(bl_hash_u64(bl_hash_u64(seed, ip->v), hi), lo);
+}
+
+/* A slot: key (0 = empty), last-touched time, then the record. */
+#define SLOT_HEAD 16
+
+static uint64_t *slot_key(const bl_map *m, size_t i)
+{
+    return (uint64_t *)(void *)(m->slots + i * m->ssize);
+}
+static int64_t *slot_ts(const bl_map *m, size_t i)
+{
+    return (int64_t *)(void *)(m->slots + i * m->ssize + 8);
+}
+static void *slot_val(const bl_map *m, size_t i)
+{
+    return m->slots + i * m->ssize + SLOT_HEAD;
+}
+
+void bl_map_init(bl_map *m, size_t vsize, size_t max)
+{
+    memset(m, 0, sizeof *m);
+    m->vsize = vsize;
+    m->ssize = SLOT_HEAD + ((vsize + 7) & ~(size_t)7);
+    m->max = max < 16 ? 16 : max;
+}
+
+void bl_map_free(bl_map *m)
+{
+    free(m->slots);
+    m->slots = NULL;
+    m->cap = m->n = 0;
+}
+
+/* Slot of key, or the empty slot where it would go. cap is a power of two, never full. */
+static size_t probe(const bl_map *m, uint64_t key)
+{
+    size_t mask = m->cap - 1, i = (size_t)(key ^ (key >> 29)) & mask;
+    while (*slot_key(m, i) && *slot_key(m, i) != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+void *bl_map_get(const bl_map *m, uint64_t key)
+{
+    if (!m->cap || !key)
+        return NULL;
+    size_t i = probe(m, key);
+    return *slot_key(m, i) ? slot_val(m, i) : NULL;
+}
+
+/* Moves every slot with a time after cutoff (all when cutoff is INT64_MIN) into a table
+ * of cap slots; false when out of memory (m unchanged). */
+static bool rebuild(bl_map *m, size_t cap, int64_t cutoff)
+{
+    uint8_t *old = m->slots;
+    size_t ocap = m->cap;
+    m->slots = calloc(cap, m->ssize);
+    if (!m->slots) {
+        m->slots = old;
+        return false;
+    }
+    m->cap = cap;
+    m->n = 0;
+    for (size_t i = 0; i < ocap; i++) {
+        const uint8_t *s = old + i * m->ssize;
+        uint64_t k;
+        int64_t t;
+        memcpy(&k, s, 8);
+        memcpy(&t, s + 8, 8);
+        if (!k || (cutoff != INT64_MIN && t <= cutoff))
+            continue;
+        memcpy(m->slots + probe(m, k) * m->ssize, s, m->ssize);
+        m->n++;
+    }
+    free(old);
+    return true;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Drops the quarter of the keys touched longest ago (ties may take a few more). */
+static bool forget_oldest(bl_map *m)
+{
+    int64_t *t = malloc(m->n * sizeof *t);
+    if (!t)
+        return false;
+    size_t k = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (*slot_key(m, i))
+            t[k++] = *slot_ts(m, i);
+    qsort(t, k, sizeof *t, cmp_i64);
+    int64_t cutoff = t[k / 4];
+    free(t);
+    return rebuild(m, m->cap, cutoff);
+}
+
+void *bl_map_put(bl_map *m, uint64_t key, int64_t ts_ns, bool *created)
+{
+    if (created)
+        *created = false;
+    if (!key)
+        key = 1;
+    if (m->cap) {
+        size_t i = probe(m, key);
+        if (*slot_key(m, i)) {
+            if (ts_ns > *slot_ts(m, i))
+                *slot_ts(m, i) = ts_ns;
+            return slot_val(m, i);
+        }
+    }
+    if (m->n >= m->max && !forget_oldest(m))
+        return NULL;
+    if (!m->cap || (m->n + 1) * 2 > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 64;
+        if (!rebuild(m, cap, INT64_MIN))
+            return NULL;
+    }
+    size_t i = probe(m, key);
+    *slot_key(m, i) = key;
+    *slot_ts(m, i) = ts_ns;
+    memset(slot_val(m, i), 0, m->ssize - SLOT_HEAD);
+    m->n++;
+    if (created)
+        *created = true;
+    return slot_val(m, i);
+}
+
+bool bl_set_add(bl_map *m, uint64_t key, int64_t ts_ns)
+{
+    bool created;
+    return bl_map_put(m, key, ts_ns, &created) && created;
+}
+
+bool bl_distinct_add(bl_distinct *d, uint32_t x)
+{
+    if (!x)
+        x = 1;
+    if (d->n >= BL_DISTINCT_MAX)
+        return false;
+    size_t i = x & (BL_DISTINCT_SLOTS - 1);
+    for (size_t k = 0; k < BL_DISTINCT_SLOTS; k++, i = (i + 1) & (BL_DISTINCT_SLOTS - 1)) {
+        if (d->v[i] == x)
+            return false;
+        if (!d->v[i]) {
+            d->v[i] = x;
+            d->n++;
+            return true;
+        }
+    }
+    return false;
+}
+
+void bl_put(bl_buf *b, const void *p, size_t n)
+{
+    if (b->fail)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n)
+            cap *= 2;
+        uint8_t *q = realloc(b->p, cap);
+        if (!q) {
+            b->fail = true;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, p, n);
+    b->n += n;
+}
+
+void bl_put_u64(bl_buf *b, uint64_t v)
+{
+    bl_put(b, &v, 8);
+}
+
+void bl_put_map(bl_buf *b, const bl_map *m)
+{
+    bl_put_u64(b, m->vsize);
+    bl_put_u64(b, m->n);
+    for (size_t i = 0; i < m->cap; i++)
+        if (*slot_key(m, i))
+            bl_put(b, m->slots + i * m->ssize, SLOT_HEAD + m->vsize);
+}
+
+tocsin_code bl_buf_finish(bl_buf *b, void **blob, size_t *len)
+{
+    if (b->fail) {
+        free(b->p);
+        *blob = NULL;
+        *len = 0;
+        return TOCSIN_E_NOMEM;
+    }
+    *blob = b->p;
+    *len = b->n;
+    return TOCSIN_OK;
+}
+
+void bl_get(bl_rd *r, void *p, size_t n)
+{
+    if (r->fail || n > r->n - r->off) {
+        r->fail = true;
+        memset(p, 0, n);
+        return;
+    }
+    memcpy(p, r->p + r->off, n);
+    r->off += n;
+}
+
+uint64_t bl_get_u64(bl_rd *r)
+{
+    uint64_t v;
+    bl_get(r, &v, 8);
+    return v;
+}
+
+void bl_get_map(bl_rd *r, bl_map *m)
+{
+    uint64_t vsize = bl_get_u64(r), n = bl_get_u64(r);
+    size_t rec = SLOT_HEAD + m->vsize;
+    if (r->fail || vsize != m->vsize || n > (r->n - r->off) / rec) {
+        r->fail = true;
+        return;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t key;
+        int64_t ts;
+        bl_get(r, &key, 8);
+        bl_get(r, &ts, 8);
+        void *v = bl_map_put(m, key, ts, NULL);
+        if (!v) {
+            r->fail = true;
+            return;
+        }
+        bl_get(r, v, m->vsize);
+    }
+}
+
+double bl_conf(const ts_config *c, const char *section, const char *key, double def)
+{
+    double v = ts_config_num(c, section, key, def);
+    return v >= 0 ? v : def;
+}
+
+int bl_hour(int64_t ts_ns)
+{
+    int64_t s = ts_ns / BL_NS % 86400;
+    if (s < 0)
+        s += 86400;
+    return (int)(s / 3600);
+}
+
+static unsigned char fold(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+bool bl_icontains(ts_str s, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (!n)
+        return true;
+    if (n > s.n)
+        return false;
+    const unsigned char *p = (const unsigned char *)s.p, *q = (const unsigned char *)needle;
+    unsigned char first = fold(q[0]);
+    for (size_t i = 0; i + n <= s.n; i++) {
+        if (fold(p[i]) != first)
+            continue;
+        size_t k = 1;
+        while (k < n && fold(p[i + k]) == fold(q[k]))
+            k++;
+        if (k == n)
+            return true;
+    }
+    return false;
+}
+
+ts_str bl_basename(ts_str path)
+{
+    for (size_t i = path.n; i-- > 0;)
+        if (path.p[i] == '\\' || path.p[i] == '/')
+            return ts_str_make(path.p + i + 1, path.n - i - 1);
+    return path;
+}
+
+ts_alert *bl_alert(const char *detector, const ts_event *ev, uint8_t severity, const char *techniques,
+                   char *key, char *title)
+{
+    ts_alert *a = calloc(1, sizeof *a);
+    if (!a || !key || !title) {
+        free(a);
+        free(key);
+        free(title);
+        return NULL;
+    }
+    a->detector = detector;
+    a->kind = TS_EV_BEHAVIOUR;
+    ts_alert_from_event(a, ev);
+    a->severity = severity;
+    a->key = key;
+    a->title = title;
+    a->techniques = techniques ? strdup(techniques) : NULL;
+    if (techniques && !a->techniques) {
+        ts_alert_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void bl_emit(const ts_alert_sink *out, const char *detector, const ts_event *ev, uint8_t severity,
+             const char *techniques, char *key, char *title)
+{
+    ts_alert *a = bl_alert(detector, ev, severity, techniques, key, title);
+    if (a)
+        out->emit(out->ud, a);
+}

@@ -1,0 +1,106 @@
+/* baseline.h: what the behavioural detectors learn, kept bounded and saved between runs
+ * (internal to src/detect/): hashes, a bounded map from 64-bit keys to fixed records,
+ * small distinct-value sets, and a blob writer and reader for the save/load hooks. */
+#ifndef TS_BASELINE_H
+#define TS_BASELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/str.h"
+#include "tocsin.h"
+
+#define BL_NS 1000000000LL
+
+/* 64-bit FNV-1a of s, ASCII case folded (account and host names compare case-blind on
+ * Windows), continued from seed (use BL_SEED to start). Never 0: 0 marks an empty slot. */
+#define BL_SEED 0xcbf29ce484222325ULL
+uint64_t bl_hash(ts_str s, uint64_t seed);
+/* An address's hash (no formatting: cheap enough for every event). */
+struct ts_ip;
+uint64_t bl_hash_ip(const struct ts_ip *ip, uint64_t seed);
+/* One more number into a hash (a port, a country, a separator between two strings). */
+uint64_t bl_hash_u64(uint64_t h, uint64_t v);
+
+/* A map from a 64-bit key to a zeroed record of vsize bytes, with the time each key was
+ * last touched. It holds at most max keys: when full, the quarter touched longest ago is
+ * dropped, so memory stays bounded and what is forgotten is what went quiet. Records
+ * move when the map grows or drops keys: a pointer from get/put lives until the next put. */
+typedef struct bl_map {
+    uint8_t *slots;
+    size_t cap, n, max, vsize, ssize;
+} bl_map;
+
+void bl_map_init(bl_map *m, size_t vsize, size_t max);
+void bl_map_free(bl_map *m);
+/* The record of key, or NULL. */
+void *bl_map_get(const bl_map *m, uint64_t key);
+/* The record of key, created zeroed when absent (*created says so; may be NULL), its
+ * time set to ts_ns. NULL when out of memory. */
+void *bl_map_put(bl_map *m, uint64_t key, int64_t ts_ns, bool *created);
+/* Adds key to a map used as a set; true if it was new (false also when out of memory). */
+bool bl_set_add(bl_map *m, uint64_t key, int64_t ts_ns);
+
+/* Distinct 32-bit values (destination hosts, accounts) counted up to BL_DISTINCT_MAX in a
+ * fixed table: past that the count saturates, which every threshold below it tolerates. */
+#define BL_DISTINCT_SLOTS 128
+#define BL_DISTINCT_MAX 96
+typedef struct bl_distinct {
+    uint32_t v[BL_DISTINCT_SLOTS];
+    uint32_t n;
+} bl_distinct;
+/* Adds x (0 is mapped to 1); true if it was new and counted. */
+bool bl_distinct_add(bl_distinct *d, uint32_t x);
+
+/* A growable blob for save hooks. fail is set on allocation failure; the puts then do
+ * nothing. */
+typedef struct bl_buf {
+    uint8_t *p;
+    size_t n, cap;
+    bool fail;
+} bl_buf;
+void bl_put(bl_buf *b, const void *p, size_t n);
+void bl_put_u64(bl_buf *b, uint64_t v);
+void bl_put_map(bl_buf *b, const bl_map *m);
+/* Hands the blob to a save hook's out-parameters: TOCSIN_OK, or TOCSIN_E_NOMEM. */
+tocsin_code bl_buf_finish(bl_buf *b, void **blob, size_t *len);
+
+/* A bounded reader over a saved blob: reads past the end set fail and yield zeros. */
+typedef struct bl_rd {
+    const uint8_t *p;
+    size_t n, off;
+    bool fail;
+} bl_rd;
+void bl_get(bl_rd *r, void *p, size_t n);
+uint64_t bl_get_u64(bl_rd *r);
+/* Reads a map written by bl_put_map into m (initialised, with the same vsize). Records
+ * are taken as they were saved; a size mismatch or a short blob sets r->fail. */
+void bl_get_map(bl_rd *r, bl_map *m);
+
+/* A tunable from ctx->config's section, or def (config may be NULL). Negative values and
+ * non-numbers give def. */
+double bl_conf(const ts_config *c, const char *section, const char *key, double def);
+
+/* Hour of the day (0..23, UTC) of a time in ns. */
+int bl_hour(int64_t ts_ns);
+
+/* A TS_EV_BEHAVIOUR alert of detector for ev (entities and provenance from ev) with
+ * the given severity, techniques (static text, copied), key and title (malloc'ed, taken
+ * over: NULL for either gives no alert), or NULL. */
+struct ts_alert;
+struct ts_alert_sink;
+struct ts_event;
+struct ts_alert *bl_alert(const char *detector, const struct ts_event *ev, uint8_t severity,
+                          const char *techniques, char *key, char *title);
+/* bl_alert, then hands the alert to out. */
+void bl_emit(const struct ts_alert_sink *out, const char *detector, const struct ts_event *ev,
+             uint8_t severity, const char *techniques, char *key, char *title);
+
+/* Whether s contains needle, ASCII case-insensitive. */
+bool bl_icontains(ts_str s, const char *needle);
+/* The last path component of a Windows or POSIX path. */
+ts_str bl_basename(ts_str path);
+
+#endif

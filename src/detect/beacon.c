@@ -1,0 +1,719 @@
+/* beacon.c: detector "beacon": internal hosts calling a destination on a timer (command and control). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "detect/alert_util.h"
+#include "detect/beacon_stats.h"
+#include "detect/behave_util.h"
+#include "detect/detect.h"
+
+/*
+ * Rationale. An implant on a compromised host asks its controller for work on a timer:
+ * every minute, every five, with some jitter, each time much the same request. People
+ * browse in bursts and irregular sizes. Scoring every internal source -> destination
+ * pair on the regularity of its intervals and sizes, the evenness of its hourly
+ * histogram and the share of the window it covers (RITA's beacon analysis; see
+ * beacon_stats.c) picks the implant out of ordinary traffic without knowing it.
+ *
+ * ATT&CK: T1071 Application Layer Protocol; T1071.001 Web Protocols when the pair is
+ * seen in HTTP or TLS, or through a web proxy.
+ *
+ * Destinations. A pair's destination is the remote address (Zeek conn, Suricata flow)
+ * and, separately, the name it was asked for: the HTTP Host, the TLS SNI (Zeek http and
+ * ssl, Suricata http and tls). Through a web proxy the address is the proxy's, so the
+ * name is what counts: a CONNECT names host:port, a proxied plain request carries an
+ * absolute URI and the Host header. An internal address that receives such requests is
+ * remembered as a proxy, and TLS through it counts by SNI. One connection seen as both
+ * a CONNECT and a TLS session counts once (the pair + connection id is remembered). A
+ * proxied request's size is its connection's bytes (orig + resp) from the conn / flow
+ * record of the same connection id, which the readers deliver first (conn.log sorts
+ * before http.log and ssl.log). Other requests' sizes are unknown (their address pair
+ * has them), and a pair without sizes is scored without the size measure.
+ *
+ * Internal destinations. A pair whose destination is internal and not reached through a
+ * proxy is not scored: NTP, monitoring polls, domain controllers and backup agents are
+ * regular by design, and C2 must leave the network at some point, where it is seen as
+ * internal -> external or by the name requested from the proxy.
+ *
+ * Window. Like RITA, the pairs are judged on the last `window` of data: from the start of
+ * the hour of the newest record, `window` back (or from the oldest record if later). A
+ * beacon slower than a few calls an hour (Destover's implants called each of their
+ * servers about every 17 hours) has too few connections in a day, so a pair seen before
+ * the window is also judged on the last `long_window` of what it keeps, its histogram in
+ * bins of four median intervals; the better of the two scores counts.
+ *
+ * State stays bounded: at most `max_pairs` pairs (when full, the least recently active
+ * eighth is evicted), at most `max_samples` connections per pair (the newest kept), and
+ * two fixed-size caches keyed by connection id (`join_cache` slots each). Alerts are
+ * emitted at finish, highest score first.
+ *
+ * Tunables ([beacon] in data/detect.conf): min_connections, threshold, window,
+ * long_window, max_pairs, max_samples, join_cache, dur_min_hours, dur_ideal_hours.
+ */
+
+#define NIL UINT32_MAX
+#define WAYS 4
+#define MAX_NAME 256
+#define MAX_PROXIES 64
+#define MAX_STRS 1024
+#define HOUR_NS (3600LL * 1000000000LL)
+
+/* One connection of a pair: time and size side by side, one cache line fetch. */
+typedef struct conn_rec {
+    int64_t t;
+    uint32_t sz;
+} conn_rec;
+
+typedef struct pair {
+    uint64_t hash;
+    uint32_t next; /* chain in the bucket, or the free list */
+    bool live, by_name, web;
+    ts_ip src;
+    ts_ip dst; /* the remote address (for a name: the last outside address seen) */
+    ts_geo dst_geo;
+    ts_ip proxy; /* set when reached through a proxy */
+    uint16_t proxy_port;
+    uint16_t dataset, file; /* provenance of the first event, interned */
+    char *name;             /* host name (lower case), or the address as text */
+    uint64_t total;         /* connections ever seen */
+    int64_t first_ns, last_ns;
+    conn_rec *c; /* ring of the newest connections */
+    uint32_t n, cap, head;
+} pair;
+
+typedef struct proxy_addr {
+    ts_ip ip;
+    uint16_t port;
+} proxy_addr;
+
+typedef struct join_slot {
+    uint64_t id;
+    uint64_t bytes;
+} join_slot;
+
+typedef struct beacon_state {
+    /* tunables */
+    uint32_t min_conn, max_pairs, max_samples;
+    double threshold;
+    int64_t window_ns, long_ns;
+    bc_params params;
+    /* pairs */
+    pair *pairs;
+    uint32_t n_pairs, cap_pairs, free_head, live;
+    uint32_t *buckets;
+    size_t bucket_mask;
+    /* caches keyed by connection id */
+    join_slot *join;
+    uint64_t *seen;
+    size_t cache_mask;
+    proxy_addr proxies[MAX_PROXIES];
+    size_t n_proxies;
+    char *strs[MAX_STRS]; /* interned provenance; index 0 unused */
+    size_t n_strs;
+    int64_t min_ns, max_ns;
+} beacon_state;
+
+static size_t pow2_at_least(size_t n)
+{
+    size_t p = 1;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
+{
+    beacon_state *st = state;
+    const ts_config *c = ctx ? ctx->config : NULL;
+    double min_conn = ts_config_num(c, "beacon", "min_connections", 20);
+    double thr = ts_config_num(c, "beacon", "threshold", 0.8);
+    double window = ts_config_num(c, "beacon", "window", 86400);
+    double long_window = ts_config_num(c, "beacon", "long_window", 30 * 86400);
+    double max_pairs = ts_config_num(c, "beacon", "max_pairs", 100000);
+    double max_samples = ts_config_num(c, "beacon", "max_samples", 4096);
+    double join = ts_config_num(c, "beacon", "join_cache", 65536);
+    st->params.dur_min_hours = ts_config_num(c, "beacon", "dur_min_hours", 6);
+    st->params.dur_ideal_hours = ts_config_num(c, "beacon", "dur_ideal_hours", 12);
+    if (!(min_conn >= 4 && min_conn <= 1e6) || !(thr > 0 && thr <= 1) ||
+        !(window >= 0 && window <= 31 * 86400.0) || !(long_window >= 0 && long_window <= 92 * 86400.0) ||
+        !(max_pairs >= 16 && max_pairs <= 1e7) || !(max_samples >= min_conn && max_samples <= 1e6) ||
+        !(join >= 16 && join <= 1e8) || !(st->params.dur_min_hours >= 0) ||
+        !(st->params.dur_ideal_hours >= 1))
+        return TOCSIN_E_ARG;
+    st->min_conn = (uint32_t)min_conn;
+    st->threshold = thr;
+    st->window_ns = (int64_t)(window * 1e9);
+    st->long_ns = (int64_t)(long_window * 1e9);
+    st->max_pairs = (uint32_t)max_pairs;
+    st->max_samples = (uint32_t)max_samples;
+    size_t nb = pow2_at_least((size_t)max_pairs * 2);
+    size_t nc = pow2_at_least((size_t)join);
+    st->buckets = malloc(nb * sizeof *st->buckets);
+    st->join = calloc(nc, sizeof *st->join);
+    st->seen = calloc(nc, sizeof *st->seen);
+    if (!st->buckets || !st->join || !st->seen)
+        return TOCSIN_E_NOMEM;
+    memset(st->buckets, 0xff, nb * sizeof *st->buckets);
+    st->bucket_mask = nb - 1;
+    st->cache_mask = nc - 1;
+    st->free_head = NIL;
+    st->n_strs = 1;
+    return TOCSIN_OK;
+}
+
+static void pair_release(pair *p)
+{
+    free(p->name);
+    free(p->c);
+    memset(p, 0, sizeof *p);
+}
+
+static void beacon_fini(void *state)
+{
+    beacon_state *st = state;
+    for (uint32_t i = 0; i < st->n_pairs; i++)
+        if (st->pairs[i].live)
+            pair_release(&st->pairs[i]);
+    free(st->pairs);
+    free(st->buckets);
+    free(st->join);
+    free(st->seen);
+    for (size_t i = 1; i < st->n_strs; i++)
+        free(st->strs[i]);
+}
+
+/* An index for s in the intern table (0 when absent or the table is full). */
+static uint16_t intern(beacon_state *st, ts_str s)
+{
+    if (!s.n)
+        return 0;
+    for (size_t i = st->n_strs; i-- > 1;)
+        if (strlen(st->strs[i]) == s.n && memcmp(st->strs[i], s.p, s.n) == 0)
+            return (uint16_t)i;
+    if (st->n_strs == MAX_STRS || !(st->strs[st->n_strs] = ts_strndup(s)))
+        return 0;
+    return (uint16_t)st->n_strs++;
+}
+
+/* ---- the pair table ---- */
+
+static uint64_t pair_hash(const ts_ip *src, const ts_ip *dst, const char *name, size_t nlen)
+{
+    uint64_t h = bh_ip(BH_SEED, src);
+    h = name ? bh_hash(h ^ 0x9e, name, nlen) : bh_ip(h, dst);
+    return bh_mix(h);
+}
+
+static pair *pair_find(beacon_state *st, uint64_t h, const ts_ip *src, const ts_ip *dst, const char *name)
+{
+    for (uint32_t i = st->buckets[h & st->bucket_mask]; i != NIL; i = st->pairs[i].next) {
+        pair *p = &st->pairs[i];
+        if (p->hash != h || !ts_ip_eq(&p->src, src))
+            continue;
+        if (name ? p->by_name && strcmp(p->name, name) == 0 : !p->by_name && ts_ip_eq(&p->dst, dst))
+            return p;
+    }
+    return NULL;
+}
+
+static void pair_unlink(beacon_state *st, uint32_t idx)
+{
+    uint32_t *link = &st->buckets[st->pairs[idx].hash & st->bucket_mask];
+    while (*link != idx)
+        link = &st->pairs[*link].next;
+    *link = st->pairs[idx].next;
+    pair_release(&st->pairs[idx]);
+    st->pairs[idx].next = st->free_head;
+    st->free_head = idx;
+    st->live--;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Frees about an eighth of the table: the pairs whose last connection is oldest (the
+ * cut-off is estimated from a sample of 256 pairs). Amortised over the insertions that
+ * refill the eighth, this costs a few pair visits per insertion. */
+static void evict(beacon_state *st)
+{
+    int64_t sample[256];
+    size_t ns = 0, step = st->n_pairs / 256 ? st->n_pairs / 256 : 1;
+    for (uint32_t i = 0; i < st->n_pairs && ns < 256; i += (uint32_t)step)
+        if (st->pairs[i].live)
+            sample[ns++] = st->pairs[i].last_ns;
+    if (!ns)
+        return;
+    qsort(sample, ns, sizeof *sample, cmp_i64);
+    int64_t cut = sample[ns / 8];
+    for (uint32_t i = 0; i < st->n_pairs; i++)
+        if (st->pairs[i].live && st->pairs[i].last_ns <= cut)
+            pair_unlink(st, i);
+}
+
+/* A slot for a new pair (growing the array up to max_pairs), or NIL. */
+static uint32_t pair_slot(beacon_state *st)
+{
+    if (st->live >= st->max_pairs)
+        evict(st);
+    if (st->free_head != NIL) {
+        uint32_t i = st->free_head;
+        st->free_head = st->pairs[i].next;
+        return i;
+    }
+    if (st->n_pairs == st->cap_pairs) {
+        uint32_t nc = st->cap_pairs ? st->cap_pairs * 2 : 1024;
+        if (nc > st->max_pairs)
+            nc = st->max_pairs;
+        if (nc <= st->cap_pairs)
+            return NIL;
+        pair *np = realloc(st->pairs, nc * sizeof *np);
+        if (!np)
+            return NIL;
+        st->pairs = np;
+        st->cap_pairs = nc;
+    }
+    return st->n_pairs++;
+}
+
+/* The pair of ev's source and name (or, name NULL, destination address) whose hash is
+ * h, created if new; NULL when out of memory or room. */
+static pair *pair_get(beacon_state *st, const ts_event *ev, const char *name, uint64_t h)
+{
+    pair *p = pair_find(st, h, &ev->src_ip, &ev->dst_ip, name);
+    if (p)
+        return p;
+    uint32_t i = pair_slot(st);
+    if (i == NIL)
+        return NULL;
+    p = &st->pairs[i];
+    memset(p, 0, sizeof *p);
+    char ipbuf[TS_IP_STRLEN];
+    p->name = name ? strdup(name) : strdup(ts_ip_format(&ev->dst_ip, ipbuf));
+    if (!p->name) {
+        p->next = st->free_head;
+        st->free_head = i;
+        return NULL;
+    }
+    p->hash = h;
+    p->live = true;
+    p->by_name = name != NULL;
+    p->src = ev->src_ip;
+    p->dataset = intern(st, ev->dataset);
+    p->file = intern(st, ts_str_c(ev->file));
+    p->next = st->buckets[h & st->bucket_mask];
+    st->buckets[h & st->bucket_mask] = i;
+    st->live++;
+    return p;
+}
+
+/* Records one connection; the ring keeps the newest max_samples. */
+static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
+{
+    if (p->n == p->cap && p->cap < st->max_samples) {
+        uint32_t nc = p->cap ? p->cap * 2 : 16;
+        if (nc > st->max_samples)
+            nc = st->max_samples;
+        conn_rec *nr = realloc(p->c, nc * sizeof *nr);
+        if (nr) {
+            p->c = nr;
+            p->cap = nc;
+        }
+    }
+    uint32_t b = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
+    if (p->n < p->cap)
+        p->c[p->n++] = (conn_rec){ts, b};
+    else if (p->cap) {
+        p->c[p->head] = (conn_rec){ts, b};
+        p->head = (p->head + 1) % p->cap;
+    }
+    if (!p->total || ts < p->first_ns)
+        p->first_ns = ts;
+    p->total++;
+    if (ts > p->last_ns)
+        p->last_ns = ts;
+}
+
+/* ---- events ---- */
+
+static uint64_t id_hash(ts_str id)
+{
+    return id.n ? bh_mix(bh_hash(BH_SEED, id.p, id.n)) | 1 : 0;
+}
+
+/* The caches are WAYS-way set associative: a set of WAYS slots per index, a free slot
+ * taken first, else one picked by the hash's top bits, so that two busy ids rarely
+ * push each other out. */
+static join_slot *join_set(const beacon_state *st, uint64_t id)
+{
+    return &st->join[id & st->cache_mask & ~(uint64_t)(WAYS - 1)];
+}
+
+static const join_slot *join_find(const beacon_state *st, uint64_t id)
+{
+    const join_slot *set = join_set(st, id);
+    for (size_t i = 0; i < WAYS; i++)
+        if (set[i].id == id)
+            return &set[i];
+    return NULL;
+}
+
+static void join_put(beacon_state *st, uint64_t id, uint64_t bytes)
+{
+    join_slot *set = join_set(st, id), *s = &set[(id >> 61) % WAYS];
+    for (size_t i = 0; i < WAYS; i++)
+        if (set[i].id == id || !set[i].id) {
+            s = &set[i];
+            break;
+        }
+    s->id = id;
+    s->bytes = bytes;
+}
+
+static bool is_proxy(const beacon_state *st, const ts_ip *ip, uint16_t port)
+{
+    for (size_t i = 0; i < st->n_proxies; i++)
+        if (st->proxies[i].port == port && ts_ip_eq(&st->proxies[i].ip, ip))
+            return true;
+    return false;
+}
+
+static void add_proxy(beacon_state *st, const ts_ip *ip, uint16_t port)
+{
+    if (st->n_proxies < MAX_PROXIES && !is_proxy(st, ip, port))
+        st->proxies[st->n_proxies++] = (proxy_addr){*ip, port};
+}
+
+/* The host part of "host:port", "[v6]:port", "http://host:port/path" or "host". */
+static ts_str host_part(ts_str s)
+{
+    size_t i = 0;
+    if (ts_str_istarts(s, "http://"))
+        i = 7;
+    else if (ts_str_istarts(s, "https://"))
+        i = 8;
+    if (!s.n)
+        return s; /* an empty view may have no pointer to offset */
+    s = ts_str_make(s.p + i, s.n - i);
+    if (s.n && s.p[0] == '[') {
+        const char *e = memchr(s.p, ']', s.n);
+        return e ? ts_str_make(s.p + 1, (size_t)(e - s.p - 1)) : ts_str_make(NULL, 0);
+    }
+    size_t n = 0;
+    while (n < s.n && s.p[n] != ':' && s.p[n] != '/' && s.p[n] != '?' && s.p[n] != '@')
+        n++;
+    return ts_str_make(s.p, n);
+}
+
+/* The requested host of a web or TLS event in lower case into buf; 0 when there is none.
+ * *via_proxy says the request was made to a proxy (CONNECT or an absolute URI). */
+static size_t requested_host(const ts_event *ev, char *buf, bool *via_proxy)
+{
+    ts_str h = TS_STR_NULL;
+    *via_proxy = false;
+    if (ev->category & TS_CAT_WEB) {
+        bool connect = ts_str_ieq(ev->action, "CONNECT");
+        bool absolute = ts_str_istarts(ev->url, "http://") || ts_str_istarts(ev->url, "https://");
+        ts_str u = ts_event_field(ev, "uri");
+        if (u.n)
+            absolute = ts_str_istarts(u, "http://") || ts_str_istarts(u, "https://");
+        *via_proxy = connect || absolute;
+        if (connect)
+            h = host_part(u.n ? u : ev->url);
+        if (!h.n)
+            h = host_part(ev->domain);
+        if (!h.n && absolute)
+            h = host_part(u.n ? u : ev->url);
+    } else {
+        h = ev->domain;
+    }
+    while (h.n && h.p[h.n - 1] == '.')
+        h.n--;
+    if (!h.n || h.n >= MAX_NAME)
+        return 0;
+    size_t n = ts_lower(h, buf, MAX_NAME - 1);
+    if (n)
+        buf[n] = '\0';
+    return n;
+}
+
+static void on_flow(beacon_state *st, const ts_event *ev, bool dst_internal)
+{
+    uint64_t bytes = ev->bytes_out + ev->bytes_in, id = 0, h = 0;
+    bool scored = !dst_internal && ev->dst_ip.v;
+    /* Both tables are far bigger than the caches: ask for their lines first so that the
+       two misses overlap instead of following each other. */
+    if (scored) {
+        h = pair_hash(&ev->src_ip, &ev->dst_ip, NULL, 0);
+        __builtin_prefetch(&st->buckets[h & st->bucket_mask]);
+    }
+    /* Only a connection to an internal address (a proxy) needs its size joined to the
+       requests it carried: the name is then the pair's only identity. A direct
+       connection is scored by its address with its own sizes, and keeping every one
+       would cost a cache miss per record for little. */
+    if (dst_internal) {
+        id = id_hash(bh_conn_id(ev));
+        if (id)
+            join_put(st, id, bytes);
+    }
+    if (!scored)
+        return;
+    pair *p = pair_get(st, ev, NULL, h);
+    if (!p)
+        return;
+    p->dst = ev->dst_ip;
+    p->dst_geo = ev->dst_geo;
+    p->web = p->web || ev->dst_port == 80 || ev->dst_port == 443;
+    pair_add(st, p, ev->ts_ns, bytes);
+}
+
+static void on_request(beacon_state *st, const ts_event *ev, bool dst_internal)
+{
+    char name[MAX_NAME];
+    bool via_proxy;
+    size_t nlen = requested_host(ev, name, &via_proxy);
+    if (!nlen)
+        return;
+    bool proxied = false;
+    if (dst_internal) {
+        if ((ev->category & TS_CAT_WEB) && via_proxy)
+            add_proxy(st, &ev->dst_ip, ev->dst_port);
+        else if (!is_proxy(st, &ev->dst_ip, ev->dst_port))
+            return;
+        proxied = true;
+    }
+    ts_str cid = bh_conn_id(ev);
+    uint64_t id = id_hash(cid), bytes = ev->bytes_out + ev->bytes_in;
+    if (id) {
+        uint64_t k = bh_mix(bh_hash(id, name, nlen)) | 1;
+        uint64_t *set = &st->seen[k & st->cache_mask & ~(uint64_t)(WAYS - 1)];
+        size_t way = WAYS;
+        for (size_t i = 0; i < WAYS; i++) {
+            if (set[i] == k)
+                return; /* this connection already counted for this name */
+            if (!set[i] && way == WAYS)
+                way = i;
+        }
+        set[way < WAYS ? way : (k >> 61) % WAYS] = k;
+        const join_slot *s = join_find(st, id);
+        if (s)
+            bytes = s->bytes;
+    }
+    pair *p = pair_get(st, ev, name, pair_hash(&ev->src_ip, &ev->dst_ip, name, nlen));
+    if (!p)
+        return;
+    p->web = true;
+    if (proxied) {
+        p->proxy = ev->dst_ip;
+        p->proxy_port = ev->dst_port;
+    } else {
+        p->dst = ev->dst_ip;
+        p->dst_geo = ev->dst_geo;
+    }
+    pair_add(st, p, ev->ts_ns, bytes);
+}
+
+static void beacon_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    (void)out;
+    beacon_state *st = state;
+    if (!(ev->category & TS_CAT_NETWORK) || ev->ts_ns <= 0 || !ev->src_ip.v)
+        return;
+    bool flow = bh_is_flow(ev), req = (ev->category & (TS_CAT_WEB | TS_CAT_TLS)) != 0;
+    if (!flow && !req)
+        return;
+    if (!bh_internal(&ev->src_ip, &ev->src_geo)) {
+        if (flow)
+            on_flow(st, ev, true); /* only remembers the bytes of the connection */
+        return;
+    }
+    if (!st->min_ns || ev->ts_ns < st->min_ns)
+        st->min_ns = ev->ts_ns;
+    if (ev->ts_ns > st->max_ns)
+        st->max_ns = ev->ts_ns;
+    bool dst_internal = bh_internal(&ev->dst_ip, &ev->dst_geo);
+    if (flow)
+        on_flow(st, ev, dst_internal);
+    else
+        on_request(st, ev, dst_internal);
+}
+
+/* ---- scoring and alerts ---- */
+
+typedef struct sample {
+    double t, sz;
+} sample;
+
+typedef struct found {
+    uint32_t pair;
+    uint32_t n;
+    bool long_window; /* scored over long_window, not window */
+    bc_scores sc;
+    int64_t first_ns, last_ns;
+} found;
+
+static int cmp_sample(const void *a, const void *b)
+{
+    double x = ((const sample *)a)->t, y = ((const sample *)b)->t;
+    return (x > y) - (x < y);
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+    double x = ((const found *)a)->sc.score, y = ((const found *)b)->sc.score;
+    return (x < y) - (x > y);
+}
+
+/* Scratch for scoring one pair: max_samples entries of each. */
+typedef struct work {
+    sample *s;
+    double *t, *sz, *scratch;
+} work;
+
+/* Scores p on its connections inside [start_ns, end_ns] with histogram bins of bin_s
+ * seconds (0: adaptive); false if it has too few. */
+static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, int64_t end_ns, double bin_s,
+                       work *w, found *f)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < p->n; i++)
+        if (p->c[i].t >= start_ns)
+            w->s[n++] = (sample){(double)(p->c[i].t - start_ns) / 1e9, p->c[i].sz};
+    if (n < st->min_conn)
+        return false;
+    qsort(w->s, n, sizeof *w->s, cmp_sample);
+    for (uint32_t i = 0; i < n; i++) {
+        w->t[i] = w->s[i].t;
+        w->sz[i] = w->s[i].sz;
+    }
+    if (!bc_score(w->t, n, w->sz, 0, (double)(end_ns - start_ns) / 1e9, bin_s, &st->params, w->scratch,
+                  &f->sc))
+        return false;
+    f->n = n;
+    f->first_ns = start_ns + (int64_t)(w->t[0] * 1e9);
+    f->last_ns = start_ns + (int64_t)(w->t[n - 1] * 1e9);
+    return true;
+}
+
+static void fmt_interval(double s, char *buf, size_t cap)
+{
+    if (s >= 3600)
+        snprintf(buf, cap, "%.1f h", s / 3600);
+    else if (s >= 60)
+        snprintf(buf, cap, "%.1f min", s / 60);
+    else
+        snprintf(buf, cap, "%.1f s", s);
+}
+
+static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink *out)
+{
+    const pair *p = &st->pairs[f->pair];
+    ts_alert *a = calloc(1, sizeof *a);
+    if (!a)
+        return;
+    a->detector = "beacon";
+    a->kind = TS_EV_BEHAVIOUR;
+    double over = (f->sc.score - st->threshold) / (1 - st->threshold + 1e-9);
+    a->severity = (uint8_t)lround(40 + 40 * fmin(1, fmax(0, over)));
+    a->first_ns = f->first_ns;
+    a->last_ns = f->last_ns;
+    a->count = f->n;
+    a->internal_ip = p->src;
+    a->remote_ip = p->dst;
+    a->remote_geo = p->dst_geo;
+    a->direction = TS_DIR_OUTBOUND;
+    a->side = TS_SIDE_DST;
+    a->remote_name = p->by_name ? strdup(p->name) : NULL;
+    a->dataset = p->dataset ? strdup(st->strs[p->dataset]) : NULL;
+    a->file = p->file ? strdup(st->strs[p->file]) : NULL;
+    a->techniques = strdup(p->web ? "T1071,T1071.001" : "T1071");
+    char src[TS_IP_STRLEN], prx[TS_IP_STRLEN + 16] = "", every[32];
+    ts_ip_format(&p->src, src);
+    if (p->proxy.v) {
+        char pip[TS_IP_STRLEN];
+        snprintf(prx, sizeof prx, " via proxy %s:%u", ts_ip_format(&p->proxy, pip), (unsigned)p->proxy_port);
+    }
+    fmt_interval(f->sc.interval, every, sizeof every);
+    a->key = ts_fmt_alloc("beacon|%s|%s", src, p->name);
+    char span[48] = "";
+    if (f->long_window)
+        snprintf(span, sizeof span, " over %.1f days", (double)(f->last_ns - f->first_ns) / 86400e9);
+    a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s", src, p->name,
+                            prx, f->sc.score, (unsigned)f->n, span, every);
+    if (!a->key || !a->title || !a->techniques || (p->by_name && !a->remote_name)) {
+        ts_alert_free(a);
+        return;
+    }
+    out->emit(out->ud, a);
+}
+
+/* Scores every pair with enough connections in the window and emits those over the
+ * threshold, highest score first. */
+static void beacon_finish(void *state, const ts_alert_sink *out)
+{
+    beacon_state *st = state;
+    if (!st->live || st->max_ns <= st->min_ns)
+        return;
+    int64_t start = st->min_ns, long_start = st->min_ns;
+    if (st->window_ns) {
+        int64_t hour = st->max_ns - st->max_ns % HOUR_NS;
+        if (hour - st->window_ns > start)
+            start = hour - st->window_ns;
+    }
+    if (st->max_ns - st->long_ns > long_start)
+        long_start = st->max_ns - st->long_ns;
+    size_t m = st->max_samples;
+    work w = {malloc(m * sizeof *w.s), malloc(m * sizeof *w.t), malloc(m * sizeof *w.sz),
+              malloc(2 * m * sizeof *w.scratch)};
+    found *fs = NULL;
+    size_t nf = 0, capf = 0;
+    for (uint32_t i = 0; w.s && w.t && w.sz && w.scratch && i < st->n_pairs; i++) {
+        const pair *p = &st->pairs[i];
+        found f = {.pair = i}, lf = {.pair = i, .long_window = true};
+        if (!p->live || p->n < st->min_conn)
+            continue;
+        bool got = score_pair(st, p, start, st->max_ns, 3600, &w, &f);
+        /* a pair with connections before the day also gets judged on the long window */
+        if (st->long_ns && long_start < start && p->first_ns < start &&
+            score_pair(st, p, long_start, st->max_ns, 0, &w, &lf) && (!got || lf.sc.score > f.sc.score)) {
+            f = lf;
+            got = true;
+        }
+        if (!got || f.sc.score < st->threshold)
+            continue;
+        if (nf == capf) {
+            size_t nc = capf ? capf * 2 : 64;
+            found *nfs = realloc(fs, nc * sizeof *nfs);
+            if (!nfs)
+                break;
+            fs = nfs;
+            capf = nc;
+        }
+        fs[nf++] = f;
+    }
+    if (nf)
+        qsort(fs, nf, sizeof *fs, cmp_found);
+    for (size_t i = 0; i < nf; i++)
+        emit_one(st, &fs[i], out);
+    free(fs);
+    free(w.s);
+    free(w.t);
+    free(w.sz);
+    free(w.scratch);
+}
+
+const ts_detector ts_detector_beacon = {
+    .name = "beacon",
+    .summary = "internal hosts calling one destination at regular intervals with regular sizes (command and "
+               "control)",
+    .state_size = sizeof(beacon_state),
+    .init = beacon_init,
+    .event = beacon_event,
+    .finish = beacon_finish,
+    .fini = beacon_fini,
+};

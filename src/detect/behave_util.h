@@ -1,0 +1,66 @@
+/* behave_util.h: small helpers the behavioural detectors share (internal to src/detect/). */
+#ifndef TS_BEHAVE_UTIL_H
+#define TS_BEHAVE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/event.h"
+
+/* FNV-1a over n bytes, continuing from h (start with BH_SEED). */
+#define BH_SEED 14695981039346656037ULL
+static inline uint64_t bh_hash(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* A final mix so that the low bits of a hash serve as a table index. */
+static inline uint64_t bh_mix(uint64_t h)
+{
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 33;
+    return h;
+}
+
+/* The hash of an address (version and bytes). */
+static inline uint64_t bh_ip(uint64_t h, const ts_ip *ip)
+{
+    h = bh_hash(h, &ip->v, 1);
+    return bh_hash(h, ip->b, ip->v == 4 ? 4 : 16);
+}
+
+/* Whether an address is the organisation's: the enrich stage's verdict when it ran, else
+ * the special-purpose ranges (events that skipped enrichment, as in unit tests). */
+static inline bool bh_internal(const ts_ip *ip, const ts_geo *geo)
+{
+    if (!ip->v)
+        return false;
+    if (geo->flags & TS_NET_KNOWN)
+        return (geo->flags & TS_NET_INTERNAL) != 0;
+    return ts_ip_is_special(ip);
+}
+
+/* The record's own connection id: Zeek's uid, Suricata's flow_id; empty if none. */
+static inline ts_str bh_conn_id(const ts_event *ev)
+{
+    ts_str u = ts_event_field(ev, "uid");
+    return u.n ? u : ts_event_field(ev, "flow_id");
+}
+
+/* Whether the event is a connection summary (Zeek conn, Suricata flow / netflow). */
+static inline bool bh_is_flow(const ts_event *ev)
+{
+    return ts_str_eq(ev->dataset, "zeek.conn") || ts_str_eq(ev->dataset, "suricata.flow") ||
+           ts_str_eq(ev->dataset, "suricata.netflow");
+}
+
+#endif

@@ -1,0 +1,588 @@
+/* exfil.c: detector "exfil": outbound volume to destinations new for a host, and archive tools run on
+ * servers. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "detect/alert_util.h"
+#include "detect/behave_util.h"
+#include "detect/detect.h"
+#include "detect/exfil_int.h"
+
+/*
+ * Rationale. Before data leaves, intruders gather and compress it (Sony 2014: terabytes
+ * staged on file servers), then send it somewhere the host never talked to. Volume on its
+ * own is a poor signal: the nightly backup moves more than any thief, but always to the
+ * same place, and a file server always sends more than a workstation. So the volume that
+ * counts is what a host sends to destinations new for it (never seen from that host
+ * before), judged against the host's own daily outbound volume and its peers':
+ *  - each internal host keeps the destinations it has used (a 2048-bit blocked Bloom
+ *    filter: a bounded set whose rare false positives make a destination look known, never the
+ *    reverse; a host with thousands of destinations saturates it and so goes quiet) and
+ *    the log10 of its daily outbound bytes over the last 28 closed days;
+ *  - the peers are the last 4096 host-days of every host;
+ *  - every day a host appears in any flow (internal ones too) is a day of its history,
+ *    so a file server that never talks out has a history of zero bytes;
+ *  - a host is reported the moment its bytes to new destinations today reach min_bytes,
+ *    are z_own robust z-scores (median and MAD, in log10) over its own days and over
+ *    max_factor times the most it sent in any day of its history (a weekly backup has
+ *    done it before, give or take),
+ *    and z_peer over the peers'. While a host has fewer than min_days closed days its own
+ *    history is thin: the peer test then has to pass at z_own too (and the peers must be
+ *    known), and the title says the baseline is young. A host without a single closed
+ *    day is learning and not judged: everything it sends is new to it. Nor is anyone
+ *    judged in the organisation's first min_days days (from the first flow seen, kept
+ *    between runs): a weekly backup to a cloud store must be seen once first.
+ * A backup server sending 50 GB a night to its usual target sends nothing to new
+ * destinations; sent to a new target, 50 GB is still its usual daily volume. A
+ * workstation that usually sends 40 MB a day and now sends 3 GB to a new address passes
+ * both tests.
+ *
+ * Archive tools (staging): a process creation (Sysmon 1, Security 4688) of rar, WinRAR,
+ * 7-Zip, zip, tar, makecab / diantz, PowerShell's Compress-Archive, or any program whose
+ * command line has rar's shape ("x.exe a -hpSecret -v2g out.rar ...": intruders rename
+ * the tool; +10 severity for that). On a server (a
+ * host whose name has a token from `servers`, e.g. FS01, SRV-SQL-02, dc1.corp.local) it
+ * is reported at severity 60, 70 with a password switch (encrypted archives hide what
+ * leaves). On a workstation people zip files all day: only a password-protected archive
+ * is reported, at severity 35.
+ *
+ * ATT&CK: T1048 Exfiltration Over Alternative Protocol; T1041 Exfiltration Over C2
+ * Channel and T1567 Exfiltration Over Web Service for web ports (80, 443, 8080);
+ * T1560.001 Archive via Utility.
+ *
+ * Learned state (save/load): every host's destination filter, daily history, open day
+ * and the peers' pool, so the next run continues the baseline. Bounded: at most
+ * max_hosts hosts (a host beyond is not tracked), 4 destinations named per host-day.
+ *
+ * Tunables ([exfil] in data/detect.conf): min_bytes, z_own, z_peer, max_factor, min_days,
+ * min_peers, max_hosts, servers.
+ */
+
+/* ---- robust statistics ---- */
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median and median absolute deviation of v[0..n) (n > 0); v is reordered. */
+static void med_mad(float *v, size_t n, double *med, double *mad)
+{
+    qsort(v, n, sizeof *v, cmp_float);
+    double m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+    for (size_t i = 0; i < n; i++)
+        v[i] = fabsf(v[i] - (float)m);
+    qsort(v, n, sizeof *v, cmp_float);
+    *med = m;
+    *mad = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* A robust z-score in log10 space. The MAD is floored at 0.15 (a factor 1.4): a host
+ * sending the same volume every day must still be allowed a normal wobble. */
+static double robust_z(double x, double med, double mad)
+{
+    double s = 1.4826 * (mad < 0.15 ? 0.15 : mad);
+    return (x - med) / s;
+}
+
+static double lg(uint64_t bytes)
+{
+    return log10(1.0 + (double)bytes);
+}
+
+void xf_host_stats(xf_host *h)
+{
+    float v[XF_HIST];
+    memcpy(v, h->hist, h->hist_n * sizeof *v);
+    h->own_max = 0;
+    for (size_t i = 0; i < h->hist_n; i++)
+        if (v[i] > h->own_max)
+            h->own_max = v[i];
+    if (h->hist_n)
+        med_mad(v, h->hist_n, &h->own_med, &h->own_mad);
+}
+
+static void pool_stats(exfil_state *st)
+{
+    if (!st->pool_dirty)
+        return;
+    float *v = malloc(st->pool_n * sizeof *v);
+    if (v && st->pool_n) {
+        memcpy(v, st->pool, st->pool_n * sizeof *v);
+        med_mad(v, st->pool_n, &st->pool_med, &st->pool_mad);
+        st->pool_dirty = false;
+    }
+    free(v);
+}
+
+/* ---- setup ---- */
+
+/* Splits the comma-separated server tokens into lower-case copies. */
+static tocsin_code parse_servers(exfil_state *st, const char *list)
+{
+    while (list && *list) {
+        const char *comma = strchr(list, ',');
+        ts_str t = ts_str_trim(ts_str_make(list, comma ? (size_t)(comma - list) : strlen(list)));
+        if (t.n) {
+            char buf[64];
+            size_t n = ts_lower(t, buf, sizeof buf - 1);
+            if (!n || st->n_servers == XF_MAX_SERVER_TOKENS)
+                return TOCSIN_E_ARG;
+            buf[n] = '\0';
+            if (!(st->servers[st->n_servers++] = strdup(buf)))
+                return TOCSIN_E_NOMEM;
+        }
+        list = comma ? comma + 1 : NULL;
+    }
+    return TOCSIN_OK;
+}
+
+static tocsin_code exfil_init(void *state, const ts_detect_ctx *ctx)
+{
+    exfil_state *st = state;
+    const ts_config *c = ctx ? ctx->config : NULL;
+    st->min_bytes = ts_config_num(c, "exfil", "min_bytes", 500e6);
+    st->z_own = ts_config_num(c, "exfil", "z_own", 3.5);
+    st->z_peer = ts_config_num(c, "exfil", "z_peer", 2.0);
+    st->max_factor = ts_config_num(c, "exfil", "max_factor", 3.0);
+    double min_days = ts_config_num(c, "exfil", "min_days", 7);
+    double min_peers = ts_config_num(c, "exfil", "min_peers", 10);
+    double max_hosts = ts_config_num(c, "exfil", "max_hosts", 20000);
+    const char *servers = ts_config_get(c, "exfil", "servers");
+    if (!(st->min_bytes >= 1) || !(st->z_own > 0) || !(st->z_peer > 0) || !(st->max_factor >= 1) ||
+        !(min_days >= 1 && min_days <= 365) || !(min_peers >= 1 && min_peers <= XF_POOL) ||
+        !(max_hosts >= 1 && max_hosts <= 1e7))
+        return TOCSIN_E_ARG;
+    st->min_days = (uint32_t)min_days;
+    st->min_peers = (uint32_t)min_peers;
+    st->max_hosts = (uint32_t)max_hosts;
+    tocsin_code rc =
+        parse_servers(st, servers ? servers : "srv,server,dc,sql,db,fs,file,files,exch,mail,backup,bkp");
+    if (rc != TOCSIN_OK)
+        return rc;
+    size_t cap = 16;
+    while (cap < (size_t)max_hosts * 2)
+        cap <<= 1;
+    st->hosts = calloc(cap, sizeof *st->hosts);
+    if (!st->hosts)
+        return TOCSIN_E_NOMEM;
+    st->mask = cap - 1;
+    return TOCSIN_OK;
+}
+
+static void exfil_fini(void *state)
+{
+    exfil_state *st = state;
+    free(st->hosts);
+    for (size_t i = 0; i < st->n_servers; i++)
+        free(st->servers[i]);
+}
+
+/* ---- hosts ---- */
+
+xf_host *xf_host_get(exfil_state *st, const ts_ip *ip, bool create)
+{
+    for (size_t i = bh_mix(bh_ip(BH_SEED, ip)) & st->mask;; i = (i + 1) & st->mask) {
+        xf_host *h = &st->hosts[i];
+        if (h->ip.v == 0) {
+            if (!create || st->n_hosts >= st->max_hosts)
+                return NULL;
+            h->ip = *ip;
+            h->day = -1;
+            h->alerted_day = -1;
+            st->n_hosts++;
+            return h;
+        }
+        if (ts_ip_eq(&h->ip, ip))
+            return h;
+    }
+}
+
+/* The filters are blocked Bloom filters: the three bits of a destination lie in one
+ * 512-bit block (one cache line) picked by the hash, so a test costs one memory fetch. */
+typedef struct bloom_key {
+    uint32_t block;   /* first word of the block */
+    uint64_t mask[8]; /* the bits to test / set in each word of the block */
+} bloom_key;
+
+static void bloom_keys(const ts_ip *dst, bloom_key *k)
+{
+    uint64_t h = bh_mix(bh_ip(BH_SEED, dst));
+    k->block = (uint32_t)(h % (XF_BLOOM_WORDS / 8)) * 8;
+    memset(k->mask, 0, sizeof k->mask);
+    for (int i = 0; i < 3; i++) {
+        uint32_t bit = (uint32_t)(h >> (16 + 9 * i)) & 511;
+        k->mask[bit / 64] |= 1ULL << (bit % 64);
+    }
+}
+
+static bool bloom_has(const uint64_t *bits, const bloom_key *k)
+{
+    for (int i = 0; i < 8; i++)
+        if ((bits[k->block + i] & k->mask[i]) != k->mask[i])
+            return false;
+    return true;
+}
+
+static void bloom_add(uint64_t *bits, const bloom_key *k)
+{
+    for (int i = 0; i < 8; i++)
+        bits[k->block + i] |= k->mask[i];
+}
+
+/* Closes the host's open day: its volume joins its history and the peers' pool, the
+ * destinations first seen that day become known. */
+static void close_day(exfil_state *st, xf_host *h)
+{
+    if (h->day < 0)
+        return;
+    float v = (float)lg(h->out_today);
+    h->hist[h->hist_head] = v;
+    h->hist_head = (uint8_t)((h->hist_head + 1) % XF_HIST);
+    if (h->hist_n < XF_HIST)
+        h->hist_n++;
+    if (h->ndays < UINT16_MAX)
+        h->ndays++;
+    st->pool[st->pool_head] = v;
+    st->pool_head = (st->pool_head + 1) % XF_POOL;
+    if (st->pool_n < XF_POOL)
+        st->pool_n++;
+    st->pool_dirty = true;
+    for (size_t i = 0; i < XF_BLOOM_WORDS; i++) {
+        h->known[i] |= h->fresh[i];
+        h->fresh[i] = 0;
+    }
+    h->out_today = h->new_today = 0;
+    memset(h->top, 0, sizeof h->top);
+    xf_host_stats(h);
+}
+
+/* Adds bytes to the tally of new destination dst (keeping the 4 largest). */
+static void tally_new(xf_host *h, const ts_ip *dst, uint16_t port, uint64_t bytes)
+{
+    xf_dest *low = &h->top[0];
+    for (size_t i = 0; i < XF_TOP; i++) {
+        xf_dest *d = &h->top[i];
+        if (d->bytes && ts_ip_eq(&d->ip, dst)) {
+            d->bytes += bytes;
+            return;
+        }
+        if (d->bytes < low->bytes)
+            low = d;
+    }
+    if (low->bytes < bytes)
+        *low = (xf_dest){*dst, bytes, port};
+}
+
+/* ---- volume to new destinations ---- */
+
+static void fmt_bytes(double b, char *buf, size_t cap)
+{
+    static const char *const unit[] = {"B", "kB", "MB", "GB", "TB"};
+    size_t u = 0;
+    while (b >= 1000 && u < 4) {
+        b /= 1000;
+        u++;
+    }
+    snprintf(buf, cap, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+}
+
+static bool web_port(uint16_t p)
+{
+    return p == 80 || p == 443 || p == 8080;
+}
+
+static void emit_volume(const exfil_state *st, const xf_host *h, const ts_event *ev, bool young, double usual,
+                        const ts_alert_sink *out)
+{
+    const xf_dest *top = &h->top[0];
+    size_t ndest = 0;
+    for (size_t i = 0; i < XF_TOP; i++) {
+        if (h->top[i].bytes)
+            ndest++;
+        if (h->top[i].bytes > top->bytes)
+            top = &h->top[i];
+    }
+    ts_alert *a = calloc(1, sizeof *a);
+    if (!a)
+        return;
+    a->detector = "exfil";
+    a->kind = TS_EV_BEHAVIOUR;
+    ts_alert_from_event(a, ev);
+    a->first_ns = h->first_new_ns;
+    a->last_ns = h->last_new_ns;
+    a->internal_ip = h->ip;
+    if (!ts_ip_eq(&a->remote_ip, &top->ip)) {
+        a->remote_ip = top->ip;
+        memset(&a->remote_geo, 0, sizeof a->remote_geo);
+    }
+    a->direction = TS_DIR_OUTBOUND;
+    a->side = TS_SIDE_DST;
+    a->severity = (uint8_t)(young ? 50 : 65);
+    if (h->new_today >= 10 * st->min_bytes)
+        a->severity += 10;
+    a->techniques = strdup(web_port(top->port) ? "T1041,T1567" : "T1048");
+    char src[TS_IP_STRLEN], dst[TS_IP_STRLEN], sent[32], topb[32], usu[32], young_s[48] = "";
+    ts_ip_format(&h->ip, src);
+    ts_ip_format(&top->ip, dst);
+    fmt_bytes((double)h->new_today, sent, sizeof sent);
+    fmt_bytes((double)top->bytes, topb, sizeof topb);
+    fmt_bytes(usual, usu, sizeof usu);
+    if (young)
+        snprintf(young_s, sizeof young_s, " (baseline young: %u of %u days)", (unsigned)h->ndays,
+                 (unsigned)st->min_days);
+    a->key = ts_fmt_alloc("exfil|%s|%s", src, dst);
+    char ndst[32];
+    snprintf(ndst, sizeof ndst,
+             ndest >= XF_TOP ? "%zu or more new destinations"
+             : ndest > 1     ? "%zu new destinations"
+                             : "%zu new destination",
+             ndest);
+    a->title = ts_fmt_alloc("%s sent %s to %s today (most to %s:%u, %s); usual outbound %s/day%s", src, sent,
+                            ndst, dst, (unsigned)top->port, topb, usu, young_s);
+    if (!a->key || !a->title || !a->techniques) {
+        ts_alert_free(a);
+        return;
+    }
+    out->emit(out->ud, a);
+}
+
+/* Whether today's volume to new destinations is out of line for h; emits if so. */
+static void judge(exfil_state *st, xf_host *h, const ts_event *ev, const ts_alert_sink *out)
+{
+    double x = lg(h->new_today);
+    bool young = h->ndays < st->min_days || h->hist_n == 0;
+    bool peers = st->pool_n >= st->min_peers;
+    if (peers)
+        pool_stats(st);
+    double zp = peers ? robust_z(x, st->pool_med, st->pool_mad) : 0;
+    if (!h->hist_n || st->last_day - st->first_day < (int32_t)st->min_days)
+        return; /* no day of its own yet, or the organisation's first days: learning */
+    if (robust_z(x, h->own_med, h->own_mad) < st->z_own || x <= h->own_max + log10(st->max_factor))
+        return;
+    if (young ? !peers || zp < st->z_own : peers && zp < st->z_peer)
+        return;
+    double usual = pow(10, h->own_med) - 1;
+    h->alerted_day = h->day;
+    emit_volume(st, h, ev, young, usual, out);
+}
+
+/* The host of ip as of day (its earlier day closed), or NULL when the table is full. */
+static xf_host *host_on(exfil_state *st, const ts_ip *ip, int32_t day)
+{
+    xf_host *h = xf_host_get(st, ip, true);
+    if (h && day > h->day) {
+        close_day(st, h);
+        h->day = day;
+    }
+    return h;
+}
+
+/* Every flow touching an internal host marks a day of its life, even without a byte
+ * sent outside: a file server that never talks out has a history of zeros. */
+static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_in, const ts_alert_sink *out)
+{
+    int32_t day = (int32_t)(ev->ts_ns / (86400LL * 1000000000LL));
+    if (!st->last_day || day < st->first_day)
+        st->first_day = day;
+    if (day > st->last_day)
+        st->last_day = day;
+    if (dst_in)
+        host_on(st, &ev->dst_ip, day);
+    xf_host *h = src_in ? host_on(st, &ev->src_ip, day) : NULL;
+    if (!h || dst_in)
+        return;
+    h->out_today += ev->bytes_out;
+    bloom_key k;
+    bloom_keys(&ev->dst_ip, &k);
+    if (bloom_has(h->known, &k))
+        return;
+    bloom_add(h->fresh, &k);
+    if (!ev->bytes_out)
+        return;
+    if (!h->new_today)
+        h->first_new_ns = ev->ts_ns;
+    if (ev->ts_ns > h->last_new_ns)
+        h->last_new_ns = ev->ts_ns;
+    h->new_today += ev->bytes_out;
+    tally_new(h, &ev->dst_ip, ev->dst_port, ev->bytes_out);
+    if ((double)h->new_today >= st->min_bytes && h->alerted_day != h->day)
+        judge(st, h, ev, out);
+}
+
+/* ---- archive tools ---- */
+
+static const char *const archivers[] = {
+    "rar.exe", "winrar.exe",  "7z.exe",     "7za.exe", "7zr.exe", "7zg.exe", "zip.exe", "wzzip.exe",
+    "tar.exe", "makecab.exe", "diantz.exe", "rar",     "7z",      "7za",     "zip",     "tar",
+};
+
+/* The next space-separated token of s from *i ("quoted" as one), or an empty view. */
+static ts_str next_token(ts_str s, size_t *i)
+{
+    while (*i < s.n && s.p[*i] == ' ')
+        (*i)++;
+    size_t b = *i;
+    bool quoted = *i < s.n && s.p[*i] == '"';
+    if (quoted)
+        (*i)++;
+    while (*i < s.n && (quoted ? s.p[*i] != '"' : s.p[*i] != ' '))
+        (*i)++;
+    if (quoted && *i < s.n)
+        (*i)++;
+    return *i > b ? ts_str_make(s.p + b, *i - b) : ts_str_make(NULL, 0);
+}
+
+/* A command line in the shape of rar / 7-Zip adding to an archive, whatever the program
+ * is called (intruders rename rar.exe): the first argument "a", "u" or "m", then a
+ * password, volume or compression switch (-hp, -p, -v2g, -m5, -mx9). */
+static bool rar_like(ts_str cl)
+{
+    size_t i = 0;
+    next_token(cl, &i); /* the program */
+    ts_str cmd = next_token(cl, &i);
+    if (cmd.n != 1 || (cmd.p[0] != 'a' && cmd.p[0] != 'u' && cmd.p[0] != 'm'))
+        return false;
+    for (ts_str t = next_token(cl, &i); t.n; t = next_token(cl, &i)) {
+        if (t.n < 2 || t.p[0] != '-')
+            continue;
+        char c = (char)(t.p[1] | 0x20), d = t.n > 2 ? t.p[2] : 0;
+        if ((c == 'h' && (d | 0x20) == 'p') || c == 'p' ||
+            ((c == 'v' || c == 'm') && ((d >= '0' && d <= '9') || d == 'x')))
+            return true;
+    }
+    return false;
+}
+
+/* The archive tool a process creation runs ("7z.exe", "Compress-Archive", or the name
+ * of a renamed one, *renamed then set) into buf; false if none. */
+static bool archive_tool(const ts_event *ev, char *buf, size_t cap, bool *renamed)
+{
+    ts_str img = ev->process;
+    size_t base = 0;
+    for (size_t i = 0; i < img.n; i++)
+        if (img.p[i] == '\\' || img.p[i] == '/')
+            base = i + 1;
+    ts_str name = img.n ? ts_str_make(img.p + base, img.n - base) : img;
+    *renamed = false;
+    for (size_t i = 0; i < sizeof archivers / sizeof *archivers; i++)
+        if (ts_str_ieq(name, archivers[i])) {
+            snprintf(buf, cap, "%s", archivers[i]);
+            return true;
+        }
+    ts_str cl = ev->command_line;
+    for (size_t i = 0; i + 16 <= cl.n; i++)
+        if (ts_str_istarts(ts_str_make(cl.p + i, cl.n - i), "compress-archive")) {
+            snprintf(buf, cap, "Compress-Archive");
+            return true;
+        }
+    if (!rar_like(cl))
+        return false;
+    *renamed = true;
+    size_t n = ts_lower(name.n ? name : TS_STR_LIT("(unnamed)"), buf, cap - 1);
+    buf[n] = '\0';
+    return n > 0;
+}
+
+/* A password switch: rar/7z "-p", "-hp", zip "-P"/"-e", PowerShell has none. */
+static bool has_password(ts_str cl)
+{
+    for (size_t i = 1; i + 2 < cl.n; i++) {
+        if (cl.p[i - 1] != ' ' || cl.p[i] != '-')
+            continue;
+        char c = cl.p[i + 1], d = cl.p[i + 2];
+        if (c == 'p' || c == 'P' || (c == 'h' && d == 'p') || (c == 'e' && d == ' '))
+            return true;
+    }
+    return false;
+}
+
+/* Whether a host name reads as a server's: a token of its first label (split at '-' and
+ * '_', trailing digits dropped) is one of the configured server tokens. */
+static bool is_server(const exfil_state *st, ts_str host)
+{
+    size_t end = 0;
+    while (end < host.n && host.p[end] != '.')
+        end++;
+    for (size_t i = 0; i < end;) {
+        size_t j = i;
+        while (j < end && host.p[j] != '-' && host.p[j] != '_')
+            j++;
+        size_t k = j;
+        while (k > i && host.p[k - 1] >= '0' && host.p[k - 1] <= '9')
+            k--;
+        ts_str tok = ts_str_make(host.p + i, k - i);
+        for (size_t s = 0; tok.n && s < st->n_servers; s++)
+            if (ts_str_ieq(tok, st->servers[s]))
+                return true;
+        i = j + 1;
+    }
+    return false;
+}
+
+static void on_process(const exfil_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    char tool[128];
+    bool renamed;
+    if (!archive_tool(ev, tool, sizeof tool, &renamed))
+        return;
+    /* PowerShell's Compress-Archive takes no password, and its "-Path" is no "-p" */
+    bool server = is_server(st, ev->host), pw = tool[0] != 'C' && has_password(ev->command_line);
+    if (!server && !pw)
+        return;
+    ts_alert *a = calloc(1, sizeof *a);
+    if (!a)
+        return;
+    a->detector = "exfil";
+    a->kind = TS_EV_BEHAVIOUR;
+    ts_alert_from_event(a, ev);
+    a->direction = TS_DIR_UNKNOWN;
+    a->severity = (uint8_t)(server ? (pw ? 70 : 60) : 35);
+    if (renamed) /* hiding the tool is no user's habit */
+        a->severity = (uint8_t)(a->severity + 10);
+    a->techniques = strdup("T1560.001");
+    char ebuf[TS_IP_STRLEN];
+    const char *who = a->internal_host ? a->internal_host : ts_alert_internal_entity(a, ebuf);
+    a->key = ts_fmt_alloc("exfil|archive|%s|%s", who, tool);
+    a->title = ts_fmt_alloc("%s%s%s run on %s %s%s%s: %.*s", tool, renamed ? " (a renamed archiver)" : "",
+                            pw ? " (password-protected)" : "", server ? "server" : "workstation", who,
+                            a->user ? " by " : "", a->user ? a->user : "",
+                            (int)(ev->command_line.n > 300 ? 300 : ev->command_line.n),
+                            ev->command_line.p ? ev->command_line.p : "");
+    if (!a->key || !a->title || !a->techniques) {
+        ts_alert_free(a);
+        return;
+    }
+    out->emit(out->ud, a);
+}
+
+static void exfil_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    exfil_state *st = state;
+    if ((ev->category & TS_CAT_PROCESS) && ts_str_eq(ev->action, "process-created")) {
+        on_process(st, ev, out);
+        return;
+    }
+    if (!(ev->category & TS_CAT_NETWORK) || ev->ts_ns <= 0 || !ev->dst_ip.v || !ev->src_ip.v ||
+        !bh_is_flow(ev))
+        return;
+    bool src_in = bh_internal(&ev->src_ip, &ev->src_geo), dst_in = bh_internal(&ev->dst_ip, &ev->dst_geo);
+    if (src_in || dst_in)
+        on_flow(st, ev, src_in, dst_in, out);
+}
+
+const ts_detector ts_detector_exfil = {
+    .name = "exfil",
+    .summary = "outbound volume to destinations new for a host, against its own and its peers' history; "
+               "archive tools run on servers (staging)",
+    .state_size = sizeof(exfil_state),
+    .init = exfil_init,
+    .event = exfil_event,
+    .fini = exfil_fini,
+    .save = xf_save,
+    .load = xf_load,
+};

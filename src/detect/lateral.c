@@ -1,0 +1,645 @@
+/* lateral.c: detector "lateral": admin-level connections between internal hosts that never talked that way,
+ * and fan-out that outgrows its own history. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/alert_util.h"
+#include "detect/baseline.h"
+#include "detect/detect.h"
+
+/*
+ * Rationale. After the first foothold at Sony in 2014 the intruders spent two months
+ * moving between hosts with an administrator's credentials over SMB and remote services;
+ * each step looked like administration. Administration has a shape, though: the same
+ * admins manage the same servers from the same jump hosts. So this detector remembers
+ * which source reached which host in which admin-level way, and says so when a pair is
+ * new; and it remembers how many distinct hosts each source host and each account reach
+ * per window, and says so when that grows well past its own history. A software
+ * deployment server that reaches hundreds of hosts every night has that in its history,
+ * so it is quiet; a workstation that suddenly does the same is not.
+ *
+ * Admin-level connections (the methods):
+ *   admin-logon   4624 type 3 of an account given special privileges (4672, matched by
+ *                 logon id, or seen with them before)                          T1021.002
+ *   admin-share   C$ / ADMIN$ mapped (Zeek smb_mapping) or accessed (5140, 5145) T1021.002
+ *   rdp           4624 type 10, Zeek rdp                                        T1021.001
+ *   winrm         connections to 5985/5986, wsmprovhost.exe started             T1021.006
+ *   service       a service installed (7045, 4697) that is PsExec's PSEXESVC or a
+ *                 look-alike, or whose binary sits on a share          T1569.002, T1021.002
+ *   wmi           WmiPrvSE.exe starting a shell or script host                  T1047
+ * Connections between internal hosts to 445, 135, 139, 3389, 5985, 5986 and 22 (Zeek
+ * conn, Sysmon 3) count toward fan-out only.
+ *
+ * A new pair from a source that has already made `established` new pairs of that method
+ * (the jump host reaching one more server) is quiet: administration grows. A foothold's
+ * first hops are not. Nor is a source that `shared_accounts` accounts log on from (a VPN
+ * address pool, a terminal server): the admins' new way in. For a service or WMI, whose source the event does
+ * not name, the tool itself is the source, and one host is enough to make it known.
+ *
+ * New services: a service whose name and binary this estate never installed before,
+ * installed after the learning period, alerts on every host it lands on for
+ * `new_service_days` (one alert, counting the hosts): an implant or a wiper installed
+ * as a service across the estate (T1543.003, T1569.002). Only binaries where implants put
+ * themselves are judged: directly in the Windows folder or System32 (beside what they
+ * imitate), in user-writable folders or on shares; vendors install under Program Files or
+ * their own folders. Services installed during the learning period are known;
+ * PsExec-like services are judged as such instead.
+ *
+ * Learning: for `learn` after the first event this detector ever saw (saved), new pairs
+ * and services are remembered without alerts, except PsExec-like services and WMI
+ * shells, which alert with "baseline young". A fan-out alert names the history it was
+ * judged against: an actor with no earlier window is never judged (its first window is
+ * its history), and one with fewer than `min_windows` says "baseline young".
+ *
+ * Tunables ([lateral] in detect.conf): learn, window, min_fanout, fanout_factor,
+ * min_windows, established, shared_accounts, new_service_days, max_pairs.
+ */
+
+#define DET "lateral"
+#define SEC "lateral"
+#define MAGIC 0x3354414cu /* "LAT3" */
+
+/* One actor's destinations in the current window and the most it reached before. */
+typedef struct fan_hist {
+    int64_t win_start;
+    bl_distinct cur;
+    uint32_t n_windows; /* closed windows with any activity */
+    uint32_t hist_max;  /* most destinations in one of them */
+    uint32_t alerted;   /* in the current window */
+} fan_hist;
+
+/* A network logon waiting for its 4672, which Windows writes right after it. */
+typedef struct pending {
+    uint64_t key; /* (host, logon id); 0: empty */
+    ts_ip src;
+    uint8_t src_name_n, user_n;
+    char src_name[64];
+    char user[64];
+} pending;
+
+/* Pending logons live in a direct-mapped table: a newer logon in the same slot replaces an
+ * older one, which by then has long had its 4672 or never will. O(1), no allocation. */
+#define PENDING_SLOTS 4096
+
+typedef struct lat_state {
+    int64_t learn_ns, window_ns;
+    uint32_t min_fanout, min_windows, established;
+    int64_t new_service_ns;
+    double factor;
+    int64_t first_ns; /* saved */
+    bl_map pairs;     /* (source, destination, method) seen (saved) */
+    bl_map fan;       /* actor -> fan_hist (saved) */
+    bl_map privs;     /* accounts seen with special privileges (saved) */
+    bl_map actors;    /* (source, method) -> uint32 new pairs it made (saved) */
+    bl_map shared;    /* source -> uint32 accounts that logged on from it (saved) */
+    bl_map users;     /* (account, source) logons seen, for shared (saved) */
+    uint32_t shared_accounts;
+    bl_map services; /* (service name, binary) -> int64 first install (saved) */
+    pending pend[PENDING_SLOTS];
+} lat_state;
+
+typedef enum method { M_ADMIN_LOGON, M_ADMIN_SHARE, M_RDP, M_WINRM, M_SERVICE, M_WMI, M_CONN } method;
+
+static const struct {
+    const char *name, *what, *tech;
+    uint8_t severity;
+} methods[] = {
+    [M_ADMIN_LOGON] = {"admin-logon", "admin network logon", "T1021.002", 55},
+    [M_ADMIN_SHARE] = {"admin-share", "admin share access", "T1021.002", 60},
+    [M_RDP] = {"rdp", "remote desktop", "T1021.001", 45},
+    [M_WINRM] = {"winrm", "WinRM", "T1021.006", 55},
+    [M_SERVICE] = {"service", "remote service install", "T1569.002,T1021.002", 70},
+    [M_WMI] = {"wmi", "WMI remote execution", "T1047", 60},
+    [M_CONN] = {"conn", "admin-port connection", NULL, 0},
+};
+
+/* One end of a connection: a host name (borrowed from the event), else an address. */
+typedef struct end {
+    ts_str name;
+    ts_ip ip;
+    uint64_t h;     /* for pairs (a source address by its network); 0: unknown */
+    uint64_t exact; /* the host itself, for fan-out */
+} end;
+
+/* One connection judged: who reached whom, how. Names are formatted only for alerts. */
+typedef struct edge {
+    const ts_event *ev;
+    method m;
+    end src, dst;
+    ts_str detail; /* the service or program, borrowed */
+} edge;
+
+static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
+{
+    lat_state *st = state;
+    const ts_config *c = ctx->config;
+    st->learn_ns = (int64_t)(bl_conf(c, SEC, "learn", 7 * 86400) * BL_NS);
+    st->established = (uint32_t)bl_conf(c, SEC, "established", 3);
+    st->new_service_ns = (int64_t)(bl_conf(c, SEC, "new_service_days", 7) * 86400 * BL_NS);
+    st->window_ns = (int64_t)(bl_conf(c, SEC, "window", 3600) * BL_NS);
+    st->min_fanout = (uint32_t)bl_conf(c, SEC, "min_fanout", 10);
+    st->min_windows = (uint32_t)bl_conf(c, SEC, "min_windows", 3);
+    st->factor = bl_conf(c, SEC, "fanout_factor", 3);
+    if (st->window_ns <= 0 || st->min_fanout < 2 || st->min_fanout > BL_DISTINCT_MAX || st->factor < 1)
+        return TOCSIN_E_ARG;
+    size_t max = (size_t)bl_conf(c, SEC, "max_pairs", 1000000);
+    bl_map_init(&st->pairs, 0, max);
+    bl_map_init(&st->fan, sizeof(fan_hist), max / 20);
+    bl_map_init(&st->privs, 0, max / 10);
+    bl_map_init(&st->actors, sizeof(uint32_t), max / 10);
+    bl_map_init(&st->shared, sizeof(uint32_t), max / 10);
+    bl_map_init(&st->users, 0, max / 2);
+    st->shared_accounts = (uint32_t)bl_conf(c, SEC, "shared_accounts", 5);
+    bl_map_init(&st->services, sizeof(int64_t), max / 10);
+    return TOCSIN_OK;
+}
+
+static void lat_fini(void *state)
+{
+    lat_state *st = state;
+    bl_map_free(&st->pairs);
+    bl_map_free(&st->fan);
+    bl_map_free(&st->privs);
+    bl_map_free(&st->actors);
+    bl_map_free(&st->services);
+    bl_map_free(&st->shared);
+    bl_map_free(&st->users);
+}
+
+/* ---- names -------------------------------------------------------------------------- */
+
+static bool internal(const ts_ip *ip, const ts_geo *g)
+{
+    if (!ip->v)
+        return false;
+    return (g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_special(ip);
+}
+
+static bool loopback(const ts_ip *ip)
+{
+    static const uint8_t v6[16] = {[15] = 1};
+    return (ip->v == 4 && ip->b[0] == 127) || (ip->v == 6 && memcmp(ip->b, v6, 16) == 0);
+}
+
+/* A host name's hash: its first label, case-blind ("WKS7.corp.local" is "wks7"). */
+static uint64_t name_hash(ts_str name)
+{
+    const char *dot = memchr(name.p, '.', name.n);
+    return bl_hash(dot ? ts_str_make(name.p, (size_t)(dot - name.p)) : name, BL_SEED ^ 0x11);
+}
+
+/* Sets one end of an edge from a host name, else an address. A source known only by its
+ * address counts as its /24 (/64): DHCP and VPN pools give the same admin a new address
+ * every day, and an admin's new address is not a new admin source. */
+static void set_end(end *e, ts_str name, const ts_ip *ip, bool source)
+{
+    if (name.n && !ts_str_eq(name, "-")) {
+        e->name = name;
+        e->h = e->exact = name_hash(name);
+    } else if (ip && ip->v && !loopback(ip)) {
+        e->ip = *ip;
+        e->exact = bl_hash_ip(ip, BL_SEED ^ 0x12);
+        ts_ip net = *ip;
+        if (source)
+            memset(net.b + (net.v == 4 ? 3 : 8), 0, net.v == 4 ? 1 : 8);
+        e->h = bl_hash_ip(&net, BL_SEED ^ 0x12);
+    }
+}
+
+/* The end as text (buf holds at least TS_IP_STRLEN bytes): "?" when unknown. */
+static const char *end_text(const end *e, char *buf, size_t cap)
+{
+    if (e->name.n)
+        snprintf(buf, cap, "%.*s", (int)(e->name.n > 90 ? 90 : e->name.n), e->name.p);
+    else if (e->h)
+        ts_ip_format(&e->ip, buf);
+    else
+        snprintf(buf, cap, "?");
+    return buf;
+}
+
+static bool system_account(ts_str u)
+{
+    return !u.n || u.p[u.n - 1] == '$' || ts_str_ieq(u, "ANONYMOUS LOGON") || ts_str_ieq(u, "SYSTEM") ||
+           ts_str_ieq(u, "LOCAL SERVICE") || ts_str_ieq(u, "NETWORK SERVICE") || ts_str_eq(u, "-");
+}
+
+static bool young(const lat_state *st, int64_t ts)
+{
+    return st->first_ns && ts - st->first_ns < st->learn_ns;
+}
+
+/* ---- fan-out -------------------------------------------------------------------------- */
+
+/* Counts the edge's destination for actor: its source host (by_user false) or account. */
+static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, const ts_alert_sink *out)
+{
+    const ts_event *ev = e->ev;
+    fan_hist *f = bl_map_put(&st->fan, actor, ev->ts_ns, NULL);
+    if (!f)
+        return;
+    if (!f->win_start || ev->ts_ns - f->win_start > st->window_ns || ev->ts_ns < f->win_start) {
+        if (f->cur.n) {
+            f->n_windows++;
+            if (f->cur.n > f->hist_max)
+                f->hist_max = f->cur.n;
+        }
+        memset(&f->cur, 0, sizeof f->cur);
+        f->win_start = ev->ts_ns;
+        f->alerted = 0;
+    }
+    if (!bl_distinct_add(&f->cur, (uint32_t)e->dst.h) || f->alerted)
+        return;
+    double need = st->factor * f->hist_max;
+    if (f->cur.n < st->min_fanout || f->cur.n < need)
+        return;
+    f->alerted = 1;
+    if (!f->n_windows)
+        return; /* no history to judge against: this window becomes it */
+    bool yng = f->n_windows < st->min_windows;
+    char hist[96], who[128], name[96];
+    if (by_user)
+        snprintf(who, sizeof who, "account %.*s", (int)(ev->user.n > 100 ? 100 : ev->user.n), ev->user.p);
+    else
+        snprintf(who, sizeof who, "host %s", end_text(&e->src, name, sizeof name));
+    if (yng)
+        snprintf(hist, sizeof hist, "baseline young: %u earlier windows", (unsigned)f->n_windows);
+    else
+        snprintf(hist, sizeof hist, "its most before: %u", (unsigned)f->hist_max);
+    bl_emit(out, DET, ev, yng ? 40 : 65, "T1021", ts_fmt_alloc("lateral|fanout|%s", who),
+            ts_fmt_alloc("%s reached %u internal hosts within %.0f min (%s)", who, (unsigned)f->cur.n,
+                         (double)st->window_ns / (60.0 * BL_NS), hist));
+}
+
+/* ---- edges ------------------------------------------------------------------------------ */
+
+static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
+{
+    const ts_event *ev = e->ev;
+    if (e->src.exact && e->src.exact == e->dst.exact)
+        return;
+    if (e->dst.h) {
+        if (e->src.exact)
+            fanout(st, e, e->src.exact, false, out);
+        if (e->m != M_CONN && !system_account(ev->user))
+            fanout(st, e, bl_hash(ev->user, BL_SEED ^ 0x13), true, out);
+    }
+    if (e->m == M_CONN)
+        return;
+    uint64_t pair = bl_hash(e->detail, bl_hash_u64(bl_hash_u64(e->src.h, e->dst.h), e->m));
+    if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
+        return;
+    const uint32_t *pop = e->src.h ? bl_map_get(&st->shared, e->src.h) : NULL;
+    if (pop && *pop >= st->shared_accounts)
+        return; /* a VPN pool or terminal server many accounts log on from */
+    /* Without a named source the tool is the source, and one host it ran on makes it a
+       known tool: the admins' PsExec stays quiet after its first new host. */
+    uint64_t who = e->src.h ? e->src.h : bl_hash(e->detail, BL_SEED ^ 0x21);
+    uint32_t *made = bl_map_put(&st->actors, bl_hash_u64(who, e->m), ev->ts_ns, NULL);
+    if (!made || (*made)++ >= (e->src.h ? st->established : 1))
+        return;
+    bool yng = young(st, ev->ts_ns);
+    if (yng && e->m != M_SERVICE && e->m != M_WMI)
+        return;
+    int sev = methods[e->m].severity - (yng ? 20 : 0);
+    char user[112] = "", src[96], dst[96];
+    if (ev->user.n && !system_account(ev->user))
+        snprintf(user, sizeof user, " as %.*s", (int)(ev->user.n > 100 ? 100 : ev->user.n), ev->user.p);
+    end_text(&e->src, src, sizeof src);
+    end_text(&e->dst, dst, sizeof dst);
+    int dn = (int)(e->detail.n > 90 ? 90 : e->detail.n);
+    const char *dp = e->detail.p ? e->detail.p : "";
+    bl_emit(out, DET, ev, (uint8_t)sev, methods[e->m].tech,
+            ts_fmt_alloc("lateral|%s|%s|%s|%.*s", methods[e->m].name, src, dst, dn, dp),
+            ts_fmt_alloc("new %s %s%s to %s%s%s%.*s: never seen before%s", methods[e->m].what,
+                         e->src.h ? "from " : "", e->src.h ? src : "", dst, user, dn ? ", " : "", dn, dp,
+                         yng ? " (baseline young)" : ""));
+}
+
+/* An edge from the event's source (host name, else address) to the host that logged it. */
+static void edge_in(lat_state *st, const ts_event *ev, method m, const ts_alert_sink *out)
+{
+    edge e = {.ev = ev, .m = m};
+    set_end(&e.src, ev->src_host, &ev->src_ip, true);
+    set_end(&e.dst, ev->host, &ev->dst_ip, false);
+    judge(st, &e, out);
+}
+
+/* An edge between two internal addresses (network sensors, Sysmon 3). */
+static void edge_net(lat_state *st, const ts_event *ev, method m, const ts_alert_sink *out)
+{
+    if (!internal(&ev->src_ip, &ev->src_geo) || !internal(&ev->dst_ip, &ev->dst_geo))
+        return;
+    edge e = {.ev = ev, .m = m};
+    set_end(&e.src, TS_STR_NULL, &ev->src_ip, true);
+    set_end(&e.dst, TS_STR_NULL, &ev->dst_ip, false);
+    judge(st, &e, out);
+}
+
+/* Something run on the logging host by a remote party we cannot name. */
+static void edge_local(lat_state *st, const ts_event *ev, method m, ts_str detail, const ts_alert_sink *out)
+{
+    edge e = {.ev = ev, .m = m, .detail = detail};
+    set_end(&e.dst, ev->host, NULL, false);
+    judge(st, &e, out);
+}
+
+static bool admin_port(uint16_t p)
+{
+    return p == 445 || p == 135 || p == 139 || p == 3389 || p == 5985 || p == 5986 || p == 22;
+}
+
+static bool admin_share(ts_str s)
+{
+    s = ts_str_trim(s);
+    return ts_str_iends(s, "\\C$") || ts_str_iends(s, "\\ADMIN$") || ts_str_ieq(s, "C$") ||
+           ts_str_ieq(s, "ADMIN$");
+}
+
+/* ---- Windows events ----------------------------------------------------------------------- */
+
+static uint64_t logon_key(const ts_event *ev, ts_str id)
+{
+    return bl_hash(id, name_hash(ev->host));
+}
+
+/* Counts the accounts logging on from each source, admin or not. */
+static void count_shared(lat_state *st, const ts_event *ev)
+{
+    end src = {0};
+    set_end(&src, ev->src_host, &ev->src_ip, true);
+    if (!src.h || !bl_set_add(&st->users, bl_hash(ev->user, src.h), ev->ts_ns))
+        return;
+    uint32_t *pop = bl_map_put(&st->shared, src.h, ev->ts_ns, NULL);
+    if (pop && *pop < UINT32_MAX)
+        (*pop)++;
+}
+
+static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    if (ev->outcome != TS_OUTCOME_SUCCESS || system_account(ev->user) ||
+        (ev->src_ip.v && loopback(&ev->src_ip)))
+        return;
+    if (ev->logon_type == 3 || ev->logon_type == 10)
+        count_shared(st, ev);
+    if (ev->logon_type == 10) {
+        edge_in(st, ev, M_RDP, out);
+        return;
+    }
+    if (ev->logon_type != 3 || (!ev->src_ip.v && !ev->src_host.n))
+        return;
+    if (bl_map_get(&st->privs, bl_hash(ev->user, BL_SEED))) {
+        edge_in(st, ev, M_ADMIN_LOGON, out);
+        return;
+    }
+    ts_str id = ts_event_field(ev, "TargetLogonId");
+    if (!id.n)
+        return;
+    uint64_t k = logon_key(ev, id);
+    pending *p = &st->pend[k % PENDING_SLOTS];
+    p->key = k;
+    p->src = ev->src_ip;
+    p->src_name_n = (uint8_t)(ev->src_host.n > sizeof p->src_name ? sizeof p->src_name : ev->src_host.n);
+    if (p->src_name_n)
+        memcpy(p->src_name, ev->src_host.p, p->src_name_n);
+    p->user_n = (uint8_t)(ev->user.n > sizeof p->user ? sizeof p->user : ev->user.n);
+    memcpy(p->user, ev->user.p, p->user_n);
+}
+
+/* 4672: the logon it follows was an admin's; its network logon becomes an edge. */
+static void on_privileges(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    if (system_account(ev->user))
+        return;
+    bl_set_add(&st->privs, bl_hash(ev->user, BL_SEED), ev->ts_ns);
+    ts_str id = ts_event_field(ev, "SubjectLogonId");
+    uint64_t k = id.n ? logon_key(ev, id) : 0;
+    pending *p = &st->pend[k % PENDING_SLOTS];
+    if (!k || p->key != k || !p->user_n)
+        return;
+    pending copy = *p;
+    memset(p, 0, sizeof *p); /* consumed: a repeated 4672 finds nothing */
+    ts_event e = *ev;
+    e.src_ip = copy.src;
+    e.src_geo = (ts_geo){{0}, 0, 0};
+    e.src_host = ts_str_make(copy.src_name, copy.src_name_n);
+    e.user = ts_str_make(copy.user, copy.user_n);
+    e.logon_type = 3;
+    edge_in(st, &e, M_ADMIN_LOGON, out);
+}
+
+/* PsExec's service and look-alikes that run commands through a service they install. */
+static bool remote_exec_service(ts_str name, ts_str image)
+{
+    static const char *const names[] = {"PSEXESVC", "PAExec", "RemComSvc", "csexecsvc", "winexesvc"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (bl_icontains(name, names[i]) || bl_icontains(image, names[i]))
+            return true;
+    image = ts_str_trim(image);
+    if (image.n && image.p[0] == '"')
+        image = ts_str_make(image.p + 1, image.n - 1);
+    return ts_str_istarts(image, "\\\\") || bl_icontains(image, "\\ADMIN$\\") ||
+           bl_icontains(image, "\\C$\\");
+}
+
+/* Whether a service binary sits where implants put themselves: directly in the Windows
+ * folder or System32 / SysWOW64 (next to what they imitate), in a user-writable folder, or
+ * on a share. Vendors install under Program Files or their own folders. */
+static bool implant_place(ts_str image)
+{
+    ts_str p = ts_str_trim(image);
+    if (p.n && p.p[0] == '"')
+        p = ts_str_make(p.p + 1, p.n - 1);
+    if (ts_str_istarts(p, "\\\\") || bl_icontains(p, "\\Users\\") || bl_icontains(p, "\\Temp\\") ||
+        bl_icontains(p, "\\ProgramData\\") || bl_icontains(p, "\\AppData\\") ||
+        bl_icontains(p, "\\PerfLogs\\"))
+        return true;
+    static const char *const roots[] = {"%SystemRoot%\\", "%windir%\\", "C:\\Windows\\", "\\SystemRoot\\"};
+    size_t skip = 0;
+    for (size_t i = 0; i < sizeof roots / sizeof roots[0] && !skip; i++)
+        if (ts_str_istarts(p, roots[i]))
+            skip = strlen(roots[i]);
+    if (!skip)
+        return false;
+    ts_str rest = ts_str_make(p.p + skip, p.n - skip);
+    if (ts_str_istarts(rest, "system32\\") || ts_str_istarts(rest, "SysWOW64\\"))
+        rest = ts_str_make(rest.p + 9, rest.n - 9);
+    /* The binary's own name ends at the first space (arguments follow). */
+    const char *sp = memchr(rest.p, ' ', rest.n);
+    size_t n = sp ? (size_t)(sp - rest.p) : rest.n;
+    return n && !memchr(rest.p, '\\', n);
+}
+
+/* A service name and binary the estate never installed before the learning ended. */
+static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str image,
+                        const ts_alert_sink *out)
+{
+    ts_str bin = bl_basename(ts_str_trim(image));
+    if (!implant_place(image))
+        return;
+    bool created;
+    int64_t *first =
+        bl_map_put(&st->services, bl_hash(bin, bl_hash(name, BL_SEED ^ 0x31)), ev->ts_ns, &created);
+    if (!first)
+        return;
+    if (created)
+        *first = ev->ts_ns;
+    if (young(st, *first) || ev->ts_ns - *first > st->new_service_ns || ev->ts_ns < *first)
+        return;
+    char host[112];
+    int nn = (int)(name.n > 80 ? 80 : name.n), bn = (int)(bin.n > 120 ? 120 : bin.n);
+    snprintf(host, sizeof host, "%.*s", (int)(ev->host.n > 100 ? 100 : ev->host.n),
+             ev->host.p ? ev->host.p : "");
+    bl_emit(out, DET, ev, 65, "T1543.003,T1569.002",
+            ts_fmt_alloc("lateral|new-service|%.*s|%.*s", nn, name.p, bn, bin.p),
+            ts_fmt_alloc("service %.*s (%.*s) installed on %s: a service this estate never installed before",
+                         nn, name.p, (int)(image.n > 200 ? 200 : image.n), image.p, host[0] ? host : "?"));
+}
+
+static void on_service(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str name = ts_event_field(ev, "ServiceName");
+    ts_str image = ts_event_field(ev, ev->code == 4697 ? "ServiceFileName" : "ImagePath");
+    if (!name.n && !image.n)
+        return;
+    if (remote_exec_service(name, image))
+        edge_local(st, ev, M_SERVICE, name.n ? name : bl_basename(image), out);
+    else
+        new_service(st, ev, name, image, out);
+}
+
+static bool shell(ts_str image)
+{
+    static const char *const names[] = {"cmd.exe",      "powershell.exe", "pwsh.exe",    "rundll32.exe",
+                                        "regsvr32.exe", "mshta.exe",      "wscript.exe", "cscript.exe"};
+    ts_str b = bl_basename(image);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (ts_str_ieq(b, names[i]))
+            return true;
+    return false;
+}
+
+static void on_process(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str parent = bl_basename(ev->parent_process), image = bl_basename(ev->process);
+    if (ts_str_ieq(parent, "WmiPrvSE.exe") && shell(ev->process))
+        edge_local(st, ev, M_WMI, image, out);
+    else if (ts_str_ieq(image, "wsmprovhost.exe"))
+        edge_local(st, ev, M_WINRM, image, out);
+    else if (ts_str_ieq(parent, "PSEXESVC.exe"))
+        edge_local(st, ev, M_SERVICE, parent, out);
+}
+
+static void windows_event(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    switch (ev->code) {
+    case 4624:
+        on_logon(st, ev, out);
+        return;
+    case 4672:
+        on_privileges(st, ev, out);
+        return;
+    case 5140:
+    case 5145:
+        if (admin_share(ts_event_field(ev, "ShareName")))
+            edge_in(st, ev, M_ADMIN_SHARE, out);
+        return;
+    case 7045:
+    case 4697:
+        on_service(st, ev, out);
+        return;
+    case 4688:
+        on_process(st, ev, out);
+        return;
+    case 1:
+        if (ts_str_eq(ev->dataset, "windows.sysmon"))
+            on_process(st, ev, out);
+        return;
+    case 3:
+        if (ts_str_eq(ev->dataset, "windows.sysmon") && admin_port(ev->dst_port))
+            edge_net(st, ev, ev->dst_port == 5985 || ev->dst_port == 5986 ? M_WINRM : M_CONN, out);
+        return;
+    default:
+        return;
+    }
+}
+
+static void lat_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    lat_state *st = state;
+    if (!st->first_ns && ev->ts_ns)
+        st->first_ns = ev->ts_ns;
+    if (ev->has_code) {
+        windows_event(st, ev, out);
+        return;
+    }
+    if (!ts_str_istarts(ev->dataset, "zeek."))
+        return;
+    if (ts_str_eq(ev->dataset, "zeek.conn")) {
+        if (admin_port(ev->dst_port))
+            edge_net(st, ev, ev->dst_port == 5985 || ev->dst_port == 5986 ? M_WINRM : M_CONN, out);
+    } else if (ts_str_eq(ev->dataset, "zeek.rdp")) {
+        edge_net(st, ev, M_RDP, out);
+    } else if (ts_str_eq(ev->dataset, "zeek.smb_mapping") && admin_share(ev->file_path)) {
+        edge_net(st, ev, M_ADMIN_SHARE, out);
+    }
+}
+
+/* ---- saved state ---------------------------------------------------------------------------- */
+
+static tocsin_code lat_save(void *state, void **blob, size_t *len)
+{
+    lat_state *st = state;
+    bl_buf b = {0};
+    bl_put_u64(&b, MAGIC);
+    bl_put_u64(&b, (uint64_t)st->first_ns);
+    bl_put_map(&b, &st->pairs);
+    bl_put_map(&b, &st->fan);
+    bl_put_map(&b, &st->privs);
+    bl_put_map(&b, &st->actors);
+    bl_put_map(&b, &st->services);
+    bl_put_map(&b, &st->shared);
+    bl_put_map(&b, &st->users);
+    return bl_buf_finish(&b, blob, len);
+}
+
+static tocsin_code lat_load(void *state, const void *blob, size_t len)
+{
+    lat_state *st = state;
+    bl_rd r = {blob, len, 0, false};
+    if (bl_get_u64(&r) != MAGIC)
+        return TOCSIN_E_FORMAT;
+    st->first_ns = (int64_t)bl_get_u64(&r);
+    bl_get_map(&r, &st->pairs);
+    bl_get_map(&r, &st->fan);
+    bl_get_map(&r, &st->privs);
+    bl_get_map(&r, &st->actors);
+    bl_get_map(&r, &st->services);
+    bl_get_map(&r, &st->shared);
+    bl_get_map(&r, &st->users);
+    if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
+        bl_map_free(&st->pairs);
+        bl_map_free(&st->fan);
+        bl_map_free(&st->privs);
+        bl_map_free(&st->actors);
+        bl_map_free(&st->services);
+        bl_map_free(&st->shared);
+        bl_map_free(&st->users);
+        st->first_ns = 0;
+        return TOCSIN_E_FORMAT;
+    }
+    return TOCSIN_OK;
+}
+
+const ts_detector ts_detector_lateral = {
+    .name = DET,
+    .summary = "lateral movement: admin-level connections between internal hosts new for the pair "
+               "(SMB admin shares, PsExec services, RDP, WinRM, WMI), fan-out past its own history",
+    .state_size = sizeof(lat_state),
+    .init = lat_init,
+    .event = lat_event,
+    .fini = lat_fini,
+    .save = lat_save,
+    .load = lat_load,
+};

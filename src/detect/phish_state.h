@@ -1,0 +1,160 @@
+/* phish_state.h: the phishing detector's state and the functions its files share. */
+#ifndef TS_PHISH_STATE_H
+#define TS_PHISH_STATE_H
+
+#include "detect/alert_util.h"
+#include "detect/detect.h"
+#include "detect/phish_int.h"
+
+#define MAX_DOMAINS 32
+#define MAX_BRANDS 64
+#define SEEN_CAP (1u << 16)
+#define STAFF_CAP (1u << 13)
+#define USERS_CAP (1u << 13)
+#define PENDING_CAP 1024
+#define ACCESS_SLOTS (1u << 13)
+#define ACCESS_PER 4
+#define RDOM_CAP 64
+#define CAND_CAP 256
+#define MAX_REASONS 24
+#define NS 1000000000LL
+
+typedef struct dom_list {
+    char v[MAX_DOMAINS][PHISH_NAME_MAX / 4];
+    size_t n;
+} dom_list;
+
+/* A set of 64-bit hashes (0 is empty), open addressing, filled at most to 3/4. */
+typedef struct hset {
+    uint64_t *v;
+    size_t cap, n;
+} hset;
+
+#define USER_IPS 4
+typedef struct user_ent {
+    uint64_t user, host; /* hashes of the account and its host's short name */
+    ts_ip ip[USER_IPS];  /* the addresses it last worked from */
+    uint8_t next;
+} user_ent;
+
+/* A link host of a flagged message, watched for clicks. */
+typedef struct pending {
+    uint64_t host;
+    int64_t at;
+    uint64_t rcpt[TS_MAX_RCPT];
+    uint8_t n_rcpt;
+    char *rcpt0, *url, *sender, *reasons;
+    char *file; /* the message's, for the alert's provenance */
+    uint64_t line;
+} pending;
+
+typedef struct access {
+    int64_t at;
+    ts_ip ip;
+    uint64_t user, hosth; /* hashes of the account and the host name */
+    char host[40];
+    char user_name[40];
+} access;
+
+typedef struct access_slot {
+    uint64_t host;
+    uint8_t n;
+    access a[ACCESS_PER];
+} access_slot;
+
+/* A click whose clicker is not known yet: decided at the end. */
+typedef struct cand {
+    pending p; /* owned copies */
+    access a;
+} cand;
+
+typedef struct rdom {
+    char name[64];
+    uint32_t count;
+} rdom;
+
+typedef struct phish_state {
+    const ts_intel *intel;
+    dom_list org_conf, partners, inside;
+    char brands[MAX_BRANDS][32];
+    size_t n_brands;
+    double alert_score;
+    int64_t window_ns;
+    uint32_t learn_rcpt;
+
+    hset seen, staff;
+    user_ent *users;
+    size_t n_users;
+    rdom rdoms[RDOM_CAP];
+    size_t n_rdoms;
+    uint64_t rcpt_total;
+
+    pending pend[PENDING_CAP];
+    size_t n_pend, next_pend;
+    uint64_t pend_bits[64]; /* a bit per watched host hash (mod 4096): most accesses skip the scan */
+    access_slot *acc;
+    cand cands[CAND_CAP];
+    size_t n_cands;
+} phish_state;
+
+bool hset_has(const hset *s, uint64_t h);
+bool hset_add(hset *s, uint64_t h);
+bool dom_in(const dom_list *l, ts_str reg);
+void dom_add(dom_list *l, ts_str d);
+bool phish_is_org(const phish_state *st, ts_str reg);
+size_t phish_org_list(const phish_state *st, const char **out, size_t cap);
+uint64_t phish_user_hash(ts_str u);
+uint64_t phish_name_hash(ts_str name);
+ts_str phish_addr_domain(ts_str a);
+ts_str phish_url_host(ts_str url);
+uint64_t phish_host_hash(ts_str host);
+/* A machine's short name hashed ("WS-0002" and "ws-0002.corp.example.com" agree). */
+uint64_t phish_machine_hash(ts_str host);
+void phish_learn_rcpt_domain(phish_state *st, ts_str addr);
+void pending_free(pending *p);
+
+typedef struct reason {
+    int w;
+    char text[200];
+} reason;
+
+typedef struct reasons {
+    reason r[MAX_REASONS];
+    size_t n;
+    int score;
+    bool attach, link; /* a reason concerns an attachment, a link */
+} reasons;
+
+/* The message's sender, parsed once. */
+typedef struct sender {
+    ts_str addr, name, host;
+    char reg[PHISH_NAME_MAX];
+    size_t reg_n;
+    bool ours;      /* its registrable domain is the organisation's */
+    bool internal;  /* it came from an internal address */
+} sender;
+
+/* Adds a reason of weight w (once per text) to rs. */
+void phish_reason(reasons *rs, int w, bool attach, bool link, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* phish_lure.c: the traits of mass and fraud mail (free-mail senders, hidden link
+ * targets, hosted pages, the recipient's address in a link, lure wording, random tokens,
+ * styled Unicode, names showing domains, hidden recipients). */
+bool phish_freemail(ts_str reg);
+void phish_lure_checks(phish_state *st, const ts_event *ev, const sender *s, reasons *rs);
+
+/* phish_mail.c: scores one "email.message" event, alerts, and watches its links. */
+void phish_mail(phish_state *st, const ts_event *ev, const ts_alert_sink *out);
+
+/* phish_click.c */
+/* Learns which account uses which host from logons and attributed events. */
+void phish_learn_user(phish_state *st, const ts_event *ev);
+/* A DNS query, HTTP request, TLS SNI or proxy request: remembered, and matched against
+ * the watched links. */
+void phish_access(phish_state *st, const ts_event *ev, const ts_alert_sink *out);
+/* Watches host for clicks after p->at (takes ownership of p's strings) and checks the
+ * accesses already seen. */
+void phish_watch(phish_state *st, pending *p, const ts_alert_sink *out);
+/* End of input: decides the clicks whose clicker was unknown. */
+void phish_click_finish(phish_state *st, const ts_alert_sink *out);
+
+#endif

@@ -1,0 +1,475 @@
+/* phishing.c: detector "phishing": spear-phishing mail and the click that follows it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/config.h"
+#include "detect/alert_util.h"
+#include "detect/detect.h"
+#include "detect/phish_state.h"
+
+/*
+ * Rationale. Spear-phishing opened the Sony Pictures intrusion (2014) and most others: a
+ * message made to look as if it came from a colleague, a partner or the IT department,
+ * with a link to a look-alike site or a document that runs code. No single trait proves
+ * it, so each message is scored on stated reasons and flagged when the score reaches
+ * `alert_score`; the alert lists every reason. Reasons (weights in brackets):
+ *   - the sender's, Reply-To's or a link's domain imitates one of the organisation's or
+ *     its partners' domains: Damerau-Levenshtein <= 2 on the registrable name (<= 1 for
+ *     names of 5 letters or fewer), homoglyphs and IDN confusables (punycode decoded,
+ *     Cyrillic/Greek/accented look-alikes, rn->m, vv->w, 0->o, 1->l), the name with added
+ *     words ("example-security.com"), or the same name under another suffix [60, 50, 55];
+ *   - mail claiming our own domain that fails DMARC or SPF [60];
+ *   - the display name of a colleague (a name seen sending from inside) on an outside
+ *     address [55]; a display name that shows another address [40] or names a brand or
+ *     the organisation while the mail comes from elsewhere [35];
+ *   - SPF/DKIM/DMARC failures in Authentication-Results (DMARC fail 45, SPF fail 35,
+ *     DKIM fail 30, SPF softfail 20, temporary or permanent errors 10);
+ *   - links whose text shows one domain and whose target is another [40], links to an
+ *     address literal [25], link domains in threat intelligence [70], link domains never
+ *     seen in the organisation's mail before [10, a supporting reason only];
+ *   - risky attachments: executables, scripts, shortcuts, disk images, HTML applications,
+ *     macro documents (by name or an embedded VBA project) [50], archives holding them
+ *     [55], attachment hashes in threat intelligence [80];
+ *   - replies directed to another domain [15]; pressing wording in the subject [15].
+ * The organisation's domains are configured (`org_domains`) and learned: the most common
+ * recipient domain, and domains whose mail comes only from internal addresses. Partners
+ * are configured (`partner_domains`). Staff display names and the link domains seen are
+ * learned and kept between runs (save/load).
+ *
+ * The click: every link host of a flagged message is watched for `click_window` after
+ * delivery. A DNS query, HTTP request, TLS SNI or proxy request for that host from a
+ * recipient's host raises a second alert (T1204.001) naming recipient, host and URL. The
+ * clicker is the event's account, else the owner of its address or host name as learned
+ * from logons; a click by someone known to be another person raises nothing, one from an
+ * unattributed host is reported at the end with lower severity. Accesses are remembered
+ * in a bounded cache too, so a proxy log read before the mailbox still links up.
+ *
+ * ATT&CK: T1566.001 (attachment), T1566.002 (link), T1598 (phishing for information:
+ * neither link nor attachment), T1204.001 (user execution: malicious link, the click).
+ *
+ * Tunables ([phishing] in data/detect.conf): org_domains, partner_domains, brands (extra
+ * brand words for display names), alert_score (40), click_window (72h), learn_rcpt (5:
+ * recipient addresses before the most common recipient domain counts as ours).
+ *
+ * Bounds: 64k link domains, 8k staff names, 8k account-host pairs, 1024 watched links
+ * (oldest evicted), an 8k-slot access cache, 256 unattributed clicks.
+ */
+
+/* ---------------------------------------------------------------- small sets */
+
+static bool hset_init(hset *s, size_t cap)
+{
+    s->v = calloc(cap, sizeof *s->v);
+    s->cap = cap;
+    s->n = 0;
+    return s->v != NULL;
+}
+
+bool hset_has(const hset *s, uint64_t h)
+{
+    h = h ? h : 1;
+    for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        if (s->v[i] == h)
+            return true;
+        if (!s->v[i])
+            return false;
+    }
+}
+
+/* Adds h; false when the set is full (it then stops learning). */
+bool hset_add(hset *s, uint64_t h)
+{
+    h = h ? h : 1;
+    if (s->n >= s->cap / 4 * 3)
+        return false;
+    for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+        if (s->v[i] == h)
+            return true;
+        if (!s->v[i]) {
+            s->v[i] = h;
+            s->n++;
+            return true;
+        }
+    }
+}
+
+bool dom_in(const dom_list *l, ts_str reg)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strlen(l->v[i]) == reg.n && strncasecmp(l->v[i], reg.p, reg.n) == 0)
+            return true;
+    return false;
+}
+
+void dom_add(dom_list *l, ts_str d)
+{
+    char reg[PHISH_NAME_MAX];
+    size_t n = phish_registrable(d, reg);
+    if (!n || n >= sizeof l->v[0] || l->n == MAX_DOMAINS || dom_in(l, ts_str_make(reg, n)))
+        return;
+    memcpy(l->v[l->n++], reg, n + 1);
+}
+
+/* Calls add for each comma- or space-separated item of a configured list. */
+static void each_item(const char *s, void (*add)(phish_state *, ts_str), phish_state *st)
+{
+    while (s && *s) {
+        size_t n = strcspn(s, ", \t");
+        if (n)
+            add(st, ts_str_make(s, n));
+        s += n;
+        s += strspn(s, ", \t");
+    }
+}
+
+static void add_org(phish_state *st, ts_str d) { dom_add(&st->org_conf, d); }
+static void add_partner(phish_state *st, ts_str d) { dom_add(&st->partners, d); }
+static void add_brand(phish_state *st, ts_str b)
+{
+    if (st->n_brands < MAX_BRANDS && b.n >= 4 && b.n < sizeof st->brands[0])
+        ts_lower(b, st->brands[st->n_brands++], sizeof st->brands[0]);
+}
+
+/* ---------------------------------------------------------------- names */
+
+/* "CORP\\alice", "alice@corp.example" and "Alice" are the same account. */
+uint64_t phish_user_hash(ts_str u)
+{
+    const char *bs = phish_rchr(u, '\\');
+    if (bs)
+        u = ts_str_make(bs + 1, (size_t)(u.p + u.n - bs - 1));
+    const char *at = phish_chr(u, '@');
+    if (at)
+        u.n = (size_t)(at - u.p);
+    u = ts_str_trim(u);
+    /* Machine accounts and the system act for nobody in particular. */
+    if (!u.n || u.p[u.n - 1] == '$' || ts_str_ieq(u, "SYSTEM") || ts_str_ieq(u, "-"))
+        return 0;
+    return phish_hash(u);
+}
+
+/* A display name reduced to lower-case letters and single spaces; 0 when too short to
+ * tell a person ("IT", "Admin"). */
+uint64_t phish_name_hash(ts_str name)
+{
+    char buf[128];
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < name.n && o < sizeof buf - 1; i++) {
+        char c = name.p[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (unsigned char)c >= 0x80) {
+            if (space && o)
+                buf[o++] = ' ';
+            space = false;
+            buf[o++] = c;
+        } else {
+            space = true;
+        }
+    }
+    if (o < 5 || !memchr(buf, ' ', o))
+        return 0;
+    return phish_hash(ts_str_make(buf, o));
+}
+
+ts_str phish_addr_domain(ts_str a)
+{
+    const char *at = phish_rchr(a, '@');
+    return at ? ts_str_make(at + 1, (size_t)(a.p + a.n - at - 1)) : TS_STR_NULL;
+}
+
+/* The host of a URL ("https://u@Host:443/x" -> "Host"; "www.x.com/y" -> "www.x.com"). */
+ts_str phish_url_host(ts_str url)
+{
+    if (!url.n)
+        return TS_STR_NULL;
+    const char *p = url.p, *end = url.p + url.n;
+    const char *s = memmem(p, url.n, "//", 2);
+    if (s)
+        p = s + 2;
+    const char *h = p;
+    while (p < end && *p != '/' && *p != '?' && *p != '#' && *p != '\\') {
+        if (*p == '@')
+            h = p + 1;
+        p++;
+    }
+    const char *e = h;
+    if (e < p && *e == '[') {
+        const char *close = memchr(e, ']', (size_t)(p - e));
+        return close ? ts_str_make(e + 1, (size_t)(close - e - 1)) : TS_STR_NULL;
+    }
+    while (e < p && *e != ':')
+        e++;
+    return ts_str_make(h, (size_t)(e - h));
+}
+
+uint64_t phish_machine_hash(ts_str host)
+{
+    const char *dot = phish_chr(host, '.');
+    ts_ip ip;
+    if (ts_ip_parse(host, &ip)) /* an address is not a name */
+        return 0;
+    return phish_host_hash(dot ? ts_str_make(host.p, (size_t)(dot - host.p)) : host);
+}
+
+uint64_t phish_host_hash(ts_str host)
+{
+    while (host.n && host.p[host.n - 1] == '.')
+        host.n--;
+    return host.n ? phish_hash(host) : 0;
+}
+
+/* ---------------------------------------------------------------- init and state */
+
+static tocsin_code phish_init(void *state, const ts_detect_ctx *ctx)
+{
+    phish_state *st = state;
+    st->intel = ctx->intel;
+    const ts_config *c = ctx->config;
+    each_item(ts_config_get(c, "phishing", "org_domains"), add_org, st);
+    each_item(ts_config_get(c, "phishing", "partner_domains"), add_partner, st);
+    static const char *const brands[] = {"microsoft", "office365", "outlook", "google", "gmail", "apple", "icloud",
+                                         "paypal", "amazon", "netflix", "facebook", "instagram", "whatsapp",
+                                         "linkedin", "dropbox", "docusign", "adobe", "binance", "coinbase",
+                                         "metamask", "ledger", "exodus", "kraken", "blockchain", "wells fargo",
+                                         "chase", "bank", "dhl", "fedex", "ups", "usps", "royal mail",
+                                         "bradesco", "santander", "itau", "mashreq", "telegram", "steam", "temu",
+                                         "deutsche bahn", "sparkasse", "telekom", "vodafone", NULL};
+    for (size_t i = 0; brands[i] && st->n_brands < MAX_BRANDS; i++)
+        snprintf(st->brands[st->n_brands++], sizeof st->brands[0], "%s", brands[i]);
+    each_item(ts_config_get(c, "phishing", "brands"), add_brand, st);
+    st->alert_score = ts_config_num(c, "phishing", "alert_score", 40);
+    st->window_ns = (int64_t)(ts_config_num(c, "phishing", "click_window", 3 * 86400) * NS);
+    double lr = ts_config_num(c, "phishing", "learn_rcpt", 5);
+    st->learn_rcpt = lr < 1 ? 1 : (uint32_t)lr;
+    if (st->alert_score <= 0 || st->window_ns <= 0)
+        return TOCSIN_E_ARG;
+    st->users = calloc(USERS_CAP, sizeof *st->users);
+    st->acc = calloc(ACCESS_SLOTS, sizeof *st->acc);
+    if (!st->users || !st->acc || !hset_init(&st->seen, SEEN_CAP) || !hset_init(&st->staff, STAFF_CAP))
+        return TOCSIN_E_NOMEM;
+    return TOCSIN_OK;
+}
+
+void pending_free(pending *p)
+{
+    free(p->rcpt0);
+    free(p->url);
+    free(p->sender);
+    free(p->reasons);
+    free(p->file);
+    memset(p, 0, sizeof *p);
+}
+
+static void phish_fini(void *state)
+{
+    phish_state *st = state;
+    for (size_t i = 0; i < PENDING_CAP; i++)
+        pending_free(&st->pend[i]);
+    for (size_t i = 0; i < st->n_cands; i++)
+        pending_free(&st->cands[i].p);
+    free(st->users);
+    free(st->acc);
+    free(st->seen.v);
+    free(st->staff.v);
+}
+
+/* Our domains now: configured, learned from internal senders, and the most common
+ * recipient domain once enough recipients were seen. */
+bool phish_is_org(const phish_state *st, ts_str reg)
+{
+    if (dom_in(&st->org_conf, reg) || dom_in(&st->inside, reg))
+        return true;
+    if (st->rcpt_total < st->learn_rcpt || !st->n_rdoms)
+        return false;
+    size_t best = 0;
+    for (size_t i = 1; i < st->n_rdoms; i++)
+        if (st->rdoms[i].count > st->rdoms[best].count)
+            best = i;
+    return strlen(st->rdoms[best].name) == reg.n && strncasecmp(st->rdoms[best].name, reg.p, reg.n) == 0;
+}
+
+/* Every organisation domain (configured, learned) into out; returns the count. */
+size_t phish_org_list(const phish_state *st, const char **out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < st->org_conf.n && n < cap; i++)
+        out[n++] = st->org_conf.v[i];
+    for (size_t i = 0; i < st->inside.n && n < cap; i++)
+        out[n++] = st->inside.v[i];
+    if (st->rcpt_total >= st->learn_rcpt && st->n_rdoms && n < cap) {
+        size_t best = 0;
+        for (size_t i = 1; i < st->n_rdoms; i++)
+            if (st->rdoms[i].count > st->rdoms[best].count)
+                best = i;
+        bool dup = false;
+        for (size_t i = 0; i < n; i++)
+            dup |= strcmp(out[i], st->rdoms[best].name) == 0;
+        if (!dup)
+            out[n++] = st->rdoms[best].name;
+    }
+    return n;
+}
+
+void phish_learn_rcpt_domain(phish_state *st, ts_str addr)
+{
+    char reg[PHISH_NAME_MAX];
+    size_t n = phish_registrable(phish_addr_domain(addr), reg);
+    if (!n || n >= sizeof st->rdoms[0].name)
+        return;
+    st->rcpt_total++;
+    for (size_t i = 0; i < st->n_rdoms; i++)
+        if (strcmp(st->rdoms[i].name, reg) == 0) {
+            st->rdoms[i].count++;
+            return;
+        }
+    if (st->n_rdoms < RDOM_CAP) {
+        memcpy(st->rdoms[st->n_rdoms].name, reg, n + 1);
+        st->rdoms[st->n_rdoms++].count = 1;
+    }
+}
+
+
+/* ---------------------------------------------------------------- events */
+
+static void phish_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    phish_state *st = state;
+    if (ev->category & TS_CAT_EMAIL) {
+        /* The reader's per-link and per-attachment events repeat the message's content. */
+        if (ev->mail_from.n && !ts_str_eq(ev->dataset, "email.link") && !ts_str_eq(ev->dataset, "email.attachment"))
+            phish_mail(st, ev, out);
+        return;
+    }
+    if (ev->user.n)
+        phish_learn_user(st, ev);
+    if (ev->domain.n || ev->url.n)
+        phish_access(st, ev, out);
+}
+
+static void phish_finish(void *state, const ts_alert_sink *out) { phish_click_finish(state, out); }
+
+/* ---------------------------------------------------------------- save and load */
+
+#define MAGIC "PHS1"
+
+static size_t put(uint8_t *b, size_t o, const void *p, size_t n)
+{
+    memcpy(b + o, p, n);
+    return o + n;
+}
+
+static size_t put_set(uint8_t *b, size_t o, const hset *s)
+{
+    uint32_t n = (uint32_t)s->n;
+    o = put(b, o, &n, 4);
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->v[i])
+            o = put(b, o, &s->v[i], 8);
+    return o;
+}
+
+/* Learned link domains, staff names, recipient and inside domains. */
+static tocsin_code phish_save(void *state, void **blob, size_t *len)
+{
+    phish_state *st = state;
+    size_t n = 4 + 4 + st->seen.n * 8 + 4 + st->staff.n * 8 + 4 + 8 + st->n_rdoms * (64 + 4) + 4 +
+               st->inside.n * sizeof st->inside.v[0];
+    uint8_t *b = malloc(n);
+    if (!b)
+        return TOCSIN_E_NOMEM;
+    size_t o = put(b, 0, MAGIC, 4);
+    o = put_set(b, o, &st->seen);
+    o = put_set(b, o, &st->staff);
+    uint32_t k = (uint32_t)st->n_rdoms;
+    o = put(b, o, &k, 4);
+    o = put(b, o, &st->rcpt_total, 8);
+    for (size_t i = 0; i < st->n_rdoms; i++) {
+        o = put(b, o, st->rdoms[i].name, 64);
+        o = put(b, o, &st->rdoms[i].count, 4);
+    }
+    k = (uint32_t)st->inside.n;
+    o = put(b, o, &k, 4);
+    for (size_t i = 0; i < st->inside.n; i++)
+        o = put(b, o, st->inside.v[i], sizeof st->inside.v[0]);
+    *blob = b;
+    *len = o;
+    return TOCSIN_OK;
+}
+
+typedef struct rd {
+    const uint8_t *p;
+    size_t n, o;
+    bool bad;
+} rd;
+
+static void get(rd *r, void *out, size_t n)
+{
+    if (r->bad || r->n - r->o < n) {
+        r->bad = true;
+        memset(out, 0, n);
+        return;
+    }
+    memcpy(out, r->p + r->o, n);
+    r->o += n;
+}
+
+static void get_set(rd *r, hset *s)
+{
+    uint32_t n;
+    get(r, &n, 4);
+    for (uint32_t i = 0; i < n && !r->bad; i++) {
+        uint64_t h;
+        get(r, &h, 8);
+        if (!r->bad)
+            hset_add(s, h);
+    }
+}
+
+static tocsin_code phish_load(void *state, const void *blob, size_t len)
+{
+    phish_state *st = state;
+    rd r = {blob, len, 0, false};
+    char magic[4];
+    get(&r, magic, 4);
+    if (r.bad || memcmp(magic, MAGIC, 4) != 0)
+        return TOCSIN_E_PARSE;
+    get_set(&r, &st->seen);
+    get_set(&r, &st->staff);
+    uint32_t k;
+    get(&r, &k, 4);
+    get(&r, &st->rcpt_total, 8);
+    for (uint32_t i = 0; i < k && !r.bad; i++) {
+        rdom d;
+        get(&r, d.name, 64);
+        get(&r, &d.count, 4);
+        d.name[63] = 0;
+        if (!r.bad && st->n_rdoms < RDOM_CAP)
+            st->rdoms[st->n_rdoms++] = d;
+    }
+    get(&r, &k, 4);
+    for (uint32_t i = 0; i < k && !r.bad; i++) {
+        char d[sizeof st->inside.v[0]];
+        get(&r, d, sizeof d);
+        d[sizeof d - 1] = 0;
+        if (!r.bad)
+            dom_add(&st->inside, ts_str_c(d));
+    }
+    return r.bad ? TOCSIN_E_PARSE : TOCSIN_OK;
+}
+
+const ts_detector ts_detector_phishing = {
+    .name = "phishing",
+    .summary = "spear-phishing mail (look-alike senders, spoofed names, failed authentication, deceptive links, "
+               "risky attachments) and the clicks that follow",
+    .state_size = sizeof(phish_state),
+    .init = phish_init,
+    .event = phish_event,
+    .finish = phish_finish,
+    .fini = phish_fini,
+    .save = phish_save,
+    .load = phish_load,
+};

@@ -1,0 +1,157 @@
+/* sigma_rules.c: detector "sigma": the Sigma rule trees given with --rules, as alerts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/alert_util.h"
+#include "detect/detect.h"
+#include "sigma/sigma.h"
+
+/*
+ * The rules are loaded and compiled once, at init; each event then goes through the
+ * compiled set (src/sigma/engine.c). A hit is a TS_EV_RULE alert keyed by rule and host,
+ * so the same rule firing on the same machine aggregates into one alert with a count.
+ */
+
+typedef struct sigma_state {
+    ts_sigma *set;
+    ts_sigma_scratch *sc;
+    size_t loaded, refused;
+} sigma_state;
+
+static void on_status(void *ud, const ts_sigma_status *st)
+{
+    sigma_state *s = ud;
+    if (st->loaded)
+        s->loaded++;
+    else
+        s->refused++;
+}
+
+static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
+{
+    sigma_state *s = state;
+    char path[4096], err[512];
+    if (!ctx->n_rules_dirs)
+        return TOCSIN_OK;
+    snprintf(path, sizeof path, "%s/sigma/logsources.tsv", ctx->data_dir ? ctx->data_dir : ".");
+    s->set = ts_sigma_new(path, err, sizeof err);
+    if (!s->set) {
+        if (ctx->diag)
+            ctx->diag(ctx->diag_ud, path, 0, err);
+        return TOCSIN_E_IO;
+    }
+    if (ctx->sigma_placeholders &&
+        ts_sigma_load_placeholders(s->set, ctx->sigma_placeholders, err, sizeof err) != TOCSIN_OK) {
+        if (ctx->diag)
+            ctx->diag(ctx->diag_ud, ctx->sigma_placeholders, 0, err);
+        return TOCSIN_E_PARSE;
+    }
+    for (size_t i = 0; i < ctx->n_rules_dirs; i++)
+        if (ts_sigma_load_path(s->set, ctx->rules_dirs[i], on_status, s) == TOCSIN_E_IO) {
+            if (ctx->diag)
+                ctx->diag(ctx->diag_ud, ctx->rules_dirs[i], 0, "cannot read the Sigma rules");
+            return TOCSIN_E_IO;
+        }
+    if (ts_sigma_compile(s->set, err, sizeof err) != TOCSIN_OK) {
+        if (ctx->diag)
+            ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);
+        return TOCSIN_E_PARSE;
+    }
+    if (s->refused && ctx->diag) {
+        snprintf(err, sizeof err, "%zu Sigma rules loaded, %zu refused ('tocsin rules check DIR' says why)",
+                 s->loaded, s->refused);
+        ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);
+    }
+    s->sc = ts_sigma_scratch_new(s->set);
+    return s->sc ? TOCSIN_OK : TOCSIN_E_NOMEM;
+}
+
+static uint8_t severity(const char *level)
+{
+    if (!strcmp(level, "critical"))
+        return 90;
+    if (!strcmp(level, "high"))
+        return 70;
+    if (!strcmp(level, "medium"))
+        return 50;
+    if (!strcmp(level, "low"))
+        return 30;
+    return 10;
+}
+
+/* The field that best says what happened, for the alert's observed value. */
+static ts_str key_field(const ts_event *ev, const char **name)
+{
+    static const char *keys[] = {"CommandLine", "ScriptBlockText", "TargetObject", "TargetFilename", "ImageLoaded",
+                                 "QueryName", "PipeName", "TargetImage", "DestinationHostname", "DestinationIp",
+                                 "Image", "NewProcessName", "ServiceName", "TargetUserName"};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+        ts_str v = ts_event_field(ev, keys[i]);
+        if (v.n) {
+            *name = keys[i];
+            return v;
+        }
+    }
+    *name = NULL;
+    if (ev->command_line.n)
+        return ev->command_line;
+    if (ev->domain.n)
+        return ev->domain;
+    return ev->url;
+}
+
+static void on_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
+{
+    const ts_alert_sink *out = ud;
+    ts_alert *a = calloc(1, sizeof *a);
+    if (!a)
+        return;
+    const char *fname;
+    ts_str obs = key_field(ev, &fname);
+    a->detector = "sigma";
+    a->kind = TS_EV_RULE;
+    a->count = 1;
+    a->severity = severity(r->level);
+    ts_alert_from_event(a, ev);
+    a->key = ts_fmt_alloc("sigma|%s|%.*s", r->id, (int)ev->host.n, ev->host.p ? ev->host.p : "");
+    if (ev->host.n)
+        a->title = ts_fmt_alloc("Sigma %s: %s on %.*s", r->level[0] ? r->level : "rule", r->title,
+                                (int)ev->host.n, ev->host.p);
+    else
+        a->title = ts_fmt_alloc("Sigma %s: %s", r->level[0] ? r->level : "rule", r->title);
+    a->techniques = r->techniques[0] ? strdup(r->techniques) : NULL;
+    if (obs.n)
+        a->observed = fname ? ts_fmt_alloc("%s=%.*s", fname, (int)obs.n, obs.p) : ts_strndup(obs);
+    if (ev->user.n && !a->user)
+        a->user = ts_strndup(ev->user);
+    if (!a->key || !a->title) {
+        ts_alert_free(a);
+        return;
+    }
+    out->emit(out->ud, a);
+}
+
+static void sigma_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    sigma_state *s = state;
+    if (s->sc)
+        ts_sigma_match(s->set, s->sc, ev, on_hit, (void *)out);
+}
+
+static void sigma_fini(void *state)
+{
+    sigma_state *s = state;
+    ts_sigma_scratch_free(s->sc);
+    ts_sigma_free(s->set);
+}
+
+const ts_detector ts_detector_sigma_rules = {
+    .name = "sigma",
+    .summary = "Sigma rules given with --rules, compiled into per-field multi-pattern matchers",
+    .state_size = sizeof(sigma_state),
+    .init = sigma_init,
+    .event = sigma_event,
+    .finish = NULL,
+    .fini = sigma_fini,
+};

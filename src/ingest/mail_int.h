@@ -1,0 +1,58 @@
+/* mail_int.h: shared by the mail readers (mail_eml.c, mail_mbox.c): one RFC 5322 message
+ * in memory to events, and the helpers the parser uses (links, zip listings, file kinds). */
+#ifndef TS_INGEST_MAIL_INT_H
+#define TS_INGEST_MAIL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest/rd.h"
+
+/* Largest message parsed; a larger one is reported and skipped (memory stays bounded). */
+#define MAIL_MAX_MESSAGE (50u << 20)
+/* Links and attachments recorded per message; more are counted in "link.dropped". */
+#define MAIL_MAX_LINKS 256
+#define MAIL_MAX_ATTACH 64
+/* Member names listed per zip attachment. */
+#define MAIL_MAX_MEMBERS 256
+
+/* Parses the message msg[0..len) (which starts at line `line` of the input, 1 for a
+ * file holding one message) and emits its events through c: one "email.message" event,
+ * then one "email.link" event per further link and one "email.attachment" event per
+ * further attachment, so the intel detector checks every URL and hash. Malformed mail
+ * is parsed as far as GMime can; nothing here exits or crashes on bad input. */
+void mail_parse_message(rd_ctx *c, const char *msg, size_t len, uint64_t line);
+
+/* How sure (0..100) we are that head starts an RFC 5322 message: counts the header
+ * names mail carries (Received:, From:, Return-Path:, Delivered-To:, MIME-Version: ...)
+ * in the leading header block, which must look like "Name: value" lines. */
+int mail_sniff_headers(const char *head, size_t len);
+
+/* One link found in a body: the target and the anchor text ("" for plain-text links). */
+typedef struct mail_link {
+    ts_str url, text;
+} mail_link;
+
+typedef void (*mail_link_fn)(void *ud, ts_str url, ts_str text);
+/* Calls fn for every <a href> / <area href> target with an http(s)/ftp scheme (or
+ * "www."), with its anchor text stripped of tags and entities and squeezed; the views
+ * point into arena copies. */
+void mail_html_links(ts_arena *a, const char *html, size_t n, mail_link_fn fn, void *ud);
+/* Calls fn for every http://, https:// and www. token in plain text (text ""). */
+void mail_text_links(const char *text, size_t n, mail_link_fn fn, void *ud);
+
+/* Calls fn with each member name of the zip archive data[0..n) (read from its central
+ * directory, bounded to MAIL_MAX_MEMBERS); returns the members listed, -1 if data holds
+ * no readable central directory. */
+typedef void (*mail_member_fn)(void *ud, ts_str name);
+int mail_zip_members(const uint8_t *data, size_t n, mail_member_fn fn, void *ud);
+
+/* What a file is, judged from its name and first bytes, for the "attach.kind" field:
+ * "executable", "script", "shortcut", "disk-image", "html-app", "macro-document",
+ * "document", "archive", "html", "image", "other". */
+const char *mail_file_kind(ts_str name, const uint8_t *data, size_t n);
+/* True when data (an OLE2 compound file or an OOXML zip) holds a VBA project. */
+bool mail_has_vba(const uint8_t *data, size_t n);
+
+#endif

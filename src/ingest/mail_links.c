@@ -1,0 +1,280 @@
+/* mail_links.c: bounded scanners the mail parser uses: links in HTML and plain text, the
+ * member names of zip archives, and what kind of file an attachment is. */
+#include <string.h>
+#include <strings.h>
+
+#include "ingest/mail_int.h"
+
+/* Anchor texts longer than this are cut: the point is the domain they show. */
+#define TEXT_MAX 512
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'; }
+
+static bool ieq_at(const char *p, const char *end, const char *lit)
+{
+    size_t n = strlen(lit);
+    return (size_t)(end - p) >= n && strncasecmp(p, lit, n) == 0;
+}
+
+/* A link worth recording: an absolute web or FTP address, or a bare "www." name. */
+static bool linkish(ts_str u)
+{
+    return ts_str_istarts(u, "http://") || ts_str_istarts(u, "https://") || ts_str_istarts(u, "ftp://") ||
+           ts_str_istarts(u, "www.") || ts_str_istarts(u, "//");
+}
+
+/* Copies s into the arena with the common entities (&amp; &lt; &gt; &quot; &#39; &nbsp;)
+ * decoded, tags dropped (when strip_tags) and white space squeezed to single spaces. */
+static ts_str clean(ts_arena *a, const char *s, size_t n, bool strip_tags)
+{
+    char *out = ts_arena_alloc(a, n + 1);
+    if (!out)
+        return TS_STR_NULL;
+    size_t o = 0;
+    bool space = false;
+    static const struct {
+        const char *ent;
+        char c;
+    } ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}, {"&nbsp;", ' '}};
+    for (size_t i = 0; i < n && o < TEXT_MAX;) {
+        char c = s[i];
+        if (strip_tags && c == '<') {
+            const char *gt = memchr(s + i, '>', n - i);
+            i = gt ? (size_t)(gt - s) + 1 : n;
+            space = o > 0;
+            continue;
+        }
+        if (c == '&') {
+            size_t k;
+            for (k = 0; k < sizeof ents / sizeof *ents; k++)
+                if (ieq_at(s + i, s + n, ents[k].ent))
+                    break;
+            if (k < sizeof ents / sizeof *ents) {
+                c = ents[k].c;
+                i += strlen(ents[k].ent);
+            } else {
+                i++;
+            }
+        } else {
+            i++;
+        }
+        if (is_space(c)) {
+            space = o > 0;
+            continue;
+        }
+        if (space)
+            out[o++] = ' ';
+        space = false;
+        if (o < TEXT_MAX)
+            out[o++] = c;
+    }
+    out[o] = 0;
+    return ts_str_make(out, o);
+}
+
+/* The value of attribute name inside the tag text t[0..n), or an empty view. */
+static ts_str attr(const char *t, size_t n, const char *name)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i + nl < n; i++) {
+        if (strncasecmp(t + i, name, nl) != 0 || (i && !is_space(t[i - 1])))
+            continue;
+        size_t j = i + nl;
+        while (j < n && is_space(t[j]))
+            j++;
+        if (j >= n || t[j] != '=')
+            continue;
+        j++;
+        while (j < n && is_space(t[j]))
+            j++;
+        if (j >= n)
+            return TS_STR_NULL;
+        if (t[j] == '"' || t[j] == '\'') {
+            const char *q = memchr(t + j + 1, t[j], n - j - 1);
+            size_t e = q ? (size_t)(q - t) : n;
+            return ts_str_make(t + j + 1, e - j - 1);
+        }
+        size_t e = j;
+        while (e < n && !is_space(t[e]) && t[e] != '>')
+            e++;
+        return ts_str_make(t + j, e - j);
+    }
+    return TS_STR_NULL;
+}
+
+void mail_html_links(ts_arena *a, const char *html, size_t n, mail_link_fn fn, void *ud)
+{
+    const char *p = html, *end = html + n;
+    while (p < end) {
+        const char *lt = memchr(p, '<', (size_t)(end - p));
+        if (!lt)
+            return;
+        p = lt + 1;
+        bool anchor = ieq_at(p, end, "a ") || ieq_at(p, end, "a\t") || ieq_at(p, end, "a\n") ||
+                      ieq_at(p, end, "a\r");
+        if (!anchor && !ieq_at(p, end, "area "))
+            continue;
+        const char *gt = memchr(p, '>', (size_t)(end - p));
+        if (!gt)
+            return;
+        ts_str href = ts_str_trim(attr(p, (size_t)(gt - p), "href"));
+        p = gt + 1;
+        if (!href.n)
+            continue;
+        ts_str url = clean(a, href.p, href.n, false);
+        if (!linkish(url))
+            continue;
+        ts_str text = TS_STR_LIT("");
+        if (anchor) {
+            /* The anchor text runs to the closing tag (or the next anchor, for bad HTML). */
+            const char *q = p;
+            while (q < end) {
+                const char *l2 = memchr(q, '<', (size_t)(end - q));
+                if (!l2) {
+                    q = end;
+                    break;
+                }
+                if (ieq_at(l2, end, "</a") || ieq_at(l2, end, "<a ")) {
+                    q = l2;
+                    break;
+                }
+                q = l2 + 1;
+            }
+            size_t tn = (size_t)(q - p);
+            text = clean(a, p, tn > 8 * TEXT_MAX ? 8 * TEXT_MAX : tn, true);
+            p = q;
+        }
+        fn(ud, url, text);
+    }
+}
+
+static bool url_char(char c)
+{
+    return (unsigned char)c > ' ' && c != '<' && c != '>' && c != '"' && c != '\'' && c != '`' && c != '{' &&
+           c != '}' && c != '|' && c != '\\' && c != '^' && (unsigned char)c < 0x7f;
+}
+
+void mail_text_links(const char *text, size_t n, mail_link_fn fn, void *ud)
+{
+    const char *p = text, *end = text + n;
+    while (p < end) {
+        const char *s = p;
+        bool found = false;
+        for (; s < end; s++) {
+            if ((*s == 'h' || *s == 'H' || *s == 'w' || *s == 'W') && (s == text || !url_char(s[-1]) || s[-1] == '(')) {
+                if (ieq_at(s, end, "http://") || ieq_at(s, end, "https://") || ieq_at(s, end, "www.")) {
+                    found = true;
+                    break;
+                }
+            }
+        }
+        if (!found)
+            return;
+        const char *e = s;
+        while (e < end && url_char(*e) && *e != ')')
+            e++;
+        /* Sentence punctuation after a link is not part of it. */
+        while (e > s && (e[-1] == '.' || e[-1] == ',' || e[-1] == ';' || e[-1] == ':' || e[-1] == '!' || e[-1] == '?'))
+            e--;
+        ts_str u = ts_str_make(s, (size_t)(e - s));
+        if (u.n > 8)
+            fn(ud, u, TS_STR_LIT(""));
+        p = e > s ? e : s + 1;
+    }
+}
+
+static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
+static uint32_t le32(const uint8_t *p) { return le16(p) | le16(p + 2) << 16; }
+
+int mail_zip_members(const uint8_t *d, size_t n, mail_member_fn fn, void *ud)
+{
+    if (n < 22)
+        return -1;
+    /* The end record sits in the last 22 + 65535 (comment) bytes. */
+    size_t lo = n > 22 + 65535 ? n - 22 - 65535 : 0;
+    size_t eocd = (size_t)-1;
+    for (size_t i = n - 22 + 1; i-- > lo;)
+        if (d[i] == 'P' && d[i + 1] == 'K' && d[i + 2] == 5 && d[i + 3] == 6) {
+            eocd = i;
+            break;
+        }
+    if (eocd == (size_t)-1)
+        return -1;
+    uint32_t count = le16(d + eocd + 10), size = le32(d + eocd + 12), off = le32(d + eocd + 16);
+    if (off > n || size > n - off)
+        return -1;
+    int listed = 0;
+    size_t p = off, end = (size_t)off + size;
+    for (uint32_t i = 0; i < count && listed < MAIL_MAX_MEMBERS; i++) {
+        if (end - p < 46 || le32(d + p) != 0x02014b50)
+            break;
+        size_t nl = le16(d + p + 28), xl = le16(d + p + 30), cl = le16(d + p + 32);
+        if (end - p - 46 < nl + xl + cl)
+            break;
+        fn(ud, ts_str_make((const char *)d + p + 46, nl));
+        listed++;
+        p += 46 + nl + xl + cl;
+    }
+    return listed;
+}
+
+bool mail_has_vba(const uint8_t *d, size_t n)
+{
+    static const char ole[8] = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";
+    /* OLE2 directory entries are UTF-16LE names: "_VBA_PROJECT" storage or stream. */
+    static const char vba16[] = "_\0V\0B\0A\0_\0P\0R\0O\0J\0E\0C\0T";
+    if (n >= 8 && memcmp(d, ole, 8) == 0)
+        return memmem(d, n, vba16, sizeof vba16 - 1) != NULL;
+    /* OOXML: the zip names "word/vbaProject.bin" in clear text in its directory. */
+    if (n >= 4 && d[0] == 'P' && d[1] == 'K')
+        return memmem(d, n, "vbaProject.bin", 14) != NULL;
+    return false;
+}
+
+static bool ext_in(ts_str name, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (ts_str_iends(name, list[i]))
+            return true;
+    return false;
+}
+
+const char *mail_file_kind(ts_str name, const uint8_t *d, size_t n)
+{
+    static const char *const exe[] = {".exe", ".scr", ".com", ".pif", ".dll", ".cpl", ".msi", ".msp", ".sys",
+                                      ".jar", ".apk", ".app", ".elf", ".bin", NULL};
+    static const char *const script[] = {".js", ".jse", ".vbs", ".vbe", ".wsf", ".wsh", ".ps1", ".psm1",
+                                         ".bat", ".cmd", ".sh", ".py", ".reg", ".scf", ".sct", NULL};
+    static const char *const macro[] = {".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm",
+                                        ".ppsm", ".xlsb", NULL};
+    static const char *const img[] = {".iso", ".img", ".vhd", ".vhdx", ".dmg", NULL};
+    static const char *const arch[] = {".zip", ".rar", ".7z", ".gz", ".tgz", ".tar", ".cab", ".ace", ".arj",
+                                       ".xz", ".bz2", ".lzh", NULL};
+    static const char *const doc[] = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".pdf", ".rtf",
+                                      ".odt", ".ods", ".one", ".txt", ".csv", NULL};
+    static const char *const html[] = {".htm", ".html", ".shtml", ".svg", NULL};
+    static const char *const image[] = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".ico", NULL};
+    bool mz = n >= 2 && d[0] == 'M' && d[1] == 'Z';
+    bool elf = n >= 4 && memcmp(d, "\x7f" "ELF", 4) == 0;
+    if (ext_in(name, exe) || mz || elf)
+        return "executable";
+    if (ext_in(name, script))
+        return "script";
+    if (ts_str_iends(name, ".lnk") || ts_str_iends(name, ".url") || (n >= 4 && le32(d) == 0x4c))
+        return "shortcut";
+    if (ts_str_iends(name, ".hta"))
+        return "html-app";
+    if (ext_in(name, img) || (n > 0x8006 && memcmp(d + 0x8001, "CD001", 5) == 0))
+        return "disk-image";
+    if (ext_in(name, macro) || (d && mail_has_vba(d, n)))
+        return "macro-document";
+    if (ext_in(name, doc))
+        return "document";
+    if (ext_in(name, arch) || (n >= 4 && d[0] == 'P' && d[1] == 'K' && d[2] == 3 && d[3] == 4))
+        return "archive";
+    if (ext_in(name, html))
+        return "html";
+    if (ext_in(name, image))
+        return "image";
+    return "other";
+}

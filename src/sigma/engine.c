@@ -1,0 +1,751 @@
+/* engine.c: compiles the loaded rules (per-field matchers, triggers) and matches events. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sigma/sigma_int.h"
+
+/*
+ * An event is first routed by its channel, event id, provider or dataset to the groups
+ * of rules whose log source it belongs to: no string is looked at before that. Each of
+ * the group's fields present in the event is scanned once by the field's matcher, which
+ * marks the atoms that hold. A rule is evaluated only when one of its trigger atoms
+ * holds: a set of matcher atoms of which at least one must hold for the rule to fire.
+ * Short unanchored literals ("-e", " /c") would hit almost every command line, so they
+ * are left out of the matchers and tested directly, only for rules already triggered
+ * (or, for a rule with no trigger at all, on every event of its group).
+ */
+
+/* Unanchored literals shorter than this stay out of the per-field matchers. Measured with
+ * bench_sigma (SigmaHQ Windows rules, one core): a bound of 8 left 25 rules per ordinary
+ * event without a trigger to skip them (67,000 events/s); 4 leaves 6 (117,000 events/s),
+ * and the matchers scan no slower, since 4 to 7-byte literals ('.dmp', '7-Zip') are rare
+ * in logs while 1 to 3-byte ones ('-e', '>', ' /c') are everywhere. */
+#define SHORT_LITERAL 4
+#define DIRECT_TESTS 16 /* direct searches of one field per event before its short-literal scan */
+
+struct ts_sigma_scratch {
+    const ts_sigma *s;
+    uint32_t gen;
+    uint32_t *atom_gen, *lazy_gen, *rule_gen, *group_gen, *fgen, *fval;
+    uint8_t *lazy_res;
+    uint32_t *short_gen; /* per field slot: its short literals were scanned */
+    uint32_t *tests_gen, *tests; /* per field slot: direct tests made this event */
+    uint32_t *low_gen;  /* per field slot: its lower-cased copy is in low at low_off */
+    size_t *low_off;
+    char *low;
+    size_t low_used, low_cap;
+    sg_u32v cand;
+    sg_corr_state *corr;
+    uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
+    size_t khash_cap;
+    bool khash_done;
+    ts_sigma_stats st;
+    void *hs;
+    const ts_event *ev;
+    uint32_t group;
+};
+
+/* ---- compile ---- */
+
+/* Short literals with a byte outside ASCII (emoji, Cyrillic look-alikes) are rare in
+ * logs however short: they can trigger rules like long ones. */
+static bool common_literal(const sg_atom *at)
+{
+    if (at->plen == 0)
+        return true;
+    if (at->anchors || at->plen >= SHORT_LITERAL)
+        return false;
+    for (size_t i = 0; i < at->plen; i++)
+        if ((unsigned char)at->pat[i] >= 0x80)
+            return false;
+    return true;
+}
+
+static bool choose_backends(ts_sigma *s)
+{
+    for (size_t i = 0; i < s->natoms; i++) {
+        sg_atom *at = &s->atoms[i];
+        if (at->kind != AT_STR)
+            at->backend = BK_DIRECT;
+        else if (!at->is_regex && common_literal(at))
+            at->backend = BK_LIT;
+        else
+            at->backend = BK_HS; /* the matcher may hand it to PCRE2 */
+    }
+    return true;
+}
+
+/* The short literals of one field: one matcher too, but it runs only when a rule being
+ * evaluated asks for one of them; its atoms stay BK_LIT so they never trigger a rule. */
+static void *short_matcher(ts_sigma *s, const sg_u32v *atoms, char *err, size_t cap)
+{
+    void *m = sg_matcher_build(s, atoms->v, atoms->n, err, cap);
+    for (size_t i = 0; i < atoms->n; i++)
+        if (s->atoms[atoms->v[i]].backend == BK_HS)
+            s->atoms[atoms->v[i]].backend = BK_LIT;
+    return m;
+}
+
+static bool build_group(ts_sigma *s, uint32_t g, char *err, size_t cap)
+{
+    sg_group *gr = &s->groups[g];
+    size_t nf = gr->nfields + 1; /* the last slot: keywords */
+    sg_u32v *per = calloc(nf, sizeof *per), *lit = calloc(nf, sizeof *lit);
+    gr->db = calloc(nf, sizeof *gr->db);
+    gr->db_short = calloc(nf, sizeof *gr->db_short);
+    bool ok = per && lit && gr->db && gr->db_short;
+    for (size_t i = 0; ok && i < s->natoms; i++) {
+        const sg_atom *at = &s->atoms[i];
+        if (at->group != g || at->kind != AT_STR)
+            continue;
+        size_t f = at->field == SG_ANY_FIELD ? gr->nfields : at->field;
+        if (at->backend == BK_HS)
+            ok = sg_u32v_push(&per[f], (uint32_t)i);
+        else if (at->backend == BK_LIT && at->plen && f < gr->nfields)
+            ok = sg_u32v_push(&lit[f], (uint32_t)i);
+    }
+    if (!ok)
+        snprintf(err, cap, "out of memory");
+    for (size_t f = 0; ok && f < nf; f++) {
+        if (per[f].n) {
+            void *m = sg_matcher_build(s, per[f].v, per[f].n, err, cap);
+            bool any_hs = false;
+            for (size_t i = 0; i < per[f].n; i++)
+                any_hs |= s->atoms[per[f].v[i]].backend == BK_HS;
+            ok = m || !any_hs;
+            if (f == gr->nfields)
+                gr->db_any = m;
+            else
+                gr->db[f] = m;
+        }
+        if (ok && lit[f].n)
+            gr->db_short[f] = short_matcher(s, &lit[f], err, cap);
+    }
+    for (size_t f = 0; per && f < nf; f++)
+        free(per[f].v);
+    for (size_t f = 0; lit && f < nf; f++)
+        free(lit[f].v);
+    free(per), free(lit);
+    return ok;
+}
+
+static bool build_matchers(ts_sigma *s, char *err, size_t cap)
+{
+    for (uint32_t g = 0; g < s->ngroups; g++)
+        if (!build_group(s, g, err, cap))
+            return false;
+    return true;
+}
+
+/* A set of matcher atoms one of which must hold for node to be true; false if none.
+ * Of the ways to pick one, AND takes the child whose atoms are referenced by the fewest
+ * rules in all: an atom many rules share ("\\powershell.exe" as Image) is common in logs
+ * too, while one a single rule names is likely rare, and a rare trigger means fewer rules
+ * evaluated per event. */
+static bool trigger_set(const ts_sigma *s, const uint32_t *refs, uint32_t node, sg_u32v *out, uint64_t *cost)
+{
+    const sg_node *n = &s->nodes[node];
+    switch (n->op) {
+    case N_ATOM:
+        *cost += refs[n->a] + 1;
+        return s->atoms[n->a].backend == BK_HS && sg_u32v_push(out, n->a);
+    case N_OR:
+        for (uint32_t i = 0; i < n->n; i++)
+            if (!trigger_set(s, refs, s->kids.v[n->a + i], out, cost))
+                return false;
+        return true;
+    case N_AND: {
+        sg_u32v best = {0};
+        uint64_t best_cost = 0;
+        bool found = false;
+        for (uint32_t i = 0; i < n->n; i++) {
+            sg_u32v t = {0};
+            uint64_t c = 0;
+            if (trigger_set(s, refs, s->kids.v[n->a + i], &t, &c) && (!found || c < best_cost)) {
+                free(best.v);
+                best = t, best_cost = c, found = true;
+            } else {
+                free(t.v);
+            }
+        }
+        for (size_t i = 0; found && i < best.n; i++)
+            found = sg_u32v_push(out, best.v[i]);
+        *cost += best_cost;
+        free(best.v);
+        return found;
+    }
+    default:
+        return false;
+    }
+}
+
+/* Counts, per atom, the rules that name it (each rule once). */
+static void count_refs(const ts_sigma *s, uint32_t node, uint32_t rule, uint32_t *refs, uint32_t *last)
+{
+    const sg_node *n = &s->nodes[node];
+    if (n->op == N_ATOM) {
+        if (last[n->a] != rule + 1)
+            last[n->a] = rule + 1, refs[n->a]++;
+    } else if (n->op == N_AND || n->op == N_OR) {
+        for (uint32_t i = 0; i < n->n; i++)
+            count_refs(s, s->kids.v[n->a + i], rule, refs, last);
+    } else if (n->op == N_NOT) {
+        count_refs(s, n->a, rule, refs, last);
+    }
+}
+
+static bool build_triggers(ts_sigma *s)
+{
+    size_t na = s->natoms ? s->natoms : 1;
+    uint32_t *refs = calloc(na, sizeof *refs), *last = calloc(na, sizeof *last);
+    s->triggers = calloc(na, sizeof *s->triggers);
+    bool ok = refs && last && s->triggers;
+    for (uint32_t r = 0; ok && r < s->nrules; r++)
+        count_refs(s, s->rules[r].root, r, refs, last);
+    for (uint32_t r = 0; ok && r < s->nrules; r++) {
+        sg_u32v t = {0};
+        uint64_t cost = 0;
+        if (trigger_set(s, refs, s->rules[r].root, &t, &cost)) {
+            for (size_t i = 0; ok && i < t.n; i++) {
+                sg_u32v *tr = &s->triggers[t.v[i]];
+                if (!tr->n || tr->v[tr->n - 1] != r)
+                    ok = sg_u32v_push(tr, r);
+            }
+        } else {
+            ok = sg_u32v_push(&s->groups[s->rules[r].group].always, r);
+        }
+        free(t.v);
+    }
+    free(refs), free(last);
+    return ok;
+}
+
+/* 0: decided by matcher bits alone; 1: needs direct tests; 2: a negation. */
+static int cost_class(const ts_sigma *s, uint32_t node)
+{
+    const sg_node *n = &s->nodes[node];
+    switch (n->op) {
+    case N_ATOM:
+        return s->atoms[n->a].backend == BK_HS ? 0 : 1;
+    case N_NOT:
+        return 2;
+    case N_AND:
+    case N_OR: {
+        int c = 0;
+        for (uint32_t i = 0; i < n->n; i++) {
+            int k = cost_class(s, s->kids.v[n->a + i]);
+            c = k > c ? k : c;
+        }
+        return c;
+    }
+    default:
+        return 0;
+    }
+}
+
+/* Orders the children of every AND and OR cheapest first, so that evaluation stops
+ * on matcher bits before it tests a field directly or walks a filter. */
+static void order_kids(ts_sigma *s)
+{
+    for (size_t i = 0; i < s->nnodes; i++) {
+        const sg_node *n = &s->nodes[i];
+        if (n->op != N_AND && n->op != N_OR)
+            continue;
+        uint32_t *k = s->kids.v + n->a;
+        for (uint32_t a = 1; a < n->n; a++) { /* insertion sort: stable, lists are short */
+            uint32_t x = k[a];
+            int cx = cost_class(s, x);
+            uint32_t b = a;
+            while (b > 0 && cost_class(s, k[b - 1]) > cx) {
+                k[b] = k[b - 1];
+                b--;
+            }
+            k[b] = x;
+        }
+    }
+}
+
+tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap)
+{
+    if (s->compiled)
+        return TOCSIN_OK;
+    if (!sg_filters_apply(s, &s->filters_failed))
+        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+    s->nfields_total = 0;
+    for (size_t g = 0; g < s->ngroups; g++) {
+        s->groups[g].fbase = (uint32_t)s->nfields_total;
+        s->nfields_total += s->groups[g].nfields;
+    }
+    if (!choose_backends(s) || !build_matchers(s, err, cap))
+        return TOCSIN_E_PARSE;
+    if (!build_triggers(s))
+        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+    order_kids(s);
+    if (!sg_corr_compile(s))
+        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+    s->atom_hs = malloc(s->natoms + 1);
+    if (!s->atom_hs)
+        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+    for (size_t i = 0; i < s->natoms; i++)
+        s->atom_hs[i] = s->atoms[i].backend == BK_HS;
+    s->compiled = true;
+    return TOCSIN_OK;
+}
+
+size_t ts_sigma_rule_count(const ts_sigma *s)
+{
+    return s->nrules;
+}
+
+size_t ts_sigma_filters_failed(const ts_sigma *s)
+{
+    return s->filters_failed;
+}
+
+/* ---- scratch ---- */
+
+ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
+{
+    ts_sigma_scratch *sc = calloc(1, sizeof *sc);
+    if (!sc)
+        return NULL;
+    size_t na = s->natoms + 1, nr = s->nrules + 1, ng = s->ngroups + 1, nf = s->nfields_total + 1;
+    sc->s = s;
+    sc->atom_gen = calloc(na, sizeof *sc->atom_gen);
+    sc->lazy_gen = calloc(na, sizeof *sc->lazy_gen);
+    sc->lazy_res = calloc(na, 1);
+    sc->rule_gen = calloc(nr, sizeof *sc->rule_gen);
+    sc->group_gen = calloc(ng, sizeof *sc->group_gen);
+    sc->fgen = calloc(nf, sizeof *sc->fgen);
+    sc->fval = calloc(nf, sizeof *sc->fval);
+    sc->low_gen = calloc(nf, sizeof *sc->low_gen);
+    sc->short_gen = calloc(nf, sizeof *sc->short_gen);
+    sc->tests_gen = calloc(nf, sizeof *sc->tests_gen);
+    sc->tests = calloc(nf, sizeof *sc->tests);
+    sc->corr = sg_corr_state_new(s);
+    sc->low_off = calloc(nf, sizeof *sc->low_off);
+    bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
+              sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr;
+    for (size_t g = 0; ok && g < s->ngroups; g++) {
+        const sg_group *gr = &s->groups[g];
+        for (size_t f = 0; ok && f < gr->nfields; f++)
+            ok = (!gr->db[f] || sg_matcher_scratch(gr->db[f], &sc->hs)) &&
+                 (!gr->db_short[f] || sg_matcher_scratch(gr->db_short[f], &sc->hs));
+        ok = ok && (!gr->db_any || sg_matcher_scratch(gr->db_any, &sc->hs));
+    }
+    if (!ok) {
+        ts_sigma_scratch_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out)
+{
+    *out = sc->st;
+}
+
+void ts_sigma_scratch_free(ts_sigma_scratch *sc)
+{
+    if (!sc)
+        return;
+    free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
+    free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
+    free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
+    free(sc->tests_gen), free(sc->tests), free(sc->khash);
+    sg_corr_state_free(sc->corr);
+    if (sc->hs)
+        sg_matcher_scratch_free(sc->hs);
+    free(sc);
+}
+
+/* ---- evaluation of atoms the matchers do not decide ---- */
+
+static bool field_value(const ts_sigma_scratch *sc, uint32_t field, ts_str *v)
+{
+    uint32_t slot = sc->s->groups[sc->group].fbase + field;
+    if (sc->fgen[slot] != sc->gen)
+        return false;
+    *v = sc->ev->fields[sc->fval[slot]].val;
+    if (!v->p)
+        v->p = "";
+    return true;
+}
+
+/* A field's value lower-cased, made once per event, so that case-insensitive searches of
+ * short literals are plain memmem calls. False when out of memory. */
+static bool lowered(ts_sigma_scratch *sc, uint32_t field, ts_str v, const char **out)
+{
+    uint32_t slot = sc->s->groups[sc->group].fbase + field;
+    if (sc->low_gen[slot] != sc->gen) {
+        if (sc->low_used + v.n > sc->low_cap) {
+            size_t cap = (sc->low_cap + v.n) * 2;
+            char *p = realloc(sc->low, cap);
+            if (!p)
+                return false;
+            sc->low = p, sc->low_cap = cap;
+        }
+        char *d = sc->low + sc->low_used;
+        for (size_t i = 0; i < v.n; i++) {
+            char c = v.p[i];
+            d[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        }
+        sc->low_off[slot] = sc->low_used;
+        sc->low_used += v.n;
+        sc->low_gen[slot] = sc->gen;
+    }
+    *out = sc->low + sc->low_off[slot];
+    return true;
+}
+
+/* Whether a field has had enough direct tests this event that one scan of its short
+ * literals (which decides them all, but costs as much as tens of searches on a long
+ * command line) is the cheaper way on. */
+static bool many_tests(ts_sigma_scratch *sc, uint32_t field)
+{
+    uint32_t slot = sc->s->groups[sc->group].fbase + field;
+    if (sc->short_gen[slot] == sc->gen)
+        return true;
+    if (sc->tests_gen[slot] != sc->gen)
+        sc->tests_gen[slot] = sc->gen, sc->tests[slot] = 0;
+    return ++sc->tests[slot] > DIRECT_TESTS;
+}
+
+static void on_short(void *ud, uint32_t atom)
+{
+    ts_sigma_scratch *sc = ud;
+    sc->lazy_gen[atom] = sc->gen;
+    sc->lazy_res[atom] = 1;
+}
+
+/* Runs the field's short-literal matcher once per event; every short literal of the
+ * field is then decided (those it did not report are false). */
+static bool short_scan(ts_sigma_scratch *sc, const sg_atom *at, ts_str v)
+{
+    uint32_t slot = sc->s->groups[sc->group].fbase + at->field;
+    uint32_t self = (uint32_t)(at - sc->s->atoms);
+    if (sc->short_gen[slot] != sc->gen) {
+        sc->short_gen[slot] = sc->gen;
+        sc->st.short_scans++;
+        sg_matcher_scan(sc->s->groups[sc->group].db_short[at->field], sc->hs, v.p, v.n, on_short, sc);
+    }
+    return sc->lazy_gen[self] == sc->gen && sc->lazy_res[self];
+}
+
+static bool num_of(ts_str v, double *out)
+{
+    char buf[64], *end;
+    if (!v.n || v.n >= sizeof buf)
+        return false;
+    memcpy(buf, v.p, v.n);
+    buf[v.n] = 0;
+    *out = strtod(buf, &end);
+    return end == buf + v.n;
+}
+
+static bool compare(double a, uint8_t cmp, double b)
+{
+    switch (cmp) {
+    case CMP_LT: return a < b;
+    case CMP_LTE: return a <= b;
+    case CMP_GT: return a > b;
+    case CMP_GTE: return a >= b;
+    default: return a == b;
+    }
+}
+
+static bool time_part(ts_str v, uint8_t part, double *out)
+{
+    int64_t ns;
+    if (!ts_parse_iso8601_ns(v, &ns))
+        return false;
+    time_t t = (time_t)(ns / 1000000000);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm))
+        return false;
+    char wk[4];
+    switch (part) {
+    case TP_MINUTE: *out = tm.tm_min; break;
+    case TP_HOUR: *out = tm.tm_hour; break;
+    case TP_DAY: *out = tm.tm_mday; break;
+    case TP_WEEK:
+        strftime(wk, sizeof wk, "%V", &tm);
+        *out = (wk[0] - '0') * 10 + (wk[1] - '0');
+        break;
+    case TP_MONTH: *out = tm.tm_mon + 1; break;
+    default: *out = tm.tm_year + 1900; break;
+    }
+    return true;
+}
+
+static bool in_cidr(const sg_atom *at, ts_str v)
+{
+    ts_ip ip;
+    if (!ts_ip_parse(v, &ip) || ip.v != at->ip.v)
+        return false;
+    uint8_t full = at->prefix / 8, rest = at->prefix % 8;
+    if (memcmp(ip.b, at->ip.b, full))
+        return false;
+    return !rest || ((ip.b[full] ^ at->ip.b[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+static bool fieldref(const ts_sigma_scratch *sc, const sg_atom *at, ts_str a)
+{
+    ts_str b;
+    if (!field_value(sc, at->field2, &b))
+        return false;
+    sg_atom lit = *at;
+    lit.kind = AT_STR, lit.backend = BK_LIT, lit.is_regex = false;
+    char buf[512];
+    if (b.n >= sizeof buf)
+        return false;
+    for (size_t i = 0; i < b.n; i++)
+        buf[i] = (at->rxflags & RX_CASELESS) && b.p[i] >= 'A' && b.p[i] <= 'Z' ? (char)(b.p[i] + 32) : b.p[i];
+    lit.pat = buf, lit.plen = b.n;
+    return sg_atom_test_str(&lit, a.p, a.n);
+}
+
+static bool any_field(const ts_sigma_scratch *sc, const sg_atom *at)
+{
+    for (size_t i = 0; i < sc->ev->n_fields; i++) {
+        ts_str v = sc->ev->fields[i].val;
+        if (sg_atom_test_str(at, v.p ? v.p : "", v.n))
+            return true;
+    }
+    return false;
+}
+
+static bool direct(ts_sigma_scratch *sc, const sg_atom *at)
+{
+    ts_str v;
+    double d;
+    if (at->field == SG_ANY_FIELD)
+        return at->kind == AT_STR && any_field(sc, at);
+    bool has = field_value(sc, at->field, &v);
+    switch (at->kind) {
+    case AT_STR: {
+        const char *low;
+        const sg_group *gr = &sc->s->groups[sc->group];
+        if (has && at->backend == BK_LIT && at->plen && gr->db_short[at->field] && many_tests(sc, at->field))
+            return short_scan(sc, at, v);
+        if (has && at->backend == BK_LIT && !at->anchors && (at->rxflags & RX_CASELESS) && lowered(sc, at->field, v, &low))
+            return memmem(low, v.n, at->pat, at->plen) != NULL;
+        return has && sg_atom_test_str(at, v.p, v.n);
+    }
+    case AT_EXISTS: return has;
+    case AT_NULL: return !has || v.n == 0;
+    case AT_NUM: return has && num_of(v, &d) && compare(d, at->cmp, at->num);
+    case AT_TIME: return has && time_part(v, at->tpart, &d) && compare(d, at->cmp, at->num);
+    case AT_CIDR: return has && in_cidr(at, v);
+    case AT_FREF: return has && fieldref(sc, at, v);
+    default: return false;
+    }
+}
+
+static bool eval(ts_sigma_scratch *sc, uint32_t node)
+{
+    const ts_sigma *s = sc->s;
+    const sg_node *n = &s->nodes[node];
+    switch (n->op) {
+    case N_ATOM: {
+        if (s->atom_hs[n->a])
+            return sc->atom_gen[n->a] == sc->gen;
+        if (sc->lazy_gen[n->a] != sc->gen) {
+            bool r = direct(sc, &s->atoms[n->a]); /* may decide other atoms of the field too */
+            sc->lazy_gen[n->a] = sc->gen;
+            sc->lazy_res[n->a] = r;
+        }
+        return sc->lazy_res[n->a];
+    }
+    case N_AND:
+        for (uint32_t i = 0; i < n->n; i++)
+            if (!eval(sc, s->kids.v[n->a + i]))
+                return false;
+        return true;
+    case N_OR:
+        for (uint32_t i = 0; i < n->n; i++)
+            if (eval(sc, s->kids.v[n->a + i]))
+                return true;
+        return false;
+    case N_NOT:
+        return !eval(sc, n->a);
+    case N_TRUE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ---- routing and scanning ---- */
+
+static void on_atom(void *ud, uint32_t atom)
+{
+    ts_sigma_scratch *sc = ud;
+    sc->atom_gen[atom] = sc->gen;
+    const sg_u32v *tr = &sc->s->triggers[atom];
+    for (size_t i = 0; i < tr->n; i++)
+        if (sc->rule_gen[tr->v[i]] != sc->gen) {
+            sc->rule_gen[tr->v[i]] = sc->gen;
+            sg_u32v_push(&sc->cand, tr->v[i]);
+        }
+}
+
+/* The name rules use for an event's field: the source's renames, and Windows Defender's
+ * "Source Name" style keys without their spaces ("SourceName"), as Sigma writes them. */
+ts_str sg_field_name(const sg_source *src, ts_str k, char *buf, size_t cap)
+{
+    if (k.n < cap && memchr(k.p, ' ', k.n)) {
+        size_t n = 0;
+        for (size_t i = 0; i < k.n; i++)
+            if (k.p[i] != ' ')
+                buf[n++] = k.p[i];
+        return ts_str_make(buf, n);
+    }
+    for (size_t i = 0; i < src->nren; i++)
+        if (ts_str_eq(k, src->ren[i].from))
+            return ts_str_c(src->ren[i].to);
+    return k;
+}
+
+static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts_sigma_hit_fn fn, void *ud)
+{
+    const ts_sigma *s = sc->s;
+    const sg_group *gr = &s->groups[g];
+    const ts_event *ev = sc->ev;
+    sc->group = g;
+    sc->cand.n = 0;
+    if (!sc->khash_done && ev->n_fields > sc->khash_cap) {
+        uint64_t *p = realloc(sc->khash, ev->n_fields * 2 * sizeof *p);
+        if (p)
+            sc->khash = p, sc->khash_cap = ev->n_fields * 2;
+    }
+    bool cache = ev->n_fields <= sc->khash_cap;
+    for (size_t i = 0; i < ev->n_fields; i++) {
+        char buf[128];
+        ts_str k0 = ev->fields[i].key, k = sg_field_name(src, k0, buf, sizeof buf), v = ev->fields[i].val;
+        if (cache && !sc->khash_done)
+            sc->khash[i] = sg_hash(k0.p, k0.n);
+        uint64_t h = k.p != k0.p || !cache ? sg_hash(k.p, k.n) : sc->khash[i];
+        uint32_t f = sg_map_get_h(&gr->fields, k.p, k.n, h);
+        if (f == UINT32_MAX)
+            continue;
+        uint32_t slot = gr->fbase + f;
+        if (sc->fgen[slot] != sc->gen) {
+            sc->fgen[slot] = sc->gen;
+            sc->fval[slot] = (uint32_t)i;
+        }
+        if (gr->db[f]) {
+            sc->st.scans++;
+            sg_matcher_scan(gr->db[f], sc->hs, v.p, v.n, on_atom, sc);
+        }
+    }
+    sc->khash_done = cache;
+    if (gr->db_any)
+        for (size_t i = 0; i < ev->n_fields; i++)
+            sg_matcher_scan(gr->db_any, sc->hs, ev->fields[i].val.p, ev->fields[i].val.n, on_atom, sc);
+    for (size_t i = 0; i < gr->always.n; i++)
+        if (sc->rule_gen[gr->always.v[i]] != sc->gen) {
+            sc->rule_gen[gr->always.v[i]] = sc->gen;
+            sg_u32v_push(&sc->cand, gr->always.v[i]);
+        }
+    sc->st.rules_evaluated += sc->cand.n;
+    for (size_t i = 0; i < sc->cand.n; i++) {
+        const sg_rule *r = &s->rules[sc->cand.v[i]];
+        if (!eval(sc, r->root))
+            continue;
+        if (!r->quiet)
+            fn(ud, &r->info, ev);
+        sg_corr_feed(s, sc->corr, sc->cand.v[i], ev, fn, ud);
+    }
+}
+
+bool sg_source_matches(const sg_source *src, const ts_event *ev)
+{
+    if (src->neids) {
+        bool hit = false;
+        for (size_t i = 0; ev->has_code && i < src->neids && !hit; i++)
+            hit = src->eids[i] == ev->code;
+        if (!hit)
+            return false;
+    }
+    if (src->provider && !ts_str_ieq(ev->provider, src->provider))
+        return false;
+    if (src->dataset && src->dataset[0] == '*') {
+        size_t n = strlen(src->dataset + 1);
+        return ev->dataset.n > n && !memcmp(ev->dataset.p, src->dataset + 1, n) && ev->dataset.p[n] == '.';
+    }
+    return true;
+}
+
+typedef struct visit {
+    ts_sigma_scratch *sc;
+    ts_sigma_hit_fn fn;
+    void *ud;
+} visit;
+
+static void visit_source(void *ud, uint32_t si)
+{
+    visit *v = ud;
+    ts_sigma_scratch *sc = v->sc;
+    const sg_source *src = &sc->s->src[si];
+    for (size_t i = 0; i < src->groups.n; i++) {
+        uint32_t g = src->groups.v[i];
+        if (sc->group_gen[g] != sc->gen) {
+            sc->group_gen[g] = sc->gen;
+            run_group(sc, g, src, v->fn, v->ud);
+        }
+    }
+}
+
+static void next_gen(ts_sigma_scratch *sc)
+{
+    if (++sc->gen != 0)
+        return;
+    const ts_sigma *s = sc->s;
+    memset(sc->atom_gen, 0, (s->natoms + 1) * sizeof *sc->atom_gen);
+    memset(sc->lazy_gen, 0, (s->natoms + 1) * sizeof *sc->lazy_gen);
+    memset(sc->rule_gen, 0, (s->nrules + 1) * sizeof *sc->rule_gen);
+    memset(sc->group_gen, 0, (s->ngroups + 1) * sizeof *sc->group_gen);
+    memset(sc->fgen, 0, (s->nfields_total + 1) * sizeof *sc->fgen);
+    memset(sc->low_gen, 0, (s->nfields_total + 1) * sizeof *sc->low_gen);
+    memset(sc->short_gen, 0, (s->nfields_total + 1) * sizeof *sc->short_gen);
+    memset(sc->tests_gen, 0, (s->nfields_total + 1) * sizeof *sc->tests_gen);
+    sc->gen = 1;
+}
+
+void sg_route(const ts_sigma *s, const ts_event *ev, void (*fn)(void *ud, uint32_t src), void *ud)
+{
+    char low[256];
+    if (ev->channel.n && ev->channel.n < sizeof low) {
+        for (size_t i = 0; i < ev->channel.n; i++) {
+            char c = ev->channel.p[i];
+            low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+        }
+        for (uint32_t si = sg_map_get(&s->chan_index, low, ev->channel.n); si != UINT32_MAX; si = s->src_next[si])
+            if (sg_source_matches(&s->src[si], ev))
+                fn(ud, si);
+    }
+    if (ev->dataset.n)
+        for (uint32_t si = sg_map_get(&s->ds_index, ev->dataset.p, ev->dataset.n); si != UINT32_MAX;
+             si = s->src_next[si])
+            if (sg_source_matches(&s->src[si], ev))
+                fn(ud, si);
+    for (size_t i = 0; i < s->any_src.n; i++)
+        if (sg_source_matches(&s->src[s->any_src.v[i]], ev))
+            fn(ud, s->any_src.v[i]);
+}
+
+void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn, void *ud)
+{
+    if (!s->compiled || !s->nrules)
+        return;
+    next_gen(sc);
+    sc->st.events++;
+    sc->ev = ev;
+    sc->low_used = 0;
+    sc->khash_done = false;
+    visit v = {sc, fn, ud};
+    sg_route(s, ev, visit_source, &v);
+}

@@ -1,0 +1,100 @@
+/* sgmap.c: the small string -> uint32 hash map and vector the Sigma engine indexes with. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sigma/sigma_int.h"
+
+uint64_t sg_hash(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+uint32_t sg_map_get(const sg_map *m, const char *key, size_t n)
+{
+    return m->cap ? sg_map_get_h(m, key, n, sg_hash(key, n)) : UINT32_MAX;
+}
+
+uint32_t sg_map_get_h(const sg_map *m, const char *key, size_t n, uint64_t h)
+{
+    if (!m->cap)
+        return UINT32_MAX;
+    size_t i = h & (m->cap - 1);
+    while (m->keys[i]) {
+        if (m->lens[i] == n && memcmp(m->keys[i], key, n) == 0)
+            return m->vals[i];
+        i = (i + 1) & (m->cap - 1);
+    }
+    return UINT32_MAX;
+}
+
+/* Doubles the table; false on allocation failure (the map is unchanged). */
+static bool grow(sg_map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    char **keys = calloc(cap, sizeof *keys);
+    size_t *lens = calloc(cap, sizeof *lens);
+    uint32_t *vals = calloc(cap, sizeof *vals);
+    if (!keys || !lens || !vals) {
+        free(keys), free(lens), free(vals);
+        return false;
+    }
+    for (size_t j = 0; j < m->cap; j++) {
+        if (!m->keys[j])
+            continue;
+        size_t i = sg_hash(m->keys[j], m->lens[j]) & (cap - 1);
+        while (keys[i])
+            i = (i + 1) & (cap - 1);
+        keys[i] = m->keys[j], lens[i] = m->lens[j], vals[i] = m->vals[j];
+    }
+    free(m->keys), free(m->lens), free(m->vals);
+    m->keys = keys, m->lens = lens, m->vals = vals, m->cap = cap;
+    return true;
+}
+
+bool sg_map_put(sg_map *m, const char *key, size_t n, uint32_t val)
+{
+    if ((m->n + 1) * 2 > m->cap && !grow(m))
+        return false;
+    size_t i = sg_hash(key, n) & (m->cap - 1);
+    while (m->keys[i]) {
+        if (m->lens[i] == n && memcmp(m->keys[i], key, n) == 0) {
+            m->vals[i] = val;
+            return true;
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    char *k = malloc(n + 1);
+    if (!k)
+        return false;
+    memcpy(k, key, n);
+    k[n] = 0;
+    m->keys[i] = k, m->lens[i] = n, m->vals[i] = val;
+    m->n++;
+    return true;
+}
+
+void sg_map_free(sg_map *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->keys[i]);
+    free(m->keys), free(m->lens), free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+bool sg_u32v_push(sg_u32v *v, uint32_t x)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 8;
+        uint32_t *p = realloc(v->v, cap * sizeof *p);
+        if (!p)
+            return false;
+        v->v = p, v->cap = cap;
+    }
+    v->v[v->n++] = x;
+    return true;
+}

@@ -1,0 +1,89 @@
+/* sigma.h: the Sigma rule engine: loads rule trees, compiles them once, matches events. */
+#ifndef TS_SIGMA_H
+#define TS_SIGMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/event.h"
+#include "tocsin.h"
+
+typedef struct ts_sigma ts_sigma;
+typedef struct ts_sigma_scratch ts_sigma_scratch;
+
+/* What the engine knows of one loaded rule; valid as long as the set. */
+typedef struct ts_sigma_rule_info {
+    const char *id;         /* the rule's id, or its file name when it has none */
+    const char *title;
+    const char *level;      /* "informational" .. "critical", or "" */
+    const char *techniques; /* "T1059.001,T1027" from attack.tNNNN tags, or "" */
+    const char *file;
+    uint64_t line;
+} ts_sigma_rule_info;
+
+/* The fate of one rule document: loaded, or refused and why. */
+typedef struct ts_sigma_status {
+    const char *file;
+    uint64_t line;
+    const char *id;    /* "" when unknown */
+    const char *title; /* "" when unknown */
+    bool loaded;
+    const char *reason; /* why refused; NULL when loaded */
+} ts_sigma_status;
+
+typedef void (*ts_sigma_status_fn)(void *ud, const ts_sigma_status *st);
+typedef void (*ts_sigma_hit_fn)(void *ud, const ts_sigma_rule_info *rule, const ts_event *ev);
+
+/* An empty set that uses the log source mapping at logsources_path (the TSV described in
+ * data/sigma/logsources.tsv). NULL, with a message in err, when that file is unusable. */
+ts_sigma *ts_sigma_new(const char *logsources_path, char *err, size_t cap);
+void ts_sigma_free(ts_sigma *s);
+
+/* Loads placeholder values for the expand modifier from a YAML map of name -> list. */
+tocsin_code ts_sigma_load_placeholders(ts_sigma *s, const char *path, char *err, size_t cap);
+
+/* Loads every .yml/.yaml file under path (a file or a directory, recursively). Each rule
+ * document is reported to fn (may be NULL). Returns TOCSIN_E_IO if path cannot be read;
+ * refused rules are not an error here. */
+tocsin_code ts_sigma_load_path(ts_sigma *s, const char *path, ts_sigma_status_fn fn, void *ud);
+/* Loads the rule documents of one YAML text (name is used in messages). */
+tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, size_t n,
+                               ts_sigma_status_fn fn, void *ud);
+
+/* Compiles all loaded rules; after this no more rules may be loaded. */
+tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap);
+size_t ts_sigma_rule_count(const ts_sigma *s);
+/* After compile: how many (filter, rule) pairs were left unfiltered because the filter's
+ * detection could not be built for the rule's log source. */
+size_t ts_sigma_filters_failed(const ts_sigma *s);
+
+/* Per-thread match state for a compiled set. */
+ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s);
+void ts_sigma_scratch_free(ts_sigma_scratch *sc);
+
+/* What a scratch has done so far: events seen, rules evaluated (the candidates that
+ * routing and triggers left), matcher scans of fields (per-field and short-literal). */
+typedef struct ts_sigma_stats {
+    uint64_t events, rules_evaluated, scans, short_scans;
+} ts_sigma_stats;
+void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out);
+
+/* Calls fn once for every rule that fires on ev. */
+void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn,
+                    void *ud);
+
+/* Coverage: which rules could ever fire on a body of logs, because events of their log
+ * source were seen with the fields their detection needs. */
+typedef struct ts_sigma_coverage ts_sigma_coverage;
+typedef void (*ts_sigma_cover_fn)(void *ud, const ts_sigma_rule_info *rule, bool could_fire, const char *why);
+
+/* For a compiled set; NULL on allocation failure. */
+ts_sigma_coverage *ts_sigma_coverage_new(const ts_sigma *s);
+void ts_sigma_coverage_free(ts_sigma_coverage *c);
+/* Notes ev's log sources and fields. */
+void ts_sigma_coverage_event(ts_sigma_coverage *c, const ts_event *ev);
+/* Calls fn for every rule and correlation: could it fire, and if not why. */
+void ts_sigma_coverage_report(const ts_sigma_coverage *c, ts_sigma_cover_fn fn, void *ud);
+
+#endif

@@ -1,0 +1,388 @@
+/* test_lateral.c: the lateral-movement detector: new admin-level pairs, fan-out against its own history,
+ * learning, saved state. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "behaviour.h"
+
+#define LEARNT (8 * DAY) /* past the default learning period of 7 days */
+
+/* A config file with the given text; the caller frees the result. */
+static ts_config *config(const char *text)
+{
+    char path[] = "/tmp/tocsin-lat-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    ts_config *c = NULL;
+    ts_config_load(path, &c, NULL, NULL);
+    unlink(path);
+    return c;
+}
+
+/* An admin's network logon (4624 type 3, then 4672 for the same logon id). */
+static void admin_logon(det *x, const char *user, const char *src, const char *srcname, const char *dst,
+                        int64_t ts)
+{
+    static unsigned id;
+    char lid[32];
+    snprintf(lid, sizeof lid, "0x%x", ++id);
+    ts_event ev;
+    logon(&ev, 4624, user, dst, src, srcname, 3, ts);
+    const char *kv[] = {"TargetLogonId", lid, NULL};
+    set_fields(&ev, kv);
+    feed(x, &ev);
+    win(&ev, "windows.security", 4672, dst, ts);
+    ev.category = TS_CAT_AUTH;
+    ev.user = ts_str_c(user);
+    const char *kv2[] = {"SubjectLogonId", lid, NULL};
+    set_fields(&ev, kv2);
+    feed(x, &ev);
+}
+
+/* A connection seen by Zeek. */
+static void zconn(det *x, const char *src, const char *dst, uint16_t port, int64_t ts)
+{
+    ts_event ev;
+    ts_event_clear(&ev);
+    ev.ts_ns = ts;
+    ev.dataset = ts_str_c("zeek.conn");
+    ev.category = TS_CAT_NETWORK;
+    ev.src_ip = ip_of(src);
+    ev.dst_ip = ip_of(dst);
+    ev.dst_port = port;
+    ev.src_geo = geo("", 0, TS_NET_INTERNAL);
+    ev.dst_geo = geo("", 0, TS_NET_INTERNAL);
+    feed(x, &ev);
+}
+
+static void test_admin_pairs(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    char srv[16];
+    /* Eight days of the admin managing five servers from the jump host. */
+    for (int d = 0; d < 8; d++)
+        for (int s = 1; s <= 5; s++) {
+            snprintf(srv, sizeof srv, "SRV%d", s);
+            admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", srv, T0 + d * DAY + s * MIN);
+        }
+    CHECK_INT(n_got, 0);
+    /* Day nine: the usual. */
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV3", T0 + LEARNT);
+    CHECK_INT(n_got, 0);
+    /* The same account from a workstation to a server: never before. */
+    admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV1", T0 + LEARNT + HOUR);
+    const ts_alert *a = find_key("lateral|admin-logon|WKS7|SRV1|");
+    CHECK(a != NULL);
+    if (a) {
+        CHECK_STR(a->detector, "lateral");
+        CHECK_STR(a->techniques, "T1021.002");
+        CHECK_STR(a->user, "adm-mike");
+        CHECK(strstr(a->title, "new admin network logon from WKS7 to SRV1 as adm-mike: never seen before") !=
+              NULL);
+        CHECK(a->severity >= 50);
+    }
+    CHECK_INT(n_got, 1);
+    drop_all();
+    /* Once seen, the pair is known: no repeat alert. */
+    admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV1", T0 + LEARNT + 2 * HOUR);
+    CHECK_INT(n_got, 0);
+    /* Host names are compared by their first label, case-blind. */
+    admin_logon(&x, "adm-mike", "10.0.0.5", "jump01.corp.local", "srv2.CORP.LOCAL", T0 + LEARNT + 3 * HOUR);
+    CHECK_INT(n_got, 0);
+    /* An ordinary user's network logon without special privileges is not admin-level. */
+    ts_event ev;
+    logon(&ev, 4624, "jdoe", "SRV4", "10.0.3.8", "WKS8", 3, T0 + LEARNT + 4 * HOUR);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    /* Remote desktop to a new host. */
+    logon(&ev, 4624, "jdoe", "SRV4", "10.0.3.8", "WKS8", 10, T0 + LEARNT + 5 * HOUR);
+    feed(&x, &ev);
+    a = find_key("lateral|rdp|WKS8|SRV4|");
+    CHECK(a && strcmp(a->techniques, "T1021.001") == 0);
+    drop_all();
+    det_close(&x);
+}
+
+/* Within the learning period new pairs are remembered silently; PsExec still speaks. */
+static void test_learning(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV1", T0);
+    CHECK_INT(n_got, 0);
+    ts_event ev;
+    win(&ev, "windows.system", 7045, "SRV1", T0 + MIN);
+    const char *kv[] = {"ServiceName", "PSEXESVC", "ImagePath", "%SystemRoot%\\PSEXESVC.exe", NULL};
+    set_fields(&ev, kv);
+    feed(&x, &ev);
+    const ts_alert *a = find_key("lateral|service|?|SRV1|PSEXESVC");
+    CHECK(a && strstr(a->title, "(baseline young)") && strcmp(a->techniques, "T1569.002,T1021.002") == 0);
+    drop_all();
+    feed(&x, &ev); /* the same service on the same host again */
+    CHECK_INT(n_got, 0);
+    /* A service whose binary sits on an admin share. */
+    win(&ev, "windows.system", 7045, "SRV2", T0 + 2 * MIN);
+    const char *kv2[] = {"ServiceName", "updsvc", "ImagePath", "\\\\10.0.3.7\\ADMIN$\\upd.exe", NULL};
+    set_fields(&ev, kv2);
+    feed(&x, &ev);
+    CHECK(find_key("lateral|service|?|SRV2|updsvc") != NULL);
+    drop_all();
+    /* An ordinary service install is none of this detector's business. */
+    win(&ev, "windows.system", 7045, "SRV2", T0 + 3 * MIN);
+    const char *kv3[] = {"ServiceName", "Spooler2", "ImagePath", "C:\\Windows\\System32\\spoolsv.exe", NULL};
+    set_fields(&ev, kv3);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    /* After the learning period the earlier pair is known, a new one is not. */
+    admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV1", T0 + LEARNT);
+    CHECK_INT(n_got, 0);
+    admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV2", T0 + LEARNT);
+    CHECK_INT(count_key("lateral|admin-logon|WKS7|SRV2|"), 1);
+    drop_all();
+    det_close(&x);
+}
+
+/* One night of the deployment server reaching 200 hosts over SMB. */
+static void deploy_night(det *x, int d)
+{
+    char dst[32];
+    for (int h = 0; h < 200; h++) {
+        snprintf(dst, sizeof dst, "10.0.%d.%d", 10 + h / 100, h % 100 + 1);
+        zconn(x, "10.0.0.10", dst, 445, T0 + d * DAY + h * 10 * 1000000000LL);
+    }
+}
+
+static void test_fanout(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    /* Five days: the deployment server fans out nightly, the workstation reaches its two
+       file servers. */
+    for (int d = 0; d < 5; d++) {
+        deploy_night(&x, d);
+        zconn(&x, "10.0.3.7", "10.0.1.1", 445, T0 + d * DAY + 8 * HOUR);
+        zconn(&x, "10.0.3.7", "10.0.1.2", 445, T0 + d * DAY + 9 * HOUR);
+    }
+    /* The first night had no history to be judged against; the others have the first. */
+    CHECK_INT(n_got, 0); /* the deployment server always fans out: normal */
+    deploy_night(&x, 5);
+    CHECK_INT(n_got, 0);
+    /* The workstation reaches 12 hosts on admin ports within the hour. */
+    char dst[32];
+    for (int h = 0; h < 12; h++) {
+        snprintf(dst, sizeof dst, "10.0.20.%d", h + 1);
+        zconn(&x, "10.0.3.7", dst, h % 2 ? 445 : 135, T0 + 5 * DAY + 10 * HOUR + h * MIN);
+    }
+    const ts_alert *a = find_key("lateral|fanout|host 10.0.3.7");
+    CHECK(a != NULL);
+    if (a) {
+        CHECK(strstr(a->title,
+                     "host 10.0.3.7 reached 10 internal hosts within 60 min (its most before: 2)") != NULL);
+        CHECK(a->severity >= 60);
+        CHECK_STR(a->techniques, "T1021");
+    }
+    CHECK_INT(n_got, 1); /* one alert per window */
+    drop_all();
+    /* Web browsing and outside addresses are not fan-out. */
+    for (int h = 0; h < 30; h++) {
+        snprintf(dst, sizeof dst, "10.0.30.%d", h + 1);
+        zconn(&x, "10.0.3.9", dst, 443, T0 + 6 * DAY + h * MIN);
+    }
+    CHECK_INT(n_got, 0);
+
+    /* The history survives a restart: the deployment server stays quiet. */
+    CHECK_INT(det_reload(&x, NULL), TOCSIN_OK);
+    deploy_night(&x, 7);
+    CHECK_INT(n_got, 0);
+    det_close(&x);
+}
+
+static void test_fixtures(void)
+{
+    ts_config *cfg = config("[lateral]\nlearn = 0s\n");
+    CHECK(cfg != NULL);
+    det x;
+    CHECK(det_open(&x, "lateral", cfg));
+    CHECK_INT(feed_file(&x, "tests/data/behaviour/win_lateral.json"), 8);
+    const ts_alert *a = find_key("lateral|admin-logon|WKS7|FS01.corp.local|");
+    CHECK(a && strstr(a->title, "as adm-mike"));
+    a = find_key("lateral|admin-share|WKS7|FS01.corp.local|");
+    CHECK(a == NULL); /* 5140 names no workstation: the share is reached from its address */
+    a = find_key("lateral|admin-share|10.0.3.7|FS01.corp.local|");
+    CHECK(a && strcmp(a->techniques, "T1021.002") == 0);
+    CHECK(find_key("lateral|service|?|FS01.corp.local|PSEXESVC") != NULL);
+    a = find_key("lateral|wmi|?|SRV9.corp.local|cmd.exe");
+    CHECK(a && strcmp(a->techniques, "T1047") == 0);
+    /* Without learning every service is new to the estate, but PSEXESVC is judged as PsExec
+       and a driver under System32\drivers is where drivers belong. */
+    CHECK(find_key("lateral|new-service|") == NULL);
+    CHECK_INT(n_got, 4); /* not jdoe, not the audio driver, not unsecapp */
+    drop_all();
+    det_close(&x);
+
+    CHECK(det_open(&x, "lateral", cfg));
+    CHECK_INT(feed_file(&x, "tests/data/behaviour/zeek_lateral.json"), 3);
+    CHECK(find_key("lateral|admin-share|10.0.3.7|10.0.5.20|") != NULL);
+    CHECK(find_key("lateral|rdp|10.0.3.7|10.0.5.22|") != NULL);
+    CHECK_INT(n_got, 2); /* the Public share is not an admin share */
+    drop_all();
+    det_close(&x);
+    ts_config_free(cfg);
+
+    cfg = config("[lateral]\nmin_fanout = 1\n");
+    CHECK(!det_open(&x, "lateral", cfg));
+    ts_config_free(cfg);
+}
+
+static void test_save_load(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV1", T0);
+    CHECK_INT(det_reload(&x, NULL), TOCSIN_OK);
+    /* Learning continues from the first run's start: four days on it is over. */
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV1", T0 + LEARNT);
+    CHECK_INT(n_got, 0);
+    /* The account is known privileged: its network logon alone is admin-level. */
+    ts_event ev;
+    logon(&ev, 4624, "adm-mike", "SRV5", "10.0.3.7", "WKS7", 3, T0 + LEARNT + MIN);
+    feed(&x, &ev);
+    CHECK(find_key("lateral|admin-logon|WKS7|SRV5|") != NULL);
+    drop_all();
+    void *blob;
+    size_t len;
+    CHECK_INT(x.d->save(x.st, &blob, &len), TOCSIN_OK);
+    det y;
+    CHECK(det_open(&y, "lateral", NULL));
+    CHECK_INT(y.d->load(y.st, blob, len - 3), TOCSIN_E_FORMAT);
+    CHECK_INT(y.d->load(y.st, blob, 8), TOCSIN_E_FORMAT);
+    free(blob);
+    det_close(&y);
+    det_close(&x);
+}
+
+/* A young workstation's second fan-out window is judged, and says the baseline is young. */
+static void test_fanout_young(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    zconn(&x, "10.0.3.7", "10.0.1.1", 445, T0);
+    char dst[32];
+    for (int h = 0; h < 10; h++) {
+        snprintf(dst, sizeof dst, "10.0.20.%d", h + 1);
+        zconn(&x, "10.0.3.7", dst, 445, T0 + 2 * HOUR + h * MIN);
+    }
+    const ts_alert *a = find_key("lateral|fanout|host 10.0.3.7");
+    CHECK(a && strstr(a->title, "(baseline young: 1 earlier windows)") && a->severity < 50);
+    drop_all();
+    det_close(&x);
+}
+
+/* A source that already made several new admin pairs is an established admin source. */
+static void test_established(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV1", T0);
+    char srv[16];
+    for (int s = 2; s <= 6; s++) {
+        snprintf(srv, sizeof srv, "SRV%d", s);
+        admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", srv, T0 + LEARNT + s * HOUR);
+    }
+    /* SRV1 (learnt) counts: SRV2 and SRV3 alert, from SRV4 on the jump host is established. */
+    CHECK_INT(count_key("lateral|admin-logon|JUMP01|"), 2);
+    CHECK(find_key("lateral|admin-logon|JUMP01|SRV3|") != NULL);
+    CHECK(find_key("lateral|admin-logon|JUMP01|SRV4|") == NULL);
+    drop_all();
+    /* A VPN pool: five people log on from its addresses; an admin's first hop from it is quiet. */
+    ts_event ev;
+    static const char *const staff[] = {"amy", "ben", "cat", "dan", "eve"};
+    for (int i = 0; i < 5; i++) {
+        logon(&ev, 4624, staff[i], "FS01", i % 2 ? "10.0.200.17" : "10.0.200.42", NULL, 3, T0 + LEARNT);
+        feed(&x, &ev);
+    }
+    admin_logon(&x, "adm-mike", "10.0.200.99", NULL, "SRV1", T0 + LEARNT + HOUR);
+    CHECK_INT(n_got, 0);
+    /* Another method from the same source starts its own count. */
+    logon(&ev, 4624, "adm-mike", "SRV7", "10.0.0.5", "JUMP01", 10, T0 + LEARNT + 9 * HOUR);
+    feed(&x, &ev);
+    CHECK(find_key("lateral|rdp|JUMP01|SRV7|") != NULL);
+    drop_all();
+    det_close(&x);
+}
+
+static void service(det *x, const char *host, const char *name, const char *image, int64_t ts)
+{
+    ts_event ev;
+    win(&ev, "windows.system", 7045, host, ts);
+    const char *kv[] = {"ServiceName", name, "ImagePath", image, "ServiceType", "user mode service", NULL};
+    set_fields(&ev, kv);
+    feed(x, &ev);
+}
+
+/* A service the estate never installed, landing on host after host after learning. */
+static void test_new_service(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    /* The deployment agent, installed during learning and every week since. */
+    service(&x, "WKS1", "PDQDeployRunner-1", "C:\\Windows\\AdminArsenal\\PDQDeployRunner-1.exe", T0);
+    service(&x, "WKS2", "PDQDeployRunner-1", "C:\\Windows\\AdminArsenal\\PDQDeployRunner-1.exe", T0 + LEARNT);
+    CHECK_INT(n_got, 0);
+    /* The implant as a service on three hosts. */
+    service(&x, "WKS3", "WinsSchMgmt", "%SystemRoot%\\igfxtrayex.exe -k netsvcs", T0 + LEARNT + HOUR);
+    service(&x, "SRV1", "WinsSchMgmt", "%SystemRoot%\\igfxtrayex.exe -k netsvcs", T0 + LEARNT + 2 * HOUR);
+    service(&x, "SRV2", "WinsSchMgmt", "%SystemRoot%\\igfxtrayex.exe -k netsvcs", T0 + LEARNT + 3 * HOUR);
+    CHECK_INT(count_key("lateral|new-service|WinsSchMgmt|igfxtrayex.exe -k netsvcs"), 3);
+    const ts_alert *a = find_key("lateral|new-service|WinsSchMgmt|");
+    CHECK(a && strstr(a->title,
+                      "service WinsSchMgmt (%SystemRoot%\\igfxtrayex.exe -k netsvcs) installed on WKS3"));
+    CHECK(a && strcmp(a->techniques, "T1543.003,T1569.002") == 0);
+    drop_all();
+    /* The same name with another binary is another service. */
+    service(&x, "SRV3", "WinsSchMgmt", "C:\\Windows\\system32\\diskpartmg16.exe -w", T0 + 20 * DAY);
+    CHECK_INT(count_key("lateral|new-service|WinsSchMgmt|diskpartmg16.exe -w"), 1);
+    drop_all();
+    /* What installers write under Program Files or a vendor's own folder is not judged. */
+    service(&x, "SRV3", "NewAgent", "\"C:\\Program Files\\Agent\\agent.exe\"", T0 + 20 * DAY);
+    service(&x, "SRV3", "PDQDeployRunner-2", "C:\\Windows\\AdminArsenal\\PDQDeployRunner\\service-2\\r.exe",
+            T0 + 20 * DAY);
+    CHECK_INT(n_got, 0);
+    /* A user-writable folder is judged; a binary on a share is run like PsExec. */
+    service(&x, "SRV3", "upd", "C:\\ProgramData\\upd\\upd.exe", T0 + 20 * DAY);
+    service(&x, "SRV3", "upd2", "\\\\10.0.0.9\\c$\\upd2.exe", T0 + 20 * DAY);
+    CHECK_INT(count_key("lateral|new-service|upd|upd.exe"), 1);
+    CHECK(find_key("lateral|service|?|SRV3|upd2") != NULL);
+    CHECK_INT(n_got, 2);
+    drop_all();
+    /* PsExec: its first new host alerts, then the tool is known. */
+    service(&x, "SRV5", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + 21 * DAY);
+    service(&x, "SRV6", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + 22 * DAY);
+    CHECK_INT(count_key("lateral|service|?|"), 1);
+    CHECK(find_key("lateral|service|?|SRV5|PSEXESVC") != NULL);
+    drop_all();
+    /* A week after its first install it is part of the estate. */
+    service(&x, "SRV4", "WinsSchMgmt", "%SystemRoot%\\igfxtrayex.exe -k netsvcs", T0 + LEARNT + 8 * DAY);
+    CHECK_INT(n_got, 0);
+    det_close(&x);
+}
+
+int main(void)
+{
+    test_admin_pairs();
+    test_learning();
+    test_fanout();
+    test_fanout_young();
+    test_established();
+    test_new_service();
+    test_fixtures();
+    test_save_load();
+    return check_done("test_lateral");
+}

@@ -1,0 +1,613 @@
+/* test_phishing.c: the phishing detector: look-alike domains, spoofed names, failed
+ * authentication, deceptive links, risky attachments, the click, saved state, and every
+ * message of the public phishing sample. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "core/config.h"
+#include "core/input.h"
+#include "detect/detect.h"
+#include "detect/phish_int.h"
+#include "ingest/ingest.h"
+
+#define MAX_GOT 64
+static ts_alert *got[MAX_GOT];
+static size_t n_got;
+
+static void keep(void *ud, ts_alert *a)
+{
+    (void)ud;
+    if (n_got < MAX_GOT)
+        got[n_got++] = a;
+    else
+        ts_alert_free(a);
+}
+static const ts_alert_sink sink = {keep, NULL};
+
+static void drop_all(void)
+{
+    for (size_t i = 0; i < n_got; i++)
+        ts_alert_free(got[i]);
+    n_got = 0;
+}
+
+static const ts_detector *phishing(void)
+{
+    for (size_t i = 0; ts_detectors[i]; i++)
+        if (strcmp(ts_detectors[i]->name, "phishing") == 0)
+            return ts_detectors[i];
+    return NULL;
+}
+
+/* A detector state that lives across several events. */
+typedef struct run {
+    const ts_detector *d;
+    void *st;
+} run;
+
+static run start(const ts_detect_ctx *ctx)
+{
+    run r = {phishing(), NULL};
+    r.st = calloc(1, r.d->state_size);
+    CHECK_INT(r.d->init(r.st, ctx), TOCSIN_OK);
+    return r;
+}
+
+static void stop(run *r)
+{
+    if (r->d->finish)
+        r->d->finish(r->st, &sink);
+    r->d->fini(r->st);
+    free(r->st);
+}
+
+/* ---- hand-made messages ------------------------------------------------------------- */
+
+#define T0 1409558400000000000LL /* 2014-09-01T08:00:00Z */
+#define MIN (60LL * 1000000000LL)
+
+typedef struct msg {
+    ts_event ev;
+    ts_field f[32];
+} msg;
+
+static void field(msg *m, const char *k, const char *v)
+{
+    if (m->ev.n_fields < 32)
+        m->f[m->ev.n_fields++] = (ts_field){ts_str_c(k), ts_str_c(v)};
+    m->ev.fields = m->f;
+}
+
+static ts_ip ip_of(const char *s)
+{
+    ts_ip ip;
+    ts_ip_parse(ts_str_c(s), &ip);
+    return ip;
+}
+
+static void mail(msg *m, const char *from, const char *name, const char *to, const char *subject, const char *msgid,
+                 int64_t t)
+{
+    memset(m, 0, sizeof *m);
+    ts_event_clear(&m->ev);
+    m->ev.dataset = ts_str_c("email.message");
+    m->ev.category = TS_CAT_EMAIL;
+    m->ev.ts_ns = t;
+    m->ev.mail_from = ts_str_c(from);
+    m->ev.mail_to[0] = ts_str_c(to);
+    m->ev.n_mail_to = 1;
+    m->ev.mail_subject = ts_str_c(subject);
+    m->ev.mail_msgid = ts_str_c(msgid);
+    m->ev.src_ip = ip_of("185.199.108.7");
+    m->ev.src_geo.flags = TS_NET_KNOWN;
+    m->ev.file = "mail.mbox";
+    m->ev.line = 1;
+    field(m, "From.name", name);
+    field(m, "auth.spf", "pass");
+    field(m, "auth.dkim", "pass");
+    field(m, "auth.dmarc", "pass");
+}
+
+static void link(msg *m, const char *url, const char *text)
+{
+    field(m, "link.url", url);
+    field(m, "link.text", text);
+}
+
+/* The alerts' titles joined, for failure messages. */
+static const char *titles(void)
+{
+    static char buf[4096];
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n_got && o < sizeof buf - 1; i++)
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "[%s] ", got[i]->title);
+    return buf;
+}
+
+static bool title_has(const char *s)
+{
+    for (size_t i = 0; i < n_got; i++)
+        if (strstr(got[i]->title, s))
+            return true;
+    return false;
+}
+
+/* Runs one message; returns the number of alerts it raised (kept in got). */
+static size_t one(run *r, msg *m)
+{
+    drop_all();
+    r->d->event(r->st, &m->ev, &sink);
+    if (n_got)
+        printf("  alert: %s\n", titles());
+    return n_got;
+}
+
+static ts_config *make_config(const char *text)
+{
+    const char *path = "build/tests/phishing-test.conf";
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    ts_config *c = NULL;
+    ts_config_load(path, &c, NULL, NULL);
+    remove(path);
+    return c;
+}
+
+static const char *conf_text = "[phishing]\n"
+                               "org_domains = example.com\n"
+                               "partner_domains = example-logistics.com, contoso.com\n"
+                               "click_window = 24h\n";
+
+static void test_domains(void)
+{
+    char reg[PHISH_NAME_MAX];
+    CHECK_INT(phish_registrable(ts_str_c("a.b.Example.co.uk"), reg), 13);
+    CHECK_STR(reg, "example.co.uk");
+    CHECK_INT(phish_registrable(ts_str_c("mail.example.com."), reg), 11);
+    CHECK_STR(reg, "example.com");
+    CHECK_INT(phish_registrable(ts_str_c("192.0.2.1"), reg), 0);
+    CHECK_INT(phish_registrable(ts_str_c("localhost"), reg), 0);
+    CHECK_INT(phish_distance(ts_str_c("example"), ts_str_c("exmaple"), 2), 1);
+    CHECK_INT(phish_distance(ts_str_c("example"), ts_str_c("exampel"), 2), 1);
+    CHECK_INT(phish_distance(ts_str_c("example"), ts_str_c("xample"), 2), 1);
+    CHECK_INT(phish_distance(ts_str_c("example"), ts_str_c("contoso"), 2), 3);
+    uint32_t cp[16];
+    CHECK_INT(phish_punycode(ts_str_c("bcher-kva"), cp, 16), 6);
+    CHECK_INT(cp[1], 0xfc);
+    CHECK_INT(phish_punycode(ts_str_c("80ak6aa92e"), cp, 16), 5);
+    CHECK_INT(cp[0], 0x430);
+    CHECK_INT(phish_punycode(ts_str_c("!!"), cp, 16), -1);
+    CHECK_INT(phish_punycode(ts_str_c("zzzzzzzzzzzzzzzzzzzzzzzzzz"), cp, 16), -1);
+    char sk[PHISH_NAME_MAX];
+    bool mapped;
+    phish_skeleton(ts_str_c("xn--80ak6aa92e"), sk, &mapped);
+    CHECK_STR(sk, "apple");
+    CHECK(mapped);
+    phish_skeleton(ts_str_c("rnicr0soft"), sk, &mapped);
+    CHECK_STR(sk, "microsoft");
+    phish_skeleton(ts_str_c("vvells"), sk, &mapped);
+    CHECK_STR(sk, "wells");
+    phish_skeleton(ts_str_c("example"), sk, &mapped);
+    CHECK(!mapped);
+    char why[160];
+    CHECK(phish_imitates(ts_str_c("examp1e.com"), ts_str_c("example.com"), why, sizeof why));
+    CHECK(phish_imitates(ts_str_c("xn--exmple-4nf.com"), ts_str_c("example.com"), why, sizeof why));
+    CHECK_STR(why, "homoglyphs of example.com");
+    CHECK(phish_imitates(ts_str_c("example-security.com"), ts_str_c("example.com"), why, sizeof why));
+    CHECK_STR(why, "example.com with added words");
+    CHECK(phish_imitates(ts_str_c("example.net"), ts_str_c("example.com"), why, sizeof why));
+    CHECK(phish_imitates(ts_str_c("exampel.com"), ts_str_c("example.com"), why, sizeof why));
+    CHECK_STR(why, "1 edit from example.com");
+    CHECK(!phish_imitates(ts_str_c("example.com"), ts_str_c("example.com"), why, sizeof why));
+    CHECK(!phish_imitates(ts_str_c("contoso.com"), ts_str_c("example.com"), why, sizeof why));
+    CHECK(!phish_imitates(ts_str_c("bbc.com"), ts_str_c("abc.com"), why, sizeof why)); /* too short */
+    CHECK(!phish_imitates(ts_str_c("sample.com"), ts_str_c("sonya.com"), why, sizeof why));
+}
+
+static void test_senders(const ts_detect_ctx *ctx)
+{
+    run r = start(ctx);
+    msg m;
+    /* look-alike of our domain */
+    mail(&m, "it-support@examp1e.com", "IT Service Desk", "alice@example.com", "Mailbox quota", "<a1@x>", T0);
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("examp1e.com: homoglyphs of example.com"));
+    if (n_got) {
+        CHECK_STR(got[0]->detector, "phishing");
+        CHECK_STR(got[0]->user, "alice@example.com");
+        CHECK_STR(got[0]->remote_name, "it-support@examp1e.com");
+        CHECK_STR(got[0]->techniques, "T1598");
+        CHECK(got[0]->severity >= 50);
+        CHECK_STR(got[0]->key, "phish|a1@x");
+    }
+    /* a legitimate partner whose name holds ours, with a PDF invoice and a share link */
+    mail(&m, "bob.reed@example-logistics.com", "Bob Reed", "alice@example.com", "Invoice 2014-0932", "<a2@x>",
+         T0 + MIN);
+    link(&m, "https://share.example-logistics.com/s/1f", "Shared folder");
+    field(&m, "attach.name", "invoice.pdf");
+    field(&m, "attach.kind", "document");
+    CHECK_INT(one(&r, &m), 0);
+    /* a look-alike of the partner */
+    mail(&m, "bob.reed@example-logistlcs.com", "Bob Reed", "alice@example.com", "Invoice 2014-0933", "<a3@x>",
+         T0 + 2 * MIN);
+    CHECK_INT(one(&r, &m), 1);
+    /* ours with added words, in punycode, under another suffix, as a subdomain */
+    const char *fakes[] = {"it@example-verify.com", "it@xn--exmple-4nf.com", "it@example.net",
+                           "it@example.com.secure-login.net"};
+    for (int i = 0; i < 4; i++) {
+        mail(&m, fakes[i], "IT", "alice@example.com", "hello", "<a4@x>", T0 + 3 * MIN);
+        CHECK_INT(one(&r, &m), 1);
+    }
+    /* a stranger with a different name and passing authentication: nothing */
+    mail(&m, "news@cinema-weekly.org", "Cinema Weekly", "alice@example.com", "This week in film", "<a5@x>",
+         T0 + 4 * MIN);
+    CHECK_INT(one(&r, &m), 0);
+    /* DMARC fails: flagged; the same with DMARC passing is not (above) */
+    mail(&m, "news@cinema-weekly.org", "Cinema Weekly", "alice@example.com", "This week in film", "<a6@x>",
+         T0 + 5 * MIN);
+    m.f[3].val = ts_str_c("fail");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("DMARC fail"));
+    /* our own domain from outside failing DMARC */
+    mail(&m, "ceo@example.com", "The CEO", "alice@example.com", "wire", "<a7@x>", T0 + 6 * MIN);
+    m.f[3].val = ts_str_c("fail");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("claims our domain example.com but fails DMARC"));
+    drop_all();
+    stop(&r);
+    drop_all();
+}
+
+/* Without configuration the organisation is the most common recipient domain; a Zeek
+ * smtp.log sender ("Name <addr>") is read the same as the mail reader's. */
+static void test_learned_org(void)
+{
+    ts_detect_ctx none = {0};
+    run r = start(&none);
+    msg m;
+    mail(&m, "it@silverlake-verify.com", "IT", "ann@silverlake.com", "hello", "<o0@x>", T0);
+    CHECK_INT(one(&r, &m), 0); /* nothing learned yet */
+    const char *staff[] = {"bo@silverlake.com", "cy@silverlake.com", "di@silverlake.com", "ed@silverlake.com",
+                           "fa@silverlake.com"};
+    for (int i = 0; i < 5; i++) {
+        mail(&m, "news@film-weekly.org", "Film Weekly", staff[i], "This week", "<o1@x>", T0 + MIN);
+        CHECK_INT(one(&r, &m), 0);
+    }
+    mail(&m, "\"IT Desk\" <it@silverlake-verify.com>", "", "ann@silverlake.com", "hello", "<o2@x>", T0 + 2 * MIN);
+    m.ev.dataset = ts_str_c("zeek.smtp");
+    m.ev.n_fields = 0;
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("silverlake-verify.com: silverlake.com with added words"));
+    if (n_got)
+        CHECK_STR(got[0]->remote_name, "it@silverlake-verify.com");
+    /* The reader's per-link events are not messages. */
+    m.ev.dataset = ts_str_c("email.link");
+    CHECK_INT(one(&r, &m), 0);
+    drop_all();
+    stop(&r);
+    drop_all();
+}
+
+static void test_display_names(const ts_detect_ctx *ctx)
+{
+    run r = start(ctx);
+    msg m;
+    /* Alice writes to Bob from her workstation: her name becomes a colleague's. */
+    mail(&m, "alice.smith@example.com", "Alice Smith", "bob@example.com", "lunch", "<d1@x>", T0);
+    m.ev.src_ip = ip_of("10.1.2.3");
+    m.ev.src_geo.flags = TS_NET_KNOWN | TS_NET_INTERNAL;
+    CHECK_INT(one(&r, &m), 0);
+    /* her name on a free-mail address */
+    mail(&m, "alice.smith.work@gmail.com", "Alice Smith", "bob@example.com", "quick favour", "<d2@x>", T0 + MIN);
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("display name \"Alice Smith\" of a colleague"));
+    /* the real colleague again: nothing */
+    mail(&m, "alice.smith@example.com", "Alice Smith", "bob@example.com", "re: lunch", "<d3@x>", T0 + 2 * MIN);
+    m.ev.src_ip = ip_of("10.1.2.3");
+    m.ev.src_geo.flags = TS_NET_KNOWN | TS_NET_INTERNAL;
+    CHECK_INT(one(&r, &m), 0);
+    /* another person of the same first name only: nothing */
+    mail(&m, "alice.jones@gmail.com", "Alice Jones", "bob@example.com", "hi", "<d4@x>", T0 + 3 * MIN);
+    CHECK_INT(one(&r, &m), 0);
+    /* a name showing another address, and one invoking a brand */
+    mail(&m, "x@mailer.example.org", "alice.smith@example.com", "bob@example.com", "hi", "<d5@x>", T0 + 4 * MIN);
+    CHECK_INT(one(&r, &m), 1);
+    mail(&m, "no-reply@access-accsecurity.com", "Microsoft account team", "bob@example.com", "Unusual sign-in activity",
+         "<d6@x>", T0 + 5 * MIN);
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("invokes microsoft"));
+    mail(&m, "account-security-noreply@accountprotection.microsoft.com", "Microsoft account team", "bob@example.com",
+         "Microsoft account security info", "<d7@x>", T0 + 6 * MIN);
+    CHECK_INT(one(&r, &m), 0);
+
+    /* The staff names survive a restart through save/load. */
+    void *blob = NULL;
+    size_t len = 0;
+    CHECK_INT(r.d->save(r.st, &blob, &len), TOCSIN_OK);
+    stop(&r);
+    run r2 = start(ctx);
+    CHECK_INT(r2.d->load(r2.st, blob, len), TOCSIN_OK);
+    mail(&m, "alice.smith.work@gmail.com", "Alice Smith", "bob@example.com", "quick favour", "<d8@x>", T0 + 7 * MIN);
+    CHECK_INT(one(&r2, &m), 1);
+    CHECK(r2.d->load(r2.st, blob, len > 10 ? len - 10 : 0) == TOCSIN_E_PARSE);
+    CHECK(r2.d->load(r2.st, "XXXX", 4) == TOCSIN_E_PARSE);
+    free(blob);
+    drop_all();
+    stop(&r2);
+    drop_all();
+}
+
+static void test_links_and_attachments(const ts_detect_ctx *ctx, const ts_intel *ti)
+{
+    ts_detect_ctx c2 = *ctx;
+    c2.intel = ti;
+    run r = start(&c2);
+    msg m;
+    /* a link whose text shows one domain and whose target is another */
+    mail(&m, "offers@shop-news.net", "Shop News", "alice@example.com", "Your order", "<l1@x>", T0);
+    link(&m, "http://evil-login.net/pp/", "https://www.paypal.com/signin");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("link text shows paypal.com but goes to evil-login.net"));
+    if (n_got)
+        CHECK_STR(got[0]->techniques, "T1566.002");
+    /* the honest version: text and target agree */
+    mail(&m, "offers@shop-news.net", "Shop News", "alice@example.com", "Your order", "<l2@x>", T0 + MIN);
+    link(&m, "https://www.shop-news.net/orders/7", "www.shop-news.net/orders");
+    CHECK_INT(one(&r, &m), 0);
+    /* a link domain in intelligence */
+    mail(&m, "offers@shop-news.net", "Shop News", "alice@example.com", "Your order", "<l3@x>", T0 + 2 * MIN);
+    link(&m, "https://cdn.evil-lazarus.com/x", "click");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("listed in sony-2014"));
+    /* a macro document */
+    mail(&m, "hr@contoso.com", "HR", "alice@example.com", "Salary review", "<l4@x>", T0 + 3 * MIN);
+    field(&m, "attach.name", "salaries.docm");
+    field(&m, "attach.kind", "macro-document");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("salaries.docm is a macro-document"));
+    if (n_got)
+        CHECK_STR(got[0]->techniques, "T1566.001");
+    /* a .doc with a VBA project, an archive with an executable, a listed hash */
+    mail(&m, "hr@contoso.com", "HR", "alice@example.com", "Salary review", "<l5@x>", T0 + 4 * MIN);
+    field(&m, "attach.name", "report.zip");
+    field(&m, "attach.kind", "archive");
+    field(&m, "attach.member", "report.exe");
+    field(&m, "attach.member.kind", "executable");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("archive report.zip holds report.exe (executable)"));
+    mail(&m, "hr@contoso.com", "HR", "alice@example.com", "Salary review", "<l6@x>", T0 + 5 * MIN);
+    field(&m, "attach.name", "scan.pdf");
+    field(&m, "attach.kind", "document");
+    field(&m, "attach.md5", "e2ecec43da974db02f624ecadc94baf1");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("has a hash listed in sony-2014"));
+    /* a PDF invoice from a known partner: nothing */
+    mail(&m, "billing@contoso.com", "Contoso Billing", "alice@example.com", "Invoice 7", "<l7@x>", T0 + 6 * MIN);
+    field(&m, "attach.name", "invoice.pdf");
+    field(&m, "attach.kind", "document");
+    field(&m, "attach.md5", "00000000000000000000000000000000");
+    CHECK_INT(one(&r, &m), 0);
+    /* a new link domain alone is not enough */
+    mail(&m, "news@festival.org", "Festival", "alice@example.com", "Lineup", "<l8@x>", T0 + 7 * MIN);
+    link(&m, "https://click.festival-mail.org/t/1", "Lineup");
+    CHECK_INT(one(&r, &m), 0);
+    /* "new to us" says when the baseline is young, and stops saying it once it is not */
+    mail(&m, "offers@shop-news.net", "Shop News", "alice@example.com", "Your order", "<l9@x>", T0 + 8 * MIN);
+    link(&m, "http://evil-login2.net/pp/", "www.paypal.com");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("(still learning: "));
+    static char doms[210][48], mids[210][24];
+    for (int i = 0; i < 210; i++) {
+        snprintf(doms[i], sizeof doms[i], "https://w%d-mail.net/x", i);
+        snprintf(mids[i], sizeof mids[i], "<n%d@x>", i);
+        mail(&m, "news@weekly-news.net", "News", "alice@example.com", "Weekly", mids[i], T0 + 9 * MIN);
+        link(&m, doms[i], "read more");
+        r.d->event(r.st, &m.ev, &sink);
+    }
+    drop_all();
+    mail(&m, "offers@shop-news.net", "Shop News", "alice@example.com", "Your order", "<l10@x>", T0 + 10 * MIN);
+    link(&m, "http://evil-login3.net/pp/", "www.paypal.com");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("link domain new to us: evil-login3.net;"));
+    drop_all();
+    stop(&r);
+    drop_all();
+}
+
+static void dns(ts_event *ev, const char *src, const char *query, int64_t t)
+{
+    ts_event_clear(ev);
+    ev->dataset = ts_str_c("zeek.dns");
+    ev->category = TS_CAT_DNS | TS_CAT_NETWORK;
+    ev->ts_ns = t;
+    ev->src_ip = ip_of(src);
+    ev->src_geo.flags = TS_NET_KNOWN | TS_NET_INTERNAL;
+    ev->domain = ts_str_c(query);
+    ev->file = "dns.log";
+    ev->line = 9;
+}
+
+static void logon(ts_event *ev, const char *user, const char *src, int64_t t)
+{
+    ts_event_clear(ev);
+    ev->dataset = ts_str_c("windows.security");
+    ev->category = TS_CAT_AUTH;
+    ev->outcome = TS_OUTCOME_SUCCESS;
+    ev->logon_type = 3;
+    ev->ts_ns = t;
+    ev->user = ts_str_c(user);
+    ev->src_ip = ip_of(src);
+    ev->src_geo.flags = TS_NET_KNOWN | TS_NET_INTERNAL;
+    ev->host = ts_str_c("fs-01");
+}
+
+static void phish_mail(msg *m, int64_t t)
+{
+    mail(m, "it-support@example-verify.com", "IT Service Desk", "alice@example.com",
+         "Action required: verify your account", "<c1@x>", t);
+    link(m, "http://example-verify.com/verify/?id=7f", "Verify now");
+}
+
+static size_t clicks(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < n_got; i++)
+        n += got[i]->techniques && strstr(got[i]->techniques, "T1204.001") != NULL;
+    return n;
+}
+
+static void test_click(const ts_detect_ctx *ctx)
+{
+    ts_event ev;
+    msg m;
+    /* Alice's host clicks 30 minutes after delivery. */
+    run r = start(ctx);
+    logon(&ev, "CORP\\alice", "10.0.0.5", T0 - 60 * MIN);
+    r.d->event(r.st, &ev, &sink);
+    logon(&ev, "bob", "10.0.0.9", T0 - 60 * MIN);
+    r.d->event(r.st, &ev, &sink);
+    phish_mail(&m, T0);
+    CHECK_INT(one(&r, &m), 1);
+    drop_all();
+    dns(&ev, "10.0.0.5", "example-verify.com", T0 + 30 * MIN);
+    r.d->event(r.st, &ev, &sink);
+    CHECK_INT(clicks(), 1);
+    if (n_got) {
+        CHECK_INT(got[0]->severity, 90);
+        CHECK_STR(got[0]->user, "alice@example.com");
+        CHECK_STR(got[0]->remote_name, "http://example-verify.com/verify/?id=7f");
+        CHECK(ts_ip_eq(&got[0]->internal_ip, &ev.src_ip));
+        CHECK(strstr(got[0]->title, "30 min after") != NULL);
+        CHECK(strstr(got[0]->title, "example-verify.com: example.com with added words") != NULL);
+    }
+    drop_all();
+    /* Bob's host, and Alice's host a day and more later: nothing. */
+    dns(&ev, "10.0.0.9", "example-verify.com", T0 + 40 * MIN);
+    r.d->event(r.st, &ev, &sink);
+    dns(&ev, "10.0.0.5", "example-verify.com", T0 + 30 * 60 * MIN);
+    r.d->event(r.st, &ev, &sink);
+    /* Another domain from Alice's host: nothing. */
+    dns(&ev, "10.0.0.5", "www.example.com", T0 + 41 * MIN);
+    r.d->event(r.st, &ev, &sink);
+    CHECK_INT(clicks(), 0);
+    /* An account named in a proxy log that is not a recipient: nothing. */
+    dns(&ev, "10.0.0.5", "example-verify.com", T0 + 42 * MIN);
+    ev.category = TS_CAT_WEB;
+    ev.user = ts_str_c("carol");
+    r.d->event(r.st, &ev, &sink);
+    CHECK_INT(clicks(), 0);
+    /* A host nobody is known to use: reported at the end, lower. */
+    dns(&ev, "10.0.0.77", "example-verify.com", T0 + 50 * MIN);
+    r.d->event(r.st, &ev, &sink);
+    CHECK_INT(clicks(), 0);
+    stop(&r);
+    CHECK_INT(clicks(), 1);
+    if (n_got)
+        CHECK_INT(got[0]->severity, 70);
+    drop_all();
+
+    /* The proxy log read before the mailbox: the click is found when the mail arrives. */
+    r = start(ctx);
+    logon(&ev, "alice", "10.0.0.5", T0 - 60 * MIN);
+    r.d->event(r.st, &ev, &sink);
+    dns(&ev, "10.0.0.5", "example-verify.com", T0 + 5 * MIN);
+    r.d->event(r.st, &ev, &sink);
+    phish_mail(&m, T0);
+    one(&r, &m);
+    CHECK_INT(clicks(), 1);
+    CHECK_INT((long long)n_got, 2);
+    drop_all();
+    stop(&r);
+    drop_all();
+}
+
+/* ---- the public sample: every message flagged for at least one stated reason ---------- */
+
+static void sample_event(void *ud, const ts_event *ev)
+{
+    run *r = ud;
+    r->d->event(r->st, ev, &sink);
+}
+
+static void test_shared_sample(void)
+{
+    const char *dir = shared_data("mail/phishing-sample");
+    if (!dir)
+        return;
+    ts_detect_ctx ctx = {0};
+    run r = start(&ctx);
+    char path[512];
+    int files = 0, flagged = 0;
+    for (int i = 1; i <= 7900; i++) {
+        snprintf(path, sizeof path, "%s/mail/phishing-sample/email/sample-%d.eml", dir, i);
+        ts_input *in;
+        char err[256];
+        if (ts_input_open(path, &in, err, sizeof err) != TOCSIN_OK)
+            continue;
+        files++;
+        const char *head;
+        size_t hn = ts_input_peek(in, &head);
+        const ts_reader *rd = ts_reader_detect(head, hn);
+        drop_all();
+        if (rd) {
+            ts_scratch s;
+            ts_scratch_init(&s);
+            ts_sink sk = {sample_event, NULL, &r};
+            rd->read(in, &s, &sk);
+            ts_scratch_free(&s);
+        }
+        ts_input_close(in);
+        bool any = false;
+        for (size_t k = 0; k < n_got; k++)
+            any |= strncmp(got[k]->key, "phish|", 6) == 0;
+        flagged += any;
+        printf("  sample-%d: %s\n", i, any ? got[0]->observed : "NOT FLAGGED");
+    }
+    drop_all();
+    stop(&r);
+    drop_all();
+    CHECK_INT(files, 35);
+    CHECK_INT(flagged, files);
+}
+
+int main(void)
+{
+    CHECK(phishing() != NULL);
+    if (!phishing())
+        return check_done("test_phishing");
+    ts_config *conf = make_config(conf_text);
+    CHECK(conf != NULL);
+    ts_detect_ctx ctx = {.config = conf};
+    ts_intel *ti = ts_intel_new();
+    ts_ioc_meta meta = {.source = ts_intel_source(ti, "sony-2014"), .confidence = 80};
+    CHECK_INT(ts_intel_add(ti, TS_IOC_DOMAIN, ts_str_c("evil-lazarus.com"), &meta), TOCSIN_OK);
+    CHECK_INT(ts_intel_add(ti, TS_IOC_MD5, ts_str_c("e2ecec43da974db02f624ecadc94baf1"), &meta), TOCSIN_OK);
+    ts_intel_finalise(ti);
+
+    test_domains();
+    test_senders(&ctx);
+    test_learned_org();
+    test_display_names(&ctx);
+    test_links_and_attachments(&ctx, ti);
+    test_click(&ctx);
+    test_shared_sample();
+
+    /* A bad tunable is refused. */
+    ts_config *bad = make_config("[phishing]\nalert_score = -1\n");
+    ts_detect_ctx bctx = {.config = bad};
+    void *st = calloc(1, phishing()->state_size);
+    CHECK_INT(phishing()->init(st, &bctx), TOCSIN_E_ARG);
+    phishing()->fini(st);
+    free(st);
+    ts_config_free(bad);
+
+    ts_intel_free(ti);
+    ts_config_free(conf);
+    return check_done("test_phishing");
+}
