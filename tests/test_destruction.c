@@ -129,6 +129,9 @@ static void test_commands(void)
         {"C:\\Tools\\sdelete64.exe", "sdelete64 -accepteula -p 3 -s D:\\Projects", "destruction|wipe|SRV1",
          "T1485"},
         {"C:\\Windows\\System32\\cipher.exe", "cipher /w:C:\\", "destruction|wipe|SRV1", "T1485"},
+        {"C:\\Windows\\System32\\reg.exe",
+         "reg add \"HKCU\\Control Panel\\Desktop\" /v Wallpaper /t REG_SZ /d C:\\Windows\\Temp\\walls.bmp /f",
+         "destruction|deface|SRV1", "T1491.001"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         process(&x, bad[i].image, bad[i].cmd);
@@ -154,6 +157,7 @@ static void test_commands(void)
         {"C:\\Windows\\System32\\wbem\\WMIC.exe", "wmic shadowcopy list brief"},
         {"C:\\Windows\\notepad.exe", "notepad.exe C:\\notes\\vssadmin delete shadows.txt"},
         {"C:\\Windows\\System32\\cmd.exe", ""},
+        {"C:\\Windows\\System32\\reg.exe", "reg query \"HKCU\\Control Panel\\Desktop\" /v WallpaperStyle"},
     };
     for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++)
         process(&x, fine[i][0], fine[i][1]);

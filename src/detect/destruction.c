@@ -27,6 +27,9 @@
  *   - boot configuration changed otherwise (bcdedit /set, /delete); test signing or
  *     integrity checks turned off (lets an unsigned raw-disk driver load)       T1553.006
  *   - sdelete, cipher /w                                                          T1485
+ *   - the desktop wallpaper set from a command line (reg add ... Control Panel\Desktop
+ *     Wallpaper) or by anything but Explorer (Sysmon 13): a wiper crew's "Hacked by"
+ *     picture                                                                     T1491.001
  * and bursts alert when they pass a floor and their own history:
  *   - mass deletion: Sysmon 23/26 file deletions on one host within `delete_window`, or
  *     documents (Office files, PDFs, archives, mailboxes...) deleted by one program other
@@ -246,6 +249,9 @@ static const cmd_rule R_RECOVERY = {"recovery", "Windows recovery disabled", "T1
 static const cmd_rule R_SIGNING = {"signing", "driver signature checks turned off", "T1553.006", 70};
 static const cmd_rule R_BOOT = {"boot", "boot configuration changed", NULL, 40};
 static const cmd_rule R_WIPE = {"wipe", "files or free space wiped", "T1485", 60};
+/* People change their wallpaper through Explorer; a command line or service doing it is
+ * how wipers' crews put up their "Hacked by" pictures (Sony 2014's #GOP skeleton). */
+static const cmd_rule R_DEFACE = {"deface", "desktop wallpaper set from a command line", "T1491.001", 70};
 
 /* The rule a command line breaks, or NULL. Tools are told apart by the command line's
  * words, so "cmd /c vssadmin ..." and renamed copies are judged alike. */
@@ -276,6 +282,10 @@ static const cmd_rule *command_rule(ts_str c)
     }
     if (bl_icontains(c, "sdelete") || (bl_icontains(c, "cipher") && bl_icontains(c, "/w:")))
         return &R_WIPE;
+    if (bl_icontains(c, "control panel\\desktop") && bl_icontains(c, "wallpaper") &&
+        (bl_icontains(c, "reg add") || bl_icontains(c, "reg.exe add") || bl_icontains(c, "set-itemproperty") ||
+         bl_icontains(c, "new-itemproperty")))
+        return &R_DEFACE;
     return NULL;
 }
 
@@ -285,7 +295,7 @@ static bool candidate_image(ts_str image)
 {
     static const char *const names[] = {"vssadmin.exe",   "wmic.exe",    "wbadmin.exe",    "bcdedit.exe",
                                         "diskshadow.exe", "cmd.exe",     "powershell.exe", "pwsh.exe",
-                                        "cipher.exe",     "sdelete.exe", "sdelete64.exe"};
+                                        "cipher.exe",     "sdelete.exe", "sdelete64.exe",  "reg.exe"};
     ts_str b = bl_basename(image);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ts_str_ieq(b, names[i]))
@@ -305,6 +315,20 @@ static void on_process(const ts_event *ev, const ts_alert_sink *out)
     ts_str c = ev->command_line;
     bl_emit(out, DET, ev, r->severity, r->tech, ts_fmt_alloc("destruction|%s|%s", r->name, host),
             ts_fmt_alloc("%s on %s: %.*s", r->what, host, (int)(c.n > 200 ? 200 : c.n), c.p));
+}
+
+/* Sysmon 13: the wallpaper value written by anything but Explorer (where people set it). */
+static void on_registry_set(const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str target = ts_event_field(ev, "TargetObject");
+    if (!ts_str_iends(target, "\\Control Panel\\Desktop\\Wallpaper") ||
+        ts_str_ieq(bl_basename(ev->process), "explorer.exe"))
+        return;
+    char host[112];
+    host_text(ev, host, sizeof host);
+    ts_str img = ev->process;
+    bl_emit(out, DET, ev, R_DEFACE.severity, R_DEFACE.tech, ts_fmt_alloc("destruction|%s|%s", R_DEFACE.name, host),
+            ts_fmt_alloc("desktop wallpaper set by %.*s on %s", (int)(img.n > 200 ? 200 : img.n), img.p, host));
 }
 
 /* ---- bursts ------------------------------------------------------------------------------------ */
@@ -486,6 +510,10 @@ static void dst_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     case 6:
         if (sysmon)
             on_driver_load(st, ev, out);
+        return;
+    case 13:
+        if (sysmon)
+            on_registry_set(ev, out);
         return;
     case 23:
     case 26:
