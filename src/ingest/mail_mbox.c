@@ -67,7 +67,7 @@ static void flush(rd_ctx *c, mbox_msg *m)
         if (m->over)
             rd_error(c, m->line, 0, TOCSIN_E_TOOLONG, "message over the %u MiB limit: skipped", MAIL_MAX_MESSAGE >> 20);
         else if (m->len)
-            mail_parse_message(c, m->buf, m->len, m->line + 1);
+            mail_parse_message(c, m->buf, m->len, m->line); /* where the message starts: its "From " line */
     }
     m->len = 0;
     m->over = false;
