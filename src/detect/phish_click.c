@@ -173,6 +173,16 @@ static void check(phish_state *st, const pending *p, const access *a, const ts_a
         defer(st, p, a);
 }
 
+/* A bounded copy of a name into a fixed field: every web and DNS event stores one, so no
+ * printf machinery here. */
+static void copy_name(char *dst, size_t cap, ts_str v)
+{
+    size_t n = v.n < cap - 1 ? v.n : cap - 1;
+    if (n)
+        memcpy(dst, v.p, n);
+    dst[n] = 0;
+}
+
 void phish_access(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     if (!(ev->category & (TS_CAT_DNS | TS_CAT_WEB | TS_CAT_TLS | TS_CAT_NETWORK)))
@@ -185,10 +195,10 @@ void phish_access(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
     if (internal_ip(&ev->src_ip, &ev->src_geo))
         a.ip = ev->src_ip;
     ts_str hn = ev->src_host.n ? ev->src_host : ev->host;
-    snprintf(a.host, sizeof a.host, "%.*s", (int)hn.n, hn.p ? hn.p : "");
+    copy_name(a.host, sizeof a.host, hn);
     a.hosth = hn.n ? phish_machine_hash(hn) : 0;
     if (a.user)
-        snprintf(a.user_name, sizeof a.user_name, "%.*s", (int)ev->user.n, ev->user.p);
+        copy_name(a.user_name, sizeof a.user_name, ev->user);
     if (!a.ip.v && !a.hosth)
         return;
     access_slot *s = &st->acc[h & (ACCESS_SLOTS - 1)];
