@@ -608,6 +608,27 @@ static void test_incident(const cat *c)
     CHECK(find(inc->attribution, "insider") != NULL);
     CHECK(strstr(inc->attribution->summary, "insider") != NULL);
     ts_incident_free(inc);
+
+    /* A named account carrying data out to a cloud drive still fits an insider; the same
+       upload to anywhere else, without exfiltration, does not. */
+    ts_alert *x[2] = {alert(TS_EV_BEHAVIOUR, "archive staged", "T1560.001"),
+                      alert(TS_EV_BEHAVIOUR, "6 GB to a new destination", "T1041,T1567")};
+    x[0]->user = strdup("jsmith");
+    x[1]->user = strdup("jsmith");
+    x[1]->direction = TS_DIR_OUTBOUND;
+    ts_ip_parse(ts_str_c("162.125.1.10"), &x[1]->remote_ip);
+    inc = incident(x, 2);
+    CHECK_INT(ts_attribute_incident(c->ti, inc), TOCSIN_OK);
+    CHECK(find(inc->attribution, "insider") != NULL);
+    ts_incident_free(inc);
+    ts_alert *y[1] = {alert(TS_EV_BEHAVIOUR, "beacon", "T1071")};
+    y[0]->user = strdup("jsmith");
+    y[0]->direction = TS_DIR_OUTBOUND;
+    ts_ip_parse(ts_str_c("162.125.1.10"), &y[0]->remote_ip);
+    inc = incident(y, 1);
+    CHECK_INT(ts_attribute_incident(c->ti, inc), TOCSIN_OK);
+    CHECK(find(inc->attribution, "insider") == NULL);
+    ts_incident_free(inc);
     CHECK_INT(ts_attribute_incident(c->ti, NULL), TOCSIN_E_ARG);
 }
 

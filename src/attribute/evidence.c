@@ -184,8 +184,22 @@ static void from_title(const ts_intel *ti, ts_evbuf *b, const char *title, size_
     }
 }
 
-/* Internal-only activity by named accounts fits an insider (or an outsider already
- * holding valid accounts: the model keeps both). */
+/* Whether a behavioural alert is data leaving: an employee carrying data out reaches an
+ * outside service (a cloud drive, a mail provider) without any actor's infrastructure. */
+static bool data_leaving(const ts_alert *a)
+{
+    static const char *const exfil[] = {"T1041", "T1048", "T1052", "T1567"};
+    if (a->kind != TS_EV_BEHAVIOUR || !a->techniques)
+        return false;
+    for (size_t i = 0; i < sizeof exfil / sizeof exfil[0]; i++)
+        if (strstr(a->techniques, exfil[i]))
+            return true;
+    return false;
+}
+
+/* Activity by named accounts that stays inside, or only carries data out, with no actor's
+ * infrastructure in sight, fits an insider (or an outsider already holding valid accounts:
+ * the model keeps both). */
 static void insider_check(ts_evbuf *b, const ts_incident *inc)
 {
     size_t users = 0;
@@ -194,7 +208,7 @@ static void insider_check(ts_evbuf *b, const ts_incident *inc)
         if (a->kind == TS_EV_INDICATOR || a->kind == TS_EV_HOME_NETWORK)
             return;
         bool remote = ts_ip_set(&a->remote_ip) || a->remote_name;
-        if (remote && a->direction != TS_DIR_INTERNAL)
+        if (remote && a->direction != TS_DIR_INTERNAL && !data_leaving(a))
             return;
         char k[TS_ENTITY_KEY_MAX];
         if (ts_entity_user_key(a->user, k, sizeof k) && k[0] == 'u')
@@ -203,8 +217,8 @@ static void insider_check(ts_evbuf *b, const ts_incident *inc)
     if (!users)
         return;
     ts_attr_evidence e = {.kind = TS_AE_INSIDER, .confidence = 100, .alert = SIZE_MAX};
-    ts_evbuf_add(b, &e, "all %zu alerts are internal, %zu of them by named accounts (%zu account%s)", inc->n_alerts,
-                 users, inc->n_users, inc->n_users == 1 ? "" : "s");
+    ts_evbuf_add(b, &e, "all %zu alerts are internal or data leaving, %zu of them by named accounts (%zu account%s)",
+                 inc->n_alerts, users, inc->n_users, inc->n_users == 1 ? "" : "s");
 }
 
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
