@@ -56,7 +56,7 @@ typedef struct counts {
     uint64_t events, fields, bytes, errors;
 } counts;
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     counts *c = ud;
     c->events++;

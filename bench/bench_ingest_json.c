@@ -172,7 +172,7 @@ typedef struct counts {
     uint64_t events, errors, typed;
 } counts;
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     counts *c = ud;
     c->events++;

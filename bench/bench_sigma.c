@@ -85,7 +85,7 @@ static void keep(run *r, const ts_event *ev)
     c->fields = f;
 }
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     run *r = ud;
     r->events++;

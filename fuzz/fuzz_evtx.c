@@ -34,7 +34,7 @@ static void mix(digest *d, const void *p, size_t n)
         d->h = (d->h ^ b[i]) * 1099511628211ull;
 }
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     digest *d = ud;
     d->events++;

@@ -35,7 +35,7 @@ static void on_alert(void *ud, ts_alert *a)
     ts_alert_free(a);
 }
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     (void)ud;
     size_t sum = touch(ev->dataset) + touch(ev->mail_from) + touch(ev->mail_subject) + touch(ev->mail_msgid) +

@@ -22,7 +22,7 @@ static size_t touch(ts_str s)
     return sum;
 }
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     (void)ud;
     size_t sum = touch(ev->dataset) + touch(ev->action) + touch(ev->user) + touch(ev->domain) +

@@ -117,7 +117,7 @@ static inline tocsin_code det_reload(det *x, const ts_config *cfg)
  * Returns the number of events. */
 static det *file_det;
 static size_t file_events;
-static void file_event(void *ud, const ts_event *ev)
+static void file_event(void *ud, ts_event *ev)
 {
     (void)ud;
     file_events++;

@@ -116,7 +116,7 @@ static double title_interval(const ts_alert *a)
 
 static ts_scratch scratch;
 
-static void sink_event(void *ud, const ts_event *ev)
+static void sink_event(void *ud, ts_event *ev)
 {
     run_event(ud, ev);
 }

@@ -439,7 +439,7 @@ static void test_fixtures(void)
 /* NPS 6272 through the Windows reader: the VPN client's address becomes the source. */
 static ts_ip nps_src[4];
 static size_t n_nps;
-static void nps_event(void *ud, const ts_event *ev)
+static void nps_event(void *ud, ts_event *ev)
 {
     (void)ud;
     if (ev->has_code && ev->code == 6272 && n_nps < 4)

@@ -31,7 +31,7 @@ typedef struct coll {
     size_t n_err_ids;
 } coll;
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     coll *c = ud;
     if (c->n == c->cap) {
@@ -585,7 +585,7 @@ typedef struct norm_seen {
     char first_channel[64], first_provider[64];
 } norm_seen;
 
-static void norm_event(void *ud, const ts_event *ev)
+static void norm_event(void *ud, ts_event *ev)
 {
     norm_seen *n = ud;
     if (n->events++ == 0) {

@@ -51,7 +51,7 @@ static void cp(char *dst, ts_str s)
     dst[n] = '\0';
 }
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     got *g = ud;
     if (g->n >= MAXREC) {
@@ -868,7 +868,7 @@ typedef struct shared_run {
     uint64_t events, errors, alerts;
 } shared_run;
 
-static void count_event(void *ud, const ts_event *ev)
+static void count_event(void *ud, ts_event *ev)
 {
     shared_run *r = ud;
     r->events++;
@@ -970,7 +970,7 @@ typedef struct pair_run {
     bool second;
 } pair_run;
 
-static void sig_event(void *ud, const ts_event *ev)
+static void sig_event(void *ud, ts_event *ev)
 {
     pair_run *p = ud;
     char a[TS_IP_STRLEN], b[TS_IP_STRLEN], s[192];

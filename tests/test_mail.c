@@ -36,7 +36,7 @@ static void cp(char *dst, size_t cap, ts_str s)
     dst[n] = 0;
 }
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     got *g = ud;
     if (g->n == MAX_EV)

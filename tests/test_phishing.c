@@ -529,7 +529,7 @@ static void test_click(const ts_detect_ctx *ctx)
 
 /* ---- the public sample: every message flagged for at least one stated reason ---------- */
 
-static void sample_event(void *ud, const ts_event *ev)
+static void sample_event(void *ud, ts_event *ev)
 {
     run *r = ud;
     r->d->event(r->st, ev, &sink);

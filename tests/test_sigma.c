@@ -762,7 +762,7 @@ typedef struct feed {
     run *x;
 } feed;
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     feed *f = ud;
     f->x->events++;

@@ -330,7 +330,7 @@ typedef struct counts {
     size_t nseen;
 } counts;
 
-static void on_event(void *ud, const ts_event *ev)
+static void on_event(void *ud, ts_event *ev)
 {
     counts *c = ud;
     c->events++;

@@ -57,12 +57,11 @@ static void on_alert(void *ud, ts_alert *a)
     ts_correlator_add(h->corr, a);
 }
 
-static void on_event(void *ud, const ts_event *in)
+static void on_event(void *ud, ts_event *ev)
 {
     hunt *h = ud;
     /* The sink contract (ingest.h) lets enrichment write the event's geo in place: a copy
        of the whole event per record cost more than the rest of this function. */
-    ts_event *ev = (ts_event *)in;
     if (h->t->enrich)
         ts_enrich_event(h->t->enrich, ev);
     for (size_t i = 0; i < h->n_det; i++)

@@ -99,7 +99,7 @@ typedef struct cover {
     size_t ntech;
 } cover;
 
-static void cover_event(void *ud, const ts_event *ev)
+static void cover_event(void *ud, ts_event *ev)
 {
     cover *c = ud;
     c->events++;

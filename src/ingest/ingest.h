@@ -11,10 +11,10 @@
 
 /* Where a reader sends what it reads. Both callbacks borrow their arguments. */
 typedef struct ts_sink {
-    /* ev is the scratch's event (never a const object). The sink reads it, except that it
+    /* ev is the reader's scratch event. The sink reads it, except that it
      * may fill src_geo and dst_geo (the enrich stage's fields) in place: readers clear the
      * event for each record and read nothing back from it after this call. */
-    void (*event)(void *ud, const ts_event *ev);
+    void (*event)(void *ud, ts_event *ev);
     /* One rejected record (or the whole file when line and record are 0). */
     void (*error)(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
                   const char *msg);
