@@ -100,6 +100,8 @@ check "good input beside bad input is still hunted" grep -q 'Lazarus Group' "$tm
 # Untrusted strings never reach the terminal raw.
 "$T" intel lookup $'\e[31mred\e[0m' --db "$db" >"$tmp/esc.txt" 2>&1
 check "escape sequences are neutralised" bash -c "! grep -q $'\e' '$tmp/esc.txt'"
+"$T" show $'INC-\e[31mred' --db "$db" >"$tmp/esc2.txt" 2>&1
+check "an error naming bad input is escaped too" bash -c "grep -q 'INC-' '$tmp/esc2.txt' && ! grep -q $'\e' '$tmp/esc2.txt'"
 
 # A simulation of some formats only: the others are generated and dropped, not crashed on.
 "$T" simulate --scenario none --seed 2 --users 20 --days 7 --formats zeek,mail --out "$tmp/sim" >/dev/null 2>&1

@@ -42,10 +42,13 @@ void ts_session_diag(tocsin *t, const char *file, uint64_t line, const char *fmt
 
 tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
 {
+    char raw[sizeof t->err];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(t->err, sizeof t->err, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* Paths and names from input go into it, and callers print it: escape it once, here. */
+    ts_esc_term(raw, t->err, sizeof t->err);
     return code;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/esc.h"
 #include "core/str.h"
 #include "eval/eval.h"
 
@@ -35,13 +36,15 @@ static tocsin_code fail(reader *r, tocsin_code code, uint64_t line, const char *
 
 static tocsin_code fail(reader *r, tocsin_code code, uint64_t line, const char *fmt, ...)
 {
-    char msg[400];
+    char msg[400], raw[600];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* step names come from the file: the message reaches a terminal, so it is escaped here */
+    snprintf(raw, sizeof raw, "%s:%llu: %s", r->name, (unsigned long long)line, msg);
     if (r->err && r->errlen)
-        snprintf(r->err, r->errlen, "%s:%llu: %s", r->name, (unsigned long long)line, msg);
+        ts_esc_term(raw, r->err, r->errlen);
     return code;
 }
 
