@@ -39,6 +39,16 @@ static void own(sim_campaign *c, uint32_t h)
         c->owned[c->nowned++] = h;
 }
 
+/* After a hop with the stolen admin account: the actor now holds the target, and the step
+ * touched both hosts and the account. */
+static void admin_hop(sim_campaign *c, sim_step *s, uint32_t from, uint32_t to)
+{
+    own(c, to);
+    touch_host(s, from);
+    touch_host(s, to);
+    touch_user(s, c->admin);
+}
+
 /* The story's cast, chosen once with the campaign's PRNG. */
 static void cast(sim_ctx *x)
 {
@@ -329,10 +339,7 @@ static void act_lateral_smb(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         snprintf(path, sizeof path, "C:\\Windows\\%s", tool_name(c, "implant", "update.exe"));
         sim_sm_file(x, dst, t + 6 * SIM_US, "NT AUTHORITY\\SYSTEM", "System", path);
     }
-    own(c, to);
-    touch_host(s, from);
-    touch_host(s, to);
-    touch_user(s, c->admin);
+    admin_hop(c, s, from, to);
 }
 
 static void act_remote_service(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
@@ -353,10 +360,7 @@ static void act_remote_service(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_smb_map(x, t, src->ip, dst, "IPC$", uid);
     sim_ev_logon(x, dst, t + 20000, a, 3, src->ip, src->nb, 0xc000000 + k, true);
     sim_ev_service(x, dst, t + 2 * SIM_US, names[k % NEL(names)], img, "user mode service", NULL);
-    own(c, to);
-    touch_host(s, from);
-    touch_host(s, to);
-    touch_user(s, c->admin);
+    admin_hop(c, s, from, to);
 }
 
 static void act_rdp(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
@@ -372,10 +376,7 @@ static void act_rdp(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_ev_explicit(x, src, t, a, a->name, dst->fqdn, "C:\\Windows\\System32\\mstsc.exe");
     sim_rdp(x, t + SIM_US, src->ip, dst, a->name, 40 * SIM_MIN, 5000000, uid);
     sim_ev_logon(x, dst, t + 3 * SIM_US, a, 10, src->ip, src->nb, 0xd000000 + k, true);
-    own(c, to);
-    touch_host(s, from);
-    touch_host(s, to);
-    touch_user(s, c->admin);
+    admin_hop(c, s, from, to);
 }
 
 static void act_winrm(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
@@ -407,10 +408,7 @@ static void act_winrm(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_sm_process(x, dst, t + 4 * SIM_US, user, "C:\\Windows\\System32\\cmd.exe",
                    "cmd.exe /c \"net localgroup administrators & ipconfig /all & tasklist /v\"",
                    "C:\\Windows\\System32\\wsmprovhost.exe", NULL);
-    own(c, to);
-    touch_host(s, from);
-    touch_host(s, to);
-    touch_user(s, c->admin);
+    admin_hop(c, s, from, to);
 }
 
 static void act_wmi(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
@@ -431,10 +429,7 @@ static void act_wmi(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
              tool_name(c, "implant", "update.exe"), (unsigned)(t / SIM_US % 100000));
     sim_sm_process(x, dst, t + SIM_US, sim_dom_user(x, a, user), "C:\\Windows\\System32\\cmd.exe", cmd,
                    "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", NULL);
-    own(c, to);
-    touch_host(s, from);
-    touch_host(s, to);
-    touch_user(s, c->admin);
+    admin_hop(c, s, from, to);
 }
 
 /* ---------------------------------------------------------------- collection and exfiltration */
