@@ -55,6 +55,8 @@ typedef struct tocsin_options {
     const char *const *rules_dirs; /* Sigma rule trees (files or directories) for hunt */
     size_t n_rules_dirs;
     const char *sigma_placeholders; /* YAML map of expand placeholders; NULL: none */
+    const char *detectors;     /* detectors hunt runs, comma-separated names
+                                  ("intel,home-network"); NULL: all of them */
 } tocsin_options;
 
 /* Opens (creating if needed) the store and loads the bundled and stored intelligence.

@@ -112,6 +112,13 @@ check "show of an unknown incident exits 1" status_is 1 "$T" show INC-0000000000
 check "an unknown command exits 2" status_is 2 "$T" frobnicate --db "$db"
 check "an unknown option exits 2" status_is 2 "$T" hunt x --frob --db "$db"
 
+# --detectors runs only the named detectors, and refuses a name that is none.
+"$T" hunt "$tmp/logs" --db "$tmp/d.db" --no-progress --json --detectors home-network >"$tmp/det.json" 2>&1
+check "--detectors runs the detector named" grep -q '"detector":"home-network"' "$tmp/det.json"
+check "--detectors leaves the others out" bash -c "! grep -q '\"detector\":\"intel\"' '$tmp/det.json'"
+"$T" hunt "$tmp/logs" --db "$tmp/d.db" --no-progress --detectors intel,bogus >"$tmp/det.txt" 2>&1
+check "--detectors refuses an unknown name" grep -q "no detector is called 'bogus' (known: intel, home-network" "$tmp/det.txt"
+
 # Sigma rules: a hunt with --rules, and rules check.
 rules=tests/data/sigma/rules
 "$T" hunt "$tmp/logs" --rules "$rules/zeek_conn_c2.yml" --rules "$rules/linux_sudo_tar.yml" --db "$tmp/s.db" \

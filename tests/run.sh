@@ -31,6 +31,12 @@ for build in build build-san; do
     done
 done
 
+# The readers again over simdjson's portable kernel, which processors without AVX2 run.
+if [ -x build/tests/test_ingest ]; then
+    TOCSIN_JSON_PORTABLE=1 build/tests/test_ingest >"$log" 2>&1; st=$?
+    tally "build/tests/test_ingest (portable JSON)" "$log" "$st"
+fi
+
 if [ -x tests/cli.sh ]; then
     tests/cli.sh build/tocsin >"$log" 2>&1; st=$?
     tally tests/cli.sh "$log" "$st"

@@ -76,6 +76,28 @@ static void test_ip(void)
     CHECK(ts_ip_is_special(&ip));
     ts_ip_parse(TS_STR_LIT("172.32.0.1"), &ip);
     CHECK(!ts_ip_is_special(&ip));
+    /* Both edges of every range whose first octet alone does not decide. */
+    static const struct {
+        const char *ip;
+        bool special;
+    } edges[] = {
+        {"9.255.255.255", false},   {"10.0.0.0", true},         {"11.0.0.0", false},
+        {"100.63.255.255", false},  {"100.64.0.0", true},       {"100.127.255.255", true},
+        {"100.128.0.0", false},     {"169.253.255.255", false}, {"169.254.7.7", true},
+        {"172.15.255.255", false},  {"172.16.0.0", true},       {"192.0.0.200", true},
+        {"192.0.1.1", false},       {"192.0.2.9", true},        {"192.167.255.255", false},
+        {"192.168.3.4", true},      {"198.17.255.255", false},  {"198.19.255.255", true},
+        {"198.20.0.0", false},      {"198.51.100.1", true},     {"198.51.101.1", false},
+        {"203.0.113.5", true},      {"203.0.114.5", false},     {"223.255.255.255", false},
+        {"224.0.0.1", true},        {"255.255.255.255", true},  {"127.0.0.1", true},
+        {"0.1.2.3", true},          {"1.1.1.1", false},
+    };
+    for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) {
+        CHECK(ts_ip_parse(ts_str_make(edges[i].ip, strlen(edges[i].ip)), &ip));
+        if (ts_ip_is_special(&ip) != edges[i].special)
+            fprintf(stderr, "special(%s) is wrong\n", edges[i].ip);
+        CHECK(ts_ip_is_special(&ip) == edges[i].special);
+    }
     ts_ip_parse(TS_STR_LIT("fd00::5"), &ip);
     CHECK(ts_ip_is_special(&ip));
     ts_ip_parse(TS_STR_LIT("2a00:1450::1"), &ip);

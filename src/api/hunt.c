@@ -7,6 +7,7 @@
 
 #include "api/session.h"
 #include "attribute/attribute.h"
+#include "core/esc.h"
 #include "correlate/correlate.h"
 #include "detect/detect.h"
 #include "ingest/ingest.h"
@@ -154,6 +155,48 @@ static void rules_diag(void *ud, const char *file, uint64_t line, const char *ms
     ts_session_diag(ud, file, line, "%s", msg);
 }
 
+/* Whether name is in the comma-separated list (NULL: every detector is). */
+static int chosen(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p = end ? end + 1 : p + len;
+    }
+    return !list;
+}
+
+/* Every name in the list must be a detector: a typo would silently disable detection. */
+static tocsin_code check_chosen(tocsin *t, const char *list)
+{
+    char known[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; ts_detectors[i]; i++) {
+        int w = snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", ts_detectors[i]->name);
+        if (w > 0 && (size_t)w < sizeof known - used)
+            used += (size_t)w;
+    }
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        size_t i = 0;
+        while (ts_detectors[i] && !(strlen(ts_detectors[i]->name) == len &&
+                                    strncmp(ts_detectors[i]->name, p, len) == 0))
+            i++;
+        if (!ts_detectors[i]) {
+            char raw[64], name[256];
+            snprintf(raw, sizeof raw, "%.*s", (int)(len < 63 ? len : 63), p);
+            return ts_session_fail(t, TOCSIN_E_ARG, "--detectors: no detector is called '%s' (known: %s)",
+                                   ts_esc_term(raw, name, sizeof name), known);
+        }
+        p = end ? end + 1 : p + len;
+    }
+    return TOCSIN_OK;
+}
+
 static tocsin_code start_detectors(hunt *h)
 {
     ts_detect_ctx ctx = {h->t->intel,
@@ -165,22 +208,24 @@ static tocsin_code start_detectors(hunt *h)
                          h->t->o.sigma_placeholders,
                          rules_diag,
                          h->t};
-    for (size_t i = 0; ts_detectors[i] && i < MAX_DETECTORS; i++) {
+    tocsin_code rc = check_chosen(h->t, h->t->o.detectors);
+    for (size_t i = 0; rc == TOCSIN_OK && ts_detectors[i] && i < MAX_DETECTORS; i++) {
         const ts_detector *d = ts_detectors[i];
+        if (!chosen(h->t->o.detectors, d->name))
+            continue;
         void *state = calloc(1, d->state_size ? d->state_size : 1);
         if (!state)
             return TOCSIN_E_NOMEM;
-        tocsin_code rc = d->init ? d->init(state, &ctx) : TOCSIN_OK;
+        rc = d->init ? d->init(state, &ctx) : TOCSIN_OK;
         if (rc != TOCSIN_OK) {
             free(state);
             return ts_session_fail(h->t, rc, "detector %s: %s", d->name, tocsin_strerror(rc));
         }
         h->det[h->n_det] = d;
         h->det_state[h->n_det++] = state;
-        if ((rc = restore_state(h, d, state)) != TOCSIN_OK)
-            return rc;
+        rc = restore_state(h, d, state);
     }
-    return TOCSIN_OK;
+    return rc;
 }
 
 static void stop_detectors(hunt *h)

@@ -50,6 +50,9 @@ static const char usage[] =
     "  --internal CIDRS   more internal networks, comma-separated\n"
     "  --rules DIR        add a Sigma rule tree to the hunt (repeatable)\n"
     "  --placeholders F   values of Sigma expand placeholders (YAML map)\n"
+    "  --detectors LIST   run only these detectors, comma-separated (default: all of\n"
+    "                     intel, home-network, sigma, credential, lateral, destruction,\n"
+    "                     phishing, beacon, exfil)\n"
     "  --window DURATION  correlation window, e.g. 12h, 7d (default 7d)\n"
     "  --config FILE      detector tunables (default: detect.conf in the data directory)\n"
     "  --no-defaults      do not load the bundled intelligence\n"
@@ -176,6 +179,8 @@ static int parse_args(int argc, char **argv, args *a)
         } else if (strcmp(s, "--rules") == 0) {
             if (val)
                 a->rules[a->n_rules++] = val;
+        } else if (strcmp(s, "--detectors") == 0) {
+            a->o.detectors = val;
         } else if (strcmp(s, "--placeholders") == 0) {
             a->o.sigma_placeholders = val;
         } else if (strcmp(s, "--scenario") == 0) {

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 
 /* The hot path: dotted quads are parsed by hand; IPv6 goes through inet_pton. */
@@ -124,30 +125,59 @@ static bool in_net(const uint8_t *a, const special_net *n)
 }
 
 /* RFC 6890 and successors: IPv4 ranges that are not globally routable unicast, as
- * network and mask (every event's addresses pass here: no byte loops). */
+ * network and mask. Every event's addresses pass here, several times: most first octets
+ * settle the answer alone (by_octet), and only six need the table. */
+static const struct {
+    uint32_t net, mask;
+} special4[] = {
+    {0x00000000u, 0xff000000u}, /* 0/8 this network */
+    {0x0a000000u, 0xff000000u}, /* 10/8 private */
+    {0x64400000u, 0xffc00000u}, /* 100.64/10 shared address space (CGNAT) */
+    {0x7f000000u, 0xff000000u}, /* 127/8 loopback */
+    {0xa9fe0000u, 0xffff0000u}, /* 169.254/16 link local */
+    {0xac100000u, 0xfff00000u}, /* 172.16/12 private */
+    {0xc0000000u, 0xffffff00u}, /* 192.0.0/24 IETF protocol assignments */
+    {0xc0000200u, 0xffffff00u}, /* 192.0.2/24 TEST-NET-1 */
+    {0xc0a80000u, 0xffff0000u}, /* 192.168/16 private */
+    {0xc6120000u, 0xfffe0000u}, /* 198.18/15 benchmarking */
+    {0xc6336400u, 0xffffff00u}, /* 198.51.100/24 TEST-NET-2 */
+    {0xcb007100u, 0xffffff00u}, /* 203.0.113/24 TEST-NET-3 */
+    {0xe0000000u, 0xf0000000u}, /* 224/4 multicast */
+    {0xf0000000u, 0xf0000000u}, /* 240/4 reserved, broadcast */
+};
+
+enum { OCTET_PUBLIC = 0, OCTET_SPECIAL, OCTET_CHECK };
+
+/* What the first octet says: the table above, read per octet (built once, on first use). */
+static uint8_t by_octet[256];
+static pthread_once_t by_octet_once = PTHREAD_ONCE_INIT;
+
+static void fill_by_octet(void)
+{
+    for (unsigned o = 0; o < 256; o++) {
+        uint8_t kind = OCTET_PUBLIC;
+        for (size_t i = 0; i < sizeof special4 / sizeof *special4; i++) {
+            if ((special4[i].net >> 24) != (o & (special4[i].mask >> 24)))
+                continue;
+            kind = (special4[i].mask >> 24) == 0xff && (special4[i].mask & 0xffffff) == 0 ? OCTET_SPECIAL
+                   : (special4[i].mask >> 24) != 0xff                                   ? OCTET_SPECIAL
+                                                                                       : OCTET_CHECK;
+            if (kind == OCTET_SPECIAL)
+                break;
+        }
+        by_octet[o] = kind;
+    }
+}
+
 static bool special_v4(uint32_t a)
 {
-    static const struct {
-        uint32_t net, mask;
-    } t[] = {
-        {0x00000000u, 0xff000000u}, /* 0/8 this network */
-        {0x0a000000u, 0xff000000u}, /* 10/8 private */
-        {0x64400000u, 0xffc00000u}, /* 100.64/10 shared address space (CGNAT) */
-        {0x7f000000u, 0xff000000u}, /* 127/8 loopback */
-        {0xa9fe0000u, 0xffff0000u}, /* 169.254/16 link local */
-        {0xac100000u, 0xfff00000u}, /* 172.16/12 private */
-        {0xc0000000u, 0xffffff00u}, /* 192.0.0/24 IETF protocol assignments */
-        {0xc0000200u, 0xffffff00u}, /* 192.0.2/24 TEST-NET-1 */
-        {0xc0a80000u, 0xffff0000u}, /* 192.168/16 private */
-        {0xc6120000u, 0xfffe0000u}, /* 198.18/15 benchmarking */
-        {0xc6336400u, 0xffffff00u}, /* 198.51.100/24 TEST-NET-2 */
-        {0xcb007100u, 0xffffff00u}, /* 203.0.113/24 TEST-NET-3 */
-        {0xe0000000u, 0xf0000000u}, /* 224/4 multicast */
-        {0xf0000000u, 0xf0000000u}, /* 240/4 reserved, broadcast */
-    };
+    pthread_once(&by_octet_once, fill_by_octet);
+    uint8_t kind = by_octet[a >> 24];
+    if (kind != OCTET_CHECK)
+        return kind == OCTET_SPECIAL;
     bool hit = false;
-    for (size_t i = 0; i < sizeof t / sizeof *t; i++)
-        hit |= (a & t[i].mask) == t[i].net;
+    for (size_t i = 0; i < sizeof special4 / sizeof *special4; i++)
+        hit |= (a & special4[i].mask) == special4[i].net;
     return hit;
 }
 

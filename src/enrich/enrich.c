@@ -1,4 +1,5 @@
-/* enrich.c: country, ASN and network flags per address from libloc, behind a two-way set-associative cache. */
+/* enrich.c: country, ASN and network flags per address from libloc, behind a two-way set-associative cache
+ * and, for IPv4, a compiled table of libloc's answers (geo4.c). */
 #include "enrich/enrich.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <libloc/network.h>
 
 #include "enrich/enrich_priv.h"
+#include "enrich/geo4.h"
 
 /* Debian's libloc1 postinst links /var/lib/location/database.db (the path libloc's own
  * tools use) to the file shipped by libloc-database; the second path is that file, for
@@ -51,6 +53,8 @@ struct ts_enrich {
     size_t n_internal;
     cache_ent *cache;
     uint64_t hits, misses;
+    ts_geo4 *geo4;     /* IPv4 answers without libloc, once loaded or built */
+    bool geo4_tried;   /* a build was attempted: never twice */
     char *as_name; /* the last ts_enrich_as_name answer */
 };
 
@@ -160,6 +164,7 @@ tocsin_code ts_enrich_open(const char *db_path, const char *extra_internal, ts_e
         e->dbf = NULL;
         return TOCSIN_E_ENRICH;
     }
+    e->geo4 = ts_geo4_load(e->db, e->dbf);
     return TOCSIN_OK;
 }
 
@@ -173,6 +178,7 @@ void ts_enrich_free(ts_enrich *e)
         loc_unref(e->ctx);
     if (e->dbf)
         fclose(e->dbf);
+    ts_geo4_free(e->geo4);
     free(e->internal);
     free(e->cache);
     free(e->as_name);
@@ -288,6 +294,30 @@ static void set_internal(ts_geo *geo)
     geo->flags = TS_NET_KNOWN | TS_NET_INTERNAL;
 }
 
+/* A hunt that has paid libloc this many times (about 50 ms) meets enough outside addresses
+ * to be worth the table's one-off build (about a second, then saved for later runs). */
+#define GEO4_BUILD_AFTER 20000
+
+/* An answer the cache does not hold: the IPv4 table when there is one, else libloc. */
+static void answer(ts_enrich *e, const ts_ip *ip, ts_geo *geo)
+{
+    if (ip->v == 4 && !e->geo4 && !e->geo4_tried && e->db && e->misses >= GEO4_BUILD_AFTER) {
+        char err[256];
+        e->geo4_tried = true;
+        e->geo4 = ts_geo4_build(e->db, err, sizeof err);
+        if (e->geo4)
+            ts_geo4_save(e->geo4, e->db, e->dbf);
+    }
+    if (ip->v == 4 && e->geo4) {
+        ts_geo4_lookup(e->geo4, ts_ip4_u32(ip), geo);
+        geo->flags |= TS_NET_KNOWN;
+        return;
+    }
+    ts_enrich_ip_uncached(e, ip, geo);
+}
+
+bool ts_enrich_has_table(const ts_enrich *e) { return e && e->geo4; }
+
 /* Two ways per set, the most recently used first: a direct-mapped cache lets two hot
  * addresses that share a slot evict each other on every event (a resolver and a proxy
  * can do that for a whole hunt); two ways with LRU end that for pairs. Internal
@@ -309,7 +339,7 @@ static void lookup(ts_enrich *e, const ts_ip *ip, cache_ent *set, ts_geo *geo)
         return;
     }
     e->misses++;
-    ts_enrich_ip_uncached(e, ip, geo);
+    answer(e, ip, geo);
     set[1] = set[0];
     cache_ent *c = &set[0];
     c->v = ip->v;

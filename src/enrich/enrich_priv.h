@@ -16,6 +16,8 @@ void ts_enrich_ip_uncached(ts_enrich *e, const ts_ip *ip, ts_geo *geo);
 void ts_enrich_cache_stats(const ts_enrich *e, uint64_t *hits, uint64_t *misses);
 /* The cache set an address falls in (for tests of the replacement policy). */
 size_t ts_enrich_cache_set(const ts_ip *ip);
+/* True when IPv4 answers come from the compiled table (geo4.h) rather than libloc. */
+bool ts_enrich_has_table(const ts_enrich *e);
 /* True when a location database is open. */
 bool ts_enrich_has_db(const ts_enrich *e);
 
