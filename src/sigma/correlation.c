@@ -254,8 +254,10 @@ static bool temporal_hit(const sg_corr *k, group *g, uint32_t in, int64_t t)
     for (size_t i = k->nrules; i-- > 0;) { /* backwards: one hit fills one place of a run */
         if (k->inputs[i] != in)
             continue;
-        if (k->type == CT_TEMPORAL)
-            g->ts[i] = t;
+        if (k->type == CT_TEMPORAL) {
+            if (g->ts[i] == NONE || t > g->ts[i]) /* a late event does not hide a newer hit */
+                g->ts[i] = t;
+        }
         else if (i == 0)
             g->ts[0] = t;
         else if (g->ts[i - 1] != NONE && (g->ts[i] == NONE || g->ts[i - 1] > g->ts[i]))
@@ -313,14 +315,16 @@ static ts_str field_of(const sg_source *src, const ts_event *ev, const char *nam
     return TS_STR_NULL;
 }
 
-/* The key "c\x1fv1\x1fv2..." of a correlation's group for a hit of input i; false if it does not fit. */
+/* The key "c\x1fv1\x1fv2..." of a correlation's group for a hit of input i; false when the
+ * event lacks a group-by field (it belongs to no group, as in a backend's "count by") or
+ * the key does not fit. */
 static bool group_key(const sg_corr *k, uint32_t c, size_t i, const sg_source *src, const ts_event *ev, char *buf,
                       size_t cap, size_t *len)
 {
     size_t at = (size_t)snprintf(buf, cap, "%u", c);
     for (size_t g = 0; g < k->ngroup; g++) {
         ts_str v = field_of(src, ev, k->gfield[i][g]);
-        if (at + v.n + 1 >= cap)
+        if (!v.n || at + v.n + 1 >= cap)
             return false;
         buf[at++] = 0x1f;
         if (v.n)
