@@ -188,6 +188,8 @@ static void expire(group *g, int64_t now, int64_t span)
     uint32_t drop = 0;
     while (drop < g->n && g->ts[drop] < now - span)
         drop++;
+    if (!drop)
+        return; /* also a new group, whose lists are not allocated yet */
     memmove(g->ts, g->ts + drop, (g->n - drop) * sizeof *g->ts);
     memmove(g->vals, g->vals + drop, (g->n - drop) * sizeof *g->vals);
     g->n -= drop;
