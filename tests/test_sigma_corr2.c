@@ -1,4 +1,5 @@
-/* test_sigma_corr2.c: Sigma correlations: value_percentile, aliases, chains, generate, ranges and state bounds. */
+/* test_sigma_corr2.c: Sigma correlations: value_percentile, aliases, chains, generate, ranges and state
+ * bounds. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,8 @@ static const char base_rules[] =
     "detection:\n  sel:\n    EventID: 4624\n  condition: sel\n---\n"
     "title: privileges\nid: priv\nlogsource:\n  product: windows\n  service: security\n"
     "detection:\n  sel:\n    EventID: 4672\n  condition: sel\n---\n"
-    "title: process\nid: proc\nname: process_creation\nlogsource:\n  product: windows\n  category: process_creation\n"
+    "title: process\nid: proc\nname: process_creation\nlogsource:\n  product: windows\n  category: "
+    "process_creation\n"
     "detection:\n  sel:\n    Image|endswith: '.exe'\n  condition: sel\n---\n";
 
 typedef struct loaded {
@@ -112,13 +114,15 @@ static void feed(const ts_sigma *s, ts_sigma_scratch *sc, const char *channel, u
     ts_sigma_match(s, sc, &ev, record_hit, x);
 }
 
-static void sec(const ts_sigma *s, ts_sigma_scratch *sc, uint32_t eid, int64_t t, const char *const *kv, seen *x)
+static void sec(const ts_sigma *s, ts_sigma_scratch *sc, uint32_t eid, int64_t t, const char *const *kv,
+                seen *x)
 {
     feed(s, sc, "Security", eid, t, kv, x);
 }
 
 /* A Sysmon process creation of image on host at t. */
-static void proc(const ts_sigma *s, ts_sigma_scratch *sc, int64_t t, const char *host, const char *image, seen *x)
+static void proc(const ts_sigma *s, ts_sigma_scratch *sc, int64_t t, const char *host, const char *image,
+                 seen *x)
 {
     char h[64], im[64];
     snprintf(h, sizeof h, "Computer=%s", host);
@@ -191,9 +195,10 @@ static void test_percentile(void)
     ts_sigma_free(s);
 
     /* gte: a value that makes up most of a host's processes */
-    s = build("title: dominant\nid: dom\ncorrelation:\n  type: value_percentile\n  rules: [proc]\n"
-              "  group-by: [Computer]\n  timespan: 1h\n  condition:\n    field: Image\n    gt: 50\n    lt: 100\n",
-              &l);
+    s = build(
+        "title: dominant\nid: dom\ncorrelation:\n  type: value_percentile\n  rules: [proc]\n"
+        "  group-by: [Computer]\n  timespan: 1h\n  condition:\n    field: Image\n    gt: 50\n    lt: 100\n",
+        &l);
     CHECK(s != NULL);
     if (s) {
         sc = ts_sigma_scratch_new(s);
@@ -208,15 +213,19 @@ static void test_percentile(void)
     }
     /* refusals, each with its reason */
     CHECK(build("title: x\ncorrelation:\n  type: value_percentile\n  rules: [proc]\n  timespan: 1h\n"
-                "  condition:\n    lte: 1\n", &l) == NULL);
+                "  condition:\n    lte: 1\n",
+                &l) == NULL);
     CHECK(strstr(l.why, "need a condition field") != NULL);
     CHECK(build("title: x\ncorrelation:\n  type: value_percentile\n  rules: [proc]\n  timespan: 1h\n"
-                "  condition:\n    field: [Image, User]\n    lte: 1\n", &l) == NULL);
+                "  condition:\n    field: [Image, User]\n    lte: 1\n",
+                &l) == NULL);
     CHECK(strstr(l.why, "take one") != NULL);
     CHECK(build("title: x\ncorrelation:\n  type: value_percentile\n  rules: [proc]\n  timespan: 1h\n"
-                "  condition:\n    field: Image\n    lte: 1\n    gt: 0\n    neq: 3\n", &l) == NULL);
+                "  condition:\n    field: Image\n    lte: 1\n    gt: 0\n    neq: 3\n",
+                &l) == NULL);
     CHECK(strstr(l.why, "at most two bounds") != NULL);
-    CHECK(build("title: x\ncorrelation:\n  type: value_median\n  rules: [proc]\n  timespan: 1h\n", &l) == NULL);
+    CHECK(build("title: x\ncorrelation:\n  type: value_median\n  rules: [proc]\n  timespan: 1h\n", &l) ==
+          NULL);
     CHECK(strstr(l.why, "value_percentile") != NULL); /* the message lists the types there are */
 }
 
@@ -254,8 +263,10 @@ static void test_aliases(void)
     ts_sigma_free(s);
 
     /* without the alias the same events do not join (the process has no TargetUserName) */
-    s = build("title: no alias\nid: na\ncorrelation:\n  type: temporal_ordered\n  rules: [failed_login, proc]\n"
-              "  group-by: [TargetUserName]\n  timespan: 10m\n", &l);
+    s = build(
+        "title: no alias\nid: na\ncorrelation:\n  type: temporal_ordered\n  rules: [failed_login, proc]\n"
+        "  group-by: [TargetUserName]\n  timespan: 10m\n",
+        &l);
     CHECK(s != NULL);
     if (s) {
         sc = ts_sigma_scratch_new(s);
@@ -271,7 +282,8 @@ static void test_aliases(void)
      * so a value_count over Image counts it; the alias names rules by id here */
     s = build("title: images\nid: im\ncorrelation:\n  type: value_count\n  rules: [proc, fail]\n"
               "  group-by: [host]\n  timespan: 1h\n  aliases:\n    host:\n      proc: Computer\n"
-              "      fail: WorkstationName\n  condition:\n    field: Image\n    gte: 2\n", &l);
+              "      fail: WorkstationName\n  condition:\n    field: Image\n    gte: 2\n",
+              &l);
     CHECK(s != NULL);
     if (s) {
         sc = ts_sigma_scratch_new(s);
@@ -286,9 +298,10 @@ static void test_aliases(void)
     }
 
     /* an alias naming a rule the correlation does not use: loaded but idle, and says why */
-    s = build("title: typo\nid: typo\ncorrelation:\n  type: temporal\n  rules: [failed_login, proc]\n"
-              "  group-by: [user]\n  timespan: 10m\n  aliases:\n    user:\n      failed_logon: TargetUserName\n",
-              &l);
+    s = build(
+        "title: typo\nid: typo\ncorrelation:\n  type: temporal\n  rules: [failed_login, proc]\n"
+        "  group-by: [user]\n  timespan: 10m\n  aliases:\n    user:\n      failed_logon: TargetUserName\n",
+        &l);
     CHECK(s != NULL);
     if (s) {
         loaded idle = {0};
@@ -301,10 +314,13 @@ static void test_aliases(void)
         ts_sigma_scratch_free(sc);
         ts_sigma_free(s);
     }
-    CHECK(build("title: x\ncorrelation:\n  type: temporal\n  rules: [fail]\n  timespan: 1m\n  aliases: [a, b]\n", &l) ==
-          NULL);
+    CHECK(
+        build(
+            "title: x\ncorrelation:\n  type: temporal\n  rules: [fail]\n  timespan: 1m\n  aliases: [a, b]\n",
+            &l) == NULL);
     CHECK(strstr(l.why, "aliases must be a map") != NULL);
-    CHECK(build("title: x\ncorrelation:\n  type: temporal\n  rules: [fail]\n  timespan: 1m\n  aliases:\n    a: b\n",
+    CHECK(build("title: x\ncorrelation:\n  type: temporal\n  rules: [fail]\n  timespan: 1m\n  aliases:\n    "
+                "a: b\n",
                 &l) == NULL);
     CHECK(strstr(l.why, "alias 'a'") != NULL);
 }
@@ -316,8 +332,10 @@ static const char chain_rule[] =
     "title: Correlation - Multiple Failed Logins Followed by Successful Login\nid: b180ead8\nlevel: high\n"
     "correlation:\n  type: temporal_ordered\n  rules:\n    - multiple_failed_login\n    - successful_login\n"
     "  group-by:\n    - User\n  timespan: 10m\n%s---\n"
-    "title: Multiple failed logons\nid: a8418a5a\nname: multiple_failed_login\ncorrelation:\n  type: event_count\n"
-    "  rules:\n    - failed_login\n  group-by:\n    - User\n    - Computer\n  timespan: 10m\n  condition:\n    gte: 3\n";
+    "title: Multiple failed logons\nid: a8418a5a\nname: multiple_failed_login\ncorrelation:\n  type: "
+    "event_count\n"
+    "  rules:\n    - failed_login\n  group-by:\n    - User\n    - Computer\n  timespan: 10m\n  condition:\n  "
+    "  gte: 3\n";
 
 static void test_chain(void)
 {
@@ -375,7 +393,7 @@ static void test_chain(void)
         CHECK_INT(count_id(&y, "a8418a5a"), 1);
         sec(s, sc, 4624, 5, EV("EventID=4624", "User=bob", "Computer=h1"), &y);
         CHECK_INT(count_id(&y, "b180ead8"), 1);
-        CHECK_INT(count_id(&y, "ok"), 1); /* successful_login is named by the outer: generated */
+        CHECK_INT(count_id(&y, "ok"), 1);   /* successful_login is named by the outer: generated */
         CHECK_INT(count_id(&y, "fail"), 0); /* failed_login is named by the inner, which does not generate */
         ts_sigma_scratch_free(sc);
         ts_sigma_free(s);
@@ -387,7 +405,8 @@ static void test_chain(void)
               "title: l2\nid: l2\nname: l2\ncorrelation:\n  type: event_count\n  rules: [l1]\n"
               "  group-by: [User]\n  timespan: 1h\n  condition:\n    gte: 2\n---\n"
               "title: l3\nid: l3\ncorrelation:\n  type: temporal\n  rules: [l2, priv]\n"
-              "  group-by: [User]\n  timespan: 1h\n", &l);
+              "  group-by: [User]\n  timespan: 1h\n",
+              &l);
     CHECK(s != NULL);
     if (s) {
         sc = ts_sigma_scratch_new(s);
@@ -411,7 +430,8 @@ static void test_chain(void)
               "title: c\nid: cc\ncorrelation:\n  type: event_count\n  rules: [nosuch]\n  timespan: 1h\n"
               "  condition:\n    gte: 1\n---\n"
               "title: d\nid: cd\ncorrelation:\n  type: event_count\n  rules: [cc]\n  timespan: 1h\n"
-              "  condition:\n    gte: 1\n", &l);
+              "  condition:\n    gte: 1\n",
+              &l);
     CHECK(s != NULL);
     if (s) {
         loaded idle = {0};
@@ -433,12 +453,14 @@ static void test_generate(void)
 {
     loaded l;
     /* named by two correlations, one of which generates: the rule alerts */
-    ts_sigma *s = build("title: b\nid: gb\ngenerate: true\ncorrelation:\n  type: event_count\n  rules: [fail]\n"
-                        "  timespan: 1h\n  condition:\n    gte: 5\n---\n"
-                        "title: a\nid: ga\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1h\n"
-                        "  condition:\n    gte: 5\n---\n"
-                        "title: c\nid: gc\ngenerate: false\ncorrelation:\n  type: event_count\n  rules: [ok]\n"
-                        "  timespan: 1h\n  condition:\n    gte: 5\n", &l);
+    ts_sigma *s =
+        build("title: b\nid: gb\ngenerate: true\ncorrelation:\n  type: event_count\n  rules: [fail]\n"
+              "  timespan: 1h\n  condition:\n    gte: 5\n---\n"
+              "title: a\nid: ga\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1h\n"
+              "  condition:\n    gte: 5\n---\n"
+              "title: c\nid: gc\ngenerate: false\ncorrelation:\n  type: event_count\n  rules: [ok]\n"
+              "  timespan: 1h\n  condition:\n    gte: 5\n",
+              &l);
     CHECK(s != NULL);
     if (s) {
         ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
@@ -450,8 +472,10 @@ static void test_generate(void)
         ts_sigma_scratch_free(sc);
         ts_sigma_free(s);
     }
-    CHECK(build("title: x\ngenerate: sometimes\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1h\n"
-                "  condition:\n    gte: 5\n", &l) == NULL);
+    CHECK(build("title: x\ngenerate: sometimes\ncorrelation:\n  type: event_count\n  rules: [fail]\n  "
+                "timespan: 1h\n"
+                "  condition:\n    gte: 5\n",
+                &l) == NULL);
     CHECK(strstr(l.why, "generate must be true or false") != NULL);
 }
 
@@ -461,8 +485,10 @@ static void test_ranges_and_bounds(void)
 {
     loaded l;
     /* value_avg within a range */
-    ts_sigma *s = build("title: avg\nid: avg\ncorrelation:\n  type: value_avg\n  rules: [ok]\n  group-by: [User]\n"
-                        "  timespan: 1h\n  condition:\n    field: Bytes\n    gt: 100\n    lte: 200\n", &l);
+    ts_sigma *s =
+        build("title: avg\nid: avg\ncorrelation:\n  type: value_avg\n  rules: [ok]\n  group-by: [User]\n"
+              "  timespan: 1h\n  condition:\n    field: Bytes\n    gt: 100\n    lte: 200\n",
+              &l);
     CHECK(s != NULL);
     if (s) {
         ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
@@ -478,7 +504,8 @@ static void test_ranges_and_bounds(void)
     }
     /* value_count over two fields: distinct combinations */
     s = build("title: pairs\nid: pairs\ncorrelation:\n  type: value_count\n  rules: [fail]\n  timespan: 1h\n"
-              "  condition:\n    field: [TargetUserName, IpAddress]\n    gte: 3\n", &l);
+              "  condition:\n    field: [TargetUserName, IpAddress]\n    gte: 3\n",
+              &l);
     CHECK(s != NULL);
     if (s) {
         ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
@@ -494,11 +521,14 @@ static void test_ranges_and_bounds(void)
     }
     /* a count no group can reach is refused, with why */
     CHECK(build("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1h\n"
-                "  condition:\n    gte: 100000\n", &l) == NULL);
+                "  condition:\n    gte: 100000\n",
+                &l) == NULL);
     CHECK(strstr(l.why, "more than tocsin keeps") != NULL);
     /* temporal keeps one time per rule: a flood of one rule cannot push out another's hit */
-    s = build("title: t3\nid: t3\ncorrelation:\n  type: temporal\n  rules: [priv, fail, ok]\n  group-by: [User]\n"
-              "  timespan: 1h\n", &l);
+    s = build(
+        "title: t3\nid: t3\ncorrelation:\n  type: temporal\n  rules: [priv, fail, ok]\n  group-by: [User]\n"
+        "  timespan: 1h\n",
+        &l);
     CHECK(s != NULL);
     if (s) {
         ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
@@ -514,8 +544,10 @@ static void test_ranges_and_bounds(void)
     }
     /* groups are bounded (65,536): when full, groups idle for longer than the timespan are
      * swept out, so a long stream keeps working */
-    s = build("title: pair\nid: pair\ncorrelation:\n  type: event_count\n  rules: [fail]\n  group-by: [Computer]\n"
-              "  timespan: 1m\n  condition:\n    gte: 2\n", &l);
+    s = build(
+        "title: pair\nid: pair\ncorrelation:\n  type: event_count\n  rules: [fail]\n  group-by: [Computer]\n"
+        "  timespan: 1m\n  condition:\n    gte: 2\n",
+        &l);
     CHECK(s != NULL);
     if (s) {
         ts_sigma_scratch *sc = ts_sigma_scratch_new(s);

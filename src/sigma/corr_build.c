@@ -1,4 +1,5 @@
-/* corr_build.c: Sigma correlation rules read from YAML, then resolved (inputs, aliases, chains) at compile. */
+/* corr_build.c: Sigma correlation rules read from YAML, then resolved (inputs, aliases, chains) at compile.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,11 @@ static bool parse_span(const char *t, int64_t *out)
     uint64_t v;
     if (n < 2 || !ts_parse_u64(ts_str_make(t, n - 1), &v) || v == 0 || v > 100000000)
         return false;
-    int64_t unit = t[n - 1] == 's' ? 1 : t[n - 1] == 'm' ? 60 : t[n - 1] == 'h' ? 3600 : t[n - 1] == 'd' ? 86400 : 0;
+    int64_t unit = t[n - 1] == 's'   ? 1
+                   : t[n - 1] == 'm' ? 60
+                   : t[n - 1] == 'h' ? 3600
+                   : t[n - 1] == 'd' ? 86400
+                                     : 0;
     *out = (int64_t)v * unit * 1000000000LL;
     return unit != 0;
 }
@@ -47,8 +52,10 @@ static bool one_bound(sg_corr *c, const sy_node *k, const sy_node *v, char *why,
     char *end;
     double d = v->kind == SY_SCALAR ? strtod(v->s, &end) : 0;
     if (j == 6 || v->kind != SY_SCALAR || !v->n || end != v->s + v->n)
-        return snprintf(why, cap, "correlation: bad condition '%.40s' (want eq, neq, lt, lte, gt or gte with a number)",
-                        k->s), false;
+        return snprintf(why, cap,
+                        "correlation: bad condition '%.40s' (want eq, neq, lt, lte, gt or gte with a number)",
+                        k->s),
+               false;
     if (c->ncond == 2)
         return snprintf(why, cap, "correlation: a condition has at most two bounds (a range)"), false;
     c->cmp[c->ncond] = cmps[j], c->threshold[c->ncond] = d, c->ncond++;
@@ -65,8 +72,10 @@ static bool parse_condition(sg_corr *c, ts_arena *a, const sy_node *cond, char *
             return snprintf(why, cap, "correlation: bad condition"), false;
         if (!strcmp(k->s, "field")) {
             if (!list_into(a, v, c->value_fields, SG_CORR_MAX_GROUP, &c->nvalue) || !c->nvalue)
-                return snprintf(why, cap, "correlation: the condition field must be a name or a list of up to %d",
-                                SG_CORR_MAX_GROUP), false;
+                return snprintf(why, cap,
+                                "correlation: the condition field must be a name or a list of up to %d",
+                                SG_CORR_MAX_GROUP),
+                       false;
             continue;
         }
         if (!one_bound(c, k, v, why, cap))
@@ -78,18 +87,26 @@ static bool parse_condition(sg_corr *c, ts_arena *a, const sy_node *cond, char *
     if (!c->ncond) /* temporal: every rule seen */
         c->cmp[0] = CMP_GTE, c->threshold[0] = (double)c->nrules, c->ncond = 1;
     if (c->type != CT_EVENT_COUNT && !temporal && !c->nvalue)
-        return snprintf(why, cap, "correlation: value_count, value_sum, value_avg and value_percentile need a "
-                                  "condition field"), false;
+        return snprintf(why, cap,
+                        "correlation: value_count, value_sum, value_avg and value_percentile need a "
+                        "condition field"),
+               false;
     for (size_t i = 0; i < c->ncond && (c->type == CT_EVENT_COUNT || c->type == CT_VALUE_COUNT); i++) {
         uint8_t op = c->cmp[i];
         double t = c->threshold[i];
-        if ((op == CMP_GT && t >= SG_CORR_MAX_ENTRIES) || ((op == CMP_GTE || op == CMP_EQ) && t > SG_CORR_MAX_ENTRIES))
-            return snprintf(why, cap, "correlation: a count above %d within one timespan is more than tocsin keeps per "
-                                      "group", SG_CORR_MAX_ENTRIES), false;
+        if ((op == CMP_GT && t >= SG_CORR_MAX_ENTRIES) ||
+            ((op == CMP_GTE || op == CMP_EQ) && t > SG_CORR_MAX_ENTRIES))
+            return snprintf(why, cap,
+                            "correlation: a count above %d within one timespan is more than tocsin keeps per "
+                            "group",
+                            SG_CORR_MAX_ENTRIES),
+                   false;
     }
     if (c->nvalue > 1 && c->type != CT_VALUE_COUNT)
-        return snprintf(why, cap, "correlation: only value_count takes a list of fields; value_sum, value_avg and "
-                                  "value_percentile take one"), false;
+        return snprintf(why, cap,
+                        "correlation: only value_count takes a list of fields; value_sum, value_avg and "
+                        "value_percentile take one"),
+               false;
     return true;
 }
 
@@ -99,7 +116,8 @@ static bool parse_aliases(sg_corr *c, ts_arena *a, const sy_node *al, char *why,
     if (!al || al->is_null)
         return true;
     if (al->kind != SY_MAP || al->nkids / 2 > SG_CORR_MAX_ALIASES)
-        return snprintf(why, cap, "correlation: aliases must be a map of up to %d aliases", SG_CORR_MAX_ALIASES),
+        return snprintf(why, cap, "correlation: aliases must be a map of up to %d aliases",
+                        SG_CORR_MAX_ALIASES),
                false;
     c->aliases = ts_arena_alloc(a, (al->nkids / 2 + 1) * sizeof *c->aliases);
     if (!c->aliases)
@@ -109,13 +127,16 @@ static bool parse_aliases(sg_corr *c, ts_arena *a, const sy_node *al, char *why,
         sg_alias *x = &c->aliases[c->naliases++];
         memset(x, 0, sizeof *x);
         if (k->kind != SY_SCALAR || m->kind != SY_MAP || m->nkids / 2 > SG_CORR_MAX_RULES)
-            return snprintf(why, cap, "correlation: alias '%.40s' must map up to %d rule names to field names",
-                            k->kind == SY_SCALAR ? k->s : "?", SG_CORR_MAX_RULES), false;
+            return snprintf(why, cap,
+                            "correlation: alias '%.40s' must map up to %d rule names to field names",
+                            k->kind == SY_SCALAR ? k->s : "?", SG_CORR_MAX_RULES),
+                   false;
         x->name = ts_arena_strndup(a, k->s, k->n);
         for (size_t j = 0; j + 1 < m->nkids; j += 2) {
             const sy_node *r = m->kids[j], *f = m->kids[j + 1];
             if (r->kind != SY_SCALAR || f->kind != SY_SCALAR || !f->n)
-                return snprintf(why, cap, "correlation: alias '%.40s': want rule name: field name", k->s), false;
+                return snprintf(why, cap, "correlation: alias '%.40s': want rule name: field name", k->s),
+                       false;
             x->rule[x->n] = ts_arena_strndup(a, r->s, r->n);
             x->field[x->n] = ts_arena_strndup(a, f->s, f->n);
             if (!x->rule[x->n] || !x->field[x->n])
@@ -145,11 +166,19 @@ static bool parse_generate(sg_corr *k, const sy_node *doc, const sy_node *c, cha
 
 static int type_of(const char *t)
 {
-    static const char *names[] = {"event_count", "value_count", "temporal",         "temporal_ordered",
-                                  "value_sum",   "value_avg",   "value_percentile"};
-    for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
-        if (!strcmp(t, names[i]))
-            return i; /* the CT_* order */
+    static const struct {
+        const char *name;
+        int type;
+    } types[] = {{"event_count", CT_EVENT_COUNT},
+                 {"value_count", CT_VALUE_COUNT},
+                 {"temporal", CT_TEMPORAL},
+                 {"temporal_ordered", CT_TEMPORAL_ORDERED},
+                 {"value_sum", CT_VALUE_SUM},
+                 {"value_avg", CT_VALUE_AVG},
+                 {"value_percentile", CT_VALUE_PERCENTILE}};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (!strcmp(t, types[i].name))
+            return types[i].type;
     return -1;
 }
 
@@ -167,20 +196,24 @@ static bool set_meta(ts_sigma *s, sg_corr *k, const sy_node *doc, const char *fi
 }
 
 /* Reads the correlation section c of doc into k; false with a reason. */
-static bool read_corr(ts_sigma *s, sg_corr *k, const sy_node *doc, const sy_node *c, const char *file, char *why,
-                      size_t cap)
+static bool read_corr(ts_sigma *s, sg_corr *k, const sy_node *doc, const sy_node *c, const char *file,
+                      char *why, size_t cap)
 {
     int type = type_of(sg_scalar(c, "type"));
     if (type < 0)
-        return snprintf(why, cap, "correlation type '%.40s' is not one of event_count, value_count, temporal, "
-                                  "temporal_ordered, value_sum, value_avg, value_percentile", sg_scalar(c, "type")),
+        return snprintf(why, cap,
+                        "correlation type '%.40s' is not one of event_count, value_count, temporal, "
+                        "temporal_ordered, value_sum, value_avg, value_percentile",
+                        sg_scalar(c, "type")),
                false;
     k->type = (uint8_t)type;
     if (!list_into(&s->arena, sy_get(c, "rules"), k->refs, SG_CORR_MAX_RULES, &k->nrules) || !k->nrules)
         return snprintf(why, cap, "correlation: rules must be a list of up to %d rule ids or names",
-                        SG_CORR_MAX_RULES), false;
+                        SG_CORR_MAX_RULES),
+               false;
     if (!list_into(&s->arena, sy_get(c, "group-by"), k->group_by, SG_CORR_MAX_GROUP, &k->ngroup))
-        return snprintf(why, cap, "correlation: group-by must be a list of up to %d field names", SG_CORR_MAX_GROUP),
+        return snprintf(why, cap, "correlation: group-by must be a list of up to %d field names",
+                        SG_CORR_MAX_GROUP),
                false;
     if (!parse_span(sg_scalar(c, "timespan"), &k->span_ns))
         return snprintf(why, cap, "correlation: timespan must be like 90s, 5m, 1h, 2d"), false;
@@ -222,7 +255,8 @@ static uint32_t resolve(const ts_sigma *s, uint32_t self, const char *ref)
         if (!strcmp(s->rules[r].id, ref) || (s->rules[r].name[0] && !strcmp(s->rules[r].name, ref)))
             return r;
     for (uint32_t c = 0; c < s->ncorrs; c++)
-        if (c != self && (!strcmp(s->corrs[c].id, ref) || (s->corrs[c].name[0] && !strcmp(s->corrs[c].name, ref))))
+        if (c != self &&
+            (!strcmp(s->corrs[c].id, ref) || (s->corrs[c].name[0] && !strcmp(s->corrs[c].name, ref))))
             return SG_CORR_INPUT_CORR | c;
     return UINT32_MAX;
 }
@@ -246,7 +280,8 @@ static const char *alias_field(const sg_corr *k, const ts_sigma *s, size_t i, co
         if (strcmp(x->name, name))
             continue;
         for (size_t j = 0; j < x->n; j++)
-            if (!strcmp(x->rule[j], k->refs[i]) || !strcmp(x->rule[j], id) || (nm[0] && !strcmp(x->rule[j], nm)))
+            if (!strcmp(x->rule[j], k->refs[i]) || !strcmp(x->rule[j], id) ||
+                (nm[0] && !strcmp(x->rule[j], nm)))
                 return x->field[j];
     }
     return name;
@@ -259,7 +294,8 @@ static bool resolve_one(ts_sigma *s, uint32_t c)
     for (size_t i = 0; i < k->nrules; i++) {
         k->inputs[i] = resolve(s, c, k->refs[i]);
         if (k->inputs[i] == UINT32_MAX) {
-            snprintf(k->idle, sizeof k->idle, "names '%.60s', which is not a loaded rule or correlation", k->refs[i]);
+            snprintf(k->idle, sizeof k->idle, "names '%.60s', which is not a loaded rule or correlation",
+                     k->refs[i]);
             return false;
         }
     }
@@ -312,7 +348,8 @@ static int settle(ts_sigma *s, uint32_t c, uint8_t *mark, int *height)
                 snprintf(k->idle, sizeof k->idle, "names correlation '%.60s', which cannot run", k->refs[i]);
             h = 0;
         } else if (hd + 1 > SG_CORR_MAX_CHAIN) {
-            snprintf(k->idle, sizeof k->idle, "stacks more than %d correlations on one another", SG_CORR_MAX_CHAIN);
+            snprintf(k->idle, sizeof k->idle, "stacks more than %d correlations on one another",
+                     SG_CORR_MAX_CHAIN);
             h = 0;
         } else if (hd + 1 > h) {
             h = hd + 1;
@@ -337,7 +374,8 @@ static bool wire(ts_sigma *s)
                 dup |= k->inputs[j] == in;
             if (dup)
                 continue;
-            sg_u32v *l = in & SG_CORR_INPUT_CORR ? &s->corr_corrs[in & ~SG_CORR_INPUT_CORR] : &s->rule_corrs[in];
+            sg_u32v *l =
+                in & SG_CORR_INPUT_CORR ? &s->corr_corrs[in & ~SG_CORR_INPUT_CORR] : &s->rule_corrs[in];
             if (!sg_u32v_push(l, c))
                 return false;
         }

@@ -43,10 +43,10 @@ struct sg_corr_state {
     sg_map index; /* correlation + group key -> group */
     group *g;
     size_t n, cap;
-    size_t entries;     /* allocated hit slots over all groups */
-    int64_t no_sweep;   /* no sweep before this event time */
-    uint64_t dropped;   /* hits lost to the group bound */
-    uint64_t *tmp;      /* value_count: SG_CORR_MAX_ENTRIES hashes to sort */
+    size_t entries;   /* allocated hit slots over all groups */
+    int64_t no_sweep; /* no sweep before this event time */
+    uint64_t dropped; /* hits lost to the group bound */
+    uint64_t *tmp;    /* value_count: SG_CORR_MAX_ENTRIES hashes to sort */
 };
 
 sg_corr_state *sg_corr_state_new(const ts_sigma *s)
@@ -113,7 +113,8 @@ static bool sweep(const ts_sigma *s, sg_corr_state *cs, int64_t now)
     return freed >= MAX_GROUPS / 8;
 }
 
-static group *group_of(const ts_sigma *s, sg_corr_state *cs, uint32_t c, const char *key, size_t n, int64_t now)
+static group *group_of(const ts_sigma *s, sg_corr_state *cs, uint32_t c, const char *key, size_t n,
+                       int64_t now)
 {
     uint32_t gi = sg_map_get(&cs->index, key, n);
     if (gi != UINT32_MAX)
@@ -259,8 +260,7 @@ static bool temporal_hit(const sg_corr *k, group *g, uint32_t in, int64_t t)
         if (k->type == CT_TEMPORAL) {
             if (g->ts[i] == NONE || t > g->ts[i]) /* a late event does not hide a newer hit */
                 g->ts[i] = t;
-        }
-        else if (i == 0)
+        } else if (i == 0)
             g->ts[0] = t;
         else if (g->ts[i - 1] != NONE && (g->ts[i] == NONE || g->ts[i - 1] > g->ts[i]))
             g->ts[i] = g->ts[i - 1];
@@ -287,12 +287,18 @@ static double temporal_seen(const sg_corr *k, const group *g, int64_t now)
 static bool compare(double a, uint8_t cmp, double b)
 {
     switch (cmp) {
-    case CMP_LT: return a < b;
-    case CMP_LTE: return a <= b;
-    case CMP_GT: return a > b;
-    case CMP_GTE: return a >= b;
-    case CMP_NEQ: return a != b;
-    default: return a == b;
+    case CMP_LT:
+        return a < b;
+    case CMP_LTE:
+        return a <= b;
+    case CMP_GT:
+        return a > b;
+    case CMP_GTE:
+        return a >= b;
+    case CMP_NEQ:
+        return a != b;
+    default:
+        return a == b;
     }
 }
 
@@ -320,8 +326,8 @@ static ts_str field_of(const sg_source *src, const ts_event *ev, const char *nam
 /* The key "c\x1fv1\x1fv2..." of a correlation's group for a hit of input i; false when the
  * event lacks a group-by field (it belongs to no group, as in a backend's "count by") or
  * the key does not fit. */
-static bool group_key(const sg_corr *k, uint32_t c, size_t i, const sg_source *src, const ts_event *ev, char *buf,
-                      size_t cap, size_t *len)
+static bool group_key(const sg_corr *k, uint32_t c, size_t i, const sg_source *src, const ts_event *ev,
+                      char *buf, size_t cap, size_t *len)
 {
     size_t at = (size_t)snprintf(buf, cap, "%u", c);
     for (size_t g = 0; g < k->ngroup; g++) {
@@ -367,8 +373,8 @@ static bool hit_value(const sg_corr *k, size_t i, const sg_source *src, const ts
 
 /* Records a hit of input i on g and sets *x to the figure the condition is tested on; false
  * when the hit adds nothing (or, for value_percentile, must not fire). */
-static bool update(sg_corr_state *cs, const sg_corr *k, group *g, size_t i, const sg_source *src, const ts_event *ev,
-                   double *x)
+static bool update(sg_corr_state *cs, const sg_corr *k, group *g, size_t i, const sg_source *src,
+                   const ts_event *ev, double *x)
 {
     int64_t now = ev->ts_ns;
     if (k->type == CT_TEMPORAL || k->type == CT_TEMPORAL_ORDERED) {
@@ -385,10 +391,18 @@ static bool update(sg_corr_state *cs, const sg_corr *k, group *g, size_t i, cons
     if (at == UINT32_MAX)
         return false;
     switch (k->type) {
-    case CT_EVENT_COUNT: *x = (double)g->n; break;
-    case CT_VALUE_COUNT: *x = (double)distinct(cs, g); break;
-    case CT_VALUE_SUM: *x = sum(g); break;
-    case CT_VALUE_AVG: *x = sum(g) / (double)g->n; break;
+    case CT_EVENT_COUNT:
+        *x = (double)g->n;
+        break;
+    case CT_VALUE_COUNT:
+        *x = (double)distinct(cs, g);
+        break;
+    case CT_VALUE_SUM:
+        *x = sum(g);
+        break;
+    case CT_VALUE_AVG:
+        *x = sum(g) / (double)g->n;
+        break;
     default: {
         bool fired;
         *x = share(g, at, &fired);
