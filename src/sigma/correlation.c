@@ -46,7 +46,11 @@ struct sg_corr_state {
     size_t entries;   /* allocated hit slots over all groups */
     int64_t no_sweep; /* no sweep before this event time */
     uint64_t dropped; /* hits lost to the group bound */
-    uint64_t *tmp;    /* value_count: SG_CORR_MAX_ENTRIES hashes to sort */
+    struct {
+        uint64_t key;
+        uint32_t gen;
+    } *set;           /* value_count: a hash set of one group's values, see distinct */
+    uint32_t set_gen;
 };
 
 sg_corr_state *sg_corr_state_new(const ts_sigma *s)
@@ -71,7 +75,7 @@ void sg_corr_state_free(sg_corr_state *cs)
     for (size_t i = 0; i < cs->n; i++)
         group_drop(cs, &cs->g[i]);
     free(cs->g);
-    free(cs->tmp);
+    free(cs->set);
     sg_map_free(&cs->index);
     free(cs);
 }
@@ -207,22 +211,25 @@ static double sum(const group *g)
     return t;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* How many distinct values the group holds: sorted, O(n log n). */
+/* How many distinct values the group holds: one pass over a scratch hash set whose slots
+ * are stamped with a generation, so it never needs clearing (O(n), not O(n log n)). */
 static size_t distinct(sg_corr_state *cs, const group *g)
 {
-    if (!cs->tmp && !(cs->tmp = malloc(SG_CORR_MAX_ENTRIES * sizeof *cs->tmp)))
+    enum { SLOTS = 2 * SG_CORR_MAX_ENTRIES }; /* at most half full */
+    if (!cs->set && !(cs->set = calloc(SLOTS, sizeof *cs->set)))
         return 0;
-    memcpy(cs->tmp, g->vals, g->n * sizeof *cs->tmp);
-    qsort(cs->tmp, g->n, sizeof *cs->tmp, cmp_u64);
+    if (++cs->set_gen == 0) { /* wrapped: old stamps could look current */
+        memset(cs->set, 0, SLOTS * sizeof *cs->set);
+        cs->set_gen = 1;
+    }
     size_t d = 0;
-    for (size_t i = 0; i < g->n; i++)
-        d += i == 0 || cs->tmp[i] != cs->tmp[i - 1];
+    for (size_t i = 0; i < g->n; i++) {
+        size_t at = (size_t)(g->vals[i] ^ (g->vals[i] >> 29)) & (SLOTS - 1);
+        while (cs->set[at].gen == cs->set_gen && cs->set[at].key != g->vals[i])
+            at = (at + 1) & (SLOTS - 1);
+        if (cs->set[at].gen != cs->set_gen)
+            cs->set[at].gen = cs->set_gen, cs->set[at].key = g->vals[i], d++;
+    }
     return d;
 }
 
