@@ -1,4 +1,4 @@
-/* fuzz_sigma_rule.c: libFuzzer target: the input as a Sigma rule file, loaded, compiled and run on one event. */
+/* fuzz_sigma_rule.c: libFuzzer target: the input as a Sigma rule file, loaded, compiled and run on one event three times. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -29,8 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ev.code = 1, ev.has_code = true;
         ev.dataset = TS_STR_LIT("windows.sysmon");
         ev.fields = f, ev.n_fields = sizeof f / sizeof *f;
-        if (sc)
+        /* three times, a minute apart, so that correlations (and chains of them) count */
+        for (int i = 0; sc && i < 3; i++) {
+            ev.ts_ns = (int64_t)i * 60 * 1000000000LL;
             ts_sigma_match(s, sc, &ev, on_hit, NULL);
+        }
+        ts_sigma_idle_correlations(s, NULL, NULL);
         ts_sigma_scratch_free(sc);
     }
     ts_sigma_free(s);

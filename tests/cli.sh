@@ -135,6 +135,10 @@ check "rules check counts" grep -q '^2 rules loaded, 2 refused' "$tmp/check.txt"
 "$T" rules check "$rules" --json --db "$tmp/s.db" >"$tmp/check.json" 2>/dev/null
 check "rules check --json is NDJSON" bash -c "grep -v -c '^{.*}\$' '$tmp/check.json' | grep -qx 0"
 check "rules check of a missing tree fails" status_is 1 "$T" rules check "$tmp/nonexistent" --db "$tmp/s.db"
+"$T" rules check tests/data/sigma/corr --db "$tmp/s.db" >"$tmp/corr.txt" 2>&1
+check "rules check exits 3 when a correlation stays idle" test $? -eq 3
+check "rules check loads a chain of correlations with aliases" grep -q '^5 rules loaded, 0 refused, 1 of the loaded correlations idle' "$tmp/corr.txt"
+check "rules check says why a correlation stays idle" grep -q "^idle .*mr_idle.yml.*names 'no_such_rule'" "$tmp/corr.txt"
 "$T" rules coverage "$rules" "$tmp/logs" --db "$tmp/s.db" >"$tmp/cover.txt" 2>&1
 check "rules coverage exits 0" test $? -eq 0
 check "rules coverage: the Zeek rule could fire" grep -q '^could fire  5a0c1e3d' "$tmp/cover.txt"

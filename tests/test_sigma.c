@@ -583,8 +583,9 @@ static void test_correlation(void)
         ts_sigma_free(s);
     }
     /* refusals */
-    CHECK(compile_corr("title: x\ncorrelation:\n  type: value_percentile\n  rules: [fail]\n  timespan: 1h\n") == NULL);
-    CHECK(strstr(last_refusal, "value_percentile") != NULL);
+    CHECK(compile_corr("title: x\ncorrelation:\n  type: value_percentile\n  rules: [fail]\n  timespan: 1h\n"
+                       "  condition:\n    lte: 1\n") == NULL);
+    CHECK(strstr(last_refusal, "need a condition field") != NULL);
     CHECK(compile_corr("title: x\ncorrelation:\n  type: value_sum\n  rules: [fail]\n  timespan: 1h\n"
                        "  condition:\n    gt: 2\n") == NULL);
     CHECK(strstr(last_refusal, "need a condition field") != NULL);

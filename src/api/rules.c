@@ -12,14 +12,18 @@
 
 typedef struct check {
     tocsin *t;
-    size_t loaded, refused;
+    size_t loaded, refused, idle;
+    bool compiled; /* statuses from now on are of loaded correlations that cannot run */
 } check;
 
 static void on_status(void *ud, const ts_sigma_status *st)
 {
     check *c = ud;
     FILE *f = c->t->out;
-    if (st->loaded)
+    const char *status = c->compiled ? "idle" : st->loaded ? "loaded" : "refused";
+    if (c->compiled)
+        c->idle++;
+    else if (st->loaded)
         c->loaded++;
     else
         c->refused++;
@@ -31,13 +35,13 @@ static void on_status(void *ud, const ts_sigma_status *st)
         ts_jw_kuint(&w, "line", st->line);
         ts_jw_kstr(&w, "id", st->id);
         ts_jw_kstr(&w, "title", st->title);
-        ts_jw_kstr(&w, "status", st->loaded ? "loaded" : "refused");
+        ts_jw_kstr(&w, "status", status);
         if (!st->loaded)
             ts_jw_kstr(&w, "reason", st->reason);
         ts_jw_end(&w);
         return;
     }
-    fputs(st->loaded ? "loaded   " : "refused  ", f);
+    fprintf(f, "%-9s", status);
     ts_fputs_term(st->id[0] ? st->id : "-", f);
     fputs("  ", f);
     ts_fputs_term(st->file, f);
@@ -62,11 +66,14 @@ tocsin_code tocsin_rules_check(tocsin *t, const char *path)
         ts_sigma_free(s);
         return ts_session_fail(t, TOCSIN_E_PARSE, "%s", err);
     }
-    check c = {t, 0, 0};
+    check c = {t, 0, 0, 0, false};
     tocsin_code rc = ts_sigma_load_path(s, path, on_status, &c);
     if (rc == TOCSIN_OK && ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK)
         rc = ts_session_fail(t, TOCSIN_E_PARSE, "%s", err);
     size_t ffail = rc == TOCSIN_OK ? ts_sigma_filters_failed(s) : 0;
+    c.compiled = true;
+    if (rc == TOCSIN_OK)
+        ts_sigma_idle_correlations(s, on_status, &c);
     ts_sigma_free(s);
     if (rc != TOCSIN_OK)
         return rc == TOCSIN_E_IO ? ts_session_fail(t, rc, "cannot read %s", path) : rc;
@@ -78,11 +85,15 @@ tocsin_code tocsin_rules_check(tocsin *t, const char *path)
         ts_jw_kstr(&w, "type", "sigma_summary");
         ts_jw_kuint(&w, "loaded", c.loaded);
         ts_jw_kuint(&w, "refused", c.refused);
+        ts_jw_kuint(&w, "idle", c.idle);
         ts_jw_end(&w);
     } else {
-        fprintf(t->out, "%zu rules loaded, %zu refused\n", c.loaded, c.refused);
+        fprintf(t->out, "%zu rules loaded, %zu refused", c.loaded, c.refused);
+        if (c.idle)
+            fprintf(t->out, ", %zu of the loaded correlations idle", c.idle);
+        fputc('\n', t->out);
     }
-    return c.refused ? TOCSIN_E_PARTIAL : TOCSIN_OK;
+    return c.refused || c.idle ? TOCSIN_E_PARTIAL : TOCSIN_OK;
 }
 
 /* ---- coverage ---- */

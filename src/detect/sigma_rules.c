@@ -63,6 +63,12 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
                  s->loaded, s->refused);
         ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);
     }
+    size_t idle = ts_sigma_idle_correlations(s->set, NULL, NULL);
+    if (idle && ctx->diag) {
+        snprintf(err, sizeof err, "%zu Sigma correlations cannot run and stay idle ('tocsin rules check DIR' says why)",
+                 idle);
+        ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);
+    }
     s->sc = ts_sigma_scratch_new(s->set);
     return s->sc ? TOCSIN_OK : TOCSIN_E_NOMEM;
 }

@@ -124,6 +124,24 @@ static bool rule_could(const ts_sigma_coverage *c, uint32_t r, char *why, size_t
     return false;
 }
 
+/* A correlation could fire when it runs and every rule under it (through the correlations it
+ * names) could. */
+static bool corr_could(const ts_sigma_coverage *c, uint32_t k, char *why, size_t cap)
+{
+    const sg_corr *corr = &c->s->corrs[k];
+    if (!corr->active) {
+        snprintf(why, cap, "%s", corr->idle);
+        return false;
+    }
+    for (size_t i = 0; i < corr->nrules; i++) {
+        uint32_t in = corr->inputs[i];
+        if (in & SG_CORR_INPUT_CORR ? !corr_could(c, in & ~SG_CORR_INPUT_CORR, why, cap)
+                                    : !rule_could(c, in, why, cap))
+            return false;
+    }
+    return true;
+}
+
 void ts_sigma_coverage_report(const ts_sigma_coverage *c, ts_sigma_cover_fn fn, void *ud)
 {
     char why[512];
@@ -133,12 +151,8 @@ void ts_sigma_coverage_report(const ts_sigma_coverage *c, ts_sigma_cover_fn fn, 
         fn(ud, &c->s->rules[r].info, ok, ok ? NULL : why);
     }
     for (uint32_t k = 0; k < c->s->ncorrs; k++) {
-        const sg_corr *corr = &c->s->corrs[k];
-        bool ok = corr->active;
-        snprintf(why, sizeof why, "names a rule that is not loaded");
-        for (size_t i = 0; ok && i < corr->nrules; i++)
-            if (!rule_could(c, corr->rules[i], why, sizeof why))
-                ok = false;
-        fn(ud, &corr->info, ok, ok ? NULL : why);
+        why[0] = 0;
+        bool ok = corr_could(c, k, why, sizeof why);
+        fn(ud, &c->s->corrs[k].info, ok, ok ? NULL : why);
     }
 }

@@ -657,7 +657,7 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
             continue;
         if (!r->quiet)
             fn(ud, &r->info, ev);
-        sg_corr_feed(s, sc->corr, sc->cand.v[i], ev, fn, ud);
+        sg_corr_feed(s, sc->corr, sc->cand.v[i], src, ev, fn, ud);
     }
 }
 

@@ -54,6 +54,11 @@ tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, 
 /* Compiles all loaded rules; after this no more rules may be loaded. */
 tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap);
 size_t ts_sigma_rule_count(const ts_sigma *s);
+/* After compile: calls fn (may be NULL) for every loaded correlation rule that cannot run,
+ * with loaded false and the reason (it names a rule that is not loaded, is part of a cycle,
+ * ...); such a correlation stays idle and the rules it names alert on their own. Returns how
+ * many there are. */
+size_t ts_sigma_idle_correlations(const ts_sigma *s, ts_sigma_status_fn fn, void *ud);
 /* After compile: how many (filter, rule) pairs were left unfiltered because the filter's
  * detection could not be built for the rule's log source. */
 size_t ts_sigma_filters_failed(const ts_sigma *s);

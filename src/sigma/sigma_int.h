@@ -147,27 +147,60 @@ typedef struct sg_group {
     void *db_any;       /* keywords */
 } sg_group;
 
-enum { CT_EVENT_COUNT, CT_VALUE_COUNT, CT_TEMPORAL, CT_TEMPORAL_ORDERED, CT_VALUE_SUM, CT_VALUE_AVG };
+enum {
+    CT_EVENT_COUNT,
+    CT_VALUE_COUNT,
+    CT_TEMPORAL,
+    CT_TEMPORAL_ORDERED,
+    CT_VALUE_SUM,
+    CT_VALUE_AVG,
+    CT_VALUE_PERCENTILE
+};
 
 #define SG_CORR_MAX_RULES 16
 #define SG_CORR_MAX_GROUP 8
+#define SG_CORR_MAX_ALIASES 16
+/* How many correlations may be stacked on one another (a -> b -> c is 3). */
+#define SG_CORR_MAX_CHAIN 8
+/* Hits kept per group (count and value types): a condition needing more is refused. */
+#define SG_CORR_MAX_ENTRIES 4096
+/* An input of a correlation that is another correlation: this bit | its index. */
+#define SG_CORR_INPUT_CORR 0x80000000u
 
-/* A correlation rule: counts or orders the hits of other rules per group of field values
- * within a timespan (correlation.c). */
+/* One field name alias: the field it stands for in the events of each named rule. */
+typedef struct sg_alias {
+    char *name;
+    char *rule[SG_CORR_MAX_RULES]; /* rule (or correlation) names or ids, as written */
+    char *field[SG_CORR_MAX_RULES];
+    size_t n;
+} sg_alias;
+
+/* A correlation rule: counts or orders the hits of other rules (or correlations) per group
+ * of field values within a timespan (corr_build.c builds it, correlation.c runs it). */
 typedef struct sg_corr {
     ts_sigma_rule_info info;
-    char *id, *title, *level, *techniques, *file;
-    uint8_t type, cmp;
-    double threshold;
+    char *id, *name, *title, *level, *techniques, *file;
+    uint8_t type;
+    uint8_t ncond;      /* 1 or 2 bounds, both must hold */
+    uint8_t cmp[2];
+    double threshold[2];
     int64_t span_ns;
-    char *refs[SG_CORR_MAX_RULES]; /* rule ids or names, as written */
-    uint32_t rules[SG_CORR_MAX_RULES]; /* resolved at compile; UINT32_MAX: unresolved */
+    char *refs[SG_CORR_MAX_RULES];       /* rule or correlation ids or names, as written */
+    uint32_t inputs[SG_CORR_MAX_RULES];  /* resolved at compile: a rule, or SG_CORR_INPUT_CORR | correlation */
     size_t nrules;
     char *group_by[SG_CORR_MAX_GROUP];
     size_t ngroup;
-    char *value_field; /* value_count, value_sum, value_avg */
-    bool active;       /* every reference resolved */
-    bool generate;     /* its rules also alert on their own */
+    char *value_fields[SG_CORR_MAX_GROUP]; /* the condition's field(s): value_ types */
+    size_t nvalue;
+    sg_alias *aliases;
+    size_t naliases;
+    /* per input: the event field of each group-by and value field, aliases applied */
+    const char *gfield[SG_CORR_MAX_RULES][SG_CORR_MAX_GROUP];
+    const char *vfield[SG_CORR_MAX_RULES][SG_CORR_MAX_GROUP];
+    bool active;       /* every input resolved, no cycle: it runs */
+    bool generate;     /* the rules it names also alert on their own */
+    bool quiet;        /* only feeds other correlations (none of them has generate) */
+    char idle[160];    /* why it is not active */
 } sg_corr;
 
 struct ts_sigma {
@@ -194,6 +227,7 @@ struct ts_sigma {
     sg_corr *corrs;
     size_t ncorrs, cap_corrs;
     sg_u32v *rule_corrs; /* per rule: the correlations it feeds */
+    sg_u32v *corr_corrs; /* per correlation: the correlations it feeds */
     const sy_node **filters; /* filter documents, applied at compile */
     size_t nfilters, cap_filters;
     size_t filters_failed; /* filter applications that could not be built */
@@ -215,16 +249,21 @@ uint32_t sg_group_field(ts_sigma *s, uint32_t g, const char *name, size_t n);
 bool sg_rule_build(ts_sigma *s, const sy_node *doc, const char *file, char *why, size_t cap,
                    const char **id_out, const char **title_out);
 
-/* correlation.c */
+/* corr_build.c: correlation rules from YAML, and their resolution at compile. */
 bool sg_corr_build(ts_sigma *s, const sy_node *doc, const char *file, char *why, size_t cap);
+/* Resolves inputs (rules or correlations, by id or name), aliases and chains; a correlation
+ * that cannot run stays idle with its reason in idle. False only when out of memory. */
 bool sg_corr_compile(ts_sigma *s);
 void sg_corr_free(ts_sigma *s);
+
+/* correlation.c: the state of running correlations (one per scratch). */
 typedef struct sg_corr_state sg_corr_state;
 sg_corr_state *sg_corr_state_new(const ts_sigma *s);
 void sg_corr_state_free(sg_corr_state *cs);
-/* A hit of rule r on ev: updates the correlations r feeds, calling fn for each that fires. */
-void sg_corr_feed(const ts_sigma *s, sg_corr_state *cs, uint32_t r, const ts_event *ev, ts_sigma_hit_fn fn,
-                  void *ud);
+/* A hit of rule r on ev (an event of source src): updates the correlations r feeds, and the
+ * ones those feed when they fire, calling fn for each that fires and is not quiet. */
+void sg_corr_feed(const ts_sigma *s, sg_corr_state *cs, uint32_t r, const sg_source *src, const ts_event *ev,
+                  ts_sigma_hit_fn fn, void *ud);
 
 /* engine.c: routing shared with coverage.c */
 bool sg_source_matches(const sg_source *src, const ts_event *ev);
