@@ -211,29 +211,6 @@ static bool is_internal(const ts_enrich *e, const ts_ip *ip)
     return false;
 }
 
-static void copy_network(struct loc_network *n, ts_geo *geo)
-{
-    const char *cc = loc_network_get_country_code(n);
-    /* Codes are two letters; anything else (empty, a damaged file) means unknown. */
-    if (cc && cc[0] && cc[1] && !cc[2]) {
-        geo->cc[0] = cc[0];
-        geo->cc[1] = cc[1];
-    }
-    geo->asn = loc_network_get_asn(n);
-    static const struct {
-        uint32_t loc;
-        uint16_t ts;
-    } map[] = {
-        {LOC_NETWORK_FLAG_ANONYMOUS_PROXY, TS_NET_ANON_PROXY},
-        {LOC_NETWORK_FLAG_SATELLITE_PROVIDER, TS_NET_SATELLITE},
-        {LOC_NETWORK_FLAG_ANYCAST, TS_NET_ANYCAST},
-        {LOC_NETWORK_FLAG_DROP, TS_NET_DROP},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (loc_network_has_flag(n, map[i].loc))
-            geo->flags |= map[i].ts;
-}
-
 void ts_enrich_ip_uncached(ts_enrich *e, const ts_ip *ip, ts_geo *geo)
 {
     memset(geo, 0, sizeof *geo);
@@ -257,7 +234,7 @@ void ts_enrich_ip_uncached(ts_enrich *e, const ts_ip *ip, ts_geo *geo)
     }
     struct loc_network *n = NULL;
     if (loc_database_lookup(e->db, &a, &n) == 0 && n)
-        copy_network(n, geo);
+        ts_geo_from_network(n, geo);
     if (n)
         loc_network_unref(n);
 }

@@ -202,21 +202,15 @@ static bool close_before(builder *b, open_net *stack, size_t *depth, uint32_t s,
     return true;
 }
 
-static void read_net(struct loc_network *n, open_net *o, geo_val *v)
+void ts_geo_from_network(struct loc_network *n, ts_geo *geo)
 {
-    const struct in6_addr *first = loc_network_get_first_address(n);
-    unsigned prefix = loc_network_prefix(n);
-    o->s = (uint32_t)first->s6_addr[12] << 24 | (uint32_t)first->s6_addr[13] << 16 |
-           (uint32_t)first->s6_addr[14] << 8 | first->s6_addr[15];
-    o->e = prefix >= 32 ? o->s : o->s | (UINT32_MAX >> prefix);
-    memset(v, 0, sizeof *v);
     const char *cc = loc_network_get_country_code(n);
     /* Codes are two letters; anything else (empty, a damaged file) means unknown. */
     if (cc && cc[0] && cc[1] && !cc[2]) {
-        v->cc[0] = cc[0];
-        v->cc[1] = cc[1];
+        geo->cc[0] = cc[0];
+        geo->cc[1] = cc[1];
     }
-    v->asn = loc_network_get_asn(n);
+    geo->asn = loc_network_get_asn(n);
     static const struct {
         uint32_t loc;
         uint16_t ts;
@@ -228,7 +222,22 @@ static void read_net(struct loc_network *n, open_net *o, geo_val *v)
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++)
         if (loc_network_has_flag(n, map[i].loc))
-            v->flags |= map[i].ts;
+            geo->flags |= map[i].ts;
+}
+
+static void read_net(struct loc_network *n, open_net *o, geo_val *v)
+{
+    const struct in6_addr *first = loc_network_get_first_address(n);
+    unsigned prefix = loc_network_prefix(n);
+    o->s = (uint32_t)first->s6_addr[12] << 24 | (uint32_t)first->s6_addr[13] << 16 |
+           (uint32_t)first->s6_addr[14] << 8 | first->s6_addr[15];
+    o->e = prefix >= 32 ? o->s : o->s | (UINT32_MAX >> prefix);
+    ts_geo geo = {0};
+    ts_geo_from_network(n, &geo);
+    memset(v, 0, sizeof *v);
+    memcpy(v->cc, geo.cc, 2);
+    v->asn = geo.asn;
+    v->flags = geo.flags;
 }
 
 /* Walks every IPv4 network in order into b; a message in err when it cannot. */

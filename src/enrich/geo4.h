@@ -8,6 +8,10 @@
 #include "core/event.h"
 
 struct loc_database;
+struct loc_network;
+
+/* Adds what libloc knows of network n to geo: its country, ASN and flags (TS_NET_*). */
+void ts_geo_from_network(struct loc_network *n, ts_geo *geo);
 
 /* A read-only table: lookups need no locking and cost a few tens of nanoseconds, where a
  * libloc lookup costs 1.7 to 7 us. */
