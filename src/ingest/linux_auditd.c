@@ -331,8 +331,8 @@ static bool arg_key(ts_str k)
 static bool escaped_field(ts_str k, bool execve)
 {
     static const char *const names[] = {"comm", "exe", "name", "cwd", "key", "proctitle", "acct", "cmd",
-                                        "path", "ocomm", "data", "dir", "new", "old", "watch", "file",
-                                        "vm", "grp", "new_group", "old-auid", "root_dir", "sw"};
+                                        "path", "ocomm", "data", "dir", "watch", "file",
+                                        "vm", "grp", "new_group", "root_dir", "sw"};
     if (execve && arg_key(k))
         return true;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
