@@ -522,6 +522,10 @@ static void test_sigma_rules(void)
     CHECK(fired(&h, "6419afd1-3742-47a5-a7e6-b50386cd15f8", 60));  /* chmod on /tmp/ */
     CHECK(fired(&h, "312b42b1-bded-4441-8b58-163a3af58775", 74));  /* run from /tmp/ */
     CHECK(fired(&h, "bed26dea-4525-47f4-b24a-76e30e44ffb0", 96));  /* auditctl -D */
+    /* ... and not on the other records of those events, which lack the Sysmon names */
+    CHECK(!fired(&h, "ea34fb97-e2c4-4afb-810f-785e4459b194", 31));
+    CHECK(!fired(&h, "312b42b1-bded-4441-8b58-163a3af58775", 73));
+    CHECK(!fired(&h, "312b42b1-bded-4441-8b58-163a3af58775", 76));
     /* noise: auditd start, cron and its shell, the ssh login and its bash, bob's ls, sudo,
        a service start, a failed login */
     static const uint64_t quiet[][2] = {{1, 22}, {61, 63}, {67, 69}, {87, 95}, {106, 107}};
