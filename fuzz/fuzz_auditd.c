@@ -25,8 +25,8 @@ static void on_event(void *ud, ts_event *ev)
 {
     (void)ud;
     size_t sum = touch(ev->dataset) + touch(ev->action) + touch(ev->user) + touch(ev->process) +
-                 touch(ev->command_line) + touch(ev->parent_process) + touch(ev->host) +
-                 touch(ev->provider) + touch(ev->file_path) + touch(ev->src_host) + ev->code;
+                 touch(ev->command_line) + touch(ev->parent_process) + touch(ev->host) + touch(ev->provider) +
+                 touch(ev->file_path) + touch(ev->src_host) + ev->code;
     for (size_t i = 0; i < ev->n_fields; i++)
         sum += touch(ev->fields[i].key) + touch(ev->fields[i].val);
     sink_bytes += sum;

@@ -61,12 +61,14 @@ static void on_event(void *ud, ts_event *ev)
     size_t o = 0;
     for (size_t i = 0; i < ev->n_fields && o < sizeof r->fields; i++) {
         int w = snprintf(r->fields + o, sizeof r->fields - o, "%.*s=%.*s\n", (int)ev->fields[i].key.n,
-                         ev->fields[i].key.p, (int)ev->fields[i].val.n, ev->fields[i].val.p ? ev->fields[i].val.p : "");
+                         ev->fields[i].key.p, (int)ev->fields[i].val.n,
+                         ev->fields[i].val.p ? ev->fields[i].val.p : "");
         o += w > 0 ? (size_t)w : 0;
     }
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     got *g = ud;
     (void)record, (void)code;
@@ -381,13 +383,15 @@ static void test_window(void)
     if (!f)
         return;
     for (int i = 0; i < 10; i++) /* lines 1..10 */
-        fprintf(f, "type=SYSCALL msg=audit(1700005000.000:%d): arch=c000003e syscall=59 success=yes exit=0 ppid=1 pid=%d comm=\"x\" exe=\"/usr/bin/x%d\"\n",
+        fprintf(f,
+                "type=SYSCALL msg=audit(1700005000.000:%d): arch=c000003e syscall=59 success=yes exit=0 "
+                "ppid=1 pid=%d comm=\"x\" exe=\"/usr/bin/x%d\"\n",
                 100 + i, 200 + i, i);
     for (int i = 9; i >= 0; i--) /* lines 11..20, newest event first */
         fprintf(f, "type=EXECVE msg=audit(1700005000.000:%d): argc=1 a0=\"x%d\"\n", 100 + i, i);
     for (int i = 0; i < 3000; i++) /* no EOE, one second apart: aged out as they go */
-        fprintf(f, "type=LOGIN msg=audit(%d.000:%d): pid=%d uid=0 old-auid=4294967295 auid=0 res=1\n", 1700005001 + i,
-                1000 + i, i);
+        fprintf(f, "type=LOGIN msg=audit(%d.000:%d): pid=%d uid=0 old-auid=4294967295 auid=0 res=1\n",
+                1700005001 + i, 1000 + i, i);
     fclose(f);
     static got g;
     CHECK_STR(read_path(path, &g, NULL), "linux-auditd");
@@ -399,6 +403,25 @@ static void test_window(void)
     CHECK(has(at(&g, 19), "a0=x1"));
     CHECK(!has_key(at(&g, 19), "Image"));
     CHECK(!has_key(at(&g, 20), "Image"));
+
+    /* an event of more records than kept: the excess is reported, the rest read */
+    f = fopen(path, "w");
+    if (!f)
+        return;
+    fprintf(f,
+            "type=SYSCALL msg=audit(1700006000.000:7): arch=c000003e syscall=257 success=yes exit=3 pid=9\n");
+    for (int i = 0; i < 70; i++)
+        fprintf(f, "type=PATH msg=audit(1700006000.000:7): item=%d name=\"/etc/f%d\" nametype=NORMAL\n", i,
+                i);
+    fprintf(f, "type=EOE msg=audit(1700006000.000:7):\n");
+    fclose(f);
+    CHECK_STR(read_path(path, &g, NULL), "linux-auditd");
+    CHECK_INT(g.n, 64);
+    CHECK_INT(g.nerr, 8);
+    CHECK_INT(g.err_line[0], 65); /* records 65..71 and the EOE */
+    CHECK(strstr(g.err_msg[0], "record dropped") != NULL);
+    CHECK_STR(at(&g, 64) ? at(&g, 64)->action : "", "openat");
+    CHECK(at(&g, 65) == NULL);
     unlink(path);
 }
 
@@ -406,7 +429,8 @@ static void test_window(void)
 
 static void test_sniff(void)
 {
-    const char *syslog = "Nov 14 22:13:20 web01 sshd[4000]: Accepted password for alice from 198.51.100.23 port 50122 ssh2\n";
+    const char *syslog =
+        "Nov 14 22:13:20 web01 sshd[4000]: Accepted password for alice from 198.51.100.23 port 50122 ssh2\n";
     const ts_reader *r = ts_reader_detect(syslog, strlen(syslog));
     CHECK_STR(r ? r->name : "", "linux-auth");
     const ts_reader *au = ts_reader_find("linux-auditd");
@@ -516,12 +540,12 @@ static void test_sigma_rules(void)
     /* the rule being deleted names the key too: a key-only rule matches CONFIG_CHANGE */
     CHECK(fired(&h, "f7158a64-6204-4d6d-868a-6e6378b467e0", 102));
     /* process_creation rules, on the EXECVE record only */
-    CHECK(fired(&h, "ea34fb97-e2c4-4afb-810f-785e4459b194", 32));  /* curl */
-    CHECK(fired(&h, "ba592c6d-6888-43c3-b8c6-689b8fe47337", 39));  /* base64 piped to a shell */
-    CHECK(fired(&h, "e2072cab-8c9a-459b-b63c-40ae79e27031", 47));  /* base64 -d */
-    CHECK(fired(&h, "6419afd1-3742-47a5-a7e6-b50386cd15f8", 60));  /* chmod on /tmp/ */
-    CHECK(fired(&h, "312b42b1-bded-4441-8b58-163a3af58775", 74));  /* run from /tmp/ */
-    CHECK(fired(&h, "bed26dea-4525-47f4-b24a-76e30e44ffb0", 96));  /* auditctl -D */
+    CHECK(fired(&h, "ea34fb97-e2c4-4afb-810f-785e4459b194", 32)); /* curl */
+    CHECK(fired(&h, "ba592c6d-6888-43c3-b8c6-689b8fe47337", 39)); /* base64 piped to a shell */
+    CHECK(fired(&h, "e2072cab-8c9a-459b-b63c-40ae79e27031", 47)); /* base64 -d */
+    CHECK(fired(&h, "6419afd1-3742-47a5-a7e6-b50386cd15f8", 60)); /* chmod on /tmp/ */
+    CHECK(fired(&h, "312b42b1-bded-4441-8b58-163a3af58775", 74)); /* run from /tmp/ */
+    CHECK(fired(&h, "bed26dea-4525-47f4-b24a-76e30e44ffb0", 96)); /* auditctl -D */
     /* ... and not on the other records of those events, which lack the Sysmon names */
     CHECK(!fired(&h, "ea34fb97-e2c4-4afb-810f-785e4459b194", 31));
     CHECK(!fired(&h, "312b42b1-bded-4441-8b58-163a3af58775", 73));

@@ -17,17 +17,17 @@
  * process-creation fields Sigma's Linux rules use (Image, CommandLine, ParentImage ...).
  */
 
-#define AU_WINDOW 8                  /* events open at once */
-#define AU_MAX_RECS 64               /* records kept per event */
-#define AU_MAX_BYTES (4u << 20)      /* bytes kept per event */
-#define AU_AGE_NS 2000000000LL       /* an open event older than this is complete */
-#define AU_PARENTS 512               /* processes remembered for ParentImage */
-#define AU_PARENT_MAX 4096           /* longest exe or command line remembered */
+#define AU_WINDOW 8             /* events open at once */
+#define AU_MAX_RECS 64          /* records kept per event */
+#define AU_MAX_BYTES (4u << 20) /* bytes kept per event */
+#define AU_AGE_NS 2000000000LL  /* an open event older than this is complete */
+#define AU_PARENTS 512          /* processes remembered for ParentImage */
+#define AU_PARENT_MAX 4096      /* longest exe or command line remembered */
 
 typedef struct au_rec {
-    size_t off, len;      /* the line in the event's buffer */
+    size_t off, len; /* the line in the event's buffer */
     uint64_t line;
-    size_t first, nf;     /* its fields in au_state.all, set when the event is flushed */
+    size_t first, nf; /* its fields in au_state.all, set when the event is flushed */
 } au_rec;
 
 typedef struct au_event {
@@ -64,9 +64,9 @@ typedef struct au_state {
     rd_ctx c;
     au_event ev[AU_WINDOW];
     uint64_t seq;
-    ts_fieldbuf all;     /* the fields of every record of the event being flushed */
-    ts_arena arena;      /* decoded values of that event */
-    char *piece;         /* an EXECVE argument split as aN[0], aN[1] ... */
+    ts_fieldbuf all; /* the fields of every record of the event being flushed */
+    ts_arena arena;  /* decoded values of that event */
+    char *piece;     /* an EXECVE argument split as aN[0], aN[1] ... */
     size_t piece_n, piece_cap;
     ts_str piece_key;
     au_parent parents[AU_PARENTS];
@@ -79,6 +79,7 @@ typedef struct au_type {
     uint16_t code;
 } au_type;
 
+/* clang-format off */
 static const au_type types[] = {
     {"SYSCALL", 1300}, {"PATH", 1302}, {"IPC", 1303}, {"SOCKETCALL", 1304}, {"CONFIG_CHANGE", 1305},
     {"SOCKADDR", 1306}, {"CWD", 1307}, {"EXECVE", 1309}, {"IPC_SET_PERM", 1311}, {"KERNEL_OTHER", 1316},
@@ -105,6 +106,7 @@ static const au_type types[] = {
     {"USER_ROLE_CHANGE", 2300}, {"CRYPTO_KEY_USER", 2404}, {"CRYPTO_SESSION", 2407},
     {"VIRT_CONTROL", 2500},
 };
+/* clang-format on */
 
 /* The record type's number (1300 for SYSCALL, N for "UNKNOWN[N]"); 0 when not known. */
 static uint32_t type_code(ts_str t)
@@ -133,6 +135,7 @@ typedef struct au_sys {
 } au_sys;
 
 /* x86_64 (arch=c000003e): the calls audit rules commonly watch. */
+/* clang-format off */
 static const au_sys sys_x86_64[] = {
     {0, "read"}, {1, "write"}, {2, "open"}, {3, "close"}, {4, "stat"}, {9, "mmap"}, {10, "mprotect"},
     {16, "ioctl"}, {21, "access"}, {41, "socket"}, {42, "connect"}, {43, "accept"}, {44, "sendto"},
@@ -151,8 +154,10 @@ static const au_sys sys_x86_64[] = {
     {313, "finit_module"}, {316, "renameat2"}, {319, "memfd_create"}, {321, "bpf"}, {322, "execveat"},
     {437, "openat2"},
 };
+/* clang-format on */
 
 /* aarch64 (arch=c00000b7). */
+/* clang-format off */
 static const au_sys sys_aarch64[] = {
     {29, "ioctl"}, {33, "mknodat"}, {34, "mkdirat"}, {35, "unlinkat"}, {37, "linkat"}, {38, "renameat"},
     {40, "mount"}, {49, "chdir"}, {51, "chroot"}, {52, "fchmod"}, {53, "fchmodat"}, {54, "fchownat"},
@@ -164,8 +169,10 @@ static const au_sys sys_aarch64[] = {
     {273, "finit_module"}, {276, "renameat2"}, {279, "memfd_create"}, {280, "bpf"}, {281, "execveat"},
     {437, "openat2"},
 };
+/* clang-format on */
 
 /* i386 (arch=40000003). */
+/* clang-format off */
 static const au_sys sys_i386[] = {
     {2, "fork"}, {3, "read"}, {4, "write"}, {5, "open"}, {6, "close"}, {10, "unlink"}, {11, "execve"},
     {14, "mknod"}, {15, "chmod"}, {21, "mount"}, {23, "setuid"}, {26, "ptrace"}, {37, "kill"},
@@ -173,6 +180,7 @@ static const au_sys sys_i386[] = {
     {120, "clone"}, {122, "uname"}, {128, "init_module"}, {129, "delete_module"}, {136, "personality"},
     {295, "openat"}, {350, "finit_module"}, {356, "memfd_create"}, {358, "execveat"},
 };
+/* clang-format on */
 
 /* The name of syscall nr (decimal text) on arch (hex AUDIT_ARCH_* text); empty if unknown. */
 static ts_str syscall_name(ts_str arch, ts_str nr)
@@ -198,7 +206,10 @@ static ts_str syscall_name(ts_str arch, ts_str nr)
 
 /* ---- headers ---- */
 
-static bool digit(char c) { return c >= '0' && c <= '9'; }
+static bool digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 /* "11/14/2023 22:13:20.123" (ausearch -i, local time read as UTC: it does not say the zone). */
 static bool interp_time(ts_str s, int64_t *ns)
@@ -330,9 +341,9 @@ static bool arg_key(ts_str k)
  * otherwise. "aN" of EXECVE records too, not the hex numbers "aN" of SYSCALL records. */
 static bool escaped_field(ts_str k, bool execve)
 {
-    static const char *const names[] = {"comm", "exe", "name", "cwd", "key", "proctitle", "acct", "cmd",
-                                        "path", "ocomm", "data", "dir", "watch", "file",
-                                        "vm", "grp", "new_group", "root_dir", "sw"};
+    static const char *const names[] = {"comm", "exe",  "name",      "cwd",      "key", "proctitle", "acct",
+                                        "cmd",  "path", "ocomm",     "data",     "dir", "watch",     "file",
+                                        "vm",   "grp",  "new_group", "root_dir", "sw"};
     if (execve && arg_key(k))
         return true;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
@@ -555,6 +566,12 @@ static ts_str join_args(au_state *st, size_t first, size_t nf)
     return ts_str_make(d, n);
 }
 
+/* auditd's ways of writing "no value". */
+static bool unset(ts_str v)
+{
+    return !v.n || RD_EQ(v, "?") || RD_EQ(v, "(null)") || RD_EQ(v, "(none)") || RD_EQ(v, "unset");
+}
+
 static bool numeric(ts_str s)
 {
     uint64_t v;
@@ -608,7 +625,7 @@ static void gather(au_state *st, const au_event *e, au_ctx *x)
             x->ppid = get(st, f, nf, "ppid");
             x->uid = get(st, f, nf, "uid");
             x->uid_name = get(st, f, nf, "UID");
-            if (!x->uid_name.n && !numeric(x->uid))
+            if (!x->uid_name.n && !numeric(x->uid) && !unset(x->uid))
                 x->uid_name = x->uid; /* ausearch -i names it */
             if (!x->uid_name.n && RD_EQ(x->uid, "0"))
                 x->uid_name = TS_STR_LIT("root");
@@ -635,10 +652,22 @@ static void gather(au_state *st, const au_event *e, au_ctx *x)
 static uint32_t category(uint32_t code, const au_ctx *x)
 {
     switch (code) {
-    case 1100: case 1101: case 1103: case 1104: case 1108: case 1109: case 1110: case 1126:
-    case 2100: case 2103: case 2104:
+    case 1100:
+    case 1101:
+    case 1103:
+    case 1104:
+    case 1108:
+    case 1109:
+    case 1110:
+    case 1126:
+    case 2100:
+    case 2103:
+    case 2104:
         return TS_CAT_AUTH;
-    case 1105: case 1106: case 1112: case 1113:
+    case 1105:
+    case 1106:
+    case 1112:
+    case 1113:
         return TS_CAT_AUTH | TS_CAT_SESSION;
     case 1123:
         return TS_CAT_AUTH | TS_CAT_PROCESS;
@@ -663,11 +692,6 @@ static ts_str type_action(ts_arena *a, ts_str t)
     return ts_str_make(d, t.n);
 }
 
-static bool unset(ts_str v)
-{
-    return !v.n || RD_EQ(v, "?") || RD_EQ(v, "(null)") || RD_EQ(v, "(none)") || RD_EQ(v, "unset");
-}
-
 /* What a user-space record (USER_LOGIN, USER_AUTH ...) says about who, from where, result. */
 static void user_record(ts_event *ev, const au_state *st, size_t f, size_t nf)
 {
@@ -681,7 +705,8 @@ static void user_record(ts_event *ev, const au_state *st, size_t f, size_t nf)
         ev->user = acct;
     if (!unset(addr))
         rd_ip(addr, &ev->src_ip);
-    if (!unset(host) && !ts_str_eq(host, "localhost") && !(addr.n == host.n && !memcmp(addr.p, host.p, addr.n)))
+    if (!unset(host) && !ts_str_eq(host, "localhost") &&
+        !(addr.n == host.n && !memcmp(addr.p, host.p, addr.n)))
         ev->src_host = host;
     if (!unset(exe))
         ev->process = exe;
@@ -745,8 +770,9 @@ static void emit_record(au_state *st, const au_event *e, size_t r, const au_ctx 
         ev->parent_process = x->parent_exe;
         ev->user = x->uid_name;
         ev->action = x->sysname.n ? x->sysname : TS_STR_LIT("syscall");
-        ev->outcome = RD_EQ(x->success, "yes") ? TS_OUTCOME_SUCCESS
-                      : RD_EQ(x->success, "no") ? TS_OUTCOME_FAILURE : TS_OUTCOME_UNKNOWN;
+        ev->outcome = RD_EQ(x->success, "yes")  ? TS_OUTCOME_SUCCESS
+                      : RD_EQ(x->success, "no") ? TS_OUTCOME_FAILURE
+                                                : TS_OUTCOME_UNKNOWN;
     } else {
         ev->action = type_action(&c->s->arena, h.type);
         user_record(ev, st, f, nf);
@@ -834,7 +860,8 @@ static au_event *event_for(au_state *st, const au_head *h)
 static bool append(au_state *st, au_event *e, const char *p, size_t n, uint64_t line)
 {
     if (e->nrec == AU_MAX_RECS || e->n + n > AU_MAX_BYTES) {
-        rd_error(&st->c, line, 0, TOCSIN_E_TOOLONG, "audit event %llu has more than %u records or %u bytes; record dropped",
+        rd_error(&st->c, line, 0, TOCSIN_E_TOOLONG,
+                 "audit event %llu has more than %u records or %u bytes; record dropped",
                  (unsigned long long)e->serial, AU_MAX_RECS, AU_MAX_BYTES);
         return true;
     }
@@ -869,7 +896,8 @@ static tocsin_code line_in(au_state *st, const char *p, size_t n)
         return TOCSIN_OK;
     }
     if (!parse_head(p, n, &h)) {
-        rd_error(&st->c, line, 0, TOCSIN_E_PARSE, "not an audit record (type=... msg=audit(TIME:SERIAL): ...)");
+        rd_error(&st->c, line, 0, TOCSIN_E_PARSE,
+                 "not an audit record (type=... msg=audit(TIME:SERIAL): ...)");
         return TOCSIN_OK;
     }
     au_event *e = event_for(st, &h);
