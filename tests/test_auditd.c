@@ -356,9 +356,11 @@ static void test_damaged(void)
 {
     static got g;
     CHECK_STR(read_path(FIX "damaged.log", &g, NULL), "linux-auditd");
-    CHECK_INT(g.nerr, 2);
+    CHECK_INT(g.nerr, 4);
     CHECK_INT(g.err_line[0], 2);
     CHECK_INT(g.err_line[1], 4);
+    CHECK_INT(g.err_line[2], 9);  /* a time before 1970 */
+    CHECK_INT(g.err_line[3], 10); /* ... or past 2200 */
     CHECK_STR(g.err_file[0], FIX "damaged.log");
     CHECK(strstr(g.err_msg[0], "not an audit record") != NULL);
     /* the event around the bad lines is whole */

@@ -227,7 +227,8 @@ static bool interp_time(ts_str s, int64_t *ns)
         v[k] = x;
     }
     int year = v[2] < 100 ? 2000 + v[2] : v[2];
-    if (v[0] < 1 || v[0] > 12 || v[1] < 1 || v[1] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
+    if (v[0] < 1 || v[0] > 12 || v[1] < 1 || v[1] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60 ||
+        year < 1970 || year > 2200) /* nanoseconds since 1970 fit in 64 bits until 2262 */
         return false;
     struct tm tm = {0};
     tm.tm_year = year - 1900, tm.tm_mon = v[0] - 1, tm.tm_mday = v[1];
@@ -279,6 +280,8 @@ static bool parse_head(const char *p, size_t n, au_head *h)
             return false;
         h->interp = true;
     }
+    if (h->ts_ns < 0) /* the kernel counts from 1970; later arithmetic relies on it */
+        return false;
     i = (size_t)(close - p) + 1;
     if (i < n && p[i] == ' ') /* ausearch -i writes ") : " */
         i++;
@@ -840,7 +843,7 @@ static au_event *event_for(au_state *st, const au_head *h)
         if (e->used && e->serial == h->serial && e->ts_ns == h->ts_ns && same_node(e, h))
             return e;
     }
-    for (au_event *o; (o = oldest(st)) && o->ts_ns + AU_AGE_NS < h->ts_ns;)
+    for (au_event *o; (o = oldest(st)) && h->ts_ns - o->ts_ns > AU_AGE_NS;) /* times are >= 0 */
         flush(st, o);
     au_event *free_slot = NULL;
     for (size_t i = 0; i < AU_WINDOW && !free_slot; i++)
