@@ -349,7 +349,13 @@ static void test_edge(void)
     e = at(&g, 8);
     CHECK_INT(e ? e->outcome : 0, TS_OUTCOME_FAILURE);
     CHECK_STR(at(&g, 9) ? at(&g, 9)->file : "", "/tmp/nothere");
-    CHECK_INT(g.n, 6);
+    /* types this reader does not name keep their number, within auditd's range only */
+    e = at(&g, 11);
+    CHECK(e && e->has_code && e->code == 1338);
+    CHECK(has(e, "type=UNKNOWN[1338]"));
+    e = at(&g, 12);
+    CHECK(e && !e->has_code);
+    CHECK_INT(g.n, 8);
 }
 
 static void test_damaged(void)

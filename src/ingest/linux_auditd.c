@@ -108,12 +108,14 @@ static const au_type types[] = {
 };
 /* clang-format on */
 
-/* The record type's number (1300 for SYSCALL, N for "UNKNOWN[N]"); 0 when not known. */
+/* The record type's number (1300 for SYSCALL, N for "UNKNOWN[N]"); 0 when not known. Logged
+ * types are 1100-2999 (and LOGIN, 1006): a number outside could be taken for a Windows event
+ * id the detectors look for (1074 shutdown, 4624 logon), so it is left unset. */
 static uint32_t type_code(ts_str t)
 {
     if (t.n > 9 && memcmp(t.p, "UNKNOWN[", 8) == 0 && t.p[t.n - 1] == ']') {
         uint64_t v;
-        return ts_parse_u64(ts_str_make(t.p + 8, t.n - 9), &v) && v < 65536 ? (uint32_t)v : 0;
+        return ts_parse_u64(ts_str_make(t.p + 8, t.n - 9), &v) && v >= 1100 && v < 3000 ? (uint32_t)v : 0;
     }
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (ts_str_eq(t, types[i].name))
