@@ -388,7 +388,8 @@ static void piece_flush(au_state *st)
         return;
     char *d = ts_arena_alloc(&st->arena, st->piece_n + 1);
     if (d) {
-        memcpy(d, st->piece, st->piece_n);
+        if (st->piece_n)
+            memcpy(d, st->piece, st->piece_n);
         d[st->piece_n] = '\0';
         add(st, st->piece_key, ts_str_make(d, st->piece_n));
     }
@@ -402,7 +403,7 @@ static void piece_add(au_state *st, ts_str key, ts_str v, bool hex)
         piece_flush(st);
     st->piece_key = key;
     size_t add_n = hex ? v.n / 2 : v.n;
-    if (st->piece_n + add_n > AU_MAX_BYTES)
+    if (!add_n || st->piece_n + add_n > AU_MAX_BYTES)
         return;
     if (st->piece_n + add_n > st->piece_cap) {
         size_t cap = (st->piece_n + add_n) * 2;
@@ -463,9 +464,8 @@ static void parse_fields(au_state *st, ts_str b, bool interp, bool execve)
         size_t ks = i;
         while (i < b.n && b.p[i] != '=' && b.p[i] != ' ')
             i++;
-        if (i >= b.n || b.p[i] != '=') {
+        if (i >= b.n || b.p[i] != '=')
             continue;
-        }
         ts_str k = ts_str_make(b.p + ks, i - ks);
         i++;
         if (i < b.n && b.p[i] == '\'' && ts_str_eq(k, "msg")) { /* user-space message text */
