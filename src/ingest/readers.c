@@ -9,6 +9,7 @@ extern const ts_reader ts_reader_zeek_json;
 extern const ts_reader ts_reader_suricata_eve;
 extern const ts_reader ts_reader_winevent_json;
 extern const ts_reader ts_reader_linux_auth;
+extern const ts_reader ts_reader_linux_auditd;
 extern const ts_reader ts_reader_mail_mbox;
 extern const ts_reader ts_reader_mail_eml;
 
@@ -19,6 +20,7 @@ const ts_reader *const ts_readers[] = {
     &ts_reader_suricata_eve,
     &ts_reader_winevent_json,
     &ts_reader_linux_auth,
+    &ts_reader_linux_auditd,
     &ts_reader_mail_mbox,
     &ts_reader_mail_eml,
     NULL,
