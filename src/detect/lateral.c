@@ -185,7 +185,7 @@ static bool loopback(const ts_ip *ip)
 /* A host name's hash: its first label, case-blind ("WKS7.corp.local" is "wks7"). */
 static uint64_t name_hash(ts_str name)
 {
-    const char *dot = memchr(name.p, '.', name.n);
+    const char *dot = name.n ? memchr(name.p, '.', name.n) : NULL;
     return bl_hash(dot ? ts_str_make(name.p, (size_t)(dot - name.p)) : name, BL_SEED ^ 0x11);
 }
 
