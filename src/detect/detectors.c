@@ -11,7 +11,8 @@
     X(destruction)    \
     X(phishing)       \
     X(beacon)         \
-    X(exfil)
+    X(exfil)          \
+    X(collection)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)
