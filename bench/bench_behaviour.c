@@ -17,7 +17,9 @@
  *    enrich stage would (geo flags);
  *  - each detector: ingest with that detector in the sink, minus ingest alone;
  *  - all: ingest with every behavioural detector in the sink, minus ingest alone.
- * Each pass is run twice and the faster kept (the first also pays page faults).
+ * The passes take turns, three rounds of all of them, and each keeps its fastest round:
+ * the load of a shared machine drifts, and a baseline timed only once, at the start,
+ * would drift away from the passes it is subtracted from.
  *
  * The day (default 2M network events, 500k Windows events, in time order):
  *  - Zeek JSON: conn records from 5,000 internal hosts to 10 outside destinations each
@@ -28,9 +30,10 @@
  *    failures, Sysmon process starts and file deletions, service state changes.
  * Usage: bench_behaviour [network events [windows events [dir]]]; the files are removed
  * unless TOCSIN_BENCH_KEEP is set. For instruction counts (valgrind --tool=callgrind, which
- * is repeatable under load) TOCSIN_BENCH_ONCE=1 runs every pass once and skips the passes of
+ * is repeatable under load) TOCSIN_BENCH_ONCE=1 runs one round and skips the passes of
  * single detectors: callgrind_annotate --inclusive=yes then shows each detector's event
- * function against the reader's.
+ * function against the reader's. TOCSIN_BENCH_ONLY=name,... times only those detectors
+ * alone (all of them still together).
  */
 
 #define HOSTS 5000
@@ -296,17 +299,11 @@ static bool run_once(const char *const *files, size_t nf, unsigned mask, ts_scra
     return ok;
 }
 
-/* The faster of `reps` runs. */
-static bool run(const char *const *files, size_t nf, unsigned mask, ts_scratch *s, int reps, result *best)
+/* Keeps the faster of r and *best (*best unset when first). */
+static void keep(result *best, const result *r, bool first)
 {
-    for (int k = 0; k < reps; k++) {
-        result r;
-        if (!run_once(files, nf, mask, s, &r))
-            return false;
-        if (!k || r.ns < best->ns)
-            *best = r;
-    }
-    return true;
+    if (first || r->ns < best->ns)
+        *best = *r;
 }
 
 int main(int argc, char **argv)
@@ -314,7 +311,7 @@ int main(int argc, char **argv)
     size_t n_net = argc > 1 ? strtoul(argv[1], NULL, 10) : 2000000;
     size_t n_win = argc > 2 ? strtoul(argv[2], NULL, 10) : 500000;
     const char *dir = argc > 3 ? argv[3] : "/tmp";
-    int reps = getenv("TOCSIN_BENCH_ONCE") ? 1 : 2; /* one pass each under callgrind */
+    int reps = getenv("TOCSIN_BENCH_ONCE") ? 1 : 3; /* one pass each under callgrind */
     char net[512], win[512];
     snprintf(net, sizeof net, "%s/tocsin_bench_behaviour_zeek.json", dir);
     snprintf(win, sizeof win, "%s/tocsin_bench_behaviour_win.json", dir);
@@ -326,24 +323,39 @@ int main(int argc, char **argv)
     ts_scratch s;
     if (ts_scratch_init(&s) != TOCSIN_OK)
         return 1;
-    result ing, all, one[N_NAMES];
-    bool ok = run(files, 2, 0, &s, reps, &ing);
-    double n = (double)ing.events;
-    printf("%zu events (%zu Zeek JSON: 50k conn pairs, 1/16 HTTP, 1/16 DNS, 1/32 SMB/RDP; %zu Windows JSON), "
-           "%zu rejected\n",
-           ing.events, n_net, n_win, ing.errors);
-    printf("  ingest alone         %6.0f ns/event (%.2fM events/s)\n", ing.ns / n, 1e3 * n / ing.ns);
-    for (size_t k = 0; ok && reps > 1 && k < N_NAMES; k++) {
-        ok = run(files, 2, 1u << k, &s, reps, &one[k]);
-        printf("  %-20s %6.0f ns/event, finish %.0f ms, %zu alerts\n", names[k], (one[k].ns - ing.ns) / n,
-               one[k].finish_ns / 1e6, one[k].alerts);
-    }
-    ok = ok && run(files, 2, (1u << N_NAMES) - 1, &s, reps, &all);
+    /* the passes: ingest alone, each detector alone (bit k: names[k]), all together */
+    const char *only = getenv("TOCSIN_BENCH_ONLY");
+    unsigned masks[N_NAMES + 2];
+    size_t np = 0;
+    masks[np++] = 0;
+    for (size_t k = 0; reps > 1 && k < N_NAMES; k++)
+        if (!only || strstr(only, names[k]))
+            masks[np++] = 1u << k;
+    masks[np++] = (1u << N_NAMES) - 1;
+    result best[N_NAMES + 2];
+    bool ok = true;
+    for (int r = 0; ok && r < reps; r++)
+        for (size_t i = 0; ok && i < np; i++) {
+            result res;
+            ok = run_once(files, 2, masks[i], &s, &res);
+            keep(&best[i], &res, r == 0);
+        }
     if (ok) {
-        double det = (all.ns - ing.ns) / n;
-        printf("  all together         %6.0f ns/event, finish %.0f ms, %zu alerts\n", det, all.finish_ns / 1e6,
-               all.alerts);
-        printf("detectors / ingest = %.2f (goal <= 1.0)\n", det / (ing.ns / n));
+        const result *ing = &best[0], *all = &best[np - 1];
+        double n = (double)ing->events;
+        printf("%zu events (%zu Zeek JSON: 50k conn pairs, 1/16 HTTP, 1/16 DNS, 1/32 SMB/RDP; %zu Windows "
+               "JSON), %zu rejected\n",
+               ing->events, n_net, n_win, ing->errors);
+        printf("  ingest alone         %6.0f ns/event (%.2fM events/s)\n", ing->ns / n, 1e3 * n / ing->ns);
+        for (size_t i = 1; i + 1 < np; i++) {
+            size_t k = (size_t)__builtin_ctz(masks[i]);
+            printf("  %-20s %6.0f ns/event, finish %.0f ms, %zu alerts\n", names[k], (best[i].ns - ing->ns) / n,
+                   best[i].finish_ns / 1e6, best[i].alerts);
+        }
+        double det = (all->ns - ing->ns) / n;
+        printf("  all together         %6.0f ns/event, finish %.0f ms, %zu alerts\n", det, all->finish_ns / 1e6,
+               all->alerts);
+        printf("detectors / ingest = %.2f (goal <= 1.0)\n", det / (ing->ns / n));
     }
     ts_scratch_free(&s);
     if (!getenv("TOCSIN_BENCH_KEEP")) {

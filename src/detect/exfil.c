@@ -167,9 +167,10 @@ static tocsin_code exfil_init(void *state, const ts_detect_ctx *ctx)
     size_t cap = 16;
     while (cap < (size_t)max_hosts * 2)
         cap <<= 1;
-    st->hosts = calloc(cap, sizeof *st->hosts);
-    if (!st->hosts)
+    st->index = malloc(cap * sizeof *st->index);
+    if (!st->index)
         return TOCSIN_E_NOMEM;
+    memset(st->index, 0xff, cap * sizeof *st->index); /* XF_EMPTY */
     st->mask = cap - 1;
     return TOCSIN_OK;
 }
@@ -178,28 +179,71 @@ static void exfil_fini(void *state)
 {
     exfil_state *st = state;
     free(st->hosts);
+    free(st->index);
     for (size_t i = 0; i < st->n_servers; i++)
         free(st->servers[i]);
 }
 
 /* ---- hosts ---- */
 
+static uint64_t host_hash(const ts_ip *ip)
+{
+    return bh_mix(bh_ip(BH_SEED, ip));
+}
+
+/* Room for one more host (the array grows by doubling, aligned for its cache lines). */
+static bool host_room(exfil_state *st)
+{
+    if (st->n_hosts < st->cap_hosts)
+        return true;
+    size_t cap = st->cap_hosts ? st->cap_hosts * 2 : 256;
+    if (cap > st->max_hosts)
+        cap = st->max_hosts;
+    xf_host *h = aligned_alloc(_Alignof(xf_host), cap * sizeof *h); /* a multiple of the alignment */
+    if (!h)
+        return false;
+    if (st->n_hosts)
+        memcpy(h, st->hosts, st->n_hosts * sizeof *h);
+    free(st->hosts);
+    st->hosts = h;
+    st->cap_hosts = cap;
+    return true;
+}
+
 xf_host *xf_host_get(exfil_state *st, const ts_ip *ip, bool create)
 {
-    for (size_t i = bh_mix(bh_ip(BH_SEED, ip)) & st->mask;; i = (i + 1) & st->mask) {
-        xf_host *h = &st->hosts[i];
-        if (h->ip.v == 0) {
-            if (!create || st->n_hosts >= st->max_hosts)
+    uint64_t hash = host_hash(ip), tag = hash >> 32 << 32;
+    for (size_t i = hash & st->mask;; i = (i + 1) & st->mask) {
+        uint64_t e = st->index[i];
+        if (e == XF_EMPTY) {
+            if (!create || st->n_hosts >= st->max_hosts || !host_room(st))
                 return NULL;
+            xf_host *h = &st->hosts[st->n_hosts];
+            memset(h, 0, sizeof *h);
             h->ip = *ip;
             h->day = -1;
             h->alerted_day = -1;
-            st->n_hosts++;
+            st->index[i] = tag | st->n_hosts++;
             return h;
         }
-        if (ts_ip_eq(&h->ip, ip))
-            return h;
+        if ((e >> 32 << 32) == tag && ts_ip_eq(&st->hosts[(uint32_t)e].ip, ip))
+            return &st->hosts[(uint32_t)e];
     }
+}
+
+/* Asks for the lines of ip's host (if it has one in its first slot) that a flow to a
+ * destination in filter block `block` touches, so that the fetches overlap. */
+static void host_prefetch(const exfil_state *st, const ts_ip *ip, uint32_t block)
+{
+    uint64_t hash = host_hash(ip), e = st->index[hash & st->mask];
+    if (e == XF_EMPTY || (e >> 32) != (hash >> 32))
+        return;
+    const xf_host *h = &st->hosts[(uint32_t)e];
+    __builtin_prefetch(h, 1);
+    __builtin_prefetch(&h->known[block]);
+    __builtin_prefetch(&h->fresh[block], 1);
+    __builtin_prefetch(&h->top[0], 1); /* the tally of new destinations, 160 bytes */
+    __builtin_prefetch(&h->top[XF_TOP - 1], 1);
 }
 
 /* The filters are blocked Bloom filters: the three bits of a destination lie in one
@@ -386,6 +430,11 @@ static xf_host *host_on(exfil_state *st, const ts_ip *ip, int32_t day)
  * sent outside: a file server that never talks out has a history of zeros. */
 static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_in, const ts_alert_sink *out)
 {
+    bloom_key k;
+    if (src_in && !dst_in) {
+        bloom_keys(&ev->dst_ip, &k);
+        host_prefetch(st, &ev->src_ip, k.block);
+    }
     int32_t day = (int32_t)(ev->ts_ns / (86400LL * 1000000000LL));
     if (!st->last_day || day < st->first_day)
         st->first_day = day;
@@ -397,8 +446,6 @@ static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_i
     if (!h || dst_in)
         return;
     h->out_today += ev->bytes_out;
-    bloom_key k;
-    bloom_keys(&ev->dst_ip, &k);
     if (bloom_has(h->known, &k))
         return;
     bloom_add(h->fresh, &k);
