@@ -53,8 +53,8 @@
  * Batching. Every pair lives in a table far bigger than the caches, so finding a pair and
  * appending to its ring costs three dependent memory fetches (bucket, pair, ring). Alerts
  * come only at finish, so connections wait in a batch of 32 (with what creating their
- * pair needs) and are applied in their order when it fills, the provenance changes or at
- * finish: the fetches of the whole batch are requested first, so that they overlap.
+ * pair needs, up to four sources of provenance) and are applied in their order when it
+ * fills, a fifth source comes or at finish: the fetches of the whole batch are requested first, so that they overlap.
  *
  * Tunables ([beacon] in data/detect.conf): min_connections, threshold, window,
  * long_window, max_pairs, max_samples, join_cache, dur_min_hours, dur_ideal_hours.
@@ -110,15 +110,23 @@ typedef struct queued {
     uint16_t dst_port;
     bool request, proxied;
     uint16_t name_off; /* of the name in the batch's names, for a request */
+    uint8_t source;    /* in the batch's sources */
 } queued;
 
+/* Where queued connections came from (conn.log and http.log records interleave). */
+typedef struct source {
+    char *dataset, *file; /* NULL: none */
+    size_t dataset_n;
+} source;
+
 #define BATCH 32
+#define SOURCES 4
 typedef struct batch {
     queued q[BATCH];
     size_t n, names_n;
     char names[BATCH * MAX_NAME];
-    char *dataset, *file; /* what every queued connection's event said (NULL: none) */
-    size_t dataset_n;
+    source src[SOURCES];
+    size_t n_src, next_src;
 } batch;
 
 typedef struct beacon_state {
@@ -211,8 +219,10 @@ static void beacon_fini(void *state)
     free(st->join);
     free(st->seen);
     if (st->b) {
-        free(st->b->dataset);
-        free(st->b->file);
+        for (size_t i = 0; i < st->b->n_src; i++) {
+            free(st->b->src[i].dataset);
+            free(st->b->src[i].file);
+        }
         free(st->b);
     }
     for (size_t i = 1; i < st->n_strs; i++)
@@ -316,7 +326,7 @@ static uint32_t pair_slot(beacon_state *st)
 }
 
 /* The pair of q's source and name (or, name NULL, destination address), created if new
- * with the batch's provenance; NULL when out of memory or room. */
+ * with q's provenance; NULL when out of memory or room. */
 static pair *pair_get(beacon_state *st, const queued *q, const char *name)
 {
     uint64_t h = q->hash;
@@ -339,8 +349,9 @@ static pair *pair_get(beacon_state *st, const queued *q, const char *name)
     p->src = q->src;
     if (!name)
         p->dst = q->dst; /* its identity (its name is formatted when it alerts) */
-    p->dataset = intern(st, ts_str_make(st->b->dataset, st->b->dataset_n));
-    p->file = intern(st, ts_str_c(st->b->file));
+    const source *from = &st->b->src[q->source];
+    p->dataset = intern(st, ts_str_make(from->dataset, from->dataset_n));
+    p->file = intern(st, ts_str_c(from->file));
     p->next = st->buckets[h & st->bucket_mask];
     st->buckets[h & st->bucket_mask] = i;
     st->live++;
@@ -429,16 +440,16 @@ static void flush(beacon_state *st)
     b->n = b->names_n = 0;
 }
 
-/* Whether the batch's provenance is ev's (every queued connection shares it). */
-static bool same_source(const batch *b, const ts_event *ev)
+/* Whether ev came from src. */
+static bool same_source(const source *src, const ts_event *ev)
 {
-    if (ev->dataset.n != b->dataset_n || (ev->dataset.n && memcmp(ev->dataset.p, b->dataset, ev->dataset.n) != 0))
+    if (ev->dataset.n != src->dataset_n || (ev->dataset.n && memcmp(ev->dataset.p, src->dataset, ev->dataset.n) != 0))
         return false;
-    return ev->file ? b->file && strcmp(ev->file, b->file) == 0 : !b->file;
+    return ev->file ? src->file && strcmp(ev->file, src->file) == 0 : !src->file;
 }
 
-/* Makes ev's provenance the batch's (the batch empty); false when out of memory. */
-static bool set_source(batch *b, const ts_event *ev)
+/* Makes src ev's provenance; false when out of memory (src unchanged). */
+static bool set_source(source *src, const ts_event *ev)
 {
     char *ds = ev->dataset.n ? ts_strndup(ev->dataset) : NULL, *f = ev->file ? strdup(ev->file) : NULL;
     if ((ev->dataset.n && !ds) || (ev->file && !f)) {
@@ -446,12 +457,31 @@ static bool set_source(batch *b, const ts_event *ev)
         free(f);
         return false;
     }
-    free(b->dataset);
-    free(b->file);
-    b->dataset = ds;
-    b->dataset_n = ev->dataset.n;
-    b->file = f;
+    free(src->dataset);
+    free(src->file);
+    *src = (source){ds, f, ev->dataset.n};
     return true;
+}
+
+/* The batch's source for ev's provenance, added if new (when all are taken, the batch is
+ * applied first and one is replaced); -1 when out of memory. */
+static int source_of(beacon_state *st, const ts_event *ev)
+{
+    batch *b = st->b;
+    for (size_t i = 0; i < b->n_src; i++)
+        if (same_source(&b->src[i], ev))
+            return (int)i;
+    size_t k;
+    if (b->n_src < SOURCES) {
+        k = b->n_src;
+        b->src[b->n_src++] = (source){NULL, NULL, 0};
+    } else {
+        if (b->n)
+            flush(st);
+        k = b->next_src;
+        b->next_src = (k + 1) % SOURCES;
+    }
+    return set_source(&b->src[k], ev) ? (int)k : -1;
 }
 
 /* Queues one connection of ev (a request when name is set) for the pair whose hash is h. */
@@ -459,9 +489,10 @@ static void enqueue(beacon_state *st, const ts_event *ev, uint64_t h, uint64_t b
                     size_t nlen, bool proxied)
 {
     batch *b = st->b;
-    if (b->n == BATCH || (b->n && !same_source(b, ev)))
+    if (b->n == BATCH)
         flush(st);
-    if (!b->n && !same_source(b, ev) && !set_source(b, ev))
+    int from = source_of(st, ev);
+    if (from < 0)
         return;
     queued *q = &b->q[b->n++];
     __builtin_prefetch(&st->buckets[h & st->bucket_mask]);
@@ -473,7 +504,8 @@ static void enqueue(beacon_state *st, const ts_event *ev, uint64_t h, uint64_t b
                   .dst_geo = ev->dst_geo,
                   .dst_port = ev->dst_port,
                   .request = name != NULL,
-                  .proxied = proxied};
+                  .proxied = proxied,
+                  .source = (uint8_t)from};
     if (name) {
         q->name_off = (uint16_t)b->names_n;
         memcpy(b->names + b->names_n, name, nlen + 1);
