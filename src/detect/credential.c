@@ -726,11 +726,9 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
         why |= R_NEW_TYPE;
     if (priv && ev->has_code && pth_sign(ev))
         why |= R_PTH;
-    char young_txt[80] = "";
-    if (young)
-        snprintf(young_txt, sizeof young_txt, "; baseline young: %u earlier logons over %.1f days",
-                 (unsigned)p->n_logons,
-                 p->n_logons ? (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS) : 0.0);
+    /* the baseline before this logon, said in the title when young (formatted only then) */
+    unsigned earlier = (unsigned)p->n_logons;
+    double over_days = p->n_logons ? (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS) : 0.0;
     learn(p, &l);
     /* Young baselines judge only what is outside; a new logon type alone is no alert. */
     /* Inside, a new source alone is worth a look; outside, people travel and work from
@@ -743,7 +741,10 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
                  (priv && young && !learning && l.external && (why & R_NEW_NET));
     if (!raise)
         return;
-    char reasons[256], host[112];
+    char reasons[256], host[112], young_txt[80] = "";
+    if (young)
+        snprintf(young_txt, sizeof young_txt, "; baseline young: %u earlier logons over %.1f days", earlier,
+                 over_days);
     reasons_text(why, hour, travel_what, reasons, sizeof reasons);
     host_text(ev, host, sizeof host);
     const char *tech = why & R_PTH ? "T1550.002,T1078" : "T1078";

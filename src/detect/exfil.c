@@ -522,8 +522,8 @@ static bool archive_tool(const ts_event *ev, char *buf, size_t cap, bool *rename
             return true;
         }
     ts_str cl = ev->command_line;
-    for (size_t i = 0; i + 16 <= cl.n; i++)
-        if (ts_str_istarts(ts_str_make(cl.p + i, cl.n - i), "compress-archive")) {
+    for (size_t i = 0; i + 16 <= cl.n; i++) /* ('c' | 0x20 is 'c' for 'c' and 'C' only) */
+        if ((cl.p[i] | 0x20) == 'c' && ts_str_istarts(ts_str_make(cl.p + i, cl.n - i), "compress-archive")) {
             snprintf(buf, cap, "Compress-Archive");
             return true;
         }
