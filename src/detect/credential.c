@@ -559,11 +559,10 @@ static void on_failure(cred_state *st, const ts_event *ev, const ts_alert_sink *
 
 /* A success after a run of failures: for the account (guessing) or from the source
  * (brute force, spraying). */
-static void success_after_failures(cred_state *st, logon *l, const ts_alert_sink *out)
+static void success_after_failures(cred_state *st, logon *l, uint64_t sh, const ts_alert_sink *out)
 {
     const ts_event *ev = l->ev;
     char src[128], host[112];
-    uint64_t sh = fail_source(ev);
     const src_win *sw = sh ? bl_map_get(&st->src_fails, sh) : NULL;
     const fail_win *aw = bl_map_get(&st->acct_fails, l->acct);
     bool src_hot = sw && ev->ts_ns - sw->start_ns <= st->window_ns &&
@@ -696,7 +695,17 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     if (!account_of(ev, &l))
         return;
     source_of(ev, &l);
-    success_after_failures(st, &l, out);
+    /* the maps this logon will look in, asked for at once */
+    uint64_t sh = fail_source(ev);
+    if (sh)
+        bl_map_prefetch(&st->src_fails, sh);
+    bl_map_prefetch(&st->acct_fails, l.acct);
+    bl_map_prefetch(&st->profiles, l.acct);
+    if (l.src_hash) {
+        bl_map_prefetch(&st->seen, bl_hash_u64(l.acct, l.src_hash));
+        bl_map_prefetch(&st->shared, l.src_hash);
+    }
+    success_after_failures(st, &l, sh, out);
     bool created;
     profile *p = bl_map_put(&st->profiles, l.acct, ev->ts_ns, &created);
     if (!p)

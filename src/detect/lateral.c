@@ -369,7 +369,10 @@ static void count_shared(lat_state *st, const ts_event *ev)
 {
     end src = {0};
     set_end(&src, ev->src_host, &ev->src_ip, true);
-    if (!src.h || !bl_set_add(&st->users, bl_hash(ev->user, src.h), ev->ts_ns))
+    if (!src.h)
+        return;
+    bl_map_prefetch(&st->shared, src.h); /* needed when the account is new there */
+    if (!bl_set_add(&st->users, bl_hash(ev->user, src.h), ev->ts_ns))
         return;
     uint32_t *pop = bl_map_put(&st->shared, src.h, ev->ts_ns, NULL);
     if (pop && *pop < UINT32_MAX)
@@ -381,6 +384,9 @@ static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out
     if (ev->outcome != TS_OUTCOME_SUCCESS || system_account(ev->user) ||
         (ev->src_ip.v && loopback(&ev->src_ip)))
         return;
+    uint64_t uh = bl_hash(ev->user, BL_SEED);
+    if (ev->logon_type == 3)
+        bl_map_prefetch(&st->privs, uh); /* asked for now, looked in below */
     if (ev->logon_type == 3 || ev->logon_type == 10)
         count_shared(st, ev);
     if (ev->logon_type == 10) {
@@ -389,7 +395,7 @@ static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out
     }
     if (ev->logon_type != 3 || (!ev->src_ip.v && !ev->src_host.n))
         return;
-    if (bl_map_get(&st->privs, bl_hash(ev->user, BL_SEED))) {
+    if (bl_map_get(&st->privs, uh)) {
         edge_in(st, ev, M_ADMIN_LOGON, out);
         return;
     }
