@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <x86intrin.h>
 
 #include "core/input.h"
 #include "detect/detect.h"
@@ -15,8 +16,13 @@
  * readers, and every figure is in CPU time of this process (the machine is shared):
  *  - ingest: the readers alone, into a sink that only marks internal addresses as the
  *    enrich stage would (geo flags);
- *  - each detector: ingest with that detector in the sink, minus ingest alone;
- *  - all: ingest with every behavioural detector in the sink, minus ingest alone.
+ *  - all: ingest with every behavioural detector in the sink, minus ingest alone;
+ *  - each detector's share of that: a third pass, with the time stamp counter read
+ *    around every detector call (the reads' own cost subtracted, and calls longer than
+ *    200 us dropped: those were preempted), in the company of the others, as in a hunt;
+ *  - with TOCSIN_BENCH_ONLY=name,... (or =all) also those detectors alone: ingest with
+ *    that detector in the sink, minus ingest alone (noisier: a difference of two large
+ *    CPU times on a shared machine).
  * The passes take turns, three rounds of all of them, and each keeps its fastest round:
  * the load of a shared machine drifts, and a baseline timed only once, at the start,
  * would drift away from the passes it is subtracted from.
@@ -30,10 +36,9 @@
  *    failures, Sysmon process starts and file deletions, service state changes.
  * Usage: bench_behaviour [network events [windows events [dir]]]; the files are removed
  * unless TOCSIN_BENCH_KEEP is set. For instruction counts (valgrind --tool=callgrind, which
- * is repeatable under load) TOCSIN_BENCH_ONCE=1 runs one round and skips the passes of
- * single detectors: callgrind_annotate --inclusive=yes then shows each detector's event
- * function against the reader's. TOCSIN_BENCH_ONLY=name,... times only those detectors
- * alone (all of them still together).
+ * is repeatable under load) TOCSIN_BENCH_ONCE=1 runs one round of ingest alone and all
+ * together: callgrind_annotate --inclusive=yes then shows each detector's event
+ * function against the reader's.
  */
 
 #define HOSTS 5000
@@ -191,13 +196,43 @@ static bool write_file(const char *path, size_t n, void (*line)(FILE *, size_t, 
 
 #define MAX_DET 8
 
+#define PROFILE (1u << 31) /* in a pass's mask: time each detector call */
+
 typedef struct pass {
     const ts_detector *d[MAX_DET];
     void *st[MAX_DET];
     size_t n;
     ts_alert_sink out;
     size_t events, alerts, errors;
+    bool profile;
+    uint64_t ticks[MAX_DET], calls[MAX_DET], dropped;
 } pass;
+
+static double tsc_per_ns;     /* time stamp counter ticks per ns */
+static uint64_t tsc_overhead; /* ticks of two back-to-back reads */
+
+static double wall_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* The counter's rate against the wall clock, and the least cost of reading it twice. */
+static void tsc_calibrate(void)
+{
+    double w0 = wall_ns();
+    uint64_t t0 = __rdtsc();
+    while (wall_ns() - w0 < 50e6)
+        ;
+    tsc_per_ns = (double)(__rdtsc() - t0) / (wall_ns() - w0);
+    tsc_overhead = UINT64_MAX;
+    for (int i = 0; i < 100000; i++) {
+        uint64_t a = __rdtsc(), b = __rdtsc();
+        if (b - a < tsc_overhead)
+            tsc_overhead = b - a;
+    }
+}
 
 static void count_alert(void *ud, ts_alert *a)
 {
@@ -218,8 +253,23 @@ static void on_event(void *ud, ts_event *ev)
     p->events++;
     mark(&ev->src_ip, &ev->src_geo);
     mark(&ev->dst_ip, &ev->dst_geo);
-    for (size_t k = 0; k < p->n; k++)
+    if (!p->profile) {
+        for (size_t k = 0; k < p->n; k++)
+            p->d[k]->event(p->st[k], ev, &p->out);
+        return;
+    }
+    uint64_t limit = (uint64_t)(200e3 * tsc_per_ns);
+    for (size_t k = 0; k < p->n; k++) {
+        uint64_t t0 = __rdtsc();
         p->d[k]->event(p->st[k], ev, &p->out);
+        uint64_t dt = __rdtsc() - t0;
+        if (dt > limit) {
+            p->dropped++;
+            continue;
+        }
+        p->ticks[k] += dt > tsc_overhead ? dt - tsc_overhead : 0;
+        p->calls[k]++;
+    }
 }
 
 static void on_error(void *ud, const char *f, uint64_t l, uint64_t r, tocsin_code c, const char *m)
@@ -243,6 +293,8 @@ typedef struct result {
     double ns;        /* CPU ns of reading both files with the detectors */
     double finish_ns; /* of the detectors' finish calls */
     size_t events, alerts, errors;
+    double det_ns[N_NAMES]; /* profiled: ns per call of each detector (bit order) */
+    uint64_t dropped;
 } result;
 
 static bool read_file(const char *path, ts_scratch *s, const ts_sink *sink)
@@ -264,7 +316,7 @@ static bool read_file(const char *path, ts_scratch *s, const ts_sink *sink)
 /* Reads the files through the detectors named by mask (bit k: names[k]); false on failure. */
 static bool run_once(const char *const *files, size_t nf, unsigned mask, ts_scratch *s, result *res)
 {
-    pass p = {.out = {count_alert, NULL}};
+    pass p = {.out = {count_alert, NULL}, .profile = (mask & PROFILE) != 0};
     p.out.ud = &p;
     ts_detect_ctx ctx = {NULL, NULL, NULL};
     for (size_t k = 0; k < N_NAMES; k++) {
@@ -296,14 +348,24 @@ static bool run_once(const char *const *files, size_t nf, unsigned mask, ts_scra
     res->events = p.events;
     res->alerts = p.alerts;
     res->errors = p.errors;
+    res->dropped = p.dropped;
+    for (size_t k = 0, j = 0; k < N_NAMES; k++)
+        if (mask >> k & 1) {
+            res->det_ns[k] = p.calls[j] ? (double)p.ticks[j] / tsc_per_ns / (double)p.calls[j] : 0;
+            j++;
+        }
     return ok;
 }
 
-/* Keeps the faster of r and *best (*best unset when first). */
+/* Keeps the faster of r and *best (*best unset when first); each detector's share apart. */
 static void keep(result *best, const result *r, bool first)
 {
+    double det[N_NAMES];
+    memcpy(det, best->det_ns, sizeof det);
     if (first || r->ns < best->ns)
         *best = *r;
+    for (size_t k = 0; !first && k < N_NAMES; k++)
+        best->det_ns[k] = r->det_ns[k] < det[k] ? r->det_ns[k] : det[k];
 }
 
 int main(int argc, char **argv)
@@ -323,38 +385,51 @@ int main(int argc, char **argv)
     ts_scratch s;
     if (ts_scratch_init(&s) != TOCSIN_OK)
         return 1;
-    /* the passes: ingest alone, each detector alone (bit k: names[k]), all together */
+    /* the passes: ingest alone, all together, all profiled, then any detectors alone */
     const char *only = getenv("TOCSIN_BENCH_ONLY");
-    unsigned masks[N_NAMES + 2];
+    unsigned all_mask = (1u << N_NAMES) - 1, masks[N_NAMES + 3];
     size_t np = 0;
     masks[np++] = 0;
-    for (size_t k = 0; reps > 1 && k < N_NAMES; k++)
-        if (!only || strstr(only, names[k]))
+    masks[np++] = all_mask;
+    if (reps > 1)
+        masks[np++] = all_mask | PROFILE;
+    for (size_t k = 0; reps > 1 && only && k < N_NAMES; k++)
+        if (strstr(only, names[k]) || strcmp(only, "all") == 0)
             masks[np++] = 1u << k;
-    masks[np++] = (1u << N_NAMES) - 1;
-    result best[N_NAMES + 2];
+    tsc_calibrate();
+    result best[N_NAMES + 3];
     bool ok = true;
     for (int r = 0; ok && r < reps; r++)
         for (size_t i = 0; ok && i < np; i++) {
-            result res;
+            result res = {0};
             ok = run_once(files, 2, masks[i], &s, &res);
             keep(&best[i], &res, r == 0);
         }
     if (ok) {
-        const result *ing = &best[0], *all = &best[np - 1];
-        double n = (double)ing->events;
+        const result *ing = &best[0], *all = &best[1];
+        double n = (double)ing->events, det = (all->ns - ing->ns) / n;
         printf("%zu events (%zu Zeek JSON: 50k conn pairs, 1/16 HTTP, 1/16 DNS, 1/32 SMB/RDP; %zu Windows "
-               "JSON), %zu rejected\n",
-               ing->events, n_net, n_win, ing->errors);
+               "JSON), %zu rejected; CPU time, fastest of %d rounds\n",
+               ing->events, n_net, n_win, ing->errors, reps);
         printf("  ingest alone         %6.0f ns/event (%.2fM events/s)\n", ing->ns / n, 1e3 * n / ing->ns);
-        for (size_t i = 1; i + 1 < np; i++) {
-            size_t k = (size_t)__builtin_ctz(masks[i]);
-            printf("  %-20s %6.0f ns/event, finish %.0f ms, %zu alerts\n", names[k], (best[i].ns - ing->ns) / n,
-                   best[i].finish_ns / 1e6, best[i].alerts);
+        if (reps > 1) {
+            const result *pr = &best[2];
+            double sum = 0;
+            printf("  each detector among the others (time stamp counter; %llu preempted calls dropped):\n",
+                   (unsigned long long)pr->dropped);
+            for (size_t k = 0; k < N_NAMES; k++) {
+                printf("    %-18s %6.0f ns/event\n", names[k], pr->det_ns[k]);
+                sum += pr->det_ns[k];
+            }
+            printf("    %-18s %6.0f ns/event\n", "sum", sum);
         }
-        double det = (all->ns - ing->ns) / n;
-        printf("  all together         %6.0f ns/event, finish %.0f ms, %zu alerts\n", det, all->finish_ns / 1e6,
-               all->alerts);
+        for (size_t i = 3; i < np; i++) {
+            size_t k = (size_t)__builtin_ctz(masks[i]);
+            printf("  %-20s %6.0f ns/event alone (minus ingest alone), finish %.0f ms, %zu alerts\n", names[k],
+                   (best[i].ns - ing->ns) / n, best[i].finish_ns / 1e6, best[i].alerts);
+        }
+        printf("  all together         %6.0f ns/event (minus ingest alone), finish %.0f ms, %zu alerts\n", det,
+               all->finish_ns / 1e6, all->alerts);
         printf("detectors / ingest = %.2f (goal <= 1.0)\n", det / (ing->ns / n));
     }
     ts_scratch_free(&s);
