@@ -65,24 +65,13 @@ void bl_map_free(bl_map *m)
     m->cap = m->n = 0;
 }
 
-static size_t first_slot(const bl_map *m, uint64_t key)
-{
-    return (size_t)(key ^ (key >> 29)) & (m->cap - 1);
-}
-
 /* Slot of key, or the empty slot where it would go. cap is a power of two, never full. */
 static size_t probe(const bl_map *m, uint64_t key)
 {
-    size_t mask = m->cap - 1, i = first_slot(m, key);
+    size_t mask = m->cap - 1, i = bl_map_first_slot(m, key);
     while (*slot_key(m, i) && *slot_key(m, i) != key)
         i = (i + 1) & mask;
     return i;
-}
-
-void bl_map_prefetch(const bl_map *m, uint64_t key)
-{
-    if (m->cap)
-        __builtin_prefetch(slot_key(m, first_slot(m, key ? key : 1)));
 }
 
 void *bl_map_get(const bl_map *m, uint64_t key)

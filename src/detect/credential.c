@@ -698,12 +698,12 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     /* the maps this logon will look in, asked for at once */
     uint64_t sh = fail_source(ev);
     if (sh)
-        bl_map_prefetch(&st->src_fails, sh);
-    bl_map_prefetch(&st->acct_fails, l.acct);
-    bl_map_prefetch(&st->profiles, l.acct);
+        __builtin_prefetch(bl_map_at(&st->src_fails, sh));
+    __builtin_prefetch(bl_map_at(&st->acct_fails, l.acct));
+    __builtin_prefetch(bl_map_at(&st->profiles, l.acct));
     if (l.src_hash) {
-        bl_map_prefetch(&st->seen, bl_hash_u64(l.acct, l.src_hash));
-        bl_map_prefetch(&st->shared, l.src_hash);
+        __builtin_prefetch(bl_map_at(&st->seen, bl_hash_u64(l.acct, l.src_hash)));
+        __builtin_prefetch(bl_map_at(&st->shared, l.src_hash));
     }
     success_after_failures(st, &l, sh, out);
     bool created;

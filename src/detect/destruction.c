@@ -413,7 +413,7 @@ static void on_doc_delete(dst_state *st, const ts_event *ev, const ts_alert_sink
 static void on_delete(dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     uint64_t hh = bl_hash(ev->host, BL_SEED);
-    bl_map_prefetch(&st->deletes, hh); /* fetched while the path is judged */
+    __builtin_prefetch(bl_map_at(&st->deletes, hh)); /* fetched while the path is judged */
     on_doc_delete(st, ev, out);
     burst *b = bl_map_put(&st->deletes, hh, ev->ts_ns, NULL);
     char hist[64], host[112];

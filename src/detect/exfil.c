@@ -231,19 +231,13 @@ xf_host *xf_host_get(exfil_state *st, const ts_ip *ip, bool create)
     }
 }
 
-/* Asks for the lines of ip's host (if it has one in its first slot) that a flow to a
- * destination in filter block `block` touches, so that the fetches overlap. */
-static void host_prefetch(const exfil_state *st, const ts_ip *ip, uint32_t block)
+/* ip's host if the search for it ends in its first slot (it almost always does), else
+ * NULL: the caller asks for its lines early. (The prefetches themselves stay in the
+ * caller: GCC takes a function doing nothing but prefetch for pure and drops its calls.) */
+static const xf_host *host_guess(const exfil_state *st, const ts_ip *ip)
 {
     uint64_t hash = host_hash(ip), e = st->index[hash & st->mask];
-    if (e == XF_EMPTY || (e >> 32) != (hash >> 32))
-        return;
-    const xf_host *h = &st->hosts[(uint32_t)e];
-    __builtin_prefetch(h, 1);
-    __builtin_prefetch(&h->known[block]);
-    __builtin_prefetch(&h->fresh[block], 1);
-    __builtin_prefetch(&h->top[0], 1); /* the tally of new destinations, 160 bytes */
-    __builtin_prefetch(&h->top[XF_TOP - 1], 1);
+    return e == XF_EMPTY || (e >> 32) != (hash >> 32) ? NULL : &st->hosts[(uint32_t)e];
 }
 
 /* The filters are blocked Bloom filters: the three bits of a destination lie in one
@@ -430,10 +424,19 @@ static xf_host *host_on(exfil_state *st, const ts_ip *ip, int32_t day)
  * sent outside: a file server that never talks out has a history of zeros. */
 static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_in, const ts_alert_sink *out)
 {
+    /* Outbound: the lines the flow will touch (head, the destination's block of each
+       filter, the tally of new destinations) are asked for at once. */
     bloom_key k;
     if (src_in && !dst_in) {
         bloom_keys(&ev->dst_ip, &k);
-        host_prefetch(st, &ev->src_ip, k.block);
+        const xf_host *g = host_guess(st, &ev->src_ip);
+        if (g) {
+            __builtin_prefetch(g, 1);
+            __builtin_prefetch(&g->known[k.block]);
+            __builtin_prefetch(&g->fresh[k.block], 1);
+            __builtin_prefetch(&g->top[0], 1);
+            __builtin_prefetch(&g->top[XF_TOP - 1], 1);
+        }
     }
     int32_t day = (int32_t)(ev->ts_ns / (86400LL * 1000000000LL));
     if (!st->last_day || day < st->first_day)

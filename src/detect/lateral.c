@@ -371,7 +371,7 @@ static void count_shared(lat_state *st, const ts_event *ev)
     set_end(&src, ev->src_host, &ev->src_ip, true);
     if (!src.h)
         return;
-    bl_map_prefetch(&st->shared, src.h); /* needed when the account is new there */
+    __builtin_prefetch(bl_map_at(&st->shared, src.h)); /* needed when the account is new there */
     if (!bl_set_add(&st->users, bl_hash(ev->user, src.h), ev->ts_ns))
         return;
     uint32_t *pop = bl_map_put(&st->shared, src.h, ev->ts_ns, NULL);
@@ -386,7 +386,7 @@ static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out
         return;
     uint64_t uh = bl_hash(ev->user, BL_SEED);
     if (ev->logon_type == 3)
-        bl_map_prefetch(&st->privs, uh); /* asked for now, looked in below */
+        __builtin_prefetch(bl_map_at(&st->privs, uh)); /* asked for now, looked in below */
     if (ev->logon_type == 3 || ev->logon_type == 10)
         count_shared(st, ev);
     if (ev->logon_type == 10) {
