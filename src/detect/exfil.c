@@ -234,7 +234,7 @@ xf_host *xf_host_get(exfil_state *st, const ts_ip *ip, bool create)
 /* ip's host if the search for it ends in its first slot (it almost always does), else
  * NULL: the caller asks for its lines early. (The prefetches themselves stay in the
  * caller: GCC takes a function doing nothing but prefetch for pure and drops its calls.) */
-static const xf_host *host_guess(const exfil_state *st, const ts_ip *ip)
+static xf_host *host_guess(const exfil_state *st, const ts_ip *ip)
 {
     uint64_t hash = host_hash(ip), e = st->index[hash & st->mask];
     return e == XF_EMPTY || (e >> 32) != (hash >> 32) ? NULL : &st->hosts[(uint32_t)e];
@@ -410,14 +410,19 @@ static void judge(exfil_state *st, xf_host *h, const ts_event *ev, const ts_aler
 }
 
 /* The host of ip as of day (its earlier day closed), or NULL when the table is full. */
-static xf_host *host_on(exfil_state *st, const ts_ip *ip, int32_t day)
+/* h as of day (its earlier day closed); h may be NULL. */
+static xf_host *host_day(exfil_state *st, xf_host *h, int32_t day)
 {
-    xf_host *h = xf_host_get(st, ip, true);
     if (h && day > h->day) {
         close_day(st, h);
         h->day = day;
     }
     return h;
+}
+
+static xf_host *host_on(exfil_state *st, const ts_ip *ip, int32_t day)
+{
+    return host_day(st, xf_host_get(st, ip, true), day);
 }
 
 /* Every flow touching an internal host marks a day of its life, even without a byte
@@ -427,9 +432,10 @@ static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_i
     /* Outbound: the lines the flow will touch (head, the destination's block of each
        filter, the tally of new destinations) are asked for at once. */
     bloom_key k;
+    xf_host *g = NULL;
     if (src_in && !dst_in) {
         bloom_keys(&ev->dst_ip, &k);
-        const xf_host *g = host_guess(st, &ev->src_ip);
+        g = host_guess(st, &ev->src_ip);
         if (g) {
             __builtin_prefetch(g, 1);
             __builtin_prefetch(&g->known[k.block]);
@@ -445,7 +451,9 @@ static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_i
         st->last_day = day;
     if (dst_in)
         host_on(st, &ev->dst_ip, day);
-    xf_host *h = src_in ? host_on(st, &ev->src_ip, day) : NULL;
+    xf_host *h = NULL; /* the guess is the host when its address is (nothing was added since) */
+    if (src_in)
+        h = g && ts_ip_eq(&g->ip, &ev->src_ip) ? host_day(st, g, day) : host_on(st, &ev->src_ip, day);
     if (!h || dst_in)
         return;
     h->out_today += ev->bytes_out;
