@@ -68,7 +68,7 @@ void bl_map_free(bl_map *m)
 /* Slot of key, or the empty slot where it would go. cap is a power of two, never full. */
 static size_t probe(const bl_map *m, uint64_t key)
 {
-    size_t mask = m->cap - 1, i = (size_t)(key ^ (key >> 29)) & mask;
+    size_t mask = m->cap - 1, i = bl_map_first_slot(m, key);
     while (*slot_key(m, i) && *slot_key(m, i) != key)
         i = (i + 1) & mask;
     return i;

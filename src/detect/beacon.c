@@ -50,6 +50,12 @@
  * two fixed-size caches keyed by connection id (`join_cache` slots each). Alerts are
  * emitted at finish, highest score first.
  *
+ * Batching. Every pair lives in a table far bigger than the caches, so finding a pair and
+ * appending to its ring costs three dependent memory fetches (bucket, pair, ring). Alerts
+ * come only at finish, so connections wait in a batch of 32 (with what creating their
+ * pair needs, up to four sources of provenance) and are applied in their order when it
+ * fills, a fifth source comes or at finish: the fetches of the whole batch are requested first, so that they overlap.
+ *
  * Tunables ([beacon] in data/detect.conf): min_connections, threshold, window,
  * long_window, max_pairs, max_samples, join_cache, dur_min_hours, dur_ideal_hours.
  */
@@ -94,6 +100,35 @@ typedef struct join_slot {
     uint64_t bytes;
 } join_slot;
 
+/* One connection waiting in the batch for its pair (see "Batching" below). */
+typedef struct queued {
+    uint64_t hash;
+    int64_t ts;
+    uint64_t bytes;
+    ts_ip src, dst; /* dst: the remote address, or the proxy's */
+    ts_geo dst_geo;
+    uint16_t dst_port;
+    bool request, proxied;
+    uint16_t name_off; /* of the name in the batch's names, for a request */
+    uint8_t source;    /* in the batch's sources */
+} queued;
+
+/* Where queued connections came from (conn.log and http.log records interleave). */
+typedef struct source {
+    char *dataset, *file; /* NULL: none */
+    size_t dataset_n;
+} source;
+
+#define BATCH 32
+#define SOURCES 4
+typedef struct batch {
+    queued q[BATCH];
+    size_t n, names_n;
+    char names[BATCH * MAX_NAME];
+    source src[SOURCES];
+    size_t n_src, next_src;
+} batch;
+
 typedef struct beacon_state {
     /* tunables */
     uint32_t min_conn, max_pairs, max_samples;
@@ -114,6 +149,7 @@ typedef struct beacon_state {
     char *strs[MAX_STRS]; /* interned provenance; index 0 unused */
     size_t n_strs;
     int64_t min_ns, max_ns;
+    batch *b;
 } beacon_state;
 
 static size_t pow2_at_least(size_t n)
@@ -154,7 +190,8 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     st->buckets = malloc(nb * sizeof *st->buckets);
     st->join = calloc(nc, sizeof *st->join);
     st->seen = calloc(nc, sizeof *st->seen);
-    if (!st->buckets || !st->join || !st->seen)
+    st->b = calloc(1, sizeof *st->b);
+    if (!st->buckets || !st->join || !st->seen || !st->b)
         return TOCSIN_E_NOMEM;
     memset(st->buckets, 0xff, nb * sizeof *st->buckets);
     st->bucket_mask = nb - 1;
@@ -181,6 +218,13 @@ static void beacon_fini(void *state)
     free(st->buckets);
     free(st->join);
     free(st->seen);
+    if (st->b) {
+        for (size_t i = 0; i < st->b->n_src; i++) {
+            free(st->b->src[i].dataset);
+            free(st->b->src[i].file);
+        }
+        free(st->b);
+    }
     for (size_t i = 1; i < st->n_strs; i++)
         free(st->strs[i]);
 }
@@ -281,11 +325,12 @@ static uint32_t pair_slot(beacon_state *st)
     return st->n_pairs++;
 }
 
-/* The pair of ev's source and name (or, name NULL, destination address) whose hash is
- * h, created if new; NULL when out of memory or room. */
-static pair *pair_get(beacon_state *st, const ts_event *ev, const char *name, uint64_t h)
+/* The pair of q's source and name (or, name NULL, destination address), created if new
+ * with q's provenance; NULL when out of memory or room. */
+static pair *pair_get(beacon_state *st, const queued *q, const char *name)
 {
-    pair *p = pair_find(st, h, &ev->src_ip, &ev->dst_ip, name);
+    uint64_t h = q->hash;
+    pair *p = pair_find(st, h, &q->src, &q->dst, name);
     if (p)
         return p;
     uint32_t i = pair_slot(st);
@@ -293,9 +338,7 @@ static pair *pair_get(beacon_state *st, const ts_event *ev, const char *name, ui
         return NULL;
     p = &st->pairs[i];
     memset(p, 0, sizeof *p);
-    char ipbuf[TS_IP_STRLEN];
-    p->name = name ? strdup(name) : strdup(ts_ip_format(&ev->dst_ip, ipbuf));
-    if (!p->name) {
+    if (name && !(p->name = strdup(name))) {
         p->next = st->free_head;
         st->free_head = i;
         return NULL;
@@ -303,9 +346,12 @@ static pair *pair_get(beacon_state *st, const ts_event *ev, const char *name, ui
     p->hash = h;
     p->live = true;
     p->by_name = name != NULL;
-    p->src = ev->src_ip;
-    p->dataset = intern(st, ev->dataset);
-    p->file = intern(st, ts_str_c(ev->file));
+    p->src = q->src;
+    if (!name)
+        p->dst = q->dst; /* its identity (its name is formatted when it alerts) */
+    const source *from = &st->b->src[q->source];
+    p->dataset = intern(st, ts_str_make(from->dataset, from->dataset_n));
+    p->file = intern(st, ts_str_c(from->file));
     p->next = st->buckets[h & st->bucket_mask];
     st->buckets[h & st->bucket_mask] = i;
     st->live++;
@@ -337,6 +383,134 @@ static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
     p->total++;
     if (ts > p->last_ns)
         p->last_ns = ts;
+}
+
+/* ---- the batch ---- */
+
+/* Applies one queued connection to its pair. */
+static void apply(beacon_state *st, const queued *q)
+{
+    const char *name = q->request ? st->b->names + q->name_off : NULL;
+    pair *p = pair_get(st, q, name);
+    if (!p)
+        return;
+    if (!q->request) {
+        p->dst = q->dst;
+        p->dst_geo = q->dst_geo;
+        p->web = p->web || q->dst_port == 80 || q->dst_port == 443;
+    } else {
+        p->web = true;
+        if (q->proxied) {
+            p->proxy = q->dst;
+            p->proxy_port = q->dst_port;
+        } else {
+            p->dst = q->dst;
+            p->dst_geo = q->dst_geo;
+        }
+    }
+    pair_add(st, p, q->ts, q->bytes);
+}
+
+/* Applies the queued connections in their order. First every bucket, then every pair,
+ * then the ring slot each will write are asked for, so that the misses overlap; the
+ * lookups of the prefetch passes are repeated for real in the last (a pair created or
+ * evicted on the way changes nothing but the hints). */
+static void flush(beacon_state *st)
+{
+    batch *b = st->b;
+    for (size_t i = 0; i < b->n; i++)
+        __builtin_prefetch(&st->buckets[b->q[i].hash & st->bucket_mask]);
+    for (size_t i = 0; i < b->n; i++) {
+        uint32_t k = st->buckets[b->q[i].hash & st->bucket_mask];
+        if (k != NIL) {
+            const char *p = (const char *)&st->pairs[k];
+            __builtin_prefetch(p);
+            __builtin_prefetch(p + 64);
+            __builtin_prefetch(p + sizeof(pair) - 1);
+        }
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        const queued *q = &b->q[i];
+        const pair *p = pair_find(st, q->hash, &q->src, &q->dst, q->request ? b->names + q->name_off : NULL);
+        if (p && p->c)
+            __builtin_prefetch(&p->c[p->n < p->cap ? p->n : p->head], 1);
+    }
+    for (size_t i = 0; i < b->n; i++)
+        apply(st, &b->q[i]);
+    b->n = b->names_n = 0;
+}
+
+/* Whether ev came from src. */
+static bool same_source(const source *src, const ts_event *ev)
+{
+    if (ev->dataset.n != src->dataset_n || (ev->dataset.n && memcmp(ev->dataset.p, src->dataset, ev->dataset.n) != 0))
+        return false;
+    return ev->file ? src->file && strcmp(ev->file, src->file) == 0 : !src->file;
+}
+
+/* Makes src ev's provenance; false when out of memory (src unchanged). */
+static bool set_source(source *src, const ts_event *ev)
+{
+    char *ds = ev->dataset.n ? ts_strndup(ev->dataset) : NULL, *f = ev->file ? strdup(ev->file) : NULL;
+    if ((ev->dataset.n && !ds) || (ev->file && !f)) {
+        free(ds);
+        free(f);
+        return false;
+    }
+    free(src->dataset);
+    free(src->file);
+    *src = (source){ds, f, ev->dataset.n};
+    return true;
+}
+
+/* The batch's source for ev's provenance, added if new (when all are taken, the batch is
+ * applied first and one is replaced); -1 when out of memory. */
+static int source_of(beacon_state *st, const ts_event *ev)
+{
+    batch *b = st->b;
+    for (size_t i = 0; i < b->n_src; i++)
+        if (same_source(&b->src[i], ev))
+            return (int)i;
+    size_t k;
+    if (b->n_src < SOURCES) {
+        k = b->n_src;
+        b->src[b->n_src++] = (source){NULL, NULL, 0};
+    } else {
+        if (b->n)
+            flush(st);
+        k = b->next_src;
+        b->next_src = (k + 1) % SOURCES;
+    }
+    return set_source(&b->src[k], ev) ? (int)k : -1;
+}
+
+/* Queues one connection of ev (a request when name is set) for the pair whose hash is h. */
+static void enqueue(beacon_state *st, const ts_event *ev, uint64_t h, uint64_t bytes, const char *name,
+                    size_t nlen, bool proxied)
+{
+    batch *b = st->b;
+    if (b->n == BATCH)
+        flush(st);
+    int from = source_of(st, ev);
+    if (from < 0)
+        return;
+    queued *q = &b->q[b->n++];
+    __builtin_prefetch(&st->buckets[h & st->bucket_mask]);
+    *q = (queued){.hash = h,
+                  .ts = ev->ts_ns,
+                  .bytes = bytes,
+                  .src = ev->src_ip,
+                  .dst = ev->dst_ip,
+                  .dst_geo = ev->dst_geo,
+                  .dst_port = ev->dst_port,
+                  .request = name != NULL,
+                  .proxied = proxied,
+                  .source = (uint8_t)from};
+    if (name) {
+        q->name_off = (uint16_t)b->names_n;
+        memcpy(b->names + b->names_n, name, nlen + 1);
+        b->names_n += nlen + 1;
+    }
 }
 
 /* ---- events ---- */
@@ -444,14 +618,8 @@ static size_t requested_host(const ts_event *ev, char *buf, bool *via_proxy)
 
 static void on_flow(beacon_state *st, const ts_event *ev, bool dst_internal)
 {
-    uint64_t bytes = ev->bytes_out + ev->bytes_in, id = 0, h = 0;
+    uint64_t bytes = ev->bytes_out + ev->bytes_in, id = 0;
     bool scored = !dst_internal && ev->dst_ip.v;
-    /* Both tables are far bigger than the caches: ask for their lines first so that the
-       two misses overlap instead of following each other. */
-    if (scored) {
-        h = pair_hash(&ev->src_ip, &ev->dst_ip, NULL, 0);
-        __builtin_prefetch(&st->buckets[h & st->bucket_mask]);
-    }
     /* Only a connection to an internal address (a proxy) needs its size joined to the
        requests it carried: the name is then the pair's only identity. A direct
        connection is scored by its address with its own sizes, and keeping every one
@@ -461,15 +629,8 @@ static void on_flow(beacon_state *st, const ts_event *ev, bool dst_internal)
         if (id)
             join_put(st, id, bytes);
     }
-    if (!scored)
-        return;
-    pair *p = pair_get(st, ev, NULL, h);
-    if (!p)
-        return;
-    p->dst = ev->dst_ip;
-    p->dst_geo = ev->dst_geo;
-    p->web = p->web || ev->dst_port == 80 || ev->dst_port == 443;
-    pair_add(st, p, ev->ts_ns, bytes);
+    if (scored)
+        enqueue(st, ev, pair_hash(&ev->src_ip, &ev->dst_ip, NULL, 0), bytes, NULL, 0, false);
 }
 
 static void on_request(beacon_state *st, const ts_event *ev, bool dst_internal)
@@ -504,18 +665,7 @@ static void on_request(beacon_state *st, const ts_event *ev, bool dst_internal)
         if (s)
             bytes = s->bytes;
     }
-    pair *p = pair_get(st, ev, name, pair_hash(&ev->src_ip, &ev->dst_ip, name, nlen));
-    if (!p)
-        return;
-    p->web = true;
-    if (proxied) {
-        p->proxy = ev->dst_ip;
-        p->proxy_port = ev->dst_port;
-    } else {
-        p->dst = ev->dst_ip;
-        p->dst_geo = ev->dst_geo;
-    }
-    pair_add(st, p, ev->ts_ns, bytes);
+    enqueue(st, ev, pair_hash(&ev->src_ip, &ev->dst_ip, name, nlen), bytes, name, nlen, proxied);
 }
 
 static void beacon_event(void *state, const ts_event *ev, const ts_alert_sink *out)
@@ -629,6 +779,8 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
     a->direction = TS_DIR_OUTBOUND;
     a->side = TS_SIDE_DST;
     a->remote_name = p->by_name ? strdup(p->name) : NULL;
+    char dstbuf[TS_IP_STRLEN];
+    const char *name = p->by_name ? p->name : ts_ip_format(&p->dst, dstbuf);
     a->dataset = p->dataset ? strdup(st->strs[p->dataset]) : NULL;
     a->file = p->file ? strdup(st->strs[p->file]) : NULL;
     a->techniques = strdup(p->web ? "T1071,T1071.001" : "T1071");
@@ -639,11 +791,11 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
         snprintf(prx, sizeof prx, " via proxy %s:%u", ts_ip_format(&p->proxy, pip), (unsigned)p->proxy_port);
     }
     fmt_interval(f->sc.interval, every, sizeof every);
-    a->key = ts_fmt_alloc("beacon|%s|%s", src, p->name);
+    a->key = ts_fmt_alloc("beacon|%s|%s", src, name);
     char span[48] = "";
     if (f->long_window)
         snprintf(span, sizeof span, " over %.1f days", (double)(f->last_ns - f->first_ns) / 86400e9);
-    a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s", src, p->name,
+    a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s", src, name,
                             prx, f->sc.score, (unsigned)f->n, span, every);
     if (!a->key || !a->title || !a->techniques || (p->by_name && !a->remote_name)) {
         ts_alert_free(a);
@@ -657,6 +809,7 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
 static void beacon_finish(void *state, const ts_alert_sink *out)
 {
     beacon_state *st = state;
+    flush(st);
     if (!st->live || st->max_ns <= st->min_ns)
         return;
     int64_t start = st->min_ns, long_start = st->min_ns;

@@ -559,11 +559,10 @@ static void on_failure(cred_state *st, const ts_event *ev, const ts_alert_sink *
 
 /* A success after a run of failures: for the account (guessing) or from the source
  * (brute force, spraying). */
-static void success_after_failures(cred_state *st, logon *l, const ts_alert_sink *out)
+static void success_after_failures(cred_state *st, logon *l, uint64_t sh, const ts_alert_sink *out)
 {
     const ts_event *ev = l->ev;
     char src[128], host[112];
-    uint64_t sh = fail_source(ev);
     const src_win *sw = sh ? bl_map_get(&st->src_fails, sh) : NULL;
     const fail_win *aw = bl_map_get(&st->acct_fails, l->acct);
     bool src_hot = sw && ev->ts_ns - sw->start_ns <= st->window_ns &&
@@ -696,7 +695,17 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     if (!account_of(ev, &l))
         return;
     source_of(ev, &l);
-    success_after_failures(st, &l, out);
+    /* the maps this logon will look in, asked for at once */
+    uint64_t sh = fail_source(ev);
+    if (sh)
+        __builtin_prefetch(bl_map_at(&st->src_fails, sh));
+    __builtin_prefetch(bl_map_at(&st->acct_fails, l.acct));
+    __builtin_prefetch(bl_map_at(&st->profiles, l.acct));
+    if (l.src_hash) {
+        __builtin_prefetch(bl_map_at(&st->seen, bl_hash_u64(l.acct, l.src_hash)));
+        __builtin_prefetch(bl_map_at(&st->shared, l.src_hash));
+    }
+    success_after_failures(st, &l, sh, out);
     bool created;
     profile *p = bl_map_put(&st->profiles, l.acct, ev->ts_ns, &created);
     if (!p)
@@ -726,11 +735,9 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
         why |= R_NEW_TYPE;
     if (priv && ev->has_code && pth_sign(ev))
         why |= R_PTH;
-    char young_txt[80] = "";
-    if (young)
-        snprintf(young_txt, sizeof young_txt, "; baseline young: %u earlier logons over %.1f days",
-                 (unsigned)p->n_logons,
-                 p->n_logons ? (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS) : 0.0);
+    /* the baseline before this logon, said in the title when young (formatted only then) */
+    unsigned earlier = (unsigned)p->n_logons;
+    double over_days = p->n_logons ? (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS) : 0.0;
     learn(p, &l);
     /* Young baselines judge only what is outside; a new logon type alone is no alert. */
     /* Inside, a new source alone is worth a look; outside, people travel and work from
@@ -743,7 +750,10 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
                  (priv && young && !learning && l.external && (why & R_NEW_NET));
     if (!raise)
         return;
-    char reasons[256], host[112];
+    char reasons[256], host[112], young_txt[80] = "";
+    if (young)
+        snprintf(young_txt, sizeof young_txt, "; baseline young: %u earlier logons over %.1f days", earlier,
+                 over_days);
     reasons_text(why, hour, travel_what, reasons, sizeof reasons);
     host_text(ev, host, sizeof host);
     const char *tech = why & R_PTH ? "T1550.002,T1078" : "T1078";

@@ -412,8 +412,10 @@ static void on_doc_delete(dst_state *st, const ts_event *ev, const ts_alert_sink
 
 static void on_delete(dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
+    uint64_t hh = bl_hash(ev->host, BL_SEED);
+    __builtin_prefetch(bl_map_at(&st->deletes, hh)); /* fetched while the path is judged */
     on_doc_delete(st, ev, out);
-    burst *b = bl_map_put(&st->deletes, bl_hash(ev->host, BL_SEED), ev->ts_ns, NULL);
+    burst *b = bl_map_put(&st->deletes, hh, ev->ts_ns, NULL);
     char hist[64], host[112];
     if (!b || !burst_add(st, b, &st->del, ev->ts_ns, 0, false, hist, sizeof hist))
         return;

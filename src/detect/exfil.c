@@ -167,9 +167,10 @@ static tocsin_code exfil_init(void *state, const ts_detect_ctx *ctx)
     size_t cap = 16;
     while (cap < (size_t)max_hosts * 2)
         cap <<= 1;
-    st->hosts = calloc(cap, sizeof *st->hosts);
-    if (!st->hosts)
+    st->index = malloc(cap * sizeof *st->index);
+    if (!st->index)
         return TOCSIN_E_NOMEM;
+    memset(st->index, 0xff, cap * sizeof *st->index); /* XF_EMPTY */
     st->mask = cap - 1;
     return TOCSIN_OK;
 }
@@ -178,28 +179,65 @@ static void exfil_fini(void *state)
 {
     exfil_state *st = state;
     free(st->hosts);
+    free(st->index);
     for (size_t i = 0; i < st->n_servers; i++)
         free(st->servers[i]);
 }
 
 /* ---- hosts ---- */
 
+static uint64_t host_hash(const ts_ip *ip)
+{
+    return bh_mix(bh_ip(BH_SEED, ip));
+}
+
+/* Room for one more host (the array grows by doubling, aligned for its cache lines). */
+static bool host_room(exfil_state *st)
+{
+    if (st->n_hosts < st->cap_hosts)
+        return true;
+    size_t cap = st->cap_hosts ? st->cap_hosts * 2 : 256;
+    if (cap > st->max_hosts)
+        cap = st->max_hosts;
+    xf_host *h = aligned_alloc(_Alignof(xf_host), cap * sizeof *h); /* a multiple of the alignment */
+    if (!h)
+        return false;
+    if (st->n_hosts)
+        memcpy(h, st->hosts, st->n_hosts * sizeof *h);
+    free(st->hosts);
+    st->hosts = h;
+    st->cap_hosts = cap;
+    return true;
+}
+
 xf_host *xf_host_get(exfil_state *st, const ts_ip *ip, bool create)
 {
-    for (size_t i = bh_mix(bh_ip(BH_SEED, ip)) & st->mask;; i = (i + 1) & st->mask) {
-        xf_host *h = &st->hosts[i];
-        if (h->ip.v == 0) {
-            if (!create || st->n_hosts >= st->max_hosts)
+    uint64_t hash = host_hash(ip), tag = hash >> 32 << 32;
+    for (size_t i = hash & st->mask;; i = (i + 1) & st->mask) {
+        uint64_t e = st->index[i];
+        if (e == XF_EMPTY) {
+            if (!create || st->n_hosts >= st->max_hosts || !host_room(st))
                 return NULL;
+            xf_host *h = &st->hosts[st->n_hosts];
+            memset(h, 0, sizeof *h);
             h->ip = *ip;
             h->day = -1;
             h->alerted_day = -1;
-            st->n_hosts++;
+            st->index[i] = tag | st->n_hosts++;
             return h;
         }
-        if (ts_ip_eq(&h->ip, ip))
-            return h;
+        if ((e >> 32 << 32) == tag && ts_ip_eq(&st->hosts[(uint32_t)e].ip, ip))
+            return &st->hosts[(uint32_t)e];
     }
+}
+
+/* ip's host if the search for it ends in its first slot (it almost always does), else
+ * NULL: the caller asks for its lines early. (The prefetches themselves stay in the
+ * caller: GCC takes a function doing nothing but prefetch for pure and drops its calls.) */
+static xf_host *host_guess(const exfil_state *st, const ts_ip *ip)
+{
+    uint64_t hash = host_hash(ip), e = st->index[hash & st->mask];
+    return e == XF_EMPTY || (e >> 32) != (hash >> 32) ? NULL : &st->hosts[(uint32_t)e];
 }
 
 /* The filters are blocked Bloom filters: the three bits of a destination lie in one
@@ -372,9 +410,9 @@ static void judge(exfil_state *st, xf_host *h, const ts_event *ev, const ts_aler
 }
 
 /* The host of ip as of day (its earlier day closed), or NULL when the table is full. */
-static xf_host *host_on(exfil_state *st, const ts_ip *ip, int32_t day)
+/* h as of day (its earlier day closed); h may be NULL. */
+static xf_host *host_day(exfil_state *st, xf_host *h, int32_t day)
 {
-    xf_host *h = xf_host_get(st, ip, true);
     if (h && day > h->day) {
         close_day(st, h);
         h->day = day;
@@ -382,10 +420,30 @@ static xf_host *host_on(exfil_state *st, const ts_ip *ip, int32_t day)
     return h;
 }
 
+static xf_host *host_on(exfil_state *st, const ts_ip *ip, int32_t day)
+{
+    return host_day(st, xf_host_get(st, ip, true), day);
+}
+
 /* Every flow touching an internal host marks a day of its life, even without a byte
  * sent outside: a file server that never talks out has a history of zeros. */
 static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_in, const ts_alert_sink *out)
 {
+    /* Outbound: the lines the flow will touch (head, the destination's block of each
+       filter, the tally of new destinations) are asked for at once. */
+    bloom_key k;
+    xf_host *g = NULL;
+    if (src_in && !dst_in) {
+        bloom_keys(&ev->dst_ip, &k);
+        g = host_guess(st, &ev->src_ip);
+        if (g) {
+            __builtin_prefetch(g, 1);
+            __builtin_prefetch(&g->known[k.block]);
+            __builtin_prefetch(&g->fresh[k.block], 1);
+            __builtin_prefetch(&g->top[0], 1);
+            __builtin_prefetch(&g->top[XF_TOP - 1], 1);
+        }
+    }
     int32_t day = (int32_t)(ev->ts_ns / (86400LL * 1000000000LL));
     if (!st->last_day || day < st->first_day)
         st->first_day = day;
@@ -393,12 +451,12 @@ static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_i
         st->last_day = day;
     if (dst_in)
         host_on(st, &ev->dst_ip, day);
-    xf_host *h = src_in ? host_on(st, &ev->src_ip, day) : NULL;
+    xf_host *h = NULL; /* the guess is the host when its address is (nothing was added since) */
+    if (src_in)
+        h = g && ts_ip_eq(&g->ip, &ev->src_ip) ? host_day(st, g, day) : host_on(st, &ev->src_ip, day);
     if (!h || dst_in)
         return;
     h->out_today += ev->bytes_out;
-    bloom_key k;
-    bloom_keys(&ev->dst_ip, &k);
     if (bloom_has(h->known, &k))
         return;
     bloom_add(h->fresh, &k);
@@ -475,8 +533,8 @@ static bool archive_tool(const ts_event *ev, char *buf, size_t cap, bool *rename
             return true;
         }
     ts_str cl = ev->command_line;
-    for (size_t i = 0; i + 16 <= cl.n; i++)
-        if (ts_str_istarts(ts_str_make(cl.p + i, cl.n - i), "compress-archive")) {
+    for (size_t i = 0; i + 16 <= cl.n; i++) /* ('c' | 0x20 is 'c' for 'c' and 'C' only) */
+        if ((cl.p[i] | 0x20) == 'c' && ts_str_istarts(ts_str_make(cl.p + i, cl.n - i), "compress-archive")) {
             snprintf(buf, cap, "Compress-Archive");
             return true;
         }

@@ -21,20 +21,21 @@ typedef struct xf_dest {
     uint16_t port;
 } xf_dest;
 
-/* One internal host. ip.v == 0 marks a free slot of the table. */
+/* One internal host. What every flow touches sits in three cache lines, fetched
+ * together: the first 64 bytes, and one 64-byte block of each filter. */
 typedef struct xf_host {
-    ts_ip ip;
-    int32_t day;         /* the open day (days since the epoch, UTC), -1 before any */
-    int32_t alerted_day; /* the last day a volume alert was raised, -1 none */
-    uint16_t ndays;      /* closed days so far (saturating) */
+    _Alignas(64) ts_ip ip;
     uint8_t hist_n, hist_head;
+    uint16_t ndays;                /* closed days so far (saturating) */
+    int32_t day;                   /* the open day (days since the epoch, UTC), -1 before any */
+    int32_t alerted_day;           /* the last day a volume alert was raised, -1 none */
+    uint64_t out_today, new_today; /* outbound bytes of the open day: all, to new destinations */
+    int64_t first_new_ns, last_new_ns;
+    _Alignas(64) uint64_t known[XF_BLOOM_WORDS]; /* destinations of closed days */
+    uint64_t fresh[XF_BLOOM_WORDS];              /* destinations first seen in the open day */
     float hist[XF_HIST];              /* log10(1 + outbound bytes) of the last closed days */
     double own_med, own_mad, own_max; /* of hist, refreshed when a day closes */
-    uint64_t out_today, new_today;    /* outbound bytes of the open day: all, to new destinations */
-    int64_t first_new_ns, last_new_ns;
-    xf_dest top[XF_TOP];            /* the largest new destinations of the open day */
-    uint64_t known[XF_BLOOM_WORDS]; /* destinations of closed days */
-    uint64_t fresh[XF_BLOOM_WORDS]; /* destinations first seen in the open day */
+    xf_dest top[XF_TOP];              /* the largest new destinations of the open day */
 } xf_host;
 
 typedef struct exfil_state {
@@ -43,9 +44,12 @@ typedef struct exfil_state {
     uint32_t min_days, min_peers, max_hosts;
     char *servers[XF_MAX_SERVER_TOKENS];
     size_t n_servers;
-    /* hosts, open addressing */
+    /* hosts, in the order they came (dense, so that few pages hold them), found through
+     * an open-addressing index of (hash tag << 32 | position), XF_EMPTY when free */
     xf_host *hosts;
-    size_t mask, n_hosts;
+    size_t n_hosts, cap_hosts;
+    uint64_t *index;
+    size_t mask;
     /* peers: log10 daily outbound of recent host-days, a ring */
     float pool[XF_POOL];
     uint32_t pool_n, pool_head;
@@ -55,6 +59,7 @@ typedef struct exfil_state {
     int32_t first_day, last_day;
 } exfil_state;
 
+#define XF_EMPTY UINT64_MAX
 /* The host for ip, created when create is set and there is room; NULL otherwise. */
 xf_host *xf_host_get(exfil_state *st, const ts_ip *ip, bool create);
 /* Refreshes h's own_med / own_mad from its history. */

@@ -66,10 +66,10 @@ tocsin_code xf_save(void *state, void **blob, size_t *len)
     put(&c, &st->first_day, 4);
     put(&c, &st->last_day, 4);
     put(&c, st->pool, st->pool_n * sizeof(float));
-    for (size_t i = 0; i <= st->mask; i++) {
-        const xf_host *h = &st->hosts[i];
-        if (!h->ip.v)
+    for (size_t i = 0; i <= st->mask; i++) { /* in index order, as before the index */
+        if (st->index[i] == XF_EMPTY)
             continue;
+        const xf_host *h = &st->hosts[(uint32_t)st->index[i]];
         put(&c, &h->ip.v, 1);
         put(&c, h->ip.b, 16);
         put(&c, &h->day, 4);

@@ -47,6 +47,7 @@ void phish_learn_user(phish_state *st, const ts_event *ev)
     uint64_t u = phish_user_hash(ev->user);
     if (!u)
         return;
+    __builtin_prefetch(&st->users[u & (USERS_CAP - 1)], 1); /* fetched while the host is hashed */
     ts_ip ip = {0};
     uint64_t host = 0;
     if (ev->category & TS_CAT_AUTH) {
@@ -191,6 +192,7 @@ void phish_access(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
     uint64_t h = phish_host_hash(host);
     if (!h || (!ev->src_ip.v && !ev->host.n))
         return;
+    __builtin_prefetch(&st->acc[h & (ACCESS_SLOTS - 1)], 1); /* fetched while the access is made */
     access a = {.at = ev->ts_ns, .user = phish_user_hash(ev->user)};
     if (internal_ip(&ev->src_ip, &ev->src_geo))
         a.ip = ev->src_ip;
