@@ -288,7 +288,7 @@ static void on_error(void *ud, const char *f, uint64_t l, uint64_t r, tocsin_cod
     ((pass *)ud)->errors++;
 }
 
-static const char *const names[] = {"credential", "lateral", "destruction", "phishing", "beacon", "exfil"};
+static const char *const names[] = {"credential", "lateral", "destruction", "phishing", "beacon", "exfil", "collection"};
 #define N_NAMES (sizeof names / sizeof *names)
 
 static const ts_detector *find(const char *name)
