@@ -1,5 +1,5 @@
-/* fuzz_intrusion.c: libFuzzer target: hostile events through the credential, lateral and destruction
- * detectors, and hostile saved state through their load hooks. */
+/* fuzz_intrusion.c: libFuzzer target: hostile events through the credential, lateral, destruction and
+ * collection detectors, and hostile saved state through their load hooks. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,17 +8,18 @@
 
 /*
  * Input, first byte:
- *   >= 0x80: the rest is a saved blob for detector (byte % 3); it is loaded, a few
+ *   >= 0x80: the rest is a saved blob for detector (byte % 4); it is loaded, a few
  *            fixed events run over whatever it holds, and it is saved again.
  *   else:    the rest is events: "name=value" lines, a blank line ends an event. Names:
  *            code, ds (dataset), act, user, host, srchost, src, dst, port, lt (logon type),
  *            out (s or f), dt (seconds after the previous event), cc, asn, proc, parent,
- *            cmd, proto; "F.Key=value" adds a raw field. All three detectors see every
+ *            cmd, proto, path; "F.Key=value" adds a raw field. All four detectors see every
  *            event with state kept across the input; then each saves and reloads.
  * Values are copied into exact-size allocations so ASan sees overreads.
  */
 
-static const char *const names[] = {"credential", "lateral", "destruction"};
+static const char *const names[] = {"credential", "lateral", "destruction", "collection"};
+#define N_DET (sizeof names / sizeof *names)
 
 static const ts_detector *find(const char *name)
 {
@@ -97,6 +98,8 @@ static void set(script *s, ts_str name, ts_str v)
         ev->process = v;
     } else if (ts_str_eq(name, "parent")) {
         ev->parent_process = v;
+    } else if (ts_str_eq(name, "path")) {
+        ev->file_path = v;
     } else if (ts_str_eq(name, "cmd")) {
         ev->command_line = v;
     } else if (ts_str_eq(name, "proto")) {
@@ -117,7 +120,7 @@ static void new_event(script *s)
 
 static void run_all(const ts_detector **d, void **st, const ts_event *ev)
 {
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < N_DET; i++)
         d[i]->event(st[i], ev, &sink);
 }
 
@@ -134,7 +137,13 @@ static void fixed_events(const ts_detector *d, void *st)
     ev.user = ts_str_c("adm-x");
     ts_ip_parse(ts_str_c("10.0.0.5"), &ev.src_ip);
     ev.src_host = ts_str_c("WKS1");
-    static const uint32_t codes[] = {4625, 4624, 4672, 5140, 7036, 1074, 23};
+    ev.file_path = ts_str_c("E:\\take.7z");
+    static const ts_field raw[] = {{TS_STR_LIT("ShareName"), TS_STR_LIT("\\\\*\\Finance")},
+                                   {TS_STR_LIT("ClassName"), TS_STR_LIT("DiskDrive")},
+                                   {TS_STR_LIT("DeviceId"), TS_STR_LIT("USBSTOR\\Disk&Ven_X&Prod_Y")}};
+    ev.fields = raw;
+    ev.n_fields = sizeof raw / sizeof *raw;
+    static const uint32_t codes[] = {4625, 4624, 4672, 5140, 7036, 1074, 23, 6416, 11};
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
         ev.code = codes[i];
         ev.logon_type = 3;
@@ -146,7 +155,7 @@ static void fixed_events(const ts_detector *d, void *st)
 
 static void blob_mode(const uint8_t *data, size_t size)
 {
-    const ts_detector *d = find(names[data[0] % 3]);
+    const ts_detector *d = find(names[data[0] % N_DET]);
     ts_detect_ctx ctx = {NULL, NULL, NULL};
     void *st = calloc(1, d->state_size);
     if (d->init(st, &ctx) == TOCSIN_OK) {
@@ -166,10 +175,10 @@ static void blob_mode(const uint8_t *data, size_t size)
 
 static void events_mode(const uint8_t *data, size_t size)
 {
-    const ts_detector *d[3];
-    void *st[3];
+    const ts_detector *d[N_DET];
+    void *st[N_DET];
     ts_detect_ctx ctx = {NULL, NULL, NULL};
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < N_DET; i++) {
         d[i] = find(names[i]);
         st[i] = calloc(1, d[i]->state_size);
         d[i]->init(st[i], &ctx);
@@ -198,7 +207,7 @@ static void events_mode(const uint8_t *data, size_t size)
         s->ev.ts_ns = s->ts;
         run_all(d, st, &s->ev);
     }
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < N_DET; i++) {
         void *blob = NULL;
         size_t len = 0;
         if (d[i]->save(st[i], &blob, &len) == TOCSIN_OK) {

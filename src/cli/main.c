@@ -52,7 +52,7 @@ static const char usage[] =
     "  --placeholders F   values of Sigma expand placeholders (YAML map)\n"
     "  --detectors LIST   run only these detectors, comma-separated (default: all of\n"
     "                     intel, home-network, sigma, credential, lateral, destruction,\n"
-    "                     phishing, beacon, exfil)\n"
+    "                     phishing, beacon, exfil, collection)\n"
     "  --window DURATION  correlation window, e.g. 12h, 7d (default 7d)\n"
     "  --config FILE      detector tunables (default: detect.conf in the data directory)\n"
     "  --no-defaults      do not load the bundled intelligence\n"
