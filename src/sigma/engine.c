@@ -37,6 +37,8 @@ struct ts_sigma_scratch {
     char *low;
     size_t low_used, low_cap;
     sg_u32v cand;
+    char *joined;       /* an event's values joined, for the keyword matcher's one scan */
+    size_t jcap;
     sg_corr_state *corr;
     uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
     size_t khash_cap;
@@ -110,7 +112,8 @@ static bool build_group(ts_sigma *s, uint32_t g, char *err, size_t cap)
         snprintf(err, cap, "out of memory");
     for (size_t f = 0; ok && f < nf; f++) {
         if (per[f].n) {
-            void *m = sg_matcher_build(s, per[f].v, per[f].n, err, cap);
+            void *m = f == gr->nfields ? sg_matcher_build_any(s, per[f].v, per[f].n, err, cap)
+                                       : sg_matcher_build(s, per[f].v, per[f].n, err, cap);
             bool any_hs = false;
             for (size_t i = 0; i < per[f].n; i++)
                 any_hs |= s->atoms[per[f].v[i]].backend == BK_HS;
@@ -354,7 +357,7 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
     free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
     free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
-    free(sc->tests_gen), free(sc->tests), free(sc->khash);
+    free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->joined);
     sg_corr_state_free(sc->corr);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
@@ -592,6 +595,30 @@ static void on_atom(void *ud, uint32_t atom)
         }
 }
 
+/* Whether a keyword of matcher m may be in one of the event's values: one scan of all
+ * of them, which for ordinary events finds none (true when it cannot tell). */
+static bool keywords_may_match(ts_sigma_scratch *sc, const void *m)
+{
+    const ts_event *ev = sc->ev;
+    size_t n = 0;
+    for (size_t i = 0; i < ev->n_fields; i++)
+        n += ev->fields[i].val.n + 1;
+    if (n > sc->jcap) {
+        char *p = realloc(sc->joined, n * 2);
+        if (!p)
+            return true;
+        sc->joined = p, sc->jcap = n * 2;
+    }
+    char *d = sc->joined;
+    for (size_t i = 0; i < ev->n_fields; i++) {
+        if (ev->fields[i].val.n)
+            memcpy(d, ev->fields[i].val.p, ev->fields[i].val.n);
+        d += ev->fields[i].val.n;
+        *d++ = 0;
+    }
+    return sg_matcher_may_match(m, sc->hs, sc->joined, n);
+}
+
 /* The name rules use for an event's field: the source's renames, and Windows Defender's
  * "Source Name" style keys without their spaces ("SourceName"), as Sigma writes them. */
 ts_str sg_field_name(const sg_source *src, ts_str k, char *buf, size_t cap)
@@ -642,7 +669,7 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
         }
     }
     sc->khash_done = cache;
-    if (gr->db_any)
+    if (gr->db_any && keywords_may_match(sc, gr->db_any))
         for (size_t i = 0; i < ev->n_fields; i++)
             sg_matcher_scan(gr->db_any, sc->hs, ev->fields[i].val.p, ev->fields[i].val.n, on_atom, sc);
     for (size_t i = 0; i < gr->always.n; i++)

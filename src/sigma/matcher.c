@@ -23,6 +23,8 @@ typedef struct exact_ent {
 
 typedef struct matcher {
     hs_database_t *db;   /* the other atoms; NULL when there are none */
+    bool joinable;       /* keywords: all unanchored literals, so a scan of the values joined
+                          * that finds nothing rules every atom out */
     exact_ent *ent;      /* whole-value literals */
     uint32_t *slot;      /* open addressing over ent; UINT32_MAX: empty */
     size_t nent, cap;    /* cap: slots, a power of two */
@@ -188,7 +190,20 @@ static void exact_scan(const matcher *m, const char *p, size_t n, sg_match_fn fn
     }
 }
 
-void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap)
+/* Whether every expression of the database is an unanchored literal: a literal found in
+ * one value is found in the values joined, so finding none there rules out every atom
+ * (regexes with \\b or anchors would not allow this). */
+static bool joinable(const ts_sigma *s, const matcher *m, const unsigned *ids, size_t k)
+{
+    if (m->nent || !k)
+        return false;
+    for (size_t i = 0; i < k; i++)
+        if (s->atoms[ids[i]].is_regex || s->atoms[ids[i]].anchors)
+            return false;
+    return true;
+}
+
+static void *build(ts_sigma *s, const uint32_t *atoms, size_t n, bool vector, char *err, size_t cap)
 {
     matcher *m = calloc(1, sizeof *m);
     char **rx = calloc(n + 1, sizeof *rx);
@@ -236,6 +251,8 @@ void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, 
         memmove(ids + bad, ids + bad + 1, (k - (size_t)bad - 1) * sizeof *ids);
         k--;
     }
+    if (ok && m && m->db)
+        m->joinable = vector && joinable(s, m, ids, k);
     for (size_t i = 0; rx && i < k; i++)
         free(rx[i]);
     free(rx), free(flags), free(ids);
@@ -261,6 +278,30 @@ bool sg_matcher_scratch(void *mp, void **scratch)
 {
     matcher *m = mp;
     return !m->db || hs_alloc_scratch(m->db, (hs_scratch_t **)scratch) == HS_SUCCESS;
+}
+
+void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap)
+{
+    return build(s, atoms, n, false, err, cap);
+}
+
+void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap)
+{
+    return build(s, atoms, n, true, err, cap);
+}
+
+static int on_first(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+    (void)id, (void)from, (void)to, (void)flags, (void)ctx;
+    return 1; /* one is enough: stop */
+}
+
+bool sg_matcher_may_match(const void *mp, void *scratch, const char *joined, size_t n)
+{
+    const matcher *m = mp;
+    if (!m->joinable || n > UINT32_MAX)
+        return true;
+    return hs_scan(m->db, joined, (unsigned)n, 0, scratch, on_first, NULL) != HS_SUCCESS;
 }
 
 void sg_matcher_scratch_free(void *scratch)

@@ -270,6 +270,12 @@ void sg_matcher_free(void *m);
 bool sg_matcher_scratch(void *m, void **scratch);
 void sg_matcher_scratch_free(void *scratch);
 void sg_matcher_scan(const void *m, void *scratch, const char *p, size_t n, sg_match_fn fn, void *ud);
+/* The same for keywords, which may rule out all of an event's values in one scan
+ * (sg_matcher_may_match). */
+void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap);
+/* False when none of m's atoms can hold in any of an event's values, given them joined
+ * into joined[0..n); true when one may, or when m cannot tell. */
+bool sg_matcher_may_match(const void *m, void *scratch, const char *joined, size_t n);
 /* Evaluates one string atom the matcher does not hold (BK_LIT, BK_PCRE). */
 bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n);
 /* Compiles a PCRE2 fallback for a regex atom; false with a message. */
