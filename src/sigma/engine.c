@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sigma/memo.h"
 #include "sigma/sigma_int.h"
 
 /*
@@ -37,6 +38,9 @@ struct ts_sigma_scratch {
     char *low;
     size_t low_used, low_cap;
     sg_u32v cand;
+    sg_u32v rec;        /* the atoms of the scan being remembered */
+    bool rec_failed;
+    sg_memo *memo;
     char *joined;       /* an event's values joined, for the keyword matcher's one scan */
     size_t jcap;
     sg_corr_state *corr;
@@ -328,9 +332,11 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
     sc->tests_gen = calloc(nf, sizeof *sc->tests_gen);
     sc->tests = calloc(nf, sizeof *sc->tests);
     sc->corr = sg_corr_state_new(s);
+    sc->memo = sg_memo_new();
     sc->low_off = calloc(nf, sizeof *sc->low_off);
     bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
-              sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr;
+              sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr &&
+              sc->memo;
     for (size_t g = 0; ok && g < s->ngroups; g++) {
         const sg_group *gr = &s->groups[g];
         for (size_t f = 0; ok && f < gr->nfields; f++)
@@ -348,6 +354,8 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
 void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out)
 {
     *out = sc->st;
+    uint64_t resets;
+    sg_memo_counts(sc->memo, &out->remembered, &out->not_remembered, &resets);
 }
 
 void ts_sigma_scratch_free(ts_sigma_scratch *sc)
@@ -357,7 +365,8 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
     free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
     free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
-    free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->joined);
+    free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->rec.v), free(sc->joined);
+    sg_memo_free(sc->memo);
     sg_corr_state_free(sc->corr);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
@@ -595,6 +604,32 @@ static void on_atom(void *ud, uint32_t atom)
         }
 }
 
+static void on_atom_kept(void *ud, uint32_t atom)
+{
+    ts_sigma_scratch *sc = ud;
+    if (!sg_u32v_push(&sc->rec, atom))
+        sc->rec_failed = true;
+    on_atom(ud, atom);
+}
+
+/* One field's scan by matcher m: replayed from the memory of scans when the same value
+ * came before, else scanned and remembered. */
+static void scan(ts_sigma_scratch *sc, const void *m, ts_str v)
+{
+    sg_memo_key k;
+    if (!sg_matcher_scans(m) || !sg_memo_key_make(sc->memo, &k, m, v.p, v.n)) {
+        sg_matcher_scan(m, sc->hs, v.p, v.n, on_atom, sc);
+        return;
+    }
+    if (sg_memo_replay(sc->memo, &k, on_atom, sc))
+        return;
+    sc->rec.n = 0;
+    sc->rec_failed = false;
+    sg_matcher_scan(m, sc->hs, v.p, v.n, on_atom_kept, sc);
+    if (!sc->rec_failed)
+        sg_memo_put(sc->memo, &k, sc->rec.v, sc->rec.n);
+}
+
 /* Whether a keyword of matcher m may be in one of the event's values: one scan of all
  * of them, which for ordinary events finds none (true when it cannot tell). */
 static bool keywords_may_match(ts_sigma_scratch *sc, const void *m)
@@ -665,7 +700,7 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
         }
         if (gr->db[f]) {
             sc->st.scans++;
-            sg_matcher_scan(gr->db[f], sc->hs, v.p, v.n, on_atom, sc);
+            scan(sc, gr->db[f], v);
         }
     }
     sc->khash_done = cache;

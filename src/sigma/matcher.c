@@ -309,6 +309,11 @@ void sg_matcher_scratch_free(void *scratch)
     hs_free_scratch(scratch);
 }
 
+bool sg_matcher_scans(const void *mp)
+{
+    return ((const matcher *)mp)->db != NULL;
+}
+
 typedef struct scan_ctx {
     sg_match_fn fn;
     void *ud;

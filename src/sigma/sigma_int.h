@@ -276,6 +276,8 @@ void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n, char *e
 /* False when none of m's atoms can hold in any of an event's values, given them joined
  * into joined[0..n); true when one may, or when m cannot tell. */
 bool sg_matcher_may_match(const void *m, void *scratch, const char *joined, size_t n);
+/* Whether m scans (a Hyperscan database) rather than only looks values up. */
+bool sg_matcher_scans(const void *m);
 /* Evaluates one string atom the matcher does not hold (BK_LIT, BK_PCRE). */
 bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n);
 /* Compiles a PCRE2 fallback for a regex atom; false with a message. */
