@@ -26,6 +26,20 @@
 #define SHORT_LITERAL 4
 #define DIRECT_TESTS 16 /* direct searches of one field per event before its short-literal scan */
 
+/* Routing depends only on an event's channel, event id, provider and dataset, which few
+ * combinations share: the sources of the last few are kept, keyed by those. */
+enum { ROUTE_SLOTS = 64, ROUTE_KEY = 240, ROUTE_MAX_SRC = 14 };
+
+typedef struct route_slot {
+    uint64_t h;
+    uint32_t code;
+    bool used, has_code;
+    uint8_t nsrc;
+    uint16_t nchan, nprov, nds;
+    uint32_t src[ROUTE_MAX_SRC];
+    char key[ROUTE_KEY]; /* channel, provider, dataset, one after the other */
+} route_slot;
+
 struct ts_sigma_scratch {
     const ts_sigma *s;
     uint32_t gen;
@@ -44,6 +58,7 @@ struct ts_sigma_scratch {
     char *joined;       /* an event's values joined, for the keyword matcher's one scan */
     size_t jcap;
     sg_corr_state *corr;
+    route_slot *routes;
     uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
     size_t khash_cap;
     bool khash_done;
@@ -333,10 +348,11 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
     sc->tests = calloc(nf, sizeof *sc->tests);
     sc->corr = sg_corr_state_new(s);
     sc->memo = sg_memo_new();
+    sc->routes = calloc(ROUTE_SLOTS, sizeof *sc->routes);
     sc->low_off = calloc(nf, sizeof *sc->low_off);
     bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
               sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr &&
-              sc->memo;
+              sc->memo && sc->routes;
     for (size_t g = 0; ok && g < s->ngroups; g++) {
         const sg_group *gr = &s->groups[g];
         for (size_t f = 0; ok && f < gr->nfields; f++)
@@ -367,6 +383,7 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
     free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->rec.v), free(sc->joined);
     sg_memo_free(sc->memo);
+    free(sc->routes);
     sg_corr_state_free(sc->corr);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
@@ -799,6 +816,47 @@ void sg_route(const ts_sigma *s, const ts_event *ev, void (*fn)(void *ud, uint32
             fn(ud, s->any_src.v[i]);
 }
 
+/* The routing key of ev in a slot's form; false when too long to keep. */
+static bool route_key(const ts_event *ev, route_slot *k)
+{
+    if (ev->channel.n + ev->provider.n + ev->dataset.n > ROUTE_KEY)
+        return false;
+    k->code = ev->code, k->has_code = ev->has_code;
+    k->nchan = (uint16_t)ev->channel.n, k->nprov = (uint16_t)ev->provider.n, k->nds = (uint16_t)ev->dataset.n;
+    char *d = k->key;
+    if (ev->channel.n)
+        memcpy(d, ev->channel.p, ev->channel.n), d += ev->channel.n;
+    if (ev->provider.n)
+        memcpy(d, ev->provider.p, ev->provider.n), d += ev->provider.n;
+    if (ev->dataset.n)
+        memcpy(d, ev->dataset.p, ev->dataset.n);
+    size_t n = (size_t)k->nchan + k->nprov + k->nds;
+    k->h = sg_hash(k->key, n) ^ ((uint64_t)k->code * 0x9E3779B97F4A7C15ULL) ^ k->has_code;
+    return true;
+}
+
+static bool route_same(const route_slot *a, const route_slot *b)
+{
+    return a->used && a->h == b->h && a->code == b->code && a->has_code == b->has_code && a->nchan == b->nchan &&
+           a->nprov == b->nprov && a->nds == b->nds &&
+           !memcmp(a->key, b->key, (size_t)a->nchan + a->nprov + a->nds);
+}
+
+typedef struct route_rec {
+    visit *v;
+    route_slot *slot; /* NULL once more sources came than a slot holds */
+} route_rec;
+
+static void visit_and_keep(void *ud, uint32_t si)
+{
+    route_rec *rr = ud;
+    if (rr->slot && rr->slot->nsrc < ROUTE_MAX_SRC)
+        rr->slot->src[rr->slot->nsrc++] = si;
+    else
+        rr->slot = NULL;
+    visit_source(rr->v, si);
+}
+
 void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn, void *ud)
 {
     if (!s->compiled || !s->nrules)
@@ -809,5 +867,23 @@ void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev,
     sc->low_used = 0;
     sc->khash_done = false;
     visit v = {sc, fn, ud};
-    sg_route(s, ev, visit_source, &v);
+    route_slot k;
+    if (!route_key(ev, &k)) {
+        sg_route(s, ev, visit_source, &v);
+        return;
+    }
+    route_slot *slot = &sc->routes[k.h & (ROUTE_SLOTS - 1)];
+    if (route_same(slot, &k)) {
+        for (uint8_t i = 0; i < slot->nsrc; i++)
+            visit_source(&v, slot->src[i]);
+        return;
+    }
+    slot->used = false;
+    k.nsrc = 0;
+    route_rec rr = {&v, &k};
+    sg_route(s, ev, visit_and_keep, &rr);
+    if (rr.slot) {
+        *slot = k;
+        slot->used = true;
+    }
 }
