@@ -18,11 +18,23 @@ static bool ends_with(ts_str s, const char *suffix)
     return s.n >= n && memcmp(s.p + s.n - n, suffix, n) == 0;
 }
 
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
 /* Case-insensitive prefix test against a literal of known length (the exact case first:
  * it is the case evtx_dump writes). */
 static bool istarts(ts_str s, const char *lit, size_t n)
 {
-    return s.n >= n && (memcmp(s.p, lit, n) == 0 || ts_str_ieq(ts_str_make(s.p, n), lit));
+    if (s.n < n)
+        return false;
+    if (memcmp(s.p, lit, n) == 0)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (lower(s.p[i]) != lower(lit[i]))
+            return false;
+    return true;
 }
 #define ISTARTS(s, lit) istarts(s, lit, sizeof(lit) - 1)
 
@@ -57,13 +69,14 @@ static ts_str system_key(ts_arena *a, ts_str r)
     ts_str elem, attr;
     if (!attribute(r, &elem, &attr))
         return r;
-    static const char *const known[] = {"Provider_Name", "Provider_Guid", "TimeCreated_SystemTime",
-                                        "Execution_ProcessID", "Execution_ThreadID", "Security_UserID"};
+    static const ts_str known[] = {TS_STR_LIT("Provider_Name"),       TS_STR_LIT("Provider_Guid"),
+                                   TS_STR_LIT("TimeCreated_SystemTime"), TS_STR_LIT("Execution_ProcessID"),
+                                   TS_STR_LIT("Execution_ThreadID"),     TS_STR_LIT("Security_UserID")};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        const char *k = known[i];
-        if (elem.n < strlen(k) && memcmp(k, elem.p, elem.n) == 0 && k[elem.n] == '_' &&
-            ts_str_eq(attr, k + elem.n + 1))
-            return ts_str_c(k);
+        ts_str k = known[i];
+        if (elem.n + 1 + attr.n == k.n && memcmp(k.p, elem.p, elem.n) == 0 && k.p[elem.n] == '_' &&
+            memcmp(k.p + elem.n + 1, attr.p, attr.n) == 0)
+            return k;
     }
     return rd_cat(a, elem, TS_STR_LIT("_"), attr);
 }
