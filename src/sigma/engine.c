@@ -60,6 +60,7 @@ struct ts_sigma_scratch {
     sg_corr_state *corr;
     route_slot *routes;
     uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
+    uint8_t *kspace;    /* and whether each key has a space */
     size_t khash_cap;
     bool khash_done;
     ts_sigma_stats st;
@@ -381,7 +382,7 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
     free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
     free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
-    free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->rec.v), free(sc->joined);
+    free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->kspace), free(sc->rec.v), free(sc->joined);
     sg_memo_free(sc->memo);
     free(sc->routes);
     sg_corr_state_free(sc->corr);
@@ -698,15 +699,28 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
     if (!sc->khash_done && ev->n_fields > sc->khash_cap) {
         uint64_t *p = realloc(sc->khash, ev->n_fields * 2 * sizeof *p);
         if (p)
-            sc->khash = p, sc->khash_cap = ev->n_fields * 2;
+            sc->khash = p;
+        uint8_t *q = realloc(sc->kspace, ev->n_fields * 2);
+        if (q)
+            sc->kspace = q;
+        if (p && q)
+            sc->khash_cap = ev->n_fields * 2;
     }
     bool cache = ev->n_fields <= sc->khash_cap;
     for (size_t i = 0; i < ev->n_fields; i++) {
         char buf[128];
-        ts_str k0 = ev->fields[i].key, k = sg_field_name(src, k0, buf, sizeof buf), v = ev->fields[i].val;
-        if (cache && !sc->khash_done)
+        ts_str k0 = ev->fields[i].key, k = k0, v = ev->fields[i].val;
+        uint64_t h;
+        if (cache && !sc->khash_done) {
             sc->khash[i] = sg_hash(k0.p, k0.n);
-        uint64_t h = k.p != k0.p || !cache ? sg_hash(k.p, k.n) : sc->khash[i];
+            sc->kspace[i] = memchr(k0.p, ' ', k0.n) != NULL; /* sg_field_name drops spaces */
+        }
+        if (cache && !src->nren && !sc->kspace[i]) {
+            h = sc->khash[i];
+        } else {
+            k = sg_field_name(src, k0, buf, sizeof buf);
+            h = sg_hash(k.p, k.n);
+        }
         uint32_t f = sg_map_get_h(&gr->fields, k.p, k.n, h);
         if (f == UINT32_MAX)
             continue;
