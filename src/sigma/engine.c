@@ -59,6 +59,7 @@ struct ts_sigma_scratch {
     size_t jcap;
     sg_corr_state *corr;
     route_slot *routes;
+    void *md;           /* PCRE2 match data, reused */
     uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
     uint8_t *kspace;    /* and whether each key has a space */
     size_t khash_cap;
@@ -350,10 +351,11 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
     sc->corr = sg_corr_state_new(s);
     sc->memo = sg_memo_new();
     sc->routes = calloc(ROUTE_SLOTS, sizeof *sc->routes);
+    sc->md = sg_match_data_new();
     sc->low_off = calloc(nf, sizeof *sc->low_off);
     bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
               sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr &&
-              sc->memo && sc->routes;
+              sc->memo && sc->routes && sc->md;
     for (size_t g = 0; ok && g < s->ngroups; g++) {
         const sg_group *gr = &s->groups[g];
         for (size_t f = 0; ok && f < gr->nfields; f++)
@@ -385,6 +387,7 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->kspace), free(sc->rec.v), free(sc->joined);
     sg_memo_free(sc->memo);
     free(sc->routes);
+    sg_match_data_free(sc->md);
     sg_corr_state_free(sc->corr);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
@@ -534,14 +537,14 @@ static bool fieldref(const ts_sigma_scratch *sc, const sg_atom *at, ts_str a)
     for (size_t i = 0; i < b.n; i++)
         buf[i] = (at->rxflags & RX_CASELESS) && b.p[i] >= 'A' && b.p[i] <= 'Z' ? (char)(b.p[i] + 32) : b.p[i];
     lit.pat = buf, lit.plen = b.n;
-    return sg_atom_test_str(&lit, a.p, a.n);
+    return sg_atom_test_str(&lit, a.p, a.n, sc->md);
 }
 
 static bool any_field(const ts_sigma_scratch *sc, const sg_atom *at)
 {
     for (size_t i = 0; i < sc->ev->n_fields; i++) {
         ts_str v = sc->ev->fields[i].val;
-        if (sg_atom_test_str(at, v.p ? v.p : "", v.n))
+        if (sg_atom_test_str(at, v.p ? v.p : "", v.n, sc->md))
             return true;
     }
     return false;
@@ -562,7 +565,7 @@ static bool direct(ts_sigma_scratch *sc, const sg_atom *at)
             return short_scan(sc, at, v);
         if (has && at->backend == BK_LIT && !at->anchors && (at->rxflags & RX_CASELESS) && lowered(sc, at->field, v, &low))
             return memmem(low, v.n, at->pat, at->plen) != NULL;
-        return has && sg_atom_test_str(at, v.p, v.n);
+        return has && sg_atom_test_str(at, v.p, v.n, sc->md);
     }
     case AT_EXISTS: return has;
     case AT_NULL: return !has || v.n == 0;

@@ -370,14 +370,25 @@ static bool contains(const char *p, size_t n, const char *lit, size_t ln, bool c
     return false;
 }
 
-bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n)
+void *sg_match_data_new(void)
+{
+    return pcre2_match_data_create(1, NULL);
+}
+
+void sg_match_data_free(void *md)
+{
+    pcre2_match_data_free(md);
+}
+
+bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n, void *md)
 {
     if (at->backend == BK_PCRE) {
-        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-        if (!md)
+        /* Match data kept by the caller also keeps PCRE2's backtracking frames between calls. */
+        pcre2_match_data *own = md ? NULL : pcre2_match_data_create(1, NULL);
+        if (!md && !own)
             return false;
-        int rc = pcre2_match(at->re, (PCRE2_SPTR)(p ? p : ""), n, 0, 0, md, NULL);
-        pcre2_match_data_free(md);
+        int rc = pcre2_match(at->re, (PCRE2_SPTR)(p ? p : ""), n, 0, 0, md ? md : own, NULL);
+        pcre2_match_data_free(own);
         return rc >= 0;
     }
     bool ci = at->rxflags & RX_CASELESS;

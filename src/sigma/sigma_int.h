@@ -278,8 +278,11 @@ void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n, char *e
 bool sg_matcher_may_match(const void *m, void *scratch, const char *joined, size_t n);
 /* Whether m scans (a Hyperscan database) rather than only looks values up. */
 bool sg_matcher_scans(const void *m);
-/* Evaluates one string atom the matcher does not hold (BK_LIT, BK_PCRE). */
-bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n);
+/* Evaluates one string atom the matcher does not hold (BK_LIT, BK_PCRE); md is PCRE2
+ * match data from sg_match_data_new, reused from call to call (NULL: made for the call). */
+bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n, void *md);
+void *sg_match_data_new(void);
+void sg_match_data_free(void *md);
 /* Compiles a PCRE2 fallback for a regex atom; false with a message. */
 bool sg_atom_pcre(sg_atom *at, char *err, size_t cap);
 void sg_atom_pcre_free(sg_atom *at);
