@@ -168,9 +168,44 @@ static void test_memory(void)
     ts_sigma_free(s);
 }
 
+/* Events of one route with their names in other orders, or others, or more: each answers
+ * as its own names say, however the ones before it were laid out. */
+static void test_layouts(void)
+{
+    ts_sigma *s = proc_rules("  sel:\n    Image|endswith: '\\evil.exe'\n    User: bob\n  condition: sel\n");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+    static const ts_field a[] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")}, {TS_STR_LIT("User"), TS_STR_LIT("bob")}};
+    static const ts_field b[] = {{TS_STR_LIT("User"), TS_STR_LIT("bob")}, {TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")}};
+    static const ts_field c[] = {{TS_STR_LIT("Imag"), TS_STR_LIT("C:\\evil.exe")}, {TS_STR_LIT("User"), TS_STR_LIT("bob")}};
+    static const ts_field d[] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")}, {TS_STR_LIT("Usr"), TS_STR_LIT("bob")}};
+    static const ts_field e[] = {{TS_STR_LIT("X"), TS_STR_LIT("1")}, {TS_STR_LIT("User"), TS_STR_LIT("bob")},
+                                 {TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")}};
+    const ts_field *sets[] = {a, b, c, d, e, a, a, c, c, b, e, e, d, a};
+    const size_t ns[] = {2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 3, 3, 2, 2};
+    const int want[] = {1, 1, 0, 0, 1, 1, 1, 0, 0, 1, 1, 1, 0, 1};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+        ts_event ev;
+        ts_event_clear(&ev);
+        ev.channel = TS_STR_LIT(SYSMON);
+        ev.code = 1, ev.has_code = true;
+        ev.dataset = TS_STR_LIT("windows.sysmon");
+        ev.fields = sets[i];
+        ev.n_fields = ns[i];
+        int hits = 0;
+        ts_sigma_match(s, sc, &ev, count_hit, &hits);
+        CHECK_INT(hits, want[i]);
+    }
+    ts_sigma_scratch_free(sc);
+    ts_sigma_free(s);
+}
+
 int main(void)
 {
     test_whole_values();
+    test_layouts();
     test_keywords_joined();
     test_memory();
     return check_done("test_sigma_match");

@@ -30,6 +30,21 @@
  * combinations share: the sources of the last few are kept, keyed by those. */
 enum { ROUTE_SLOTS = 64, ROUTE_KEY = 240, ROUTE_MAX_SRC = 14 };
 
+/* Events of one route mostly carry the same field names in the same order (each Sysmon
+ * event id its own): the last such list is kept with the route, and with it what each
+ * name is in each group the route visits, so an event with the same names skips their
+ * hashing and lookups. */
+enum { LAYOUT_KEYS = 48, LAYOUT_BYTES = 768, LAYOUT_GROUPS = 4 };
+
+typedef struct layout {
+    uint32_t nkeys; /* 0: none kept */
+    uint32_t ngroups;
+    uint16_t klen[LAYOUT_KEYS];
+    char keys[LAYOUT_BYTES];
+    uint32_t group[LAYOUT_GROUPS];
+    uint32_t field[LAYOUT_GROUPS][LAYOUT_KEYS]; /* UINT32_MAX: not a field of the group */
+} layout;
+
 typedef struct route_slot {
     uint64_t h;
     uint32_t code;
@@ -38,6 +53,7 @@ typedef struct route_slot {
     uint16_t nchan, nprov, nds;
     uint32_t src[ROUTE_MAX_SRC];
     char key[ROUTE_KEY]; /* channel, provider, dataset, one after the other */
+    layout lay;
 } route_slot;
 
 struct ts_sigma_scratch {
@@ -59,6 +75,8 @@ struct ts_sigma_scratch {
     size_t jcap;
     sg_corr_state *corr;
     route_slot *routes;
+    layout *lay;        /* the current event's route's: in use (lay_ok) or being filled */
+    bool lay_ok, lay_fill;
     void *md;           /* PCRE2 match data, reused */
     uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
     uint8_t *kspace;    /* and whether each key has a space */
@@ -692,6 +710,26 @@ ts_str sg_field_name(const sg_source *src, ts_str k, char *buf, size_t cap)
     return k;
 }
 
+/* The group's id for the event's field i, or UINT32_MAX (cache: the key hashes kept in
+ * the scratch may be used). */
+static uint32_t field_of(ts_sigma_scratch *sc, const sg_group *gr, const sg_source *src, size_t i, bool cache)
+{
+    char buf[128];
+    ts_str k0 = sc->ev->fields[i].key, k = k0;
+    uint64_t h;
+    if (cache && !sc->khash_done) {
+        sc->khash[i] = sg_hash(k0.p, k0.n);
+        sc->kspace[i] = memchr(k0.p, ' ', k0.n) != NULL; /* sg_field_name drops spaces */
+    }
+    if (cache && !src->nren && !sc->kspace[i]) {
+        h = sc->khash[i];
+    } else {
+        k = sg_field_name(src, k0, buf, sizeof buf);
+        h = sg_hash(k.p, k.n);
+    }
+    return sg_map_get_h(&gr->fields, k.p, k.n, h);
+}
+
 static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts_sigma_hit_fn fn, void *ud)
 {
     const ts_sigma *s = sc->s;
@@ -710,21 +748,21 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
             sc->khash_cap = ev->n_fields * 2;
     }
     bool cache = ev->n_fields <= sc->khash_cap;
+    const uint32_t *known = NULL;
+    uint32_t *fill = NULL;
+    if (sc->lay_ok) {
+        for (uint32_t j = 0; j < sc->lay->ngroups && !known; j++)
+            if (sc->lay->group[j] == g)
+                known = sc->lay->field[j];
+    } else if (sc->lay_fill && sc->lay->ngroups < LAYOUT_GROUPS) {
+        sc->lay->group[sc->lay->ngroups] = g;
+        fill = sc->lay->field[sc->lay->ngroups++];
+    }
     for (size_t i = 0; i < ev->n_fields; i++) {
-        char buf[128];
-        ts_str k0 = ev->fields[i].key, k = k0, v = ev->fields[i].val;
-        uint64_t h;
-        if (cache && !sc->khash_done) {
-            sc->khash[i] = sg_hash(k0.p, k0.n);
-            sc->kspace[i] = memchr(k0.p, ' ', k0.n) != NULL; /* sg_field_name drops spaces */
-        }
-        if (cache && !src->nren && !sc->kspace[i]) {
-            h = sc->khash[i];
-        } else {
-            k = sg_field_name(src, k0, buf, sizeof buf);
-            h = sg_hash(k.p, k.n);
-        }
-        uint32_t f = sg_map_get_h(&gr->fields, k.p, k.n, h);
+        ts_str v = ev->fields[i].val;
+        uint32_t f = known ? known[i] : field_of(sc, gr, src, i, cache);
+        if (fill)
+            fill[i] = f;
         if (f == UINT32_MAX)
             continue;
         uint32_t slot = gr->fbase + f;
@@ -737,7 +775,8 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
             scan(sc, gr->db[f], v);
         }
     }
-    sc->khash_done = cache;
+    if (!known)
+        sc->khash_done = cache;
     if (gr->db_any && keywords_may_match(sc, gr->db_any))
         for (size_t i = 0; i < ev->n_fields; i++)
             sg_matcher_scan(gr->db_any, sc->hs, ev->fields[i].val.p, ev->fields[i].val.n, on_atom, sc);
@@ -833,12 +872,48 @@ void sg_route(const ts_sigma *s, const ts_event *ev, void (*fn)(void *ud, uint32
             fn(ud, s->any_src.v[i]);
 }
 
+/* Whether ev's field names are those kept in l, in the same order. */
+static bool layout_same(const layout *l, const ts_event *ev)
+{
+    if (!l->nkeys || l->nkeys != ev->n_fields)
+        return false;
+    const char *p = l->keys;
+    for (size_t i = 0; i < ev->n_fields; i++) {
+        ts_str k = ev->fields[i].key;
+        if (k.n != l->klen[i] || (k.n && memcmp(k.p, p, k.n)))
+            return false;
+        p += k.n;
+    }
+    return true;
+}
+
+/* Keeps ev's field names in l, with no group's ids yet; false when they do not fit. */
+static bool layout_reset(layout *l, const ts_event *ev)
+{
+    l->nkeys = 0, l->ngroups = 0;
+    if (!ev->n_fields || ev->n_fields > LAYOUT_KEYS)
+        return false;
+    size_t used = 0;
+    for (size_t i = 0; i < ev->n_fields; i++) {
+        ts_str k = ev->fields[i].key;
+        if (k.n > LAYOUT_BYTES - used)
+            return false;
+        if (k.n)
+            memcpy(l->keys + used, k.p, k.n);
+        l->klen[i] = (uint16_t)k.n;
+        used += k.n;
+    }
+    l->nkeys = (uint32_t)ev->n_fields;
+    return true;
+}
+
 /* The routing key of ev in a slot's form; false when too long to keep. */
 static bool route_key(const ts_event *ev, route_slot *k)
 {
     if (ev->channel.n + ev->provider.n + ev->dataset.n > ROUTE_KEY)
         return false;
     k->code = ev->code, k->has_code = ev->has_code;
+    k->lay.nkeys = 0, k->lay.ngroups = 0;
     k->nchan = (uint16_t)ev->channel.n, k->nprov = (uint16_t)ev->provider.n, k->nds = (uint16_t)ev->dataset.n;
     char *d = k->key;
     if (ev->channel.n)
@@ -891,11 +966,16 @@ void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev,
     }
     route_slot *slot = &sc->routes[k.h & (ROUTE_SLOTS - 1)];
     if (route_same(slot, &k)) {
+        sc->lay = &slot->lay;
+        sc->lay_ok = layout_same(sc->lay, ev);
+        sc->lay_fill = !sc->lay_ok && layout_reset(sc->lay, ev);
         for (uint8_t i = 0; i < slot->nsrc; i++)
             visit_source(&v, slot->src[i]);
+        sc->lay_ok = sc->lay_fill = false;
         return;
     }
     slot->used = false;
+    slot->lay.nkeys = 0;
     k.nsrc = 0;
     route_rec rr = {&v, &k};
     sg_route(s, ev, visit_and_keep, &rr);
