@@ -15,7 +15,9 @@
  * holds: a set of matcher atoms of which at least one must hold for the rule to fire.
  * Short unanchored literals ("-e", " /c") would hit almost every command line, so they
  * are left out of the matchers and tested directly, only for rules already triggered
- * (or, for a rule with no trigger at all, on every event of its group).
+ * (or, for a rule with no trigger at all, on every event of its group). What ordinary
+ * logs repeat is remembered per scratch, verified byte for byte: routes, field names'
+ * ids, and the atoms each value's scan reported (memo.h).
  */
 
 /* Unanchored literals shorter than this stay out of the per-field matchers. Measured with
