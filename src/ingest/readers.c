@@ -36,6 +36,8 @@ const ts_reader *ts_reader_detect(const char *head, size_t len)
             best_score = s;
             best = ts_readers[i];
         }
+        if (best_score >= 100) /* certain: a later reader could only tie, and ties go to this one */
+            break;
     }
     return best;
 }

@@ -18,14 +18,40 @@ static bool ends_with(ts_str s, const char *suffix)
     return s.n >= n && memcmp(s.p + s.n - n, suffix, n) == 0;
 }
 
-/* Splits "Elem.#attributes.Attr" (evtx_dump) or "Elem.@Attr" (xmltodict) at the marker. */
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+/* Case-insensitive prefix test against a literal of known length (the exact case first:
+ * it is the case evtx_dump writes). */
+static bool istarts(ts_str s, const char *lit, size_t n)
+{
+    if (s.n < n)
+        return false;
+    if (memcmp(s.p, lit, n) == 0)
+        return true;
+    for (size_t i = 0; i < n; i++)
+        if (lower(s.p[i]) != lower(lit[i]))
+            return false;
+    return true;
+}
+#define ISTARTS(s, lit) istarts(s, lit, sizeof(lit) - 1)
+
+/* Splits "Elem.#attributes.Attr" (evtx_dump) or "Elem.@Attr" (xmltodict) at the marker:
+ * the first ".#attributes.", else the first ".@". One pass over the dots of r. */
 static bool attribute(ts_str r, ts_str *elem, ts_str *attr)
 {
-    const char *at = rd_find(r.p, r.n, ".#attributes.");
-    size_t skip = 13;
-    if (!at) {
-        at = rd_find(r.p, r.n, ".@");
-        skip = 2;
+    const char *at = NULL, *end = r.p + r.n;
+    size_t skip = 0;
+    for (const char *d = r.n ? memchr(r.p, '.', r.n) : NULL; d; d = memchr(d + 1, '.', (size_t)(end - d - 1))) {
+        size_t left = (size_t)(end - d);
+        if (left >= 13 && memcmp(d, ".#attributes.", 13) == 0) {
+            at = d, skip = 13;
+            break;
+        }
+        if (!at && left >= 2 && d[1] == '@')
+            at = d, skip = 2;
     }
     if (!at)
         return false;
@@ -43,13 +69,14 @@ static ts_str system_key(ts_arena *a, ts_str r)
     ts_str elem, attr;
     if (!attribute(r, &elem, &attr))
         return r;
-    static const char *const known[] = {"Provider_Name", "Provider_Guid", "TimeCreated_SystemTime",
-                                        "Execution_ProcessID", "Execution_ThreadID", "Security_UserID"};
+    static const ts_str known[] = {TS_STR_LIT("Provider_Name"),       TS_STR_LIT("Provider_Guid"),
+                                   TS_STR_LIT("TimeCreated_SystemTime"), TS_STR_LIT("Execution_ProcessID"),
+                                   TS_STR_LIT("Execution_ThreadID"),     TS_STR_LIT("Security_UserID")};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        const char *k = known[i];
-        if (elem.n < strlen(k) && memcmp(k, elem.p, elem.n) == 0 && k[elem.n] == '_' &&
-            ts_str_eq(attr, k + elem.n + 1))
-            return ts_str_c(k);
+        ts_str k = known[i];
+        if (elem.n + 1 + attr.n == k.n && memcmp(k.p, elem.p, elem.n) == 0 && k.p[elem.n] == '_' &&
+            memcmp(k.p + elem.n + 1, attr.p, attr.n) == 0)
+            return k;
     }
     return rd_cat(a, elem, TS_STR_LIT("_"), attr);
 }
@@ -60,7 +87,7 @@ static ts_str system_key(ts_arena *a, ts_str r)
 static ts_str data_key(wj_state *st, ts_str r, ts_str v)
 {
     ts_str elem, attr;
-    if (ts_str_istarts(r, "#attributes") || (r.n && r.p[0] == '@'))
+    if (ISTARTS(r, "#attributes") || (r.n && r.p[0] == '@'))
         return TS_STR_NULL;
     if (attribute(r, &elem, &attr)) {
         if (RD_EQ(elem, "Data") && RD_EQ(attr, "Name"))
@@ -83,16 +110,16 @@ static ts_str after(ts_str k, size_t n) { return ts_str_make(k.p + n, k.n - n); 
 /* evtx_dump's (and xmltodict's) paths under "Event.". */
 static ts_str evtx_key(wj_state *st, ts_str k, ts_str v)
 {
-    if (ts_str_istarts(k, "Event.System."))
-        return system_key(&st->c->s->arena, after(k, 13));
-    if (ts_str_istarts(k, "Event.EventData."))
+    if (ISTARTS(k, "Event.EventData."))
         return data_key(st, after(k, 16), v);
-    if (ts_str_istarts(k, "Event.UserData.")) {
+    if (ISTARTS(k, "Event.System."))
+        return system_key(&st->c->s->arena, after(k, 13));
+    if (ISTARTS(k, "Event.UserData.")) {
         ts_str r = after(k, 15); /* "<Element>.<Name>": the element only wraps */
         const char *dot = memchr(r.p, '.', r.n);
         return dot ? data_key(st, after(r, (size_t)(dot - r.p) + 1), v) : r;
     }
-    if (ts_str_istarts(k, "Event.#attributes") || ts_str_istarts(k, "Event.@"))
+    if (ISTARTS(k, "Event.#attributes") || ISTARTS(k, "Event.@"))
         return TS_STR_NULL;
     return after(k, 6);
 }
@@ -217,11 +244,50 @@ static void parse_doc(rd_ctx *c, wj_state *st, doc_acc *d, uint64_t record)
     d->n = 0;
 }
 
+/* Index of the first '"' or '\\' in p[0..n), or n: eight bytes a step (the zero-byte test
+ * of quote- and backslash-xored words; the lowest flagged byte is exact), the tail one by one. */
+static size_t quote_or_escape(const char *p, size_t n)
+{
+    _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the lowest byte must come first");
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        uint64_t hit = (((q - ones) & ~q) | ((b - ones) & ~b)) & highs;
+        if (hit)
+            return i + (size_t)(__builtin_ctzll(hit) >> 3);
+    }
+    for (; i < n; i++)
+        if (p[i] == '"' || p[i] == '\\')
+            return i;
+    return n;
+}
+
+/* The usual line, one whole document, walked in place (lines are padded for it). False,
+ * with nothing emitted, when the line is not exactly one valid document: the caller then
+ * takes it byte by byte, which finds the same document when there is one. */
+static bool whole_line(rd_ctx *c, wj_state *st, const char *p, size_t n, uint64_t line)
+{
+    char err[160];
+    if (!n || p[0] != '{')
+        return false;
+    rd_begin(c, line, 0);
+    wj_begin(st);
+    if (ts_json_walk(c->s->json, p, n, wj_leaf, st, err, sizeof err) != TOCSIN_OK)
+        return false;
+    wj_done(st);
+    return true;
+}
+
 /* Feeds one line; whole documents found in it are parsed as they close. */
 static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p, size_t n)
 {
     uint64_t line = ts_input_lineno(c->in);
     size_t from = 0;
+    if (d->depth == 0 && whole_line(c, st, p, n, line))
+        return TOCSIN_OK;
     for (size_t i = 0; i < n; i++) {
         char b = p[i];
         if (d->depth == 0) {
@@ -237,11 +303,16 @@ static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p,
             from = i;
         }
         if (d->str) {
-            if (d->esc)
+            if (d->esc) {
                 d->esc = false;
-            else if (b == '\\')
+                continue;
+            }
+            i += quote_or_escape(p + i, n - i); /* the string's plain bytes need no look */
+            if (i == n)
+                break;
+            if (p[i] == '\\')
                 d->esc = true;
-            else if (b == '"')
+            else
                 d->str = false;
         } else if (b == '"') {
             d->str = true;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "sigma/memo.h"
 #include "sigma/sigma_int.h"
 
 /*
@@ -14,7 +15,9 @@
  * holds: a set of matcher atoms of which at least one must hold for the rule to fire.
  * Short unanchored literals ("-e", " /c") would hit almost every command line, so they
  * are left out of the matchers and tested directly, only for rules already triggered
- * (or, for a rule with no trigger at all, on every event of its group).
+ * (or, for a rule with no trigger at all, on every event of its group). What ordinary
+ * logs repeat is remembered per scratch, verified byte for byte: routes, field names'
+ * ids, and the atoms each value's scan reported (memo.h).
  */
 
 /* Unanchored literals shorter than this stay out of the per-field matchers. Measured with
@@ -24,6 +27,36 @@
  * in logs while 1 to 3-byte ones ('-e', '>', ' /c') are everywhere. */
 #define SHORT_LITERAL 4
 #define DIRECT_TESTS 16 /* direct searches of one field per event before its short-literal scan */
+
+/* Routing depends only on an event's channel, event id, provider and dataset, which few
+ * combinations share: the sources of the last few are kept, keyed by those. */
+enum { ROUTE_SLOTS = 64, ROUTE_KEY = 240, ROUTE_MAX_SRC = 14 };
+
+/* Events of one route mostly carry the same field names in the same order (each Sysmon
+ * event id its own): the last such list is kept with the route, and with it what each
+ * name is in each group the route visits, so an event with the same names skips their
+ * hashing and lookups. */
+enum { LAYOUT_KEYS = 48, LAYOUT_BYTES = 768, LAYOUT_GROUPS = 4 };
+
+typedef struct layout {
+    uint32_t nkeys; /* 0: none kept */
+    uint32_t ngroups;
+    uint16_t klen[LAYOUT_KEYS];
+    char keys[LAYOUT_BYTES];
+    uint32_t group[LAYOUT_GROUPS];
+    uint32_t field[LAYOUT_GROUPS][LAYOUT_KEYS]; /* UINT32_MAX: not a field of the group */
+} layout;
+
+typedef struct route_slot {
+    uint64_t h;
+    uint32_t code;
+    bool used, has_code;
+    uint8_t nsrc;
+    uint16_t nchan, nprov, nds;
+    uint32_t src[ROUTE_MAX_SRC];
+    char key[ROUTE_KEY]; /* channel, provider, dataset, one after the other */
+    layout lay;
+} route_slot;
 
 struct ts_sigma_scratch {
     const ts_sigma *s;
@@ -37,8 +70,18 @@ struct ts_sigma_scratch {
     char *low;
     size_t low_used, low_cap;
     sg_u32v cand;
+    sg_u32v rec;        /* the atoms of the scan being remembered */
+    bool rec_failed;
+    sg_memo *memo;
+    char *joined;       /* an event's values joined, for the keyword matcher's one scan */
+    size_t jcap;
     sg_corr_state *corr;
+    route_slot *routes;
+    layout *lay;        /* the current event's route's: in use (lay_ok) or being filled */
+    bool lay_ok, lay_fill;
+    void *md;           /* PCRE2 match data, reused */
     uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
+    uint8_t *kspace;    /* and whether each key has a space */
     size_t khash_cap;
     bool khash_done;
     ts_sigma_stats st;
@@ -110,7 +153,8 @@ static bool build_group(ts_sigma *s, uint32_t g, char *err, size_t cap)
         snprintf(err, cap, "out of memory");
     for (size_t f = 0; ok && f < nf; f++) {
         if (per[f].n) {
-            void *m = sg_matcher_build(s, per[f].v, per[f].n, err, cap);
+            void *m = f == gr->nfields ? sg_matcher_build_any(s, per[f].v, per[f].n, err, cap)
+                                       : sg_matcher_build(s, per[f].v, per[f].n, err, cap);
             bool any_hs = false;
             for (size_t i = 0; i < per[f].n; i++)
                 any_hs |= s->atoms[per[f].v[i]].backend == BK_HS;
@@ -325,9 +369,13 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
     sc->tests_gen = calloc(nf, sizeof *sc->tests_gen);
     sc->tests = calloc(nf, sizeof *sc->tests);
     sc->corr = sg_corr_state_new(s);
+    sc->memo = sg_memo_new();
+    sc->routes = calloc(ROUTE_SLOTS, sizeof *sc->routes);
+    sc->md = sg_match_data_new();
     sc->low_off = calloc(nf, sizeof *sc->low_off);
     bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
-              sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr;
+              sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr &&
+              sc->memo && sc->routes && sc->md;
     for (size_t g = 0; ok && g < s->ngroups; g++) {
         const sg_group *gr = &s->groups[g];
         for (size_t f = 0; ok && f < gr->nfields; f++)
@@ -345,6 +393,8 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
 void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out)
 {
     *out = sc->st;
+    uint64_t resets;
+    sg_memo_counts(sc->memo, &out->remembered, &out->not_remembered, &resets);
 }
 
 void ts_sigma_scratch_free(ts_sigma_scratch *sc)
@@ -354,7 +404,10 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
     free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
     free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
-    free(sc->tests_gen), free(sc->tests), free(sc->khash);
+    free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->kspace), free(sc->rec.v), free(sc->joined);
+    sg_memo_free(sc->memo);
+    free(sc->routes);
+    sg_match_data_free(sc->md);
     sg_corr_state_free(sc->corr);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
@@ -504,14 +557,14 @@ static bool fieldref(const ts_sigma_scratch *sc, const sg_atom *at, ts_str a)
     for (size_t i = 0; i < b.n; i++)
         buf[i] = (at->rxflags & RX_CASELESS) && b.p[i] >= 'A' && b.p[i] <= 'Z' ? (char)(b.p[i] + 32) : b.p[i];
     lit.pat = buf, lit.plen = b.n;
-    return sg_atom_test_str(&lit, a.p, a.n);
+    return sg_atom_test_str(&lit, a.p, a.n, sc->md);
 }
 
 static bool any_field(const ts_sigma_scratch *sc, const sg_atom *at)
 {
     for (size_t i = 0; i < sc->ev->n_fields; i++) {
         ts_str v = sc->ev->fields[i].val;
-        if (sg_atom_test_str(at, v.p ? v.p : "", v.n))
+        if (sg_atom_test_str(at, v.p ? v.p : "", v.n, sc->md))
             return true;
     }
     return false;
@@ -532,7 +585,7 @@ static bool direct(ts_sigma_scratch *sc, const sg_atom *at)
             return short_scan(sc, at, v);
         if (has && at->backend == BK_LIT && !at->anchors && (at->rxflags & RX_CASELESS) && lowered(sc, at->field, v, &low))
             return memmem(low, v.n, at->pat, at->plen) != NULL;
-        return has && sg_atom_test_str(at, v.p, v.n);
+        return has && sg_atom_test_str(at, v.p, v.n, sc->md);
     }
     case AT_EXISTS: return has;
     case AT_NULL: return !has || v.n == 0;
@@ -592,6 +645,56 @@ static void on_atom(void *ud, uint32_t atom)
         }
 }
 
+static void on_atom_kept(void *ud, uint32_t atom)
+{
+    ts_sigma_scratch *sc = ud;
+    if (!sg_u32v_push(&sc->rec, atom))
+        sc->rec_failed = true;
+    on_atom(ud, atom);
+}
+
+/* One field's scan by matcher m: replayed from the memory of scans when the same value
+ * came before, else scanned and remembered. */
+static void scan(ts_sigma_scratch *sc, const void *m, ts_str v)
+{
+    sg_memo_key k;
+    if (!sg_matcher_scans(m) || !sg_memo_key_make(sc->memo, &k, m, v.p, v.n)) {
+        sg_matcher_scan(m, sc->hs, v.p, v.n, on_atom, sc);
+        return;
+    }
+    if (sg_memo_replay(sc->memo, &k, on_atom, sc))
+        return;
+    sc->rec.n = 0;
+    sc->rec_failed = false;
+    sg_matcher_scan(m, sc->hs, v.p, v.n, on_atom_kept, sc);
+    if (!sc->rec_failed)
+        sg_memo_put(sc->memo, &k, sc->rec.v, sc->rec.n);
+}
+
+/* Whether a keyword of matcher m may be in one of the event's values: one scan of all
+ * of them, which for ordinary events finds none (true when it cannot tell). */
+static bool keywords_may_match(ts_sigma_scratch *sc, const void *m)
+{
+    const ts_event *ev = sc->ev;
+    size_t n = 0;
+    for (size_t i = 0; i < ev->n_fields; i++)
+        n += ev->fields[i].val.n + 1;
+    if (n > sc->jcap) {
+        char *p = realloc(sc->joined, n * 2);
+        if (!p)
+            return true;
+        sc->joined = p, sc->jcap = n * 2;
+    }
+    char *d = sc->joined;
+    for (size_t i = 0; i < ev->n_fields; i++) {
+        if (ev->fields[i].val.n)
+            memcpy(d, ev->fields[i].val.p, ev->fields[i].val.n);
+        d += ev->fields[i].val.n;
+        *d++ = 0;
+    }
+    return sg_matcher_may_match(m, sc->hs, sc->joined, n);
+}
+
 /* The name rules use for an event's field: the source's renames, and Windows Defender's
  * "Source Name" style keys without their spaces ("SourceName"), as Sigma writes them. */
 ts_str sg_field_name(const sg_source *src, ts_str k, char *buf, size_t cap)
@@ -609,6 +712,26 @@ ts_str sg_field_name(const sg_source *src, ts_str k, char *buf, size_t cap)
     return k;
 }
 
+/* The group's id for the event's field i, or UINT32_MAX (cache: the key hashes kept in
+ * the scratch may be used). */
+static uint32_t field_of(ts_sigma_scratch *sc, const sg_group *gr, const sg_source *src, size_t i, bool cache)
+{
+    char buf[128];
+    ts_str k0 = sc->ev->fields[i].key, k = k0;
+    uint64_t h;
+    if (cache && !sc->khash_done) {
+        sc->khash[i] = sg_hash(k0.p, k0.n);
+        sc->kspace[i] = memchr(k0.p, ' ', k0.n) != NULL; /* sg_field_name drops spaces */
+    }
+    if (cache && !src->nren && !sc->kspace[i]) {
+        h = sc->khash[i];
+    } else {
+        k = sg_field_name(src, k0, buf, sizeof buf);
+        h = sg_hash(k.p, k.n);
+    }
+    return sg_map_get_h(&gr->fields, k.p, k.n, h);
+}
+
 static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts_sigma_hit_fn fn, void *ud)
 {
     const ts_sigma *s = sc->s;
@@ -619,16 +742,29 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
     if (!sc->khash_done && ev->n_fields > sc->khash_cap) {
         uint64_t *p = realloc(sc->khash, ev->n_fields * 2 * sizeof *p);
         if (p)
-            sc->khash = p, sc->khash_cap = ev->n_fields * 2;
+            sc->khash = p;
+        uint8_t *q = realloc(sc->kspace, ev->n_fields * 2);
+        if (q)
+            sc->kspace = q;
+        if (p && q)
+            sc->khash_cap = ev->n_fields * 2;
     }
     bool cache = ev->n_fields <= sc->khash_cap;
+    const uint32_t *known = NULL;
+    uint32_t *fill = NULL;
+    if (sc->lay_ok) {
+        for (uint32_t j = 0; j < sc->lay->ngroups && !known; j++)
+            if (sc->lay->group[j] == g)
+                known = sc->lay->field[j];
+    } else if (sc->lay_fill && sc->lay->ngroups < LAYOUT_GROUPS) {
+        sc->lay->group[sc->lay->ngroups] = g;
+        fill = sc->lay->field[sc->lay->ngroups++];
+    }
     for (size_t i = 0; i < ev->n_fields; i++) {
-        char buf[128];
-        ts_str k0 = ev->fields[i].key, k = sg_field_name(src, k0, buf, sizeof buf), v = ev->fields[i].val;
-        if (cache && !sc->khash_done)
-            sc->khash[i] = sg_hash(k0.p, k0.n);
-        uint64_t h = k.p != k0.p || !cache ? sg_hash(k.p, k.n) : sc->khash[i];
-        uint32_t f = sg_map_get_h(&gr->fields, k.p, k.n, h);
+        ts_str v = ev->fields[i].val;
+        uint32_t f = known ? known[i] : field_of(sc, gr, src, i, cache);
+        if (fill)
+            fill[i] = f;
         if (f == UINT32_MAX)
             continue;
         uint32_t slot = gr->fbase + f;
@@ -638,11 +774,12 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
         }
         if (gr->db[f]) {
             sc->st.scans++;
-            sg_matcher_scan(gr->db[f], sc->hs, v.p, v.n, on_atom, sc);
+            scan(sc, gr->db[f], v);
         }
     }
-    sc->khash_done = cache;
-    if (gr->db_any)
+    if (!known)
+        sc->khash_done = cache;
+    if (gr->db_any && keywords_may_match(sc, gr->db_any))
         for (size_t i = 0; i < ev->n_fields; i++)
             sg_matcher_scan(gr->db_any, sc->hs, ev->fields[i].val.p, ev->fields[i].val.n, on_atom, sc);
     for (size_t i = 0; i < gr->always.n; i++)
@@ -737,6 +874,83 @@ void sg_route(const ts_sigma *s, const ts_event *ev, void (*fn)(void *ud, uint32
             fn(ud, s->any_src.v[i]);
 }
 
+/* Whether ev's field names are those kept in l, in the same order. */
+static bool layout_same(const layout *l, const ts_event *ev)
+{
+    if (!l->nkeys || l->nkeys != ev->n_fields)
+        return false;
+    const char *p = l->keys;
+    for (size_t i = 0; i < ev->n_fields; i++) {
+        ts_str k = ev->fields[i].key;
+        if (k.n != l->klen[i] || (k.n && memcmp(k.p, p, k.n)))
+            return false;
+        p += k.n;
+    }
+    return true;
+}
+
+/* Keeps ev's field names in l, with no group's ids yet; false when they do not fit. */
+static bool layout_reset(layout *l, const ts_event *ev)
+{
+    l->nkeys = 0, l->ngroups = 0;
+    if (!ev->n_fields || ev->n_fields > LAYOUT_KEYS)
+        return false;
+    size_t used = 0;
+    for (size_t i = 0; i < ev->n_fields; i++) {
+        ts_str k = ev->fields[i].key;
+        if (k.n > LAYOUT_BYTES - used)
+            return false;
+        if (k.n)
+            memcpy(l->keys + used, k.p, k.n);
+        l->klen[i] = (uint16_t)k.n;
+        used += k.n;
+    }
+    l->nkeys = (uint32_t)ev->n_fields;
+    return true;
+}
+
+/* The routing key of ev in a slot's form; false when too long to keep. */
+static bool route_key(const ts_event *ev, route_slot *k)
+{
+    if (ev->channel.n + ev->provider.n + ev->dataset.n > ROUTE_KEY)
+        return false;
+    k->code = ev->code, k->has_code = ev->has_code;
+    k->lay.nkeys = 0, k->lay.ngroups = 0;
+    k->nchan = (uint16_t)ev->channel.n, k->nprov = (uint16_t)ev->provider.n, k->nds = (uint16_t)ev->dataset.n;
+    char *d = k->key;
+    if (ev->channel.n)
+        memcpy(d, ev->channel.p, ev->channel.n), d += ev->channel.n;
+    if (ev->provider.n)
+        memcpy(d, ev->provider.p, ev->provider.n), d += ev->provider.n;
+    if (ev->dataset.n)
+        memcpy(d, ev->dataset.p, ev->dataset.n);
+    size_t n = (size_t)k->nchan + k->nprov + k->nds;
+    k->h = sg_hash(k->key, n) ^ ((uint64_t)k->code * 0x9E3779B97F4A7C15ULL) ^ k->has_code;
+    return true;
+}
+
+static bool route_same(const route_slot *a, const route_slot *b)
+{
+    return a->used && a->h == b->h && a->code == b->code && a->has_code == b->has_code && a->nchan == b->nchan &&
+           a->nprov == b->nprov && a->nds == b->nds &&
+           !memcmp(a->key, b->key, (size_t)a->nchan + a->nprov + a->nds);
+}
+
+typedef struct route_rec {
+    visit *v;
+    route_slot *slot; /* NULL once more sources came than a slot holds */
+} route_rec;
+
+static void visit_and_keep(void *ud, uint32_t si)
+{
+    route_rec *rr = ud;
+    if (rr->slot && rr->slot->nsrc < ROUTE_MAX_SRC)
+        rr->slot->src[rr->slot->nsrc++] = si;
+    else
+        rr->slot = NULL;
+    visit_source(rr->v, si);
+}
+
 void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn, void *ud)
 {
     if (!s->compiled || !s->nrules)
@@ -747,5 +961,28 @@ void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev,
     sc->low_used = 0;
     sc->khash_done = false;
     visit v = {sc, fn, ud};
-    sg_route(s, ev, visit_source, &v);
+    route_slot k;
+    if (!route_key(ev, &k)) {
+        sg_route(s, ev, visit_source, &v);
+        return;
+    }
+    route_slot *slot = &sc->routes[k.h & (ROUTE_SLOTS - 1)];
+    if (route_same(slot, &k)) {
+        sc->lay = &slot->lay;
+        sc->lay_ok = layout_same(sc->lay, ev);
+        sc->lay_fill = !sc->lay_ok && layout_reset(sc->lay, ev);
+        for (uint8_t i = 0; i < slot->nsrc; i++)
+            visit_source(&v, slot->src[i]);
+        sc->lay_ok = sc->lay_fill = false;
+        return;
+    }
+    slot->used = false;
+    slot->lay.nkeys = 0;
+    k.nsrc = 0;
+    route_rec rr = {&v, &k};
+    sg_route(s, ev, visit_and_keep, &rr);
+    if (rr.slot) {
+        *slot = k;
+        slot->used = true;
+    }
 }

@@ -10,9 +10,29 @@
 
 #include "sigma/sigma_int.h"
 
+/* Whole-value literals (Sigma's plain "field: value") looked up in a hash table instead of
+ * scanned: most fields' atoms are such values (OriginalFileName, EventID, Company), and
+ * a lookup touches a few cache lines where a scan of a Hyperscan database touches many
+ * (the databases of one log source exceed the caches, so scans were mostly misses). */
+typedef struct exact_ent {
+    uint64_t h;        /* of the lower-cased value */
+    const char *low;   /* the value lower-cased */
+    const char *cased; /* for a case-sensitive atom: the value as written; else NULL */
+    uint32_t len, atom;
+} exact_ent;
+
 typedef struct matcher {
-    hs_database_t *db;
+    hs_database_t *db;   /* the other atoms; NULL when there are none */
+    bool joinable;       /* keywords: all unanchored literals, so a scan of the values joined
+                          * that finds nothing rules every atom out */
+    exact_ent *ent;      /* whole-value literals */
+    uint32_t *slot;      /* open addressing over ent; UINT32_MAX: empty */
+    size_t nent, cap;    /* cap: slots, a power of two */
+    size_t maxlen;       /* of the whole-value literals */
+    char *lows;          /* storage of lower-cased copies of case-sensitive values */
 } matcher;
+
+enum { EXACT_MAX = 256 }; /* longer whole-value literals stay in Hyperscan */
 
 /* The regex text of a string atom: its own regex, or its literal escaped and anchored. */
 static char *atom_regex(const sg_atom *at)
@@ -96,15 +116,106 @@ void sg_atom_pcre_free(sg_atom *at)
     at->re = NULL;
 }
 
-void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap)
+static bool whole_value(const sg_atom *at)
+{
+    return !at->is_regex && at->anchors == (ANC_START | ANC_END) && at->plen && at->plen <= EXACT_MAX;
+}
+
+/* ASCII lower-casing of p[0..n) into out with the FNV-1a hash of the result (sg_hash's). */
+static uint64_t lower_hash(const char *p, size_t n, char *out)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        c = c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+        out[i] = (char)c;
+        h ^= c;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Puts the whole-value literals among atoms into m's table; false when out of memory. */
+static bool exact_build(ts_sigma *s, matcher *m, const uint32_t *atoms, size_t n)
+{
+    size_t count = 0, bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        if (whole_value(&s->atoms[atoms[i]]))
+            count++, bytes += s->atoms[atoms[i]].plen;
+    if (!count)
+        return true;
+    m->cap = 16;
+    while (m->cap < count * 2)
+        m->cap *= 2;
+    m->ent = calloc(count, sizeof *m->ent);
+    m->slot = malloc(m->cap * sizeof *m->slot);
+    m->lows = malloc(bytes + 1);
+    if (!m->ent || !m->slot || !m->lows)
+        return false;
+    memset(m->slot, 0xff, m->cap * sizeof *m->slot);
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        sg_atom *at = &s->atoms[atoms[i]];
+        if (!whole_value(at))
+            continue;
+        exact_ent *e = &m->ent[m->nent];
+        char *low = m->lows + used;
+        used += at->plen;
+        e->h = lower_hash(at->pat, at->plen, low);
+        e->low = low;
+        e->cased = at->rxflags & RX_CASELESS ? NULL : at->pat;
+        e->len = (uint32_t)at->plen, e->atom = atoms[i];
+        size_t j = e->h & (m->cap - 1);
+        while (m->slot[j] != UINT32_MAX)
+            j = (j + 1) & (m->cap - 1);
+        m->slot[j] = (uint32_t)m->nent++;
+        if (at->plen > m->maxlen)
+            m->maxlen = at->plen;
+        at->backend = BK_HS;
+    }
+    return true;
+}
+
+/* Reports the whole-value literals equal to p[0..n). */
+static void exact_scan(const matcher *m, const char *p, size_t n, sg_match_fn fn, void *ud)
+{
+    char low[EXACT_MAX];
+    if (!n || n > m->maxlen)
+        return;
+    uint64_t h = lower_hash(p, n, low);
+    for (size_t j = h & (m->cap - 1); m->slot[j] != UINT32_MAX; j = (j + 1) & (m->cap - 1)) {
+        const exact_ent *e = &m->ent[m->slot[j]];
+        if (e->h == h && e->len == n && !memcmp(e->low, low, n) && (!e->cased || !memcmp(e->cased, p, n)))
+            fn(ud, e->atom);
+    }
+}
+
+/* Whether every expression of the database is an unanchored literal: a literal found in
+ * one value is found in the values joined, so finding none there rules out every atom
+ * (regexes with \\b or anchors would not allow this). */
+static bool joinable(const ts_sigma *s, const matcher *m, const unsigned *ids, size_t k)
+{
+    if (m->nent || !k)
+        return false;
+    for (size_t i = 0; i < k; i++)
+        if (s->atoms[ids[i]].is_regex || s->atoms[ids[i]].anchors)
+            return false;
+    return true;
+}
+
+static void *build(ts_sigma *s, const uint32_t *atoms, size_t n, bool vector, char *err, size_t cap)
 {
     matcher *m = calloc(1, sizeof *m);
     char **rx = calloc(n + 1, sizeof *rx);
     unsigned *flags = calloc(n + 1, sizeof *flags), *ids = calloc(n + 1, sizeof *ids);
     size_t k = 0;
-    bool ok = m && rx && flags && ids;
+    bool ok = m && rx && flags && ids && exact_build(s, m, atoms, n);
+    if (!ok)
+        snprintf(err, cap, "out of memory");
     for (size_t i = 0; ok && i < n; i++) {
         sg_atom *at = &s->atoms[atoms[i]];
+        if (whole_value(at))
+            continue;
         char *r = atom_regex(at);
         if (!r) {
             ok = false;
@@ -140,13 +251,13 @@ void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, 
         memmove(ids + bad, ids + bad + 1, (k - (size_t)bad - 1) * sizeof *ids);
         k--;
     }
+    if (ok && m && m->db)
+        m->joinable = vector && joinable(s, m, ids, k);
     for (size_t i = 0; rx && i < k; i++)
         free(rx[i]);
     free(rx), free(flags), free(ids);
-    if (!ok || !m || !m->db) {
-        if (m && m->db)
-            hs_free_database(m->db);
-        free(m);
+    if (!ok || !m || (!m->db && !m->nent)) {
+        sg_matcher_free(m);
         return NULL;
     }
     return m;
@@ -155,20 +266,52 @@ void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, 
 void sg_matcher_free(void *mp)
 {
     matcher *m = mp;
-    if (m)
+    if (!m)
+        return;
+    if (m->db)
         hs_free_database(m->db);
+    free(m->ent), free(m->slot), free(m->lows);
     free(m);
 }
 
 bool sg_matcher_scratch(void *mp, void **scratch)
 {
     matcher *m = mp;
-    return hs_alloc_scratch(m->db, (hs_scratch_t **)scratch) == HS_SUCCESS;
+    return !m->db || hs_alloc_scratch(m->db, (hs_scratch_t **)scratch) == HS_SUCCESS;
+}
+
+void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap)
+{
+    return build(s, atoms, n, false, err, cap);
+}
+
+void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap)
+{
+    return build(s, atoms, n, true, err, cap);
+}
+
+static int on_first(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)
+{
+    (void)id, (void)from, (void)to, (void)flags, (void)ctx;
+    return 1; /* one is enough: stop */
+}
+
+bool sg_matcher_may_match(const void *mp, void *scratch, const char *joined, size_t n)
+{
+    const matcher *m = mp;
+    if (!m->joinable || n > UINT32_MAX)
+        return true;
+    return hs_scan(m->db, joined, (unsigned)n, 0, scratch, on_first, NULL) != HS_SUCCESS;
 }
 
 void sg_matcher_scratch_free(void *scratch)
 {
     hs_free_scratch(scratch);
+}
+
+bool sg_matcher_scans(const void *mp)
+{
+    return ((const matcher *)mp)->db != NULL;
 }
 
 typedef struct scan_ctx {
@@ -190,7 +333,10 @@ void sg_matcher_scan(const void *mp, void *scratch, const char *p, size_t n, sg_
     scan_ctx c = {fn, ud};
     if (n > UINT32_MAX)
         n = UINT32_MAX;
-    hs_scan(m->db, p ? p : "", (unsigned)n, 0, scratch, on_match, &c);
+    if (m->db)
+        hs_scan(m->db, p ? p : "", (unsigned)n, 0, scratch, on_match, &c);
+    if (m->nent)
+        exact_scan(m, p, n, fn, ud);
 }
 
 static unsigned char low(unsigned char c)
@@ -224,14 +370,25 @@ static bool contains(const char *p, size_t n, const char *lit, size_t ln, bool c
     return false;
 }
 
-bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n)
+void *sg_match_data_new(void)
+{
+    return pcre2_match_data_create(1, NULL);
+}
+
+void sg_match_data_free(void *md)
+{
+    pcre2_match_data_free(md);
+}
+
+bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n, void *md)
 {
     if (at->backend == BK_PCRE) {
-        pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-        if (!md)
+        /* Match data kept by the caller also keeps PCRE2's backtracking frames between calls. */
+        pcre2_match_data *own = md ? NULL : pcre2_match_data_create(1, NULL);
+        if (!md && !own)
             return false;
-        int rc = pcre2_match(at->re, (PCRE2_SPTR)(p ? p : ""), n, 0, 0, md, NULL);
-        pcre2_match_data_free(md);
+        int rc = pcre2_match(at->re, (PCRE2_SPTR)(p ? p : ""), n, 0, 0, md ? md : own, NULL);
+        pcre2_match_data_free(own);
         return rc >= 0;
     }
     bool ci = at->rxflags & RX_CASELESS;

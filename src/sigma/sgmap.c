@@ -4,14 +4,31 @@
 
 #include "sigma/sigma_int.h"
 
+static inline uint64_t rotl(uint64_t x, int r)
+{
+    return (x << r) | (x >> (64 - r));
+}
+
+/* Eight bytes a step, then mixed so that the low bits the tables index by depend on all
+ * of them: field names are hashed per event and group, so this is on the hot path. */
 uint64_t sg_hash(const char *p, size_t n)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)p[i];
-        h *= 1099511628211ULL;
+    const uint64_t k = 0x9E3779B97F4A7C15ULL;
+    uint64_t h = (uint64_t)n * k;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (rotl(h, 23) ^ w) * k;
     }
-    return h;
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i);
+        h = (rotl(h, 23) ^ w) * k;
+    }
+    h ^= h >> 32;
+    h *= k;
+    return h ^ (h >> 29);
 }
 
 uint32_t sg_map_get(const sg_map *m, const char *key, size_t n)

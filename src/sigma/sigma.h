@@ -68,9 +68,11 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s);
 void ts_sigma_scratch_free(ts_sigma_scratch *sc);
 
 /* What a scratch has done so far: events seen, rules evaluated (the candidates that
- * routing and triggers left), matcher scans of fields (per-field and short-literal). */
+ * routing and triggers left), matcher scans of fields (per-field and short-literal), and
+ * how many scans were answered from the memory of earlier values or not. */
 typedef struct ts_sigma_stats {
     uint64_t events, rules_evaluated, scans, short_scans;
+    uint64_t remembered, not_remembered;
 } ts_sigma_stats;
 void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out);
 

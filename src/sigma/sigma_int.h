@@ -309,8 +309,19 @@ void sg_matcher_free(void *m);
 bool sg_matcher_scratch(void *m, void **scratch);
 void sg_matcher_scratch_free(void *scratch);
 void sg_matcher_scan(const void *m, void *scratch, const char *p, size_t n, sg_match_fn fn, void *ud);
-/* Evaluates one string atom the matcher does not hold (BK_LIT, BK_PCRE). */
-bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n);
+/* The same for keywords, which may rule out all of an event's values in one scan
+ * (sg_matcher_may_match). */
+void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap);
+/* False when none of m's atoms can hold in any of an event's values, given them joined
+ * into joined[0..n); true when one may, or when m cannot tell. */
+bool sg_matcher_may_match(const void *m, void *scratch, const char *joined, size_t n);
+/* Whether m scans (a Hyperscan database) rather than only looks values up. */
+bool sg_matcher_scans(const void *m);
+/* Evaluates one string atom the matcher does not hold (BK_LIT, BK_PCRE); md is PCRE2
+ * match data from sg_match_data_new, reused from call to call (NULL: made for the call). */
+bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n, void *md);
+void *sg_match_data_new(void);
+void sg_match_data_free(void *md);
 /* Compiles a PCRE2 fallback for a regex atom; false with a message. */
 bool sg_atom_pcre(sg_atom *at, char *err, size_t cap);
 void sg_atom_pcre_free(sg_atom *at);
