@@ -6,6 +6,7 @@
  * too: the behavioural detectors have their own budget (bench_behaviour).
  * Usage: bench_hunt [MB of NDJSON] [indicators] [dir]. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,22 @@ static char *slurp(const char *path, size_t *len)
     return b;
 }
 
+#define ROUNDS 5
+
+/* One hunt in a fresh session over the store; its CPU time in *secs. */
+static tocsin_code timed_hunt(const tocsin_options *o, const char *const *paths, double *secs)
+{
+    tocsin *t;
+    tocsin_code rc = tocsin_open(o, &t);
+    if (rc != TOCSIN_OK)
+        return rc;
+    double t0 = cpu_now();
+    rc = tocsin_hunt(t, paths, 1, NULL, 0);
+    *secs = cpu_now() - t0;
+    tocsin_close(t);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     size_t mb = argc > 1 ? (size_t)strtoul(argv[1], NULL, 10) : 200;
@@ -151,42 +168,37 @@ int main(int argc, char **argv)
         return 1;
     }
     tocsin_close(t);
-    o.detectors = "intel,home-network";
-    if (tocsin_open(&o, &t) != TOCSIN_OK)
-        return 1;
 
-    size_t len, seen;
+    size_t len, seen, sum = 0;
     char *buf = slurp(logs, &len);
     if (!buf)
         return 1;
-    double t0 = cpu_now();
-    size_t sum = simd_baseline_lines(buf, len, &seen);
-    double t_lines = cpu_now() - t0;
-    t0 = cpu_now();
-    sum += simd_baseline_many(buf, len, &seen);
-    double t_many = cpu_now() - t0;
-    free(buf);
-    double t_base = t_lines < t_many ? t_lines : t_many;
-
     /* An untimed first hunt: the file in the page cache, and the compiled IPv4 location
        table saved (a hunt builds it once, on a machine's first large hunt). */
     const char *paths[] = {logs};
-    tocsin_hunt(t, paths, 1, NULL, 0);
-    tocsin_close(t);
-    if (tocsin_open(&o, &t) != TOCSIN_OK)
-        return 1;
-    t0 = cpu_now();
-    tocsin_code rc = tocsin_hunt(t, paths, 1, NULL, 0);
-    double t_hunt = cpu_now() - t0;
-    tocsin_close(t);
-    o.detectors = NULL;
-    if (tocsin_open(&o, &t) != TOCSIN_OK)
-        return 1;
-    t0 = cpu_now();
-    tocsin_code rc_all = tocsin_hunt(t, paths, 1, NULL, 0);
-    double t_all = cpu_now() - t0;
-    tocsin_close(t);
+    o.detectors = "intel,home-network";
+    double ignored;
+    tocsin_code rc = timed_hunt(&o, paths, &ignored), rc_all = TOCSIN_OK;
+    /* This machine's CPU time for the same work varies by half from one run to the next
+       (a shared virtual machine): every figure is the fastest of ROUNDS interleaved runs. */
+    double t_lines = 1e9, t_many = 1e9, t_hunt = 1e9, t_all = 1e9;
+    for (int r = 0; r < ROUNDS && rc == TOCSIN_OK; r++) {
+        double t0 = cpu_now(), d;
+        sum += simd_baseline_lines(buf, len, &seen);
+        t_lines = fmin(t_lines, cpu_now() - t0);
+        t0 = cpu_now();
+        sum += simd_baseline_many(buf, len, &seen);
+        t_many = fmin(t_many, cpu_now() - t0);
+        o.detectors = "intel,home-network";
+        rc = timed_hunt(&o, paths, &d);
+        t_hunt = fmin(t_hunt, d);
+        o.detectors = NULL;
+        rc_all = timed_hunt(&o, paths, &d);
+        t_all = fmin(t_all, d);
+    }
+    free(buf);
     fclose(devnull);
+    double t_base = t_lines < t_many ? t_lines : t_many;
 
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -201,8 +213,8 @@ int main(int argc, char **argv)
            (double)records / t_hunt, tocsin_strerror(rc));
     printf("hunt, every detector:                        %7.1f MB/s  %9.0f records/s  (%s)\n", mbs / t_all,
            (double)records / t_all, tocsin_strerror(rc_all));
-    printf("ratio intel hunt / fastest simdjson: %.2f (goal >= 0.60); every detector: %.2f\n", t_base / t_hunt,
-           t_base / t_all);
+    printf("ratio intel hunt / fastest simdjson: %.2f (goal >= 0.60); every detector: %.2f (fastest of %d rounds)\n",
+           t_base / t_hunt, t_base / t_all, ROUNDS);
     printf("peak RSS %ld MB; checksum %zu\n", ru.ru_maxrss / 1024, sum & 0xff);
     unlink(logs);
     unlink(iocs);
