@@ -340,6 +340,12 @@ static void check_url(const intel_state *st, const ts_event *ev, const ts_alert_
     ts_str host = url_host(url);
     if (!host.n)
         return;
+    /* The same name as destination.domain was looked up already (most requests: Zeek
+       builds the URL from the Host header), decided before trying to read it as an address:
+       a name under a top-level domain ends in a letter, an address never. */
+    char last = (char)(host.p[host.n - 1] | 0x20);
+    if (last >= 'a' && last <= 'z' && ev->domain.n == host.n && strncasecmp(ev->domain.p, host.p, host.n) == 0)
+        return;
     ts_ip ip;
     if (ts_ip_parse(host, &ip)) {
         if (!ts_ip_eq(&ip, &ev->dst_ip)) {
@@ -348,7 +354,6 @@ static void check_url(const intel_state *st, const ts_event *ev, const ts_alert_
         }
         return;
     }
-    /* The same name as destination.domain was looked up already. */
     if (ev->domain.n == host.n && strncasecmp(ev->domain.p, host.p, host.n) == 0)
         return;
     probe q = {.type = TS_IOC_DOMAIN, .side = TS_SIDE_DST, .value = host, .context = url};
