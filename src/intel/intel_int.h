@@ -69,7 +69,9 @@ typedef struct ts_ip4b {
 } ts_ip4b;
 typedef struct ts_ip4tab {
     ts_ip4b *b;
-    size_t nb, n; /* nb: buckets, a power of two or 0 */
+    size_t nb, n;   /* nb: buckets, a power of two or 0 */
+    uint64_t *filt; /* one bit per key hash, 32 per bucket: most looked-up addresses are in
+                       no feed, and this answers for them from a table a tenth the size */
 } ts_ip4tab;
 
 typedef struct ts_ip6e {

@@ -42,6 +42,25 @@ static inline size_t hash4(uint32_t key, size_t mask)
     return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
 }
 
+/* The key's bit in the filter of a table of nb buckets (nb * 32 bits), from another hash
+ * than hash4's so that the two do not fail together. */
+static inline size_t filt_bit(uint32_t key, size_t nb)
+{
+    return (size_t)((key * 0xC2B2AE3D27D4EB4Full) >> 24) & (nb * 32 - 1);
+}
+
+static inline void filt_set(uint64_t *filt, uint32_t key, size_t nb)
+{
+    size_t bit = filt_bit(key, nb);
+    filt[bit / 64] |= 1ull << (bit % 64);
+}
+
+static inline bool filt_has(const uint64_t *filt, uint32_t key, size_t nb)
+{
+    size_t bit = filt_bit(key, nb);
+    return (filt[bit / 64] >> (bit % 64)) & 1;
+}
+
 static inline size_t hash6(uint64_t hi, uint64_t lo, size_t mask)
 {
     uint64_t h = (hi ^ (lo * 0xC2B2AE3D27D4EB4Full)) * 0x9E3779B97F4A7C15ull;
@@ -78,13 +97,18 @@ static void store6(uint64_t hi, uint64_t lo, ts_ip *out)
 static bool resize4(ts_ip4tab *t, size_t nb)
 {
     ts_ip4b *b = table_alloc(nb * sizeof *b);
-    if (!b)
+    uint64_t *filt = table_alloc(nb * 32 / 8);
+    if (!b || !filt) {
+        free(b);
+        free(filt);
         return false;
+    }
     for (size_t i = 0; i < t->nb; i++) {
         for (int k = 0; k < TS_IP4B; k++) {
             if (!t->b[i].val[k])
                 continue;
             uint32_t key = t->b[i].key[k];
+            filt_set(filt, key, nb);
             for (size_t j = hash4(key, nb - 1);; j = (j + 1) & (nb - 1)) {
                 int e = 0;
                 while (e < TS_IP4B && b[j].val[e])
@@ -98,7 +122,9 @@ static bool resize4(ts_ip4tab *t, size_t nb)
         }
     }
     free(t->b);
+    free(t->filt);
     t->b = b;
+    t->filt = filt;
     t->nb = nb;
     return true;
 }
@@ -136,6 +162,7 @@ static uint32_t *slot4(ts_ip4tab *t, uint32_t key)
         for (int k = 0; k < TS_IP4B; k++) {
             if (!b->val[k]) {
                 b->key[k] = key;
+                filt_set(t->filt, key, t->nb);
                 t->n++;
                 return &b->val[k];
             }
@@ -237,6 +264,8 @@ tocsin_code ts_intel_add_ip(ts_intel *ti, const ts_ip *ip, uint8_t prefix, const
  * reaches, so a shorter lookup is a faster one even though the work is one cache miss. */
 static inline __attribute__((always_inline)) uint32_t find4(const ts_ip4tab *t, uint32_t key)
 {
+    if (!filt_has(t->filt, key, t->nb))
+        return 0;
     size_t mask = t->nb - 1;
     for (size_t i = hash4(key, mask);; i = (i + 1) & mask) {
         const ts_ip4b *b = &t->b[i];
@@ -328,7 +357,7 @@ static inline __attribute__((always_inline)) size_t emit4(const ts_intel *ti, ui
 }
 
 /* IPv4: the longest prefix of set covering a (all of them when every is true). With
- * several lengths present, every bucket is prefetched first so their misses overlap. */
+ * several lengths present, every filter word is prefetched first so their misses overlap. */
 static size_t probe4(const ts_intel *ti, const ts_ipset *set, const ts_ip *ip, bool every, ts_ioc_hit *out,
                      size_t n, size_t max)
 {
@@ -338,7 +367,7 @@ static size_t probe4(const ts_intel *ti, const ts_ipset *set, const ts_ip *ip, b
         for (uint64_t b = bits; b; b &= b - 1) {
             unsigned len = (unsigned)__builtin_ctzll(b);
             const ts_ip4tab *t = &set->v4[len];
-            __builtin_prefetch(&t->b[hash4(a & mask4(len), t->nb - 1)]);
+            __builtin_prefetch(&t->filt[filt_bit(a & mask4(len), t->nb) / 64]);
         }
     }
     while (bits) {
@@ -404,7 +433,7 @@ size_t ts_ipset_bytes(const ts_ipset *set)
 {
     size_t b = 0;
     for (int i = 0; i <= 32; i++)
-        b += set->v4[i].nb * sizeof(ts_ip4b);
+        b += set->v4[i].nb * (sizeof(ts_ip4b) + 32 / 8);
     for (int i = 0; i <= 128; i++)
         b += set->v6[i].cap * sizeof(ts_ip6e);
     return b;
@@ -413,7 +442,7 @@ size_t ts_ipset_bytes(const ts_ipset *set)
 void ts_ipset_free(ts_ipset *set)
 {
     for (int i = 0; i <= 32; i++)
-        free(set->v4[i].b);
+        free(set->v4[i].b), free(set->v4[i].filt);
     for (int i = 0; i <= 128; i++)
         free(set->v6[i].e);
     memset(set, 0, sizeof *set);
