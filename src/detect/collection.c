@@ -110,6 +110,15 @@ static void col_fini(void *state)
 
 static int clip(size_t n, size_t max) { return (int)(n > max ? max : n); }
 
+/* later - earlier, saturated: saved times come back from a blob that may be damaged. */
+static int64_t gap(int64_t later, int64_t earlier)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(later, earlier, &d))
+        return later > earlier ? INT64_MAX : INT64_MIN;
+    return d;
+}
+
 /* ---- share sweeps ------------------------------------------------------------------------ */
 
 /* "\\*\Finance" (5140), "\\FS-01\FINANCE" (smb_mapping): the share's own name. */
@@ -182,7 +191,7 @@ static void on_share(col_state *st, const ts_event *ev, ts_str share_field, cons
         w->first_seen = ev->ts_ns;
     if (!bl_set_add(&st->known, bl_hash_u64(acct, share), ev->ts_ns))
         return; /* opened before: the account's own routine */
-    if (ev->ts_ns - w->start > st->share_window) {
+    if (gap(ev->ts_ns, w->start) > st->share_window) {
         w->start = ev->ts_ns;
         w->n_fresh = 0;
         w->alerted = 0;
@@ -200,7 +209,7 @@ static void on_share(col_state *st, const ts_event *ev, ts_str share_field, cons
             snprintf(w->names[w->n_fresh], NAME_LEN, "%.*s", clip(name.n, NAME_LEN - 1), name.p);
     }
     w->fresh[w->n_fresh++] = (uint32_t)share;
-    bool young = ev->ts_ns - w->first_seen < st->young;
+    bool young = gap(ev->ts_ns, w->first_seen) < st->young;
     uint32_t need = young ? st->share_min * 2 : st->share_min;
     if (!w->alerted && w->n_fresh >= need) {
         w->alerted = 1;
@@ -236,7 +245,7 @@ static void tally(const col_state *st, const usb_host *h, int64_t a, uint32_t *f
     for (uint32_t i = 0; i < n; i++) {
         const usb_write *w = &h->w[i];
         int l = w->letter - 'A';
-        if (l < 0 || l >= 26 || w->ts < a || w->ts - a > st->usb_window || h->letter_days[l] >= st->fixed_days)
+        if (l < 0 || l >= 26 || w->ts < a || gap(w->ts, a) > st->usb_window || h->letter_days[l] >= st->fixed_days)
             continue;
         (*files)++;
         *archives += w->archive;
@@ -323,7 +332,7 @@ static void on_file(col_state *st, const ts_event *ev, const ts_alert_sink *out)
     }
     h->w[h->n_w++ % WRITES] = (usb_write){ev->ts_ns, letter, archive(p)};
     for (uint32_t k = 0; k < ARRIVALS; k++)
-        if (h->arrived[k] && ev->ts_ns >= h->arrived[k] && ev->ts_ns - h->arrived[k] <= st->usb_window)
+        if (h->arrived[k] && ev->ts_ns >= h->arrived[k] && gap(ev->ts_ns, h->arrived[k]) <= st->usb_window)
             judge(st, h, k, ev, out);
 }
 
