@@ -319,6 +319,74 @@ static void test_hub_host(void)
     ts_correlator_free(c);
 }
 
+/* A logon event naming its workstation and source address: what teaches a binding. */
+static void logon_seen(ts_correlator *c, const char *ws, const char *ip, int64_t t)
+{
+    ts_event ev;
+    ts_event_clear(&ev);
+    ev.ts_ns = t;
+    ev.src_host = ts_str_c(ws);
+    ts_ip_parse(ts_str_c(ip), &ev.src_ip);
+    ev.src_geo.flags = TS_NET_KNOWN | TS_NET_INTERNAL;
+    ts_correlator_observe(c, &ev);
+}
+
+/* An alert known only by an address (a Zeek record) joins the alerts of the machine that
+ * used the address then; not when the address belonged to another machine at the time,
+ * nor when it passed between too many. */
+static void test_address_bindings(void)
+{
+    ts_correlator *c = ts_correlator_new(0);
+    ts_incident **inc;
+    logon_seen(c, "WS-0056", "10.10.100.65", T0);
+    logon_seen(c, "WS-0056.corp.example", "10.10.100.65", T0 + 5 * DAY);
+    logon_seen(c, "WS-0099", "10.10.100.65", T0 + 40 * DAY); /* DHCP gave it to another machine */
+    ts_correlator_add(c, mk("stage", T0 + 4 * DAY, NULL, "ws-0056.corp.example", "dmitchell"));
+    ts_correlator_add(c, mk("upload", T0 + 5 * DAY + HOUR, "10.10.100.65", NULL, NULL));
+    ts_correlator_add(c, mk("later", T0 + 40 * DAY + HOUR, "10.10.100.65", NULL, NULL));
+    ts_correlator_add(c, mk("ws99", T0 + 41 * DAY, NULL, "WS-0099", NULL));
+    size_t n = run(c, &inc);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_INT(inc[0]->n_alerts, 2); /* stage + upload */
+        CHECK_STR(inc[0]->alerts[1]->key, "upload");
+        CHECK_INT(inc[1]->n_alerts, 2); /* later + ws99: the address was WS-0099's by then */
+    }
+    free_all(inc, n);
+    ts_correlator_free(c);
+
+    /* Three machines on one address: nobody's. */
+    c = ts_correlator_new(0);
+    logon_seen(c, "WS-1", "10.10.100.7", T0);
+    logon_seen(c, "WS-2", "10.10.100.7", T0 + HOUR);
+    logon_seen(c, "WS-3", "10.10.100.7", T0 + 2 * HOUR);
+    ts_correlator_add(c, mk("a", T0 + HOUR, NULL, "WS-1", NULL));
+    ts_correlator_add(c, mk("b", T0 + HOUR, "10.10.100.7", NULL, NULL));
+    n = run(c, &inc);
+    CHECK_INT(n, 2);
+    free_all(inc, n);
+    ts_correlator_free(c);
+
+    /* An outside address, or a binding a week away from the alert, joins nothing. */
+    c = ts_correlator_new(0);
+    ts_event ev;
+    ts_event_clear(&ev);
+    ev.ts_ns = T0;
+    ev.src_host = ts_str_c("WS-5");
+    ts_ip_parse(ts_str_c("198.51.100.9"), &ev.src_ip);
+    ev.src_geo.flags = TS_NET_KNOWN;
+    ts_correlator_observe(c, &ev);
+    logon_seen(c, "WS-6", "10.10.100.8", T0);
+    ts_correlator_add(c, mk("x", T0, NULL, "WS-5", NULL));
+    ts_correlator_add(c, mk("y", T0, "198.51.100.9", NULL, NULL));
+    ts_correlator_add(c, mk("z", T0 + 8 * DAY, NULL, "WS-6", NULL));
+    ts_correlator_add(c, mk("w", T0 + 8 * DAY, "10.10.100.8", NULL, NULL));
+    n = run(c, &inc);
+    CHECK_INT(n, 4);
+    free_all(inc, n);
+    ts_correlator_free(c);
+}
+
 int main(void)
 {
     test_entity_keys();
@@ -329,5 +397,6 @@ int main(void)
     test_stable_ids();
     test_campaign_indicator();
     test_hub_host();
+    test_address_bindings();
     return check_done("test_correlate");
 }

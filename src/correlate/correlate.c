@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "attribute/attribute.h"
+#include "correlate/binding.h"
 #include "correlate/entity.h"
 
 #define DEFAULT_WINDOW_NS (7LL * 24 * 3600 * 1000000000LL)
@@ -23,6 +24,7 @@ struct ts_correlator {
     size_t n, cap;
     uint32_t *slots;  /* index into v + 1; 0 is empty */
     size_t nslots;    /* a power of two, at least twice n */
+    ts_bindings *bind; /* internal addresses to host names, over time */
 };
 
 /* FNV-1a 64: small, stable across runs and platforms, good enough for keys and ids. */
@@ -57,9 +59,19 @@ static bool same_alert(const ts_alert *a, const ts_alert *b)
 ts_correlator *ts_correlator_new(int64_t window_ns)
 {
     ts_correlator *c = calloc(1, sizeof *c);
+    if (c && !(c->bind = ts_bindings_new())) {
+        free(c);
+        return NULL;
+    }
     if (c)
         c->window = window_ns > 0 ? window_ns : DEFAULT_WINDOW_NS;
     return c;
+}
+
+void ts_correlator_observe(ts_correlator *c, const ts_event *ev)
+{
+    if (c)
+        ts_bindings_observe(c->bind, ev);
 }
 
 static void clear_alerts(ts_correlator *c, bool free_them)
@@ -80,6 +92,7 @@ void ts_correlator_free(ts_correlator *c)
     if (!c)
         return;
     clear_alerts(c, true);
+    ts_bindings_free(c->bind);
     free(c);
 }
 
@@ -267,9 +280,9 @@ static size_t campaign_key(const ts_alert *a, char *k, size_t cap)
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
-/* Every entity key of alert i: its address, its host name, its account and the
- * campaign indicator it matched. */
-static bool alert_entities(ent_list *l, const ts_alert *a, size_t i)
+/* Every entity key of alert i: its address, its host name (or the name bound to its
+ * address at the time), its account and the campaign indicator it matched. */
+static bool alert_entities(ent_list *l, const ts_bindings *bind, const ts_alert *a, size_t i)
 {
     char k[TS_ENTITY_KEY_MAX];
     size_t n;
@@ -280,6 +293,8 @@ static bool alert_entities(ent_list *l, const ts_alert *a, size_t i)
     if (!ent_push(l, k, n, i, a->first_ns))
         return false;
     n = ts_entity_host_key(a->internal_host, k, sizeof k);
+    if (!n)
+        n = ts_bindings_host_key(bind, &a->internal_ip, a->first_ns, k, sizeof k);
     if (!ent_push(l, k, n, i, a->first_ns))
         return false;
     n = ts_entity_user_key(a->user, k, sizeof k);
@@ -569,7 +584,7 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
     bool ok = parent && order && start && incs;
     for (size_t i = 0; ok && i < n; i++) {
         parent[i] = i;
-        ok = alert_entities(&ents, c->v[i], i);
+        ok = alert_entities(&ents, c->bind, c->v[i], i);
     }
     if (ok) {
         join_entities(c->v, &ents, parent, c->window);

@@ -25,6 +25,9 @@ typedef struct ts_correlator ts_correlator;
 /* window_ns: how far apart two alerts on one entity may be and still join (0: 7 days). */
 ts_correlator *ts_correlator_new(int64_t window_ns);
 void ts_correlator_free(ts_correlator *c);
+/* Learns from an enriched event which internal address a host name used, when it shows
+ * both: an alert known only by that address then joins the host's alerts. */
+void ts_correlator_observe(ts_correlator *c, const ts_event *ev);
 /* Takes ownership of a. Alerts may arrive in any time order. */
 void ts_correlator_add(ts_correlator *c, ts_alert *a);
 /* How many distinct alerts (after aggregation) it holds. */
