@@ -6,89 +6,13 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "detector_run.h"
 #include "core/config.h"
 #include "core/input.h"
 #include "detect/detect.h"
 #include "ingest/ingest.h"
 
 /* ---- running the detector ---- */
-
-#define MAX_ALERTS 256
-
-typedef struct got {
-    ts_alert *a[MAX_ALERTS];
-    size_t n;
-} got;
-
-static void on_alert(void *ud, ts_alert *a)
-{
-    got *g = ud;
-    if (g->n < MAX_ALERTS)
-        g->a[g->n++] = a;
-    else
-        ts_alert_free(a);
-}
-
-static void got_free(got *g)
-{
-    for (size_t i = 0; i < g->n; i++)
-        ts_alert_free(g->a[i]);
-    g->n = 0;
-}
-
-static const ts_detector *find_det(const char *name)
-{
-    for (size_t i = 0; ts_detectors[i]; i++)
-        if (strcmp(ts_detectors[i]->name, name) == 0)
-            return ts_detectors[i];
-    return NULL;
-}
-
-typedef struct run {
-    const ts_detector *d;
-    void *state;
-    got out;
-    ts_alert_sink sink;
-} run;
-
-static bool run_start(run *r, const ts_config *cfg)
-{
-    memset(r, 0, sizeof *r);
-    r->d = find_det("beacon");
-    if (!r->d)
-        return false;
-    r->state = calloc(1, r->d->state_size);
-    r->sink = (ts_alert_sink){on_alert, &r->out};
-    ts_detect_ctx ctx = {NULL, NULL, cfg};
-    if (r->d->init(r->state, &ctx) != TOCSIN_OK) {
-        r->d->fini(r->state);
-        free(r->state);
-        r->state = NULL;
-        return false;
-    }
-    return true;
-}
-
-static void run_event(run *r, const ts_event *ev)
-{
-    r->d->event(r->state, ev, &r->sink);
-}
-
-static void run_finish(run *r)
-{
-    r->d->finish(r->state, &r->sink);
-    r->d->fini(r->state);
-    free(r->state);
-    r->state = NULL;
-}
-
-static const ts_alert *find_alert(const got *g, const char *key)
-{
-    for (size_t i = 0; i < g->n; i++)
-        if (strcmp(g->a[i]->key, key) == 0)
-            return g->a[i];
-    return NULL;
-}
 
 /* The score printed in a beacon title ("...: score 0.979, ..."), or -1. */
 static double title_score(const ts_alert *a)
@@ -148,11 +72,11 @@ static void run_dir(run *r, const char *d, const char *sub, const ts_config *cfg
 {
     char path[512];
     snprintf(path, sizeof path, "%s/zeek/rita-beacon-tests/%s", d, sub);
-    CHECK(run_start(r, cfg));
+    CHECK(run_start(r, "beacon", cfg));
     if (!r->state)
         return;
     ts_walk(path, walk_file, r);
-    run_finish(r);
+    run_stop(r);
 }
 
 /* RITA's own proxy test: one host calls www.honestimnotevil.com through a Squid proxy
@@ -296,7 +220,7 @@ static void feed_human(run *r, const char *src, const char *dst)
 static void test_synthetic(void)
 {
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "beacon", NULL));
     if (!r.state)
         return;
     feed_beacon(&r, "10.0.0.5", "203.0.113.10", T0);
@@ -309,7 +233,7 @@ static void test_synthetic(void)
     }
     /* a beacon from outside in is not ours to report */
     feed_beacon(&r, "203.0.113.99", "10.0.0.8", T0);
-    run_finish(&r);
+    run_stop(&r);
     const ts_alert *b = find_alert(&r.out, "beacon|10.0.0.5|203.0.113.10");
     CHECK(b != NULL);
     if (b) {
@@ -333,7 +257,7 @@ static void test_synthetic(void)
 static void test_slow_beacon(void)
 {
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "beacon", NULL));
     if (!r.state)
         return;
     ts_event ev;
@@ -350,7 +274,7 @@ static void test_slow_beacon(void)
              (uint64_t)exp(7 + 6 * urand()));
         run_event(&r, &ev);
     }
-    run_finish(&r);
+    run_stop(&r);
     const ts_alert *a = find_alert(&r.out, "beacon|10.0.0.5|203.0.113.10");
     CHECK(a != NULL);
     if (a) {
@@ -379,11 +303,11 @@ static void test_human_scores_low(const char *cfgdir)
     ts_config *cfg = NULL;
     CHECK_INT(ts_config_load(path, &cfg, NULL, NULL), TOCSIN_OK);
     run r;
-    CHECK(run_start(&r, cfg));
+    CHECK(run_start(&r, "beacon", cfg));
     if (r.state) {
         feed_human(&r, "10.0.0.6", "198.51.100.20");
         feed_human(&r, "10.0.0.9", "198.51.100.21");
-        run_finish(&r);
+        run_stop(&r);
         CHECK_INT(r.out.n, 0);
         for (size_t i = 0; i < r.out.n; i++)
             fprintf(stderr, "  unexpected: %s\n", r.out.a[i]->title);
@@ -397,7 +321,7 @@ static void test_human_scores_low(const char *cfgdir)
 static void test_proxy_synthetic(void)
 {
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "beacon", NULL));
     if (!r.state)
         return;
     ts_field f[2];
@@ -438,7 +362,7 @@ static void test_proxy_synthetic(void)
         ev.domain = ts_str_c("intranet.example.org");
         run_event(&r, &ev);
     }
-    run_finish(&r);
+    run_stop(&r);
     const ts_alert *a = find_alert(&r.out, "beacon|10.1.0.18|c2.example.org");
     CHECK(a != NULL);
     if (a) {
@@ -466,7 +390,7 @@ static void test_bounded(const char *cfgdir)
     ts_config *cfg = NULL;
     CHECK_INT(ts_config_load(path, &cfg, NULL, NULL), TOCSIN_OK);
     run r;
-    CHECK(run_start(&r, cfg));
+    CHECK(run_start(&r, "beacon", cfg));
     if (r.state) {
         ts_event ev;
         char dst[32];
@@ -480,7 +404,7 @@ static void test_bounded(const char *cfgdir)
                 run_event(&r, &ev);
             }
         }
-        run_finish(&r);
+        run_stop(&r);
         CHECK(find_alert(&r.out, "beacon|10.2.0.5|203.0.113.77") != NULL);
         CHECK_INT(r.out.n, 1);
         got_free(&r.out);
@@ -505,14 +429,14 @@ static void test_bad_config(const char *cfgdir)
         ts_config *cfg = NULL;
         CHECK_INT(ts_config_load(path, &cfg, NULL, NULL), TOCSIN_OK);
         run r;
-        CHECK(!run_start(&r, cfg));
+        CHECK(!run_start(&r, "beacon", cfg));
         ts_config_free(cfg);
     }
     /* nothing seen: nothing raised */
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "beacon", NULL));
     if (r.state) {
-        run_finish(&r);
+        run_stop(&r);
         CHECK_INT(r.out.n, 0);
     }
 }

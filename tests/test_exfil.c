@@ -6,75 +6,9 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "detector_run.h"
 #include "core/config.h"
 #include "detect/detect.h"
-
-#define MAX_ALERTS 64
-
-typedef struct got {
-    ts_alert *a[MAX_ALERTS];
-    size_t n;
-} got;
-
-static void on_alert(void *ud, ts_alert *a)
-{
-    got *g = ud;
-    if (g->n < MAX_ALERTS)
-        g->a[g->n++] = a;
-    else
-        ts_alert_free(a);
-}
-
-static void got_free(got *g)
-{
-    for (size_t i = 0; i < g->n; i++)
-        ts_alert_free(g->a[i]);
-    g->n = 0;
-}
-
-static const ts_alert *find_alert(const got *g, const char *key)
-{
-    for (size_t i = 0; i < g->n; i++)
-        if (strcmp(g->a[i]->key, key) == 0)
-            return g->a[i];
-    return NULL;
-}
-
-typedef struct run {
-    const ts_detector *d;
-    void *state;
-    got out;
-    ts_alert_sink sink;
-} run;
-
-static bool run_start(run *r, const ts_config *cfg)
-{
-    memset(r, 0, sizeof *r);
-    for (size_t i = 0; ts_detectors[i]; i++)
-        if (strcmp(ts_detectors[i]->name, "exfil") == 0)
-            r->d = ts_detectors[i];
-    if (!r->d)
-        return false;
-    r->state = calloc(1, r->d->state_size);
-    r->sink = (ts_alert_sink){on_alert, &r->out};
-    ts_detect_ctx ctx = {NULL, NULL, cfg};
-    if (r->d->init(r->state, &ctx) != TOCSIN_OK) {
-        r->d->fini(r->state);
-        free(r->state);
-        r->state = NULL;
-        return false;
-    }
-    return true;
-}
-
-static void run_stop(run *r)
-{
-    if (r->d->finish)
-        r->d->finish(r->state, &r->sink);
-    r->d->fini(r->state);
-    free(r->state);
-    r->state = NULL;
-}
 
 /* ---- traffic ---- */
 
@@ -106,7 +40,7 @@ static void flow(run *r, const char *src, const char *dst, uint16_t port, int64_
     ev.dst_port = port;
     ev.bytes_out = bytes;
     ev.bytes_in = bytes / 10;
-    r->d->event(r->state, &ev, &r->sink);
+    run_event(r, &ev);
 }
 
 /* One ordinary day d: 20 workstations each send 20-60 MB in 40 flows to their 5 usual
@@ -163,7 +97,7 @@ static void check_incident(const got *g, bool young)
 static void test_baseline(void)
 {
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "exfil", NULL));
     if (!r.state)
         return;
     for (int d = 0; d < 10; d++)
@@ -189,7 +123,7 @@ static void test_baseline(void)
 static void test_young(void)
 {
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "exfil", NULL));
     if (!r.state)
         return;
     rng = 2463534242ULL;
@@ -232,7 +166,7 @@ static void test_young(void)
 static void test_silent_server(void)
 {
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "exfil", NULL));
     if (!r.state)
         return;
     rng = 7;
@@ -262,7 +196,7 @@ static void test_silent_server(void)
 static void test_weekly_backup(void)
 {
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "exfil", NULL));
     if (!r.state)
         return;
     rng = 99;
@@ -289,7 +223,7 @@ static void test_weekly_backup(void)
 static void test_save_load(void)
 {
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "exfil", NULL));
     if (!r.state)
         return;
     rng = 2463534242ULL;
@@ -305,7 +239,7 @@ static void test_save_load(void)
         return;
 
     run r2;
-    CHECK(run_start(&r2, NULL));
+    CHECK(run_start(&r2, "exfil", NULL));
     CHECK_INT(r2.d->load(r2.state, blob, len), TOCSIN_OK);
     incident_day(&r2, 10);
     check_incident(&r2.out, false);
@@ -322,7 +256,7 @@ static void test_save_load(void)
     /* damaged blobs: cut short, bad magic, a count past the end, a NaN in history */
     unsigned char *bad = malloc(len);
     run r3;
-    CHECK(run_start(&r3, NULL));
+    CHECK(run_start(&r3, "exfil", NULL));
     CHECK_INT(r3.d->load(r3.state, blob, len - 1), TOCSIN_E_PARSE);
     CHECK_INT(r3.d->load(r3.state, blob, 10), TOCSIN_E_PARSE);
     CHECK_INT(r3.d->load(r3.state, NULL, 0), TOCSIN_E_PARSE);
@@ -354,13 +288,13 @@ static void proc(run *r, const char *host, const char *image, const char *cmd, u
     ev.user = ts_str_c("svc_admin");
     ev.process = ts_str_c(image);
     ev.command_line = ts_str_c(cmd);
-    r->d->event(r->state, &ev, &r->sink);
+    run_event(r, &ev);
 }
 
 static void test_archive(void)
 {
     run r;
-    CHECK(run_start(&r, NULL));
+    CHECK(run_start(&r, "exfil", NULL));
     if (!r.state)
         return;
     proc(&r, "FS01.corp.example", "C:\\Program Files\\7-Zip\\7z.exe",
@@ -429,7 +363,7 @@ static void test_config(void)
         ts_config *cfg = NULL;
         CHECK_INT(ts_config_load(path, &cfg, NULL, NULL), TOCSIN_OK);
         run r;
-        bool started = run_start(&r, cfg);
+        bool started = run_start(&r, "exfil", cfg);
         CHECK(started == ok[i]);
         if (started && i == 4) {
             /* configured tokens replace the defaults */
