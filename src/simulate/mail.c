@@ -10,6 +10,18 @@
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* The start of the first Received header: "Received: from HELO (HELO [IP])\n\tby ". */
+static void received_from(sim_out *b, const sim_mail *m)
+{
+    SIM_PUTL(b, "Received: from ");
+    sim_puts(b, m->helo);
+    SIM_PUTL(b, " (");
+    sim_puts(b, m->helo);
+    SIM_PUTL(b, " [");
+    sim_put_ip4(b, m->src_ip);
+    SIM_PUTL(b, "])\n\tby ");
+}
+
 /* base64 of n pseudo-random bytes that start like the named file type, in 76-column lines */
 static void put_attachment(sim_out *o, const char *name, size_t n, uint64_t key)
 {
@@ -83,13 +95,7 @@ static void build(sim_ctx *x, sim_out *b, const sim_mail *m, const char *msgid, 
     sim_puts(b, m->from_addr);
     SIM_PUTL(b, ">\n");
     if (m->internal) {
-        SIM_PUTL(b, "Received: from ");
-        sim_puts(b, m->helo);
-        SIM_PUTL(b, " (");
-        sim_puts(b, m->helo);
-        SIM_PUTL(b, " [");
-        sim_put_ip4(b, m->src_ip);
-        SIM_PUTL(b, "])\n\tby ");
+        received_from(b, m);
         sim_puts(b, mx->fqdn);
         SIM_PUTL(b, " (Postfix) with ESMTPSA id ");
         sim_puts(b, qid);
@@ -97,13 +103,8 @@ static void build(sim_ctx *x, sim_out *b, const sim_mail *m, const char *msgid, 
         sim_put_rfc5322(b, m->ts + SIM_US, off);
         sim_putc(b, '\n');
     } else if (m->inbound) {
-        SIM_PUTL(b, "Received: from ");
-        sim_puts(b, m->helo);
-        SIM_PUTL(b, " (");
-        sim_puts(b, m->helo);
-        SIM_PUTL(b, " [");
-        sim_put_ip4(b, m->src_ip);
-        SIM_PUTL(b, "])\n\tby mx-01.");
+        received_from(b, m);
+        SIM_PUTL(b, "mx-01.");
         sim_puts(b, org->domain);
         SIM_PUTL(b, " (Postfix) with ESMTP id ");
         sim_puts(b, qid);
@@ -127,13 +128,8 @@ static void build(sim_ctx *x, sim_out *b, const sim_mail *m, const char *msgid, 
         sim_puts(b, fd);
         sim_putc(b, '\n');
     } else { /* outbound: our server is the first hop */
-        SIM_PUTL(b, "Received: from ");
-        sim_puts(b, m->helo);
-        SIM_PUTL(b, " (");
-        sim_puts(b, m->helo);
-        SIM_PUTL(b, " [");
-        sim_put_ip4(b, m->src_ip);
-        SIM_PUTL(b, "])\n\tby mx-01.");
+        received_from(b, m);
+        SIM_PUTL(b, "mx-01.");
         sim_puts(b, org->domain);
         SIM_PUTL(b, " (Postfix) with ESMTPSA id ");
         sim_puts(b, qid);
