@@ -360,28 +360,24 @@ static void put_frac(char *p, unsigned us, int digitsn)
     }
 }
 
-void sim_put_iso(sim_out *o, int64_t us)
+/* "2014-11-24T08:00:00.123456" with the date-time separator sep, digits of the fraction
+ * (3 or 6), then zone as written ("Z", "+0000", "" for none). */
+static void put_stamp(sim_out *o, int64_t us, char sep, int digits, const char *zone)
 {
-    char b[28];
+    char b[40];
     sim_civil c;
+    size_t zl = strlen(zone);
     sim_civil_of(us, &c);
-    put_datetime(b, &c, 'T');
+    put_datetime(b, &c, sep);
     b[19] = '.';
-    put_frac(b + 20, c.us, 6);
-    b[26] = 'Z';
-    sim_put(o, b, 27);
+    put_frac(b + 20, c.us, digits);
+    memcpy(b + 20 + digits, zone, zl);
+    sim_put(o, b, 20 + (size_t)digits + zl);
 }
 
-void sim_put_sysmon_time(sim_out *o, int64_t us)
-{
-    char b[24];
-    sim_civil c;
-    sim_civil_of(us, &c);
-    put_datetime(b, &c, ' ');
-    b[19] = '.';
-    put_frac(b + 20, c.us, 3);
-    sim_put(o, b, 23);
-}
+void sim_put_iso(sim_out *o, int64_t us) { put_stamp(o, us, 'T', 6, "Z"); }
+
+void sim_put_sysmon_time(sim_out *o, int64_t us) { put_stamp(o, us, ' ', 3, ""); }
 
 void sim_put_epoch(sim_out *o, int64_t us)
 {
@@ -392,29 +388,9 @@ void sim_put_epoch(sim_out *o, int64_t us)
     sim_put(o, b, 7);
 }
 
-void sim_put_eve_time(sim_out *o, int64_t us)
-{
-    char b[32];
-    sim_civil c;
-    sim_civil_of(us, &c);
-    put_datetime(b, &c, 'T');
-    b[19] = '.';
-    put_frac(b + 20, c.us, 6);
-    memcpy(b + 26, "+0000", 5);
-    sim_put(o, b, 31);
-}
+void sim_put_eve_time(sim_out *o, int64_t us) { put_stamp(o, us, 'T', 6, "+0000"); }
 
-void sim_put_rfc3339(sim_out *o, int64_t us)
-{
-    char b[32];
-    sim_civil c;
-    sim_civil_of(us, &c);
-    put_datetime(b, &c, 'T');
-    b[19] = '.';
-    put_frac(b + 20, c.us, 6);
-    memcpy(b + 26, "+00:00", 6);
-    sim_put(o, b, 32);
-}
+void sim_put_rfc3339(sim_out *o, int64_t us) { put_stamp(o, us, 'T', 6, "+00:00"); }
 
 static const char wdays[] = "SunMonTueWedThuFriSat";
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
