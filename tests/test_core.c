@@ -104,6 +104,19 @@ static void test_ip(void)
     CHECK(!ts_ip_is_special(&ip));
 }
 
+static void test_items(void)
+{
+    ts_str it, got[4];
+    size_t n = 0;
+    for (const char *p = " KP, AS131279 ,,x"; n < 4 && ts_str_next_item(&p, &it);)
+        got[n++] = it;
+    CHECK_INT(n, 4);
+    CHECK(ts_str_eq(got[0], "KP") && ts_str_eq(got[1], "AS131279") && got[2].n == 0 && ts_str_eq(got[3], "x"));
+    const char *none = NULL, *empty = "";
+    CHECK(!ts_str_next_item(&none, &it));
+    CHECK(ts_str_next_item(&empty, &it) && it.n == 0 && empty == NULL);
+}
+
 static void test_arena(void)
 {
     ts_arena a = TS_ARENA_INIT;
@@ -138,6 +151,7 @@ int main(void)
     test_times();
     test_utf8();
     test_ip();
+    test_items();
     test_arena();
     test_fields();
     return check_done("test_core");

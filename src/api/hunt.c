@@ -159,14 +159,10 @@ static void rules_diag(void *ud, const char *file, uint64_t line, const char *ms
 /* Whether name is in the comma-separated list (NULL: every detector is). */
 static int chosen(const char *list, const char *name)
 {
-    size_t n = strlen(name);
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, name, n) == 0)
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);)
+        if (ts_str_eq(it, name))
             return 1;
-        p = end ? end + 1 : p + len;
-    }
     return !list;
 }
 
@@ -180,20 +176,17 @@ static tocsin_code check_chosen(tocsin *t, const char *list)
         if (w > 0 && (size_t)w < sizeof known - used)
             used += (size_t)w;
     }
-    for (const char *p = list; p && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);) {
         size_t i = 0;
-        while (ts_detectors[i] && !(strlen(ts_detectors[i]->name) == len &&
-                                    strncmp(ts_detectors[i]->name, p, len) == 0))
+        while (ts_detectors[i] && !ts_str_eq(it, ts_detectors[i]->name))
             i++;
         if (!ts_detectors[i]) {
             char raw[64], name[256];
-            snprintf(raw, sizeof raw, "%.*s", (int)(len < 63 ? len : 63), p);
+            snprintf(raw, sizeof raw, "%.*s", (int)(it.n < 63 ? it.n : 63), it.p);
             return ts_session_fail(t, TOCSIN_E_ARG, "--detectors: no detector is called '%s' (known: %s)",
                                    ts_esc_term(raw, name, sizeof name), known);
         }
-        p = end ? end + 1 : p + len;
     }
     return TOCSIN_OK;
 }

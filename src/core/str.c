@@ -41,6 +41,16 @@ ts_str ts_str_trim(ts_str s)
     return s;
 }
 
+bool ts_str_next_item(const char **p, ts_str *item)
+{
+    if (!*p)
+        return false;
+    const char *comma = strchr(*p, ',');
+    *item = ts_str_trim(ts_str_make(*p, comma ? (size_t)(comma - *p) : strlen(*p)));
+    *p = comma ? comma + 1 : NULL;
+    return true;
+}
+
 bool ts_parse_u64(ts_str s, uint64_t *out)
 {
     uint64_t v = 0;

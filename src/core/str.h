@@ -28,6 +28,9 @@ bool ts_str_ieq(ts_str a, const char *lit);          /* ASCII case-insensitive *
 bool ts_str_istarts(ts_str a, const char *prefix);   /* ASCII case-insensitive */
 bool ts_str_iends(ts_str a, const char *suffix);     /* ASCII case-insensitive */
 ts_str ts_str_trim(ts_str s);                        /* strips ASCII white space */
+/* The next item of a comma-separated list at *p, trimmed (possibly empty); *p moves past
+ * it, to NULL after the last. False when *p is NULL (the list is done). */
+bool ts_str_next_item(const char **p, ts_str *item);
 
 /* Bounded number parsing: the whole view must be the number (no sign for unsigned).
  * Return false on empty input, junk or overflow. */

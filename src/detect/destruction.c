@@ -133,13 +133,10 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
         st->docdel.min < 2 || st->stop.min < 2 || st->stop.min > BL_DISTINCT_MAX || st->shut.min < 2 ||
         st->shut.min > BL_DISTINCT_MAX || st->factor < 1)
         return TOCSIN_E_ARG;
-    for (const char *p = ts_config_get(c, SEC, "drivers"); p && *p && st->n_drivers < MAX_DRIVERS;) {
-        const char *comma = strchr(p, ',');
-        ts_str it = ts_str_trim(ts_str_make(p, comma ? (size_t)(comma - p) : strlen(p)));
+    ts_str it;
+    for (const char *p = ts_config_get(c, SEC, "drivers"); st->n_drivers < MAX_DRIVERS && ts_str_next_item(&p, &it);)
         if (it.n)
             st->drivers[st->n_drivers++] = bl_hash(it, BL_SEED);
-        p = comma ? comma + 1 : NULL;
-    }
     bl_map_init(&st->deletes, sizeof(burst), 100000);
     bl_map_init(&st->docdels, sizeof(burst), 100000);
     bl_map_init(&st->stops, sizeof(burst), 100000);

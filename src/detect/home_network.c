@@ -53,18 +53,11 @@ static bool add_item(home_state *st, ts_str it)
 static tocsin_code home_init(void *state, const ts_detect_ctx *ctx)
 {
     home_state *st = state;
-    const char *p = ctx->watch;
-    if (!p)
-        return TOCSIN_OK;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        ts_str it = ts_str_trim(ts_str_make(p, comma ? (size_t)(comma - p) : strlen(p)));
+    ts_str it;
+    for (const char *p = ctx->watch; ts_str_next_item(&p, &it);)
         if (it.n && !add_item(st, it))
             return TOCSIN_E_ARG;
-        if (!comma)
-            return TOCSIN_OK;
-        p = comma + 1;
-    }
+    return TOCSIN_OK;
 }
 
 /* The watch entry an address falls in, written to label ("AS131279" before "KP": the

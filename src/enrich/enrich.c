@@ -77,24 +77,19 @@ static bool parse_internal(ts_enrich *e, const char *list, char *err, size_t err
         snprintf(err, errlen, "out of memory");
         return false;
     }
-    const char *p = list;
-    for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        ts_str item = ts_str_trim(ts_str_make(p, n));
-        if (item.n) {
-            cidr *c = &e->internal[e->n_internal];
-            if (!ts_cidr_parse(item, &c->net, &c->prefix)) {
-                snprintf(err, errlen, "internal network \"%.*s\" is not an address or CIDR",
-                         (int)(item.n > 64 ? 64 : item.n), item.p);
-                return false;
-            }
-            e->n_internal++;
+    ts_str item;
+    for (const char *p = list; ts_str_next_item(&p, &item);) {
+        if (!item.n)
+            continue;
+        cidr *c = &e->internal[e->n_internal];
+        if (!ts_cidr_parse(item, &c->net, &c->prefix)) {
+            snprintf(err, errlen, "internal network \"%.*s\" is not an address or CIDR",
+                     (int)(item.n > 64 ? 64 : item.n), item.p);
+            return false;
         }
-        if (!comma)
-            return true;
-        p = comma + 1;
+        e->n_internal++;
     }
+    return true;
 }
 
 /* Opens the database file; false with a message in err. */
