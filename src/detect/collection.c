@@ -177,9 +177,9 @@ static void on_share(col_state *st, const ts_event *ev, ts_str share_field, cons
         snprintf(who, sizeof who, "%s", ts_ip_format(&ev->src_ip, ip));
     else
         return;
-    if (ts_str_iends(ts_str_make(who, strlen(who)), "$"))
+    if (ts_str_iends(ts_str_c(who), "$"))
         return; /* a computer account: machines read policies and profiles from every share */
-    uint64_t acct = bl_hash(ts_str_make(who, strlen(who)), BL_SEED);
+    uint64_t acct = bl_hash(ts_str_c(who), BL_SEED);
     /* The server is the host that logged 5140, or the address smb_mapping connected to. */
     uint64_t server = ev->host.n ? bl_hash(ev->host, BL_SEED) : bl_hash_ip(&ev->dst_ip, BL_SEED);
     uint64_t share = bl_hash(name, server);
