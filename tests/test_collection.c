@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "behaviour.h"
 
@@ -211,12 +212,18 @@ static void test_state(void)
     for (int i = 1; i <= 3; i++)
         share(&x, "jdoe", "FS-01", shares[i], "10.10.100.70", T0 + 15 * DAY + i * MIN);
     CHECK_INT(det_reload(&x, NULL), TOCSIN_OK);
-    /* Those three are known now: three more new ones make only 3 in this window. */
+    /* Those three are known now and jdoe is no longer young: the old three and four new
+       ones make exactly four new shares, a sweep of a known account (lost state would make
+       seven new shares of a young account, under its bar of eight). */
     for (int i = 1; i <= 3; i++)
         share(&x, "jdoe", "FS-01", shares[i], "10.10.100.70", T0 + 16 * DAY + i * MIN);
     for (int i = 4; i <= 6; i++)
         share(&x, "jdoe", "FS-01", shares[i], "10.10.100.70", T0 + 16 * DAY + (10 + i) * MIN);
     CHECK_INT(count_key("collection|shares|jdoe"), 0);
+    share(&x, "jdoe", "FS-02", "Archive", "10.10.100.70", T0 + 16 * DAY + 20 * MIN);
+    CHECK_INT(count_key("collection|shares|jdoe"), 1);
+    const ts_alert *a = find_key("collection|shares|jdoe");
+    CHECK(a && a->severity == 55 && !strstr(a->title, "baseline young"));
     void *blob = NULL;
     size_t len = 0;
     CHECK_INT(x.d->save(x.st, &blob, &len), TOCSIN_OK);
@@ -229,8 +236,38 @@ static void test_state(void)
     det_close(&x);
 }
 
+static ts_config *config(const char *text)
+{
+    char path[] = "/tmp/tocsin-col-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    fputs(text, f);
+    fclose(f);
+    ts_config *c = NULL;
+    ts_config_load(path, &c, NULL, NULL);
+    unlink(path);
+    return c;
+}
+
 static void test_config(void)
 {
+    /* The detector uses its settings: share_min 2 makes two new shares a sweep. */
+    ts_config *two = config("[collection]\nshare_min = 2\nyoung_hours = 0\n");
+    det y;
+    CHECK(det_open(&y, "collection", two));
+    share(&y, "kim", "FS-01", "Legal", "10.10.100.9", T0);
+    CHECK_INT(n_got, 0);
+    share(&y, "kim", "FS-01", "HR", "10.10.100.9", T0 + MIN);
+    CHECK_INT(count_key("collection|shares|kim"), 1);
+    drop_all();
+    det_close(&y);
+    ts_config_free(two);
+    ts_config *bad = config("[collection]\nshare_min = 1\n");
+    CHECK(!det_open(&y, "collection", bad));
+    ts_config_free(bad);
+
     ts_config *cfg = NULL;
     CHECK_INT(ts_config_load("data/detect.conf", &cfg, NULL, NULL), TOCSIN_OK);
     det x;

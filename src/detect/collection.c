@@ -34,8 +34,7 @@
 
 #define DET "collection"
 #define SEC "collection"
-#define MAGIC 0x31434f43u /* "COC1" */
-#define MAX_FRESH 32      /* new shares remembered per window: share_min's ceiling */
+#define MAGIC 0x32434f43u /* "COC2" */
 #define NAMES 3           /* shares quoted in the title */
 #define NAME_LEN 48
 
@@ -43,8 +42,7 @@
 typedef struct sweep {
     int64_t first_seen; /* the account's first share opening */
     int64_t start;      /* of the current window */
-    uint32_t fresh[MAX_FRESH];
-    uint32_t n_fresh;
+    uint32_t n_fresh; /* shares new to the account in this window */
     uint32_t alerted;
     char names[NAMES][NAME_LEN];
 } sweep;
@@ -90,7 +88,7 @@ static tocsin_code col_init(void *state, const ts_detect_ctx *ctx)
     st->usb_files = (uint32_t)bl_conf(c, SEC, "usb_files_min", 20);
     st->usb_archives = (uint32_t)bl_conf(c, SEC, "usb_archives_min", 2);
     st->fixed_days = (uint32_t)bl_conf(c, SEC, "fixed_days", 3);
-    if (st->share_window <= 0 || st->share_min < 2 || st->share_min * 2 > MAX_FRESH || st->young < 0 ||
+    if (st->share_window <= 0 || st->share_min < 2 || st->young < 0 ||
         st->usb_window <= 0 || st->usb_files < 1 || st->usb_archives < 1 || st->fixed_days < 1 ||
         st->fixed_days > 255)
         return TOCSIN_E_ARG;
@@ -144,7 +142,7 @@ static bool file_share(ts_str name)
     return true;
 }
 
-static void sweep_alert(const col_state *st, const ts_event *ev, const sweep *w, bool young, const char *who,
+static void sweep_alert(const col_state *st, const ts_event *ev, const sweep *w, bool young,
                         const ts_alert_sink *out)
 {
     char list[NAMES * (NAME_LEN + 2) + 8] = "";
@@ -158,6 +156,11 @@ static void sweep_alert(const col_state *st, const ts_event *ev, const sweep *w,
         size_t used = strlen(list);
         snprintf(list + used, sizeof list - used, ", ...");
     }
+    char who[128], ip[TS_IP_STRLEN];
+    if (ev->user.n)
+        snprintf(who, sizeof who, "%.*s", clip(ev->user.n, 100), ev->user.p);
+    else
+        snprintf(who, sizeof who, "%s", ts_ip_format(&ev->src_ip, ip));
     bl_emit(out, DET, ev, young ? 35 : 55, "T1039,T1135", ts_fmt_alloc("collection|shares|%s", who),
             ts_fmt_alloc("%s opened %u shares new to it within %.0f min (%s)%s", who, (unsigned)w->n_fresh,
                          (double)st->share_window / (60.0 * BL_NS), list,
@@ -170,16 +173,11 @@ static void on_share(col_state *st, const ts_event *ev, ts_str share_field, cons
     ts_str name = share_name(share_field);
     if (!file_share(name) || !ev->ts_ns)
         return;
-    char who[128], ip[TS_IP_STRLEN];
-    if (ev->user.n)
-        snprintf(who, sizeof who, "%.*s", clip(ev->user.n, 100), ev->user.p);
-    else if (ev->src_ip.v)
-        snprintf(who, sizeof who, "%s", ts_ip_format(&ev->src_ip, ip));
-    else
+    if (!ev->user.n && !ev->src_ip.v)
         return;
-    if (ts_str_iends(ts_str_c(who), "$"))
+    if (ts_str_iends(ev->user, "$"))
         return; /* a computer account: machines read policies and profiles from every share */
-    uint64_t acct = bl_hash(ts_str_c(who), BL_SEED);
+    uint64_t acct = ev->user.n ? bl_hash(ev->user, BL_SEED) : bl_hash_ip(&ev->src_ip, BL_SEED);
     /* The server is the host that logged 5140, or the address smb_mapping connected to. */
     uint64_t server = ev->host.n ? bl_hash(ev->host, BL_SEED) : bl_hash_ip(&ev->dst_ip, BL_SEED);
     uint64_t share = bl_hash(name, server);
@@ -196,8 +194,6 @@ static void on_share(col_state *st, const ts_event *ev, ts_str share_field, cons
         w->n_fresh = 0;
         w->alerted = 0;
     }
-    if (w->n_fresh >= MAX_FRESH)
-        return;
     if (w->n_fresh < NAMES) {
         if (ev->host.n) { /* the server's first label: "fs-01" of fs-01.corp.example */
             const char *dot = memchr(ev->host.p, '.', ev->host.n);
@@ -208,12 +204,13 @@ static void on_share(col_state *st, const ts_event *ev, ts_str share_field, cons
         else
             snprintf(w->names[w->n_fresh], NAME_LEN, "%.*s", clip(name.n, NAME_LEN - 1), name.p);
     }
-    w->fresh[w->n_fresh++] = (uint32_t)share;
+    if (w->n_fresh < UINT32_MAX)
+        w->n_fresh++;
     bool young = gap(ev->ts_ns, w->first_seen) < st->young;
     uint32_t need = young ? st->share_min * 2 : st->share_min;
     if (!w->alerted && w->n_fresh >= need) {
         w->alerted = 1;
-        sweep_alert(st, ev, w, young, who, out);
+        sweep_alert(st, ev, w, young, out);
     }
 }
 
