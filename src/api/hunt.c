@@ -123,17 +123,23 @@ static int hunt_file(void *ud, const char *file, const char *walk_err)
     return 0;
 }
 
-/* A detector continues from what it learned in earlier runs. */
-static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state)
+/* A detector continues from what it learned in earlier runs. A blob it cannot use leaves
+ * it as init made it, whatever the load hook had read before it failed. */
+static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, const ts_detect_ctx *ctx)
 {
     void *blob;
     size_t len;
     if (!d->load)
         return TOCSIN_OK;
     tocsin_code rc = ts_store_state_get(h->t->store, d->name, &blob, &len);
-    if (rc == TOCSIN_OK && blob && d->load(state, blob, len) != TOCSIN_OK)
+    if (rc == TOCSIN_OK && blob && d->load(state, blob, len) != TOCSIN_OK) {
         ts_session_diag(h->t, h->t->db_path, 0, "detector %s: its saved state is unusable; it starts afresh",
                         d->name);
+        if (d->fini)
+            d->fini(state);
+        memset(state, 0, d->state_size ? d->state_size : 1);
+        rc = d->init ? d->init(state, ctx) : TOCSIN_OK;
+    }
     free(blob);
     return rc;
 }
@@ -217,7 +223,7 @@ static tocsin_code start_detectors(hunt *h)
         }
         h->det[h->n_det] = d;
         h->det_state[h->n_det++] = state;
-        rc = restore_state(h, d, state);
+        rc = restore_state(h, d, state, &ctx);
     }
     return rc;
 }
