@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/esc.h"
 #include "simulate/sim.h"
 
 typedef struct confkey {
@@ -147,8 +148,9 @@ tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, char *err, 
                 }
                 c->longtail_pool = (uint32_t)d;
             } else if (!k) {
-                snprintf(err, errlen, "line %u: unknown key \"%.*s\"", line, (int)(ke - p > 40 ? 40 : ke - p),
-                         p);
+                char raw[48], key[200];
+                snprintf(raw, sizeof raw, "%.*s", (int)(ke - p > 40 ? 40 : ke - p), p);
+                snprintf(err, errlen, "line %u: unknown key \"%s\"", line, ts_esc_term(raw, key, sizeof key));
                 return TOCSIN_E_PARSE;
             } else if (!parse_num(v, e, &d) || d < k->lo || d > k->hi) {
                 snprintf(err, errlen, "line %u: %s wants a number in %g..%g", line, k->name, k->lo, k->hi);

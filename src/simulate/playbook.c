@@ -350,8 +350,3 @@ void sim_campaign_free(sim_ctx *x)
     free(x->camp);
     x->camp = NULL;
 }
-
-const char *sim_campaign_actor(const sim_ctx *x)
-{
-    return x->camp ? x->camp->actor : "none";
-}

@@ -550,7 +550,6 @@ int64_t sim_campaign_run(sim_ctx *x, uint32_t step, int64_t t);
 /* Writes the step records of truth.jsonl. */
 void sim_campaign_truth(sim_ctx *x);
 void sim_campaign_free(sim_ctx *x);
-const char *sim_campaign_actor(const sim_ctx *x);
 
 /* ---------------------------------------------------------------- intel.c */
 
