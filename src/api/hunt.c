@@ -7,7 +7,6 @@
 
 #include "api/session.h"
 #include "attribute/attribute.h"
-#include "core/esc.h"
 #include "correlate/correlate.h"
 #include "detect/detect.h"
 #include "ingest/ingest.h"
@@ -172,27 +171,26 @@ static int chosen(const char *list, const char *name)
     return !list;
 }
 
-/* Every name in the list must be a detector: a typo would silently disable detection. */
+/* Every name in the list must be a detector: a typo would silently disable detection. The
+ * message (escaped by ts_session_fail) lists the names there are. */
 static tocsin_code check_chosen(tocsin *t, const char *list)
 {
-    char known[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; ts_detectors[i]; i++) {
-        int w = snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", ts_detectors[i]->name);
-        if (w > 0 && (size_t)w < sizeof known - used)
-            used += (size_t)w;
-    }
     ts_str it;
     for (const char *p = list; ts_str_next_item(&p, &it);) {
         size_t i = 0;
         while (ts_detectors[i] && !ts_str_eq(it, ts_detectors[i]->name))
             i++;
-        if (!ts_detectors[i]) {
-            char raw[64], name[256];
-            snprintf(raw, sizeof raw, "%.*s", (int)(it.n < 63 ? it.n : 63), it.p);
-            return ts_session_fail(t, TOCSIN_E_ARG, "--detectors: no detector is called '%s' (known: %s)",
-                                   ts_esc_term(raw, name, sizeof name), known);
+        if (ts_detectors[i])
+            continue;
+        char known[512] = "";
+        size_t used = 0;
+        for (size_t k = 0; ts_detectors[k]; k++) {
+            int w = snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "", ts_detectors[k]->name);
+            if (w > 0 && (size_t)w < sizeof known - used)
+                used += (size_t)w;
         }
+        return ts_session_fail(t, TOCSIN_E_ARG, "--detectors: no detector is called '%.*s' (known: %s)",
+                               (int)(it.n < 63 ? it.n : 63), it.p, known);
     }
     return TOCSIN_OK;
 }
