@@ -407,7 +407,7 @@ int main(int argc, char **argv)
         if (strstr(only, names[k]) || strcmp(only, "all") == 0)
             masks[np++] = 1u << k;
     tsc_calibrate();
-    result best[N_NAMES + 3];
+    result best[N_NAMES + 3] = {0};
     bool ok = true;
     for (int r = 0; ok && r < reps; r++)
         for (size_t i = 0; ok && i < np; i++) {

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include <libloc/database.h>
 #include <libloc/libloc.h>
 
@@ -93,6 +96,17 @@ static void bench_table(const char *db_path)
                ts_geo4_ranges(l));
         printf("                      built in %.0f ms, loaded (mapped and checked) in %.1f ms; %u with an ASN\n",
                t_build / 1e6, t_load / 1e6, found);
+        /* The saved file's size: the scratch directory holds only it. */
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        struct stat sb;
+        char path[sizeof dir + 300];
+        while (d && (de = readdir(d)))
+            if (de->d_name[0] != '.' && snprintf(path, sizeof path, "%s/%s", dir, de->d_name) > 0 &&
+                stat(path, &sb) == 0)
+                printf("                      saved table: %.1f MB\n", (double)sb.st_size / 1e6);
+        if (d)
+            closedir(d);
         free(a);
     } else {
         printf("  compiled IPv4 table: %s\n", g ? "could not be saved and loaded" : err);

@@ -182,7 +182,7 @@ int main(int argc, char **argv)
     /* This machine's CPU time for the same work varies by half from one run to the next
        (a shared virtual machine): every figure is the fastest of ROUNDS interleaved runs. */
     double t_lines = 1e9, t_many = 1e9, t_hunt = 1e9, t_all = 1e9;
-    for (int r = 0; r < ROUNDS && rc == TOCSIN_OK; r++) {
+    for (int r = 0; r < ROUNDS && rc == TOCSIN_OK && rc_all == TOCSIN_OK; r++) {
         double t0 = cpu_now(), d;
         sum += simd_baseline_lines(buf, len, &seen);
         t_lines = fmin(t_lines, cpu_now() - t0);
@@ -198,6 +198,10 @@ int main(int argc, char **argv)
     }
     free(buf);
     fclose(devnull);
+    if (rc != TOCSIN_OK || rc_all != TOCSIN_OK) {
+        fprintf(stderr, "bench_hunt: a hunt failed: %s\n", tocsin_strerror(rc != TOCSIN_OK ? rc : rc_all));
+        return 1;
+    }
     double t_base = t_lines < t_many ? t_lines : t_many;
 
     struct rusage ru;

@@ -82,7 +82,7 @@ static bool grow(ts_bindings *b)
 
 void ts_bindings_note(ts_bindings *b, const ts_ip *ip, ts_str name, int64_t ts)
 {
-    char name0[KEY_LEN], key[TS_ENTITY_KEY_MAX];
+    char name0[TS_ENTITY_KEY_MAX], key[TS_ENTITY_KEY_MAX]; /* the key keeps the first label only */
     if (!b || !ip->v || !ts || !name.n || name.n >= sizeof name0)
         return;
     memcpy(name0, name.p, name.n);
