@@ -94,6 +94,9 @@ static void actor_label(const ts_intel *ti, const ts_ioc_meta *m, char *buf, siz
         snprintf(buf, cap, "%s", src);
 }
 
+/* An indicator's confidence; unknown (0) counts as a plain list's default, 50. */
+static unsigned confidence_of(const ts_ioc_meta *m) { return m->confidence ? m->confidence : 50; }
+
 /* How bad the hit is: the kind of contact sets the ceiling (a successful logon from an
  * actor's address is an intrusion; a DNS lookup of its domain may be a blocked link),
  * the indicator's confidence scales it, and shared infrastructure halves it. */
@@ -112,7 +115,7 @@ static uint8_t severity(const ts_event *ev, const probe *p, const ts_ioc_meta *m
         w = 60;
     else
         w = 85;
-    unsigned conf = m->confidence ? m->confidence : 50;
+    unsigned conf = confidence_of(m);
     unsigned s = w * (50 + conf / 2) / 100;
     if (m->flags & TS_IOC_SHARED)
         s /= 2;
@@ -295,8 +298,7 @@ static void check(const intel_state *st, const ts_event *ev, const probe *p, con
     int64_t secs = ev->ts_ns / 1000000000;
     for (size_t i = 0; i < n; i++) {
         const ts_ioc_meta *m = hits[i].meta;
-        unsigned conf = m->confidence ? m->confidence : 50; /* unknown: a plain list's default */
-        if (m->flags & TS_IOC_ALLOW || conf < st->min_confidence || repeat_hit(hits, i))
+        if (m->flags & TS_IOC_ALLOW || confidence_of(m) < st->min_confidence || repeat_hit(hits, i))
             continue;
         const char *reason = allow;
         if (!reason && m->expires && ev->ts_ns && secs > m->expires)
