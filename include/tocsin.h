@@ -49,6 +49,7 @@ typedef struct tocsin_options {
     int json;                  /* 1: NDJSON output, one object per line */
     int progress;              /* -1: when stderr is a terminal, 0: never, 1: always */
     int no_defaults;           /* 1: do not load the bundled intelligence */
+    int read_only;             /* 1: never create the store: a missing one reads as empty */
     FILE *out;                 /* report output; NULL: stdout */
     tocsin_diag_fn diag;       /* NULL: print to stderr */
     void *diag_ud;
@@ -59,8 +60,9 @@ typedef struct tocsin_options {
                                   ("intel,home-network"); NULL: all of them */
 } tocsin_options;
 
-/* Opens (creating if needed) the store and loads the bundled and stored intelligence.
- * On failure *out is NULL and the code says why. */
+/* Opens (creating if needed, unless opts->read_only) the store and loads the bundled and
+ * stored intelligence. tocsin_open copies *opts, but the strings and arrays it points to
+ * are borrowed: they must outlive the session. On failure *out is NULL and the code says why. */
 tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out);
 void tocsin_close(tocsin *t);
 

@@ -112,6 +112,25 @@ check "show of an unknown incident exits 1" status_is 1 "$T" show INC-0000000000
 check "an unknown command exits 2" status_is 2 "$T" frobnicate --db "$db"
 check "an unknown option exits 2" status_is 2 "$T" hunt x --frob --db "$db"
 
+# The command line: each command takes its own options, answers --help, and a command that
+# only reads (or a typo) leaves no store behind.
+fresh="$tmp/fresh"
+mkdir -p "$fresh"
+for c in hunt incidents show "intel load" "intel stats" "intel lookup" "rules check" "rules coverage" attribute \
+         simulate eval version; do
+    # shellcheck disable=SC2086 # two-word commands split on purpose
+    check "tocsin $c --help answers" bash -c "cd '$fresh' && '$T' $c --help | grep -q '^usage: tocsin $c'"
+done
+check "a typo is a usage error" status_is 2 bash -c "cd '$fresh' && '$T' huntt x"
+check "incidents without a store fails" status_is 1 bash -c "cd '$fresh' && '$T' incidents"
+(cd "$fresh" && "$T" intel stats >/dev/null 2>&1 && "$T" intel lookup 1.2.3.4 >/dev/null 2>&1 &&
+     printf 'T1059\n' | "$T" attribute >/dev/null 2>&1)
+check "read-only commands and typos create no store" bash -c "test -z \"\$(ls -A '$fresh')\""
+check "an option of another command is a usage error" status_is 2 "$T" incidents --scenario none --db "$db"
+check "an option's missing value is not taken from the next option" status_is 2 "$T" hunt "$tmp/logs" --intel --db "$db"
+check "a single-dash word is not taken for a path" status_is 2 "$T" hunt "$tmp/logs" -o out.csv --db "$tmp/o.db"
+check "show takes one incident" status_is 2 "$T" show --db "$db"
+
 # --detectors runs only the named detectors, and refuses a name that is none.
 "$T" hunt "$tmp/logs" --db "$tmp/d.db" --no-progress --json --detectors home-network >"$tmp/det.json" 2>&1
 check "--detectors runs the detector named" grep -q '"detector":"home-network"' "$tmp/det.json"

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attribute/attribute.h"
 #include "core/config.h"
@@ -186,7 +187,10 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
         tocsin_close(t);
         return TOCSIN_E_NOMEM;
     }
-    rc = ts_store_open(t->db_path, &t->store, err, sizeof err);
+    /* A command that only reads must not leave an empty store behind: without one it
+       reads an empty store in memory. */
+    int absent = t->o.read_only && access(t->db_path, F_OK) != 0;
+    rc = ts_store_open(absent ? ":memory:" : t->db_path, &t->store, err, sizeof err);
     if (rc != TOCSIN_OK) {
         ts_session_diag(t, t->db_path, 0, "%s", err);
         tocsin_close(t);

@@ -1,224 +1,32 @@
-/* main.c: the tocsin command line, a thin layer over include/tocsin.h. */
+/* main.c: the tocsin command line, a thin layer over include/tocsin.h. Commands are one
+ * table (name, what they do with the store, arguments, function); options are args.c's. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "tocsin.h"
+#include "cli/cli.h"
 
-/* Exit statuses. */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTED = 3, EXIT_MISSED = 4 };
+/* What a command does with the store. A command that only reads never creates one: a
+ * typo or "incidents" in the wrong folder must not leave a tocsin.db behind. */
+typedef enum store_use {
+    STORE_NONE,     /* needs no session (simulate, eval makes its own, version) */
+    STORE_EXISTING, /* reads a store that must exist: incidents, show */
+    STORE_READ,     /* reads the store if there is one: intel lookups, rules, attribute */
+    STORE_WRITE,    /* creates or changes it: hunt, intel load */
+} store_use;
 
-static const char usage[] =
-    "usage: tocsin COMMAND [OPTIONS]\n"
-    "\n"
-    "  hunt LOGS... [--intel FEED]...   read logs (files or directories, .gz too), detect,\n"
-    "                                   correlate, attribute, store and report\n"
-    "  incidents                        list the stored incidents\n"
-    "  show INCIDENT                    show one incident with its evidence\n"
-    "  intel load FEED [--actor NAME]   load a feed (STIX 2.1, MISP, CSV, list, warninglist)\n"
-    "                                   and keep it in the store\n"
-    "  intel stats                      what intelligence is loaded\n"
-    "  intel lookup VALUE...            indicators and actors matching an IP, domain, URL,\n"
-    "                                   hash, mail address, or an actor name or alias\n"
-    "  rules check DIR                  load a Sigma rule tree and say, rule by rule,\n"
-    "                                   whether it loaded or why it was refused\n"
-    "  rules coverage DIR LOGS...       which rules could ever fire on those logs, and the\n"
-    "                                   ATT&CK techniques they cover\n"
-    "  attribute [FILE]                 rank the actors that explain evidence read from FILE\n"
-    "                                   (or standard input): indicators, T-ids, software\n"
-    "  simulate --scenario NAME --out DIR [--users N] [--days D] [--seed S] [--start DATE]\n"
-    "           [--formats LIST] [--rates FILE]\n"
-    "                                   write an organisation's logs with a campaign inside\n"
-    "                                   (sony-2014, insider, false-flag, none) and its truth\n"
-    "  eval DIR [THRESHOLDS]            hunt a simulated DIR into a fresh store (DIR/eval.db, or\n"
-    "                                   --db FILE, which must be new) and score it against\n"
-    "                                   DIR/truth.jsonl: steps detected and when, false alerts,\n"
-    "                                   attribution (docs/eval.md). Thresholds, each optional:\n"
-    "           --min-detected SHARE    at least this share (0..1) of the steps detected\n"
-    "           --max-false-per-kuserday N   at most N false alerts per 1,000 user-days\n"
-    "           --max-first-alert DURATION   first campaign alert within DURATION (e.g. 1h,\n"
-    "                                   2d) of the first click, else of the first step\n"
-    "           --expect-actor NAME     the main campaign incident's top hypothesis is NAME\n"
-    "           --expect-unattributed   no incident blames an outside actor (p >= 0.5)\n"
-    "  version\n"
-    "\n"
-    "options:\n"
-    "  --db FILE          the store (default tocsin.db)\n"
-    "  --json             NDJSON output for tools\n"
-    "  --watch LIST       watched home networks, countries and ASNs (default KP,AS131279)\n"
-    "  --internal CIDRS   more internal networks, comma-separated\n"
-    "  --rules DIR        add a Sigma rule tree to the hunt (repeatable)\n"
-    "  --placeholders F   values of Sigma expand placeholders (YAML map)\n"
-    "  --detectors LIST   run only these detectors, comma-separated (default: all of\n"
-    "                     intel, home-network, sigma, credential, lateral, destruction,\n"
-    "                     phishing, beacon, exfil, collection)\n"
-    "  --window DURATION  correlation window, e.g. 12h, 7d (default 7d)\n"
-    "  --config FILE      detector tunables (default: detect.conf in the data directory)\n"
-    "  --no-defaults      do not load the bundled intelligence\n"
-    "  --data-dir DIR     where the bundled defaults are\n"
-    "  --progress, --no-progress   force progress on stderr on or off\n"
-    "\n"
-    "exit status: 0 done, 1 failed, 2 usage, 3 done but some input was rejected,\n"
-    "             4 eval: a threshold was missed\n";
-
-typedef struct args {
-    tocsin_options o;
-    tocsin_sim_options sim;
-    const char *users, *days, *seed, *formats;
-    const char **pos;  /* positional arguments */
-    size_t n_pos;
-    const char **intel;
-    size_t n_intel;
-    const char **rules;
-    size_t n_rules;
-    const char *actor;
-    tocsin_eval_options eval;
-} args;
-
-static int bad_usage(const char *fmt, const char *what)
-{
-    fputs("tocsin: ", stderr);
-    fprintf(stderr, fmt, what);
-    fputs("\n(tocsin --help for usage)\n", stderr);
-    return EXIT_USAGE;
-}
-
-/* "90s", "15m", "12h", "7d" to nanoseconds; 0 on error. */
-static long long parse_duration(const char *s)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10), unit;
-    if (end == s || v <= 0)
-        return 0;
-    switch (*end) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: return 0;
-    }
-    if (end[1] || v > 365LL * 86400 * 100 / unit)
-        return 0;
-    return v * unit * 1000000000LL;
-}
-
-/* A number in [lo, hi] into *out; -1 when it is not one. */
-static int parse_real(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    if (!s || !*s)
-        return -1;
-    double v = strtod(s, &end);
-    if (*end || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* The options of eval; returns 1 when s was one of them, -1 on a bad value, 0 otherwise. */
-static int eval_option(const char *s, const char *val, args *a, int *takes)
-{
-    if (strcmp(s, "--expect-unattributed") == 0) {
-        a->eval.expect_unattributed = 1, *takes = 0;
-    } else if (strcmp(s, "--expect-actor") == 0) {
-        a->eval.expect_actor = val;
-    } else if (strcmp(s, "--min-detected") == 0) {
-        if (val && parse_real(val, 0, 1, &a->eval.min_detected))
-            return bad_usage("--min-detected: '%s' is not a share between 0 and 1", val), -1;
-    } else if (strcmp(s, "--max-false-per-kuserday") == 0) {
-        if (val && parse_real(val, 0, 1e12, &a->eval.max_false_per_kuserday))
-            return bad_usage("--max-false-per-kuserday: '%s' is not a number of 0 or more", val), -1;
-    } else if (strcmp(s, "--max-first-alert") == 0) {
-        if (val && !(a->eval.max_first_alert_ns = parse_duration(val)))
-            return bad_usage("--max-first-alert: '%s' is not a duration like 1h or 2d", val), -1;
-    } else {
-        return 0;
-    }
-    return 1;
-}
-
-static int parse_args(int argc, char **argv, args *a)
-{
-    a->o.progress = -1;
-    tocsin_eval_options_init(&a->eval);
-    a->pos = calloc((size_t)argc, sizeof *a->pos);
-    a->intel = calloc((size_t)argc, sizeof *a->intel);
-    a->rules = calloc((size_t)argc, sizeof *a->rules);
-    if (!a->pos || !a->intel || !a->rules)
-        return bad_usage("%s", "out of memory");
-    for (int i = 0; i < argc; i++) {
-        const char *s = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        int takes = 1, ev = eval_option(s, val, a, &takes);
-        if (ev < 0) {
-            return EXIT_USAGE;
-        } else if (ev > 0) {
-            /* an eval threshold */
-        } else if (strcmp(s, "--json") == 0) {
-            a->o.json = 1, takes = 0;
-        } else if (strcmp(s, "--no-defaults") == 0) {
-            a->o.no_defaults = 1, takes = 0;
-        } else if (strcmp(s, "--progress") == 0) {
-            a->o.progress = 1, takes = 0;
-        } else if (strcmp(s, "--no-progress") == 0) {
-            a->o.progress = 0, takes = 0;
-        } else if (strcmp(s, "--db") == 0) {
-            a->o.db_path = val;
-        } else if (strcmp(s, "--data-dir") == 0) {
-            a->o.data_dir = val;
-        } else if (strcmp(s, "--config") == 0) {
-            a->o.config = val;
-        } else if (strcmp(s, "--watch") == 0) {
-            a->o.watch = val;
-        } else if (strcmp(s, "--internal") == 0) {
-            a->o.internal = val;
-        } else if (strcmp(s, "--intel") == 0) {
-            if (val)
-                a->intel[a->n_intel++] = val;
-        } else if (strcmp(s, "--rules") == 0) {
-            if (val)
-                a->rules[a->n_rules++] = val;
-        } else if (strcmp(s, "--detectors") == 0) {
-            a->o.detectors = val;
-        } else if (strcmp(s, "--placeholders") == 0) {
-            a->o.sigma_placeholders = val;
-        } else if (strcmp(s, "--scenario") == 0) {
-            a->sim.scenario = val;
-        } else if (strcmp(s, "--out") == 0) {
-            a->sim.out_dir = val;
-        } else if (strcmp(s, "--start") == 0) {
-            a->sim.start = val;
-        } else if (strcmp(s, "--rates") == 0) {
-            a->sim.conf = val;
-        } else if (strcmp(s, "--users") == 0) {
-            a->users = val;
-        } else if (strcmp(s, "--days") == 0) {
-            a->days = val;
-        } else if (strcmp(s, "--seed") == 0) {
-            a->seed = val;
-        } else if (strcmp(s, "--formats") == 0) {
-            a->formats = val;
-        } else if (strcmp(s, "--actor") == 0) {
-            a->actor = val;
-        } else if (strcmp(s, "--window") == 0) {
-            if (val && !(a->o.window_ns = parse_duration(val)))
-                return bad_usage("--window: '%s' is not a duration like 12h or 7d", val);
-        } else if (s[0] == '-' && s[1] == '-' && s[2]) {
-            return bad_usage("unknown option %s", s);
-        } else {
-            a->pos[a->n_pos++] = s, takes = 0;
-        }
-        if (takes) {
-            if (!val)
-                return bad_usage("%s needs a value", s);
-            i++;
-        }
-    }
-    a->o.rules_dirs = a->rules;
-    a->o.n_rules_dirs = a->n_rules;
-    return EXIT_OK;
-}
+typedef struct command {
+    const char *name;     /* "hunt", "intel load" */
+    unsigned bit;         /* CMD_* */
+    store_use store;
+    size_t min_pos, max_pos; /* positional arguments after the name; MANY: no limit */
+    const char *synopsis; /* the arguments, for usage */
+    const char *summary;
+    int (*run)(tocsin *t, args *a); /* t is NULL for STORE_NONE */
+} command;
+#define MANY ((size_t)-1)
 
 static int status_of(tocsin *t, tocsin_code rc)
 {
@@ -228,69 +36,68 @@ static int status_of(tocsin *t, tocsin_code rc)
         fputs("tocsin: some input was rejected (see the messages above)\n", stderr);
         return EXIT_REJECTED;
     }
-    const char *msg = tocsin_last_error(t);
+    const char *msg = t ? tocsin_last_error(t) : NULL;
     fprintf(stderr, "tocsin: %s\n", msg && *msg ? msg : tocsin_strerror(rc));
     return EXIT_FAIL;
 }
 
-static int run_intel(tocsin *t, args *a)
+/* The worst status of running fn over each positional argument. */
+static int each_pos(tocsin *t, args *a, tocsin_code (*fn)(tocsin *, const char *), int notfound_ok)
 {
-    const char *sub = a->n_pos > 1 ? a->pos[1] : "";
-    if (strcmp(sub, "load") == 0) {
-        if (a->n_pos < 3)
-            return bad_usage("%s", "intel load needs a FEED");
-        int status = EXIT_OK;
-        for (size_t i = 2; i < a->n_pos; i++) {
-            int s = status_of(t, tocsin_intel_load(t, a->pos[i], a->actor));
-            if (s > status)
-                status = s;
-        }
-        return status;
-    }
-    if (strcmp(sub, "stats") == 0)
-        return status_of(t, tocsin_intel_stats(t));
-    if (strcmp(sub, "lookup") == 0) {
-        if (a->n_pos < 3)
-            return bad_usage("%s", "intel lookup needs a VALUE");
-        int status = EXIT_OK;
-        for (size_t i = 2; i < a->n_pos; i++) {
-            tocsin_code rc = tocsin_intel_lookup(t, a->pos[i]);
-            if (rc != TOCSIN_OK && rc != TOCSIN_E_NOTFOUND)
-                status = status_of(t, rc);
-        }
-        return status;
-    }
-    return bad_usage("intel: unknown subcommand '%s' (load, stats, lookup)", sub);
-}
-
-static int run_rules(tocsin *t, args *a)
-{
-    const char *sub = a->n_pos > 1 ? a->pos[1] : "";
-    if (strcmp(sub, "coverage") == 0) {
-        if (a->n_pos < 4)
-            return bad_usage("%s", "rules coverage needs a DIR and LOGS");
-        return status_of(t, tocsin_rules_coverage(t, a->pos[2], a->pos + 3, a->n_pos - 3));
-    }
-    if (strcmp(sub, "check") != 0)
-        return bad_usage("rules: unknown subcommand '%s' (check, coverage)", sub);
-    if (a->n_pos < 3)
-        return bad_usage("%s", "rules check needs a DIR");
     int status = EXIT_OK;
-    for (size_t i = 2; i < a->n_pos; i++) {
-        int s = status_of(t, tocsin_rules_check(t, a->pos[i]));
+    for (size_t i = 0; i < a->n_pos; i++) {
+        tocsin_code rc = fn(t, a->pos[i]);
+        int s = notfound_ok && rc == TOCSIN_E_NOTFOUND ? EXIT_OK : status_of(t, rc);
         if (s > status)
             status = s;
     }
     return status;
 }
 
+static int run_hunt(tocsin *t, args *a)
+{
+    return status_of(t, tocsin_hunt(t, a->pos, a->n_pos, a->intel, a->n_intel));
+}
+
+static int run_incidents(tocsin *t, args *a)
+{
+    (void)a;
+    return status_of(t, tocsin_incidents(t));
+}
+
+static int run_show(tocsin *t, args *a) { return status_of(t, tocsin_show(t, a->pos[0])); }
+
+static const char *load_actor; /* --actor of intel load, for each_pos's one-argument calls */
+static tocsin_code load_one(tocsin *t, const char *feed) { return tocsin_intel_load(t, feed, load_actor); }
+
+static int run_intel_load(tocsin *t, args *a)
+{
+    load_actor = a->actor;
+    return each_pos(t, a, load_one, 0);
+}
+
+static int run_intel_stats(tocsin *t, args *a)
+{
+    (void)a;
+    return status_of(t, tocsin_intel_stats(t));
+}
+
+static int run_intel_lookup(tocsin *t, args *a) { return each_pos(t, a, tocsin_intel_lookup, 1); }
+
+static int run_rules_check(tocsin *t, args *a) { return each_pos(t, a, tocsin_rules_check, 0); }
+
+static int run_rules_coverage(tocsin *t, args *a)
+{
+    return status_of(t, tocsin_rules_coverage(t, a->pos[0], a->pos + 1, a->n_pos - 1));
+}
+
 static int run_attribute(tocsin *t, args *a)
 {
     FILE *in = stdin;
-    if (a->n_pos > 1 && strcmp(a->pos[1], "-") != 0) {
-        in = fopen(a->pos[1], "r");
+    if (a->n_pos && strcmp(a->pos[0], "-") != 0) {
+        in = fopen(a->pos[0], "r");
         if (!in) {
-            perror(a->pos[1]);
+            perror(a->pos[0]);
             return EXIT_FAIL;
         }
     }
@@ -331,18 +138,20 @@ static int parse_formats(const char *list, unsigned *out)
     return 0;
 }
 
-static int run_simulate(args *a)
+static int run_simulate(tocsin *t, args *a)
 {
     char err[512] = "";
     long long users = a->users ? parse_count(a->users, 100000) : 0;
     long long days = a->days ? parse_count(a->days, 36500) : 0;
     long long seed = a->seed ? parse_count(a->seed, (unsigned long long)LLONG_MAX) : 1;
+    (void)t;
     if (!a->sim.scenario || !a->sim.out_dir)
-        return bad_usage("%s", "simulate needs --scenario NAME and --out DIR");
+        return bad_usage("simulate", "%s", "simulate needs --scenario NAME and --out DIR");
     if (users < 0 || days < 0 || seed < 0)
-        return bad_usage("%s", "--users, --days and --seed take whole numbers (users up to 100000)");
+        return bad_usage("simulate", "%s", "--users, --days and --seed take whole numbers (users up to 100000)");
     if (a->formats && parse_formats(a->formats, &a->sim.formats) != 0)
-        return bad_usage("--formats: '%s' (windows, zeek, zeek-json, suricata, mail, linux, intel)", a->formats);
+        return bad_usage("simulate", "--formats: '%s' (windows, zeek, zeek-json, suricata, mail, linux, intel)",
+                         a->formats);
     a->sim.users = (uint32_t)users;
     a->sim.days = (uint32_t)days;
     a->sim.seed = (uint64_t)seed;
@@ -356,14 +165,13 @@ static int run_simulate(args *a)
     return EXIT_OK;
 }
 
-static int run_eval(args *a)
+static int run_eval(tocsin *t, args *a)
 {
     char err[1024] = "";
     tocsin_eval_result r;
-    if (a->n_pos != 2)
-        return bad_usage("%s", "eval needs one DIR (written by tocsin simulate)");
+    (void)t;
     a->eval.db_path = a->o.db_path;
-    tocsin_code rc = tocsin_eval(&a->o, a->pos[1], &a->eval, &r, err, sizeof err);
+    tocsin_code rc = tocsin_eval(&a->o, a->pos[0], &a->eval, &r, err, sizeof err);
     if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL) {
         fprintf(stderr, "tocsin: eval: %s\n", *err ? err : tocsin_strerror(rc));
         return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL;
@@ -375,60 +183,165 @@ static int run_eval(args *a)
     return rc == TOCSIN_E_PARTIAL ? EXIT_REJECTED : EXIT_OK;
 }
 
-static int run(args *a)
+static int run_version(tocsin *t, args *a)
 {
-    const char *cmd = a->pos[0];
-    tocsin *t;
-    int status;
-    if (strcmp(cmd, "simulate") == 0)
-        return run_simulate(a); /* needs no store */
-    if (strcmp(cmd, "eval") == 0)
-        return run_eval(a); /* makes its own */
-    if (strcmp(cmd, "hunt") == 0 && a->n_pos < 2)
-        return bad_usage("%s", "hunt needs LOGS (files or directories)");
-    if (strcmp(cmd, "show") == 0 && a->n_pos != 2)
-        return bad_usage("%s", "show needs one INCIDENT id");
-    tocsin_code rc = tocsin_open(&a->o, &t);
-    if (rc != TOCSIN_OK) {
-        fprintf(stderr, "tocsin: cannot open the store: %s\n", tocsin_strerror(rc));
+    (void)t, (void)a;
+    printf("tocsin %s\n", TOCSIN_VERSION);
+    return EXIT_OK;
+}
+
+static const command commands[] = {
+    {"hunt", CMD_HUNT, STORE_WRITE, 1, MANY, "LOGS...",
+     "read logs (files, directories, .gz, - for standard\n"
+     "input), detect, correlate, attribute, store, report",
+     run_hunt},
+    {"incidents", CMD_INCIDENTS, STORE_EXISTING, 0, 0, "", "list the stored incidents", run_incidents},
+    {"show", CMD_SHOW, STORE_EXISTING, 1, 1, "INCIDENT", "show one incident with its evidence", run_show},
+    {"intel load", CMD_INTEL_LOAD, STORE_WRITE, 1, MANY, "FEED...",
+     "load feeds (STIX 2.1, MISP, CSV, list, warninglist)\nand keep them in the store", run_intel_load},
+    {"intel stats", CMD_INTEL_STATS, STORE_READ, 0, 0, "", "what intelligence is loaded", run_intel_stats},
+    {"intel lookup", CMD_INTEL_LOOKUP, STORE_READ, 1, MANY, "VALUE...",
+     "indicators and actors matching an IP, domain, URL,\nhash, mail address, or an actor name or alias",
+     run_intel_lookup},
+    {"rules check", CMD_RULES_CHECK, STORE_READ, 1, MANY, "DIR...",
+     "load Sigma rule trees and say, rule by rule, whether\neach loaded or why it was refused", run_rules_check},
+    {"rules coverage", CMD_RULES_COVERAGE, STORE_READ, 2, MANY, "DIR LOGS...",
+     "which rules could ever fire on those logs, and the\nATT&CK techniques they cover", run_rules_coverage},
+    {"attribute", CMD_ATTRIBUTE, STORE_READ, 0, 1, "[FILE]",
+     "rank the actors that explain evidence read from FILE\n"
+     "(or standard input), one per line: indicators, T-ids,\nsoftware",
+     run_attribute},
+    {"simulate", CMD_SIMULATE, STORE_NONE, 0, 0, "--scenario NAME --out DIR",
+     "write an organisation's logs with a campaign inside\nand its truth", run_simulate},
+    {"eval", CMD_EVAL, STORE_NONE, 1, 1, "DIR",
+     "hunt a simulated DIR into a fresh store and score it\n"
+     "against DIR/truth.jsonl: steps detected and when,\nfalse alerts, attribution (docs/eval.md)",
+     run_eval},
+    {"version", CMD_VERSION, STORE_NONE, 0, 0, "", "print the version", run_version},
+};
+#define N_COMMANDS (sizeof commands / sizeof *commands)
+
+/* Prints text with every line after the first indented by indent columns. */
+static void print_indented(const char *text, int indent, FILE *f)
+{
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, "\n");
+        fprintf(f, "%.*s", (int)n, p);
+        p += n;
+        if (*p == '\n' && *++p)
+            fprintf(f, "\n%*s", indent, "");
+    }
+    fputc('\n', f);
+}
+
+static void print_usage(FILE *f)
+{
+    fputs("usage: tocsin COMMAND [OPTIONS]   (tocsin COMMAND --help for its options)\n\n", f);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        char head[64];
+        snprintf(head, sizeof head, "%s %s", commands[i].name, commands[i].synopsis);
+        if (strlen(head) > 30) /* a long synopsis gets a line of its own */
+            fprintf(f, "  %s\n%33s", head, "");
+        else
+            fprintf(f, "  %-30s ", head);
+        print_indented(commands[i].summary, 33, f);
+    }
+    fputs("\nexit status: 0 done, 1 failed, 2 usage, 3 done but some input was rejected,\n"
+          "             4 eval: a threshold was missed\n",
+          f);
+}
+
+static void print_command_help(const command *c, FILE *f)
+{
+    fprintf(f, "usage: tocsin %s %s [OPTIONS]\n\n", c->name, c->synopsis);
+    print_indented(c->summary, 0, f);
+    args_print_options(c->bit, f);
+}
+
+/* The command named by argv[1] (and argv[2] for "intel" and "rules"); *words says how many
+ * words its name took. NULL when there is none. */
+static const command *find_command(int argc, char **argv, int *words)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const char *name = commands[i].name, *space = strchr(name, ' ');
+        if (!space) {
+            if (strcmp(argv[1], name) == 0)
+                return *words = 1, &commands[i];
+        } else if (strlen(argv[1]) == (size_t)(space - name) && strncmp(argv[1], name, (size_t)(space - name)) == 0 &&
+                   argc > 2 && strcmp(argv[2], space + 1) == 0) {
+            return *words = 2, &commands[i];
+        }
+    }
+    return NULL;
+}
+
+/* "intel" or "rules" alone or with an unknown subcommand: say which there are. */
+static int bad_subcommand(const char *group, const char *sub)
+{
+    char known[256] = "";
+    size_t gl = strlen(group), used = 0;
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strncmp(commands[i].name, group, gl) == 0 && commands[i].name[gl] == ' ') {
+            int w = snprintf(known + used, sizeof known - used, "%s%s", used ? ", " : "", commands[i].name + gl + 1);
+            if (w > 0 && (size_t)w < sizeof known - used)
+                used += (size_t)w;
+        }
+    if (!used)
+        return bad_usage(NULL, "unknown command '%s'", group);
+    fprintf(stderr, "tocsin: %s: ", group);
+    if (sub && sub[0] != '-')
+        fprintf(stderr, "unknown subcommand '%s' ", sub);
+    else
+        fputs("needs a subcommand ", stderr);
+    fprintf(stderr, "(%s)\n(tocsin --help for usage)\n", known);
+    return EXIT_USAGE;
+}
+
+static int open_session(const command *c, args *a, tocsin **t)
+{
+    const char *db = a->o.db_path ? a->o.db_path : "tocsin.db";
+    if (c->store == STORE_EXISTING && access(db, F_OK) != 0) {
+        fprintf(stderr, "tocsin: no store at %s (a hunt makes one; --db FILE names another)\n", db);
         return EXIT_FAIL;
     }
-    if (strcmp(cmd, "hunt") == 0)
-        status = status_of(t, tocsin_hunt(t, a->pos + 1, a->n_pos - 1, a->intel, a->n_intel));
-    else if (strcmp(cmd, "incidents") == 0)
-        status = status_of(t, tocsin_incidents(t));
-    else if (strcmp(cmd, "show") == 0)
-        status = status_of(t, tocsin_show(t, a->pos[1]));
-    else if (strcmp(cmd, "intel") == 0)
-        status = run_intel(t, a);
-    else if (strcmp(cmd, "rules") == 0)
-        status = run_rules(t, a);
-    else if (strcmp(cmd, "attribute") == 0)
-        status = run_attribute(t, a);
-    else
-        status = bad_usage("unknown command '%s'", cmd);
-    tocsin_close(t);
-    return status;
+    a->o.read_only = c->store != STORE_WRITE;
+    tocsin_code rc = tocsin_open(&a->o, t);
+    if (rc != TOCSIN_OK) {
+        fprintf(stderr, "tocsin: cannot open the store %s: %s\n", db, tocsin_strerror(rc));
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-    args a = {0};
-    int status;
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        print_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
-    if (strcmp(argv[1], "version") == 0 || strcmp(argv[1], "--version") == 0) {
-        printf("tocsin %s\n", TOCSIN_VERSION);
-        return EXIT_OK;
+    if (strcmp(argv[1], "--version") == 0)
+        return run_version(NULL, NULL);
+    int words = 0;
+    const command *c = find_command(argc, argv, &words);
+    if (!c)
+        return bad_subcommand(argv[1], argc > 2 ? argv[2] : NULL);
+    args a = {0};
+    int status = args_parse(argc - 1 - words, argv + 1 + words, c->bit, c->name, &a);
+    if (status == EXIT_OK && a.help) {
+        print_command_help(c, stdout);
+    } else if (status == EXIT_OK && (a.n_pos < c->min_pos || a.n_pos > c->max_pos)) {
+        char what[160];
+        snprintf(what, sizeof what, "%s takes %s", c->name,
+                 c->min_pos || c->max_pos ? c->synopsis : "no arguments (only options)");
+        status = bad_usage(c->name, "%s", what);
+    } else if (status == EXIT_OK) {
+        tocsin *t = NULL;
+        if (c->store != STORE_NONE)
+            status = open_session(c, &a, &t);
+        if (status == EXIT_OK)
+            status = c->run(t, &a);
+        tocsin_close(t);
     }
-    status = parse_args(argc - 1, argv + 1, &a);
-    if (status == EXIT_OK)
-        status = a.n_pos ? run(&a) : bad_usage("%s", "no command");
-    free(a.pos);
-    free(a.intel);
-    free(a.rules);
+    args_free(&a);
     return status;
 }

@@ -1,0 +1,231 @@
+/* args.c: the command line's options as one table (name, value, the commands that take it,
+ * where it goes), so that each command accepts only its own options and --help lists them. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+typedef enum opt_kind {
+    OPT_FLAG,     /* sets an int to 1 (or to .flag_value) */
+    OPT_STR,      /* a const char * */
+    OPT_LIST,     /* appended to a list: --intel, --rules */
+    OPT_DURATION, /* "90s", "15m", "12h", "7d" into an int64_t of nanoseconds */
+    OPT_SHARE,    /* a number in [0, 1] into a double */
+    OPT_AMOUNT,   /* a number of 0 or more into a double */
+} opt_kind;
+
+typedef struct option {
+    const char *name;
+    const char *value; /* what the value is, for --help; NULL for a flag */
+    opt_kind kind;
+    size_t offset;     /* of the field in args */
+    int flag_value;
+    unsigned cmds;     /* CMD_* bits of the commands that take it */
+    const char *help;
+} option;
+
+#define STORE_CMDS                                                                                            \
+    (CMD_HUNT | CMD_INCIDENTS | CMD_SHOW | CMD_INTEL_LOAD | CMD_INTEL_STATS | CMD_INTEL_LOOKUP |                \
+     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE)
+#define HUNTING (CMD_HUNT | CMD_EVAL)
+#define ALL_BUT_VERSION ((CMD_VERSION - 1u))
+#define AT(field) offsetof(args, field)
+
+static const option options[] = {
+    {"--db", "FILE", OPT_STR, AT(o.db_path), 0, STORE_CMDS | CMD_EVAL,
+     "the store (default tocsin.db; eval: a new file, default DIR/eval.db)"},
+    {"--json", NULL, OPT_FLAG, AT(o.json), 1, ALL_BUT_VERSION & ~CMD_SIMULATE, "NDJSON output for tools"},
+    {"--intel", "FEED", OPT_LIST, AT(intel), 0, CMD_HUNT, "an extra intelligence feed for this hunt (repeatable)"},
+    {"--rules", "DIR", OPT_LIST, AT(rules), 0, HUNTING, "add a Sigma rule tree (repeatable)"},
+    {"--placeholders", "FILE", OPT_STR, AT(o.sigma_placeholders), 0, HUNTING | CMD_RULES_CHECK | CMD_RULES_COVERAGE,
+     "values of Sigma expand placeholders (YAML map)"},
+    {"--detectors", "LIST", OPT_STR, AT(o.detectors), 0, HUNTING,
+     "run only these detectors, comma-separated (default: all)"},
+    {"--watch", "LIST", OPT_STR, AT(o.watch), 0, HUNTING | CMD_INTEL_LOOKUP,
+     "watched home networks, countries and ASNs (default KP,AS131279)"},
+    {"--internal", "CIDRS", OPT_STR, AT(o.internal), 0, HUNTING | CMD_INTEL_LOOKUP,
+     "more internal networks, comma-separated"},
+    {"--window", "DURATION", OPT_DURATION, AT(o.window_ns), 0, HUNTING, "correlation window, e.g. 12h, 7d (default 7d)"},
+    {"--config", "FILE", OPT_STR, AT(o.config), 0, HUNTING, "detector tunables (default: detect.conf in the data directory)"},
+    {"--no-defaults", NULL, OPT_FLAG, AT(o.no_defaults), 1, STORE_CMDS | CMD_EVAL, "do not load the bundled intelligence"},
+    {"--data-dir", "DIR", OPT_STR, AT(o.data_dir), 0, ALL_BUT_VERSION, "where the bundled defaults are"},
+    {"--progress", NULL, OPT_FLAG, AT(o.progress), 1, HUNTING | CMD_SIMULATE | CMD_RULES_COVERAGE | CMD_INTEL_LOAD,
+     "show progress on stderr even when it is not a terminal"},
+    {"--no-progress", NULL, OPT_FLAG, AT(o.progress), 0, HUNTING | CMD_SIMULATE | CMD_RULES_COVERAGE | CMD_INTEL_LOAD,
+     "never show progress"},
+    {"--actor", "NAME", OPT_STR, AT(actor), 0, CMD_INTEL_LOAD, "the actor of a plain list or CSV that names none"},
+    {"--scenario", "NAME", OPT_STR, AT(sim.scenario), 0, CMD_SIMULATE,
+     "sony-2014, insider, false-flag, none, or a .playbook file"},
+    {"--out", "DIR", OPT_STR, AT(sim.out_dir), 0, CMD_SIMULATE, "where the logs and the truth go"},
+    {"--users", "N", OPT_STR, AT(users), 0, CMD_SIMULATE, "people in the organisation (default 200, up to 100000)"},
+    {"--days", "D", OPT_STR, AT(days), 0, CMD_SIMULATE, "length of the period (default 90)"},
+    {"--seed", "S", OPT_STR, AT(seed), 0, CMD_SIMULATE, "same seed and options, same bytes (default 1)"},
+    {"--start", "DATE", OPT_STR, AT(sim.start), 0, CMD_SIMULATE, "first day, YYYY-MM-DD (default 2014-09-01)"},
+    {"--formats", "LIST", OPT_STR, AT(formats), 0, CMD_SIMULATE,
+     "only these outputs: windows, zeek, zeek-json, suricata, mail, linux, intel"},
+    {"--rates", "FILE", OPT_STR, AT(sim.conf), 0, CMD_SIMULATE, "rates of ordinary activity"},
+    {"--min-detected", "SHARE", OPT_SHARE, AT(eval.min_detected), 0, CMD_EVAL,
+     "at least this share (0..1) of the steps detected"},
+    {"--max-false-per-kuserday", "N", OPT_AMOUNT, AT(eval.max_false_per_kuserday), 0, CMD_EVAL,
+     "at most N false alerts per 1,000 user-days"},
+    {"--max-first-alert", "DURATION", OPT_DURATION, AT(eval.max_first_alert_ns), 0, CMD_EVAL,
+     "first campaign alert within DURATION of the first click, else of the first step"},
+    {"--expect-actor", "NAME", OPT_STR, AT(eval.expect_actor), 0, CMD_EVAL,
+     "the main campaign incident's top hypothesis is NAME"},
+    {"--expect-unattributed", NULL, OPT_FLAG, AT(eval.expect_unattributed), 1, CMD_EVAL,
+     "no incident blames an outside actor (p >= 0.5)"},
+    {"--help", NULL, OPT_FLAG, AT(help), 1, ~0u, "this help"},
+};
+
+int bad_usage(const char *cmd_name, const char *fmt, const char *what)
+{
+    fputs("tocsin: ", stderr);
+    fprintf(stderr, fmt, what);
+    if (cmd_name)
+        fprintf(stderr, "\n(tocsin %s --help for usage)\n", cmd_name);
+    else
+        fputs("\n(tocsin --help for usage)\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* "90s", "15m", "12h", "7d" to nanoseconds; 0 on error. */
+static long long parse_duration(const char *s)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10), unit;
+    if (end == s || v <= 0)
+        return 0;
+    switch (*end) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    default: return 0;
+    }
+    if (end[1] || v > 365LL * 86400 * 100 / unit)
+        return 0;
+    return v * unit * 1000000000LL;
+}
+
+/* A number in [lo, hi] into *out; -1 when it is not one. The CLI runs in the "C" locale
+ * (no setlocale), so strtod reads a point as the decimal mark whatever the user's locale. */
+static int parse_real(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    if (!*s)
+        return -1;
+    double v = strtod(s, &end);
+    if (*end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static const option *find(const char *name)
+{
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+        if (strcmp(options[i].name, name) == 0)
+            return &options[i];
+    return NULL;
+}
+
+static int set(const option *op, const char *val, args *a, const char *cmd_name)
+{
+    char *field = (char *)a + op->offset;
+    switch (op->kind) {
+    case OPT_FLAG:
+        *(int *)field = op->flag_value;
+        return EXIT_OK;
+    case OPT_STR:
+        *(const char **)field = val;
+        return EXIT_OK;
+    case OPT_LIST:
+        if (op->offset == AT(intel))
+            a->intel[a->n_intel++] = val;
+        else
+            a->rules[a->n_rules++] = val;
+        return EXIT_OK;
+    case OPT_DURATION:
+        if (!(*(int64_t *)field = parse_duration(val)))
+            return bad_usage(cmd_name, "'%s' is not a duration like 90s, 15m, 12h or 7d", val);
+        return EXIT_OK;
+    case OPT_SHARE:
+        if (parse_real(val, 0, 1, (double *)field))
+            return bad_usage(cmd_name, "'%s' is not a share between 0 and 1", val);
+        return EXIT_OK;
+    case OPT_AMOUNT:
+        if (parse_real(val, 0, 1e12, (double *)field))
+            return bad_usage(cmd_name, "'%s' is not a number of 0 or more", val);
+        return EXIT_OK;
+    }
+    return EXIT_USAGE;
+}
+
+int args_parse(int argc, char **argv, unsigned cmd, const char *cmd_name, args *a)
+{
+    a->o.progress = -1;
+    tocsin_eval_options_init(&a->eval);
+    size_t n = (size_t)argc + 1;
+    a->pos = calloc(n, sizeof *a->pos);
+    a->intel = calloc(n, sizeof *a->intel);
+    a->rules = calloc(n, sizeof *a->rules);
+    if (!a->pos || !a->intel || !a->rules)
+        return bad_usage(NULL, "%s", "out of memory");
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (s[0] != '-' || strcmp(s, "-") == 0) { /* "-" is standard input */
+            a->pos[a->n_pos++] = s;
+            continue;
+        }
+        if (strcmp(s, "--") == 0) { /* the rest are paths, even those that start with '-' */
+            while (++i < argc)
+                a->pos[a->n_pos++] = argv[i];
+            break;
+        }
+        if (strcmp(s, "-h") == 0)
+            s = "--help";
+        const option *op = find(s);
+        if (!op)
+            return bad_usage(cmd_name, "unknown option %s", s);
+        if (!(op->cmds & cmd))
+            return bad_usage(cmd_name, "%s does not apply to this command", s);
+        const char *val = NULL;
+        if (op->value) {
+            /* A value that looks like an option is a forgotten value: "--intel --db x.db"
+               must not read "--db" as the feed. */
+            if (i + 1 >= argc || (argv[i + 1][0] == '-' && argv[i + 1][1] == '-'))
+                return bad_usage(cmd_name, "%s needs a value", s);
+            val = argv[++i];
+        }
+        int rc = set(op, val, a, cmd_name);
+        if (rc != EXIT_OK)
+            return rc;
+    }
+    a->o.rules_dirs = a->rules;
+    a->o.n_rules_dirs = a->n_rules;
+    return EXIT_OK;
+}
+
+void args_free(args *a)
+{
+    free(a->pos);
+    free(a->intel);
+    free(a->rules);
+}
+
+void args_print_options(unsigned cmd, FILE *f)
+{
+    int any = 0;
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+        const option *op = &options[i];
+        if (!(op->cmds & cmd))
+            continue;
+        if (!any++)
+            fputs("\noptions:\n", f);
+        char head[64];
+        snprintf(head, sizeof head, "%s%s%s", op->name, op->value ? " " : "", op->value ? op->value : "");
+        fprintf(f, "  %-30s %s\n", head, op->help);
+    }
+}
