@@ -23,10 +23,7 @@ static const char *const names[] = {"credential", "lateral", "destruction", "col
 
 static const ts_detector *find(const char *name)
 {
-    for (size_t i = 0; ts_detectors[i]; i++)
-        if (strcmp(ts_detectors[i]->name, name) == 0)
-            return ts_detectors[i];
-    return NULL;
+    return ts_detector_find(name, strlen(name));
 }
 
 static void drop(void *ud, ts_alert *a)

@@ -32,10 +32,7 @@ static void drop_all(void)
 
 static const ts_detector *detector(const char *name)
 {
-    for (size_t i = 0; ts_detectors[i]; i++)
-        if (strcmp(ts_detectors[i]->name, name) == 0)
-            return ts_detectors[i];
-    return NULL;
+    return ts_detector_find(name, strlen(name));
 }
 
 /* Runs one detector over one event with a fresh state. */

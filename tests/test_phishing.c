@@ -35,10 +35,7 @@ static void drop_all(void)
 
 static const ts_detector *phishing(void)
 {
-    for (size_t i = 0; ts_detectors[i]; i++)
-        if (strcmp(ts_detectors[i]->name, "phishing") == 0)
-            return ts_detectors[i];
-    return NULL;
+    return ts_detector_find("phishing", strlen("phishing"));
 }
 
 /* A detector state that lives across several events. */

@@ -177,10 +177,7 @@ static tocsin_code check_chosen(tocsin *t, const char *list)
 {
     ts_str it;
     for (const char *p = list; ts_str_next_item(&p, &it);) {
-        size_t i = 0;
-        while (ts_detectors[i] && !ts_str_eq(it, ts_detectors[i]->name))
-            i++;
-        if (ts_detectors[i])
+        if (ts_detector_find(it.p, it.n))
             continue;
         char known[512] = "";
         size_t used = 0;

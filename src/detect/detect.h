@@ -117,5 +117,7 @@ typedef struct ts_detector {
 } ts_detector;
 
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */
+/* The detector whose name is name[0..len), or NULL. */
+const ts_detector *ts_detector_find(const char *name, size_t len);
 
 #endif

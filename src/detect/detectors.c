@@ -1,6 +1,8 @@
 /* detectors.c: the registry of detectors; adding one is one line in DETECTORS below. */
 #include "detect/detect.h"
 
+#include <string.h>
+
 /* Each X(name) names a `const ts_detector ts_detector_<name>` defined in its own file. */
 #define DETECTORS(X)  \
     X(intel)          \
@@ -21,3 +23,11 @@ DETECTORS(DECLARE)
 #define LIST(name) &ts_detector_##name,
 const ts_detector *const ts_detectors[] = {DETECTORS(LIST) NULL};
 #undef LIST
+
+const ts_detector *ts_detector_find(const char *name, size_t len)
+{
+    for (size_t i = 0; name && ts_detectors[i]; i++)
+        if (strlen(ts_detectors[i]->name) == len && memcmp(ts_detectors[i]->name, name, len) == 0)
+            return ts_detectors[i];
+    return NULL;
+}

@@ -1,30 +1,28 @@
-/* readers.c: the registry of log readers (one line each) and format detection. */
+/* readers.c: the registry of log readers (one line each in READERS) and format detection. */
 #include "ingest/ingest.h"
 
 #include <string.h>
 
-extern const ts_reader ts_reader_evtx;
-extern const ts_reader ts_reader_zeek_tsv;
-extern const ts_reader ts_reader_zeek_json;
-extern const ts_reader ts_reader_suricata_eve;
-extern const ts_reader ts_reader_winevent_json;
-extern const ts_reader ts_reader_linux_auth;
-extern const ts_reader ts_reader_linux_auditd;
-extern const ts_reader ts_reader_mail_mbox;
-extern const ts_reader ts_reader_mail_eml;
+/* Each X(name) names a `const ts_reader ts_reader_<name>` defined in its own file. Order
+ * matters only for ties in sniffing: a more specific format comes first. */
+#define READERS(X)    \
+    X(evtx)           \
+    X(zeek_tsv)       \
+    X(zeek_json)      \
+    X(suricata_eve)   \
+    X(winevent_json)  \
+    X(linux_auth)     \
+    X(linux_auditd)   \
+    X(mail_mbox)      \
+    X(mail_eml)
 
-const ts_reader *const ts_readers[] = {
-    &ts_reader_evtx,
-    &ts_reader_zeek_tsv,
-    &ts_reader_zeek_json,
-    &ts_reader_suricata_eve,
-    &ts_reader_winevent_json,
-    &ts_reader_linux_auth,
-    &ts_reader_linux_auditd,
-    &ts_reader_mail_mbox,
-    &ts_reader_mail_eml,
-    NULL,
-};
+#define DECLARE(name) extern const ts_reader ts_reader_##name;
+READERS(DECLARE)
+#undef DECLARE
+
+#define LIST(name) &ts_reader_##name,
+const ts_reader *const ts_readers[] = {READERS(LIST) NULL};
+#undef LIST
 
 const ts_reader *ts_reader_detect(const char *head, size_t len)
 {

@@ -1,20 +1,25 @@
-/* loaders.c: the one list of feed formats; adding a format is one line here. */
+/* loaders.c: the one list of feed formats; adding a format is one line in LOADERS. */
 #include <string.h>
 
 #include "intel/loaders.h"
 
-extern const ts_loader ts_loader_stix, ts_loader_misp_event, ts_loader_catalogue;
-extern const ts_loader ts_loader_warninglist, ts_loader_csv, ts_loader_list;
+/* Each X(name) names a `const ts_loader ts_loader_<name>` defined in its own file; ties in
+ * sniffing go to the earlier one. */
+#define LOADERS(X)  \
+    X(stix)         \
+    X(misp_event)   \
+    X(catalogue)    \
+    X(warninglist)  \
+    X(csv)          \
+    X(list)
 
-const ts_loader *const ts_loaders[] = {
-    &ts_loader_stix,
-    &ts_loader_misp_event,
-    &ts_loader_catalogue,
-    &ts_loader_warninglist,
-    &ts_loader_csv,
-    &ts_loader_list,
-    NULL,
-};
+#define DECLARE(name) extern const ts_loader ts_loader_##name;
+LOADERS(DECLARE)
+#undef DECLARE
+
+#define LIST(name) &ts_loader_##name,
+const ts_loader *const ts_loaders[] = {LOADERS(LIST) NULL};
+#undef LIST
 
 const ts_loader *ts_loader_find(const char *name)
 {
