@@ -9,6 +9,7 @@ T=$(realpath "${1:-build/tocsin}")
 export TOCSIN_DATA="$PWD/data"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export TOCSIN_CACHE_DIR="$tmp/cache" # compiled rules and tables: the test's own
 passed=0 failed=0
 
 check() { # description, then a command that must succeed
@@ -146,6 +147,16 @@ check "hunt --rules exits 0" test $? -eq 0
 check "a Sigma rule over Zeek conn fires" grep -q 'Sigma high: Connection to the Destover C2 network' "$tmp/sigma.txt"
 check "a Sigma keyword rule over auth.log fires" grep -q 'Sigma medium: Archive made with sudo' "$tmp/sigma.txt"
 check "a Sigma alert carries the rule's technique" grep -q 'T1560.001' "$tmp/sigma.txt"
+# Compiled rules come back from the cache with the same alerts; damaged entries are rebuilt.
+check "the first hunt with rules fills the rule cache" bash -c "ls '$TOCSIN_CACHE_DIR/sigma/' | grep -q '\.hs\$'"
+sig_hunt() { "$T" hunt "$tmp/logs" --rules "$rules/zeek_conn_c2.yml" --rules "$rules/linux_sudo_tar.yml" --db "$1" \
+    --no-progress >/dev/null 2>&1; "$T" incidents --json --db "$1"; }
+sig_hunt "$tmp/s-warm.db" >"$tmp/s-warm.json"
+"$T" incidents --json --db "$tmp/s.db" >"$tmp/s-cold.json"
+check "a hunt with cached rules finds what the first found" cmp -s "$tmp/s-cold.json" "$tmp/s-warm.json"
+for e in "$TOCSIN_CACHE_DIR"/sigma/*.hs; do printf 'XXXX' | dd of="$e" bs=1 seek=200 conv=notrunc 2>/dev/null; done
+sig_hunt "$tmp/s-damaged.db" >"$tmp/s-damaged.json"
+check "damaged rule-cache entries are rebuilt, not used" cmp -s "$tmp/s-cold.json" "$tmp/s-damaged.json"
 "$T" rules check "$rules" --db "$tmp/s.db" >"$tmp/check.txt" 2>&1
 check "rules check exits 3 when a rule is refused" test $? -eq 3
 check "rules check names the unknown modifier" grep -q "refused.*unknown_modifier.yml.*unknown modifier 'sometimes'" "$tmp/check.txt"

@@ -23,6 +23,9 @@ tally() { # name, output file, exit status
 }
 
 log=$(mktemp)
+# Compiled rules and tables go to a cache of the suite's own, never the user's.
+TOCSIN_CACHE_DIR=$(mktemp -d)
+export TOCSIN_CACHE_DIR
 for build in build build-san; do
     for t in "$build"/tests/test_*; do
         [ -x "$t" ] || continue
@@ -63,6 +66,7 @@ for f in build-fuzz/fuzz_*; do
     rm -rf "$work"
 done
 rm -f "$log"
+rm -rf "$TOCSIN_CACHE_DIR"
 
 for b in "${broken[@]+"${broken[@]}"}"; do echo "FAILED: $b"; done
 echo "$passed passed, $failed failed, $skipped skipped"

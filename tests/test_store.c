@@ -8,7 +8,7 @@
 #include "attribute/attribute.h"
 #include "check.h"
 #include "report/report.h"
-#include "store/sha256.h"
+#include "core/sha256.h"
 #include "store/store.h"
 #include "store/store_int.h"
 #include "store/store_read.h"

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "api/session.h"
+#include "core/esc.h"
 #include "attribute/attribute.h"
 #include "correlate/correlate.h"
 #include "detect/detect.h"
@@ -156,9 +157,20 @@ static tocsin_code keep_state(hunt *h, const ts_detector *d, void *state)
     return rc;
 }
 
+/* Set-up notes on the progress line; the line is cleared before the first file's figures. */
+static void setup_progress(void *ud, const char *msg)
+{
+    (void)ud;
+    fputs("\r\033[K", stderr);
+    ts_fputs_term(msg, stderr);
+}
+
 static void rules_diag(void *ud, const char *file, uint64_t line, const char *msg)
 {
-    ts_session_diag(ud, file, line, "%s", msg);
+    hunt *h = ud;
+    if (h->progress) /* a message starts its own line, not the end of the progress line */
+        fputs("\r\033[K", stderr);
+    ts_session_diag(h->t, file, line, "%s", msg);
 }
 
 /* Whether name is in the comma-separated list (NULL: every detector is). */
@@ -202,7 +214,9 @@ static tocsin_code start_detectors(hunt *h)
                          h->t->o.n_rules_dirs,
                          h->t->o.sigma_placeholders,
                          rules_diag,
-                         h->t};
+                         h,
+                         h->progress ? setup_progress : NULL,
+                         h};
     tocsin_code rc = check_chosen(h->t, h->t->o.detectors);
     for (size_t i = 0; rc == TOCSIN_OK && ts_detectors[i] && i < MAX_DETECTORS; i++) {
         const ts_detector *d = ts_detectors[i];

@@ -96,6 +96,10 @@ typedef struct ts_detect_ctx {
     const char *sigma_placeholders;  /* NULL: none */
     tocsin_diag_fn diag;             /* problems with rules; NULL: silent */
     void *diag_ud;
+    /* A one-line note of slow set-up work (compiling rules), shown as progress on a
+       terminal; NULL: none. msg is borrowed. */
+    void (*progress)(void *ud, const char *msg);
+    void *progress_ud;
 } ts_detect_ctx;
 
 typedef struct ts_detector {

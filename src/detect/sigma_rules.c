@@ -19,13 +19,24 @@ typedef struct sigma_state {
     size_t loaded, refused;
 } sigma_state;
 
+/* Rules are counted as they load, for the summary and the progress line. */
+typedef struct loading {
+    sigma_state *s;
+    const ts_detect_ctx *ctx;
+} loading;
+
 static void on_status(void *ud, const ts_sigma_status *st)
 {
-    sigma_state *s = ud;
+    loading *l = ud;
     if (st->loaded)
-        s->loaded++;
+        l->s->loaded++;
     else
-        s->refused++;
+        l->s->refused++;
+    if (l->ctx->progress && (l->s->loaded + l->s->refused) % 250 == 0) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "Sigma: %zu rules read", l->s->loaded + l->s->refused);
+        l->ctx->progress(l->ctx->progress_ud, msg);
+    }
 }
 
 static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
@@ -47,12 +58,17 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
             ctx->diag(ctx->diag_ud, ctx->sigma_placeholders, 0, err);
         return TOCSIN_E_PARSE;
     }
+    loading l = {s, ctx};
     for (size_t i = 0; i < ctx->n_rules_dirs; i++)
-        if (ts_sigma_load_path(s->set, ctx->rules_dirs[i], on_status, s) == TOCSIN_E_IO) {
+        if (ts_sigma_load_path(s->set, ctx->rules_dirs[i], on_status, &l) == TOCSIN_E_IO) {
             if (ctx->diag)
                 ctx->diag(ctx->diag_ud, ctx->rules_dirs[i], 0, "cannot read the Sigma rules");
             return TOCSIN_E_IO;
         }
+    if (ctx->progress) {
+        snprintf(err, sizeof err, "Sigma: compiling %zu rules (kept in the cache directory for the next hunt)", s->loaded);
+        ctx->progress(ctx->progress_ud, err);
+    }
     if (ts_sigma_compile(s->set, err, sizeof err) != TOCSIN_OK) {
         if (ctx->diag)
             ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);

@@ -1,6 +1,8 @@
 /* geo4.c: libloc's IPv4 networks flattened into sorted ranges with a /16 index, saved in the cache directory. */
 #include "enrich/geo4.h"
 
+#include "core/cachedir.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -331,21 +333,6 @@ ts_geo4 *ts_geo4_build(struct loc_database *db, char *err, size_t errlen)
 
 /* ---- the saved table ---- */
 
-bool ts_geo4_cache_dir(char *buf, size_t cap)
-{
-    const char *dir = getenv("TOCSIN_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    int w;
-    if (dir && *dir)
-        w = snprintf(buf, cap, "%s", dir);
-    else if (xdg && *xdg == '/')
-        w = snprintf(buf, cap, "%s/tocsin", xdg);
-    else if (home && *home)
-        w = snprintf(buf, cap, "%s/.cache/tocsin", home);
-    else
-        return false;
-    return w > 0 && (size_t)w < cap;
-}
-
 static bool identity(struct loc_database *db, FILE *dbf, file_head *h)
 {
     struct stat sb;
@@ -362,7 +349,7 @@ static bool identity(struct loc_database *db, FILE *dbf, file_head *h)
 static bool table_path(const file_head *h, char *buf, size_t cap)
 {
     char dir[4096];
-    if (!ts_geo4_cache_dir(dir, sizeof dir))
+    if (!ts_cache_dir(NULL, dir, sizeof dir))
         return false;
     int w = snprintf(buf, cap, "%s/geo4-%llx-%llx-%llx.bin", dir, (unsigned long long)h->created_at,
                      (unsigned long long)h->db_size, (unsigned long long)h->db_mtime);
@@ -440,20 +427,6 @@ static bool write_all(int fd, const void *p, size_t n)
     return true;
 }
 
-/* Creates dir and its parent when missing (~/.cache may not exist yet). */
-static bool make_dir(const char *dir)
-{
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", dir);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if (mkdir(parent, 0700) != 0 && errno != EEXIST)
-            return false;
-    }
-    return mkdir(dir, 0700) == 0 || errno == EEXIST;
-}
-
 /* Tables of databases since replaced are 12 MB each that nothing will read again. */
 static void remove_stale(const char *dir, const char *keep)
 {
@@ -475,8 +448,8 @@ bool ts_geo4_save(const ts_geo4 *g, struct loc_database *db, FILE *dbf)
 {
     file_head h;
     char dir[4096], path[4200], tmp[4300];
-    if (!identity(db, dbf, &h) || !table_path(&h, path, sizeof path) || !ts_geo4_cache_dir(dir, sizeof dir) ||
-        !make_dir(dir))
+    if (!identity(db, dbf, &h) || !table_path(&h, path, sizeof path) || !ts_cache_dir(NULL, dir, sizeof dir) ||
+        !ts_cache_mkdir(dir))
         return false;
     h.n = g->n;
     h.n_vals = g->n_vals;

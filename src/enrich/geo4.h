@@ -28,10 +28,6 @@ ts_geo4 *ts_geo4_load(struct loc_database *db, FILE *dbf);
  * false when the cache directory is not writable, which only costs a rebuild next time. */
 bool ts_geo4_save(const ts_geo4 *g, struct loc_database *db, FILE *dbf);
 
-/* The cache directory: $TOCSIN_CACHE_DIR, else $XDG_CACHE_HOME/tocsin, else
- * $HOME/.cache/tocsin; false when none can be named. */
-bool ts_geo4_cache_dir(char *buf, size_t cap);
-
 /* Fills geo's country, ASN and flags (not TS_NET_KNOWN) for the IPv4 address a (host order). */
 void ts_geo4_lookup(const ts_geo4 *g, uint32_t a, ts_geo *geo);
 

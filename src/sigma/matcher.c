@@ -8,6 +8,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "sigma/hs_cache.h"
 #include "sigma/sigma_int.h"
 
 /* Whole-value literals (Sigma's plain "field: value") looked up in a hash table instead of
@@ -203,59 +204,111 @@ static bool joinable(const ts_sigma *s, const matcher *m, const unsigned *ids, s
     return true;
 }
 
+/* Hands atom id to PCRE2 and drops it from the candidates rx/flags/ids[0..*k) at index i. */
+static bool to_pcre(ts_sigma *s, char **rx, unsigned *flags, unsigned *ids, size_t *k, size_t i, char *err,
+                    size_t cap)
+{
+    bool ok = sg_atom_pcre(&s->atoms[ids[i]], err, cap);
+    free(rx[i]);
+    memmove(rx + i, rx + i + 1, (*k - i - 1) * sizeof *rx);
+    memmove(flags + i, flags + i + 1, (*k - i - 1) * sizeof *flags);
+    memmove(ids + i, ids + i + 1, (*k - i - 1) * sizeof *ids);
+    (*k)--;
+    return ok;
+}
+
+/* Sorts the candidates between Hyperscan and PCRE2 and compiles Hyperscan's share into
+ * m->db; appends the ids PCRE2 took to refused. */
+static bool compile_candidates(ts_sigma *s, matcher *m, char **rx, unsigned *flags, unsigned *ids, size_t *k,
+                               unsigned *refused, unsigned *n_refused, char *err, size_t cap)
+{
+    bool ok = true;
+    for (size_t i = 0; ok && i < *k;) {
+        if (hs_can(rx[i], flags[i])) {
+            i++;
+            continue;
+        }
+        refused[(*n_refused)++] = ids[i];
+        ok = to_pcre(s, rx, flags, ids, k, i, err, cap);
+    }
+    while (ok && *k) {
+        hs_compile_error_t *ce = NULL;
+        if (hs_compile_multi((const char *const *)rx, flags, ids, (unsigned)*k, HS_MODE_BLOCK, NULL, &m->db, &ce) ==
+            HS_SUCCESS)
+            break;
+        /* one expression Hyperscan refused as part of the set: PCRE2 takes it */
+        int bad = ce ? ce->expression : -1;
+        if (bad < 0 || (size_t)bad >= *k) {
+            snprintf(err, cap, "hyperscan: %s", ce && ce->message ? ce->message : "compile failed");
+            hs_free_compile_error(ce);
+            return false;
+        }
+        hs_free_compile_error(ce);
+        refused[(*n_refused)++] = ids[bad];
+        ok = to_pcre(s, rx, flags, ids, k, (size_t)bad, err, cap);
+    }
+    return ok;
+}
+
+/* The cached answer for these candidates: the database, and the ids PCRE2 takes instead.
+ * False when there is none (nothing is changed then). */
+static bool from_cache(ts_sigma *s, matcher *m, const char *key, char **rx, unsigned *flags, unsigned *ids,
+                       size_t *k, bool *ok, char *err, size_t cap)
+{
+    unsigned *refused, n_refused;
+    if (!ts_hs_cache_get(key, &m->db, &refused, &n_refused))
+        return false;
+    for (unsigned r = 0; *ok && r < n_refused; r++) {
+        size_t i = 0;
+        while (i < *k && ids[i] != refused[r])
+            i++;
+        if (i == *k) { /* an entry that names an id not among the candidates cannot be ours */
+            *ok = false;
+            snprintf(err, cap, "the rule cache answered for other rules");
+        } else {
+            *ok = to_pcre(s, rx, flags, ids, k, i, err, cap);
+        }
+    }
+    free(refused);
+    return true;
+}
+
 static void *build(ts_sigma *s, const uint32_t *atoms, size_t n, bool vector, char *err, size_t cap)
 {
     matcher *m = calloc(1, sizeof *m);
     char **rx = calloc(n + 1, sizeof *rx);
     unsigned *flags = calloc(n + 1, sizeof *flags), *ids = calloc(n + 1, sizeof *ids);
+    unsigned *refused = calloc(n + 1, sizeof *refused), n_refused = 0;
     size_t k = 0;
-    bool ok = m && rx && flags && ids && exact_build(s, m, atoms, n);
+    bool ok = m && rx && flags && ids && refused && exact_build(s, m, atoms, n);
     if (!ok)
         snprintf(err, cap, "out of memory");
     for (size_t i = 0; ok && i < n; i++) {
         sg_atom *at = &s->atoms[atoms[i]];
         if (whole_value(at))
             continue;
-        char *r = atom_regex(at);
-        if (!r) {
+        if (!(rx[k] = atom_regex(at))) {
             ok = false;
             break;
         }
-        if (!hs_can(r, hs_flags(at))) {
-            free(r);
-            ok = sg_atom_pcre(at, err, cap);
-            continue;
-        }
-        rx[k] = r, flags[k] = hs_flags(at), ids[k] = atoms[i];
-        at->backend = BK_HS;
+        flags[k] = hs_flags(at), ids[k] = atoms[i];
+        at->backend = BK_HS; /* until PCRE2 takes it */
         k++;
     }
-    while (ok && k) {
-        hs_compile_error_t *ce = NULL;
-        if (hs_compile_multi((const char *const *)rx, flags, ids, (unsigned)k, HS_MODE_BLOCK, NULL, &m->db, &ce) ==
-            HS_SUCCESS)
-            break;
-        /* one expression Hyperscan refused as part of the set: PCRE2 takes it */
-        int bad = ce ? ce->expression : -1;
-        if (bad < 0 || (size_t)bad >= k) {
-            snprintf(err, cap, "hyperscan: %s", ce && ce->message ? ce->message : "compile failed");
-            hs_free_compile_error(ce);
-            ok = false;
-            break;
-        }
-        hs_free_compile_error(ce);
-        ok = sg_atom_pcre(&s->atoms[ids[bad]], err, cap);
-        free(rx[bad]);
-        memmove(rx + bad, rx + bad + 1, (k - (size_t)bad - 1) * sizeof *rx);
-        memmove(flags + bad, flags + bad + 1, (k - (size_t)bad - 1) * sizeof *flags);
-        memmove(ids + bad, ids + bad + 1, (k - (size_t)bad - 1) * sizeof *ids);
-        k--;
+    /* Which candidates Hyperscan takes, and the compiled database, are kept in the cache
+       directory: compiling is most of a hunt's start (src/sigma/hs_cache.c). */
+    char key[65];
+    bool keyed = ok && k && ts_hs_cache_key((const char *const *)rx, flags, ids, (unsigned)k, key);
+    if (ok && k && !(keyed && from_cache(s, m, key, rx, flags, ids, &k, &ok, err, cap))) {
+        ok = compile_candidates(s, m, rx, flags, ids, &k, refused, &n_refused, err, cap);
+        if (ok && keyed)
+            ts_hs_cache_put(key, m->db, refused, n_refused);
     }
     if (ok && m && m->db)
         m->joinable = vector && joinable(s, m, ids, k);
     for (size_t i = 0; rx && i < k; i++)
         free(rx[i]);
-    free(rx), free(flags), free(ids);
+    free(rx), free(flags), free(ids), free(refused);
     if (!ok || !m || (!m->db && !m->nent)) {
         sg_matcher_free(m);
         return NULL;

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "store/sha256.h"
+#include "core/sha256.h"
 #include "store/store_int.h"
 
 /* Past this a stored size is taken as damage rather than allocated. */

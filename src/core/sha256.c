@@ -1,6 +1,6 @@
 /* sha256.c: SHA-256 as FIPS 180-4 defines it; no crypto library is among the dependencies
  * and the store only needs a content key. */
-#include "store/sha256.h"
+#include "core/sha256.h"
 
 #include <string.h>
 

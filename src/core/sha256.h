@@ -1,4 +1,4 @@
-/* sha256.h: SHA-256 (FIPS 180-4), to key stored feed files by their content. */
+/* sha256.h: SHA-256 (FIPS 180-4), to key stored feeds and cached compiled rules by their content. */
 #ifndef TS_SHA256_H
 #define TS_SHA256_H
 
