@@ -390,7 +390,8 @@ static int run(args *a)
         return bad_usage("%s", "show needs one INCIDENT id");
     tocsin_code rc = tocsin_open(&a->o, &t);
     if (rc != TOCSIN_OK) {
-        fprintf(stderr, "tocsin: cannot open the store: %s\n", tocsin_strerror(rc));
+        if (rc == TOCSIN_E_NOMEM) /* every other failure was told, with its path and reason */
+            fprintf(stderr, "tocsin: %s\n", tocsin_strerror(rc));
         return EXIT_FAIL;
     }
     if (strcmp(cmd, "hunt") == 0)
