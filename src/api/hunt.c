@@ -225,27 +225,28 @@ static void stop_detectors(hunt *h)
     h->n_det = 0;
 }
 
-/* A detector's state as it stands at the end of the run. */
-typedef struct kept_state {
-    void *blob;
-    size_t len;
-    bool keep; /* saved: to be stored */
-} kept_state;
-
-/* Serialises what each detector learned, before the write lock is taken. A detector that
- * cannot save keeps its state of the last run: the next hunt sees these events afresh. */
-static void save_states(hunt *h, kept_state *kept)
+/* Writes what each detector learned, inside the findings' transaction. Each state is made
+ * there, one at a time: making a blob costs about what writing it does, and one at a time
+ * the memory peak is the largest state, not all of them. A detector that cannot save keeps
+ * its state of the last run, so the next hunt sees these events afresh. */
+static tocsin_code keep_states(hunt *h)
 {
-    for (size_t i = 0; i < h->n_det; i++) {
+    tocsin_code rc = TOCSIN_OK;
+    for (size_t i = 0; i < h->n_det && rc == TOCSIN_OK; i++) {
         const ts_detector *d = h->det[i];
+        void *blob = NULL;
+        size_t len = 0;
         if (!d->save)
             continue;
-        tocsin_code rc = d->save(h->det_state[i], &kept[i].blob, &kept[i].len);
-        kept[i].keep = rc == TOCSIN_OK;
-        if (rc != TOCSIN_OK)
+        tocsin_code src = d->save(h->det_state[i], &blob, &len);
+        if (src == TOCSIN_OK)
+            rc = ts_store_state_put(h->t->store, d->name, h->run, blob, len);
+        else
             ts_session_diag(h->t, h->t->db_path, 0, "detector %s: cannot keep its state: %s", d->name,
-                            tocsin_strerror(rc));
+                            tocsin_strerror(src));
+        free(blob);
     }
+    return rc;
 }
 
 /* The message of a failure to store the findings: the store's own names the file. */
@@ -262,7 +263,7 @@ static tocsin_code findings_lost(hunt *h, tocsin_code rc, const char *incident)
 
 /* The run's findings in one transaction: its incidents with their alerts, what the
  * detectors learned, and the run's end. Any failure rolls back all of them. */
-static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n, const kept_state *kept)
+static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
 {
     ts_store *s = h->t->store;
     tocsin_code rc = ts_store_begin(s);
@@ -271,9 +272,7 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n, const ke
         rc = ts_store_incident(s, h->run, inc[i], h->t->intel);
     if (rc != TOCSIN_OK)
         return findings_lost(h, rc, i > 0 ? inc[i - 1]->id : NULL);
-    for (i = 0; i < h->n_det && rc == TOCSIN_OK; i++)
-        if (kept[i].keep)
-            rc = ts_store_state_put(s, h->det[i]->name, h->run, kept[i].blob, kept[i].len);
+    rc = keep_states(h);
     if (rc == TOCSIN_OK)
         rc = ts_store_run_end(s, h->run, h->st.events, h->st.rejected);
     if (rc == TOCSIN_OK)
@@ -284,28 +283,24 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n, const ke
 /* End of input: detectors flush, incidents form and get attributed, then the findings are
  * stored. The state goes with the alerts: kept without them (a kill or a failure between
  * two commits), the detectors would skip, in the next hunt, events whose alerts were never
- * stored. The slow work comes first, so another hunt waits on this one's lock only while
- * it writes. */
+ * stored. Attribution, the slow part, comes first, so another hunt waits on this one's
+ * lock only while it writes. */
 static tocsin_code conclude(hunt *h)
 {
     ts_incident **inc = NULL;
-    kept_state kept[MAX_DETECTORS] = {{0}};
     for (size_t i = 0; i < h->n_det; i++)
         if (h->det[i]->finish)
             h->det[i]->finish(h->det_state[i], &h->alerts);
-    save_states(h, kept);
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
     for (size_t i = 0; i < n; i++)
         ts_attribute_incident(h->t->intel, inc[i]);
-    tocsin_code rc = write_findings(h, inc, n, kept);
+    tocsin_code rc = write_findings(h, inc, n);
     if (rc != TOCSIN_OK)
         ts_store_rollback(h->t->store);
     for (size_t i = 0; i < n; i++)
         ts_incident_free(inc[i]);
     free(inc);
-    for (size_t i = 0; i < h->n_det; i++)
-        free(kept[i].blob);
     return rc;
 }
 

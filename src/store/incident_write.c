@@ -9,7 +9,7 @@
  * caller's batch so one bad incident does not undo the others. */
 static tocsin_code tx_open(ts_store *s)
 {
-    return st_exec(s, s->in_batch ? "SAVEPOINT incident" : "BEGIN IMMEDIATE", "beginning the incident's transaction");
+    return st_exec(s, s->in_batch ? "SAVEPOINT incident" : "BEGIN IMMEDIATE", "starting an incident");
 }
 
 static tocsin_code tx_close(ts_store *s, tocsin_code rc)

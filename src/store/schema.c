@@ -140,15 +140,22 @@ static const char *const migrations[] = {
 
 int ts_store_schema_version(void) { return N_MIGRATIONS; }
 
+/* The first read of the file: where a file that is no database shows itself. */
+static tocsin_code version_failed(ts_store *s)
+{
+    int not_db = sqlite3_errcode(s->db) == SQLITE_NOTADB;
+    return st_fail(s, not_db ? "not a tocsin store" : "reading the schema version");
+}
+
 static tocsin_code user_version(ts_store *s, int *v)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return st_fail(s, sqlite3_errcode(s->db) == SQLITE_NOTADB ? "not a tocsin store" : "reading the schema version");
+        return version_failed(s);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
-        return st_fail(s, sqlite3_errcode(s->db) == SQLITE_NOTADB ? "not a tocsin store" : "reading the schema version");
+        return version_failed(s);
     }
     *v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
@@ -201,8 +208,8 @@ static tocsin_code upgrade(ts_store *s)
             return st_exec(s, "COMMIT", "committing the schema");
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1); /* a constant, not data */
         snprintf(what, sizeof what, "upgrading the schema to version %d", v + 1);
-        if ((rc = st_exec(s, migrations[v], what)) != TOCSIN_OK || (rc = st_exec(s, bump, what)) != TOCSIN_OK ||
-            (rc = st_exec(s, "COMMIT", what)) != TOCSIN_OK) {
+        if ((rc = st_exec(s, migrations[v], what)) != TOCSIN_OK ||
+            (rc = st_exec(s, bump, what)) != TOCSIN_OK || (rc = st_exec(s, "COMMIT", what)) != TOCSIN_OK) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
@@ -218,8 +225,9 @@ tocsin_code ts_store_migrate(ts_store *s)
     if (rc != TOCSIN_OK)
         return rc;
     if (v > N_MIGRATIONS || v < 0) {
-        snprintf(s->err, sizeof s->err, "%s: the store's schema version %d is newer than this tocsin knows (%d)",
-                 s->path, v, N_MIGRATIONS);
+        snprintf(s->err, sizeof s->err,
+                 "%s: the store's schema version %d is newer than this tocsin knows (%d)", s->path, v,
+                 N_MIGRATIONS);
         return TOCSIN_E_DB;
     }
     /* A current store needs no write lock, so a read-only one still opens for reading. */
