@@ -126,7 +126,7 @@ if command -v sqlite3 >/dev/null; then
     sqlite3 "$tmp/other.db" 'CREATE TABLE notes (a, b); CREATE TABLE tags (t)'
     "$T" hunt "$tmp/logs" --db "$tmp/other.db" >/dev/null 2>"$tmp/other.err"
     check "another program's database: one line, not its schema" bash -c \
-        "test \$(wc -l <'$tmp/other.err') -eq 1 && grep -q \"not a tocsin store but another program's SQLite database (its first table: 'notes')\" '$tmp/other.err'"
+        "test \$(wc -l <'$tmp/other.err') -eq 1 && grep -q \"not a tocsin store but another program's SQLite database (it holds a table 'notes')\" '$tmp/other.err'"
     check "another program's database gets no tocsin table" test "$(sqlite3 "$tmp/other.db" .tables | tr -s ' \n' ' ')" = "notes tags "
 else
     echo "cli: sqlite3 is not installed: the foreign-database checks are skipped"

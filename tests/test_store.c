@@ -636,7 +636,7 @@ static void test_bad_databases(void)
         CHECK_INT(ts_store_open(path_in(name), &s, err, sizeof err), TOCSIN_E_DB);
         CHECK(has(err, path_in(name)));
         CHECK(has(err, "not a tocsin store but another program's SQLite database"));
-        CHECK(has(err, "(its first table: 'notes')"));
+        CHECK(has(err, "(it holds a table 'notes')"));
         CHECK(!strchr(err, '\n') && !strstr(err, "CREATE") && strlen(err) < 200);
         sqlite3_open(path_in(name), &db);
         sqlite3_stmt *st;

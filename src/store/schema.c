@@ -164,7 +164,7 @@ static tocsin_code user_version(ts_store *s, int *v)
 
 /* Refuses a database another program made, before anything is written to it: one at
  * version 0 that already holds objects, or one at a version without tocsin's tables. Its
- * schema is not quoted: a line that names the first table is enough to recognise it. */
+ * schema is not quoted: a line that names one of its tables is enough to recognise it. */
 static tocsin_code check_ours(ts_store *s, int version)
 {
     sqlite3_stmt *st = st_get(s, ST_SCHEMA_OBJECTS);
@@ -184,7 +184,7 @@ static tocsin_code check_ours(ts_store *s, int version)
         return TOCSIN_OK;
     snprintf(s->err, sizeof s->err,
              "%s: not a tocsin store but another program's SQLite database%s%s%s; name a new file with --db",
-             s->path, *first ? " (its first table: '" : "", first, *first ? "')" : "");
+             s->path, *first ? " (it holds a table '" : "", first, *first ? "')" : "");
     return TOCSIN_E_DB;
 }
 

@@ -80,7 +80,7 @@ static const char *const sql[ST__COUNT] = {
         " saved_ns = excluded.saved_ns, run = excluded.run",
     [ST_STATE_GET] = "SELECT data FROM detector_state WHERE detector = ?1",
     /* What the file holds besides SQLite's own objects: how many, how many of tocsin's core
-       tables, and the first table's name (to name a foreign database). */
+       tables, and a table to name a foreign database by. */
     [ST_SCHEMA_OBJECTS] =
         "SELECT count(*), coalesce(sum(type = 'table' AND name IN ('runs', 'alerts', 'incidents')), 0),"
         " min(CASE type WHEN 'table' THEN name END)"
