@@ -131,6 +131,25 @@ check "an option of another command is a usage error" status_is 2 "$T" incidents
 check "an option's missing value is not taken from the next option" status_is 2 "$T" hunt "$tmp/logs" --intel --db "$db"
 check "a single-dash word is not taken for a path" status_is 2 "$T" hunt "$tmp/logs" -o out.csv --db "$tmp/o.db"
 check "show takes one incident" status_is 2 "$T" show --db "$db"
+# A store that cannot be used: one line naming it and SQLite's reason, exit 1.
+"$T" incidents --db "$tmp" >/dev/null 2>"$tmp/dirdb.err"
+check "a directory as the store exits 1" test $? -eq 1
+check "a directory as the store: one line with the path and the reason" bash -c \
+    "test \$(wc -l <'$tmp/dirdb.err') -eq 1 && grep -q '^tocsin: $tmp: opening the store: unable to open database file (Is a directory)\$' '$tmp/dirdb.err'"
+printf 'a text file\n' >"$tmp/text.db"
+"$T" hunt "$tmp/logs" --db "$tmp/text.db" >/dev/null 2>"$tmp/textdb.err"
+check "a file that is not a database: one line, not a tocsin store" bash -c \
+    "test \$(wc -l <'$tmp/textdb.err') -eq 1 && grep -q '^tocsin: $tmp/text.db: not a tocsin store: file is not a database\$' '$tmp/textdb.err'"
+check "a file that is not a database is left as it was" grep -qx 'a text file' "$tmp/text.db"
+if command -v sqlite3 >/dev/null; then
+    sqlite3 "$tmp/other.db" 'CREATE TABLE notes (a, b); CREATE TABLE tags (t)'
+    "$T" hunt "$tmp/logs" --db "$tmp/other.db" >/dev/null 2>"$tmp/other.err"
+    check "another program's database: one line, not its schema" bash -c \
+        "test \$(wc -l <'$tmp/other.err') -eq 1 && grep -q \"not a tocsin store but another program's SQLite database (it holds a table 'notes')\" '$tmp/other.err'"
+    check "another program's database gets no tocsin table" test "$(sqlite3 "$tmp/other.db" .tables | tr -s ' \n' ' ')" = "notes tags "
+else
+    echo "cli: sqlite3 is not installed: the foreign-database checks are skipped"
+fi
 
 # --detectors runs only the named detectors, and refuses a name that is none.
 "$T" hunt "$tmp/logs" --db "$tmp/d.db" --no-progress --json --detectors home-network >"$tmp/det.json" 2>&1

@@ -47,6 +47,12 @@ if [ -x tests/cli.sh ]; then
     tally "tests/cli.sh (sanitizers)" "$log" "$st"
 fi
 
+# Kills a hunt at each of its store commits (strace): about a minute, so the normal build only.
+if [ -x tests/store_kill.sh ]; then
+    tests/store_kill.sh build/tocsin >"$log" 2>&1; st=$?
+    tally tests/store_kill.sh "$log" "$st"
+fi
+
 if [ -x tests/eval.sh ]; then
     tests/eval.sh build/tocsin >"$log" 2>&1; st=$?
     tally tests/eval.sh "$log" "$st"

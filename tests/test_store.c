@@ -461,6 +461,62 @@ static void test_batch(ts_store *s, fixture *f)
     ts_strv_free(ids, n);
 }
 
+/* A batch is all or nothing: rolled back, neither its incidents nor the detector state
+ * written in it are kept; committed, both are. */
+static void test_batch_rollback(ts_store *s, fixture *f)
+{
+    int64_t run;
+    void *blob;
+    size_t len;
+    CHECK_INT(ts_store_run_begin(s, "hunt", &run), TOCSIN_OK);
+    CHECK_INT(ts_store_begin(s), TOCSIN_OK);
+    build(f, 2, 0.7);
+    snprintf(f->inc.id, sizeof f->inc.id, "INC-rollback000001");
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    CHECK_INT(ts_store_state_put(s, "lateral", run, "learned", 7), TOCSIN_OK);
+    CHECK_INT(ts_store_run_end(s, run, 10, 0), TOCSIN_OK);
+    ts_store_rollback(s);
+    CHECK_INT(scalar(s, "SELECT count(*) FROM incidents WHERE id = 'INC-rollback000001'"), 0);
+    CHECK_INT(ts_store_state_get(s, "lateral", &blob, &len), TOCSIN_OK);
+    CHECK(blob == NULL && len == 0);
+    CHECK_INT(scalar(s, "SELECT count(*) FROM runs WHERE id = (SELECT max(id) FROM runs) AND ended_ns"), 0);
+
+    CHECK_INT(ts_store_begin(s), TOCSIN_OK);
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    CHECK_INT(ts_store_state_put(s, "lateral", run, "learned", 7), TOCSIN_OK);
+    CHECK_INT(ts_store_commit(s), TOCSIN_OK);
+    ts_store_rollback(s); /* after the commit: nothing to undo */
+    CHECK_INT(scalar(s, "SELECT count(*) FROM incidents WHERE id = 'INC-rollback000001'"), 1);
+    CHECK_INT(ts_store_state_get(s, "lateral", &blob, &len), TOCSIN_OK);
+    CHECK(blob && len == 7 && memcmp(blob, "learned", 7) == 0);
+    free(blob);
+}
+
+/* A writer that cannot get the lock says which store, that it is locked and for how long
+ * it waited. (The wait is shortened here; tocsin waits TS_STORE_BUSY_MS.) */
+static void test_busy(void)
+{
+    char err[512];
+    ts_store *a = NULL, *b = NULL;
+    int64_t run;
+    CHECK_INT(ts_store_open(path_in("busy.db"), &a, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_store_open(path_in("busy.db"), &b, err, sizeof err), TOCSIN_OK);
+    if (!a || !b) {
+        ts_store_close(a);
+        ts_store_close(b);
+        return;
+    }
+    sqlite3_busy_timeout(b->db, 50);
+    CHECK_INT(ts_store_begin(a), TOCSIN_OK);
+    CHECK_INT(ts_store_run_begin(b, "hunt", &run), TOCSIN_E_DB);
+    CHECK(has(ts_store_error(b), path_in("busy.db")));
+    CHECK(has(ts_store_error(b), "recording the run: database is locked (another process held it"));
+    CHECK_INT(ts_store_commit(a), TOCSIN_OK);
+    CHECK_INT(ts_store_run_begin(b, "hunt", &run), TOCSIN_OK);
+    ts_store_close(a);
+    ts_store_close(b);
+}
+
 typedef struct feed_seen {
     int n;
     char kinds[4][16];
@@ -544,12 +600,13 @@ static void test_bad_databases(void)
     fclose(f);
     CHECK_INT(ts_store_open(path_in("corrupt.db"), &s, err, sizeof err), TOCSIN_E_DB);
     CHECK(s == NULL);
-    CHECK(has(err, "corrupt.db"));
-    CHECK(has(err, "not a database"));
+    CHECK(has(err, path_in("corrupt.db")));
+    CHECK(has(err, "not a tocsin store: file is not a database"));
 
-    /* a directory */
+    /* a directory: the path, SQLite's reason and the system's */
     CHECK_INT(ts_store_open(dir, &s, err, sizeof err), TOCSIN_E_DB);
-    CHECK(has(err, "unable to open"));
+    CHECK(has(err, dir));
+    CHECK(has(err, "unable to open database file (Is a directory)"));
 
     CHECK_INT(ts_store_open("", &s, err, sizeof err), TOCSIN_E_ARG);
 
@@ -558,8 +615,38 @@ static void test_bad_databases(void)
     CHECK_INT(sqlite3_open(path_in("future.db"), &db), SQLITE_OK);
     sqlite3_exec(db, "PRAGMA user_version = 99", 0, 0, 0);
     sqlite3_close(db);
+    sqlite3_open(path_in("future.db"), &db);
+    sqlite3_exec(db, "CREATE TABLE runs (id); CREATE TABLE alerts (id); CREATE TABLE incidents (id)", 0, 0,
+                 0);
+    sqlite3_close(db);
     CHECK_INT(ts_store_open(path_in("future.db"), &s, err, sizeof err), TOCSIN_E_DB);
     CHECK(has(err, "newer than this tocsin"));
+
+    /* Another program's database, at version 0 or at a version of its own, is refused in
+       one line, without its schema, and is left as it was. */
+    const char *foreign[] = {"CREATE TABLE notes (a, b); CREATE INDEX notes_a ON notes(a)",
+                             "PRAGMA user_version = 2; CREATE TABLE notes (a, b)",
+                             "CREATE TABLE runs (x); CREATE TABLE notes (a)"};
+    for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "foreign%zu.db", i);
+        sqlite3_open(path_in(name), &db);
+        CHECK_INT(sqlite3_exec(db, foreign[i], 0, 0, 0), SQLITE_OK);
+        sqlite3_close(db);
+        CHECK_INT(ts_store_open(path_in(name), &s, err, sizeof err), TOCSIN_E_DB);
+        CHECK(has(err, path_in(name)));
+        CHECK(has(err, "not a tocsin store but another program's SQLite database"));
+        CHECK(has(err, "(it holds a table 'notes')"));
+        CHECK(!strchr(err, '\n') && !strstr(err, "CREATE") && strlen(err) < 200);
+        sqlite3_open(path_in(name), &db);
+        sqlite3_stmt *st;
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema WHERE name IN ('alerts', 'feeds')", -1,
+                           &st, NULL);
+        CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+        CHECK_INT(sqlite3_column_int(st, 0), 0);
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
 
     /* read-only: writes fail with sqlite's reason; reads still work */
     int64_t run;
@@ -576,7 +663,8 @@ static void test_bad_databases(void)
     }
     if (s) {
         CHECK_INT(ts_store_run_begin(s, "hunt", &run), TOCSIN_E_DB);
-        CHECK(has(ts_store_error(s), "readonly"));
+        CHECK(has(ts_store_error(s), path_in("ro.db")));
+        CHECK(has(ts_store_error(s), "recording the run: attempt to write a readonly database"));
         int added;
         CHECK_INT(ts_store_feed_put(s, "list", "x", "1.2.3.4\n", 8, &added), TOCSIN_E_DB);
         membuf m;
@@ -615,10 +703,12 @@ int main(void)
         test_second_run(s, &f, run1);
         test_list_and_notfound(s, &f);
         test_batch(s, &f);
+        test_batch_rollback(s, &f);
         test_feeds(s);
         ts_store_close(s);
     }
     test_bad_databases();
+    test_busy();
     ts_intel_free(f.ti);
     if (getenv("KEEP_STORE")) return check_done("test_store");
     char cmd[300];

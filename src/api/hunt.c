@@ -132,6 +132,8 @@ static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, con
     if (!d->load)
         return TOCSIN_OK;
     tocsin_code rc = ts_store_state_get(h->t->store, d->name, &blob, &len);
+    if (rc == TOCSIN_E_DB)
+        return ts_session_fail(h->t, rc, "%s", ts_store_error(h->t->store));
     if (rc == TOCSIN_OK && blob && d->load(state, blob, len) != TOCSIN_OK) {
         ts_session_diag(h->t, h->t->db_path, 0, "detector %s: its saved state is unusable; it starts afresh",
                         d->name);
@@ -140,19 +142,6 @@ static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, con
         memset(state, 0, d->state_size ? d->state_size : 1);
         rc = d->init ? d->init(state, ctx) : TOCSIN_OK;
     }
-    free(blob);
-    return rc;
-}
-
-static tocsin_code keep_state(hunt *h, const ts_detector *d, void *state)
-{
-    void *blob = NULL;
-    size_t len = 0;
-    if (!d->save)
-        return TOCSIN_OK;
-    tocsin_code rc = d->save(state, &blob, &len);
-    if (rc == TOCSIN_OK)
-        rc = ts_store_state_put(h->t->store, d->name, h->run, blob, len);
     free(blob);
     return rc;
 }
@@ -247,35 +236,82 @@ static void stop_detectors(hunt *h)
     h->n_det = 0;
 }
 
-/* End of input: detectors flush, incidents form, get attributed and stored. */
+/* Writes what each detector learned, inside the findings' transaction. Each state is made
+ * there, one at a time: making a blob costs about what writing it does, and one at a time
+ * the memory peak is the largest state, not all of them. A detector that cannot save keeps
+ * its state of the last run, so the next hunt sees these events afresh. */
+static tocsin_code keep_states(hunt *h)
+{
+    tocsin_code rc = TOCSIN_OK;
+    for (size_t i = 0; i < h->n_det && rc == TOCSIN_OK; i++) {
+        const ts_detector *d = h->det[i];
+        void *blob = NULL;
+        size_t len = 0;
+        if (!d->save)
+            continue;
+        tocsin_code src = d->save(h->det_state[i], &blob, &len);
+        if (src == TOCSIN_OK)
+            rc = ts_store_state_put(h->t->store, d->name, h->run, blob, len);
+        else
+            ts_session_diag(h->t, h->t->db_path, 0, "detector %s: cannot keep its state: %s", d->name,
+                            tocsin_strerror(src));
+        free(blob);
+    }
+    return rc;
+}
+
+/* The message of a failure to store the findings: the store's own names the file. */
+static tocsin_code findings_lost(hunt *h, tocsin_code rc, const char *incident)
+{
+    char why[600];
+    if (rc == TOCSIN_E_DB)
+        snprintf(why, sizeof why, "%s", ts_store_error(h->t->store));
+    else
+        snprintf(why, sizeof why, "%s: %s", h->t->db_path, tocsin_strerror(rc));
+    return ts_session_fail(h->t, rc, "%s%s%s%s; nothing this hunt found was stored", why,
+                           incident ? " (incident " : "", incident ? incident : "", incident ? ")" : "");
+}
+
+/* The run's findings in one transaction: its incidents with their alerts, what the
+ * detectors learned, and the run's end. Any failure rolls back all of them. */
+static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
+{
+    ts_store *s = h->t->store;
+    tocsin_code rc = ts_store_begin(s);
+    size_t i;
+    for (i = 0; i < n && rc == TOCSIN_OK; i++)
+        rc = ts_store_incident(s, h->run, inc[i], h->t->intel);
+    if (rc != TOCSIN_OK)
+        return findings_lost(h, rc, i > 0 ? inc[i - 1]->id : NULL);
+    rc = keep_states(h);
+    if (rc == TOCSIN_OK)
+        rc = ts_store_run_end(s, h->run, h->st.events, h->st.rejected);
+    if (rc == TOCSIN_OK)
+        rc = ts_store_commit(s);
+    return rc == TOCSIN_OK ? rc : findings_lost(h, rc, NULL);
+}
+
+/* End of input: detectors flush, incidents form and get attributed, then the findings are
+ * stored. The state goes with the alerts: kept without them (a kill or a failure between
+ * two commits), the detectors would skip, in the next hunt, events whose alerts were never
+ * stored. Attribution, the slow part, comes first, so another hunt waits on this one's
+ * lock only while it writes. */
 static tocsin_code conclude(hunt *h)
 {
     ts_incident **inc = NULL;
-    tocsin_code rc = TOCSIN_OK;
-    for (size_t i = 0; i < h->n_det; i++) {
+    for (size_t i = 0; i < h->n_det; i++)
         if (h->det[i]->finish)
             h->det[i]->finish(h->det_state[i], &h->alerts);
-        tocsin_code src = keep_state(h, h->det[i], h->det_state[i]);
-        if (src != TOCSIN_OK)
-            ts_session_diag(h->t, h->t->db_path, 0, "detector %s: cannot keep its state: %s", h->det[i]->name,
-                            tocsin_strerror(src));
-    }
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
-    /* One transaction for all incidents: a hunt with thousands costs one commit. */
-    rc = ts_store_begin(h->t->store);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         ts_attribute_incident(h->t->intel, inc[i]);
-        tocsin_code src = ts_store_incident(h->t->store, h->run, inc[i], h->t->intel);
-        if (src != TOCSIN_OK && rc == TOCSIN_OK)
-            rc = ts_session_fail(h->t, src, "cannot store incident %s: %s", inc[i]->id,
-                                 ts_store_error(h->t->store));
+    tocsin_code rc = write_findings(h, inc, n);
+    if (rc != TOCSIN_OK)
+        ts_store_rollback(h->t->store);
+    for (size_t i = 0; i < n; i++)
         ts_incident_free(inc[i]);
-    }
     free(inc);
-    tocsin_code crc = ts_store_commit(h->t->store);
-    if (rc == TOCSIN_OK && crc != TOCSIN_OK)
-        rc = ts_session_fail(h->t, crc, "cannot store the incidents: %s", ts_store_error(h->t->store));
     return rc;
 }
 
@@ -308,6 +344,8 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
         return TOCSIN_E_NOMEM;
     }
     rc = ts_store_run_begin(t->store, "hunt", &h.run);
+    if (rc != TOCSIN_OK)
+        rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
     if (rc == TOCSIN_OK)
         rc = start_detectors(&h);
     if (rc == TOCSIN_OK) {
@@ -317,12 +355,13 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
         rc = conclude(&h);
     }
     h.st.seconds = now_s() - h.started;
-    if (rc == TOCSIN_OK)
-        rc = ts_store_run_end(t->store, h.run, h.st.events, h.st.rejected);
     if (run_id)
         *run_id = h.run;
-    if (rc == TOCSIN_OK && report)
+    if (rc == TOCSIN_OK && report) {
         rc = ts_report_run(t->store, h.run, &h.st, t->out, t->o.json);
+        if (rc == TOCSIN_E_DB)
+            rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
+    }
     stop_detectors(&h);
     ts_scratch_free(&h.scratch);
     ts_correlator_free(h.corr);

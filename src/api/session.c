@@ -100,8 +100,7 @@ tocsin_code ts_session_load_feed(tocsin *t, const char *path, const char *actor,
     if (rc != TOCSIN_OK)
         return ts_session_fail(t, rc, "%s: %s", path, tocsin_strerror(rc));
     if (f.store_rc != TOCSIN_OK)
-        return ts_session_fail(t, f.store_rc, "%s: cannot keep it in the store: %s", path,
-                               ts_store_error(t->store));
+        return ts_session_fail(t, f.store_rc, "%s (keeping the feed %s)", ts_store_error(t->store), path);
     return f.problems ? TOCSIN_E_PARTIAL : TOCSIN_OK;
 }
 
@@ -192,7 +191,7 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
     int absent = t->o.read_only && access(t->db_path, F_OK) != 0;
     rc = ts_store_open(absent ? ":memory:" : t->db_path, &t->store, err, sizeof err);
     if (rc != TOCSIN_OK) {
-        ts_session_diag(t, t->db_path, 0, "%s", err);
+        ts_session_diag(t, NULL, 0, "%s", err); /* it names the store */
         tocsin_close(t);
         return rc;
     }
@@ -210,7 +209,7 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
     feed_ctx f = {t, NULL, 0, 0, TOCSIN_OK};
     rc = ts_store_feed_each(t->store, reload_stored, &f);
     if (rc != TOCSIN_OK) {
-        ts_session_diag(t, t->db_path, 0, "cannot read stored intelligence: %s", ts_store_error(t->store));
+        ts_session_diag(t, NULL, 0, "%s", ts_store_error(t->store));
         tocsin_close(t);
         return rc;
     }
@@ -256,13 +255,21 @@ tocsin_code tocsin_intel_lookup(tocsin *t, const char *value)
     return ts_report_lookup(t->intel, t->enrich, value, t->out, t->o.json);
 }
 
-tocsin_code tocsin_incidents(tocsin *t) { return ts_report_incidents(t->store, t->out, t->o.json); }
+tocsin_code tocsin_incidents(tocsin *t)
+{
+    tocsin_code rc = ts_report_incidents(t->store, t->out, t->o.json);
+    if (rc == TOCSIN_E_DB)
+        return ts_session_fail(t, rc, "%s", ts_store_error(t->store));
+    return rc;
+}
 
 tocsin_code tocsin_show(tocsin *t, const char *id)
 {
     tocsin_code rc = ts_report_show(t->store, id, t->out, t->o.json);
     if (rc == TOCSIN_E_NOTFOUND)
         return ts_session_fail(t, rc, "no incident %s in %s", id, t->db_path);
+    if (rc == TOCSIN_E_DB)
+        return ts_session_fail(t, rc, "%s", ts_store_error(t->store));
     return rc;
 }
 

@@ -307,7 +307,8 @@ static int open_session(const command *c, args *a, tocsin **t)
     a->o.read_only = c->store != STORE_WRITE;
     tocsin_code rc = tocsin_open(&a->o, t);
     if (rc != TOCSIN_OK) {
-        fprintf(stderr, "tocsin: cannot open the store %s: %s\n", db, tocsin_strerror(rc));
+        if (rc == TOCSIN_E_NOMEM) /* every other failure was told, with its path and reason */
+            fprintf(stderr, "tocsin: %s\n", tocsin_strerror(rc));
         return EXIT_FAIL;
     }
     return EXIT_OK;

@@ -9,13 +9,13 @@
  * caller's batch so one bad incident does not undo the others. */
 static tocsin_code tx_open(ts_store *s)
 {
-    return st_exec(s, s->in_batch ? "SAVEPOINT incident" : "BEGIN IMMEDIATE");
+    return st_exec(s, s->in_batch ? "SAVEPOINT incident" : "BEGIN IMMEDIATE", "starting an incident");
 }
 
 static tocsin_code tx_close(ts_store *s, tocsin_code rc)
 {
     if (rc == TOCSIN_OK)
-        return st_exec(s, s->in_batch ? "RELEASE incident" : "COMMIT");
+        return st_exec(s, s->in_batch ? "RELEASE incident" : "COMMIT", "committing the incident");
     /* Keeps the message of the first failure, not that of the rollback. */
     sqlite3_exec(s->db, s->in_batch ? "ROLLBACK TO incident; RELEASE incident" : "ROLLBACK", NULL,
                  NULL, NULL);

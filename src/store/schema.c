@@ -140,19 +140,52 @@ static const char *const migrations[] = {
 
 int ts_store_schema_version(void) { return N_MIGRATIONS; }
 
+/* The first read of the file: where a file that is no database shows itself. */
+static tocsin_code version_failed(ts_store *s)
+{
+    int not_db = sqlite3_errcode(s->db) == SQLITE_NOTADB;
+    return st_fail(s, not_db ? "not a tocsin store" : "reading the schema version");
+}
+
 static tocsin_code user_version(ts_store *s, int *v)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-        return st_fail(s, "reading the schema version");
+        return version_failed(s);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(st);
-        return st_fail(s, "reading the schema version");
+        return version_failed(s);
     }
     *v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     return TOCSIN_OK;
+}
+
+/* Refuses a database another program made, before anything is written to it: one at
+ * version 0 that already holds objects, or one at a version without tocsin's tables. Its
+ * schema is not quoted: a line that names one of its tables is enough to recognise it. */
+static tocsin_code check_ours(ts_store *s, int version)
+{
+    sqlite3_stmt *st = st_get(s, ST_SCHEMA_OBJECTS);
+    char first[72] = "";
+    if (!st)
+        return TOCSIN_E_DB;
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        tocsin_code rc = st_fail(s, "reading the schema");
+        sqlite3_reset(st);
+        return rc;
+    }
+    int64_t objects = sqlite3_column_int64(st, 0), core = sqlite3_column_int64(st, 1);
+    const char *name = (const char *)sqlite3_column_text(st, 2);
+    snprintf(first, sizeof first, "%s", name ? name : "");
+    sqlite3_reset(st);
+    if (version == 0 ? objects == 0 : core == 3)
+        return TOCSIN_OK;
+    snprintf(s->err, sizeof s->err,
+             "%s: not a tocsin store but another program's SQLite database%s%s%s; name a new file with --db",
+             s->path, *first ? " (it holds a table '" : "", first, *first ? "')" : "");
+    return TOCSIN_E_DB;
 }
 
 /* Runs the steps from the version found under the write lock up to the newest, each
@@ -162,20 +195,21 @@ static tocsin_code user_version(ts_store *s, int *v)
 static tocsin_code upgrade(ts_store *s)
 {
     for (;;) {
-        char bump[48];
+        char bump[48], what[48];
         int v;
-        tocsin_code rc = st_exec(s, "BEGIN IMMEDIATE");
+        tocsin_code rc = st_exec(s, "BEGIN IMMEDIATE", "taking the write lock to create the schema");
         if (rc != TOCSIN_OK)
             return rc;
-        if ((rc = user_version(s, &v)) != TOCSIN_OK) {
+        if ((rc = user_version(s, &v)) != TOCSIN_OK || (v == 0 && (rc = check_ours(s, v)) != TOCSIN_OK)) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
         if (v >= N_MIGRATIONS)
-            return st_exec(s, "COMMIT");
+            return st_exec(s, "COMMIT", "committing the schema");
         snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1); /* a constant, not data */
-        if ((rc = st_exec(s, migrations[v])) != TOCSIN_OK || (rc = st_exec(s, bump)) != TOCSIN_OK ||
-            (rc = st_exec(s, "COMMIT")) != TOCSIN_OK) {
+        snprintf(what, sizeof what, "upgrading the schema to version %d", v + 1);
+        if ((rc = st_exec(s, migrations[v], what)) != TOCSIN_OK ||
+            (rc = st_exec(s, bump, what)) != TOCSIN_OK || (rc = st_exec(s, "COMMIT", what)) != TOCSIN_OK) {
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
             return rc;
         }
@@ -186,11 +220,13 @@ tocsin_code ts_store_migrate(ts_store *s)
 {
     int v;
     tocsin_code rc = user_version(s, &v);
+    if (rc == TOCSIN_OK)
+        rc = check_ours(s, v);
     if (rc != TOCSIN_OK)
         return rc;
     if (v > N_MIGRATIONS || v < 0) {
         snprintf(s->err, sizeof s->err,
-                 "the store's schema version %d is newer than this tocsin knows (%d)", v,
+                 "%s: the store's schema version %d is newer than this tocsin knows (%d)", s->path, v,
                  N_MIGRATIONS);
         return TOCSIN_E_DB;
     }

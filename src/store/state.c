@@ -7,13 +7,9 @@
 tocsin_code ts_store_state_put(ts_store *s, const char *detector, int64_t run_id, const void *data,
                                size_t len)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db,
-                           "INSERT INTO detector_state (detector, data, saved_ns, run) VALUES (?, ?, ?, ?)"
-                           " ON CONFLICT (detector) DO UPDATE SET data = excluded.data,"
-                           " saved_ns = excluded.saved_ns, run = excluded.run",
-                           -1, &st, NULL) != SQLITE_OK)
-        return st_fail(s, "saving a detector's state");
+    sqlite3_stmt *st = st_get(s, ST_STATE_PUT);
+    if (!st)
+        return TOCSIN_E_DB;
     st_text(st, 1, detector);
     sqlite3_bind_blob64(st, 2, data ? data : "", len, SQLITE_STATIC);
     st_int(st, 3, st_now_ns());
@@ -22,19 +18,18 @@ tocsin_code ts_store_state_put(ts_store *s, const char *detector, int64_t run_id
     else
         sqlite3_bind_null(st, 4);
     tocsin_code rc = st_done(s, st, "saving a detector's state");
-    sqlite3_finalize(st);
+    sqlite3_clear_bindings(st); /* the blob is the caller's */
     return rc;
 }
 
 tocsin_code ts_store_state_get(ts_store *s, const char *detector, void **data, size_t *len)
 {
-    sqlite3_stmt *st;
+    sqlite3_stmt *st = st_get(s, ST_STATE_GET);
     tocsin_code rc = TOCSIN_OK;
     *data = NULL;
     *len = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT data FROM detector_state WHERE detector = ?", -1, &st, NULL) !=
-        SQLITE_OK)
-        return st_fail(s, "reading a detector's state");
+    if (!st)
+        return TOCSIN_E_DB;
     st_text(st, 1, detector);
     int step = sqlite3_step(st);
     if (step == SQLITE_ROW) {
@@ -51,6 +46,6 @@ tocsin_code ts_store_state_get(ts_store *s, const char *detector, void **data, s
     } else if (step != SQLITE_DONE) {
         rc = st_fail(s, "reading a detector's state");
     }
-    sqlite3_finalize(st);
+    sqlite3_reset(st); /* ends the read, so a later write of this process need not wait on it */
     return rc;
 }

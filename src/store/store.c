@@ -74,11 +74,28 @@ static const char *const sql[ST__COUNT] = {
         "SELECT id, rank, actor, attack_id, probability, wording, score FROM hypotheses"
         " WHERE incident = ?1 ORDER BY rank",
     [ST_HYP_CONTRIBS] = "SELECT what, weight, alert FROM contributions WHERE hypothesis = ?1 ORDER BY pos",
+    [ST_STATE_PUT] =
+        "INSERT INTO detector_state (detector, data, saved_ns, run) VALUES (?1, ?2, ?3, ?4)"
+        " ON CONFLICT (detector) DO UPDATE SET data = excluded.data,"
+        " saved_ns = excluded.saved_ns, run = excluded.run",
+    [ST_STATE_GET] = "SELECT data FROM detector_state WHERE detector = ?1",
+    /* What the file holds besides SQLite's own objects: how many, how many of tocsin's core
+       tables, and a table to name a foreign database by. */
+    [ST_SCHEMA_OBJECTS] =
+        "SELECT count(*), coalesce(sum(type = 'table' AND name IN ('runs', 'alerts', 'incidents')), 0),"
+        " min(CASE type WHEN 'table' THEN name END)"
+        " FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
 };
 
 tocsin_code st_fail(ts_store *s, const char *what)
 {
-    snprintf(s->err, sizeof s->err, "%s: %s", what, sqlite3_errmsg(s->db));
+    int code = sqlite3_errcode(s->db);
+    char why[96] = "";
+    if (code == SQLITE_BUSY)
+        snprintf(why, sizeof why, " (another process held it for over %d s)", TS_STORE_BUSY_MS / 1000);
+    else if ((code == SQLITE_CANTOPEN || code == SQLITE_IOERR) && sqlite3_system_errno(s->db))
+        snprintf(why, sizeof why, " (%s)", strerror(sqlite3_system_errno(s->db))); /* SQLite's says little */
+    snprintf(s->err, sizeof s->err, "%s: %s: %s%s", s->path, what, sqlite3_errmsg(s->db), why);
     return TOCSIN_E_DB;
 }
 
@@ -98,10 +115,10 @@ sqlite3_stmt *st_get(ts_store *s, st_id id)
     return st;
 }
 
-tocsin_code st_exec(ts_store *s, const char *text)
+tocsin_code st_exec(ts_store *s, const char *text, const char *what)
 {
     if (sqlite3_exec(s->db, text, NULL, NULL, NULL) != SQLITE_OK)
-        return st_fail(s, text);
+        return st_fail(s, what);
     return TOCSIN_OK;
 }
 
@@ -138,20 +155,22 @@ int64_t st_now_ns(void)
 }
 
 /* WAL lets a reader (tocsin show) run while a hunt writes; NORMAL sync is safe under WAL
- * (a power cut may lose the last commit, never corrupt). */
+ * (a power cut may lose the last commit, never corrupt). A writer waits for another's
+ * transaction rather than fail: a hunt holds the lock only while it writes its findings,
+ * but a large one, or a large feed being kept, can take seconds. */
 static tocsin_code configure(ts_store *s)
 {
     tocsin_code rc;
-    sqlite3_busy_timeout(s->db, 5000);
-    if ((rc = st_exec(s, "PRAGMA foreign_keys = ON")) != TOCSIN_OK)
+    sqlite3_busy_timeout(s->db, TS_STORE_BUSY_MS);
+    if ((rc = st_exec(s, "PRAGMA foreign_keys = ON", "enabling foreign keys")) != TOCSIN_OK)
         return rc;
     if ((rc = ts_store_migrate(s)) != TOCSIN_OK)
         return rc;
     if (sqlite3_db_readonly(s->db, "main") == 1)
         return TOCSIN_OK; /* reading only: the journal mode cannot change and need not */
-    if ((rc = st_exec(s, "PRAGMA journal_mode = WAL")) != TOCSIN_OK)
+    if ((rc = st_exec(s, "PRAGMA journal_mode = WAL", "switching to the WAL journal")) != TOCSIN_OK)
         return rc;
-    return st_exec(s, "PRAGMA synchronous = NORMAL");
+    return st_exec(s, "PRAGMA synchronous = NORMAL", "setting the sync level");
 }
 
 tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t errlen)
@@ -166,21 +185,23 @@ tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t er
             snprintf(err, errlen, "no store path given");
         return TOCSIN_E_ARG;
     }
-    if (!(s = calloc(1, sizeof *s)))
+    if (!(s = calloc(1, sizeof *s)) || !(s->path = strdup(path))) {
+        free(s);
         return TOCSIN_E_NOMEM;
+    }
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         if (!s->db) {
+            free(s->path);
             free(s);
             return TOCSIN_E_NOMEM;
         }
-        st_fail(s, "cannot open the store");
-        rc = TOCSIN_E_DB;
+        rc = st_fail(s, "opening the store");
     } else {
         rc = configure(s);
     }
     if (rc != TOCSIN_OK) {
         if (err && errlen)
-            snprintf(err, errlen, "%s: %s", path, s->err);
+            snprintf(err, errlen, "%s", s->err);
         ts_store_close(s);
         return rc;
     }
@@ -195,6 +216,7 @@ void ts_store_close(ts_store *s)
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(s->st[i]);
     sqlite3_close_v2(s->db); /* rolls back a batch left open */
+    free(s->path);
     free(s);
 }
 
@@ -205,7 +227,7 @@ tocsin_code ts_store_begin(ts_store *s)
     tocsin_code rc;
     if (s->in_batch)
         return TOCSIN_OK;
-    if ((rc = st_exec(s, "BEGIN IMMEDIATE")) == TOCSIN_OK)
+    if ((rc = st_exec(s, "BEGIN IMMEDIATE", "taking the write lock")) == TOCSIN_OK)
         s->in_batch = true;
     return rc;
 }
@@ -216,9 +238,18 @@ tocsin_code ts_store_commit(ts_store *s)
     if (!s->in_batch)
         return TOCSIN_OK;
     s->in_batch = false;
-    if ((rc = st_exec(s, "COMMIT")) != TOCSIN_OK)
+    if ((rc = st_exec(s, "COMMIT", "committing")) != TOCSIN_OK)
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+}
+
+void ts_store_rollback(ts_store *s)
+{
+    if (!s->in_batch)
+        return;
+    s->in_batch = false;
+    /* Fails harmlessly when SQLite has already rolled back (a full disk, an I/O error). */
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 tocsin_code ts_store_run_begin(ts_store *s, const char *command, int64_t *run_id)

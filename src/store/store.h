@@ -11,16 +11,25 @@
 
 typedef struct ts_store ts_store;
 
-/* Opens or creates the store at path, creating or upgrading its schema. */
+/* How long a write waits for another process's write transaction before it fails. */
+#define TS_STORE_BUSY_MS 60000
+
+/* Opens or creates the store at path, creating or upgrading its schema. A file that is
+ * not an SQLite database, or a database of another program, is refused (err says so in
+ * one line) and left as it was. */
 tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t errlen);
 void ts_store_close(ts_store *s);
+/* The last failure: "PATH: what was being done: SQLite's reason". */
 const char *ts_store_error(const ts_store *s);
 
-/* Optional: groups the writes that follow (runs, sources, incidents) into one
- * transaction until ts_store_commit, so a hunt's many incidents cost one commit. Without
- * it each call commits by itself. A batch left open at ts_store_close is rolled back. */
+/* Optional: groups the writes that follow (runs, sources, incidents, detector state)
+ * into one transaction until ts_store_commit, so a hunt's findings are stored all or not
+ * at all, at the cost of one commit. Without it each call commits by itself. The batch
+ * holds the write lock: do slow work before it. ts_store_rollback abandons the batch, as
+ * does ts_store_close. */
 tocsin_code ts_store_begin(ts_store *s);
 tocsin_code ts_store_commit(ts_store *s);
+void ts_store_rollback(ts_store *s);
 
 /* A run is one invocation (a hunt, an intel load). */
 tocsin_code ts_store_run_begin(ts_store *s, const char *command, int64_t *run_id);

@@ -37,11 +37,15 @@ typedef enum st_id {
     ST_ALERT_ACTORS,
     ST_INCIDENT_HYPS,
     ST_HYP_CONTRIBS,
+    ST_STATE_PUT,
+    ST_STATE_GET,
+    ST_SCHEMA_OBJECTS,
     ST__COUNT
 } st_id;
 
 struct ts_store {
     sqlite3 *db;
+    char *path; /* as given, for messages */
     sqlite3_stmt *st[ST__COUNT];
     bool in_batch; /* inside ts_store_begin .. ts_store_commit */
     char err[512];
@@ -54,11 +58,11 @@ int ts_store_schema_version(void);
 
 /* Returns the cached statement id, reset and unbound, or NULL (error set) on failure. */
 sqlite3_stmt *st_get(ts_store *s, st_id id);
-/* Records sqlite's message for the last failure, prefixed by what was being done;
- * returns TOCSIN_E_DB. */
+/* Records the failure as "PATH: what: SQLite's reason"; returns TOCSIN_E_DB. */
 tocsin_code st_fail(ts_store *s, const char *what);
-/* Runs one SQL text without data (BEGIN, SAVEPOINT ...). */
-tocsin_code st_exec(ts_store *s, const char *sql);
+/* Runs SQL text without data (BEGIN, SAVEPOINT, a schema step); a failure is reported as
+ * what, not as the text. */
+tocsin_code st_exec(ts_store *s, const char *sql, const char *what);
 /* Steps a statement that returns no rows. */
 tocsin_code st_done(ts_store *s, sqlite3_stmt *st, const char *what);
 
