@@ -85,6 +85,17 @@ tocsin_code tocsin_intel_lookup(tocsin *t, const char *value);
 tocsin_code tocsin_incidents(tocsin *t);
 tocsin_code tocsin_show(tocsin *t, const char *incident_id);
 
+/* What tocsin_export writes. */
+typedef enum tocsin_export_format {
+    TOCSIN_EXPORT_STIX = 1, /* one STIX 2.1 bundle */
+    TOCSIN_EXPORT_MISP,     /* one MISP event (JSON) per line, one per incident */
+} tocsin_export_format;
+
+/* Writes the stored incidents ids[0..n) (n = 0: every stored incident) to path ("-": the
+ * session's output) in format f, for a threat-intelligence platform. The file is written
+ * beside path and renamed in, so a failure leaves no half-written export. */
+tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f, const char *path);
+
 /* Reads evidence (indicators, ATT&CK technique ids, software and actor names), one per
  * line, from in and prints the ranked actor hypotheses that explain it. */
 tocsin_code tocsin_attribute(tocsin *t, FILE *in);

@@ -113,11 +113,45 @@ check "show of an unknown incident exits 1" status_is 1 "$T" show INC-0000000000
 check "an unknown command exits 2" status_is 2 "$T" frobnicate --db "$db"
 check "an unknown option exits 2" status_is 2 "$T" hunt x --frob --db "$db"
 
+# Exports: a STIX 2.1 bundle that validates against the official schemas and carries the
+# attribution, and MISP events with the indicators to act on.
+"$T" report --db "$db" --stix "$tmp/inc.stix.json" --misp "$tmp/inc.misp.json" >/dev/null 2>&1
+check "report --stix --misp exits 0" test $? -eq 0
+schemas=../shared/data/stix2-json-schemas/schemas
+if [ -d "$schemas" ] && /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+    check "the STIX bundle validates against the STIX 2.1 schemas" /usr/bin/python3 tests/stix_validate.py "$schemas" "$tmp/inc.stix.json"
+else
+    echo "cli: SKIP STIX schema validation ($schemas or Debian's python3-jsonschema absent)"
+fi
+check "the STIX bundle attributes an incident to Lazarus Group with a confidence" /usr/bin/python3 -c "
+import json, sys
+objs = {o['id']: o for o in json.load(open('$tmp/inc.stix.json'))['objects']}
+rel = [o for o in objs.values() if o['type'] == 'relationship' and o['relationship_type'] == 'attributed-to'
+       and objs[o['target_ref']].get('name') == 'Lazarus Group' and o.get('confidence', 0) >= 50]
+sys.exit(0 if rel else 1)"
+check "the STIX bundle has the C2 address as an indicator with a sighting" /usr/bin/python3 -c "
+import json, sys
+objs = json.load(open('$tmp/inc.stix.json'))['objects']
+ind = [o['id'] for o in objs if o['type'] == 'indicator' and '203.131.222.102' in o['pattern']]
+sys.exit(0 if ind and any(o['type'] == 'sighting' and o['sighting_of_ref'] == ind[0] for o in objs) else 1)"
+check "the MISP export is one event per incident" test "$(grep -c '^{"Event":' "$tmp/inc.misp.json")" -eq "$(grep -c 'INC-' "$tmp/list1.txt")"
+check "the MISP event has the C2 address to act on and the verdict's likelihood" /usr/bin/python3 -c "
+import json, sys
+evs = [json.loads(l)['Event'] for l in open('$tmp/inc.misp.json')]
+ok = any(a['value'] == '203.131.222.102' and a['to_ids'] for e in evs for a in e['Attribute'])
+ok = ok and any(t['name'].startswith('estimative-language:likelihood-probability=') for e in evs for t in e['Tag'])
+sys.exit(0 if ok else 1)"
+"$T" report "$id" --db "$db" --stix - >"$tmp/one.stix.json" 2>/dev/null
+check "report INCIDENT --stix - writes one incident's bundle" bash -c "test \$(grep -o '\"type\":\"report\"' '$tmp/one.stix.json' | wc -l) -eq 1"
+check "report of an unknown incident exits 1" status_is 1 "$T" report INC-0000000000000000 --db "$db" --stix "$tmp/x.json"
+check "report of an unknown incident leaves no file" test ! -e "$tmp/x.json"
+check "report needs --stix or --misp" status_is 2 "$T" report --db "$db"
+
 # The command line: each command takes its own options, answers --help, and a command that
 # only reads (or a typo) leaves no store behind.
 fresh="$tmp/fresh"
 mkdir -p "$fresh"
-for c in hunt incidents show "intel load" "intel stats" "intel lookup" "rules check" "rules coverage" attribute \
+for c in hunt incidents show report "intel load" "intel stats" "intel lookup" "rules check" "rules coverage" attribute \
          simulate eval version; do
     # shellcheck disable=SC2086 # two-word commands split on purpose
     check "tocsin $c --help answers" bash -c "cd '$fresh' && '$T' $c --help | grep -q '^usage: tocsin $c'"

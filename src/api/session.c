@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/esc.h"
 #include "report/report.h"
+#include "store/store_read.h"
 
 #ifndef TOCSIN_DATA_DIR
 #define TOCSIN_DATA_DIR "/usr/share/tocsin"
@@ -271,6 +272,49 @@ tocsin_code tocsin_show(tocsin *t, const char *id)
     if (rc == TOCSIN_E_DB)
         return ts_session_fail(t, rc, "%s", ts_store_error(t->store));
     return rc;
+}
+
+tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f, const char *path)
+{
+    char **all = NULL, tmp[4200], err[256] = "";
+    size_t n_all = 0;
+    tocsin_code rc = TOCSIN_OK;
+    if (n == 0) {
+        rc = ts_store_incident_ids(t->store, -1, &all, &n_all);
+        if (rc != TOCSIN_OK)
+            return ts_session_fail(t, rc, "%s", ts_store_error(t->store));
+        if (n_all == 0) {
+            ts_strv_free(all, n_all);
+            return ts_session_fail(t, TOCSIN_E_NOTFOUND, "no incidents in %s to export", t->db_path);
+        }
+        ids = (const char *const *)all, n = n_all;
+    }
+    int to_stdout = strcmp(path, "-") == 0;
+    FILE *out = t->out;
+    if (!to_stdout) {
+        snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+        if (!(out = fopen(tmp, "w"))) {
+            ts_strv_free(all, n_all);
+            return ts_session_fail(t, TOCSIN_E_IO, "%s: %s", path, strerror(errno));
+        }
+    }
+    rc = f == TOCSIN_EXPORT_STIX ? ts_report_stix(t->store, ids, n, out, err, sizeof err)
+                                 : ts_report_misp(t->store, ids, n, out, err, sizeof err);
+    if (!to_stdout) {
+        int bad = ferror(out);
+        if (fclose(out) != 0 || bad) {
+            if (rc == TOCSIN_OK)
+                snprintf(err, sizeof err, "%s: cannot write it", path), rc = TOCSIN_E_IO;
+        }
+        if (rc == TOCSIN_OK && rename(tmp, path) != 0)
+            snprintf(err, sizeof err, "%s: %s", path, strerror(errno)), rc = TOCSIN_E_IO;
+        if (rc != TOCSIN_OK)
+            unlink(tmp);
+    }
+    ts_strv_free(all, n_all);
+    if (rc != TOCSIN_OK)
+        return ts_session_fail(t, rc, "%s", *err ? err : tocsin_strerror(rc));
+    return TOCSIN_OK;
 }
 
 static void attribute_diag(void *ud, uint64_t line, const char *msg)

@@ -28,9 +28,9 @@ typedef struct option {
 
 #define STORE_CMDS                                                                                            \
     (CMD_HUNT | CMD_INCIDENTS | CMD_SHOW | CMD_INTEL_LOAD | CMD_INTEL_STATS | CMD_INTEL_LOOKUP |                \
-     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE)
+     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT)
 #define HUNTING (CMD_HUNT | CMD_EVAL)
-#define ALL_BUT_VERSION ((CMD_VERSION - 1u))
+#define ALL_BUT_VERSION (~CMD_VERSION)
 #define AT(field) offsetof(args, field)
 
 static const option options[] = {
@@ -76,6 +76,8 @@ static const option options[] = {
      "the main campaign incident's top hypothesis is NAME"},
     {"--expect-unattributed", NULL, OPT_FLAG, AT(eval.expect_unattributed), 1, CMD_EVAL,
      "no incident blames an outside actor (p >= 0.5)"},
+    {"--stix", "FILE", OPT_STR, AT(stix), 0, CMD_REPORT, "a STIX 2.1 bundle of the incidents (- for standard output)"},
+    {"--misp", "FILE", OPT_STR, AT(misp), 0, CMD_REPORT, "MISP events, one JSON object a line (- for standard output)"},
     {"--help", NULL, OPT_FLAG, AT(help), 1, ~0u, "this help"},
 };
 

@@ -24,6 +24,7 @@ enum {
     CMD_SIMULATE = 1u << 9,
     CMD_EVAL = 1u << 10,
     CMD_VERSION = 1u << 11,
+    CMD_REPORT = 1u << 12,
 };
 
 /* What a command was given. Strings borrow argv. */
@@ -38,6 +39,7 @@ typedef struct args {
     size_t n_intel;
     const char **rules;
     size_t n_rules;
+    const char *stix, *misp; /* report: where the exports go */
     int help;         /* --help was given */
 } args;
 

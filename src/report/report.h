@@ -23,6 +23,15 @@ tocsin_code ts_report_incidents(ts_store *s, FILE *out, int json);
  * each alert came from. TOCSIN_E_NOTFOUND for an unknown id. */
 tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int json);
 
+/* Incidents ids[0..n) for other tools: one STIX 2.1 bundle (identity, incident, campaign,
+ * indicators with observed data and sightings, attack-patterns, intrusion-sets with
+ * attributed-to relationships and their confidence, and a report holding them all), or one
+ * MISP event per line (attributes, galaxy and estimative-language tags). Identifiers are
+ * derived from the incidents, so a second export gives the same ones. TOCSIN_E_NOTFOUND
+ * for an unknown id, named in err. */
+tocsin_code ts_report_stix(ts_store *s, const char *const *ids, size_t n, FILE *out, char *err, size_t cap);
+tocsin_code ts_report_misp(ts_store *s, const char *const *ids, size_t n, FILE *out, char *err, size_t cap);
+
 /* intel stats and intel lookup. */
 void ts_report_intel_stats(const ts_intel *ti, FILE *out, int json);
 /* Looks value up as whatever it looks like: an address (indicators, actors, country, ASN,
