@@ -43,6 +43,8 @@ check "show prints the incident" grep -q "$id" "$tmp/show1.txt"
 "$T" show "$id" --db "$db" --json >"$tmp/show1.json"
 check "show --json is NDJSON" bash -c "grep -v -c '^{.*}\$' '$tmp/show1.json' | grep -qx 0"
 check "show --json carries provenance" grep -q '"line"' "$tmp/show1.json"
+check "show --json lists the events behind each alert, with Zeek's uid" bash -c \
+    "grep '\"type\":\"alert\"' '$tmp/show1.json' | grep -q '\"events\":\[{\"time\":\"[0-9T:.Z-]*\",\"ts_ns\":[0-9]*,\"file\":\"[^\"]*conn.log\",\"line\":[0-9]*,.*\"uid\":\"C'"
 
 "$T" hunt "$tmp/logs" --db "$db" --no-progress >/dev/null 2>&1
 "$T" incidents --db "$db" --json >"$tmp/list2.json"

@@ -113,6 +113,62 @@ static void test_aggregation(void)
     ts_correlator_free(c);
 }
 
+/* An alert made from an event, as detectors make them: its first hit is that event. */
+static ts_alert *mk_from_event(const char *key, int64_t t, const char *file, uint64_t line, const char *uid)
+{
+    ts_field f[] = {{ts_str_c("uid"), ts_str_c(uid)}};
+    ts_event ev;
+    ts_event_clear(&ev);
+    ev.ts_ns = t;
+    ev.file = file;
+    ev.line = line;
+    ev.host = ts_str_c("ws07");
+    ev.command_line = ts_str_c("cmd.exe /c whoami");
+    ev.fields = f;
+    ev.n_fields = 1;
+    ts_alert *a = calloc(1, sizeof *a);
+    a->detector = "test";
+    a->key = dup0(key);
+    a->title = dup0(key);
+    ts_alert_from_event(a, &ev);
+    return a;
+}
+
+/* Every event behind an alert is kept up to TS_ALERT_HITS, the earliest first, whatever the
+ * order repeats arrive in; the same event twice is kept once; the count keeps them all. */
+static void test_hits(void)
+{
+    ts_correlator *c = ts_correlator_new(0);
+    char uid[16];
+    for (int i = 40; i >= 1; i--) { /* newest first */
+        snprintf(uid, sizeof uid, "C%d", i);
+        ts_correlator_add(c, mk_from_event("k", T0 + i * SEC, "conn.log", (uint64_t)i, uid));
+    }
+    ts_correlator_add(c, mk_from_event("k", T0 + 3 * SEC, "conn.log", 3, "C3")); /* a repeat */
+    ts_incident **v;
+    size_t n = run(c, &v);
+    CHECK_INT(n, 1);
+    if (n == 1 && v[0]->n_alerts == 1) {
+        const ts_alert *a = v[0]->alerts[0];
+        CHECK_INT(a->count, 41);
+        CHECK_INT(a->n_hits, TS_ALERT_HITS);
+        CHECK(a->hits[0].ts_ns == T0 + SEC && a->hits[0].line == 1);
+        CHECK_STR(a->hits[0].uid, "C1");
+        CHECK_STR(a->hits[1].uid, "C2");
+        CHECK_STR(a->hits[2].uid, "C3");
+        CHECK_STR(a->hits[3].uid, "C4"); /* the repeat of C3 was kept once */
+        CHECK_STR(a->hits[TS_ALERT_HITS - 1].file, "conn.log");
+        CHECK(a->hits[TS_ALERT_HITS - 1].ts_ns == T0 + TS_ALERT_HITS * SEC);
+        CHECK_STR(a->hits[0].host, "ws07");
+        CHECK_STR(a->hits[0].command_line, "cmd.exe /c whoami");
+        ts_alert *d = ts_alert_dup(a);
+        CHECK(d && d->n_hits == a->n_hits && d->hits != a->hits && strcmp(d->hits[5].uid, "C6") == 0);
+        ts_alert_free(d);
+    }
+    free_all(v, n);
+    ts_correlator_free(c);
+}
+
 static void test_join_by_host_and_user(void)
 {
     ts_correlator *c = ts_correlator_new(0);
@@ -391,6 +447,7 @@ int main(void)
 {
     test_entity_keys();
     test_aggregation();
+    test_hits();
     test_join_by_host_and_user();
     test_mail_joins_by_recipient();
     test_window();

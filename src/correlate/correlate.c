@@ -178,6 +178,7 @@ static void merge(ts_alert *k, ts_alert *r)
     adopt(&k->user, &r->user);
     adopt(&k->remote_name, &r->remote_name);
     adopt(&k->techniques, &r->techniques);
+    ts_alert_merge_hits(k, r); /* out of memory loses r's hits only; the count still has them */
 }
 
 void ts_correlator_add(ts_correlator *c, ts_alert *a)

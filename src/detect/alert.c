@@ -21,6 +21,32 @@
     X(dataset)           \
     X(file)
 
+/* Every owned string of ts_alert_hit. */
+#define HIT_STRINGS(X) \
+    X(file)            \
+    X(host)            \
+    X(user)            \
+    X(process)         \
+    X(command_line)    \
+    X(parent)          \
+    X(uid)             \
+    X(community_id)    \
+    X(flow_id)
+
+static void hit_clear(ts_alert_hit *h)
+{
+#define FREE_ONE(f) free(h->f);
+    HIT_STRINGS(FREE_ONE)
+#undef FREE_ONE
+}
+
+static void hits_free(ts_alert_hit *v, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        hit_clear(&v[i]);
+    free(v);
+}
+
 void ts_alert_free(ts_alert *a)
 {
     if (!a)
@@ -28,6 +54,7 @@ void ts_alert_free(ts_alert *a)
 #define FREE_ONE(f) free(a->f);
     ALERT_STRINGS(FREE_ONE)
 #undef FREE_ONE
+    hits_free(a->hits, a->n_hits);
     free(a);
 }
 
@@ -45,6 +72,23 @@ ts_alert *ts_alert_dup(const ts_alert *a)
     }
     ALERT_STRINGS(DUP_ONE)
 #undef DUP_ONE
+    d->hits = NULL;
+    d->n_hits = 0;
+    if (ok && a->n_hits) {
+        if (!(d->hits = calloc(a->n_hits, sizeof *d->hits)))
+            ok = false;
+        for (uint32_t i = 0; ok && i < a->n_hits; i++, d->n_hits++) {
+            const ts_alert_hit *h = &a->hits[i];
+            d->hits[i] = *h;
+#define DUP_HIT(f)                           \
+    if (h->f) {                              \
+        d->hits[i].f = strdup(h->f);         \
+        ok = ok && d->hits[i].f;             \
+    }
+            HIT_STRINGS(DUP_HIT)
+#undef DUP_HIT
+        }
+    }
     if (!ok) {
         ts_alert_free(d);
         return NULL;
@@ -109,6 +153,30 @@ static void set_entities(ts_alert *a, const ts_event *ev)
 
 /* a is a fresh alert (zeroed): the strings set here are not freed first, except
  * internal_host, which ts_alert_orient replaces. */
+/* The event as the alert's first hit (none when out of memory: the alert still stands). */
+static void first_hit(ts_alert *a, const ts_event *ev)
+{
+    ts_alert_hit *h = calloc(1, sizeof *h);
+    if (!h)
+        return;
+    h->ts_ns = ev->ts_ns;
+    h->file = ev->file ? strdup(ev->file) : NULL;
+    h->line = ev->line;
+    h->record = ev->record;
+    h->host = dup_view(ev->host);
+    h->user = dup_view(ev->user);
+    h->process = dup_view(ev->process);
+    h->command_line = dup_view(ev->command_line);
+    h->parent = dup_view(ev->parent_process);
+    /* The identifiers that find the event again in Zeek, Suricata and anything that
+       computes a Community ID; read from the raw record only here, when an alert is made. */
+    h->uid = dup_view(ts_event_field(ev, "uid"));
+    h->community_id = dup_view(ts_event_field(ev, "community_id"));
+    h->flow_id = dup_view(ts_event_field(ev, "flow_id"));
+    a->hits = h;
+    a->n_hits = 1;
+}
+
 void ts_alert_from_event(ts_alert *a, const ts_event *ev)
 {
     a->first_ns = a->last_ns = ev->ts_ns;
@@ -118,6 +186,55 @@ void ts_alert_from_event(ts_alert *a, const ts_event *ev)
     a->line = ev->line;
     a->record = ev->record;
     set_entities(a, ev);
+    first_hit(a, ev);
+}
+
+static int str0cmp(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
+
+/* Order of hits: time, then place in the input, so the kept ones do not depend on the
+ * order alerts arrive in. */
+static int hit_cmp(const void *pa, const void *pb)
+{
+    const ts_alert_hit *a = pa, *b = pb;
+    if (a->ts_ns != b->ts_ns)
+        return a->ts_ns < b->ts_ns ? -1 : 1;
+    int f = str0cmp(a->file, b->file);
+    if (f)
+        return f;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    return a->record < b->record ? -1 : a->record > b->record;
+}
+
+bool ts_alert_merge_hits(ts_alert *k, ts_alert *r)
+{
+    if (!r->n_hits)
+        return true;
+    uint32_t n = k->n_hits + r->n_hits;
+    ts_alert_hit *v = realloc(k->hits, n * sizeof *v);
+    if (!v) {
+        hits_free(r->hits, r->n_hits);
+        r->hits = NULL, r->n_hits = 0;
+        return false;
+    }
+    memcpy(v + k->n_hits, r->hits, r->n_hits * sizeof *v);
+    free(r->hits); /* its strings now belong to k */
+    r->hits = NULL, r->n_hits = 0;
+    qsort(v, n, sizeof *v, hit_cmp);
+    /* the same event reported twice (a rerun, two detectors' repeats) is kept once */
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (m && hit_cmp(&v[m - 1], &v[i]) == 0) {
+            hit_clear(&v[i]);
+            continue;
+        }
+        v[m++] = v[i];
+    }
+    for (uint32_t i = TS_ALERT_HITS; i < m; i++)
+        hit_clear(&v[i]);
+    k->hits = v;
+    k->n_hits = m < TS_ALERT_HITS ? m : TS_ALERT_HITS;
+    return true;
 }
 
 char *ts_fmt_alloc(const char *fmt, ...)

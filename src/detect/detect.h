@@ -34,6 +34,22 @@ typedef enum ts_direction {
     TS_DIR_INTERNAL, /* between internal hosts */
 } ts_direction;
 
+/* One event behind an alert, for the timeline: where it is in the input, when, and the
+ * fields an analyst reads first. Every string is owned (NULL when the event had none). */
+typedef struct ts_alert_hit {
+    int64_t ts_ns;
+    char *file;
+    uint64_t line, record;
+    char *host, *user;
+    char *process, *command_line, *parent; /* process.executable, .command_line, .parent.executable */
+    char *uid, *community_id, *flow_id;    /* Zeek uid, Community ID, Suricata flow_id */
+} ts_alert_hit;
+
+/* Events kept per alert: the earliest ones (by time, then place in the input); the
+ * alert's count says how many there were in all. Sixteen events of ~200 bytes keep an
+ * alert under 4 KB however often it repeats. */
+#define TS_ALERT_HITS 16
+
 /* One alert. Every string is malloc'ed and owned by the alert (ts_alert_free frees it).
  * An alert is keyed (detector + key) so that repeats aggregate into one with a count. */
 typedef struct ts_alert {
@@ -70,14 +86,19 @@ typedef struct ts_alert {
     char *dataset;
     char *file;
     uint64_t line, record;
+    ts_alert_hit *hits;   /* the events behind it, at most TS_ALERT_HITS, oldest first */
+    uint32_t n_hits;
 } ts_alert;
 
 void ts_alert_free(ts_alert *a);
 /* A deep copy; NULL on allocation failure. */
 ts_alert *ts_alert_dup(const ts_alert *a);
-/* Fills the provenance and time fields of a from ev, and its entities from ev's
- * addresses (the internal side becomes internal_ip, the other remote_ip). */
+/* Fills the provenance and time fields of a from ev (and its first hit), and its entities
+ * from ev's addresses (the internal side becomes internal_ip, the other remote_ip). */
 void ts_alert_from_event(ts_alert *a, const ts_event *ev);
+/* Moves r's hits into k's (r keeps none), keeping the earliest TS_ALERT_HITS. False when
+ * out of memory (k's hits are then unchanged and r's freed). */
+bool ts_alert_merge_hits(ts_alert *k, ts_alert *r);
 
 /* Receives alerts; takes ownership of a. */
 typedef struct ts_alert_sink {

@@ -400,6 +400,34 @@ static void json_indicator(ts_jw *w, const ts_alert_view *a)
     ts_jw_obj_end(w);
 }
 
+/* "events": the events kept behind the alert, and "events_not_kept": how many more there
+ * were (the store keeps the earliest TS_ALERT_HITS). */
+static void json_hits(ts_jw *w, const ts_alert_view *a)
+{
+    ts_jw_key(w, "events");
+    ts_jw_arr(w);
+    for (size_t i = 0; i < a->n_hits; i++) {
+        const ts_hit_view *h = &a->hits[i];
+        ts_jw_obj(w);
+        json_time(w, "time", h->ts_ns);
+        ts_jw_kint(w, "ts_ns", h->ts_ns);
+        ts_jw_kstr(w, "file", h->file && *h->file ? h->file : NULL);
+        ts_jw_kuint(w, "line", h->line);
+        ts_jw_kuint(w, "record", h->record);
+        ts_jw_kstr(w, "host", h->host);
+        ts_jw_kstr(w, "user", h->user);
+        ts_jw_kstr(w, "process", h->process);
+        ts_jw_kstr(w, "command_line", h->command_line);
+        ts_jw_kstr(w, "parent", h->parent);
+        ts_jw_kstr(w, "uid", h->uid);
+        ts_jw_kstr(w, "community_id", h->community_id);
+        ts_jw_kstr(w, "flow_id", h->flow_id);
+        ts_jw_obj_end(w);
+    }
+    ts_jw_arr_end(w);
+    ts_jw_kuint(w, "events_not_kept", a->count > a->n_hits ? a->count - a->n_hits : 0);
+}
+
 static void json_alert(FILE *out, const ts_incident_view *v, size_t idx, const ts_alert_view *a)
 {
     ts_jw w;
@@ -442,6 +470,7 @@ static void json_alert(FILE *out, const ts_incident_view *v, size_t idx, const t
     ts_jw_kuint(&w, "record", a->record);
     ts_jw_kstr(&w, "dataset", a->dataset);
     ts_jw_obj_end(&w);
+    json_hits(&w, a);
     ts_jw_end(&w);
 }
 

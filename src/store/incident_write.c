@@ -127,6 +127,27 @@ static void put_actor(void *ud, const char *name, const char *attack_id)
     c->rc = st_done(c->s, st, "recording an alert's actor");
 }
 
+static tocsin_code put_hit(ts_store *s, int64_t alert, const ts_alert_hit *h)
+{
+    sqlite3_stmt *st = st_get(s, ST_HIT_INSERT);
+    if (!st)
+        return TOCSIN_E_DB;
+    st_int(st, 1, alert);
+    st_int(st, 2, h->ts_ns);
+    st_text_nn(st, 3, h->file ? h->file : "");
+    st_u64(st, 4, h->line);
+    st_u64(st, 5, h->record);
+    st_text(st, 6, h->host);
+    st_text(st, 7, h->user);
+    st_text(st, 8, h->process);
+    st_text(st, 9, h->command_line);
+    st_text(st, 10, h->parent);
+    st_text(st, 11, h->uid);
+    st_text(st, 12, h->community_id);
+    st_text(st, 13, h->flow_id);
+    return st_done(s, st, "recording an alert's event");
+}
+
 /* Stores a (or finds it stored) and sets *id. */
 static tocsin_code put_alert(ts_store *s, int64_t run, const ts_alert *a, const ts_intel *ti, int64_t *id)
 {
@@ -143,6 +164,8 @@ static tocsin_code put_alert(ts_store *s, int64_t run, const ts_alert *a, const 
     sqlite3_reset(st);
     actor_ctx c = {s, *id, 0, TOCSIN_OK};
     st_actor_names(ti, a->actorset, put_actor, &c);
+    for (uint32_t i = 0; i < a->n_hits && c.rc == TOCSIN_OK; i++)
+        c.rc = put_hit(s, *id, &a->hits[i]);
     return c.rc;
 }
 

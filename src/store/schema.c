@@ -134,6 +134,18 @@ static const char *const migrations[] = {
     "  data BLOB NOT NULL,"
     "  saved_ns INTEGER NOT NULL,"
     "  run INTEGER REFERENCES runs(id));",
+
+    /* 3: the events behind each alert (at most TS_ALERT_HITS each), for the timeline and
+       the report: where each is, when, and the fields an analyst reads first. */
+    "CREATE TABLE alert_hits ("
+    "  alert INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,"
+    "  ts_ns INTEGER NOT NULL,"
+    "  file TEXT NOT NULL DEFAULT '',"
+    "  line INTEGER NOT NULL DEFAULT 0,"
+    "  record INTEGER NOT NULL DEFAULT 0,"
+    "  host TEXT, user_name TEXT, process TEXT, command_line TEXT, parent TEXT,"
+    "  uid TEXT, community_id TEXT, flow_id TEXT,"
+    "  PRIMARY KEY (alert, ts_ns, file, line, record)) WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

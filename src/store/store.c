@@ -85,6 +85,14 @@ static const char *const sql[ST__COUNT] = {
         "SELECT count(*), coalesce(sum(type = 'table' AND name IN ('runs', 'alerts', 'incidents')), 0),"
         " min(CASE type WHEN 'table' THEN name END)"
         " FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    /* An event seen again (a second hunt over the same logs) is kept once. */
+    [ST_HIT_INSERT] =
+        "INSERT OR IGNORE INTO alert_hits (alert, ts_ns, file, line, record, host, user_name, process,"
+        " command_line, parent, uid, community_id, flow_id)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    [ST_ALERT_HITS] =
+        "SELECT ts_ns, file, line, record, host, user_name, process, command_line, parent, uid,"
+        " community_id, flow_id FROM alert_hits WHERE alert = ?1 ORDER BY ts_ns, file, line, record",
 };
 
 tocsin_code st_fail(ts_store *s, const char *what)

@@ -40,6 +40,8 @@ typedef enum st_id {
     ST_STATE_PUT,
     ST_STATE_GET,
     ST_SCHEMA_OBJECTS,
+    ST_HIT_INSERT,
+    ST_ALERT_HITS,
     ST__COUNT
 } st_id;
 

@@ -246,6 +246,32 @@ static tocsin_code load_actors(reader *r, ts_alert_view *a)
     return finish(r, st, step, "reading an alert's actors");
 }
 
+static tocsin_code load_hits(reader *r, ts_alert_view *a)
+{
+    sqlite3_stmt *st = st_get(r->s, ST_ALERT_HITS);
+    size_t cap = 0;
+    int step;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_int(st, 1, a->id);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW && grow(r, (void **)&a->hits, &cap, a->n_hits, sizeof *a->hits)) {
+        ts_hit_view *h = &a->hits[a->n_hits++];
+        h->ts_ns = sqlite3_column_int64(st, 0);
+        h->file = col(r, st, 1);
+        h->line = col_u64(st, 2);
+        h->record = col_u64(st, 3);
+        h->host = col(r, st, 4);
+        h->user = col(r, st, 5);
+        h->process = col(r, st, 6);
+        h->command_line = col(r, st, 7);
+        h->parent = col(r, st, 8);
+        h->uid = col(r, st, 9);
+        h->community_id = col(r, st, 10);
+        h->flow_id = col(r, st, 11);
+    }
+    return finish(r, st, step, "reading an alert's events");
+}
+
 static void alert_from_row(reader *r, sqlite3_stmt *st, ts_alert_view *a)
 {
     a->id = sqlite3_column_int64(st, 0);
@@ -294,8 +320,11 @@ static tocsin_code load_alerts(reader *r, ts_incident_view *v)
         alert_from_row(r, st, &v->alerts[v->n_alerts++]);
     if ((rc = finish(r, st, step, "reading an incident's alerts")) != TOCSIN_OK)
         return rc;
-    for (size_t i = 0; i < v->n_alerts && rc == TOCSIN_OK; i++)
+    for (size_t i = 0; i < v->n_alerts && rc == TOCSIN_OK; i++) {
         rc = load_actors(r, &v->alerts[i]);
+        if (rc == TOCSIN_OK)
+            rc = load_hits(r, &v->alerts[i]);
+    }
     return rc;
 }
 
@@ -394,6 +423,14 @@ static void alert_view_clear(ts_alert_view *a)
         free(strs[i]);
     ts_strv_free(a->actors, a->n_actors);
     ts_strv_free(a->actor_ids, a->n_actors);
+    for (size_t i = 0; i < a->n_hits; i++) {
+        ts_hit_view *h = &a->hits[i];
+        char *hs[] = {h->file, h->host, h->user, h->process, h->command_line, h->parent, h->uid,
+                      h->community_id, h->flow_id};
+        for (size_t k = 0; k < sizeof hs / sizeof hs[0]; k++)
+            free(hs[k]);
+    }
+    free(a->hits);
 }
 
 void ts_incident_view_free(ts_incident_view *v)

@@ -23,6 +23,14 @@ typedef struct ts_format_view {
     uint64_t files, events, rejected;
 } ts_format_view;
 
+/* One event behind an alert (alert_hits); strings NULL when the event had none. */
+typedef struct ts_hit_view {
+    int64_t ts_ns;
+    char *file;
+    uint64_t line, record;
+    char *host, *user, *process, *command_line, *parent, *uid, *community_id, *flow_id;
+} ts_hit_view;
+
 typedef struct ts_alert_view {
     int64_t id;                    /* the store's alert id */
     char *detector, *key, *kind, *title, *techniques;
@@ -38,6 +46,9 @@ typedef struct ts_alert_view {
     size_t n_actors;
     char *dataset, *file;          /* provenance of the first event */
     uint64_t line, record;
+    ts_hit_view *hits;             /* the events kept (at most TS_ALERT_HITS), oldest first;
+                                      count says how many there were */
+    size_t n_hits;
 } ts_alert_view;
 
 typedef struct ts_contrib_view {
