@@ -127,6 +127,21 @@ check "hunt --rules exits 0" test $? -eq 0
 check "a Sigma rule over Zeek conn fires" grep -q 'Sigma high: Connection to the Destover C2 network' "$tmp/sigma.txt"
 check "a Sigma keyword rule over auth.log fires" grep -q 'Sigma medium: Archive made with sudo' "$tmp/sigma.txt"
 check "a Sigma alert carries the rule's technique" grep -q 'T1560.001' "$tmp/sigma.txt"
+# A backtracking regex on a padded command line: cut off at its budget, and the rule that
+# gave up is in the summary and in --json, not silently taken as a miss.
+mkdir -p "$tmp/pad"
+sed -n 3p tests/data/cli/logs/linux/auth.log | sed "s|/srv/finance|$(printf 'x%.0s' $(seq 60))zy|" >"$tmp/pad/auth.log"
+touch -d 2014-11-30 "$tmp/pad/auth.log"
+"$T" hunt "$tmp/pad" --rules tests/data/sigma/budget --db "$tmp/g.db" --no-progress >"$tmp/gave.txt" 2>&1
+check "a hunt with a rule that gave up exits 0" test $? -eq 0
+check "the summary says the rule gave up on the event" \
+    grep -q '1 rule could not finish on 1 event' "$tmp/gave.txt"
+check "the summary names the rule and the event" grep -q '3f1c9a2e-.*: 1 event, first .*pad/auth.log:1' "$tmp/gave.txt"
+"$T" hunt "$tmp/pad" --rules tests/data/sigma/budget --db "$tmp/g2.db" --no-progress --json >"$tmp/gave.json" 2>/dev/null
+check "--json counts the rule that gave up" grep -q '"gave_up":1,"rules_gave_up":\[{"rule":"3f1c9a2e-7d4b-4e8a-9c6f-2b5d8e1a0c47"' "$tmp/gave.json"
+"$T" hunt "$tmp/logs" --rules tests/data/sigma/budget --db "$tmp/g3.db" --no-progress --json >"$tmp/nogave.json" 2>/dev/null
+check "--json says no rule gave up on ordinary logs" grep -q '"gave_up":0,"rules_gave_up":\[\]' "$tmp/nogave.json"
+
 "$T" rules check "$rules" --db "$tmp/s.db" >"$tmp/check.txt" 2>&1
 check "rules check exits 3 when a rule is refused" test $? -eq 3
 check "rules check names the unknown modifier" grep -q "refused.*unknown_modifier.yml.*unknown modifier 'sometimes'" "$tmp/check.txt"

@@ -23,6 +23,8 @@ typedef struct hunt {
     size_t n_det;
     ts_alert_sink alerts;
     ts_hunt_stats st;
+    ts_rule_gave_up *gave_up; /* st.gave_up's storage */
+    size_t cap_gave_up;
     int64_t run;
     uint64_t file_events, file_rejected;
     int progress;
@@ -236,6 +238,20 @@ static void stop_detectors(hunt *h)
     h->n_det = 0;
 }
 
+static void add_gave_up(void *ud, const ts_rule_gave_up *g)
+{
+    hunt *h = ud;
+    if (h->st.n_gave_up == h->cap_gave_up) {
+        size_t cap = h->cap_gave_up ? h->cap_gave_up * 2 : 8;
+        ts_rule_gave_up *p = realloc(h->gave_up, cap * sizeof *p);
+        if (!p)
+            return;
+        h->gave_up = p, h->cap_gave_up = cap;
+    }
+    h->gave_up[h->st.n_gave_up++] = *g;
+    h->st.gave_up = h->gave_up;
+}
+
 /* End of input: detectors flush, incidents form, get attributed and stored. */
 static tocsin_code conclude(hunt *h)
 {
@@ -248,6 +264,8 @@ static tocsin_code conclude(hunt *h)
         if (src != TOCSIN_OK)
             ts_session_diag(h->t, h->t->db_path, 0, "detector %s: cannot keep its state: %s", h->det[i]->name,
                             tocsin_strerror(src));
+        if (h->det[i]->gave_up)
+            h->det[i]->gave_up(h->det_state[i], add_gave_up, h);
     }
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
@@ -313,6 +331,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     if (rc == TOCSIN_OK && report)
         rc = ts_report_run(t->store, h.run, &h.st, t->out, t->o.json);
     stop_detectors(&h);
+    free(h.gave_up);
     ts_scratch_free(&h.scratch);
     ts_correlator_free(h.corr);
     if (rc == TOCSIN_OK && h.st.rejected)
