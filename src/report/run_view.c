@@ -252,10 +252,12 @@ tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, 
     }
     run_figures f = figures(&run, st);
     rpt_init(&r, out);
-    if (json)
+    if (json) {
         summary_json(out, &run, &f, fmt, nfmt, st);
-    else
-        summary_text(&r, &run, &f, fmt, nfmt), gave_up_text(&r, st);
+    } else {
+        summary_text(&r, &run, &f, fmt, nfmt);
+        gave_up_text(&r, st);
+    }
     ts_format_views_free(fmt, nfmt);
     ts_run_view_clear(&run);
     return incidents(s, run_id, &r, json);
