@@ -437,7 +437,7 @@ static void test_stix_deep(void)
         "\"source_ref\":\"indicator--2\",\"target_ref\":\"intrusion-set--1\"}]}");
 #undef PUT
     CHECK_INT(ts_loader_stix.load(ti, "deep.json", b, n, &o), TOCSIN_E_PARTIAL);
-    CHECK(has(&d, "deep.json:1: column 90 (byte 89): a member of the bundle nests too deep; skipped"));
+    CHECK(has(&d, "deep.json:1: column 90 (byte 89): a member of the bundle nests deeper than 64 levels; skipped"));
     CHECK(has(&d, "deep.json:3: column 401 (byte 10508): object 2 of the bundle nests deeper than 64 levels; skipped"));
     CHECK_INT(d.n, 2);
     CHECK_INT(lookup(ti, TS_IOC_IP, "203.0.113.1", &hit, names, sizeof names), 0);

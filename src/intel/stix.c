@@ -549,8 +549,12 @@ static tocsin_code each_object(stix *x, object_fn fn)
             int r = skip_value(p, n, i, 1, &at, &deep);
             if (r == SCAN_BAD)
                 return bad_at(x, at, "not JSON: the bundle cannot be read past here"), TOCSIN_E_PARSE;
-            if (r == SCAN_DEEP)
-                bad_at(x, deep, "a member of the bundle nests too deep; skipped");
+            if (r == SCAN_DEEP) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "a member of the bundle nests deeper than %d levels; skipped",
+                         STIX_MAX_DEPTH);
+                bad_at(x, deep, msg);
+            }
         }
         i = skip_ws(p, n, at);
         if (i < n && p[i] == ',')
