@@ -188,6 +188,7 @@ static void match_only(const char *what, char **files, size_t n, int reps, const
         sum.scans += st1.scans - st0.scans, sum.short_scans += st1.short_scans - st0.short_scans;
         sum.remembered += st1.remembered - st0.remembered;
         sum.not_remembered += st1.not_remembered - st0.not_remembered;
+        sum.gave_up += st1.gave_up - st0.gave_up;
         if (fresh)
             ts_sigma_scratch_free(use);
     }
@@ -196,12 +197,12 @@ static void match_only(const char *what, char **files, size_t n, int reps, const
            fresh ? " (new scratch each pass)" : "", k.nkeep, reps, (double)m.events / match_s,
            match_s * 1e6 / (double)m.events, (unsigned long long)m.hits);
     printf("  per event: %.1f rules evaluated, %.1f field scans (%.0f%% of those that reach Hyperscan answered from "
-           "memory), %.2f short-literal scans\n",
+           "memory), %.2f short-literal scans; %llu rule evaluations gave up (regex budget)\n",
            (double)sum.rules_evaluated / ne, (double)sum.scans / ne,
            sum.remembered + sum.not_remembered
                ? 100.0 * (double)sum.remembered / (double)(sum.remembered + sum.not_remembered)
                : 0.0,
-           (double)sum.short_scans / ne);
+           (double)sum.short_scans / ne, (unsigned long long)sum.gave_up);
     free(k.keep);
     ts_arena_free(&arena);
 }

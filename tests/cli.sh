@@ -43,8 +43,7 @@ check "show prints the incident" grep -q "$id" "$tmp/show1.txt"
 "$T" show "$id" --db "$db" --json >"$tmp/show1.json"
 check "show --json is NDJSON" bash -c "grep -v -c '^{.*}\$' '$tmp/show1.json' | grep -qx 0"
 check "show --json carries provenance" grep -q '"line"' "$tmp/show1.json"
-check "show --json lists the events behind each alert, with Zeek's uid" bash -c \
-    "grep '\"type\":\"alert\"' '$tmp/show1.json' | grep -q '\"events\":\[{\"time\":\"[0-9T:.Z-]*\",\"ts_ns\":[0-9]*,\"file\":\"[^\"]*conn.log\",\"line\":[0-9]*,.*\"uid\":\"C'"
+
 
 "$T" hunt "$tmp/logs" --db "$db" --no-progress >/dev/null 2>&1
 "$T" incidents --db "$db" --json >"$tmp/list2.json"
@@ -54,6 +53,8 @@ check "a second hunt adds no alert" test "$(wc -l <"$tmp/show2.json")" -eq "$(wc
 
 "$T" hunt "$tmp/logs" --db "$tmp/j.db" --json --no-progress >"$tmp/hunt.json" 2>/dev/null
 check "hunt --json prints only JSON objects" bash -c "test -s '$tmp/hunt.json' && ! grep -qv '^{.*}\$' '$tmp/hunt.json'"
+check "hunt --json lists the events behind each alert, with Zeek's uid" bash -c \
+    "grep '\"type\":\"alert\"' '$tmp/hunt.json' | grep -q '\"events\":\[{\"time\":\"[0-9T:.Z-]*\",\"ts_ns\":[0-9]*,\"file\":\"[^\"]*conn.log\",\"line\":[0-9]*,.*\"uid\":\"C'"
 
 # Intelligence loaded once is kept in the store for later sessions.
 printf '# a list with a declared actor\n45.33.20.1\nbad-entry-!!\nc2.tocsin-test.example\n' >"$tmp/list.txt"
@@ -212,6 +213,21 @@ check "a hunt with cached rules finds what the first found" cmp -s "$tmp/s-cold.
 for e in "$TOCSIN_CACHE_DIR"/sigma/*.hs; do printf 'XXXX' | dd of="$e" bs=1 seek=200 conv=notrunc 2>/dev/null; done
 sig_hunt "$tmp/s-damaged.db" >"$tmp/s-damaged.json"
 check "damaged rule-cache entries are rebuilt, not used" cmp -s "$tmp/s-cold.json" "$tmp/s-damaged.json"
+# A backtracking regex on a padded command line: cut off at its budget, and the rule that
+# gave up is in the summary and in --json, not silently taken as a miss.
+mkdir -p "$tmp/pad"
+sed -n 3p tests/data/cli/logs/linux/auth.log | sed "s|/srv/finance|$(printf 'x%.0s' $(seq 60))zy|" >"$tmp/pad/auth.log"
+touch -d 2014-11-30 "$tmp/pad/auth.log"
+"$T" hunt "$tmp/pad" --rules tests/data/sigma/budget --db "$tmp/g.db" --no-progress >"$tmp/gave.txt" 2>&1
+check "a hunt with a rule that gave up exits 0" test $? -eq 0
+check "the summary says the rule gave up on the event" \
+    grep -q '1 rule could not finish on 1 event' "$tmp/gave.txt"
+check "the summary names the rule and the event" grep -q '3f1c9a2e-.*: 1 event, first .*pad/auth.log:1' "$tmp/gave.txt"
+"$T" hunt "$tmp/pad" --rules tests/data/sigma/budget --db "$tmp/g2.db" --no-progress --json >"$tmp/gave.json" 2>/dev/null
+check "--json counts the rule that gave up" grep -q '"gave_up":1,"rules_gave_up":\[{"rule":"3f1c9a2e-7d4b-4e8a-9c6f-2b5d8e1a0c47"' "$tmp/gave.json"
+"$T" hunt "$tmp/logs" --rules tests/data/sigma/budget --db "$tmp/g3.db" --no-progress --json >"$tmp/nogave.json" 2>/dev/null
+check "--json says no rule gave up on ordinary logs" grep -q '"gave_up":0,"rules_gave_up":\[\]' "$tmp/nogave.json"
+
 "$T" rules check "$rules" --db "$tmp/s.db" >"$tmp/check.txt" 2>&1
 check "rules check exits 3 when a rule is refused" test $? -eq 3
 check "rules check names the unknown modifier" grep -q "refused.*unknown_modifier.yml.*unknown modifier 'sometimes'" "$tmp/check.txt"

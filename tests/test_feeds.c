@@ -22,10 +22,8 @@ static void on_diag(void *ud, const char *feed, uint64_t line, const char *msg)
 {
     diags *d = ud;
     size_t used = strlen(d->text);
-    (void)feed;
-    (void)line;
     d->n++;
-    snprintf(d->text + used, sizeof d->text - used, "%s\n", msg);
+    snprintf(d->text + used, sizeof d->text - used, "%s:%llu: %s\n", feed, (unsigned long long)line, msg);
 }
 
 static void on_loaded(void *ud, const char *kind, const char *name, const char *data, size_t len)
@@ -393,10 +391,71 @@ static void test_stix_bad(void)
     CHECK_INT(ts_loader_stix.load(ti, "t", notjson, sizeof notjson - 1, &o), TOCSIN_E_PARSE);
     CHECK_INT(ts_loader_stix.load(ti, "t", noobjs, sizeof noobjs - 1, &o), TOCSIN_E_FORMAT);
     CHECK_INT(ts_loader_stix.load(ti, "t", junk, sizeof junk - 1, &o), TOCSIN_E_PARTIAL);
-    CHECK(has(&d, "object 2 of the bundle has no id"));
+    CHECK(has(&d, "object 2 of the bundle is not an object"));
+    CHECK(has(&d, "object 3 of the bundle has no id"));
     CHECK(has(&d, "indicator--1 has no pattern"));
     CHECK_INT(ts_intel_actor_count(ti), 0);
     ts_intel_free(ti);
+}
+
+/* Nesting past the limit is refused object by object, with the feed, line and column: the
+ * objects around it still load. A member of the bundle nested past what jansson itself would
+ * take (2,048) costs no recursion here. */
+static void test_stix_deep(void)
+{
+    ts_intel *ti = ts_intel_new();
+    diags d = {0};
+    ts_feed_opts o = {.diag = on_diag, .ud = &d};
+    char names[256];
+    ts_ioc_hit hit;
+    size_t cap = 64 * 1024, n = 0;
+    char *b = malloc(cap);
+    CHECK(b != NULL);
+    if (!b)
+        return;
+#define PUT(...) (n += (size_t)snprintf(b + n, cap - n, __VA_ARGS__))
+    PUT("{\"type\":\"bundle\",\"x_junk\":");
+    for (int i = 0; i < 5000; i++)
+        PUT("[");
+    for (int i = 0; i < 5000; i++)
+        PUT("]");
+    PUT(",\"objects\":[\n{\"type\":\"intrusion-set\",\"id\":\"intrusion-set--1\",\"name\":\"Deep Crew\"},\n");
+    PUT("{\"type\":\"indicator\",\"id\":\"indicator--1\",\"pattern\":\"[ipv4-addr:value = '203.0.113.1']\","
+        "\"x_nest\":");
+    for (int i = 0; i < 70; i++) /* the object is at depth 3: the 62nd of these is the 65th level */
+        PUT("{\"a\":");
+    PUT("1");
+    for (int i = 0; i < 70; i++)
+        PUT("}");
+    PUT("},\n{\"type\":\"indicator\",\"id\":\"indicator--2\",\"pattern\":\"[ipv4-addr:value = '203.0.113.2']\","
+        "\"x_nest\":");
+    for (int i = 0; i < 60; i++) /* deep, but within the limit */
+        PUT("[");
+    for (int i = 0; i < 60; i++)
+        PUT("]");
+    PUT("},\n{\"type\":\"relationship\",\"id\":\"relationship--2\",\"relationship_type\":\"indicates\","
+        "\"source_ref\":\"indicator--2\",\"target_ref\":\"intrusion-set--1\"}]}");
+#undef PUT
+    CHECK_INT(ts_loader_stix.load(ti, "deep.json", b, n, &o), TOCSIN_E_PARTIAL);
+    CHECK(has(&d, "deep.json:1: column 90 (byte 89): a member of the bundle nests deeper than 64 levels; skipped"));
+    CHECK(has(&d, "deep.json:3: column 401 (byte 10508): object 2 of the bundle nests deeper than 64 levels; skipped"));
+    CHECK_INT(d.n, 2);
+    CHECK_INT(lookup(ti, TS_IOC_IP, "203.0.113.1", &hit, names, sizeof names), 0);
+    CHECK_INT(lookup(ti, TS_IOC_IP, "203.0.113.2", &hit, names, sizeof names), 1);
+    CHECK_STR(names, "Deep Crew");
+    ts_intel_free(ti);
+
+    /* broken part way: reported where, and what came before is kept */
+    ti = ts_intel_new();
+    memset(&d, 0, sizeof d);
+    static const char cut[] = "{\"type\":\"bundle\",\"objects\":[\n"
+                              "{\"type\":\"indicator\",\"id\":\"indicator--1\",\"pattern\":\"[ipv4-addr:value = '203.0.113.9']\"},\n"
+                              "{\"type\":\"indicator\",\"id\":\"indicator--2\",\"pattern\":]]}";
+    CHECK_INT(ts_loader_stix.load(ti, "cut.json", cut, sizeof cut - 1, &o), TOCSIN_E_PARSE);
+    CHECK(has(&d, "cut.json:3: column 51 (byte 167): not JSON: the bundle cannot be read past here"));
+    CHECK_INT(lookup(ti, TS_IOC_IP, "203.0.113.9", &hit, names, sizeof names), 1);
+    ts_intel_free(ti);
+    free(b);
 }
 
 /* ---- MISP --------------------------------------------------------------------------- */
@@ -760,6 +819,7 @@ int main(void)
     test_sniff();
     test_stix_fixture();
     test_stix_bad();
+    test_stix_deep();
     test_misp_event();
     test_misp_feed();
     test_catalogue_fixture();

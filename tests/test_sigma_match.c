@@ -213,8 +213,130 @@ static void test_layouts(void)
     ts_sigma_free(s);
 }
 
+/* A regex only PCRE2 can run (a backreference) that backtracks exponentially on a run of
+ * x's not followed by y. */
+#define BACKTRACKS "'(x+x+)+y\\1'"
+
+/* The rule that gave up last, as ts_sigma_gave_up reports it. */
+typedef struct gave_up_seen {
+    size_t rules;
+    uint64_t events, line;
+    char file[64], id[64];
+} gave_up_seen;
+
+static void on_gave_up(void *ud, const ts_sigma_gave_up_info *g)
+{
+    gave_up_seen *s = ud;
+    s->rules++;
+    s->events = g->events;
+    s->line = g->line;
+    snprintf(s->file, sizeof s->file, "%s", g->file ? g->file : "");
+    snprintf(s->id, sizeof s->id, "%s", g->rule->id);
+}
+
+/* Hits of a process creation event Image=image, CommandLine=cmd, read from pad.log line 7. */
+static int hits_cmd(const ts_sigma *s, ts_sigma_scratch *sc, const char *image, const char *cmd)
+{
+    ts_field f[2] = {{TS_STR_LIT("Image"), ts_str_c(image)}, {TS_STR_LIT("CommandLine"), ts_str_c(cmd)}};
+    ts_event ev;
+    ts_event_clear(&ev);
+    ev.channel = TS_STR_LIT(SYSMON);
+    ev.code = 1, ev.has_code = true;
+    ev.dataset = TS_STR_LIT("windows.sysmon");
+    ev.fields = f;
+    ev.n_fields = 2;
+    ev.file = "pad.log";
+    ev.line = 7;
+    int hits = 0;
+    ts_sigma_match(s, sc, &ev, count_hit, &hits);
+    return hits;
+}
+
+/* A backtracking regex on a padded value is cut off at its budget, and the rule is counted
+ * as having given up on the event, with where the event was: never a silent miss. */
+static void test_regex_budget(void)
+{
+    char pad[64];
+    memset(pad, 'x', 40);
+    memcpy(pad + 40, "zy", 3); /* 2^40 ways to split the x's before the z says no */
+    ts_sigma *s = proc_rules("  sel:\n    CommandLine|re: " BACKTRACKS "\n  condition: sel\n");
+    CHECK(s != NULL);
+    if (!s)
+        return;
+    ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+    ts_sigma_stats st;
+    gave_up_seen seen = {0};
+    CHECK_INT(hits_cmd(s, sc, "x", "xxyxx"), 1); /* the regex works on ordinary values */
+    CHECK_INT(hits_cmd(s, sc, "x", "xxxxzy"), 0);
+    CHECK_INT(ts_sigma_gave_up(sc, NULL, NULL), 0);
+    CHECK_INT(hits_cmd(s, sc, "x", pad), 0); /* the default budget: bounded */
+    ts_sigma_scratch_stats(sc, &st);
+    CHECK_INT(st.gave_up, 1);
+    CHECK_INT(st.regex_gave_up, 1);
+    CHECK_INT(ts_sigma_gave_up(sc, on_gave_up, &seen), 1);
+    CHECK_INT(seen.events, 1);
+    CHECK_STR(seen.id, "r1");
+    CHECK_STR(seen.file, "pad.log");
+    CHECK_INT(seen.line, 7);
+    CHECK(ts_sigma_scratch_budget(sc, 10000, 4));
+    CHECK_INT(hits_cmd(s, sc, "x", pad), 0);
+    CHECK_INT(hits_cmd(s, sc, "x", "xxyxx"), 1);
+    seen.rules = 0;
+    CHECK_INT(ts_sigma_gave_up(sc, on_gave_up, &seen), 1);
+    CHECK_INT(seen.events, 2);
+    ts_sigma_scratch_free(sc);
+    ts_sigma_free(s);
+
+    /* An undecided part decides nothing only where the rest does not: "a or b" holds with
+     * a, "a and not b" is undecided with a and false without. */
+    s = proc_rules("  a:\n    Image: 'x'\n  b:\n    CommandLine|re: " BACKTRACKS "\n  condition: a or b\n");
+    CHECK(s != NULL);
+    if (s) {
+        sc = ts_sigma_scratch_new(s);
+        CHECK(ts_sigma_scratch_budget(sc, 10000, 4));
+        CHECK_INT(hits_cmd(s, sc, "x", pad), 1);
+        CHECK_INT(hits_cmd(s, sc, "y", pad), 0);
+        CHECK_INT(ts_sigma_gave_up(sc, NULL, NULL), 1);
+        ts_sigma_scratch_stats(sc, &st);
+        CHECK_INT(st.gave_up, 1); /* only the event without a */
+        ts_sigma_scratch_free(sc);
+        ts_sigma_free(s);
+    }
+    s = proc_rules("  a:\n    Image: 'x'\n  b:\n    CommandLine|re: " BACKTRACKS "\n  condition: a and not b\n");
+    CHECK(s != NULL);
+    if (s) {
+        sc = ts_sigma_scratch_new(s);
+        CHECK(ts_sigma_scratch_budget(sc, 10000, 4));
+        CHECK_INT(hits_cmd(s, sc, "x", pad), 0);
+        CHECK_INT(hits_cmd(s, sc, "y", pad), 0);
+        CHECK_INT(hits_cmd(s, sc, "x", "xxxxzy"), 1);
+        ts_sigma_scratch_stats(sc, &st);
+        CHECK_INT(st.gave_up, 1);
+        ts_sigma_scratch_free(sc);
+        ts_sigma_free(s);
+    }
+
+    /* Past the allowance of regexes over budget in one event, the others give up unrun,
+     * and are counted all the same. */
+    s = proc_rules("  a:\n    CommandLine|re: " BACKTRACKS "\n  b:\n    CommandLine|re: '(x+x+x+)+y\\1'\n"
+                   "  condition: a or b\n");
+    CHECK(s != NULL);
+    if (s) {
+        sc = ts_sigma_scratch_new(s);
+        CHECK(ts_sigma_scratch_budget(sc, 10000, 1));
+        CHECK_INT(hits_cmd(s, sc, "x", pad), 0);
+        ts_sigma_scratch_stats(sc, &st);
+        CHECK_INT(st.regex_gave_up, 2);
+        CHECK_INT(st.gave_up, 1);
+        CHECK_INT(hits_cmd(s, sc, "x", "xxxyxxx"), 1); /* the allowance is per event */
+        ts_sigma_scratch_free(sc);
+        ts_sigma_free(s);
+    }
+}
+
 int main(void)
 {
+    test_regex_budget();
     test_whole_values();
     test_layouts();
     test_keywords_joined();

@@ -24,6 +24,8 @@ typedef struct hunt {
     size_t n_det;
     ts_alert_sink alerts;
     ts_hunt_stats st;
+    ts_rule_gave_up *gave_up; /* st.gave_up's storage */
+    size_t cap_gave_up;
     int64_t run;
     uint64_t file_events, file_rejected;
     int progress;
@@ -291,6 +293,21 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
     return rc == TOCSIN_OK ? rc : findings_lost(h, rc, NULL);
 }
 
+/* Collects a rule that gave up on some events, for the run summary. */
+static void add_gave_up(void *ud, const ts_rule_gave_up *g)
+{
+    hunt *h = ud;
+    if (h->st.n_gave_up == h->cap_gave_up) {
+        size_t cap = h->cap_gave_up ? h->cap_gave_up * 2 : 8;
+        ts_rule_gave_up *p = realloc(h->gave_up, cap * sizeof *p);
+        if (!p)
+            return;
+        h->gave_up = p, h->cap_gave_up = cap;
+    }
+    h->gave_up[h->st.n_gave_up++] = *g;
+    h->st.gave_up = h->gave_up;
+}
+
 /* End of input: detectors flush, incidents form and get attributed, then the findings are
  * stored. The state goes with the alerts: kept without them (a kill or a failure between
  * two commits), the detectors would skip, in the next hunt, events whose alerts were never
@@ -299,9 +316,12 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
 static tocsin_code conclude(hunt *h)
 {
     ts_incident **inc = NULL;
-    for (size_t i = 0; i < h->n_det; i++)
+    for (size_t i = 0; i < h->n_det; i++) {
         if (h->det[i]->finish)
             h->det[i]->finish(h->det_state[i], &h->alerts);
+        if (h->det[i]->gave_up)
+            h->det[i]->gave_up(h->det_state[i], add_gave_up, h);
+    }
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
     for (size_t i = 0; i < n; i++)
@@ -363,6 +383,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
             rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
     }
     stop_detectors(&h);
+    free(h.gave_up);
     ts_scratch_free(&h.scratch);
     ts_correlator_free(h.corr);
     if (rc == TOCSIN_OK && h.st.rejected)

@@ -123,6 +123,16 @@ typedef struct ts_detect_ctx {
     void *progress_ud;
 } ts_detect_ctx;
 
+/* A rule that could not finish on some events: a regex it needed went over its budget, so
+ * on those events it neither fired nor was ruled out. */
+typedef struct ts_rule_gave_up {
+    const char *rule, *title; /* id and title */
+    uint64_t events;
+    const char *file;         /* where the first was (NULL if unknown) */
+    uint64_t line, record;
+} ts_rule_gave_up;
+typedef void (*ts_rule_gave_up_fn)(void *ud, const ts_rule_gave_up *g);
+
 typedef struct ts_detector {
     const char *name;    /* "intel", "home-network", ... */
     const char *summary;
@@ -139,6 +149,9 @@ typedef struct ts_detector {
      * detector without state worth keeping. */
     tocsin_code (*save)(void *state, void **blob, size_t *len);
     tocsin_code (*load)(void *state, const void *blob, size_t len);
+    /* Calls fn for each rule that gave up on some event so far; the strings stay valid
+     * until fini. NULL for a detector whose rules always finish. */
+    void (*gave_up)(void *state, ts_rule_gave_up_fn fn, void *ud);
 } ts_detector;
 
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */

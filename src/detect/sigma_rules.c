@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "detect/alert_util.h"
 #include "detect/detect.h"
 #include "sigma/sigma.h"
@@ -11,7 +12,14 @@
  * The rules are loaded and compiled once, at init; each event then goes through the
  * compiled set (src/sigma/engine.c). A hit is a TS_EV_RULE alert keyed by rule and host,
  * so the same rule firing on the same machine aggregates into one alert with a count.
- */
+ *
+ * A regex only PCRE2 can run has a step budget ([sigma] in detect.conf). A rule whose
+ * result hangs on a regex over budget "gives up" on the event: it is counted per rule and
+ * shown in the hunt's summary with the first such event, and raises no alert. It is not
+ * evidence that the rule's behaviour happened (an alert would feed incidents and
+ * attribution with a technique the event may not show, and a costly regex on ordinary long
+ * values would alert on every host); it is a hole in coverage the analyst must see, and
+ * a value padded to make a rule miss leaves exactly this trace. */
 
 typedef struct sigma_state {
     ts_sigma *set;
@@ -86,7 +94,13 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
         ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);
     }
     s->sc = ts_sigma_scratch_new(s->set);
-    return s->sc ? TOCSIN_OK : TOCSIN_E_NOMEM;
+    if (!s->sc)
+        return TOCSIN_E_NOMEM;
+    double steps = ts_config_num(ctx->config, "sigma", "regex_steps", 1000000);
+    double give_ups = ts_config_num(ctx->config, "sigma", "regex_give_ups", 4);
+    steps = steps < 1000 ? 1000 : steps > 1e9 ? 1e9 : steps;
+    give_ups = give_ups < 1 ? 1 : give_ups > 1000 ? 1000 : give_ups;
+    return ts_sigma_scratch_budget(s->sc, (uint32_t)steps, (uint32_t)give_ups) ? TOCSIN_OK : TOCSIN_E_NOMEM;
 }
 
 static uint8_t severity(const char *level)
@@ -161,6 +175,26 @@ static void sigma_event(void *state, const ts_event *ev, const ts_alert_sink *ou
         ts_sigma_match(s->set, s->sc, ev, on_hit, (void *)out);
 }
 
+typedef struct gave_up_ctx {
+    ts_rule_gave_up_fn fn;
+    void *ud;
+} gave_up_ctx;
+
+static void one_gave_up(void *ud, const ts_sigma_gave_up_info *g)
+{
+    const gave_up_ctx *c = ud;
+    ts_rule_gave_up r = {g->rule->id, g->rule->title, g->events, g->file, g->line, g->record};
+    c->fn(c->ud, &r);
+}
+
+static void sigma_gave_up(void *state, ts_rule_gave_up_fn fn, void *ud)
+{
+    sigma_state *s = state;
+    gave_up_ctx c = {fn, ud};
+    if (s->sc)
+        ts_sigma_gave_up(s->sc, one_gave_up, &c);
+}
+
 static void sigma_fini(void *state)
 {
     sigma_state *s = state;
@@ -176,4 +210,5 @@ const ts_detector ts_detector_sigma_rules = {
     .event = sigma_event,
     .finish = NULL,
     .fini = sigma_fini,
+    .gave_up = sigma_gave_up,
 };

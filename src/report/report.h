@@ -5,14 +5,18 @@
 
 #include <stdio.h>
 
+#include "detect/detect.h"
 #include "enrich/enrich.h"
 #include "intel/intel.h"
 #include "store/store.h"
 
-/* Counts a hunt gathered, for the run summary. */
+/* Counts a hunt gathered, for the run summary; gave_up lists the rules that could not
+ * finish on some events (none: NULL). */
 typedef struct ts_hunt_stats {
     uint64_t files, events, rejected, alerts, incidents;
     double seconds;
+    const ts_rule_gave_up *gave_up;
+    size_t n_gave_up;
 } ts_hunt_stats;
 
 /* The hunt's report: its summary, then every incident this run wrote, in full. */

@@ -22,6 +22,72 @@ static run_figures figures(const ts_run_view *run, const ts_hunt_stats *st)
     return f;
 }
 
+/* Past this many rules that gave up, the text summary counts the rest. */
+#define GAVE_UP_SHOWN 10
+
+/* The rules that could not finish on some events, with the first of them: an analyst
+ * must see that these rules did not look at those events (a value padded against a rule's
+ * regex leaves this trace). */
+static void gave_up_text(const rpt *r, const ts_hunt_stats *st)
+{
+    FILE *o = r->out;
+    char a[32], b[32];
+    uint64_t events = 0;
+    if (!st || !st->n_gave_up)
+        return;
+    for (size_t i = 0; i < st->n_gave_up; i++)
+        events += st->gave_up[i].events;
+    fprintf(o, "  %sgave up%s   %s rule%s could not finish on %s event%s (a regex over its step budget, "
+               "[sigma] regex_steps): neither fired nor ruled out\n",
+            rpt_sgr(r, RS_DIM), rpt_sgr(r, RS_RESET), rpt_count(st->n_gave_up, a, sizeof a),
+            st->n_gave_up == 1 ? "" : "s", rpt_count(events, b, sizeof b), events == 1 ? "" : "s");
+    for (size_t i = 0; i < st->n_gave_up && i < GAVE_UP_SHOWN; i++) {
+        const ts_rule_gave_up *g = &st->gave_up[i];
+        fputs("            ", o);
+        ts_fputs_term(g->rule ? g->rule : "?", o);
+        fputs(" \"", o);
+        ts_fputs_term(g->title ? g->title : "", o);
+        fprintf(o, "\": %s event%s, first ", rpt_count(g->events, a, sizeof a), g->events == 1 ? "" : "s");
+        ts_fputs_term(g->file ? g->file : "(no file)", o);
+        if (g->line)
+            fprintf(o, ":%llu", (unsigned long long)g->line);
+        else if (g->record)
+            fprintf(o, " record %llu", (unsigned long long)g->record);
+        fputc('\n', o);
+    }
+    if (st->n_gave_up > GAVE_UP_SHOWN)
+        fprintf(o, "            and %zu more rules (--json lists them all)\n", st->n_gave_up - GAVE_UP_SHOWN);
+}
+
+static void gave_up_json(ts_jw *w, const ts_hunt_stats *st)
+{
+    uint64_t events = 0;
+    ts_jw_key(w, "gave_up");
+    if (!st) {
+        ts_jw_null(w);
+        ts_jw_key(w, "rules_gave_up");
+        ts_jw_null(w);
+        return;
+    }
+    for (size_t i = 0; i < st->n_gave_up; i++)
+        events += st->gave_up[i].events;
+    ts_jw_uint(w, events);
+    ts_jw_key(w, "rules_gave_up");
+    ts_jw_arr(w);
+    for (size_t i = 0; i < st->n_gave_up; i++) {
+        const ts_rule_gave_up *g = &st->gave_up[i];
+        ts_jw_obj(w);
+        ts_jw_kstr(w, "rule", g->rule);
+        ts_jw_kstr(w, "title", g->title);
+        ts_jw_kuint(w, "events", g->events);
+        ts_jw_kstr(w, "file", g->file);
+        ts_jw_kuint(w, "line", g->line);
+        ts_jw_kuint(w, "record", g->record);
+        ts_jw_obj_end(w);
+    }
+    ts_jw_arr_end(w);
+}
+
 static void summary_text(const rpt *r, const ts_run_view *run, const run_figures *f,
                          const ts_format_view *fmt, size_t nfmt)
 {
@@ -52,7 +118,7 @@ static void summary_text(const rpt *r, const ts_run_view *run, const run_figures
 }
 
 static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f,
-                         const ts_format_view *fmt, size_t nfmt)
+                         const ts_format_view *fmt, size_t nfmt, const ts_hunt_stats *st)
 {
     ts_jw w;
     char t[40];
@@ -85,6 +151,7 @@ static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f
         ts_jw_obj_end(&w);
     }
     ts_jw_arr_end(&w);
+    gave_up_json(&w, st);
     ts_jw_end(&w);
 }
 
@@ -185,10 +252,12 @@ tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, 
     }
     run_figures f = figures(&run, st);
     rpt_init(&r, out);
-    if (json)
-        summary_json(out, &run, &f, fmt, nfmt);
-    else
+    if (json) {
+        summary_json(out, &run, &f, fmt, nfmt, st);
+    } else {
         summary_text(&r, &run, &f, fmt, nfmt);
+        gave_up_text(&r, st);
+    }
     ts_format_views_free(fmt, nfmt);
     ts_run_view_clear(&run);
     return incidents(s, run_id, &r, json);

@@ -28,6 +28,15 @@
 #define SHORT_LITERAL 4
 #define DIRECT_TESTS 16 /* direct searches of one field per event before its short-literal scan */
 
+/* The default regex budget (ts_sigma_scratch_budget changes it; the hunt takes [sigma] of
+ * detect.conf). A PCRE2 step is one backtracking point: a regex that gives up has cost
+ * about 13 ms of CPU here (measured on (x+x+)+y\1 over a padded value), an event at most
+ * REGEX_GIVE_UPS times that. Sigma's regexes on ordinary values take a few thousand steps:
+ * none gives up on the SigmaHQ rules' regression logs (bench_sigma). */
+#define REGEX_STEPS 1000000u
+#define REGEX_HEAP_KIB 32768u /* PCRE2's backtracking frames, per scratch */
+#define REGEX_GIVE_UPS 4u     /* regexes over budget in one event before the rest give up unrun */
+
 /* Routing depends only on an event's channel, event id, provider and dataset, which few
  * combinations share: the sources of the last few are kept, keyed by those. */
 enum { ROUTE_SLOTS = 64, ROUTE_KEY = 240, ROUTE_MAX_SRC = 14 };
@@ -79,7 +88,11 @@ struct ts_sigma_scratch {
     route_slot *routes;
     layout *lay;        /* the current event's route's: in use (lay_ok) or being filled */
     bool lay_ok, lay_fill;
-    void *md;           /* PCRE2 match data, reused */
+    void *md;           /* PCRE2 match data and budget, reused */
+    uint32_t give_ups, max_give_ups; /* regexes over budget this event, and the most allowed */
+    uint64_t *rule_gave_up;          /* per rule: events it could not finish on */
+    char **gave_up_file;             /* per rule: where the first of them was (copied) */
+    uint64_t *gave_up_line, *gave_up_record;
     uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
     uint8_t *kspace;    /* and whether each key has a space */
     size_t khash_cap;
@@ -371,11 +384,18 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
     sc->corr = sg_corr_state_new(s);
     sc->memo = sg_memo_new();
     sc->routes = calloc(ROUTE_SLOTS, sizeof *sc->routes);
-    sc->md = sg_match_data_new();
+    sg_regex_budget b = {REGEX_STEPS, REGEX_STEPS, REGEX_HEAP_KIB};
+    sc->md = sg_match_data_new(&b);
+    sc->max_give_ups = REGEX_GIVE_UPS;
+    sc->rule_gave_up = calloc(nr, sizeof *sc->rule_gave_up);
+    sc->gave_up_file = calloc(nr, sizeof *sc->gave_up_file);
+    sc->gave_up_line = calloc(nr, sizeof *sc->gave_up_line);
+    sc->gave_up_record = calloc(nr, sizeof *sc->gave_up_record);
     sc->low_off = calloc(nf, sizeof *sc->low_off);
     bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
               sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr &&
-              sc->memo && sc->routes && sc->md;
+              sc->memo && sc->routes && sc->md && sc->rule_gave_up && sc->gave_up_file && sc->gave_up_line &&
+              sc->gave_up_record;
     for (size_t g = 0; ok && g < s->ngroups; g++) {
         const sg_group *gr = &s->groups[g];
         for (size_t f = 0; ok && f < gr->nfields; f++)
@@ -397,6 +417,34 @@ void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out)
     sg_memo_counts(sc->memo, &out->remembered, &out->not_remembered, &resets);
 }
 
+bool ts_sigma_scratch_budget(ts_sigma_scratch *sc, uint32_t steps, uint32_t give_ups)
+{
+    sg_regex_budget b = {steps ? steps : 1, steps ? steps : 1, REGEX_HEAP_KIB};
+    void *md = sg_match_data_new(&b);
+    if (!md)
+        return false;
+    sg_match_data_free(sc->md);
+    sc->md = md;
+    sc->max_give_ups = give_ups ? give_ups : 1;
+    return true;
+}
+
+size_t ts_sigma_gave_up(const ts_sigma_scratch *sc, ts_sigma_gave_up_fn fn, void *ud)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < sc->s->nrules; r++) {
+        if (!sc->rule_gave_up[r])
+            continue;
+        n++;
+        if (fn) {
+            ts_sigma_gave_up_info g = {&sc->s->rules[r].info, sc->rule_gave_up[r], sc->gave_up_file[r],
+                                       sc->gave_up_line[r], sc->gave_up_record[r]};
+            fn(ud, &g);
+        }
+    }
+    return n;
+}
+
 void ts_sigma_scratch_free(ts_sigma_scratch *sc)
 {
     if (!sc)
@@ -408,6 +456,9 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     sg_memo_free(sc->memo);
     free(sc->routes);
     sg_match_data_free(sc->md);
+    for (size_t r = 0; sc->gave_up_file && r < sc->s->nrules; r++)
+        free(sc->gave_up_file[r]);
+    free(sc->rule_gave_up), free(sc->gave_up_file), free(sc->gave_up_line), free(sc->gave_up_record);
     sg_corr_state_free(sc->corr);
     if (sc->hs)
         sg_matcher_scratch_free(sc->hs);
@@ -557,25 +608,45 @@ static bool fieldref(const ts_sigma_scratch *sc, const sg_atom *at, ts_str a)
     for (size_t i = 0; i < b.n; i++)
         buf[i] = (at->rxflags & RX_CASELESS) && b.p[i] >= 'A' && b.p[i] <= 'Z' ? (char)(b.p[i] + 32) : b.p[i];
     lit.pat = buf, lit.plen = b.n;
-    return sg_atom_test_str(&lit, a.p, a.n, sc->md);
+    return sg_atom_test_str(&lit, a.p, a.n, sc->md) == SG_YES;
 }
 
-static bool any_field(const ts_sigma_scratch *sc, const sg_atom *at)
+/* A string atom's test of one value (SG_YES, SG_NO, SG_GAVE_UP). Past the event's
+ * allowance of regexes over budget, the rest give up without running: a value padded
+ * against one rule's regex would otherwise cost the full budget once per regex. */
+static int test_str(ts_sigma_scratch *sc, const sg_atom *at, const char *p, size_t n)
 {
+    if (at->backend == BK_PCRE && sc->give_ups >= sc->max_give_ups) {
+        sc->st.regex_gave_up++;
+        return SG_GAVE_UP;
+    }
+    int r = sg_atom_test_str(at, p, n, sc->md);
+    if (r == SG_GAVE_UP)
+        sc->give_ups++, sc->st.regex_gave_up++;
+    return r;
+}
+
+static int any_field(ts_sigma_scratch *sc, const sg_atom *at)
+{
+    int res = SG_NO;
     for (size_t i = 0; i < sc->ev->n_fields; i++) {
         ts_str v = sc->ev->fields[i].val;
-        if (sg_atom_test_str(at, v.p ? v.p : "", v.n, sc->md))
-            return true;
+        int r = test_str(sc, at, v.p ? v.p : "", v.n);
+        if (r == SG_YES)
+            return SG_YES;
+        if (r == SG_GAVE_UP)
+            res = SG_GAVE_UP;
     }
-    return false;
+    return res;
 }
 
-static bool direct(ts_sigma_scratch *sc, const sg_atom *at)
+/* SG_YES, SG_NO, or SG_GAVE_UP when a regex could not decide. */
+static int direct(ts_sigma_scratch *sc, const sg_atom *at)
 {
     ts_str v;
     double d;
     if (at->field == SG_ANY_FIELD)
-        return at->kind == AT_STR && any_field(sc, at);
+        return at->kind == AT_STR ? any_field(sc, at) : SG_NO;
     bool has = field_value(sc, at->field, &v);
     switch (at->kind) {
     case AT_STR: {
@@ -585,7 +656,7 @@ static bool direct(ts_sigma_scratch *sc, const sg_atom *at)
             return short_scan(sc, at, v);
         if (has && at->backend == BK_LIT && !at->anchors && (at->rxflags & RX_CASELESS) && lowered(sc, at->field, v, &low))
             return memmem(low, v.n, at->pat, at->plen) != NULL;
-        return has && sg_atom_test_str(at, v.p, v.n, sc->md);
+        return has ? test_str(sc, at, v.p, v.n) : SG_NO;
     }
     case AT_EXISTS: return has;
     case AT_NULL: return !has || v.n == 0;
@@ -597,37 +668,65 @@ static bool direct(ts_sigma_scratch *sc, const sg_atom *at)
     }
 }
 
-static bool eval(ts_sigma_scratch *sc, uint32_t node)
+/* A node's value in three-valued logic: an atom a regex could not decide is SG_GAVE_UP
+ * (unknown), and so is every node whose value depends on it: "a and not b" with b
+ * undecided is undecided when a holds, false when a does not. A rule fires only on
+ * SG_YES; on SG_GAVE_UP it is counted as given up, never taken as a miss. */
+static int eval(ts_sigma_scratch *sc, uint32_t node)
 {
     const ts_sigma *s = sc->s;
     const sg_node *n = &s->nodes[node];
+    int res;
     switch (n->op) {
     case N_ATOM: {
         if (s->atom_hs[n->a])
             return sc->atom_gen[n->a] == sc->gen;
         if (sc->lazy_gen[n->a] != sc->gen) {
-            bool r = direct(sc, &s->atoms[n->a]); /* may decide other atoms of the field too */
+            int r = direct(sc, &s->atoms[n->a]); /* may decide other atoms of the field too */
             sc->lazy_gen[n->a] = sc->gen;
-            sc->lazy_res[n->a] = r;
+            sc->lazy_res[n->a] = (uint8_t)r;
         }
         return sc->lazy_res[n->a];
     }
     case N_AND:
-        for (uint32_t i = 0; i < n->n; i++)
-            if (!eval(sc, s->kids.v[n->a + i]))
-                return false;
-        return true;
+        res = SG_YES;
+        for (uint32_t i = 0; i < n->n; i++) {
+            int r = eval(sc, s->kids.v[n->a + i]);
+            if (r == SG_NO)
+                return SG_NO;
+            if (r == SG_GAVE_UP)
+                res = SG_GAVE_UP;
+        }
+        return res;
     case N_OR:
-        for (uint32_t i = 0; i < n->n; i++)
-            if (eval(sc, s->kids.v[n->a + i]))
-                return true;
-        return false;
+        res = SG_NO;
+        for (uint32_t i = 0; i < n->n; i++) {
+            int r = eval(sc, s->kids.v[n->a + i]);
+            if (r == SG_YES)
+                return SG_YES;
+            if (r == SG_GAVE_UP)
+                res = SG_GAVE_UP;
+        }
+        return res;
     case N_NOT:
-        return !eval(sc, n->a);
+        res = eval(sc, n->a);
+        return res == SG_GAVE_UP ? SG_GAVE_UP : !res;
     case N_TRUE:
-        return true;
+        return SG_YES;
     default:
-        return false;
+        return SG_NO;
+    }
+}
+
+/* Rule r could not finish on the current event: counted, and the first place kept. */
+static void gave_up(ts_sigma_scratch *sc, uint32_t r)
+{
+    const ts_event *ev = sc->ev;
+    sc->st.gave_up++;
+    if (sc->rule_gave_up[r]++ == 0) {
+        sc->gave_up_file[r] = ev->file ? strdup(ev->file) : NULL;
+        sc->gave_up_line[r] = ev->line;
+        sc->gave_up_record[r] = ev->record;
     }
 }
 
@@ -790,7 +889,10 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
     sc->st.rules_evaluated += sc->cand.n;
     for (size_t i = 0; i < sc->cand.n; i++) {
         const sg_rule *r = &s->rules[sc->cand.v[i]];
-        if (!eval(sc, r->root))
+        int res = eval(sc, r->root);
+        if (res == SG_GAVE_UP)
+            gave_up(sc, sc->cand.v[i]);
+        if (res != SG_YES)
             continue;
         if (!r->quiet)
             fn(ud, &r->info, ev);
@@ -958,6 +1060,7 @@ void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev,
     next_gen(sc);
     sc->st.events++;
     sc->ev = ev;
+    sc->give_ups = 0;
     sc->low_used = 0;
     sc->khash_done = false;
     visit v = {sc, fn, ud};

@@ -1,5 +1,11 @@
 /* matcher.c: the string matching backend: one Hyperscan database per field, PCRE2 for what
- * Hyperscan cannot express, and plain comparisons for short literals. */
+ * Hyperscan cannot express, and plain comparisons for short literals.
+ *
+ * Hyperscan runs automata: its time is linear in the value's length whatever the pattern,
+ * so it needs no budget beyond the readers' bound on a record's size. PCRE2 backtracks,
+ * and a regex like (x+x+)+y takes exponential time on a padded value: every PCRE2 match
+ * runs with a step, depth and heap budget, and one that hits it is SG_GAVE_UP, never a
+ * miss. */
 #include <hs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -423,26 +429,51 @@ static bool contains(const char *p, size_t n, const char *lit, size_t ln, bool c
     return false;
 }
 
-void *sg_match_data_new(void)
+/* What one scratch needs to run PCRE2: match data (which also keeps PCRE2's backtracking
+ * frames from call to call) and a match context holding the budget. */
+typedef struct sg_rx {
+    pcre2_match_data *md;
+    pcre2_match_context *mc;
+} sg_rx;
+
+void *sg_match_data_new(const sg_regex_budget *b)
 {
-    return pcre2_match_data_create(1, NULL);
+    sg_rx *rx = calloc(1, sizeof *rx);
+    if (!rx)
+        return NULL;
+    rx->md = pcre2_match_data_create(1, NULL);
+    rx->mc = pcre2_match_context_create(NULL);
+    if (!rx->md || !rx->mc) {
+        sg_match_data_free(rx);
+        return NULL;
+    }
+    pcre2_set_match_limit(rx->mc, b->steps);
+    pcre2_set_depth_limit(rx->mc, b->depth);
+    pcre2_set_heap_limit(rx->mc, b->heap_kib);
+    return rx;
 }
 
-void sg_match_data_free(void *md)
+void sg_match_data_free(void *p)
 {
-    pcre2_match_data_free(md);
+    sg_rx *rx = p;
+    if (!rx)
+        return;
+    pcre2_match_data_free(rx->md);
+    pcre2_match_context_free(rx->mc);
+    free(rx);
 }
 
-bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n, void *md)
+int sg_atom_test_str(const sg_atom *at, const char *p, size_t n, void *md)
 {
     if (at->backend == BK_PCRE) {
-        /* Match data kept by the caller also keeps PCRE2's backtracking frames between calls. */
-        pcre2_match_data *own = md ? NULL : pcre2_match_data_create(1, NULL);
-        if (!md && !own)
-            return false;
-        int rc = pcre2_match(at->re, (PCRE2_SPTR)(p ? p : ""), n, 0, 0, md ? md : own, NULL);
-        pcre2_match_data_free(own);
-        return rc >= 0;
+        const sg_rx *rx = md;
+        int rc = pcre2_match(at->re, (PCRE2_SPTR)(p ? p : ""), n, 0, 0, rx->md, rx->mc);
+        if (rc >= 0)
+            return SG_YES;
+        /* Only PCRE2_ERROR_NOMATCH says the regex does not hold: over a limit (steps,
+           depth, heap) or out of memory, the match did not finish and the value is
+           undecided, which the caller must not take as a miss. */
+        return rc == PCRE2_ERROR_NOMATCH ? SG_NO : SG_GAVE_UP;
     }
     bool ci = at->rxflags & RX_CASELESS;
     switch (at->anchors) {

@@ -69,12 +69,33 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc);
 
 /* What a scratch has done so far: events seen, rules evaluated (the candidates that
  * routing and triggers left), matcher scans of fields (per-field and short-literal), and
- * how many scans were answered from the memory of earlier values or not. */
+ * how many scans were answered from the memory of earlier values or not; rule evaluations
+ * that gave up (a regex they needed went over its budget), and regex tests that did. */
 typedef struct ts_sigma_stats {
     uint64_t events, rules_evaluated, scans, short_scans;
     uint64_t remembered, not_remembered;
+    uint64_t gave_up, regex_gave_up;
 } ts_sigma_stats;
 void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out);
+
+/* The budget of the regexes only PCRE2 can run (Hyperscan's scans are linear and need
+ * none): at most steps backtracking steps per match, and at most give_ups such regexes
+ * over budget per event, after which the event's other PCRE2 regexes give up unrun. A
+ * rule whose result depends on a regex that gave up neither fires nor counts as a miss:
+ * it "gave up" on the event (ts_sigma_gave_up). False when out of memory. */
+bool ts_sigma_scratch_budget(ts_sigma_scratch *sc, uint32_t steps, uint32_t give_ups);
+
+/* A rule that could not finish on some events. */
+typedef struct ts_sigma_gave_up_info {
+    const ts_sigma_rule_info *rule;
+    uint64_t events;
+    const char *file; /* where the first was; NULL if the event had no file */
+    uint64_t line, record;
+} ts_sigma_gave_up_info;
+typedef void (*ts_sigma_gave_up_fn)(void *ud, const ts_sigma_gave_up_info *g);
+/* Calls fn (may be NULL) for every rule that gave up on an event of this scratch, in rule
+ * order; returns how many rules did. Valid while sc lives. */
+size_t ts_sigma_gave_up(const ts_sigma_scratch *sc, ts_sigma_gave_up_fn fn, void *ud);
 
 /* Calls fn once for every rule that fires on ev. */
 void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn,

@@ -317,10 +317,20 @@ void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n, char *e
 bool sg_matcher_may_match(const void *m, void *scratch, const char *joined, size_t n);
 /* Whether m scans (a Hyperscan database) rather than only looks values up. */
 bool sg_matcher_scans(const void *m);
-/* Evaluates one string atom the matcher does not hold (BK_LIT, BK_PCRE); md is PCRE2
- * match data from sg_match_data_new, reused from call to call (NULL: made for the call). */
-bool sg_atom_test_str(const sg_atom *at, const char *p, size_t n, void *md);
-void *sg_match_data_new(void);
+/* What an atom's test on a value gives: it holds, it does not, or it could not be decided
+ * (a PCRE2 regex went over its budget). */
+enum { SG_NO = 0, SG_YES = 1, SG_GAVE_UP = 2 };
+
+/* The limits of one PCRE2 match (pcre2_set_match_limit, _depth_limit, _heap_limit). */
+typedef struct sg_regex_budget {
+    uint32_t steps, depth, heap_kib;
+} sg_regex_budget;
+
+/* Evaluates one string atom the matcher does not hold (BK_LIT, BK_PCRE): SG_YES, SG_NO or,
+ * for a regex over budget, SG_GAVE_UP. md is from sg_match_data_new, reused from call to
+ * call. */
+int sg_atom_test_str(const sg_atom *at, const char *p, size_t n, void *md);
+void *sg_match_data_new(const sg_regex_budget *b);
 void sg_match_data_free(void *md);
 /* Compiles a PCRE2 fallback for a regex atom; false with a message. */
 bool sg_atom_pcre(sg_atom *at, char *err, size_t cap);
