@@ -96,6 +96,19 @@ typedef enum tocsin_export_format {
  * beside path and renamed in, so a failure leaves no half-written export. */
 tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f, const char *path);
 
+/* What tocsin_timeline writes; NULL strings set no filter. */
+typedef struct tocsin_timeline_options {
+    int jsonl;             /* 1: JSON lines; 0: CSV (datetime, timestamp_desc, message, ...) */
+    const char *min_level; /* "low", "medium", "high" or "critical" */
+    const char *since, *until; /* ISO 8601 times or dates, "2014-11-24" or "2014-11-24T08:00:00Z" */
+    const char *path;      /* where it goes; NULL or "-": the session's output */
+} tocsin_timeline_options;
+
+/* One row per event behind the alerts of the stored incidents ids[0..n) (n = 0: all),
+ * oldest first, for Timesketch, Timeline Explorer or a spreadsheet. TOCSIN_E_ARG for a bad
+ * level or time (tocsin_last_error says which). */
+tocsin_code tocsin_timeline(tocsin *t, const char *const *ids, size_t n, const tocsin_timeline_options *o);
+
 /* Reads evidence (indicators, ATT&CK technique ids, software and actor names), one per
  * line, from in and prints the ranked actor hypotheses that explain it. */
 tocsin_code tocsin_attribute(tocsin *t, FILE *in);

@@ -150,11 +150,25 @@ check "report of an unknown incident exits 1" status_is 1 "$T" report INC-000000
 check "report of an unknown incident leaves no file" test ! -e "$tmp/x.json"
 check "report needs --stix or --misp" status_is 2 "$T" report --db "$db"
 
+# The timeline: one row per event behind the alerts, oldest first, CSV or JSON lines.
+"$T" timeline --db "$db" >"$tmp/tl.csv" 2>/dev/null
+check "timeline exits 0" test $? -eq 0
+check "timeline CSV starts with Timesketch's columns" bash -c "head -n 1 '$tmp/tl.csv' | grep -q '^datetime,timestamp_desc,message,incident,level,'"
+check "timeline has a row per event of the C2 beacon, with Zeek's uid" test "$(grep -c '203\.131\.222\.102.*,C[t0-9A-Za-z]*,' "$tmp/tl.csv")" -ge 6
+check "timeline rows are in time order" bash -c "tail -n +2 '$tmp/tl.csv' | cut -d, -f1 | sort -c"
+"$T" timeline --db "$db" --jsonl --min-level critical -o "$tmp/tl.jsonl" >/dev/null 2>&1
+check "timeline --jsonl -o writes JSON lines to the file" bash -c "test -s '$tmp/tl.jsonl' && ! grep -qv '^{.*}\$' '$tmp/tl.jsonl'"
+check "timeline --min-level critical leaves out lower levels" bash -c "! grep -q '\"level\":\"high\"' '$tmp/tl.jsonl' && grep -q '\"level\":\"critical\"' '$tmp/tl.jsonl'"
+"$T" timeline --db "$db" --since 2014-11-24T08:15:00Z --until 2014-11-24T08:35:00Z >"$tmp/tl2.csv" 2>/dev/null
+check "timeline --since/--until keep the events between" test "$(tail -n +2 "$tmp/tl2.csv" | wc -l)" -eq 2
+check "timeline refuses a time it cannot read" status_is 2 "$T" timeline --db "$db" --since yesterday
+check "timeline refuses an unknown level" status_is 2 "$T" timeline --db "$db" --min-level severe
+
 # The command line: each command takes its own options, answers --help, and a command that
 # only reads (or a typo) leaves no store behind.
 fresh="$tmp/fresh"
 mkdir -p "$fresh"
-for c in hunt incidents show report "intel load" "intel stats" "intel lookup" "rules check" "rules coverage" attribute \
+for c in hunt incidents show report timeline "intel load" "intel stats" "intel lookup" "rules check" "rules coverage" attribute \
          simulate eval version; do
     # shellcheck disable=SC2086 # two-word commands split on purpose
     check "tocsin $c --help answers" bash -c "cd '$fresh' && '$T' $c --help | grep -q '^usage: tocsin $c'"

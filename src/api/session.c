@@ -12,6 +12,7 @@
 #include "attribute/attribute.h"
 #include "core/config.h"
 #include "core/esc.h"
+#include "core/str.h"
 #include "report/report.h"
 #include "store/store_read.h"
 
@@ -274,47 +275,120 @@ tocsin_code tocsin_show(tocsin *t, const char *id)
     return rc;
 }
 
-tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f, const char *path)
+/* The ids named, or every stored incident when none is: *all (to free with ts_strv_free)
+ * holds them then. */
+static tocsin_code incident_ids(tocsin *t, const char *const **ids, size_t *n, char ***all, size_t *n_all)
 {
-    char **all = NULL, tmp[4200], err[256] = "";
-    size_t n_all = 0;
-    tocsin_code rc = TOCSIN_OK;
-    if (n == 0) {
-        rc = ts_store_incident_ids(t->store, -1, &all, &n_all);
-        if (rc != TOCSIN_OK)
-            return ts_session_fail(t, rc, "%s", ts_store_error(t->store));
-        if (n_all == 0) {
-            ts_strv_free(all, n_all);
-            return ts_session_fail(t, TOCSIN_E_NOTFOUND, "no incidents in %s to export", t->db_path);
-        }
-        ids = (const char *const *)all, n = n_all;
-    }
-    int to_stdout = strcmp(path, "-") == 0;
+    *all = NULL, *n_all = 0;
+    if (*n)
+        return TOCSIN_OK;
+    tocsin_code rc = ts_store_incident_ids(t->store, -1, all, n_all);
+    if (rc != TOCSIN_OK)
+        return ts_session_fail(t, rc, "%s", ts_store_error(t->store));
+    if (*n_all == 0)
+        return ts_session_fail(t, TOCSIN_E_NOTFOUND, "no incidents in %s", t->db_path);
+    *ids = (const char *const *)*all, *n = *n_all;
+    return TOCSIN_OK;
+}
+
+/* Writes output: a report whose writer fails part way leaves no file behind. */
+typedef tocsin_code (*writer_fn)(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out, char *err,
+                                 size_t cap);
+
+static tocsin_code write_output(tocsin *t, const char *path, writer_fn fn, const char *const *ids, size_t n,
+                                const void *how)
+{
+    char tmp[4200], err[256] = "";
+    int to_stdout = !path || strcmp(path, "-") == 0;
     FILE *out = t->out;
     if (!to_stdout) {
         snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-        if (!(out = fopen(tmp, "w"))) {
-            ts_strv_free(all, n_all);
+        if (!(out = fopen(tmp, "w")))
             return ts_session_fail(t, TOCSIN_E_IO, "%s: %s", path, strerror(errno));
-        }
     }
-    rc = f == TOCSIN_EXPORT_STIX ? ts_report_stix(t->store, ids, n, out, err, sizeof err)
-                                 : ts_report_misp(t->store, ids, n, out, err, sizeof err);
+    tocsin_code rc = fn(t->store, ids, n, how, out, err, sizeof err);
     if (!to_stdout) {
         int bad = ferror(out);
-        if (fclose(out) != 0 || bad) {
-            if (rc == TOCSIN_OK)
-                snprintf(err, sizeof err, "%s: cannot write it", path), rc = TOCSIN_E_IO;
-        }
+        if ((fclose(out) != 0 || bad) && rc == TOCSIN_OK)
+            snprintf(err, sizeof err, "%s: cannot write it", path), rc = TOCSIN_E_IO;
         if (rc == TOCSIN_OK && rename(tmp, path) != 0)
             snprintf(err, sizeof err, "%s: %s", path, strerror(errno)), rc = TOCSIN_E_IO;
         if (rc != TOCSIN_OK)
             unlink(tmp);
     }
-    ts_strv_free(all, n_all);
     if (rc != TOCSIN_OK)
         return ts_session_fail(t, rc, "%s", *err ? err : tocsin_strerror(rc));
     return TOCSIN_OK;
+}
+
+static tocsin_code write_stix(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out, char *err,
+                              size_t cap)
+{
+    (void)how;
+    return ts_report_stix(s, ids, n, out, err, cap);
+}
+
+static tocsin_code write_misp(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out, char *err,
+                              size_t cap)
+{
+    (void)how;
+    return ts_report_misp(s, ids, n, out, err, cap);
+}
+
+tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f, const char *path)
+{
+    char **all;
+    size_t n_all;
+    tocsin_code rc = incident_ids(t, &ids, &n, &all, &n_all);
+    if (rc == TOCSIN_OK)
+        rc = write_output(t, path, f == TOCSIN_EXPORT_STIX ? write_stix : write_misp, ids, n, NULL);
+    ts_strv_free(all, n_all);
+    return rc;
+}
+
+static tocsin_code write_timeline(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out,
+                                  char *err, size_t cap)
+{
+    return ts_report_timeline(s, ids, n, how, out, err, cap);
+}
+
+/* "2014-11-24" or an ISO 8601 time into *ns; an end-of-range date means its last instant. */
+static int parse_when(const char *s, int end, int64_t *ns)
+{
+    if (!s)
+        return 1;
+    ts_str v = ts_str_c(s);
+    if (!ts_parse_iso8601_ns(v, ns))
+        return 0;
+    if (end && v.n == 10) /* a date alone: until its end */
+        *ns += 86400LL * 1000000000 - 1;
+    return 1;
+}
+
+tocsin_code tocsin_timeline(tocsin *t, const char *const *ids, size_t n, const tocsin_timeline_options *o)
+{
+    static const struct { const char *name; int severity; } levels[] = {
+        {"low", 0}, {"medium", 40}, {"high", 70}, {"critical", 90}, {"informational", 0}};
+    ts_timeline_filter f = {.jsonl = o->jsonl};
+    if (o->min_level) {
+        size_t i = 0;
+        while (i < sizeof levels / sizeof *levels && strcmp(levels[i].name, o->min_level) != 0)
+            i++;
+        if (i == sizeof levels / sizeof *levels)
+            return ts_session_fail(t, TOCSIN_E_ARG, "--min-level: '%s' is none of low, medium, high, critical",
+                                   o->min_level);
+        f.min_severity = levels[i].severity;
+    }
+    if (!parse_when(o->since, 0, &f.since_ns) || !parse_when(o->until, 1, &f.until_ns))
+        return ts_session_fail(t, TOCSIN_E_ARG, "--since/--until: '%s' is not a date or time like 2014-11-24 or "
+                               "2014-11-24T08:00:00Z", !parse_when(o->since, 0, &f.since_ns) ? o->since : o->until);
+    char **all;
+    size_t n_all;
+    tocsin_code rc = incident_ids(t, &ids, &n, &all, &n_all);
+    if (rc == TOCSIN_OK)
+        rc = write_output(t, o->path, write_timeline, ids, n, &f);
+    ts_strv_free(all, n_all);
+    return rc;
 }
 
 static void attribute_diag(void *ud, uint64_t line, const char *msg)

@@ -28,7 +28,7 @@ typedef struct option {
 
 #define STORE_CMDS                                                                                            \
     (CMD_HUNT | CMD_INCIDENTS | CMD_SHOW | CMD_INTEL_LOAD | CMD_INTEL_STATS | CMD_INTEL_LOOKUP |                \
-     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT)
+     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT | CMD_TIMELINE)
 #define HUNTING (CMD_HUNT | CMD_EVAL)
 #define ALL_BUT_VERSION (~CMD_VERSION)
 #define AT(field) offsetof(args, field)
@@ -36,7 +36,7 @@ typedef struct option {
 static const option options[] = {
     {"--db", "FILE", OPT_STR, AT(o.db_path), 0, STORE_CMDS | CMD_EVAL,
      "the store (default tocsin.db; eval: a new file, default DIR/eval.db)"},
-    {"--json", NULL, OPT_FLAG, AT(o.json), 1, ALL_BUT_VERSION & ~CMD_SIMULATE, "NDJSON output for tools"},
+    {"--json", NULL, OPT_FLAG, AT(o.json), 1, ALL_BUT_VERSION & ~(CMD_SIMULATE | CMD_TIMELINE), "NDJSON output for tools"},
     {"--intel", "FEED", OPT_LIST, AT(intel), 0, CMD_HUNT, "an extra intelligence feed for this hunt (repeatable)"},
     {"--rules", "DIR", OPT_LIST, AT(rules), 0, HUNTING, "add a Sigma rule tree (repeatable)"},
     {"--placeholders", "FILE", OPT_STR, AT(o.sigma_placeholders), 0, HUNTING | CMD_RULES_CHECK | CMD_RULES_COVERAGE,
@@ -78,6 +78,13 @@ static const option options[] = {
      "no incident blames an outside actor (p >= 0.5)"},
     {"--stix", "FILE", OPT_STR, AT(stix), 0, CMD_REPORT, "a STIX 2.1 bundle of the incidents (- for standard output)"},
     {"--misp", "FILE", OPT_STR, AT(misp), 0, CMD_REPORT, "MISP events, one JSON object a line (- for standard output)"},
+    {"--csv", NULL, OPT_FLAG, AT(timeline.jsonl), 0, CMD_TIMELINE, "CSV with a header (the default)"},
+    {"--jsonl", NULL, OPT_FLAG, AT(timeline.jsonl), 1, CMD_TIMELINE, "JSON lines instead of CSV"},
+    {"-o", "FILE", OPT_STR, AT(timeline.path), 0, CMD_TIMELINE, "write to FILE instead of standard output"},
+    {"--min-level", "LEVEL", OPT_STR, AT(timeline.min_level), 0, CMD_TIMELINE,
+     "leave out alerts below LEVEL: low, medium, high, critical"},
+    {"--since", "TIME", OPT_STR, AT(timeline.since), 0, CMD_TIMELINE, "leave out events before TIME (2014-11-24 or ISO 8601)"},
+    {"--until", "TIME", OPT_STR, AT(timeline.until), 0, CMD_TIMELINE, "leave out events after TIME (a date: its end)"},
     {"--help", NULL, OPT_FLAG, AT(help), 1, ~0u, "this help"},
 };
 

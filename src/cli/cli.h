@@ -25,6 +25,7 @@ enum {
     CMD_EVAL = 1u << 10,
     CMD_VERSION = 1u << 11,
     CMD_REPORT = 1u << 12,
+    CMD_TIMELINE = 1u << 13,
 };
 
 /* What a command was given. Strings borrow argv. */
@@ -40,6 +41,7 @@ typedef struct args {
     const char **rules;
     size_t n_rules;
     const char *stix, *misp; /* report: where the exports go */
+    tocsin_timeline_options timeline;
     int help;         /* --help was given */
 } args;
 

@@ -38,7 +38,7 @@ static int status_of(tocsin *t, tocsin_code rc)
     }
     const char *msg = t ? tocsin_last_error(t) : NULL;
     fprintf(stderr, "tocsin: %s\n", msg && *msg ? msg : tocsin_strerror(rc));
-    return EXIT_FAIL;
+    return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL; /* a bad option value is a usage error */
 }
 
 /* The worst status of running fn over each positional argument. */
@@ -195,6 +195,11 @@ static int run_report(tocsin *t, args *a)
     return status;
 }
 
+static int run_timeline(tocsin *t, args *a)
+{
+    return status_of(t, tocsin_timeline(t, a->pos, a->n_pos, &a->timeline));
+}
+
 static int run_version(tocsin *t, args *a)
 {
     (void)t, (void)a;
@@ -212,6 +217,9 @@ static const command commands[] = {
     {"report", CMD_REPORT, STORE_EXISTING, 0, MANY, "[INCIDENT...]",
      "export incidents (default: all) for other tools: --stix\nFILE (STIX 2.1 bundle), --misp FILE (MISP events)",
      run_report},
+    {"timeline", CMD_TIMELINE, STORE_EXISTING, 0, MANY, "[INCIDENT...]",
+     "one row per event behind the incidents' alerts (default:\nall), oldest first: CSV for Timesketch or Timeline\nExplorer, or --jsonl",
+     run_timeline},
     {"intel load", CMD_INTEL_LOAD, STORE_WRITE, 1, MANY, "FEED...",
      "load feeds (STIX 2.1, MISP, CSV, list, warninglist)\nand keep them in the store", run_intel_load},
     {"intel stats", CMD_INTEL_STATS, STORE_READ, 0, 0, "", "what intelligence is loaded", run_intel_stats},

@@ -36,6 +36,19 @@ tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int 
 tocsin_code ts_report_stix(ts_store *s, const char *const *ids, size_t n, FILE *out, char *err, size_t cap);
 tocsin_code ts_report_misp(ts_store *s, const char *const *ids, size_t n, FILE *out, char *err, size_t cap);
 
+/* Which rows a timeline holds, and as what. */
+typedef struct ts_timeline_filter {
+    int jsonl;            /* 1: JSON lines, 0: CSV with a header */
+    int min_severity;     /* alerts below are left out (40 medium, 70 high, 90 critical) */
+    int64_t since_ns, until_ns; /* events outside are left out; 0: no bound */
+} ts_timeline_filter;
+
+/* One row per event kept behind the alerts of incidents ids[0..n), oldest first (an alert
+ * stored without its events gives one row for its first). TOCSIN_E_NOTFOUND for an unknown
+ * id, named in err. */
+tocsin_code ts_report_timeline(ts_store *s, const char *const *ids, size_t n, const ts_timeline_filter *f,
+                               FILE *out, char *err, size_t cap);
+
 /* intel stats and intel lookup. */
 void ts_report_intel_stats(const ts_intel *ti, FILE *out, int json);
 /* Looks value up as whatever it looks like: an address (indicators, actors, country, ASN,
