@@ -858,6 +858,76 @@ static void test_bad_input(void)
     CHECK(ts_reader_find("nope") == NULL);
 }
 
+/* Nested containers: count '[' (or '{"a":' when obj) then as many closers, after prefix. */
+static size_t nest(char *b, const char *prefix, size_t depth, bool obj)
+{
+    size_t o = strlen(prefix);
+    memcpy(b, prefix, o);
+    for (size_t i = 0; i < depth; i++)
+        o += obj ? (size_t)(memcpy(b + o, "{\"a\":", 5), 5) : (b[o] = '[', 1);
+    b[o++] = '1';
+    for (size_t i = 0; i < depth; i++)
+        b[o++] = obj ? '}' : ']';
+    return o;
+}
+
+/* A record nested far past any log's depth is rejected with its line, not a crash (the
+ * walk recursed per level and overflowed the stack), and the lines around it are read. */
+static void test_deep_json(void)
+{
+    size_t deep = 100000;
+    char *b = malloc(6 * deep + 256), path[128], err[160];
+    got g;
+    ts_json *j = ts_json_new();
+    leafs l = {{0}, 0};
+    /* the top-level object is level 1: 1023 more containers fit, 1024 do not */
+    size_t o = nest(b, "{\"x\":", TS_JSON_MAX_DEPTH - 1, false);
+    b[o++] = '}', memset(b + o, 0, TS_JSON_PAD);
+    CHECK_INT(ts_json_walk(j, b, o, leaf_cb, &l, err, sizeof err), TOCSIN_OK);
+    CHECK(strstr(l.out, ":2:1|") != NULL); /* the innermost leaf was reached */
+    o = nest(b, "{\"x\":", TS_JSON_MAX_DEPTH, false);
+    b[o++] = '}', memset(b + o, 0, TS_JSON_PAD);
+    CHECK_INT(ts_json_walk(j, b, o, leaf_cb, &l, err, sizeof err), TOCSIN_E_PARSE);
+    CHECK(strstr(err, "nested deeper than 1024") != NULL);
+    ts_json_free(j);
+
+    const char *good = "{\"_path\":\"dns\",\"ts\":1.0,\"query\":\"a.example\"}\n";
+    for (int obj = 0; obj < 2; obj++) {
+        o = strlen(good);
+        memcpy(b, good, o);
+        o += nest(b + o, "{\"_path\":\"dns\",\"q\":", deep, obj);
+        b[o++] = '}', b[o++] = '\n';
+        memcpy(b + o, good, strlen(good)), o += strlen(good);
+        tmp_path(path, sizeof path, "deep.json");
+        write_file(path, b, o);
+        CHECK_STR(read_file(path, &g), "zeek-json");
+        CHECK_INT(g.n, 2);
+        CHECK_INT(g.r[1].line, 3);
+        CHECK_INT(g.nerr, 1);
+        CHECK_INT(g.e[0].line, 2);
+        CHECK_STR(g.e[0].file, path);
+        CHECK(strstr(g.e[0].msg, "nested deeper") != NULL);
+    }
+    /* the same inside a top-level array (Suricata's sample data is written so) */
+    const char *eve = "{\"timestamp\":\"2018-03-24T17:15:20.000000+0000\",\"event_type\":\"alert\","
+                      "\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"10.0.0.2\",\"alert\":{\"signature\":\"s\"}}";
+    o = 0;
+    b[o++] = '[';
+    memcpy(b + o, eve, strlen(eve)), o += strlen(eve);
+    b[o++] = ',', b[o++] = '\n';
+    o += nest(b + o, "{\"event_type\":\"alert\",\"x\":", deep, false);
+    b[o++] = '}', b[o++] = ',', b[o++] = '\n';
+    memcpy(b + o, eve, strlen(eve)), o += strlen(eve);
+    b[o++] = ']', b[o++] = '\n';
+    tmp_path(path, sizeof path, "deep_array.json");
+    write_file(path, b, o);
+    CHECK_STR(read_file(path, &g), "suricata-eve");
+    CHECK_INT(g.n, 2);
+    CHECK_INT(g.nerr, 1);
+    CHECK_INT(g.e[0].line, 2);
+    free(b);
+}
+
 /* ---- the real public data ---- */
 
 typedef struct shared_run {
@@ -1036,6 +1106,7 @@ int main(void)
     test_winevent();
     test_linux();
     test_bad_input();
+    test_deep_json();
     test_shared();
     test_zeek_layouts_agree();
     ts_scratch_free(&scratch);
