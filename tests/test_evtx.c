@@ -26,6 +26,7 @@ typedef struct coll {
     rec *r;
     size_t n, cap;
     size_t nerr, nerr_norecord;
+    size_t named_twice; /* messages that repeat the record number the sink is given */
     char first_err[300];
     uint64_t err_ids[64];
     size_t n_err_ids;
@@ -57,6 +58,7 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
     (void)line;
     (void)code;
     c->nerr++;
+    c->named_twice += record && strncmp(msg, "record ", 7) == 0;
     if (record == 0)
         c->nerr_norecord++;
     else if (c->n_err_ids < 64)
@@ -215,8 +217,24 @@ static void test_damage(void)
     size_t n = eb_build_sample(&built);
     coll c = {0};
 
-    CHECK_INT(read_mem(built.b, 100, 0, &c), TOCSIN_E_FORMAT); /* header cut short */
+    CHECK_INT(read_mem(built.b, 100, 0, &c), TOCSIN_E_TRUNCATED); /* header cut short */
     CHECK_INT(c.n, 0);
+    CHECK_INT(c.nerr_norecord, 1);
+    CHECK(strstr(c.first_err, "ends inside its 4096-byte header") != NULL);
+    coll_free(&c);
+
+    /* The header alone, listing one chunk: cut, and said so (it was read as an empty log). */
+    CHECK_INT(read_mem(built.b, EB_FILE, 0, &c), TOCSIN_OK);
+    CHECK_INT(c.n, 0);
+    CHECK_INT(c.nerr_norecord, 1);
+    CHECK(strstr(c.first_err, "lists 1 chunks but the file holds 0") != NULL);
+    coll_free(&c);
+
+    /* A header claiming 65,535 chunks before the one there is: its records, and the cut. */
+    memcpy(f, built.b, n);
+    f[42] = 0xff, f[43] = 0xff;
+    CHECK_INT(read_mem(f, n, 0, &c), TOCSIN_OK);
+    CHECK_INT(c.n, 5);
     CHECK_INT(c.nerr_norecord, 1);
     coll_free(&c);
 
@@ -244,12 +262,14 @@ static void test_damage(void)
     CHECK_INT(read_mem(f, n, 0, &c), TOCSIN_OK);
     CHECK(coll_find(&c, 101) != NULL); /* its size copy before record 102 agrees */
     CHECK_INT(c.nerr, 2); /* the chunk's checksum, and 103, damaged on purpose */
+    CHECK_INT(c.named_twice, 0); /* "record 103: record 103: ..." once */
     coll_free(&c);
     uint32_t size101 = evtx_u32(built.c + 512 + 4);
     eb_put32(f + EB_FILE + 512 + size101 - 4, 5); /* and its size copy */
     CHECK_INT(read_mem(f, n, 0, &c), TOCSIN_OK);
     CHECK(coll_find(&c, 101) == NULL);
     CHECK(c.n_err_ids > 0 && c.err_ids[0] == 101);
+    CHECK_INT(c.named_twice, 0);
     CHECK(coll_find(&c, 102) != NULL); /* resynchronised on the next record */
     coll_free(&c);
 
