@@ -928,6 +928,48 @@ static void test_deep_json(void)
     free(b);
 }
 
+/* A pretty-printed record over the size limit is one rejected record, whether its size is
+ * in many lines or in one: its remaining lines were each reported as a bad record (886,707
+ * messages for one 38 MB record), and the records after it are read. */
+static void test_oversized_pretty(void)
+{
+    char path[128], good[1024];
+    size_t gn = slurp(FIX "win_pretty.json", good, sizeof good);
+    const char *one_end = strstr(good, "\n}\n");
+    CHECK(one_end != NULL);
+    gn = (size_t)(one_end - good) + 3; /* the fixture's first record */
+    size_t many = 120000, cap = 2 * gn + many * 52 + (6u << 20) + 256;
+    char *b = malloc(cap);
+    size_t o = 0;
+    uint64_t first = 1, second, third;
+    memcpy(b + o, good, gn), o += gn;
+    for (size_t i = 0; i < o; i++)
+        first += b[i] == '\n';
+    o += (size_t)snprintf(b + o, cap - o, "{\n  \"Event\": {\n    \"Pad\": [\n");
+    for (size_t i = 0; i < many; i++) /* 6 MB in short lines */
+        o += (size_t)snprintf(b + o, cap - o, "      \"%040zu\",\n", i);
+    o += (size_t)snprintf(b + o, cap - o, "      \"end\"\n    ]\n  }\n}\n");
+    second = first + 3 + many + 4;
+    o += (size_t)snprintf(b + o, cap - o, "{\n  \"Event\": {\n    \"Pad\": \"");
+    memset(b + o, 'x', 5u << 20), o += 5u << 20; /* one line over the limit */
+    o += (size_t)snprintf(b + o, cap - o, "\"\n  }\n}\n");
+    third = second + 5;
+    memcpy(b + o, good, gn), o += gn;
+    tmp_path(path, sizeof path, "oversized_pretty.json");
+    write_file(path, b, o);
+    free(b);
+    got g;
+    CHECK_STR(read_file(path, &g), "winevent-json");
+    CHECK_INT(g.n, 2);
+    CHECK_INT(g.nerr, 2);
+    CHECK_INT(g.e[0].code, TOCSIN_E_TOOLONG);
+    CHECK_INT(g.e[0].line, first);
+    CHECK_INT(g.e[1].code, TOCSIN_E_TOOLONG);
+    CHECK_INT(g.e[1].line, second);
+    CHECK_INT(g.r[1].line, third);
+    CHECK_STR(g.r[1].user, g.r[0].user);
+}
+
 /* ---- the real public data ---- */
 
 typedef struct shared_run {
@@ -1107,6 +1149,7 @@ int main(void)
     test_linux();
     test_bad_input();
     test_deep_json();
+    test_oversized_pretty();
     test_shared();
     test_zeek_layouts_agree();
     ts_scratch_free(&scratch);
