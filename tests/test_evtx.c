@@ -290,6 +290,48 @@ static void test_damage(void)
     CHECK(1);
 }
 
+/* A record whose elements nest past the limit is rejected by number, with the file; the
+ * records around it are read. */
+static void test_deep_elements(void)
+{
+    static eb e;
+    coll c = {0};
+    uint64_t ft = 133500000000000000ull;
+    eb_init(&e);
+    for (uint64_t id = 1; id <= 3; id++) {
+        int deep = id == 2 ? 200 : 4; /* the limit is EVTX_MAX_DEPTH, 64 */
+        uint32_t at = eb_record_begin(&e, id, ft);
+        eb_fragment(&e);
+        eb_open(&e, "Event", false);
+        eb_close_start(&e);
+        eb_open(&e, "System", false);
+        eb_close_start(&e);
+        eb_open(&e, "EventID", false);
+        eb_close_start(&e);
+        eb_text(&e, "7045");
+        eb_end(&e);
+        eb_end(&e);
+        for (int i = 0; i < deep; i++) {
+            eb_open(&e, "UserData", false);
+            eb_close_start(&e);
+        }
+        eb_text(&e, "x");
+        for (int i = 0; i <= deep; i++)
+            eb_end(&e);
+        eb_u8(&e, 0);
+        eb_record_end(&e, at);
+    }
+    size_t n = eb_finish(&e);
+    CHECK_INT(read_mem(e.b, n, 0, &c), TOCSIN_OK);
+    CHECK(coll_find(&c, 1) != NULL);
+    CHECK(coll_find(&c, 2) == NULL);
+    CHECK(coll_find(&c, 3) != NULL);
+    CHECK_INT(c.nerr, 1);
+    CHECK(c.n_err_ids == 1 && c.err_ids[0] == 2);
+    CHECK(strstr(c.first_err, "built.evtx: record 2: elements nested too deep") != NULL);
+    coll_free(&c);
+}
+
 /* ---- the public parser samples ---- */
 
 static void test_samples(const char *data)
@@ -812,6 +854,7 @@ int main(int argc, char **argv)
     memset(&scratch, 0, sizeof scratch);
     test_built();
     test_damage();
+    test_deep_elements();
     const char *data = shared_data("EVTX samples and Sigma regression data");
     if (data) {
         test_samples(data);
