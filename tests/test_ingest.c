@@ -970,6 +970,68 @@ static void test_oversized_pretty(void)
     CHECK_STR(g.r[1].user, g.r[0].user);
 }
 
+/* Records spread over lines, as `jq .` writes them, read as on one line; a broken one is
+ * one message and does not take the records after it along; one over the size limit is one
+ * message (its lines were each reported: 120,016 messages for one 7 MB record). */
+static void test_pretty_json(void)
+{
+    static const char text[] =
+        "{\n"
+        "  \"_path\": \"dns\",\n"
+        "  \"ts\": 1.0,\n"
+        "  \"answers\": [\n"
+        "    \"1.2.3.4\",\n"
+        "    \"5.6.7.8\"\n"
+        "  ],\n"
+        "  \"query\": \"a.example\"\n"
+        "}\n"                                                           /* line 9 */
+        "{\"_path\":\"dns\",\"ts\":2.0,\"query\":\"b.example\"}\n"      /* 10 */
+        "{\"_path\":\"dns\",\"ts\":3.0,\n"                              /* 11: cut */
+        "{\"_path\":\"dns\",\"ts\":4.0,\"query\":\"d.example\"}\n"      /* 12 */
+        "{\n"                                                           /* 13 */
+        "  \"_path\": \"dns\", \"ts\": 5.0,\n"
+        "  \"query\": \"{e}.example\", \"q\\\"{\": {\"x\": [\"[\"]}\n"
+        "}\n"
+        "{\n"                                                           /* 17: cut at the end */
+        "  \"_path\": \"dns\",\n";
+    char path[128];
+    got g;
+    tmp_path(path, sizeof path, "pretty.json");
+    write_file(path, text, sizeof text - 1);
+    CHECK_STR(read_file(path, &g), "zeek-json"); /* sniffed from the record joined up */
+    CHECK_INT(g.n, 4);
+    CHECK_STR(g.r[0].domain, "a.example");
+    CHECK_INT(g.r[0].line, 1);
+    CHECK(has_field(&g.r[0], "answers=1.2.3.4") && has_field(&g.r[0], "answers=5.6.7.8"));
+    CHECK_INT(g.r[1].line, 10);
+    CHECK_STR(g.r[2].domain, "d.example");
+    CHECK_STR(g.r[3].domain, "{e}.example");
+    CHECK_INT(g.r[3].line, 13);
+    CHECK_INT(g.nerr, 2);
+    CHECK_INT(g.e[0].line, 11);
+    CHECK_INT(g.e[1].line, 17);
+    CHECK(strstr(g.e[1].msg, "not closed") != NULL);
+
+    /* 7 MB in 120,000 short lines, between two one-line records */
+    const char *eve = "{\"timestamp\":\"2018-03-24T17:15:20.000000+0000\",\"event_type\":\"alert\","
+                      "\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"10.0.0.2\",\"alert\":{\"signature\":\"s\"}}\n";
+    size_t many = 120000, cap = 2 * strlen(eve) + many * 64 + 256, o = 0;
+    char *b = malloc(cap);
+    o += (size_t)snprintf(b + o, cap - o, "%s{\n  \"event_type\": \"alert\",\n  \"pad\": [\n", eve);
+    for (size_t i = 0; i < many; i++)
+        o += (size_t)snprintf(b + o, cap - o, "    \"%050zu\",\n", i);
+    o += (size_t)snprintf(b + o, cap - o, "    \"end\"\n  ]\n}\n%s", eve);
+    tmp_path(path, sizeof path, "pretty_big.json");
+    write_file(path, b, o);
+    free(b);
+    CHECK_STR(read_file(path, &g), "suricata-eve");
+    CHECK_INT(g.n, 2);
+    CHECK_INT(g.nerr, 1);
+    CHECK_INT(g.e[0].code, TOCSIN_E_TOOLONG);
+    CHECK_INT(g.e[0].line, 2);
+    CHECK_INT(g.r[1].line, 2 + 3 + many + 3);
+}
+
 /* ---- the real public data ---- */
 
 typedef struct shared_run {
@@ -1150,6 +1212,7 @@ int main(void)
     test_bad_input();
     test_deep_json();
     test_oversized_pretty();
+    test_pretty_json();
     test_shared();
     test_zeek_layouts_agree();
     ts_scratch_free(&scratch);
