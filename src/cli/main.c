@@ -12,8 +12,9 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_REJECTED = 3, EXIT_MISSE
 static const char usage[] =
     "usage: tocsin COMMAND [OPTIONS]\n"
     "\n"
-    "  hunt LOGS... [--intel FEED]...   read logs (files or directories, .gz too), detect,\n"
-    "                                   correlate, attribute, store and report\n"
+    "  hunt LOGS... [--intel FEED]...   read logs (files or directories, .gz too, - for\n"
+    "                                   standard input), detect, correlate, attribute,\n"
+    "                                   store and report\n"
     "  incidents                        list the stored incidents\n"
     "  show INCIDENT                    show one incident with its evidence\n"
     "  intel load FEED [--actor NAME]   load a feed (STIX 2.1, MISP, CSV, list, warninglist)\n"
