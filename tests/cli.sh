@@ -101,6 +101,54 @@ check "an unknown format is named" grep -q 'notes.txt' "$tmp/bad.err"
 check "an unreadable file is named" grep -q 'dangling.log' "$tmp/bad.err"
 check "good input beside bad input is still hunted" grep -q 'Lazarus Group' "$tmp/bad.out"
 
+# A line nested 100,000 deep (it overflowed the stack and killed the hunt) is named and
+# skipped; the lines around it are read. A path that cannot be opened is named.
+dns='{"_path":"dns","id.orig_h":"10.0.0.9","id.orig_p":5,"id.resp_h":"10.0.0.1","id.resp_p":53'
+{ printf '%s,"ts":1416816000.0,"query":"a.example"}\n' "$dns"
+  printf '%s,"ts":1416816001.0,"x":' "$dns"
+  head -c 100000 /dev/zero | tr '\0' '['; head -c 100000 /dev/zero | tr '\0' ']'; printf '}\n'
+  printf '%s,"ts":1416816002.0,"query":"b.example"}\n' "$dns"
+} >"$tmp/deep.json"
+"$T" hunt "$tmp/deep.json" "$tmp/absent.log" --db "$tmp/deep.db" --no-progress >"$tmp/deep.out" 2>"$tmp/deep.err"
+check "a 100,000-deep line gives exit status 3" test $? -eq 3
+check "the deep line is named by line" grep -q 'deep.json:2: .*nested deeper than 1024' "$tmp/deep.err"
+check "the lines around the deep one are read" grep -q '1 file, 2 events, 2 rejected' "$tmp/deep.out"
+check "a missing input is named" grep -q 'absent.log: cannot open' "$tmp/deep.err"
+check "no input is named ?" bash -c "! grep -q '^tocsin: ?' '$tmp/deep.err'"
+
+# Messages are capped per file: 20, then one line for the rest.
+for i in $(seq 1 50); do printf '%s,"ts":1416816000.0,"query":"a.example"}\n[%d]\n' "$dns" "$i"; done >"$tmp/many.json"
+"$T" hunt "$tmp/many.json" --db "$tmp/many.db" --no-progress >"$tmp/many.out" 2>"$tmp/many.err"
+check "20 messages for one file" test "$(grep -c 'many.json:[0-9]*: ' "$tmp/many.err")" -eq 20
+check "then one line for the rest" grep -q 'many.json: and 30 more like it$' "$tmp/many.err"
+check "all 50 are counted" grep -q '50 events, 50 rejected' "$tmp/many.out"
+
+# Logs on a pipe give what the same file gives: '-', /dev/stdin, <(...), a FIFO, gzip too.
+conn="$tmp/logs/zeek/conn.log"
+incidents_of() { "$T" incidents --db "$1" | sed 's/INC-[0-9a-f]*//'; }
+"$T" hunt "$conn" --db "$tmp/file.db" --no-progress 2>/dev/null | grep '^run' | cut -d: -f2 >"$tmp/file.sum"
+check "the file gives alerts to compare" grep -q ' [1-9][0-9]* alerts' "$tmp/file.sum"
+incidents_of "$tmp/file.db" >"$tmp/file.inc"
+same_as_file() { # name of the run's store; compares its summary and incidents with the file's
+    grep '^run' "$tmp/$1.out" | cut -d: -f2 | cmp -s - "$tmp/file.sum" && incidents_of "$tmp/$1.db" | cmp -s - "$tmp/file.inc"
+}
+"$T" hunt - --db "$tmp/stdin.db" --no-progress <"$conn" >"$tmp/stdin.out" 2>/dev/null
+check "standard input as '-' gives the file's alerts" same_as_file stdin
+cat "$conn" | "$T" hunt /dev/stdin --db "$tmp/devstdin.db" --no-progress >"$tmp/devstdin.out" 2>/dev/null
+check "/dev/stdin on a pipe gives the file's alerts" same_as_file devstdin
+"$T" hunt <(cat "$conn") --db "$tmp/procsub.db" --no-progress >"$tmp/procsub.out" 2>/dev/null
+check "<(...) gives the file's alerts" same_as_file procsub
+gzip -c "$conn" | "$T" hunt - --db "$tmp/gzpipe.db" --no-progress >"$tmp/gzpipe.out" 2>/dev/null
+check "gzip on a pipe gives the file's alerts" same_as_file gzpipe
+mkfifo "$tmp/fifo"
+cat "$conn" >"$tmp/fifo" &
+"$T" hunt "$tmp/fifo" --db "$tmp/fifo.db" --no-progress >"$tmp/fifo.out" 2>/dev/null
+wait
+check "a FIFO gives the file's alerts" same_as_file fifo
+mkdir "$tmp/withfifo" && cp "$conn" "$tmp/withfifo/" && mkfifo "$tmp/withfifo/idle.fifo"
+check "a FIFO inside a directory is passed over, not waited on" \
+    timeout 60 "$T" hunt "$tmp/withfifo" --db "$tmp/withfifo.db" --no-progress
+
 # Untrusted strings never reach the terminal raw.
 "$T" intel lookup $'\e[31mred\e[0m' --db "$db" >"$tmp/esc.txt" 2>&1
 check "escape sequences are neutralised" bash -c "! grep -q $'\e' '$tmp/esc.txt'"

@@ -63,8 +63,9 @@ for f in build-fuzz/fuzz_*; do
     name=$(basename "$f"); corpus=fuzz/corpus/${name#fuzz_}
     work=$(mktemp -d)
     [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
-    # UBSan only prints by default: a finding must fail the run like ASan's do.
-    if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 "$work" >"$log" 2>&1; then
+    # UBSan only prints by default: a finding must fail the run like ASan's do. Inputs up to
+    # 128 KiB reach the depth and size limits (1,025 nested JSON levels, a whole EVTX chunk).
+    if UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 "$f" -max_total_time="$FUZZ_SECONDS" -max_len=131072 -rss_limit_mb=2048 -timeout=10 "$work" >"$log" 2>&1; then
         passed=$((passed + 1)); echo "$name: fuzzed ${FUZZ_SECONDS}s, no crash"
     else
         failed=$((failed + 1)); broken+=("$name"); tail -n 40 "$log"

@@ -26,6 +26,7 @@ typedef struct coll {
     rec *r;
     size_t n, cap;
     size_t nerr, nerr_norecord;
+    size_t named_twice; /* messages that repeat the record number the sink is given */
     char first_err[300];
     uint64_t err_ids[64];
     size_t n_err_ids;
@@ -57,6 +58,7 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
     (void)line;
     (void)code;
     c->nerr++;
+    c->named_twice += record && strncmp(msg, "record ", 7) == 0;
     if (record == 0)
         c->nerr_norecord++;
     else if (c->n_err_ids < 64)
@@ -215,8 +217,24 @@ static void test_damage(void)
     size_t n = eb_build_sample(&built);
     coll c = {0};
 
-    CHECK_INT(read_mem(built.b, 100, 0, &c), TOCSIN_E_FORMAT); /* header cut short */
+    CHECK_INT(read_mem(built.b, 100, 0, &c), TOCSIN_E_TRUNCATED); /* header cut short */
     CHECK_INT(c.n, 0);
+    CHECK_INT(c.nerr_norecord, 1);
+    CHECK(strstr(c.first_err, "ends inside its 4096-byte header") != NULL);
+    coll_free(&c);
+
+    /* The header alone, listing one chunk: cut, and said so (it was read as an empty log). */
+    CHECK_INT(read_mem(built.b, EB_FILE, 0, &c), TOCSIN_OK);
+    CHECK_INT(c.n, 0);
+    CHECK_INT(c.nerr_norecord, 1);
+    CHECK(strstr(c.first_err, "lists 1 chunks but the file holds 0") != NULL);
+    coll_free(&c);
+
+    /* A header claiming 65,535 chunks before the one there is: its records, and the cut. */
+    memcpy(f, built.b, n);
+    f[42] = 0xff, f[43] = 0xff;
+    CHECK_INT(read_mem(f, n, 0, &c), TOCSIN_OK);
+    CHECK_INT(c.n, 5);
     CHECK_INT(c.nerr_norecord, 1);
     coll_free(&c);
 
@@ -244,12 +262,14 @@ static void test_damage(void)
     CHECK_INT(read_mem(f, n, 0, &c), TOCSIN_OK);
     CHECK(coll_find(&c, 101) != NULL); /* its size copy before record 102 agrees */
     CHECK_INT(c.nerr, 2); /* the chunk's checksum, and 103, damaged on purpose */
+    CHECK_INT(c.named_twice, 0); /* "record 103: record 103: ..." once */
     coll_free(&c);
     uint32_t size101 = evtx_u32(built.c + 512 + 4);
     eb_put32(f + EB_FILE + 512 + size101 - 4, 5); /* and its size copy */
     CHECK_INT(read_mem(f, n, 0, &c), TOCSIN_OK);
     CHECK(coll_find(&c, 101) == NULL);
     CHECK(c.n_err_ids > 0 && c.err_ids[0] == 101);
+    CHECK_INT(c.named_twice, 0);
     CHECK(coll_find(&c, 102) != NULL); /* resynchronised on the next record */
     coll_free(&c);
 
@@ -268,6 +288,48 @@ static void test_damage(void)
         coll_free(&c);
     }
     CHECK(1);
+}
+
+/* A record whose elements nest past the limit is rejected by number, with the file; the
+ * records around it are read. */
+static void test_deep_elements(void)
+{
+    static eb e;
+    coll c = {0};
+    uint64_t ft = 133500000000000000ull;
+    eb_init(&e);
+    for (uint64_t id = 1; id <= 3; id++) {
+        int deep = id == 2 ? 200 : 4; /* the limit is EVTX_MAX_DEPTH, 64 */
+        uint32_t at = eb_record_begin(&e, id, ft);
+        eb_fragment(&e);
+        eb_open(&e, "Event", false);
+        eb_close_start(&e);
+        eb_open(&e, "System", false);
+        eb_close_start(&e);
+        eb_open(&e, "EventID", false);
+        eb_close_start(&e);
+        eb_text(&e, "7045");
+        eb_end(&e);
+        eb_end(&e);
+        for (int i = 0; i < deep; i++) {
+            eb_open(&e, "UserData", false);
+            eb_close_start(&e);
+        }
+        eb_text(&e, "x");
+        for (int i = 0; i <= deep; i++)
+            eb_end(&e);
+        eb_u8(&e, 0);
+        eb_record_end(&e, at);
+    }
+    size_t n = eb_finish(&e);
+    CHECK_INT(read_mem(e.b, n, 0, &c), TOCSIN_OK);
+    CHECK(coll_find(&c, 1) != NULL);
+    CHECK(coll_find(&c, 2) == NULL);
+    CHECK(coll_find(&c, 3) != NULL);
+    CHECK_INT(c.nerr, 1);
+    CHECK(c.n_err_ids == 1 && c.err_ids[0] == 2);
+    CHECK(strstr(c.first_err, "built.evtx: record 2: elements nested too deep") != NULL);
+    coll_free(&c);
 }
 
 /* ---- the public parser samples ---- */
@@ -792,6 +854,7 @@ int main(int argc, char **argv)
     memset(&scratch, 0, sizeof scratch);
     test_built();
     test_damage();
+    test_deep_elements();
     const char *data = shared_data("EVTX samples and Sigma regression data");
     if (data) {
         test_samples(data);

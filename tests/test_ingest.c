@@ -858,6 +858,180 @@ static void test_bad_input(void)
     CHECK(ts_reader_find("nope") == NULL);
 }
 
+/* Nested containers: count '[' (or '{"a":' when obj) then as many closers, after prefix. */
+static size_t nest(char *b, const char *prefix, size_t depth, bool obj)
+{
+    size_t o = strlen(prefix);
+    memcpy(b, prefix, o);
+    for (size_t i = 0; i < depth; i++)
+        o += obj ? (size_t)(memcpy(b + o, "{\"a\":", 5), 5) : (b[o] = '[', 1);
+    b[o++] = '1';
+    for (size_t i = 0; i < depth; i++)
+        b[o++] = obj ? '}' : ']';
+    return o;
+}
+
+/* A record nested far past any log's depth is rejected with its line, not a crash (the
+ * walk recursed per level and overflowed the stack), and the lines around it are read. */
+static void test_deep_json(void)
+{
+    size_t deep = 100000;
+    char *b = malloc(6 * deep + 256), path[128], err[160];
+    got g;
+    ts_json *j = ts_json_new();
+    leafs l = {{0}, 0};
+    /* the top-level object is level 1: 1023 more containers fit, 1024 do not */
+    size_t o = nest(b, "{\"x\":", TS_JSON_MAX_DEPTH - 1, false);
+    b[o++] = '}', memset(b + o, 0, TS_JSON_PAD);
+    CHECK_INT(ts_json_walk(j, b, o, leaf_cb, &l, err, sizeof err), TOCSIN_OK);
+    CHECK(strstr(l.out, ":2:1|") != NULL); /* the innermost leaf was reached */
+    o = nest(b, "{\"x\":", TS_JSON_MAX_DEPTH, false);
+    b[o++] = '}', memset(b + o, 0, TS_JSON_PAD);
+    CHECK_INT(ts_json_walk(j, b, o, leaf_cb, &l, err, sizeof err), TOCSIN_E_PARSE);
+    CHECK(strstr(err, "nested deeper than 1024") != NULL);
+    ts_json_free(j);
+
+    const char *good = "{\"_path\":\"dns\",\"ts\":1.0,\"query\":\"a.example\"}\n";
+    for (int obj = 0; obj < 2; obj++) {
+        o = strlen(good);
+        memcpy(b, good, o);
+        o += nest(b + o, "{\"_path\":\"dns\",\"q\":", deep, obj);
+        b[o++] = '}', b[o++] = '\n';
+        memcpy(b + o, good, strlen(good)), o += strlen(good);
+        tmp_path(path, sizeof path, "deep.json");
+        write_file(path, b, o);
+        CHECK_STR(read_file(path, &g), "zeek-json");
+        CHECK_INT(g.n, 2);
+        CHECK_INT(g.r[1].line, 3);
+        CHECK_INT(g.nerr, 1);
+        CHECK_INT(g.e[0].line, 2);
+        CHECK_STR(g.e[0].file, path);
+        CHECK(strstr(g.e[0].msg, "nested deeper") != NULL);
+    }
+    /* the same inside a top-level array (Suricata's sample data is written so) */
+    const char *eve = "{\"timestamp\":\"2018-03-24T17:15:20.000000+0000\",\"event_type\":\"alert\","
+                      "\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"10.0.0.2\",\"alert\":{\"signature\":\"s\"}}";
+    o = 0;
+    b[o++] = '[';
+    memcpy(b + o, eve, strlen(eve)), o += strlen(eve);
+    b[o++] = ',', b[o++] = '\n';
+    o += nest(b + o, "{\"event_type\":\"alert\",\"x\":", deep, false);
+    b[o++] = '}', b[o++] = ',', b[o++] = '\n';
+    memcpy(b + o, eve, strlen(eve)), o += strlen(eve);
+    b[o++] = ']', b[o++] = '\n';
+    tmp_path(path, sizeof path, "deep_array.json");
+    write_file(path, b, o);
+    CHECK_STR(read_file(path, &g), "suricata-eve");
+    CHECK_INT(g.n, 2);
+    CHECK_INT(g.nerr, 1);
+    CHECK_INT(g.e[0].line, 2);
+    free(b);
+}
+
+/* A pretty-printed record over the size limit is one rejected record, whether its size is
+ * in many lines or in one: its remaining lines were each reported as a bad record (886,707
+ * messages for one 38 MB record), and the records after it are read. */
+static void test_oversized_pretty(void)
+{
+    char path[128], good[1024];
+    size_t gn = slurp(FIX "win_pretty.json", good, sizeof good);
+    const char *one_end = strstr(good, "\n}\n");
+    CHECK(one_end != NULL);
+    gn = (size_t)(one_end - good) + 3; /* the fixture's first record */
+    size_t many = 120000, cap = 2 * gn + many * 52 + (6u << 20) + 256;
+    char *b = malloc(cap);
+    size_t o = 0;
+    uint64_t first = 1, second, third;
+    memcpy(b + o, good, gn), o += gn;
+    for (size_t i = 0; i < o; i++)
+        first += b[i] == '\n';
+    o += (size_t)snprintf(b + o, cap - o, "{\n  \"Event\": {\n    \"Pad\": [\n");
+    for (size_t i = 0; i < many; i++) /* 6 MB in short lines */
+        o += (size_t)snprintf(b + o, cap - o, "      \"%040zu\",\n", i);
+    o += (size_t)snprintf(b + o, cap - o, "      \"end\"\n    ]\n  }\n}\n");
+    second = first + 3 + many + 4;
+    o += (size_t)snprintf(b + o, cap - o, "{\n  \"Event\": {\n    \"Pad\": \"");
+    memset(b + o, 'x', 5u << 20), o += 5u << 20; /* one line over the limit */
+    o += (size_t)snprintf(b + o, cap - o, "\"\n  }\n}\n");
+    third = second + 5;
+    memcpy(b + o, good, gn), o += gn;
+    tmp_path(path, sizeof path, "oversized_pretty.json");
+    write_file(path, b, o);
+    free(b);
+    got g;
+    CHECK_STR(read_file(path, &g), "winevent-json");
+    CHECK_INT(g.n, 2);
+    CHECK_INT(g.nerr, 2);
+    CHECK_INT(g.e[0].code, TOCSIN_E_TOOLONG);
+    CHECK_INT(g.e[0].line, first);
+    CHECK_INT(g.e[1].code, TOCSIN_E_TOOLONG);
+    CHECK_INT(g.e[1].line, second);
+    CHECK_INT(g.r[1].line, third);
+    CHECK_STR(g.r[1].user, g.r[0].user);
+}
+
+/* Records spread over lines, as `jq .` writes them, read as on one line; a broken one is
+ * one message and does not take the records after it along; one over the size limit is one
+ * message (its lines were each reported: 120,016 messages for one 7 MB record). */
+static void test_pretty_json(void)
+{
+    static const char text[] =
+        "{\n"
+        "  \"_path\": \"dns\",\n"
+        "  \"ts\": 1.0,\n"
+        "  \"answers\": [\n"
+        "    \"1.2.3.4\",\n"
+        "    \"5.6.7.8\"\n"
+        "  ],\n"
+        "  \"query\": \"a.example\"\n"
+        "}\n"                                                           /* line 9 */
+        "{\"_path\":\"dns\",\"ts\":2.0,\"query\":\"b.example\"}\n"      /* 10 */
+        "{\"_path\":\"dns\",\"ts\":3.0,\n"                              /* 11: cut */
+        "{\"_path\":\"dns\",\"ts\":4.0,\"query\":\"d.example\"}\n"      /* 12 */
+        "{\n"                                                           /* 13 */
+        "  \"_path\": \"dns\", \"ts\": 5.0,\n"
+        "  \"query\": \"{e}.example\", \"q\\\"{\": {\"x\": [\"[\"]}\n"
+        "}\n"
+        "{\n"                                                           /* 17: cut at the end */
+        "  \"_path\": \"dns\",\n";
+    char path[128];
+    got g;
+    tmp_path(path, sizeof path, "pretty.json");
+    write_file(path, text, sizeof text - 1);
+    CHECK_STR(read_file(path, &g), "zeek-json"); /* sniffed from the record joined up */
+    CHECK_INT(g.n, 4);
+    CHECK_STR(g.r[0].domain, "a.example");
+    CHECK_INT(g.r[0].line, 1);
+    CHECK(has_field(&g.r[0], "answers=1.2.3.4") && has_field(&g.r[0], "answers=5.6.7.8"));
+    CHECK_INT(g.r[1].line, 10);
+    CHECK_STR(g.r[2].domain, "d.example");
+    CHECK_STR(g.r[3].domain, "{e}.example");
+    CHECK_INT(g.r[3].line, 13);
+    CHECK_INT(g.nerr, 2);
+    CHECK_INT(g.e[0].line, 11);
+    CHECK_INT(g.e[1].line, 17);
+    CHECK(strstr(g.e[1].msg, "not closed") != NULL);
+
+    /* 7 MB in 120,000 short lines, between two one-line records */
+    const char *eve = "{\"timestamp\":\"2018-03-24T17:15:20.000000+0000\",\"event_type\":\"alert\","
+                      "\"src_ip\":\"10.0.0.1\",\"dest_ip\":\"10.0.0.2\",\"alert\":{\"signature\":\"s\"}}\n";
+    size_t many = 120000, cap = 2 * strlen(eve) + many * 64 + 256, o = 0;
+    char *b = malloc(cap);
+    o += (size_t)snprintf(b + o, cap - o, "%s{\n  \"event_type\": \"alert\",\n  \"pad\": [\n", eve);
+    for (size_t i = 0; i < many; i++)
+        o += (size_t)snprintf(b + o, cap - o, "    \"%050zu\",\n", i);
+    o += (size_t)snprintf(b + o, cap - o, "    \"end\"\n  ]\n}\n%s", eve);
+    tmp_path(path, sizeof path, "pretty_big.json");
+    write_file(path, b, o);
+    free(b);
+    CHECK_STR(read_file(path, &g), "suricata-eve");
+    CHECK_INT(g.n, 2);
+    CHECK_INT(g.nerr, 1);
+    CHECK_INT(g.e[0].code, TOCSIN_E_TOOLONG);
+    CHECK_INT(g.e[0].line, 2);
+    CHECK_INT(g.r[1].line, 2 + 3 + many + 3);
+}
+
 /* ---- the real public data ---- */
 
 typedef struct shared_run {
@@ -1036,6 +1210,9 @@ int main(void)
     test_winevent();
     test_linux();
     test_bad_input();
+    test_deep_json();
+    test_oversized_pretty();
+    test_pretty_json();
     test_shared();
     test_zeek_layouts_agree();
     ts_scratch_free(&scratch);

@@ -310,6 +310,53 @@ static void test_oversize(void)
     remove(path);
 }
 
+/* Writes an mbox of two messages: the first with `levels` nested multiparts, a link at the
+ * top and one at the bottom; then a plain one. */
+static void write_nested(const char *path, int levels)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    fputs("From a@example.org Mon Sep  1 08:00:00 2014\nFrom: a@example.org\nMessage-ID: <deep@x>\n"
+          "MIME-Version: 1.0\n", f);
+    fputs("Content-Type: multipart/mixed; boundary=\"top\"\n\n--top\n"
+          "Content-Type: text/plain\n\nsee http://top.example/a\n--top\n", f);
+    for (int i = 0; i < levels; i++)
+        fprintf(f, "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
+    fputs("Content-Type: text/plain\n\nsee http://bottom.example/b\n", f);
+    for (int i = levels - 1; i >= 0; i--)
+        fprintf(f, "--b%d--\n", i);
+    fputs("--top--\n\nFrom c@example.org Mon Sep  1 08:00:00 2014\nFrom: c@example.org\n"
+          "Message-ID: <after@x>\n\nbye\n", f);
+    fclose(f);
+}
+
+/* Parts nested past MAIL_MAX_DEPTH are not read and the message says so; its upper parts
+ * and the next message are read; 5,000 levels are no danger. */
+static void test_nesting(void)
+{
+    const char *path = "build/tests/mail-nested.mbox";
+    got g;
+    write_nested(path, MAIL_MAX_DEPTH - 2); /* the innermost text part sits at level 64 */
+    CHECK_INT(read_file(path, &g), TOCSIN_OK);
+    CHECK_INT(g.errors, 0);
+    CHECK(g.n >= 3 && strstr(g.ev[0].raw, "bottom.example") != NULL);
+    got_free(&g);
+
+    for (int levels = MAIL_MAX_DEPTH - 1; levels <= 5000; levels += 5000 - MAIL_MAX_DEPTH + 1) {
+        write_nested(path, levels);
+        CHECK_INT(read_file(path, &g), TOCSIN_OK);
+        CHECK_INT(g.errors, 1);
+        CHECK(strstr(g.last_error, "nested deeper than 64") != NULL);
+        CHECK(g.n >= 2 && strcmp(g.ev[0].msgid, "deep@x") == 0);
+        CHECK(g.n >= 2 && strstr(g.ev[0].raw, "top.example") != NULL);
+        CHECK(g.n >= 2 && strstr(g.ev[0].raw, "bottom.example") == NULL);
+        CHECK(g.n >= 2 && strcmp(g.ev[g.n - 1].msgid, "after@x") == 0);
+        got_free(&g);
+    }
+    remove(path);
+}
+
 static void count_member(void *ud, ts_str name)
 {
     (void)name;
@@ -379,6 +426,7 @@ int main(void)
     test_malformed();
     test_huge_header();
     test_oversize();
+    test_nesting();
     test_zip_and_kinds();
     test_shared_sample();
     return check_done("test_mail");

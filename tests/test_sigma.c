@@ -338,6 +338,21 @@ static void test_refusals(void)
     CHECK(strstr(last_refusal, "YAML") != NULL);
     CHECK(compile("- just\n- a list\n") == NULL);
     CHECK(compile("a: *alias\n") == NULL);
+
+    /* A value nested 100,000 deep is refused at its line, not walked (the rule tree is
+     * built without recursion, and its depth is bounded for the code that walks it). */
+    size_t deep = 100000;
+    const char *head = "title: deep\nlogsource:\n  product: windows\n  category: process_creation\n"
+                       "detection:\n  sel:\n    Image: ";
+    char *y = malloc(strlen(head) + 2 * deep + 32);
+    size_t o = strlen(head);
+    memcpy(y, head, o);
+    memset(y + o, '[', deep), o += deep;
+    memset(y + o, ']', deep), o += deep;
+    memcpy(y + o, "\n  condition: sel\n", sizeof "\n  condition: sel\n");
+    CHECK(compile(y) == NULL);
+    CHECK(strstr(last_refusal, "nesting deeper than 64") != NULL);
+    free(y);
 }
 
 /* Log sources: routing by channel and event id, 4688's renames, Zeek datasets. */

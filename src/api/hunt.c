@@ -12,8 +12,12 @@
 #include "detect/detect.h"
 #include "ingest/ingest.h"
 #include "report/report.h"
+#include "report/report_int.h"
 
 #define MAX_DETECTORS 64
+/* Messages shown for one file; the rest are counted and summed up in one line at its end,
+ * so a damaged file cannot bury the others' messages (or take minutes to print). */
+#define DIAG_PER_FILE 20
 
 typedef struct hunt {
     tocsin *t;
@@ -81,7 +85,8 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
 {
     hunt *h = ud;
     h->st.rejected++;
-    h->file_rejected++;
+    if (++h->file_rejected > DIAG_PER_FILE)
+        return;
     if (h->progress)
         fputs("\r\033[K", stderr);
     if (!msg || !*msg)
@@ -100,18 +105,19 @@ static int hunt_file(void *ud, const char *file, const char *walk_err)
     ts_input *in;
     char err[512];
     const char *head;
+    h->file_events = h->file_rejected = 0;
     if (walk_err) {
-        on_error(h, file ? file : "?", 0, 0, TOCSIN_E_IO, walk_err);
+        on_error(h, file, 0, 0, TOCSIN_E_IO, walk_err);
         return 0;
     }
     h->st.files++;
-    h->file_events = h->file_rejected = 0;
     tocsin_code rc = ts_input_open(file, &in, err, sizeof err);
     if (rc != TOCSIN_OK) {
         on_error(h, file, 0, 0, rc, err);
         ts_store_source(h->t->store, h->run, file, "-", 0, 1);
         return 0;
     }
+    file = ts_input_path(in); /* "-" goes by the name of standard input */
     size_t n = ts_input_peek(in, &head);
     const ts_reader *r = n ? ts_reader_detect(head, n) : NULL;
     if (!r) {
@@ -120,8 +126,15 @@ static int hunt_file(void *ud, const char *file, const char *walk_err)
     } else {
         r->read(in, &h->scratch, &sink);
     }
-    ts_input_close(in);
+    if (h->file_rejected > DIAG_PER_FILE) {
+        char more[32];
+        if (h->progress)
+            fputs("\r\033[K", stderr);
+        ts_session_diag(h->t, file, 0, "and %s more like it",
+                        rpt_count(h->file_rejected - DIAG_PER_FILE, more, sizeof more));
+    }
     ts_store_source(h->t->store, h->run, file, r ? r->name : "-", h->file_events, h->file_rejected);
+    ts_input_close(in);
     return 0;
 }
 

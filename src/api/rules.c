@@ -134,7 +134,7 @@ static int cover_file(void *ud, const char *file, const char *walk_err)
     char err[512];
     const char *head;
     if (walk_err) {
-        cover_error(c, file ? file : "?", 0, 0, TOCSIN_E_IO, walk_err);
+        cover_error(c, file, 0, 0, TOCSIN_E_IO, walk_err);
         return 0;
     }
     tocsin_code rc = ts_input_open(file, &in, err, sizeof err);

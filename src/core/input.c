@@ -1,5 +1,6 @@
 /* input.c: buffered reading of one input file (plain or gzip, detected by magic bytes)
- * as lines, JSON array elements or raw bytes, plus the directory walk. */
+ * as lines, JSON array elements or raw bytes, plus the directory walk. Everything is read
+ * front to back with read(2), never seeked, so pipes and standard input read as files do. */
 #include "core/input.h"
 
 #include <dirent.h>
@@ -72,7 +73,19 @@ tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t er
         return TOCSIN_E_NOMEM;
     }
     in->cap = BUF_INIT;
-    in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (strcmp(path, TS_INPUT_STDIN) == 0) {
+        /* a copy, so closing the input leaves the process's own descriptor alone */
+        char *name = strdup(TS_INPUT_STDIN_NAME);
+        in->fd = name ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : -1;
+        if (in->fd >= 0) {
+            free(in->path);
+            in->path = name;
+        } else {
+            free(name);
+        }
+    } else {
+        in->fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
     if (in->fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         free(in->buf);
@@ -636,14 +649,19 @@ static int walk_path(const char *path, const walk_stack *up, ts_walk_fn fn, void
 {
     struct stat st;
     char msg[512];
+    if (!up && strcmp(path, TS_INPUT_STDIN) == 0)
+        return fn(ud, path, NULL);
     if (stat(path, &st) != 0) {
-        snprintf(msg, sizeof msg, "cannot open %s: %s", path, strerror(errno));
-        return fn(ud, NULL, msg);
+        snprintf(msg, sizeof msg, "cannot open it: %s", strerror(errno));
+        return fn(ud, path, msg);
     }
     if (S_ISREG(st.st_mode))
         return fn(ud, path, NULL);
+    /* A pipe, FIFO or device named by the user (/dev/stdin, <(zcat ...)) is read as a
+     * stream; met inside a directory it is passed over, as opening a FIFO with no writer
+     * would wait for ever. */
     if (!S_ISDIR(st.st_mode))
-        return 0;
+        return up ? 0 : fn(ud, path, NULL);
     for (const walk_stack *w = up; w; w = w->up)
         if (w->dev == st.st_dev && w->ino == st.st_ino)
             return 0; /* a symlink back to an ancestor: already being walked */
@@ -682,8 +700,8 @@ static int walk_dir(const char *path, const struct stat *st, const walk_stack *u
     char msg[512];
     DIR *d = opendir(path);
     if (!d) {
-        snprintf(msg, sizeof msg, "cannot open directory %s: %s", path, strerror(errno));
-        return fn(ud, NULL, msg);
+        snprintf(msg, sizeof msg, "cannot open the directory: %s", strerror(errno));
+        return fn(ud, path, msg);
     }
     size_t n = 0;
     char **names = list_dir(d, &n);
@@ -697,7 +715,7 @@ static int walk_dir(const char *path, const struct stat *st, const walk_stack *u
             size_t len = plen + 1 + strlen(names[i]) + 1;
             char *child = malloc(len);
             if (!child) {
-                rc = fn(ud, NULL, "out of memory walking directories");
+                rc = fn(ud, path, "out of memory walking the directory");
             } else {
                 snprintf(child, len, "%s%s%s", path, slash ? "" : "/", names[i]);
                 rc = walk_path(child, &me, fn, ud);

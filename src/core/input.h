@@ -13,7 +13,12 @@
 
 typedef struct ts_input ts_input;
 
-/* Opens path. On failure returns the code and writes a message into err. */
+/* The path that names standard input, and the name its input then goes by. */
+#define TS_INPUT_STDIN "-"
+#define TS_INPUT_STDIN_NAME "(standard input)"
+
+/* Opens path ("-": standard input; pipes and devices are read as streams). On failure
+ * returns the code and writes a message into err. */
 tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t errlen);
 void ts_input_close(ts_input *in);
 const char *ts_input_path(const ts_input *in);
@@ -40,9 +45,11 @@ tocsin_code ts_input_read(ts_input *in, void *buf, size_t n, size_t *got);
 /* A message for the last error of in ("" when none). */
 const char *ts_input_error(const ts_input *in);
 
-/* Calls fn for every regular file under path (itself if a file; directories walked
- * recursively in name order, hidden entries skipped). fn returns nonzero to stop. Errors
- * opening directories are reported through fn with err set and file NULL. */
+/* Calls fn for every regular file under path (directories walked recursively in name
+ * order, hidden entries skipped). path itself is passed on when it is a file, "-", or a
+ * pipe, FIFO or device (read as a stream); such non-regular files inside directories are
+ * skipped. fn returns nonzero to stop. A path that cannot be opened is reported through
+ * fn with file set to it and err to the reason. */
 typedef int (*ts_walk_fn)(void *ud, const char *file, const char *err);
 int ts_walk(const char *path, ts_walk_fn fn, void *ud);
 

@@ -12,6 +12,10 @@
 extern "C" {
 #endif
 
+/* Deepest nesting of objects and arrays walked (the top-level object is level 1); deeper
+ * documents are rejected. Logs nest a few levels; the walk's stack costs ~300 bytes a level. */
+#define TS_JSON_MAX_DEPTH 1024
+
 /* Bytes that must be readable (any value) after the end of each document passed in. */
 #define TS_JSON_PAD 64
 
@@ -38,7 +42,8 @@ typedef int (*ts_json_leaf_fn)(void *ud, const char *path, size_t plen, ts_json_
                                const char *val, size_t vlen);
 
 /* Walks the document buf[0..len) (with TS_JSON_PAD readable bytes after it). The top
- * level must be an object. Returns TOCSIN_OK, or TOCSIN_E_PARSE with a message in err. */
+ * level must be an object. Returns TOCSIN_OK, or TOCSIN_E_PARSE with a message in err (also
+ * for nesting past TS_JSON_MAX_DEPTH). */
 tocsin_code ts_json_walk(ts_json *j, const char *buf, size_t len, ts_json_leaf_fn fn, void *ud,
                          char *err, size_t errlen);
 

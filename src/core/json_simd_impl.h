@@ -50,8 +50,10 @@ struct walker {
     ts_json_leaf_fn fn;
     void *ud;
     simdjson::error_code err = simdjson::SUCCESS;
+    int depth = 1; /* containers open, the top-level object included */
     bool stopped = false;
     bool nomem = false;
+    bool too_deep = false;
 };
 
 path_block *new_block(size_t need)
@@ -163,6 +165,18 @@ bool walk_array(walker &w, od::array &a, const char *path, size_t plen)
     return true;
 }
 
+/* The walk recurses once per container: a hostile line of "[[[[..." would overflow the
+ * stack, so nesting past TS_JSON_MAX_DEPTH rejects the record instead. */
+bool enter(walker &w)
+{
+    if (w.depth == TS_JSON_MAX_DEPTH) {
+        w.too_deep = true;
+        return false;
+    }
+    w.depth++;
+    return true;
+}
+
 bool walk_value(walker &w, od::value &v, const char *path, size_t plen)
 {
     od::json_type t;
@@ -171,15 +185,19 @@ bool walk_value(walker &w, od::value &v, const char *path, size_t plen)
     switch (t) {
     case od::json_type::object: {
         auto o = v.get_object();
-        if ((w.err = o.error()))
+        if ((w.err = o.error()) || !enter(w))
             return false;
-        return walk_object(w, o.value_unsafe(), path, plen);
+        bool ok = walk_object(w, o.value_unsafe(), path, plen);
+        w.depth--;
+        return ok;
     }
     case od::json_type::array: {
         auto a = v.get_array();
-        if ((w.err = a.error()))
+        if ((w.err = a.error()) || !enter(w))
             return false;
-        return walk_array(w, a.value_unsafe(), path, plen);
+        bool ok = walk_array(w, a.value_unsafe(), path, plen);
+        w.depth--;
+        return ok;
     }
     case od::json_type::string: {
         /* Most strings hold no escape: lend their bytes in place rather than copying them
@@ -282,6 +300,11 @@ extern "C" tocsin_code TS_JSON_FN(ts_json_impl_walk)(void *state, const char *bu
                 if (errlen)
                     std::snprintf(err, errlen, "out of memory walking JSON");
                 return TOCSIN_E_NOMEM;
+            }
+            if (w.too_deep) {
+                if (errlen)
+                    std::snprintf(err, errlen, "JSON nested deeper than %d levels", TS_JSON_MAX_DEPTH);
+                return TOCSIN_E_PARSE;
             }
             return parse_error(err, errlen, simdjson::error_message(w.err));
         }

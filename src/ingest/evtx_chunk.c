@@ -123,8 +123,8 @@ static void chunk_records(stream *st, const uint8_t *c, bool header_ok)
             }
         }
         if (!fits) {
-            report(st, id, TOCSIN_E_PARSE, "chunk %llu: record %llu: bad size %u",
-                   (unsigned long long)st->chunk_no, (unsigned long long)id, evtx_u32(r + 4));
+            report(st, id, TOCSIN_E_PARSE, "chunk %llu: bad record size %u",
+                   (unsigned long long)st->chunk_no, evtx_u32(r + 4));
             if (!q)
                 return;
             pos = q;
@@ -133,13 +133,12 @@ static void chunk_records(stream *st, const uint8_t *c, bool header_ok)
         st->next_id = id + 1;
         if (evtx_parse_record(st->p, pos + EVTX_RECORD_HEADER, pos + size - 4, &st->s->fields))
             emit(st, id, evtx_u64(r + 16));
-        else
+        else /* the sink names the record: the message is the reason alone */
             report(st, id,
                    st->p->too_long ? TOCSIN_E_TOOLONG
                    : st->p->oom    ? TOCSIN_E_NOMEM
                                    : TOCSIN_E_PARSE,
-                   "record %llu: %s",
-                   (unsigned long long)id, st->p->err);
+                   "%s", st->p->err);
         pos += size;
     }
 }
@@ -177,6 +176,14 @@ static void chunk(stream *st, uint8_t *c, size_t got)
     chunk_records(st, c, header_ok);
 }
 
+static tocsin_code evtx_stream_end(stream *st, uint8_t *buf, tocsin_code rc)
+{
+    evtx_parser_free(st->p);
+    free(st->p);
+    free(buf);
+    return rc;
+}
+
 tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_scratch *s,
                              const ts_sink *sink, evtx_finish_fn finish, unsigned flags)
 {
@@ -194,10 +201,15 @@ tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_sc
     st.p->walk_only = flags & EVTX_WALK_ONLY;
     size_t got;
     rc = read_full(&st, buf, EVTX_FILE_HEADER, &got);
-    if (rc == TOCSIN_OK && (got < EVTX_FILE_HEADER || memcmp(buf, "ElfFile\0", 8) != 0)) {
+    if (rc == TOCSIN_OK && (got < 8 || memcmp(buf, "ElfFile\0", 8) != 0)) {
         report(&st, 0, TOCSIN_E_FORMAT, "not an EVTX file (no file header)");
         rc = TOCSIN_E_FORMAT;
+    } else if (rc == TOCSIN_OK && got < EVTX_FILE_HEADER) {
+        report(&st, 0, TOCSIN_E_TRUNCATED, "the file ends inside its %u-byte header (%zu bytes): no records",
+               EVTX_FILE_HEADER, got);
+        return evtx_stream_end(&st, buf, TOCSIN_E_TRUNCATED);
     }
+    unsigned claimed = rc == TOCSIN_OK ? evtx_u16(buf + 42) : 0;
     /* The header's chunk count and flags are often stale (a log being written, a shadow
      * copy): chunks are read until the file ends instead. */
     while (rc == TOCSIN_OK) {
@@ -208,10 +220,11 @@ tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_sc
         chunk(&st, buf, got);
         st.chunk_no++;
     }
+    /* More chunks than the header lists is a log still being written; fewer is a cut file. */
+    if (rc == TOCSIN_OK && st.chunk_no < claimed)
+        report(&st, 0, TOCSIN_E_TRUNCATED, "the header lists %u chunks but the file holds %llu: it was cut short",
+               claimed, (unsigned long long)st.chunk_no);
     if (rc != TOCSIN_OK && rc != TOCSIN_E_FORMAT)
         report(&st, 0, rc, "read error");
-    evtx_parser_free(st.p);
-    free(st.p);
-    free(buf);
-    return rc;
+    return evtx_stream_end(&st, buf, rc);
 }

@@ -13,6 +13,7 @@
 #define MAIL_MAX_MESSAGE (50u << 20)
 /* Links and attachments recorded per message; more are counted in "link.dropped". */
 #define MAIL_MAX_LINKS 256
+#define MAIL_MAX_DEPTH 64 /* multipart levels read; a message nested deeper is reported */
 #define MAIL_MAX_ATTACH 64
 /* Member names listed per zip attachment. */
 #define MAIL_MAX_MEMBERS 256

@@ -41,6 +41,8 @@ typedef struct msg_ctx {
     attach att[MAIL_MAX_ATTACH];
     size_t n_att, dropped_att;
     bool seen_spf, seen_dkim, seen_dmarc;
+    GHashTable *depth; /* part -> its multipart level, to bound how deep parts are read */
+    bool too_deep;
 } msg_ctx;
 
 static ts_arena *arena(msg_ctx *m) { return &m->c->s->arena; }
@@ -341,8 +343,15 @@ static GByteArray *decoded(GMimePart *part, GMimeStream **keep_stream)
 
 static void visit_part(GMimeObject *parent, GMimeObject *part, gpointer ud)
 {
-    (void)parent;
     msg_ctx *m = ud;
+    /* Parts come parents first: a part's level is its parent's plus one (the message's is 0). */
+    int level = GPOINTER_TO_INT(g_hash_table_lookup(m->depth, parent)) + 1;
+    if (level > MAIL_MAX_DEPTH) {
+        m->too_deep = true;
+        return;
+    }
+    if (GMIME_IS_MULTIPART(part))
+        g_hash_table_insert(m->depth, part, GINT_TO_POINTER(level));
     if (!GMIME_IS_PART(part))
         return;
     GMimeContentType *ct = g_mime_object_get_content_type(part);
@@ -477,7 +486,12 @@ void mail_parse_message(rd_ctx *c, const char *msg, size_t len, uint64_t line)
         ev->action = TS_STR_LIT("message");
         headers(m, GMIME_OBJECT(gm));
         addresses(m, gm);
+        m->depth = g_hash_table_new(g_direct_hash, g_direct_equal);
         g_mime_message_foreach(gm, visit_part, m);
+        g_hash_table_destroy(m->depth);
+        if (m->too_deep) /* the message is still given: its headers and upper parts are sound */
+            rd_error(c, line, 0, TOCSIN_E_PARSE, "MIME parts nested deeper than %d levels: the parts below were not read",
+                     MAIL_MAX_DEPTH);
         emit_all(m);
         g_free(m);
         g_object_unref(gm);

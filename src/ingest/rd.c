@@ -2,6 +2,7 @@
 #include "ingest/rd.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void rd_error(const rd_ctx *c, uint64_t line, uint64_t record, tocsin_code code, const char *fmt, ...)
@@ -196,21 +197,18 @@ void rd_bool_outcome(ts_event *ev, ts_str v)
         ev->outcome = TS_OUTCOME_FAILURE;
 }
 
-/* One record's bytes: parse, walk, map. */
-static void json_record(rd_ctx *c, const rd_json_ops *ops, void *st, const char *p, size_t n,
-                        uint64_t record)
+/* One record's bytes: parse, walk, map. Returns the error, not yet reported, with err set. */
+static tocsin_code json_record(rd_ctx *c, const rd_json_ops *ops, void *st, const char *p, size_t n,
+                               uint64_t line, uint64_t record, char *err, size_t errlen)
 {
-    char err[160];
-    rd_begin(c, ts_input_lineno(c->in), record);
+    rd_begin(c, line, record);
     ops->begin(st);
-    tocsin_code rc = ts_json_walk(c->s->json, p, n, ops->leaf, st, err, sizeof err);
-    if (rc != TOCSIN_OK) {
-        if (rc == TOCSIN_E_PARSE && !ts_utf8_valid(p, n))
-            rc = TOCSIN_E_ENCODING;
-        rd_error(c, c->s->ev.line, record, rc, "%s", err);
-        return;
-    }
-    ops->done(st);
+    tocsin_code rc = ts_json_walk(c->s->json, p, n, ops->leaf, st, err, errlen);
+    if (rc == TOCSIN_OK)
+        ops->done(st);
+    else if (rc == TOCSIN_E_PARSE && !ts_utf8_valid(p, n))
+        rc = TOCSIN_E_ENCODING;
+    return rc;
 }
 
 static bool blank(const char *p, size_t n)
@@ -221,17 +219,197 @@ static bool blank(const char *p, size_t n)
     return true;
 }
 
+/* A record written over several lines (pretty-printed, as `jq .` writes), gathered until its
+ * braces balance. Only a line that fails alone and leaves an object open starts one, so one
+ * record per line costs nothing more. */
+typedef struct multi {
+    char *buf;
+    size_t n, cap;
+    long depth;        /* containers open */
+    uint64_t first;    /* line it starts on */
+    char last;         /* last byte that is not blank, to tell where a value may follow */
+    bool active;
+    bool indented;     /* its second line is indented: later lines at column 0 are '}' or new */
+    bool over;         /* past TS_MAX_RECORD: scanned to its end, not kept */
+    size_t lines;
+} multi;
+
+/* Adds the containers p[0..n) opens less those it closes to *depth; false when the line
+ * ends inside a string (a JSON string never holds a raw line break). */
+static bool balance(const char *p, size_t n, long *depth, char *last)
+{
+    bool str = false;
+    for (size_t i = 0; i < n; i++) {
+        char b = p[i];
+        if (str) {
+            if (b == '\\')
+                i++;
+            else if (b == '"')
+                str = false, *last = '"';
+            continue;
+        }
+        if (b == '"')
+            str = true;
+        else if (b == '{' || b == '[')
+            ++*depth;
+        else if (b == '}' || b == ']')
+            --*depth;
+        if (b != ' ' && b != '\t' && b != '\r')
+            *last = b;
+    }
+    return !str;
+}
+
+/* A pretty-printed record's lines end with '{', '[', ',' or ':' unless the next one closes
+ * a container. */
+static bool open_end(char last) { return last == '{' || last == '[' || last == ',' || last == ':'; }
+
+/* Whether line p[0..n) goes on with m rather than showing m broken (and maybe beginning a
+ * new record): inside a valid record a '{' follows ':', ',' or '[', and in an indented one
+ * never sits at column 0; a line that is a whole object alone is the next record. */
+static bool continues(const multi *m, const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+        i++;
+    if (i == n || p[i] == '}' || p[i] == ']')
+        return true;
+    if (!open_end(m->last))
+        return false;
+    if (p[0] != '{')
+        return true;
+    if (m->indented || m->last == '{')
+        return false;
+    long d = 0;
+    char last = 0;
+    return !(balance(p, n, &d, &last) && d == 0 && last == '}');
+}
+
+static tocsin_code multi_add(multi *m, const char *p, size_t n)
+{
+    if (m->lines++ == 1)
+        m->indented = n && (p[0] == ' ' || p[0] == '\t');
+    balance(p, n, &m->depth, &m->last);
+    if (m->over)
+        return TOCSIN_OK;
+    if (m->n + n + 1 > TS_MAX_RECORD) {
+        m->over = true;
+        return TOCSIN_OK;
+    }
+    if (m->n + n + 1 + TS_JSON_PAD > m->cap) {
+        size_t cap = m->cap ? m->cap : 64 * 1024;
+        while (m->n + n + 1 + TS_JSON_PAD > cap)
+            cap *= 2;
+        char *nb = realloc(m->buf, cap);
+        if (!nb)
+            return TOCSIN_E_NOMEM;
+        m->buf = nb;
+        m->cap = cap;
+    }
+    memcpy(m->buf + m->n, p, n);
+    m->n += n;
+    m->buf[m->n++] = '\n';
+    return TOCSIN_OK;
+}
+
+/* The gathered record ends: parsed when whole, else reported once, by its first line. */
+static void multi_end(rd_ctx *c, const rd_json_ops *ops, void *st, multi *m, bool closed)
+{
+    char err[160];
+    uint64_t last = m->first + m->lines - 1;
+    m->active = false;
+    if (m->over) {
+        rd_error(c, m->first, 0, TOCSIN_E_TOOLONG, "JSON record of lines %llu-%llu is longer than the %u-byte limit; skipped",
+                 (unsigned long long)m->first, (unsigned long long)last, TS_MAX_RECORD);
+        return;
+    }
+    if (!closed) {
+        rd_error(c, m->first, 0, TOCSIN_E_PARSE, "JSON record not closed by line %llu; skipped",
+                 (unsigned long long)last);
+        return;
+    }
+    memset(m->buf + m->n, 0, TS_JSON_PAD);
+    tocsin_code rc = json_record(c, ops, st, m->buf, m->n, m->first, 0, err, sizeof err);
+    if (rc != TOCSIN_OK)
+        rd_error(c, m->first, 0, rc, "%s", err);
+}
+
+/* One line of JSON lines: a record, the start of one spread over lines, or a bad record. */
+static tocsin_code json_line(rd_ctx *c, const rd_json_ops *ops, void *st, multi *m, const char *p, size_t n)
+{
+    char err[160];
+    uint64_t line = ts_input_lineno(c->in);
+    tocsin_code rc = json_record(c, ops, st, p, n, line, 0, err, sizeof err);
+    if (rc == TOCSIN_OK)
+        return TOCSIN_OK;
+    size_t i = 0;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    long depth = 0;
+    char last = 0;
+    if (i < n && p[i] == '{' && balance(p, n, &depth, &last) && depth > 0 && open_end(last)) {
+        *m = (multi){.buf = m->buf, .cap = m->cap, .first = line, .active = true};
+        return multi_add(m, p, n);
+    }
+    rd_error(c, line, 0, rc, "%s", err);
+    return TOCSIN_OK;
+}
+
+static tocsin_code json_lines(rd_ctx *c, const rd_json_ops *ops, void *st)
+{
+    multi m = {0};
+    tocsin_code rc = TOCSIN_OK;
+    for (;;) {
+        const char *p;
+        size_t n;
+        rc = ts_input_line(c->in, &p, &n);
+        if (rc == TOCSIN_E_TOOLONG && m.active) { /* a line of the record: the record is too long */
+            m.over = true;
+            m.lines++;
+            continue;
+        }
+        if (rc != TOCSIN_OK) {
+            if ((rc = rd_input_error(c, rc)) != TOCSIN_OK)
+                break;
+            continue;
+        }
+        if (!p) {
+            if (m.active)
+                multi_end(c, ops, st, &m, false);
+            break;
+        }
+        if (m.active) {
+            if (continues(&m, p, n)) {
+                if ((rc = multi_add(&m, p, n)) != TOCSIN_OK) {
+                    rd_error(c, m.first, 0, rc, "out of memory");
+                    break;
+                }
+                if (m.depth <= 0)
+                    multi_end(c, ops, st, &m, true);
+                continue;
+            }
+            multi_end(c, ops, st, &m, false);
+        }
+        if (!blank(p, n) && (rc = json_line(c, ops, st, &m, p, n)) != TOCSIN_OK)
+            break;
+    }
+    free(m.buf);
+    return rc;
+}
+
 tocsin_code rd_json_records(rd_ctx *c, const rd_json_ops *ops, void *st)
 {
     const char *head;
     size_t hn = ts_input_peek(c->in, &head);
     ts_str first = rd_first_line(head, hn);
-    bool array = first.n && first.p[0] == '[';
+    if (!first.n || first.p[0] != '[')
+        return json_lines(c, ops, st);
     uint64_t index = 0;
     for (;;) {
         const char *p;
         size_t n;
-        tocsin_code rc = array ? ts_input_json_element(c->in, &p, &n) : ts_input_line(c->in, &p, &n);
+        char err[160];
+        tocsin_code rc = ts_input_json_element(c->in, &p, &n);
         if (rc != TOCSIN_OK) {
             if ((rc = rd_input_error(c, rc)) != TOCSIN_OK)
                 return rc;
@@ -239,9 +417,8 @@ tocsin_code rd_json_records(rd_ctx *c, const rd_json_ops *ops, void *st)
         }
         if (!p)
             return TOCSIN_OK;
-        if (array)
-            json_record(c, ops, st, p, n, ++index);
-        else if (!blank(p, n))
-            json_record(c, ops, st, p, n, 0);
+        uint64_t line = ts_input_lineno(c->in);
+        if ((rc = json_record(c, ops, st, p, n, line, ++index, err, sizeof err)) != TOCSIN_OK)
+            rd_error(c, line, index, rc, "%s", err);
     }
 }

@@ -61,10 +61,11 @@ ts_str rd_first_line(const char *head, size_t len);
 /* Sets outcome from a Zeek/JSON boolean text ("T", "true", "F", "false"). */
 void rd_bool_outcome(ts_event *ev, ts_str v);
 
-/* Drives a reader of JSON records: one object per line, or the elements of one top-level
- * array when the content starts with '['. For each record: rd_begin, begin(st), walk every scalar to
- * leaf(st, ...), then done(st) (which maps and emits). Records that fail to parse are
- * reported and skipped. */
+/* Drives a reader of JSON records: one object per line (or spread over lines, pretty-printed),
+ * or the elements of one top-level array when the content starts with '['. For each record:
+ * rd_begin, begin(st), walk every scalar to leaf(st, ...), then done(st) (which maps and
+ * emits). Records that fail to parse, or are over TS_MAX_RECORD, are reported once each
+ * (by their first line) and skipped. */
 typedef struct rd_json_ops {
     void (*begin)(void *st); /* before each record's walk */
     ts_json_leaf_fn leaf;

@@ -209,6 +209,7 @@ typedef struct doc_acc {
     size_t n, cap;
     int depth;
     bool str, esc;
+    bool skip;     /* the document went over the limit: its bytes are scanned, not kept */
     uint64_t line; /* where the document started */
 } doc_acc;
 
@@ -281,6 +282,16 @@ static bool whole_line(rd_ctx *c, wj_state *st, const char *p, size_t n, uint64_
     return true;
 }
 
+/* One message for a document over the limit; its remaining lines are then scanned only to
+ * find its end (taken one by one, each would be reported as a bad record). */
+static void over_limit(rd_ctx *c, doc_acc *d)
+{
+    rd_error(c, d->line, 0, TOCSIN_E_TOOLONG, "JSON object longer than the %u-byte limit; skipped",
+             TS_MAX_RECORD);
+    d->n = 0;
+    d->skip = true;
+}
+
 /* Feeds one line; whole documents found in it are parsed as they close. */
 static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p, size_t n)
 {
@@ -319,18 +330,18 @@ static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p,
         } else if (b == '{' || b == '[') {
             d->depth++;
         } else if ((b == '}' || b == ']') && --d->depth == 0) {
-            if (!acc_put(d, p + from, i + 1 - from))
+            if (d->skip)
+                d->skip = false; /* the end of the over-long document: reported already */
+            else if (!acc_put(d, p + from, i + 1 - from))
                 return TOCSIN_E_NOMEM;
-            parse_doc(c, st, d, 0);
+            else
+                parse_doc(c, st, d, 0);
             from = i + 1;
         }
     }
-    if (d->depth > 0) {
+    if (d->depth > 0 && !d->skip) {
         if (d->n + n - from > TS_MAX_RECORD) {
-            rd_error(c, d->line, 0, TOCSIN_E_TOOLONG, "JSON object longer than the limit; skipped");
-            d->n = 0;
-            d->depth = 0;
-            d->str = d->esc = false;
+            over_limit(c, d);
             return TOCSIN_OK;
         }
         if (!acc_put(d, p + from, n - from) || !acc_put(d, "\n", 1))
@@ -356,6 +367,11 @@ static tocsin_code wj_read(ts_input *in, ts_scratch *scratch, const ts_sink *sin
         const char *p;
         size_t n;
         rc = ts_input_line(in, &p, &n);
+        if (rc == TOCSIN_E_TOOLONG && d.depth > 0) { /* an over-long line inside a document */
+            if (!d.skip)
+                over_limit(&c, &d);
+            continue;
+        }
         if (rc != TOCSIN_OK) {
             if ((rc = rd_input_error(&c, rc)) != TOCSIN_OK)
                 break;
@@ -368,7 +384,7 @@ static tocsin_code wj_read(ts_input *in, ts_scratch *scratch, const ts_sink *sin
             break;
         }
     }
-    if (rc == TOCSIN_OK && d.depth > 0)
+    if (rc == TOCSIN_OK && d.depth > 0 && !d.skip)
         rd_error(&c, d.line, 0, TOCSIN_E_TRUNCATED, "the JSON object starting here is not closed");
     free(d.buf);
     return rc;

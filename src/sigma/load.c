@@ -237,7 +237,7 @@ static int on_file(void *ud, const char *file, const char *err)
     walk_ctx *w = ud;
     char msg[256];
     if (err) {
-        report(w->fn, w->ud, file ? file : "?", 0, NULL, NULL, err);
+        report(w->fn, w->ud, file, 0, NULL, NULL, err);
         w->rc = TOCSIN_E_IO;
         return 0;
     }
