@@ -198,6 +198,13 @@ check "report of an unknown incident exits 1" status_is 1 "$T" report INC-000000
 check "report of an unknown incident leaves no file" test ! -e "$tmp/x.json"
 check "report needs --stix or --misp" status_is 2 "$T" report --db "$db"
 
+# The same file named by a relative and by an absolute path is the same evidence.
+(cd "$tmp" && "$T" hunt logs --db "$tmp/rel.db" --no-progress >/dev/null 2>&1)
+"$T" hunt "$tmp/logs" --db "$tmp/abs.db" --no-progress >/dev/null 2>&1
+check "relative and absolute paths give the same incidents" \
+    cmp -s <("$T" incidents --db "$tmp/rel.db" --json) <("$T" incidents --db "$tmp/abs.db" --json)
+check "alerts name files by their canonical path" grep -q "\"file\":\"$(realpath "$tmp")/logs/" <("$T" timeline --jsonl --db "$tmp/rel.db")
+
 # The timeline: one row per event behind the alerts, oldest first, CSV or JSON lines.
 "$T" timeline --db "$db" >"$tmp/tl.csv" 2>/dev/null
 check "timeline exits 0" test $? -eq 0

@@ -368,7 +368,9 @@ static void test_damaged(void)
     CHECK_INT(g.err_line[1], 4);
     CHECK_INT(g.err_line[2], 9);  /* a time before 1970 */
     CHECK_INT(g.err_line[3], 10); /* ... or past 2200 */
-    CHECK_STR(g.err_file[0], FIX "damaged.log");
+    char *canon = realpath(FIX "damaged.log", NULL); /* files are named canonically */
+    CHECK_STR(g.err_file[0], canon);
+    free(canon);
     CHECK(strstr(g.err_msg[0], "not an audit record") != NULL);
     /* the event around the bad lines is whole */
     const rec *e = at(&g, 3);

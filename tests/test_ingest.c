@@ -484,7 +484,9 @@ static void test_zeek_tsv(void)
     CHECK(h->category & TS_CAT_WEB);
     CHECK_INT(g.nerr, 1); /* the short line */
     CHECK_INT(g.e[0].line, 20);
-    CHECK_STR(g.e[0].file, FIX "zeek_conn_http.log");
+    char *canon = realpath(FIX "zeek_conn_http.log", NULL); /* events and messages name files canonically */
+    CHECK_STR(g.e[0].file, canon);
+    free(canon);
 }
 
 static void test_zeek_json(void)

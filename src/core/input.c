@@ -85,6 +85,16 @@ tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t er
         }
     } else {
         in->fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* Events name the file by its canonical path, so the same file hunted as
+           "logs/conn.log" and as "/var/log/zeek/conn.log" gives the same alerts and
+           incidents. A path realpath cannot resolve (a pipe's /proc name) stays as given. */
+        char *canon = in->fd >= 0 ? realpath(path, NULL) : NULL;
+        if (canon && strncmp(canon, "/proc/", 6) != 0 && strncmp(canon, "/dev/", 5) != 0) {
+            free(in->path);
+            in->path = canon;
+        } else {
+            free(canon);
+        }
     }
     if (in->fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));

@@ -21,6 +21,8 @@ typedef struct ts_input ts_input;
  * returns the code and writes a message into err. */
 tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t errlen);
 void ts_input_close(ts_input *in);
+/* The name events carry: the canonical path of a file, the name given to a pipe or
+ * device, "(standard input)" for "-". Owned by in. */
 const char *ts_input_path(const ts_input *in);
 
 /* The first bytes of the (decompressed) content, up to 64 KiB, without consuming them. */
