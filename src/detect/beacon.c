@@ -138,6 +138,7 @@ typedef struct beacon_state {
     /* pairs */
     pair *pairs;
     uint32_t n_pairs, cap_pairs, free_head, live;
+    uint64_t evicted; /* pairs evicted to stay within max_pairs */
     uint32_t *buckets;
     size_t bucket_mask;
     /* caches keyed by connection id */
@@ -296,8 +297,10 @@ static void evict(beacon_state *st)
     qsort(sample, ns, sizeof *sample, cmp_i64);
     int64_t cut = sample[ns / 8];
     for (uint32_t i = 0; i < st->n_pairs; i++)
-        if (st->pairs[i].live && st->pairs[i].last_ns <= cut)
+        if (st->pairs[i].live && st->pairs[i].last_ns <= cut) {
             pair_unlink(st, i);
+            st->evicted++;
+        }
 }
 
 /* A slot for a new pair (growing the array up to max_pairs), or NIL. */
@@ -860,6 +863,25 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
     free(w.scratch);
 }
 
+/* The pairs: their records, index, names and connection rings, and the two fixed caches.
+ * The bound counts every pair at its longest name and its full ring. */
+static size_t beacon_usage(void *state, ts_state_use *out, size_t n)
+{
+    const beacon_state *st = state;
+    if (!n)
+        return 1;
+    size_t fixed = (st->bucket_mask + 1) * sizeof *st->buckets +
+                   (st->cache_mask + 1) * (sizeof *st->join + sizeof *st->seen), bytes = 0;
+    for (uint32_t i = 0; i < st->n_pairs; i++)
+        if (st->pairs[i].live)
+            bytes += st->pairs[i].cap * sizeof(conn_rec) + (st->pairs[i].name ? strlen(st->pairs[i].name) + 1 : 0);
+    out[0] = (ts_state_use){"pairs", st->live, st->max_pairs, st->evicted,
+                            fixed + st->cap_pairs * sizeof(pair) + bytes,
+                            fixed + (size_t)st->max_pairs * (sizeof(pair) + MAX_NAME +
+                                                             (size_t)st->max_samples * sizeof(conn_rec))};
+    return 1;
+}
+
 const ts_detector ts_detector_beacon = {
     .name = "beacon",
     .summary = "internal hosts calling one destination at regular intervals with regular sizes (command and "
@@ -869,4 +891,5 @@ const ts_detector ts_detector_beacon = {
     .event = beacon_event,
     .finish = beacon_finish,
     .fini = beacon_fini,
+    .usage = beacon_usage,
 };

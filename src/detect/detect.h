@@ -98,6 +98,18 @@ typedef struct ts_detect_ctx {
     void *diag_ud;
 } ts_detect_ctx;
 
+/* One bounded table of a detector's state, for the run's summary: what it holds, the most
+ * it may hold (a tunable in data/detect.conf), and what it forgot to stay there. */
+typedef struct ts_state_use {
+    const char *table;    /* static: "accounts", "pairs" ... */
+    uint64_t kept;        /* entries held now */
+    uint64_t cap;         /* the most it holds */
+    uint64_t evicted;     /* entries dropped this run to stay within cap (least recently seen
+                             first), or, for a table that refuses newcomers when full, refused */
+    uint64_t bytes;       /* memory the table holds now */
+    uint64_t bound;       /* the most memory it can hold */
+} ts_state_use;
+
 typedef struct ts_detector {
     const char *name;    /* "intel", "home-network", ... */
     const char *summary;
@@ -114,6 +126,9 @@ typedef struct ts_detector {
      * detector without state worth keeping. */
     tocsin_code (*save)(void *state, void **blob, size_t *len);
     tocsin_code (*load)(void *state, const void *blob, size_t len);
+    /* Its bounded tables: fills at most n of out, returns how many it has. May be NULL
+     * (no state that grows with the input). */
+    size_t (*usage)(void *state, ts_state_use *out, size_t n);
 } ts_detector;
 
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */

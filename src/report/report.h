@@ -5,14 +5,24 @@
 
 #include <stdio.h>
 
+#include "detect/detect.h"
 #include "enrich/enrich.h"
 #include "intel/intel.h"
 #include "store/store.h"
+
+/* One bounded table of state at the end of a hunt, and whose it is. */
+typedef struct ts_state_row {
+    const char *owner; /* a detector's name, or "correlate" */
+    ts_state_use use;
+} ts_state_row;
+#define TS_STATE_ROWS 48
 
 /* Counts a hunt gathered, for the run summary. */
 typedef struct ts_hunt_stats {
     uint64_t files, events, rejected, alerts, incidents;
     double seconds;
+    ts_state_row state[TS_STATE_ROWS]; /* the detectors' and the correlator's tables */
+    size_t n_state;
 } ts_hunt_stats;
 
 /* The hunt's report: its summary, then every incident this run wrote, in full. */
