@@ -112,19 +112,13 @@ static void test_map_saved(void)
 
 /* ---- detectors ------------------------------------------------------------------------------- */
 
-static ts_config *small_caps(void)
+static ts_config *config_of(const char *conf)
 {
     char path[] = "/tmp/test_state_caps_XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0)
         return NULL;
-    static const char conf[] = "[credential]\nmax_accounts = 16\n"
-                               "[lateral]\nmax_pairs = 320\n"
-                               "[collection]\nmax_accounts = 16\nmax_shares = 16\nmax_hosts = 16\n"
-                               "[destruction]\nmax_hosts = 16\n"
-                               "[beacon]\nmax_pairs = 16\nmin_connections = 4\nmax_samples = 16\n"
-                               "[exfil]\nmax_hosts = 16\n";
-    bool ok = write(fd, conf, sizeof conf - 1) == (ssize_t)(sizeof conf - 1);
+    bool ok = write(fd, conf, strlen(conf)) == (ssize_t)strlen(conf);
     close(fd);
     ts_config *c = NULL;
     if (ok)
@@ -302,6 +296,34 @@ static void test_beacon(const ts_config *cfg)
     det_close(&x);
 }
 
+static void test_beacon_rings(void)
+{
+    /* two pairs of 3,000 connections each, rings capped at 2,048 connections in all: the
+       first grows to 2,048 (16 + 32 + ... within the cap), the second stays at its first
+       16 and keeps its newest; every connection a ring could not keep is counted */
+    ts_config *cfg = config_of("[beacon]\nmax_samples = 4096\nmax_connections = 2048\n");
+    det x;
+    CHECK(det_open(&x, "beacon", cfg));
+    ts_event ev;
+    for (int i = 0; i < 3000; i++) {
+        conn_of(&ev, 0, T0 + i * MIN);
+        feed(&x, &ev);
+    }
+    for (int i = 0; i < 3000; i++) {
+        conn_of(&ev, 1, T0 + (3000 + i) * MIN);
+        feed(&x, &ev);
+    }
+    x.d->finish(x.st, &sink);
+    ts_state_use u = table_of(&x, "connections");
+    CHECK_INT(u.cap, 2048 + 16 * 100000); /* and a first ring for each of max_pairs */
+    CHECK_INT(u.kept, 2048 + 16);
+    CHECK_INT(u.evicted, (3000 - 2048) + (3000 - 16));
+    CHECK(u.bytes <= u.bound);
+    drop_all();
+    det_close(&x);
+    ts_config_free(cfg);
+}
+
 static void test_phishing(void)
 {
     /* fixed tables: full, they refuse newcomers, and count each one refused */
@@ -349,7 +371,12 @@ int main(void)
     test_map_touch_keeps();
     test_map_ties();
     test_map_saved();
-    ts_config *cfg = small_caps();
+    ts_config *cfg = config_of("[credential]\nmax_accounts = 16\n"
+                               "[lateral]\nmax_pairs = 320\n"
+                               "[collection]\nmax_accounts = 16\nmax_shares = 16\nmax_hosts = 16\n"
+                               "[destruction]\nmax_hosts = 16\n"
+                               "[beacon]\nmax_pairs = 16\nmin_connections = 4\nmax_samples = 16\n"
+                               "[exfil]\nmax_hosts = 16\n");
     CHECK(cfg != NULL);
     test_credential(cfg);
     test_lateral(cfg);
@@ -357,6 +384,7 @@ int main(void)
     test_destruction(cfg);
     test_exfil(cfg);
     test_beacon(cfg);
+    test_beacon_rings();
     test_phishing();
     test_bindings();
     ts_config_free(cfg);
