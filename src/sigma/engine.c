@@ -397,6 +397,12 @@ void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out)
     sg_memo_counts(sc->memo, &out->remembered, &out->not_remembered, &resets);
 }
 
+void ts_sigma_scratch_corr_use(const ts_sigma_scratch *sc, uint64_t *groups, uint64_t *max, uint64_t *dropped,
+                               uint64_t *bytes, uint64_t *bound)
+{
+    sg_corr_usage(sc ? sc->corr : NULL, groups, max, dropped, bytes, bound);
+}
+
 void ts_sigma_scratch_free(ts_sigma_scratch *sc)
 {
     if (!sc)

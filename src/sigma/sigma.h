@@ -75,6 +75,10 @@ typedef struct ts_sigma_stats {
     uint64_t remembered, not_remembered;
 } ts_sigma_stats;
 void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out);
+/* The correlations' per-group state of a scratch: groups held, the most it holds, hits
+ * dropped for want of a group (the table full of live groups), memory held and at most. */
+void ts_sigma_scratch_corr_use(const ts_sigma_scratch *sc, uint64_t *groups, uint64_t *max, uint64_t *dropped,
+                               uint64_t *bytes, uint64_t *bound);
 
 /* Calls fn once for every rule that fires on ev. */
 void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn,
