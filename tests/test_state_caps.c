@@ -153,6 +153,7 @@ static void check_capped(const det *x, const char *table, uint64_t cap, uint64_t
     CHECK(u.kept >= cap * 3 / 4);
     CHECK_INT(u.kept + u.evicted, n);
     CHECK(u.bytes <= u.bound);
+    CHECK(!u.refuses);
 }
 
 /* A 4624 network logon of account u<i> from its own workstation and address. */
@@ -337,6 +338,7 @@ static void test_phishing(void)
     ts_state_use u = table_of(&x, "accounts and their hosts");
     CHECK_INT(u.kept, u.cap);
     CHECK_INT(u.kept + u.evicted, 7000);
+    CHECK(u.refuses);
     drop_all();
     det_close(&x);
 }

@@ -3,6 +3,7 @@
 #ifndef TS_DETECT_H
 #define TS_DETECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -108,6 +109,7 @@ typedef struct ts_state_use {
                              first), or, for a table that refuses newcomers when full, refused */
     uint64_t bytes;       /* memory the table holds now */
     uint64_t bound;       /* the most memory it can hold */
+    bool refuses;         /* full, it turns newcomers away instead of forgetting old entries */
 } ts_state_use;
 
 typedef struct ts_detector {

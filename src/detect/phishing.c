@@ -470,10 +470,11 @@ static size_t phish_usage(void *state, ts_state_use *out, size_t n)
     const phish_state *st = state;
     size_t ub = USERS_CAP * sizeof *st->users + ACCESS_SLOTS * sizeof *st->acc;
     ts_state_use u[] = {
-        {"accounts and their hosts", st->n_users, USERS_CAP / 4 * 3, st->users_refused, ub, ub},
-        {"link domains", st->seen.n, st->seen.cap / 4 * 3, st->seen.refused, st->seen.cap * 8, st->seen.cap * 8},
+        {"accounts and their hosts", st->n_users, USERS_CAP / 4 * 3, st->users_refused, ub, ub, true},
+        {"link domains", st->seen.n, st->seen.cap / 4 * 3, st->seen.refused, st->seen.cap * 8, st->seen.cap * 8,
+         true},
         {"staff names", st->staff.n, st->staff.cap / 4 * 3, st->staff.refused, st->staff.cap * 8,
-         st->staff.cap * 8},
+         st->staff.cap * 8, true},
     };
     for (size_t i = 0; i < 3 && i < n; i++)
         out[i] = u[i];

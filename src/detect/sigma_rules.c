@@ -160,7 +160,7 @@ static size_t sigma_usage(void *state, ts_state_use *out, size_t n)
     if (!s->sc)
         return 0;
     if (n) {
-        out[0] = (ts_state_use){.table = "correlation groups"};
+        out[0] = (ts_state_use){.table = "correlation groups", .refuses = true};
         ts_sigma_scratch_corr_use(s->sc, &out[0].kept, &out[0].cap, &out[0].evicted, &out[0].bytes, &out[0].bound);
     }
     return 1;

@@ -75,16 +75,17 @@ static void state_text(const rpt *r, const ts_hunt_stats *st)
     if (!st || !st->n_state)
         return;
     state_total t = state_sum(st);
-    fprintf(o, "  %s%-10s%s%.1f MB held by detectors (at most %.1f MB at their caps), %s forgotten\n",
+    fprintf(o, "  %s%-10s%s%.1f MB held by detectors (at most %.1f MB at their caps), %s forgotten or turned away\n",
             rpt_sgr(r, RS_DIM), "state", rpt_sgr(r, RS_RESET), (double)t.bytes / 1048576.0,
             (double)t.bound / 1048576.0, t.evicted ? rpt_count(t.evicted, a, sizeof a) : "nothing");
     for (size_t i = 0; i < st->n_state; i++) {
         const ts_state_row *w = &st->state[i];
         if (!w->use.evicted)
             continue;
-        fprintf(o, "            %s %s: %s kept (cap %s), %s forgotten, least recently seen first\n", w->owner,
-                w->use.table, rpt_count(w->use.kept, a, sizeof a), rpt_count(w->use.cap, b, sizeof b),
-                rpt_count(w->use.evicted, c, sizeof c));
+        fprintf(o, "            %s %s: %s kept (cap %s), %s %s\n", w->owner, w->use.table,
+                rpt_count(w->use.kept, a, sizeof a), rpt_count(w->use.cap, b, sizeof b),
+                rpt_count(w->use.evicted, c, sizeof c),
+                w->use.refuses ? "turned away (full, it keeps what it has)" : "forgotten, least recently seen first");
     }
 }
 
@@ -108,6 +109,7 @@ static void state_json(ts_jw *w, const ts_hunt_stats *st)
         ts_jw_kuint(w, "kept", row->use.kept);
         ts_jw_kuint(w, "cap", row->use.cap);
         ts_jw_kuint(w, "evicted", row->use.evicted);
+        ts_jw_kstr(w, "when_full", row->use.refuses ? "refuse" : "evict");
         ts_jw_kuint(w, "bytes", row->use.bytes);
         ts_jw_kuint(w, "bound", row->use.bound);
         ts_jw_obj_end(w);
