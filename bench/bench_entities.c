@@ -249,9 +249,9 @@ static bool read_file(const char *path, ts_scratch *s, const ts_sink *sink)
 
 static void print_use(const char *owner, const ts_state_use *u, uint64_t *bytes, uint64_t *bound, uint64_t *ev)
 {
-    printf("  %-12s %-26s %10llu kept %10llu cap %11llu evicted %8.1f MB (bound %8.1f MB)\n", owner, u->table,
+    printf("  %-12s %-26s %10llu kept %10llu cap %11llu %s %8.1f MB (bound %8.1f MB)\n", owner, u->table,
            (unsigned long long)u->kept, (unsigned long long)u->cap, (unsigned long long)u->evicted,
-           (double)u->bytes / 1048576.0, (double)u->bound / 1048576.0);
+           u->refuses ? "refused" : "evicted", (double)u->bytes / 1048576.0, (double)u->bound / 1048576.0);
     *bytes += u->bytes;
     *bound += u->bound;
     *ev += u->evicted;
@@ -314,7 +314,8 @@ int main(int argc, char **argv)
     double cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
 
     uint64_t bytes = 0, bound = 0, evicted = 0;
-    printf("tables at the end (kept, cap, evicted least recently seen first, memory now and at the cap):\n");
+    printf("tables at the end (kept, cap, evicted least recently seen first or, for fixed tables, refused; "
+           "memory now and at the cap):\n");
     for (size_t k = 0; k < r.n; k++) {
         ts_state_use u[32];
         size_t m = r.d[k]->usage(r.st[k], u, 32);
