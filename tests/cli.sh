@@ -55,6 +55,7 @@ check "a second hunt adds no alert" test "$(wc -l <"$tmp/show2.json")" -eq "$(wc
 check "hunt --json prints only JSON objects" bash -c "test -s '$tmp/hunt.json' && ! grep -qv '^{.*}\$' '$tmp/hunt.json'"
 check "hunt --json lists the events behind each alert, with Zeek's uid" bash -c \
     "grep '\"type\":\"alert\"' '$tmp/hunt.json' | grep -q '\"events\":\[{\"time\":\"[0-9T:.Z-]*\",\"ts_ns\":[0-9]*,\"file\":\"[^\"]*conn.log\",\"line\":[0-9]*,.*\"uid\":\"C'"
+check "hunt --json states the detectors' memory and what they forgot" grep -q '"state":{"bytes":[1-9][0-9]*,"bound":[1-9][0-9]*,"evicted":0,"tables":\[{"owner":"credential"' "$tmp/hunt.json"
 
 # Intelligence loaded once is kept in the store for later sessions.
 printf '# a list with a declared actor\n45.33.20.1\nbad-entry-!!\nc2.tocsin-test.example\n' >"$tmp/list.txt"

@@ -561,6 +561,13 @@ static void test_ranges_and_bounds(void)
         sec(s, sc, 4625, 10, EV("EventID=4625", "Computer=new"), &x);
         sec(s, sc, 4625, 11, EV("EventID=4625", "Computer=new"), &x);
         CHECK_INT(count_id(&x, "pair"), 0);
+        /* and the hits so lost are counted, for the run's summary */
+        uint64_t groups, max, dropped, bytes, bound;
+        ts_sigma_scratch_corr_use(sc, &groups, &max, &dropped, &bytes, &bound);
+        CHECK_INT(groups, 65536);
+        CHECK_INT(max, 65536);
+        CHECK_INT(dropped, 2);
+        CHECK(bytes > 0 && bytes <= bound);
         /* a live old group still counts */
         sec(s, sc, 4625, 12, EV("EventID=4625", "Computer=h7"), &x);
         CHECK_INT(count_id(&x, "pair"), 1);

@@ -8,6 +8,7 @@
 #include "api/session.h"
 #include "core/esc.h"
 #include "attribute/attribute.h"
+#include "core/config.h"
 #include "correlate/correlate.h"
 #include "detect/detect.h"
 #include "ingest/ingest.h"
@@ -241,6 +242,23 @@ static tocsin_code start_detectors(hunt *h)
     return rc;
 }
 
+/* The detectors' and the correlator's bounded tables, for the summary. */
+static void gather_state(hunt *h)
+{
+    ts_hunt_stats *st = &h->st;
+    for (size_t i = 0; i < h->n_det; i++) {
+        if (!h->det[i]->usage)
+            continue;
+        ts_state_use u[TS_STATE_ROWS];
+        size_t n = h->det[i]->usage(h->det_state[i], u, TS_STATE_ROWS);
+        for (size_t k = 0; k < n && k < TS_STATE_ROWS && st->n_state < TS_STATE_ROWS; k++)
+            st->state[st->n_state++] = (ts_state_row){h->det[i]->name, u[k]};
+    }
+    ts_state_use u;
+    if (st->n_state < TS_STATE_ROWS && ts_correlator_usage(h->corr, &u, 1))
+        st->state[st->n_state++] = (ts_state_row){"correlate", u};
+}
+
 static void stop_detectors(hunt *h)
 {
     for (size_t i = 0; i < h->n_det; i++) {
@@ -372,6 +390,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     if (nintel)
         ts_intel_finalise(t->intel);
     h.corr = ts_correlator_new(t->o.window_ns);
+    ts_correlator_limit(h.corr, (size_t)ts_config_num(t->config, "correlate", "max_addresses", 0));
     if (!h.corr || ts_scratch_init(&h.scratch) != TOCSIN_OK) {
         ts_correlator_free(h.corr);
         return TOCSIN_E_NOMEM;
@@ -386,6 +405,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
             ts_walk(paths[i], hunt_file, &h);
         show_progress(&h, NULL, 1);
         rc = conclude(&h);
+        gather_state(&h);
     }
     h.st.seconds = now_s() - h.started;
     if (run_id)

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "correlate/entity.h"
+#include "detect/baseline.h"
+#include "detect/detect.h"
 
 /*
  * Network sensors name machines by address, Windows logs by name. Events that show both
@@ -18,7 +20,6 @@
  */
 
 #define SLACK_NS (24LL * 3600 * 1000000000LL)
-#define MAX_ADDRS 65536 /* addresses remembered; past that, new ones are not learned */
 #define KEY_LEN 48      /* host keys longer than this are not bound */
 #define NAMES 2
 
@@ -27,57 +28,43 @@ typedef struct span {
     int64_t first, last;
 } span;
 
+/* An address's bindings, in a bounded map keyed by the address's hash (the address is
+ * kept too: two addresses sharing a hash are not mistaken for one). */
 typedef struct addr_ent {
-    ts_ip ip;      /* v == 0: empty slot */
+    ts_ip ip;
     bool ambiguous; /* seen with more than NAMES names */
     span s[NAMES];
 } addr_ent;
 
 struct ts_bindings {
-    addr_ent *e;
-    size_t cap, n; /* cap a power of two, at most half full */
+    bl_map m; /* address hash -> addr_ent, touched at event time: the quietest go first */
 };
 
-ts_bindings *ts_bindings_new(void) { return calloc(1, sizeof(ts_bindings)); }
+ts_bindings *ts_bindings_new(void)
+{
+    ts_bindings *b = calloc(1, sizeof *b);
+    if (b)
+        bl_map_init(&b->m, sizeof(addr_ent), TS_BINDINGS_MAX);
+    return b;
+}
+
+void ts_bindings_limit(ts_bindings *b, size_t max)
+{
+    if (b)
+        b->m.max = max < 16 ? 16 : max;
+}
 
 void ts_bindings_free(ts_bindings *b)
 {
     if (!b)
         return;
-    free(b->e);
+    bl_map_free(&b->m);
     free(b);
 }
 
-static size_t ip_hash(const ts_ip *ip)
+void ts_bindings_usage(const ts_bindings *b, ts_state_use *u)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < sizeof ip->b; i++)
-        h = (h ^ ip->b[i]) * 0x100000001b3ULL;
-    return (size_t)(h ^ (h >> 29) ^ ip->v);
-}
-
-/* The slot of ip, or the empty slot where it would go. */
-static addr_ent *slot(const ts_bindings *b, const ts_ip *ip)
-{
-    for (size_t i = ip_hash(ip) & (b->cap - 1);; i = (i + 1) & (b->cap - 1))
-        if (!b->e[i].ip.v || ts_ip_eq(&b->e[i].ip, ip))
-            return &b->e[i];
-}
-
-static bool grow(ts_bindings *b)
-{
-    size_t nc = b->cap ? b->cap * 2 : 1024;
-    addr_ent *old = b->e, *ne = calloc(nc, sizeof *ne);
-    if (!ne)
-        return false;
-    size_t oc = b->cap;
-    b->e = ne;
-    b->cap = nc;
-    for (size_t i = 0; i < oc; i++)
-        if (old[i].ip.v)
-            *slot(b, &old[i].ip) = old[i];
-    free(old);
-    return true;
+    bl_map_use(&b->m, "address bindings", u);
 }
 
 void ts_bindings_note(ts_bindings *b, const ts_ip *ip, ts_str name, int64_t ts)
@@ -90,14 +77,14 @@ void ts_bindings_note(ts_bindings *b, const ts_ip *ip, ts_str name, int64_t ts)
     size_t kn = ts_entity_host_key(name0, key, sizeof key);
     if (!kn || kn >= KEY_LEN)
         return;
-    addr_ent *e = b->cap ? slot(b, ip) : NULL;
-    if (!e || !e->ip.v) { /* a new address */
-        if (b->n * 2 >= b->cap && (b->n >= MAX_ADDRS || !grow(b)))
-            return;
-        e = slot(b, ip);
+    bool created;
+    addr_ent *e = bl_map_put(&b->m, bl_hash_ip(ip, BL_SEED), ts, &created);
+    if (!e)
+        return;
+    if (created)
         e->ip = *ip;
-        b->n++;
-    }
+    else if (!ts_ip_eq(&e->ip, ip))
+        return; /* another address with the same hash holds the slot */
     if (e->ambiguous)
         return;
     for (size_t i = 0; i < NAMES; i++) {
@@ -138,10 +125,10 @@ void ts_bindings_observe(ts_bindings *b, const ts_event *ev)
 
 size_t ts_bindings_host_key(const ts_bindings *b, const ts_ip *ip, int64_t ts, char *buf, size_t cap)
 {
-    if (!b || !b->cap || !ip->v)
+    if (!b || !ip->v)
         return 0;
-    const addr_ent *e = slot(b, ip);
-    if (!e->ip.v || e->ambiguous)
+    const addr_ent *e = bl_map_get(&b->m, bl_hash_ip(ip, BL_SEED));
+    if (!e || e->ambiguous || !ts_ip_eq(&e->ip, ip))
         return 0;
     const span *hit = NULL;
     for (size_t i = 0; i < NAMES; i++) {

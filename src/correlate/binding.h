@@ -8,11 +8,19 @@
 
 #include "core/event.h"
 
-/* A bounded table from internal address to the host names seen using it, with when. */
+/* A bounded table from internal address to the host names seen using it, with when: at
+ * most TS_BINDINGS_MAX addresses unless limited, the ones seen longest ago (in event time)
+ * forgotten first. */
 typedef struct ts_bindings ts_bindings;
+#define TS_BINDINGS_MAX 65536
 
 ts_bindings *ts_bindings_new(void);
 void ts_bindings_free(ts_bindings *b);
+/* Keeps at most max addresses (at least 16). */
+void ts_bindings_limit(ts_bindings *b, size_t max);
+/* The table's figures for the run's summary. */
+struct ts_state_use;
+void ts_bindings_usage(const ts_bindings *b, struct ts_state_use *u);
 
 /* Learns from ev if it shows a machine's name together with its own internal address:
  * a logon's workstation name and source address (4624/4625, Zeek ntlm), or the machine

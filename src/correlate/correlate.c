@@ -68,6 +68,19 @@ ts_correlator *ts_correlator_new(int64_t window_ns)
     return c;
 }
 
+void ts_correlator_limit(ts_correlator *c, size_t max_addresses)
+{
+    if (c)
+        ts_bindings_limit(c->bind, max_addresses ? max_addresses : TS_BINDINGS_MAX);
+}
+
+size_t ts_correlator_usage(const ts_correlator *c, ts_state_use *out, size_t n)
+{
+    if (c && n)
+        ts_bindings_usage(c->bind, &out[0]);
+    return c ? 1 : 0;
+}
+
 void ts_correlator_observe(ts_correlator *c, const ts_event *ev)
 {
     if (c)

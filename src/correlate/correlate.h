@@ -25,6 +25,13 @@ typedef struct ts_correlator ts_correlator;
 /* window_ns: how far apart two alerts on one entity may be and still join (0: 7 days). */
 ts_correlator *ts_correlator_new(int64_t window_ns);
 void ts_correlator_free(ts_correlator *c);
+/* Keeps at most max_addresses internal addresses bound to host names (see observe; 0:
+ * the default, 65,536), the ones seen longest ago forgotten first. */
+void ts_correlator_limit(ts_correlator *c, size_t max_addresses);
+/* The bounded tables it keeps while the run lasts (the address bindings): fills at most n
+ * of out, returns how many there are. The aggregated alerts are not among them: they are
+ * the run's output, one per detector and key, and are never dropped. */
+size_t ts_correlator_usage(const ts_correlator *c, ts_state_use *out, size_t n);
 /* Learns from an enriched event which internal address a host name used, when it shows
  * both: an alert known only by that address then joins the host's alerts. */
 void ts_correlator_observe(ts_correlator *c, const ts_event *ev);

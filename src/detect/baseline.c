@@ -82,9 +82,8 @@ void *bl_map_get(const bl_map *m, uint64_t key)
     return *slot_key(m, i) ? slot_val(m, i) : NULL;
 }
 
-/* Moves every slot with a time after cutoff (all when cutoff is INT64_MIN) into a table
- * of cap slots; false when out of memory (m unchanged). */
-static bool rebuild(bl_map *m, size_t cap, int64_t cutoff)
+/* Moves every key into a table of cap slots; false when out of memory (m unchanged). */
+static bool grow(bl_map *m, size_t cap)
 {
     uint8_t *old = m->slots;
     size_t ocap = m->cap;
@@ -94,42 +93,92 @@ static bool rebuild(bl_map *m, size_t cap, int64_t cutoff)
         return false;
     }
     m->cap = cap;
-    m->n = 0;
     for (size_t i = 0; i < ocap; i++) {
         const uint8_t *s = old + i * m->ssize;
         uint64_t k;
-        int64_t t;
         memcpy(&k, s, 8);
-        memcpy(&t, s + 8, 8);
-        if (!k || (cutoff != INT64_MIN && t <= cutoff))
-            continue;
-        memcpy(m->slots + probe(m, k) * m->ssize, s, m->ssize);
-        m->n++;
+        if (k)
+            memcpy(m->slots + probe(m, k) * m->ssize, s, m->ssize);
     }
     free(old);
     return true;
 }
 
-static int cmp_i64(const void *a, const void *b)
+int64_t bl_select(int64_t *v, size_t n, size_t k)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)n - 1, want = (ptrdiff_t)k;
+    while (lo < hi) {
+        int64_t pivot = v[lo + (hi - lo) / 2];
+        ptrdiff_t i = lo, j = hi;
+        while (i <= j) { /* after it: v[lo..j] <= pivot <= v[i..hi], and j < i */
+            while (v[i] < pivot)
+                i++;
+            while (v[j] > pivot)
+                j--;
+            if (i <= j) {
+                int64_t t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        if (want <= j)
+            hi = j;
+        else if (want >= i)
+            lo = i;
+        else
+            return v[want]; /* between the two parts: equal to the pivot */
+    }
+    return v[want];
 }
 
-/* Drops the quarter of the keys touched longest ago (ties may take a few more). */
+/* Drops exactly a quarter of the keys (at least one): those touched longest ago, and of
+ * those touched at the cut-off time, the first met. In place: the slots are emptied, then
+ * every key left is put back where a search from its first slot meets it, walking from a
+ * slot that was empty before (a run of taken slots never crosses it), so the table is
+ * never held twice. */
 static bool forget_oldest(bl_map *m)
 {
+    size_t drop = m->n / 4 ? m->n / 4 : 1, k = 0, empty = 0;
     int64_t *t = malloc(m->n * sizeof *t);
-    if (!t)
+    uint8_t *tmp = malloc(m->ssize);
+    if (!t || !tmp) {
+        free(t);
+        free(tmp);
         return false;
-    size_t k = 0;
-    for (size_t i = 0; i < m->cap; i++)
+    }
+    for (size_t i = 0; i < m->cap; i++) {
         if (*slot_key(m, i))
             t[k++] = *slot_ts(m, i);
-    qsort(t, k, sizeof *t, cmp_i64);
-    int64_t cutoff = t[k / 4];
+        else
+            empty = i;
+    }
+    int64_t cutoff = bl_select(t, k, drop - 1);
+    size_t older = 0; /* keys before the cut-off: all go, then ties until drop */
+    for (size_t i = 0; i < k; i++)
+        older += t[i] < cutoff;
     free(t);
-    return rebuild(m, m->cap, cutoff);
+    size_t ties = drop - older;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!*slot_key(m, i))
+            continue;
+        int64_t ts = *slot_ts(m, i);
+        if (ts < cutoff || (ts == cutoff && ties && ties--)) {
+            *slot_key(m, i) = 0;
+            m->n--;
+            m->evicted++;
+        }
+    }
+    size_t mask = m->cap - 1;
+    for (size_t step = 1, i = (empty + 1) & mask; step < m->cap; step++, i = (i + 1) & mask) {
+        uint64_t key = *slot_key(m, i);
+        if (!key || bl_map_first_slot(m, key) == i)
+            continue;
+        memcpy(tmp, m->slots + i * m->ssize, m->ssize);
+        *slot_key(m, i) = 0;
+        memcpy(m->slots + probe(m, key) * m->ssize, tmp, m->ssize);
+    }
+    free(tmp);
+    return true;
 }
 
 void *bl_map_put(bl_map *m, uint64_t key, int64_t ts_ns, bool *created)
@@ -148,9 +197,11 @@ void *bl_map_put(bl_map *m, uint64_t key, int64_t ts_ns, bool *created)
     }
     if (m->n >= m->max && !forget_oldest(m))
         return NULL;
-    if (!m->cap || (m->n + 1) * 2 > m->cap) {
+    /* At most half full, except the last table, which may hold max at four fifths: at
+       the cap, a second doubling would cost twice the memory for shorter searches. */
+    if (!m->cap || ((m->n + 1) * 2 > m->cap && m->cap / 5 * 4 < m->max)) {
         size_t cap = m->cap ? m->cap * 2 : 64;
-        if (!rebuild(m, cap, INT64_MIN))
+        if (!grow(m, cap))
             return NULL;
     }
     size_t i = probe(m, key);
@@ -167,6 +218,27 @@ bool bl_set_add(bl_map *m, uint64_t key, int64_t ts_ns)
 {
     bool created;
     return bl_map_put(m, key, ts_ns, &created) && created;
+}
+
+size_t bl_map_bound(size_t max, size_t vsize)
+{
+    size_t cap = 64; /* the growth in bl_map_put stops at the first table holding max at 4/5 */
+    while (cap / 5 * 4 < (max < 16 ? 16 : max))
+        cap *= 2;
+    return cap * (SLOT_HEAD + ((vsize + 7) & ~(size_t)7));
+}
+
+void bl_map_use(const bl_map *m, const char *table, ts_state_use *u)
+{
+    *u = (ts_state_use){table, m->n, m->max, m->evicted, m->cap * m->ssize,
+                        bl_map_bound(m->max, m->vsize)};
+}
+
+size_t bl_maps_use(const bl_map *const *maps, const char *const *names, size_t k, ts_state_use *out, size_t n)
+{
+    for (size_t i = 0; i < k && i < n; i++)
+        bl_map_use(maps[i], names[i], &out[i]);
+    return k;
 }
 
 bool bl_distinct_add(bl_distinct *d, uint32_t x)

@@ -26,11 +26,15 @@ uint64_t bl_hash_u64(uint64_t h, uint64_t v);
 
 /* A map from a 64-bit key to a zeroed record of vsize bytes, with the time each key was
  * last touched. It holds at most max keys: when full, the quarter touched longest ago is
- * dropped, so memory stays bounded and what is forgotten is what went quiet. Records
- * move when the map grows or drops keys: a pointer from get/put lives until the next put. */
+ * dropped (exactly a quarter, ties broken by slot), so memory stays bounded and what is
+ * forgotten is what went quiet; evicted counts the keys so dropped. The table is a power
+ * of two at most half full (the last one, at the cap, four fifths), so it never exceeds
+ * bl_map_bound(max, vsize) bytes, and an eviction works in place (no second table). Records move when the map grows or drops
+ * keys: a pointer from get/put lives until the next put. */
 typedef struct bl_map {
     uint8_t *slots;
     size_t cap, n, max, vsize, ssize;
+    uint64_t evicted; /* keys dropped to stay within max (not saved: a run's figure) */
 } bl_map;
 
 void bl_map_init(bl_map *m, size_t vsize, size_t max);
@@ -57,6 +61,17 @@ static inline const void *bl_map_at(const bl_map *m, uint64_t key)
 }
 /* Adds key to a map used as a set; true if it was new (false also when out of memory). */
 bool bl_set_add(bl_map *m, uint64_t key, int64_t ts_ns);
+/* The most bytes a map of at most max records of vsize bytes holds (its largest table). */
+size_t bl_map_bound(size_t max, size_t vsize);
+/* m's figures for a detector's usage hook, under the given table name (static text). */
+struct ts_state_use;
+void bl_map_use(const bl_map *m, const char *table, struct ts_state_use *u);
+/* The k-th smallest (0-based) of v[0..n), k < n; v is reordered (Hoare's selection:
+ * linear on average, where a sort would cost a log factor on every eviction). */
+int64_t bl_select(int64_t *v, size_t n, size_t k);
+/* A usage hook's body for k maps named by names: fills at most n of out, returns k. */
+size_t bl_maps_use(const bl_map *const *maps, const char *const *names, size_t k, struct ts_state_use *out,
+                   size_t n);
 
 /* Distinct 32-bit values (destination hosts, accounts) counted up to BL_DISTINCT_MAX in a
  * fixed table: past that the count saturates, which every threshold below it tolerates. */

@@ -46,7 +46,8 @@
  * bins of four median intervals; the better of the two scores counts.
  *
  * State stays bounded: at most `max_pairs` pairs (when full, the least recently active
- * eighth is evicted), at most `max_samples` connections per pair (the newest kept), and
+ * eighth is evicted), at most `max_samples` connections per pair (the newest kept), rings
+ * growing past 16 connections only while all hold fewer than `max_connections`, and
  * two fixed-size caches keyed by connection id (`join_cache` slots each). Alerts are
  * emitted at finish, highest score first.
  *
@@ -57,7 +58,8 @@
  * fills, a fifth source comes or at finish: the fetches of the whole batch are requested first, so that they overlap.
  *
  * Tunables ([beacon] in data/detect.conf): min_connections, threshold, window,
- * long_window, max_pairs, max_samples, join_cache, dur_min_hours, dur_ideal_hours.
+ * long_window, max_pairs, max_samples, max_connections, join_cache, dur_min_hours,
+ * dur_ideal_hours.
  */
 
 #define NIL UINT32_MAX
@@ -138,6 +140,9 @@ typedef struct beacon_state {
     /* pairs */
     pair *pairs;
     uint32_t n_pairs, cap_pairs, free_head, live;
+    uint64_t evicted; /* pairs evicted to stay within max_pairs */
+    uint64_t samples, max_conns; /* connections the rings hold room for, and the most */
+    uint64_t overwritten;        /* connections a ring dropped because it could not grow */
     uint32_t *buckets;
     size_t bucket_mask;
     /* caches keyed by connection id */
@@ -170,12 +175,14 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     double long_window = ts_config_num(c, "beacon", "long_window", 30 * 86400);
     double max_pairs = ts_config_num(c, "beacon", "max_pairs", 100000);
     double max_samples = ts_config_num(c, "beacon", "max_samples", 4096);
+    double max_conns = ts_config_num(c, "beacon", "max_connections", 8e6);
     double join = ts_config_num(c, "beacon", "join_cache", 65536);
     st->params.dur_min_hours = ts_config_num(c, "beacon", "dur_min_hours", 6);
     st->params.dur_ideal_hours = ts_config_num(c, "beacon", "dur_ideal_hours", 12);
     if (!(min_conn >= 4 && min_conn <= 1e6) || !(thr > 0 && thr <= 1) ||
         !(window >= 0 && window <= 31 * 86400.0) || !(long_window >= 0 && long_window <= 92 * 86400.0) ||
         !(max_pairs >= 16 && max_pairs <= 1e7) || !(max_samples >= min_conn && max_samples <= 1e6) ||
+        !(max_conns >= 1024 && max_conns <= 1e10) ||
         !(join >= 16 && join <= 1e8) || !(st->params.dur_min_hours >= 0) ||
         !(st->params.dur_ideal_hours >= 1))
         return TOCSIN_E_ARG;
@@ -185,6 +192,7 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     st->long_ns = (int64_t)(long_window * 1e9);
     st->max_pairs = (uint32_t)max_pairs;
     st->max_samples = (uint32_t)max_samples;
+    st->max_conns = (uint64_t)max_conns;
     size_t nb = pow2_at_least((size_t)max_pairs * 2);
     size_t nc = pow2_at_least((size_t)join);
     st->buckets = malloc(nb * sizeof *st->buckets);
@@ -269,6 +277,7 @@ static void pair_unlink(beacon_state *st, uint32_t idx)
     while (*link != idx)
         link = &st->pairs[*link].next;
     *link = st->pairs[idx].next;
+    st->samples -= st->pairs[idx].cap;
     pair_release(&st->pairs[idx]);
     st->pairs[idx].next = st->free_head;
     st->free_head = idx;
@@ -296,8 +305,10 @@ static void evict(beacon_state *st)
     qsort(sample, ns, sizeof *sample, cmp_i64);
     int64_t cut = sample[ns / 8];
     for (uint32_t i = 0; i < st->n_pairs; i++)
-        if (st->pairs[i].live && st->pairs[i].last_ns <= cut)
+        if (st->pairs[i].live && st->pairs[i].last_ns <= cut) {
             pair_unlink(st, i);
+            st->evicted++;
+        }
 }
 
 /* A slot for a new pair (growing the array up to max_pairs), or NIL. */
@@ -358,15 +369,19 @@ static pair *pair_get(beacon_state *st, const queued *q, const char *name)
     return p;
 }
 
-/* Records one connection; the ring keeps the newest max_samples. */
+/* Records one connection; the ring keeps the newest max_samples. A ring grows past its
+ * first 16 only while all the rings hold fewer than max_connections; one that cannot grow
+ * keeps its newest. */
 static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
 {
     if (p->n == p->cap && p->cap < st->max_samples) {
         uint32_t nc = p->cap ? p->cap * 2 : 16;
         if (nc > st->max_samples)
             nc = st->max_samples;
-        conn_rec *nr = realloc(p->c, nc * sizeof *nr);
+        conn_rec *nr = !p->cap || st->samples + (nc - p->cap) <= st->max_conns ? realloc(p->c, nc * sizeof *nr)
+                                                                               : NULL;
         if (nr) {
+            st->samples += nc - p->cap;
             p->c = nr;
             p->cap = nc;
         }
@@ -375,6 +390,7 @@ static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
     if (p->n < p->cap)
         p->c[p->n++] = (conn_rec){ts, b};
     else if (p->cap) {
+        st->overwritten += p->cap < st->max_samples;
         p->c[p->head] = (conn_rec){ts, b};
         p->head = (p->head + 1) % p->cap;
     }
@@ -860,6 +876,28 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
     free(w.scratch);
 }
 
+/* The pairs (their records, index and names, and the two fixed caches), and the
+ * connections their rings hold room for. The pairs' bound counts every name at its
+ * longest; the rings' bound is max_connections plus a first ring of 16 for every pair. */
+static size_t beacon_usage(void *state, ts_state_use *out, size_t n)
+{
+    const beacon_state *st = state;
+    size_t fixed = (st->bucket_mask + 1) * sizeof *st->buckets +
+                   (st->cache_mask + 1) * (sizeof *st->join + sizeof *st->seen), names = 0;
+    for (uint32_t i = 0; i < st->n_pairs; i++)
+        if (st->pairs[i].live && st->pairs[i].name)
+            names += strlen(st->pairs[i].name) + 1;
+    ts_state_use u[] = {
+        {"pairs", st->live, st->max_pairs, st->evicted, fixed + st->cap_pairs * sizeof(pair) + names,
+         fixed + (size_t)st->max_pairs * (sizeof(pair) + MAX_NAME)},
+        {"connections", st->samples, st->max_conns + 16 * (uint64_t)st->max_pairs, st->overwritten,
+         st->samples * sizeof(conn_rec), (st->max_conns + 16 * (uint64_t)st->max_pairs) * sizeof(conn_rec)},
+    };
+    for (size_t i = 0; i < 2 && i < n; i++)
+        out[i] = u[i];
+    return 2;
+}
+
 const ts_detector ts_detector_beacon = {
     .name = "beacon",
     .summary = "internal hosts calling one destination at regular intervals with regular sizes (command and "
@@ -869,4 +907,5 @@ const ts_detector ts_detector_beacon = {
     .event = beacon_event,
     .finish = beacon_finish,
     .fini = beacon_fini,
+    .usage = beacon_usage,
 };

@@ -29,7 +29,8 @@
  * of shares yet, so it needs twice `share_min` and the alert says "baseline young".
  *
  * Tunables ([collection] in detect.conf): share_window, share_min, young_hours, usb_window,
- * usb_files_min, usb_archives_min, fixed_days.
+ * usb_files_min, usb_archives_min, fixed_days, max_accounts, max_shares (account-share
+ * pairs), max_hosts: what it remembers at most (the quietest are forgotten first).
  */
 
 #define DET "collection"
@@ -92,9 +93,9 @@ static tocsin_code col_init(void *state, const ts_detect_ctx *ctx)
         st->usb_window <= 0 || st->usb_files < 1 || st->usb_archives < 1 || st->fixed_days < 1 ||
         st->fixed_days > 255)
         return TOCSIN_E_ARG;
-    bl_map_init(&st->accounts, sizeof(sweep), 50000);
-    bl_map_init(&st->known, 0, 500000);
-    bl_map_init(&st->hosts, sizeof(usb_host), 20000);
+    bl_map_init(&st->accounts, sizeof(sweep), (size_t)bl_conf(c, SEC, "max_accounts", 50000));
+    bl_map_init(&st->known, 0, (size_t)bl_conf(c, SEC, "max_shares", 500000));
+    bl_map_init(&st->hosts, sizeof(usb_host), (size_t)bl_conf(c, SEC, "max_hosts", 20000));
     return TOCSIN_OK;
 }
 
@@ -391,6 +392,14 @@ static tocsin_code col_load(void *state, const void *blob, size_t len)
     return TOCSIN_OK;
 }
 
+static size_t col_usage(void *state, ts_state_use *out, size_t n)
+{
+    const col_state *st = state;
+    const bl_map *maps[] = {&st->accounts, &st->known, &st->hosts};
+    static const char *const names[] = {"accounts", "account-share pairs", "hosts"};
+    return bl_maps_use(maps, names, 3, out, n);
+}
+
 const ts_detector ts_detector_collection = {
     .name = DET,
     .summary = "collection: an account opening many file shares new to it; files copied to removable storage",
@@ -400,4 +409,5 @@ const ts_detector ts_detector_collection = {
     .fini = col_fini,
     .save = col_save,
     .load = col_load,
+    .usage = col_usage,
 };

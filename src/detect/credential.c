@@ -886,6 +886,15 @@ static tocsin_code cred_load(void *state, const void *blob, size_t len)
     return TOCSIN_OK;
 }
 
+static size_t cred_usage(void *state, ts_state_use *out, size_t n)
+{
+    const cred_state *st = state;
+    const bl_map *maps[] = {&st->profiles, &st->seen, &st->shared, &st->acct_fails, &st->src_fails};
+    static const char *const names[] = {"accounts", "account-source pairs", "sources",
+                                        "accounts failing", "sources failing"};
+    return bl_maps_use(maps, names, 5, out, n);
+}
+
 const ts_detector ts_detector_credential = {
     .name = DET,
     .summary = "stolen-credential use: privileged logons new for the account, impossible travel, guessing, "
@@ -896,4 +905,5 @@ const ts_detector ts_detector_credential = {
     .fini = cred_fini,
     .save = cred_save,
     .load = cred_load,
+    .usage = cred_usage,
 };

@@ -48,7 +48,8 @@
  *
  * Tunables ([destruction] in detect.conf): delete_window, delete_min, doc_delete_min, stop_window,
  * stop_min, shutdown_window, shutdown_min, burst_factor, min_windows, drivers (more
- * raw-disk driver file names, comma-separated).
+ * raw-disk driver file names, comma-separated), max_hosts (hosts, and host-program pairs,
+ * remembered in each of the three burst tables; the quietest are forgotten first).
  */
 
 #define DET "destruction"
@@ -137,9 +138,10 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
     for (const char *p = ts_config_get(c, SEC, "drivers"); st->n_drivers < MAX_DRIVERS && ts_str_next_item(&p, &it);)
         if (it.n)
             st->drivers[st->n_drivers++] = bl_hash(it, BL_SEED);
-    bl_map_init(&st->deletes, sizeof(burst), 100000);
-    bl_map_init(&st->docdels, sizeof(burst), 100000);
-    bl_map_init(&st->stops, sizeof(burst), 100000);
+    size_t max = (size_t)bl_conf(c, SEC, "max_hosts", 100000);
+    bl_map_init(&st->deletes, sizeof(burst), max);
+    bl_map_init(&st->docdels, sizeof(burst), max);
+    bl_map_init(&st->stops, sizeof(burst), max);
     return TOCSIN_OK;
 }
 
@@ -572,6 +574,14 @@ static tocsin_code dst_load(void *state, const void *blob, size_t len)
     return TOCSIN_OK;
 }
 
+static size_t dst_usage(void *state, ts_state_use *out, size_t n)
+{
+    const dst_state *st = state;
+    const bl_map *maps[] = {&st->deletes, &st->docdels, &st->stops};
+    static const char *const names[] = {"hosts deleting", "host-program pairs", "hosts stopping services"};
+    return bl_maps_use(maps, names, 3, out, n);
+}
+
 const ts_detector ts_detector_destruction = {
     .name = DET,
     .summary =
@@ -583,4 +593,5 @@ const ts_detector ts_detector_destruction = {
     .fini = dst_fini,
     .save = dst_save,
     .load = dst_load,
+    .usage = dst_usage,
 };

@@ -3,6 +3,7 @@
 #ifndef TS_DETECT_H
 #define TS_DETECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -132,6 +133,18 @@ typedef struct ts_rule_gave_up {
     uint64_t line, record;
 } ts_rule_gave_up;
 typedef void (*ts_rule_gave_up_fn)(void *ud, const ts_rule_gave_up *g);
+/* One bounded table of a detector's state, for the run's summary: what it holds, the most
+ * it may hold (a tunable in data/detect.conf), and what it forgot to stay there. */
+typedef struct ts_state_use {
+    const char *table;    /* static: "accounts", "pairs" ... */
+    uint64_t kept;        /* entries held now */
+    uint64_t cap;         /* the most it holds */
+    uint64_t evicted;     /* entries dropped this run to stay within cap (least recently seen
+                             first), or, for a table that refuses newcomers when full, refused */
+    uint64_t bytes;       /* memory the table holds now */
+    uint64_t bound;       /* the most memory it can hold */
+    bool refuses;         /* full, it turns newcomers away instead of forgetting old entries */
+} ts_state_use;
 
 typedef struct ts_detector {
     const char *name;    /* "intel", "home-network", ... */
@@ -152,6 +165,9 @@ typedef struct ts_detector {
     /* Calls fn for each rule that gave up on some event so far; the strings stay valid
      * until fini. NULL for a detector whose rules always finish. */
     void (*gave_up)(void *state, ts_rule_gave_up_fn fn, void *ud);
+    /* Its bounded tables: fills at most n of out, returns how many it has. May be NULL
+     * (no state that grows with the input). */
+    size_t (*usage)(void *state, ts_state_use *out, size_t n);
 } ts_detector;
 
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */

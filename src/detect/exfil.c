@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "detect/alert_util.h"
+#include "detect/baseline.h"
 #include "detect/behave_util.h"
 #include "detect/detect.h"
 #include "detect/exfil_int.h"
@@ -55,7 +56,8 @@
  *
  * Learned state (save/load): every host's destination filter, daily history, open day
  * and the peers' pool, so the next run continues the baseline. Bounded: at most
- * max_hosts hosts (a host beyond is not tracked), 4 destinations named per host-day.
+ * max_hosts hosts (when full, the eighth seen on the oldest days, and of a day the ones
+ * that sent least, are forgotten), 4 destinations named per host-day.
  *
  * Tunables ([exfil] in data/detect.conf): min_bytes, z_own, z_peer, max_factor, min_days,
  * min_peers, max_hosts, servers.
@@ -210,13 +212,68 @@ static bool host_room(exfil_state *st)
     return true;
 }
 
+/* Puts host number pos into the index. */
+static void index_put(exfil_state *st, size_t pos)
+{
+    uint64_t hash = host_hash(&st->hosts[pos].ip);
+    size_t i = hash & st->mask;
+    while (st->index[i] != XF_EMPTY)
+        i = (i + 1) & st->mask;
+    st->index[i] = hash >> 32 << 32 | pos;
+}
+
+/* How recently a host was seen, for eviction: its open day, then what it sent that day. */
+static int64_t recency(const xf_host *h)
+{
+    uint64_t sent = h->out_today < (1ULL << 40) ? h->out_today : (1ULL << 40) - 1;
+    return (int64_t)((uint64_t)(uint32_t)(h->day + 1) << 40 | sent);
+}
+
+/* Forgets an eighth of the hosts (at least one): the least recent, ties by position. The
+ * rest keep their order; the index is rebuilt. False when out of memory. */
+static bool evict_hosts(exfil_state *st)
+{
+    size_t n = st->n_hosts, drop = n / 8 ? n / 8 : 1, older = 0, kept = 0;
+    int64_t *r = malloc(n * sizeof *r);
+    if (!r)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        r[i] = recency(&st->hosts[i]);
+    int64_t cut = bl_select(r, n, drop - 1);
+    for (size_t i = 0; i < n; i++)
+        older += r[i] < cut;
+    free(r);
+    size_t ties = drop - older;
+    for (size_t i = 0; i < n; i++) {
+        int64_t k = recency(&st->hosts[i]);
+        if (k < cut || (k == cut && ties && ties--))
+            continue;
+        if (kept != i)
+            st->hosts[kept] = st->hosts[i];
+        kept++;
+    }
+    st->evicted += n - kept;
+    st->n_hosts = kept;
+    memset(st->index, 0xff, (st->mask + 1) * sizeof *st->index); /* XF_EMPTY */
+    for (size_t i = 0; i < kept; i++)
+        index_put(st, i);
+    return true;
+}
+
 xf_host *xf_host_get(exfil_state *st, const ts_ip *ip, bool create)
 {
     uint64_t hash = host_hash(ip), tag = hash >> 32 << 32;
     for (size_t i = hash & st->mask;; i = (i + 1) & st->mask) {
         uint64_t e = st->index[i];
         if (e == XF_EMPTY) {
-            if (!create || st->n_hosts >= st->max_hosts || !host_room(st))
+            if (!create)
+                return NULL;
+            if (st->n_hosts >= st->max_hosts) {
+                if (!evict_hosts(st))
+                    return NULL;
+                return xf_host_get(st, ip, true); /* the index changed: search again */
+            }
+            if (!host_room(st))
                 return NULL;
             xf_host *h = &st->hosts[st->n_hosts];
             memset(h, 0, sizeof *h);
@@ -633,6 +690,16 @@ static void exfil_event(void *state, const ts_event *ev, const ts_alert_sink *ou
         on_flow(st, ev, src_in, dst_in, out);
 }
 
+static size_t exfil_usage(void *state, ts_state_use *out, size_t n)
+{
+    const exfil_state *st = state;
+    size_t index = (st->mask + 1) * sizeof *st->index;
+    if (n)
+        out[0] = (ts_state_use){"hosts", st->n_hosts, st->max_hosts, st->evicted,
+                                index + st->cap_hosts * sizeof(xf_host), index + st->max_hosts * sizeof(xf_host)};
+    return 1;
+}
+
 const ts_detector ts_detector_exfil = {
     .name = "exfil",
     .summary = "outbound volume to destinations new for a host, against its own and its peers' history; "
@@ -643,4 +710,5 @@ const ts_detector ts_detector_exfil = {
     .fini = exfil_fini,
     .save = xf_save,
     .load = xf_load,
+    .usage = exfil_usage,
 };

@@ -50,6 +50,7 @@ typedef struct exfil_state {
     size_t n_hosts, cap_hosts;
     uint64_t *index;
     size_t mask;
+    uint64_t evicted; /* hosts forgotten to stay within max_hosts */
     /* peers: log10 daily outbound of recent host-days, a ring */
     float pool[XF_POOL];
     uint32_t pool_n, pool_head;
@@ -60,7 +61,9 @@ typedef struct exfil_state {
 } exfil_state;
 
 #define XF_EMPTY UINT64_MAX
-/* The host for ip, created when create is set and there is room; NULL otherwise. */
+/* The host for ip, created when create is set (when max_hosts are kept, the eighth seen
+ * least recently is forgotten first); NULL when absent or out of memory. Creating a host
+ * may move every host. */
 xf_host *xf_host_get(exfil_state *st, const ts_ip *ip, bool create);
 /* Refreshes h's own_med / own_mad from its history. */
 void xf_host_stats(xf_host *h);

@@ -646,6 +646,16 @@ static tocsin_code lat_load(void *state, const void *blob, size_t len)
     return TOCSIN_OK;
 }
 
+static size_t lat_usage(void *state, ts_state_use *out, size_t n)
+{
+    const lat_state *st = state;
+    const bl_map *maps[] = {&st->pairs, &st->fan, &st->privs, &st->actors, &st->shared, &st->users, &st->services};
+    static const char *const names[] = {"pairs",   "fan-out actors",          "privileged accounts",
+                                        "actors",  "sources",                 "account-source logons",
+                                        "services"};
+    return bl_maps_use(maps, names, 7, out, n);
+}
+
 const ts_detector ts_detector_lateral = {
     .name = DET,
     .summary = "lateral movement: admin-level connections between internal hosts new for the pair "
@@ -656,4 +666,5 @@ const ts_detector ts_detector_lateral = {
     .fini = lat_fini,
     .save = lat_save,
     .load = lat_load,
+    .usage = lat_usage,
 };

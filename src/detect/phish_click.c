@@ -37,8 +37,10 @@ static void remember(phish_state *st, uint64_t user, const ts_ip *ip, uint64_t h
                 e->host = host;
             return;
         }
-        if (!e->user)
+        if (!e->user) {
+            st->users_refused++;
             return;
+        }
     }
 }
 

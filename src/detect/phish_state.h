@@ -28,6 +28,7 @@ typedef struct dom_list {
 typedef struct hset {
     uint64_t *v;
     size_t cap, n;
+    uint64_t refused; /* new hashes turned away because the set was full */
 } hset;
 
 #define USER_IPS 4
@@ -85,6 +86,7 @@ typedef struct phish_state {
     hset seen, staff;
     user_ent *users;
     size_t n_users;
+    uint64_t users_refused; /* accounts not learned because the table was full */
     rdom rdoms[RDOM_CAP];
     size_t n_rdoms;
     uint64_t rcpt_total;

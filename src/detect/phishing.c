@@ -82,8 +82,10 @@ bool hset_has(const hset *s, uint64_t h)
 bool hset_add(hset *s, uint64_t h)
 {
     h = h ? h : 1;
-    if (s->n >= s->cap / 4 * 3)
+    if (s->n >= s->cap / 4 * 3) {
+        s->refused += !hset_has(s, h);
         return false;
+    }
     for (size_t i = h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
         if (s->v[i] == h)
             return true;
@@ -461,6 +463,24 @@ static tocsin_code phish_load(void *state, const void *blob, size_t len)
     return r.bad ? TOCSIN_E_PARSE : TOCSIN_OK;
 }
 
+/* Fixed tables, allocated whole at the start: they stop learning when full (the refusals
+ * are counted); the access cache overwrites its oldest entries. */
+static size_t phish_usage(void *state, ts_state_use *out, size_t n)
+{
+    const phish_state *st = state;
+    size_t ub = USERS_CAP * sizeof *st->users + ACCESS_SLOTS * sizeof *st->acc;
+    ts_state_use u[] = {
+        {"accounts and their hosts", st->n_users, USERS_CAP / 4 * 3, st->users_refused, ub, ub, true},
+        {"link domains", st->seen.n, st->seen.cap / 4 * 3, st->seen.refused, st->seen.cap * 8, st->seen.cap * 8,
+         true},
+        {"staff names", st->staff.n, st->staff.cap / 4 * 3, st->staff.refused, st->staff.cap * 8,
+         st->staff.cap * 8, true},
+    };
+    for (size_t i = 0; i < 3 && i < n; i++)
+        out[i] = u[i];
+    return 3;
+}
+
 const ts_detector ts_detector_phishing = {
     .name = "phishing",
     .summary = "spear-phishing mail (look-alike senders, spoofed names, failed authentication, deceptive links, "
@@ -472,4 +492,5 @@ const ts_detector ts_detector_phishing = {
     .fini = phish_fini,
     .save = phish_save,
     .load = phish_load,
+    .usage = phish_usage,
 };

@@ -202,6 +202,20 @@ static void sigma_fini(void *state)
     ts_sigma_free(s->set);
 }
 
+/* The correlations' groups (src/sigma/correlation.c bounds them; hits that find the table
+ * full of live groups are dropped and counted). Nothing without rules. */
+static size_t sigma_usage(void *state, ts_state_use *out, size_t n)
+{
+    sigma_state *s = state;
+    if (!s->sc)
+        return 0;
+    if (n) {
+        out[0] = (ts_state_use){.table = "correlation groups", .refuses = true};
+        ts_sigma_scratch_corr_use(s->sc, &out[0].kept, &out[0].cap, &out[0].evicted, &out[0].bytes, &out[0].bound);
+    }
+    return 1;
+}
+
 const ts_detector ts_detector_sigma_rules = {
     .name = "sigma",
     .summary = "Sigma rules given with --rules, compiled into per-field multi-pattern matchers",
@@ -211,4 +225,5 @@ const ts_detector ts_detector_sigma_rules = {
     .finish = NULL,
     .fini = sigma_fini,
     .gave_up = sigma_gave_up,
+    .usage = sigma_usage,
 };

@@ -10,6 +10,13 @@
 #include "intel/intel.h"
 #include "store/store.h"
 
+/* One bounded table of state at the end of a hunt, and whose it is. */
+typedef struct ts_state_row {
+    const char *owner; /* a detector's name, or "correlate" */
+    ts_state_use use;
+} ts_state_row;
+#define TS_STATE_ROWS 48
+
 /* Counts a hunt gathered, for the run summary; gave_up lists the rules that could not
  * finish on some events (none: NULL). */
 typedef struct ts_hunt_stats {
@@ -17,6 +24,8 @@ typedef struct ts_hunt_stats {
     double seconds;
     const ts_rule_gave_up *gave_up;
     size_t n_gave_up;
+    ts_state_row state[TS_STATE_ROWS]; /* the detectors' and the correlator's tables */
+    size_t n_state;
 } ts_hunt_stats;
 
 /* The hunt's report: its summary, then every incident this run wrote, in full. */

@@ -117,6 +117,73 @@ static void summary_text(const rpt *r, const ts_run_view *run, const run_figures
     }
 }
 
+/* The hunt's bounded state: what it holds, the most it could, and what it forgot. */
+typedef struct state_total {
+    uint64_t bytes, bound, evicted;
+} state_total;
+
+static state_total state_sum(const ts_hunt_stats *st)
+{
+    state_total t = {0, 0, 0};
+    for (size_t i = 0; st && i < st->n_state; i++) {
+        t.bytes += st->state[i].use.bytes;
+        t.bound += st->state[i].use.bound;
+        t.evicted += st->state[i].use.evicted;
+    }
+    return t;
+}
+
+/* One line for the state, then one per table that forgot entries to stay within its cap. */
+static void state_text(const rpt *r, const ts_hunt_stats *st)
+{
+    FILE *o = r->out;
+    char a[32], b[32], c[32];
+    if (!st || !st->n_state)
+        return;
+    state_total t = state_sum(st);
+    fprintf(o, "  %s%-10s%s%.1f MB held by detectors (at most %.1f MB at their caps), %s forgotten or turned away\n",
+            rpt_sgr(r, RS_DIM), "state", rpt_sgr(r, RS_RESET), (double)t.bytes / 1048576.0,
+            (double)t.bound / 1048576.0, t.evicted ? rpt_count(t.evicted, a, sizeof a) : "nothing");
+    for (size_t i = 0; i < st->n_state; i++) {
+        const ts_state_row *w = &st->state[i];
+        if (!w->use.evicted)
+            continue;
+        fprintf(o, "            %s %s: %s kept (cap %s), %s %s\n", w->owner, w->use.table,
+                rpt_count(w->use.kept, a, sizeof a), rpt_count(w->use.cap, b, sizeof b),
+                rpt_count(w->use.evicted, c, sizeof c),
+                w->use.refuses ? "turned away (full, it keeps what it has)" : "forgotten, least recently seen first");
+    }
+}
+
+static void state_json(ts_jw *w, const ts_hunt_stats *st)
+{
+    if (!st || !st->n_state)
+        return;
+    state_total t = state_sum(st);
+    ts_jw_key(w, "state");
+    ts_jw_obj(w);
+    ts_jw_kuint(w, "bytes", t.bytes);
+    ts_jw_kuint(w, "bound", t.bound);
+    ts_jw_kuint(w, "evicted", t.evicted);
+    ts_jw_key(w, "tables");
+    ts_jw_arr(w);
+    for (size_t i = 0; i < st->n_state; i++) {
+        const ts_state_row *row = &st->state[i];
+        ts_jw_obj(w);
+        ts_jw_kstr(w, "owner", row->owner);
+        ts_jw_kstr(w, "table", row->use.table);
+        ts_jw_kuint(w, "kept", row->use.kept);
+        ts_jw_kuint(w, "cap", row->use.cap);
+        ts_jw_kuint(w, "evicted", row->use.evicted);
+        ts_jw_kstr(w, "when_full", row->use.refuses ? "refuse" : "evict");
+        ts_jw_kuint(w, "bytes", row->use.bytes);
+        ts_jw_kuint(w, "bound", row->use.bound);
+        ts_jw_obj_end(w);
+    }
+    ts_jw_arr_end(w);
+    ts_jw_obj_end(w);
+}
+
 static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f,
                          const ts_format_view *fmt, size_t nfmt, const ts_hunt_stats *st)
 {
@@ -152,6 +219,7 @@ static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f
     }
     ts_jw_arr_end(&w);
     gave_up_json(&w, st);
+    state_json(&w, st);
     ts_jw_end(&w);
 }
 
@@ -257,6 +325,7 @@ tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, 
     } else {
         summary_text(&r, &run, &f, fmt, nfmt);
         gave_up_text(&r, st);
+        state_text(&r, st);
     }
     ts_format_views_free(fmt, nfmt);
     ts_run_view_clear(&run);

@@ -80,6 +80,24 @@ void sg_corr_state_free(sg_corr_state *cs)
     free(cs);
 }
 
+void sg_corr_usage(const sg_corr_state *cs, uint64_t *groups, uint64_t *max, uint64_t *dropped, uint64_t *bytes,
+                   uint64_t *bound)
+{
+    size_t keys = 0;
+    for (size_t i = 0; cs && i < cs->index.cap; i++)
+        if (cs->index.keys[i])
+            keys += cs->index.lens[i] + 1;
+    size_t slot = sizeof(char *) + sizeof(size_t) + sizeof(uint32_t); /* of the index */
+    size_t idx = 1;
+    while (idx < 2 * MAX_GROUPS)
+        idx *= 2;
+    *groups = cs ? cs->n : 0;
+    *max = MAX_GROUPS;
+    *dropped = cs ? cs->dropped : 0;
+    *bytes = cs ? cs->cap * sizeof(group) + cs->entries * 16 + cs->index.cap * slot + keys : 0;
+    *bound = MAX_GROUPS * sizeof(group) + (uint64_t)MAX_TOTAL_ENTRIES * 16 + idx * slot;
+}
+
 /* Frees the groups whose newest hit is older than their timespan, renumbering the rest;
  * false when that freed less than an eighth of the table. */
 static bool sweep(const ts_sigma *s, sg_corr_state *cs, int64_t now)

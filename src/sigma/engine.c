@@ -445,6 +445,12 @@ size_t ts_sigma_gave_up(const ts_sigma_scratch *sc, ts_sigma_gave_up_fn fn, void
     return n;
 }
 
+void ts_sigma_scratch_corr_use(const ts_sigma_scratch *sc, uint64_t *groups, uint64_t *max, uint64_t *dropped,
+                               uint64_t *bytes, uint64_t *bound)
+{
+    sg_corr_usage(sc ? sc->corr : NULL, groups, max, dropped, bytes, bound);
+}
+
 void ts_sigma_scratch_free(ts_sigma_scratch *sc)
 {
     if (!sc)

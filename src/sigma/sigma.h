@@ -77,6 +77,10 @@ typedef struct ts_sigma_stats {
     uint64_t gave_up, regex_gave_up;
 } ts_sigma_stats;
 void ts_sigma_scratch_stats(const ts_sigma_scratch *sc, ts_sigma_stats *out);
+/* The correlations' per-group state of a scratch: groups held, the most it holds, hits
+ * dropped for want of a group (the table full of live groups), memory held and at most. */
+void ts_sigma_scratch_corr_use(const ts_sigma_scratch *sc, uint64_t *groups, uint64_t *max, uint64_t *dropped,
+                               uint64_t *bytes, uint64_t *bound);
 
 /* The budget of the regexes only PCRE2 can run (Hyperscan's scans are linear and need
  * none): at most steps backtracking steps per match, and at most give_ups such regexes

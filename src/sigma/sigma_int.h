@@ -260,6 +260,10 @@ void sg_corr_free(ts_sigma *s);
 typedef struct sg_corr_state sg_corr_state;
 sg_corr_state *sg_corr_state_new(const ts_sigma *s);
 void sg_corr_state_free(sg_corr_state *cs);
+/* The groups held (at most *max), the hits dropped because no group could be made for
+ * them, and the memory held and at most (the groups' key text left out of the bound). */
+void sg_corr_usage(const sg_corr_state *cs, uint64_t *groups, uint64_t *max, uint64_t *dropped, uint64_t *bytes,
+                   uint64_t *bound);
 /* A hit of rule r on ev (an event of source src): updates the correlations r feeds, and the
  * ones those feed when they fire, calling fn for each that fires and is not quiet. */
 void sg_corr_feed(const ts_sigma *s, sg_corr_state *cs, uint32_t r, const sg_source *src, const ts_event *ev,
