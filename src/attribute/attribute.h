@@ -68,6 +68,21 @@ typedef struct ts_attribution {
  * attribution, owned by the caller (ts_attribution_free), or NULL on allocation failure or
  * a NULL ti. The model: docs/attribution.md. */
 ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, size_t n);
+/* The model's free parameters (docs/attribution.md, fitted by bench/attr_calibrate), and a
+ * hold-out for leave-one-out measurement: technique ids hidden from one actor's profile. */
+typedef struct ts_attr_params {
+    double tech_smooth;  /* share of the background in an actor's technique distribution */
+    double tech_family;  /* credit for a technique of the same family as a profiled one */
+    double tech_temp;    /* the technique channel's log-likelihoods are divided by it */
+    double soft_smooth, soft_temp; /* the same for software */
+    double prior_unattributed;
+    uint32_t holdout_actor;   /* 0: none */
+    const uint32_t *holdout;  /* technique ids */
+    size_t n_holdout;
+} ts_attr_params;
+void ts_attr_params_default(ts_attr_params *p);
+/* ts_attribute with explicit parameters. */
+ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev, size_t n, const ts_attr_params *p);
 /* Builds the evidence from the incident's alerts and sets inc->attribution. */
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
 void ts_attribution_free(ts_attribution *a);
