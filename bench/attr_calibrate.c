@@ -23,8 +23,8 @@
 typedef struct acase {
     char kind[16];
     uint32_t truth;
-    uint32_t hold[MAX_ITEMS];
-    size_t n_hold;
+    uint32_t hold[MAX_ITEMS], hold_soft[MAX_ITEMS];
+    size_t n_hold, n_hold_soft;
     ts_attr_evidence ev[MAX_ITEMS];
     size_t n_ev;
 } acase;
@@ -73,9 +73,12 @@ static acase *read_cases(const ts_intel *ti, const char *path, size_t *n)
             continue;
         char *items[MAX_ITEMS];
         size_t k = strcmp(col[2], "-") ? split(col[2], ',', items, MAX_ITEMS) : 0;
-        for (size_t i = 0; i < k; i++)
-            if ((c->hold[c->n_hold] = ts_intel_technique_find(ti, items[i])))
+        for (size_t i = 0; i < k; i++) {
+            if (items[i][0] == 'T' && (c->hold[c->n_hold] = ts_intel_technique_find(ti, items[i])))
                 c->n_hold++;
+            else if (items[i][0] == 'S' && ts_intel_software_resolve(ti, items[i], &c->hold_soft[c->n_hold_soft], 1))
+                c->n_hold_soft++;
+        }
         k = split(col[3], ',', items, MAX_ITEMS);
         for (size_t i = 0; i < k; i++) {
             ts_attr_evidence *e = &c->ev[c->n_ev];
@@ -98,9 +101,11 @@ static acase *read_cases(const ts_intel *ti, const char *path, size_t *n)
 static bool run(const ts_intel *ti, const acase *c, const ts_attr_params *base, outcome *o)
 {
     ts_attr_params p = *base;
-    p.holdout_actor = c->n_hold ? c->truth : 0;
+    p.holdout_actor = c->n_hold || c->n_hold_soft ? c->truth : 0;
     p.holdout = c->hold;
     p.n_holdout = c->n_hold;
+    p.holdout_soft = c->hold_soft;
+    p.n_holdout_soft = c->n_hold_soft;
     ts_attribution *a = ts_attribute_with(ti, c->ev, c->n_ev, &p);
     if (!a)
         return false;
@@ -239,10 +244,11 @@ static double objective(const ts_intel *ti, const acase *c, size_t n, const ts_a
 /* Coordinate search: each parameter in turn over a few multiples, until nothing improves. */
 static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p, outcome *o)
 {
-    double *par[] = {&p->tech_smooth, &p->tech_family, &p->tech_temp, &p->soft_smooth, &p->soft_temp,
-                     &p->prior_unattributed};
-    const char *name[] = {"tech_smooth", "tech_family", "tech_temp", "soft_smooth", "soft_temp", "prior_unattributed"};
-    const double hi[] = {0.95, 1.0, 10, 0.95, 10, 0.9};
+    /* the prior of "unattributed" is a base rate the ATT&CK cases cannot teach (they are
+       all attributed, and the share of novel cases is a choice): it is not fitted */
+    double *par[] = {&p->tech_smooth, &p->tech_family, &p->tech_temp, &p->tech_dep, &p->soft_smooth, &p->soft_temp};
+    const char *name[] = {"tech_smooth", "tech_family", "tech_temp", "tech_dep", "soft_smooth", "soft_temp"};
+    const double hi[] = {0.95, 1.0, 10, 1, 0.95, 10}; /* tech_dep above 1: more techniques would say less */
     double best = objective(ti, c, n, p, o);
     for (int round = 0; round < 4; round++) {
         bool moved = false;
@@ -268,9 +274,9 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
         if (!moved)
             break;
     }
-    printf("fitted: tech_smooth %.3f tech_family %.3f tech_temp %.3f soft_smooth %.3f soft_temp %.3f "
-           "prior_unattributed %.3f (log loss %.4f)\n",
-           p->tech_smooth, p->tech_family, p->tech_temp, p->soft_smooth, p->soft_temp, p->prior_unattributed, best);
+    printf("fitted: tech_smooth %.3f tech_family %.3f tech_temp %.3f tech_dep %.3f soft_smooth %.3f soft_temp %.3f "
+           "(log loss %.4f)\n",
+           p->tech_smooth, p->tech_family, p->tech_temp, p->tech_dep, p->soft_smooth, p->soft_temp, best);
 }
 
 int main(int argc, char **argv)

@@ -9,7 +9,8 @@ One case a line, tab-separated:
   kind    subset | novel | campaign
   truth   the ATT&CK group id the case belongs to ("G0032"); for novel, "-": the right
           answer is "unattributed" (an actor the catalogue does not know)
-  holdout technique ids hidden from the truth's profile while the case is scored ("-": none)
+  holdout technique and software ids hidden from the truth's profile while the case is
+          scored ("-": none)
   seen    the observed technique ids and software ids, comma-separated
 
 subset: for each group with at least 10 techniques, `reps` draws. 30% of the group's
@@ -19,8 +20,9 @@ noise techniques the group is not known to use.
 novel: for every third such group, its whole profile is held out (as if nobody had
 documented it) and the case sees 7 of its techniques and 2 noise techniques: the actor is
 new to the catalogue, so the right answer is "unattributed".
-campaign: each campaign attributed to a group, with its techniques and software. The group's
-profile stays whole (ATT&CK keeps campaign behaviour on the campaign object).
+campaign: each campaign attributed to a group, with its techniques and software. The
+techniques and software the group's profile holds only because of this campaign (the
+catalogue adds a group's campaigns to it) are held out: techniques and software ids.
 
 The cases are generated facts for measurement; they are written to a scratch file, never
 to the repository. Python 3 standard library only.
@@ -62,13 +64,26 @@ def main():
             uses.setdefault(s, set()).add(ids[t])
         elif o["relationship_type"] == "attributed-to" and s.startswith("campaign--"):
             attributed[s] = ids[t]
+    # a group's profile, as scripts/gen_catalogue.py builds it: its own uses and its campaigns'
+    campaigns = {}
+    for c, g in attributed.items():
+        campaigns.setdefault(g, []).append(c)
+    by_id = {i: k for k, i in ids.items() if i and objs[k]["type"] == "intrusion-set"}
+
+    def profile(gid, without=None):
+        p = set(uses.get(by_id.get(gid), ()))
+        for c in campaigns.get(gid, ()):
+            if c != without:
+                p |= uses.get(c, set())
+        return p
+
     rng = random.Random(args.seed)
     out = sys.stdout
     for k in sorted(ids, key=lambda x: ids[x] or ""):
         o = objs[k]
         if o["type"] != "intrusion-set" or not ids[k]:
             continue
-        prof = sorted(t for t in uses.get(k, ()) if t.startswith("T"))
+        prof = sorted(t for t in profile(ids[k]) if t.startswith("T"))
         if len(prof) < 10:
             continue
         for _ in range(args.reps):
@@ -84,8 +99,10 @@ def main():
             out.write("novel\t%s\t%s\t%s\n" % (ids[k], ",".join(prof), ",".join(seen)))
     for k in sorted(attributed, key=lambda x: ids[x]):
         seen = sorted(uses.get(k, ()))
+        # what the group's profile holds only because of this campaign is hidden while it is scored
+        held = sorted(uses.get(k, set()) - profile(attributed[k], without=k))
         if seen:
-            out.write("campaign\t%s\t-\t%s\n" % (attributed[k], ",".join(seen)))
+            out.write("campaign\t%s\t%s\t%s\n" % (attributed[k], ",".join(held) or "-", ",".join(seen)))
 
 
 if __name__ == "__main__":

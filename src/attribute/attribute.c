@@ -67,7 +67,7 @@ void ts_attr_add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, 
         h->v = nv;
         h->cap = nc;
     }
-    h->v[h->n++] = (contrib_b){kind, w, what, alert};
+    h->v[h->n++] = (contrib_b){kind, w, what, alert, false};
 }
 
 static void hyp_free(hyp_b *h)
@@ -158,8 +158,18 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
             ts_attr_fmt("%s %s: names no actor; it may be hostile but says nothing about who", what, ts_attr_label(e)));
         return;
     }
-    char share[96];
+    char share[256];
     share_text(share, sizeof share, k, m->n_actors);
+    if (claim && k > 1) { /* an alias several actors carry: say which, and that it is ambiguous */
+        size_t len = (size_t)snprintf(share, sizeof share, "ambiguous: a name %zu actors share (", k);
+        for (size_t i = 0; i < k && len < sizeof share; i++) {
+            const ts_actor *a = ts_intel_actor(m->ti, ids[i]);
+            int w = snprintf(share + len, sizeof share - len, "%s%s", i ? ", " : "", a ? a->name : "?");
+            len += w > 0 ? (size_t)w : 0;
+        }
+        if (len < sizeof share)
+            snprintf(share + len, sizeof share - len, "), weight split");
+    }
     for (size_t i = 0; i < k; i++) {
         hyp_b *h = ts_attr_actor_hyp(m, ids[i]);
         if (!h)
@@ -172,10 +182,13 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
         else {
             double w = lr_weight(ts_attr_conf(e), claim ? TS_B_CLAIM : TS_B_INDICATOR, m->n_actors, k);
             double cap = confidence_cap(m, ts_attr_conf(e));
+            size_t before = h->n;
             ts_attr_add(m, h, e->kind, w < cap ? w : cap, e->alert,
                 ts_attr_fmt("%s %s: %s, confidence %u%s%s", what, ts_attr_label(e), share, (unsigned)e->confidence,
                     w > cap ? " (alone it can make this actor no likelier than its confidence)" : "",
-                    claim ? "; names are cheap to plant" : ""));
+                    claim ? "; names are cheap to plant" : e->cheap ? "; cheap to fake or reuse" : ""));
+            if (h->n > before)
+                h->v[h->n - 1].costly = !claim && !e->cheap;
         }
     }
 }
@@ -209,10 +222,13 @@ static void ev_home(model *m, const ts_attr_evidence *in)
         if (!a || !a->country || strcasecmp(a->country, e->country) != 0)
             continue;
         hyp_b *h = ts_attr_actor_hyp(m, id);
+        size_t before = h ? h->n : 0;
         if (h)
             ts_attr_add(m, h, e->kind, w, e->alert,
                 ts_attr_fmt("network %s: %s; %zu catalogued actor%s suspected to be based in %s", ts_attr_label(e), how, k,
                     k == 1 ? " is" : "s are", e->country));
+        if (h && h->n > before)
+            h->v[h->n - 1].costly = e->inbound;
     }
 }
 
@@ -380,6 +396,69 @@ static void damp_and_score(model *m, hyp_b *h)
         h->score += h->v[i].w;
     if (h->n > 1)
         qsort(h->v, h->n, sizeof *h->v, cmp_contrib); /* damping may reorder */
+}
+
+bool ts_attr_ioc_cheap(ts_ioc_type type)
+{
+    return type == TS_IOC_MD5 || type == TS_IOC_SHA1 || type == TS_IOC_SHA256 || type == TS_IOC_EMAIL;
+}
+
+/* The support costly evidence gives h (positive weights only). */
+static double costly_support(const hyp_b *h)
+{
+    double s = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (h->v[i].costly && h->v[i].w > 0)
+            s += h->v[i].w;
+    return s;
+}
+
+/* When costly evidence is present, cheap evidence moves h by at most TS_CHEAP_MAX_NATS. */
+static void cap_cheap(model *m, hyp_b *h)
+{
+    double cheap = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (!h->v[i].costly && h->v[i].kind)
+            cheap += h->v[i].w;
+    if (cheap <= TS_CHEAP_MAX_NATS)
+        return;
+    size_t before = h->n;
+    ts_attr_add(m, h, TS_AE_TECHNIQUE, TS_CHEAP_MAX_NATS - cheap, SIZE_MAX,
+                ts_attr_fmt("cap: costly evidence (exclusive infrastructure, connections from home address space) is "
+                            "present, so evidence cheap to fake or reuse (files' hashes, techniques, software, names) "
+                            "may move this actor by at most %.1f of its %.2f nats",
+                            TS_CHEAP_MAX_NATS, cheap));
+    if (h->n > before)
+        h->score += TS_CHEAP_MAX_NATS - cheap;
+}
+
+/* With costly evidence in the incident, cheap evidence is capped for every actor; the
+ * actor cheap evidence favours most and the one costly evidence favours most, when they
+ * differ, are a stated conflict (the pattern of a false flag). */
+static void weigh_cheap_against_costly(model *m)
+{
+    double best_costly = 0, best_cheap = -INFINITY;
+    size_t by_costly = SIZE_MAX, by_cheap = SIZE_MAX;
+    for (size_t i = 0; i < m->nh; i++) {
+        double c = costly_support(&m->h[i]), all = m->h[i].score;
+        if (c > best_costly) {
+            best_costly = c;
+            by_costly = i;
+        }
+        if (all - c > best_cheap) {
+            best_cheap = all - c;
+            by_cheap = i;
+        }
+    }
+    if (by_costly == SIZE_MAX)
+        return;
+    m->conflict = by_cheap != by_costly && best_cheap > TS_CHEAP_MAX_NATS;
+    if (m->conflict) {
+        m->conflict_cheap = m->h[by_cheap].actor;
+        m->conflict_costly = m->h[by_costly].actor;
+    }
+    for (size_t i = 0; i < m->nh; i++)
+        cap_cheap(m, &m->h[i]);
 }
 
 /* Puts the prior first (as a contribution, so the weights add up to the score). */
@@ -647,6 +726,7 @@ static ts_attribution *build_result(model *m)
 void ts_attr_params_default(ts_attr_params *p)
 {
     *p = (ts_attr_params){.tech_smooth = TS_TECH_SMOOTH, .tech_family = TS_TECH_FAMILY, .tech_temp = TS_TECH_TEMP,
+                          .tech_dep = TS_TECH_DEP,
                           .soft_smooth = TS_SOFT_SMOOTH, .soft_temp = TS_SOFT_TEMP,
                           .prior_unattributed = TS_PRIOR_UNATTRIBUTED};
 }
@@ -722,12 +802,13 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     free(reps);
     double p_unattr = p->prior_unattributed, p_actors = 1 - p_unattr - TS_PRIOR_INSIDER;
     double actor_prior = p_actors / (double)m.n_actors;
-    for (size_t i = 0; i < m.nh; i++) {
+    for (size_t i = 0; i < m.nh; i++)
         damp_and_score(&m, &m.h[i]);
+    weigh_cheap_against_costly(&m);
+    for (size_t i = 0; i < m.nh; i++)
         add_prior(&m, &m.h[i], actor_prior,
                   ts_attr_fmt("prior: one of %zu catalogued actors, which share %.0f%% of the prior", m.n_actors,
                               p_actors * 100));
-    }
     damp_and_score(&m, &m.unattr);
     size_t silent = count > m.nh ? count - m.nh : 0;
     add_prior(&m, &m.unattr, p_unattr + actor_prior * (double)silent,

@@ -34,6 +34,7 @@ typedef struct ts_attr_evidence {
     uint8_t shared;      /* shared infrastructure: weighs nothing */
     uint8_t suppressed;  /* warninglisted: weighs nothing */
     uint8_t inbound;     /* the actor side connected to us (direct connection), not us to it */
+    uint8_t cheap;       /* an indicator cheap to fake or reuse: a public file's hash, a mail sender */
     size_t alert;        /* index of the alert in its incident, or SIZE_MAX */
     /* The actors named directly when actorset is 0 (a claim resolved by name), so that a
        read-only ts_intel need not intern a new set. */
@@ -69,16 +70,20 @@ typedef struct ts_attribution {
  * a NULL ti. The model: docs/attribution.md. */
 ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, size_t n);
 /* The model's free parameters (docs/attribution.md, fitted by bench/attr_calibrate), and a
- * hold-out for leave-one-out measurement: technique ids hidden from one actor's profile. */
+ * hold-out for leave-one-out measurement: techniques and software hidden from one actor's
+ * profile. */
 typedef struct ts_attr_params {
     double tech_smooth;  /* share of the background in an actor's technique distribution */
     double tech_family;  /* credit for a technique of the same family as a profiled one */
     double tech_temp;    /* the technique channel's log-likelihoods are divided by it */
+    double tech_dep;     /* and by (n / TS_TECH_N0)^tech_dep more for n > TS_TECH_N0 techniques */
     double soft_smooth, soft_temp; /* the same for software */
     double prior_unattributed;
     uint32_t holdout_actor;   /* 0: none */
-    const uint32_t *holdout;  /* technique ids */
+    const uint32_t *holdout;  /* technique ids hidden from its profile */
     size_t n_holdout;
+    const uint32_t *holdout_soft; /* software ids hidden from its profile */
+    size_t n_holdout_soft;
 } ts_attr_params;
 void ts_attr_params_default(ts_attr_params *p);
 /* ts_attribute with explicit parameters. */
@@ -86,6 +91,9 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
 /* Builds the evidence from the incident's alerts and sets inc->attribution. */
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
 void ts_attribution_free(ts_attribution *a);
+/* Whether an indicator of this type is cheap to fake or reuse: a file's hash (public tools
+ * and leaked samples can be copied) or a mail sender (typed by the sender). */
+bool ts_attr_ioc_cheap(ts_ioc_type type);
 /* Reads evidence an analyst types or pipes, one item per line: ATT&CK technique ids
  * ("T1566.001"), "software NAME" or a bare software name, indicators ("ip 1.2.3.4",
  * "domain x", "sha256 ..", or a bare value whose type is recognisable), "country KP

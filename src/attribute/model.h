@@ -30,13 +30,23 @@
  * a listed one; the channel's log-likelihood ratios are divided by TS_TECH_TEMP, because
  * techniques seen together are far from independent. The same for software. */
 #define TS_TECH_SMOOTH 0.5
-#define TS_TECH_FAMILY 0.05
+#define TS_TECH_FAMILY 0.03
 #define TS_TECH_TEMP 0.5
+/* The more techniques one incident shows, the more they repeat one another (one toolkit,
+ * one playbook): beyond TS_TECH_N0 of them, the temperature grows as (n / TS_TECH_N0)^TS_TECH_DEP. */
+#define TS_TECH_N0 9
+#define TS_TECH_DEP 0.7
 #define TS_SOFT_SMOOTH 0.05
 #define TS_SOFT_TEMP 0.25
 /* The background's own floor: a share spread evenly over every catalogued technique (or
  * software), so a technique no actor is known to use still has a probability. */
 #define TS_BACKGROUND_FLOOR 0.02
+
+/* When some hypothesis has costly evidence (an exclusive network indicator, a direct
+ * connection from home address space), evidence cheap to fake (files' hashes, techniques,
+ * software, names) may move an actor by at most this many nats (x20): it can tell apart
+ * actors the costly evidence leaves close, but not outvote it (a false flag). */
+#define TS_CHEAP_MAX_NATS 3.0
 
 /* Contributions of one kind listed one by one; weaker ones are summed into one line. */
 #define TS_KEEP_PER_KIND 12

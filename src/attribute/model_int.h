@@ -15,6 +15,7 @@ typedef struct contrib_b {
     double w;
     char *what; /* owned */
     size_t alert;
+    bool costly; /* evidence costly to fake: exclusive infrastructure, a direct connection from home */
 } contrib_b;
 
 typedef struct hyp_b {
@@ -40,6 +41,8 @@ typedef struct model {
     char group_cc[3];   /* the country whose actors together hold the most probability */
     size_t group_n;
     double group_p;
+    bool conflict;      /* cheap and costly evidence point to different actors: */
+    uint32_t conflict_cheap, conflict_costly; /* the actor each favours */
     bool nomem;
 } model;
 

@@ -52,12 +52,14 @@ static uint32_t *families(const ts_intel *ti)
     return fam;
 }
 
-static bool held_out(const model *m, const ts_actor *a, uint32_t t)
+static bool held_out(const model *m, const channel *c, const ts_actor *a, uint32_t id)
 {
     if (!m->p->holdout_actor || a->id != m->p->holdout_actor)
         return false;
-    for (size_t i = 0; i < m->p->n_holdout; i++)
-        if (m->p->holdout[i] == t)
+    const uint32_t *v = c->tech ? m->p->holdout : m->p->holdout_soft;
+    size_t n = c->tech ? m->p->n_holdout : m->p->n_holdout_soft;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == id)
             return true;
     return false;
 }
@@ -71,7 +73,7 @@ static size_t membership(const model *m, const channel *c, const uint32_t *fam, 
     for (size_t u = 0; u < c->n; u++)
         c->m[u] = 0;
     for (size_t i = 0; i < np; i++) {
-        if (c->tech && held_out(m, a, prof[i]))
+        if (held_out(m, c, a, prof[i]))
             continue;
         size++;
         for (size_t u = 0; u < c->n; u++) {
@@ -238,6 +240,11 @@ static void run_channel(model *m, channel *c, const uint32_t *fam, size_t univer
         m->nomem = true;
     } else {
         resolve(m, c, fam);
+        size_t weighed = 0;
+        for (size_t u = 0; u < c->n; u++)
+            weighed += c->id[u] != 0;
+        if (c->tech && weighed > TS_TECH_N0) /* many techniques repeat one another */
+            c->temp *= pow((double)weighed / TS_TECH_N0, m->p->tech_dep);
         background(m, c, fam, universe);
         size_t count = ts_intel_actor_count(m->ti);
         for (uint32_t id = 1; id <= count && !m->nomem; id++) {
