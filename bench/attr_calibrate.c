@@ -246,9 +246,11 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
 {
     /* the prior of "unattributed" is a base rate the ATT&CK cases cannot teach (they are
        all attributed, and the share of novel cases is a choice): it is not fitted */
-    double *par[] = {&p->tech_smooth, &p->tech_family, &p->tech_temp, &p->tech_dep, &p->soft_smooth, &p->soft_temp};
-    const char *name[] = {"tech_smooth", "tech_family", "tech_temp", "tech_dep", "soft_smooth", "soft_temp"};
-    const double hi[] = {0.95, 1.0, 10, 1, 0.95, 10}; /* tech_dep above 1: more techniques would say less */
+    double *par[] = {&p->tech_smooth, &p->tech_pseudo, &p->tech_family, &p->tech_temp, &p->tech_dep,
+                     &p->soft_smooth, &p->soft_temp};
+    const char *name[] = {"tech_smooth", "tech_pseudo", "tech_family", "tech_temp", "tech_dep", "soft_smooth",
+                          "soft_temp"};
+    const double hi[] = {0.95, 500, 1.0, 10, 1, 0.95, 10}; /* tech_dep above 1: more techniques would say less */
     double best = objective(ti, c, n, p, o);
     for (int round = 0; round < 4; round++) {
         bool moved = false;
@@ -274,6 +276,7 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
         if (!moved)
             break;
     }
+    printf("fitted: tech_pseudo %.3f\n", p->tech_pseudo);
     printf("fitted: tech_smooth %.3f tech_family %.3f tech_temp %.3f tech_dep %.3f soft_smooth %.3f soft_temp %.3f "
            "(log loss %.4f)\n",
            p->tech_smooth, p->tech_family, p->tech_temp, p->tech_dep, p->soft_smooth, p->soft_temp, best);

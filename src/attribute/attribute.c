@@ -67,7 +67,7 @@ void ts_attr_add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, 
         h->v = nv;
         h->cap = nc;
     }
-    h->v[h->n++] = (contrib_b){kind, w, what, alert, false};
+    h->v[h->n++] = (contrib_b){kind, w, what, alert, false, false, m->cur_ev};
 }
 
 static void hyp_free(hyp_b *h)
@@ -393,7 +393,7 @@ static void damp_and_score(model *m, hyp_b *h)
     fold_tail(m, h);
     h->score = 0;
     for (size_t i = 0; i < h->n; i++)
-        h->score += h->v[i].w;
+        h->score += h->v[i].quiet ? 0 : h->v[i].w;
     if (h->n > 1)
         qsort(h->v, h->n, sizeof *h->v, cmp_contrib); /* damping may reorder */
 }
@@ -418,7 +418,7 @@ static void cap_cheap(model *m, hyp_b *h)
 {
     double cheap = 0;
     for (size_t i = 0; i < h->n; i++)
-        if (!h->v[i].costly && h->v[i].kind)
+        if (!h->v[i].costly && !h->v[i].quiet && h->v[i].kind)
             cheap += h->v[i].w;
     if (cheap <= TS_CHEAP_MAX_NATS)
         return;
@@ -574,6 +574,9 @@ static void model_free(model *m)
     hyp_free(&m->insider);
     hyp_free(&m->others);
     free(m->others_name);
+    for (size_t i = 0; i < m->n_ev; i++)
+        free(m->ev_label[i]);
+    free(m->ev_label);
 }
 
 /* ---- the result ------------------------------------------------------------------------- */
@@ -587,10 +590,11 @@ static bool move_hyp(ts_hypothesis *out, hyp_b *h, const char *name)
     if (!out->name || !out->contribs)
         return false;
     for (size_t i = 0; i < h->n; i++) {
-        out->contribs[i] = (ts_contribution){h->v[i].what, h->v[i].w, h->v[i].alert};
+        if (h->v[i].quiet)
+            continue;
+        out->contribs[out->n_contribs++] = (ts_contribution){h->v[i].what, h->v[i].w, h->v[i].alert};
         h->v[i].what = NULL;
     }
-    out->n_contribs = h->n;
     return true;
 }
 
@@ -604,83 +608,9 @@ static int cmp_out(const void *pa, const void *pb)
     return a->actor < b->actor ? -1 : a->actor > b->actor;
 }
 
-/* True when nothing but techniques and software (public knowledge) supports h. */
-static bool only_public(const hyp_b *h)
-{
-    bool any = false;
-    for (size_t i = 0; i < h->n; i++) {
-        if (h->v[i].w <= 0 || !h->v[i].kind)
-            continue;
-        if (h->v[i].kind != TS_AE_TECHNIQUE && h->v[i].kind != TS_AE_SOFTWARE)
-            return false;
-        any = true;
-    }
-    return any;
-}
-
-/* A percentage for people: "87%", and "<1%" or ">99%" rather than a misleading 0 or 100. */
-static const char *pct(double p, char *buf, size_t cap)
-{
-    if (p < 0.005)
-        snprintf(buf, cap, "<1%%");
-    else if (p > 0.995)
-        snprintf(buf, cap, ">99%%");
-    else
-        snprintf(buf, cap, "%.0f%%", p * 100);
-    return buf;
-}
-
-/* "Lazarus Group: very likely (87%); alternatives: unattributed 10%, ..." plus cautions. */
-static char *summarise(const ts_attribution *a, bool public_only, const model *m)
-{
-    char buf[1024];
-    size_t len = 0;
-#define PUT(...)                                                                         \
-    do {                                                                                 \
-        int w_ = snprintf(buf + len, sizeof buf - len, __VA_ARGS__);                     \
-        if (w_ > 0)                                                                      \
-            len += (size_t)w_ < sizeof buf - len ? (size_t)w_ : sizeof buf - len - 1;   \
-    } while (0)
-    const ts_hypothesis *top = &a->hyps[0];
-    char p[8];
-    bool unattributed = !top->actor && strcmp(top->name, "unattributed") == 0;
-    bool insider_said = !top->actor && strcmp(top->name, "insider") == 0;
-    PUT("%s: %s (%s)%s", unattributed ? "unattributed (unknown or uncatalogued actor)" : top->name, top->wording,
-        pct(top->probability, p, sizeof p), insider_said ? ", the activity is internal and by valid accounts" : "");
-    if (m->group_n >= 2 && m->group_p >= 0.2 && m->group_p >= top->probability + 0.1) /* when it says more */
-        PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
-            ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
-    size_t alt = 0;
-    for (size_t i = 0; i < a->n && alt < 3; i++) {
-        const ts_hypothesis *h = &a->hyps[i];
-        bool insider = !h->actor && strcmp(h->name, "insider") == 0;
-        if (i == 0 || (h->probability < 0.01 && h->actor))
-            continue;
-        PUT("%s %s %s%s", alt ? "," : "; alternatives:", h->name, pct(h->probability, p, sizeof p),
-            insider ? " (the activity is internal and by valid accounts)" : "");
-        insider_said |= insider;
-        alt++;
-    }
-    for (size_t i = 0; public_only && i < a->n; i++) {
-        if (!a->hyps[i].actor)
-            continue;
-        PUT("; caution: only public techniques and software point to %s; they can be imitated "
-            "or reused (false flag)",
-            a->hyps[i].probability >= 0.2 ? a->hyps[i].name : "catalogued actors");
-        break; /* the strongest actor only */
-    }
-    for (size_t i = 0; i < a->n && !insider_said; i++)
-        if (!a->hyps[i].actor && strcmp(a->hyps[i].name, "insider") == 0)
-            PUT("; insider: %s (%s), the activity is internal and by valid accounts", a->hyps[i].wording,
-                pct(a->hyps[i].probability, p, sizeof p));
-#undef PUT
-    return strdup(buf);
-}
-
 static ts_attribution *build_result(model *m)
 {
     size_t n = m->nh + 1 + (m->has_insider ? 1 : 0) + (m->n_others ? 1 : 0);
-    bool public_only = m->nh && only_public(&m->h[0]); /* h is sorted: h[0] is the strongest actor */
     ts_attribution *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
@@ -715,8 +645,8 @@ static ts_attribution *build_result(model *m)
     size_t ranked = a->n - (m->n_others ? 1 : 0);
     if (ranked > 1)
         qsort(a->hyps, ranked, sizeof *a->hyps, cmp_out);
-    a->summary = summarise(a, public_only, m);
-    if (!a->summary) {
+    a->summary = ts_attr_verdict(a, m);
+    if (!a->summary || !ts_attr_ach(a, m)) {
         ts_attribution_free(a);
         return NULL;
     }
@@ -726,6 +656,7 @@ static ts_attribution *build_result(model *m)
 void ts_attr_params_default(ts_attr_params *p)
 {
     *p = (ts_attr_params){.tech_smooth = TS_TECH_SMOOTH, .tech_family = TS_TECH_FAMILY, .tech_temp = TS_TECH_TEMP,
+                          .tech_pseudo = TS_TECH_PSEUDO,
                           .tech_dep = TS_TECH_DEP,
                           .soft_smooth = TS_SOFT_SMOOTH, .soft_temp = TS_SOFT_TEMP,
                           .prior_unattributed = TS_PRIOR_UNATTRIBUTED};
@@ -742,7 +673,7 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
 {
     if (!ti || !p || (n && !ev))
         return NULL;
-    model m = {.ti = ti, .p = p};
+    model m = {.ti = ti, .p = p, .cur_ev = SIZE_MAX};
     size_t count = ts_intel_actor_count(ti);
     m.n_actors = count ? count : 1;
     m.slot = malloc((m.n_actors + 1) * sizeof *m.slot);
@@ -751,7 +682,7 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     ts_attr_evidence *prof = malloc((nd ? nd : 1) * sizeof *prof);
     const ts_attr_evidence **tech = malloc((nd ? nd : 1) * sizeof *tech), **soft = malloc((nd ? nd : 1) * sizeof *soft);
     char **relabels = calloc(nd ? nd : 1, sizeof *relabels);
-    size_t nt = 0, ns = 0, np = 0;
+    size_t nt = 0, ns = 0;
     if (!m.slot || !keep || !prof || !tech || !soft || !relabels) {
         free(keep);
         free(reps);
@@ -764,8 +695,14 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     }
     for (size_t i = 0; i <= m.n_actors; i++)
         m.slot[i] = -1;
+    m.ev_label = calloc(nd ? nd : 1, sizeof *m.ev_label);
+    m.n_ev = m.ev_label ? nd : 0;
+    m.nomem |= !m.ev_label;
     for (size_t i = 0; i < nd; i++) {
         ts_attr_evidence copy = ev[keep[i]], *e = &copy;
+        m.cur_ev = i;
+        if (m.ev_label && !(m.ev_label[i] = strdup(ts_attr_label(e))))
+            m.nomem = true;
         if (reps[i] > 1) { /* say that the repeats were seen, and counted once */
             relabels[i] = ts_attr_fmt("%s (seen %zu times, counted once)", ts_attr_label(e), reps[i]);
             if (!relabels[i])
@@ -778,12 +715,12 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
         case TS_AE_ACTOR_CLAIM: ev_actorset(&m, e); break;
         case TS_AE_HOME_NETWORK: ev_home(&m, e); break;
         case TS_AE_TECHNIQUE:
-            prof[np] = copy;
-            tech[nt++] = &prof[np++];
+            prof[i] = copy;
+            tech[nt++] = &prof[i];
             break;
         case TS_AE_SOFTWARE:
-            prof[np] = copy;
-            soft[ns++] = &prof[np++];
+            prof[i] = copy;
+            soft[ns++] = &prof[i];
             break;
         case TS_AE_INSIDER: ev_insider(&m, e); break;
         default:
@@ -791,7 +728,10 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
                         ts_attr_fmt("%s: evidence of an unknown kind, ignored", ts_attr_label(e)));
         }
     }
+    m.ev_base = prof;
+    m.cur_ev = SIZE_MAX;
     ts_attr_profiles(&m, tech, nt, soft, ns);
+    m.cur_ev = SIZE_MAX;
     for (size_t i = 0; i < nd; i++)
         free(relabels[i]);
     free(relabels);
@@ -838,5 +778,8 @@ void ts_attribution_free(ts_attribution *a)
     }
     free(a->hyps);
     free(a->summary);
+    for (size_t i = 0; i < a->n_ach; i++)
+        free(a->ach[i].evidence);
+    free(a->ach);
     free(a);
 }

@@ -58,11 +58,27 @@ typedef struct ts_hypothesis {
     size_t n_contribs;
 } ts_hypothesis;
 
+/* One row of the Analysis of Competing Hypotheses table: a piece of evidence against the
+ * leading hypotheses (log-likelihood ratio against "unattributed", nats: > 0 consistent,
+ * < 0 inconsistent), and how much it tells them apart (the spread of those weights). */
+#define TS_ACH_COLS 4
+typedef struct ts_ach_row {
+    char *evidence; /* owned */
+    double weight[TS_ACH_COLS];
+    double diagnosticity;
+} ts_ach_row;
+
 typedef struct ts_attribution {
     ts_hypothesis *hyps; /* ranked, most probable first (a summed "n other catalogued actors",
                             when present, comes last); owned */
     size_t n;
-    char *summary;       /* owned: "Lazarus Group: very likely (87%); alternatives: ..." */
+    char *summary;       /* owned: the verdict, one line: "Lazarus Group: very likely (87%); alternatives:
+                            ... Confidence: high: ..." (never names an actor below "likely") */
+    const char *confidence; /* static: "low", "moderate" or "high" (how much independent evidence) */
+    size_t ach_col[TS_ACH_COLS]; /* the ACH table's hypotheses, as indexes into hyps */
+    size_t n_ach_cols;
+    ts_ach_row *ach;     /* owned; most diagnostic first */
+    size_t n_ach;
 } ts_attribution;
 
 /* Runs the model over the evidence (n pieces, read only; labels are copied). Returns the
@@ -74,6 +90,7 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
  * profile. */
 typedef struct ts_attr_params {
     double tech_smooth;  /* share of the background in an actor's technique distribution */
+    double tech_pseudo;  /* a profile of n items keeps n / (n + tech_pseudo) of its own weight */
     double tech_family;  /* credit for a technique of the same family as a profiled one */
     double tech_temp;    /* the technique channel's log-likelihoods are divided by it */
     double tech_dep;     /* and by (n / TS_TECH_N0)^tech_dep more for n > TS_TECH_N0 techniques */

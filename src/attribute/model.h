@@ -30,6 +30,9 @@
  * a listed one; the channel's log-likelihood ratios are divided by TS_TECH_TEMP, because
  * techniques seen together are far from independent. The same for software. */
 #define TS_TECH_SMOOTH 0.5
+/* A small profile says less: a profile of n items keeps n / (n + TS_TECH_PSEUDO) of its
+ * weight, the rest goes to the background (for software too). */
+#define TS_TECH_PSEUDO 5.0
 #define TS_TECH_FAMILY 0.03
 #define TS_TECH_TEMP 0.5
 /* The more techniques one incident shows, the more they repeat one another (one toolkit,
@@ -41,6 +44,10 @@
 /* The background's own floor: a share spread evenly over every catalogued technique (or
  * software), so a technique no actor is known to use still has a probability. */
 #define TS_BACKGROUND_FLOOR 0.02
+
+/* The ATT&CK tactics of an insider's techniques: the insider hypothesis, when offered, is
+ * weighed like an actor whose profile is every technique of these tactics. */
+#define TS_INSIDER_TACTICS "collection", "exfiltration", "discovery"
 
 /* When some hypothesis has costly evidence (an exclusive network indicator, a direct
  * connection from home address space), evidence cheap to fake (files' hashes, techniques,

@@ -16,6 +16,8 @@ typedef struct contrib_b {
     char *what; /* owned */
     size_t alert;
     bool costly; /* evidence costly to fake: exclusive infrastructure, a direct connection from home */
+    bool quiet;  /* for the ACH table only: its weight is in a summed line (not in the score) */
+    size_t ev;   /* the distinct evidence it weighs (model.cur_ev when added), SIZE_MAX: none */
 } contrib_b;
 
 typedef struct hyp_b {
@@ -41,6 +43,10 @@ typedef struct model {
     char group_cc[3];   /* the country whose actors together hold the most probability */
     size_t group_n;
     double group_p;
+    size_t cur_ev;      /* the distinct evidence being weighed, SIZE_MAX: none */
+    char **ev_label;    /* owned: each distinct evidence's label, for the ACH table */
+    size_t n_ev;
+    const ts_attr_evidence *ev_base; /* the distinct technique and software evidence, by index */
     bool conflict;      /* cheap and costly evidence point to different actors: */
     uint32_t conflict_cheap, conflict_costly; /* the actor each favours */
     bool nomem;
@@ -59,5 +65,11 @@ double ts_attr_conf(const ts_attr_evidence *e); /* 0..1 */
  * (tech, nt entries) and software evidence (soft, ns) for every actor with a profile. */
 void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt,
                       const ts_attr_evidence *const *soft, size_t ns);
+
+/* The verdict (verdict.c): the one sentence that heads the attribution, with its confidence
+ * level (sets a->confidence); NULL on no memory. Call after the probabilities are set. */
+char *ts_attr_verdict(ts_attribution *a, const model *m);
+/* Fills a's ACH table (hypotheses against evidence); false on no memory. */
+bool ts_attr_ach(ts_attribution *a, const model *m);
 
 #endif

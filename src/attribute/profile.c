@@ -29,7 +29,7 @@ typedef struct channel {
     double *bg;                     /* per evidence: background probability */
     double *m;                      /* per evidence: the current actor's membership */
     size_t profiled;                /* actors with a profile in this channel */
-    double smooth, family, temp;
+    double smooth, pseudo, family, temp;
 } channel;
 
 /* The family of every technique: its parent's id for a sub-technique, else its own. */
@@ -165,6 +165,14 @@ static void background(model *m, channel *c, const uint32_t *fam, size_t univers
                    TS_BACKGROUND_FLOOR / (double)(universe ? universe : 1);
 }
 
+/* The background's share in a profile of size n: at least the channel's smoothing, and more
+ * for a small profile, which says less about what its actor does (as if the profile were
+ * seen through `pseudo` more draws from the background). */
+static double smoothing(const channel *c, size_t n)
+{
+    return 1 - (1 - c->smooth) * (double)n / ((double)n + c->pseudo);
+}
+
 /* Appends "T1, T2" (the ids of the items outside a's profile) to buf. */
 static void list_outside(const model *m, const channel *c, char *buf, size_t cap)
 {
@@ -205,11 +213,16 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
         if (!c->id[u])
             continue;
         double cf = ts_attr_conf(c->ev[u]);
-        double lr = c->smooth + (1 - c->smooth) * c->m[u] / ((double)size * c->bg[u]);
+        double s = smoothing(c, size);
+        double lr = s + (1 - s) * c->m[u] / ((double)size * c->bg[u]);
         double w = log(1 - cf + cf * lr) / c->temp;
-        if (c->m[u] <= 0) {
+        m->cur_ev = (size_t)(c->ev[u] - m->ev_base);
+        if (c->m[u] <= 0) { /* summed into one line below; kept quietly for the ACH table */
             outside += w;
             n_out++;
+            ts_attr_add(m, h, c->ev[u]->kind, w, c->ev[u]->alert, ts_attr_fmt("outside its profile"));
+            if (!m->nomem)
+                h->v[h->n - 1].quiet = true;
             continue;
         }
         const char *how = c->m[u] >= 1 ? "in its documented profile"
@@ -219,14 +232,65 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
                                 kind, item_id(m, c, u), item_name(m, c, u), how, size, lr,
                                 lr < 2 ? " (common: it explains itself)" : ""));
     }
+    m->cur_ev = SIZE_MAX;
     if (n_out) {
         char ids[160];
         list_outside(m, c, ids, sizeof ids);
         ts_attr_add(m, h, c->tech ? TS_AE_TECHNIQUE : TS_AE_SOFTWARE, outside, SIZE_MAX,
                     ts_attr_fmt("%zu %s%s outside its documented profile (%s): each costs at most %.2f; a profile "
                                 "lists what was published, not all an actor does",
-                                n_out, kind, c->tech && n_out != 1 ? "s" : "", ids, log(c->smooth) / c->temp));
+                                n_out, kind, c->tech && n_out != 1 ? "s" : "", ids, log(smoothing(c, size)) / c->temp));
     }
+}
+
+/* Whether a technique serves one of the insider's tactics (TS_INSIDER_TACTICS). */
+static bool insider_technique(const ts_technique *t)
+{
+    static const char *const tactics[] = {TS_INSIDER_TACTICS};
+    for (size_t i = 0; t && t->tactics && i < sizeof tactics / sizeof *tactics; i++) {
+        size_t n = strlen(tactics[i]);
+        for (const char *p = t->tactics; (p = strstr(p, tactics[i])); p += n)
+            if ((p == t->tactics || p[-1] == ',') && (p[n] == ',' || p[n] == '\0'))
+                return true;
+    }
+    return false;
+}
+
+/* The insider, when offered, is weighed like an actor whose profile is every technique of
+ * the insider's tactics: someone who already has access looks around, collects and carries
+ * data out, and needs no intrusion. */
+static void weigh_insider(model *m, channel *c)
+{
+    size_t size = 0, count = ts_intel_technique_count(m->ti);
+    for (uint32_t id = 1; id <= count; id++)
+        size += insider_technique(ts_intel_technique_get(m->ti, id));
+    if (!size)
+        return;
+    double outside = 0;
+    size_t n_out = 0;
+    for (size_t u = 0; u < c->n; u++) {
+        if (!c->id[u])
+            continue;
+        double cf = ts_attr_conf(c->ev[u]), s = smoothing(c, size);
+        bool in = insider_technique(ts_intel_technique_get(m->ti, c->id[u]));
+        double lr = s + (1 - s) * (in ? 1.0 : 0.0) / ((double)size * c->bg[u]);
+        double w = log(1 - cf + cf * lr) / c->temp;
+        m->cur_ev = (size_t)(c->ev[u] - m->ev_base);
+        if (!in) {
+            outside += w;
+            n_out++;
+            continue;
+        }
+        ts_attr_add(m, &m->insider, TS_AE_TECHNIQUE, w, c->ev[u]->alert,
+                    ts_attr_fmt("technique %s %s: looking around, collecting or carrying data out, as an insider "
+                                "does; %.1f times as likely as for an unknown outside actor",
+                                item_id(m, c, u), item_name(m, c, u), lr));
+    }
+    m->cur_ev = SIZE_MAX;
+    if (n_out)
+        ts_attr_add(m, &m->insider, TS_AE_TECHNIQUE, outside, SIZE_MAX,
+                    ts_attr_fmt("%zu technique%s of an intrusion rather than of an insider", n_out,
+                                n_out == 1 ? "" : "s"));
 }
 
 static void run_channel(model *m, channel *c, const uint32_t *fam, size_t universe)
@@ -253,6 +317,8 @@ static void run_channel(model *m, channel *c, const uint32_t *fam, size_t univer
             if (size)
                 weigh_actor(m, c, a, size);
         }
+        if (c->tech && m->has_insider && !m->nomem)
+            weigh_insider(m, c);
     }
     free(c->id);
     free(c->bg);
@@ -264,10 +330,11 @@ void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt, 
 {
     const ts_attr_params *p = m->p;
     uint32_t *fam = nt ? families(m->ti) : NULL;
-    channel t = {.tech = true, .ev = tech, .n = nt, .smooth = p->tech_smooth, .family = p->tech_family,
+    channel t = {.tech = true, .ev = tech, .n = nt, .smooth = p->tech_smooth, .pseudo = p->tech_pseudo,
+                 .family = p->tech_family,
                  .temp = p->tech_temp > 0 ? p->tech_temp : 1};
     run_channel(m, &t, fam, ts_intel_technique_count(m->ti));
-    channel s = {.tech = false, .ev = soft, .n = ns, .smooth = p->soft_smooth,
+    channel s = {.tech = false, .ev = soft, .n = ns, .smooth = p->soft_smooth, .pseudo = p->tech_pseudo,
                  .temp = p->soft_temp > 0 ? p->soft_temp : 1};
     run_channel(m, &s, fam, ts_intel_software_count(m->ti));
     free(fam);
