@@ -247,10 +247,11 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
     /* the prior of "unattributed" is a base rate the ATT&CK cases cannot teach (they are
        all attributed, and the share of novel cases is a choice): it is not fitted */
     double *par[] = {&p->tech_smooth, &p->tech_pseudo, &p->tech_family, &p->tech_temp, &p->tech_dep,
-                     &p->soft_smooth, &p->soft_temp};
-    const char *name[] = {"tech_smooth", "tech_pseudo", "tech_family", "tech_temp", "tech_dep", "soft_smooth",
-                          "soft_temp"};
-    const double hi[] = {0.95, 500, 1.0, 10, 1, 0.95, 10}; /* tech_dep above 1: more techniques would say less */
+                     &p->tech_few, &p->soft_smooth, &p->soft_temp};
+    const char *name[] = {"tech_smooth", "tech_pseudo", "tech_family", "tech_temp", "tech_dep", "tech_few",
+                          "soft_smooth", "soft_temp"};
+    /* tech_dep and tech_few above 1: more techniques would say less */
+    const double hi[] = {0.95, 500, 1.0, 10, 1, 1, 0.95, 10};
     double best = objective(ti, c, n, p, o);
     for (int round = 0; round < 4; round++) {
         bool moved = false;
@@ -276,7 +277,7 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
         if (!moved)
             break;
     }
-    printf("fitted: tech_pseudo %.3f\n", p->tech_pseudo);
+    printf("fitted: tech_pseudo %.3f tech_few %.3f\n", p->tech_pseudo, p->tech_few);
     printf("fitted: tech_smooth %.3f tech_family %.3f tech_temp %.3f tech_dep %.3f soft_smooth %.3f soft_temp %.3f "
            "(log loss %.4f)\n",
            p->tech_smooth, p->tech_family, p->tech_temp, p->tech_dep, p->soft_smooth, p->soft_temp, best);
@@ -314,8 +315,8 @@ int main(int argc, char **argv)
             fprintf(stderr, "attr_calibrate: out of memory\n");
             return 1;
         }
-    const char *kinds[] = {"subset", "novel", "campaign"};
-    for (size_t k = 0; k < 3; k++) {
+    const char *kinds[] = {"subset", "short", "novel", "campaign"};
+    for (size_t k = 0; k < 4; k++) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
             if (strcmp(c[i].kind, kinds[k]) == 0)

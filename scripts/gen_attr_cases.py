@@ -6,7 +6,7 @@ Usage:
   scripts/gen_attr_cases.py --attack enterprise-attack-core.json [--seed 1] [--reps 3] > cases.tsv
 
 One case a line, tab-separated:
-  kind    subset | novel | campaign
+  kind    subset | short | novel | campaign
   truth   the ATT&CK group id the case belongs to ("G0032"); for novel, "-": the right
           answer is "unattributed" (an actor the catalogue does not know)
   holdout technique and software ids hidden from the truth's profile while the case is
@@ -17,7 +17,9 @@ subset: for each group with at least 10 techniques, `reps` draws. 30% of the gro
 techniques are held out of its profile; the case sees 5 techniques from the rest of the
 profile, 2 of the held-out ones (a technique the actor uses but nobody documented) and 2
 noise techniques the group is not known to use.
-novel: for every third such group, its whole profile is held out (as if nobody had
+short: for each such group, 1 to 5 techniques of the (70%) profile and at most one noise
+technique.
+novel: for every third such group (twice: 9 techniques, and as many as its short case), its whole profile is held out (as if nobody had
 documented it) and the case sees 7 of its techniques and 2 noise techniques: the actor is
 new to the catalogue, so the right answer is "unattributed".
 campaign: each campaign attributed to a group, with its techniques and software. The
@@ -93,6 +95,18 @@ def main():
             seen += rng.sample([t for t in techniques if t not in prof], 2)
             rng.shuffle(seen)
             out.write("subset\t%s\t%s\t%s\n" % (ids[k], ",".join(sorted(held)), ",".join(seen)))
+        # a short case: 1 to 5 techniques of the profile and maybe one noise technique, for
+        # how sure a few techniques may make the model
+        n_in = rng.randint(1, 5)
+        held = set(rng.sample(prof, max(2, round(0.3 * len(prof)))))
+        kept = [t for t in prof if t not in held]
+        seen = rng.sample(kept, n_in) + rng.sample([t for t in techniques if t not in prof], rng.randint(0, 1))
+        rng.shuffle(seen)
+        out.write("short\t%s\t%s\t%s\n" % (ids[k], ",".join(sorted(held)), ",".join(seen)))
+        if rng.random() < 1 / 3:
+            seen = rng.sample(prof, n_in) + rng.sample([t for t in techniques if t not in prof], rng.randint(0, 1))
+            rng.shuffle(seen)
+            out.write("novel\t%s\t%s\t%s\n" % (ids[k], ",".join(prof), ",".join(seen)))
         if rng.random() < 1 / 3:
             seen = rng.sample(prof, 7) + rng.sample([t for t in techniques if t not in prof], 2)
             rng.shuffle(seen)

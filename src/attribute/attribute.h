@@ -94,6 +94,7 @@ typedef struct ts_attr_params {
     double tech_family;  /* credit for a technique of the same family as a profiled one */
     double tech_temp;    /* the technique channel's log-likelihoods are divided by it */
     double tech_dep;     /* and by (n / TS_TECH_N0)^tech_dep more for n > TS_TECH_N0 techniques */
+    double tech_few;     /* and by (TS_TECH_N0 / n)^tech_few more for fewer: a few techniques prove little */
     double soft_smooth, soft_temp; /* the same for software */
     double prior_unattributed;
     uint32_t holdout_actor;   /* 0: none */

@@ -32,14 +32,17 @@
 #define TS_TECH_SMOOTH 0.5
 /* A small profile says less: a profile of n items keeps n / (n + TS_TECH_PSEUDO) of its
  * weight, the rest goes to the background (for software too). */
-#define TS_TECH_PSEUDO 5.0
+#define TS_TECH_PSEUDO 0.3
 #define TS_TECH_FAMILY 0.03
 #define TS_TECH_TEMP 0.5
 /* The more techniques one incident shows, the more they repeat one another (one toolkit,
  * one playbook): beyond TS_TECH_N0 of them, the temperature grows as (n / TS_TECH_N0)^TS_TECH_DEP. */
 #define TS_TECH_N0 9
-#define TS_TECH_DEP 0.7
-#define TS_SOFT_SMOOTH 0.05
+#define TS_TECH_DEP 1.0
+/* Below TS_TECH_N0 techniques, it grows as (TS_TECH_N0 / n)^TS_TECH_FEW: one or two
+ * techniques say little about who, however rare. */
+#define TS_TECH_FEW 0.5
+#define TS_SOFT_SMOOTH 0.025
 #define TS_SOFT_TEMP 0.25
 /* The background's own floor: a share spread evenly over every catalogued technique (or
  * software), so a technique no actor is known to use still has a probability. */

@@ -309,6 +309,8 @@ static void run_channel(model *m, channel *c, const uint32_t *fam, size_t univer
             weighed += c->id[u] != 0;
         if (c->tech && weighed > TS_TECH_N0) /* many techniques repeat one another */
             c->temp *= pow((double)weighed / TS_TECH_N0, m->p->tech_dep);
+        else if (c->tech && weighed) /* and a few prove little */
+            c->temp *= pow((double)TS_TECH_N0 / (double)weighed, m->p->tech_few);
         background(m, c, fam, universe);
         size_t count = ts_intel_actor_count(m->ti);
         for (uint32_t id = 1; id <= count && !m->nomem; id++) {
