@@ -4,6 +4,7 @@
  *   scripts/gen_attr_cases.py --attack ../shared/data/attack/enterprise-attack-core.json > /tmp/cases.tsv
  *   build/bench/attr_calibrate /tmp/cases.tsv          # the model as shipped
  *   build/bench/attr_calibrate /tmp/cases.tsv --fit    # search the parameters, then report
+ *   build/bench/attr_calibrate /tmp/cases.tsv --bins   # and each kind's reliability table
  *
  * The cases (their format: scripts/gen_attr_cases.py) hide part of the true group's profile
  * while they are scored. For each kind of case it prints top-1, top-3, log loss, Brier and
@@ -19,6 +20,8 @@
 #define CATALOGUE "data/intel/actors.jsonl"
 #define MAX_ITEMS 256
 #define BOOT 1000
+
+static bool show_bins; /* --bins: the reliability table of each kind */
 
 typedef struct acase {
     char kind[16];
@@ -160,8 +163,12 @@ static metrics score(const outcome *o, const size_t *idx, size_t n)
         bin_ok[b] += x->top1;
     }
     for (int b = 0; b < 10; b++)
-        if (bin_n[b])
+        if (bin_n[b]) {
             m.ece += fabs(bin_conf[b] - bin_ok[b]) / (double)n;
+            if (show_bins)
+                printf("    bin %d: %3.0f cases, stated %.2f, right %.2f\n", b, bin_n[b], bin_conf[b] / bin_n[b],
+                       bin_ok[b] / bin_n[b]);
+        }
     m.top1 /= (double)n;
     m.top3 /= (double)n;
     m.logloss /= (double)n;
@@ -179,6 +186,8 @@ static void report(const char *kind, const outcome *o, const size_t *idx, size_t
 {
     if (!n)
         return;
+    if (show_bins)
+        printf("%s:\n", kind);
     metrics m = score(o, idx, n);
     double *bs[5];
     size_t *pick = malloc(n * sizeof *pick);
@@ -286,7 +295,7 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: attr_calibrate CASES.tsv [--fit]\n");
+        fprintf(stderr, "usage: attr_calibrate CASES.tsv [--fit] [--bins]\n");
         return 2;
     }
     ts_intel *ti = ts_intel_new();
@@ -308,6 +317,8 @@ int main(int argc, char **argv)
     size_t *idx = malloc(n * sizeof *idx);
     ts_attr_params p;
     ts_attr_params_default(&p);
+    for (int i = 2; i < argc; i++)
+        show_bins |= strcmp(argv[i], "--bins") == 0;
     if (argc > 2 && strcmp(argv[2], "--fit") == 0)
         fit(ti, c, n, &p, o);
     for (size_t i = 0; i < n; i++)

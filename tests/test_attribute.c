@@ -905,7 +905,7 @@ static void test_attack(void)
     a = attack_eval(ti, common, 2);
     check_invariants(a);
     CHECK_STR(a->hyps[0].name, "unattributed");
-    CHECK(best_actor(a) && best_actor(a)->probability < 0.15);
+    CHECK(best_actor(a) && best_actor(a)->probability < 0.3); /* and never named in the headline */
     CHECK(strstr(a->summary, "unattributed") == a->summary);
     ts_attribution_free(a);
     ts_intel_free(ti);

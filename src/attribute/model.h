@@ -41,7 +41,7 @@
 #define TS_TECH_DEP 1.0
 /* Below TS_TECH_N0 techniques, it grows as (TS_TECH_N0 / n)^TS_TECH_FEW: one or two
  * techniques say little about who, however rare. */
-#define TS_TECH_FEW 0.5
+#define TS_TECH_FEW 0.25
 #define TS_SOFT_SMOOTH 0.025
 #define TS_SOFT_TEMP 0.25
 /* The background's own floor: a share spread evenly over every catalogued technique (or
