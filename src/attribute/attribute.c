@@ -452,7 +452,9 @@ static void weigh_cheap_against_costly(model *m)
     }
     if (by_costly == SIZE_MAX)
         return;
-    m->conflict = by_cheap != by_costly && best_cheap > TS_CHEAP_MAX_NATS;
+    /* a conflict when the cheap evidence favours another actor clearly over the costly one's */
+    double costly_cheap = m->h[by_costly].score - best_costly;
+    m->conflict = by_cheap != by_costly && best_cheap - costly_cheap > TS_CONFLICT_NATS;
     if (m->conflict) {
         m->conflict_cheap = m->h[by_cheap].actor;
         m->conflict_costly = m->h[by_costly].actor;

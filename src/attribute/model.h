@@ -57,6 +57,9 @@
  * software, names) may move an actor by at most this many nats (x20): it can tell apart
  * actors the costly evidence leaves close, but not outvote it (a false flag). */
 #define TS_CHEAP_MAX_NATS 3.0
+/* Cheap evidence that favours another actor over the one costly evidence favours by more
+ * than this (x400) is a stated conflict, the pattern of a false flag. */
+#define TS_CONFLICT_NATS 6.0
 
 /* Contributions of one kind listed one by one; weaker ones are summed into one line. */
 #define TS_KEEP_PER_KIND 12
