@@ -254,6 +254,19 @@ tocsin_code tocsin_intel_lookup(tocsin *t, const char *value)
 
 tocsin_code tocsin_incidents(tocsin *t) { return ts_report_incidents(t->store, t->out, t->o.json); }
 
+tocsin_code tocsin_actor(tocsin *t, const char *name)
+{
+    tocsin_code rc = ts_report_actor(t->store, t->intel, name, t->out, t->o.json);
+    if (rc == TOCSIN_E_NOTFOUND)
+        return ts_session_fail(t, rc, "no actor %s in the catalogue or in %s", name, t->db_path);
+    return rc;
+}
+
+tocsin_code tocsin_incidents_of(tocsin *t, const char *actor)
+{
+    return ts_report_incidents_of_actor(t->store, t->intel, actor, t->out, t->o.json);
+}
+
 tocsin_code tocsin_show(tocsin *t, const char *id)
 {
     tocsin_code rc = ts_report_show(t->store, id, t->out, t->o.json);

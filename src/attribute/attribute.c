@@ -126,8 +126,11 @@ static double confidence_cap(const model *m, double c)
         return INFINITY;
     if (c <= 0)
         return 0;
-    double p_actors = 1 - m->p->prior_unattributed - TS_PRIOR_INSIDER;
-    double cap = log(c / (1 - c) * m->p->prior_unattributed * (double)m->n_actors / p_actors);
+    /* against "unattributed" as it stands with one actor singled out: its own prior plus the
+       shares of the other catalogued actors */
+    double p_actors = 1 - m->p->prior_unattributed - TS_PRIOR_INSIDER, n = (double)m->n_actors;
+    double p_unattr = m->p->prior_unattributed + p_actors * (n - 1) / n;
+    double cap = log(c / (1 - c) * p_unattr * n / p_actors);
     return cap > 0 ? cap : 0; /* evidence never counts against its actor */
 }
 

@@ -14,7 +14,10 @@ static const char usage[] =
     "\n"
     "  hunt LOGS... [--intel FEED]...   read logs (files or directories, .gz too), detect,\n"
     "                                   correlate, attribute, store and report\n"
-    "  incidents                        list the stored incidents\n"
+    "  incidents [--actor NAME]         list the stored incidents (those NAME is the verdict\n"
+    "                                   or a candidate of 20% or more of)\n"
+    "  actor NAME                       an actor's sightings: incidents, indicators, first\n"
+    "                                   and last seen\n"
     "  show INCIDENT                    show one incident with its evidence\n"
     "  intel load FEED [--actor NAME]   load a feed (STIX 2.1, MISP, CSV, list, warninglist)\n"
     "                                   and keep it in the store\n"
@@ -396,7 +399,9 @@ static int run(args *a)
     if (strcmp(cmd, "hunt") == 0)
         status = status_of(t, tocsin_hunt(t, a->pos + 1, a->n_pos - 1, a->intel, a->n_intel));
     else if (strcmp(cmd, "incidents") == 0)
-        status = status_of(t, tocsin_incidents(t));
+        status = status_of(t, a->actor ? tocsin_incidents_of(t, a->actor) : tocsin_incidents(t));
+    else if (strcmp(cmd, "actor") == 0)
+        status = a->n_pos == 2 ? status_of(t, tocsin_actor(t, a->pos[1])) : bad_usage("%s", "actor needs one NAME");
     else if (strcmp(cmd, "show") == 0)
         status = status_of(t, tocsin_show(t, a->pos[1]));
     else if (strcmp(cmd, "intel") == 0)

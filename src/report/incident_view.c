@@ -464,10 +464,12 @@ tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int 
         return rc;
     if (json) {
         rpt_incident_json(out, v);
+        rpt_seen_before_json(out, s, incident_id);
     } else {
         rpt r;
         rpt_init(&r, out);
         rpt_incident_text(&r, v);
+        rpt_seen_before(&r, s, incident_id);
     }
     ts_incident_view_free(v);
     return TOCSIN_OK;

@@ -23,6 +23,13 @@ tocsin_code ts_report_incidents(ts_store *s, FILE *out, int json);
  * each alert came from. TOCSIN_E_NOTFOUND for an unknown id. */
 tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int json);
 
+/* `tocsin actor NAME`: the actor's incidents (as verdict or candidate), its indicators that
+ * alerts matched, first and last seen. TOCSIN_E_NOTFOUND when the name is neither
+ * catalogued nor in the store. `tocsin incidents --actor NAME`: the incidents whose verdict or
+ * a candidate of 20% or more it is, newest first. (actor_view.c) */
+tocsin_code ts_report_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out, int json);
+tocsin_code ts_report_incidents_of_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out, int json);
+
 /* intel stats and intel lookup. */
 void ts_report_intel_stats(const ts_intel *ti, FILE *out, int json);
 /* Looks value up as whatever it looks like: an address (indicators, actors, country, ASN,
