@@ -393,6 +393,21 @@ static void damp_and_score(model *m, hyp_b *h)
         }
         c->w *= f;
     }
+    for (size_t i = 0; i < h->n; i++) {
+        const contrib_b *c = &h->v[i];
+        if (c->w <= 0 || c->quiet || !c->kind)
+            continue;
+        if (c->costly)
+            h->n_costly++;
+        else if (c->kind == TS_AE_TECHNIQUE || c->kind == TS_AE_SOFTWARE)
+            h->n_public++;
+        else if (c->kind == TS_AE_ACTOR_CLAIM)
+            h->n_claim++;
+        else if (c->kind == TS_AE_INSIDER)
+            h->n_insider++;
+        else
+            h->n_cheap_ioc++;
+    }
     fold_tail(m, h);
     h->score = 0;
     for (size_t i = 0; i < h->n; i++)

@@ -26,6 +26,8 @@ typedef struct hyp_b {
     contrib_b *v;
     size_t n, cap;
     double score;
+    /* positive support by class, counted before weak contributions are folded */
+    size_t n_costly, n_public, n_cheap_ioc, n_claim, n_insider;
 } hyp_b;
 
 typedef struct model {

@@ -60,23 +60,9 @@ typedef struct support {
 
 static support count_support(const hyp_b *h)
 {
-    support s = {0};
-    for (size_t i = 0; h && i < h->n; i++) {
-        const contrib_b *c = &h->v[i];
-        if (c->w <= 0 || c->quiet || !c->kind)
-            continue;
-        if (c->costly)
-            s.costly++;
-        else if (c->kind == TS_AE_TECHNIQUE || c->kind == TS_AE_SOFTWARE)
-            s.publics++;
-        else if (c->kind == TS_AE_ACTOR_CLAIM)
-            s.claims++;
-        else if (c->kind == TS_AE_INSIDER)
-            s.insider++;
-        else
-            s.cheap_iocs++;
-    }
-    return s;
+    if (!h)
+        return (support){0};
+    return (support){h->n_costly, h->n_public, h->n_cheap_ioc, h->n_claim, h->n_insider};
 }
 
 /* The confidence level of the leading judgement and why, from how much independent
@@ -114,9 +100,7 @@ static const char *confidence(const ts_attribution *a, const model *m, char *why
                  "accounts as well");
         return s.publics >= 2 ? "moderate" : "low";
     }
-    size_t weighed = 0;
-    for (size_t i = 0; i < m->n_ev; i++)
-        weighed++;
+    size_t weighed = m->n_ev; /* distinct pieces of evidence */
     double best = 0;
     for (size_t i = 0; i < a->n; i++)
         if (a->hyps[i].actor && a->hyps[i].probability > best)
