@@ -488,7 +488,9 @@ void rpt_incident_line(const rpt *r, const ts_incident_view *v)
             rpt_sgr(r, RS_RESET), (unsigned long long)v->alert_total);
     /* The rest is untrusted text: assembled raw, then escaped and cut as a whole. */
     /* an actor below "likely" is a candidate, not a verdict (docs/attribution.md) */
-    bool candidate = v->n_hyps && v->hyps[0].probability <= 0.55 && v->hyps[0].attack_id;
+    const char *top = v->n_hyps && v->hyps[0].actor ? v->hyps[0].actor : "";
+    bool candidate = v->n_hyps && v->hyps[0].probability <= 0.55 && *top && strcmp(top, "unattributed") &&
+                     strcmp(top, "insider") && !strstr(top, " other catalogued actors");
     if (candidate)
         n += (size_t)snprintf(rest, sizeof rest, "unattributed (leading: %s %.0f%%)",
                               v->hyps[0].actor ? v->hyps[0].actor : "?", v->hyps[0].probability * 100);
