@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attribute/attribute.h"
+#include "attribute/timezone.h"
 #include "check.h"
 #include "report/report.h"
 
@@ -911,6 +912,59 @@ static void test_attack(void)
     ts_intel_free(ti);
 }
 
+static void tz_diag(void *ud, uint64_t line, const char *msg)
+{
+    (void)msg;
+    *(uint64_t *)ud = line;
+}
+
+/* Hands-on hours in a country's office hours: a weak clue for the candidates from there,
+ * against those from elsewhere; never a reason to suspect an actor by itself. */
+static void test_time_zones(const cat *c)
+{
+    char path[] = "/tmp/tocsin_tz_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# comment\nKP\t9\tmon-fri\nRU 3 mon-fri\nIR\t3.5\tsat-wed\nXX nine mon-fri\n", f);
+    fclose(f);
+    ts_tz_table tz;
+    uint64_t bad = 0;
+    CHECK_INT(ts_tz_load(path, &tz, tz_diag, &bad), TOCSIN_OK);
+    remove(path);
+    CHECK_INT(tz.n, 3);
+    CHECK_INT(bad, 5); /* the malformed line, by number */
+    CHECK_INT(tz.v[2].offset_min, 210);
+    CHECK_INT(tz.v[2].workdays, 0x4f); /* sat, sun, mon, tue, wed */
+    ts_tz_table none;
+    CHECK_INT(ts_tz_load("/nonexistent/tz.tsv", &none, NULL, NULL), TOCSIN_E_IO);
+
+    /* Ten hands-on alerts at 01:00-03:00 UTC on weekdays: 10:00-12:00 in Pyongyang, 04:00-06:00 in Moscow. */
+    ts_alert *v[11];
+    for (int i = 0; i < 10; i++) {
+        v[i] = alert(TS_EV_BEHAVIOUR, "lateral", NULL);
+        v[i]->detector = "lateral";
+        /* 2014-11-24 (a Monday) 01:00 UTC plus i days (weekdays only) and i % 3 hours */
+        int day = i / 5 * 7 + i % 5;
+        v[i]->first_ns = (1416790800LL + day * 86400LL + (i % 3) * 3600LL) * 1000000000LL;
+    }
+    v[10] = alert(TS_EV_INDICATOR, "C2", NULL);
+    v[10]->actorset = ts_intel_actorset(c->ti, (uint32_t[]){c->lazarus, c->apt28}, 2);
+    v[10]->confidence = 90;
+    v[10]->ioc_type = TS_IOC_IP;
+    v[10]->ioc_value = strdup("192.0.2.1");
+    ts_incident *inc = incident(v, 11);
+    CHECK_INT(ts_attribute_incident_tz(c->ti, &tz, inc), TOCSIN_OK);
+    const ts_attribution *a = inc->attribution;
+    check_invariants(a);
+    CHECK(weight_of(find(a, "Lazarus Group"), "time: 10 of 10 active hours in KP working time") > 0);
+    CHECK(weight_of(find(a, "APT28"), "time: 0 of 10 active hours in RU working time") < 0);
+    CHECK(prob(a, "Lazarus Group") > prob(a, "APT28"));
+    CHECK(find(a, "Kimsuky") == NULL); /* no other evidence names it: time alone does not */
+    ts_incident_free(inc);
+    ts_tz_free(&tz);
+}
+
 int main(void)
 {
     cat c;
@@ -928,6 +982,7 @@ int main(void)
     test_order_independent(&c);
     test_incident(&c);
     test_names_only_from_tags();
+    test_time_zones(&c);
     test_analyst_input(&c);
     test_report(&c);
     test_attack();

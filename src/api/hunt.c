@@ -254,7 +254,7 @@ static tocsin_code conclude(hunt *h)
     /* One transaction for all incidents: a hunt with thousands costs one commit. */
     rc = ts_store_begin(h->t->store);
     for (size_t i = 0; i < n; i++) {
-        ts_attribute_incident(h->t->intel, inc[i]);
+        ts_attribute_incident_tz(h->t->intel, h->t->tz, inc[i]);
         tocsin_code src = ts_store_incident(h->t->store, h->run, inc[i], h->t->intel);
         if (src != TOCSIN_OK && rc == TOCSIN_OK)
             rc = ts_session_fail(h->t, src, "cannot store incident %s: %s", inc[i]->id,

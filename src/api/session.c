@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attribute/attribute.h"
+#include "attribute/timezone.h"
 #include "core/config.h"
 #include "core/esc.h"
 #include "report/report.h"
@@ -160,6 +161,27 @@ static void load_config(tocsin *t)
         ts_session_diag(t, path, 0, "cannot read the configuration; using the defaults");
 }
 
+static void tz_diag(void *ud, uint64_t line, const char *msg)
+{
+    tocsin *t = ud;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/attribution/timezones.tsv", t->data_dir);
+    ts_session_diag(t, path, line, "%s", msg);
+}
+
+/* The actors' home time zones, for the attribution's time evidence; its absence only
+ * leaves that evidence out. */
+static void load_timezones(tocsin *t)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/attribution/timezones.tsv", t->data_dir);
+    t->tz = calloc(1, sizeof *t->tz);
+    if (t->tz && ts_tz_load(path, t->tz, tz_diag, t) != TOCSIN_OK) {
+        free(t->tz);
+        t->tz = NULL;
+    }
+}
+
 /* ---- open / close ----------------------------------------------------------------------- */
 
 static char *dup_or(const char *s, const char *fallback)
@@ -201,6 +223,7 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
     if (rc != TOCSIN_OK)
         ts_session_diag(t, NULL, 0, "%s (countries and ASNs will be missing)", err);
     load_config(t);
+    load_timezones(t);
     if (!t->o.no_defaults)
         load_bundled(t);
     feed_ctx f = {t, NULL, 0, 0, TOCSIN_OK};
@@ -223,6 +246,9 @@ void tocsin_close(tocsin *t)
     ts_enrich_free(t->enrich);
     ts_intel_free(t->intel);
     ts_config_free(t->config);
+    if (t->tz)
+        ts_tz_free(t->tz);
+    free(t->tz);
     free(t->db_path);
     free(t->data_dir);
     free(t->watch);

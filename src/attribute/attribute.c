@@ -235,6 +235,31 @@ static void ev_home(model *m, const ts_attr_evidence *in)
     }
 }
 
+/* Hands-on hours against a country's working time, for the candidates from that country
+ * that other evidence already names: a weak clue that separates candidates, never a reason
+ * to suspect an actor. Binomial log-likelihood ratio of "its operators work office hours
+ * there" (TS_TZ_WORK_SHARE of their hours) against "any time of the week", scaled down
+ * (hours of one intrusion are far from independent) and bounded. */
+static void ev_timezone(model *m, const ts_attr_evidence *e)
+{
+    if (!e->hours || e->chance <= 0 || e->chance >= 1)
+        return;
+    double k = e->hours_in, n = e->hours, p = TS_TZ_WORK_SHARE, q = e->chance;
+    double llr = k * log(p / q) + (n - k) * log((1 - p) / (1 - q));
+    double w = TS_TZ_SCALE * llr;
+    w = w > TS_TZ_MAX_NATS ? TS_TZ_MAX_NATS : w < -TS_TZ_MAX_NATS ? -TS_TZ_MAX_NATS : w;
+    size_t nh = m->nh; /* hypotheses created before: the candidates */
+    for (size_t i = 0; i < nh; i++) {
+        const ts_actor *a = ts_intel_actor(m->ti, m->h[i].actor);
+        if (!a || !a->country || strncasecmp(a->country, e->country, 2) != 0)
+            continue;
+        ts_attr_add(m, &m->h[i], e->kind, w, e->alert,
+                    ts_attr_fmt("time: %s, against %.0f%% by chance; %s (a weak clue)", ts_attr_label(e),
+                                e->chance * 100,
+                                w >= 0 ? "fits a team working office hours there" : "few fall in office hours there"));
+    }
+}
+
 static void ev_insider(model *m, const ts_attr_evidence *e)
 {
     m->has_insider = true;
@@ -341,18 +366,18 @@ static const char *ordinal(size_t n)
 }
 
 static const char *const kind_plural[] = {"", "indicators", "home networks", "techniques", "software", "claims",
-                                          "insider signs"};
+                                          "insider signs", "time clues"};
 
 /* Folds the contributions of one kind past the TS_KEEP_PER_KIND strongest into one, so a
  * hypothesis backed by thousands of addresses stays readable; the sum is kept. */
 static void fold_tail(model *m, hyp_b *h)
 {
-    size_t seen[TS_AE_INSIDER + 1] = {0}, folded[TS_AE_INSIDER + 1] = {0};
-    double sum[TS_AE_INSIDER + 1] = {0};
+    size_t seen[TS_AE_TIMEZONE + 1] = {0}, folded[TS_AE_TIMEZONE + 1] = {0};
+    double sum[TS_AE_TIMEZONE + 1] = {0};
     size_t out = 0;
     for (size_t i = 0; i < h->n; i++) {
         contrib_b *c = &h->v[i];
-        size_t kind = (size_t)c->kind <= TS_AE_INSIDER ? (size_t)c->kind : 0;
+        size_t kind = (size_t)c->kind <= TS_AE_TIMEZONE ? (size_t)c->kind : 0;
         if (kind && c->w > 0 && seen[kind]++ >= TS_KEEP_PER_KIND) {
             folded[kind]++;
             sum[kind] += c->w;
@@ -362,7 +387,7 @@ static void fold_tail(model *m, hyp_b *h)
         h->v[out++] = *c;
     }
     h->n = out;
-    for (size_t k = 1; k <= TS_AE_INSIDER; k++)
+    for (size_t k = 1; k <= TS_AE_TIMEZONE; k++)
         if (folded[k])
             ts_attr_add(m, h, (ts_attr_kind)k, sum[k], SIZE_MAX,
                 ts_attr_fmt("and %zu more %s, each weaker than those above (diminishing returns)", folded[k], kind_plural[k]));
@@ -373,10 +398,10 @@ static void damp_and_score(model *m, hyp_b *h)
 {
     if (h->n > 1)
         qsort(h->v, h->n, sizeof *h->v, cmp_contrib);
-    size_t seen[TS_AE_INSIDER + 1] = {0};
+    size_t seen[TS_AE_TIMEZONE + 1] = {0};
     for (size_t i = 0; i < h->n; i++) {
         contrib_b *c = &h->v[i];
-        size_t kind = (size_t)c->kind <= TS_AE_INSIDER ? (size_t)c->kind : 0;
+        size_t kind = (size_t)c->kind <= TS_AE_TIMEZONE ? (size_t)c->kind : 0;
         /* techniques and software are scaled by their channel's temperature instead */
         if (c->w <= 0 || !kind || c->kind == TS_AE_TECHNIQUE || c->kind == TS_AE_SOFTWARE)
             continue;
@@ -701,9 +726,11 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     /* technique and software evidence is weighed together, after the loop */
     ts_attr_evidence *prof = malloc((nd ? nd : 1) * sizeof *prof);
     const ts_attr_evidence **tech = malloc((nd ? nd : 1) * sizeof *tech), **soft = malloc((nd ? nd : 1) * sizeof *soft);
+    const ts_attr_evidence **clocks = malloc((nd ? nd : 1) * sizeof *clocks);
     char **relabels = calloc(nd ? nd : 1, sizeof *relabels);
-    size_t nt = 0, ns = 0;
-    if (!m.slot || !keep || !prof || !tech || !soft || !relabels) {
+    size_t nt = 0, ns = 0, nc = 0;
+    if (!m.slot || !keep || !prof || !tech || !soft || !clocks || !relabels) {
+        free(clocks);
         free(keep);
         free(reps);
         free(prof);
@@ -743,6 +770,10 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
             soft[ns++] = &prof[i];
             break;
         case TS_AE_INSIDER: ev_insider(&m, e); break;
+        case TS_AE_TIMEZONE:
+            prof[i] = copy;
+            clocks[nc++] = &prof[i];
+            break;
         default:
             ts_attr_add(&m, &m.unattr, e->kind, 0, e->alert,
                         ts_attr_fmt("%s: evidence of an unknown kind, ignored", ts_attr_label(e)));
@@ -751,6 +782,10 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     m.ev_base = prof;
     m.cur_ev = SIZE_MAX;
     ts_attr_profiles(&m, tech, nt, soft, ns);
+    for (size_t i = 0; i < nc; i++) { /* after the rest: time only weighs candidates */
+        m.cur_ev = (size_t)(clocks[i] - prof);
+        ev_timezone(&m, clocks[i]);
+    }
     m.cur_ev = SIZE_MAX;
     for (size_t i = 0; i < nd; i++)
         free(relabels[i]);
@@ -758,6 +793,7 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     free(prof);
     free(tech);
     free(soft);
+    free(clocks);
     free(keep);
     free(reps);
     double p_unattr = p->prior_unattributed, p_actors = 1 - p_unattr - TS_PRIOR_INSIDER;

@@ -20,6 +20,7 @@ typedef enum ts_attr_kind {
     TS_AE_SOFTWARE,      /* software: a tool or malware seen */
     TS_AE_ACTOR_CLAIM,   /* actorset: a name the evidence itself carries (a signature naming an actor) */
     TS_AE_INSIDER,       /* behaviour that fits an insider (internal-only activity) */
+    TS_AE_TIMEZONE,      /* country, hours_in of hours, chance: hands-on hours in its working time */
 } ts_attr_kind;
 
 typedef struct ts_attr_evidence {
@@ -35,6 +36,8 @@ typedef struct ts_attr_evidence {
     uint8_t suppressed;  /* warninglisted: weighs nothing */
     uint8_t inbound;     /* the actor side connected to us (direct connection), not us to it */
     uint8_t cheap;       /* an indicator cheap to fake or reuse: a public file's hash, a mail sender */
+    uint32_t hours_in, hours; /* TS_AE_TIMEZONE: active hours in the country's working time, of all */
+    double chance;       /* TS_AE_TIMEZONE: the share of the week that is working time there */
     size_t alert;        /* index of the alert in its incident, or SIZE_MAX */
     /* The actors named directly when actorset is 0 (a claim resolved by name), so that a
        read-only ts_intel need not intern a new set. */
@@ -108,6 +111,9 @@ void ts_attr_params_default(ts_attr_params *p);
 ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev, size_t n, const ts_attr_params *p);
 /* Builds the evidence from the incident's alerts and sets inc->attribution. */
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
+/* The same, with the time evidence of tz (timezone.h; NULL: none). */
+struct ts_tz_table;
+tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const struct ts_tz_table *tz, ts_incident *inc);
 void ts_attribution_free(ts_attribution *a);
 /* Whether an indicator of this type is cheap to fake or reuse: a file's hash (public tools
  * and leaked samples can be copied) or a mail sender (typed by the sender). */

@@ -5,6 +5,7 @@
 
 #include "attribute/attribute.h"
 #include "attribute/evbuf.h"
+#include "attribute/timezone.h"
 #include "correlate/entity.h"
 
 /* Confidence of a technique named by a rule's tags and of a group or software its tags
@@ -166,7 +167,34 @@ static void insider_check(ts_evbuf *b, const ts_incident *inc)
                  inc->n_alerts, users, inc->n_users, inc->n_users == 1 ? "" : "s");
 }
 
+/* The times hands-on activity began: rule and behaviour alerts, not beacons (which run
+ * around the clock by themselves) nor indicator hits (which follow the traffic). */
+static void from_clock(const ts_tz_table *tz, ts_evbuf *b, const ts_incident *inc)
+{
+    if (!tz || !inc->n_alerts)
+        return;
+    int64_t *ns = malloc(inc->n_alerts * sizeof *ns);
+    size_t n = 0;
+    if (!ns) {
+        b->nomem = true;
+        return;
+    }
+    for (size_t i = 0; i < inc->n_alerts; i++) {
+        const ts_alert *a = inc->alerts[i];
+        bool hands_on = a->kind == TS_EV_RULE || a->kind == TS_EV_BEHAVIOUR;
+        if (hands_on && !(a->detector && strcmp(a->detector, "beacon") == 0))
+            ns[n++] = a->first_ns;
+    }
+    ts_tz_evidence(tz, ns, n, b);
+    free(ns);
+}
+
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
+{
+    return ts_attribute_incident_tz(ti, NULL, inc);
+}
+
+tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const ts_tz_table *tz, ts_incident *inc)
 {
     if (!ti || !inc)
         return TOCSIN_E_ARG;
@@ -182,6 +210,7 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
     }
     ts_hidx_free(&seen);
     insider_check(&b, inc);
+    from_clock(tz, &b, inc);
     ts_attribution *res = b.nomem ? NULL : ts_attribute(ti, b.v, b.n);
     ts_evbuf_free(&b);
     if (!res)

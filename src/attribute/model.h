@@ -52,6 +52,13 @@
  * weighed like an actor whose profile is every technique of these tactics. */
 #define TS_INSIDER_TACTICS "collection", "exfiltration", "discovery"
 
+/* Time: the share of its hands-on hours a team spends in its office hours, the scale of the
+ * binomial log-likelihood ratio (an intrusion's hours are far from independent), and its
+ * bound either way, in nats. */
+#define TS_TZ_WORK_SHARE 0.8
+#define TS_TZ_SCALE 0.1
+#define TS_TZ_MAX_NATS 1.5
+
 /* When some hypothesis has costly evidence (an exclusive network indicator, a direct
  * connection from home address space), evidence cheap to fake (files' hashes, techniques,
  * software, names) may move an actor by at most this many nats (x20): it can tell apart
