@@ -64,7 +64,7 @@ static bool parse_line(const char *line, ts_tz *z)
     char *end;
     errno = 0;
     double h = strtod(num, &end);
-    if (errno || *end || h < -12 || h > 14)
+    if (errno || *end || !(h >= -12 && h <= 14)) /* also NaN */
         return false;
     memcpy(z->cc, f[0], 2);
     z->cc[2] = '\0';
@@ -80,6 +80,14 @@ tocsin_code ts_tz_load(const char *path, ts_tz_table *out, void (*diag)(void *ud
     FILE *f = path ? fopen(path, "r") : NULL;
     if (!f)
         return TOCSIN_E_IO;
+    tocsin_code rc = ts_tz_read(f, out, diag, ud);
+    fclose(f);
+    return rc;
+}
+
+tocsin_code ts_tz_read(FILE *f, ts_tz_table *out, void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
+{
+    *out = (ts_tz_table){0};
     char line[256];
     uint64_t no = 0;
     size_t cap = 0;
@@ -122,7 +130,6 @@ tocsin_code ts_tz_load(const char *path, ts_tz_table *out, void (*diag)(void *ud
     }
     if (rc == TOCSIN_OK && ferror(f))
         rc = TOCSIN_E_IO;
-    fclose(f);
     if (rc != TOCSIN_OK)
         ts_tz_free(out);
     return rc;

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "attribute/evbuf.h"
 
@@ -25,6 +26,8 @@ typedef struct ts_tz_table {
  * number and is skipped. TOCSIN_E_IO when the file cannot be read; *out is then empty. */
 tocsin_code ts_tz_load(const char *path, ts_tz_table *out, void (*diag)(void *ud, uint64_t line, const char *msg),
                        void *ud);
+/* The same from an open stream (not closed). */
+tocsin_code ts_tz_read(FILE *f, ts_tz_table *out, void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
 void ts_tz_free(ts_tz_table *t);
 
 /* Working time: 08:00 to 19:00 local on a working day. */
