@@ -83,6 +83,11 @@ tocsin_code tocsin_intel_lookup(tocsin *t, const char *value);
 
 /* Lists stored incidents; shows one by its id. */
 tocsin_code tocsin_incidents(tocsin *t);
+/* The incidents whose verdict, or a candidate of 20% or more, is actor (name, alias or
+ * ATT&CK id), newest first. */
+tocsin_code tocsin_incidents_of(tocsin *t, const char *actor);
+/* An actor's sightings over time: incidents, matched indicators, first and last seen. */
+tocsin_code tocsin_actor(tocsin *t, const char *name);
 tocsin_code tocsin_show(tocsin *t, const char *incident_id);
 
 /* What tocsin_export writes. */

@@ -9,7 +9,8 @@ Usage:
 
 Rules (the format is described in src/intel/catalogue.c and data/intel/README.md):
   - Every ATT&CK group (intrusion-set, not revoked or deprecated) with its aliases, the
-    techniques and software it "uses", and every technique and software of the bundle.
+    techniques and software it "uses" or a campaign "attributed-to" it uses, and every
+    technique and software of the bundle.
   - A galaxy actor is merged into an ATT&CK group only when it names that group
     explicitly: a "related" entry whose dest-uuid is the group's intrusion-set uuid (the
     mitre-intrusion-set cluster uses the STIX uuids), a meta.refs URL
@@ -82,10 +83,17 @@ def read_attack(path):
         elif o["type"] in ("malware", "tool") and aid:
             aliases = [a for a in o.get("x_mitre_aliases", []) if a != o["name"]]
             software[o["id"]] = {"software": o["name"], "attack_id": aid, "type": o["type"], "aliases": aliases}
+    # A campaign attributed to a group is the group's documented behaviour too: ATT&CK keeps
+    # what was seen in a campaign on the campaign object, not on the group.
+    owner = {}
+    for o in objs.values():
+        if o["type"] == "relationship" and o.get("relationship_type") == "attributed-to" and live(o) \
+                and o["source_ref"].startswith("campaign--") and o["target_ref"] in groups:
+            owner[o["source_ref"]] = groups[o["target_ref"]]
     for o in objs.values():
         if o["type"] != "relationship" or o.get("relationship_type") != "uses" or not live(o):
             continue
-        g = groups.get(o["source_ref"])
+        g = groups.get(o["source_ref"]) or owner.get(o["source_ref"])
         if not g:
             continue
         t = o["target_ref"]

@@ -76,6 +76,21 @@ printf 'ip 203.131.222.102\n# a comment\n' | "$T" attribute --db "$db" >"$tmp/at
 check "attribute ranks Lazarus Group first for its C2" bash -c "grep -m1 -E 'Lazarus|unattributed|insider' '$tmp/attr.txt' | grep -q Lazarus"
 printf 'T1059\nT1105\n' | "$T" attribute --db "$db" >"$tmp/attr2.txt"
 check "common techniques alone attribute nothing confidently" bash -c "! grep -qi 'almost certainly' '$tmp/attr2.txt'"
+check "the verdict never names an actor below likely" grep -q '^attribution: unattributed' "$tmp/attr2.txt"
+check "the verdict states a confidence level" grep -q 'Confidence: \(low\|moderate\|high\)' "$tmp/attr2.txt"
+check "attribute prints the competing-hypotheses table" grep -q '^competing hypotheses' "$tmp/attr.txt"
+
+# Years of tracking: an actor's sightings, and the incidents it is the verdict of.
+lid=$(grep 'Lazarus Group' "$tmp/list1.txt" | grep -o 'INC-[0-9a-f]\{16\}' | head -n 1)
+"$T" actor "Guardians of Peace" --db "$db" >"$tmp/actor.txt"
+check "actor resolves an alias and lists its incident" grep -q "${lid:-none}" "$tmp/actor.txt"
+check "actor lists its matched indicators" grep -q '203\.131\.222\.102' "$tmp/actor.txt"
+check "actor says when it was first seen" grep -q 'first seen 2014-' "$tmp/actor.txt"
+check "actor NAME unknown everywhere exits 1" status_is 1 "$T" actor "No Such Actor 123" --db "$db"
+"$T" incidents --actor G0032 --db "$db" >"$tmp/byactor.txt"
+check "incidents --actor lists the actor's incident" grep -q "${lid:-none}" "$tmp/byactor.txt"
+"$T" incidents --actor APT28 --db "$db" >"$tmp/byactor2.txt"
+check "incidents --actor lists no other actor's incident" bash -c "! grep -q INC- '$tmp/byactor2.txt'"
 
 # Bad input: each problem named with its file (and line), the rest still read, status 3.
 bad="$tmp/bad"
@@ -224,7 +239,7 @@ check "timeline refuses an unknown level" status_is 2 "$T" timeline --db "$db" -
 # only reads (or a typo) leaves no store behind.
 fresh="$tmp/fresh"
 mkdir -p "$fresh"
-for c in hunt incidents show report timeline "intel load" "intel stats" "intel lookup" "rules check" "rules coverage" attribute \
+for c in hunt incidents show actor report timeline "intel load" "intel stats" "intel lookup" "rules check" "rules coverage" attribute \
          simulate eval version; do
     # shellcheck disable=SC2086 # two-word commands split on purpose
     check "tocsin $c --help answers" bash -c "cd '$fresh' && '$T' $c --help | grep -q '^usage: tocsin $c'"

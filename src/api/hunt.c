@@ -356,7 +356,7 @@ static tocsin_code conclude(hunt *h)
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
     for (size_t i = 0; i < n; i++)
-        ts_attribute_incident(h->t->intel, inc[i]);
+        ts_attribute_incident_tz(h->t->intel, h->t->tz, inc[i]);
     tocsin_code rc = write_findings(h, inc, n);
     if (rc != TOCSIN_OK)
         ts_store_rollback(h->t->store);

@@ -153,7 +153,7 @@ static int cover_file(void *ud, const char *file, const char *walk_err)
     return 0;
 }
 
-/* Adds each technique of a comma-separated list once. */
+/* Adds each technique of a comma-separated list of ATT&CK ids once (groups and software are not techniques). */
 static void add_techniques(cover *c, const char *list)
 {
     while (*list) {
@@ -161,7 +161,7 @@ static void add_techniques(cover *c, const char *list)
         bool have = false;
         for (size_t i = 0; i < c->ntech && !have; i++)
             have = strlen(c->tech[i]) == n && !strncmp(c->tech[i], list, n);
-        if (!have && n && c->ntech < MAX_TECHNIQUES && (c->tech[c->ntech] = strndup(list, n)))
+        if (!have && n && list[0] == 'T' && c->ntech < MAX_TECHNIQUES && (c->tech[c->ntech] = strndup(list, n)))
             c->ntech++;
         list += n + (list[n] == ',');
     }

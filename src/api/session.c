@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attribute/attribute.h"
+#include "attribute/timezone.h"
 #include "core/config.h"
 #include "core/esc.h"
 #include "core/str.h"
@@ -162,6 +163,27 @@ static void load_config(tocsin *t)
         ts_session_diag(t, path, 0, "cannot read the configuration; using the defaults");
 }
 
+static void tz_diag(void *ud, uint64_t line, const char *msg)
+{
+    tocsin *t = ud;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/attribution/timezones.tsv", t->data_dir);
+    ts_session_diag(t, path, line, "%s", msg);
+}
+
+/* The actors' home time zones, for the attribution's time evidence; its absence only
+ * leaves that evidence out. */
+static void load_timezones(tocsin *t)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/attribution/timezones.tsv", t->data_dir);
+    t->tz = calloc(1, sizeof *t->tz);
+    if (t->tz && ts_tz_load(path, t->tz, tz_diag, t) != TOCSIN_OK) {
+        free(t->tz);
+        t->tz = NULL;
+    }
+}
+
 /* ---- open / close ----------------------------------------------------------------------- */
 
 static char *dup_or(const char *s, const char *fallback)
@@ -206,6 +228,7 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
     if (rc != TOCSIN_OK)
         ts_session_diag(t, NULL, 0, "%s (countries and ASNs will be missing)", err);
     load_config(t);
+    load_timezones(t);
     if (!t->o.no_defaults)
         load_bundled(t);
     feed_ctx f = {t, NULL, 0, 0, TOCSIN_OK};
@@ -228,6 +251,9 @@ void tocsin_close(tocsin *t)
     ts_enrich_free(t->enrich);
     ts_intel_free(t->intel);
     ts_config_free(t->config);
+    if (t->tz)
+        ts_tz_free(t->tz);
+    free(t->tz);
     free(t->db_path);
     free(t->data_dir);
     free(t->watch);
@@ -263,6 +289,19 @@ tocsin_code tocsin_incidents(tocsin *t)
     if (rc == TOCSIN_E_DB)
         return ts_session_fail(t, rc, "%s", ts_store_error(t->store));
     return rc;
+}
+
+tocsin_code tocsin_actor(tocsin *t, const char *name)
+{
+    tocsin_code rc = ts_report_actor(t->store, t->intel, name, t->out, t->o.json);
+    if (rc == TOCSIN_E_NOTFOUND)
+        return ts_session_fail(t, rc, "no actor %s in the catalogue or in %s", name, t->db_path);
+    return rc;
+}
+
+tocsin_code tocsin_incidents_of(tocsin *t, const char *actor)
+{
+    return ts_report_incidents_of_actor(t->store, t->intel, actor, t->out, t->o.json);
 }
 
 tocsin_code tocsin_show(tocsin *t, const char *id)

@@ -18,6 +18,7 @@ struct tocsin {
     ts_intel *intel;
     ts_enrich *enrich; /* without a location database it still marks internal ranges */
     struct ts_config *config; /* detector tunables, or NULL when there are none */
+    struct ts_tz_table *tz;   /* home time zones for attribution (data/attribution), or NULL */
     char err[512];
 };
 

@@ -130,7 +130,8 @@ static void add_indicator(reader *r, ts_ioc_type type, const char *value)
             continue;
         const char *src = ts_intel_source_name(r->ti, m->source);
         ts_attr_evidence e = {.kind = TS_AE_INDICATOR, .actorset = m->actors, .confidence = m->confidence,
-                              .shared = (m->flags & TS_IOC_SHARED) != 0, .suppressed = allowed, .alert = SIZE_MAX};
+                              .shared = (m->flags & TS_IOC_SHARED) != 0, .suppressed = allowed, .alert = SIZE_MAX,
+                              .cheap = ts_attr_ioc_cheap(type)};
         ts_evbuf_add(&r->ev, &e, "%s %s in %s%s%s%s", tn, value, src ? src : "an unnamed feed",
                      allowed ? " [warninglist: " : "", allowed ? (allow ? allow : "listed") : "", allowed ? "]" : "");
         added++;

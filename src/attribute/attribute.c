@@ -12,6 +12,7 @@
 
 #include "attribute/evbuf.h"
 #include "attribute/model.h"
+#include "attribute/model_int.h"
 
 const char *ts_icd203(double p)
 {
@@ -30,45 +31,8 @@ const char *ts_icd203(double p)
     return "almost certainly";
 }
 
-/* ---- hypotheses under construction ------------------------------------------------------ */
-
-typedef struct contrib_b {
-    ts_attr_kind kind;
-    double w;
-    char *what; /* owned */
-    size_t alert;
-} contrib_b;
-
-typedef struct hyp_b {
-    uint32_t actor; /* 0: unattributed or insider */
-    const char *name;
-    contrib_b *v;
-    size_t n, cap;
-    double score;
-} hyp_b;
-
-typedef struct model {
-    const ts_intel *ti;
-    size_t n_actors; /* N, at least 1 */
-    size_t n_tech;   /* actors with a known technique profile, at least 1 */
-    size_t n_soft;   /* actors with a known software profile, at least 1 */
-    hyp_b *h;        /* actor hypotheses */
-    size_t nh, caph;
-    int32_t *slot;   /* actor id -> index into h, -1 when none */
-    hyp_b unattr, insider;
-    bool has_insider;
-    hyp_b others;       /* the actors past TS_MAX_ACTOR_HYPS, summed; used when n_others */
-    size_t n_others;
-    char *others_name;  /* owned: "18 other catalogued actors" */
-    char group_cc[3];   /* the country whose actors together hold the most probability */
-    size_t group_n;
-    double group_p;
-    bool nomem;
-} model;
-
 /* A malloc'ed printf; NULL on allocation failure. */
-static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static char *fmt(const char *f, ...)
+char *ts_attr_fmt(const char *f, ...)
 {
     va_list ap;
     va_start(ap, f);
@@ -86,7 +50,7 @@ static char *fmt(const char *f, ...)
 }
 
 /* Adds a contribution to h; takes ownership of what. */
-static void add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, char *what)
+void ts_attr_add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, char *what)
 {
     if (!what) {
         m->nomem = true;
@@ -103,7 +67,7 @@ static void add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, c
         h->v = nv;
         h->cap = nc;
     }
-    h->v[h->n++] = (contrib_b){kind, w, what, alert};
+    h->v[h->n++] = (contrib_b){kind, w, what, alert, false, false, m->cur_ev};
 }
 
 static void hyp_free(hyp_b *h)
@@ -116,7 +80,7 @@ static void hyp_free(hyp_b *h)
 }
 
 /* The hypothesis of actor id, created on first use; NULL for an unknown id or no memory. */
-static hyp_b *actor_hyp(model *m, uint32_t id)
+hyp_b *ts_attr_actor_hyp(model *m, uint32_t id)
 {
     const ts_actor *a = ts_intel_actor(m->ti, id);
     if (!a || id > m->n_actors)
@@ -149,7 +113,7 @@ static double lr_weight(double c, double b, size_t n_actors, size_t k)
     return log1p(c * b * (double)n_actors / (double)k);
 }
 
-static double conf(const ts_attr_evidence *e) { return e->confidence > 100 ? 1.0 : e->confidence / 100.0; }
+double ts_attr_conf(const ts_attr_evidence *e) { return e->confidence > 100 ? 1.0 : e->confidence / 100.0; }
 
 /* One indicator the source trusts with confidence c cannot alone make its actor more
  * likely than c: with probability 1 - c it was listed by mistake, and a wrongly listed
@@ -162,11 +126,15 @@ static double confidence_cap(const model *m, double c)
         return INFINITY;
     if (c <= 0)
         return 0;
-    double cap = log(c / (1 - c) * TS_PRIOR_UNATTRIBUTED * (double)m->n_actors / TS_PRIOR_ACTORS);
+    /* against "unattributed" as it stands with one actor singled out: its own prior plus the
+       shares of the other catalogued actors */
+    double p_actors = 1 - m->p->prior_unattributed - TS_PRIOR_INSIDER, n = (double)m->n_actors;
+    double p_unattr = m->p->prior_unattributed + p_actors * (n - 1) / n;
+    double cap = log(c / (1 - c) * p_unattr * n / p_actors);
     return cap > 0 ? cap : 0; /* evidence never counts against its actor */
 }
 
-static const char *label(const ts_attr_evidence *e) { return e->label ? e->label : "(unnamed evidence)"; }
+const char *ts_attr_label(const ts_attr_evidence *e) { return e->label ? e->label : "(unnamed evidence)"; }
 
 /* "alone" or "shared by k actors, weight split". */
 static void share_text(char *buf, size_t cap, size_t k, size_t n)
@@ -189,28 +157,41 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
     bool claim = e->kind == TS_AE_ACTOR_CLAIM;
     const char *what = claim ? "claim" : "indicator";
     if (k == 0) {
-        add(m, &m->unattr, e->kind, 0, e->alert,
-            fmt("%s %s: names no actor; it may be hostile but says nothing about who", what, label(e)));
+        ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
+            ts_attr_fmt("%s %s: names no actor; it may be hostile but says nothing about who", what, ts_attr_label(e)));
         return;
     }
-    char share[96];
+    char share[256];
     share_text(share, sizeof share, k, m->n_actors);
+    if (claim && k > 1) { /* an alias several actors carry: say which, and that it is ambiguous */
+        size_t len = (size_t)snprintf(share, sizeof share, "ambiguous: a name %zu actors share (", k);
+        for (size_t i = 0; i < k && len < sizeof share; i++) {
+            const ts_actor *a = ts_intel_actor(m->ti, ids[i]);
+            int w = snprintf(share + len, sizeof share - len, "%s%s", i ? ", " : "", a ? a->name : "?");
+            len += w > 0 ? (size_t)w : 0;
+        }
+        if (len < sizeof share)
+            snprintf(share + len, sizeof share - len, "), weight split");
+    }
     for (size_t i = 0; i < k; i++) {
-        hyp_b *h = actor_hyp(m, ids[i]);
+        hyp_b *h = ts_attr_actor_hyp(m, ids[i]);
         if (!h)
             continue;
         if (e->suppressed)
-            add(m, h, e->kind, 0, e->alert, fmt("%s %s: warninglisted, weighs nothing", what, label(e)));
+            ts_attr_add(m, h, e->kind, 0, e->alert, ts_attr_fmt("%s %s: warninglisted, weighs nothing", what, ts_attr_label(e)));
         else if (e->shared)
-            add(m, h, e->kind, 0, e->alert,
-                fmt("%s %s: known shared infrastructure (hosting, CDN, sinkhole), weighs nothing", what, label(e)));
+            ts_attr_add(m, h, e->kind, 0, e->alert,
+                ts_attr_fmt("%s %s: known shared infrastructure (hosting, CDN, sinkhole), weighs nothing", what, ts_attr_label(e)));
         else {
-            double w = lr_weight(conf(e), claim ? TS_B_CLAIM : TS_B_INDICATOR, m->n_actors, k);
-            double cap = confidence_cap(m, conf(e));
-            add(m, h, e->kind, w < cap ? w : cap, e->alert,
-                fmt("%s %s: %s, confidence %u%s%s", what, label(e), share, (unsigned)e->confidence,
+            double w = lr_weight(ts_attr_conf(e), claim ? TS_B_CLAIM : TS_B_INDICATOR, m->n_actors, k);
+            double cap = confidence_cap(m, ts_attr_conf(e));
+            size_t before = h->n;
+            ts_attr_add(m, h, e->kind, w < cap ? w : cap, e->alert,
+                ts_attr_fmt("%s %s: %s, confidence %u%s%s", what, ts_attr_label(e), share, (unsigned)e->confidence,
                     w > cap ? " (alone it can make this actor no likelier than its confidence)" : "",
-                    claim ? "; names are cheap to plant" : ""));
+                    claim ? "; names are cheap to plant" : e->cheap ? "; cheap to fake or reuse" : ""));
+            if (h->n > before)
+                h->v[h->n - 1].costly = !claim && !e->cheap;
         }
     }
 }
@@ -220,8 +201,8 @@ static void ev_home(model *m, const ts_attr_evidence *in)
     ts_attr_evidence copy = *in, *e = &copy;
     copy.country[2] = '\0'; /* whatever the caller left there */
     if (!e->country[0]) {
-        add(m, &m->unattr, e->kind, 0, e->alert,
-            fmt("network %s: no country known for it, so no actor can be weighed", label(e)));
+        ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
+            ts_attr_fmt("network %s: no country known for it, so no actor can be weighed", ts_attr_label(e)));
         return;
     }
     size_t k = 0;
@@ -231,111 +212,59 @@ static void ev_home(model *m, const ts_attr_evidence *in)
             k++;
     }
     if (k == 0) {
-        add(m, &m->unattr, e->kind, 0, e->alert,
-            fmt("network %s: no catalogued actor is suspected to be based in %s", label(e), e->country));
+        ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
+            ts_attr_fmt("network %s: no catalogued actor is suspected to be based in %s", ts_attr_label(e), e->country));
         return;
     }
     double b = e->inbound ? TS_B_HOME_IN : TS_B_HOME_OUT;
-    double w = lr_weight(conf(e), b, m->n_actors, k);
+    double w = lr_weight(ts_attr_conf(e), b, m->n_actors, k);
     const char *how = e->inbound ? "a direct connection from that country's address space"
                                  : "a connection to that country's address space, which says less (anyone may reach it)";
     for (uint32_t id = 1; id <= m->n_actors; id++) {
         const ts_actor *a = ts_intel_actor(m->ti, id);
         if (!a || !a->country || strcasecmp(a->country, e->country) != 0)
             continue;
-        hyp_b *h = actor_hyp(m, id);
+        hyp_b *h = ts_attr_actor_hyp(m, id);
+        size_t before = h ? h->n : 0;
         if (h)
-            add(m, h, e->kind, w, e->alert,
-                fmt("network %s: %s; %zu catalogued actor%s suspected to be based in %s", label(e), how, k,
+            ts_attr_add(m, h, e->kind, w, e->alert,
+                ts_attr_fmt("network %s: %s; %zu catalogued actor%s suspected to be based in %s", ts_attr_label(e), how, k,
                     k == 1 ? " is" : "s are", e->country));
+        if (h && h->n > before)
+            h->v[h->n - 1].costly = e->inbound;
     }
 }
 
-static bool uses(const uint32_t *v, size_t n, uint32_t id)
+/* Hands-on hours against a country's working time, for the candidates from that country
+ * that other evidence already names: a weak clue that separates candidates, never a reason
+ * to suspect an actor. Binomial log-likelihood ratio of "its operators work office hours
+ * there" (TS_TZ_WORK_SHARE of their hours) against "any time of the week", scaled down
+ * (hours of one intrusion are far from independent) and bounded. */
+static void ev_timezone(model *m, const ts_attr_evidence *e)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == id)
-            return true;
-    return false;
-}
-
-/* Rare techniques weigh more than common ones (inverse document frequency). */
-static void ev_technique(model *m, const ts_attr_evidence *e)
-{
-    const ts_technique *t = e->technique ? ts_intel_technique_get(m->ti, e->technique) : NULL;
-    if (!t) {
-        add(m, &m->unattr, e->kind, 0, e->alert, fmt("technique %s: not in the loaded catalogue", label(e)));
+    if (!e->hours || e->chance <= 0 || e->chance >= 1)
         return;
-    }
-    size_t k = 0;
-    for (uint32_t id = 1; id <= m->n_actors; id++) {
-        const ts_actor *a = ts_intel_actor(m->ti, id);
-        k += a && uses(a->techniques, a->n_techniques, t->id);
-    }
-    if (t->n_actors > k)
-        k = t->n_actors;
-    if (k == 0) {
-        add(m, &m->unattr, e->kind, 0, e->alert,
-            fmt("technique %s %s: no catalogued actor is known to use it", t->tid, t->name ? t->name : ""));
-        return;
-    }
-    /* Rarity is measured among the actors whose techniques are known: an actor with no
-       profile says nothing either way (it keeps its prior, like "unattributed"). */
-    double w = lr_weight(conf(e), TS_B_TECHNIQUE, m->n_tech, k);
-    const char *rarity = k * 10 <= m->n_tech ? (k <= 3 ? "rare" : "uncommon") : "common";
-    for (uint32_t id = 1; id <= m->n_actors; id++) {
-        const ts_actor *a = ts_intel_actor(m->ti, id);
-        if (!a || !uses(a->techniques, a->n_techniques, t->id))
+    double k = e->hours_in, n = e->hours, p = TS_TZ_WORK_SHARE, q = e->chance;
+    double llr = k * log(p / q) + (n - k) * log((1 - p) / (1 - q));
+    double w = TS_TZ_SCALE * llr;
+    w = w > TS_TZ_MAX_NATS ? TS_TZ_MAX_NATS : w < -TS_TZ_MAX_NATS ? -TS_TZ_MAX_NATS : w;
+    size_t nh = m->nh; /* hypotheses created before: the candidates */
+    for (size_t i = 0; i < nh; i++) {
+        const ts_actor *a = ts_intel_actor(m->ti, m->h[i].actor);
+        if (!a || !a->country || strncasecmp(a->country, e->country, 2) != 0)
             continue;
-        hyp_b *h = actor_hyp(m, id);
-        if (h)
-            add(m, h, e->kind, w, e->alert,
-                fmt("technique %s %s: used by %zu of the %zu actors with known techniques (%s); techniques are "
-                    "public",
-                    t->tid, t->name ? t->name : "", k, m->n_tech, rarity));
-    }
-}
-
-/* Exclusive malware weighs far more than a tool every actor downloads. */
-static void ev_software(model *m, const ts_attr_evidence *e)
-{
-    const ts_software *s = e->software ? ts_intel_software_get(m->ti, e->software) : NULL;
-    if (!s) {
-        add(m, &m->unattr, e->kind, 0, e->alert, fmt("software %s: not in the loaded catalogue", label(e)));
-        return;
-    }
-    size_t k = 0;
-    for (uint32_t id = 1; id <= m->n_actors; id++) {
-        const ts_actor *a = ts_intel_actor(m->ti, id);
-        k += a && uses(a->software, a->n_software, s->id);
-    }
-    if (s->n_actors > k)
-        k = s->n_actors;
-    if (k == 0) {
-        add(m, &m->unattr, e->kind, 0, e->alert,
-            fmt("software %s: no catalogued actor is known to use it", s->name));
-        return;
-    }
-    bool tool = s->type && strcmp(s->type, "tool") == 0;
-    double w = lr_weight(conf(e), tool ? TS_B_TOOL : TS_B_MALWARE, m->n_soft, k);
-    for (uint32_t id = 1; id <= m->n_actors; id++) {
-        const ts_actor *a = ts_intel_actor(m->ti, id);
-        if (!a || !uses(a->software, a->n_software, s->id))
-            continue;
-        hyp_b *h = actor_hyp(m, id);
-        if (h)
-            add(m, h, e->kind, w, e->alert,
-                fmt("software %s (%s): used by %zu of the %zu actors with known software%s", s->name,
-                    s->type ? s->type : "software", k, m->n_soft,
-                    tool ? "; a public tool anyone may use" : "; malware can be leaked or shared"));
+        ts_attr_add(m, &m->h[i], e->kind, w, e->alert,
+                    ts_attr_fmt("time: %s, against %.0f%% by chance; %s (a weak clue)", ts_attr_label(e),
+                                e->chance * 100,
+                                w >= 0 ? "fits a team working office hours there" : "few fall in office hours there"));
     }
 }
 
 static void ev_insider(model *m, const ts_attr_evidence *e)
 {
     m->has_insider = true;
-    add(m, &m->insider, e->kind, conf(e) * TS_W_INSIDER, e->alert,
-        fmt("%s: fits someone who already holds valid access", label(e)));
+    ts_attr_add(m, &m->insider, e->kind, ts_attr_conf(e) * TS_W_INSIDER, e->alert,
+        ts_attr_fmt("%s: fits someone who already holds valid access", ts_attr_label(e)));
 }
 
 /* ---- evidence deduplication --------------------------------------------------------------- */
@@ -354,7 +283,7 @@ static bool same_evidence(const ts_attr_evidence *a, const ts_attr_evidence *b)
         return a->country[0] && strncasecmp(a->country, b->country, 2) == 0 && a->inbound == b->inbound;
     default:
         return a->actorset == b->actorset && a->n_actors == b->n_actors &&
-               memcmp(a->actors, b->actors, sizeof a->actors) == 0 && strcmp(label(a), label(b)) == 0;
+               memcmp(a->actors, b->actors, sizeof a->actors) == 0 && strcmp(ts_attr_label(a), ts_attr_label(b)) == 0;
     }
 }
 
@@ -378,7 +307,7 @@ static uint64_t evidence_hash(const ts_attr_evidence *e)
     }
     default:
         h = ts_fnv1a(h, &e->actorset, sizeof e->actorset);
-        return ts_fnv1a(h, label(e), strlen(label(e)));
+        return ts_fnv1a(h, ts_attr_label(e), strlen(ts_attr_label(e)));
     }
 }
 
@@ -429,26 +358,6 @@ static int cmp_contrib(const void *pa, const void *pb)
     return strcmp(a->what, b->what); /* a total order: the same evidence lists the same way */
 }
 
-/* Caps the total of the public kinds in mask (1 << kind) so that alone they make the actor
- * at most odds times as likely as unattributed, with a negative contribution that says so. */
-static void cap_public(model *m, hyp_b *h, unsigned mask, double odds, const char *what)
-{
-    double total = 0;
-    for (size_t i = 0; i < h->n; i++)
-        if ((mask >> h->v[i].kind) & 1)
-            total += h->v[i].w; /* an earlier cap's negative weight counts too */
-    double cap = log(odds * (TS_PRIOR_UNATTRIBUTED + TS_PRIOR_ACTORS) * (double)m->n_actors / TS_PRIOR_ACTORS);
-    if (total <= cap)
-        return;
-    size_t before = h->n;
-    add(m, h, TS_AE_TECHNIQUE, cap - total, SIZE_MAX,
-        fmt("cap: %s are public and not independent, so alone they make an actor at most %.0f times as "
-            "likely as unattributed (%.2f of %.2f nats kept)",
-            what, odds, cap, total));
-    if (h->n > before)
-        h->score += cap - total;
-}
-
 static const char *ordinal(size_t n)
 {
     if (n % 100 >= 11 && n % 100 <= 13)
@@ -457,18 +366,18 @@ static const char *ordinal(size_t n)
 }
 
 static const char *const kind_plural[] = {"", "indicators", "home networks", "techniques", "software", "claims",
-                                          "insider signs"};
+                                          "insider signs", "time clues"};
 
 /* Folds the contributions of one kind past the TS_KEEP_PER_KIND strongest into one, so a
  * hypothesis backed by thousands of addresses stays readable; the sum is kept. */
 static void fold_tail(model *m, hyp_b *h)
 {
-    size_t seen[TS_AE_INSIDER + 1] = {0}, folded[TS_AE_INSIDER + 1] = {0};
-    double sum[TS_AE_INSIDER + 1] = {0};
+    size_t seen[TS_AE_TIMEZONE + 1] = {0}, folded[TS_AE_TIMEZONE + 1] = {0};
+    double sum[TS_AE_TIMEZONE + 1] = {0};
     size_t out = 0;
     for (size_t i = 0; i < h->n; i++) {
         contrib_b *c = &h->v[i];
-        size_t kind = (size_t)c->kind <= TS_AE_INSIDER ? (size_t)c->kind : 0;
+        size_t kind = (size_t)c->kind <= TS_AE_TIMEZONE ? (size_t)c->kind : 0;
         if (kind && c->w > 0 && seen[kind]++ >= TS_KEEP_PER_KIND) {
             folded[kind]++;
             sum[kind] += c->w;
@@ -478,10 +387,10 @@ static void fold_tail(model *m, hyp_b *h)
         h->v[out++] = *c;
     }
     h->n = out;
-    for (size_t k = 1; k <= TS_AE_INSIDER; k++)
+    for (size_t k = 1; k <= TS_AE_TIMEZONE; k++)
         if (folded[k])
-            add(m, h, (ts_attr_kind)k, sum[k], SIZE_MAX,
-                fmt("and %zu more %s, each weaker than those above (diminishing returns)", folded[k], kind_plural[k]));
+            ts_attr_add(m, h, (ts_attr_kind)k, sum[k], SIZE_MAX,
+                ts_attr_fmt("and %zu more %s, each weaker than those above (diminishing returns)", folded[k], kind_plural[k]));
 }
 
 /* Diminishing returns within one kind, then the sum. Contributions end strongest first. */
@@ -489,17 +398,18 @@ static void damp_and_score(model *m, hyp_b *h)
 {
     if (h->n > 1)
         qsort(h->v, h->n, sizeof *h->v, cmp_contrib);
-    size_t seen[TS_AE_INSIDER + 1] = {0};
+    size_t seen[TS_AE_TIMEZONE + 1] = {0};
     for (size_t i = 0; i < h->n; i++) {
         contrib_b *c = &h->v[i];
-        size_t kind = (size_t)c->kind <= TS_AE_INSIDER ? (size_t)c->kind : 0;
-        if (c->w <= 0 || !kind)
+        size_t kind = (size_t)c->kind <= TS_AE_TIMEZONE ? (size_t)c->kind : 0;
+        /* techniques and software are scaled by their channel's temperature instead */
+        if (c->w <= 0 || !kind || c->kind == TS_AE_TECHNIQUE || c->kind == TS_AE_SOFTWARE)
             continue;
         size_t r = seen[kind]++;
         if (r == 0)
             continue;
-        double f = c->kind == TS_AE_TECHNIQUE ? 1.0 / sqrt((double)r + 1) : pow(TS_DAMP, (double)r);
-        char *t = fmt("%s (the %zu%s of its kind here: x%.2f)", c->what, r + 1, ordinal(r + 1), f);
+        double f = pow(TS_DAMP, (double)r);
+        char *t = ts_attr_fmt("%s (the %zu%s of its kind here: x%.2f)", c->what, r + 1, ordinal(r + 1), f);
         if (t) {
             free(c->what);
             c->what = t;
@@ -508,21 +418,99 @@ static void damp_and_score(model *m, hyp_b *h)
         }
         c->w *= f;
     }
+    for (size_t i = 0; i < h->n; i++) {
+        const contrib_b *c = &h->v[i];
+        if (c->w <= 0 || c->quiet || !c->kind)
+            continue;
+        if (c->costly)
+            h->n_costly++;
+        else if (c->kind == TS_AE_TECHNIQUE || c->kind == TS_AE_SOFTWARE)
+            h->n_public++;
+        else if (c->kind == TS_AE_ACTOR_CLAIM)
+            h->n_claim++;
+        else if (c->kind == TS_AE_INSIDER)
+            h->n_insider++;
+        else
+            h->n_cheap_ioc++;
+    }
     fold_tail(m, h);
     h->score = 0;
     for (size_t i = 0; i < h->n; i++)
-        h->score += h->v[i].w;
-    cap_public(m, h, 1u << TS_AE_TECHNIQUE, TS_TECHNIQUE_MAX_ODDS, "techniques");
-    cap_public(m, h, 1u << TS_AE_TECHNIQUE | 1u << TS_AE_SOFTWARE, TS_PUBLIC_MAX_ODDS, "techniques and software");
+        h->score += h->v[i].quiet ? 0 : h->v[i].w;
     if (h->n > 1)
         qsort(h->v, h->n, sizeof *h->v, cmp_contrib); /* damping may reorder */
+}
+
+bool ts_attr_ioc_cheap(ts_ioc_type type)
+{
+    return type == TS_IOC_MD5 || type == TS_IOC_SHA1 || type == TS_IOC_SHA256 || type == TS_IOC_EMAIL;
+}
+
+/* The support costly evidence gives h (positive weights only). */
+static double costly_support(const hyp_b *h)
+{
+    double s = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (h->v[i].costly && h->v[i].w > 0)
+            s += h->v[i].w;
+    return s;
+}
+
+/* When costly evidence is present, cheap evidence moves h by at most TS_CHEAP_MAX_NATS. */
+static void cap_cheap(model *m, hyp_b *h)
+{
+    double cheap = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (!h->v[i].costly && !h->v[i].quiet && h->v[i].kind)
+            cheap += h->v[i].w;
+    if (cheap <= TS_CHEAP_MAX_NATS)
+        return;
+    size_t before = h->n;
+    ts_attr_add(m, h, TS_AE_TECHNIQUE, TS_CHEAP_MAX_NATS - cheap, SIZE_MAX,
+                ts_attr_fmt("cap: costly evidence (exclusive infrastructure, connections from home address space) is "
+                            "present, so evidence cheap to fake or reuse (files' hashes, techniques, software, names) "
+                            "may move this actor by at most %.1f of its %.2f nats",
+                            TS_CHEAP_MAX_NATS, cheap));
+    if (h->n > before)
+        h->score += TS_CHEAP_MAX_NATS - cheap;
+}
+
+/* With costly evidence in the incident, cheap evidence is capped for every actor; the
+ * actor cheap evidence favours most and the one costly evidence favours most, when they
+ * differ, are a stated conflict (the pattern of a false flag). */
+static void weigh_cheap_against_costly(model *m)
+{
+    double best_costly = 0, best_cheap = -INFINITY;
+    size_t by_costly = SIZE_MAX, by_cheap = SIZE_MAX;
+    for (size_t i = 0; i < m->nh; i++) {
+        double c = costly_support(&m->h[i]), all = m->h[i].score;
+        if (c > best_costly) {
+            best_costly = c;
+            by_costly = i;
+        }
+        if (all - c > best_cheap) {
+            best_cheap = all - c;
+            by_cheap = i;
+        }
+    }
+    if (by_costly == SIZE_MAX)
+        return;
+    /* a conflict when the cheap evidence favours another actor clearly over the costly one's */
+    double costly_cheap = m->h[by_costly].score - best_costly;
+    m->conflict = by_cheap != by_costly && best_cheap - costly_cheap > TS_CONFLICT_NATS;
+    if (m->conflict) {
+        m->conflict_cheap = m->h[by_cheap].actor;
+        m->conflict_costly = m->h[by_costly].actor;
+    }
+    for (size_t i = 0; i < m->nh; i++)
+        cap_cheap(m, &m->h[i]);
 }
 
 /* Puts the prior first (as a contribution, so the weights add up to the score). */
 static void add_prior(model *m, hyp_b *h, double p, char *what)
 {
     size_t before = h->n;
-    add(m, h, (ts_attr_kind)0, log(p), SIZE_MAX, what);
+    ts_attr_add(m, h, (ts_attr_kind)0, log(p), SIZE_MAX, what);
     if (h->n == before)
         return; /* out of memory, already noted */
     contrib_b c = h->v[h->n - 1];
@@ -611,11 +599,11 @@ static void fold_weak_actors(model *m)
     }
     m->n_others = m->nh - TS_MAX_ACTOR_HYPS;
     m->nh = TS_MAX_ACTOR_HYPS;
-    m->others_name = fmt("%zu other catalogued actors", m->n_others);
+    m->others_name = ts_attr_fmt("%zu other catalogued actors", m->n_others);
     if (!m->others_name)
         m->nomem = true;
-    add(m, &m->others, (ts_attr_kind)0, s, SIZE_MAX,
-        fmt("their summed scores: each has support no stronger than the actors above, so none is singled "
+    ts_attr_add(m, &m->others, (ts_attr_kind)0, s, SIZE_MAX,
+        ts_attr_fmt("their summed scores: each has support no stronger than the actors above, so none is singled "
             "out (%s%s)",
             names, m->n_others > 5 ? ", ..." : ""));
     m->others.score = s;
@@ -631,6 +619,9 @@ static void model_free(model *m)
     hyp_free(&m->insider);
     hyp_free(&m->others);
     free(m->others_name);
+    for (size_t i = 0; i < m->n_ev; i++)
+        free(m->ev_label[i]);
+    free(m->ev_label);
 }
 
 /* ---- the result ------------------------------------------------------------------------- */
@@ -644,10 +635,11 @@ static bool move_hyp(ts_hypothesis *out, hyp_b *h, const char *name)
     if (!out->name || !out->contribs)
         return false;
     for (size_t i = 0; i < h->n; i++) {
-        out->contribs[i] = (ts_contribution){h->v[i].what, h->v[i].w, h->v[i].alert};
+        if (h->v[i].quiet)
+            continue;
+        out->contribs[out->n_contribs++] = (ts_contribution){h->v[i].what, h->v[i].w, h->v[i].alert};
         h->v[i].what = NULL;
     }
-    out->n_contribs = h->n;
     return true;
 }
 
@@ -661,83 +653,9 @@ static int cmp_out(const void *pa, const void *pb)
     return a->actor < b->actor ? -1 : a->actor > b->actor;
 }
 
-/* True when nothing but techniques and software (public knowledge) supports h. */
-static bool only_public(const hyp_b *h)
-{
-    bool any = false;
-    for (size_t i = 0; i < h->n; i++) {
-        if (h->v[i].w <= 0 || !h->v[i].kind)
-            continue;
-        if (h->v[i].kind != TS_AE_TECHNIQUE && h->v[i].kind != TS_AE_SOFTWARE)
-            return false;
-        any = true;
-    }
-    return any;
-}
-
-/* A percentage for people: "87%", and "<1%" or ">99%" rather than a misleading 0 or 100. */
-static const char *pct(double p, char *buf, size_t cap)
-{
-    if (p < 0.005)
-        snprintf(buf, cap, "<1%%");
-    else if (p > 0.995)
-        snprintf(buf, cap, ">99%%");
-    else
-        snprintf(buf, cap, "%.0f%%", p * 100);
-    return buf;
-}
-
-/* "Lazarus Group: very likely (87%); alternatives: unattributed 10%, ..." plus cautions. */
-static char *summarise(const ts_attribution *a, bool public_only, const model *m)
-{
-    char buf[1024];
-    size_t len = 0;
-#define PUT(...)                                                                         \
-    do {                                                                                 \
-        int w_ = snprintf(buf + len, sizeof buf - len, __VA_ARGS__);                     \
-        if (w_ > 0)                                                                      \
-            len += (size_t)w_ < sizeof buf - len ? (size_t)w_ : sizeof buf - len - 1;   \
-    } while (0)
-    const ts_hypothesis *top = &a->hyps[0];
-    char p[8];
-    bool unattributed = !top->actor && strcmp(top->name, "unattributed") == 0;
-    bool insider_said = !top->actor && strcmp(top->name, "insider") == 0;
-    PUT("%s: %s (%s)%s", unattributed ? "unattributed (unknown or uncatalogued actor)" : top->name, top->wording,
-        pct(top->probability, p, sizeof p), insider_said ? ", the activity is internal and by valid accounts" : "");
-    if (m->group_n >= 2 && m->group_p >= 0.2 && m->group_p >= top->probability + 0.1) /* when it says more */
-        PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
-            ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
-    size_t alt = 0;
-    for (size_t i = 0; i < a->n && alt < 3; i++) {
-        const ts_hypothesis *h = &a->hyps[i];
-        bool insider = !h->actor && strcmp(h->name, "insider") == 0;
-        if (i == 0 || (h->probability < 0.01 && h->actor))
-            continue;
-        PUT("%s %s %s%s", alt ? "," : "; alternatives:", h->name, pct(h->probability, p, sizeof p),
-            insider ? " (the activity is internal and by valid accounts)" : "");
-        insider_said |= insider;
-        alt++;
-    }
-    for (size_t i = 0; public_only && i < a->n; i++) {
-        if (!a->hyps[i].actor)
-            continue;
-        PUT("; caution: only public techniques and software point to %s; they can be imitated "
-            "or reused (false flag)",
-            a->hyps[i].probability >= 0.2 ? a->hyps[i].name : "catalogued actors");
-        break; /* the strongest actor only */
-    }
-    for (size_t i = 0; i < a->n && !insider_said; i++)
-        if (!a->hyps[i].actor && strcmp(a->hyps[i].name, "insider") == 0)
-            PUT("; insider: %s (%s), the activity is internal and by valid accounts", a->hyps[i].wording,
-                pct(a->hyps[i].probability, p, sizeof p));
-#undef PUT
-    return strdup(buf);
-}
-
 static ts_attribution *build_result(model *m)
 {
     size_t n = m->nh + 1 + (m->has_insider ? 1 : 0) + (m->n_others ? 1 : 0);
-    bool public_only = m->nh && only_public(&m->h[0]); /* h is sorted: h[0] is the strongest actor */
     ts_attribution *a = calloc(1, sizeof *a);
     if (!a)
         return NULL;
@@ -772,77 +690,131 @@ static ts_attribution *build_result(model *m)
     size_t ranked = a->n - (m->n_others ? 1 : 0);
     if (ranked > 1)
         qsort(a->hyps, ranked, sizeof *a->hyps, cmp_out);
-    a->summary = summarise(a, public_only, m);
-    if (!a->summary) {
+    a->summary = ts_attr_verdict(a, m);
+    if (!a->summary || !ts_attr_ach(a, m)) {
         ts_attribution_free(a);
         return NULL;
     }
     return a;
 }
 
+void ts_attr_params_default(ts_attr_params *p)
+{
+    *p = (ts_attr_params){.tech_smooth = TS_TECH_SMOOTH, .tech_family = TS_TECH_FAMILY, .tech_temp = TS_TECH_TEMP,
+                          .tech_pseudo = TS_TECH_PSEUDO,
+                          .tech_dep = TS_TECH_DEP, .tech_few = TS_TECH_FEW,
+                          .soft_smooth = TS_SOFT_SMOOTH, .soft_temp = TS_SOFT_TEMP,
+                          .prior_unattributed = TS_PRIOR_UNATTRIBUTED};
+}
+
 ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, size_t n)
 {
-    if (!ti || (n && !ev))
+    ts_attr_params p;
+    ts_attr_params_default(&p);
+    return ts_attribute_with(ti, ev, n, &p);
+}
+
+ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev, size_t n, const ts_attr_params *p)
+{
+    if (!ti || !p || (n && !ev))
         return NULL;
-    model m = {.ti = ti};
+    model m = {.ti = ti, .p = p, .cur_ev = SIZE_MAX};
     size_t count = ts_intel_actor_count(ti);
     m.n_actors = count ? count : 1;
     m.slot = malloc((m.n_actors + 1) * sizeof *m.slot);
     size_t nd = 0, *reps = NULL, *keep = distinct(ev, n, &nd, &reps);
-    if (!m.slot || !keep) {
+    /* technique and software evidence is weighed together, after the loop */
+    ts_attr_evidence *prof = malloc((nd ? nd : 1) * sizeof *prof);
+    const ts_attr_evidence **tech = malloc((nd ? nd : 1) * sizeof *tech), **soft = malloc((nd ? nd : 1) * sizeof *soft);
+    const ts_attr_evidence **clocks = malloc((nd ? nd : 1) * sizeof *clocks);
+    char **relabels = calloc(nd ? nd : 1, sizeof *relabels);
+    size_t nt = 0, ns = 0, nc = 0;
+    if (!m.slot || !keep || !prof || !tech || !soft || !clocks || !relabels) {
+        free(clocks);
         free(keep);
+        free(reps);
+        free(prof);
+        free(tech);
+        free(soft);
+        free(relabels);
         model_free(&m);
         return NULL;
     }
     for (size_t i = 0; i <= m.n_actors; i++)
         m.slot[i] = -1;
-    for (uint32_t id = 1; id <= count; id++) {
-        const ts_actor *a = ts_intel_actor(ti, id);
-        m.n_tech += a && a->n_techniques;
-        m.n_soft += a && a->n_software;
-    }
-    m.n_tech += !m.n_tech;
-    m.n_soft += !m.n_soft;
+    m.ev_label = calloc(nd ? nd : 1, sizeof *m.ev_label);
+    m.n_ev = m.ev_label ? nd : 0;
+    m.nomem |= !m.ev_label;
     for (size_t i = 0; i < nd; i++) {
         ts_attr_evidence copy = ev[keep[i]], *e = &copy;
-        char *relabel = NULL;
+        m.cur_ev = i;
+        if (m.ev_label && !(m.ev_label[i] = strdup(ts_attr_label(e))))
+            m.nomem = true;
         if (reps[i] > 1) { /* say that the repeats were seen, and counted once */
-            relabel = fmt("%s (seen %zu times, counted once)", label(e), reps[i]);
-            if (!relabel)
+            relabels[i] = ts_attr_fmt("%s (seen %zu times, counted once)", ts_attr_label(e), reps[i]);
+            if (!relabels[i])
                 m.nomem = true;
             else
-                copy.label = relabel;
+                copy.label = relabels[i];
         }
         switch (e->kind) {
         case TS_AE_INDICATOR:
         case TS_AE_ACTOR_CLAIM: ev_actorset(&m, e); break;
         case TS_AE_HOME_NETWORK: ev_home(&m, e); break;
-        case TS_AE_TECHNIQUE: ev_technique(&m, e); break;
-        case TS_AE_SOFTWARE: ev_software(&m, e); break;
+        case TS_AE_TECHNIQUE:
+            prof[i] = copy;
+            tech[nt++] = &prof[i];
+            break;
+        case TS_AE_SOFTWARE:
+            prof[i] = copy;
+            soft[ns++] = &prof[i];
+            break;
         case TS_AE_INSIDER: ev_insider(&m, e); break;
-        default: add(&m, &m.unattr, e->kind, 0, e->alert, fmt("%s: evidence of an unknown kind, ignored", label(e)));
+        case TS_AE_TIMEZONE:
+            prof[i] = copy;
+            clocks[nc++] = &prof[i];
+            break;
+        default:
+            ts_attr_add(&m, &m.unattr, e->kind, 0, e->alert,
+                        ts_attr_fmt("%s: evidence of an unknown kind, ignored", ts_attr_label(e)));
         }
-        free(relabel);
     }
+    m.ev_base = prof;
+    m.cur_ev = SIZE_MAX;
+    ts_attr_profiles(&m, tech, nt, soft, ns);
+    for (size_t i = 0; i < nc; i++) { /* after the rest: time only weighs candidates */
+        m.cur_ev = (size_t)(clocks[i] - prof);
+        ev_timezone(&m, clocks[i]);
+    }
+    m.cur_ev = SIZE_MAX;
+    for (size_t i = 0; i < nd; i++)
+        free(relabels[i]);
+    free(relabels);
+    free(prof);
+    free(tech);
+    free(soft);
+    free(clocks);
     free(keep);
     free(reps);
-    double actor_prior = TS_PRIOR_ACTORS / (double)m.n_actors;
-    for (size_t i = 0; i < m.nh; i++) {
+    double p_unattr = p->prior_unattributed, p_actors = 1 - p_unattr - TS_PRIOR_INSIDER;
+    double actor_prior = p_actors / (double)m.n_actors;
+    for (size_t i = 0; i < m.nh; i++)
         damp_and_score(&m, &m.h[i]);
+    weigh_cheap_against_costly(&m);
+    for (size_t i = 0; i < m.nh; i++)
         add_prior(&m, &m.h[i], actor_prior,
-                  fmt("prior: one of %zu catalogued actors, which share %.0f%% of the prior", m.n_actors,
-                      TS_PRIOR_ACTORS * 100));
-    }
+                  ts_attr_fmt("prior: one of %zu catalogued actors, which share %.0f%% of the prior", m.n_actors,
+                              p_actors * 100));
     damp_and_score(&m, &m.unattr);
     size_t silent = count > m.nh ? count - m.nh : 0;
-    add_prior(&m, &m.unattr, TS_PRIOR_UNATTRIBUTED + actor_prior * (double)silent,
-              fmt("prior: an actor no catalogue names or none can be told apart (%.0f%%), plus the share "
-                  "of the %zu catalogued actors no evidence points to",
-                  TS_PRIOR_UNATTRIBUTED * 100, silent));
+    add_prior(&m, &m.unattr, p_unattr + actor_prior * (double)silent,
+              ts_attr_fmt("prior: an actor no catalogue names, a new cluster, or none can be told apart (%.0f%%), "
+                          "plus the share of the %zu catalogued actors no evidence points to",
+                          p_unattr * 100, silent));
     if (m.has_insider) {
         damp_and_score(&m, &m.insider);
         add_prior(&m, &m.insider, TS_PRIOR_INSIDER,
-                  fmt("prior: an insider (%.0f%%): someone with legitimate access", TS_PRIOR_INSIDER * 100));
+                  ts_attr_fmt("prior: an insider (%.0f%%): someone with legitimate access", TS_PRIOR_INSIDER * 100));
     }
     fold_weak_actors(&m);
     ts_attribution *a = m.nomem ? NULL : build_result(&m);
@@ -862,5 +834,8 @@ void ts_attribution_free(ts_attribution *a)
     }
     free(a->hyps);
     free(a->summary);
+    for (size_t i = 0; i < a->n_ach; i++)
+        free(a->ach[i].evidence);
+    free(a->ach);
     free(a);
 }

@@ -20,6 +20,7 @@ typedef enum ts_attr_kind {
     TS_AE_SOFTWARE,      /* software: a tool or malware seen */
     TS_AE_ACTOR_CLAIM,   /* actorset: a name the evidence itself carries (a signature naming an actor) */
     TS_AE_INSIDER,       /* behaviour that fits an insider (internal-only activity) */
+    TS_AE_TIMEZONE,      /* country, hours_in of hours, chance: hands-on hours in its working time */
 } ts_attr_kind;
 
 typedef struct ts_attr_evidence {
@@ -34,6 +35,9 @@ typedef struct ts_attr_evidence {
     uint8_t shared;      /* shared infrastructure: weighs nothing */
     uint8_t suppressed;  /* warninglisted: weighs nothing */
     uint8_t inbound;     /* the actor side connected to us (direct connection), not us to it */
+    uint8_t cheap;       /* an indicator cheap to fake or reuse: a public file's hash, a mail sender */
+    uint32_t hours_in, hours; /* TS_AE_TIMEZONE: active hours in the country's working time, of all */
+    double chance;       /* TS_AE_TIMEZONE: the share of the week that is working time there */
     size_t alert;        /* index of the alert in its incident, or SIZE_MAX */
     /* The actors named directly when actorset is 0 (a claim resolved by name), so that a
        read-only ts_intel need not intern a new set. */
@@ -57,20 +61,63 @@ typedef struct ts_hypothesis {
     size_t n_contribs;
 } ts_hypothesis;
 
+/* One row of the Analysis of Competing Hypotheses table: a piece of evidence against the
+ * leading hypotheses (log-likelihood ratio against "unattributed", nats: > 0 consistent,
+ * < 0 inconsistent), and how much it tells them apart (the spread of those weights). */
+#define TS_ACH_COLS 4
+typedef struct ts_ach_row {
+    char *evidence; /* owned */
+    double weight[TS_ACH_COLS];
+    double diagnosticity;
+} ts_ach_row;
+
 typedef struct ts_attribution {
     ts_hypothesis *hyps; /* ranked, most probable first (a summed "n other catalogued actors",
                             when present, comes last); owned */
     size_t n;
-    char *summary;       /* owned: "Lazarus Group: very likely (87%); alternatives: ..." */
+    char *summary;       /* owned: the verdict, one line: "Lazarus Group: very likely (87%); alternatives:
+                            ... Confidence: high: ..." (never names an actor below "likely") */
+    const char *confidence; /* static: "low", "moderate" or "high" (how much independent evidence) */
+    size_t ach_col[TS_ACH_COLS]; /* the ACH table's hypotheses, as indexes into hyps */
+    size_t n_ach_cols;
+    ts_ach_row *ach;     /* owned; most diagnostic first */
+    size_t n_ach;
 } ts_attribution;
 
 /* Runs the model over the evidence (n pieces, read only; labels are copied). Returns the
  * attribution, owned by the caller (ts_attribution_free), or NULL on allocation failure or
  * a NULL ti. The model: docs/attribution.md. */
 ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, size_t n);
+/* The model's free parameters (docs/attribution.md, fitted by bench/attr_calibrate), and a
+ * hold-out for leave-one-out measurement: techniques and software hidden from one actor's
+ * profile. */
+typedef struct ts_attr_params {
+    double tech_smooth;  /* share of the background in an actor's technique distribution */
+    double tech_pseudo;  /* a profile of n items keeps n / (n + tech_pseudo) of its own weight */
+    double tech_family;  /* credit for a technique of the same family as a profiled one */
+    double tech_temp;    /* the technique channel's log-likelihoods are divided by it */
+    double tech_dep;     /* and by (n / TS_TECH_N0)^tech_dep more for n > TS_TECH_N0 techniques */
+    double tech_few;     /* and by (TS_TECH_N0 / n)^tech_few more for fewer: a few techniques prove little */
+    double soft_smooth, soft_temp; /* the same for software */
+    double prior_unattributed;
+    uint32_t holdout_actor;   /* 0: none */
+    const uint32_t *holdout;  /* technique ids hidden from its profile */
+    size_t n_holdout;
+    const uint32_t *holdout_soft; /* software ids hidden from its profile */
+    size_t n_holdout_soft;
+} ts_attr_params;
+void ts_attr_params_default(ts_attr_params *p);
+/* ts_attribute with explicit parameters. */
+ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev, size_t n, const ts_attr_params *p);
 /* Builds the evidence from the incident's alerts and sets inc->attribution. */
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
+/* The same, with the time evidence of tz (timezone.h; NULL: none). */
+struct ts_tz_table;
+tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const struct ts_tz_table *tz, ts_incident *inc);
 void ts_attribution_free(ts_attribution *a);
+/* Whether an indicator of this type is cheap to fake or reuse: a file's hash (public tools
+ * and leaked samples can be copied) or a mail sender (typed by the sender). */
+bool ts_attr_ioc_cheap(ts_ioc_type type);
 /* Reads evidence an analyst types or pipes, one item per line: ATT&CK technique ids
  * ("T1566.001"), "software NAME" or a bare software name, indicators ("ip 1.2.3.4",
  * "domain x", "sha256 ..", or a bare value whose type is recognisable), "country KP

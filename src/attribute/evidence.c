@@ -5,10 +5,11 @@
 
 #include "attribute/attribute.h"
 #include "attribute/evbuf.h"
+#include "attribute/timezone.h"
 #include "correlate/entity.h"
 
-/* Confidence of a technique named by a rule's tags and of a name found in a rule's title:
- * rules misfire, and a name in a title is a claim, not proof. */
+/* Confidence of a technique named by a rule's tags and of a group or software its tags
+ * name: rules misfire, and a group a rule names is a claim, not proof. */
 #define RULE_TECHNIQUE_CONFIDENCE 100
 #define RULE_NAME_CONFIDENCE 60
 
@@ -56,6 +57,7 @@ static void from_indicator(const ts_intel *ti, ts_evbuf *b, const ts_alert *a, s
     bool spoofable = a->side == TS_SIDE_SRC && (a->ioc_type == TS_IOC_EMAIL || a->ioc_type == TS_IOC_DOMAIN);
     if (spoofable)
         e.confidence /= 2;
+    e.cheap = spoofable || ts_attr_ioc_cheap(a->ioc_type);
     const char *src = ts_intel_source_name(ti, a->source);
     const char *obs = a->observed && a->ioc_value && strcmp(a->observed, a->ioc_value) != 0 ? a->observed : NULL;
     ts_evbuf_add(b, &e, "%s %s%s%s (%s) in %s%s%s%s%s", ts_ioc_type_name(a->ioc_type), s0(a->ioc_value),
@@ -80,6 +82,31 @@ static void from_home(ts_evbuf *b, const ts_alert *a, size_t i)
                  e.country[0] ? e.country : "??", asn);
 }
 
+/* One ATT&CK id of an alert's ATT&CK field: a technique ("T1059.001"), or, from a rule's
+ * tags (attack.g0032, attack.s0002), a group its author names (a claim) or software. These
+ * are the only names attribution takes from an alert: never its title, which tocsin writes
+ * with host and user names in it, nor any text from the logs. */
+static void from_attack_id(const ts_intel *ti, ts_evbuf *b, const char *id, size_t i)
+{
+    if (id[0] == 'G' || id[0] == 'g') {
+        ts_attr_evidence e = {.kind = TS_AE_ACTOR_CLAIM, .confidence = RULE_NAME_CONFIDENCE, .alert = i};
+        size_t n = ts_intel_actor_resolve(ti, id, e.actors, TS_ATTR_MAX_NAMED);
+        e.n_actors = n < TS_ATTR_MAX_NAMED ? n : TS_ATTR_MAX_NAMED;
+        if (n)
+            ts_evbuf_add(b, &e, "group %s named by the rule's tags", id);
+        return;
+    }
+    if (id[0] == 'S' || id[0] == 's') {
+        ts_attr_evidence e = {.kind = TS_AE_SOFTWARE, .confidence = RULE_NAME_CONFIDENCE, .alert = i};
+        if (ts_intel_software_resolve(ti, id, &e.software, 1))
+            ts_evbuf_add(b, &e, "software %s named by the rule's tags", id);
+        return;
+    }
+    ts_attr_evidence e = {.kind = TS_AE_TECHNIQUE, .technique = ts_intel_technique_find(ti, id),
+                          .confidence = RULE_TECHNIQUE_CONFIDENCE, .alert = i};
+    ts_evbuf_add(b, &e, "%s", id);
+}
+
 /* Each ATT&CK id of a comma-separated list. */
 static void from_techniques(const ts_intel *ti, ts_evbuf *b, const char *list, size_t i)
 {
@@ -93,94 +120,13 @@ static void from_techniques(const ts_intel *ti, ts_evbuf *b, const char *list, s
         }
         while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
             n--;
-        char tid[24];
-        if (n && n < sizeof tid) {
-            memcpy(tid, p, n);
-            tid[n] = '\0';
-            ts_attr_evidence e = {.kind = TS_AE_TECHNIQUE, .technique = ts_intel_technique_find(ti, tid),
-                                  .confidence = RULE_TECHNIQUE_CONFIDENCE, .alert = i};
-            ts_evbuf_add(b, &e, "%s", tid);
+        char id[24];
+        if (n && n < sizeof id) {
+            memcpy(id, p, n);
+            id[n] = '\0';
+            from_attack_id(ti, b, id, i);
         }
         p = end ? end + 1 : NULL;
-    }
-}
-
-static bool word_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* A single word that looks like a group's code name rather than an ordinary word: it has a
- * digit or is all capitals ("APT28", "FIN7", "HAFNIUM"). Ordinary words such as "Desktop",
- * "Equation" or "Cobalt" are aliases of some actor in large catalogues. */
-static bool code_name(const char *s, size_t n)
-{
-    bool digit = false, lower = false;
-    for (size_t i = 0; i < n; i++) {
-        digit |= s[i] >= '0' && s[i] <= '9';
-        lower |= s[i] >= 'a' && s[i] <= 'z';
-    }
-    return digit || !lower;
-}
-
-/* Looks a candidate name up as software and as an actor (an actor only when it is two words
- * or a code name). Returns whether anything matched. */
-static bool try_name(const ts_intel *ti, ts_evbuf *b, const char *name, bool pair, const char *title, size_t i)
-{
-    uint32_t ids[8];
-    size_t n = ts_intel_software_resolve(ti, name, ids, 8);
-    for (size_t j = 0; j < n && j < 8; j++) {
-        ts_attr_evidence e = {.kind = TS_AE_SOFTWARE, .software = ids[j], .confidence = RULE_NAME_CONFIDENCE,
-                              .alert = i};
-        ts_evbuf_add(b, &e, "\"%s\" named by the rule \"%s\"", name, title);
-    }
-    bool hit = n > 0;
-    if (!pair && !code_name(name, strlen(name)))
-        return hit;
-    ts_attr_evidence e = {.kind = TS_AE_ACTOR_CLAIM, .confidence = RULE_NAME_CONFIDENCE, .alert = i};
-    n = ts_intel_actor_resolve(ti, name, e.actors, TS_ATTR_MAX_NAMED);
-    e.n_actors = n < TS_ATTR_MAX_NAMED ? n : TS_ATTR_MAX_NAMED;
-    if (n)
-        ts_evbuf_add(b, &e, "\"%s\" named by the rule \"%s\"", name, title);
-    return hit || n > 0;
-}
-
-#define TITLE_WORDS 32
-
-/* A rule's title may name software or an actor ("Lazarus Group Activity", "Mimikatz Use").
- * Each pair of adjacent words is looked up first, then each word of five or more letters
- * that no matched pair covers (so "Cobalt Strike" does not also claim the Cobalt Group).
- * Shorter single words are skipped: they are mostly ordinary words that some tool happens
- * to be called ("Net", "Ping", "at"). Only the first TITLE_WORDS words are read. */
-static void from_title(const ts_intel *ti, ts_evbuf *b, const char *title, size_t i)
-{
-    const char *w[TITLE_WORDS];
-    size_t wl[TITLE_WORDS], nw = 0;
-    bool covered[TITLE_WORDS] = {false};
-    for (const char *p = title; p && *p && nw < TITLE_WORDS;) {
-        while (*p && !word_char(*p))
-            p++;
-        const char *s = p;
-        while (*p && word_char(*p))
-            p++;
-        if (p > s) {
-            w[nw] = s;
-            wl[nw++] = (size_t)(p - s);
-        }
-    }
-    char name[128];
-    for (size_t k = 1; k < nw; k++) {
-        if (wl[k - 1] + 1 + wl[k] >= sizeof name)
-            continue;
-        snprintf(name, sizeof name, "%.*s %.*s", (int)wl[k - 1], w[k - 1], (int)wl[k], w[k]);
-        if (try_name(ti, b, name, true, title, i))
-            covered[k - 1] = covered[k] = true;
-    }
-    for (size_t k = 0; k < nw; k++) {
-        if (covered[k] || wl[k] < 5 || wl[k] >= sizeof name)
-            continue;
-        snprintf(name, sizeof name, "%.*s", (int)wl[k], w[k]);
-        try_name(ti, b, name, false, title, i);
     }
 }
 
@@ -221,7 +167,34 @@ static void insider_check(ts_evbuf *b, const ts_incident *inc)
                  inc->n_alerts, users, inc->n_users, inc->n_users == 1 ? "" : "s");
 }
 
+/* The times hands-on activity began: rule and behaviour alerts, not beacons (which run
+ * around the clock by themselves) nor indicator hits (which follow the traffic). */
+static void from_clock(const ts_tz_table *tz, ts_evbuf *b, const ts_incident *inc)
+{
+    if (!tz || !inc->n_alerts)
+        return;
+    int64_t *ns = malloc(inc->n_alerts * sizeof *ns);
+    size_t n = 0;
+    if (!ns) {
+        b->nomem = true;
+        return;
+    }
+    for (size_t i = 0; i < inc->n_alerts; i++) {
+        const ts_alert *a = inc->alerts[i];
+        bool hands_on = a->kind == TS_EV_RULE || a->kind == TS_EV_BEHAVIOUR;
+        if (hands_on && !(a->detector && strcmp(a->detector, "beacon") == 0))
+            ns[n++] = a->first_ns;
+    }
+    ts_tz_evidence(tz, ns, n, b);
+    free(ns);
+}
+
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
+{
+    return ts_attribute_incident_tz(ti, NULL, inc);
+}
+
+tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const ts_tz_table *tz, ts_incident *inc)
 {
     if (!ti || !inc)
         return TOCSIN_E_ARG;
@@ -233,12 +206,11 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
             from_indicator(ti, &b, a, i);
         else if (a->kind == TS_EV_HOME_NETWORK)
             from_home(&b, a, i);
-        else if (a->kind == TS_EV_RULE)
-            from_title(ti, &b, a->title, i);
         from_techniques(ti, &b, a->techniques, i);
     }
     ts_hidx_free(&seen);
     insider_check(&b, inc);
+    from_clock(tz, &b, inc);
     ts_attribution *res = b.nomem ? NULL : ts_attribute(ti, b.v, b.n);
     ts_evbuf_free(&b);
     if (!res)

@@ -3,19 +3,16 @@
 #ifndef TS_ATTR_MODEL_H
 #define TS_ATTR_MODEL_H
 
-/* Prior mass: most intrusions are by actors no catalogue names, or cannot be told apart. */
-#define TS_PRIOR_UNATTRIBUTED 0.60
-#define TS_PRIOR_ACTORS 0.35  /* shared evenly among the catalogued actors */
+/* Prior mass: most intrusions are by actors no catalogue names, or cannot be told apart.
+ * The catalogued actors share what unattributed and insider leave, evenly. */
+#define TS_PRIOR_UNATTRIBUTED 0.30
 #define TS_PRIOR_INSIDER 0.05 /* only offered when some evidence fits an insider */
 
-/* Base strengths b of each kind: a piece of evidence tied to k of N actors, trusted with
+/* Base strengths b of the kinds weighed by exclusivity (indicators, claims, home networks): a piece of evidence tied to k of N actors, trusted with
  * confidence c, has likelihood ratio 1 + c * b * N / k for each of those k actors against
  * the unattributed hypothesis (weight: its log, in nats). */
 #define TS_B_INDICATOR 8.0  /* an actor's own infrastructure or file */
 #define TS_B_CLAIM 3.0      /* a name the evidence carries: cheap to plant */
-#define TS_B_MALWARE 4.0    /* malware families are mostly kept by their owners */
-#define TS_B_TOOL 1.0       /* tools are public or bought */
-#define TS_B_TECHNIQUE 0.3  /* anyone can use any technique; catalogues are incomplete */
 #define TS_B_HOME_IN 4.0    /* a direct connection from the actor's country's address space */
 #define TS_B_HOME_OUT 1.0   /* a connection to it: users and scanners reach anywhere */
 #define TS_W_INSIDER 2.5    /* nats for the insider hypothesis per fitting observation */
@@ -25,13 +22,51 @@
  * combination, by 1 / sqrt(i + 1). */
 #define TS_DAMP 0.5
 
-/* Public knowledge alone never makes an actor more than so many times as likely as
- * "unattributed": the techniques' total for an actor is capped at
- * log(TS_TECHNIQUE_MAX_ODDS * (P_unattributed + P_actors) / P_actor), and techniques and
- * software together at the same with TS_PUBLIC_MAX_ODDS. Techniques seen together are far
- * from independent, and a published profile can be imitated. */
-#define TS_TECHNIQUE_MAX_ODDS 4.0 /* at most about 80%: "likely" */
-#define TS_PUBLIC_MAX_ODDS 9.0    /* at most about 90%: "very likely", never "almost certainly" */
+/* The technique and software channels (profile.c; fitted by bench/attr_calibrate, see
+ * docs/attribution.md): an actor's distribution over techniques is its documented profile
+ * mixed with the background (the average actor) with weight TS_TECH_SMOOTH, so that a
+ * technique outside the profile costs at most log(TS_TECH_SMOOTH); a technique of the same
+ * family (parent or sibling sub-technique) as one the profile lists counts TS_TECH_FAMILY of
+ * a listed one; the channel's log-likelihood ratios are divided by TS_TECH_TEMP, because
+ * techniques seen together are far from independent. The same for software. */
+#define TS_TECH_SMOOTH 0.5
+/* A small profile says less: a profile of n items keeps n / (n + TS_TECH_PSEUDO) of its
+ * weight, the rest goes to the background (for software too). */
+#define TS_TECH_PSEUDO 0.3
+#define TS_TECH_FAMILY 0.03
+#define TS_TECH_TEMP 0.5
+/* The more techniques one incident shows, the more they repeat one another (one toolkit,
+ * one playbook): beyond TS_TECH_N0 of them, the temperature grows as (n / TS_TECH_N0)^TS_TECH_DEP. */
+#define TS_TECH_N0 9
+#define TS_TECH_DEP 1.0
+/* Below TS_TECH_N0 techniques, it grows as (TS_TECH_N0 / n)^TS_TECH_FEW: one or two
+ * techniques say little about who, however rare. */
+#define TS_TECH_FEW 0.25
+#define TS_SOFT_SMOOTH 0.025
+#define TS_SOFT_TEMP 0.25
+/* The background's own floor: a share spread evenly over every catalogued technique (or
+ * software), so a technique no actor is known to use still has a probability. */
+#define TS_BACKGROUND_FLOOR 0.02
+
+/* The ATT&CK tactics of an insider's techniques: the insider hypothesis, when offered, is
+ * weighed like an actor whose profile is every technique of these tactics. */
+#define TS_INSIDER_TACTICS "collection", "exfiltration", "discovery"
+
+/* Time: the share of its hands-on hours a team spends in its office hours, the scale of the
+ * binomial log-likelihood ratio (an intrusion's hours are far from independent), and its
+ * bound either way, in nats. */
+#define TS_TZ_WORK_SHARE 0.8
+#define TS_TZ_SCALE 0.1
+#define TS_TZ_MAX_NATS 1.5
+
+/* When some hypothesis has costly evidence (an exclusive network indicator, a direct
+ * connection from home address space), evidence cheap to fake (files' hashes, techniques,
+ * software, names) may move an actor by at most this many nats (x20): it can tell apart
+ * actors the costly evidence leaves close, but not outvote it (a false flag). */
+#define TS_CHEAP_MAX_NATS 3.0
+/* Cheap evidence that favours another actor over the one costly evidence favours by more
+ * than this (x400) is a stated conflict, the pattern of a false flag. */
+#define TS_CONFLICT_NATS 6.0
 
 /* Contributions of one kind listed one by one; weaker ones are summed into one line. */
 #define TS_KEEP_PER_KIND 12

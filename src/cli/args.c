@@ -28,7 +28,7 @@ typedef struct option {
 
 #define STORE_CMDS                                                                                            \
     (CMD_HUNT | CMD_INCIDENTS | CMD_SHOW | CMD_INTEL_LOAD | CMD_INTEL_STATS | CMD_INTEL_LOOKUP |                \
-     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT | CMD_TIMELINE)
+     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT | CMD_TIMELINE | CMD_ACTOR)
 #define HUNTING (CMD_HUNT | CMD_EVAL)
 #define ALL_BUT_VERSION (~CMD_VERSION)
 #define AT(field) offsetof(args, field)
@@ -55,7 +55,8 @@ static const option options[] = {
      "show progress on stderr even when it is not a terminal"},
     {"--no-progress", NULL, OPT_FLAG, AT(o.progress), 0, HUNTING | CMD_SIMULATE | CMD_RULES_COVERAGE | CMD_INTEL_LOAD,
      "never show progress"},
-    {"--actor", "NAME", OPT_STR, AT(actor), 0, CMD_INTEL_LOAD, "the actor of a plain list or CSV that names none"},
+    {"--actor", "NAME", OPT_STR, AT(actor), 0, CMD_INTEL_LOAD | CMD_INCIDENTS,
+     "intel load: the actor of a plain list or CSV that names none; incidents: only NAME's"},
     {"--scenario", "NAME", OPT_STR, AT(sim.scenario), 0, CMD_SIMULATE,
      "sony-2014, insider, false-flag, none, or a .playbook file"},
     {"--out", "DIR", OPT_STR, AT(sim.out_dir), 0, CMD_SIMULATE, "where the logs and the truth go"},

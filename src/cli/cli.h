@@ -26,6 +26,7 @@ enum {
     CMD_VERSION = 1u << 11,
     CMD_REPORT = 1u << 12,
     CMD_TIMELINE = 1u << 13,
+    CMD_ACTOR = 1u << 14,
 };
 
 /* What a command was given. Strings borrow argv. */

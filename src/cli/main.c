@@ -61,9 +61,10 @@ static int run_hunt(tocsin *t, args *a)
 
 static int run_incidents(tocsin *t, args *a)
 {
-    (void)a;
-    return status_of(t, tocsin_incidents(t));
+    return status_of(t, a->actor ? tocsin_incidents_of(t, a->actor) : tocsin_incidents(t));
 }
+
+static int run_actor(tocsin *t, args *a) { return status_of(t, tocsin_actor(t, a->pos[0])); }
 
 static int run_show(tocsin *t, args *a) { return status_of(t, tocsin_show(t, a->pos[0])); }
 
@@ -212,8 +213,11 @@ static const command commands[] = {
      "read logs (files, directories, .gz, - for standard\n"
      "input), detect, correlate, attribute, store, report",
      run_hunt},
-    {"incidents", CMD_INCIDENTS, STORE_EXISTING, 0, 0, "", "list the stored incidents", run_incidents},
+    {"incidents", CMD_INCIDENTS, STORE_EXISTING, 0, 0, "",
+     "list the stored incidents (--actor NAME: those NAME is\nthe verdict or a candidate of 20% or more of)", run_incidents},
     {"show", CMD_SHOW, STORE_EXISTING, 1, 1, "INCIDENT", "show one incident with its evidence", run_show},
+    {"actor", CMD_ACTOR, STORE_EXISTING, 1, 1, "NAME",
+     "an actor's sightings over time: incidents, indicators,\nfirst and last seen", run_actor},
     {"report", CMD_REPORT, STORE_EXISTING, 0, MANY, "[INCIDENT...]",
      "export incidents (default: all) for other tools: --stix\nFILE (STIX 2.1 bundle), --misp FILE (MISP events)",
      run_report},

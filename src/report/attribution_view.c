@@ -89,6 +89,65 @@ static void json_hypothesis(const ts_intel *ti, ts_jw *w, const ts_hypothesis *h
     ts_jw_obj_end(w);
 }
 
+/* "++" strongly consistent, "+" consistent, "0" neutral, "-" inconsistent, "--" strongly. */
+static const char *ach_mark(double w)
+{
+    return w >= 2 ? "++" : w >= 0.1 ? "+" : w <= -2 ? "--" : w <= -0.1 ? "-" : "0";
+}
+
+static const char *diagnostic_word(double d) { return d >= 2 ? "high" : d >= 0.5 ? "moderate" : "low"; }
+
+#define ACH_COL_WIDTH 18
+
+/* The Analysis of Competing Hypotheses: each piece of evidence against the leading
+ * hypotheses, consistent (+) or inconsistent (-) with each, and how diagnostic it is. */
+static void text_ach(const struct ts_attribution *a, FILE *out)
+{
+    if (!a->n_ach || !a->n_ach_cols)
+        return;
+    fputs("competing hypotheses (weights in nats against unattributed; + consistent, - inconsistent):\n", out);
+    fprintf(out, "  %-10s", "diagnostic");
+    for (size_t c = 0; c < a->n_ach_cols; c++) {
+        char name[ACH_COL_WIDTH];
+        snprintf(name, sizeof name, "%s", a->hyps[a->ach_col[c]].name);
+        fputs("  ", out);
+        ts_fputs_term(name, out);
+        fprintf(out, "%*s", (int)(ACH_COL_WIDTH - 1 - strlen(name)), "");
+    }
+    fputs("  evidence\n", out);
+    for (size_t r = 0; r < a->n_ach; r++) {
+        const ts_ach_row *row = &a->ach[r];
+        fprintf(out, "  %-10s", diagnostic_word(row->diagnosticity));
+        for (size_t c = 0; c < a->n_ach_cols; c++) {
+            char cell[32];
+            snprintf(cell, sizeof cell, "%s %+.2f", ach_mark(row->weight[c]), row->weight[c]);
+            fprintf(out, "  %-*s", ACH_COL_WIDTH - 1, cell);
+        }
+        fputs("  ", out);
+        ts_fputs_term(row->evidence, out);
+        fputc('\n', out);
+    }
+}
+
+static void json_ach(ts_jw *w, const struct ts_attribution *a)
+{
+    ts_jw_key(w, "ach");
+    ts_jw_arr(w);
+    for (size_t r = 0; r < a->n_ach; r++) {
+        const ts_ach_row *row = &a->ach[r];
+        ts_jw_obj(w);
+        ts_jw_kstr(w, "evidence", row->evidence);
+        ts_jw_kdouble(w, "diagnosticity", row->diagnosticity);
+        ts_jw_key(w, "weights");
+        ts_jw_obj(w);
+        for (size_t c = 0; c < a->n_ach_cols; c++)
+            ts_jw_kdouble(w, a->hyps[a->ach_col[c]].name, row->weight[c]);
+        ts_jw_obj_end(w);
+        ts_jw_obj_end(w);
+    }
+    ts_jw_arr_end(w);
+}
+
 void ts_report_attribution(const ts_intel *ti, const struct ts_attribution *a, FILE *out, int json)
 {
     if (!out)
@@ -98,11 +157,14 @@ void ts_report_attribution(const ts_intel *ti, const struct ts_attribution *a, F
         ts_jw_begin(&w, out);
         ts_jw_kstr(&w, "type", "attribution");
         ts_jw_kstr(&w, "summary", a ? a->summary : NULL);
+        ts_jw_kstr(&w, "confidence", a ? a->confidence : NULL);
         ts_jw_key(&w, "hypotheses");
         ts_jw_arr(&w);
         for (size_t i = 0; a && i < a->n; i++)
             json_hypothesis(ti, &w, &a->hyps[i], i + 1);
         ts_jw_arr_end(&w);
+        if (a)
+            json_ach(&w, a);
         ts_jw_end(&w);
         return;
     }
@@ -113,6 +175,7 @@ void ts_report_attribution(const ts_intel *ti, const struct ts_attribution *a, F
     fputs("attribution: ", out);
     ts_fputs_term(a->summary, out);
     fputc('\n', out);
+    text_ach(a, out);
     for (size_t i = 0; i < a->n; i++)
         text_hypothesis(ti, &a->hyps[i], i + 1, out);
 }

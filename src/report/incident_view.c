@@ -71,6 +71,13 @@ static void verdict_text(const rpt *r, const ts_incident_view *v)
         fputs("not attributed\n", r->out);
         return;
     }
+    /* The model's verdict is one line that never names an actor below "likely", with its
+       confidence level; the hypotheses below give the rest. */
+    if (v->summary && *v->summary) {
+        rpt_wrap(r, v->summary, LABEL, LABEL);
+        fputc('\n', r->out);
+        return;
+    }
     const ts_hyp_view *h = &v->hyps[0];
     fputs(rpt_sgr(r, RS_BOLD), r->out);
     actor_name(r, h->actor, h->attack_id);
@@ -94,13 +101,6 @@ static void verdict_text(const rpt *r, const ts_incident_view *v)
         rpt_wrap(r, raw, LABEL + 14, LABEL + 2);
         fputc('\n', r->out);
         free(raw);
-    }
-    /* The model's own sentence carries what the ranking cannot: a country group that
-       says more than any one actor, a false-flag caution. */
-    if (v->summary && *v->summary) {
-        label(r, "why");
-        rpt_wrap(r, v->summary, LABEL, LABEL);
-        fputc('\n', r->out);
     }
 }
 
@@ -493,10 +493,12 @@ tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int 
         return rc;
     if (json) {
         rpt_incident_json(out, v);
+        rpt_seen_before_json(out, s, incident_id);
     } else {
         rpt r;
         rpt_init(&r, out);
         rpt_incident_text(&r, v);
+        rpt_seen_before(&r, s, incident_id);
     }
     ts_incident_view_free(v);
     return TOCSIN_OK;
@@ -514,7 +516,14 @@ void rpt_incident_line(const rpt *r, const ts_incident_view *v)
             rpt_sgr(r, rpt_severity_style(v->severity)), rpt_severity_name(v->severity), v->severity,
             rpt_sgr(r, RS_RESET), (unsigned long long)v->alert_total);
     /* The rest is untrusted text: assembled raw, then escaped and cut as a whole. */
-    if (v->n_hyps)
+    /* an actor below "likely" is a candidate, not a verdict (docs/attribution.md) */
+    const char *top = v->n_hyps && v->hyps[0].actor ? v->hyps[0].actor : "";
+    bool candidate = v->n_hyps && v->hyps[0].probability <= 0.55 && *top && strcmp(top, "unattributed") &&
+                     strcmp(top, "insider") && !strstr(top, " other catalogued actors");
+    if (candidate)
+        n += (size_t)snprintf(rest, sizeof rest, "unattributed (leading: %s %.0f%%)",
+                              v->hyps[0].actor ? v->hyps[0].actor : "?", v->hyps[0].probability * 100);
+    else if (v->n_hyps)
         n += (size_t)snprintf(rest, sizeof rest, "%s %.0f%%", v->hyps[0].actor ? v->hyps[0].actor : "?",
                               v->hyps[0].probability * 100);
     else

@@ -57,6 +57,12 @@ typedef struct ts_timeline_filter {
  * id, named in err. */
 tocsin_code ts_report_timeline(ts_store *s, const char *const *ids, size_t n, const ts_timeline_filter *f,
                                FILE *out, char *err, size_t cap);
+/* `tocsin actor NAME`: the actor's incidents (as verdict or candidate), its indicators that
+ * alerts matched, first and last seen. TOCSIN_E_NOTFOUND when the name is neither
+ * catalogued nor in the store. `tocsin incidents --actor NAME`: the incidents whose verdict or
+ * a candidate of 20% or more it is, newest first. (actor_view.c) */
+tocsin_code ts_report_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out, int json);
+tocsin_code ts_report_incidents_of_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out, int json);
 
 /* intel stats and intel lookup. */
 void ts_report_intel_stats(const ts_intel *ti, FILE *out, int json);

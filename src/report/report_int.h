@@ -51,4 +51,9 @@ void rpt_incident_json(FILE *out, const ts_incident_view *v);
 /* Just the "incident" line. */
 void rpt_incident_json_line(FILE *out, const ts_incident_view *v);
 
+/* The earlier incidents sharing infrastructure with one ("seen before: INC-..., same ip
+ * 203.131.222.102"), as text lines or NDJSON "seen_before" lines (actor_view.c). */
+void rpt_seen_before(const rpt *r, ts_store *s, const char *incident);
+void rpt_seen_before_json(FILE *out, ts_store *s, const char *incident);
+
 #endif

@@ -273,20 +273,22 @@ const char *sg_scalar(const sy_node *map, const char *key)
     return n && n->kind == SY_SCALAR && !n->is_null ? n->s : "";
 }
 
-/* "attack.t1059.001" tags as "T1059,T1059.001". */
+/* "attack.t1059.001" tags as "T1059.001"; attack.g0032 (a group) and attack.s0002 (software)
+ * tags too, as "G0032" and "S0002": the only names attribution takes from a rule. */
 char *sg_techniques(ts_arena *a, const sy_node *tags)
 {
     char buf[1024];
     size_t k = 0;
     for (size_t i = 0; tags && tags->kind == SY_SEQ && i < tags->nkids; i++) {
         const sy_node *t = tags->kids[i];
-        if (t->kind != SY_SCALAR || t->n < 9 || strncmp(t->s, "attack.t", 8) || t->s[8] < '0' || t->s[8] > '9')
+        if (t->kind != SY_SCALAR || t->n < 9 || strncmp(t->s, "attack.", 7) || t->s[8] < '0' || t->s[8] > '9' ||
+            (t->s[7] != 't' && t->s[7] != 'g' && t->s[7] != 's'))
             continue;
         if (k + t->n + 2 >= sizeof buf)
             break;
         if (k)
             buf[k++] = ',';
-        buf[k++] = 'T';
+        buf[k++] = (char)(t->s[7] - 'a' + 'A');
         memcpy(buf + k, t->s + 8, t->n - 8);
         k += t->n - 8;
     }

@@ -17,7 +17,7 @@ typedef struct ts_sigma_rule_info {
     const char *id;         /* the rule's id, or its file name when it has none */
     const char *title;
     const char *level;      /* "informational" .. "critical", or "" */
-    const char *techniques; /* "T1059.001,T1027" from attack.tNNNN tags, or "" */
+    const char *techniques; /* "T1059.001,T1027,G0032" from attack.tNNNN/gNNNN/sNNNN tags, or "" */
     const char *file;
     uint64_t line;
 } ts_sigma_rule_info;
