@@ -630,8 +630,10 @@ static void test_bundled_catalogue(void)
         CHECK_STR(a->name, "Lazarus Group");
         CHECK_STR(a->attack_id, "G0032");
         CHECK_STR(a->country, "KP");
-        CHECK_INT(a->n_techniques, 93);
-        CHECK_INT(a->n_software, 26);
+        /* ATT&CK's 93 techniques and 26 software of the group, with those of the campaigns
+           it attributes to the group (scripts/gen_catalogue.py) */
+        CHECK_INT(a->n_techniques, 119);
+        CHECK_INT(a->n_software, 28);
         CHECK(has_alias(a, "HIDDEN COBRA"));
     }
     /* the galaxy's Lazarus entry lists APT38; ATT&CK tracks it apart, and so do we */
@@ -795,8 +797,10 @@ static void test_attack(void)
         CHECK(has_alias(a, "HIDDEN COBRA"));
         CHECK(has_alias(a, "Guardians of Peace"));
         CHECK(has_alias(a, "Diamond Sleet"));
-        CHECK_INT(a->n_techniques, 93);
-        CHECK_INT(a->n_software, 26);
+        /* ATT&CK's 93 techniques and 26 software of the group, with those of the campaigns
+           it attributes to the group (scripts/gen_catalogue.py) */
+        CHECK_INT(a->n_techniques, 119);
+        CHECK_INT(a->n_software, 28);
     }
     CHECK(one_actor(ti, "Guardians of Peace") == a);
     ts_intel_stats st;
