@@ -8,6 +8,8 @@ extern const ts_reader ts_reader_zeek_tsv;
 extern const ts_reader ts_reader_zeek_json;
 extern const ts_reader ts_reader_suricata_eve;
 extern const ts_reader ts_reader_winevent_json;
+extern const ts_reader ts_reader_winevent_xml;
+extern const ts_reader ts_reader_sysmon_linux;
 extern const ts_reader ts_reader_linux_auth;
 extern const ts_reader ts_reader_linux_auditd;
 extern const ts_reader ts_reader_mail_mbox;
@@ -19,6 +21,8 @@ const ts_reader *const ts_readers[] = {
     &ts_reader_zeek_json,
     &ts_reader_suricata_eve,
     &ts_reader_winevent_json,
+    &ts_reader_winevent_xml,
+    &ts_reader_sysmon_linux,
     &ts_reader_linux_auth,
     &ts_reader_linux_auditd,
     &ts_reader_mail_mbox,
