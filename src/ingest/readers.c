@@ -9,6 +9,7 @@ extern const ts_reader ts_reader_zeek_json;
 extern const ts_reader ts_reader_suricata_eve;
 extern const ts_reader ts_reader_winevent_json;
 extern const ts_reader ts_reader_winevent_xml;
+extern const ts_reader ts_reader_winlogbeat;
 extern const ts_reader ts_reader_sysmon_linux;
 extern const ts_reader ts_reader_linux_auth;
 extern const ts_reader ts_reader_linux_auditd;
@@ -22,6 +23,7 @@ const ts_reader *const ts_readers[] = {
     &ts_reader_suricata_eve,
     &ts_reader_winevent_json,
     &ts_reader_winevent_xml,
+    &ts_reader_winlogbeat,
     &ts_reader_sysmon_linux,
     &ts_reader_linux_auth,
     &ts_reader_linux_auditd,
