@@ -97,6 +97,13 @@ check "an unknown format is named" grep -q 'notes.txt' "$tmp/bad.err"
 check "an unreadable file is named" grep -q 'dangling.log' "$tmp/bad.err"
 check "good input beside bad input is still hunted" grep -q 'Lazarus Group' "$tmp/bad.out"
 
+# Almost right (text where a port belongs): kept, the flaw named by file and line, status 0.
+printf '{"@stream":"conn","ts":1416816000.0,"uid":"C1","id_orig_h":"10.0.0.9","id_orig_p":"http","id_resp_h":"10.0.0.1","id_resp_p":80}\n' >"$tmp/almost.json"
+"$T" hunt "$tmp/almost.json" --db "$tmp/almost.db" --no-progress --json >"$tmp/almost.out" 2>"$tmp/almost.err"
+check "a record almost right is not a rejection" test $? -eq 0
+check "its flaw is named by file and line" grep -q 'almost.json:1: id.orig_p "http" is not a port' "$tmp/almost.err"
+check "and the record is read" grep -q '"events":1,"rejected":0' "$tmp/almost.out"
+
 # Untrusted strings never reach the terminal raw.
 "$T" intel lookup $'\e[31mred\e[0m' --db "$db" >"$tmp/esc.txt" 2>&1
 check "escape sequences are neutralised" bash -c "! grep -q $'\e' '$tmp/esc.txt'"
