@@ -233,6 +233,15 @@ static void test_zeek_almost(void)
     CHECK_INT(g.w[3].line, 5);
     CHECK(strstr(g.w[3].msg, "is not an address") != NULL);
     CHECK_INT(g.e[0].line, 6);
+
+    /* "@path" names the log as "@stream" does; a JSON-number ts and ISO text alike. */
+    path = write_tmp("zeek_path.json",
+        "{\"@path\":\"dns\",\"ts\":\"2020-04-29T23:26:38.908336Z\",\"id.orig_h\":\"10.0.1.4\",\"query\":\"b.example\"}\n");
+    CHECK_STR(read_as(path, NULL, &g), "zeek-json");
+    CHECK_INT(g.n, 1);
+    CHECK_STR(g.r[0].dataset, "zeek.dns");
+    CHECK_INT(g.r[0].ts, 1588202798908336000LL);
+    CHECK_INT(g.nwarn, 0);
 }
 
 /* ---- Windows XML ---- */
@@ -393,6 +402,15 @@ static void test_sysmon_linux(void)
     CHECK_INT(g.w[0].line, 3);
     CHECK(strstr(g.w[0].msg, "ends before </Event>") != NULL);
     CHECK_INT(g.nerr, 0);
+
+    /* A file of Sysmon lines is sysmon-linux's; another program's line in it is kept as text. */
+    snprintf(mixed, sizeof mixed, "%sNov 24 09:59:48 ip-172-31-60-25 systemd[1]: Started Session 66.\n", text);
+    path = write_tmp("sysmon_first", mixed);
+    CHECK_STR(read_as(path, NULL, &g), "sysmon-linux");
+    CHECK_INT(g.n, 2);
+    CHECK_STR(g.r[1].dataset, "linux.syslog");
+    CHECK(has_field(&g.r[1], "message=Nov 24 09:59:48 ip-172-31-60-25 systemd[1]: Started Session 66."));
+    CHECK_INT(g.nerr + g.nwarn, 0);
 }
 
 /* ---- Winlogbeat ---- */
