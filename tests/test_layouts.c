@@ -282,6 +282,71 @@ static void test_winxml(void)
     CHECK_INT(p->line, 3);
 }
 
+/* The sorted "key=value" lines of a record's fields. */
+static void sorted_fields(const rec *r, char out[64][S], size_t *n)
+{
+    *n = 0;
+    for (const char *p = r->fields; *p && *n < 64;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        snprintf(out[*n], S, "%.*s", (int)len, p);
+        (*n)++;
+        p += len + (nl ? 1 : 0);
+    }
+    for (size_t i = 1; i < *n; i++)
+        for (size_t j = i; j > 0 && strcmp(out[j - 1], out[j]) > 0; j--) {
+            char t[S];
+            memcpy(t, out[j], S), memcpy(out[j], out[j - 1], S), memcpy(out[j - 1], t, S);
+        }
+}
+
+/* The same event as XML and as evtx_dump's JSON gives the same fields and typed event. */
+static void test_winxml_like_json(void)
+{
+    got x, j;
+    char line[8192];
+    FILE *f = fopen(FIX "win_events.xml", "rb");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    for (int i = 0; i < 2 && fgets(line, sizeof line, f); i++) /* the second event, Sysmon 13 */
+        ;
+    fclose(f);
+    const char *xp = write_tmp("one.xml", line);
+    CHECK_STR(read_as(xp, NULL, &x), "winevent-xml");
+    const char *jp = write_tmp("one.json",
+        "{\"Event\":{\"#attributes\":{\"xmlns\":\"http://schemas.microsoft.com/win/2004/08/events/event\"},"
+        "\"System\":{\"Provider\":{\"#attributes\":{\"Name\":\"Microsoft-Windows-Sysmon\",\"Guid\":\"{5770385F-C22A-43E0-BF4C-06F5698FFBD9}\"}},"
+        "\"EventID\":13,\"Version\":2,\"Level\":4,\"Task\":13,\"Opcode\":0,\"Keywords\":\"0x8000000000000000\","
+        "\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"2020-12-04T00:31:59.771152800Z\"}},\"EventRecordID\":17837,"
+        "\"Correlation\":null,\"Execution\":{\"#attributes\":{\"ProcessID\":956,\"ThreadID\":3828}},"
+        "\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"WIN-40TITGP9BI7\","
+        "\"Security\":{\"#attributes\":{\"UserID\":\"S-1-5-18\"}}},"
+        "\"EventData\":{\"RuleName\":\"Context,ProtectedModeExitOrMacrosUsed\",\"EventType\":\"SetValue\","
+        "\"UtcTime\":\"2020-12-04 00:31:59.771\",\"ProcessGuid\":\"{84453EAB-8372-5FC9-10CD-380200000000}\","
+        "\"ProcessId\":1596,\"Image\":\"C:\\\\Program Files (x86)\\\\Microsoft Office\\\\Root\\\\Office16\\\\WINWORD.EXE\","
+        "\"TargetObject\":\"HKU\\\\S-1-5-21-2892772840-4280103526-640991184-1000\\\\Software\\\\Microsoft\\\\Office\\\\16.0\\\\Word\\\\Security\\\\Trusted Documents\\\\TrustRecords\\\\%USERPROFILE%/Downloads/malicious.docx\","
+        "\"Details\":\"Binary Data\"}}}\n");
+    CHECK_STR(read_as(jp, NULL, &j), "winevent-json");
+    CHECK_INT(x.n, 1);
+    CHECK_INT(j.n, 1);
+    if (x.n != 1 || j.n != 1)
+        return;
+    static char a[64][S], b[64][S];
+    size_t na, nb;
+    sorted_fields(&x.r[0], a, &na);
+    sorted_fields(&j.r[0], b, &nb);
+    CHECK_INT(na, nb);
+    for (size_t i = 0; i < na && i < nb; i++)
+        CHECK_STR(a[i], b[i]);
+    CHECK_STR(x.r[0].dataset, j.r[0].dataset);
+    CHECK_STR(x.r[0].action, j.r[0].action);
+    CHECK_INT(x.r[0].category, j.r[0].category);
+    CHECK_INT(x.r[0].ts, j.r[0].ts);
+    CHECK_STR(x.r[0].process, j.r[0].process);
+    CHECK_STR(x.r[0].host, j.r[0].host);
+}
+
 static void test_winxml_shapes(void)
 {
     got g;
@@ -607,6 +672,7 @@ int main(void)
     test_zeek_pipeline();
     test_zeek_almost();
     test_winxml();
+    test_winxml_like_json();
     test_winxml_shapes();
     test_sysmon_linux();
     test_winlogbeat();
