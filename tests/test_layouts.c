@@ -234,6 +234,17 @@ static void test_zeek_almost(void)
     CHECK(strstr(g.w[3].msg, "is not an address") != NULL);
     CHECK_INT(g.e[0].line, 6);
 
+    /* Zeek's TSV says the same of the same flaw. */
+    path = write_tmp("conn.log",
+        "#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n"
+        "1588316991.2\tC1\t10.0.1.5\t99999\t10.0.0.4\t88\n");
+    CHECK_STR(read_as(path, NULL, &g), "zeek-tsv");
+    CHECK_INT(g.n, 1);
+    CHECK_INT(g.r[0].dport, 88);
+    CHECK_INT(g.nwarn, 1);
+    CHECK_INT(g.w[0].line, 4);
+    CHECK(strstr(g.w[0].msg, "id.orig_p \"99999\" is not a port") != NULL);
+
     /* "@path" names the log as "@stream" does; a JSON-number ts and ISO text alike. */
     path = write_tmp("zeek_path.json",
         "{\"@path\":\"dns\",\"ts\":\"2020-04-29T23:26:38.908336Z\",\"id.orig_h\":\"10.0.1.4\",\"query\":\"b.example\"}\n");

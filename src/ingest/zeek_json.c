@@ -54,13 +54,7 @@ static void zj_done(void *ud)
     ev->fields = s->fields.v;
     ev->n_fields = s->fields.n;
     zk_log log = st->path.n ? zk_log_from_path(st->path) : zk_log_infer(ev->fields, ev->n_fields);
-    zk_flaw f = zk_map(ev, log, zk_dataset(log, st->path, &s->arena), &s->arena);
-    if (f.why && !f.val.p)
-        rd_warn(st->c, ev->line, ev->record, "no %.*s field; the record is kept without it",
-                (int)f.key.n, f.key.p);
-    else if (f.why)
-        rd_warn(st->c, ev->line, ev->record, "%.*s \"%.*s\" is not %s; the record is kept without it",
-                (int)f.key.n, f.key.p, (int)(f.val.n > 64 ? 64 : f.val.n), f.val.p, f.why);
+    zk_warn(st->c, ev, zk_map(ev, log, zk_dataset(log, st->path, &s->arena), &s->arena));
     rd_emit(st->c);
 }
 

@@ -396,3 +396,14 @@ zk_flaw zk_map(ts_event *ev, zk_log log, ts_str dataset, ts_arena *a)
         flaw(&ms, "missing", TS_STR_LIT("ts"), TS_STR_NULL);
     return ms.flaw;
 }
+
+void zk_warn(rd_ctx *c, const ts_event *ev, zk_flaw f)
+{
+    if (!f.why)
+        return;
+    if (!f.val.p)
+        rd_warn(c, ev->line, ev->record, "no %.*s field; the record is kept without it", (int)f.key.n, f.key.p);
+    else
+        rd_warn(c, ev->line, ev->record, "%.*s \"%.*s\" is not %s; the record is kept without it",
+                (int)f.key.n, f.key.p, (int)(f.val.n > 64 ? 64 : f.val.n), f.val.p, f.why);
+}

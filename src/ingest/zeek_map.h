@@ -4,6 +4,7 @@
 #define TS_INGEST_ZEEK_MAP_H
 
 #include "core/event.h"
+#include "ingest/rd.h"
 
 typedef enum zk_log {
     ZK_GENERIC = 0, /* any other log: ts, uid, id.* only */
@@ -43,5 +44,8 @@ typedef struct zk_flaw {
  * built URL. Returns the record's first flaw (a value that is not what its field holds, or
  * no ts in a record about a connection), so a reader can say so. */
 zk_flaw zk_map(ts_event *ev, zk_log log, ts_str dataset, ts_arena *a);
+
+/* Says a flaw zk_map found (nothing when f.why is NULL) as a warning on ev's line. */
+void zk_warn(rd_ctx *c, const ts_event *ev, zk_flaw f);
 
 #endif
