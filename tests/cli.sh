@@ -164,6 +164,12 @@ check "a FIFO gives the file's alerts" same_as_file fifo
 mkdir "$tmp/withfifo" && cp "$conn" "$tmp/withfifo/" && mkfifo "$tmp/withfifo/idle.fifo"
 check "a FIFO inside a directory is passed over, not waited on" \
     timeout 60 "$T" hunt "$tmp/withfifo" --db "$tmp/withfifo.db" --no-progress
+# Almost right (text where a port belongs): kept, the flaw named by file and line, status 0.
+printf '{"@stream":"conn","ts":1416816000.0,"uid":"C1","id_orig_h":"10.0.0.9","id_orig_p":"http","id_resp_h":"10.0.0.1","id_resp_p":80}\n' >"$tmp/almost.json"
+"$T" hunt "$tmp/almost.json" --db "$tmp/almost.db" --no-progress --json >"$tmp/almost.out" 2>"$tmp/almost.err"
+check "a record almost right is not a rejection" test $? -eq 0
+check "its flaw is named by file and line" grep -q 'almost.json:1: id.orig_p "http" is not a port' "$tmp/almost.err"
+check "and the record is read" grep -q '"events":1,"rejected":0' "$tmp/almost.out"
 
 # Untrusted strings never reach the terminal raw.
 "$T" intel lookup $'\e[31mred\e[0m' --db "$db" >"$tmp/esc.txt" 2>&1

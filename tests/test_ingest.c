@@ -677,7 +677,7 @@ static void test_winevent(void)
     CHECK(has_field(x, "EventID_Qualifiers=") && has_field(x, "TimeCreated_SystemTime=2023-05-04T01:02:03.000Z"));
     CHECK(!strstr(x->fields, "xmlns") && !strstr(x->fields, "Empty"));
 
-    CHECK_STR(read_file(FIX "winlogbeat.json", &g), "winevent-json");
+    CHECK_STR(read_file(FIX "winlogbeat.json", &g), "winlogbeat");
     CHECK_INT(g.n, 1);
     rec *w = &g.r[0];
     CHECK_INT(w->code, 4625);
@@ -802,7 +802,7 @@ static void test_bad_input(void)
     memcpy(text, "\xef\xbb\xbf", 3);
     tmp_path(path, sizeof path, "bom.json");
     write_file(path, text, tn + 3);
-    CHECK_STR(read_file(path, &g), "winevent-json");
+    CHECK_STR(read_file(path, &g), "winlogbeat");
     CHECK_INT(g.n, 1);
     CHECK_INT(g.nerr, 0);
 

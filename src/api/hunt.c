@@ -98,11 +98,23 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
         ts_session_diag(h->t, file, line, "%s", msg);
 }
 
+/* A record read with a flaw (a field it could not use): said, not counted as rejected. */
+static void on_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
+{
+    hunt *h = ud;
+    if (h->progress)
+        fputs("\r\033[K", stderr);
+    if (record && !line)
+        ts_session_diag(h->t, file, 0, "record %llu: %s", (unsigned long long)record, msg);
+    else
+        ts_session_diag(h->t, file, line, "%s", msg);
+}
+
 /* Reads one file with the reader its content calls for. */
 static int hunt_file(void *ud, const char *file, const char *walk_err)
 {
     hunt *h = ud;
-    ts_sink sink = {on_event, on_error, h};
+    ts_sink sink = {on_event, on_error, h, on_warn};
     ts_input *in;
     char err[512];
     const char *head;

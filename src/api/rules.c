@@ -127,6 +127,15 @@ static void cover_error(void *ud, const char *file, uint64_t line, uint64_t reco
         ts_session_diag(c->t, file, line, "%s (%s)", msg, tocsin_strerror(code));
 }
 
+static void cover_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
+{
+    cover *c = ud;
+    if (record && !line)
+        ts_session_diag(c->t, file, 0, "record %llu: %s", (unsigned long long)record, msg);
+    else
+        ts_session_diag(c->t, file, line, "%s", msg);
+}
+
 static int cover_file(void *ud, const char *file, const char *walk_err)
 {
     cover *c = ud;
@@ -144,7 +153,7 @@ static int cover_file(void *ud, const char *file, const char *walk_err)
     }
     size_t n = ts_input_peek(in, &head);
     const ts_reader *r = n ? ts_reader_detect(head, n) : NULL;
-    ts_sink sink = {cover_event, cover_error, c};
+    ts_sink sink = {cover_event, cover_error, c, cover_warn};
     if (r)
         r->read(in, &c->scratch, &sink);
     else if (n)

@@ -19,6 +19,10 @@ typedef struct ts_sink {
     void (*error)(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
                   const char *msg);
     void *ud;
+    /* A record that was read, and sent to event, but with a field that could not be used
+     * (a missing time, text where a number belongs): the record is not rejected. NULL sends
+     * these to error instead, so a sink that knows nothing of warnings still hears them. */
+    void (*warn)(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg);
 } ts_sink;
 
 /* Buffers a reader may reuse from record to record; owned by the caller of read(). */

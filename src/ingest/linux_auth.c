@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "ingest/rd.h"
+#include "ingest/winxml.h"
 
 /* The header of one syslog line. */
 typedef struct sl_line {
@@ -414,6 +415,10 @@ static void record(rd_ctx *c, const sl_year *y, const char *p, size_t n)
     sl_line l;
     if (!parse_line(p, n, y, &l)) {
         rd_error(c, line, 0, TOCSIN_E_PARSE, "not a syslog line (no timestamp and host)");
+        return;
+    }
+    if (l.msg.n > 7 && l.msg.p[0] == '<' && ts_winxml_find(l.msg.p, l.msg.n) == 0) {
+        ts_sysmon_linux_event(c, line, l.msg.p, l.msg.n); /* Sysmon for Linux's XML */
         return;
     }
     rd_begin(c, line, 0);

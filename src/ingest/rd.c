@@ -16,6 +16,19 @@ void rd_error(const rd_ctx *c, uint64_t line, uint64_t record, tocsin_code code,
         c->sink->error(c->sink->ud, c->file, line, record, code, msg);
 }
 
+void rd_warn(const rd_ctx *c, uint64_t line, uint64_t record, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (c->sink->warn)
+        c->sink->warn(c->sink->ud, c->file, line, record, msg);
+    else if (c->sink->error)
+        c->sink->error(c->sink->ud, c->file, line, record, TOCSIN_E_PARSE, msg);
+}
+
 tocsin_code rd_input_error(const rd_ctx *c, tocsin_code code)
 {
     rd_error(c, ts_input_lineno(c->in), 0, code, "%s", ts_input_error(c->in));

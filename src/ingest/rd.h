@@ -25,6 +25,10 @@ static inline rd_ctx rd_make(ts_input *in, ts_scratch *s, const ts_sink *sink)
 void rd_error(const rd_ctx *c, uint64_t line, uint64_t record, tocsin_code code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Reports a record that is read but flawed (see ts_sink.warn), printf-style. */
+void rd_warn(const rd_ctx *c, uint64_t line, uint64_t record, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Reports an error of ts_input_line/ts_input_json_element. Returns TOCSIN_OK when reading
  * may go on (an over-long record was skipped), else the code, which stops the reader. */
 tocsin_code rd_input_error(const rd_ctx *c, tocsin_code code);

@@ -13,6 +13,9 @@
     X(zeek_json)      \
     X(suricata_eve)   \
     X(winevent_json)  \
+    X(winevent_xml)   \
+    X(winlogbeat)     \
+    X(sysmon_linux)   \
     X(linux_auth)     \
     X(linux_auditd)   \
     X(mail_mbox)      \

@@ -116,43 +116,69 @@ typedef struct map_state {
     ts_str src, dst, p; /* notice without id.* */
     ts_str tx, rx;      /* files: first of tx_hosts / rx_hosts */
     ts_str header_from;
+    bool has_ts, has_conn; /* a ts field; a uid or id.* field */
+    zk_flaw flaw;
 } map_state;
 
+static void flaw(map_state *ms, const char *why, ts_str k, ts_str v)
+{
+    if (!ms->flaw.why)
+        ms->flaw = (zk_flaw){why, k, v};
+}
+
 /* Every field passes here: the key's length picks the one or four names it can be. */
-static void map_common(ts_event *ev, ts_str k, ts_str v)
+static void map_common(ts_event *ev, ts_str k, ts_str v, map_state *ms)
 {
     switch (k.n) {
     case 2:
-        if (RD_EQ(k, "ts"))
-            rd_time(v, &ev->ts_ns);
+        if (RD_EQ(k, "ts")) {
+            ms->has_ts = true;
+            if (!rd_time(v, &ev->ts_ns))
+                flaw(ms, "a time", k, v);
+        }
+        break;
+    case 3:
+        if (RD_EQ(k, "uid"))
+            ms->has_conn = true;
         break;
     case 5:
         if (RD_EQ(k, "proto"))
             ev->transport = v;
         break;
     case 9:
+        if (k.p[0] != 'i' || k.p[1] != 'd' || k.p[2] != '.')
+            break;
+        ms->has_conn = true;
         if (RD_EQ(k, "id.orig_h"))
             rd_ip(v, &ev->src_ip);
-        else if (RD_EQ(k, "id.orig_p"))
-            rd_port(v, &ev->src_port);
         else if (RD_EQ(k, "id.resp_h"))
             rd_ip(v, &ev->dst_ip);
-        else if (RD_EQ(k, "id.resp_p"))
-            rd_port(v, &ev->dst_port);
+        else if (RD_EQ(k, "id.orig_p")) {
+            if (!rd_port(v, &ev->src_port))
+                flaw(ms, "a port", k, v);
+            break;
+        } else if (RD_EQ(k, "id.resp_p")) {
+            if (!rd_port(v, &ev->dst_port))
+                flaw(ms, "a port", k, v);
+            break;
+        } else
+            break;
+        if (v.n && !ts_ip_set(k.p[3] == 'o' ? &ev->src_ip : &ev->dst_ip))
+            flaw(ms, "an address", k, v);
         break;
     default:
         break;
     }
 }
 
-static void map_conn(ts_event *ev, ts_str k, ts_str v)
+static void map_conn(ts_event *ev, ts_str k, ts_str v, map_state *ms)
 {
     if (RD_EQ(k, "service"))
         ev->protocol = v;
-    else if (RD_EQ(k, "orig_bytes"))
-        ts_parse_u64(v, &ev->bytes_out);
-    else if (RD_EQ(k, "resp_bytes"))
-        ts_parse_u64(v, &ev->bytes_in);
+    else if (RD_EQ(k, "orig_bytes") && !ts_parse_u64(v, &ev->bytes_out))
+        flaw(ms, "a byte count", k, v);
+    else if (RD_EQ(k, "resp_bytes") && !ts_parse_u64(v, &ev->bytes_in))
+        flaw(ms, "a byte count", k, v);
 }
 
 static void map_smtp(ts_event *ev, ts_str k, ts_str v, map_state *ms)
@@ -263,10 +289,10 @@ static void map_rdp(ts_event *ev, ts_str k, ts_str v)
 
 static void map_field(ts_event *ev, zk_log log, ts_str k, ts_str v, map_state *ms)
 {
-    map_common(ev, k, v);
+    map_common(ev, k, v, ms);
     switch (log) {
     case ZK_CONN:
-        map_conn(ev, k, v);
+        map_conn(ev, k, v, ms);
         break;
     case ZK_DNS:
         if (RD_EQ(k, "query"))
@@ -326,7 +352,7 @@ static void build_url(ts_event *ev, const map_state *ms, ts_arena *a)
         ev->url = ms->uri;
 }
 
-void zk_map(ts_event *ev, zk_log log, ts_str dataset, ts_arena *a)
+zk_flaw zk_map(ts_event *ev, zk_log log, ts_str dataset, ts_arena *a)
 {
     /* Copied from a zeroed constant: gcc zeroes a local of this size with rep stos, which
        costs more to start than these few moves (a sixth of zk_map's samples). */
@@ -366,4 +392,18 @@ void zk_map(ts_event *ev, zk_log log, ts_str dataset, ts_arena *a)
     default:
         break;
     }
+    if (!ms.has_ts && ms.has_conn)
+        flaw(&ms, "missing", TS_STR_LIT("ts"), TS_STR_NULL);
+    return ms.flaw;
+}
+
+void zk_warn(rd_ctx *c, const ts_event *ev, zk_flaw f)
+{
+    if (!f.why)
+        return;
+    if (!f.val.p)
+        rd_warn(c, ev->line, ev->record, "no %.*s field; the record is kept without it", (int)f.key.n, f.key.p);
+    else
+        rd_warn(c, ev->line, ev->record, "%.*s \"%.*s\" is not %s; the record is kept without it",
+                (int)f.key.n, f.key.p, (int)(f.val.n > 64 ? 64 : f.val.n), f.val.p, f.why);
 }

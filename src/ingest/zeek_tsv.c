@@ -231,7 +231,7 @@ static void data_line(rd_ctx *c, const zt_hdr *h, const char *p, size_t n)
     ts_event *ev = &c->s->ev;
     ev->fields = c->s->fields.v;
     ev->n_fields = c->s->fields.n;
-    zk_map(ev, h->log, ts_str_c(h->dataset), &c->s->arena);
+    zk_warn(c, ev, zk_map(ev, h->log, ts_str_c(h->dataset), &c->s->arena));
     rd_emit(c);
 }
 
