@@ -24,6 +24,8 @@ enum {
     CMD_SIMULATE = 1u << 9,
     CMD_EVAL = 1u << 10,
     CMD_VERSION = 1u << 11,
+    CMD_SUPPRESS = 1u << 12,
+    CMD_CLOSE = 1u << 13,
 };
 
 /* What a command was given. Strings borrow argv. */
@@ -38,6 +40,11 @@ typedef struct args {
     size_t n_intel;
     const char **rules;
     size_t n_rules;
+    tocsin_suppression sup; /* suppress: the conditions, --reason, --expires */
+    const char *remove;     /* suppress --remove ID */
+    int list;               /* suppress --list */
+    int benign, malicious;  /* close */
+    const char *note;       /* close --note */
     int help;         /* --help was given */
 } args;
 

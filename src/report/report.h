@@ -12,6 +12,7 @@
 /* Counts a hunt gathered, for the run summary. */
 typedef struct ts_hunt_stats {
     uint64_t files, events, rejected, alerts, incidents;
+    uint64_t suppressed; /* distinct alerts an analyst's suppression marked */
     double seconds;
 } ts_hunt_stats;
 
@@ -22,6 +23,10 @@ tocsin_code ts_report_incidents(ts_store *s, FILE *out, int json);
 /* One incident in full: timeline, entities, hypotheses with every contribution, and where
  * each alert came from. TOCSIN_E_NOTFOUND for an unknown id. */
 tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int json);
+
+/* The analyst's suppressions, oldest first, each with its conditions, reason, and expiry
+ * ("expired" once past now_ns); "no suppressions" when there are none. */
+tocsin_code ts_report_suppressions(ts_store *s, int64_t now_ns, FILE *out, int json);
 
 /* intel stats and intel lookup. */
 void ts_report_intel_stats(const ts_intel *ti, FILE *out, int json);

@@ -8,17 +8,18 @@
 /* The figures of the summary: what the hunt counted when given, else what the store
  * recorded (a report of an earlier run). */
 typedef struct run_figures {
-    uint64_t files, events, rejected, alerts, incidents;
+    uint64_t files, events, rejected, alerts, incidents, suppressed;
     double seconds;
 } run_figures;
 
 static run_figures figures(const ts_run_view *run, const ts_hunt_stats *st)
 {
-    run_figures f = {run->files, run->events, run->rejected, run->alerts, run->incidents, 0};
+    run_figures f = {run->files, run->events, run->rejected, run->alerts, run->incidents, run->suppressed, 0};
     if (run->ended_ns > run->started_ns)
         f.seconds = (double)(run->ended_ns - run->started_ns) / 1e9;
     if (st)
-        f = (run_figures){st->files, st->events, st->rejected, st->alerts, st->incidents, st->seconds};
+        f = (run_figures){st->files, st->events, st->rejected, st->alerts, st->incidents, st->suppressed,
+                          st->seconds};
     return f;
 }
 
@@ -35,6 +36,9 @@ static void summary_text(const rpt *r, const ts_run_view *run, const run_figures
             rpt_count(f->files, a, sizeof a), f->files == 1 ? "" : "s", rpt_count(f->events, b, sizeof b),
             rpt_count(f->rejected, c, sizeof c), rpt_count(f->alerts, d, sizeof d), f->alerts == 1 ? "" : "s",
             rpt_count(f->incidents, e, sizeof e), f->incidents == 1 ? "" : "s");
+    if (f->suppressed) /* kept and shown, marked: an analyst's suppression matched them */
+        fprintf(o, "  %s suppressed by analysts' rules (tocsin suppress --list), not raised\n",
+                rpt_count(f->suppressed, a, sizeof a));
     fprintf(o, "  %.2f s", f->seconds);
     if (f->seconds > 0)
         fprintf(o, ", %s events/s", rpt_count((uint64_t)((double)f->events / f->seconds), a, sizeof a));
@@ -72,6 +76,7 @@ static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f
     ts_jw_kuint(&w, "rejected", f->rejected);
     ts_jw_kuint(&w, "alerts", f->alerts);
     ts_jw_kuint(&w, "incidents", f->incidents);
+    ts_jw_kuint(&w, "suppressed", f->suppressed);
     ts_jw_kdouble(&w, "seconds", f->seconds);
     ts_jw_kdouble(&w, "events_per_second", f->seconds > 0 ? (double)f->events / f->seconds : 0);
     ts_jw_key(&w, "formats");
