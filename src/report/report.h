@@ -12,8 +12,8 @@
 /* Counts a hunt gathered, for the run summary. */
 typedef struct ts_hunt_stats {
     uint64_t files, events, rejected, alerts, incidents;
-    uint64_t suppressed; /* distinct alerts an analyst's suppression marked */
     double seconds;
+    uint64_t suppressed; /* distinct alerts an analyst's suppression marked */
 } ts_hunt_stats;
 
 /* The hunt's report: its summary, then every incident this run wrote, in full. */
