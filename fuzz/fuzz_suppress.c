@@ -27,10 +27,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.detector = lines[2], r.rule = lines[3], r.host = lines[4], r.user = lines[5];
     r.ip = lines[6], r.indicator = lines[7];
 
-    ts_alert a = {.detector = "sigma", .key = "sigma|5ef9853e-4d0e-4a70-846f-a9ca37d876da|ws-01",
-                  .title = "Sigma high: Mimikatz Use on ws-01", .internal_host = "ws-01",
-                  .user = "CORP\\alice", .remote_name = "http://evil.example/x", .ioc_value = "evil.example",
-                  .observed = "a.evil.example", .dataset = "windows.sysmon", .severity = 70};
+    ts_alert a = {.detector = "sigma",
+                  .key = "sigma|5ef9853e-4d0e-4a70-846f-a9ca37d876da|ws-01",
+                  .title = "Sigma high: Mimikatz Use on ws-01",
+                  .internal_host = "ws-01",
+                  .user = "CORP\\alice",
+                  .remote_name = "http://evil.example/x",
+                  .ioc_value = "evil.example",
+                  .observed = "a.evil.example",
+                  .dataset = "windows.sysmon",
+                  .severity = 70};
     ts_ip_parse(ts_str_make("10.0.0.5", 8), &a.internal_ip);
     ts_ip_parse(ts_str_make("2001:db8::7", 11), &a.remote_ip);
     ts_alert b = {.detector = "home-network", .key = "KP", .user = "bob@corp.example", .severity = 90};

@@ -108,7 +108,8 @@ tocsin_code tocsin_suppress(tocsin *t, const tocsin_suppression *s);
 tocsin_code tocsin_suppress_list(tocsin *t);
 tocsin_code tocsin_suppress_remove(tocsin *t, const char *id);
 /* Closes a stored incident as "benign" or "malicious", with a note (may be NULL). */
-tocsin_code tocsin_close_incident(tocsin *t, const char *incident_id, const char *disposition, const char *note);
+tocsin_code tocsin_close_incident(tocsin *t, const char *incident_id, const char *disposition,
+                                  const char *note);
 
 /* Reads evidence (indicators, ATT&CK technique ids, software and actor names), one per
  * line, from in and prints the ranked actor hypotheses that explain it. */

@@ -678,7 +678,6 @@ static void test_bad_databases(void)
     }
 }
 
-
 /* ---- analyst feedback: suppressions and closed incidents -------------------------------- */
 
 static void test_expiry_and_field(void)
@@ -695,8 +694,20 @@ static void test_expiry_and_field(void)
     CHECK(at == 1801418400LL * SEC);
     CHECK_INT(ts_expiry_parse("2027-01-31T18:00", 16, now, &at), 0);
     CHECK(at == 1801418400LL * SEC);
-    const char *bad[] = {"", "0d", "5x", "d", "-3d", "30", "2027-02-30", "2027-13-01", "2020-01-01",
-                         "2027-01-31T25:00", "2027-1-31", "2027-01-31Tx", "99999999999999999d", "12h "};
+    const char *bad[] = {"",
+                         "0d",
+                         "5x",
+                         "d",
+                         "-3d",
+                         "30",
+                         "2027-02-30",
+                         "2027-13-01",
+                         "2020-01-01",
+                         "2027-01-31T25:00",
+                         "2027-1-31",
+                         "2027-01-31Tx",
+                         "99999999999999999d",
+                         "12h "};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         if (ts_expiry_parse(bad[i], strlen(bad[i]), now, &at) != -1) {
             fprintf(stderr, "expiry '%s' was accepted\n", bad[i]);
@@ -723,7 +734,8 @@ static void test_matching(fixture *f)
     r.user = "ALICE";
     CHECK(ts_suppression_matches(&r, intel) && !ts_suppression_matches(&r, rule));
     r.user = NULL, r.host = "ws-*";
-    CHECK(ts_suppression_matches(&r, intel) && ts_suppression_matches(&r, rule) && !ts_suppression_matches(&r, home));
+    CHECK(ts_suppression_matches(&r, intel) && ts_suppression_matches(&r, rule) &&
+          !ts_suppression_matches(&r, home));
     r.host = "10.0.0.0/24";
     CHECK(ts_suppression_matches(&r, intel) && !ts_suppression_matches(&r, rule));
     r.host = NULL, r.ip = "203.131.222.0/24";
@@ -744,8 +756,10 @@ static void test_matching(fixture *f)
     CHECK(!ts_suppression_valid(&r) && !ts_suppression_matches(&r, intel));
 
     /* Sigma alerts by rule id or title, not by a word of the title */
-    ts_alert sig = {.detector = "sigma", .key = "sigma|5ef9853e-4d0e-4a70-846f-a9ca37d876da|ws-01",
-                    .title = "Sigma high: Mimikatz Use on ws-01", .severity = 70};
+    ts_alert sig = {.detector = "sigma",
+                    .key = "sigma|5ef9853e-4d0e-4a70-846f-a9ca37d876da|ws-01",
+                    .title = "Sigma high: Mimikatz Use on ws-01",
+                    .severity = 70};
     ts_suppression byrule = {.rule = "5EF9853E-4D0E-4A70-846F-A9CA37D876DA"};
     CHECK(ts_suppression_matches(&byrule, &sig));
     byrule.rule = "Mimikatz Use";
@@ -789,11 +803,18 @@ static void test_suppressions_kept(void)
     int64_t id1 = 0, id2 = 0, id3 = 0;
     CHECK_INT(ts_store_suppress_add(s, &none, &id1), TOCSIN_E_ARG);
     CHECK_INT(ts_store_suppress_add(s, &noreason, &id1), TOCSIN_E_ARG);
-    ts_suppression a = {.detector = "brute-force", .host = "scan-*", .reason = "weekly \x1b[2Jscan",
+    ts_suppression a = {.detector = "brute-force",
+                        .host = "scan-*",
+                        .reason = "weekly \x1b[2Jscan",
                         .created_ns = now - 10 * SEC},
-                   b = {.field = "dataset", .value = "zeek.notice", .reason = "noisy", .created_ns = now,
+                   b = {.field = "dataset",
+                        .value = "zeek.notice",
+                        .reason = "noisy",
+                        .created_ns = now,
                         .expires_ns = now + 3600 * SEC},
-                   c = {.user = "svc-backup", .reason = "gone", .created_ns = now - 7200 * SEC,
+                   c = {.user = "svc-backup",
+                        .reason = "gone",
+                        .created_ns = now - 7200 * SEC,
                         .expires_ns = now - 3600 * SEC};
     CHECK_INT(ts_store_suppress_add(s, &a, &id1), TOCSIN_OK);
     CHECK_INT(ts_store_suppress_add(s, &b, &id2), TOCSIN_OK);
@@ -891,7 +912,8 @@ static void test_suppressed_and_closed(fixture *f)
     CHECK_INT(ts_report_show(s, id, mb_open(&m), 1), TOCSIN_OK);
     char *t = mb_close(&m);
     json_t *lines = parse_lines(t);
-    json_t *inc = lines ? nth_type(lines, "incident", 0) : NULL, *al = lines ? nth_type(lines, "alert", 1) : NULL;
+    json_t *inc = lines ? nth_type(lines, "incident", 0) : NULL,
+           *al = lines ? nth_type(lines, "alert", 1) : NULL;
     CHECK(inc && json_integer_value(json_object_get(inc, "suppressed_alerts")) == 1);
     CHECK(inc && strcmp(json_string_value(json_object_get(inc, "status")), "open") == 0);
     json_t *sup = al ? json_object_get(al, "suppression") : NULL;

@@ -38,7 +38,8 @@ static tocsin_code build(tocsin *t, const tocsin_suppression *in, ts_suppression
     bool oom = false;
     memset(r, 0, sizeof *r);
     if (!in->reason || !*in->reason)
-        return ts_session_fail(t, TOCSIN_E_ARG, "a suppression needs --reason TEXT: say why, for whoever reads it later");
+        return ts_session_fail(t, TOCSIN_E_ARG,
+                               "a suppression needs --reason TEXT: say why, for whoever reads it later");
     const char *given[] = {in->detector, in->rule, in->host, in->user, in->ip, in->indicator, in->field};
     for (size_t i = 0; i < sizeof given / sizeof *given; i++)
         if (given[i] && !*given[i])
@@ -112,8 +113,8 @@ tocsin_code tocsin_suppress_remove(tocsin *t, const char *id)
     char *end;
     long long v = id && *id >= '0' && *id <= '9' ? strtoll(id, &end, 10) : 0;
     if (!v || *end)
-        return ts_session_fail(t, TOCSIN_E_ARG, "--remove '%s': a suppression's number (tocsin suppress --list)",
-                               id ? id : "");
+        return ts_session_fail(
+            t, TOCSIN_E_ARG, "--remove '%s': a suppression's number (tocsin suppress --list)", id ? id : "");
     tocsin_code rc = store_failed(t, ts_store_suppress_remove(t->store, v));
     if (rc == TOCSIN_OK && t->o.json) {
         ts_jw w;
@@ -127,7 +128,8 @@ tocsin_code tocsin_suppress_remove(tocsin *t, const char *id)
     return rc;
 }
 
-tocsin_code tocsin_close_incident(tocsin *t, const char *incident_id, const char *disposition, const char *note)
+tocsin_code tocsin_close_incident(tocsin *t, const char *incident_id, const char *disposition,
+                                  const char *note)
 {
     if (!t || !incident_id || !disposition)
         return TOCSIN_E_ARG;

@@ -300,9 +300,11 @@ static tocsin_code apply_suppressions(hunt *h, ts_incident **inc, size_t n)
     size_t nr;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    tocsin_code rc = ts_store_suppressions(h->t->store, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &rules, &nr);
+    tocsin_code rc =
+        ts_store_suppressions(h->t->store, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &rules, &nr);
     if (rc != TOCSIN_OK)
-        return ts_session_fail(h->t, rc, "%s", rc == TOCSIN_E_DB ? ts_store_error(h->t->store) : tocsin_strerror(rc));
+        return ts_session_fail(h->t, rc, "%s",
+                               rc == TOCSIN_E_DB ? ts_store_error(h->t->store) : tocsin_strerror(rc));
     for (size_t i = 0; i < n && nr && rc == TOCSIN_OK; i++) {
         size_t marked = ts_suppress_incident(rules, nr, inc[i]);
         if (marked == (size_t)-1)

@@ -192,7 +192,7 @@ static int run_suppress(tocsin *t, args *a)
                      s->reason || s->expires;
     if (a->list + (a->remove != NULL) + (conditions != 0) != 1)
         return bad_usage("suppress", "%s",
-                         "suppress takes conditions with --reason TEXT, or --list, or --remove ID (one of them)");
+                         "suppress takes conditions with --reason TEXT, or --list, or --remove ID");
     if (a->list)
         return status_of(t, tocsin_suppress_list(t));
     if (a->remove)

@@ -18,10 +18,14 @@ void ts_suppression_clear(ts_suppression *r)
 static const char *direction_name(ts_direction d)
 {
     switch (d) {
-    case TS_DIR_INBOUND: return "inbound";
-    case TS_DIR_OUTBOUND: return "outbound";
-    case TS_DIR_INTERNAL: return "internal";
-    case TS_DIR_UNKNOWN: break;
+    case TS_DIR_INBOUND:
+        return "inbound";
+    case TS_DIR_OUTBOUND:
+        return "outbound";
+    case TS_DIR_INTERNAL:
+        return "internal";
+    case TS_DIR_UNKNOWN:
+        break;
     }
     return NULL;
 }
@@ -30,18 +34,30 @@ static const char *direction_name(ts_direction d)
  * address or number. NULL: the alert has no such value. */
 static const char *field_of(const ts_alert *a, const char *name, char *buf, size_t cap)
 {
-    if (strcmp(name, "key") == 0) return a->key;
-    if (strcmp(name, "title") == 0) return a->title;
-    if (strcmp(name, "techniques") == 0) return a->techniques;
-    if (strcmp(name, "internal_host") == 0) return a->internal_host;
-    if (strcmp(name, "user") == 0) return a->user;
-    if (strcmp(name, "remote_name") == 0) return a->remote_name;
-    if (strcmp(name, "remote_cc") == 0) return a->remote_geo.cc[0] ? a->remote_geo.cc : NULL;
-    if (strcmp(name, "direction") == 0) return direction_name(a->direction);
-    if (strcmp(name, "observed") == 0) return a->observed;
-    if (strcmp(name, "dataset") == 0) return a->dataset;
-    if (strcmp(name, "file") == 0) return a->file;
-    if (strcmp(name, "ioc_value") == 0) return a->ioc_value;
+    if (strcmp(name, "key") == 0)
+        return a->key;
+    if (strcmp(name, "title") == 0)
+        return a->title;
+    if (strcmp(name, "techniques") == 0)
+        return a->techniques;
+    if (strcmp(name, "internal_host") == 0)
+        return a->internal_host;
+    if (strcmp(name, "user") == 0)
+        return a->user;
+    if (strcmp(name, "remote_name") == 0)
+        return a->remote_name;
+    if (strcmp(name, "remote_cc") == 0)
+        return a->remote_geo.cc[0] ? a->remote_geo.cc : NULL;
+    if (strcmp(name, "direction") == 0)
+        return direction_name(a->direction);
+    if (strcmp(name, "observed") == 0)
+        return a->observed;
+    if (strcmp(name, "dataset") == 0)
+        return a->dataset;
+    if (strcmp(name, "file") == 0)
+        return a->file;
+    if (strcmp(name, "ioc_value") == 0)
+        return a->ioc_value;
     if (strcmp(name, "internal_ip") == 0 || strcmp(name, "remote_ip") == 0) {
         const ts_ip *ip = name[0] == 'i' ? &a->internal_ip : &a->remote_ip;
         return ts_ip_set(ip) && cap >= TS_IP_STRLEN ? ts_ip_format(ip, buf) : NULL;
@@ -57,9 +73,10 @@ static const char *field_of(const ts_alert *a, const char *name, char *buf, size
 
 int ts_suppress_field_ok(const char *name)
 {
-    static const char *const names[] = {"key", "title", "techniques", "internal_host", "user",
-                                        "remote_name", "remote_cc", "direction", "observed", "dataset",
-                                        "file", "ioc_value", "internal_ip", "remote_ip", "remote_asn"};
+    static const char *const names[] = {"key",         "title",       "techniques", "internal_host",
+                                        "user",        "remote_name", "remote_cc",  "direction",
+                                        "observed",    "dataset",     "file",       "ioc_value",
+                                        "internal_ip", "remote_ip",   "remote_asn"};
     for (size_t i = 0; name && i < sizeof names / sizeof *names; i++)
         if (strcmp(name, names[i]) == 0)
             return 1;
@@ -73,7 +90,10 @@ int ts_suppression_valid(const ts_suppression *r)
     return r->detector || r->rule || r->host || r->user || r->ip || r->indicator || r->field;
 }
 
-static int glob(const char *pattern, const char *s) { return s && fnmatch(pattern, s, FNM_CASEFOLD) == 0; }
+static int glob(const char *pattern, const char *s)
+{
+    return s && fnmatch(pattern, s, FNM_CASEFOLD) == 0;
+}
 
 /* An address against "10.0.0.0/24", "10.0.0.5" or a glob of its text. */
 static int ip_matches(const char *pattern, const ts_ip *ip)
@@ -161,9 +181,12 @@ int ts_suppression_matches(const ts_suppression *r, const ts_alert *a)
 
 void ts_suppression_describe(const ts_suppression *r, char *buf, size_t cap)
 {
-    const struct { const char *name, *v; } c[] = {
-        {"detector", r->detector}, {"rule", r->rule}, {"host", r->host}, {"user", r->user},
-        {"ip", r->ip}, {"indicator", r->indicator}, {r->field, r->value},
+    const struct {
+        const char *name, *v;
+    } c[] = {
+        {"detector", r->detector}, {"rule", r->rule}, {"host", r->host},
+        {"user", r->user},         {"ip", r->ip},     {"indicator", r->indicator},
+        {r->field, r->value},
     };
     size_t used = 0;
     if (cap)
@@ -292,12 +315,23 @@ int ts_expiry_parse(const char *s, size_t n, int64_t now_ns, int64_t *out_ns)
         if (p == s || p + 1 != end || v == 0)
             return -1;
         switch (*p) {
-        case 's': unit = 1; break;
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        case 'w': unit = 7 * 86400; break;
-        default: return -1;
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        case 'w':
+            unit = 7 * 86400;
+            break;
+        default:
+            return -1;
         }
         if (v > 100LL * 366 * 86400 / unit)
             return -1;

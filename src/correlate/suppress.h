@@ -12,16 +12,16 @@
 /* One suppression: every condition given must hold (NULL: any). Values are globs
  * (fnmatch, case-insensitive: "scan-*"); ip may also be a CIDR. Strings are owned. */
 typedef struct ts_suppression {
-    int64_t id;       /* in the store */
-    char *detector;   /* the detector's name */
-    char *rule;       /* a Sigma rule's id or title */
-    char *host;       /* the internal host's name or address */
-    char *user;       /* the account ("alice" also matches "CORP\alice" and "alice@corp") */
-    char *ip;         /* an address or CIDR, internal or remote side */
-    char *indicator;  /* the matched indicator, observed value or outside name */
-    char *field;      /* an alert field by its JSON name (ts_suppress_field_ok) ... */
-    char *value;      /* ... and the value it must have */
-    char *reason;     /* required */
+    int64_t id;      /* in the store */
+    char *detector;  /* the detector's name */
+    char *rule;      /* a Sigma rule's id or title */
+    char *host;      /* the internal host's name or address */
+    char *user;      /* the account ("alice" also matches "CORP\alice" and "alice@corp") */
+    char *ip;        /* an address or CIDR, internal or remote side */
+    char *indicator; /* the matched indicator, observed value or outside name */
+    char *field;     /* an alert field by its JSON name (ts_suppress_field_ok) ... */
+    char *value;     /* ... and the value it must have */
+    char *reason;    /* required */
     int64_t created_ns;
     int64_t expires_ns; /* 0: never */
 } ts_suppression;

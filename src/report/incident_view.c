@@ -541,8 +541,8 @@ void rpt_incident_line(const rpt *r, const ts_incident_view *v)
     if (v->suppressed_alerts && v->suppressed_alerts >= v->alert_total)
         n += (size_t)snprintf(rest + n, sizeof rest - n, "[suppressed] ");
     if (v->n_hyps)
-        n += (size_t)snprintf(rest + n, sizeof rest - n, "%s %.0f%%", v->hyps[0].actor ? v->hyps[0].actor : "?",
-                              v->hyps[0].probability * 100);
+        n += (size_t)snprintf(rest + n, sizeof rest - n, "%s %.0f%%",
+                              v->hyps[0].actor ? v->hyps[0].actor : "?", v->hyps[0].probability * 100);
     else
         n += (size_t)snprintf(rest + n, sizeof rest - n, "not attributed");
     for (size_t i = 0; i < v->n_entities && n < sizeof rest; i++)

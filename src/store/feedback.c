@@ -15,7 +15,8 @@ tocsin_code ts_store_suppress_add(ts_store *s, const ts_suppression *r, int64_t 
     sqlite3_stmt *st = st_get(s, ST_SUPPRESS_ADD);
     if (!st)
         return TOCSIN_E_DB;
-    const char *text[] = {r->detector, r->rule, r->host, r->user, r->ip, r->indicator, r->field, r->value, r->reason};
+    const char *text[] = {r->detector,  r->rule,  r->host,  r->user,  r->ip,
+                          r->indicator, r->field, r->value, r->reason};
     for (int i = 0; i < 9; i++)
         st_text(st, i + 1, text[i]);
     st_int(st, 10, r->created_ns ? r->created_ns : st_now_ns());
@@ -61,15 +62,16 @@ tocsin_code ts_store_suppressions(ts_store *s, int64_t now_ns, ts_suppression **
         ts_suppression *r = &v[k++];
         memset(r, 0, sizeof *r);
         r->id = sqlite3_column_int64(st, 0);
-        char **text[] = {&r->detector, &r->rule, &r->host, &r->user, &r->ip, &r->indicator,
-                         &r->field, &r->value, &r->reason};
+        char **text[] = {&r->detector,  &r->rule,  &r->host,  &r->user,  &r->ip,
+                         &r->indicator, &r->field, &r->value, &r->reason};
         for (int i = 0; i < 9; i++)
             *text[i] = dup_col(st, i + 1, &oom);
         r->created_ns = sqlite3_column_int64(st, 10);
         r->expires_ns = sqlite3_column_int64(st, 11);
     }
-    tocsin_code rc = oom ? TOCSIN_E_NOMEM
-                         : step == SQLITE_DONE ? TOCSIN_OK : st_fail(s, "reading the suppressions");
+    tocsin_code rc = oom                   ? TOCSIN_E_NOMEM
+                     : step == SQLITE_DONE ? TOCSIN_OK
+                                           : st_fail(s, "reading the suppressions");
     sqlite3_reset(st);
     if (rc != TOCSIN_OK) {
         ts_suppressions_free(v, k);
@@ -95,7 +97,8 @@ tocsin_code ts_store_suppress_remove(ts_store *s, int64_t id)
     st_int(st, 1, id);
     tocsin_code rc = st_done(s, st, "removing a suppression");
     if (rc == TOCSIN_OK && sqlite3_changes(s->db) == 0) {
-        snprintf(s->err, sizeof s->err, "no suppression %lld in the store (tocsin suppress --list)", (long long)id);
+        snprintf(s->err, sizeof s->err, "no suppression %lld in the store (tocsin suppress --list)",
+                 (long long)id);
         return TOCSIN_E_NOTFOUND;
     }
     return rc;

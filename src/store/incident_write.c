@@ -297,8 +297,8 @@ static tocsin_code put_incident_row(ts_store *s, int64_t run, const ts_incident 
 /* An incident the analyst closed, as it was when this hunt began to write it. */
 typedef struct closure {
     bool closed, malicious;
-    int severity;       /* when it was closed */
-    char why[160];      /* set when an alert of this hunt reopens it */
+    int severity;  /* when it was closed */
+    char why[160]; /* set when an alert of this hunt reopens it */
 } closure;
 
 static tocsin_code read_closure(ts_store *s, const char *id, closure *c)
@@ -316,7 +316,8 @@ static tocsin_code read_closure(ts_store *s, const char *id, closure *c)
         c->malicious = disp && strcmp(disp, "malicious") == 0;
         c->severity = sqlite3_column_int(st, 2);
     }
-    tocsin_code rc = step == SQLITE_ROW || step == SQLITE_DONE ? TOCSIN_OK : st_fail(s, "reading the incident's closure");
+    tocsin_code rc =
+        step == SQLITE_ROW || step == SQLITE_DONE ? TOCSIN_OK : st_fail(s, "reading the incident's closure");
     sqlite3_reset(st);
     return rc;
 }
@@ -330,7 +331,9 @@ static tocsin_code has_detector(ts_store *s, const char *inc, const char *detect
     st_text_nn(st, 2, detector);
     int step = sqlite3_step(st);
     *has = step == SQLITE_ROW;
-    tocsin_code rc = step == SQLITE_ROW || step == SQLITE_DONE ? TOCSIN_OK : st_fail(s, "reading the incident's detectors");
+    tocsin_code rc = step == SQLITE_ROW || step == SQLITE_DONE
+                         ? TOCSIN_OK
+                         : st_fail(s, "reading the incident's detectors");
     sqlite3_reset(st);
     return rc;
 }
@@ -356,8 +359,9 @@ static tocsin_code link_alert(ts_store *s, const ts_incident *inc, const ts_aler
         snprintf(c->why, sizeof c->why, "a new %s alert (severity %d) after it was closed as malicious", det,
                  a->severity);
     else if (a->severity > c->severity)
-        snprintf(c->why, sizeof c->why, "a %s alert of severity %d, above the %d it had when closed as benign", det,
-                 a->severity, c->severity);
+        snprintf(c->why, sizeof c->why,
+                 "a %s alert of severity %d, above the %d it had when closed as benign", det, a->severity,
+                 c->severity);
     else if (!known)
         snprintf(c->why, sizeof c->why, "a first %s alert (severity %d) since it was closed as benign", det,
                  a->severity);

@@ -96,17 +96,20 @@ static const char *const sql[ST__COUNT] = {
         "UPDATE incidents SET severity = coalesce((SELECT max(a.severity) FROM incident_alerts ia"
         " JOIN alerts a ON a.id = ia.alert WHERE ia.incident = ?1 AND a.suppression IS NULL"
         " AND a.suppressed IS NULL), 0) WHERE id = ?1",
-    [ST_INCIDENT_CLOSURE] = "SELECT status, disposition, closed_severity, closed_ns FROM incidents WHERE id = ?1",
+    [ST_INCIDENT_CLOSURE] =
+        "SELECT status, disposition, closed_severity, closed_ns FROM incidents WHERE id = ?1",
     [ST_INCIDENT_HAS_DETECTOR] =
         "SELECT 1 FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
         " WHERE ia.incident = ?1 AND a.detector = ?2 LIMIT 1",
-    [ST_INCIDENT_REOPEN] = "UPDATE incidents SET status = 'open', reopened = ?2 WHERE id = ?1 AND status = 'closed'",
+    [ST_INCIDENT_REOPEN] =
+        "UPDATE incidents SET status = 'open', reopened = ?2 WHERE id = ?1 AND status = 'closed'",
     [ST_INCIDENT_CLOSE] =
         "UPDATE incidents SET status = 'closed', disposition = ?2, note = ?3, closed_ns = ?4,"
         " closed_severity = severity, reopened = NULL WHERE id = ?1",
     [ST_RUN_SUPPRESSED_COUNT] =
-        "SELECT count(DISTINCT ia.alert) FROM run_incidents r JOIN incident_alerts ia ON ia.incident = r.incident"
-        " JOIN alerts a ON a.id = ia.alert WHERE r.run = ?1 AND a.suppression IS NOT NULL",
+        "SELECT count(DISTINCT ia.alert) FROM run_incidents r"
+        " JOIN incident_alerts ia ON ia.incident = r.incident JOIN alerts a ON a.id = ia.alert"
+        " WHERE r.run = ?1 AND a.suppression IS NOT NULL",
     [ST_SUPPRESS_ADD] =
         "INSERT INTO suppressions (detector, rule, host, user_name, ip, indicator, field, value, reason,"
         " created_ns, expires_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
