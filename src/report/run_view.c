@@ -1,5 +1,6 @@
 /* run_view.c: the report of one run: its summary, then every incident it wrote in full. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/esc.h"
 #include "report/report.h"
@@ -101,11 +102,14 @@ typedef struct ranked {
     char *id;
     int severity;
     uint64_t alerts;
+    int settled; /* closed by an analyst, or every alert suppressed: shown last */
 } ranked;
 
 static int graver_first(const void *a, const void *b)
 {
     const ranked *x = a, *y = b;
+    if (x->settled != y->settled)
+        return x->settled - y->settled;
     if (x->severity != y->severity)
         return y->severity - x->severity;
     return (y->alerts > x->alerts) - (y->alerts < x->alerts);
@@ -122,7 +126,9 @@ static tocsin_code incidents_ranked(ts_store *s, char **ids, size_t n, const rpt
         ts_incident_view *v;
         if ((rc = ts_store_incident_load(s, ids[i], 0, &v)) != TOCSIN_OK)
             break;
-        rk[i] = (ranked){ids[i], v->severity, v->alert_total};
+        int settled =
+            (v->status && strcmp(v->status, "closed") == 0) || v->suppressed_alerts >= v->alert_total;
+        rk[i] = (ranked){ids[i], v->severity, v->alert_total, settled};
         ts_incident_view_free(v);
     }
     qsort(rk, n, sizeof *rk, graver_first);
