@@ -77,7 +77,7 @@ static const option options[] = {
     {"--expect-unattributed", NULL, OPT_FLAG, AT(eval.expect_unattributed), 1, CMD_EVAL,
      "no incident blames an outside actor (p >= 0.5)"},
     {"--detector", "NAME", OPT_STR, AT(sup.detector), 0, CMD_SUPPRESS,
-     "alerts of this detector (a glob, as for every condition)"},
+     "alerts of this detector (conditions are globs; all must hold)"},
     {"--rule", "ID|TITLE", OPT_STR, AT(sup.rule), 0, CMD_SUPPRESS,
      "alerts of this Sigma rule, by id or title"},
     {"--host", "NAME|ADDR", OPT_STR, AT(sup.host), 0, CMD_SUPPRESS,

@@ -247,7 +247,8 @@ static const command commands[] = {
      run_suppress},
     {"close", CMD_CLOSE, STORE_CHANGE, 1, 1, "INCIDENT --benign|--malicious",
      "record the verdict on an incident, with --note TEXT;\n"
-     "a later hunt reopens it only for graver or new alerts",
+     "a later hunt reopens it when new alerts call for\n"
+     "another look (docs/store.md)",
      run_close},
     {"simulate", CMD_SIMULATE, STORE_NONE, 0, 0, "--scenario NAME --out DIR",
      "write an organisation's logs with a campaign inside\nand its truth", run_simulate},
