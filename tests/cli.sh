@@ -231,6 +231,7 @@ mkdir -p "$tmp/logs2" && cp "$tmp/logs/linux/auth.log" "$tmp/logs2/auth-copy.log
 "$T" hunt "$tmp/logs2" --db "$fdb" --json --no-progress >"$tmp/fb-hunt2.json" 2>/dev/null
 check "new logs: their alert of jdoe is counted as suppressed" grep -q '^{"type":"run",.*"suppressed":1,' "$tmp/fb-hunt2.json"
 check "suppress --remove of an unknown id exits 1" status_is 1 "$T" suppress --remove 99 --db "$fdb"
+check "suppress --remove of a word is a usage error" status_is 2 "$T" suppress --remove abc --db "$fdb"
 "$T" suppress --remove 1 --db "$fdb" >/dev/null 2>&1
 "$T" hunt "$tmp/logs" --db "$fdb" --json --no-progress >"$tmp/fb-hunt3.json" 2>/dev/null
 check "a removed suppression no longer applies" grep -q '^{"type":"run",.*"suppressed":0,' "$tmp/fb-hunt3.json"

@@ -195,9 +195,7 @@ static int run_suppress(tocsin *t, args *a)
                          "suppress takes conditions with --reason TEXT, or --list, or --remove ID");
     if (a->list)
         return status_of(t, tocsin_suppress_list(t));
-    if (a->remove)
-        return status_of(t, tocsin_suppress_remove(t, a->remove));
-    tocsin_code rc = tocsin_suppress(t, s);
+    tocsin_code rc = a->remove ? tocsin_suppress_remove(t, a->remove) : tocsin_suppress(t, s);
     if (rc == TOCSIN_E_ARG) {
         fprintf(stderr, "tocsin: %s\n(tocsin suppress --help for usage)\n", tocsin_last_error(t));
         return EXIT_USAGE;
