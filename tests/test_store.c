@@ -791,6 +791,34 @@ static void test_matching(fixture *f)
         free(f->alerts[i].suppression_note);
 }
 
+/* Attribution gives a suppressed alert no weight: the indicator that names Lazarus Group
+ * counts while active and is not evidence once suppressed. */
+static size_t contributions_from(const ts_attribution *at, size_t alert)
+{
+    size_t n = 0;
+    for (size_t i = 0; at && i < at->n; i++)
+        for (size_t k = 0; k < at->hyps[i].n_contribs; k++)
+            n += at->hyps[i].contribs[k].alert == alert;
+    return n;
+}
+
+static void test_attribution_ignores_suppressed(fixture *f)
+{
+    build(f, 1, 0.87);
+    f->inc.attribution = NULL;
+    CHECK_INT(ts_attribute_incident(f->ti, &f->inc), TOCSIN_OK);
+    CHECK(contributions_from(f->inc.attribution, 0) > 0);
+    ts_attribution_free(f->inc.attribution);
+    f->alerts[0].suppression = 3;
+    f->inc.attribution = NULL;
+    CHECK_INT(ts_attribute_incident(f->ti, &f->inc), TOCSIN_OK);
+    CHECK(f->inc.attribution != NULL);
+    CHECK_INT(contributions_from(f->inc.attribution, 0), 0);
+    ts_attribution_free(f->inc.attribution);
+    f->inc.attribution = NULL;
+    f->alerts[0].suppression = 0;
+}
+
 static void test_suppressions_kept(void)
 {
     char err[512];
@@ -1029,6 +1057,7 @@ int main(void)
     test_busy();
     test_expiry_and_field();
     test_matching(&f);
+    test_attribution_ignores_suppressed(&f);
     test_suppressions_kept();
     test_suppressed_and_closed(&f);
     ts_intel_free(f.ti);
