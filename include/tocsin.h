@@ -113,6 +113,31 @@ typedef struct tocsin_timeline_options {
  * oldest first, for Timesketch, Timeline Explorer or a spreadsheet. TOCSIN_E_ARG for a bad
  * level or time (tocsin_last_error says which). */
 tocsin_code tocsin_timeline(tocsin *t, const char *const *ids, size_t n, const tocsin_timeline_options *o);
+/* ---- Analyst feedback, kept in the store and honoured by every later hunt ---- */
+
+/* What a suppression matches: every condition given must hold (NULL: any; at least one).
+ * Values are globs, case-insensitive ("scan-*"); ip may be a CIDR. */
+typedef struct tocsin_suppression {
+    const char *detector;  /* a detector's name */
+    const char *rule;      /* a Sigma rule's id or title */
+    const char *host;      /* the internal host's name or address */
+    const char *user;      /* the account */
+    const char *ip;        /* an address or CIDR, either side */
+    const char *indicator; /* the matched indicator, observed value or outside name */
+    const char *field;     /* "NAME=VALUE" of an alert field (docs/json-output.md) */
+    const char *reason;    /* required */
+    const char *expires;   /* "30d", "12h", "2w", "2027-01-31", "2027-01-31T18:00:00Z"; NULL: never */
+} tocsin_suppression;
+
+/* Adds a suppression and prints its id. TOCSIN_E_ARG (with a message) when it has no
+ * condition or reason, or a field or expiry that does not parse. */
+tocsin_code tocsin_suppress(tocsin *t, const tocsin_suppression *s);
+/* Lists every suppression, expired ones marked; removes one by its id. */
+tocsin_code tocsin_suppress_list(tocsin *t);
+tocsin_code tocsin_suppress_remove(tocsin *t, const char *id);
+/* Closes a stored incident as "benign" or "malicious", with a note (may be NULL). */
+tocsin_code tocsin_close_incident(tocsin *t, const char *incident_id, const char *disposition,
+                                  const char *note);
 
 /* Reads evidence (indicators, ATT&CK technique ids, software and actor names), one per
  * line, from in and prints the ranked actor hypotheses that explain it. */

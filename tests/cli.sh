@@ -245,15 +245,16 @@ check "timeline refuses an unknown level" status_is 2 "$T" timeline --db "$db" -
 # only reads (or a typo) leaves no store behind.
 fresh="$tmp/fresh"
 mkdir -p "$fresh"
-for c in hunt incidents show actor report timeline "intel load" "intel stats" "intel lookup" "rules check" "rules coverage" attribute \
-         simulate eval version; do
+for c in hunt incidents show actor report timeline "intel load" "intel stats" "intel lookup" "rules check" \
+         "rules coverage" attribute suppress close simulate eval version; do
     # shellcheck disable=SC2086 # two-word commands split on purpose
     check "tocsin $c --help answers" bash -c "cd '$fresh' && '$T' $c --help | grep -q '^usage: tocsin $c'"
 done
 check "a typo is a usage error" status_is 2 bash -c "cd '$fresh' && '$T' huntt x"
 check "incidents without a store fails" status_is 1 bash -c "cd '$fresh' && '$T' incidents"
 (cd "$fresh" && "$T" intel stats >/dev/null 2>&1 && "$T" intel lookup 1.2.3.4 >/dev/null 2>&1 &&
-     printf 'T1059\n' | "$T" attribute >/dev/null 2>&1)
+     printf 'T1059\n' | "$T" attribute >/dev/null 2>&1; "$T" suppress --list >/dev/null 2>&1;
+     "$T" close INC-0000000000000000 --benign >/dev/null 2>&1; "$T" suppress --remove 1 >/dev/null 2>&1)
 check "read-only commands and typos create no store" bash -c "test -z \"\$(ls -A '$fresh')\""
 check "an option of another command is a usage error" status_is 2 "$T" incidents --scenario none --db "$db"
 check "an option's missing value is not taken from the next option" status_is 2 "$T" hunt "$tmp/logs" --intel --db "$db"
@@ -337,6 +338,63 @@ check "rules coverage: the Zeek rule could fire" grep -q '^could fire  5a0c1e3d'
 check "rules coverage lists the techniques" grep -q 'techniques covered (2): T1071,T1560.001' "$tmp/cover.txt"
 check "rules coverage needs logs" status_is 2 "$T" rules coverage "$rules" --db "$tmp/s.db"
 check "rules without a subcommand is a usage error" status_is 2 "$T" rules --db "$tmp/s.db"
+
+# Analyst feedback: a suppression keeps matching alerts from being raised by later hunts
+# (stored, counted, marked), expires, and can be removed; a closed incident says so.
+fdb="$tmp/feedback.db"
+jdoe_line() { "$T" incidents --json --db "$fdb" | grep '"users":\["jdoe"\]'; }
+"$T" hunt "$tmp/logs" --db "$fdb" --no-progress >/dev/null 2>&1
+check "before: jdoe's incident is critical" bash -c "$(declare -f jdoe_line); T='$T' fdb='$fdb' jdoe_line | grep -q '\"severity\":90,.*\"suppressed_alerts\":0'"
+check "suppress needs a reason" status_is 2 "$T" suppress --user jdoe --db "$fdb"
+check "suppress needs a condition" status_is 2 "$T" suppress --reason "why not" --db "$fdb"
+check "suppress refuses an unknown field" status_is 2 "$T" suppress --field colour=red --reason x --db "$fdb"
+check "suppress refuses a past expiry" status_is 2 "$T" suppress --user jdoe --reason x --expires 2001-01-01 --db "$fdb"
+check "suppress takes conditions or --list, not both" status_is 2 "$T" suppress --list --user jdoe --db "$fdb"
+"$T" suppress --user JDOE --reason $'pentest \e[2Jby jdoe\'s team' --db "$fdb" >"$tmp/sup1.txt" 2>&1
+check "suppress adds one and names it" grep -q '^suppression 1 added: user = JDOE (no expiry)$' "$tmp/sup1.txt"
+"$T" suppress --host 10.20.0.15 --reason "short-lived" --expires 1s --db "$fdb" >/dev/null 2>&1
+"$T" suppress --list --db "$fdb" >"$tmp/sup-list.txt"
+check "suppress --list shows the conditions and the reason, escaped" bash -c \
+    "grep -q 'user = JDOE' '$tmp/sup-list.txt' && grep -q 'pentest \\\\x1b\[2Jby' '$tmp/sup-list.txt' && ! grep -q $'\e' '$tmp/sup-list.txt'"
+sleep 2 # the second suppression expires
+"$T" hunt "$tmp/logs" --db "$fdb" --no-progress >"$tmp/fb-hunt.txt" 2>&1
+check "the hunt summary counts the suppressed alert" grep -q '^  1 suppressed by analysts' "$tmp/fb-hunt.txt"
+check "a suppressed incident no longer raises its severity" bash -c "$(declare -f jdoe_line); T='$T' fdb='$fdb' jdoe_line | grep -q '\"severity\":0,.*\"suppressed_alerts\":1'"
+check "an expired suppression no longer applies" bash -c "'$T' incidents --json --db '$fdb' | grep '10.20.0.15' | grep -q '\"severity\":76,.*\"suppressed_alerts\":0'"
+"$T" suppress --list --json --db "$fdb" >"$tmp/sup-list.json"
+check "suppress --list --json marks the expired one" bash -c \
+    "grep -q '\"id\":2,.*\"active\":false' '$tmp/sup-list.json' && grep -q '\"id\":1,.*\"active\":true' '$tmp/sup-list.json'"
+jid=$("$T" incidents --json --db "$fdb" | grep '"users":\["jdoe"\]' | grep -o 'INC-[0-9a-f]\{16\}')
+"$T" show "$jid" --db "$fdb" >"$tmp/fb-show.txt"
+check "show marks the alert with the suppression that matched it" grep -q 'suppressed by rule 1: user = JDOE' "$tmp/fb-show.txt"
+"$T" show "$jid" --json --db "$fdb" >"$tmp/fb-show.json"
+check "show --json names the suppression" grep -q '"suppression":{"id":1,' "$tmp/fb-show.json"
+# New logs (the same records in another file) into the same store: suppressed too.
+mkdir -p "$tmp/logs2" && cp "$tmp/logs/linux/auth.log" "$tmp/logs2/auth-copy.log" && touch -d 2014-11-30 "$tmp/logs2/auth-copy.log"
+"$T" hunt "$tmp/logs2" --db "$fdb" --json --no-progress >"$tmp/fb-hunt2.json" 2>/dev/null
+check "new logs: their alert of jdoe is counted as suppressed" grep -q '^{"type":"run",.*"suppressed":1,' "$tmp/fb-hunt2.json"
+check "suppress --remove of an unknown id exits 1" status_is 1 "$T" suppress --remove 99 --db "$fdb"
+check "suppress --remove of a word is a usage error" status_is 2 "$T" suppress --remove abc --db "$fdb"
+"$T" suppress --remove 1 --db "$fdb" >/dev/null 2>&1
+"$T" hunt "$tmp/logs" --db "$fdb" --json --no-progress >"$tmp/fb-hunt3.json" 2>/dev/null
+check "a removed suppression no longer applies" grep -q '^{"type":"run",.*"suppressed":0,' "$tmp/fb-hunt3.json"
+check "its alert is raised again" bash -c "$(declare -f jdoe_line); T='$T' fdb='$fdb' jdoe_line | grep -q '\"severity\":90,'"
+# Closing an incident.
+check "close needs --benign or --malicious" status_is 2 "$T" close "$jid" --db "$fdb"
+check "close of an unknown incident exits 1" status_is 1 "$T" close INC-0000000000000000 --benign --db "$fdb"
+"$T" close "$jid" --benign --note "jdoe's authorised test" --db "$fdb" >"$tmp/close.txt" 2>&1
+check "close says what it did" grep -q "^closed $jid as benign\$" "$tmp/close.txt"
+check "incidents shows the disposition" bash -c "'$T' incidents --db '$fdb' | grep '$jid' | grep -q '\[closed benign\]'"
+"$T" show "$jid" --db "$fdb" >"$tmp/closed.txt"
+check "show shows the disposition and the note" grep -q "status    closed as benign on .*: jdoe's authorised test" "$tmp/closed.txt"
+"$T" hunt "$tmp/logs" --db "$fdb" --no-progress >/dev/null 2>&1
+check "the same alerts again leave it closed" bash -c "'$T' show '$jid' --json --db '$fdb' | grep -q '\"status\":\"closed\",\"disposition\":\"benign\"'"
+# A Sigma rule suppressed by its title.
+"$T" suppress --rule "Archive made with sudo" --reason "nightly backup" --db "$tmp/s.db" >/dev/null 2>&1
+"$T" hunt "$tmp/logs" --rules "$rules/zeek_conn_c2.yml" --rules "$rules/linux_sudo_tar.yml" --db "$tmp/s.db" \
+    --no-progress >"$tmp/sigma2.txt" 2>&1
+check "a Sigma rule suppressed by title is counted, not raised" bash -c \
+    "grep -q '^  1 suppressed by analysts' '$tmp/sigma2.txt' && grep -q 'suppressed by rule 1: rule = Archive made with sudo' '$tmp/sigma2.txt'"
 
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

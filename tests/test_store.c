@@ -9,6 +9,7 @@
 #include "check.h"
 #include "report/report.h"
 #include "core/sha256.h"
+#include "correlate/suppress.h"
 #include "store/store.h"
 #include "store/store_int.h"
 #include "store/store_read.h"
@@ -415,7 +416,8 @@ static void test_list_and_notfound(ts_store *s, fixture *f)
     const char *a = t ? strstr(t, "INC-00112233aabbccdd") : NULL, *b = t ? strstr(t, "INC-ffff000011112222") : NULL;
     CHECK(a && b && a < b); /* most recent activity first */
     CHECK(has(t, "  critical  95      4  Lazarus Group 60%, 10.0.0.5, ws-...\n"));
-    CHECK(has(t, "low       30"));
+    /* as grave as its gravest alert, the one it shares with the first (schema 3 on) */
+    CHECK(has(t, "high      80"));
     CHECK(has(t, "not attributed"));
     free(t);
 
@@ -676,6 +678,350 @@ static void test_bad_databases(void)
     }
 }
 
+/* ---- analyst feedback: suppressions and closed incidents -------------------------------- */
+
+static void test_expiry_and_field(void)
+{
+    const int64_t now = 1796000000LL * SEC; /* 2026-11-30 */
+    int64_t at = 0;
+    CHECK_INT(ts_expiry_parse("30d", 3, now, &at), 0);
+    CHECK(at == now + 30 * 86400 * SEC);
+    CHECK_INT(ts_expiry_parse("2w", 2, now, &at), 0);
+    CHECK(at == now + 14 * 86400 * SEC);
+    CHECK_INT(ts_expiry_parse("2027-01-31", 10, now, &at), 0);
+    CHECK(at == 1801439999LL * SEC + 999999999); /* the end of that day, UTC */
+    CHECK_INT(ts_expiry_parse("2027-01-31T18:00:00Z", 20, now, &at), 0);
+    CHECK(at == 1801418400LL * SEC);
+    CHECK_INT(ts_expiry_parse("2027-01-31T18:00", 16, now, &at), 0);
+    CHECK(at == 1801418400LL * SEC);
+    const char *bad[] = {"",
+                         "0d",
+                         "5x",
+                         "d",
+                         "-3d",
+                         "30",
+                         "2027-02-30",
+                         "2027-13-01",
+                         "2020-01-01",
+                         "2027-01-31T25:00",
+                         "2027-1-31",
+                         "2027-01-31Tx",
+                         "99999999999999999d",
+                         "12h "};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (ts_expiry_parse(bad[i], strlen(bad[i]), now, &at) != -1) {
+            fprintf(stderr, "expiry '%s' was accepted\n", bad[i]);
+            CHECK(0);
+        }
+    char *name, *value;
+    CHECK_INT(ts_suppress_field_parse("dataset=zeek.conn", 17, &name, &value), 0);
+    CHECK_STR(name, "dataset");
+    CHECK_STR(value, "zeek.conn");
+    free(name), free(value);
+    CHECK_INT(ts_suppress_field_parse("colour=red", 10, &name, &value), -1);
+    CHECK_INT(ts_suppress_field_parse("title=", 6, &name, &value), -1);
+    CHECK_INT(ts_suppress_field_parse("=x", 2, &name, &value), -1);
+    CHECK(name == NULL && value == NULL);
+}
+
+static void test_matching(fixture *f)
+{
+    build(f, 3, 0.87);
+    const ts_alert *intel = &f->alerts[0], *rule = &f->alerts[1], *home = &f->alerts[2];
+    ts_suppression r = {0};
+    CHECK(!ts_suppression_valid(&r));
+    CHECK(!ts_suppression_matches(&r, intel)); /* no condition matches nothing, not everything */
+    r.user = "ALICE";
+    CHECK(ts_suppression_matches(&r, intel) && !ts_suppression_matches(&r, rule));
+    r.user = NULL, r.host = "ws-*";
+    CHECK(ts_suppression_matches(&r, intel) && ts_suppression_matches(&r, rule) &&
+          !ts_suppression_matches(&r, home));
+    r.host = "10.0.0.0/24";
+    CHECK(ts_suppression_matches(&r, intel) && !ts_suppression_matches(&r, rule));
+    r.host = NULL, r.ip = "203.131.222.0/24";
+    CHECK(ts_suppression_matches(&r, intel) && !ts_suppression_matches(&r, home));
+    r.ip = "175.45.176.1";
+    CHECK(ts_suppression_matches(&r, home) && !ts_suppression_matches(&r, intel));
+    r.ip = NULL, r.indicator = "203.131.222.0/24";
+    CHECK(ts_suppression_matches(&r, intel) && !ts_suppression_matches(&r, home));
+    r.indicator = "*.evil.example.org";
+    CHECK(ts_suppression_matches(&r, home) && !ts_suppression_matches(&r, intel));
+    r.indicator = NULL, r.detector = "home-network", r.field = "remote_cc", r.value = "KP";
+    CHECK(!ts_suppression_matches(&r, home)); /* both must hold: the home alert has no country here */
+    r.detector = NULL;
+    CHECK(ts_suppression_matches(&r, intel));
+    r.field = "remote_asn", r.value = "131279";
+    CHECK(ts_suppression_matches(&r, intel) && !ts_suppression_matches(&r, rule));
+    r.field = "colour";
+    CHECK(!ts_suppression_valid(&r) && !ts_suppression_matches(&r, intel));
+
+    /* Sigma alerts by rule id or title, not by a word of the title */
+    ts_alert sig = {.detector = "sigma",
+                    .key = "sigma|5ef9853e-4d0e-4a70-846f-a9ca37d876da|ws-01",
+                    .title = "Sigma high: Mimikatz Use on ws-01",
+                    .severity = 70};
+    ts_suppression byrule = {.rule = "5EF9853E-4D0E-4A70-846F-A9CA37D876DA"};
+    CHECK(ts_suppression_matches(&byrule, &sig));
+    byrule.rule = "Mimikatz Use";
+    CHECK(ts_suppression_matches(&byrule, &sig));
+    byrule.rule = "Mimikatz";
+    CHECK(!ts_suppression_matches(&byrule, &sig));
+    byrule.rule = "mimikatz*";
+    CHECK(ts_suppression_matches(&byrule, &sig));
+
+    char buf[128];
+    ts_suppression both = {.detector = "sigma", .host = "ws-01"};
+    ts_suppression_describe(&both, buf, sizeof buf);
+    CHECK_STR(buf, "detector = sigma, host = ws-01");
+
+    /* An incident loses the severity of its suppressed alerts, keeps the alerts marked. */
+    ts_suppression rules[2] = {{.id = 7, .detector = "sigma", .reason = "admins' tool"},
+                               {.id = 8, .host = "ws-*", .reason = "broader, later"}};
+    CHECK_INT(ts_suppress_incident(rules, 1, &f->inc), 1);
+    CHECK_INT(f->inc.n_alerts, 3);
+    CHECK_INT(f->inc.severity, 80);
+    CHECK(f->alerts[1].suppression == 7 && f->alerts[0].suppression == 0);
+    CHECK_STR(f->alerts[1].suppression_note, "detector = sigma: admins' tool");
+    free(f->alerts[1].suppression_note);
+    build(f, 3, 0.87);
+    CHECK_INT(ts_suppress_incident(rules, 2, &f->inc), 2); /* the first rule that matches names it */
+    CHECK(f->alerts[1].suppression == 7 && f->alerts[0].suppression == 8);
+    CHECK_INT(f->inc.severity, 60);
+    for (int i = 0; i < 3; i++)
+        free(f->alerts[i].suppression_note);
+}
+
+/* Attribution gives a suppressed alert no weight: the indicator that names Lazarus Group
+ * counts while active and is not evidence once suppressed. */
+static size_t contributions_from(const ts_attribution *at, size_t alert)
+{
+    size_t n = 0;
+    for (size_t i = 0; at && i < at->n; i++)
+        for (size_t k = 0; k < at->hyps[i].n_contribs; k++)
+            n += at->hyps[i].contribs[k].alert == alert;
+    return n;
+}
+
+static void test_attribution_ignores_suppressed(fixture *f)
+{
+    build(f, 1, 0.87);
+    f->inc.attribution = NULL;
+    CHECK_INT(ts_attribute_incident(f->ti, &f->inc), TOCSIN_OK);
+    CHECK(contributions_from(f->inc.attribution, 0) > 0);
+    ts_attribution_free(f->inc.attribution);
+    f->alerts[0].suppression = 3;
+    f->inc.attribution = NULL;
+    CHECK_INT(ts_attribute_incident(f->ti, &f->inc), TOCSIN_OK);
+    CHECK(f->inc.attribution != NULL);
+    CHECK_INT(contributions_from(f->inc.attribution, 0), 0);
+    ts_attribution_free(f->inc.attribution);
+    f->inc.attribution = NULL;
+    f->alerts[0].suppression = 0;
+}
+
+static void test_suppressions_kept(void)
+{
+    char err[512];
+    ts_store *s = NULL;
+    CHECK_INT(ts_store_open(path_in("feedback.db"), &s, err, sizeof err), TOCSIN_OK);
+    if (!s)
+        return;
+    const int64_t now = 1796000000LL * SEC;
+    ts_suppression none = {.reason = "no condition"}, noreason = {.host = "x"};
+    int64_t id1 = 0, id2 = 0, id3 = 0;
+    CHECK_INT(ts_store_suppress_add(s, &none, &id1), TOCSIN_E_ARG);
+    CHECK_INT(ts_store_suppress_add(s, &noreason, &id1), TOCSIN_E_ARG);
+    ts_suppression a = {.detector = "brute-force",
+                        .host = "scan-*",
+                        .reason = "weekly \x1b[2Jscan",
+                        .created_ns = now - 10 * SEC},
+                   b = {.field = "dataset",
+                        .value = "zeek.notice",
+                        .reason = "noisy",
+                        .created_ns = now,
+                        .expires_ns = now + 3600 * SEC},
+                   c = {.user = "svc-backup",
+                        .reason = "gone",
+                        .created_ns = now - 7200 * SEC,
+                        .expires_ns = now - 3600 * SEC};
+    CHECK_INT(ts_store_suppress_add(s, &a, &id1), TOCSIN_OK);
+    CHECK_INT(ts_store_suppress_add(s, &b, &id2), TOCSIN_OK);
+    CHECK_INT(ts_store_suppress_add(s, &c, &id3), TOCSIN_OK);
+    CHECK(id1 > 0 && id2 > id1 && id3 > id2);
+    ts_suppression *v;
+    size_t n;
+    CHECK_INT(ts_store_suppressions(s, now, &v, &n), TOCSIN_OK);
+    CHECK_INT(n, 2); /* the expired one no longer applies */
+    if (n == 2) {
+        CHECK(v[0].id == id1 && v[1].id == id2);
+        CHECK_STR(v[0].host, "scan-*");
+        CHECK(v[0].user == NULL && v[0].expires_ns == 0);
+        CHECK_STR(v[1].field, "dataset");
+        CHECK_STR(v[1].value, "zeek.notice");
+        CHECK(v[1].expires_ns == now + 3600 * SEC);
+    }
+    ts_suppressions_free(v, n);
+    CHECK_INT(ts_store_suppressions(s, now + 7200 * SEC, &v, &n), TOCSIN_OK);
+    CHECK_INT(n, 1);
+    ts_suppressions_free(v, n);
+    CHECK_INT(ts_store_suppressions(s, 0, &v, &n), TOCSIN_OK);
+    CHECK_INT(n, 3);
+    ts_suppressions_free(v, n);
+
+    /* the list, for people (escaped, expired marked) and tools */
+    membuf m;
+    CHECK_INT(ts_report_suppressions(s, now, mb_open(&m), 0), TOCSIN_OK);
+    char *t = mb_close(&m);
+    CHECK(has(t, "detector = brute-force, host = scan-*"));
+    CHECK(has(t, "weekly \\x1b[2Jscan") && !strchr(t, '\x1b'));
+    CHECK(has(t, "no expiry") && has(t, "expired 2026-11-29T23:53:20Z"));
+    free(t);
+    CHECK_INT(ts_report_suppressions(s, now, mb_open(&m), 1), TOCSIN_OK);
+    t = mb_close(&m);
+    json_t *lines = parse_lines(t);
+    CHECK(lines && count_type(lines, "suppression") == 3);
+    json_t *j = lines ? nth_type(lines, "suppression", 2) : NULL;
+    CHECK(j && json_is_false(json_object_get(j, "active")));
+    CHECK(j && strcmp(json_string_value(json_object_get(j, "user")), "svc-backup") == 0);
+    json_decref(lines);
+    free(t);
+
+    CHECK_INT(ts_store_suppress_remove(s, id2), TOCSIN_OK);
+    CHECK_INT(ts_store_suppress_remove(s, id2), TOCSIN_E_NOTFOUND);
+    CHECK(has(ts_store_error(s), "no suppression"));
+    CHECK_INT(ts_store_suppressions(s, 0, &v, &n), TOCSIN_OK);
+    CHECK_INT(n, 2);
+    ts_suppressions_free(v, n);
+    ts_store_close(s);
+}
+
+/* The stored state of an incident: status, disposition, reopened reason, severity. */
+static void incident_state(ts_store *s, const char *id, char *status, char *why, int *severity)
+{
+    ts_incident_view *v = NULL;
+    status[0] = why[0] = 0;
+    *severity = -1;
+    CHECK_INT(ts_store_incident_load(s, id, TS_VIEW_ALERTS, &v), TOCSIN_OK);
+    if (!v)
+        return;
+    snprintf(status, 32, "%s", v->status ? v->status : "?");
+    snprintf(why, 200, "%s", v->reopened ? v->reopened : "");
+    *severity = v->severity;
+    ts_incident_view_free(v);
+}
+
+static void test_suppressed_and_closed(fixture *f)
+{
+    char err[512], status[32], why[200];
+    int sev;
+    ts_store *s = NULL;
+    int64_t run;
+    CHECK_INT(ts_store_open(path_in("closing.db"), &s, err, sizeof err), TOCSIN_OK);
+    if (!s)
+        return;
+    CHECK_INT(ts_store_run_begin(s, "hunt", &run), TOCSIN_OK);
+    const char *id = "INC-00112233aabbccdd";
+
+    /* a suppressed alert is stored and marked, and does not raise the severity */
+    build(f, 2, 0.87);
+    ts_suppression rule = {.id = 4, .rule = "Credential dumping tool*", .reason = "IT's audit"};
+    CHECK_INT(ts_suppress_incident(&rule, 1, &f->inc), 1);
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    free(f->alerts[1].suppression_note);
+    incident_state(s, id, status, why, &sev);
+    CHECK_STR(status, "open");
+    CHECK_INT(sev, 80);
+    CHECK_INT(scalar(s, "SELECT count(*) FROM alerts WHERE suppression = 4 AND severity = 95"), 1);
+    ts_run_view rv;
+    CHECK_INT(ts_store_run_get(s, run, &rv), TOCSIN_OK);
+    CHECK_INT(rv.suppressed, 1);
+    ts_run_view_clear(&rv);
+    membuf m;
+    CHECK_INT(ts_report_show(s, id, mb_open(&m), 1), TOCSIN_OK);
+    char *t = mb_close(&m);
+    json_t *lines = parse_lines(t);
+    json_t *inc = lines ? nth_type(lines, "incident", 0) : NULL,
+           *al = lines ? nth_type(lines, "alert", 1) : NULL;
+    CHECK(inc && json_integer_value(json_object_get(inc, "suppressed_alerts")) == 1);
+    CHECK(inc && strcmp(json_string_value(json_object_get(inc, "status")), "open") == 0);
+    json_t *sup = al ? json_object_get(al, "suppression") : NULL;
+    CHECK(sup && json_integer_value(json_object_get(sup, "id")) == 4);
+    CHECK(sup && has(json_string_value(json_object_get(sup, "note")), "IT's audit"));
+    json_decref(lines);
+    free(t);
+
+    /* the suppression removed, the same logs again: the alert is active again */
+    build(f, 2, 0.87);
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    incident_state(s, id, status, why, &sev);
+    CHECK_INT(sev, 95);
+    CHECK_INT(scalar(s, "SELECT count(*) FROM alerts WHERE suppression IS NOT NULL"), 0);
+
+    /* closed as benign: the same alerts again leave it closed; a new alert of a known
+       detector, no graver, leaves it closed */
+    CHECK_INT(ts_store_incident_close(s, id, "benign", "the red team's \x1b]0;exercise"), TOCSIN_OK);
+    CHECK_INT(ts_store_incident_close(s, id, "harmless", NULL), TOCSIN_E_ARG);
+    CHECK_INT(ts_store_incident_close(s, "INC-0000000000000000", "benign", NULL), TOCSIN_E_NOTFOUND);
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    incident_state(s, id, status, why, &sev);
+    CHECK_STR(status, "closed");
+    ts_alert later = f->alerts[0];
+    later.key = "ip|203.131.222.102|10.0.0.6";
+    later.severity = 50;
+    later.first_ns += 86400 * SEC;
+    f->ptrs[2] = &later;
+    f->inc.n_alerts = 3;
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    incident_state(s, id, status, why, &sev);
+    CHECK_STR(status, "closed");
+    CHECK_STR(why, "");
+
+    /* a detector it never raised reopens it, and says why */
+    build(f, 4, 0.87);
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    incident_state(s, id, status, why, &sev);
+    CHECK_STR(status, "open");
+    CHECK(has(why, "a first home-network alert (severity 60) since it was closed as benign"));
+    CHECK_INT(ts_report_show(s, id, mb_open(&m), 0), TOCSIN_OK);
+    t = mb_close(&m);
+    CHECK(has(t, "reopened; had been closed as benign on ") && has(t, "\\x1b]0;exercise"));
+    CHECK(!strchr(t, '\x1b'));
+    free(t);
+    CHECK_INT(ts_report_incidents(s, mb_open(&m), 0), TOCSIN_OK);
+    t = mb_close(&m);
+    CHECK(has(t, "[reopened, was benign]"));
+    free(t);
+
+    /* closed as benign again: an alert graver than it was then reopens it; a suppressed
+       alert, however grave, does not */
+    CHECK_INT(ts_store_incident_close(s, id, "benign", NULL), TOCSIN_OK);
+    later.key = "ip|203.131.222.102|10.0.0.7";
+    later.severity = 99;
+    later.suppression = 9;
+    f->ptrs[3] = &later;
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    incident_state(s, id, status, why, &sev);
+    CHECK_STR(status, "closed");
+    CHECK_INT(sev, 95);
+    later.key = "ip|203.131.222.102|10.0.0.8";
+    later.suppression = 0;
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    incident_state(s, id, status, why, &sev);
+    CHECK_STR(status, "open");
+    CHECK(has(why, "a intel alert of severity 99, above the 95 it had when closed as benign"));
+    CHECK_INT(sev, 99);
+
+    /* closed as malicious: any new active alert reopens it */
+    CHECK_INT(ts_store_incident_close(s, id, "malicious", "contained"), TOCSIN_OK);
+    later.key = "ip|203.131.222.102|10.0.0.9";
+    later.severity = 10;
+    CHECK_INT(ts_store_incident(s, run, &f->inc, f->ti), TOCSIN_OK);
+    incident_state(s, id, status, why, &sev);
+    CHECK_STR(status, "open");
+    CHECK(has(why, "after it was closed as malicious"));
+    ts_store_close(s);
+}
+
 int main(void)
 {
     char err[512];
@@ -709,6 +1055,11 @@ int main(void)
     }
     test_bad_databases();
     test_busy();
+    test_expiry_and_field();
+    test_matching(&f);
+    test_attribution_ignores_suppressed(&f);
+    test_suppressions_kept();
+    test_suppressed_and_closed(&f);
     ts_intel_free(f.ti);
     if (getenv("KEEP_STORE")) return check_done("test_store");
     char cmd[300];

@@ -10,6 +10,7 @@
 #include "attribute/attribute.h"
 #include "core/config.h"
 #include "correlate/correlate.h"
+#include "correlate/suppress.h"
 #include "detect/detect.h"
 #include "ingest/ingest.h"
 #include "report/report.h"
@@ -351,6 +352,30 @@ static void add_gave_up(void *ud, const ts_rule_gave_up *g)
     h->st.gave_up = h->gave_up;
 }
 
+/* The analyst's suppressions in force now mark the alerts they match, before attribution
+ * (which weighs a suppressed alert at nothing) and storage (which keeps it, marked). */
+static tocsin_code apply_suppressions(hunt *h, ts_incident **inc, size_t n)
+{
+    ts_suppression *rules;
+    size_t nr;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    tocsin_code rc =
+        ts_store_suppressions(h->t->store, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &rules, &nr);
+    if (rc != TOCSIN_OK)
+        return ts_session_fail(h->t, rc, "%s",
+                               rc == TOCSIN_E_DB ? ts_store_error(h->t->store) : tocsin_strerror(rc));
+    for (size_t i = 0; i < n && nr && rc == TOCSIN_OK; i++) {
+        size_t marked = ts_suppress_incident(rules, nr, inc[i]);
+        if (marked == (size_t)-1)
+            rc = TOCSIN_E_NOMEM;
+        else
+            h->st.suppressed += marked;
+    }
+    ts_suppressions_free(rules, nr);
+    return rc;
+}
+
 /* End of input: detectors flush, incidents form and get attributed, then the findings are
  * stored. The state goes with the alerts: kept without them (a kill or a failure between
  * two commits), the detectors would skip, in the next hunt, events whose alerts were never
@@ -367,9 +392,11 @@ static tocsin_code conclude(hunt *h)
     }
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
-    for (size_t i = 0; i < n; i++)
+    tocsin_code rc = apply_suppressions(h, inc, n);
+    for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
         ts_attribute_incident_tz(h->t->intel, h->t->tz, inc[i]);
-    tocsin_code rc = write_findings(h, inc, n);
+    if (rc == TOCSIN_OK)
+        rc = write_findings(h, inc, n);
     if (rc != TOCSIN_OK)
         ts_store_rollback(h->t->store);
     for (size_t i = 0; i < n; i++)

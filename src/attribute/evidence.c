@@ -202,6 +202,8 @@ tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const ts_tz_table *tz, 
     ts_hidx seen = {0};
     for (size_t i = 0; i < inc->n_alerts; i++) {
         const ts_alert *a = inc->alerts[i];
+        if (a->suppression) /* an analyst said it is not worth raising: no evidence either */
+            continue;
         if (a->kind == TS_EV_INDICATOR && !indicator_seen(&seen, inc, i))
             from_indicator(ti, &b, a, i);
         else if (a->kind == TS_EV_HOME_NETWORK)

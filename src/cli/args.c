@@ -28,7 +28,8 @@ typedef struct option {
 
 #define STORE_CMDS                                                                                            \
     (CMD_HUNT | CMD_INCIDENTS | CMD_SHOW | CMD_INTEL_LOAD | CMD_INTEL_STATS | CMD_INTEL_LOOKUP |                \
-     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT | CMD_TIMELINE | CMD_ACTOR)
+     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT | CMD_TIMELINE | CMD_ACTOR | CMD_SUPPRESS |     \
+     CMD_CLOSE)
 #define HUNTING (CMD_HUNT | CMD_EVAL)
 #define ALL_BUT_VERSION (~CMD_VERSION)
 #define AT(field) offsetof(args, field)
@@ -86,6 +87,27 @@ static const option options[] = {
      "leave out alerts below LEVEL: low, medium, high, critical"},
     {"--since", "TIME", OPT_STR, AT(timeline.since), 0, CMD_TIMELINE, "leave out events before TIME (2014-11-24 or ISO 8601)"},
     {"--until", "TIME", OPT_STR, AT(timeline.until), 0, CMD_TIMELINE, "leave out events after TIME (a date: its end)"},
+    {"--detector", "NAME", OPT_STR, AT(sup.detector), 0, CMD_SUPPRESS,
+     "alerts of this detector (conditions are globs; all must hold)"},
+    {"--rule", "ID|TITLE", OPT_STR, AT(sup.rule), 0, CMD_SUPPRESS,
+     "alerts of this Sigma rule, by id or title"},
+    {"--host", "NAME|ADDR", OPT_STR, AT(sup.host), 0, CMD_SUPPRESS,
+     "alerts on this internal host (name, address or CIDR)"},
+    {"--user", "NAME", OPT_STR, AT(sup.user), 0, CMD_SUPPRESS,
+     "alerts of this account (alice matches CORP\\alice)"},
+    {"--ip", "ADDR|CIDR", OPT_STR, AT(sup.ip), 0, CMD_SUPPRESS, "alerts with this address on either side"},
+    {"--indicator", "VALUE", OPT_STR, AT(sup.indicator), 0, CMD_SUPPRESS,
+     "alerts on this indicator, observed value or outside name"},
+    {"--field", "NAME=VALUE", OPT_STR, AT(sup.field), 0, CMD_SUPPRESS,
+     "alerts whose field has this value (title, dataset, remote_cc ...)"},
+    {"--reason", "TEXT", OPT_STR, AT(sup.reason), 0, CMD_SUPPRESS, "why (required to add one)"},
+    {"--expires", "WHEN", OPT_STR, AT(sup.expires), 0, CMD_SUPPRESS,
+     "a duration (12h, 30d, 2w) or a UTC date (2027-01-31); default never"},
+    {"--list", NULL, OPT_FLAG, AT(list), 1, CMD_SUPPRESS, "list the suppressions, expired ones too"},
+    {"--remove", "ID", OPT_STR, AT(remove), 0, CMD_SUPPRESS, "remove a suppression by its number"},
+    {"--benign", NULL, OPT_FLAG, AT(benign), 1, CMD_CLOSE, "a false alarm or expected activity"},
+    {"--malicious", NULL, OPT_FLAG, AT(malicious), 1, CMD_CLOSE, "a real attack, handled"},
+    {"--note", "TEXT", OPT_STR, AT(note), 0, CMD_CLOSE, "what was found, for whoever reads it later"},
     {"--help", NULL, OPT_FLAG, AT(help), 1, ~0u, "this help"},
 };
 

@@ -27,6 +27,8 @@ enum {
     CMD_REPORT = 1u << 12,
     CMD_TIMELINE = 1u << 13,
     CMD_ACTOR = 1u << 14,
+    CMD_SUPPRESS = 1u << 15,
+    CMD_CLOSE = 1u << 16,
 };
 
 /* What a command was given. Strings borrow argv. */
@@ -43,6 +45,11 @@ typedef struct args {
     size_t n_rules;
     const char *stix, *misp; /* report: where the exports go */
     tocsin_timeline_options timeline;
+    tocsin_suppression sup; /* suppress: the conditions, --reason, --expires */
+    const char *remove;     /* suppress --remove ID */
+    int list;               /* suppress --list */
+    int benign, malicious;  /* close */
+    const char *note;       /* close --note */
     int help;         /* --help was given */
 } args;
 

@@ -14,7 +14,8 @@ typedef enum store_use {
     STORE_NONE,     /* needs no session (simulate, eval makes its own, version) */
     STORE_EXISTING, /* reads a store that must exist: incidents, show */
     STORE_READ,     /* reads the store if there is one: intel lookups, rules, attribute */
-    STORE_WRITE,    /* creates or changes it: hunt, intel load */
+    STORE_WRITE,    /* creates or changes it: hunt, intel load, suppress */
+    STORE_CHANGE,   /* changes a store that must exist: close */
 } store_use;
 
 typedef struct command {
@@ -201,6 +202,32 @@ static int run_timeline(tocsin *t, args *a)
     return status_of(t, tocsin_timeline(t, a->pos, a->n_pos, &a->timeline));
 }
 
+/* suppress: add one (conditions and --reason), --list them, or --remove one. */
+static int run_suppress(tocsin *t, args *a)
+{
+    const tocsin_suppression *s = &a->sup;
+    int conditions = s->detector || s->rule || s->host || s->user || s->ip || s->indicator || s->field ||
+                     s->reason || s->expires;
+    if (a->list + (a->remove != NULL) + (conditions != 0) != 1)
+        return bad_usage("suppress", "%s",
+                         "suppress takes conditions with --reason TEXT, or --list, or --remove ID");
+    if (a->list)
+        return status_of(t, tocsin_suppress_list(t));
+    tocsin_code rc = a->remove ? tocsin_suppress_remove(t, a->remove) : tocsin_suppress(t, s);
+    if (rc == TOCSIN_E_ARG) {
+        fprintf(stderr, "tocsin: %s\n(tocsin suppress --help for usage)\n", tocsin_last_error(t));
+        return EXIT_USAGE;
+    }
+    return status_of(t, rc);
+}
+
+static int run_close(tocsin *t, args *a)
+{
+    if (a->benign == a->malicious)
+        return bad_usage("close", "%s", "close takes --benign or --malicious (one of them)");
+    return status_of(t, tocsin_close_incident(t, a->pos[0], a->benign ? "benign" : "malicious", a->note));
+}
+
 static int run_version(tocsin *t, args *a)
 {
     (void)t, (void)a;
@@ -238,6 +265,16 @@ static const command commands[] = {
      "rank the actors that explain evidence read from FILE\n"
      "(or standard input), one per line: indicators, T-ids,\nsoftware",
      run_attribute},
+    {"suppress", CMD_SUPPRESS, STORE_WRITE, 0, 0, "CONDITION... --reason TEXT [--expires WHEN]",
+     "keep alerts that match from being raised by every\n"
+     "later hunt (still stored, counted, shown as\n"
+     "suppressed); --list them, --remove ID one",
+     run_suppress},
+    {"close", CMD_CLOSE, STORE_CHANGE, 1, 1, "INCIDENT --benign|--malicious",
+     "record the verdict on an incident, with --note TEXT;\n"
+     "a later hunt reopens it when new alerts call for\n"
+     "another look (docs/store.md)",
+     run_close},
     {"simulate", CMD_SIMULATE, STORE_NONE, 0, 0, "--scenario NAME --out DIR",
      "write an organisation's logs with a campaign inside\nand its truth", run_simulate},
     {"eval", CMD_EVAL, STORE_NONE, 1, 1, "DIR",
@@ -327,11 +364,14 @@ static int bad_subcommand(const char *group, const char *sub)
 static int open_session(const command *c, args *a, tocsin **t)
 {
     const char *db = a->o.db_path ? a->o.db_path : "tocsin.db";
-    if (c->store == STORE_EXISTING && access(db, F_OK) != 0) {
+    store_use use = c->store;
+    if (c->bit == CMD_SUPPRESS && (a->list || a->remove)) /* only adding one may create the store */
+        use = a->list ? STORE_EXISTING : STORE_CHANGE;
+    if ((use == STORE_EXISTING || use == STORE_CHANGE) && access(db, F_OK) != 0) {
         fprintf(stderr, "tocsin: no store at %s (a hunt makes one; --db FILE names another)\n", db);
         return EXIT_FAIL;
     }
-    a->o.read_only = c->store != STORE_WRITE;
+    a->o.read_only = use != STORE_WRITE && use != STORE_CHANGE;
     tocsin_code rc = tocsin_open(&a->o, t);
     if (rc != TOCSIN_OK) {
         if (rc == TOCSIN_E_NOMEM) /* every other failure was told, with its path and reason */

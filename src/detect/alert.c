@@ -18,6 +18,7 @@
     X(ioc_value)         \
     X(observed)          \
     X(suppressed)        \
+    X(suppression_note)  \
     X(dataset)           \
     X(file)
 

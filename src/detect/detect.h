@@ -82,6 +82,10 @@ typedef struct ts_alert {
     uint8_t confidence;   /* of the indicator, 0..100 */
     uint8_t shared;       /* the indicator is known shared infrastructure */
     char *suppressed;     /* warninglist reason when a hit was suppressed, else NULL */
+    /* The analyst's suppression that matched (its id in the store's suppressions) and what
+       it said ("host = scan-01: weekly scan"), set at the end of a hunt; 0 and NULL: none. */
+    int64_t suppression;
+    char *suppression_note;
 
     /* provenance of the first event */
     char *dataset;

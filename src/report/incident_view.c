@@ -189,6 +189,11 @@ static void detail_raw(FILE *o, const ts_alert_view *a)
         piece(o, "; ", "suppressed: ");
         fputs(a->suppressed, o);
     }
+    if (a->suppression) {
+        snprintf(num, sizeof num, "suppressed by rule %lld: ", (long long)a->suppression);
+        piece(o, "; ", num);
+        fputs(a->suppression_note ? a->suppression_note : "", o);
+    }
 }
 
 static void detail_text(const rpt *r, const ts_alert_view *a)
@@ -233,6 +238,35 @@ static void alert_text(const rpt *r, size_t idx, const ts_alert_view *a)
     fprintf(o, "%s\n", rpt_sgr(r, RS_RESET));
 }
 
+/* What the analyst decided, and whether a later hunt reopened it. */
+static void disposition_text(const rpt *r, const ts_incident_view *v)
+{
+    char t[40];
+    if (v->disposition) {
+        label(r, "status");
+        int w = fprintf(r->out, "%s as %s on %s", v->reopened ? "reopened; had been closed" : "closed",
+                        v->disposition, rpt_time(v->closed_ns, true, t, sizeof t));
+        if (v->note) { /* the analyst's words, escaped like any other text */
+            fputs(": ", r->out);
+            rpt_wrap(r, v->note, LABEL + (w > 0 ? w : 0) + 2, LABEL);
+        }
+        fputc('\n', r->out);
+    }
+    if (v->reopened) {
+        label(r, "reopened");
+        rpt_wrap(r, v->reopened, LABEL, LABEL);
+        fputc('\n', r->out);
+    }
+    if (v->suppressed_alerts) {
+        label(r, "alerts");
+        if (v->suppressed_alerts >= v->alert_total)
+            fputs("all suppressed by analysts' rules (kept, marked below): nothing to raise\n", r->out);
+        else
+            fprintf(r->out, "%llu suppressed by analysts' rules (kept, marked below; not in the severity)\n",
+                    (unsigned long long)v->suppressed_alerts);
+    }
+}
+
 void rpt_incident_text(const rpt *r, const ts_incident_view *v)
 {
     FILE *o = r->out;
@@ -249,6 +283,7 @@ void rpt_incident_text(const rpt *r, const ts_incident_view *v)
     entities_text(r, v, "user", "users");
     entities_text(r, v, "ip", "addresses");
     entities_text(r, v, "domain", "domains");
+    disposition_text(r, v);
     verdict_text(r, v);
     hypotheses_text(r, v);
     if (v->n_alerts) {
@@ -291,6 +326,12 @@ static void json_incident_fields(ts_jw *w, const ts_incident_view *v)
     ts_jw_kint(w, "severity", v->severity);
     ts_jw_kstr(w, "severity_name", rpt_severity_name(v->severity));
     ts_jw_kuint(w, "alerts", v->alert_total);
+    ts_jw_kuint(w, "suppressed_alerts", v->suppressed_alerts);
+    ts_jw_kstr(w, "status", v->status ? v->status : "open");
+    ts_jw_kstr(w, "disposition", v->disposition);
+    ts_jw_kstr(w, "note", v->note);
+    json_time(w, "closed", v->closed_ns);
+    ts_jw_kstr(w, "reopened", v->reopened);
     json_entities(w, v, "host", "hosts");
     json_entities(w, v, "user", "users");
     json_entities(w, v, "ip", "ips");
@@ -463,6 +504,15 @@ static void json_alert(FILE *out, const ts_incident_view *v, size_t idx, const t
     ts_jw_kstr(&w, "direction", a->direction);
     ts_jw_obj_end(&w);
     json_indicator(&w, a);
+    ts_jw_key(&w, "suppression");
+    if (a->suppression) {
+        ts_jw_obj(&w);
+        ts_jw_kint(&w, "id", a->suppression);
+        ts_jw_kstr(&w, "note", a->suppression_note);
+        ts_jw_obj_end(&w);
+    } else {
+        ts_jw_null(&w);
+    }
     ts_jw_key(&w, "provenance");
     ts_jw_obj(&w);
     ts_jw_kstr(&w, "file", a->file && *a->file ? a->file : NULL);
@@ -516,18 +566,23 @@ void rpt_incident_line(const rpt *r, const ts_incident_view *v)
             rpt_sgr(r, rpt_severity_style(v->severity)), rpt_severity_name(v->severity), v->severity,
             rpt_sgr(r, RS_RESET), (unsigned long long)v->alert_total);
     /* The rest is untrusted text: assembled raw, then escaped and cut as a whole. */
+    if (v->disposition)
+        n += (size_t)snprintf(rest, sizeof rest, "[%s %s] ", v->reopened ? "reopened, was" : "closed",
+                              v->disposition);
+    if (v->suppressed_alerts && v->suppressed_alerts >= v->alert_total)
+        n += (size_t)snprintf(rest + n, sizeof rest - n, "[suppressed] ");
     /* an actor below "likely" is a candidate, not a verdict (docs/attribution.md) */
     const char *top = v->n_hyps && v->hyps[0].actor ? v->hyps[0].actor : "";
     bool candidate = v->n_hyps && v->hyps[0].probability <= 0.55 && *top && strcmp(top, "unattributed") &&
                      strcmp(top, "insider") && !strstr(top, " other catalogued actors");
     if (candidate)
-        n += (size_t)snprintf(rest, sizeof rest, "unattributed (leading: %s %.0f%%)",
+        n += (size_t)snprintf(rest + n, sizeof rest - n, "unattributed (leading: %s %.0f%%)",
                               v->hyps[0].actor ? v->hyps[0].actor : "?", v->hyps[0].probability * 100);
     else if (v->n_hyps)
-        n += (size_t)snprintf(rest, sizeof rest, "%s %.0f%%", v->hyps[0].actor ? v->hyps[0].actor : "?",
+        n += (size_t)snprintf(rest + n, sizeof rest - n, "%s %.0f%%", v->hyps[0].actor ? v->hyps[0].actor : "?",
                               v->hyps[0].probability * 100);
     else
-        n += (size_t)snprintf(rest, sizeof rest, "not attributed");
+        n += (size_t)snprintf(rest + n, sizeof rest - n, "not attributed");
     for (size_t i = 0; i < v->n_entities && n < sizeof rest; i++)
         if (strcmp(v->entities[i].kind, "host") == 0 || strcmp(v->entities[i].kind, "user") == 0)
             n += (size_t)snprintf(rest + n, sizeof rest - n, "%s%s", n ? ", " : "", v->entities[i].value);

@@ -26,6 +26,7 @@ typedef struct ts_hunt_stats {
     size_t n_gave_up;
     ts_state_row state[TS_STATE_ROWS]; /* the detectors' and the correlator's tables */
     size_t n_state;
+    uint64_t suppressed; /* distinct alerts an analyst's suppression marked */
 } ts_hunt_stats;
 
 /* The hunt's report: its summary, then every incident this run wrote, in full. */
@@ -63,6 +64,9 @@ tocsin_code ts_report_timeline(ts_store *s, const char *const *ids, size_t n, co
  * a candidate of 20% or more it is, newest first. (actor_view.c) */
 tocsin_code ts_report_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out, int json);
 tocsin_code ts_report_incidents_of_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out, int json);
+/* The analyst's suppressions, oldest first, each with its conditions, reason, and expiry
+ * ("expired" once past now_ns); "no suppressions" when there are none. */
+tocsin_code ts_report_suppressions(ts_store *s, int64_t now_ns, FILE *out, int json);
 
 /* intel stats and intel lookup. */
 void ts_report_intel_stats(const ts_intel *ti, FILE *out, int json);

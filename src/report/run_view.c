@@ -1,5 +1,6 @@
 /* run_view.c: the report of one run: its summary, then every incident it wrote in full. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/esc.h"
 #include "report/report.h"
@@ -8,17 +9,18 @@
 /* The figures of the summary: what the hunt counted when given, else what the store
  * recorded (a report of an earlier run). */
 typedef struct run_figures {
-    uint64_t files, events, rejected, alerts, incidents;
+    uint64_t files, events, rejected, alerts, incidents, suppressed;
     double seconds;
 } run_figures;
 
 static run_figures figures(const ts_run_view *run, const ts_hunt_stats *st)
 {
-    run_figures f = {run->files, run->events, run->rejected, run->alerts, run->incidents, 0};
+    run_figures f = {run->files, run->events, run->rejected, run->alerts, run->incidents, run->suppressed, 0};
     if (run->ended_ns > run->started_ns)
         f.seconds = (double)(run->ended_ns - run->started_ns) / 1e9;
     if (st)
-        f = (run_figures){st->files, st->events, st->rejected, st->alerts, st->incidents, st->seconds};
+        f = (run_figures){st->files, st->events, st->rejected, st->alerts, st->incidents, st->suppressed,
+                          st->seconds};
     return f;
 }
 
@@ -101,6 +103,9 @@ static void summary_text(const rpt *r, const ts_run_view *run, const run_figures
             rpt_count(f->files, a, sizeof a), f->files == 1 ? "" : "s", rpt_count(f->events, b, sizeof b),
             rpt_count(f->rejected, c, sizeof c), rpt_count(f->alerts, d, sizeof d), f->alerts == 1 ? "" : "s",
             rpt_count(f->incidents, e, sizeof e), f->incidents == 1 ? "" : "s");
+    if (f->suppressed) /* kept and shown, marked: an analyst's suppression matched them */
+        fprintf(o, "  %s suppressed by analysts' rules (tocsin suppress --list), not raised\n",
+                rpt_count(f->suppressed, a, sizeof a));
     fprintf(o, "  %.2f s", f->seconds);
     if (f->seconds > 0)
         fprintf(o, ", %s events/s", rpt_count((uint64_t)((double)f->events / f->seconds), a, sizeof a));
@@ -205,6 +210,7 @@ static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f
     ts_jw_kuint(&w, "rejected", f->rejected);
     ts_jw_kuint(&w, "alerts", f->alerts);
     ts_jw_kuint(&w, "incidents", f->incidents);
+    ts_jw_kuint(&w, "suppressed", f->suppressed);
     ts_jw_kdouble(&w, "seconds", f->seconds);
     ts_jw_kdouble(&w, "events_per_second", f->seconds > 0 ? (double)f->events / f->seconds : 0);
     ts_jw_key(&w, "formats");
@@ -231,11 +237,14 @@ typedef struct ranked {
     char *id;
     int severity;
     uint64_t alerts;
+    int settled; /* closed by an analyst, or every alert suppressed: shown last */
 } ranked;
 
 static int graver_first(const void *a, const void *b)
 {
     const ranked *x = a, *y = b;
+    if (x->settled != y->settled)
+        return x->settled - y->settled;
     if (x->severity != y->severity)
         return y->severity - x->severity;
     return (y->alerts > x->alerts) - (y->alerts < x->alerts);
@@ -252,7 +261,9 @@ static tocsin_code incidents_ranked(ts_store *s, char **ids, size_t n, const rpt
         ts_incident_view *v;
         if ((rc = ts_store_incident_load(s, ids[i], 0, &v)) != TOCSIN_OK)
             break;
-        rk[i] = (ranked){ids[i], v->severity, v->alert_total};
+        int settled =
+            (v->status && strcmp(v->status, "closed") == 0) || v->suppressed_alerts >= v->alert_total;
+        rk[i] = (ranked){ids[i], v->severity, v->alert_total, settled};
         ts_incident_view_free(v);
     }
     qsort(rk, n, sizeof *rk, graver_first);

@@ -1,4 +1,5 @@
 /* incident_write.c: writes an incident with its alerts, entities and attribution. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,9 @@ static void bind_alert(sqlite3_stmt *st, int64_t run, const ts_alert *a, const t
     st_int(st, 28, a->shared ? 1 : 0);
     st_text(st, 29, a->suppressed);
     st_text(st, 30, a->dataset);
+    if (a->suppression)
+        st_int(st, 31, a->suppression);
+    st_text(st, 32, a->suppression_note);
 }
 
 typedef struct actor_ctx {
@@ -313,17 +317,109 @@ static tocsin_code put_incident_row(ts_store *s, int64_t run, const ts_incident 
     return st_done(s, st, "recording the incident");
 }
 
+/* An incident the analyst closed, as it was when this hunt began to write it. */
+typedef struct closure {
+    bool closed, malicious;
+    int severity;  /* when it was closed */
+    char why[160]; /* set when an alert of this hunt reopens it */
+} closure;
+
+static tocsin_code read_closure(ts_store *s, const char *id, closure *c)
+{
+    sqlite3_stmt *st = st_get(s, ST_INCIDENT_CLOSURE);
+    memset(c, 0, sizeof *c);
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, id);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 0);
+        const char *disp = (const char *)sqlite3_column_text(st, 1);
+        c->closed = status && strcmp(status, "closed") == 0;
+        c->malicious = disp && strcmp(disp, "malicious") == 0;
+        c->severity = sqlite3_column_int(st, 2);
+    }
+    tocsin_code rc =
+        step == SQLITE_ROW || step == SQLITE_DONE ? TOCSIN_OK : st_fail(s, "reading the incident's closure");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static tocsin_code has_detector(ts_store *s, const char *inc, const char *detector, bool *has)
+{
+    sqlite3_stmt *st = st_get(s, ST_INCIDENT_HAS_DETECTOR);
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, inc);
+    st_text_nn(st, 2, detector);
+    int step = sqlite3_step(st);
+    *has = step == SQLITE_ROW;
+    tocsin_code rc = step == SQLITE_ROW || step == SQLITE_DONE
+                         ? TOCSIN_OK
+                         : st_fail(s, "reading the incident's detectors");
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Links alert a to the incident. An active alert new to a closed incident reopens it when
+ * the analyst would want to look again: any alert, for one closed as malicious (the
+ * attacker is still there); for one closed as benign, an alert graver than the incident
+ * was when closed, or one from a detector it had never raised. Other alerts join it and it
+ * stays closed. The reason is kept (detector names and numbers only, nothing from logs). */
+static tocsin_code link_alert(ts_store *s, const ts_incident *inc, const ts_alert *a, int64_t alert_id,
+                              closure *c)
+{
+    bool known = true, active = !a->suppression && !a->suppressed;
+    tocsin_code rc = TOCSIN_OK;
+    if (c->closed && active && !c->why[0])
+        rc = has_detector(s, inc->id, a->detector, &known);
+    if (rc == TOCSIN_OK)
+        rc = put_link(s, ST_INCIDENT_ALERT, alert_id, inc->id, "linking an alert");
+    if (rc != TOCSIN_OK || !c->closed || !active || c->why[0] || sqlite3_changes(s->db) == 0)
+        return rc;
+    const char *det = a->detector ? a->detector : "?";
+    if (c->malicious)
+        snprintf(c->why, sizeof c->why, "a new %s alert (severity %d) after it was closed as malicious", det,
+                 a->severity);
+    else if (a->severity > c->severity)
+        snprintf(c->why, sizeof c->why,
+                 "a %s alert of severity %d, above the %d it had when closed as benign", det, a->severity,
+                 c->severity);
+    else if (!known)
+        snprintf(c->why, sizeof c->why, "a first %s alert (severity %d) since it was closed as benign", det,
+                 a->severity);
+    return rc;
+}
+
+static tocsin_code put_text_id(ts_store *s, st_id id, const char *inc, const char *text, const char *what)
+{
+    sqlite3_stmt *st = st_get(s, id);
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, inc);
+    if (text)
+        st_text(st, 2, text);
+    return st_done(s, st, what);
+}
+
 static tocsin_code put_incident(ts_store *s, int64_t run, const ts_incident *inc, const ts_intel *ti,
                                 int64_t *alert_ids)
 {
-    tocsin_code rc = put_incident_row(s, run, inc);
+    closure c;
+    tocsin_code rc = read_closure(s, inc->id, &c);
+    if (rc == TOCSIN_OK)
+        rc = put_incident_row(s, run, inc);
     if (rc == TOCSIN_OK)
         rc = put_link(s, ST_RUN_INCIDENT, run, inc->id, "linking the incident to its run");
     for (size_t i = 0; i < inc->n_alerts && rc == TOCSIN_OK; i++) {
         rc = put_alert(s, run, inc->alerts[i], ti, &alert_ids[i]);
         if (rc == TOCSIN_OK)
-            rc = put_link(s, ST_INCIDENT_ALERT, alert_ids[i], inc->id, "linking an alert");
+            rc = link_alert(s, inc, inc->alerts[i], alert_ids[i], &c);
     }
+    if (rc == TOCSIN_OK && c.why[0])
+        rc = put_text_id(s, ST_INCIDENT_REOPEN, inc->id, c.why, "reopening the incident");
+    if (rc == TOCSIN_OK)
+        rc = put_text_id(s, ST_INCIDENT_SEVERITY, inc->id, NULL, "setting the incident's severity");
     if (rc == TOCSIN_OK)
         rc = put_entities(s, inc);
     if (rc == TOCSIN_OK && inc->attribution)

@@ -146,6 +146,36 @@ static const char *const migrations[] = {
     "  host TEXT, user_name TEXT, process TEXT, command_line TEXT, parent TEXT,"
     "  uid TEXT, community_id TEXT, flow_id TEXT,"
     "  PRIMARY KEY (alert, ts_ns, file, line, record)) WITHOUT ROWID;",
+
+    /* 4: the analyst's feedback. A suppression is a set of conditions (NULL: any; at least
+       one given) with a reason and an optional expiry; an alert it matched keeps its id and
+       what it said, so removing the suppression leaves the alert's history readable. An
+       incident can be closed as benign or malicious, with a note; the severity it had then
+       decides whether later alerts reopen it (docs/store.md). */
+    "CREATE TABLE suppressions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  detector TEXT,"
+    "  rule TEXT,"
+    "  host TEXT,"
+    "  user_name TEXT,"
+    "  ip TEXT,"
+    "  indicator TEXT,"
+    "  field TEXT,"
+    "  value TEXT,"
+    "  reason TEXT NOT NULL,"
+    "  created_ns INTEGER NOT NULL,"
+    "  expires_ns INTEGER,"
+    "  CHECK (coalesce(detector, rule, host, user_name, ip, indicator, field) IS NOT NULL),"
+    "  CHECK ((field IS NULL) = (value IS NULL)));"
+    "ALTER TABLE alerts ADD COLUMN suppression INTEGER;"
+    "ALTER TABLE alerts ADD COLUMN suppression_note TEXT;"
+    "ALTER TABLE incidents ADD COLUMN status TEXT NOT NULL DEFAULT 'open'"
+    "  CHECK (status IN ('open', 'closed'));"
+    "ALTER TABLE incidents ADD COLUMN disposition TEXT CHECK (disposition IN ('benign', 'malicious'));"
+    "ALTER TABLE incidents ADD COLUMN note TEXT;"
+    "ALTER TABLE incidents ADD COLUMN closed_ns INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN closed_severity INTEGER;"
+    "ALTER TABLE incidents ADD COLUMN reopened TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

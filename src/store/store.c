@@ -16,11 +16,12 @@ static const char *const sql[ST__COUNT] = {
         "INSERT INTO alerts (detector, akey, file, line, record, first_ns, run, kind, title,"
         " severity, techniques, last_ns, count, internal_ip, internal_host, user_name, remote_ip,"
         " remote_cc, remote_asn, remote_name, direction, ioc_type, ioc_value, observed, side,"
-        " source, confidence, shared, suppressed, dataset)"
+        " source, confidence, shared, suppressed, dataset, suppression, suppression_note)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
+        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
         " ON CONFLICT (detector, akey, file, line, record, first_ns) DO UPDATE SET"
-        " last_ns = max(last_ns, excluded.last_ns), count = max(count, excluded.count)"
+        " last_ns = max(last_ns, excluded.last_ns), count = max(count, excluded.count),"
+        " suppression = excluded.suppression, suppression_note = excluded.suppression_note"
         " RETURNING id",
     [ST_ALERT_ACTOR] = "INSERT OR IGNORE INTO alert_actors (alert, pos, name, attack_id) VALUES (?1, ?2, ?3, ?4)",
     [ST_INCIDENT_UPSERT] =
@@ -58,7 +59,11 @@ static const char *const sql[ST__COUNT] = {
     [ST_INCIDENT_IDS] = "SELECT id FROM incidents ORDER BY last_ns DESC, id",
     [ST_INCIDENT_GET] =
         "SELECT id, first_ns, last_ns, severity, summary, created_run, updated_run,"
-        " (SELECT count(*) FROM incident_alerts WHERE incident = ?1) FROM incidents WHERE id = ?1",
+        " (SELECT count(*) FROM incident_alerts WHERE incident = ?1),"
+        " status, disposition, note, closed_ns, reopened,"
+        " (SELECT count(*) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
+        "  WHERE ia.incident = ?1 AND a.suppression IS NOT NULL)"
+        " FROM incidents WHERE id = ?1",
     [ST_INCIDENT_ENTITIES] =
         "SELECT kind, value FROM entities WHERE incident = ?1"
         " ORDER BY CASE kind WHEN 'host' THEN 0 WHEN 'user' THEN 1 WHEN 'ip' THEN 2 ELSE 3 END, value",
@@ -66,7 +71,7 @@ static const char *const sql[ST__COUNT] = {
         "SELECT a.id, detector, akey, file, line, record, first_ns, kind, title, severity,"
         " techniques, last_ns, count, internal_ip, internal_host, user_name, remote_ip, remote_cc,"
         " remote_asn, remote_name, direction, ioc_type, ioc_value, observed, side, source,"
-        " confidence, shared, suppressed, dataset"
+        " confidence, shared, suppressed, dataset, suppression, suppression_note"
         " FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert WHERE ia.incident = ?1"
         " ORDER BY a.first_ns, a.id",
     [ST_ALERT_ACTORS] = "SELECT name, attack_id FROM alert_actors WHERE alert = ?1 ORDER BY pos",
@@ -93,6 +98,34 @@ static const char *const sql[ST__COUNT] = {
     [ST_ALERT_HITS] =
         "SELECT ts_ns, file, line, record, host, user_name, process, command_line, parent, uid,"
         " community_id, flow_id FROM alert_hits WHERE alert = ?1 ORDER BY ts_ns, file, line, record",
+    /* An incident is as grave as its gravest active alert: suppressed ones (by an analyst or
+       a warninglist) do not raise it. */
+    [ST_INCIDENT_SEVERITY] =
+        "UPDATE incidents SET severity = coalesce((SELECT max(a.severity) FROM incident_alerts ia"
+        " JOIN alerts a ON a.id = ia.alert WHERE ia.incident = ?1 AND a.suppression IS NULL"
+        " AND a.suppressed IS NULL), 0) WHERE id = ?1",
+    [ST_INCIDENT_CLOSURE] =
+        "SELECT status, disposition, closed_severity, closed_ns FROM incidents WHERE id = ?1",
+    [ST_INCIDENT_HAS_DETECTOR] =
+        "SELECT 1 FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
+        " WHERE ia.incident = ?1 AND a.detector = ?2 LIMIT 1",
+    [ST_INCIDENT_REOPEN] =
+        "UPDATE incidents SET status = 'open', reopened = ?2 WHERE id = ?1 AND status = 'closed'",
+    [ST_INCIDENT_CLOSE] =
+        "UPDATE incidents SET status = 'closed', disposition = ?2, note = ?3, closed_ns = ?4,"
+        " closed_severity = severity, reopened = NULL WHERE id = ?1",
+    [ST_RUN_SUPPRESSED_COUNT] =
+        "SELECT count(DISTINCT ia.alert) FROM run_incidents r"
+        " JOIN incident_alerts ia ON ia.incident = r.incident JOIN alerts a ON a.id = ia.alert"
+        " WHERE r.run = ?1 AND a.suppression IS NOT NULL",
+    [ST_SUPPRESS_ADD] =
+        "INSERT INTO suppressions (detector, rule, host, user_name, ip, indicator, field, value, reason,"
+        " created_ns, expires_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    /* Every suppression (?1 = 0), or those in force at ?1 (no expiry, or a later one). */
+    [ST_SUPPRESS_LIST] =
+        "SELECT id, detector, rule, host, user_name, ip, indicator, field, value, reason, created_ns,"
+        " expires_ns FROM suppressions WHERE ?1 = 0 OR expires_ns IS NULL OR expires_ns > ?1 ORDER BY id",
+    [ST_SUPPRESS_REMOVE] = "DELETE FROM suppressions WHERE id = ?1",
 };
 
 tocsin_code st_fail(ts_store *s, const char *what)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "correlate/correlate.h"
+#include "correlate/suppress.h"
 #include "intel/intel.h"
 #include "tocsin.h"
 
@@ -56,5 +57,19 @@ tocsin_code ts_store_feed_each(ts_store *s,
 tocsin_code ts_store_state_put(ts_store *s, const char *detector, int64_t run_id, const void *data,
                                size_t len);
 tocsin_code ts_store_state_get(ts_store *s, const char *detector, void **data, size_t *len);
+
+/* The analyst's suppressions (feedback.c). add stores r (which ts_suppression_valid must
+ * accept, with a reason) and sets *id. list gives those in force at now_ns (no expiry or a
+ * later one), or all of them when now_ns is 0, oldest first (ts_suppressions_free). remove
+ * deletes one: TOCSIN_E_NOTFOUND when there is no such id. */
+tocsin_code ts_store_suppress_add(ts_store *s, const ts_suppression *r, int64_t *id);
+tocsin_code ts_store_suppressions(ts_store *s, int64_t now_ns, ts_suppression **out, size_t *n);
+void ts_suppressions_free(ts_suppression *v, size_t n);
+tocsin_code ts_store_suppress_remove(ts_store *s, int64_t id);
+
+/* Closes a stored incident as "benign" or "malicious", with a note (may be NULL), keeping
+ * its severity at that moment: later alerts reopen it only as docs/store.md says.
+ * TOCSIN_E_NOTFOUND for an unknown id, TOCSIN_E_ARG for another disposition. */
+tocsin_code ts_store_incident_close(ts_store *s, const char *id, const char *disposition, const char *note);
 
 #endif

@@ -107,6 +107,8 @@ tocsin_code ts_store_run_get(ts_store *s, int64_t id, ts_run_view *out)
         int64_t i = count_of(s, ST_RUN_INCIDENT_COUNT, id, &rc);
         out->alerts = a > 0 ? (uint64_t)a : 0;
         out->incidents = i > 0 ? (uint64_t)i : 0;
+        int64_t sup = count_of(s, ST_RUN_SUPPRESSED_COUNT, id, &rc);
+        out->suppressed = sup > 0 ? (uint64_t)sup : 0;
     }
     if (rc != TOCSIN_OK)
         ts_run_view_clear(out);
@@ -208,6 +210,12 @@ static tocsin_code load_row(reader *r, const char *id, ts_incident_view *v)
         v->created_run = sqlite3_column_int64(st, 5);
         v->updated_run = sqlite3_column_int64(st, 6);
         v->alert_total = col_u64(st, 7);
+        v->status = col(r, st, 8);
+        v->disposition = col(r, st, 9);
+        v->note = col(r, st, 10);
+        v->closed_ns = sqlite3_column_int64(st, 11);
+        v->reopened = col(r, st, 12);
+        v->suppressed_alerts = col_u64(st, 13);
     }
     return finish(r, st, step, "reading an incident");
 }
@@ -304,6 +312,8 @@ static void alert_from_row(reader *r, sqlite3_stmt *st, ts_alert_view *a)
     a->shared = sqlite3_column_int(st, 27);
     a->suppressed = col(r, st, 28);
     a->dataset = col(r, st, 29);
+    a->suppression = sqlite3_column_int64(st, 30);
+    a->suppression_note = col(r, st, 31);
 }
 
 static tocsin_code load_alerts(reader *r, ts_incident_view *v)
@@ -418,7 +428,7 @@ static void alert_view_clear(ts_alert_view *a)
     char *strs[] = {a->detector, a->key, a->kind, a->title, a->techniques, a->internal_ip,
                     a->internal_host, a->user, a->remote_ip, a->remote_cc, a->remote_name,
                     a->direction, a->ioc_type, a->ioc_value, a->observed, a->side, a->source,
-                    a->suppressed, a->dataset, a->file};
+                    a->suppressed, a->dataset, a->file, a->suppression_note};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
     ts_strv_free(a->actors, a->n_actors);
@@ -457,5 +467,9 @@ void ts_incident_view_free(ts_incident_view *v)
     free(v->alerts);
     free(v->id);
     free(v->summary);
+    free(v->status);
+    free(v->disposition);
+    free(v->note);
+    free(v->reopened);
     free(v);
 }

@@ -15,6 +15,7 @@ typedef struct ts_run_view {
     uint64_t files;     /* source files recorded */
     uint64_t alerts;    /* distinct alerts in the incidents it wrote */
     uint64_t incidents; /* incidents it wrote */
+    uint64_t suppressed; /* of those alerts, the ones an analyst's suppression marks now */
 } ts_run_view;
 
 /* Files, events and rejected records of a run, per detected format. */
@@ -49,6 +50,8 @@ typedef struct ts_alert_view {
     ts_hit_view *hits;             /* the events kept (at most TS_ALERT_HITS), oldest first;
                                       count says how many there were */
     size_t n_hits;
+    int64_t suppression;           /* the analyst's suppression that marked it; 0: none */
+    char *suppression_note;        /* what it said: "host = scan-01: weekly scan" */
 } ts_alert_view;
 
 typedef struct ts_contrib_view {
@@ -77,6 +80,12 @@ typedef struct ts_incident_view {
     char *summary;
     int64_t created_run, updated_run;
     uint64_t alert_total;  /* alerts linked, loaded or not */
+    uint64_t suppressed_alerts; /* of those, marked by an analyst's suppression */
+    char *status;          /* "open" or "closed" */
+    char *disposition;     /* "benign", "malicious", or NULL: never closed */
+    char *note;            /* the analyst's note when closing */
+    int64_t closed_ns;     /* 0: never closed */
+    char *reopened;        /* why a later hunt reopened it, NULL if it did not */
     ts_entity_view *entities;
     size_t n_entities;
     ts_hyp_view *hyps;     /* ranked, most probable first */
