@@ -12,7 +12,8 @@
     X(phishing)       \
     X(beacon)         \
     X(exfil)          \
-    X(collection)
+    X(collection)     \
+    X(host_attack)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)
