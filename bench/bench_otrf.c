@@ -14,7 +14,8 @@
  * are true alerts on other steps of the same attack).
  *
  * Usage: bench_otrf [DATASET_DIR [RULES_DIR]] (defaults ../shared/data/otrf-atomic and
- * ../shared/data/sigma/rules); TOCSIN_DATA overrides the data directory. Exit status 1
+ * ../shared/data/sigma/rules); TOCSIN_DATA overrides the data directory;
+ * TOCSIN_BENCH_LIST=DETECTOR lists that detector's alerts (aggregated by key, as a hunt would). Exit status 1
  * when the data is absent (nothing measured), 0 otherwise; the figures are the output. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,10 @@ static void on_alert(void *ud, ts_alert *a)
         if (a->techniques && ts_attack_list_related(b->moves, a->techniques, it))
             related = true;
     r->alerts++;
+    const char *list = getenv("TOCSIN_BENCH_LIST");
+    if (list && !strcmp(list, a->detector))
+        printf("  %s alert %s [%s] %s\n", related ? "on-technique" : "OFF-technique", a->techniques ? a->techniques : "-",
+               r->id, a->title);
     if (d < b->n_det) {
         b->count[d].alerts++;
         b->count[d].off_technique += !related;
