@@ -1,10 +1,14 @@
 /* host_attack.c: single Windows events that are an attack step by themselves, whatever the
  * baseline: code injection into another process (Sysmon 8), LSASS opened for reading by an
  * unusual program (Sysmon 10), registry values that weaken credential protection or logging
- * (Sysmon 12/13, Security 4657; the table is data/detect/registry_tamper.tsv), the event log
- * service disabled or stopped (System 7040/7036), audit policy changed (4719), permissions
- * of a directory object rewritten (5136 nTSecurityDescriptor), a Windows system task changed
- * by a user account (4698/4702), and local groups enumerated by a recon tool (4799).
+ * (Sysmon 12/13, Security 4657; the table is data/detect/registry_tamper.tsv), the keys that
+ * hold the SAM and LSA secrets' boot key read by an unusual program (4656/4663), the event
+ * log service disabled or stopped (System 7040/7036), audit policy changed (4719),
+ * permissions of a directory object rewritten (5136 nTSecurityDescriptor), accounts changed
+ * by an anonymous logon (Zerologon), added to privileged groups or given risky flags
+ * (4720-4767, 4742), a Windows system task changed by a user account (4698/4702), local
+ * groups enumerated by a recon tool (4799), and RPC interfaces reached remotely through
+ * IPC$ by a user account (5145; the table is data/detect/rpc_pipes.tsv).
  * Word lists live in data/detect.conf's [host-attack] section. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +32,11 @@ typedef struct reg_row {
 typedef struct ha_state {
     const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services;
     const char *acl_attributes, *system_task_prefixes, *group_enum_tools;
-    reg_row rows[MAX_ROWS];
+    const char *secret_keys, *secret_readers_ok, *privileged_groups, *risky_uac, *anonymous_subjects;
+    reg_row rows[MAX_ROWS]; /* registry values: path, values, techniques, what */
     size_t n_rows;
+    reg_row pipes[MAX_ROWS]; /* RPC pipes: path = pipe name, values unused */
+    size_t n_pipes;
 } ha_state;
 
 /* A word list of data/detect.conf; none: empty (nothing is exempt, nothing is a tool). */
@@ -87,32 +94,35 @@ static char *dup_lower(const char *p, size_t n)
     return s;
 }
 
-static tocsin_code load_rows(ha_state *st, const char *path)
+/* Reads a tab-separated table of cols (3 or 4) columns into rows; the first column lower-cased.
+ * With 3 columns there is no values column. */
+static tocsin_code load_rows(reg_row *rows, size_t *n_rows, size_t cols, const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f)
         return TOCSIN_E_IO;
     char line[1024];
     tocsin_code rc = TOCSIN_OK;
-    while (fgets(line, sizeof line, f) && st->n_rows < MAX_ROWS) {
+    while (fgets(line, sizeof line, f) && *n_rows < MAX_ROWS) {
         line[strcspn(line, "\r\n")] = 0;
         if (!line[0] || line[0] == '#')
             continue;
         char *col[4] = {line};
         size_t n = 1;
-        for (char *p = line; *p && n < 4; p++)
+        for (char *p = line; *p && n < cols; p++)
             if (*p == '\t')
                 *p = 0, col[n++] = p + 1;
-        if (n < 4) {
+        if (n < cols) {
             rc = TOCSIN_E_PARSE;
             break;
         }
-        reg_row *r = &st->rows[st->n_rows];
+        reg_row *r = &rows[*n_rows];
+        size_t t = cols - 2; /* the techniques column */
         r->path = dup_lower(col[0], strlen(col[0]));
-        r->values = dup_lower(col[1], strlen(col[1]));
-        r->techniques = strdup(col[2]);
-        r->what = strdup(col[3]);
-        st->n_rows++;
+        r->values = dup_lower(cols == 4 ? col[1] : "*", cols == 4 ? strlen(col[1]) : 1);
+        r->techniques = strdup(col[t]);
+        r->what = strdup(col[t + 1]);
+        (*n_rows)++;
         if (!r->path || !r->values || !r->techniques || !r->what) {
             rc = TOCSIN_E_NOMEM;
             break;
@@ -120,6 +130,25 @@ static tocsin_code load_rows(ha_state *st, const char *path)
     }
     fclose(f);
     return rc;
+}
+
+/* A table named by the [host-attack] key, else detect/NAME in the data directory. A table
+ * that cannot be read is reported and left empty: the other behaviours still run. */
+static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const char *name, size_t cols, reg_row *rows,
+                              size_t *n)
+{
+    char path[1024];
+    const char *table = ts_config_get(ctx->config, SEC, key);
+    if (table)
+        snprintf(path, sizeof path, "%s", table);
+    else
+        snprintf(path, sizeof path, "%s/detect/%s", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR, name);
+    tocsin_code rc = load_rows(rows, n, cols, path);
+    if (rc != TOCSIN_OK && ctx->diag)
+        ctx->diag(ctx->diag_ud, path, 0,
+                  rc == TOCSIN_E_IO ? "cannot read this host-attack table; its behaviour is off"
+                                    : "a row has too few tab-separated columns; the rest of the table is ignored");
+    return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
 }
 
 static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
@@ -133,28 +162,32 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->acl_attributes = conf(c, "acl_attributes");
     st->system_task_prefixes = conf(c, "system_task_prefixes");
     st->group_enum_tools = conf(c, "group_enum_tools");
-    char path[1024];
-    const char *table = ts_config_get(c, SEC, "registry_table");
-    if (table)
-        snprintf(path, sizeof path, "%s", table);
-    else
-        snprintf(path, sizeof path, "%s/detect/registry_tamper.tsv", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR);
-    tocsin_code rc = load_rows(st, path);
-    if (rc != TOCSIN_OK && ctx->diag)
-        ctx->diag(ctx->diag_ud, path, 0, rc == TOCSIN_E_IO ? "cannot read the registry tampering table"
-                                                          : "a row is not 'path<TAB>values<TAB>techniques<TAB>what'");
-    return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
+    st->secret_keys = conf(c, "secret_keys");
+    st->secret_readers_ok = conf(c, "secret_readers_ok");
+    st->privileged_groups = conf(c, "privileged_groups");
+    st->risky_uac = conf(c, "risky_uac");
+    st->anonymous_subjects = conf(c, "anonymous_subjects");
+    tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
+    if (rc == TOCSIN_OK)
+        rc = load_table(ctx, "rpc_pipe_table", "rpc_pipes.tsv", 3, st->pipes, &st->n_pipes);
+    return rc;
+}
+
+static void free_rows(reg_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].path);
+        free(rows[i].values);
+        free(rows[i].techniques);
+        free(rows[i].what);
+    }
 }
 
 static void ha_fini(void *state)
 {
     ha_state *st = state;
-    for (size_t i = 0; i < st->n_rows; i++) {
-        free(st->rows[i].path);
-        free(st->rows[i].values);
-        free(st->rows[i].techniques);
-        free(st->rows[i].what);
-    }
+    free_rows(st->rows, st->n_rows);
+    free_rows(st->pipes, st->n_pipes);
 }
 
 static int clip(ts_str s) { return (int)(s.n > 160 ? 160 : s.n); }
@@ -302,6 +335,85 @@ static void service_change(const ha_state *st, const ts_event *ev, const ts_aler
 
 static bool machine_account(ts_str u) { return u.n && u.p[u.n - 1] == '$'; }
 
+/* Whether s ends with one of the comma-separated endings (case-insensitive, at a '\\'). */
+static bool ends_with_item(const char *list, ts_str s)
+{
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);)
+        if (it.n && s.n >= it.n && ieq(ts_str_make(s.p + s.n - it.n, it.n), it) &&
+            (s.n == it.n || s.p[s.n - it.n - 1] == '\\'))
+            return true;
+    return false;
+}
+
+/* 4656/4663: the keys holding the boot key and the SAM/LSA secrets, opened by a program that
+ * is not part of Windows' handling of them (reg.exe save, powerdump, secretsdump do this). */
+static void secret_read(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str obj = ts_event_field(ev, "ObjectName"), proc = ts_event_field(ev, "ProcessName");
+    if (!ts_str_eq(ts_event_field(ev, "ObjectType"), "Key") || !ends_with_item(st->secret_keys, obj) ||
+        name_in(st->secret_readers_ok, proc))
+        return;
+    emit(ev, 70, "T1003.002,T1003.004", "secret-key", proc,
+         ts_fmt_alloc("%.*s opened %.*s (SAM and LSA secrets' keys)", clip(proc), proc.n ? proc.p : "?", clip(obj),
+                      ptr(obj)),
+         out);
+}
+
+/* 5145: an RPC interface's pipe on IPC$ reached from another host by a user account. */
+static void rpc_pipe(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str share = ts_event_field(ev, "ShareName"), pipe = ts_str_trim(ts_event_field(ev, "RelativeTargetName"));
+    if (!ts_str_iends(share, "IPC$") || !ev->user.n || machine_account(ev->user) ||
+        item_in(st->anonymous_subjects, ev->user))
+        return;
+    for (size_t i = 0; i < st->n_pipes; i++) {
+        const reg_row *r = &st->pipes[i];
+        if (!ieq(pipe, ts_str_c(r->path)))
+            continue;
+        ts_str src = ts_event_field(ev, "IpAddress");
+        emit(ev, 40, r->techniques, "rpc-pipe", pipe,
+             ts_fmt_alloc("%.*s reached %s on %.*s from %.*s: %s", clip(ev->user), ptr(ev->user), r->path,
+                          clip(ev->host), ptr(ev->host), clip(src), src.n ? src.p : "?", r->what),
+             out);
+        return;
+    }
+}
+
+/* Account management (4720-4767, 4742): by an anonymous logon (Zerologon resets a domain
+ * controller's machine password so), members added to privileged groups, risky flags. */
+static void account_change(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str target = ts_event_field(ev, "TargetUserName");
+    ts_str subject = ts_event_field(ev, "SubjectUserName");
+    if (item_in(st->anonymous_subjects, subject) || ts_str_eq(ts_event_field(ev, "SubjectUserSid"), "S-1-5-7")) {
+        emit(ev, 90, ev->code == 4742 ? "T1210,T1098" : "T1098", "anonymous-account-change", target,
+             ts_fmt_alloc("account %.*s changed by an anonymous logon (event %u) on %.*s: Zerologon-like", clip(target),
+                          ptr(target), ev->code, clip(ev->host), ptr(ev->host)),
+             out);
+        return;
+    }
+    if ((ev->code == 4728 || ev->code == 4732 || ev->code == 4756) && item_in(st->privileged_groups, target)) {
+        ts_str member = ts_event_field(ev, "MemberName");
+        emit(ev, 70, "T1098.007", "privileged-group", target,
+             ts_fmt_alloc("%.*s added %.*s to %.*s on %.*s", clip(subject), ptr(subject), clip(member), ptr(member),
+                          clip(target), ptr(target), clip(ev->host), ptr(ev->host)),
+             out);
+        return;
+    }
+    if (ev->code == 4738 || ev->code == 4720) {
+        ts_str uac = ts_event_field(ev, "UserAccountControl"), it;
+        for (const char *p = st->risky_uac; ts_str_next_item(&p, &it);)
+            if (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n)) {
+                emit(ev, 60, "T1098,T1558.004", "risky-flags", target,
+                     ts_fmt_alloc("%.*s set risky flags on %.*s: %.*s", clip(subject), ptr(subject), clip(target),
+                                  ptr(target), clip(uac), ptr(uac)),
+                     out);
+                return;
+            }
+    }
+}
+
 static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     const ha_state *st = state;
@@ -357,6 +469,16 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
                 }
             break;
         }
+        case 4656:
+        case 4663:
+            secret_read(st, ev, out);
+            break;
+        case 5145:
+            rpc_pipe(st, ev, out);
+            break;
+        case 4720: case 4722: case 4724: case 4728: case 4732: case 4738: case 4742: case 4756:
+            account_change(st, ev, out);
+            break;
         case 4799: {
             ts_str caller = ts_event_field(ev, "CallerProcessName"), grp = ts_event_field(ev, "TargetUserName");
             if (name_in(st->group_enum_tools, caller))
