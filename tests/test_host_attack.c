@@ -151,6 +151,63 @@ static void test_logging_and_accounts(det *x)
     CHECK_INT(n_got, 0);
 }
 
+static void test_secrets_pipes_accounts(det *x)
+{
+    ev_kv(x, "windows.security", 4656, "pgustavo",
+          (const char *[]){"ObjectType", "Key", "ObjectName", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa\\JD",
+                           "ProcessName", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", NULL});
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1003.002,T1003.004"));
+    drop_all();
+    /* lsass itself; the Lsa key (not its boot-key subkeys); a key that only ends alike. */
+    ev_kv(x, "windows.security", 4663, "WS1$",
+          (const char *[]){"ObjectType", "Key", "ObjectName", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa\\JD",
+                           "ProcessName", "C:\\Windows\\System32\\lsass.exe", NULL});
+    ev_kv(x, "windows.security", 4656, "pgustavo",
+          (const char *[]){"ObjectType", "Key", "ObjectName", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa",
+                           "ProcessName", "C:\\x\\csc.exe", NULL});
+    ev_kv(x, "windows.security", 4656, "pgustavo",
+          (const char *[]){"ObjectType", "Key", "ObjectName", "\\REGISTRY\\MACHINE\\SOFTWARE\\App\\NotJD", "ProcessName",
+                           "C:\\x\\a.exe", NULL});
+    CHECK_INT(n_got, 0);
+
+    ev_kv(x, "windows.security", 5145, "pgustavo",
+          (const char *[]){"ShareName", "\\\\*\\IPC$", "RelativeTargetName", "svcctl", "IpAddress", "172.18.39.5", NULL});
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1021.002,T1569.002") && strstr(got[0]->title, "172.18.39.5"));
+    drop_all();
+    /* A machine account, a pipe not in the table, a file share. */
+    ev_kv(x, "windows.security", 5145, "WEC$",
+          (const char *[]){"ShareName", "\\\\*\\IPC$", "RelativeTargetName", "samr", NULL});
+    ev_kv(x, "windows.security", 5145, "pgustavo",
+          (const char *[]){"ShareName", "\\\\*\\IPC$", "RelativeTargetName", "lsarpc", NULL});
+    ev_kv(x, "windows.security", 5145, "pgustavo",
+          (const char *[]){"ShareName", "\\\\*\\C$", "RelativeTargetName", "svcctl", NULL});
+    CHECK_INT(n_got, 0);
+
+    ev_kv(x, "windows.security", 4742, "ANONYMOUS LOGON",
+          (const char *[]){"SubjectUserName", "ANONYMOUS LOGON", "SubjectUserSid", "S-1-5-7", "TargetUserName", "DC1$",
+                           "PasswordLastSet", "9/16/2020 11:40:05 PM", NULL});
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1210,T1098") && got[0]->severity >= 90);
+    drop_all();
+    ev_kv(x, "windows.security", 4742, "DC1$",
+          (const char *[]){"SubjectUserName", "DC1$", "SubjectUserSid", "S-1-5-18", "TargetUserName", "DC1$", NULL});
+    CHECK_INT(n_got, 0);
+    ev_kv(x, "windows.security", 4732, "admin",
+          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "Administrators", "MemberName", "CN=eve", NULL});
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1098.007"));
+    drop_all();
+    ev_kv(x, "windows.security", 4732, "admin",
+          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "Print Users", "MemberName", "CN=eve", NULL});
+    CHECK_INT(n_got, 0);
+    ev_kv(x, "windows.security", 4738, "admin",
+          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl",
+                           "\r\n\t\t%%2096", NULL});
+    CHECK(n_got == 1 && strstr(got[0]->techniques, "T1558.004"));
+    drop_all();
+    ev_kv(x, "windows.security", 4738, "admin",
+          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl", "-", NULL});
+    CHECK_INT(n_got, 0);
+}
+
 /* Real recordings (OTRF Security Datasets): the step is found, and the lab's background
  * raises nothing of this detector's that is not the step. */
 static void test_otrf(const ts_config *cfg)
@@ -167,6 +224,9 @@ static void test_otrf(const ts_config *cfg)
         {"defense_evasion/empire_dllinjection_LoadLibrary_CreateRemoteThread.json.gz", "T1055.001", 1},
         {"defense_evasion/reg_cmd_process_commandline_logging_disabled.json.gz", "T1685.001", 1},
         {"lateral_movement/schtask_modification.json.gz", "T1053.005", 1},
+        {"credential_access/empire_powerdump_sam_access.json.gz", "T1003.002", 1},
+        {"lateral_movement/mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2.json.gz", "T1210", 0},
+        {"lateral_movement/covenant_sharpsc_query_dcerpc_smb_svcctl.json.gz", "T1021.002", 0},
         /* background only, for this detector */
         {"discovery/cmd_seatbelt_group_user.json.gz", NULL, 0},
         {"execution/empire_launcher_vbs.json.gz", NULL, 0},
@@ -199,6 +259,7 @@ int main(void)
     test_lsass(&x);
     test_registry(&x);
     test_logging_and_accounts(&x);
+    test_secrets_pipes_accounts(&x);
     det_close(&x);
     test_otrf(cfg);
     ts_config_free(cfg);
