@@ -13,7 +13,8 @@
     X(beacon)         \
     X(exfil)          \
     X(collection)     \
-    X(host_attack)
+    X(host_attack)    \
+    X(bursts)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)
