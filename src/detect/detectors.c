@@ -14,7 +14,8 @@
     X(exfil)          \
     X(collection)     \
     X(host_attack)    \
-    X(bursts)
+    X(bursts)         \
+    X(powershell)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)
