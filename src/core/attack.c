@@ -1,6 +1,7 @@
 /* attack.c: ATT&CK technique ids across versions (see attack.h). */
 #include "core/attack.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,4 +125,58 @@ bool ts_attack_list_related(const ts_attack_map *m, const char *list, ts_str id)
         if (ts_attack_related(m, it, id))
             return true;
     return false;
+}
+
+static ts_attack_map *default_map;
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+
+static void load_default(void)
+{
+    const char *dir = getenv("TOCSIN_DATA") ? getenv("TOCSIN_DATA") : TOCSIN_DATA_DIR;
+    char path[1024], err[256];
+    snprintf(path, sizeof path, "%s/attack/technique_moves.tsv", dir);
+    ts_attack_map *m = NULL;
+    if (ts_attack_map_load(path, &m, err, sizeof err) == TOCSIN_OK)
+        default_map = m;
+    else
+        ts_attack_map_free(m); /* unreadable or bad: compare ids as written */
+}
+
+const ts_attack_map *ts_attack_default(void)
+{
+    pthread_once(&default_once, load_default);
+    return default_map;
+}
+
+char *ts_attack_current_list(const ts_attack_map *m, const char *list)
+{
+    if (!list)
+        return NULL;
+    size_t len = strlen(list), cap = len + 1 + 8 * (len / 5 + 1); /* "T1234" may grow to "T1234.567" */
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        char cur[TID_MAX];
+        size_t cn = ts_attack_current(m, ts_str_make(p, n), cur, sizeof cur);
+        ts_str item = cn ? ts_str_make(cur, cn) : ts_str_trim(ts_str_make(p, n));
+        p += n + (p[n] == ',');
+        bool seen = !item.n;
+        for (size_t q = 0; q < o && !seen;) {
+            size_t qn = strcspn(out + q, ",");
+            seen = qn == item.n && memcmp(out + q, item.p, qn) == 0;
+            q += qn + 1;
+        }
+        if (seen || o + item.n + 2 > cap)
+            continue;
+        if (o)
+            out[o++] = ',';
+        memcpy(out + o, item.p, item.n);
+        o += item.n;
+        out[o] = 0;
+    }
+    out[o] = 0;
+    return out;
 }

@@ -28,6 +28,16 @@ size_t ts_attack_current(const ts_attack_map *m, ts_str id, char *out, size_t ca
  * once both are current ids. */
 bool ts_attack_related(const ts_attack_map *m, ts_str a, ts_str b);
 
+/* The table of the data directory ($TOCSIN_DATA, else the one built in), loaded on first use
+ * and kept for the process: what intelligence, rules and alerts compare techniques with.
+ * NULL when it cannot be read (ids then compare as written). Thread-safe. */
+const ts_attack_map *ts_attack_default(void);
+
+/* The comma-separated technique list with current ids, repeats dropped
+ * ("T1562.002,T1685.001" -> "T1685.001"; entries that are not technique ids stay as written),
+ * malloc'ed; NULL for a NULL list or on allocation failure. */
+char *ts_attack_current_list(const ts_attack_map *m, const char *list);
+
 /* Whether any id of the comma-separated list is related to id. */
 bool ts_attack_list_related(const ts_attack_map *m, const char *list, ts_str id);
 
