@@ -183,6 +183,19 @@ static void test_secrets_pipes_accounts(det *x)
           (const char *[]){"ShareName", "\\\\*\\C$", "RelativeTargetName", "svcctl", NULL});
     CHECK_INT(n_got, 0);
 
+    /* DCSync: replication rights used by a user account; a DC's own replication is quiet. */
+    ev_kv(x, "windows.security", 4662, "pgustavo",
+          (const char *[]){"SubjectUserName", "pgustavo", "Properties",
+                           "%%7688\r\n\t\t{1131f6ad-9c07-11d1-f79f-00c04fc2dcd2}\r\n\t{19195a5b-6da0-11d0-afd3-00c04fd930c9}",
+                           NULL});
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1003.006"));
+    drop_all();
+    ev_kv(x, "windows.security", 4662, "DC2$",
+          (const char *[]){"SubjectUserName", "DC2$", "Properties", "%%7688 {1131f6ad-9c07-11d1-f79f-00c04fc2dcd2}", NULL});
+    ev_kv(x, "windows.security", 4662, "pgustavo",
+          (const char *[]){"SubjectUserName", "pgustavo", "Properties", "%%7684 {bf9679c0-0de6-11d0-a285-00aa003049e2}", NULL});
+    CHECK_INT(n_got, 0);
+
     ev_kv(x, "windows.security", 4742, "ANONYMOUS LOGON",
           (const char *[]){"SubjectUserName", "ANONYMOUS LOGON", "SubjectUserSid", "S-1-5-7", "TargetUserName", "DC1$",
                            "PasswordLastSet", "9/16/2020 11:40:05 PM", NULL});
@@ -249,6 +262,19 @@ static void test_process_starts(det *x)
           "cscript.exe //nologo C:\\Users\\p\\x.jse");
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1059.007"));
     drop_all();
+    /* Command lines that dump credentials or clear logs; their harmless relatives. */
+    start(x, "C:\\Windows\\System32\\reg.exe", "\"C:\\windows\\system32\\reg.exe\" save HKLM\\sam sam",
+          "C:\\Windows\\System32\\cmd.exe", "");
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1003.002"));
+    drop_all();
+    start(x, "C:\\Windows\\System32\\wevtutil.exe", "wevtutil cl Security", "C:\\Windows\\System32\\cmd.exe", "");
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1685.005"));
+    drop_all();
+    start(x, "C:\\Windows\\System32\\reg.exe", "reg save HKLM\\SOFTWARE\\Corp backup.hiv",
+          "C:\\Windows\\System32\\cmd.exe", "");
+    start(x, "C:\\Windows\\System32\\wevtutil.exe", "wevtutil qe Security /c:5", "C:\\Windows\\System32\\cmd.exe", "");
+    CHECK_INT(n_got, 0);
+
     /* A logon script; a script host starting something that is not a shell. */
     start(x, "C:\\Windows\\System32\\cmd.exe", "cmd /c net use", "C:\\Windows\\System32\\wscript.exe",
           "wscript.exe \\\\corp\\NETLOGON\\logon.vbs");
@@ -277,6 +303,7 @@ static void test_otrf(const ts_config *cfg)
         {"lateral_movement/mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2.json.gz", "T1210", 0},
         {"lateral_movement/covenant_sharpsc_query_dcerpc_smb_svcctl.json.gz", "T1021.002", 0},
         {"defense_evasion/covenant_installutil.json.gz", "T1218.004", 0},
+        {"credential_access/covenant_dcsync_dcerpc_drsuapi_DsGetNCChanges.json.gz", "T1003.006", 0},
         {"execution/empire_launcher_vbs.json.gz", "T1059", 0},
         /* background only, for this detector */
         {"discovery/cmd_seatbelt_group_user.json.gz", NULL, 0},

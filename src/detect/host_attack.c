@@ -10,7 +10,9 @@
  * groups enumerated by a recon tool (4799), RPC interfaces reached remotely through IPC$
  * by a user account (5145; the table is data/detect/rpc_pipes.tsv), and process starts
  * (Sysmon 1, 4688) of a proxy-execution program on a user-writable file or a URL
- * (data/detect/proxy_exec.tsv) or of a shell by a script host (wscript, cscript).
+ * (data/detect/proxy_exec.tsv) or of a shell by a script host (wscript, cscript), command
+ * lines that dump credentials or clear logs (data/detect/attack_commands.tsv), and
+ * directory replication requested by a user account, not a domain controller (4662, DCSync).
  * Word lists live in data/detect.conf's [host-attack] section. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,9 @@ typedef struct ha_state {
     size_t n_pipes;
     reg_row proxies[MAX_ROWS]; /* proxy-execution programs: path = file name */
     size_t n_proxies;
+    reg_row commands[MAX_ROWS]; /* attack command lines: path = words joined by ';' */
+    size_t n_commands;
+    const char *replication_rights;
 } ha_state;
 
 /* A word list of data/detect.conf; none: empty (nothing is exempt, nothing is a tool). */
@@ -178,11 +183,14 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->script_children = conf(c, "script_children");
     st->script_extensions = conf(c, "script_extensions");
     st->script_paths_ok = conf(c, "script_paths_ok");
+    st->replication_rights = conf(c, "replication_rights");
     tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
     if (rc == TOCSIN_OK)
         rc = load_table(ctx, "rpc_pipe_table", "rpc_pipes.tsv", 3, st->pipes, &st->n_pipes);
     if (rc == TOCSIN_OK)
         rc = load_table(ctx, "proxy_exec_table", "proxy_exec.tsv", 3, st->proxies, &st->n_proxies);
+    if (rc == TOCSIN_OK)
+        rc = load_table(ctx, "attack_command_table", "attack_commands.tsv", 3, st->commands, &st->n_commands);
     return rc;
 }
 
@@ -202,6 +210,7 @@ static void ha_fini(void *state)
     free_rows(st->rows, st->n_rows);
     free_rows(st->pipes, st->n_pipes);
     free_rows(st->proxies, st->n_proxies);
+    free_rows(st->commands, st->n_commands);
 }
 
 static int clip(ts_str s) { return (int)(s.n > 160 ? 160 : s.n); }
@@ -473,6 +482,21 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
                  out);
         break;
     }
+    /* A command line of the table: all its words. */
+    for (size_t i = 0; i < st->n_commands && cmd.n; i++) {
+        const reg_row *r = &st->commands[i];
+        bool all = true;
+        for (const char *w = r->path; all && *w;) {
+            size_t wn = strcspn(w, ";");
+            all = icontains(cmd, ts_str_make(w, wn));
+            w += wn + (w[wn] == ';');
+        }
+        if (all) {
+            emit(ev, 70, r->techniques, "command", ts_str_c(r->path),
+                 ts_fmt_alloc("%s on %.*s: %.*s", r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)), out);
+            break;
+        }
+    }
     /* A script host starting a shell: the script's language from its file name. */
     ts_str parent = ev->parent_process;
     if (!name_in(st->script_hosts, parent) || !name_in(st->script_children, img))
@@ -567,6 +591,16 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         case 4720: case 4722: case 4724: case 4728: case 4732: case 4738: case 4742: case 4756:
             account_change(st, ev, out);
             break;
+        case 4662: {
+            /* Replication rights exercised on the domain by an account that is not a DC's. */
+            ts_str props = ts_event_field(ev, "Properties"), subject = ts_event_field(ev, "SubjectUserName");
+            if (subject.n && !machine_account(subject) && contains_item(st->replication_rights, props))
+                emit(ev, 80, "T1003.006", "dcsync", subject,
+                     ts_fmt_alloc("%.*s requested directory replication on %.*s (DCSync): %.*s", clip(subject),
+                                  ptr(subject), clip(ev->host), ptr(ev->host), clip(props), ptr(props)),
+                     out);
+            break;
+        }
         case 4799: {
             ts_str caller = ts_event_field(ev, "CallerProcessName"), grp = ts_event_field(ev, "TargetUserName");
             if (name_in(st->group_enum_tools, caller))
