@@ -37,7 +37,8 @@ typedef struct ha_state {
     const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services;
     const char *acl_attributes, *system_task_prefixes, *group_enum_tools;
     const char *secret_keys, *secret_readers_ok, *privileged_groups, *risky_uac, *anonymous_subjects;
-    const char *writable_paths, *remote_markers, *script_hosts, *script_children, *script_extensions, *script_paths_ok;
+    char *writable_paths, *remote_markers; /* lower case, owned */
+    const char *script_hosts, *script_children, *script_extensions, *script_paths_ok;
     reg_row rows[MAX_ROWS]; /* registry values: path, values, techniques, what */
     size_t n_rows;
     reg_row pipes[MAX_ROWS]; /* RPC pipes: path = pipe name, values unused */
@@ -177,8 +178,11 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->privileged_groups = conf(c, "privileged_groups");
     st->risky_uac = conf(c, "risky_uac");
     st->anonymous_subjects = conf(c, "anonymous_subjects");
-    st->writable_paths = conf(c, "writable_paths");
-    st->remote_markers = conf(c, "remote_markers");
+    const char *wp = conf(c, "writable_paths"), *rm = conf(c, "remote_markers");
+    st->writable_paths = dup_lower(wp, strlen(wp));
+    st->remote_markers = dup_lower(rm, strlen(rm));
+    if (!st->writable_paths || !st->remote_markers)
+        return TOCSIN_E_NOMEM;
     st->script_hosts = conf(c, "script_hosts");
     st->script_children = conf(c, "script_children");
     st->script_extensions = conf(c, "script_extensions");
@@ -211,6 +215,8 @@ static void ha_fini(void *state)
     free_rows(st->pipes, st->n_pipes);
     free_rows(st->proxies, st->n_proxies);
     free_rows(st->commands, st->n_commands);
+    free(st->writable_paths);
+    free(st->remote_markers);
 }
 
 static int clip(ts_str s) { return (int)(s.n > 160 ? 160 : s.n); }
@@ -456,26 +462,37 @@ static bool contains_item(const char *list, ts_str s)
     return false;
 }
 
+/* Whether the lower-case text p[0..n) contains an item of the lower-case comma-separated list. */
+static bool has_lower_item(const char *list, const char *p, size_t n)
+{
+    ts_str it;
+    for (const char *q = list; ts_str_next_item(&q, &it);)
+        if (it.n && memmem(p, n, it.p, it.n))
+            return true;
+    return false;
+}
+
 /* Sysmon 1 / 4688. */
 static void process_start(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     ts_str img = bl_basename(ts_str_trim(ev->process)), cmd = ev->command_line;
     if (!img.n)
         return;
+    /* The command line in lower case once (the tables are), searched with memmem. */
+    char low[4096];
+    size_t ln = cmd.n < sizeof low ? cmd.n : sizeof low;
+    for (size_t i = 0; i < ln; i++)
+        low[i] = lc(cmd.p[i]);
     /* A proxy-execution program handed a user-writable file, a URL or an inline script. The
-     * program's own path does not count (the command line starts with it). */
-    size_t at = 0;
-    for (size_t i = 0; i + img.n <= cmd.n; i++)
-        if (ieq(ts_str_make(cmd.p + i, img.n), img)) {
-            at = i + img.n;
-            break;
-        }
-    ts_str args = ts_str_make(cmd.p + at, cmd.n - at);
+     * program's own path does not count: what follows its name is searched. */
     for (size_t i = 0; i < st->n_proxies; i++) {
         const reg_row *r = &st->proxies[i];
-        if (!ieq(img, ts_str_c(r->path)))
+        size_t pn = strlen(r->path);
+        if (!ieq(img, ts_str_make(r->path, pn)))
             continue;
-        if (contains_item(st->writable_paths, args) || contains_item(st->remote_markers, args))
+        const char *name = memmem(low, ln, r->path, pn);
+        size_t at = name ? (size_t)(name - low) + pn : 0;
+        if (has_lower_item(st->writable_paths, low + at, ln - at) || has_lower_item(st->remote_markers, low + at, ln - at))
             emit(ev, 60, r->techniques, "proxy-exec", img,
                  ts_fmt_alloc("%.*s ran %s from a user-writable place or the network on %.*s: %.*s", clip(img),
                               img.p, r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)),
@@ -483,12 +500,12 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
         break;
     }
     /* A command line of the table: all its words. */
-    for (size_t i = 0; i < st->n_commands && cmd.n; i++) {
+    for (size_t i = 0; i < st->n_commands && ln; i++) {
         const reg_row *r = &st->commands[i];
         bool all = true;
         for (const char *w = r->path; all && *w;) {
             size_t wn = strcspn(w, ";");
-            all = icontains(cmd, ts_str_make(w, wn));
+            all = wn && memmem(low, ln, w, wn);
             w += wn + (w[wn] == ';');
         }
         if (all) {
