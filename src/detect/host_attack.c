@@ -38,7 +38,7 @@ typedef struct ha_state {
     const char *acl_attributes, *system_task_prefixes, *group_enum_tools;
     const char *secret_keys, *secret_readers_ok, *privileged_groups, *risky_uac, *anonymous_subjects;
     char *writable_paths, *remote_markers; /* lower case, owned */
-    const char *script_hosts, *script_children, *script_extensions, *script_paths_ok;
+    const char *script_hosts, *script_children, *script_extensions, *script_paths_ok, *remote_only;
     reg_row rows[MAX_ROWS]; /* registry values: path, values, techniques, what */
     size_t n_rows;
     reg_row pipes[MAX_ROWS]; /* RPC pipes: path = pipe name, values unused */
@@ -187,6 +187,7 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->script_children = conf(c, "script_children");
     st->script_extensions = conf(c, "script_extensions");
     st->script_paths_ok = conf(c, "script_paths_ok");
+    st->remote_only = conf(c, "remote_only");
     st->replication_rights = conf(c, "replication_rights");
     tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
     if (rc == TOCSIN_OK)
@@ -492,7 +493,8 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
             continue;
         const char *name = memmem(low, ln, r->path, pn);
         size_t at = name ? (size_t)(name - low) + pn : 0;
-        if (has_lower_item(st->writable_paths, low + at, ln - at) || has_lower_item(st->remote_markers, low + at, ln - at))
+        bool writable = !name_in(st->remote_only, img) && has_lower_item(st->writable_paths, low + at, ln - at);
+        if (writable || has_lower_item(st->remote_markers, low + at, ln - at))
             emit(ev, 60, r->techniques, "proxy-exec", img,
                  ts_fmt_alloc("%.*s ran %s from a user-writable place or the network on %.*s: %.*s", clip(img),
                               img.p, r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)),
