@@ -693,6 +693,55 @@ static void test_winevent(void)
     CHECK(has_field(w, "Computer=DC02.corp.example") && has_field(w, "EventRecordID=555"));
 }
 
+/* NXLog's flat records (cut from OTRF recordings, tests/data/ingest/SOURCES.md): the System
+ * values under the names Sigma uses for EVTX, the event data at the top level. */
+static void test_nxlog(void)
+{
+    got g;
+    CHECK_STR(read_file(FIX "nxlog.json", &g), "winevent-json");
+    CHECK_INT(g.n, 3);
+    CHECK_INT(g.nerr, 0);
+    rec *e = &g.r[0];
+    CHECK_INT(e->code, 4799);
+    CHECK_STR(e->dataset, "windows.security");
+    CHECK_STR(e->provider, "Microsoft-Windows-Security-Auditing");
+    CHECK_STR(e->host, "WORKSTATION5.theshire.local");
+    CHECK_STR(e->user, "pgustavo");
+    CHECK_INT(e->ts, 1600730334410000000LL); /* @timestamp: this layout has no TimeCreated */
+    CHECK(has_field(e, "Computer=WORKSTATION5.theshire.local") && has_field(e, "EventRecordID=784896"));
+    CHECK(has_field(e, "Provider_Name=Microsoft-Windows-Security-Auditing") && has_field(e, "EventID=4799"));
+    CHECK(has_field(e, "CallerProcessName=C:\\Windows\\System32\\net1.exe"));
+    CHECK(has_field(e, "Execution_ProcessID=744") && has_field(e, "Execution_ThreadID=2588"));
+    CHECK(!has_field(e, "Hostname=WORKSTATION5.theshire.local"));
+    rec *p = &g.r[1];
+    CHECK_STR(p->dataset, "windows.sysmon");
+    CHECK_STR(p->action, "process-created");
+    CHECK_STR(p->process, "C:\\Windows\\System32\\net.exe");
+    CHECK_STR(p->cmd, "\"C:\\windows\\system32\\net.exe\" localgroup Administrators");
+    CHECK_STR(p->parent, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe");
+    CHECK_STR(p->user, "pgustavo");
+    CHECK_STR(p->user_domain, "THESHIRE");
+    CHECK(has_field(p, "Security_UserID=S-1-5-18") && has_field(p, "Provider_Name=Microsoft-Windows-Sysmon"));
+    rec *s = &g.r[2];
+    CHECK_INT(s->code, 7040);
+    CHECK_STR(s->dataset, "windows.system");
+    CHECK_STR(s->host, "Pedro01");
+    CHECK_INT(s->ts, 1659961849507000000LL); /* TimeCreated */
+    CHECK(has_field(s, "param1=Network List Service") && has_field(s, "TimeCreated_SystemTime=2022-08-08T12:30:49.507Z"));
+
+    /* A Mac's AppleDouble metadata block appended to the file is not a record. */
+    char path[128], text[512];
+    static const char tail[] = "\0\5\26\7\0\2\0\0Mac OS X        \0\2\0\0\0\t";
+    tmp_path(path, sizeof path, "nxlog_mac.json");
+    int w = snprintf(text, sizeof text, "%s", "{\"EventID\":7040,\"Hostname\":\"h1\",\"Channel\":\"System\",\"param1\":\"x\"}\r\n");
+    memcpy(text + w, tail, sizeof tail - 1);
+    write_file(path, text, (size_t)w + sizeof tail - 1);
+    CHECK_STR(read_file(path, &g), "winevent-json");
+    CHECK_INT(g.n, 1);
+    CHECK_INT(g.nerr, 0);
+    CHECK_STR(g.r[0].host, "h1");
+}
+
 static void test_linux(void)
 {
     char path[128], text[2048];
@@ -1210,6 +1259,7 @@ int main(void)
     test_zeek_json();
     test_suricata();
     test_winevent();
+    test_nxlog();
     test_linux();
     test_bad_input();
     test_deep_json();

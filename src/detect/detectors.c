@@ -14,7 +14,10 @@
     X(phishing)       \
     X(beacon)         \
     X(exfil)          \
-    X(collection)
+    X(collection)     \
+    X(host_attack)    \
+    X(bursts)         \
+    X(powershell)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)

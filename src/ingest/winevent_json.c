@@ -1,6 +1,7 @@
 /* winevent_json.c: reader for Windows events as JSON: evtx_dump's {"Event":{"System":..,
  * "EventData":..}} (one per line or pretty-printed, several per file; xmltodict's "@Name"
- * attributes too) and Winlogbeat/ECS. */
+ * attributes too), Winlogbeat/ECS, and NXLog's flat records (im_msvistalog: System values
+ * under NXLog's names and the event data at the top level). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 typedef struct wj_state {
     rd_ctx *c;
     ts_str timestamp, host_name; /* Winlogbeat's @timestamp and host.name */
+    ts_str created;              /* a flat record's TimeCreated (NXLog): the event's own time */
     ts_str data_name;            /* the Name of the <Data> element whose text comes next */
 } wj_state;
 
@@ -141,6 +143,16 @@ static ts_str winlog_key(ts_str k)
         {"winlog.opcode", "Opcode"},
         {"winlog.keywords", "Keywords"},
         {"winlog.version", "Version"},
+        /* NXLog's im_msvistalog names for System values (the event data sits beside them
+         * under its own names). Its EventTime is local time without a zone: not used. */
+        {"Hostname", "Computer"},
+        {"SourceName", "Provider_Name"},
+        {"ProviderGuid", "Provider_Guid"},
+        {"RecordNumber", "EventRecordID"},
+        {"ExecutionProcessID", "Execution_ProcessID"},
+        {"ThreadID", "Execution_ThreadID"},
+        {"UserID", "Security_UserID"},
+        {"TimeCreated", "TimeCreated_SystemTime"},
         /* Winlogbeat before 7.0 kept these at the top level. */
         {"event_id", "EventID"},
         {"log_name", "Channel"},
@@ -176,6 +188,8 @@ static int wj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, c
             st->timestamp = v;
         else if (RD_EQ(k, "host.name"))
             st->host_name = v;
+        else if (RD_EQ(k, "TimeCreated"))
+            st->created = v;
         k = winlog_key(k);
     }
     rd_field(st->c, k, v);
@@ -185,7 +199,7 @@ static int wj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, c
 static void wj_begin(void *ud)
 {
     wj_state *st = ud;
-    st->timestamp = st->host_name = st->data_name = TS_STR_NULL;
+    st->timestamp = st->host_name = st->data_name = st->created = TS_STR_NULL;
 }
 
 static void wj_done(void *ud)
@@ -195,7 +209,8 @@ static void wj_done(void *ud)
     ts_event *ev = &s->ev;
     ev->fields = s->fields.v;
     ev->n_fields = s->fields.n;
-    if (st->timestamp.n)
+    /* A collector's @timestamp is when it received the event: the event's own time first. */
+    if (!(st->created.n && rd_time(st->created, &ev->ts_ns)) && st->timestamp.n)
         rd_time(st->timestamp, &ev->ts_ns);
     ts_winevent_normalise(ev);
     if (!ev->host.n)
@@ -305,8 +320,10 @@ static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p,
             if (b == ' ' || b == '\t' || b == '\r' || b == ',')
                 continue;
             if (b != '{' && b != '[') {
-                /* Not JSON: evtx_dump's "Record N" separators are expected, the rest is bad. */
-                if (!(n > 7 && memcmp(p, "Record ", 7) == 0))
+                /* Not JSON: evtx_dump's "Record N" separators are expected, and so is the
+                 * macOS metadata (an AppleDouble block, magic 00 05 16 07) that archiving
+                 * on a Mac appends to a file; the rest is bad. */
+                if (!(n > 7 && memcmp(p, "Record ", 7) == 0) && !(n >= 4 && memcmp(p, "\0\5\26\7", 4) == 0))
                     rd_error(c, line, 0, TOCSIN_E_PARSE, "not a JSON object");
                 return TOCSIN_OK;
             }
@@ -407,6 +424,9 @@ static int wj_sniff(const char *head, size_t len)
         return 90;
     if (rd_find(l.p, l.n, "\"event_data\"") && rd_find(l.p, l.n, "\"computer_name\""))
         return 80;
+    if (rd_find(l.p, l.n, "\"EventID\"") && rd_find(l.p, l.n, "\"Hostname\"") &&
+        (rd_find(l.p, l.n, "\"SourceName\"") || rd_find(l.p, l.n, "\"Channel\"")))
+        return 80; /* NXLog */
     return 0;
 }
 

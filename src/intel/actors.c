@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/attack.h"
 #include "intel/intel_int.h"
 
 #define TS_NAME_MAX 256
@@ -268,10 +269,19 @@ uint32_t ts_intel_actorset_for(ts_intel *ti, const char *name, const char *const
 
 /* ---- techniques ------------------------------------------------------------------------ */
 
+/* Techniques are kept under their current ids (core/attack.h), so intelligence written
+ * against an older ATT&CK and alerts of newer rules meet. */
+static const char *current_tid(const char *tid, char *buf, size_t cap)
+{
+    return ts_attack_current(ts_attack_default(), ts_str_c(tid), buf, cap) ? buf : tid;
+}
+
 uint32_t ts_intel_technique(ts_intel *ti, const char *tid, const char *name, const char *tactics)
 {
+    char cur[16];
     if (!tid || !*tid)
         return 0;
+    tid = current_tid(tid, cur, sizeof cur);
     uint32_t id = ts_intel_technique_find(ti, tid);
     if (id) {
         ts_technique *t = ti->techniques.v[id - 1];
@@ -296,7 +306,8 @@ uint32_t ts_intel_technique(ts_intel *ti, const char *tid, const char *name, con
 
 uint32_t ts_intel_technique_find(const ts_intel *ti, const char *tid)
 {
-    return stab_id(&ti->technique_tid, tid);
+    char cur[16];
+    return tid ? stab_id(&ti->technique_tid, current_tid(tid, cur, sizeof cur)) : 0;
 }
 
 const ts_technique *ts_intel_technique_get(const ts_intel *ti, uint32_t id)

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/attack.h"
 #include "sigma/sigma_int.h"
 
 #define MAX_IDS 512
@@ -273,8 +274,10 @@ const char *sg_scalar(const sy_node *map, const char *key)
     return n && n->kind == SY_SCALAR && !n->is_null ? n->s : "";
 }
 
-/* "attack.t1059.001" tags as "T1059.001"; attack.g0032 (a group) and attack.s0002 (software)
- * tags too, as "G0032" and "S0002": the only names attribution takes from a rule. */
+/* "attack.t1059.001" tags as "T1059.001", by current ids (core/attack.h: a rule written
+ * against an older ATT&CK and one written against a newer name the same technique);
+ * attack.g0032 (a group) and attack.s0002 (software) tags too, as "G0032" and "S0002": the
+ * only names attribution takes from a rule. */
 char *sg_techniques(ts_arena *a, const sy_node *tags)
 {
     char buf[1024];
@@ -292,7 +295,11 @@ char *sg_techniques(ts_arena *a, const sy_node *tags)
         memcpy(buf + k, t->s + 8, t->n - 8);
         k += t->n - 8;
     }
-    return ts_arena_strndup(a, buf, k);
+    buf[k] = 0;
+    char *cur = ts_attack_current_list(ts_attack_default(), buf);
+    char *r = cur ? ts_arena_strndup(a, cur, strlen(cur)) : ts_arena_strndup(a, buf, k);
+    free(cur);
+    return r;
 }
 
 char *sg_lower_dup(ts_arena *a, const char *p)

@@ -1,0 +1,647 @@
+/* host_attack.c: single Windows events that are an attack step by themselves, whatever the
+ * baseline: code injection into another process (Sysmon 8), LSASS opened for reading by an
+ * unusual program (Sysmon 10), registry values that weaken credential protection or logging
+ * (Sysmon 12/13, Security 4657; the table is data/detect/registry_tamper.tsv), the keys that
+ * hold the SAM and LSA secrets' boot key read by an unusual program (4656/4663), the event
+ * log service disabled or stopped (System 7040/7036), audit policy changed (4719),
+ * permissions of a directory object rewritten (5136 nTSecurityDescriptor), accounts changed
+ * by an anonymous logon (Zerologon), added to privileged groups or given risky flags
+ * (4720-4767, 4742), a Windows system task changed by a user account (4698/4702), local
+ * groups enumerated by a recon tool (4799), RPC interfaces reached remotely through IPC$
+ * by a user account (5145; the table is data/detect/rpc_pipes.tsv), and process starts
+ * (Sysmon 1, 4688) of a proxy-execution program on a user-writable file or a URL
+ * (data/detect/proxy_exec.tsv) or of a shell by a script host (wscript, cscript), command
+ * lines that dump credentials or clear logs (data/detect/attack_commands.tsv), and
+ * directory replication requested by a user account, not a domain controller (4662, DCSync).
+ * Word lists live in data/detect.conf's [host-attack] section. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "detect/alert_util.h"
+#include "detect/baseline.h"
+#include "detect/detect.h"
+
+#define DET "host-attack"
+#define SEC "host-attack"
+#define MAX_ROWS 128
+
+typedef struct reg_row {
+    char *path;   /* lower case, '\' separated ending */
+    char *values; /* "*" or "v1|v2" */
+    char *techniques, *what;
+} reg_row;
+
+typedef struct ha_state {
+    const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services;
+    const char *acl_attributes, *system_task_prefixes, *group_enum_tools;
+    const char *secret_keys, *secret_readers_ok, *privileged_groups, *risky_uac, *anonymous_subjects;
+    char *writable_paths, *remote_markers; /* lower case, owned */
+    const char *script_hosts, *script_children, *script_extensions, *script_paths_ok, *remote_only;
+    reg_row rows[MAX_ROWS]; /* registry values: path, values, techniques, what */
+    size_t n_rows;
+    reg_row pipes[MAX_ROWS]; /* RPC pipes: path = pipe name, values unused */
+    size_t n_pipes;
+    reg_row proxies[MAX_ROWS]; /* proxy-execution programs: path = file name */
+    size_t n_proxies;
+    reg_row commands[MAX_ROWS]; /* attack command lines: path = words joined by ';' */
+    size_t n_commands;
+    const char *replication_rights;
+} ha_state;
+
+/* A word list of data/detect.conf; none: empty (nothing is exempt, nothing is a tool). */
+static const char *conf(const ts_config *c, const char *key)
+{
+    const char *v = ts_config_get(c, SEC, key);
+    return v ? v : "";
+}
+
+static char lc(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+
+/* ASCII case-insensitive: a equals b; s starts with prefix. */
+static bool ieq(ts_str a, ts_str b)
+{
+    if (a.n != b.n)
+        return false;
+    for (size_t i = 0; i < a.n; i++)
+        if (lc(a.p[i]) != lc(b.p[i]))
+            return false;
+    return true;
+}
+
+static bool istarts(ts_str s, ts_str prefix) { return s.n >= prefix.n && ieq(ts_str_make(s.p, prefix.n), prefix); }
+
+/* Whether the file name of path (or path itself) is in the comma-separated list. */
+static bool name_in(const char *list, ts_str path)
+{
+    ts_str b = bl_basename(ts_str_trim(path)), it;
+    if (!b.n)
+        return false;
+    for (const char *p = list; ts_str_next_item(&p, &it);)
+        if (it.n && ieq(b, it))
+            return true;
+    return false;
+}
+
+static bool item_in(const char *list, ts_str v)
+{
+    ts_str it;
+    v = ts_str_trim(v);
+    for (const char *p = list; ts_str_next_item(&p, &it);)
+        if (it.n && ieq(v, it))
+            return true;
+    return false;
+}
+
+static char *dup_lower(const char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        s[i] = lc(p[i]);
+    s[n] = 0;
+    return s;
+}
+
+/* Reads a tab-separated table of cols (3 or 4) columns into rows; the first column lower-cased.
+ * With 3 columns there is no values column. */
+static tocsin_code load_rows(reg_row *rows, size_t *n_rows, size_t cols, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return TOCSIN_E_IO;
+    char line[1024];
+    tocsin_code rc = TOCSIN_OK;
+    while (fgets(line, sizeof line, f) && *n_rows < MAX_ROWS) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0] || line[0] == '#')
+            continue;
+        char *col[4] = {line};
+        size_t n = 1;
+        for (char *p = line; *p && n < cols; p++)
+            if (*p == '\t')
+                *p = 0, col[n++] = p + 1;
+        if (n < cols) {
+            rc = TOCSIN_E_PARSE;
+            break;
+        }
+        reg_row *r = &rows[*n_rows];
+        size_t t = cols - 2; /* the techniques column */
+        r->path = dup_lower(col[0], strlen(col[0]));
+        r->values = dup_lower(cols == 4 ? col[1] : "*", cols == 4 ? strlen(col[1]) : 1);
+        r->techniques = strdup(col[t]);
+        r->what = strdup(col[t + 1]);
+        (*n_rows)++;
+        if (!r->path || !r->values || !r->techniques || !r->what) {
+            rc = TOCSIN_E_NOMEM;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+/* A table named by the [host-attack] key, else detect/NAME in the data directory. A table
+ * that cannot be read is reported and left empty: the other behaviours still run. */
+static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const char *name, size_t cols, reg_row *rows,
+                              size_t *n)
+{
+    char path[1024];
+    const char *table = ts_config_get(ctx->config, SEC, key);
+    if (table)
+        snprintf(path, sizeof path, "%s", table);
+    else
+        snprintf(path, sizeof path, "%s/detect/%s", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR, name);
+    tocsin_code rc = load_rows(rows, n, cols, path);
+    if (rc != TOCSIN_OK && ctx->diag)
+        ctx->diag(ctx->diag_ud, path, 0,
+                  rc == TOCSIN_E_IO ? "cannot read this host-attack table; its behaviour is off"
+                                    : "a row has too few tab-separated columns; the rest of the table is ignored");
+    return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
+}
+
+static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
+{
+    ha_state *st = state;
+    const ts_config *c = ctx->config;
+    st->thread_sources_ok = conf(c, "thread_sources_ok");
+    st->lsass_sources_ok = conf(c, "lsass_sources_ok");
+    st->lsass_masks = conf(c, "lsass_masks");
+    st->logging_services = conf(c, "logging_services");
+    st->acl_attributes = conf(c, "acl_attributes");
+    st->system_task_prefixes = conf(c, "system_task_prefixes");
+    st->group_enum_tools = conf(c, "group_enum_tools");
+    st->secret_keys = conf(c, "secret_keys");
+    st->secret_readers_ok = conf(c, "secret_readers_ok");
+    st->privileged_groups = conf(c, "privileged_groups");
+    st->risky_uac = conf(c, "risky_uac");
+    st->anonymous_subjects = conf(c, "anonymous_subjects");
+    const char *wp = conf(c, "writable_paths"), *rm = conf(c, "remote_markers");
+    st->writable_paths = dup_lower(wp, strlen(wp));
+    st->remote_markers = dup_lower(rm, strlen(rm));
+    if (!st->writable_paths || !st->remote_markers)
+        return TOCSIN_E_NOMEM;
+    st->script_hosts = conf(c, "script_hosts");
+    st->script_children = conf(c, "script_children");
+    st->script_extensions = conf(c, "script_extensions");
+    st->script_paths_ok = conf(c, "script_paths_ok");
+    st->remote_only = conf(c, "remote_only");
+    st->replication_rights = conf(c, "replication_rights");
+    tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
+    if (rc == TOCSIN_OK)
+        rc = load_table(ctx, "rpc_pipe_table", "rpc_pipes.tsv", 3, st->pipes, &st->n_pipes);
+    if (rc == TOCSIN_OK)
+        rc = load_table(ctx, "proxy_exec_table", "proxy_exec.tsv", 3, st->proxies, &st->n_proxies);
+    if (rc == TOCSIN_OK)
+        rc = load_table(ctx, "attack_command_table", "attack_commands.tsv", 3, st->commands, &st->n_commands);
+    return rc;
+}
+
+static void free_rows(reg_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].path);
+        free(rows[i].values);
+        free(rows[i].techniques);
+        free(rows[i].what);
+    }
+}
+
+static void ha_fini(void *state)
+{
+    ha_state *st = state;
+    free_rows(st->rows, st->n_rows);
+    free_rows(st->pipes, st->n_pipes);
+    free_rows(st->proxies, st->n_proxies);
+    free_rows(st->commands, st->n_commands);
+    free(st->writable_paths);
+    free(st->remote_markers);
+}
+
+static int clip(ts_str s) { return (int)(s.n > 160 ? 160 : s.n); }
+static const char *ptr(ts_str s) { return s.p ? s.p : ""; }
+
+static void emit(const ts_event *ev, uint8_t sev, const char *tech, const char *kind, ts_str what, char *title,
+                 const ts_alert_sink *out)
+{
+    if (!title)
+        return;
+    bl_emit(out, DET, ev, sev, tech,
+            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ptr(ev->host), clip(what), ptr(what)), title);
+}
+
+/* Sysmon 8: a thread started in another process. */
+static void remote_thread(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str src = ts_event_field(ev, "SourceImage"), dst = ts_event_field(ev, "TargetImage");
+    if (!src.n || name_in(st->thread_sources_ok, src) ||
+        ieq(src, dst))
+        return;
+    ts_str fn = ts_event_field(ev, "StartFunction");
+    bool loadlib = bl_icontains(fn, "LoadLibrary");
+    emit(ev, 70, loadlib ? "T1055,T1055.001" : "T1055", "remote-thread", src,
+         ts_fmt_alloc("%.*s started a thread in %.*s%s", clip(src), ptr(src), clip(dst), ptr(dst),
+                      loadlib ? " at LoadLibrary (DLL injection)" : " (code injection)"),
+         out);
+}
+
+/* Sysmon 10: a process opened LSASS with rights that read its memory. */
+static void lsass_access(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str dst = ts_event_field(ev, "TargetImage");
+    if (!ts_str_ieq(bl_basename(dst), "lsass.exe"))
+        return;
+    ts_str src = ts_event_field(ev, "SourceImage"), mask = ts_event_field(ev, "GrantedAccess");
+    bool unknown = bl_icontains(ts_event_field(ev, "CallTrace"), "UNKNOWN");
+    if (name_in(st->lsass_sources_ok, src) || !(item_in(st->lsass_masks, mask) || unknown))
+        return;
+    emit(ev, unknown ? 80 : 70, "T1003.001", "lsass", src,
+         ts_fmt_alloc("%.*s opened LSASS with access %.*s%s", clip(src), ptr(src), clip(mask), ptr(mask),
+                      unknown ? " from code outside any module (UNKNOWN call-trace frame)" : ""),
+         out);
+}
+
+/* "DWORD (0x00000001)" -> "1"; other values as written, lower case. */
+static void value_text(ts_str v, char *buf, size_t cap)
+{
+    v = ts_str_trim(v);
+    if (ts_str_istarts(v, "DWORD (0x") && v.n > 10) {
+        unsigned long long x = 0;
+        size_t i = 9;
+        for (; i < v.n && x < (1ull << 60); i++) {
+            char c = lc(v.p[i]);
+            if (c >= '0' && c <= '9')
+                x = x * 16 + (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                x = x * 16 + (unsigned)(c - 'a' + 10);
+            else
+                break;
+        }
+        if (i < v.n && v.p[i] == ')') {
+            snprintf(buf, cap, "%llu", x);
+            return;
+        }
+    }
+    size_t n = v.n < cap - 1 ? v.n : cap - 1;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = lc(v.p[i]);
+    buf[n] = 0;
+}
+
+static bool value_matches(const char *values, const char *v)
+{
+    if (!strcmp(values, "*"))
+        return true;
+    size_t n = strlen(v);
+    for (const char *p = values; *p;) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && !memcmp(p, v, n))
+            return true;
+        p += len + (bar != NULL);
+    }
+    return false;
+}
+
+/* Sysmon 12/13 (TargetObject, Details) and Security 4657 (ObjectName\ObjectValueName, NewValue). */
+static void registry(const ha_state *st, const ts_event *ev, bool sysmon, const ts_alert_sink *out)
+{
+    char key[1024], val[128];
+    ts_str target, v;
+    if (sysmon) {
+        target = ts_event_field(ev, "TargetObject");
+        v = ts_event_field(ev, "Details");
+        ts_str type = ts_event_field(ev, "EventType");
+        if (bl_icontains(type, "Delete"))
+            return;
+        snprintf(key, sizeof key, "%.*s", (int)(target.n < 1000 ? target.n : 1000), ptr(target));
+    } else {
+        ts_str obj = ts_event_field(ev, "ObjectName"), name = ts_event_field(ev, "ObjectValueName");
+        v = ts_event_field(ev, "NewValue");
+        snprintf(key, sizeof key, "%.*s\\%.*s", (int)(obj.n < 800 ? obj.n : 800), ptr(obj),
+                 (int)(name.n < 200 ? name.n : 200), ptr(name));
+    }
+    size_t kn = strlen(key);
+    if (!kn)
+        return;
+    for (size_t i = 0; i < kn; i++)
+        key[i] = lc(key[i]);
+    value_text(v, val, sizeof val);
+    for (size_t i = 0; i < st->n_rows; i++) {
+        const reg_row *r = &st->rows[i];
+        size_t pn = strlen(r->path);
+        if (kn < pn || memcmp(key + kn - pn, r->path, pn) != 0 || (kn > pn && key[kn - pn - 1] != '\\'))
+            continue;
+        if (strcmp(r->values, "*") != 0 && (!v.n || !value_matches(r->values, val)))
+            continue;
+        ts_str img = sysmon ? ts_event_field(ev, "Image") : ts_event_field(ev, "ProcessName");
+        emit(ev, 70, r->techniques, "registry", ts_str_c(r->path),
+             ts_fmt_alloc("%s: %s set to %s by %.*s", r->what, key, val[0] ? val : "(created)", clip(img),
+                          img.n ? img.p : "?"),
+             out);
+        return;
+    }
+}
+
+/* System 7040 (start type changed) and 7036 (state changed) of a logging service. */
+static void service_change(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str svc = ts_event_field(ev, "param1"), state = ts_event_field(ev, "param3");
+    if (ev->code == 7036)
+        state = ts_event_field(ev, "param2");
+    if (!item_in(st->logging_services, svc))
+        return;
+    bool bad = ev->code == 7040 ? (bl_icontains(state, "disabled") || bl_icontains(state, "demand"))
+                                : bl_icontains(state, "stopped");
+    if (!bad)
+        return;
+    emit(ev, 70, "T1685.001,T1489", "logging-service", svc,
+         ts_fmt_alloc("logging service %.*s %s: %.*s", clip(svc), ptr(svc), ev->code == 7040 ? "start type set" : "entered state",
+                      clip(state), ptr(state)),
+         out);
+}
+
+static bool machine_account(ts_str u) { return u.n && u.p[u.n - 1] == '$'; }
+
+/* Whether s ends with one of the comma-separated endings (case-insensitive, at a '\\'). */
+static bool ends_with_item(const char *list, ts_str s)
+{
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);)
+        if (it.n && s.n >= it.n && ieq(ts_str_make(s.p + s.n - it.n, it.n), it) &&
+            (s.n == it.n || s.p[s.n - it.n - 1] == '\\'))
+            return true;
+    return false;
+}
+
+/* 4656/4663: the keys holding the boot key and the SAM/LSA secrets, opened by a program that
+ * is not part of Windows' handling of them (reg.exe save, powerdump, secretsdump do this). */
+static void secret_read(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str obj = ts_event_field(ev, "ObjectName"), proc = ts_event_field(ev, "ProcessName");
+    if (!ts_str_eq(ts_event_field(ev, "ObjectType"), "Key") || !ends_with_item(st->secret_keys, obj) ||
+        name_in(st->secret_readers_ok, proc))
+        return;
+    emit(ev, 70, "T1003.002,T1003.004", "secret-key", proc,
+         ts_fmt_alloc("%.*s opened %.*s (SAM and LSA secrets' keys)", clip(proc), proc.n ? proc.p : "?", clip(obj),
+                      ptr(obj)),
+         out);
+}
+
+/* 5145: an RPC interface's pipe on IPC$ reached from another host by a user account. */
+static void rpc_pipe(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str share = ts_event_field(ev, "ShareName"), pipe = ts_str_trim(ts_event_field(ev, "RelativeTargetName"));
+    if (!ts_str_iends(share, "IPC$") || !ev->user.n || machine_account(ev->user) ||
+        item_in(st->anonymous_subjects, ev->user))
+        return;
+    for (size_t i = 0; i < st->n_pipes; i++) {
+        const reg_row *r = &st->pipes[i];
+        if (!ieq(pipe, ts_str_c(r->path)))
+            continue;
+        ts_str src = ts_event_field(ev, "IpAddress");
+        emit(ev, 40, r->techniques, "rpc-pipe", pipe,
+             ts_fmt_alloc("%.*s reached %s on %.*s from %.*s: %s", clip(ev->user), ptr(ev->user), r->path,
+                          clip(ev->host), ptr(ev->host), clip(src), src.n ? src.p : "?", r->what),
+             out);
+        return;
+    }
+}
+
+/* Account management (4720-4767, 4742): by an anonymous logon (Zerologon resets a domain
+ * controller's machine password so), members added to privileged groups, risky flags. */
+static void account_change(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str target = ts_event_field(ev, "TargetUserName");
+    ts_str subject = ts_event_field(ev, "SubjectUserName");
+    if (item_in(st->anonymous_subjects, subject) || ts_str_eq(ts_event_field(ev, "SubjectUserSid"), "S-1-5-7")) {
+        emit(ev, 90, ev->code == 4742 ? "T1210,T1098" : "T1098", "anonymous-account-change", target,
+             ts_fmt_alloc("account %.*s changed by an anonymous logon (event %u) on %.*s: Zerologon-like", clip(target),
+                          ptr(target), ev->code, clip(ev->host), ptr(ev->host)),
+             out);
+        return;
+    }
+    if ((ev->code == 4728 || ev->code == 4732 || ev->code == 4756) && item_in(st->privileged_groups, target)) {
+        ts_str member = ts_event_field(ev, "MemberName");
+        emit(ev, 70, "T1098.007", "privileged-group", target,
+             ts_fmt_alloc("%.*s added %.*s to %.*s on %.*s", clip(subject), ptr(subject), clip(member), ptr(member),
+                          clip(target), ptr(target), clip(ev->host), ptr(ev->host)),
+             out);
+        return;
+    }
+    if (ev->code == 4738 || ev->code == 4720) {
+        ts_str uac = ts_event_field(ev, "UserAccountControl"), it;
+        for (const char *p = st->risky_uac; ts_str_next_item(&p, &it);)
+            if (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n)) {
+                emit(ev, 60, "T1098,T1558.004", "risky-flags", target,
+                     ts_fmt_alloc("%.*s set risky flags on %.*s: %.*s", clip(subject), ptr(subject), clip(target),
+                                  ptr(target), clip(uac), ptr(uac)),
+                     out);
+                return;
+            }
+    }
+}
+
+/* Whether s contains needle (case-insensitive). */
+static bool icontains(ts_str s, ts_str needle)
+{
+    for (size_t i = 0; needle.n && i + needle.n <= s.n; i++)
+        if (ieq(ts_str_make(s.p + i, needle.n), needle))
+            return true;
+    return false;
+}
+
+/* Whether s contains one of the comma-separated words (case-insensitive). */
+static bool contains_item(const char *list, ts_str s)
+{
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);)
+        if (icontains(s, it))
+            return true;
+    return false;
+}
+
+/* Whether the lower-case text p[0..n) contains an item of the lower-case comma-separated list. */
+static bool has_lower_item(const char *list, const char *p, size_t n)
+{
+    ts_str it;
+    for (const char *q = list; ts_str_next_item(&q, &it);)
+        if (it.n && memmem(p, n, it.p, it.n))
+            return true;
+    return false;
+}
+
+/* Sysmon 1 / 4688. */
+static void process_start(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str img = bl_basename(ts_str_trim(ev->process)), cmd = ev->command_line;
+    if (!img.n)
+        return;
+    /* The command line in lower case once (the tables are), searched with memmem. */
+    char low[4096];
+    size_t ln = cmd.n < sizeof low ? cmd.n : sizeof low;
+    for (size_t i = 0; i < ln; i++)
+        low[i] = lc(cmd.p[i]);
+    /* A proxy-execution program handed a user-writable file, a URL or an inline script. The
+     * program's own path does not count: what follows its name is searched. */
+    for (size_t i = 0; i < st->n_proxies; i++) {
+        const reg_row *r = &st->proxies[i];
+        size_t pn = strlen(r->path);
+        if (!ieq(img, ts_str_make(r->path, pn)))
+            continue;
+        const char *name = memmem(low, ln, r->path, pn);
+        size_t at = name ? (size_t)(name - low) + pn : 0;
+        bool writable = !name_in(st->remote_only, img) && has_lower_item(st->writable_paths, low + at, ln - at);
+        if (writable || has_lower_item(st->remote_markers, low + at, ln - at))
+            emit(ev, 60, r->techniques, "proxy-exec", img,
+                 ts_fmt_alloc("%.*s ran %s from a user-writable place or the network on %.*s: %.*s", clip(img),
+                              img.p, r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)),
+                 out);
+        break;
+    }
+    /* A command line of the table: all its words. */
+    for (size_t i = 0; i < st->n_commands && ln; i++) {
+        const reg_row *r = &st->commands[i];
+        bool all = true;
+        for (const char *w = r->path; all && *w;) {
+            size_t wn = strcspn(w, ";");
+            all = wn && memmem(low, ln, w, wn);
+            w += wn + (w[wn] == ';');
+        }
+        if (all) {
+            emit(ev, 70, r->techniques, "command", ts_str_c(r->path),
+                 ts_fmt_alloc("%s on %.*s: %.*s", r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)), out);
+            break;
+        }
+    }
+    /* A script host starting a shell: the script's language from its file name. */
+    ts_str parent = ev->parent_process;
+    if (!name_in(st->script_hosts, parent) || !name_in(st->script_children, img))
+        return;
+    ts_str pcmd = ts_event_field(ev, "ParentCommandLine");
+    if (contains_item(st->script_paths_ok, pcmd))
+        return;
+    char tech[64] = "T1059";
+    ts_str it;
+    for (const char *p = st->script_extensions; ts_str_next_item(&p, &it);) {
+        const char *colon = memchr(it.p, ':', it.n);
+        if (!colon)
+            continue;
+        ts_str ext = ts_str_make(it.p, (size_t)(colon - it.p));
+        if (ext.n && icontains(pcmd, ext)) {
+            snprintf(tech, sizeof tech, "%.*s", (int)(it.n - ext.n - 1), colon + 1);
+            break;
+        }
+    }
+    emit(ev, 60, tech, "script-host", parent,
+         ts_fmt_alloc("script host %.*s started %.*s on %.*s: %.*s", clip(parent), ptr(parent), clip(img), img.p,
+                      clip(ev->host), ptr(ev->host), clip(pcmd.n ? pcmd : cmd), ptr(pcmd.n ? pcmd : cmd)),
+         out);
+}
+
+static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    const ha_state *st = state;
+    if (!ev->has_code || !ev->dataset.n || !ts_str_istarts(ev->dataset, "windows."))
+        return;
+    bool sysmon = ts_str_eq(ev->dataset, "windows.sysmon");
+    bool security = ts_str_eq(ev->dataset, "windows.security");
+    if ((sysmon && ev->code == 1) || (security && ev->code == 4688)) {
+        process_start(st, ev, out);
+        return;
+    }
+    if (sysmon) {
+        if (ev->code == 8)
+            remote_thread(st, ev, out);
+        else if (ev->code == 10)
+            lsass_access(st, ev, out);
+        else if (ev->code == 12 || ev->code == 13)
+            registry(st, ev, true, out);
+        return;
+    }
+    if (security) {
+        switch (ev->code) {
+        case 4657:
+            registry(st, ev, false, out);
+            break;
+        case 4719: {
+            ts_str cat = ts_event_field(ev, "SubcategoryGuid"), chg = ts_event_field(ev, "AuditPolicyChanges");
+            if (bl_icontains(chg, "removed") || bl_icontains(chg, "%%8448") || bl_icontains(chg, "%%8450"))
+                emit(ev, 60, "T1685.001", "audit-policy", cat,
+                     ts_fmt_alloc("audit policy weakened on %.*s by %.*s: %.*s", clip(ev->host), ptr(ev->host),
+                                  clip(ev->user), ptr(ev->user), clip(chg), ptr(chg)),
+                     out);
+            break;
+        }
+        case 5136: {
+            ts_str attr = ts_event_field(ev, "AttributeLDAPDisplayName"), obj = ts_event_field(ev, "ObjectDN");
+            if (item_in(st->acl_attributes, attr) && !machine_account(ev->user))
+                emit(ev, 60, "T1222.001,T1484", "directory-acl", obj,
+                     ts_fmt_alloc("%.*s rewrote %.*s of %.*s", clip(ev->user), ptr(ev->user), clip(attr), ptr(attr),
+                                  clip(obj), ptr(obj)),
+                     out);
+            break;
+        }
+        case 4698:
+        case 4702: {
+            ts_str task = ts_event_field(ev, "TaskName"), it;
+            if (!ev->user.n || machine_account(ev->user))
+                break;
+            for (const char *p = st->system_task_prefixes; ts_str_next_item(&p, &it);)
+                if (it.n && istarts(task, it)) {
+                    emit(ev, 60, "T1053.005", "system-task", task,
+                         ts_fmt_alloc("%.*s %s Windows system task %.*s on %.*s", clip(ev->user), ptr(ev->user),
+                                      ev->code == 4698 ? "created" : "changed", clip(task), ptr(task), clip(ev->host),
+                                      ptr(ev->host)),
+                         out);
+                    break;
+                }
+            break;
+        }
+        case 4656:
+        case 4663:
+            secret_read(st, ev, out);
+            break;
+        case 5145:
+            rpc_pipe(st, ev, out);
+            break;
+        case 4720: case 4722: case 4724: case 4728: case 4732: case 4738: case 4742: case 4756:
+            account_change(st, ev, out);
+            break;
+        case 4662: {
+            /* Replication rights exercised on the domain by an account that is not a DC's. */
+            ts_str props = ts_event_field(ev, "Properties"), subject = ts_event_field(ev, "SubjectUserName");
+            if (subject.n && !machine_account(subject) && contains_item(st->replication_rights, props))
+                emit(ev, 80, "T1003.006", "dcsync", subject,
+                     ts_fmt_alloc("%.*s requested directory replication on %.*s (DCSync): %.*s", clip(subject),
+                                  ptr(subject), clip(ev->host), ptr(ev->host), clip(props), ptr(props)),
+                     out);
+            break;
+        }
+        case 4799: {
+            ts_str caller = ts_event_field(ev, "CallerProcessName"), grp = ts_event_field(ev, "TargetUserName");
+            if (name_in(st->group_enum_tools, caller))
+                emit(ev, 40, "T1069.001", "group-enum", grp,
+                     ts_fmt_alloc("%.*s listed the members of local group %.*s on %.*s",
+                                  clip(caller), ptr(caller), clip(grp), ptr(grp), clip(ev->host), ptr(ev->host)),
+                     out);
+            break;
+        }
+        }
+        return;
+    }
+    if (ts_str_eq(ev->dataset, "windows.system") && (ev->code == 7040 || ev->code == 7036))
+        service_change(st, ev, out);
+}
+
+const ts_detector ts_detector_host_attack = {
+    .name = DET,
+    .summary = "single Windows events that are attack steps: injection, LSASS reads, registry and logging tampering",
+    .state_size = sizeof(ha_state),
+    .init = ha_init,
+    .event = ha_event,
+    .finish = NULL,
+    .fini = ha_fini,
+};

@@ -1,0 +1,244 @@
+/* powershell.c: PowerShell used to hide or fetch code. Script blocks (4104) are measured for
+ * obfuscation: escape ticks inside words, string concatenation, [char] casts, the share of
+ * punctuation, and character entropy, each against a threshold of data/detect.conf
+ * [powershell]; a block crossing several is obfuscated (clean scripts cross at most one:
+ * minified code is dense, embedded base64 has high entropy, but neither breaks words with
+ * ticks or rebuilds them from pieces). Process starts (Sysmon 1, 4688) of PowerShell with an
+ * encoded command, and script blocks or command lines that both download and run code
+ * (a download cradle: the word lists of [powershell]), are alerts of their own. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "detect/alert_util.h"
+#include "detect/baseline.h"
+#include "detect/detect.h"
+
+#define DET "powershell"
+#define SEC "powershell"
+
+typedef struct ps_state {
+    double min_length, ticks_per_k, concat_per_k, casts_per_k, punct_share, entropy_bits;
+    uint32_t min_signals, encoded_min;
+    const char *hosts, *download_words, *run_words;
+} ps_state;
+
+static const char *conf(const ts_config *c, const char *key)
+{
+    const char *v = ts_config_get(c, SEC, key);
+    return v ? v : "";
+}
+
+static tocsin_code ps_init(void *state, const ts_detect_ctx *ctx)
+{
+    ps_state *st = state;
+    const ts_config *c = ctx->config;
+    st->min_length = bl_conf(c, SEC, "min_length", 200);
+    st->ticks_per_k = bl_conf(c, SEC, "ticks_per_k", 2);
+    st->concat_per_k = bl_conf(c, SEC, "concat_per_k", 3);
+    st->casts_per_k = bl_conf(c, SEC, "casts_per_k", 3);
+    st->punct_share = bl_conf(c, SEC, "punct_share", 0.35);
+    st->entropy_bits = bl_conf(c, SEC, "entropy_bits", 5.6);
+    st->min_signals = (uint32_t)bl_conf(c, SEC, "min_signals", 2);
+    st->encoded_min = (uint32_t)bl_conf(c, SEC, "encoded_min", 40);
+    st->hosts = conf(c, "hosts");
+    st->download_words = conf(c, "download_words");
+    st->run_words = conf(c, "run_words");
+    if (st->min_signals < 1 || st->min_signals > 5 || st->punct_share <= 0 || st->punct_share >= 1)
+        return TOCSIN_E_ARG;
+    return TOCSIN_OK;
+}
+
+static char lc(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static bool alnum(char c) { return alpha(c) || (c >= '0' && c <= '9'); }
+
+/* The obfuscation measures of one text. */
+typedef struct measures {
+    double ticks, concat, casts, punct, entropy; /* per 1000 chars, share, bits per char */
+} measures;
+
+static measures measure(ts_str s)
+{
+    size_t ticks = 0, concat = 0, casts = 0, punct = 0, counted = 0;
+    uint32_t freq[256] = {0};
+    for (size_t i = 0; i < s.n; i++) {
+        char c = s.p[i];
+        freq[(uint8_t)c]++;
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        counted++;
+        if (!alnum(c))
+            punct++;
+        /* A tick between two letters that is not one of PowerShell's escapes ("`n", "`t" ...
+         * followed by a non-letter) breaks a word: In`voke, "Down`l`oadString". */
+        if (c == '`' && i > 0 && i + 1 < s.n && alpha(s.p[i - 1]) && alpha(s.p[i + 1]) &&
+            !(strchr("ntrabfv0", s.p[i + 1]) && !(i + 2 < s.n && alpha(s.p[i + 2]))))
+            ticks++;
+        /* 'ab'+'cd' or "ab" + "cd": a string rebuilt from pieces. */
+        if (c == '+' ) {
+            size_t l = i, r = i + 1;
+            while (l > 0 && s.p[l - 1] == ' ')
+                l--;
+            while (r < s.n && s.p[r] == ' ')
+                r++;
+            if (l > 0 && r < s.n && (s.p[l - 1] == '\'' || s.p[l - 1] == '"') && (s.p[r] == '\'' || s.p[r] == '"'))
+                concat++;
+        }
+        if (c == '[' && i + 6 <= s.n && lc(s.p[i + 1]) == 'c' && lc(s.p[i + 2]) == 'h' && lc(s.p[i + 3]) == 'a' &&
+            lc(s.p[i + 4]) == 'r' && s.p[i + 5] == ']')
+            casts++;
+    }
+    measures m = {0};
+    if (!s.n || !counted)
+        return m;
+    double k = (double)s.n / 1000.0;
+    m.ticks = (double)ticks / k;
+    m.concat = (double)concat / k;
+    m.casts = (double)casts / k;
+    m.punct = (double)punct / (double)counted;
+    for (size_t b = 0; b < 256; b++)
+        if (freq[b]) {
+            double p = (double)freq[b] / (double)s.n;
+            m.entropy -= p * log2(p);
+        }
+    return m;
+}
+
+/* Whether s contains one of the comma-separated words (case-insensitive); the word found. */
+static bool has_word(const char *list, ts_str s, ts_str *found)
+{
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);) {
+        if (!it.n || it.n > s.n)
+            continue;
+        for (size_t i = 0; i + it.n <= s.n; i++) {
+            size_t j = 0;
+            while (j < it.n && lc(s.p[i + j]) == lc(it.p[j]))
+                j++;
+            if (j == it.n) {
+                *found = it;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static int clip(ts_str s, int n) { return (int)(s.n > (size_t)n ? (size_t)n : s.n); }
+static const char *ptr(ts_str s) { return s.p ? s.p : ""; }
+
+/* Downloads and runs: a word of each list. */
+static void cradle(const ps_state *st, const ts_event *ev, ts_str text, const char *where,
+                   const ts_alert_sink *out)
+{
+    ts_str dl, run;
+    if (!has_word(st->download_words, text, &dl) || !has_word(st->run_words, text, &run))
+        return;
+    bl_emit(out, DET, ev, 70, "T1105,T1059.001",
+            ts_fmt_alloc("%s|cradle|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host), clip(ev->user, 80),
+                         ptr(ev->user)),
+            ts_fmt_alloc("download cradle in a %s on %.*s (%.*s ... %.*s): %.*s", where, clip(ev->host, 120),
+                         ptr(ev->host), (int)dl.n, dl.p, (int)run.n, run.p, clip(text, 200), ptr(text)));
+}
+
+static void script_block(const ps_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str text = ts_event_field(ev, "ScriptBlockText");
+    if (!text.n)
+        return;
+    cradle(st, ev, text, "script block", out);
+    if ((double)text.n < st->min_length)
+        return;
+    measures m = measure(text);
+    uint32_t signals = (m.ticks >= st->ticks_per_k) + (m.concat >= st->concat_per_k) + (m.casts >= st->casts_per_k) +
+                       (m.punct >= st->punct_share) + (m.entropy >= st->entropy_bits);
+    if (signals < st->min_signals)
+        return;
+    bl_emit(out, DET, ev, 60, "T1027.010,T1059.001",
+            ts_fmt_alloc("%s|obfuscated|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host), clip(ev->user, 80),
+                         ptr(ev->user)),
+            ts_fmt_alloc("obfuscated PowerShell script block on %.*s (%u signs: ticks %.1f/k, concatenations %.1f/k, "
+                         "[char] %.1f/k, punctuation %.0f%%, entropy %.2f bits): %.*s",
+                         clip(ev->host, 120), ptr(ev->host), signals, m.ticks, m.concat, m.casts, m.punct * 100,
+                         m.entropy, clip(text, 160), ptr(text)));
+}
+
+/* "-e", "-en", "-enc" ... "-encodedcommand" (any prefix of it PowerShell accepts, also with
+ * '/'), followed by a base64 token of at least encoded_min characters. */
+static bool encoded_command(const ps_state *st, ts_str cmd)
+{
+    static const char full[] = "encodedcommand";
+    for (size_t i = 0; i + 2 < cmd.n; i++) {
+        if (!((cmd.p[i] == '-' || cmd.p[i] == '/') && i > 0 && cmd.p[i - 1] == ' '))
+            continue;
+        size_t j = i + 1, k = 0;
+        while (j < cmd.n && k < sizeof full - 1 && lc(cmd.p[j]) == full[k])
+            j++, k++;
+        if (k == 0 || (j < cmd.n && cmd.p[j] != ' '))
+            continue;
+        while (j < cmd.n && cmd.p[j] == ' ')
+            j++;
+        size_t b = 0;
+        while (j + b < cmd.n && (alnum(cmd.p[j + b]) || cmd.p[j + b] == '+' || cmd.p[j + b] == '/' || cmd.p[j + b] == '='))
+            b++;
+        if (b >= st->encoded_min)
+            return true;
+    }
+    return false;
+}
+
+static bool ieq(ts_str a, ts_str b)
+{
+    if (a.n != b.n)
+        return false;
+    for (size_t i = 0; i < a.n; i++)
+        if (lc(a.p[i]) != lc(b.p[i]))
+            return false;
+    return true;
+}
+
+/* Sysmon 1 / 4688: PowerShell started with an encoded command; any command line that is a
+ * download cradle. */
+static void process_start(const ps_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str cmd = ev->command_line;
+    if (!cmd.n)
+        return;
+    ts_str img = bl_basename(ts_str_trim(ev->process)), it;
+    bool ps = false;
+    for (const char *p = st->hosts; ts_str_next_item(&p, &it);)
+        ps |= it.n && ieq(img, it);
+    if (ps && encoded_command(st, cmd))
+        bl_emit(out, DET, ev, 50, "T1027.010,T1059.001",
+                ts_fmt_alloc("%s|encoded|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host),
+                             clip(ev->parent_process, 200), ptr(ev->parent_process)),
+                ts_fmt_alloc("%.*s started with an encoded command on %.*s by %.*s: %.*s", clip(img, 60), ptr(img),
+                             clip(ev->host, 120), ptr(ev->host), clip(ev->parent_process, 200),
+                             ev->parent_process.n ? ev->parent_process.p : "?", clip(cmd, 160), ptr(cmd)));
+    cradle(st, ev, cmd, "command line", out);
+}
+
+static void ps_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    const ps_state *st = state;
+    if (!ev->has_code)
+        return;
+    if (ev->code == 4104 && bl_icontains(ev->channel, "PowerShell"))
+        script_block(st, ev, out);
+    else if ((ev->code == 1 && ts_str_eq(ev->dataset, "windows.sysmon")) ||
+             (ev->code == 4688 && ts_str_eq(ev->dataset, "windows.security")))
+        process_start(st, ev, out);
+}
+
+const ts_detector ts_detector_powershell = {
+    .name = DET,
+    .summary = "PowerShell hiding or fetching code: obfuscated script blocks, encoded commands, download cradles",
+    .state_size = sizeof(ps_state),
+    .init = ps_init,
+    .event = ps_event,
+    .finish = NULL,
+    .fini = NULL,
+};
