@@ -298,8 +298,9 @@ tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_ex
             return ts_session_fail(t, TOCSIN_E_IO, "%s: %s", path, strerror(errno));
         }
     }
-    rc = f == TOCSIN_EXPORT_STIX ? ts_report_stix(t->store, ids, n, out, err, sizeof err)
-                                 : ts_report_misp(t->store, ids, n, out, err, sizeof err);
+    rc = f == TOCSIN_EXPORT_STIX   ? ts_report_stix(t->store, ids, n, out, err, sizeof err)
+         : f == TOCSIN_EXPORT_HTML ? ts_report_html(t->store, t->intel, ids, n, out, err, sizeof err)
+                                   : ts_report_misp(t->store, ids, n, out, err, sizeof err);
     if (!to_stdout) {
         int bad = ferror(out);
         if (fclose(out) != 0 || bad) {

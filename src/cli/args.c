@@ -78,6 +78,7 @@ static const option options[] = {
      "no incident blames an outside actor (p >= 0.5)"},
     {"--stix", "FILE", OPT_STR, AT(stix), 0, CMD_REPORT, "a STIX 2.1 bundle of the incidents (- for standard output)"},
     {"--misp", "FILE", OPT_STR, AT(misp), 0, CMD_REPORT, "MISP events, one JSON object a line (- for standard output)"},
+    {"--html", "FILE", OPT_STR, AT(html), 0, CMD_REPORT, "one self-contained HTML page for people (- for standard output)"},
     {"--help", NULL, OPT_FLAG, AT(help), 1, ~0u, "this help"},
 };
 

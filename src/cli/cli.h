@@ -39,7 +39,7 @@ typedef struct args {
     size_t n_intel;
     const char **rules;
     size_t n_rules;
-    const char *stix, *misp; /* report: where the exports go */
+    const char *stix, *misp, *html; /* report: where the exports go */
     int help;         /* --help was given */
 } args;
 

@@ -185,13 +185,15 @@ static int run_eval(tocsin *t, args *a)
 
 static int run_report(tocsin *t, args *a)
 {
-    if (!a->stix && !a->misp)
-        return bad_usage("report", "%s", "report needs --stix FILE or --misp FILE");
+    if (!a->stix && !a->misp && !a->html)
+        return bad_usage("report", "%s", "report needs --html FILE, --stix FILE or --misp FILE");
     int status = EXIT_OK;
     if (a->stix)
         status = status_of(t, tocsin_export(t, a->pos, a->n_pos, TOCSIN_EXPORT_STIX, a->stix));
     if (a->misp && status == EXIT_OK)
         status = status_of(t, tocsin_export(t, a->pos, a->n_pos, TOCSIN_EXPORT_MISP, a->misp));
+    if (a->html && status == EXIT_OK)
+        status = status_of(t, tocsin_export(t, a->pos, a->n_pos, TOCSIN_EXPORT_HTML, a->html));
     return status;
 }
 
@@ -210,7 +212,7 @@ static const command commands[] = {
     {"incidents", CMD_INCIDENTS, STORE_EXISTING, 0, 0, "", "list the stored incidents", run_incidents},
     {"show", CMD_SHOW, STORE_EXISTING, 1, 1, "INCIDENT", "show one incident with its evidence", run_show},
     {"report", CMD_REPORT, STORE_EXISTING, 0, MANY, "[INCIDENT...]",
-     "export incidents (default: all) for other tools: --stix\nFILE (STIX 2.1 bundle), --misp FILE (MISP events)",
+     "export incidents (default: all): --html FILE (a page\nfor people), --stix FILE (STIX 2.1 bundle), --misp\nFILE (MISP events)",
      run_report},
     {"intel load", CMD_INTEL_LOAD, STORE_WRITE, 1, MANY, "FEED...",
      "load feeds (STIX 2.1, MISP, CSV, list, warninglist)\nand keep them in the store", run_intel_load},
