@@ -391,7 +391,7 @@ static void timeline(const inc_ctx *c)
         h(o, alert_host(a));
         fputs("</td><td>", o);
         h(o, alert_user(a));
-        fputs("</td><td>", o);
+        fputs("</td><td class=\"rem\">", o);
         h(o, alert_remote(a));
         if (a->remote_cc && *a->remote_cc) {
             fputs(" <span class=\"dim\">", o);
