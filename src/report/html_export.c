@@ -121,6 +121,20 @@ static const char *sev_class(int severity)
     return severity >= 90 ? "crit" : severity >= 70 ? "high" : severity >= 40 ? "med" : "low";
 }
 
+/* "T1204.001,T1566.002" as "T1204.001, T1566.002": a narrow column can break it. */
+static void techniques_html(FILE *o, const char *list)
+{
+    gchar **parts = g_strsplit(list ? list : "", ",", -1);
+    for (size_t i = 0, shown = 0; parts[i]; i++) {
+        char *t = g_strstrip(parts[i]);
+        if (!*t)
+            continue;
+        fputs(shown++ ? ", " : "", o);
+        h(o, t);
+    }
+    g_strfreev(parts);
+}
+
 static void sev_badge(FILE *o, int severity)
 {
     fprintf(o, "<span class=\"sev %s\">%s %d</span>", sev_class(severity), rpt_severity_name(severity), severity);
@@ -224,8 +238,10 @@ static void tactic_names(const inc_ctx *c, uint32_t bits)
 {
     size_t shown = 0;
     for (size_t i = 0; i < c->ts->n; i++)
-        if (bits & (1u << i))
-            fprintf(c->o, "%s%s", shown++ ? ", " : "", c->ts->t[i].name);
+        if (bits & (1u << i)) {
+            fputs(shown++ ? ", " : "", c->o);
+            h(c->o, c->ts->t[i].name);
+        }
     if (!shown)
         fputs("<span class=\"dim\">&ndash;</span>", c->o);
 }
@@ -290,8 +306,12 @@ static void stages(const inc_ctx *c)
     fputs("<ol class=\"stages\">", o);
     for (size_t i = 0; i < c->ts->n; i++) {
         int on = (c->reached >> i) & 1;
-        fprintf(o, "<li class=\"%s\" title=\"%s %s\">%s", on ? "on" : "off", c->ts->t[i].id, c->ts->t[i].name,
-                c->ts->t[i].name);
+        fprintf(o, "<li class=\"%s\" title=\"", on ? "on" : "off");
+        h(o, c->ts->t[i].id);
+        fputc(' ', o);
+        h(o, c->ts->t[i].name);
+        fputs("\">", o);
+        h(o, c->ts->t[i].name);
         if (on)
             fprintf(o, " <b>%zu</b>", c->per_tactic[i]);
         fputs("</li>", o);
@@ -380,7 +400,7 @@ static void timeline(const inc_ctx *c)
         fputs("</td><td>", o);
         tactic_names(c, c->alert_tactics[i]);
         fputs("</td><td>", o);
-        h(o, a->techniques);
+        techniques_html(o, a->techniques);
         fputs("</td><td>", o);
         sev_badge(o, a->severity);
         fputs("</td><td>", o);
@@ -483,10 +503,9 @@ static void graph_build(graph *g, const ts_incident_view *v)
         edge_add(g, host != SIZE_MAX ? host : user, remote, i, a->severity);
         /* the accounts and hosts of the events behind it, when they differ */
         for (size_t k = 0; k < a->n_hits; k++) {
-            size_t hh = node(g, "host", a->hits[k].host);
-            size_t hu = node(g, "user", a->hits[k].user);
-            if (hh != host || hu != user)
-                edge_add(g, hu, hh, i, a->severity);
+            const ts_hit_view *e = &a->hits[k];
+            if (has(e->host) && has(e->user))
+                edge_add(g, node(g, "user", e->user), node(g, "host", e->host), i, a->severity);
         }
     }
 }
@@ -778,7 +797,7 @@ static void events(const inc_ctx *c, size_t i)
     h(o, a->detector);
     if (has(a->techniques)) {
         fputs(" &middot; ", o);
-        h(o, a->techniques);
+        techniques_html(o, a->techniques);
     }
     fprintf(o, " &middot; %llu event%s</span></summary>\n", (unsigned long long)a->count, a->count == 1 ? "" : "s");
     if (has(a->ioc_value)) {
@@ -862,7 +881,7 @@ static void events(const inc_ctx *c, size_t i)
     fputs("</details>\n", o);
 }
 
-static void incident(FILE *o, const ts_incident_view *v, const ts_intel *ti, const tactics *ts)
+static tocsin_code incident(FILE *o, const ts_incident_view *v, const ts_intel *ti, const tactics *ts)
 {
     char d[24];
     inc_ctx c = {.o = o, .v = v, .ts = ts};
@@ -871,8 +890,7 @@ static void incident(FILE *o, const ts_incident_view *v, const ts_intel *ti, con
     if (!c.alert_tactics || !c.order) {
         free(c.alert_tactics);
         free(c.order);
-        fputs("<p>out of memory</p>", o);
-        return;
+        return TOCSIN_E_NOMEM;
     }
     for (size_t i = 0; i < v->n_alerts; i++) {
         uint32_t bits = alert_tactics(ti, ts, v->alerts[i].techniques);
@@ -936,6 +954,7 @@ static void incident(FILE *o, const ts_incident_view *v, const ts_intel *ti, con
     fputs("</section>\n", o);
     free(c.alert_tactics);
     free(c.order);
+    return TOCSIN_OK;
 }
 
 /* ---- the page ---------------------------------------------------------------------------- */
@@ -1017,8 +1036,8 @@ tocsin_code ts_report_html(ts_store *s, const ts_intel *ti, const char *const *i
         qsort(vs, n, sizeof *vs, by_severity);
         page_head(out, vs, n);
         summary_bar(out, vs, n);
-        for (size_t i = 0; i < n; i++)
-            incident(out, vs[i], ti, &ts);
+        for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
+            rc = incident(out, vs[i], ti, &ts);
         fputs("</main>\n<script>", out);
         fwrite(HTML_JS, 1, HTML_JS_len, out);
         fputs("</script>\n</body></html>\n", out);
