@@ -135,6 +135,20 @@ static void techniques_html(FILE *o, const char *list)
     g_strfreev(parts);
 }
 
+/* A probability as the attribution's own sentence words it: "87%", and "<1%" or ">99%"
+ * rather than a 0 or 100 that the sentence beside it would contradict; with one decimal,
+ * "<0.1%" and ">99.9%". */
+static void pct(FILE *o, double p, int decimals)
+{
+    double edge = decimals ? 0.0005 : 0.005;
+    if (p > 0 && p < edge)
+        fputs(decimals ? "&lt;0.1%" : "&lt;1%", o);
+    else if (p < 1 && p > 1 - edge)
+        fputs(decimals ? "&gt;99.9%" : "&gt;99%", o);
+    else
+        fprintf(o, "%.*f%%", decimals, p * 100);
+}
+
 static void sev_badge(FILE *o, int severity)
 {
     fprintf(o, "<span class=\"sev %s\">%s %d</span>", sev_class(severity), rpt_severity_name(severity), severity);
@@ -260,13 +274,16 @@ static void verdict(const inc_ctx *c)
     actor_html(o, top);
     fputs("</b>: ", o);
     h(o, top->wording);
-    fprintf(o, " (%.0f%%)", top->probability * 100);
+    fputs(" (", o);
+    pct(o, top->probability, 0);
+    fputs(")", o);
     if (v->n_hyps > 1) {
         fputs("<span class=\"alts\"> &middot; next: ", o);
         for (size_t i = 1; i < v->n_hyps && i <= 3; i++) {
             fputs(i > 1 ? ", " : "", o);
             h(o, v->hyps[i].actor);
-            fprintf(o, " %.0f%%", v->hyps[i].probability * 100);
+            fputs(" ", o);
+            pct(o, v->hyps[i].probability, 0);
         }
         fputs("</span>", o);
     }
@@ -632,8 +649,9 @@ static void hypotheses(const inc_ctx *c)
         const ts_hyp_view *hy = &v->hyps[i];
         fprintf(o, "<li><details%s><summary><b>", i == 0 ? " open" : "");
         actor_html(o, hy);
-        fprintf(o, "</b> <meter min=\"0\" max=\"1\" value=\"%.4f\"></meter> %.1f%% ", hy->probability,
-                hy->probability * 100);
+        fprintf(o, "</b> <meter min=\"0\" max=\"1\" value=\"%.4f\"></meter> ", hy->probability);
+        pct(o, hy->probability, 1);
+        fputs(" ", o);
         h(o, hy->wording);
         fprintf(o, " <span class=\"dim\">score %+.2f, %zu contribution%s</span></summary>\n<table class=\"contribs\">",
                 hy->score, hy->n_contribs, hy->n_contribs == 1 ? "" : "s");
@@ -738,7 +756,9 @@ static void ach(const inc_ctx *c)
     for (size_t k = 0; k < cols; k++) {
         fputs("<th>", o);
         actor_html(o, &v->hyps[k]);
-        fprintf(o, "<br><small>%.1f%%</small></th>", v->hyps[k].probability * 100);
+        fputs("<br><small>", o);
+        pct(o, v->hyps[k].probability, 1);
+        fputs("</small></th>", o);
     }
     fputs("</tr></thead><tbody>\n", o);
     for (guint i = 0; i < rows->len && i < MAX_ACH_ROWS; i++) {
@@ -994,7 +1014,8 @@ static void summary_bar(FILE *o, ts_incident_view *const *vs, size_t n)
         fputs(" <b>", o);
         if (v->n_hyps) {
             h(o, v->hyps[0].actor);
-            fprintf(o, " %.0f%%", v->hyps[0].probability * 100);
+            fputs(" ", o);
+            pct(o, v->hyps[0].probability, 0);
         } else {
             fputs("not attributed", o);
         }
