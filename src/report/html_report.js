@@ -138,6 +138,13 @@
     return input;
   }
 
+  /* A link to an alert opens its events. */
+  function openTarget() {
+    var t = location.hash.length > 1 ? document.getElementById(decodeURIComponent(location.hash.slice(1))) : null;
+    if (t && t.tagName === "DETAILS") { t.open = true; t.scrollIntoView(); }
+  }
+  window.addEventListener("hashchange", openTarget);
+
   document.querySelectorAll("section.incident").forEach(function (section) {
     var block = section.querySelector("script.tocsin-data");
     var filter = timelineFilter(section);
@@ -147,4 +154,5 @@
     if (lb && d.lanes.length) lanes(lb, d);
     if (gb && d.nodes.length) graph(gb, d, filter);
   });
+  openTarget();
 })();
