@@ -447,7 +447,7 @@ typedef struct graph {
     GPtrArray *kinds, *values;
     GHashTable *edges; /* "a-b" -> edge index + 1 */
     GArray *edge_list;
-    size_t dropped;
+    GHashTable *dropped; /* keys of the nodes beyond MAX_GRAPH_NODES */
 } graph;
 
 typedef struct edge {
@@ -468,8 +468,7 @@ static size_t node(graph *g, const char *kind, const char *value)
         return GPOINTER_TO_SIZE(got) - 1;
     }
     if (g->kinds->len >= MAX_GRAPH_NODES) {
-        g_free(key);
-        g->dropped++;
+        g_hash_table_add(g->dropped, key);
         return SIZE_MAX;
     }
     g_ptr_array_add(g->kinds, (gpointer)kind);
@@ -508,7 +507,7 @@ static void graph_build(graph *g, const ts_incident_view *v)
     g->kinds = g_ptr_array_new();
     g->values = g_ptr_array_new();
     g->edge_list = g_array_new(FALSE, TRUE, sizeof(edge));
-    g->dropped = 0;
+    g->dropped = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     for (size_t i = 0; i < v->n_alerts; i++) {
         const ts_alert_view *a = &v->alerts[i];
         size_t user = node(g, "user", alert_user(a));
@@ -531,9 +530,22 @@ static void graph_free(graph *g)
 {
     g_hash_table_destroy(g->nodes);
     g_hash_table_destroy(g->edges);
+    g_hash_table_destroy(g->dropped);
     g_ptr_array_free(g->kinds, TRUE);
     g_ptr_array_free(g->values, TRUE);
     g_array_free(g->edge_list, TRUE);
+}
+
+/* Alert i (numbered from 1 on the page) on a lane of the tactic chart. */
+static void lane_point(ts_jw *w, size_t i, size_t lane, const ts_alert_view *a)
+{
+    ts_jw_obj(w);
+    ts_jw_kuint(w, "n", i + 1);
+    ts_jw_kuint(w, "lane", lane);
+    ts_jw_kint(w, "t_ms", a->first_ns / 1000000);
+    ts_jw_kint(w, "sev", a->severity);
+    ts_jw_kstr(w, "title", a->title);
+    ts_jw_obj_end(w);
 }
 
 static void chart_data(const inc_ctx *c)
@@ -565,26 +577,12 @@ static void chart_data(const inc_ctx *c)
         for (size_t t = 0; t < c->ts->n; t++) {
             if (!((c->reached >> t) & 1))
                 continue;
-            if ((bits >> t) & 1) {
-                ts_jw_obj(&w);
-                ts_jw_kuint(&w, "n", i + 1);
-                ts_jw_kuint(&w, "lane", lane);
-                ts_jw_kint(&w, "t_ms", a->first_ns / 1000000);
-                ts_jw_kint(&w, "sev", a->severity);
-                ts_jw_kstr(&w, "title", a->title);
-                ts_jw_obj_end(&w);
-            }
+            if ((bits >> t) & 1)
+                lane_point(&w, i, lane, a);
             lane++;
         }
-        if (!bits) {
-            ts_jw_obj(&w);
-            ts_jw_kuint(&w, "n", i + 1);
-            ts_jw_kuint(&w, "lane", lane);
-            ts_jw_kint(&w, "t_ms", a->first_ns / 1000000);
-            ts_jw_kint(&w, "sev", a->severity);
-            ts_jw_kstr(&w, "title", a->title);
-            ts_jw_obj_end(&w);
-        }
+        if (!bits)
+            lane_point(&w, i, lane, a);
     }
     ts_jw_arr_end(&w);
 
@@ -616,7 +614,7 @@ static void chart_data(const inc_ctx *c)
         ts_jw_obj_end(&w);
     }
     ts_jw_arr_end(&w);
-    ts_jw_kuint(&w, "nodes_not_shown", g.dropped);
+    ts_jw_kuint(&w, "nodes_not_shown", g_hash_table_size(g.dropped));
     graph_free(&g);
     ts_jw_end(&w);
     fclose(m);
