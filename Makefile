@@ -45,6 +45,17 @@ $(BUILD)/src/core/json_simd_haswell.o: CXXFLAGS += $(HASWELL)
 build-fuzz/src/core/json_simd_haswell.o: FUZZ_CXX_EXTRA := $(HASWELL)
 $(BUILD)/bench/simdjson_baseline.o: CXXFLAGS += $(HASWELL)
 
+# The HTML report's stylesheet, script and tactic table, compiled in (scripts/embed_assets.sh).
+HTML_ASSETS := HTML_CSS=src/report/html_report.css HTML_JS=src/report/html_report.js \
+	HTML_TACTICS=data/report/tactics.tsv
+%/gen/html_assets.h: $(foreach a,$(HTML_ASSETS),$(lastword $(subst =, ,$(a)))) scripts/embed_assets.sh
+	@mkdir -p $(@D)
+	scripts/embed_assets.sh $(HTML_ASSETS) >$@.tmp && mv $@.tmp $@
+$(BUILD)/src/report/html_export.o: $(BUILD)/gen/html_assets.h
+$(BUILD)/src/report/html_export.o: CPPFLAGS += -I$(BUILD)/gen
+build-fuzz/src/report/html_export.o: build-fuzz/gen/html_assets.h
+build-fuzz/src/report/html_export.o: CPPFLAGS += -Ibuild-fuzz/gen
+
 $(BUILD)/libtocsin.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^

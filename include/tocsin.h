@@ -94,6 +94,7 @@ tocsin_code tocsin_show(tocsin *t, const char *incident_id);
 typedef enum tocsin_export_format {
     TOCSIN_EXPORT_STIX = 1, /* one STIX 2.1 bundle */
     TOCSIN_EXPORT_MISP,     /* one MISP event (JSON) per line, one per incident */
+    TOCSIN_EXPORT_HTML,     /* one self-contained HTML page for people */
 } tocsin_export_format;
 
 /* Writes the stored incidents ids[0..n) (n = 0: every stored incident) to path ("-": the

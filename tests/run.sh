@@ -47,6 +47,14 @@ if [ -x tests/cli.sh ]; then
     tally "tests/cli.sh (sanitizers)" "$log" "$st"
 fi
 
+# The HTML report in headless Chromium (skipped, saying so, without chromium).
+if [ -x tests/html.sh ]; then
+    tests/html.sh build/tocsin >"$log" 2>&1; st=$?
+    tally tests/html.sh "$log" "$st"
+    tests/html.sh build-san/tocsin >"$log" 2>&1; st=$?
+    tally "tests/html.sh (sanitizers)" "$log" "$st"
+fi
+
 # Kills a hunt at each of its store commits (strace): about a minute, so the normal build only.
 if [ -x tests/store_kill.sh ]; then
     tests/store_kill.sh build/tocsin >"$log" 2>&1; st=$?

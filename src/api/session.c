@@ -374,13 +374,21 @@ static tocsin_code write_misp(ts_store *s, const char *const *ids, size_t n, con
     return ts_report_misp(s, ids, n, out, err, cap);
 }
 
+/* how: the session's intelligence (the catalogue's tactics of each technique). */
+static tocsin_code write_html(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out, char *err,
+                              size_t cap)
+{
+    return ts_report_html(s, how, ids, n, out, err, cap);
+}
+
 tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f, const char *path)
 {
     char **all;
     size_t n_all;
     tocsin_code rc = incident_ids(t, &ids, &n, &all, &n_all);
+    writer_fn fn = f == TOCSIN_EXPORT_STIX ? write_stix : f == TOCSIN_EXPORT_HTML ? write_html : write_misp;
     if (rc == TOCSIN_OK)
-        rc = write_output(t, path, f == TOCSIN_EXPORT_STIX ? write_stix : write_misp, ids, n, NULL);
+        rc = write_output(t, path, fn, ids, n, t->intel);
     ts_strv_free(all, n_all);
     return rc;
 }

@@ -108,6 +108,7 @@ static const option options[] = {
     {"--benign", NULL, OPT_FLAG, AT(benign), 1, CMD_CLOSE, "a false alarm or expected activity"},
     {"--malicious", NULL, OPT_FLAG, AT(malicious), 1, CMD_CLOSE, "a real attack, handled"},
     {"--note", "TEXT", OPT_STR, AT(note), 0, CMD_CLOSE, "what was found, for whoever reads it later"},
+    {"--html", "FILE", OPT_STR, AT(html), 0, CMD_REPORT, "one self-contained HTML page for people (- for standard output)"},
     {"--help", NULL, OPT_FLAG, AT(help), 1, ~0u, "this help"},
 };
 

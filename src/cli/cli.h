@@ -43,7 +43,7 @@ typedef struct args {
     size_t n_intel;
     const char **rules;
     size_t n_rules;
-    const char *stix, *misp; /* report: where the exports go */
+    const char *stix, *misp, *html; /* report: where the exports go */
     tocsin_timeline_options timeline;
     tocsin_suppression sup; /* suppress: the conditions, --reason, --expires */
     const char *remove;     /* suppress --remove ID */

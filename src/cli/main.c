@@ -187,13 +187,15 @@ static int run_eval(tocsin *t, args *a)
 
 static int run_report(tocsin *t, args *a)
 {
-    if (!a->stix && !a->misp)
-        return bad_usage("report", "%s", "report needs --stix FILE or --misp FILE");
+    if (!a->stix && !a->misp && !a->html)
+        return bad_usage("report", "%s", "report needs --html FILE, --stix FILE or --misp FILE");
     int status = EXIT_OK;
     if (a->stix)
         status = status_of(t, tocsin_export(t, a->pos, a->n_pos, TOCSIN_EXPORT_STIX, a->stix));
     if (a->misp && status == EXIT_OK)
         status = status_of(t, tocsin_export(t, a->pos, a->n_pos, TOCSIN_EXPORT_MISP, a->misp));
+    if (a->html && status == EXIT_OK)
+        status = status_of(t, tocsin_export(t, a->pos, a->n_pos, TOCSIN_EXPORT_HTML, a->html));
     return status;
 }
 
@@ -246,7 +248,7 @@ static const command commands[] = {
     {"actor", CMD_ACTOR, STORE_EXISTING, 1, 1, "NAME",
      "an actor's sightings over time: incidents, indicators,\nfirst and last seen", run_actor},
     {"report", CMD_REPORT, STORE_EXISTING, 0, MANY, "[INCIDENT...]",
-     "export incidents (default: all) for other tools: --stix\nFILE (STIX 2.1 bundle), --misp FILE (MISP events)",
+     "export incidents (default: all): --html FILE (a page\nfor people), --stix FILE (STIX 2.1 bundle), --misp\nFILE (MISP events)",
      run_report},
     {"timeline", CMD_TIMELINE, STORE_EXISTING, 0, MANY, "[INCIDENT...]",
      "one row per event behind the incidents' alerts (default:\nall), oldest first: CSV for Timesketch or Timeline\nExplorer, or --jsonl",

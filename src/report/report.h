@@ -45,6 +45,12 @@ tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int 
  * for an unknown id, named in err. */
 tocsin_code ts_report_stix(ts_store *s, const char *const *ids, size_t n, FILE *out, char *err, size_t cap);
 tocsin_code ts_report_misp(ts_store *s, const char *const *ids, size_t n, FILE *out, char *err, size_t cap);
+/* The same incidents as one self-contained HTML page for people (docs/export.md): verdict
+ * and ATT&CK stages reached (tactics of the alerts' techniques, from the catalogue in ti),
+ * timeline, graph, hypotheses with their evidence, the competing-hypotheses matrix, and
+ * every alert's events. Loads nothing from anywhere; every string from the store escaped. */
+tocsin_code ts_report_html(ts_store *s, const ts_intel *ti, const char *const *ids, size_t n, FILE *out, char *err,
+                           size_t cap);
 
 /* Which rows a timeline holds, and as what. */
 typedef struct ts_timeline_filter {
