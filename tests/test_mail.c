@@ -310,9 +310,10 @@ static void test_oversize(void)
     remove(path);
 }
 
-static void count_member(void *ud, ts_str name)
+static void count_member(void *ud, ts_str name, bool encrypted)
 {
     (void)name;
+    (void)encrypted;
     ++*(int *)ud;
 }
 

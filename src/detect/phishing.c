@@ -231,21 +231,23 @@ static tocsin_code phish_init(void *state, const ts_detect_ctx *ctx)
     const ts_config *c = ctx->config;
     each_item(ts_config_get(c, "phishing", "org_domains"), add_org, st);
     each_item(ts_config_get(c, "phishing", "partner_domains"), add_partner, st);
-    static const char *const brands[] = {"microsoft", "office365", "outlook", "google", "gmail", "apple", "icloud",
-                                         "paypal", "amazon", "netflix", "facebook", "instagram", "whatsapp",
-                                         "linkedin", "dropbox", "docusign", "adobe", "binance", "coinbase",
-                                         "metamask", "ledger", "exodus", "kraken", "blockchain", "wells fargo",
-                                         "chase", "bank", "dhl", "fedex", "ups", "usps", "royal mail",
-                                         "bradesco", "santander", "itau", "mashreq", "telegram", "steam", "temu",
-                                         "deutsche bahn", "sparkasse", "telekom", "vodafone", NULL};
-    for (size_t i = 0; brands[i] && st->n_brands < MAX_BRANDS; i++)
-        snprintf(st->brands[st->n_brands++], sizeof st->brands[0], "%s", brands[i]);
     each_item(ts_config_get(c, "phishing", "brands"), add_brand, st);
+    char dir[4096];
+    const char *lists = ts_config_get(c, "phishing", "lists");
+    if (lists && *lists)
+        snprintf(dir, sizeof dir, "%s", lists);
+    else
+        snprintf(dir, sizeof dir, "%s/phishing", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR);
+    st->lists = phish_lists_load(dir, ctx->diag, ctx->diag_ud);
+    if (!st->lists)
+        return TOCSIN_E_NOMEM;
     st->alert_score = ts_config_num(c, "phishing", "alert_score", 40);
+    st->trait_cap = (int)ts_config_num(c, "phishing", "trait_cap", 30);
+    st->lure_cap = (int)ts_config_num(c, "phishing", "lure_cap", 35);
     st->window_ns = (int64_t)(ts_config_num(c, "phishing", "click_window", 3 * 86400) * NS);
     double lr = ts_config_num(c, "phishing", "learn_rcpt", 5);
     st->learn_rcpt = lr < 1 ? 1 : (uint32_t)lr;
-    if (st->alert_score <= 0 || st->window_ns <= 0)
+    if (st->alert_score <= 0 || st->window_ns <= 0 || st->trait_cap < 0 || st->lure_cap < 0)
         return TOCSIN_E_ARG;
     st->users = calloc(USERS_CAP, sizeof *st->users);
     st->acc = calloc(ACCESS_SLOTS, sizeof *st->acc);
@@ -271,6 +273,7 @@ static void phish_fini(void *state)
         pending_free(&st->pend[i]);
     for (size_t i = 0; i < st->n_cands; i++)
         pending_free(&st->cands[i].p);
+    phish_lists_free(st->lists);
     free(st->users);
     free(st->acc);
     free(st->seen.v);
@@ -340,7 +343,8 @@ static void phish_event(void *state, const ts_event *ev, const ts_alert_sink *ou
     phish_state *st = state;
     if (ev->category & TS_CAT_EMAIL) {
         /* The reader's per-link and per-attachment events repeat the message's content. */
-        if (ev->mail_from.n && !ts_str_eq(ev->dataset, "email.link") && !ts_str_eq(ev->dataset, "email.attachment"))
+        if ((ev->mail_from.n || ts_event_field(ev, "From.malformed").n || ts_str_eq(ev->dataset, "email.message")) &&
+            !ts_str_eq(ev->dataset, "email.link") && !ts_str_eq(ev->dataset, "email.attachment"))
             phish_mail(st, ev, out);
         return;
     }
