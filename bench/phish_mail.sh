@@ -5,6 +5,7 @@
 # messages (files) with a phishing alert.
 #   bench/phish_mail.sh [TOCSIN] [MAILDIR]   (defaults: build/tocsin, ../shared/data/mail)
 # With -v, lists the files of each folder judged wrongly (missed phishing, flagged ham).
+# PHISH_CONF=FILE hunts with that detect.conf instead of the bundled one (to try tunables).
 # Skips (exit 0, says so) when the shared data is absent.
 set -eu
 verbose=0
@@ -23,7 +24,8 @@ for spec in phishing-pot:phish phishing-sample/email:phish ham/easy_ham:ham ham/
     dir=${spec%:*}
     want=${spec##*:}
     db="$tmp/$(echo "$dir" | tr / _).db"
-    "$bin" hunt --db "$db" --detectors phishing --no-progress "$mail/$dir" >/dev/null 2>"$tmp/err" || {
+    "$bin" hunt --db "$db" --detectors phishing --no-progress ${PHISH_CONF:+--config "$PHISH_CONF"} "$mail/$dir" \
+        >/dev/null 2>"$tmp/err" || {
         rc=$?
         [ "$rc" -eq 3 ] || { echo "phish_mail: hunt of $dir failed ($rc)"; cat "$tmp/err"; exit 1; }
     }

@@ -304,9 +304,16 @@ bool phish_imitates(ts_str cand, ts_str target, char *why, size_t cap)
         snprintf(why, cap, "%u edit%s from %.*s", d, d == 1 ? "" : "s", tn, target.p);
         return true;
     }
-    if (csn > tsn && memmem(cs, csn, ts, tsn)) {
-        snprintf(why, cap, "%.*s with added words", tn, target.p);
-        return true;
+    /* Added words set apart by a hyphen, digits or a label edge: "example-security",
+       "example365", not "linuxmafia" for linux. */
+    for (const char *p = csn > tsn ? memmem(cs, csn, ts, tsn) : NULL; p;
+         p = (size_t)(cs + csn - p) > tsn ? memmem(p + 1, (size_t)(cs + csn - p - 1), ts, tsn) : NULL) {
+        bool before = p == cs || !(p[-1] >= 'a' && p[-1] <= 'z');
+        bool after = p + tsn == cs + csn || !(p[tsn] >= 'a' && p[tsn] <= 'z');
+        if (before && after) {
+            snprintf(why, cap, "%.*s with added words", tn, target.p);
+            return true;
+        }
     }
     return false;
 }

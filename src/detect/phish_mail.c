@@ -117,7 +117,7 @@ static bool brand_lookalike(const phish_state *st, ts_str reg, int named_brand, 
                 how = "homoglyphs of";
             else if (tl.n >= 6 && phish_distance(ts_str_make(cs, csn), ts_str_make(ts, tsn), 1) <= 1)
                 how = "one edit from";
-            else if (tl.n >= 4 && memmem(cs, csn, ts, tsn) && (bounded_in(cl, tl) || named_brand == (int)b))
+            else if (tl.n >= 4 && memmem(cs, csn, ts, tsn) && ((tl.n >= 5 && bounded_in(cl, tl)) || named_brand == (int)b))
                 how = "added words to";
             if (!how)
                 continue;
@@ -216,8 +216,13 @@ static void name_checks(phish_state *st, sender *s, reasons *rs)
         return;
     uint64_t nh = phish_name_hash(s->name);
     if (nh && hset_has(&st->staff, nh)) {
-        phish_reason(rs, 55, false, false, "display name \"%.*s\" of a colleague on the outside address %.*s",
-            (int)s->name.n, s->name.p, (int)s->addr.n, s->addr.p);
+        /* On a mailing list colleagues write from their own addresses. */
+        if (s->bulk)
+            phish_trait(rs, 15, false, "display name \"%.*s\" of a colleague on the outside address %.*s",
+                        (int)s->name.n, s->name.p, (int)s->addr.n, s->addr.p);
+        else
+            phish_reason(rs, 55, false, false, "display name \"%.*s\" of a colleague on the outside address %.*s",
+                         (int)s->name.n, s->name.p, (int)s->addr.n, s->addr.p);
         return;
     }
     const char *at = phish_chr(s->name, '@');
