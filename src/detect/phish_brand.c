@@ -106,7 +106,8 @@ void phish_brand_checks(phish_state *st, const ts_event *ev, const sender *s, re
     if (b >= 0 && !senders_brand(st, s, b)) {
         phish_reason(rs, 35, false, false, "the sender's name invokes %s but the mail comes from %.*s", bname,
                      (int)(s->reg_n ? s->reg_n : s->addr.n), s->reg_n ? s->reg : s->addr.p);
-    } else if (s->brand < 0 && (b = brand_in_host(st, s->addr, &bname)) >= 0) {
+    } else if (phish_lists_brand_of(st->lists, ts_str_make(s->reg, s->reg_n)) < 0 &&
+               (b = brand_in_host(st, s->addr, &bname)) >= 0) {
         phish_reason(rs, 35, false, false, "the sender's address %.*s names %s but is none of its domains",
                      (int)s->addr.n, s->addr.p, bname);
     }

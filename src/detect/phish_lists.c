@@ -329,8 +329,8 @@ size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char 
                     sect = (int)k;
             if (sect < 0)
                 err = "unknown [section]";
-        } else if (line.n > 200) {
-            err = "line over 200 bytes";
+        } else if (line.n > 2000) {
+            err = "line over 2000 bytes";
         } else {
             err = kind == 0 ? add_brand(l, line) : kind == 1 ? add_service(l, sect, line) : add_phrase(l, sect, line);
         }

@@ -236,8 +236,16 @@ static void name_checks(phish_state *st, sender *s, reasons *rs)
             e++;
         char buf[PHISH_NAME_MAX];
         ts_str r = reg_of(ts_str_make(at + 1, (size_t)(e - at - 1)), buf);
-        if (r.n && !(r.n == s->reg_n && memcmp(r.p, s->reg, r.n) == 0))
-            phish_reason(rs, 30, false, false, "display name shows the address %.*s", (int)(e - b), b);
+        /* A brand's or our address shown over another sender deceives; any other is how
+           forwarding and anonymising services name the original sender. */
+        int shown = phish_lists_brand_of(st->lists, r);
+        if (r.n && !(r.n == s->reg_n && memcmp(r.p, s->reg, r.n) == 0)) {
+            if ((shown >= 0 && !phish_freemail(st, r)) || known(st, r))
+                phish_reason(rs, 40, false, false, "display name shows the address %.*s (%s)", (int)(e - b), b,
+                             shown >= 0 ? phish_lists_brand_name(st->lists, shown) : "ours");
+            else
+                phish_trait(rs, 20, false, "display name shows the address %.*s", (int)(e - b), b);
+        }
     }
 }
 
@@ -246,7 +254,7 @@ static void auth_checks(const ts_event *ev, reasons *rs)
     static const struct {
         const char *key, *label;
         int fail;
-    } m[] = {{"auth.dmarc", "DMARC", 45}, {"auth.spf", "SPF", 35}, {"auth.dkim", "DKIM", 30}};
+    } m[] = {{"auth.dmarc", "DMARC", 45}, {"auth.spf", "SPF", 35}, {"auth.dkim", "DKIM", 20}};
     for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
         ts_str v = ts_event_field(ev, m[i].key);
         if (ts_str_eq(v, "fail") || ts_str_eq(v, "hardfail"))
@@ -256,6 +264,11 @@ static void auth_checks(const ts_event *ev, reasons *rs)
         else if (ts_str_eq(v, "temperror") || ts_str_eq(v, "permerror"))
             phish_reason(rs, 10, false, false, "%s %.*s", m[i].label, (int)v.n, v.p);
     }
+    /* Microsoft's composite authentication judges the From domain as DMARC would, also for
+       domains that publish no DMARC policy: a failure means the From is not proven. */
+    ts_str comp = ts_event_field(ev, "auth.compauth"), dmarc = ts_event_field(ev, "auth.dmarc");
+    if (ts_str_eq(comp, "fail") && !ts_str_eq(dmarc, "fail"))
+        phish_reason(rs, 35, false, false, "composite authentication (compauth) fail");
 }
 
 /* The first domain-like token of a link's text ("www.bank.com", "https://bank.com/x"). */
@@ -336,7 +349,7 @@ static void text_mismatch(phish_state *st, const sender *s, ts_str text, ts_str 
 static void link_checks(phish_state *st, const ts_event *ev, const sender *s, reasons *rs)
 {
     char news[160] = "";
-    size_t n_new = 0;
+    size_t n_new = 0, bare = 0;
     for (size_t i = 0; i < ev->n_fields; i++) {
         if (!ts_str_eq(ev->fields[i].key, "link.url"))
             continue;
@@ -347,7 +360,7 @@ static void link_checks(phish_state *st, const ts_event *ev, const sender *s, re
         char buf[PHISH_NAME_MAX], why[160], label[128];
         ts_str reg = reg_of(host, buf);
         ts_ip ip;
-        if (host.n && ts_ip_parse(host, &ip))
+        if (host.n && ts_ip_parse(host, &ip) && !bare++)
             phish_reason(rs, 25, false, true, "link to the bare address %.*s", (int)host.n, host.p);
         if (in_intel(st, TS_IOC_URL, url, label, sizeof label) || in_intel(st, TS_IOC_DOMAIN, host, label, sizeof label))
             phish_reason(rs, 70, false, true, "link to %.*s, listed in %s", (int)host.n, host.p, label);
@@ -573,7 +586,10 @@ void phish_mail(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
     s.ours = s.reg_n && phish_is_org(st, ts_str_make(s.reg, s.reg_n));
     s.internal = ev->src_ip.v && ((ev->src_geo.flags & TS_NET_INTERNAL) || ts_ip_is_special(&ev->src_ip));
 
-    s.brand = s.reg_n ? phish_lists_brand_of(st->lists, ts_str_make(s.reg, s.reg_n)) : -1;
+    /* A free-mail address is its user's, not the provider's brand. */
+    s.brand = s.reg_n && !phish_freemail(st, ts_str_make(s.reg, s.reg_n))
+                  ? phish_lists_brand_of(st->lists, ts_str_make(s.reg, s.reg_n))
+                  : -1;
     s.named = phish_brand_named(st, ev, &s);
     s.bulk = ts_event_field(ev, "list.id").n || ts_event_field(ev, "list.post").n;
     s.authentic = authentic(st, ev, &s);
@@ -588,8 +604,9 @@ void phish_mail(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
     phish_body_checks(st, ev, &s, &rs);
     phish_lure_checks(st, ev, &s, &rs);
     int traits = s.bulk ? 0 : rs.traits < st->trait_cap ? rs.traits : st->trait_cap;
-    rs.score += traits + (rs.lure < st->lure_cap ? rs.lure : st->lure_cap);
-    if (rs.n && rs.score >= st->alert_score) {
+    int substance = rs.score + (rs.lure < st->lure_cap ? rs.lure : st->lure_cap);
+    rs.score = substance + traits;
+    if (rs.n && rs.score >= st->alert_score && substance >= st->min_substance) {
         char *list = joined(&rs);
         if (list) {
             watch_links(st, ev, &s, list, out);

@@ -81,7 +81,7 @@ typedef struct phish_state {
     char brands[MAX_BRANDS][32]; /* extra brand words from detect.conf */
     size_t n_brands;
     double alert_score;
-    int trait_cap, lure_cap;
+    int trait_cap, lure_cap, min_substance;
     int64_t window_ns;
     uint32_t learn_rcpt;
 
@@ -127,7 +127,8 @@ typedef struct reason {
  * lure_cap together; a trait of mass mail (free-mail sender, tracking links, random
  * tokens, no authentication) counts only up to trait_cap together, and not at all in a
  * mailing list's mail (List-Id, List-Post): newsletters carry every trait and no
- * deception, so traits alone never reach alert_score. */
+ * deception, so traits alone never reach alert_score. A message is flagged when the sum
+ * reaches alert_score and its deceptions and lure wording alone weigh min_substance. */
 typedef struct reasons {
     reason r[MAX_REASONS];
     size_t n;

@@ -244,6 +244,7 @@ static tocsin_code phish_init(void *state, const ts_detect_ctx *ctx)
     st->alert_score = ts_config_num(c, "phishing", "alert_score", 40);
     st->trait_cap = (int)ts_config_num(c, "phishing", "trait_cap", 30);
     st->lure_cap = (int)ts_config_num(c, "phishing", "lure_cap", 35);
+    st->min_substance = (int)ts_config_num(c, "phishing", "min_substance", 30);
     st->window_ns = (int64_t)(ts_config_num(c, "phishing", "click_window", 3 * 86400) * NS);
     double lr = ts_config_num(c, "phishing", "learn_rcpt", 5);
     st->learn_rcpt = lr < 1 ? 1 : (uint32_t)lr;
