@@ -92,6 +92,16 @@ void phish_body_checks(phish_state *st, const ts_event *ev, const sender *s, rea
             phish_lure(rs, cat_weight[c], "%s wording (\"%.*s\")", phish_cat_name((phish_cat)c), (int)first[c].n,
                        first[c].p);
 
+    /* Money offered by a stranger with a private mailbox, or to a hidden list of
+       recipients: the advance-fee pattern. */
+    ts_str rt = ts_event_field(ev, "Reply-To");
+    char rbuf[PHISH_NAME_MAX];
+    size_t rn = phish_registrable(phish_addr_domain(rt), rbuf);
+    bool private = (s->reg_n && phish_freemail(st, ts_str_make(s->reg, s->reg_n))) ||
+                   (rn && phish_freemail(st, ts_str_make(rbuf, rn))) || !ev->n_mail_to;
+    if ((cats & (1u << PHISH_CAT_MONEY)) && private)
+        phish_reason(rs, 20, false, false, "money offered from a private mailbox or to hidden recipients");
+
     size_t hidden = hid_subject + hid_body + hid_name;
     if (hidden >= 3)
         phish_reason(rs, 30, false, false, "%zu invisible characters hidden inside words", hidden);

@@ -148,6 +148,8 @@ static bool org_in_subdomain(const phish_state *st, ts_str host, ts_str reg, cha
     return false;
 }
 
+static bool same(ts_str a, const char *b, size_t bn) { return a.n == bn && memcmp(a.p, b, bn) == 0; }
+
 static ts_str reg_of(ts_str host, char *buf)
 {
     size_t n = phish_registrable(host, buf);
@@ -202,6 +204,10 @@ static void sender_checks(phish_state *st, const ts_event *ev, sender *s, reason
         else if (i == 0 && !known(st, r) && s->brand >= 0 && phish_freemail(st, r))
             phish_reason(rs, 40, false, false, "mail from %s's domain, but replies go to a free-mail account, %.*s",
                          phish_lists_brand_name(st->lists, s->brand), (int)r.n, r.p);
+        else if (i == 0 && !known(st, r) && phish_freemail(st, r) && !phish_freemail(st, reg))
+            /* A company's mail whose answers go to a private mailbox: the fraudster's. */
+            phish_reason(rs, 25, false, false, "mail from %.*s, but replies go to a free-mail account, %.*s", (int)reg.n,
+                         reg.p, (int)r.n, r.p);
         else if (i == 0 && !known(st, r))
             phish_trait(rs, phish_freemail(st, r) ? 25 : 15, false, "replies go to %s, %.*s",
                         phish_freemail(st, r) ? "a free-mail account" : "another domain", (int)r.n, r.p);
@@ -271,6 +277,25 @@ static void auth_checks(const ts_event *ev, reasons *rs)
         phish_reason(rs, 35, false, false, "composite authentication (compauth) fail");
 }
 
+/* The receiving server checked (Authentication-Results are there) and nothing ties the
+ * From domain to the mail: no DKIM signature of it passed, no DMARC pass, and the envelope
+ * sender (what SPF checked) is another domain. Legitimate senders, bulk ones included,
+ * sign for their From domain today; a DMARC policy would reject this mail. Not counted
+ * twice when DMARC or compauth already failed. */
+static void unproven_from(const ts_event *ev, const sender *s, reasons *rs)
+{
+    ts_str dmarc = ts_event_field(ev, "auth.dmarc"), comp = ts_event_field(ev, "auth.compauth");
+    if (!s->reg_n || s->authentic || !ts_event_field(ev, "auth.spf").n || ts_str_eq(dmarc, "fail") ||
+        ts_str_eq(comp, "fail") || s->ours)
+        return;
+    char buf[PHISH_NAME_MAX];
+    ts_str rp = reg_of(phish_addr_domain(ts_event_field(ev, "Return-Path")), buf);
+    if (!rp.n || same(rp, s->reg, s->reg_n))
+        return;
+    phish_reason(rs, 25, false, false, "nothing proves the From domain %.*s (not signed by it; envelope sender %.*s)",
+                 (int)s->reg_n, s->reg, (int)rp.n, rp.p);
+}
+
 /* The first domain-like token of a link's text ("www.bank.com", "https://bank.com/x"). */
 static ts_str text_domain(ts_str t)
 {
@@ -316,8 +341,6 @@ static bool in_intel(const phish_state *st, ts_ioc_type type, ts_str v, char *la
     snprintf(label, cap, "%s", src ? src : "threat intelligence");
     return true;
 }
-
-static bool same(ts_str a, const char *b, size_t bn) { return a.n == bn && memcmp(a.p, b, bn) == 0; }
 
 /* A link whose text shows one domain and whose target is another. A brand's domain shown
  * over a link elsewhere deceives; a newsletter's click tracking (a mail service's
@@ -598,12 +621,15 @@ void phish_mail(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
     sender_checks(st, ev, &s, &rs);
     name_checks(st, &s, &rs);
     auth_checks(ev, &rs);
+    unproven_from(ev, &s, &rs);
     link_checks(st, ev, &s, &rs);
     attach_checks(st, ev, &rs);
     phish_brand_checks(st, ev, &s, &rs);
     phish_body_checks(st, ev, &s, &rs);
     phish_lure_checks(st, ev, &s, &rs);
-    int traits = s.bulk ? 0 : rs.traits < st->trait_cap ? rs.traits : st->trait_cap;
+    /* A mailing list's mail carries every trait of mass mail by nature. */
+    int cap = s.bulk ? st->trait_cap / 3 : st->trait_cap;
+    int traits = rs.traits < cap ? rs.traits : cap;
     int substance = rs.score + (rs.lure < st->lure_cap ? rs.lure : st->lure_cap);
     rs.score = substance + traits;
     if (rs.n && rs.score >= st->alert_score && substance >= st->min_substance) {
