@@ -285,9 +285,9 @@ static void auth_checks(const ts_event *ev, reasons *rs)
 static void unproven_from(const ts_event *ev, const sender *s, reasons *rs)
 {
     ts_str dmarc = ts_event_field(ev, "auth.dmarc"), comp = ts_event_field(ev, "auth.compauth");
-    if (!s->reg_n || s->authentic || !ts_event_field(ev, "auth.spf").n || ts_str_eq(dmarc, "fail") ||
+    if (!s->reg_n || s->authentic || s->bulk || !ts_event_field(ev, "auth.spf").n || ts_str_eq(dmarc, "fail") ||
         ts_str_eq(comp, "fail") || s->ours)
-        return;
+        return; /* a mailing list sends its members' mail under its own envelope */
     char buf[PHISH_NAME_MAX];
     ts_str rp = reg_of(phish_addr_domain(ts_event_field(ev, "Return-Path")), buf);
     if (!rp.n || same(rp, s->reg, s->reg_n))

@@ -37,7 +37,15 @@ static size_t entity(const char *s, size_t n, char *out, size_t *on)
     } named[] = {{"&amp;", "&"},    {"&lt;", "<"},     {"&gt;", ">"},          {"&quot;", "\""},
                  {"&apos;", "'"},   {"&nbsp;", " "},   {"&shy;", ""},          {"&zwnj;", ""},
                  {"&zwj;", ""},     {"&period;", "."}, {"&sol;", "/"},         {"&colon;", ":"},
-                 {"&commat;", "@"}, {"&euro;", "\xe2\x82\xac"}};
+                 {"&commat;", "@"}, {"&euro;", "\xe2\x82\xac"},
+                 /* the letters lure wording is written with in German, French, Portuguese, Spanish
+                    (matched without case: "&Auml;" gives "ä", the phishing detector folds case) */
+                 {"&auml;", "\xc3\xa4"}, {"&ouml;", "\xc3\xb6"}, {"&uuml;", "\xc3\xbc"}, {"&szlig;", "\xc3\x9f"}, {"&eacute;", "\xc3\xa9"},
+                 {"&egrave;", "\xc3\xa8"}, {"&ecirc;", "\xc3\xaa"}, {"&agrave;", "\xc3\xa0"}, {"&aacute;", "\xc3\xa1"},
+                 {"&acirc;", "\xc3\xa2"}, {"&atilde;", "\xc3\xa3"}, {"&ccedil;", "\xc3\xa7"}, {"&iacute;", "\xc3\xad"},
+                 {"&oacute;", "\xc3\xb3"}, {"&ocirc;", "\xc3\xb4"}, {"&otilde;", "\xc3\xb5"}, {"&uacute;", "\xc3\xba"},
+                 {"&ntilde;", "\xc3\xb1"}, {"&ndash;", "-"}, {"&mdash;", "-"}, {"&rsquo;", "'"}, {"&lsquo;", "'"},
+                 {"&ldquo;", "\""}, {"&rdquo;", "\""}, {"&hellip;", "..."}};
     for (size_t k = 0; k < sizeof named / sizeof *named; k++)
         if (ieq_at(s, s + n, named[k].ent)) {
             *on = strlen(named[k].utf8);
