@@ -11,13 +11,20 @@
  * in typed fields (sender, recipients, subject, message id, date, first external hop as
  * source.ip, the first link as url/domain, the first risky attachment's hashes) and in raw
  * fields:
- *   From, From.name, rcpt (every To/Cc address), Reply-To, Return-Path, Sender,
- *   auth.spf / auth.dkim / auth.dmarc (the first result of each in Authentication-Results),
- *   received.ip, X-Mailer,
+ *   From, From.name, From.raw + From.malformed (a From GMime cannot parse; From is then
+ *   the address its raw text names), rcpt (every To/Cc address), Reply-To, Return-Path,
+ *   Sender, list.id / list.unsubscribe / list.post / Precedence (mailing lists),
+ *   auth.spf / auth.dkim / auth.dmarc / auth.compauth / auth.arc (the first result of each
+ *   in Authentication-Results), auth.dkim.pass (each passing signature's domain, topmost
+ *   header only), auth.dmarc.from, received.ip, X-Mailer,
+ *   body.text (the text of the plain and HTML parts, decoded, at most 64 KiB), body.form
+ *   (each HTML form's action) + body.password_input,
  *   link.url + link.text (pairs, in body order; the text is "" for plain-text links),
  *   attach.name, attach.type, attach.size, attach.kind, attach.md5/sha1/sha256 (one group
  *   per attachment, in that order), attach.member + attach.member.kind (zip contents),
- *   attach.macro ("vba"), link.dropped / attach.dropped (counts beyond the caps).
+ *   attach.macro ("vba"), attach.pdf ("links", "form", "javascript", "launch"),
+ *   attach.encrypted (a zip member is encrypted), link.dropped / attach.dropped (counts
+ *   beyond the caps). A PDF's /URI links join the message's links.
  * Decision (documented in mail_int.h): one further event per link ("email.link", url and
  * domain) and per attachment ("email.attachment", hashes and name) beyond the ones the
  * message event types, so the intel detector, which reads typed fields only, checks
