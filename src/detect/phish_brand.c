@@ -76,6 +76,29 @@ static bool senders_brand(const phish_state *st, const sender *s, int b)
     return s->brand >= 0 && s->brand == b && (size_t)b < phish_lists_n_brands(st->lists);
 }
 
+int phish_brand_in_subdomain(const phish_state *st, ts_str host, ts_str reg, const char **dom)
+{
+    char low[PHISH_NAME_MAX];
+    size_t n = host.n && host.n < sizeof low ? ts_lower(host, low, sizeof low) : 0;
+    if (!n || host.n <= reg.n || phish_lists_brand_of(st->lists, reg) >= 0)
+        return -1;
+    size_t left = n - reg.n; /* the labels in front of the registrable name */
+    for (size_t b = 0; b < phish_lists_n_brands(st->lists); b++) {
+        const char *doms[32];
+        size_t nd = phish_lists_brand_domains(st->lists, (int)b, doms, 32);
+        for (size_t d = 0; d < nd; d++) {
+            size_t dl = strlen(doms[d]);
+            for (size_t i = 0; i + dl < left; i++)
+                if ((i == 0 || low[i - 1] == '.' || low[i - 1] == '-') && low[i + dl] == '.' &&
+                    memcmp(low + i, doms[d], dl) == 0) {
+                    *dom = doms[d];
+                    return (int)b;
+                }
+        }
+    }
+    return -1;
+}
+
 int phish_brand_named(const phish_state *st, const ts_event *ev, const sender *s)
 {
     const char *name;
@@ -111,6 +134,13 @@ void phish_brand_checks(phish_state *st, const ts_event *ev, const sender *s, re
         phish_reason(rs, 35, false, false, "the sender's address %.*s names %s but is none of its domains",
                      (int)s->addr.n, s->addr.p, bname);
     }
+
+    /* "paypal.com.secure-login.net": a brand's whole domain in front of another. */
+    const char *dom;
+    int sb = phish_brand_in_subdomain(st, s->host, ts_str_make(s->reg, s->reg_n), &dom);
+    if (sb >= 0)
+        phish_reason(rs, 45, false, false, "the sender's host %.*s puts %s (%s) in front of %.*s", (int)s->host.n,
+                     s->host.p, dom, phish_lists_brand_name(st->lists, sb), (int)s->reg_n, s->reg);
 
     /* A brand's own domain in From, not proven: spoofed. */
     if (s->brand >= 0 && !s->authentic) {

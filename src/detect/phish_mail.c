@@ -245,6 +245,9 @@ static void name_checks(phish_state *st, sender *s, reasons *rs)
         /* A brand's or our address shown over another sender deceives; any other is how
            forwarding and anonymising services name the original sender. */
         int shown = phish_lists_brand_of(st->lists, r);
+        const char *dom;
+        if (shown < 0)
+            shown = phish_brand_in_subdomain(st, ts_str_make(at + 1, (size_t)(e - at - 1)), r, &dom);
         if (r.n && !(r.n == s->reg_n && memcmp(r.p, s->reg, r.n) == 0)) {
             if ((shown >= 0 && !phish_freemail(st, r)) || known(st, r))
                 phish_reason(rs, 40, false, false, "display name shows the address %.*s (%s)", (int)(e - b), b,
@@ -395,6 +398,11 @@ static void link_checks(phish_state *st, const ts_event *ev, const sender *s, re
             phish_reason(rs, 50, false, true, "link to %.*s, which %s", (int)host.n, host.p, why);
         else if (brand_lookalike(st, reg, s->named, why, sizeof why))
             phish_reason(rs, 50, false, true, "link to %.*s, which imitates a brand: %s", (int)reg.n, reg.p, why);
+        const char *bdom;
+        int hb = phish_brand_in_subdomain(st, host, reg, &bdom);
+        if (hb >= 0)
+            phish_reason(rs, 45, false, true, "link to %.*s, which puts %s (%s) in front of %.*s", (int)host.n, host.p,
+                         bdom, phish_lists_brand_name(st->lists, hb), (int)reg.n, reg.p);
         text_mismatch(st, s, text, host, reg, rs);
         if (!known(st, reg) && !hset_has(&st->seen, phish_hash(reg)) && !strstr(news, buf)) {
             if (n_new < 3)
@@ -581,12 +589,14 @@ static void learn(phish_state *st, const ts_event *ev, const sender *s)
 }
 
 /* The From domain is proven: a DKIM signature of its registrable domain passed, or DMARC
- * (or Microsoft's composite authentication) passed. */
+ * passed. */
 static bool authentic(const phish_state *st, const ts_event *ev, const sender *s)
 {
     if (!s->reg_n || phish_freemail(st, ts_str_make(s->reg, s->reg_n)))
         return false; /* anyone can prove to be some free-mail user */
-    if (ts_str_eq(ts_event_field(ev, "auth.dmarc"), "pass") || ts_str_eq(ts_event_field(ev, "auth.compauth"), "pass"))
+    /* compauth=pass is not enough: Microsoft also passes mail on its own reputation
+       heuristics when nothing ties it to the From domain. */
+    if (ts_str_eq(ts_event_field(ev, "auth.dmarc"), "pass"))
         return true;
     for (size_t i = 0; i < ev->n_fields && s->reg_n; i++)
         if (ts_str_eq(ev->fields[i].key, "auth.dkim.pass")) {

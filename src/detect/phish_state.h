@@ -166,6 +166,9 @@ void phish_body_checks(phish_state *st, const ts_event *ev, const sender *s, rea
 void phish_brand_checks(phish_state *st, const ts_event *ev, const sender *s, reasons *rs);
 /* The brand the sender's display name (or the raw From) invokes (index), -1. */
 int phish_brand_named(const phish_state *st, const ts_event *ev, const sender *s);
+/* The brand whose whole domain stands in front of another registrable name in host
+ * ("paypal.com.secure-login.net"; *dom is that domain), -1. */
+int phish_brand_in_subdomain(const phish_state *st, ts_str host, ts_str reg, const char **dom);
 
 /* phish_lure.c: the traits of mass and fraud mail (free-mail senders, hidden link
  * targets, hosted pages, the recipient's address in a link, lure wording, random tokens,
