@@ -450,6 +450,32 @@ static void test_brands_and_bodies(const ts_detect_ctx *ctx)
     mail(&m, "support@paypa1.com", "Support", "alice@example.com", "Account", "<b5@x>", T0 + 4 * MIN);
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("imitates a brand: homoglyphs of paypal.com"));
+    /* a brand's whole domain in front of another */
+    mail(&m, "notify@paypal.com.account-check.biz", "Service", "alice@example.com", "Notice", "<b5b@x>", T0 + 4 * MIN);
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("puts paypal.com (PayPal) in front of account-check.biz"));
+    /* checked mail that nothing ties to its From domain, and a compauth failure */
+    mail(&m, "service@shop-vouchers.biz", "Gutschein", "alice@example.com", "Gutschein", "<b5c@x>", T0 + 4 * MIN);
+    field(&m, "Return-Path", "bounce@bulk-relay.biz");
+    field(&m, "auth.compauth", "fail");
+    m.f[2].val = ts_str_c("none"); /* auth.dkim */
+    field(&m, "body.text", "Herzlichen Glückwunsch, Sie haben gewonnen!");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("composite authentication (compauth) fail"));
+    mail(&m, "service@shop-vouchers.biz", "Gutschein", "alice@example.com", "Gutschein", "<b5d@x>", T0 + 4 * MIN);
+    field(&m, "Return-Path", "bounce@bulk-relay.biz");
+    m.f[2].val = ts_str_c("none");
+    m.f[3].val = ts_str_c("none"); /* auth.dmarc */
+    field(&m, "body.text", "Herzlichen Glückwunsch, Sie haben gewonnen!");
+    CHECK_INT(one(&r, &m), 1);
+    CHECK(title_has("nothing proves the From domain shop-vouchers.biz"));
+    /* the same with a DKIM signature of the From domain: proven, and lure wording alone is
+       not enough */
+    mail(&m, "service@shop-vouchers.biz", "Gutschein", "alice@example.com", "Gutschein", "<b5e@x>", T0 + 4 * MIN);
+    field(&m, "Return-Path", "bounce@bulk-relay.biz");
+    field(&m, "auth.dkim.pass", "shop-vouchers.biz");
+    field(&m, "body.text", "Herzlichen Glückwunsch, Sie haben gewonnen!");
+    CHECK_INT(one(&r, &m), 0);
     /* the password of an attached archive in the body */
     mail(&m, "billing@invoices-online.biz", "Billing", "alice@example.com", "Invoice", "<b6@x>", T0 + 5 * MIN);
     field(&m, "body.text", "Please find the invoice attached. The password is 4411.");
