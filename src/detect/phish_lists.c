@@ -355,13 +355,13 @@ void phish_lists_ready(phish_lists *l)
         qsort(l->doms, l->n_doms, sizeof *l->doms, cmp_dom);
 }
 
-static bool load_file(phish_lists *l, int kind, const char *path, phish_diag_fn diag, void *ud)
+static void load_file(phish_lists *l, int kind, const char *path, phish_diag_fn diag, void *ud)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
         if (diag)
             diag(ud, path, 0, "cannot read this list: the phishing detector runs without it");
-        return false;
+        return;
     }
     char *buf = NULL;
     size_t n = 0, cap = 0;
@@ -369,7 +369,9 @@ static bool load_file(phish_lists *l, int kind, const char *path, phish_diag_fn 
         if (!grow((void **)&buf, &cap, n + 4096, 1)) {
             fclose(f);
             free(buf);
-            return false;
+            if (diag)
+                diag(ud, path, 0, "out of memory reading this list");
+            return;
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         if (!got)
@@ -381,10 +383,7 @@ static bool load_file(phish_lists *l, int kind, const char *path, phish_diag_fn 
     fclose(f);
     phish_lists_parse(l, kind, path, buf, n, diag, ud);
     free(buf);
-    return true;
 }
-
-static int cmp_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 phish_lists *phish_lists_load(const char *dir, phish_diag_fn diag, void *ud)
 {
@@ -411,7 +410,7 @@ phish_lists *phish_lists_load(const char *dir, phish_diag_fn diag, void *ud)
                 files[nf++] = strdup(de->d_name);
         }
         closedir(d);
-        qsort(files, nf, sizeof *files, cmp_name); /* the same order on every machine */
+        qsort(files, nf, sizeof *files, cmp_str); /* the same order on every machine */
         for (size_t i = 0; i < nf; i++) {
             if (files[i]) {
                 snprintf(path, sizeof path, "%s/phrases/%s", dir, files[i]);

@@ -258,16 +258,24 @@ static void name_checks(phish_state *st, sender *s, reasons *rs)
     }
 }
 
+/* A forwarder or list that breaks SPF and DKIM vouches for what it received with an ARC
+ * seal; with ARC passing, those failures are the forwarder's doing (traits only). */
 static void auth_checks(const ts_event *ev, reasons *rs)
 {
+    bool arc = ts_str_eq(ts_event_field(ev, "auth.arc"), "pass");
     static const struct {
         const char *key, *label;
         int fail;
     } m[] = {{"auth.dmarc", "DMARC", 45}, {"auth.spf", "SPF", 35}, {"auth.dkim", "DKIM", 20}};
     for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
         ts_str v = ts_event_field(ev, m[i].key);
-        if (ts_str_eq(v, "fail") || ts_str_eq(v, "hardfail"))
+        bool forwarded = arc && i > 0; /* DMARC's own verdict stands */
+        if ((ts_str_eq(v, "fail") || ts_str_eq(v, "hardfail")) && forwarded)
+            phish_trait(rs, 10, false, "%s fail (ARC pass: forwarded)", m[i].label);
+        else if (ts_str_eq(v, "fail") || ts_str_eq(v, "hardfail"))
             phish_reason(rs, m[i].fail, false, false, "%s fail", m[i].label);
+        else if (ts_str_eq(v, "softfail") && forwarded)
+            phish_trait(rs, 10, false, "%s softfail (ARC pass: forwarded)", m[i].label);
         else if (ts_str_eq(v, "softfail"))
             phish_reason(rs, 25, false, false, "%s softfail", m[i].label);
         else if (ts_str_eq(v, "temperror") || ts_str_eq(v, "permerror"))
@@ -624,7 +632,8 @@ void phish_mail(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
                   ? phish_lists_brand_of(st->lists, ts_str_make(s.reg, s.reg_n))
                   : -1;
     s.named = phish_brand_named(st, ev, &s);
-    s.bulk = ts_event_field(ev, "list.id").n || ts_event_field(ev, "list.post").n;
+    s.bulk = ts_event_field(ev, "list.id").n || ts_event_field(ev, "list.post").n ||
+             ts_str_ieq(ts_event_field(ev, "Precedence"), "list");
     s.authentic = authentic(st, ev, &s);
 
     reasons rs = {0};

@@ -125,10 +125,10 @@ typedef struct reason {
 /* Reasons are of three kinds. A deception (a look-alike domain, a brand named by a
  * stranger, a failed check, a risky attachment) counts in full; lure wording counts up to
  * lure_cap together; a trait of mass mail (free-mail sender, tracking links, random
- * tokens, no authentication) counts only up to trait_cap together, and not at all in a
- * mailing list's mail (List-Id, List-Post): newsletters carry every trait and no
- * deception, so traits alone never reach alert_score. A message is flagged when the sum
- * reaches alert_score and its deceptions and lure wording alone weigh min_substance. */
+ * tokens, no authentication) counts only up to trait_cap together, a third of that in a
+ * mailing list's mail (List-Id, List-Post, Precedence: list). Newsletters carry every
+ * trait and no deception: a message is flagged when the sum reaches alert_score and its
+ * deceptions and lure wording alone weigh min_substance. */
 typedef struct reasons {
     reason r[MAX_REASONS];
     size_t n;

@@ -16,7 +16,8 @@
  * it, so each message is scored on stated reasons and flagged when the score reaches
  * `alert_score`; the alert lists every reason with its weight. Reasons are of three kinds
  * (phish_state.h): deceptions count in full, lure wording up to `lure_cap`, traits of mass
- * mail up to `trait_cap` (a third of it for mailing-list mail, List-Id or List-Post), and
+ * mail up to `trait_cap` (a third of it for mailing-list mail: List-Id, List-Post,
+ * Precedence: list), and
  * deceptions plus lure wording must reach `min_substance`: newsletters carry every trait of
  * mass mail and no deception. Deceptions (weights in brackets):
  *   - the sender's, Reply-To's or a link's domain imitates one of the organisation's or
