@@ -294,6 +294,8 @@ static void test_analyst_fields(void)
     if (g.n >= 1) {
         CHECK_STR(g.ev[0].from, "noreply@brand.example.nl");
         CHECK(has(&g.ev[0], "From.malformed=1\n"));
+        CHECK(has(&g.ev[0], "Reply-To=help@desk.example\n"));
+        CHECK(has(&g.ev[0], "Sender=s@sender.example\n"));
     }
     got_free(&g);
     CHECK_INT(read_file("tests/data/mail/from-nodomain.eml", &g), TOCSIN_OK);

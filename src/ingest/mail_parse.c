@@ -53,7 +53,8 @@ typedef struct msg_ctx {
     size_t n_att, dropped_att;
     unsigned seen_auth; /* a bit per method of auth_results */
     bool dkim_done;
-    const char *from_raw; /* the From header's (decoded) text, owned by GMime */
+    const char *from_raw;  /* the From header's (decoded) text, owned by GMime */
+    const char *reply_raw; /* the Reply-To header's */
     char *body;           /* the body's text, plain and HTML, for lure wording */
     size_t body_n;
     unsigned forms;
@@ -258,6 +259,10 @@ static void copy_header(msg_ctx *m, const char *name, const char *v)
     ts_str s = ts_str_trim(ts_str_c(v));
     if (s.n >= 2 && s.p[0] == '<' && s.p[s.n - 1] == '>')
         s = ts_str_make(s.p + 1, s.n - 2);
+    /* Senders write these as badly as From: keep the address the text names. */
+    ts_str found;
+    if (k < 2 && !mail_addr_ok(s) && mail_addr_scan(s, &found))
+        s = found;
     char *p = ts_arena_strndup(arena(m), s.p, s.n);
     if (p)
         field(m, as[k], ts_str_make(p, s.n));
@@ -284,6 +289,9 @@ static void headers(msg_ctx *m, GMimeObject *obj)
         } else if (strcasecmp(name, "From") == 0) {
             if (!m->from_raw)
                 m->from_raw = v;
+        } else if (strcasecmp(name, "Reply-To") == 0) {
+            if (!m->reply_raw)
+                m->reply_raw = v;
         } else if (strcasecmp(name, "Received-SPF") == 0 && !stated.v) {
             ip_after(v, "client-ip=", &stated);
         } else if (strcasecmp(name, "Received") == 0) {
@@ -323,8 +331,10 @@ static void addresses(msg_ctx *m, GMimeMessage *msg)
     ev->mail_from = addr;
     field(m, "From", ev->mail_from);
     InternetAddressMailbox *rt = first_mailbox(g_mime_message_get_reply_to(msg));
-    if (rt)
-        field(m, "Reply-To", keep(m, internet_address_mailbox_get_addr(rt)));
+    ts_str reply = rt ? keep(m, internet_address_mailbox_get_addr(rt)) : TS_STR_NULL, found;
+    if (!mail_addr_ok(reply) && m->reply_raw && mail_addr_scan(keep(m, m->reply_raw), &found))
+        reply = found;
+    field(m, "Reply-To", reply);
     add_rcpts(m, g_mime_message_get_to(msg), 0);
     add_rcpts(m, g_mime_message_get_cc(msg), 0);
     ev->mail_subject = keep(m, g_mime_message_get_subject(msg));
