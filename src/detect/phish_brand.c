@@ -12,7 +12,7 @@ static bool letter(char c) { return c >= 'a' && c <= 'z'; }
 
 /* A brand named inside a sender's address ("sec-ledger.pt", "infocorreios974555@x",
  * "correios-rastreio.com"): a brand domain's first label set apart from other letters
- * (by a label edge, '-', '_', '@' or digits) or, 7 letters or more, ending a label part.
+ * (by '-', '_' or digits) or, 7 letters or more, ending a label part; not a whole label.
  * The brand's own domains do not count. */
 static int brand_in_host(const phish_state *st, ts_str host, const char **name)
 {
@@ -30,7 +30,11 @@ static int brand_in_host(const phish_state *st, ts_str host, const char **name)
                 bool start = p == low || !letter(p[-1]);
                 bool end = p + l.n == low + n || !letter(p[l.n]);
                 bool ends_part = p + l.n == low + n || p[l.n] == '.' || p[l.n] == '-' || p[l.n] == '@';
-                if ((start && end) || (l.n >= 7 && ends_part && n > l.n)) {
+                /* A whole label ("delta.example.edu", "orange@") is a server's or a
+                   person's name; a brand with words stuck to it is dressed up. */
+                bool whole = (p == low || p[-1] == '.' || p[-1] == '@') &&
+                             (p + l.n == low + n || p[l.n] == '.' || p[l.n] == '@');
+                if (!whole && ((start && end) || (l.n >= 7 && ends_part && n > l.n))) {
                     *name = phish_lists_brand_name(st->lists, (int)b);
                     return (int)b;
                 }

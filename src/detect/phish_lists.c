@@ -520,12 +520,17 @@ int phish_lists_brand_in_letters(const phish_lists *l, ts_str letters, const cha
 {
     for (size_t i = 0; l && i < l->n_names; i++) {
         const bname *b = &l->names[i];
-        if (b->n < 6 || memchr(b->p, ' ', b->n) || b->n > letters.n || !memmem(letters.p, letters.n, b->p, b->n))
-            continue;
-        bool alpha = true;
-        for (size_t k = 0; k < b->n; k++)
-            alpha &= b->p[k] >= 'a' && b->p[k] <= 'z';
-        if (!alpha)
+        /* The name's letters alone ("albertheijn" of "Albert Heijn"). */
+        char w[NAME_MAX_LEN + 1];
+        size_t wn = 0;
+        bool other = false;
+        for (size_t k = 0; k < b->n && wn < NAME_MAX_LEN; k++) {
+            if (b->p[k] >= 'a' && b->p[k] <= 'z')
+                w[wn++] = b->p[k];
+            else
+                other |= b->p[k] != ' ';
+        }
+        if (other || wn < 6 || wn > letters.n || !memmem(letters.p, letters.n, w, wn))
             continue;
         if (name)
             *name = l->brand[b->brand];

@@ -62,8 +62,9 @@ bool phish_lists_service(const phish_lists *l, phish_svc k, ts_str host, ts_str 
 int phish_lists_brand_of(const phish_lists *l, ts_str reg);
 /* The brand a folded text names as a whole word (an index), or -1; *name is the name. */
 int phish_lists_brand_named(const phish_lists *l, ts_str folded, const char **name);
-/* The brand whose name (6 letters or more, one word) hides in a run of letters with the
- * spaces and symbols taken out ("C o i n b a s e", "Metamask_Team"), or -1. */
+/* The brand whose name (6 letters or more, of letters and spaces) hides in a run of
+ * letters with the spaces and symbols taken out ("C o i n b a s e", "Metamask_Team",
+ * "AlbertHeijn"), or -1. */
 int phish_lists_brand_in_letters(const phish_lists *l, ts_str letters, const char **name);
 /* The brand's first name and domains. */
 const char *phish_lists_brand_name(const phish_lists *l, int brand);
