@@ -31,13 +31,15 @@ static bool phone_number(ts_str t, char *out, size_t cap)
             continue;
         if (i && ((t.p[i - 1] >= '0' && t.p[i - 1] <= '9') || ((t.p[i - 1] | 0x20) >= 'a' && (t.p[i - 1] | 0x20) <= 'z')))
             continue;
-        size_t e = i, digits = 0, groups = 0, seps = 0;
+        size_t e = i, digits = 0, groups = 0, seps = 0, run = 0, longest = 0;
         bool in_group = false;
         while (e < t.n && e - i < 24) {
             char d = t.p[e];
             if (d >= '0' && d <= '9') {
                 digits++;
                 groups += !in_group;
+                run = in_group ? run + 1 : 1;
+                longest = run > longest ? run : longest;
                 in_group = true;
             } else if ((d == ' ' || d == '-' || d == '.' || d == '(' || d == ')' || (d == '+' && e == i)) && seps < 6) {
                 seps += d != '+';
@@ -50,8 +52,9 @@ static bool phone_number(ts_str t, char *out, size_t cap)
         while (e > i && !(t.p[e - 1] >= '0' && t.p[e - 1] <= '9'))
             e--;
         bool next_alnum = e < t.n && (((t.p[e] | 0x20) >= 'a' && (t.p[e] | 0x20) <= 'z') || t.p[e] == '/');
-        /* Dates, amounts and order numbers are one group or carry no separators. */
-        if (digits >= 10 && digits <= 15 && groups >= 2 && groups <= 5 && !next_alnum) {
+        /* Dates, amounts and order numbers are one group, carry no separators or hold a
+           long run ("20020909-89588"); phone groups are short. */
+        if (digits >= 10 && digits <= 15 && groups >= 2 && groups <= 5 && longest <= 6 && !next_alnum) {
             snprintf(out, cap, "%.*s", (int)(e - i), t.p + i);
             return true;
         }

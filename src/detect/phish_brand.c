@@ -34,7 +34,11 @@ static int brand_in_host(const phish_state *st, ts_str host, const char **name)
                    person's name; a brand with words stuck to it is dressed up. */
                 bool whole = (p == low || p[-1] == '.' || p[-1] == '@') &&
                              (p + l.n == low + n || p[l.n] == '.' || p[l.n] == '@');
-                if (!whole && ((start && end) || (l.n >= 7 && ends_part && n > l.n))) {
+                /* In the local part only long names count ("infocorreios974555"):
+                   "delta407" is a person's handle. */
+                const char *at = memchr(low, '@', n);
+                bool local = at && p < at;
+                if (!whole && (!local || l.n >= 7) && ((start && end) || (l.n >= 7 && ends_part && n > l.n))) {
                     *name = phish_lists_brand_name(st->lists, (int)b);
                     return (int)b;
                 }
@@ -77,7 +81,9 @@ static int brand_in_name(const phish_state *st, ts_str name, const char **brand)
 /* Whether the sender's domain is one of the brand's (extra words have no domains). */
 static bool senders_brand(const phish_state *st, const sender *s, int b)
 {
-    return s->brand >= 0 && s->brand == b && (size_t)b < phish_lists_n_brands(st->lists);
+    /* The raw lookup: a "Yahoo" sender at yahoo.com is what it says, free mail or not. */
+    return (size_t)b < phish_lists_n_brands(st->lists) &&
+           phish_lists_brand_of(st->lists, ts_str_make(s->reg, s->reg_n)) == b;
 }
 
 int phish_brand_in_subdomain(const phish_state *st, ts_str host, ts_str reg, const char **dom)
@@ -131,8 +137,11 @@ void phish_brand_checks(phish_state *st, const ts_event *ev, const sender *s, re
     if (b >= 0)
         brand_in_name(st, s->name.n ? s->name : raw, &bname);
     if (b >= 0 && !senders_brand(st, s, b)) {
-        phish_reason(rs, 35, false, false, "the sender's name invokes %s but the mail comes from %.*s", bname,
-                     (int)(s->reg_n ? s->reg_n : s->addr.n), s->reg_n ? s->reg : s->addr.p);
+        /* A name no domain belongs to ("IT Helpdesk", a configured word) is less sure. */
+        const char *d0;
+        bool has_domains = (size_t)b < phish_lists_n_brands(st->lists) && phish_lists_brand_domains(st->lists, b, &d0, 1);
+        phish_reason(rs, has_domains ? 35 : 25, false, false, "the sender's name invokes %s but the mail comes from %.*s",
+                     bname, (int)(s->reg_n ? s->reg_n : s->addr.n), s->reg_n ? s->reg : s->addr.p);
     } else if (phish_lists_brand_of(st->lists, ts_str_make(s->reg, s->reg_n)) < 0 &&
                (b = brand_in_host(st, s->addr, &bname)) >= 0) {
         phish_reason(rs, 35, false, false, "the sender's address %.*s names %s but is none of its domains",
