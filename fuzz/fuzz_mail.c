@@ -90,6 +90,7 @@ static void helpers(const uint8_t *data, size_t size)
     mail_text_links((const char *)data, size, on_link, NULL);
     sink_bytes += strlen(mail_file_kind(s, data, size));
     sink_bytes += mail_pdf_traits(data, size, on_link, NULL);
+    sink_bytes += mail_archive_encrypted(data, size);
     ts_str addr;
     if (mail_addr_scan(ts_str_make((const char *)data, size), &addr))
         sink_bytes += touch(addr) + mail_addr_ok(addr);

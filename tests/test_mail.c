@@ -338,6 +338,27 @@ static void test_analyst_fields(void)
         CHECK_INT(enc, 1);
     }
     CHECK_STR(mail_file_kind(ts_str_c("profile.mobileconfig"), NULL, 0), "config-profile");
+
+    /* RAR and 7-Zip archives locked with a password, written here after their formats'
+       documentation: a RAR 4 main header with encrypted headers, a RAR 4 file header of an
+       encrypted file, a RAR 5 archive-encryption header, a 7-Zip header naming AES. */
+    static const uint8_t rar4_hp[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0, 0x73, 0x80, 0x00, 13, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t rar4_p[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0, 0x73, 0x00, 0x00, 13, 0, 0, 0, 0, 0, 0, 0,
+                                     0, 0, 0x74, 0x04, 0x80, 7, 0};
+    static const uint8_t rar4_open[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0, 0x73, 0x00, 0x00, 13, 0, 0, 0, 0, 0, 0, 0,
+                                        0, 0, 0x74, 0x00, 0x80, 7, 0};
+    static const uint8_t rar5_hp[] = {'R', 'a', 'r', '!', 0x1a, 7, 1, 0, 0, 0, 0, 0, 5, 4, 0, 0, 0, 0};
+    static const uint8_t rar5_open[] = {'R', 'a', 'r', '!', 0x1a, 7, 1, 0, 0, 0, 0, 0, 5, 1, 0, 0, 0, 0};
+    static const uint8_t sz_aes[] = {'7', 'z', 0xbc, 0xaf, 0x27, 0x1c, 0, 4, 0, 0, 0x24, 0x06, 0xf1, 0x07, 0x01, 0};
+    CHECK(mail_archive_encrypted(rar4_hp, sizeof rar4_hp));
+    CHECK(mail_archive_encrypted(rar4_p, sizeof rar4_p));
+    CHECK(!mail_archive_encrypted(rar4_open, sizeof rar4_open));
+    CHECK(mail_archive_encrypted(rar5_hp, sizeof rar5_hp));
+    CHECK(!mail_archive_encrypted(rar5_open, sizeof rar5_open));
+    CHECK(mail_archive_encrypted(sz_aes, sizeof sz_aes));
+    CHECK(!mail_archive_encrypted(sz_aes, 8));
+    for (size_t cut = 0; cut < sizeof rar4_p; cut++) /* truncated: no overrun */
+        mail_archive_encrypted(rar4_p, cut);
 }
 
 /* A 1 MB folded Subject and 5,000 Received headers: parsed, bounded, no crash. */

@@ -78,6 +78,9 @@ int mail_zip_members(const uint8_t *data, size_t n, mail_member_fn fn, void *ud)
  * "executable", "script", "shortcut", "disk-image", "html-app", "config-profile"
  * (.mobileconfig), "macro-document", "document", "archive", "html", "image", "other". */
 const char *mail_file_kind(ts_str name, const uint8_t *data, size_t n);
+/* True when data is a RAR (4 or 5) or 7-Zip archive locked with a password (zip members
+ * say so through mail_zip_members). */
+bool mail_archive_encrypted(const uint8_t *data, size_t n);
 /* True when data (an OLE2 compound file or an OOXML zip) holds a VBA project. */
 bool mail_has_vba(const uint8_t *data, size_t n);
 

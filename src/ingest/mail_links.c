@@ -310,6 +310,54 @@ int mail_zip_members(const uint8_t *d, size_t n, mail_member_fn fn, void *ud)
     return listed;
 }
 
+/* RAR5's variable-length integer at d[*o]; false when it runs past n or over 10 bytes. */
+static bool vint(const uint8_t *d, size_t n, size_t *o, uint64_t *v)
+{
+    *v = 0;
+    for (unsigned shift = 0; *o < n && shift < 70; shift += 7) {
+        uint8_t b = d[(*o)++];
+        *v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return true;
+    }
+    return false;
+}
+
+bool mail_archive_encrypted(const uint8_t *d, size_t n)
+{
+    static const uint8_t rar4[7] = {'R', 'a', 'r', '!', 0x1a, 0x07, 0x00};
+    static const uint8_t rar5[8] = {'R', 'a', 'r', '!', 0x1a, 0x07, 0x01, 0x00};
+    static const uint8_t sz[6] = {'7', 'z', 0xbc, 0xaf, 0x27, 0x1c};
+    if (n >= 8 && memcmp(d, rar5, 8) == 0) {
+        /* The first header after the signature: type 4 is the archive encryption header
+           (file names and data locked), written when headers are encrypted. */
+        size_t o = 8 + 4;
+        uint64_t size, type;
+        return vint(d, n, &o, &size) && vint(d, n, &o, &type) && type == 4;
+    }
+    if (n >= 7 && memcmp(d, rar4, 7) == 0) {
+        /* Blocks: CRC(2) type(1) flags(2) size(2) [+ added size(4)]. The main header's flag
+           0x0080 locks the headers; a file header's flag 0x0004 locks its data. */
+        for (size_t o = 7, blocks = 0; o + 7 <= n && blocks < 4096; blocks++) {
+            uint8_t type = d[o + 2];
+            uint32_t flags = le16(d + o + 3), size = le16(d + o + 5);
+            if ((type == 0x73 && (flags & 0x0080)) || (type == 0x74 && (flags & 0x0004)))
+                return true;
+            uint64_t next = (uint64_t)o + size;
+            if ((flags & 0x8000) && o + 11 <= n)
+                next += le32(d + o + 7);
+            if (size < 7 || next <= o || next > n)
+                break;
+            o = (size_t)next;
+        }
+        return false;
+    }
+    /* 7-Zip names its AES-256 coder (06 F1 07 01) in the header of an encrypted archive. */
+    if (n >= 6 && memcmp(d, sz, 6) == 0)
+        return memmem(d, n, "\x06\xf1\x07\x01", 4) != NULL;
+    return false;
+}
+
 bool mail_has_vba(const uint8_t *d, size_t n)
 {
     static const char ole[8] = "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1";

@@ -23,7 +23,7 @@
  *   attach.name, attach.type, attach.size, attach.kind, attach.md5/sha1/sha256 (one group
  *   per attachment, in that order), attach.member + attach.member.kind (zip contents),
  *   attach.macro ("vba"), attach.pdf ("links", "form", "javascript", "launch"),
- *   attach.encrypted (a zip member is encrypted), link.dropped / attach.dropped (counts
+ *   attach.encrypted (a zip member, or a RAR or 7-Zip archive, is encrypted), link.dropped / attach.dropped (counts
  *   beyond the caps). A PDF's /URI links join the message's links.
  * Decision (documented in mail_int.h): one further event per link ("email.link", url and
  * domain) and per attachment ("email.attachment", hashes and name) beyond the ones the
@@ -426,6 +426,8 @@ static void add_attachment(msg_ctx *m, GMimeObject *part, const char *fname, con
         field(m, "attach.macro", TS_STR_LIT("vba"));
     if (n >= 4 && d[0] == 'P' && d[1] == 'K')
         mail_zip_members(d, n, add_member, m);
+    else if (mail_archive_encrypted(d, n))
+        field(m, "attach.encrypted", TS_STR_LIT("1"));
     /* A PDF's links are the message's links too (the intel detector checks them). */
     unsigned pdf = mail_pdf_traits(d, n, add_link, m);
     static const struct {
