@@ -13,7 +13,7 @@
  * Files (UTF-8; '#' starts a comment line; blank lines ignored):
  *   brands.txt    "name, other name: domain domain ..."  a brand's names as mail writes
  *                 them (any language) and the registrable domains that really are its;
- *   services.txt  [freemail] [shortener] [tracker] [hosting] sections of host names; a
+ *   services.txt  [freemail] [shortener] [tracker] [hosting] [sharing] sections of hosts; a
  *                 leading '.' means "any host under this suffix";
  *   phrases/LANG.txt one file per language, sections named after the lure categories
  *                 ([credential], [account] ... see phish_cat), one phrase per line. A
@@ -59,7 +59,7 @@ struct phish_lists {
 
 static const char *const cat_names[PHISH_CAT_N] = {"credential", "account", "payment", "delivery", "prize",
                                                    "callback",   "money",   "crypto",  "urgency",  "password"};
-static const char *const svc_names[PHISH_SVC_N] = {"freemail", "shortener", "tracker", "hosting"};
+static const char *const svc_names[PHISH_SVC_N] = {"freemail", "shortener", "tracker", "hosting", "sharing"};
 
 const char *phish_cat_name(phish_cat c) { return c < PHISH_CAT_N ? cat_names[c] : "?"; }
 

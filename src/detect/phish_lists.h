@@ -15,7 +15,8 @@ typedef enum phish_svc {
     PHISH_SVC_FREEMAIL,   /* anyone can have an address there */
     PHISH_SVC_SHORTENER,  /* hides where a link goes */
     PHISH_SVC_TRACKER,    /* the click-tracking redirect of a mail or newsletter service */
-    PHISH_SVC_HOSTING,    /* free hosting, file sharing and forms phishing pages live on */
+    PHISH_SVC_HOSTING,    /* free hosting and form services phishing pages live on */
+    PHISH_SVC_SHARING,    /* file sharing: abused, and also what colleagues send every day */
     PHISH_SVC_N
 } phish_svc;
 

@@ -113,11 +113,14 @@ static void link_lures(phish_state *st, const ts_event *ev, const sender *s, rea
         if (phish_lists_service(st->lists, PHISH_SVC_SHORTENER, host, rs_reg) || (!tracker && redirects(url)))
             phish_trait(rs, 25, true, "link hides its destination behind %.*s", (int)host.n, host.p);
         bool hs = phish_lists_service(st->lists, PHISH_SVC_HOSTING, host, rs_reg);
+        bool shared = phish_lists_service(st->lists, PHISH_SVC_SHARING, host, rs_reg);
         /* An online form asks for data: credentials, most often. */
-        if (hs && (icontains(host, ts_str_c("forms")) || icontains(url, ts_str_c("/forms/"))))
+        if ((hs || shared) && (icontains(host, ts_str_c("forms")) || icontains(url, ts_str_c("/forms/"))))
             phish_reason(rs, 30, false, true, "link to an online form on %.*s", (int)host.n, host.p);
         else if (hs)
             phish_reason(rs, 20, false, true, "link to a page on the hosting service %.*s", (int)host.n, host.p);
+        else if (shared)
+            phish_trait(rs, 15, true, "link to a file-sharing service, %.*s", (int)host.n, host.p);
         if (carries_rcpt(ev, url))
             phish_trait(rs, 25, true, "link carries the recipient's address");
         bool same = rn && s->reg_n == rn && memcmp(reg, s->reg, rn) == 0;
@@ -201,7 +204,7 @@ static void name_links(const ts_event *ev, const sender *s, reasons *rs)
 static bool random_local(ts_str local)
 {
     for (size_t i = 0; i < local.n; i++)
-        if (strchr(".-_+=#", local.p[i]))
+        if (local.p[i] && strchr(".-_+=#", local.p[i]))
             return false;
     return random_token(local);
 }

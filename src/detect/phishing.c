@@ -57,7 +57,8 @@
  * callback 10, urgency 10). Traits: free-mail senders, envelope elsewhere, replies
  * elsewhere, no authentication, hidden recipients, random tokens (not VERP addresses),
  * tracking redirects and the recipient's address in links, link text showing another
- * domain through a non-tracker, new link domains, every link leading away, search forms.
+ * domain through a non-tracker, new link domains, every link leading away, search forms,
+ * links to file sharing (SharePoint, OneDrive, Dropbox: abused, and ordinary at work).
  * The organisation's domains are configured (`org_domains`) and learned: the most common
  * recipient domain, and domains whose mail comes only from internal addresses. Partners
  * are configured (`partner_domains`). Staff display names and the link domains seen are
