@@ -707,6 +707,39 @@ static void sample_event(void *ud, ts_event *ev)
     r->d->event(r->st, ev, &sink);
 }
 
+/* The reader and the detector together on a message written for this test: a From that
+ * does not parse, a link whose text shows DHL's domain over another written with
+ * entities, a password form, a PDF with a form. */
+static void test_reader_to_alert(void)
+{
+    ts_detect_ctx ctx = {0};
+    run r = start(&ctx);
+    ts_input *in;
+    char err[256];
+    CHECK_INT(ts_input_open("tests/data/mail/brand-spoof.eml", &in, err, sizeof err), TOCSIN_OK);
+    const char *head;
+    size_t hn = ts_input_peek(in, &head);
+    const ts_reader *rd = ts_reader_detect(head, hn);
+    CHECK(rd != NULL);
+    drop_all();
+    if (rd) {
+        ts_scratch s;
+        ts_scratch_init(&s);
+        ts_sink sk = {sample_event, NULL, &r};
+        rd->read(in, &s, &sk);
+        ts_scratch_free(&s);
+    }
+    ts_input_close(in);
+    CHECK_INT((int)n_got, 1);
+    CHECK(title_has("the From header does not parse"));
+    CHECK(title_has("link text shows dhl.de (DHL) but goes to parcel-fee.example"));
+    CHECK(title_has("form asking for a password"));
+    CHECK(title_has("PDF rechnung.pdf carries a form"));
+    drop_all();
+    stop(&r);
+    drop_all();
+}
+
 static void test_shared_sample(void)
 {
     const char *dir = shared_data("mail/phishing-sample");
@@ -773,6 +806,7 @@ int main(void)
     test_brands_and_bodies(&ctx);
     test_links_and_attachments(&ctx, ti);
     test_click(&ctx);
+    test_reader_to_alert();
     test_shared_sample();
 
     /* A bad tunable is refused. */
