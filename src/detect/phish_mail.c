@@ -94,10 +94,31 @@ static bool bounded_in(ts_str name, ts_str l)
  * added words when the words are set apart ("sec-ledger") or the message names the brand
  * elsewhere (named_brand, from the display name; -1 when none). Brand names are often
  * ordinary words ("target", "orange"), so a looser test would flag half the web. */
-static bool brand_lookalike(const phish_state *st, ts_str reg, int named_brand, char *why, size_t cap)
+static bool brand_lookalike_scan(const phish_state *st, ts_str reg, int named_brand, char *why, size_t cap,
+                                 bool *holds_brand);
+
+/* Most names are judged again and again (a newsletter's link domains): names that imitate
+ * no brand and hold no brand's name (so no display name can change the verdict) are
+ * remembered. */
+static bool brand_lookalike(phish_state *st, ts_str reg, int named_brand, char *why, size_t cap)
 {
     if (!reg.n || phish_lists_brand_of(st->lists, reg) >= 0 || known(st, reg))
         return false;
+    uint64_t h = phish_hash(reg);
+    uint64_t *slot = &st->not_brandlike[h & (NOT_BRANDLIKE_CAP - 1)];
+    if (*slot == h)
+        return false;
+    bool holds = false;
+    if (brand_lookalike_scan(st, reg, named_brand, why, cap, &holds))
+        return true;
+    if (!holds)
+        *slot = h;
+    return false;
+}
+
+static bool brand_lookalike_scan(const phish_state *st, ts_str reg, int named_brand, char *why, size_t cap,
+                                 bool *holds_brand)
+{
     ts_str cl = phish_label(reg);
     char cs[PHISH_NAME_MAX];
     bool cm;
@@ -117,8 +138,11 @@ static bool brand_lookalike(const phish_state *st, ts_str reg, int named_brand, 
                 how = "homoglyphs of";
             else if (tl.n >= 6 && phish_distance(ts_str_make(cs, csn), ts_str_make(ts, tsn), 1) <= 1)
                 how = "one edit from";
-            else if (tl.n >= 4 && memmem(cs, csn, ts, tsn) && ((tl.n >= 5 && bounded_in(cl, tl)) || named_brand == (int)b))
-                how = "added words to";
+            else if (tl.n >= 4 && memmem(cs, csn, ts, tsn)) {
+                *holds_brand = true;
+                if ((tl.n >= 5 && bounded_in(cl, tl)) || named_brand == (int)b)
+                    how = "added words to";
+            }
             if (!how)
                 continue;
             snprintf(why, cap, "%s %.60s (%.30s)", how, doms[i], phish_lists_brand_name(st->lists, (int)b));

@@ -18,6 +18,7 @@
 #define RDOM_CAP 64
 #define CAND_CAP 256
 #define MAX_REASONS 24
+#define NOT_BRANDLIKE_CAP 4096
 #define NS 1000000000LL
 
 typedef struct dom_list {
@@ -82,6 +83,7 @@ typedef struct phish_state {
     size_t n_brands;
     double alert_score;
     int trait_cap, lure_cap, min_substance;
+    uint64_t not_brandlike[NOT_BRANDLIKE_CAP]; /* hashes of names that imitate no brand */
     int64_t window_ns;
     uint32_t learn_rcpt;
 
