@@ -62,10 +62,16 @@ static void on_link(void *ud, ts_str url, ts_str text)
     sink_bytes += touch(url) + touch(text);
 }
 
-static void on_member(void *ud, ts_str name)
+static void on_form(void *ud, ts_str action, bool password)
 {
     (void)ud;
-    sink_bytes += touch(name);
+    sink_bytes += touch(action) + password;
+}
+
+static void on_member(void *ud, ts_str name, bool encrypted)
+{
+    (void)ud;
+    sink_bytes += touch(name) + encrypted;
 }
 
 static void helpers(const uint8_t *data, size_t size)
@@ -83,6 +89,11 @@ static void helpers(const uint8_t *data, size_t size)
     mail_zip_members(data, size, on_member, NULL);
     mail_text_links((const char *)data, size, on_link, NULL);
     sink_bytes += strlen(mail_file_kind(s, data, size));
+    sink_bytes += mail_pdf_traits(data, size, on_link, NULL);
+    sink_bytes += mail_archive_encrypted(data, size);
+    ts_str addr;
+    if (mail_addr_scan(ts_str_make((const char *)data, size), &addr))
+        sink_bytes += touch(addr) + mail_addr_ok(addr);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -104,6 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     helpers(data, size);
     ts_arena_reset(&scratch.arena);
     mail_html_links(&scratch.arena, (const char *)data, size, on_link, NULL);
+    mail_html_forms(&scratch.arena, (const char *)data, size, on_form, NULL);
+    sink_bytes += touch(mail_html_text(&scratch.arena, (const char *)data, size, 4096));
     int fd = memfd_create("fuzz_mail", MFD_CLOEXEC);
     if (fd < 0)
         return 0;

@@ -47,6 +47,11 @@ static void test_utf8(void)
     CHECK(ts_utf8_valid("caf\xc3\xa9", 5));
     CHECK(!ts_utf8_valid("\xc3", 1));
     CHECK(!ts_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    /* a cut never splits a character: "caf\xc3\xa9" cut at 4 keeps "caf" */
+    CHECK_INT((int)ts_utf8_cut(ts_str_c("caf\xc3\xa9"), 4), 3);
+    CHECK_INT((int)ts_utf8_cut(ts_str_c("caf\xc3\xa9"), 5), 5);
+    CHECK_INT((int)ts_utf8_cut(ts_str_c("\xf0\x9f\x9a\xa8!"), 3), 0); /* inside a 4-byte emoji */
+    CHECK_INT((int)ts_utf8_cut(ts_str_c("abc"), 120), 3);
     CHECK(!ts_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
     CHECK(!ts_utf8_valid("\xff", 1));
 }

@@ -236,6 +236,12 @@ static void test_maildir(void)
     }
 }
 
+static void flag_encrypted(void *ud, ts_str name, bool encrypted)
+{
+    (void)name;
+    *(int *)ud += encrypted;
+}
+
 static void test_malformed(void)
 {
     got g;
@@ -251,6 +257,108 @@ static void test_malformed(void)
     CHECK_INT(mail_sniff_headers(syslog, strlen(syslog)), 0);
     const char *hdr = "Received: from x\nFrom: a@b\nSubject: s\n\nbody";
     CHECK(mail_sniff_headers(hdr, strlen(hdr)) >= 60);
+}
+
+/* What an analyst reads in a message: a From that does not parse, every Authentication-
+ * Results verdict, mailing-list headers, the body's text, forms, links written with
+ * entities or folded across lines, a PDF's links and form, an encrypted archive. */
+static void test_analyst_fields(void)
+{
+    got g;
+    CHECK_INT(read_file("tests/data/mail/brand-spoof.eml", &g), TOCSIN_OK);
+    CHECK(g.n >= 1);
+    if (g.n >= 1) {
+        got_ev *e = &g.ev[0];
+        CHECK_STR(e->from, "noreply@brand.example");
+        CHECK(has(e, "From.malformed=1\n"));
+        CHECK(has(e, "From.raw=Paket Service,(<noreply@brand.example>)\n"));
+        CHECK(has(e, "auth.spf=softfail\n"));
+        CHECK(has(e, "auth.dmarc=fail\n"));
+        CHECK(has(e, "auth.dmarc.from=brand.example\n"));
+        CHECK(has(e, "auth.compauth=fail\n"));
+        CHECK(has(e, "auth.arc=none\n"));
+        /* only the topmost header's verdicts: the second header's DKIM pass is another server's claim */
+        CHECK(has(e, "auth.dkim.pass=mass-sender.example\n"));
+        CHECK(!has(e, "auth.dkim.pass=brand.example\n"));
+        CHECK(has(e, "link.url=https://pay.parcel-fee.example/x?id=1\nlink.text=https://www.dhl.de/track\n"));
+        CHECK(has(e, "link.url=https://example.org/folded\n"));
+        CHECK(has(e, "link.url=https://pdf-link.example/login\n"));
+        CHECK(has(e, "body.form=https://collect.parcel-fee.example/p\nbody.password_input=1\n"));
+        CHECK(has(e, "attach.pdf=links\nattach.pdf=form\n"));
+        CHECK(has(e, "body.text=Ihr Paket wartet \xe2\x80\x93 bitte best\xc3\xa4tigen https://www.dhl.de/track folded\n"));
+        CHECK(!has(e, "hidden words")); /* scripts are no text */
+    }
+    got_free(&g);
+
+    CHECK_INT(read_file("tests/data/mail/from-nested.eml", &g), TOCSIN_OK);
+    if (g.n >= 1) {
+        CHECK_STR(g.ev[0].from, "noreply@brand.example.nl");
+        CHECK(has(&g.ev[0], "From.malformed=1\n"));
+        CHECK(has(&g.ev[0], "Reply-To=help@desk.example\n"));
+        CHECK(has(&g.ev[0], "Sender=s@sender.example\n"));
+    }
+    got_free(&g);
+    CHECK_INT(read_file("tests/data/mail/from-nodomain.eml", &g), TOCSIN_OK);
+    if (g.n >= 1) {
+        CHECK_STR(g.ev[0].from, "infocorreios974555@alfandega");
+        CHECK(has(&g.ev[0], "From.name=Correios\n"));
+        CHECK(has(&g.ev[0], "From.malformed=1\n"));
+    }
+    got_free(&g);
+    CHECK_INT(read_file("tests/data/mail/list-post.eml", &g), TOCSIN_OK);
+    if (g.n >= 1) {
+        CHECK(has(&g.ev[0], "list.id=Developers <dev.lists.example.org>\n"));
+        CHECK(has(&g.ev[0], "list.post=mailto:dev@lists.example.org\n"));
+        CHECK(has(&g.ev[0], "Precedence=list\n"));
+        CHECK(!has(&g.ev[0], "From.malformed"));
+    }
+    got_free(&g);
+
+    /* the address scanner on its own */
+    ts_str a;
+    CHECK(mail_addr_scan(ts_str_c("Name,(<noreply@brand.de>)"), &a) && ts_str_eq(a, "noreply@brand.de"));
+    CHECK(mail_addr_scan(ts_str_c("<x@<noreply@brand.nl>"), &a) && ts_str_eq(a, "noreply@brand.nl"));
+    CHECK(mail_addr_scan(ts_str_c("Correios <aviso@correios>"), &a) && ts_str_eq(a, "aviso@correios"));
+    CHECK(mail_addr_scan(ts_str_c("GLS <collie@953488-theskimm,com>"), &a) && ts_str_eq(a, "collie@953488-theskimm,com"));
+    CHECK(!mail_addr_scan(ts_str_c("\"ADAC\" <\"ADAC_4990\">"), &a));
+    CHECK(mail_addr_ok(ts_str_c("a.b@example.com")));
+    CHECK(!mail_addr_ok(ts_str_c("a@correios")));
+    CHECK(!mail_addr_ok(ts_str_c("a@x,com")));
+    CHECK(!mail_addr_ok(ts_str_c("@example.com")));
+
+    /* an encrypted zip member is flagged */
+    FILE *f = fopen("tests/data/mail/encrypted.zip.bin", "rb");
+    CHECK(f != NULL);
+    if (f) {
+        uint8_t buf[1024];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        int enc = 0;
+        CHECK_INT(mail_zip_members(buf, n, flag_encrypted, &enc), 1);
+        CHECK_INT(enc, 1);
+    }
+    CHECK_STR(mail_file_kind(ts_str_c("profile.mobileconfig"), NULL, 0), "config-profile");
+
+    /* RAR and 7-Zip archives locked with a password, written here after their formats'
+       documentation: a RAR 4 main header with encrypted headers, a RAR 4 file header of an
+       encrypted file, a RAR 5 archive-encryption header, a 7-Zip header naming AES. */
+    static const uint8_t rar4_hp[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0, 0x73, 0x80, 0x00, 13, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t rar4_p[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0, 0x73, 0x00, 0x00, 13, 0, 0, 0, 0, 0, 0, 0,
+                                     0, 0, 0x74, 0x04, 0x80, 7, 0};
+    static const uint8_t rar4_open[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0, 0x73, 0x00, 0x00, 13, 0, 0, 0, 0, 0, 0, 0,
+                                        0, 0, 0x74, 0x00, 0x80, 7, 0};
+    static const uint8_t rar5_hp[] = {'R', 'a', 'r', '!', 0x1a, 7, 1, 0, 0, 0, 0, 0, 5, 4, 0, 0, 0, 0};
+    static const uint8_t rar5_open[] = {'R', 'a', 'r', '!', 0x1a, 7, 1, 0, 0, 0, 0, 0, 5, 1, 0, 0, 0, 0};
+    static const uint8_t sz_aes[] = {'7', 'z', 0xbc, 0xaf, 0x27, 0x1c, 0, 4, 0, 0, 0x24, 0x06, 0xf1, 0x07, 0x01, 0};
+    CHECK(mail_archive_encrypted(rar4_hp, sizeof rar4_hp));
+    CHECK(mail_archive_encrypted(rar4_p, sizeof rar4_p));
+    CHECK(!mail_archive_encrypted(rar4_open, sizeof rar4_open));
+    CHECK(mail_archive_encrypted(rar5_hp, sizeof rar5_hp));
+    CHECK(!mail_archive_encrypted(rar5_open, sizeof rar5_open));
+    CHECK(mail_archive_encrypted(sz_aes, sizeof sz_aes));
+    CHECK(!mail_archive_encrypted(sz_aes, 8));
+    for (size_t cut = 0; cut < sizeof rar4_p; cut++) /* truncated: no overrun */
+        mail_archive_encrypted(rar4_p, cut);
 }
 
 /* A 1 MB folded Subject and 5,000 Received headers: parsed, bounded, no crash. */
@@ -357,9 +465,10 @@ static void test_nesting(void)
     remove(path);
 }
 
-static void count_member(void *ud, ts_str name)
+static void count_member(void *ud, ts_str name, bool encrypted)
 {
     (void)name;
+    (void)encrypted;
     ++*(int *)ud;
 }
 
@@ -428,6 +537,7 @@ int main(void)
     test_oversize();
     test_nesting();
     test_zip_and_kinds();
+    test_analyst_fields();
     test_shared_sample();
     return check_done("test_mail");
 }

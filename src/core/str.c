@@ -229,6 +229,17 @@ size_t ts_lower(ts_str s, char *buf, size_t cap)
     return s.n;
 }
 
+size_t ts_utf8_cut(ts_str s, size_t max)
+{
+    if (s.n <= max)
+        return s.n;
+    size_t n = max;
+    /* Back over continuation bytes to the lead byte of the character the cut splits. */
+    while (n > 0 && ((unsigned char)s.p[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
 bool ts_utf8_valid(const char *p, size_t n)
 {
     const unsigned char *s = (const unsigned char *)p;

@@ -51,6 +51,9 @@ size_t ts_lower(ts_str s, char *buf, size_t cap);
 
 /* Checks that s is valid UTF-8. */
 bool ts_utf8_valid(const char *p, size_t n);
+/* The length of the longest prefix of s of at most max bytes that does not end inside a
+ * UTF-8 character: where a title or stored string may be cut. */
+size_t ts_utf8_cut(ts_str s, size_t max);
 
 /* A malloc'ed NUL-terminated copy of s (NULL on allocation failure or NULL s.p). */
 char *ts_strndup(ts_str s);

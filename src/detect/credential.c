@@ -292,10 +292,10 @@ static const char *acct_name(logon *l)
     if (!ev->user.n)
         snprintf(l->account, sizeof l->account, "?");
     else if (unix_log(ev) && ev->host.n)
-        snprintf(l->account, sizeof l->account, "%.*s@%.*s", (int)(ev->user.n > 80 ? 80 : ev->user.n),
-                 ev->user.p, (int)(ev->host.n > 60 ? 60 : ev->host.n), ev->host.p);
+        snprintf(l->account, sizeof l->account, "%.*s@%.*s", (int)ts_utf8_cut(ev->user, 80),
+                 ev->user.p, (int)ts_utf8_cut(ev->host, 60), ev->host.p);
     else
-        snprintf(l->account, sizeof l->account, "%.*s", (int)(ev->user.n > 150 ? 150 : ev->user.n),
+        snprintf(l->account, sizeof l->account, "%.*s", (int)ts_utf8_cut(ev->user, 150),
                  ev->user.p);
     return l->account;
 }
@@ -358,7 +358,7 @@ static const char *src_name(logon *l)
         snprintf(l->source, sizeof l->source, "%.2s", g->cc);
         break;
     case SRC_HOST:
-        snprintf(l->source, sizeof l->source, "%.*s", (int)(ev->src_host.n > 150 ? 150 : ev->src_host.n),
+        snprintf(l->source, sizeof l->source, "%.*s", (int)ts_utf8_cut(ev->src_host, 150),
                  ev->src_host.p);
         break;
     case SRC_IP:
@@ -395,7 +395,7 @@ static void fail_source_text(const ts_event *ev, char *buf, size_t cap)
     if (ev->src_ip.v)
         snprintf(buf, cap, "%s", ts_ip_format(&ev->src_ip, ip));
     else
-        snprintf(buf, cap, "%.*s", (int)(ev->src_host.n > 120 ? 120 : ev->src_host.n), ev->src_host.p);
+        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(ev->src_host, 120), ev->src_host.p);
 }
 
 static bool privileged(const cred_state *st, const ts_event *ev, const profile *p)
@@ -433,7 +433,7 @@ static void host_text(const ts_event *ev, char *buf, size_t cap)
     if (!ev->host.n)
         snprintf(buf, cap, "?");
     else
-        snprintf(buf, cap, "%.*s", (int)(ev->host.n > 100 ? 100 : ev->host.n), ev->host.p);
+        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(ev->host, 100), ev->host.p);
 }
 
 static int64_t since_first(const cred_state *st, int64_t ts)
@@ -794,11 +794,11 @@ static void on_explicit(cred_state *st, const ts_event *ev, const ts_alert_sink 
     char host[112];
     host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, 45, "T1078",
-            ts_fmt_alloc("cred|explicit|%.*s|%s", (int)(subj.n > 100 ? 100 : subj.n), subj.p, acct_name(&l)),
+            ts_fmt_alloc("cred|explicit|%.*s|%s", (int)ts_utf8_cut(subj, 100), subj.p, acct_name(&l)),
             ts_fmt_alloc(
                 "%.*s used the credentials of privileged account %s on %s%s%.*s (explicit logon, first time)",
-                (int)(subj.n > 100 ? 100 : subj.n), subj.p, acct_name(&l), host, server.n ? " for " : "",
-                (int)(server.n > 100 ? 100 : server.n), server.p));
+                (int)ts_utf8_cut(subj, 100), subj.p, acct_name(&l), host, server.n ? " for " : "",
+                (int)ts_utf8_cut(server, 100), server.p));
 }
 
 /* Logon types that are a person or a remote party presenting credentials: not services,

@@ -158,7 +158,7 @@ static void host_text(const ts_event *ev, char *buf, size_t cap)
     if (!ev->host.n)
         snprintf(buf, cap, "?");
     else
-        snprintf(buf, cap, "%.*s", (int)(ev->host.n > 100 ? 100 : ev->host.n), ev->host.p);
+        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(ev->host, 100), ev->host.p);
 }
 
 /* ---- drivers ----------------------------------------------------------------------------- */
@@ -188,10 +188,10 @@ static void driver_alert(const ts_event *ev, uint8_t sev, const char *tech, ts_s
     char host[112];
     host_text(ev, host, sizeof host);
     ts_str b = bl_basename(ts_str_trim(path));
-    int bn = (int)(b.n > 100 ? 100 : b.n);
+    int bn = (int)ts_utf8_cut(b, 100);
     bl_emit(out, DET, ev, sev, tech, ts_fmt_alloc("destruction|driver|%s|%.*s", host, bn, b.p),
             ts_fmt_alloc("%s %s on %s: %.*s (%s)", verb, what ? "raw-disk driver" : "driver", host,
-                         (int)(path.n > 200 ? 200 : path.n), path.p, what ? what : "unsigned"));
+                         (int)ts_utf8_cut(path, 200), path.p, what ? what : "unsigned"));
 }
 
 /* Sysmon 6. */
@@ -229,9 +229,9 @@ static void on_service(const dst_state *st, const ts_event *ev, const ts_alert_s
     host_text(ev, host, sizeof host);
     ts_str name = ts_event_field(ev, "ServiceName");
     bl_emit(out, DET, ev, 60, "T1543.003",
-            ts_fmt_alloc("destruction|driver|%s|%.*s", host, (int)(name.n > 100 ? 100 : name.n), name.p),
+            ts_fmt_alloc("destruction|driver|%s|%.*s", host, (int)ts_utf8_cut(name, 100), name.p),
             ts_fmt_alloc("kernel driver service %.*s installed on %s from a user-writable folder: %.*s",
-                         (int)(name.n > 100 ? 100 : name.n), name.p, host, (int)(path.n > 200 ? 200 : path.n),
+                         (int)ts_utf8_cut(name, 100), name.p, host, (int)ts_utf8_cut(path, 200),
                          path.p));
 }
 
@@ -313,7 +313,7 @@ static void on_process(const ts_event *ev, const ts_alert_sink *out)
     host_text(ev, host, sizeof host);
     ts_str c = ev->command_line;
     bl_emit(out, DET, ev, r->severity, r->tech, ts_fmt_alloc("destruction|%s|%s", r->name, host),
-            ts_fmt_alloc("%s on %s: %.*s", r->what, host, (int)(c.n > 200 ? 200 : c.n), c.p));
+            ts_fmt_alloc("%s on %s: %.*s", r->what, host, (int)ts_utf8_cut(c, 200), c.p));
 }
 
 /* Sysmon 13: the wallpaper value written by anything but Explorer (where people set it). */
@@ -327,7 +327,7 @@ static void on_registry_set(const ts_event *ev, const ts_alert_sink *out)
     host_text(ev, host, sizeof host);
     ts_str img = ev->process;
     bl_emit(out, DET, ev, R_DEFACE.severity, R_DEFACE.tech, ts_fmt_alloc("destruction|%s|%s", R_DEFACE.name, host),
-            ts_fmt_alloc("desktop wallpaper set by %.*s on %s", (int)(img.n > 200 ? 200 : img.n), img.p, host));
+            ts_fmt_alloc("desktop wallpaper set by %.*s on %s", (int)ts_utf8_cut(img, 200), img.p, host));
 }
 
 /* ---- bursts ------------------------------------------------------------------------------------ */
@@ -402,7 +402,7 @@ static void on_doc_delete(dst_state *st, const ts_event *ev, const ts_alert_sink
     if (!b || !burst_add(st, b, &st->docdel, ev->ts_ns, 0, false, hist, sizeof hist))
         return;
     host_text(ev, host, sizeof host);
-    int in = (int)(image.n > 100 ? 100 : image.n);
+    int in = (int)ts_utf8_cut(image, 100);
     bl_emit(out, DET, ev, burst_severity(st, b, 75), "T1485",
             ts_fmt_alloc("destruction|doc-delete|%s|%.*s", host, in, image.p),
             ts_fmt_alloc("%.*s deleted %u documents on %s within %.0f min (%s)", in, image.p, (unsigned)b->n,

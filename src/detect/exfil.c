@@ -666,7 +666,7 @@ static void on_process(const exfil_state *st, const ts_event *ev, const ts_alert
     a->title = ts_fmt_alloc("%s%s%s run on %s %s%s%s: %.*s", tool, renamed ? " (a renamed archiver)" : "",
                             pw ? " (password-protected)" : "", server ? "server" : "workstation", who,
                             a->user ? " by " : "", a->user ? a->user : "",
-                            (int)(ev->command_line.n > 300 ? 300 : ev->command_line.n),
+                            (int)ts_utf8_cut(ev->command_line, 300),
                             ev->command_line.p ? ev->command_line.p : "");
     if (!a->key || !a->title || !a->techniques) {
         ts_alert_free(a);

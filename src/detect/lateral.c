@@ -211,7 +211,7 @@ static void set_end(end *e, ts_str name, const ts_ip *ip, bool source)
 static const char *end_text(const end *e, char *buf, size_t cap)
 {
     if (e->name.n)
-        snprintf(buf, cap, "%.*s", (int)(e->name.n > 90 ? 90 : e->name.n), e->name.p);
+        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(e->name, 90), e->name.p);
     else if (e->h)
         ts_ip_format(&e->ip, buf);
     else
@@ -260,7 +260,7 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, c
     bool yng = f->n_windows < st->min_windows;
     char hist[96], who[128], name[96];
     if (by_user)
-        snprintf(who, sizeof who, "account %.*s", (int)(ev->user.n > 100 ? 100 : ev->user.n), ev->user.p);
+        snprintf(who, sizeof who, "account %.*s", (int)ts_utf8_cut(ev->user, 100), ev->user.p);
     else
         snprintf(who, sizeof who, "host %s", end_text(&e->src, name, sizeof name));
     if (yng)
@@ -305,10 +305,10 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     int sev = methods[e->m].severity - (yng ? 20 : 0);
     char user[112] = "", src[96], dst[96];
     if (ev->user.n && !system_account(ev->user))
-        snprintf(user, sizeof user, " as %.*s", (int)(ev->user.n > 100 ? 100 : ev->user.n), ev->user.p);
+        snprintf(user, sizeof user, " as %.*s", (int)ts_utf8_cut(ev->user, 100), ev->user.p);
     end_text(&e->src, src, sizeof src);
     end_text(&e->dst, dst, sizeof dst);
-    int dn = (int)(e->detail.n > 90 ? 90 : e->detail.n);
+    int dn = (int)ts_utf8_cut(e->detail, 90);
     const char *dp = e->detail.p ? e->detail.p : "";
     bl_emit(out, DET, ev, (uint8_t)sev, methods[e->m].tech,
             ts_fmt_alloc("lateral|%s|%s|%s|%.*s", methods[e->m].name, src, dst, dn, dp),
@@ -494,13 +494,13 @@ static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str i
     if (young(st, *first) || ev->ts_ns - *first > st->new_service_ns || ev->ts_ns < *first)
         return;
     char host[112];
-    int nn = (int)(name.n > 80 ? 80 : name.n), bn = (int)(bin.n > 120 ? 120 : bin.n);
-    snprintf(host, sizeof host, "%.*s", (int)(ev->host.n > 100 ? 100 : ev->host.n),
+    int nn = (int)ts_utf8_cut(name, 80), bn = (int)ts_utf8_cut(bin, 120);
+    snprintf(host, sizeof host, "%.*s", (int)ts_utf8_cut(ev->host, 100),
              ev->host.p ? ev->host.p : "");
     bl_emit(out, DET, ev, 65, "T1543.003,T1569.002",
             ts_fmt_alloc("lateral|new-service|%.*s|%.*s", nn, name.p, bn, bin.p),
             ts_fmt_alloc("service %.*s (%.*s) installed on %s: a service this estate never installed before",
-                         nn, name.p, (int)(image.n > 200 ? 200 : image.n), image.p, host[0] ? host : "?"));
+                         nn, name.p, (int)ts_utf8_cut(image, 200), image.p, host[0] ? host : "?"));
 }
 
 static void on_service(lat_state *st, const ts_event *ev, const ts_alert_sink *out)

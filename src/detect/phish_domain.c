@@ -1,5 +1,7 @@
 /* phish_domain.c: registrable names, edit distance, homoglyph skeletons and punycode for
  * the phishing detector's look-alike checks. */
+#include <libpsl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,15 +19,15 @@ uint64_t phish_hash(ts_str s)
     return h;
 }
 
-/* Second-level labels under which a country code registers names ("co.uk", "com.br"). */
-static bool second_level(ts_str l)
+/* The Public Suffix List as Debian ships it (/usr/share/publicsuffix, read by libpsl),
+ * else the copy built into libpsl: "eu.com" and "sa.com" are suffixes, "co.ua" too. */
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+static const psl_ctx_t *psl;
+static void psl_start(void)
 {
-    static const char *const sl[] = {"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne", "go", "gob",
-                                     "mil", "nic", "ltd", "plc", "sch", "gv", "web", "nom", "info", NULL};
-    for (size_t i = 0; sl[i]; i++)
-        if (ts_str_eq(l, sl[i]))
-            return true;
-    return false;
+    psl = psl_latest(NULL);
+    if (!psl)
+        psl = psl_builtin();
 }
 
 size_t phish_registrable(ts_str host, char *out)
@@ -37,29 +39,28 @@ size_t phish_registrable(ts_str host, char *out)
     size_t n = h.n ? ts_lower(h, low, sizeof low) : 0;
     if (!n)
         return 0;
+    low[n] = 0;
     bool digits = true;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (!((low[i] >= '0' && low[i] <= '9') || low[i] == '.'))
             digits = false;
-    if (digits || memchr(low, ':', n) || low[0] == '[')
+        if (low[i] == 0)
+            return 0;
+    }
+    if (digits || memchr(low, ':', n) || low[0] == '[' || low[0] == '.' || !memchr(low, '.', n))
         return 0;
-    /* Label starts, from the right. */
-    size_t dots[3] = {0}, nd = 0;
-    for (size_t i = n; i-- > 0 && nd < 3;)
-        if (low[i] == '.')
-            dots[nd++] = i;
-    if (nd == 0)
-        return 0;
-    size_t start = nd >= 2 ? dots[1] + 1 : 0;
-    ts_str tld = ts_str_make(low + dots[0] + 1, n - dots[0] - 1);
-    ts_str sld = ts_str_make(low + start, dots[0] - start);
-    if (tld.n == 2 && second_level(sld) && nd >= 2)
-        start = nd >= 3 ? dots[2] + 1 : 0;
-    if (start >= n)
-        return 0;
-    memcpy(out, low + start, n - start);
-    out[n - start] = 0;
-    return n - start;
+    pthread_once(&psl_once, psl_start);
+    const char *reg = psl ? psl_registrable_domain(psl, low) : NULL;
+    if (!reg) {
+        /* A suffix itself ("co.uk") or no list: the last two labels. */
+        const char *dot = memrchr(low, '.', n);
+        const char *prev = dot && dot > low ? memrchr(low, '.', (size_t)(dot - low)) : NULL;
+        reg = prev ? prev + 1 : low;
+    }
+    size_t rn = strlen(reg);
+    memmove(out, reg, rn);
+    out[rn] = 0;
+    return rn;
 }
 
 ts_str phish_label(ts_str reg)
@@ -158,8 +159,7 @@ int phish_punycode(ts_str in, uint32_t *cp, size_t cap)
     return (int)out;
 }
 
-/* The Latin letter a code point imitates, or 0. */
-static char confusable(uint32_t c)
+char phish_confusable(uint32_t c)
 {
     static const struct {
         uint32_t cp;
@@ -249,7 +249,7 @@ size_t phish_skeleton(ts_str label, char *out, bool *mapped)
             if (ch >= 'A' && ch <= 'Z')
                 ch = (char)(ch - 'A' + 'a');
         } else {
-            ch = confusable(c);
+            ch = phish_confusable(c);
             if (!ch)
                 ch = '?';
             *mapped = true;
@@ -304,9 +304,16 @@ bool phish_imitates(ts_str cand, ts_str target, char *why, size_t cap)
         snprintf(why, cap, "%u edit%s from %.*s", d, d == 1 ? "" : "s", tn, target.p);
         return true;
     }
-    if (csn > tsn && memmem(cs, csn, ts, tsn)) {
-        snprintf(why, cap, "%.*s with added words", tn, target.p);
-        return true;
+    /* Added words set apart by a hyphen, digits or a label edge: "example-security",
+       "example365", not "linuxmafia" for linux. */
+    for (const char *p = csn > tsn ? memmem(cs, csn, ts, tsn) : NULL; p;
+         p = (size_t)(cs + csn - p) > tsn ? memmem(p + 1, (size_t)(cs + csn - p - 1), ts, tsn) : NULL) {
+        bool before = p == cs || !(p[-1] >= 'a' && p[-1] <= 'z');
+        bool after = p + tsn == cs + csn || !(p[tsn] >= 'a' && p[tsn] <= 'z');
+        if (before && after) {
+            snprintf(why, cap, "%.*s with added words", tn, target.p);
+            return true;
+        }
     }
     return false;
 }

@@ -21,8 +21,7 @@ uint64_t phish_hash(ts_str s);
 
 /* The registrable part of a host name ("a.b.example.co.uk" -> "example.co.uk"), lower
  * case, written into out (PHISH_NAME_MAX bytes); returns its length, 0 if none (an IP
- * literal, a single label). A small table of second-level suffixes stands in for the
- * public suffix list. */
+ * literal, a single label). From the Public Suffix List (libpsl). */
 size_t phish_registrable(ts_str host, char *out);
 /* The first label of a registrable name: "example" of "example.co.uk". */
 ts_str phish_label(ts_str reg);
@@ -36,6 +35,9 @@ unsigned phish_distance(ts_str a, ts_str b, unsigned limit);
  * "vv"->"w", "0"->"o", "1"->"l", lower case. Returns the length written to out
  * (PHISH_NAME_MAX bytes); *mapped is set when anything was replaced or decoded. */
 size_t phish_skeleton(ts_str label, char *out, bool *mapped);
+
+/* The Latin letter a code point imitates (Cyrillic, Greek, accented Latin), or 0. */
+char phish_confusable(uint32_t c);
 
 /* Decodes one punycode label body (without "xn--") into code points; returns the count,
  * or -1 when invalid or over cap. */

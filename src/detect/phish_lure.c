@@ -18,50 +18,9 @@ static bool icontains(ts_str hay, ts_str needle)
     return false;
 }
 
-static bool in_list(ts_str reg, const char *const *list)
+bool phish_freemail(const phish_state *st, ts_str reg)
 {
-    for (size_t i = 0; list[i]; i++)
-        if (ts_str_ieq(reg, list[i]))
-            return true;
-    return false;
-}
-
-bool phish_freemail(ts_str reg)
-{
-    static const char *const free[] = {"gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "ymail.com",
-                                       "hotmail.com", "hotmail.fr", "outlook.com", "live.com", "msn.com",
-                                       "icloud.com", "me.com", "aol.com", "gmx.com", "gmx.de", "gmx.net",
-                                       "web.de", "mail.ru", "yandex.ru", "yandex.com", "proton.me",
-                                       "protonmail.com", "zoho.com", "mail.com", "qq.com", "163.com", NULL};
-    return in_list(reg, free);
-}
-
-/* Services that shorten or redirect links, hiding where they go. */
-static bool shortener(ts_str host)
-{
-    static const char *const s[] = {"bit.ly", "t.co", "tinyurl.com", "goo.gl", "ow.ly", "is.gd", "buff.ly",
-                                    "rebrand.ly", "cutt.ly", "lnkd.in", "t.ly", "shorturl.at", "rb.gy",
-                                    "tiny.cc", "s.id", "bl.ink", "soo.gd", "v.gd", "qrco.de", "dsgo.to", NULL};
-    return in_list(host, s);
-}
-
-/* Free hosting, file-sharing and form services phishing pages live on, and chat invites. */
-static const char *hosting(ts_str host)
-{
-    static const char *const h[] = {"docs.google.com", "forms.gle", "sites.google.com", "storage.googleapis.com",
-                                    "firebasestorage.googleapis.com", "drive.google.com", "1drv.ms",
-                                    "onedrive.live.com", "dropbox.com", "www.dropbox.com", "wetransfer.com",
-                                    "ipfs.io", "t.me", "wa.me", "chat.whatsapp.com", "discord.gg", NULL};
-    static const char *const suffix[] = {".web.app", ".firebaseapp.com", ".blogspot.com", ".weebly.com",
-                                         ".wixsite.com", ".glitch.me", ".pages.dev", ".r2.dev", ".netlify.app",
-                                         ".vercel.app", ".github.io", ".ngrok.io", ".ngrok-free.app", NULL};
-    for (size_t i = 0; h[i]; i++)
-        if (ts_str_ieq(host, h[i]))
-            return h[i];
-    for (size_t i = 0; suffix[i]; i++)
-        if (ts_str_iends(host, suffix[i]))
-            return suffix[i] + 1;
-    return NULL;
+    return phish_lists_service(st->lists, PHISH_SVC_FREEMAIL, reg, reg);
 }
 
 /* "...?url=http://x", "...&u=https%3A%2F%2Fx": a link that forwards to another. */
@@ -120,24 +79,6 @@ static bool styled(ts_str s)
     return false;
 }
 
-static void subject_lures(const ts_event *ev, reasons *rs)
-{
-    static const char *const words[] = {"giveaway", "winner", "you won", "prize", "reward", "belohnung", "gift card",
-                                        "congratulations", "glückwunsch", "parabéns", "claim", "refund", "bonus",
-                                        "gratis", "free ", "transaction", "transact", "withdraw", "blocked",
-                                        "bitcoin", "crypto", "wallet", " eth", "order confirmation",
-                                        "orderconfirmation", "delivery", "package", "liberação", "liberado",
-                                        "saldo", "subscription", "abonnement", "confirm the", NULL};
-    char low[512];
-    ts_str s = ev->mail_subject;
-    size_t n = s.n ? ts_lower(s.n < sizeof low ? s : ts_str_make(s.p, sizeof low - 1), low, sizeof low) : 0;
-    for (size_t i = 0; n && words[i]; i++)
-        if (memmem(low, n, words[i], strlen(words[i]))) {
-            phish_reason(rs, 15, false, false, "lure wording in the subject (\"%s\")", words[i]);
-            return;
-        }
-}
-
 /* The recipient's own address inside a link: the sender tracks which addresses bite. */
 static bool carries_rcpt(const ts_event *ev, ts_str url)
 {
@@ -167,16 +108,21 @@ static void link_lures(phish_state *st, const ts_event *ev, const sender *s, rea
         char reg[PHISH_NAME_MAX];
         size_t rn = phish_registrable(host, reg);
         links++;
-        if (shortener(host) || redirects(url))
-            phish_reason(rs, 25, false, true, "link hides its destination behind %.*s", (int)host.n, host.p);
-        const char *hs = hosting(host);
+        ts_str rs_reg = ts_str_make(reg, rn);
+        bool tracker = phish_lists_service(st->lists, PHISH_SVC_TRACKER, host, rs_reg);
+        if (phish_lists_service(st->lists, PHISH_SVC_SHORTENER, host, rs_reg) || (!tracker && redirects(url)))
+            phish_trait(rs, 25, true, "link hides its destination behind %.*s", (int)host.n, host.p);
+        bool hs = phish_lists_service(st->lists, PHISH_SVC_HOSTING, host, rs_reg);
+        bool shared = phish_lists_service(st->lists, PHISH_SVC_SHARING, host, rs_reg);
         /* An online form asks for data: credentials, most often. */
-        if (hs && (ts_str_ieq(host, "forms.gle") || icontains(url, ts_str_c("/forms/"))))
-            phish_reason(rs, 30, false, true, "link to an online form on %s", hs);
+        if ((hs || shared) && (icontains(host, ts_str_c("forms")) || icontains(url, ts_str_c("/forms/"))))
+            phish_reason(rs, 30, false, true, "link to an online form on %.*s", (int)host.n, host.p);
         else if (hs)
-            phish_reason(rs, 20, false, true, "link to a page on %s", hs);
+            phish_reason(rs, 20, false, true, "link to a page on the hosting service %.*s", (int)host.n, host.p);
+        else if (shared)
+            phish_trait(rs, 15, true, "link to a file-sharing service, %.*s", (int)host.n, host.p);
         if (carries_rcpt(ev, url))
-            phish_reason(rs, 25, false, true, "link carries the recipient's address");
+            phish_trait(rs, 25, true, "link carries the recipient's address");
         bool same = rn && s->reg_n == rn && memcmp(reg, s->reg, rn) == 0;
         bool ours = rn && (phish_is_org(st, ts_str_make(reg, rn)) || dom_in(&st->partners, ts_str_make(reg, rn)));
         if (!same && !ours) {
@@ -188,7 +134,7 @@ static void link_lures(phish_state *st, const ts_event *ev, const sender *s, rea
         }
     }
     if (links && away == links && away_dom[0] && s->reg_n && !s->ours)
-        phish_reason(rs, 15, false, true, "every link leads away from the sender's %.*s (to %s)", (int)s->reg_n,
+        phish_trait(rs, 15, true, "every link leads away from the sender's %.*s (to %s)", (int)s->reg_n,
                      s->reg, away_dom);
 }
 
@@ -220,7 +166,7 @@ static void name_domain(const sender *s, reasons *rs)
         char reg[PHISH_NAME_MAX];
         size_t rn = alpha ? phish_registrable(ts_str_make(n.p + b, e - b), reg) : 0;
         if (rn && !(rn == s->reg_n && strncasecmp(reg, s->reg, rn) == 0)) {
-            phish_reason(rs, 30, false, false, "display name shows the domain %s", reg);
+            phish_trait(rs, 20, false, "display name shows the domain %s", reg);
             return;
         }
         i = e;
@@ -245,47 +191,59 @@ static void name_links(const ts_event *ev, const sender *s, reasons *rs)
         size_t rn = phish_registrable(phish_url_host(ev->fields[i].val), reg);
         ts_str l = phish_label(ts_str_make(reg, rn));
         if (l.n >= 6 && memmem(compact, cn, l.p, l.n) && !(rn == s->reg_n && memcmp(reg, s->reg, rn) == 0)) {
-            phish_reason(rs, 30, false, false, "display name invokes %s, a linked domain, but the mail comes from %.*s",
-                         reg, (int)s->reg_n, s->reg);
+            phish_trait(rs, 20, false, "display name invokes %s, a linked domain, but the mail comes from %.*s", reg,
+                        (int)s->reg_n, s->reg);
             return;
         }
     }
+}
+
+/* A sender's local part that is one random token ("xK3fQ9zLmB2w"); addresses with
+ * separators are the bounce or VERP addresses of list servers ("list-bounces+user=host",
+ * "2.20964.41-7D35gjBImbOc.1"), which encode a recipient or message, not randomness. */
+static bool random_local(ts_str local)
+{
+    for (size_t i = 0; i < local.n; i++)
+        if (local.p[i] && strchr(".-_+=#", local.p[i]))
+            return false;
+    return random_token(local);
 }
 
 void phish_lure_checks(phish_state *st, const ts_event *ev, const sender *s, reasons *rs)
 {
     if (s->ours && s->internal)
         return;
-    if (s->reg_n && phish_freemail(ts_str_make(s->reg, s->reg_n)))
-        phish_reason(rs, 15, false, false, "sent from a free-mail account (%.*s)", (int)s->reg_n, s->reg);
+    if (s->reg_n && phish_freemail(st, ts_str_make(s->reg, s->reg_n)))
+        phish_trait(rs, 15, false, "sent from a free-mail account (%.*s)", (int)s->reg_n, s->reg);
+    if (s->reg_n && phish_lists_service(st->lists, PHISH_SVC_HOSTING, s->host, ts_str_make(s->reg, s->reg_n)))
+        phish_reason(rs, 25, false, false, "sent from a free hosting service's domain (%.*s)", (int)s->host.n, s->host.p);
     ts_str rp = ts_event_field(ev, "Return-Path");
     char reg[PHISH_NAME_MAX];
     size_t rn = phish_registrable(phish_addr_domain(rp), reg);
     if (rn && !(rn == s->reg_n && memcmp(reg, s->reg, rn) == 0))
-        phish_reason(rs, 10, false, false, "envelope sender at another domain, %s", reg);
-    else if (rn && s->addr.n && phish_freemail(ts_str_make(reg, rn)) && !ts_str_ieq(rp, "") &&
+        phish_trait(rs, 10, false, "envelope sender at another domain, %s", reg);
+    else if (rn && s->addr.n && phish_freemail(st, ts_str_make(reg, rn)) && !ts_str_ieq(rp, "") &&
              !(rp.n == s->addr.n && strncasecmp(rp.p, s->addr.p, rp.n) == 0))
-        phish_reason(rs, 10, false, false, "envelope sender is another free-mail account, %.*s", (int)rp.n, rp.p);
+        phish_trait(rs, 10, false, "envelope sender is another free-mail account, %.*s", (int)rp.n, rp.p);
     ts_str spf = ts_event_field(ev, "auth.spf"), dkim = ts_event_field(ev, "auth.dkim"),
            dmarc = ts_event_field(ev, "auth.dmarc");
     if (ts_str_eq(spf, "none") && ts_str_eq(dkim, "none") && ts_str_eq(dmarc, "none"))
-        phish_reason(rs, 15, false, false, "no SPF, DKIM or DMARC at all");
+        phish_trait(rs, 15, false, "no SPF, DKIM or DMARC at all");
     if (!ev->n_mail_to)
-        phish_reason(rs, 15, false, false, "sent to undisclosed recipients");
+        phish_trait(rs, 15, false, "sent to undisclosed recipients");
     for (size_t i = 0; i < ev->n_mail_to; i++)
         if (ev->mail_to[i].n >= 5 && icontains(ev->mail_subject, ev->mail_to[i])) {
-            phish_reason(rs, 15, false, false, "the subject addresses the recipient by mail address");
+            phish_trait(rs, 15, false, "the subject addresses the recipient by mail address");
             break;
         }
     const char *at = phish_chr(s->addr, '@');
-    if (random_token(ev->mail_subject) || (at && random_token(ts_str_make(s->addr.p, (size_t)(at - s->addr.p)))))
-        phish_reason(rs, 15, false, false, "random-looking tokens in the subject or sender");
+    if (random_token(ev->mail_subject) || (at && random_local(ts_str_make(s->addr.p, (size_t)(at - s->addr.p)))))
+        phish_trait(rs, 15, false, "random-looking tokens in the subject or sender");
     if (styled(ev->mail_subject) || styled(s->name))
         phish_reason(rs, 25, false, false, "subject or name in styled Unicode letters");
     if (s->name.n > 40)
-        phish_reason(rs, 20, false, false, "display name reads as a message");
+        phish_trait(rs, 20, false, "display name reads as a message");
     name_domain(s, rs);
     name_links(ev, s, rs);
-    subject_lures(ev, rs);
     link_lures(st, ev, s, rs);
 }

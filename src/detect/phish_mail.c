@@ -7,23 +7,51 @@
 
 #include "detect/phish_state.h"
 
-void phish_reason(reasons *rs, int w, bool attach, bool link, const char *fmt, ...)
+/* 0 full, 1 trait, 2 lure */
+static void add(reasons *rs, int kind, int w, bool attach, bool link, const char *fmt, va_list ap)
 {
     if (rs->n == MAX_REASONS)
         return;
     reason *r = &rs->r[rs->n];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(r->text, sizeof r->text, fmt, ap);
-    va_end(ap);
     for (size_t i = 0; i < rs->n; i++)
         if (strcmp(rs->r[i].text, r->text) == 0)
             return;
     r->w = w;
+    r->trait = kind == 1;
     rs->n++;
-    rs->score += w;
+    if (kind == 1)
+        rs->traits += w;
+    else if (kind == 2)
+        rs->lure += w;
+    else
+        rs->score += w;
     rs->attach |= attach;
     rs->link |= link;
+}
+
+void phish_reason(reasons *rs, int w, bool attach, bool link, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(rs, 0, w, attach, link, fmt, ap);
+    va_end(ap);
+}
+
+void phish_trait(reasons *rs, int w, bool link, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(rs, 1, w, false, link, fmt, ap);
+    va_end(ap);
+}
+
+void phish_lure(reasons *rs, int w, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add(rs, 2, w, false, false, fmt, ap);
+    va_end(ap);
 }
 
 /* Link domains the detector must know before "new to us" means much. */
@@ -47,6 +75,83 @@ static bool lookalike(const phish_state *st, ts_str reg, char *why, size_t cap)
     return false;
 }
 
+/* Whether the label l appears in the name bounded on both sides by a label edge, '-',
+ * '_' or a digit ("sec-ledger", "paypal2", but not "techtarget" or "shagmail"). */
+static bool bounded_in(ts_str name, ts_str l)
+{
+    for (size_t i = 0; l.n && i + l.n <= name.n; i++) {
+        if (strncasecmp(name.p + i, l.p, l.n) != 0)
+            continue;
+        char b = i ? name.p[i - 1] : '.', a = i + l.n < name.n ? name.p[i + l.n] : '.';
+        if (!(((b | 0x20) >= 'a' && (b | 0x20) <= 'z')) && !(((a | 0x20) >= 'a' && (a | 0x20) <= 'z')))
+            return true;
+    }
+    return false;
+}
+
+/* Whether reg imitates a brand's domain (data/phishing/brands.txt) without being one:
+ * homoglyphs of it, one edit from a name of 6 letters or more, or the brand's name with
+ * added words when the words are set apart ("sec-ledger") or the message names the brand
+ * elsewhere (named_brand, from the display name; -1 when none). Brand names are often
+ * ordinary words ("target", "orange"), so a looser test would flag half the web. */
+static bool brand_lookalike_scan(const phish_state *st, ts_str reg, int named_brand, char *why, size_t cap,
+                                 bool *holds_brand);
+
+/* Most names are judged again and again (a newsletter's link domains): names that imitate
+ * no brand and hold no brand's name (so no display name can change the verdict) are
+ * remembered. */
+static bool brand_lookalike(phish_state *st, ts_str reg, int named_brand, char *why, size_t cap)
+{
+    if (!reg.n || phish_lists_brand_of(st->lists, reg) >= 0 || known(st, reg))
+        return false;
+    uint64_t h = phish_hash(reg);
+    uint64_t *slot = &st->not_brandlike[h & (NOT_BRANDLIKE_CAP - 1)];
+    if (*slot == h)
+        return false;
+    bool holds = false;
+    if (brand_lookalike_scan(st, reg, named_brand, why, cap, &holds))
+        return true;
+    if (!holds)
+        *slot = h;
+    return false;
+}
+
+static bool brand_lookalike_scan(const phish_state *st, ts_str reg, int named_brand, char *why, size_t cap,
+                                 bool *holds_brand)
+{
+    ts_str cl = phish_label(reg);
+    char cs[PHISH_NAME_MAX];
+    bool cm;
+    size_t csn = phish_skeleton(cl, cs, &cm);
+    for (size_t b = 0; b < phish_lists_n_brands(st->lists); b++) {
+        const char *doms[32];
+        size_t n = phish_lists_brand_domains(st->lists, (int)b, doms, 32);
+        for (size_t i = 0; i < n; i++) {
+            ts_str tl = phish_label(ts_str_c(doms[i]));
+            if (tl.n < 4 || (cl.n == tl.n && strncasecmp(cl.p, tl.p, tl.n) == 0))
+                continue;
+            char ts[PHISH_NAME_MAX];
+            bool tm;
+            size_t tsn = phish_skeleton(tl, ts, &tm);
+            const char *how = NULL;
+            if (cm && csn == tsn && memcmp(cs, ts, csn) == 0)
+                how = "homoglyphs of";
+            else if (tl.n >= 6 && phish_distance(ts_str_make(cs, csn), ts_str_make(ts, tsn), 1) <= 1)
+                how = "one edit from";
+            else if (tl.n >= 4 && memmem(cs, csn, ts, tsn)) {
+                *holds_brand = true;
+                if ((tl.n >= 5 && bounded_in(cl, tl)) || named_brand == (int)b)
+                    how = "added words to";
+            }
+            if (!how)
+                continue;
+            snprintf(why, cap, "%s %.60s (%.30s)", how, doms[i], phish_lists_brand_name(st->lists, (int)b));
+            return true;
+        }
+    }
+    return false;
+}
+
 /* "example.com.evil.net": one of our names as a label left of a foreign registrable. */
 static bool org_in_subdomain(const phish_state *st, ts_str host, ts_str reg, char *why, size_t cap)
 {
@@ -66,6 +171,8 @@ static bool org_in_subdomain(const phish_state *st, ts_str host, ts_str reg, cha
     }
     return false;
 }
+
+static bool same(ts_str a, const char *b, size_t bn) { return a.n == bn && memcmp(a.p, b, bn) == 0; }
 
 static ts_str reg_of(ts_str host, char *buf)
 {
@@ -107,6 +214,8 @@ static void sender_checks(phish_state *st, const ts_event *ev, sender *s, reason
         phish_reason(rs, 60, false, false, "sender domain %.*s: %s", (int)reg.n, reg.p, why);
     else if (org_in_subdomain(st, s->host, reg, why, sizeof why))
         phish_reason(rs, 50, false, false, "sender domain %.*s %s", (int)s->host.n, s->host.p, why);
+    else if (brand_lookalike(st, reg, s->named, why, sizeof why))
+        phish_reason(rs, 50, false, false, "sender domain %.*s imitates a brand: %s", (int)reg.n, reg.p, why);
     static const char *const other[] = {"Reply-To", "Return-Path"};
     for (size_t i = 0; i < 2; i++) {
         ts_str a = ts_event_field(ev, other[i]);
@@ -116,21 +225,34 @@ static void sender_checks(phish_state *st, const ts_event *ev, sender *s, reason
             continue;
         if (lookalike(st, r, why, sizeof why))
             phish_reason(rs, 50, false, false, "%s domain %.*s: %s", other[i], (int)r.n, r.p, why);
+        else if (i == 0 && !known(st, r) && s->brand >= 0 && phish_freemail(st, r))
+            phish_reason(rs, 40, false, false, "mail from %s's domain, but replies go to a free-mail account, %.*s",
+                         phish_lists_brand_name(st->lists, s->brand), (int)r.n, r.p);
+        else if (i == 0 && !known(st, r) && phish_freemail(st, r) && !phish_freemail(st, reg))
+            /* A company's mail whose answers go to a private mailbox: the fraudster's. */
+            phish_reason(rs, 25, false, false, "mail from %.*s, but replies go to a free-mail account, %.*s", (int)reg.n,
+                         reg.p, (int)r.n, r.p);
         else if (i == 0 && !known(st, r))
-            phish_reason(rs, phish_freemail(r) ? 25 : 15, false, false, "replies go to %s, %.*s",
-                         phish_freemail(r) ? "a free-mail account" : "another domain", (int)r.n, r.p);
+            phish_trait(rs, phish_freemail(st, r) ? 25 : 15, false, "replies go to %s, %.*s",
+                        phish_freemail(st, r) ? "a free-mail account" : "another domain", (int)r.n, r.p);
     }
 }
 
-/* The brand or organisation a display name invokes while the mail comes from elsewhere. */
+/* A colleague's name on an outside address, or a display name showing another address.
+ * (Brands a display name invokes are phish_brand.c's.) */
 static void name_checks(phish_state *st, sender *s, reasons *rs)
 {
     if (s->ours || !s->name.n)
         return;
     uint64_t nh = phish_name_hash(s->name);
     if (nh && hset_has(&st->staff, nh)) {
-        phish_reason(rs, 55, false, false, "display name \"%.*s\" of a colleague on the outside address %.*s",
-            (int)s->name.n, s->name.p, (int)s->addr.n, s->addr.p);
+        /* On a mailing list colleagues write from their own addresses. */
+        if (s->bulk)
+            phish_trait(rs, 15, false, "display name \"%.*s\" of a colleague on the outside address %.*s",
+                        (int)s->name.n, s->name.p, (int)s->addr.n, s->addr.p);
+        else
+            phish_reason(rs, 55, false, false, "display name \"%.*s\" of a colleague on the outside address %.*s",
+                         (int)s->name.n, s->name.p, (int)s->addr.n, s->addr.p);
         return;
     }
     const char *at = phish_chr(s->name, '@');
@@ -144,66 +266,69 @@ static void name_checks(phish_state *st, sender *s, reasons *rs)
             e++;
         char buf[PHISH_NAME_MAX];
         ts_str r = reg_of(ts_str_make(at + 1, (size_t)(e - at - 1)), buf);
+        /* A brand's or our address shown over another sender deceives; any other is how
+           forwarding and anonymising services name the original sender. */
+        int shown = phish_lists_brand_of(st->lists, r);
+        const char *dom;
+        if (shown < 0)
+            shown = phish_brand_in_subdomain(st, ts_str_make(at + 1, (size_t)(e - at - 1)), r, &dom);
         if (r.n && !(r.n == s->reg_n && memcmp(r.p, s->reg, r.n) == 0)) {
-            phish_reason(rs, 40, false, false, "display name shows the address %.*s", (int)(e - b), b);
-            return;
-        }
-    }
-    char low[256];
-    size_t ln = ts_lower(s->name.n < sizeof low ? s->name : ts_str_make(s->name.p, sizeof low - 1), low, sizeof low);
-    char hlow[PHISH_NAME_MAX], letters[256];
-    size_t hn = ts_lower(s->host, hlow, sizeof hlow), n_letters = 0;
-    for (size_t i = 0; i < ln; i++)
-        if (low[i] >= 'a' && low[i] <= 'z')
-            letters[n_letters++] = low[i];
-    const char *orgs[MAX_DOMAINS + 1];
-    size_t no = phish_org_list(st, orgs, MAX_DOMAINS + 1);
-    for (size_t i = 0; i < st->n_brands + no && ln; i++) {
-        char word[64];
-        if (i < st->n_brands) {
-            snprintf(word, sizeof word, "%s", st->brands[i]);
-        } else {
-            ts_str l = phish_label(ts_str_c(orgs[i - st->n_brands]));
-            if (l.n < 4 || l.n >= sizeof word)
-                continue;
-            memcpy(word, l.p, l.n);
-            word[l.n] = 0;
-        }
-        const char *hit = memmem(low, ln, word, strlen(word));
-        size_t wl = strlen(word);
-        bool bounded = hit && (hit == low || !((hit[-1] >= 'a' && hit[-1] <= 'z'))) &&
-                       (hit + wl == low + ln || !(hit[wl] >= 'a' && hit[wl] <= 'z'));
-        char compact[64];
-        size_t cn = 0;
-        for (size_t k = 0; word[k] && cn < sizeof compact - 1; k++)
-            if (word[k] != ' ')
-                compact[cn++] = word[k];
-        /* Long names also hide as "C o i n b a s e" or "Metamask_Team": letters only. */
-        if (!bounded && cn >= 5)
-            bounded = memmem(letters, n_letters, compact, cn) != NULL;
-        if (bounded && hn && !memmem(hlow, hn, compact, cn)) {
-            phish_reason(rs, 35, false, false, "display name \"%.*s\" invokes %s but the mail comes from %.*s", (int)s->name.n,
-                s->name.p, word, (int)s->reg_n, s->reg);
-            return;
+            if ((shown >= 0 && !phish_freemail(st, r)) || known(st, r))
+                phish_reason(rs, 40, false, false, "display name shows the address %.*s (%s)", (int)(e - b), b,
+                             shown >= 0 ? phish_lists_brand_name(st->lists, shown) : "ours");
+            else
+                phish_trait(rs, 20, false, "display name shows the address %.*s", (int)(e - b), b);
         }
     }
 }
 
+/* A forwarder or list that breaks SPF and DKIM vouches for what it received with an ARC
+ * seal; with ARC passing, those failures are the forwarder's doing (traits only). */
 static void auth_checks(const ts_event *ev, reasons *rs)
 {
+    bool arc = ts_str_eq(ts_event_field(ev, "auth.arc"), "pass");
     static const struct {
         const char *key, *label;
         int fail;
-    } m[] = {{"auth.dmarc", "DMARC", 45}, {"auth.spf", "SPF", 35}, {"auth.dkim", "DKIM", 30}};
+    } m[] = {{"auth.dmarc", "DMARC", 45}, {"auth.spf", "SPF", 35}, {"auth.dkim", "DKIM", 20}};
     for (size_t i = 0; i < sizeof m / sizeof *m; i++) {
         ts_str v = ts_event_field(ev, m[i].key);
-        if (ts_str_eq(v, "fail") || ts_str_eq(v, "hardfail"))
+        bool forwarded = arc && i > 0; /* DMARC's own verdict stands */
+        if ((ts_str_eq(v, "fail") || ts_str_eq(v, "hardfail")) && forwarded)
+            phish_trait(rs, 10, false, "%s fail (ARC pass: forwarded)", m[i].label);
+        else if (ts_str_eq(v, "fail") || ts_str_eq(v, "hardfail"))
             phish_reason(rs, m[i].fail, false, false, "%s fail", m[i].label);
+        else if (ts_str_eq(v, "softfail") && forwarded)
+            phish_trait(rs, 10, false, "%s softfail (ARC pass: forwarded)", m[i].label);
         else if (ts_str_eq(v, "softfail"))
             phish_reason(rs, 25, false, false, "%s softfail", m[i].label);
         else if (ts_str_eq(v, "temperror") || ts_str_eq(v, "permerror"))
             phish_reason(rs, 10, false, false, "%s %.*s", m[i].label, (int)v.n, v.p);
     }
+    /* Microsoft's composite authentication judges the From domain as DMARC would, also for
+       domains that publish no DMARC policy: a failure means the From is not proven. */
+    ts_str comp = ts_event_field(ev, "auth.compauth"), dmarc = ts_event_field(ev, "auth.dmarc");
+    if (ts_str_eq(comp, "fail") && !ts_str_eq(dmarc, "fail"))
+        phish_reason(rs, 35, false, false, "composite authentication (compauth) fail");
+}
+
+/* The receiving server checked (Authentication-Results are there) and nothing ties the
+ * From domain to the mail: no DKIM signature of it passed, no DMARC pass, and the envelope
+ * sender (what SPF checked) is another domain. Legitimate senders, bulk ones included,
+ * sign for their From domain today; a DMARC policy would reject this mail. Not counted
+ * twice when DMARC or compauth already failed. */
+static void unproven_from(const ts_event *ev, const sender *s, reasons *rs)
+{
+    ts_str dmarc = ts_event_field(ev, "auth.dmarc"), comp = ts_event_field(ev, "auth.compauth");
+    if (!s->reg_n || s->authentic || s->bulk || !ts_event_field(ev, "auth.spf").n || ts_str_eq(dmarc, "fail") ||
+        ts_str_eq(comp, "fail") || s->ours)
+        return; /* a mailing list sends its members' mail under its own envelope */
+    char buf[PHISH_NAME_MAX];
+    ts_str rp = reg_of(phish_addr_domain(ts_event_field(ev, "Return-Path")), buf);
+    if (!rp.n || same(rp, s->reg, s->reg_n))
+        return;
+    phish_reason(rs, 25, false, false, "nothing proves the From domain %.*s (not signed by it; envelope sender %.*s)",
+                 (int)s->reg_n, s->reg, (int)rp.n, rp.p);
 }
 
 /* The first domain-like token of a link's text ("www.bank.com", "https://bank.com/x"). */
@@ -252,10 +377,37 @@ static bool in_intel(const phish_state *st, ts_ioc_type type, ts_str v, char *la
     return true;
 }
 
-static void link_checks(phish_state *st, const ts_event *ev, reasons *rs)
+/* A link whose text shows one domain and whose target is another. A brand's domain shown
+ * over a link elsewhere deceives; a newsletter's click tracking (a mail service's
+ * redirector, or the sender's own domain on either side) only counts clicks. */
+static void text_mismatch(phish_state *st, const sender *s, ts_str text, ts_str host, ts_str reg, reasons *rs)
+{
+    char tbuf[PHISH_NAME_MAX];
+    ts_str thost = text_domain(text);
+    ts_str treg = reg_of(thost, tbuf);
+    if (!treg.n || (treg.n == reg.n && memcmp(treg.p, reg.p, reg.n) == 0))
+        return;
+    int tb = phish_lists_brand_of(st->lists, treg);
+    if (tb >= 0 && tb != phish_lists_brand_of(st->lists, reg) && tb != s->brand) {
+        /* A shop's own newsletter links its own site under a partner's name. */
+        if (same(reg, s->reg, s->reg_n))
+            phish_trait(rs, 25, true, "link text shows %.*s (%s) but goes to the sender's %.*s", (int)treg.n, treg.p,
+                        phish_lists_brand_name(st->lists, tb), (int)reg.n, reg.p);
+        else
+            phish_reason(rs, 50, false, true, "link text shows %.*s (%s) but goes to %.*s", (int)treg.n, treg.p,
+                         phish_lists_brand_name(st->lists, tb), (int)reg.n, reg.p);
+        return;
+    }
+    if (phish_lists_service(st->lists, PHISH_SVC_TRACKER, host, reg) || same(reg, s->reg, s->reg_n) ||
+        same(treg, s->reg, s->reg_n) || known(st, reg))
+        return;
+    phish_trait(rs, 25, true, "link text shows %.*s but goes to %.*s", (int)treg.n, treg.p, (int)reg.n, reg.p);
+}
+
+static void link_checks(phish_state *st, const ts_event *ev, const sender *s, reasons *rs)
 {
     char news[160] = "";
-    size_t n_new = 0;
+    size_t n_new = 0, bare = 0;
     for (size_t i = 0; i < ev->n_fields; i++) {
         if (!ts_str_eq(ev->fields[i].key, "link.url"))
             continue;
@@ -266,7 +418,7 @@ static void link_checks(phish_state *st, const ts_event *ev, reasons *rs)
         char buf[PHISH_NAME_MAX], why[160], label[128];
         ts_str reg = reg_of(host, buf);
         ts_ip ip;
-        if (host.n && ts_ip_parse(host, &ip))
+        if (host.n && ts_ip_parse(host, &ip) && !bare++)
             phish_reason(rs, 25, false, true, "link to the bare address %.*s", (int)host.n, host.p);
         if (in_intel(st, TS_IOC_URL, url, label, sizeof label) || in_intel(st, TS_IOC_DOMAIN, host, label, sizeof label))
             phish_reason(rs, 70, false, true, "link to %.*s, listed in %s", (int)host.n, host.p, label);
@@ -276,10 +428,14 @@ static void link_checks(phish_state *st, const ts_event *ev, reasons *rs)
             phish_reason(rs, 55, false, true, "link to look-alike %.*s: %s", (int)reg.n, reg.p, why);
         else if (!known(st, reg) && org_in_subdomain(st, host, reg, why, sizeof why))
             phish_reason(rs, 50, false, true, "link to %.*s, which %s", (int)host.n, host.p, why);
-        char tbuf[PHISH_NAME_MAX];
-        ts_str treg = reg_of(text_domain(text), tbuf);
-        if (treg.n && !(treg.n == reg.n && memcmp(treg.p, reg.p, reg.n) == 0))
-            phish_reason(rs, 40, false, true, "link text shows %.*s but goes to %.*s", (int)treg.n, treg.p, (int)reg.n, reg.p);
+        else if (brand_lookalike(st, reg, s->named, why, sizeof why))
+            phish_reason(rs, 50, false, true, "link to %.*s, which imitates a brand: %s", (int)reg.n, reg.p, why);
+        const char *bdom;
+        int hb = phish_brand_in_subdomain(st, host, reg, &bdom);
+        if (hb >= 0)
+            phish_reason(rs, 45, false, true, "link to %.*s, which puts %s (%s) in front of %.*s", (int)host.n, host.p,
+                         bdom, phish_lists_brand_name(st->lists, hb), (int)reg.n, reg.p);
+        text_mismatch(st, s, text, host, reg, rs);
         if (!known(st, reg) && !hset_has(&st->seen, phish_hash(reg)) && !strstr(news, buf)) {
             if (n_new < 3)
                 snprintf(news + strlen(news), sizeof news - strlen(news), "%s%.*s", n_new ? ", " : "", (int)reg.n,
@@ -292,14 +448,15 @@ static void link_checks(phish_state *st, const ts_event *ev, reasons *rs)
     if (st->seen.n < YOUNG_DOMAINS)
         snprintf(young, sizeof young, " (still learning: %zu link domains known)", st->seen.n);
     if (n_new)
-        phish_reason(rs, 10, false, true, "link domain%s new to us: %s%s%s", n_new > 1 ? "s" : "", news,
-                     n_new > 3 ? ", ..." : "", young);
+        phish_trait(rs, 10, true, "link domain%s new to us: %s%s%s", n_new > 1 ? "s" : "", news,
+                    n_new > 3 ? ", ..." : "", young);
 }
 
 static bool risky_kind(ts_str k)
 {
     return ts_str_eq(k, "executable") || ts_str_eq(k, "script") || ts_str_eq(k, "shortcut") ||
-           ts_str_eq(k, "disk-image") || ts_str_eq(k, "html-app") || ts_str_eq(k, "macro-document");
+           ts_str_eq(k, "disk-image") || ts_str_eq(k, "html-app") || ts_str_eq(k, "macro-document") ||
+           ts_str_eq(k, "config-profile");
 }
 
 static void attach_checks(phish_state *st, const ts_event *ev, reasons *rs)
@@ -313,6 +470,15 @@ static void attach_checks(phish_state *st, const ts_event *ev, reasons *rs)
         } else if (ts_str_eq(k, "attach.kind") && risky_kind(v)) {
             phish_reason(rs, 50, true, false, "attachment %.*s is a%s %.*s", (int)name.n, name.p,
                 v.p[0] == 'e' || v.p[0] == 'h' ? "n" : "", (int)v.n, v.p);
+        } else if (ts_str_eq(k, "attach.kind") && ts_str_eq(v, "html")) {
+            /* A local page needs no link a filter could check: a login form, most often. */
+            phish_reason(rs, 35, true, false, "attachment %.*s is an HTML page", (int)name.n, name.p);
+        } else if (ts_str_eq(k, "attach.pdf") && (ts_str_eq(v, "form") || ts_str_eq(v, "javascript") ||
+                                                  ts_str_eq(v, "launch"))) {
+            phish_reason(rs, 30, true, false, "PDF %.*s carries %s", (int)name.n, name.p,
+                         ts_str_eq(v, "form") ? "a form" : ts_str_eq(v, "launch") ? "a launch action" : "JavaScript");
+        } else if (ts_str_eq(k, "attach.pdf") && ts_str_eq(v, "links")) {
+            phish_trait(rs, 15, true, "PDF %.*s carries links", (int)name.n, name.p);
         } else if (ts_str_eq(k, "attach.macro")) {
             phish_reason(rs, 50, true, false, "attachment %.*s holds a VBA macro project", (int)name.n, name.p);
         } else if (ts_str_eq(k, "attach.member")) {
@@ -328,33 +494,20 @@ static void attach_checks(phish_state *st, const ts_event *ev, reasons *rs)
     }
 }
 
-static void subject_checks(const ts_event *ev, reasons *rs)
-{
-    static const char *const words[] = {"verify your", "confirm your", "suspend", "unusual sign", "unusual activity",
-                                        "password", "urgent", "action required", "immediately", "unauthorized",
-                                        "locked", "final notice", "overdue", "wire transfer", "security alert",
-                                        "expire", "expiring", "validate", "reactivate", NULL};
-    char low[512];
-    ts_str s = ev->mail_subject;
-    size_t n = s.n ? ts_lower(s.n < sizeof low ? s : ts_str_make(s.p, sizeof low - 1), low, sizeof low) : 0;
-    for (size_t i = 0; n && words[i]; i++)
-        if (memmem(low, n, words[i], strlen(words[i]))) {
-            phish_reason(rs, 15, false, false, "pressing wording in the subject (\"%s\")", words[i]);
-            return;
-        }
-}
-
+/* The reasons with their weights ("[60]"; a trait's "[~15]", which counts only up to
+ * trait_cap together), so an analyst sees what tipped the message. */
 static char *joined(const reasons *rs)
 {
     size_t len = 1;
     for (size_t i = 0; i < rs->n; i++)
-        len += strlen(rs->r[i].text) + 2;
+        len += strlen(rs->r[i].text) + 2 + 8;
     char *s = malloc(len);
     if (!s)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < rs->n; i++)
-        o += (size_t)snprintf(s + o, len - o, "%s%s", i ? "; " : "", rs->r[i].text);
+        o += (size_t)snprintf(s + o, len - o, "%s%s [%s%d]", i ? "; " : "", rs->r[i].text, rs->r[i].trait ? "~" : "",
+                              rs->r[i].w);
     s[o] = 0;
     return s;
 }
@@ -394,7 +547,7 @@ static void emit(const ts_event *ev, const sender *s, const reasons *rs, char *l
                   : ts_fmt_alloc("phish|%.*s|%.*s|%lld", (int)s->addr.n, s->addr.p, (int)ev->mail_subject.n,
                                  ev->mail_subject.p, (long long)ev->ts_ns);
     a->title = ts_fmt_alloc("phishing mail from %.*s to %s (\"%.*s\"): %s", (int)s->addr.n, s->addr.p,
-                            a->user ? a->user : "?", (int)(ev->mail_subject.n > 120 ? 120 : ev->mail_subject.n),
+                            a->user ? a->user : "?", (int)ts_utf8_cut(ev->mail_subject, 120),
                             ev->mail_subject.p ? ev->mail_subject.p : "", list ? list : "");
     if (!a->key || !a->title || !a->observed || !a->techniques) {
         ts_alert_free(a);
@@ -467,6 +620,26 @@ static void learn(phish_state *st, const ts_event *ev, const sender *s)
         hset_add(&st->staff, nh);
 }
 
+/* The From domain is proven: a DKIM signature of its registrable domain passed, or DMARC
+ * passed. */
+static bool authentic(const phish_state *st, const ts_event *ev, const sender *s)
+{
+    if (!s->reg_n || phish_freemail(st, ts_str_make(s->reg, s->reg_n)))
+        return false; /* anyone can prove to be some free-mail user */
+    /* compauth=pass is not enough: Microsoft also passes mail on its own reputation
+       heuristics when nothing ties it to the From domain. */
+    if (ts_str_eq(ts_event_field(ev, "auth.dmarc"), "pass"))
+        return true;
+    for (size_t i = 0; i < ev->n_fields && s->reg_n; i++)
+        if (ts_str_eq(ev->fields[i].key, "auth.dkim.pass")) {
+            char buf[PHISH_NAME_MAX];
+            ts_str r = reg_of(ev->fields[i].val, buf);
+            if (same(r, s->reg, s->reg_n))
+                return true;
+        }
+    return false;
+}
+
 void phish_mail(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     for (size_t i = 0; i < ev->n_mail_to; i++)
@@ -478,15 +651,31 @@ void phish_mail(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
     s.ours = s.reg_n && phish_is_org(st, ts_str_make(s.reg, s.reg_n));
     s.internal = ev->src_ip.v && ((ev->src_geo.flags & TS_NET_INTERNAL) || ts_ip_is_special(&ev->src_ip));
 
+    /* A free-mail address is its user's, not the provider's brand. */
+    s.brand = s.reg_n && !phish_freemail(st, ts_str_make(s.reg, s.reg_n))
+                  ? phish_lists_brand_of(st->lists, ts_str_make(s.reg, s.reg_n))
+                  : -1;
+    s.named = phish_brand_named(st, ev, &s);
+    s.bulk = ts_event_field(ev, "list.id").n || ts_event_field(ev, "list.post").n ||
+             ts_str_ieq(ts_event_field(ev, "Precedence"), "list");
+    s.authentic = authentic(st, ev, &s);
+
     reasons rs = {0};
     sender_checks(st, ev, &s, &rs);
     name_checks(st, &s, &rs);
     auth_checks(ev, &rs);
-    link_checks(st, ev, &rs);
+    unproven_from(ev, &s, &rs);
+    link_checks(st, ev, &s, &rs);
     attach_checks(st, ev, &rs);
-    subject_checks(ev, &rs);
+    phish_brand_checks(st, ev, &s, &rs);
+    phish_body_checks(st, ev, &s, &rs);
     phish_lure_checks(st, ev, &s, &rs);
-    if (rs.n && rs.score >= st->alert_score) {
+    /* A mailing list's mail carries every trait of mass mail by nature. */
+    int cap = s.bulk ? st->trait_cap / 3 : st->trait_cap;
+    int traits = rs.traits < cap ? rs.traits : cap;
+    int substance = rs.score + (rs.lure < st->lure_cap ? rs.lure : st->lure_cap);
+    rs.score = substance + traits;
+    if (rs.n && rs.score >= st->alert_score && substance >= st->min_substance) {
         char *list = joined(&rs);
         if (list) {
             watch_links(st, ev, &s, list, out);

@@ -5,6 +5,7 @@
 #include "detect/alert_util.h"
 #include "detect/detect.h"
 #include "detect/phish_int.h"
+#include "detect/phish_lists.h"
 
 #define MAX_DOMAINS 32
 #define MAX_BRANDS 64
@@ -17,6 +18,7 @@
 #define RDOM_CAP 64
 #define CAND_CAP 256
 #define MAX_REASONS 24
+#define NOT_BRANDLIKE_CAP 4096
 #define NS 1000000000LL
 
 typedef struct dom_list {
@@ -76,10 +78,13 @@ typedef struct rdom {
 
 typedef struct phish_state {
     const ts_intel *intel;
+    phish_lists *lists; /* data/phishing/: brands, services, lure phrases */
     dom_list org_conf, partners, inside;
-    char brands[MAX_BRANDS][32];
+    char brands[MAX_BRANDS][32]; /* extra brand words from detect.conf */
     size_t n_brands;
     double alert_score;
+    int trait_cap, lure_cap, min_substance;
+    uint64_t not_brandlike[NOT_BRANDLIKE_CAP]; /* hashes of names that imitate no brand */
     int64_t window_ns;
     uint32_t learn_rcpt;
 
@@ -117,13 +122,23 @@ void pending_free(pending *p);
 
 typedef struct reason {
     int w;
+    bool trait;
     char text[200];
 } reason;
 
+/* Reasons are of three kinds. A deception (a look-alike domain, a brand named by a
+ * stranger, a failed check, a risky attachment) counts in full; lure wording counts up to
+ * lure_cap together; a trait of mass mail (free-mail sender, tracking links, random
+ * tokens, no authentication) counts only up to trait_cap together, a third of that in a
+ * mailing list's mail (List-Id, List-Post, Precedence: list). Newsletters carry every
+ * trait and no deception: a message is flagged when the sum reaches alert_score and its
+ * deceptions and lure wording alone weigh min_substance. */
 typedef struct reasons {
     reason r[MAX_REASONS];
     size_t n;
-    int score;
+    int score;  /* deceptions and lures */
+    int traits; /* the traits' sum before the cap */
+    int lure;   /* lure wording's sum before lure_cap */
     bool attach, link; /* a reason concerns an attachment, a link */
 } reasons;
 
@@ -134,14 +149,35 @@ typedef struct sender {
     size_t reg_n;
     bool ours;      /* its registrable domain is the organisation's */
     bool internal;  /* it came from an internal address */
+    bool bulk;      /* mailing-list headers: legitimate bulk mail */
+    bool authentic; /* DKIM aligned with From or DMARC pass: the domain is really the sender */
+    int brand;      /* the brand whose domain the sender's is (phish_lists), -1 */
+    int named;      /* the brand the display name (or raw From) invokes, -1 */
 } sender;
 
 /* Adds a reason of weight w (once per text) to rs. */
 void phish_reason(reasons *rs, int w, bool attach, bool link, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Adds a trait of mass mail (weight w, counted up to the cap). */
+void phish_trait(reasons *rs, int w, bool link, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Adds lure wording of weight w (counted up to lure_cap). */
+void phish_lure(reasons *rs, int w, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* phish_body.c: the body read as an analyst reads it: lure wording per language,
+ * callback numbers, a password for an attachment, forms, invisible characters. */
+void phish_body_checks(phish_state *st, const ts_event *ev, const sender *s, reasons *rs);
+/* phish_brand.c: brands named by strangers, look-alikes of brand domains, malformed
+ * senders. */
+void phish_brand_checks(phish_state *st, const ts_event *ev, const sender *s, reasons *rs);
+/* The brand the sender's display name (or the raw From) invokes (index), -1. */
+int phish_brand_named(const phish_state *st, const ts_event *ev, const sender *s);
+/* The brand whose whole domain stands in front of another registrable name in host
+ * ("paypal.com.secure-login.net"; *dom is that domain), -1. */
+int phish_brand_in_subdomain(const phish_state *st, ts_str host, ts_str reg, const char **dom);
+
 /* phish_lure.c: the traits of mass and fraud mail (free-mail senders, hidden link
  * targets, hosted pages, the recipient's address in a link, lure wording, random tokens,
  * styled Unicode, names showing domains, hidden recipients). */
-bool phish_freemail(ts_str reg);
+bool phish_freemail(const phish_state *st, ts_str reg);
 void phish_lure_checks(phish_state *st, const ts_event *ev, const sender *s, reasons *rs);
 
 /* phish_mail.c: scores one "email.message" event, alerts, and watches its links. */

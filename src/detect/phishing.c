@@ -14,25 +14,51 @@
  * message made to look as if it came from a colleague, a partner or the IT department,
  * with a link to a look-alike site or a document that runs code. No single trait proves
  * it, so each message is scored on stated reasons and flagged when the score reaches
- * `alert_score`; the alert lists every reason. Reasons (weights in brackets):
+ * `alert_score`; the alert lists every reason with its weight. Reasons are of three kinds
+ * (phish_state.h): deceptions count in full, lure wording up to `lure_cap`, traits of mass
+ * mail up to `trait_cap` (a third of it for mailing-list mail: List-Id, List-Post,
+ * Precedence: list), and
+ * deceptions plus lure wording must reach `min_substance`: newsletters carry every trait of
+ * mass mail and no deception. Deceptions (weights in brackets):
  *   - the sender's, Reply-To's or a link's domain imitates one of the organisation's or
  *     its partners' domains: Damerau-Levenshtein <= 2 on the registrable name (<= 1 for
  *     names of 5 letters or fewer), homoglyphs and IDN confusables (punycode decoded,
  *     Cyrillic/Greek/accented look-alikes, rn->m, vv->w, 0->o, 1->l), the name with added
- *     words ("example-security.com"), or the same name under another suffix [60, 50, 55];
- *   - mail claiming our own domain that fails DMARC or SPF [60];
- *   - the display name of a colleague (a name seen sending from inside) on an outside
- *     address [55]; a display name that shows another address [40] or names a brand or
- *     the organisation while the mail comes from elsewhere [35];
- *   - SPF/DKIM/DMARC failures in Authentication-Results (DMARC fail 45, SPF fail 35,
- *     DKIM fail 30, SPF softfail 20, temporary or permanent errors 10);
- *   - links whose text shows one domain and whose target is another [40], links to an
- *     address literal [25], link domains in threat intelligence [70], link domains never
- *     seen in the organisation's mail before [10, a supporting reason only];
+ *     words set apart ("example-security.com"), or the same name under another suffix
+ *     [60, 50, 55]; or a brand's domain (data/phishing/brands.txt): homoglyphs, one edit
+ *     from a name of 6 letters or more, added words set apart or with the brand named in
+ *     the display name [50];
+ *   - a brand named by a stranger: in the display name or a From that does not parse
+ *     [35], set apart in the sender's address ("sec-ledger.pt") [35]; a brand's own domain
+ *     in From that fails DMARC, compauth or SPF, or sits in a From that does not parse [45];
+ *   - a From header that does not parse [30] (its raw text still names the address), a
+ *     sender without a real domain ("@correios") [35], no sender at all [25];
+ *   - mail claiming our own domain that fails DMARC or SPF [60]; the display name of a
+ *     colleague on an outside address [55] (a trait on mailing lists); a display name
+ *     showing a brand's or our address [40];
+ *   - SPF/DKIM/DMARC failures in Authentication-Results (DMARC fail 45, SPF fail 35, DKIM
+ *     fail 20: lists and forwarders break body hashes, softfail 25, errors 10), compauth
+ *     fail [35], and an unproven From: checked mail with no DKIM signature of the From
+ *     domain and the envelope elsewhere [25];
+ *   - links whose text shows a brand's domain and whose target is another [50], links to
+ *     an address literal [25], to look-alikes [55, 50], to free hosting [20] or online
+ *     forms [30], link domains in threat intelligence [70];
  *   - risky attachments: executables, scripts, shortcuts, disk images, HTML applications,
- *     macro documents (by name or an embedded VBA project) [50], archives holding them
- *     [55], attachment hashes in threat intelligence [80];
- *   - replies directed to another domain [15]; pressing wording in the subject [15].
+ *     .mobileconfig profiles, macro documents (by name or an embedded VBA project) [50],
+ *     archives holding them [55], HTML pages [35], PDFs with forms or JavaScript [30],
+ *     encrypted archives [30], the password for an attachment given in the body [35],
+ *     attachment hashes in threat intelligence [80];
+ *   - the body (phish_body.c): a form asking for a password [50], invisible characters
+ *     inside words [30], a number to call back in callback wording [25], money offered
+ *     from a private mailbox or to hidden recipients [20], company mail answered at a
+ *     free-mail box [25], styled Unicode letters [25], sent from free hosting [25].
+ * Lure wording: the categories of data/phishing/phrases/LANG.txt found in subject and body
+ * (credential 25, account 25, money 25, prize 20, delivery 15, crypto 15, payment 10,
+ * callback 10, urgency 10). Traits: free-mail senders, envelope elsewhere, replies
+ * elsewhere, no authentication, hidden recipients, random tokens (not VERP addresses),
+ * tracking redirects and the recipient's address in links, link text showing another
+ * domain through a non-tracker, new link domains, every link leading away, search forms,
+ * links to file sharing (SharePoint, OneDrive, Dropbox: abused, and ordinary at work).
  * The organisation's domains are configured (`org_domains`) and learned: the most common
  * recipient domain, and domains whose mail comes only from internal addresses. Partners
  * are configured (`partner_domains`). Staff display names and the link domains seen are
@@ -50,8 +76,10 @@
  * neither link nor attachment), T1204.001 (user execution: malicious link, the click).
  *
  * Tunables ([phishing] in data/detect.conf): org_domains, partner_domains, brands (extra
- * brand words for display names), alert_score (40), click_window (72h), learn_rcpt (5:
- * recipient addresses before the most common recipient domain counts as ours).
+ * brand words for display names), lists (the list directory, default data/phishing),
+ * alert_score (40), min_substance (30), trait_cap (30), lure_cap (35), click_window
+ * (72h), learn_rcpt (5: recipient addresses before the most common recipient domain
+ * counts as ours). Registrable domains come from the Public Suffix List (libpsl).
  *
  * Bounds: 64k link domains, 8k staff names, 8k account-host pairs, 1024 watched links
  * (oldest evicted), an 8k-slot access cache, 256 unattributed clicks.
@@ -233,21 +261,24 @@ static tocsin_code phish_init(void *state, const ts_detect_ctx *ctx)
     const ts_config *c = ctx->config;
     each_item(ts_config_get(c, "phishing", "org_domains"), add_org, st);
     each_item(ts_config_get(c, "phishing", "partner_domains"), add_partner, st);
-    static const char *const brands[] = {"microsoft", "office365", "outlook", "google", "gmail", "apple", "icloud",
-                                         "paypal", "amazon", "netflix", "facebook", "instagram", "whatsapp",
-                                         "linkedin", "dropbox", "docusign", "adobe", "binance", "coinbase",
-                                         "metamask", "ledger", "exodus", "kraken", "blockchain", "wells fargo",
-                                         "chase", "bank", "dhl", "fedex", "ups", "usps", "royal mail",
-                                         "bradesco", "santander", "itau", "mashreq", "telegram", "steam", "temu",
-                                         "deutsche bahn", "sparkasse", "telekom", "vodafone", NULL};
-    for (size_t i = 0; brands[i] && st->n_brands < MAX_BRANDS; i++)
-        snprintf(st->brands[st->n_brands++], sizeof st->brands[0], "%s", brands[i]);
     each_item(ts_config_get(c, "phishing", "brands"), add_brand, st);
+    char dir[4096];
+    const char *lists = ts_config_get(c, "phishing", "lists");
+    if (lists && *lists)
+        snprintf(dir, sizeof dir, "%s", lists);
+    else
+        snprintf(dir, sizeof dir, "%s/phishing", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR);
+    st->lists = phish_lists_load(dir, ctx->diag, ctx->diag_ud);
+    if (!st->lists)
+        return TOCSIN_E_NOMEM;
     st->alert_score = ts_config_num(c, "phishing", "alert_score", 40);
+    st->trait_cap = (int)ts_config_num(c, "phishing", "trait_cap", 30);
+    st->lure_cap = (int)ts_config_num(c, "phishing", "lure_cap", 35);
+    st->min_substance = (int)ts_config_num(c, "phishing", "min_substance", 30);
     st->window_ns = (int64_t)(ts_config_num(c, "phishing", "click_window", 3 * 86400) * NS);
     double lr = ts_config_num(c, "phishing", "learn_rcpt", 5);
     st->learn_rcpt = lr < 1 ? 1 : (uint32_t)lr;
-    if (st->alert_score <= 0 || st->window_ns <= 0)
+    if (st->alert_score <= 0 || st->window_ns <= 0 || st->trait_cap < 0 || st->lure_cap < 0)
         return TOCSIN_E_ARG;
     st->users = calloc(USERS_CAP, sizeof *st->users);
     st->acc = calloc(ACCESS_SLOTS, sizeof *st->acc);
@@ -273,6 +304,7 @@ static void phish_fini(void *state)
         pending_free(&st->pend[i]);
     for (size_t i = 0; i < st->n_cands; i++)
         pending_free(&st->cands[i].p);
+    phish_lists_free(st->lists);
     free(st->users);
     free(st->acc);
     free(st->seen.v);
@@ -342,7 +374,8 @@ static void phish_event(void *state, const ts_event *ev, const ts_alert_sink *ou
     phish_state *st = state;
     if (ev->category & TS_CAT_EMAIL) {
         /* The reader's per-link and per-attachment events repeat the message's content. */
-        if (ev->mail_from.n && !ts_str_eq(ev->dataset, "email.link") && !ts_str_eq(ev->dataset, "email.attachment"))
+        if ((ev->mail_from.n || ts_event_field(ev, "From.malformed").n || ts_str_eq(ev->dataset, "email.message")) &&
+            !ts_str_eq(ev->dataset, "email.link") && !ts_str_eq(ev->dataset, "email.attachment"))
             phish_mail(st, ev, out);
         return;
     }

@@ -11,19 +11,30 @@
  * in typed fields (sender, recipients, subject, message id, date, first external hop as
  * source.ip, the first link as url/domain, the first risky attachment's hashes) and in raw
  * fields:
- *   From, From.name, rcpt (every To/Cc address), Reply-To, Return-Path, Sender,
- *   auth.spf / auth.dkim / auth.dmarc (the first result of each in Authentication-Results),
- *   received.ip, X-Mailer,
+ *   From, From.name, From.raw + From.malformed (a From GMime cannot parse; From is then
+ *   the address its raw text names), rcpt (every To/Cc address), Reply-To, Return-Path,
+ *   Sender, list.id / list.unsubscribe / list.post / Precedence (mailing lists),
+ *   auth.spf / auth.dkim / auth.dmarc / auth.compauth / auth.arc (the first result of each
+ *   in Authentication-Results), auth.dkim.pass (each passing signature's domain, topmost
+ *   header only), auth.dmarc.from, received.ip, X-Mailer,
+ *   body.text (the text of the plain and HTML parts, decoded, at most 64 KiB), body.form
+ *   (each HTML form's action) + body.password_input,
  *   link.url + link.text (pairs, in body order; the text is "" for plain-text links),
  *   attach.name, attach.type, attach.size, attach.kind, attach.md5/sha1/sha256 (one group
  *   per attachment, in that order), attach.member + attach.member.kind (zip contents),
- *   attach.macro ("vba"), link.dropped / attach.dropped (counts beyond the caps).
+ *   attach.macro ("vba"), attach.pdf ("links", "form", "javascript", "launch"),
+ *   attach.encrypted (a zip member, or a RAR or 7-Zip archive, is encrypted), link.dropped / attach.dropped (counts
+ *   beyond the caps). A PDF's /URI links join the message's links.
  * Decision (documented in mail_int.h): one further event per link ("email.link", url and
  * domain) and per attachment ("email.attachment", hashes and name) beyond the ones the
  * message event types, so the intel detector, which reads typed fields only, checks
  * every URL and every hash. They carry the message id, subject and time but no
  * addresses, so sender and recipients are matched once per message.
  */
+
+/* The body text kept per message for the phishing detector's lure wording: the part
+ * where a lure is written, without holding a huge newsletter. */
+#define BODY_MAX (64u << 10)
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 static void gmime_start(void) { g_mime_init(); }
@@ -40,7 +51,13 @@ typedef struct msg_ctx {
     size_t n_links, dropped_links;
     attach att[MAIL_MAX_ATTACH];
     size_t n_att, dropped_att;
-    bool seen_spf, seen_dkim, seen_dmarc;
+    unsigned seen_auth; /* a bit per method of auth_results */
+    bool dkim_done;
+    const char *from_raw;  /* the From header's (decoded) text, owned by GMime */
+    const char *reply_raw; /* the Reply-To header's */
+    char *body;           /* the body's text, plain and HTML, for lure wording */
+    size_t body_n;
+    unsigned forms;
     GHashTable *depth; /* part -> its multipart level, to bound how deep parts are read */
     bool too_deep;
 } msg_ctx;
@@ -110,26 +127,85 @@ static void add_rcpts(msg_ctx *m, InternetAddressList *l, int depth)
     }
 }
 
-/* "spf=pass (...) smtp.mailfrom=x; dkim=none" -> the word after method=. Only the first
- * result of each method counts: the topmost header is the one our own server added. */
-static void auth_result(msg_ctx *m, const char *v, const char *method, const char *key, bool *seen)
+static bool word_char(char c) { return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'); }
+
+/* The value of "name=" inside one result r ("header.d=example.com"), lower case, in the
+ * arena; empty when absent. */
+static ts_str prop(msg_ctx *m, ts_str r, const char *name)
 {
-    size_t ml = strlen(method);
-    for (const char *p = v; !*seen && (p = strcasestr(p, method)) != NULL; p += ml) {
-        bool start = p == v || !((p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z') || p[-1] == '.');
-        if (!start || p[ml] != '=')
+    size_t nl = strlen(name);
+    for (size_t i = 0; i + nl < r.n; i++) {
+        if (strncasecmp(r.p + i, name, nl) != 0 || (i && (word_char(r.p[i - 1]) || r.p[i - 1] == '.')))
             continue;
-        const char *s = p + ml + 1, *e = s;
-        while ((*e >= 'a' && *e <= 'z') || (*e >= 'A' && *e <= 'Z'))
+        size_t s = i + nl, e = s;
+        while (e < r.n && r.p[e] != ' ' && r.p[e] != '\t' && r.p[e] != ';' && r.p[e] != '(' && r.p[e] != '\r' &&
+               r.p[e] != '\n')
             e++;
-        char low[32];
-        size_t n = e > s ? ts_lower(ts_str_make(s, (size_t)(e - s)), low, sizeof low) : 0;
+        ts_str v = ts_str_make(r.p + s, e - s);
+        if (v.n && v.p[0] == '@') /* header.i=@example.com */
+            v = ts_str_make(v.p + 1, v.n - 1);
+        char low[256];
+        size_t n = v.n ? ts_lower(v, low, sizeof low) : 0;
         char *k = n ? ts_arena_strndup(arena(m), low, n) : NULL;
-        if (k) {
-            field(m, key, ts_str_make(k, n));
-            *seen = true;
-        }
+        return k ? ts_str_make(k, n) : TS_STR_NULL;
     }
+    return TS_STR_NULL;
+}
+
+/*
+ * One Authentication-Results value: "spf=pass (...) smtp.mailfrom=x; dkim=pass header.d=y;
+ * dmarc=fail header.from=z; compauth=fail reason=001; arc=pass". Each method's first
+ * result counts (the topmost header is the one the receiving server added) and becomes
+ * auth.spf / auth.dkim / auth.dmarc / auth.compauth / auth.arc; every DKIM signature that
+ * passed names its domain in auth.dkim.pass (for alignment with From), DMARC's header.from
+ * goes to auth.dmarc.from.
+ */
+static void auth_results(msg_ctx *m, const char *v)
+{
+    static const char *const methods[] = {"spf", "dkim", "dmarc", "compauth", "arc"};
+    static const char *const keys[] = {"auth.spf", "auth.dkim", "auth.dmarc", "auth.compauth", "auth.arc"};
+    ts_str all = ts_str_c(v);
+    for (size_t i = 0; i < all.n;) {
+        /* A result starts at "method=" at a word start. */
+        size_t k;
+        for (k = 0; k < 5; k++) {
+            size_t ml = strlen(methods[k]);
+            if (i + ml < all.n && strncasecmp(all.p + i, methods[k], ml) == 0 && all.p[i + ml] == '=' &&
+                (i == 0 || !(word_char(all.p[i - 1]) || all.p[i - 1] == '.')))
+                break;
+        }
+        if (k == 5) {
+            i++;
+            continue;
+        }
+        size_t s = i + strlen(methods[k]) + 1, e = s;
+        while (e < all.n && word_char(all.p[e]))
+            e++;
+        /* The result's properties run to the next ';' (or the next method). */
+        size_t end = e;
+        while (end < all.n && all.p[end] != ';')
+            end++;
+        ts_str r = ts_str_make(all.p + e, end - e);
+        char low[32];
+        size_t n = e > s ? ts_lower(ts_str_make(all.p + s, e - s), low, sizeof low) : 0;
+        char *res = n ? ts_arena_strndup(arena(m), low, n) : NULL;
+        if (res) {
+            ts_str rv = ts_str_make(res, n);
+            if (!(m->seen_auth & (1u << k))) {
+                field(m, keys[k], rv);
+                m->seen_auth |= 1u << k;
+                if (k == 2)
+                    field(m, "auth.dmarc.from", prop(m, r, "header.from="));
+            }
+            if (k == 1 && ts_str_eq(rv, "pass") && !m->dkim_done) {
+                ts_str d = prop(m, r, "header.d=");
+                field(m, "auth.dkim.pass", d.n ? d : prop(m, r, "header.i="));
+            }
+        }
+        i = e;
+    }
+    if (m->seen_auth & 2u)
+        m->dkim_done = true; /* later headers are other servers' claims */
 }
 
 /* The address in "... (sender IP is 1.2.3.4)", "client-ip=1.2.3.4" or a Received hop's
@@ -167,10 +243,16 @@ static bool received_ip(const char *v, ts_ip *ip)
     return false;
 }
 
-/* Return-Path, Sender and the mail program, kept as raw fields (angle brackets dropped). */
+/* Return-Path, Sender, the mail program and the mailing-list headers (the signs of
+ * legitimate bulk mail), kept as raw fields (angle brackets dropped). X-Mailing-List and
+ * Mailing-List are older lists' List-Id. */
 static void copy_header(msg_ctx *m, const char *name, const char *v)
 {
-    static const char *const keys[] = {"Return-Path", "Sender", "X-Mailer", "User-Agent", NULL};
+    static const char *const keys[] = {"Return-Path", "Sender",         "X-Mailer",       "User-Agent",
+                                       "List-Id",     "X-Mailing-List", "Mailing-List",   "List-Unsubscribe",
+                                       "List-Post",   "Precedence",     NULL};
+    static const char *const as[] = {"Return-Path", "Sender",  "X-Mailer",         "X-Mailer",  "list.id",
+                                     "list.id",     "list.id", "list.unsubscribe", "list.post", "Precedence"};
     size_t k = 0;
     while (keys[k] && strcasecmp(name, keys[k]) != 0)
         k++;
@@ -179,9 +261,13 @@ static void copy_header(msg_ctx *m, const char *name, const char *v)
     ts_str s = ts_str_trim(ts_str_c(v));
     if (s.n >= 2 && s.p[0] == '<' && s.p[s.n - 1] == '>')
         s = ts_str_make(s.p + 1, s.n - 2);
+    /* Senders write these as badly as From: keep the address the text names. */
+    ts_str found;
+    if (k < 2 && !mail_addr_ok(s) && mail_addr_scan(s, &found))
+        s = found;
     char *p = ts_arena_strndup(arena(m), s.p, s.n);
     if (p)
-        field(m, k == 3 ? "X-Mailer" : keys[k], ts_str_make(p, s.n));
+        field(m, as[k], ts_str_make(p, s.n));
 }
 
 /* Authentication-Results names the connecting address on some servers; otherwise the
@@ -199,11 +285,15 @@ static void headers(msg_ctx *m, GMimeObject *obj)
         if (!name || !v)
             continue;
         if (strcasecmp(name, "Authentication-Results") == 0) {
-            auth_result(m, v, "spf", "auth.spf", &m->seen_spf);
-            auth_result(m, v, "dkim", "auth.dkim", &m->seen_dkim);
-            auth_result(m, v, "dmarc", "auth.dmarc", &m->seen_dmarc);
+            auth_results(m, v);
             if (!stated.v)
                 ip_after(v, "sender IP is ", &stated);
+        } else if (strcasecmp(name, "From") == 0) {
+            if (!m->from_raw)
+                m->from_raw = v;
+        } else if (strcasecmp(name, "Reply-To") == 0) {
+            if (!m->reply_raw)
+                m->reply_raw = v;
         } else if (strcasecmp(name, "Received-SPF") == 0 && !stated.v) {
             ip_after(v, "client-ip=", &stated);
         } else if (strcasecmp(name, "Received") == 0) {
@@ -228,14 +318,25 @@ static void addresses(msg_ctx *m, GMimeMessage *msg)
 {
     ts_event *ev = &m->c->s->ev;
     InternetAddressMailbox *from = first_mailbox(g_mime_message_get_from(msg));
-    if (from) {
-        ev->mail_from = keep(m, internet_address_mailbox_get_addr(from));
-        field(m, "From", ev->mail_from);
+    ts_str addr = from ? keep(m, internet_address_mailbox_get_addr(from)) : TS_STR_NULL;
+    if (from)
         field(m, "From.name", keep(m, internet_address_get_name(INTERNET_ADDRESS(from))));
+    /* A From that does not parse is itself a sign of fraud, and its raw text still names
+       the domain the reader is meant to see. */
+    if (!mail_addr_ok(addr) && m->from_raw) {
+        ts_str raw = keep(m, m->from_raw), found;
+        field(m, "From.raw", raw);
+        field(m, "From.malformed", TS_STR_LIT("1"));
+        if (mail_addr_scan(raw, &found))
+            addr = found;
     }
+    ev->mail_from = addr;
+    field(m, "From", ev->mail_from);
     InternetAddressMailbox *rt = first_mailbox(g_mime_message_get_reply_to(msg));
-    if (rt)
-        field(m, "Reply-To", keep(m, internet_address_mailbox_get_addr(rt)));
+    ts_str reply = rt ? keep(m, internet_address_mailbox_get_addr(rt)) : TS_STR_NULL, found;
+    if (!mail_addr_ok(reply) && m->reply_raw && mail_addr_scan(keep(m, m->reply_raw), &found))
+        reply = found;
+    field(m, "Reply-To", reply);
     add_rcpts(m, g_mime_message_get_to(msg), 0);
     add_rcpts(m, g_mime_message_get_cc(msg), 0);
     ev->mail_subject = keep(m, g_mime_message_get_subject(msg));
@@ -281,9 +382,11 @@ static ts_str digest(msg_ctx *m, GChecksumType t, const uint8_t *d, size_t n)
     return s;
 }
 
-static void add_member(void *ud, ts_str name)
+static void add_member(void *ud, ts_str name, bool encrypted)
 {
     msg_ctx *m = ud;
+    if (encrypted)
+        field(m, "attach.encrypted", TS_STR_LIT("1"));
     char *p = ts_arena_strndup(arena(m), name.p, name.n);
     if (!p)
         return;
@@ -325,6 +428,45 @@ static void add_attachment(msg_ctx *m, GMimeObject *part, const char *fname, con
         field(m, "attach.macro", TS_STR_LIT("vba"));
     if (n >= 4 && d[0] == 'P' && d[1] == 'K')
         mail_zip_members(d, n, add_member, m);
+    else if (mail_archive_encrypted(d, n))
+        field(m, "attach.encrypted", TS_STR_LIT("1"));
+    /* A PDF's links are the message's links too (the intel detector checks them). */
+    unsigned pdf = mail_pdf_traits(d, n, add_link, m);
+    static const struct {
+        unsigned bit;
+        const char *what;
+    } traits[] = {{MAIL_PDF_LINKS, "links"}, {MAIL_PDF_FORM, "form"}, {MAIL_PDF_SCRIPT, "javascript"},
+                  {MAIL_PDF_LAUNCH, "launch"}};
+    for (size_t i = 0; i < sizeof traits / sizeof *traits; i++)
+        if (pdf & traits[i].bit)
+            field(m, "attach.pdf", ts_str_c(traits[i].what));
+}
+
+/* Appends a body part's text to the message's body (bounded by BODY_MAX). */
+static void add_body(msg_ctx *m, const char *t, size_t n)
+{
+    if (!m->body)
+        m->body = g_malloc(BODY_MAX);
+    size_t room = BODY_MAX - m->body_n;
+    if (room < 2 || !n)
+        return;
+    if (m->body_n)
+        m->body[m->body_n++] = '\n', room--;
+    size_t k = n < room ? n : room;
+    while (k < n && k && ((unsigned char)t[k] & 0xc0) == 0x80) /* no half characters */
+        k--;
+    memcpy(m->body + m->body_n, t, k);
+    m->body_n += k;
+}
+
+static void add_form(void *ud, ts_str action, bool password)
+{
+    msg_ctx *m = ud;
+    if (m->forms++ >= 8)
+        return;
+    field(m, "body.form", action.n ? action : TS_STR_LIT("(no action)"));
+    if (password)
+        field(m, "body.password_input", TS_STR_LIT("1"));
 }
 
 /* The decoded content of a leaf part (transfer encoding undone), or NULL. */
@@ -362,10 +504,16 @@ static void visit_part(GMimeObject *parent, GMimeObject *part, gpointer ud)
     if (body && GMIME_IS_TEXT_PART(part)) {
         char *t = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
         if (t) {
-            if (html)
-                mail_html_links(arena(m), t, strlen(t), add_link, m);
-            else
-                mail_text_links(t, strlen(t), add_link, m);
+            size_t n = strlen(t);
+            if (html) {
+                mail_html_links(arena(m), t, n, add_link, m);
+                mail_html_forms(arena(m), t, n, add_form, m);
+                ts_str words = mail_html_text(arena(m), t, n, BODY_MAX);
+                add_body(m, words.p, words.n);
+            } else {
+                mail_text_links(t, n, add_link, m);
+                add_body(m, t, n);
+            }
             g_free(t);
         }
         return;
@@ -419,6 +567,10 @@ static void side_event(msg_ctx *m, const ts_event *msg, const char *dataset)
 static void emit_all(msg_ctx *m)
 {
     ts_event *ev = &m->c->s->ev;
+    if (m->body_n) {
+        char *b = ts_arena_strndup(arena(m), m->body, m->body_n);
+        field(m, "body.text", b ? ts_str_make(b, m->body_n) : TS_STR_NULL);
+    }
     if (m->dropped_links)
         field(m, "link.dropped", fmt_num(m, m->dropped_links));
     if (m->dropped_att)
@@ -493,6 +645,7 @@ void mail_parse_message(rd_ctx *c, const char *msg, size_t len, uint64_t line)
             rd_error(c, line, 0, TOCSIN_E_PARSE, "MIME parts nested deeper than %d levels: the parts below were not read",
                      MAIL_MAX_DEPTH);
         emit_all(m);
+        g_free(m->body);
         g_free(m);
         g_object_unref(gm);
     }
