@@ -10,6 +10,7 @@
 #include "attribute/attribute.h"
 #include "core/config.h"
 #include "correlate/correlate.h"
+#include "correlate/routine.h"
 #include "correlate/suppress.h"
 #include "detect/detect.h"
 #include "ingest/ingest.h"
@@ -20,11 +21,14 @@
 /* Messages shown for one file; the rest are counted and summed up in one line at its end,
  * so a damaged file cannot bury the others' messages (or take minutes to print). */
 #define DIAG_PER_FILE 20
+/* The routine learner's row in the store's detector_state table. */
+#define ROUTINE_STATE "routine"
 
 typedef struct hunt {
     tocsin *t;
     ts_scratch scratch;
     ts_correlator *corr;
+    ts_routine *routine; /* sources whose usual doing is not raised */
     const ts_detector *det[MAX_DETECTORS];
     void *det_state[MAX_DETECTORS];
     size_t n_det;
@@ -63,6 +67,7 @@ static void on_alert(void *ud, ts_alert *a)
 {
     hunt *h = ud;
     h->st.alerts++;
+    ts_routine_observe(h->routine, a);
     ts_correlator_add(h->corr, a);
 }
 
@@ -222,6 +227,27 @@ static tocsin_code check_chosen(tocsin *t, const char *list)
     return TOCSIN_OK;
 }
 
+static void routine_diag(void *ud, const char *file, unsigned line, const char *msg)
+{
+    rules_diag(ud, file, line, msg);
+}
+
+/* The routine sources (correlate/routine.h) continue from what earlier runs learned. */
+static tocsin_code start_routine(hunt *h)
+{
+    void *blob = NULL;
+    size_t len = 0;
+    if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, routine_diag, h)))
+        return TOCSIN_E_NOMEM;
+    tocsin_code rc = ts_store_state_get(h->t->store, ROUTINE_STATE, &blob, &len);
+    if (rc == TOCSIN_E_DB)
+        return ts_session_fail(h->t, rc, "%s", ts_store_error(h->t->store));
+    if (rc == TOCSIN_OK && blob && ts_routine_load(h->routine, blob, len) != TOCSIN_OK)
+        ts_session_diag(h->t, h->t->db_path, 0, "routine sources: the saved state is unusable; learning afresh");
+    free(blob);
+    return TOCSIN_OK;
+}
+
 static tocsin_code start_detectors(hunt *h)
 {
     ts_detect_ctx ctx = {h->t->intel,
@@ -252,7 +278,7 @@ static tocsin_code start_detectors(hunt *h)
         h->det_state[h->n_det++] = state;
         rc = restore_state(h, d, state, &ctx);
     }
-    return rc;
+    return rc == TOCSIN_OK ? start_routine(h) : rc;
 }
 
 /* The detectors' and the correlator's bounded tables, for the summary. */
@@ -268,6 +294,8 @@ static void gather_state(hunt *h)
             st->state[st->n_state++] = (ts_state_row){h->det[i]->name, u[k]};
     }
     ts_state_use u;
+    if (st->n_state < TS_STATE_ROWS && ts_routine_usage(h->routine, &u, 1))
+        st->state[st->n_state++] = (ts_state_row){"routine", u};
     if (st->n_state < TS_STATE_ROWS && ts_correlator_usage(h->corr, &u, 1))
         st->state[st->n_state++] = (ts_state_row){"correlate", u};
 }
@@ -280,6 +308,8 @@ static void stop_detectors(hunt *h)
         free(h->det_state[i]);
     }
     h->n_det = 0;
+    ts_routine_free(h->routine);
+    h->routine = NULL;
 }
 
 /* Writes what each detector learned, inside the findings' transaction. Each state is made
@@ -303,6 +333,11 @@ static tocsin_code keep_states(hunt *h)
                             tocsin_strerror(src));
         free(blob);
     }
+    void *blob = NULL;
+    size_t len = 0;
+    if (rc == TOCSIN_OK && h->routine && ts_routine_save(h->routine, &blob, &len) == TOCSIN_OK)
+        rc = ts_store_state_put(h->t->store, ROUTINE_STATE, h->run, blob, len);
+    free(blob);
     return rc;
 }
 
@@ -376,6 +411,19 @@ static tocsin_code apply_suppressions(hunt *h, ts_incident **inc, size_t n)
     return rc;
 }
 
+/* Alerts the analyst left standing that are a routine source's usual doing are marked
+ * (kept, shown with the reason, weighing nothing), before attribution. */
+static tocsin_code apply_routine(hunt *h, ts_incident **inc, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t marked = ts_routine_mark(h->routine, inc[i]);
+        if (marked == (size_t)-1)
+            return TOCSIN_E_NOMEM;
+        h->st.routine += marked;
+    }
+    return TOCSIN_OK;
+}
+
 /* End of input: detectors flush, incidents form and get attributed, then the findings are
  * stored. The state goes with the alerts: kept without them (a kill or a failure between
  * two commits), the detectors would skip, in the next hunt, events whose alerts were never
@@ -393,6 +441,8 @@ static tocsin_code conclude(hunt *h)
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
     tocsin_code rc = apply_suppressions(h, inc, n);
+    if (rc == TOCSIN_OK)
+        rc = apply_routine(h, inc, n);
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
         ts_attribute_incident_tz(h->t->intel, h->t->tz, inc[i]);
     if (rc == TOCSIN_OK)

@@ -202,7 +202,9 @@ tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const ts_tz_table *tz, 
     ts_hidx seen = {0};
     for (size_t i = 0; i < inc->n_alerts; i++) {
         const ts_alert *a = inc->alerts[i];
-        if (a->suppression) /* an analyst said it is not worth raising: no evidence either */
+        /* an analyst said it is not worth raising, or it is a routine source's usual doing:
+           no evidence either */
+        if (a->suppression || a->routine)
             continue;
         if (a->kind == TS_EV_INDICATOR && !indicator_seen(&seen, inc, i))
             from_indicator(ti, &b, a, i);

@@ -81,7 +81,9 @@ typedef struct ts_alert {
     uint32_t source;      /* the feed, in the session's ts_intel */
     uint8_t confidence;   /* of the indicator, 0..100 */
     uint8_t shared;       /* the indicator is known shared infrastructure */
-    char *suppressed;     /* warninglist reason when a hit was suppressed, else NULL */
+    char *suppressed;     /* warninglist reason when a hit was suppressed, or "routine: REASON"
+                             (correlate/routine.h) when a routine source's usual doing; else NULL */
+    uint8_t routine;      /* set with suppressed by the routine stage: no attribution weight */
     /* The analyst's suppression that matched (its id in the store's suppressions) and what
        it said ("host = scan-01: weekly scan"), set at the end of a hunt; 0 and NULL: none. */
     int64_t suppression;

@@ -185,7 +185,10 @@ static void detail_raw(FILE *o, const ts_alert_view *a)
             fputs(", ", o);
         fputs(a->actors[i], o);
     }
-    if (a->suppressed) {
+    if (a->suppressed && strncmp(a->suppressed, "routine: ", 9) == 0) { /* correlate/routine.h */
+        piece(o, "; ", "");
+        fputs(a->suppressed, o); /* "routine: ..." says what it is */
+    } else if (a->suppressed) {
         piece(o, "; ", "suppressed: ");
         fputs(a->suppressed, o);
     }

@@ -27,6 +27,7 @@ typedef struct ts_hunt_stats {
     ts_state_row state[TS_STATE_ROWS]; /* the detectors' and the correlator's tables */
     size_t n_state;
     uint64_t suppressed; /* distinct alerts an analyst's suppression marked */
+    uint64_t routine;    /* distinct alerts marked as a routine source's usual doing */
 } ts_hunt_stats;
 
 /* The hunt's report: its summary, then every incident this run wrote, in full. */

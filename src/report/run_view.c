@@ -11,6 +11,7 @@
 typedef struct run_figures {
     uint64_t files, events, rejected, alerts, incidents, suppressed;
     double seconds;
+    uint64_t routine; /* this hunt's only: a stored run does not record it */
 } run_figures;
 
 static run_figures figures(const ts_run_view *run, const ts_hunt_stats *st)
@@ -20,7 +21,7 @@ static run_figures figures(const ts_run_view *run, const ts_hunt_stats *st)
         f.seconds = (double)(run->ended_ns - run->started_ns) / 1e9;
     if (st)
         f = (run_figures){st->files, st->events, st->rejected, st->alerts, st->incidents, st->suppressed,
-                          st->seconds};
+                          st->seconds, st->routine};
     return f;
 }
 
@@ -106,6 +107,9 @@ static void summary_text(const rpt *r, const ts_run_view *run, const run_figures
     if (f->suppressed) /* kept and shown, marked: an analyst's suppression matched them */
         fprintf(o, "  %s suppressed by analysts' rules (tocsin suppress --list), not raised\n",
                 rpt_count(f->suppressed, a, sizeof a));
+    if (f->routine) /* kept and shown, marked: a routine source's usual doing (docs/correlation.md) */
+        fprintf(o, "  %s routine (scanners, deployment and other sources doing what they always do), not raised\n",
+                rpt_count(f->routine, a, sizeof a));
     fprintf(o, "  %.2f s", f->seconds);
     if (f->seconds > 0)
         fprintf(o, ", %s events/s", rpt_count((uint64_t)((double)f->events / f->seconds), a, sizeof a));
@@ -211,6 +215,7 @@ static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f
     ts_jw_kuint(&w, "alerts", f->alerts);
     ts_jw_kuint(&w, "incidents", f->incidents);
     ts_jw_kuint(&w, "suppressed", f->suppressed);
+    ts_jw_kuint(&w, "routine", f->routine);
     ts_jw_kdouble(&w, "seconds", f->seconds);
     ts_jw_kdouble(&w, "events_per_second", f->seconds > 0 ? (double)f->events / f->seconds : 0);
     ts_jw_key(&w, "formats");
