@@ -274,6 +274,7 @@ typedef struct side {
     const ts_ip *ip;    /* for named sources */
     const char *host;
     char target[TS_IP_STRLEN + 128];
+    uint8_t remote;     /* 1: the alert's remote side is the source */
 } side;
 
 static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
@@ -297,7 +298,7 @@ static size_t sides(const ts_alert *a, side out[2])
         (a->internal_host || ts_ip_set(&a->internal_ip))) {
         side *s = &out[n++];
         snprintf(s->name, sizeof s->name, "%s", ts_ip_format(&a->remote_ip, ip));
-        s->ip = &a->remote_ip, s->host = NULL;
+        s->ip = &a->remote_ip, s->host = NULL, s->remote = 1;
         snprintf(s->target, sizeof s->target, "%s",
                  a->internal_host ? a->internal_host : ts_ip_format(&a->internal_ip, ip));
     }
@@ -307,12 +308,14 @@ static size_t sides(const ts_alert *a, side out[2])
         side *s = &out[n++];
         snprintf(s->name, sizeof s->name, "%.*s", 127,
                  ts_ip_set(&a->internal_ip) ? ts_ip_format(&a->internal_ip, ip) : a->internal_host);
-        s->ip = &a->internal_ip, s->host = a->internal_host;
+        s->ip = &a->internal_ip, s->host = a->internal_host, s->remote = 0;
         snprintf(s->target, sizeof s->target, "%.*s", 127,
                  ts_ip_set(&a->remote_ip) ? ts_ip_format(&a->remote_ip, ip) : a->remote_name);
     }
+    /* The side is part of the identity: a detector always puts its actor on the same side,
+       so the deployment server's targets, seen on the other side, learn nothing from it. */
     for (size_t i = 0; i < n; i++)
-        out[i].src = fnv_str(FNV0, out[i].name) | 1; /* never 0: 0 marks an empty cell */
+        out[i].src = fnv_str(fnv(FNV0, &out[i].remote, 1), out[i].name) | 1; /* 0 marks an empty cell */
     return n;
 }
 

@@ -1,0 +1,271 @@
+/* test_routine.c: routine sources. A weekly scanner failing logons on 150 hosts and a
+ * deployment server pushing a service to 60 hosts every evening are learned and marked
+ * routine; an attacker sweeping 10 hosts once, the scanner doing something new, or doing
+ * its usual thing at another hour still alert; named sources; the state kept across runs
+ * and bounded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "core/config.h"
+#include "correlate/routine.h"
+
+#define SEC 1000000000LL
+#define HOUR (3600 * SEC)
+#define DAY (24 * HOUR)
+#define WEEK (7 * DAY)
+#define T0 (1416787200LL * SEC) /* Monday 2014-11-24 00:00 UTC */
+
+/* An alert as a detector emits it: src acts on the target host or address. */
+static ts_alert *mk(const char *det, const char *tech, const char *src, const char *target, int64_t t,
+                    int src_is_internal)
+{
+    ts_alert *a = calloc(1, sizeof *a);
+    a->detector = det;
+    a->techniques = strdup(tech);
+    a->key = strdup(target);
+    a->title = strdup(target);
+    a->kind = TS_EV_BEHAVIOUR;
+    a->severity = 60;
+    a->first_ns = a->last_ns = t;
+    a->count = 1;
+    a->direction = TS_DIR_INTERNAL;
+    if (src_is_internal) { /* lateral movement: the internal side acts on the remote one */
+        ts_ip_parse(ts_str_c(src), &a->internal_ip);
+        ts_ip_parse(ts_str_c(target), &a->remote_ip);
+    } else { /* a logon: the remote side acts on the host that logged it */
+        ts_ip_parse(ts_str_c(src), &a->remote_ip);
+        a->internal_host = strdup(target);
+    }
+    return a;
+}
+
+static void host_name(char *buf, size_t cap, int i) { snprintf(buf, cap, "ws%03d.corp.example", i); }
+
+/* The scanner 10.0.5.20 fails logons on hosts [0, n) on Mondays 02:00-02:59 of weeks [0, weeks). */
+static void scan_from(ts_routine *r, int64_t base, int weeks, int n)
+{
+    char h[64];
+    for (int w = 0; w < weeks; w++)
+        for (int i = 0; i < n; i++) {
+            host_name(h, sizeof h, i);
+            ts_alert *a = mk("credential", "T1110.001", "10.0.5.20", h, base + w * WEEK + 2 * HOUR + i * 20 * SEC, 0);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+}
+
+static void scan(ts_routine *r, int weeks, int n) { scan_from(r, T0, weeks, n); }
+
+/* Marks one alert, as an incident of its own; returns whether it was marked routine. */
+static int routine(const ts_routine *r, ts_alert *a, char *why, size_t cap)
+{
+    ts_alert *v[1] = {a};
+    ts_incident inc = {.alerts = v, .n_alerts = 1, .severity = a->severity};
+    size_t m = ts_routine_mark(r, &inc);
+    if (why)
+        snprintf(why, cap, "%s", a->suppressed ? a->suppressed : "");
+    int marked = m == 1 && a->routine && inc.severity == 0;
+    ts_alert_free(a);
+    return marked;
+}
+
+static ts_config *conf(const char *text, char *path, size_t cap)
+{
+    snprintf(path, cap, "/tmp/test_routine_%d.conf", (int)getpid());
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    ts_config *c = NULL;
+    ts_config_load(path, &c, NULL, NULL);
+    return c;
+}
+
+static void weekly_scanner(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    scan(r, 3, 150);
+    char why[512];
+    /* one host's aggregated brute-force alert over the three Mondays */
+    ts_alert *a = mk("credential", "T1110.001", "10.0.5.20", "ws007.corp.example", T0 + 2 * HOUR, 0);
+    a->last_ns = T0 + 2 * WEEK + 2 * HOUR + 30 * 60 * SEC;
+    CHECK(routine(r, a, why, sizeof why));
+    CHECK(strstr(why, "routine: 10.0.5.20 touched ") != NULL);
+    CHECK(strstr(why, "every Monday 02:00-03:00 UTC on 3 occasions") != NULL);
+    /* every one of the 150 hosts' alerts is routine: none raised */
+    int raised = 0;
+    for (int i = 0; i < 150; i++) {
+        char h[64];
+        host_name(h, sizeof h, i);
+        raised += !routine(r, mk("credential", "T1110.001", "10.0.5.20", h, T0 + WEEK + 2 * HOUR, 0), NULL, 0);
+    }
+    CHECK_INT(raised, 0);
+    /* something new: another technique (spraying) from the scanner alerts */
+    CHECK(!routine(r, mk("credential", "T1110.003", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0), NULL, 0));
+    /* its usual doing on a Wednesday afternoon alerts */
+    a = mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0);
+    a->last_ns = T0 + 2 * WEEK + 2 * DAY + 14 * HOUR;
+    CHECK(!routine(r, a, NULL, 0));
+    /* an alert already suppressed by a warninglist is left as it was */
+    a = mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0);
+    a->suppressed = strdup("warninglist");
+    CHECK(!routine(r, a, why, sizeof why));
+    CHECK_STR(why, "warninglist");
+    /* an indicator match is never routine */
+    a = mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0);
+    a->kind = TS_EV_INDICATOR;
+    CHECK(!routine(r, a, NULL, 0));
+    ts_routine_free(r);
+}
+
+static void near_misses(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    char h[64];
+    /* an attacker sweeps 10 hosts once, at the scanner's hour */
+    for (int i = 0; i < 10; i++) {
+        host_name(h, sizeof h, i);
+        ts_alert *a = mk("credential", "T1110.001", "10.0.9.9", h, T0 + 2 * HOUR, 0);
+        ts_routine_observe(r, a);
+        ts_alert_free(a);
+    }
+    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.9.9", "ws001.corp.example", T0 + 2 * HOUR, 0), NULL, 0));
+    /* a scanner seen twice (below min_occasions = 3) is not yet routine */
+    scan(r, 2, 150);
+    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0), NULL, 0));
+    /* an attacker sweeping 150 hosts once, even three times in one day, is one occasion */
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 150; i++) {
+            host_name(h, sizeof h, i);
+            ts_alert *a = mk("lateral", "T1021.002", "10.0.8.8", "x", T0 + 3 * DAY + k * HOUR, 1);
+            ts_ip_parse(ts_str_c("10.0.1.1"), &a->remote_ip);
+            a->remote_ip.b[3] = (uint8_t)i, a->remote_ip.b[2] = (uint8_t)(i >> 8);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+    CHECK(!routine(r, mk("lateral", "T1021.002", "10.0.8.8", "10.0.1.1", T0 + 3 * DAY, 1), NULL, 0));
+    ts_routine_free(r);
+}
+
+/* 10.0.6.10 installs a service on 60 hosts every evening at 22:00, Monday to Friday. */
+static void deployment_server(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    char ip[32], why[512];
+    for (int d = 0; d < 5; d++)
+        for (int i = 0; i < 60; i++) {
+            snprintf(ip, sizeof ip, "10.0.2.%d", i + 1);
+            ts_alert *a = mk("lateral", "T1569.002", "10.0.6.10", ip, T0 + d * DAY + 22 * HOUR + i * SEC, 1);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+    CHECK(routine(r, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 2 * DAY + 22 * HOUR, 1), why,
+                  sizeof why));
+    CHECK(strstr(why, "daily 22:00-23:00 UTC on 5 occasions") != NULL);
+    /* a daily job: the same hour on the Saturday is usual too, but not 10:00 */
+    CHECK(routine(r, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 5 * DAY + 22 * HOUR, 1), NULL, 0));
+    CHECK(!routine(r, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 5 * DAY + 10 * HOUR, 1), NULL, 0));
+    /* the deployment server's targets are not routine sources themselves */
+    CHECK(!routine(r, mk("lateral", "T1569.002", "10.0.2.7", "10.0.6.10", T0 + 2 * DAY + 22 * HOUR, 1), NULL, 0));
+    /* kept across runs: a new learner loaded from the saved state judges alike */
+    void *blob;
+    size_t len;
+    CHECK_INT(ts_routine_save(r, &blob, &len), TOCSIN_OK);
+    ts_routine *again = ts_routine_new(NULL, NULL, NULL, NULL);
+    CHECK_INT(ts_routine_load(again, blob, len), TOCSIN_OK);
+    CHECK(routine(again, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 2 * DAY + 22 * HOUR, 1), NULL,
+                  0));
+    /* a damaged blob is refused and leaves the learner as it was */
+    CHECK_INT(ts_routine_load(again, blob, len - 1), TOCSIN_E_FORMAT);
+    CHECK_INT(ts_routine_load(again, "junk", 4), TOCSIN_E_FORMAT);
+    CHECK(routine(again, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 2 * DAY + 22 * HOUR, 1), NULL,
+                  0));
+    free(blob);
+    ts_routine_free(again);
+    ts_routine_free(r);
+}
+
+static void named_sources(void)
+{
+    char path[128], cpath[128], text[512], why[512];
+    snprintf(path, sizeof path, "/tmp/test_routine_%d.tsv", (int)getpid());
+    FILE *f = fopen(path, "w");
+    fputs("# comment\n10.0.7.0/29\tscanner\tNessus, security team\nbackup-*\tbackup\tnightly backups\n"
+          "broken line\n",
+          f);
+    fclose(f);
+    snprintf(text, sizeof text, "[routine]\nsources = %s\n", path);
+    ts_config *c = conf(text, cpath, sizeof cpath);
+    ts_routine *r = ts_routine_new(c, NULL, NULL, NULL);
+    CHECK(r != NULL);
+    char h[64];
+    /* one run of 25 hosts, once: enough for a named scanner */
+    for (int i = 0; i < 25; i++) {
+        host_name(h, sizeof h, i);
+        ts_alert *a = mk("credential", "T1110.001", "10.0.7.3", h, T0 + 15 * HOUR, 0);
+        ts_routine_observe(r, a);
+        ts_alert_free(a);
+    }
+    CHECK(routine(r, mk("credential", "T1110.001", "10.0.7.3", "ws001.corp.example", T0 + 15 * HOUR, 0), why,
+                  sizeof why));
+    CHECK(strstr(why, "routine: 10.0.7.3 is a scanner (Nessus, security team)") != NULL);
+    /* the named scanner doing one thing to one host alerts */
+    ts_alert *a = mk("exfil", "T1048", "10.0.7.3", "ws001.corp.example", T0 + 15 * HOUR, 0);
+    ts_routine_observe(r, a);
+    ts_alert_free(a);
+    CHECK(!routine(r, mk("exfil", "T1048", "10.0.7.3", "ws001.corp.example", T0 + 15 * HOUR, 0), NULL, 0));
+    /* an address outside the named network is judged as anyone */
+    for (int i = 0; i < 25; i++) {
+        host_name(h, sizeof h, i);
+        a = mk("credential", "T1110.001", "10.0.7.9", h, T0 + 15 * HOUR, 0);
+        ts_routine_observe(r, a);
+        ts_alert_free(a);
+    }
+    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.7.9", "ws001.corp.example", T0 + 15 * HOUR, 0), NULL, 0));
+    ts_routine_free(r);
+    ts_config_free(c);
+    unlink(path);
+    unlink(cpath);
+}
+
+/* The table stays within max_cells however many sources come, forgetting the oldest days. */
+static void bounded(void)
+{
+    char cpath[128];
+    ts_config *c = conf("[routine]\nmax_cells = 1024\n", cpath, sizeof cpath);
+    ts_routine *r = ts_routine_new(c, NULL, NULL, NULL);
+    char ip[32];
+    for (int i = 0; i < 20000; i++) {
+        snprintf(ip, sizeof ip, "10.1.%d.%d", (i >> 8) & 255, i & 255);
+        ts_alert *a = mk("credential", "T1110.001", ip, "ws001.corp.example", T0 + (i / 500) * DAY, 0);
+        ts_routine_observe(r, a);
+        ts_alert_free(a);
+    }
+    ts_state_use u;
+    CHECK_INT(ts_routine_usage(r, &u, 1), 1);
+    CHECK(u.kept <= 1024);
+    CHECK(u.evicted > 0);
+    CHECK(u.bytes <= u.bound);
+    /* the newest days are what is kept: a scan after them is still learned */
+    scan_from(r, T0 + 42 * DAY, 3, 150);
+    CHECK(routine(r, mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 42 * DAY + 2 * HOUR, 0),
+                  NULL, 0));
+    ts_routine_usage(r, &u, 1);
+    CHECK(u.kept <= 1024);
+    ts_routine_free(r);
+    ts_config_free(c);
+    unlink(cpath);
+}
+
+int main(void)
+{
+    weekly_scanner();
+    near_misses();
+    deployment_server();
+    named_sources();
+    bounded();
+    printf("test_routine: %d passed, %d failed\n", check_passed, check_failed);
+    return check_failed != 0;
+}
