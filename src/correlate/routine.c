@@ -336,7 +336,9 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
         cell *c = put(r, s[i].src, beh, day);
         if (!c)
             return;
-        uint64_t t = fnv_str(FNV0 ^ 0x5a, s[i].target);
+        uint64_t t = fnv_str(FNV0, s[i].target);
+        t = (t ^ (t >> 33)) * 0xff51afd7ed558ccdULL; /* FNV's low bits are poor on near names */
+        t ^= t >> 33;
         c->sketch[(t % SKETCH_BITS) / 8] |= (uint8_t)(1u << (t % 8));
         c->hours |= 1u << hour;
     }

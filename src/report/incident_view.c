@@ -516,6 +516,9 @@ static void json_alert(FILE *out, const ts_incident_view *v, size_t idx, const t
     } else {
         ts_jw_null(&w);
     }
+    /* a routine source's usual doing (correlate/routine.h): the reason, else null */
+    int routine = a->suppressed && strncmp(a->suppressed, "routine: ", 9) == 0;
+    ts_jw_kstr(&w, "routine", routine ? a->suppressed + 9 : NULL);
     ts_jw_key(&w, "provenance");
     ts_jw_obj(&w);
     ts_jw_kstr(&w, "file", a->file && *a->file ? a->file : NULL);
