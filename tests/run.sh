@@ -47,6 +47,14 @@ if [ -x tests/cli.sh ]; then
     tally "tests/cli.sh (sanitizers)" "$log" "$st"
 fi
 
+# Routine sources end to end (a weekly scanner, an attacker, a named source).
+if [ -x tests/routine.sh ]; then
+    for b in build build-san; do
+        tests/routine.sh $b/tocsin >"$log" 2>&1; st=$?
+        tally "tests/routine.sh ($b)" "$log" "$st"
+    done
+fi
+
 # The HTML report in headless Chromium (skipped, saying so, without chromium).
 if [ -x tests/html.sh ]; then
     tests/html.sh build/tocsin >"$log" 2>&1; st=$?
