@@ -11,12 +11,13 @@
 typedef struct run_figures {
     uint64_t files, events, rejected, alerts, incidents, suppressed;
     double seconds;
-    uint64_t routine; /* this hunt's only: a stored run does not record it */
+    uint64_t routine;
 } run_figures;
 
 static run_figures figures(const ts_run_view *run, const ts_hunt_stats *st)
 {
     run_figures f = {run->files, run->events, run->rejected, run->alerts, run->incidents, run->suppressed, 0};
+    f.routine = run->routine;
     if (run->ended_ns > run->started_ns)
         f.seconds = (double)(run->ended_ns - run->started_ns) / 1e9;
     if (st)

@@ -118,6 +118,11 @@ static const char *const sql[ST__COUNT] = {
         "SELECT count(DISTINCT ia.alert) FROM run_incidents r"
         " JOIN incident_alerts ia ON ia.incident = r.incident JOIN alerts a ON a.id = ia.alert"
         " WHERE r.run = ?1 AND a.suppression IS NOT NULL",
+    /* correlate/routine.h marks a routine source's alerts "routine: REASON" */
+    [ST_RUN_ROUTINE_COUNT] =
+        "SELECT count(DISTINCT ia.alert) FROM run_incidents r"
+        " JOIN incident_alerts ia ON ia.incident = r.incident JOIN alerts a ON a.id = ia.alert"
+        " WHERE r.run = ?1 AND a.suppression IS NULL AND a.suppressed LIKE 'routine: %'",
     [ST_SUPPRESS_ADD] =
         "INSERT INTO suppressions (detector, rule, host, user_name, ip, indicator, field, value, reason,"
         " created_ns, expires_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",

@@ -109,6 +109,8 @@ tocsin_code ts_store_run_get(ts_store *s, int64_t id, ts_run_view *out)
         out->incidents = i > 0 ? (uint64_t)i : 0;
         int64_t sup = count_of(s, ST_RUN_SUPPRESSED_COUNT, id, &rc);
         out->suppressed = sup > 0 ? (uint64_t)sup : 0;
+        int64_t rou = count_of(s, ST_RUN_ROUTINE_COUNT, id, &rc);
+        out->routine = rou > 0 ? (uint64_t)rou : 0;
     }
     if (rc != TOCSIN_OK)
         ts_run_view_clear(out);

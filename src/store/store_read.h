@@ -16,6 +16,7 @@ typedef struct ts_run_view {
     uint64_t alerts;    /* distinct alerts in the incidents it wrote */
     uint64_t incidents; /* incidents it wrote */
     uint64_t suppressed; /* of those alerts, the ones an analyst's suppression marks now */
+    uint64_t routine;    /* of those alerts, the ones marked as a routine source's usual doing */
 } ts_run_view;
 
 /* Files, events and rejected records of a run, per detected format. */
