@@ -117,6 +117,14 @@ static tocsin_code count_detector(ev_scores *s, const char *name, int campaign)
     return TOCSIN_OK;
 }
 
+/* An alert that rang: not one a routine source made, nor one an analyst suppressed. Those
+ * are stored and shown, but nobody was alarmed by them, so they are neither false alerts
+ * nor detections. (Warninglist hits keep counting, as they always have.) */
+static int raised(const ts_alert_view *a)
+{
+    return !a->suppression && !(a->suppressed && strncmp(a->suppressed, "routine: ", 9) == 0);
+}
+
 /* Matches every distinct alert; counts campaign alerts per incident into per_inc. */
 static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t n, uint64_t *per_inc, ev_scores *s)
 {
@@ -131,6 +139,10 @@ static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t 
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
         const ts_alert_view *a = refs[i].a;
         int first = i == 0 || refs[i - 1].a->id != a->id;
+        if (!raised(a)) {
+            hits = 0; /* routine or suppressed by an analyst: kept, not an alarm (docs/eval.md) */
+            continue;
+        }
         if (first) {
             ev_alert q = {relative(a->file, dir), a->line, a->first_ns, a->last_ns, a->count,
                           host_of(a, map, n_map), a->user, is_indicator(a)};
