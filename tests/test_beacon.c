@@ -134,6 +134,8 @@ static void test_rita_rolling(const char *d, const char *cfgdir)
     run_dir(&r, d, "proxy_rolling", cfg);
     CHECK(r.out.n >= 1);
     for (size_t i = 0; i < r.out.n; i++) {
+        if (!strstr(r.out.a[i]->title, " via proxy 10.0.0.238:3128"))
+            fprintf(stderr, "  not via the proxy: %s\n", r.out.a[i]->title);
         CHECK(strstr(r.out.a[i]->title, " via proxy 10.0.0.238:3128") != NULL);
         CHECK(title_score(r.out.a[i]) < 0.8);
     }
