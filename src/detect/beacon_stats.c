@@ -229,7 +229,8 @@ bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p,
         return false;
     double pause = fmax(p->gap_factor * period, p->gap_min_s), active;
     size_t k = thin(ts, n, sz, period, pause, kiv, ksz, &active);
-    if (k < 3 || active <= 0)
+    /* a pair that is mostly bursts is a person with a few regular habits, not a timer */
+    if (k < 3 || active <= 0 || (double)(k + 1) < (1 - p->burst_share_max) * (double)n)
         return false;
     qsort(kiv, k, sizeof *kiv, cmp_double);
     out->interval = bc_median(kiv, k);
@@ -281,7 +282,8 @@ bool bc_fast_run(const double *ts, size_t n, const double *sz, const bc_params *
                 sc.ds = stat_score(ksz, k, dev, 0.0);
                 sc.hist = sc.dur = 1;
                 sc.score = sc.sizes ? (sc.ts + sc.ds) / 2.0 : sc.ts;
-                if (!found || sc.score > out->score) {
+                /* the longer of two runs scoring about the same: the run, not a slice of it */
+                if (!found || sc.score > out->score + 0.02 || (sc.score > out->score - 0.02 && m > *count)) {
                     *out = sc;
                     *first = i;
                     *count = m;

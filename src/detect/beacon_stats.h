@@ -12,6 +12,7 @@ typedef struct bc_params {
     /* active periods (bc_active): an interval over gap_factor periods and gap_min_s
        seconds is a pause (a night, a weekend), not counted against regularity */
     double gap_factor, gap_min_s;
+    double burst_share_max; /* at most this share of connections set aside as bursts */
     /* fast runs (bc_fast_run): at least fast_min connections within fast_window_s seconds,
        their period between fast_min_interval_s and fast_max_interval_s */
     double fast_min, fast_window_s, fast_min_interval_s, fast_max_interval_s;
@@ -45,7 +46,8 @@ bool bc_score(const double *ts, size_t n, double *sz, double win_start, double w
  * closer than half a period to the previous one kept are a burst and set aside. Then:
  * ts and ds as bc_score on what is kept, hist the share of the periods expected over the
  * active time that hold a call, dur the active hours over dur_ideal_hours. scratch holds
- * 4 * n doubles. False when too few are kept or they span under dur_min_hours of activity. */
+ * 4 * n doubles. False when too few are kept, more than burst_share_max of the connections
+ * are bursts, or what is kept spans under dur_min_hours of activity. */
 bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch, bc_scores *out);
 
 /* The best fast run of n connections (ts ascending): at least fast_min of them within
