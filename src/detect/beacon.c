@@ -183,13 +183,14 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     bp->gap_factor = ts_config_num(c, "beacon", "gap_factor", 4);
     bp->gap_min_s = ts_config_num(c, "beacon", "gap_min", 7200);
     bp->burst_share_max = ts_config_num(c, "beacon", "burst_share_max", 0.75);
+    bp->burst_ratio = ts_config_num(c, "beacon", "burst_ratio", 0.1);
     bp->fast_min = ts_config_num(c, "beacon", "fast_min_connections", 30);
     bp->fast_window_s = ts_config_num(c, "beacon", "fast_window", 3600);
     bp->fast_min_interval_s = ts_config_num(c, "beacon", "fast_min_interval", 1);
     bp->fast_max_interval_s = ts_config_num(c, "beacon", "fast_max_interval", 60);
     double fast_thr = ts_config_num(c, "beacon", "fast_threshold", 0.85);
     if (!(bp->gap_factor >= 2 && bp->gap_factor <= 1000) || !(bp->gap_min_s >= 60) ||
-        !(bp->burst_share_max >= 0 && bp->burst_share_max < 1) ||
+        !(bp->burst_share_max >= 0 && bp->burst_share_max < 1) || !(bp->burst_ratio > 0 && bp->burst_ratio < 1) ||
         !(bp->fast_min == 0 || (bp->fast_min >= 8 && bp->fast_min <= 1e5)) || !(bp->fast_window_s >= 60) ||
         !(bp->fast_min_interval_s >= 0) || !(bp->fast_max_interval_s > bp->fast_min_interval_s) ||
         !(fast_thr > 0 && fast_thr <= 1))

@@ -180,19 +180,19 @@ static double weighted_median(const double *iv, size_t n, double limit)
     return 0;
 }
 
-/* Keeps the connections of ts[0..n) that are at least half a period after the previous
+/* Keeps the connections of ts[0..n) that are at least burst periods after the previous
  * one kept; writes the kept intervals that are not pauses to kiv (and the sizes of the
  * connections ending them to ksz when sz is given). Returns the number of intervals;
  * *active gets the time they cover. */
-static size_t thin(const double *ts, size_t n, const double *sz, double period, double pause, double *kiv, double *ksz,
-                   double *active)
+static size_t thin(const double *ts, size_t n, const double *sz, double period, double burst, double pause,
+                   double *kiv, double *ksz, double *active)
 {
     size_t k = 0;
     double last = ts[0];
     *active = 0;
     for (size_t i = 1; i < n; i++) {
         double d = ts[i] - last;
-        if (d < period / 2)
+        if (d < period * burst)
             continue;
         last = ts[i];
         if (d > pause)
@@ -228,7 +228,7 @@ bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p,
     if (period <= 0)
         return false;
     double pause = fmax(p->gap_factor * period, p->gap_min_s), active;
-    size_t k = thin(ts, n, sz, period, pause, kiv, ksz, &active);
+    size_t k = thin(ts, n, sz, period, p->burst_ratio, pause, kiv, ksz, &active);
     /* a pair that is mostly bursts is a person with a few regular habits, not a timer */
     if (k < 3 || active <= 0 || (double)(k + 1) < (1 - p->burst_share_max) * (double)n)
         return false;
@@ -246,7 +246,10 @@ bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p,
         return false; /* short lives are for the windows and fast runs to judge */
     out->hours = (size_t)hours;
     out->dur = fmin(1.0, hours / (p->dur_ideal_hours > 0 ? p->dur_ideal_hours : 1));
-    out->score = out->sizes ? (out->ts + out->ds + out->hist + out->dur) / 4.0 : (out->ts + out->hist + out->dur) / 3.0;
+    /* Timing is the evidence here and counts twice; the duration is only a gate. Random
+       (Poisson) requests of constant size would otherwise pass on sizes, fill and duration
+       alone: their intervals score about 0.5, a jittered timer's over 0.9. */
+    out->score = out->sizes ? (2 * out->ts + out->ds + out->hist) / 4.0 : (2 * out->ts + out->hist) / 3.0;
     return true;
 }
 
@@ -271,7 +274,7 @@ bool bc_fast_run(const double *ts, size_t n, const double *sz, const bc_params *
         }
         double period = period_of(ts + i, m, p->fast_window_s, iv), active;
         if (period >= p->fast_min_interval_s && period <= p->fast_max_interval_s) {
-            size_t k = thin(ts + i, m, sz + i, period, p->fast_window_s, kiv, ksz, &active);
+            size_t k = thin(ts + i, m, sz + i, period, p->burst_ratio, p->fast_window_s, kiv, ksz, &active);
             if (k + 1 >= need) {
                 qsort(kiv, k, sizeof *kiv, cmp_double);
                 qsort(ksz, k, sizeof *ksz, cmp_double);

@@ -13,6 +13,7 @@ typedef struct bc_params {
        seconds is a pause (a night, a weekend), not counted against regularity */
     double gap_factor, gap_min_s;
     double burst_share_max; /* at most this share of connections set aside as bursts */
+    double burst_ratio;     /* a connection closer than this many periods to the last call is a burst */
     /* fast runs (bc_fast_run): at least fast_min connections within fast_window_s seconds,
        their period between fast_min_interval_s and fast_max_interval_s */
     double fast_min, fast_window_s, fast_min_interval_s, fast_max_interval_s;
@@ -43,9 +44,10 @@ bool bc_score(const double *ts, size_t n, double *sz, double win_start, double w
  * bursts. The period is the time-weighted median of the intervals up to gap_min_s (bursts
  * of short intervals cover little time, so they cannot drag it down); an interval over
  * gap_factor periods (and gap_min_s) is a pause between active periods; connections
- * closer than half a period to the previous one kept are a burst and set aside. Then:
- * ts and ds as bc_score on what is kept, hist the share of the periods expected over the
- * active time that hold a call, dur the active hours over dur_ideal_hours. scratch holds
+ * closer than burst_ratio periods to the previous one kept are a burst and set aside.
+ * Then: ts and ds as bc_score on what is kept, hist the share of the periods expected over
+ * the active time that hold a call, dur the active hours over dur_ideal_hours; the score
+ * is (2 ts + ds + hist) / 4 (without sizes (2 ts + hist) / 3). scratch holds
  * 4 * n doubles. False when too few are kept, more than burst_share_max of the connections
  * are bursts, or what is kept spans under dur_min_hours of activity. */
 bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch, bc_scores *out);
