@@ -289,7 +289,8 @@ static void on_error(void *ud, const char *f, uint64_t l, uint64_t r, tocsin_cod
 }
 
 static const char *const names[] = {"credential", "lateral",    "destruction", "phishing", "beacon",
-                                    "exfil",      "collection", "host-attack", "bursts",   "powershell"};
+                                    "exfil",      "collection", "host-attack", "bursts",   "powershell",
+                                    "sensor",     "fetch"};
 #define N_NAMES (sizeof names / sizeof *names)
 
 static const ts_detector *find(const char *name)

@@ -134,7 +134,7 @@ typedef struct batch {
 typedef struct beacon_state {
     /* tunables */
     uint32_t min_conn, max_pairs, max_samples;
-    double threshold;
+    double threshold, fast_threshold;
     int64_t window_ns, long_ns;
     bc_params params;
     /* pairs */
@@ -179,6 +179,23 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     double join = ts_config_num(c, "beacon", "join_cache", 65536);
     st->params.dur_min_hours = ts_config_num(c, "beacon", "dur_min_hours", 6);
     st->params.dur_ideal_hours = ts_config_num(c, "beacon", "dur_ideal_hours", 12);
+    bc_params *bp = &st->params;
+    bp->gap_factor = ts_config_num(c, "beacon", "gap_factor", 4);
+    bp->gap_min_s = ts_config_num(c, "beacon", "gap_min", 7200);
+    bp->burst_share_max = ts_config_num(c, "beacon", "burst_share_max", 0.75);
+    bp->burst_ratio = ts_config_num(c, "beacon", "burst_ratio", 0.1);
+    bp->fast_min = ts_config_num(c, "beacon", "fast_min_connections", 30);
+    bp->fast_window_s = ts_config_num(c, "beacon", "fast_window", 3600);
+    bp->fast_min_interval_s = ts_config_num(c, "beacon", "fast_min_interval", 1);
+    bp->fast_max_interval_s = ts_config_num(c, "beacon", "fast_max_interval", 60);
+    double fast_thr = ts_config_num(c, "beacon", "fast_threshold", 0.85);
+    if (!(bp->gap_factor >= 2 && bp->gap_factor <= 1000) || !(bp->gap_min_s >= 60) ||
+        !(bp->burst_share_max >= 0 && bp->burst_share_max < 1) || !(bp->burst_ratio > 0 && bp->burst_ratio < 1) ||
+        !(bp->fast_min == 0 || (bp->fast_min >= 8 && bp->fast_min <= 1e5)) || !(bp->fast_window_s >= 60) ||
+        !(bp->fast_min_interval_s >= 0) || !(bp->fast_max_interval_s > bp->fast_min_interval_s) ||
+        !(fast_thr > 0 && fast_thr <= 1))
+        return TOCSIN_E_ARG;
+    st->fast_threshold = fast_thr;
     if (!(min_conn >= 4 && min_conn <= 1e6) || !(thr > 0 && thr <= 1) ||
         !(window >= 0 && window <= 31 * 86400.0) || !(long_window >= 0 && long_window <= 92 * 86400.0) ||
         !(max_pairs >= 16 && max_pairs <= 1e7) || !(max_samples >= min_conn && max_samples <= 1e6) ||
@@ -718,7 +735,7 @@ typedef struct sample {
 typedef struct found {
     uint32_t pair;
     uint32_t n;
-    bool long_window; /* scored over long_window, not window */
+    enum { BY_WINDOW, BY_LONG, BY_ACTIVE, BY_FAST } how; /* which judgement scored it */
     bc_scores sc;
     int64_t first_ns, last_ns;
 } found;
@@ -743,20 +760,28 @@ typedef struct work {
 
 /* Scores p on its connections inside [start_ns, end_ns] with histogram bins of bin_s
  * seconds (0: adaptive); false if it has too few. */
-static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, int64_t end_ns, double bin_s,
-                       work *w, found *f)
+/* Loads p's connections inside [start_ns, end_ns] into w->t (seconds from start_ns,
+ * ascending) and w->sz; returns how many. */
+static uint32_t load_pair(const pair *p, int64_t start_ns, int64_t end_ns, work *w)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < p->n; i++)
-        if (p->c[i].t >= start_ns)
+        if (p->c[i].t >= start_ns && p->c[i].t <= end_ns)
             w->s[n++] = (sample){(double)(p->c[i].t - start_ns) / 1e9, p->c[i].sz};
-    if (n < st->min_conn)
-        return false;
     qsort(w->s, n, sizeof *w->s, cmp_sample);
     for (uint32_t i = 0; i < n; i++) {
         w->t[i] = w->s[i].t;
         w->sz[i] = w->s[i].sz;
     }
+    return n;
+}
+
+static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, int64_t end_ns, double bin_s,
+                       work *w, found *f)
+{
+    uint32_t n = load_pair(p, start_ns, end_ns, w);
+    if (n < st->min_conn)
+        return false;
     if (!bc_score(w->t, n, w->sz, 0, (double)(end_ns - start_ns) / 1e9, bin_s, &st->params, w->scratch,
                   &f->sc))
         return false;
@@ -764,6 +789,38 @@ static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, 
     f->first_ns = start_ns + (int64_t)(w->t[0] * 1e9);
     f->last_ns = start_ns + (int64_t)(w->t[n - 1] * 1e9);
     return true;
+}
+
+/* Judges p over everything it kept since start_ns on its active periods (bc_active) and
+ * on its fastest steady run (bc_fast_run); keeps in *best whichever scores higher than
+ * it, relative to its own threshold. */
+static void score_active(const beacon_state *st, const pair *p, int64_t start_ns, work *w, found *best, bool *got)
+{
+    uint32_t n = load_pair(p, start_ns, INT64_MAX, w);
+    found f = {.pair = best->pair, .how = BY_ACTIVE};
+    if (n >= st->min_conn && bc_active(w->t, n, w->sz, &st->params, w->scratch, &f.sc) &&
+        (!*got || f.sc.score > best->sc.score)) {
+        f.n = n;
+        f.first_ns = start_ns + (int64_t)(w->t[0] * 1e9);
+        f.last_ns = start_ns + (int64_t)(w->t[n - 1] * 1e9);
+        *best = f;
+        *got = true;
+    }
+    size_t first, count;
+    found r = {.pair = best->pair, .how = BY_FAST};
+    if (st->params.fast_min && n >= st->params.fast_min &&
+        bc_fast_run(w->t, n, w->sz, &st->params, w->scratch, &r.sc, &first, &count) &&
+        r.sc.score >= st->fast_threshold && (!*got || best->sc.score < st->threshold)) {
+        /* a fast run stands in only for a pair not otherwise a beacon; its score is put on
+           the main threshold's scale so that the ranking stays one */
+        r.n = (uint32_t)count;
+        r.first_ns = start_ns + (int64_t)(w->t[first] * 1e9);
+        r.last_ns = start_ns + (int64_t)(w->t[first + count - 1] * 1e9);
+        r.sc.score = st->threshold + (r.sc.score - st->fast_threshold) / (1 - st->fast_threshold + 1e-9) *
+                                         (1 - st->threshold);
+        *best = r;
+        *got = true;
+    }
 }
 
 static void fmt_interval(double s, char *buf, size_t cap)
@@ -809,8 +866,14 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
     fmt_interval(f->sc.interval, every, sizeof every);
     a->key = ts_fmt_alloc("beacon|%s|%s", src, name);
     char span[48] = "";
-    if (f->long_window)
+    if (f->how == BY_LONG)
         snprintf(span, sizeof span, " over %.1f days", (double)(f->last_ns - f->first_ns) / 86400e9);
+    else if (f->how == BY_ACTIVE)
+        snprintf(span, sizeof span, " in %zu active hours over %.1f days", f->sc.hours,
+                 (double)(f->last_ns - f->first_ns) / 86400e9);
+    else if (f->how == BY_FAST)
+        snprintf(span, sizeof span, " in a fast run of %.0f min",
+                 (double)(f->last_ns - f->first_ns) / 60e9);
     a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s", src, name,
                             prx, f->sc.score, (unsigned)f->n, span, every);
     if (!a->key || !a->title || !a->techniques || (p->by_name && !a->remote_name)) {
@@ -838,21 +901,33 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
         long_start = st->max_ns - st->long_ns;
     size_t m = st->max_samples;
     work w = {malloc(m * sizeof *w.s), malloc(m * sizeof *w.t), malloc(m * sizeof *w.sz),
-              malloc(2 * m * sizeof *w.scratch)};
+              malloc(4 * m * sizeof *w.scratch)};
     found *fs = NULL;
     size_t nf = 0, capf = 0;
     for (uint32_t i = 0; w.s && w.t && w.sz && w.scratch && i < st->n_pairs; i++) {
         const pair *p = &st->pairs[i];
-        found f = {.pair = i}, lf = {.pair = i, .long_window = true};
-        if (!p->live || p->n < st->min_conn)
+        found f = {.pair = i}, lf = {.pair = i, .how = BY_LONG};
+        if (!p->live || (p->n < st->min_conn && p->n < st->params.fast_min))
             continue;
         bool got = score_pair(st, p, start, st->max_ns, 3600, &w, &f);
+        /* every earlier day of the hunt too: an implant quiet on the last day still counts */
+        for (int64_t end = start; st->window_ns && end > p->first_ns && end > long_start; end -= st->window_ns) {
+            found df = {.pair = i};
+            if (score_pair(st, p, end - st->window_ns, end, 3600, &w, &df) && (!got || df.sc.score > f.sc.score)) {
+                f = df;
+                got = true;
+            }
+        }
         /* a pair with connections before the day also gets judged on the long window */
         if (st->long_ns && long_start < start && p->first_ns < start &&
             score_pair(st, p, long_start, st->max_ns, 0, &w, &lf) && (!got || lf.sc.score > f.sc.score)) {
             f = lf;
             got = true;
         }
+        /* the judgements below stand in only for a pair the windows do not flag, so that a
+           beacon keeps the score and count RITA would give it */
+        if (!got || f.sc.score < st->threshold)
+            score_active(st, p, long_start, &w, &f, &got);
         if (!got || f.sc.score < st->threshold)
             continue;
         if (nf == capf) {

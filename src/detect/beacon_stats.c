@@ -164,3 +164,138 @@ bool bc_score(const double *ts, size_t n, double *sz, double win_start, double w
                             : (out->ts + out->hist + out->dur) / 3.0;
     return true;
 }
+
+/* The interval at which half the time covered by the intervals of sorted iv[0..n) up to
+ * limit is reached: a period that many short intervals cannot drag down. 0 if none. */
+static double weighted_median(const double *iv, size_t n, double limit)
+{
+    double total = 0, acc = 0;
+    for (size_t i = 0; i < n && iv[i] <= limit; i++)
+        total += iv[i];
+    for (size_t i = 0; i < n && iv[i] <= limit; i++) {
+        acc += iv[i];
+        if (acc >= total / 2)
+            return iv[i];
+    }
+    return 0;
+}
+
+/* Keeps the connections of ts[0..n) that are at least burst periods after the previous
+ * one kept; writes the kept intervals that are not pauses to kiv (and the sizes of the
+ * connections ending them to ksz when sz is given). Returns the number of intervals;
+ * *active gets the time they cover. */
+static size_t thin(const double *ts, size_t n, const double *sz, double period, double burst, double pause,
+                   double *kiv, double *ksz, double *active)
+{
+    size_t k = 0;
+    double last = ts[0];
+    *active = 0;
+    for (size_t i = 1; i < n; i++) {
+        double d = ts[i] - last;
+        if (d < period * burst)
+            continue;
+        last = ts[i];
+        if (d > pause)
+            continue;
+        kiv[k] = d;
+        if (ksz)
+            ksz[k] = sz[i];
+        *active += d;
+        k++;
+    }
+    return k;
+}
+
+/* The period of ts[0..n) judged by the intervals up to limit; iv is scratch for n. */
+static double period_of(const double *ts, size_t n, double limit, double *iv)
+{
+    size_t ni = 0;
+    for (size_t i = 1; i < n; i++)
+        if (ts[i] > ts[i - 1])
+            iv[ni++] = ts[i] - ts[i - 1];
+    if (ni < 3)
+        return 0;
+    qsort(iv, ni, sizeof *iv, cmp_double);
+    return weighted_median(iv, ni, limit);
+}
+
+bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch, bc_scores *out)
+{
+    if (n < 4)
+        return false;
+    double *iv = scratch, *ksz = scratch + n, *dev = scratch + 2 * n, *kiv = scratch + 3 * n;
+    double period = period_of(ts, n, p->gap_min_s, iv);
+    if (period <= 0)
+        return false;
+    double pause = fmax(p->gap_factor * period, p->gap_min_s), active;
+    size_t k = thin(ts, n, sz, period, p->burst_ratio, pause, kiv, ksz, &active);
+    /* a pair that is mostly bursts is a person with a few regular habits, not a timer */
+    if (k < 3 || active <= 0 || (double)(k + 1) < (1 - p->burst_share_max) * (double)n)
+        return false;
+    qsort(kiv, k, sizeof *kiv, cmp_double);
+    out->interval = bc_median(kiv, k);
+    out->ts = stat_score(kiv, k, dev, 1.0);
+    qsort(ksz, k, sizeof *ksz, cmp_double);
+    out->sizes = ksz[k - 1] > 0;
+    out->ds = stat_score(ksz, k, dev, 0.0);
+    /* calls made over calls expected: a missed call leaves an interval of two periods */
+    double expected = active / out->interval;
+    out->hist = expected > 0 ? fmin(1.0, (double)k / expected) : 0;
+    double hours = active / 3600.0;
+    if (hours < p->dur_min_hours)
+        return false; /* short lives are for the windows and fast runs to judge */
+    out->hours = (size_t)hours;
+    out->dur = fmin(1.0, hours / (p->dur_ideal_hours > 0 ? p->dur_ideal_hours : 1));
+    /* Timing is the evidence here and counts twice; the duration is only a gate. Random
+       (Poisson) requests of constant size would otherwise pass on sizes, fill and duration
+       alone: their intervals score about 0.5, a jittered timer's over 0.9. */
+    out->score = out->sizes ? (2 * out->ts + out->ds + out->hist) / 4.0 : (2 * out->ts + out->hist) / 3.0;
+    return true;
+}
+
+bool bc_fast_run(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch, bc_scores *out,
+                 size_t *first, size_t *count)
+{
+    size_t need = p->fast_min >= 4 ? (size_t)p->fast_min : 4;
+    if (n < need)
+        return false;
+    double *iv = scratch, *ksz = scratch + n, *dev = scratch + 2 * n, *kiv = scratch + 3 * n;
+    bool found = false;
+    size_t j = 0;
+    for (size_t i = 0; i + need <= n;) {
+        if (j < i)
+            j = i;
+        while (j + 1 < n && ts[j + 1] - ts[i] <= p->fast_window_s)
+            j++;
+        size_t m = j - i + 1;
+        if (m < need) {
+            i++;
+            continue;
+        }
+        double period = period_of(ts + i, m, p->fast_window_s, iv), active;
+        if (period >= p->fast_min_interval_s && period <= p->fast_max_interval_s) {
+            size_t k = thin(ts + i, m, sz + i, period, p->burst_ratio, p->fast_window_s, kiv, ksz, &active);
+            if (k + 1 >= need) {
+                qsort(kiv, k, sizeof *kiv, cmp_double);
+                qsort(ksz, k, sizeof *ksz, cmp_double);
+                bc_scores sc = {0};
+                sc.interval = bc_median(kiv, k);
+                sc.ts = stat_score(kiv, k, dev, 1.0);
+                sc.sizes = ksz[k - 1] > 0;
+                sc.ds = stat_score(ksz, k, dev, 0.0);
+                sc.hist = sc.dur = 1;
+                sc.score = sc.sizes ? (sc.ts + sc.ds) / 2.0 : sc.ts;
+                /* the longer of two runs scoring about the same: the run, not a slice of it */
+                if (!found || sc.score > out->score + 0.02 || (sc.score > out->score - 0.02 && m > *count)) {
+                    *out = sc;
+                    *first = i;
+                    *count = m;
+                    found = true;
+                }
+            }
+        }
+        /* windows overlapping by half: each run is seen whole in one of them */
+        i += m / 2 ? m / 2 : 1;
+    }
+    return found;
+}

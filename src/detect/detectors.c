@@ -17,7 +17,9 @@
     X(collection)     \
     X(host_attack)    \
     X(bursts)         \
-    X(powershell)
+    X(powershell)     \
+    X(sensor)         \
+    X(fetch)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)

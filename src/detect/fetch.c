@@ -1,0 +1,322 @@
+/* fetch.c: detector "fetch": programs or scripts downloaded from a bare address, a rare domain or an odd port. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "detect/alert_util.h"
+#include "detect/behave_util.h"
+#include "detect/detect.h"
+
+/*
+ * Rationale. A second stage arrives over the network: a loader fetches an executable, a DLL,
+ * a PowerShell or HTA script. Software updates fetch executables too, but from named, well
+ * used services on the web ports. Three signs set an attacker's download apart: the server
+ * was asked for by bare address (no name at all), by a name that almost no host of ours
+ * uses, or on a port that web traffic does not use. Any one of them, on a program or script,
+ * is an alert; each further sign raises its severity.
+ *
+ * What is a program or script: the requested path's extension (`extensions`), the response
+ * MIME type Zeek's http.log records (resp_mime_types) or files.log's mime_type
+ * (`mime_types`), or Suricata fileinfo's file name and magic (`magic_words`).
+ *
+ * Rare. Every web, TLS and DNS event adds its internal host to the name's set of askers;
+ * a name asked for by fewer than `rare_hosts` distinct internal hosts when the download
+ * comes is rare, unless it ends with a suffix of `common_domains` (vendors' update
+ * services). The table holds at most `max_domains` names; when full, new names are not
+ * counted and are judged on the other two signs only. Early in a hunt every name is rare:
+ * rare alone scores lowest, and a hunt over days sees the popular names early.
+ *
+ * Only downloads from outside: an internal server handing out programs (software
+ * deployment) is the lateral movement detector's business.
+ *
+ * ATT&CK: T1105 Ingress Tool Transfer. Tunables: [fetch] in data/detect.conf.
+ */
+
+#define SEC "fetch"
+#define ASKERS 4 /* internal hosts told apart per name: rare_hosts + 1 at most */
+
+typedef struct dom {
+    uint64_t h; /* 0: empty */
+    uint32_t host[ASKERS];
+    uint8_t n;
+} dom;
+
+typedef struct fetch_state {
+    const char *extensions, *mime_types, *magic_words, *usual_ports, *common_domains;
+    uint32_t rare_hosts;
+    int sev_base, sev_step;
+    dom *doms;
+    size_t mask, used, cap;
+} fetch_state;
+
+static const char *conf(const ts_config *c, const char *key, const char *def)
+{
+    const char *v = ts_config_get(c, SEC, key);
+    return v ? v : def;
+}
+
+static tocsin_code fetch_init(void *state, const ts_detect_ctx *ctx)
+{
+    fetch_state *st = state;
+    const ts_config *c = ctx ? ctx->config : NULL;
+    st->extensions = conf(c, "extensions", "exe, dll, scr, ps1, hta, vbs, vbe, js, jse, wsf, bat, cmd, msi, sct");
+    st->mime_types = conf(c, "mime_types", "application/x-dosexec, application/x-msdownload, application/hta");
+    st->magic_words = conf(c, "magic_words", "PE32, MS-DOS executable");
+    st->usual_ports = conf(c, "usual_ports", "80, 443, 8080");
+    st->common_domains = conf(c, "common_domains", "");
+    double rare = ts_config_num(c, SEC, "rare_hosts", 2);
+    double maxd = ts_config_num(c, SEC, "max_domains", 65536);
+    double base = ts_config_num(c, SEC, "severity", 45);
+    double step = ts_config_num(c, SEC, "severity_step", 15);
+    if (!(rare >= 0 && rare < ASKERS) || !(maxd >= 16 && maxd <= 1e7) || !(base >= 1 && base <= 100) ||
+        !(step >= 0 && step <= 50))
+        return TOCSIN_E_ARG;
+    st->rare_hosts = (uint32_t)rare;
+    st->sev_base = (int)base;
+    st->sev_step = (int)step;
+    size_t slots = 16;
+    while (slots < (size_t)maxd * 2)
+        slots <<= 1;
+    st->doms = calloc(slots, sizeof *st->doms);
+    if (!st->doms)
+        return TOCSIN_E_NOMEM;
+    st->mask = slots - 1;
+    st->cap = (size_t)maxd;
+    return TOCSIN_OK;
+}
+
+static void fetch_fini(void *state)
+{
+    fetch_state *st = state;
+    free(st->doms);
+}
+
+/* Whether v equals an item of the comma-separated list (case-insensitive). */
+static bool in_list(const char *list, ts_str v)
+{
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);) {
+        size_t k = 0;
+        while (it.n == v.n && k < it.n && (v.p[k] | 0x20) == (it.p[k] | 0x20))
+            k++;
+        if (it.n && it.n == v.n && k == it.n)
+            return true;
+    }
+    return false;
+}
+
+/* Whether s contains an item of the list (case-insensitive). */
+static bool contains_item(const char *list, ts_str s)
+{
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);)
+        for (size_t i = 0; it.n && i + it.n <= s.n; i++) {
+            size_t k = 0;
+            while (k < it.n && (s.p[i + k] | 0x20) == (it.p[k] | 0x20))
+                k++;
+            if (k == it.n)
+                return true;
+        }
+    return false;
+}
+
+/* Whether name ends with a suffix of the list at a label boundary. */
+static bool common(const char *list, ts_str name)
+{
+    ts_str it;
+    for (const char *p = list; ts_str_next_item(&p, &it);) {
+        if (!it.n || it.n > name.n)
+            continue;
+        size_t k = 0;
+        const char *tail = name.p + name.n - it.n;
+        while (k < it.n && (tail[k] | 0x20) == (it.p[k] | 0x20))
+            k++;
+        if (k == it.n && (it.n == name.n || tail[-1] == '.'))
+            return true;
+    }
+    return false;
+}
+
+/* The extension of the last path segment of a URL or file name ("" if none). */
+static ts_str extension(ts_str u)
+{
+    size_t end = 0;
+    while (end < u.n && u.p[end] != '?' && u.p[end] != '#')
+        end++;
+    for (size_t i = end; i-- > 0;) {
+        if (u.p[i] == '/' || u.p[i] == '\\')
+            break;
+        if (u.p[i] == '.')
+            return ts_str_make(u.p + i + 1, end - i - 1);
+    }
+    return TS_STR_NULL;
+}
+
+static uint64_t name_hash(ts_str name)
+{
+    uint64_t h = BH_SEED;
+    for (size_t i = 0; i < name.n; i++) {
+        unsigned char c = (unsigned char)(name.p[i] | (name.p[i] >= 'A' && name.p[i] <= 'Z' ? 0x20 : 0));
+        h = bh_hash(h, &c, 1);
+    }
+    h = bh_mix(h);
+    return h ? h : 1;
+}
+
+/* The slot of name's entry, created when there is room; NULL when the table is full. */
+static dom *dom_get(fetch_state *st, uint64_t h, bool create)
+{
+    for (size_t i = h & st->mask;; i = (i + 1) & st->mask) {
+        dom *d = &st->doms[i];
+        if (d->h == h)
+            return d;
+        if (!d->h) {
+            if (!create || st->used >= st->cap)
+                return NULL;
+            d->h = h;
+            st->used++;
+            return d;
+        }
+    }
+}
+
+/* Adds the internal host to the askers of name: rare_hosts + 1 of them are told apart, so
+ * that the downloader's own earlier visits do not make a name common. */
+static void count_asker(fetch_state *st, ts_str name, const ts_ip *host)
+{
+    dom *d = dom_get(st, name_hash(name), true);
+    if (!d || d->n > st->rare_hosts)
+        return;
+    uint32_t hh = (uint32_t)bh_mix(bh_ip(BH_SEED, host));
+    for (uint8_t i = 0; i < d->n; i++)
+        if (d->host[i] == hh)
+            return;
+    d->host[d->n++] = hh;
+}
+
+/* Whether the event names a program or script (and which, for the title). */
+static bool is_program(const fetch_state *st, const ts_event *ev, ts_str *what)
+{
+    ts_str ext = extension(ev->url.n ? ev->url : ev->file_path);
+    if (ext.n && in_list(st->extensions, ext)) {
+        *what = ext;
+        return true;
+    }
+    static const char *const mime_fields[] = {"resp_mime_types", "mime_type", "fileinfo.mimetype"};
+    for (size_t i = 0; i < 3; i++) {
+        ts_str m = ts_event_field(ev, mime_fields[i]);
+        if (m.n && contains_item(st->mime_types, m)) {
+            *what = m;
+            return true;
+        }
+    }
+    ts_str magic = ts_event_field(ev, "fileinfo.magic");
+    if (magic.n && contains_item(st->magic_words, magic)) {
+        *what = magic;
+        return true;
+    }
+    ext = extension(ev->file_path);
+    if (ext.n && in_list(st->extensions, ext)) {
+        *what = ext;
+        return true;
+    }
+    return false;
+}
+
+static void fetch_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    fetch_state *st = state;
+    if (!(ev->category & (TS_CAT_WEB | TS_CAT_DNS | TS_CAT_TLS | TS_CAT_FILE)))
+        return;
+    bool src_in = bh_internal(&ev->src_ip, &ev->src_geo), dst_in = bh_internal(&ev->dst_ip, &ev->dst_geo);
+    if (src_in == dst_in)
+        return;
+    /* the server is the outside side; Zeek files.log and Suricata fileinfo may name it as
+       the source (the sender of the file) */
+    const ts_ip *host = src_in ? &ev->src_ip : &ev->dst_ip;
+    const ts_ip *server = src_in ? &ev->dst_ip : &ev->src_ip;
+    uint16_t port = src_in ? ev->dst_port : ev->src_port;
+    ts_str name = ev->domain;
+    ts_ip lit;
+    bool bare = name.n && ts_ip_parse(name, &lit);
+    if (name.n && !bare && !(ev->category & TS_CAT_FILE))
+        count_asker(st, name, host);
+    ts_str what;
+    if (!(ev->category & (TS_CAT_WEB | TS_CAT_FILE)) || !is_program(st, ev, &what))
+        return;
+    /* a files.log record has no host name and no port: only the sign it can show counts */
+    bool rare = false;
+    if (name.n && !bare && !common(st->common_domains, name)) {
+        const dom *d = dom_get(st, name_hash(name), false);
+        if (d) {
+            uint32_t hh = (uint32_t)bh_mix(bh_ip(BH_SEED, host));
+            uint8_t others = 0;
+            for (uint8_t i = 0; i < d->n; i++)
+                others += d->host[i] != hh;
+            rare = others < st->rare_hosts; /* the downloader itself does not make a name common */
+        }
+    }
+    if (!name.n && ts_str_eq(ev->dataset, "zeek.http"))
+        bare = true; /* a request without a Host header names no server */
+    char pb[8];
+    int pn = snprintf(pb, sizeof pb, "%u", (unsigned)port);
+    bool odd_port = port && !in_list(st->usual_ports, ts_str_make(pb, (size_t)pn));
+    int signs = bare + rare + odd_port;
+    if (!signs)
+        return;
+
+    ts_alert *a = calloc(1, sizeof *a);
+    if (!a)
+        return;
+    a->detector = "fetch";
+    a->kind = TS_EV_BEHAVIOUR;
+    ts_alert_from_event(a, ev);
+    ts_alert_orient(a, ev, src_in ? TS_SIDE_DST : TS_SIDE_SRC);
+    a->severity = (uint8_t)(st->sev_base + st->sev_step * (signs - 1) + (bare ? st->sev_step / 2 : 0));
+    if (a->severity > 100)
+        a->severity = 100;
+    a->techniques = strdup("T1105");
+    char ibuf[TS_IP_STRLEN], sbuf[TS_IP_STRLEN];
+    const char *internal = ts_alert_internal_entity(a, ibuf);
+    ts_ip_format(server, sbuf);
+    if (name.n && !bare && !(a->remote_name = ts_strndup(name))) {
+        ts_alert_free(a);
+        return;
+    }
+    char why[64];
+    snprintf(why, sizeof why, "%s%s%s", bare ? ", bare address" : "", rare ? ", rare name" : "",
+             odd_port ? ", unusual port" : "");
+    int wn = what.n > 60 ? 60 : (int)what.n;
+    ts_str shown = ev->url.n ? ev->url : ev->file_path.n ? ev->file_path : what;
+    int un = shown.n > 200 ? 200 : (int)shown.n;
+    a->key = ts_fmt_alloc("fetch|%s|%.*s", internal, name.n && !bare ? (int)name.n : (int)strlen(sbuf),
+                          name.n && !bare ? name.p : sbuf);
+    a->title = ts_fmt_alloc("%s downloaded %.*s (%.*s) from %s%s%.*s port %u (%s)", internal, un, shown.p, wn,
+                            what.p, sbuf, name.n && !bare ? " " : "", name.n && !bare ? (int)name.n : 0,
+                            name.n && !bare ? name.p : "", (unsigned)port, why + 2);
+    if (!a->key || !a->title || !a->techniques) {
+        ts_alert_free(a);
+        return;
+    }
+    out->emit(out->ud, a);
+}
+
+static size_t fetch_usage(void *state, ts_state_use *out, size_t n)
+{
+    const fetch_state *st = state;
+    if (n)
+        out[0] = (ts_state_use){"domains", st->used, st->cap, 0, (st->mask + 1) * sizeof(dom),
+                                (st->mask + 1) * sizeof(dom), true};
+    return 1;
+}
+
+const ts_detector ts_detector_fetch = {
+    .name = "fetch",
+    .summary = "programs or scripts downloaded from a bare address, a rare domain or an unusual port",
+    .state_size = sizeof(fetch_state),
+    .init = fetch_init,
+    .event = fetch_event,
+    .fini = fetch_fini,
+    .usage = fetch_usage,
+};

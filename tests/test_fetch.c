@@ -1,0 +1,52 @@
+/* test_fetch.c: the fetch detector with the shipped data/detect.conf: programs and scripts
+ * fetched by bare address, from a rare name or on an unusual port alert (Zeek http.log,
+ * Suricata fileinfo); the same program from a name other hosts use, a vendor's update
+ * service, a document from a rare name, and a download from an internal server stay quiet. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "behaviour.h"
+
+int main(void)
+{
+    ts_config *cfg = NULL;
+    CHECK(ts_config_load(TOCSIN_DATA_DIR "/detect.conf", &cfg, NULL, NULL) == TOCSIN_OK);
+    det x;
+    CHECK(det_open(&x, "fetch", cfg));
+    CHECK_INT(feed_file(&x, "tests/data/netbehave/http_fetch.log"), 10);
+    for (size_t i = 0; i < n_got; i++)
+        printf("  %u %s | %s\n", got[i]->severity, got[i]->key, got[i]->title);
+    /* bare address */
+    const ts_alert *a = find_key("fetch|10.1.2.3|45.77.10.20");
+    CHECK(a && strstr(a->title, "bare address") && a->severity == 52 && !strcmp(a->techniques, "T1105"));
+    CHECK(a && a->direction == TS_DIR_OUTBOUND);
+    /* cdn.popular.example, first seen by 10.1.2.3 fetching setup.exe: rare then */
+    CHECK(find_key("fetch|10.1.2.3|cdn.popular.example") != NULL);
+    /* ... but by the time 10.1.2.6 fetches tool.exe, two other hosts used it: not rare */
+    CHECK_INT(count_key("fetch|10.1.2.6|"), 1);
+    /* a script on port 8888 from the same (now common) name: unusual port */
+    a = find_key("fetch|10.1.2.6|cdn.popular.example");
+    CHECK(a && strstr(a->title, "u.ps1") && strstr(a->title, "unusual port") && !strstr(a->title, "rare"));
+    /* a vendor's update service, a PDF, an internal deployment server: nothing */
+    CHECK(!find_key("fetch|10.1.2.7|"));
+    CHECK(!find_key("fetch|10.1.2.9|"));
+    /* an HTA by MIME type from a rare name */
+    a = find_key("fetch|10.1.2.8|rare-thing.example");
+    CHECK(a && strstr(a->title, "rare name") && a->severity == 45);
+    CHECK_INT(n_got, 4);
+    drop_all();
+
+    /* Suricata fileinfo: a PE by magic from a bare address on port 8081; a PNG is nothing. */
+    CHECK_INT(feed_file(&x, "tests/data/netbehave/eve_fileinfo.json"), 2);
+    CHECK_INT(n_got, 1);
+    a = find_key("fetch|10.1.2.3|45.77.10.80");
+    CHECK(a && strstr(a->title, "bare address") && strstr(a->title, "unusual port") && a->severity == 67);
+    drop_all();
+    det_close(&x);
+
+    /* Real data: the WRCCDC 2018 logs hold no http.log, and pe.log names no addresses, so
+       nothing there can be judged; the Suricata samples' alerts carry no files. */
+    ts_config_free(cfg);
+    return check_done("fetch");
+}
