@@ -18,7 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Events a file's queue holds before its reader waits for the merge. */
+/* Events a file's queue holds before its reader waits for the merge (which holds as many
+ * more, taken from the queue in one batch). */
 #define QUEUE_CAP 256
 
 /* A copied event, or a message of the reader, in one allocation with its strings. */
@@ -56,7 +57,9 @@ typedef struct msrc {
     int emitted;
     uint64_t seq, late, lost;
 
-    /* The merge's side. */
+    /* The merge's side: the batch taken from the queue, its head. */
+    item *batch[QUEUE_CAP];
+    size_t bi, bn;
     item *head;
     int64_t key;
     size_t rank;
@@ -263,20 +266,24 @@ static void *read_file(void *arg)
 
 /* ---- the merge ---- */
 
+/* The next item of s. The merge empties the whole queue at once into its own batch, so
+ * the reader, woken once per batch rather than per event, and the merge rarely meet on
+ * the lock. */
 static item *take(msrc *s)
 {
-    item *it = NULL;
+    if (s->bi < s->bn)
+        return s->batch[s->bi++];
     pthread_mutex_lock(&s->mu);
     while (!s->qn && !s->done)
         pthread_cond_wait(&s->can_take, &s->mu);
-    if (s->qn) {
-        it = s->q[s->qh];
+    s->bi = s->bn = 0;
+    for (; s->qn; s->qn--) {
+        s->batch[s->bn++] = s->q[s->qh];
         s->qh = (s->qh + 1) % QUEUE_CAP;
-        if (s->qn-- == QUEUE_CAP)
-            pthread_cond_signal(&s->can_put);
     }
+    pthread_cond_signal(&s->can_put);
     pthread_mutex_unlock(&s->mu);
-    return it;
+    return s->bn ? s->batch[s->bi++] : NULL;
 }
 
 /* The next item of s; its key stays put for items without a time. False at the end. */
