@@ -14,7 +14,7 @@ typedef struct got {
     int64_t ts[MAXEV];
     char file[MAXEV][256];
     uint64_t line[MAXEV];
-    char uid[MAXEV][16];
+    char uid[MAXEV][48];
     size_t n;
     char err_file[256];
     uint64_t err_line;
@@ -93,7 +93,7 @@ static void write_file(const char *path, const long *t, size_t n, const char *ta
 {
     FILE *f = fopen(path, "w");
     for (size_t i = 0; i < n; i++) {
-        char u[16];
+        char u[48];
         if ((int)i == bad_at)
             fputs("{\"_path\":\"conn\",\"ts\":\n", f); /* a damaged record */
         snprintf(u, sizeof u, "%s%zu", tag, i);
@@ -174,7 +174,7 @@ int main(void)
     snprintf(sub, sizeof sub, "%s/many", dir);
     mkdir(sub, 0700);
     for (int i = 0; i < TS_MERGE_MAX_OPEN + 8; i++) {
-        char p[400], tag[8];
+        char p[400], tag[16];
         long t[3] = {i * 10000L, i * 10000L + 1, i * 10000L + 2};
         snprintf(p, sizeof p, "%s/f%03d.json", sub, 999 - i);
         snprintf(tag, sizeof tag, "m%d_", i);

@@ -46,19 +46,19 @@ typedef struct msrc {
     /* The queue, between the reader's thread and the merge. */
     pthread_mutex_t mu;
     pthread_cond_t can_put, can_take;
-    item *q[QUEUE_CAP];
+    item **q; /* QUEUE_CAP; this, rh and batch are allocated while the file is read */
     size_t qh, qn;
     int done;
 
     /* The reader's side: reorder heap, newest time read, last time queued. */
-    item *rh[TS_MERGE_WINDOW_EVENTS + 1];
+    item **rh; /* TS_MERGE_WINDOW_EVENTS + 1 */
     size_t rn;
     int64_t newest, last_out;
     int emitted;
     uint64_t seq, late, lost;
 
     /* The merge's side: the batch taken from the queue, its head. */
-    item *batch[QUEUE_CAP];
+    item **batch; /* QUEUE_CAP */
     size_t bi, bn;
     item *head;
     int64_t key;
@@ -349,14 +349,28 @@ static tocsin_code start_reading(msrc *s)
             return it ? TOCSIN_OK : TOCSIN_E_NOMEM;
         }
     }
-    if (ts_scratch_init(&s->scratch) != TOCSIN_OK)
+    s->q = calloc(2 * QUEUE_CAP + TS_MERGE_WINDOW_EVENTS + 1, sizeof *s->q);
+    if (!s->q || ts_scratch_init(&s->scratch) != TOCSIN_OK) {
+        free(s->q);
+        s->q = NULL;
         return TOCSIN_E_NOMEM;
+    }
+    s->batch = s->q + QUEUE_CAP;
+    s->rh = s->batch + QUEUE_CAP;
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->can_put, NULL);
     pthread_cond_init(&s->can_take, NULL);
-    if (pthread_create(&s->thread, NULL, read_file, s) != 0)
-        return TOCSIN_E_NOMEM;
     s->started = 1;
+    if (pthread_create(&s->thread, NULL, read_file, s) != 0) {
+        s->started = 0;
+        pthread_mutex_destroy(&s->mu);
+        pthread_cond_destroy(&s->can_put);
+        pthread_cond_destroy(&s->can_take);
+        ts_scratch_free(&s->scratch);
+        free(s->q);
+        s->q = NULL;
+        return TOCSIN_E_NOMEM;
+    }
     advance(s);
     return TOCSIN_OK;
 }
@@ -369,6 +383,8 @@ static void end_reading(const ts_merge_hooks *k, msrc *s)
         pthread_cond_destroy(&s->can_put);
         pthread_cond_destroy(&s->can_take);
         ts_scratch_free(&s->scratch);
+        free(s->q);
+        s->q = NULL;
         s->started = 0;
     }
     if (s->lost) {
