@@ -24,7 +24,6 @@
 
 typedef struct hunt {
     tocsin *t;
-    ts_scratch scratch;
     ts_correlator *corr;
     const ts_detector *det[MAX_DETECTORS];
     void *det_state[MAX_DETECTORS];
@@ -417,10 +416,8 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
         ts_intel_finalise(t->intel);
     h.corr = ts_correlator_new(t->o.window_ns);
     ts_correlator_limit(h.corr, (size_t)ts_config_num(t->config, "correlate", "max_addresses", 0));
-    if (!h.corr || ts_scratch_init(&h.scratch) != TOCSIN_OK) {
-        ts_correlator_free(h.corr);
+    if (!h.corr)
         return TOCSIN_E_NOMEM;
-    }
     rc = ts_store_run_begin(t->store, "hunt", &h.run);
     if (rc != TOCSIN_OK)
         rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
@@ -445,7 +442,6 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     }
     stop_detectors(&h);
     free(h.gave_up);
-    ts_scratch_free(&h.scratch);
     ts_correlator_free(h.corr);
     if (rc == TOCSIN_OK && h.st.rejected)
         rc = TOCSIN_E_PARTIAL;
