@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/merge.h"
 #include "api/session.h"
 #include "core/esc.h"
 #include "attribute/attribute.h"
@@ -26,7 +27,6 @@
 
 typedef struct hunt {
     tocsin *t;
-    ts_scratch scratch;
     ts_correlator *corr;
     ts_routine *routine; /* sources whose usual doing is not raised */
     const ts_detector *det[MAX_DETECTORS];
@@ -37,7 +37,8 @@ typedef struct hunt {
     ts_rule_gave_up *gave_up; /* st.gave_up's storage */
     size_t cap_gave_up;
     int64_t run;
-    uint64_t file_events, file_rejected;
+    ts_file_counts *file; /* the counts of the file events come from (merge.h) */
+    ts_file_counts no_file;
     int progress;
     double started, last_progress;
 } hunt;
@@ -82,7 +83,7 @@ static void on_event(void *ud, ts_event *ev)
     for (size_t i = 0; i < h->n_det; i++)
         h->det[i]->event(h->det_state[i], ev, &h->alerts);
     h->st.events++;
-    h->file_events++;
+    h->file->events++;
     if ((h->st.events & 0x3fff) == 0)
         show_progress(h, ev->file, 0);
 }
@@ -92,7 +93,7 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
 {
     hunt *h = ud;
     h->st.rejected++;
-    if (++h->file_rejected > DIAG_PER_FILE)
+    if (++h->file->rejected > DIAG_PER_FILE)
         return;
     if (h->progress)
         fputs("\r\033[K", stderr);
@@ -116,45 +117,29 @@ static void on_warn(void *ud, const char *file, uint64_t line, uint64_t record, 
         ts_session_diag(h->t, file, line, "%s", msg);
 }
 
-/* Reads one file with the reader its content calls for. */
-static int hunt_file(void *ud, const char *file, const char *walk_err)
+static void enter_file(void *ud, ts_file_counts *c)
 {
     hunt *h = ud;
-    ts_sink sink = {on_event, on_error, h, on_warn};
-    ts_input *in;
-    char err[512];
-    const char *head;
-    h->file_events = h->file_rejected = 0;
-    if (walk_err) {
-        on_error(h, file, 0, 0, TOCSIN_E_IO, walk_err);
-        return 0;
-    }
+    h->file = c;
+}
+
+/* A file was read (or could not be): its messages summed up, its figures stored. */
+static void end_file(void *ud, const char *file, const char *reader, const ts_file_counts *c)
+{
+    hunt *h = ud;
+    char more[32];
     h->st.files++;
-    tocsin_code rc = ts_input_open(file, &in, err, sizeof err);
-    if (rc != TOCSIN_OK) {
-        on_error(h, file, 0, 0, rc, err);
-        ts_store_source(h->t->store, h->run, file, "-", 0, 1);
-        return 0;
-    }
-    file = ts_input_path(in); /* "-" goes by the name of standard input */
-    size_t n = ts_input_peek(in, &head);
-    const ts_reader *r = n ? ts_reader_detect(head, n) : NULL;
-    if (!r) {
-        if (n)
-            on_error(h, file, 0, 0, TOCSIN_E_FORMAT, "not a log format tocsin reads");
-    } else {
-        r->read(in, &h->scratch, &sink);
-    }
-    if (h->file_rejected > DIAG_PER_FILE) {
-        char more[32];
-        if (h->progress)
-            fputs("\r\033[K", stderr);
+    if (h->progress && (c->rejected > DIAG_PER_FILE || c->late))
+        fputs("\r\033[K", stderr);
+    if (c->rejected > DIAG_PER_FILE)
         ts_session_diag(h->t, file, 0, "and %s more like it",
-                        rpt_count(h->file_rejected - DIAG_PER_FILE, more, sizeof more));
-    }
-    ts_store_source(h->t->store, h->run, file, r ? r->name : "-", h->file_events, h->file_rejected);
-    ts_input_close(in);
-    return 0;
+                        rpt_count(c->rejected - DIAG_PER_FILE, more, sizeof more));
+    if (c->late)
+        ts_session_diag(h->t, file, 0,
+                        "%s events were more than %d s or %d events out of time order; detectors saw them late",
+                        rpt_count(c->late, more, sizeof more), (int)(TS_MERGE_WINDOW_NS / 1000000000),
+                        TS_MERGE_WINDOW_EVENTS);
+    ts_store_source(h->t->store, h->run, file, reader ? reader : "-", c->events, c->rejected);
 }
 
 /* A detector continues from what it learned in earlier runs. A blob it cannot use leaves
@@ -465,6 +450,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
                             size_t nintel, int report, int64_t *run_id)
 {
     hunt h = {.t = t};
+    h.file = &h.no_file;
     tocsin_code rc;
     if (run_id)
         *run_id = 0;
@@ -480,20 +466,20 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
         ts_intel_finalise(t->intel);
     h.corr = ts_correlator_new(t->o.window_ns);
     ts_correlator_limit(h.corr, (size_t)ts_config_num(t->config, "correlate", "max_addresses", 0));
-    if (!h.corr || ts_scratch_init(&h.scratch) != TOCSIN_OK) {
-        ts_correlator_free(h.corr);
+    if (!h.corr)
         return TOCSIN_E_NOMEM;
-    }
     rc = ts_store_run_begin(t->store, "hunt", &h.run);
     if (rc != TOCSIN_OK)
         rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
     if (rc == TOCSIN_OK)
         rc = start_detectors(&h);
     if (rc == TOCSIN_OK) {
-        for (size_t i = 0; i < npaths; i++)
-            ts_walk(paths[i], hunt_file, &h);
+        ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file};
+        if (ts_merge_paths(paths, npaths, &hooks) != TOCSIN_OK)
+            rc = ts_session_fail(t, TOCSIN_E_NOMEM, "out of memory while reading the logs");
         show_progress(&h, NULL, 1);
-        rc = conclude(&h);
+        if (rc == TOCSIN_OK)
+            rc = conclude(&h);
         gather_state(&h);
     }
     h.st.seconds = now_s() - h.started;
@@ -506,7 +492,6 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     }
     stop_detectors(&h);
     free(h.gave_up);
-    ts_scratch_free(&h.scratch);
     ts_correlator_free(h.corr);
     if (rc == TOCSIN_OK && h.st.rejected)
         rc = TOCSIN_E_PARTIAL;

@@ -1,0 +1,39 @@
+/* merge.h: the inputs of one hunt as one stream in event-time order. Each file is read once,
+ * by its reader in a thread of its own, into a bounded queue of copied events; the calling
+ * thread merges the queues' heads by time and hands every event to one sink, so detectors
+ * see the data as they would have live, whatever order the paths were given in. */
+#ifndef TS_MERGE_H
+#define TS_MERGE_H
+
+#include "ingest/ingest.h"
+
+/* Inside a file, events up to this much event time, or this many events, behind the newest
+ * one read are put back in order; an event later than that is passed on as it comes and
+ * counted as late. */
+#define TS_MERGE_WINDOW_NS (300LL * 1000000000LL)
+#define TS_MERGE_WINDOW_EVENTS 2048
+/* Files read at once: a file opens when the merge reaches the time of its first event (seen
+ * by reading the head of each file first). More overlapping files than this wait for one to
+ * end, and their older events then count as late. */
+#define TS_MERGE_MAX_OPEN 32
+
+/* What one file gave: kept by the merge, counted by the sink (events, rejected). */
+typedef struct ts_file_counts {
+    uint64_t events;   /* events the sink took */
+    uint64_t rejected; /* records (or the whole file) rejected */
+    uint64_t late;     /* events passed on out of time order (see TS_MERGE_WINDOW_NS) */
+} ts_file_counts;
+
+typedef struct ts_merge_hooks {
+    ts_sink sink; /* events in time order; errors and warnings; its ud is every hook's */
+    /* What sink gets next comes from the file counted by c, until the next call. */
+    void (*enter)(void *ud, ts_file_counts *c);
+    /* A file was read (or could not be): reader is NULL when no reader took it. */
+    void (*file_end)(void *ud, const char *file, const char *reader, const ts_file_counts *c);
+} ts_merge_hooks;
+
+/* Walks paths (ts_walk) and sends their events to hooks in time order. A single file is
+ * read straight into the sink, in the calling thread. Returns TOCSIN_OK or TOCSIN_E_NOMEM. */
+tocsin_code ts_merge_paths(const char *const *paths, size_t npaths, const ts_merge_hooks *hooks);
+
+#endif
