@@ -265,9 +265,12 @@ static bool admin_name(ts_str u)
     return u.n > 3 && ts_str_iends(u, "adm") && !letter(u.p[u.n - 4]);
 }
 
+/* Whether the account is local to the host that logged the event (a Unix login through
+ * sshd, su or PAM), as opposed to a domain account seen on the wire or in a Windows log.
+ * What the event is decides, not which reader wrote it. */
 static bool unix_log(const ts_event *ev)
 {
-    return ts_str_eq(ev->dataset, "linux.auth");
+    return (ev->category & TS_CAT_AUTH) && !(ev->category & TS_CAT_NETWORK) && !ev->has_code && !ev->user_domain.n;
 }
 
 /* The account of ev: its hash and how it is shown. Unix accounts are per host (root on
@@ -311,7 +314,7 @@ static bool external(const ts_event *ev)
     const ts_geo *g = &ev->src_geo;
     if (!ev->src_ip.v)
         return false;
-    return (g->flags & TS_NET_KNOWN) ? !(g->flags & TS_NET_INTERNAL) : !ts_ip_is_special(&ev->src_ip);
+    return (g->flags & TS_NET_KNOWN) ? !(g->flags & TS_NET_INTERNAL) : !ts_ip_is_internal_default(&ev->src_ip);
 }
 
 /* The source of a logon for the baseline (see the top of the file); no source (a local
