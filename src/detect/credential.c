@@ -111,7 +111,7 @@ typedef struct cred_state {
     size_t n_priv;
     centroid *cent;
     size_t n_cent;
-    int64_t first_ns; /* first event this detector ever saw (saved) */
+    int64_t first_ns; /* earliest event this detector ever saw (saved) */
     bl_map profiles;  /* account -> profile (saved) */
     bl_map seen;      /* (account, source) and (subject, target) pairs (saved) */
     bl_map shared;    /* source -> uint32 accounts seen from it (saved) */
@@ -633,7 +633,7 @@ static bool pth_sign(const ts_event *ev)
 static void learn(profile *p, const logon *l)
 {
     const ts_event *ev = l->ev;
-    if (!p->first_ns)
+    if (!p->first_ns || ev->ts_ns < p->first_ns)
         p->first_ns = ev->ts_ns;
     if (ev->ts_ns > p->last_ns)
         p->last_ns = ev->ts_ns;
@@ -817,7 +817,8 @@ static void cred_event(void *state, const ts_event *ev, const ts_alert_sink *out
     /* NPS events are not typed as authentication by the Windows normaliser. */
     if (!(ev->category & TS_CAT_AUTH) && !(ev->has_code && ev->code == 6272))
         return;
-    if (!st->first_ns && ev->ts_ns)
+    /* The learning clock starts at the earliest event, whatever order events come in. */
+    if (ev->ts_ns && (!st->first_ns || ev->ts_ns < st->first_ns))
         st->first_ns = ev->ts_ns;
     if (ev->has_code) {
         switch (ev->code) {
