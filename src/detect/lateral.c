@@ -360,6 +360,8 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     /* PsExec-like services and WMI shells need no baseline: they alert while learning,
        lower and saying so. Other new edges are kept to be judged when learning ends. */
     bool hold = yng && e->m != M_SERVICE && e->m != M_WMI;
+    if (hold && st->n_held == HELD_MAX)
+        return; /* bounded: the first ones of the learning period are kept */
     int sev = methods[e->m].severity - (yng ? 20 : 0);
     char user[112] = "", src[96], dst[96];
     if (ev->user.n && !system_account(ev->user))
@@ -380,10 +382,6 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
         return;
     if (!hold) {
         out->emit(out->ud, a);
-        return;
-    }
-    if (st->n_held == HELD_MAX) {
-        ts_alert_free(a); /* bounded: the first ones of the learning period are kept */
         return;
     }
     st->held[st->n_held++] = (held){a, pair, actor, ev->ts_ns, false};
