@@ -91,13 +91,16 @@ static void make_event(ts_event *ev, size_t i)
     } else if (kind < 62) {
         ev->has_code = false;
         ev->dataset = ts_str_c("zeek.conn");
-        ev->category = TS_CAT_NETWORK;
+        ev->category = TS_CAT_NETWORK | TS_CAT_SESSION;
+        ev->type = TS_TYPE_CONNECTION | TS_TYPE_END;
         ev->src_ip = (ts_ip){.v = 4, .b = {10, 1, (uint8_t)(w >> 8), (uint8_t)w}};
         ev->dst_ip = (ts_ip){.v = 4, .b = {10, 2, 0, (uint8_t)s}};
         ev->dst_port = kind % 3 == 0 ? 445 : 443;
     } else if (kind < 82) {
         ev->dataset = ts_str_c("windows.sysmon");
         ev->category = TS_CAT_PROCESS;
+        ev->type = TS_TYPE_START;
+        ev->action = ts_str_c("process-created");
         ev->code = 1;
         ev->process =
             ts_str_c(kind % 4 ? "C:\\Program Files\\App\\app.exe" : "C:\\Windows\\System32\\cmd.exe");
@@ -106,9 +109,12 @@ static void make_event(ts_event *ev, size_t i)
     } else if (kind < 92) {
         ev->dataset = ts_str_c("windows.sysmon");
         ev->category = TS_CAT_FILE;
+        ev->type = TS_TYPE_DELETION;
+        ev->action = ts_str_c("file-deleted");
         ev->code = 23;
     } else if (kind < 97) {
         ev->dataset = ts_str_c("windows.system");
+        ev->action = ts_str_c("service-state-changed");
         ev->code = 7036;
         fields[0] = (ts_field){ts_str_c("param1"), ts_str_c(kind % 2 ? "BITS" : "wuauserv")};
         fields[1] = (ts_field){ts_str_c("param2"), ts_str_c(kind % 3 ? "running" : "stopped")};

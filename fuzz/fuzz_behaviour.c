@@ -130,6 +130,7 @@ static void fill(ts_event *ev, char **v, size_t *len, size_t k, ts_field *f)
     } else {
         ev->dataset = ts_str_c("zeek.conn");
         ev->category = TS_CAT_NETWORK | TS_CAT_SESSION;
+        ev->type = TS_TYPE_CONNECTION | TS_TYPE_END;
         ev->protocol = s[7];
     }
 }

@@ -186,7 +186,8 @@ static inline void set_fields(ts_event *ev, const char *const *kv)
     ev->n_fields = n;
 }
 
-/* A Windows event of the given channel dataset and code on host at ts. */
+/* A Windows event of the given channel dataset and code on host at ts, classified (action,
+ * category, type) as the Windows readers classify it. */
 static void win(ts_event *ev, const char *dataset, uint32_t code, const char *host, int64_t ts)
 {
     ts_event_clear(ev);
@@ -195,7 +196,7 @@ static void win(ts_event *ev, const char *dataset, uint32_t code, const char *ho
     ev->code = code;
     ev->has_code = true;
     ev->host = ts_str_c(host);
-    ev->category = TS_CAT_HOST;
+    ts_winevent_classify(ev, strcmp(dataset, "windows.sysmon") == 0);
     ev->file = "test.json";
     ev->line = 1;
 }

@@ -179,6 +179,7 @@ static void conn(ts_event *ev, const char *src, const char *dst, int64_t ts, uin
     ev->ts_ns = ts;
     ev->dataset = ts_str_c("zeek.conn");
     ev->category = TS_CAT_NETWORK | TS_CAT_SESSION;
+    ev->type = TS_TYPE_CONNECTION | TS_TYPE_END;
     ev->src_ip = ip(src);
     ev->dst_ip = ip(dst);
     /* as the enrich stage marks them: only 10/8 is ours (the documentation ranges used
@@ -437,6 +438,7 @@ static void test_proxy_synthetic(void)
             if (pass == 1) {
                 ev.dataset = ts_str_c("zeek.http");
                 ev.category = TS_CAT_NETWORK | TS_CAT_WEB;
+                ev.type = 0;
                 ev.action = ts_str_c("CONNECT");
                 ev.domain = ts_str_c("C2.Example.ORG");
                 f[1] = (ts_field){ts_str_c("uri"), ts_str_c("c2.example.org:443")};
@@ -444,6 +446,7 @@ static void test_proxy_synthetic(void)
             } else if (pass == 2) {
                 ev.dataset = ts_str_c("zeek.ssl");
                 ev.category = TS_CAT_NETWORK | TS_CAT_TLS;
+                ev.type = 0;
                 ev.domain = ts_str_c("c2.example.org.");
                 ev.bytes_out = ev.bytes_in = 0;
             }
@@ -458,6 +461,7 @@ static void test_proxy_synthetic(void)
         conn(&ev, "10.1.0.18", "10.1.0.40", t, 900);
         ev.dataset = ts_str_c("zeek.ssl");
         ev.category = TS_CAT_NETWORK | TS_CAT_TLS;
+        ev.type = 0;
         ev.domain = ts_str_c("intranet.example.org");
         run_event(&r, &ev);
     }

@@ -124,6 +124,10 @@ static void test_zeek(void)
         ts_event_clear(&ev);
         ev.ts_ns = T0 + 2 * DAY + i * MIN;
         ev.dataset = ts_str_c("zeek.smb_mapping");
+        ev.category = TS_CAT_NETWORK | TS_CAT_FILE;
+        ev.type = TS_TYPE_ACCESS;
+        ev.action = ts_str_c("network-share-accessed");
+        ev.file_path = ts_str_c(path);
         ev.src_ip = ip_of("10.10.100.80");
         ev.dst_ip = ip_of(i % 2 ? "10.10.1.21" : "10.10.1.20");
         ev.file = "smb_mapping.log";

@@ -441,6 +441,28 @@ static void test_address_bindings(void)
     CHECK_INT(n, 4);
     free_all(inc, n);
     ts_correlator_free(c);
+
+    /* A connection the endpoint logged itself (Sysmon 3, by its action, whoever read it)
+       binds the logging host to its side; another event of the same shape does not. */
+    for (int kind = 0; kind < 2; kind++) {
+        c = ts_correlator_new(0);
+        ts_event_clear(&ev);
+        ev.ts_ns = T0;
+        ev.host = ts_str_c("WS-7");
+        ev.action = ts_str_c(kind == 0 ? "network-connection" : "dns-query");
+        ts_ip_parse(ts_str_c("10.10.100.9"), &ev.src_ip);
+        ev.src_geo.flags = TS_NET_KNOWN | TS_NET_INTERNAL;
+        ts_field init = {ts_str_c("Initiated"), ts_str_c("true")};
+        ev.fields = &init;
+        ev.n_fields = 1;
+        ts_correlator_observe(c, &ev);
+        ts_correlator_add(c, mk("host", T0, NULL, "WS-7", NULL));
+        ts_correlator_add(c, mk("addr", T0 + HOUR, "10.10.100.9", NULL, NULL));
+        n = run(c, &inc);
+        CHECK_INT(n, kind == 0 ? 1 : 2);
+        free_all(inc, n);
+        ts_correlator_free(c);
+    }
 }
 
 int main(void)

@@ -515,6 +515,31 @@ static void test_loghub(void)
     det_close(&x);
 }
 
+/* The learning clock runs from the earliest event, not the first to arrive: ten days read
+ * newest first are ten days learnt, and a first-time 4648 after them is judged. The near
+ * miss: three days read newest first are still the learning period. */
+static void test_clock_order(void)
+{
+    for (int days = 10; days >= 3; days -= 7) {
+        det x;
+        CHECK(det_open(&x, "credential", NULL));
+        ts_event ev;
+        for (int d = 9; d > 9 - days; d--)
+            for (int h = 14; h >= 9; h -= 5) {
+                logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10, MIDNIGHT + d * DAY + h * HOUR);
+                feed(&x, &ev);
+            }
+        CHECK_INT(n_got, 0);
+        const char *kv[] = {"SubjectUserName", "jdoe", "TargetServerName", "SRV-DB1", NULL};
+        logon(&ev, 4648, "adm-jsmith", "WKS7", NULL, NULL, 0, MIDNIGHT + 10 * DAY + 10 * HOUR);
+        set_fields(&ev, kv);
+        feed(&x, &ev);
+        CHECK_INT(count_key("cred|explicit|jdoe|adm-jsmith"), days == 10 ? 1 : 0);
+        drop_all();
+        det_close(&x);
+    }
+}
+
 int main(void)
 {
     test_jump_host();
@@ -531,5 +556,6 @@ int main(void)
     test_fixtures();
     test_nps();
     test_loghub();
+    test_clock_order();
     return check_done("test_credential");
 }

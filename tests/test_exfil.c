@@ -32,6 +32,7 @@ static void flow(run *r, const char *src, const char *dst, uint16_t port, int64_
     ev.ts_ns = ts;
     ev.dataset = ts_str_c("zeek.conn");
     ev.category = TS_CAT_NETWORK | TS_CAT_SESSION;
+    ev.type = TS_TYPE_CONNECTION | TS_TYPE_END;
     ts_ip_parse(ts_str_c(src), &ev.src_ip);
     ts_ip_parse(ts_str_c(dst), &ev.dst_ip);
     /* as enrichment marks them: only 10/8 is ours */

@@ -23,7 +23,7 @@ typedef struct rec {
     char md5[S], sha1[S], sha256[S], mail_from[S], mail_to0[S], mail_to1[S], subject[S];
     char msgid[S], process[S], cmd[S], parent[S], rule[S], host[S], src_host[S], channel[S];
     char provider[S], transport[S], protocol[S], src[64], dst[64], fields[2048];
-    uint32_t category, code;
+    uint32_t category, type, code;
     bool has_code;
     int outcome, logon_type, n_mail_to;
     uint16_t sport, dport;
@@ -72,7 +72,7 @@ static void on_event(void *ud, ts_event *ev)
     cp(r->provider, ev->provider), cp(r->transport, ev->transport), cp(r->protocol, ev->protocol);
     ts_ip_format(&ev->src_ip, r->src);
     ts_ip_format(&ev->dst_ip, r->dst);
-    r->category = ev->category, r->code = ev->code, r->has_code = ev->has_code;
+    r->category = ev->category, r->type = ev->type, r->code = ev->code, r->has_code = ev->has_code;
     r->outcome = ev->outcome, r->logon_type = ev->logon_type, r->n_mail_to = ev->n_mail_to;
     r->sport = ev->src_port, r->dport = ev->dst_port;
     r->bytes_out = ev->bytes_out, r->bytes_in = ev->bytes_in;
@@ -459,6 +459,8 @@ static void test_zeek_tsv(void)
     CHECK_INT(g.n, 3);
     rec *c = &g.r[0];
     CHECK_STR(c->dataset, "zeek.conn");
+    CHECK_INT(c->type, TS_TYPE_CONNECTION | TS_TYPE_END);
+    CHECK_INT(g.r[2].type & TS_TYPE_CONNECTION, 0); /* http */
     CHECK_INT(c->ts, 1521911720865716000LL);
     CHECK_STR(c->src, "10.0.0.5");
     CHECK_INT(c->sport, 49152);
@@ -582,6 +584,11 @@ static void test_suricata(void)
     CHECK_STR(g.r[5].subject, "Hello");
     CHECK_INT(g.r[6].bytes_in, 2000);
     CHECK_INT(g.r[6].line, 7);
+    /* What each record is, for detectors that never ask who wrote it: a flow is a
+       finished connection, like Zeek's conn; an alert or DNS answer is none. */
+    CHECK_INT(g.r[6].type, TS_TYPE_CONNECTION | TS_TYPE_END);
+    CHECK_INT(a->type & TS_TYPE_CONNECTION, 0);
+    CHECK_INT(g.r[1].type & TS_TYPE_CONNECTION, 0);
 
     CHECK_STR(read_file(FIX "suricata_array.json", &g), "suricata-eve");
     CHECK_INT(g.n, 2);
@@ -759,6 +766,7 @@ static void test_linux(void)
     CHECK_INT(a->ts, 1704067198000000000LL); /* 2023-12-31 23:59:58: the year rolled */
     CHECK_STR(a->dataset, "linux.auth");
     CHECK_STR(a->action, "accepted-publickey");
+    CHECK_INT(a->type, TS_TYPE_START | TS_TYPE_ALLOWED);
     CHECK_STR(a->user, "alice");
     CHECK_STR(a->src, "192.0.2.10");
     CHECK_INT(a->sport, 50022);
@@ -767,6 +775,7 @@ static void test_linux(void)
     CHECK(has_field(a, "program=sshd") && has_field(a, "pid=100"));
     rec *f = &g.r[1];
     CHECK_STR(f->action, "failed-password");
+    CHECK_INT(f->type, TS_TYPE_START | TS_TYPE_DENIED);
     CHECK_STR(f->user, "admin");
     CHECK_INT(f->outcome, TS_OUTCOME_FAILURE);
     CHECK_INT(f->sport, 41000);

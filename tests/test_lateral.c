@@ -52,7 +52,8 @@ static void zconn(det *x, const char *src, const char *dst, uint16_t port, int64
     ts_event_clear(&ev);
     ev.ts_ns = ts;
     ev.dataset = ts_str_c("zeek.conn");
-    ev.category = TS_CAT_NETWORK;
+    ev.category = TS_CAT_NETWORK | TS_CAT_SESSION;
+    ev.type = TS_TYPE_CONNECTION | TS_TYPE_END;
     ev.src_ip = ip_of(src);
     ev.dst_ip = ip_of(dst);
     ev.dst_port = port;
@@ -140,8 +141,14 @@ static void test_learning(void)
     set_fields(&ev, kv3);
     feed(&x, &ev);
     CHECK_INT(n_got, 0);
-    /* After the learning period the earlier pair is known, a new one is not. */
+    /* When learning ends, its one new admin pair (WKS7 made no other, and never again)
+       is raised once, looking back; the pair itself is known from then on. */
     admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV1", T0 + LEARNT);
+    CHECK_INT(n_got, 1);
+    a = find_key("lateral|admin-logon|WKS7|SRV1|");
+    CHECK(a && strstr(a->title, "raised when learning ended") && a->first_ns < T0 + LEARNT && a->severity < 55);
+    drop_all();
+    admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV1", T0 + LEARNT + MIN);
     CHECK_INT(n_got, 0);
     admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV2", T0 + LEARNT);
     CHECK_INT(count_key("lateral|admin-logon|WKS7|SRV2|"), 1);
@@ -296,8 +303,10 @@ static void test_established(void)
         snprintf(srv, sizeof srv, "SRV%d", s);
         admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", srv, T0 + LEARNT + s * HOUR);
     }
-    /* SRV1 (learnt) counts: SRV2 and SRV3 alert, from SRV4 on the jump host is established. */
-    CHECK_INT(count_key("lateral|admin-logon|JUMP01|"), 2);
+    /* SRV1 (learnt) counts: SRV2 and SRV3 alert, from SRV4 on the jump host is established.
+       SRV1, its only new pair while learning, is raised looking back when learning ends. */
+    CHECK_INT(count_key("lateral|admin-logon|JUMP01|"), 3);
+    CHECK(find_key("lateral|admin-logon|JUMP01|SRV1|") != NULL);
     CHECK(find_key("lateral|admin-logon|JUMP01|SRV3|") != NULL);
     CHECK(find_key("lateral|admin-logon|JUMP01|SRV4|") == NULL);
     drop_all();
@@ -374,6 +383,72 @@ static void test_new_service(void)
     det_close(&x);
 }
 
+/* Suricata's flow, netflow and rdp records reach lateral movement as Zeek's do: the
+ * detector asks what an event is (a connection, to which port), not who wrote it. */
+static void test_suricata(void)
+{
+    ts_config *cfg = config("[lateral]\nlearn = 0s\nmin_fanout = 3\n");
+    CHECK(cfg != NULL);
+    det x;
+    CHECK(det_open(&x, "lateral", cfg));
+    CHECK_INT(feed_file(&x, "tests/data/behaviour/suricata_lateral.json"), 9);
+    const ts_alert *a = find_key("lateral|fanout|host 10.0.3.7");
+    CHECK(a && strstr(a->title, "reached 3 internal hosts"));
+    CHECK(find_key("lateral|rdp|10.0.3.7|10.0.5.22|") != NULL);
+    /* The near miss: as many hosts from 10.0.3.9, but on the web port. */
+    CHECK(find_key("lateral|fanout|host 10.0.3.9") == NULL);
+    CHECK_INT(n_got, 2);
+    drop_all();
+    det_close(&x);
+    ts_config_free(cfg);
+}
+
+/* Looking back when learning ends raises a foothold's lone new hops, not routine ones. */
+static void test_look_back(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    /* While learning: a jump host makes many new admin pairs (routine); a helpdesk
+       workstation reaches one server every day (routine); a workstation makes one hop. */
+    char srv[16];
+    for (int s = 1; s <= 6; s++) {
+        snprintf(srv, sizeof srv, "SRV%d", s);
+        admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", srv, T0 + s * HOUR);
+    }
+    for (int d = 0; d < 5; d++)
+        admin_logon(&x, "adm-help", "10.0.4.4", "HELP01", "SRV1", T0 + d * DAY + 2 * HOUR);
+    admin_logon(&x, "adm-kate", "10.0.3.7", "WKS7", "DC01", T0 + 3 * DAY);
+    CHECK_INT(n_got, 0);
+    /* The first event after learning: only WKS7's hop is raised, once. */
+    zconn(&x, "10.0.9.9", "10.0.9.8", 443, T0 + LEARNT);
+    CHECK_INT(n_got, 1);
+    const ts_alert *a = find_key("lateral|admin-logon|WKS7|DC01|");
+    CHECK(a && strstr(a->title, "raised when learning ended") && a->severity == 35);
+    drop_all();
+    zconn(&x, "10.0.9.9", "10.0.9.8", 443, T0 + LEARNT + HOUR);
+    CHECK_INT(n_got, 0);
+    det_close(&x);
+}
+
+/* The learning clock starts at the earliest event, whatever order events arrive in: a
+ * hop after the learning period that arrives before the logs of the first week is raised
+ * at full severity once those logs are read. */
+static void test_out_of_order(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    admin_logon(&x, "adm-kate", "10.0.3.7", "WKS7", "DC01", T0 + LEARNT); /* read first */
+    CHECK_INT(n_got, 0);
+    zconn(&x, "10.0.9.9", "10.0.9.8", 443, T0); /* an earlier log: the data starts here */
+    CHECK_INT(n_got, 0);
+    zconn(&x, "10.0.9.9", "10.0.9.8", 443, T0 + LEARNT + HOUR);
+    const ts_alert *a = find_key("lateral|admin-logon|WKS7|DC01|");
+    CHECK(a && a->severity == 55);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    det_close(&x);
+}
+
 int main(void)
 {
     test_admin_pairs();
@@ -384,5 +459,8 @@ int main(void)
     test_new_service();
     test_fixtures();
     test_save_load();
+    test_suricata();
+    test_look_back();
+    test_out_of_order();
     return check_done("test_lateral");
 }

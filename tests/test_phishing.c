@@ -92,6 +92,7 @@ static void mail(msg *m, const char *from, const char *name, const char *to, con
     ts_event_clear(&m->ev);
     m->ev.dataset = ts_str_c("email.message");
     m->ev.category = TS_CAT_EMAIL;
+    m->ev.action = ts_str_c("message");
     m->ev.ts_ns = t;
     m->ev.mail_from = ts_str_c(from);
     m->ev.mail_to[0] = ts_str_c(to);
@@ -351,6 +352,7 @@ static void test_learned_org(void)
     }
     mail(&m, "\"IT Desk\" <it@silverlake-verify.com>", "", "ann@silverlake.com", "hello", "<o2@x>", T0 + 2 * MIN);
     m.ev.dataset = ts_str_c("zeek.smtp");
+    m.ev.action = TS_STR_NULL;
     m.ev.n_fields = 0;
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("silverlake-verify.com: silverlake.com with added words"));
@@ -358,6 +360,7 @@ static void test_learned_org(void)
         CHECK_STR(got[0]->remote_name, "it@silverlake-verify.com");
     /* The reader's per-link events are not messages. */
     m.ev.dataset = ts_str_c("email.link");
+    m.ev.action = ts_str_c("message-link");
     CHECK_INT(one(&r, &m), 0);
     drop_all();
     stop(&r);

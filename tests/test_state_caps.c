@@ -175,7 +175,8 @@ static void conn_of(ts_event *ev, int i, int64_t ts)
     ts_event_clear(ev);
     ev->ts_ns = ts;
     ev->dataset = ts_str_c("zeek.conn");
-    ev->category = TS_CAT_NETWORK;
+    ev->category = TS_CAT_NETWORK | TS_CAT_SESSION;
+    ev->type = TS_TYPE_CONNECTION | TS_TYPE_END; /* a finished connection, as Zeek conn is */
     ev->src_ip = ip_of(src);
     ev->dst_ip = ip_of(dst);
     ev->src_geo = geo("", 0, TS_NET_INTERNAL);

@@ -17,7 +17,7 @@ typedef struct ts_geo {
 } ts_geo;
 
 enum {
-    TS_NET_INTERNAL = 1 << 0,   /* private, reserved or configured as internal */
+    TS_NET_INTERNAL = 1 << 0,   /* RFC 1918, ULA, host/link-local, or configured as internal */
     TS_NET_ANON_PROXY = 1 << 1, /* libloc: anonymous proxy */
     TS_NET_SATELLITE = 1 << 2,  /* libloc: satellite provider */
     TS_NET_ANYCAST = 1 << 3,    /* libloc: anycast */
@@ -40,6 +40,21 @@ enum {
     TS_CAT_HOST = 1 << 10,   /* services, drivers, configuration */
 };
 
+/* event.type, as a bit set (ECS values): what happened within the category. Detectors test
+ * category, type and action, never which product wrote the record. */
+enum {
+    TS_TYPE_CONNECTION = 1 << 0,   /* a network connection (with START: opened; END: a summary) */
+    TS_TYPE_START = 1 << 1,
+    TS_TYPE_END = 1 << 2,
+    TS_TYPE_CREATION = 1 << 3,
+    TS_TYPE_DELETION = 1 << 4,
+    TS_TYPE_CHANGE = 1 << 5,
+    TS_TYPE_ACCESS = 1 << 6,
+    TS_TYPE_INSTALLATION = 1 << 7,
+    TS_TYPE_ALLOWED = 1 << 8,
+    TS_TYPE_DENIED = 1 << 9,
+};
+
 typedef enum ts_outcome { TS_OUTCOME_UNKNOWN = 0, TS_OUTCOME_SUCCESS, TS_OUTCOME_FAILURE } ts_outcome;
 
 /* One key and value of the raw record, both borrowed (see ts_event). For nested JSON
@@ -60,6 +75,7 @@ typedef struct ts_event {
     ts_str dataset;           /* event.dataset: "zeek.conn", "suricata.alert", "windows.security",
                                  "windows.sysmon", "linux.auth", ... */
     uint32_t category;        /* event.category, TS_CAT_* */
+    uint32_t type;            /* event.type, TS_TYPE_* */
     ts_str action;            /* event.action: "logon", "dns-query", "accepted-password" ... */
     ts_outcome outcome;       /* event.outcome */
     uint32_t code;            /* event.code (Windows EventID); has_code says if set */

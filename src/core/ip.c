@@ -192,3 +192,37 @@ bool ts_ip_is_special(const ts_ip *ip)
             return true;
     return false;
 }
+
+bool ts_ip_is_internal_default(const ts_ip *ip)
+{
+    if (ip->v == 4) {
+        uint32_t a = ts_ip4_u32(ip);
+        switch (a >> 24) {
+        case 0:   /* this network */
+        case 10:  /* private */
+        case 127: /* loopback */
+            return true;
+        case 169:
+            return (a & 0xffff0000u) == 0xa9fe0000u; /* 169.254/16 link local */
+        case 172:
+            return (a & 0xfff00000u) == 0xac100000u; /* 172.16/12 private */
+        case 192:
+            return (a & 0xffff0000u) == 0xc0a80000u; /* 192.168/16 private */
+        default:
+            /* 224/4 multicast, and the limited broadcast address */
+            return (a & 0xf0000000u) == 0xe0000000u || a == 0xffffffffu;
+        }
+    }
+    if (ip->v != 6)
+        return false;
+    static const special_net local6[] = {
+        {{0}, 127},         /* :: and ::1 */
+        {{0xfc}, 7},        /* unique local */
+        {{0xfe, 0x80}, 10}, /* link local */
+        {{0xff}, 8},        /* multicast */
+    };
+    for (size_t i = 0; i < sizeof local6 / sizeof *local6; i++)
+        if (in_net(ip->b, &local6[i]))
+            return true;
+    return false;
+}

@@ -33,5 +33,11 @@ bool ts_ip_eq(const ts_ip *a, const ts_ip *b);
 /* True for private, loopback, link-local, CGNAT, ULA, multicast, documentation and other
  * special-purpose ranges that never route on the public Internet (RFC 6890). */
 bool ts_ip_is_special(const ts_ip *ip);
+/* True for what is the organisation's own by default: RFC 1918 (10/8, 172.16/12,
+ * 192.168/16) and unique local IPv6 (fc00::/7), plus addresses that name no remote party
+ * and so can never be "outside": loopback, link-local, multicast, unspecified (0/8, ::)
+ * and broadcast. Documentation, benchmarking, CGNAT and other reserved blocks are not:
+ * a server there is outside like any other (configured ranges are added by enrich). */
+bool ts_ip_is_internal_default(const ts_ip *ip);
 
 #endif

@@ -113,8 +113,9 @@ void ts_bindings_observe(ts_bindings *b, const ts_event *ev)
         ts_bindings_note(b, &ev->src_ip, ev->src_host, ev->ts_ns);
         return;
     }
-    /* Sysmon 3: the machine that logged it is the connection's initiator or its target. */
-    if (ev->has_code && ev->code == 3 && ev->host.n && ts_str_eq(ev->dataset, "windows.sysmon")) {
+    /* A connection the endpoint logged itself (Sysmon 3 on Windows or Linux): the machine
+       that logged it is the connection's initiator or its target. */
+    if (ev->host.n && ts_str_eq(ev->action, "network-connection")) {
         bool initiated = ts_str_ieq(ts_event_field(ev, "Initiated"), "true");
         const ts_ip *own = initiated ? &ev->src_ip : &ev->dst_ip;
         const ts_geo *g = initiated ? &ev->src_geo : &ev->dst_geo;

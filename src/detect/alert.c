@@ -98,14 +98,14 @@ ts_alert *ts_alert_dup(const ts_alert *a)
 }
 
 /* Whether an address is the organisation's: the enrich stage's verdict when it ran, else
- * the special-purpose ranges (an event that skipped enrichment, as in unit tests). */
+ * the default internal ranges (an event that skipped enrichment, as in unit tests). */
 static bool side_internal(const ts_ip *ip, const ts_geo *geo)
 {
     if (!ip->v)
         return false;
     if (geo->flags & TS_NET_KNOWN)
         return (geo->flags & TS_NET_INTERNAL) != 0;
-    return ts_ip_is_special(ip);
+    return ts_ip_is_internal_default(ip);
 }
 
 /* A copy of a view as an owned string, or NULL when empty (or out of memory: the field is

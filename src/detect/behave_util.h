@@ -39,14 +39,14 @@ static inline uint64_t bh_ip(uint64_t h, const ts_ip *ip)
 }
 
 /* Whether an address is the organisation's: the enrich stage's verdict when it ran, else
- * the special-purpose ranges (events that skipped enrichment, as in unit tests). */
+ * the default internal ranges (events that skipped enrichment, as in unit tests). */
 static inline bool bh_internal(const ts_ip *ip, const ts_geo *geo)
 {
     if (!ip->v)
         return false;
     if (geo->flags & TS_NET_KNOWN)
         return (geo->flags & TS_NET_INTERNAL) != 0;
-    return ts_ip_is_special(ip);
+    return ts_ip_is_internal_default(ip);
 }
 
 /* The record's own connection id: Zeek's uid, Suricata's flow_id; empty if none. */
@@ -56,11 +56,22 @@ static inline ts_str bh_conn_id(const ts_event *ev)
     return u.n ? u : ts_event_field(ev, "flow_id");
 }
 
-/* Whether the event is a connection summary (Zeek conn, Suricata flow / netflow). */
+/* Whether the event is a connection summary written when it ended (Zeek conn, Suricata
+ * flow / netflow, any reader that says so), as opposed to a connection opened (Sysmon 3). */
 static inline bool bh_is_flow(const ts_event *ev)
 {
-    return ts_str_eq(ev->dataset, "zeek.conn") || ts_str_eq(ev->dataset, "suricata.flow") ||
-           ts_str_eq(ev->dataset, "suricata.netflow");
+    return (ev->type & (TS_TYPE_CONNECTION | TS_TYPE_END)) == (TS_TYPE_CONNECTION | TS_TYPE_END);
+}
+
+/* Whether the event says a connection happened at all: a summary or an opening. */
+static inline bool bh_is_connection(const ts_event *ev) { return (ev->type & TS_TYPE_CONNECTION) != 0; }
+
+/* The share a share-access event names: Windows' ShareName, else the path a network
+ * sensor saw mapped (Zeek smb_mapping). */
+static inline ts_str bh_share(const ts_event *ev)
+{
+    ts_str s = ts_event_field(ev, "ShareName");
+    return s.n ? s : ev->file_path;
 }
 
 #endif

@@ -259,12 +259,12 @@ static void bursts_event(void *state, const ts_event *ev, const ts_alert_sink *o
     bursts_state *st = state;
     if (!ev->has_code)
         return;
-    bool security = ts_str_eq(ev->dataset, "windows.security");
-    if (security && (ev->code == 4768 || ev->code == 4769 || ev->code == 4771))
+    if (ts_str_eq(ev->action, "kerberos-tgt-request") || ts_str_eq(ev->action, "kerberos-service-ticket") ||
+        ts_str_eq(ev->action, "kerberos-preauth-failed"))
         kerberos(st, ev, out);
-    else if (security && ev->code == 4648)
+    else if (ts_str_eq(ev->action, "explicit-credential-logon"))
         explicit_creds(st, ev, out);
-    else if ((security && ev->code == 4688) || (ev->code == 1 && ts_str_eq(ev->dataset, "windows.sysmon")))
+    else if (ts_str_eq(ev->action, "process-created"))
         discovery(st, ev, out);
 }
 

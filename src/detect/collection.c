@@ -6,6 +6,7 @@
 
 #include "detect/alert_util.h"
 #include "detect/baseline.h"
+#include "detect/behave_util.h"
 #include "detect/detect.h"
 
 /*
@@ -337,28 +338,13 @@ static void on_file(col_state *st, const ts_event *ev, const ts_alert_sink *out)
 static void col_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     col_state *st = state;
-    if (!ev->has_code) {
-        if (ts_str_eq(ev->dataset, "zeek.smb_mapping"))
-            on_share(st, ev, ts_event_field(ev, "path"), out);
-        return;
-    }
-    switch (ev->code) {
-    case 5140:
-    case 5145:
-        if (ts_str_eq(ev->dataset, "windows.security"))
-            on_share(st, ev, ts_event_field(ev, "ShareName"), out);
-        return;
-    case 6416:
-        if (ts_str_eq(ev->dataset, "windows.security"))
-            on_device(st, ev, out);
-        return;
-    case 11:
-        if (ts_str_eq(ev->dataset, "windows.sysmon"))
-            on_file(st, ev, out);
-        return;
-    default:
-        return;
-    }
+    /* What the event is, whoever wrote it: Windows 5140/5145 and Zeek smb_mapping alike. */
+    if (ts_str_eq(ev->action, "network-share-accessed") || ts_str_eq(ev->action, "network-share-object-checked"))
+        on_share(st, ev, bh_share(ev), out);
+    else if (ts_str_eq(ev->action, "device-recognized"))
+        on_device(st, ev, out);
+    else if (ts_str_eq(ev->action, "file-created"))
+        on_file(st, ev, out);
 }
 
 /* ---- saved state ------------------------------------------------------------------------------- */

@@ -111,7 +111,7 @@ typedef struct cred_state {
     size_t n_priv;
     centroid *cent;
     size_t n_cent;
-    int64_t first_ns; /* first event this detector ever saw (saved) */
+    int64_t first_ns; /* earliest event this detector ever saw (saved) */
     bl_map profiles;  /* account -> profile (saved) */
     bl_map seen;      /* (account, source) and (subject, target) pairs (saved) */
     bl_map shared;    /* source -> uint32 accounts seen from it (saved) */
@@ -265,9 +265,12 @@ static bool admin_name(ts_str u)
     return u.n > 3 && ts_str_iends(u, "adm") && !letter(u.p[u.n - 4]);
 }
 
+/* Whether the account is local to the host that logged the event (a Unix login through
+ * sshd, su or PAM), as opposed to a domain account seen on the wire or in a Windows log.
+ * What the event is decides, not which reader wrote it. */
 static bool unix_log(const ts_event *ev)
 {
-    return ts_str_eq(ev->dataset, "linux.auth");
+    return (ev->category & TS_CAT_AUTH) && !(ev->category & TS_CAT_NETWORK) && !ev->has_code && !ev->user_domain.n;
 }
 
 /* The account of ev: its hash and how it is shown. Unix accounts are per host (root on
@@ -311,7 +314,7 @@ static bool external(const ts_event *ev)
     const ts_geo *g = &ev->src_geo;
     if (!ev->src_ip.v)
         return false;
-    return (g->flags & TS_NET_KNOWN) ? !(g->flags & TS_NET_INTERNAL) : !ts_ip_is_special(&ev->src_ip);
+    return (g->flags & TS_NET_KNOWN) ? !(g->flags & TS_NET_INTERNAL) : !ts_ip_is_internal_default(&ev->src_ip);
 }
 
 /* The source of a logon for the baseline (see the top of the file); no source (a local
@@ -630,7 +633,7 @@ static bool pth_sign(const ts_event *ev)
 static void learn(profile *p, const logon *l)
 {
     const ts_event *ev = l->ev;
-    if (!p->first_ns)
+    if (!p->first_ns || ev->ts_ns < p->first_ns)
         p->first_ns = ev->ts_ns;
     if (ev->ts_ns > p->last_ns)
         p->last_ns = ev->ts_ns;
@@ -814,7 +817,8 @@ static void cred_event(void *state, const ts_event *ev, const ts_alert_sink *out
     /* NPS events are not typed as authentication by the Windows normaliser. */
     if (!(ev->category & TS_CAT_AUTH) && !(ev->has_code && ev->code == 6272))
         return;
-    if (!st->first_ns && ev->ts_ns)
+    /* The learning clock starts at the earliest event, whatever order events come in. */
+    if (ev->ts_ns && (!st->first_ns || ev->ts_ns < st->first_ns))
         st->first_ns = ev->ts_ns;
     if (ev->has_code) {
         switch (ev->code) {

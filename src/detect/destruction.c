@@ -498,29 +498,24 @@ static void dst_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     dst_state *st = state;
     if (!ev->has_code)
         return;
-    bool sysmon = ts_str_eq(ev->dataset, "windows.sysmon");
+    /* What the event is, whoever wrote it (Sysmon, the Security log, a Linux Sysmon). */
+    if (ts_str_eq(ev->action, "process-created")) {
+        on_process(ev, out);
+        return;
+    }
+    if (ts_str_eq(ev->action, "driver-loaded")) {
+        on_driver_load(st, ev, out);
+        return;
+    }
+    if (ts_str_eq(ev->action, "registry-value-set")) {
+        on_registry_set(ev, out);
+        return;
+    }
+    if (ts_str_eq(ev->action, "file-deleted")) {
+        on_delete(st, ev, out);
+        return;
+    }
     switch (ev->code) {
-    case 1:
-        if (sysmon)
-            on_process(ev, out);
-        return;
-    case 4688:
-        if (!sysmon)
-            on_process(ev, out);
-        return;
-    case 6:
-        if (sysmon)
-            on_driver_load(st, ev, out);
-        return;
-    case 13:
-        if (sysmon)
-            on_registry_set(ev, out);
-        return;
-    case 23:
-    case 26:
-        if (sysmon)
-            on_delete(st, ev, out);
-        return;
     case 7045:
     case 4697:
         on_service(st, ev, out);

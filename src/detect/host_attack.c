@@ -544,24 +544,33 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
 static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     const ha_state *st = state;
-    if (!ev->has_code || !ev->dataset.n || !ts_str_istarts(ev->dataset, "windows."))
+    if (!ev->has_code)
         return;
-    bool sysmon = ts_str_eq(ev->dataset, "windows.sysmon");
-    bool security = ts_str_eq(ev->dataset, "windows.security");
-    if ((sysmon && ev->code == 1) || (security && ev->code == 4688)) {
+    /* What the event is, whoever wrote it (Sysmon, 4688, a Linux Sysmon, another reader). */
+    if (ts_str_eq(ev->action, "process-created")) {
         process_start(st, ev, out);
         return;
     }
-    if (sysmon) {
-        if (ev->code == 8)
-            remote_thread(st, ev, out);
-        else if (ev->code == 10)
-            lsass_access(st, ev, out);
-        else if (ev->code == 12 || ev->code == 13)
-            registry(st, ev, true, out);
+    if (ts_str_eq(ev->action, "create-remote-thread")) {
+        remote_thread(st, ev, out);
         return;
     }
-    if (security) {
+    if (ts_str_eq(ev->action, "process-access")) {
+        lsass_access(st, ev, out);
+        return;
+    }
+    if (ts_str_eq(ev->action, "registry-event") || ts_str_eq(ev->action, "registry-value-set")) {
+        registry(st, ev, true, out);
+        return;
+    }
+    if (ts_str_eq(ev->action, "service-state-changed") || ts_str_eq(ev->action, "service-start-type-changed")) {
+        service_change(st, ev, out);
+        return;
+    }
+    /* The Windows audit events below, as the reader recognised them (it names each one's
+       action: "audit-policy-changed", "directory-object-access", ...); an ID it did not
+       recognise as such (another log's event 4657) has no action and is not judged. */
+    if (ev->action.n) {
         switch (ev->code) {
         case 4657:
             registry(st, ev, false, out);
@@ -630,10 +639,7 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
             break;
         }
         }
-        return;
     }
-    if (ts_str_eq(ev->dataset, "windows.system") && (ev->code == 7040 || ev->code == 7036))
-        service_change(st, ev, out);
 }
 
 const ts_detector ts_detector_host_attack = {

@@ -6,6 +6,7 @@
 
 #include "detect/alert_util.h"
 #include "detect/baseline.h"
+#include "detect/behave_util.h"
 #include "detect/detect.h"
 
 /*
@@ -46,9 +47,14 @@
  * their own folders. Services installed during the learning period are known;
  * PsExec-like services are judged as such instead.
  *
- * Learning: for `learn` after the first event this detector ever saw (saved), new pairs
+ * Learning: for `learn` after the earliest event this detector ever saw (saved; the
+ * earliest by time, not the first to arrive, so files read in any order agree), new pairs
  * and services are remembered without alerts, except PsExec-like services and WMI
- * shells, which alert with "baseline young". A fan-out alert names the history it was
+ * shells, which need no baseline and alert at once, lower, with "baseline young". The
+ * first 64 new edges that would have alerted after learning are kept, and when learning
+ * ends they are judged once: those whose source stayed below `established` new pairs and
+ * that did not recur on another day are raised (a foothold's first hops in the first
+ * week are not lost to the baseline). A fan-out alert names the history it was
  * judged against: an actor with no earlier window is never judged (its first window is
  * its history), and one with fewer than `min_windows` says "baseline young".
  *
@@ -82,6 +88,18 @@ typedef struct pending {
  * older one, which by then has long had its 4672 or never will. O(1), no allocation. */
 #define PENDING_SLOTS 4096
 
+/* An edge learnt silently while the detector was young that the rules after learning
+ * would have raised: judged once when learning ends. */
+typedef struct held {
+    ts_alert *a;      /* built when seen, with its evidence; NULL: free slot */
+    uint64_t pair;    /* the (source, destination, method) key */
+    uint64_t actor;   /* its key in actors */
+    int64_t ts;
+    bool recurs;      /* the pair came again on another day: routine */
+} held;
+
+#define HELD_MAX 64
+
 typedef struct lat_state {
     int64_t learn_ns, window_ns;
     uint32_t min_fanout, min_windows, established;
@@ -97,6 +115,9 @@ typedef struct lat_state {
     uint32_t shared_accounts;
     bl_map services; /* (service name, binary) -> int64 first install (saved) */
     pending pend[PENDING_SLOTS];
+    /* Not saved: a run that ends while learning hands the next one only what it learnt. */
+    held held[HELD_MAX];
+    uint32_t n_held;
 } lat_state;
 
 typedef enum method { M_ADMIN_LOGON, M_ADMIN_SHARE, M_RDP, M_WINRM, M_SERVICE, M_WMI, M_CONN } method;
@@ -158,6 +179,8 @@ static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
 static void lat_fini(void *state)
 {
     lat_state *st = state;
+    for (uint32_t i = 0; i < st->n_held; i++)
+        ts_alert_free(st->held[i].a);
     bl_map_free(&st->pairs);
     bl_map_free(&st->fan);
     bl_map_free(&st->privs);
@@ -173,7 +196,7 @@ static bool internal(const ts_ip *ip, const ts_geo *g)
 {
     if (!ip->v)
         return false;
-    return (g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_special(ip);
+    return (g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_internal_default(ip);
 }
 
 static bool loopback(const ts_ip *ip)
@@ -228,6 +251,36 @@ static bool system_account(ts_str u)
 static bool young(const lat_state *st, int64_t ts)
 {
     return st->first_ns && ts - st->first_ns < st->learn_ns;
+}
+
+/* A held pair used again: on another day it is a routine path, not a foothold's hop. */
+static void held_again(lat_state *st, uint64_t pair, int64_t ts)
+{
+    for (uint32_t i = 0; i < st->n_held; i++)
+        if (st->held[i].pair == pair && (ts - st->held[i].ts >= 86400 * BL_NS || st->held[i].ts - ts >= 86400 * BL_NS))
+            st->held[i].recurs = true;
+}
+
+/* Learning has ended: the edges kept while young are judged once, knowing the whole
+ * learning period. One whose source went on to make more than `established` new pairs
+ * of its method (a jump host, an admin's daily round) or that recurred on another day is
+ * routine and dropped; the rest are raised as they would have been, lower (their baseline
+ * was young) unless the edge itself came after learning and only arrived out of order. */
+static void look_back(lat_state *st, const ts_alert_sink *out)
+{
+    for (uint32_t i = 0; i < st->n_held; i++) {
+        held *h = &st->held[i];
+        const uint32_t *made = bl_map_get(&st->actors, h->actor);
+        if (h->recurs || (made && *made > st->established)) {
+            ts_alert_free(h->a);
+        } else {
+            if (!young(st, h->ts))
+                h->a->severity = (uint8_t)(h->a->severity + 20);
+            out->emit(out->ud, h->a);
+        }
+        h->a = NULL;
+    }
+    st->n_held = 0;
 }
 
 /* ---- fan-out -------------------------------------------------------------------------- */
@@ -288,20 +341,27 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     if (e->m == M_CONN)
         return;
     uint64_t pair = bl_hash(e->detail, bl_hash_u64(bl_hash_u64(e->src.h, e->dst.h), e->m));
-    if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
+    if (!bl_set_add(&st->pairs, pair, ev->ts_ns)) {
+        if (st->n_held)
+            held_again(st, pair, ev->ts_ns);
         return;
+    }
     const uint32_t *pop = e->src.h ? bl_map_get(&st->shared, e->src.h) : NULL;
     if (pop && *pop >= st->shared_accounts)
         return; /* a VPN pool or terminal server many accounts log on from */
     /* Without a named source the tool is the source, and one host it ran on makes it a
        known tool: the admins' PsExec stays quiet after its first new host. */
     uint64_t who = e->src.h ? e->src.h : bl_hash(e->detail, BL_SEED ^ 0x21);
-    uint32_t *made = bl_map_put(&st->actors, bl_hash_u64(who, e->m), ev->ts_ns, NULL);
+    uint64_t actor = bl_hash_u64(who, e->m);
+    uint32_t *made = bl_map_put(&st->actors, actor, ev->ts_ns, NULL);
     if (!made || (*made)++ >= (e->src.h ? st->established : 1))
         return;
     bool yng = young(st, ev->ts_ns);
-    if (yng && e->m != M_SERVICE && e->m != M_WMI)
-        return;
+    /* PsExec-like services and WMI shells need no baseline: they alert while learning,
+       lower and saying so. Other new edges are kept to be judged when learning ends. */
+    bool hold = yng && e->m != M_SERVICE && e->m != M_WMI;
+    if (hold && st->n_held == HELD_MAX)
+        return; /* bounded: the first ones of the learning period are kept */
     int sev = methods[e->m].severity - (yng ? 20 : 0);
     char user[112] = "", src[96], dst[96];
     if (ev->user.n && !system_account(ev->user))
@@ -310,11 +370,21 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     end_text(&e->dst, dst, sizeof dst);
     int dn = (int)ts_utf8_cut(e->detail, 90);
     const char *dp = e->detail.p ? e->detail.p : "";
-    bl_emit(out, DET, ev, (uint8_t)sev, methods[e->m].tech,
-            ts_fmt_alloc("lateral|%s|%s|%s|%.*s", methods[e->m].name, src, dst, dn, dp),
-            ts_fmt_alloc("new %s %s%s to %s%s%s%.*s: never seen before%s", methods[e->m].what,
-                         e->src.h ? "from " : "", e->src.h ? src : "", dst, user, dn ? ", " : "", dn, dp,
-                         yng ? " (baseline young)" : ""));
+    ts_alert *a = bl_alert(DET, ev, (uint8_t)sev, methods[e->m].tech,
+                           ts_fmt_alloc("lateral|%s|%s|%s|%.*s", methods[e->m].name, src, dst, dn, dp),
+                           ts_fmt_alloc("new %s %s%s to %s%s%s%.*s: never seen before%s", methods[e->m].what,
+                                        e->src.h ? "from " : "", e->src.h ? src : "", dst, user, dn ? ", " : "",
+                                        dn, dp,
+                                        hold  ? " (seen while the baseline was young, raised when learning ended)"
+                                        : yng ? " (baseline young)"
+                                              : ""));
+    if (!a)
+        return;
+    if (!hold) {
+        out->emit(out->ud, a);
+        return;
+    }
+    st->held[st->n_held++] = (held){a, pair, actor, ev->ts_ns, false};
 }
 
 /* An edge from the event's source (host name, else address) to the host that logged it. */
@@ -537,6 +607,7 @@ static void on_process(lat_state *st, const ts_event *ev, const ts_alert_sink *o
         edge_local(st, ev, M_SERVICE, parent, out);
 }
 
+/* Windows events whose codes say alone what they are (Security and System). */
 static void windows_event(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     switch (ev->code) {
@@ -555,49 +626,38 @@ static void windows_event(lat_state *st, const ts_event *ev, const ts_alert_sink
     case 4697:
         on_service(st, ev, out);
         return;
-    case 4688:
-        on_process(st, ev, out);
-        return;
-    case 1:
-        if (ts_str_eq(ev->dataset, "windows.sysmon"))
-            on_process(st, ev, out);
-        return;
-    case 3:
-        if (ts_str_eq(ev->dataset, "windows.sysmon") && admin_port(ev->dst_port))
-            edge_net(st, ev, ev->dst_port == 5985 || ev->dst_port == 5986 ? M_WINRM : M_CONN, out);
-        return;
     default:
         return;
     }
 }
 
-/* ts_str_istarts(d, "zeek."), spelt out: every flow of the day asks. ('z' | 0x20 is 'z'
- * for 'z' and 'Z' only, and so on.) */
-static bool zeek_dataset(ts_str d)
-{
-    return d.n >= 5 && (d.p[0] | 0x20) == 'z' && (d.p[1] | 0x20) == 'e' && (d.p[2] | 0x20) == 'e' &&
-           (d.p[3] | 0x20) == 'k' && d.p[4] == '.';
-}
-
+/* Events are routed by what they are (category, type, action), never by which product
+ * wrote them: a Suricata flow to port 445 is an edge as a Zeek conn record is. */
 static void lat_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     lat_state *st = state;
-    if (!st->first_ns && ev->ts_ns)
+    /* The learning clock starts at the earliest event, whatever order events come in. */
+    if (ev->ts_ns && (!st->first_ns || ev->ts_ns < st->first_ns))
         st->first_ns = ev->ts_ns;
+    if (st->n_held && ev->ts_ns && !young(st, ev->ts_ns))
+        look_back(st, out);
+    if (ts_str_eq(ev->action, "process-created")) {
+        on_process(st, ev, out);
+        return;
+    }
+    if (bh_is_connection(ev)) {
+        if (ts_str_eq(ev->protocol, "rdp") && (ev->category & TS_CAT_AUTH))
+            edge_net(st, ev, M_RDP, out);
+        else if (admin_port(ev->dst_port))
+            edge_net(st, ev, ev->dst_port == 5985 || ev->dst_port == 5986 ? M_WINRM : M_CONN, out);
+        return;
+    }
     if (ev->has_code) {
         windows_event(st, ev, out);
         return;
     }
-    if (!zeek_dataset(ev->dataset))
-        return;
-    if (ts_str_eq(ev->dataset, "zeek.conn")) {
-        if (admin_port(ev->dst_port))
-            edge_net(st, ev, ev->dst_port == 5985 || ev->dst_port == 5986 ? M_WINRM : M_CONN, out);
-    } else if (ts_str_eq(ev->dataset, "zeek.rdp")) {
-        edge_net(st, ev, M_RDP, out);
-    } else if (ts_str_eq(ev->dataset, "zeek.smb_mapping") && admin_share(ev->file_path)) {
+    if (ts_str_eq(ev->action, "network-share-accessed") && admin_share(bh_share(ev)))
         edge_net(st, ev, M_ADMIN_SHARE, out);
-    }
 }
 
 /* ---- saved state ---------------------------------------------------------------------------- */

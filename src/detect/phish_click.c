@@ -12,7 +12,7 @@ static bool internal_ip(const ts_ip *ip, const ts_geo *g)
         return false;
     bool loop = (ip->v == 4 && ip->b[0] == 127) ||
                 (ip->v == 6 && ip->b[15] == 1 && !memcmp(ip->b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 15));
-    return !loop && ((g->flags & TS_NET_INTERNAL) || ts_ip_is_special(ip));
+    return !loop && ((g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_internal_default(ip));
 }
 
 /* Records (or updates) the host an account was last seen using; the table stops

@@ -649,7 +649,8 @@ void phish_mail(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
     s.host = phish_addr_domain(s.addr);
     s.reg_n = phish_registrable(s.host, s.reg);
     s.ours = s.reg_n && phish_is_org(st, ts_str_make(s.reg, s.reg_n));
-    s.internal = ev->src_ip.v && ((ev->src_geo.flags & TS_NET_INTERNAL) || ts_ip_is_special(&ev->src_ip));
+    s.internal = ev->src_ip.v && ((ev->src_geo.flags & TS_NET_KNOWN) ? (ev->src_geo.flags & TS_NET_INTERNAL) != 0
+                                                                     : ts_ip_is_internal_default(&ev->src_ip));
 
     /* A free-mail address is its user's, not the provider's brand. */
     s.brand = s.reg_n && !phish_freemail(st, ts_str_make(s.reg, s.reg_n))

@@ -374,8 +374,8 @@ static void phish_event(void *state, const ts_event *ev, const ts_alert_sink *ou
     phish_state *st = state;
     if (ev->category & TS_CAT_EMAIL) {
         /* The reader's per-link and per-attachment events repeat the message's content. */
-        if ((ev->mail_from.n || ts_event_field(ev, "From.malformed").n || ts_str_eq(ev->dataset, "email.message")) &&
-            !ts_str_eq(ev->dataset, "email.link") && !ts_str_eq(ev->dataset, "email.attachment"))
+        if ((ev->mail_from.n || ts_event_field(ev, "From.malformed").n || ts_str_eq(ev->action, "message")) &&
+            !ts_str_eq(ev->action, "message-link") && !ts_str_eq(ev->action, "message-attachment"))
             phish_mail(st, ev, out);
         return;
     }

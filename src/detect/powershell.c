@@ -228,8 +228,7 @@ static void ps_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         return;
     if (ev->code == 4104 && bl_icontains(ev->channel, "PowerShell"))
         script_block(st, ev, out);
-    else if ((ev->code == 1 && ts_str_eq(ev->dataset, "windows.sysmon")) ||
-             (ev->code == 4688 && ts_str_eq(ev->dataset, "windows.security")))
+    else if (ts_str_eq(ev->action, "process-created"))
         process_start(st, ev, out);
 }
 

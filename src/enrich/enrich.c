@@ -196,7 +196,7 @@ static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned prefix)
 
 static bool is_internal(const ts_enrich *e, const ts_ip *ip)
 {
-    if (ts_ip_is_special(ip))
+    if (ts_ip_is_internal_default(ip))
         return true;
     for (size_t i = 0; i < e->n_internal; i++) {
         const cidr *c = &e->internal[i];

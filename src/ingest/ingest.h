@@ -58,5 +58,8 @@ const ts_reader *ts_reader_find(const char *name);
 /* Shared by the Windows readers (JSON lines and EVTX), so a rule sees the same fields
  * whatever the container: fills ev's typed fields from its raw Windows fields. */
 void ts_winevent_normalise(ts_event *ev);
+/* Sets ev's action, category and type from its event ID, read in Sysmon's numbering or in
+ * Windows' own (Security, System, PowerShell); an ID neither knows is TS_CAT_HOST, no action. */
+void ts_winevent_classify(ts_event *ev, bool sysmon);
 
 #endif

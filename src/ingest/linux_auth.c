@@ -307,6 +307,7 @@ static void sshd(ts_event *ev, ts_str m, ts_arena *a)
         ev->outcome = acc ? TS_OUTCOME_SUCCESS : TS_OUTCOME_FAILURE;
         ev->action = rd_cat(a, acc ? TS_STR_LIT("accepted-") : TS_STR_LIT("failed-"), method, TS_STR_NULL);
         ev->category |= TS_CAT_AUTH;
+        ev->type |= TS_TYPE_START | (acc ? TS_TYPE_ALLOWED : TS_TYPE_DENIED);
         return;
     }
     if (ts_str_istarts(m, "Invalid user ")) {
@@ -316,6 +317,7 @@ static void sshd(ts_event *ev, ts_str m, ts_arena *a)
         ev->outcome = TS_OUTCOME_FAILURE;
         ev->action = TS_STR_LIT("invalid-user");
         ev->category |= TS_CAT_AUTH;
+        ev->type |= TS_TYPE_START | TS_TYPE_DENIED;
         return;
     }
     static const char *const peers[] = {"Received disconnect from ", "Connection closed by ",
@@ -363,6 +365,7 @@ static void pam(ts_event *ev, ts_str m)
         if (so)
             ev->outcome = TS_OUTCOME_SUCCESS;
         ev->category |= TS_CAT_AUTH | TS_CAT_SESSION;
+        ev->type |= so ? TS_TYPE_START : TS_TYPE_END;
     }
 }
 

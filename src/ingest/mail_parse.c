@@ -549,13 +549,14 @@ static ts_str url_domain(msg_ctx *m, ts_str url)
 }
 
 /* Starts a further event of the same message without resetting the arena that holds it. */
-static void side_event(msg_ctx *m, const ts_event *msg, const char *dataset)
+static void side_event(msg_ctx *m, const ts_event *msg, const char *dataset, const char *action)
 {
     ts_event *ev = &m->c->s->ev;
     ts_event_clear(ev);
     ts_fieldbuf_reset(&m->c->s->fields);
     ev->dataset = ts_str_c(dataset);
     ev->category = TS_CAT_EMAIL;
+    ev->action = ts_str_c(action);
     ev->ts_ns = msg->ts_ns;
     ev->mail_msgid = msg->mail_msgid;
     ev->mail_subject = msg->mail_subject;
@@ -598,7 +599,7 @@ static void emit_all(msg_ctx *m)
     ts_event msg = *ev;
     rd_emit(m->c);
     for (size_t i = 1; i < m->n_links; i++) {
-        side_event(m, &msg, "email.link");
+        side_event(m, &msg, "email.link", "message-link");
         ev->url = m->links[i].url;
         ev->domain = url_domain(m, ev->url);
         rd_emit(m->c);
@@ -606,7 +607,7 @@ static void emit_all(msg_ctx *m)
     for (size_t i = 0; i < m->n_att; i++) {
         if (i == typed)
             continue;
-        side_event(m, &msg, "email.attachment");
+        side_event(m, &msg, "email.attachment", "message-attachment");
         ev->md5 = m->att[i].md5;
         ev->sha1 = m->att[i].sha1;
         ev->sha256 = m->att[i].sha256;

@@ -130,17 +130,18 @@ static int eve_leaf(void *ud, const char *path, size_t plen, ts_json_type type, 
 
 static const struct {
     const char *type, *dataset;
-    uint32_t category;
+    uint32_t category, ev_type; /* event.category, event.type */
 } kinds[] = {
     {"alert", "suricata.alert", TS_CAT_NETWORK | TS_CAT_ALERT},
     {"dns", "suricata.dns", TS_CAT_NETWORK | TS_CAT_DNS},
     {"http", "suricata.http", TS_CAT_NETWORK | TS_CAT_WEB},
     {"tls", "suricata.tls", TS_CAT_NETWORK | TS_CAT_TLS},
-    {"flow", "suricata.flow", TS_CAT_NETWORK | TS_CAT_SESSION},
-    {"netflow", "suricata.netflow", TS_CAT_NETWORK | TS_CAT_SESSION},
+    {"flow", "suricata.flow", TS_CAT_NETWORK | TS_CAT_SESSION, TS_TYPE_CONNECTION | TS_TYPE_END},
+    {"netflow", "suricata.netflow", TS_CAT_NETWORK | TS_CAT_SESSION, TS_TYPE_CONNECTION | TS_TYPE_END},
     {"fileinfo", "suricata.fileinfo", TS_CAT_NETWORK | TS_CAT_FILE},
     {"smtp", "suricata.smtp", TS_CAT_NETWORK | TS_CAT_EMAIL},
     {"ssh", "suricata.ssh", TS_CAT_NETWORK | TS_CAT_SESSION},
+    {"rdp", "suricata.rdp", TS_CAT_NETWORK | TS_CAT_AUTH | TS_CAT_SESSION, TS_TYPE_CONNECTION | TS_TYPE_START},
     {"anomaly", "suricata.anomaly", TS_CAT_NETWORK},
     {"drop", "suricata.drop", TS_CAT_NETWORK | TS_CAT_ALERT},
 };
@@ -163,6 +164,7 @@ static void eve_done(void *ud)
         if (ts_str_eq(st->event_type, kinds[i].type)) {
             ev->dataset = ts_str_c(kinds[i].dataset);
             ev->category = kinds[i].category;
+            ev->type = kinds[i].ev_type;
             break;
         }
     if (!ev->dataset.n)

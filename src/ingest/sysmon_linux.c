@@ -12,16 +12,16 @@
 static const struct {
     uint32_t id;
     const char *action;
-    uint32_t category;
+    uint32_t category, type; /* event.category, event.type */
 } kinds[] = {
-    {1, "process-created", TS_CAT_PROCESS},
-    {3, "network-connection", TS_CAT_NETWORK},
-    {4, "sysmon-state-changed", TS_CAT_HOST},
-    {5, "process-terminated", TS_CAT_PROCESS},
-    {9, "raw-access-read", TS_CAT_FILE},
-    {11, "file-created", TS_CAT_FILE},
-    {16, "sysmon-config-changed", TS_CAT_HOST},
-    {23, "file-deleted", TS_CAT_FILE},
+    {1, "process-created", TS_CAT_PROCESS, TS_TYPE_START},
+    {3, "network-connection", TS_CAT_NETWORK, TS_TYPE_CONNECTION | TS_TYPE_START},
+    {4, "sysmon-state-changed", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {5, "process-terminated", TS_CAT_PROCESS, TS_TYPE_END},
+    {9, "raw-access-read", TS_CAT_FILE, TS_TYPE_ACCESS},
+    {11, "file-created", TS_CAT_FILE, TS_TYPE_CREATION},
+    {16, "sysmon-config-changed", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {23, "file-deleted", TS_CAT_FILE, TS_TYPE_DELETION},
 };
 
 void ts_linux_sysmon_normalise(ts_event *ev)
@@ -34,6 +34,7 @@ void ts_linux_sysmon_normalise(ts_event *ev)
         if (ev->has_code && kinds[i].id == ev->code) {
             ev->action = ts_str_c(kinds[i].action);
             ev->category = kinds[i].category;
+            ev->type = kinds[i].type;
         }
 }
 

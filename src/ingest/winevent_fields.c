@@ -111,55 +111,84 @@ static const struct {
     bool sysmon;
     uint32_t id;
     const char *action;
-    uint32_t category;
+    uint32_t category, type; /* event.category, event.type */
 } kinds[] = {
-    {false, 4624, "logon", TS_CAT_AUTH | TS_CAT_SESSION},
-    {false, 4625, "logon-failed", TS_CAT_AUTH},
-    {false, 4634, "logoff", TS_CAT_AUTH | TS_CAT_SESSION},
-    {false, 4647, "logoff", TS_CAT_AUTH | TS_CAT_SESSION},
-    {false, 4648, "explicit-credential-logon", TS_CAT_AUTH},
-    {false, 4672, "special-privileges-assigned", TS_CAT_AUTH},
-    {false, 4688, "process-created", TS_CAT_PROCESS},
-    {false, 4689, "process-terminated", TS_CAT_PROCESS},
-    {false, 4663, "object-access", TS_CAT_FILE},
-    {false, 4657, "registry-value-modified", TS_CAT_HOST},
-    {false, 4698, "scheduled-task-created", TS_CAT_HOST},
-    {false, 5140, "network-share-accessed", TS_CAT_NETWORK | TS_CAT_FILE},
-    {false, 5145, "network-share-object-checked", TS_CAT_NETWORK | TS_CAT_FILE},
-    {false, 4103, "powershell-module-logged", TS_CAT_PROCESS},
-    {false, 4104, "powershell-script-block", TS_CAT_PROCESS},
-    {false, 4697, "service-installed", TS_CAT_HOST},
-    {false, 4720, "user-account-created", TS_CAT_HOST},
-    {false, 4768, "kerberos-tgt-request", TS_CAT_AUTH},
-    {false, 4769, "kerberos-service-ticket", TS_CAT_AUTH},
-    {false, 4771, "kerberos-preauth-failed", TS_CAT_AUTH},
-    {false, 4776, "credential-validation", TS_CAT_AUTH},
-    {false, 1102, "audit-log-cleared", TS_CAT_HOST},
-    {false, 7045, "service-installed", TS_CAT_HOST},
-    {true, 1, "process-created", TS_CAT_PROCESS},
-    {true, 3, "network-connection", TS_CAT_NETWORK},
-    {true, 2, "file-creation-time-changed", TS_CAT_FILE},
-    {true, 5, "process-terminated", TS_CAT_PROCESS},
-    {true, 6, "driver-loaded", TS_CAT_HOST},
-    {true, 7, "image-loaded", TS_CAT_PROCESS},
-    {true, 8, "create-remote-thread", TS_CAT_PROCESS},
-    {true, 9, "raw-access-read", TS_CAT_FILE},
-    {true, 10, "process-access", TS_CAT_PROCESS},
-    {true, 11, "file-created", TS_CAT_FILE},
-    {true, 12, "registry-event", TS_CAT_HOST},
-    {true, 13, "registry-value-set", TS_CAT_HOST},
-    {true, 14, "registry-rename", TS_CAT_HOST},
-    {true, 15, "file-stream-created", TS_CAT_FILE},
-    {true, 17, "pipe-created", TS_CAT_PROCESS},
-    {true, 18, "pipe-connected", TS_CAT_PROCESS},
-    {true, 19, "wmi-filter", TS_CAT_HOST},
-    {true, 20, "wmi-consumer", TS_CAT_HOST},
-    {true, 21, "wmi-binding", TS_CAT_HOST},
-    {true, 22, "dns-query", TS_CAT_NETWORK | TS_CAT_DNS},
-    {true, 23, "file-deleted", TS_CAT_FILE},
-    {true, 25, "process-tampering", TS_CAT_PROCESS},
-    {true, 26, "file-deleted", TS_CAT_FILE},
+    {false, 4624, "logon", TS_CAT_AUTH | TS_CAT_SESSION, TS_TYPE_START},
+    {false, 4625, "logon-failed", TS_CAT_AUTH, TS_TYPE_START},
+    {false, 4634, "logoff", TS_CAT_AUTH | TS_CAT_SESSION, TS_TYPE_END},
+    {false, 4647, "logoff", TS_CAT_AUTH | TS_CAT_SESSION, TS_TYPE_END},
+    {false, 4648, "explicit-credential-logon", TS_CAT_AUTH, 0},
+    {false, 4672, "special-privileges-assigned", TS_CAT_AUTH, 0},
+    {false, 4688, "process-created", TS_CAT_PROCESS, TS_TYPE_START},
+    {false, 4689, "process-terminated", TS_CAT_PROCESS, TS_TYPE_END},
+    {false, 4663, "object-access", TS_CAT_FILE, TS_TYPE_ACCESS},
+    {false, 4657, "registry-value-modified", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4698, "scheduled-task-created", TS_CAT_HOST, TS_TYPE_CREATION},
+    {false, 5140, "network-share-accessed", TS_CAT_NETWORK | TS_CAT_FILE, TS_TYPE_ACCESS},
+    {false, 5145, "network-share-object-checked", TS_CAT_NETWORK | TS_CAT_FILE, TS_TYPE_ACCESS},
+    {false, 4103, "powershell-module-logged", TS_CAT_PROCESS, 0},
+    {false, 4104, "powershell-script-block", TS_CAT_PROCESS, 0},
+    {false, 4697, "service-installed", TS_CAT_HOST, TS_TYPE_INSTALLATION | TS_TYPE_CREATION},
+    {false, 4720, "user-account-created", TS_CAT_HOST, TS_TYPE_CREATION},
+    {false, 4722, "user-account-enabled", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4724, "password-reset", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4728, "group-member-added", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4732, "group-member-added", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4756, "group-member-added", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4738, "user-account-changed", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4742, "computer-account-changed", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4799, "group-membership-enumerated", TS_CAT_HOST, TS_TYPE_ACCESS},
+    {false, 4719, "audit-policy-changed", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 5136, "directory-object-modified", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4662, "directory-object-access", TS_CAT_HOST, TS_TYPE_ACCESS},
+    {false, 4656, "object-handle-requested", TS_CAT_FILE, TS_TYPE_ACCESS},
+    {false, 4702, "scheduled-task-updated", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 4768, "kerberos-tgt-request", TS_CAT_AUTH, 0},
+    {false, 4769, "kerberos-service-ticket", TS_CAT_AUTH, 0},
+    {false, 4771, "kerberos-preauth-failed", TS_CAT_AUTH, 0},
+    {false, 4776, "credential-validation", TS_CAT_AUTH, 0},
+    {false, 1102, "audit-log-cleared", TS_CAT_HOST, TS_TYPE_DELETION},
+    {false, 7045, "service-installed", TS_CAT_HOST, TS_TYPE_INSTALLATION | TS_TYPE_CREATION},
+    {false, 7036, "service-state-changed", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 7040, "service-start-type-changed", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {false, 6416, "device-recognized", TS_CAT_HOST, 0},
+    {true, 1, "process-created", TS_CAT_PROCESS, TS_TYPE_START},
+    {true, 3, "network-connection", TS_CAT_NETWORK, TS_TYPE_CONNECTION | TS_TYPE_START},
+    {true, 2, "file-creation-time-changed", TS_CAT_FILE, TS_TYPE_CHANGE},
+    {true, 5, "process-terminated", TS_CAT_PROCESS, TS_TYPE_END},
+    {true, 6, "driver-loaded", TS_CAT_HOST, TS_TYPE_START},
+    {true, 7, "image-loaded", TS_CAT_PROCESS, TS_TYPE_START},
+    {true, 8, "create-remote-thread", TS_CAT_PROCESS, TS_TYPE_START},
+    {true, 9, "raw-access-read", TS_CAT_FILE, TS_TYPE_ACCESS},
+    {true, 10, "process-access", TS_CAT_PROCESS, TS_TYPE_ACCESS},
+    {true, 11, "file-created", TS_CAT_FILE, TS_TYPE_CREATION},
+    {true, 12, "registry-event", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {true, 13, "registry-value-set", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {true, 14, "registry-rename", TS_CAT_HOST, TS_TYPE_CHANGE},
+    {true, 15, "file-stream-created", TS_CAT_FILE, TS_TYPE_CREATION},
+    {true, 17, "pipe-created", TS_CAT_PROCESS, TS_TYPE_CREATION},
+    {true, 18, "pipe-connected", TS_CAT_PROCESS, TS_TYPE_ACCESS},
+    {true, 19, "wmi-filter", TS_CAT_HOST, TS_TYPE_CREATION},
+    {true, 20, "wmi-consumer", TS_CAT_HOST, TS_TYPE_CREATION},
+    {true, 21, "wmi-binding", TS_CAT_HOST, TS_TYPE_CREATION},
+    {true, 22, "dns-query", TS_CAT_NETWORK | TS_CAT_DNS, 0},
+    {true, 23, "file-deleted", TS_CAT_FILE, TS_TYPE_DELETION},
+    {true, 25, "process-tampering", TS_CAT_PROCESS, TS_TYPE_CHANGE},
+    {true, 26, "file-deleted", TS_CAT_FILE, TS_TYPE_DELETION},
 };
+
+void ts_winevent_classify(ts_event *ev, bool sysmon)
+{
+    ev->category = TS_CAT_HOST;
+    ev->type = 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (ev->has_code && kinds[i].sysmon == sysmon && kinds[i].id == ev->code) {
+            ev->action = ts_str_c(kinds[i].action);
+            ev->category = kinds[i].category;
+            ev->type = kinds[i].type;
+            return;
+        }
+}
 
 static ts_str dataset(const win_raw *r, bool sysmon)
 {
@@ -256,12 +285,6 @@ void ts_winevent_normalise(ts_event *ev)
     ev->file_path = r.target_file;
     outcome(ev, &r);
     ev->dataset = dataset(&r, sysmon);
-    ev->category = TS_CAT_HOST;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
-        if (ev->has_code && kinds[i].sysmon == sysmon && kinds[i].id == ev->code) {
-            ev->action = ts_str_c(kinds[i].action);
-            ev->category = kinds[i].category;
-            break;
-        }
+    ts_winevent_classify(ev, sysmon);
     ev->transport = r.protocol; /* Sysmon 3 */
 }

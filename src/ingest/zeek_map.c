@@ -9,20 +9,24 @@
 static const struct {
     const char *name;
     const char *protocol; /* network.protocol when the log implies one */
-    uint32_t category;
+    uint32_t category, type;
+    const char *action;   /* event.action when the log implies one */
 } logs[ZK_NLOGS] = {
-    [ZK_GENERIC] = {"", "", TS_CAT_NETWORK},
-    [ZK_CONN] = {"conn", "", TS_CAT_NETWORK | TS_CAT_SESSION},
-    [ZK_DNS] = {"dns", "dns", TS_CAT_NETWORK | TS_CAT_DNS},
-    [ZK_HTTP] = {"http", "http", TS_CAT_NETWORK | TS_CAT_WEB},
-    [ZK_SSL] = {"ssl", "tls", TS_CAT_NETWORK | TS_CAT_TLS},
-    [ZK_SMTP] = {"smtp", "smtp", TS_CAT_NETWORK | TS_CAT_EMAIL},
-    [ZK_FILES] = {"files", "", TS_CAT_NETWORK | TS_CAT_FILE},
-    [ZK_NOTICE] = {"notice", "", TS_CAT_NETWORK | TS_CAT_ALERT},
-    [ZK_KERBEROS] = {"kerberos", "kerberos", TS_CAT_NETWORK | TS_CAT_AUTH},
-    [ZK_NTLM] = {"ntlm", "ntlm", TS_CAT_NETWORK | TS_CAT_AUTH},
-    [ZK_RDP] = {"rdp", "rdp", TS_CAT_NETWORK | TS_CAT_AUTH | TS_CAT_SESSION},
-    [ZK_SMB_MAPPING] = {"smb_mapping", "smb", TS_CAT_NETWORK | TS_CAT_FILE},
+    [ZK_GENERIC] = {"", "", TS_CAT_NETWORK, 0, ""},
+    /* conn.log is written when a connection ends: a summary, like a Suricata flow */
+    [ZK_CONN] = {"conn", "", TS_CAT_NETWORK | TS_CAT_SESSION, TS_TYPE_CONNECTION | TS_TYPE_END, ""},
+    [ZK_DNS] = {"dns", "dns", TS_CAT_NETWORK | TS_CAT_DNS, 0, "dns-query"},
+    [ZK_HTTP] = {"http", "http", TS_CAT_NETWORK | TS_CAT_WEB, 0, ""},
+    [ZK_SSL] = {"ssl", "tls", TS_CAT_NETWORK | TS_CAT_TLS, 0, ""},
+    [ZK_SMTP] = {"smtp", "smtp", TS_CAT_NETWORK | TS_CAT_EMAIL, 0, ""},
+    [ZK_FILES] = {"files", "", TS_CAT_NETWORK | TS_CAT_FILE, 0, ""},
+    [ZK_NOTICE] = {"notice", "", TS_CAT_NETWORK | TS_CAT_ALERT, 0, ""},
+    [ZK_KERBEROS] = {"kerberos", "kerberos", TS_CAT_NETWORK | TS_CAT_AUTH, 0, ""},
+    [ZK_NTLM] = {"ntlm", "ntlm", TS_CAT_NETWORK | TS_CAT_AUTH, 0, ""},
+    [ZK_RDP] = {"rdp", "rdp", TS_CAT_NETWORK | TS_CAT_AUTH | TS_CAT_SESSION, TS_TYPE_CONNECTION | TS_TYPE_START,
+                "remote-desktop-connection"},
+    /* a share mapped over SMB: what Windows logs as 5140 on the server */
+    [ZK_SMB_MAPPING] = {"smb_mapping", "smb", TS_CAT_NETWORK | TS_CAT_FILE, TS_TYPE_ACCESS, "network-share-accessed"},
 };
 
 zk_log zk_log_from_path(ts_str path)
@@ -362,14 +366,14 @@ zk_flaw zk_map(ts_event *ev, zk_log log, ts_str dataset, ts_arena *a)
         map_field(ev, log, ev->fields[i].key, ev->fields[i].val, &ms);
     ev->dataset = dataset;
     ev->category = logs[log].category;
+    ev->type = logs[log].type;
+    if (logs[log].action[0] && !ev->action.n)
+        ev->action = ts_str_c(logs[log].action);
     if (logs[log].protocol[0] && !ev->protocol.n)
         ev->protocol = ts_str_c(logs[log].protocol);
     switch (log) {
     case ZK_HTTP:
         build_url(ev, &ms, a);
-        break;
-    case ZK_DNS:
-        ev->action = TS_STR_LIT("dns-query");
         break;
     case ZK_SMTP:
         if (!ev->mail_from.n)
