@@ -105,6 +105,23 @@ static uint32_t alert_tactics(const ts_intel *ti, const tactics *ts, const char 
     return bits;
 }
 
+void rpt_stages(const ts_intel *ti, const ts_incident_view *v, char *buf, size_t cap)
+{
+    tactics ts;
+    uint32_t bits = 0;
+    size_t n = 0;
+    tactics_load(&ts);
+    for (size_t i = 0; i < v->n_alerts; i++)
+        bits |= alert_tactics(ti, &ts, v->alerts[i].techniques);
+    if (cap)
+        buf[0] = 0;
+    for (size_t i = 0; i < ts.n && n < cap; i++)
+        if (bits & (1u << i)) {
+            int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", ts.t[i].shortname);
+            n = w > 0 ? n + (size_t)w : n;
+        }
+}
+
 static size_t first_tactic(uint32_t bits)
 {
     return bits ? (size_t)__builtin_ctz(bits) : NO_TACTIC;
