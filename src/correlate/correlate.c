@@ -401,8 +401,8 @@ static int cmp_ref(const void *pa, const void *pb)
  * are not capped: intel already says whose they are. */
 #define OUTSIDE_MAX_PLACES 32
 
-/* Whether the alerts l->v[i..j) name more than limit distinct keys of kind (taken from
- * the account when kind is 'u', else from the host, its name, or its address). */
+/* Whether the alerts l->v[i..j) name more than limit distinct places: accounts when kind
+ * is 'u', else the account, or failing that the host name, or its address. */
 static bool places_over(ts_alert *const *v, const ent_list *l, size_t i, size_t j, char kind, size_t limit)
 {
     uint64_t seen[OUTSIDE_MAX_PLACES + 1];
@@ -410,14 +410,11 @@ static bool places_over(ts_alert *const *v, const ent_list *l, size_t i, size_t 
     char k[TS_ENTITY_KEY_MAX];
     for (size_t x = i; x < j; x++) {
         const ts_alert *a = v[l->v[x].alert];
-        size_t kl = kind == 'u' ? ts_entity_user_key(a->user, k, sizeof k) : 0;
-        if (kind != 'u') {
-            kl = ts_entity_user_key(a->user, k, sizeof k);
-            if (!kl)
-                kl = ts_entity_host_key(a->internal_host, k, sizeof k);
-            if (!kl)
-                kl = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
-        }
+        size_t kl = ts_entity_user_key(a->user, k, sizeof k);
+        if (!kl && kind != 'u')
+            kl = ts_entity_host_key(a->internal_host, k, sizeof k);
+        if (!kl && kind != 'u')
+            kl = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
         if (!kl)
             continue;
         uint64_t h = fnv1a(FNV_BASIS, k, kl);

@@ -91,7 +91,7 @@ static uint32_t alert_tactics(const ts_intel *ti, const tactics *ts, const char 
             copy_field(tid, sizeof tid, p, n);
             uint32_t id = ti ? ts_intel_technique_find(ti, tid) : 0;
             char *dot = strchr(tid, '.');
-            if (!id && dot) {
+            if (!id && dot && ti) {
                 *dot = 0;
                 id = ts_intel_technique_find(ti, tid);
             }
@@ -308,6 +308,11 @@ static void verdict(const inc_ctx *c)
     if (v->summary && *v->summary) {
         fputs("<p class=\"why\">", o);
         h(o, v->summary);
+        fputs("</p>\n", o);
+    }
+    if (v->joined && *v->joined) {
+        fputs("<p class=\"why\">joined because: ", o);
+        h(o, v->joined);
         fputs("</p>\n", o);
     }
 }

@@ -283,6 +283,11 @@ void rpt_incident_text(const rpt *r, const ts_incident_view *v)
     entities_text(r, v, "user", "users");
     entities_text(r, v, "ip", "addresses");
     entities_text(r, v, "domain", "domains");
+    if (v->joined) { /* from the store: what the correlator saw shared, escaped */
+        label(r, "joined");
+        rpt_wrap(r, v->joined, LABEL, LABEL);
+        fputc('\n', r->out);
+    }
     disposition_text(r, v);
     verdict_text(r, v);
     hypotheses_text(r, v);
@@ -332,6 +337,7 @@ static void json_incident_fields(ts_jw *w, const ts_incident_view *v)
     ts_jw_kstr(w, "note", v->note);
     json_time(w, "closed", v->closed_ns);
     ts_jw_kstr(w, "reopened", v->reopened);
+    ts_jw_kstr(w, "joined_because", v->joined);
     json_entities(w, v, "host", "hosts");
     json_entities(w, v, "user", "users");
     json_entities(w, v, "ip", "ips");
