@@ -494,6 +494,19 @@ static void test_outside_joins(void)
         CHECK_INT(v[0]->n_joined, 0);
     free_all(v, n);
 
+    /* a freemail domain: five people writing from it are five senders, not one */
+    for (int i = 0; i < 5; i++) {
+        snprintf(key, sizeof key, "free|%d", i);
+        snprintf(user, sizeof user, "user%d@corp.example", i);
+        snprintf(from, sizeof from, "person%d@freemail.example", i);
+        ts_alert *m = mk(key, T0 + i * HOUR, NULL, NULL, user);
+        m->remote_name = dup0(from);
+        ts_correlator_add(c, m);
+    }
+    n = run(c, &v);
+    CHECK_INT(n, 5);
+    free_all(v, n);
+
     /* a private address, a shared indicator, a warninglisted one: nothing joins */
     const char *ips[] = {"10.9.9.9", "10.9.9.9", "8.8.8.8", "8.8.8.8"};
     for (int i = 0; i < 4; i++) {

@@ -430,6 +430,30 @@ static bool places_over(ts_alert *const *v, const ent_list *l, size_t i, size_t 
     return false;
 }
 
+/* A sender domain seen with more distinct sender addresses than this is a mail provider
+ * anyone can have an address at (gmx.com, mail.com), not one sender: it joins nothing. The
+ * addresses of one look-alike domain are few; a freemail domain's are not. */
+#define SENDERS_PER_DOMAIN 4
+
+static bool senders_over(ts_alert *const *v, const ent_list *l, size_t i, size_t j)
+{
+    uint64_t seen[SENDERS_PER_DOMAIN];
+    size_t n = 0;
+    for (size_t x = i; x < j; x++) {
+        const char *from = v[l->v[x].alert]->remote_name;
+        uint64_t h = fnv_str(FNV_BASIS, from);
+        size_t y = 0;
+        while (y < n && seen[y] != h)
+            y++;
+        if (y == n) {
+            if (n == SENDERS_PER_DOMAIN)
+                return true;
+            seen[n++] = h;
+        }
+    }
+    return false;
+}
+
 /* Whether the entity l->v[i..j) joins nothing: a hub host, or common outside
  * infrastructure. */
 static bool too_common(ts_alert *const *v, const ent_list *l, size_t i, size_t j)
@@ -437,6 +461,8 @@ static bool too_common(ts_alert *const *v, const ent_list *l, size_t i, size_t j
     char kind = l->v[i].key[0];
     if (kind == 'h')
         return places_over(v, l, i, j, 'u', HUB_USERS);
+    if (kind == 'm' && senders_over(v, l, i, j))
+        return true;
     if (kind == 'r' || kind == 'd' || kind == 'm')
         return places_over(v, l, i, j, 'p', OUTSIDE_MAX_PLACES);
     return false;
