@@ -27,8 +27,14 @@ cp -r tests/data/cli/logs "$tmp/logs"
 touch -d 2014-11-30 "$tmp/logs/linux/auth.log"
 db="$tmp/a.db"
 
+# The hunt ends with one entry per incident; with_details adds each one's `show` to its report.
+with_details() { # report file, store
+    grep -o '^INC-[0-9a-f]\{16\}' "$1" | while read -r id; do "$T" show "$id" --db "$2"; done >>"$1"
+}
 "$T" hunt "$tmp/logs" --db "$db" --no-progress >"$tmp/hunt1.txt" 2>"$tmp/hunt1.err"
 check "hunt over clean logs exits 0" test $? -eq 0
+check "the hunt's report is one entry per incident" test "$(grep -c '^INC-' "$tmp/hunt1.txt")" -eq "$(grep -o '[0-9]* incidents\?$' "$tmp/hunt1.txt" | head -1 | cut -d' ' -f1)"
+with_details "$tmp/hunt1.txt" "$db"
 check "hunt reports an incident" grep -q 'INC-[0-9a-f]\{16\}' "$tmp/hunt1.txt"
 check "the incident is attributed to Lazarus Group" grep -q 'Lazarus Group' "$tmp/hunt1.txt"
 check "the Sony 2014 C2 address is evidence" grep -q '203\.131\.222\.102' "$tmp/hunt1.txt"
@@ -143,7 +149,7 @@ check "all 50 are counted" grep -q '50 events, 50 rejected' "$tmp/many.out"
 conn="$tmp/logs/zeek/conn.log"
 incidents_of() { "$T" incidents --db "$1" | sed 's/INC-[0-9a-f]*//'; }
 "$T" hunt "$conn" --db "$tmp/file.db" --no-progress 2>/dev/null | grep '^run' | cut -d: -f2 >"$tmp/file.sum"
-check "the file gives alerts to compare" grep -q ' [1-9][0-9]* alerts' "$tmp/file.sum"
+check "the file gives alerts to compare" grep -q ' [1-9][0-9]* alerts\?,' "$tmp/file.sum"
 incidents_of "$tmp/file.db" >"$tmp/file.inc"
 same_as_file() { # name of the run's store; compares its summary and incidents with the file's
     grep '^run' "$tmp/$1.out" | cut -d: -f2 | cmp -s - "$tmp/file.sum" && incidents_of "$tmp/$1.db" | cmp -s - "$tmp/file.inc"
@@ -302,6 +308,7 @@ rules=tests/data/sigma/rules
 "$T" hunt "$tmp/logs" --rules "$rules/zeek_conn_c2.yml" --rules "$rules/linux_sudo_tar.yml" --db "$tmp/s.db" \
     --no-progress >"$tmp/sigma.txt" 2>"$tmp/sigma.err"
 check "hunt --rules exits 0" test $? -eq 0
+with_details "$tmp/sigma.txt" "$tmp/s.db"
 check "a Sigma rule over Zeek conn fires" grep -q 'Sigma high: Connection to the Destover C2 network' "$tmp/sigma.txt"
 check "a Sigma keyword rule over auth.log fires" grep -q 'Sigma medium: Archive made with sudo' "$tmp/sigma.txt"
 check "a Sigma alert carries the rule's technique" grep -q 'T1560.001' "$tmp/sigma.txt"
@@ -403,6 +410,7 @@ check "the same alerts again leave it closed" bash -c "'$T' show '$jid' --json -
 "$T" suppress --rule "Archive made with sudo" --reason "nightly backup" --db "$tmp/s.db" >/dev/null 2>&1
 "$T" hunt "$tmp/logs" --rules "$rules/zeek_conn_c2.yml" --rules "$rules/linux_sudo_tar.yml" --db "$tmp/s.db" \
     --no-progress >"$tmp/sigma2.txt" 2>&1
+with_details "$tmp/sigma2.txt" "$tmp/s.db"
 check "a Sigma rule suppressed by title is counted, not raised" bash -c \
     "grep -q '^  1 suppressed by analysts' '$tmp/sigma2.txt' && grep -q 'suppressed by rule 1: rule = Archive made with sudo' '$tmp/sigma2.txt'"
 

@@ -465,6 +465,89 @@ static void test_address_bindings(void)
     }
 }
 
+/* Mails from one look-alike domain to many recipients, and hosts beaconing to one outside
+ * address, are one campaign each, and the incident says why; an address or domain seen
+ * from more places than the cap, a private address, or a shared indicator joins nothing. */
+static void test_outside_joins(void)
+{
+    ts_correlator *c = ts_correlator_new(0);
+    ts_incident **v;
+    char key[32], user[32], from[64];
+    for (int i = 0; i < 13; i++) {
+        snprintf(key, sizeof key, "phish|%d", i);
+        snprintf(user, sizeof user, "user%d@corp.example", i);
+        snprintf(from, sizeof from, "hr%d@Sony-Pictures-HR.example", i % 3);
+        ts_alert *m = mk(key, T0 + i * HOUR, NULL, NULL, user);
+        m->remote_name = dup0(from);
+        ts_correlator_add(c, m);
+    }
+    ts_alert *b = mk("beacon", T0 + DAY, "10.0.0.7", "ws07", NULL);
+    ts_ip_parse(ts_str_c("175.45.178.3"), &b->remote_ip);
+    ts_correlator_add(c, b);
+    ts_alert *x = mk("exfil", T0 + 2 * DAY, "10.0.0.8", "ws08", NULL);
+    ts_ip_parse(ts_str_c("175.45.178.3"), &x->remote_ip);
+    ts_correlator_add(c, x);
+    size_t n = run(c, &v);
+    CHECK_INT(n, 2);
+    if (n == 2) {
+        CHECK_INT(v[0]->n_alerts, 13);
+        CHECK_INT(v[0]->n_users, 13);
+        CHECK_INT(v[0]->n_joined, 1);
+        if (v[0]->n_joined)
+            CHECK_STR(v[0]->joined[0], "same sender domain sony-pictures-hr.example");
+        CHECK_INT(v[1]->n_alerts, 2);
+        CHECK_INT(v[1]->n_joined, 1);
+        if (v[1]->n_joined)
+            CHECK_STR(v[1]->joined[0], "same outside address 175.45.178.3");
+    }
+    free_all(v, n);
+
+    /* common infrastructure: one address reached from 40 hosts stays 40 incidents */
+    for (int i = 0; i < 40; i++) {
+        snprintf(key, sizeof key, "cdn|%d", i);
+        snprintf(user, sizeof user, "ws%d", i);
+        ts_alert *a = mk(key, T0 + i * HOUR, NULL, user, NULL);
+        ts_ip_parse(ts_str_c("151.101.1.69"), &a->remote_ip);
+        ts_correlator_add(c, a);
+    }
+    n = run(c, &v);
+    CHECK_INT(n, 40);
+    if (n)
+        CHECK_INT(v[0]->n_joined, 0);
+    free_all(v, n);
+
+    /* a freemail domain: five people writing from it are five senders, not one */
+    for (int i = 0; i < 5; i++) {
+        snprintf(key, sizeof key, "free|%d", i);
+        snprintf(user, sizeof user, "user%d@corp.example", i);
+        snprintf(from, sizeof from, "person%d@freemail.example", i);
+        ts_alert *m = mk(key, T0 + i * HOUR, NULL, NULL, user);
+        m->remote_name = dup0(from);
+        ts_correlator_add(c, m);
+    }
+    n = run(c, &v);
+    CHECK_INT(n, 5);
+    free_all(v, n);
+
+    /* a private address, a shared indicator, a warninglisted one: nothing joins */
+    const char *ips[] = {"10.9.9.9", "10.9.9.9", "8.8.8.8", "8.8.8.8"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(key, sizeof key, "k|%d", i);
+        snprintf(user, sizeof user, "host%d", i);
+        ts_alert *a = mk(key, T0 + i * HOUR, NULL, user, NULL);
+        ts_ip_parse(ts_str_c(ips[i]), &a->remote_ip);
+        if (i == 2)
+            a->shared = 1;
+        if (i == 3)
+            a->suppressed = dup0("warninglist: public DNS");
+        ts_correlator_add(c, a);
+    }
+    n = run(c, &v);
+    CHECK_INT(n, 4);
+    free_all(v, n);
+    ts_correlator_free(c);
+}
+
 int main(void)
 {
     test_entity_keys();
@@ -477,5 +560,6 @@ int main(void)
     test_campaign_indicator();
     test_hub_host();
     test_address_bindings();
+    test_outside_joins();
     return check_done("test_correlate");
 }

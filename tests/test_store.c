@@ -266,7 +266,12 @@ static void test_write_and_show(ts_store *s, fixture *f, int64_t *run1)
     CHECK_INT(ts_store_source(s, *run1, "logs/conn2.log", "zeek.conn", 500, 2), TOCSIN_OK);
     CHECK_INT(ts_store_source(s, *run1, "logs/sec.evtx", "evtx", 4300, 1), TOCSIN_OK);
     build(f, 3, 0.87);
+    char *why[] = {"same sender domain evil.example", "same outside address 175.45.176.1"};
+    f->inc.joined = why; /* the correlator's reasons; the fixture's own, not freed */
+    f->inc.n_joined = 2;
     CHECK_INT(ts_store_incident(s, *run1, &f->inc, f->ti), TOCSIN_OK);
+    f->inc.joined = NULL;
+    f->inc.n_joined = 0;
     CHECK_INT(ts_store_run_end(s, *run1, 6300, 3), TOCSIN_OK);
     CHECK_INT(scalar(s, "SELECT count(*) FROM alerts"), 3);
     CHECK_INT(scalar(s, "SELECT count(*) FROM alert_actors"), 2);
@@ -281,6 +286,7 @@ static void test_write_and_show(ts_store *s, fixture *f, int64_t *run1)
     CHECK(has(t, "users     alice, bob"));
     CHECK(has(t, "addresses 175.45.176.1, 203.131.222.102"));
     CHECK(has(t, "domains   evil.example.com, mail.evil.example.org"));
+    CHECK(has(t, "joined    same sender domain evil.example; same outside address 175.45.176.1\n"));
     CHECK(has(t, "verdict   Lazarus Group: very likely (87%)\n")); /* the model's one verdict line */
     CHECK(t && !strstr(t, "alternatives:")); /* the verdict line names them; the hypotheses follow */
     CHECK(has(t, "1. Lazarus Group (G0032)  87.0%"));

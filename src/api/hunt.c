@@ -486,6 +486,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     if (run_id)
         *run_id = h.run;
     if (rc == TOCSIN_OK && report) {
+        h.st.intel = t->intel;
         rc = ts_report_run(t->store, h.run, &h.st, t->out, t->o.json);
         if (rc == TOCSIN_E_DB)
             rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));

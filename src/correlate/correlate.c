@@ -294,13 +294,76 @@ static size_t campaign_key(const ts_alert *a, char *k, size_t cap)
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
+/* Whether the alert's outside side may tie it to alerts elsewhere: not when intel marked
+ * it shared infrastructure or a warninglist matched, nor a weak indicator. */
+static bool outside_trusted(const ts_alert *a)
+{
+    if (a->shared || a->suppressed)
+        return false;
+    return a->kind != TS_EV_INDICATOR || a->confidence >= CAMPAIGN_IOC_CONFIDENCE;
+}
+
+/* "r:" and the outside address an alert names: one attacker's server reached from several
+ * hosts, or a sender's address on several mails. Private and special-purpose ranges are
+ * the organisation's own (or nobody's) and join nothing. */
+static size_t remote_ip_key(const ts_alert *a, char *k, size_t cap)
+{
+    char ip[TS_IP_STRLEN];
+    if (!outside_trusted(a) || !ts_ip_set(&a->remote_ip) || ts_ip_is_special(&a->remote_ip))
+        return 0;
+    int n = snprintf(k, cap, "r:%s", ts_ip_format(&a->remote_ip, ip));
+    return n > 0 && (size_t)n < cap ? (size_t)n : 0;
+}
+
+/* The outside name an alert carries, lower-cased: "m:" and a mail sender's domain (every
+ * message of a look-alike domain, whoever received it), or "d:" and the host of a domain
+ * or URL. Address literals are left to remote_ip_key; names without a dot name nothing
+ * anyone could register. */
+static size_t remote_name_key(const ts_alert *a, char *k, size_t cap)
+{
+    const char *p = a->remote_name, *e;
+    char kind = 'd';
+    if (!outside_trusted(a) || !p)
+        return 0;
+    const char *at = strrchr(p, '@');
+    if (at) {
+        p = at + 1;
+        kind = 'm';
+    } else if (strstr(p, "://")) {
+        p = strstr(p, "://") + 3;
+    }
+    e = p + strcspn(p, "/?#:>] \t");
+    while (e > p && e[-1] == '.')
+        e--;
+    size_t len = (size_t)(e - p);
+    if (!len || len + 3 > cap || !memchr(p, '.', len) || strspn(p, "0123456789.") == len)
+        return 0;
+    k[0] = kind;
+    k[1] = ':';
+    for (size_t i = 0; i < len; i++)
+        k[2 + i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] + 32 : p[i]);
+    k[2 + len] = '\0';
+    return len + 2;
+}
+
+/* Outside keys (indicator, address, domain, sender domain) tie alerts across hosts and
+ * recipients; the others (host, address inside, account) are where the alert happened. */
+static bool outside_key(const char *key) { return strchr("imdr", key[0]) != NULL; }
+
 /* Every entity key of alert i: its address, its host name (or the name bound to its
- * address at the time), its account and the campaign indicator it matched. */
+ * address at the time), its account, the campaign indicator it matched and the outside
+ * address and name it involves. */
 static bool alert_entities(ent_list *l, const ts_bindings *bind, const ts_alert *a, size_t i)
 {
     char k[TS_ENTITY_KEY_MAX];
     size_t n;
     n = campaign_key(a, k, sizeof k);
+    if (!ent_push(l, k, n, i, a->first_ns))
+        return false;
+    n = remote_ip_key(a, k, sizeof k);
+    if (!ent_push(l, k, n, i, a->first_ns))
+        return false;
+    n = remote_name_key(a, k, sizeof k);
     if (!ent_push(l, k, n, i, a->first_ns))
         return false;
     n = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
@@ -331,23 +394,35 @@ static int cmp_ref(const void *pa, const void *pb)
  * victim they share: joining on it would glue unrelated people into one incident. */
 #define HUB_USERS 8
 
-/* Whether the host entity l->v[i..j) is seen with more than HUB_USERS accounts. */
-static bool is_hub(ts_alert *const *v, const ent_list *l, size_t i, size_t j)
+/* An outside address or name in alerts of more hosts and accounts than this is common
+ * infrastructure (a CDN, a cloud provider's front, a popular site, a freemail domain),
+ * not one attacker's: it joins nothing. A campaign reaching more places than this splits
+ * by host and account (docs/correlation.md). Actor indicators of confidence (campaign_key)
+ * are not capped: intel already says whose they are. */
+#define OUTSIDE_MAX_PLACES 32
+
+/* Whether the alerts l->v[i..j) name more than limit distinct places: accounts when kind
+ * is 'u', else the account, or failing that the host name, or its address. */
+static bool places_over(ts_alert *const *v, const ent_list *l, size_t i, size_t j, char kind, size_t limit)
 {
-    uint64_t seen[HUB_USERS + 1];
+    uint64_t seen[OUTSIDE_MAX_PLACES + 1];
     size_t n = 0;
     char k[TS_ENTITY_KEY_MAX];
-    if (l->v[i].key[0] != 'h')
-        return false;
     for (size_t x = i; x < j; x++) {
-        if (!ts_entity_user_key(v[l->v[x].alert]->user, k, sizeof k))
+        const ts_alert *a = v[l->v[x].alert];
+        size_t kl = ts_entity_user_key(a->user, k, sizeof k);
+        if (!kl && kind != 'u')
+            kl = ts_entity_host_key(a->internal_host, k, sizeof k);
+        if (!kl && kind != 'u')
+            kl = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
+        if (!kl)
             continue;
-        uint64_t h = fnv1a(FNV_BASIS, k, strlen(k));
+        uint64_t h = fnv1a(FNV_BASIS, k, kl);
         size_t y = 0;
         while (y < n && seen[y] != h)
             y++;
         if (y == n) {
-            if (n == HUB_USERS)
+            if (n == limit)
                 return true;
             seen[n++] = h;
         }
@@ -355,16 +430,84 @@ static bool is_hub(ts_alert *const *v, const ent_list *l, size_t i, size_t j)
     return false;
 }
 
-/* For each entity, sweeps its alerts by start time: an alert joins the chain when it starts
- * within the window after the latest end seen so far on that entity. */
-static void join_entities(ts_alert *const *v, ent_list *l, size_t *parent, int64_t window)
+/* A sender domain seen with more distinct sender addresses than this is a mail provider
+ * anyone can have an address at (gmx.com, mail.com), not one sender: it joins nothing. The
+ * addresses of one look-alike domain are few; a freemail domain's are not. */
+#define SENDERS_PER_DOMAIN 4
+
+static bool senders_over(ts_alert *const *v, const ent_list *l, size_t i, size_t j)
 {
-    qsort(l->v, l->n, sizeof *l->v, cmp_ref);
+    uint64_t seen[SENDERS_PER_DOMAIN];
+    size_t n = 0;
+    for (size_t x = i; x < j; x++) {
+        const char *from = v[l->v[x].alert]->remote_name;
+        uint64_t h = fnv_str(FNV_BASIS, from);
+        size_t y = 0;
+        while (y < n && seen[y] != h)
+            y++;
+        if (y == n) {
+            if (n == SENDERS_PER_DOMAIN)
+                return true;
+            seen[n++] = h;
+        }
+    }
+    return false;
+}
+
+/* Whether the entity l->v[i..j) joins nothing: a hub host, or common outside
+ * infrastructure. */
+static bool too_common(ts_alert *const *v, const ent_list *l, size_t i, size_t j)
+{
+    char kind = l->v[i].key[0];
+    if (kind == 'h')
+        return places_over(v, l, i, j, 'u', HUB_USERS);
+    if (kind == 'm' && senders_over(v, l, i, j))
+        return true;
+    if (kind == 'r' || kind == 'd' || kind == 'm')
+        return places_over(v, l, i, j, 'p', OUTSIDE_MAX_PLACES);
+    return false;
+}
+
+/* Why two sets of alerts became one: the outside key that joined them, at an alert of the
+ * joined set. */
+typedef struct join_why {
+    size_t alert;
+    const char *key; /* in the entity list */
+} join_why;
+
+typedef struct why_list {
+    join_why *v;
+    size_t n, cap;
+} why_list;
+
+static void why_push(why_list *w, size_t alert, const char *key)
+{
+    for (size_t i = w->n; i > 0 && i + 8 > w->n; i--) /* the same key just before: once */
+        if (w->v[i - 1].key == key || strcmp(w->v[i - 1].key, key) == 0)
+            return;
+    if (w->n == w->cap) {
+        size_t nc = w->cap ? w->cap * 2 : 32;
+        join_why *nv = realloc(w->v, nc * sizeof *nv);
+        if (!nv)
+            return; /* out of memory: the join stands, its reason is lost */
+        w->v = nv;
+        w->cap = nc;
+    }
+    w->v[w->n++] = (join_why){alert, key};
+}
+
+/* For each entity, sweeps its alerts by start time: an alert joins the chain when it starts
+ * within the window after the latest end seen so far on that entity. The first pass joins
+ * on where alerts happened (hosts, accounts); the second on what they share outside, and
+ * notes in why each join that brought two separate sets together. */
+static void join_entities(ts_alert *const *v, ent_list *l, size_t *parent, int64_t window, bool outside,
+                          why_list *why)
+{
     for (size_t i = 0; i < l->n;) {
         size_t j = i + 1;
         while (j < l->n && strcmp(l->v[j].key, l->v[i].key) == 0)
             j++;
-        if (is_hub(v, l, i, j)) {
+        if (outside_key(l->v[i].key) != outside || too_common(v, l, i, j)) {
             i = j;
             continue;
         }
@@ -372,9 +515,13 @@ static void join_entities(ts_alert *const *v, ent_list *l, size_t *parent, int64
         int64_t last = v[l->v[i].alert]->last_ns;
         for (; j < l->n && strcmp(l->v[j].key, l->v[i].key) == 0; j++) {
             const ts_alert *a = v[l->v[j].alert];
+            size_t x = l->v[j - 1].alert, y = l->v[j].alert;
             /* unsigned: the distance cannot overflow, whatever the timestamps */
-            if (a->first_ns <= last || (uint64_t)a->first_ns - (uint64_t)last <= (uint64_t)window)
-                uf_union(parent, l->v[j - 1].alert, l->v[j].alert);
+            if (a->first_ns <= last || (uint64_t)a->first_ns - (uint64_t)last <= (uint64_t)window) {
+                if (outside && uf_find(parent, x) != uf_find(parent, y))
+                    why_push(why, y, l->v[j].key);
+                uf_union(parent, x, y);
+            }
             if (a->last_ns > last)
                 last = a->last_ns;
         }
@@ -585,6 +732,62 @@ static void group_sets(const size_t *parent, size_t n, size_t *order, size_t *st
     start[0] = 0;
 }
 
+static int cmp_why(const void *pa, const void *pb)
+{
+    const join_why *a = pa, *b = pb;
+    if (a->alert != b->alert)
+        return a->alert < b->alert ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+/* One reason for people: "same address 175.45.178.3" from "r:175.45.178.3". */
+static char *reason_text(const char *key)
+{
+    const char *what = "same indicator", *val = key + 2;
+    char *out;
+    switch (key[0]) {
+    case 'r': what = "same outside address"; break;
+    case 'm': what = "same sender domain"; break;
+    case 'd': what = "same domain"; break;
+    default: /* "i:TYPE:value" */
+        val = strchr(key + 2, ':');
+        val = val ? val + 1 : key + 2;
+        what = "same actor indicator";
+    }
+    size_t len = strlen(what) + 1 + strlen(val) + 1;
+    if ((out = malloc(len)))
+        snprintf(out, len, "%s %s", what, val);
+    return out;
+}
+
+/* Fills inc->joined from the reasons of set root (why sorted by set, then key). False when
+ * out of memory. */
+static bool joined_reasons(ts_incident *inc, const why_list *why, size_t root)
+{
+    size_t lo = 0, hi = why->n;
+    while (lo < hi) { /* the first reason of root */
+        size_t mid = lo + (hi - lo) / 2;
+        if (why->v[mid].alert < root)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < why->n && why->v[i].alert == root; i++) {
+        if (i > lo && strcmp(why->v[i - 1].key, why->v[i].key) == 0)
+            continue;
+        if (inc->n_joined == TS_JOINED_MAX) {
+            inc->n_joined_more++;
+            continue;
+        }
+        if (!inc->joined && !(inc->joined = calloc(TS_JOINED_MAX, sizeof *inc->joined)))
+            return false;
+        if (!(inc->joined[inc->n_joined] = reason_text(why->v[i].key)))
+            return false;
+        inc->n_joined++;
+    }
+    return true;
+}
+
 size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
 {
     *out = NULL;
@@ -595,16 +798,22 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
     size_t *start = malloc((n + 1) * sizeof *start);
     ts_incident **incs = calloc(n, sizeof *incs);
     ent_list ents = {0};
+    why_list why = {0};
     bool ok = parent && order && start && incs;
     for (size_t i = 0; ok && i < n; i++) {
         parent[i] = i;
         ok = alert_entities(&ents, c->bind, c->v[i], i);
     }
     if (ok) {
-        join_entities(c->v, &ents, parent, c->window);
+        qsort(ents.v, ents.n, sizeof *ents.v, cmp_ref);
+        join_entities(c->v, &ents, parent, c->window, false, &why);
+        join_entities(c->v, &ents, parent, c->window, true, &why);
         for (size_t i = 0; i < n; i++)
             parent[i] = uf_find(parent, i); /* flatten: group_sets reads roots directly */
         group_sets(parent, n, order, start);
+        for (size_t i = 0; i < why.n; i++)
+            why.v[i].alert = parent[why.v[i].alert]; /* by set, for joined_reasons */
+        qsort(why.v, why.n, sizeof *why.v, cmp_why);
         for (size_t r = 0; r < n; r++) {
             size_t len = start[r + 1] - start[r];
             if (!len)
@@ -617,13 +826,16 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
                 c->v[order[start[r] + j]] = NULL;
             }
             ts_incident *inc = make_incident(members, len);
-            if (!inc)
+            if (!inc || !joined_reasons(inc, &why, r)) {
+                ts_incident_free(inc);
                 break;
+            }
             incs[nout++] = inc;
         }
         qsort(incs, nout, sizeof *incs, cmp_incident);
     }
     ent_free(&ents);
+    free(why.v);
     free(parent);
     free(order);
     free(start);
@@ -650,5 +862,8 @@ void ts_incident_free(ts_incident *inc)
         free(inc->users[i]);
     free(inc->users);
     ts_attribution_free(inc->attribution);
+    for (size_t i = 0; i < inc->n_joined; i++)
+        free(inc->joined[i]);
+    free(inc->joined);
     free(inc);
 }

@@ -1,5 +1,7 @@
 /* correlate.h: alerts that share an internal host or user within a time window become one
- * incident with a timeline; repeats of one alert aggregate. */
+ * incident with a timeline, and so do alerts that share an outside address, domain, mail
+ * sender domain or actor indicator (unless it is common infrastructure); repeats of one
+ * alert aggregate. */
 #ifndef TS_CORRELATE_H
 #define TS_CORRELATE_H
 
@@ -18,7 +20,14 @@ typedef struct ts_incident {
     char **users;         /* accounts involved; owned */
     size_t n_users;
     struct ts_attribution *attribution; /* set by the attribute stage; owned */
+    /* Why alerts of different hosts or recipients are one incident, one line per shared
+     * outside key ("same sender domain sony-pictures-hr.com"), at most TS_JOINED_MAX;
+     * n_joined_more counts the reasons beyond. Owned; NULL when nothing outside joined. */
+    char **joined;
+    size_t n_joined, n_joined_more;
 } ts_incident;
+
+#define TS_JOINED_MAX 8
 
 typedef struct ts_correlator ts_correlator;
 

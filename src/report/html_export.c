@@ -91,7 +91,7 @@ static uint32_t alert_tactics(const ts_intel *ti, const tactics *ts, const char 
             copy_field(tid, sizeof tid, p, n);
             uint32_t id = ti ? ts_intel_technique_find(ti, tid) : 0;
             char *dot = strchr(tid, '.');
-            if (!id && dot) {
+            if (!id && dot && ti) {
                 *dot = 0;
                 id = ts_intel_technique_find(ti, tid);
             }
@@ -103,6 +103,23 @@ static uint32_t alert_tactics(const ts_intel *ti, const tactics *ts, const char 
         p += strspn(p, ", ");
     }
     return bits;
+}
+
+void rpt_stages(const ts_intel *ti, const ts_incident_view *v, char *buf, size_t cap)
+{
+    tactics ts;
+    uint32_t bits = 0;
+    size_t n = 0;
+    tactics_load(&ts);
+    for (size_t i = 0; i < v->n_alerts; i++)
+        bits |= alert_tactics(ti, &ts, v->alerts[i].techniques);
+    if (cap)
+        buf[0] = 0;
+    for (size_t i = 0; i < ts.n && n < cap; i++)
+        if (bits & (1u << i)) {
+            int w = snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", ts.t[i].shortname);
+            n = w > 0 ? n + (size_t)w : n;
+        }
 }
 
 static size_t first_tactic(uint32_t bits)
@@ -291,6 +308,11 @@ static void verdict(const inc_ctx *c)
     if (v->summary && *v->summary) {
         fputs("<p class=\"why\">", o);
         h(o, v->summary);
+        fputs("</p>\n", o);
+    }
+    if (v->joined && *v->joined) {
+        fputs("<p class=\"why\">joined because: ", o);
+        h(o, v->joined);
         fputs("</p>\n", o);
     }
 }

@@ -286,6 +286,11 @@ void rpt_incident_text(const rpt *r, const ts_incident_view *v)
     entities_text(r, v, "user", "users");
     entities_text(r, v, "ip", "addresses");
     entities_text(r, v, "domain", "domains");
+    if (v->joined) { /* from the store: what the correlator saw shared, escaped */
+        label(r, "joined");
+        rpt_wrap(r, v->joined, LABEL, LABEL);
+        fputc('\n', r->out);
+    }
     disposition_text(r, v);
     verdict_text(r, v);
     hypotheses_text(r, v);
@@ -335,6 +340,7 @@ static void json_incident_fields(ts_jw *w, const ts_incident_view *v)
     ts_jw_kstr(w, "note", v->note);
     json_time(w, "closed", v->closed_ns);
     ts_jw_kstr(w, "reopened", v->reopened);
+    ts_jw_kstr(w, "joined_because", v->joined);
     json_entities(w, v, "host", "hosts");
     json_entities(w, v, "user", "users");
     json_entities(w, v, "ip", "ips");
@@ -561,6 +567,20 @@ tocsin_code ts_report_show(ts_store *s, const char *incident_id, FILE *out, int 
 }
 
 /* "INC-...  2014-11-24T09:30:12Z  high 80   12 alerts  Lazarus Group 87%  ws-01, alice" */
+void rpt_verdict(const ts_incident_view *v, char *buf, size_t cap)
+{
+    /* an actor below "likely" is a candidate, not a verdict (docs/attribution.md) */
+    const char *top = v->n_hyps && v->hyps[0].actor ? v->hyps[0].actor : "";
+    bool candidate = v->n_hyps && v->hyps[0].probability <= 0.55 && *top && strcmp(top, "unattributed") &&
+                     strcmp(top, "insider") && !strstr(top, " other catalogued actors");
+    if (candidate)
+        snprintf(buf, cap, "unattributed (leading: %s %.0f%%)", top, v->hyps[0].probability * 100);
+    else if (v->n_hyps)
+        snprintf(buf, cap, "%s %.0f%%", *top ? top : "?", v->hyps[0].probability * 100);
+    else
+        snprintf(buf, cap, "not attributed");
+}
+
 void rpt_incident_line(const rpt *r, const ts_incident_view *v)
 {
     FILE *o = r->out;
@@ -577,18 +597,8 @@ void rpt_incident_line(const rpt *r, const ts_incident_view *v)
                               v->disposition);
     if (v->suppressed_alerts && v->suppressed_alerts >= v->alert_total)
         n += (size_t)snprintf(rest + n, sizeof rest - n, "[suppressed] ");
-    /* an actor below "likely" is a candidate, not a verdict (docs/attribution.md) */
-    const char *top = v->n_hyps && v->hyps[0].actor ? v->hyps[0].actor : "";
-    bool candidate = v->n_hyps && v->hyps[0].probability <= 0.55 && *top && strcmp(top, "unattributed") &&
-                     strcmp(top, "insider") && !strstr(top, " other catalogued actors");
-    if (candidate)
-        n += (size_t)snprintf(rest + n, sizeof rest - n, "unattributed (leading: %s %.0f%%)",
-                              v->hyps[0].actor ? v->hyps[0].actor : "?", v->hyps[0].probability * 100);
-    else if (v->n_hyps)
-        n += (size_t)snprintf(rest + n, sizeof rest - n, "%s %.0f%%", v->hyps[0].actor ? v->hyps[0].actor : "?",
-                              v->hyps[0].probability * 100);
-    else
-        n += (size_t)snprintf(rest + n, sizeof rest - n, "not attributed");
+    rpt_verdict(v, rest + n, sizeof rest - n);
+    n += strlen(rest + n);
     for (size_t i = 0; i < v->n_entities && n < sizeof rest; i++)
         if (strcmp(v->entities[i].kind, "host") == 0 || strcmp(v->entities[i].kind, "user") == 0)
             n += (size_t)snprintf(rest + n, sizeof rest - n, "%s%s", n ? ", " : "", v->entities[i].value);

@@ -28,9 +28,11 @@ typedef struct ts_hunt_stats {
     size_t n_state;
     uint64_t suppressed; /* distinct alerts an analyst's suppression marked */
     uint64_t routine;    /* distinct alerts marked as a routine source's usual doing */
+    const ts_intel *intel; /* the catalogue, for the ATT&CK stages of the summary; may be NULL */
 } ts_hunt_stats;
 
-/* The hunt's report: its summary, then every incident this run wrote, in full. */
+/* The hunt's report: its figures, then one entry per incident this run wrote (text), or
+ * every incident in full (json). */
 tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, FILE *out, int json);
 /* One line per stored incident, newest first. */
 tocsin_code ts_report_incidents(ts_store *s, FILE *out, int json);

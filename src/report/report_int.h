@@ -15,6 +15,7 @@
 typedef struct rpt {
     FILE *out;
     bool colour;
+    int width; /* columns: the terminal's (COLUMNS, else its size) when out is one, else RPT_WIDTH */
 } rpt;
 
 void rpt_init(rpt *r, FILE *out);
@@ -45,6 +46,12 @@ void rpt_cut(const rpt *r, const char *text, int max);
 void rpt_incident_text(const rpt *r, const ts_incident_view *v);
 /* The same as NDJSON: one "incident" line, one "hypothesis" line per hypothesis and one
  * "alert" line per alert of the timeline (see docs/json-output.md). */
+/* The ATT&CK tactics the alerts of v reached (v loaded with its alerts), short names in
+ * matrix order, comma-separated, into buf; "" when none is known (html_export.c). */
+struct ts_intel;
+void rpt_stages(const struct ts_intel *ti, const ts_incident_view *v, char *buf, size_t cap);
+/* The verdict as one phrase: "Lazarus Group 92%", "unattributed (leading: X 40%)". */
+void rpt_verdict(const ts_incident_view *v, char *buf, size_t cap);
 /* One line per incident: id, last activity, severity, alerts, verdict, hosts and users. */
 void rpt_incident_line(const rpt *r, const ts_incident_view *v);
 void rpt_incident_json(FILE *out, const ts_incident_view *v);

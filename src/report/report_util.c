@@ -1,6 +1,7 @@
 /* report_util.c: layout helpers of the text reports: colour, times, counts, wrapping. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "core/esc.h"
@@ -13,7 +14,21 @@ void rpt_init(rpt *r, FILE *out)
     int fd = fileno(out);
     r->out = out;
     /* no-color.org: any non-empty NO_COLOR turns colour off. */
-    r->colour = fd >= 0 && isatty(fd) && !(nc && *nc);
+    bool tty = fd >= 0 && isatty(fd);
+    r->colour = tty && !(nc && *nc);
+    r->width = RPT_WIDTH;
+    if (!tty)
+        return;
+    const char *cols = getenv("COLUMNS");
+    struct winsize ws;
+    if (cols && *cols) {
+        char *end;
+        long c = strtol(cols, &end, 10);
+        if (*end == 0 && c >= 40 && c <= 1000)
+            r->width = (int)c;
+    } else if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) {
+        r->width = ws.ws_col;
+    }
 }
 
 const char *rpt_sgr(const rpt *r, enum rpt_style s)

@@ -1,4 +1,5 @@
-/* run_view.c: the report of one run: its summary, then every incident it wrote in full. */
+/* run_view.c: the report of one run: its figures, then for people one entry per incident it
+ * wrote (details with `tocsin show`), for tools every incident in full. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,21 +9,23 @@
 
 /* The figures of the summary: what the hunt counted when given, else what the store
  * recorded (a report of an earlier run). */
+/* Words mean one thing each: an event is a record read, a hit one event a detector matched,
+ * an alert what the hits of one detector and key fold into (what the store keeps). */
 typedef struct run_figures {
-    uint64_t files, events, rejected, alerts, incidents, suppressed;
+    uint64_t files, events, rejected, hits, alerts, incidents, suppressed;
     double seconds;
     uint64_t routine;
 } run_figures;
 
 static run_figures figures(const ts_run_view *run, const ts_hunt_stats *st)
 {
-    run_figures f = {run->files, run->events, run->rejected, run->alerts, run->incidents, run->suppressed, 0};
-    f.routine = run->routine;
+    run_figures f = {run->files, run->events, run->rejected, 0, run->alerts, run->incidents, run->suppressed, 0,
+                     run->routine};
     if (run->ended_ns > run->started_ns)
         f.seconds = (double)(run->ended_ns - run->started_ns) / 1e9;
     if (st)
-        f = (run_figures){st->files, st->events, st->rejected, st->alerts, st->incidents, st->suppressed,
-                          st->seconds, st->routine};
+        f = (run_figures){st->files,  st->events,     st->rejected,   st->alerts, run->alerts,
+                          st->incidents, st->suppressed, st->seconds, st->routine};
     return f;
 }
 
@@ -101,10 +104,12 @@ static void summary_text(const rpt *r, const ts_run_view *run, const run_figures
     ts_fputs_term(run->command, o);
     fputs(", tocsin ", o);
     ts_fputs_term(run->version, o);
-    fprintf(o, "): %s file%s, %s events, %s rejected, %s alert%s, %s incident%s\n",
-            rpt_count(f->files, a, sizeof a), f->files == 1 ? "" : "s", rpt_count(f->events, b, sizeof b),
-            rpt_count(f->rejected, c, sizeof c), rpt_count(f->alerts, d, sizeof d), f->alerts == 1 ? "" : "s",
-            rpt_count(f->incidents, e, sizeof e), f->incidents == 1 ? "" : "s");
+    fprintf(o, "): %s file%s, %s events, %s rejected", rpt_count(f->files, a, sizeof a), f->files == 1 ? "" : "s",
+            rpt_count(f->events, b, sizeof b), rpt_count(f->rejected, c, sizeof c));
+    if (f->hits)
+        fprintf(o, ", %s matched", rpt_count(f->hits, a, sizeof a));
+    fprintf(o, ", %s%s alert%s, %s incident%s\n", f->hits ? "folded into " : "", rpt_count(f->alerts, d, sizeof d),
+            f->alerts == 1 ? "" : "s", rpt_count(f->incidents, e, sizeof e), f->incidents == 1 ? "" : "s");
     if (f->suppressed) /* kept and shown, marked: an analyst's suppression matched them */
         fprintf(o, "  %s suppressed by analysts' rules (tocsin suppress --list), not raised\n",
                 rpt_count(f->suppressed, a, sizeof a));
@@ -213,6 +218,7 @@ static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f
     ts_jw_kuint(&w, "files", f->files);
     ts_jw_kuint(&w, "events", f->events);
     ts_jw_kuint(&w, "rejected", f->rejected);
+    ts_jw_kuint(&w, "hits", f->hits); /* events detectors matched (0: not counted, an earlier run) */
     ts_jw_kuint(&w, "alerts", f->alerts);
     ts_jw_kuint(&w, "incidents", f->incidents);
     ts_jw_kuint(&w, "suppressed", f->suppressed);
@@ -235,10 +241,6 @@ static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f
     ts_jw_end(&w);
 }
 
-/* Past this many incidents the text report shows the gravest in full and lists the rest:
- * a page of detail per incident would bury the ones that matter. */
-#define FULL_IN_TEXT 3
-
 typedef struct ranked {
     char *id;
     int severity;
@@ -256,8 +258,96 @@ static int graver_first(const void *a, const void *b)
     return (y->alerts > x->alerts) - (y->alerts < x->alerts);
 }
 
-/* Text for many incidents: the gravest in full, then one line for each of the others. */
-static tocsin_code incidents_ranked(ts_store *s, char **ids, size_t n, const rpt *r)
+/* Past this many alerts' titles the "what" of a row stops looking: it is cut to the width
+ * long before. */
+#define WHAT_TITLES 12
+
+/* What the incident is, from its alerts: the titles of its gravest, one per detector,
+ * gravest first ("C2 beacon to 203.131.222.102; lateral SMB ..."). Raw: escaped when cut. */
+static void what_phrase(const ts_incident_view *v, char *buf, size_t cap)
+{
+    size_t n = 0, shown = 0;
+    const char *seen[WHAT_TITLES];
+    buf[0] = 0;
+    for (int sev = 100; sev >= 0 && shown < WHAT_TITLES && n + 1 < cap; sev--)
+        for (size_t i = 0; i < v->n_alerts && shown < WHAT_TITLES && n + 1 < cap; i++) {
+            const ts_alert_view *a = &v->alerts[i];
+            if (a->severity != sev || !a->title || a->suppression)
+                continue;
+            size_t k = 0;
+            while (k < shown && strcmp(seen[k], a->detector ? a->detector : "") != 0)
+                k++;
+            if (k < shown)
+                continue;
+            seen[shown++] = a->detector ? a->detector : "";
+            int w = snprintf(buf + n, cap - n, "%s%s", n ? "; " : "", a->title);
+            n = w > 0 ? n + (size_t)w : n;
+        }
+    if (n >= cap)
+        buf[cap - 1] = 0;
+}
+
+/* One incident in two lines: id, severity, span, verdict and hosts; then the ATT&CK stages
+ * reached and what it is, each cut to the width. */
+static void summary_row(const rpt *r, const ts_intel *ti, const ts_incident_view *v)
+{
+    FILE *o = r->out;
+    char t[40], dur[24], verdict[200], hosts[400], stages[400], what[1200];
+    size_t nh = 0, hn = 0;
+    rpt_time(v->first_ns, true, t, sizeof t);
+    t[10] = ' '; /* "2014-11-24 08:12" */
+    t[16] = 0;
+    rpt_duration(v->last_ns - v->first_ns, dur, sizeof dur);
+    rpt_verdict(v, verdict, sizeof verdict);
+    if (v->disposition) {
+        size_t vl = strlen(verdict);
+        snprintf(verdict + vl, sizeof verdict - vl, " [%s %s]", v->reopened ? "reopened, was" : "closed",
+                 v->disposition);
+    }
+    hosts[0] = 0;
+    for (size_t i = 0; i < v->n_entities; i++)
+        if (strcmp(v->entities[i].kind, "host") == 0) {
+            if (hn + 1 < sizeof hosts) {
+                int w = snprintf(hosts + hn, sizeof hosts - hn, "%s%s", hn ? ", " : "", v->entities[i].value);
+                hn = w > 0 ? hn + (size_t)w : hn;
+            }
+            nh++;
+        }
+    fprintf(o, "%s", rpt_sgr(r, RS_BOLD));
+    rpt_cut(r, v->id, 20);
+    fprintf(o, "%s %s%-8s%s %s +%-6s ", rpt_sgr(r, RS_RESET), rpt_sgr(r, rpt_severity_style(v->severity)),
+            rpt_severity_name(v->severity), rpt_sgr(r, RS_RESET), t, dur);
+    /* 20 + 1 + 8 + 1 + 16 + 2 + 6 + 1 columns so far */
+    int col = 55, left = r->width - col;
+    int vw = (int)strlen(verdict);
+    if (vw > left)
+        vw = left;
+    rpt_cut(r, verdict, vw);
+    left -= vw;
+    if (nh && left > 12) {
+        char hl[24];
+        snprintf(hl, sizeof hl, "  %zu host%s: ", nh, nh == 1 ? "" : "s");
+        fputs(hl, o);
+        rpt_cut(r, hosts, left - (int)strlen(hl));
+    }
+    fputc('\n', o);
+    rpt_stages(ti, v, stages, sizeof stages);
+    what_phrase(v, what, sizeof what);
+    fputs("    ", o);
+    if (*stages) {
+        fputs(rpt_sgr(r, RS_CYAN), o);
+        rpt_cut(r, stages, (r->width - 4) / 2);
+        fprintf(o, "%s: ", rpt_sgr(r, RS_RESET));
+    }
+    int used = 4 + (*stages ? (int)(strlen(stages) < (size_t)(r->width - 4) / 2 ? strlen(stages)
+                                                                               : (size_t)(r->width - 4) / 2) + 2
+                             : 0);
+    rpt_cut(r, what, r->width - used > 10 ? r->width - used : 10);
+    fputc('\n', o);
+}
+
+/* Text: one screen, one entry per incident, gravest first; details with `tocsin show`. */
+static tocsin_code incidents_summary(ts_store *s, const ts_intel *ti, char **ids, size_t n, const rpt *r)
 {
     ranked *rk = calloc(n, sizeof *rk);
     tocsin_code rc = TOCSIN_OK;
@@ -273,26 +363,23 @@ static tocsin_code incidents_ranked(ts_store *s, char **ids, size_t n, const rpt
         ts_incident_view_free(v);
     }
     qsort(rk, n, sizeof *rk, graver_first);
+    fprintf(r->out, "\n%s%zu incident%s%s, gravest first (tocsin show ID for one in full, tocsin report ID --html "
+                    "FILE for a page):\n",
+            rpt_sgr(r, RS_BOLD), n, n == 1 ? "" : "s", rpt_sgr(r, RS_RESET));
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
         ts_incident_view *v;
-        int full = i < FULL_IN_TEXT;
-        if ((rc = ts_store_incident_load(s, rk[i].id, full ? TS_VIEW_FULL : 0, &v)) != TOCSIN_OK)
+        if ((rc = ts_store_incident_load(s, rk[i].id, TS_VIEW_ALERTS, &v)) != TOCSIN_OK)
             break;
-        if (i == FULL_IN_TEXT)
-            fprintf(r->out, "\n%zu more incidents (tocsin show ID for one in full):\n", n - FULL_IN_TEXT);
-        if (full)
-            fputc('\n', r->out), rpt_incident_text(r, v);
-        else
-            rpt_incident_line(r, v);
+        summary_row(r, ti, v);
         ts_incident_view_free(v);
     }
     free(rk);
     return rc;
 }
 
-/* Every incident the run wrote, oldest activity first: in full for tools, and for people
- * when there are few. */
-static tocsin_code incidents(ts_store *s, int64_t run_id, const rpt *r, int json)
+/* Every incident the run wrote: in full for tools (oldest activity first), one entry each
+ * for people. */
+static tocsin_code incidents(ts_store *s, const ts_intel *ti, int64_t run_id, const rpt *r, int json)
 {
     char **ids;
     size_t n;
@@ -301,8 +388,8 @@ static tocsin_code incidents(ts_store *s, int64_t run_id, const rpt *r, int json
         return rc;
     if (!json && n == 0)
         fputs("\nno incidents\n", r->out);
-    if (!json && n > FULL_IN_TEXT + 2) {
-        rc = incidents_ranked(s, ids, n, r);
+    if (!json && n) {
+        rc = incidents_summary(s, ti, ids, n, r);
         ts_strv_free(ids, n);
         return rc;
     }
@@ -310,12 +397,7 @@ static tocsin_code incidents(ts_store *s, int64_t run_id, const rpt *r, int json
         ts_incident_view *v;
         if ((rc = ts_store_incident_load(s, ids[i], TS_VIEW_FULL, &v)) != TOCSIN_OK)
             break;
-        if (json) {
-            rpt_incident_json(r->out, v);
-        } else {
-            fputc('\n', r->out);
-            rpt_incident_text(r, v);
-        }
+        rpt_incident_json(r->out, v);
         ts_incident_view_free(v);
     }
     ts_strv_free(ids, n);
@@ -346,5 +428,5 @@ tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, 
     }
     ts_format_views_free(fmt, nfmt);
     ts_run_view_clear(&run);
-    return incidents(s, run_id, &r, json);
+    return incidents(s, st ? st->intel : NULL, run_id, &r, json);
 }

@@ -314,6 +314,17 @@ static tocsin_code put_incident_row(ts_store *s, int64_t run, const ts_incident 
     st_int(st, 4, inc->severity);
     st_text(st, 5, inc->attribution ? inc->attribution->summary : NULL);
     st_int(st, 6, run);
+    /* the reasons, "; "-separated, and how many more there were */
+    char joined[1024];
+    size_t n = 0;
+    joined[0] = 0;
+    for (size_t i = 0; i < inc->n_joined && n < sizeof joined; i++) {
+        int w = snprintf(joined + n, sizeof joined - n, "%s%s", i ? "; " : "", inc->joined[i]);
+        n = w > 0 ? n + (size_t)w : n;
+    }
+    if (inc->n_joined_more && n < sizeof joined)
+        snprintf(joined + n, sizeof joined - n, "; and %zu more", inc->n_joined_more);
+    st_text(st, 7, inc->n_joined ? joined : NULL);
     return st_done(s, st, "recording the incident");
 }
 

@@ -176,6 +176,10 @@ static const char *const migrations[] = {
     "ALTER TABLE incidents ADD COLUMN closed_ns INTEGER;"
     "ALTER TABLE incidents ADD COLUMN closed_severity INTEGER;"
     "ALTER TABLE incidents ADD COLUMN reopened TEXT;",
+
+    /* 5: why alerts of different hosts or recipients are one incident ("same sender domain
+       x; same outside address y"), as the correlator joined them; NULL: nothing outside. */
+    "ALTER TABLE incidents ADD COLUMN joined TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

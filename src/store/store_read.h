@@ -87,6 +87,7 @@ typedef struct ts_incident_view {
     char *note;            /* the analyst's note when closing */
     int64_t closed_ns;     /* 0: never closed */
     char *reopened;        /* why a later hunt reopened it, NULL if it did not */
+    char *joined;          /* why alerts of several places are one ("same sender domain x; ..."), or NULL */
     ts_entity_view *entities;
     size_t n_entities;
     ts_hyp_view *hyps;     /* ranked, most probable first */
