@@ -542,6 +542,8 @@ tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, tocsin_code (*also
     return rc;
 }
 
+void ts_pipeline_seed(ts_pipeline *h, ts_alert *a) { ts_correlator_add(h->corr, a); }
+
 void ts_pipeline_close(ts_pipeline *h)
 {
     if (!h)

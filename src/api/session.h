@@ -51,6 +51,8 @@ uint64_t ts_pipeline_read(ts_pipeline *p, struct ts_input *in, const struct ts_r
 tocsin_code ts_pipeline_checkpoint(ts_pipeline *p, int final, tocsin_code (*also_store)(void *ud),
                                    void (*changed)(void *ud, ts_incident *const *inc, size_t n),
                                    void *ud);
+/* Gives the correlator an alert made before (read back from the store); takes a. */
+void ts_pipeline_seed(ts_pipeline *p, ts_alert *a);
 void ts_pipeline_close(ts_pipeline *p);
 
 #endif

@@ -33,4 +33,9 @@ tocsin_code ts_tail_save(ts_tail *t);
 /* The saved positions were committed: nothing is left to save. */
 void ts_tail_saved(ts_tail *t);
 
+/* Puts back into p's correlator the alerts of the incidents earlier watches stored, so a
+ * restarted watch aggregates and groups as one that never stopped. */
+struct hunt;
+tocsin_code ts_live_reload(ts_store *s, ts_intel *ti, struct hunt *p, size_t *reloaded);
+
 #endif

@@ -28,6 +28,7 @@ typedef struct watch {
     inc_sig *incs;  /* what each incident looked like when last printed */
     size_t n_incs, cap_incs;
     uint64_t events;
+    bool quiet; /* the checkpoint after a restart: what it shows was shown before */
 } watch;
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -199,9 +200,10 @@ static void changed(void *ud, ts_incident *const *inc, size_t n)
         if (!change)
             continue;
         for (size_t k = 0; k < inc[i]->n_alerts; k++)
-            if (first_sight(w, alert_id(inc[i]->alerts[k])))
+            if (first_sight(w, alert_id(inc[i]->alerts[k])) && !w->quiet)
                 print_alert(w, inc[i], inc[i]->alerts[k]);
-        print_incident(w, inc[i], change);
+        if (!w->quiet)
+            print_incident(w, inc[i], change);
     }
     fflush(w->out);
 }
@@ -259,7 +261,16 @@ tocsin_code tocsin_watch(tocsin *t, const char *const *paths, size_t npaths, con
         ts_pipeline_close(w.p);
         return TOCSIN_E_NOMEM;
     }
-    for (;;) {
+    size_t reloaded = 0;
+    rc = ts_live_reload(t->store, t->intel, w.p, &reloaded);
+    if (rc == TOCSIN_E_DB)
+        rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
+    if (rc == TOCSIN_OK && reloaded) {
+        w.quiet = true;
+        rc = checkpoint(&w, 0);
+        w.quiet = false;
+    }
+    for (; rc == TOCSIN_OK;) {
         bool stopping = wo && wo->stop && *wo->stop;
         uint64_t bytes = ts_tail_poll(w.tail, on_chunk, &w);
         if (bytes || stopping)

@@ -1,4 +1,7 @@
 /* positions.c: where `tocsin watch` stopped in each file, kept with the findings. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "store/store_int.h"
 
 static tocsin_code run(ts_store *s, const char *sql, sqlite3_stmt **st, const char *what)
@@ -71,6 +74,42 @@ tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino)
     st_int(st, 1, dev);
     st_int(st, 2, ino);
     rc = st_done(s, st, "forgetting a watched file's position");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n)
+{
+    sqlite3_stmt *st;
+    *ids = NULL;
+    *n = 0;
+    tocsin_code rc = run(s,
+                         "SELECT DISTINCT ri.incident FROM run_incidents ri JOIN runs r ON r.id = ri.run"
+                         " WHERE r.command = 'watch' ORDER BY ri.incident",
+                         &st, "listing the incidents of earlier watches");
+    if (rc != TOCSIN_OK)
+        return rc;
+    size_t cap = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *id = (const char *)sqlite3_column_text(st, 0);
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **v = realloc(*ids, cap * sizeof *v);
+            if (!v) {
+                rc = TOCSIN_E_NOMEM;
+                break;
+            }
+            *ids = v;
+        }
+        if (!((*ids)[*n] = strdup(id ? id : ""))) {
+            rc = TOCSIN_E_NOMEM;
+            break;
+        }
+        (*n)++;
+    }
+    if (rc == TOCSIN_OK && step != SQLITE_DONE)
+        rc = st_fail(s, "listing the incidents of earlier watches");
     sqlite3_finalize(st);
     return rc;
 }

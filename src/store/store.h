@@ -70,6 +70,8 @@ typedef struct ts_watch_pos {
 tocsin_code ts_store_pos_get(ts_store *s, int64_t dev, int64_t ino, ts_watch_pos *out, int *found);
 tocsin_code ts_store_pos_put(ts_store *s, const char *path, const ts_watch_pos *p);
 tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino);
+/* The ids of the incidents earlier `tocsin watch` runs wrote (ts_strv_free them). */
+tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n);
 
 /* The analyst's suppressions (feedback.c). add stores r (which ts_suppression_valid must
  * accept, with a reason) and sets *id. list gives those in force at now_ns (no expiry or a
