@@ -32,7 +32,7 @@ rows() {
                1416816000 + 60 * i, i, 10 + i % 5, 50000 + i, 300 + i }'
 }
 # Distinct alerts and their counts, from the incidents' timeline: one line per alert.
-alert_counts() { "$T" timeline --db "$1" --jsonl |
+alert_counts() { "$T" timeline --db "$1" --jsonl 2>/dev/null |
     sed -n 's/.*"message":"\([^"]*\)".*"incident":"\([^"]*\)".*"alert_events":\([0-9]*\).*/\2 \1 \3/p' | sort -u; }
 total_events() { alert_counts "$1" | awk '{ s += $NF } END { print s + 0 }'; }
 start_watch() { # db, out, paths...
@@ -103,8 +103,7 @@ mkdir -p "$tmp/k"
 printf '%s\n' "$HEADER" >"$tmp/k/conn.log"
 start_watch "$tmp/k.db" "$tmp/k1.out" "$tmp/k"
 for i in $(seq 0 2 38); do rows "$i" $((i + 2)) >>"$tmp/k/conn.log"; sleep 0.05; done
-kill -KILL "$WPID"
-wait "$WPID" 2>/dev/null
+{ kill -KILL "$WPID"; wait "$WPID"; } 2>/dev/null
 for i in $(seq 40 2 78); do rows "$i" $((i + 2)) >>"$tmp/k/conn.log"; done
 start_watch "$tmp/k.db" "$tmp/k2.out" "$tmp/k"
 for i in $(seq 80 2 98); do rows "$i" $((i + 2)) >>"$tmp/k/conn.log"; sleep 0.05; done
