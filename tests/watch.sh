@@ -122,5 +122,24 @@ check "the same timeline as a batch hunt" diff "$tmp/batch.tl" "$tmp/live.tl"
 check "no alert printed twice across the restart" bash -c \
     "cat '$tmp/k1.out' '$tmp/k2.out' | grep ALERT | sort | uniq -d | wc -l | grep -qx 0"
 
+# 4. A file read later with earlier events for the same hosts: their incidents take new ids
+#    (their earliest alert's), and the ones printed before are replaced, as in a batch hunt.
+mkdir -p "$tmp/m"
+{ printf '%s\n' "$HEADER"; rows 10 20; } >"$tmp/m/x.log"
+start_watch "$tmp/m.db" "$tmp/m.out" "$tmp/m"
+wait_for 10 test "$(total_events "$tmp/m.db")" -eq 10
+{ printf '%s\n' "$HEADER"; rows 0 5; } >"$tmp/m/y.log"
+wait_for 10 test "$(total_events "$tmp/m.db")" -eq 15
+stop_watch
+"$T" hunt "$tmp/m" --db "$tmp/mbatch.db" --no-progress >/dev/null 2>&1
+check "merged: every line counted once" test "$(total_events "$tmp/m.db")" -eq 15
+"$T" incidents --db "$tmp/mbatch.db" --json | strip | sort >"$tmp/mbatch.inc"
+"$T" incidents --db "$tmp/m.db" --json | strip | sort >"$tmp/mlive.inc"
+check "merged: the same incidents as a batch hunt" diff "$tmp/mbatch.inc" "$tmp/mlive.inc"
+"$T" timeline --db "$tmp/mbatch.db" --jsonl | sort >"$tmp/mbatch.tl"
+"$T" timeline --db "$tmp/m.db" --jsonl | sort >"$tmp/mlive.tl"
+check "merged: the same timeline as a batch hunt" diff "$tmp/mbatch.tl" "$tmp/mlive.tl"
+check "merged: the replaced incidents were said" grep -q 'merged into another' "$tmp/m.out"
+
 echo "watch.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

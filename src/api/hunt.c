@@ -509,35 +509,40 @@ uint64_t ts_pipeline_read(ts_pipeline *h, ts_input *in, const ts_reader *r)
 }
 
 /* Incidents are formed from every alert the session holds, so one that grows keeps its id;
- * afterwards the alerts go back into the correlator for the next checkpoint. */
-tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, tocsin_code (*also_store)(void *ud),
-                                   void (*changed)(void *ud, ts_incident *const *inc, size_t n),
-                                   void *ud)
+ * only those keep accepts (new or changed) are attributed and written, and afterwards
+ * every alert goes back into the correlator for the next checkpoint. */
+tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, const ts_pipeline_hooks *k)
 {
-    ts_incident **inc = NULL;
+    ts_incident **inc = NULL, **out = NULL;
     for (size_t i = 0; final && i < h->n_det; i++)
         if (h->det[i]->finish)
             h->det[i]->finish(h->det_state[i], &h->alerts);
-    size_t n = ts_correlator_finish(h->corr, &inc);
-    h->st.incidents = n;
+    size_t n = ts_correlator_finish(h->corr, &inc), m = 0;
     tocsin_code rc = apply_suppressions(h, inc, n);
+    if (n && rc == TOCSIN_OK && !(out = malloc(n * sizeof *out)))
+        rc = TOCSIN_E_NOMEM;
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
-        ts_attribute_incident_tz(h->t->intel, h->t->tz, inc[i]);
-    h->also_store = also_store;
-    h->also_ud = ud;
+        if (!k->keep || k->keep(k->ud, inc[i])) {
+            ts_attribute_incident_tz(h->t->intel, h->t->tz, inc[i]);
+            out[m++] = inc[i];
+        }
+    h->st.incidents = m;
+    h->also_store = k->also_store;
+    h->also_ud = k->ud;
     if (rc == TOCSIN_OK)
-        rc = write_findings(h, inc, n);
+        rc = write_findings(h, out, m);
     h->also_store = NULL;
     if (rc != TOCSIN_OK)
         ts_store_rollback(h->t->store);
-    else if (changed)
-        changed(ud, inc, n);
+    else if (k->changed)
+        k->changed(k->ud, out, m);
     for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < inc[i]->n_alerts; k++)
-            ts_correlator_add(h->corr, inc[i]->alerts[k]);
+        for (size_t a = 0; a < inc[i]->n_alerts; a++)
+            ts_correlator_add(h->corr, inc[i]->alerts[a]);
         inc[i]->n_alerts = 0;
         ts_incident_free(inc[i]);
     }
+    free(out);
     free(inc);
     return rc;
 }

@@ -16,6 +16,7 @@
 typedef struct inc_sig {
     char id[24];
     uint64_t sig;
+    uint64_t round; /* the last checkpoint that formed it */
 } inc_sig;
 
 typedef struct watch {
@@ -28,7 +29,10 @@ typedef struct watch {
     inc_sig *incs;  /* what each incident looked like when last printed */
     size_t n_incs, cap_incs;
     uint64_t events;
+    uint64_t round; /* checkpoints so far */
     bool quiet; /* the checkpoint after a restart: what it shows was shown before */
+    const char **changes; /* "new" or "changed" for each incident keep accepted */
+    size_t n_changes, cap_changes;
 } watch;
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -77,18 +81,18 @@ static bool first_sight(watch *w, uint64_t h)
     }
 }
 
-/* Whether inc is new or changed since last printed ("new", "grew", NULL: unchanged). */
+/* Whether inc is new or changed since the last checkpoint ("new", "changed", NULL: not):
+ * its alerts, their counts and last times, its severity. */
 static const char *incident_change(watch *w, const ts_incident *inc)
 {
     uint64_t sig = fnv(0xcbf29ce484222325ull, &inc->severity, sizeof inc->severity);
     for (size_t i = 0; i < inc->n_alerts; i++)
         sig = fnv(fnv(sig, &inc->alerts[i]->count, sizeof inc->alerts[i]->count), &inc->alerts[i]->last_ns,
                   sizeof inc->alerts[i]->last_ns);
-    if (inc->attribution && inc->attribution->summary)
-        sig = fnv_s(sig, inc->attribution->summary);
     for (size_t i = 0; i < w->n_incs; i++) {
         if (strcmp(w->incs[i].id, inc->id) != 0)
             continue;
+        w->incs[i].round = w->round;
         if (w->incs[i].sig == sig)
             return NULL;
         w->incs[i].sig = sig;
@@ -104,6 +108,7 @@ static const char *incident_change(watch *w, const ts_incident *inc)
     inc_sig *s = &w->incs[w->n_incs++];
     snprintf(s->id, sizeof s->id, "%s", inc->id);
     s->sig = sig;
+    s->round = w->round;
     return "new";
 }
 
@@ -191,14 +196,31 @@ static void print_incident(watch *w, const ts_incident *inc, const char *change)
     fputc('\n', w->out);
 }
 
+/* Only new and changed incidents are attributed, stored and printed; what the change was
+ * is kept for printing, in the order keep saw them. */
+static int keep(void *ud, const ts_incident *inc)
+{
+    watch *w = ud;
+    const char *change = incident_change(w, inc);
+    if (!change)
+        return 0;
+    if (w->n_changes == w->cap_changes) {
+        size_t cap = w->cap_changes ? w->cap_changes * 2 : 16;
+        const char **v = realloc(w->changes, cap * sizeof *v);
+        if (!v)
+            return 1; /* stored, and printed as "changed" */
+        w->changes = v, w->cap_changes = cap;
+    }
+    w->changes[w->n_changes++] = change;
+    return 1;
+}
+
 /* After the commit: the alerts never printed, then each new or changed incident. */
 static void changed(void *ud, ts_incident *const *inc, size_t n)
 {
     watch *w = ud;
     for (size_t i = 0; i < n; i++) {
-        const char *change = incident_change(w, inc[i]);
-        if (!change)
-            continue;
+        const char *change = i < w->n_changes ? w->changes[i] : "changed";
         for (size_t k = 0; k < inc[i]->n_alerts; k++)
             if (first_sight(w, alert_id(inc[i]->alerts[k])) && !w->quiet)
                 print_alert(w, inc[i], inc[i]->alerts[k]);
@@ -208,10 +230,40 @@ static void changed(void *ud, ts_incident *const *inc, size_t n)
     fflush(w->out);
 }
 
+/* An incident this checkpoint did not form was joined to another, which took the id of
+ * its earliest alert: the old one goes, as a batch hunt would never have made it. */
+static tocsin_code forget_merged(watch *w)
+{
+    tocsin_code rc = TOCSIN_OK;
+    for (size_t i = 0; i < w->n_incs && rc == TOCSIN_OK;) {
+        if (w->incs[i].round == w->round) {
+            i++;
+            continue;
+        }
+        rc = ts_store_incident_forget(w->t->store, w->incs[i].id);
+        if (rc == TOCSIN_OK && !w->quiet) {
+            if (w->t->o.json) {
+                ts_jw j;
+                ts_jw_begin(&j, w->out);
+                ts_jw_kstr(&j, "type", "incident");
+                ts_jw_kstr(&j, "id", w->incs[i].id);
+                ts_jw_kstr(&j, "change", "merged");
+                ts_jw_end(&j);
+            } else {
+                fprintf(w->out, "INCIDENT %s merged into another (below)\n", w->incs[i].id);
+            }
+        }
+        w->incs[i] = w->incs[--w->n_incs];
+    }
+    return rc;
+}
+
+/* Inside the checkpoint's transaction, after its incidents. */
 static tocsin_code save_positions(void *ud)
 {
     watch *w = ud;
-    return ts_tail_save(w->tail);
+    tocsin_code rc = forget_merged(w);
+    return rc == TOCSIN_OK ? ts_tail_save(w->tail) : rc;
 }
 
 static void on_chunk(void *ud, const char *name, const ts_reader *r, const char *data, size_t len,
@@ -235,7 +287,10 @@ static void on_note(void *ud, const char *file, const char *msg)
 
 static tocsin_code checkpoint(watch *w, int final)
 {
-    tocsin_code rc = ts_pipeline_checkpoint(w->p, final, save_positions, changed, w);
+    ts_pipeline_hooks hooks = {keep, save_positions, changed, w};
+    w->n_changes = 0;
+    w->round++;
+    tocsin_code rc = ts_pipeline_checkpoint(w->p, final, &hooks);
     if (rc == TOCSIN_OK)
         ts_tail_saved(w->tail);
     return rc;
@@ -284,5 +339,6 @@ tocsin_code tocsin_watch(tocsin *t, const char *const *paths, size_t npaths, con
     ts_pipeline_close(w.p);
     free(w.seen);
     free(w.incs);
+    free(w.changes);
     return rc;
 }

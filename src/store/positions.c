@@ -113,3 +113,15 @@ tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n)
     sqlite3_finalize(st);
     return rc;
 }
+
+tocsin_code ts_store_incident_forget(ts_store *s, const char *id)
+{
+    sqlite3_stmt *st;
+    tocsin_code rc = run(s, "DELETE FROM incidents WHERE id = ?1", &st, "removing a merged incident");
+    if (rc != TOCSIN_OK)
+        return rc;
+    st_text(st, 1, id);
+    rc = st_done(s, st, "removing a merged incident");
+    sqlite3_finalize(st);
+    return rc;
+}
