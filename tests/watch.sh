@@ -141,5 +141,7 @@ check "merged: the same incidents as a batch hunt" diff "$tmp/mbatch.inc" "$tmp/
 check "merged: the same timeline as a batch hunt" diff "$tmp/mbatch.tl" "$tmp/mlive.tl"
 check "merged: the replaced incidents were said" grep -q 'merged into another' "$tmp/m.out"
 
+check "no sanitizer report from any watch" bash -c "! grep -q 'Sanitizer\|runtime error' '$tmp/watch.err'"
+
 echo "watch.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
