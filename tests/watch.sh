@@ -78,6 +78,7 @@ check "both lines were stored once" test "$(total_events "$tmp/a.db")" -eq 2
 mkdir -p "$tmp/r" "$tmp/old"
 { printf '%s\n' "$HEADER"; rows 0 10; } >"$tmp/r/conn.log"
 { printf '%s\n' "$HEADER"; rows 100 105; } >"$tmp/single.log"
+{ printf '%s\n' "$HEADER"; rows 200 210; } | gzip >"$tmp/r/conn.old.log.gz" # an archive: skipped
 start_watch "$tmp/r.db" "$tmp/r.out" "$tmp/r" "$tmp/single.log"
 wait_for 5 test "$(total_events "$tmp/r.db")" -eq 15
 rows 10 20 >>"$tmp/r/conn.log"

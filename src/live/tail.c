@@ -160,7 +160,14 @@ static int found_file(void *ud, const char *file, const char *err)
         return 0;
     }
     struct stat fst;
+    unsigned char magic[2];
     if (fstat(fd, &fst) != 0 || fst.st_ino != st.st_ino) { /* replaced between stat and open */
+        close(fd);
+        return 0;
+    }
+    /* A gzip file is a finished archive (logrotate's auth.log.2.gz), not a growing log, and
+       its lines were read before it was compressed: `tocsin hunt` reads archives. */
+    if (read_at(fd, (char *)magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
         close(fd);
         return 0;
     }
