@@ -75,6 +75,21 @@ const char *tocsin_last_error(const tocsin *t);
 tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths,
                         const char *const *intel, size_t nintel);
 
+/* How tocsin_watch runs. stop (may be NULL) is polled between reads: set it, from a
+ * signal handler say, to have tocsin_watch store what it read and return. */
+typedef struct tocsin_watch_options {
+    double interval;              /* seconds between looks at the files when idle; 0: 0.2 */
+    const volatile int *stop;      /* an int: sig_atomic_t would pull <signal.h> into every user */
+} tocsin_watch_options;
+
+/* Follows files and directories as they grow (through rotation and truncation) with the
+ * detectors of tocsin_hunt, printing each new alert and new or changed incident as it
+ * happens (NDJSON with opts json). Every checkpoint stores the findings, the detectors'
+ * state and each file's position in one transaction: a restart reads on from there,
+ * nothing lost and nothing read twice. Returns when *wo->stop is set (TOCSIN_OK) or the
+ * store fails. docs/live.md. */
+tocsin_code tocsin_watch(tocsin *t, const char *const *paths, size_t npaths, const tocsin_watch_options *wo);
+
 /* Loads a feed (file or directory) and keeps it in the store for later sessions.
  * actor: the declared actor of a plain list or CSV without one (may be NULL). */
 tocsin_code tocsin_intel_load(tocsin *t, const char *path, const char *actor);

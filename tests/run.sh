@@ -69,6 +69,14 @@ if [ -x tests/store_kill.sh ]; then
     tally tests/store_kill.sh "$log" "$st"
 fi
 
+# Live watch: latency, rotation, truncation, SIGKILL and restart against a batch hunt.
+if [ -x tests/watch.sh ]; then
+    tests/watch.sh build/tocsin >"$log" 2>&1; st=$?
+    tally tests/watch.sh "$log" "$st"
+    tests/watch.sh build-san/tocsin >"$log" 2>&1; st=$?
+    tally "tests/watch.sh (sanitizers)" "$log" "$st"
+fi
+
 if [ -x tests/eval.sh ]; then
     tests/eval.sh build/tocsin >"$log" 2>&1; st=$?
     tally tests/eval.sh "$log" "$st"

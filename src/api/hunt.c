@@ -41,6 +41,10 @@ typedef struct hunt {
     ts_file_counts no_file;
     int progress;
     double started, last_progress;
+    /* `tocsin watch`: more to write in the findings' transaction (its file positions) */
+    tocsin_code (*also_store)(void *ud);
+    void *also_ud;
+    ts_scratch scratch; /* `tocsin watch` reads pieces of files itself (a hunt's merge has its own) */
 } hunt;
 
 static double now_s(void)
@@ -350,6 +354,8 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
     if (rc != TOCSIN_OK)
         return findings_lost(h, rc, i > 0 ? inc[i - 1]->id : NULL);
     rc = keep_states(h);
+    if (rc == TOCSIN_OK && h->also_store)
+        rc = h->also_store(h->also_ud);
     if (rc == TOCSIN_OK)
         rc = ts_store_run_end(s, h->run, h->st.events, h->st.rejected);
     if (rc == TOCSIN_OK)
@@ -497,4 +503,98 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     if (rc == TOCSIN_OK && h.st.rejected)
         rc = TOCSIN_E_PARTIAL;
     return rc;
+}
+
+/* The pipeline held open for `tocsin watch` (src/live): the same detectors and correlator
+ * as a hunt, fed a piece of a file at a time, with findings stored at each checkpoint. */
+tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out)
+{
+    *out = NULL;
+    hunt *h = calloc(1, sizeof *h);
+    if (!h)
+        return TOCSIN_E_NOMEM;
+    h->t = t;
+    h->alerts = (ts_alert_sink){on_alert, h};
+    h->started = now_s();
+    h->file = &h->no_file;
+    h->corr = ts_correlator_new(t->o.window_ns);
+    if (!h->corr || ts_scratch_init(&h->scratch) != TOCSIN_OK) {
+        ts_correlator_free(h->corr);
+        free(h);
+        return TOCSIN_E_NOMEM;
+    }
+    ts_correlator_limit(h->corr, (size_t)ts_config_num(t->config, "correlate", "max_addresses", 0));
+    tocsin_code rc = ts_store_run_begin(t->store, command, &h->run);
+    if (rc != TOCSIN_OK)
+        rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
+    if (rc == TOCSIN_OK)
+        rc = start_detectors(h);
+    if (rc != TOCSIN_OK) {
+        ts_pipeline_close(h);
+        return rc;
+    }
+    *out = h;
+    return TOCSIN_OK;
+}
+
+uint64_t ts_pipeline_read(ts_pipeline *h, ts_input *in, const ts_reader *r)
+{
+    ts_sink sink = {on_event, on_error, h, on_warn};
+    uint64_t before = h->st.events;
+    h->no_file = (ts_file_counts){0}; /* the per-file message cap counts from each piece */
+    h->file = &h->no_file;
+    r->read(in, &h->scratch, &sink);
+    return h->st.events - before;
+}
+
+/* Incidents are formed from every alert the session holds, so one that grows keeps its id;
+ * only those keep accepts (new or changed) are attributed and written, and afterwards
+ * every alert goes back into the correlator for the next checkpoint. */
+tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, const ts_pipeline_hooks *k)
+{
+    ts_incident **inc = NULL, **out = NULL;
+    for (size_t i = 0; final && i < h->n_det; i++)
+        if (h->det[i]->finish)
+            h->det[i]->finish(h->det_state[i], &h->alerts);
+    size_t n = ts_correlator_finish(h->corr, &inc), m = 0;
+    tocsin_code rc = apply_suppressions(h, inc, n);
+    if (n && rc == TOCSIN_OK && !(out = malloc(n * sizeof *out)))
+        rc = TOCSIN_E_NOMEM;
+    for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
+        if (!k->keep || k->keep(k->ud, inc[i])) {
+            ts_attribute_incident_tz(h->t->intel, h->t->tz, inc[i]);
+            out[m++] = inc[i];
+        }
+    h->st.incidents = m;
+    h->also_store = k->also_store;
+    h->also_ud = k->ud;
+    if (rc == TOCSIN_OK)
+        rc = write_findings(h, out, m);
+    h->also_store = NULL;
+    if (rc != TOCSIN_OK)
+        ts_store_rollback(h->t->store);
+    else if (k->changed)
+        k->changed(k->ud, out, m);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t a = 0; a < inc[i]->n_alerts; a++)
+            ts_correlator_add(h->corr, inc[i]->alerts[a]);
+        inc[i]->n_alerts = 0;
+        ts_incident_free(inc[i]);
+    }
+    free(out);
+    free(inc);
+    return rc;
+}
+
+void ts_pipeline_seed(ts_pipeline *h, ts_alert *a) { ts_correlator_add(h->corr, a); }
+
+void ts_pipeline_close(ts_pipeline *h)
+{
+    if (!h)
+        return;
+    stop_detectors(h);
+    free(h->gave_up);
+    ts_scratch_free(&h->scratch);
+    ts_correlator_free(h->corr);
+    free(h);
 }

@@ -37,4 +37,27 @@ tocsin_code ts_session_load_feed(tocsin *t, const char *path, const char *actor,
 tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, const char *const *intel,
                             size_t nintel, int report, int64_t *run_id);
 
+/* The hunt's pipeline held open for `tocsin watch` (hunt.c): open starts the detectors
+ * from their saved state and begins a run named command; read feeds one input through
+ * reader r and returns the events it gave; checkpoint forms incidents from every alert
+ * held and, for those hooks->keep accepts (NULL: all), attributes them and stores them
+ * with the detectors' state, calling also_store (may be NULL) inside that transaction and,
+ * once committed, changed with them (borrowed). final: the input ends, so detectors flush
+ * what they were holding. */
+typedef struct hunt ts_pipeline;
+typedef struct ts_pipeline_hooks {
+    int (*keep)(void *ud, const ts_incident *inc);
+    tocsin_code (*also_store)(void *ud);
+    void (*changed)(void *ud, ts_incident *const *inc, size_t n);
+    void *ud;
+} ts_pipeline_hooks;
+tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out);
+struct ts_input;
+struct ts_reader;
+uint64_t ts_pipeline_read(ts_pipeline *p, struct ts_input *in, const struct ts_reader *r);
+tocsin_code ts_pipeline_checkpoint(ts_pipeline *p, int final, const ts_pipeline_hooks *hooks);
+/* Gives the correlator an alert made before (read back from the store); takes a. */
+void ts_pipeline_seed(ts_pipeline *p, ts_alert *a);
+void ts_pipeline_close(ts_pipeline *p);
+
 #endif

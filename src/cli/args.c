@@ -30,12 +30,12 @@ typedef struct option {
     (CMD_HUNT | CMD_INCIDENTS | CMD_SHOW | CMD_INTEL_LOAD | CMD_INTEL_STATS | CMD_INTEL_LOOKUP |                \
      CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT | CMD_TIMELINE | CMD_ACTOR | CMD_SUPPRESS |     \
      CMD_CLOSE)
-#define HUNTING (CMD_HUNT | CMD_EVAL)
+#define HUNTING (CMD_HUNT | CMD_EVAL | CMD_WATCH)
 #define ALL_BUT_VERSION (~CMD_VERSION)
 #define AT(field) offsetof(args, field)
 
 static const option options[] = {
-    {"--db", "FILE", OPT_STR, AT(o.db_path), 0, STORE_CMDS | CMD_EVAL,
+    {"--db", "FILE", OPT_STR, AT(o.db_path), 0, STORE_CMDS | CMD_EVAL | CMD_WATCH,
      "the store (default tocsin.db; eval: a new file, default DIR/eval.db)"},
     {"--json", NULL, OPT_FLAG, AT(o.json), 1, ALL_BUT_VERSION & ~(CMD_SIMULATE | CMD_TIMELINE), "NDJSON output for tools"},
     {"--intel", "FEED", OPT_LIST, AT(intel), 0, CMD_HUNT, "an extra intelligence feed for this hunt (repeatable)"},
@@ -50,12 +50,14 @@ static const option options[] = {
      "more internal networks, comma-separated"},
     {"--window", "DURATION", OPT_DURATION, AT(o.window_ns), 0, HUNTING, "correlation window, e.g. 12h, 7d (default 7d)"},
     {"--config", "FILE", OPT_STR, AT(o.config), 0, HUNTING, "detector tunables (default: detect.conf in the data directory)"},
-    {"--no-defaults", NULL, OPT_FLAG, AT(o.no_defaults), 1, STORE_CMDS | CMD_EVAL, "do not load the bundled intelligence"},
+    {"--no-defaults", NULL, OPT_FLAG, AT(o.no_defaults), 1, STORE_CMDS | CMD_EVAL | CMD_WATCH, "do not load the bundled intelligence"},
     {"--data-dir", "DIR", OPT_STR, AT(o.data_dir), 0, ALL_BUT_VERSION, "where the bundled defaults are"},
     {"--progress", NULL, OPT_FLAG, AT(o.progress), 1, HUNTING | CMD_SIMULATE | CMD_RULES_COVERAGE | CMD_INTEL_LOAD,
      "show progress on stderr even when it is not a terminal"},
     {"--no-progress", NULL, OPT_FLAG, AT(o.progress), 0, HUNTING | CMD_SIMULATE | CMD_RULES_COVERAGE | CMD_INTEL_LOAD,
      "never show progress"},
+    {"--interval", "S", OPT_AMOUNT, AT(interval), 0, CMD_WATCH,
+     "seconds between looks at idle files (default 0.2)"},
     {"--actor", "NAME", OPT_STR, AT(actor), 0, CMD_INTEL_LOAD | CMD_INCIDENTS,
      "intel load: the actor of a plain list or CSV that names none; incidents: only NAME's"},
     {"--scenario", "NAME", OPT_STR, AT(sim.scenario), 0, CMD_SIMULATE,

@@ -29,6 +29,7 @@ enum {
     CMD_ACTOR = 1u << 14,
     CMD_SUPPRESS = 1u << 15,
     CMD_CLOSE = 1u << 16,
+    CMD_WATCH = 1u << 18,
 };
 
 /* What a command was given. Strings borrow argv. */
@@ -50,6 +51,7 @@ typedef struct args {
     int list;               /* suppress --list */
     int benign, malicious;  /* close */
     const char *note;       /* close --note */
+    double interval;        /* watch --interval, seconds */
     int help;         /* --help was given */
 } args;
 

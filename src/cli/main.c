@@ -1,6 +1,7 @@
 /* main.c: the tocsin command line, a thin layer over include/tocsin.h. Commands are one
  * table (name, what they do with the store, arguments, function); options are args.c's. */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,24 @@ static int each_pos(tocsin *t, args *a, tocsin_code (*fn)(tocsin *, const char *
 static int run_hunt(tocsin *t, args *a)
 {
     return status_of(t, tocsin_hunt(t, a->pos, a->n_pos, a->intel, a->n_intel));
+}
+
+static volatile int watch_stop; /* sig_atomic_t is int on the platforms tocsin builds on */
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    watch_stop = 1;
+}
+
+/* SIGINT and SIGTERM end the watch after one last checkpoint: nothing read is lost. */
+static int run_watch(tocsin *t, args *a)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    tocsin_watch_options wo = {a->interval, &watch_stop};
+    return status_of(t, tocsin_watch(t, a->pos, a->n_pos, &wo));
 }
 
 static int run_incidents(tocsin *t, args *a)
@@ -242,6 +261,9 @@ static const command commands[] = {
      "read logs (files, directories, .gz, - for standard\n"
      "input), detect, correlate, attribute, store, report",
      run_hunt},
+    {"watch", CMD_WATCH, STORE_WRITE, 1, MANY, "PATH...",
+     "follow growing logs (files, directories) through rotation,\nprinting alerts and incidents as they happen; resumes\nwhere it stopped (docs/live.md)",
+     run_watch},
     {"incidents", CMD_INCIDENTS, STORE_EXISTING, 0, 0, "",
      "list the stored incidents (--actor NAME: those NAME is\nthe verdict or a candidate of 20% or more of)", run_incidents},
     {"show", CMD_SHOW, STORE_EXISTING, 1, 1, "INCIDENT", "show one incident with its evidence", run_show},

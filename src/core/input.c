@@ -52,6 +52,8 @@ struct ts_input {
     bool skipping;     /* dropping the rest of an over-long line */
     bool bom_checked;  /* a leading UTF-8 byte order mark has been looked for */
     jscan js;
+    const char *mem;   /* ts_input_open_mem: the borrowed bytes read instead of fd */
+    size_t mem_len, mem_pos;
     char err[256];
 };
 
@@ -107,6 +109,26 @@ tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t er
     return TOCSIN_OK;
 }
 
+tocsin_code ts_input_open_mem(const char *name, const char *data, size_t len, uint64_t lines_before,
+                              ts_input **out)
+{
+    *out = NULL;
+    ts_input *in = calloc(1, sizeof *in);
+    if (!in || !(in->path = strdup(name)) || !(in->buf = malloc(BUF_INIT + TS_JSON_PAD))) {
+        if (in)
+            free(in->path);
+        free(in);
+        return TOCSIN_E_NOMEM;
+    }
+    in->cap = BUF_INIT;
+    in->fd = -1;
+    in->mem = len ? data : "";
+    in->mem_len = len;
+    in->lineno = lines_before;
+    *out = in;
+    return TOCSIN_OK;
+}
+
 void ts_input_close(ts_input *in)
 {
     if (!in)
@@ -128,6 +150,13 @@ uint64_t ts_input_lineno(const ts_input *in) { return in->last; }
 /* Reads up to n bytes of the file itself into p; *got 0 at its end. */
 static tocsin_code read_fd(ts_input *in, void *p, size_t n, size_t *got)
 {
+    if (in->mem) {
+        size_t k = in->mem_len - in->mem_pos < n ? in->mem_len - in->mem_pos : n;
+        memcpy(p, in->mem + in->mem_pos, k);
+        in->mem_pos += k;
+        *got = k;
+        return TOCSIN_OK;
+    }
     for (;;) {
         ssize_t r = read(in->fd, p, n);
         if (r >= 0) {

@@ -20,6 +20,10 @@ typedef struct ts_input ts_input;
 /* Opens path ("-": standard input; pipes and devices are read as streams). On failure
  * returns the code and writes a message into err. */
 tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t errlen);
+/* An input over len borrowed bytes (valid until ts_input_close) named name, whose first
+ * line is numbered lines_before + 1: how `tocsin watch` reads what was appended to a file. */
+tocsin_code ts_input_open_mem(const char *name, const char *data, size_t len, uint64_t lines_before,
+                              ts_input **out);
 void ts_input_close(ts_input *in);
 /* The name events carry: the canonical path of a file, the name given to a pipe or
  * device, "(standard input)" for "-". Owned by in. */

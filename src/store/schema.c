@@ -180,6 +180,21 @@ static const char *const migrations[] = {
     /* 5: why alerts of different hosts or recipients are one incident ("same sender domain
        x; same outside address y"), as the correlator joined them; NULL: nothing outside. */
     "ALTER TABLE incidents ADD COLUMN joined TEXT;",
+
+    /* 6: where `tocsin watch` stopped in each file it follows, written in the transaction
+       of the alerts those bytes produced. A file is known by device and inode (a rename
+       keeps them); the hash of its first head_len bytes tells a reused inode from the same
+       file. lines is the number of lines before offset, so events keep their line numbers. */
+    "CREATE TABLE watch_positions ("
+    "  dev INTEGER NOT NULL,"
+    "  ino INTEGER NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  offset INTEGER NOT NULL,"
+    "  lines INTEGER NOT NULL,"
+    "  head_len INTEGER NOT NULL,"
+    "  head_hash INTEGER NOT NULL,"
+    "  updated_ns INTEGER NOT NULL,"
+    "  PRIMARY KEY (dev, ino));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -58,6 +58,24 @@ tocsin_code ts_store_state_put(ts_store *s, const char *detector, int64_t run_id
                                size_t len);
 tocsin_code ts_store_state_get(ts_store *s, const char *detector, void **data, size_t *len);
 
+/* Where `tocsin watch` stopped in one file (positions.c): the file by device and inode,
+ * offset and lines before it, and an FNV-1a hash of its first head_len bytes, which tells
+ * the same file from a new one that reuses the inode. get sets *found 0 when none is kept. */
+typedef struct ts_watch_pos {
+    int64_t dev, ino;
+    uint64_t offset, lines;
+    uint32_t head_len;
+    uint64_t head_hash;
+} ts_watch_pos;
+tocsin_code ts_store_pos_get(ts_store *s, int64_t dev, int64_t ino, ts_watch_pos *out, int *found);
+tocsin_code ts_store_pos_put(ts_store *s, const char *path, const ts_watch_pos *p);
+tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino);
+/* The ids of the incidents earlier `tocsin watch` runs wrote (ts_strv_free them). */
+tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n);
+/* Deletes an incident (its links, entities and hypotheses; its alerts stay): for `tocsin
+ * watch`, when a later alert joined it to another incident whose id is now its id. */
+tocsin_code ts_store_incident_forget(ts_store *s, const char *id);
+
 /* The analyst's suppressions (feedback.c). add stores r (which ts_suppression_valid must
  * accept, with a reason) and sets *id. list gives those in force at now_ns (no expiry or a
  * later one), or all of them when now_ns is 0, oldest first (ts_suppressions_free). remove

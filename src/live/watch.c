@@ -1,0 +1,344 @@
+/* watch.c: `tocsin watch`, the hunt's pipeline kept running over growing files. Each poll
+ * reads the complete lines appended since the last; a checkpoint then stores the alerts
+ * and incidents they made, the detectors' state and the files' positions in one
+ * transaction, so a restart (even after SIGKILL) reads on from exactly there. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/session.h"
+#include "attribute/attribute.h"
+#include "core/esc.h"
+#include "core/jsonw.h"
+#include "live/live.h"
+
+typedef struct inc_sig {
+    char id[24];
+    uint64_t sig;
+    uint64_t round; /* the last checkpoint that formed it */
+} inc_sig;
+
+typedef struct watch {
+    tocsin *t;
+    ts_pipeline *p;
+    ts_tail *tail;
+    FILE *out;
+    uint64_t *seen; /* hashes of the alerts printed (open addressing, 0 = empty) */
+    size_t seen_n, seen_cap;
+    inc_sig *incs;  /* what each incident looked like when last printed */
+    size_t n_incs, cap_incs;
+    uint64_t events;
+    uint64_t round; /* checkpoints so far */
+    bool quiet; /* the checkpoint after a restart: what it shows was shown before */
+    const char **changes; /* "new" or "changed" for each incident keep accepted */
+    size_t n_changes, cap_changes;
+} watch;
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t fnv_s(uint64_t h, const char *s) { return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1); }
+
+/* An alert's identity, as the store's: detector, key, first event and its time. */
+static uint64_t alert_id(const ts_alert *a)
+{
+    uint64_t h = fnv_s(fnv_s(fnv_s(0xcbf29ce484222325ull, a->detector), a->key), a->file);
+    h = fnv(fnv(fnv(h, &a->line, sizeof a->line), &a->record, sizeof a->record), &a->first_ns, sizeof a->first_ns);
+    return h ? h : 1;
+}
+
+/* Adds h to the printed set; false when it was there already. */
+static bool first_sight(watch *w, uint64_t h)
+{
+    if (2 * (w->seen_n + 1) > w->seen_cap) {
+        size_t cap = w->seen_cap ? w->seen_cap * 2 : 256;
+        uint64_t *v = calloc(cap, sizeof *v);
+        if (!v)
+            return true; /* printed again rather than lost */
+        for (size_t i = 0; i < w->seen_cap; i++)
+            if (w->seen[i])
+                for (size_t k = w->seen[i] & (cap - 1);; k = (k + 1) & (cap - 1))
+                    if (!v[k]) {
+                        v[k] = w->seen[i];
+                        break;
+                    }
+        free(w->seen);
+        w->seen = v, w->seen_cap = cap;
+    }
+    for (size_t k = h & (w->seen_cap - 1);; k = (k + 1) & (w->seen_cap - 1)) {
+        if (w->seen[k] == h)
+            return false;
+        if (!w->seen[k]) {
+            w->seen[k] = h;
+            w->seen_n++;
+            return true;
+        }
+    }
+}
+
+/* Whether inc is new or changed since the last checkpoint ("new", "changed", NULL: not):
+ * its alerts, their counts and last times, its severity. */
+static const char *incident_change(watch *w, const ts_incident *inc)
+{
+    uint64_t sig = fnv(0xcbf29ce484222325ull, &inc->severity, sizeof inc->severity);
+    for (size_t i = 0; i < inc->n_alerts; i++)
+        sig = fnv(fnv(sig, &inc->alerts[i]->count, sizeof inc->alerts[i]->count), &inc->alerts[i]->last_ns,
+                  sizeof inc->alerts[i]->last_ns);
+    for (size_t i = 0; i < w->n_incs; i++) {
+        if (strcmp(w->incs[i].id, inc->id) != 0)
+            continue;
+        w->incs[i].round = w->round;
+        if (w->incs[i].sig == sig)
+            return NULL;
+        w->incs[i].sig = sig;
+        return "changed";
+    }
+    if (w->n_incs == w->cap_incs) {
+        size_t cap = w->cap_incs ? w->cap_incs * 2 : 16;
+        inc_sig *v = realloc(w->incs, cap * sizeof *v);
+        if (!v)
+            return "new";
+        w->incs = v, w->cap_incs = cap;
+    }
+    inc_sig *s = &w->incs[w->n_incs++];
+    snprintf(s->id, sizeof s->id, "%s", inc->id);
+    s->sig = sig;
+    s->round = w->round;
+    return "new";
+}
+
+static void iso_time(int64_t ns, char *buf, size_t cap)
+{
+    time_t secs = (time_t)(ns / 1000000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void print_alert(watch *w, const ts_incident *inc, const ts_alert *a)
+{
+    char when[32];
+    iso_time(a->first_ns, when, sizeof when);
+    if (w->t->o.json) {
+        ts_jw j;
+        ts_jw_begin(&j, w->out);
+        ts_jw_kstr(&j, "type", "alert");
+        ts_jw_kstr(&j, "incident", inc->id);
+        ts_jw_kstr(&j, "detector", a->detector);
+        ts_jw_kstr(&j, "key", a->key);
+        ts_jw_kstr(&j, "title", a->title);
+        ts_jw_kint(&j, "severity", a->severity);
+        ts_jw_kstr(&j, "time", when);
+        ts_jw_kint(&j, "first_ns", a->first_ns);
+        ts_jw_kstr(&j, "host", a->internal_host);
+        ts_jw_kstr(&j, "user", a->user);
+        ts_jw_kstr(&j, "file", a->file);
+        ts_jw_kuint(&j, "line", a->line);
+        ts_jw_kbool(&j, "suppressed", a->suppression != 0);
+        ts_jw_end(&j);
+        return;
+    }
+    fprintf(w->out, "%s ALERT %s severity %u %s: ", when, inc->id, (unsigned)a->severity, a->detector);
+    ts_fputs_term(a->title ? a->title : a->key, w->out);
+    fputs(" (", w->out);
+    ts_fputs_term(a->file ? a->file : "-", w->out);
+    fprintf(w->out, ":%llu)%s\n", (unsigned long long)a->line, a->suppression ? " [suppressed]" : "");
+}
+
+static void print_incident(watch *w, const ts_incident *inc, const char *change)
+{
+    const char *verdict = inc->attribution ? inc->attribution->summary : NULL;
+    uint64_t events = 0;
+    for (size_t i = 0; i < inc->n_alerts; i++)
+        events += inc->alerts[i]->count;
+    if (w->t->o.json) {
+        ts_jw j;
+        ts_jw_begin(&j, w->out);
+        ts_jw_kstr(&j, "type", "incident");
+        ts_jw_kstr(&j, "id", inc->id);
+        ts_jw_kstr(&j, "change", change);
+        ts_jw_kint(&j, "severity", inc->severity);
+        ts_jw_kuint(&j, "alerts", inc->n_alerts);
+        ts_jw_kuint(&j, "events", events);
+        ts_jw_kint(&j, "first_ns", inc->first_ns);
+        ts_jw_kint(&j, "last_ns", inc->last_ns);
+        ts_jw_key(&j, "hosts");
+        ts_jw_arr(&j);
+        for (size_t i = 0; i < inc->n_hosts; i++)
+            ts_jw_str(&j, inc->hosts[i]);
+        ts_jw_arr_end(&j);
+        ts_jw_key(&j, "users");
+        ts_jw_arr(&j);
+        for (size_t i = 0; i < inc->n_users; i++)
+            ts_jw_str(&j, inc->users[i]);
+        ts_jw_arr_end(&j);
+        ts_jw_kstr(&j, "attribution", verdict);
+        ts_jw_end(&j);
+        return;
+    }
+    char when[32];
+    iso_time(inc->last_ns, when, sizeof when);
+    fprintf(w->out, "%s INCIDENT %s %s: severity %u, %zu alerts, %llu events", when, inc->id, change,
+            (unsigned)inc->severity, inc->n_alerts, (unsigned long long)events);
+    if (inc->n_hosts) {
+        fputs(", host ", w->out);
+        ts_fputs_term(inc->hosts[0], w->out);
+    }
+    if (verdict) {
+        fputs("; ", w->out);
+        ts_fputs_term(verdict, w->out);
+    }
+    fputc('\n', w->out);
+}
+
+/* Only new and changed incidents are attributed, stored and printed; what the change was
+ * is kept for printing, in the order keep saw them. */
+static int keep(void *ud, const ts_incident *inc)
+{
+    watch *w = ud;
+    const char *change = incident_change(w, inc);
+    if (!change)
+        return 0;
+    if (w->n_changes == w->cap_changes) {
+        size_t cap = w->cap_changes ? w->cap_changes * 2 : 16;
+        const char **v = realloc(w->changes, cap * sizeof *v);
+        if (!v)
+            return 1; /* stored, and printed as "changed" */
+        w->changes = v, w->cap_changes = cap;
+    }
+    w->changes[w->n_changes++] = change;
+    return 1;
+}
+
+/* After the commit: the alerts never printed, then each new or changed incident. */
+static void changed(void *ud, ts_incident *const *inc, size_t n)
+{
+    watch *w = ud;
+    for (size_t i = 0; i < n; i++) {
+        const char *change = i < w->n_changes ? w->changes[i] : "changed";
+        for (size_t k = 0; k < inc[i]->n_alerts; k++)
+            if (first_sight(w, alert_id(inc[i]->alerts[k])) && !w->quiet)
+                print_alert(w, inc[i], inc[i]->alerts[k]);
+        if (!w->quiet)
+            print_incident(w, inc[i], change);
+    }
+    fflush(w->out);
+}
+
+/* An incident this checkpoint did not form was joined to another, which took the id of
+ * its earliest alert: the old one goes, as a batch hunt would never have made it. */
+static tocsin_code forget_merged(watch *w)
+{
+    tocsin_code rc = TOCSIN_OK;
+    for (size_t i = 0; i < w->n_incs && rc == TOCSIN_OK;) {
+        if (w->incs[i].round == w->round) {
+            i++;
+            continue;
+        }
+        rc = ts_store_incident_forget(w->t->store, w->incs[i].id);
+        if (rc == TOCSIN_OK && !w->quiet) {
+            if (w->t->o.json) {
+                ts_jw j;
+                ts_jw_begin(&j, w->out);
+                ts_jw_kstr(&j, "type", "incident");
+                ts_jw_kstr(&j, "id", w->incs[i].id);
+                ts_jw_kstr(&j, "change", "merged");
+                ts_jw_end(&j);
+            } else {
+                fprintf(w->out, "INCIDENT %s merged into another (below)\n", w->incs[i].id);
+            }
+        }
+        w->incs[i] = w->incs[--w->n_incs];
+    }
+    return rc;
+}
+
+/* Inside the checkpoint's transaction, after its incidents. */
+static tocsin_code save_positions(void *ud)
+{
+    watch *w = ud;
+    tocsin_code rc = forget_merged(w);
+    return rc == TOCSIN_OK ? ts_tail_save(w->tail) : rc;
+}
+
+static void on_chunk(void *ud, const char *name, const ts_reader *r, const char *data, size_t len,
+                     uint64_t lines_before)
+{
+    watch *w = ud;
+    ts_input *in;
+    if (ts_input_open_mem(name, data, len, lines_before, &in) != TOCSIN_OK) {
+        ts_session_diag(w->t, name, 0, "out of memory");
+        return;
+    }
+    w->events += ts_pipeline_read(w->p, in, r);
+    ts_input_close(in);
+}
+
+static void on_note(void *ud, const char *file, const char *msg)
+{
+    watch *w = ud;
+    ts_session_diag(w->t, file, 0, "%s", msg);
+}
+
+static tocsin_code checkpoint(watch *w, int final)
+{
+    ts_pipeline_hooks hooks = {keep, save_positions, changed, w};
+    w->n_changes = 0;
+    w->round++;
+    tocsin_code rc = ts_pipeline_checkpoint(w->p, final, &hooks);
+    if (rc == TOCSIN_OK)
+        ts_tail_saved(w->tail);
+    return rc;
+}
+
+static void pause_for(double secs)
+{
+    struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+    nanosleep(&ts, NULL); /* a signal ends it early: the loop then sees the stop flag */
+}
+
+tocsin_code tocsin_watch(tocsin *t, const char *const *paths, size_t npaths, const tocsin_watch_options *wo)
+{
+    watch w = {.t = t, .out = t->out ? t->out : stdout};
+    double interval = wo && wo->interval > 0 ? wo->interval : 0.2;
+    if (!npaths)
+        return ts_session_fail(t, TOCSIN_E_ARG, "watch: name at least one file or directory to follow");
+    tocsin_code rc = ts_pipeline_open(t, "watch", &w.p);
+    if (rc != TOCSIN_OK)
+        return rc;
+    w.tail = ts_tail_new(t->store, paths, npaths, on_note, &w);
+    if (!w.tail) {
+        ts_pipeline_close(w.p);
+        return TOCSIN_E_NOMEM;
+    }
+    size_t reloaded = 0;
+    rc = ts_live_reload(t->store, t->intel, w.p, &reloaded);
+    if (rc == TOCSIN_E_DB)
+        rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
+    if (rc == TOCSIN_OK && reloaded) {
+        w.quiet = true;
+        rc = checkpoint(&w, 0);
+        w.quiet = false;
+    }
+    for (; rc == TOCSIN_OK;) {
+        bool stopping = wo && wo->stop && *wo->stop;
+        uint64_t bytes = ts_tail_poll(w.tail, on_chunk, &w);
+        if (bytes || stopping)
+            rc = checkpoint(&w, stopping);
+        if (rc != TOCSIN_OK || stopping)
+            break;
+        if (!bytes)
+            pause_for(interval);
+    }
+    ts_tail_free(w.tail);
+    ts_pipeline_close(w.p);
+    free(w.seen);
+    free(w.incs);
+    free(w.changes);
+    return rc;
+}
