@@ -258,7 +258,7 @@ check "incidents without a store fails" status_is 1 bash -c "cd '$fresh' && '$T'
      "$T" events "$tmp/logs" >"$tmp/events.ndjson" 2>/dev/null)
 check "read-only commands and typos create no store" bash -c "test -z \"\$(ls -A '$fresh')\""
 check "events prints the 10 events of the logs, one NDJSON line each with its reader and source" bash -c \
-    "test \$(grep -c '^{\"time\":\".*\"reader\":\"[a-z-]*\",\"source_file\":\"' '$tmp/events.ndjson') -eq 10"
+    "test \$(grep -c '^{\"type\":\"event\",\"time\":\".*\"reader\":\"[a-z-]*\",\"source_file\":\"' '$tmp/events.ndjson') -eq 10"
 check "events takes no store option" status_is 2 "$T" events "$tmp/logs" --db "$db"
 check "an option of another command is a usage error" status_is 2 "$T" incidents --scenario none --db "$db"
 check "an option's missing value is not taken from the next option" status_is 2 "$T" hunt "$tmp/logs" --intel --db "$db"

@@ -32,9 +32,11 @@ void ts_event_json(FILE *f, const ts_event *ev, const char *reader)
 {
     ts_jw w;
     ts_jw_begin(&w, f);
-    if (ev->ts_ns) {
+    ts_jw_kstr(&w, "type", "event");
+    if (ev->ts_ns) { /* twice, as every NDJSON line of tocsin: text, and nanoseconds for sorting */
         char t[40];
         ts_jw_kstr(&w, "time", ts_format_time(ev->ts_ns, t, sizeof t));
+        ts_jw_kint(&w, "time_ns", ev->ts_ns);
     }
     kview(&w, "dataset", ev->dataset);
     ts_jw_key(&w, "category");
