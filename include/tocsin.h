@@ -169,6 +169,15 @@ tocsin_code tocsin_rules_check(tocsin *t, const char *path);
  * fire cover. TOCSIN_E_PARTIAL when some log input was rejected. */
 tocsin_code tocsin_rules_coverage(tocsin *t, const char *rules, const char *const *logs, size_t nlogs);
 
+/* ---- The event dumper: what the readers make of logs, with no session ---- */
+
+/* Reads every file under paths (directories recursively, .gz transparently, the format
+ * from content) and writes each normalised event to out (NULL: stdout) as one NDJSON
+ * object: its typed fields, its provenance and its raw fields (docs/ingest.md). Rejected
+ * records and files go to diag (NULL: stderr). TOCSIN_E_PARTIAL when some input was
+ * rejected, TOCSIN_E_IO when out could not be written. */
+tocsin_code tocsin_events(const char *const *paths, size_t npaths, FILE *out, tocsin_diag_fn diag, void *diag_ud);
+
 /* ---- The simulator: a synthetic organisation with a campaign inside, and its truth ---- */
 
 /* Which outputs tocsin_simulate writes (tocsin_sim_options.formats); 0 means all. */

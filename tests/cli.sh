@@ -262,7 +262,7 @@ check "timeline refuses an unknown level" status_is 2 "$T" timeline --db "$db" -
 fresh="$tmp/fresh"
 mkdir -p "$fresh"
 for c in hunt incidents show actor report timeline "intel load" "intel stats" "intel lookup" "rules check" \
-         "rules coverage" attribute suppress close simulate eval version; do
+         "rules coverage" attribute suppress close simulate eval events version; do
     # shellcheck disable=SC2086 # two-word commands split on purpose
     check "tocsin $c --help answers" bash -c "cd '$fresh' && '$T' $c --help | grep -q '^usage: tocsin $c'"
 done
@@ -270,8 +270,12 @@ check "a typo is a usage error" status_is 2 bash -c "cd '$fresh' && '$T' huntt x
 check "incidents without a store fails" status_is 1 bash -c "cd '$fresh' && '$T' incidents"
 (cd "$fresh" && "$T" intel stats >/dev/null 2>&1 && "$T" intel lookup 1.2.3.4 >/dev/null 2>&1 &&
      printf 'T1059\n' | "$T" attribute >/dev/null 2>&1; "$T" suppress --list >/dev/null 2>&1;
-     "$T" close INC-0000000000000000 --benign >/dev/null 2>&1; "$T" suppress --remove 1 >/dev/null 2>&1)
+     "$T" close INC-0000000000000000 --benign >/dev/null 2>&1; "$T" suppress --remove 1 >/dev/null 2>&1;
+     "$T" events "$tmp/logs" >"$tmp/events.ndjson" 2>/dev/null)
 check "read-only commands and typos create no store" bash -c "test -z \"\$(ls -A '$fresh')\""
+check "events prints the 10 events of the logs, one NDJSON line each with its reader and source" bash -c \
+    "test \$(grep -c '^{\"type\":\"event\",\"time\":\".*\"reader\":\"[a-z-]*\",\"source_file\":\"' '$tmp/events.ndjson') -eq 10"
+check "events takes no store option" status_is 2 "$T" events "$tmp/logs" --db "$db"
 check "an option of another command is a usage error" status_is 2 "$T" incidents --scenario none --db "$db"
 check "an option's missing value is not taken from the next option" status_is 2 "$T" hunt "$tmp/logs" --intel --db "$db"
 check "a single-dash word is not taken for a path" status_is 2 "$T" hunt "$tmp/logs" -o out.csv --db "$tmp/o.db"

@@ -55,6 +55,14 @@ if [ -x tests/routine.sh ]; then
     done
 fi
 
+# The readers against their golden files (tests/golden/READER/FIXTURE.expected.ndjson).
+if [ -x tests/golden.sh ]; then
+    tests/golden.sh build/tocsin >"$log" 2>&1; st=$?
+    tally tests/golden.sh "$log" "$st"
+    tests/golden.sh build-san/tocsin >"$log" 2>&1; st=$?
+    tally "tests/golden.sh (sanitizers)" "$log" "$st"
+fi
+
 # The HTML report in headless Chromium (skipped, saying so, without chromium).
 if [ -x tests/html.sh ]; then
     tests/html.sh build/tocsin >"$log" 2>&1; st=$?

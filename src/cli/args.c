@@ -31,7 +31,7 @@ typedef struct option {
      CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT | CMD_TIMELINE | CMD_ACTOR | CMD_SUPPRESS |     \
      CMD_CLOSE)
 #define HUNTING (CMD_HUNT | CMD_EVAL | CMD_WATCH)
-#define ALL_BUT_VERSION (~CMD_VERSION)
+#define ALL_BUT_VERSION (~(CMD_VERSION | CMD_EVENTS)) /* events reads logs only */
 #define AT(field) offsetof(args, field)
 
 static const option options[] = {

@@ -29,6 +29,7 @@ enum {
     CMD_ACTOR = 1u << 14,
     CMD_SUPPRESS = 1u << 15,
     CMD_CLOSE = 1u << 16,
+    CMD_EVENTS = 1u << 17,
     CMD_WATCH = 1u << 18,
 };
 

@@ -249,6 +249,11 @@ static int run_close(tocsin *t, args *a)
     return status_of(t, tocsin_close_incident(t, a->pos[0], a->benign ? "benign" : "malicious", a->note));
 }
 
+static int run_events(tocsin *t, args *a)
+{
+    return status_of(t, tocsin_events(a->pos, a->n_pos, stdout, NULL, NULL));
+}
+
 static int run_version(tocsin *t, args *a)
 {
     (void)t, (void)a;
@@ -305,6 +310,8 @@ static const command commands[] = {
      "hunt a simulated DIR into a fresh store and score it\n"
      "against DIR/truth.jsonl: steps detected and when,\nfalse alerts, attribution (docs/eval.md)",
      run_eval},
+    {"events", CMD_EVENTS, STORE_NONE, 1, MANY, "LOGS...",
+     "print each event the readers make of LOGS as NDJSON\n(typed fields, provenance, raw fields): no store", run_events},
     {"version", CMD_VERSION, STORE_NONE, 0, 0, "", "print the version", run_version},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)

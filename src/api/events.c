@@ -1,0 +1,107 @@
+/* events.c: tocsin_events, the event dumper: logs in, normalised events out as NDJSON, with
+ * no store, intelligence or detectors, so a reader's output can be read and held to a golden file. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "core/esc.h"
+#include "core/input.h"
+#include "ingest/ingest.h"
+#include "report/event_json.h"
+#include "tocsin.h"
+
+typedef struct dump {
+    FILE *out;
+    tocsin_diag_fn diag;
+    void *diag_ud;
+    ts_scratch scratch;
+    const char *reader; /* the name of the reader of the file being read */
+    size_t rejected;
+} dump;
+
+static void say(dump *d, const char *file, uint64_t line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void say(dump *d, const char *file, uint64_t line, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (d->diag) {
+        d->diag(d->diag_ud, file, line, msg);
+        return;
+    }
+    fputs("tocsin: ", stderr);
+    ts_fputs_term(file, stderr);
+    if (line)
+        fprintf(stderr, ":%llu", (unsigned long long)line);
+    fputs(": ", stderr);
+    ts_fputs_term(msg, stderr);
+    fputc('\n', stderr);
+}
+
+static void on_event(void *ud, ts_event *ev)
+{
+    dump *d = ud;
+    ts_event_json(d->out, ev, d->reader);
+}
+
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+{
+    dump *d = ud;
+    d->rejected++;
+    if (record && !line)
+        say(d, file, 0, "record %llu: %s (%s)", (unsigned long long)record, msg, tocsin_strerror(code));
+    else
+        say(d, file, line, "%s (%s)", msg, tocsin_strerror(code));
+}
+
+static void on_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
+{
+    dump *d = ud;
+    if (record && !line)
+        say(d, file, 0, "record %llu: %s", (unsigned long long)record, msg);
+    else
+        say(d, file, line, "%s", msg);
+}
+
+static int dump_file(void *ud, const char *file, const char *walk_err)
+{
+    dump *d = ud;
+    ts_input *in;
+    char err[512];
+    const char *head;
+    if (walk_err) {
+        on_error(d, file, 0, 0, TOCSIN_E_IO, walk_err);
+        return 0;
+    }
+    tocsin_code rc = ts_input_open(file, &in, err, sizeof err);
+    if (rc != TOCSIN_OK) {
+        on_error(d, file, 0, 0, rc, err);
+        return 0;
+    }
+    file = ts_input_path(in);
+    size_t n = ts_input_peek(in, &head);
+    const ts_reader *r = n ? ts_reader_detect(head, n) : NULL;
+    ts_sink sink = {on_event, on_error, d, on_warn};
+    if (r) {
+        d->reader = r->name;
+        r->read(in, &d->scratch, &sink);
+    }
+    else if (n)
+        on_error(d, file, 0, 0, TOCSIN_E_FORMAT, "not a log format tocsin reads");
+    ts_input_close(in);
+    return 0;
+}
+
+tocsin_code tocsin_events(const char *const *paths, size_t npaths, FILE *out, tocsin_diag_fn diag, void *diag_ud)
+{
+    dump d = {.out = out ? out : stdout, .diag = diag, .diag_ud = diag_ud};
+    if (ts_scratch_init(&d.scratch) != TOCSIN_OK)
+        return TOCSIN_E_NOMEM;
+    for (size_t i = 0; i < npaths; i++)
+        ts_walk(paths[i], dump_file, &d);
+    ts_scratch_free(&d.scratch);
+    if (fflush(d.out) != 0 || ferror(d.out))
+        return TOCSIN_E_IO;
+    return d.rejected ? TOCSIN_E_PARTIAL : TOCSIN_OK;
+}
