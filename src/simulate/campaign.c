@@ -34,11 +34,12 @@ static int64_t snap(const sim_ctx *x, const sim_campaign *c, int when, int64_t t
         break;
     case WHEN_OFFICE:
     case WHEN_EVENING:
+    case WHEN_NIGHT:
         off = sim_site_offset(0, t);
         day = t + (int64_t)off * SIM_MIN;
         day -= ((day % SIM_DAY) + SIM_DAY) % SIM_DAY;
-        h0 = when == WHEN_OFFICE ? 9 : 19;
-        h1 = when == WHEN_OFFICE ? 17 : 23;
+        h0 = when == WHEN_OFFICE ? 9 : when == WHEN_NIGHT ? 1 : 19;
+        h1 = when == WHEN_OFFICE ? 17 : when == WHEN_NIGHT ? 5 : 23;
         if (when == WHEN_OFFICE) /* people read mail on working days */
             while (sim_site_dayoff(0, day))
                 day += SIM_DAY;
@@ -109,6 +110,10 @@ int64_t sim_campaign_run(sim_ctx *x, uint32_t i, int64_t t)
 {
     sim_campaign *c = x->camp;
     sim_step *s = &c->steps[i];
+    /* nobody has opened the lure yet: a step that works from the implant's machine waits
+     * (the playbook's window is where it is expected, not a promise) */
+    if (s->action->foothold && !c->np0 && t < x->end - SIM_HOUR)
+        return t + 30 * SIM_MIN;
     x->cur = s;
     s->action->run(x, s, s->done, t);
     x->cur = NULL;

@@ -480,6 +480,16 @@ void sim_sm_driver(sim_ctx *x, sim_host *h, int64_t ts, const char *path, const 
                    const char *signature);
 void sim_sm_delete(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *path,
                    bool archived);
+/* Security 1102 / System 104 (channel "Security" or another): a log cleared by u. */
+void sim_ev_log_cleared(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, const char *channel);
+/* System 7036: a service entered a state ("stopped", "running"). */
+void sim_ev_service_state(sim_ctx *x, sim_host *h, int64_t ts, const char *display, const char *state);
+/* Sysmon 7: image loaded a DLL; signature NULL for an unsigned one. */
+void sim_sm_image_load(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
+                       const char *dll, const char *hashes, const char *signature);
+/* Sysmon 10: image opened the target process with the access mask, call trace as Sysmon writes it. */
+void sim_sm_process_access(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
+                           const char *target, const char *access, const char *trace);
 /* "DOMAIN\\name" for u into buf (>= 48). */
 const char *sim_dom_user(const sim_ctx *x, const sim_user *u, char *buf);
 
