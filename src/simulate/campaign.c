@@ -158,6 +158,57 @@ void sim_mark(sim_ctx *x, int f, uint64_t line, int64_t ts, const char *id)
     o->line++;
 }
 
+void sim_mark_benign(sim_ctx *x, int f, uint64_t line, int64_t ts, const char *id)
+{
+    struct sim_benign *b = NULL;
+    for (uint32_t i = 0; i < x->nbn && !b; i++)
+        if (x->bn[i].kind == x->benign)
+            b = &x->bn[i];
+    if (!b && x->nbn < sizeof x->bn / sizeof x->bn[0]) {
+        b = &x->bn[x->nbn++];
+        *b = (struct sim_benign){x->benign, 0, ts, ts};
+    }
+    if (b) {
+        b->events++;
+        b->first = ts < b->first ? ts : b->first;
+        b->last = ts > b->last ? ts : b->last;
+    }
+    if (!x->on[F_TRUTH])
+        return;
+    sim_out *o = &x->out[F_TRUTH];
+    SIM_PUTL(o, "{\"type\":\"benign\",\"lookalike\":");
+    sim_put_jstr(o, x->benign);
+    SIM_PUTL(o, ",\"file\":");
+    sim_put_jstr(o, file_ids[f] ? file_ids[f] : x->out[f].rel);
+    SIM_PUTL(o, ",\"line\":");
+    sim_put_u64(o, line);
+    SIM_PUTL(o, ",\"ts\":\"");
+    sim_put_iso(o, ts);
+    SIM_PUTL(o, "\",\"id\":");
+    sim_put_jstr(o, id ? id : "");
+    SIM_PUTL(o, "}\n");
+    o->line++;
+}
+
+void sim_benign_truth(sim_ctx *x)
+{
+    sim_out *o = &x->out[F_TRUTH];
+    if (!x->on[F_TRUTH])
+        return;
+    for (uint32_t i = 0; i < x->nbn; i++) {
+        SIM_PUTL(o, "{\"type\":\"lookalike\",\"lookalike\":");
+        sim_put_jstr(o, x->bn[i].kind);
+        SIM_PUTL(o, ",\"events\":");
+        sim_put_u64(o, x->bn[i].events);
+        SIM_PUTL(o, ",\"start\":\"");
+        sim_put_iso(o, x->bn[i].first);
+        SIM_PUTL(o, "\",\"end\":\"");
+        sim_put_iso(o, x->bn[i].last);
+        SIM_PUTL(o, "\"}\n");
+        o->line++;
+    }
+}
+
 static void put_list(sim_out *o, const char *csv)
 {
     sim_putc(o, '[');
