@@ -748,7 +748,7 @@ const camp_action camp_actions[] = {
     {"rdp-tunnel", act_rdp_tunnel, WHEN_ACTOR, "T1572,T1021.001", true},
     {"cloud-exfil", act_cloud_exfil, WHEN_ACTOR, "T1567.002"},
     {"shadow-delete", act_shadow_delete, WHEN_NIGHT, "T1490"},
-    {"stop-services", act_stop_services, WHEN_NIGHT, "T1489"},
+    {"stop-services", act_stop_services, WHEN_ACTOR, "T1489"},
     {"encrypt", act_encrypt, WHEN_NIGHT, "T1486"},
     {"cleanup", act_cleanup, WHEN_ACTOR, "T1070.004"},
     {"clear-logs", act_clear_logs, WHEN_ACTOR, "T1070.001"},
