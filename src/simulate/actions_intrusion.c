@@ -155,16 +155,15 @@ void act_sideload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t u = c->p0[k % (c->np0 ? c->np0 : 1)];
-    if (!c->np0)
-        u = camp_p0_user(x);
+    uint32_t u = c->np0 ? c->p0[k % c->np0] : camp_p0_user(x);
     sim_user *us = &o->users[u];
     sim_host *ws = &o->hosts[us->ws];
     char user[48], dir[160], task[160], img[160], dllp[160], cmd[300], hashes[160], uid[20];
     sim_dom_user(x, us, user);
     sideload_paths(c, dir, task, img, dllp, sizeof img);
     snprintf(cmd, sizeof cmd, "%s %08X", img, (unsigned)(sim_mix(x->seed) & 0xffffffff));
-    sim_sm_process(x, ws, t, user, img, cmd, CMD, "MD5=4F1A3A2A7C4B6E55D3E2B1A0C9F8E7D6,SHA256=-");
+    camp_tool_hashes(c, "host", hashes, sizeof hashes);
+    sim_sm_process(x, ws, t, user, img, cmd, CMD, hashes);
     sim_sm_image_load(x, ws, t + 40000, user, img, "C:\\Windows\\System32\\mscms.dll", "MD5=-",
                       "Microsoft Windows");
     camp_tool_hashes(c, "dll", hashes, sizeof hashes);
