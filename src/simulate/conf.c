@@ -91,7 +91,7 @@ void sim_conf_defaults(sim_conf *c)
     c->vpn_rdp_share = 0.3;
     c->list_share = 0.1;
     c->tracking_share = 0.8;
-    c->dkim_bodyhash_fail = 0.05;
+    c->dkim_bodyhash_fail = 0.02;
     c->admin_script_per_day = 2;
     c->it_recon_per_day = 0.5;
     c->archive_per_day = 0.1;

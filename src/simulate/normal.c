@@ -624,8 +624,9 @@ static void mail_one(sim_ctx *x, int64_t t)
             if (sim_chance(&x->rng, 0.1)) {
                 m.dkim = "none";
                 m.dmarc = "none";
-            } else if (sim_chance(&x->rng, x->conf.dkim_bodyhash_fail)) {
-                /* a footer added after signing: the body hash no longer matches */
+            } else if ((double)(sim_mix(k ^ 0x626868ULL) % 10000) < x->conf.dkim_bodyhash_fail * 10000) {
+                /* a sender whose mail service adds a footer after signing: the body hash of
+                 * every message of it fails */
                 m.dkim = "fail";
                 m.dkim_reason = "body hash did not verify";
                 m.dmarc = "pass"; /* aligned SPF still passes DMARC */
