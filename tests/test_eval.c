@@ -282,6 +282,50 @@ static void test_score(void)
     ev_truth_free(&t);
 }
 
+/* Records of routine look-alikes: alerts on them are false, counted per look-alike. */
+static void test_lookalikes(void)
+{
+    static const char text[] =
+        SCN
+        "{\"type\":\"benign\",\"lookalike\":\"vuln-scan\",\"file\":\"zeek/conn.log\",\"line\":40,\"ts\":\"2014-09-02T05:00:00Z\",\"id\":\"Cx\"}\n"
+        "{\"type\":\"benign\",\"lookalike\":\"vuln-scan\",\"file\":\"windows/security.jsonl\",\"line\":7,\"ts\":\"2014-09-02T05:00:01Z\",\"id\":\"dc-01.corp#5\"}\n"
+        "{\"type\":\"benign\",\"lookalike\":\"newsletter\",\"file\":\"mail/mail.mbox\",\"line\":1,\"ts\":\"2014-09-02T06:00:00Z\",\"id\":\"<a@b>\"}\n"
+        "{\"type\":\"lookalike\",\"lookalike\":\"vuln-scan\",\"events\":2,\"start\":\"2014-09-02T05:00:00Z\",\"end\":\"2014-09-02T05:00:01Z\"}\n";
+    ev_truth t;
+    char err[256];
+    CHECK_INT(read_text(text, &t, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(t.n_lookalikes, 2);
+    CHECK_INT(t.n_benign, 3);
+    CHECK_INT(t.n_events, 0);
+    CHECK_STR(t.lookalikes[0].name, "vuln-scan");
+    CHECK_INT(t.lookalikes[0].events, 2);
+    CHECK_INT(ev_lookalike_at(&t, "windows/security.jsonl", 7), 0);
+    CHECK_INT(ev_lookalike_at(&t, "mail/mail.mbox", 1), 1);
+    CHECK_INT(ev_lookalike_at(&t, "mail/mail.mbox", 2), -1);
+    CHECK_INT(ev_lookalike_at(&t, "zeek/dns.log", 40), -1);
+    ts_alert_view a[] = {
+        alert(1, "/d/zeek/conn.log", 40, "2014-09-02T05:00:00Z", "2014-09-02T06:00:00Z", 30, "vscan-01"),
+        alert(2, "/d/mail/mail.mbox", 1, "2014-09-02T06:00:00Z", "2014-09-02T06:00:00Z", 1, NULL),
+        alert(3, "/d/zeek/conn.log", 41, "2014-09-02T07:00:00Z", "2014-09-02T07:00:00Z", 1, NULL),
+    };
+    ts_incident_view i1 = {.id = (char *)"INC-1", .alerts = a, .n_alerts = 3};
+    ts_incident_view *inc[] = {&i1};
+    ev_scores s = {0};
+    CHECK_INT(ev_score(&t, "/d", inc, 1, &s), TOCSIN_OK);
+    CHECK_INT(s.r.false_alerts, 3);
+    CHECK_INT(t.lookalikes[0].false_alerts, 1);
+    CHECK_INT(t.lookalikes[1].false_alerts, 1);
+    char buf[4096] = "";
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    ev_report(&t, &s, f, 1);
+    fclose(f);
+    CHECK(strstr(buf, "\"lookalikes\":[{\"lookalike\":\"vuln-scan\",\"records\":2,\"false_alerts\":1}") != NULL);
+    ev_scores_free(&s);
+    ev_truth_free(&t);
+    CHECK(read_text(SCN "{\"type\":\"benign\",\"file\":\"f\",\"line\":1}\n", &t, err, sizeof err) != TOCSIN_OK);
+    CHECK(strstr(err, "truth.jsonl:2: a benign line without its \"lookalike\"") == err);
+}
+
 static void test_span(void)
 {
     char b[32];
@@ -298,6 +342,7 @@ int main(void)
 {
     test_read();
     test_broken();
+    test_lookalikes();
     test_no_campaign();
     test_names();
     test_match();

@@ -236,8 +236,11 @@ static const char *line_at(const lines *l, size_t line)
     return line >= 1 && line <= l->nl ? l->buf + l->off[line - 1] : NULL;
 }
 
-/* Every event the truth names exists where it says, with its identifier. Returns the
- * number of steps that produced at least one event. */
+static size_t truth_benign; /* benign (look-alike) lines the last check_truth saw */
+
+/* Every event the truth names exists where it says, with its identifier (and so does every
+ * record of a routine look-alike). Returns the number of steps that produced at least one
+ * event. */
 static int check_truth(const char *dir, int *nsteps, size_t *nevents)
 {
     lines cache[F_N];
@@ -248,6 +251,7 @@ static int check_truth(const char *dir, int *nsteps, size_t *nevents)
     CHECK(b != NULL);
     *nsteps = 0;
     *nevents = 0;
+    truth_benign = 0;
     if (!b)
         return 0;
     size_t bad = 0;
@@ -260,8 +264,11 @@ static int check_truth(const char *dir, int *nsteps, size_t *nevents)
             (*nsteps)++;
             steps_with += json_integer_value(json_object_get(j, "events")) > 0;
             CHECK(json_array_size(json_object_get(j, "techniques")) >= 1);
-        } else if (type && strcmp(type, "event") == 0) {
-            (*nevents)++;
+        } else if (type && (strcmp(type, "event") == 0 || strcmp(type, "benign") == 0)) {
+            if (type[0] == 'e')
+                (*nevents)++;
+            else
+                truth_benign++;
             const char *f = json_string_value(json_object_get(j, "file"));
             const char *id = json_string_value(json_object_get(j, "id"));
             json_int_t ln = json_integer_value(json_object_get(j, "line"));
@@ -298,6 +305,8 @@ static int check_truth(const char *dir, int *nsteps, size_t *nevents)
             }
             if (!ok && bad++ < 3)
                 fprintf(stderr, "truth: %s:%lld does not hold %s\n", f, (long long)ln, id);
+        } else if (type && strcmp(type, "lookalike") == 0) {
+            CHECK(json_integer_value(json_object_get(j, "events")) > 0);
         } else {
             CHECK(type && strcmp(type, "scenario") == 0);
         }
@@ -562,6 +571,126 @@ static void test_scenarios(void)
     CHECK(!file_has(d, "mail/mail.mbox", "[175.45.17"));    /* never from North Korea */
 }
 
+/* A step of truth.jsonl (by name): its techniques hold tech, and it wrote events. */
+static bool step_has(const char *dir, const char *step, const char *tech)
+{
+    size_t n;
+    char *b = slurp(dir, "truth.jsonl", &n);
+    char key[96];
+    snprintf(key, sizeof key, "{\"type\":\"step\",\"step\":\"%s\"", step);
+    char *p = b ? strstr(b, key) : NULL, *e = p ? strchr(p, '\n') : NULL;
+    bool ok = false;
+    if (p && e) {
+        *e = 0;
+        char *tq = strstr(p, "\"techniques\":["), *ev = strstr(p, "\"events\":");
+        char *te = tq ? strchr(tq, ']') : NULL;
+        ok = tq && te && ev && strtoul(ev + 9, NULL, 10) > 0;
+        if (ok) {
+            *te = 0;
+            ok = strstr(tq, tech) != NULL;
+        }
+    }
+    free(b);
+    return ok;
+}
+
+/* The espionage and ransomware campaigns: every step in the truth with its techniques and
+ * events, and the records the public reports describe in the files the truth names. The
+ * small size of the acceptance runs (30 people, 20 days). */
+static void test_intrusions(void)
+{
+    char d[400];
+    int nsteps;
+    size_t nev;
+    CHECK_INT(sim("dream-job", "dj", 5, 30, 20), TOCSIN_OK);
+    snprintf(d, sizeof d, "%s/dj", base);
+    CHECK_INT(check_truth(d, &nsteps, &nev), 13);
+    CHECK_INT(nsteps, 13);
+    CHECK(step_has(d, "recruiter-lure", "T1566.001"));
+    CHECK(step_has(d, "image-opened", "T1553.005"));
+    CHECK(step_has(d, "dll-sideload", "T1574.002"));
+    CHECK(step_has(d, "lsass-read", "T1003.001"));
+    CHECK(step_has(d, "tunnelled-rdp", "T1572"));
+    CHECK(step_has(d, "cloud-upload", "T1567.002"));
+    CHECK(step_has(d, "clear-logs", "T1070.001"));
+    CHECK(file_has(d, "mail/mail.mbox", "filename=\"amazon_assessment.iso\""));
+    CHECK(file_has(d, "zeek/files.log", "application/x-iso9660-image"));
+    CHECK(file_has(d, "windows/sysmon.jsonl", "\"ImageLoaded\":\"C:\\\\ProgramData\\\\PackageColor\\\\colorui.dll\""));
+    CHECK(file_has(d, "windows/sysmon.jsonl", "\"Signed\":\"false\""));
+    CHECK(file_has(d, "windows/sysmon.jsonl", "\"TargetImage\":\"C:\\\\Windows\\\\system32\\\\lsass.exe\""));
+    CHECK(file_has(d, "windows/sysmon.jsonl", "-R 127.0.0.1:"));
+    CHECK(file_has(d, "zeek/ssl.log", "content.dropboxapi.com"));
+    CHECK(file_has(d, "windows/security.jsonl", "\"EventID\":1102"));
+    CHECK(file_has(d, "windows/system.jsonl", "\"LogFileCleared\""));
+    CHECK(!file_has(d, "intel/bundle.json", "dropboxapi")); /* no indicator of it is handed out */
+
+    CHECK_INT(sim("ransomware", "rw", 5, 30, 20), TOCSIN_OK);
+    snprintf(d, sizeof d, "%s/rw", base);
+    CHECK_INT(check_truth(d, &nsteps, &nev), 12);
+    CHECK_INT(nsteps, 12);
+    CHECK(step_has(d, "discovery", "T1482"));
+    CHECK(step_has(d, "psexec", "T1569.002"));
+    CHECK(step_has(d, "shadow-delete", "T1490"));
+    CHECK(step_has(d, "stop-backups", "T1489"));
+    CHECK(step_has(d, "encryption", "T1486"));
+    CHECK(file_has(d, "windows/sysmon.jsonl", "AdFind.exe -f"));
+    CHECK(file_has(d, "windows/sysmon.jsonl", "vssadmin.exe delete shadows /all /quiet"));
+    CHECK(file_has(d, "windows/system.jsonl", "\"ServiceName\":\"PSEXESVC\""));
+    CHECK(file_has(d, "windows/system.jsonl", "\"param2\":\"stopped\""));
+    CHECK(file_has(d, "windows/sysmon.jsonl", ".basta\""));
+    CHECK(file_has(d, "windows/sysmon.jsonl", "\\\\readme.txt\""));
+    CHECK(file_has(d, "zeek/dns.log", "g.api.mega.co.nz"));
+}
+
+/* The routine look-alikes of attacks are in every scenario's normal activity, marked
+ * benign in the truth where the record is; and the rates turn them off. */
+static void test_lookalikes(void)
+{
+    char d[400];
+    int nsteps;
+    size_t nev;
+    CHECK_INT(sim("none", "la", 4, 20, 10), TOCSIN_OK);
+    snprintf(d, sizeof d, "%s/la", base);
+    check_truth(d, &nsteps, &nev);
+    CHECK(truth_benign > 1000);
+    static const char *const kinds[] = {"vuln-scan", "deploy-push", "vpn-rdp", "newsletter", "mailing-list",
+                                        "admin-script", "it-recon", "archive"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        char k[80];
+        snprintf(k, sizeof k, "{\"type\":\"lookalike\",\"lookalike\":\"%s\"", kinds[i]);
+        if (!file_has(d, "truth.jsonl", k))
+            fprintf(stderr, "no look-alike %s in the truth\n", kinds[i]);
+        CHECK(file_has(d, "truth.jsonl", k));
+    }
+    CHECK(file_has(d, "mail/mail.mbox", "\nList-Id: "));
+    CHECK(file_has(d, "mail/mail.mbox", "\nList-Unsubscribe: "));
+    CHECK(file_has(d, "mail/mail.mbox", "dkim=fail (body hash did not verify)"));
+    CHECK(file_has(d, "mail/mail.mbox", "/ls/click?upn="));
+    CHECK(file_has(d, "windows/sysmon.jsonl", "-EncodedCommand "));
+    CHECK(file_has(d, "windows/sysmon.jsonl", "7z.exe\\\" a -t"));
+    CHECK(file_has(d, "windows/security.jsonl", "\"WorkstationName\":\"VSCAN-01\""));
+    CHECK(file_has(d, "zeek/conn.log", "\tREJ\t"));
+
+    /* with every look-alike's rate at 0, none is written */
+    char conf[500], dir[400], err[256];
+    snprintf(conf, sizeof conf, "%s/quiet.conf", base);
+    FILE *f = fopen(conf, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs("vuln_scan_per_week = 0\nvpn_rdp_share = 0\nnewsletter_share = 0\nlist_share = 0\n"
+          "admin_script_per_day = 0\nit_recon_per_day = 0\narchive_per_day = 0\ndeploy_per_week = 0\n",
+          f);
+    fclose(f);
+    snprintf(dir, sizeof dir, "%s/quiet", base);
+    tocsin_sim_options o = {
+        .scenario = "none", .out_dir = dir, .data_dir = "data", .users = 20, .days = 10, .seed = 4, .conf = conf};
+    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_OK);
+    check_truth(dir, &nsteps, &nev);
+    CHECK_INT(truth_benign, 0);
+    CHECK(!file_has(dir, "truth.jsonl", "\"type\":\"lookalike\""));
+}
+
 static void test_bad_options(void)
 {
     char err[256];
@@ -691,6 +820,8 @@ int main(void)
     test_ingest();
     test_intel_bundle();
     test_scenarios();
+    test_intrusions();
+    test_lookalikes();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     if (system(cmd) != 0)

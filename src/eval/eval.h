@@ -41,6 +41,20 @@ typedef struct ev_event {
 
 #define EV_NO_HOST UINT32_MAX
 
+/* A routine look-alike of an attack the simulator wrote into normal activity (a
+ * vulnerability scan, a deployment push...): its records are "benign" truth lines. An
+ * alert on one is a false alert; eval says which look-alike raised it. */
+typedef struct ev_lookalike {
+    char *name;
+    uint64_t events;       /* benign lines that name it */
+    uint64_t false_alerts; /* found: false alerts whose first event is one of them */
+} ev_lookalike;
+
+typedef struct ev_benign {
+    uint32_t file, kind; /* index into ev_truth.files / .lookalikes */
+    uint64_t line;
+} ev_benign;
+
 typedef struct ev_truth {
     char *scenario, *actor;
     char **aliases;
@@ -58,7 +72,14 @@ typedef struct ev_truth {
     ev_event *by_time;   /* the same, ordered by (step, time) */
     size_t n_events;
     size_t *step_first;  /* by_time[step_first[s] .. step_first[s + 1]) are step s's */
+    ev_lookalike *lookalikes;
+    size_t n_lookalikes;
+    ev_benign *benign;   /* every benign record, ordered by (file, line) */
+    size_t n_benign, cap_benign;
 } ev_truth;
+
+/* The look-alike whose record is at (file, line), or -1. file is relative to the directory. */
+long ev_lookalike_at(const ev_truth *t, const char *file, uint64_t line);
 
 /* Reads a truth.jsonl from f (name is used in messages). On failure err says what is
  * wrong as "NAME:LINE: message" and *t is left empty. */

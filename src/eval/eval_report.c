@@ -141,6 +141,14 @@ static void text_summary(const ev_truth *t, const ev_scores *s, FILE *out)
     }
     if (s->n_detectors)
         fputc('\n', out);
+    for (size_t i = 0; i < t->n_lookalikes; i++) { /* routine activity that resembles an attack */
+        fputs(i ? ", " : "on look-alikes   ", out);
+        ts_fputs_term(t->lookalikes[i].name, out);
+        fprintf(out, " %llu false (%llu records)", (unsigned long long)t->lookalikes[i].false_alerts,
+                (unsigned long long)t->lookalikes[i].events);
+    }
+    if (t->n_lookalikes)
+        fputc('\n', out);
     if (t->n_steps)
         text_attribution(t, s, out);
     fprintf(out, "outside actor    %zu of %zu incidents blame one (top hypothesis a named actor, p >= 0.5)",
@@ -319,6 +327,16 @@ static void json_summary(const ev_truth *t, const ev_scores *s, FILE *out)
         ts_jw_kstr(&w, "detector", s->detectors[i].name);
         ts_jw_kuint(&w, "campaign_alerts", s->detectors[i].campaign);
         ts_jw_kuint(&w, "false_alerts", s->detectors[i].false_alerts);
+        ts_jw_obj_end(&w);
+    }
+    ts_jw_arr_end(&w);
+    ts_jw_key(&w, "lookalikes");
+    ts_jw_arr(&w);
+    for (size_t i = 0; i < t->n_lookalikes; i++) {
+        ts_jw_obj(&w);
+        ts_jw_kstr(&w, "lookalike", t->lookalikes[i].name);
+        ts_jw_kuint(&w, "records", t->lookalikes[i].events);
+        ts_jw_kuint(&w, "false_alerts", t->lookalikes[i].false_alerts);
         ts_jw_obj_end(&w);
     }
     ts_jw_arr_end(&w);

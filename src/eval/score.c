@@ -151,6 +151,9 @@ static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t 
             rc = count_detector(s, a->detector, hits > 0);
             if (!hits) {
                 s->r.false_alerts++;
+                long k = ev_lookalike_at(t, q.file, q.line);
+                if (k >= 0)
+                    t->lookalikes[k].false_alerts++;
                 continue;
             }
             s->r.campaign_alerts++;

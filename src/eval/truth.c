@@ -237,6 +237,70 @@ static tocsin_code event_line(reader *r, json_t *o)
     return TOCSIN_OK;
 }
 
+static long lookalike_index(ev_truth *t, const char *name)
+{
+    for (size_t i = 0; i < t->n_lookalikes; i++)
+        if (strcmp(t->lookalikes[i].name, name) == 0)
+            return (long)i;
+    ev_lookalike *v = realloc(t->lookalikes, (t->n_lookalikes + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    t->lookalikes = v;
+    v[t->n_lookalikes] = (ev_lookalike){strdup(name), 0, 0};
+    if (!v[t->n_lookalikes].name)
+        return -1;
+    return (long)t->n_lookalikes++;
+}
+
+/* {"type":"benign","lookalike":K,"file":F,"line":N,...}: a record of routine activity
+ * made to look like an attack; {"type":"lookalike","lookalike":K,...} sums one up. */
+static tocsin_code benign_line(reader *r, json_t *o, int summary)
+{
+    ev_truth *t = r->t;
+    const char *kind = get_str(o, "lookalike"), *file = get_str(o, "file");
+    uint64_t line = 0;
+    tocsin_code rc;
+    if (!kind || !*kind)
+        return fail(r, TOCSIN_E_PARSE, r->line, "a %s line without its \"lookalike\"", summary ? "lookalike" : "benign");
+    long k = lookalike_index(t, kind);
+    if (k < 0)
+        return TOCSIN_E_NOMEM;
+    if (summary)
+        return TOCSIN_OK;
+    if (!file || !*file)
+        return fail(r, TOCSIN_E_PARSE, r->line, "a benign line without its \"file\"");
+    if ((rc = need_uint(r, o, "line", &line)) != TOCSIN_OK)
+        return rc;
+    long f = intern(&t->files, &t->n_files, file, strlen(file));
+    if (f < 0 || grow((void **)&t->benign, &t->cap_benign, t->n_benign + 1, sizeof *t->benign))
+        return TOCSIN_E_NOMEM;
+    t->benign[t->n_benign++] = (ev_benign){(uint32_t)f, (uint32_t)k, line};
+    t->lookalikes[k].events++;
+    return TOCSIN_OK;
+}
+
+static int benign_order(const void *a, const void *b)
+{
+    const ev_benign *x = a, *y = b;
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    return x->line < y->line ? -1 : x->line > y->line;
+}
+
+long ev_lookalike_at(const ev_truth *t, const char *file, uint64_t line)
+{
+    if (!file || !t->n_benign)
+        return -1;
+    size_t f = 0;
+    while (f < t->n_files && strcmp(t->files[f], file) != 0)
+        f++;
+    if (f == t->n_files)
+        return -1;
+    ev_benign key = {(uint32_t)f, 0, line};
+    const ev_benign *hit = bsearch(&key, t->benign, t->n_benign, sizeof key, benign_order);
+    return hit ? (long)hit->kind : -1;
+}
+
 static tocsin_code step_line(reader *r, json_t *o)
 {
     ev_truth *t = r->t;
@@ -307,8 +371,10 @@ static tocsin_code one_line(reader *r, const char *buf, size_t len)
         rc = event_line(r, o);
     else if (strcmp(type, "step") == 0)
         rc = step_line(r, o);
+    else if (strcmp(type, "benign") == 0 || strcmp(type, "lookalike") == 0)
+        rc = benign_line(r, o, type[0] == 'l');
     else
-        rc = fail(r, TOCSIN_E_PARSE, r->line, "unknown \"type\" (scenario, event or step)");
+        rc = fail(r, TOCSIN_E_PARSE, r->line, "unknown \"type\" (scenario, event, step, benign or lookalike)");
     json_decref(o);
     return rc;
 }
@@ -402,6 +468,8 @@ tocsin_code ev_truth_read(FILE *f, const char *name, ev_truth *t, char *err, siz
         rc = fail(&r, TOCSIN_E_PARSE, r.line, "no \"scenario\" line: not a truth file");
     if (rc == TOCSIN_OK)
         rc = link_events(&r);
+    if (rc == TOCSIN_OK && t->n_benign)
+        qsort(t->benign, t->n_benign, sizeof *t->benign, benign_order);
     for (size_t i = 0; i < r.n_names; i++)
         free(r.names[i].name);
     free(r.names);
@@ -436,6 +504,9 @@ void ev_truth_free(ev_truth *t)
     free_strv(t->files, t->n_files);
     free_strv(t->hosts, t->n_hosts);
     free(t->by_place), free(t->by_time), free(t->step_first);
+    for (size_t i = 0; i < t->n_lookalikes; i++)
+        free(t->lookalikes[i].name);
+    free(t->lookalikes), free(t->benign);
     memset(t, 0, sizeof *t);
 }
 

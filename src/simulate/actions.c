@@ -7,7 +7,7 @@
 
 #define NEL(a) (sizeof(a) / sizeof((a)[0]))
 
-static void touch_host(sim_step *s, uint32_t h)
+void camp_touch_host(sim_step *s, uint32_t h)
 {
     for (uint32_t i = 0; i < s->nhosts; i++)
         if (s->hosts[i] == h)
@@ -16,7 +16,7 @@ static void touch_host(sim_step *s, uint32_t h)
         s->hosts[s->nhosts++] = h;
 }
 
-static void touch_user(sim_step *s, uint32_t u)
+void camp_touch_user(sim_step *s, uint32_t u)
 {
     for (uint32_t i = 0; i < s->nusers; i++)
         if (s->users[i] == u)
@@ -25,7 +25,7 @@ static void touch_user(sim_step *s, uint32_t u)
         s->users[s->nusers++] = u;
 }
 
-static bool owned(const sim_campaign *c, uint32_t h)
+bool camp_owned(const sim_campaign *c, uint32_t h)
 {
     for (uint32_t i = 0; i < c->nowned; i++)
         if (c->owned[i] == h)
@@ -33,9 +33,9 @@ static bool owned(const sim_campaign *c, uint32_t h)
     return false;
 }
 
-static void own(sim_campaign *c, uint32_t h)
+void camp_own(sim_campaign *c, uint32_t h)
 {
-    if (!owned(c, h) && c->nowned < CAMP_MAX_HOSTS)
+    if (!camp_owned(c, h) && c->nowned < CAMP_MAX_HOSTS)
         c->owned[c->nowned++] = h;
 }
 
@@ -43,14 +43,14 @@ static void own(sim_campaign *c, uint32_t h)
  * touched both hosts and the account. */
 static void admin_hop(sim_campaign *c, sim_step *s, uint32_t from, uint32_t to)
 {
-    own(c, to);
-    touch_host(s, from);
-    touch_host(s, to);
-    touch_user(s, c->admin);
+    camp_own(c, to);
+    camp_touch_host(s, from);
+    camp_touch_host(s, to);
+    camp_touch_user(s, c->admin);
 }
 
 /* The story's cast, chosen once with the campaign's PRNG. */
-static void cast(sim_ctx *x)
+void camp_cast(sim_ctx *x)
 {
     sim_campaign *c = x->camp;
     sim_org *o = &x->org;
@@ -89,28 +89,28 @@ static void cast(sim_ctx *x)
     while (o->users[c->insider].role != ROLE_STAFF && o->nhuman > 8);
 }
 
-static uint32_t p0_user(sim_ctx *x)
+uint32_t camp_p0_user(sim_ctx *x)
 {
     sim_campaign *c = x->camp;
     if (!c->np0) { /* a step that needs a foothold before anyone clicked: the first target */
         c->p0[c->np0++] = c->targets[0];
-        own(c, x->org.users[c->targets[0]].ws);
+        camp_own(c, x->org.users[c->targets[0]].ws);
     }
     return c->p0[sim_below(&x->crng, c->np0)];
 }
 
 /* a host the actor already controls to act from (a workstation or a jump host) */
-static uint32_t from_host(sim_ctx *x)
+uint32_t camp_from_host(sim_ctx *x)
 {
     sim_campaign *c = x->camp;
-    uint32_t u = p0_user(x);
+    uint32_t u = camp_p0_user(x);
     if (c->nowned > 1 && sim_chance(&x->crng, 0.5))
         return c->owned[sim_below(&x->crng, c->nowned)];
     return x->org.users[u].ws;
 }
 
 /* a host not yet controlled: mostly servers, sometimes a workstation */
-static uint32_t new_target(sim_ctx *x)
+uint32_t camp_new_target(sim_ctx *x)
 {
     sim_org *o = &x->org;
     sim_campaign *c = x->camp;
@@ -119,19 +119,19 @@ static uint32_t new_target(sim_ctx *x)
                          ? o->first_server + sim_below(&x->crng, o->nhosts - o->first_server)
                          : sim_below(&x->crng, o->nws);
         uint8_t k = o->hosts[h].kind;
-        if (k != HK_LINUX && k != HK_SFTP && !owned(c, h))
+        if (k != HK_LINUX && k != HK_SFTP && !camp_owned(c, h))
             return h;
     }
     return o->dcs[0];
 }
 
-static const char *tool_name(const sim_campaign *c, const char *role, const char *dflt)
+const char *camp_tool_name(const sim_campaign *c, const char *role, const char *dflt)
 {
     const camp_tool *t = camp_tool_of(c, role);
     return t ? t->name : dflt;
 }
 
-static void tool_hashes(const sim_campaign *c, const char *role, char *buf, size_t cap)
+void camp_tool_hashes(const sim_campaign *c, const char *role, char *buf, size_t cap)
 {
     const camp_tool *t = camp_tool_of(c, role);
     char md5[33] = "";
@@ -158,7 +158,7 @@ static uint32_t c2_pick(sim_ctx *x, uint32_t k)
 static void act_phish(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t u = c->targets[k % c->ntargets];
     char from[96], to[96], helo[96], link[160], msgid[96];
@@ -183,22 +183,22 @@ static void act_phish(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
                           "verify your identity within 24 hours using the secure link below.",
                   .xmailer = "PHPMailer 5.2.9"};
     sim_mail_write(x, &m, msgid);
-    touch_user(s, u);
-    touch_host(s, o->mail);
+    camp_touch_user(s, u);
+    camp_touch_host(s, o->mail);
 }
 
 static void act_click(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t u = c->targets[(k * 5 + 1) % c->ntargets];
     if (c->np0 < NEL(c->p0))
         c->p0[c->np0++] = u;
     sim_host *ws = &o->hosts[o->users[u].ws];
-    own(c, o->users[u].ws);
+    camp_own(c, o->users[u].ws);
     char user[48], uid[20], cmd[200], path[160], hashes[160], uri[96];
-    const char *implant = tool_name(c, "implant", "update.exe");
+    const char *implant = camp_tool_name(c, "implant", "update.exe");
     const camp_tool *it = camp_tool_of(c, "implant");
     sim_dom_user(x, &o->users[u], user);
     snprintf(cmd, sizeof cmd, "\"C:\\Program Files\\Internet Explorer\\iexplore.exe\" http://%s/verify/",
@@ -219,12 +219,12 @@ static void act_click(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
                   "Potential Corporate Privacy Violation", 1);
     snprintf(path, sizeof path, "C:\\Users\\%s\\AppData\\Local\\Temp\\%s", o->users[u].name, implant);
     sim_sm_file(x, ws, t + 42 * SIM_US, user, "C:\\Program Files\\Internet Explorer\\iexplore.exe", path);
-    tool_hashes(c, "implant", hashes, sizeof hashes);
+    camp_tool_hashes(c, "implant", hashes, sizeof hashes);
     snprintf(cmd, sizeof cmd, "\"%s\"", path);
     sim_sm_process(x, ws, t + 60 * SIM_US, user, path, cmd,
                    "C:\\Program Files\\Internet Explorer\\iexplore.exe", hashes);
-    touch_user(s, u);
-    touch_host(s, o->users[u].ws);
+    camp_touch_user(s, u);
+    camp_touch_host(s, o->users[u].ws);
 }
 
 /* ---------------------------------------------------------------- command and control */
@@ -232,7 +232,7 @@ static void act_click(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_beacon(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     if (!c->np0) /* nobody has run the implant yet: nothing to beacon */
         return;
@@ -254,11 +254,14 @@ static void act_beacon(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
                    0};
     sim_net_conn(x, &cn, uid);
     if (k % 4 == 0) { /* Sysmon's network filter keeps some of the implant's connections */
-        snprintf(path, sizeof path, "C:\\Users\\%s\\AppData\\Local\\Temp\\%s", o->users[u].name,
-                 tool_name(c, "implant", "update.exe"));
+        if (c->implant_path[0])
+            snprintf(path, sizeof path, "%s", c->implant_path);
+        else
+            snprintf(path, sizeof path, "C:\\Users\\%s\\AppData\\Local\\Temp\\%s", o->users[u].name,
+                     camp_tool_name(c, "implant", "update.exe"));
         sim_sm_netconn(x, ws, t, sim_dom_user(x, &o->users[u], user), path, srv->ip, srv->port, NULL);
     }
-    touch_host(s, o->users[u].ws);
+    camp_touch_host(s, o->users[u].ws);
 }
 
 /* ---------------------------------------------------------------- credentials */
@@ -266,9 +269,9 @@ static void act_beacon(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_harvest(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t u = p0_user(x);
+    uint32_t u = camp_p0_user(x);
     sim_host *ws = &o->hosts[o->users[u].ws];
     char user[48], cmd[200], dump[96];
     sim_dom_user(x, &o->users[u], user);
@@ -279,7 +282,7 @@ static void act_harvest(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         sim_sm_process(x, ws, t, user, "C:\\Windows\\System32\\rundll32.exe", cmd,
                        "C:\\Windows\\System32\\cmd.exe", NULL);
     } else {
-        const char *tool = tool_name(c, "dumper", "pwdump7.exe");
+        const char *tool = camp_tool_name(c, "dumper", "pwdump7.exe");
         char img[96];
         snprintf(img, sizeof img, "C:\\Windows\\Temp\\%s", tool);
         snprintf(cmd, sizeof cmd, "%s > %s", img, dump);
@@ -289,16 +292,16 @@ static void act_harvest(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     /* and the stolen password tried at once */
     sim_ev_explicit(x, ws, t + 20 * SIM_US, &o->users[u], o->users[c->admin].name, o->hosts[o->dcs[0]].fqdn,
                     "C:\\Windows\\System32\\cmd.exe");
-    touch_user(s, u);
-    touch_user(s, c->admin);
-    touch_host(s, o->users[u].ws);
+    camp_touch_user(s, u);
+    camp_touch_user(s, c->admin);
+    camp_touch_host(s, o->users[u].ws);
 }
 
 /* The stolen administrator account logging on over the VPN from places it never used. */
 static void act_valid_accounts(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     sim_user *a = &o->users[c->admin];
     const char *cc = c->nvpn_cc ? c->vpn_cc[k % c->nvpn_cc] : "SG";
@@ -314,9 +317,9 @@ static void act_valid_accounts(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_ev_logon(x, dc, t + 9 * SIM_US, a, 3, vpn, NULL, 0xa000000 + k, true);
     sim_rdp(x, t + 20 * SIM_US, vpn, jump, a->name, 2 * SIM_HOUR, 8000000, uid);
     sim_ev_logon(x, jump, t + 22 * SIM_US, a, 10, vpn, "-", 0xa100000 + k, true);
-    own(c, o->jumps[k % o->njump]);
-    touch_user(s, c->admin);
-    touch_host(s, o->jumps[k % o->njump]);
+    camp_own(c, o->jumps[k % o->njump]);
+    camp_touch_user(s, c->admin);
+    camp_touch_host(s, o->jumps[k % o->njump]);
 }
 
 /* ---------------------------------------------------------------- lateral movement */
@@ -324,9 +327,9 @@ static void act_valid_accounts(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_lateral_smb(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t from = from_host(x), to = new_target(x);
+    uint32_t from = camp_from_host(x), to = camp_new_target(x);
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
     sim_user *a = &o->users[c->admin];
     char uid[20];
@@ -336,7 +339,7 @@ static void act_lateral_smb(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_smb_map(x, t + 4 * SIM_US, src->ip, dst, "C$", uid);
     if (dst->kind == HK_WS) {
         char path[96];
-        snprintf(path, sizeof path, "C:\\Windows\\%s", tool_name(c, "implant", "update.exe"));
+        snprintf(path, sizeof path, "C:\\Windows\\%s", camp_tool_name(c, "implant", "update.exe"));
         sim_sm_file(x, dst, t + 6 * SIM_US, "NT AUTHORITY\\SYSTEM", "System", path);
     }
     admin_hop(c, s, from, to);
@@ -345,18 +348,18 @@ static void act_lateral_smb(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_remote_service(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t from = from_host(x), to = c->nowned > 2 && sim_chance(&x->crng, 0.6)
+    uint32_t from = camp_from_host(x), to = c->nowned > 2 && sim_chance(&x->crng, 0.6)
                                            ? c->owned[sim_below(&x->crng, c->nowned)]
-                                           : new_target(x);
+                                           : camp_new_target(x);
     if (to == from)
-        to = new_target(x);
+        to = camp_new_target(x);
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
     sim_user *a = &o->users[c->admin];
     static const char *const names[] = {"WinsSchMgmt", "MsSecSvcHost", "WmiApSrvUpd", "NetMgmtSync"};
     char uid[20], img[128];
-    snprintf(img, sizeof img, "%%SystemRoot%%\\%s -k netsvcs", tool_name(c, "implant", "update.exe"));
+    snprintf(img, sizeof img, "%%SystemRoot%%\\%s -k netsvcs", camp_tool_name(c, "implant", "update.exe"));
     sim_smb_map(x, t, src->ip, dst, "IPC$", uid);
     sim_ev_logon(x, dst, t + 20000, a, 3, src->ip, src->nb, 0xc000000 + k, true);
     sim_ev_service(x, dst, t + 2 * SIM_US, names[k % NEL(names)], img, "user mode service", NULL);
@@ -366,10 +369,10 @@ static void act_remote_service(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_rdp(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t from = c->nowned && sim_chance(&x->crng, 0.5) ? o->jumps[k % o->njump] : from_host(x);
-    uint32_t to = new_target(x);
+    uint32_t from = c->nowned && sim_chance(&x->crng, 0.5) ? o->jumps[k % o->njump] : camp_from_host(x);
+    uint32_t to = camp_new_target(x);
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
     sim_user *a = &o->users[c->admin];
     char uid[20];
@@ -382,9 +385,9 @@ static void act_rdp(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_winrm(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t from = from_host(x), to = new_target(x);
+    uint32_t from = camp_from_host(x), to = camp_new_target(x);
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
     sim_user *a = &o->users[c->admin];
     char uid[20], user[48];
@@ -414,9 +417,9 @@ static void act_winrm(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_wmi(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t from = from_host(x), to = new_target(x);
+    uint32_t from = camp_from_host(x), to = camp_new_target(x);
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
     sim_user *a = &o->users[c->admin];
     char uid[20], user[48], cmd[200];
@@ -426,7 +429,7 @@ static void act_wmi(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_net_conn(x, &cn, uid);
     sim_ev_logon(x, dst, t + 20000, a, 3, src->ip, NULL, 0xf000000 + k, true);
     snprintf(cmd, sizeof cmd, "cmd.exe /Q /c %s 1> \\\\127.0.0.1\\ADMIN$\\__%u 2>&1",
-             tool_name(c, "implant", "update.exe"), (unsigned)(t / SIM_US % 100000));
+             camp_tool_name(c, "implant", "update.exe"), (unsigned)(t / SIM_US % 100000));
     sim_sm_process(x, dst, t + SIM_US, sim_dom_user(x, a, user), "C:\\Windows\\System32\\cmd.exe", cmd,
                    "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", NULL);
     admin_hop(c, s, from, to);
@@ -437,7 +440,7 @@ static void act_wmi(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     sim_host *st = &o->hosts[c->stage];
     sim_host *srcfs = &o->hosts[o->fs[k % o->nfs]];
@@ -447,7 +450,7 @@ static void act_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     const char *sh = shares[k % NEL(shares)];
     if (srcfs != st)
         sim_smb_map(x, t, st->ip, srcfs, sh, uid);
-    const char *arch = tool_name(c, "archiver", "rar.exe");
+    const char *arch = camp_tool_name(c, "archiver", "rar.exe");
     snprintf(part, sizeof part, "C:\\Windows\\Temp\\~DF%04X.tmp", (unsigned)(sim_next(&x->crng) & 0xffff));
     snprintf(cmd, sizeof cmd, "C:\\Windows\\Temp\\%s a -r -hpP@ssw0rd%u -v2g %s \\\\%s\\%s\\*", arch, k, part,
              srcfs->name, sh);
@@ -460,14 +463,14 @@ static void act_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         snprintf(p, sizeof p, "%.128s.part%d.rar", part, i + 1);
         sim_sm_file(x, st, t + (int64_t)(20 + 20 * i) * SIM_US, user, img, p);
     }
-    touch_host(s, c->stage);
-    touch_user(s, c->admin);
+    camp_touch_host(s, c->stage);
+    camp_touch_user(s, c->admin);
 }
 
 static void act_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     sim_host *st = &o->hosts[c->stage];
     uint64_t bytes = (uint64_t)(s->gb * 1e9 / s->count * (0.6 + 0.8 * sim_unit(&x->crng)));
@@ -487,13 +490,13 @@ static void act_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
                    0};
     sim_net_conn(x, &cn, uid);
     (void)k;
-    touch_host(s, c->stage);
+    camp_touch_host(s, c->stage);
 }
 
 /* ---------------------------------------------------------------- destruction */
 
 /* the k-th host of the destructive wave: owned hosts first, then everything else */
-static uint32_t wave_host(sim_ctx *x, uint32_t k)
+uint32_t camp_wave_host(sim_ctx *x, uint32_t k)
 {
     sim_campaign *c = x->camp;
     sim_org *o = &x->org;
@@ -509,45 +512,45 @@ static uint32_t wave_host(sim_ctx *x, uint32_t k)
 static void act_service_install(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
-    uint32_t h = wave_host(x, k);
+    camp_cast(x);
+    uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     char img[128], hashes[160];
-    const char *w = tool_name(c, "wiper", "svchost32.exe");
+    const char *w = camp_tool_name(c, "wiper", "svchost32.exe");
     snprintf(img, sizeof img, "C:\\Windows\\system32\\%s -w", w);
     sim_ev_service(x, d, t, "WinsSchMgmt", img, "user mode service", NULL);
-    tool_hashes(c, "wiper", hashes, sizeof hashes);
+    camp_tool_hashes(c, "wiper", hashes, sizeof hashes);
     char path[96];
     snprintf(path, sizeof path, "C:\\Windows\\system32\\%s", w);
     sim_sm_process(x, d, t + 2 * SIM_US, "NT AUTHORITY\\SYSTEM", path, img,
                    "C:\\Windows\\System32\\services.exe", hashes);
-    touch_host(s, h);
+    camp_touch_host(s, h);
 }
 
 static void act_raw_disk(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
-    uint32_t h = wave_host(x, k);
+    camp_cast(x);
+    uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
-    const char *drv = tool_name(c, "driver", "rawdisk.sys");
+    const char *drv = camp_tool_name(c, "driver", "rawdisk.sys");
     char path[128], name[48], hashes[160];
     snprintf(path, sizeof path, "C:\\Windows\\Temp\\%s", drv);
     snprintf(name, sizeof name, "%.*s", (int)strcspn(drv, "."), drv);
     sim_ev_service(x, d, t, name, path, "kernel mode driver", NULL);
-    tool_hashes(c, "driver", hashes, sizeof hashes);
+    camp_tool_hashes(c, "driver", hashes, sizeof hashes);
     sim_sm_driver(x, d, t + SIM_US, path, hashes, "EldoS Corporation");
-    touch_host(s, h);
+    camp_touch_host(s, h);
 }
 
 static void act_mass_delete(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
-    uint32_t h = wave_host(x, k);
+    camp_cast(x);
+    uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     char path[160], img[96];
-    snprintf(img, sizeof img, "C:\\Windows\\system32\\%s", tool_name(c, "wiper", "svchost32.exe"));
+    snprintf(img, sizeof img, "C:\\Windows\\system32\\%s", camp_tool_name(c, "wiper", "svchost32.exe"));
     static const char *const dirs[] = {"C:\\Users\\Public\\Documents", "D:\\Shares\\Finance",
                                        "D:\\Shares\\Production", "C:\\ProgramData\\Backup"};
     static const char *const ext[] = {"docx", "xlsx", "pdf", "mov", "psd", "bak"};
@@ -556,32 +559,32 @@ static void act_mass_delete(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
                  (unsigned)(sim_next(&x->crng) & 0xffffffff), ext[i % 6]);
         sim_sm_delete(x, d, t + (int64_t)i * 150000, "NT AUTHORITY\\SYSTEM", img, path, i % 3 == 0);
     }
-    touch_host(s, h);
+    camp_touch_host(s, h);
 }
 
 static void act_deface(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
-    uint32_t h = wave_host(x, k);
+    camp_cast(x);
+    uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     char path[128], cmd[256];
-    const char *wall = tool_name(c, "wallpaper", "wall.bmp");
+    const char *wall = camp_tool_name(c, "wallpaper", "wall.bmp");
     snprintf(path, sizeof path, "C:\\Windows\\Temp\\%s", wall);
     sim_sm_file(x, d, t, "NT AUTHORITY\\SYSTEM", "C:\\Windows\\System32\\svchost.exe", path);
     snprintf(cmd, sizeof cmd, "reg add \"HKCU\\Control Panel\\Desktop\" /v Wallpaper /t REG_SZ /d %s /f",
              path);
     sim_sm_process(x, d, t + SIM_US, "NT AUTHORITY\\SYSTEM", "C:\\Windows\\System32\\reg.exe", cmd,
                    "C:\\Windows\\System32\\cmd.exe", NULL);
-    touch_host(s, h);
+    camp_touch_host(s, h);
 }
 
 static void act_shutdown(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
-    cast(x);
-    uint32_t h = wave_host(x, k);
+    camp_cast(x);
+    uint32_t h = camp_wave_host(x, k);
     sim_ev_shutdown(x, &x->org.hosts[h], t, "C:\\Windows\\system32\\shutdown.exe", "NT AUTHORITY\\SYSTEM");
-    touch_host(s, h);
+    camp_touch_host(s, h);
 }
 
 /* The actor writing to the victims from its own addresses; share= of them straight from
@@ -589,7 +592,7 @@ static void act_shutdown(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_actor_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t u = k < o->nexec ? o->execs[k] : sim_below(&x->crng, o->nhuman);
     const char *dom = c->nsender ? c->sender_dom[k % c->nsender] : "mail.com";
@@ -626,8 +629,8 @@ static void act_actor_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     snprintf(link, sizeof link, "http://%s/files/list.txt", c->lookalike[0] ? c->lookalike : dom);
     m.link = link;
     sim_mail_write(x, &m, msgid);
-    touch_user(s, u);
-    touch_host(s, o->mail);
+    camp_touch_user(s, u);
+    camp_touch_host(s, o->mail);
 }
 
 /* ---------------------------------------------------------------- the insider */
@@ -635,7 +638,7 @@ static void act_actor_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_bulk_share(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     sim_user *u = &o->users[c->insider];
     sim_host *ws = &o->hosts[u->ws];
@@ -647,15 +650,15 @@ static void act_bulk_share(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         sim_ev_logon(x, fs, ti, u, 3, ws->ip, NULL, 0x5100000 + k * 8 + i, false);
         sim_smb_map(x, ti + 20000, ws->ip, fs, shares[(k + i) % NEL(shares)], uid);
         sim_ev_share_access(x, fs, ti + 30000, u, ws->ip, shares[(k + i) % NEL(shares)]);
-        touch_host(s, o->fs[(k + i) % o->nfs]);
+        camp_touch_host(s, o->fs[(k + i) % o->nfs]);
     }
-    touch_user(s, c->insider);
+    camp_touch_user(s, c->insider);
 }
 
 static void act_local_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     sim_user *u = &o->users[c->insider];
     sim_host *ws = &o->hosts[u->ws];
@@ -667,14 +670,14 @@ static void act_local_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_sm_process(x, ws, t, sim_dom_user(x, u, user), "C:\\Program Files\\7-Zip\\7z.exe", cmd,
                    "C:\\Windows\\System32\\cmd.exe", NULL);
     sim_sm_file(x, ws, t + 90 * SIM_US, user, "C:\\Program Files\\7-Zip\\7z.exe", out);
-    touch_user(s, c->insider);
-    touch_host(s, u->ws);
+    camp_touch_user(s, c->insider);
+    camp_touch_host(s, u->ws);
 }
 
 static void act_usb_copy(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     sim_user *u = &o->users[c->insider];
     sim_host *ws = &o->hosts[u->ws];
@@ -685,14 +688,14 @@ static void act_usb_copy(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         snprintf(path, sizeof path, "E:\\backup_%u.7z", i + 1);
         sim_sm_file(x, ws, t + (int64_t)(20 + 60 * i) * SIM_US, user, "C:\\Windows\\explorer.exe", path);
     }
-    touch_user(s, c->insider);
-    touch_host(s, u->ws);
+    camp_touch_user(s, c->insider);
+    camp_touch_host(s, u->ws);
 }
 
 static void act_cloud_upload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    cast(x);
+    camp_cast(x);
     sim_org *o = &x->org;
     sim_user *u = &o->users[c->insider];
     sim_host *ws = &o->hosts[u->ws];
@@ -707,8 +710,8 @@ static void act_cloud_upload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_sm_netconn(x, ws, t + 50000, user, img, ip, 443, host);
     sim_tls(x, t + 60000, ws->ip, ip, 443, host, bytes, bytes / 300 + 5000,
             (int64_t)(bytes / 4000000 + 1) * SIM_US, uid);
-    touch_user(s, c->insider);
-    touch_host(s, u->ws);
+    camp_touch_user(s, c->insider);
+    camp_touch_host(s, u->ws);
 }
 
 /* ---------------------------------------------------------------- the registry */
@@ -736,6 +739,19 @@ const camp_action camp_actions[] = {
     {"local-stage", act_local_stage, WHEN_EVENING, "T1074.001,T1560.001"},
     {"usb-copy", act_usb_copy, WHEN_EVENING, "T1052.001"},
     {"cloud-upload", act_cloud_upload, WHEN_EVENING, "T1567.002"},
+    {"lure-mail", act_lure_mail, WHEN_ACTOR, "T1566.001"},
+    {"open-attachment", act_open_attachment, WHEN_OFFICE, "T1204.002,T1553.005"},
+    {"sideload", act_sideload, WHEN_ANY, "T1574.002,T1053.005", true},
+    {"discovery", act_discovery, WHEN_ACTOR, "T1087.002,T1069.002,T1482,T1018,T1033,T1016", true},
+    {"lsass-read", act_lsass_read, WHEN_ACTOR, "T1003.001", true},
+    {"psexec", act_psexec, WHEN_ACTOR, "T1569.002,T1021.002,T1570"},
+    {"rdp-tunnel", act_rdp_tunnel, WHEN_ACTOR, "T1572,T1021.001", true},
+    {"cloud-exfil", act_cloud_exfil, WHEN_ACTOR, "T1567.002"},
+    {"shadow-delete", act_shadow_delete, WHEN_NIGHT, "T1490"},
+    {"stop-services", act_stop_services, WHEN_ACTOR, "T1489"},
+    {"encrypt", act_encrypt, WHEN_NIGHT, "T1486"},
+    {"cleanup", act_cleanup, WHEN_ACTOR, "T1070.004"},
+    {"clear-logs", act_clear_logs, WHEN_ACTOR, "T1070.001"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -34,11 +34,12 @@ static int64_t snap(const sim_ctx *x, const sim_campaign *c, int when, int64_t t
         break;
     case WHEN_OFFICE:
     case WHEN_EVENING:
+    case WHEN_NIGHT:
         off = sim_site_offset(0, t);
         day = t + (int64_t)off * SIM_MIN;
         day -= ((day % SIM_DAY) + SIM_DAY) % SIM_DAY;
-        h0 = when == WHEN_OFFICE ? 9 : 19;
-        h1 = when == WHEN_OFFICE ? 17 : 23;
+        h0 = when == WHEN_OFFICE ? 9 : when == WHEN_NIGHT ? 1 : 19;
+        h1 = when == WHEN_OFFICE ? 17 : when == WHEN_NIGHT ? 5 : 23;
         if (when == WHEN_OFFICE) /* people read mail on working days */
             while (sim_site_dayoff(0, day))
                 day += SIM_DAY;
@@ -109,6 +110,10 @@ int64_t sim_campaign_run(sim_ctx *x, uint32_t i, int64_t t)
 {
     sim_campaign *c = x->camp;
     sim_step *s = &c->steps[i];
+    /* nobody has opened the lure yet: a step that works from the implant's machine waits
+     * (the playbook's window is where it is expected, not a promise) */
+    if (s->action->foothold && !c->np0 && t < x->end - SIM_HOUR)
+        return t + 30 * SIM_MIN;
     x->cur = s;
     s->action->run(x, s, s->done, t);
     x->cur = NULL;
@@ -151,6 +156,57 @@ void sim_mark(sim_ctx *x, int f, uint64_t line, int64_t ts, const char *id)
     sim_put_jstr(o, id ? id : "");
     SIM_PUTL(o, "}\n");
     o->line++;
+}
+
+void sim_mark_benign(sim_ctx *x, int f, uint64_t line, int64_t ts, const char *id)
+{
+    struct sim_benign *b = NULL;
+    for (uint32_t i = 0; i < x->nbn && !b; i++)
+        if (x->bn[i].kind == x->benign)
+            b = &x->bn[i];
+    if (!b && x->nbn < sizeof x->bn / sizeof x->bn[0]) {
+        b = &x->bn[x->nbn++];
+        *b = (struct sim_benign){x->benign, 0, ts, ts};
+    }
+    if (b) {
+        b->events++;
+        b->first = ts < b->first ? ts : b->first;
+        b->last = ts > b->last ? ts : b->last;
+    }
+    if (!x->on[F_TRUTH])
+        return;
+    sim_out *o = &x->out[F_TRUTH];
+    SIM_PUTL(o, "{\"type\":\"benign\",\"lookalike\":");
+    sim_put_jstr(o, x->benign);
+    SIM_PUTL(o, ",\"file\":");
+    sim_put_jstr(o, file_ids[f] ? file_ids[f] : x->out[f].rel);
+    SIM_PUTL(o, ",\"line\":");
+    sim_put_u64(o, line);
+    SIM_PUTL(o, ",\"ts\":\"");
+    sim_put_iso(o, ts);
+    SIM_PUTL(o, "\",\"id\":");
+    sim_put_jstr(o, id ? id : "");
+    SIM_PUTL(o, "}\n");
+    o->line++;
+}
+
+void sim_benign_truth(sim_ctx *x)
+{
+    sim_out *o = &x->out[F_TRUTH];
+    if (!x->on[F_TRUTH])
+        return;
+    for (uint32_t i = 0; i < x->nbn; i++) {
+        SIM_PUTL(o, "{\"type\":\"lookalike\",\"lookalike\":");
+        sim_put_jstr(o, x->bn[i].kind);
+        SIM_PUTL(o, ",\"events\":");
+        sim_put_u64(o, x->bn[i].events);
+        SIM_PUTL(o, ",\"start\":\"");
+        sim_put_iso(o, x->bn[i].first);
+        SIM_PUTL(o, "\",\"end\":\"");
+        sim_put_iso(o, x->bn[i].last);
+        SIM_PUTL(o, "\"}\n");
+        o->line++;
+    }
 }
 
 static void put_list(sim_out *o, const char *csv)

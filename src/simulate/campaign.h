@@ -20,7 +20,8 @@ enum camp_when {
     WHEN_ANY,    /* automated: any time */
     WHEN_ACTOR,  /* hands on keyboard: the actor's working hours (playbook "hours") */
     WHEN_OFFICE, /* done by a victim at work: headquarters' office hours */
-    WHEN_EVENING /* an insider after hours */
+    WHEN_EVENING, /* an insider after hours */
+    WHEN_NIGHT    /* automated but timed for the victim's night (01:00-05:00 at headquarters) */
 };
 
 typedef struct camp_action {
@@ -28,6 +29,7 @@ typedef struct camp_action {
     camp_action_fn run;
     int when;               /* enum camp_when */
     const char *techniques; /* default ATT&CK ids when the playbook names none */
+    bool foothold;          /* acts from a machine running the implant: waits until one does */
 } camp_action;
 
 typedef struct sim_step {
@@ -79,7 +81,8 @@ typedef struct sim_campaign {
     uint32_t nsender;
     char vpn_cc[CAMP_MAX_LIST][3];
     uint32_t nvpn_cc;
-    char cloud[64];       /* cloud storage host for the insider */
+    char cloud[64];       /* cloud storage host (the insider's, or the actor's upload target) */
+    char ransom_ext[16];  /* extension the encryptor appends (".basta") */
     char sender_name[64]; /* display name of the actor's own mail */
     sim_step steps[CAMP_MAX_STEPS];
     uint32_t nsteps;
@@ -95,7 +98,35 @@ typedef struct sim_campaign {
     uint32_t owned[CAMP_MAX_HOSTS], nowned; /* hosts the actor controls */
     uint32_t stage;                         /* staging server */
     uint32_t exfil_ip;
+    char implant_path[160]; /* where the implant runs once installed ("" = the Temp file of click) */
 } sim_campaign;
+
+/* Shared by the actions (actions.c, actions_intrusion.c). */
+void camp_cast(sim_ctx *x);                        /* the story's cast, chosen once */
+void camp_touch_host(sim_step *s, uint32_t h);     /* the step touched host h (truth) */
+void camp_touch_user(sim_step *s, uint32_t u);     /* ... and user u */
+bool camp_owned(const sim_campaign *c, uint32_t h);
+void camp_own(sim_campaign *c, uint32_t h);        /* the actor now controls h */
+uint32_t camp_p0_user(sim_ctx *x);                 /* a user whose machine runs the implant */
+uint32_t camp_from_host(sim_ctx *x);               /* a controlled host to act from */
+uint32_t camp_new_target(sim_ctx *x);              /* a Windows host not yet controlled */
+uint32_t camp_wave_host(sim_ctx *x, uint32_t k);   /* k-th host of a wave: owned ones first */
+const char *camp_tool_name(const sim_campaign *c, const char *role, const char *dflt);
+void camp_tool_hashes(const sim_campaign *c, const char *role, char *buf, size_t cap);
+/* The actions of actions_intrusion.c, listed in camp_actions[]. */
+void act_lure_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_open_attachment(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_sideload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_discovery(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_lsass_read(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_psexec(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_rdp_tunnel(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_cloud_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_shadow_delete(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_stop_services(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_encrypt(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_cleanup(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
+void act_clear_logs(sim_ctx *x, sim_step *s, uint32_t k, int64_t t);
 
 extern const camp_action camp_actions[];
 const camp_action *camp_action_find(const char *name, size_t n);

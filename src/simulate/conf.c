@@ -43,6 +43,16 @@ static const confkey keys[] = {
     K(backup_gb, 0, 100000),
     K(offsite_gb, 0, 1000000),
     K(scanner_per_day, 0, 1000000),
+    K(vuln_scan_per_week, 0, 7),
+    K(vuln_scan_ports, 1, 1000),
+    K(vuln_scan_fail_share, 0, 1),
+    K(vpn_rdp_share, 0, 1),
+    K(list_share, 0, 1),
+    K(tracking_share, 0, 1),
+    K(dkim_bodyhash_fail, 0, 1),
+    K(admin_script_per_day, 0, 200),
+    K(it_recon_per_day, 0, 200),
+    K(archive_per_day, 0, 200),
     K(new_hire_share, 0, 1),
     K(exec_share, 0, 0.5),
     K(admin_share, 0, 0.5),
@@ -75,6 +85,16 @@ void sim_conf_defaults(sim_conf *c)
     c->backup_gb = 25;
     c->offsite_gb = 900;
     c->scanner_per_day = 400;
+    c->vuln_scan_per_week = 1;
+    c->vuln_scan_ports = 40;
+    c->vuln_scan_fail_share = 0.1;
+    c->vpn_rdp_share = 0.3;
+    c->list_share = 0.1;
+    c->tracking_share = 0.8;
+    c->dkim_bodyhash_fail = 0.02;
+    c->admin_script_per_day = 2;
+    c->it_recon_per_day = 0.5;
+    c->archive_per_day = 0.1;
     c->new_hire_share = 0.02;
     c->exec_share = 0.02;
     c->admin_share = 0.03;

@@ -92,7 +92,7 @@ static void build(sim_ctx *x, sim_out *b, const sim_mail *m, const char *msgid, 
     sim_putc(b, ' ');
     sim_put_asctime(b, m->ts + 2 * SIM_US);
     SIM_PUTL(b, "\nReturn-Path: <");
-    sim_puts(b, m->from_addr);
+    sim_puts(b, m->return_path ? m->return_path : m->from_addr);
     SIM_PUTL(b, ">\n");
     if (m->internal) {
         received_from(b, m);
@@ -120,6 +120,11 @@ static void build(sim_ctx *x, sim_out *b, const sim_mail *m, const char *msgid, 
         sim_puts(b, m->from_addr);
         SIM_PUTL(b, ";\n\tdkim=");
         sim_puts(b, m->dkim);
+        if (m->dkim_reason) {
+            SIM_PUTL(b, " (");
+            sim_puts(b, m->dkim_reason);
+            sim_putc(b, ')');
+        }
         SIM_PUTL(b, " header.d=");
         sim_puts(b, fd);
         SIM_PUTL(b, ";\n\tdmarc=");
@@ -163,6 +168,19 @@ static void build(sim_ctx *x, sim_out *b, const sim_mail *m, const char *msgid, 
     SIM_PUTL(b, "MIME-Version: 1.0\n");
     if (m->xmailer)
         put_hdr(b, "X-Mailer", m->xmailer);
+    if (m->sender)
+        put_hdr(b, "Sender", m->sender);
+    if (m->reply_to)
+        put_hdr(b, "Reply-To", m->reply_to);
+    if (m->list_id)
+        put_hdr(b, "List-Id", m->list_id);
+    if (m->list_unsub) {
+        put_hdr(b, "List-Unsubscribe", m->list_unsub);
+        if (strstr(m->list_unsub, "https:"))
+            put_hdr(b, "List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+    }
+    if (m->precedence)
+        put_hdr(b, "Precedence", m->precedence);
     const char *bnd = "----=_Part_";
     if (m->attach_name) {
         SIM_PUTL(b, "Content-Type: multipart/mixed; boundary=\"");
@@ -199,7 +217,7 @@ static void build(sim_ctx *x, sim_out *b, const sim_mail *m, const char *msgid, 
         SIM_PUTL(b, "<p><a href=\"");
         sim_puts(b, m->link);
         SIM_PUTL(b, "\">");
-        sim_puts(b, strncmp(m->link, "http", 4) == 0 ? "Click here" : m->link);
+        sim_puts(b, m->link_text ? m->link_text : strncmp(m->link, "http", 4) == 0 ? "Click here" : m->link);
         SIM_PUTL(b, "</a></p>");
     }
     SIM_PUTL(b, "<p>--<br>");
@@ -321,7 +339,10 @@ static void zeek_side(sim_ctx *x, const sim_mail *m, const char *msgid)
     if (m->attach_name) {
         const char *mime = strstr(m->attach_name, ".pdf")   ? "application/pdf"
                            : strstr(m->attach_name, ".zip") ? "application/zip"
-                                                            : "application/msword";
+                           : strstr(m->attach_name, ".iso") || strstr(m->attach_name, ".img")
+                               ? "application/x-iso9660-image"
+                               : strstr(m->attach_name, ".7z") ? "application/x-7z-compressed"
+                                                                : "application/msword";
         sim_zv f[27] = {ZTIME(m->ts + 400000),
                         ZSTR(fuid),
                         ZSTR(uid),
@@ -378,6 +399,8 @@ void sim_mail_write(sim_ctx *x, const sim_mail *m, char *msgid)
                 o->line += b.buf[i] == '\n';
             if (x->cur)
                 sim_mark(x, F_MBOX, first, m->ts, msgid);
+            else if (x->benign)
+                sim_mark_benign(x, F_MBOX, first, m->ts, msgid);
         }
     }
     if (!m->internal)

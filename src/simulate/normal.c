@@ -15,6 +15,7 @@ typedef struct sim_normal {
     struct sim_later *later; /* records due later (see "records due later") */
     uint32_t nlater, later_cap, later_free;
     uint32_t scan_from, scan_left, scan_done; /* the SSH guessing burst under way */
+    uint32_t vscan_next;                      /* next host of the vulnerability scan, UINT32_MAX idle */
 } sim_normal;
 
 static const struct {
@@ -310,6 +311,108 @@ static void linux_session(sim_ctx *x, sim_user *u, int64_t t)
     sim_ssh_session(x, t, h, u->name, jump->ip, true, sim_chance(&x->rng, 0.6) ? "" : NULL);
 }
 
+/* ---------------------------------------------------------------- routine look-alikes */
+
+/* PowerShell's -EncodedCommand: base64 of the script in UTF-16LE. */
+static void encode_ps(const char *script, char *out, size_t cap)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t n = strlen(script), o = 0;
+    for (size_t i = 0; i < 2 * n && o + 5 < cap; i += 3) {
+        uint8_t b[3];
+        size_t left = 2 * n - i;
+        for (int k = 0; k < 3; k++) {
+            size_t j = i + (size_t)k;
+            b[k] = j >= 2 * n ? 0 : j % 2 ? 0 : (uint8_t)script[j / 2];
+        }
+        out[o++] = b64[b[0] >> 2];
+        out[o++] = b64[(b[0] & 3) << 4 | b[1] >> 4];
+        out[o++] = left > 1 ? b64[(b[1] & 15) << 2 | b[2] >> 6] : '=';
+        out[o++] = left > 2 ? b64[b[2] & 63] : '=';
+    }
+    out[o] = 0;
+}
+
+/* An administrator's scheduled or management script run as -EncodedCommand (how many
+ * management tools pass scripts), now and then fetching from the deployment server. */
+static void admin_script(sim_ctx *x, sim_user *u, int64_t t)
+{
+    sim_host *ws = &x->org.hosts[u->ws];
+    static const char *const scripts[] = {
+        "Get-ADUser -Filter {Enabled -eq $true} -Properties LastLogonDate | Where-Object {$_.LastLogonDate "
+        "-lt (Get-Date).AddDays(-90)} | Export-Csv \\\\fs-01\\IT\\stale_accounts.csv -NoTypeInformation",
+        "Get-WmiObject Win32_LogicalDisk -Filter \"DriveType=3\" | Select-Object DeviceID,FreeSpace,Size | "
+        "ConvertTo-Json | Out-File C:\\IT\\disk.json",
+        "Get-Service | Where-Object {$_.Status -eq 'Stopped' -and $_.StartType -eq 'Automatic'} | Restart-Service "
+        "-PassThru",
+        "Get-HotFix | Sort-Object InstalledOn -Descending | Select-Object -First 20 | Export-Csv C:\\IT\\hotfix.csv",
+        "IEX (New-Object Net.WebClient).DownloadString('http://deploy-01/scripts/inventory.ps1')",
+    };
+    char user[48], enc[1400], cmd[1500];
+    uint32_t i = sim_below(&x->rng, NEL(scripts));
+    encode_ps(scripts[i], enc, sizeof enc);
+    snprintf(cmd, sizeof cmd, "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand %s",
+             enc);
+    x->benign = "admin-script";
+    sim_sm_process(x, ws, t, sim_dom_user(x, u, user), "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                   cmd, sim_chance(&x->rng, 0.5) ? "C:\\Windows\\System32\\svchost.exe" : "C:\\Windows\\explorer.exe",
+                   NULL);
+    x->benign = NULL;
+}
+
+/* An administrator troubleshooting: a few account and network commands in a row. */
+static void it_recon(sim_ctx *x, sim_user *u, int64_t t)
+{
+    sim_org *o = &x->org;
+    sim_host *ws = &o->hosts[u->ws];
+    static const char *const cmds[][2] = {
+        {"whoami.exe", "whoami /groups"},
+        {"net.exe", "net user %s /domain"},
+        {"net.exe", "net localgroup administrators"},
+        {"nltest.exe", "nltest /dsgetdc:%s"},
+        {"gpresult.exe", "gpresult /r"},
+        {"ipconfig.exe", "ipconfig /all"},
+        {"net.exe", "net group \"Domain Admins\" /domain"},
+    };
+    char user[48], img[96], cmd[160];
+    sim_dom_user(x, u, user);
+    x->benign = "it-recon";
+    sim_sm_process(x, ws, t, user, "C:\\Windows\\System32\\cmd.exe", "\"C:\\Windows\\system32\\cmd.exe\"",
+                   "C:\\Windows\\explorer.exe", NULL);
+    uint32_t n = 2 + sim_below(&x->rng, 4), first = sim_below(&x->rng, NEL(cmds));
+    int64_t at = t;
+    for (uint32_t k = 0; k < n; k++) {
+        const char *const *c = cmds[(first + k) % NEL(cmds)];
+        at += (int64_t)(5 + sim_below(&x->rng, 60)) * SIM_US;
+        snprintf(cmd, sizeof cmd, c[1],
+                 strstr(c[1], "dsgetdc") ? o->ad : o->users[sim_below(&x->rng, o->nhuman)].name);
+        snprintf(img, sizeof img, "C:\\Windows\\System32\\%s", c[0]);
+        sim_sm_process(x, ws, at, user, img, cmd, "C:\\Windows\\System32\\cmd.exe", NULL);
+    }
+    x->benign = NULL;
+}
+
+/* Someone packs a project folder (or an administrator old logs) with 7-Zip. */
+static void archive(sim_ctx *x, sim_user *u, int64_t t)
+{
+    sim_host *ws = &x->org.hosts[u->ws];
+    char user[48], out[160], cmd[400];
+    static const char *const proj[] = {"trailer_cut", "budget_2015", "festival_submissions", "pitch_deck", "vfx_notes"};
+    const char *p = proj[sim_below(&x->rng, NEL(proj))];
+    const char *z = "C:\\Program Files\\7-Zip\\7z.exe";
+    if (u->role == ROLE_ADMIN) {
+        snprintf(out, sizeof out, "C:\\IT\\Archive\\logs_%u.7z", sim_below(&x->rng, 900) + 100);
+        snprintf(cmd, sizeof cmd, "\"%s\" a -t7z -mx9 %s C:\\IT\\Logs\\* -sdel", z, out);
+    } else {
+        snprintf(out, sizeof out, "C:\\Users\\%s\\Documents\\%s.zip", u->name, p);
+        snprintf(cmd, sizeof cmd, "\"%s\" a -tzip %s C:\\Users\\%s\\Documents\\%s\\*", z, out, u->name, p);
+    }
+    x->benign = "archive";
+    sim_sm_process(x, ws, t, sim_dom_user(x, u, user), z, cmd, "C:\\Windows\\explorer.exe", NULL);
+    sim_sm_file(x, ws, t + (int64_t)(5 + sim_below(&x->rng, 60)) * SIM_US, user, z, out);
+    x->benign = NULL;
+}
+
 /* ---------------------------------------------------------------- a working day */
 
 static void start_day(sim_ctx *x, sim_user *u, int64_t t)
@@ -332,8 +435,23 @@ static void start_day(sim_ctx *x, sim_user *u, int64_t t)
         }
         u->remote = 1;
         u->vpn_ip = 0x0a0ac800 + 10 + (u->rid % 240); /* 10.10.200.x */
+        /* some work on their office desktop over RDP through the VPN, from a home or hotel
+         * computer whose name is no name of ours: the shape of tunnelled RDP */
+        bool travel = r < x->conf.travel_share;
+        bool rdp = sim_chance(&x->rng, travel ? 2 * x->conf.vpn_rdp_share : x->conf.vpn_rdp_share);
+        if (rdp)
+            x->benign = "vpn-rdp";
         sim_tls(x, t - 40 * SIM_US, pub, o->vpn_pub, 443, NULL, 200000, 900000, len, uid);
         sim_ev_nps(x, &o->hosts[o->dcs[0]], t - 35 * SIM_US, u, pub);
+        if (rdp) {
+            char pc[24];
+            snprintf(pc, sizeof pc, "DESKTOP-%07llX", (unsigned long long)(sim_mix(u->rid ^ x->seed) & 0xfffffff));
+            int64_t d = (int64_t)(sim_lognorm(&x->rng, 3, 0.5) * SIM_HOUR);
+            sim_rdp(x, t + 30 * SIM_US, u->vpn_ip, ws, u->name, d, (uint64_t)sim_lognorm(&x->rng, 4e7, 0.8), uid);
+            sim_ev_logon(x, ws, t + 32 * SIM_US, u, 10, u->vpn_ip, pc, u->logon_id ^ 0x2d, false);
+            sim_later_logoff(x, t + 32 * SIM_US + d, ws, u, 10, u->logon_id ^ 0x2d);
+            x->benign = NULL;
+        }
     }
     if (sim_chance(&x->rng, x->conf.failed_logon_rate))
         sim_ev_logon_failed(x, ws, t - 20 * SIM_US, u->name, 2, 0, NULL, 0xc000006a);
@@ -360,9 +478,10 @@ static void end_day(sim_ctx *x, sim_user *u, int64_t t)
 
 static double day_rate(const sim_ctx *x, const sim_user *u)
 {
-    double r = x->conf.browse_per_day + x->conf.share_per_day + x->conf.process_per_day;
+    double r = x->conf.browse_per_day + x->conf.share_per_day + x->conf.process_per_day + x->conf.archive_per_day;
     if (u->role == ROLE_ADMIN)
-        r += x->conf.admin_sessions_per_day + x->conf.linux_sessions_per_day;
+        r += x->conf.admin_sessions_per_day + x->conf.linux_sessions_per_day + x->conf.admin_script_per_day +
+             x->conf.it_recon_per_day;
     return r;
 }
 
@@ -397,12 +516,18 @@ static int64_t run_user(sim_ctx *x, uint32_t i, int64_t t)
             use_share(x, u, t);
         else if ((r -= c->process_per_day) < 0)
             run_app(x, u, t);
+        else if ((r -= c->archive_per_day) < 0 || u->role != ROLE_ADMIN)
+            archive(x, u, t);
         else if ((r -= c->admin_sessions_per_day) < 0) {
             admin_session(x, u, t);
             int64_t next = t + 2 * SIM_MIN;
             return next < u->leave_at ? next : u->leave_at;
-        } else
+        } else if ((r -= c->linux_sessions_per_day) < 0)
             linux_session(x, u, t);
+        else if ((r -= c->admin_script_per_day) < 0)
+            admin_script(x, u, t);
+        else
+            it_recon(x, u, t);
     }
     double gap = x->conf.day_hours * 3600.0 / day_rate(x, u);
     int64_t next = t + (int64_t)(sim_expo(&x->rng, gap) * SIM_US) + 1;
@@ -440,7 +565,9 @@ static void mail_one(sim_ctx *x, int64_t t)
 {
     sim_org *o = &x->org;
     sim_mail m = {0};
-    char from[128], to[128], name[80], helo[128], link[192], msgid[96];
+    char from[128], to[128], name[80], helo[128], link[256], msgid[96], ltext[96], verp[160], lid[160],
+        unsub[256], reply[128], subj[160];
+    const char *bn = NULL;
     m.ts = t;
     m.spf = m.dkim = m.dmarc = "pass";
     m.xmailer = NULL;
@@ -464,14 +591,31 @@ static void mail_one(sim_ctx *x, int64_t t)
         m.inbound = true;
         snprintf(to, sizeof to, "%s@%s", u->name, o->domain);
         if (sim_chance(&x->rng, x->conf.newsletter_share)) {
+            /* a newsletter from an e-mail service: list headers, a VERP bounce address,
+             * links through the service's click tracker (the text shows the real site) */
             uint64_t k = sim_mix(x->seed ^ sim_zipf(&x->rng, 300) ^ 0x6e6577736cULL);
             char d[64];
             sim_gen_domain(k, d);
             snprintf(from, sizeof from, "news@%s", d);
             snprintf(name, sizeof name, "%s", d);
             snprintf(helo, sizeof helo, "mta%u.mail.%s", (unsigned)(k % 9) + 1, d);
-            snprintf(link, sizeof link, "https://click.%s/t/%llx", d,
-                     (unsigned long long)(sim_next(&x->rng) >> 20));
+            unsigned long long tok = (unsigned long long)(sim_next(&x->rng) >> 20);
+            if (sim_chance(&x->rng, x->conf.tracking_share)) {
+                snprintf(link, sizeof link, "https://click.%s/ls/click?upn=%llx&u=https%%3A%%2F%%2Fwww.%s%%2Fnews%%2F", d,
+                         tok, d);
+                snprintf(ltext, sizeof ltext, "www.%s/news/", d);
+                m.link_text = ltext;
+            } else {
+                snprintf(link, sizeof link, "https://www.%s/news/?utm_source=newsletter&utm_medium=email", d);
+            }
+            snprintf(verp, sizeof verp, "bounce-%llx-%s=%s@bounce.%s", tok & 0xffffff, u->name, o->domain, d);
+            snprintf(lid, sizeof lid, "%s newsletter <news.%s>", d, d);
+            snprintf(unsub, sizeof unsub, "<mailto:unsubscribe@bounce.%s?subject=unsub-%llx>, <https://click.%s/unsub/%llx>",
+                     d, tok, d, tok);
+            m.return_path = verp;
+            m.list_id = lid;
+            m.list_unsub = unsub;
+            m.precedence = "bulk";
             m.src_ip = sim_domain_ip(k ^ 0x3);
             m.subject = news_subj[sim_below(&x->rng, NEL(news_subj))];
             m.text = "View this e-mail in your browser. Our top stories this week are below.";
@@ -480,7 +624,49 @@ static void mail_one(sim_ctx *x, int64_t t)
             if (sim_chance(&x->rng, 0.1)) {
                 m.dkim = "none";
                 m.dmarc = "none";
+            } else if ((double)(sim_mix(k ^ 0x626868ULL) % 10000) < x->conf.dkim_bodyhash_fail * 10000) {
+                /* a sender whose mail service adds a footer after signing: the body hash of
+                 * every message of it fails */
+                m.dkim = "fail";
+                m.dkim_reason = "body hash did not verify";
+                m.dmarc = "pass"; /* aligned SPF still passes DMARC */
             }
+            bn = "newsletter";
+        } else if (sim_chance(&x->rng, x->conf.list_share)) {
+            /* a post to a mailing list the person is on: the list rewrites From, sets
+             * Reply-To to the list and bounces to a VERP address */
+            static const char *const lists[][2] = {{"film-tech", "Film technology discussion"},
+                                                   {"vfx-users", "VFX pipeline users"},
+                                                   {"postgres-general", "PostgreSQL general discussion"},
+                                                   {"festival-programmers", "Festival programmers"}};
+            uint32_t li = sim_below(&x->rng, NEL(lists));
+            uint64_t k = sim_mix(x->seed ^ (0x6c697374ULL + li));
+            char d[64], who[40];
+            sim_gen_domain(k, d);
+            static const char *const pn[] = {"Ana Ruiz", "Tom Becker", "Li Wei", "Sara Novak", "Omar Haddad"};
+            snprintf(who, sizeof who, "%s", pn[sim_below(&x->rng, NEL(pn))]);
+            snprintf(from, sizeof from, "%s@lists.%s", lists[li][0], d);
+            snprintf(name, sizeof name, "%s via %s", who, lists[li][0]);
+            snprintf(helo, sizeof helo, "lists.%s", d);
+            snprintf(verp, sizeof verp, "%s-bounces+%s=%s@lists.%s", lists[li][0], u->name, o->domain, d);
+            snprintf(lid, sizeof lid, "%s <%s.lists.%s>", lists[li][1], lists[li][0], d);
+            snprintf(unsub, sizeof unsub, "<https://lists.%s/mailman/options/%s>, <mailto:%s-request@lists.%s?subject=unsubscribe>",
+                     d, lists[li][0], lists[li][0], d);
+            snprintf(reply, sizeof reply, "%s@lists.%s", lists[li][0], d);
+            snprintf(subj, sizeof subj, "[%s] Re: %s", lists[li][0], biz_subj[sim_below(&x->rng, NEL(biz_subj))]);
+            snprintf(link, sizeof link, "https://lists.%s/archives/%s/%llx/", d, lists[li][0],
+                     (unsigned long long)(sim_next(&x->rng) >> 40));
+            m.return_path = verp;
+            m.list_id = lid;
+            m.list_unsub = unsub;
+            m.reply_to = reply;
+            m.sender = verp;
+            m.precedence = "list";
+            m.src_ip = sim_domain_ip(k ^ 0x5);
+            m.subject = subj;
+            m.link = link;
+            m.xmailer = NULL;
+            bn = "mailing-list";
         } else {
             uint32_t p = sim_below(&x->rng, o->npartner);
             static const char *const pn[] = {"alex", "sam", "jordan", "taylor", "morgan", "casey"};
@@ -520,7 +706,9 @@ static void mail_one(sim_ctx *x, int64_t t)
         if (m.attach_len > 200000)
             m.attach_len = 200000;
     }
+    x->benign = bn;
     sim_mail_write(x, &m, msgid);
+    x->benign = NULL;
 }
 
 /* how busy mail is at t (HQ local time): full on working hours, low at night and weekends */
@@ -576,6 +764,7 @@ static int64_t run_deploy(sim_ctx *x, int64_t t)
     char cmd[160];
     snprintf(cmd, sizeof cmd, "msiexec.exe /i \"\\\\deploy-01\\Packages\\%s\" /qn /norestart",
              pkgs[n->deploy_pkg % NEL(pkgs)]);
+    x->benign = "deploy-push";
     sim_smb_map(x, t, dep->ip, ws, "ADMIN$", uid);
     sim_ev_logon(x, ws, t + 20000, svc, 3, dep->ip, NULL, 0x9000000 + n->deploy_left, true);
     sim_ev_service(x, ws, t + SIM_US, "PDQDeployRunner-1",
@@ -583,6 +772,7 @@ static int64_t run_deploy(sim_ctx *x, int64_t t)
                    "user mode service", NULL);
     sim_sm_process(x, ws, t + 3 * SIM_US, "NT AUTHORITY\\SYSTEM", "C:\\Windows\\System32\\msiexec.exe", cmd,
                    "C:\\Windows\\AdminArsenal\\PDQDeployRunner\\service-1\\PDQDeployRunner-1.exe", NULL);
+    x->benign = NULL;
     sim_later_logoff(x, t + 90 * SIM_US, ws, svc, 3, 0x9000000 + n->deploy_left);
     n->deploy_next = (n->deploy_next + 1) % o->nws;
     if (--n->deploy_left == 0) {
@@ -691,6 +881,67 @@ static int64_t run_scanner(sim_ctx *x, int64_t t)
     double per_burst = 15.0;
     double gap = 86400.0 * per_burst / (x->conf.scanner_per_day > 0 ? x->conf.scanner_per_day : 1);
     return t + (int64_t)(sim_expo(&x->rng, gap) * SIM_US) + SIM_US;
+}
+
+/* The weekly vulnerability scan: vscan-01 walks every host at night, probes its common
+ * ports, logs on with its scan account where it can (and fails where the account is not
+ * set up, trying default accounts), and tries SSH on Linux servers. One host per call. */
+static int64_t run_vscan(sim_ctx *x, int64_t t)
+{
+    sim_normal *n = x->normal;
+    sim_org *o = &x->org;
+    const sim_conf *c = &x->conf;
+    if (n->vscan_next == UINT32_MAX) {
+        int every = c->vuln_scan_per_week > 0 ? (int)(7 / c->vuln_scan_per_week + 0.5) : 0;
+        int64_t day = (t - x->start) / SIM_DAY;
+        if (!every || day % (every ? every : 1) != 2 % (every ? every : 1))
+            return hq_time(x, t, 22.0) + sim_below(&x->rng, 300) * SIM_US;
+        n->vscan_next = 0;
+    }
+    static const uint16_t ports[] = {445, 135, 139, 3389, 5985, 22,  80,   443,  21,   23,   25,   53,  110, 111,
+                                     143, 389, 636, 993, 995,  1433, 1521, 2049, 3306, 5432, 5900, 5986, 8000,
+                                     8080, 8443, 9100, 161, 623, 1723, 3268, 3269, 47001, 49152, 49153, 49154, 10000};
+    sim_host *sc = &o->hosts[o->scan];
+    sim_host *h = &o->hosts[n->vscan_next];
+    bool lin = h->kind == HK_LINUX || h->kind == HK_SFTP;
+    char uid[20];
+    x->benign = "vuln-scan";
+    if (h != sc) {
+        uint32_t np = (uint32_t)c->vuln_scan_ports;
+        int64_t at = t;
+        for (uint32_t i = 0; i < np; i++) {
+            uint16_t p = ports[i % NEL(ports)];
+            bool open = lin ? p == 22 || p == 80 || p == 443 || p == 10000
+                            : p == 445 || p == 135 || p == 139 || p == 3389 || p == 5985 || p == 49152;
+            sim_conn cn = {at,        open ? 200000 : 1000, sc->ip, h->ip, (uint16_t)(40000 + sim_below(&x->rng, 20000)),
+                           p,         "tcp",           NULL,   open ? 60 : 0, open ? 120 : 0,
+                           open ? "SF" : "REJ", 0};
+            sim_net_conn(x, &cn, uid);
+            at += 50000 + sim_below(&x->rng, 150000);
+        }
+        sim_user *svc = &o->users[o->svc_scan];
+        if (lin) {
+            sim_ssh_failed(x, at + SIM_US, h, "root", sc->ip, false);
+            sim_ssh_failed(x, at + 2 * SIM_US, h, "admin", sc->ip, true);
+            sim_ssh_session(x, at + 3 * SIM_US, h, "svc_scan", sc->ip, true, NULL);
+        } else if (sim_chance(&x->rng, c->vuln_scan_fail_share)) {
+            static const char *const tries[] = {"svc_scan", "Administrator", "admin", "guest"};
+            for (uint32_t i = 0; i < NEL(tries); i++)
+                sim_ev_logon_failed(x, h, at + (int64_t)(1 + i) * SIM_US, tries[i], 3, sc->ip, "VSCAN-01",
+                                    i ? 0xc0000064 : 0xc000006a);
+        } else {
+            sim_smb_map(x, at + SIM_US, sc->ip, h, "IPC$", uid);
+            sim_ev_logon(x, h, at + SIM_US + 20000, svc, 3, sc->ip, "VSCAN-01", 0x9a00000 + n->vscan_next, true);
+            sim_smb_map(x, at + 2 * SIM_US, sc->ip, h, "ADMIN$", uid);
+            sim_later_logoff(x, at + 40 * SIM_US, h, svc, 3, 0x9a00000 + n->vscan_next);
+        }
+    }
+    x->benign = NULL;
+    if (++n->vscan_next >= o->nhosts) {
+        n->vscan_next = UINT32_MAX;
+        return hq_time(x, t, 22.0) + sim_below(&x->rng, 300) * SIM_US;
+    }
+    return t + (int64_t)(10 + sim_below(&x->rng, 30)) * SIM_US;
 }
 
 static int64_t run_cron(sim_ctx *x, uint32_t l, int64_t t)
@@ -804,6 +1055,7 @@ void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), vo
         return;
     n->deploy_next = UINT32_MAX;
     n->backup_next = UINT32_MAX;
+    n->vscan_next = UINT32_MAX;
     n->later_free = UINT32_MAX;
     x->sched_add = add;
     x->sched = sched;
@@ -825,6 +1077,7 @@ void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), vo
     add(sched, x->start + sim_below(&x->rng, 60) * SIM_US, TK_MAIL, 0);
     add(sched, hq_time(x, x->start, 19.0), TK_DEPLOY, 0);
     add(sched, hq_time(x, x->start, 1.0), TK_BACKUP, 0);
+    add(sched, hq_time(x, x->start, 22.0), TK_VSCAN, 0);
     add(sched, x->start + sim_below(&x->rng, 3600) * SIM_US, TK_SCANNER, 0);
     for (uint32_t i = 0; i < o->napp; i++)
         add(sched, x->start + sim_below(&x->rng, 1800) * SIM_US, TK_SERVICE, i);
@@ -853,6 +1106,8 @@ int64_t sim_normal_run(sim_ctx *x, int kind, uint32_t idx, int64_t t)
         return run_hire(x, idx, t);
     case TK_LATER:
         return run_later(x, idx, t);
+    case TK_VSCAN:
+        return run_vscan(x, t);
     }
     return INT64_MAX;
 }

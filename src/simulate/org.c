@@ -311,6 +311,7 @@ static void add_servers(sim_ctx *x)
     }
     o->sftp = add_host(x, HK_SFTP, 0, "sftp-01", server_ip(o, k++));
     o->lin[o->nlin++] = o->sftp;
+    o->scan = add_host(x, HK_SCAN, 0, "vscan-01", server_ip(o, k++));
 }
 
 static void name_user(sim_ctx *x, sim_user *u, char (*seen)[24], uint32_t nseen)
@@ -431,6 +432,7 @@ tocsin_code sim_org_build(sim_ctx *x, char *err, size_t errlen)
     add_service_account(o, &o->svc_deploy, "svc_deploy");
     add_service_account(o, &o->svc_sql, "svc_sql");
     add_service_account(o, &o->svc_web, "svc_web");
+    add_service_account(o, &o->svc_scan, "svc_scan");
     add_servers(x);
     return TOCSIN_OK;
 }

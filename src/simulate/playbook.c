@@ -289,6 +289,10 @@ static const char *parse_line(sim_campaign *c, const char *p, const char *e)
             c->nvpn_cc++;
         }
         return NULL;
+    } else if (teq(t[0], "ransom-ext") && n == 2) {
+        return t[1].n > 1 && t[1].p[0] == '.' && tcopy(c->ransom_ext, sizeof c->ransom_ext, t[1])
+                   ? NULL
+                   : "ransom-ext wants .EXT (under 16 characters)";
     } else if (teq(t[0], "cloud") && n == 2) {
         return tcopy(c->cloud, sizeof c->cloud, t[1]) ? NULL : "cloud host too long";
     } else if (teq(t[0], "step")) {

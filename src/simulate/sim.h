@@ -177,7 +177,8 @@ enum sim_hkind {
     HK_APP,
     HK_SQL,
     HK_LINUX,
-    HK_SFTP
+    HK_SFTP,
+    HK_SCAN /* the vulnerability scanner */
 };
 
 typedef struct sim_site {
@@ -242,7 +243,7 @@ typedef struct sim_org {
     uint32_t lin[16], nlin;
     uint32_t apps[16], napp;
     uint32_t sqls[8], nsql;
-    uint32_t mail, deploy, backup, sftp;
+    uint32_t mail, deploy, backup, sftp, scan;
     uint32_t pub_base; /* the org's public /24 */
     uint32_t vpn_pub, mx_pub, sftp_pub, nat_pub;
     char partners[6][40];
@@ -250,7 +251,7 @@ typedef struct sim_org {
     uint32_t npartner;
     uint32_t admins[64], nadmin;
     uint32_t execs[64], nexec;
-    uint32_t svc_backup, svc_deploy, svc_sql, svc_web;
+    uint32_t svc_backup, svc_deploy, svc_sql, svc_web, svc_scan;
 } sim_org;
 
 /* ---------------------------------------------------------------- configuration */
@@ -267,6 +268,11 @@ typedef struct sim_conf {
     double deploy_per_week, deploy_hosts_share;
     double backup_gb, offsite_gb;
     double scanner_per_day;
+    /* routine look-alikes of attacks (docs/simulate.md) */
+    double vuln_scan_per_week, vuln_scan_ports, vuln_scan_fail_share;
+    double vpn_rdp_share;
+    double list_share, tracking_share, dkim_bodyhash_fail;
+    double admin_script_per_day, it_recon_per_day, archive_per_day;
     double new_hire_share;
     double exec_share, admin_share;
     uint32_t longtail_pool;
@@ -330,6 +336,13 @@ typedef struct sim_ctx {
     void *sched;
     struct sim_conn last_conn; /* the connection sim_net_conn wrote last (for alerts on it) */
     struct sim_step *cur;      /* the campaign step whose events are being written, or NULL */
+    const char *benign;        /* else the routine look-alike being written ("vuln-scan"), or NULL */
+    struct sim_benign {        /* what each look-alike wrote, for the truth's summary lines */
+        const char *kind;
+        uint64_t events;
+        int64_t first, last;
+    } bn[12];
+    uint32_t nbn;
     bool wfirst[3];            /* per Windows channel: no EventData pair written yet */
     uint64_t wrec[3];          /* per Windows channel: the record being written */
     char *mbuf;                /* scratch for one mail message */
@@ -340,6 +353,9 @@ typedef struct sim_ctx {
 /* Records that a record of file f just written (starting at line) belongs to the current
  * campaign step, if any, with its natural identifier. */
 void sim_mark(sim_ctx *x, int f, uint64_t line, int64_t ts, const char *id);
+/* The same for a record of a routine look-alike of an attack (x->benign): a "benign" line
+ * of the truth, so that eval counts alerts on it as false and says which look-alike. */
+void sim_mark_benign(sim_ctx *x, int f, uint64_t line, int64_t ts, const char *id);
 
 /* Finishes one single-line record of file f: counts the line and marks it. */
 static inline void sim_end_line(sim_ctx *x, int f, int64_t ts, const char *id)
@@ -349,6 +365,8 @@ static inline void sim_end_line(sim_ctx *x, int f, int64_t ts, const char *id)
     o->line++;
     if (x->cur)
         sim_mark(x, f, o->line, ts, id);
+    else if (x->benign)
+        sim_mark_benign(x, f, o->line, ts, id);
 }
 
 /* ---------------------------------------------------------------- org.c */
@@ -480,6 +498,16 @@ void sim_sm_driver(sim_ctx *x, sim_host *h, int64_t ts, const char *path, const 
                    const char *signature);
 void sim_sm_delete(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image, const char *path,
                    bool archived);
+/* Security 1102 / System 104 (channel "Security" or another): a log cleared by u. */
+void sim_ev_log_cleared(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, const char *channel);
+/* System 7036: a service entered a state ("stopped", "running"). */
+void sim_ev_service_state(sim_ctx *x, sim_host *h, int64_t ts, const char *display, const char *state);
+/* Sysmon 7: image loaded a DLL; signature NULL for an unsigned one. */
+void sim_sm_image_load(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
+                       const char *dll, const char *hashes, const char *signature);
+/* Sysmon 10: image opened the target process with the access mask, call trace as Sysmon writes it. */
+void sim_sm_process_access(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
+                           const char *target, const char *access, const char *trace);
 /* "DOMAIN\\name" for u into buf (>= 48). */
 const char *sim_dom_user(const sim_ctx *x, const sim_user *u, char *buf);
 
@@ -498,6 +526,10 @@ typedef struct sim_mail {
     const char *attach_name;        /* NULL for none */
     size_t attach_len;
     const char *xmailer;
+    /* bulk mail (NULL when not): list headers, the bounce address, the list as Reply-To */
+    const char *list_id, *list_unsub, *precedence, *return_path, *reply_to, *sender;
+    const char *dkim_reason; /* "body hash did not verify" beside dkim=fail */
+    const char *link_text;   /* the text of the HTML link (default "Click here") */
 } sim_mail;
 
 /* Writes the message to the mbox and, when it crosses the perimeter, Zeek smtp/conn
@@ -525,7 +557,8 @@ enum sim_task_kind {
     TK_CRON,
     TK_HIRE,
     TK_STEP,
-    TK_LATER
+    TK_LATER,
+    TK_VSCAN
 };
 void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), void *sched);
 void sim_normal_free(sim_ctx *x);
@@ -547,6 +580,8 @@ tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const ch
 /* Plans the steps over the period; adds one TK_STEP task per step. */
 void sim_campaign_plan(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), void *sched);
 int64_t sim_campaign_run(sim_ctx *x, uint32_t step, int64_t t);
+/* Writes the look-alikes' summary lines of truth.jsonl (normal.c). */
+void sim_benign_truth(sim_ctx *x);
 /* Writes the step records of truth.jsonl. */
 void sim_campaign_truth(sim_ctx *x);
 void sim_campaign_free(sim_ctx *x);

@@ -318,6 +318,7 @@ tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errle
             snprintf(err, errlen, "out of memory");
         sim_zeek_footers(x);
         sim_campaign_truth(x);
+        sim_benign_truth(x);
     }
     tocsin_code rc2 =
         close_outputs(x, rc == TOCSIN_OK ? err : dummy, rc == TOCSIN_OK ? errlen : sizeof dummy);

@@ -71,10 +71,23 @@ static wprov prov_of(int ch, unsigned eid)
     return p;
 }
 
+static void win_begin(sim_ctx *x, int ch, sim_host *h, unsigned eid, int64_t ts, const wprov *pp,
+                      const char *data_open);
+
 void sim_win_begin(sim_ctx *x, int ch, sim_host *h, unsigned eid, int64_t ts)
 {
-    sim_out *o = &x->out[chan_file[ch]];
     wprov p = prov_of(ch, eid);
+    win_begin(x, ch, h, eid, ts, &p, "\"EventData\":{");
+}
+
+/* data_open opens the event's data: "EventData":{ for most, "UserData":{"X":{ for events
+ * that Windows writes as user data (log cleared); sim_win_end closes three braces, so a
+ * UserData event is closed with one more. */
+static void win_begin(sim_ctx *x, int ch, sim_host *h, unsigned eid, int64_t ts, const wprov *pp,
+                      const char *data_open)
+{
+    sim_out *o = &x->out[chan_file[ch]];
+    wprov p = *pp;
     uint64_t rec = ch == WCH_SEC ? ++h->rec_sec : ch == WCH_SYSMON ? ++h->rec_sysmon : ++h->rec_sys;
     x->wrec[ch] = rec;
     x->wfirst[ch] = true;
@@ -116,7 +129,8 @@ void sim_win_begin(sim_ctx *x, int ch, sim_host *h, unsigned eid, int64_t ts)
     sim_puts(o, h->fqdn);
     SIM_PUTL(o, "\",\"Security\":");
     sim_puts(o, p.security);
-    SIM_PUTL(o, "},\"EventData\":{");
+    SIM_PUTL(o, "},");
+    sim_puts(o, data_open);
 }
 
 static void key(sim_ctx *x, int ch, const char *k)
@@ -638,5 +652,86 @@ void sim_sm_delete(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const 
     sim_win_s(x, WCH_SYSMON, "IsExecutable", "false");
     if (archived)
         sim_win_s(x, WCH_SYSMON, "Archived", "true");
+    sim_win_end(x, WCH_SYSMON, h, ts);
+}
+
+/* ---------------------------------------------------------------- intrusion events */
+
+void sim_ev_log_cleared(sim_ctx *x, sim_host *h, int64_t ts, const sim_user *u, const char *channel)
+{
+    /* Security 1102 and System 104 come from the Eventlog service, as user data */
+    bool sec = strcmp(channel, "Security") == 0;
+    int ch = sec ? WCH_SEC : WCH_SYSTEM;
+    wprov p = {.provider = "{\"#attributes\":{\"Name\":\"Microsoft-Windows-Eventlog\",\"Guid\":"
+                           "\"{fc65ddd8-d6ef-4962-83d5-6e5cfe9ce148}\"}}",
+               .version = sec ? 0 : 1,
+               .level = 4,
+               .task = 104,
+               .keywords = sec ? "0x4020000000000000" : "0x8000000000000000",
+               .channel = sec ? "Security" : "System",
+               .security = "{\"#attributes\":{\"UserID\":\"S-1-5-18\"}}"};
+    char sid[80];
+    put_sid(sid, sizeof sid, x, u->rid);
+    win_begin(x, ch, h, sec ? 1102 : 104, ts, &p, "\"UserData\":{\"LogFileCleared\":{");
+    if (sec) {
+        sim_win_s(x, ch, "SubjectUserSid", sid);
+        sim_win_s(x, ch, "SubjectUserName", u->name);
+        sim_win_s(x, ch, "SubjectDomainName", x->org.nb);
+        sim_win_hex(x, ch, "SubjectLogonId", u->logon_id | 0x40000);
+    } else {
+        sim_win_s(x, ch, "SubjectUserName", u->name);
+        sim_win_s(x, ch, "SubjectDomainName", x->org.nb);
+        sim_win_s(x, ch, "Channel", channel);
+        sim_win_s(x, ch, "BackupPath", "");
+    }
+    sim_putc(&x->out[chan_file[ch]], '}');
+    sim_win_end(x, ch, h, ts);
+}
+
+void sim_ev_service_state(sim_ctx *x, sim_host *h, int64_t ts, const char *display, const char *state)
+{
+    wprov p = prov_of(WCH_SYSTEM, 7045);
+    win_begin(x, WCH_SYSTEM, h, 7036, ts, &p, "\"EventData\":{");
+    sim_win_s(x, WCH_SYSTEM, "param1", display);
+    sim_win_s(x, WCH_SYSTEM, "param2", state);
+    sim_win_s(x, WCH_SYSTEM, "Binary", "");
+    sim_win_end(x, WCH_SYSTEM, h, ts);
+}
+
+void sim_sm_image_load(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
+                       const char *dll, const char *hashes, const char *signature)
+{
+    sm_head(x, h, 7, ts, image, true);
+    sim_win_s(x, WCH_SYSMON, "Image", image);
+    sim_win_s(x, WCH_SYSMON, "ImageLoaded", dll);
+    sim_win_s(x, WCH_SYSMON, "FileVersion", signature ? "10.0.19041.1" : "-");
+    sim_win_s(x, WCH_SYSMON, "Description", "-");
+    sim_win_s(x, WCH_SYSMON, "Product", "-");
+    sim_win_s(x, WCH_SYSMON, "Company", signature ? signature : "-");
+    sim_win_s(x, WCH_SYSMON, "OriginalFileName", base_name(dll));
+    sim_win_s(x, WCH_SYSMON, "Hashes", hashes);
+    sim_win_s(x, WCH_SYSMON, "Signed", signature ? "true" : "false");
+    sim_win_s(x, WCH_SYSMON, "Signature", signature ? signature : "-");
+    sim_win_s(x, WCH_SYSMON, "SignatureStatus", signature ? "Valid" : "Unavailable");
+    sim_win_s(x, WCH_SYSMON, "User", user);
+    sim_win_end(x, WCH_SYSMON, h, ts);
+}
+
+void sim_sm_process_access(sim_ctx *x, sim_host *h, int64_t ts, const char *user, const char *image,
+                           const char *target, const char *access, const char *trace)
+{
+    sm_head(x, h, 10, ts, image, false);
+    uint32_t spid = proc_pid(h, image), tpid = proc_pid(h, target);
+    put_guid(x, "SourceProcessGUID", h, spid);
+    sim_win_u(x, WCH_SYSMON, "SourceProcessId", spid);
+    sim_win_u(x, WCH_SYSMON, "SourceThreadId", spid + 4 * (1 + (uint32_t)(ts / 1000 % 500)));
+    sim_win_s(x, WCH_SYSMON, "SourceImage", image);
+    put_guid(x, "TargetProcessGUID", h, tpid);
+    sim_win_u(x, WCH_SYSMON, "TargetProcessId", tpid);
+    sim_win_s(x, WCH_SYSMON, "TargetImage", target);
+    sim_win_s(x, WCH_SYSMON, "GrantedAccess", access);
+    sim_win_s(x, WCH_SYSMON, "CallTrace", trace);
+    sim_win_s(x, WCH_SYSMON, "SourceUser", user);
+    sim_win_s(x, WCH_SYSMON, "TargetUser", "NT AUTHORITY\\SYSTEM");
     sim_win_end(x, WCH_SYSMON, h, ts);
 }
