@@ -325,7 +325,7 @@ static void summary_row(const rpt *r, const ts_intel *ti, const ts_incident_view
     rpt_cut(r, verdict, vw);
     left -= vw;
     if (nh && left > 12) {
-        char hl[24];
+        char hl[48];
         snprintf(hl, sizeof hl, "  %zu host%s: ", nh, nh == 1 ? "" : "s");
         fputs(hl, o);
         rpt_cut(r, hosts, left - (int)strlen(hl));

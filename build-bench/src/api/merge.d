@@ -1,0 +1,12 @@
+build-bench/src/api/merge.o: src/api/merge.c src/api/merge.h \
+ src/ingest/ingest.h src/core/arena.h src/core/event.h src/core/ip.h \
+ src/core/str.h src/core/input.h include/tocsin.h src/core/json.h
+src/api/merge.h:
+src/ingest/ingest.h:
+src/core/arena.h:
+src/core/event.h:
+src/core/ip.h:
+src/core/str.h:
+src/core/input.h:
+include/tocsin.h:
+src/core/json.h:

@@ -1,0 +1,17 @@
+build-bench/src/attribute/evidence.o: src/attribute/evidence.c \
+ src/attribute/attribute.h src/correlate/correlate.h src/detect/detect.h \
+ src/core/event.h src/core/arena.h src/core/ip.h src/core/str.h \
+ src/intel/intel.h include/tocsin.h src/attribute/evbuf.h \
+ src/attribute/timezone.h src/correlate/entity.h
+src/attribute/attribute.h:
+src/correlate/correlate.h:
+src/detect/detect.h:
+src/core/event.h:
+src/core/arena.h:
+src/core/ip.h:
+src/core/str.h:
+src/intel/intel.h:
+include/tocsin.h:
+src/attribute/evbuf.h:
+src/attribute/timezone.h:
+src/correlate/entity.h:

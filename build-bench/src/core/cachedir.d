@@ -1,0 +1,2 @@
+build-bench/src/core/cachedir.o: src/core/cachedir.c src/core/cachedir.h
+src/core/cachedir.h:

@@ -1,0 +1,2 @@
+build-bench/src/core/error.o: src/core/error.c include/tocsin.h
+include/tocsin.h:

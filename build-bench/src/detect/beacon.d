@@ -1,0 +1,15 @@
+build-bench/src/detect/beacon.o: src/detect/beacon.c src/core/config.h \
+ include/tocsin.h src/detect/alert_util.h src/detect/detect.h \
+ src/core/event.h src/core/arena.h src/core/ip.h src/core/str.h \
+ src/intel/intel.h src/detect/beacon_stats.h src/detect/behave_util.h
+src/core/config.h:
+include/tocsin.h:
+src/detect/alert_util.h:
+src/detect/detect.h:
+src/core/event.h:
+src/core/arena.h:
+src/core/ip.h:
+src/core/str.h:
+src/intel/intel.h:
+src/detect/beacon_stats.h:
+src/detect/behave_util.h:

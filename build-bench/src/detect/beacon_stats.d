@@ -1,0 +1,3 @@
+build-bench/src/detect/beacon_stats.o: src/detect/beacon_stats.c \
+ src/detect/beacon_stats.h
+src/detect/beacon_stats.h:

@@ -1,0 +1,17 @@
+build-bench/src/detect/phishing.o: src/detect/phishing.c \
+ src/core/config.h include/tocsin.h src/detect/alert_util.h \
+ src/detect/detect.h src/core/event.h src/core/arena.h src/core/ip.h \
+ src/core/str.h src/intel/intel.h src/detect/phish_state.h \
+ src/detect/phish_int.h src/detect/phish_lists.h
+src/core/config.h:
+include/tocsin.h:
+src/detect/alert_util.h:
+src/detect/detect.h:
+src/core/event.h:
+src/core/arena.h:
+src/core/ip.h:
+src/core/str.h:
+src/intel/intel.h:
+src/detect/phish_state.h:
+src/detect/phish_int.h:
+src/detect/phish_lists.h:

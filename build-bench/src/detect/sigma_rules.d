@@ -1,0 +1,14 @@
+build-bench/src/detect/sigma_rules.o: src/detect/sigma_rules.c \
+ src/core/config.h include/tocsin.h src/detect/alert_util.h \
+ src/detect/detect.h src/core/event.h src/core/arena.h src/core/ip.h \
+ src/core/str.h src/intel/intel.h src/sigma/sigma.h
+src/core/config.h:
+include/tocsin.h:
+src/detect/alert_util.h:
+src/detect/detect.h:
+src/core/event.h:
+src/core/arena.h:
+src/core/ip.h:
+src/core/str.h:
+src/intel/intel.h:
+src/sigma/sigma.h:

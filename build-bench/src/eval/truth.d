@@ -1,0 +1,18 @@
+build-bench/src/eval/truth.o: src/eval/truth.c src/core/esc.h \
+ src/core/str.h src/eval/eval.h src/store/store_read.h src/store/store.h \
+ src/correlate/correlate.h src/detect/detect.h src/core/event.h \
+ src/core/arena.h src/core/ip.h src/intel/intel.h include/tocsin.h \
+ src/correlate/suppress.h
+src/core/esc.h:
+src/core/str.h:
+src/eval/eval.h:
+src/store/store_read.h:
+src/store/store.h:
+src/correlate/correlate.h:
+src/detect/detect.h:
+src/core/event.h:
+src/core/arena.h:
+src/core/ip.h:
+src/intel/intel.h:
+include/tocsin.h:
+src/correlate/suppress.h:
