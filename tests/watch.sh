@@ -49,6 +49,8 @@ wait_for() { # seconds, command...: polls until the command succeeds
     done
 }
 stop_watch() { kill -TERM "$WPID"; wait "$WPID"; }
+# The count is read again at every poll (a "$(...)" in wait_for's arguments would be read once).
+events_are() { test "$(total_events "$1")" -eq "$2"; }
 
 # 1. An appended line alerts within the bound (5 s on a loaded machine; the figure is printed).
 mkdir -p "$tmp/a"
@@ -80,7 +82,7 @@ mkdir -p "$tmp/r" "$tmp/old"
 { printf '%s\n' "$HEADER"; rows 100 105; } >"$tmp/single.log"
 { printf '%s\n' "$HEADER"; rows 200 210; } | gzip >"$tmp/r/conn.old.log.gz" # an archive: skipped
 start_watch "$tmp/r.db" "$tmp/r.out" "$tmp/r" "$tmp/single.log"
-wait_for 5 test "$(total_events "$tmp/r.db")" -eq 15
+wait_for 30 events_are "$tmp/r.db" 15
 rows 10 20 >>"$tmp/r/conn.log"
 mv "$tmp/r/conn.log" "$tmp/r/conn.00:00:00-01:00:00.log"
 rows 20 25 >>"$tmp/r/conn.00:00:00-01:00:00.log" # the writer finishes the renamed file
@@ -89,11 +91,11 @@ rows 105 110 >>"$tmp/single.log"
 mv "$tmp/single.log" "$tmp/old/single.log.1"
 rows 110 112 >>"$tmp/old/single.log.1" # written after the rename, before the writer reopens
 { printf '%s\n' "$HEADER"; rows 112 115; } >"$tmp/single.log"
-check "rotation: every line read once" wait_for 5 test "$(total_events "$tmp/r.db")" -eq 45
+check "rotation: every line read once" wait_for 30 events_are "$tmp/r.db" 45
 : >"$tmp/r/conn.log" # truncated (copytruncate), then written again
 sleep 0.5
 { printf '%s\n' "$HEADER"; rows 30 33; } >>"$tmp/r/conn.log"
-check "truncation: the new lines read, none twice" wait_for 5 test "$(total_events "$tmp/r.db")" -eq 48
+check "truncation: the new lines read, none twice" wait_for 30 events_are "$tmp/r.db" 48
 sleep 0.5
 check "and nothing more" test "$(total_events "$tmp/r.db")" -eq 48
 stop_watch
@@ -108,7 +110,7 @@ for i in $(seq 0 2 38); do rows "$i" $((i + 2)) >>"$tmp/k/conn.log"; sleep 0.05;
 for i in $(seq 40 2 78); do rows "$i" $((i + 2)) >>"$tmp/k/conn.log"; done
 start_watch "$tmp/k.db" "$tmp/k2.out" "$tmp/k"
 for i in $(seq 80 2 98); do rows "$i" $((i + 2)) >>"$tmp/k/conn.log"; sleep 0.05; done
-wait_for 10 test "$(total_events "$tmp/k.db")" -eq 100
+wait_for 30 events_are "$tmp/k.db" 100
 stop_watch
 "$T" hunt "$tmp/k" --db "$tmp/batch.db" --no-progress >/dev/null 2>&1
 check "after SIGKILL and restart: every line counted once" test "$(total_events "$tmp/k.db")" -eq 100
@@ -128,9 +130,9 @@ check "no alert printed twice across the restart" bash -c \
 mkdir -p "$tmp/m"
 { printf '%s\n' "$HEADER"; rows 10 20; } >"$tmp/m/x.log"
 start_watch "$tmp/m.db" "$tmp/m.out" "$tmp/m"
-wait_for 10 test "$(total_events "$tmp/m.db")" -eq 10
+wait_for 30 events_are "$tmp/m.db" 10
 { printf '%s\n' "$HEADER"; rows 0 5; } >"$tmp/m/y.log"
-wait_for 10 test "$(total_events "$tmp/m.db")" -eq 15
+wait_for 30 events_are "$tmp/m.db" 15
 stop_watch
 "$T" hunt "$tmp/m" --db "$tmp/mbatch.db" --no-progress >/dev/null 2>&1
 check "merged: every line counted once" test "$(total_events "$tmp/m.db")" -eq 15
