@@ -7,6 +7,7 @@
 
 #include "attribute/attribute.h"
 #include "attribute/timezone.h"
+#include "attribute/model.h"
 #include "check.h"
 #include "report/report.h"
 
@@ -965,11 +966,37 @@ static void test_time_zones(const cat *c)
     ts_tz_free(&tz);
 }
 
+/* In a hunt, public techniques alone never make a named actor the verdict: capped at
+ * TS_PUBLIC_ONLY_CAP, the rest to "unattributed"; an indicator of the actor lifts the cap. */
+static void test_public_only_cap(const cat *c)
+{
+    ts_attr_evidence ev[] = {tech(c->t_rare), tech(c->t_wiper), ioc(c->set_lazarus, 90, "ip 198.51.100.7")};
+    ts_attr_params p;
+    ts_attr_params_default(&p);
+    ts_attribution *free_ = ts_attribute_with(c->ti, ev, 2, &p);
+    p.public_only_cap = TS_PUBLIC_ONLY_CAP;
+    ts_attribution *capped = ts_attribute_with(c->ti, ev, 2, &p);
+    ts_attribution *with_ioc = ts_attribute_with(c->ti, ev, 3, &p);
+    CHECK(free_ && capped && with_ioc);
+    if (free_ && capped && with_ioc) {
+        check_invariants(capped);
+        const ts_hypothesis *f = find(free_, "Lazarus Group"), *k = find(capped, "Lazarus Group");
+        CHECK(f && f->probability > 0.5); /* the uncapped model leans on the techniques */
+        CHECK(k && k->probability <= TS_PUBLIC_ONLY_CAP + 1e-9);
+        CHECK_STR(capped->hyps[0].name, "unattributed");
+        CHECK(find(with_ioc, "Lazarus Group") && find(with_ioc, "Lazarus Group")->probability > 0.5);
+    }
+    ts_attribution_free(free_);
+    ts_attribution_free(capped);
+    ts_attribution_free(with_ioc);
+}
+
 int main(void)
 {
     cat c;
     cat_build(&c);
     test_icd203();
+    test_public_only_cap(&c);
     test_exclusive_beats_shared(&c);
     test_zero_weight(&c);
     test_weak_is_unattributed(&c);

@@ -21,9 +21,9 @@ int main(void)
     const ts_alert *a = find_key("fetch|10.1.2.3|45.77.10.20");
     CHECK(a && strstr(a->title, "bare address") && a->severity == 52 && !strcmp(a->techniques, "T1105"));
     CHECK(a && a->direction == TS_DIR_OUTBOUND);
-    /* cdn.popular.example, first seen by 10.1.2.3 fetching setup.exe: rare then */
-    CHECK(find_key("fetch|10.1.2.3|cdn.popular.example") != NULL);
-    /* ... but by the time 10.1.2.6 fetches tool.exe, two other hosts used it: not rare */
+    /* cdn.popular.example, first seen by 10.1.2.3 fetching setup.exe: rare then, but a rare
+       name alone does not ring by default (rare_name_alone = 0) */
+    CHECK(find_key("fetch|10.1.2.3|cdn.popular.example") == NULL);
     CHECK_INT(count_key("fetch|10.1.2.6|"), 1);
     /* a script on port 8888 from the same (now common) name: unusual port */
     a = find_key("fetch|10.1.2.6|cdn.popular.example");
@@ -31,10 +31,9 @@ int main(void)
     /* a vendor's update service, a PDF, an internal deployment server: nothing */
     CHECK(!find_key("fetch|10.1.2.7|"));
     CHECK(!find_key("fetch|10.1.2.9|"));
-    /* an HTA by MIME type from a rare name */
-    a = find_key("fetch|10.1.2.8|rare-thing.example");
-    CHECK(a && strstr(a->title, "rare name") && a->severity == 45);
-    CHECK_INT(n_got, 4);
+    /* an HTA by MIME type from a rare name: rare alone, quiet by default */
+    CHECK(!find_key("fetch|10.1.2.8|rare-thing.example"));
+    CHECK_INT(n_got, 2);
     drop_all();
 
     /* Suricata fileinfo: a PE by magic from a bare address on port 8081; a PNG is nothing. */
@@ -44,6 +43,27 @@ int main(void)
     CHECK(a && strstr(a->title, "bare address") && strstr(a->title, "unusual port") && a->severity == 67);
     drop_all();
     det_close(&x);
+
+    /* rare_name_alone = 1: a rare name alone rings too, at the lowest severity */
+    const char *alone = "build/tests/fetch-rare-alone.conf";
+    FILE *f = fopen(alone, "w");
+    if (f) {
+        fputs("[fetch]\nrare_name_alone = 1\n", f);
+        fclose(f);
+    }
+    ts_config *cfg2 = NULL;
+    CHECK(ts_config_load(alone, &cfg2, NULL, NULL) == TOCSIN_OK);
+    det y;
+    CHECK(det_open(&y, "fetch", cfg2));
+    CHECK_INT(feed_file(&y, "tests/data/netbehave/http_fetch.log"), 10);
+    CHECK(find_key("fetch|10.1.2.3|cdn.popular.example") != NULL);
+    a = find_key("fetch|10.1.2.8|rare-thing.example");
+    CHECK(a && strstr(a->title, "rare name") && a->severity == 45);
+    CHECK(n_got >= 4); /* this file sets no common_domains, so the vendor's service is rare too */
+    drop_all();
+    det_close(&y);
+    ts_config_free(cfg2);
+    remove(alone);
 
     /* Real data: the WRCCDC 2018 logs hold no http.log, and pe.log names no addresses, so
        nothing there can be judged; the Suricata samples' alerts carry no files. */

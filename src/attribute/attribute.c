@@ -682,10 +682,20 @@ static ts_attribution *build_result(model *m)
             hi = a->hyps[i].score;
     for (size_t i = 0; i < a->n; i++)
         z += exp(a->hyps[i].score - hi);
-    for (size_t i = 0; i < a->n; i++) {
+    for (size_t i = 0; i < a->n; i++)
         a->hyps[i].probability = exp(a->hyps[i].score - hi) / z;
-        a->hyps[i].wording = ts_icd203(a->hyps[i].probability);
+    /* Techniques seen in logs are what every intruder (and many admins) do: alone they never
+       name an actor as likely. a->hyps[i] is still m->h[i] here; unattributed follows them. */
+    for (size_t i = 0; m->p->public_only_cap > 0 && i < m->nh; i++) {
+        const hyp_b *h = &m->h[i];
+        double over = a->hyps[i].probability - m->p->public_only_cap;
+        if (over > 0 && !h->n_costly && !h->n_cheap_ioc && !h->n_claim) {
+            a->hyps[i].probability -= over;
+            a->hyps[m->nh].probability += over;
+        }
     }
+    for (size_t i = 0; i < a->n; i++)
+        a->hyps[i].wording = ts_icd203(a->hyps[i].probability);
     /* The summed others stay last: they are a remainder, not a hypothesis to lead with. */
     size_t ranked = a->n - (m->n_others ? 1 : 0);
     if (ranked > 1)

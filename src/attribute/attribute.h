@@ -100,6 +100,10 @@ typedef struct ts_attr_params {
     double tech_few;     /* and by (TS_TECH_N0 / n)^tech_few more for fewer: a few techniques prove little */
     double soft_smooth, soft_temp; /* the same for software */
     double prior_unattributed;
+    /* Logs whose only link to a named actor is public techniques and software (no
+       indicator, no claim, no home network): no such actor above this probability, the rest
+       to "unattributed". 0: no cap (`tocsin attribute`, where an analyst chose the evidence). */
+    double public_only_cap;
     uint32_t holdout_actor;   /* 0: none */
     const uint32_t *holdout;  /* technique ids hidden from its profile */
     size_t n_holdout;

@@ -5,6 +5,7 @@
 
 #include "attribute/attribute.h"
 #include "attribute/evbuf.h"
+#include "attribute/model.h"
 #include "attribute/timezone.h"
 #include "correlate/entity.h"
 
@@ -215,7 +216,10 @@ tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const ts_tz_table *tz, 
     ts_hidx_free(&seen);
     insider_check(&b, inc);
     from_clock(tz, &b, inc);
-    ts_attribution *res = b.nomem ? NULL : ts_attribute(ti, b.v, b.n);
+    ts_attr_params p;
+    ts_attr_params_default(&p);
+    p.public_only_cap = TS_PUBLIC_ONLY_CAP;
+    ts_attribution *res = b.nomem ? NULL : ts_attribute_with(ti, b.v, b.n, &p);
     ts_evbuf_free(&b);
     if (!res)
         return TOCSIN_E_NOMEM;

@@ -6,6 +6,10 @@
 /* Prior mass: most intrusions are by actors no catalogue names, or cannot be told apart.
  * The catalogued actors share what unattributed and insider leave, evenly. */
 #define TS_PRIOR_UNATTRIBUTED 0.30
+/* The most a named actor gets from public techniques and software alone, in a hunt: below
+ * "roughly even chance" (ICD 203: 45-55%), so logs without actor-specific evidence name no
+ * actor as the verdict (issue 12). */
+#define TS_PUBLIC_ONLY_CAP 0.45
 #define TS_PRIOR_INSIDER 0.05 /* only offered when some evidence fits an insider */
 
 /* Base strengths b of the kinds weighed by exclusivity (indicators, claims, home networks): a piece of evidence tied to k of N actors, trusted with

@@ -805,7 +805,8 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
         ok = alert_entities(&ents, c->bind, c->v[i], i);
     }
     if (ok) {
-        qsort(ents.v, ents.n, sizeof *ents.v, cmp_ref);
+        if (ents.n)
+            qsort(ents.v, ents.n, sizeof *ents.v, cmp_ref);
         join_entities(c->v, &ents, parent, c->window, false, &why);
         join_entities(c->v, &ents, parent, c->window, true, &why);
         for (size_t i = 0; i < n; i++)
@@ -813,7 +814,8 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
         group_sets(parent, n, order, start);
         for (size_t i = 0; i < why.n; i++)
             why.v[i].alert = parent[why.v[i].alert]; /* by set, for joined_reasons */
-        qsort(why.v, why.n, sizeof *why.v, cmp_why);
+        if (why.n) /* none joined on outside keys: no array to sort (qsort of NULL is undefined) */
+            qsort(why.v, why.n, sizeof *why.v, cmp_why);
         for (size_t r = 0; r < n; r++) {
             size_t len = start[r + 1] - start[r];
             if (!len)

@@ -38,6 +38,7 @@ typedef struct row {
 typedef struct sensor_state {
     int sev[4]; /* Suricata priority 1, 2, 3, other */
     int notice_sev;
+    int min_sev; /* alerts of other sensors below this are not raised */
     row rows[MAX_ROWS];
     size_t n_rows;
 } sensor_state;
@@ -128,6 +129,7 @@ static tocsin_code sensor_init(void *state, const ts_detect_ctx *ctx)
     st->sev[2] = conf_sev(c, "severity_3", 30, &ok);
     st->sev[3] = conf_sev(c, "severity_other", 20, &ok);
     st->notice_sev = conf_sev(c, "notice_severity", 40, &ok);
+    st->min_sev = conf_sev(c, "min_severity", 40, &ok);
     if (!ok)
         return TOCSIN_E_ARG;
     return ctx ? load_table(st, ctx) : TOCSIN_OK;
@@ -171,6 +173,8 @@ static void sensor_event(void *state, const ts_event *ev, const ts_alert_sink *o
     const row *r = lookup(st, notice, ev->rule_name, category);
     if (r && r->severity >= 0)
         sev = r->severity;
+    if (sev < st->min_sev)
+        return; /* background of other sensors (data/detect.conf [sensor] min_severity) */
 
     ts_alert *a = calloc(1, sizeof *a);
     if (!a)

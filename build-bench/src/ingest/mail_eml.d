@@ -1,0 +1,14 @@
+build-bench/src/ingest/mail_eml.o: src/ingest/mail_eml.c \
+ src/ingest/mail_int.h src/ingest/rd.h src/ingest/ingest.h \
+ src/core/arena.h src/core/event.h src/core/ip.h src/core/str.h \
+ src/core/input.h include/tocsin.h src/core/json.h
+src/ingest/mail_int.h:
+src/ingest/rd.h:
+src/ingest/ingest.h:
+src/core/arena.h:
+src/core/event.h:
+src/core/ip.h:
+src/core/str.h:
+src/core/input.h:
+include/tocsin.h:
+src/core/json.h:

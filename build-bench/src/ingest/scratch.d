@@ -1,0 +1,11 @@
+build-bench/src/ingest/scratch.o: src/ingest/scratch.c \
+ src/ingest/ingest.h src/core/arena.h src/core/event.h src/core/ip.h \
+ src/core/str.h src/core/input.h include/tocsin.h src/core/json.h
+src/ingest/ingest.h:
+src/core/arena.h:
+src/core/event.h:
+src/core/ip.h:
+src/core/str.h:
+src/core/input.h:
+include/tocsin.h:
+src/core/json.h:

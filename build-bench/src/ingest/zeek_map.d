@@ -1,0 +1,14 @@
+build-bench/src/ingest/zeek_map.o: src/ingest/zeek_map.c \
+ src/ingest/zeek_map.h src/core/event.h src/core/arena.h src/core/ip.h \
+ src/core/str.h src/ingest/rd.h src/ingest/ingest.h src/core/input.h \
+ include/tocsin.h src/core/json.h
+src/ingest/zeek_map.h:
+src/core/event.h:
+src/core/arena.h:
+src/core/ip.h:
+src/core/str.h:
+src/ingest/rd.h:
+src/ingest/ingest.h:
+src/core/input.h:
+include/tocsin.h:
+src/core/json.h:

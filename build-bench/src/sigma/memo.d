@@ -1,0 +1,11 @@
+build-bench/src/sigma/memo.o: src/sigma/memo.c src/sigma/memo.h \
+ src/sigma/sigma_int.h src/core/arena.h src/core/ip.h src/core/str.h \
+ src/sigma/sigma.h src/core/event.h include/tocsin.h
+src/sigma/memo.h:
+src/sigma/sigma_int.h:
+src/core/arena.h:
+src/core/ip.h:
+src/core/str.h:
+src/sigma/sigma.h:
+src/core/event.h:
+include/tocsin.h:

@@ -1,0 +1,17 @@
+build-bench/src/store/store_read.o: src/store/store_read.c \
+ src/store/store_read.h src/store/store.h src/correlate/correlate.h \
+ src/detect/detect.h src/core/event.h src/core/arena.h src/core/ip.h \
+ src/core/str.h src/intel/intel.h include/tocsin.h \
+ src/correlate/suppress.h src/store/store_int.h
+src/store/store_read.h:
+src/store/store.h:
+src/correlate/correlate.h:
+src/detect/detect.h:
+src/core/event.h:
+src/core/arena.h:
+src/core/ip.h:
+src/core/str.h:
+src/intel/intel.h:
+include/tocsin.h:
+src/correlate/suppress.h:
+src/store/store_int.h:
