@@ -1,3 +1,0 @@
-build-bench/src/detect/beacon_stats.o: src/detect/beacon_stats.c \
- src/detect/beacon_stats.h
-src/detect/beacon_stats.h:

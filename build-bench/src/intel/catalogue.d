@@ -1,9 +1,0 @@
-build-bench/src/intel/catalogue.o: src/intel/catalogue.c \
- src/intel/feedkit.h src/intel/intel.h src/core/ip.h src/core/str.h \
- include/tocsin.h src/intel/loaders.h
-src/intel/feedkit.h:
-src/intel/intel.h:
-src/core/ip.h:
-src/core/str.h:
-include/tocsin.h:
-src/intel/loaders.h:

@@ -1,7 +1,0 @@
-build-bench/src/intel/tables.o: src/intel/tables.c src/intel/intel_int.h \
- src/intel/intel.h src/core/ip.h src/core/str.h include/tocsin.h
-src/intel/intel_int.h:
-src/intel/intel.h:
-src/core/ip.h:
-src/core/str.h:
-include/tocsin.h:
