@@ -46,17 +46,7 @@ static void uuid_of(const char *key, char out[37])
 {
     static const unsigned char ns[16] = {0x6d, 0x1f, 0x0c, 0x52, 0x8e, 0x3b, 0x4a, 0x27,
                                          0x9b, 0x44, 0x1e, 0x5d, 0x70, 0xa3, 0xc6, 0x19};
-    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA1);
-    guint8 d[20];
-    gsize dl = sizeof d;
-    g_checksum_update(c, ns, 16);
-    g_checksum_update(c, (const guchar *)key, (gssize)strlen(key));
-    g_checksum_get_digest(c, d, &dl);
-    g_checksum_free(c);
-    d[6] = (guint8)((d[6] & 0x0f) | 0x50);
-    d[8] = (guint8)((d[8] & 0x3f) | 0x80);
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0], d[1], d[2], d[3],
-             d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
+    rpt_uuid5(ns, key, out);
 }
 
 static void tag(ts_jw *w, const char *name)

@@ -35,6 +35,10 @@ char *rpt_duration(int64_t ns, char *buf, size_t len);
 /* 1234567 as "1,234,567". buf >= 32 bytes. */
 char *rpt_count(uint64_t n, char *buf, size_t len);
 
+/* The UUID version 5 (RFC 4122 4.3: SHA-1 of the namespace and the name) of name in ns, as
+ * 36 characters and a NUL: identifiers that stay the same when an export is made again. */
+void rpt_uuid5(const unsigned char ns[16], const char *name, char out[37]);
+
 /* Writes untrusted text escaped, wrapped at spaces to RPT_WIDTH: the first line goes
  * on from column col, the others start with indent spaces. Returns the column it ends at. */
 int rpt_wrap(const rpt *r, const char *text, int col, int indent);

@@ -1,4 +1,5 @@
 /* report_util.c: layout helpers of the text reports: colour, times, counts, wrapping. */
+#include <glib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -151,4 +152,19 @@ void rpt_cut(const rpt *r, const char *text, int max)
     if (max > RPT_WIDTH * 4)
         max = RPT_WIDTH * 4;
     fputs(ts_esc_term(text, buf, (size_t)max + 1), r->out);
+}
+
+void rpt_uuid5(const unsigned char ns[16], const char *name, char out[37])
+{
+    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA1);
+    guint8 d[20];
+    gsize dl = sizeof d;
+    g_checksum_update(c, ns, 16);
+    g_checksum_update(c, (const guchar *)name, (gssize)strlen(name));
+    g_checksum_get_digest(c, d, &dl);
+    g_checksum_free(c);
+    d[6] = (guint8)((d[6] & 0x0f) | 0x50); /* version 5 */
+    d[8] = (guint8)((d[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0], d[1], d[2], d[3],
+             d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
 }

@@ -21,20 +21,12 @@ static const unsigned char TOCSIN_NS[16] = {0x6d, 0x1f, 0x0c, 0x52, 0x8e, 0x3b, 
 
 #define ID_LEN 96 /* "attack-pattern--" + 36 and room */
 
-/* type--UUIDv5(ns, name) (RFC 4122 4.3: SHA-1 of the namespace and the name). */
+/* type--UUIDv5(ns, name). */
 static void make_id(char *out, const char *type, const unsigned char ns[16], const char *name)
 {
-    GChecksum *c = g_checksum_new(G_CHECKSUM_SHA1);
-    guint8 d[20];
-    gsize dl = sizeof d;
-    g_checksum_update(c, ns, 16);
-    g_checksum_update(c, (const guchar *)name, (gssize)strlen(name));
-    g_checksum_get_digest(c, d, &dl);
-    g_checksum_free(c);
-    d[6] = (guint8)((d[6] & 0x0f) | 0x50);
-    d[8] = (guint8)((d[8] & 0x3f) | 0x80);
-    snprintf(out, ID_LEN, "%s--%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", type, d[0], d[1],
-             d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
+    char uuid[37];
+    rpt_uuid5(ns, name, uuid);
+    snprintf(out, ID_LEN, "%s--%s", type, uuid);
 }
 
 /* An SDO's id from its type and a natural key. */
