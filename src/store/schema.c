@@ -280,9 +280,16 @@ static tocsin_code upgrade(ts_store *s)
 tocsin_code ts_store_migrate(ts_store *s)
 {
     int v;
-    tocsin_code rc = user_version(s, &v);
+    /* The version and the schema's objects are read in one snapshot: read apart, another
+       process creating the store in between made it look like version 0 with tables, that
+       is, another program's database (seen with two hunts starting on a new store at once). */
+    tocsin_code rc = st_exec(s, "BEGIN", "starting to read the schema");
+    if (rc != TOCSIN_OK)
+        return rc;
+    rc = user_version(s, &v);
     if (rc == TOCSIN_OK)
         rc = check_ours(s, v);
+    st_exec(s, rc == TOCSIN_OK ? "COMMIT" : "ROLLBACK", "ending the read of the schema");
     if (rc != TOCSIN_OK)
         return rc;
     if (v > N_MIGRATIONS || v < 0) {

@@ -215,8 +215,17 @@ static tocsin_code configure(ts_store *s)
         return rc;
     if (sqlite3_db_readonly(s->db, "main") == 1)
         return TOCSIN_OK; /* reading only: the journal mode cannot change and need not */
-    if ((rc = st_exec(s, "PRAGMA journal_mode = WAL", "switching to the WAL journal")) != TOCSIN_OK)
-        return rc;
+    /* Switching to WAL needs the other connections out of the file, and SQLite answers
+       "busy" at once rather than calling the busy handler: a second hunt opening a new store
+       while the first creates it waits here, up to the busy timeout. */
+    for (int waited = 0;; waited += 50) {
+        int c = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+        if (c == SQLITE_OK)
+            break;
+        if ((c != SQLITE_BUSY && c != SQLITE_LOCKED) || waited >= TS_STORE_BUSY_MS)
+            return st_fail(s, "switching to the WAL journal");
+        sqlite3_sleep(50);
+    }
     return st_exec(s, "PRAGMA synchronous = NORMAL", "setting the sync level");
 }
 
