@@ -536,6 +536,7 @@ static void emit(const ts_event *ev, const sender *s, const reasons *rs, char *l
     int sev = 20 + rs->score * 6 / 10;
     a->severity = (uint8_t)(sev > 90 ? 90 : sev);
     a->techniques = strdup(techniques(rs, ev));
+    free(a->user); /* the event's user, when a reader set one: the recipient is who matters */
     a->user = ev->n_mail_to ? ts_strndup(ev->mail_to[0]) : NULL;
     a->remote_name = ts_strndup(s->addr);
     a->observed = list;
