@@ -129,6 +129,11 @@ typedef struct tocsin_timeline_options {
  * oldest first, for Timesketch, Timeline Explorer or a spreadsheet. TOCSIN_E_ARG for a bad
  * level or time (tocsin_last_error says which). */
 tocsin_code tocsin_timeline(tocsin *t, const char *const *ids, size_t n, const tocsin_timeline_options *o);
+/* What the report of the next tocsin_hunt lists (the store keeps everything): incidents
+ * with an alert at or above o->min_level and activity between o->since and o->until; with
+ * o->path, the report goes to that file (created or emptied now). o->jsonl is ignored.
+ * TOCSIN_E_ARG for a bad level or time. */
+tocsin_code tocsin_hunt_view(tocsin *t, const tocsin_timeline_options *o);
 /* ---- Analyst feedback, kept in the store and honoured by every later hunt ---- */
 
 /* What a suppression matches: every condition given must hold (NULL: any; at least one).

@@ -57,6 +57,15 @@ check "a second hunt adds no incident" test "$(grep -c 'INC-' "$tmp/list2.json")
 "$T" show "$id" --db "$db" --json >"$tmp/show2.json"
 check "a second hunt adds no alert" test "$(wc -l <"$tmp/show2.json")" -eq "$(wc -l <"$tmp/show1.json")"
 
+# The report can be cut to the graver incidents and written to a file; the store keeps all.
+"$T" hunt "$tmp/logs" --db "$tmp/lvl.db" --no-progress --min-level critical -o "$tmp/lvl.txt" >"$tmp/lvl.out" 2>/dev/null
+check "hunt -o writes the report to the file, not to standard output" bash -c "test -s '$tmp/lvl.txt' && ! test -s '$tmp/lvl.out'"
+check "hunt --min-level critical lists only critical incidents" bash -c "grep '^INC-' '$tmp/lvl.txt' | grep -q critical && ! grep '^INC-' '$tmp/lvl.txt' | grep -qv ' critical '"
+check "hunt --min-level says how many of the incidents it lists" grep -q 'incidents, [0-9]* within --min-level' "$tmp/lvl.txt"
+check "the store keeps the incidents the report left out" test "$("$T" incidents --db "$tmp/lvl.db" | grep -c '^INC-')" -gt "$(grep -c '^INC-' "$tmp/lvl.txt")"
+check "hunt --since after every event lists no incident" bash -c "'$T' hunt '$tmp/logs' --db '$tmp/lvl.db' --no-progress --since 2030-01-01 | grep -q '0 within' "
+check "hunt --min-level with a bad level is a usage error" status_is 2 "$T" hunt "$tmp/logs" --db "$tmp/lvl.db" --min-level severe
+check "an incident that stays apart says why" bash -c "for i in \$('$T' incidents --db '$tmp/lvl.db' | grep -o '^INC-[0-9a-f]*'); do '$T' show \$i --db '$tmp/lvl.db'; done | grep -q '^  apart '"
 "$T" hunt "$tmp/logs" --db "$tmp/j.db" --json --no-progress >"$tmp/hunt.json" 2>/dev/null
 check "hunt --json prints only JSON objects" bash -c "test -s '$tmp/hunt.json' && ! grep -qv '^{.*}\$' '$tmp/hunt.json'"
 check "hunt --json lists the events behind each alert, with Zeek's uid" bash -c \
@@ -278,7 +287,7 @@ check "events prints the 10 events of the logs, one NDJSON line each with its re
 check "events takes no store option" status_is 2 "$T" events "$tmp/logs" --db "$db"
 check "an option of another command is a usage error" status_is 2 "$T" incidents --scenario none --db "$db"
 check "an option's missing value is not taken from the next option" status_is 2 "$T" hunt "$tmp/logs" --intel --db "$db"
-check "a single-dash word is not taken for a path" status_is 2 "$T" hunt "$tmp/logs" -o out.csv --db "$tmp/o.db"
+check "a single-dash word is not taken for a path" status_is 2 "$T" hunt "$tmp/logs" -q out.csv --db "$tmp/o.db"
 check "show takes one incident" status_is 2 "$T" show --db "$db"
 # A store that cannot be used: one line naming it and SQLite's reason, exit 1.
 "$T" incidents --db "$tmp" >/dev/null 2>"$tmp/dirdb.err"

@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "check.h"
+#include <unistd.h>
+
+#include "core/config.h"
 #include "correlate/correlate.h"
 #include "correlate/entity.h"
 
@@ -248,6 +251,10 @@ static void test_window(void)
         CHECK_INT(v[big]->n_alerts, 3);
         CHECK_STR(v[big]->alerts[1]->key, "y2");
         CHECK(v[2]->first_ns == T0 + 8 * DAY);
+        /* srv1's two sets say why they stay apart; srv2's chain shares nothing elsewhere */
+        CHECK(v[2]->n_apart == 1 && strcmp(v[2]->apart[0], "same host srv1 as other alerts, but more than 7 "
+                                                            "days apart") == 0);
+        CHECK(v[big]->n_apart == 1 && strstr(v[big]->apart[0], "shares no host, account") == v[big]->apart[0]);
     }
     free_all(v, n);
     ts_correlator_free(c);
@@ -264,6 +271,8 @@ static void test_window(void)
     if (n == 2) {
         CHECK_INT(v[0]->n_alerts, 2);
         CHECK_STR(v[1]->alerts[0]->key, "far");
+        CHECK(v[1]->n_apart == 1 && strcmp(v[1]->apart[0], "same host srv3 as other alerts, but more than 1 "
+                                                            "hour apart") == 0);
     }
     free_all(v, n);
     ts_correlator_free(c);
@@ -512,9 +521,43 @@ static void test_outside_joins(void)
     }
     n = run(c, &v);
     CHECK_INT(n, 40);
-    if (n)
+    if (n) {
         CHECK_INT(v[0]->n_joined, 0);
+        CHECK_INT(v[0]->n_apart, 1); /* and each says why it stays apart */
+        if (v[0]->n_apart)
+            CHECK_STR(v[0]->apart[0], "outside address 151.101.1.69 is in alerts of more than 32 hosts or "
+                                      "accounts: common infrastructure, joins nothing");
+    }
     free_all(v, n);
+
+    /* the cap is a setting: at 64 places the same 40 hosts are one campaign */
+    char conf[] = "/tmp/test_correlate.XXXXXX";
+    int fd = mkstemp(conf);
+    FILE *cf = fd >= 0 ? fdopen(fd, "w") : NULL;
+    CHECK(cf != NULL);
+    ts_config *cfg = NULL;
+    if (cf) {
+        fputs("[correlate]\noutside_max_places = 64\n", cf);
+        fclose(cf);
+        CHECK(ts_config_load(conf, &cfg, NULL, NULL) == TOCSIN_OK);
+        unlink(conf);
+    }
+    ts_correlator *wide = ts_correlator_new(0);
+    ts_correlator_configure(wide, cfg);
+    for (int i = 0; i < 40; i++) {
+        snprintf(key, sizeof key, "cdn|%d", i);
+        snprintf(user, sizeof user, "ws%d", i);
+        ts_alert *a = mk(key, T0 + i * HOUR, NULL, user, NULL);
+        ts_ip_parse(ts_str_c("151.101.1.69"), &a->remote_ip);
+        ts_correlator_add(wide, a);
+    }
+    n = run(wide, &v);
+    CHECK_INT(n, 1);
+    if (n)
+        CHECK_INT(v[0]->n_apart, 0); /* the run's only incident: nothing to stand apart from */
+    free_all(v, n);
+    ts_correlator_free(wide);
+    ts_config_free(cfg);
 
     /* a freemail domain: five people writing from it are five senders, not one */
     for (int i = 0; i < 5; i++) {
@@ -527,6 +570,8 @@ static void test_outside_joins(void)
     }
     n = run(c, &v);
     CHECK_INT(n, 5);
+    if (n)
+        CHECK(v[0]->n_apart == 1 && strstr(v[0]->apart[0], "sender domain freemail.example has more than 4 senders"));
     free_all(v, n);
 
     /* a private address, a shared indicator, a warninglisted one: nothing joins */

@@ -379,7 +379,7 @@ static void test_second_run(ts_store *s, fixture *f, int64_t run1)
 
     /* the first run's report still shows what it found */
     membuf m;
-    CHECK_INT(ts_report_run(s, run1, NULL, mb_open(&m), 0), TOCSIN_OK);
+    CHECK_INT(ts_report_run(s, run1, NULL, mb_open(&m), 0, NULL), TOCSIN_OK);
     char *t = mb_close(&m);
     CHECK(has(t, "run 1 (hunt, tocsin " TOCSIN_VERSION "): 3 files, 6,300 events, 3 rejected"));
     CHECK(has(t, "formats   zeek.conn                 2 files          2,000 events          2 rejected"));
@@ -388,7 +388,7 @@ static void test_second_run(ts_store *s, fixture *f, int64_t run1)
     free(t);
 
     ts_hunt_stats st = {3, 6300, 3, 5, 1, 2.0};
-    CHECK_INT(ts_report_run(s, run2, &st, mb_open(&m), 1), TOCSIN_OK);
+    CHECK_INT(ts_report_run(s, run2, &st, mb_open(&m), 1, NULL), TOCSIN_OK);
     t = mb_close(&m);
     json_t *lines = parse_lines(t);
     CHECK(lines != NULL);
@@ -441,7 +441,7 @@ static void test_list_and_notfound(ts_store *s, fixture *f)
     CHECK(t && *t == 0);
     CHECK(has(ts_store_error(s), "no incident INC-doesnotexist"));
     free(t);
-    CHECK_INT(ts_report_run(s, 999, NULL, mb_open(&m), 0), TOCSIN_E_NOTFOUND);
+    CHECK_INT(ts_report_run(s, 999, NULL, mb_open(&m), 0, NULL), TOCSIN_E_NOTFOUND);
     free(mb_close(&m));
     CHECK_INT(ts_store_run_end(s, 999, 0, 0), TOCSIN_E_NOTFOUND);
 

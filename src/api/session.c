@@ -254,6 +254,9 @@ void tocsin_close(tocsin *t)
     if (t->tz)
         ts_tz_free(t->tz);
     free(t->tz);
+    free(t->shown);
+    if (t->own_out)
+        fclose(t->own_out);
     free(t->db_path);
     free(t->data_dir);
     free(t->watch);
@@ -412,11 +415,12 @@ static int parse_when(const char *s, int end, int64_t *ns)
     return 1;
 }
 
-tocsin_code tocsin_timeline(tocsin *t, const char *const *ids, size_t n, const tocsin_timeline_options *o)
+/* The level and time bounds of o into f; TOCSIN_E_ARG, said, for a bad one. */
+static tocsin_code view_filter(tocsin *t, const tocsin_timeline_options *o, ts_timeline_filter *f)
 {
     static const struct { const char *name; int severity; } levels[] = {
         {"low", 0}, {"medium", 40}, {"high", 70}, {"critical", 90}, {"informational", 0}};
-    ts_timeline_filter f = {.jsonl = o->jsonl};
+    *f = (ts_timeline_filter){.jsonl = o->jsonl};
     if (o->min_level) {
         size_t i = 0;
         while (i < sizeof levels / sizeof *levels && strcmp(levels[i].name, o->min_level) != 0)
@@ -424,11 +428,40 @@ tocsin_code tocsin_timeline(tocsin *t, const char *const *ids, size_t n, const t
         if (i == sizeof levels / sizeof *levels)
             return ts_session_fail(t, TOCSIN_E_ARG, "--min-level: '%s' is none of low, medium, high, critical",
                                    o->min_level);
-        f.min_severity = levels[i].severity;
+        f->min_severity = levels[i].severity;
     }
-    if (!parse_when(o->since, 0, &f.since_ns) || !parse_when(o->until, 1, &f.until_ns))
+    if (!parse_when(o->since, 0, &f->since_ns) || !parse_when(o->until, 1, &f->until_ns))
         return ts_session_fail(t, TOCSIN_E_ARG, "--since/--until: '%s' is not a date or time like 2014-11-24 or "
-                               "2014-11-24T08:00:00Z", !parse_when(o->since, 0, &f.since_ns) ? o->since : o->until);
+                               "2014-11-24T08:00:00Z", !parse_when(o->since, 0, &f->since_ns) ? o->since : o->until);
+    return TOCSIN_OK;
+}
+
+tocsin_code tocsin_hunt_view(tocsin *t, const tocsin_timeline_options *o)
+{
+    ts_timeline_filter f;
+    tocsin_code rc = view_filter(t, o, &f);
+    if (rc != TOCSIN_OK)
+        return rc;
+    if (!t->shown && !(t->shown = malloc(sizeof *t->shown)))
+        return TOCSIN_E_NOMEM;
+    *t->shown = f;
+    if (o->path && strcmp(o->path, "-") != 0) {
+        FILE *out = fopen(o->path, "w");
+        if (!out)
+            return ts_session_fail(t, TOCSIN_E_IO, "%s: cannot write: %s", o->path, strerror(errno));
+        if (t->own_out)
+            fclose(t->own_out);
+        t->own_out = t->out = out;
+    }
+    return TOCSIN_OK;
+}
+
+tocsin_code tocsin_timeline(tocsin *t, const char *const *ids, size_t n, const tocsin_timeline_options *o)
+{
+    ts_timeline_filter f;
+    tocsin_code frc = view_filter(t, o, &f);
+    if (frc != TOCSIN_OK)
+        return frc;
     char **all;
     size_t n_all;
     tocsin_code rc = incident_ids(t, &ids, &n, &all, &n_all);

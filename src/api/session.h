@@ -19,6 +19,8 @@ struct tocsin {
     ts_enrich *enrich; /* without a location database it still marks internal ranges */
     struct ts_config *config; /* detector tunables, or NULL when there are none */
     struct ts_tz_table *tz;   /* home time zones for attribution (data/attribution), or NULL */
+    struct ts_timeline_filter *shown; /* what a hunt's report lists (tocsin_hunt_view), or NULL */
+    FILE *own_out;            /* the file tocsin_hunt_view opened for the report, or NULL */
     char err[512];
 };
 

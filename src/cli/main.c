@@ -58,7 +58,10 @@ static int each_pos(tocsin *t, args *a, tocsin_code (*fn)(tocsin *, const char *
 
 static int run_hunt(tocsin *t, args *a)
 {
-    return status_of(t, tocsin_hunt(t, a->pos, a->n_pos, a->intel, a->n_intel));
+    tocsin_code rc = tocsin_hunt_view(t, &a->timeline);
+    if (rc == TOCSIN_OK)
+        rc = tocsin_hunt(t, a->pos, a->n_pos, a->intel, a->n_intel);
+    return status_of(t, rc);
 }
 
 static volatile int watch_stop; /* sig_atomic_t is int on the platforms tocsin builds on */

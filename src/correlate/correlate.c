@@ -13,10 +13,29 @@
 #include <string.h>
 
 #include "attribute/attribute.h"
+#include "core/config.h"
 #include "correlate/binding.h"
 #include "correlate/entity.h"
+#include "detect/alert_util.h"
 
 #define DEFAULT_WINDOW_NS (7LL * 24 * 3600 * 1000000000LL)
+
+/* The defaults of the [correlate] caps (data/detect.conf says the same):
+ * A host in alerts of more accounts than HUB_USERS is infrastructure the accounts pass
+ * through (the mail server every phishing message reached, a proxy, a domain controller),
+ * not a victim they share: joining on it would glue unrelated people into one incident.
+ * An outside address or name in alerts of more hosts and accounts than OUTSIDE_MAX_PLACES
+ * is common infrastructure (a CDN, a cloud provider's front, a popular site, a freemail
+ * domain), not one attacker's: it joins nothing. A campaign reaching more places than this
+ * splits by host and account (docs/correlation.md). Actor indicators of confidence
+ * (campaign_key) are not capped: intel already says whose they are.
+ * A sender domain seen with more distinct sender addresses than SENDERS_PER_DOMAIN is a
+ * mail provider anyone can have an address at (gmx.com, mail.com), not one sender: it
+ * joins nothing. The addresses of one look-alike domain are few; a freemail domain's are
+ * not. */
+#define HUB_USERS 8
+#define OUTSIDE_MAX_PLACES 32
+#define SENDERS_PER_DOMAIN 4
 
 struct ts_correlator {
     int64_t window;
@@ -25,6 +44,7 @@ struct ts_correlator {
     uint32_t *slots;  /* index into v + 1; 0 is empty */
     size_t nslots;    /* a power of two, at least twice n */
     ts_bindings *bind; /* internal addresses to host names, over time */
+    size_t hub_users, outside_places, senders_per_domain; /* the [correlate] caps below */
 };
 
 /* FNV-1a 64: small, stable across runs and platforms, good enough for keys and ids. */
@@ -63,15 +83,34 @@ ts_correlator *ts_correlator_new(int64_t window_ns)
         free(c);
         return NULL;
     }
-    if (c)
+    if (c) {
         c->window = window_ns > 0 ? window_ns : DEFAULT_WINDOW_NS;
+        c->hub_users = HUB_USERS;
+        c->outside_places = OUTSIDE_MAX_PLACES;
+        c->senders_per_domain = SENDERS_PER_DOMAIN;
+    }
     return c;
 }
 
-void ts_correlator_limit(ts_correlator *c, size_t max_addresses)
+/* A [correlate] count, kept within 1..TS_CORRELATE_CAP_MAX (the bound keeps the sweeps'
+ * tables on the stack); absent or 0: def. */
+static size_t cap_setting(const ts_config *cfg, const char *key, size_t def)
 {
-    if (c)
-        ts_bindings_limit(c->bind, max_addresses ? max_addresses : TS_BINDINGS_MAX);
+    double v = ts_config_num(cfg, "correlate", key, 0);
+    if (!(v >= 1))
+        return def;
+    return v > TS_CORRELATE_CAP_MAX ? TS_CORRELATE_CAP_MAX : (size_t)v;
+}
+
+void ts_correlator_configure(ts_correlator *c, const ts_config *cfg)
+{
+    if (!c)
+        return;
+    size_t max_addresses = (size_t)ts_config_num(cfg, "correlate", "max_addresses", 0);
+    ts_bindings_limit(c->bind, max_addresses ? max_addresses : TS_BINDINGS_MAX);
+    c->hub_users = cap_setting(cfg, "hub_users", HUB_USERS);
+    c->outside_places = cap_setting(cfg, "outside_max_places", OUTSIDE_MAX_PLACES);
+    c->senders_per_domain = cap_setting(cfg, "senders_per_domain", SENDERS_PER_DOMAIN);
 }
 
 size_t ts_correlator_usage(const ts_correlator *c, ts_state_use *out, size_t n)
@@ -389,23 +428,11 @@ static int cmp_ref(const void *pa, const void *pb)
     return a->alert < b->alert ? -1 : a->alert > b->alert;
 }
 
-/* A host in alerts of more accounts than this is infrastructure the accounts pass through
- * (the mail server every phishing message reached, a proxy, a domain controller), not a
- * victim they share: joining on it would glue unrelated people into one incident. */
-#define HUB_USERS 8
-
-/* An outside address or name in alerts of more hosts and accounts than this is common
- * infrastructure (a CDN, a cloud provider's front, a popular site, a freemail domain),
- * not one attacker's: it joins nothing. A campaign reaching more places than this splits
- * by host and account (docs/correlation.md). Actor indicators of confidence (campaign_key)
- * are not capped: intel already says whose they are. */
-#define OUTSIDE_MAX_PLACES 32
-
 /* Whether the alerts l->v[i..j) name more than limit distinct places: accounts when kind
  * is 'u', else the account, or failing that the host name, or its address. */
 static bool places_over(ts_alert *const *v, const ent_list *l, size_t i, size_t j, char kind, size_t limit)
 {
-    uint64_t seen[OUTSIDE_MAX_PLACES + 1];
+    uint64_t seen[TS_CORRELATE_CAP_MAX];
     size_t n = 0;
     char k[TS_ENTITY_KEY_MAX];
     for (size_t x = i; x < j; x++) {
@@ -430,14 +457,9 @@ static bool places_over(ts_alert *const *v, const ent_list *l, size_t i, size_t 
     return false;
 }
 
-/* A sender domain seen with more distinct sender addresses than this is a mail provider
- * anyone can have an address at (gmx.com, mail.com), not one sender: it joins nothing. The
- * addresses of one look-alike domain are few; a freemail domain's are not. */
-#define SENDERS_PER_DOMAIN 4
-
-static bool senders_over(ts_alert *const *v, const ent_list *l, size_t i, size_t j)
+static bool senders_over(ts_alert *const *v, const ent_list *l, size_t i, size_t j, size_t limit)
 {
-    uint64_t seen[SENDERS_PER_DOMAIN];
+    uint64_t seen[TS_CORRELATE_CAP_MAX];
     size_t n = 0;
     for (size_t x = i; x < j; x++) {
         const char *from = v[l->v[x].alert]->remote_name;
@@ -446,7 +468,7 @@ static bool senders_over(ts_alert *const *v, const ent_list *l, size_t i, size_t
         while (y < n && seen[y] != h)
             y++;
         if (y == n) {
-            if (n == SENDERS_PER_DOMAIN)
+            if (n == limit)
                 return true;
             seen[n++] = h;
         }
@@ -454,18 +476,21 @@ static bool senders_over(ts_alert *const *v, const ent_list *l, size_t i, size_t
     return false;
 }
 
+/* Why an entity joins nothing. */
+typedef enum commonness { JOINS, HUB_HOST, MAIL_PROVIDER, COMMON_OUTSIDE } commonness;
+
 /* Whether the entity l->v[i..j) joins nothing: a hub host, or common outside
  * infrastructure. */
-static bool too_common(ts_alert *const *v, const ent_list *l, size_t i, size_t j)
+static commonness too_common(const ts_correlator *c, const ent_list *l, size_t i, size_t j)
 {
     char kind = l->v[i].key[0];
     if (kind == 'h')
-        return places_over(v, l, i, j, 'u', HUB_USERS);
-    if (kind == 'm' && senders_over(v, l, i, j))
-        return true;
+        return places_over(c->v, l, i, j, 'u', c->hub_users) ? HUB_HOST : JOINS;
+    if (kind == 'm' && senders_over(c->v, l, i, j, c->senders_per_domain))
+        return MAIL_PROVIDER;
     if (kind == 'r' || kind == 'd' || kind == 'm')
-        return places_over(v, l, i, j, 'p', OUTSIDE_MAX_PLACES);
-    return false;
+        return places_over(c->v, l, i, j, 'p', c->outside_places) ? COMMON_OUTSIDE : JOINS;
+    return JOINS;
 }
 
 /* Why two sets of alerts became one: the outside key that joined them, at an alert of the
@@ -500,14 +525,15 @@ static void why_push(why_list *w, size_t alert, const char *key)
  * within the window after the latest end seen so far on that entity. The first pass joins
  * on where alerts happened (hosts, accounts); the second on what they share outside, and
  * notes in why each join that brought two separate sets together. */
-static void join_entities(ts_alert *const *v, ent_list *l, size_t *parent, int64_t window, bool outside,
-                          why_list *why)
+static void join_entities(const ts_correlator *c, ent_list *l, size_t *parent, bool outside, why_list *why)
 {
+    ts_alert *const *v = c->v;
+    int64_t window = c->window;
     for (size_t i = 0; i < l->n;) {
         size_t j = i + 1;
         while (j < l->n && strcmp(l->v[j].key, l->v[i].key) == 0)
             j++;
-        if (outside_key(l->v[i].key) != outside || too_common(v, l, i, j)) {
+        if (outside_key(l->v[i].key) != outside || too_common(c, l, i, j) != JOINS) {
             i = j;
             continue;
         }
@@ -788,6 +814,133 @@ static bool joined_reasons(ts_incident *inc, const why_list *why, size_t root)
     return true;
 }
 
+/* Why a set stands apart: an entity it shares with another set, and why that did not join
+ * them. */
+typedef struct apart_why {
+    size_t set;
+    const char *key; /* in the entity list */
+    commonness common;
+} apart_why;
+
+typedef struct apart_list {
+    apart_why *v;
+    size_t n, cap;
+} apart_list;
+
+static int cmp_apart(const void *pa, const void *pb)
+{
+    const apart_why *a = pa, *b = pb;
+    if (a->set != b->set)
+        return a->set < b->set ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+/* For each entity whose alerts ended in more than one set (parent[] holds roots), notes for
+ * each of those sets that the entity did not join them, and why (too common, or too far
+ * apart in time). Out of memory: fewer reasons. */
+static void apart_entities(const ts_correlator *c, const ent_list *l, const size_t *parent, apart_list *ap)
+{
+    for (size_t i = 0; i < l->n;) {
+        size_t j = i + 1;
+        bool split = false;
+        size_t root = parent[l->v[i].alert];
+        for (; j < l->n && strcmp(l->v[j].key, l->v[i].key) == 0; j++)
+            split |= parent[l->v[j].alert] != root;
+        if (!split) {
+            i = j;
+            continue;
+        }
+        commonness common = too_common(c, l, i, j);
+        for (size_t x = i; x < j; x++) {
+            size_t set = parent[l->v[x].alert];
+            bool dup = false; /* a set once per entity: sets repeat in time order */
+            for (size_t y = i; y < x && !dup; y++)
+                dup = parent[l->v[y].alert] == set;
+            if (dup)
+                continue;
+            if (ap->n == ap->cap) {
+                size_t nc = ap->cap ? ap->cap * 2 : 32;
+                apart_why *nv = realloc(ap->v, nc * sizeof *nv);
+                if (!nv)
+                    return;
+                ap->v = nv;
+                ap->cap = nc;
+            }
+            ap->v[ap->n++] = (apart_why){set, l->v[x].key, common};
+        }
+        i = j;
+    }
+}
+
+/* One reason for people, from an entity key and why it did not join. */
+static char *apart_text(const ts_correlator *c, const apart_why *w)
+{
+    const char *what, *val = w->key + 2;
+    switch (w->key[0]) {
+    case 'h': what = "host"; break;
+    case 'u': what = "account"; break;
+    case 'r': what = "outside address"; break;
+    case 'm': what = "sender domain"; break;
+    case 'd': what = "domain"; break;
+    default: /* "i:TYPE:value" */
+        what = "actor indicator";
+        val = strchr(w->key + 2, ':');
+        val = val ? val + 1 : w->key + 2;
+    }
+    switch (w->common) {
+    case HUB_HOST:
+        return ts_fmt_alloc("%s %s is in alerts of more than %zu accounts: a hub, joins nothing", what, val,
+                            c->hub_users);
+    case MAIL_PROVIDER:
+        return ts_fmt_alloc("%s %s has more than %zu senders: a mail provider, joins nothing", what, val,
+                            c->senders_per_domain);
+    case COMMON_OUTSIDE:
+        return ts_fmt_alloc("%s %s is in alerts of more than %zu hosts or accounts: common infrastructure, "
+                            "joins nothing",
+                            what, val, c->outside_places);
+    default:
+        break;
+    }
+    int64_t days = c->window / (24 * 3600 * 1000000000LL);
+    if (days * 24 * 3600 * 1000000000LL == c->window)
+        return ts_fmt_alloc("same %s %s as other alerts, but more than %lld day%s apart", what, val,
+                            (long long)days, days == 1 ? "" : "s");
+    long long hours = (long long)(c->window / (3600 * 1000000000LL));
+    return ts_fmt_alloc("same %s %s as other alerts, but more than %lld hour%s apart", what, val, hours,
+                        hours == 1 ? "" : "s");
+}
+
+/* Fills inc->apart from the reasons of set root (ap sorted by set); with none, and other
+ * sets about, that it shares nothing with them. False when out of memory. */
+static bool apart_reasons(const ts_correlator *c, ts_incident *inc, const apart_list *ap, size_t root,
+                          bool alone)
+{
+    size_t lo = 0, hi = ap->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ap->v[mid].set < root)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == ap->n || ap->v[lo].set != root) {
+        if (alone)
+            return true;
+        if (!(inc->apart = calloc(1, sizeof *inc->apart)) ||
+            !(inc->apart[0] = strdup("shares no host, account, outside address, domain, sender domain or actor "
+                                     "indicator with alerts of other incidents")))
+            return false;
+        inc->n_apart = 1;
+        return true;
+    }
+    if (!(inc->apart = calloc(TS_APART_MAX, sizeof *inc->apart)))
+        return false;
+    for (size_t i = lo; i < ap->n && ap->v[i].set == root && inc->n_apart < TS_APART_MAX; i++)
+        if (!(inc->apart[inc->n_apart++] = apart_text(c, &ap->v[i])))
+            return false;
+    return true;
+}
+
 size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
 {
     *out = NULL;
@@ -799,6 +952,7 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
     ts_incident **incs = calloc(n, sizeof *incs);
     ent_list ents = {0};
     why_list why = {0};
+    apart_list ap = {0};
     bool ok = parent && order && start && incs;
     for (size_t i = 0; ok && i < n; i++) {
         parent[i] = i;
@@ -807,8 +961,8 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
     if (ok) {
         if (ents.n)
             qsort(ents.v, ents.n, sizeof *ents.v, cmp_ref);
-        join_entities(c->v, &ents, parent, c->window, false, &why);
-        join_entities(c->v, &ents, parent, c->window, true, &why);
+        join_entities(c, &ents, parent, false, &why);
+        join_entities(c, &ents, parent, true, &why);
         for (size_t i = 0; i < n; i++)
             parent[i] = uf_find(parent, i); /* flatten: group_sets reads roots directly */
         group_sets(parent, n, order, start);
@@ -816,6 +970,13 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
             why.v[i].alert = parent[why.v[i].alert]; /* by set, for joined_reasons */
         if (why.n) /* none joined on outside keys: no array to sort (qsort of NULL is undefined) */
             qsort(why.v, why.n, sizeof *why.v, cmp_why);
+        apart_entities(c, &ents, parent, &ap);
+        if (ap.n)
+            qsort(ap.v, ap.n, sizeof *ap.v, cmp_apart);
+        size_t sets = 0;
+        for (size_t r = 0; r < n; r++)
+            sets += start[r + 1] > start[r];
+        bool alone = sets < 2;
         for (size_t r = 0; r < n; r++) {
             size_t len = start[r + 1] - start[r];
             if (!len)
@@ -828,7 +989,7 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
                 c->v[order[start[r] + j]] = NULL;
             }
             ts_incident *inc = make_incident(members, len);
-            if (!inc || !joined_reasons(inc, &why, r)) {
+            if (!inc || !joined_reasons(inc, &why, r) || !apart_reasons(c, inc, &ap, r, alone)) {
                 ts_incident_free(inc);
                 break;
             }
@@ -838,6 +999,7 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
     }
     ent_free(&ents);
     free(why.v);
+    free(ap.v);
     free(parent);
     free(order);
     free(start);
@@ -867,5 +1029,8 @@ void ts_incident_free(ts_incident *inc)
     for (size_t i = 0; i < inc->n_joined; i++)
         free(inc->joined[i]);
     free(inc->joined);
+    for (size_t i = 0; i < inc->n_apart; i++)
+        free(inc->apart[i]);
+    free(inc->apart);
     free(inc);
 }

@@ -25,18 +25,32 @@ typedef struct ts_incident {
      * n_joined_more counts the reasons beyond. Owned; NULL when nothing outside joined. */
     char **joined;
     size_t n_joined, n_joined_more;
+    /* Why it stands apart from other incidents, one line per entity it shares with alerts
+     * elsewhere that did not join ("host mail-01 is in alerts of more than 8 accounts: a
+     * hub, joins nothing"; "same account jdoe as other alerts, but more than 7 days
+     * apart"), or that it shares nothing with them; at most TS_APART_MAX. Owned; NULL when
+     * it is the run's only incident. */
+    char **apart;
+    size_t n_apart;
 } ts_incident;
 
 #define TS_JOINED_MAX 8
+#define TS_APART_MAX 4
+/* The largest value of the [correlate] caps hub_users, outside_max_places and
+ * senders_per_domain. */
+#define TS_CORRELATE_CAP_MAX 1024
 
 typedef struct ts_correlator ts_correlator;
 
 /* window_ns: how far apart two alerts on one entity may be and still join (0: 7 days). */
 ts_correlator *ts_correlator_new(int64_t window_ns);
 void ts_correlator_free(ts_correlator *c);
-/* Keeps at most max_addresses internal addresses bound to host names (see observe; 0:
- * the default, 65,536), the ones seen longest ago forgotten first. */
-void ts_correlator_limit(ts_correlator *c, size_t max_addresses);
+struct ts_config;
+/* Takes the [correlate] settings of cfg (data/detect.conf): max_addresses, the internal
+ * addresses bound to host names (see observe; the ones seen longest ago forgotten first),
+ * and the caps past which a host or an outside address, domain or sender domain joins
+ * nothing (hub_users, outside_max_places, senders_per_domain). Absent ones keep defaults. */
+void ts_correlator_configure(ts_correlator *c, const struct ts_config *cfg);
 /* The bounded tables it keeps while the run lasts (the address bindings): fills at most n
  * of out, returns how many there are. The aggregated alerts are not among them: they are
  * the run's output, one per detector and key, and are never dropped. */

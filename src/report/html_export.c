@@ -315,6 +315,11 @@ static void verdict(const inc_ctx *c)
         h(o, v->joined);
         fputs("</p>\n", o);
     }
+    if (v->apart && *v->apart) {
+        fputs("<p class=\"why\">apart because: ", o);
+        h(o, v->apart);
+        fputs("</p>\n", o);
+    }
 }
 
 static void entity_list(FILE *o, const ts_incident_view *v, const char *kind, const char *label)

@@ -291,6 +291,11 @@ void rpt_incident_text(const rpt *r, const ts_incident_view *v)
         rpt_wrap(r, v->joined, LABEL, LABEL);
         fputc('\n', r->out);
     }
+    if (v->apart) { /* from the store: why the correlator left it apart, escaped */
+        label(r, "apart");
+        rpt_wrap(r, v->apart, LABEL, LABEL);
+        fputc('\n', r->out);
+    }
     disposition_text(r, v);
     verdict_text(r, v);
     hypotheses_text(r, v);
@@ -341,6 +346,7 @@ static void json_incident_fields(ts_jw *w, const ts_incident_view *v)
     json_time(w, "closed", v->closed_ns);
     ts_jw_kstr(w, "reopened", v->reopened);
     ts_jw_kstr(w, "joined_because", v->joined);
+    ts_jw_kstr(w, "apart_because", v->apart);
     json_entities(w, v, "host", "hosts");
     json_entities(w, v, "user", "users");
     json_entities(w, v, "ip", "ips");

@@ -31,9 +31,12 @@ typedef struct ts_hunt_stats {
     const ts_intel *intel; /* the catalogue, for the ATT&CK stages of the summary; may be NULL */
 } ts_hunt_stats;
 
-/* The hunt's report: its figures, then one entry per incident this run wrote (text), or
- * every incident in full (json). */
-tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, FILE *out, int json);
+/* The hunt's report: its figures, then one entry per incident this run wrote (text, at
+ * most a screenful), or every incident in full (json); with shown_only (may be NULL), only
+ * the incidents at or above its level with activity within its bounds. */
+struct ts_timeline_filter;
+tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, FILE *out, int json,
+                          const struct ts_timeline_filter *shown_only);
 /* One line per stored incident, newest first. */
 tocsin_code ts_report_incidents(ts_store *s, FILE *out, int json);
 /* One incident in full: timeline, entities, hypotheses with every contribution, and where

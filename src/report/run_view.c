@@ -346,10 +346,26 @@ static void summary_row(const rpt *r, const ts_intel *ti, const ts_incident_view
     fputc('\n', o);
 }
 
+/* Past this many incidents the summary says how many more there are instead: it is meant
+ * to fit a screen; `tocsin incidents` and --json list them all. */
+#define SUMMARY_ROWS 20
+
+/* Whether the filter (NULL: none) lets the incident through: an alert at or above the level,
+ * activity within the bounds. */
+static bool shown(const ts_timeline_filter *f, const ts_incident_view *v)
+{
+    if (!f)
+        return true;
+    return v->severity >= f->min_severity && (!f->since_ns || v->last_ns >= f->since_ns) &&
+           (!f->until_ns || v->first_ns <= f->until_ns);
+}
+
 /* Text: one screen, one entry per incident, gravest first; details with `tocsin show`. */
-static tocsin_code incidents_summary(ts_store *s, const ts_intel *ti, char **ids, size_t n, const rpt *r)
+static tocsin_code incidents_summary(ts_store *s, const ts_intel *ti, char **ids, size_t n, const rpt *r,
+                                     const ts_timeline_filter *f)
 {
     ranked *rk = calloc(n, sizeof *rk);
+    size_t kept = 0;
     tocsin_code rc = TOCSIN_OK;
     if (!rk)
         return TOCSIN_E_NOMEM;
@@ -359,27 +375,37 @@ static tocsin_code incidents_summary(ts_store *s, const ts_intel *ti, char **ids
             break;
         int settled =
             (v->status && strcmp(v->status, "closed") == 0) || v->suppressed_alerts >= v->alert_total;
-        rk[i] = (ranked){ids[i], v->severity, v->alert_total, settled};
+        if (shown(f, v))
+            rk[kept++] = (ranked){ids[i], v->severity, v->alert_total, settled};
         ts_incident_view_free(v);
     }
-    qsort(rk, n, sizeof *rk, graver_first);
-    fprintf(r->out, "\n%s%zu incident%s%s, gravest first (tocsin show ID for one in full, tocsin report ID --html "
-                    "FILE for a page):\n",
-            rpt_sgr(r, RS_BOLD), n, n == 1 ? "" : "s", rpt_sgr(r, RS_RESET));
-    for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
+    if (kept)
+        qsort(rk, kept, sizeof *rk, graver_first);
+    fprintf(r->out, "\n%s%zu incident%s%s", rpt_sgr(r, RS_BOLD), n, n == 1 ? "" : "s", rpt_sgr(r, RS_RESET));
+    if (kept < n)
+        fprintf(r->out, ", %zu within --min-level, --since and --until", kept);
+    size_t rows = kept < SUMMARY_ROWS ? kept : SUMMARY_ROWS;
+    fputs(kept ? ", gravest first (tocsin show ID for one in full, tocsin report ID --html FILE for a page):\n"
+               : "\n",
+          r->out);
+    for (size_t i = 0; i < rows && rc == TOCSIN_OK; i++) {
         ts_incident_view *v;
         if ((rc = ts_store_incident_load(s, rk[i].id, TS_VIEW_ALERTS, &v)) != TOCSIN_OK)
             break;
         summary_row(r, ti, v);
         ts_incident_view_free(v);
     }
+    if (rows < kept)
+        fprintf(r->out, "... and %zu less grave (tocsin incidents lists them all, --min-level shows fewer)\n",
+                kept - rows);
     free(rk);
     return rc;
 }
 
 /* Every incident the run wrote: in full for tools (oldest activity first), one entry each
  * for people. */
-static tocsin_code incidents(ts_store *s, const ts_intel *ti, int64_t run_id, const rpt *r, int json)
+static tocsin_code incidents(ts_store *s, const ts_intel *ti, int64_t run_id, const rpt *r, int json,
+                             const ts_timeline_filter *f)
 {
     char **ids;
     size_t n;
@@ -389,7 +415,7 @@ static tocsin_code incidents(ts_store *s, const ts_intel *ti, int64_t run_id, co
     if (!json && n == 0)
         fputs("\nno incidents\n", r->out);
     if (!json && n) {
-        rc = incidents_summary(s, ti, ids, n, r);
+        rc = incidents_summary(s, ti, ids, n, r, f);
         ts_strv_free(ids, n);
         return rc;
     }
@@ -397,14 +423,16 @@ static tocsin_code incidents(ts_store *s, const ts_intel *ti, int64_t run_id, co
         ts_incident_view *v;
         if ((rc = ts_store_incident_load(s, ids[i], TS_VIEW_FULL, &v)) != TOCSIN_OK)
             break;
-        rpt_incident_json(r->out, v);
+        if (shown(f, v))
+            rpt_incident_json(r->out, v);
         ts_incident_view_free(v);
     }
     ts_strv_free(ids, n);
     return rc;
 }
 
-tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, FILE *out, int json)
+tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, FILE *out, int json,
+                          const ts_timeline_filter *shown_only)
 {
     ts_run_view run;
     ts_format_view *fmt;
@@ -428,5 +456,5 @@ tocsin_code ts_report_run(ts_store *s, int64_t run_id, const ts_hunt_stats *st, 
     }
     ts_format_views_free(fmt, nfmt);
     ts_run_view_clear(&run);
-    return incidents(s, st ? st->intel : NULL, run_id, &r, json);
+    return incidents(s, st ? st->intel : NULL, run_id, &r, json, shown_only);
 }

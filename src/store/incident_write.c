@@ -325,6 +325,14 @@ static tocsin_code put_incident_row(ts_store *s, int64_t run, const ts_incident 
     if (inc->n_joined_more && n < sizeof joined)
         snprintf(joined + n, sizeof joined - n, "; and %zu more", inc->n_joined_more);
     st_text(st, 7, inc->n_joined ? joined : NULL);
+    char apart[1024];
+    n = 0;
+    apart[0] = 0;
+    for (size_t i = 0; i < inc->n_apart && n < sizeof apart; i++) {
+        int w = snprintf(apart + n, sizeof apart - n, "%s%s", i ? "; " : "", inc->apart[i]);
+        n = w > 0 ? n + (size_t)w : n;
+    }
+    st_text(st, 8, inc->n_apart ? apart : NULL);
     return st_done(s, st, "recording the incident");
 }
 

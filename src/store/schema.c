@@ -195,6 +195,10 @@ static const char *const migrations[] = {
     "  head_hash INTEGER NOT NULL,"
     "  updated_ns INTEGER NOT NULL,"
     "  PRIMARY KEY (dev, ino));",
+
+    /* 7: why an incident stands apart from the others of its run ("same account x as other
+       alerts, but more than 7 days apart; host y is ... a hub, joins nothing"). */
+    "ALTER TABLE incidents ADD COLUMN apart TEXT;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

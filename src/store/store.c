@@ -25,12 +25,12 @@ static const char *const sql[ST__COUNT] = {
         " RETURNING id",
     [ST_ALERT_ACTOR] = "INSERT OR IGNORE INTO alert_actors (alert, pos, name, attack_id) VALUES (?1, ?2, ?3, ?4)",
     [ST_INCIDENT_UPSERT] =
-        "INSERT INTO incidents (id, first_ns, last_ns, severity, summary, created_run, updated_run, joined)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)"
+        "INSERT INTO incidents (id, first_ns, last_ns, severity, summary, created_run, updated_run, joined, apart)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)"
         " ON CONFLICT (id) DO UPDATE SET first_ns = min(first_ns, excluded.first_ns),"
         " last_ns = max(last_ns, excluded.last_ns), severity = max(severity, excluded.severity),"
         " summary = coalesce(excluded.summary, summary), updated_run = excluded.updated_run,"
-        " joined = coalesce(excluded.joined, joined)",
+        " joined = coalesce(excluded.joined, joined), apart = coalesce(excluded.apart, apart)",
     [ST_INCIDENT_ALERT] = "INSERT OR IGNORE INTO incident_alerts (incident, alert) VALUES (?1, ?2)",
     [ST_RUN_INCIDENT] = "INSERT OR IGNORE INTO run_incidents (run, incident) VALUES (?1, ?2)",
     [ST_ENTITY] = "INSERT OR IGNORE INTO entities (incident, kind, value) VALUES (?1, ?2, ?3)",
@@ -63,7 +63,7 @@ static const char *const sql[ST__COUNT] = {
         " (SELECT count(*) FROM incident_alerts WHERE incident = ?1),"
         " status, disposition, note, closed_ns, reopened,"
         " (SELECT count(*) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
-        "  WHERE ia.incident = ?1 AND a.suppression IS NOT NULL), joined"
+        "  WHERE ia.incident = ?1 AND a.suppression IS NOT NULL), joined, apart"
         " FROM incidents WHERE id = ?1",
     [ST_INCIDENT_ENTITIES] =
         "SELECT kind, value FROM entities WHERE incident = ?1"

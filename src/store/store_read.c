@@ -210,6 +210,7 @@ static tocsin_code load_row(reader *r, const char *id, ts_incident_view *v)
         v->severity = sqlite3_column_int(st, 3);
         v->summary = col(r, st, 4);
         v->joined = col(r, st, 14);
+        v->apart = col(r, st, 15);
         v->created_run = sqlite3_column_int64(st, 5);
         v->updated_run = sqlite3_column_int64(st, 6);
         v->alert_total = col_u64(st, 7);
@@ -471,6 +472,7 @@ void ts_incident_view_free(ts_incident_view *v)
     free(v->id);
     free(v->summary);
     free(v->joined);
+    free(v->apart);
     free(v->status);
     free(v->disposition);
     free(v->note);

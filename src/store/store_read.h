@@ -88,6 +88,7 @@ typedef struct ts_incident_view {
     int64_t closed_ns;     /* 0: never closed */
     char *reopened;        /* why a later hunt reopened it, NULL if it did not */
     char *joined;          /* why alerts of several places are one ("same sender domain x; ..."), or NULL */
+    char *apart;           /* why it stands apart from other incidents ("host x is ... a hub"; ...), or NULL */
     ts_entity_view *entities;
     size_t n_entities;
     ts_hyp_view *hyps;     /* ranked, most probable first */
