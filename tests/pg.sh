@@ -99,6 +99,16 @@ stored "$tmp/lite.db" "$tmp/lite.stored"
 stored "$url" "$tmp/pg.stored"
 check "PostgreSQL holds the incidents, alerts and events SQLite holds" same "$tmp/lite.stored" "$tmp/pg.stored"
 check "and they are not nothing" grep -q '"alerts"' "$tmp/pg.stored"
+# the readers over several incidents: an actor's history, the exports
+for db in "$tmp/lite.db" "$url"; do
+    n=$([ "$db" = "$url" ] && echo pg || echo lite)
+    "$T" actor "Lazarus Group" --db "$db" --json >"$tmp/$n.actor"
+    "$T" report --db "$db" --stix "$tmp/$n.stix" --misp "$tmp/$n.misp"
+done
+check "actor reads the same history from both" same "$tmp/lite.actor" "$tmp/pg.actor"
+check "which names incidents" grep -q '"INC-' "$tmp/pg.actor"
+check "report --stix writes the same bundle from both" same "$tmp/lite.stix" "$tmp/pg.stix"
+check "report --misp writes the same events from both" same "$tmp/lite.misp" "$tmp/pg.misp"
 count() { psql -d hunts -At -c "SELECT (SELECT count(*) FROM alerts) || ' ' || (SELECT count(*) FROM incidents) || ' ' || (SELECT count(*) FROM alert_hits) || ' ' || (SELECT count(*) FROM entities)"; }
 before=$(count)
 
@@ -208,8 +218,36 @@ server restart -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=of
 hunt "$url" >/dev/null 2>&1
 check "a hunt after PostgreSQL restarted succeeds" test $? -eq 0
 check "and adds nothing" test "$(count)" = "$before"
-check "every other command reads the store: report --stix" "$T" report --db "$url" --stix "$tmp/out.stix"
-check "actor" "$T" actor "Lazarus Group" --db "$url"
-check "suppress --list" "$T" suppress --list --db "$url"
+# A watch that outlives a server restart connects again and loses nothing: it stores the
+# alerts a batch hunt of the same log finds.
+psql -d postgres -c "CREATE DATABASE live"
+live="postgresql://tocsin@127.0.0.1:$port/live"
+mkdir "$tmp/live"
+conn=$tmp/sim/zeek/conn.log
+half=$(($(wc -l <"$conn") / 2))
+head -n "$half" "$conn" >"$tmp/live/conn.log"
+"$T" watch "$tmp/live" --db "$live" --interval 0.2 --json >"$tmp/live.out" 2>"$tmp/live.err" &
+wpid=$!
+read_to() { # waits until the watch stored its position at byte $1 of the log
+    for _ in $(seq 150); do
+        [ "$(psql -d live -At -c "SELECT max(\"offset\") FROM watch_positions" 2>/dev/null)" = "$1" ] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+check "the watch reads the first half" read_to "$(stat -c %s "$tmp/live/conn.log")"
+server restart -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=off"
+tail -n +"$((half + 1))" "$conn" >>"$tmp/live/conn.log"
+check "and, after PostgreSQL restarted, the second" read_to "$(stat -c %s "$conn")"
+kill -TERM "$wpid"
+wait "$wpid"
+check "the watch ends with status 0" test $? -eq 0
+"$T" hunt "$conn" --db "$tmp/conn.db" --no-progress >/dev/null 2>&1
+batch=$("$T" incidents --db "$tmp/conn.db" --json | grep -o '"alerts":[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }')
+live_alerts=$(psql -d live -At -c "SELECT count(*) FROM alerts")
+check "and stored the alerts of a batch hunt ($live_alerts, $batch)" test "$live_alerts" = "$batch" -a "$batch" -gt 0
+
+check "suppress adds, lists and removes" sh -c "'$T' suppress --host WS-0001 --reason test --db '$url' &&
+    '$T' suppress --list --db '$url' | grep -q WS-0001 && '$T' suppress --remove 1 --db '$url'"
 
 finish

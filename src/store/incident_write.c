@@ -485,7 +485,7 @@ static tocsin_code put_incident_told(ts_store *s, int64_t run, const ts_incident
     if (rc == TOCSIN_OK)
         rc = digest(s, inc->id, after, sizeof after);
     if (rc == TOCSIN_OK && strcmp(before, after) != 0)
-        rc = st_notify(s, inc->id, before[0] ? "updated" : "new", run);
+        rc = st_notify(s, inc->id, before[0] ? "changed" : "new", run);
     return rc;
 }
 

@@ -151,7 +151,7 @@ bool st_col_null(st_stmt *st, int i);
 const void *st_col_blob(st_stmt *st, int i, size_t *len);
 
 /* PostgreSQL: tells the listeners of channel tocsin_incidents that incident id changed
- * ("new", "updated", "closed", "removed"), at the commit of the transaction around it. */
+ * ("new", "changed", "closed", "removed"), at the commit of the transaction around it. */
 tocsin_code st_notify(ts_store *s, const char *id, const char *change, int64_t run);
 
 /* PostgreSQL's half of the adapter (pg.c). */
