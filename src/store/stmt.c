@@ -139,6 +139,8 @@ void st_rollback(ts_store *s, const char *sql)
     if (s->pg) {
         PGresult *r = PQexec(s->pg, sql);
         PQclear(r);
+        if (strncmp(sql, "ROLLBACK TO", 11) != 0)
+            s->pg_in_tx = false; /* over, even on a lost connection: the next BEGIN may connect again */
     } else {
         sqlite3_exec(s->db, sql, NULL, NULL, NULL);
     }
