@@ -109,6 +109,15 @@ check "actor reads the same history from both" same "$tmp/lite.actor" "$tmp/pg.a
 check "which names incidents" grep -q '"INC-' "$tmp/pg.actor"
 check "report --stix writes the same bundle from both" same "$tmp/lite.stix" "$tmp/pg.stix"
 check "report --misp writes the same events from both" same "$tmp/lite.misp" "$tmp/pg.misp"
+# Feeds kept in the store (bytea on PostgreSQL) and read back by a later session.
+psql -d postgres -c "CREATE DATABASE feeds"
+for db in "$tmp/feeds.db" "postgresql://tocsin@127.0.0.1:$port/feeds"; do
+    n=$(case $db in postgresql*) echo pg ;; *) echo lite ;; esac)
+    "$T" intel load "$tmp/sim/intel/bundle.json" tests/data/feeds/stix/* --db "$db" >/dev/null 2>&1
+    "$T" intel stats --db "$db" --json >"$tmp/$n.intel"
+done
+check "feeds loaded into PostgreSQL are read back as from SQLite" same "$tmp/lite.intel" "$tmp/pg.intel"
+check "and hold indicators" grep -q '"indicators":[1-9]' "$tmp/pg.intel"
 count() { psql -d hunts -At -c "SELECT (SELECT count(*) FROM alerts) || ' ' || (SELECT count(*) FROM incidents) || ' ' || (SELECT count(*) FROM alert_hits) || ' ' || (SELECT count(*) FROM entities)"; }
 before=$(count)
 
