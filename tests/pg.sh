@@ -121,6 +121,13 @@ check "and hold indicators" grep -q '"indicators":[1-9]' "$tmp/pg.intel"
 count() { psql -d hunts -At -c "SELECT (SELECT count(*) FROM alerts) || ' ' || (SELECT count(*) FROM incidents) || ' ' || (SELECT count(*) FROM alert_hits) || ' ' || (SELECT count(*) FROM entities)"; }
 before=$(count)
 
+# Readers never wait for a writer's turn (the advisory lock a hunt holds while it commits).
+psql -d hunts -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1952674679, 0)" -c "SELECT pg_sleep(6)" -c "COMMIT" &
+hold=$!
+sleep 1
+check "incidents reads while a writer holds the write lock" timeout 4 "$T" incidents --db "$url"
+wait "$hold"
+
 # Idempotence: the same logs again add no alert, incident, event or entity.
 hunt "$url" >/dev/null 2>&1
 check "a rerun adds nothing ($before)" test "$(count)" = "$before"

@@ -9,6 +9,12 @@
 #include "core/utf8dec.h"
 #include "store/store_int.h"
 
+/* Each connection's settings: a writer waits for another's turn as long as on SQLite, then
+ * fails saying so; notices are not shown; doubles are sent back exactly. */
+#define PG_SESSION                                                                                           \
+    "SET lock_timeout = " TS_STORE_BUSY_MS_TEXT "; SET client_min_messages = warning;"                        \
+    " SET extra_float_digits = 3"
+
 /* Keeps libpq's or the server's message, on one line. */
 static void keep_reason(ts_store *s, const char *msg)
 {
@@ -40,7 +46,7 @@ static bool reconnect(ts_store *s)
     for (int i = 0; i < ST__COUNT; i++)
         if (s->st[i])
             s->st[i]->prepared = false;
-    PGresult *r = PQexec(s->pg, "SET lock_timeout = " TS_STORE_BUSY_MS_TEXT "; SET client_min_messages = warning");
+    PGresult *r = PQexec(s->pg, PG_SESSION);
     PQclear(r);
     s->reconnects++;
     pg_retake_partitions(s);
@@ -93,8 +99,7 @@ tocsin_code pg_open(ts_store *s, const char *url)
         return st_fail(s, "connecting to PostgreSQL");
     }
     PQsetNoticeProcessor(s->pg, quiet, NULL);
-    /* A writer waits for another's turn as long as on SQLite, then fails saying so. */
-    return pg_exec(s, "SET lock_timeout = " TS_STORE_BUSY_MS_TEXT "; SET client_min_messages = warning",
+    return pg_exec(s, PG_SESSION,
                    "configuring the session");
 }
 

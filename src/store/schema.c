@@ -505,13 +505,12 @@ static tocsin_code upgrade(ts_store *s)
 tocsin_code ts_store_migrate(ts_store *s)
 {
     int v;
-    /* PostgreSQL: the version is read under the write lock, whose wait is short. */
-    if (s->pg)
-        return upgrade(s);
     /* The version and the schema's objects are read in one snapshot: read apart, another
        process creating the store in between made it look like version 0 with tables, that
-       is, another program's database (seen with two hunts starting on a new store at once). */
-    tocsin_code rc = st_exec(s, "BEGIN", "starting to read the schema");
+       is, another program's database (seen with two hunts starting on a new store at once).
+       No write lock: a reader opening a current store never waits for a hunt's commit. */
+    tocsin_code rc = st_exec(s, s->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY" : "BEGIN",
+                             "starting to read the schema");
     if (rc != TOCSIN_OK)
         return rc;
     rc = user_version(s, &v);
