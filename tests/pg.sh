@@ -122,7 +122,7 @@ count() { psql -d hunts -At -c "SELECT (SELECT count(*) FROM alerts) || ' ' || (
 before=$(count)
 
 # Readers never wait for a writer's turn (the advisory lock a hunt holds while it commits).
-psql -d hunts -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1952674679, 0)" -c "SELECT pg_sleep(6)" -c "COMMIT" &
+psql -d hunts -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1952674679, 0)" -c "SELECT pg_sleep(6)" -c "COMMIT" >/dev/null &
 hold=$!
 sleep 1
 check "incidents reads while a writer holds the write lock" timeout 4 "$T" incidents --db "$url"
