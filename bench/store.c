@@ -1,5 +1,7 @@
 /* store.c (bench): how fast incidents are written to and read back from the store, with
- * and without a batch transaction. Prints figures; asserts nothing. */
+ * and without a batch transaction. Prints figures; asserts nothing.
+ * usage: bench/store [N] [STORE]: STORE a new, empty store (an SQLite file or a
+ * postgresql:// URL of an empty database); by default a file in a temporary directory. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +79,7 @@ int main(int argc, char **argv)
     if (!mkdtemp(path))
         return 1;
     snprintf(db, sizeof db, "%s/b.db", path);
-    if (ts_store_open(db, &s, err, sizeof err) != TOCSIN_OK) {
+    if (ts_store_open(argc > 2 ? argv[2] : db, &s, err, sizeof err) != TOCSIN_OK) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }

@@ -85,6 +85,13 @@ if [ -x tests/watch.sh ]; then
     tally "tests/watch.sh (sanitizers)" "$log" "$st"
 fi
 
+# The store on PostgreSQL against SQLite (a server of its own, started and stopped; skipped
+# without PostgreSQL).
+if [ -x tests/pg.sh ]; then
+    tests/pg.sh build/tocsin >"$log" 2>&1; st=$?
+    tally tests/pg.sh "$log" "$st"
+fi
+
 if [ -x tests/eval.sh ]; then
     tests/eval.sh build/tocsin >"$log" 2>&1; st=$?
     tally tests/eval.sh "$log" "$st"

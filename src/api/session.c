@@ -212,7 +212,7 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
     }
     /* A command that only reads must not leave an empty store behind: without one it
        reads an empty store in memory. */
-    int absent = t->o.read_only && access(t->db_path, F_OK) != 0;
+    int absent = t->o.read_only && !ts_store_is_url(t->db_path) && access(t->db_path, F_OK) != 0;
     rc = ts_store_open(absent ? ":memory:" : t->db_path, &t->store, err, sizeof err);
     if (rc != TOCSIN_OK) {
         ts_session_diag(t, NULL, 0, "%s", err); /* it names the store */

@@ -35,8 +35,8 @@ typedef struct option {
 #define AT(field) offsetof(args, field)
 
 static const option options[] = {
-    {"--db", "FILE", OPT_STR, AT(o.db_path), 0, STORE_CMDS | CMD_EVAL | CMD_WATCH,
-     "the store (default tocsin.db; eval: a new file, default DIR/eval.db)"},
+    {"--db", "STORE", OPT_STR, AT(o.db_path), 0, STORE_CMDS | CMD_EVAL | CMD_WATCH,
+     "the store: an SQLite file (default tocsin.db) or a postgresql:// URL (eval: a new file, default DIR/eval.db)"},
     {"--json", NULL, OPT_FLAG, AT(o.json), 1, ALL_BUT_VERSION & ~(CMD_SIMULATE | CMD_TIMELINE), "NDJSON output for tools"},
     {"--intel", "FEED", OPT_LIST, AT(intel), 0, CMD_HUNT, "an extra intelligence feed for this hunt (repeatable)"},
     {"--rules", "DIR", OPT_LIST, AT(rules), 0, HUNTING, "add a Sigma rule tree (repeatable)"},

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "store/store.h"
 
 /* What a command does with the store. A command that only reads never creates one: a
  * typo or "incidents" in the wrong folder must not leave a tocsin.db behind. */
@@ -401,7 +402,7 @@ static int open_session(const command *c, args *a, tocsin **t)
     store_use use = c->store;
     if (c->bit == CMD_SUPPRESS && (a->list || a->remove)) /* only adding one may create the store */
         use = a->list ? STORE_EXISTING : STORE_CHANGE;
-    if ((use == STORE_EXISTING || use == STORE_CHANGE) && access(db, F_OK) != 0) {
+    if ((use == STORE_EXISTING || use == STORE_CHANGE) && !ts_store_is_url(db) && access(db, F_OK) != 0) {
         fprintf(stderr, "tocsin: no store at %s (a hunt makes one; --db FILE names another)\n", db);
         return EXIT_FAIL;
     }

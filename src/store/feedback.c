@@ -12,7 +12,7 @@ tocsin_code ts_store_suppress_add(ts_store *s, const ts_suppression *r, int64_t 
         snprintf(s->err, sizeof s->err, "a suppression needs a condition and a reason");
         return TOCSIN_E_ARG;
     }
-    sqlite3_stmt *st = st_get(s, ST_SUPPRESS_ADD);
+    st_stmt *st = st_get(s, ST_SUPPRESS_ADD);
     if (!st)
         return TOCSIN_E_DB;
     const char *text[] = {r->detector,  r->rule,  r->host,  r->user,  r->ip,
@@ -22,15 +22,16 @@ tocsin_code ts_store_suppress_add(ts_store *s, const ts_suppression *r, int64_t 
     st_int(st, 10, r->created_ns ? r->created_ns : st_now_ns());
     if (r->expires_ns)
         st_int(st, 11, r->expires_ns);
-    tocsin_code rc = st_done(s, st, "recording a suppression");
+    int64_t row = 0;
+    tocsin_code rc = st_insert_id(s, st, "recording a suppression", &row);
     if (rc == TOCSIN_OK && id)
-        *id = sqlite3_last_insert_rowid(s->db);
+        *id = row;
     return rc;
 }
 
-static char *dup_col(sqlite3_stmt *st, int i, bool *oom)
+static char *dup_col(st_stmt *st, int i, bool *oom)
 {
-    const char *t = (const char *)sqlite3_column_text(st, i);
+    const char *t = st_col_text(st, i);
     char *d = t ? strdup(t) : NULL;
     if (t && !d)
         *oom = true;
@@ -39,7 +40,7 @@ static char *dup_col(sqlite3_stmt *st, int i, bool *oom)
 
 tocsin_code ts_store_suppressions(ts_store *s, int64_t now_ns, ts_suppression **out, size_t *n)
 {
-    sqlite3_stmt *st = st_get(s, ST_SUPPRESS_LIST);
+    st_stmt *st = st_get(s, ST_SUPPRESS_LIST);
     ts_suppression *v = NULL;
     size_t k = 0, cap = 0;
     bool oom = false;
@@ -49,7 +50,7 @@ tocsin_code ts_store_suppressions(ts_store *s, int64_t now_ns, ts_suppression **
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, now_ns);
-    while (!oom && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    while (!oom && (step = st_step(st)) == STEP_ROW) {
         if (k == cap) {
             size_t nc = cap ? cap * 2 : 8;
             ts_suppression *nv = realloc(v, nc * sizeof *nv);
@@ -61,18 +62,18 @@ tocsin_code ts_store_suppressions(ts_store *s, int64_t now_ns, ts_suppression **
         }
         ts_suppression *r = &v[k++];
         memset(r, 0, sizeof *r);
-        r->id = sqlite3_column_int64(st, 0);
+        r->id = st_col_int64(st, 0);
         char **text[] = {&r->detector,  &r->rule,  &r->host,  &r->user,  &r->ip,
                          &r->indicator, &r->field, &r->value, &r->reason};
         for (int i = 0; i < 9; i++)
             *text[i] = dup_col(st, i + 1, &oom);
-        r->created_ns = sqlite3_column_int64(st, 10);
-        r->expires_ns = sqlite3_column_int64(st, 11);
+        r->created_ns = st_col_int64(st, 10);
+        r->expires_ns = st_col_int64(st, 11);
     }
     tocsin_code rc = oom                   ? TOCSIN_E_NOMEM
-                     : step == SQLITE_DONE ? TOCSIN_OK
+                     : step == STEP_DONE ? TOCSIN_OK
                                            : st_fail(s, "reading the suppressions");
-    sqlite3_reset(st);
+    st_reset(st);
     if (rc != TOCSIN_OK) {
         ts_suppressions_free(v, k);
         return rc;
@@ -91,12 +92,12 @@ void ts_suppressions_free(ts_suppression *v, size_t n)
 
 tocsin_code ts_store_suppress_remove(ts_store *s, int64_t id)
 {
-    sqlite3_stmt *st = st_get(s, ST_SUPPRESS_REMOVE);
+    st_stmt *st = st_get(s, ST_SUPPRESS_REMOVE);
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, id);
     tocsin_code rc = st_done(s, st, "removing a suppression");
-    if (rc == TOCSIN_OK && sqlite3_changes(s->db) == 0) {
+    if (rc == TOCSIN_OK && st_changes(s) == 0) {
         snprintf(s->err, sizeof s->err, "no suppression %lld in the store (tocsin suppress --list)",
                  (long long)id);
         return TOCSIN_E_NOTFOUND;
@@ -108,7 +109,7 @@ tocsin_code ts_store_incident_close(ts_store *s, const char *id, const char *dis
 {
     if (!id || !disposition || (strcmp(disposition, "benign") != 0 && strcmp(disposition, "malicious") != 0))
         return TOCSIN_E_ARG;
-    sqlite3_stmt *st = st_get(s, ST_INCIDENT_CLOSE);
+    st_stmt *st = st_get(s, ST_INCIDENT_CLOSE);
     if (!st)
         return TOCSIN_E_DB;
     st_text(st, 1, id);
@@ -116,9 +117,11 @@ tocsin_code ts_store_incident_close(ts_store *s, const char *id, const char *dis
     st_text(st, 3, note);
     st_int(st, 4, st_now_ns());
     tocsin_code rc = st_done(s, st, "closing the incident");
-    if (rc == TOCSIN_OK && sqlite3_changes(s->db) == 0) {
+    if (rc == TOCSIN_OK && st_changes(s) == 0) {
         snprintf(s->err, sizeof s->err, "no incident %.64s in the store", id);
         return TOCSIN_E_NOTFOUND;
     }
+    if (rc == TOCSIN_OK && st_is_pg(s))
+        rc = st_notify(s, id, "closed", 0);
     return rc;
 }

@@ -12,15 +12,15 @@
 
 static tocsin_code feed_known(ts_store *s, const char *sha, int *known)
 {
-    sqlite3_stmt *st = st_get(s, ST_FEED_FIND);
+    st_stmt *st = st_get(s, ST_FEED_FIND);
     if (!st)
         return TOCSIN_E_DB;
-    sqlite3_bind_text(st, 1, sha, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    st_text_nn(st, 1, sha);
+    int rc = st_step(st);
+    st_reset(st);
+    if (rc != STEP_ROW && rc != STEP_DONE)
         return st_fail(s, "looking up a feed");
-    *known = rc == SQLITE_ROW;
+    *known = rc == STEP_ROW;
     return TOCSIN_OK;
 }
 
@@ -45,19 +45,20 @@ tocsin_code ts_store_feed_put(ts_store *s, const char *kind, const char *name, c
         free(z);
         return TOCSIN_E_NOMEM; /* the only failure compress2 has with a bound-sized buffer */
     }
-    sqlite3_stmt *st = st_get(s, ST_FEED_INSERT);
+    st_stmt *st = st_get(s, ST_FEED_INSERT);
     if (!st) {
         free(z);
         return TOCSIN_E_DB;
     }
-    sqlite3_bind_text(st, 1, kind ? kind : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, name ? name : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, sha, -1, SQLITE_TRANSIENT);
+    st_text_nn(st, 1, kind);
+    st_text_nn(st, 2, name);
+    st_text_nn(st, 3, sha);
     st_u64(st, 4, len);
-    sqlite3_bind_blob64(st, 5, z, zlen, free);
+    st_blob(st, 5, z, zlen);
+    free(z);
     st_int(st, 6, st_now_ns());
     if ((rc = st_done(s, st, "storing a feed")) == TOCSIN_OK && added)
-        *added = sqlite3_changes(s->db) > 0; /* 0 when another process stored it meanwhile */
+        *added = st_changes(s) > 0; /* 0 when another process stored it meanwhile */
     return rc;
 }
 
@@ -75,14 +76,15 @@ static void feed_row_free(feed_row *r)
     free(r->data);
 }
 
-static tocsin_code feed_row_read(ts_store *s, sqlite3_stmt *st, feed_row *r)
+static tocsin_code feed_row_read(ts_store *s, st_stmt *st, feed_row *r)
 {
-    int64_t size = sqlite3_column_int64(st, 3);
-    const void *z = sqlite3_column_blob(st, 4);
-    uLongf zlen = (uLongf)sqlite3_column_bytes(st, 4);
-    r->id = sqlite3_column_int64(st, 0);
-    const char *kind = (const char *)sqlite3_column_text(st, 1);
-    const char *name = (const char *)sqlite3_column_text(st, 2);
+    int64_t size = st_col_int64(st, 3);
+    size_t zbytes = 0;
+    const void *z = st_col_blob(st, 4, &zbytes);
+    uLongf zlen = (uLongf)zbytes;
+    r->id = st_col_int64(st, 0);
+    const char *kind = st_col_text(st, 1);
+    const char *name = st_col_text(st, 2);
     r->kind = strdup(kind ? kind : "");
     r->name = strdup(name ? name : "");
     if (size < 0 || size >= FEED_MAX) {
@@ -111,24 +113,24 @@ tocsin_code ts_store_feed_each(ts_store *s,
 {
     int64_t last = 0;
     for (;;) {
-        sqlite3_stmt *st = st_get(s, ST_FEED_EACH);
+        st_stmt *st = st_get(s, ST_FEED_EACH);
         feed_row r = {0};
         tocsin_code rc;
         if (!st)
             return TOCSIN_E_DB;
         st_int(st, 1, last);
-        int step = sqlite3_step(st);
-        if (step == SQLITE_DONE) {
-            sqlite3_reset(st);
+        int step = st_step(st);
+        if (step == STEP_DONE) {
+            st_reset(st);
             return TOCSIN_OK;
         }
-        if (step != SQLITE_ROW) {
+        if (step != STEP_ROW) {
             rc = st_fail(s, "reading the stored feeds");
-            sqlite3_reset(st);
+            st_reset(st);
             return rc;
         }
         rc = feed_row_read(s, st, &r);
-        sqlite3_reset(st);
+        st_reset(st);
         last = r.id;
         int stop = rc == TOCSIN_OK && fn(ud, r.kind, r.name, r.data, r.len);
         feed_row_free(&r);

@@ -10,7 +10,8 @@
  * caller's batch so one bad incident does not undo the others. */
 static tocsin_code tx_open(ts_store *s)
 {
-    return st_exec(s, s->in_batch ? "SAVEPOINT incident" : "BEGIN IMMEDIATE", "starting an incident");
+    return s->in_batch ? st_exec(s, "SAVEPOINT incident", "starting an incident")
+                       : st_begin_write(s, "starting an incident");
 }
 
 static tocsin_code tx_close(ts_store *s, tocsin_code rc)
@@ -18,8 +19,7 @@ static tocsin_code tx_close(ts_store *s, tocsin_code rc)
     if (rc == TOCSIN_OK)
         return st_exec(s, s->in_batch ? "RELEASE incident" : "COMMIT", "committing the incident");
     /* Keeps the message of the first failure, not that of the rollback. */
-    sqlite3_exec(s->db, s->in_batch ? "ROLLBACK TO incident; RELEASE incident" : "ROLLBACK", NULL,
-                 NULL, NULL);
+    st_rollback(s, s->in_batch ? "ROLLBACK TO incident; RELEASE incident" : "ROLLBACK");
     return rc;
 }
 
@@ -56,19 +56,13 @@ static const char *side_name(ts_side sd)
     return NULL;
 }
 
-/* Binds text that the schema holds NOT NULL: a missing value is "". */
-static void st_text_nn(sqlite3_stmt *st, int i, const char *v)
-{
-    sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
-}
-
-static void bind_ip(sqlite3_stmt *st, int i, const ts_ip *ip)
+static void bind_ip(st_stmt *st, int i, const ts_ip *ip)
 {
     char buf[TS_IP_STRLEN];
     st_text(st, i, ts_ip_set(ip) ? ts_ip_format(ip, buf) : NULL);
 }
 
-static void bind_alert(sqlite3_stmt *st, int64_t run, const ts_alert *a, const ts_intel *ti)
+static void bind_alert(st_stmt *st, int64_t run, const ts_alert *a, const ts_intel *ti)
 {
     st_text_nn(st, 1, a->detector);
     st_text_nn(st, 2, a->key);
@@ -77,7 +71,7 @@ static void bind_alert(sqlite3_stmt *st, int64_t run, const ts_alert *a, const t
     st_u64(st, 5, a->record);
     st_int(st, 6, a->first_ns);
     st_int(st, 7, run);
-    sqlite3_bind_text(st, 8, kind_name(a->kind), -1, SQLITE_STATIC);
+    st_text_nn(st, 8, kind_name(a->kind));
     st_text_nn(st, 9, a->title);
     st_int(st, 10, a->severity);
     st_text(st, 11, a->techniques);
@@ -117,7 +111,7 @@ typedef struct actor_ctx {
 static void put_actor(void *ud, const char *name, const char *attack_id)
 {
     actor_ctx *c = ud;
-    sqlite3_stmt *st;
+    st_stmt *st;
     if (c->rc != TOCSIN_OK)
         return;
     if (!(st = st_get(c->s, ST_ALERT_ACTOR))) {
@@ -133,7 +127,7 @@ static void put_actor(void *ud, const char *name, const char *attack_id)
 
 static tocsin_code put_hit(ts_store *s, int64_t alert, const ts_alert_hit *h)
 {
-    sqlite3_stmt *st = st_get(s, ST_HIT_INSERT);
+    st_stmt *st = st_get(s, ST_HIT_INSERT);
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, alert);
@@ -155,17 +149,17 @@ static tocsin_code put_hit(ts_store *s, int64_t alert, const ts_alert_hit *h)
 /* Stores a (or finds it stored) and sets *id. */
 static tocsin_code put_alert(ts_store *s, int64_t run, const ts_alert *a, const ts_intel *ti, int64_t *id)
 {
-    sqlite3_stmt *st = st_get(s, ST_ALERT_UPSERT);
+    st_stmt *st = st_get(s, ST_ALERT_UPSERT);
     if (!st)
         return TOCSIN_E_DB;
     bind_alert(st, run, a, ti);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    if (st_step(st) != STEP_ROW) {
         tocsin_code rc = st_fail(s, "recording an alert");
-        sqlite3_reset(st);
+        st_reset(st);
         return rc;
     }
-    *id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
+    *id = st_col_int64(st, 0);
+    st_reset(st);
     actor_ctx c = {s, *id, 0, TOCSIN_OK};
     st_actor_names(ti, a->actorset, put_actor, &c);
     for (uint32_t i = 0; i < a->n_hits && c.rc == TOCSIN_OK; i++)
@@ -175,7 +169,7 @@ static tocsin_code put_alert(ts_store *s, int64_t run, const ts_alert *a, const 
 
 static tocsin_code put_link(ts_store *s, st_id id, int64_t n, const char *text, const char *what)
 {
-    sqlite3_stmt *st = st_get(s, id);
+    st_stmt *st = st_get(s, id);
     if (!st)
         return TOCSIN_E_DB;
     if (id == ST_RUN_INCIDENT) {
@@ -190,14 +184,14 @@ static tocsin_code put_link(ts_store *s, st_id id, int64_t n, const char *text, 
 
 static tocsin_code put_entity(ts_store *s, const char *inc, const char *kind, const char *value, size_t n)
 {
-    sqlite3_stmt *st;
+    st_stmt *st;
     if (!value || n == 0)
         return TOCSIN_OK;
     if (!(st = st_get(s, ST_ENTITY)))
         return TOCSIN_E_DB;
     st_text_nn(st, 1, inc);
-    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, value, (int)n, SQLITE_TRANSIENT);
+    st_text_nn(st, 2, kind);
+    st_text_n(st, 3, value, n);
     return st_done(s, st, "recording an entity");
 }
 
@@ -256,7 +250,7 @@ static tocsin_code put_entities(ts_store *s, const ts_incident *inc)
 static tocsin_code put_hypothesis(ts_store *s, int64_t run, const ts_incident *inc, int rank,
                                   const ts_hypothesis *h, const ts_intel *ti, const int64_t *alert_ids)
 {
-    sqlite3_stmt *st = st_get(s, ST_HYP_INSERT);
+    st_stmt *st = st_get(s, ST_HYP_INSERT);
     tocsin_code rc;
     if (!st)
         return TOCSIN_E_DB;
@@ -268,9 +262,9 @@ static tocsin_code put_hypothesis(ts_store *s, int64_t run, const ts_incident *i
     st_real(st, 6, h->probability);
     st_text(st, 7, h->wording);
     st_real(st, 8, h->score);
-    if ((rc = st_done(s, st, "recording a hypothesis")) != TOCSIN_OK)
+    int64_t hyp = 0;
+    if ((rc = st_insert_id(s, st, "recording a hypothesis", &hyp)) != TOCSIN_OK)
         return rc;
-    int64_t hyp = sqlite3_last_insert_rowid(s->db);
     for (size_t i = 0; i < h->n_contribs && rc == TOCSIN_OK; i++) {
         const ts_contribution *c = &h->contribs[i];
         if (!(st = st_get(s, ST_CONTRIB_INSERT)))
@@ -291,7 +285,7 @@ static tocsin_code put_attribution(ts_store *s, int64_t run, const ts_incident *
                                    const ts_intel *ti, const int64_t *alert_ids)
 {
     const ts_attribution *at = inc->attribution;
-    sqlite3_stmt *st = st_get(s, ST_HYP_DELETE);
+    st_stmt *st = st_get(s, ST_HYP_DELETE);
     tocsin_code rc;
     if (!st)
         return TOCSIN_E_DB;
@@ -305,7 +299,7 @@ static tocsin_code put_attribution(ts_store *s, int64_t run, const ts_incident *
 
 static tocsin_code put_incident_row(ts_store *s, int64_t run, const ts_incident *inc)
 {
-    sqlite3_stmt *st = st_get(s, ST_INCIDENT_UPSERT);
+    st_stmt *st = st_get(s, ST_INCIDENT_UPSERT);
     if (!st)
         return TOCSIN_E_DB;
     st_text_nn(st, 1, inc->id);
@@ -345,38 +339,38 @@ typedef struct closure {
 
 static tocsin_code read_closure(ts_store *s, const char *id, closure *c)
 {
-    sqlite3_stmt *st = st_get(s, ST_INCIDENT_CLOSURE);
+    st_stmt *st = st_get(s, ST_INCIDENT_CLOSURE);
     memset(c, 0, sizeof *c);
     if (!st)
         return TOCSIN_E_DB;
     st_text_nn(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        const char *status = (const char *)sqlite3_column_text(st, 0);
-        const char *disp = (const char *)sqlite3_column_text(st, 1);
+    int step = st_step(st);
+    if (step == STEP_ROW) {
+        const char *status = st_col_text(st, 0);
+        const char *disp = st_col_text(st, 1);
         c->closed = status && strcmp(status, "closed") == 0;
         c->malicious = disp && strcmp(disp, "malicious") == 0;
-        c->severity = sqlite3_column_int(st, 2);
+        c->severity = st_col_int(st, 2);
     }
     tocsin_code rc =
-        step == SQLITE_ROW || step == SQLITE_DONE ? TOCSIN_OK : st_fail(s, "reading the incident's closure");
-    sqlite3_reset(st);
+        step == STEP_ROW || step == STEP_DONE ? TOCSIN_OK : st_fail(s, "reading the incident's closure");
+    st_reset(st);
     return rc;
 }
 
 static tocsin_code has_detector(ts_store *s, const char *inc, const char *detector, bool *has)
 {
-    sqlite3_stmt *st = st_get(s, ST_INCIDENT_HAS_DETECTOR);
+    st_stmt *st = st_get(s, ST_INCIDENT_HAS_DETECTOR);
     if (!st)
         return TOCSIN_E_DB;
     st_text_nn(st, 1, inc);
     st_text_nn(st, 2, detector);
-    int step = sqlite3_step(st);
-    *has = step == SQLITE_ROW;
-    tocsin_code rc = step == SQLITE_ROW || step == SQLITE_DONE
+    int step = st_step(st);
+    *has = step == STEP_ROW;
+    tocsin_code rc = step == STEP_ROW || step == STEP_DONE
                          ? TOCSIN_OK
                          : st_fail(s, "reading the incident's detectors");
-    sqlite3_reset(st);
+    st_reset(st);
     return rc;
 }
 
@@ -394,7 +388,7 @@ static tocsin_code link_alert(ts_store *s, const ts_incident *inc, const ts_aler
         rc = has_detector(s, inc->id, a->detector, &known);
     if (rc == TOCSIN_OK)
         rc = put_link(s, ST_INCIDENT_ALERT, alert_id, inc->id, "linking an alert");
-    if (rc != TOCSIN_OK || !c->closed || !active || c->why[0] || sqlite3_changes(s->db) == 0)
+    if (rc != TOCSIN_OK || !c->closed || !active || c->why[0] || st_changes(s) == 0)
         return rc;
     const char *det = a->detector ? a->detector : "?";
     if (c->malicious)
@@ -412,7 +406,7 @@ static tocsin_code link_alert(ts_store *s, const ts_incident *inc, const ts_aler
 
 static tocsin_code put_text_id(ts_store *s, st_id id, const char *inc, const char *text, const char *what)
 {
-    sqlite3_stmt *st = st_get(s, id);
+    st_stmt *st = st_get(s, id);
     if (!st)
         return TOCSIN_E_DB;
     st_text_nn(st, 1, inc);
@@ -446,6 +440,63 @@ static tocsin_code put_incident(ts_store *s, int64_t run, const ts_incident *inc
     return rc;
 }
 
+/* PostgreSQL tells listeners of new and changed incidents (docs/store.md): a digest of what
+ * a listener shows (severity, last activity, status, verdict, alerts and their counts) is
+ * read before and after the write, and a notification goes out only when it differs, so a
+ * second hunt over the same logs is as silent as it is idle. The notification is sent at
+ * the commit, and not at all on a rollback. */
+static tocsin_code digest(ts_store *s, const char *id, char *out, size_t len)
+{
+    st_stmt *st = st_get(s, ST_INCIDENT_DIGEST);
+    out[0] = 0;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, id);
+    int step = st_step(st);
+    if (step == STEP_ROW) {
+        const char *d = st_col_text(st, 0);
+        snprintf(out, len, "%s", d ? d : "");
+    }
+    tocsin_code rc = step == STEP_ERR ? st_fail(s, "reading the incident for its listeners") : TOCSIN_OK;
+    st_reset(st);
+    return rc;
+}
+
+tocsin_code st_notify(ts_store *s, const char *id, const char *change, int64_t run)
+{
+    char payload[160], safe[24];
+    size_t k = 0;
+    /* ids are "INC-" and hex digits; anything else is not let into the JSON */
+    for (const char *p = id; *p && k + 1 < sizeof safe; p++)
+        safe[k++] = (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-'
+                        ? *p
+                        : '?';
+    safe[k] = 0;
+    snprintf(payload, sizeof payload, "{\"incident\":\"%s\",\"change\":\"%s\",\"run\":%lld}", safe, change,
+             (long long)run);
+    st_stmt *st = st_get(s, ST_NOTIFY);
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, payload);
+    return st_done(s, st, "notifying the incident's listeners");
+}
+
+static tocsin_code put_incident_told(ts_store *s, int64_t run, const ts_incident *inc, const ts_intel *ti,
+                                     int64_t *alert_ids)
+{
+    char before[160], after[160];
+    tocsin_code rc = TOCSIN_OK;
+    if (!s->pg)
+        return put_incident(s, run, inc, ti, alert_ids);
+    if ((rc = digest(s, inc->id, before, sizeof before)) == TOCSIN_OK)
+        rc = put_incident(s, run, inc, ti, alert_ids);
+    if (rc == TOCSIN_OK)
+        rc = digest(s, inc->id, after, sizeof after);
+    if (rc == TOCSIN_OK && strcmp(before, after) != 0)
+        rc = st_notify(s, inc->id, before[0] ? "changed" : "new", run);
+    return rc;
+}
+
 tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti)
 {
     int64_t *alert_ids;
@@ -457,7 +508,7 @@ tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *in
     if (!(alert_ids = calloc(inc->n_alerts ? inc->n_alerts : 1, sizeof *alert_ids)))
         return TOCSIN_E_NOMEM;
     if ((rc = tx_open(s)) == TOCSIN_OK)
-        rc = tx_close(s, put_incident(s, run_id, inc, ti, alert_ids));
+        rc = tx_close(s, put_incident_told(s, run_id, inc, ti, alert_ids));
     free(alert_ids);
     return rc;
 }

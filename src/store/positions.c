@@ -4,49 +4,47 @@
 
 #include "store/store_int.h"
 
-static tocsin_code run(ts_store *s, const char *sql, sqlite3_stmt **st, const char *what)
+static tocsin_code run(ts_store *s, const char *sql, st_stmt **st, const char *what)
 {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
-        return st_fail(s, what);
-    return TOCSIN_OK;
+    return st_prepare(s, sql, st, what);
 }
 
 tocsin_code ts_store_pos_get(ts_store *s, int64_t dev, int64_t ino, ts_watch_pos *out, int *found)
 {
-    sqlite3_stmt *st;
+    st_stmt *st;
     *found = 0;
     tocsin_code rc = run(s,
-                         "SELECT offset, lines, head_len, head_hash FROM watch_positions"
+                         "SELECT \"offset\", lines, head_len, head_hash FROM watch_positions"
                          " WHERE dev = ?1 AND ino = ?2",
                          &st, "reading a watched file's position");
     if (rc != TOCSIN_OK)
         return rc;
     st_int(st, 1, dev);
     st_int(st, 2, ino);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
+    int step = st_step(st);
+    if (step == STEP_ROW) {
         *found = 1;
         out->dev = dev;
         out->ino = ino;
-        out->offset = (uint64_t)sqlite3_column_int64(st, 0);
-        out->lines = (uint64_t)sqlite3_column_int64(st, 1);
-        out->head_len = (uint32_t)sqlite3_column_int64(st, 2);
-        out->head_hash = (uint64_t)sqlite3_column_int64(st, 3);
-    } else if (step != SQLITE_DONE) {
+        out->offset = (uint64_t)st_col_int64(st, 0);
+        out->lines = (uint64_t)st_col_int64(st, 1);
+        out->head_len = (uint32_t)st_col_int64(st, 2);
+        out->head_hash = (uint64_t)st_col_int64(st, 3);
+    } else if (step != STEP_DONE) {
         rc = st_fail(s, "reading a watched file's position");
     }
-    sqlite3_finalize(st);
+    st_finalize(st);
     return rc;
 }
 
 tocsin_code ts_store_pos_put(ts_store *s, const char *path, const ts_watch_pos *p)
 {
-    sqlite3_stmt *st;
+    st_stmt *st;
     tocsin_code rc = run(s,
-                         "INSERT INTO watch_positions (dev, ino, path, offset, lines, head_len, head_hash,"
+                         "INSERT INTO watch_positions (dev, ino, path, \"offset\", lines, head_len, head_hash,"
                          " updated_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
                          " ON CONFLICT (dev, ino) DO UPDATE SET path = excluded.path,"
-                         " offset = excluded.offset, lines = excluded.lines, head_len = excluded.head_len,"
+                         " \"offset\" = excluded.\"offset\", lines = excluded.lines, head_len = excluded.head_len,"
                          " head_hash = excluded.head_hash, updated_ns = excluded.updated_ns",
                          &st, "saving a watched file's position");
     if (rc != TOCSIN_OK)
@@ -60,13 +58,13 @@ tocsin_code ts_store_pos_put(ts_store *s, const char *path, const ts_watch_pos *
     st_int(st, 7, (int64_t)p->head_hash);
     st_int(st, 8, st_now_ns());
     rc = st_done(s, st, "saving a watched file's position");
-    sqlite3_finalize(st);
+    st_finalize(st);
     return rc;
 }
 
 tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino)
 {
-    sqlite3_stmt *st;
+    st_stmt *st;
     tocsin_code rc = run(s, "DELETE FROM watch_positions WHERE dev = ?1 AND ino = ?2", &st,
                          "forgetting a watched file's position");
     if (rc != TOCSIN_OK)
@@ -74,13 +72,13 @@ tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino)
     st_int(st, 1, dev);
     st_int(st, 2, ino);
     rc = st_done(s, st, "forgetting a watched file's position");
-    sqlite3_finalize(st);
+    st_finalize(st);
     return rc;
 }
 
 tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n)
 {
-    sqlite3_stmt *st;
+    st_stmt *st;
     *ids = NULL;
     *n = 0;
     tocsin_code rc = run(s,
@@ -91,8 +89,8 @@ tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n)
         return rc;
     size_t cap = 0;
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *id = (const char *)sqlite3_column_text(st, 0);
+    while ((step = st_step(st)) == STEP_ROW) {
+        const char *id = st_col_text(st, 0);
         if (*n == cap) {
             cap = cap ? cap * 2 : 16;
             char **v = realloc(*ids, cap * sizeof *v);
@@ -108,20 +106,22 @@ tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n)
         }
         (*n)++;
     }
-    if (rc == TOCSIN_OK && step != SQLITE_DONE)
+    if (rc == TOCSIN_OK && step != STEP_DONE)
         rc = st_fail(s, "listing the incidents of earlier watches");
-    sqlite3_finalize(st);
+    st_finalize(st);
     return rc;
 }
 
 tocsin_code ts_store_incident_forget(ts_store *s, const char *id)
 {
-    sqlite3_stmt *st;
+    st_stmt *st;
     tocsin_code rc = run(s, "DELETE FROM incidents WHERE id = ?1", &st, "removing a merged incident");
     if (rc != TOCSIN_OK)
         return rc;
     st_text(st, 1, id);
     rc = st_done(s, st, "removing a merged incident");
-    sqlite3_finalize(st);
+    st_finalize(st);
+    if (rc == TOCSIN_OK && st_is_pg(s))
+        rc = st_notify(s, id, "removed", 0);
     return rc;
 }

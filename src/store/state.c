@@ -7,34 +7,32 @@
 tocsin_code ts_store_state_put(ts_store *s, const char *detector, int64_t run_id, const void *data,
                                size_t len)
 {
-    sqlite3_stmt *st = st_get(s, ST_STATE_PUT);
+    st_stmt *st = st_get(s, ST_STATE_PUT);
     if (!st)
         return TOCSIN_E_DB;
     st_text(st, 1, detector);
-    sqlite3_bind_blob64(st, 2, data ? data : "", len, SQLITE_STATIC);
+    st_blob(st, 2, data, len);
     st_int(st, 3, st_now_ns());
     if (run_id > 0)
         st_int(st, 4, run_id);
     else
-        sqlite3_bind_null(st, 4);
-    tocsin_code rc = st_done(s, st, "saving a detector's state");
-    sqlite3_clear_bindings(st); /* the blob is the caller's */
-    return rc;
+        st_null(st, 4);
+    return st_done(s, st, "saving a detector's state");
 }
 
 tocsin_code ts_store_state_get(ts_store *s, const char *detector, void **data, size_t *len)
 {
-    sqlite3_stmt *st = st_get(s, ST_STATE_GET);
+    st_stmt *st = st_get(s, ST_STATE_GET);
     tocsin_code rc = TOCSIN_OK;
     *data = NULL;
     *len = 0;
     if (!st)
         return TOCSIN_E_DB;
     st_text(st, 1, detector);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) {
-        size_t n = (size_t)sqlite3_column_bytes(st, 0);
-        const void *p = sqlite3_column_blob(st, 0);
+    int step = st_step(st);
+    if (step == STEP_ROW) {
+        size_t n = 0;
+        const void *p = st_col_blob(st, 0, &n);
         *data = malloc(n ? n : 1);
         if (!*data)
             rc = TOCSIN_E_NOMEM;
@@ -43,9 +41,9 @@ tocsin_code ts_store_state_get(ts_store *s, const char *detector, void **data, s
                 memcpy(*data, p, n);
             *len = n;
         }
-    } else if (step != SQLITE_DONE) {
+    } else if (step != STEP_DONE) {
         rc = st_fail(s, "reading a detector's state");
     }
-    sqlite3_reset(st); /* ends the read, so a later write of this process need not wait on it */
+    st_reset(st); /* ends the read, so a later write of this process need not wait on it */
     return rc;
 }

@@ -1,4 +1,5 @@
-/* store.c: opening the SQLite store, its cached statements, runs and their sources. */
+/* store.c: opening the store (an SQLite file or a PostgreSQL database), its statements,
+ * runs and their sources. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 
 /* Every statement, in one place so the SQL can be read as a whole. All data is bound. */
 static const char *const sql[ST__COUNT] = {
-    [ST_RUN_BEGIN] = "INSERT INTO runs (started_ns, command, version) VALUES (?1, ?2, ?3)",
+    [ST_RUN_BEGIN] = "INSERT INTO runs (started_ns, command, version) VALUES (?1, ?2, ?3) RETURNING id",
     [ST_RUN_END] = "UPDATE runs SET ended_ns = ?2, events = ?3, rejected = ?4 WHERE id = ?1",
     [ST_SOURCE] = "INSERT INTO sources (run, path, format, events, rejected) VALUES (?1, ?2, ?3, ?4, ?5)",
     /* A repeat of a stored alert keeps the widest view of it (a log that grew since). */
@@ -23,7 +24,7 @@ static const char *const sql[ST__COUNT] = {
         " last_ns = max(last_ns, excluded.last_ns), count = max(count, excluded.count),"
         " suppression = excluded.suppression, suppression_note = excluded.suppression_note"
         " RETURNING id",
-    [ST_ALERT_ACTOR] = "INSERT OR IGNORE INTO alert_actors (alert, pos, name, attack_id) VALUES (?1, ?2, ?3, ?4)",
+    [ST_ALERT_ACTOR] = "INSERT INTO alert_actors (alert, pos, name, attack_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
     [ST_INCIDENT_UPSERT] =
         "INSERT INTO incidents (id, first_ns, last_ns, severity, summary, created_run, updated_run, joined, apart)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)"
@@ -31,17 +32,18 @@ static const char *const sql[ST__COUNT] = {
         " last_ns = max(last_ns, excluded.last_ns), severity = max(severity, excluded.severity),"
         " summary = coalesce(excluded.summary, summary), updated_run = excluded.updated_run,"
         " joined = coalesce(excluded.joined, joined), apart = coalesce(excluded.apart, apart)",
-    [ST_INCIDENT_ALERT] = "INSERT OR IGNORE INTO incident_alerts (incident, alert) VALUES (?1, ?2)",
-    [ST_RUN_INCIDENT] = "INSERT OR IGNORE INTO run_incidents (run, incident) VALUES (?1, ?2)",
-    [ST_ENTITY] = "INSERT OR IGNORE INTO entities (incident, kind, value) VALUES (?1, ?2, ?3)",
+    [ST_INCIDENT_ALERT] = "INSERT INTO incident_alerts (incident, alert) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    [ST_RUN_INCIDENT] = "INSERT INTO run_incidents (run, incident) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    [ST_ENTITY] = "INSERT INTO entities (incident, kind, value) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
     [ST_HYP_DELETE] = "DELETE FROM hypotheses WHERE incident = ?1",
     [ST_HYP_INSERT] =
         "INSERT INTO hypotheses (incident, run, rank, actor, attack_id, probability, wording, score)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
     [ST_CONTRIB_INSERT] = "INSERT INTO contributions (hypothesis, pos, what, weight, alert) VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_FEED_FIND] = "SELECT id FROM feeds WHERE sha256 = ?1",
     [ST_FEED_INSERT] =
-        "INSERT OR IGNORE INTO feeds (kind, name, sha256, size, data, loaded_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO feeds (kind, name, sha256, size, data, loaded_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        " ON CONFLICT DO NOTHING",
     /* One row at a time, so the callback may use the store while no statement is open. */
     [ST_FEED_EACH] = "SELECT id, kind, name, size, data FROM feeds WHERE id > ?1 ORDER BY id LIMIT 1",
     [ST_RUN_GET] =
@@ -93,9 +95,9 @@ static const char *const sql[ST__COUNT] = {
         " FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
     /* An event seen again (a second hunt over the same logs) is kept once. */
     [ST_HIT_INSERT] =
-        "INSERT OR IGNORE INTO alert_hits (alert, ts_ns, file, line, record, host, user_name, process,"
+        "INSERT INTO alert_hits (alert, ts_ns, file, line, record, host, user_name, process,"
         " command_line, parent, uid, community_id, flow_id)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT DO NOTHING",
     [ST_ALERT_HITS] =
         "SELECT ts_ns, file, line, record, host, user_name, process, command_line, parent, uid,"
         " community_id, flow_id FROM alert_hits WHERE alert = ?1 ORDER BY ts_ns, file, line, record",
@@ -126,7 +128,7 @@ static const char *const sql[ST__COUNT] = {
         " WHERE r.run = ?1 AND a.suppression IS NULL AND a.suppressed LIKE 'routine: %'",
     [ST_SUPPRESS_ADD] =
         "INSERT INTO suppressions (detector, rule, host, user_name, ip, indicator, field, value, reason,"
-        " created_ns, expires_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        " created_ns, expires_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id",
     /* Every suppression (?1 = 0), or those in force at ?1 (no expiry, or a later one). */
     [ST_SUPPRESS_LIST] =
         "SELECT id, detector, rule, host, user_name, ip, indicator, field, value, reason, created_ns,"
@@ -134,65 +136,66 @@ static const char *const sql[ST__COUNT] = {
     [ST_SUPPRESS_REMOVE] = "DELETE FROM suppressions WHERE id = ?1",
 };
 
-tocsin_code st_fail(ts_store *s, const char *what)
-{
-    int code = sqlite3_errcode(s->db);
-    char why[96] = "";
-    if (code == SQLITE_BUSY)
-        snprintf(why, sizeof why, " (another process held it for over %d s)", TS_STORE_BUSY_MS / 1000);
-    else if ((code == SQLITE_CANTOPEN || code == SQLITE_IOERR) && sqlite3_system_errno(s->db))
-        snprintf(why, sizeof why, " (%s)", strerror(sqlite3_system_errno(s->db))); /* SQLite's says little */
-    snprintf(s->err, sizeof s->err, "%s: %s: %s%s", s->path, what, sqlite3_errmsg(s->db), why);
-    return TOCSIN_E_DB;
-}
+/* PostgreSQL's text where its dialect differs from SQLite's: GREATEST and LEAST for the
+ * two-argument max and min, the conflicting row named by its table, its own catalogue, and
+ * NOTIFY. The rest runs as written above. */
+static const char *const pg_sql[ST__COUNT] = {
+    [ST_ALERT_UPSERT] =
+        "INSERT INTO alerts (detector, akey, file, line, record, first_ns, run, kind, title,"
+        " severity, techniques, last_ns, count, internal_ip, internal_host, user_name, remote_ip,"
+        " remote_cc, remote_asn, remote_name, direction, ioc_type, ioc_value, observed, side,"
+        " source, confidence, shared, suppressed, dataset, suppression, suppression_note)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
+        " ON CONFLICT (detector, akey, file, line, record, first_ns) DO UPDATE SET"
+        " last_ns = GREATEST(alerts.last_ns, excluded.last_ns), count = GREATEST(alerts.count, excluded.count),"
+        " suppression = excluded.suppression, suppression_note = excluded.suppression_note"
+        " RETURNING id",
+    [ST_INCIDENT_UPSERT] =
+        "INSERT INTO incidents (id, first_ns, last_ns, severity, summary, created_run, updated_run, joined, apart)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)"
+        " ON CONFLICT (id) DO UPDATE SET first_ns = LEAST(incidents.first_ns, excluded.first_ns),"
+        " last_ns = GREATEST(incidents.last_ns, excluded.last_ns),"
+        " severity = GREATEST(incidents.severity, excluded.severity),"
+        " summary = coalesce(excluded.summary, incidents.summary), updated_run = excluded.updated_run,"
+        " joined = coalesce(excluded.joined, incidents.joined), apart = coalesce(excluded.apart, incidents.apart)",
+    /* The tables of the connection's schema (the first of its search_path) but tocsin's
+       version table. */
+    [ST_SCHEMA_OBJECTS] =
+        "SELECT count(*), count(*) FILTER (WHERE c.relname IN ('runs', 'alerts', 'incidents')),"
+        " min(c.relname::text COLLATE \"C\") FROM pg_class c"
+        " WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+        " AND c.relname <> 'tocsin_schema'",
+    /* docs/store.md: the channel and the payload */
+    [ST_NOTIFY] = "SELECT pg_notify('tocsin_incidents', ?1)",
+    [ST_INCIDENT_DIGEST] =
+        "SELECT concat_ws('|', severity, last_ns, status, summary, reopened,"
+        " (SELECT count(*) FROM incident_alerts WHERE incident = ?1),"
+        " (SELECT sum(a.count) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert WHERE ia.incident = ?1))"
+        " FROM incidents WHERE id = ?1",
+};
 
-sqlite3_stmt *st_get(ts_store *s, st_id id)
+st_stmt *st_get(ts_store *s, st_id id)
 {
-    sqlite3_stmt *st = s->st[id];
+    st_stmt *st = s->st[id];
     if (!st) {
-        if (sqlite3_prepare_v3(s->db, sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-            st_fail(s, "preparing a statement");
+        const char *text = s->pg && pg_sql[id] ? pg_sql[id] : sql[id];
+        char name[12];
+        snprintf(name, sizeof name, "t%d", (int)id);
+        if (!text) {
+            snprintf(s->err, sizeof s->err, "%s: statement %d has no text for this database", s->path, (int)id);
             return NULL;
         }
-        s->st[id] = st;
-        return st;
+        return s->st[id] = st_new(s, text, name, true);
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    if (st->lite) {
+        sqlite3_reset(st->lite);
+        sqlite3_clear_bindings(st->lite);
+    } else {
+        pg_clear(st);
+    }
     return st;
 }
-
-tocsin_code st_exec(ts_store *s, const char *text, const char *what)
-{
-    if (sqlite3_exec(s->db, text, NULL, NULL, NULL) != SQLITE_OK)
-        return st_fail(s, what);
-    return TOCSIN_OK;
-}
-
-tocsin_code st_done(ts_store *s, sqlite3_stmt *st, const char *what)
-{
-    int rc = sqlite3_step(st);
-    tocsin_code r = rc == SQLITE_DONE || rc == SQLITE_ROW ? TOCSIN_OK : st_fail(s, what);
-    sqlite3_reset(st); /* releases its read or write lock now, not at the next use */
-    return r;
-}
-
-void st_text(sqlite3_stmt *st, int i, const char *v)
-{
-    if (v && *v)
-        sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-void st_int(sqlite3_stmt *st, int i, int64_t v) { sqlite3_bind_int64(st, i, v); }
-
-void st_u64(sqlite3_stmt *st, int i, uint64_t v)
-{
-    sqlite3_bind_int64(st, i, v > INT64_MAX ? INT64_MAX : (int64_t)v);
-}
-
-void st_real(sqlite3_stmt *st, int i, double v) { sqlite3_bind_double(st, i, v); }
 
 int64_t st_now_ns(void)
 {
@@ -229,6 +232,32 @@ static tocsin_code configure(ts_store *s)
     return st_exec(s, "PRAGMA synchronous = NORMAL", "setting the sync level");
 }
 
+bool ts_store_is_url(const char *path)
+{
+    return path && (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
+}
+
+/* The URL as messages show it: without the password of "user:password@" or "password=". */
+static char *display_name(const char *path)
+{
+    char *d = strdup(path);
+    if (!d || !ts_store_is_url(path))
+        return d;
+    char *auth = strstr(d, "://") + 3;
+    char *at = strchr(auth, '@'), *slash = strchr(auth, '/');
+    char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (at && (!slash || at < slash) && colon)
+        memmove(colon, at, strlen(at) + 1);
+    for (char *p = strstr(d, "password="); p; p = strstr(p + 1, "password=")) {
+        char *v = p + 9, *e = v + strcspn(v, "&");
+        if (e > v) {
+            memmove(v + 3, e, strlen(e) + 1);
+            memcpy(v, "***", 3);
+        }
+    }
+    return d;
+}
+
 tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t errlen)
 {
     ts_store *s;
@@ -241,11 +270,15 @@ tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t er
             snprintf(err, errlen, "no store path given");
         return TOCSIN_E_ARG;
     }
-    if (!(s = calloc(1, sizeof *s)) || !(s->path = strdup(path))) {
+    if (!(s = calloc(1, sizeof *s)) || !(s->path = display_name(path))) {
         free(s);
         return TOCSIN_E_NOMEM;
     }
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    if (ts_store_is_url(path)) {
+        rc = pg_open(s, path);
+        if (rc == TOCSIN_OK)
+            rc = ts_store_migrate(s);
+    } else if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
         if (!s->db) {
             free(s->path);
             free(s);
@@ -257,7 +290,7 @@ tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t er
     }
     if (rc != TOCSIN_OK) {
         if (err && errlen)
-            snprintf(err, errlen, "%s", s->err);
+            snprintf(err, errlen, "%s", s->err[0] ? s->err : tocsin_strerror(rc));
         ts_store_close(s);
         return rc;
     }
@@ -270,8 +303,12 @@ void ts_store_close(ts_store *s)
     if (!s)
         return;
     for (int i = 0; i < ST__COUNT; i++)
-        sqlite3_finalize(s->st[i]);
-    sqlite3_close_v2(s->db); /* rolls back a batch left open */
+        st_finalize(s->st[i]);
+    if (s->pg)
+        pg_close(s);
+    else
+        sqlite3_close_v2(s->db); /* rolls back a batch left open */
+    free(s->parts);
     free(s->path);
     free(s);
 }
@@ -283,7 +320,7 @@ tocsin_code ts_store_begin(ts_store *s)
     tocsin_code rc;
     if (s->in_batch)
         return TOCSIN_OK;
-    if ((rc = st_exec(s, "BEGIN IMMEDIATE", "taking the write lock")) == TOCSIN_OK)
+    if ((rc = st_begin_write(s, "taking the write lock")) == TOCSIN_OK)
         s->in_batch = true;
     return rc;
 }
@@ -295,7 +332,7 @@ tocsin_code ts_store_commit(ts_store *s)
         return TOCSIN_OK;
     s->in_batch = false;
     if ((rc = st_exec(s, "COMMIT", "committing")) != TOCSIN_OK)
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        st_rollback(s, "ROLLBACK");
     return rc;
 }
 
@@ -304,27 +341,23 @@ void ts_store_rollback(ts_store *s)
     if (!s->in_batch)
         return;
     s->in_batch = false;
-    /* Fails harmlessly when SQLite has already rolled back (a full disk, an I/O error). */
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    st_rollback(s, "ROLLBACK");
 }
 
 tocsin_code ts_store_run_begin(ts_store *s, const char *command, int64_t *run_id)
 {
-    sqlite3_stmt *st = st_get(s, ST_RUN_BEGIN);
-    tocsin_code rc;
+    st_stmt *st = st_get(s, ST_RUN_BEGIN);
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, st_now_ns());
-    sqlite3_bind_text(st, 2, command ? command : "", -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, TOCSIN_VERSION, -1, SQLITE_STATIC);
-    if ((rc = st_done(s, st, "recording the run")) == TOCSIN_OK)
-        *run_id = sqlite3_last_insert_rowid(s->db);
-    return rc;
+    st_text_nn(st, 2, command);
+    st_text_nn(st, 3, TOCSIN_VERSION);
+    return st_insert_id(s, st, "recording the run", run_id);
 }
 
 tocsin_code ts_store_run_end(ts_store *s, int64_t run_id, uint64_t events, uint64_t rejected)
 {
-    sqlite3_stmt *st = st_get(s, ST_RUN_END);
+    st_stmt *st = st_get(s, ST_RUN_END);
     tocsin_code rc;
     if (!st)
         return TOCSIN_E_DB;
@@ -334,7 +367,7 @@ tocsin_code ts_store_run_end(ts_store *s, int64_t run_id, uint64_t events, uint6
     st_u64(st, 4, rejected);
     if ((rc = st_done(s, st, "ending the run")) != TOCSIN_OK)
         return rc;
-    if (sqlite3_changes(s->db) == 0) {
+    if (st_changes(s) == 0) {
         snprintf(s->err, sizeof s->err, "no run %lld in the store", (long long)run_id);
         return TOCSIN_E_NOTFOUND;
     }
@@ -344,11 +377,11 @@ tocsin_code ts_store_run_end(ts_store *s, int64_t run_id, uint64_t events, uint6
 tocsin_code ts_store_source(ts_store *s, int64_t run_id, const char *path, const char *format,
                             uint64_t events, uint64_t rejected)
 {
-    sqlite3_stmt *st = st_get(s, ST_SOURCE);
+    st_stmt *st = st_get(s, ST_SOURCE);
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, run_id);
-    sqlite3_bind_text(st, 2, path ? path : "", -1, SQLITE_TRANSIENT);
+    st_text_nn(st, 2, path);
     st_text(st, 3, format);
     st_u64(st, 4, events);
     st_u64(st, 5, rejected);

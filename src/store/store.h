@@ -1,8 +1,10 @@
-/* store.h: the SQLite store of runs, sources, alerts, incidents, evidence, entities and
- * loaded intelligence feeds. */
+/* store.h: the store of runs, sources, alerts, incidents, evidence, entities and loaded
+ * intelligence feeds: an SQLite file (the default, one machine) or a PostgreSQL database
+ * shared by several workers (docs/store.md). */
 #ifndef TS_STORE_H
 #define TS_STORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "correlate/correlate.h"
@@ -15,12 +17,16 @@ typedef struct ts_store ts_store;
 /* How long a write waits for another process's write transaction before it fails. */
 #define TS_STORE_BUSY_MS 60000
 
-/* Opens or creates the store at path, creating or upgrading its schema. A file that is
- * not an SQLite database, or a database of another program, is refused (err says so in
- * one line) and left as it was. */
+/* Opens or creates the store at path, creating or upgrading its schema. path is an SQLite
+ * file, or a postgresql:// (or postgres://) URL in libpq's form naming a database. A file
+ * that is not an SQLite database, or a database of another program, is refused (err says so
+ * in one line) and left as it was. */
 tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t errlen);
+/* Whether path names a PostgreSQL database rather than a file. */
+bool ts_store_is_url(const char *path);
 void ts_store_close(ts_store *s);
-/* The last failure: "PATH: what was being done: SQLite's reason". */
+/* The last failure: "PATH: what was being done: the database's reason" (a URL is shown
+ * without its password). */
 const char *ts_store_error(const ts_store *s);
 
 /* Optional: groups the writes that follow (runs, sources, incidents, detector state)
@@ -89,5 +95,16 @@ tocsin_code ts_store_suppress_remove(ts_store *s, int64_t id);
  * its severity at that moment: later alerts reopen it only as docs/store.md says.
  * TOCSIN_E_NOTFOUND for an unknown id, TOCSIN_E_ARG for another disposition. */
 tocsin_code ts_store_incident_close(ts_store *s, const char *id, const char *disposition, const char *note);
+
+/* Partition ownership among workers sharing a store: lock takes partition id for this
+ * store's connection if no other holds it (*got 1) or leaves it (*got 0); taking one this
+ * store holds already is a no-op. On PostgreSQL it is a session advisory lock, freed by
+ * unlock, by ts_store_close, or by the server when the worker's connection dies; after a
+ * reconnection (a server restart) the store takes its partitions again and forgets those
+ * another worker took meanwhile (ts_store_owns_partition says). On SQLite, which serves one
+ * machine and one worker, every lock succeeds and excludes nothing. */
+tocsin_code ts_store_lock_partition(ts_store *s, uint32_t id, int *got);
+tocsin_code ts_store_unlock_partition(ts_store *s, uint32_t id);
+bool ts_store_owns_partition(const ts_store *s, uint32_t id);
 
 #endif

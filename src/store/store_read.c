@@ -13,9 +13,9 @@ typedef struct reader {
     bool oom;
 } reader;
 
-static char *col(reader *r, sqlite3_stmt *st, int i)
+static char *col(reader *r, st_stmt *st, int i)
 {
-    const char *t = (const char *)sqlite3_column_text(st, i);
+    const char *t = st_col_text(st, i);
     char *d;
     if (!t)
         return NULL;
@@ -24,9 +24,9 @@ static char *col(reader *r, sqlite3_stmt *st, int i)
     return d;
 }
 
-static uint64_t col_u64(sqlite3_stmt *st, int i)
+static uint64_t col_u64(st_stmt *st, int i)
 {
-    int64_t v = sqlite3_column_int64(st, i);
+    int64_t v = st_col_int64(st, i);
     return v < 0 ? 0 : (uint64_t)v;
 }
 
@@ -48,12 +48,12 @@ static bool grow(reader *r, void **v, size_t *cap, size_t n, size_t elem)
 }
 
 /* Ends a row loop: DONE is success, anything else a failure of the store. */
-static tocsin_code finish(reader *r, sqlite3_stmt *st, int step, const char *what)
+static tocsin_code finish(reader *r, st_stmt *st, int step, const char *what)
 {
     tocsin_code rc = TOCSIN_OK;
-    if (step != SQLITE_DONE && step != SQLITE_ROW)
+    if (step != STEP_DONE && step != STEP_ROW)
         rc = st_fail(r->s, what);
-    sqlite3_reset(st);
+    st_reset(st);
     if (rc == TOCSIN_OK && r->oom)
         rc = TOCSIN_E_NOMEM;
     return rc;
@@ -61,41 +61,41 @@ static tocsin_code finish(reader *r, sqlite3_stmt *st, int step, const char *wha
 
 static int64_t count_of(ts_store *s, st_id id, int64_t arg, tocsin_code *rc)
 {
-    sqlite3_stmt *st = st_get(s, id);
+    st_stmt *st = st_get(s, id);
     int64_t n = 0;
     if (!st) {
         *rc = TOCSIN_E_DB;
         return 0;
     }
     st_int(st, 1, arg);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    else if (step != SQLITE_DONE)
+    int step = st_step(st);
+    if (step == STEP_ROW)
+        n = st_col_int64(st, 0);
+    else if (step != STEP_DONE)
         *rc = st_fail(s, "counting");
-    sqlite3_reset(st);
+    st_reset(st);
     return n;
 }
 
 tocsin_code ts_store_run_get(ts_store *s, int64_t id, ts_run_view *out)
 {
     reader r = {s, false};
-    sqlite3_stmt *st = st_get(s, ST_RUN_GET);
+    st_stmt *st = st_get(s, ST_RUN_GET);
     tocsin_code rc = TOCSIN_OK;
     memset(out, 0, sizeof *out);
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, id);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
-        sqlite3_reset(st);
+    int step = st_step(st);
+    if (step == STEP_DONE) {
+        st_reset(st);
         snprintf(s->err, sizeof s->err, "no run %lld in the store", (long long)id);
         return TOCSIN_E_NOTFOUND;
     }
-    if (step == SQLITE_ROW) {
-        out->id = sqlite3_column_int64(st, 0);
-        out->started_ns = sqlite3_column_int64(st, 1);
-        out->ended_ns = sqlite3_column_int64(st, 2);
+    if (step == STEP_ROW) {
+        out->id = st_col_int64(st, 0);
+        out->started_ns = st_col_int64(st, 1);
+        out->ended_ns = st_col_int64(st, 2);
         out->command = col(&r, st, 3);
         out->events = col_u64(st, 4);
         out->rejected = col_u64(st, 5);
@@ -127,7 +127,7 @@ void ts_run_view_clear(ts_run_view *v)
 tocsin_code ts_store_run_formats(ts_store *s, int64_t id, ts_format_view **out, size_t *n)
 {
     reader r = {s, false};
-    sqlite3_stmt *st = st_get(s, ST_RUN_FORMATS);
+    st_stmt *st = st_get(s, ST_RUN_FORMATS);
     ts_format_view *v = NULL;
     size_t cap = 0, k = 0;
     int step;
@@ -136,7 +136,7 @@ tocsin_code ts_store_run_formats(ts_store *s, int64_t id, ts_format_view **out, 
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && grow(&r, (void **)&v, &cap, k, sizeof *v)) {
+    while ((step = st_step(st)) == STEP_ROW && grow(&r, (void **)&v, &cap, k, sizeof *v)) {
         v[k].format = col(&r, st, 0);
         v[k].files = col_u64(st, 1);
         v[k].events = col_u64(st, 2);
@@ -163,7 +163,7 @@ void ts_format_views_free(ts_format_view *v, size_t n)
 tocsin_code ts_store_incident_ids(ts_store *s, int64_t run_id, char ***ids, size_t *n)
 {
     reader r = {s, false};
-    sqlite3_stmt *st = st_get(s, run_id >= 0 ? ST_RUN_INCIDENTS : ST_INCIDENT_IDS);
+    st_stmt *st = st_get(s, run_id >= 0 ? ST_RUN_INCIDENTS : ST_INCIDENT_IDS);
     char **v = NULL;
     size_t cap = 0, k = 0;
     int step;
@@ -173,7 +173,7 @@ tocsin_code ts_store_incident_ids(ts_store *s, int64_t run_id, char ***ids, size
         return TOCSIN_E_DB;
     if (run_id >= 0)
         st_int(st, 1, run_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && grow(&r, (void **)&v, &cap, k, sizeof *v))
+    while ((step = st_step(st)) == STEP_ROW && grow(&r, (void **)&v, &cap, k, sizeof *v))
         v[k++] = col(&r, st, 0);
     tocsin_code rc = finish(&r, st, step, "listing incidents");
     if (rc != TOCSIN_OK) {
@@ -194,30 +194,30 @@ void ts_strv_free(char **v, size_t n)
 
 static tocsin_code load_row(reader *r, const char *id, ts_incident_view *v)
 {
-    sqlite3_stmt *st = st_get(r->s, ST_INCIDENT_GET);
+    st_stmt *st = st_get(r->s, ST_INCIDENT_GET);
     if (!st)
         return TOCSIN_E_DB;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_DONE) {
-        sqlite3_reset(st);
+    st_text_nn(st, 1, id);
+    int step = st_step(st);
+    if (step == STEP_DONE) {
+        st_reset(st);
         return TOCSIN_E_NOTFOUND;
     }
-    if (step == SQLITE_ROW) {
+    if (step == STEP_ROW) {
         v->id = col(r, st, 0);
-        v->first_ns = sqlite3_column_int64(st, 1);
-        v->last_ns = sqlite3_column_int64(st, 2);
-        v->severity = sqlite3_column_int(st, 3);
+        v->first_ns = st_col_int64(st, 1);
+        v->last_ns = st_col_int64(st, 2);
+        v->severity = st_col_int(st, 3);
         v->summary = col(r, st, 4);
         v->joined = col(r, st, 14);
         v->apart = col(r, st, 15);
-        v->created_run = sqlite3_column_int64(st, 5);
-        v->updated_run = sqlite3_column_int64(st, 6);
+        v->created_run = st_col_int64(st, 5);
+        v->updated_run = st_col_int64(st, 6);
         v->alert_total = col_u64(st, 7);
         v->status = col(r, st, 8);
         v->disposition = col(r, st, 9);
         v->note = col(r, st, 10);
-        v->closed_ns = sqlite3_column_int64(st, 11);
+        v->closed_ns = st_col_int64(st, 11);
         v->reopened = col(r, st, 12);
         v->suppressed_alerts = col_u64(st, 13);
     }
@@ -226,13 +226,13 @@ static tocsin_code load_row(reader *r, const char *id, ts_incident_view *v)
 
 static tocsin_code load_entities(reader *r, ts_incident_view *v)
 {
-    sqlite3_stmt *st = st_get(r->s, ST_INCIDENT_ENTITIES);
+    st_stmt *st = st_get(r->s, ST_INCIDENT_ENTITIES);
     size_t cap = 0;
     int step;
     if (!st)
         return TOCSIN_E_DB;
-    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_TRANSIENT);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+    st_text_nn(st, 1, v->id);
+    while ((step = st_step(st)) == STEP_ROW &&
            grow(r, (void **)&v->entities, &cap, v->n_entities, sizeof *v->entities)) {
         ts_entity_view *e = &v->entities[v->n_entities++];
         e->kind = col(r, st, 0);
@@ -243,13 +243,13 @@ static tocsin_code load_entities(reader *r, ts_incident_view *v)
 
 static tocsin_code load_actors(reader *r, ts_alert_view *a)
 {
-    sqlite3_stmt *st = st_get(r->s, ST_ALERT_ACTORS);
+    st_stmt *st = st_get(r->s, ST_ALERT_ACTORS);
     size_t cap = 0, cap2 = 0;
     int step;
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, a->id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+    while ((step = st_step(st)) == STEP_ROW &&
            grow(r, (void **)&a->actors, &cap, a->n_actors, sizeof *a->actors) &&
            grow(r, (void **)&a->actor_ids, &cap2, a->n_actors, sizeof *a->actor_ids)) {
         a->actors[a->n_actors] = col(r, st, 0);
@@ -260,15 +260,15 @@ static tocsin_code load_actors(reader *r, ts_alert_view *a)
 
 static tocsin_code load_hits(reader *r, ts_alert_view *a)
 {
-    sqlite3_stmt *st = st_get(r->s, ST_ALERT_HITS);
+    st_stmt *st = st_get(r->s, ST_ALERT_HITS);
     size_t cap = 0;
     int step;
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, a->id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && grow(r, (void **)&a->hits, &cap, a->n_hits, sizeof *a->hits)) {
+    while ((step = st_step(st)) == STEP_ROW && grow(r, (void **)&a->hits, &cap, a->n_hits, sizeof *a->hits)) {
         ts_hit_view *h = &a->hits[a->n_hits++];
-        h->ts_ns = sqlite3_column_int64(st, 0);
+        h->ts_ns = st_col_int64(st, 0);
         h->file = col(r, st, 1);
         h->line = col_u64(st, 2);
         h->record = col_u64(st, 3);
@@ -284,27 +284,27 @@ static tocsin_code load_hits(reader *r, ts_alert_view *a)
     return finish(r, st, step, "reading an alert's events");
 }
 
-static void alert_from_row(reader *r, sqlite3_stmt *st, ts_alert_view *a)
+static void alert_from_row(reader *r, st_stmt *st, ts_alert_view *a)
 {
-    a->id = sqlite3_column_int64(st, 0);
+    a->id = st_col_int64(st, 0);
     a->detector = col(r, st, 1);
     a->key = col(r, st, 2);
     a->file = col(r, st, 3);
     a->line = col_u64(st, 4);
     a->record = col_u64(st, 5);
-    a->first_ns = sqlite3_column_int64(st, 6);
+    a->first_ns = st_col_int64(st, 6);
     a->kind = col(r, st, 7);
     a->title = col(r, st, 8);
-    a->severity = sqlite3_column_int(st, 9);
+    a->severity = st_col_int(st, 9);
     a->techniques = col(r, st, 10);
-    a->last_ns = sqlite3_column_int64(st, 11);
+    a->last_ns = st_col_int64(st, 11);
     a->count = col_u64(st, 12);
     a->internal_ip = col(r, st, 13);
     a->internal_host = col(r, st, 14);
     a->user = col(r, st, 15);
     a->remote_ip = col(r, st, 16);
     a->remote_cc = col(r, st, 17);
-    a->remote_asn = (uint32_t)sqlite3_column_int64(st, 18);
+    a->remote_asn = (uint32_t)st_col_int64(st, 18);
     a->remote_name = col(r, st, 19);
     a->direction = col(r, st, 20);
     a->ioc_type = col(r, st, 21);
@@ -312,24 +312,24 @@ static void alert_from_row(reader *r, sqlite3_stmt *st, ts_alert_view *a)
     a->observed = col(r, st, 23);
     a->side = col(r, st, 24);
     a->source = col(r, st, 25);
-    a->confidence = sqlite3_column_type(st, 26) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 26);
-    a->shared = sqlite3_column_int(st, 27);
+    a->confidence = st_col_null(st, 26) ? -1 : st_col_int(st, 26);
+    a->shared = st_col_int(st, 27);
     a->suppressed = col(r, st, 28);
     a->dataset = col(r, st, 29);
-    a->suppression = sqlite3_column_int64(st, 30);
+    a->suppression = st_col_int64(st, 30);
     a->suppression_note = col(r, st, 31);
 }
 
 static tocsin_code load_alerts(reader *r, ts_incident_view *v)
 {
-    sqlite3_stmt *st = st_get(r->s, ST_INCIDENT_ALERTS);
+    st_stmt *st = st_get(r->s, ST_INCIDENT_ALERTS);
     size_t cap = 0;
     int step;
     tocsin_code rc;
     if (!st)
         return TOCSIN_E_DB;
-    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_TRANSIENT);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+    st_text_nn(st, 1, v->id);
+    while ((step = st_step(st)) == STEP_ROW &&
            grow(r, (void **)&v->alerts, &cap, v->n_alerts, sizeof *v->alerts))
         alert_from_row(r, st, &v->alerts[v->n_alerts++]);
     if ((rc = finish(r, st, step, "reading an incident's alerts")) != TOCSIN_OK)
@@ -353,44 +353,44 @@ static size_t alert_index(const ts_incident_view *v, int64_t id)
 
 static tocsin_code load_contribs(reader *r, ts_incident_view *v, int64_t hyp_id, ts_hyp_view *h)
 {
-    sqlite3_stmt *st = st_get(r->s, ST_HYP_CONTRIBS);
+    st_stmt *st = st_get(r->s, ST_HYP_CONTRIBS);
     size_t cap = 0;
     int step;
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, hyp_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+    while ((step = st_step(st)) == STEP_ROW &&
            grow(r, (void **)&h->contribs, &cap, h->n_contribs, sizeof *h->contribs)) {
         ts_contrib_view *c = &h->contribs[h->n_contribs++];
         c->what = col(r, st, 0);
-        c->weight = sqlite3_column_double(st, 1);
-        c->alert = sqlite3_column_type(st, 2) == SQLITE_NULL ? SIZE_MAX
-                                                              : alert_index(v, sqlite3_column_int64(st, 2));
+        c->weight = st_col_double(st, 1);
+        c->alert = st_col_null(st, 2) ? SIZE_MAX
+                                                              : alert_index(v, st_col_int64(st, 2));
     }
     return finish(r, st, step, "reading a hypothesis' contributions");
 }
 
 static tocsin_code load_hyps(reader *r, ts_incident_view *v, bool contribs)
 {
-    sqlite3_stmt *st = st_get(r->s, ST_INCIDENT_HYPS);
+    st_stmt *st = st_get(r->s, ST_INCIDENT_HYPS);
     int64_t *ids = NULL;
     size_t cap = 0, cap2 = 0;
     int step;
     tocsin_code rc;
     if (!st)
         return TOCSIN_E_DB;
-    sqlite3_bind_text(st, 1, v->id, -1, SQLITE_TRANSIENT);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW &&
+    st_text_nn(st, 1, v->id);
+    while ((step = st_step(st)) == STEP_ROW &&
            grow(r, (void **)&v->hyps, &cap, v->n_hyps, sizeof *v->hyps) &&
            grow(r, (void **)&ids, &cap2, v->n_hyps, sizeof *ids)) {
         ts_hyp_view *h = &v->hyps[v->n_hyps];
-        ids[v->n_hyps++] = sqlite3_column_int64(st, 0);
-        h->rank = sqlite3_column_int(st, 1);
+        ids[v->n_hyps++] = st_col_int64(st, 0);
+        h->rank = st_col_int(st, 1);
         h->actor = col(r, st, 2);
         h->attack_id = col(r, st, 3);
-        h->probability = sqlite3_column_double(st, 4);
+        h->probability = st_col_double(st, 4);
         h->wording = col(r, st, 5);
-        h->score = sqlite3_column_double(st, 6);
+        h->score = st_col_double(st, 6);
     }
     rc = finish(r, st, step, "reading an incident's hypotheses");
     /* Contributions are read after the loop: the hypotheses statement is reset by then. */
