@@ -4,7 +4,9 @@
  * its usual thing at another hour still alert; named sources; the state kept across runs
  * and bounded. From the events: a network sweeper whose few alerts come with its weekly
  * sweeps, and the same rule on a small estate's every workstation every week (a fleet-wide
- * job), are routine; the same without the sweeps, once, or without knowing the estate is not. */
+ * job), are routine; the same without the sweeps, once, or without knowing the estate is not.
+ * A beacon to a destination a third of the estate reaches every day is habit; to one only
+ * its host reaches, or an exfiltration to the popular one, is not. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@
 #include "detect/alert_util.h"
 
 #define SEC 1000000000LL
+#define MIN (60 * SEC)
 #define HOUR (3600 * SEC)
 #define DAY (24 * HOUR)
 #define WEEK (7 * DAY)
@@ -314,10 +317,18 @@ static void sweeper(void)
     /* the sweeper at another hour, or doing something it never did with its sweeps */
     CHECK(!routine(r, mk("credential", "T1110.001", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * DAY + 14 * HOUR, 0), NULL,
                    0));
+    /* another sub-technique of the same family (its failures looked like spraying this week)
+       is its usual doing; another family (a logon with a stolen password) is not */
+    CHECK(routine(r, mk("credential", "T1110.003,T1078", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * HOUR, 0), NULL, 0) ==
+          0);
     ts_alert *a = mk("credential", "T1110.003", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0);
     ts_routine_observe(r, a);
     ts_alert_free(a);
-    CHECK(!routine(r, mk("credential", "T1110.003", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0), NULL, 0));
+    CHECK(routine(r, mk("credential", "T1110.003", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0), NULL, 0));
+    a = mk("lateral", "T1021.002", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0);
+    ts_routine_observe(r, a);
+    ts_alert_free(a);
+    CHECK(!routine(r, mk("lateral", "T1021.002", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0), NULL, 0));
     /* workstations reaching a server each take no sweep: the server's alerts are not routine */
     ts_routine_free(r);
 }
@@ -380,8 +391,52 @@ static void fleet(void)
     ts_routine_free(r);
 }
 
+static ts_alert *outbound(const char *det, const char *ip, const char *name, int64_t t)
+{
+    ts_alert *a = calloc(1, sizeof *a);
+    a->detector = det;
+    a->kind = TS_EV_BEHAVIOUR;
+    a->key = strdup(ip);
+    a->title = strdup(ip);
+    a->direction = TS_DIR_OUTBOUND;
+    ts_ip_parse(ts_str_c("10.0.3.12"), &a->internal_ip);
+    ts_ip_parse(ts_str_c(ip), &a->remote_ip);
+    a->remote_name = name ? strdup(name) : NULL;
+    a->severity = 50;
+    a->first_ns = a->last_ns = t;
+    a->count = 1;
+    return a;
+}
+
+static void popular_destination(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    char ip[32], why[512];
+    estate(r, 2);
+    for (int d = 0; d < 10; d++) {
+        for (int i = 0; i < 12; i++) { /* social.example (its address changes), every day */
+            ts_event ev = {0};
+            ev.type = TS_TYPE_CONNECTION;
+            ev.ts_ns = T0 + d * DAY + 10 * HOUR + i * MIN;
+            snprintf(ip, sizeof ip, "10.0.3.%d", i + 10);
+            ts_ip_parse(ts_str_c(ip), &ev.src_ip);
+            snprintf(ip, sizeof ip, "203.0.113.%d", d + 1);
+            ts_ip_parse(ts_str_c(ip), &ev.dst_ip);
+            ev.domain = ts_str_c("Social.Example");
+            ts_routine_event(r, &ev);
+        }
+        conn(r, "10.0.3.12", "198.51.100.9", T0 + d * DAY + 11 * HOUR); /* one host's own */
+    }
+    CHECK(routine(r, outbound("beacon", "203.0.113.40", "social.example", T0 + 5 * DAY), why, sizeof why));
+    CHECK(strstr(why, "routine: social.example is a popular destination") != NULL);
+    CHECK(!routine(r, outbound("beacon", "198.51.100.9", NULL, T0 + 5 * DAY), NULL, 0));
+    CHECK(!routine(r, outbound("exfil", "203.0.113.40", "social.example", T0 + 5 * DAY), NULL, 0));
+    ts_routine_free(r);
+}
+
 int main(void)
 {
+    popular_destination();
     sweeper();
     fleet();
     weekly_scanner();

@@ -25,7 +25,13 @@
  * 900 is. A sweeper's alerts need not touch many hosts themselves: the scanner's one SSH
  * brute force per Linux server, coming with its sweeps on min_occasions occasions at its
  * usual time, is its routine too. A sweep is counted in a small table of the day's
- * candidates first, so the workstations that reach a few servers each take no cells. */
+ * candidates first, so the workstations that reach a few servers each take no cells.
+ *
+ * Popular destinations, as RITA weighs prevalence: an outside address or name that as many
+ * internal hosts reach on one day as make an occasion is where everybody goes (a social
+ * network, the mail provider), and regular contact with it is people's habit, not an
+ * implant's. Only the detectors listed in `popular_detectors` (timing detectors: beacon)
+ * are judged so: a large upload to a popular cloud store is no less an exfiltration. */
 #include "correlate/routine.h"
 
 #include <fnmatch.h>
@@ -70,6 +76,7 @@ typedef struct candidate {
 /* Behaviours of the cells the events fill (no detector's behaviour hashes to these). */
 #define BEH_SWEEP 0x5357454550000001ULL  /* inside address -> internal hosts it connected to */
 #define BEH_ESTATE 0x4553544154450001ULL /* the estate: addresses (src 1) or host names (src 3) */
+#define BEH_POPULAR 0x504f50554c410001ULL /* outside destination <- internal hosts that reached it */
 
 struct ts_routine {
     uint32_t min_hosts, min_occasions, horizon_days, min_floor;
@@ -81,7 +88,9 @@ struct ts_routine {
     uint64_t forgotten;
     named *names;
     size_t n_names;
-    candidate *cand; /* CANDIDATES slots */
+    candidate *cand; /* CANDIDATES slots: sweeps */
+    candidate *dest; /* CANDIDATES slots: outside destinations */
+    char *popular_detectors; /* comma-separated */
 };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -189,8 +198,12 @@ ts_routine *ts_routine_new(const ts_config *c, const char *data_dir,
     r->min_floor = conf_u(c, "min_floor", 5, 2, 1000);
     double share = ts_config_num(c, "routine", "min_share", 0.25);
     r->min_share = share < 0.01 ? 0.01 : share > 1 ? 1 : share;
-    if (!(r->cand = calloc(CANDIDATES, sizeof *r->cand))) {
-        free(r);
+    const char *pd = ts_config_get(c, "routine", "popular_detectors");
+    r->cand = calloc(CANDIDATES, sizeof *r->cand);
+    r->dest = calloc(CANDIDATES, sizeof *r->dest);
+    r->popular_detectors = strdup(pd ? pd : "beacon");
+    if (!r->cand || !r->dest || !r->popular_detectors) {
+        ts_routine_free(r);
         return NULL;
     }
     r->min_occasions = conf_u(c, "min_occasions", 3, 1, 60);
@@ -218,6 +231,8 @@ void ts_routine_free(ts_routine *r)
     free(r->names);
     free(r->cells);
     free(r->cand);
+    free(r->dest);
+    free(r->popular_detectors);
     free(r);
 }
 
@@ -332,6 +347,22 @@ static uint64_t behaviour(const ts_alert *a)
     return fnv(h, &d, 1);
 }
 
+/* The same by technique family (T1110.001 and T1110.003 are both T1110): what a sweeper's
+ * alerts are compared on, since which sub-technique a scan's failures look like (guessing
+ * one account, spraying many) changes from week to week with what answers. */
+static uint64_t family(const ts_alert *a)
+{
+    uint64_t h = fnv_str(FNV0 ^ 0x46414d, a->detector);
+    for (const char *t = a->techniques; t && *t;) {
+        size_t n = strcspn(t, ",."), all = strcspn(t, ",");
+        h = fnv(h, t, n);
+        h = fnv(h, ",", 1);
+        t += all + (t[all] == ',');
+    }
+    uint8_t d = (uint8_t)a->direction;
+    return fnv(h, &d, 1);
+}
+
 /* The candidate sources of a (at most two), with their targets. */
 static size_t sides(const ts_alert *a, side out[2])
 {
@@ -390,14 +421,15 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
         r->newest_day = day;
     if (day < r->newest_day - (int32_t)r->horizon_days)
         return; /* older than anything it would still weigh */
-    uint64_t beh = behaviour(a);
-    for (size_t i = 0; i < n; i++) {
-        cell *c = put(r, s[i].src, beh, day);
-        if (!c)
-            return;
-        mark_target(c->sketch, fnv_str(FNV0, s[i].target));
-        c->hours |= 1u << hour;
-    }
+    uint64_t beh[2] = {behaviour(a), family(a)};
+    for (size_t i = 0; i < n; i++)
+        for (size_t b = 0; b < (s[i].ip ? 2u : 1u); b++) { /* families: for sweepers, by address */
+            cell *c = put(r, s[i].src, beh[b], day);
+            if (!c)
+                return;
+            mark_target(c->sketch, fnv_str(FNV0, s[i].target));
+            c->hours |= 1u << hour;
+        }
 }
 
 /* ---- what the events say: the estate and its sweepers -------------------------------------- */
@@ -413,6 +445,21 @@ static uint64_t ip_hash(uint64_t seed, const ts_ip *ip) { return fnv(fnv(seed, &
 
 static uint64_t sweep_src(const ts_ip *ip) { return ip_hash(FNV0 ^ 0x5357, ip) | 1; }
 
+static uint64_t dest_ip(const ts_ip *ip) { return ip_hash(FNV0 ^ 0x504f50, ip) | 1; }
+
+/* A destination name, case-blind, without a trailing dot. */
+static uint64_t dest_name(const char *p, size_t n)
+{
+    uint64_t h = FNV0 ^ 0x4e414d45;
+    while (n && p[n - 1] == '.')
+        n--;
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
+        h = (h ^ (unsigned char)ch) * 0x100000001b3ULL;
+    }
+    return h | 1;
+}
+
 static void estate_add(ts_routine *r, uint64_t src, int32_t day, uint64_t target)
 {
     cell *c = put(r, src, BEH_ESTATE, day);
@@ -420,16 +467,18 @@ static void estate_add(ts_routine *r, uint64_t src, int32_t day, uint64_t target
         mark_target(c->sketch, target);
 }
 
-/* One more internal host src connected to today: into its cell, else its candidate slot. */
-static void sweep_add(ts_routine *r, uint64_t src, int32_t day, unsigned hour, uint64_t target)
+/* One more host src reached (BEH_SWEEP) or was reached by (BEH_POPULAR) today: into its
+ * cell, else its slot in the candidates table. */
+static void count_add(ts_routine *r, candidate *table, uint64_t beh, uint64_t src, int32_t day, unsigned hour,
+                      uint64_t target)
 {
-    cell *c = r->cap ? &r->cells[slot_of(r, src, BEH_SWEEP, day)] : NULL;
+    cell *c = r->cap ? &r->cells[slot_of(r, src, beh, day)] : NULL;
     if (c && c->src) {
         mark_target(c->sketch, target);
         c->hours |= 1u << hour;
         return;
     }
-    candidate *k = &r->cand[(src ^ (src >> 32) ^ (uint64_t)day) % CANDIDATES];
+    candidate *k = &table[(src ^ (src >> 32) ^ (uint64_t)day) % CANDIDATES];
     if (k->src != src || k->day != day) {
         unsigned bits = 0;
         for (size_t i = 0; i < sizeof k->sketch; i++)
@@ -444,7 +493,7 @@ static void sweep_add(ts_routine *r, uint64_t src, int32_t day, unsigned hour, u
     unsigned bits = 0;
     for (size_t i = 0; i < sizeof k->sketch; i++)
         bits += (unsigned)__builtin_popcount(k->sketch[i]);
-    if (bits < PROMOTE || !(c = put(r, src, BEH_SWEEP, day)))
+    if (bits < PROMOTE || !(c = put(r, src, beh, day)))
         return;
     memcpy(c->sketch, k->sketch, sizeof c->sketch);
     c->hours |= k->hours;
@@ -469,12 +518,22 @@ void ts_routine_event(ts_routine *r, const ts_event *ev)
         }
         estate_add(r, 3, day, fnv(FNV0, low, n));
     }
-    if (!(ev->type & TS_TYPE_CONNECTION) || !inside(&ev->src_ip, &ev->src_geo) || !inside(&ev->dst_ip, &ev->dst_geo))
+    if (!inside(&ev->src_ip, &ev->src_geo) || !ev->dst_ip.v)
+        return;
+    unsigned hour = (unsigned)(floor_div(ev->ts_ns, NS_HOUR) % 24);
+    uint64_t src = ip_hash(FNV0, &ev->src_ip);
+    if (!inside(&ev->dst_ip, &ev->dst_geo)) { /* outside: who goes there */
+        count_add(r, r->dest, BEH_POPULAR, dest_ip(&ev->dst_ip), day, hour, src);
+        if (ev->domain.n)
+            count_add(r, r->dest, BEH_POPULAR, dest_name(ev->domain.p, ev->domain.n), day, hour, src);
+        return;
+    }
+    if (!(ev->type & TS_TYPE_CONNECTION))
         return;
     uint64_t dst = ip_hash(FNV0, &ev->dst_ip);
     estate_add(r, 1, day, dst);
-    estate_add(r, 1, day, ip_hash(FNV0, &ev->src_ip));
-    sweep_add(r, sweep_src(&ev->src_ip), day, (unsigned)(floor_div(ev->ts_ns, NS_HOUR) % 24), dst);
+    estate_add(r, 1, day, src);
+    count_add(r, r->cand, BEH_SWEEP, sweep_src(&ev->src_ip), day, hour, dst);
 }
 
 /* ---- judging ---------------------------------------------------------------------------------- */
@@ -592,9 +651,49 @@ static void describe(const pattern *p, const side *s, const ts_alert *a, const n
                  when, what);
 }
 
+static bool listed(const char *list, const char *name)
+{
+    ts_str it;
+    for (const char *p = list; name && ts_str_next_item(&p, &it);)
+        if (it.n == strlen(name) && strncasecmp(it.p, name, it.n) == 0)
+            return true;
+    return false;
+}
+
+/* The most internal hosts that reached the destination on one day of the horizon. */
+static double prevalence(const ts_routine *r, uint64_t dest)
+{
+    double most = 0;
+    for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++) {
+        const cell *c = find(r, dest, BEH_POPULAR, d);
+        double k = c ? distinct(c) : 0;
+        most = k > most ? k : most;
+    }
+    return most;
+}
+
+/* An outbound alert of a timing detector about a destination everybody goes to. */
+static int popular(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
+{
+    if (a->direction != TS_DIR_OUTBOUND || !listed(r->popular_detectors, a->detector))
+        return 0;
+    double need = need_hosts(r), by_ip = ts_ip_set(&a->remote_ip) ? prevalence(r, dest_ip(&a->remote_ip)) : 0;
+    double by_name = a->remote_name ? prevalence(r, dest_name(a->remote_name, strlen(a->remote_name))) : 0;
+    double most = by_ip > by_name ? by_ip : by_name;
+    if (most + 0.5 < need)
+        return 0;
+    char ip[TS_IP_STRLEN];
+    snprintf(buf, cap, "routine: %s is a popular destination (up to %.0f internal hosts reach it a day): "
+             "regular contact with it is habit, not an implant's; learned, not raised",
+             a->remote_name ? a->remote_name : ts_ip_format(&a->remote_ip, ip), most);
+    return 1;
+}
+
 /* The routine reason for a into buf, or 0 when a is not routine. */
 static int judge(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
 {
+    if (a->kind != TS_EV_INDICATOR && a->kind != TS_EV_HOME_NETWORK && popular(r, a, buf, cap))
+        return 1;
     side s[2];
     size_t n = sides(a, s);
     uint64_t beh = behaviour(a);
@@ -613,7 +712,7 @@ static int judge(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
             uint64_t g = sweep_src(s[i].ip);
             learn_pattern(r, g, BEH_SWEEP, need, 0, 0, &sw);
             if (sw.occasions >= r->min_occasions) {
-                learn_pattern(r, s[i].src, beh, 1, g, need, &p);
+                learn_pattern(r, s[i].src, family(a), 1, g, need, &p);
                 sweep = &sw;
             }
         }
