@@ -351,12 +351,18 @@ static uint64_t ours_key(uint64_t host) { return bl_hash_u64(host, 0x0c5); }
 static bool way_known(const lat_state *st, uint64_t key) { return bl_map_get(&st->ways, key) != NULL; }
 
 /* An account's remote or network logon to a host it logs on to at the console, from an
- * address (not a client name: a home computer's is anything) it logged on from before. */
+ * address (not a client name: a home computer's is anything) it logged on from before. A
+ * network sensor's RDP names addresses only: the desk is then an address the account's own
+ * logons come from (its office PC), and the source one it came from too (its VPN session). */
 static bool own_desk(const lat_state *st, const edge *e)
 {
     const ts_event *ev = e->ev;
-    if ((e->m != M_RDP && e->m != M_ADMIN_LOGON) || !e->dst.exact || !ev->src_ip.v || !e->src.name.n ||
-        system_account(ev->user) || way_known(st, ours_key(e->src.exact)))
+    if ((e->m != M_RDP && e->m != M_ADMIN_LOGON) || !e->dst.exact || !ev->src_ip.v || system_account(ev->user))
+        return false;
+    if (!e->src.name.n)
+        return e->m == M_RDP && !e->dst.name.n && ts_ip_set(&e->dst.ip) && !ts_ip_eq(&e->dst.ip, &ev->src_ip) &&
+               way_known(st, addr_key(ev->user, &e->dst.ip)) && way_known(st, addr_key(ev->user, &ev->src_ip));
+    if (way_known(st, ours_key(e->src.exact)))
         return false;
     return way_known(st, desk_key(ev->user, e->dst.exact)) && way_known(st, addr_key(ev->user, &ev->src_ip));
 }
