@@ -468,7 +468,9 @@ static void estate_add(ts_routine *r, uint64_t src, int32_t day, uint64_t target
 }
 
 /* One more host src reached (BEH_SWEEP) or was reached by (BEH_POPULAR) today: into its
- * cell, else its slot in the candidates table. */
+ * cell, else its slot in the candidates table. A slot whose source reached two or more
+ * hosts today is kept from newcomers; a source that finds its slot taken tries again with
+ * its next event, and one day with a slot is enough (occasions and prevalence are per day). */
 static void count_add(ts_routine *r, candidate *table, uint64_t beh, uint64_t src, int32_t day, unsigned hour,
                       uint64_t target)
 {
@@ -522,10 +524,12 @@ void ts_routine_event(ts_routine *r, const ts_event *ev)
         return;
     unsigned hour = (unsigned)(floor_div(ev->ts_ns, NS_HOUR) % 24);
     uint64_t src = ip_hash(FNV0, &ev->src_ip);
-    if (!inside(&ev->dst_ip, &ev->dst_geo)) { /* outside: who goes there */
+    /* Who goes where: names wherever they are asked (the DNS resolver and the web proxy are
+       inside), outside addresses as they are reached. */
+    if (ev->domain.n)
+        count_add(r, r->dest, BEH_POPULAR, dest_name(ev->domain.p, ev->domain.n), day, hour, src);
+    if (!inside(&ev->dst_ip, &ev->dst_geo)) {
         count_add(r, r->dest, BEH_POPULAR, dest_ip(&ev->dst_ip), day, hour, src);
-        if (ev->domain.n)
-            count_add(r, r->dest, BEH_POPULAR, dest_name(ev->domain.p, ev->domain.n), day, hour, src);
         return;
     }
     if (!(ev->type & TS_TYPE_CONNECTION))
