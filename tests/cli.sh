@@ -325,6 +325,28 @@ with_details "$tmp/sigma.txt" "$tmp/s.db"
 check "a Sigma rule over Zeek conn fires" grep -q 'Sigma high: Connection to the Destover C2 network' "$tmp/sigma.txt"
 check "a Sigma keyword rule over auth.log fires" grep -q 'Sigma medium: Archive made with sudo' "$tmp/sigma.txt"
 check "a Sigma alert carries the rule's technique" grep -q 'T1560.001' "$tmp/sigma.txt"
+# Rules below [sigma] min_level are kept in the timeline with the reason, not raised.
+sed 's/^min_level = medium/min_level = high/' data/detect.conf >"$tmp/sigma-high.conf"
+"$T" hunt "$tmp/logs" --rules "$rules/zeek_conn_c2.yml" --rules "$rules/linux_sudo_tar.yml" --db "$tmp/sl.db" \
+    --config "$tmp/sigma-high.conf" --no-progress --json >"$tmp/sigma-level.json" 2>/dev/null
+sigma_routine() { # title prefix: prints the alert's "routine" (None: raised)
+    python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("type") == "alert" and o.get("title", "").startswith(sys.argv[2]): print(o.get("routine"))' \
+        "$tmp/sigma-level.json" "$1"
+}
+sigma_routine 'Sigma medium: Archive made with sudo' >"$tmp/level-medium.txt"
+check "min_level high: the medium rule's alert is kept, marked not raised" \
+    grep -qx 'Sigma level medium, below \[sigma\] min_level: in the timeline, not raised' "$tmp/level-medium.txt"
+sigma_routine 'Sigma high: Connection to the Destover C2 network' >"$tmp/level-high.txt"
+check "min_level high: the high rule's alert is raised" grep -qx None "$tmp/level-high.txt"
+sed 's/^min_level = medium/min_level = loud/' data/detect.conf >"$tmp/sigma-bad.conf"
+"$T" hunt "$tmp/logs" --rules "$rules/zeek_conn_c2.yml" --db "$tmp/sb.db" --config "$tmp/sigma-bad.conf" \
+    --no-progress >/dev/null 2>"$tmp/sigma-bad.err"
+check "an unknown min_level is refused (exit 2)" test $? -eq 2
+check "the refusal says which levels there are" \
+    grep -q 'min_level is one of informational, low, medium, high, critical' "$tmp/sigma-bad.err"
 # Compiled rules come back from the cache with the same alerts; damaged entries are rebuilt.
 check "the first hunt with rules fills the rule cache" bash -c "ls '$TOCSIN_CACHE_DIR/sigma/' | grep -q '\.hs\$'"
 sig_hunt() { "$T" hunt "$tmp/logs" --rules "$rules/zeek_conn_c2.yml" --rules "$rules/linux_sudo_tar.yml" --db "$1" \

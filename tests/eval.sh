@@ -101,6 +101,15 @@ check "none: the look-alikes are listed with their records" \
 check "the report has a line for the look-alikes" \
     bash -c "'$T' eval '$tmp/none' --no-progress | grep -q '^on look-alikes .*vuln-scan [0-9]* false'"
 
+# A relative DIR is the same directory: the hunt stores files by their canonical paths, and
+# eval matches them to the truth relative to DIR's own.
+summary_lines() { grep -E '^(steps detected|alerts|on look-alikes)' "$1"; }
+(cd "$tmp" && "$T" eval sony-2014 --no-progress --db rel.db) >"$tmp/rel.txt" 2>/dev/null
+"$T" eval "$tmp/sony-2014" --no-progress --db "$tmp/abs.db" >"$tmp/abs.txt" 2>/dev/null
+check "a relative DIR scores as its absolute path does" \
+    bash -c "test -s '$tmp/rel.txt' && diff <($(declare -f summary_lines); summary_lines '$tmp/rel.txt') \
+                                            <($(declare -f summary_lines); summary_lines '$tmp/abs.txt')"
+
 # Broken truth files: a clear error with the file and line.
 mkdir -p "$tmp/bad"
 head -n 3 "$tmp/none/truth.jsonl" >"$tmp/bad/truth.jsonl"

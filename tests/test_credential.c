@@ -540,8 +540,45 @@ static void test_clock_order(void)
     }
 }
 
+/* An admin working from home on the VPN: RDP to its own desk from a home computer through
+ * the address its VPN session logged on from is no new source; from one of our machines,
+ * or through an address it never used, it is. */
+static void test_own_desk(void)
+{
+    det x;
+    CHECK(det_open(&x, "credential", NULL));
+    ts_event ev;
+    for (int d = 0; d < 10; d++) { /* adm-kate's desk is WS7 (console logons); WS3 is ours too */
+        logon(&ev, 4624, "adm-kate", "WS7.corp.example", "127.0.0.1", "WS7", 2, MIDNIGHT + d * DAY + 9 * HOUR);
+        feed(&x, &ev);
+        logon(&ev, 4624, "adm-kate", "FS01", "10.0.3.7", "WS7", 3, MIDNIGHT + d * DAY + 9 * HOUR + MIN);
+        feed(&x, &ev);
+        logon(&ev, 4624, "bob", "WS3.corp.example", "127.0.0.1", "WS3", 2, MIDNIGHT + d * DAY + 9 * HOUR);
+        feed(&x, &ev);
+    }
+    int64_t t = MIDNIGHT + 10 * DAY + 10 * HOUR;
+    logon(&ev, 4624, "adm-kate", "DC01", "10.9.200.15", "-", 3, t);
+    feed(&x, &ev);
+    logon(&ev, 4624, "adm-kate", "WS7.corp.example", "10.9.200.15", "DESKTOP-ABC1234", 10, t + MIN);
+    feed(&x, &ev);
+    CHECK(find_key("cred|logon|adm-kate|DESKTOP-ABC1234") == NULL);
+    logon(&ev, 4624, "adm-kate", "WS7.corp.example", "10.9.200.77", "DESKTOP-XYZ9876", 10, t + 2 * MIN);
+    feed(&x, &ev);
+    const ts_alert *a = find_key("cred|logon|adm-kate|DESKTOP-XYZ9876");
+    CHECK(a && strstr(a->title, "new source"));
+    logon(&ev, 4624, "adm-kate", "FS01", "10.0.3.3", "-", 3, t + 3 * MIN); /* an address kate used */
+    feed(&x, &ev);
+    logon(&ev, 4624, "adm-kate", "WS7.corp.example", "10.0.3.3", "WS3", 10, t + 4 * MIN);
+    feed(&x, &ev);
+    a = find_key("cred|logon|adm-kate|WS3");
+    CHECK(a && strstr(a->title, "new source"));
+    drop_all();
+    det_close(&x);
+}
+
 int main(void)
 {
+    test_own_desk();
     test_jump_host();
     test_subnets();
     test_special_privileges();

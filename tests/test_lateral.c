@@ -449,8 +449,81 @@ static void test_out_of_order(void)
     det_close(&x);
 }
 
+static void one_logon(det *x, const char *user, const char *host, const char *src, const char *srcname, int type,
+                      int64_t ts)
+{
+    ts_event ev;
+    logon(&ev, 4624, user, host, src, srcname, type, ts);
+    feed(x, &ev);
+}
+
+/* An RDP session as a network sensor sees it: addresses and the cookie's user. */
+static void zrdp(det *x, const char *user, const char *src, const char *dst, int64_t ts)
+{
+    ts_event ev;
+    ts_event_clear(&ev);
+    ev.ts_ns = ts;
+    ev.dataset = ts_str_c("zeek.rdp");
+    ev.category = TS_CAT_NETWORK | TS_CAT_AUTH;
+    ev.type = TS_TYPE_CONNECTION | TS_TYPE_START;
+    ev.protocol = ts_str_c("rdp");
+    ev.user = ts_str_c(user);
+    ev.src_ip = ip_of(src);
+    ev.dst_ip = ip_of(dst);
+    ev.dst_port = 3389;
+    ev.src_geo = geo("", 0, TS_NET_INTERNAL);
+    ev.dst_geo = geo("", 0, TS_NET_INTERNAL);
+    feed(x, &ev);
+}
+
+/* Working from home: an account reaching its own desk by remote desktop from a computer
+ * that is not ours, through an address it logged on from, is quiet; another address,
+ * another host, another account, or one of our machines is not. */
+static void test_own_desk(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    for (int d = 0; d <= 8; d++) { /* kate's desk is WS7, bob's WS3 */
+        one_logon(&x, "kate", "WS7.corp.example", "127.0.0.1", "WS7", 2, T0 + d * DAY + 8 * HOUR);
+        one_logon(&x, "bob", "WS3.corp.example", "127.0.0.1", "WS3", 2, T0 + d * DAY + 8 * HOUR);
+        one_logon(&x, "kate", "FS01", "10.0.3.7", "WS7", 3, T0 + d * DAY + 9 * HOUR); /* WS7 is 10.0.3.7 */
+    }
+    int64_t t = T0 + LEARNT + 12 * HOUR;
+    /* the VPN session's logon to the domain controller, then RDP from the home PC */
+    one_logon(&x, "kate", "DC01", "10.9.200.15", "-", 3, t);
+    one_logon(&x, "kate", "WS7.corp.example", "10.9.200.15", "DESKTOP-ABC1234", 10, t + MIN);
+    CHECK_INT(n_got, 0);
+    /* an address kate never logged on from */
+    one_logon(&x, "kate", "WS7.corp.example", "10.9.200.77", "DESKTOP-XYZ9876", 10, t + 2 * MIN);
+    CHECK_INT(n_got, 1);
+    CHECK(find_key("lateral|rdp|DESKTOP-XYZ9876|WS7.corp.example|") != NULL);
+    drop_all();
+    /* a host that is not her desk */
+    one_logon(&x, "kate", "SRV1", "10.9.200.15", "DESKTOP-ABC1234", 10, t + 3 * MIN);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    /* another account through kate's address to kate's desk */
+    one_logon(&x, "bob", "WS7.corp.example", "10.9.200.15", "DESKTOP-BOB0001", 10, t + 4 * MIN);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    /* from one of our machines (WS3 logs logons), through an address kate used */
+    one_logon(&x, "kate", "DC01", "10.0.3.3", "-", 3, t + 5 * MIN);
+    one_logon(&x, "kate", "WS7.corp.example", "10.0.3.3", "WS3", 10, t + 6 * MIN);
+    CHECK_INT(n_got, 1);
+    CHECK(find_key("lateral|rdp|WS3|WS7.corp.example|") != NULL);
+    drop_all();
+    /* Zeek's view of the same: to the address kate's logons come from, quiet; elsewhere not */
+    zrdp(&x, "kate", "10.9.200.15", "10.0.3.7", t + 7 * MIN);
+    CHECK_INT(n_got, 0);
+    zrdp(&x, "kate", "10.9.200.15", "10.0.5.22", t + 8 * MIN);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    det_close(&x);
+}
+
 int main(void)
 {
+    test_own_desk();
     test_admin_pairs();
     test_learning();
     test_fanout();

@@ -2,7 +2,11 @@
  * deployment server pushing a service to 60 hosts every evening are learned and marked
  * routine; an attacker sweeping 10 hosts once, the scanner doing something new, or doing
  * its usual thing at another hour still alert; named sources; the state kept across runs
- * and bounded. */
+ * and bounded. From the events: a network sweeper whose few alerts come with its weekly
+ * sweeps, and the same rule on a small estate's every workstation every week (a fleet-wide
+ * job), are routine; the same without the sweeps, once, or without knowing the estate is not.
+ * A beacon to a destination a third of the estate reaches every day is habit; to one only
+ * its host reaches, or an exfiltration to the popular one, is not. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +14,12 @@
 
 #include "check.h"
 #include "core/config.h"
+#include "core/event.h"
 #include "correlate/routine.h"
+#include "detect/alert_util.h"
 
 #define SEC 1000000000LL
+#define MIN (60 * SEC)
 #define HOUR (3600 * SEC)
 #define DAY (24 * HOUR)
 #define WEEK (7 * DAY)
@@ -259,8 +266,179 @@ static void bounded(void)
     unlink(cpath);
 }
 
+/* An internal connection, as the readers give it. */
+static void conn(ts_routine *r, const char *src, const char *dst, int64_t t)
+{
+    ts_event ev = {0};
+    ev.type = TS_TYPE_CONNECTION;
+    ev.ts_ns = t;
+    ts_ip_parse(ts_str_c(src), &ev.src_ip);
+    ts_ip_parse(ts_str_c(dst), &ev.dst_ip);
+    ts_routine_event(r, &ev);
+}
+
+/* A small estate: 30 internal addresses talk to 10.0.0.1 every day of weeks [0, weeks). */
+static void estate(ts_routine *r, int weeks)
+{
+    char ip[32];
+    for (int d = 0; d < 7 * weeks; d++)
+        for (int i = 0; i < 30; i++) {
+            snprintf(ip, sizeof ip, "10.0.3.%d", i + 10);
+            conn(r, ip, "10.0.0.1", T0 + d * DAY + 9 * HOUR + i * SEC);
+        }
+}
+
+/* 10.0.5.30 connects to the 30 hosts every Monday 02:00 and brute-forces SSH on two Linux
+ * servers while it is at it: alerts on two hosts a week, never min_hosts. */
+static void sweeper(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    char ip[32], why[512];
+    estate(r, 3);
+    for (int w = 0; w < 3; w++) {
+        for (int i = 0; i < 30; i++) {
+            snprintf(ip, sizeof ip, "10.0.3.%d", i + 10);
+            conn(r, "10.0.5.30", ip, T0 + w * WEEK + 2 * HOUR + i * SEC);
+        }
+        for (int k = 0; k < 2; k++) {
+            ts_alert *a = mk("credential", "T1110.001", "10.0.5.30", k ? "lnx-1" : "lnx-2", T0 + w * WEEK + 2 * HOUR, 0);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+            /* the same two alerts a week from an address that sweeps nothing */
+            a = mk("credential", "T1110.001", "10.0.5.31", k ? "lnx-1" : "lnx-2", T0 + w * WEEK + 2 * HOUR, 0);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+    }
+    CHECK(routine(r, mk("credential", "T1110.001", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * HOUR, 0), why, sizeof why));
+    CHECK(strstr(why, "routine: 10.0.5.30 sweeps the network") != NULL);
+    CHECK(strstr(why, "every Monday 02:00-03:00 UTC on 3 occasions") != NULL);
+    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.5.31", "lnx-1", T0 + WEEK + 2 * HOUR, 0), NULL, 0));
+    /* the sweeper at another hour, or doing something it never did with its sweeps */
+    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * DAY + 14 * HOUR, 0), NULL,
+                   0));
+    /* another sub-technique of the same family (its failures looked like spraying this week)
+       is its usual doing; another family (a logon with a stolen password) is not */
+    CHECK(routine(r, mk("credential", "T1110.003,T1078", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * HOUR, 0), NULL, 0) ==
+          0);
+    ts_alert *a = mk("credential", "T1110.003", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0);
+    ts_routine_observe(r, a);
+    ts_alert_free(a);
+    CHECK(routine(r, mk("credential", "T1110.003", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0), NULL, 0));
+    a = mk("lateral", "T1021.002", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0);
+    ts_routine_observe(r, a);
+    ts_alert_free(a);
+    CHECK(!routine(r, mk("lateral", "T1021.002", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0), NULL, 0));
+    /* workstations reaching a server each take no sweep: the server's alerts are not routine */
+    ts_routine_free(r);
+}
+
+/* A host-only alert ("sigma|RULE|HOST") on 10 workstations every Tuesday 14:00. */
+static void fleet_push(ts_routine *r, const char *rule, int weeks)
+{
+    char h[64], key[128];
+    for (int w = 0; w < weeks; w++)
+        for (int i = 0; i < 10; i++) {
+            host_name(h, sizeof h, i);
+            ts_alert *a = calloc(1, sizeof *a);
+            a->detector = "sigma";
+            a->kind = TS_EV_RULE;
+            snprintf(key, sizeof key, "sigma|%s|%s", rule, h);
+            a->key = strdup(key);
+            a->title = strdup(key);
+            a->internal_host = strdup(h);
+            a->severity = 50;
+            a->first_ns = a->last_ns = T0 + w * WEEK + DAY + 14 * HOUR + i * SEC;
+            a->count = 1;
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+}
+
+static ts_alert *fleet_alert(const char *rule, int64_t t)
+{
+    ts_alert *a = calloc(1, sizeof *a);
+    a->detector = "sigma";
+    a->kind = TS_EV_RULE;
+    a->key = ts_fmt_alloc("sigma|%s|ws003.corp.example", rule);
+    a->title = strdup("x");
+    a->internal_host = strdup("ws003.corp.example");
+    a->severity = 50;
+    a->first_ns = a->last_ns = t;
+    a->count = 1;
+    return a;
+}
+
+static void fleet(void)
+{
+    char why[512];
+    /* without events the estate is unknown: 10 hosts are below min_hosts (20) */
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    fleet_push(r, "msi-quiet", 3);
+    CHECK(!routine(r, fleet_alert("msi-quiet", T0 + WEEK + DAY + 14 * HOUR), NULL, 0));
+    ts_routine_free(r);
+    /* a 30-host estate: 10 hosts are a quarter of it and more, every week */
+    r = ts_routine_new(NULL, NULL, NULL, NULL);
+    estate(r, 3);
+    fleet_push(r, "msi-quiet", 3);
+    fleet_push(r, "once", 1);
+    CHECK(routine(r, fleet_alert("msi-quiet", T0 + WEEK + DAY + 14 * HOUR), why, sizeof why));
+    CHECK(strstr(why, "the same alert (sigma|msi-quiet|*) on ") != NULL);
+    CHECK(strstr(why, "hosts at once every Tuesday 14:00-15:00 UTC on 3 occasions") != NULL);
+    /* the same at 03:00, or a rule that hit every host only once (a wiper's service) */
+    CHECK(!routine(r, fleet_alert("msi-quiet", T0 + WEEK + DAY + 3 * HOUR), NULL, 0));
+    CHECK(!routine(r, fleet_alert("once", T0 + DAY + 14 * HOUR), NULL, 0));
+    ts_routine_free(r);
+}
+
+static ts_alert *outbound(const char *det, const char *ip, const char *name, int64_t t)
+{
+    ts_alert *a = calloc(1, sizeof *a);
+    a->detector = det;
+    a->kind = TS_EV_BEHAVIOUR;
+    a->key = strdup(ip);
+    a->title = strdup(ip);
+    a->direction = TS_DIR_OUTBOUND;
+    ts_ip_parse(ts_str_c("10.0.3.12"), &a->internal_ip);
+    ts_ip_parse(ts_str_c(ip), &a->remote_ip);
+    a->remote_name = name ? strdup(name) : NULL;
+    a->severity = 50;
+    a->first_ns = a->last_ns = t;
+    a->count = 1;
+    return a;
+}
+
+static void popular_destination(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    char ip[32], why[512];
+    estate(r, 2);
+    for (int d = 0; d < 10; d++) {
+        for (int i = 0; i < 12; i++) { /* social.example (its address changes), every day */
+            ts_event ev = {0};
+            ev.type = TS_TYPE_CONNECTION;
+            ev.ts_ns = T0 + d * DAY + 10 * HOUR + i * MIN;
+            snprintf(ip, sizeof ip, "10.0.3.%d", i + 10);
+            ts_ip_parse(ts_str_c(ip), &ev.src_ip);
+            snprintf(ip, sizeof ip, "203.0.113.%d", d + 1);
+            ts_ip_parse(ts_str_c(ip), &ev.dst_ip);
+            ev.domain = ts_str_c("Social.Example");
+            ts_routine_event(r, &ev);
+        }
+        conn(r, "10.0.3.12", "198.51.100.9", T0 + d * DAY + 11 * HOUR); /* one host's own */
+    }
+    CHECK(routine(r, outbound("beacon", "203.0.113.40", "social.example", T0 + 5 * DAY), why, sizeof why));
+    CHECK(strstr(why, "routine: social.example is a popular destination") != NULL);
+    CHECK(!routine(r, outbound("beacon", "198.51.100.9", NULL, T0 + 5 * DAY), NULL, 0));
+    CHECK(!routine(r, outbound("exfil", "203.0.113.40", "social.example", T0 + 5 * DAY), NULL, 0));
+    ts_routine_free(r);
+}
+
 int main(void)
 {
+    popular_destination();
+    sweeper();
+    fleet();
     weekly_scanner();
     near_misses();
     deployment_server();

@@ -84,6 +84,7 @@ static void on_event(void *ud, ts_event *ev)
     if (h->t->enrich)
         ts_enrich_event(h->t->enrich, ev);
     ts_correlator_observe(h->corr, ev);
+    ts_routine_event(h->routine, ev);
     for (size_t i = 0; i < h->n_det; i++)
         h->det[i]->event(h->det_state[i], ev, &h->alerts);
     h->st.events++;

@@ -10,9 +10,28 @@
  * counts, and the table is bounded: past the horizon, then the oldest days, are forgotten.
  *
  * Which side of an alert is the source: the remote side of an inbound alert, the internal
- * side of an outbound one, either side (each learned on its own) of an internal one. Alerts
- * on threat-intelligence indicators or watched networks are never routine: a known actor
- * sweeping the network on a schedule is the opposite of routine. */
+ * side of an outbound one, either side (each learned on its own) of an internal one. An
+ * alert about one host and nobody else (a Sigma rule on a process start, a new service)
+ * has the fleet as its source: the same alert, host left out of its key, on many hosts on
+ * one day is an occasion (a deployment push, a patch night). Alerts on threat-intelligence
+ * indicators or watched networks are never routine: a known actor sweeping the network on
+ * a schedule is the opposite of routine.
+ *
+ * What the events say (ts_routine_event): how many hosts the estate has (the most distinct
+ * internal addresses in connections, or host names logging, on one day), and which inside
+ * addresses sweep it (connections to many internal hosts on one day: scanners, inventory,
+ * monitoring). min_hosts is lowered to min_share of the estate, not below min_floor, so a
+ * small site's deployment push to its 9 workstations is an occasion as a large site's to
+ * 900 is. A sweeper's alerts need not touch many hosts themselves: the scanner's one SSH
+ * brute force per Linux server, coming with its sweeps on min_occasions occasions at its
+ * usual time, is its routine too. A sweep is counted in a small table of the day's
+ * candidates first, so the workstations that reach a few servers each take no cells.
+ *
+ * Popular destinations, as RITA weighs prevalence: an outside address or name that as many
+ * internal hosts reach on one day as make an occasion is where everybody goes (a social
+ * network, the mail provider), and regular contact with it is people's habit, not an
+ * implant's. Only the detectors listed in `popular_detectors` (timing detectors: beacon)
+ * are judged so: a large upload to a popular cloud store is no less an exfiltration. */
 #include "correlate/routine.h"
 
 #include <fnmatch.h>
@@ -22,6 +41,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/event.h"
 #include "core/ip.h"
 #include "core/str.h"
 
@@ -42,8 +62,25 @@ typedef struct named {
     char *pattern, *kind, *reason;
 } named;
 
+/* A source's internal connections today, before it touched enough hosts to take a cell. */
+typedef struct candidate {
+    uint64_t src;
+    int32_t day;
+    uint32_t hours;
+    uint8_t sketch[SKETCH_BITS / 8];
+} candidate;
+
+#define CANDIDATES 4096 /* direct-mapped; a busier source keeps its slot */
+#define PROMOTE 6       /* distinct hosts that make a candidate a sweep cell */
+
+/* Behaviours of the cells the events fill (no detector's behaviour hashes to these). */
+#define BEH_SWEEP 0x5357454550000001ULL  /* inside address -> internal hosts it connected to */
+#define BEH_ESTATE 0x4553544154450001ULL /* the estate: addresses (src 1) or host names (src 3) */
+#define BEH_POPULAR 0x504f50554c410001ULL /* outside destination <- internal hosts that reached it */
+
 struct ts_routine {
-    uint32_t min_hosts, min_occasions, horizon_days;
+    uint32_t min_hosts, min_occasions, horizon_days, min_floor;
+    double min_share;
     size_t max_cells;
     cell *cells; /* open addressing, linear probing; cap a power of two */
     size_t cap, n;
@@ -51,6 +88,9 @@ struct ts_routine {
     uint64_t forgotten;
     named *names;
     size_t n_names;
+    candidate *cand; /* CANDIDATES slots: sweeps */
+    candidate *dest; /* CANDIDATES slots: outside destinations */
+    char *popular_detectors; /* comma-separated */
 };
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -155,6 +195,17 @@ ts_routine *ts_routine_new(const ts_config *c, const char *data_dir,
     if (!r)
         return NULL;
     r->min_hosts = conf_u(c, "min_hosts", 20, 2, 1000);
+    r->min_floor = conf_u(c, "min_floor", 5, 2, 1000);
+    double share = ts_config_num(c, "routine", "min_share", 0.25);
+    r->min_share = share < 0.01 ? 0.01 : share > 1 ? 1 : share;
+    const char *pd = ts_config_get(c, "routine", "popular_detectors");
+    r->cand = calloc(CANDIDATES, sizeof *r->cand);
+    r->dest = calloc(CANDIDATES, sizeof *r->dest);
+    r->popular_detectors = strdup(pd ? pd : "beacon");
+    if (!r->cand || !r->dest || !r->popular_detectors) {
+        ts_routine_free(r);
+        return NULL;
+    }
     r->min_occasions = conf_u(c, "min_occasions", 3, 1, 60);
     r->horizon_days = (uint32_t)(conf_u(c, "horizon", 56 * 86400.0, 86400, 366 * 86400.0) / 86400);
     r->max_cells = conf_u(c, "max_cells", 65536, 1024, 1 << 24);
@@ -179,6 +230,9 @@ void ts_routine_free(ts_routine *r)
         free(r->names[i].pattern), free(r->names[i].kind), free(r->names[i].reason);
     free(r->names);
     free(r->cells);
+    free(r->cand);
+    free(r->dest);
+    free(r->popular_detectors);
     free(r);
 }
 
@@ -256,6 +310,13 @@ static cell *put(ts_routine *r, uint64_t src, uint64_t beh, int32_t day)
     return c;
 }
 
+static void mark_target(uint8_t *sketch, uint64_t t)
+{
+    t = (t ^ (t >> 33)) * 0xff51afd7ed558ccdULL; /* FNV's low bits are poor on near names */
+    t ^= t >> 33;
+    sketch[(t % SKETCH_BITS) / 8] |= (uint8_t)(1u << (t % 8));
+}
+
 static double distinct(const cell *c)
 {
     unsigned zeros = 0;
@@ -286,6 +347,22 @@ static uint64_t behaviour(const ts_alert *a)
     return fnv(h, &d, 1);
 }
 
+/* The same by technique family (T1110.001 and T1110.003 are both T1110): what a sweeper's
+ * alerts are compared on, since which sub-technique a scan's failures look like (guessing
+ * one account, spraying many) changes from week to week with what answers. */
+static uint64_t family(const ts_alert *a)
+{
+    uint64_t h = fnv_str(FNV0 ^ 0x46414d, a->detector);
+    for (const char *t = a->techniques; t && *t;) {
+        size_t n = strcspn(t, ",."), all = strcspn(t, ",");
+        h = fnv(h, t, n);
+        h = fnv(h, ",", 1);
+        t += all + (t[all] == ',');
+    }
+    uint8_t d = (uint8_t)a->direction;
+    return fnv(h, &d, 1);
+}
+
 /* The candidate sources of a (at most two), with their targets. */
 static size_t sides(const ts_alert *a, side out[2])
 {
@@ -312,6 +389,19 @@ static size_t sides(const ts_alert *a, side out[2])
         snprintf(s->target, sizeof s->target, "%.*s", 127,
                  ts_ip_set(&a->remote_ip) ? ts_ip_format(&a->remote_ip, ip) : a->remote_name);
     }
+    /* About one host alone: the fleet is the source, the alert's key without the host
+       ("sigma|RULE|*") the name, the host the target. */
+    if (!n && a->internal_host && a->key) {
+        side *s = &out[n++];
+        const char *h = strstr(a->key, a->internal_host);
+        size_t hl = strlen(a->internal_host);
+        if (h)
+            snprintf(s->name, sizeof s->name, "%.*s*%.*s", (int)(h - a->key), a->key, 60, h + hl);
+        else
+            snprintf(s->name, sizeof s->name, "%s", a->key);
+        s->ip = NULL, s->host = NULL, s->remote = 2;
+        snprintf(s->target, sizeof s->target, "%.*s", 127, a->internal_host);
+    }
     /* The side is part of the identity: a detector always puts its actor on the same side,
        so the deployment server's targets, seen on the other side, learn nothing from it. */
     for (size_t i = 0; i < n; i++)
@@ -331,17 +421,123 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
         r->newest_day = day;
     if (day < r->newest_day - (int32_t)r->horizon_days)
         return; /* older than anything it would still weigh */
-    uint64_t beh = behaviour(a);
+    uint64_t beh[2] = {behaviour(a), family(a)};
+    for (size_t i = 0; i < n; i++)
+        for (size_t b = 0; b < (s[i].ip ? 2u : 1u); b++) { /* families: for sweepers, by address */
+            cell *c = put(r, s[i].src, beh[b], day);
+            if (!c)
+                return;
+            mark_target(c->sketch, fnv_str(FNV0, s[i].target));
+            c->hours |= 1u << hour;
+        }
+}
+
+/* ---- what the events say: the estate and its sweepers -------------------------------------- */
+
+static bool inside(const ts_ip *ip, const ts_geo *g)
+{
+    if (!ip->v)
+        return false;
+    return (g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_internal_default(ip);
+}
+
+static uint64_t ip_hash(uint64_t seed, const ts_ip *ip) { return fnv(fnv(seed, &ip->v, 1), ip->b, sizeof ip->b); }
+
+static uint64_t sweep_src(const ts_ip *ip) { return ip_hash(FNV0 ^ 0x5357, ip) | 1; }
+
+static uint64_t dest_ip(const ts_ip *ip) { return ip_hash(FNV0 ^ 0x504f50, ip) | 1; }
+
+/* A destination name, case-blind, without a trailing dot. */
+static uint64_t dest_name(const char *p, size_t n)
+{
+    uint64_t h = FNV0 ^ 0x4e414d45;
+    while (n && p[n - 1] == '.')
+        n--;
     for (size_t i = 0; i < n; i++) {
-        cell *c = put(r, s[i].src, beh, day);
-        if (!c)
-            return;
-        uint64_t t = fnv_str(FNV0, s[i].target);
-        t = (t ^ (t >> 33)) * 0xff51afd7ed558ccdULL; /* FNV's low bits are poor on near names */
-        t ^= t >> 33;
-        c->sketch[(t % SKETCH_BITS) / 8] |= (uint8_t)(1u << (t % 8));
-        c->hours |= 1u << hour;
+        char ch = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
+        h = (h ^ (unsigned char)ch) * 0x100000001b3ULL;
     }
+    return h | 1;
+}
+
+static void estate_add(ts_routine *r, uint64_t src, int32_t day, uint64_t target)
+{
+    cell *c = put(r, src, BEH_ESTATE, day);
+    if (c)
+        mark_target(c->sketch, target);
+}
+
+/* One more host src reached (BEH_SWEEP) or was reached by (BEH_POPULAR) today: into its
+ * cell, else its slot in the candidates table. A slot whose source reached two or more
+ * hosts today is kept from newcomers; a source that finds its slot taken tries again with
+ * its next event, and one day with a slot is enough (occasions and prevalence are per day). */
+static void count_add(ts_routine *r, candidate *table, uint64_t beh, uint64_t src, int32_t day, unsigned hour,
+                      uint64_t target)
+{
+    cell *c = r->cap ? &r->cells[slot_of(r, src, beh, day)] : NULL;
+    if (c && c->src) {
+        mark_target(c->sketch, target);
+        c->hours |= 1u << hour;
+        return;
+    }
+    candidate *k = &table[(src ^ (src >> 32) ^ (uint64_t)day) % CANDIDATES];
+    if (k->src != src || k->day != day) {
+        unsigned bits = 0;
+        for (size_t i = 0; i < sizeof k->sketch; i++)
+            bits += (unsigned)__builtin_popcount(k->sketch[i]);
+        if (k->src && k->day >= day && bits >= 2)
+            return; /* a busier source of the day holds the slot */
+        memset(k, 0, sizeof *k);
+        k->src = src, k->day = day;
+    }
+    mark_target(k->sketch, target);
+    k->hours |= 1u << hour;
+    unsigned bits = 0;
+    for (size_t i = 0; i < sizeof k->sketch; i++)
+        bits += (unsigned)__builtin_popcount(k->sketch[i]);
+    if (bits < PROMOTE || !(c = put(r, src, beh, day)))
+        return;
+    memcpy(c->sketch, k->sketch, sizeof c->sketch);
+    c->hours |= k->hours;
+    memset(k, 0, sizeof *k);
+}
+
+void ts_routine_event(ts_routine *r, const ts_event *ev)
+{
+    if (!r || ev->ts_ns <= 0)
+        return;
+    int32_t day = (int32_t)floor_div(ev->ts_ns, NS_DAY);
+    if (day > r->newest_day)
+        r->newest_day = day;
+    if (day < r->newest_day - (int32_t)r->horizon_days)
+        return;
+    if (ev->host.n) { /* the host that logged it, by its first label, case-blind */
+        char low[64];
+        size_t n = 0;
+        while (n < ev->host.n && n < sizeof low && ev->host.p[n] != '.') {
+            char ch = ev->host.p[n];
+            low[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+        }
+        estate_add(r, 3, day, fnv(FNV0, low, n));
+    }
+    if (!inside(&ev->src_ip, &ev->src_geo) || !ev->dst_ip.v)
+        return;
+    unsigned hour = (unsigned)(floor_div(ev->ts_ns, NS_HOUR) % 24);
+    uint64_t src = ip_hash(FNV0, &ev->src_ip);
+    /* Who goes where: names wherever they are asked (the DNS resolver and the web proxy are
+       inside), outside addresses as they are reached. */
+    if (ev->domain.n)
+        count_add(r, r->dest, BEH_POPULAR, dest_name(ev->domain.p, ev->domain.n), day, hour, src);
+    if (!inside(&ev->dst_ip, &ev->dst_geo)) {
+        count_add(r, r->dest, BEH_POPULAR, dest_ip(&ev->dst_ip), day, hour, src);
+        return;
+    }
+    if (!(ev->type & TS_TYPE_CONNECTION))
+        return;
+    uint64_t dst = ip_hash(FNV0, &ev->dst_ip);
+    estate_add(r, 1, day, dst);
+    estate_add(r, 1, day, src);
+    count_add(r, r->cand, BEH_SWEEP, sweep_src(&ev->src_ip), day, hour, dst);
 }
 
 /* ---- judging ---------------------------------------------------------------------------------- */
@@ -357,14 +553,41 @@ typedef struct pattern {
 
 static int weekday(int32_t day) { return (int)(((day + 3) % 7 + 7) % 7); } /* 1970-01-01: Thursday */
 
-static void learn_pattern(const ts_routine *r, uint64_t src, uint64_t beh, pattern *p)
+/* The hosts that make a day an occasion: min_hosts, or min_share of the estate (the most
+ * distinct hosts seen on one day) when that is fewer, not below min_floor; min_hosts when
+ * no event said how large the estate is. */
+static double need_hosts(const ts_routine *r)
+{
+    double estate = 0;
+    for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++)
+        for (uint64_t src = 1; src <= 3; src += 2) {
+            const cell *c = find(r, src, BEH_ESTATE, d);
+            double k = c ? distinct(c) : 0;
+            estate = k > estate ? k : estate;
+        }
+    if (estate < 1)
+        return r->min_hosts; /* no events told the estate's size */
+    double need = ceil(r->min_share * estate);
+    need = need < r->min_hosts ? need : r->min_hosts;
+    return need < r->min_floor ? r->min_floor : need;
+}
+
+/* Occasions of (src, beh): days it touched need targets; with gate set, only days on which
+ * the gate source swept gate_need hosts. */
+static void learn_pattern(const ts_routine *r, uint64_t src, uint64_t beh, double need, uint64_t gate,
+                          double gate_need, pattern *p)
 {
     memset(p, 0, sizeof *p);
     for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++) {
         const cell *c = find(r, src, beh, d);
         double k = c ? distinct(c) : 0;
-        if (k + 0.5 < r->min_hosts)
+        if (!c || k + 0.5 < need)
             continue;
+        if (gate) {
+            const cell *g = find(r, gate, BEH_SWEEP, d);
+            if (!g || distinct(g) + 0.5 < gate_need)
+                continue;
+        }
         if (!p->occasions++)
             p->first = d;
         p->last = d;
@@ -401,8 +624,9 @@ static const char *const day_names[7] = {"Monday", "Tuesday", "Wednesday", "Thur
                                          "Friday", "Saturday", "Sunday"};
 
 /* "10.0.5.20 touched 140 hosts every Monday 02:00-03:00 UTC over 3 weeks (brute-force
- * T1110.001): a learned routine" */
-static void describe(const pattern *p, const side *s, const ts_alert *a, const named *nm, char *buf, size_t cap)
+ * T1110.001): a learned routine"; with sweep set, the sweeps it came with. */
+static void describe(const pattern *p, const side *s, const ts_alert *a, const named *nm, const pattern *sweep,
+                     char *buf, size_t cap)
 {
     char when[96] = "", what[160];
     int lo = -1, hi = -1;
@@ -420,24 +644,81 @@ static void describe(const pattern *p, const side *s, const ts_alert *a, const n
     if (nm)
         snprintf(buf, cap, "routine: %s is a %s (%s)%s%s%s, doing %s", s->name, nm->kind, nm->reason,
                  p->occasions ? ";" : "", p->occasions ? " it touched many hosts" : "", when, what);
+    else if (sweep)
+        snprintf(buf, cap, "routine: %s sweeps the network (up to %u internal hosts a day on %u days); %s came "
+                 "with its sweeps%s: learned, not raised", s->name, sweep->most, sweep->occasions, what, when);
+    else if (s->remote == 2)
+        snprintf(buf, cap, "routine: the same alert (%s) on %u hosts at once%s: a fleet-wide job, learned, not raised",
+                 s->name, p->most, when);
     else
         snprintf(buf, cap, "routine: %s touched %u hosts%s, doing %s: learned, not raised", s->name, p->most,
                  when, what);
 }
 
+static bool listed(const char *list, const char *name)
+{
+    ts_str it;
+    for (const char *p = list; name && ts_str_next_item(&p, &it);)
+        if (it.n == strlen(name) && strncasecmp(it.p, name, it.n) == 0)
+            return true;
+    return false;
+}
+
+/* The most internal hosts that reached the destination on one day of the horizon. */
+static double prevalence(const ts_routine *r, uint64_t dest)
+{
+    double most = 0;
+    for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++) {
+        const cell *c = find(r, dest, BEH_POPULAR, d);
+        double k = c ? distinct(c) : 0;
+        most = k > most ? k : most;
+    }
+    return most;
+}
+
+/* An outbound alert of a timing detector about a destination everybody goes to. */
+static int popular(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
+{
+    if (a->direction != TS_DIR_OUTBOUND || !listed(r->popular_detectors, a->detector))
+        return 0;
+    double need = need_hosts(r), by_ip = ts_ip_set(&a->remote_ip) ? prevalence(r, dest_ip(&a->remote_ip)) : 0;
+    double by_name = a->remote_name ? prevalence(r, dest_name(a->remote_name, strlen(a->remote_name))) : 0;
+    double most = by_ip > by_name ? by_ip : by_name;
+    if (most + 0.5 < need)
+        return 0;
+    char ip[TS_IP_STRLEN];
+    snprintf(buf, cap, "routine: %s is a popular destination (up to %.0f internal hosts reach it a day): "
+             "regular contact with it is habit, not an implant's; learned, not raised",
+             a->remote_name ? a->remote_name : ts_ip_format(&a->remote_ip, ip), most);
+    return 1;
+}
+
 /* The routine reason for a into buf, or 0 when a is not routine. */
 static int judge(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
 {
+    if (a->kind != TS_EV_INDICATOR && a->kind != TS_EV_HOME_NETWORK && popular(r, a, buf, cap))
+        return 1;
     side s[2];
     size_t n = sides(a, s);
     uint64_t beh = behaviour(a);
+    double need = n ? need_hosts(r) : 0;
     for (size_t i = 0; i < n; i++) {
-        pattern p;
-        learn_pattern(r, s[i].src, beh, &p);
-        const named *nm = named_source(r, s[i].ip, s[i].host);
+        pattern p, sw;
+        const pattern *sweep = NULL;
+        learn_pattern(r, s[i].src, beh, need, 0, 0, &p);
+        const named *nm = s[i].remote == 2 ? NULL : named_source(r, s[i].ip, s[i].host);
         if (nm && p.occasions >= 1) { /* named: its fan-out is expected whenever it runs */
-            describe(&p, &s[i], a, nm, buf, cap);
+            describe(&p, &s[i], a, nm, NULL, buf, cap);
             return 1;
+        }
+        if (p.occasions < r->min_occasions && s[i].ip && ts_ip_set(s[i].ip)) {
+            /* a sweeper: its alerts recur with its sweeps, however few hosts they are about */
+            uint64_t g = sweep_src(s[i].ip);
+            learn_pattern(r, g, BEH_SWEEP, need, 0, 0, &sw);
+            if (sw.occasions >= r->min_occasions) {
+                learn_pattern(r, s[i].src, family(a), 1, g, need, &p);
+                sweep = &sw;
+            }
         }
         if (p.occasions < r->min_occasions)
             continue;
@@ -446,7 +727,7 @@ static int judge(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
             usual = usual_time(r, &p, a->hits[k].ts_ns);
         if (!usual) /* its usual doing, at an unusual time: worth a look */
             continue;
-        describe(&p, &s[i], a, NULL, buf, cap);
+        describe(&p, &s[i], a, NULL, sweep, buf, cap);
         return 1;
     }
     return 0;

@@ -25,6 +25,11 @@ void ts_routine_free(ts_routine *r);
  * is its event's time). Alerts may come in any time order. */
 void ts_routine_observe(ts_routine *r, const ts_alert *a);
 
+/* Learns from one event what alerts cannot say: the estate's size and the inside addresses
+ * that connect to many internal hosts a day (sweeps). Cheap: most events touch one slot. */
+struct ts_event;
+void ts_routine_event(ts_routine *r, const struct ts_event *ev);
+
 /* Marks the alerts of inc that are a routine source's usual doing (alerts already
  * suppressed are left alone): a->routine set, a->suppressed holds "routine: REASON".
  * inc->severity becomes the highest of the alerts left active. Returns how many it marked,

@@ -26,7 +26,12 @@
  *
  * A source that `shared_accounts` or more accounts already logged on from (a VPN address
  * pool, a terminal server, a jump host) is the organisation's own way in: new for one
- * admin, it is not a new place.
+ * admin, it is not a new place. Nor is a new client name on a logon to the account's own
+ * desk (a host it logs on to at the console) when the client is not one of ours (its name
+ * never logged a logon here) and came through an inside address the account logged on
+ * from before: someone on the VPN reaching their office PC from a home or hotel computer,
+ * whose name is whatever that computer is called. The address and the account are what
+ * would be new.
  *
  * A new source inside is an alert by itself. Outside, people work from home and travel,
  * so a new network is an alert only at an hour the account never works (the intruders
@@ -380,6 +385,38 @@ static const char *src_name(logon *l)
     return l->source;
 }
 
+/* Keys in seen: the account's desk (a host it logged on to at the console) and an inside
+ * address it logged on from. */
+static uint64_t desk_key(uint64_t acct, ts_str host)
+{
+    const char *dot = host.n ? memchr(host.p, '.', host.n) : NULL;
+    return bl_hash(dot ? ts_str_make(host.p, (size_t)(dot - host.p)) : host, acct ^ 0xde5c);
+}
+
+static uint64_t addr_key(uint64_t acct, const ts_ip *ip) { return bl_hash_ip(ip, acct ^ 0xadd); }
+
+static uint64_t ours_key(ts_str host) { return desk_key(0x0c5, host); }
+
+/* A named inside client new for the account, on its own desk, from an address it used. */
+static bool own_desk(const cred_state *st, const logon *l)
+{
+    const ts_event *ev = l->ev;
+    return l->kind == SRC_HOST && ev->src_ip.v && ev->host.n && !bl_map_get(&st->seen, ours_key(ev->src_host)) &&
+           bl_map_get(&st->seen, desk_key(l->acct, ev->host)) && bl_map_get(&st->seen, addr_key(l->acct, &ev->src_ip));
+}
+
+static void learn_ways(cred_state *st, const logon *l)
+{
+    const ts_event *ev = l->ev;
+    int t = ev->logon_type;
+    if (ev->host.n) /* a machine of ours: it logs logons */
+        bl_set_add(&st->seen, ours_key(ev->host), ev->ts_ns);
+    if ((t == 2 || t == 7 || t == 11) && ev->host.n)
+        bl_set_add(&st->seen, desk_key(l->acct, ev->host), ev->ts_ns);
+    else if (!l->external && ev->src_ip.v && !loopback(&ev->src_ip))
+        bl_set_add(&st->seen, addr_key(l->acct, &ev->src_ip), ev->ts_ns);
+}
+
 /* The source of a failure, for spraying and brute force: the address, else the client's
  * name. 0 when the event names neither. */
 static uint64_t fail_source(const ts_event *ev)
@@ -722,7 +759,7 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
         /* A source many accounts log on from (a VPN pool, a terminal server) is the
            organisation's own way in, not a new place for this account. */
         uint32_t *pop = bl_map_put(&st->shared, l.src_hash, ev->ts_ns, NULL);
-        if (!created && !(pop && *pop >= st->shared_accounts))
+        if (!created && !(pop && *pop >= st->shared_accounts) && !own_desk(st, &l))
             why |= R_NEW_SRC;
         if (pop && *pop < UINT32_MAX)
             (*pop)++;
@@ -742,6 +779,7 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     unsigned earlier = (unsigned)p->n_logons;
     double over_days = p->n_logons ? (double)(p->last_ns - p->first_ns) / (86400.0 * BL_NS) : 0.0;
     learn(p, &l);
+    learn_ways(st, &l);
     /* Young baselines judge only what is outside; a new logon type alone is no alert. */
     /* Inside, a new source alone is worth a look; outside, people travel and work from
        home, so a new network needs an unusual hour too (which the hour alone is). A young

@@ -38,6 +38,14 @@
  * address pool, a terminal server): the admins' new way in. For a service or WMI, whose source the event does
  * not name, the tool itself is the source, and one host is enough to make it known.
  *
+ * Nor is an account reaching its own desk (a host it logs on to at the console) by remote
+ * desktop or network logon from a computer that is not one of ours (its name never logged
+ * a logon here), through an address the account logged on from before (the VPN session's
+ * own logon to a domain controller counts): someone at home or in a hotel working on their
+ * office PC. The client's name is then whatever that computer is called, so it is not what
+ * makes the source new. One of our machines, another account, another host than its desk,
+ * or an address the account never used is judged as above.
+ *
  * New services: a service whose name and binary this estate never installed before,
  * installed after the learning period, alerts on every host it lands on for
  * `new_service_days` (one alert, counting the hosts): an implant or a wiper installed
@@ -94,6 +102,7 @@ typedef struct held {
     ts_alert *a;      /* built when seen, with its evidence; NULL: free slot */
     uint64_t pair;    /* the (source, destination, method) key */
     uint64_t actor;   /* its key in actors */
+    uint64_t src;     /* the source's key in shared (0: none) */
     int64_t ts;
     bool recurs;      /* the pair came again on another day: routine */
 } held;
@@ -112,6 +121,7 @@ typedef struct lat_state {
     bl_map actors;    /* (source, method) -> uint32 new pairs it made (saved) */
     bl_map shared;    /* source -> uint32 accounts that logged on from it (saved) */
     bl_map users;     /* (account, source) logons seen, for shared (saved) */
+    bl_map ways;      /* (account, desk host) console logons, (account, address) logons (saved) */
     uint32_t shared_accounts;
     bl_map services; /* (service name, binary) -> int64 first install (saved) */
     pending pend[PENDING_SLOTS];
@@ -171,6 +181,7 @@ static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
     bl_map_init(&st->actors, sizeof(uint32_t), max / 10);
     bl_map_init(&st->shared, sizeof(uint32_t), max / 10);
     bl_map_init(&st->users, 0, max / 2);
+    bl_map_init(&st->ways, 0, max / 2);
     st->shared_accounts = (uint32_t)bl_conf(c, SEC, "shared_accounts", 5);
     bl_map_init(&st->services, sizeof(int64_t), max / 10);
     return TOCSIN_OK;
@@ -188,6 +199,7 @@ static void lat_fini(void *state)
     bl_map_free(&st->services);
     bl_map_free(&st->shared);
     bl_map_free(&st->users);
+    bl_map_free(&st->ways);
 }
 
 /* ---- names -------------------------------------------------------------------------- */
@@ -271,7 +283,10 @@ static void look_back(lat_state *st, const ts_alert_sink *out)
     for (uint32_t i = 0; i < st->n_held; i++) {
         held *h = &st->held[i];
         const uint32_t *made = bl_map_get(&st->actors, h->actor);
-        if (h->recurs || (made && *made > st->established)) {
+        const uint32_t *pop = h->src ? bl_map_get(&st->shared, h->src) : NULL;
+        /* A source that many accounts turned out to log on from (a VPN pool the first
+           remote workers came in through) is the organisation's way in, as judge says. */
+        if (h->recurs || (made && *made > st->established) || (pop && *pop >= st->shared_accounts)) {
             ts_alert_free(h->a);
         } else {
             if (!young(st, h->ts))
@@ -325,6 +340,51 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, c
                          (double)st->window_ns / (60.0 * BL_NS), hist));
 }
 
+/* ---- the accounts' own ways ------------------------------------------------------------ */
+
+static uint64_t desk_key(ts_str user, uint64_t host) { return bl_hash(user, bl_hash_u64(host, 0xde5c)); }
+
+static uint64_t addr_key(ts_str user, const ts_ip *ip) { return bl_hash(user, bl_hash_ip(ip, BL_SEED ^ 0xadd)); }
+
+static uint64_t ours_key(uint64_t host) { return bl_hash_u64(host, 0x0c5); }
+
+static bool way_known(const lat_state *st, uint64_t key) { return bl_map_get(&st->ways, key) != NULL; }
+
+/* An account's remote or network logon to a host it logs on to at the console, from an
+ * address (not a client name: a home computer's is anything) it logged on from before. A
+ * network sensor's RDP names addresses only: the desk is then an address the account's own
+ * logons come from (its office PC), and the source one it came from too (its VPN session). */
+static bool own_desk(const lat_state *st, const edge *e)
+{
+    const ts_event *ev = e->ev;
+    if ((e->m != M_RDP && e->m != M_ADMIN_LOGON) || !e->dst.exact || !ev->src_ip.v || system_account(ev->user))
+        return false;
+    if (!e->src.name.n)
+        return e->m == M_RDP && !e->dst.name.n && ts_ip_set(&e->dst.ip) && !ts_ip_eq(&e->dst.ip, &ev->src_ip) &&
+               way_known(st, addr_key(ev->user, &e->dst.ip)) && way_known(st, addr_key(ev->user, &ev->src_ip));
+    if (way_known(st, ours_key(e->src.exact)))
+        return false;
+    return way_known(st, desk_key(ev->user, e->dst.exact)) && way_known(st, addr_key(ev->user, &ev->src_ip));
+}
+
+/* Learns, after the logon was judged, the account's desk (console logons: interactive,
+ * unlock, cached) and the address it came from. */
+static void learn_ways(lat_state *st, const ts_event *ev)
+{
+    end here = {0};
+    set_end(&here, ev->host, NULL, false);
+    if (here.exact) /* a machine of ours: it logs logons */
+        bl_set_add(&st->ways, ours_key(here.exact), ev->ts_ns);
+    if (ev->logon_type == 2 || ev->logon_type == 7 || ev->logon_type == 11) {
+        end dst = {0};
+        set_end(&dst, ev->host, NULL, false);
+        if (dst.exact)
+            bl_set_add(&st->ways, desk_key(ev->user, dst.exact), ev->ts_ns);
+    } else if (ev->src_ip.v && !loopback(&ev->src_ip)) {
+        bl_set_add(&st->ways, addr_key(ev->user, &ev->src_ip), ev->ts_ns);
+    }
+}
+
 /* ---- edges ------------------------------------------------------------------------------ */
 
 static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
@@ -349,6 +409,8 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     const uint32_t *pop = e->src.h ? bl_map_get(&st->shared, e->src.h) : NULL;
     if (pop && *pop >= st->shared_accounts)
         return; /* a VPN pool or terminal server many accounts log on from */
+    if (own_desk(st, e))
+        return; /* its own desk from its own address: working from home */
     /* Without a named source the tool is the source, and one host it ran on makes it a
        known tool: the admins' PsExec stays quiet after its first new host. */
     uint64_t who = e->src.h ? e->src.h : bl_hash(e->detail, BL_SEED ^ 0x21);
@@ -384,7 +446,7 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
         out->emit(out->ud, a);
         return;
     }
-    st->held[st->n_held++] = (held){a, pair, actor, ev->ts_ns, false};
+    st->held[st->n_held++] = (held){a, pair, actor, e->src.h, ev->ts_ns, false};
 }
 
 /* An edge from the event's source (host name, else address) to the host that logged it. */
@@ -451,9 +513,12 @@ static void count_shared(lat_state *st, const ts_event *ev)
 
 static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
-    if (ev->outcome != TS_OUTCOME_SUCCESS || system_account(ev->user) ||
-        (ev->src_ip.v && loopback(&ev->src_ip)))
+    if (ev->outcome != TS_OUTCOME_SUCCESS || system_account(ev->user))
         return;
+    if (ev->src_ip.v && loopback(&ev->src_ip)) { /* a console logon names 127.0.0.1 */
+        learn_ways(st, ev);
+        return;
+    }
     uint64_t uh = bl_hash(ev->user, BL_SEED);
     if (ev->logon_type == 3)
         __builtin_prefetch(bl_map_at(&st->privs, uh)); /* asked for now, looked in below */
@@ -461,14 +526,19 @@ static void on_logon(lat_state *st, const ts_event *ev, const ts_alert_sink *out
         count_shared(st, ev);
     if (ev->logon_type == 10) {
         edge_in(st, ev, M_RDP, out);
+        learn_ways(st, ev);
         return;
     }
-    if (ev->logon_type != 3 || (!ev->src_ip.v && !ev->src_host.n))
+    if (ev->logon_type != 3 || (!ev->src_ip.v && !ev->src_host.n)) {
+        learn_ways(st, ev);
         return;
+    }
     if (bl_map_get(&st->privs, uh)) {
         edge_in(st, ev, M_ADMIN_LOGON, out);
+        learn_ways(st, ev);
         return;
     }
+    learn_ways(st, ev);
     ts_str id = ts_event_field(ev, "TargetLogonId");
     if (!id.n)
         return;
@@ -675,6 +745,7 @@ static tocsin_code lat_save(void *state, void **blob, size_t *len)
     bl_put_map(&b, &st->services);
     bl_put_map(&b, &st->shared);
     bl_put_map(&b, &st->users);
+    bl_put_map(&b, &st->ways);
     return bl_buf_finish(&b, blob, len);
 }
 
@@ -692,6 +763,8 @@ static tocsin_code lat_load(void *state, const void *blob, size_t len)
     bl_get_map(&r, &st->services);
     bl_get_map(&r, &st->shared);
     bl_get_map(&r, &st->users);
+    if (!r.fail && r.off < r.n) /* absent from the state of earlier versions: learnt afresh */
+        bl_get_map(&r, &st->ways);
     if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
         bl_map_free(&st->pairs);
         bl_map_free(&st->fan);
@@ -700,6 +773,7 @@ static tocsin_code lat_load(void *state, const void *blob, size_t len)
         bl_map_free(&st->services);
         bl_map_free(&st->shared);
         bl_map_free(&st->users);
+        bl_map_free(&st->ways);
         st->first_ns = 0;
         return TOCSIN_E_FORMAT;
     }
@@ -709,11 +783,12 @@ static tocsin_code lat_load(void *state, const void *blob, size_t len)
 static size_t lat_usage(void *state, ts_state_use *out, size_t n)
 {
     const lat_state *st = state;
-    const bl_map *maps[] = {&st->pairs, &st->fan, &st->privs, &st->actors, &st->shared, &st->users, &st->services};
+    const bl_map *maps[] = {&st->pairs, &st->fan,   &st->privs,   &st->actors,
+                            &st->shared, &st->users, &st->services, &st->ways};
     static const char *const names[] = {"pairs",   "fan-out actors",          "privileged accounts",
                                         "actors",  "sources",                 "account-source logons",
-                                        "services"};
-    return bl_maps_use(maps, names, 7, out, n);
+                                        "services", "desks and addresses"};
+    return bl_maps_use(maps, names, 8, out, n);
 }
 
 const ts_detector ts_detector_lateral = {

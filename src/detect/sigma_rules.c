@@ -19,12 +19,20 @@
  * evidence that the rule's behaviour happened (an alert would feed incidents and
  * attribution with a technique the event may not show, and a costly regex on ordinary long
  * values would alert on every host); it is a hole in coverage the analyst must see, and
- * a value padded to make a rule miss leaves exactly this trace. */
+ * a value padded to make a rule miss leaves exactly this trace.
+ *
+ * Levels: a rule below [sigma] min_level (default medium, as Hayabusa shows low and
+ * informational rules only when asked) still makes its alert, stored and shown in the
+ * incident's timeline with the reason, but marked like a routine source's doing: not
+ * raised, no weight in severity or attribution. SigmaHQ's low and informational rules say
+ * themselves that their false positives are ordinary administration (a logoff, `net
+ * user`, `nltest`); as alarms they would bury everything else, as context they help. */
 
 typedef struct sigma_state {
     ts_sigma *set;
     ts_sigma_scratch *sc;
     size_t loaded, refused;
+    uint8_t min_sev; /* rules below are kept in the timeline, not raised */
 } sigma_state;
 
 /* Rules are counted as they load, for the summary and the progress line. */
@@ -47,12 +55,23 @@ static void on_status(void *ud, const ts_sigma_status *st)
     }
 }
 
+static uint8_t severity(const char *level);
+
 static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
 {
     sigma_state *s = state;
     char path[4096], err[512];
     if (!ctx->n_rules_dirs)
         return TOCSIN_OK;
+    const char *min = ts_config_get(ctx->config, "sigma", "min_level");
+    if (min && strcmp(min, "informational") && strcmp(min, "low") && strcmp(min, "medium") && strcmp(min, "high") &&
+        strcmp(min, "critical")) {
+        if (ctx->diag)
+            ctx->diag(ctx->diag_ud, "detect.conf", 0,
+                      "[sigma] min_level is one of informational, low, medium, high, critical");
+        return TOCSIN_E_ARG;
+    }
+    s->min_sev = severity(min ? min : "medium");
     snprintf(path, sizeof path, "%s/sigma/logsources.tsv", ctx->data_dir ? ctx->data_dir : ".");
     s->set = ts_sigma_new(path, err, sizeof err);
     if (!s->set) {
@@ -137,9 +156,15 @@ static ts_str key_field(const ts_event *ev, const char **name)
     return ev->url;
 }
 
+typedef struct hit_ctx {
+    const ts_alert_sink *out;
+    uint8_t min_sev;
+} hit_ctx;
+
 static void on_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
 {
-    const ts_alert_sink *out = ud;
+    const hit_ctx *hc = ud;
+    const ts_alert_sink *out = hc->out;
     ts_alert *a = calloc(1, sizeof *a);
     if (!a)
         return;
@@ -161,7 +186,12 @@ static void on_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
         a->observed = fname ? ts_fmt_alloc("%s=%.*s", fname, (int)obs.n, obs.p) : ts_strndup(obs);
     if (ev->user.n && !a->user)
         a->user = ts_strndup(ev->user);
-    if (!a->key || !a->title) {
+    if (a->severity < hc->min_sev) { /* the timeline's, not an alarm (see the top) */
+        a->suppressed = ts_fmt_alloc("routine: Sigma level %s, below [sigma] min_level: in the timeline, not raised",
+                                     r->level[0] ? r->level : "unset");
+        a->routine = 1;
+    }
+    if (!a->key || !a->title || (a->severity < hc->min_sev && !a->suppressed)) {
         ts_alert_free(a);
         return;
     }
@@ -171,8 +201,9 @@ static void on_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
 static void sigma_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     sigma_state *s = state;
+    hit_ctx hc = {out, s->min_sev};
     if (s->sc)
-        ts_sigma_match(s->set, s->sc, ev, on_hit, (void *)out);
+        ts_sigma_match(s->set, s->sc, ev, on_hit, &hc);
 }
 
 typedef struct gave_up_ctx {

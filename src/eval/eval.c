@@ -260,11 +260,17 @@ tocsin_code tocsin_eval(const tocsin_options *opts, const char *dir, const tocsi
         tocsin_eval_options_init(&none_eo);
         eo = &none_eo;
     }
-    size_t l = strlen(dir);
-    while (l > 1 && dir[l - 1] == '/')
-        l--;
-    if (!(j.dir = strndup(dir, l)))
-        return TOCSIN_E_NOMEM;
+    /* The hunt stores each log by its canonical path; alerts are matched to the truth's
+       places relative to DIR, so DIR is made canonical too ("sim/none", "./x", a link). */
+    if (!(j.dir = realpath(dir, NULL))) {
+        if (errno == ENOMEM)
+            return TOCSIN_E_NOMEM;
+        size_t l = strlen(dir);
+        while (l > 1 && dir[l - 1] == '/')
+            l--;
+        if (!(j.dir = strndup(dir, l)))
+            return TOCSIN_E_NOMEM;
+    }
     rc = read_truth(&j, &truth);
     if (rc == TOCSIN_OK)
         rc = fresh_store(&j, eo->db_path);
