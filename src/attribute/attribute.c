@@ -713,7 +713,8 @@ void ts_attr_params_default(ts_attr_params *p)
     *p = (ts_attr_params){.tech_smooth = TS_TECH_SMOOTH, .tech_family = TS_TECH_FAMILY, .tech_temp = TS_TECH_TEMP,
                           .tech_pseudo = TS_TECH_PSEUDO,
                           .tech_dep = TS_TECH_DEP, .tech_few = TS_TECH_FEW,
-                          .soft_smooth = TS_SOFT_SMOOTH, .soft_temp = TS_SOFT_TEMP,
+                          .tech_span = TS_TECH_SPAN, .soft_smooth = TS_SOFT_SMOOTH, .soft_temp = TS_SOFT_TEMP,
+                          .soft_span = TS_SOFT_SPAN,
                           .prior_unattributed = TS_PRIOR_UNATTRIBUTED};
 }
 

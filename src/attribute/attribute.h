@@ -98,7 +98,8 @@ typedef struct ts_attr_params {
     double tech_temp;    /* the technique channel's log-likelihoods are divided by it */
     double tech_dep;     /* and by (n / TS_TECH_N0)^tech_dep more for n > TS_TECH_N0 techniques */
     double tech_few;     /* and by (TS_TECH_N0 / n)^tech_few more for fewer: a few techniques prove little */
-    double soft_smooth, soft_temp; /* the same for software */
+    double tech_span;    /* a profile of n techniques spreads its mass as over n^tech_span (1: multinomial) */
+    double soft_smooth, soft_temp, soft_span; /* the same for software */
     double prior_unattributed;
     /* Logs whose only link to a named actor is public techniques and software (no
        indicator, no claim, no home network): no such actor above this probability, the rest
