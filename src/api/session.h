@@ -19,6 +19,7 @@ struct tocsin {
     ts_enrich *enrich; /* without a location database it still marks internal ranges */
     struct ts_config *config; /* detector tunables, or NULL when there are none */
     struct ts_tz_table *tz;   /* home time zones for attribution (data/attribution), or NULL */
+    struct ts_share_table *share; /* classes of shared infrastructure (data/attribution), or NULL */
     char err[512];
 };
 

@@ -36,6 +36,14 @@ typedef struct ts_attr_evidence {
     uint8_t suppressed;  /* warninglisted: weighs nothing */
     uint8_t inbound;     /* the actor side connected to us (direct connection), not us to it */
     uint8_t cheap;       /* an indicator cheap to fake or reuse: a public file's hash, a mail sender */
+    /* Shared infrastructure of a known class (sharing.h: CDN, cloud, VPN, dynamic DNS...):
+       the indicator's weight is multiplied by share_factor, and share_why says why. */
+    const char *share_class, *share_why;
+    double share_factor;
+    /* Indicators of one cluster (one source's judgement tying them to the same actors: one
+       report, one feed event) are one piece of evidence: the strongest counts, the others
+       are listed at no weight. 0: a cluster of its own. */
+    uint64_t cluster;
     uint32_t hours_in, hours; /* TS_AE_TIMEZONE: active hours in the country's working time, of all */
     double chance;       /* TS_AE_TIMEZONE: the share of the week that is working time there */
     size_t alert;        /* index of the alert in its incident, or SIZE_MAX */
@@ -119,6 +127,10 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
 /* The same, with the time evidence of tz (timezone.h; NULL: none). */
 struct ts_tz_table;
 tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const struct ts_tz_table *tz, ts_incident *inc);
+/* And with the classes of shared infrastructure of share (sharing.h; NULL: none). */
+struct ts_share_table;
+tocsin_code ts_attribute_incident_with(const ts_intel *ti, const struct ts_tz_table *tz,
+                                       const struct ts_share_table *share, ts_incident *inc);
 void ts_attribution_free(ts_attribution *a);
 /* Whether an indicator of this type is cheap to fake or reuse: a file's hash (public tools
  * and leaked samples can be copied) or a mail sender (typed by the sender). */

@@ -77,6 +77,10 @@
  * than this (x400) is a stated conflict, the pattern of a false flag. */
 #define TS_CONFLICT_NATS 6.0
 
+/* Actors whose costly support is within this many nats of the strongest are contested: one
+ * of them had its infrastructure reused or planted, and cheap evidence cannot choose. */
+#define TS_CONTESTED_NATS 1.0
+
 /* Contributions of one kind listed one by one; weaker ones are summed into one line. */
 #define TS_KEEP_PER_KIND 12
 
