@@ -98,6 +98,7 @@ static void cat_build(cat *c)
     c->src = ts_intel_source(ti, "sony-2014");
     add_ioc(c, TS_IOC_IP, "203.131.222.102", c->set_lazarus, 90, 0);
     add_ioc(c, TS_IOC_DOMAIN, "evil-lazarus.example", c->set_lazarus, 80, 0);
+    add_ioc(c, TS_IOC_DOMAIN, "c2.duckdns.org", c->set_lazarus, 80, 0);
     add_ioc(c, TS_IOC_IP, "198.51.100.9", c->set_russia, 90, 0);
     add_ioc(c, TS_IOC_IP, "8.8.8.8", c->set_lazarus, 90, 0);
     add_ioc(c, TS_IOC_IP, "8.8.8.8", 0, 100, TS_IOC_ALLOW);
@@ -786,7 +787,9 @@ static void test_analyst_input(const cat *c)
     CHECK(weight_of(l, "HOPLIGHT") > 0);
     CHECK(weight_of(l, "WannaCry") > 0);
     CHECK(weight_of(l, "ip 203.131.222.102 in sony-2014") > 0);
-    CHECK(weight_of(l, "domain evil-lazarus.example") > 0);
+    /* the same feed ties the domain to the same actors as the address: one judgement */
+    CHECK(weight_of(l, "domain evil-lazarus.example") == 0);
+    CHECK(weight_of(l, "one judgement, counted once") == 0);
     CHECK(weight_of(l, "HIDDEN COBRA") > 0);
     CHECK(weight_of(l, "8.8.8.8") == 0); /* warninglisted */
     CHECK(weight_of(l, "inbound from KP") > 0);
@@ -1011,6 +1014,19 @@ static void test_sharing(const cat *c)
     CHECK_INT(ts_attribute_incident_with(c->ti, NULL, &t, inc), TOCSIN_OK);
     CHECK(weight_of(find(inc->attribution, "Lazarus Group"), "(dyndns: dynamic DNS)") > 0);
     ts_incident_free(inc);
+    /* The analyst's reader weighs it the same way when given the table, fully without. */
+    FILE *in = fmemopen((void *)"domain c2.duckdns.org\n", 22, "r");
+    ts_attribution *a = NULL;
+    CHECK_INT(ts_attribute_read_with(c->ti, &t, in, &a, NULL, NULL), TOCSIN_OK);
+    fclose(in);
+    double shared = a ? weight_of(find(a, "Lazarus Group"), "(dyndns: dynamic DNS), so it counts x0.25") : NAN;
+    ts_attribution_free(a);
+    in = fmemopen((void *)"domain c2.duckdns.org\n", 22, "r");
+    CHECK_INT(ts_attribute_read(c->ti, in, &a, NULL, NULL), TOCSIN_OK);
+    fclose(in);
+    double full = a ? weight_of(find(a, "Lazarus Group"), "c2.duckdns.org") : NAN;
+    ts_attribution_free(a);
+    CHECK(shared > 0 && full > 0 && fabs(shared - 0.25 * full) < 1e-9);
     ts_share_free(&t);
 }
 

@@ -471,7 +471,7 @@ static void attribute_diag(void *ud, uint64_t line, const char *msg)
 tocsin_code tocsin_attribute(tocsin *t, FILE *in)
 {
     ts_attribution *a = NULL;
-    tocsin_code rc = ts_attribute_read(t->intel, in, &a, attribute_diag, t);
+    tocsin_code rc = ts_attribute_read_with(t->intel, t->share, in, &a, attribute_diag, t);
     if (a) {
         ts_report_attribution(t->intel, a, t->out, t->o.json);
         ts_attribution_free(a);

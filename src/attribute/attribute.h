@@ -144,6 +144,11 @@ bool ts_attr_ioc_cheap(ts_ioc_type type);
  * otherwise *out is NULL: TOCSIN_E_IO on a read error, TOCSIN_E_NOMEM, TOCSIN_E_ARG. */
 tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, ts_attribution **out,
                               void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
+/* The same, weighing indicators by the classes of shared infrastructure of share (NULL:
+ * none, as ts_attribute_read). */
+tocsin_code ts_attribute_read_with(const ts_intel *ti, const struct ts_share_table *share, FILE *in,
+                                   ts_attribution **out, void (*diag)(void *ud, uint64_t line, const char *msg),
+                                   void *ud);
 /* The ICD 203 expression of likelihood for p in [0,1] ("almost no chance" .. "almost certainly"). */
 const char *ts_icd203(double p);
 
