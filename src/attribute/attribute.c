@@ -523,11 +523,6 @@ static void cap_cheap(model *m, hyp_b *h)
         h->score += TS_CHEAP_MAX_NATS - cheap;
 }
 
-/* Costly evidence that points to two actors about equally (each has its own exclusive
- * server, say) means one of them was reused or planted: a false flag borrows a leaked server
- * of the actor it imitates. Cheap evidence (files, tools, techniques), which whoever plants a
- * flag controls, then cannot tell those actors apart: each counts only as much of it as the
- * one it helps least, and the conflict is stated. */
 /* Whether a's and b's costly support rests on different evidence (none of a's costly pieces
  * supports b): one indicator tied to two actors is one claim, not a contest. */
 static bool costly_apart(const hyp_b *a, const hyp_b *b)
@@ -542,6 +537,11 @@ static bool costly_apart(const hyp_b *a, const hyp_b *b)
     return true;
 }
 
+/* Costly evidence that points to two actors about equally (each has its own exclusive
+ * server, say) means one of them was reused or planted: a false flag borrows a leaked server
+ * of the actor it imitates. Cheap evidence (files, tools, techniques), which whoever plants a
+ * flag controls, then cannot tell those actors apart: each counts only as much of it as the
+ * one it helps least, and the conflict is stated. */
 static void contested_costly(model *m, double best_costly)
 {
     size_t n = 0, lead = SIZE_MAX, other = SIZE_MAX;
