@@ -5,11 +5,15 @@
  *   build/bench/attr_calibrate /tmp/cases.tsv          # the model as shipped
  *   build/bench/attr_calibrate /tmp/cases.tsv --fit    # search the parameters, then report
  *   build/bench/attr_calibrate /tmp/cases.tsv --bins   # and each kind's reliability table
+ *   build/bench/attr_calibrate /tmp/cases.tsv --cases  # and one line per case
  *
  * The cases (their format: scripts/gen_attr_cases.py) hide part of the true group's profile
  * while they are scored. For each kind of case it prints top-1, top-3, log loss, Brier and
  * the expected calibration error of the top hypothesis (10 bins), with 95% bootstrap
- * intervals (1,000 resamples of the cases). */
+ * intervals (1,000 resamples of the cases). "ECE" bins the top hypothesis, "unattributed"
+ * included (a case whose truth is a catalogued actor counts "unattributed" on top as wrong);
+ * "ECE named" bins the leading named actor's probability against whether it is the truth:
+ * how far "APT1, 93%" can be trusted. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +25,9 @@
 #define MAX_ITEMS 256
 #define BOOT 1000
 
-static bool show_bins; /* --bins: the reliability table of each kind */
+static bool show_bins;  /* --bins: the reliability table of each kind */
+static bool show_cases; /* --cases: one line per case (kind, truth, top hypothesis, rank) */
+static size_t explain;  /* --explain N: case N's hypotheses with every contribution (1-based) */
 
 typedef struct acase {
     char kind[16];
@@ -34,7 +40,11 @@ typedef struct acase {
 
 typedef struct outcome {
     double p_top, p_truth, brier;
+    double p_named; /* the leading named actor's probability (0: none named) */
     int top1, top3;
+    int named_ok;   /* that actor is the truth */
+    size_t rank;      /* of the truth, 1-based; 0: not kept among the hypotheses */
+    char top[64];     /* the top hypothesis' name */
 } outcome;
 
 static size_t split(char *s, char sep, char **out, size_t max)
@@ -48,6 +58,8 @@ static size_t split(char *s, char sep, char **out, size_t max)
     }
     return n;
 }
+
+static const acase *cases; /* all of them, for --explain */
 
 static acase *read_cases(const ts_intel *ti, const char *path, size_t *n)
 {
@@ -112,6 +124,11 @@ static bool run(const ts_intel *ti, const acase *c, const ts_attr_params *base, 
     ts_attribution *a = ts_attribute_with(ti, c->ev, c->n_ev, &p);
     if (!a)
         return false;
+    for (size_t i = 0; explain == (size_t)(c - cases) + 1 && i < a->n && i < 6; i++) {
+        printf("%s %.3f score %.2f\n", a->hyps[i].name, a->hyps[i].probability, a->hyps[i].score);
+        for (size_t j = 0; j < a->hyps[i].n_contribs; j++)
+            printf("    %+.2f %s\n", a->hyps[i].contribs[j].weight, a->hyps[i].contribs[j].what);
+    }
     /* a novel actor's whole profile is hidden: the right answer is "unattributed" */
     bool novel = strcmp(c->kind, "novel") == 0;
     double others = 0, sq = 0;
@@ -135,40 +152,73 @@ static bool run(const ts_intel *ti, const acase *c, const ts_attr_params *base, 
         others -= o->p_truth;
     }
     *o = (outcome){.p_top = a->hyps[0].probability, .p_truth = o->p_truth, .top1 = rank == 1,
-                   .top3 = rank && rank <= 3};
+                   .top3 = rank && rank <= 3, .rank = rank};
+    for (size_t i = 0; i < a->n; i++)
+        if (a->hyps[i].actor) { /* ranked by probability: the first is the leading actor */
+            o->p_named = a->hyps[i].probability;
+            o->named_ok = !novel && a->hyps[i].actor == c->truth;
+            break;
+        }
+    snprintf(o->top, sizeof o->top, "%s", a->hyps[0].name);
     o->brier = sq + others * others + (1 - o->p_truth) * (1 - o->p_truth);
     ts_attribution_free(a);
     return true;
 }
 
 typedef struct metrics {
-    double top1, top3, logloss, brier, ece;
+    double top1, top3, logloss, brier, ece, ece_named;
 } metrics;
+#define N_METRICS 6
 
-/* The metrics of the outcomes picked by idx (n of them). */
-static metrics score(const outcome *o, const size_t *idx, size_t n)
+/* The expected calibration error (10 bins) of stated probabilities against outcomes. */
+static double ece(const double *stated, const int *ok, size_t n, bool print)
+{
+    double bin_n[10] = {0}, bin_conf[10] = {0}, bin_ok[10] = {0}, e = 0;
+    for (size_t j = 0; j < n; j++) {
+        int b = (int)(stated[j] * 10);
+        b = b > 9 ? 9 : b < 0 ? 0 : b;
+        bin_n[b]++;
+        bin_conf[b] += stated[j];
+        bin_ok[b] += ok[j];
+    }
+    for (int b = 0; b < 10; b++)
+        if (bin_n[b]) {
+            e += fabs(bin_conf[b] - bin_ok[b]) / (double)n;
+            if (print)
+                printf("    bin %d: %3.0f cases, stated %.2f, right %.2f\n", b, bin_n[b], bin_conf[b] / bin_n[b],
+                       bin_ok[b] / bin_n[b]);
+        }
+    return e;
+}
+
+/* The metrics of the outcomes picked by idx (n of them); print: their reliability tables. */
+static metrics score(const outcome *o, const size_t *idx, size_t n, bool print)
 {
     metrics m = {0};
-    double bin_n[10] = {0}, bin_conf[10] = {0}, bin_ok[10] = {0};
+    double *st = malloc(2 * n * sizeof *st);
+    int *ok = malloc(2 * n * sizeof *ok);
+    if (!st || !ok) {
+        free(st);
+        free(ok);
+        return (metrics){NAN, NAN, NAN, NAN, NAN, NAN};
+    }
     for (size_t j = 0; j < n; j++) {
         const outcome *x = &o[idx[j]];
         m.top1 += x->top1;
         m.top3 += x->top3;
         m.logloss -= log(x->p_truth > 1e-6 ? x->p_truth : 1e-6);
         m.brier += x->brier;
-        int b = (int)(x->p_top * 10);
-        b = b > 9 ? 9 : b < 0 ? 0 : b;
-        bin_n[b]++;
-        bin_conf[b] += x->p_top;
-        bin_ok[b] += x->top1;
+        st[j] = x->p_top, ok[j] = x->top1;
+        st[n + j] = x->p_named, ok[n + j] = x->named_ok;
     }
-    for (int b = 0; b < 10; b++)
-        if (bin_n[b]) {
-            m.ece += fabs(bin_conf[b] - bin_ok[b]) / (double)n;
-            if (show_bins)
-                printf("    bin %d: %3.0f cases, stated %.2f, right %.2f\n", b, bin_n[b], bin_conf[b] / bin_n[b],
-                       bin_ok[b] / bin_n[b]);
-        }
+    if (print)
+        printf("  the top hypothesis (unattributed included):\n");
+    m.ece = ece(st, ok, n, print);
+    if (print)
+        printf("  the leading named actor:\n");
+    m.ece_named = ece(st + n, ok + n, n, print);
+    free(st);
+    free(ok);
     m.top1 /= (double)n;
     m.top3 /= (double)n;
     m.logloss /= (double)n;
@@ -188,10 +238,10 @@ static void report(const char *kind, const outcome *o, const size_t *idx, size_t
         return;
     if (show_bins)
         printf("%s:\n", kind);
-    metrics m = score(o, idx, n);
-    double *bs[5];
+    metrics m = score(o, idx, n, show_bins);
+    double *bs[N_METRICS];
     size_t *pick = malloc(n * sizeof *pick);
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < N_METRICS; k++)
         bs[k] = malloc(BOOT * sizeof *bs[k]);
     unsigned long long r = 88172645463325252ULL;
     for (int b = 0; b < BOOT; b++) {
@@ -199,41 +249,20 @@ static void report(const char *kind, const outcome *o, const size_t *idx, size_t
             r ^= r << 13, r ^= r >> 7, r ^= r << 17;
             pick[j] = idx[r % n];
         }
-        /* pick holds outcome indexes already */
-        metrics x = {0};
-        {
-            double bin_n[10] = {0}, bin_conf[10] = {0}, bin_ok[10] = {0};
-            for (size_t j = 0; j < n; j++) {
-                const outcome *y = &o[pick[j]];
-                x.top1 += y->top1;
-                x.top3 += y->top3;
-                x.logloss -= log(y->p_truth > 1e-6 ? y->p_truth : 1e-6);
-                x.brier += y->brier;
-                int bb = (int)(y->p_top * 10);
-                bb = bb > 9 ? 9 : bb;
-                bin_n[bb]++;
-                bin_conf[bb] += y->p_top;
-                bin_ok[bb] += y->top1;
-            }
-            for (int k = 0; k < 10; k++)
-                if (bin_n[k])
-                    x.ece += fabs(bin_conf[k] - bin_ok[k]) / (double)n;
-        }
-        bs[0][b] = x.top1 / (double)n;
-        bs[1][b] = x.top3 / (double)n;
-        bs[2][b] = x.logloss / (double)n;
-        bs[3][b] = x.brier / (double)n;
-        bs[4][b] = x.ece;
+        metrics x = score(o, pick, n, false);
+        const double v[N_METRICS] = {x.top1, x.top3, x.logloss, x.brier, x.ece, x.ece_named};
+        for (int k = 0; k < N_METRICS; k++)
+            bs[k][b] = v[k];
     }
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < N_METRICS; k++)
         qsort(bs[k], BOOT, sizeof *bs[k], cmp_double);
-    const double v[5] = {m.top1, m.top3, m.logloss, m.brier, m.ece};
-    const char *names[5] = {"top-1", "top-3", "log loss", "Brier", "ECE"};
+    const double v[N_METRICS] = {m.top1, m.top3, m.logloss, m.brier, m.ece, m.ece_named};
+    const char *names[N_METRICS] = {"top-1", "top-3", "log loss", "Brier", "ECE", "ECE named"};
     printf("%-9s %4zu cases:", kind, n);
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < N_METRICS; k++)
         printf("  %s %.3f [%.3f, %.3f]", names[k], v[k], bs[k][BOOT / 40], bs[k][BOOT - BOOT / 40 - 1]);
     printf("\n");
-    for (int k = 0; k < 5; k++)
+    for (int k = 0; k < N_METRICS; k++)
         free(bs[k]);
     free(pick);
 }
@@ -250,34 +279,57 @@ static double objective(const ts_intel *ti, const acase *c, size_t n, const ts_a
     return ll / (double)n;
 }
 
+/* The fitted parameters, by name. The prior of "unattributed" is a base rate the ATT&CK
+ * cases cannot teach (they are all attributed, and the share of novel cases is a choice):
+ * it is not fitted. tech_dep and tech_few stop at 1: above, more techniques would say less. */
+#define N_PAR 10
+static const char *const par_name[N_PAR] = {"tech_smooth", "tech_pseudo", "tech_family", "tech_temp", "tech_dep",
+                                            "tech_few",    "soft_smooth", "soft_temp",   "tech_span", "soft_span"};
+static const double par_hi[N_PAR] = {0.95, 500, 1.0, 10, 1, 1, 0.95, 10, 1, 1};
+
+static void params_of(ts_attr_params *p, double **par)
+{
+    double *v[N_PAR] = {&p->tech_smooth, &p->tech_pseudo, &p->tech_family, &p->tech_temp, &p->tech_dep,
+                        &p->tech_few,    &p->soft_smooth, &p->soft_temp,   &p->tech_span, &p->soft_span};
+    memcpy(par, v, sizeof v);
+}
+
+/* "name=value": sets one parameter; false when the name is unknown. */
+static bool set_param(ts_attr_params *p, const char *arg)
+{
+    double *par[N_PAR];
+    params_of(p, par);
+    const char *eq = strchr(arg, '=');
+    for (size_t k = 0; eq && k < N_PAR; k++)
+        if (strlen(par_name[k]) == (size_t)(eq - arg) && strncmp(arg, par_name[k], (size_t)(eq - arg)) == 0) {
+            *par[k] = strtod(eq + 1, NULL);
+            return true;
+        }
+    return false;
+}
+
 /* Coordinate search: each parameter in turn over a few multiples, until nothing improves. */
 static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p, outcome *o)
 {
-    /* the prior of "unattributed" is a base rate the ATT&CK cases cannot teach (they are
-       all attributed, and the share of novel cases is a choice): it is not fitted */
-    double *par[] = {&p->tech_smooth, &p->tech_pseudo, &p->tech_family, &p->tech_temp, &p->tech_dep,
-                     &p->tech_few, &p->soft_smooth, &p->soft_temp};
-    const char *name[] = {"tech_smooth", "tech_pseudo", "tech_family", "tech_temp", "tech_dep", "tech_few",
-                          "soft_smooth", "soft_temp"};
-    /* tech_dep and tech_few above 1: more techniques would say less */
-    const double hi[] = {0.95, 500, 1.0, 10, 1, 1, 0.95, 10};
+    double *par[N_PAR];
+    params_of(p, par);
     double best = objective(ti, c, n, p, o);
     for (int round = 0; round < 4; round++) {
         bool moved = false;
-        for (size_t k = 0; k < sizeof par / sizeof *par; k++) {
+        for (size_t k = 0; k < N_PAR; k++) {
             static const double step[] = {0.5, 0.7, 1.4, 2.0};
             for (size_t s = 0; s < 4; s++) {
                 double old = *par[k], nv = old * step[s];
                 if (old == 0)
                     nv = step[s] > 1 ? 0.1 : 0;
-                if (nv > hi[k] || nv == old)
+                if (nv > par_hi[k] || nv == old)
                     continue;
                 *par[k] = nv;
                 double ll = objective(ti, c, n, p, o);
                 if (ll < best - 1e-4) {
                     best = ll;
                     moved = true;
-                    fprintf(stderr, "fit: %s = %.3f: log loss %.4f\n", name[k], nv, ll);
+                    fprintf(stderr, "fit: %s = %.3f: log loss %.4f\n", par_name[k], nv, ll);
                 } else {
                     *par[k] = old;
                 }
@@ -286,7 +338,8 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
         if (!moved)
             break;
     }
-    printf("fitted: tech_pseudo %.3f tech_few %.3f\n", p->tech_pseudo, p->tech_few);
+    printf("fitted: tech_pseudo %.3f tech_few %.3f tech_span %.3f soft_span %.3f\n", p->tech_pseudo, p->tech_few,
+           p->tech_span, p->soft_span);
     printf("fitted: tech_smooth %.3f tech_family %.3f tech_temp %.3f tech_dep %.3f soft_smooth %.3f soft_temp %.3f "
            "(log loss %.4f)\n",
            p->tech_smooth, p->tech_family, p->tech_temp, p->tech_dep, p->soft_smooth, p->soft_temp, best);
@@ -295,7 +348,7 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: attr_calibrate CASES.tsv [--fit] [--bins]\n");
+        fprintf(stderr, "usage: attr_calibrate CASES.tsv [--fit] [--bins] [--cases] [--explain N] [--set NAME=VALUE]...\n");
         return 2;
     }
     ts_intel *ti = ts_intel_new();
@@ -313,19 +366,36 @@ int main(int argc, char **argv)
         ts_intel_free(ti);
         return 1;
     }
+    cases = c;
     outcome *o = calloc(n, sizeof *o);
     size_t *idx = malloc(n * sizeof *idx);
     ts_attr_params p;
     ts_attr_params_default(&p);
     for (int i = 2; i < argc; i++)
-        show_bins |= strcmp(argv[i], "--bins") == 0;
-    if (argc > 2 && strcmp(argv[2], "--fit") == 0)
+    {
+        show_bins |= strcmp(argv[i], "--bins") == 0, show_cases |= strcmp(argv[i], "--cases") == 0;
+        if (strcmp(argv[i], "--explain") == 0 && i + 1 < argc)
+            explain = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && !set_param(&p, argv[++i])) {
+            fprintf(stderr, "attr_calibrate: no parameter %s\n", argv[i]);
+            return 2;
+        }
+    }
+    bool do_fit = false;
+    for (int i = 2; i < argc; i++)
+        do_fit |= strcmp(argv[i], "--fit") == 0;
+    if (do_fit)
         fit(ti, c, n, &p, o);
     for (size_t i = 0; i < n; i++)
         if (!run(ti, &c[i], &p, &o[i])) {
             fprintf(stderr, "attr_calibrate: out of memory\n");
             return 1;
         }
+    for (size_t i = 0; show_cases && i < n; i++) {
+        const ts_actor *t = ts_intel_actor(ti, c[i].truth);
+        printf("case %zu %s: %zu seen, truth %s, rank %zu (p %.3f); top %s (p %.3f)\n", i + 1, c[i].kind, c[i].n_ev,
+               t ? t->name : "?", o[i].rank, o[i].p_truth, o[i].top, o[i].p_top);
+    }
     const char *kinds[] = {"subset", "short", "novel", "campaign"};
     for (size_t k = 0; k < 4; k++) {
         size_t m = 0;

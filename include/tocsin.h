@@ -233,6 +233,7 @@ typedef struct tocsin_eval_options {
                                    campaign alert */
     const char *expect_actor;   /* the top hypothesis of the main campaign incident */
     int expect_unattributed;    /* 1: no incident blames an outside actor (p >= 0.5) */
+    int attribution;            /* tocsin eval --attribution (the CLI's switch to tocsin_eval_attribution) */
 } tocsin_eval_options;
 
 /* Sets every threshold of o to "none". */
@@ -250,6 +251,8 @@ typedef struct tocsin_eval_result {
     char top_actor[128];           /* main campaign incident's top hypothesis, "" when none */
     double top_probability;
     int actor_rank;                /* the true actor's rank there (1 = top), 0: not ranked */
+    double truth_probability;      /* the true actor's probability there (0: not ranked) */
+    char true_actor[128];          /* the truth's actor ("none": no campaign) */
     size_t blamed_incidents;       /* incidents whose top hypothesis is an outside actor, p >= 0.5 */
     size_t checks, failed;         /* thresholds given, and missed */
 } tocsin_eval_result;
@@ -263,6 +266,15 @@ typedef struct tocsin_eval_result {
  * on failure err (errlen bytes, may be NULL) says why, with file and line for a bad truth file. */
 tocsin_code tocsin_eval(const tocsin_options *opts, const char *dir, const tocsin_eval_options *eo,
                         tocsin_eval_result *res, char *err, size_t errlen);
+
+/* Scores attribution alone over n simulated directories (tocsin eval --attribution): each
+ * is hunted into a fresh DIR/eval.db as tocsin_eval does, quietly; then one line per
+ * directory (scenario, true actor, the main incident's top hypothesis, the truth's rank and
+ * probability) and, over them, top-1, top-3, Brier and the expected calibration error of
+ * the top hypothesis, to opts->out (NDJSON with opts->json). A "none" scenario is right when
+ * no incident names an outside actor at 50% or more. On failure err says which directory. */
+tocsin_code tocsin_eval_attribution(const tocsin_options *opts, const char *const *dirs, size_t n, char *err,
+                                    size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -130,5 +130,22 @@ check "--db naming a new file: exit 0 (the eval.db an earlier eval left is no lo
     status_is 0 "$T" eval "$tmp/none" --no-progress --db "$tmp/fresh.db"
 check "--db naming a new file is used" test -s "$tmp/fresh.db"
 
+# Attribution alone over several directories: a line each, then top-1, top-3 and calibration.
+"$T" eval --attribution "$tmp/sony-2014" "$tmp/none" "$tmp/false-flag" --no-progress >"$tmp/attr.txt" 2>/dev/null
+check "eval --attribution exits 0" test $? -eq 0
+check "eval --attribution: sony-2014 is right, Lazarus Group first" \
+    grep -q "^right .*sony-2014: truth Lazarus Group; top Lazarus Group" "$tmp/attr.txt"
+check "eval --attribution: none is right when nobody is blamed" grep -q "^right .*none: truth none; 0 incidents" "$tmp/attr.txt"
+check "eval --attribution: the false flag does not make Lazarus Group first" \
+    bash -c "! grep -q 'false-flag: truth Sandworm Team; top Lazarus Group' '$tmp/attr.txt'"
+check "eval --attribution: a summary with top-1, top-3 and calibration" \
+    grep -q "^attribution over 3 directories: top-1 0.[0-9]* ([0-9]), top-3" "$tmp/attr.txt"
+check "eval --attribution: the ECE line" grep -q "ECE of the top hypothesis" "$tmp/attr.txt"
+"$T" eval --attribution "$tmp/sony-2014" "$tmp/none" --json --no-progress >"$tmp/attr.json" 2>/dev/null
+check "eval --attribution --json: a case line each and one summary" bash -c \
+    "test \$(grep -c '\"type\":\"eval_attribution_case\"' '$tmp/attr.json') -eq 2 && grep -q '\"type\":\"eval_attribution_summary\",\"cases\":2,\"top1\":1' '$tmp/attr.json'"
+check "eval with two DIRs without --attribution is a usage error" status_is 2 "$T" eval "$tmp/none" "$tmp/sony-2014"
+check "eval --attribution of a directory without truth fails" status_is 1 "$T" eval --attribution "$tmp" --no-progress
+
 echo "tests/eval.sh: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

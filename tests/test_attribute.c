@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attribute/attribute.h"
+#include "attribute/sharing.h"
 #include "attribute/timezone.h"
 #include "attribute/model.h"
 #include "check.h"
@@ -97,6 +98,7 @@ static void cat_build(cat *c)
     c->src = ts_intel_source(ti, "sony-2014");
     add_ioc(c, TS_IOC_IP, "203.131.222.102", c->set_lazarus, 90, 0);
     add_ioc(c, TS_IOC_DOMAIN, "evil-lazarus.example", c->set_lazarus, 80, 0);
+    add_ioc(c, TS_IOC_DOMAIN, "c2.duckdns.org", c->set_lazarus, 80, 0);
     add_ioc(c, TS_IOC_IP, "198.51.100.9", c->set_russia, 90, 0);
     add_ioc(c, TS_IOC_IP, "8.8.8.8", c->set_lazarus, 90, 0);
     add_ioc(c, TS_IOC_IP, "8.8.8.8", 0, 100, TS_IOC_ALLOW);
@@ -785,7 +787,9 @@ static void test_analyst_input(const cat *c)
     CHECK(weight_of(l, "HOPLIGHT") > 0);
     CHECK(weight_of(l, "WannaCry") > 0);
     CHECK(weight_of(l, "ip 203.131.222.102 in sony-2014") > 0);
-    CHECK(weight_of(l, "domain evil-lazarus.example") > 0);
+    /* the same feed ties the domain to the same actors as the address: one judgement */
+    CHECK(weight_of(l, "domain evil-lazarus.example") == 0);
+    CHECK(weight_of(l, "one judgement, counted once") == 0);
     CHECK(weight_of(l, "HIDDEN COBRA") > 0);
     CHECK(weight_of(l, "8.8.8.8") == 0); /* warninglisted */
     CHECK(weight_of(l, "inbound from KP") > 0);
@@ -921,6 +925,166 @@ static void tz_diag(void *ud, uint64_t line, const char *msg)
 
 /* Hands-on hours in a country's office hours: a weak clue for the candidates from there,
  * against those from elsewhere; never a reason to suspect an actor by itself. */
+static void share_diag(void *ud, uint64_t line, const char *msg)
+{
+    (void)msg;
+    *(uint64_t *)ud = line;
+}
+
+/* An indicator alert of Lazarus from source src, its value, and the warninglist note that
+ * suppressed it (NULL: none). */
+static ts_alert *ioc_alert(const cat *c, uint32_t src, const char *value, const char *suppressed)
+{
+    ts_alert *a = alert(TS_EV_INDICATOR, value, NULL);
+    a->actorset = c->set_lazarus;
+    a->confidence = 90;
+    a->ioc_type = strchr(value, ':') || strspn(value, "0123456789.") == strlen(value) ? TS_IOC_IP : TS_IOC_DOMAIN;
+    a->ioc_value = strdup(value);
+    a->side = TS_SIDE_DST;
+    a->direction = TS_DIR_OUTBOUND;
+    a->source = src;
+    a->suppressed = suppressed ? strdup(suppressed) : NULL;
+    return a;
+}
+
+/* Shared infrastructure by class: the table from data/attribution/sharing.tsv's format, the
+ * class of a warninglist by its name and of a dynamic DNS name by its domain, and their
+ * weight in an incident: a cloud address counts a quarter, a CDN's nothing, and both say so. */
+static void test_sharing(const cat *c)
+{
+    char path[] = "/tmp/tocsin_share_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("# comment\nclass\tcdn\t0\ta CDN\nclass\tcloud\t0.25\tcloud hosting\nclass\tdyndns\t0.25\tdynamic DNS\n"
+          "class\tbad\t2\ttoo much\nlist\tnope\tx\nlist\tcdn\tcloudflare\nlist\tcloud\tamazon aws\n"
+          "list\tdyndns\tdynamic dns\nsuffix\tdyndns\t.duckdns.org\n",
+          f);
+    fclose(f);
+    ts_share_table t;
+    uint64_t bad = 0;
+    CHECK_INT(ts_share_load(path, &t, share_diag, &bad), TOCSIN_OK);
+    remove(path);
+    CHECK_INT(t.n_classes, 3);
+    CHECK_INT(t.n_rules, 4);
+    CHECK_INT(bad, 6); /* the last bad line, by number (5: factor 2, 6: unknown class) */
+    ts_share_table none;
+    CHECK_INT(ts_share_load("/nonexistent/sharing.tsv", &none, NULL, NULL), TOCSIN_E_IO);
+
+    const ts_share_class *k = ts_share_classify(&t, "warninglist: List of known Amazon AWS IP address ranges", NULL);
+    CHECK(k && strcmp(k->name, "cloud") == 0);
+    k = ts_share_classify(&t, "List of known Cloudflare IP ranges", "1.1.1.1");
+    CHECK(k && strcmp(k->name, "cdn") == 0);
+    CHECK(ts_share_classify(&t, "List of known Cloudflarex ranges", NULL) == NULL); /* whole words */
+    CHECK(ts_share_classify(&t, "List of known dynamic DNS domains", NULL) != NULL);
+    k = ts_share_classify(&t, NULL, "http://evil.DuckDNS.org/x");
+    CHECK(k && strcmp(k->name, "dyndns") == 0);
+    CHECK(ts_share_classify(&t, NULL, "notduckdns.org") == NULL);
+    CHECK(ts_share_classify(&t, NULL, "user@duckdns.org") != NULL);
+    CHECK(ts_share_classify(NULL, "List of known Cloudflare IP ranges", NULL) == NULL);
+
+    /* In an incident: the same Lazarus address on a cloud list counts x0.25, on a CDN list
+       nothing, on a list of no known class nothing (warninglisted), expired nothing. */
+    uint32_t other = ts_intel_source(c->ti, "another feed");
+    const char *lists[] = {"warninglist: List of known Amazon AWS IP address ranges",
+                           "warninglist: List of known Cloudflare IP ranges", "warninglist: Top 1000 websites",
+                           "the indicator had expired at the time of the event", NULL};
+    double w[5];
+    for (int i = 0; i < 5; i++) {
+        ts_alert *v[1] = {ioc_alert(c, other, "192.0.2.77", lists[i])};
+        ts_incident *inc = incident(v, 1);
+        CHECK_INT(ts_attribute_incident_with(c->ti, NULL, &t, inc), TOCSIN_OK);
+        const ts_attribution *a = inc->attribution;
+        check_invariants(a);
+        w[i] = weight_of(find(a, "Lazarus Group"), "192.0.2.77");
+        if (i == 0)
+            CHECK(weight_of(find(a, "Lazarus Group"), "shared infrastructure (cloud: cloud hosting), so it counts "
+                                                      "x0.25") > 0);
+        if (i == 1)
+            CHECK(weight_of(find(a, "Lazarus Group"), "shared infrastructure (cdn: a CDN), weighs nothing") == 0);
+        if (i == 2)
+            CHECK(weight_of(find(a, "Lazarus Group"), "warninglisted, weighs nothing") == 0);
+        ts_incident_free(inc);
+    }
+    CHECK(w[4] > 0 && fabs(w[0] - 0.25 * w[4]) < 1e-9);
+    CHECK(w[1] == 0 && w[2] == 0 && w[3] == 0);
+    /* A dynamic DNS name no warninglist names is classed by its domain. */
+    ts_alert *v[1] = {ioc_alert(c, other, "c2.duckdns.org", NULL)};
+    ts_incident *inc = incident(v, 1);
+    CHECK_INT(ts_attribute_incident_with(c->ti, NULL, &t, inc), TOCSIN_OK);
+    CHECK(weight_of(find(inc->attribution, "Lazarus Group"), "(dyndns: dynamic DNS)") > 0);
+    ts_incident_free(inc);
+    /* The analyst's reader weighs it the same way when given the table, fully without. */
+    FILE *in = fmemopen((void *)"domain c2.duckdns.org\n", 22, "r");
+    ts_attribution *a = NULL;
+    CHECK_INT(ts_attribute_read_with(c->ti, &t, in, &a, NULL, NULL), TOCSIN_OK);
+    fclose(in);
+    double shared = a ? weight_of(find(a, "Lazarus Group"), "(dyndns: dynamic DNS), so it counts x0.25") : NAN;
+    ts_attribution_free(a);
+    in = fmemopen((void *)"domain c2.duckdns.org\n", 22, "r");
+    CHECK_INT(ts_attribute_read(c->ti, in, &a, NULL, NULL), TOCSIN_OK);
+    fclose(in);
+    double full = a ? weight_of(find(a, "Lazarus Group"), "c2.duckdns.org") : NAN;
+    ts_attribution_free(a);
+    CHECK(shared > 0 && full > 0 && fabs(shared - 0.25 * full) < 1e-9);
+    ts_share_free(&t);
+}
+
+/* Indicators one source ties to the same actors are one judgement: counted once. The same
+ * addresses from two sources count twice (damped). */
+static void test_cluster_once(const cat *c)
+{
+    uint32_t s1 = ts_intel_source(c->ti, "report one"), s2 = ts_intel_source(c->ti, "report two");
+    ts_alert *v[3] = {ioc_alert(c, s1, "192.0.2.11", NULL), ioc_alert(c, s1, "192.0.2.12", NULL),
+                      ioc_alert(c, s1, "192.0.2.13", NULL)};
+    ts_incident *inc = incident(v, 3);
+    CHECK_INT(ts_attribute_incident(c->ti, inc), TOCSIN_OK);
+    const ts_hypothesis *l = find(inc->attribution, "Lazarus Group");
+    CHECK(weight_of(l, "one judgement, counted once") == 0);
+    size_t counted = 0, once = 0;
+    for (size_t i = 0; i < l->n_contribs; i++)
+        if (strstr(l->contribs[i].what, "192.0.2.1")) {
+            counted += l->contribs[i].weight > 0;
+            once += strstr(l->contribs[i].what, "counted once") != NULL;
+        }
+    CHECK_INT(counted, 1);
+    CHECK_INT(once, 2);
+    double one_source = prob(inc->attribution, "Lazarus Group");
+    ts_incident_free(inc);
+
+    ts_alert *w[3] = {ioc_alert(c, s1, "192.0.2.11", NULL), ioc_alert(c, s2, "192.0.2.12", NULL),
+                      ioc_alert(c, s1, "192.0.2.13", NULL)};
+    inc = incident(w, 3);
+    CHECK_INT(ts_attribute_incident(c->ti, inc), TOCSIN_OK);
+    CHECK(prob(inc->attribution, "Lazarus Group") > one_source); /* two sources, two judgements */
+    ts_incident_free(inc);
+}
+
+/* Costly evidence for two actors (each its own exclusive server): one was reused or planted,
+ * and cheap evidence for one of them (its files, its techniques) does not decide. */
+static void test_contested_costly(const cat *c)
+{
+    uint32_t apt28_only = ts_intel_actorset(c->ti, (uint32_t[]){c->apt28}, 1);
+    ts_attr_evidence ev[] = {ioc(c->set_lazarus, 70, "ip 198.51.100.20"), ioc(apt28_only, 70, "ip 198.51.100.21"),
+                             ioc(c->set_lazarus, 70, "md5 760c35a80d758f032d02cf4db12d3e55"), tech(c->t_rare),
+                             tech(c->t_wiper)};
+    ev[2].cheap = 1;
+    ts_attribution *a = ts_attribute(c->ti, ev, 5);
+    check_invariants(a);
+    CHECK(prob(a, "Lazarus Group") <= 0.55);
+    CHECK(fabs(prob(a, "Lazarus Group") - prob(a, "APT28")) < 0.02);
+    CHECK(strstr(a->summary, "points to both Lazarus Group and APT28") != NULL);
+    CHECK_STR(a->confidence, "low");
+    ts_attribution_free(a);
+    /* Without APT28's server, the same cheap evidence helps Lazarus, and nothing is contested. */
+    ev[1] = ioc(c->set_lazarus, 70, "ip 198.51.100.22");
+    a = ts_attribute(c->ti, ev, 5);
+    check_invariants(a);
+    CHECK_STR(a->hyps[0].name, "Lazarus Group");
+    CHECK(strstr(a->summary, "points to both") == NULL);
+    ts_attribution_free(a);
+}
+
 static void test_time_zones(const cat *c)
 {
     char path[] = "/tmp/tocsin_tz_XXXXXX";
@@ -1010,6 +1174,9 @@ int main(void)
     test_incident(&c);
     test_names_only_from_tags();
     test_time_zones(&c);
+    test_sharing(&c);
+    test_cluster_once(&c);
+    test_contested_costly(&c);
     test_analyst_input(&c);
     test_report(&c);
     test_attack();

@@ -436,7 +436,7 @@ static tocsin_code conclude(hunt *h)
     if (rc == TOCSIN_OK)
         rc = apply_routine(h, inc, n);
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
-        ts_attribute_incident_tz(h->t->intel, h->t->tz, inc[i]);
+        ts_attribute_incident_with(h->t->intel, h->t->tz, h->t->share, inc[i]);
     if (rc == TOCSIN_OK)
         rc = write_findings(h, inc, n);
     if (rc != TOCSIN_OK)
@@ -563,7 +563,7 @@ tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, const ts_pipeline_
         rc = TOCSIN_E_NOMEM;
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
         if (!k->keep || k->keep(k->ud, inc[i])) {
-            ts_attribute_incident_tz(h->t->intel, h->t->tz, inc[i]);
+            ts_attribute_incident_with(h->t->intel, h->t->tz, h->t->share, inc[i]);
             out[m++] = inc[i];
         }
     h->st.incidents = m;

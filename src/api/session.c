@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attribute/attribute.h"
+#include "attribute/sharing.h"
 #include "attribute/timezone.h"
 #include "core/config.h"
 #include "core/esc.h"
@@ -184,6 +185,27 @@ static void load_timezones(tocsin *t)
     }
 }
 
+static void share_diag(void *ud, uint64_t line, const char *msg)
+{
+    tocsin *t = ud;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/attribution/sharing.tsv", t->data_dir);
+    ts_session_diag(t, path, line, "%s", msg);
+}
+
+/* The classes of shared infrastructure (CDN, cloud, VPN...); without them a warninglisted
+ * indicator weighs nothing, whatever the list. */
+static void load_sharing(tocsin *t)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/attribution/sharing.tsv", t->data_dir);
+    t->share = calloc(1, sizeof *t->share);
+    if (t->share && ts_share_load(path, t->share, share_diag, t) != TOCSIN_OK) {
+        free(t->share);
+        t->share = NULL;
+    }
+}
+
 /* ---- open / close ----------------------------------------------------------------------- */
 
 static char *dup_or(const char *s, const char *fallback)
@@ -229,6 +251,7 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
         ts_session_diag(t, NULL, 0, "%s (countries and ASNs will be missing)", err);
     load_config(t);
     load_timezones(t);
+    load_sharing(t);
     if (!t->o.no_defaults)
         load_bundled(t);
     feed_ctx f = {t, NULL, 0, 0, TOCSIN_OK};
@@ -257,6 +280,8 @@ void tocsin_close(tocsin *t)
     free(t->shown);
     if (t->own_out)
         fclose(t->own_out);
+    ts_share_free(t->share);
+    free(t->share);
     free(t->db_path);
     free(t->data_dir);
     free(t->watch);
@@ -479,7 +504,7 @@ static void attribute_diag(void *ud, uint64_t line, const char *msg)
 tocsin_code tocsin_attribute(tocsin *t, FILE *in)
 {
     ts_attribution *a = NULL;
-    tocsin_code rc = ts_attribute_read(t->intel, in, &a, attribute_diag, t);
+    tocsin_code rc = ts_attribute_read_with(t->intel, t->share, in, &a, attribute_diag, t);
     if (a) {
         ts_report_attribution(t->intel, a, t->out, t->o.json);
         ts_attribution_free(a);

@@ -21,6 +21,7 @@ struct tocsin {
     struct ts_tz_table *tz;   /* home time zones for attribution (data/attribution), or NULL */
     struct ts_timeline_filter *shown; /* what a hunt's report lists (tocsin_hunt_view), or NULL */
     FILE *own_out;            /* the file tocsin_hunt_view opened for the report, or NULL */
+    struct ts_share_table *share; /* classes of shared infrastructure (data/attribution), or NULL */
     char err[512];
 };
 

@@ -5,12 +5,14 @@
 
 #include "attribute/attribute.h"
 #include "attribute/evbuf.h"
+#include "attribute/sharing.h"
 
 #define LINE_MAX_BYTES 4096
 #define MAX_HITS 16
 
 typedef struct reader {
     const ts_intel *ti;
+    const ts_share_table *share; /* classes of shared infrastructure, or NULL */
     ts_evbuf ev;
     void (*diag)(void *ud, uint64_t line, const char *msg);
     void *ud;
@@ -132,6 +134,16 @@ static void add_indicator(reader *r, ts_ioc_type type, const char *value)
         ts_attr_evidence e = {.kind = TS_AE_INDICATOR, .actorset = m->actors, .confidence = m->confidence,
                               .shared = (m->flags & TS_IOC_SHARED) != 0, .suppressed = allowed, .alert = SIZE_MAX,
                               .cheap = ts_attr_ioc_cheap(type)};
+        /* a warninglist of a known sharing class (or a dynamic DNS domain) weighs by its class */
+        const ts_share_class *sc = ts_share_classify(r->share, allowed ? (allow ? allow : "") : NULL, value);
+        if (sc) {
+            e.share_class = sc->name;
+            e.share_why = sc->why;
+            e.share_factor = sc->factor;
+            e.suppressed = 0;
+        }
+        if (m->actors) /* one source's indicators for the same actors: one judgement */
+            e.cluster = (uint64_t)m->source << 32 | m->actors;
         ts_evbuf_add(&r->ev, &e, "%s %s in %s%s%s%s", tn, value, src ? src : "an unnamed feed",
                      allowed ? " [warninglist: " : "", allowed ? (allow ? allow : "listed") : "", allowed ? "]" : "");
         added++;
@@ -313,12 +325,18 @@ static bool read_line(FILE *in, char *buf, size_t cap, int *status)
 tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, ts_attribution **out,
                               void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
 {
+    return ts_attribute_read_with(ti, NULL, in, out, diag, ud);
+}
+
+tocsin_code ts_attribute_read_with(const ts_intel *ti, const ts_share_table *share, FILE *in, ts_attribution **out,
+                                   void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
+{
     if (!out)
         return TOCSIN_E_ARG;
     *out = NULL;
     if (!ti || !in)
         return TOCSIN_E_ARG;
-    reader r = {.ti = ti, .diag = diag, .ud = ud};
+    reader r = {.ti = ti, .share = share, .diag = diag, .ud = ud};
     char buf[LINE_MAX_BYTES];
     int status;
     while (read_line(in, buf, sizeof buf, &status)) {

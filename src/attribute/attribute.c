@@ -67,7 +67,7 @@ void ts_attr_add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, 
         h->v = nv;
         h->cap = nc;
     }
-    h->v[h->n++] = (contrib_b){kind, w, what, alert, false, false, m->cur_ev};
+    h->v[h->n++] = (contrib_b){kind, w, what, alert, false, false, m->cur_ev, 0};
 }
 
 static void hyp_free(hyp_b *h)
@@ -177,7 +177,24 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
         hyp_b *h = ts_attr_actor_hyp(m, ids[i]);
         if (!h)
             continue;
-        if (e->suppressed)
+        if (e->share_class && !claim) {
+            /* busy infrastructure of a known class: it says little or nothing of who */
+            double f = e->share_factor > 0 ? (e->share_factor < 1 ? e->share_factor : 1) : 0;
+            double w = f * lr_weight(ts_attr_conf(e), TS_B_INDICATOR, m->n_actors, k);
+            double cap = f * confidence_cap(m, ts_attr_conf(e));
+            size_t before = h->n;
+            if (f > 0)
+                ts_attr_add(m, h, e->kind, w < cap ? w : cap, e->alert,
+                    ts_attr_fmt("%s %s: shared infrastructure (%s: %s), so it counts x%.2f; %s, confidence %u", what,
+                                ts_attr_label(e), e->share_class, e->share_why ? e->share_why : "", f, share,
+                                (unsigned)e->confidence));
+            else
+                ts_attr_add(m, h, e->kind, 0, e->alert,
+                    ts_attr_fmt("%s %s: shared infrastructure (%s: %s), weighs nothing", what, ts_attr_label(e),
+                                e->share_class, e->share_why ? e->share_why : ""));
+            if (h->n > before)
+                h->v[h->n - 1].cluster = e->cluster;
+        } else if (e->suppressed)
             ts_attr_add(m, h, e->kind, 0, e->alert, ts_attr_fmt("%s %s: warninglisted, weighs nothing", what, ts_attr_label(e)));
         else if (e->shared)
             ts_attr_add(m, h, e->kind, 0, e->alert,
@@ -190,8 +207,10 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
                 ts_attr_fmt("%s %s: %s, confidence %u%s%s", what, ts_attr_label(e), share, (unsigned)e->confidence,
                     w > cap ? " (alone it can make this actor no likelier than its confidence)" : "",
                     claim ? "; names are cheap to plant" : e->cheap ? "; cheap to fake or reuse" : ""));
-            if (h->n > before)
+            if (h->n > before) {
                 h->v[h->n - 1].costly = !claim && !e->cheap;
+                h->v[h->n - 1].cluster = claim ? 0 : e->cluster;
+            }
         }
     }
 }
@@ -393,9 +412,38 @@ static void fold_tail(model *m, hyp_b *h)
                 ts_attr_fmt("and %zu more %s, each weaker than those above (diminishing returns)", folded[k], kind_plural[k]));
 }
 
+/* Indicators of one cluster (one source tying them to the same actors) stand or fall with
+ * that one judgement: the strongest counts, the others are listed at no weight. Call with
+ * the contributions sorted strongest first. */
+static void cluster_once(model *m, hyp_b *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        const contrib_b *best = &h->v[i];
+        if (!best->cluster || best->kind != TS_AE_INDICATOR || best->w <= 0)
+            continue;
+        for (size_t j = i + 1; j < h->n; j++) {
+            contrib_b *c = &h->v[j];
+            if (c->cluster != best->cluster || c->kind != TS_AE_INDICATOR || c->w <= 0)
+                continue;
+            char *t = ts_attr_fmt("%s (the same source ties it to the same actors as a stronger indicator: one "
+                                  "judgement, counted once)", c->what);
+            if (!t) {
+                m->nomem = true;
+                return;
+            }
+            free(c->what);
+            c->what = t;
+            c->w = 0;
+        }
+    }
+}
+
 /* Diminishing returns within one kind, then the sum. Contributions end strongest first. */
 static void damp_and_score(model *m, hyp_b *h)
 {
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof *h->v, cmp_contrib);
+    cluster_once(m, h);
     if (h->n > 1)
         qsort(h->v, h->n, sizeof *h->v, cmp_contrib);
     size_t seen[TS_AE_TIMEZONE + 1] = {0};
@@ -475,6 +523,70 @@ static void cap_cheap(model *m, hyp_b *h)
         h->score += TS_CHEAP_MAX_NATS - cheap;
 }
 
+/* Whether a's and b's costly support rests on different evidence (none of a's costly pieces
+ * supports b): one indicator tied to two actors is one claim, not a contest. */
+static bool costly_apart(const hyp_b *a, const hyp_b *b)
+{
+    for (size_t i = 0; i < a->n; i++) {
+        if (!a->v[i].costly || a->v[i].w <= 0)
+            continue;
+        for (size_t j = 0; j < b->n; j++)
+            if (b->v[j].costly && b->v[j].w > 0 && b->v[j].ev == a->v[i].ev)
+                return false;
+    }
+    return true;
+}
+
+/* Costly evidence that points to two actors about equally (each has its own exclusive
+ * server, say) means one of them was reused or planted: a false flag borrows a leaked server
+ * of the actor it imitates. Cheap evidence (files, tools, techniques), which whoever plants a
+ * flag controls, then cannot tell those actors apart: each counts only as much of it as the
+ * one it helps least, and the conflict is stated. */
+static void contested_costly(model *m, double best_costly)
+{
+    size_t n = 0, lead = SIZE_MAX, other = SIZE_MAX;
+    double least = INFINITY, most = -INFINITY;
+    for (size_t i = 0; i < m->nh; i++) {
+        double c = costly_support(&m->h[i]);
+        if (c <= 0 || c < best_costly - TS_CONTESTED_NATS)
+            continue;
+        n++;
+        double cheap = m->h[i].score - c;
+        if (cheap > most) {
+            most = cheap;
+            if (lead != SIZE_MAX)
+                other = lead;
+            lead = i;
+        } else if (other == SIZE_MAX) {
+            other = i;
+        }
+        least = cheap < least ? cheap : least;
+    }
+    if (n < 2 || !costly_apart(&m->h[lead], &m->h[other]))
+        return;
+    for (size_t i = 0; i < m->nh; i++) {
+        hyp_b *h = &m->h[i];
+        double c = costly_support(h);
+        if (c <= 0 || c < best_costly - TS_CONTESTED_NATS)
+            continue;
+        double cut = least - (h->score - c);
+        if (cut >= 0)
+            continue;
+        size_t before = h->n;
+        ts_attr_add(m, h, TS_AE_TECHNIQUE, cut, SIZE_MAX,
+                    ts_attr_fmt("cap: costly evidence points to %zu actors about equally, so one of them was reused "
+                                "or planted; evidence cheap to fake (files' hashes, tools, techniques) cannot tell "
+                                "them apart and counts for this actor only as much as for the one it helps least",
+                                n));
+        if (h->n > before)
+            h->score += cut;
+    }
+    m->conflict = true;
+    m->conflict_cheap = m->h[lead].actor;
+    m->conflict_costly = m->h[other].actor;
+    m->contested = true;
+}
+
 /* With costly evidence in the incident, cheap evidence is capped for every actor; the
  * actor cheap evidence favours most and the one costly evidence favours most, when they
  * differ, are a stated conflict (the pattern of a false flag). */
@@ -504,6 +616,7 @@ static void weigh_cheap_against_costly(model *m)
     }
     for (size_t i = 0; i < m->nh; i++)
         cap_cheap(m, &m->h[i]);
+    contested_costly(m, best_costly);
 }
 
 /* Puts the prior first (as a contribution, so the weights add up to the score). */
@@ -713,7 +826,8 @@ void ts_attr_params_default(ts_attr_params *p)
     *p = (ts_attr_params){.tech_smooth = TS_TECH_SMOOTH, .tech_family = TS_TECH_FAMILY, .tech_temp = TS_TECH_TEMP,
                           .tech_pseudo = TS_TECH_PSEUDO,
                           .tech_dep = TS_TECH_DEP, .tech_few = TS_TECH_FEW,
-                          .soft_smooth = TS_SOFT_SMOOTH, .soft_temp = TS_SOFT_TEMP,
+                          .tech_span = TS_TECH_SPAN, .soft_smooth = TS_SOFT_SMOOTH, .soft_temp = TS_SOFT_TEMP,
+                          .soft_span = TS_SOFT_SPAN,
                           .prior_unattributed = TS_PRIOR_UNATTRIBUTED};
 }
 

@@ -36,6 +36,14 @@ typedef struct ts_attr_evidence {
     uint8_t suppressed;  /* warninglisted: weighs nothing */
     uint8_t inbound;     /* the actor side connected to us (direct connection), not us to it */
     uint8_t cheap;       /* an indicator cheap to fake or reuse: a public file's hash, a mail sender */
+    /* Shared infrastructure of a known class (sharing.h: CDN, cloud, VPN, dynamic DNS...):
+       the indicator's weight is multiplied by share_factor, and share_why says why. */
+    const char *share_class, *share_why;
+    double share_factor;
+    /* Indicators of one cluster (one source's judgement tying them to the same actors: one
+       report, one feed event) are one piece of evidence: the strongest counts, the others
+       are listed at no weight. 0: a cluster of its own. */
+    uint64_t cluster;
     uint32_t hours_in, hours; /* TS_AE_TIMEZONE: active hours in the country's working time, of all */
     double chance;       /* TS_AE_TIMEZONE: the share of the week that is working time there */
     size_t alert;        /* index of the alert in its incident, or SIZE_MAX */
@@ -98,7 +106,8 @@ typedef struct ts_attr_params {
     double tech_temp;    /* the technique channel's log-likelihoods are divided by it */
     double tech_dep;     /* and by (n / TS_TECH_N0)^tech_dep more for n > TS_TECH_N0 techniques */
     double tech_few;     /* and by (TS_TECH_N0 / n)^tech_few more for fewer: a few techniques prove little */
-    double soft_smooth, soft_temp; /* the same for software */
+    double tech_span;    /* a profile of n techniques spreads its mass as over n^tech_span (1: multinomial) */
+    double soft_smooth, soft_temp, soft_span; /* the same for software */
     double prior_unattributed;
     /* Logs whose only link to a named actor is public techniques and software (no
        indicator, no claim, no home network): no such actor above this probability, the rest
@@ -118,6 +127,10 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
 /* The same, with the time evidence of tz (timezone.h; NULL: none). */
 struct ts_tz_table;
 tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const struct ts_tz_table *tz, ts_incident *inc);
+/* And with the classes of shared infrastructure of share (sharing.h; NULL: none). */
+struct ts_share_table;
+tocsin_code ts_attribute_incident_with(const ts_intel *ti, const struct ts_tz_table *tz,
+                                       const struct ts_share_table *share, ts_incident *inc);
 void ts_attribution_free(ts_attribution *a);
 /* Whether an indicator of this type is cheap to fake or reuse: a file's hash (public tools
  * and leaked samples can be copied) or a mail sender (typed by the sender). */
@@ -131,6 +144,11 @@ bool ts_attr_ioc_cheap(ts_ioc_type type);
  * otherwise *out is NULL: TOCSIN_E_IO on a read error, TOCSIN_E_NOMEM, TOCSIN_E_ARG. */
 tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, ts_attribution **out,
                               void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
+/* The same, weighing indicators by the classes of shared infrastructure of share (NULL:
+ * none, as ts_attribute_read). */
+tocsin_code ts_attribute_read_with(const ts_intel *ti, const struct ts_share_table *share, FILE *in,
+                                   ts_attribution **out, void (*diag)(void *ud, uint64_t line, const char *msg),
+                                   void *ud);
 /* The ICD 203 expression of likelihood for p in [0,1] ("almost no chance" .. "almost certainly"). */
 const char *ts_icd203(double p);
 

@@ -6,6 +6,7 @@
 #include "attribute/attribute.h"
 #include "attribute/evbuf.h"
 #include "attribute/model.h"
+#include "attribute/sharing.h"
 #include "attribute/timezone.h"
 #include "correlate/entity.h"
 
@@ -49,10 +50,32 @@ static bool indicator_seen(ts_hidx *seen, const ts_incident *inc, size_t i)
     return ts_hidx_put(seen, h, i, same_indicator, inc) != i;
 }
 
-static void from_indicator(const ts_intel *ti, ts_evbuf *b, const ts_alert *a, size_t i)
+/* The sharing class of an indicator alert: by the warninglist that suppressed it, or, when
+ * nothing suppressed it, by its value (a dynamic DNS provider's domain). An alert suppressed
+ * for another reason (expired) keeps weighing nothing. */
+static const ts_share_class *share_of(const ts_share_table *share, const ts_alert *a)
+{
+    if (!a->suppressed)
+        return ts_share_classify(share, NULL, a->ioc_value);
+    if (strncmp(a->suppressed, "warninglist: ", 13) != 0)
+        return NULL;
+    return ts_share_classify(share, a->suppressed, a->ioc_value);
+}
+
+static void from_indicator(const ts_intel *ti, const ts_share_table *share, ts_evbuf *b, const ts_alert *a, size_t i)
 {
     ts_attr_evidence e = {.kind = TS_AE_INDICATOR, .actorset = a->actorset, .confidence = a->confidence,
                           .shared = a->shared, .suppressed = a->suppressed != NULL, .alert = i};
+    const ts_share_class *sc = share_of(share, a);
+    if (sc) {
+        e.share_class = sc->name;
+        e.share_why = sc->why;
+        e.share_factor = sc->factor;
+        e.suppressed = 0;
+    }
+    /* one source's indicators for one set of actors rest on one attribution judgement */
+    if (a->actorset)
+        e.cluster = (uint64_t)a->source << 32 | a->actorset;
     e.inbound = a->direction == TS_DIR_INBOUND && a->side == TS_SIDE_SRC;
     /* A mail sender's address or domain is whatever the sender typed. */
     bool spoofable = a->side == TS_SIDE_SRC && (a->ioc_type == TS_IOC_EMAIL || a->ioc_type == TS_IOC_DOMAIN);
@@ -197,6 +220,12 @@ tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc)
 
 tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const ts_tz_table *tz, ts_incident *inc)
 {
+    return ts_attribute_incident_with(ti, tz, NULL, inc);
+}
+
+tocsin_code ts_attribute_incident_with(const ts_intel *ti, const ts_tz_table *tz, const ts_share_table *share,
+                                       ts_incident *inc)
+{
     if (!ti || !inc)
         return TOCSIN_E_ARG;
     ts_evbuf b = {0};
@@ -208,7 +237,7 @@ tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const ts_tz_table *tz, 
         if (a->suppression || a->routine)
             continue;
         if (a->kind == TS_EV_INDICATOR && !indicator_seen(&seen, inc, i))
-            from_indicator(ti, &b, a, i);
+            from_indicator(ti, share, &b, a, i);
         else if (a->kind == TS_EV_HOME_NETWORK)
             from_home(&b, a, i);
         from_techniques(ti, &b, a->techniques, i);

@@ -46,6 +46,11 @@
 /* Below TS_TECH_N0 techniques, it grows as (TS_TECH_N0 / n)^TS_TECH_FEW: one or two
  * techniques say little about who, however rare. */
 #define TS_TECH_FEW 0.25
+/* A profile of n items spreads its probability as over n^TS_TECH_SPAN items: 1 is the
+ * multinomial 1/n, which leaves a well-documented actor (a long profile) almost nothing for
+ * the common techniques it lists; below 1 a listed item keeps more weight. */
+#define TS_TECH_SPAN 1.0
+#define TS_SOFT_SPAN 1.0
 #define TS_SOFT_SMOOTH 0.025
 #define TS_SOFT_TEMP 0.25
 /* The background's own floor: a share spread evenly over every catalogued technique (or
@@ -71,6 +76,10 @@
 /* Cheap evidence that favours another actor over the one costly evidence favours by more
  * than this (x400) is a stated conflict, the pattern of a false flag. */
 #define TS_CONFLICT_NATS 6.0
+
+/* Actors whose costly support is within this many nats of the strongest are contested: one
+ * of them had its infrastructure reused or planted, and cheap evidence cannot choose. */
+#define TS_CONTESTED_NATS 1.0
 
 /* Contributions of one kind listed one by one; weaker ones are summed into one line. */
 #define TS_KEEP_PER_KIND 12

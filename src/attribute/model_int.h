@@ -18,6 +18,7 @@ typedef struct contrib_b {
     bool costly; /* evidence costly to fake: exclusive infrastructure, a direct connection from home */
     bool quiet;  /* for the ACH table only: its weight is in a summed line (not in the score) */
     size_t ev;   /* the distinct evidence it weighs (model.cur_ev when added), SIZE_MAX: none */
+    uint64_t cluster; /* an indicator's cluster (ts_attr_evidence.cluster), 0: none */
 } contrib_b;
 
 typedef struct hyp_b {
@@ -51,6 +52,8 @@ typedef struct model {
     const ts_attr_evidence *ev_base; /* the distinct technique and software evidence, by index */
     bool conflict;      /* cheap and costly evidence point to different actors: */
     uint32_t conflict_cheap, conflict_costly; /* the actor each favours */
+    bool contested;     /* costly evidence itself points to two actors (conflict_cheap: the one cheap
+                           evidence favours among them) */
     bool nomem;
 } model;
 

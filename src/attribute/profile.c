@@ -30,6 +30,7 @@ typedef struct channel {
     double *m;                      /* per evidence: the current actor's membership */
     size_t profiled;                /* actors with a profile in this channel */
     double smooth, pseudo, family, temp;
+    double span;                    /* a profile of n items spreads its mass as over n^span */
 } channel;
 
 /* The family of every technique: its parent's id for a sub-technique, else its own. */
@@ -143,6 +144,11 @@ static void resolve(model *m, channel *c, const uint32_t *fam)
     }
 }
 
+/* How thinly a profile of size n spreads: n^span. With span 1 it is the multinomial
+ * 1/n, under which a long profile (a well-documented actor) gains almost nothing from the
+ * common techniques it lists; below 1, a listed technique keeps more of its weight. */
+static double spread(const channel *c, size_t n) { return c->span == 1 ? (double)n : pow((double)n, c->span); }
+
 /* The background probability of each observed item: the average profiled actor's, with an
  * even floor over the whole catalogue. */
 static void background(model *m, channel *c, const uint32_t *fam, size_t universe)
@@ -158,7 +164,7 @@ static void background(model *m, channel *c, const uint32_t *fam, size_t univers
             continue;
         c->profiled++;
         for (size_t u = 0; u < c->n; u++)
-            c->bg[u] += c->m[u] / (double)size;
+            c->bg[u] += c->m[u] / spread(c, size);
     }
     for (size_t u = 0; u < c->n; u++)
         c->bg[u] = (1 - TS_BACKGROUND_FLOOR) * (c->profiled ? c->bg[u] / (double)c->profiled : 0) +
@@ -214,7 +220,7 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
             continue;
         double cf = ts_attr_conf(c->ev[u]);
         double s = smoothing(c, size);
-        double lr = s + (1 - s) * c->m[u] / ((double)size * c->bg[u]);
+        double lr = s + (1 - s) * c->m[u] / (spread(c, size) * c->bg[u]);
         double w = log(1 - cf + cf * lr) / c->temp;
         m->cur_ev = (size_t)(c->ev[u] - m->ev_base);
         if (c->m[u] <= 0) { /* summed into one line below; kept quietly for the ACH table */
@@ -333,11 +339,11 @@ void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt, 
     const ts_attr_params *p = m->p;
     uint32_t *fam = nt ? families(m->ti) : NULL;
     channel t = {.tech = true, .ev = tech, .n = nt, .smooth = p->tech_smooth, .pseudo = p->tech_pseudo,
-                 .family = p->tech_family,
+                 .family = p->tech_family, .span = p->tech_span > 0 ? p->tech_span : 1,
                  .temp = p->tech_temp > 0 ? p->tech_temp : 1};
     run_channel(m, &t, fam, ts_intel_technique_count(m->ti));
     channel s = {.tech = false, .ev = soft, .n = ns, .smooth = p->soft_smooth, .pseudo = p->tech_pseudo,
-                 .temp = p->soft_temp > 0 ? p->soft_temp : 1};
+                 .span = p->soft_span > 0 ? p->soft_span : 1, .temp = p->soft_temp > 0 ? p->soft_temp : 1};
     run_channel(m, &s, fam, ts_intel_software_count(m->ti));
     free(fam);
 }

@@ -72,7 +72,8 @@ static const char *confidence(const ts_attribution *a, const model *m, char *why
     const ts_hypothesis *top = &a->hyps[0];
     support s = count_support(builder_of(m, top));
     if (m->conflict) {
-        snprintf(why, cap, "evidence cheap to fake and costly evidence point to different actors");
+        snprintf(why, cap, m->contested ? "costly evidence points to more than one actor"
+                                        : "evidence cheap to fake and costly evidence point to different actors");
         return "low";
     }
     if (top->actor && top->probability > 0.55) {
@@ -169,7 +170,13 @@ char *ts_attr_verdict(ts_attribution *a, const model *m)
     if (m->group_n >= 2 && m->group_p >= 0.2 && m->group_p >= top->probability + 0.1)
         PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
             ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
-    if (m->conflict) {
+    if (m->conflict && m->contested) {
+        const ts_actor *c = ts_intel_actor(m->ti, m->conflict_cheap), *k = ts_intel_actor(m->ti, m->conflict_costly);
+        PUT("; conflict: costly evidence (exclusive infrastructure) points to both %s and %s, so one was reused or "
+            "planted; evidence cheap to fake or reuse (files' hashes, techniques, software, names) favours %s, as a "
+            "false flag would, and is not allowed to decide",
+            c ? c->name : "?", k ? k->name : "?", c ? c->name : "?");
+    } else if (m->conflict) {
         const ts_actor *c = ts_intel_actor(m->ti, m->conflict_cheap), *k = ts_intel_actor(m->ti, m->conflict_costly);
         PUT("; conflict: evidence cheap to fake or reuse (files' hashes, techniques, software, names) points to %s, "
             "costly evidence (exclusive infrastructure, connections from home address space) to %s: the pattern "

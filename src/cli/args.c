@@ -80,6 +80,8 @@ static const option options[] = {
      "the main campaign incident's top hypothesis is NAME"},
     {"--expect-unattributed", NULL, OPT_FLAG, AT(eval.expect_unattributed), 1, CMD_EVAL,
      "no incident blames an outside actor (p >= 0.5)"},
+    {"--attribution", NULL, OPT_FLAG, AT(eval.attribution), 1, CMD_EVAL,
+     "score attribution alone over every DIR given: top-1, top-3, calibration"},
     {"--stix", "FILE", OPT_STR, AT(stix), 0, CMD_REPORT, "a STIX 2.1 bundle of the incidents (- for standard output)"},
     {"--misp", "FILE", OPT_STR, AT(misp), 0, CMD_REPORT, "MISP events, one JSON object a line (- for standard output)"},
     {"--csv", NULL, OPT_FLAG, AT(timeline.jsonl), 0, CMD_TIMELINE, "CSV with a header (the default)"},

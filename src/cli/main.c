@@ -195,6 +195,16 @@ static int run_eval(tocsin *t, args *a)
     char err[1024] = "";
     tocsin_eval_result r;
     (void)t;
+    if (a->eval.attribution) {
+        tocsin_code rc = tocsin_eval_attribution(&a->o, a->pos, a->n_pos, err, sizeof err);
+        if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL) {
+            fprintf(stderr, "tocsin: eval: %s\n", *err ? err : tocsin_strerror(rc));
+            return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL;
+        }
+        return rc == TOCSIN_E_PARTIAL ? EXIT_REJECTED : EXIT_OK;
+    }
+    if (a->n_pos != 1)
+        return bad_usage("eval", "%s", "eval takes one DIR (several only with --attribution)");
     a->eval.db_path = a->o.db_path;
     tocsin_code rc = tocsin_eval(&a->o, a->pos[0], &a->eval, &r, err, sizeof err);
     if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL) {
@@ -310,9 +320,10 @@ static const command commands[] = {
      run_close},
     {"simulate", CMD_SIMULATE, STORE_NONE, 0, 0, "--scenario NAME --out DIR",
      "write an organisation's logs with a campaign inside\nand its truth", run_simulate},
-    {"eval", CMD_EVAL, STORE_NONE, 1, 1, "DIR",
+    {"eval", CMD_EVAL, STORE_NONE, 1, MANY, "DIR",
      "hunt a simulated DIR into a fresh store and score it\n"
-     "against DIR/truth.jsonl: steps detected and when,\nfalse alerts, attribution (docs/eval.md)",
+     "against DIR/truth.jsonl: steps detected and when,\nfalse alerts, attribution (docs/eval.md);\n"
+     "--attribution DIR...: attribution alone over several,\ntop-1, top-3 and calibration",
      run_eval},
     {"events", CMD_EVENTS, STORE_NONE, 1, MANY, "LOGS...",
      "print each event the readers make of LOGS as NDJSON\n(typed fields, provenance, raw fields): no store", run_events},

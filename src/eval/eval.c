@@ -278,8 +278,10 @@ tocsin_code tocsin_eval(const tocsin_options *opts, const char *dir, const tocsi
         rc = list_logs(&j);
     if (rc == TOCSIN_OK || rc == TOCSIN_E_PARTIAL)
         rc = hunt_and_score(&j, opts ? opts : &none_o, eo, &truth, &s);
-    if (res && (rc == TOCSIN_OK || rc == TOCSIN_E_PARTIAL))
+    if (res && (rc == TOCSIN_OK || rc == TOCSIN_E_PARTIAL)) {
         *res = s.r;
+        snprintf(res->true_actor, sizeof res->true_actor, "%s", truth.actor ? truth.actor : "");
+    }
     ev_scores_free(&s);
     ev_truth_free(&truth);
     free_job(&j);

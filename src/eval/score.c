@@ -243,8 +243,10 @@ static tocsin_code attribution(const ev_truth *t, ts_incident_view *const *inc, 
             return TOCSIN_E_NOMEM;
         s->hyps[i].probability = v->hyps[i].probability;
         s->n_hyps++;
-        if (!s->r.actor_rank && ev_is_actor(t, actor))
+        if (!s->r.actor_rank && ev_is_actor(t, actor)) {
             s->r.actor_rank = (int)i + 1;
+            s->r.truth_probability = v->hyps[i].probability;
+        }
     }
     return TOCSIN_OK;
 }

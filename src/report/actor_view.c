@@ -218,12 +218,55 @@ tocsin_code ts_report_incidents_of_actor(ts_store *s, const ts_intel *ti, const 
     return rc;
 }
 
+/* The earlier incidents an incident shares infrastructure with, then those whose technique
+ * and software profile is close (not already listed), up to SEEN_BEFORE_MAX each. */
+static tocsin_code seen_before(ts_store *s, const char *incident, ts_link **out, size_t *n)
+{
+    ts_link *infra = NULL, *close = NULL;
+    size_t ni = 0, nc = 0;
+    tocsin_code rc = ts_store_seen_before(s, incident, SEEN_BEFORE_MAX, &infra, &ni);
+    if (rc != TOCSIN_OK)
+        return rc;
+    if (ts_store_similar_before(s, incident, SEEN_BEFORE_MAX, &close, &nc) != TOCSIN_OK) {
+        *out = infra; /* the profile comparison is an extra: its failure leaves the rest */
+        *n = ni;
+        return TOCSIN_OK;
+    }
+    ts_link *v = realloc(infra, (ni + nc ? ni + nc : 1) * sizeof *v);
+    if (!v) {
+        ts_links_free(infra, ni);
+        ts_links_free(close, nc);
+        return TOCSIN_E_NOMEM;
+    }
+    size_t k = ni;
+    for (size_t i = 0; i < nc; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < ni && !dup; j++)
+            dup = strcmp(v[j].incident, close[i].incident) == 0;
+        if (dup) {
+            free(close[i].incident);
+            free(close[i].shared);
+            free(close[i].verdict);
+        } else {
+            v[k++] = close[i];
+        }
+    }
+    free(close);
+    *out = v;
+    *n = k;
+    return TOCSIN_OK;
+}
+
 void rpt_seen_before(const rpt *r, ts_store *s, const char *incident)
 {
-    ts_link *v;
-    size_t n;
-    if (ts_store_seen_before(s, incident, SEEN_BEFORE_MAX, &v, &n) != TOCSIN_OK || !n)
+    ts_link *v = NULL;
+    size_t n = 0;
+    if (seen_before(s, incident, &v, &n) != TOCSIN_OK)
         return;
+    if (!n) {
+        free(v);
+        return;
+    }
     char t[40];
     for (size_t i = 0; i < n; i++) {
         fprintf(r->out, "  %-9s ", i ? "" : "seen before");
@@ -233,6 +276,14 @@ void rpt_seen_before(const rpt *r, ts_store *s, const char *incident)
             fputs(" (", r->out);
             ts_fputs_term(v[i].verdict, r->out);
             fputc(')', r->out);
+        }
+        if (v[i].similarity > 0) {
+            fputs(", close ", r->out);
+            ts_fputs_term(v[i].shared, r->out);
+            if (v[i].n_shared > 3)
+                fprintf(r->out, " and %llu more", (unsigned long long)(v[i].n_shared - 3));
+            fprintf(r->out, " in common (similarity %.2f)\n", v[i].similarity);
+            continue;
         }
         fputs(", same ", r->out);
         ts_fputs_term(v[i].shared, r->out);
@@ -245,9 +296,9 @@ void rpt_seen_before(const rpt *r, ts_store *s, const char *incident)
 
 void rpt_seen_before_json(FILE *out, ts_store *s, const char *incident)
 {
-    ts_link *v;
-    size_t n;
-    if (ts_store_seen_before(s, incident, SEEN_BEFORE_MAX, &v, &n) != TOCSIN_OK)
+    ts_link *v = NULL;
+    size_t n = 0;
+    if (seen_before(s, incident, &v, &n) != TOCSIN_OK)
         return;
     for (size_t i = 0; i < n; i++) {
         ts_jw j;
@@ -259,6 +310,8 @@ void rpt_seen_before_json(FILE *out, ts_store *s, const char *incident)
         ts_jw_kstr(&j, "earlier_verdict", v[i].verdict);
         ts_jw_kstr(&j, "shared", v[i].shared);
         ts_jw_kuint(&j, "n_shared", v[i].n_shared);
+        if (v[i].similarity > 0)
+            ts_jw_kdouble(&j, "similarity", v[i].similarity);
         ts_jw_end(&j);
     }
     ts_links_free(v, n);

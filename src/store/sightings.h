@@ -42,9 +42,19 @@ typedef struct ts_link {
     char *shared;   /* the first shared value ("ip 203.131.222.102") */
     uint64_t n_shared;
     char *verdict;  /* its top hypothesis, or NULL */
+    double similarity; /* ts_store_similar_before: how close the profiles are (0..1); 0 otherwise */
 } ts_link;
 /* Up to max earlier incidents (first activity before the incident's), latest first. */
 tocsin_code ts_store_seen_before(ts_store *s, const char *incident, size_t max, ts_link **out, size_t *n);
 void ts_links_free(ts_link *v, size_t n);
+
+/* Earlier incidents with a close technique and software profile: cosine similarity of the
+ * ATT&CK ids their raised alerts carry, each weighed by its rarity among the stored
+ * incidents, at least TS_SIMILAR_MIN, with at least TS_SIMILAR_MIN_SHARED ids in common. Up
+ * to max, closest first; shared is "profile: " and the rarest ids in common, n_shared how
+ * many. (profile_match.c) */
+#define TS_SIMILAR_MIN 0.6
+#define TS_SIMILAR_MIN_SHARED 3
+tocsin_code ts_store_similar_before(ts_store *s, const char *incident, size_t max, ts_link **out, size_t *n);
 
 #endif
