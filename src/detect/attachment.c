@@ -7,8 +7,9 @@
  *     then within `window` a process starts from another drive than the system's
  *     (`system_drives`), or is handed a file there (rundll32 E:\x.dll), or loads a module
  *     from there (Sysmon 7)                                         T1204.002, T1553.005
- *   - a program or script started from the folder where Explorer, WinRAR or 7-Zip unpack
- *     an archive opened by double-click (`archive_markers`)                      T1204.002
+ *   - a program started from, or a script host handed a file in, the folder where Explorer,
+ *     WinRAR or 7-Zip unpack an archive's file opened by double-click
+ *     (`archive_markers`)                                                        T1204.002
  * Folders of installed software on other drives (`installed_paths`) are not counted. The
  * drive letter a mounted image gets is not logged, so the first drive letter past the
  * system's after an image arrives is taken for it; a data disk (D:) is only suspect then.
@@ -138,7 +139,7 @@ static void started(const at_state *st, const ts_event *ev, ts_str module, const
 {
     ts_str img = ts_str_trim(ev->process), cmd = ev->command_line;
     /* Unpacked from an archive opened in Explorer, WinRAR or 7-Zip. */
-    if (!module.n && img.n && contains_item(st->archive_markers, img)) {
+    if (!module.n && img.n && (contains_item(st->archive_markers, img) || contains_item(st->archive_markers, cmd))) {
         emit(ev, 45, "T1204.002", img,
              ts_fmt_alloc("%.*s started from inside an opened archive on %.*s: %.*s", clip(bl_basename(img)),
                           bl_basename(img).p, clip(ev->host), ev->host.p ? ev->host.p : "?", clip(cmd.n ? cmd : img),

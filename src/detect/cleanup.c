@@ -8,8 +8,8 @@
  *     `service_life` of its installation (7045/4697) on any host: a remote service used
  *     once to run a payload, then wiped                                   T1070.009, T1543.003
  *   - tools and staging archives deleted by a shell or script host (Sysmon 23/26): a file
- *     another program wrote on that host within `staged_age`, or a dual-use tool named in
- *     `tools`                                                                      T1070.004
+ *     another program (not a compiler or installer of `writers_ok`) wrote on that host
+ *     within `staged_age`, or a dual-use tool named in `tools`                    T1070.004
  * Each is rare on an ordinary day and needs no baseline, so it alerts from the first event.
  * Word lists and times live in data/detect.conf's [cleanup] section. Memory: at most
  * `max_services` installed services and `max_files` written files (the quietest go first). */
@@ -38,7 +38,7 @@ typedef struct file_rec {
 
 typedef struct cl_state {
     const char *log_providers, *stomp_extensions, *stomp_ok, *stomp_shells, *installed_paths;
-    const char *staged_extensions, *deleters, *tools;
+    const char *staged_extensions, *deleters, *tools, *writers_ok;
     int64_t stomp_back_ns, service_life_ns, staged_age_ns;
     bl_map services; /* service name -> svc_rec (saved) */
     bl_map files;    /* (host, path) -> file_rec (saved) */
@@ -62,6 +62,7 @@ static tocsin_code cl_init(void *state, const ts_detect_ctx *ctx)
     st->staged_extensions = conf(c, "staged_extensions");
     st->deleters = conf(c, "deleters");
     st->tools = conf(c, "tools");
+    st->writers_ok = conf(c, "writers_ok");
     st->stomp_back_ns = (int64_t)(bl_conf(c, SEC, "timestomp_back", 86400) * BL_NS);
     st->service_life_ns = (int64_t)(bl_conf(c, SEC, "service_life", 86400) * BL_NS);
     st->staged_age_ns = (int64_t)(bl_conf(c, SEC, "staged_age", 7 * 86400) * BL_NS);
@@ -126,6 +127,24 @@ static void host_text(const ts_event *ev, char *buf, size_t cap)
 
 /* ---- logs cleared ------------------------------------------------------------------------ */
 
+/* The account in a rendered message ("Account Name:\twardog\r\n"), as NXLog-style logs
+ * carry 1102 without its UserData. */
+static ts_str message_account(const ts_event *ev)
+{
+    ts_str m = ts_event_field(ev, "Message");
+    static const char tag[] = "Account Name:";
+    const char *at = m.n ? memmem(m.p, m.n, tag, sizeof tag - 1) : NULL;
+    if (!at)
+        return TS_STR_NULL;
+    const char *p = at + sizeof tag - 1, *end = m.p + m.n;
+    while (p < end && (*p == '\t' || *p == ' '))
+        p++;
+    const char *q = p;
+    while (q < end && *q != '\r' && *q != '\n' && *q != '\t')
+        q++;
+    return ts_str_trim(ts_str_make(p, (size_t)(q - p)));
+}
+
 static void log_cleared(const ts_event *ev, ts_str channel, const ts_alert_sink *out)
 {
     char host[112];
@@ -133,6 +152,8 @@ static void log_cleared(const ts_event *ev, ts_str channel, const ts_alert_sink 
     ts_str who = ts_event_field(ev, "SubjectUserName");
     if (!who.n)
         who = ev->user;
+    if (!who.n)
+        who = message_account(ev);
     bl_emit(out, DET, ev, 70, "T1685.005", ts_fmt_alloc("%s|log-cleared|%s|%.*s", DET, host, clip(channel), ptr(channel)),
             ts_fmt_alloc("the %.*s event log was cleared on %s by %.*s", clip(channel), ptr(channel), host,
                          who.n ? clip(who) : 1, who.n ? who.p : "?"));
@@ -254,10 +275,13 @@ static void file_created(cl_state *st, const ts_event *ev)
         path = ev->file_path;
     if (!has_ext(st->staged_extensions, path))
         return;
+    /* Compilers and installers write what their callers delete (PowerShell's Add-Type
+       compiles with csc.exe into a temporary folder): remembered as nobody's. */
+    ts_str writer = bl_basename(ts_str_trim(ev->process));
     file_rec *r = bl_map_put(&st->files, file_key(ev, path), ev->ts_ns, NULL);
     if (r) {
         r->ts = ev->ts_ns;
-        r->writer = bl_hash(bl_basename(ts_str_trim(ev->process)), BL_SEED);
+        r->writer = name_in(st->writers_ok, writer) ? 0 : bl_hash(writer, BL_SEED);
     }
 }
 
@@ -271,7 +295,7 @@ static void file_deleted(cl_state *st, const ts_event *ev, const ts_alert_sink *
         return;
     bool tool = name_in(st->tools, path);
     const file_rec *r = has_ext(st->staged_extensions, path) ? bl_map_get(&st->files, file_key(ev, path)) : NULL;
-    bool staged = r && ev->ts_ns >= r->ts && ev->ts_ns - r->ts <= st->staged_age_ns &&
+    bool staged = r && ev->ts_ns >= r->ts && ev->ts_ns - r->ts <= st->staged_age_ns && r->writer &&
                   r->writer != bl_hash(bl_basename(ts_str_trim(img)), BL_SEED);
     if (!tool && !staged)
         return;
