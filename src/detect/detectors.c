@@ -22,7 +22,8 @@
     X(fetch)          \
     X(cleanup)        \
     X(attachment)     \
-    X(sideload)
+    X(sideload)       \
+    X(privilege)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)
