@@ -102,7 +102,7 @@ static const char *other_drive(const at_state *st, ts_str s)
         char d = lc(s.p[i]);
         if (d < 'a' || d > 'z' || s.p[i + 1] != ':' || s.p[i + 2] != '\\')
             continue;
-        if (i && !strchr("\" ,=", s.p[i - 1]))
+        if (i && !memchr("\" ,=", s.p[i - 1], 4))
             continue;
         bool sys = false;
         ts_str it;
