@@ -23,7 +23,8 @@
     X(cleanup)        \
     X(attachment)     \
     X(sideload)       \
-    X(privilege)
+    X(privilege)      \
+    X(cloud_upload)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)
