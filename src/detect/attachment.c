@@ -162,10 +162,11 @@ static void started(const at_state *st, const ts_event *ev, ts_str module, const
         return;
     double mins = (double)(ev->ts_ns - a->ts) / (60.0 * BL_NS);
     emit(ev, 75, "T1204.002,T1553.005", img.n ? img : module,
-         ts_fmt_alloc("%.*s ran %.*s from drive %c: on %.*s %.0f min after the disk image %s arrived (%s)",
+         ts_fmt_alloc("%.*s ran %.*s from drive %c: on %.*s %.0f min after the disk image %.*s arrived (%s)",
                       clip(bl_basename(img)), bl_basename(img).p ? bl_basename(img).p : "?",
                       (int)ts_utf8_cut(ts_str_make(where, (size_t)(why.p + why.n - where)), 160), where, where[0],
-                      clip(ev->host), ev->host.p ? ev->host.p : "?", mins, a->path,
+                      clip(ev->host), ev->host.p ? ev->host.p : "?", mins,
+                      (int)strnlen(a->path, sizeof a->path), a->path, /* a saved record may lack its NUL */
                       module.n ? "module loaded" : why.p == img.p ? "program" : why.p == cmd.p ? "command line" : "parent"),
          out);
 }

@@ -212,8 +212,8 @@ static void service_removed(cl_state *st, const ts_event *ev, ts_str name, const
     host_text(ev, host, sizeof host);
     double hours = (double)(ev->ts_ns - r->ts) / (3600.0 * BL_NS);
     bl_emit(out, DET, ev, 65, "T1070.009,T1543.003", ts_fmt_alloc("%s|service-removed|%.*s", DET, clip(name), name.p),
-            ts_fmt_alloc("service %.*s removed on %s (%s) %.1f h after it was installed on %s", clip(name), name.p, host,
-                         how, hours, r->host));
+            ts_fmt_alloc("service %.*s removed on %s (%s) %.1f h after it was installed on %.*s", clip(name), name.p,
+                         host, how, hours, (int)strnlen(r->host, sizeof r->host), r->host)); /* saved: maybe no NUL */
 }
 
 /* The word after "delete" in "sc [\\host] delete NAME", or after Remove-Service [-Name]. */

@@ -101,7 +101,7 @@ static void on_flow(cu_state *st, const ts_event *ev, const ts_alert_sink *out)
     if (!a || ev->ts_ns < a->ts - st->ttl_ns || ev->ts_ns - a->ts > st->ttl_ns)
         return;
     char name[64];
-    snprintf(name, sizeof name, "%s", a->name);
+    snprintf(name, sizeof name, "%.*s", (int)strnlen(a->name, sizeof a->name), a->name); /* saved: maybe no NUL */
     host_rec *h = bl_map_put(&st->hosts, bl_hash_ip(&ev->src_ip, BL_SEED), ev->ts_ns, NULL);
     if (!h)
         return;
