@@ -75,6 +75,13 @@ static void test_events(const ts_config *cfg)
     CHECK(a && a->severity == 55 && !strstr(a->title, "young"));
     drop_all();
     priv(&x, 4673, "WS4", T0 + 9 * DAY, "C:\\Windows\\System32\\lsass.exe", "SeTcbPrivilege", "");
+    /* Windows' core processes are never news, even with a privilege not seen before... */
+    priv(&x, 4673, "WS4", T0 + 9 * DAY, "C:\\Windows\\System32\\services.exe", "SeLoadDriverPrivilege", "");
+    CHECK_INT(n_got, 0);
+    /* ... but a copy of one elsewhere is judged. */
+    priv(&x, 4673, "WS4", T0 + 9 * DAY, "C:\\Users\\Public\\lsass.exe", "SeDebugPrivilege", "");
+    CHECK(find_key("privilege|lsass.exe|SeDebugPrivilege") != NULL);
+    drop_all();
     priv(&x, 4673, "WS4", T0 + 9 * DAY, "C:\\Windows\\System32\\calc.exe", "SeTakeOwnershipPrivilege", "");
     priv(&x, 4624, "WS4", T0 + 9 * DAY, "C:\\x.exe", "SeDebugPrivilege", "");
     CHECK_INT(n_got, 0);

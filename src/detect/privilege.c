@@ -11,6 +11,9 @@
  *     program outside Windows' and installed software's folders (`installed_paths`).
  *     Other new pairs are held (the first `max_held`), and when learning ends those seen
  *     at most `rare_max` times in all the learning period are raised.      T1134
+ * The processes at the heart of Windows (`programs_ok`, in Windows' folders) use these
+ * privileges on every host and are never judged: a baseline of a few hosts' logs would
+ * otherwise meet LSASS's SeTcbPrivilege as news.
  * Failures (the account lacks the privilege: an attempt) say so in the title. Lists and
  * numbers in data/detect.conf [privilege]. Memory: at most `max_pairs` pairs. */
 #include <stdio.h>
@@ -38,7 +41,7 @@ typedef struct held {
 } held;
 
 typedef struct pv_state {
-    const char *privileges, *suspect, *installed;
+    const char *privileges, *suspect, *installed, *programs_ok;
     int64_t learn_ns, first_ns; /* first_ns: the earliest event seen (saved) */
     uint32_t rare_max;
     size_t max_held;
@@ -61,6 +64,7 @@ static tocsin_code pv_init(void *state, const ts_detect_ctx *ctx)
     st->privileges = conf(c, "privileges");
     st->suspect = conf(c, "suspect_programs");
     st->installed = conf(c, "installed_paths");
+    st->programs_ok = conf(c, "programs_ok");
     st->learn_ns = (int64_t)(bl_conf(c, SEC, "learn", 7 * 86400) * BL_NS);
     st->rare_max = (uint32_t)bl_conf(c, SEC, "rare_max", 2);
     st->max_held = (size_t)bl_conf(c, SEC, "max_held", 64);
@@ -141,7 +145,7 @@ static void privileged(pv_state *st, const ts_event *ev, const ts_alert_sink *ou
     if (!proc.n)
         proc = ts_str_trim(ev->process);
     ts_str pn = bl_basename(proc), it;
-    if (!pn.n)
+    if (!pn.n || (name_in(st->programs_ok, pn) && contains_item(st->installed, proc)))
         return;
     /* The first sensitive privilege of the list (one per event in practice). */
     ts_str priv = TS_STR_NULL;
