@@ -105,11 +105,34 @@ static void test_archive(const ts_config *cfg)
     det_close(&x);
 }
 
+/* A real Sysmon log (evtx-parser-samples' sysmon.evtx): a user ran Process Monitor from
+ * the zip Explorer opened, as Windows writes that path (\Temp1_ProcessMonitor.zip\). */
+static void test_real(const ts_config *cfg)
+{
+    const char *d = shared_data("attachment on a real Sysmon log");
+    if (!d)
+        return;
+    char path[512];
+    snprintf(path, sizeof path, "%s/evtx-parser-samples/samples/sysmon.evtx", d);
+    det x;
+    CHECK(det_open(&x, "attachment", cfg));
+    CHECK(feed_file(&x, path) > 0);
+    const ts_alert *a = find_key("attachment|DESKTOP-2KGM189|C:\\Users\\tony\\AppData\\Local\\Temp\\Temp1_ProcessMonitor.zip\\Procmon");
+    CHECK(a && a->severity == 45);
+    for (size_t i = 0; i < n_got; i++)
+        if (!strstr(got[i]->title, "Temp1_ProcessMonitor.zip"))
+            fprintf(stderr, "unexpected: %s\n", got[i]->title);
+    CHECK(n_got >= 1 && n_got <= 2); /* Procmon.exe and the Procmon64.exe it starts */
+    drop_all();
+    det_close(&x);
+}
+
 int main(void)
 {
     ts_config *cfg = shipped_config();
     test_image(cfg);
     test_archive(cfg);
+    test_real(cfg);
     ts_config_free(cfg);
     return check_done("test_attachment");
 }
