@@ -95,6 +95,10 @@ static void test_real(const ts_config *cfg)
         {"sigma/regression_data/rules/windows/image_load/image_load_side_load_cpl_from_non_system_location/"
          "2b140a5c-dc02-4bb8-b6b1-8bdb45714cde.evtx",
          "sideload|windows-dll|"},
+        /* svchost.exe copied to Downloads and run (Sigma's masquerading rule's record). */
+        {"sigma/regression_data/rules/windows/process_creation/proc_creation_win_svchost_masqueraded_execution/"
+         "be58d2e2-06c8-4f58-b666-b99f6dc3b6cd.evtx",
+         "sideload|odd-folder|"},
         {"otrf-atomic/lateral_movement/covenant_dcom_iertutil_dll_hijack.json.gz",
          "sideload|windows-dll|WORKSTATION6.theshire.local|C:\\Program Files\\Internet Explorer\\iertutil.dll"},
         /* A Windows program in a folder of the system: nothing to say. */
