@@ -52,7 +52,8 @@
  * event here shows boot code replaced, only the driver that could do it.
  *
  * Tunables ([destruction] in detect.conf): delete_window, delete_min, doc_delete_min, stop_window,
- * stop_min, shutdown_window, shutdown_min, burst_factor, min_windows, drivers (more
+ * stop_min, backup_services, service_stop_commands, backup_stop_min, shutdown_window,
+ * shutdown_min, burst_factor, min_windows, drivers (more
  * raw-disk driver file names, comma-separated), max_hosts (hosts, and host-program pairs,
  * remembered in each of the three burst tables; the quietest are forgotten first).
  */

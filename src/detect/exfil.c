@@ -462,10 +462,10 @@ static void hold(void *ud, ts_alert *a)
 }
 
 /* A volume held in the organisation's first days is judged once min_days more days of its
- * host have closed after it (checked as the organisation's days turn): on what its host's history then shows, days before and after it. Its
- * own day is in that history, so the largest day is left out of the max test (the median
- * and MAD do not move much for one day); a weekly backup first seen while learning has
- * come again by then and sets the bar. */
+ * host have closed after it (checked as the organisation's days turn), on what its host's
+ * history then shows, days before and after it. Its own day is in that history, so the
+ * largest day is left out of the max test (the median and MAD do not move much for one
+ * day); a weekly backup first seen while learning has come again by then and sets the bar. */
 static void look_back(exfil_state *st, const ts_alert_sink *out)
 {
     bool peers = st->pool_n >= st->min_peers;
