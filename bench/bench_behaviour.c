@@ -288,9 +288,10 @@ static void on_error(void *ud, const char *f, uint64_t l, uint64_t r, tocsin_cod
     ((pass *)ud)->errors++;
 }
 
-static const char *const names[] = {"credential", "lateral",    "destruction", "phishing", "beacon",
-                                    "exfil",      "collection", "host-attack", "bursts",   "powershell",
-                                    "sensor",     "fetch"};
+static const char *const names[] = {"credential", "lateral",    "destruction", "phishing",     "beacon",
+                                    "exfil",      "collection", "host-attack", "bursts",       "powershell",
+                                    "sensor",     "fetch",      "cleanup",     "attachment",   "sideload",
+                                    "privilege",  "cloud-upload"};
 #define N_NAMES (sizeof names / sizeof *names)
 
 static const ts_detector *find(const char *name)
