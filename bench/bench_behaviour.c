@@ -204,7 +204,7 @@ static bool write_file(const char *path, size_t n, void (*line)(FILE *, size_t, 
 
 /* ---- the passes ---- */
 
-#define MAX_DET 16
+#define MAX_DET 31 /* a pass mask has a bit per detector below PROFILE's */
 
 #define PROFILE (1u << 31) /* in a pass's mask: time each detector call */
 
@@ -288,10 +288,12 @@ static void on_error(void *ud, const char *f, uint64_t l, uint64_t r, tocsin_cod
     ((pass *)ud)->errors++;
 }
 
-static const char *const names[] = {"credential", "lateral",    "destruction", "phishing", "beacon",
-                                    "exfil",      "collection", "host-attack", "bursts",   "powershell",
-                                    "sensor",     "fetch"};
+static const char *const names[] = {"credential", "lateral",    "destruction", "phishing",     "beacon",
+                                    "exfil",      "collection", "host-attack", "bursts",       "powershell",
+                                    "sensor",     "fetch",      "cleanup",     "attachment",   "sideload",
+                                    "privilege",  "cloud-upload"};
 #define N_NAMES (sizeof names / sizeof *names)
+_Static_assert(sizeof names / sizeof *names <= MAX_DET, "more detectors than a pass holds");
 
 static const ts_detector *find(const char *name)
 {

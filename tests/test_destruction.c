@@ -290,6 +290,40 @@ static void test_services(void)
     det_close(&x);
 }
 
+/* Backup and database services stopped before encryption (shipped word lists): a command
+ * line stopping one alerts at once, 7036 records at two distinct ones on a host. */
+static void test_backup_stops(void)
+{
+    ts_config *cfg = NULL;
+    CHECK_INT(ts_config_load("data/detect.conf", &cfg, NULL, NULL), TOCSIN_OK);
+    det x;
+    CHECK(det_open(&x, "destruction", cfg));
+    ts_event ev;
+    win(&ev, "windows.sysmon", 1, "BK1", T0);
+    ev.process = TS_STR_LIT("C:\\Windows\\System32\\net.exe");
+    ev.command_line = TS_STR_LIT("net.exe stop \"VeeamBackupSvc\" /y");
+    feed(&x, &ev);
+    const ts_alert *a = find_key("destruction|backup-stop|BK1");
+    CHECK(a && !strcmp(a->techniques, "T1489") && a->severity == 70);
+    drop_all();
+    /* Starting one, or stopping a service of no backup or database. */
+    ev.command_line = TS_STR_LIT("net.exe start \"VeeamBackupSvc\"");
+    feed(&x, &ev);
+    ev.command_line = TS_STR_LIT("net.exe stop spooler");
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    /* One database service stopped (a patch): quiet; a second within the window: alert. */
+    service_stop(&x, "SQL1", "SQL Server (MSSQLSERVER)", T0);
+    service_stop(&x, "SQL1", "Print Spooler", T0 + MIN);
+    CHECK_INT(n_got, 0);
+    service_stop(&x, "SQL1", "SQL Server Agent (MSSQLSERVER)", T0 + 2 * MIN);
+    a = find_key("destruction|backup-services|SQL1");
+    CHECK(a && strstr(a->title, "2 backup or database services stopped on SQL1") && strstr(a->title, "baseline young"));
+    drop_all();
+    det_close(&x);
+    ts_config_free(cfg);
+}
+
 static void shutdown_ev(det *x, uint32_t code, const char *host, int64_t ts)
 {
     ts_event ev;
@@ -418,6 +452,7 @@ int main(void)
     test_mass_delete();
     test_doc_delete();
     test_services();
+    test_backup_stops();
     test_shutdowns();
     test_shutdowns_sliding();
     test_fixture();

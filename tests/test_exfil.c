@@ -117,8 +117,8 @@ static void test_baseline(void)
     got_free(&r.out);
 }
 
-/* The organisation's first week is learning: 3 GB to a new address on day 2 is not
- * judged. Later a host first seen two days before (young) sending 3 GB to a new address
+/* The organisation's first week is learning: 3 GB to a new address on day 2 is held, and
+ * raised once seven more days of its host have closed (it stands out of them). Later a host first seen two days before (young) sending 3 GB to a new address
  * is reported and says so; a host seen for the first time that day is not judged; a
  * 100 MB upload is not reported. */
 static void test_young(void)
@@ -143,7 +143,15 @@ static void test_young(void)
     int64_t t0 = (DAY0 + 10) * DAYNS;
     ordinary_day(&r, 10);
     flow(&r, "10.0.1.6", "192.0.2.10", 8443, t0 + 100 * SEC, 100000000);
-    CHECK_INT(r.out.n, 0);
+    ordinary_day(&r, 11); /* a day later: the host's days 3-10 have closed */
+    const ts_alert *held = find_alert(&r.out, "exfil|10.0.1.5|192.0.2.90");
+    CHECK(held && strstr(held->title, "raised when learning ended") && held->severity == 50 &&
+          held->first_ns >= (DAY0 + 2) * DAYNS && held->first_ns < (DAY0 + 3) * DAYNS);
+    if (held)
+        printf("  %s\n", held->title);
+    CHECK_INT(r.out.n, 1);
+    got_free(&r.out);
+    t0 = (DAY0 + 11) * DAYNS;
     for (int i = 0; i < 30; i++) {
         flow(&r, "10.0.1.60", "192.0.2.99", 443, t0 + (20 * 3600 + i * 60) * SEC, 100000000);
         flow(&r, "10.0.1.61", "192.0.2.77", 443, t0 + (20 * 3600 + i * 60) * SEC, 100000000);

@@ -309,6 +309,7 @@ static void test_otrf(const ts_config *cfg)
         {"credential_access/cmd_lsass_memory_dumpert_syscalls.json.gz", "T1003.001", 1},
         {"defense_evasion/empire_dllinjection_LoadLibrary_CreateRemoteThread.json.gz", "T1055.001", 1},
         {"defense_evasion/reg_cmd_process_commandline_logging_disabled.json.gz", "T1685.001", 1},
+        {"defense_evasion/cmd_psh_stop_netprofm_eventlog_before_reboot.json.gz", "T1685.001", 1},
         {"lateral_movement/schtask_modification.json.gz", "T1053.005", 1},
         {"credential_access/empire_powerdump_sam_access.json.gz", "T1003.002", 1},
         {"lateral_movement/mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2.json.gz", "T1210", 0},

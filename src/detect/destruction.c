@@ -36,6 +36,11 @@
  *     than Explorer on one host (`doc_delete_min`): a wiper walking the shares      T1485
  *   - services stopped (7036 "stopped", 7040 set to disabled): distinct services on one
  *     host within `stop_window`                                                    T1489
+ *   - backup and database services stopped before encryption (so their files
+ *     can be encrypted and nothing restores them): a command line stopping or disabling one
+ *     (`service_stop_commands` with a word of `backup_services`) alerts at once; their
+ *     7036/7040 records alert at `backup_stop_min` distinct ones on a host within
+ *     `stop_window`, against the same history as other stops                        T1489
  *   - hosts shut down (1074, 6006, 6008, 4609): distinct hosts of the organisation
  *     within any `shutdown_window` (sliding: a wiper finishing with host after host over
  *     hours is not split by a window boundary)                                     T1529
@@ -47,7 +52,8 @@
  * event here shows boot code replaced, only the driver that could do it.
  *
  * Tunables ([destruction] in detect.conf): delete_window, delete_min, doc_delete_min, stop_window,
- * stop_min, shutdown_window, shutdown_min, burst_factor, min_windows, drivers (more
+ * stop_min, backup_services, service_stop_commands, backup_stop_min, shutdown_window,
+ * shutdown_min, burst_factor, min_windows, drivers (more
  * raw-disk driver file names, comma-separated), max_hosts (hosts, and host-program pairs,
  * remembered in each of the three burst tables; the quietest are forgotten first).
  */
@@ -89,7 +95,8 @@ typedef struct shut_ring {
 } shut_ring;
 
 typedef struct dst_state {
-    burst_kind del, docdel, stop, shut;
+    burst_kind del, docdel, stop, shut, backup_stop;
+    const char *backup_services, *stop_commands; /* data/detect.conf word lists */
     double factor;
     uint32_t min_windows;
     uint64_t drivers[MAX_DRIVERS]; /* hashes of configured driver file names */
@@ -126,12 +133,16 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
     st->docdel = (burst_kind){st->del.window_ns, (uint32_t)bl_conf(c, SEC, "doc_delete_min", 25)};
     st->stop = (burst_kind){(int64_t)(bl_conf(c, SEC, "stop_window", 600) * BL_NS),
                             (uint32_t)bl_conf(c, SEC, "stop_min", 15)};
+    st->backup_stop = (burst_kind){st->stop.window_ns, (uint32_t)bl_conf(c, SEC, "backup_stop_min", 2)};
+    st->backup_services = ts_config_get(c, SEC, "backup_services");
+    st->stop_commands = ts_config_get(c, SEC, "service_stop_commands");
     st->shut = (burst_kind){(int64_t)(bl_conf(c, SEC, "shutdown_window", 4 * 3600) * BL_NS),
                             (uint32_t)bl_conf(c, SEC, "shutdown_min", 5)};
     st->factor = bl_conf(c, SEC, "burst_factor", 3);
     st->min_windows = (uint32_t)bl_conf(c, SEC, "min_windows", 3);
     if (st->del.window_ns <= 0 || st->stop.window_ns <= 0 || st->shut.window_ns <= 0 || st->del.min < 2 ||
-        st->docdel.min < 2 || st->stop.min < 2 || st->stop.min > BL_DISTINCT_MAX || st->shut.min < 2 ||
+        st->docdel.min < 2 || st->stop.min < 2 || st->stop.min > BL_DISTINCT_MAX || st->backup_stop.min < 1 ||
+        st->backup_stop.min > BL_DISTINCT_MAX || st->shut.min < 2 ||
         st->shut.min > BL_DISTINCT_MAX || st->factor < 1)
         return TOCSIN_E_ARG;
     ts_str it;
@@ -294,7 +305,8 @@ static bool candidate_image(ts_str image)
 {
     static const char *const names[] = {"vssadmin.exe",   "wmic.exe",    "wbadmin.exe",    "bcdedit.exe",
                                         "diskshadow.exe", "cmd.exe",     "powershell.exe", "pwsh.exe",
-                                        "cipher.exe",     "sdelete.exe", "sdelete64.exe",  "reg.exe"};
+                                        "cipher.exe",     "sdelete.exe", "sdelete64.exe",  "reg.exe",
+                                        "net.exe",        "net1.exe",    "sc.exe",         "taskkill.exe"};
     ts_str b = bl_basename(image);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ts_str_ieq(b, names[i]))
@@ -302,16 +314,39 @@ static bool candidate_image(ts_str image)
     return false;
 }
 
-static void on_process(const ts_event *ev, const ts_alert_sink *out)
+/* Whether s contains one of the comma-separated words of list (case-insensitive). */
+static bool has_word(const char *list, ts_str s)
+{
+    ts_str it;
+    char w[128];
+    for (const char *p = list; p && ts_str_next_item(&p, &it);) {
+        if (!it.n || it.n >= sizeof w)
+            continue;
+        memcpy(w, it.p, it.n);
+        w[it.n] = 0;
+        if (bl_icontains(s, w))
+            return true;
+    }
+    return false;
+}
+
+static void on_process(const dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     if (!ev->command_line.n || (ev->process.n && !candidate_image(ev->process)))
         return;
-    const cmd_rule *r = command_rule(ev->command_line);
-    if (!r)
-        return;
     char host[112];
-    host_text(ev, host, sizeof host);
     ts_str c = ev->command_line;
+    const cmd_rule *r = command_rule(c);
+    if (!r) {
+        if (!has_word(st->stop_commands, c) || !has_word(st->backup_services, c))
+            return;
+        host_text(ev, host, sizeof host);
+        bl_emit(out, DET, ev, 70, "T1489", ts_fmt_alloc("destruction|backup-stop|%s", host),
+                ts_fmt_alloc("a backup or database service stopped from a command line on %s: %.*s", host,
+                             (int)ts_utf8_cut(c, 200), c.p));
+        return;
+    }
+    host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, r->severity, r->tech, ts_fmt_alloc("destruction|%s|%s", r->name, host),
             ts_fmt_alloc("%s on %s: %.*s", r->what, host, (int)ts_utf8_cut(c, 200), c.p));
 }
@@ -433,8 +468,22 @@ static void on_service_state(dst_state *st, const ts_event *ev, const ts_alert_s
                                  : bl_icontains(ts_event_field(ev, "param3"), "disabled");
     if (!stop || !name.n)
         return;
-    burst *b = bl_map_put(&st->stops, bl_hash(ev->host, BL_SEED), ev->ts_ns, NULL);
     char hist[64], host[112];
+    if (has_word(st->backup_services, name)) {
+        /* Kept in the same table as the host's other stops, under a key of its own. */
+        burst *bb = bl_map_put(&st->stops, bl_hash_u64(bl_hash(ev->host, BL_SEED), 'B'), ev->ts_ns, NULL);
+        if (bb && burst_add(st, bb, &st->backup_stop, ev->ts_ns, (uint32_t)bl_hash(name, BL_SEED), true, hist,
+                            sizeof hist)) {
+            host_text(ev, host, sizeof host);
+            bl_emit(out, DET, ev, burst_severity(st, bb, 65), "T1489",
+                    ts_fmt_alloc("destruction|backup-services|%s", host),
+                    ts_fmt_alloc("%u backup or database services stopped on %s within %.0f min, the last "
+                                 "%.*s (%s)",
+                                 (unsigned)bb->n, host, minutes(st->stop.window_ns), (int)ts_utf8_cut(name, 100),
+                                 name.p, hist));
+        }
+    }
+    burst *b = bl_map_put(&st->stops, bl_hash(ev->host, BL_SEED), ev->ts_ns, NULL);
     if (!b ||
         !burst_add(st, b, &st->stop, ev->ts_ns, (uint32_t)bl_hash(name, BL_SEED), true, hist, sizeof hist))
         return;
@@ -500,7 +549,7 @@ static void dst_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         return;
     /* What the event is, whoever wrote it (Sysmon, the Security log, a Linux Sysmon). */
     if (ts_str_eq(ev->action, "process-created")) {
-        on_process(ev, out);
+        on_process(st, ev, out);
         return;
     }
     if (ts_str_eq(ev->action, "driver-loaded")) {

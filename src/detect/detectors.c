@@ -19,7 +19,12 @@
     X(bursts)         \
     X(powershell)     \
     X(sensor)         \
-    X(fetch)
+    X(fetch)          \
+    X(cleanup)        \
+    X(attachment)     \
+    X(sideload)       \
+    X(privilege)      \
+    X(cloud_upload)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;
 DETECTORS(DECLARE)

@@ -35,7 +35,10 @@
  *    known), and the title says the baseline is young. A host without a single closed
  *    day is learning and not judged: everything it sends is new to it. Nor is anyone
  *    judged in the organisation's first min_days days (from the first flow seen, kept
- *    between runs): a weekly backup to a cloud store must be seen once first.
+ *    between runs): a weekly backup to a cloud store must be seen once first. A volume
+ *    that would be judged then is held instead (the first 64), and looked back at once
+ *    min_days more days have closed after it: raised if it stands out of its host's days
+ *    before and after it (the backup has come again by then), saying so.
  * A backup server sending 50 GB a night to its usual target sends nothing to new
  * destinations; sent to a new target, 50 GB is still its usual daily volume. A
  * workstation that usually sends 40 MB a day and now sends 3 GB to a new address passes
@@ -180,6 +183,8 @@ static tocsin_code exfil_init(void *state, const ts_detect_ctx *ctx)
 static void exfil_fini(void *state)
 {
     exfil_state *st = state;
+    for (size_t i = 0; i < st->n_held; i++)
+        ts_alert_free(st->held[i].a);
     free(st->hosts);
     free(st->index);
     for (size_t i = 0; i < st->n_servers; i++)
@@ -446,6 +451,61 @@ static void emit_volume(const exfil_state *st, const xf_host *h, const ts_event 
     out->emit(out->ud, a);
 }
 
+/* Keeps an alert emit_volume makes, to be judged when learning ends. */
+static void hold(void *ud, ts_alert *a)
+{
+    exfil_state *st = ud;
+    if (st->n_held < XF_HELD)
+        st->held[st->n_held++].a = a;
+    else
+        ts_alert_free(a);
+}
+
+/* A volume held in the organisation's first days is judged once min_days more days of its
+ * host have closed after it (checked as the organisation's days turn), on what its host's
+ * history then shows, days before and after it. Its own day is in that history, so the
+ * largest day is left out of the max test (the median and MAD do not move much for one
+ * day); a weekly backup first seen while learning has come again by then and sets the bar. */
+static void look_back(exfil_state *st, const ts_alert_sink *out)
+{
+    bool peers = st->pool_n >= st->min_peers;
+    if (peers)
+        pool_stats(st);
+    size_t kept = 0;
+    for (size_t i = 0; i < st->n_held; i++) {
+        struct xf_held *k = &st->held[i];
+        /* Its host's days close when it is next seen on a later day. */
+        const xf_host *h = xf_host_get(st, &k->ip, false);
+        if (h && h->day <= k->day + (int32_t)st->min_days) {
+            st->held[kept++] = *k;
+            continue;
+        }
+        double first = -1, second = -1;
+        for (size_t d = 0; h && d < h->hist_n; d++) {
+            double v = h->hist[d];
+            if (v > first)
+                second = first, first = v;
+            else if (v > second)
+                second = v;
+        }
+        bool raise = h && h->hist_n >= 2 && robust_z(k->x, h->own_med, h->own_mad) >= st->z_own &&
+                     k->x > second + log10(st->max_factor) &&
+                     (!peers || robust_z(k->x, st->pool_med, st->pool_mad) >= st->z_peer);
+        char *t = raise ? ts_fmt_alloc("%s (seen while the baseline was young, raised when learning ended)",
+                                       k->a->title)
+                        : NULL;
+        if (t) {
+            free(k->a->title);
+            k->a->title = t;
+            out->emit(out->ud, k->a);
+        } else {
+            ts_alert_free(k->a);
+        }
+        k->a = NULL;
+    }
+    st->n_held = kept;
+}
+
 /* Whether today's volume to new destinations is out of line for h; emits if so. */
 static void judge(exfil_state *st, xf_host *h, const ts_event *ev, const ts_alert_sink *out)
 {
@@ -455,8 +515,23 @@ static void judge(exfil_state *st, xf_host *h, const ts_event *ev, const ts_aler
     if (peers)
         pool_stats(st);
     double zp = peers ? robust_z(x, st->pool_med, st->pool_mad) : 0;
-    if (!h->hist_n || st->last_day - st->first_day < (int32_t)st->min_days)
-        return; /* no day of its own yet, or the organisation's first days: learning */
+    if (st->last_day - st->first_day < (int32_t)st->min_days) {
+        /* The organisation's first days: nothing is known yet. Held, judged when they end. */
+        if (st->n_held < XF_HELD) {
+            size_t n = st->n_held;
+            ts_alert_sink keep = {hold, st};
+            emit_volume(st, h, ev, true, h->hist_n ? pow(10, h->own_med) - 1 : 0, &keep);
+            if (st->n_held > n) {
+                st->held[n].ip = h->ip;
+                st->held[n].x = x;
+                st->held[n].day = h->day;
+                h->alerted_day = h->day;
+            }
+        }
+        return;
+    }
+    if (!h->hist_n)
+        return; /* no day of its own yet: everything it sends is new to it */
     if (robust_z(x, h->own_med, h->own_mad) < st->z_own || x <= h->own_max + log10(st->max_factor))
         return;
     if (young ? !peers || zp < st->z_own : peers && zp < st->z_peer)
@@ -504,8 +579,11 @@ static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_i
     int32_t day = (int32_t)(ev->ts_ns / (86400LL * 1000000000LL));
     if (!st->last_day || day < st->first_day)
         st->first_day = day;
-    if (day > st->last_day)
+    if (day > st->last_day) {
         st->last_day = day;
+        if (st->n_held)
+            look_back(st, out);
+    }
     if (dst_in)
         host_on(st, &ev->dst_ip, day);
     xf_host *h = NULL; /* the guess is the host when its address is (nothing was added since) */

@@ -13,6 +13,7 @@
 #define XF_HIST 28        /* days of history per host */
 #define XF_POOL 4096      /* host-days in the peers' pool */
 #define XF_TOP 4          /* new destinations named per host-day */
+#define XF_HELD 64        /* volumes held while the organisation's baseline is young */
 #define XF_MAX_SERVER_TOKENS 32
 
 typedef struct xf_dest {
@@ -58,6 +59,16 @@ typedef struct exfil_state {
     double pool_med, pool_mad;
     /* the span of days seen at all: the organisation's learning period */
     int32_t first_day, last_day;
+    /* Volumes that reached min_bytes in the organisation's first min_days days, each
+     * judged once min_days more days of its host have closed (not saved: a run that ends
+     * before hands the next one only what it learnt). */
+    struct xf_held {
+        struct ts_alert *a;
+        ts_ip ip;
+        double x;    /* log10(1 + bytes to new destinations) that day */
+        int32_t day; /* that day */
+    } held[XF_HELD];
+    size_t n_held;
 } exfil_state;
 
 #define XF_EMPTY UINT64_MAX

@@ -1,0 +1,237 @@
+/* sideload.c: detector "sideload": a trusted program made to run an intruder's DLL (Sysmon 7
+ * image loads, Sysmon 1 / 4688 process starts).
+ *   - an unsigned DLL bearing the name of one of Windows' own DLLs, loaded from outside the
+ *     system folders (`system_paths`): planted where the program looks first      T1574.001
+ *   - an unsigned DLL loaded from the program's own folder, when that folder is one a user
+ *     can write (`writable_paths`) and the program is one of Windows' own copied there:
+ *     the side-loading pair of colorcpl.exe + colorui.dll, WerFaultSecure.exe + dbghelp ...
+ *                                                                                 T1574.002
+ *   - one of Windows' own programs started from a user-writable folder (a copy made to
+ *     side-load, or a masquerade)                                                T1036.005
+ * Windows' DLL and program names are learned from what runs and loads, signed, from the
+ * system folders, and seeded with those public reporting names as side-loaded
+ * (`system_dlls`, `system_programs`), so the first day is covered too. Programs that run
+ * from user folders by design are in `programs_ok`. Lists in data/detect.conf [sideload].
+ * Memory: at most `max_names` learned names (the quietest go first). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "detect/alert_util.h"
+#include "detect/baseline.h"
+#include "detect/detect.h"
+
+#define DET "sideload"
+#define SEC "sideload"
+#define MAGIC 0x31444c53u /* "SLD1" */
+#define KIND_DLL 0x444c4cu
+#define KIND_PROGRAM 0x455845u
+
+typedef struct sl_state {
+    const char *system_paths, *writable_paths, *system_dlls, *system_programs, *programs_ok;
+    bl_map names; /* learned Windows DLL and program names (saved) */
+} sl_state;
+
+static const char *conf(const ts_config *c, const char *key)
+{
+    const char *v = ts_config_get(c, SEC, key);
+    return v ? v : "";
+}
+
+static tocsin_code sl_init(void *state, const ts_detect_ctx *ctx)
+{
+    sl_state *st = state;
+    const ts_config *c = ctx->config;
+    st->system_paths = conf(c, "system_paths");
+    st->writable_paths = conf(c, "writable_paths");
+    st->system_dlls = conf(c, "system_dlls");
+    st->system_programs = conf(c, "system_programs");
+    st->programs_ok = conf(c, "programs_ok");
+    bl_map_init(&st->names, 0, (size_t)bl_conf(c, SEC, "max_names", 50000));
+    return TOCSIN_OK;
+}
+
+static void sl_fini(void *state)
+{
+    sl_state *st = state;
+    bl_map_free(&st->names);
+}
+
+static int clip(ts_str s) { return (int)ts_utf8_cut(s, 160); }
+static const char *ptr(ts_str s) { return s.p ? s.p : "?"; }
+
+static bool contains_item(const char *list, ts_str s)
+{
+    ts_str it;
+    char w[256];
+    for (const char *p = list; ts_str_next_item(&p, &it);) {
+        if (!it.n || it.n >= sizeof w)
+            continue;
+        memcpy(w, it.p, it.n);
+        w[it.n] = 0;
+        if (bl_icontains(s, w))
+            return true;
+    }
+    return false;
+}
+
+static bool name_in(const char *list, ts_str name)
+{
+    ts_str it;
+    uint64_t h = bl_hash(name, BL_SEED);
+    for (const char *p = list; name.n && ts_str_next_item(&p, &it);)
+        if (it.n == name.n && bl_hash(it, BL_SEED) == h)
+            return true;
+    return false;
+}
+
+static ts_str unquote(ts_str s)
+{
+    s = ts_str_trim(s);
+    if (s.n >= 2 && s.p[0] == '"' && s.p[s.n - 1] == '"')
+        s = ts_str_make(s.p + 1, s.n - 2);
+    return s;
+}
+
+/* The folder of path, without the last separator. */
+static ts_str folder(ts_str path)
+{
+    ts_str b = bl_basename(path);
+    return ts_str_make(path.p, path.n > b.n ? path.n - b.n - 1 : 0);
+}
+
+static bool same_folder(ts_str a, ts_str b)
+{
+    ts_str fa = folder(a), fb = folder(b);
+    return fa.n && fa.n == fb.n && bl_hash(fa, BL_SEED) == bl_hash(fb, BL_SEED);
+}
+
+/* Directly in a system folder (C:\Windows\System32\x.dll, not System32\drivers\...). */
+static bool in_system_root(const sl_state *st, ts_str path)
+{
+    ts_str f = folder(path);
+    return f.n && contains_item(st->system_paths, path) && !contains_item(st->system_paths, folder(f)) &&
+           (ts_str_iends(f, "\\System32") || ts_str_iends(f, "\\SysWOW64"));
+}
+
+static bool known(const sl_state *st, uint32_t kind, const char *seeds, ts_str name)
+{
+    return name_in(seeds, name) || bl_map_get(&st->names, bl_hash_u64(bl_hash(name, BL_SEED), kind));
+}
+
+static void learn(sl_state *st, uint32_t kind, ts_str name, int64_t ts)
+{
+    bl_set_add(&st->names, bl_hash_u64(bl_hash(name, BL_SEED), kind), ts);
+}
+
+static void emit(const ts_event *ev, uint8_t sev, const char *tech, const char *kind, ts_str what, char *title,
+                 const ts_alert_sink *out)
+{
+    bl_emit(out, DET, ev, sev, tech,
+            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ev->host.p ? ev->host.p : "", clip(what),
+                         what.p ? what.p : ""),
+            title);
+}
+
+static void image_loaded(sl_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str dll = unquote(ts_event_field(ev, "ImageLoaded")), prog = unquote(ev->process);
+    ts_str signed_ = ts_str_trim(ts_event_field(ev, "Signed"));
+    ts_str dn = bl_basename(dll), pn = bl_basename(prog);
+    if (!dll.n)
+        return;
+    if (ts_str_ieq(signed_, "true")) {
+        if (in_system_root(st, dll))
+            learn(st, KIND_DLL, dn, ev->ts_ns);
+        return;
+    }
+    if (!ts_str_ieq(signed_, "false") || contains_item(st->system_paths, dll))
+        return;
+    bool beside = prog.n && same_folder(dll, prog);
+    if (known(st, KIND_DLL, st->system_dlls, dn)) {
+        emit(ev, 70, beside ? "T1574.001,T1574.002" : "T1574.001", "windows-dll", dll,
+             ts_fmt_alloc("%.*s loaded an unsigned %.*s (a name of Windows' own DLLs) from outside the system folders "
+                          "on %.*s: %.*s",
+                          clip(pn), ptr(pn), clip(dn), ptr(dn), clip(ev->host), ptr(ev->host), clip(dll), ptr(dll)),
+             out);
+        return;
+    }
+    if (beside && contains_item(st->writable_paths, prog) && known(st, KIND_PROGRAM, st->system_programs, pn) &&
+        !name_in(st->programs_ok, pn))
+        emit(ev, 75, "T1574.002", "beside", dll,
+             ts_fmt_alloc("%.*s, one of Windows' programs, runs from a user-writable folder on %.*s and loaded the "
+                          "unsigned %.*s beside it: %.*s",
+                          clip(pn), ptr(pn), clip(ev->host), ptr(ev->host), clip(dn), ptr(dn), clip(dll), ptr(dll)),
+             out);
+}
+
+static void process_start(sl_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str prog = unquote(ev->process), pn = bl_basename(prog);
+    if (!pn.n)
+        return;
+    if (in_system_root(st, prog)) {
+        learn(st, KIND_PROGRAM, pn, ev->ts_ns);
+        return;
+    }
+    if (!contains_item(st->writable_paths, prog) || contains_item(st->system_paths, prog) ||
+        name_in(st->programs_ok, pn) || !known(st, KIND_PROGRAM, st->system_programs, pn))
+        return;
+    emit(ev, 50, "T1036.005,T1574.002", "odd-folder", prog,
+         ts_fmt_alloc("%.*s, one of Windows' programs, started from a user-writable folder on %.*s: %.*s", clip(pn),
+                      ptr(pn), clip(ev->host), ptr(ev->host), clip(prog), ptr(prog)),
+         out);
+}
+
+static void sl_event(void *state, const ts_event *ev, const ts_alert_sink *out)
+{
+    sl_state *st = state;
+    if (ts_str_eq(ev->action, "image-loaded"))
+        image_loaded(st, ev, out);
+    else if (ts_str_eq(ev->action, "process-created"))
+        process_start(st, ev, out);
+}
+
+static tocsin_code sl_save(void *state, void **blob, size_t *len)
+{
+    sl_state *st = state;
+    bl_buf b = {0};
+    bl_put_u64(&b, MAGIC);
+    bl_put_map(&b, &st->names);
+    return bl_buf_finish(&b, blob, len);
+}
+
+static tocsin_code sl_load(void *state, const void *blob, size_t len)
+{
+    sl_state *st = state;
+    bl_rd r = {blob, len, 0, false};
+    if (bl_get_u64(&r) != MAGIC)
+        return TOCSIN_E_FORMAT;
+    bl_get_map(&r, &st->names);
+    if (r.fail) {
+        bl_map_free(&st->names);
+        return TOCSIN_E_FORMAT;
+    }
+    return TOCSIN_OK;
+}
+
+static size_t sl_usage(void *state, ts_state_use *out, size_t n)
+{
+    const sl_state *st = state;
+    const bl_map *maps[] = {&st->names};
+    static const char *const names[] = {"Windows DLL and program names"};
+    return bl_maps_use(maps, names, 1, out, n);
+}
+
+const ts_detector ts_detector_sideload = {
+    .name = DET,
+    .summary = "DLL side-loading and hijacking: unsigned DLLs loaded by Windows' own programs from odd folders",
+    .state_size = sizeof(sl_state),
+    .init = sl_init,
+    .event = sl_event,
+    .fini = sl_fini,
+    .save = sl_save,
+    .load = sl_load,
+    .usage = sl_usage,
+};
