@@ -19,6 +19,7 @@ struct tocsin {
     ts_enrich *enrich; /* without a location database it still marks internal ranges */
     struct ts_config *config; /* detector tunables, or NULL when there are none */
     struct ts_tz_table *tz;   /* home time zones for attribution (data/attribution), or NULL */
+    struct ts_alert_out *alerts_out; /* --alerts-to, or NULL */
     char err[512];
 };
 
@@ -52,6 +53,9 @@ typedef struct ts_pipeline_hooks {
     void *ud;
 } ts_pipeline_hooks;
 tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out);
+/* The same for one partition of a shared stream: the detectors' state is kept under their
+ * names followed by part ("@events:p3"), one copy per partition. */
+tocsin_code ts_pipeline_open_part(tocsin *t, const char *command, const char *part, ts_pipeline **out);
 struct ts_input;
 struct ts_reader;
 uint64_t ts_pipeline_read(ts_pipeline *p, struct ts_input *in, const struct ts_reader *r);
