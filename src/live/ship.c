@@ -117,8 +117,9 @@ static int part_of(const shipper *s, const ts_event *ev)
 static void on_event(void *ud, ts_event *ev)
 {
     shipper *s = ud;
-    if (ev->line > s->chunk_first && ev->line - s->chunk_first < s->cap_line_part)
-        s->line_part[ev->line - s->chunk_first] = part_of(s, ev);
+    /* line_part[k] is the chunk's line k, numbered chunk_first + 1 + k */
+    if (ev->line > s->chunk_first && ev->line - s->chunk_first - 1 < s->cap_line_part)
+        s->line_part[ev->line - s->chunk_first - 1] = part_of(s, ev);
 }
 
 static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
