@@ -77,8 +77,6 @@ static int run_watch(tocsin *t, args *a)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    if (!a->redis != (a->n_pos > 0))
-        return bad_usage("watch", "%s", a->redis ? "watch --redis reads the stream, not files" : "watch takes PATH...");
     if (a->alerts_to && tocsin_alerts_to(t, a->alerts_to) != TOCSIN_OK)
         return status_of(t, TOCSIN_E_ARG);
     if (a->redis) {
@@ -456,7 +454,8 @@ int main(int argc, char **argv)
     int status = args_parse(argc - 1 - words, argv + 1 + words, c->bit, c->name, &a);
     if (status == EXIT_OK && a.help) {
         print_command_help(c, stdout);
-    } else if (status == EXIT_OK && (a.n_pos < c->min_pos || a.n_pos > c->max_pos)) {
+    } else if (status == EXIT_OK && (a.n_pos < c->min_pos || a.n_pos > c->max_pos ||
+                                     (c->bit == CMD_WATCH && !a.redis != (a.n_pos > 0)))) {
         char what[160];
         snprintf(what, sizeof what, "%s takes %s", c->name,
                  c->min_pos || c->max_pos ? c->synopsis : "no arguments (only options)");

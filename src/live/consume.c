@@ -817,22 +817,47 @@ static tocsin_code count_partitions(worker *w)
     return TOCSIN_OK;
 }
 
+/* --drain: every partition (whoever owns it) read to its end by the group, nothing pending,
+ * and this worker's own partitions committed. */
 static bool all_drained(worker *w)
 {
-    if (w->owned < w->nparts)
-        return false;
     for (unsigned i = 0; i < w->nparts; i++) {
-        if (w->p[i].st != P_LIVE)
+        part *p = &w->p[i];
+        if (p->st != P_FREE && p->st != P_LIVE)
             return false;
-        redisReply *rep = ts_redis_cmd(w->r, "XINFO STREAM %s", w->p[i].stream);
+        redisReply *rep = ts_redis_cmd(w->r, "XINFO STREAM %s", p->stream);
         const char *last = NULL;
         for (size_t f = 0; ts_redis_is(rep, REDIS_REPLY_ARRAY) && f + 1 < rep->elements; f += 2)
             if (rep->element[f]->str && strcmp(rep->element[f]->str, "last-generated-id") == 0)
                 last = rep->element[f + 1]->str;
-        eid e = {0, 0};
-        bool done = !last || (eid_parse(last, strlen(last), &e) && eid_cmp(e, w->p[i].last) <= 0);
+        eid end = {0, 0};
+        bool ok = ts_redis_is(rep, REDIS_REPLY_ARRAY) && (!last || eid_parse(last, strlen(last), &end));
         freeReplyObject(rep);
-        if (!done)
+        rep = ts_redis_cmd(w->r, "XINFO GROUPS %s", p->stream);
+        bool found = false;
+        for (size_t g = 0; ok && ts_redis_is(rep, REDIS_REPLY_ARRAY) && g < rep->elements; g++) {
+            const redisReply *info = rep->element[g];
+            const char *name = NULL, *delivered = NULL;
+            long long pending = -1;
+            for (size_t f = 0; info->type == REDIS_REPLY_ARRAY && f + 1 < info->elements; f += 2) {
+                const char *k = info->element[f]->str;
+                if (!k)
+                    continue;
+                if (strcmp(k, "name") == 0)
+                    name = info->element[f + 1]->str;
+                else if (strcmp(k, "last-delivered-id") == 0)
+                    delivered = info->element[f + 1]->str;
+                else if (strcmp(k, "pending") == 0)
+                    pending = info->element[f + 1]->integer;
+            }
+            eid d;
+            if (!name || strcmp(name, w->o->group) != 0)
+                continue;
+            found = true;
+            ok = pending == 0 && delivered && eid_parse(delivered, strlen(delivered), &d) && eid_cmp(d, end) >= 0;
+        }
+        freeReplyObject(rep);
+        if (!ok || !found)
             return false;
     }
     return true;
