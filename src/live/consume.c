@@ -27,6 +27,8 @@
 #define HEADER_CACHE 32
 #define DEAD_DATA_MAX 4096     /* bytes of a bad entry's data kept in the dead-letter stream */
 #define TRIM_EVERY 5.0         /* seconds */
+#define COMMIT_ENTRIES 16384   /* a backlog is committed at least this often */
+#define COMMIT_SECONDS 1.0
 
 /* Renews a lease only while it is still ours; releases it the same way. */
 static const char RENEW[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -53,6 +55,7 @@ typedef struct part {
     char (*ack)[48];       /* ids to acknowledge after the commit */
     size_t nack, capack;
     bool fed_any;
+    double fed_since;      /* when the oldest entry not yet committed was read */
 } part;
 
 typedef struct hdr {
@@ -252,7 +255,7 @@ static void balance(worker *w)
         if (r == 0) {
             say(w, "partition %s: its lease was lost (taken over after a stall?): given up%s", p->stream, "");
             close_part(w, p, false);
-        } else if (r > 0 && w->owned > target && p->st == P_LIVE) {
+        } else if (r > 0 && w->owned > target && p->st == P_LIVE && !p->nack) {
             close_part(w, p, true); /* all it read is committed and acknowledged */
         }
     }
@@ -540,11 +543,42 @@ static void acknowledge(worker *w, part *p)
     p->nack = 0;
 }
 
-/* Feeds a reply's entries of one stream ([id, [k, v ...]] ...), then commits and
- * acknowledges them. Returns how many entries there were. */
-static size_t take_entries(worker *w, part *p, const redisReply *entries)
+/* Commits what the partition was fed (its findings, state and last entry id in one
+ * transaction), then acknowledges those entries. */
+static void commit_part(worker *w, part *p)
+{
+    if (!p->nack)
+        return;
+    /* The lease is checked just before the commit: a worker that stalled past it must not
+       write over its successor's state. */
+    int lease = renew(w, p);
+    if (lease != 1 || ts_live_checkpoint(p->live, 0) != TOCSIN_OK) {
+        if (lease == 0)
+            say(w, "partition %s: its lease was lost before the commit: given up%s", p->stream, "");
+        else if (lease > 0)
+            say(w, "partition %s: %s: its entries will be read again", p->stream, tocsin_last_error(w->t));
+        if (lease == 0)
+            close_part(w, p, false);
+        else
+            reset_part(w, p);
+        return;
+    }
+    if (p->fed_any)
+        p->last = p->fed;
+    p->fed_any = false;
+    acknowledge(w, p);
+}
+
+/* Feeds a reply's entries of one stream ([id, [k, v ...]] ...). They are committed and
+ * acknowledged at once when the read came back short (the partition is caught up: an
+ * alert is stored within the read's time), else once COMMIT_ENTRIES are waiting or the
+ * first has waited COMMIT_SECONDS, so that a backlog is read in few, larger commits.
+ * Returns how many entries there were. */
+static size_t take_entries(worker *w, part *p, const redisReply *entries, bool caught_up)
 {
     size_t n = 0;
+    if (!p->nack)
+        p->fed_since = now_s();
     for (size_t i = 0; entries && i < entries->elements; i++) {
         const redisReply *en = entries->element[i];
         if (en->type != REDIS_REPLY_ARRAY || en->elements < 2 || en->element[0]->type != REDIS_REPLY_STRING)
@@ -558,35 +592,16 @@ static size_t take_entries(worker *w, part *p, const redisReply *entries)
             break;
         if (eid_cmp(e, p->last) <= 0 && (p->last.ms || p->last.seq))
             continue; /* committed before a restart, not yet acknowledged */
-        if (en->element[1]->type != REDIS_REPLY_ARRAY) { /* deleted (trimmed) while pending */
+        if (en->element[1]->type != REDIS_REPLY_ARRAY) /* deleted (trimmed) while pending */
             continue;
-        }
         take_entry(w, p, id, e, en->element[1]);
         p->fed = e;
         p->fed_any = true;
     }
     flush_piece(w, p);
-    if (!n)
-        return 0;
     w->entries += n;
-    /* The lease is checked just before the commit: a worker that stalled past it must not
-       write over its successor's state. */
-    int lease = renew(w, p);
-    if (lease != 1 || ts_live_checkpoint(p->live, 0) != TOCSIN_OK) {
-        if (lease == 0)
-            say(w, "partition %s: its lease was lost before the commit: given up%s", p->stream, "");
-        else if (lease > 0)
-            say(w, "partition %s: %s: its entries will be read again", p->stream, tocsin_last_error(w->t));
-        if (lease == 0)
-            close_part(w, p, false);
-        else
-            reset_part(w, p);
-        return n;
-    }
-    if (p->fed_any)
-        p->last = p->fed;
-    p->fed_any = false;
-    acknowledge(w, p);
+    if (caught_up || p->nack >= COMMIT_ENTRIES || now_s() - p->fed_since >= COMMIT_SECONDS)
+        commit_part(w, p);
     return n;
 }
 
@@ -678,7 +693,7 @@ static void drain(worker *w, part *p)
         }
         const redisReply *lastent = entries->element[entries->elements - 1];
         snprintf(after, sizeof after, "%s", lastent->element[0]->str);
-        take_entries(w, p, entries);
+        take_entries(w, p, entries, true);
         freeReplyObject(rep);
         if (p->st != P_DRAIN)
             return;
@@ -716,9 +731,14 @@ static size_t read_new(worker *w, int block_ms)
             if (s->type != REDIS_REPLY_ARRAY || s->elements != 2)
                 continue;
             for (size_t j = 0; j < k; j++)
-                if (strcmp(which[j]->stream, s->element[0]->str) == 0 && which[j]->st == P_LIVE)
-                    got += take_entries(w, which[j], s->element[1]);
+                if (strcmp(which[j]->stream, s->element[0]->str) == 0 && which[j]->st == P_LIVE) {
+                    got += take_entries(w, which[j], s->element[1], s->element[1]->elements < READ_COUNT);
+                    which[j] = NULL; /* answered */
+                }
         }
+        for (size_t j = 0; j < k; j++) /* no new entries: caught up */
+            if (which[j] && which[j]->st == P_LIVE)
+                commit_part(w, which[j]);
         if (ts_redis_is(rep, REDIS_REPLY_ERROR))
             say(w, "XREADGROUP: %s%s", rep->str, "");
         freeReplyObject(rep);
@@ -866,6 +886,8 @@ static bool all_drained(worker *w)
 static void worker_free(worker *w)
 {
     for (unsigned i = 0; w->p && i < w->nparts; i++) {
+        if (w->p[i].st == P_LIVE)
+            commit_part(w, &w->p[i]);
         close_part(w, &w->p[i], true);
         free(w->p[i].ack);
     }

@@ -35,6 +35,7 @@ typedef struct watch {
     uint64_t round; /* checkpoints so far */
     bool quiet; /* the checkpoint after a restart: what it shows was shown before */
     const char **changes; /* "new" or "changed" for each incident keep accepted */
+    const ts_incident **kept; /* and the incident, for the alert outputs */
     size_t n_changes, cap_changes;
 } watch;
 
@@ -72,6 +73,28 @@ static bool first_sight(watch *w, uint64_t h)
             return true;
         }
     }
+}
+
+static bool was_seen(const watch *w, uint64_t h)
+{
+    for (size_t k = w->seen_cap ? h & (w->seen_cap - 1) : 0; w->seen_cap; k = (k + 1) & (w->seen_cap - 1)) {
+        if (w->seen[k] == h)
+            return true;
+        if (!w->seen[k])
+            return false;
+    }
+    return false;
+}
+
+/* Inside the checkpoint's transaction, before its commit: the alerts never sent go to the
+ * outputs now, so that a kill between the commit and the sending cannot lose one (a kill
+ * before the commit sends it again from the replay: the Redis output adds an id once). */
+static void send_new(watch *w)
+{
+    for (size_t i = 0; w->t->alerts_out && !w->quiet && i < w->n_changes; i++)
+        for (size_t k = 0; k < w->kept[i]->n_alerts; k++)
+            if (!was_seen(w, ts_alert_uid(w->kept[i]->alerts[k])))
+                ts_alert_out_send(w->t->alerts_out, w->kept[i], w->kept[i]->alerts[k]);
 }
 
 /* Whether inc is new or changed since the last checkpoint ("new", "changed", NULL: not):
@@ -200,10 +223,14 @@ static int keep(void *ud, const ts_incident *inc)
     if (w->n_changes == w->cap_changes) {
         size_t cap = w->cap_changes ? w->cap_changes * 2 : 16;
         const char **v = realloc(w->changes, cap * sizeof *v);
-        if (!v)
-            return 1; /* stored, and printed as "changed" */
-        w->changes = v, w->cap_changes = cap;
+        if (v)
+            w->changes = v;
+        const ts_incident **k = v ? realloc(w->kept, cap * sizeof *k) : NULL;
+        if (!k)
+            return 1; /* stored, and printed as "changed"; its new alerts sent after the commit */
+        w->kept = k, w->cap_changes = cap;
     }
+    w->kept[w->n_changes] = inc;
     w->changes[w->n_changes++] = change;
     return 1;
 }
@@ -217,7 +244,7 @@ static void changed(void *ud, ts_incident *const *inc, size_t n)
         for (size_t k = 0; k < inc[i]->n_alerts; k++)
             if (first_sight(w, ts_alert_uid(inc[i]->alerts[k])) && !w->quiet) {
                 print_alert(w, inc[i], inc[i]->alerts[k]);
-                if (w->t->alerts_out)
+                if (w->t->alerts_out && i >= w->n_changes) /* keep could not note it */
                     ts_alert_out_send(w->t->alerts_out, inc[i], inc[i]->alerts[k]);
             }
         if (!w->quiet)
@@ -259,6 +286,8 @@ static tocsin_code store_more(void *ud)
 {
     watch *w = ud;
     tocsin_code rc = forget_merged(w);
+    if (rc == TOCSIN_OK)
+        send_new(w);
     return rc == TOCSIN_OK && w->also_store ? w->also_store(w->also_ud) : rc;
 }
 
@@ -292,6 +321,7 @@ void ts_live_close(ts_live *w)
     free(w->seen);
     free(w->incs);
     free(w->changes);
+    free(w->kept);
     free(w);
 }
 
