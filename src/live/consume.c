@@ -731,7 +731,7 @@ static size_t read_new(worker *w, int block_ms)
             if (s->type != REDIS_REPLY_ARRAY || s->elements != 2)
                 continue;
             for (size_t j = 0; j < k; j++)
-                if (strcmp(which[j]->stream, s->element[0]->str) == 0 && which[j]->st == P_LIVE) {
+                if (which[j] && strcmp(which[j]->stream, s->element[0]->str) == 0 && which[j]->st == P_LIVE) {
                     got += take_entries(w, which[j], s->element[1], s->element[1]->elements < READ_COUNT);
                     which[j] = NULL; /* answered */
                 }
