@@ -19,6 +19,7 @@ export TOCSIN_CACHE_DIR="$tmp/cache"
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    wait 2>/dev/null # no "Killed" notes for the helpers
     if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -61,6 +62,10 @@ echo "redis_live: $N records, $P partitions; $(nproc) cores, shared (the machine
 mkdir -p "$tmp/logs"
 gen 0 "$N" >"$tmp/logs/conn.log"
 t0=$(now)
+"$T" hunt "$tmp/logs" --db "$tmp/batch.db" --no-progress >/dev/null 2>&1
+t1=$(now)
+echo "batch hunt of the same file (the yardstick): $(echo "$N / ($t1 - $t0)" | bc) events/s"
+t0=$(now)
 "$T" ship "$tmp/logs" --redis "$URL" --stream ev --partitions "$P" --once 2>/dev/null
 t1=$(now)
 echo "ship: $N records in $(echo "$t1 - $t0" | bc -l | cut -c1-6) s = $(echo "$N / ($t1 - $t0)" | bc) records/s"
@@ -71,7 +76,8 @@ for p in $(seq 0 $((P - 1))); do
     for g in one two; do redis-cli -p "$PORT" XGROUP CREATE "ev:p$p" $g 0 >/dev/null; done
 done
 t0=$(now)
-"$T" watch --redis "$URL" --stream ev --group one --consumer w1 --db "$tmp/one.db" --drain >/dev/null 2>&1
+"$T" watch --redis "$URL" --stream ev --group one --consumer w1 --db "$tmp/one.db" --drain >/dev/null 2>"$tmp/one.err" ||
+    { echo "redis_live: the worker failed:"; cat "$tmp/one.err"; exit 1; }
 t1=$(now)
 one=$(echo "$t1 - $t0" | bc -l)
 echo "one worker: $(echo "$one" | cut -c1-6) s = $(echo "$N / $one" | bc) events/s"
@@ -81,7 +87,8 @@ t0=$(now)
 a=$!
 "$T" watch --redis "$URL" --stream ev --group two --consumer w2 --db "$tmp/two.db" --drain >/dev/null 2>&1 &
 b=$!
-wait $a $b
+wait $a || { echo "redis_live: a worker failed"; exit 1; }
+wait $b || { echo "redis_live: a worker failed"; exit 1; }
 t1=$(now)
 two=$(echo "$t1 - $t0" | bc -l)
 echo "two workers: $(echo "$two" | cut -c1-6) s = $(echo "$N / $two" | bc) events/s together," \

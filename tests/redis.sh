@@ -21,6 +21,7 @@ pids=()
 RPID=
 cleanup() {
     for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+    wait 2>/dev/null # no "Killed" notes for the helpers
     [ -n "$RPID" ] && kill -KILL "$RPID" 2>/dev/null
     if [ -n "${KEEP_TMP:-}" ]; then echo "redis.sh: kept $tmp"; else rm -rf "$tmp"; fi
 }
@@ -159,7 +160,39 @@ check "the dead letters were said on stderr" grep -q "sent to bad:dead" "$tmp/ba
 check "a Suricata stream-mode entry alerts" test "$(sqlite3 "$tmp/bad.db" 'SELECT count(*) FROM alerts')" -ge 1
 check "nothing left pending after dead letters" test "$(R XPENDING bad g | head -1)" -eq 0
 
-# 4. Usage: watch takes files or --redis, not both; a bad URL is refused.
+# An entry delivered too often without a commit (a worker died on it each time) goes to
+# KEY:dead too: five deliveries are made by hand to consumer w's pending list.
+R XADD poison '*' file x.log line 1 layout linux-auth data 'Nov 24 08:00:00 h sshd[1]: x' >/dev/null
+R XGROUP CREATE poison g 0 >/dev/null
+R XREADGROUP GROUP g w STREAMS poison '>' >/dev/null
+for i in 1 2 3 4; do R XREADGROUP GROUP g w STREAMS poison 0 >/dev/null; done
+"$T" watch --redis "$URL" --stream poison --group g --consumer w --db "$tmp/poison.db" --drain \
+    --max-deliveries 5 >/dev/null 2>&1
+check "an entry delivered 5 times goes to the dead-letter stream" bash -c \
+    "redis-cli -p $PORT XRANGE poison:dead - + | grep -q 'delivered 5 times'"
+check "and is acknowledged" test "$(R XPENDING poison g | head -1)" -eq 0
+
+# 4. Alert outputs of a hunt: NDJSON with the incident id, RFC 5424 syslog over UDP.
+SPORT=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2] + ".ready", "w").close()
+with open(sys.argv[2], "ab", buffering=0) as f:
+    while True: f.write(s.recv(65535) + b"\n")' "$SPORT" "$tmp/syslog.txt" &
+pids+=($!)
+wait_for 30 test -e "$tmp/syslog.txt.ready"
+"$T" hunt "$tmp/one/conn.log" --db "$tmp/out.db" --no-progress --alerts-to "ndjson,syslog://127.0.0.1:$SPORT" \
+    >"$tmp/hunt.out" 2>&1
+check "hunt --alerts-to ndjson: one line per stored alert, with its incident" test \
+    "$(grep -c '^{"type":"alert","id":"[0-9a-f]\{16\}","incident":"INC-' "$tmp/hunt.out")" -eq \
+    "$(sqlite3 "$tmp/out.db" 'SELECT count(*) FROM alerts')"
+wait_for 10 test -s "$tmp/syslog.txt"
+check "hunt --alerts-to syslog: RFC 5424 with the ids in structured data" grep -q \
+    '^<3[2-7]>1 [0-9T:.-]*Z [^ ]* tocsin [0-9]* alert \[tocsin@32473 id="[0-9a-f]\{16\}" incident="INC-' "$tmp/syslog.txt"
+"$T" hunt "$tmp/one/conn.log" --db "$tmp/out.db" --no-progress --alerts-to "pager" >/dev/null 2>"$tmp/bad-out.err"
+check "an unknown --alerts-to target is refused, named" grep -q "'pager' is not" "$tmp/bad-out.err"
+
+# 5. Usage: watch takes files or --redis, not both; a bad URL is refused.
 "$T" watch "$tmp/one" --redis "$URL" --stream x --group g --consumer c --db "$tmp/u.db" >/dev/null 2>&1
 check "watch PATH --redis is a usage error" test $? -eq 2
 "$T" ship "$tmp/one" --redis "http://x" --stream x --once >/dev/null 2>"$tmp/url.err"
