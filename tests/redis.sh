@@ -21,8 +21,8 @@ pids=()
 RPID=
 cleanup() {
     for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    wait 2>/dev/null # no "Killed" notes for the helpers
     [ -n "$RPID" ] && kill -KILL "$RPID" 2>/dev/null
+    wait 2>/dev/null # every child is gone: no "Killed" notes
     if [ -n "${KEEP_TMP:-}" ]; then echo "redis.sh: kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT

@@ -46,7 +46,7 @@ typedef struct hunt {
     tocsin_code (*also_store)(void *ud);
     void *also_ud;
     ts_scratch scratch; /* `tocsin watch` reads pieces of files itself (a hunt's merge has its own) */
-    char part[64]; /* a stream partition's suffix to the state's names ("@events:p3"), or "" */
+    char part[256]; /* a stream partition's suffix to the state's names ("@events:p3"), or "" */
 } hunt;
 
 /* The store's name of a detector's state: its own, or with the partition's suffix. */
@@ -163,7 +163,7 @@ static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, con
 {
     void *blob;
     size_t len;
-    char key[160];
+    char key[320];
     if (!d->load)
         return TOCSIN_OK;
     tocsin_code rc = ts_store_state_get(h->t->store, state_key(h, d->name, key, sizeof key), &blob, &len);
@@ -238,7 +238,7 @@ static tocsin_code start_routine(hunt *h)
 {
     void *blob = NULL;
     size_t len = 0;
-    char key[160];
+    char key[320];
     if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, routine_diag, h)))
         return TOCSIN_E_NOMEM;
     tocsin_code rc = ts_store_state_get(h->t->store, state_key(h, ROUTINE_STATE, key, sizeof key), &blob, &len);
@@ -321,7 +321,7 @@ static void stop_detectors(hunt *h)
 static tocsin_code keep_states(hunt *h)
 {
     tocsin_code rc = TOCSIN_OK;
-    char key[160];
+    char key[320];
     for (size_t i = 0; i < h->n_det && rc == TOCSIN_OK; i++) {
         const ts_detector *d = h->det[i];
         void *blob = NULL;

@@ -703,8 +703,8 @@ static void drain(worker *w, part *p)
 /* One read of new entries for every live partition, waiting up to block_ms. */
 static size_t read_new(worker *w, int block_ms)
 {
-    const char **argv = calloc(8 + 2 * (size_t)w->nparts, sizeof *argv);
-    size_t *lens = calloc(8 + 2 * (size_t)w->nparts, sizeof *lens), n = 0, got = 0;
+    const char **argv = calloc(9 + 2 * (size_t)w->nparts, sizeof *argv);
+    size_t *lens = calloc(9 + 2 * (size_t)w->nparts, sizeof *lens), n = 0, got = 0;
     part **which = calloc(w->nparts + 1, sizeof *which);
     char count[16], block[16];
     if (!argv || !lens || !which) {
@@ -808,9 +808,9 @@ static tocsin_code check_options(tocsin *t, const tocsin_stream_options *o)
 {
     if (!o->redis || !o->stream || !o->group || !o->consumer)
         return ts_session_fail(t, TOCSIN_E_ARG, "watch --redis needs --stream KEY, --group NAME and --consumer NAME");
-    if (strlen(o->stream) > 200 || strlen(o->group) > 200 || strlen(o->consumer) > 200 || !*o->stream ||
+    if (strlen(o->stream) > 200 || strlen(o->group) > 64 || strlen(o->consumer) > 64 || !*o->stream ||
         !*o->group || !*o->consumer)
-        return ts_session_fail(t, TOCSIN_E_ARG, "--stream, --group and --consumer: 1 to 200 bytes each");
+        return ts_session_fail(t, TOCSIN_E_ARG, "--stream: 1 to 200 bytes; --group and --consumer: 1 to 64");
     if (o->partitions > MAX_PARTS)
         return ts_session_fail(t, TOCSIN_E_ARG, "--partitions: at most %d", MAX_PARTS);
     return TOCSIN_OK;
@@ -919,7 +919,7 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
     w.max_entry = o->max_entry ? o->max_entry : 1u << 20;
     snprintf(w.key, sizeof w.key, "%s", o->stream);
     snprintf(w.dead, sizeof w.dead, "%s:dead", o->stream);
-    snprintf(w.workers, sizeof w.workers, "%s:workers:%.40s", o->stream, o->group);
+    snprintf(w.workers, sizeof w.workers, "%s:workers:%s", o->stream, o->group);
     snprintf(w.hdrkey, sizeof w.hdrkey, "%s:headers", o->stream);
     snprintf(w.metakey, sizeof w.metakey, "%s:meta", o->stream);
     if (!(w.json = ts_json_new())) {
@@ -936,10 +936,10 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
             snprintf(p->stream, sizeof p->stream, "%s:p%u", o->stream, i);
         else
             snprintf(p->stream, sizeof p->stream, "%s", o->stream);
-        snprintf(p->lease, sizeof p->lease, "%s:lease:%.40s:%u", o->stream, o->group, i);
+        snprintf(p->lease, sizeof p->lease, "%s:lease:%s:%u", o->stream, o->group, i);
         snprintf(p->suffix, sizeof p->suffix, "@%s", p->stream);
         snprintf(p->command, sizeof p->command, "watch@%s", p->stream);
-        snprintf(p->posname, sizeof p->posname, "stream-position@%s:%.40s", p->stream, o->group);
+        snprintf(p->posname, sizeof p->posname, "stream-position@%s:%s", p->stream, o->group);
     }
     bool down = false;
     while (rc == TOCSIN_OK && !(o->stop && *o->stop)) {

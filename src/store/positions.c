@@ -78,11 +78,6 @@ tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino)
     return rc;
 }
 
-tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n)
-{
-    return ts_store_run_incidents(s, "watch", ids, n);
-}
-
 tocsin_code ts_store_run_incidents(ts_store *s, const char *command, char ***ids, size_t *n)
 {
     sqlite3_stmt *st;
