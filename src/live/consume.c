@@ -18,6 +18,7 @@
 
 #include "api/session.h"
 #include "core/json.h"
+#include "live/entry.h"
 #include "live/live.h"
 #include "live/rconn.h"
 
@@ -299,21 +300,6 @@ static void dead_letter(worker *w, part *p, const char *id, const char *reason, 
 
 /* ---- reading entries ----------------------------------------------------------------- */
 
-static int no_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val, size_t vlen)
-{
-    (void)ud, (void)path, (void)plen, (void)type, (void)val, (void)vlen;
-    return 0;
-}
-
-static bool json_layout(const ts_reader *r)
-{
-    static const char *const names[] = {"zeek-json", "suricata-eve", "winevent-json", "winlogbeat"};
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        if (strcmp(r->name, names[i]) == 0)
-            return true;
-    return false;
-}
-
 static bool grow_buf(worker *w, size_t need)
 {
     if (need <= w->capbuf)
@@ -400,111 +386,38 @@ static bool add_line(worker *w, part *p, const ts_reader *r, const char *file, u
     return true;
 }
 
-typedef struct fields {
-    const char *data, *file, *line, *layout, *header, *eve;
-    size_t dlen, elen;
-    size_t bytes;
-} fields;
-
-static void fields_of(const redisReply *kv, fields *f)
+static void fields_of(const redisReply *kv, ts_entry *e)
 {
-    memset(f, 0, sizeof *f);
+    memset(e, 0, sizeof *e);
     for (size_t i = 0; kv && kv->type == REDIS_REPLY_ARRAY && i + 1 < kv->elements; i += 2) {
         const redisReply *k = kv->element[i], *v = kv->element[i + 1];
-        if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
-            continue;
-        f->bytes += (size_t)k->len + (size_t)v->len;
-        if (strcmp(k->str, "data") == 0)
-            f->data = v->str, f->dlen = (size_t)v->len;
-        else if (strcmp(k->str, "eve") == 0) /* Suricata's redis output, stream mode */
-            f->eve = v->str, f->elen = (size_t)v->len;
-        else if (strcmp(k->str, "file") == 0)
-            f->file = v->str;
-        else if (strcmp(k->str, "line") == 0)
-            f->line = v->str;
-        else if (strcmp(k->str, "layout") == 0)
-            f->layout = v->str;
-        else if (strcmp(k->str, "header") == 0)
-            f->header = v->str;
+        if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING)
+            ts_entry_field(e, k->str, (size_t)k->len, v->str, (size_t)v->len);
     }
-}
-
-static uint64_t number(const char *s)
-{
-    uint64_t v = 0;
-    for (; s && *s >= '0' && *s <= '9' && v < UINT64_MAX / 10 - 9; s++)
-        v = v * 10 + (uint64_t)(*s - '0');
-    return v;
 }
 
 /* One entry: fed into the piece, or sent to the dead-letter stream with the reason. */
 static void take_entry(worker *w, part *p, const char *id, eid e, const redisReply *kv)
 {
-    fields f;
-    char why[300];
+    ts_entry f;
+    char why[300], file[320];
     fields_of(kv, &f);
-    const char *data = f.data ? f.data : f.eve;
-    size_t dlen = f.data ? f.dlen : f.elen;
-    char file[320];
-    uint64_t line;
-    if (f.data) {
-        snprintf(file, sizeof file, "%s", f.file && *f.file ? f.file : p->stream);
-        line = number(f.line);
-    } else { /* Suricata's own records are numbered by their entry id, the same at every replay */
-        snprintf(file, sizeof file, "%s", p->stream);
-        line = e.ms * 1000 + e.seq % 1000;
-    }
-    const ts_reader *r = NULL;
-    if (f.bytes > w->max_entry) {
-        snprintf(why, sizeof why, "an entry of %zu bytes, over the limit of %zu (--max-entry)", f.bytes, w->max_entry);
-        dead_letter(w, p, id, why, f.file, f.line, data, dlen);
-        return;
-    }
-    if (!data) {
-        dead_letter(w, p, id, "no 'data' field (tocsin ship) nor 'eve' field (Suricata)", f.file, f.line, NULL, 0);
-        return;
-    }
-    if (!line) {
-        dead_letter(w, p, id, "no line number ('line' field)", f.file, f.line, data, dlen);
-        return;
-    }
-    if (f.eve && !f.data)
-        r = ts_reader_find("suricata-eve");
-    else if (f.layout && *f.layout)
-        r = ts_reader_find(f.layout);
-    else
-        r = ts_reader_detect(data, dlen);
+    const ts_reader *r = ts_entry_check(&f, w->json, w->max_entry, why, sizeof why);
     if (!r) {
-        snprintf(why, sizeof why, "unknown layout '%.100s'", f.layout && *f.layout ? f.layout : "(none fits)");
-        dead_letter(w, p, id, why, f.file, f.line, data, dlen);
+        dead_letter(w, p, id, why, f.file, f.line, f.data, f.dlen);
         return;
-    }
-    if (json_layout(r)) {
-        char err[200] = "";
-        char *copy = malloc(dlen + TS_JSON_PAD);
-        if (!copy)
-            return;
-        memcpy(copy, data, dlen);
-        memset(copy + dlen, 0, TS_JSON_PAD);
-        tocsin_code rc = ts_json_walk(w->json, copy, dlen, no_leaf, NULL, err, sizeof err);
-        free(copy);
-        if (rc != TOCSIN_OK) {
-            snprintf(why, sizeof why, "not JSON (%s layout): %s", r->name, err[0] ? err : "unreadable");
-            dead_letter(w, p, id, why, f.file, f.line, data, dlen);
-            return;
-        }
     }
     const hdr *h = NULL;
     if (f.header && *f.header && !(h = header_of(w, f.header))) {
         snprintf(why, sizeof why, "its header %.20s is not in %.200s", f.header, w->hdrkey);
-        dead_letter(w, p, id, why, f.file, f.line, data, dlen);
+        dead_letter(w, p, id, why, f.file, f.line, f.data, f.dlen);
         return;
     }
-    if (memchr(data, '\n', dlen)) {
-        dead_letter(w, p, id, "more than one line in one entry", f.file, f.line, data, dlen);
-        return;
-    }
-    if (!add_line(w, p, r, file, line, h, data, dlen))
+    /* Suricata's own records carry the stream as their file and are numbered by their
+       entry id, the same at every replay. */
+    snprintf(file, sizeof file, "%s", !f.eve && f.file && *f.file ? f.file : p->stream);
+    uint64_t line = f.eve ? e.ms * 1000 + e.seq % 1000 : ts_entry_line(&f);
+    if (!add_line(w, p, r, file, line, h, f.data, f.dlen))
         say(w, "entry %s: out of memory%s", id, "");
 }
 
@@ -653,13 +566,13 @@ static void retire_poison(worker *w, part *p)
         if (!eid_parse(e->element[0]->str, (size_t)e->element[0]->len, &id) || eid_cmp(id, p->last) <= 0)
             continue; /* committed: acknowledged by the drain */
         redisReply *one = ts_redis_cmd(w->r, "XRANGE %s %s %s", p->stream, e->element[0]->str, e->element[0]->str);
-        fields f = {0};
+        ts_entry f = {0};
         if (ts_redis_is(one, REDIS_REPLY_ARRAY) && one->elements == 1 && one->element[0]->elements >= 2)
             fields_of(one->element[0]->element[1], &f);
         char why[160];
         snprintf(why, sizeof why, "delivered %lld times and never committed (a worker died or failed on it)",
                  e->element[3]->integer);
-        dead_letter(w, p, e->element[0]->str, why, f.file, f.line, f.data ? f.data : f.eve, f.data ? f.dlen : f.elen);
+        dead_letter(w, p, e->element[0]->str, why, f.file, f.line, f.data, f.dlen);
         freeReplyObject(one);
         redisReply *ack = ts_redis_cmd(w->r, "XACK %s %s %s", p->stream, w->o->group, e->element[0]->str);
         freeReplyObject(ack);
@@ -826,7 +739,9 @@ static tocsin_code count_partitions(worker *w)
         pause_for(0.2);
     }
     redisReply *rep = ts_redis_cmd(w->r, "HGET %s partitions", w->metakey);
-    unsigned meta = ts_redis_is(rep, REDIS_REPLY_STRING) ? (unsigned)number(rep->str) : 0;
+    unsigned meta = 0;
+    for (const char *c = ts_redis_is(rep, REDIS_REPLY_STRING) ? rep->str : ""; *c && meta <= MAX_PARTS; c++)
+        meta = *c >= '0' && *c <= '9' ? meta * 10 + (unsigned)(*c - '0') : MAX_PARTS + 1;
     freeReplyObject(rep);
     if (n && meta && n != meta)
         return ts_session_fail(w->t, TOCSIN_E_ARG, "stream %s has %u partitions (%s), not %u", w->key, meta,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/esc.h"
 #include "core/ip.h"
 #include "ingest/ingest.h"
 #include "live/live.h"
@@ -64,7 +65,11 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 static void note(void *ud, const char *file, const char *msg)
 {
     (void)ud;
-    fprintf(stderr, "tocsin: %s: %s\n", file, msg);
+    fputs("tocsin: ", stderr);
+    ts_fputs_term(file, stderr); /* a file name is anyone's bytes */
+    fputs(": ", stderr);
+    ts_fputs_term(msg, stderr);
+    fputc('\n', stderr);
 }
 
 static bool grow(void **v, size_t *cap, size_t need, size_t size)
