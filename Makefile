@@ -6,7 +6,7 @@
 
 CC ?= gcc
 CXX ?= g++
-PKGS := sqlite3 libpq zlib libloc simdjson jansson gmime-3.0 yaml-0.1 libhs libpcre2-8 libpsl
+PKGS := sqlite3 libpq zlib libloc simdjson jansson gmime-3.0 yaml-0.1 libhs libpcre2-8 libpsl hiredis
 DATA_DIR ?= $(abspath data)
 
 ifeq ($(SAN),1)

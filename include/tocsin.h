@@ -90,6 +90,40 @@ typedef struct tocsin_watch_options {
  * store fails. docs/live.md. */
 tocsin_code tocsin_watch(tocsin *t, const char *const *paths, size_t npaths, const tocsin_watch_options *wo);
 
+/* Sends each alert a hunt stores, and each new alert of a watch, also to targets,
+ * comma-separated: "ndjson" (standard output), "redis://HOST[:PORT][/DB]/KEY" (a stream,
+ * each alert id once), "syslog" (/dev/log) or "syslog://HOST[:PORT]" (RFC 5424 over UDP).
+ * Every one carries the alert's id and its incident's. docs/live.md. */
+tocsin_code tocsin_alerts_to(tocsin *t, const char *targets);
+
+/* `tocsin ship`: follows files like tocsin_watch and adds each record to a Redis stream,
+ * the files' positions kept in Redis in the same transaction (docs/live.md). */
+typedef struct tocsin_ship_options {
+    const char *redis;        /* redis://HOST[:PORT][/DB] */
+    const char *stream;       /* the stream's key; with partitions > 1, KEY:p0 .. KEY:pN-1 */
+    unsigned partitions;      /* 0 or 1: one stream */
+    double interval;          /* as tocsin_watch_options */
+    const volatile int *stop;
+    int once;                 /* ship what the files hold now, then return */
+} tocsin_ship_options;
+tocsin_code tocsin_ship(const char *const *paths, size_t npaths, const tocsin_ship_options *o);
+
+/* `tocsin watch --redis`: a worker of a consumer group over the stream tocsin_ship (or
+ * Suricata's own redis output, stream mode) fills, owning some of its partitions at a
+ * time (docs/live.md). */
+typedef struct tocsin_stream_options {
+    const char *redis, *stream, *group, *consumer;
+    unsigned partitions;        /* as the shipper's; 0: what the stream's KEY:meta says, else 1 */
+    double claim_idle;          /* seconds a pending entry of another consumer idles before it is
+                                   claimed; 0: the lease time */
+    double lease;               /* seconds a partition's lease lasts unrenewed; 0: 10 */
+    unsigned max_deliveries;    /* deliveries before an entry goes to KEY:dead; 0: 5 */
+    unsigned max_entry;         /* bytes of the largest entry read; 0: 1 MiB */
+    const volatile int *stop;
+    int drain;                  /* return once every owned partition is read to its end */
+} tocsin_stream_options;
+tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o);
+
 /* Loads a feed (file or directory) and keeps it in the store for later sessions.
  * actor: the declared actor of a plain list or CSV without one (may be NULL). */
 tocsin_code tocsin_intel_load(tocsin *t, const char *path, const char *actor);

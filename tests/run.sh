@@ -92,6 +92,14 @@ if [ -x tests/pg.sh ]; then
     tally tests/pg.sh "$log" "$st"
 fi
 
+# Redis Streams: shipper and workers against a real redis-server (skips without one).
+if [ -x tests/redis.sh ]; then
+    tests/redis.sh build/tocsin >"$log" 2>&1; st=$?
+    tally tests/redis.sh "$log" "$st"
+    tests/redis.sh build-san/tocsin >"$log" 2>&1; st=$?
+    tally "tests/redis.sh (sanitizers)" "$log" "$st"
+fi
+
 if [ -x tests/eval.sh ]; then
     tests/eval.sh build/tocsin >"$log" 2>&1; st=$?
     tally tests/eval.sh "$log" "$st"

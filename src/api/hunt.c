@@ -14,6 +14,7 @@
 #include "correlate/routine.h"
 #include "correlate/suppress.h"
 #include "detect/detect.h"
+#include "live/alert_out.h"
 #include "ingest/ingest.h"
 #include "report/report.h"
 #include "report/report_int.h"
@@ -45,7 +46,17 @@ typedef struct hunt {
     tocsin_code (*also_store)(void *ud);
     void *also_ud;
     ts_scratch scratch; /* `tocsin watch` reads pieces of files itself (a hunt's merge has its own) */
+    char part[256]; /* a stream partition's suffix to the state's names ("@events:p3"), or "" */
 } hunt;
+
+/* The store's name of a detector's state: its own, or with the partition's suffix. */
+static const char *state_key(const hunt *h, const char *name, char *buf, size_t cap)
+{
+    if (!h->part[0])
+        return name;
+    snprintf(buf, cap, "%s%s", name, h->part);
+    return buf;
+}
 
 static double now_s(void)
 {
@@ -153,9 +164,10 @@ static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, con
 {
     void *blob;
     size_t len;
+    char key[320];
     if (!d->load)
         return TOCSIN_OK;
-    tocsin_code rc = ts_store_state_get(h->t->store, d->name, &blob, &len);
+    tocsin_code rc = ts_store_state_get(h->t->store, state_key(h, d->name, key, sizeof key), &blob, &len);
     if (rc == TOCSIN_E_DB)
         return ts_session_fail(h->t, rc, "%s", ts_store_error(h->t->store));
     if (rc == TOCSIN_OK && blob && d->load(state, blob, len) != TOCSIN_OK) {
@@ -227,9 +239,10 @@ static tocsin_code start_routine(hunt *h)
 {
     void *blob = NULL;
     size_t len = 0;
+    char key[320];
     if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, routine_diag, h)))
         return TOCSIN_E_NOMEM;
-    tocsin_code rc = ts_store_state_get(h->t->store, ROUTINE_STATE, &blob, &len);
+    tocsin_code rc = ts_store_state_get(h->t->store, state_key(h, ROUTINE_STATE, key, sizeof key), &blob, &len);
     if (rc == TOCSIN_E_DB)
         return ts_session_fail(h->t, rc, "%s", ts_store_error(h->t->store));
     if (rc == TOCSIN_OK && blob && ts_routine_load(h->routine, blob, len) != TOCSIN_OK)
@@ -309,6 +322,7 @@ static void stop_detectors(hunt *h)
 static tocsin_code keep_states(hunt *h)
 {
     tocsin_code rc = TOCSIN_OK;
+    char key[320];
     for (size_t i = 0; i < h->n_det && rc == TOCSIN_OK; i++) {
         const ts_detector *d = h->det[i];
         void *blob = NULL;
@@ -317,7 +331,7 @@ static tocsin_code keep_states(hunt *h)
             continue;
         tocsin_code src = d->save(h->det_state[i], &blob, &len);
         if (src == TOCSIN_OK)
-            rc = ts_store_state_put(h->t->store, d->name, h->run, blob, len);
+            rc = ts_store_state_put(h->t->store, state_key(h, d->name, key, sizeof key), h->run, blob, len);
         else
             ts_session_diag(h->t, h->t->db_path, 0, "detector %s: cannot keep its state: %s", d->name,
                             tocsin_strerror(src));
@@ -326,7 +340,7 @@ static tocsin_code keep_states(hunt *h)
     void *blob = NULL;
     size_t len = 0;
     if (rc == TOCSIN_OK && h->routine && ts_routine_save(h->routine, &blob, &len) == TOCSIN_OK)
-        rc = ts_store_state_put(h->t->store, ROUTINE_STATE, h->run, blob, len);
+        rc = ts_store_state_put(h->t->store, state_key(h, ROUTINE_STATE, key, sizeof key), h->run, blob, len);
     free(blob);
     return rc;
 }
@@ -361,6 +375,8 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
         rc = ts_store_run_end(s, h->run, h->st.events, h->st.rejected);
     if (rc == TOCSIN_OK)
         rc = ts_store_commit(s);
+    if (rc == TOCSIN_OK && h->t->alerts_out && !h->also_store) /* a watch sends only its new ones */
+        ts_alert_out_incidents(h->t->alerts_out, inc, n);
     return rc == TOCSIN_OK ? rc : findings_lost(h, rc, NULL);
 }
 
@@ -510,11 +526,17 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
  * as a hunt, fed a piece of a file at a time, with findings stored at each checkpoint. */
 tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out)
 {
+    return ts_pipeline_open_part(t, command, NULL, out);
+}
+
+tocsin_code ts_pipeline_open_part(tocsin *t, const char *command, const char *part, ts_pipeline **out)
+{
     *out = NULL;
     hunt *h = calloc(1, sizeof *h);
     if (!h)
         return TOCSIN_E_NOMEM;
     h->t = t;
+    snprintf(h->part, sizeof h->part, "%s", part ? part : "");
     h->alerts = (ts_alert_sink){on_alert, h};
     h->started = now_s();
     h->file = &h->no_file;

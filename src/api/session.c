@@ -1,6 +1,7 @@
 /* session.c: opening a session: the store, the location database, the bundled and stored
  * intelligence; and the small commands that only read them. */
 #include "api/session.h"
+#include "live/alert_out.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -271,6 +272,7 @@ void tocsin_close(tocsin *t)
     if (!t)
         return;
     ts_store_close(t->store);
+    ts_alert_out_free(t->alerts_out);
     ts_enrich_free(t->enrich);
     ts_intel_free(t->intel);
     ts_config_free(t->config);

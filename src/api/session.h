@@ -22,6 +22,7 @@ struct tocsin {
     struct ts_timeline_filter *shown; /* what a hunt's report lists (tocsin_hunt_view), or NULL */
     FILE *own_out;            /* the file tocsin_hunt_view opened for the report, or NULL */
     struct ts_share_table *share; /* classes of shared infrastructure (data/attribution), or NULL */
+    struct ts_alert_out *alerts_out; /* --alerts-to, or NULL */
     char err[512];
 };
 
@@ -55,6 +56,9 @@ typedef struct ts_pipeline_hooks {
     void *ud;
 } ts_pipeline_hooks;
 tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out);
+/* The same for one partition of a shared stream: the detectors' state is kept under their
+ * names followed by part ("@events:p3"), one copy per partition. */
+tocsin_code ts_pipeline_open_part(tocsin *t, const char *command, const char *part, ts_pipeline **out);
 struct ts_input;
 struct ts_reader;
 uint64_t ts_pipeline_read(ts_pipeline *p, struct ts_input *in, const struct ts_reader *r);

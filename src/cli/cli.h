@@ -31,6 +31,7 @@ enum {
     CMD_CLOSE = 1u << 16,
     CMD_EVENTS = 1u << 17,
     CMD_WATCH = 1u << 18,
+    CMD_SHIP = 1u << 19,
 };
 
 /* What a command was given. Strings borrow argv. */
@@ -53,6 +54,10 @@ typedef struct args {
     int benign, malicious;  /* close */
     const char *note;       /* close --note */
     double interval;        /* watch --interval, seconds */
+    /* ship and watch --redis (docs/live.md) */
+    const char *redis, *stream, *group, *consumer, *alerts_to;
+    double partitions, claim_idle, lease, max_deliveries, max_entry;
+    int drain, once;
     int help;         /* --help was given */
 } args;
 

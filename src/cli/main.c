@@ -59,6 +59,8 @@ static int each_pos(tocsin *t, args *a, tocsin_code (*fn)(tocsin *, const char *
 
 static int run_hunt(tocsin *t, args *a)
 {
+    if (a->alerts_to && tocsin_alerts_to(t, a->alerts_to) != TOCSIN_OK)
+        return status_of(t, TOCSIN_E_ARG);
     tocsin_code rc = tocsin_hunt_view(t, &a->timeline);
     if (rc == TOCSIN_OK)
         rc = tocsin_hunt(t, a->pos, a->n_pos, a->intel, a->n_intel);
@@ -79,8 +81,29 @@ static int run_watch(tocsin *t, args *a)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    if (a->alerts_to && tocsin_alerts_to(t, a->alerts_to) != TOCSIN_OK)
+        return status_of(t, TOCSIN_E_ARG);
+    if (a->redis) {
+        tocsin_stream_options so = {a->redis, a->stream, a->group, a->consumer, (unsigned)a->partitions,
+                                    a->claim_idle, a->lease, (unsigned)a->max_deliveries, (unsigned)a->max_entry,
+                                    &watch_stop, a->drain};
+        return status_of(t, tocsin_watch_stream(t, &so));
+    }
     tocsin_watch_options wo = {a->interval, &watch_stop};
     return status_of(t, tocsin_watch(t, a->pos, a->n_pos, &wo));
+}
+
+/* SIGINT and SIGTERM end the shipper after its batch is in: nothing read is lost. */
+static int run_ship(tocsin *t, args *a)
+{
+    (void)t;
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    tocsin_ship_options so = {a->redis, a->stream, (unsigned)a->partitions, a->interval, &watch_stop, a->once};
+    tocsin_code rc = tocsin_ship(a->pos, a->n_pos, &so);
+    return rc == TOCSIN_E_ARG ? EXIT_USAGE : rc == TOCSIN_OK ? EXIT_OK : EXIT_FAIL;
 }
 
 static int run_incidents(tocsin *t, args *a)
@@ -280,9 +303,12 @@ static const command commands[] = {
      "read logs (files, directories, .gz, - for standard\n"
      "input), detect, correlate, attribute, store, report",
      run_hunt},
-    {"watch", CMD_WATCH, STORE_WRITE, 1, MANY, "PATH...",
-     "follow growing logs (files, directories) through rotation,\nprinting alerts and incidents as they happen; resumes\nwhere it stopped (docs/live.md)",
+    {"watch", CMD_WATCH, STORE_WRITE, 0, MANY, "PATH... | --redis URL --stream KEY --group G --consumer C",
+     "follow growing logs (files, directories) through rotation,\nprinting alerts and incidents as they happen; resumes\nwhere it stopped; or consume a shared Redis stream as one\nworker of a group (docs/live.md)",
      run_watch},
+    {"ship", CMD_SHIP, STORE_NONE, 1, MANY, "PATH... --redis URL --stream KEY",
+     "follow growing logs like watch and add each record to a\nRedis stream, positions kept in Redis (docs/live.md)",
+     run_ship},
     {"incidents", CMD_INCIDENTS, STORE_EXISTING, 0, 0, "",
      "list the stored incidents (--actor NAME: those NAME is\nthe verdict or a candidate of 20% or more of)", run_incidents},
     {"show", CMD_SHOW, STORE_EXISTING, 1, 1, "INCIDENT", "show one incident with its evidence", run_show},
@@ -443,7 +469,8 @@ int main(int argc, char **argv)
     int status = args_parse(argc - 1 - words, argv + 1 + words, c->bit, c->name, &a);
     if (status == EXIT_OK && a.help) {
         print_command_help(c, stdout);
-    } else if (status == EXIT_OK && (a.n_pos < c->min_pos || a.n_pos > c->max_pos)) {
+    } else if (status == EXIT_OK && (a.n_pos < c->min_pos || a.n_pos > c->max_pos ||
+                                     (c->bit == CMD_WATCH && !a.redis != (a.n_pos > 0)))) {
         char what[160];
         snprintf(what, sizeof what, "%s takes %s", c->name,
                  c->min_pos || c->max_pos ? c->synopsis : "no arguments (only options)");

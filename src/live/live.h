@@ -12,10 +12,11 @@
 typedef struct ts_tail ts_tail;
 
 /* What was appended to one file: its complete lines data[0..len) (borrowed, valid during
- * the call), preceded by the file's header lines when it has them (Zeek's "#fields"), and
+ * the call), preceded by the file's header lines data[0..header) when it has them (Zeek's
+ * "#fields": copied when the appended lines do not start the file), and
  * numbered so that the first appended line is lines_before + 1. r reads them. */
 typedef void (*ts_tail_chunk_fn)(void *ud, const char *name, const ts_reader *r, const char *data,
-                                 size_t len, uint64_t lines_before);
+                                 size_t len, size_t header, uint64_t lines_before);
 /* A file's trouble (cannot open, truncated, inode reused): said, never fatal. */
 typedef void (*ts_tail_note_fn)(void *ud, const char *file, const char *msg);
 
@@ -23,6 +24,13 @@ typedef void (*ts_tail_note_fn)(void *ud, const char *file, const char *msg);
  * taking saved positions from store. Borrows paths and store. NULL when out of memory. */
 ts_tail *ts_tail_new(ts_store *store, const char *const *paths, size_t npaths, ts_tail_note_fn note,
                      void *ud);
+/* Positions kept elsewhere (`tocsin ship` keeps them in Redis): a tail made with a NULL
+ * store asks find for a file's saved position; *found 0 when there is none. */
+typedef void (*ts_tail_find_fn)(void *ud, int64_t dev, int64_t ino, ts_watch_pos *out, int *found);
+void ts_tail_positions_from(ts_tail *t, ts_tail_find_fn find, void *ud);
+/* Gives each file whose position moved since the last ts_tail_saved (name, position), and
+ * each file gone for good (NULL name, its dev and ino only). */
+void ts_tail_each_moved(ts_tail *t, void (*fn)(void *ud, const char *name, const ts_watch_pos *p), void *ud);
 void ts_tail_free(ts_tail *t);
 /* Looks for new, renamed, truncated and grown files and gives each one's new complete
  * lines to fn, a file that left the paths (rotated away) first, so order in time holds.
@@ -36,6 +44,18 @@ void ts_tail_saved(ts_tail *t);
 /* Puts back into p's correlator the alerts of the incidents earlier watches stored, so a
  * restarted watch aggregates and groups as one that never stopped. */
 struct hunt;
-tocsin_code ts_live_reload(ts_store *s, ts_intel *ti, struct hunt *p, size_t *reloaded);
+tocsin_code ts_live_reload(ts_store *s, ts_intel *ti, struct hunt *p, const char *command, size_t *reloaded);
+
+/* The watch's pipeline and what it shows (watch.c), for files and stream partitions alike:
+ * open starts it as a run named command (its state under part's suffix, its earlier
+ * incidents reloaded), feed reads one piece of a file, checkpoint stores the findings
+ * with what also_store writes (may be NULL) in one transaction and prints what is new. */
+typedef struct watch ts_live;
+tocsin_code ts_live_open(tocsin *t, const char *command, const char *part, tocsin_code (*also_store)(void *ud),
+                         void *ud, ts_live **out);
+uint64_t ts_live_feed(ts_live *w, const char *name, const ts_reader *r, const char *data, size_t len,
+                      uint64_t lines_before);
+tocsin_code ts_live_checkpoint(ts_live *w, int final);
+void ts_live_close(ts_live *w);
 
 #endif

@@ -114,12 +114,12 @@ static ts_alert *alert_of(ts_intel *ti, const ts_alert_view *v)
     return a;
 }
 
-tocsin_code ts_live_reload(ts_store *s, ts_intel *ti, ts_pipeline *p, size_t *reloaded)
+tocsin_code ts_live_reload(ts_store *s, ts_intel *ti, ts_pipeline *p, const char *command, size_t *reloaded)
 {
     char **ids;
     size_t n;
     *reloaded = 0;
-    tocsin_code rc = ts_store_watch_incidents(s, &ids, &n);
+    tocsin_code rc = ts_store_run_incidents(s, command, &ids, &n);
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
         ts_incident_view *v;
         rc = ts_store_incident_load(s, ids[i], TS_VIEW_ALERTS, &v);

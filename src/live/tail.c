@@ -40,6 +40,8 @@ struct ts_tail {
     char *buf;
     ts_tail_note_fn note;
     void *ud;
+    ts_tail_find_fn find; /* positions kept outside the store */
+    void *find_ud;
 };
 
 static uint64_t fnv1a(const void *p, size_t n)
@@ -128,7 +130,9 @@ static void adopt(ts_tail *t, const char *path, int fd, const struct stat *st)
     }
     ts_watch_pos p;
     int found = 0;
-    if (ts_store_pos_get(t->store, f.dev, f.ino, &p, &found) != TOCSIN_OK)
+    if (t->find)
+        t->find(t->find_ud, f.dev, f.ino, &p, &found);
+    else if (ts_store_pos_get(t->store, f.dev, f.ino, &p, &found) != TOCSIN_OK)
         say(t, f.name, "%s", ts_store_error(t->store));
     uint64_t h;
     if (found && p.head_len <= HEAD_LEN && (uint64_t)st->st_size >= p.offset && head_of(fd, p.head_len, &h) &&
@@ -231,7 +235,7 @@ static uint64_t read_new(ts_tail *t, tfile *f, bool gone, ts_tail_chunk_fn fn, v
     if (!f->reader)
         f->reader = ts_reader_detect(t->buf, hdr + len);
     if (f->reader)
-        fn(ud, f->name, f->reader, t->buf, hdr + len, f->lines - count_lines(t->buf, hdr));
+        fn(ud, f->name, f->reader, t->buf, hdr + len, hdr, f->lines - count_lines(t->buf, hdr));
     else
         say(t, f->name, "%s", "not a log format tocsin reads: skipped");
     f->off += len;
@@ -293,6 +297,22 @@ tocsin_code ts_tail_save(ts_tail *t)
     for (size_t i = 0; i < t->ndropped && rc == TOCSIN_OK; i++)
         rc = ts_store_pos_delete(t->store, t->dropped[i].dev, t->dropped[i].ino);
     return rc;
+}
+
+void ts_tail_positions_from(ts_tail *t, ts_tail_find_fn find, void *ud)
+{
+    t->find = find, t->find_ud = ud;
+}
+
+void ts_tail_each_moved(ts_tail *t, void (*fn)(void *ud, const char *name, const ts_watch_pos *p), void *ud)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        tfile *f = &t->v[i];
+        if (f->dirty)
+            fn(ud, f->name, &(ts_watch_pos){f->dev, f->ino, f->off, f->lines, f->head_len, f->head_hash});
+    }
+    for (size_t i = 0; i < t->ndropped; i++)
+        fn(ud, NULL, &t->dropped[i]);
 }
 
 /* Called after the transaction that saved the positions committed. */

@@ -11,6 +11,7 @@
 #include "attribute/attribute.h"
 #include "core/esc.h"
 #include "core/jsonw.h"
+#include "live/alert_out.h"
 #include "live/live.h"
 
 typedef struct inc_sig {
@@ -22,7 +23,9 @@ typedef struct inc_sig {
 typedef struct watch {
     tocsin *t;
     ts_pipeline *p;
-    ts_tail *tail;
+    char command[96]; /* the runs' name: "watch", or a stream partition's */
+    tocsin_code (*also_store)(void *ud); /* the caller's part of each checkpoint */
+    void *also_ud;
     FILE *out;
     uint64_t *seen; /* hashes of the alerts printed (open addressing, 0 = empty) */
     size_t seen_n, seen_cap;
@@ -32,6 +35,7 @@ typedef struct watch {
     uint64_t round; /* checkpoints so far */
     bool quiet; /* the checkpoint after a restart: what it shows was shown before */
     const char **changes; /* "new" or "changed" for each incident keep accepted */
+    const ts_incident **kept; /* and the incident, for the alert outputs */
     size_t n_changes, cap_changes;
 } watch;
 
@@ -40,16 +44,6 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     for (size_t i = 0; i < n; i++)
         h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
     return h;
-}
-
-static uint64_t fnv_s(uint64_t h, const char *s) { return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1); }
-
-/* An alert's identity, as the store's: detector, key, first event and its time. */
-static uint64_t alert_id(const ts_alert *a)
-{
-    uint64_t h = fnv_s(fnv_s(fnv_s(0xcbf29ce484222325ull, a->detector), a->key), a->file);
-    h = fnv(fnv(fnv(h, &a->line, sizeof a->line), &a->record, sizeof a->record), &a->first_ns, sizeof a->first_ns);
-    return h ? h : 1;
 }
 
 /* Adds h to the printed set; false when it was there already. */
@@ -79,6 +73,28 @@ static bool first_sight(watch *w, uint64_t h)
             return true;
         }
     }
+}
+
+static bool was_seen(const watch *w, uint64_t h)
+{
+    for (size_t k = w->seen_cap ? h & (w->seen_cap - 1) : 0; w->seen_cap; k = (k + 1) & (w->seen_cap - 1)) {
+        if (w->seen[k] == h)
+            return true;
+        if (!w->seen[k])
+            return false;
+    }
+    return false;
+}
+
+/* Inside the checkpoint's transaction, before its commit: the alerts never sent go to the
+ * outputs now, so that a kill between the commit and the sending cannot lose one (a kill
+ * before the commit sends it again from the replay: the Redis output adds an id once). */
+static void send_new(watch *w)
+{
+    for (size_t i = 0; w->t->alerts_out && !w->quiet && i < w->n_changes; i++)
+        for (size_t k = 0; k < w->kept[i]->n_alerts; k++)
+            if (!was_seen(w, ts_alert_uid(w->kept[i]->alerts[k])))
+                ts_alert_out_send(w->t->alerts_out, w->kept[i], w->kept[i]->alerts[k]);
 }
 
 /* Whether inc is new or changed since the last checkpoint ("new", "changed", NULL: not):
@@ -207,10 +223,14 @@ static int keep(void *ud, const ts_incident *inc)
     if (w->n_changes == w->cap_changes) {
         size_t cap = w->cap_changes ? w->cap_changes * 2 : 16;
         const char **v = realloc(w->changes, cap * sizeof *v);
-        if (!v)
-            return 1; /* stored, and printed as "changed" */
-        w->changes = v, w->cap_changes = cap;
+        if (v)
+            w->changes = v;
+        const ts_incident **k = v ? realloc(w->kept, cap * sizeof *k) : NULL;
+        if (!k)
+            return 1; /* stored, and printed as "changed"; its new alerts sent after the commit */
+        w->kept = k, w->cap_changes = cap;
     }
+    w->kept[w->n_changes] = inc;
     w->changes[w->n_changes++] = change;
     return 1;
 }
@@ -222,8 +242,11 @@ static void changed(void *ud, ts_incident *const *inc, size_t n)
     for (size_t i = 0; i < n; i++) {
         const char *change = i < w->n_changes ? w->changes[i] : "changed";
         for (size_t k = 0; k < inc[i]->n_alerts; k++)
-            if (first_sight(w, alert_id(inc[i]->alerts[k])) && !w->quiet)
+            if (first_sight(w, ts_alert_uid(inc[i]->alerts[k])) && !w->quiet) {
                 print_alert(w, inc[i], inc[i]->alerts[k]);
+                if (w->t->alerts_out && i >= w->n_changes) /* keep could not note it */
+                    ts_alert_out_send(w->t->alerts_out, inc[i], inc[i]->alerts[k]);
+            }
         if (!w->quiet)
             print_incident(w, inc[i], change);
     }
@@ -259,40 +282,102 @@ static tocsin_code forget_merged(watch *w)
 }
 
 /* Inside the checkpoint's transaction, after its incidents. */
-static tocsin_code save_positions(void *ud)
+static tocsin_code store_more(void *ud)
 {
     watch *w = ud;
     tocsin_code rc = forget_merged(w);
-    return rc == TOCSIN_OK ? ts_tail_save(w->tail) : rc;
+    if (rc == TOCSIN_OK)
+        send_new(w);
+    return rc == TOCSIN_OK && w->also_store ? w->also_store(w->also_ud) : rc;
 }
 
-static void on_chunk(void *ud, const char *name, const ts_reader *r, const char *data, size_t len,
-                     uint64_t lines_before)
+uint64_t ts_live_feed(ts_live *w, const char *name, const ts_reader *r, const char *data, size_t len,
+                      uint64_t lines_before)
 {
-    watch *w = ud;
     ts_input *in;
     if (ts_input_open_mem(name, data, len, lines_before, &in) != TOCSIN_OK) {
         ts_session_diag(w->t, name, 0, "out of memory");
-        return;
+        return 0;
     }
-    w->events += ts_pipeline_read(w->p, in, r);
+    uint64_t n = ts_pipeline_read(w->p, in, r);
     ts_input_close(in);
+    w->events += n;
+    return n;
+}
+
+tocsin_code ts_live_checkpoint(ts_live *w, int final)
+{
+    ts_pipeline_hooks hooks = {keep, store_more, changed, w};
+    w->n_changes = 0;
+    w->round++;
+    return ts_pipeline_checkpoint(w->p, final, &hooks);
+}
+
+void ts_live_close(ts_live *w)
+{
+    if (!w)
+        return;
+    ts_pipeline_close(w->p);
+    free(w->seen);
+    free(w->incs);
+    free(w->changes);
+    free(w->kept);
+    free(w);
+}
+
+tocsin_code ts_live_open(tocsin *t, const char *command, const char *part, tocsin_code (*also_store)(void *ud),
+                         void *ud, ts_live **out)
+{
+    *out = NULL;
+    watch *w = calloc(1, sizeof *w);
+    if (!w)
+        return TOCSIN_E_NOMEM;
+    w->t = t, w->out = t->out ? t->out : stdout, w->also_store = also_store, w->also_ud = ud;
+    snprintf(w->command, sizeof w->command, "%s", command);
+    tocsin_code rc = ts_pipeline_open_part(t, command, part, &w->p);
+    size_t reloaded = 0;
+    if (rc == TOCSIN_OK)
+        rc = ts_live_reload(t->store, t->intel, w->p, w->command, &reloaded);
+    if (rc == TOCSIN_E_DB)
+        rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
+    if (rc == TOCSIN_OK && reloaded) { /* what it shows was shown before the restart */
+        w->quiet = true;
+        rc = ts_live_checkpoint(w, 0);
+        w->quiet = false;
+    }
+    if (rc != TOCSIN_OK) {
+        ts_live_close(w);
+        return rc;
+    }
+    *out = w;
+    return TOCSIN_OK;
+}
+
+typedef struct files {
+    ts_live *w;
+    ts_tail *tail;
+} files;
+
+static tocsin_code save_positions(void *ud) { return ts_tail_save(((files *)ud)->tail); }
+
+static void on_chunk(void *ud, const char *name, const ts_reader *r, const char *data, size_t len, size_t header,
+                     uint64_t lines_before)
+{
+    (void)header; /* a reader takes the header with the lines */
+    ts_live_feed(((files *)ud)->w, name, r, data, len, lines_before);
 }
 
 static void on_note(void *ud, const char *file, const char *msg)
 {
-    watch *w = ud;
-    ts_session_diag(w->t, file, 0, "%s", msg);
+    files *f = ud;
+    ts_session_diag(f->w->t, file, 0, "%s", msg);
 }
 
-static tocsin_code checkpoint(watch *w, int final)
+static tocsin_code checkpoint(files *f, int final)
 {
-    ts_pipeline_hooks hooks = {keep, save_positions, changed, w};
-    w->n_changes = 0;
-    w->round++;
-    tocsin_code rc = ts_pipeline_checkpoint(w->p, final, &hooks);
+    tocsin_code rc = ts_live_checkpoint(f->w, final);
     if (rc == TOCSIN_OK)
-        ts_tail_saved(w->tail);
+        ts_tail_saved(f->tail);
     return rc;
 }
 
@@ -304,41 +389,25 @@ static void pause_for(double secs)
 
 tocsin_code tocsin_watch(tocsin *t, const char *const *paths, size_t npaths, const tocsin_watch_options *wo)
 {
-    watch w = {.t = t, .out = t->out ? t->out : stdout};
+    files f = {0};
     double interval = wo && wo->interval > 0 ? wo->interval : 0.2;
     if (!npaths)
         return ts_session_fail(t, TOCSIN_E_ARG, "watch: name at least one file or directory to follow");
-    tocsin_code rc = ts_pipeline_open(t, "watch", &w.p);
-    if (rc != TOCSIN_OK)
-        return rc;
-    w.tail = ts_tail_new(t->store, paths, npaths, on_note, &w);
-    if (!w.tail) {
-        ts_pipeline_close(w.p);
+    f.tail = ts_tail_new(t->store, paths, npaths, on_note, &f);
+    if (!f.tail)
         return TOCSIN_E_NOMEM;
-    }
-    size_t reloaded = 0;
-    rc = ts_live_reload(t->store, t->intel, w.p, &reloaded);
-    if (rc == TOCSIN_E_DB)
-        rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
-    if (rc == TOCSIN_OK && reloaded) {
-        w.quiet = true;
-        rc = checkpoint(&w, 0);
-        w.quiet = false;
-    }
+    tocsin_code rc = ts_live_open(t, "watch", NULL, save_positions, &f, &f.w);
     for (; rc == TOCSIN_OK;) {
         bool stopping = wo && wo->stop && *wo->stop;
-        uint64_t bytes = ts_tail_poll(w.tail, on_chunk, &w);
+        uint64_t bytes = ts_tail_poll(f.tail, on_chunk, &f);
         if (bytes || stopping)
-            rc = checkpoint(&w, stopping);
+            rc = checkpoint(&f, stopping);
         if (rc != TOCSIN_OK || stopping)
             break;
         if (!bytes)
             pause_for(interval);
     }
-    ts_tail_free(w.tail);
-    ts_pipeline_close(w.p);
-    free(w.seen);
-    free(w.incs);
-    free(w.changes);
+    ts_tail_free(f.tail);
+    ts_live_close(f.w);
     return rc;
 }

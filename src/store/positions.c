@@ -76,17 +76,18 @@ tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino)
     return rc;
 }
 
-tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n)
+tocsin_code ts_store_run_incidents(ts_store *s, const char *command, char ***ids, size_t *n)
 {
     st_stmt *st;
     *ids = NULL;
     *n = 0;
     tocsin_code rc = run(s,
                          "SELECT DISTINCT ri.incident FROM run_incidents ri JOIN runs r ON r.id = ri.run"
-                         " WHERE r.command = 'watch' ORDER BY ri.incident",
+                         " WHERE r.command = ?1 ORDER BY ri.incident",
                          &st, "listing the incidents of earlier watches");
     if (rc != TOCSIN_OK)
         return rc;
+    st_text(st, 1, command);
     size_t cap = 0;
     int step;
     while ((step = st_step(st)) == STEP_ROW) {

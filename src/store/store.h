@@ -76,8 +76,9 @@ typedef struct ts_watch_pos {
 tocsin_code ts_store_pos_get(ts_store *s, int64_t dev, int64_t ino, ts_watch_pos *out, int *found);
 tocsin_code ts_store_pos_put(ts_store *s, const char *path, const ts_watch_pos *p);
 tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino);
-/* The ids of the incidents earlier `tocsin watch` runs wrote (ts_strv_free them). */
-tocsin_code ts_store_watch_incidents(ts_store *s, char ***ids, size_t *n);
+/* The ids of the incidents earlier runs of command wrote (ts_strv_free them): "watch", or a
+ * stream partition's worker, "watch@KEY:p3". */
+tocsin_code ts_store_run_incidents(ts_store *s, const char *command, char ***ids, size_t *n);
 /* Deletes an incident (its links, entities and hypotheses; its alerts stay): for `tocsin
  * watch`, when a later alert joined it to another incident whose id is now its id. */
 tocsin_code ts_store_incident_forget(ts_store *s, const char *id);
