@@ -58,8 +58,9 @@ static void track_tx(ts_store *s, const char *sql)
 {
     if (strncmp(sql, "BEGIN", 5) == 0)
         s->pg_in_tx = true;
-    else if (strncmp(sql, "COMMIT", 6) == 0 || strncmp(sql, "ROLLBACK", 8) == 0)
-        s->pg_in_tx = false; /* ROLLBACK TO a savepoint is inside the batch: the batch tracks it */
+    else if (strncmp(sql, "COMMIT", 6) == 0 ||
+             (strncmp(sql, "ROLLBACK", 8) == 0 && strncmp(sql, "ROLLBACK TO", 11) != 0))
+        s->pg_in_tx = false; /* a commit or rollback that failed ends the transaction too */
 }
 
 tocsin_code pg_exec(ts_store *s, const char *sql, const char *what)
@@ -70,14 +71,14 @@ tocsin_code pg_exec(ts_store *s, const char *sql, const char *what)
         ExecStatusType t = PQresultStatus(r);
         if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
             PQclear(r);
-            if (strncmp(sql, "ROLLBACK TO", 11) != 0)
-                track_tx(s, sql);
+            track_tx(s, sql);
             return TOCSIN_OK;
         }
         keep_reason(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->pg));
         PQclear(r);
-        if (!(again && strncmp(sql, "BEGIN", 5) == 0 && reconnect(s))) {
-            if (strncmp(sql, "ROLLBACK", 8) == 0 || strncmp(sql, "COMMIT", 6) == 0)
+        bool begin = strncmp(sql, "BEGIN", 5) == 0;
+        if (!(again && begin && reconnect(s))) {
+            if (!begin) /* a failed BEGIN is ended by its caller's rollback */
                 track_tx(s, sql);
             return st_fail(s, what);
         }
