@@ -20,7 +20,7 @@ static void keep_reason(ts_store *s, const char *msg)
 {
     snprintf(s->reason, sizeof s->reason, "%s", msg && *msg ? msg : "no reason given");
     for (char *p = s->reason; *p; p++)
-        if (*p == '\n' || *p == '\r')
+        if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
     for (size_t n = strlen(s->reason); n && s->reason[n - 1] == ' ';)
         s->reason[--n] = 0;
