@@ -242,6 +242,9 @@ check "and left as it was" test "$(psql -d foreign_app -At -c "SELECT count(*) F
 "$T" incidents --db "postgresql://tocsin:s3cret@127.0.0.1:1/none" >/dev/null 2>"$tmp/down.err"
 check "a server that is not there is a clear failure" grep -q "connecting to PostgreSQL" "$tmp/down.err"
 check "without the password" test "$(grep -c s3cret "$tmp/down.err")" -eq 0
+"$T" show INC-0000000000000000 --db "postgresql://tocsin:s3cret@127.0.0.1:$port/hunts" >/dev/null 2>"$tmp/none.err"
+check "an unknown incident names the database" grep -q "no incident INC-0000000000000000 in postgresql://tocsin@127.0.0.1:$port/hunts" "$tmp/none.err"
+check "without the password" test "$(grep -c s3cret "$tmp/none.err")" -eq 0
 
 # The server restarted between two hunts: the second works and adds nothing.
 server restart -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=off"

@@ -237,8 +237,7 @@ bool ts_store_is_url(const char *path)
     return path && (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
 }
 
-/* The URL as messages show it: without the password of "user:password@" or "password=". */
-static char *display_name(const char *path)
+char *ts_store_shown_path(const char *path)
 {
     char *d = strdup(path);
     if (!d || !ts_store_is_url(path))
@@ -270,7 +269,7 @@ tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t er
             snprintf(err, errlen, "no store path given");
         return TOCSIN_E_ARG;
     }
-    if (!(s = calloc(1, sizeof *s)) || !(s->path = display_name(path))) {
+    if (!(s = calloc(1, sizeof *s)) || !(s->path = ts_store_shown_path(path))) {
         free(s);
         return TOCSIN_E_NOMEM;
     }
