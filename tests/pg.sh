@@ -232,6 +232,27 @@ else
     failed=$((failed + 1)); echo "FAILED: building the partition-lock client"
 fi
 
+# A row the server refuses, among those sent without waiting for their answers (an alert's
+# events: a trigger refuses them here), fails the hunt saying which, and stores nothing of
+# it; the same hunt once the trigger is gone stores everything.
+psql -d postgres -c "CREATE DATABASE refuse"
+refuse="postgresql://tocsin@127.0.0.1:$port/refuse"
+"$T" incidents --db "$refuse" >/dev/null
+psql -d refuse -c 'CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION $e$refused by the test$e$; END $$ LANGUAGE plpgsql' \
+    -c "CREATE TRIGGER refuse BEFORE INSERT ON alert_hits FOR EACH ROW EXECUTE FUNCTION refuse()"
+hunt "$refuse" >/dev/null 2>"$tmp/refuse.err"
+check "a refused event fails the hunt" test $? -eq 1
+check "naming the row and the server's reason" grep -q "recording an alert's event: ERROR: *refused by the test" "$tmp/refuse.err"
+check "and nothing of the hunt is stored" test "$(psql -d refuse -At -c "SELECT count(*) FROM alerts")" = 0
+psql -d refuse -c "DROP TRIGGER refuse ON alert_hits"
+hunt "$refuse" >/dev/null 2>&1
+stored "$refuse" "$tmp/refuse.stored"
+# the refused transaction used up identity numbers, which a rollback does not give back
+noid() { sed -E 's/"(created|updated)_run":[0-9]+/"\1_run":N/g; s/"id":[0-9]+/"id":N/g' "$1" >"$1.noid"; }
+noid "$tmp/lite.stored"
+noid "$tmp/refuse.stored"
+check "the hunt again stores what SQLite holds" same "$tmp/lite.stored.noid" "$tmp/refuse.stored.noid"
+
 # A database another program uses is refused, and left as it was.
 psql -d foreign_app -c "CREATE TABLE customers (id int)"
 "$T" hunt "${logs[0]}" --db "postgresql://tocsin@127.0.0.1:$port/foreign_app" --no-progress >/dev/null 2>"$tmp/foreign.err"

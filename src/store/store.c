@@ -175,6 +175,15 @@ static const char *const pg_sql[ST__COUNT] = {
         " FROM incidents WHERE id = ?1",
 };
 
+/* The statements whose callers read neither rows nor the count of rows changed: on
+ * PostgreSQL, inside a transaction, they go out without waiting for their answers (pg.c). */
+static const bool deferrable[ST__COUNT] = {
+    [ST_ALERT_ACTOR] = true,     [ST_HIT_INSERT] = true,  [ST_ENTITY] = true,
+    [ST_CONTRIB_INSERT] = true,  [ST_RUN_INCIDENT] = true, [ST_INCIDENT_UPSERT] = true,
+    [ST_INCIDENT_SEVERITY] = true, [ST_HYP_DELETE] = true, [ST_NOTIFY] = true,
+    [ST_STATE_PUT] = true,       [ST_INCIDENT_REOPEN] = true,
+};
+
 st_stmt *st_get(ts_store *s, st_id id)
 {
     st_stmt *st = s->st[id];
@@ -186,7 +195,9 @@ st_stmt *st_get(ts_store *s, st_id id)
             snprintf(s->err, sizeof s->err, "%s: statement %d has no text for this database", s->path, (int)id);
             return NULL;
         }
-        return s->st[id] = st_new(s, text, name, true);
+        if ((s->st[id] = st_new(s, text, name, true)))
+            s->st[id]->deferrable = deferrable[id];
+        return s->st[id];
     }
     if (st->lite) {
         sqlite3_reset(st->lite);
@@ -307,6 +318,7 @@ void ts_store_close(ts_store *s)
         pg_close(s);
     else
         sqlite3_close_v2(s->db); /* rolls back a batch left open */
+    free(s->sent);
     free(s->parts);
     free(s->path);
     free(s);
