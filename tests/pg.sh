@@ -213,11 +213,48 @@ int main(int argc, char **argv)
     return 0;
 }
 EOF
+# A store whose server restarts in the middle of a transaction: the commit fails, the
+# next transaction connects again and commits, and the partition is owned again.
+cat >"$tmp/restart.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/store.h"
+int main(int argc, char **argv)
+{
+    ts_store *s;
+    char err[512], line[16];
+    int got = 0;
+    void *data;
+    size_t len;
+    (void)argc;
+    if (ts_store_open(argv[1], &s, err, sizeof err) != TOCSIN_OK) { fprintf(stderr, "%s\n", err); return 2; }
+    if (ts_store_lock_partition(s, 9, &got) != TOCSIN_OK || !got || ts_store_begin(s) != TOCSIN_OK ||
+        ts_store_state_put(s, "restart-test", 0, "lost", 4) != TOCSIN_OK) { fprintf(stderr, "%s\n", ts_store_error(s)); return 2; }
+    printf("ready\n");
+    fflush(stdout);
+    if (!fgets(line, sizeof line, stdin)) return 2;
+    printf("first commit %s\n", ts_store_commit(s) == TOCSIN_OK ? "ok" : "failed");
+    int again = ts_store_begin(s) == TOCSIN_OK && ts_store_state_put(s, "restart-test", 0, "kept", 4) == TOCSIN_OK &&
+                ts_store_commit(s) == TOCSIN_OK;
+    printf("second commit %s\n", again ? "ok" : ts_store_error(s));
+    printf("owns %d\n", ts_store_owns_partition(s, 9));
+    if (ts_store_state_get(s, "restart-test", &data, &len) == TOCSIN_OK && data) {
+        printf("state %.*s\n", (int)len, (char *)data);
+        free(data);
+    }
+    ts_store_close(s);
+    return 0;
+}
+EOF
 B=$(dirname "$T")
 san=""; [ "$(basename "$B")" = build-san ] && san="-fsanitize=address,undefined"
-if cc $san -Iinclude -Isrc -D_GNU_SOURCE $(pkg-config --cflags libpq) -o "$tmp/locker" "$tmp/locker.c" "$B/libtocsin.a" \
-    $(pkg-config --libs sqlite3 libpq zlib libloc simdjson jansson gmime-3.0 yaml-0.1 libhs libpcre2-8 libpsl) \
-    -lstdc++ -lm -lpthread 2>"$tmp/cc.log"; then
+build() { # name: builds $tmp/name from $tmp/name.c against the library
+    cc $san -Iinclude -Isrc -D_GNU_SOURCE $(pkg-config --cflags libpq) -o "$tmp/$1" "$tmp/$1.c" "$B/libtocsin.a" \
+        $(pkg-config --libs sqlite3 libpq zlib libloc simdjson jansson gmime-3.0 yaml-0.1 libhs libpcre2-8 libpsl) \
+        -lstdc++ -lm -lpthread 2>>"$tmp/cc.log"
+}
+if build locker && build restart; then
     "$tmp/locker" "$url" 7 4 >"$tmp/first" &
     lpid=$!
     sleep 1
@@ -272,6 +309,19 @@ server restart -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=of
 hunt "$url" >/dev/null 2>&1
 check "a hunt after PostgreSQL restarted succeeds" test $? -eq 0
 check "and adds nothing" test "$(count)" = "$before"
+if [ -x "$tmp/restart" ]; then
+    coproc RESTART { "$tmp/restart" "$url"; }
+    read -r ready <&"${RESTART[0]}"
+    server restart -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=off"
+    echo go >&"${RESTART[1]}"
+    out=$(cat <&"${RESTART[0]}")
+    wait "$RESTART_PID" 2>/dev/null
+    check "a commit cut by a server restart fails ($ready)" grep -q "first commit failed" <<<"$out"
+    check "the next transaction connects again and commits ($out)" grep -q "second commit ok" <<<"$out"
+    check "owning its partition again" grep -q "owns 1" <<<"$out"
+    check "and what it committed is kept, not what was cut" grep -q "state kept" <<<"$out"
+fi
+
 # A watch that outlives a server restart connects again and loses nothing: it stores the
 # alerts a batch hunt of the same log finds.
 psql -d postgres -c "CREATE DATABASE live"

@@ -66,8 +66,11 @@ static void track_tx(ts_store *s, const char *sql)
 tocsin_code pg_exec(ts_store *s, const char *sql, const char *what)
 {
     bool again = true;
-    if (pg_drain(s) != TOCSIN_OK) {
-        if (strncmp(sql, "BEGIN", 5) != 0)
+    bool begin = strncmp(sql, "BEGIN", 5) == 0;
+    /* Rows of a transaction lost with the connection fail it; a BEGIN then connects again
+       (PQreset leaves pipeline mode too). */
+    if (pg_drain(s) != TOCSIN_OK && !(begin && PQstatus(s->pg) == CONNECTION_BAD)) {
+        if (!begin)
             track_tx(s, sql); /* a COMMIT that did not happen ends the transaction all the same */
         return st_fail(s, what);
     }
@@ -81,7 +84,6 @@ tocsin_code pg_exec(ts_store *s, const char *sql, const char *what)
         }
         keep_reason(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->pg));
         PQclear(r);
-        bool begin = strncmp(sql, "BEGIN", 5) == 0;
         if (!(again && begin && reconnect(s))) {
             if (!begin) /* a failed BEGIN is ended by its caller's rollback */
                 track_tx(s, sql);
