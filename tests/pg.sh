@@ -159,16 +159,30 @@ wait "$lpid"
 check "a rerun is silent, a closed incident is told" test "$(grep -c 'tocsin_incidents' "$tmp/heard")" -eq 1 -a \
     "$(grep -c "\"incident\":\"$inc\",\"change\":\"closed\"" "$tmp/heard")" -eq 1
 
+# A store made by another process while this one waited for the write lock to make it is
+# seen as made (not as another program's tables): the other process is played by psql,
+# which holds the lock, creates a current store's version table and core tables, commits.
+psql -d postgres -c "CREATE DATABASE race"
+psql -d race -c "BEGIN" -c "SELECT pg_advisory_xact_lock(1952674679, 0)" -c "SELECT pg_sleep(2)" \
+    -c "CREATE TABLE tocsin_schema (version int); INSERT INTO tocsin_schema VALUES (6)" \
+    -c "CREATE TABLE runs (id int); CREATE TABLE alerts (id int); CREATE TABLE incidents (id text, last_ns bigint)" \
+    -c "CREATE TABLE feeds (id bigint, kind text, name text, size bigint, data bytea)" -c "COMMIT" >/dev/null &
+hold=$!
+sleep 1
+check "a store created while waiting for the write lock opens" "$T" incidents --db "postgresql://tocsin@127.0.0.1:$port/race"
+wait "$hold"
+
 # Two hunts at once on one new store both succeed with the findings of one.
 psql -d postgres -c "CREATE DATABASE twice"
 two="postgresql://tocsin@127.0.0.1:$port/twice"
-hunt "$two" >/dev/null 2>&1 &
+hunt "$two" >/dev/null 2>"$tmp/two.a" &
 a=$!
-hunt "$two" >/dev/null 2>&1 &
+hunt "$two" >/dev/null 2>"$tmp/two.b" &
 b=$!
 wait "$a"; sa=$?
 wait "$b"; sb=$?
-check "two hunts at once both succeed ($sa, $sb)" test "$sa" -eq 0 -a "$sb" -eq 0
+check "two hunts at once both succeed ($sa, $sb)" test "$sa" -eq 0 -a "$sb" -eq 0 ||
+    grep -hv 'out of time order' "$tmp/two.a" "$tmp/two.b"
 stored "$two" "$tmp/two.stored"
 # which of the two runs created or last updated an incident is theirs to race for
 unrun() { sed -E 's/"(created|updated)_run":[0-9]+/"\1_run":N/g' "$1" >"$1.unrun"; }
@@ -199,11 +213,48 @@ int main(int argc, char **argv)
     return 0;
 }
 EOF
+# A store whose server restarts in the middle of a transaction: the commit fails, the
+# next transaction connects again and commits, and the partition is owned again.
+cat >"$tmp/restart.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/store.h"
+int main(int argc, char **argv)
+{
+    ts_store *s;
+    char err[512], line[16];
+    int got = 0;
+    void *data;
+    size_t len;
+    (void)argc;
+    if (ts_store_open(argv[1], &s, err, sizeof err) != TOCSIN_OK) { fprintf(stderr, "%s\n", err); return 2; }
+    if (ts_store_lock_partition(s, 9, &got) != TOCSIN_OK || !got || ts_store_begin(s) != TOCSIN_OK ||
+        ts_store_state_put(s, "restart-test", 0, "lost", 4) != TOCSIN_OK) { fprintf(stderr, "%s\n", ts_store_error(s)); return 2; }
+    printf("ready\n");
+    fflush(stdout);
+    if (!fgets(line, sizeof line, stdin)) return 2;
+    printf("first commit %s\n", ts_store_commit(s) == TOCSIN_OK ? "ok" : "failed");
+    int again = ts_store_begin(s) == TOCSIN_OK && ts_store_state_put(s, "restart-test", 0, "kept", 4) == TOCSIN_OK &&
+                ts_store_commit(s) == TOCSIN_OK;
+    printf("second commit %s\n", again ? "ok" : ts_store_error(s));
+    printf("owns %d\n", ts_store_owns_partition(s, 9));
+    if (ts_store_state_get(s, "restart-test", &data, &len) == TOCSIN_OK && data) {
+        printf("state %.*s\n", (int)len, (char *)data);
+        free(data);
+    }
+    ts_store_close(s);
+    return 0;
+}
+EOF
 B=$(dirname "$T")
 san=""; [ "$(basename "$B")" = build-san ] && san="-fsanitize=address,undefined"
-if cc $san -Iinclude -Isrc -D_GNU_SOURCE $(pkg-config --cflags libpq) -o "$tmp/locker" "$tmp/locker.c" "$B/libtocsin.a" \
-    $(pkg-config --libs sqlite3 libpq zlib libloc simdjson jansson gmime-3.0 yaml-0.1 libhs libpcre2-8 libpsl) \
-    -lstdc++ -lm -lpthread 2>"$tmp/cc.log"; then
+build() { # name: builds $tmp/name from $tmp/name.c against the library
+    cc $san -Iinclude -Isrc -D_GNU_SOURCE $(pkg-config --cflags libpq) -o "$tmp/$1" "$tmp/$1.c" "$B/libtocsin.a" \
+        $(pkg-config --libs sqlite3 libpq zlib libloc simdjson jansson gmime-3.0 yaml-0.1 libhs libpcre2-8 libpsl) \
+        -lstdc++ -lm -lpthread 2>>"$tmp/cc.log"
+}
+if build locker && build restart; then
     "$tmp/locker" "$url" 7 4 >"$tmp/first" &
     lpid=$!
     sleep 1
@@ -218,6 +269,27 @@ else
     failed=$((failed + 1)); echo "FAILED: building the partition-lock client"
 fi
 
+# A row the server refuses, among those sent without waiting for their answers (an alert's
+# events: a trigger refuses them here), fails the hunt saying which, and stores nothing of
+# it; the same hunt once the trigger is gone stores everything.
+psql -d postgres -c "CREATE DATABASE refuse"
+refuse="postgresql://tocsin@127.0.0.1:$port/refuse"
+"$T" incidents --db "$refuse" >/dev/null
+psql -d refuse -c 'CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION $e$refused by the test$e$; END $$ LANGUAGE plpgsql' \
+    -c "CREATE TRIGGER refuse BEFORE INSERT ON alert_hits FOR EACH ROW EXECUTE FUNCTION refuse()"
+hunt "$refuse" >/dev/null 2>"$tmp/refuse.err"
+check "a refused event fails the hunt" test $? -eq 1
+check "naming the row and the server's reason" grep -q "recording an alert's event: ERROR: *refused by the test" "$tmp/refuse.err"
+check "and nothing of the hunt is stored" test "$(psql -d refuse -At -c "SELECT count(*) FROM alerts")" = 0
+psql -d refuse -c "DROP TRIGGER refuse ON alert_hits"
+hunt "$refuse" >/dev/null 2>&1
+stored "$refuse" "$tmp/refuse.stored"
+# the refused transaction used up identity numbers, which a rollback does not give back
+noid() { sed -E 's/"(created|updated)_run":[0-9]+/"\1_run":N/g; s/"id":[0-9]+/"id":N/g' "$1" >"$1.noid"; }
+noid "$tmp/lite.stored"
+noid "$tmp/refuse.stored"
+check "the hunt again stores what SQLite holds" same "$tmp/lite.stored.noid" "$tmp/refuse.stored.noid"
+
 # A database another program uses is refused, and left as it was.
 psql -d foreign_app -c "CREATE TABLE customers (id int)"
 "$T" hunt "${logs[0]}" --db "postgresql://tocsin@127.0.0.1:$port/foreign_app" --no-progress >/dev/null 2>"$tmp/foreign.err"
@@ -228,12 +300,28 @@ check "and left as it was" test "$(psql -d foreign_app -At -c "SELECT count(*) F
 "$T" incidents --db "postgresql://tocsin:s3cret@127.0.0.1:1/none" >/dev/null 2>"$tmp/down.err"
 check "a server that is not there is a clear failure" grep -q "connecting to PostgreSQL" "$tmp/down.err"
 check "without the password" test "$(grep -c s3cret "$tmp/down.err")" -eq 0
+"$T" show INC-0000000000000000 --db "postgresql://tocsin:s3cret@127.0.0.1:$port/hunts" >/dev/null 2>"$tmp/none.err"
+check "an unknown incident names the database" grep -q "no incident INC-0000000000000000 in postgresql://tocsin@127.0.0.1:$port/hunts" "$tmp/none.err"
+check "without the password" test "$(grep -c s3cret "$tmp/none.err")" -eq 0
 
 # The server restarted between two hunts: the second works and adds nothing.
 server restart -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=off"
 hunt "$url" >/dev/null 2>&1
 check "a hunt after PostgreSQL restarted succeeds" test $? -eq 0
 check "and adds nothing" test "$(count)" = "$before"
+if [ -x "$tmp/restart" ]; then
+    coproc RESTART { "$tmp/restart" "$url"; }
+    read -r ready <&"${RESTART[0]}"
+    server restart -o "-p $port -k $tmp/pg -c listen_addresses=127.0.0.1 -c fsync=off"
+    echo go >&"${RESTART[1]}"
+    out=$(cat <&"${RESTART[0]}")
+    wait "$RESTART_PID" 2>/dev/null
+    check "a commit cut by a server restart fails ($ready)" grep -q "first commit failed" <<<"$out"
+    check "the next transaction connects again and commits ($out)" grep -q "second commit ok" <<<"$out"
+    check "owning its partition again" grep -q "owns 1" <<<"$out"
+    check "and what it committed is kept, not what was cut" grep -q "state kept" <<<"$out"
+fi
+
 # A watch that outlives a server restart connects again and loses nothing: it stores the
 # alerts a batch hunt of the same log finds.
 psql -d postgres -c "CREATE DATABASE live"

@@ -242,6 +242,11 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
         tocsin_close(t);
         return rc;
     }
+    char *shown = ts_store_is_url(t->db_path) ? ts_store_shown_path(t->db_path) : NULL;
+    if (shown) { /* later messages name the database without its password */
+        free(t->db_path);
+        t->db_path = shown;
+    }
     rc = ts_enrich_open(NULL, t->o.internal, &t->enrich, err, sizeof err);
     if (rc == TOCSIN_E_ARG) {
         ts_session_diag(t, NULL, 0, "--internal: %s", err);

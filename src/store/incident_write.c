@@ -16,9 +16,11 @@ static tocsin_code tx_open(ts_store *s)
 
 static tocsin_code tx_close(ts_store *s, tocsin_code rc)
 {
-    if (rc == TOCSIN_OK)
-        return st_exec(s, s->in_batch ? "RELEASE incident" : "COMMIT", "committing the incident");
-    /* Keeps the message of the first failure, not that of the rollback. */
+    if (rc == TOCSIN_OK &&
+        (rc = st_exec(s, s->in_batch ? "RELEASE incident" : "COMMIT", "committing the incident")) == TOCSIN_OK)
+        return TOCSIN_OK;
+    /* Undone whole, a failed commit too; the message of the first failure is kept, not that
+       of the rollback. */
     st_rollback(s, s->in_batch ? "ROLLBACK TO incident; RELEASE incident" : "ROLLBACK");
     return rc;
 }

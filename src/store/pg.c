@@ -20,7 +20,7 @@ static void keep_reason(ts_store *s, const char *msg)
 {
     snprintf(s->reason, sizeof s->reason, "%s", msg && *msg ? msg : "no reason given");
     for (char *p = s->reason; *p; p++)
-        if (*p == '\n' || *p == '\r')
+        if (*p == '\n' || *p == '\r' || *p == '\t')
             *p = ' ';
     for (size_t n = strlen(s->reason); n && s->reason[n - 1] == ' ';)
         s->reason[--n] = 0;
@@ -58,26 +58,34 @@ static void track_tx(ts_store *s, const char *sql)
 {
     if (strncmp(sql, "BEGIN", 5) == 0)
         s->pg_in_tx = true;
-    else if (strncmp(sql, "COMMIT", 6) == 0 || strncmp(sql, "ROLLBACK", 8) == 0)
-        s->pg_in_tx = false; /* ROLLBACK TO a savepoint is inside the batch: the batch tracks it */
+    else if (strncmp(sql, "COMMIT", 6) == 0 ||
+             (strncmp(sql, "ROLLBACK", 8) == 0 && strncmp(sql, "ROLLBACK TO", 11) != 0))
+        s->pg_in_tx = false; /* a commit or rollback that failed ends the transaction too */
 }
 
 tocsin_code pg_exec(ts_store *s, const char *sql, const char *what)
 {
     bool again = true;
+    bool begin = strncmp(sql, "BEGIN", 5) == 0;
+    /* Rows of a transaction lost with the connection fail it; a BEGIN then connects again
+       (PQreset leaves pipeline mode too). */
+    if (pg_drain(s) != TOCSIN_OK && !(begin && PQstatus(s->pg) == CONNECTION_BAD)) {
+        if (!begin)
+            track_tx(s, sql); /* a COMMIT that did not happen ends the transaction all the same */
+        return st_fail(s, what);
+    }
     for (;;) {
         PGresult *r = PQexec(s->pg, sql);
         ExecStatusType t = PQresultStatus(r);
         if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK) {
             PQclear(r);
-            if (strncmp(sql, "ROLLBACK TO", 11) != 0)
-                track_tx(s, sql);
+            track_tx(s, sql);
             return TOCSIN_OK;
         }
         keep_reason(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->pg));
         PQclear(r);
-        if (!(again && strncmp(sql, "BEGIN", 5) == 0 && reconnect(s))) {
-            if (strncmp(sql, "ROLLBACK", 8) == 0 || strncmp(sql, "COMMIT", 6) == 0)
+        if (!(again && begin && reconnect(s))) {
+            if (!begin) /* a failed BEGIN is ended by its caller's rollback */
                 track_tx(s, sql);
             return st_fail(s, what);
         }
@@ -182,6 +190,120 @@ void pg_bind(st_stmt *st, int i, const void *v, size_t n, Oid type, int binary)
     st->lens[i] = (int)len;
 }
 
+/* ---- the pipeline ----------------------------------------------------------------------------
+ * A write sends one statement per row and, on a server, each waits a round trip for its
+ * answer. Inside a transaction the rows whose answers nobody reads (an alert's events, an
+ * incident's entities and contributions: st_stmt.deferrable) are sent at once in libpq's
+ * pipeline mode, and their answers read with the next statement that needs one, which goes
+ * in the same pipeline: one round trip for all of them. A failure among them is told by
+ * that statement, with the failed one's words; the transaction is then undone as for any
+ * failure. */
+
+typedef struct pg_sent {
+    st_stmt *st;
+    const char *what;
+    enum { SENT_PREPARE, SENT_DEFERRED, SENT_WANTED } kind;
+} pg_sent;
+
+static bool room(ts_store *s, size_t more)
+{
+    if (s->n_sent + more <= s->cap_sent)
+        return true;
+    size_t nc = s->cap_sent ? s->cap_sent * 2 : 64;
+    pg_sent *v = realloc(s->sent, nc * sizeof *v);
+    if (!v)
+        return false;
+    s->sent = v;
+    s->cap_sent = nc;
+    return true;
+}
+
+static bool send_one(ts_store *s, st_stmt *st, const char *what, int kind)
+{
+    if (!room(s, 2)) {
+        keep_reason(s, "out of memory");
+        return false;
+    }
+    if (PQpipelineStatus(s->pg) == PQ_PIPELINE_OFF && !PQenterPipelineMode(s->pg))
+        goto failed;
+    if (!st->prepared) {
+        if (!PQsendPrepare(s->pg, st->name, st->sql, st->nparams, st->types))
+            goto failed;
+        s->sent[s->n_sent++] = (pg_sent){st, what, SENT_PREPARE};
+        st->prepared = true; /* undone by the drain if the server refused it */
+    }
+    if (!PQsendQueryPrepared(s->pg, st->name, st->nparams, (const char *const *)st->vals, st->lens, st->fmts, 0))
+        goto failed;
+    s->sent[s->n_sent++] = (pg_sent){st, what, kind};
+    return true;
+failed:
+    keep_reason(s, PQerrorMessage(s->pg));
+    return false;
+}
+
+tocsin_code pg_defer(st_stmt *st, const char *what)
+{
+    ts_store *s = st->s;
+    if (!send_one(s, st, what, SENT_DEFERRED)) {
+        pg_drain(s);
+        return st_fail(s, what);
+    }
+    return TOCSIN_OK;
+}
+
+tocsin_code pg_drain(ts_store *s)
+{
+    if (PQpipelineStatus(s->pg) == PQ_PIPELINE_OFF)
+        return TOCSIN_OK;
+    const char *failed = NULL;
+    char why[sizeof s->reason];
+    bool synced = PQpipelineSync(s->pg) == 1;
+    if (!synced) {
+        failed = "sending to PostgreSQL";
+        snprintf(why, sizeof why, "%s", PQerrorMessage(s->pg));
+    }
+    for (size_t i = 0; synced && i < s->n_sent; i++) {
+        pg_sent *e = &s->sent[i];
+        PGresult *r;
+        while ((r = PQgetResult(s->pg))) {
+            ExecStatusType t = PQresultStatus(r);
+            bool ok = t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+            if (!ok && e->kind == SENT_PREPARE)
+                e->st->prepared = false;
+            if (!ok && !failed) {
+                failed = e->what;
+                snprintf(why, sizeof why, "%s", t == PGRES_PIPELINE_ABORTED ? "an earlier statement failed"
+                                                                             : PQresultErrorMessage(r));
+            }
+            if (ok && e->kind == SENT_WANTED && !e->st->res) {
+                const char *n = PQcmdTuples(r);
+                s->changes = n && *n ? strtoll(n, NULL, 10) : 0;
+                e->st->res = r;
+                e->st->row = -1;
+                r = NULL;
+            }
+            PQclear(r);
+        }
+    }
+    if (synced) {
+        PGresult *r = PQgetResult(s->pg); /* the sync */
+        if (PQresultStatus(r) != PGRES_PIPELINE_SYNC && !failed) {
+            failed = "reading PostgreSQL's answers";
+            snprintf(why, sizeof why, "%s", PQerrorMessage(s->pg));
+        }
+        PQclear(r);
+    }
+    PQexitPipelineMode(s->pg);
+    s->n_sent = 0;
+    if (!failed)
+        return TOCSIN_OK;
+    /* the failed statement's words, so that the message says which row was refused */
+    char reason[sizeof s->reason];
+    snprintf(reason, sizeof reason, "%.100s: %.270s", failed, why);
+    keep_reason(s, reason);
+    return TOCSIN_E_DB;
+}
+
 static PGresult *run(st_stmt *st)
 {
     ts_store *s = st->s;
@@ -202,6 +324,15 @@ static PGresult *run(st_stmt *st)
 int pg_step(st_stmt *st)
 {
     ts_store *s = st->s;
+    if (!st->res && PQpipelineStatus(s->pg) != PQ_PIPELINE_OFF) {
+        /* rows are waiting in the pipeline: this statement follows them, one round trip */
+        if (st->name[0] && !send_one(s, st, "", SENT_WANTED)) {
+            pg_drain(s);
+            return STEP_ERR;
+        }
+        if (pg_drain(s) != TOCSIN_OK)
+            return STEP_ERR;
+    }
     if (!st->res) {
         PGresult *r = run(st);
         if (PQstatus(s->pg) == CONNECTION_BAD && reconnect(s)) {

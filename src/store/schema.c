@@ -406,8 +406,13 @@ static tocsin_code user_version(ts_store *s, int *v)
 {
     st_stmt *st;
     *v = 0;
+    /* PostgreSQL: the catalogue is read with a query, not to_regclass(), whose cache is not
+       refreshed by waiting for the write lock: two hunts creating a store at once, the second
+       then saw no version table beside the tables the first had just made. */
     const char *sql = !s->pg ? "PRAGMA user_version"
-                             : "SELECT CASE WHEN to_regclass('tocsin_schema') IS NULL THEN 0 ELSE -1 END";
+                             : "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_class WHERE relname = 'tocsin_schema'"
+                               " AND relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()))"
+                               " THEN -1 ELSE 0 END";
     if (st_prepare(s, sql, &st, "reading the schema version") != TOCSIN_OK)
         return version_failed(s);
     int rc = st_step(st);

@@ -137,6 +137,12 @@ void st_rollback(ts_store *s, const char *sql)
     /* Fails harmlessly when the database has already rolled back (a full disk, a lost
        connection); the message of the failure before it is kept. */
     if (s->pg) {
+        char reason[sizeof s->reason], err[sizeof s->err];
+        memcpy(reason, s->reason, sizeof reason);
+        memcpy(err, s->err, sizeof err);
+        pg_drain(s); /* the statements still in the pipeline fail or not: all is undone */
+        memcpy(s->reason, reason, sizeof reason);
+        memcpy(s->err, err, sizeof err);
         PGresult *r = PQexec(s->pg, sql);
         PQclear(r);
         if (strncmp(sql, "ROLLBACK TO", 11) != 0)
@@ -164,6 +170,8 @@ void st_reset(st_stmt *st)
 
 tocsin_code st_done(ts_store *s, st_stmt *st, const char *what)
 {
+    if (!st->lite && st->deferrable && s->pg_in_tx)
+        return pg_defer(st, what);
     int rc = st_step(st);
     tocsin_code r = rc != STEP_ERR ? TOCSIN_OK : st_fail(s, what);
     st_reset(st); /* releases its read or write lock now, not at the next use */

@@ -175,6 +175,15 @@ static const char *const pg_sql[ST__COUNT] = {
         " FROM incidents WHERE id = ?1",
 };
 
+/* The statements whose callers read neither rows nor the count of rows changed: on
+ * PostgreSQL, inside a transaction, they go out without waiting for their answers (pg.c). */
+static const bool deferrable[ST__COUNT] = {
+    [ST_ALERT_ACTOR] = true,     [ST_HIT_INSERT] = true,  [ST_ENTITY] = true,
+    [ST_CONTRIB_INSERT] = true,  [ST_RUN_INCIDENT] = true, [ST_INCIDENT_UPSERT] = true,
+    [ST_INCIDENT_SEVERITY] = true, [ST_HYP_DELETE] = true, [ST_NOTIFY] = true,
+    [ST_STATE_PUT] = true,       [ST_INCIDENT_REOPEN] = true,
+};
+
 st_stmt *st_get(ts_store *s, st_id id)
 {
     st_stmt *st = s->st[id];
@@ -186,7 +195,9 @@ st_stmt *st_get(ts_store *s, st_id id)
             snprintf(s->err, sizeof s->err, "%s: statement %d has no text for this database", s->path, (int)id);
             return NULL;
         }
-        return s->st[id] = st_new(s, text, name, true);
+        if ((s->st[id] = st_new(s, text, name, true)))
+            s->st[id]->deferrable = deferrable[id];
+        return s->st[id];
     }
     if (st->lite) {
         sqlite3_reset(st->lite);
@@ -237,8 +248,7 @@ bool ts_store_is_url(const char *path)
     return path && (strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0);
 }
 
-/* The URL as messages show it: without the password of "user:password@" or "password=". */
-static char *display_name(const char *path)
+char *ts_store_shown_path(const char *path)
 {
     char *d = strdup(path);
     if (!d || !ts_store_is_url(path))
@@ -270,7 +280,7 @@ tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t er
             snprintf(err, errlen, "no store path given");
         return TOCSIN_E_ARG;
     }
-    if (!(s = calloc(1, sizeof *s)) || !(s->path = display_name(path))) {
+    if (!(s = calloc(1, sizeof *s)) || !(s->path = ts_store_shown_path(path))) {
         free(s);
         return TOCSIN_E_NOMEM;
     }
@@ -308,6 +318,7 @@ void ts_store_close(ts_store *s)
         pg_close(s);
     else
         sqlite3_close_v2(s->db); /* rolls back a batch left open */
+    free(s->sent);
     free(s->parts);
     free(s->path);
     free(s);

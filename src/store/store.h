@@ -24,6 +24,9 @@ typedef struct ts_store ts_store;
 tocsin_code ts_store_open(const char *path, ts_store **out, char *err, size_t errlen);
 /* Whether path names a PostgreSQL database rather than a file. */
 bool ts_store_is_url(const char *path);
+/* path as messages show it: a URL without the password of "user:password@" or
+ * "password=" (malloc'ed; NULL on no memory). */
+char *ts_store_shown_path(const char *path);
 void ts_store_close(ts_store *s);
 /* The last failure: "PATH: what was being done: the database's reason" (a URL is shown
  * without its password). */

@@ -68,6 +68,8 @@ typedef struct st_stmt {
     char *sql;       /* PostgreSQL: the text sent */
     char name[12];   /* PostgreSQL: the prepared statement's name; "" for one run once */
     bool prepared;   /* PostgreSQL: prepared on the current connection */
+    bool deferrable; /* PostgreSQL: its caller reads no result: inside a transaction it is
+                        sent at once and its answer read with the next statement's */
     int nparams;
     char **vals;     /* PostgreSQL: each parameter's bytes, NULL for SQL NULL */
     int *lens, *fmts;
@@ -90,6 +92,8 @@ struct ts_store {
     int64_t changes; /* PostgreSQL: rows the last statement changed */
     bool pg_in_tx;   /* PostgreSQL: a transaction is open on the connection */
     int reconnects;  /* PostgreSQL: times the connection was made again */
+    struct pg_sent *sent; /* PostgreSQL: statements in the pipeline, answers not yet read */
+    size_t n_sent, cap_sent;
     uint32_t *parts; /* PostgreSQL: the partitions this store owns (advisory locks) */
     size_t n_parts, cap_parts;
     char reason[384]; /* PostgreSQL: the server's or libpq's last message */
@@ -165,6 +169,10 @@ const char *pg_col_text(st_stmt *st, int i);
 bool pg_col_null(st_stmt *st, int i);
 const void *pg_col_blob(st_stmt *st, int i, size_t *len);
 tocsin_code pg_exec(ts_store *s, const char *sql, const char *what);
+/* Sends a deferrable statement into the pipeline; its failure is told by the next one. */
+tocsin_code pg_defer(st_stmt *st, const char *what);
+/* Reads the answers of the statements sent: the first failure (its what and reason) or OK. */
+tocsin_code pg_drain(ts_store *s);
 /* After a reconnection: takes the store's partitions again, dropping those now taken. */
 void pg_retake_partitions(ts_store *s);
 /* The advisory-lock classes (the first key of pg_advisory_lock(int4, int4)). */
