@@ -566,14 +566,17 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     if (rc == TOCSIN_OK)
         rc = start_detectors(&h);
     unsigned jobs = t->o.jobs > 0 ? (unsigned)t->o.jobs : ts_cores();
-    ts_slots slots;
+    /* Fewer jobs than cores: slots keep the threads working at once to jobs. As many or
+       more: the cores bound them already, and a thread waiting for a slot held by one the
+       system paused (a loaded machine) would only idle a core. */
+    ts_slots slots, *bound = jobs < ts_cores() ? &slots : NULL;
     ts_slots_init(&slots, jobs);
-    if (rc == TOCSIN_OK && start_workers(&h, jobs, &slots) != TOCSIN_OK) {
+    if (rc == TOCSIN_OK && start_workers(&h, jobs, bound) != TOCSIN_OK) {
         stop_workers(&h);
         ts_session_diag(t, NULL, 0, "out of memory for %u jobs: the detectors run in one thread", jobs);
     }
     if (rc == TOCSIN_OK) {
-        ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file, &slots, h.pool,
+        ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file, bound, h.pool,
                                 prepare_event, on_event_prep, free_prep};
         if (ts_merge_paths(paths, npaths, &hooks) != TOCSIN_OK)
             rc = ts_session_fail(t, TOCSIN_E_NOMEM, "out of memory while reading the logs");
