@@ -667,6 +667,14 @@ static size_t order_files(const ts_merge_hooks *k, msrc **v, size_t n)
     return kept;
 }
 
+static void run_out(const ts_merge_hooks *k, msrc *s)
+{
+    do
+        drop(k, s->head);
+    while (advance(s));
+    end_reading(k, s);
+}
+
 static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
 {
     msrc *heap[TS_MERGE_MAX_OPEN], *cur = NULL;
@@ -693,11 +701,14 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
         }
         if (!nh || rc != TOCSIN_OK)
             break;
-        /* With a pool, the next file's reader starts before the merge reaches it: it reads
-           as far as its queue and reorder window go while the open ones are merged. (A
-           failure here is met again when the merge reaches it.) */
-        if (k->pool && next < n && nh < TS_MERGE_MAX_OPEN - 1)
-            begin(k, v[next], 0);
+        /* With a pool, the readers of the next files (one per worker) start before the
+           merge reaches them: each reads as far as its queue and reorder window go while
+           the open ones are merged, so many files are read at once even when their times
+           do not overlap. (A failure here is met again when the merge reaches the file.) */
+        for (size_t i = next; k->pool && i < n && i < next + ts_jobpool_workers(k->pool) &&
+                              nh + (i - next) < TS_MERGE_MAX_OPEN - 1;
+             i++)
+            begin(k, v[i], 0);
         msrc *s = heap[0];
         if (s != cur)
             k->enter(k->sink.ud, &s->counts);
@@ -713,16 +724,13 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
         if (nh)
             sift_down(heap, nh, 0);
     }
-    /* Only after a failure are files left open (and the one read ahead): let their readers
+    /* Only after a failure are files left open (and those read ahead): let their readers
        run out, then close. */
-    int ahead = next < n && v[next]->begun;
-    for (size_t i = 0; i < nh + ahead; i++) {
-        msrc *s = i < nh ? heap[i] : v[next];
-        do
-            drop(k, s->head);
-        while (advance(s));
-        end_reading(k, s);
-    }
+    for (size_t i = 0; i < nh; i++)
+        run_out(k, heap[i]);
+    for (size_t i = next; i < n; i++)
+        if (v[i]->begun)
+            run_out(k, v[i]);
     return rc;
 }
 
