@@ -2,7 +2,10 @@
 # jobs.sh: what --jobs gains (issue 14): the same hunt, several files with SigmaHQ's Windows
 # rules and every detector, with --jobs 1 and with the default (one job per core); wall time
 # and peak memory (/usr/bin/time -v) of each, fastest of ROUNDS interleaved rounds, and their
-# ratio. The compiled rules are cached by a first hunt, so both measure the hunt itself.
+# ratio. The compiled rules are cached by a first hunt, so both measure the hunt itself. The
+# CPU time (user + system) of each is shown too: on a machine loaded by others (uptime is
+# printed before and after), the kernel shares the cores out by session (autogroup), so
+# threads gain little wall time there and the CPU time says what the threads cost.
 # usage: bench/jobs.sh [LOGS [RULES_DIR [ROUNDS]]]
 #   (default: ../shared/data/otrf-atomic, its 54 recordings, and rules/windows)
 set -eu
@@ -17,7 +20,7 @@ make -s build/tocsin >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export TOCSIN_CACHE_DIR="$tmp/cache"
-run() { # jobs (empty: the default): prints wall seconds and peak KiB
+run() { # jobs (empty: the default): prints wall seconds, peak KiB and CPU seconds
     local opt=${1:+--jobs $1}
     rm -f "$tmp/db"*
     # shellcheck disable=SC2086 # opt is empty or two words
@@ -25,15 +28,16 @@ run() { # jobs (empty: the default): prints wall seconds and peak KiB
         --no-progress >"$tmp/out" 2>/dev/null || true
     sed -E 's/"(started|ended|seconds|events_per_second)":[^,]*,//g' "$tmp/out" >"$tmp/out-${1:-default}"
     awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
-                /Maximum resident set size/ { k = $2 } END { printf "%.2f %d", s, k }' "$tmp/t"
+                /Maximum resident set size/ { k = $2 } /User time|System time/ { c += $2 }
+                END { printf "%.2f %d %.2f", s, k, c }' "$tmp/t"
 }
 echo "load before: $(uptime)"
 run 1 >/dev/null # fills the rule cache
 best1= bestd= rss1= rssd=
 for r in $(seq "$rounds"); do
-    read -r w1 k1 <<<"$(run 1)"
-    read -r wd kd <<<"$(run)"
-    echo "round $r: --jobs 1 ${w1} s ${k1} KiB, default ${wd} s ${kd} KiB"
+    read -r w1 k1 c1 <<<"$(run 1)"
+    read -r wd kd cd <<<"$(run)"
+    echo "round $r: --jobs 1 ${w1} s (CPU ${c1} s) ${k1} KiB, default ${wd} s (CPU ${cd} s) ${kd} KiB"
     best1=$(awk -v a="${best1:-1e9}" -v b="$w1" 'BEGIN { print (b < a ? b : a) }')
     bestd=$(awk -v a="${bestd:-1e9}" -v b="$wd" 'BEGIN { print (b < a ? b : a) }')
     rss1=$k1 rssd=$kd

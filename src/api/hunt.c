@@ -576,8 +576,10 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
         ts_session_diag(t, NULL, 0, "out of memory for %u jobs: the detectors run in one thread", jobs);
     }
     if (rc == TOCSIN_OK) {
-        ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file, bound, h.pool,
-                                prepare_event, on_event_prep, free_prep};
+        ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file, bound};
+        if (h.pool)
+            hooks.pool = h.pool, hooks.prepare = prepare_event, hooks.event_prep = on_event_prep,
+            hooks.prep_free = free_prep;
         if (ts_merge_paths(paths, npaths, &hooks) != TOCSIN_OK)
             rc = ts_session_fail(t, TOCSIN_E_NOMEM, "out of memory while reading the logs");
         stop_workers(&h);
