@@ -58,6 +58,8 @@ typedef struct tocsin_options {
     const char *sigma_placeholders; /* YAML map of expand placeholders; NULL: none */
     const char *detectors;     /* detectors hunt runs, comma-separated names
                                   ("intel,home-network"); NULL: all of them */
+    int jobs;                  /* hunt, eval: threads working at once; 0: one per core.
+                                  The findings are the same for any number */
 } tocsin_options;
 
 /* Opens (creating if needed, unless opts->read_only) the store and loads the bundled and

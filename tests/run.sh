@@ -47,6 +47,14 @@ if [ -x tests/cli.sh ]; then
     tally "tests/cli.sh (sanitizers)" "$log" "$st"
 fi
 
+# --jobs: the same findings for any number of threads.
+if [ -x tests/jobs.sh ]; then
+    for b in build build-san; do
+        tests/jobs.sh $b/tocsin >"$log" 2>&1; st=$?
+        tally "tests/jobs.sh ($b)" "$log" "$st"
+    done
+fi
+
 # Routine sources end to end (a weekly scanner, an attacker, a named source).
 if [ -x tests/routine.sh ]; then
     for b in build build-san; do

@@ -1,7 +1,8 @@
 /* test_merge.c: a hunt's files merged by event time (src/api/merge.c): interleaved files,
  * disorder inside a file within and beyond the reorder window, the same stream whatever
  * order the paths come in, per-file counts and messages naming file and line, and more
- * files than may be open at once. Inputs are Zeek JSON lines written here. */
+ * files than may be open at once; the same with --jobs' slots and pool, each event with what
+ * the pool prepared for it. Inputs are Zeek JSON lines written here. */
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -66,6 +67,52 @@ static got *run(const char *const *paths, size_t n)
     got *g = calloc(1, sizeof *g);
     ts_merge_hooks k = {{on_event, on_error, g, NULL}, enter, file_end};
     CHECK_INT(ts_merge_paths(paths, n, &k), TOCSIN_OK);
+    return g;
+}
+
+/* --jobs: each event's uid, copied by the pool's workers, must come back with that event. */
+static unsigned workers;
+static int prep_wrong;
+
+static void *prepare(void *ud, unsigned worker, const ts_event *ev)
+{
+    (void)ud;
+    if (worker > workers)
+        prep_wrong++;
+    ts_str uid = ts_event_field(ev, "uid");
+    return strndup(uid.p ? uid.p : "", uid.n);
+}
+
+static void on_event_prep(void *ud, ts_event *ev, void *prep)
+{
+    ts_str uid = ts_event_field(ev, "uid");
+    if (!prep || strlen(prep) != uid.n || memcmp(prep, uid.p, uid.n))
+        prep_wrong++;
+    free(prep);
+    on_event(ud, ev);
+}
+
+static void free_prep(void *ud, void *prep)
+{
+    (void)ud;
+    free(prep);
+}
+
+/* run with at most jobs threads working at once and, for more than one, a pool of them. */
+static got *run_jobs(const char *const *paths, size_t n, unsigned jobs)
+{
+    got *g = calloc(1, sizeof *g);
+    ts_slots slots;
+    ts_slots_init(&slots, jobs);
+    workers = jobs;
+    ts_jobpool *pool = jobs > 1 ? ts_jobpool_new(jobs, &slots) : NULL;
+    CHECK(jobs < 2 || pool);
+    ts_merge_hooks k = {{on_event, on_error, g, NULL}, enter, file_end, &slots, pool, prepare, on_event_prep, free_prep};
+    if (!pool)
+        k.prepare = NULL, k.event_prep = NULL, k.prep_free = NULL;
+    CHECK_INT(ts_merge_paths(paths, n, &k), TOCSIN_OK);
+    ts_jobpool_free(pool);
+    ts_slots_destroy(&slots);
     return g;
 }
 
@@ -141,6 +188,13 @@ int main(void)
     got *g1 = run(ab, 2), *g2 = run(ba, 2);
     CHECK_INT(g1->n, 20);
     CHECK(same_stream(g1, g2)); /* the same stream whatever order the paths came in */
+    for (unsigned j = 1; j <= 3; j++) { /* and whatever the number of threads */
+        got *gj = run_jobs(ab, 2, j);
+        CHECK(same_stream(g1, gj));
+        CHECK_INT(gj->errors, 1);
+        CHECK_INT(gj->n_ended, 2);
+        free(gj);
+    }
     /* In order but for b's late record, passed on as it came and counted. */
     size_t late_at = g1->n;
     for (size_t i = 0; i < g1->n; i++)
@@ -190,12 +244,22 @@ int main(void)
     CHECK(sorted(g3));
     CHECK(same_stream(g3, g4));
     CHECK_INT(g3->n_ended, TS_MERGE_MAX_OPEN + 9);
+    for (unsigned j = 1; j <= 2; j++) {
+        got *gj = run_jobs(many, 2, j);
+        CHECK(same_stream(g3, gj));
+        CHECK_INT(gj->n_ended, TS_MERGE_MAX_OPEN + 9);
+        free(gj);
+    }
 
     /* One file alone is read straight through, disorder and all. */
     const char *one[] = {a};
     got *g5 = run(one, 1);
     CHECK_INT(g5->n, 11);
     CHECK_INT(g5->ts[5], (1700000000LL + 10) * 1000000000LL);
+    got *g6 = run_jobs(one, 1, 2); /* in a thread of its own, the same */
+    CHECK(same_stream(g5, g6));
+    free(g6);
+    CHECK_INT(prep_wrong, 0);
 
     free(g1), free(g2), free(g3), free(g4), free(g5);
     char cmd[400];

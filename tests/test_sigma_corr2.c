@@ -1,5 +1,5 @@
 /* test_sigma_corr2.c: Sigma correlations: value_percentile, aliases, chains, generate, ranges and state
- * bounds. */
+ * bounds; each matched directly and prepared by another scratch then replayed (--jobs). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +94,43 @@ static const char *fired_on(const seen *x, const char *id)
     return "";
 }
 
+/* Set: events are matched as a hunt's workers do (--jobs): prepared with a scratch of their
+ * own, and the scratch given replays what the rules came to. Each scratch the tests make
+ * gets a worker's scratch with it (a new one per event cost minutes under ASan). */
+static int prepared;
+static struct pair {
+    ts_sigma_scratch *sc, *worker;
+} pairs[8];
+
+static ts_sigma_scratch *scratch_new(const ts_sigma *s)
+{
+    ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+    for (size_t i = 0; sc && prepared && i < sizeof pairs / sizeof *pairs; i++)
+        if (!pairs[i].sc) {
+            pairs[i] = (struct pair){sc, ts_sigma_scratch_new(s)};
+            break;
+        }
+    return sc;
+}
+
+static void scratch_free(ts_sigma_scratch *sc)
+{
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++)
+        if (pairs[i].sc == sc) {
+            ts_sigma_scratch_free(pairs[i].worker);
+            pairs[i] = (struct pair){NULL, NULL};
+        }
+    ts_sigma_scratch_free(sc);
+}
+
+static ts_sigma_scratch *worker_of(const ts_sigma_scratch *sc)
+{
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++)
+        if (pairs[i].sc == sc)
+            return pairs[i].worker;
+    return NULL;
+}
+
 /* Feeds one event of channel and event id at time t seconds, fields "k=v". */
 static void feed(const ts_sigma *s, ts_sigma_scratch *sc, const char *channel, uint32_t eid, int64_t t,
                  const char *const *kv, seen *x)
@@ -111,7 +148,16 @@ static void feed(const ts_sigma *s, ts_sigma_scratch *sc, const char *channel, u
     ev.code = eid, ev.has_code = true;
     ev.ts_ns = t * 1000000000LL;
     ev.fields = f, ev.n_fields = n;
-    ts_sigma_match(s, sc, &ev, record_hit, x);
+    if (!prepared) {
+        ts_sigma_match(s, sc, &ev, record_hit, x);
+        return;
+    }
+    ts_sigma_scratch *worker = worker_of(sc);
+    if (!worker) {
+        CHECK(worker != NULL);
+        return;
+    }
+    ts_sigma_replay(s, sc, &ev, ts_sigma_prepare(s, worker, &ev), record_hit, x);
 }
 
 static void sec(const ts_sigma *s, ts_sigma_scratch *sc, uint32_t eid, int64_t t, const char *const *kv,
@@ -144,7 +190,7 @@ static int rare_after(int commons)
     ts_sigma *s = build(percentile_rule, &l);
     if (!s)
         return -1;
-    ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+    ts_sigma_scratch *sc = scratch_new(s);
     seen x = {0};
     for (int i = 0; i < commons; i++)
         proc(s, sc, i, "h1", "C:\\common.exe", &x);
@@ -155,7 +201,7 @@ static int rare_after(int commons)
     if (fired)
         CHECK_STR(fired_on(&x, "rare"), "C:\\rare.exe");
     CHECK_INT(count_id(&x, "proc"), 0); /* its rule only feeds it */
-    ts_sigma_scratch_free(sc);
+    scratch_free(sc);
     ts_sigma_free(s);
     return fired;
 }
@@ -172,7 +218,7 @@ static void test_percentile(void)
     CHECK(s != NULL);
     if (!s)
         return;
-    ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+    ts_sigma_scratch *sc = scratch_new(s);
     seen x = {0};
     for (int i = 0; i < 20; i++)
         proc(s, sc, i, "h1", "C:\\common.exe", &x);
@@ -191,7 +237,7 @@ static void test_percentile(void)
     CHECK_INT(count_id(&x, "rare"), 2);
     proc(s, sc, 4020, "h1", "C:\\rare.exe", &x);
     CHECK_INT(count_id(&x, "rare"), 3);
-    ts_sigma_scratch_free(sc);
+    scratch_free(sc);
     ts_sigma_free(s);
 
     /* gte: a value that makes up most of a host's processes */
@@ -201,14 +247,14 @@ static void test_percentile(void)
         &l);
     CHECK(s != NULL);
     if (s) {
-        sc = ts_sigma_scratch_new(s);
+        sc = scratch_new(s);
         seen y = {0};
         proc(s, sc, 0, "h1", "C:\\a.exe", &y); /* 100%: not under the upper bound */
         proc(s, sc, 1, "h1", "C:\\b.exe", &y); /* 50% */
         CHECK_INT(count_id(&y, "dom"), 0);
         proc(s, sc, 2, "h1", "C:\\a.exe", &y); /* 66.7% */
         CHECK_INT(count_id(&y, "dom"), 1);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
     /* refusals, each with its reason */
@@ -244,7 +290,7 @@ static void test_aliases(void)
     if (!s)
         return;
     CHECK_INT(ts_sigma_idle_correlations(s, NULL, NULL), 0);
-    ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+    ts_sigma_scratch *sc = scratch_new(s);
     seen x = {0};
     /* the same person under two field names: joined */
     sec(s, sc, 4625, 0, EV("EventID=4625", "TargetUserName=bob"), &x);
@@ -259,7 +305,7 @@ static void test_aliases(void)
     CHECK_INT(count_id(&x, "fp"), 1);
     feed(s, sc, SYSMON, 1, 150, EV("Image=C:\\x.exe", "User=eve"), &x);
     CHECK_INT(count_id(&x, "fp"), 2);
-    ts_sigma_scratch_free(sc);
+    scratch_free(sc);
     ts_sigma_free(s);
 
     /* without the alias the same events do not join (the process has no TargetUserName) */
@@ -269,12 +315,12 @@ static void test_aliases(void)
         &l);
     CHECK(s != NULL);
     if (s) {
-        sc = ts_sigma_scratch_new(s);
+        sc = scratch_new(s);
         seen y = {0};
         sec(s, sc, 4625, 0, EV("EventID=4625", "TargetUserName=bob"), &y);
         feed(s, sc, SYSMON, 1, 30, EV("Image=C:\\x.exe", "User=bob"), &y);
         CHECK_INT(count_id(&y, "na"), 0);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
 
@@ -286,14 +332,14 @@ static void test_aliases(void)
               &l);
     CHECK(s != NULL);
     if (s) {
-        sc = ts_sigma_scratch_new(s);
+        sc = scratch_new(s);
         seen y = {0};
         sec(s, sc, 4688, 0, EV("EventID=4688", "Computer=h1", "NewProcessName=C:\\a.exe"), &y);
         feed(s, sc, SYSMON, 1, 1, EV("Computer=h1", "Image=C:\\a.exe"), &y);
         CHECK_INT(count_id(&y, "im"), 0); /* one image so far */
         sec(s, sc, 4688, 2, EV("EventID=4688", "Computer=h1", "NewProcessName=C:\\b.exe"), &y);
         CHECK_INT(count_id(&y, "im"), 1);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
 
@@ -307,11 +353,11 @@ static void test_aliases(void)
         loaded idle = {0};
         CHECK_INT(ts_sigma_idle_correlations(s, on_status, &idle), 1);
         CHECK(strstr(idle.why, "alias 'user' names 'failed_logon'") != NULL);
-        sc = ts_sigma_scratch_new(s);
+        sc = scratch_new(s);
         seen y = {0};
         sec(s, sc, 4625, 0, EV("EventID=4625", "TargetUserName=bob"), &y);
         CHECK_INT(count_id(&y, "fail"), 1); /* an idle correlation silences nothing */
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
     CHECK(
@@ -346,7 +392,7 @@ static void test_chain(void)
     CHECK(s != NULL);
     if (!s)
         return;
-    ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+    ts_sigma_scratch *sc = scratch_new(s);
     seen x = {0};
     /* two failures then a success: the lower level is not met */
     sec(s, sc, 4625, 0, EV("EventID=4625", "User=bob", "Computer=h1"), &x);
@@ -378,7 +424,7 @@ static void test_chain(void)
         sec(s, sc, 4625, 300 + i, EV("EventID=4625", "User=amy", "Computer=h1"), &x);
     sec(s, sc, 4624, 302 + 601, EV("EventID=4624", "User=amy", "Computer=h1"), &x);
     CHECK_INT(count_id(&x, "b180ead8"), 2);
-    ts_sigma_scratch_free(sc);
+    scratch_free(sc);
     ts_sigma_free(s);
 
     /* generate: true on the outer makes the inner correlation alert too; its rules stay quiet */
@@ -386,7 +432,7 @@ static void test_chain(void)
     s = build(text, &l);
     CHECK(s != NULL);
     if (s) {
-        sc = ts_sigma_scratch_new(s);
+        sc = scratch_new(s);
         seen y = {0};
         for (int i = 0; i < 3; i++)
             sec(s, sc, 4625, i, EV("EventID=4625", "User=bob", "Computer=h1"), &y);
@@ -395,7 +441,7 @@ static void test_chain(void)
         CHECK_INT(count_id(&y, "b180ead8"), 1);
         CHECK_INT(count_id(&y, "ok"), 1);   /* successful_login is named by the outer: generated */
         CHECK_INT(count_id(&y, "fail"), 0); /* failed_login is named by the inner, which does not generate */
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
 
@@ -409,7 +455,7 @@ static void test_chain(void)
               &l);
     CHECK(s != NULL);
     if (s) {
-        sc = ts_sigma_scratch_new(s);
+        sc = scratch_new(s);
         seen y = {0};
         sec(s, sc, 4672, 0, EV("EventID=4672", "User=bob"), &y);
         for (int i = 0; i < 3; i++)
@@ -418,7 +464,7 @@ static void test_chain(void)
         sec(s, sc, 4625, 5, EV("EventID=4625", "User=bob"), &y);
         CHECK_INT(count_id(&y, "l3"), 1); /* four: l1 twice, l2 once, with priv: l3 */
         CHECK_INT(y.n, 1);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
 
@@ -437,12 +483,12 @@ static void test_chain(void)
         loaded idle = {0};
         CHECK_INT(ts_sigma_idle_correlations(s, on_status, &idle), 4);
         CHECK(strstr(idle.why, "names correlation 'cc', which cannot run") != NULL); /* the last one, cd */
-        sc = ts_sigma_scratch_new(s);
+        sc = scratch_new(s);
         seen y = {0};
         sec(s, sc, 4625, 0, EV("EventID=4625"), &y);
         CHECK_INT(y.n, 1); /* the failure alerts on its own; no correlation runs */
         CHECK_INT(count_id(&y, "fail"), 1);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
 }
@@ -463,13 +509,13 @@ static void test_generate(void)
               &l);
     CHECK(s != NULL);
     if (s) {
-        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        ts_sigma_scratch *sc = scratch_new(s);
         seen x = {0};
         sec(s, sc, 4625, 0, EV("EventID=4625"), &x);
         sec(s, sc, 4624, 0, EV("EventID=4624"), &x);
         CHECK_INT(count_id(&x, "fail"), 1);
         CHECK_INT(count_id(&x, "ok"), 0);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
     CHECK(build("title: x\ngenerate: sometimes\ncorrelation:\n  type: event_count\n  rules: [fail]\n  "
@@ -491,7 +537,7 @@ static void test_ranges_and_bounds(void)
               &l);
     CHECK(s != NULL);
     if (s) {
-        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        ts_sigma_scratch *sc = scratch_new(s);
         seen x = {0};
         sec(s, sc, 4624, 0, EV("EventID=4624", "User=a", "Bytes=50"), &x);
         CHECK_INT(count_id(&x, "avg"), 0);
@@ -499,7 +545,7 @@ static void test_ranges_and_bounds(void)
         CHECK_INT(count_id(&x, "avg"), 1);
         sec(s, sc, 4624, 2, EV("EventID=4624", "User=b", "Bytes=500"), &x); /* 500: above the range */
         CHECK_INT(count_id(&x, "avg"), 1);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
     /* value_count over two fields: distinct combinations */
@@ -508,7 +554,7 @@ static void test_ranges_and_bounds(void)
               &l);
     CHECK(s != NULL);
     if (s) {
-        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        ts_sigma_scratch *sc = scratch_new(s);
         seen x = {0};
         sec(s, sc, 4625, 0, EV("EventID=4625", "TargetUserName=a", "IpAddress=1"), &x);
         sec(s, sc, 4625, 1, EV("EventID=4625", "TargetUserName=a", "IpAddress=2"), &x);
@@ -516,7 +562,7 @@ static void test_ranges_and_bounds(void)
         CHECK_INT(count_id(&x, "pairs"), 0);
         sec(s, sc, 4625, 3, EV("EventID=4625", "TargetUserName=b", "IpAddress=1"), &x);
         CHECK_INT(count_id(&x, "pairs"), 1);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
     /* a count no group can reach is refused, with why */
@@ -531,7 +577,7 @@ static void test_ranges_and_bounds(void)
         &l);
     CHECK(s != NULL);
     if (s) {
-        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        ts_sigma_scratch *sc = scratch_new(s);
         seen x = {0};
         sec(s, sc, 4672, 0, EV("EventID=4672", "User=bob"), &x);
         for (int i = 0; i < 6000; i++)
@@ -539,7 +585,7 @@ static void test_ranges_and_bounds(void)
         CHECK_INT(count_id(&x, "t3"), 0);
         sec(s, sc, 4624, 2, EV("EventID=4624", "User=bob"), &x);
         CHECK_INT(count_id(&x, "t3"), 1);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
     /* groups are bounded (65,536): when full, groups idle for longer than the timespan are
@@ -550,7 +596,7 @@ static void test_ranges_and_bounds(void)
         &l);
     CHECK(s != NULL);
     if (s) {
-        ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
+        ts_sigma_scratch *sc = scratch_new(s);
         seen x = {0};
         char host[32];
         for (int i = 0; i < 65536; i++) {
@@ -575,17 +621,19 @@ static void test_ranges_and_bounds(void)
         sec(s, sc, 4625, 200, EV("EventID=4625", "Computer=late"), &x);
         sec(s, sc, 4625, 201, EV("EventID=4625", "Computer=late"), &x);
         CHECK_INT(count_id(&x, "pair"), 2);
-        ts_sigma_scratch_free(sc);
+        scratch_free(sc);
         ts_sigma_free(s);
     }
 }
 
 int main(void)
 {
-    test_percentile();
-    test_aliases();
-    test_chain();
-    test_generate();
-    test_ranges_and_bounds();
+    for (prepared = 0; prepared < 2; prepared++) { /* the same results, matched either way */
+        test_percentile();
+        test_aliases();
+        test_chain();
+        test_generate();
+        test_ranges_and_bounds();
+    }
     return check_done("test_sigma_corr2");
 }

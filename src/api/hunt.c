@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "api/merge.h"
+#include "api/pool.h"
 #include "api/session.h"
 #include "core/esc.h"
 #include "attribute/attribute.h"
@@ -47,6 +48,12 @@ typedef struct hunt {
     void *also_ud;
     ts_scratch scratch; /* `tocsin watch` reads pieces of files itself (a hunt's merge has its own) */
     char part[256]; /* a stream partition's suffix to the state's names ("@events:p3"), or "" */
+    /* --jobs above 1: the pool, the detectors that prepare events ahead in it (indexes in
+       det, ascending) and each thread's scratch for each: workers[w * n_prep + k]. */
+    ts_jobpool *pool;
+    size_t prep_det[MAX_DETECTORS], n_prep;
+    void **workers;
+    size_t n_workers;
 } hunt;
 
 /* The store's name of a detector's state: its own, or with the partition's suffix. */
@@ -57,6 +64,10 @@ static const char *state_key(const hunt *h, const char *name, char *buf, size_t 
     snprintf(buf, cap, "%s%s", name, h->part);
     return buf;
 }
+
+/* What prepare_event returns when it could not (out of memory): the detectors then see the
+ * event whole, as without workers. */
+static char unprepared;
 
 static double now_s(void)
 {
@@ -87,21 +98,62 @@ static void on_alert(void *ud, ts_alert *a)
     ts_correlator_add(h->corr, a);
 }
 
-static void on_event(void *ud, ts_event *ev)
+/* ev, with what the preparing detectors found in it ahead (prepare_event), or &unprepared. */
+static void on_event_prep(void *ud, ts_event *ev, void *prep)
 {
     hunt *h = ud;
+    void **v = prep == &unprepared ? NULL : prep;
     /* The sink contract (ingest.h) lets enrichment write the event's geo in place: a copy
        of the whole event per record cost more than the rest of this function. */
     if (h->t->enrich)
         ts_enrich_event(h->t->enrich, ev);
     ts_correlator_observe(h->corr, ev);
     ts_routine_event(h->routine, ev);
-    for (size_t i = 0; i < h->n_det; i++)
-        h->det[i]->event(h->det_state[i], ev, &h->alerts);
+    for (size_t i = 0, k = 0; i < h->n_det; i++) {
+        if (k < h->n_prep && h->prep_det[k] == i && prep != &unprepared)
+            h->det[i]->event_prepared(h->det_state[i], ev, v ? v[k] : NULL, &h->alerts);
+        else
+            h->det[i]->event(h->det_state[i], ev, &h->alerts);
+        k += k < h->n_prep && h->prep_det[k] == i;
+    }
+    free(v);
     h->st.events++;
     h->file->events++;
     if ((h->st.events & 0x3fff) == 0)
         show_progress(h, ev->file, 0);
+}
+
+static void on_event(void *ud, ts_event *ev) { on_event_prep(ud, ev, &unprepared); }
+
+/* In worker w: each preparing detector's look at ev, or NULL when none found anything. */
+static void *prepare_event(void *ud, unsigned w, const ts_event *ev)
+{
+    hunt *h = ud;
+    void **v = NULL;
+    for (size_t k = 0; k < h->n_prep; k++) {
+        const ts_detector *d = h->det[h->prep_det[k]];
+        void *p = d->prepare(h->det_state[h->prep_det[k]], h->workers[w * h->n_prep + k], ev);
+        if (!p)
+            continue;
+        if (!v && !(v = calloc(h->n_prep, sizeof *v))) {
+            d->prep_free(p);
+            return &unprepared;
+        }
+        v[k] = p;
+    }
+    return v;
+}
+
+static void free_prep(void *ud, void *prep)
+{
+    hunt *h = ud;
+    void **v = prep;
+    if (prep == &unprepared)
+        return;
+    for (size_t k = 0; k < h->n_prep; k++)
+        if (v[k])
+            h->det[h->prep_det[k]]->prep_free(v[k]);
+    free(v);
 }
 
 static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
@@ -303,6 +355,40 @@ static void gather_state(hunt *h)
         st->state[st->n_state++] = (ts_state_row){"correlate", u};
 }
 
+/* --jobs N above 1: a pool of N workers, in which the detectors that can prepare events do
+ * so ahead of the merge, each worker (and the merging thread) with a scratch of its own.
+ * Out of memory, the hunt runs without. */
+static tocsin_code start_workers(hunt *h, unsigned jobs, ts_slots *slots)
+{
+    if (jobs < 2)
+        return TOCSIN_OK;
+    for (size_t i = 0; i < h->n_det; i++)
+        if (h->det[i]->prepare)
+            h->prep_det[h->n_prep++] = i;
+    h->n_workers = (size_t)(jobs + 1) * h->n_prep; /* the pool's, then the merging thread's */
+    if (h->n_workers && !(h->workers = calloc(h->n_workers, sizeof *h->workers)))
+        return TOCSIN_E_NOMEM;
+    for (size_t w = 0; w < h->n_workers; w++) {
+        size_t i = h->prep_det[w % h->n_prep];
+        if (!(h->workers[w] = h->det[i]->worker_new(h->det_state[i])))
+            return TOCSIN_E_NOMEM;
+    }
+    h->pool = ts_jobpool_new(jobs, slots);
+    return h->pool ? TOCSIN_OK : TOCSIN_E_NOMEM;
+}
+
+static void stop_workers(hunt *h)
+{
+    ts_jobpool_free(h->pool);
+    h->pool = NULL;
+    for (size_t w = 0; w < h->n_workers && h->workers; w++)
+        if (h->workers[w])
+            h->det[h->prep_det[w % h->n_prep]]->worker_free(h->workers[w]);
+    free(h->workers);
+    h->workers = NULL;
+    h->n_workers = h->n_prep = 0;
+}
+
 static void stop_detectors(hunt *h)
 {
     for (size_t i = 0; i < h->n_det; i++) {
@@ -496,10 +582,24 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
         rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
     if (rc == TOCSIN_OK)
         rc = start_detectors(&h);
+    unsigned jobs = t->o.jobs > 0 ? (unsigned)t->o.jobs : ts_cores();
+    /* Fewer jobs than cores: slots keep the threads working at once to jobs. As many or
+       more: the cores bound them already, and a thread waiting for a slot held by one the
+       system paused (a loaded machine) would only idle a core. */
+    ts_slots slots, *bound = jobs < ts_cores() ? &slots : NULL;
+    ts_slots_init(&slots, jobs);
+    if (rc == TOCSIN_OK && start_workers(&h, jobs, bound) != TOCSIN_OK) {
+        stop_workers(&h);
+        ts_session_diag(t, NULL, 0, "out of memory for %u jobs: the detectors run in one thread", jobs);
+    }
     if (rc == TOCSIN_OK) {
-        ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file};
+        ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file, bound};
+        if (h.pool)
+            hooks.pool = h.pool, hooks.prepare = prepare_event, hooks.event_prep = on_event_prep,
+            hooks.prep_free = free_prep;
         if (ts_merge_paths(paths, npaths, &hooks) != TOCSIN_OK)
             rc = ts_session_fail(t, TOCSIN_E_NOMEM, "out of memory while reading the logs");
+        stop_workers(&h);
         show_progress(&h, NULL, 1);
         if (rc == TOCSIN_OK)
             rc = conclude(&h);
@@ -514,7 +614,9 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
         if (rc == TOCSIN_E_DB)
             rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
     }
+    stop_workers(&h);
     stop_detectors(&h);
+    ts_slots_destroy(&slots);
     free(h.gave_up);
     ts_correlator_free(h.corr);
     if (rc == TOCSIN_OK && h.st.rejected)

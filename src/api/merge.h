@@ -5,6 +5,7 @@
 #ifndef TS_MERGE_H
 #define TS_MERGE_H
 
+#include "api/pool.h"
 #include "ingest/ingest.h"
 
 /* Inside a file, events up to this much event time, or this many events, behind the newest
@@ -30,10 +31,24 @@ typedef struct ts_merge_hooks {
     void (*enter)(void *ud, ts_file_counts *c);
     /* A file was read (or could not be): reader is NULL when no reader took it. */
     void (*file_end)(void *ud, const char *file, const char *reader, const ts_file_counts *c);
+    /* The rest may be zero. At most this many of the threads work at once (the calling
+       thread holds one of them while it merges); NULL: no bound. */
+    ts_slots *slots;
+    /* With a pool, its workers call prepare on each event ahead of the sink, in no set
+       order, a batch of a file's events at a time; the sink then gets each event in time
+       order with what prepare returned through event_prep instead of sink.event, or
+       prep_free gets it when the event is never passed on. A single file is then read in
+       a thread of its own too (in the order it comes, as the calling thread would). */
+    ts_jobpool *pool;
+    void *(*prepare)(void *ud, unsigned worker, const ts_event *ev);
+    void (*event_prep)(void *ud, ts_event *ev, void *prep);
+    void (*prep_free)(void *ud, void *prep);
 } ts_merge_hooks;
 
 /* Walks paths (ts_walk) and sends their events to hooks in time order. A single file is
- * read straight into the sink, in the calling thread. Returns TOCSIN_OK or TOCSIN_E_NOMEM. */
+ * read straight into the sink, in the calling thread, unless hooks has a pool. The events,
+ * messages and calls of the hooks come in the same order whatever the slots and the pool.
+ * Returns TOCSIN_OK or TOCSIN_E_NOMEM. */
 tocsin_code ts_merge_paths(const char *const *paths, size_t npaths, const ts_merge_hooks *hooks);
 
 #endif

@@ -14,6 +14,7 @@ typedef enum opt_kind {
     OPT_DURATION, /* "90s", "15m", "12h", "7d" into an int64_t of nanoseconds */
     OPT_SHARE,    /* a number in [0, 1] into a double */
     OPT_AMOUNT,   /* a number of 0 or more into a double */
+    OPT_COUNT,    /* a whole number from 1 to 1024 into an int */
 } opt_kind;
 
 typedef struct option {
@@ -49,6 +50,8 @@ static const option options[] = {
     {"--internal", "CIDRS", OPT_STR, AT(o.internal), 0, HUNTING | CMD_INTEL_LOOKUP,
      "more internal networks, comma-separated"},
     {"--window", "DURATION", OPT_DURATION, AT(o.window_ns), 0, HUNTING, "correlation window, e.g. 12h, 7d (default 7d)"},
+    {"--jobs", "N", OPT_COUNT, AT(o.jobs), 0, CMD_HUNT | CMD_EVAL,
+     "threads working at once (default: one per core); the same findings for any N"},
     {"--config", "FILE", OPT_STR, AT(o.config), 0, HUNTING, "detector tunables (default: detect.conf in the data directory)"},
     {"--no-defaults", NULL, OPT_FLAG, AT(o.no_defaults), 1, STORE_CMDS | CMD_EVAL | CMD_WATCH, "do not load the bundled intelligence"},
     {"--data-dir", "DIR", OPT_STR, AT(o.data_dir), 0, ALL_BUT_VERSION, "where the bundled defaults are"},
@@ -214,6 +217,13 @@ static int set(const option *op, const char *val, args *a, const char *cmd_name)
         if (parse_real(val, 0, 1e12, (double *)field))
             return bad_usage(cmd_name, "'%s' is not a number of 0 or more", val);
         return EXIT_OK;
+    case OPT_COUNT: {
+        double v;
+        if (parse_real(val, 1, 1024, &v) || v != (double)(int)v)
+            return bad_usage(cmd_name, "'%s' is not a whole number from 1 to 1024", val);
+        *(int *)field = (int)v;
+        return EXIT_OK;
+    }
     }
     return EXIT_USAGE;
 }

@@ -174,6 +174,18 @@ typedef struct ts_detector {
     /* Its bounded tables: fills at most n of out, returns how many it has. May be NULL
      * (no state that grows with the input). */
     size_t (*usage)(void *state, ts_state_use *out, size_t n);
+    /* Optional, all five or none: the costly part of event that reads nothing event
+     * changes, done ahead of it by worker threads when a hunt has more than one job
+     * (--jobs), in any order, on the event as read (before enrichment). worker_new makes one
+     * thread's scratch after init and load (NULL: out of memory); prepare returns what
+     * event_prepared needs (NULL: nothing); event_prepared, called instead of event in the
+     * events' order, does the rest with it, the same as event would have, and frees it;
+     * prep_free frees one that was never passed on. */
+    void *(*worker_new)(void *state);
+    void (*worker_free)(void *worker);
+    void *(*prepare)(const void *state, void *worker, const ts_event *ev);
+    void (*event_prepared)(void *state, const ts_event *ev, void *prep, const ts_alert_sink *out);
+    void (*prep_free)(void *prep);
 } ts_detector;
 
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */

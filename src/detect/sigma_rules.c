@@ -30,9 +30,10 @@
 
 typedef struct sigma_state {
     ts_sigma *set;
-    ts_sigma_scratch *sc;
+    ts_sigma_scratch *sc; /* keeps the correlations and give-ups; matches unless workers do */
     size_t loaded, refused;
     uint8_t min_sev; /* rules below are kept in the timeline, not raised */
+    uint32_t steps, give_ups; /* the regex budget, the same in every scratch */
 } sigma_state;
 
 /* Rules are counted as they load, for the summary and the progress line. */
@@ -119,7 +120,8 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
     double give_ups = ts_config_num(ctx->config, "sigma", "regex_give_ups", 4);
     steps = steps < 1000 ? 1000 : steps > 1e9 ? 1e9 : steps;
     give_ups = give_ups < 1 ? 1 : give_ups > 1000 ? 1000 : give_ups;
-    return ts_sigma_scratch_budget(s->sc, (uint32_t)steps, (uint32_t)give_ups) ? TOCSIN_OK : TOCSIN_E_NOMEM;
+    s->steps = (uint32_t)steps, s->give_ups = (uint32_t)give_ups;
+    return ts_sigma_scratch_budget(s->sc, s->steps, s->give_ups) ? TOCSIN_OK : TOCSIN_E_NOMEM;
 }
 
 static uint8_t severity(const char *level)
@@ -206,6 +208,45 @@ static void sigma_event(void *state, const ts_event *ev, const ts_alert_sink *ou
         ts_sigma_match(s->set, s->sc, ev, on_hit, &hc);
 }
 
+/* --jobs: a worker thread matches with a scratch of its own; the detector's scratch then
+ * only replays what the rules came to, in the events' order (sigma.h). */
+static char no_rules; /* the worker when there are no rules: nothing to match */
+
+static void *sigma_worker_new(void *state)
+{
+    sigma_state *s = state;
+    if (!s->sc)
+        return &no_rules;
+    ts_sigma_scratch *sc = ts_sigma_scratch_new(s->set);
+    if (sc && !ts_sigma_scratch_budget(sc, s->steps, s->give_ups)) {
+        ts_sigma_scratch_free(sc);
+        sc = NULL;
+    }
+    return sc;
+}
+
+static void sigma_worker_free(void *worker)
+{
+    if (worker != &no_rules)
+        ts_sigma_scratch_free(worker);
+}
+
+static void *sigma_prepare(const void *state, void *worker, const ts_event *ev)
+{
+    const sigma_state *s = state;
+    return s->sc ? ts_sigma_prepare(s->set, worker, ev) : NULL;
+}
+
+static void sigma_event_prepared(void *state, const ts_event *ev, void *prep, const ts_alert_sink *out)
+{
+    sigma_state *s = state;
+    hit_ctx hc = {out, s->min_sev};
+    if (s->sc)
+        ts_sigma_replay(s->set, s->sc, ev, prep, on_hit, &hc);
+}
+
+static void sigma_prep_free(void *prep) { ts_sigma_prep_free(prep); }
+
 typedef struct gave_up_ctx {
     ts_rule_gave_up_fn fn;
     void *ud;
@@ -257,4 +298,9 @@ const ts_detector ts_detector_sigma_rules = {
     .fini = sigma_fini,
     .gave_up = sigma_gave_up,
     .usage = sigma_usage,
+    .worker_new = sigma_worker_new,
+    .worker_free = sigma_worker_free,
+    .prepare = sigma_prepare,
+    .event_prepared = sigma_event_prepared,
+    .prep_free = sigma_prep_free,
 };

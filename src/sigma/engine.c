@@ -101,6 +101,8 @@ struct ts_sigma_scratch {
     void *hs;
     const ts_event *ev;
     uint32_t group;
+    sg_u32v *out;       /* ts_sigma_prepare: the outcomes recorded, not acted on */
+    bool out_failed;
 };
 
 /* ---- compile ---- */
@@ -724,10 +726,9 @@ static int eval(ts_sigma_scratch *sc, uint32_t node)
     }
 }
 
-/* Rule r could not finish on the current event: counted, and the first place kept. */
-static void gave_up(ts_sigma_scratch *sc, uint32_t r)
+/* Rule r could not finish on ev: counted, and the first place kept. */
+static void gave_up(ts_sigma_scratch *sc, uint32_t r, const ts_event *ev)
 {
-    const ts_event *ev = sc->ev;
     sc->st.gave_up++;
     if (sc->rule_gave_up[r]++ == 0) {
         sc->gave_up_file[r] = ev->file ? strdup(ev->file) : NULL;
@@ -837,6 +838,36 @@ static uint32_t field_of(ts_sigma_scratch *sc, const sg_group *gr, const sg_sour
     return sg_map_get_h(&gr->fields, k.p, k.n, h);
 }
 
+/* Rule r fired on sc's event (an event of src), or gave up on it: said to fn, fed to the
+ * correlations, counted. */
+static void act(ts_sigma_scratch *sc, uint32_t r, bool fired, const sg_source *src, ts_sigma_hit_fn fn, void *ud)
+{
+    const ts_sigma *s = sc->s;
+    if (!fired) {
+        gave_up(sc, r, sc->ev);
+        return;
+    }
+    if (!s->rules[r].quiet)
+        fn(ud, &s->rules[r].info, sc->ev);
+    sg_corr_feed(s, sc->corr, r, src, sc->ev, fn, ud);
+}
+
+/* An outcome flagged so in a prepared event's record: the rule gave up rather than fired. */
+#define PREP_GAVE_UP 0x80000000u
+
+/* What rule r came to: acted on now, or recorded (rule and source, in the order act would
+ * have seen them) when the scratch prepares events for ts_sigma_replay. */
+static void outcome(ts_sigma_scratch *sc, uint32_t r, bool fired, const sg_source *src, ts_sigma_hit_fn fn, void *ud)
+{
+    if (!sc->out) {
+        act(sc, r, fired, src, fn, ud);
+        return;
+    }
+    if (!sg_u32v_push(sc->out, fired ? r : r | PREP_GAVE_UP) ||
+        !sg_u32v_push(sc->out, (uint32_t)(src - sc->s->src)))
+        sc->out_failed = true;
+}
+
 static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts_sigma_hit_fn fn, void *ud)
 {
     const ts_sigma *s = sc->s;
@@ -894,15 +925,9 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
         }
     sc->st.rules_evaluated += sc->cand.n;
     for (size_t i = 0; i < sc->cand.n; i++) {
-        const sg_rule *r = &s->rules[sc->cand.v[i]];
-        int res = eval(sc, r->root);
-        if (res == SG_GAVE_UP)
-            gave_up(sc, sc->cand.v[i]);
-        if (res != SG_YES)
-            continue;
-        if (!r->quiet)
-            fn(ud, &r->info, ev);
-        sg_corr_feed(s, sc->corr, sc->cand.v[i], src, ev, fn, ud);
+        int res = eval(sc, s->rules[sc->cand.v[i]].root);
+        if (res == SG_YES || res == SG_GAVE_UP)
+            outcome(sc, sc->cand.v[i], res == SG_YES, src, fn, ud);
     }
 }
 
@@ -1094,4 +1119,58 @@ void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev,
         *slot = k;
         slot->used = true;
     }
+}
+
+/* What ts_sigma_prepare found: pairs of (rule, flagged PREP_GAVE_UP when it gave up) and
+ * source index, in the order the rules came to them. */
+struct ts_sigma_prep {
+    uint32_t n;
+    uint32_t v[];
+};
+
+/* Not a record: the event could not be prepared (out of memory), so replay matches it. */
+static ts_sigma_prep match_at_replay;
+
+static void no_hit(void *ud, const ts_sigma_rule_info *rule, const ts_event *ev)
+{
+    (void)ud, (void)rule, (void)ev; /* prepare records outcomes; it never acts on them */
+}
+
+ts_sigma_prep *ts_sigma_prepare(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev)
+{
+    sg_u32v out = {0};
+    sc->out = &out;
+    sc->out_failed = false;
+    ts_sigma_match(s, sc, ev, no_hit, NULL);
+    sc->out = NULL;
+    ts_sigma_prep *p = NULL;
+    if (!sc->out_failed && out.n && (p = malloc(sizeof *p + out.n * sizeof *p->v))) {
+        p->n = (uint32_t)out.n;
+        memcpy(p->v, out.v, out.n * sizeof *p->v);
+    }
+    if (sc->out_failed || (out.n && !p))
+        p = &match_at_replay;
+    free(out.v);
+    return p;
+}
+
+void ts_sigma_replay(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_prep *p,
+                     ts_sigma_hit_fn fn, void *ud)
+{
+    if (p == &match_at_replay) {
+        ts_sigma_match(s, sc, ev, fn, ud);
+        return;
+    }
+    if (!p)
+        return;
+    sc->ev = ev;
+    for (uint32_t i = 0; i + 1 < p->n; i += 2)
+        act(sc, p->v[i] & ~PREP_GAVE_UP, !(p->v[i] & PREP_GAVE_UP), &s->src[p->v[i + 1]], fn, ud);
+    free(p);
+}
+
+void ts_sigma_prep_free(ts_sigma_prep *p)
+{
+    if (p != &match_at_replay)
+        free(p);
 }

@@ -105,6 +105,19 @@ size_t ts_sigma_gave_up(const ts_sigma_scratch *sc, ts_sigma_gave_up_fn fn, void
 void ts_sigma_match(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_hit_fn fn,
                     void *ud);
 
+/* Matching in two steps, so that worker threads match events ahead of the one thread that
+ * keeps the correlations and the give-ups. ts_sigma_prepare runs the rules on ev with a
+ * worker's own scratch and returns what they came to: NULL when nothing (most events), else
+ * a record to pass once to ts_sigma_replay or ts_sigma_prep_free. ts_sigma_replay, called
+ * in the events' order with the keeping scratch, then calls fn, feeds the correlations and
+ * counts give-ups exactly as ts_sigma_match would have there; it frees p. A worker's
+ * scratch gathers no give-ups or correlations; its counters count the matching it did. */
+typedef struct ts_sigma_prep ts_sigma_prep;
+ts_sigma_prep *ts_sigma_prepare(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev);
+void ts_sigma_replay(const ts_sigma *s, ts_sigma_scratch *sc, const ts_event *ev, ts_sigma_prep *p,
+                     ts_sigma_hit_fn fn, void *ud);
+void ts_sigma_prep_free(ts_sigma_prep *p);
+
 /* Coverage: which rules could ever fire on a body of logs, because events of their log
  * source were seen with the fields their detection needs. */
 typedef struct ts_sigma_coverage ts_sigma_coverage;
