@@ -86,9 +86,10 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void blocks_shani(uint32_t h[
     _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
+static int known = -1; /* 1 or 0 once asked; a benign race: every thread finds the same */
+
 static int have_shani(void)
 {
-    static int known = -1; /* a benign race: every thread computes the same answer */
     if (known < 0) {
         unsigned a, b, c, d, sse = 0, sha = 0;
         if (__get_cpuid(1, &a, &b, &c, &d))
@@ -107,8 +108,12 @@ static void blocks(uint32_t h[8], const unsigned char *p, size_t nblocks)
     else
         blocks_c(h, p, nblocks);
 }
+
+void ts_sha256_portable(bool on) { known = on ? 0 : -1; }
 #else
 static void blocks(uint32_t h[8], const unsigned char *p, size_t nblocks) { blocks_c(h, p, nblocks); }
+
+void ts_sha256_portable(bool on) { (void)on; }
 #endif
 
 void ts_sha256_hex(const void *data, size_t len, char hex[65])
