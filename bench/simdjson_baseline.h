@@ -15,6 +15,10 @@ size_t simd_baseline_lines(const char *buf, size_t len, size_t *records);
 /* simdjson's iterate_many over the whole buffer, its fastest NDJSON mode. */
 size_t simd_baseline_many(const char *buf, size_t len, size_t *records);
 
+/* One of the two over a file, read as simdjson reads files (padded_string::load): 0 and
+ * *records 0 when it cannot be read. */
+size_t simd_baseline_file(const char *path, int many, size_t *records);
+
 #ifdef __cplusplus
 }
 #endif

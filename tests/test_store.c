@@ -241,7 +241,7 @@ static int64_t scalar(ts_store *s, const char *sql)
 
 /* ---- tests ------------------------------------------------------------------------------ */
 
-static void test_sha256(void)
+static void test_sha256_vectors(void)
 {
     char h[65];
     ts_sha256_hex("", 0, h);
@@ -256,6 +256,17 @@ static void test_sha256(void)
     ts_sha256_hex(mil, 1000000, h);
     CHECK_STR(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
     free(mil);
+}
+
+/* Both compression functions (the processor's SHA extensions, where it has them, and the
+ * portable code) give FIPS 180-4's digests. */
+static void test_sha256(void)
+{
+    for (int portable = 0; portable < 2; portable++) {
+        ts_sha256_portable(portable);
+        test_sha256_vectors();
+    }
+    ts_sha256_portable(false);
 }
 
 static void test_write_and_show(ts_store *s, fixture *f, int64_t *run1)

@@ -35,31 +35,40 @@ uint32_t sg_add_list(ts_sigma *s, uint8_t op, const uint32_t *ids, size_t n)
     return sg_add_node(s, op, start, (uint32_t)n);
 }
 
-/* Atoms are shared: the same test on the same field of the same group is one atom. */
+/* Atoms are shared: the same test on the same field of the same group is one atom. The
+ * key is the test's bytes, laid out field by field (not printed: formatting a key per atom
+ * was a tenth of loading SigmaHQ's Windows rules); short keys stay on the stack. */
 uint32_t sg_add_atom(ts_sigma *s, const sg_atom *at)
 {
-    size_t kn = 128 + at->plen;
-    char *key = malloc(kn);
+    char small[256];
+    const size_t fixed = 8 + 3 * sizeof(uint32_t) + sizeof at->num + sizeof at->ip.b;
+    size_t kn = fixed + at->plen;
+    char *key = kn <= sizeof small ? small : malloc(kn);
     if (!key)
         return UINT32_MAX;
-    int h = snprintf(key, kn, "%u|%u|%u|%u|%u|%u|%u|%u|%u|%u|%.17g|", at->kind, at->group, at->field,
-                     at->field2, at->anchors, at->rxflags, at->is_regex, at->cmp, at->tpart, at->prefix, at->num);
-    size_t k = (size_t)h;
-    memcpy(key + k, at->ip.b, sizeof at->ip.b);
-    k += sizeof at->ip.b;
+    uint8_t b[8] = {at->kind, at->anchors, at->rxflags, at->is_regex, at->cmp, at->tpart, at->prefix, 0};
+    uint32_t w[3] = {at->group, at->field, at->field2};
+    size_t k = 0;
+    memcpy(key + k, b, sizeof b), k += sizeof b;
+    memcpy(key + k, w, sizeof w), k += sizeof w;
+    memcpy(key + k, &at->num, sizeof at->num), k += sizeof at->num;
+    memcpy(key + k, at->ip.b, sizeof at->ip.b), k += sizeof at->ip.b;
     if (at->plen)
         memcpy(key + k, at->pat, at->plen);
     k += at->plen;
     uint32_t id = sg_map_get(&s->atom_index, key, k);
     if (id != UINT32_MAX) {
-        free(key);
+        if (key != small)
+            free(key);
         return id;
     }
     if (s->natoms == s->cap_atoms) {
         size_t nc = s->cap_atoms ? s->cap_atoms * 2 : 1024;
         sg_atom *p = realloc(s->atoms, nc * sizeof *p);
-        if (!p)
-            return free(key), UINT32_MAX;
+        if (!p) {
+            id = UINT32_MAX;
+            goto out;
+        }
         s->atoms = p, s->cap_atoms = nc;
     }
     sg_atom *dst = &s->atoms[s->natoms];
@@ -67,15 +76,19 @@ uint32_t sg_add_atom(ts_sigma *s, const sg_atom *at)
     dst->pat = NULL;
     if (at->plen || at->pat) {
         dst->pat = ts_arena_strndup(&s->arena, at->pat ? at->pat : "", at->plen);
-        if (!dst->pat)
-            return free(key), UINT32_MAX;
+        if (!dst->pat) {
+            id = UINT32_MAX;
+            goto out;
+        }
     }
     id = (uint32_t)s->natoms;
     if (!sg_map_put(&s->atom_index, key, k, id))
         id = UINT32_MAX;
     else
         s->natoms++;
-    free(key);
+out:
+    if (key != small)
+        free(key);
     return id;
 }
 

@@ -423,7 +423,8 @@ uint32_t sg_value_node(ts_sigma *s, uint32_t group, uint32_t field, const sg_mod
     if (m->re)
         return regex_node(s, group, field, m, v);
     bool encoded = m->base64 || m->base64offset || m->utf16le || m->utf16be || m->utf16bom;
-    plist a = {0}, b = {0};
+    plist a, b; /* 6 KiB each: only the counts are set (zeroing both was 6% of loading rules) */
+    a.n = b.n = 0;
     plist *cur = &a, *nxt = &b;
     bool ok = m->expand ? expand(s, v->s, v->n, cur, !encoded, why, cap) : parse_wild(cur, v->s, v->n, !encoded);
     if (!ok) {
