@@ -93,11 +93,20 @@ static long long file_size(const char *path)
     return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
+/* The fixture's one out-of-order event is said once per hunt: counted, not printed. */
+static int diags;
+static void on_diag(void *ud, const char *file, uint64_t line, const char *msg)
+{
+    (void)ud, (void)file, (void)line, (void)msg;
+    diags++;
+}
+
 static tocsin *open_session(const char *dir, const char *db, collected *c)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, db);
-    tocsin_options o = {.db_path = path, .progress = 0, .json = 1, .result = c ? on_incident : NULL, .result_ud = c};
+    tocsin_options o = {.db_path = path, .progress = 0, .json = 1, .diag = on_diag,
+                        .result = c ? on_incident : NULL, .result_ud = c};
     tocsin *t = NULL;
     CHECK_INT(tocsin_open(&o, &t), TOCSIN_OK); /* path is copied: it may go now */
     return t;
@@ -150,7 +159,7 @@ int main(void)
     snprintf(out, sizeof out, "%s/hunt.out", dir);
     CHECK_INT(with_stdout_to(out, hunt_fixture, t, NULL), TOCSIN_OK);
     CHECK_INT(file_size(out), 0);
-    CHECK(all.n >= 1);
+    CHECK(all.n >= 2); /* the beacon, and the login from the watched network */
     CHECK(all.c2_seen);
     for (size_t i = 0; i < all.n && i < MAX_SEEN; i++) {
         CHECK(strncmp(all.inc[i].id, "INC-", 4) == 0);
