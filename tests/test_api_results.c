@@ -105,8 +105,12 @@ static tocsin *open_session(const char *dir, const char *db, collected *c)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, db);
-    tocsin_options o = {.db_path = path, .progress = 0, .json = 1, .diag = on_diag,
-                        .result = c ? on_incident : NULL, .result_ud = c};
+    tocsin_options o = {.db_path = path,
+                        .progress = 0,
+                        .json = 1,
+                        .diag = on_diag,
+                        .result = c ? on_incident : NULL,
+                        .result_ud = c};
     tocsin *t = NULL;
     CHECK_INT(tocsin_open(&o, &t), TOCSIN_OK); /* path is copied: it may go now */
     return t;

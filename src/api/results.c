@@ -105,23 +105,40 @@ static tocsin_code hand_over(tocsin *t, const char *id, int *stop)
     }
     for (size_t i = 0; i < v->n_alerts; i++) {
         const ts_alert_view *a = &v->alerts[i];
-        alerts[i] = (tocsin_alert){a->detector,    a->title,     a->severity, a->techniques, a->first_ns,
-                                   a->last_ns,     a->count,     a->internal_host ? a->internal_host : a->internal_ip,
-                                   a->user,        a->remote_ip, a->remote_name, a->file,    a->line,
-                                   a->record,      not_raised(a)};
+        alerts[i] = (tocsin_alert){.detector = a->detector,
+                                   .title = a->title,
+                                   .severity = a->severity,
+                                   .techniques = a->techniques,
+                                   .first_ns = a->first_ns,
+                                   .last_ns = a->last_ns,
+                                   .events = a->count,
+                                   .host = a->internal_host ? a->internal_host : a->internal_ip,
+                                   .user = a->user,
+                                   .remote_ip = a->remote_ip,
+                                   .remote_name = a->remote_name,
+                                   .file = a->file,
+                                   .line = a->line,
+                                   .record = a->record,
+                                   .not_raised = not_raised(a)};
     }
     char verdict[200];
     rpt_verdict(v, verdict, sizeof verdict);
-    tocsin_incident inc = {v->id, v->first_ns, v->last_ns, v->severity, v->alert_total, verdict,
-                           v->n_hyps ? v->hyps[0].actor : NULL, v->n_hyps ? v->hyps[0].probability : 0};
+    tocsin_incident inc = {.id = v->id,
+                           .first_ns = v->first_ns,
+                           .last_ns = v->last_ns,
+                           .severity = v->severity,
+                           .alert_count = v->alert_total,
+                           .verdict = verdict,
+                           .top_actor = v->n_hyps ? v->hyps[0].actor : NULL,
+                           .top_probability = v->n_hyps ? v->hyps[0].probability : 0,
+                           .joined = v->joined,
+                           .apart = v->apart,
+                           .alerts = alerts,
+                           .n_alerts = v->n_alerts};
     inc.hosts = names;
     inc.n_hosts = entities_of(v, "host", names);
     inc.users = names + inc.n_hosts;
     inc.n_users = entities_of(v, "user", names + inc.n_hosts);
-    inc.joined = v->joined;
-    inc.apart = v->apart;
-    inc.alerts = alerts;
-    inc.n_alerts = v->n_alerts;
     *stop = t->o.result(t->o.result_ud, &inc) != 0;
     free(alerts);
     free(names);
@@ -154,11 +171,16 @@ tocsin_code ts_results_hunted(tocsin *t, tocsin_code rc, int64_t run, const ts_h
         rc = hand_over_all(t, run);
     if (rc == TOCSIN_E_DB)
         return ts_session_fail(t, rc, "%s", ts_store_error(t->store));
-    return rc == TOCSIN_OK ? rc : ts_session_fail(t, rc, "the findings are stored, but handing them over failed: %s",
-                                                  tocsin_strerror(rc));
+    if (rc != TOCSIN_OK)
+        return ts_session_fail(t, rc, "the findings are stored, but handing them over failed: %s",
+                               tocsin_strerror(rc));
+    return rc;
 }
 
-int64_t tocsin_last_run(const tocsin *t) { return t->last_hunt ? t->last_hunt->run : 0; }
+int64_t tocsin_last_run(const tocsin *t)
+{
+    return t->last_hunt ? t->last_hunt->run : 0;
+}
 
 tocsin_code tocsin_report_run(tocsin *t, int64_t run_id)
 {
