@@ -144,6 +144,8 @@ static tocsin_code timed_hunt(const tocsin_options *o, const char *const *paths,
         return rc;
     double t1 = cpu_now();
     rc = tocsin_hunt(t, paths, 1, NULL, 0);
+    if (rc == TOCSIN_OK) /* what `tocsin hunt` does: the report too */
+        rc = tocsin_report_run(t, tocsin_last_run(t));
     *hunt_secs = cpu_now() - t1;
     tocsin_close(t);
     *secs = cpu_now() - t0;

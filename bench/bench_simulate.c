@@ -77,6 +77,10 @@ static void hunt(const char *dir)
     }
     double w0 = now(), c0 = cpu();
     tocsin_code rc = tocsin_hunt(t, pv, 5, iv, 1);
+    if (rc == TOCSIN_OK || rc == TOCSIN_E_PARTIAL) { /* what `tocsin hunt` does: the report too */
+        tocsin_code report = tocsin_report_run(t, tocsin_last_run(t));
+        rc = report != TOCSIN_OK ? report : rc;
+    }
     double wall = now() - w0, cpu_s = cpu() - c0;
     tocsin_close(t);
     if (devnull)

@@ -39,6 +39,53 @@ typedef struct tocsin tocsin;
  * 0 when unknown) and a message. Strings are valid during the call only. */
 typedef void (*tocsin_diag_fn)(void *ud, const char *file, uint64_t line, const char *msg);
 
+/* ---- Results as data: what a hunt hands its caller (tocsin_options.result) ---- */
+
+/* One alert of an incident: what the hits of one detector on one key folded into. Times
+ * are Unix nanoseconds (UTC); a string is NULL when the alert has none. */
+typedef struct tocsin_alert {
+    const char *detector;    /* the detector's name: "beacon", "intel", "sigma" ... */
+    const char *title;       /* one line for people */
+    int severity;            /* 0..100: 40 medium, 70 high, 90 critical */
+    const char *techniques;  /* ATT&CK technique ids, "T1071.001, T1105" */
+    int64_t first_ns, last_ns;
+    uint64_t events;         /* events it folds */
+    const char *host;        /* the internal host's name, else its address */
+    const char *user;        /* the account */
+    const char *remote_ip, *remote_name; /* the outside side: address, and domain or host name */
+    const char *file;        /* where its first event was read */
+    uint64_t line;           /* that event's line (0: not line-based) */
+    uint64_t record;         /* or its EVTX record number (0: none) */
+    const char *not_raised;  /* why it weighs nothing (an analyst's suppression, a routine
+                                source's usual doing), or NULL: raised */
+} tocsin_alert;
+
+/* One incident a hunt wrote (new, or an earlier one it added to), with its alerts. */
+typedef struct tocsin_incident {
+    const char *id;          /* "INC-" and 16 hex digits; stable across hunts */
+    int64_t first_ns, last_ns;
+    int severity;            /* 0..100, as its alerts: 40 medium, 70 high, 90 critical */
+    uint64_t alert_count;    /* every alert linked to it (n_alerts may be fewer: see alerts) */
+    const char *verdict;     /* "Lazarus Group 72%", "unattributed (leading: APT28 40%)",
+                                "not attributed": what the CLI shows */
+    const char *top_actor;   /* the most probable hypothesis, or NULL when none */
+    double top_probability;  /* its probability, 0..1 (0 when none) */
+    const char *const *hosts; /* internal hosts involved */
+    size_t n_hosts;
+    const char *const *users; /* accounts involved */
+    size_t n_users;
+    const char *joined;      /* why alerts of several places are one incident, or NULL */
+    const char *apart;       /* why it stands apart from other incidents, or NULL */
+    const tocsin_alert *alerts; /* its timeline, oldest first, as stored */
+    size_t n_alerts;
+} tocsin_incident;
+
+/* Receives, once the hunt's findings are stored, each incident the hunt wrote, oldest
+ * activity first. Everything inc points to is valid during the call only: copy what you
+ * keep. Return 0 to go on, anything else to receive no more (the findings stay stored and
+ * the hunt returns as it would have). Called on the thread that called tocsin_hunt. */
+typedef int (*tocsin_result_fn)(void *ud, const tocsin_incident *inc);
+
 typedef struct tocsin_options {
     const char *db_path;       /* NULL: "tocsin.db" in the current directory */
     const char *data_dir;      /* bundled defaults; NULL: $TOCSIN_DATA or the installed one */
@@ -60,11 +107,17 @@ typedef struct tocsin_options {
                                   ("intel,home-network"); NULL: all of them */
     int jobs;                  /* hunt, eval: threads working at once; 0: one per core.
                                   The findings are the same for any number */
+    tocsin_result_fn result;   /* receives each incident tocsin_hunt wrote; NULL: none */
+    void *result_ud;
 } tocsin_options;
 
 /* Opens (creating if needed, unless opts->read_only) the store and loads the bundled and
- * stored intelligence. tocsin_open copies *opts, but the strings and arrays it points to
- * are borrowed: they must outlive the session. On failure *out is NULL and the code says why. */
+ * stored intelligence. On failure *out is NULL and the code says why.
+ * Ownership of *opts: tocsin_open copies the struct itself (opts may go once it returns).
+ * db_path, data_dir and watch are copied; config and internal are read during tocsin_open
+ * only. The rest is borrowed and must outlive the session (until tocsin_close): the
+ * rules_dirs array and its strings, sigma_placeholders and detectors (read by each hunt),
+ * the out stream (never closed by tocsin) and the diag_ud and result_ud pointers. */
 tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out);
 void tocsin_close(tocsin *t);
 
@@ -72,10 +125,23 @@ void tocsin_close(tocsin *t);
 const char *tocsin_last_error(const tocsin *t);
 
 /* Reads every file under paths (directories recursively, .gz transparently), loads the
- * extra intelligence feeds in intel (for this hunt only), detects, correlates, attributes,
- * stores and prints the report. TOCSIN_E_PARTIAL when some input was rejected. */
+ * extra intelligence feeds in intel (for this hunt only), detects, correlates, attributes
+ * and stores, then hands each incident it wrote to opts->result (when set). It prints no
+ * report: tocsin_report_run does, when asked. Diagnostics go to opts->diag, progress to
+ * stderr (opts->progress). TOCSIN_E_PARTIAL when some input was rejected (the findings
+ * are stored and handed over all the same). */
 tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths,
                         const char *const *intel, size_t nintel);
+
+/* The store's id of the run the session's last tocsin_hunt began; 0 when none did. */
+int64_t tocsin_last_run(const tocsin *t);
+
+/* Writes the report of a stored run to the session's output (NDJSON with opts->json): its
+ * figures, then one entry per incident it wrote (text, a screenful) or every incident in
+ * full (json), as tocsin_hunt_view filters them. For the session's last hunt the figures
+ * are the hunt's own (events matched, rules that gave up, the detectors' state); for an
+ * earlier run, what the store recorded. TOCSIN_E_NOTFOUND for an unknown run. */
+tocsin_code tocsin_report_run(tocsin *t, int64_t run_id);
 
 /* How tocsin_watch runs. stop (may be NULL) is polled between reads: set it, from a
  * signal handler say, to have tocsin_watch store what it read and return. */
@@ -165,7 +231,7 @@ typedef struct tocsin_timeline_options {
  * oldest first, for Timesketch, Timeline Explorer or a spreadsheet. TOCSIN_E_ARG for a bad
  * level or time (tocsin_last_error says which). */
 tocsin_code tocsin_timeline(tocsin *t, const char *const *ids, size_t n, const tocsin_timeline_options *o);
-/* What the report of the next tocsin_hunt lists (the store keeps everything): incidents
+/* What tocsin_report_run lists (the store keeps everything): incidents
  * with an alert at or above o->min_level and activity between o->since and o->until; with
  * o->path, the report goes to that file (created or emptied now). o->jsonl is ignored.
  * TOCSIN_E_ARG for a bad level or time. */

@@ -1,5 +1,5 @@
 /* hunt.c: the pipeline, one event at a time: ingest -> enrich -> detect -> correlate, then
- * attribute -> store -> report. */
+ * attribute -> store, then the results to the caller (results.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -608,12 +608,8 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     h.st.seconds = now_s() - h.started;
     if (run_id)
         *run_id = h.run;
-    if (rc == TOCSIN_OK && report) {
-        h.st.intel = t->intel;
-        rc = ts_report_run(t->store, h.run, &h.st, t->out, t->o.json, t->shown);
-        if (rc == TOCSIN_E_DB)
-            rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
-    }
+    if (report) /* before the detectors go: the rules that gave up are named in their state */
+        rc = ts_results_hunted(t, rc, h.run, &h.st);
     stop_workers(&h);
     stop_detectors(&h);
     ts_slots_destroy(&slots);

@@ -289,6 +289,7 @@ void tocsin_close(tocsin *t)
         fclose(t->own_out);
     ts_share_free(t->share);
     free(t->share);
+    ts_results_forget(t);
     free(t->db_path);
     free(t->data_dir);
     free(t->watch);

@@ -23,6 +23,7 @@ struct tocsin {
     FILE *own_out;            /* the file tocsin_hunt_view opened for the report, or NULL */
     struct ts_share_table *share; /* classes of shared infrastructure (data/attribution), or NULL */
     struct ts_alert_out *alerts_out; /* --alerts-to, or NULL */
+    struct ts_last_hunt *last_hunt; /* the last hunt's run and figures, for its report (results.c) */
     char err[512];
 };
 
@@ -36,10 +37,19 @@ tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
  * the store. Returns TOCSIN_E_PARTIAL when entries were rejected. */
 tocsin_code ts_session_load_feed(tocsin *t, const char *path, const char *actor, int persist);
 
-/* tocsin_hunt, printing the report only when report is set; *run_id (may be NULL) receives
- * the run's id in the store (0 when none was begun). */
+/* tocsin_hunt; with report set, the results are given back (ts_results_hunted) as
+ * tocsin_hunt does, else the hunt is quiet (src/eval reads the store itself); *run_id (may
+ * be NULL) receives the run's id in the store (0 when none was begun). */
 tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, const char *const *intel,
                             size_t nintel, int report, int64_t *run_id);
+
+/* results.c: the end of a hunt whose code so far is rc: forgets the last hunt's figures
+ * and, when rc is TOCSIN_OK (the findings stored), keeps this one's for tocsin_report_run
+ * and hands each incident the run wrote to the caller's tocsin_options.result. Returns rc,
+ * or why keeping or handing over failed. ts_results_forget frees what it kept. */
+struct ts_hunt_stats;
+tocsin_code ts_results_hunted(tocsin *t, tocsin_code rc, int64_t run, const struct ts_hunt_stats *st);
+void ts_results_forget(tocsin *t);
 
 /* The hunt's pipeline held open for `tocsin watch` (hunt.c): open starts the detectors
  * from their saved state and begins a run named command; read feeds one input through

@@ -57,6 +57,7 @@ static int each_pos(tocsin *t, args *a, tocsin_code (*fn)(tocsin *, const char *
     return status;
 }
 
+/* The library hunts and stores; the report is the command line's to ask for. */
 static int run_hunt(tocsin *t, args *a)
 {
     if (a->alerts_to && tocsin_alerts_to(t, a->alerts_to) != TOCSIN_OK)
@@ -64,6 +65,11 @@ static int run_hunt(tocsin *t, args *a)
     tocsin_code rc = tocsin_hunt_view(t, &a->timeline);
     if (rc == TOCSIN_OK)
         rc = tocsin_hunt(t, a->pos, a->n_pos, a->intel, a->n_intel);
+    if (rc == TOCSIN_OK || rc == TOCSIN_E_PARTIAL) { /* rejected input: the rest was stored */
+        tocsin_code report = tocsin_report_run(t, tocsin_last_run(t));
+        if (report != TOCSIN_OK)
+            rc = report;
+    }
     return status_of(t, rc);
 }
 
