@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "core/vec.h"
 
 typedef struct entry {
     char *section, *key, *value;
@@ -20,13 +21,8 @@ static char *dup_view(ts_str s) { return ts_strndup(s); }
 
 static int add(ts_config *c, ts_str section, ts_str key, ts_str value)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        entry *v = realloc(c->v, cap * sizeof *v);
-        if (!v)
-            return -1;
-        c->v = v, c->cap = cap;
-    }
+    if (!ts_vec_grow(c->v, c->cap, c->n + 1, TS_VEC_NOCAP))
+        return -1;
     entry *e = &c->v[c->n];
     e->section = dup_view(section);
     e->key = dup_view(key);
@@ -108,20 +104,15 @@ const char *ts_config_get(const ts_config *c, const char *section, const char *k
 double ts_config_num(const ts_config *c, const char *section, const char *key, double def)
 {
     const char *v = ts_config_get(c, section, key);
-    char *end;
-    double x;
+    double x, unit = 1;
     if (!v || !*v)
         return def;
-    x = strtod(v, &end);
-    if (end == v)
-        return def;
-    switch (*end) {
-    case 0: return x;
-    case 's': x *= 1; break;
-    case 'm': x *= 60; break;
-    case 'h': x *= 3600; break;
-    case 'd': x *= 86400; break;
-    default: return def;
+    ts_str s = ts_str_c(v);
+    switch (s.p[s.n - 1]) {
+    case 's': unit = 1, s.n--; break;
+    case 'm': unit = 60, s.n--; break;
+    case 'h': unit = 3600, s.n--; break;
+    case 'd': unit = 86400, s.n--; break;
     }
-    return end[1] ? def : x;
+    return ts_parse_double(s, &x) ? x * unit : def;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "attribute/attribute.h"
+#include "core/hash.h"
 #include "correlate/binding.h"
 #include "correlate/entity.h"
 
@@ -27,27 +28,7 @@ struct ts_correlator {
     ts_bindings *bind; /* internal addresses to host names, over time */
 };
 
-/* FNV-1a 64: small, stable across runs and platforms, good enough for keys and ids. */
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-#define FNV_BASIS 0xcbf29ce484222325ULL
-
-static uint64_t fnv_str(uint64_t h, const char *s)
-{
-    static const char nul = '\0';
-    if (s)
-        h = fnv1a(h, s, strlen(s));
-    return fnv1a(h, &nul, 1); /* separator, so "ab"+"c" differs from "a"+"bc" */
-}
-
-static uint64_t alert_hash(const ts_alert *a) { return fnv_str(fnv_str(FNV_BASIS, a->detector), a->key); }
+static uint64_t alert_hash(const ts_alert *a) { return ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key); }
 
 static int strcmp0(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
 
@@ -417,7 +398,7 @@ static bool places_over(ts_alert *const *v, const ent_list *l, size_t i, size_t 
             kl = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
         if (!kl)
             continue;
-        uint64_t h = fnv1a(FNV_BASIS, k, kl);
+        uint64_t h = ts_hash(TS_HASH_SEED, k, kl);
         size_t y = 0;
         while (y < n && seen[y] != h)
             y++;
@@ -441,7 +422,7 @@ static bool senders_over(ts_alert *const *v, const ent_list *l, size_t i, size_t
     size_t n = 0;
     for (size_t x = i; x < j; x++) {
         const char *from = v[l->v[x].alert]->remote_name;
-        uint64_t h = fnv_str(FNV_BASIS, from);
+        uint64_t h = ts_hash_str(TS_HASH_SEED, from);
         size_t y = 0;
         while (y < n && seen[y] != h)
             y++;
@@ -668,7 +649,7 @@ static void incident_id(ts_incident *inc)
     const ts_alert *a = inc->alerts[0];
     char line[24];
     snprintf(line, sizeof line, "%llu", (unsigned long long)a->line);
-    uint64_t h = fnv_str(fnv_str(fnv_str(fnv_str(FNV_BASIS, a->detector), a->key), a->file), line);
+    uint64_t h = ts_hash_str(ts_hash_str(ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key), a->file), line);
     snprintf(inc->id, sizeof inc->id, "INC-%016llx", (unsigned long long)h);
 }
 

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/hash.h"
 #include "core/ip.h"
 #include "core/str.h"
 
@@ -52,18 +53,6 @@ struct ts_routine {
     named *names;
     size_t n_names;
 };
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 0x100000001b3ULL;
-    return h;
-}
-
-static uint64_t fnv_str(uint64_t h, const char *s) { return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1); }
-
-#define FNV0 0xcbf29ce484222325ULL
 
 /* ---- the named sources ----------------------------------------------------------------- */
 
@@ -186,7 +175,7 @@ void ts_routine_free(ts_routine *r)
 
 static size_t slot_of(const ts_routine *r, uint64_t src, uint64_t beh, int32_t day)
 {
-    uint64_t h = fnv(fnv(fnv(FNV0, &src, 8), &beh, 8), &day, 4);
+    uint64_t h = ts_hash(ts_hash(ts_hash(TS_HASH_SEED, &src, 8), &beh, 8), &day, 4);
     size_t i = (size_t)h & (r->cap - 1);
     while (r->cells[i].src && !(r->cells[i].src == src && r->cells[i].beh == beh && r->cells[i].day == day))
         i = (i + 1) & (r->cap - 1);
@@ -281,9 +270,9 @@ static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
 
 static uint64_t behaviour(const ts_alert *a)
 {
-    uint64_t h = fnv_str(fnv_str(FNV0, a->detector), a->techniques);
+    uint64_t h = ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->techniques);
     uint8_t d = (uint8_t)a->direction;
-    return fnv(h, &d, 1);
+    return ts_hash(h, &d, 1);
 }
 
 /* The candidate sources of a (at most two), with their targets. */
@@ -315,7 +304,7 @@ static size_t sides(const ts_alert *a, side out[2])
     /* The side is part of the identity: a detector always puts its actor on the same side,
        so the deployment server's targets, seen on the other side, learn nothing from it. */
     for (size_t i = 0; i < n; i++)
-        out[i].src = fnv_str(fnv(FNV0, &out[i].remote, 1), out[i].name) | 1; /* 0 marks an empty cell */
+        out[i].src = ts_hash_str(ts_hash(TS_HASH_SEED, &out[i].remote, 1), out[i].name) | 1; /* 0 marks an empty cell */
     return n;
 }
 
@@ -336,7 +325,7 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
         cell *c = put(r, s[i].src, beh, day);
         if (!c)
             return;
-        uint64_t t = fnv_str(FNV0, s[i].target);
+        uint64_t t = ts_hash_str(TS_HASH_SEED, s[i].target);
         t = (t ^ (t >> 33)) * 0xff51afd7ed558ccdULL; /* FNV's low bits are poor on near names */
         t ^= t >> 33;
         c->sketch[(t % SKETCH_BITS) / 8] |= (uint8_t)(1u << (t % 8));

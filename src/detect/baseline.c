@@ -4,24 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "detect/detect.h"
 
 uint64_t bl_hash(ts_str s, uint64_t seed)
 {
-    uint64_t h = seed;
-    for (size_t i = 0; i < s.n; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
-        h = (h ^ c) * 0x100000001b3ULL;
-    }
+    uint64_t h = ts_hash_fold(seed, s.p, s.n);
     return h ? h : 1;
 }
 
 uint64_t bl_hash_u64(uint64_t h, uint64_t v)
 {
+    unsigned char le[8]; /* least significant byte first on any host: saved keys stay valid */
     for (int i = 0; i < 8; i++)
-        h = (h ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ULL;
+        le[i] = (unsigned char)(v >> (8 * i));
+    h = ts_hash(h, le, sizeof le);
     return h ? h : 1;
 }
 

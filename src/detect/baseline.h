@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/hash.h"
 #include "core/str.h"
 #include "tocsin.h"
 
@@ -16,7 +17,7 @@
 
 /* 64-bit FNV-1a of s, ASCII case folded (account and host names compare case-blind on
  * Windows), continued from seed (use BL_SEED to start). Never 0: 0 marks an empty slot. */
-#define BL_SEED 0xcbf29ce484222325ULL
+#define BL_SEED TS_HASH_SEED
 uint64_t bl_hash(ts_str s, uint64_t seed);
 /* An address's hash (no formatting: cheap enough for every event). */
 struct ts_ip;

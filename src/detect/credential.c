@@ -151,14 +151,7 @@ static void load_priv(cred_state *st, const char *list)
 /* A decimal degree field; false if it is not one. */
 static bool parse_deg(ts_str s, double *out)
 {
-    char buf[32];
-    if (!s.n || s.n >= sizeof buf)
-        return false;
-    memcpy(buf, s.p, s.n);
-    buf[s.n] = 0;
-    char *end;
-    *out = strtod(buf, &end);
-    return end == buf + s.n && *out >= -180 && *out <= 180;
+    return ts_parse_double(s, out) && *out >= -180 && *out <= 180;
 }
 
 /* "CC\tlat\tlon\tname" lines; "#" comments. Bad lines are skipped: the table only

@@ -8,6 +8,7 @@
 
 #include "core/esc.h"
 #include "core/str.h"
+#include "core/vec.h"
 #include "eval/eval.h"
 
 #define MAX_LINE (1u << 20)
@@ -46,21 +47,6 @@ static tocsin_code fail(reader *r, tocsin_code code, uint64_t line, const char *
     if (r->err && r->errlen)
         ts_esc_term(raw, r->err, r->errlen);
     return code;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * size);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
 }
 
 int ev_parse_time(const char *s, int64_t *ns) { return ts_parse_iso8601_ns(ts_str_c(s), ns) ? 0 : -1; }
@@ -174,7 +160,7 @@ static long step_index(reader *r, const char *name)
     for (size_t i = r->n_names; i-- > 0;)
         if (strcmp(r->names[i].name, name) == 0)
             return (long)i;
-    if (grow((void **)&r->names, &r->cap_names, r->n_names + 1, sizeof *r->names))
+    if (!ts_vec_grow(r->names, r->cap_names, r->n_names + 1, TS_VEC_NOCAP))
         return -1;
     pending *p = &r->names[r->n_names];
     if (!(p->name = strdup(name)))
@@ -231,7 +217,7 @@ static tocsin_code event_line(reader *r, json_t *o)
     size_t hl = id ? id_host(id) : 0;
     long s = step_index(r, step), f = intern(&r->t->files, &r->t->n_files, file, strlen(file));
     long h = hl ? intern(&r->t->hosts, &r->t->n_hosts, id, hl) : 0;
-    if (s < 0 || f < 0 || h < 0 || grow((void **)&r->ev, &r->cap_ev, r->n_ev + 1, sizeof *r->ev))
+    if (s < 0 || f < 0 || h < 0 || !ts_vec_grow(r->ev, r->cap_ev, r->n_ev + 1, TS_VEC_NOCAP))
         return TOCSIN_E_NOMEM;
     r->ev[r->n_ev++] = (ev_event){(uint32_t)s, (uint32_t)f, hl ? (uint32_t)h : EV_NO_HOST, line, ns};
     return TOCSIN_OK;
@@ -272,7 +258,7 @@ static tocsin_code benign_line(reader *r, json_t *o, int summary)
     if ((rc = need_uint(r, o, "line", &line)) != TOCSIN_OK)
         return rc;
     long f = intern(&t->files, &t->n_files, file, strlen(file));
-    if (f < 0 || grow((void **)&t->benign, &t->cap_benign, t->n_benign + 1, sizeof *t->benign))
+    if (f < 0 || !ts_vec_grow(t->benign, t->cap_benign, t->n_benign + 1, TS_VEC_NOCAP))
         return TOCSIN_E_NOMEM;
     t->benign[t->n_benign++] = (ev_benign){(uint32_t)f, (uint32_t)k, line};
     t->lookalikes[k].events++;

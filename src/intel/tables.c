@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "intel/intel_int.h"
 
 /* ---- pool ---------------------------------------------------------------------------- */
@@ -153,15 +154,12 @@ void ts_multi_free(ts_multi *m)
 
 /* ---- string table ---------------------------------------------------------------------- */
 
-/* FNV-1a, then a final mix so the low bits used for the slot depend on every byte. */
+/* The core hash folded to 32 bits, then a final mix so the low bits used for the slot
+ * depend on every byte. */
 uint32_t ts_hash_bytes(const void *p, size_t n)
 {
-    const unsigned char *s = p;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 16777619u;
-    }
+    uint64_t h64 = ts_hash(TS_HASH_SEED, p, n);
+    uint32_t h = (uint32_t)(h64 ^ (h64 >> 32));
     h ^= h >> 16;
     h *= 0x85ebca6bu;
     h ^= h >> 13;

@@ -10,6 +10,7 @@
 #include "api/session.h"
 #include "attribute/attribute.h"
 #include "core/esc.h"
+#include "core/hash.h"
 #include "core/jsonw.h"
 #include "live/live.h"
 
@@ -35,20 +36,11 @@ typedef struct watch {
     size_t n_changes, cap_changes;
 } watch;
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
-    return h;
-}
-
-static uint64_t fnv_s(uint64_t h, const char *s) { return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1); }
-
 /* An alert's identity, as the store's: detector, key, first event and its time. */
 static uint64_t alert_id(const ts_alert *a)
 {
-    uint64_t h = fnv_s(fnv_s(fnv_s(0xcbf29ce484222325ull, a->detector), a->key), a->file);
-    h = fnv(fnv(fnv(h, &a->line, sizeof a->line), &a->record, sizeof a->record), &a->first_ns, sizeof a->first_ns);
+    uint64_t h = ts_hash_str(ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key), a->file);
+    h = ts_hash(ts_hash(ts_hash(h, &a->line, sizeof a->line), &a->record, sizeof a->record), &a->first_ns, sizeof a->first_ns);
     return h ? h : 1;
 }
 
@@ -85,9 +77,9 @@ static bool first_sight(watch *w, uint64_t h)
  * its alerts, their counts and last times, its severity. */
 static const char *incident_change(watch *w, const ts_incident *inc)
 {
-    uint64_t sig = fnv(0xcbf29ce484222325ull, &inc->severity, sizeof inc->severity);
+    uint64_t sig = ts_hash(TS_HASH_SEED, &inc->severity, sizeof inc->severity);
     for (size_t i = 0; i < inc->n_alerts; i++)
-        sig = fnv(fnv(sig, &inc->alerts[i]->count, sizeof inc->alerts[i]->count), &inc->alerts[i]->last_ns,
+        sig = ts_hash(ts_hash(sig, &inc->alerts[i]->count, sizeof inc->alerts[i]->count), &inc->alerts[i]->last_ns,
                   sizeof inc->alerts[i]->last_ns);
     for (size_t i = 0; i < w->n_incs; i++) {
         if (strcmp(w->incs[i].id, inc->id) != 0)
