@@ -19,7 +19,9 @@ bool ts_vec_grow_(void *arr, size_t *cap, size_t need, size_t elem, size_t max);
 
 /* ts_vec_grow(v, cap, need, max) with v an lvalue "T *" and cap a size_t lvalue:
  *   if (!ts_vec_grow(c->v, c->cap, c->n + 1, TS_VEC_NOCAP)) return TOCSIN_E_NOMEM;
- *   c->v[c->n++] = x; */
-#define ts_vec_grow(v, cap, need, max) ts_vec_grow_(&(v), &(cap), (need), sizeof *(v), (max))
+ *   c->v[c->n++] = x;
+ * need and cap are read twice: when there is room, no call is made (per-field paths). */
+#define ts_vec_grow(v, cap, need, max) \
+    ((need) <= (cap) || ts_vec_grow_(&(v), &(cap), (need), sizeof *(v), (max)))
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "attribute/attribute.h"
 #include "core/hash.h"
+#include "core/vec.h"
 #include "correlate/binding.h"
 #include "correlate/entity.h"
 
@@ -193,15 +194,9 @@ void ts_correlator_add(ts_correlator *c, ts_alert *a)
         ts_alert_free(a);
         return;
     }
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 64;
-        ts_alert **nv = realloc(c->v, nc * sizeof *nv);
-        if (!nv) {
-            ts_alert_free(a);
-            return;
-        }
-        c->v = nv;
-        c->cap = nc;
+    if (!ts_vec_grow(c->v, c->cap, c->n + 1, TS_VEC_NOCAP)) {
+        ts_alert_free(a);
+        return;
     }
     c->v[c->n++] = a;
     c->slots[i] = (uint32_t)c->n;
@@ -244,14 +239,8 @@ static bool ent_push(ent_list *l, const char *key, size_t len, size_t alert, int
 {
     if (len == 0)
         return true;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 256;
-        ent_ref *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return false;
-        l->v = nv;
-        l->cap = nc;
-    }
+    if (!ts_vec_grow(l->v, l->cap, l->n + 1, TS_VEC_NOCAP))
+        return false;
     char *k = malloc(len + 1);
     if (!k)
         return false;
@@ -466,14 +455,8 @@ static void why_push(why_list *w, size_t alert, const char *key)
     for (size_t i = w->n; i > 0 && i + 8 > w->n; i--) /* the same key just before: once */
         if (w->v[i - 1].key == key || strcmp(w->v[i - 1].key, key) == 0)
             return;
-    if (w->n == w->cap) {
-        size_t nc = w->cap ? w->cap * 2 : 32;
-        join_why *nv = realloc(w->v, nc * sizeof *nv);
-        if (!nv)
-            return; /* out of memory: the join stands, its reason is lost */
-        w->v = nv;
-        w->cap = nc;
-    }
+    if (!ts_vec_grow(w->v, w->cap, w->n + 1, TS_VEC_NOCAP))
+        return; /* out of memory: the join stands, its reason is lost */
     w->v[w->n++] = (join_why){alert, key};
 }
 
@@ -546,14 +529,8 @@ static bool name_push(ent_name **v, size_t *n, size_t *cap, const char *key, siz
 {
     if (!klen || !name)
         return true;
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        ent_name *nv = realloc(*v, nc * sizeof *nv);
-        if (!nv)
-            return false;
-        *v = nv;
-        *cap = nc;
-    }
+    if (!ts_vec_grow(*v, *cap, *n + 1, TS_VEC_NOCAP))
+        return false;
     ent_name e = {strdup(key), strdup(name), seq, key[0] == 'h'};
     if (!e.key || !e.name) {
         free(e.key);

@@ -25,6 +25,7 @@
 #include "core/hash.h"
 #include "core/ip.h"
 #include "core/str.h"
+#include "core/vec.h"
 
 #define NS_HOUR 3600000000000LL
 #define NS_DAY (24 * NS_HOUR)
@@ -51,7 +52,7 @@ struct ts_routine {
     int32_t newest_day;
     uint64_t forgotten;
     named *names;
-    size_t n_names;
+    size_t n_names, cap_names;
 };
 
 /* ---- the named sources ----------------------------------------------------------------- */
@@ -88,12 +89,10 @@ static int load_names(ts_routine *r, const char *path,
                 diag(ud, path, no, "a routine source is MATCH<TAB>KIND<TAB>REASON; line skipped");
             continue;
         }
-        named *nv = realloc(r->names, (r->n_names + 1) * sizeof *nv);
-        if (!nv) {
+        if (!ts_vec_grow(r->names, r->cap_names, r->n_names + 1, TS_VEC_NOCAP)) {
             oom = 1;
             break;
         }
-        r->names = nv;
         named *e = &r->names[r->n_names];
         memset(e, 0, sizeof *e);
         if (!ts_cidr_parse(ts_str_make(line, (size_t)(t1 - line)), &e->net, &e->prefix))

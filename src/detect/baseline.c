@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/vec.h"
 #include "detect/detect.h"
 
 uint64_t bl_hash(ts_str s, uint64_t seed)
@@ -261,17 +262,9 @@ void bl_put(bl_buf *b, const void *p, size_t n)
 {
     if (b->fail)
         return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n)
-            cap *= 2;
-        uint8_t *q = realloc(b->p, cap);
-        if (!q) {
-            b->fail = true;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
+    if (!ts_vec_grow(b->p, b->cap, b->n + n, TS_VEC_NOCAP)) {
+        b->fail = true;
+        return;
     }
     memcpy(b->p + b->n, p, n);
     b->n += n;

@@ -122,11 +122,9 @@ static tocsin_code split_aliases(ev_truth *t, const char *s)
         while (e > b && s[e - 1] == ' ')
             e--;
         if (e > b) {
-            char **v = realloc(t->aliases, (t->n_aliases + 1) * sizeof *v);
-            if (!v)
+            if (!ts_vec_grow(t->aliases, t->cap_aliases, t->n_aliases + 1, TS_VEC_NOCAP))
                 return TOCSIN_E_NOMEM;
-            t->aliases = v;
-            if (!(v[t->n_aliases] = strndup(s + b, e - b)))
+            if (!(t->aliases[t->n_aliases] = strndup(s + b, e - b)))
                 return TOCSIN_E_NOMEM;
             t->n_aliases++;
         }
@@ -228,10 +226,9 @@ static long lookalike_index(ev_truth *t, const char *name)
     for (size_t i = 0; i < t->n_lookalikes; i++)
         if (strcmp(t->lookalikes[i].name, name) == 0)
             return (long)i;
-    ev_lookalike *v = realloc(t->lookalikes, (t->n_lookalikes + 1) * sizeof *v);
-    if (!v)
+    if (!ts_vec_grow(t->lookalikes, t->cap_lookalikes, t->n_lookalikes + 1, TS_VEC_NOCAP))
         return -1;
-    t->lookalikes = v;
+    ev_lookalike *v = t->lookalikes;
     v[t->n_lookalikes] = (ev_lookalike){strdup(name), 0, 0};
     if (!v[t->n_lookalikes].name)
         return -1;
@@ -290,12 +287,10 @@ long ev_lookalike_at(const ev_truth *t, const char *file, uint64_t line)
 static tocsin_code step_line(reader *r, json_t *o)
 {
     ev_truth *t = r->t;
-    ev_step *v = realloc(t->steps, (t->n_steps + 1) * sizeof *v);
     tocsin_code rc;
-    if (!v)
+    if (!ts_vec_grow(t->steps, t->cap_steps, t->n_steps + 1, TS_VEC_NOCAP))
         return TOCSIN_E_NOMEM;
-    t->steps = v;
-    ev_step *s = memset(&v[t->n_steps++], 0, sizeof *v);
+    ev_step *s = memset(&t->steps[t->n_steps++], 0, sizeof *s);
     s->line = r->line;
     s->detected_ns = EV_NEVER;
     if ((rc = need_str(r, o, "step", &s->name)) || (rc = need_str(r, o, "action", &s->action)) ||

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/hash.h"
+#include "core/vec.h"
 #include "intel/intel_int.h"
 
 /* ---- pool ---------------------------------------------------------------------------- */
@@ -260,14 +261,8 @@ void ts_stab_free(ts_stab *t)
 
 bool ts_vec_push(ts_vec *v, void *p)
 {
-    if (v->n == v->cap) {
-        size_t nc = v->cap ? v->cap * 2 : 16;
-        void **nv = realloc(v->v, nc * sizeof *nv);
-        if (!nv)
-            return false;
-        v->v = nv;
-        v->cap = nc;
-    }
+    if (!ts_vec_grow(v->v, v->cap, v->n + 1, TS_VEC_NOCAP))
+        return false;
     v->v[v->n++] = p;
     return true;
 }
