@@ -1,12 +1,15 @@
-/* test_toolkit.c: the core toolkit: the hash, the capped growable array and the
- * locale-independent number parser (also under a comma-decimal locale). */
+/* test_toolkit.c: the core toolkit: the hash, the capped growable array, the
+ * locale-independent number parser (also under a comma-decimal locale), and tunables as
+ * tables (data/detect.conf held against every detector's table). */
 #include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "api/tunables.h"
 #include "check.h"
+#include "core/config.h"
 #include "core/hash.h"
 #include "core/str.h"
 #include "core/vec.h"
@@ -154,11 +157,156 @@ static void test_comma_locale(void)
     }
 }
 
+/* ---- tunables ----------------------------------------------------------------------------- */
+
+typedef struct diag_log {
+    size_t n;
+    char text[2048];
+} diag_log;
+
+static void log_diag(void *ud, const char *file, unsigned line, const char *msg)
+{
+    diag_log *d = ud;
+    const char *base = strrchr(file, '/');
+    size_t o = strlen(d->text);
+    snprintf(d->text + o, sizeof d->text - o, "%s:%u: %s\n", base ? base + 1 : file, line, msg);
+    d->n++;
+}
+
+static ts_config *config_of(const char *text, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/tocsin-toolkit-%d-%s", (int)getpid(), name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return NULL;
+    fputs(text, f);
+    fclose(f);
+    ts_config *c = NULL;
+    ts_config_load(path, &c, NULL, NULL);
+    unlink(path);
+    return c;
+}
+
+typedef struct demo {
+    double count, secs, share;
+    const char *list;
+} demo;
+
+static const ts_tunable demo_table[] = {
+    TS_TUNE(demo, count, TS_TUNE_COUNT, 10, 2, 100),
+    TS_TUNE(demo, secs, TS_TUNE_SECONDS, 3600, 60, 7 * 86400.0),
+    TS_TUNE(demo, share, TS_TUNE_NUM, 0.5, 0, 1),
+    TS_TUNE_STR(demo, list, "a, b"),
+    {0},
+};
+
+static void test_tune_table(void)
+{
+    demo d;
+    CHECK(ts_tune_read(NULL, "demo", demo_table, &d));
+    CHECK(d.count == 10 && d.secs == 3600 && d.share == 0.5);
+    CHECK_STR(d.list, "a, b");
+
+    ts_config *c = config_of("[demo]\ncount = 7\nsecs = 2h\nshare = .25\nlist = x\n", "good.conf");
+    CHECK(c != NULL);
+    CHECK(ts_tune_read(c, "demo", demo_table, &d));
+    CHECK(d.count == 7 && d.secs == 7200 && d.share == 0.25);
+    CHECK_STR(d.list, "x");
+    ts_tune_section one = {"demo", demo_table};
+    diag_log log = {0};
+    CHECK_INT(ts_config_check(c, &one, 1, log_diag, &log), 0);
+    ts_config_free(c);
+
+    /* each problem named with its line and key; the value keeps its default */
+    c = config_of("# comment\n[demo]\ncuont = 7\ncount = 1\nsecs = 3y\nshare = 1,5\ncount = 5m\n[other]\nx = 1\n",
+                  "bad.conf");
+    CHECK(c != NULL);
+    memset(&log, 0, sizeof log);
+    CHECK_INT(ts_config_check(c, &one, 1, log_diag, &log), 6);
+    CHECK(strstr(log.text, ":3: [demo] has no tunable 'cuont'") != NULL);
+    CHECK(strstr(log.text, ":4: [demo] count = '1' is out of bounds (from 2 to 100)") != NULL);
+    CHECK(strstr(log.text, ":5: [demo] secs = '3y' is not a duration") != NULL);
+    CHECK(strstr(log.text, "(from 1m to 7d)") != NULL);
+    CHECK(strstr(log.text, ":6: [demo] share = '1,5' is not a number") != NULL);
+    CHECK(strstr(log.text, ":7: [demo] count = '5m' is not a number") != NULL); /* a unit on a count */
+    CHECK(strstr(log.text, ":9: [other] is no detector's or stage's section") != NULL);
+    if (check_failed)
+        fprintf(stderr, "%s", log.text);
+    CHECK(!ts_tune_read(c, "demo", demo_table, &d));
+    CHECK(d.count == 10 && d.secs == 3600 && d.share == 0.5);
+    ts_config_free(c);
+}
+
+/* The shipped data/detect.conf against every table: each line passes the check, every
+ * table's default lies within its bounds, and each key is in the file (set, or shown in a
+ * comment as "# key = ..."), so the file documents every tunable. */
+static void test_detect_conf(void)
+{
+    ts_tune_section sec[64];
+    size_t n = ts_tune_sections(sec, 64);
+    CHECK(n >= 16 && n <= 64); /* the detectors with tunables, correlate and routine */
+    for (size_t i = 0; i < n && i < 64; i++)
+        for (const ts_tunable *t = sec[i].keys; t->key; t++)
+            if (t->type != TS_TUNE_TEXT && !(t->def >= t->min && t->def <= t->max)) {
+                check_failed++;
+                fprintf(stderr, "[%s] %s: default %g outside %g..%g\n", sec[i].name, t->key, t->def, t->min, t->max);
+            }
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/detect.conf", TOCSIN_DATA_DIR);
+    ts_config *c = NULL;
+    diag_log log = {0};
+    CHECK_INT(ts_config_load(path, &c, log_diag, &log), TOCSIN_OK);
+    CHECK_INT(ts_config_check(c, sec, n, log_diag, &log), 0);
+    CHECK_INT(log.n, 0);
+    if (log.n)
+        fprintf(stderr, "%s", log.text);
+    ts_config_free(c);
+
+    FILE *f = fopen(path, "r");
+    CHECK(f != NULL);
+    char line[4096], section[64] = "";
+    char seen[512][96];
+    size_t n_seen = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        char *p = line;
+        if (*p == '[') {
+            snprintf(section, sizeof section, "%.*s", (int)strcspn(p + 1, "]"), p + 1);
+            continue;
+        }
+        while (*p == '#' || *p == ' ')
+            p++;
+        size_t k = strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+        size_t sp = strspn(p + k, " ");
+        if (k && p[k + sp] == '=' && n_seen < 512)
+            snprintf(seen[n_seen++], sizeof seen[0], "%s %.*s", section, (int)k, p);
+    }
+    if (f)
+        fclose(f);
+    for (size_t i = 0; i < n && i < 64; i++)
+        for (const ts_tunable *t = sec[i].keys; t->key; t++) {
+            char want[96];
+            snprintf(want, sizeof want, "%s %s", sec[i].name, t->key);
+            size_t j = 0;
+            while (j < n_seen && strcmp(seen[j], want) != 0)
+                j++;
+            if (j == n_seen) {
+                check_failed++;
+                fprintf(stderr, "data/detect.conf: [%s] does not mention %s\n", sec[i].name, t->key);
+            } else {
+                check_passed++;
+            }
+        }
+}
+
 int main(void)
 {
     test_hash();
     test_vec();
     test_numbers("C locale");
     test_comma_locale();
+    test_tune_table();
+    test_detect_conf();
     return check_done("toolkit");
 }

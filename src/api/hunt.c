@@ -471,7 +471,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     if (nintel)
         ts_intel_finalise(t->intel);
     h.corr = ts_correlator_new(t->o.window_ns);
-    ts_correlator_limit(h.corr, (size_t)ts_config_num(t->config, "correlate", "max_addresses", 0));
+    ts_correlator_configure(h.corr, t->config);
     if (!h.corr)
         return TOCSIN_E_NOMEM;
     rc = ts_store_run_begin(t->store, "hunt", &h.run);
@@ -523,7 +523,7 @@ tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out)
         free(h);
         return TOCSIN_E_NOMEM;
     }
-    ts_correlator_limit(h->corr, (size_t)ts_config_num(t->config, "correlate", "max_addresses", 0));
+    ts_correlator_configure(h->corr, t->config);
     tocsin_code rc = ts_store_run_begin(t->store, command, &h->run);
     if (rc != TOCSIN_OK)
         rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));

@@ -56,6 +56,22 @@ void ts_correlator_limit(ts_correlator *c, size_t max_addresses)
         ts_bindings_limit(c->bind, max_addresses ? max_addresses : TS_BINDINGS_MAX);
 }
 
+typedef struct corr_settings {
+    double max_addresses;
+} corr_settings;
+
+const ts_tunable ts_correlate_tunables[] = {
+    TS_TUNE(corr_settings, max_addresses, TS_TUNE_COUNT, TS_BINDINGS_MAX, 16, 1 << 26),
+    {0},
+};
+
+void ts_correlator_configure(ts_correlator *c, const ts_config *cfg)
+{
+    corr_settings k;
+    ts_tune_read(cfg, "correlate", ts_correlate_tunables, &k);
+    ts_correlator_limit(c, (size_t)k.max_addresses);
+}
+
 size_t ts_correlator_usage(const ts_correlator *c, ts_state_use *out, size_t n)
 {
     if (c && n)

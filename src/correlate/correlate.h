@@ -37,6 +37,10 @@ void ts_correlator_free(ts_correlator *c);
 /* Keeps at most max_addresses internal addresses bound to host names (see observe; 0:
  * the default, 65,536), the ones seen longest ago forgotten first. */
 void ts_correlator_limit(ts_correlator *c, size_t max_addresses);
+/* The [correlate] tunables (core/config.h), and the limit set from them in cfg (NULL: the
+ * defaults). */
+extern const ts_tunable ts_correlate_tunables[];
+void ts_correlator_configure(ts_correlator *c, const ts_config *cfg);
 /* The bounded tables it keeps while the run lasts (the address bindings): fills at most n
  * of out, returns how many there are. The aggregated alerts are not among them: they are
  * the run's output, one per detector and key, and are never dropped. */

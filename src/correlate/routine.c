@@ -130,11 +130,19 @@ static const named *named_source(const ts_routine *r, const ts_ip *ip, const cha
 
 /* ---- set-up ------------------------------------------------------------------------------ */
 
-static uint32_t conf_u(const ts_config *c, const char *key, double def, double lo, double hi)
-{
-    double v = ts_config_num(c, "routine", key, def);
-    return (uint32_t)(v < lo ? lo : v > hi ? hi : v);
-}
+typedef struct routine_settings {
+    double min_hosts, min_occasions, horizon, max_cells;
+    const char *sources;
+} routine_settings;
+
+const ts_tunable ts_routine_tunables[] = {
+    TS_TUNE(routine_settings, min_hosts, TS_TUNE_COUNT, 20, 2, 1000),
+    TS_TUNE(routine_settings, min_occasions, TS_TUNE_COUNT, 3, 1, 60),
+    TS_TUNE(routine_settings, horizon, TS_TUNE_SECONDS, 56 * 86400.0, 86400, 366 * 86400.0),
+    TS_TUNE(routine_settings, max_cells, TS_TUNE_COUNT, 65536, 1024, 1 << 24),
+    TS_TUNE_STR(routine_settings, sources, NULL),
+    {0},
+};
 
 ts_routine *ts_routine_new(const ts_config *c, const char *data_dir,
                            void (*diag)(void *ud, const char *file, unsigned line, const char *msg), void *ud)
@@ -142,11 +150,14 @@ ts_routine *ts_routine_new(const ts_config *c, const char *data_dir,
     ts_routine *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->min_hosts = conf_u(c, "min_hosts", 20, 2, 1000);
-    r->min_occasions = conf_u(c, "min_occasions", 3, 1, 60);
-    r->horizon_days = (uint32_t)(conf_u(c, "horizon", 56 * 86400.0, 86400, 366 * 86400.0) / 86400);
-    r->max_cells = conf_u(c, "max_cells", 65536, 1024, 1 << 24);
-    const char *path = ts_config_get(c, "routine", "sources");
+    routine_settings k;
+    /* a value out of bounds keeps its default: the session refused it at open */
+    (void)ts_tune_read(c, "routine", ts_routine_tunables, &k);
+    r->min_hosts = (uint32_t)k.min_hosts;
+    r->min_occasions = (uint32_t)k.min_occasions;
+    r->horizon_days = (uint32_t)(k.horizon / 86400);
+    r->max_cells = (size_t)k.max_cells;
+    const char *path = k.sources;
     char buf[4096];
     if (!path && data_dir) {
         snprintf(buf, sizeof buf, "%s/routine/sources.tsv", data_dir);

@@ -14,6 +14,8 @@
 
 typedef struct ts_routine ts_routine;
 
+/* The [routine] tunables (core/config.h). */
+extern const ts_tunable ts_routine_tunables[];
 /* Thresholds from c's [routine] section (NULL: the defaults); the named sources from its
  * `sources` file, else data_dir/routine/sources.tsv (absent: none). A bad line of that file
  * goes to diag (file, line, message) and is skipped. NULL when out of memory. */

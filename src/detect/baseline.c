@@ -337,12 +337,6 @@ void bl_get_map(bl_rd *r, bl_map *m)
     }
 }
 
-double bl_conf(const ts_config *c, const char *section, const char *key, double def)
-{
-    double v = ts_config_num(c, section, key, def);
-    return v >= 0 ? v : def;
-}
-
 int bl_hour(int64_t ts_ns)
 {
     int64_t s = ts_ns / BL_NS % 86400;

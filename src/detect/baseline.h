@@ -110,9 +110,6 @@ uint64_t bl_get_u64(bl_rd *r);
  * are taken as they were saved; a size mismatch or a short blob sets r->fail. */
 void bl_get_map(bl_rd *r, bl_map *m);
 
-/* A tunable from ctx->config's section, or def (config may be NULL). Negative values and
- * non-numbers give def. */
-double bl_conf(const ts_config *c, const char *section, const char *key, double def);
 
 /* Hour of the day (0..23, UTC) of a time in ns. */
 int bl_hour(int64_t ts_ns);

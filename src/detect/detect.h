@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/event.h"
 #include "intel/intel.h"
 #include "tocsin.h"
@@ -174,6 +175,9 @@ typedef struct ts_detector {
     /* Its bounded tables: fills at most n of out, returns how many it has. May be NULL
      * (no state that grows with the input). */
     size_t (*usage)(void *state, ts_state_use *out, size_t n);
+    /* Its tunables, the keys of its [name] section in data/detect.conf, ended by {0}; init
+     * reads them with ts_tune_read. NULL: none. */
+    const ts_tunable *tunables;
 } ts_detector;
 
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */

@@ -47,9 +47,23 @@ static void on_status(void *ud, const ts_sigma_status *st)
     }
 }
 
+/* Tunables: the [sigma] section of data/detect.conf. */
+typedef struct sigma_settings {
+    double regex_steps, regex_give_ups;
+} sigma_settings;
+
+static const ts_tunable sigma_tunables[] = {
+    TS_TUNE(sigma_settings, regex_steps, TS_TUNE_COUNT, 1000000, 1000, 1e9),
+    TS_TUNE(sigma_settings, regex_give_ups, TS_TUNE_COUNT, 4, 1, 1000),
+    {0},
+};
+
 static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
 {
     sigma_state *s = state;
+    sigma_settings tune;
+    if (!ts_tune_read(ctx->config, "sigma", sigma_tunables, &tune))
+        return TOCSIN_E_ARG;
     char path[4096], err[512];
     if (!ctx->n_rules_dirs)
         return TOCSIN_OK;
@@ -96,8 +110,8 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
     s->sc = ts_sigma_scratch_new(s->set);
     if (!s->sc)
         return TOCSIN_E_NOMEM;
-    double steps = ts_config_num(ctx->config, "sigma", "regex_steps", 1000000);
-    double give_ups = ts_config_num(ctx->config, "sigma", "regex_give_ups", 4);
+    double steps = tune.regex_steps;
+    double give_ups = tune.regex_give_ups;
     steps = steps < 1000 ? 1000 : steps > 1e9 ? 1e9 : steps;
     give_ups = give_ups < 1 ? 1 : give_ups > 1000 ? 1000 : give_ups;
     return ts_sigma_scratch_budget(s->sc, (uint32_t)steps, (uint32_t)give_ups) ? TOCSIN_OK : TOCSIN_E_NOMEM;
@@ -218,6 +232,7 @@ static size_t sigma_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_sigma_rules = {
     .name = "sigma",
+    .tunables = sigma_tunables,
     .summary = "Sigma rules given with --rules, compiled into per-field multi-pattern matchers",
     .state_size = sizeof(sigma_state),
     .init = sigma_init,
