@@ -161,16 +161,19 @@ static void test_comma_locale(void)
 
 typedef struct diag_log {
     size_t n;
+    bool codes_ok; /* every problem a TOCSIN_E_PARSE with no record */
     char text[2048];
 } diag_log;
 
-static void log_diag(void *ud, const char *file, unsigned line, const char *msg)
+static void log_diag(void *ud, const ts_diag *g)
 {
     diag_log *d = ud;
-    const char *base = strrchr(file, '/');
+    const char *base = strrchr(g->file, '/');
     size_t o = strlen(d->text);
-    snprintf(d->text + o, sizeof d->text - o, "%s:%u: %s\n", base ? base + 1 : file, line, msg);
+    snprintf(d->text + o, sizeof d->text - o, "%s:%llu: %s\n", base ? base + 1 : g->file,
+             (unsigned long long)g->line, g->msg);
     d->n++;
+    d->codes_ok &= g->code == TOCSIN_E_PARSE && g->record == 0;
 }
 
 static ts_config *config_of(const char *text, const char *name)
@@ -223,7 +226,9 @@ static void test_tune_table(void)
                   "bad.conf");
     CHECK(c != NULL);
     memset(&log, 0, sizeof log);
+    log.codes_ok = true;
     CHECK_INT(ts_config_check(c, &one, 1, log_diag, &log), 6);
+    CHECK(log.codes_ok);
     CHECK(strstr(log.text, ":3: [demo] has no tunable 'cuont'") != NULL);
     CHECK(strstr(log.text, ":4: [demo] count = '1' is out of bounds (from 2 to 100)") != NULL);
     CHECK(strstr(log.text, ":5: [demo] secs = '3y' is not a duration") != NULL);

@@ -69,11 +69,11 @@ typedef struct feed_ctx {
     tocsin_code store_rc;
 } feed_ctx;
 
-static void feed_diag(void *ud, const char *feed, uint64_t line, const char *msg)
+static void feed_diag(void *ud, const ts_diag *d)
 {
     feed_ctx *f = ud;
     f->problems++;
-    ts_session_diag(f->t, feed, line, "%s", msg);
+    ts_session_diag(f->t, d->file, d->line, "%s", d->msg);
 }
 
 /* A stored feed's kind carries the declared actor ("list|actor=Lazarus Group") so that a
@@ -152,11 +152,11 @@ typedef struct config_count {
     size_t errors;
 } config_count;
 
-static void config_diag(void *ud, const char *file, unsigned line, const char *msg)
+static void config_diag(void *ud, const ts_diag *d)
 {
     config_count *cc = ud;
     cc->errors++;
-    ts_session_diag(cc->t, file, line, "%s", msg);
+    ts_session_diag(cc->t, d->file, d->line, "%s", d->msg);
 }
 
 /* Tunables: the file given, else the bundled detect.conf (whose absence is no error). A

@@ -38,9 +38,7 @@ static int add(ts_config *c, ts_str section, ts_str key, ts_str value, unsigned 
     return 0;
 }
 
-tocsin_code ts_config_load(const char *path, ts_config **out,
-                           void (*diag)(void *ud, const char *file, unsigned line, const char *msg),
-                           void *ud)
+tocsin_code ts_config_load(const char *path, ts_config **out, ts_diag_fn diag, void *ud)
 {
     FILE *f = fopen(path, "r");
     char *line = NULL, section[128] = "";
@@ -68,8 +66,7 @@ tocsin_code ts_config_load(const char *path, ts_config **out,
             continue;
         }
         if (!(eq = memchr(s.p, '=', s.n))) {
-            if (diag)
-                diag(ud, path, no, "expected 'key = value' or '[section]'");
+            ts_diag_say(diag, ud, path, no, 0, TOCSIN_E_PARSE, "expected 'key = value' or '[section]'");
             continue;
         }
         ts_str key = ts_str_trim(ts_str_make(s.p, (size_t)(eq - s.p)));
@@ -195,8 +192,7 @@ bool ts_tune_read(const ts_config *c, const char *section, const ts_tunable *tab
     return ok;
 }
 
-size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size_t n,
-                       void (*diag)(void *ud, const char *file, unsigned line, const char *msg), void *ud)
+size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size_t n, ts_diag_fn diag, void *ud)
 {
     size_t bad = 0;
     char msg[512], lo[32], hi[32];
@@ -221,8 +217,7 @@ size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size
         else
             continue;
         bad++;
-        if (diag)
-            diag(ud, c->path, e->line, msg);
+        ts_diag_say(diag, ud, c->path, e->line, 0, TOCSIN_E_PARSE, msg);
     }
     return bad;
 }

@@ -6,15 +6,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/diag.h"
 #include "tocsin.h"
 
 typedef struct ts_config ts_config;
 
-/* Reads path. Problems go to diag (file, line, message) and the line is skipped. A missing
- * file gives TOCSIN_E_IO and *out NULL. */
-tocsin_code ts_config_load(const char *path, ts_config **out,
-                           void (*diag)(void *ud, const char *file, unsigned line, const char *msg),
-                           void *ud);
+/* Reads path. A line that is neither "[section]" nor "key = value" goes to diag and is
+ * skipped. A missing file gives TOCSIN_E_IO and *out NULL. */
+tocsin_code ts_config_load(const char *path, ts_config **out, ts_diag_fn diag, void *ud);
 void ts_config_free(ts_config *c);
 
 /* The value of key in section, or NULL (also when c is NULL). Valid as long as c. */
@@ -63,8 +62,7 @@ bool ts_tune_read(const ts_config *c, const char *section, const ts_tunable *tab
 /* Holds every line of c against the tables of sections[0..n): a section or key in no table,
  * a value not of its type or out of its bounds is reported to diag (file, line, message
  * naming the key). Returns the number of problems (0: all good). */
-size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size_t n,
-                       void (*diag)(void *ud, const char *file, unsigned line, const char *msg), void *ud);
+size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size_t n, ts_diag_fn diag, void *ud);
 
 /* The table's entry for key, or NULL. */
 const ts_tunable *ts_tune_find(const ts_tunable *table, const char *key);

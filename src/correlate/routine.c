@@ -68,8 +68,7 @@ static char *dup_n(const char *p, size_t n)
 }
 
 /* "MATCH<TAB>KIND<TAB>REASON" lines; '#' comments. */
-static int load_names(ts_routine *r, const char *path,
-                      void (*diag)(void *ud, const char *file, unsigned line, const char *msg), void *ud)
+static int load_names(ts_routine *r, const char *path, ts_diag_fn diag, void *ud)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -85,8 +84,7 @@ static int load_names(ts_routine *r, const char *path,
             continue;
         char *t1 = memchr(line, '\t', len), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
         if (!t1 || !t2 || t1 == line || t2 == t1 + 1 || !t2[1]) {
-            if (diag)
-                diag(ud, path, no, "a routine source is MATCH<TAB>KIND<TAB>REASON; line skipped");
+            ts_diag_say(diag, ud, path, no, 0, TOCSIN_E_PARSE, "a routine source is MATCH<TAB>KIND<TAB>REASON; line skipped");
             continue;
         }
         if (!ts_vec_grow(r->names, r->cap_names, r->n_names + 1, TS_VEC_NOCAP)) {
@@ -144,8 +142,7 @@ const ts_tunable ts_routine_tunables[] = {
     {0},
 };
 
-ts_routine *ts_routine_new(const ts_config *c, const char *data_dir,
-                           void (*diag)(void *ud, const char *file, unsigned line, const char *msg), void *ud)
+ts_routine *ts_routine_new(const ts_config *c, const char *data_dir, ts_diag_fn diag, void *ud)
 {
     ts_routine *r = calloc(1, sizeof *r);
     if (!r)
