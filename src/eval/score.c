@@ -5,9 +5,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "eval/eval.h"
-
 #include "core/vec.h"
+#include "eval/eval.h"
 
 /* An alert as it sits in an incident. */
 typedef struct ref {

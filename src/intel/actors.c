@@ -424,16 +424,8 @@ static bool set_tab_grow(ts_intel *ti)
 /* Stores a sorted set under a new id (0: out of memory). */
 static uint32_t set_store(ts_intel *ti, const uint32_t *a, size_t n)
 {
-    if (ti->set_n + n + 1 > ti->set_cap) {
-        size_t nc = ti->set_cap ? ti->set_cap * 2 : 256;
-        while (nc < ti->set_n + n + 1)
-            nc *= 2;
-        uint32_t *v = realloc(ti->set_v, nc * sizeof *v);
-        if (!v)
-            return 0;
-        ti->set_v = v;
-        ti->set_cap = nc;
-    }
+    if (!ts_vec_grow(ti->set_v, ti->set_cap, ti->set_n + n + 1, TS_VEC_NOCAP))
+        return 0;
     if (!ts_vec_grow(ti->set_off, ti->cap_sets, ti->n_sets + 1, TS_VEC_NOCAP))
         return 0;
     ti->set_off[ti->n_sets++] = (uint32_t)ti->set_n;

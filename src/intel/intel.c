@@ -8,9 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "intel/intel_int.h"
-
 #include "core/vec.h"
+#include "intel/intel_int.h"
 
 ts_intel *ts_intel_new(void)
 {

@@ -73,16 +73,8 @@ static uint32_t multi_alloc(ts_multi *m, uint32_t cap)
     size_t need = m->n + 2 + cap;
     if (need >= TS_MULTI_BIT)
         return UINT32_MAX;
-    if (need > m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 1024;
-        while (nc < need)
-            nc *= 2;
-        uint32_t *v = realloc(m->v, nc * sizeof *v);
-        if (!v)
-            return UINT32_MAX;
-        m->v = v;
-        m->cap = nc;
-    }
+    if (!ts_vec_grow(m->v, m->cap, need, TS_VEC_NOCAP))
+        return UINT32_MAX;
     uint32_t off = (uint32_t)m->n;
     m->v[off] = 0;
     m->v[off + 1] = cap;

@@ -5,9 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "simulate/campaign.h"
-
 #include "core/vec.h"
+#include "simulate/campaign.h"
 
 #ifndef TOCSIN_DATA_DIR
 #define TOCSIN_DATA_DIR "data"
