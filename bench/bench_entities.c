@@ -274,7 +274,7 @@ int main(int argc, char **argv)
     run r = {.out = {count_alert, NULL}};
     r.out.ud = &r;
     r.corr = ts_correlator_new(0);
-    ts_correlator_limit(r.corr, (size_t)ts_config_num(cfg, "correlate", "max_addresses", 0));
+    ts_correlator_configure(r.corr, cfg);
     ts_detect_ctx ctx = {.config = cfg, .data_dir = TOCSIN_DATA_DIR};
     for (size_t i = 0; ts_detectors[i] && r.n < MAX_DET; i++) {
         const ts_detector *d = ts_detectors[i];

@@ -1,6 +1,7 @@
 /* config.c: a small INI reader for detector tunables. */
 #include "core/config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,21 +105,6 @@ const char *ts_config_get(const ts_config *c, const char *section, const char *k
     return NULL;
 }
 
-double ts_config_num(const ts_config *c, const char *section, const char *key, double def)
-{
-    const char *v = ts_config_get(c, section, key);
-    double x, unit = 1;
-    if (!v || !*v)
-        return def;
-    ts_str s = ts_str_c(v);
-    switch (s.p[s.n - 1]) {
-    case 's': unit = 1, s.n--; break;
-    case 'm': unit = 60, s.n--; break;
-    case 'h': unit = 3600, s.n--; break;
-    case 'd': unit = 86400, s.n--; break;
-    }
-    return ts_parse_double(s, &x) ? x * unit : def;
-}
 
 /* ---- tunables as tables ------------------------------------------------------------------ */
 
@@ -151,6 +137,14 @@ static const char *tune_num(const ts_tunable *t, const char *v, double *x)
     if (!(*x >= t->min && *x <= t->max))
         return "is out of bounds";
     return NULL;
+}
+
+double ts_config_num(const ts_config *c, const char *section, const char *key, double def)
+{
+    const ts_tunable any = {key, 0, TS_TUNE_SECONDS, def, -HUGE_VAL, HUGE_VAL, NULL};
+    const char *v = ts_config_get(c, section, key);
+    double x;
+    return v && !tune_num(&any, v, &x) ? x : def;
 }
 
 /* A bound as the file would write it: durations in their largest whole unit ("31d"). */

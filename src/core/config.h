@@ -19,7 +19,8 @@ void ts_config_free(ts_config *c);
 /* The value of key in section, or NULL (also when c is NULL). Valid as long as c. */
 const char *ts_config_get(const ts_config *c, const char *section, const char *key);
 /* A number (integer or decimal, with an optional unit suffix s/m/h/d turned into seconds),
- * or def when absent or not a number. */
+ * or def when absent or not a number: for tools and tests peeking at a file. Detectors
+ * and stages read through their table (ts_tune_read), which refuses a bad value. */
 double ts_config_num(const ts_config *c, const char *section, const char *key, double def);
 
 /* ---- tunables as tables ----------------------------------------------------------------
