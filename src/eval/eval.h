@@ -65,9 +65,9 @@ typedef struct ev_truth {
     ev_step *steps;
     size_t n_steps, cap_steps;
     char **files;        /* distinct files the events name, relative to the directory */
-    size_t n_files;
+    size_t n_files, cap_files;
     char **hosts;        /* distinct hosts the events' ids name ("host#record", "host:pid") */
-    size_t n_hosts;
+    size_t n_hosts, cap_hosts;
     ev_event *by_place;  /* every event, ordered by (file, line) */
     ev_event *by_time;   /* the same, ordered by (step, time) */
     size_t n_events;

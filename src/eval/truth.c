@@ -168,15 +168,14 @@ static long step_index(reader *r, const char *name)
 }
 
 /* The index of s (n bytes) in a small table of distinct names, adding it if new. */
-static long intern(char ***tab, size_t *n, const char *s, size_t len)
+static long intern(char ***tab, size_t *n, size_t *cap, const char *s, size_t len)
 {
     for (size_t i = *n; i-- > 0;)
         if (strlen((*tab)[i]) == len && memcmp((*tab)[i], s, len) == 0)
             return (long)i;
-    char **v = realloc(*tab, (*n + 1) * sizeof *v);
-    if (!v)
+    if (!ts_vec_grow(*tab, *cap, *n + 1, TS_VEC_NOCAP))
         return -1;
-    *tab = v;
+    char **v = *tab;
     if (!(v[*n] = strndup(s, len)))
         return -1;
     return (long)(*n)++;
@@ -213,8 +212,8 @@ static tocsin_code event_line(reader *r, json_t *o)
         return fail(r, TOCSIN_E_PARSE, r->line, "\"ts\" is missing or not a time like 2014-09-01T00:00:00Z");
     const char *id = get_str(o, "id");
     size_t hl = id ? id_host(id) : 0;
-    long s = step_index(r, step), f = intern(&r->t->files, &r->t->n_files, file, strlen(file));
-    long h = hl ? intern(&r->t->hosts, &r->t->n_hosts, id, hl) : 0;
+    long s = step_index(r, step), f = intern(&r->t->files, &r->t->n_files, &r->t->cap_files, file, strlen(file));
+    long h = hl ? intern(&r->t->hosts, &r->t->n_hosts, &r->t->cap_hosts, id, hl) : 0;
     if (s < 0 || f < 0 || h < 0 || !ts_vec_grow(r->ev, r->cap_ev, r->n_ev + 1, TS_VEC_NOCAP))
         return TOCSIN_E_NOMEM;
     r->ev[r->n_ev++] = (ev_event){(uint32_t)s, (uint32_t)f, hl ? (uint32_t)h : EV_NO_HOST, line, ns};
@@ -254,7 +253,7 @@ static tocsin_code benign_line(reader *r, json_t *o, int summary)
         return fail(r, TOCSIN_E_PARSE, r->line, "a benign line without its \"file\"");
     if ((rc = need_uint(r, o, "line", &line)) != TOCSIN_OK)
         return rc;
-    long f = intern(&t->files, &t->n_files, file, strlen(file));
+    long f = intern(&t->files, &t->n_files, &t->cap_files, file, strlen(file));
     if (f < 0 || !ts_vec_grow(t->benign, t->cap_benign, t->n_benign + 1, TS_VEC_NOCAP))
         return TOCSIN_E_NOMEM;
     t->benign[t->n_benign++] = (ev_benign){(uint32_t)f, (uint32_t)k, line};
