@@ -1,14 +1,17 @@
 /* fuzz_config.c: libFuzzer target: the input as a detector tunables file (data/detect.conf's
- * INI format), loaded and every key the detectors read looked up. */
+ * INI format), loaded, some keys looked up, then held against every table of tunables and
+ * read through them. */
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "api/tunables.h"
 #include "core/config.h"
 #include "memfile.h"
 
-static void count(void *ud, const char *file, unsigned line, const char *msg)
+static void count(void *ud, const ts_diag *d)
 {
-    (void)file, (void)line, (void)msg;
+    if (!d->msg || !d->line)
+        abort(); /* every problem of a file has its line and says what it is */
     ++*(unsigned *)ud;
 }
 
@@ -31,6 +34,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!v && d != -1)
                     abort(); /* a number from nowhere */
             }
+        ts_tune_section sec[64];
+        size_t n = ts_tune_sections(sec, 64);
+        size_t bad = ts_config_check(c, sec, n < 64 ? n : 64, count, &problems);
+        for (size_t i = 0; i < n && i < 64; i++) {
+            double settings[64]; /* room for any detector's settings struct */
+            bool ok = ts_tune_read(c, sec[i].name, sec[i].keys, settings);
+            if (!ok && !bad)
+                abort(); /* read refused a value the check let through */
+        }
         ts_config_free(c);
     }
     close(fd);

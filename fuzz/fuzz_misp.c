@@ -7,12 +7,10 @@
 
 extern const ts_loader ts_loader_misp_event;
 
-static void quiet(void *ud, const char *feed, uint64_t line, const char *msg)
+static void quiet(void *ud, const ts_diag *d)
 {
     (void)ud;
-    (void)feed;
-    (void)line;
-    (void)msg;
+    (void)d;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -18,12 +18,12 @@ typedef struct diags {
     char loaded_kind[32];
 } diags;
 
-static void on_diag(void *ud, const char *feed, uint64_t line, const char *msg)
+static void on_diag(void *ud, const ts_diag *g)
 {
     diags *d = ud;
     size_t used = strlen(d->text);
     d->n++;
-    snprintf(d->text + used, sizeof d->text - used, "%s:%llu: %s\n", feed, (unsigned long long)line, msg);
+    snprintf(d->text + used, sizeof d->text - used, "%s:%llu: %s\n", g->file, (unsigned long long)g->line, g->msg);
 }
 
 static void on_loaded(void *ud, const char *kind, const char *name, const char *data, size_t len)

@@ -15,13 +15,11 @@ typedef struct diags {
     char last[512];
 } diags;
 
-static void on_diag(void *ud, const char *feed, uint64_t line, const char *msg)
+static void on_diag(void *ud, const ts_diag *g)
 {
     diags *d = ud;
-    (void)feed;
-    (void)line;
     d->n++;
-    snprintf(d->last, sizeof d->last, "%s", msg);
+    snprintf(d->last, sizeof d->last, "%s", g->msg);
 }
 
 static ts_ioc_meta meta_of(ts_intel *ti, const char *source, uint8_t conf)

@@ -430,11 +430,11 @@ static void test_ingest(void)
     ts_scratch_free(&sc);
 }
 
-static void on_feed_diag(void *ud, const char *feed, uint64_t line, const char *msg)
+static void on_feed_diag(void *ud, const ts_diag *d)
 {
     int *n = ud;
     if ((*n)++ < 3)
-        fprintf(stderr, "intel: %s:%llu: %s\n", feed, (unsigned long long)line, msg);
+        fprintf(stderr, "intel: %s:%llu: %s\n", d->file, (unsigned long long)d->line, d->msg);
 }
 
 /* The defender's bundle loads into tocsin's intelligence and names the actor's servers. */

@@ -281,9 +281,9 @@ static tocsin_code check_chosen(tocsin *t, const char *list)
     return TOCSIN_OK;
 }
 
-static void routine_diag(void *ud, const char *file, unsigned line, const char *msg)
+static void routine_diag(void *ud, const ts_diag *d)
 {
-    rules_diag(ud, file, line, msg);
+    rules_diag(ud, d->file, d->line, d->msg);
 }
 
 /* The routine sources (correlate/routine.h) continue from what earlier runs learned. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/tunables.h"
 #include "attribute/attribute.h"
 #include "attribute/sharing.h"
 #include "attribute/timezone.h"
@@ -70,11 +71,11 @@ typedef struct feed_ctx {
     tocsin_code store_rc;
 } feed_ctx;
 
-static void feed_diag(void *ud, const char *feed, uint64_t line, const char *msg)
+static void feed_diag(void *ud, const ts_diag *d)
 {
     feed_ctx *f = ud;
     f->problems++;
-    ts_session_diag(f->t, feed, line, "%s", msg);
+    ts_session_diag(f->t, d->file, d->line, "%s", d->msg);
 }
 
 /* A stored feed's kind carries the declared actor ("list|actor=Lazarus Group") so that a
@@ -148,21 +149,36 @@ static void load_bundled(tocsin *t)
     free(names);
 }
 
-static void config_diag(void *ud, const char *file, unsigned line, const char *msg)
+typedef struct config_count {
+    tocsin *t;
+    size_t errors;
+} config_count;
+
+static void config_diag(void *ud, const ts_diag *d)
 {
-    ts_session_diag(ud, file, line, "%s", msg);
+    config_count *cc = ud;
+    cc->errors++;
+    ts_session_diag(cc->t, d->file, d->line, "%s", d->msg);
 }
 
-/* Tunables: the file given, else the bundled detect.conf (whose absence is no error). */
-static void load_config(tocsin *t)
+/* Tunables: the file given, else the bundled detect.conf (whose absence is no error). A
+ * line that is not "key = value", or a key or value no detector's table allows, is an error
+ * (TOCSIN_E_PARSE): a typo must not leave a detector quietly on its default. */
+static tocsin_code load_config(tocsin *t)
 {
     char path[4096];
+    size_t bad = 0;
+    ts_tune_section sections[64];
     if (t->o.config)
         snprintf(path, sizeof path, "%s", t->o.config);
     else
         snprintf(path, sizeof path, "%s/detect.conf", t->data_dir);
-    if (ts_config_load(path, &t->config, config_diag, t) == TOCSIN_E_IO && t->o.config)
+    config_count cc = {t, 0};
+    if (ts_config_load(path, &t->config, config_diag, &cc) == TOCSIN_E_IO && t->o.config)
         ts_session_diag(t, path, 0, "cannot read the configuration; using the defaults");
+    size_t cap = sizeof sections / sizeof *sections, n = ts_tune_sections(sections, cap);
+    bad = ts_config_check(t->config, sections, n < cap ? n : cap, config_diag, &cc);
+    return cc.errors || bad ? TOCSIN_E_PARSE : TOCSIN_OK;
 }
 
 static void tz_diag(void *ud, uint64_t line, const char *msg)
@@ -233,6 +249,11 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
         tocsin_close(t);
         return TOCSIN_E_NOMEM;
     }
+    /* a bad configuration stops the command before anything is created */
+    if ((rc = load_config(t)) != TOCSIN_OK) {
+        tocsin_close(t);
+        return rc;
+    }
     /* A command that only reads must not leave an empty store behind: without one it
        reads an empty store in memory. */
     int absent = t->o.read_only && !ts_store_is_url(t->db_path) && access(t->db_path, F_OK) != 0;
@@ -255,7 +276,6 @@ tocsin_code tocsin_open(const tocsin_options *opts, tocsin **out)
     }
     if (rc != TOCSIN_OK)
         ts_session_diag(t, NULL, 0, "%s (countries and ASNs will be missing)", err);
-    load_config(t);
     load_timezones(t);
     load_sharing(t);
     if (!t->o.no_defaults)

@@ -315,18 +315,18 @@ static bool same_at(const void *ud, size_t i, size_t j)
 /* A hash consistent with same_evidence. */
 static uint64_t evidence_hash(const ts_attr_evidence *e)
 {
-    uint64_t h = ts_fnv1a(TS_FNV_BASIS, &e->kind, sizeof e->kind);
+    uint64_t h = ts_hash(TS_HASH_SEED, &e->kind, sizeof e->kind);
     switch (e->kind) {
-    case TS_AE_TECHNIQUE: return ts_fnv1a(h, &e->technique, sizeof e->technique);
-    case TS_AE_SOFTWARE: return ts_fnv1a(h, &e->software, sizeof e->software);
+    case TS_AE_TECHNIQUE: return ts_hash(h, &e->technique, sizeof e->technique);
+    case TS_AE_SOFTWARE: return ts_hash(h, &e->software, sizeof e->software);
     case TS_AE_HOME_NETWORK: {
         char cc[2] = {(char)(e->country[0] & ~0x20), (char)(e->country[1] & ~0x20)};
-        h = ts_fnv1a(h, cc, sizeof cc);
-        return ts_fnv1a(h, &e->inbound, sizeof e->inbound);
+        h = ts_hash(h, cc, sizeof cc);
+        return ts_hash(h, &e->inbound, sizeof e->inbound);
     }
     default:
-        h = ts_fnv1a(h, &e->actorset, sizeof e->actorset);
-        return ts_fnv1a(h, ts_attr_label(e), strlen(ts_attr_label(e)));
+        h = ts_hash(h, &e->actorset, sizeof e->actorset);
+        return ts_hash(h, ts_attr_label(e), strlen(ts_attr_label(e)));
     }
 }
 

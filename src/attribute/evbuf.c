@@ -46,16 +46,6 @@ void ts_evbuf_free(ts_evbuf *b)
     b->n = b->cap = 0;
 }
 
-uint64_t ts_fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static bool hidx_grow(ts_hidx *x)
 {
     size_t nc = x->cap ? x->cap * 2 : 64;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "attribute/attribute.h"
+#include "core/hash.h"
 
 typedef struct ts_evbuf {
     ts_attr_evidence *v; /* each v[i].label is owned (malloc'ed) */
@@ -33,8 +34,5 @@ typedef bool (*ts_hidx_eq)(const void *ud, size_t a, size_t b);
  * idx after adding it; SIZE_MAX on allocation failure. */
 size_t ts_hidx_put(ts_hidx *x, uint64_t h, size_t idx, ts_hidx_eq eq, const void *ud);
 void ts_hidx_free(ts_hidx *x);
-/* FNV-1a 64 of n bytes, continuing from h (start with TS_FNV_BASIS). */
-#define TS_FNV_BASIS 0xcbf29ce484222325ULL
-uint64_t ts_fnv1a(uint64_t h, const void *p, size_t n);
 
 #endif

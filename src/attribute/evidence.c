@@ -42,11 +42,11 @@ static bool same_indicator(const void *ud, size_t i, size_t j)
 static bool indicator_seen(ts_hidx *seen, const ts_incident *inc, size_t i)
 {
     const ts_alert *a = inc->alerts[i];
-    uint64_t h = ts_fnv1a(TS_FNV_BASIS, &a->ioc_type, sizeof a->ioc_type);
-    h = ts_fnv1a(h, &a->actorset, sizeof a->actorset);
-    h = ts_fnv1a(h, &a->source, sizeof a->source);
+    uint64_t h = ts_hash(TS_HASH_SEED, &a->ioc_type, sizeof a->ioc_type);
+    h = ts_hash(h, &a->actorset, sizeof a->actorset);
+    h = ts_hash(h, &a->source, sizeof a->source);
     if (a->ioc_value)
-        h = ts_fnv1a(h, a->ioc_value, strlen(a->ioc_value));
+        h = ts_hash(h, a->ioc_value, strlen(a->ioc_value));
     return ts_hidx_put(seen, h, i, same_indicator, inc) != i;
 }
 

@@ -3,7 +3,6 @@
  * to where its operators sit. */
 #include "attribute/timezone.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,13 +57,8 @@ static bool parse_line(const char *line, ts_tz *z)
     }
     if (nf != 3 || fl[0] != 2 || fl[1] > 6)
         return false;
-    char num[8];
-    memcpy(num, f[1], fl[1]);
-    num[fl[1]] = '\0';
-    char *end;
-    errno = 0;
-    double h = strtod(num, &end);
-    if (errno || *end || !(h >= -12 && h <= 14)) /* also NaN */
+    double h;
+    if (!ts_parse_double(ts_str_make(f[1], fl[1]), &h) || !(h >= -12 && h <= 14))
         return false;
     memcpy(z->cc, f[0], 2);
     z->cc[2] = '\0';

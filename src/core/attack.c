@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
+
 #define TID_MAX 16 /* "T1234.567" and room to spare */
 
 typedef struct move {
@@ -65,14 +67,9 @@ tocsin_code ts_attack_map_load(const char *path, ts_attack_map **out, char *err,
             rc = TOCSIN_E_PARSE;
             break;
         }
-        if (m->n == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            move *nv = realloc(m->v, ncap * sizeof *nv);
-            if (!nv) {
-                rc = TOCSIN_E_NOMEM;
-                break;
-            }
-            m->v = nv, cap = ncap;
+        if (!ts_vec_grow(m->v, cap, m->n + 1, TS_VEC_NOCAP)) {
+            rc = TOCSIN_E_NOMEM;
+            break;
         }
         m->v[m->n++] = mv;
     }

@@ -3,18 +3,14 @@
 
 #include <stdlib.h>
 
+#include "core/vec.h"
+
 void ts_event_clear(ts_event *ev) { memset(ev, 0, sizeof *ev); }
 
 bool ts_fieldbuf_add(ts_fieldbuf *fb, ts_str key, ts_str val)
 {
-    if (fb->n == fb->cap) {
-        size_t cap = fb->cap ? fb->cap * 2 : 64;
-        ts_field *v = realloc(fb->v, cap * sizeof *v);
-        if (!v)
-            return false;
-        fb->v = v;
-        fb->cap = cap;
-    }
+    if (!ts_vec_grow(fb->v, fb->cap, fb->n + 1, TS_VEC_NOCAP))
+        return false;
     fb->v[fb->n++] = (ts_field){key, val};
     return true;
 }

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "core/json.h"
+#include "core/vec.h"
 
 #define RAW_CAP (256u << 10)   /* compressed bytes read per read(2) */
 #define BUF_INIT (512u << 10)  /* first size of the content buffer */
@@ -716,13 +717,8 @@ static char **list_dir(DIR *d, size_t *count)
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.')
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **nn = realloc(names, cap * sizeof *names);
-            if (!nn)
-                break;
-            names = nn;
-        }
+        if (!ts_vec_grow(names, cap, n + 1, TS_VEC_NOCAP))
+            break;
         if (!(names[n] = strdup(e->d_name)))
             break;
         n++;

@@ -1,6 +1,9 @@
 /* str.c: string views, bounded number and time parsing, UTF-8 validation. */
 #include "core/str.h"
 
+#include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -85,6 +88,62 @@ bool ts_parse_i64(ts_str s, int64_t *out)
     if (!ts_parse_u64(s, &v) || v > (uint64_t)INT64_MAX + neg)
         return false;
     *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+/* The "C" locale, made once: strtod_l reads with it, so a host program's setlocale() (a
+ * comma as the decimal mark) cannot change how a threshold or a log's number is read. */
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+static locale_t c_locale;
+static void c_locale_make(void) { c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
+
+static size_t digit_run(const char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n && p[i] >= '0' && p[i] <= '9')
+        i++;
+    return i;
+}
+
+bool ts_parse_double(ts_str s, double *out)
+{
+    char buf[128], *end;
+    size_t i = 0, whole, frac = 0;
+    if (s.n == 0 || s.n >= sizeof buf)
+        return false;
+    /* the grammar is checked here, so strtod's extras (spaces, hex, inf, nan) never pass */
+    if (s.p[0] == '-' || s.p[0] == '+')
+        i++;
+    whole = digit_run(s.p + i, s.n - i);
+    i += whole;
+    if (i < s.n && s.p[i] == '.') {
+        frac = digit_run(s.p + i + 1, s.n - i - 1);
+        i += 1 + frac;
+    }
+    if (whole + frac == 0)
+        return false;
+    if (i < s.n && (s.p[i] == 'e' || s.p[i] == 'E')) {
+        size_t j = i + 1;
+        if (j < s.n && (s.p[j] == '-' || s.p[j] == '+'))
+            j++;
+        size_t exp = digit_run(s.p + j, s.n - j);
+        if (exp == 0)
+            return false;
+        i = j + exp;
+    }
+    if (i != s.n)
+        return false;
+    pthread_once(&c_locale_once, c_locale_make);
+    if (!c_locale)
+        return false;
+    memcpy(buf, s.p, s.n);
+    buf[s.n] = 0;
+    errno = 0;
+    double v = strtod_l(buf, &end, c_locale);
+    /* ERANGE on underflow gives 0 or a subnormal: kept; on overflow, HUGE_VAL: refused */
+    if (end != buf + s.n || (errno == ERANGE && (v > 1 || v < -1)))
+        return false;
+    *out = v;
     return true;
 }
 

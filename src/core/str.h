@@ -36,6 +36,10 @@ bool ts_str_next_item(const char **p, ts_str *item);
  * Return false on empty input, junk or overflow. */
 bool ts_parse_u64(ts_str s, uint64_t *out);
 bool ts_parse_i64(ts_str s, int64_t *out);
+/* A decimal number ("-12", "3.5", ".5", "5.", "2.5e-3") whatever the locale: the point is
+ * the decimal mark even when LC_NUMERIC says a comma. The whole view must be the number: no
+ * white space, hex, "inf" or "nan". False on junk, on overflow and past 127 bytes. */
+bool ts_parse_double(ts_str s, double *out);
 /* "1521061200.123456" (seconds with up to 9 decimals) to nanoseconds. */
 bool ts_parse_epoch_ns(ts_str s, int64_t *out);
 /* RFC 3339 / ISO 8601 "2014-11-24T08:12:00.123Z", "+01:00" offsets, space for T, and

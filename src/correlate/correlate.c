@@ -14,6 +14,8 @@
 
 #include "attribute/attribute.h"
 #include "core/config.h"
+#include "core/hash.h"
+#include "core/vec.h"
 #include "correlate/binding.h"
 #include "correlate/entity.h"
 #include "detect/alert_util.h"
@@ -47,27 +49,7 @@ struct ts_correlator {
     size_t hub_users, outside_places, senders_per_domain; /* the [correlate] caps below */
 };
 
-/* FNV-1a 64: small, stable across runs and platforms, good enough for keys and ids. */
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-#define FNV_BASIS 0xcbf29ce484222325ULL
-
-static uint64_t fnv_str(uint64_t h, const char *s)
-{
-    static const char nul = '\0';
-    if (s)
-        h = fnv1a(h, s, strlen(s));
-    return fnv1a(h, &nul, 1); /* separator, so "ab"+"c" differs from "a"+"bc" */
-}
-
-static uint64_t alert_hash(const ts_alert *a) { return fnv_str(fnv_str(FNV_BASIS, a->detector), a->key); }
+static uint64_t alert_hash(const ts_alert *a) { return ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key); }
 
 static int strcmp0(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
 
@@ -92,25 +74,30 @@ ts_correlator *ts_correlator_new(int64_t window_ns)
     return c;
 }
 
-/* A [correlate] count, kept within 1..TS_CORRELATE_CAP_MAX (the bound keeps the sweeps'
- * tables on the stack); absent or 0: def. */
-static size_t cap_setting(const ts_config *cfg, const char *key, size_t def)
-{
-    double v = ts_config_num(cfg, "correlate", key, 0);
-    if (!(v >= 1))
-        return def;
-    return v > TS_CORRELATE_CAP_MAX ? TS_CORRELATE_CAP_MAX : (size_t)v;
-}
+typedef struct corr_settings {
+    double max_addresses, hub_users, outside_max_places, senders_per_domain;
+} corr_settings;
+
+/* The caps' upper bound keeps the sweeps' tables on the stack (TS_CORRELATE_CAP_MAX). */
+const ts_tunable ts_correlate_tunables[] = {
+    TS_TUNE(corr_settings, max_addresses, TS_TUNE_COUNT, TS_BINDINGS_MAX, 16, 1 << 26),
+    TS_TUNE(corr_settings, hub_users, TS_TUNE_COUNT, HUB_USERS, 1, TS_CORRELATE_CAP_MAX),
+    TS_TUNE(corr_settings, outside_max_places, TS_TUNE_COUNT, OUTSIDE_MAX_PLACES, 1, TS_CORRELATE_CAP_MAX),
+    TS_TUNE(corr_settings, senders_per_domain, TS_TUNE_COUNT, SENDERS_PER_DOMAIN, 1, TS_CORRELATE_CAP_MAX),
+    {0},
+};
 
 void ts_correlator_configure(ts_correlator *c, const ts_config *cfg)
 {
+    corr_settings k;
     if (!c)
         return;
-    size_t max_addresses = (size_t)ts_config_num(cfg, "correlate", "max_addresses", 0);
-    ts_bindings_limit(c->bind, max_addresses ? max_addresses : TS_BINDINGS_MAX);
-    c->hub_users = cap_setting(cfg, "hub_users", HUB_USERS);
-    c->outside_places = cap_setting(cfg, "outside_max_places", OUTSIDE_MAX_PLACES);
-    c->senders_per_domain = cap_setting(cfg, "senders_per_domain", SENDERS_PER_DOMAIN);
+    /* a bad value reads as its default here: ts_config_check refused it before any run */
+    ts_tune_read(cfg, "correlate", ts_correlate_tunables, &k);
+    ts_bindings_limit(c->bind, (size_t)k.max_addresses);
+    c->hub_users = (size_t)k.hub_users;
+    c->outside_places = (size_t)k.outside_max_places;
+    c->senders_per_domain = (size_t)k.senders_per_domain;
 }
 
 size_t ts_correlator_usage(const ts_correlator *c, ts_state_use *out, size_t n)
@@ -251,15 +238,9 @@ void ts_correlator_add(ts_correlator *c, ts_alert *a)
         ts_alert_free(a);
         return;
     }
-    if (c->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 64;
-        ts_alert **nv = realloc(c->v, nc * sizeof *nv);
-        if (!nv) {
-            ts_alert_free(a);
-            return;
-        }
-        c->v = nv;
-        c->cap = nc;
+    if (!ts_vec_grow(c->v, c->cap, c->n + 1, TS_VEC_NOCAP)) {
+        ts_alert_free(a);
+        return;
     }
     c->v[c->n++] = a;
     c->slots[i] = (uint32_t)c->n;
@@ -302,14 +283,8 @@ static bool ent_push(ent_list *l, const char *key, size_t len, size_t alert, int
 {
     if (len == 0)
         return true;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 256;
-        ent_ref *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return false;
-        l->v = nv;
-        l->cap = nc;
-    }
+    if (!ts_vec_grow(l->v, l->cap, l->n + 1, TS_VEC_NOCAP))
+        return false;
     char *k = malloc(len + 1);
     if (!k)
         return false;
@@ -444,7 +419,7 @@ static bool places_over(ts_alert *const *v, const ent_list *l, size_t i, size_t 
             kl = ts_entity_ip_key(&a->internal_ip, k, sizeof k);
         if (!kl)
             continue;
-        uint64_t h = fnv1a(FNV_BASIS, k, kl);
+        uint64_t h = ts_hash(TS_HASH_SEED, k, kl);
         size_t y = 0;
         while (y < n && seen[y] != h)
             y++;
@@ -463,7 +438,7 @@ static bool senders_over(ts_alert *const *v, const ent_list *l, size_t i, size_t
     size_t n = 0;
     for (size_t x = i; x < j; x++) {
         const char *from = v[l->v[x].alert]->remote_name;
-        uint64_t h = fnv_str(FNV_BASIS, from);
+        uint64_t h = ts_hash_str(TS_HASH_SEED, from);
         size_t y = 0;
         while (y < n && seen[y] != h)
             y++;
@@ -510,14 +485,8 @@ static void why_push(why_list *w, size_t alert, const char *key)
     for (size_t i = w->n; i > 0 && i + 8 > w->n; i--) /* the same key just before: once */
         if (w->v[i - 1].key == key || strcmp(w->v[i - 1].key, key) == 0)
             return;
-    if (w->n == w->cap) {
-        size_t nc = w->cap ? w->cap * 2 : 32;
-        join_why *nv = realloc(w->v, nc * sizeof *nv);
-        if (!nv)
-            return; /* out of memory: the join stands, its reason is lost */
-        w->v = nv;
-        w->cap = nc;
-    }
+    if (!ts_vec_grow(w->v, w->cap, w->n + 1, TS_VEC_NOCAP))
+        return; /* out of memory: the join stands, its reason is lost */
     w->v[w->n++] = (join_why){alert, key};
 }
 
@@ -591,14 +560,8 @@ static bool name_push(ent_name **v, size_t *n, size_t *cap, const char *key, siz
 {
     if (!klen || !name)
         return true;
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        ent_name *nv = realloc(*v, nc * sizeof *nv);
-        if (!nv)
-            return false;
-        *v = nv;
-        *cap = nc;
-    }
+    if (!ts_vec_grow(*v, *cap, *n + 1, TS_VEC_NOCAP))
+        return false;
     ent_name e = {strdup(key), strdup(name), seq, key[0] == 'h'};
     if (!e.key || !e.name) {
         free(e.key);
@@ -694,7 +657,7 @@ static void incident_id(ts_incident *inc)
     const ts_alert *a = inc->alerts[0];
     char line[24];
     snprintf(line, sizeof line, "%llu", (unsigned long long)a->line);
-    uint64_t h = fnv_str(fnv_str(fnv_str(fnv_str(FNV_BASIS, a->detector), a->key), a->file), line);
+    uint64_t h = ts_hash_str(ts_hash_str(ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key), a->file), line);
     snprintf(inc->id, sizeof inc->id, "INC-%016llx", (unsigned long long)h);
 }
 

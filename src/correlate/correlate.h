@@ -45,12 +45,13 @@ typedef struct ts_correlator ts_correlator;
 /* window_ns: how far apart two alerts on one entity may be and still join (0: 7 days). */
 ts_correlator *ts_correlator_new(int64_t window_ns);
 void ts_correlator_free(ts_correlator *c);
-struct ts_config;
-/* Takes the [correlate] settings of cfg (data/detect.conf): max_addresses, the internal
- * addresses bound to host names (see observe; the ones seen longest ago forgotten first),
- * and the caps past which a host or an outside address, domain or sender domain joins
- * nothing (hub_users, outside_max_places, senders_per_domain). Absent ones keep defaults. */
-void ts_correlator_configure(ts_correlator *c, const struct ts_config *cfg);
+/* The [correlate] tunables (core/config.h): max_addresses, the internal addresses bound to
+ * host names (see observe; the ones seen longest ago forgotten first), and the caps past
+ * which a host or an outside address, domain or sender domain joins nothing (hub_users,
+ * outside_max_places, senders_per_domain). configure takes them from cfg (NULL: the
+ * defaults). */
+extern const ts_tunable ts_correlate_tunables[];
+void ts_correlator_configure(ts_correlator *c, const ts_config *cfg);
 /* The bounded tables it keeps while the run lasts (the address bindings): fills at most n
  * of out, returns how many there are. The aggregated alerts are not among them: they are
  * the run's output, one per detector and key, and are never dropped. */

@@ -42,8 +42,10 @@
 #include <strings.h>
 
 #include "core/event.h"
+#include "core/hash.h"
 #include "core/ip.h"
 #include "core/str.h"
+#include "core/vec.h"
 
 #define NS_HOUR 3600000000000LL
 #define NS_DAY (24 * NS_HOUR)
@@ -87,23 +89,11 @@ struct ts_routine {
     int32_t newest_day;
     uint64_t forgotten;
     named *names;
-    size_t n_names;
+    size_t n_names, cap_names;
     candidate *cand; /* CANDIDATES slots: sweeps */
     candidate *dest; /* CANDIDATES slots: outside destinations */
     char *popular_detectors; /* comma-separated */
 };
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 0x100000001b3ULL;
-    return h;
-}
-
-static uint64_t fnv_str(uint64_t h, const char *s) { return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1); }
-
-#define FNV0 0xcbf29ce484222325ULL
 
 /* ---- the named sources ----------------------------------------------------------------- */
 
@@ -118,8 +108,7 @@ static char *dup_n(const char *p, size_t n)
 }
 
 /* "MATCH<TAB>KIND<TAB>REASON" lines; '#' comments. */
-static int load_names(ts_routine *r, const char *path,
-                      void (*diag)(void *ud, const char *file, unsigned line, const char *msg), void *ud)
+static int load_names(ts_routine *r, const char *path, ts_diag_fn diag, void *ud)
 {
     FILE *f = fopen(path, "r");
     if (!f)
@@ -135,16 +124,13 @@ static int load_names(ts_routine *r, const char *path,
             continue;
         char *t1 = memchr(line, '\t', len), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
         if (!t1 || !t2 || t1 == line || t2 == t1 + 1 || !t2[1]) {
-            if (diag)
-                diag(ud, path, no, "a routine source is MATCH<TAB>KIND<TAB>REASON; line skipped");
+            ts_diag_say(diag, ud, path, no, 0, TOCSIN_E_PARSE, "a routine source is MATCH<TAB>KIND<TAB>REASON; line skipped");
             continue;
         }
-        named *nv = realloc(r->names, (r->n_names + 1) * sizeof *nv);
-        if (!nv) {
+        if (!ts_vec_grow(r->names, r->cap_names, r->n_names + 1, TS_VEC_NOCAP)) {
             oom = 1;
             break;
         }
-        r->names = nv;
         named *e = &r->names[r->n_names];
         memset(e, 0, sizeof *e);
         if (!ts_cidr_parse(ts_str_make(line, (size_t)(t1 - line)), &e->net, &e->prefix))
@@ -182,34 +168,45 @@ static const named *named_source(const ts_routine *r, const ts_ip *ip, const cha
 
 /* ---- set-up ------------------------------------------------------------------------------ */
 
-static uint32_t conf_u(const ts_config *c, const char *key, double def, double lo, double hi)
-{
-    double v = ts_config_num(c, "routine", key, def);
-    return (uint32_t)(v < lo ? lo : v > hi ? hi : v);
-}
+typedef struct routine_settings {
+    double min_hosts, min_floor, min_share, min_occasions, horizon, max_cells;
+    const char *sources, *popular_detectors;
+} routine_settings;
 
-ts_routine *ts_routine_new(const ts_config *c, const char *data_dir,
-                           void (*diag)(void *ud, const char *file, unsigned line, const char *msg), void *ud)
+const ts_tunable ts_routine_tunables[] = {
+    TS_TUNE(routine_settings, min_hosts, TS_TUNE_COUNT, 20, 2, 1000),
+    TS_TUNE(routine_settings, min_floor, TS_TUNE_COUNT, 5, 2, 1000),
+    TS_TUNE(routine_settings, min_share, TS_TUNE_NUM, 0.25, 0.01, 1),
+    TS_TUNE(routine_settings, min_occasions, TS_TUNE_COUNT, 3, 1, 60),
+    TS_TUNE(routine_settings, horizon, TS_TUNE_SECONDS, 56 * 86400.0, 86400, 366 * 86400.0),
+    TS_TUNE(routine_settings, max_cells, TS_TUNE_COUNT, 65536, 1024, 1 << 24),
+    TS_TUNE_STR(routine_settings, sources, NULL),
+    TS_TUNE_STR(routine_settings, popular_detectors, "beacon"),
+    {0},
+};
+
+ts_routine *ts_routine_new(const ts_config *c, const char *data_dir, ts_diag_fn diag, void *ud)
 {
     ts_routine *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->min_hosts = conf_u(c, "min_hosts", 20, 2, 1000);
-    r->min_floor = conf_u(c, "min_floor", 5, 2, 1000);
-    double share = ts_config_num(c, "routine", "min_share", 0.25);
-    r->min_share = share < 0.01 ? 0.01 : share > 1 ? 1 : share;
-    const char *pd = ts_config_get(c, "routine", "popular_detectors");
+    routine_settings k;
+    /* a value out of bounds keeps its default: the session refused it at open */
+    (void)ts_tune_read(c, "routine", ts_routine_tunables, &k);
+    r->min_hosts = (uint32_t)k.min_hosts;
+    r->min_floor = (uint32_t)k.min_floor;
+    r->min_share = k.min_share;
     r->cand = calloc(CANDIDATES, sizeof *r->cand);
     r->dest = calloc(CANDIDATES, sizeof *r->dest);
-    r->popular_detectors = strdup(pd ? pd : "beacon");
+    r->popular_detectors = strdup(k.popular_detectors);
     if (!r->cand || !r->dest || !r->popular_detectors) {
         ts_routine_free(r);
         return NULL;
     }
-    r->min_occasions = conf_u(c, "min_occasions", 3, 1, 60);
-    r->horizon_days = (uint32_t)(conf_u(c, "horizon", 56 * 86400.0, 86400, 366 * 86400.0) / 86400);
-    r->max_cells = conf_u(c, "max_cells", 65536, 1024, 1 << 24);
-    const char *path = ts_config_get(c, "routine", "sources");
+    r->min_occasions = (uint32_t)k.min_occasions;
+    r->horizon_days = (uint32_t)(k.horizon / 86400);
+    r->max_cells = (size_t)k.max_cells;
+    const char *path = k.sources;
     char buf[4096];
     if (!path && data_dir) {
         snprintf(buf, sizeof buf, "%s/routine/sources.tsv", data_dir);
@@ -240,7 +237,7 @@ void ts_routine_free(ts_routine *r)
 
 static size_t slot_of(const ts_routine *r, uint64_t src, uint64_t beh, int32_t day)
 {
-    uint64_t h = fnv(fnv(fnv(FNV0, &src, 8), &beh, 8), &day, 4);
+    uint64_t h = ts_hash(ts_hash(ts_hash(TS_HASH_SEED, &src, 8), &beh, 8), &day, 4);
     size_t i = (size_t)h & (r->cap - 1);
     while (r->cells[i].src && !(r->cells[i].src == src && r->cells[i].beh == beh && r->cells[i].day == day))
         i = (i + 1) & (r->cap - 1);
@@ -342,9 +339,9 @@ static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
 
 static uint64_t behaviour(const ts_alert *a)
 {
-    uint64_t h = fnv_str(fnv_str(FNV0, a->detector), a->techniques);
+    uint64_t h = ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->techniques);
     uint8_t d = (uint8_t)a->direction;
-    return fnv(h, &d, 1);
+    return ts_hash(h, &d, 1);
 }
 
 /* The same by technique family (T1110.001 and T1110.003 are both T1110): what a sweeper's
@@ -352,15 +349,15 @@ static uint64_t behaviour(const ts_alert *a)
  * one account, spraying many) changes from week to week with what answers. */
 static uint64_t family(const ts_alert *a)
 {
-    uint64_t h = fnv_str(FNV0 ^ 0x46414d, a->detector);
+    uint64_t h = ts_hash_str(TS_HASH_SEED ^ 0x46414d, a->detector);
     for (const char *t = a->techniques; t && *t;) {
         size_t n = strcspn(t, ",."), all = strcspn(t, ",");
-        h = fnv(h, t, n);
-        h = fnv(h, ",", 1);
+        h = ts_hash(h, t, n);
+        h = ts_hash(h, ",", 1);
         t += all + (t[all] == ',');
     }
     uint8_t d = (uint8_t)a->direction;
-    return fnv(h, &d, 1);
+    return ts_hash(h, &d, 1);
 }
 
 /* The candidate sources of a (at most two), with their targets. */
@@ -405,7 +402,7 @@ static size_t sides(const ts_alert *a, side out[2])
     /* The side is part of the identity: a detector always puts its actor on the same side,
        so the deployment server's targets, seen on the other side, learn nothing from it. */
     for (size_t i = 0; i < n; i++)
-        out[i].src = fnv_str(fnv(FNV0, &out[i].remote, 1), out[i].name) | 1; /* 0 marks an empty cell */
+        out[i].src = ts_hash_str(ts_hash(TS_HASH_SEED, &out[i].remote, 1), out[i].name) | 1; /* 0 marks an empty cell */
     return n;
 }
 
@@ -427,7 +424,7 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
             cell *c = put(r, s[i].src, beh[b], day);
             if (!c)
                 return;
-            mark_target(c->sketch, fnv_str(FNV0, s[i].target));
+            mark_target(c->sketch, ts_hash_str(TS_HASH_SEED, s[i].target));
             c->hours |= 1u << hour;
         }
 }
@@ -441,23 +438,19 @@ static bool inside(const ts_ip *ip, const ts_geo *g)
     return (g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_internal_default(ip);
 }
 
-static uint64_t ip_hash(uint64_t seed, const ts_ip *ip) { return fnv(fnv(seed, &ip->v, 1), ip->b, sizeof ip->b); }
+static uint64_t ip_hash(uint64_t seed, const ts_ip *ip) { return ts_hash(ts_hash(seed, &ip->v, 1), ip->b, sizeof ip->b); }
 
-static uint64_t sweep_src(const ts_ip *ip) { return ip_hash(FNV0 ^ 0x5357, ip) | 1; }
+static uint64_t sweep_src(const ts_ip *ip) { return ip_hash(TS_HASH_SEED ^ 0x5357, ip) | 1; }
 
-static uint64_t dest_ip(const ts_ip *ip) { return ip_hash(FNV0 ^ 0x504f50, ip) | 1; }
+static uint64_t dest_ip(const ts_ip *ip) { return ip_hash(TS_HASH_SEED ^ 0x504f50, ip) | 1; }
 
 /* A destination name, case-blind, without a trailing dot. */
 static uint64_t dest_name(const char *p, size_t n)
 {
-    uint64_t h = FNV0 ^ 0x4e414d45;
+    uint64_t h = TS_HASH_SEED ^ 0x4e414d45;
     while (n && p[n - 1] == '.')
         n--;
-    for (size_t i = 0; i < n; i++) {
-        char ch = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
-        h = (h ^ (unsigned char)ch) * 0x100000001b3ULL;
-    }
-    return h | 1;
+    return ts_hash_fold(h, p, n) | 1;
 }
 
 static void estate_add(ts_routine *r, uint64_t src, int32_t day, uint64_t target)
@@ -518,12 +511,12 @@ void ts_routine_event(ts_routine *r, const ts_event *ev)
             char ch = ev->host.p[n];
             low[n++] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
         }
-        estate_add(r, 3, day, fnv(FNV0, low, n));
+        estate_add(r, 3, day, ts_hash(TS_HASH_SEED, low, n));
     }
     if (!inside(&ev->src_ip, &ev->src_geo) || !ev->dst_ip.v)
         return;
     unsigned hour = (unsigned)(floor_div(ev->ts_ns, NS_HOUR) % 24);
-    uint64_t src = ip_hash(FNV0, &ev->src_ip);
+    uint64_t src = ip_hash(TS_HASH_SEED, &ev->src_ip);
     /* Who goes where: names wherever they are asked (the DNS resolver and the web proxy are
        inside), outside addresses as they are reached. */
     if (ev->domain.n)
@@ -534,7 +527,7 @@ void ts_routine_event(ts_routine *r, const ts_event *ev)
     }
     if (!(ev->type & TS_TYPE_CONNECTION))
         return;
-    uint64_t dst = ip_hash(FNV0, &ev->dst_ip);
+    uint64_t dst = ip_hash(TS_HASH_SEED, &ev->dst_ip);
     estate_add(r, 1, day, dst);
     estate_add(r, 1, day, src);
     count_add(r, r->cand, BEH_SWEEP, sweep_src(&ev->src_ip), day, hour, dst);

@@ -14,11 +14,13 @@
 
 typedef struct ts_routine ts_routine;
 
+/* The [routine] tunables (core/config.h). */
+extern const ts_tunable ts_routine_tunables[];
 /* Thresholds from c's [routine] section (NULL: the defaults); the named sources from its
  * `sources` file, else data_dir/routine/sources.tsv (absent: none). A bad line of that file
  * goes to diag (file, line, message) and is skipped. NULL when out of memory. */
 ts_routine *ts_routine_new(const ts_config *c, const char *data_dir,
-                           void (*diag)(void *ud, const char *file, unsigned line, const char *msg), void *ud);
+                           ts_diag_fn diag, void *ud);
 void ts_routine_free(ts_routine *r);
 
 /* Learns from one alert as a detector emitted it (before repeats aggregate, so its first_ns

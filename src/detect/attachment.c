@@ -38,22 +38,33 @@ typedef struct at_state {
     bl_map hosts; /* host -> arrival (saved) */
 } at_state;
 
-static const char *conf(const ts_config *c, const char *key)
-{
-    const char *v = ts_config_get(c, SEC, key);
-    return v ? v : "";
-}
+typedef struct at_settings {
+    double window, max_hosts;
+    const char *image_extensions, *system_drives, *archive_markers, *installed_paths;
+} at_settings;
+
+static const ts_tunable at_tunables[] = {
+    TS_TUNE_STR(at_settings, image_extensions, NULL),
+    TS_TUNE_STR(at_settings, system_drives, NULL),
+    TS_TUNE_STR(at_settings, archive_markers, NULL),
+    TS_TUNE_STR(at_settings, installed_paths, NULL),
+    TS_TUNE(at_settings, window, TS_TUNE_SECONDS, 7200, 60, 2592000),
+    TS_TUNE(at_settings, max_hosts, TS_TUNE_COUNT, 100000, 16, 1e+08),
+    {0},
+};
 
 static tocsin_code at_init(void *state, const ts_detect_ctx *ctx)
 {
     at_state *st = state;
-    const ts_config *c = ctx->config;
-    st->image_extensions = conf(c, "image_extensions");
-    st->system_drives = conf(c, "system_drives");
-    st->archive_markers = conf(c, "archive_markers");
-    st->installed_paths = conf(c, "installed_paths");
-    st->window_ns = (int64_t)(bl_conf(c, SEC, "window", 7200) * BL_NS);
-    bl_map_init(&st->hosts, sizeof(arrival), (size_t)bl_conf(c, SEC, "max_hosts", 100000));
+    at_settings k;
+    if (!ts_tune_read(ctx->config, SEC, at_tunables, &k))
+        return TOCSIN_E_ARG;
+    st->image_extensions = (k.image_extensions ? k.image_extensions : "");
+    st->system_drives = (k.system_drives ? k.system_drives : "");
+    st->archive_markers = (k.archive_markers ? k.archive_markers : "");
+    st->installed_paths = (k.installed_paths ? k.installed_paths : "");
+    st->window_ns = (int64_t)(k.window * BL_NS);
+    bl_map_init(&st->hosts, sizeof(arrival), (size_t)k.max_hosts);
     return TOCSIN_OK;
 }
 
@@ -228,6 +239,7 @@ static size_t at_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_attachment = {
     .name = DET,
+    .tunables = at_tunables,
     .summary = "programs started from inside a disk image or archive a user opened",
     .state_size = sizeof(at_state),
     .init = at_init,

@@ -4,24 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
+#include "core/vec.h"
 #include "detect/detect.h"
 
 uint64_t bl_hash(ts_str s, uint64_t seed)
 {
-    uint64_t h = seed;
-    for (size_t i = 0; i < s.n; i++) {
-        unsigned char c = (unsigned char)s.p[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
-        h = (h ^ c) * 0x100000001b3ULL;
-    }
+    uint64_t h = ts_hash_fold(seed, s.p, s.n);
     return h ? h : 1;
 }
 
 uint64_t bl_hash_u64(uint64_t h, uint64_t v)
 {
+    unsigned char le[8]; /* least significant byte first on any host: saved keys stay valid */
     for (int i = 0; i < 8; i++)
-        h = (h ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ULL;
+        le[i] = (unsigned char)(v >> (8 * i));
+    h = ts_hash(h, le, sizeof le);
     return h ? h : 1;
 }
 
@@ -264,17 +262,9 @@ void bl_put(bl_buf *b, const void *p, size_t n)
 {
     if (b->fail)
         return;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n)
-            cap *= 2;
-        uint8_t *q = realloc(b->p, cap);
-        if (!q) {
-            b->fail = true;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
+    if (!ts_vec_grow(b->p, b->cap, b->n + n, TS_VEC_NOCAP)) {
+        b->fail = true;
+        return;
     }
     memcpy(b->p + b->n, p, n);
     b->n += n;
@@ -345,12 +335,6 @@ void bl_get_map(bl_rd *r, bl_map *m)
         }
         bl_get(r, v, m->vsize);
     }
-}
-
-double bl_conf(const ts_config *c, const char *section, const char *key, double def)
-{
-    double v = ts_config_num(c, section, key, def);
-    return v >= 0 ? v : def;
 }
 
 int bl_hour(int64_t ts_ns)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/hash.h"
 #include "core/str.h"
 #include "tocsin.h"
 
@@ -16,7 +17,7 @@
 
 /* 64-bit FNV-1a of s, ASCII case folded (account and host names compare case-blind on
  * Windows), continued from seed (use BL_SEED to start). Never 0: 0 marks an empty slot. */
-#define BL_SEED 0xcbf29ce484222325ULL
+#define BL_SEED TS_HASH_SEED
 uint64_t bl_hash(ts_str s, uint64_t seed);
 /* An address's hash (no formatting: cheap enough for every event). */
 struct ts_ip;
@@ -109,9 +110,6 @@ uint64_t bl_get_u64(bl_rd *r);
  * are taken as they were saved; a size mismatch or a short blob sets r->fail. */
 void bl_get_map(bl_rd *r, bl_map *m);
 
-/* A tunable from ctx->config's section, or def (config may be NULL). Negative values and
- * non-numbers give def. */
-double bl_conf(const ts_config *c, const char *section, const char *key, double def);
 
 /* Hour of the day (0..23, UTC) of a time in ns. */
 int bl_hour(int64_t ts_ns);

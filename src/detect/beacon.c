@@ -165,30 +165,64 @@ static size_t pow2_at_least(size_t n)
     return p;
 }
 
+/* Tunables: the [beacon] section of data/detect.conf. */
+typedef struct beacon_settings {
+    double min_connections, threshold, window, long_window, max_pairs, max_samples,
+           max_connections, join_cache, dur_min_hours, dur_ideal_hours, gap_factor, gap_min,
+           burst_share_max, burst_ratio, fast_min_connections, fast_window, fast_min_interval,
+           fast_max_interval, fast_threshold;
+} beacon_settings;
+
+static const ts_tunable beacon_tunables[] = {
+    TS_TUNE(beacon_settings, min_connections, TS_TUNE_COUNT, 20, 4, 1e6),
+    TS_TUNE(beacon_settings, threshold, TS_TUNE_NUM, 0.8, 0.01, 1),
+    TS_TUNE(beacon_settings, window, TS_TUNE_SECONDS, 86400, 0, 31 * 86400.0),
+    TS_TUNE(beacon_settings, long_window, TS_TUNE_SECONDS, 30 * 86400, 0, 92 * 86400.0),
+    TS_TUNE(beacon_settings, max_pairs, TS_TUNE_COUNT, 100000, 16, 1e7),
+    TS_TUNE(beacon_settings, max_samples, TS_TUNE_COUNT, 4096, 4, 1e6),
+    TS_TUNE(beacon_settings, max_connections, TS_TUNE_COUNT, 8e6, 1024, 1e10),
+    TS_TUNE(beacon_settings, join_cache, TS_TUNE_COUNT, 65536, 16, 1e8),
+    TS_TUNE(beacon_settings, dur_min_hours, TS_TUNE_NUM, 6, 0, 8760),
+    TS_TUNE(beacon_settings, dur_ideal_hours, TS_TUNE_NUM, 12, 1, 8760),
+    TS_TUNE(beacon_settings, gap_factor, TS_TUNE_NUM, 4, 2, 1000),
+    TS_TUNE(beacon_settings, gap_min, TS_TUNE_SECONDS, 7200, 60, 30 * 86400.0),
+    TS_TUNE(beacon_settings, burst_share_max, TS_TUNE_NUM, 0.75, 0, 0.99),
+    TS_TUNE(beacon_settings, burst_ratio, TS_TUNE_NUM, 0.1, 0.001, 0.999),
+    TS_TUNE(beacon_settings, fast_min_connections, TS_TUNE_COUNT, 30, 0, 100000),
+    TS_TUNE(beacon_settings, fast_window, TS_TUNE_SECONDS, 3600, 60, 30 * 86400.0),
+    TS_TUNE(beacon_settings, fast_min_interval, TS_TUNE_SECONDS, 1, 0, 86400),
+    TS_TUNE(beacon_settings, fast_max_interval, TS_TUNE_SECONDS, 60, 0.001, 86400),
+    TS_TUNE(beacon_settings, fast_threshold, TS_TUNE_NUM, 0.85, 0.01, 1),
+    {0},
+};
+
 static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
 {
     beacon_state *st = state;
     const ts_config *c = ctx ? ctx->config : NULL;
-    double min_conn = ts_config_num(c, "beacon", "min_connections", 20);
-    double thr = ts_config_num(c, "beacon", "threshold", 0.8);
-    double window = ts_config_num(c, "beacon", "window", 86400);
-    double long_window = ts_config_num(c, "beacon", "long_window", 30 * 86400);
-    double max_pairs = ts_config_num(c, "beacon", "max_pairs", 100000);
-    double max_samples = ts_config_num(c, "beacon", "max_samples", 4096);
-    double max_conns = ts_config_num(c, "beacon", "max_connections", 8e6);
-    double join = ts_config_num(c, "beacon", "join_cache", 65536);
-    st->params.dur_min_hours = ts_config_num(c, "beacon", "dur_min_hours", 6);
-    st->params.dur_ideal_hours = ts_config_num(c, "beacon", "dur_ideal_hours", 12);
+    beacon_settings tune;
+    if (!ts_tune_read(c, "beacon", beacon_tunables, &tune))
+        return TOCSIN_E_ARG;
+    double min_conn = tune.min_connections;
+    double thr = tune.threshold;
+    double window = tune.window;
+    double long_window = tune.long_window;
+    double max_pairs = tune.max_pairs;
+    double max_samples = tune.max_samples;
+    double max_conns = tune.max_connections;
+    double join = tune.join_cache;
+    st->params.dur_min_hours = tune.dur_min_hours;
+    st->params.dur_ideal_hours = tune.dur_ideal_hours;
     bc_params *bp = &st->params;
-    bp->gap_factor = ts_config_num(c, "beacon", "gap_factor", 4);
-    bp->gap_min_s = ts_config_num(c, "beacon", "gap_min", 7200);
-    bp->burst_share_max = ts_config_num(c, "beacon", "burst_share_max", 0.75);
-    bp->burst_ratio = ts_config_num(c, "beacon", "burst_ratio", 0.1);
-    bp->fast_min = ts_config_num(c, "beacon", "fast_min_connections", 30);
-    bp->fast_window_s = ts_config_num(c, "beacon", "fast_window", 3600);
-    bp->fast_min_interval_s = ts_config_num(c, "beacon", "fast_min_interval", 1);
-    bp->fast_max_interval_s = ts_config_num(c, "beacon", "fast_max_interval", 60);
-    double fast_thr = ts_config_num(c, "beacon", "fast_threshold", 0.85);
+    bp->gap_factor = tune.gap_factor;
+    bp->gap_min_s = tune.gap_min;
+    bp->burst_share_max = tune.burst_share_max;
+    bp->burst_ratio = tune.burst_ratio;
+    bp->fast_min = tune.fast_min_connections;
+    bp->fast_window_s = tune.fast_window;
+    bp->fast_min_interval_s = tune.fast_min_interval;
+    bp->fast_max_interval_s = tune.fast_max_interval;
+    double fast_thr = tune.fast_threshold;
     if (!(bp->gap_factor >= 2 && bp->gap_factor <= 1000) || !(bp->gap_min_s >= 60) ||
         !(bp->burst_share_max >= 0 && bp->burst_share_max < 1) || !(bp->burst_ratio > 0 && bp->burst_ratio < 1) ||
         !(bp->fast_min == 0 || (bp->fast_min >= 8 && bp->fast_min <= 1e5)) || !(bp->fast_window_s >= 60) ||
@@ -975,6 +1009,7 @@ static size_t beacon_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_beacon = {
     .name = "beacon",
+    .tunables = beacon_tunables,
     .summary = "internal hosts calling one destination at regular intervals with regular sizes (command and "
                "control)",
     .state_size = sizeof(beacon_state),

@@ -7,18 +7,11 @@
 #include <stdint.h>
 
 #include "core/event.h"
+#include "core/hash.h"
 
-/* FNV-1a over n bytes, continuing from h (start with BH_SEED). */
-#define BH_SEED 14695981039346656037ULL
-static inline uint64_t bh_hash(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
+/* The core hash (core/hash.h) under the names the behavioural detectors use. */
+#define BH_SEED TS_HASH_SEED
+static inline uint64_t bh_hash(uint64_t h, const void *p, size_t n) { return ts_hash(h, p, n); }
 
 /* A final mix so that the low bits of a hash serve as a table index. */
 static inline uint64_t bh_mix(uint64_t h)

@@ -70,16 +70,38 @@ static tocsin_code load_tools(bursts_state *st, const char *path)
     return rc;
 }
 
+/* Tunables: the [bursts] section of data/detect.conf. */
+typedef struct bursts_settings {
+    double window, kerberoast_services, enum_accounts, spray_accounts, explicit_accounts,
+           discovery_tools, max_actors;
+    const char *recon_tools;
+} bursts_settings;
+
+static const ts_tunable bursts_tunables[] = {
+    TS_TUNE(bursts_settings, window, TS_TUNE_SECONDS, 600, 1, 30 * 86400.0),
+    TS_TUNE(bursts_settings, kerberoast_services, TS_TUNE_COUNT, 5, 2, 96),
+    TS_TUNE(bursts_settings, enum_accounts, TS_TUNE_COUNT, 10, 2, 96),
+    TS_TUNE(bursts_settings, spray_accounts, TS_TUNE_COUNT, 10, 2, 96),
+    TS_TUNE(bursts_settings, explicit_accounts, TS_TUNE_COUNT, 5, 2, 96),
+    TS_TUNE(bursts_settings, discovery_tools, TS_TUNE_COUNT, 4, 2, 96),
+    TS_TUNE_STR(bursts_settings, recon_tools, NULL),
+    TS_TUNE(bursts_settings, max_actors, TS_TUNE_COUNT, 100000, 16, 1e8),
+    {0},
+};
+
 static tocsin_code bursts_init(void *state, const ts_detect_ctx *ctx)
 {
     bursts_state *st = state;
     const ts_config *c = ctx->config;
-    st->window_ns = (int64_t)(bl_conf(c, SEC, "window", 600) * BL_NS);
-    st->kerberoast_services = (uint32_t)bl_conf(c, SEC, "kerberoast_services", 5);
-    st->enum_accounts = (uint32_t)bl_conf(c, SEC, "enum_accounts", 10);
-    st->spray_accounts = (uint32_t)bl_conf(c, SEC, "spray_accounts", 10);
-    st->explicit_accounts = (uint32_t)bl_conf(c, SEC, "explicit_accounts", 5);
-    st->discovery_tools = (uint32_t)bl_conf(c, SEC, "discovery_tools", 4);
+    bursts_settings tune;
+    if (!ts_tune_read(c, SEC, bursts_tunables, &tune))
+        return TOCSIN_E_ARG;
+    st->window_ns = (int64_t)(tune.window * BL_NS);
+    st->kerberoast_services = (uint32_t)tune.kerberoast_services;
+    st->enum_accounts = (uint32_t)tune.enum_accounts;
+    st->spray_accounts = (uint32_t)tune.spray_accounts;
+    st->explicit_accounts = (uint32_t)tune.explicit_accounts;
+    st->discovery_tools = (uint32_t)tune.discovery_tools;
     uint32_t lim[] = {st->kerberoast_services, st->enum_accounts, st->spray_accounts, st->explicit_accounts,
                       st->discovery_tools};
     for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
@@ -88,7 +110,7 @@ static tocsin_code bursts_init(void *state, const ts_detect_ctx *ctx)
     if (st->window_ns <= 0)
         return TOCSIN_E_ARG;
     char path[1024];
-    const char *table = ts_config_get(c, SEC, "recon_tools");
+    const char *table = tune.recon_tools;
     if (table)
         snprintf(path, sizeof path, "%s", table);
     else
@@ -100,7 +122,7 @@ static tocsin_code bursts_init(void *state, const ts_detect_ctx *ctx)
                                     : "a row is not 'program<TAB>techniques'; the rest is ignored");
     if (rc == TOCSIN_E_NOMEM)
         return rc;
-    bl_map_init(&st->windows, sizeof(window), (size_t)bl_conf(c, SEC, "max_actors", 100000));
+    bl_map_init(&st->windows, sizeof(window), (size_t)tune.max_actors);
     return TOCSIN_OK;
 }
 
@@ -270,6 +292,7 @@ static void bursts_event(void *state, const ts_event *ev, const ts_alert_sink *o
 
 const ts_detector ts_detector_bursts = {
     .name = DET,
+    .tunables = bursts_tunables,
     .summary = "many acts by one actor within minutes: Kerberoasting, Kerberos enumeration and spraying, discovery",
     .state_size = sizeof(bursts_state),
     .init = bursts_init,

@@ -44,30 +44,49 @@ typedef struct cl_state {
     bl_map files;    /* (host, path) -> file_rec (saved) */
 } cl_state;
 
-static const char *conf(const ts_config *c, const char *key)
-{
-    const char *v = ts_config_get(c, SEC, key);
-    return v ? v : "";
-}
+typedef struct cl_settings {
+    double timestomp_back, service_life, staged_age, max_services, max_files;
+    const char *log_providers, *timestomp_extensions, *timestomp_ok, *timestomp_shells, *installed_paths, *staged_extensions, *deleters, *tools, *writers_ok;
+} cl_settings;
+
+static const ts_tunable cl_tunables[] = {
+    TS_TUNE_STR(cl_settings, log_providers, NULL),
+    TS_TUNE_STR(cl_settings, timestomp_extensions, NULL),
+    TS_TUNE_STR(cl_settings, timestomp_ok, NULL),
+    TS_TUNE_STR(cl_settings, timestomp_shells, NULL),
+    TS_TUNE_STR(cl_settings, installed_paths, NULL),
+    TS_TUNE_STR(cl_settings, staged_extensions, NULL),
+    TS_TUNE_STR(cl_settings, deleters, NULL),
+    TS_TUNE_STR(cl_settings, tools, NULL),
+    TS_TUNE_STR(cl_settings, writers_ok, NULL),
+    TS_TUNE(cl_settings, timestomp_back, TS_TUNE_SECONDS, 86400, 1, 31536000),
+    TS_TUNE(cl_settings, service_life, TS_TUNE_SECONDS, 86400, 1, 31536000),
+    TS_TUNE(cl_settings, staged_age, TS_TUNE_SECONDS, 604800, 1, 31536000),
+    TS_TUNE(cl_settings, max_services, TS_TUNE_COUNT, 10000, 16, 1e+08),
+    TS_TUNE(cl_settings, max_files, TS_TUNE_COUNT, 100000, 16, 1e+08),
+    {0},
+};
 
 static tocsin_code cl_init(void *state, const ts_detect_ctx *ctx)
 {
     cl_state *st = state;
-    const ts_config *c = ctx->config;
-    st->log_providers = conf(c, "log_providers");
-    st->stomp_extensions = conf(c, "timestomp_extensions");
-    st->stomp_ok = conf(c, "timestomp_ok");
-    st->stomp_shells = conf(c, "timestomp_shells");
-    st->installed_paths = conf(c, "installed_paths");
-    st->staged_extensions = conf(c, "staged_extensions");
-    st->deleters = conf(c, "deleters");
-    st->tools = conf(c, "tools");
-    st->writers_ok = conf(c, "writers_ok");
-    st->stomp_back_ns = (int64_t)(bl_conf(c, SEC, "timestomp_back", 86400) * BL_NS);
-    st->service_life_ns = (int64_t)(bl_conf(c, SEC, "service_life", 86400) * BL_NS);
-    st->staged_age_ns = (int64_t)(bl_conf(c, SEC, "staged_age", 7 * 86400) * BL_NS);
-    bl_map_init(&st->services, sizeof(svc_rec), (size_t)bl_conf(c, SEC, "max_services", 10000));
-    bl_map_init(&st->files, sizeof(file_rec), (size_t)bl_conf(c, SEC, "max_files", 100000));
+    cl_settings k;
+    if (!ts_tune_read(ctx->config, SEC, cl_tunables, &k))
+        return TOCSIN_E_ARG;
+    st->log_providers = (k.log_providers ? k.log_providers : "");
+    st->stomp_extensions = (k.timestomp_extensions ? k.timestomp_extensions : "");
+    st->stomp_ok = (k.timestomp_ok ? k.timestomp_ok : "");
+    st->stomp_shells = (k.timestomp_shells ? k.timestomp_shells : "");
+    st->installed_paths = (k.installed_paths ? k.installed_paths : "");
+    st->staged_extensions = (k.staged_extensions ? k.staged_extensions : "");
+    st->deleters = (k.deleters ? k.deleters : "");
+    st->tools = (k.tools ? k.tools : "");
+    st->writers_ok = (k.writers_ok ? k.writers_ok : "");
+    st->stomp_back_ns = (int64_t)(k.timestomp_back * BL_NS);
+    st->service_life_ns = (int64_t)(k.service_life * BL_NS);
+    st->staged_age_ns = (int64_t)(k.staged_age * BL_NS);
+    bl_map_init(&st->services, sizeof(svc_rec), (size_t)k.max_services);
+    bl_map_init(&st->files, sizeof(file_rec), (size_t)k.max_files);
     return TOCSIN_OK;
 }
 
@@ -368,6 +387,7 @@ static size_t cl_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_cleanup = {
     .name = DET,
+    .tunables = cl_tunables,
     .summary = "covering tracks: event logs cleared, timestomping, services removed after use, tools deleted",
     .state_size = sizeof(cl_state),
     .init = cl_init,

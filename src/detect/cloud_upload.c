@@ -49,22 +49,41 @@ typedef struct cu_state {
     bl_map hosts; /* internal host -> host_rec (saved) */
 } cu_state;
 
+typedef struct cu_settings {
+    double min_bytes, factor, address_ttl, max_addresses, max_hosts;
+    const char *domains, *upload_tools, *upload_verbs;
+} cu_settings;
+
+static const ts_tunable cu_tunables[] = {
+    TS_TUNE_STR(cu_settings, domains, NULL),
+    TS_TUNE_STR(cu_settings, upload_tools, NULL),
+    TS_TUNE_STR(cu_settings, upload_verbs, NULL),
+    TS_TUNE(cu_settings, min_bytes, TS_TUNE_NUM, 1e+09, 1, 1e+15),
+    TS_TUNE(cu_settings, factor, TS_TUNE_NUM, 3, 1, 1000),
+    TS_TUNE(cu_settings, address_ttl, TS_TUNE_SECONDS, 604800, 60, 31536000),
+    TS_TUNE(cu_settings, max_addresses, TS_TUNE_COUNT, 20000, 16, 1e+08),
+    TS_TUNE(cu_settings, max_hosts, TS_TUNE_COUNT, 100000, 16, 1e+08),
+    {0},
+};
+
 static tocsin_code cu_init(void *state, const ts_detect_ctx *ctx)
 {
     cu_state *st = state;
-    const ts_config *c = ctx->config;
-    const char *d = ts_config_get(c, SEC, "domains");
+    cu_settings k;
+    if (!ts_tune_read(ctx->config, SEC, cu_tunables, &k))
+        return TOCSIN_E_ARG;
+    const char *d = k.domains;
     st->domains = d ? d : "";
-    const char *t = ts_config_get(c, SEC, "upload_tools"), *v = ts_config_get(c, SEC, "upload_verbs");
+    const char *t = k.upload_tools, *v = k.upload_verbs;
     st->tools = t ? t : "";
     st->verbs = v ? v : "";
-    st->min_bytes = bl_conf(c, SEC, "min_bytes", 1e9);
-    st->factor = bl_conf(c, SEC, "factor", 3);
-    st->ttl_ns = (int64_t)(bl_conf(c, SEC, "address_ttl", 7 * 86400) * BL_NS);
+    st->min_bytes = k.min_bytes;
+    st->factor = k.factor;
+    st->ttl_ns = (int64_t)(k.address_ttl * BL_NS);
     if (st->min_bytes < 1 || st->factor < 1)
         return TOCSIN_E_ARG;
-    bl_map_init(&st->addrs, sizeof(addr_rec), (size_t)bl_conf(c, SEC, "max_addresses", 20000));
-    bl_map_init(&st->hosts, sizeof(host_rec), (size_t)bl_conf(c, SEC, "max_hosts", 100000));
+    bl_map_init(&st->addrs, sizeof(addr_rec), (size_t)k.max_addresses);
+    bl_map_init(&st->hosts, sizeof(host_rec), (size_t)k.max_hosts);
     return TOCSIN_OK;
 }
 
@@ -237,6 +256,7 @@ static size_t cu_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_cloud_upload = {
     .name = DET,
+    .tunables = cu_tunables,
     .summary = "large uploads from internal hosts to file-storage services (Dropbox, MEGA ...)",
     .state_size = sizeof(cu_state),
     .init = cu_init,

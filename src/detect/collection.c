@@ -79,24 +79,47 @@ typedef struct col_state {
     bl_map hosts;    /* host -> usb_host (saved) */
 } col_state;
 
+/* Tunables: the [collection] section of data/detect.conf. */
+typedef struct col_settings {
+    double share_window, share_min, young_hours, usb_window, usb_files_min, usb_archives_min,
+           fixed_days, max_accounts, max_shares, max_hosts;
+} col_settings;
+
+static const ts_tunable col_tunables[] = {
+    TS_TUNE(col_settings, share_window, TS_TUNE_SECONDS, 3600, 1, 30 * 86400.0),
+    TS_TUNE(col_settings, share_min, TS_TUNE_COUNT, 4, 2, 1e6),
+    TS_TUNE(col_settings, young_hours, TS_TUNE_NUM, 24, 0, 8760),
+    TS_TUNE(col_settings, usb_window, TS_TUNE_SECONDS, 7200, 1, 30 * 86400.0),
+    TS_TUNE(col_settings, usb_files_min, TS_TUNE_COUNT, 20, 1, 1e9),
+    TS_TUNE(col_settings, usb_archives_min, TS_TUNE_COUNT, 2, 1, 1e9),
+    TS_TUNE(col_settings, fixed_days, TS_TUNE_COUNT, 3, 1, 255),
+    TS_TUNE(col_settings, max_accounts, TS_TUNE_COUNT, 50000, 16, 1e8),
+    TS_TUNE(col_settings, max_shares, TS_TUNE_COUNT, 500000, 16, 1e9),
+    TS_TUNE(col_settings, max_hosts, TS_TUNE_COUNT, 20000, 16, 1e8),
+    {0},
+};
+
 static tocsin_code col_init(void *state, const ts_detect_ctx *ctx)
 {
     col_state *st = state;
     const ts_config *c = ctx->config;
-    st->share_window = (int64_t)(bl_conf(c, SEC, "share_window", 3600) * BL_NS);
-    st->share_min = (uint32_t)bl_conf(c, SEC, "share_min", 4);
-    st->young = (int64_t)(bl_conf(c, SEC, "young_hours", 24) * 3600 * BL_NS);
-    st->usb_window = (int64_t)(bl_conf(c, SEC, "usb_window", 7200) * BL_NS);
-    st->usb_files = (uint32_t)bl_conf(c, SEC, "usb_files_min", 20);
-    st->usb_archives = (uint32_t)bl_conf(c, SEC, "usb_archives_min", 2);
-    st->fixed_days = (uint32_t)bl_conf(c, SEC, "fixed_days", 3);
+    col_settings tune;
+    if (!ts_tune_read(c, SEC, col_tunables, &tune))
+        return TOCSIN_E_ARG;
+    st->share_window = (int64_t)(tune.share_window * BL_NS);
+    st->share_min = (uint32_t)tune.share_min;
+    st->young = (int64_t)(tune.young_hours * 3600 * BL_NS);
+    st->usb_window = (int64_t)(tune.usb_window * BL_NS);
+    st->usb_files = (uint32_t)tune.usb_files_min;
+    st->usb_archives = (uint32_t)tune.usb_archives_min;
+    st->fixed_days = (uint32_t)tune.fixed_days;
     if (st->share_window <= 0 || st->share_min < 2 || st->young < 0 ||
         st->usb_window <= 0 || st->usb_files < 1 || st->usb_archives < 1 || st->fixed_days < 1 ||
         st->fixed_days > 255)
         return TOCSIN_E_ARG;
-    bl_map_init(&st->accounts, sizeof(sweep), (size_t)bl_conf(c, SEC, "max_accounts", 50000));
-    bl_map_init(&st->known, 0, (size_t)bl_conf(c, SEC, "max_shares", 500000));
-    bl_map_init(&st->hosts, sizeof(usb_host), (size_t)bl_conf(c, SEC, "max_hosts", 20000));
+    bl_map_init(&st->accounts, sizeof(sweep), (size_t)tune.max_accounts);
+    bl_map_init(&st->known, 0, (size_t)tune.max_shares);
+    bl_map_init(&st->hosts, sizeof(usb_host), (size_t)tune.max_hosts);
     return TOCSIN_OK;
 }
 
@@ -388,6 +411,7 @@ static size_t col_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_collection = {
     .name = DET,
+    .tunables = col_tunables,
     .summary = "collection: an account opening many file shares new to it; files copied to removable storage",
     .state_size = sizeof(col_state),
     .init = col_init,

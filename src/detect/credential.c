@@ -156,14 +156,7 @@ static void load_priv(cred_state *st, const char *list)
 /* A decimal degree field; false if it is not one. */
 static bool parse_deg(ts_str s, double *out)
 {
-    char buf[32];
-    if (!s.n || s.n >= sizeof buf)
-        return false;
-    memcpy(buf, s.p, s.n);
-    buf[s.n] = 0;
-    char *end;
-    *out = strtod(buf, &end);
-    return end == buf + s.n && *out >= -180 && *out <= 180;
+    return ts_parse_double(s, out) && *out >= -180 && *out <= 180;
 }
 
 /* "CC\tlat\tlon\tname" lines; "#" comments. Bad lines are skipped: the table only
@@ -195,31 +188,58 @@ static void load_centroids(cred_state *st, const char *path)
     fclose(f);
 }
 
+/* Tunables: the [credential] section of data/detect.conf. */
+typedef struct cred_settings {
+    double learn, window, min_logons, spray_accounts, brute_failures, guess_failures,
+           external_failures, max_speed_kmh, min_travel_km, max_accounts, shared_accounts;
+    const char *privileged, *centroids;
+} cred_settings;
+
+static const ts_tunable cred_tunables[] = {
+    TS_TUNE(cred_settings, learn, TS_TUNE_SECONDS, 7 * 86400, 0, 365 * 86400.0),
+    TS_TUNE(cred_settings, window, TS_TUNE_SECONDS, 3600, 1, 30 * 86400.0),
+    TS_TUNE(cred_settings, min_logons, TS_TUNE_COUNT, 10, 0, 1e6),
+    TS_TUNE(cred_settings, spray_accounts, TS_TUNE_COUNT, 10, 2, 96),
+    TS_TUNE(cred_settings, brute_failures, TS_TUNE_COUNT, 20, 2, 1e6),
+    TS_TUNE(cred_settings, guess_failures, TS_TUNE_COUNT, 5, 1, 1e6),
+    TS_TUNE(cred_settings, external_failures, TS_TUNE_COUNT, 100, 2, 1e7),
+    TS_TUNE(cred_settings, max_speed_kmh, TS_TUNE_NUM, 1000, 1, 100000),
+    TS_TUNE(cred_settings, min_travel_km, TS_TUNE_NUM, 1000, 0, 40000),
+    TS_TUNE(cred_settings, max_accounts, TS_TUNE_COUNT, 200000, 16, 1e8),
+    TS_TUNE(cred_settings, shared_accounts, TS_TUNE_COUNT, 5, 0, 1e6),
+    TS_TUNE_STR(cred_settings, privileged, NULL),
+    TS_TUNE_STR(cred_settings, centroids, NULL),
+    {0},
+};
+
 static tocsin_code cred_init(void *state, const ts_detect_ctx *ctx)
 {
     cred_state *st = state;
     const ts_config *c = ctx->config;
-    st->learn_ns = (int64_t)(bl_conf(c, SEC, "learn", 7 * 86400) * BL_NS);
-    st->window_ns = (int64_t)(bl_conf(c, SEC, "window", 3600) * BL_NS);
-    st->min_logons = (uint32_t)bl_conf(c, SEC, "min_logons", 10);
-    st->spray_accounts = (uint32_t)bl_conf(c, SEC, "spray_accounts", 10);
-    st->brute_failures = (uint32_t)bl_conf(c, SEC, "brute_failures", 20);
-    st->guess_failures = (uint32_t)bl_conf(c, SEC, "guess_failures", 5);
-    st->external_failures = (uint32_t)bl_conf(c, SEC, "external_failures", 100);
-    st->max_kmh = bl_conf(c, SEC, "max_speed_kmh", 1000);
-    st->min_km = bl_conf(c, SEC, "min_travel_km", 1000);
+    cred_settings tune;
+    if (!ts_tune_read(c, SEC, cred_tunables, &tune))
+        return TOCSIN_E_ARG;
+    st->learn_ns = (int64_t)(tune.learn * BL_NS);
+    st->window_ns = (int64_t)(tune.window * BL_NS);
+    st->min_logons = (uint32_t)tune.min_logons;
+    st->spray_accounts = (uint32_t)tune.spray_accounts;
+    st->brute_failures = (uint32_t)tune.brute_failures;
+    st->guess_failures = (uint32_t)tune.guess_failures;
+    st->external_failures = (uint32_t)tune.external_failures;
+    st->max_kmh = tune.max_speed_kmh;
+    st->min_km = tune.min_travel_km;
     if (st->spray_accounts < 2 || st->spray_accounts > BL_DISTINCT_MAX || st->brute_failures < 2 ||
         st->guess_failures < 1 || st->external_failures < 2 || st->window_ns <= 0 || st->max_kmh <= 0)
         return TOCSIN_E_ARG;
-    size_t max = (size_t)bl_conf(c, SEC, "max_accounts", 200000);
+    size_t max = (size_t)tune.max_accounts;
     bl_map_init(&st->profiles, sizeof(profile), max);
     bl_map_init(&st->seen, 0, max * 8);
     bl_map_init(&st->shared, sizeof(uint32_t), max);
-    st->shared_accounts = (uint32_t)bl_conf(c, SEC, "shared_accounts", 5);
+    st->shared_accounts = (uint32_t)tune.shared_accounts;
     bl_map_init(&st->acct_fails, sizeof(fail_win), max / 4);
     bl_map_init(&st->src_fails, sizeof(src_win), max / 10);
-    load_priv(st, ts_config_get(c, SEC, "privileged"));
-    const char *path = ts_config_get(c, SEC, "centroids");
+    load_priv(st, tune.privileged);
+    const char *path = tune.centroids;
     char buf[1024];
     if (!path) {
         const char *dir = getenv("TOCSIN_DATA");
@@ -939,6 +959,7 @@ static size_t cred_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_credential = {
     .name = DET,
+    .tunables = cred_tunables,
     .summary = "stolen-credential use: privileged logons new for the account, impossible travel, guessing, "
                "spraying, brute force, pass-the-hash",
     .state_size = sizeof(cred_state),

@@ -124,32 +124,57 @@ static const struct {
 /* Signers of those drivers. */
 static const char *const raw_signers[] = {"EldoS", "CHENGDU YIWO"};
 
+/* Tunables: the [destruction] section of data/detect.conf. */
+typedef struct dst_settings {
+    double delete_window, delete_min, doc_delete_min, stop_window, stop_min, shutdown_window,
+           shutdown_min, burst_factor, min_windows, max_hosts, backup_stop_min;
+    const char *drivers, *backup_services, *service_stop_commands;
+} dst_settings;
+
+static const ts_tunable dst_tunables[] = {
+    TS_TUNE(dst_settings, delete_window, TS_TUNE_SECONDS, 300, 1, 30 * 86400.0),
+    TS_TUNE(dst_settings, delete_min, TS_TUNE_COUNT, 500, 2, 1e9),
+    TS_TUNE(dst_settings, doc_delete_min, TS_TUNE_COUNT, 25, 2, 1e9),
+    TS_TUNE(dst_settings, stop_window, TS_TUNE_SECONDS, 600, 1, 30 * 86400.0),
+    TS_TUNE(dst_settings, stop_min, TS_TUNE_COUNT, 15, 2, 96),
+    TS_TUNE(dst_settings, backup_stop_min, TS_TUNE_COUNT, 2, 1, 96),
+    TS_TUNE_STR(dst_settings, backup_services, NULL),
+    TS_TUNE_STR(dst_settings, service_stop_commands, NULL),
+    TS_TUNE(dst_settings, shutdown_window, TS_TUNE_SECONDS, 4 * 3600, 1, 30 * 86400.0),
+    TS_TUNE(dst_settings, shutdown_min, TS_TUNE_COUNT, 5, 2, 96),
+    TS_TUNE(dst_settings, burst_factor, TS_TUNE_NUM, 3, 1, 1000),
+    TS_TUNE(dst_settings, min_windows, TS_TUNE_COUNT, 3, 1, 1000),
+    TS_TUNE_STR(dst_settings, drivers, NULL),
+    TS_TUNE(dst_settings, max_hosts, TS_TUNE_COUNT, 100000, 16, 1e8),
+    {0},
+};
+
 static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
 {
     dst_state *st = state;
     const ts_config *c = ctx->config;
-    st->del = (burst_kind){(int64_t)(bl_conf(c, SEC, "delete_window", 300) * BL_NS),
-                           (uint32_t)bl_conf(c, SEC, "delete_min", 500)};
-    st->docdel = (burst_kind){st->del.window_ns, (uint32_t)bl_conf(c, SEC, "doc_delete_min", 25)};
-    st->stop = (burst_kind){(int64_t)(bl_conf(c, SEC, "stop_window", 600) * BL_NS),
-                            (uint32_t)bl_conf(c, SEC, "stop_min", 15)};
-    st->backup_stop = (burst_kind){st->stop.window_ns, (uint32_t)bl_conf(c, SEC, "backup_stop_min", 2)};
-    st->backup_services = ts_config_get(c, SEC, "backup_services");
-    st->stop_commands = ts_config_get(c, SEC, "service_stop_commands");
-    st->shut = (burst_kind){(int64_t)(bl_conf(c, SEC, "shutdown_window", 4 * 3600) * BL_NS),
-                            (uint32_t)bl_conf(c, SEC, "shutdown_min", 5)};
-    st->factor = bl_conf(c, SEC, "burst_factor", 3);
-    st->min_windows = (uint32_t)bl_conf(c, SEC, "min_windows", 3);
+    dst_settings tune;
+    if (!ts_tune_read(c, SEC, dst_tunables, &tune))
+        return TOCSIN_E_ARG;
+    st->del = (burst_kind){(int64_t)(tune.delete_window * BL_NS), (uint32_t)tune.delete_min};
+    st->docdel = (burst_kind){st->del.window_ns, (uint32_t)tune.doc_delete_min};
+    st->stop = (burst_kind){(int64_t)(tune.stop_window * BL_NS), (uint32_t)tune.stop_min};
+    st->backup_stop = (burst_kind){st->stop.window_ns, (uint32_t)tune.backup_stop_min};
+    st->backup_services = tune.backup_services;
+    st->stop_commands = tune.service_stop_commands;
+    st->shut = (burst_kind){(int64_t)(tune.shutdown_window * BL_NS), (uint32_t)tune.shutdown_min};
+    st->factor = tune.burst_factor;
+    st->min_windows = (uint32_t)tune.min_windows;
     if (st->del.window_ns <= 0 || st->stop.window_ns <= 0 || st->shut.window_ns <= 0 || st->del.min < 2 ||
         st->docdel.min < 2 || st->stop.min < 2 || st->stop.min > BL_DISTINCT_MAX || st->backup_stop.min < 1 ||
         st->backup_stop.min > BL_DISTINCT_MAX || st->shut.min < 2 ||
         st->shut.min > BL_DISTINCT_MAX || st->factor < 1)
         return TOCSIN_E_ARG;
     ts_str it;
-    for (const char *p = ts_config_get(c, SEC, "drivers"); st->n_drivers < MAX_DRIVERS && ts_str_next_item(&p, &it);)
+    for (const char *p = tune.drivers; st->n_drivers < MAX_DRIVERS && ts_str_next_item(&p, &it);)
         if (it.n)
             st->drivers[st->n_drivers++] = bl_hash(it, BL_SEED);
-    size_t max = (size_t)bl_conf(c, SEC, "max_hosts", 100000);
+    size_t max = (size_t)tune.max_hosts;
     bl_map_init(&st->deletes, sizeof(burst), max);
     bl_map_init(&st->docdels, sizeof(burst), max);
     bl_map_init(&st->stops, sizeof(burst), max);
@@ -628,6 +653,7 @@ static size_t dst_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_destruction = {
     .name = DET,
+    .tunables = dst_tunables,
     .summary =
         "destruction: raw-disk drivers, shadow copies and backups deleted, boot configuration changed, "
         "mass deletion, services stopped and hosts shut down en masse",

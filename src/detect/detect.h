@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/event.h"
 #include "intel/intel.h"
 #include "tocsin.h"
@@ -186,6 +187,9 @@ typedef struct ts_detector {
     void *(*prepare)(const void *state, void *worker, const ts_event *ev);
     void (*event_prepared)(void *state, const ts_event *ev, void *prep, const ts_alert_sink *out);
     void (*prep_free)(void *prep);
+    /* Its tunables, the keys of its [name] section in data/detect.conf, ended by {0}; init
+     * reads them with ts_tune_read. NULL: none. */
+    const ts_tunable *tunables;
 } ts_detector;
 
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */

@@ -146,18 +146,39 @@ static tocsin_code parse_servers(exfil_state *st, const char *list)
     return TOCSIN_OK;
 }
 
+/* Tunables: the [exfil] section of data/detect.conf. */
+typedef struct exfil_settings {
+    double min_bytes, z_own, z_peer, max_factor, min_days, min_peers, max_hosts;
+    const char *servers;
+} exfil_settings;
+
+static const ts_tunable exfil_tunables[] = {
+    TS_TUNE(exfil_settings, min_bytes, TS_TUNE_NUM, 500e6, 1, 1e15),
+    TS_TUNE(exfil_settings, z_own, TS_TUNE_NUM, 3.5, 0.01, 100),
+    TS_TUNE(exfil_settings, z_peer, TS_TUNE_NUM, 2.0, 0.01, 100),
+    TS_TUNE(exfil_settings, max_factor, TS_TUNE_NUM, 3.0, 1, 1e6),
+    TS_TUNE(exfil_settings, min_days, TS_TUNE_COUNT, 7, 1, 365),
+    TS_TUNE(exfil_settings, min_peers, TS_TUNE_COUNT, 10, 1, 4096),
+    TS_TUNE(exfil_settings, max_hosts, TS_TUNE_COUNT, 20000, 1, 1e7),
+    TS_TUNE_STR(exfil_settings, servers, NULL),
+    {0},
+};
+
 static tocsin_code exfil_init(void *state, const ts_detect_ctx *ctx)
 {
     exfil_state *st = state;
     const ts_config *c = ctx ? ctx->config : NULL;
-    st->min_bytes = ts_config_num(c, "exfil", "min_bytes", 500e6);
-    st->z_own = ts_config_num(c, "exfil", "z_own", 3.5);
-    st->z_peer = ts_config_num(c, "exfil", "z_peer", 2.0);
-    st->max_factor = ts_config_num(c, "exfil", "max_factor", 3.0);
-    double min_days = ts_config_num(c, "exfil", "min_days", 7);
-    double min_peers = ts_config_num(c, "exfil", "min_peers", 10);
-    double max_hosts = ts_config_num(c, "exfil", "max_hosts", 20000);
-    const char *servers = ts_config_get(c, "exfil", "servers");
+    exfil_settings tune;
+    if (!ts_tune_read(c, "exfil", exfil_tunables, &tune))
+        return TOCSIN_E_ARG;
+    st->min_bytes = tune.min_bytes;
+    st->z_own = tune.z_own;
+    st->z_peer = tune.z_peer;
+    st->max_factor = tune.max_factor;
+    double min_days = tune.min_days;
+    double min_peers = tune.min_peers;
+    double max_hosts = tune.max_hosts;
+    const char *servers = tune.servers;
     if (!(st->min_bytes >= 1) || !(st->z_own > 0) || !(st->z_peer > 0) || !(st->max_factor >= 1) ||
         !(min_days >= 1 && min_days <= 365) || !(min_peers >= 1 && min_peers <= XF_POOL) ||
         !(max_hosts >= 1 && max_hosts <= 1e7))
@@ -780,6 +801,7 @@ static size_t exfil_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_exfil = {
     .name = "exfil",
+    .tunables = exfil_tunables,
     .summary = "outbound volume to destinations new for a host, against its own and its peers' history; "
                "archive tools run on servers (staging)",
     .state_size = sizeof(exfil_state),

@@ -51,26 +51,43 @@ typedef struct fetch_state {
     size_t mask, used, cap;
 } fetch_state;
 
-static const char *conf(const ts_config *c, const char *key, const char *def)
-{
-    const char *v = ts_config_get(c, SEC, key);
-    return v ? v : def;
-}
+/* Tunables: the [fetch] section of data/detect.conf. */
+typedef struct fetch_settings {
+    double rare_hosts, max_domains, severity, severity_step, rare_name_alone;
+    const char *extensions, *mime_types, *magic_words, *usual_ports, *common_domains;
+} fetch_settings;
+
+static const ts_tunable fetch_tunables[] = {
+    TS_TUNE_STR(fetch_settings, extensions, "exe, dll, scr, ps1, hta, vbs, vbe, js, jse, wsf, bat, cmd, msi, sct"),
+    TS_TUNE_STR(fetch_settings, mime_types, "application/x-dosexec, application/x-msdownload, application/hta"),
+    TS_TUNE_STR(fetch_settings, magic_words, "PE32, MS-DOS executable"),
+    TS_TUNE_STR(fetch_settings, usual_ports, "80, 443, 8080"),
+    TS_TUNE_STR(fetch_settings, common_domains, ""),
+    TS_TUNE(fetch_settings, rare_hosts, TS_TUNE_COUNT, 2, 0, 3),
+    TS_TUNE(fetch_settings, max_domains, TS_TUNE_COUNT, 65536, 16, 1e7),
+    TS_TUNE(fetch_settings, severity, TS_TUNE_COUNT, 45, 1, 100),
+    TS_TUNE(fetch_settings, severity_step, TS_TUNE_COUNT, 15, 0, 50),
+    TS_TUNE(fetch_settings, rare_name_alone, TS_TUNE_COUNT, 0, 0, 1),
+    {0},
+};
 
 static tocsin_code fetch_init(void *state, const ts_detect_ctx *ctx)
 {
     fetch_state *st = state;
     const ts_config *c = ctx ? ctx->config : NULL;
-    st->extensions = conf(c, "extensions", "exe, dll, scr, ps1, hta, vbs, vbe, js, jse, wsf, bat, cmd, msi, sct");
-    st->mime_types = conf(c, "mime_types", "application/x-dosexec, application/x-msdownload, application/hta");
-    st->magic_words = conf(c, "magic_words", "PE32, MS-DOS executable");
-    st->usual_ports = conf(c, "usual_ports", "80, 443, 8080");
-    st->common_domains = conf(c, "common_domains", "");
-    double rare = ts_config_num(c, SEC, "rare_hosts", 2);
-    double maxd = ts_config_num(c, SEC, "max_domains", 65536);
-    double base = ts_config_num(c, SEC, "severity", 45);
-    double step = ts_config_num(c, SEC, "severity_step", 15);
-    double alone = ts_config_num(c, SEC, "rare_name_alone", 0);
+    fetch_settings tune;
+    if (!ts_tune_read(c, SEC, fetch_tunables, &tune))
+        return TOCSIN_E_ARG;
+    st->extensions = tune.extensions;
+    st->mime_types = tune.mime_types;
+    st->magic_words = tune.magic_words;
+    st->usual_ports = tune.usual_ports;
+    st->common_domains = tune.common_domains;
+    double rare = tune.rare_hosts;
+    double maxd = tune.max_domains;
+    double base = tune.severity;
+    double step = tune.severity_step;
+    double alone = tune.rare_name_alone;
     if (!(alone == 0 || alone == 1) || !(rare >= 0 && rare < ASKERS) || !(maxd >= 16 && maxd <= 1e7) || !(base >= 1 && base <= 100) ||
         !(step >= 0 && step <= 50))
         return TOCSIN_E_ARG;
@@ -318,6 +335,7 @@ static size_t fetch_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_fetch = {
     .name = "fetch",
+    .tunables = fetch_tunables,
     .summary = "programs or scripts downloaded from a bare address, a rare domain or an unusual port",
     .state_size = sizeof(fetch_state),
     .init = fetch_init,

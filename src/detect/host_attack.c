@@ -50,13 +50,6 @@ typedef struct ha_state {
     const char *replication_rights;
 } ha_state;
 
-/* A word list of data/detect.conf; none: empty (nothing is exempt, nothing is a tool). */
-static const char *conf(const ts_config *c, const char *key)
-{
-    const char *v = ts_config_get(c, SEC, key);
-    return v ? v : "";
-}
-
 static char lc(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
 
 /* ASCII case-insensitive: a equals b; s starts with prefix. */
@@ -162,33 +155,76 @@ static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const c
     return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
 }
 
+/* Tunables: the [host-attack] section of data/detect.conf. A word list left out is empty
+ * (nothing is exempt, nothing is a tool); a *_table left out is read from detect/ in the
+ * data directory (load_table). */
+typedef struct ha_settings {
+    const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services,
+               *acl_attributes, *system_task_prefixes, *group_enum_tools, *secret_keys,
+               *secret_readers_ok, *privileged_groups, *risky_uac, *anonymous_subjects,
+               *writable_paths, *remote_markers, *script_hosts, *script_children,
+               *script_extensions, *script_paths_ok, *remote_only, *replication_rights,
+               *registry_table, *rpc_pipe_table, *proxy_exec_table, *attack_command_table;
+} ha_settings;
+
+static const ts_tunable ha_tunables[] = {
+    TS_TUNE_STR(ha_settings, thread_sources_ok, ""),
+    TS_TUNE_STR(ha_settings, lsass_sources_ok, ""),
+    TS_TUNE_STR(ha_settings, lsass_masks, ""),
+    TS_TUNE_STR(ha_settings, logging_services, ""),
+    TS_TUNE_STR(ha_settings, acl_attributes, ""),
+    TS_TUNE_STR(ha_settings, system_task_prefixes, ""),
+    TS_TUNE_STR(ha_settings, group_enum_tools, ""),
+    TS_TUNE_STR(ha_settings, secret_keys, ""),
+    TS_TUNE_STR(ha_settings, secret_readers_ok, ""),
+    TS_TUNE_STR(ha_settings, privileged_groups, ""),
+    TS_TUNE_STR(ha_settings, risky_uac, ""),
+    TS_TUNE_STR(ha_settings, anonymous_subjects, ""),
+    TS_TUNE_STR(ha_settings, writable_paths, ""),
+    TS_TUNE_STR(ha_settings, remote_markers, ""),
+    TS_TUNE_STR(ha_settings, script_hosts, ""),
+    TS_TUNE_STR(ha_settings, script_children, ""),
+    TS_TUNE_STR(ha_settings, script_extensions, ""),
+    TS_TUNE_STR(ha_settings, script_paths_ok, ""),
+    TS_TUNE_STR(ha_settings, remote_only, ""),
+    TS_TUNE_STR(ha_settings, replication_rights, ""),
+    TS_TUNE_STR(ha_settings, registry_table, NULL),
+    TS_TUNE_STR(ha_settings, rpc_pipe_table, NULL),
+    TS_TUNE_STR(ha_settings, proxy_exec_table, NULL),
+    TS_TUNE_STR(ha_settings, attack_command_table, NULL),
+    {0},
+};
+
 static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
 {
     ha_state *st = state;
     const ts_config *c = ctx->config;
-    st->thread_sources_ok = conf(c, "thread_sources_ok");
-    st->lsass_sources_ok = conf(c, "lsass_sources_ok");
-    st->lsass_masks = conf(c, "lsass_masks");
-    st->logging_services = conf(c, "logging_services");
-    st->acl_attributes = conf(c, "acl_attributes");
-    st->system_task_prefixes = conf(c, "system_task_prefixes");
-    st->group_enum_tools = conf(c, "group_enum_tools");
-    st->secret_keys = conf(c, "secret_keys");
-    st->secret_readers_ok = conf(c, "secret_readers_ok");
-    st->privileged_groups = conf(c, "privileged_groups");
-    st->risky_uac = conf(c, "risky_uac");
-    st->anonymous_subjects = conf(c, "anonymous_subjects");
-    const char *wp = conf(c, "writable_paths"), *rm = conf(c, "remote_markers");
+    ha_settings tune;
+    if (!ts_tune_read(c, SEC, ha_tunables, &tune))
+        return TOCSIN_E_ARG;
+    st->thread_sources_ok = tune.thread_sources_ok;
+    st->lsass_sources_ok = tune.lsass_sources_ok;
+    st->lsass_masks = tune.lsass_masks;
+    st->logging_services = tune.logging_services;
+    st->acl_attributes = tune.acl_attributes;
+    st->system_task_prefixes = tune.system_task_prefixes;
+    st->group_enum_tools = tune.group_enum_tools;
+    st->secret_keys = tune.secret_keys;
+    st->secret_readers_ok = tune.secret_readers_ok;
+    st->privileged_groups = tune.privileged_groups;
+    st->risky_uac = tune.risky_uac;
+    st->anonymous_subjects = tune.anonymous_subjects;
+    const char *wp = tune.writable_paths, *rm = tune.remote_markers;
     st->writable_paths = dup_lower(wp, strlen(wp));
     st->remote_markers = dup_lower(rm, strlen(rm));
     if (!st->writable_paths || !st->remote_markers)
         return TOCSIN_E_NOMEM;
-    st->script_hosts = conf(c, "script_hosts");
-    st->script_children = conf(c, "script_children");
-    st->script_extensions = conf(c, "script_extensions");
-    st->script_paths_ok = conf(c, "script_paths_ok");
-    st->remote_only = conf(c, "remote_only");
-    st->replication_rights = conf(c, "replication_rights");
+    st->script_hosts = tune.script_hosts;
+    st->script_children = tune.script_children;
+    st->script_extensions = tune.script_extensions;
+    st->script_paths_ok = tune.script_paths_ok;
+    st->remote_only = tune.remote_only;
+    st->replication_rights = tune.replication_rights;
     tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
     if (rc == TOCSIN_OK)
         rc = load_table(ctx, "rpc_pipe_table", "rpc_pipes.tsv", 3, st->pipes, &st->n_pipes);
@@ -644,6 +680,7 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 const ts_detector ts_detector_host_attack = {
     .name = DET,
+    .tunables = ha_tunables,
     .summary = "single Windows events that are attack steps: injection, LSASS reads, registry and logging tampering",
     .state_size = sizeof(ha_state),
     .init = ha_init,

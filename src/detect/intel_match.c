@@ -44,10 +44,23 @@ typedef struct probe {
  * mistake often enough to raise alerts on every host that reaches a CDN. */
 #define MIN_CONFIDENCE 50
 
+/* Tunables: the [intel] section of data/detect.conf. */
+typedef struct intel_settings {
+    double min_confidence;
+} intel_settings;
+
+static const ts_tunable intel_tunables[] = {
+    TS_TUNE(intel_settings, min_confidence, TS_TUNE_NUM, MIN_CONFIDENCE, 0, 100),
+    {0},
+};
+
 static tocsin_code intel_init(void *state, const ts_detect_ctx *ctx)
 {
     intel_state *st = state;
-    double min = ts_config_num(ctx->config, "intel", "min_confidence", MIN_CONFIDENCE);
+    intel_settings tune;
+    if (!ts_tune_read(ctx->config, "intel", intel_tunables, &tune))
+        return TOCSIN_E_ARG;
+    double min = tune.min_confidence;
     if (min < 0 || min > 100)
         return TOCSIN_E_ARG;
     st->intel = ctx->intel;
@@ -460,6 +473,7 @@ static void intel_event(void *state, const ts_event *ev, const ts_alert_sink *ou
 
 const ts_detector ts_detector_intel = {
     .name = "intel",
+    .tunables = intel_tunables,
     .summary = "addresses, domains, URLs, file hashes and mail addresses matching threat intelligence",
     .state_size = sizeof(intel_state),
     .init = intel_init,

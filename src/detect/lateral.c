@@ -161,20 +161,42 @@ typedef struct edge {
     ts_str detail; /* the service or program, borrowed */
 } edge;
 
+/* Tunables: the [lateral] section of data/detect.conf. */
+typedef struct lat_settings {
+    double learn, established, new_service_days, window, min_fanout, min_windows, fanout_factor,
+           max_pairs, shared_accounts;
+} lat_settings;
+
+static const ts_tunable lat_tunables[] = {
+    TS_TUNE(lat_settings, learn, TS_TUNE_SECONDS, 7 * 86400, 0, 365 * 86400.0),
+    TS_TUNE(lat_settings, established, TS_TUNE_COUNT, 3, 1, 1e6),
+    TS_TUNE(lat_settings, new_service_days, TS_TUNE_NUM, 7, 0, 365),
+    TS_TUNE(lat_settings, window, TS_TUNE_SECONDS, 3600, 1, 30 * 86400.0),
+    TS_TUNE(lat_settings, min_fanout, TS_TUNE_COUNT, 10, 2, 96),
+    TS_TUNE(lat_settings, min_windows, TS_TUNE_COUNT, 3, 1, 1000),
+    TS_TUNE(lat_settings, fanout_factor, TS_TUNE_NUM, 3, 1, 1000),
+    TS_TUNE(lat_settings, max_pairs, TS_TUNE_COUNT, 1000000, 16, 1e9),
+    TS_TUNE(lat_settings, shared_accounts, TS_TUNE_COUNT, 5, 0, 1e6),
+    {0},
+};
+
 static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
 {
     lat_state *st = state;
     const ts_config *c = ctx->config;
-    st->learn_ns = (int64_t)(bl_conf(c, SEC, "learn", 7 * 86400) * BL_NS);
-    st->established = (uint32_t)bl_conf(c, SEC, "established", 3);
-    st->new_service_ns = (int64_t)(bl_conf(c, SEC, "new_service_days", 7) * 86400 * BL_NS);
-    st->window_ns = (int64_t)(bl_conf(c, SEC, "window", 3600) * BL_NS);
-    st->min_fanout = (uint32_t)bl_conf(c, SEC, "min_fanout", 10);
-    st->min_windows = (uint32_t)bl_conf(c, SEC, "min_windows", 3);
-    st->factor = bl_conf(c, SEC, "fanout_factor", 3);
+    lat_settings tune;
+    if (!ts_tune_read(c, SEC, lat_tunables, &tune))
+        return TOCSIN_E_ARG;
+    st->learn_ns = (int64_t)(tune.learn * BL_NS);
+    st->established = (uint32_t)tune.established;
+    st->new_service_ns = (int64_t)(tune.new_service_days * 86400 * BL_NS);
+    st->window_ns = (int64_t)(tune.window * BL_NS);
+    st->min_fanout = (uint32_t)tune.min_fanout;
+    st->min_windows = (uint32_t)tune.min_windows;
+    st->factor = tune.fanout_factor;
     if (st->window_ns <= 0 || st->min_fanout < 2 || st->min_fanout > BL_DISTINCT_MAX || st->factor < 1)
         return TOCSIN_E_ARG;
-    size_t max = (size_t)bl_conf(c, SEC, "max_pairs", 1000000);
+    size_t max = (size_t)tune.max_pairs;
     bl_map_init(&st->pairs, 0, max);
     bl_map_init(&st->fan, sizeof(fan_hist), max / 20);
     bl_map_init(&st->privs, 0, max / 10);
@@ -182,7 +204,7 @@ static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
     bl_map_init(&st->shared, sizeof(uint32_t), max / 10);
     bl_map_init(&st->users, 0, max / 2);
     bl_map_init(&st->ways, 0, max / 2);
-    st->shared_accounts = (uint32_t)bl_conf(c, SEC, "shared_accounts", 5);
+    st->shared_accounts = (uint32_t)tune.shared_accounts;
     bl_map_init(&st->services, sizeof(int64_t), max / 10);
     return TOCSIN_OK;
 }
@@ -793,6 +815,7 @@ static size_t lat_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_lateral = {
     .name = DET,
+    .tunables = lat_tunables,
     .summary = "lateral movement: admin-level connections between internal hosts new for the pair "
                "(SMB admin shares, PsExec services, RDP, WinRM, WMI), fan-out past its own history",
     .state_size = sizeof(lat_state),

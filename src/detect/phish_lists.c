@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/utf8dec.h"
+#include "core/vec.h"
 #include "detect/phish_int.h"
 #include "detect/phish_lists.h"
 
@@ -124,19 +125,6 @@ size_t phish_fold(ts_str text, char *out, size_t cap, size_t *hidden)
 
 /* ---------------------------------------------------------------- building */
 
-static bool grow(void **v, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return true;
-    size_t nc = *cap ? *cap * 2 : 64;
-    void *nv = realloc(*v, nc * size);
-    if (!nv)
-        return false;
-    *v = nv;
-    *cap = nc;
-    return true;
-}
-
 static char *dup_lower(ts_str s)
 {
     char *p = malloc(s.n + 1);
@@ -210,7 +198,7 @@ static const char *add_brand(phish_lists *l, ts_str line)
         return "a brand line is \"name, other name: domain ...\"";
     ts_str names = ts_str_make(line.p, (size_t)(colon - line.p));
     ts_str doms = ts_str_make(colon + 1, (size_t)(line.p + line.n - colon - 1));
-    if (!grow((void **)&l->brand, &l->cap_brands, l->n_brands, sizeof *l->brand))
+    if (!ts_vec_grow(l->brand, l->cap_brands, l->n_brands + 1, TS_VEC_NOCAP))
         return "out of memory";
     int32_t b = (int32_t)l->n_brands;
     bool any = false;
@@ -228,7 +216,7 @@ static const char *add_brand(phish_lists *l, ts_str line)
             free(f);
             continue;
         }
-        if (!grow((void **)&l->names, &l->cap_names, l->n_names, sizeof *l->names)) {
+        if (!ts_vec_grow(l->names, l->cap_names, l->n_names + 1, TS_VEC_NOCAP)) {
             free(f);
             return "out of memory";
         }
@@ -255,7 +243,7 @@ static const char *add_brand(phish_lists *l, ts_str line)
             continue;
         if (!is_host(d))
             return "a brand's domain holds a character no host name has";
-        if (!grow((void **)&l->doms, &l->cap_doms, l->n_doms, sizeof *l->doms))
+        if (!ts_vec_grow(l->doms, l->cap_doms, l->n_doms + 1, TS_VEC_NOCAP))
             return "out of memory";
         char *p = dup_lower(d);
         if (!p)
@@ -272,7 +260,7 @@ static const char *add_service(phish_lists *l, int sect, ts_str line)
     ts_str h = ts_str_make(line.p + (line.p[0] == '.'), line.n - (line.p[0] == '.'));
     if (!is_host(h))
         return "not a host name";
-    if (!grow((void **)&l->svc[sect], &l->cap_svc[sect], l->n_svc[sect], sizeof(char *)))
+    if (!ts_vec_grow(l->svc[sect], l->cap_svc[sect], l->n_svc[sect] + 1, TS_VEC_NOCAP))
         return "out of memory";
     char *p = dup_lower(line);
     if (!p)
@@ -294,7 +282,7 @@ static const char *add_phrase(phish_lists *l, int sect, ts_str line)
         free(f);
         return "a phrase needs 3 letters or more";
     }
-    if (!grow((void **)&l->ph, &l->cap_ph, l->n_ph, sizeof *l->ph)) {
+    if (!ts_vec_grow(l->ph, l->cap_ph, l->n_ph + 1, TS_VEC_NOCAP)) {
         free(f);
         return "out of memory";
     }
@@ -366,7 +354,7 @@ static void load_file(phish_lists *l, int kind, const char *path, phish_diag_fn 
     char *buf = NULL;
     size_t n = 0, cap = 0;
     for (;;) {
-        if (!grow((void **)&buf, &cap, n + 4096, 1)) {
+        if (!ts_vec_grow(buf, cap, n + 4097, TS_VEC_NOCAP)) {
             fclose(f);
             free(buf);
             if (diag)

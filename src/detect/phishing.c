@@ -254,16 +254,39 @@ uint64_t phish_host_hash(ts_str host)
 
 /* ---------------------------------------------------------------- init and state */
 
+/* Tunables: the [phishing] section of data/detect.conf. */
+typedef struct phish_settings {
+    double alert_score, trait_cap, lure_cap, min_substance, click_window, learn_rcpt;
+    const char *org_domains, *partner_domains, *brands, *lists;
+} phish_settings;
+
+static const ts_tunable phish_tunables[] = {
+    TS_TUNE_STR(phish_settings, org_domains, NULL),
+    TS_TUNE_STR(phish_settings, partner_domains, NULL),
+    TS_TUNE_STR(phish_settings, brands, NULL),
+    TS_TUNE_STR(phish_settings, lists, NULL),
+    TS_TUNE(phish_settings, alert_score, TS_TUNE_NUM, 40, 1, 1000),
+    TS_TUNE(phish_settings, trait_cap, TS_TUNE_COUNT, 30, 0, 100),
+    TS_TUNE(phish_settings, lure_cap, TS_TUNE_COUNT, 35, 0, 100),
+    TS_TUNE(phish_settings, min_substance, TS_TUNE_COUNT, 30, 0, 100),
+    TS_TUNE(phish_settings, click_window, TS_TUNE_SECONDS, 3 * 86400, 1, 365 * 86400.0),
+    TS_TUNE(phish_settings, learn_rcpt, TS_TUNE_COUNT, 5, 1, 1e6),
+    {0},
+};
+
 static tocsin_code phish_init(void *state, const ts_detect_ctx *ctx)
 {
     phish_state *st = state;
     st->intel = ctx->intel;
     const ts_config *c = ctx->config;
-    each_item(ts_config_get(c, "phishing", "org_domains"), add_org, st);
-    each_item(ts_config_get(c, "phishing", "partner_domains"), add_partner, st);
-    each_item(ts_config_get(c, "phishing", "brands"), add_brand, st);
+    phish_settings tune;
+    if (!ts_tune_read(c, "phishing", phish_tunables, &tune))
+        return TOCSIN_E_ARG;
+    each_item(tune.org_domains, add_org, st);
+    each_item(tune.partner_domains, add_partner, st);
+    each_item(tune.brands, add_brand, st);
     char dir[4096];
-    const char *lists = ts_config_get(c, "phishing", "lists");
+    const char *lists = tune.lists;
     if (lists && *lists)
         snprintf(dir, sizeof dir, "%s", lists);
     else
@@ -271,12 +294,12 @@ static tocsin_code phish_init(void *state, const ts_detect_ctx *ctx)
     st->lists = phish_lists_load(dir, ctx->diag, ctx->diag_ud);
     if (!st->lists)
         return TOCSIN_E_NOMEM;
-    st->alert_score = ts_config_num(c, "phishing", "alert_score", 40);
-    st->trait_cap = (int)ts_config_num(c, "phishing", "trait_cap", 30);
-    st->lure_cap = (int)ts_config_num(c, "phishing", "lure_cap", 35);
-    st->min_substance = (int)ts_config_num(c, "phishing", "min_substance", 30);
-    st->window_ns = (int64_t)(ts_config_num(c, "phishing", "click_window", 3 * 86400) * NS);
-    double lr = ts_config_num(c, "phishing", "learn_rcpt", 5);
+    st->alert_score = tune.alert_score;
+    st->trait_cap = (int)tune.trait_cap;
+    st->lure_cap = (int)tune.lure_cap;
+    st->min_substance = (int)tune.min_substance;
+    st->window_ns = (int64_t)(tune.click_window * NS);
+    double lr = tune.learn_rcpt;
     st->learn_rcpt = lr < 1 ? 1 : (uint32_t)lr;
     if (st->alert_score <= 0 || st->window_ns <= 0 || st->trait_cap < 0 || st->lure_cap < 0)
         return TOCSIN_E_ARG;
@@ -516,6 +539,7 @@ static size_t phish_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_phishing = {
     .name = "phishing",
+    .tunables = phish_tunables,
     .summary = "spear-phishing mail (look-alike senders, spoofed names, failed authentication, deceptive links, "
                "risky attachments) and the clicks that follow",
     .state_size = sizeof(phish_state),

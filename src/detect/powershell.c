@@ -25,27 +25,46 @@ typedef struct ps_state {
     const char *hosts, *download_words, *run_words;
 } ps_state;
 
-static const char *conf(const ts_config *c, const char *key)
-{
-    const char *v = ts_config_get(c, SEC, key);
-    return v ? v : "";
-}
+/* Tunables: the [powershell] section of data/detect.conf. */
+typedef struct ps_settings {
+    double min_length, ticks_per_k, concat_per_k, casts_per_k, punct_share, entropy_bits,
+           min_signals, encoded_min;
+    const char *hosts, *download_words, *run_words;
+} ps_settings;
+
+static const ts_tunable ps_tunables[] = {
+    TS_TUNE(ps_settings, min_length, TS_TUNE_COUNT, 200, 0, 1e9),
+    TS_TUNE(ps_settings, ticks_per_k, TS_TUNE_NUM, 2, 0, 1000),
+    TS_TUNE(ps_settings, concat_per_k, TS_TUNE_NUM, 3, 0, 1000),
+    TS_TUNE(ps_settings, casts_per_k, TS_TUNE_NUM, 3, 0, 1000),
+    TS_TUNE(ps_settings, punct_share, TS_TUNE_NUM, 0.35, 0.01, 0.99),
+    TS_TUNE(ps_settings, entropy_bits, TS_TUNE_NUM, 5.6, 0, 8),
+    TS_TUNE(ps_settings, min_signals, TS_TUNE_COUNT, 2, 1, 5),
+    TS_TUNE(ps_settings, encoded_min, TS_TUNE_COUNT, 40, 0, 1e9),
+    TS_TUNE_STR(ps_settings, hosts, ""),
+    TS_TUNE_STR(ps_settings, download_words, ""),
+    TS_TUNE_STR(ps_settings, run_words, ""),
+    {0},
+};
 
 static tocsin_code ps_init(void *state, const ts_detect_ctx *ctx)
 {
     ps_state *st = state;
     const ts_config *c = ctx->config;
-    st->min_length = bl_conf(c, SEC, "min_length", 200);
-    st->ticks_per_k = bl_conf(c, SEC, "ticks_per_k", 2);
-    st->concat_per_k = bl_conf(c, SEC, "concat_per_k", 3);
-    st->casts_per_k = bl_conf(c, SEC, "casts_per_k", 3);
-    st->punct_share = bl_conf(c, SEC, "punct_share", 0.35);
-    st->entropy_bits = bl_conf(c, SEC, "entropy_bits", 5.6);
-    st->min_signals = (uint32_t)bl_conf(c, SEC, "min_signals", 2);
-    st->encoded_min = (uint32_t)bl_conf(c, SEC, "encoded_min", 40);
-    st->hosts = conf(c, "hosts");
-    st->download_words = conf(c, "download_words");
-    st->run_words = conf(c, "run_words");
+    ps_settings tune;
+    if (!ts_tune_read(c, SEC, ps_tunables, &tune))
+        return TOCSIN_E_ARG;
+    st->min_length = tune.min_length;
+    st->ticks_per_k = tune.ticks_per_k;
+    st->concat_per_k = tune.concat_per_k;
+    st->casts_per_k = tune.casts_per_k;
+    st->punct_share = tune.punct_share;
+    st->entropy_bits = tune.entropy_bits;
+    st->min_signals = (uint32_t)tune.min_signals;
+    st->encoded_min = (uint32_t)tune.encoded_min;
+    st->hosts = tune.hosts;
+    st->download_words = tune.download_words;
+    st->run_words = tune.run_words;
     if (st->min_signals < 1 || st->min_signals > 5 || st->punct_share <= 0 || st->punct_share >= 1)
         return TOCSIN_E_ARG;
     return TOCSIN_OK;
@@ -234,6 +253,7 @@ static void ps_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 const ts_detector ts_detector_powershell = {
     .name = DET,
+    .tunables = ps_tunables,
     .summary = "PowerShell hiding or fetching code: obfuscated script blocks, encoded commands, download cradles",
     .state_size = sizeof(ps_state),
     .init = ps_init,

@@ -51,26 +51,39 @@ typedef struct pv_state {
     size_t n_held;
 } pv_state;
 
-static const char *conf(const ts_config *c, const char *key)
-{
-    const char *v = ts_config_get(c, SEC, key);
-    return v ? v : "";
-}
+typedef struct pv_settings {
+    double learn, rare_max, max_held, max_pairs;
+    const char *privileges, *suspect_programs, *installed_paths, *programs_ok;
+} pv_settings;
+
+static const ts_tunable pv_tunables[] = {
+    TS_TUNE_STR(pv_settings, privileges, NULL),
+    TS_TUNE_STR(pv_settings, suspect_programs, NULL),
+    TS_TUNE_STR(pv_settings, installed_paths, NULL),
+    TS_TUNE_STR(pv_settings, programs_ok, NULL),
+    TS_TUNE(pv_settings, learn, TS_TUNE_SECONDS, 604800, 0, 31536000),
+    TS_TUNE(pv_settings, rare_max, TS_TUNE_COUNT, 2, 1, 1e+06),
+    TS_TUNE(pv_settings, max_held, TS_TUNE_COUNT, 64, 1, 1e+06),
+    TS_TUNE(pv_settings, max_pairs, TS_TUNE_COUNT, 50000, 16, 1e+08),
+    {0},
+};
 
 static tocsin_code pv_init(void *state, const ts_detect_ctx *ctx)
 {
     pv_state *st = state;
-    const ts_config *c = ctx->config;
-    st->privileges = conf(c, "privileges");
-    st->suspect = conf(c, "suspect_programs");
-    st->installed = conf(c, "installed_paths");
-    st->programs_ok = conf(c, "programs_ok");
-    st->learn_ns = (int64_t)(bl_conf(c, SEC, "learn", 7 * 86400) * BL_NS);
-    st->rare_max = (uint32_t)bl_conf(c, SEC, "rare_max", 2);
-    st->max_held = (size_t)bl_conf(c, SEC, "max_held", 64);
+    pv_settings k;
+    if (!ts_tune_read(ctx->config, SEC, pv_tunables, &k))
+        return TOCSIN_E_ARG;
+    st->privileges = (k.privileges ? k.privileges : "");
+    st->suspect = (k.suspect_programs ? k.suspect_programs : "");
+    st->installed = (k.installed_paths ? k.installed_paths : "");
+    st->programs_ok = (k.programs_ok ? k.programs_ok : "");
+    st->learn_ns = (int64_t)(k.learn * BL_NS);
+    st->rare_max = (uint32_t)k.rare_max;
+    st->max_held = (size_t)k.max_held;
     if (st->max_held > MAX_HELD)
         st->max_held = MAX_HELD;
-    bl_map_init(&st->pairs, sizeof(pv_pair), (size_t)bl_conf(c, SEC, "max_pairs", 50000));
+    bl_map_init(&st->pairs, sizeof(pv_pair), (size_t)k.max_pairs);
     return TOCSIN_OK;
 }
 
@@ -244,6 +257,7 @@ static size_t pv_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_privilege = {
     .name = DET,
+    .tunables = pv_tunables,
     .summary = "sensitive privileges (4673/4674) used by programs the organisation never saw use them",
     .state_size = sizeof(pv_state),
     .init = pv_init,

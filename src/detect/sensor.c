@@ -43,14 +43,6 @@ typedef struct sensor_state {
     size_t n_rows;
 } sensor_state;
 
-static int conf_sev(const ts_config *c, const char *key, double def, bool *ok)
-{
-    double v = ts_config_num(c, SEC, key, def);
-    if (!(v >= 0 && v <= 100))
-        *ok = false;
-    return (int)v;
-}
-
 /* Parses one row of the table into r; false when it is malformed. */
 static bool parse_row(char *line, row *r)
 {
@@ -119,19 +111,36 @@ static tocsin_code load_table(sensor_state *st, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
+/* Tunables: the [sensor] section of data/detect.conf. */
+typedef struct sensor_settings {
+    double severity_1, severity_2, severity_3, severity_other, notice_severity, min_severity;
+    const char *table;
+} sensor_settings;
+
+static const ts_tunable sensor_tunables[] = {
+    TS_TUNE(sensor_settings, severity_1, TS_TUNE_COUNT, 70, 0, 100),
+    TS_TUNE(sensor_settings, severity_2, TS_TUNE_COUNT, 50, 0, 100),
+    TS_TUNE(sensor_settings, severity_3, TS_TUNE_COUNT, 30, 0, 100),
+    TS_TUNE(sensor_settings, severity_other, TS_TUNE_COUNT, 20, 0, 100),
+    TS_TUNE(sensor_settings, notice_severity, TS_TUNE_COUNT, 40, 0, 100),
+    TS_TUNE(sensor_settings, min_severity, TS_TUNE_COUNT, 40, 0, 100),
+    TS_TUNE_STR(sensor_settings, table, NULL),
+    {0},
+};
+
 static tocsin_code sensor_init(void *state, const ts_detect_ctx *ctx)
 {
     sensor_state *st = state;
     const ts_config *c = ctx ? ctx->config : NULL;
-    bool ok = true;
-    st->sev[0] = conf_sev(c, "severity_1", 70, &ok);
-    st->sev[1] = conf_sev(c, "severity_2", 50, &ok);
-    st->sev[2] = conf_sev(c, "severity_3", 30, &ok);
-    st->sev[3] = conf_sev(c, "severity_other", 20, &ok);
-    st->notice_sev = conf_sev(c, "notice_severity", 40, &ok);
-    st->min_sev = conf_sev(c, "min_severity", 40, &ok);
-    if (!ok)
+    sensor_settings tune;
+    if (!ts_tune_read(c, SEC, sensor_tunables, &tune))
         return TOCSIN_E_ARG;
+    st->sev[0] = (int)tune.severity_1;
+    st->sev[1] = (int)tune.severity_2;
+    st->sev[2] = (int)tune.severity_3;
+    st->sev[3] = (int)tune.severity_other;
+    st->notice_sev = (int)tune.notice_severity;
+    st->min_sev = (int)tune.min_severity;
     return ctx ? load_table(st, ctx) : TOCSIN_OK;
 }
 
@@ -202,6 +211,7 @@ static void sensor_event(void *state, const ts_event *ev, const ts_alert_sink *o
 
 const ts_detector ts_detector_sensor = {
     .name = "sensor",
+    .tunables = sensor_tunables,
     .summary = "Suricata signature alerts and Zeek notices, with ATT&CK ids and noisy classes kept low",
     .state_size = sizeof(sensor_state),
     .init = sensor_init,

@@ -33,22 +33,33 @@ typedef struct sl_state {
     bl_map names; /* learned Windows DLL and program names (saved) */
 } sl_state;
 
-static const char *conf(const ts_config *c, const char *key)
-{
-    const char *v = ts_config_get(c, SEC, key);
-    return v ? v : "";
-}
+typedef struct sl_settings {
+    double max_names;
+    const char *system_paths, *writable_paths, *system_dlls, *system_programs, *programs_ok;
+} sl_settings;
+
+static const ts_tunable sl_tunables[] = {
+    TS_TUNE_STR(sl_settings, system_paths, NULL),
+    TS_TUNE_STR(sl_settings, writable_paths, NULL),
+    TS_TUNE_STR(sl_settings, system_dlls, NULL),
+    TS_TUNE_STR(sl_settings, system_programs, NULL),
+    TS_TUNE_STR(sl_settings, programs_ok, NULL),
+    TS_TUNE(sl_settings, max_names, TS_TUNE_COUNT, 50000, 16, 1e+08),
+    {0},
+};
 
 static tocsin_code sl_init(void *state, const ts_detect_ctx *ctx)
 {
     sl_state *st = state;
-    const ts_config *c = ctx->config;
-    st->system_paths = conf(c, "system_paths");
-    st->writable_paths = conf(c, "writable_paths");
-    st->system_dlls = conf(c, "system_dlls");
-    st->system_programs = conf(c, "system_programs");
-    st->programs_ok = conf(c, "programs_ok");
-    bl_map_init(&st->names, 0, (size_t)bl_conf(c, SEC, "max_names", 50000));
+    sl_settings k;
+    if (!ts_tune_read(ctx->config, SEC, sl_tunables, &k))
+        return TOCSIN_E_ARG;
+    st->system_paths = (k.system_paths ? k.system_paths : "");
+    st->writable_paths = (k.writable_paths ? k.writable_paths : "");
+    st->system_dlls = (k.system_dlls ? k.system_dlls : "");
+    st->system_programs = (k.system_programs ? k.system_programs : "");
+    st->programs_ok = (k.programs_ok ? k.programs_ok : "");
+    bl_map_init(&st->names, 0, (size_t)k.max_names);
     return TOCSIN_OK;
 }
 
@@ -226,6 +237,7 @@ static size_t sl_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_sideload = {
     .name = DET,
+    .tunables = sl_tunables,
     .summary = "DLL side-loading and hijacking: unsigned DLLs loaded by Windows' own programs from odd folders",
     .state_size = sizeof(sl_state),
     .init = sl_init,

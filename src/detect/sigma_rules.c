@@ -56,15 +56,30 @@ static void on_status(void *ud, const ts_sigma_status *st)
     }
 }
 
+/* Tunables: the [sigma] section of data/detect.conf. */
+typedef struct sigma_settings {
+    double regex_steps, regex_give_ups;
+    const char *min_level;
+} sigma_settings;
+
+static const ts_tunable sigma_tunables[] = {
+    TS_TUNE(sigma_settings, regex_steps, TS_TUNE_COUNT, 1000000, 1000, 1e9),
+    TS_TUNE(sigma_settings, regex_give_ups, TS_TUNE_COUNT, 4, 1, 1000),
+    TS_TUNE_STR(sigma_settings, min_level, "medium"),
+    {0},
+};
 static uint8_t severity(const char *level);
 
 static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
 {
     sigma_state *s = state;
+    sigma_settings tune;
+    if (!ts_tune_read(ctx->config, "sigma", sigma_tunables, &tune))
+        return TOCSIN_E_ARG;
     char path[4096], err[512];
     if (!ctx->n_rules_dirs)
         return TOCSIN_OK;
-    const char *min = ts_config_get(ctx->config, "sigma", "min_level");
+    const char *min = tune.min_level;
     if (min && strcmp(min, "informational") && strcmp(min, "low") && strcmp(min, "medium") && strcmp(min, "high") &&
         strcmp(min, "critical")) {
         if (ctx->diag)
@@ -116,8 +131,8 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
     s->sc = ts_sigma_scratch_new(s->set);
     if (!s->sc)
         return TOCSIN_E_NOMEM;
-    double steps = ts_config_num(ctx->config, "sigma", "regex_steps", 1000000);
-    double give_ups = ts_config_num(ctx->config, "sigma", "regex_give_ups", 4);
+    double steps = tune.regex_steps;
+    double give_ups = tune.regex_give_ups;
     steps = steps < 1000 ? 1000 : steps > 1e9 ? 1e9 : steps;
     give_ups = give_ups < 1 ? 1 : give_ups > 1000 ? 1000 : give_ups;
     s->steps = (uint32_t)steps, s->give_ups = (uint32_t)give_ups;
@@ -290,6 +305,7 @@ static size_t sigma_usage(void *state, ts_state_use *out, size_t n)
 
 const ts_detector ts_detector_sigma_rules = {
     .name = "sigma",
+    .tunables = sigma_tunables,
     .summary = "Sigma rules given with --rules, compiled into per-field multi-pattern matchers",
     .state_size = sizeof(sigma_state),
     .init = sigma_init,

@@ -2,6 +2,7 @@
 #include "enrich/geo4.h"
 
 #include "core/cachedir.h"
+#include "core/vec.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -138,14 +139,8 @@ static int64_t intern(builder *b, const geo_val *v)
     for (; b->slot[h]; h = (h + 1) & (b->slots - 1))
         if (val_key(&b->vals[b->slot[h] - 1]) == k)
             return b->slot[h] - 1;
-    if (b->n_vals == b->cap_vals) {
-        size_t cap = b->cap_vals * 2;
-        geo_val *vals = realloc(b->vals, cap * sizeof *vals);
-        if (!vals)
-            return -1;
-        b->vals = vals;
-        b->cap_vals = cap;
-    }
+    if (!ts_vec_grow(b->vals, b->cap_vals, b->n_vals + 1, TS_VEC_NOCAP))
+        return -1;
     b->vals[b->n_vals] = *v;
     b->slot[h] = (uint32_t)b->n_vals + 1;
     return (int64_t)b->n_vals++;

@@ -58,22 +58,22 @@ typedef struct ev_benign {
 typedef struct ev_truth {
     char *scenario, *actor;
     char **aliases;
-    size_t n_aliases;
+    size_t n_aliases, cap_aliases;
     uint64_t seed;
     uint64_t users, days;
     int64_t start_ns, end_ns;
     ev_step *steps;
-    size_t n_steps;
+    size_t n_steps, cap_steps;
     char **files;        /* distinct files the events name, relative to the directory */
-    size_t n_files;
+    size_t n_files, cap_files;
     char **hosts;        /* distinct hosts the events' ids name ("host#record", "host:pid") */
-    size_t n_hosts;
+    size_t n_hosts, cap_hosts;
     ev_event *by_place;  /* every event, ordered by (file, line) */
     ev_event *by_time;   /* the same, ordered by (step, time) */
     size_t n_events;
     size_t *step_first;  /* by_time[step_first[s] .. step_first[s + 1]) are step s's */
     ev_lookalike *lookalikes;
-    size_t n_lookalikes;
+    size_t n_lookalikes, cap_lookalikes;
     ev_benign *benign;   /* every benign record, ordered by (file, line) */
     size_t n_benign, cap_benign;
 } ev_truth;
@@ -154,7 +154,7 @@ typedef struct ev_scores {
     char *blamed_actor;       /* the outside actor blamed most often, or NULL */
     uint64_t by_line, by_overlap; /* campaign alerts matched each way */
     ev_detector *detectors;   /* by name */
-    size_t n_detectors;
+    size_t n_detectors, cap_detectors;
     ev_check checks[8];
     size_t n_checks;
 } ev_scores;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/vec.h"
 #include "eval/eval.h"
 
 /* An alert as it sits in an incident. */
@@ -101,10 +102,9 @@ static tocsin_code count_detector(ev_scores *s, const char *name, int campaign)
     while (i < s->n_detectors && strcmp(s->detectors[i].name, name) != 0)
         i++;
     if (i == s->n_detectors) {
-        ev_detector *v = realloc(s->detectors, (i + 1) * sizeof *v);
-        if (!v)
+        if (!ts_vec_grow(s->detectors, s->cap_detectors, i + 1, TS_VEC_NOCAP))
             return TOCSIN_E_NOMEM;
-        s->detectors = v;
+        ev_detector *v = s->detectors;
         v[i] = (ev_detector){strdup(name), 0, 0};
         if (!v[i].name)
             return TOCSIN_E_NOMEM;

@@ -8,6 +8,7 @@
 
 #include "core/esc.h"
 #include "core/str.h"
+#include "core/vec.h"
 #include "eval/eval.h"
 
 #define MAX_LINE (1u << 20)
@@ -46,21 +47,6 @@ static tocsin_code fail(reader *r, tocsin_code code, uint64_t line, const char *
     if (r->err && r->errlen)
         ts_esc_term(raw, r->err, r->errlen);
     return code;
-}
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    size_t n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * size);
-    if (!q)
-        return -1;
-    *p = q;
-    *cap = n;
-    return 0;
 }
 
 int ev_parse_time(const char *s, int64_t *ns) { return ts_parse_iso8601_ns(ts_str_c(s), ns) ? 0 : -1; }
@@ -136,11 +122,9 @@ static tocsin_code split_aliases(ev_truth *t, const char *s)
         while (e > b && s[e - 1] == ' ')
             e--;
         if (e > b) {
-            char **v = realloc(t->aliases, (t->n_aliases + 1) * sizeof *v);
-            if (!v)
+            if (!ts_vec_grow(t->aliases, t->cap_aliases, t->n_aliases + 1, TS_VEC_NOCAP))
                 return TOCSIN_E_NOMEM;
-            t->aliases = v;
-            if (!(v[t->n_aliases] = strndup(s + b, e - b)))
+            if (!(t->aliases[t->n_aliases] = strndup(s + b, e - b)))
                 return TOCSIN_E_NOMEM;
             t->n_aliases++;
         }
@@ -174,7 +158,7 @@ static long step_index(reader *r, const char *name)
     for (size_t i = r->n_names; i-- > 0;)
         if (strcmp(r->names[i].name, name) == 0)
             return (long)i;
-    if (grow((void **)&r->names, &r->cap_names, r->n_names + 1, sizeof *r->names))
+    if (!ts_vec_grow(r->names, r->cap_names, r->n_names + 1, TS_VEC_NOCAP))
         return -1;
     pending *p = &r->names[r->n_names];
     if (!(p->name = strdup(name)))
@@ -184,15 +168,14 @@ static long step_index(reader *r, const char *name)
 }
 
 /* The index of s (n bytes) in a small table of distinct names, adding it if new. */
-static long intern(char ***tab, size_t *n, const char *s, size_t len)
+static long intern(char ***tab, size_t *n, size_t *cap, const char *s, size_t len)
 {
     for (size_t i = *n; i-- > 0;)
         if (strlen((*tab)[i]) == len && memcmp((*tab)[i], s, len) == 0)
             return (long)i;
-    char **v = realloc(*tab, (*n + 1) * sizeof *v);
-    if (!v)
+    if (!ts_vec_grow(*tab, *cap, *n + 1, TS_VEC_NOCAP))
         return -1;
-    *tab = v;
+    char **v = *tab;
     if (!(v[*n] = strndup(s, len)))
         return -1;
     return (long)(*n)++;
@@ -229,9 +212,9 @@ static tocsin_code event_line(reader *r, json_t *o)
         return fail(r, TOCSIN_E_PARSE, r->line, "\"ts\" is missing or not a time like 2014-09-01T00:00:00Z");
     const char *id = get_str(o, "id");
     size_t hl = id ? id_host(id) : 0;
-    long s = step_index(r, step), f = intern(&r->t->files, &r->t->n_files, file, strlen(file));
-    long h = hl ? intern(&r->t->hosts, &r->t->n_hosts, id, hl) : 0;
-    if (s < 0 || f < 0 || h < 0 || grow((void **)&r->ev, &r->cap_ev, r->n_ev + 1, sizeof *r->ev))
+    long s = step_index(r, step), f = intern(&r->t->files, &r->t->n_files, &r->t->cap_files, file, strlen(file));
+    long h = hl ? intern(&r->t->hosts, &r->t->n_hosts, &r->t->cap_hosts, id, hl) : 0;
+    if (s < 0 || f < 0 || h < 0 || !ts_vec_grow(r->ev, r->cap_ev, r->n_ev + 1, TS_VEC_NOCAP))
         return TOCSIN_E_NOMEM;
     r->ev[r->n_ev++] = (ev_event){(uint32_t)s, (uint32_t)f, hl ? (uint32_t)h : EV_NO_HOST, line, ns};
     return TOCSIN_OK;
@@ -242,10 +225,9 @@ static long lookalike_index(ev_truth *t, const char *name)
     for (size_t i = 0; i < t->n_lookalikes; i++)
         if (strcmp(t->lookalikes[i].name, name) == 0)
             return (long)i;
-    ev_lookalike *v = realloc(t->lookalikes, (t->n_lookalikes + 1) * sizeof *v);
-    if (!v)
+    if (!ts_vec_grow(t->lookalikes, t->cap_lookalikes, t->n_lookalikes + 1, TS_VEC_NOCAP))
         return -1;
-    t->lookalikes = v;
+    ev_lookalike *v = t->lookalikes;
     v[t->n_lookalikes] = (ev_lookalike){strdup(name), 0, 0};
     if (!v[t->n_lookalikes].name)
         return -1;
@@ -271,8 +253,8 @@ static tocsin_code benign_line(reader *r, json_t *o, int summary)
         return fail(r, TOCSIN_E_PARSE, r->line, "a benign line without its \"file\"");
     if ((rc = need_uint(r, o, "line", &line)) != TOCSIN_OK)
         return rc;
-    long f = intern(&t->files, &t->n_files, file, strlen(file));
-    if (f < 0 || grow((void **)&t->benign, &t->cap_benign, t->n_benign + 1, sizeof *t->benign))
+    long f = intern(&t->files, &t->n_files, &t->cap_files, file, strlen(file));
+    if (f < 0 || !ts_vec_grow(t->benign, t->cap_benign, t->n_benign + 1, TS_VEC_NOCAP))
         return TOCSIN_E_NOMEM;
     t->benign[t->n_benign++] = (ev_benign){(uint32_t)f, (uint32_t)k, line};
     t->lookalikes[k].events++;
@@ -304,12 +286,10 @@ long ev_lookalike_at(const ev_truth *t, const char *file, uint64_t line)
 static tocsin_code step_line(reader *r, json_t *o)
 {
     ev_truth *t = r->t;
-    ev_step *v = realloc(t->steps, (t->n_steps + 1) * sizeof *v);
     tocsin_code rc;
-    if (!v)
+    if (!ts_vec_grow(t->steps, t->cap_steps, t->n_steps + 1, TS_VEC_NOCAP))
         return TOCSIN_E_NOMEM;
-    t->steps = v;
-    ev_step *s = memset(&v[t->n_steps++], 0, sizeof *v);
+    ev_step *s = memset(&t->steps[t->n_steps++], 0, sizeof *s);
     s->line = r->line;
     s->detected_ns = EV_NEVER;
     if ((rc = need_str(r, o, "step", &s->name)) || (rc = need_str(r, o, "action", &s->action)) ||

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/vec.h"
 #include "ingest/rd.h"
 
 /*
@@ -405,13 +406,8 @@ static void piece_add(au_state *st, ts_str key, ts_str v, bool hex)
     size_t add_n = hex ? v.n / 2 : v.n;
     if (!add_n || st->piece_n + add_n > AU_MAX_BYTES)
         return;
-    if (st->piece_n + add_n > st->piece_cap) {
-        size_t cap = (st->piece_n + add_n) * 2;
-        char *p = realloc(st->piece, cap);
-        if (!p)
-            return;
-        st->piece = p, st->piece_cap = cap;
-    }
+    if (!ts_vec_grow(st->piece, st->piece_cap, st->piece_n + add_n, TS_VEC_NOCAP))
+        return;
     if (hex)
         unhex(v, st->piece + st->piece_n);
     else
@@ -870,14 +866,9 @@ static bool append(au_state *st, au_event *e, const char *p, size_t n, uint64_t 
                  (unsigned long long)e->serial, AU_MAX_RECS, AU_MAX_BYTES);
         return true;
     }
-    if (e->n + n > e->cap) {
-        size_t cap = (e->n + n) * 2 < 4096 ? 4096 : (e->n + n) * 2;
-        char *b = realloc(e->buf, cap);
-        if (!b) {
-            rd_error(&st->c, line, 0, TOCSIN_E_NOMEM, "out of memory");
-            return false;
-        }
-        e->buf = b, e->cap = cap;
+    if (!ts_vec_grow(e->buf, e->cap, e->n + n, TS_VEC_NOCAP)) {
+        rd_error(&st->c, line, 0, TOCSIN_E_NOMEM, "out of memory");
+        return false;
     }
     memcpy(e->buf + e->n, p, n);
     e->rec[e->nrec++] = (au_rec){e->n, n, line, 0, 0};

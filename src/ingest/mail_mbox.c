@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
 #include "ingest/mail_int.h"
 
 /* The message being gathered. */
@@ -45,16 +46,8 @@ static bool append(mbox_msg *m, const char *p, size_t n)
         m->over = true;
         return true;
     }
-    if (m->len + n + 1 > m->cap) {
-        size_t cap = m->cap ? m->cap : 1 << 16;
-        while (cap < m->len + n + 1)
-            cap *= 2;
-        char *nb = realloc(m->buf, cap);
-        if (!nb)
-            return false;
-        m->buf = nb;
-        m->cap = cap;
-    }
+    if (!ts_vec_grow(m->buf, m->cap, m->len + n + 1, TS_VEC_NOCAP))
+        return false;
     memcpy(m->buf + m->len, p, n);
     m->buf[m->len + n] = '\n';
     m->len += n + 1;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
+
 void rd_error(const rd_ctx *c, uint64_t line, uint64_t record, tocsin_code code, const char *fmt, ...)
 {
     char msg[512];
@@ -309,16 +311,8 @@ static tocsin_code multi_add(multi *m, const char *p, size_t n)
         m->over = true;
         return TOCSIN_OK;
     }
-    if (m->n + n + 1 + TS_JSON_PAD > m->cap) {
-        size_t cap = m->cap ? m->cap : 64 * 1024;
-        while (m->n + n + 1 + TS_JSON_PAD > cap)
-            cap *= 2;
-        char *nb = realloc(m->buf, cap);
-        if (!nb)
-            return TOCSIN_E_NOMEM;
-        m->buf = nb;
-        m->cap = cap;
-    }
+    if (!ts_vec_grow(m->buf, m->cap, m->n + n + 1 + TS_JSON_PAD, TS_VEC_NOCAP))
+        return TOCSIN_E_NOMEM;
     memcpy(m->buf + m->n, p, n);
     m->n += n;
     m->buf[m->n++] = '\n';

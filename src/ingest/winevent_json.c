@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
 #include "ingest/rd.h"
 
 typedef struct wj_state {
@@ -230,16 +231,8 @@ typedef struct doc_acc {
 
 static bool acc_put(doc_acc *d, const char *p, size_t n)
 {
-    if (d->n + n + TS_JSON_PAD > d->cap) {
-        size_t cap = d->cap ? d->cap : 4096;
-        while (d->n + n + TS_JSON_PAD > cap)
-            cap *= 2;
-        char *nb = realloc(d->buf, cap);
-        if (!nb)
-            return false;
-        d->buf = nb;
-        d->cap = cap;
-    }
+    if (!ts_vec_grow(d->buf, d->cap, d->n + n + TS_JSON_PAD, TS_VEC_NOCAP))
+        return false;
     memcpy(d->buf + d->n, p, n);
     d->n += n;
     return true;

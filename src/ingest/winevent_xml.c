@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
 #include "ingest/winxml.h"
 
 #define END_TAG "</Event>"
@@ -20,16 +21,8 @@ typedef struct xacc {
 
 static bool acc_put(xacc *a, const char *p, size_t n)
 {
-    if (a->n + n + 1 > a->cap) {
-        size_t cap = a->cap ? a->cap : 4096;
-        while (a->n + n + 1 > cap)
-            cap *= 2;
-        char *nb = realloc(a->buf, cap);
-        if (!nb)
-            return false;
-        a->buf = nb;
-        a->cap = cap;
-    }
+    if (!ts_vec_grow(a->buf, a->cap, a->n + n + 1, TS_VEC_NOCAP))
+        return false;
     memcpy(a->buf + a->n, p, n);
     a->n += n;
     return true;

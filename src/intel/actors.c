@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/attack.h"
+#include "core/vec.h"
 #include "intel/intel_int.h"
 
 #define TS_NAME_MAX 256
@@ -109,14 +110,8 @@ static bool push_name(ts_intel *ti, const char ***v, size_t *n, size_t *cap, con
     for (size_t i = 0; i < *n; i++)
         if (strcasecmp((*v)[i], s) == 0)
             return false;
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 4;
-        const char **nv = realloc(*v, nc * sizeof *nv);
-        if (!nv)
-            return false;
-        *v = nv;
-        *cap = nc;
-    }
+    if (!ts_vec_grow(*v, *cap, *n + 1, TS_VEC_NOCAP))
+        return false;
     const char *copy = ts_pool_strdup(&ti->pool, s, strlen(s));
     if (!copy)
         return false;
@@ -129,14 +124,8 @@ static bool push_id(uint32_t **v, size_t *n, size_t *cap, uint32_t id)
     for (size_t i = 0; i < *n; i++)
         if ((*v)[i] == id)
             return false;
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        uint32_t *nv = realloc(*v, nc * sizeof *nv);
-        if (!nv)
-            return false;
-        *v = nv;
-        *cap = nc;
-    }
+    if (!ts_vec_grow(*v, *cap, *n + 1, TS_VEC_NOCAP))
+        return false;
     (*v)[(*n)++] = id;
     return true;
 }
@@ -435,24 +424,10 @@ static bool set_tab_grow(ts_intel *ti)
 /* Stores a sorted set under a new id (0: out of memory). */
 static uint32_t set_store(ts_intel *ti, const uint32_t *a, size_t n)
 {
-    if (ti->set_n + n + 1 > ti->set_cap) {
-        size_t nc = ti->set_cap ? ti->set_cap * 2 : 256;
-        while (nc < ti->set_n + n + 1)
-            nc *= 2;
-        uint32_t *v = realloc(ti->set_v, nc * sizeof *v);
-        if (!v)
-            return 0;
-        ti->set_v = v;
-        ti->set_cap = nc;
-    }
-    if (ti->n_sets == ti->cap_sets) {
-        size_t nc = ti->cap_sets ? ti->cap_sets * 2 : 64;
-        uint32_t *o = realloc(ti->set_off, nc * sizeof *o);
-        if (!o)
-            return 0;
-        ti->set_off = o;
-        ti->cap_sets = nc;
-    }
+    if (!ts_vec_grow(ti->set_v, ti->set_cap, ti->set_n + n + 1, TS_VEC_NOCAP))
+        return 0;
+    if (!ts_vec_grow(ti->set_off, ti->cap_sets, ti->n_sets + 1, TS_VEC_NOCAP))
+        return 0;
     ti->set_off[ti->n_sets++] = (uint32_t)ti->set_n;
     ti->set_v[ti->set_n] = (uint32_t)n;
     memcpy(&ti->set_v[ti->set_n + 1], a, n * sizeof *a);

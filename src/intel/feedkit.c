@@ -18,7 +18,7 @@ void ts_feed_diag(ts_feed *f, uint64_t record, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    f->o->diag(f->o->ud, f->name, record, msg);
+    ts_diag_say(f->o->diag, f->o->ud, f->name, record, 0, TOCSIN_E_PARSE, msg);
 }
 
 tocsin_code ts_feed_finish(ts_feed *f, tocsin_code code)
@@ -26,7 +26,7 @@ tocsin_code ts_feed_finish(ts_feed *f, tocsin_code code)
     if (f->problems > TS_FEED_MAX_DIAGS && f->o && f->o->diag) {
         char msg[96];
         snprintf(msg, sizeof msg, "%zu more problems not shown", f->problems - TS_FEED_MAX_DIAGS);
-        f->o->diag(f->o->ud, f->name, 0, msg);
+        ts_diag_say(f->o->diag, f->o->ud, f->name, 0, 0, TOCSIN_E_PARSE, msg);
     }
     if (code == TOCSIN_OK && f->problems)
         return TOCSIN_E_PARTIAL;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/vec.h"
 #include "intel/intel_int.h"
 
 ts_intel *ts_intel_new(void)
@@ -101,17 +102,10 @@ const char *ts_intel_string_get(const ts_intel *ti, uint32_t id)
 uint32_t ts_intel_source(ts_intel *ti, const char *name)
 {
     uint32_t id = intern(ti, &ti->sources, &ti->source_v, name);
-    if (id >= ti->source_count_cap) {
-        size_t nc = ti->source_count_cap ? ti->source_count_cap * 2 : 16;
-        while (nc <= id)
-            nc *= 2;
-        size_t *c = realloc(ti->source_count, nc * sizeof *c);
-        if (!c)
-            return 0;
-        memset(c + ti->source_count_cap, 0, (nc - ti->source_count_cap) * sizeof *c);
-        ti->source_count = c;
-        ti->source_count_cap = nc;
-    }
+    size_t was = ti->source_count_cap;
+    if (!ts_vec_grow(ti->source_count, ti->source_count_cap, (size_t)id + 1, TS_VEC_NOCAP))
+        return 0;
+    memset(ti->source_count + was, 0, (ti->source_count_cap - was) * sizeof *ti->source_count);
     return id;
 }
 
@@ -166,14 +160,8 @@ static uint32_t meta_store(ts_intel *ti, const ts_ioc_meta *m)
         return 0;
     if (idx % TS_META_CHUNK == 0) {
         size_t chunk = idx / TS_META_CHUNK;
-        if (chunk == ti->cap_chunks) {
-            size_t nc = ti->cap_chunks ? ti->cap_chunks * 2 : 8;
-            ts_ioc_meta **c = realloc(ti->meta_chunks, nc * sizeof *c);
-            if (!c)
-                return 0;
-            ti->meta_chunks = c;
-            ti->cap_chunks = nc;
-        }
+        if (!ts_vec_grow(ti->meta_chunks, ti->cap_chunks, chunk + 1, TS_VEC_NOCAP))
+            return 0;
         ti->meta_chunks[chunk] = malloc(TS_META_CHUNK * sizeof(ts_ioc_meta));
         if (!ti->meta_chunks[chunk])
             return 0;

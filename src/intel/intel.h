@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/diag.h"
 #include "core/ip.h"
 #include "core/str.h"
 #include "tocsin.h"
@@ -158,13 +159,10 @@ void ts_intel_each_source(const ts_intel *ti, void (*fn)(void *ud, uint32_t sour
 
 /* ---- loaders (one file each under src/intel/) ---------------------------------------- */
 
-/* Receives each problem in a feed: the feed's name, its line or record (0 if unknown). */
-typedef void (*ts_feed_diag_fn)(void *ud, const char *feed, uint64_t line, const char *msg);
-
 typedef struct ts_feed_opts {
     const char *actor;     /* declared actor for lists and CSVs that name none, or NULL */
     uint8_t confidence;    /* default confidence when the feed gives none; 0: 50 */
-    ts_feed_diag_fn diag;
+    ts_diag_fn diag;       /* each problem: the feed's name as file, its line (0 if unknown) */
     void *ud;
     /* Called with each file's bytes as loaded, so the caller may persist them (kind is the
        loader's name). May be NULL. */

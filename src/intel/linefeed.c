@@ -29,7 +29,7 @@ void ts_lf_diag(ts_lf *f, uint64_t line, bool error, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    f->o->diag(f->o->ud, f->name, line, msg);
+    ts_diag_say(f->o->diag, f->o->ud, f->name, line, 0, TOCSIN_E_PARSE, msg);
 }
 
 tocsin_code ts_lf_finish(ts_lf *f)
@@ -37,7 +37,7 @@ tocsin_code ts_lf_finish(ts_lf *f)
     if (f->suppressed && f->o && f->o->diag) {
         char msg[128];
         snprintf(msg, sizeof msg, "%zu more problems not shown", f->suppressed);
-        f->o->diag(f->o->ud, f->name, 0, msg);
+        ts_diag_say(f->o->diag, f->o->ud, f->name, 0, 0, TOCSIN_E_PARSE, msg);
     }
     return f->errors ? TOCSIN_E_PARTIAL : TOCSIN_OK;
 }

@@ -18,7 +18,7 @@ static void diag(const ts_feed_opts *o, const char *feed, const char *fmt, const
     if (o && o->diag) {
         char msg[512];
         snprintf(msg, sizeof msg, fmt, arg);
-        o->diag(o->ud, feed, 0, msg);
+        ts_diag_say(o->diag, o->ud, feed, 0, 0, TOCSIN_E_PARSE, msg);
     }
 }
 

@@ -28,6 +28,8 @@
 #include <strings.h>
 
 #include "core/arena.h"
+#include "core/hash.h"
+#include "core/vec.h"
 #include "intel/feedkit.h"
 #include "intel/loaders.h"
 #include "intel/stix_pattern.h"
@@ -57,6 +59,9 @@ typedef struct sobj {
 typedef struct slink {
     uint32_t to, next;
 } slink;
+
+/* Objects, relationships and links are counted in uint32_t (first_link, the slots). */
+#define MAX_ITEMS ((size_t)UINT32_MAX - 1)
 
 /* Where a relationship is in the bytes: they are read in the second pass. */
 typedef struct sspan {
@@ -105,14 +110,6 @@ static int stix_sniff(const char *data, size_t len)
 
 /* ---- id index ----------------------------------------------------------------------- */
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
 static bool index_build(stix *x)
 {
     size_t cap = 16;
@@ -125,7 +122,7 @@ static bool index_build(stix *x)
     for (size_t i = 0; i < x->n; i++) {
         if (!x->objs[i].id)
             continue;
-        size_t h = hash_str(x->objs[i].id) & x->mask;
+        size_t h = ts_hash_str(TS_HASH_SEED, x->objs[i].id) & x->mask;
         while (x->slots[h])
             h = (h + 1) & x->mask;
         x->slots[h] = (uint32_t)i + 1;
@@ -138,7 +135,7 @@ static sobj *lookup(const stix *x, const char *s)
 {
     if (!s)
         return NULL;
-    for (size_t h = hash_str(s) & x->mask; x->slots[h]; h = (h + 1) & x->mask) {
+    for (size_t h = ts_hash_str(TS_HASH_SEED, s) & x->mask; x->slots[h]; h = (h + 1) & x->mask) {
         sobj *o = &x->objs[x->slots[h] - 1];
         if (strcmp(o->id, s) == 0)
             return o;
@@ -148,14 +145,8 @@ static sobj *lookup(const stix *x, const char *s)
 
 static bool link(stix *x, sobj *o, uint32_t to)
 {
-    if (x->n_links == x->cap_links) {
-        size_t cap = x->cap_links ? x->cap_links * 2 : 256;
-        slink *nl = cap < UINT32_MAX ? realloc(x->links, cap * sizeof *nl) : NULL;
-        if (!nl)
-            return false;
-        x->links = nl;
-        x->cap_links = cap;
-    }
+    if (!ts_vec_grow(x->links, x->cap_links, x->n_links + 1, MAX_ITEMS))
+        return false;
     x->links[x->n_links] = (slink){to, o->first_link};
     o->first_link = (uint32_t)++x->n_links;
     return true;
@@ -601,17 +592,6 @@ static bool skipped(const json_t *o)
            json_is_true(json_object_get(o, "x_mitre_deprecated"));
 }
 
-static void *grow(void *p, size_t *cap, size_t n, size_t size)
-{
-    if (n < *cap)
-        return p;
-    size_t c = *cap ? *cap * 2 : 1024;
-    void *q = c < UINT32_MAX ? realloc(p, c * size) : NULL;
-    if (q)
-        *cap = c;
-    return q;
-}
-
 /* Pass 1: one object indexed, and made when it is an actor, technique or software. */
 static bool first_pass(stix *x, size_t off, size_t len, size_t index)
 {
@@ -624,16 +604,11 @@ static bool first_pass(stix *x, size_t off, size_t len, size_t index)
     if (!id) {
         ts_feed_diag(&x->f, 0, "object %zu of the bundle has no id", index);
     } else if (kind == K_RELATIONSHIP) {
-        sspan *r = grow(x->rels, &x->cap_rels, x->n_rels, sizeof *r);
-        if ((ok = r != NULL)) {
-            x->rels = r;
-            r[x->n_rels++] = (sspan){off, (uint32_t)len};
-        }
+        if ((ok = ts_vec_grow(x->rels, x->cap_rels, x->n_rels + 1, MAX_ITEMS)))
+            x->rels[x->n_rels++] = (sspan){off, (uint32_t)len};
     } else {
-        sobj *objs = grow(x->objs, &x->cap, x->n, sizeof *objs);
-        char *copy = objs ? ts_arena_strndup(&x->ids, id, strlen(id)) : NULL;
-        if (objs)
-            x->objs = objs;
+        bool room = ts_vec_grow(x->objs, x->cap, x->n + 1, MAX_ITEMS);
+        char *copy = room ? ts_arena_strndup(&x->ids, id, strlen(id)) : NULL;
         if ((ok = copy != NULL)) {
             sobj *so = &x->objs[x->n++];
             *so = (sobj){.off = off, .len = (uint32_t)len, .kind = kind, .inert = skipped(o), .id = copy};

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/vec.h"
+
 typedef enum tok_kind {
     T_EOF,
     T_LBRACK,
@@ -75,14 +77,8 @@ static void note(parser *ps, const char *fmt_what, const char *p, size_t n)
     char span[64], msg[160];
     if (o->n_notes >= TS_STIX_MAX_NOTES)
         return;
-    if (o->n_notes == o->notes_cap) {
-        size_t cap = o->notes_cap ? o->notes_cap * 2 : 4;
-        char **nn = realloc(o->notes, cap * sizeof *nn);
-        if (!nn)
-            return;
-        o->notes = nn;
-        o->notes_cap = cap;
-    }
+    if (!ts_vec_grow(o->notes, o->notes_cap, o->n_notes + 1, TS_VEC_NOCAP))
+        return;
     printable(span, sizeof span, p, n);
     snprintf(msg, sizeof msg, "%s '%s'", fmt_what, span);
     o->notes[o->n_notes] = strdup(msg);
@@ -330,14 +326,8 @@ static bool add_cmp(parser *ps, ts_ioc_type type, ts_stix_op op, const tok *lit)
         len = lit->n;
     }
     dst[len] = 0;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? o->cap * 2 : 8;
-        ts_stix_cmp *nc = realloc(o->cmp, cap * sizeof *nc);
-        if (!nc)
-            return fail(ps, lit->at, "out of memory");
-        o->cmp = nc;
-        o->cap = cap;
-    }
+    if (!ts_vec_grow(o->cmp, o->cap, o->n + 1, TS_VEC_NOCAP))
+        return fail(ps, lit->at, "out of memory");
     o->cmp[o->n++] = (ts_stix_cmp){type, op, dst, len};
     o->buf_used += len + 1;
     return true;

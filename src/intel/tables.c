@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
+#include "core/vec.h"
 #include "intel/intel_int.h"
 
 /* ---- pool ---------------------------------------------------------------------------- */
@@ -71,16 +73,8 @@ static uint32_t multi_alloc(ts_multi *m, uint32_t cap)
     size_t need = m->n + 2 + cap;
     if (need >= TS_MULTI_BIT)
         return UINT32_MAX;
-    if (need > m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 1024;
-        while (nc < need)
-            nc *= 2;
-        uint32_t *v = realloc(m->v, nc * sizeof *v);
-        if (!v)
-            return UINT32_MAX;
-        m->v = v;
-        m->cap = nc;
-    }
+    if (!ts_vec_grow(m->v, m->cap, need, TS_VEC_NOCAP))
+        return UINT32_MAX;
     uint32_t off = (uint32_t)m->n;
     m->v[off] = 0;
     m->v[off + 1] = cap;
@@ -153,15 +147,12 @@ void ts_multi_free(ts_multi *m)
 
 /* ---- string table ---------------------------------------------------------------------- */
 
-/* FNV-1a, then a final mix so the low bits used for the slot depend on every byte. */
+/* The core hash folded to 32 bits, then a final mix so the low bits used for the slot
+ * depend on every byte. */
 uint32_t ts_hash_bytes(const void *p, size_t n)
 {
-    const unsigned char *s = p;
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        h ^= s[i];
-        h *= 16777619u;
-    }
+    uint64_t h64 = ts_hash(TS_HASH_SEED, p, n);
+    uint32_t h = (uint32_t)(h64 ^ (h64 >> 32));
     h ^= h >> 16;
     h *= 0x85ebca6bu;
     h ^= h >> 13;
@@ -262,14 +253,8 @@ void ts_stab_free(ts_stab *t)
 
 bool ts_vec_push(ts_vec *v, void *p)
 {
-    if (v->n == v->cap) {
-        size_t nc = v->cap ? v->cap * 2 : 16;
-        void **nv = realloc(v->v, nc * sizeof *nv);
-        if (!nv)
-            return false;
-        v->v = nv;
-        v->cap = nc;
-    }
+    if (!ts_vec_grow(v->v, v->cap, v->n + 1, TS_VEC_NOCAP))
+        return false;
     v->v[v->n++] = p;
     return true;
 }

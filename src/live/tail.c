@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/hash.h"
+
 #define HEAD_LEN 64          /* bytes hashed to tell a file from a new one on its inode */
 #define HEADER_MAX (64u << 10) /* leading "#" lines kept for readers that need them (Zeek) */
 #define CHUNK_MAX (8u << 20) /* bytes read from one file per poll; the rest waits */
@@ -44,14 +46,6 @@ struct ts_tail {
     void *find_ud;
 };
 
-static uint64_t fnv1a(const void *p, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
-    return h;
-}
-
 static void say(ts_tail *t, const char *file, const char *fmt, const char *detail)
 {
     char msg[300];
@@ -80,7 +74,7 @@ static bool head_of(int fd, uint32_t len, uint64_t *hash)
     char b[HEAD_LEN];
     if (read_at(fd, b, len, 0) != len)
         return false;
-    *hash = fnv1a(b, len);
+    *hash = ts_hash(TS_HASH_SEED, b, len);
     return true;
 }
 

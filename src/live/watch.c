@@ -10,6 +10,7 @@
 #include "api/session.h"
 #include "attribute/attribute.h"
 #include "core/esc.h"
+#include "core/hash.h"
 #include "core/jsonw.h"
 #include "live/alert_out.h"
 #include "live/live.h"
@@ -38,13 +39,6 @@ typedef struct watch {
     const ts_incident **kept; /* and the incident, for the alert outputs */
     size_t n_changes, cap_changes;
 } watch;
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
-    return h;
-}
 
 /* Adds h to the printed set; false when it was there already. */
 static bool first_sight(watch *w, uint64_t h)
@@ -101,9 +95,9 @@ static void send_new(watch *w)
  * its alerts, their counts and last times, its severity. */
 static const char *incident_change(watch *w, const ts_incident *inc)
 {
-    uint64_t sig = fnv(0xcbf29ce484222325ull, &inc->severity, sizeof inc->severity);
+    uint64_t sig = ts_hash(TS_HASH_SEED, &inc->severity, sizeof inc->severity);
     for (size_t i = 0; i < inc->n_alerts; i++)
-        sig = fnv(fnv(sig, &inc->alerts[i]->count, sizeof inc->alerts[i]->count), &inc->alerts[i]->last_ns,
+        sig = ts_hash(ts_hash(sig, &inc->alerts[i]->count, sizeof inc->alerts[i]->count), &inc->alerts[i]->last_ns,
                   sizeof inc->alerts[i]->last_ns);
     for (size_t i = 0; i < w->n_incs; i++) {
         if (strcmp(w->incs[i].id, inc->id) != 0)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/esc.h"
+#include "core/vec.h"
 #include "report/report.h"
 #include "report/report_int.h"
 
@@ -26,14 +27,8 @@ typedef struct source_list {
 static void collect_source(void *ud, uint32_t source, size_t n)
 {
     source_list *l = ud;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 16;
-        source_count *nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return; /* the listing is then partial; the totals above it are still right */
-        l->v = nv;
-        l->cap = nc;
-    }
+    if (!ts_vec_grow(l->v, l->cap, l->n + 1, TS_VEC_NOCAP))
+        return; /* the listing is then partial; the totals above it are still right */
     l->v[l->n++] = (source_count){source, n};
 }
 

@@ -22,10 +22,9 @@ void rpt_init(rpt *r, FILE *out)
         return;
     const char *cols = getenv("COLUMNS");
     struct winsize ws;
+    uint64_t c;
     if (cols && *cols) {
-        char *end;
-        long c = strtol(cols, &end, 10);
-        if (*end == 0 && c >= 40 && c <= 1000)
+        if (ts_parse_u64(ts_str_c(cols), &c) && c >= 40 && c <= 1000)
             r->width = (int)c;
     } else if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40) {
         r->width = ws.ws_col;

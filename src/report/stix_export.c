@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/jsonw.h"
+#include "core/vec.h"
 #include "report/report.h"
 #include "report/report_int.h"
 
@@ -72,14 +73,9 @@ static int idset_add(idset *s, const char *id)
 {
     if (idset_has(s, id))
         return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        void *v = realloc(s->v, cap * sizeof *s->v);
-        if (!v) {
-            s->failed = 1;
-            return 0;
-        }
-        s->v = v, s->cap = cap;
+    if (!ts_vec_grow(s->v, s->cap, s->n + 1, TS_VEC_NOCAP)) {
+        s->failed = 1;
+        return 0;
     }
     snprintf(s->v[s->n++], ID_LEN, "%s", id);
     return 1;

@@ -7,6 +7,7 @@
 
 #include "core/jsonw.h"
 #include "core/str.h"
+#include "core/vec.h"
 #include "report/report.h"
 #include "report/report_int.h"
 
@@ -145,13 +146,8 @@ static int add_rows(const ts_incident_view *v, const ts_timeline_filter *f, row 
             int64_t t = row_time(&r);
             if ((f->since_ns && t < f->since_ns) || (f->until_ns && t > f->until_ns))
                 continue;
-            if (*n == *cap) {
-                size_t nc = *cap ? *cap * 2 : 256;
-                row *p = realloc(*rows, nc * sizeof *p);
-                if (!p)
-                    return 0;
-                *rows = p, *cap = nc;
-            }
+            if (!ts_vec_grow(*rows, *cap, *n + 1, TS_VEC_NOCAP))
+                return 0;
             (*rows)[(*n)++] = r;
         }
     }

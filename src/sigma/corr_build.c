@@ -49,9 +49,8 @@ static bool one_bound(sg_corr *c, const sy_node *k, const sy_node *v, char *why,
     size_t j = 0;
     while (j < 6 && strcmp(k->s, ops[j]))
         j++;
-    char *end;
-    double d = v->kind == SY_SCALAR ? strtod(v->s, &end) : 0;
-    if (j == 6 || v->kind != SY_SCALAR || !v->n || end != v->s + v->n)
+    double d;
+    if (j == 6 || v->kind != SY_SCALAR || !ts_parse_double(ts_str_make(v->s, v->n), &d))
         return snprintf(why, cap,
                         "correlation: bad condition '%.40s' (want eq, neq, lt, lte, gt or gte with a number)",
                         k->s),

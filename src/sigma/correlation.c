@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "sigma/sigma_int.h"
 
 /*
@@ -373,24 +374,19 @@ static bool group_key(const sg_corr *k, uint32_t c, size_t i, const sg_source *s
 static bool hit_value(const sg_corr *k, size_t i, const sg_source *src, const ts_event *ev, uint64_t *out)
 {
     if (k->type == CT_VALUE_SUM || k->type == CT_VALUE_AVG) {
-        char buf[64], *end;
-        ts_str v = field_of(src, ev, k->vfield[i][0]);
-        if (!v.n || v.n >= sizeof buf)
-            return false;
-        memcpy(buf, v.p, v.n);
-        buf[v.n] = 0;
-        double d = strtod(buf, &end);
-        if (end != buf + v.n)
+        double d;
+        if (!ts_parse_double(field_of(src, ev, k->vfield[i][0]), &d))
             return false;
         memcpy(out, &d, sizeof d);
         return true;
     }
-    uint64_t h = 1469598103934665603ULL;
+    uint64_t h = TS_HASH_SEED;
     bool any = false;
     for (size_t f = 0; f < k->nvalue; f++) { /* several fields: their combination counts */
         ts_str v = field_of(src, ev, k->vfield[i][f]);
         any |= v.n > 0;
-        h = (h ^ sg_hash(v.p ? v.p : "", v.n)) * 1099511628211ULL;
+        uint64_t vh = sg_hash(v.p ? v.p : "", v.n);
+        h = ts_hash(h, &vh, sizeof vh);
     }
     *out = h & ~FIRED;
     return any;

@@ -546,16 +546,7 @@ static bool short_scan(ts_sigma_scratch *sc, const sg_atom *at, ts_str v)
     return sc->lazy_gen[self] == sc->gen && sc->lazy_res[self];
 }
 
-static bool num_of(ts_str v, double *out)
-{
-    char buf[64], *end;
-    if (!v.n || v.n >= sizeof buf)
-        return false;
-    memcpy(buf, v.p, v.n);
-    buf[v.n] = 0;
-    *out = strtod(buf, &end);
-    return end == buf + v.n;
-}
+static bool num_of(ts_str v, double *out) { return ts_parse_double(v, out); }
 
 static bool compare(double a, uint8_t cmp, double b)
 {

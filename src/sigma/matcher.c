@@ -14,6 +14,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "core/hash.h"
 #include "sigma/hs_cache.h"
 #include "sigma/sigma_int.h"
 
@@ -128,18 +129,12 @@ static bool whole_value(const sg_atom *at)
     return !at->is_regex && at->anchors == (ANC_START | ANC_END) && at->plen && at->plen <= EXACT_MAX;
 }
 
-/* ASCII lower-casing of p[0..n) into out with the FNV-1a hash of the result (sg_hash's). */
+/* ASCII lower-casing of p[0..n) into out, and the hash of the result. */
 static uint64_t lower_hash(const char *p, size_t n, char *out)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        c = c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-        out[i] = (char)c;
-        h ^= c;
-        h *= 1099511628211ULL;
-    }
-    return h;
+    for (size_t i = 0; i < n; i++)
+        out[i] = p[i] >= 'A' && p[i] <= 'Z' ? (char)(p[i] + 32) : p[i];
+    return ts_hash(TS_HASH_SEED, out, n);
 }
 
 /* Puts the whole-value literals among atoms into m's table; false when out of memory. */

@@ -352,15 +352,8 @@ static uint32_t str_atom(ts_sigma *s, uint32_t group, uint32_t field, const pstr
 
 static double parse_num(const char *p, size_t n, bool *ok)
 {
-    char buf[64];
-    char *end;
-    *ok = n > 0 && n < sizeof buf;
-    if (!*ok)
-        return 0;
-    memcpy(buf, p, n);
-    buf[n] = 0;
-    double d = strtod(buf, &end);
-    *ok = end == buf + n;
+    double d = 0;
+    *ok = ts_parse_double(ts_str_make(p, n), &d);
     return d;
 }
 

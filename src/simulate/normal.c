@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/vec.h"
 #include "simulate/sim.h"
 
 typedef struct sim_normal {
@@ -13,7 +14,8 @@ typedef struct sim_normal {
     uint32_t backup_next;
     int64_t mail_rate;       /* microseconds between candidate messages at full rate */
     struct sim_later *later; /* records due later (see "records due later") */
-    uint32_t nlater, later_cap, later_free;
+    uint32_t nlater, later_free;
+    size_t later_cap;
     uint32_t scan_from, scan_left, scan_done; /* the SSH guessing burst under way */
     uint32_t vscan_next;                      /* next host of the vulnerability scan, UINT32_MAX idle */
 } sim_normal;
@@ -983,14 +985,8 @@ static uint32_t later_slot(sim_ctx *x)
         n->later_free = n->later[i].next_free;
         return i;
     }
-    if (n->nlater == n->later_cap) {
-        uint32_t cap = n->later_cap ? n->later_cap * 2 : 256;
-        sim_later *v = realloc(n->later, cap * sizeof *v);
-        if (!v)
-            return UINT32_MAX;
-        n->later = v;
-        n->later_cap = cap;
-    }
+    if (!ts_vec_grow(n->later, n->later_cap, (size_t)n->nlater + 1, UINT32_MAX - 1))
+        return UINT32_MAX;
     return n->nlater++;
 }
 

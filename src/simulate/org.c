@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/hash.h"
 #include "simulate/sim.h"
 
 const sim_site sim_sites[] = {
@@ -328,9 +329,7 @@ static void name_user(sim_ctx *x, sim_user *u, char (*seen)[24], uint32_t nseen)
     snprintf(u->name, sizeof u->name, "%s", base);
     /* a linear scan would be quadratic; names repeat rarely, so probe a small hash */
     for (uint32_t tries = 1;; tries++) {
-        uint64_t h = 1469598103934665603ULL;
-        for (const char *p = u->name; *p; p++)
-            h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+        uint64_t h = ts_hash(TS_HASH_SEED, u->name, strlen(u->name));
         uint32_t slot = (uint32_t)(h % nseen);
         bool dup = false;
         while (seen[slot][0]) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/vec.h"
 #include "simulate/campaign.h"
 
 #ifndef TOCSIN_DATA_DIR
@@ -37,15 +38,9 @@ static bool before(const task *a, const task *b)
 
 static void push(sched *s, task k)
 {
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 1024;
-        task *nv = realloc(s->v, nc * sizeof *nv);
-        if (!nv) {
-            s->oom = true;
-            return;
-        }
-        s->v = nv;
-        s->cap = nc;
+    if (!ts_vec_grow(s->v, s->cap, s->n + 1, TS_VEC_NOCAP)) {
+        s->oom = true;
+        return;
     }
     size_t i = s->n++;
     while (i && before(&k, &s->v[(i - 1) / 2])) {
