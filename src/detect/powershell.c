@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/ip.h"
 #include "detect/alert_util.h"
 #include "detect/baseline.h"
 #include "detect/detect.h"
@@ -22,14 +23,14 @@
 typedef struct ps_state {
     double min_length, ticks_per_k, concat_per_k, casts_per_k, punct_share, entropy_bits;
     uint32_t min_signals, encoded_min;
-    const char *hosts, *download_words, *run_words;
+    const char *hosts, *download_words, *run_words, *internal_suffixes;
 } ps_state;
 
 /* Tunables: the [powershell] section of data/detect.conf. */
 typedef struct ps_settings {
     double min_length, ticks_per_k, concat_per_k, casts_per_k, punct_share, entropy_bits,
            min_signals, encoded_min;
-    const char *hosts, *download_words, *run_words;
+    const char *hosts, *download_words, *run_words, *internal_suffixes;
 } ps_settings;
 
 static const ts_tunable ps_tunables[] = {
@@ -44,6 +45,7 @@ static const ts_tunable ps_tunables[] = {
     TS_TUNE_STR(ps_settings, hosts, ""),
     TS_TUNE_STR(ps_settings, download_words, ""),
     TS_TUNE_STR(ps_settings, run_words, ""),
+    TS_TUNE_STR(ps_settings, internal_suffixes, ""),
     {0},
 };
 
@@ -65,6 +67,7 @@ static tocsin_code ps_init(void *state, const ts_detect_ctx *ctx)
     st->hosts = tune.hosts;
     st->download_words = tune.download_words;
     st->run_words = tune.run_words;
+    st->internal_suffixes = tune.internal_suffixes;
     if (st->min_signals < 1 || st->min_signals > 5 || st->punct_share <= 0 || st->punct_share >= 1)
         return TOCSIN_E_ARG;
     return TOCSIN_OK;
@@ -149,18 +152,80 @@ static bool has_word(const char *list, ts_str s, ts_str *found)
 static int clip(ts_str s, int n) { return (int)(s.n > (size_t)n ? (size_t)n : s.n); }
 static const char *ptr(ts_str s) { return s.p ? s.p : ""; }
 
-/* Downloads and runs: a word of each list. */
+/* The host of the first URL in s ("http://HOST[:port]/..."), or an empty string. */
+static ts_str url_host(ts_str s)
+{
+    for (size_t i = 0; i + 3 <= s.n; i++) {
+        if (s.p[i] != ':' || s.p[i + 1] != '/' || s.p[i + 2] != '/')
+            continue;
+        size_t b = i + 3, e = b;
+        while (e < s.n && (alnum(s.p[e]) || s.p[e] == '.' || s.p[e] == '-' || s.p[e] == '_'))
+            e++;
+        return (ts_str){s.p + b, e - b};
+    }
+    return (ts_str){s.p, 0};
+}
+
+static bool ends_with_i(ts_str s, ts_str tail)
+{
+    if (!tail.n || tail.n > s.n)
+        return false;
+    for (size_t i = 0; i < tail.n; i++)
+        if (lc(s.p[s.n - tail.n + i]) != lc(tail.p[i]))
+            return false;
+    return true;
+}
+
+/* Whether a download host is the organisation's own: a private or internal address, a name
+ * of one label (deploy-01: resolved by the internal DNS), a name in the domain of the host
+ * that ran the code (corp.example.com for ws-1.corp.example.com), or one ending in a suffix
+ * of [powershell] internal_suffixes. */
+static bool internal_host(const ps_state *st, ts_str h, ts_str self)
+{
+    if (!h.n)
+        return false;
+    ts_ip ip;
+    if (ts_ip_parse(h, &ip))
+        return ts_ip_is_internal_default(&ip);
+    if (!memchr(h.p, '.', h.n))
+        return true;
+    const char *dot = self.n ? memchr(self.p, '.', self.n) : NULL;
+    if (dot) {
+        ts_str domain = {dot, (size_t)(self.p + self.n - dot)}; /* ".corp.example.com" */
+        if (memchr(domain.p + 1, '.', domain.n - 1) && ends_with_i(h, domain)) /* not a bare ".com" */
+            return true;
+    }
+    ts_str it;
+    for (const char *p = st->internal_suffixes; ts_str_next_item(&p, &it);)
+        if (ends_with_i(h, it))
+            return true;
+    return false;
+}
+
+/* Downloads and runs: a word of each list. A cradle fetching from an outside host names it
+ * (an outbound alert: never any host's routine habit); one fetching from the organisation's
+ * own server weighs less, as a deployment script's does. */
 static void cradle(const ps_state *st, const ts_event *ev, ts_str text, const char *where,
                    const ts_alert_sink *out)
 {
     ts_str dl, run;
     if (!has_word(st->download_words, text, &dl) || !has_word(st->run_words, text, &run))
         return;
-    bl_emit(out, DET, ev, 70, "T1105,T1059.001",
-            ts_fmt_alloc("%s|cradle|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host), clip(ev->user, 80),
-                         ptr(ev->user)),
-            ts_fmt_alloc("download cradle in a %s on %.*s (%.*s ... %.*s): %.*s", where, clip(ev->host, 120),
-                         ptr(ev->host), (int)dl.n, dl.p, (int)run.n, run.p, clip(text, 200), ptr(text)));
+    ts_str from = url_host(text);
+    bool inside = internal_host(st, from, ev->host);
+    ts_alert *a = bl_alert(DET, ev, inside ? 45 : 70, "T1105,T1059.001",
+            ts_fmt_alloc("%s|cradle|%.*s|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host), clip(ev->user, 80),
+                         ptr(ev->user), clip(from, 120), ptr(from)),
+            ts_fmt_alloc("download cradle in %s on %.*s%s%.*s (%.*s ... %.*s): %.*s", where, clip(ev->host, 120),
+                         ptr(ev->host), !from.n ? "" : inside ? " from internal " : " from ", clip(from, 120),
+                         ptr(from), (int)dl.n, dl.p, (int)run.n, run.p, clip(text, 200), ptr(text)));
+    if (!a)
+        return;
+    if (from.n && !inside) {
+        a->remote_name = ts_fmt_alloc("%.*s", clip(from, 250), from.p);
+        a->direction = TS_DIR_OUTBOUND;
+    }
+    out->emit(out->ud, a);
 }
 
 static void script_block(const ps_state *st, const ts_event *ev, const ts_alert_sink *out)
@@ -168,7 +233,7 @@ static void script_block(const ps_state *st, const ts_event *ev, const ts_alert_
     ts_str text = ts_event_field(ev, "ScriptBlockText");
     if (!text.n)
         return;
-    cradle(st, ev, text, "script block", out);
+    cradle(st, ev, text, "a script block", out);
     if ((double)text.n < st->min_length)
         return;
     measures m = measure(text);
@@ -187,7 +252,7 @@ static void script_block(const ps_state *st, const ts_event *ev, const ts_alert_
 
 /* "-e", "-en", "-enc" ... "-encodedcommand" (any prefix of it PowerShell accepts, also with
  * '/'), followed by a base64 token of at least encoded_min characters. */
-static bool encoded_command(const ps_state *st, ts_str cmd)
+static bool encoded_command(const ps_state *st, ts_str cmd, ts_str *token)
 {
     static const char full[] = "encodedcommand";
     for (size_t i = 0; i + 2 < cmd.n; i++) {
@@ -203,8 +268,10 @@ static bool encoded_command(const ps_state *st, ts_str cmd)
         size_t b = 0;
         while (j + b < cmd.n && (alnum(cmd.p[j + b]) || cmd.p[j + b] == '+' || cmd.p[j + b] == '/' || cmd.p[j + b] == '='))
             b++;
-        if (b >= st->encoded_min)
+        if (b >= st->encoded_min) {
+            *token = (ts_str){cmd.p + j, b};
             return true;
+        }
     }
     return false;
 }
@@ -219,6 +286,41 @@ static bool ieq(ts_str a, ts_str b)
     return true;
 }
 
+static int b64(char c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
+         : c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* The text of an encoded command (base64 of UTF-16LE) into out (cap bytes), characters
+ * outside ASCII as '?'; its length. */
+static size_t decode_command(ts_str token, char *out, size_t cap)
+{
+    uint32_t acc = 0;
+    int bits = 0;
+    size_t n = 0, bytes = 0;
+    uint8_t lo = 0;
+    for (size_t i = 0; i < token.n && n + 1 < cap; i++) {
+        int v = b64(token.p[i]);
+        if (v < 0)
+            break;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits < 8)
+            continue;
+        bits -= 8;
+        uint8_t byte = (uint8_t)(acc >> bits);
+        if (bytes++ % 2 == 0) {
+            lo = byte;
+        } else {
+            unsigned ch = lo | (unsigned)byte << 8;
+            out[n++] = ch >= 0x20 && ch < 0x7f ? (char)ch : ch == '\t' || ch == '\n' ? ' ' : '?';
+        }
+    }
+    out[n] = 0;
+    return n;
+}
+
 /* Sysmon 1 / 4688: PowerShell started with an encoded command; any command line that is a
  * download cradle. */
 static void process_start(const ps_state *st, const ts_event *ev, const ts_alert_sink *out)
@@ -230,14 +332,21 @@ static void process_start(const ps_state *st, const ts_event *ev, const ts_alert
     bool ps = false;
     for (const char *p = st->hosts; ts_str_next_item(&p, &it);)
         ps |= it.n && ieq(img, it);
-    if (ps && encoded_command(st, cmd))
+    ts_str token;
+    if (ps && encoded_command(st, cmd, &token)) {
+        /* Keyed by what it runs: the same script again is the same alert (a scheduled job
+           becomes that host's habit), another script on that host is a new one. */
+        char text[2048];
+        ts_str decoded = {text, decode_command(token, text, sizeof text)};
         bl_emit(out, DET, ev, 50, "T1027.010,T1059.001",
-                ts_fmt_alloc("%s|encoded|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host),
-                             clip(ev->parent_process, 200), ptr(ev->parent_process)),
+                ts_fmt_alloc("%s|encoded|%.*s|%016llx", DET, clip(ev->host, 120), ptr(ev->host),
+                             (unsigned long long)bl_hash(token, 0)),
                 ts_fmt_alloc("%.*s started with an encoded command on %.*s by %.*s: %.*s", clip(img, 60), ptr(img),
                              clip(ev->host, 120), ptr(ev->host), clip(ev->parent_process, 200),
-                             ev->parent_process.n ? ev->parent_process.p : "?", clip(cmd, 160), ptr(cmd)));
-    cradle(st, ev, cmd, "command line", out);
+                             ev->parent_process.n ? ev->parent_process.p : "?", clip(decoded, 160), text));
+        cradle(st, ev, decoded, "an encoded command", out);
+    }
+    cradle(st, ev, cmd, "a command line", out);
 }
 
 static void ps_event(void *state, const ts_event *ev, const ts_alert_sink *out)

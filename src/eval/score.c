@@ -28,8 +28,17 @@ static int ref_cmp(const void *x, const void *y)
 
 static int ip_cmp(const void *x, const void *y) { return strcmp(((const ip_host *)x)->ip, ((const ip_host *)y)->ip); }
 
+static int ip_host_cmp(const void *x, const void *y)
+{
+    const ip_host *a = x, *b = y;
+    int c = strcmp(a->ip, b->ip);
+    return c ? c : strcasecmp(a->host, b->host);
+}
+
 /* Alerts that carry both an internal address and a host name teach which host an
- * address-only alert is about. */
+ * address-only alert is about: the name most of them give (an address's own host is named
+ * by its many alerts; the names an RDP client made up, once each, do not outvote it), the
+ * first by name on a tie, so the answer does not depend on which alerts there are beside. */
 static ip_host *learn_hosts(const ref *refs, size_t n, size_t *n_out)
 {
     ip_host *m = malloc((n ? n : 1) * sizeof *m);
@@ -39,7 +48,7 @@ static ip_host *learn_hosts(const ref *refs, size_t n, size_t *n_out)
     for (size_t i = 0; i < n; i++)
         if (refs[i].a->internal_ip && refs[i].a->internal_host)
             m[k++] = (ip_host){refs[i].a->internal_ip, refs[i].a->internal_host};
-    qsort(m, k, sizeof *m, ip_cmp);
+    qsort(m, k, sizeof *m, ip_host_cmp);
     *n_out = k;
     return m;
 }
@@ -50,7 +59,21 @@ static const char *host_of(const ts_alert_view *a, const ip_host *m, size_t n)
         return a->internal_host;
     ip_host key = {a->internal_ip, NULL};
     const ip_host *hit = bsearch(&key, m, n, sizeof *m, ip_cmp);
-    return hit ? hit->host : NULL;
+    if (!hit)
+        return NULL;
+    while (hit > m && !strcmp(hit[-1].ip, a->internal_ip))
+        hit--;
+    const char *best = NULL;
+    size_t most = 0;
+    for (const ip_host *p = hit; p < m + n && !strcmp(p->ip, a->internal_ip);) {
+        const ip_host *q = p;
+        while (q < m + n && !strcmp(q->ip, p->ip) && !strcasecmp(q->host, p->host))
+            q++;
+        if ((size_t)(q - p) > most)
+            most = (size_t)(q - p), best = p->host;
+        p = q;
+    }
+    return best;
 }
 
 static const char *relative(const char *file, const char *dir)

@@ -1,5 +1,6 @@
 /* alert_out.c: alerts sent on as they are stored: NDJSON lines, a Redis stream (each id
  * added once, through a script that remembers the ids it added) and RFC 5424 syslog. */
+#include "core/hash.h"
 #include "live/alert_out.h"
 
 #include <netdb.h>
@@ -42,19 +43,10 @@ static const char ADD_ONCE[] = "if redis.call('HSETNX', KEYS[2], ARGV[1], 1) == 
                                "return redis.call('XADD', KEYS[1], '*', 'id', ARGV[1], 'incident', ARGV[2], "
                                "'severity', ARGV[3], 'alert', ARGV[4]) end return false";
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
-    return h;
-}
-
-static uint64_t fnv_s(uint64_t h, const char *s) { return fnv(h, s ? s : "", s ? strlen(s) + 1 : 1); }
-
 uint64_t ts_alert_uid(const ts_alert *a)
 {
-    uint64_t h = fnv_s(fnv_s(fnv_s(0xcbf29ce484222325ull, a->detector), a->key), a->file);
-    h = fnv(fnv(fnv(h, &a->line, sizeof a->line), &a->record, sizeof a->record), &a->first_ns, sizeof a->first_ns);
+    uint64_t h = ts_hash_str(ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key), a->file);
+    h = ts_hash(ts_hash(ts_hash(h, &a->line, sizeof a->line), &a->record, sizeof a->record), &a->first_ns, sizeof a->first_ns);
     return h ? h : 1;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/hash.h"
 #include "core/esc.h"
 #include "core/ip.h"
 #include "ingest/ingest.h"
@@ -55,12 +56,6 @@ typedef struct shipper {
     bool failed; /* memory ran out in this batch: it is not sent */
 } shipper;
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ ((const unsigned char *)p)[i]) * 0x100000001b3ull;
-    return h;
-}
 
 static void note(void *ud, const char *file, const char *msg)
 {
@@ -104,16 +99,16 @@ static size_t keep_text(shipper *s, const char *p, size_t n)
  * internal side of a connection, else its source address; -1 when it names none. */
 static int part_of(const shipper *s, const ts_event *ev)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = TS_HASH_SEED;
     if (ev->host.n)
-        h = fnv(h, ev->host.p, ev->host.n);
+        h = ts_hash(h, ev->host.p, ev->host.n);
     else if (ts_ip_set(&ev->src_ip) && (ts_ip_is_internal_default(&ev->src_ip) || !ts_ip_set(&ev->dst_ip) ||
                                         !ts_ip_is_internal_default(&ev->dst_ip)))
-        h = fnv(fnv(h, &ev->src_ip.v, 1), ev->src_ip.b, sizeof ev->src_ip.b);
+        h = ts_hash(ts_hash(h, &ev->src_ip.v, 1), ev->src_ip.b, sizeof ev->src_ip.b);
     else if (ts_ip_set(&ev->dst_ip))
-        h = fnv(fnv(h, &ev->dst_ip.v, 1), ev->dst_ip.b, sizeof ev->dst_ip.b);
+        h = ts_hash(ts_hash(h, &ev->dst_ip.v, 1), ev->dst_ip.b, sizeof ev->dst_ip.b);
     else if (ev->user.n)
-        h = fnv(h, ev->user.p, ev->user.n);
+        h = ts_hash(h, ev->user.p, ev->user.n);
     else
         return -1;
     return (int)(h % s->parts);
@@ -175,7 +170,7 @@ static uint32_t file_index(shipper *s, const char *name)
 static size_t header_index(shipper *s, const char *h, size_t n)
 {
     char id[17];
-    snprintf(id, sizeof id, "%016llx", (unsigned long long)fnv(0xcbf29ce484222325ull, h, n));
+    snprintf(id, sizeof id, "%016llx", (unsigned long long)ts_hash(TS_HASH_SEED, h, n));
     for (size_t i = 0; i < s->nheaders; i++)
         if (strcmp(s->headers[i], id) == 0)
             return i + 1;
@@ -211,7 +206,7 @@ static void on_chunk(void *ud, const char *name, const ts_reader *r, const char 
         return;
     uint32_t fi = file_index(s, name);
     size_t hi = zeek_tsv && hdr_end ? header_index(s, data, hdr_end) : 0;
-    int last = (int)(fnv(0xcbf29ce484222325ull, name, strlen(name)) % s->parts);
+    int last = (int)(ts_hash(TS_HASH_SEED, name, strlen(name)) % s->parts);
     uint64_t line = lines_before;
     for (size_t at = 0, k = 0; at < len && !s->failed; k++) {
         const char *nl = memchr(data + at, '\n', len - at);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "detect/alert_util.h"
 #include "store/sightings.h"
 #include "store/store_int.h"
@@ -22,13 +23,7 @@ typedef struct items {
     size_t *stamp;   /* per item: the last incident (sequence + 1) it was counted for */
 } items;
 
-static uint64_t hash_str(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-    return h;
-}
+static uint64_t hash_str(const char *s, size_t n) { return ts_hash(TS_HASH_SEED, s, n); }
 
 /* The index of s[0..n), added when new; SIZE_MAX on no memory. */
 static size_t intern(items *it, const char *s, size_t n)
