@@ -120,6 +120,7 @@ start_shipper
 for i in $(seq 60 2 78); do rows "$i" $((i + 2)) >>"$tmp/k/conn.log"; sleep 0.05; done
 stop_redis
 for i in $(seq 80 2 88); do rows "$i" $((i + 2)) >>"$tmp/k/conn.log"; done
+sleep 1 # the shipper polls every 0.1 s: it meets the gap, whatever the load
 start_redis
 start_worker a
 for i in $(seq 90 2 98); do rows "$i" $((i + 2)) >>"$tmp/k/conn.log"; sleep 0.05; done

@@ -1,6 +1,5 @@
 /* alert_out.c: alerts sent on as they are stored: NDJSON lines, a Redis stream (each id
  * added once, through a script that remembers the ids it added) and RFC 5424 syslog. */
-#include "core/hash.h"
 #include "live/alert_out.h"
 
 #include <netdb.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "api/session.h"
+#include "core/hash.h"
 #include "core/jsonw.h"
 #include "live/rconn.h"
 
