@@ -579,7 +579,16 @@ void rpt_verdict(const ts_incident_view *v, char *buf, size_t cap)
     const char *top = v->n_hyps && v->hyps[0].actor ? v->hyps[0].actor : "";
     bool candidate = v->n_hyps && v->hyps[0].probability <= 0.55 && *top && strcmp(top, "unattributed") &&
                      strcmp(top, "insider") && !strstr(top, " other catalogued actors");
-    if (candidate)
+    /* No hypothesis likely, but the actors of one country together are: the verdict says so
+       ("the 26 actors suspected to be based in KP together: very likely (95%)"). */
+    const char *based = v->summary ? strstr(v->summary, " suspected to be based in ") : NULL;
+    const char *together = based ? strstr(based, " together: ") : NULL;
+    const char *pct = together ? strchr(together, '(') : NULL;
+    bool weak_top = v->n_hyps && v->hyps[0].probability < 0.5;
+    if (weak_top && pct && together - based > 26 && together - based < 80)
+        snprintf(buf, cap, "unattributed; actors based in %.*s %.*s", (int)(together - based - 26), based + 26,
+                 (int)strcspn(pct + 1, ")"), pct + 1);
+    else if (candidate)
         snprintf(buf, cap, "unattributed (leading: %s %.0f%%)", top, v->hyps[0].probability * 100);
     else if (v->n_hyps)
         snprintf(buf, cap, "%s %.0f%%", *top ? top : "?", v->hyps[0].probability * 100);

@@ -245,14 +245,11 @@ typedef struct ranked {
     char *id;
     int severity;
     uint64_t alerts;
-    int settled; /* closed by an analyst, or every alert suppressed: shown last */
 } ranked;
 
 static int graver_first(const void *a, const void *b)
 {
     const ranked *x = a, *y = b;
-    if (x->settled != y->settled)
-        return x->settled - y->settled;
     if (x->severity != y->severity)
         return y->severity - x->severity;
     return (y->alerts > x->alerts) - (y->alerts < x->alerts);
@@ -365,7 +362,7 @@ static tocsin_code incidents_summary(ts_store *s, const ts_intel *ti, char **ids
                                      const ts_timeline_filter *f)
 {
     ranked *rk = calloc(n, sizeof *rk);
-    size_t kept = 0;
+    size_t kept = 0, quiet = 0;
     tocsin_code rc = TOCSIN_OK;
     if (!rk)
         return TOCSIN_E_NOMEM;
@@ -373,21 +370,29 @@ static tocsin_code incidents_summary(ts_store *s, const ts_intel *ti, char **ids
         ts_incident_view *v;
         if ((rc = ts_store_incident_load(s, ids[i], 0, &v)) != TOCSIN_OK)
             break;
-        int settled =
-            (v->status && strcmp(v->status, "closed") == 0) || v->suppressed_alerts >= v->alert_total;
-        if (shown(f, v))
-            rk[kept++] = (ranked){ids[i], v->severity, v->alert_total, settled};
+        /* closed by an analyst, or made only of routine, warninglisted or suppressed alerts */
+        bool settled = (v->status && strcmp(v->status, "closed") == 0) || v->quiet_alerts >= v->alert_total;
+        if (shown(f, v) && settled)
+            quiet++;
+        else if (shown(f, v))
+            rk[kept++] = (ranked){ids[i], v->severity, v->alert_total};
         ts_incident_view_free(v);
     }
     if (kept)
         qsort(rk, kept, sizeof *rk, graver_first);
     fprintf(r->out, "\n%s%zu incident%s%s", rpt_sgr(r, RS_BOLD), n, n == 1 ? "" : "s", rpt_sgr(r, RS_RESET));
-    if (kept < n)
-        fprintf(r->out, ", %zu within --min-level, --since and --until", kept);
+    if (kept + quiet < n)
+        fprintf(r->out, ", %zu within --min-level, --since and --until", kept + quiet);
+    if (quiet)
+        fprintf(r->out, ", %zu of them settled (closed, or only routine or suppressed activity: tocsin incidents "
+                        "lists them)",
+                quiet);
     size_t rows = kept < SUMMARY_ROWS ? kept : SUMMARY_ROWS;
-    fputs(kept ? ", gravest first (tocsin show ID for one in full, tocsin report ID --html FILE for a page):\n"
-               : "\n",
-          r->out);
+    if (kept)
+        fprintf(r->out, "%s gravest first (tocsin show ID for one in full, tocsin report ID --html FILE for a page):\n",
+                quiet ? "; the others," : ",");
+    else
+        fputc('\n', r->out);
     for (size_t i = 0; i < rows && rc == TOCSIN_OK; i++) {
         ts_incident_view *v;
         if ((rc = ts_store_incident_load(s, rk[i].id, TS_VIEW_ALERTS, &v)) != TOCSIN_OK)

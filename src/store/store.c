@@ -65,7 +65,9 @@ static const char *const sql[ST__COUNT] = {
         " (SELECT count(*) FROM incident_alerts WHERE incident = ?1),"
         " status, disposition, note, closed_ns, reopened,"
         " (SELECT count(*) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
-        "  WHERE ia.incident = ?1 AND a.suppression IS NOT NULL), joined, apart"
+        "  WHERE ia.incident = ?1 AND a.suppression IS NOT NULL), joined, apart,"
+        " (SELECT count(*) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
+        "  WHERE ia.incident = ?1 AND (a.suppressed IS NOT NULL OR a.suppression IS NOT NULL))"
         " FROM incidents WHERE id = ?1",
     [ST_INCIDENT_ENTITIES] =
         "SELECT kind, value FROM entities WHERE incident = ?1"

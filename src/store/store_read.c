@@ -220,6 +220,7 @@ static tocsin_code load_row(reader *r, const char *id, ts_incident_view *v)
         v->closed_ns = st_col_int64(st, 11);
         v->reopened = col(r, st, 12);
         v->suppressed_alerts = col_u64(st, 13);
+        v->quiet_alerts = col_u64(st, 16);
     }
     return finish(r, st, step, "reading an incident");
 }

@@ -82,6 +82,7 @@ typedef struct ts_incident_view {
     int64_t created_run, updated_run;
     uint64_t alert_total;  /* alerts linked, loaded or not */
     uint64_t suppressed_alerts; /* of those, marked by an analyst's suppression */
+    uint64_t quiet_alerts;      /* of those, weighing nothing: routine, warninglisted or suppressed */
     char *status;          /* "open" or "closed" */
     char *disposition;     /* "benign", "malicious", or NULL: never closed */
     char *note;            /* the analyst's note when closing */
