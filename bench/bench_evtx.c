@@ -13,7 +13,7 @@
 #undef LIBEVTX_HAVE_BFIO /* Debian ships no libbfio header; no bfio API is used */
 #include <libevtx.h>
 
-#include "ingest/evtx_int.h"
+#include "ingest/evtx/evtx_int.h"
 
 #define MAX_FILES 1024
 static char *files[MAX_FILES];

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/evtx_int.h"
+#include "ingest/evtx/evtx_int.h"
 
 typedef struct mem {
     const uint8_t *p;

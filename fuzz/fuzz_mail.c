@@ -10,9 +10,9 @@
 
 #include "core/input.h"
 #include "detect/detect.h"
-#include "detect/phish_int.h"
+#include "detect/phishing/phish_int.h"
 #include "ingest/ingest.h"
-#include "ingest/mail_int.h"
+#include "ingest/mail/mail_int.h"
 
 static volatile size_t sink_bytes;
 

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "detect/phish_lists.h"
+#include "detect/phishing/phish_lists.h"
 
 static volatile size_t sink;
 

@@ -11,7 +11,7 @@
 
 #include "check.h"
 #include "evtx_build.h"
-#include "ingest/evtx_int.h"
+#include "ingest/evtx/evtx_int.h"
 
 /* ---- collecting what the reader sends ---- */
 

@@ -7,7 +7,7 @@
 #include "check.h"
 #include "core/input.h"
 #include "ingest/ingest.h"
-#include "ingest/mail_int.h"
+#include "ingest/mail/mail_int.h"
 
 #define MAX_EV 64
 

@@ -9,8 +9,8 @@
 #include "core/config.h"
 #include "core/input.h"
 #include "detect/detect.h"
-#include "detect/phish_int.h"
-#include "detect/phish_lists.h"
+#include "detect/phishing/phish_int.h"
+#include "detect/phishing/phish_lists.h"
 #include "ingest/ingest.h"
 
 #define MAX_GOT 64

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/vec.h"
-#include "ingest/mail_int.h"
+#include "ingest/mail/mail_int.h"
 
 /* The message being gathered. */
 typedef struct mbox_msg {

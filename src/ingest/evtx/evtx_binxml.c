@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/evtx_int.h"
+#include "ingest/evtx/evtx_int.h"
 
 bool evtx_fail(evtx_parser *p, const char *msg, uint32_t off)
 {

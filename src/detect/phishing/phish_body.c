@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/phish_state.h"
+#include "detect/phishing/phish_state.h"
 
 /* Text folded per message: the reader keeps at most 64 KiB of body. */
 #define FOLD_MAX (72u << 10)

@@ -4,8 +4,8 @@
 
 #include "detect/alert_util.h"
 #include "detect/detect.h"
-#include "detect/phish_int.h"
-#include "detect/phish_lists.h"
+#include "detect/phishing/phish_int.h"
+#include "detect/phishing/phish_lists.h"
 
 #define MAX_DOMAINS 32
 #define MAX_BRANDS 64

@@ -7,8 +7,8 @@
 
 #include "core/utf8dec.h"
 #include "core/vec.h"
-#include "detect/phish_int.h"
-#include "detect/phish_lists.h"
+#include "detect/phishing/phish_int.h"
+#include "detect/phishing/phish_lists.h"
 
 /*
  * Files (UTF-8; '#' starts a comment line; blank lines ignored):

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "ingest/evtx_int.h"
+#include "ingest/evtx/evtx_int.h"
 
 /* FILETIME (100 ns since 1601) to ns since 1970; 0 when before 1970 or absurd. */
 static int64_t filetime_ns(uint64_t ft)

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect/phish_state.h"
+#include "detect/phishing/phish_state.h"
 
 /* hay holds needle, ASCII case folded. */
 static bool icontains(ts_str hay, ts_str needle)

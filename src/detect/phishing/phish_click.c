@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/phish_state.h"
+#include "detect/phishing/phish_state.h"
 
 static bool internal_ip(const ts_ip *ip, const ts_geo *g)
 {

@@ -2,7 +2,7 @@
  * signature; reads the file chunk by chunk through ts_input_read. */
 #include <string.h>
 
-#include "ingest/evtx_int.h"
+#include "ingest/evtx/evtx_int.h"
 
 static int evtx_sniff(const char *head, size_t len)
 {

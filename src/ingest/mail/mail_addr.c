@@ -4,7 +4,7 @@
  * the domain the reader is meant to believe. */
 #include <string.h>
 
-#include "ingest/mail_int.h"
+#include "ingest/mail/mail_int.h"
 
 static bool alnum(char c)
 {

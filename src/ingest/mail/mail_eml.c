@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/mail_int.h"
+#include "ingest/mail/mail_int.h"
 
 /* A file that starts with an mbox "From " line is the mbox reader's. */
 static int eml_sniff(const char *head, size_t len)

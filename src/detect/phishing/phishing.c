@@ -7,7 +7,7 @@
 #include "core/config.h"
 #include "detect/alert_util.h"
 #include "detect/detect.h"
-#include "detect/phish_state.h"
+#include "detect/phishing/phish_state.h"
 
 /*
  * Rationale. Spear-phishing opened the Sony Pictures intrusion (2014) and most others: a

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "core/hash.h"
-#include "detect/phish_int.h"
+#include "detect/phishing/phish_int.h"
 
 /* Not TS_HASH_SEED (a digit short of FNV's basis): the saved sets of link domains and staff
  * hold hashes from this seed, and a new one would make every saved name look unseen. */

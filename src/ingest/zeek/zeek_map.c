@@ -1,6 +1,6 @@
 /* zeek_map.c: Zeek log records (conn, dns, http, ssl, smtp, files, notice, kerberos, ntlm,
  * rdp, smb_mapping and any other log's common fields) to typed events. */
-#include "ingest/zeek_map.h"
+#include "ingest/zeek/zeek_map.h"
 
 #include <string.h>
 

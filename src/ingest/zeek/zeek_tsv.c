@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "ingest/rd.h"
-#include "ingest/zeek_map.h"
+#include "ingest/zeek/zeek_map.h"
 
 enum { COL_PLAIN = 0, COL_SET, COL_BOOL };
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect/phish_state.h"
+#include "detect/phishing/phish_state.h"
 
 /* 0 full, 1 trait, 2 lure */
 static void add(reasons *rs, int kind, int w, bool attach, bool link, const char *fmt, va_list ap)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ingest/mail_int.h"
+#include "ingest/mail/mail_int.h"
 
 /*
  * Per message one "email.message" event carries everything a phishing detector weighs,

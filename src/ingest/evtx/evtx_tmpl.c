@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ingest/evtx_int.h"
+#include "ingest/evtx/evtx_int.h"
 
 /* The template definition at off, with its body's place. Cached per chunk. */
 static evtx_tmpl_slot *get_template(evtx_parser *p, uint32_t off)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ingest/rd.h"
-#include "ingest/zeek_map.h"
+#include "ingest/zeek/zeek_map.h"
 
 typedef struct zj_state {
     rd_ctx *c;

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "detect/phish_state.h"
+#include "detect/phishing/phish_state.h"
 
 
 static bool letter(char c) { return c >= 'a' && c <= 'z'; }

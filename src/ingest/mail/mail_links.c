@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "ingest/mail_int.h"
+#include "ingest/mail/mail_int.h"
 
 /* Anchor texts longer than this are cut: the point is the domain they show. */
 #define TEXT_MAX 512
