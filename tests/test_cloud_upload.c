@@ -1,7 +1,8 @@
 /* test_cloud_upload.c: the cloud-upload detector with the shipped data/detect.conf: a storage
  * service's address learned from a TLS SNI, then a host's day of uploads to it judged on
  * min_bytes and its own history; names not listed, addresses never named, internal
- * destinations stay quiet; the history survives a restart; upload tools started to upload. */
+ * destinations stay quiet; the history survives a restart; addresses learned from DNS answers
+ * (Zeek dns.log, Sysmon 22) count the first connection; upload tools started to upload. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,65 @@ static void test_uploads(const ts_config *cfg)
     det_close(&x);
 }
 
+/* A DNS lookup of name by src whose answers are the raw record's fields under key. */
+static void lookup(det *x, const char *dataset, const char *src, const char *name, const char *key,
+                   const char *const *answers, size_t n, int64_t ts)
+{
+    ts_event ev;
+    ts_field f[4];
+    if (!strcmp(dataset, "windows.sysmon")) {
+        win(&ev, dataset, 22, "WS20", ts);
+    } else {
+        ts_event_clear(&ev);
+        ev.ts_ns = ts;
+        ev.dataset = ts_str_c(dataset);
+        ev.category = TS_CAT_NETWORK | TS_CAT_DNS;
+        ev.action = TS_STR_LIT("dns-query");
+        addrs(&ev, src, "10.0.0.2"); /* the site's resolver */
+        ev.dst_port = 53;
+    }
+    ev.domain = ts_str_c(name);
+    for (size_t i = 0; i < n && i < 4; i++)
+        f[i] = (ts_field){ts_str_c(key), ts_str_c(answers[i])};
+    ev.fields = f;
+    ev.n_fields = n < 4 ? n : 4;
+    feed(x, &ev);
+}
+
+/* Zeek writes a connection's conn.log record at its start, before ssl.log names it: the
+   lookup that came first says where the name lives, so the first upload counts. */
+static void test_dns_answers(const ts_config *cfg)
+{
+    det x;
+    CHECK(det_open(&x, "cloud-upload", cfg));
+    /* Zeek JSON: one field per element of the answers array, a CNAME among them. */
+    static const char *const json[] = {"dropbox-dns.l.dropbox.com", "162.125.6.14"};
+    lookup(&x, "zeek.dns", "10.0.1.20", "content.dropboxapi.com", "answers", json, 2, T0);
+    flow(&x, "10.0.1.20", "162.125.6.14", 2000000000, T0 + 1);
+    const ts_alert *a = find_key("cloud-upload|10.0.1.20|content.dropboxapi.com");
+    CHECK(a && strstr(a->title, "2.0 GB"));
+    drop_all();
+    /* Zeek TSV: the set as one comma-separated value; the second address counts too. */
+    static const char *const tsv[] = {"mega.co.nz.cdn.example,66.203.125.11,66.203.125.12"};
+    lookup(&x, "zeek.dns", "10.0.1.21", "gfs270n052.userstorage.mega.co.nz", "answers", tsv, 1, T0);
+    flow(&x, "10.0.1.21", "66.203.125.12", 1500000000, T0 + 1);
+    CHECK(find_key("cloud-upload|10.0.1.21|gfs270n052.userstorage.mega.co.nz") != NULL);
+    drop_all();
+    /* Sysmon 22: QueryResults with a CNAME and an IPv4-mapped address. */
+    static const char *const qr[] = {"type:  5 www-env.dropbox-dns.com;::ffff:162.125.248.18;"};
+    lookup(&x, "windows.sysmon", NULL, "www.dropbox.com", "QueryResults", qr, 1, T0);
+    flow(&x, "10.0.1.22", "162.125.248.18", 1200000000, T0 + 1);
+    CHECK(find_key("cloud-upload|10.0.1.22|www.dropbox.com") != NULL);
+    drop_all();
+    /* Quiet: the answers of a name not listed, and a name listed whose answer is a name only. */
+    static const char *const other[] = {"93.184.216.34"}, *const cname[] = {"dropbox-dns.l.dropbox.com"};
+    lookup(&x, "zeek.dns", "10.0.1.23", "www.example.com", "answers", other, 1, T0);
+    lookup(&x, "zeek.dns", "10.0.1.23", "dropbox.com", "answers", cname, 1, T0);
+    flow(&x, "10.0.1.23", "93.184.216.34", 5000000000ULL, T0 + 1);
+    CHECK_INT(n_got, 0);
+    det_close(&x);
+}
+
 static void start(det *x, const char *image, const char *cmd)
 {
     ts_event ev;
@@ -126,6 +186,7 @@ int main(void)
 {
     ts_config *cfg = shipped_config();
     test_uploads(cfg);
+    test_dns_answers(cfg);
     test_tools(cfg);
     ts_config_free(cfg);
     return check_done("test_cloud_upload");

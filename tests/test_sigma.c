@@ -762,14 +762,17 @@ static void on_tree_status(void *ud, const ts_sigma_status *st)
 typedef struct run {
     const char *want_id;
     int hits, events;
+    uint64_t hit_record[8]; /* EVTX record numbers of the first hits, to show on a miss */
 } run;
 
 static void on_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
 {
-    (void)ev;
     run *x = ud;
-    if (!strcmp(r->id, x->want_id))
-        x->hits++;
+    if (strcmp(r->id, x->want_id))
+        return;
+    if (x->hits < 8)
+        x->hit_record[x->hits] = ev->record;
+    x->hits++;
 }
 
 typedef struct feed {
@@ -832,7 +835,7 @@ static void test_regression(void)
     FILE *idx = fopen(path, "r");
     CHECK(idx != NULL);
     char line[4096];
-    int total = 0, ok = 0;
+    int total = 0, ok = 0, fired = 0;
     while (idx && sc && fgets(line, sizeof line, idx)) {
         char *col[6] = {0};
         size_t nc = 0;
@@ -850,7 +853,7 @@ static void test_regression(void)
         if (nc < 5 || !strcmp(col[0], "rule_id"))
             continue;
         int want = nc == 6 && col[5][0] ? (int)strtol(col[5], NULL, 10) : -1;
-        run x = {col[0], 0, 0};
+        run x = {col[0], 0, 0, {0}};
         feed f = {s, sc, &x};
         snprintf(path, sizeof path, "%s/sigma/%s", d, col[3]);
         total++;
@@ -858,16 +861,29 @@ static void test_regression(void)
             printf("  miss %s (%s): cannot read %s\n", col[0], col[1], col[3]);
             continue;
         }
+        fired += x.hits > 0;
         if ((want < 0 && x.hits > 0) || x.hits == want)
             ok++;
-        else
-            printf("  miss %s %s: %d hits over %d events, want %s\n", col[0], col[1], x.hits, x.events,
+        else {
+            printf("  miss %s %s: %d hits over %d events, want %s; evtx records", col[0], col[1], x.hits, x.events,
                    want < 0 ? ">0" : col[5]);
+            for (int h = 0; h < x.hits && h < 8; h++)
+                printf(" %llu", (unsigned long long)x.hit_record[h]);
+            printf("\n");
+        }
     }
     if (idx)
         fclose(idx);
-    printf("sigma regression: %d of %d (%.1f%%)\n", ok, total, total ? 100.0 * ok / total : 0.0);
+    printf("sigma regression: %d of %d (%.1f%%) with match_count as an exact count\n", ok, total,
+           total ? 100.0 * ok / total : 0.0);
+    /* SigmaHQ's own runner (tests/regression_tests_runner.py) asks only that the rule fire on its
+     * evtx; it never reads match_count. The four files whose match_count tocsin exceeds hold more
+     * events that the rule matches by the specification than the count says (e.g. procdump.exe,
+     * procdump64.exe and procdump64a.exe written for a rule listing all three), so tocsin is held
+     * to the exact count for at least 90% and to SigmaHQ's own criterion for every file. */
+    printf("sigma regression: %d of %d fire, SigmaHQ's own criterion\n", fired, total);
     CHECK(total > 0 && ok * 100 >= total * 90);
+    CHECK_INT(fired, total);
     ts_sigma_scratch_free(sc);
     ts_sigma_free(s);
 }

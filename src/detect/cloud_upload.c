@@ -3,7 +3,9 @@
  * MEGA and the Dream Job crews with dbxcli to Dropbox (T1567.002).
  *   - A storage service's addresses are learned from the records that name them: the TLS
  *     SNI or HTTP Host of a connection (Zeek ssl/http, Suricata tls/http) to an address,
- *     for the domains of `domains` (a name or any name under it).
+ *     and the addresses a DNS lookup of the name answered (Zeek dns.log `answers`, Sysmon
+ *     22 `QueryResults`, Suricata `dns.answers`/`dns.grouped`), for the domains of `domains`
+ *     (a name or any name under it).
  *   - Connection summaries (Zeek conn, Suricata flow, ...) from an internal host to such an
  *     address add their bytes sent to the host's upload of the day (UTC).
  *   - The day's upload alerts when it reaches `min_bytes` and `factor` times the most the
@@ -13,9 +15,10 @@
  *   - A process start (Sysmon 1, 4688) of an upload tool (`upload_tools`: rclone, dbxcli,
  *     MEGAcmd) with an upload command (`upload_verbs` as a word: copy, sync, put ...)
  *     alerts at once, whatever the network shows.
- * A connection summarised before its name was seen (Zeek writes conn.log's record at the
- * connection's start time, ahead of ssl.log's) is not counted; later connections to the
- * address are. Memory: at most `max_addresses` addresses and `max_hosts` hosts. */
+ * Zeek writes conn.log's record at the connection's start time, ahead of ssl.log's: when no
+ * lookup of the name came before, a first connection is summarised before its name is seen
+ * and is not counted; later connections to the address are. Memory: at most
+ * `max_addresses` addresses and `max_hosts` hosts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +114,47 @@ static bool storage_name(const cu_state *st, ts_str name)
     return false;
 }
 
+/* Remembers that ip serves the storage service reached by name. */
+static void learn(cu_state *st, const ts_ip *ip, ts_str name, int64_t ts)
+{
+    addr_rec *a = bl_map_put(&st->addrs, bl_hash_ip(ip, BL_SEED), ts, NULL);
+    if (!a)
+        return;
+    a->ts = ts;
+    snprintf(a->name, sizeof a->name, "%.*s", (int)ts_utf8_cut(name, sizeof a->name - 1), name.p);
+}
+
+/* Raw-record keys that list the addresses a DNS lookup answered: Zeek's `answers` (a set:
+ * comma-separated in TSV, one field per element in JSON), Sysmon 22's `QueryResults`
+ * ("type:  5 name;::ffff:162.125.1.15;"), Suricata EVE's answer records and grouped answers.
+ * Names (CNAMEs, "type:  5") among them are not addresses and are passed over. */
+static const char *const answer_keys[] = {"answers", "QueryResults", "dns.answers.rdata", "dns.grouped.A",
+                                          "dns.grouped.AAAA"};
+
+static void on_dns(cu_state *st, const ts_event *ev)
+{
+    if (!ev->domain.n || !storage_name(st, ev->domain))
+        return;
+    for (size_t f = 0; f < ev->n_fields; f++) {
+        bool answer = false;
+        for (size_t k = 0; k < sizeof answer_keys / sizeof *answer_keys && !answer; k++)
+            answer = ts_str_eq(ev->fields[f].key, answer_keys[k]);
+        if (!answer)
+            continue;
+        ts_str v = ev->fields[f].val;
+        for (size_t i = 0; i < v.n;) {
+            size_t j = i;
+            while (j < v.n && v.p[j] != ',' && v.p[j] != ';' && v.p[j] != ' ')
+                j++;
+            ts_str tok = ts_str_make(v.p + i, j - i);
+            ts_ip ip; /* Windows writes IPv4 answers IPv4-mapped: ts_ip_parse makes them IPv4 */
+            if (tok.n && ts_ip_parse(tok, &ip))
+                learn(st, &ip, ev->domain, ev->ts_ns);
+            i = j + 1;
+        }
+    }
+}
+
 static void fmt_bytes(double b, char *buf, size_t cap)
 {
     static const char *const unit[] = {"B", "kB", "MB", "GB", "TB"};
@@ -202,20 +246,18 @@ static void cu_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         on_process(st, ev, out);
         return;
     }
+    if (ev->category & TS_CAT_DNS) {
+        on_dns(st, ev); /* answers name the storage service's addresses, whoever asked */
+        return;
+    }
     if (!ev->dst_ip.v || !ev->src_ip.v)
         return;
     bool src_in = bh_internal(&ev->src_ip, &ev->src_geo), dst_in = bh_internal(&ev->dst_ip, &ev->dst_geo);
     if (!src_in || dst_in)
         return;
     /* A record naming where a connection went: TLS SNI, HTTP Host. */
-    if ((ev->category & (TS_CAT_TLS | TS_CAT_WEB)) && ev->domain.n && storage_name(st, ev->domain)) {
-        addr_rec *a = bl_map_put(&st->addrs, bl_hash_ip(&ev->dst_ip, BL_SEED), ev->ts_ns, NULL);
-        if (a) {
-            a->ts = ev->ts_ns;
-            snprintf(a->name, sizeof a->name, "%.*s", (int)ts_utf8_cut(ev->domain, sizeof a->name - 1),
-                     ev->domain.p);
-        }
-    }
+    if ((ev->category & (TS_CAT_TLS | TS_CAT_WEB)) && ev->domain.n && storage_name(st, ev->domain))
+        learn(st, &ev->dst_ip, ev->domain, ev->ts_ns);
     if ((ev->category & TS_CAT_NETWORK) && bh_is_flow(ev) && ev->bytes_out)
         on_flow(st, ev, out);
 }
