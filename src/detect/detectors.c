@@ -7,7 +7,7 @@
 #define DETECTORS(X)  \
     X(intel)          \
     X(home_network)   \
-    X(sigma_rules)    \
+    X(sigma)          \
     X(credential)     \
     X(lateral)        \
     X(destruction)    \

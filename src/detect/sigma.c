@@ -1,4 +1,4 @@
-/* sigma_rules.c: detector "sigma": the Sigma rule trees given with --rules, as alerts. */
+/* sigma.c: detector "sigma": the Sigma rule trees given with --rules, as alerts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,7 +303,7 @@ static size_t sigma_usage(void *state, ts_state_use *out, size_t n)
     return 1;
 }
 
-const ts_detector ts_detector_sigma_rules = {
+const ts_detector ts_detector_sigma = {
     .name = "sigma",
     .tunables = sigma_tunables,
     .summary = "Sigma rules given with --rules, compiled into per-field multi-pattern matchers",

@@ -1,4 +1,4 @@
-/* intel_match.c: detector "intel": an event's addresses, names, URLs, hashes and mail addresses against the indicators. */
+/* intel.c: detector "intel": an event's addresses, names, URLs, hashes and mail addresses against the indicators. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
