@@ -64,6 +64,12 @@ if [ -x tests/routine.sh ]; then
 fi
 
 # The readers against their golden files (tests/golden/READER/FIXTURE.expected.ndjson).
+# Every C file as .clang-format writes it.
+if [ -x tests/format.sh ]; then
+    tests/format.sh >"$log" 2>&1; st=$?
+    tally tests/format.sh "$log" "$st"
+fi
+
 if [ -x tests/golden.sh ]; then
     tests/golden.sh build/tocsin >"$log" 2>&1; st=$?
     tally tests/golden.sh "$log" "$st"
