@@ -378,6 +378,9 @@ static bool listed(const char *list, const char *name);
 
 /* A habit's source: the alert's whole key, host included (the same thing on the same host). */
 static uint64_t habit_src(const ts_alert *a) { return ts_hash_str(TS_HASH_SEED ^ 0x484142, a->key) | 1; }
+/* The behaviour of a lesser instance's day (ts_routine_habit): whatever techniques the alert
+   itself would name, the key says what it is. */
+#define HABIT_NOTE_BEH 0x4e4f5445ULL
 
 /* The candidate sources of a (at most two), with their targets. */
 static size_t sides(const ts_alert *a, side out[2])
@@ -452,6 +455,21 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
             mark_target(c->sketch, ts_hash_str(TS_HASH_SEED, s[i].target));
             c->hours |= 1u << hour;
         }
+}
+
+void ts_routine_habit(ts_routine *r, const char *key, int64_t ts_ns)
+{
+    if (!r || !key || ts_ns <= 0)
+        return;
+    int32_t day = (int32_t)floor_div(ts_ns, NS_DAY);
+    if (day > r->newest_day)
+        r->newest_day = day;
+    if (day < r->newest_day - (int32_t)r->horizon_days)
+        return;
+    ts_alert a = {.key = (char *)key};
+    cell *c = put(r, habit_src(&a), HABIT_NOTE_BEH, day);
+    if (c)
+        c->hours |= 1u << (unsigned)(floor_div(ts_ns, NS_HOUR) % 24);
 }
 
 /* ---- what the events say: the estate and its sweepers -------------------------------------- */
@@ -723,13 +741,13 @@ static int habit(const ts_routine *r, const ts_alert *a, const side *s, char *bu
     unsigned days = 0;
     int32_t first = 0, last = 0;
     for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++)
-        if (find(r, src, beh, d)) {
+        if (find(r, src, beh, d) || find(r, src, HABIT_NOTE_BEH, d)) {
             first = days++ ? first : d;
             last = d;
         }
     if (days < r->habit_days)
         return 0;
-    snprintf(buf, cap, "routine: the same %s alert on %s on %u days over %d days: that host's habit (a "
+    snprintf(buf, cap, "routine: the same %s alert (or a lesser instance of it) on %s on %u days over %d days: that host's habit (a "
              "scheduled or repeated job), learned, not raised", a->detector, a->internal_host, days,
              last - first + 1);
     return 1;
