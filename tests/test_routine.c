@@ -477,6 +477,35 @@ static void lesser_habit(void)
     ts_routine_free(r);
 }
 
+static ts_alert *sigma_alert(const char *rule, const char *tech, int64_t t)
+{
+    ts_alert *a = host_alert("sigma", "ws002", rule, t);
+    free(a->techniques);
+    a->techniques = strdup(tech);
+    return a;
+}
+
+/* A Sigma rule on one host on 4 days is that host's habit only when every technique it names
+ * is discovery (habit_techniques, by family): the admin's nltest and whoami, not WinRM
+ * lateral movement, nor a rule that adds another tactic to its discovery. */
+static void sigma_habit(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    static const char *const rules[][2] = {
+        {"nltest", "T1482,T1016"}, {"whoami", "T1033"}, {"winrm", "T1021.006"}, {"mixed", "T1087.002,T1059.001"}};
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < 4; i++) {
+            ts_alert *a = sigma_alert(rules[k][0], rules[k][1], T0 + i * 2 * DAY + (9 + i) * HOUR);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+    CHECK(routine(r, sigma_alert("nltest", "T1482,T1016", T0 + 9 * HOUR), NULL, 0));
+    CHECK(routine(r, sigma_alert("whoami", "T1033", T0 + 9 * HOUR), NULL, 0));
+    CHECK(!routine(r, sigma_alert("winrm", "T1021.006", T0 + 9 * HOUR), NULL, 0));
+    CHECK(!routine(r, sigma_alert("mixed", "T1087.002,T1059.001", T0 + 9 * HOUR), NULL, 0));
+    ts_routine_free(r);
+}
+
 static ts_alert *outbound(const char *det, const char *ip, const char *name, int64_t t)
 {
     ts_alert *a = calloc(1, sizeof *a);
@@ -527,6 +556,7 @@ int main(void)
     fleet();
     host_habit();
     lesser_habit();
+    sigma_habit();
     weekly_scanner();
     near_misses();
     deployment_server();
