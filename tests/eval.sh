@@ -67,7 +67,7 @@ check "sony-2014 blames an outside actor: --expect-unattributed exits 4" \
 check "--expect-actor naming another actor is missed" \
     status_is 4 "$T" eval "$tmp/sony-2014" --no-progress --expect-actor "Sandworm Team"
 check "--max-false-per-kuserday 0 is missed (a few benign first uses of admin tools)" \
-    status_is 4 "$T" eval "$tmp/sony-2014" --no-progress --max-false-per-kuserday 0
+    status_is 4 "$T" eval "$tmp/none" --no-progress --max-false-per-kuserday 0
 
 # false-flag: scored like any other; who gets the blame is reported, not required.
 "$T" eval "$tmp/false-flag" --json --no-progress >"$tmp/ff.json" 2>/dev/null

@@ -257,6 +257,52 @@ static void test_synthetic(void)
     got_free(&r.out);
 }
 
+/* A day of SMTP every 60 s or so from src to dst on port 25. */
+static void feed_smtp(run *r, const char *src, const char *dst)
+{
+    ts_event ev;
+    for (int64_t t = T0; t < T0 + 86400 * SEC; t += (int64_t)((50 + 20 * urand()) * SEC)) {
+        conn(&ev, src, dst, t, 3000 + (uint64_t)(40 * urand()));
+        ev.dst_port = 25;
+        run_event(r, &ev);
+    }
+}
+
+/* The mail server (it accepts SMTP from 12 outside senders) delivering to a partner's mail
+ * server on its queue's timer is its job; the same SMTP from a workstation nobody mails, a
+ * mail server's HTTPS on a timer, or SMTP from an address only 5 outside senders reached
+ * (fewer than mail_relay_senders, 10) is still reported. */
+static void test_mail_relay(void)
+{
+    run r;
+    CHECK(run_start(&r, "beacon", NULL));
+    if (!r.state)
+        return;
+    ts_event ev;
+    char sender[32];
+    for (int i = 0; i < 12; i++) {
+        snprintf(sender, sizeof sender, "198.51.100.%d", 30 + i);
+        conn(&ev, sender, "10.0.1.13", T0 + i * 60 * SEC, 5000);
+        ev.dst_port = 25;
+        run_event(&r, &ev);
+        if (i < 5) {
+            conn(&ev, sender, "10.0.1.14", T0 + i * 60 * SEC, 5000);
+            ev.dst_port = 25;
+            run_event(&r, &ev);
+        }
+    }
+    feed_smtp(&r, "10.0.1.13", "203.0.113.25");
+    feed_smtp(&r, "10.0.1.14", "203.0.113.25");
+    feed_smtp(&r, "10.0.0.5", "203.0.113.25");
+    feed_beacon(&r, "10.0.1.13", "203.0.113.10", T0); /* port 443 */
+    run_stop(&r);
+    CHECK(find_alert(&r.out, "beacon|10.0.1.13|203.0.113.25") == NULL);
+    CHECK(find_alert(&r.out, "beacon|10.0.1.14|203.0.113.25") != NULL);
+    CHECK(find_alert(&r.out, "beacon|10.0.0.5|203.0.113.25") != NULL);
+    CHECK(find_alert(&r.out, "beacon|10.0.1.13|203.0.113.10") != NULL);
+    got_free(&r.out);
+}
+
 /* A slow implant (every 17.5 h +-5 %, as Destover's), started on day 4 of a month of
  * logs, has a connection or two a day: the day window cannot judge it, the long window
  * does. A person reading one site about daily, at any hour, is not reported. */
@@ -553,6 +599,7 @@ int main(void)
         return 1;
     test_rita(dir);
     test_synthetic();
+    test_mail_relay();
     test_slow_beacon();
     test_schedules();
     test_human_scores_low(dir);

@@ -114,6 +114,66 @@ static void test_discovery(det *x)
     drop_all();
 }
 
+/* Lesser bursts, as the sink's habit callback receives them. */
+static char habit_key[4][160];
+static size_t n_habit;
+static void on_habit(void *ud, const char *key, int64_t ts_ns)
+{
+    (void)ud, (void)ts_ns;
+    if (n_habit < 4)
+        snprintf(habit_key[n_habit], sizeof habit_key[0], "%s", key);
+    n_habit++;
+}
+
+static void run_proc(det *x, int64_t ts, const char *image, const char *parent_guid, const char *user)
+{
+    static const ts_alert_sink with_habit = {keep, NULL, on_habit};
+    ts_event ev;
+    win(&ev, "windows.sysmon", 1, "WS1", ts);
+    ev.process = ts_str_c(image);
+    ev.parent_process = ts_str_c("C:\\Windows\\System32\\cmd.exe");
+    ev.user = ts_str_c(user);
+    set_fields(&ev, (const char *[]){"Image", image, "ParentProcessGuid", parent_guid, NULL});
+    x->d->event(x->st, &ev, &with_habit);
+}
+
+/* The admin's checks from cmd.exe: each run a new process, but one key (host, user, parent
+ * program), so a host's habit can learn it; two tools in a run are a lesser burst, reported
+ * to the habit callback under that key; one tool is not. */
+static void test_discovery_habit(det *x)
+{
+    int64_t t = T0 + 5 * DAY;
+    run_proc(x, t, "C:\\Windows\\System32\\whoami.exe", "{C}", "admin");
+    CHECK_INT(n_habit, 0);
+    run_proc(x, t + MIN, "C:\\Windows\\System32\\net.exe", "{C}", "admin");
+    CHECK_INT(n_habit, 1);
+    if (n_habit)
+        CHECK_STR(habit_key[0], "bursts|discovery|WS1|admin|cmd.exe");
+    run_proc(x, t + 2 * MIN, "C:\\Windows\\System32\\nltest.exe", "{C}", "admin");
+    run_proc(x, t + 3 * MIN, "C:\\Windows\\System32\\ipconfig.exe", "{C}", "admin");
+    CHECK_INT(n_got, 1); /* the burst itself is an alert, not a lesser burst */
+    CHECK_INT(n_habit, 2);
+    const char *tools[] = {"whoami.exe", "net.exe", "nltest.exe", "ipconfig.exe"};
+    char img[64];
+    for (int i = 0; i < 4; i++) { /* the next day, another cmd.exe process */
+        snprintf(img, sizeof img, "C:\\Windows\\System32\\%s", tools[i]);
+        run_proc(x, t + DAY + i * MIN, img, "{D}", "admin");
+    }
+    CHECK_INT(n_got, 2);
+    if (n_got == 2) {
+        CHECK_STR(got[0]->key, "bursts|discovery|WS1|admin|cmd.exe");
+        CHECK_STR(got[1]->key, got[0]->key);
+    }
+    for (int i = 0; i < 4; i++) { /* another account on that host: its own key */
+        snprintf(img, sizeof img, "C:\\Windows\\System32\\%s", tools[i]);
+        run_proc(x, t + 2 * DAY + i * MIN, img, "{E}", "mallory");
+    }
+    CHECK_INT(n_got, 3);
+    if (n_got == 3)
+        CHECK_STR(got[2]->key, "bursts|discovery|WS1|mallory|cmd.exe");
+    drop_all();
+}
+
 int main(void)
 {
     ts_config *cfg = shipped_config();
@@ -122,6 +182,7 @@ int main(void)
     test_kerberoast(&x);
     test_spray(&x);
     test_discovery(&x);
+    test_discovery_habit(&x);
     det_close(&x);
     /* A threshold out of range is refused, not silently used. */
     ts_config *bad = NULL;

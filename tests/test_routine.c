@@ -430,7 +430,7 @@ static void host_habit(void)
     }
     char why[512];
     CHECK(routine(r, host_alert("powershell", "ws002", "aaaa", T0 + 8 * HOUR), why, sizeof why));
-    CHECK(strstr(why, "the same powershell alert on ws002 on 4 days over 10 days") != NULL);
+    CHECK(strstr(why, "the same powershell alert (or a lesser instance of it) on ws002 on 4 days over 10 days") != NULL);
     CHECK(!routine(r, host_alert("powershell", "ws002", "bbbb", T0 + 9 * HOUR), NULL, 0));
     CHECK(!routine(r, host_alert("powershell", "ws002", "cccc", T0 + 9 * HOUR), NULL, 0));
     CHECK(!routine(r, host_alert("powershell", "ws003", "aaaa", T0 + 8 * HOUR), NULL, 0));
@@ -440,6 +440,69 @@ static void host_habit(void)
     out->remote_name = strdup("update-check.example.net");
     out->direction = TS_DIR_OUTBOUND;
     CHECK(!routine(r, out, NULL, 0));
+    ts_routine_free(r);
+}
+
+/* An admin's recon checks cross the alert's threshold on one day only, but a lesser burst
+ * (ts_routine_habit, the same key) came on 3 other days: 4 days, that host's habit. With
+ * lesser bursts on 2 days, or on 3 days under another key (another host, user or parent
+ * program), it is not. */
+static ts_alert *burst_alert(const char *key, int64_t t)
+{
+    ts_alert *a = host_alert("bursts", "ws002", "x", t);
+    free(a->key);
+    a->key = strdup(key);
+    return a;
+}
+
+static void lesser_habit(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    const char *key = "bursts|discovery|ws002|admin|cmd.exe", *other = "bursts|discovery|ws002|mallory|cmd.exe";
+    int64_t when = T0 + 9 * DAY + 16 * HOUR;
+    ts_routine_habit(r, key, T0 + 1 * DAY + 17 * HOUR);
+    ts_routine_habit(r, key, T0 + 1 * DAY + 19 * HOUR); /* the same day again */
+    ts_routine_habit(r, key, T0 + 5 * DAY + 21 * HOUR);
+    for (int i = 0; i < 3; i++)
+        ts_routine_habit(r, other, T0 + (2 + i) * DAY + 9 * HOUR);
+    ts_alert *burst = burst_alert(key, when);
+    ts_routine_observe(r, burst);
+    ts_alert_free(burst);
+    CHECK(!routine(r, burst_alert(key, when), NULL, 0)); /* the alert's day and 2 lesser days: 3 */
+    ts_routine_habit(r, key, T0 + 12 * DAY + 23 * HOUR);
+    char why[512];
+    CHECK(routine(r, burst_alert(key, when), why, sizeof why));
+    CHECK(strstr(why, "on ws002 on 4 days over 12 days") != NULL);
+    CHECK(!routine(r, burst_alert(other, when), NULL, 0)); /* another account: 3 lesser days */
+    ts_routine_free(r);
+}
+
+static ts_alert *sigma_alert(const char *rule, const char *tech, int64_t t)
+{
+    ts_alert *a = host_alert("sigma", "ws002", rule, t);
+    free(a->techniques);
+    a->techniques = strdup(tech);
+    return a;
+}
+
+/* A Sigma rule on one host on 4 days is that host's habit only when every technique it names
+ * is discovery (habit_techniques, by family): the admin's nltest and whoami, not WinRM
+ * lateral movement, nor a rule that adds another tactic to its discovery. */
+static void sigma_habit(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    static const char *const rules[][2] = {
+        {"nltest", "T1482,T1016"}, {"whoami", "T1033"}, {"winrm", "T1021.006"}, {"mixed", "T1087.002,T1059.001"}};
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < 4; i++) {
+            ts_alert *a = sigma_alert(rules[k][0], rules[k][1], T0 + i * 2 * DAY + (9 + i) * HOUR);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+    CHECK(routine(r, sigma_alert("nltest", "T1482,T1016", T0 + 9 * HOUR), NULL, 0));
+    CHECK(routine(r, sigma_alert("whoami", "T1033", T0 + 9 * HOUR), NULL, 0));
+    CHECK(!routine(r, sigma_alert("winrm", "T1021.006", T0 + 9 * HOUR), NULL, 0));
+    CHECK(!routine(r, sigma_alert("mixed", "T1087.002,T1059.001", T0 + 9 * HOUR), NULL, 0));
     ts_routine_free(r);
 }
 
@@ -492,6 +555,8 @@ int main(void)
     sweeper();
     fleet();
     host_habit();
+    lesser_habit();
+    sigma_habit();
     weekly_scanner();
     near_misses();
     deployment_server();

@@ -98,6 +98,12 @@ static void on_alert(void *ud, ts_alert *a)
     ts_correlator_add(h->corr, a);
 }
 
+static void on_habit(void *ud, const char *key, int64_t ts_ns)
+{
+    hunt *h = ud;
+    ts_routine_habit(h->routine, key, ts_ns);
+}
+
 /* ev, with what the preparing detectors found in it ahead (prepare_event), or &unprepared. */
 static void on_event_prep(void *ud, ts_event *ev, void *prep)
 {
@@ -564,7 +570,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     if (run_id)
         *run_id = 0;
     h.progress = t->o.progress < 0 ? isatty(STDERR_FILENO) : t->o.progress;
-    h.alerts = (ts_alert_sink){on_alert, &h};
+    h.alerts = (ts_alert_sink){on_alert, &h, on_habit};
     h.started = now_s();
     for (size_t i = 0; i < nintel; i++) {
         rc = ts_session_load_feed(t, intel[i], NULL, 0);
@@ -635,7 +641,7 @@ tocsin_code ts_pipeline_open_part(tocsin *t, const char *command, const char *pa
         return TOCSIN_E_NOMEM;
     h->t = t;
     snprintf(h->part, sizeof h->part, "%s", part ? part : "");
-    h->alerts = (ts_alert_sink){on_alert, h};
+    h->alerts = (ts_alert_sink){on_alert, h, on_habit};
     h->started = now_s();
     h->file = &h->no_file;
     h->corr = ts_correlator_new(t->o.window_ns);

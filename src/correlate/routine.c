@@ -100,6 +100,7 @@ struct ts_routine {
     candidate *dest; /* CANDIDATES slots: outside destinations */
     char *popular_detectors; /* comma-separated */
     char *habit_detectors;   /* comma-separated */
+    char *habit_technique_detectors, *habit_techniques; /* a habit only when of these techniques */
     uint32_t habit_days;
 };
 
@@ -179,7 +180,7 @@ static const named *named_source(const ts_routine *r, const ts_ip *ip, const cha
 typedef struct routine_settings {
     double min_hosts, min_floor, min_share, min_occasions, horizon, max_cells;
     double habit_days;
-    const char *sources, *popular_detectors, *habit_detectors;
+    const char *sources, *popular_detectors, *habit_detectors, *habit_technique_detectors, *habit_techniques;
 } routine_settings;
 
 const ts_tunable ts_routine_tunables[] = {
@@ -193,6 +194,9 @@ const ts_tunable ts_routine_tunables[] = {
     TS_TUNE_STR(routine_settings, popular_detectors, "beacon"),
     TS_TUNE_STR(routine_settings, habit_detectors, "powershell, bursts"),
     TS_TUNE(routine_settings, habit_days, TS_TUNE_COUNT, 4, 2, 60),
+    TS_TUNE_STR(routine_settings, habit_technique_detectors, "sigma"),
+    TS_TUNE_STR(routine_settings, habit_techniques,
+                "T1007, T1016, T1018, T1033, T1049, T1057, T1069, T1082, T1087, T1135, T1201, T1482, T1615"),
     {0},
 };
 
@@ -212,7 +216,10 @@ ts_routine *ts_routine_new(const ts_config *c, const char *data_dir, ts_diag_fn 
     r->popular_detectors = strdup(k.popular_detectors);
     r->habit_detectors = strdup(k.habit_detectors);
     r->habit_days = (uint32_t)k.habit_days;
-    if (!r->cand || !r->dest || !r->popular_detectors || !r->habit_detectors) {
+    r->habit_technique_detectors = strdup(k.habit_technique_detectors);
+    r->habit_techniques = strdup(k.habit_techniques);
+    if (!r->cand || !r->dest || !r->popular_detectors || !r->habit_detectors || !r->habit_technique_detectors ||
+        !r->habit_techniques) {
         ts_routine_free(r);
         return NULL;
     }
@@ -244,6 +251,8 @@ void ts_routine_free(ts_routine *r)
     free(r->dest);
     free(r->popular_detectors);
     free(r->habit_detectors);
+    free(r->habit_technique_detectors);
+    free(r->habit_techniques);
     free(r);
 }
 
@@ -376,8 +385,13 @@ static uint64_t family(const ts_alert *a)
 
 static bool listed(const char *list, const char *name);
 
+static bool habit_kind(const ts_routine *r, const ts_alert *a);
+
 /* A habit's source: the alert's whole key, host included (the same thing on the same host). */
 static uint64_t habit_src(const ts_alert *a) { return ts_hash_str(TS_HASH_SEED ^ 0x484142, a->key) | 1; }
+/* The behaviour of a lesser instance's day (ts_routine_habit): whatever techniques the alert
+   itself would name, the key says what it is. */
+#define HABIT_NOTE_BEH 0x4e4f5445ULL
 
 /* The candidate sources of a (at most two), with their targets. */
 static size_t sides(const ts_alert *a, side out[2])
@@ -437,7 +451,7 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
         r->newest_day = day;
     if (day < r->newest_day - (int32_t)r->horizon_days)
         return; /* older than anything it would still weigh */
-    if (s[0].remote == 2 && listed(r->habit_detectors, a->detector)) { /* the days this very alert came */
+    if (s[0].remote == 2 && habit_kind(r, a)) { /* the days this very alert came */
         cell *c = put(r, habit_src(a), behaviour(a), day);
         if (!c)
             return;
@@ -452,6 +466,21 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
             mark_target(c->sketch, ts_hash_str(TS_HASH_SEED, s[i].target));
             c->hours |= 1u << hour;
         }
+}
+
+void ts_routine_habit(ts_routine *r, const char *key, int64_t ts_ns)
+{
+    if (!r || !key || ts_ns <= 0)
+        return;
+    int32_t day = (int32_t)floor_div(ts_ns, NS_DAY);
+    if (day > r->newest_day)
+        r->newest_day = day;
+    if (day < r->newest_day - (int32_t)r->horizon_days)
+        return;
+    ts_alert a = {.key = (char *)key};
+    cell *c = put(r, habit_src(&a), HABIT_NOTE_BEH, day);
+    if (c)
+        c->hours |= 1u << (unsigned)(floor_div(ts_ns, NS_HOUR) % 24);
 }
 
 /* ---- what the events say: the estate and its sweepers -------------------------------------- */
@@ -682,6 +711,30 @@ static bool listed(const char *list, const char *name)
     return false;
 }
 
+/* Whether a may be a host's habit: its detector is in habit_detectors, or in
+   habit_technique_detectors (Sigma: rules of every kind) with every technique it names, by
+   family (T1087.002 is T1087), in habit_techniques: an admin's discovery commands recur on
+   their workstation, an attacker's lateral movement or persistence recurring on a server must
+   not become its habit. */
+static bool habit_kind(const ts_routine *r, const ts_alert *a)
+{
+    if (listed(r->habit_detectors, a->detector))
+        return true;
+    if (!listed(r->habit_technique_detectors, a->detector) || !a->techniques || !a->techniques[0])
+        return false;
+    ts_str it;
+    for (const char *p = a->techniques; ts_str_next_item(&p, &it);) {
+        char fam[16];
+        size_t n = 0;
+        while (n < it.n && n < sizeof fam - 1 && it.p[n] != '.')
+            fam[n] = it.p[n], n++;
+        fam[n] = 0;
+        if (!n || !listed(r->habit_techniques, fam))
+            return false;
+    }
+    return true;
+}
+
 /* The most internal hosts that reached the destination on one day of the horizon. */
 static double prevalence(const ts_routine *r, uint64_t dest)
 {
@@ -717,19 +770,19 @@ static int popular(const ts_routine *r, const ts_alert *a, char *buf, size_t cap
  * administrator's daily checks). Something new on that host has another key and alerts. */
 static int habit(const ts_routine *r, const ts_alert *a, const side *s, char *buf, size_t cap)
 {
-    if (s->remote != 2 || !listed(r->habit_detectors, a->detector))
+    if (s->remote != 2 || !habit_kind(r, a))
         return 0;
     uint64_t src = habit_src(a), beh = behaviour(a);
     unsigned days = 0;
     int32_t first = 0, last = 0;
     for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++)
-        if (find(r, src, beh, d)) {
+        if (find(r, src, beh, d) || find(r, src, HABIT_NOTE_BEH, d)) {
             first = days++ ? first : d;
             last = d;
         }
     if (days < r->habit_days)
         return 0;
-    snprintf(buf, cap, "routine: the same %s alert on %s on %u days over %d days: that host's habit (a "
+    snprintf(buf, cap, "routine: the same %s alert (or a lesser instance of it) on %s on %u days over %d days: that host's habit (a "
              "scheduled or repeated job), learned, not raised", a->detector, a->internal_host, days,
              last - first + 1);
     return 1;

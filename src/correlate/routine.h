@@ -27,6 +27,11 @@ void ts_routine_free(ts_routine *r);
  * is its event's time). Alerts may come in any time order. */
 void ts_routine_observe(ts_routine *r, const ts_alert *a);
 
+/* Learns that a lesser instance of the alert with this key (below its detector's threshold)
+ * happened at ts_ns (ts_alert_sink.habit): a day of that host's habit, as a day the alert
+ * itself came is. Only alerts of habit_detectors are ever judged by it. */
+void ts_routine_habit(ts_routine *r, const char *key, int64_t ts_ns);
+
 /* Learns from one event what alerts cannot say: the estate's size and the inside addresses
  * that connect to many internal hosts a day (sweeps). Cheap: most events touch one slot. */
 struct ts_event;

@@ -79,6 +79,7 @@ typedef struct pair {
     uint64_t hash;
     uint32_t next; /* chain in the bucket, or the free list */
     bool live, by_name, web;
+    bool smtp, not_smtp; /* connections to an SMTP port, and to any other */
     ts_ip src;
     ts_ip dst; /* the remote address (for a name: the last outside address seen) */
     ts_geo dst_geo;
@@ -91,6 +92,14 @@ typedef struct pair {
     conn_rec *c; /* ring of the newest connections */
     uint32_t n, cap, head;
 } pair;
+
+/* An internal address that accepts SMTP from outside senders: the organisation's mail server,
+   whose SMTP to other mail servers (partners' relays, on a queue's timer) is its job. */
+#define MAX_RELAYS 64
+typedef struct relay_addr {
+    ts_ip ip;
+    uint64_t senders; /* a 64-bit linear-counting sketch of the outside senders seen */
+} relay_addr;
 
 typedef struct proxy_addr {
     ts_ip ip;
@@ -151,6 +160,9 @@ typedef struct beacon_state {
     size_t cache_mask;
     proxy_addr proxies[MAX_PROXIES];
     size_t n_proxies;
+    relay_addr relays[MAX_RELAYS];
+    size_t n_relays;
+    uint32_t relay_senders; /* distinct outside senders that make a mail server; 0: off */
     char *strs[MAX_STRS]; /* interned provenance; index 0 unused */
     size_t n_strs;
     int64_t min_ns, max_ns;
@@ -170,7 +182,7 @@ typedef struct beacon_settings {
     double min_connections, threshold, window, long_window, max_pairs, max_samples,
            max_connections, join_cache, dur_min_hours, dur_ideal_hours, gap_factor, gap_min,
            burst_share_max, burst_ratio, fast_min_connections, fast_window, fast_min_interval,
-           fast_max_interval, fast_threshold;
+           fast_max_interval, fast_threshold, mail_relay_senders;
 } beacon_settings;
 
 static const ts_tunable beacon_tunables[] = {
@@ -193,6 +205,7 @@ static const ts_tunable beacon_tunables[] = {
     TS_TUNE(beacon_settings, fast_min_interval, TS_TUNE_SECONDS, 1, 0, 86400),
     TS_TUNE(beacon_settings, fast_max_interval, TS_TUNE_SECONDS, 60, 0.001, 86400),
     TS_TUNE(beacon_settings, fast_threshold, TS_TUNE_NUM, 0.85, 0.01, 1),
+    TS_TUNE(beacon_settings, mail_relay_senders, TS_TUNE_COUNT, 10, 0, 48),
     {0},
 };
 
@@ -230,6 +243,7 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
         !(fast_thr > 0 && fast_thr <= 1))
         return TOCSIN_E_ARG;
     st->fast_threshold = fast_thr;
+    st->relay_senders = (uint32_t)tune.mail_relay_senders;
     if (!(min_conn >= 4 && min_conn <= 1e6) || !(thr > 0 && thr <= 1) ||
         !(window >= 0 && window <= 31 * 86400.0) || !(long_window >= 0 && long_window <= 92 * 86400.0) ||
         !(max_pairs >= 16 && max_pairs <= 1e7) || !(max_samples >= min_conn && max_samples <= 1e6) ||
@@ -465,6 +479,9 @@ static void apply(beacon_state *st, const queued *q)
         p->dst = q->dst;
         p->dst_geo = q->dst_geo;
         p->web = p->web || q->dst_port == 80 || q->dst_port == 443;
+        bool smtp = q->dst_port == 25 || q->dst_port == 465 || q->dst_port == 587;
+        p->smtp = p->smtp || smtp;
+        p->not_smtp = p->not_smtp || !smtp;
     } else {
         p->web = true;
         if (q->proxied) {
@@ -735,6 +752,32 @@ static void on_request(beacon_state *st, const ts_event *ev, bool dst_internal)
     enqueue(st, ev, pair_hash(&ev->src_ip, &ev->dst_ip, name, nlen), bytes, name, nlen, proxied);
 }
 
+/* Inbound SMTP from an outside sender to dst: one more sender for that mail server. */
+static void note_inbound_smtp(beacon_state *st, const ts_ip *dst, const ts_ip *sender)
+{
+    size_t i = 0;
+    while (i < st->n_relays && !ts_ip_eq(&st->relays[i].ip, dst))
+        i++;
+    if (i == st->n_relays) {
+        if (st->n_relays == MAX_RELAYS)
+            return;
+        st->relays[st->n_relays++] = (relay_addr){*dst, 0};
+    }
+    uint64_t h = bh_mix(bh_ip(0x534d5450, sender));
+    st->relays[i].senders |= 1ull << (h % 64);
+}
+
+/* Whether ip accepted SMTP from at least relay_senders distinct outside senders. */
+static bool is_relay(const beacon_state *st, const ts_ip *ip)
+{
+    if (!st->relay_senders)
+        return false;
+    for (size_t i = 0; i < st->n_relays; i++)
+        if (ts_ip_eq(&st->relays[i].ip, ip))
+            return (uint32_t)__builtin_popcountll(st->relays[i].senders) >= st->relay_senders;
+    return false;
+}
+
 static void beacon_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     (void)out;
@@ -745,6 +788,8 @@ static void beacon_event(void *state, const ts_event *ev, const ts_alert_sink *o
     if (!flow && !req)
         return;
     if (!bh_internal(&ev->src_ip, &ev->src_geo)) {
+        if (flow && ev->dst_port == 25 && ev->dst_ip.v && bh_internal(&ev->dst_ip, &ev->dst_geo))
+            note_inbound_smtp(st, &ev->dst_ip, &ev->src_ip);
         if (flow)
             on_flow(st, ev, true); /* only remembers the bytes of the connection */
         return;
@@ -943,6 +988,8 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
         found f = {.pair = i}, lf = {.pair = i, .how = BY_LONG};
         if (!p->live || (p->n < st->min_conn && p->n < st->params.fast_min))
             continue;
+        if (p->smtp && !p->not_smtp && !p->by_name && is_relay(st, &p->src))
+            continue; /* the mail server delivering to another mail server */
         bool got = score_pair(st, p, start, st->max_ns, 3600, &w, &f);
         /* every earlier day of the hunt too: an implant quiet on the last day still counts */
         for (int64_t end = start; st->window_ns && end > p->first_ns && end > long_start; end -= st->window_ns) {

@@ -35,6 +35,7 @@ typedef struct tool {
 typedef struct bursts_state {
     int64_t window_ns;
     uint32_t kerberoast_services, enum_accounts, spray_accounts, explicit_accounts, discovery_tools;
+    uint32_t discovery_habit_tools; /* a lesser burst: a day of the host's habit (routine.c) */
     bl_map windows;
     tool tools[MAX_TOOLS];
     size_t n_tools;
@@ -73,7 +74,7 @@ static tocsin_code load_tools(bursts_state *st, const char *path)
 /* Tunables: the [bursts] section of data/detect.conf. */
 typedef struct bursts_settings {
     double window, kerberoast_services, enum_accounts, spray_accounts, explicit_accounts,
-           discovery_tools, max_actors;
+           discovery_tools, discovery_habit_tools, max_actors;
     const char *recon_tools;
 } bursts_settings;
 
@@ -84,6 +85,7 @@ static const ts_tunable bursts_tunables[] = {
     TS_TUNE(bursts_settings, spray_accounts, TS_TUNE_COUNT, 10, 2, 96),
     TS_TUNE(bursts_settings, explicit_accounts, TS_TUNE_COUNT, 5, 2, 96),
     TS_TUNE(bursts_settings, discovery_tools, TS_TUNE_COUNT, 4, 2, 96),
+    TS_TUNE(bursts_settings, discovery_habit_tools, TS_TUNE_COUNT, 2, 1, 96),
     TS_TUNE_STR(bursts_settings, recon_tools, NULL),
     TS_TUNE(bursts_settings, max_actors, TS_TUNE_COUNT, 100000, 16, 1e8),
     {0},
@@ -102,6 +104,7 @@ static tocsin_code bursts_init(void *state, const ts_detect_ctx *ctx)
     st->spray_accounts = (uint32_t)tune.spray_accounts;
     st->explicit_accounts = (uint32_t)tune.explicit_accounts;
     st->discovery_tools = (uint32_t)tune.discovery_tools;
+    st->discovery_habit_tools = (uint32_t)tune.discovery_habit_tools;
     uint32_t lim[] = {st->kerberoast_services, st->enum_accounts, st->spray_accounts, st->explicit_accounts,
                       st->discovery_tools};
     for (size_t i = 0; i < sizeof lim / sizeof lim[0]; i++)
@@ -244,8 +247,21 @@ static void discovery(bursts_state *st, const ts_event *ev, const ts_alert_sink 
     if (!w)
         return;
     w->tools |= 1ull << t;
-    if (!hit)
+    /* The alert's key is who ran them from what, not the one process: the admin's checks
+       from cmd.exe, each run a new process, are the same alert, and a host's habit
+       (correlate/routine.c) learns it, from the days with a lesser burst too. */
+    ts_str user = ev->user.n ? ev->user : ts_event_field(ev, "SubjectUserName");
+    ts_str pimg = bl_basename(ts_str_trim(ev->parent_process));
+    char *key = ts_fmt_alloc("%s|discovery|%.*s|%.*s|%.*s", DET, clip(ev->host), ptr(ev->host), clip(user), ptr(user),
+                             clip(pimg), pimg.n ? pimg.p : "?");
+    if (!key)
         return;
+    if (!hit) {
+        if (!w->fired && w->d.n >= st->discovery_habit_tools && out->habit)
+            out->habit(out->ud, key, ev->ts_ns);
+        free(key);
+        return;
+    }
     char tech[256] = "", names[256] = "";
     for (size_t i = 0; i < st->n_tools; i++) {
         if (!(w->tools >> i & 1))
@@ -269,11 +285,10 @@ static void discovery(bursts_state *st, const ts_event *ev, const ts_alert_sink 
         }
     }
     ts_str parent = ev->parent_process;
-    alert(st, ev, "discovery", tech, 50, actor,
+    bl_emit(out, DET, ev, 50, tech, key,
           ts_fmt_alloc("%u recon tools within %.0f min on %.*s from %.*s: %s", w->d.n,
                        (double)st->window_ns / (60.0 * BL_NS), clip(ev->host), ptr(ev->host), clip(parent),
-                       parent.n ? parent.p : "one logon session", names),
-          out);
+                       parent.n ? parent.p : "one logon session", names));
 }
 
 static void bursts_event(void *state, const ts_event *ev, const ts_alert_sink *out)

@@ -112,6 +112,11 @@ bool ts_alert_merge_hits(ts_alert *k, ts_alert *r);
 typedef struct ts_alert_sink {
     void (*emit)(void *ud, ts_alert *a);
     void *ud;
+    /* Optional (NULL: ignored): a lesser instance, below the detector's threshold, of what
+       would be the alert with this key (the admin's two recon tools today, where four make an
+       alert), at ts_ns. A host's habit (correlate/routine.h) is learned from these days too,
+       not only from the days the threshold was crossed. */
+    void (*habit)(void *ud, const char *key, int64_t ts_ns);
 } ts_alert_sink;
 
 /* What a detector may consult. All read-only during the hunt. */
