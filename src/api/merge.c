@@ -53,6 +53,28 @@ typedef struct held {
     item *it;
 } held;
 
+/* Items passed on, for the readers to reuse: not a malloc in a reader and a free in the merge
+ * per event, which grew and trimmed the threads' heaps (page faults) and cost the hunt more
+ * CPU than its threads gained. Shared by the files, as each file's reader is a new thread. */
+struct spares {
+    pthread_mutex_t mu;
+    item *list;
+};
+
+/* Puts the list head on sp's. */
+static void give_spares(struct spares *sp, item *head)
+{
+    if (!head)
+        return;
+    item *tail = head;
+    while (tail->next_free)
+        tail = tail->next_free;
+    pthread_mutex_lock(&sp->mu);
+    tail->next_free = sp->list;
+    sp->list = head;
+    pthread_mutex_unlock(&sp->mu);
+}
+
 typedef struct msrc {
     const ts_merge_hooks *k;
     char *path;   /* as walked */
@@ -80,11 +102,11 @@ typedef struct msrc {
     int64_t newest, last_out;
     int emitted;
     uint64_t seq, late, lost;
-    item *mine; /* items passed on, for the reader to reuse: not a malloc and a free in two
-                   threads per event, which cost the hunt more CPU than the threads gained */
+    struct spares *spares;
+    item *mine; /* taken from spares, for this reader to reuse */
 
-    /* Items passed on: the merge's own list (recycled), handed to spare (under mu) by grab. */
-    item *recycled, *spare;
+    /* Items passed on, handed to spares a batch at a time by grab. */
+    item *recycled;
 
     /* The merge's side: the batch being passed on (b[cur], from bi), the one after it
        (being prepared), the head. */
@@ -139,10 +161,15 @@ static void free_items(item *it)
  * enough; sizes are rounded up so that reused items soon fit most events. */
 static item *new_item(msrc *s, size_t need)
 {
-    if (!s->mine) {
-        pthread_mutex_lock(&s->mu);
-        s->mine = s->spare, s->spare = NULL;
-        pthread_mutex_unlock(&s->mu);
+    if (!s->mine) { /* a few at a time, so that readers running at once share them */
+        pthread_mutex_lock(&s->spares->mu);
+        item *last = s->mine = s->spares->list;
+        for (int i = 1; last && last->next_free && i < 64; i++)
+            last = last->next_free;
+        s->spares->list = last ? last->next_free : NULL;
+        if (last)
+            last->next_free = NULL;
+        pthread_mutex_unlock(&s->spares->mu);
     }
     item *it = s->mine;
     if (it && it->cap >= need) {
@@ -372,14 +399,9 @@ static void grab(msrc *s, mbatch *b, int block)
         s->qh = (s->qh + 1) % QUEUE_CAP;
     }
     pthread_cond_signal(&s->can_put);
-    if (s->recycled) { /* on the spare list's front: the reader takes the whole list */
-        item *last = s->recycled;
-        while (last->next_free)
-            last = last->next_free;
-        last->next_free = s->spare;
-        s->spare = s->recycled, s->recycled = NULL;
-    }
     pthread_mutex_unlock(&s->mu);
+    give_spares(s->spares, s->recycled);
+    s->recycled = NULL;
     if (b->n && s->k->pool) {
         ts_jobpool_submit(s->k->pool, &b->task);
         b->pending = 1;
@@ -536,8 +558,9 @@ static void end_reading(const ts_merge_hooks *k, msrc *s)
         s->q = NULL, s->rh = NULL;
         s->started = 0;
     }
-    free_items(s->mine), free_items(s->spare), free_items(s->recycled);
-    s->mine = s->spare = s->recycled = NULL;
+    give_spares(s->spares, s->mine);
+    give_spares(s->spares, s->recycled);
+    s->mine = s->recycled = NULL;
     if (s->lost) {
         char msg[96];
         snprintf(msg, sizeof msg, "%llu records lost: out of memory", (unsigned long long)s->lost);
@@ -730,6 +753,10 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
     msrc *heap[TS_MERGE_MAX_OPEN], *cur = NULL;
     size_t nh = 0, next = 0;
     tocsin_code rc = TOCSIN_OK;
+    struct spares spares = {.list = NULL};
+    pthread_mutex_init(&spares.mu, NULL);
+    for (size_t i = 0; i < n; i++)
+        v[i]->spares = &spares;
     for (;;) {
         /* Open the files whose start the merge has reached (all the first ones). */
         while (rc == TOCSIN_OK && next < n && nh < TS_MERGE_MAX_OPEN && (!nh || v[next]->start <= heap[0]->key)) {
@@ -782,6 +809,8 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
     for (size_t i = next; i < n; i++)
         if (v[i]->begun)
             run_out(k, v[i]);
+    free_items(spares.list);
+    pthread_mutex_destroy(&spares.mu);
     return rc;
 }
 
