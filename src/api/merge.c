@@ -31,8 +31,6 @@ typedef struct item {
     uint64_t seq;     /* order read, to keep equal times in file order */
     const char *msg;  /* IT_ERROR, IT_WARN */
     void *prep;       /* IT_EVENT: what the hooks' prepare returned */
-    size_t cap;       /* bytes allocated, for reuse */
-    struct item *next_free;
     ts_event ev;      /* IT_EVENT; file, line and record for the others too */
 } item;
 
@@ -52,28 +50,6 @@ typedef struct held {
     uint64_t seq;
     item *it;
 } held;
-
-/* Items passed on, for the readers to reuse: not a malloc in a reader and a free in the merge
- * per event, which grew and trimmed the threads' heaps (page faults) and cost the hunt more
- * CPU than its threads gained. Shared by the files, as each file's reader is a new thread. */
-struct spares {
-    pthread_mutex_t mu;
-    item *list;
-};
-
-/* Puts the list head on sp's. */
-static void give_spares(struct spares *sp, item *head)
-{
-    if (!head)
-        return;
-    item *tail = head;
-    while (tail->next_free)
-        tail = tail->next_free;
-    pthread_mutex_lock(&sp->mu);
-    tail->next_free = sp->list;
-    sp->list = head;
-    pthread_mutex_unlock(&sp->mu);
-}
 
 typedef struct msrc {
     const ts_merge_hooks *k;
@@ -102,11 +78,6 @@ typedef struct msrc {
     int64_t newest, last_out;
     int emitted;
     uint64_t seq, late, lost;
-    struct spares *spares;
-    item *mine; /* taken from spares, for this reader to reuse */
-
-    /* Items passed on, handed to spares a batch at a time by grab. */
-    item *recycled;
 
     /* The merge's side: the batch being passed on (b[cur], from bi), the one after it
        (being prepared), the head. */
@@ -148,47 +119,8 @@ static char *put_str(ts_str *s, char *p)
     return p + s->n;
 }
 
-static void free_items(item *it)
-{
-    while (it) {
-        item *n = it->next_free;
-        free(it);
-        it = n;
-    }
-}
-
-/* An item of at least need bytes, reused from those the merge gave back when one is big
- * enough; sizes are rounded up so that reused items soon fit most events. */
-static item *new_item(msrc *s, size_t need)
-{
-    if (!s->mine) { /* a few at a time, so that readers running at once share them */
-        pthread_mutex_lock(&s->spares->mu);
-        item *last = s->mine = s->spares->list;
-        for (int i = 1; last && last->next_free && i < 64; i++)
-            last = last->next_free;
-        s->spares->list = last ? last->next_free : NULL;
-        if (last)
-            last->next_free = NULL;
-        pthread_mutex_unlock(&s->spares->mu);
-    }
-    item *it = s->mine;
-    if (it && it->cap >= need) {
-        s->mine = it->next_free;
-        return it;
-    }
-    if (it) { /* too small: let it go, so the list holds the larger ones made instead */
-        s->mine = it->next_free;
-        free(it);
-    }
-    size_t cap = (need + need / 4 + 255) & ~(size_t)255;
-    if (!(it = malloc(cap)))
-        return NULL;
-    it->cap = cap;
-    return it;
-}
-
 /* ev with everything it borrows copied after it; file is the source's name. */
-static item *copy_event(msrc *src, const ts_event *ev, const char *file, uint64_t seq)
+static item *copy_event(const ts_event *ev, const char *file, uint64_t seq)
 {
     ts_event e = *ev;
     ts_str *s;
@@ -199,10 +131,9 @@ static item *copy_event(msrc *src, const ts_event *ev, const char *file, uint64_
         need += e.mail_to[i].n;
     for (size_t i = 0; i < e.n_fields; i++)
         need += e.fields[i].key.n + e.fields[i].val.n;
-    item *it = new_item(src, need);
+    item *it = malloc(need);
     if (!it)
         return NULL;
-    size_t cap = it->cap;
     ts_field *fl = (ts_field *)(it + 1);
     char *p = (char *)(fl + e.n_fields);
     for (size_t i = 0; i < sizeof str_fields / sizeof *str_fields; i++) {
@@ -218,7 +149,7 @@ static item *copy_event(msrc *src, const ts_event *ev, const char *file, uint64_
     }
     e.fields = e.n_fields ? fl : NULL;
     e.file = file;
-    *it = (item){IT_EVENT, TOCSIN_OK, seq, NULL, NULL, cap, NULL, e};
+    *it = (item){IT_EVENT, TOCSIN_OK, seq, NULL, NULL, e};
     return it;
 }
 
@@ -233,7 +164,7 @@ static item *copy_message(int kind, const char *file, uint64_t line, uint64_t re
     if (n)
         memcpy(m, msg, n);
     m[n] = 0;
-    *it = (item){kind, code, seq, m, NULL, sizeof *it + n + 1, NULL, {0}};
+    *it = (item){kind, code, seq, m, NULL, {0}};
     it->ev.file = file, it->ev.line = line, it->ev.record = record;
     return it;
 }
@@ -307,7 +238,7 @@ static void release_oldest(msrc *s)
 static void on_read(void *ud, ts_event *ev)
 {
     msrc *s = ud;
-    item *it = copy_event(s, ev, s->name, s->seq++);
+    item *it = copy_event(ev, s->name, s->seq++);
     if (!it) {
         s->lost++;
         return;
@@ -400,8 +331,6 @@ static void grab(msrc *s, mbatch *b, int block)
     }
     pthread_cond_signal(&s->can_put);
     pthread_mutex_unlock(&s->mu);
-    give_spares(s->spares, s->recycled);
-    s->recycled = NULL;
     if (b->n && s->k->pool) {
         ts_jobpool_submit(s->k->pool, &b->task);
         b->pending = 1;
@@ -492,6 +421,7 @@ static void deliver(const ts_merge_hooks *k, item *it)
     else
         sk->error(sk->ud, it->ev.file, it->ev.line, it->ev.record, it->kind == IT_WARN ? TOCSIN_E_PARSE : it->code,
                   it->msg);
+    free(it);
 }
 
 static tocsin_code start_reading(const ts_merge_hooks *k, msrc *s)
@@ -558,9 +488,6 @@ static void end_reading(const ts_merge_hooks *k, msrc *s)
         s->q = NULL, s->rh = NULL;
         s->started = 0;
     }
-    give_spares(s->spares, s->mine);
-    give_spares(s->spares, s->recycled);
-    s->mine = s->recycled = NULL;
     if (s->lost) {
         char msg[96];
         snprintf(msg, sizeof msg, "%llu records lost: out of memory", (unsigned long long)s->lost);
@@ -753,10 +680,6 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
     msrc *heap[TS_MERGE_MAX_OPEN], *cur = NULL;
     size_t nh = 0, next = 0;
     tocsin_code rc = TOCSIN_OK;
-    struct spares spares = {.list = NULL};
-    pthread_mutex_init(&spares.mu, NULL);
-    for (size_t i = 0; i < n; i++)
-        v[i]->spares = &spares;
     for (;;) {
         /* Open the files whose start the merge has reached (all the first ones). */
         while (rc == TOCSIN_OK && next < n && nh < TS_MERGE_MAX_OPEN && (!nh || v[next]->start <= heap[0]->key)) {
@@ -791,7 +714,6 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
             k->enter(k->sink.ud, &s->counts);
         cur = s;
         deliver(k, s->head);
-        s->head->next_free = s->recycled, s->recycled = s->head;
         if (advance(s)) {
             sift_down(heap, nh, 0);
             continue;
@@ -809,8 +731,6 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
     for (size_t i = next; i < n; i++)
         if (v[i]->begun)
             run_out(k, v[i]);
-    free_items(spares.list);
-    pthread_mutex_destroy(&spares.mu);
     return rc;
 }
 
