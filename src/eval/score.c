@@ -8,6 +8,9 @@
 #include "core/vec.h"
 #include "eval/eval.h"
 
+/* Probabilities this close are a tie (they come from the same sums of the same evidence). */
+#define TIE_EPS 1e-9
+
 /* An alert as it sits in an incident. */
 typedef struct ref {
     const ts_alert_view *a;
@@ -271,6 +274,16 @@ static tocsin_code attribution(const ev_truth *t, ts_incident_view *const *inc, 
             s->r.truth_probability = v->hyps[i].probability;
         }
     }
+    /* A tie is no ranking: the truth ranks behind every hypothesis as likely as it, and a
+       tie at the top names no actor first ("(tie) A = B"), whatever order the ties were
+       listed in. */
+    if (s->r.actor_rank)
+        for (size_t i = (size_t)s->r.actor_rank; i < v->n_hyps; i++)
+            if (v->hyps[i].probability >= s->r.truth_probability - TIE_EPS)
+                s->r.actor_rank++;
+    if (v->n_hyps >= 2 && v->hyps[1].probability >= v->hyps[0].probability - TIE_EPS)
+        snprintf(s->r.top_actor, sizeof s->r.top_actor, "(tie) %s = %s", v->hyps[0].actor ? v->hyps[0].actor : "?",
+                 v->hyps[1].actor ? v->hyps[1].actor : "?");
     return TOCSIN_OK;
 }
 
