@@ -42,9 +42,9 @@ typedef struct outcome {
     double p_top, p_truth, brier;
     double p_named; /* the leading named actor's probability (0: none named) */
     int top1, top3;
-    int named_ok;   /* that actor is the truth */
-    size_t rank;      /* of the truth, 1-based; 0: not kept among the hypotheses */
-    char top[64];     /* the top hypothesis' name */
+    int named_ok; /* that actor is the truth */
+    size_t rank;  /* of the truth, 1-based; 0: not kept among the hypotheses */
+    char top[64]; /* the top hypothesis' name */
 } outcome;
 
 static size_t split(char *s, char sep, char **out, size_t max)
@@ -91,7 +91,8 @@ static acase *read_cases(const ts_intel *ti, const char *path, size_t *n)
         for (size_t i = 0; i < k; i++) {
             if (items[i][0] == 'T' && (c->hold[c->n_hold] = ts_intel_technique_find(ti, items[i])))
                 c->n_hold++;
-            else if (items[i][0] == 'S' && ts_intel_software_resolve(ti, items[i], &c->hold_soft[c->n_hold_soft], 1))
+            else if (items[i][0] == 'S' &&
+                     ts_intel_software_resolve(ti, items[i], &c->hold_soft[c->n_hold_soft], 1))
                 c->n_hold_soft++;
         }
         k = split(col[3], ',', items, MAX_ITEMS);
@@ -151,8 +152,11 @@ static bool run(const ts_intel *ti, const acase *c, const ts_attr_params *base, 
         o->p_truth = others > 0 ? others / (double)(silent ? silent : 1) : 1e-6;
         others -= o->p_truth;
     }
-    *o = (outcome){.p_top = a->hyps[0].probability, .p_truth = o->p_truth, .top1 = rank == 1,
-                   .top3 = rank && rank <= 3, .rank = rank};
+    *o = (outcome){.p_top = a->hyps[0].probability,
+                   .p_truth = o->p_truth,
+                   .top1 = rank == 1,
+                   .top3 = rank && rank <= 3,
+                   .rank = rank};
     for (size_t i = 0; i < a->n; i++)
         if (a->hyps[i].actor) { /* ranked by probability: the first is the leading actor */
             o->p_named = a->hyps[i].probability;
@@ -185,8 +189,8 @@ static double ece(const double *stated, const int *ok, size_t n, bool print)
         if (bin_n[b]) {
             e += fabs(bin_conf[b] - bin_ok[b]) / (double)n;
             if (print)
-                printf("    bin %d: %3.0f cases, stated %.2f, right %.2f\n", b, bin_n[b], bin_conf[b] / bin_n[b],
-                       bin_ok[b] / bin_n[b]);
+                printf("    bin %d: %3.0f cases, stated %.2f, right %.2f\n", b, bin_n[b],
+                       bin_conf[b] / bin_n[b], bin_ok[b] / bin_n[b]);
         }
     return e;
 }
@@ -283,8 +287,9 @@ static double objective(const ts_intel *ti, const acase *c, size_t n, const ts_a
  * cases cannot teach (they are all attributed, and the share of novel cases is a choice):
  * it is not fitted. tech_dep and tech_few stop at 1: above, more techniques would say less. */
 #define N_PAR 10
-static const char *const par_name[N_PAR] = {"tech_smooth", "tech_pseudo", "tech_family", "tech_temp", "tech_dep",
-                                            "tech_few",    "soft_smooth", "soft_temp",   "tech_span", "soft_span"};
+static const char *const par_name[N_PAR] = {"tech_smooth", "tech_pseudo", "tech_family", "tech_temp",
+                                            "tech_dep",    "tech_few",    "soft_smooth", "soft_temp",
+                                            "tech_span",   "soft_span"};
 static const double par_hi[N_PAR] = {0.95, 500, 1.0, 10, 1, 1, 0.95, 10, 1, 1};
 
 static void params_of(ts_attr_params *p, double **par)
@@ -338,9 +343,10 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
         if (!moved)
             break;
     }
-    printf("fitted: tech_pseudo %.3f tech_few %.3f tech_span %.3f soft_span %.3f\n", p->tech_pseudo, p->tech_few,
-           p->tech_span, p->soft_span);
-    printf("fitted: tech_smooth %.3f tech_family %.3f tech_temp %.3f tech_dep %.3f soft_smooth %.3f soft_temp %.3f "
+    printf("fitted: tech_pseudo %.3f tech_few %.3f tech_span %.3f soft_span %.3f\n", p->tech_pseudo,
+           p->tech_few, p->tech_span, p->soft_span);
+    printf("fitted: tech_smooth %.3f tech_family %.3f tech_temp %.3f tech_dep %.3f soft_smooth %.3f "
+           "soft_temp %.3f "
            "(log loss %.4f)\n",
            p->tech_smooth, p->tech_family, p->tech_temp, p->tech_dep, p->soft_smooth, p->soft_temp, best);
 }
@@ -348,7 +354,8 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: attr_calibrate CASES.tsv [--fit] [--bins] [--cases] [--explain N] [--set NAME=VALUE]...\n");
+        fprintf(stderr, "usage: attr_calibrate CASES.tsv [--fit] [--bins] [--cases] [--explain N] [--set "
+                        "NAME=VALUE]...\n");
         return 2;
     }
     ts_intel *ti = ts_intel_new();
@@ -371,8 +378,7 @@ int main(int argc, char **argv)
     size_t *idx = malloc(n * sizeof *idx);
     ts_attr_params p;
     ts_attr_params_default(&p);
-    for (int i = 2; i < argc; i++)
-    {
+    for (int i = 2; i < argc; i++) {
         show_bins |= strcmp(argv[i], "--bins") == 0, show_cases |= strcmp(argv[i], "--cases") == 0;
         if (strcmp(argv[i], "--explain") == 0 && i + 1 < argc)
             explain = strtoul(argv[++i], NULL, 10);
@@ -393,8 +399,8 @@ int main(int argc, char **argv)
         }
     for (size_t i = 0; show_cases && i < n; i++) {
         const ts_actor *t = ts_intel_actor(ti, c[i].truth);
-        printf("case %zu %s: %zu seen, truth %s, rank %zu (p %.3f); top %s (p %.3f)\n", i + 1, c[i].kind, c[i].n_ev,
-               t ? t->name : "?", o[i].rank, o[i].p_truth, o[i].top, o[i].p_top);
+        printf("case %zu %s: %zu seen, truth %s, rank %zu (p %.3f); top %s (p %.3f)\n", i + 1, c[i].kind,
+               c[i].n_ev, t ? t->name : "?", o[i].rank, o[i].p_truth, o[i].top, o[i].p_top);
     }
     const char *kinds[] = {"subset", "short", "novel", "campaign"};
     for (size_t k = 0; k < 4; k++) {

@@ -61,8 +61,8 @@ int main(void)
     double t0 = now();
     tocsin_code rc = ts_attribute_incident(ti, inc);
     double t1 = now();
-    printf("attribute: %d alerts, %zu catalogued actors: %.3f s (%s)\n", ALERTS, ts_intel_actor_count(ti), t1 - t0,
-           rc == TOCSIN_OK ? inc->attribution->summary : tocsin_strerror(rc));
+    printf("attribute: %d alerts, %zu catalogued actors: %.3f s (%s)\n", ALERTS, ts_intel_actor_count(ti),
+           t1 - t0, rc == TOCSIN_OK ? inc->attribution->summary : tocsin_strerror(rc));
     ts_incident_free(inc);
     ts_intel_free(ti);
     return rc == TOCSIN_OK ? 0 : 1;

@@ -1,4 +1,5 @@
-/* bench_behaviour.c: ns per event of every behavioural detector against the ingest of the same events from files. */
+/* bench_behaviour.c: ns per event of every behavioural detector against the ingest of the same events from
+ * files. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,19 +88,21 @@ static void zeek_line(FILE *f, size_t i, size_t n)
     snprintf(dst, sizeof dst, "%u.%u.%u.%u", 100 + d % 50, h >> 8, h & 255, d);
     snprintf(name, sizeof name, "h%u-%u.example.com", h, d);
     if (kind < 2) /* HTTP, one in 16 */
-        fprintf(f,
-                "{\"_path\":\"http\",\"ts\":%.6f,\"uid\":\"C%zx\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
-                "\"id.resp_h\":\"%s\",\"id.resp_p\":80,\"trans_depth\":1,\"method\":\"GET\",\"host\":\"%s\","
-                "\"uri\":\"/api/v1/poll?id=%u\",\"user_agent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\","
-                "\"request_body_len\":0,\"response_body_len\":%u,\"status_code\":200,\"status_msg\":\"OK\"}\n",
-                ts, i, src, port, dst, name, h, bytes);
+        fprintf(
+            f,
+            "{\"_path\":\"http\",\"ts\":%.6f,\"uid\":\"C%zx\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
+            "\"id.resp_h\":\"%s\",\"id.resp_p\":80,\"trans_depth\":1,\"method\":\"GET\",\"host\":\"%s\","
+            "\"uri\":\"/api/v1/poll?id=%u\",\"user_agent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\","
+            "\"request_body_len\":0,\"response_body_len\":%u,\"status_code\":200,\"status_msg\":\"OK\"}\n",
+            ts, i, src, port, dst, name, h, bytes);
     else if (kind < 4) /* DNS, one in 16 */
-        fprintf(f,
-                "{\"_path\":\"dns\",\"ts\":%.6f,\"uid\":\"C%zx\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
-                "\"id.resp_h\":\"10.0.0.53\",\"id.resp_p\":53,\"proto\":\"udp\",\"trans_id\":%u,\"query\":\"%s\","
-                "\"qclass_name\":\"C_INTERNET\",\"qtype_name\":\"A\",\"rcode_name\":\"NOERROR\",\"AA\":false,"
-                "\"RD\":true,\"RA\":true,\"answers\":[\"%s\"],\"TTLs\":[300.0]}\n",
-                ts, i, src, port, (unsigned)(r & 0xffff), name, dst);
+        fprintf(
+            f,
+            "{\"_path\":\"dns\",\"ts\":%.6f,\"uid\":\"C%zx\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
+            "\"id.resp_h\":\"10.0.0.53\",\"id.resp_p\":53,\"proto\":\"udp\",\"trans_id\":%u,\"query\":\"%s\","
+            "\"qclass_name\":\"C_INTERNET\",\"qtype_name\":\"A\",\"rcode_name\":\"NOERROR\",\"AA\":false,"
+            "\"RD\":true,\"RA\":true,\"answers\":[\"%s\"],\"TTLs\":[300.0]}\n",
+            ts, i, src, port, (unsigned)(r & 0xffff), name, dst);
     else if (kind < 5) /* an internal connection to a server's SMB or RDP, one in 32 */
         fprintf(f,
                 "{\"_path\":\"conn\",\"ts\":%.6f,\"uid\":\"C%zx\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
@@ -109,12 +112,13 @@ static void zeek_line(FILE *f, size_t i, size_t n)
                 ts, i, src, port, (h / 20) % SRV / 256, (h / 20) % SRV % 256, r >> 63 ? 3389 : 445, bytes,
                 bytes * 3);
     else
-        fprintf(f,
-                "{\"_path\":\"conn\",\"ts\":%.6f,\"uid\":\"C%zx\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
-                "\"id.resp_h\":\"%s\",\"id.resp_p\":443,\"proto\":\"tcp\",\"service\":\"ssl\",\"duration\":0.8,"
-                "\"orig_bytes\":%u,\"resp_bytes\":%u,\"conn_state\":\"SF\",\"missed_bytes\":0,"
-                "\"history\":\"ShADadfF\",\"orig_pkts\":9,\"resp_pkts\":8}\n",
-                ts, i, src, port, dst, bytes, bytes * 3);
+        fprintf(
+            f,
+            "{\"_path\":\"conn\",\"ts\":%.6f,\"uid\":\"C%zx\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
+            "\"id.resp_h\":\"%s\",\"id.resp_p\":443,\"proto\":\"tcp\",\"service\":\"ssl\",\"duration\":0.8,"
+            "\"orig_bytes\":%u,\"resp_bytes\":%u,\"conn_state\":\"SF\",\"missed_bytes\":0,"
+            "\"history\":\"ShADadfF\",\"orig_pkts\":9,\"resp_pkts\":8}\n",
+            ts, i, src, port, dst, bytes, bytes * 3);
 }
 
 static void win_head(FILE *f, const char *provider, unsigned code, double ts, size_t rec, const char *channel,
@@ -133,10 +137,12 @@ static void win_head(FILE *f, const char *provider, unsigned code, double ts, si
 
 static void win_line(FILE *f, size_t i, size_t n)
 {
-    static const char *const sec = "Microsoft-Windows-Security-Auditing", *const sysmon = "Microsoft-Windows-Sysmon";
+    static const char *const sec = "Microsoft-Windows-Security-Auditing", *const sysmon =
+                                                                              "Microsoft-Windows-Sysmon";
     uint64_t r = next_rand();
     unsigned u = (unsigned)(r % USERS), kind = (unsigned)((r >> 20) % 100);
-    unsigned w = (r >> 40) % 10 ? u % HOSTS : (unsigned)((r >> 44) % HOSTS), s = (u / 20 + (r >> 56) % 4) % SRV;
+    unsigned w = (r >> 40) % 10 ? u % HOSTS : (unsigned)((r >> 44) % HOSTS),
+             s = (u / 20 + (r >> 56) % 4) % SRV;
     double ts = T0_S + (double)i / (double)n * DAY_S;
     char user[16], srv[24], wks[16];
     snprintf(user, sizeof user, u % 50 ? "user%u" : "adm-%u", u);
@@ -147,7 +153,8 @@ static void win_line(FILE *f, size_t i, size_t n)
         fprintf(f,
                 "\"SubjectUserSid\":\"S-1-0-0\",\"TargetUserName\":\"%s\",\"TargetDomainName\":\"CORP\","
                 "\"TargetLogonId\":\"0x%zx\",\"LogonType\":\"3\",\"LogonProcessName\":\"Kerberos\","
-                "\"AuthenticationPackageName\":\"Kerberos\",\"WorkstationName\":\"%s\",\"IpAddress\":\"10.%u.%u.1\","
+                "\"AuthenticationPackageName\":\"Kerberos\",\"WorkstationName\":\"%s\",\"IpAddress\":\"10.%u."
+                "%u.1\","
                 "\"IpPort\":\"%u\"}}}\n",
                 user, i, wks, w >> 8, w & 255, 49152 + (unsigned)(r & 0x3fff));
     } else if (kind < 50) {
@@ -165,23 +172,25 @@ static void win_line(FILE *f, size_t i, size_t n)
                 user, wks, w >> 8, w & 255);
     } else if (kind < 83) {
         win_head(f, sysmon, 1, ts, i, "Microsoft-Windows-Sysmon/Operational", wks);
-        fprintf(f,
-                "\"UtcTime\":\"-\",\"ProcessGuid\":\"{%08x-0000-0000-0000-000000000000}\",\"ProcessId\":\"%u\","
-                "\"Image\":\"%s\",\"CommandLine\":\"%s\",\"CurrentDirectory\":\"C:\\\\Users\\\\%s\\\\\","
-                "\"User\":\"CORP\\\\%s\",\"IntegrityLevel\":\"Medium\","
-                "\"ParentImage\":\"C:\\\\Windows\\\\explorer.exe\"}}}\n",
-                (unsigned)r, (unsigned)(r >> 32) & 0xffff,
-                kind % 4 ? "C:\\\\Program Files\\\\App\\\\app.exe" : "C:\\\\Windows\\\\System32\\\\cmd.exe",
-                kind % 4 ? "\\\"C:\\\\Program Files\\\\App\\\\app.exe\\\" --update --quiet"
-                         : "cmd.exe /c copy \\\\\\\\fs01\\\\share\\\\report.xlsx C:\\\\Users\\\\Public\\\\",
-                user, user);
+        fprintf(
+            f,
+            "\"UtcTime\":\"-\",\"ProcessGuid\":\"{%08x-0000-0000-0000-000000000000}\",\"ProcessId\":\"%u\","
+            "\"Image\":\"%s\",\"CommandLine\":\"%s\",\"CurrentDirectory\":\"C:\\\\Users\\\\%s\\\\\","
+            "\"User\":\"CORP\\\\%s\",\"IntegrityLevel\":\"Medium\","
+            "\"ParentImage\":\"C:\\\\Windows\\\\explorer.exe\"}}}\n",
+            (unsigned)r, (unsigned)(r >> 32) & 0xffff,
+            kind % 4 ? "C:\\\\Program Files\\\\App\\\\app.exe" : "C:\\\\Windows\\\\System32\\\\cmd.exe",
+            kind % 4 ? "\\\"C:\\\\Program Files\\\\App\\\\app.exe\\\" --update --quiet"
+                     : "cmd.exe /c copy \\\\\\\\fs01\\\\share\\\\report.xlsx C:\\\\Users\\\\Public\\\\",
+            user, user);
     } else if (kind < 95) {
         win_head(f, sysmon, 23, ts, i, "Microsoft-Windows-Sysmon/Operational", wks);
-        fprintf(f,
-                "\"UtcTime\":\"-\",\"ProcessId\":\"%u\",\"User\":\"CORP\\\\%s\",\"Image\":\"C:\\\\Program "
-                "Files\\\\App\\\\app.exe\",\"TargetFilename\":\"C:\\\\Users\\\\%s\\\\AppData\\\\Local\\\\Temp\\\\"
-                "tmp%04x.tmp\",\"IsExecutable\":\"false\"}}}\n",
-                (unsigned)(r >> 32) & 0xffff, user, user, (unsigned)r & 0xffff);
+        fprintf(
+            f,
+            "\"UtcTime\":\"-\",\"ProcessId\":\"%u\",\"User\":\"CORP\\\\%s\",\"Image\":\"C:\\\\Program "
+            "Files\\\\App\\\\app.exe\",\"TargetFilename\":\"C:\\\\Users\\\\%s\\\\AppData\\\\Local\\\\Temp\\\\"
+            "tmp%04x.tmp\",\"IsExecutable\":\"false\"}}}\n",
+            (unsigned)(r >> 32) & 0xffff, user, user, (unsigned)r & 0xffff);
     } else {
         win_head(f, "Service Control Manager", 7036, ts, i, "System", srv);
         fprintf(f, "\"param1\":\"%s\",\"param2\":\"%s\"}}}\n", kind % 2 ? "BITS" : "Windows Update",
@@ -288,9 +297,9 @@ static void on_error(void *ud, const char *f, uint64_t l, uint64_t r, tocsin_cod
     ((pass *)ud)->errors++;
 }
 
-static const char *const names[] = {"credential", "lateral",    "destruction", "phishing",     "beacon",
-                                    "exfil",      "collection", "host-attack", "bursts",       "powershell",
-                                    "sensor",     "fetch",      "cleanup",     "attachment",   "sideload",
+static const char *const names[] = {"credential", "lateral",     "destruction", "phishing",   "beacon",
+                                    "exfil",      "collection",  "host-attack", "bursts",     "powershell",
+                                    "sensor",     "fetch",       "cleanup",     "attachment", "sideload",
                                     "privilege",  "cloud-upload"};
 #define N_NAMES (sizeof names / sizeof *names)
 _Static_assert(sizeof names / sizeof *names <= MAX_DET, "more detectors than a pass holds");
@@ -439,11 +448,11 @@ int main(int argc, char **argv)
         }
         for (size_t i = 3; i < np; i++) {
             size_t k = (size_t)__builtin_ctz(masks[i]);
-            printf("  %-20s %6.0f ns/event alone (minus ingest alone), finish %.0f ms, %zu alerts\n", names[k],
-                   (best[i].ns - ing->ns) / n, best[i].finish_ns / 1e6, best[i].alerts);
+            printf("  %-20s %6.0f ns/event alone (minus ingest alone), finish %.0f ms, %zu alerts\n",
+                   names[k], (best[i].ns - ing->ns) / n, best[i].finish_ns / 1e6, best[i].alerts);
         }
-        printf("  all together         %6.0f ns/event (minus ingest alone), finish %.0f ms, %zu alerts\n", det,
-               all->finish_ns / 1e6, all->alerts);
+        printf("  all together         %6.0f ns/event (minus ingest alone), finish %.0f ms, %zu alerts\n",
+               det, all->finish_ns / 1e6, all->alerts);
         printf("detectors / ingest = %.2f (goal <= 1.0)\n", det / (ing->ns / n));
     }
     ts_scratch_free(&s);

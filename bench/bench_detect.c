@@ -1,4 +1,5 @@
-/* bench_detect.c: ns per event through the intel and home-network detectors, against 100k addresses and 50k domains. */
+/* bench_detect.c: ns per event through the intel and home-network detectors, against 100k addresses and 50k
+ * domains. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,8 @@ int main(void)
 {
     ts_intel *ti = ts_intel_new();
     uint32_t actor = ts_intel_actor_add(ti, "Bench Group", NULL, "KP");
-    ts_ioc_meta m = {.source = ts_intel_source(ti, "bench"), .actors = ts_intel_actorset(ti, &actor, 1),
-                     .confidence = 70};
+    ts_ioc_meta m = {
+        .source = ts_intel_source(ti, "bench"), .actors = ts_intel_actorset(ti, &actor, 1), .confidence = 70};
     static ts_ip iocs[N_IP];
     for (size_t i = 0; i < N_IP; i++) {
         random_ip(&iocs[i]);
@@ -60,7 +61,8 @@ int main(void)
     }
     char name[64];
     for (size_t i = 0; i < N_DOMAIN; i++) {
-        int n = snprintf(name, sizeof name, "c2-%08llx.example", (unsigned long long)(next_rand() & 0xffffffff));
+        int n =
+            snprintf(name, sizeof name, "c2-%08llx.example", (unsigned long long)(next_rand() & 0xffffffff));
         ts_intel_add(ti, TS_IOC_DOMAIN, ts_str_make(name, (size_t)n), &m);
     }
     ts_intel_finalise(ti);
@@ -112,7 +114,8 @@ int main(void)
     t0 = now_ns();
     for (size_t i = 0; i < EVENTS; i++)
         det[0]->event(st[0], &ev, &sink);
-    printf("  intel, clean event  %8.1f ns/event (the public address and the domain looked up; the internal source is not)\n",
+    printf("  intel, clean event  %8.1f ns/event (the public address and the domain looked up; the internal "
+           "source is not)\n",
            (now_ns() - t0) / EVENTS);
     for (size_t d = 0; d < nd; d++) {
         if (det[d]->fini)

@@ -1,5 +1,5 @@
-/* bench_enrich.c: ns per address enrichment, libloc uncached vs behind the cache, over a Zipf-like address mix;
- * and the compiled IPv4 table (geo4.h): its build, its load from the cache directory, its lookup. */
+/* bench_enrich.c: ns per address enrichment, libloc uncached vs behind the cache, over a Zipf-like address
+ * mix; and the compiled IPv4 table (geo4.h): its build, its load from the cache directory, its lookup. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +61,8 @@ static char dir[] = "/tmp/tocsin-bench-geo4-XXXXXX";
  * loads it back, timing each; then its lookups of distinct random addresses (no cache). */
 static void bench_table(const char *db_path)
 {
-    const char *paths[] = {db_path, "/var/lib/location/database.db", "/usr/share/libloc-location/location.db"};
+    const char *paths[] = {db_path, "/var/lib/location/database.db",
+                           "/usr/share/libloc-location/location.db"};
     FILE *f = NULL;
     for (size_t i = 0; i < 3 && !f; i++)
         f = paths[i] ? fopen(paths[i], "rb") : NULL;
@@ -94,7 +95,8 @@ static void bench_table(const char *db_path)
         double t_look = (now_ns() - t0) / N;
         printf("  compiled IPv4 table %8.1f ns/lookup (random addresses, no cache); %zu ranges\n", t_look,
                ts_geo4_ranges(l));
-        printf("                      built in %.0f ms, loaded (mapped and checked) in %.1f ms; %u with an ASN\n",
+        printf("                      built in %.0f ms, loaded (mapped and checked) in %.1f ms; %u with an "
+               "ASN\n",
                t_build / 1e6, t_load / 1e6, found);
         /* The saved file's size: the scratch directory holds only it. */
         DIR *d = opendir(dir);
@@ -190,8 +192,8 @@ int main(int argc, char **argv)
     }
     double hit = (now_ns() - t0) / LOOKUPS;
 
-    printf("  %d distinct public addresses (10%% IPv6), %d Zipf(s=1) lookups, cache %u entries\n",
-           DISTINCT, LOOKUPS, 1u << TS_ENRICH_CACHE_BITS);
+    printf("  %d distinct public addresses (10%% IPv6), %d Zipf(s=1) lookups, cache %u entries\n", DISTINCT,
+           LOOKUPS, 1u << TS_ENRICH_CACHE_BITS);
     printf("  open database       %8.1f us\n", t_open / 1000);
     printf("  libloc uncached     %8.1f ns/lookup first pass, %.1f ns/lookup second pass\n", unc[0], unc[1]);
     printf("  cached, Zipf mix    %8.1f ns/lookup  (hit rate %.1f%%; IPv4 misses from the table)\n", mix,

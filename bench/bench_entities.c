@@ -89,8 +89,10 @@ static void zeek_line(FILE *f, size_t e, double ts, bool smb)
 
 static void win_line(FILE *f, size_t e, double ts, unsigned kind)
 {
-    static const char *const sec = "Microsoft-Windows-Security-Auditing", *const sysmon = "Microsoft-Windows-Sysmon",
-                             *const scm = "Service Control Manager", *const smc = "Microsoft-Windows-Sysmon/Operational";
+    static const char *const sec = "Microsoft-Windows-Security-Auditing",
+                             *const sysmon = "Microsoft-Windows-Sysmon",
+                             *const scm = "Service Control Manager",
+                             *const smc = "Microsoft-Windows-Sysmon/Operational";
     char host[32], ip[16];
     switch (kind) {
     case 0:
@@ -117,8 +119,10 @@ static void win_line(FILE *f, size_t e, double ts, unsigned kind)
         snprintf(host, sizeof host, "WS%zu", e);
         win_head(f, sysmon, 23, ts, e, smc, host);
         fprintf(f,
-                "\"UtcTime\":\"-\",\"ProcessId\":\"4242\",\"User\":\"CORP\\\\u%zu\",\"Image\":\"C:\\\\Tools\\\\t%zu.exe\","
-                "\"TargetFilename\":\"C:\\\\Users\\\\u%zu\\\\Documents\\\\r%zu.docx\",\"IsExecutable\":\"false\"}}}\n",
+                "\"UtcTime\":\"-\",\"ProcessId\":\"4242\",\"User\":\"CORP\\\\u%zu\",\"Image\":\"C:"
+                "\\\\Tools\\\\t%zu.exe\","
+                "\"TargetFilename\":\"C:\\\\Users\\\\u%zu\\\\Documents\\\\r%zu.docx\",\"IsExecutable\":"
+                "\"false\"}}}\n",
                 e, e % 1000, e, e);
         return;
     case 4:
@@ -132,7 +136,8 @@ static void win_line(FILE *f, size_t e, double ts, unsigned kind)
         win_head(f, sec, 5140, ts, e, "Security", host);
         fprintf(f,
                 "\"SubjectUserName\":\"s%zu\",\"SubjectDomainName\":\"CORP\",\"SubjectLogonId\":\"0x%zx\","
-                "\"ObjectType\":\"File\",\"IpAddress\":\"%s\",\"IpPort\":\"50001\",\"ShareName\":\"\\\\\\\\*\\\\Share%zu\","
+                "\"ObjectType\":\"File\",\"IpAddress\":\"%s\",\"IpPort\":\"50001\",\"ShareName\":\"\\\\\\\\*"
+                "\\\\Share%zu\","
                 "\"ShareLocalPath\":\"\\\\??\\\\D:\\\\Share%zu\",\"AccessMask\":\"0x1\"}}}\n",
                 e, e, ip, e, e);
         return;
@@ -149,7 +154,8 @@ static void win_line(FILE *f, size_t e, double ts, unsigned kind)
         win_head(f, scm, 7045, ts, e, "System", host);
         fprintf(f,
                 "\"ServiceName\":\"Svc%zu\",\"ImagePath\":\"C:\\\\Program Files\\\\Svc%zu\\\\svc.exe\","
-                "\"ServiceType\":\"user mode service\",\"StartType\":\"auto start\",\"AccountName\":\"LocalSystem\"}}}\n",
+                "\"ServiceType\":\"user mode service\",\"StartType\":\"auto "
+                "start\",\"AccountName\":\"LocalSystem\"}}}\n",
                 e, e);
         return;
     default:
@@ -247,7 +253,8 @@ static bool read_file(const char *path, ts_scratch *s, const ts_sink *sink)
     return ok;
 }
 
-static void print_use(const char *owner, const ts_state_use *u, uint64_t *bytes, uint64_t *bound, uint64_t *ev)
+static void print_use(const char *owner, const ts_state_use *u, uint64_t *bytes, uint64_t *bound,
+                      uint64_t *ev)
 {
     printf("  %-12s %-26s %10llu kept %10llu cap %11llu %s %8.1f MB (bound %8.1f MB)\n", owner, u->table,
            (unsigned long long)u->kept, (unsigned long long)u->cap, (unsigned long long)u->evicted,
@@ -299,7 +306,8 @@ int main(int argc, char **argv)
     clock_t c0 = clock();
     for (size_t from = 0; from < n; from += chunk) {
         size_t to = from + chunk < n ? from + chunk : n;
-        if (!write_chunk(win, zeek, from, to, n) || !read_file(win, &s, &sink) || !read_file(zeek, &s, &sink)) {
+        if (!write_chunk(win, zeek, from, to, n) || !read_file(win, &s, &sink) ||
+            !read_file(zeek, &s, &sink)) {
             fprintf(stderr, "chunk at %zu failed\n", from);
             remove(win), remove(zeek);
             return 1;

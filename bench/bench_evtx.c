@@ -98,9 +98,9 @@ static void ours(size_t from, size_t to, int passes, const char *label)
             fclose(f);
         }
     double dt = now() - t0;
-    printf("tocsin  %-18s %8llu records in %.3f s CPU: %10.0f records/s (%llu fields, %llu errors)\n",
-           label, (unsigned long long)c.events, dt, (double)c.events / dt,
-           (unsigned long long)c.fields, (unsigned long long)c.errors);
+    printf("tocsin  %-18s %8llu records in %.3f s CPU: %10.0f records/s (%llu fields, %llu errors)\n", label,
+           (unsigned long long)c.events, dt, (double)c.events / dt, (unsigned long long)c.fields,
+           (unsigned long long)c.errors);
     ts_fieldbuf_free(&s.fields);
 }
 

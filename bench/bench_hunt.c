@@ -59,29 +59,37 @@ static size_t write_ndjson(const char *path, size_t bytes)
         int w;
         switch (n % 3) {
         case 0:
-            w = fprintf(f,
-                        "{\"_path\":\"conn\",\"ts\":%.6f,\"uid\":\"C%" PRIu64 "x\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
-                        "\"id.resp_h\":\"%s\",\"id.resp_p\":443,\"proto\":\"tcp\",\"service\":\"ssl\",\"duration\":%.3f,"
-                        "\"orig_bytes\":%u,\"resp_bytes\":%u,\"conn_state\":\"SF\",\"missed_bytes\":0,\"history\":"
-                        "\"ShADadFf\",\"orig_pkts\":%u,\"resp_pkts\":%u}\n",
-                        ts, (uint64_t)n, src, 1024 + rnd(60000), dst, rnd(100000) / 1000.0, rnd(90000), rnd(900000),
-                        rnd(90), rnd(900));
+            w = fprintf(
+                f,
+                "{\"_path\":\"conn\",\"ts\":%.6f,\"uid\":\"C%" PRIu64
+                "x\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
+                "\"id.resp_h\":\"%s\",\"id.resp_p\":443,\"proto\":\"tcp\",\"service\":\"ssl\",\"duration\":%."
+                "3f,"
+                "\"orig_bytes\":%u,\"resp_bytes\":%u,\"conn_state\":\"SF\",\"missed_bytes\":0,\"history\":"
+                "\"ShADadFf\",\"orig_pkts\":%u,\"resp_pkts\":%u}\n",
+                ts, (uint64_t)n, src, 1024 + rnd(60000), dst, rnd(100000) / 1000.0, rnd(90000), rnd(900000),
+                rnd(90), rnd(900));
             break;
         case 1:
-            w = fprintf(f,
-                        "{\"_path\":\"dns\",\"ts\":%.6f,\"uid\":\"D%" PRIu64 "x\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
-                        "\"id.resp_h\":\"10.0.0.53\",\"id.resp_p\":53,\"proto\":\"udp\",\"trans_id\":%u,\"query\":"
-                        "\"www.site%u.example%u.com\",\"qtype_name\":\"A\",\"rcode_name\":\"NOERROR\",\"answers\":[\"%s\"],"
-                        "\"TTLs\":[300.0]}\n",
-                        ts, (uint64_t)n, src, 1024 + rnd(60000), rnd(65535), rnd(5000), rnd(50), dst);
+            w = fprintf(
+                f,
+                "{\"_path\":\"dns\",\"ts\":%.6f,\"uid\":\"D%" PRIu64
+                "x\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
+                "\"id.resp_h\":\"10.0.0.53\",\"id.resp_p\":53,\"proto\":\"udp\",\"trans_id\":%u,\"query\":"
+                "\"www.site%u.example%u.com\",\"qtype_name\":\"A\",\"rcode_name\":\"NOERROR\",\"answers\":["
+                "\"%s\"],"
+                "\"TTLs\":[300.0]}\n",
+                ts, (uint64_t)n, src, 1024 + rnd(60000), rnd(65535), rnd(5000), rnd(50), dst);
             break;
         default:
-            w = fprintf(f,
-                        "{\"_path\":\"http\",\"ts\":%.6f,\"uid\":\"H%" PRIu64 "x\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
-                        "\"id.resp_h\":\"%s\",\"id.resp_p\":80,\"method\":\"GET\",\"host\":\"cdn%u.example%u.net\","
-                        "\"uri\":\"/assets/%u.js\",\"user_agent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\","
-                        "\"status_code\":200,\"response_body_len\":%u}\n",
-                        ts, (uint64_t)n, src, 1024 + rnd(60000), dst, rnd(3000), rnd(50), rnd(100000), rnd(90000));
+            w = fprintf(
+                f,
+                "{\"_path\":\"http\",\"ts\":%.6f,\"uid\":\"H%" PRIu64
+                "x\",\"id.orig_h\":\"%s\",\"id.orig_p\":%u,"
+                "\"id.resp_h\":\"%s\",\"id.resp_p\":80,\"method\":\"GET\",\"host\":\"cdn%u.example%u.net\","
+                "\"uri\":\"/assets/%u.js\",\"user_agent\":\"Mozilla/5.0 (Windows NT 10.0; Win64; x64)\","
+                "\"status_code\":200,\"response_body_len\":%u}\n",
+                ts, (uint64_t)n, src, 1024 + rnd(60000), dst, rnd(3000), rnd(50), rnd(100000), rnd(90000));
         }
         if (w < 0)
             break;
@@ -135,7 +143,8 @@ static char *slurp(const char *path, size_t *len)
 
 /* One hunt in a fresh session over the store, as `tocsin hunt` does it: the session's
    opening (the stored intelligence read back) is in *secs, the hunt alone in *hunt_secs. */
-static tocsin_code timed_hunt(const tocsin_options *o, const char *const *paths, double *secs, double *hunt_secs)
+static tocsin_code timed_hunt(const tocsin_options *o, const char *const *paths, double *secs,
+                              double *hunt_secs)
 {
     tocsin *t;
     double t0 = cpu_now();
@@ -239,16 +248,16 @@ int main(int argc, char **argv)
 
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    double mbs = (double)len / (1 << 20), ml = median(t_lines, r), mm = median(t_many, r), mh = median(t_hunt, r),
-           mo = median(t_only, r), ma = median(t_all, r);
-    printf("input: %.0f MB of Zeek JSON, %zu records; %zu indicators (%u%% domains, the rest IPv4)\n", mbs, records,
-           n_ioc, domain_pct);
+    double mbs = (double)len / (1 << 20), ml = median(t_lines, r), mm = median(t_many, r),
+           mh = median(t_hunt, r), mo = median(t_only, r), ma = median(t_all, r);
+    printf("input: %.0f MB of Zeek JSON, %zu records; %zu indicators (%u%% domains, the rest IPv4)\n", mbs,
+           records, n_ioc, domain_pct);
     printf("simdjson On-Demand, every field, per line:   %7.1f MB/s  %9.0f records/s\n", mbs / ml,
            (double)records / ml);
     printf("simdjson iterate_many, every field:          %7.1f MB/s  %9.0f records/s\n", mbs / mm,
            (double)records / mm);
-    printf("simdjson iterate_many, file already in memory: %5.1f MB/s  %9.0f records/s\n", mbs / median(t_mem, r),
-           (double)records / median(t_mem, r));
+    printf("simdjson iterate_many, file already in memory: %5.1f MB/s  %9.0f records/s\n",
+           mbs / median(t_mem, r), (double)records / median(t_mem, r));
     printf("hunt, intel detectors (ingest+enrich+match): %7.1f MB/s  %9.0f records/s  (%.0f%% of it the hunt "
            "itself, the rest opening the session)\n",
            mbs / mh, (double)records / mh, 100 * mo / mh);

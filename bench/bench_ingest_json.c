@@ -37,51 +37,59 @@ static int eve_record(char *b, size_t cap, uint64_t i)
     long long us = 1521911720000000LL + (long long)i * 1000;
     switch (i % 5) {
     case 0:
-        return snprintf(b, cap,
-                        "{\"timestamp\":\"2018-03-24T14:%02lld:%02lld.%06lld-0600\",\"flow_id\":%" PRIu64
-                        ",\"in_iface\":\"eth0\",\"event_type\":\"alert\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,"
-                        "\"dest_ip\":\"203.0.113.%u\",\"dest_port\":443,\"proto\":\"TCP\",\"alert\":{\"action\":"
-                        "\"allowed\",\"gid\":1,\"signature_id\":%u,\"rev\":5,\"signature\":\"ET POLICY Suspicious "
-                        "TLS %u\",\"category\":\"Potential Corporate Privacy Violation\",\"severity\":2},\"flow\":"
-                        "{\"pkts_toserver\":%u,\"pkts_toclient\":%u,\"bytes_toserver\":%u,\"bytes_toclient\":%u,"
-                        "\"start\":\"2018-03-24T14:37:19.037299-0600\"}}\n",
-                        us / 60000000 % 60, us / 1000000 % 60, us % 1000000, i * 7919, a, c, d, sp, d,
-                        2000000 + rnd(9999), rnd(99), rnd(50), rnd(50), rnd(90000), rnd(90000));
+        return snprintf(
+            b, cap,
+            "{\"timestamp\":\"2018-03-24T14:%02lld:%02lld.%06lld-0600\",\"flow_id\":%" PRIu64
+            ",\"in_iface\":\"eth0\",\"event_type\":\"alert\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,"
+            "\"dest_ip\":\"203.0.113.%u\",\"dest_port\":443,\"proto\":\"TCP\",\"alert\":{\"action\":"
+            "\"allowed\",\"gid\":1,\"signature_id\":%u,\"rev\":5,\"signature\":\"ET POLICY Suspicious "
+            "TLS %u\",\"category\":\"Potential Corporate Privacy Violation\",\"severity\":2},\"flow\":"
+            "{\"pkts_toserver\":%u,\"pkts_toclient\":%u,\"bytes_toserver\":%u,\"bytes_toclient\":%u,"
+            "\"start\":\"2018-03-24T14:37:19.037299-0600\"}}\n",
+            us / 60000000 % 60, us / 1000000 % 60, us % 1000000, i * 7919, a, c, d, sp, d,
+            2000000 + rnd(9999), rnd(99), rnd(50), rnd(50), rnd(90000), rnd(90000));
     case 1:
-        return snprintf(b, cap,
-                        "{\"timestamp\":\"2018-03-24T14:37:19.%06lld-0600\",\"flow_id\":%" PRIu64
-                        ",\"event_type\":\"dns\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,\"dest_ip\":"
-                        "\"10.0.0.53\",\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"version\":2,\"type\":\"query\","
-                        "\"id\":%u,\"queries\":[{\"rrname\":\"host%u.example%u.com\",\"rrtype\":\"A\"}]}}\n",
-                        us % 1000000, i * 7919, a, c, d, sp, rnd(65535), rnd(100000), rnd(500));
+        return snprintf(
+            b, cap,
+            "{\"timestamp\":\"2018-03-24T14:37:19.%06lld-0600\",\"flow_id\":%" PRIu64
+            ",\"event_type\":\"dns\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,\"dest_ip\":"
+            "\"10.0.0.53\",\"dest_port\":53,\"proto\":\"UDP\",\"dns\":{\"version\":2,\"type\":\"query\","
+            "\"id\":%u,\"queries\":[{\"rrname\":\"host%u.example%u.com\",\"rrtype\":\"A\"}]}}\n",
+            us % 1000000, i * 7919, a, c, d, sp, rnd(65535), rnd(100000), rnd(500));
     case 2:
-        return snprintf(b, cap,
-                        "{\"timestamp\":\"2018-03-24T14:37:19.%06lld-0600\",\"flow_id\":%" PRIu64
-                        ",\"event_type\":\"http\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,\"dest_ip\":"
-                        "\"198.51.100.%u\",\"dest_port\":80,\"proto\":\"TCP\",\"tx_id\":0,\"http\":{\"hostname\":"
-                        "\"www%u.example.org\",\"url\":\"/path/%u/index.php?id=%u\",\"http_user_agent\":\"Mozilla/5.0 "
-                        "(Windows NT 10.0; Win64; x64)\",\"http_content_type\":\"text/html\",\"http_method\":\"GET\","
-                        "\"protocol\":\"HTTP/1.1\",\"status\":200,\"length\":%u}}\n",
-                        us % 1000000, i * 7919, a, c, d, sp, d, rnd(1000), rnd(1000), rnd(100000), rnd(100000));
+        return snprintf(
+            b, cap,
+            "{\"timestamp\":\"2018-03-24T14:37:19.%06lld-0600\",\"flow_id\":%" PRIu64
+            ",\"event_type\":\"http\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,\"dest_ip\":"
+            "\"198.51.100.%u\",\"dest_port\":80,\"proto\":\"TCP\",\"tx_id\":0,\"http\":{\"hostname\":"
+            "\"www%u.example.org\",\"url\":\"/path/%u/index.php?id=%u\",\"http_user_agent\":\"Mozilla/5.0 "
+            "(Windows NT 10.0; Win64; x64)\",\"http_content_type\":\"text/html\",\"http_method\":\"GET\","
+            "\"protocol\":\"HTTP/1.1\",\"status\":200,\"length\":%u}}\n",
+            us % 1000000, i * 7919, a, c, d, sp, d, rnd(1000), rnd(1000), rnd(100000), rnd(100000));
     case 3:
-        return snprintf(b, cap,
-                        "{\"timestamp\":\"2018-03-24T14:37:19.%06lld-0600\",\"flow_id\":%" PRIu64
-                        ",\"event_type\":\"tls\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,\"dest_ip\":"
-                        "\"192.0.2.%u\",\"dest_port\":443,\"proto\":\"TCP\",\"tls\":{\"subject\":\"CN=site%u.example.net\","
-                        "\"issuerdn\":\"C=US, O=Let's Encrypt, CN=R3\",\"serial\":\"04:AB:%02X\",\"fingerprint\":"
-                        "\"aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:%02x\",\"sni\":\"site%u.example.net\","
-                        "\"version\":\"TLS 1.2\",\"notbefore\":\"2018-01-01T00:00:00\",\"notafter\":\"2018-04-01T00:00:00\"}}\n",
-                        us % 1000000, i * 7919, a, c, d, sp, d, rnd(5000), rnd(255), rnd(255), rnd(5000));
+        return snprintf(
+            b, cap,
+            "{\"timestamp\":\"2018-03-24T14:37:19.%06lld-0600\",\"flow_id\":%" PRIu64
+            ",\"event_type\":\"tls\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,\"dest_ip\":"
+            "\"192.0.2.%u\",\"dest_port\":443,\"proto\":\"TCP\",\"tls\":{\"subject\":\"CN=site%u.example."
+            "net\","
+            "\"issuerdn\":\"C=US, O=Let's Encrypt, CN=R3\",\"serial\":\"04:AB:%02X\",\"fingerprint\":"
+            "\"aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:%02x\",\"sni\":\"site%u.example."
+            "net\","
+            "\"version\":\"TLS "
+            "1.2\",\"notbefore\":\"2018-01-01T00:00:00\",\"notafter\":\"2018-04-01T00:00:00\"}}\n",
+            us % 1000000, i * 7919, a, c, d, sp, d, rnd(5000), rnd(255), rnd(255), rnd(5000));
     default:
-        return snprintf(b, cap,
-                        "{\"timestamp\":\"2018-03-24T14:37:19.%06lld-0600\",\"flow_id\":%" PRIu64
-                        ",\"event_type\":\"flow\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,\"dest_ip\":"
-                        "\"10.%u.0.%u\",\"dest_port\":%u,\"proto\":\"TCP\",\"app_proto\":\"failed\",\"flow\":{"
-                        "\"pkts_toserver\":%u,\"pkts_toclient\":%u,\"bytes_toserver\":%u,\"bytes_toclient\":%u,\"start\":"
-                        "\"2018-03-24T14:37:19.037299-0600\",\"end\":\"2018-03-24T14:37:20.037299-0600\",\"age\":1,"
-                        "\"state\":\"closed\",\"reason\":\"timeout\",\"alerted\":false},\"tcp\":{\"tcp_flags\":\"1b\","
-                        "\"syn\":true,\"fin\":true,\"psh\":true,\"ack\":true,\"state\":\"closed\"}}\n",
-                        us % 1000000, i * 7919, a, c, d, sp, c, d, rnd(65535), rnd(99), rnd(99), rnd(90000), rnd(90000));
+        return snprintf(
+            b, cap,
+            "{\"timestamp\":\"2018-03-24T14:37:19.%06lld-0600\",\"flow_id\":%" PRIu64
+            ",\"event_type\":\"flow\",\"src_ip\":\"10.%u.%u.%u\",\"src_port\":%u,\"dest_ip\":"
+            "\"10.%u.0.%u\",\"dest_port\":%u,\"proto\":\"TCP\",\"app_proto\":\"failed\",\"flow\":{"
+            "\"pkts_toserver\":%u,\"pkts_toclient\":%u,\"bytes_toserver\":%u,\"bytes_toclient\":%u,\"start\":"
+            "\"2018-03-24T14:37:19.037299-0600\",\"end\":\"2018-03-24T14:37:20.037299-0600\",\"age\":1,"
+            "\"state\":\"closed\",\"reason\":\"timeout\",\"alerted\":false},\"tcp\":{\"tcp_flags\":\"1b\","
+            "\"syn\":true,\"fin\":true,\"psh\":true,\"ack\":true,\"state\":\"closed\"}}\n",
+            us % 1000000, i * 7919, a, c, d, sp, c, d, rnd(65535), rnd(99), rnd(99), rnd(90000), rnd(90000));
     }
 }
 
@@ -91,21 +99,23 @@ static int zeek_record(char *b, size_t cap, uint64_t i)
     unsigned a = rnd(256), c = rnd(256), d = rnd(256), sp = 1024 + rnd(60000);
     double ts = 1521911720.0 + (double)i * 0.001;
     if (i % 2)
-        return snprintf(b, cap,
-                        "{\"_path\":\"conn\",\"ts\":%.6f,\"uid\":\"C%08" PRIx64 "abc\",\"id.orig_h\":\"10.%u.%u.%u\","
-                        "\"id.orig_p\":%u,\"id.resp_h\":\"203.0.113.%u\",\"id.resp_p\":443,\"proto\":\"tcp\",\"service\":"
-                        "\"ssl\",\"duration\":%u.%03u,\"orig_bytes\":%u,\"resp_bytes\":%u,\"conn_state\":\"SF\","
-                        "\"local_orig\":true,\"local_resp\":false,\"missed_bytes\":0,\"history\":\"ShADadFf\","
-                        "\"orig_pkts\":%u,\"orig_ip_bytes\":%u,\"resp_pkts\":%u,\"resp_ip_bytes\":%u}\n",
-                        ts, i, a, c, d, sp, d, rnd(100), rnd(1000), rnd(90000), rnd(900000), rnd(99), rnd(90000),
-                        rnd(99), rnd(900000));
-    return snprintf(b, cap,
-                    "{\"_path\":\"dns\",\"ts\":%.6f,\"uid\":\"C%08" PRIx64 "dns\",\"id.orig_h\":\"10.%u.%u.%u\","
-                    "\"id.orig_p\":%u,\"id.resp_h\":\"10.0.0.53\",\"id.resp_p\":53,\"proto\":\"udp\",\"trans_id\":%u,"
-                    "\"rtt\":0.000870,\"query\":\"host%u.example%u.com\",\"qclass\":1,\"qclass_name\":\"C_INTERNET\","
-                    "\"qtype\":1,\"qtype_name\":\"A\",\"rcode\":0,\"rcode_name\":\"NOERROR\",\"AA\":false,\"TC\":false,"
-                    "\"RD\":true,\"RA\":true,\"Z\":0,\"answers\":[\"192.0.2.%u\"],\"TTLs\":[300.0],\"rejected\":false}\n",
-                    ts, i, a, c, d, sp, rnd(65535), rnd(100000), rnd(500), d);
+        return snprintf(
+            b, cap,
+            "{\"_path\":\"conn\",\"ts\":%.6f,\"uid\":\"C%08" PRIx64 "abc\",\"id.orig_h\":\"10.%u.%u.%u\","
+            "\"id.orig_p\":%u,\"id.resp_h\":\"203.0.113.%u\",\"id.resp_p\":443,\"proto\":\"tcp\",\"service\":"
+            "\"ssl\",\"duration\":%u.%03u,\"orig_bytes\":%u,\"resp_bytes\":%u,\"conn_state\":\"SF\","
+            "\"local_orig\":true,\"local_resp\":false,\"missed_bytes\":0,\"history\":\"ShADadFf\","
+            "\"orig_pkts\":%u,\"orig_ip_bytes\":%u,\"resp_pkts\":%u,\"resp_ip_bytes\":%u}\n",
+            ts, i, a, c, d, sp, d, rnd(100), rnd(1000), rnd(90000), rnd(900000), rnd(99), rnd(90000), rnd(99),
+            rnd(900000));
+    return snprintf(
+        b, cap,
+        "{\"_path\":\"dns\",\"ts\":%.6f,\"uid\":\"C%08" PRIx64 "dns\",\"id.orig_h\":\"10.%u.%u.%u\","
+        "\"id.orig_p\":%u,\"id.resp_h\":\"10.0.0.53\",\"id.resp_p\":53,\"proto\":\"udp\",\"trans_id\":%u,"
+        "\"rtt\":0.000870,\"query\":\"host%u.example%u.com\",\"qclass\":1,\"qclass_name\":\"C_INTERNET\","
+        "\"qtype\":1,\"qtype_name\":\"A\",\"rcode\":0,\"rcode_name\":\"NOERROR\",\"AA\":false,\"TC\":false,"
+        "\"RD\":true,\"RA\":true,\"Z\":0,\"answers\":[\"192.0.2.%u\"],\"TTLs\":[300.0],\"rejected\":false}\n",
+        ts, i, a, c, d, sp, rnd(65535), rnd(100000), rnd(500), d);
 }
 
 static size_t generate(const char *path, size_t mb, int (*rec)(char *, size_t, uint64_t))

@@ -34,8 +34,8 @@
 typedef struct rec {
     char id[64], techniques[128], path[512];
     size_t events, rejected, alerts, hit;
-    char hit_by[160];  /* the first alert carrying the technique: detector and techniques */
-    char seen[1024];   /* techniques of all alerts, for a miss */
+    char hit_by[160]; /* the first alert carrying the technique: detector and techniques */
+    char seen[1024];  /* techniques of all alerts, for a miss */
 } rec;
 
 typedef struct det_count {
@@ -68,8 +68,8 @@ static void on_alert(void *ud, ts_alert *a)
     r->alerts++;
     const char *list = getenv("TOCSIN_BENCH_LIST");
     if (list && !strcmp(list, a->detector))
-        printf("  %s alert %s [%s] %s\n", related ? "on-technique" : "OFF-technique", a->techniques ? a->techniques : "-",
-               r->id, a->title);
+        printf("  %s alert %s [%s] %s\n", related ? "on-technique" : "OFF-technique",
+               a->techniques ? a->techniques : "-", r->id, a->title);
     if (d < b->n_det) {
         b->count[d].alerts++;
         b->count[d].off_technique += !related;
@@ -94,7 +94,8 @@ static void on_event(void *ud, ts_event *ev)
         b->det[i]->event(b->state[i], ev, &b->sink);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     bench *b = ud;
     b->cur->rejected++;
@@ -215,8 +216,8 @@ int main(int argc, char **argv)
                 stop(&b, i);
         hits += r->hit > 0;
         read_ok += r->events > 0 && !r->rejected;
-        printf("%-4s %-20s %-10s %6zu events %zu rejected %4zu alerts  %s  %s%s\n", r->hit ? "hit" : "MISS", r->id,
-               r->techniques, r->events, r->rejected, r->alerts, r->path + strlen(dir) + 1,
+        printf("%-4s %-20s %-10s %6zu events %zu rejected %4zu alerts  %s  %s%s\n", r->hit ? "hit" : "MISS",
+               r->id, r->techniques, r->events, r->rejected, r->alerts, r->path + strlen(dir) + 1,
                r->hit ? "by " : "seen: ", r->hit ? r->hit_by : r->seen);
     }
     if (sigma < MAX_DET)

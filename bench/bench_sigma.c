@@ -130,7 +130,8 @@ static void on_event(void *ud, ts_event *ev)
         keep(r, ev);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg;
 }
@@ -161,8 +162,8 @@ static void on_status(void *ud, const ts_sigma_status *st)
 /* Matching alone over events decoded once from files, reps passes. With fresh, each pass
  * gets a new scratch, so no value is remembered from an earlier pass: what the engine
  * does on logs it has not seen before. */
-static void match_only(const char *what, char **files, size_t n, int reps, const ts_sigma *s, ts_sigma_scratch *sc,
-                       ts_scratch *scr, bool fresh)
+static void match_only(const char *what, char **files, size_t n, int reps, const ts_sigma *s,
+                       ts_sigma_scratch *sc, ts_scratch *scr, bool fresh)
 {
     ts_arena arena = TS_ARENA_INIT;
     run k = {s, sc, false, 0, 0, calloc(MAX_EVENTS, sizeof(ts_event)), 0, &arena};
@@ -184,7 +185,8 @@ static void match_only(const char *what, char **files, size_t n, int reps, const
         }
         match_s += now() - t0;
         ts_sigma_scratch_stats(use, &st1);
-        sum.events += st1.events - st0.events, sum.rules_evaluated += st1.rules_evaluated - st0.rules_evaluated;
+        sum.events += st1.events - st0.events,
+            sum.rules_evaluated += st1.rules_evaluated - st0.rules_evaluated;
         sum.scans += st1.scans - st0.scans, sum.short_scans += st1.short_scans - st0.short_scans;
         sum.remembered += st1.remembered - st0.remembered;
         sum.not_remembered += st1.not_remembered - st0.not_remembered;
@@ -196,7 +198,8 @@ static void match_only(const char *what, char **files, size_t n, int reps, const
     printf("%s, matching alone%s: %zu events x %d: %.0f events/s (%.2f us/event), %llu hits\n", what,
            fresh ? " (new scratch each pass)" : "", k.nkeep, reps, (double)m.events / match_s,
            match_s * 1e6 / (double)m.events, (unsigned long long)m.hits);
-    printf("  per event: %.1f rules evaluated, %.1f field scans (%.0f%% of those that reach Hyperscan answered from "
+    printf("  per event: %.1f rules evaluated, %.1f field scans (%.0f%% of those that reach Hyperscan "
+           "answered from "
            "memory), %.2f short-literal scans; %llu rule evaluations gave up (regex budget)\n",
            (double)sum.rules_evaluated / ne, (double)sum.scans / ne,
            sum.remembered + sum.not_remembered
@@ -209,8 +212,8 @@ static void match_only(const char *what, char **files, size_t n, int reps, const
 
 /* End to end (read + match) against read alone, over reps passes of the files; returns the
  * end-to-end rate. */
-static double end_to_end(const char *what, char **files, size_t n, int reps, const ts_sigma *s, ts_sigma_scratch *sc,
-                         ts_scratch *scr)
+static double end_to_end(const char *what, char **files, size_t n, int reps, const ts_sigma *s,
+                         ts_sigma_scratch *sc, ts_scratch *scr)
 {
     run r = {s, sc, false, 0, 0, NULL, 0, NULL};
     double t0 = now();
@@ -224,8 +227,8 @@ static double end_to_end(const char *what, char **files, size_t n, int reps, con
         read_all(files, n, &r, scr);
     double both_s = now() - t0;
     printf("%s: %llu events x %d: read+match %.0f events/s, read alone %.0f events/s, %llu hits\n", what,
-           (unsigned long long)(events / (uint64_t)reps), reps, (double)r.events / both_s, (double)events / read_s,
-           (unsigned long long)r.hits);
+           (unsigned long long)(events / (uint64_t)reps), reps, (double)r.events / both_s,
+           (double)events / read_s, (unsigned long long)r.hits);
     return (double)r.events / both_s;
 }
 
@@ -280,8 +283,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_sigma: %s\n", err);
         return 1;
     }
-    printf("rules: %zu loaded (%zu refused) in %.2f s, compiled in %.2f s, peak RSS %ld MiB\n", counts[0], counts[1],
-           load_s, now() - t0, peak_kib() / 1024);
+    printf("rules: %zu loaded (%zu refused) in %.2f s, compiled in %.2f s, peak RSS %ld MiB\n", counts[0],
+           counts[1], load_s, now() - t0, peak_kib() / 1024);
     snprintf(path, sizeof path, "%s/sigma/regression_data", data);
     nftw(path, collect, 16, FTW_PHYS);
     ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
@@ -299,8 +302,8 @@ int main(int argc, char **argv)
     snprintf(path, sizeof path, "%s/evtx-parser-samples/samples", data);
     nftw(path, collect_samples, 16, FTW_PHYS);
     if (n_samples)
-        e2e_evtx = end_to_end("evtx-parser samples (.evtx)", samples, n_samples, reps / 8 > 0 ? reps / 8 : 1, s, sc,
-                              &scr);
+        e2e_evtx = end_to_end("evtx-parser samples (.evtx)", samples, n_samples, reps / 8 > 0 ? reps / 8 : 1,
+                              s, sc, &scr);
 
     /* ordinary logs: a simulated organisation without a campaign */
     char dir[] = "/tmp/bench_sigma_XXXXXX";
@@ -326,7 +329,8 @@ int main(int argc, char **argv)
         }
         remove(dir);
     }
-    printf("\n== goal: %.0f events/s per core end to end (read + match), full SigmaHQ Windows rule set ==\n", GOAL);
+    printf("\n== goal: %.0f events/s per core end to end (read + match), full SigmaHQ Windows rule set ==\n",
+           GOAL);
     printf("  from JSON lines (simulated ordinary Sysmon+Security): %8.0f events/s  %s\n", e2e_json,
            verdict(e2e_json));
     printf("  from .evtx (evtx-parser samples, real ordinary logs): %8.0f events/s  %s\n", e2e_evtx,

@@ -32,21 +32,27 @@ static int write_bundle(const char *path, long n)
     if (!f)
         return -1;
     fputs("{\"type\":\"bundle\",\"id\":\"bundle--5d0092c5-5f74-4f5b-8a17-7f1e2c8b9a01\",\"objects\":[\n"
-          "{\"type\":\"intrusion-set\",\"spec_version\":\"2.1\",\"id\":\"intrusion-set--0a1b2c3d-0000-4000-8000-"
+          "{\"type\":\"intrusion-set\",\"spec_version\":\"2.1\",\"id\":\"intrusion-set--0a1b2c3d-0000-4000-"
+          "8000-"
           "000000000001\",\"created\":\"2020-01-01T00:00:00.000Z\",\"modified\":\"2020-01-01T00:00:00.000Z\","
           "\"name\":\"Synthetic Actor\",\"aliases\":[\"SYN-1\"]}",
           f);
     for (long i = 0; i < n; i++) {
         fprintf(f,
-                ",\n{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--6b3e%04lx-0000-4000-8000-%012lx\","
+                ",\n{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"indicator--6b3e%04lx-0000-4000-"
+                "8000-%012lx\","
                 "\"created\":\"2024-03-01T10:00:00.000Z\",\"modified\":\"2024-03-02T10:00:00.000Z\","
                 "\"name\":\"C2 server %ld\",\"confidence\":80,\"pattern_type\":\"stix\","
-                "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld'] OR [domain-name:value = 'c2-%ld.example.net']\","
+                "\"pattern\":\"[ipv4-addr:value = '10.%ld.%ld.%ld'] OR [domain-name:value = "
+                "'c2-%ld.example.net']\","
                 "\"valid_from\":\"2024-03-01T10:00:00Z\",\"labels\":[\"malicious-activity\"]}",
-                (unsigned long)(i >> 48) & 0xffff, (unsigned long)i, i, (i >> 16) & 255, (i >> 8) & 255, i & 255, i);
+                (unsigned long)(i >> 48) & 0xffff, (unsigned long)i, i, (i >> 16) & 255, (i >> 8) & 255,
+                i & 255, i);
         fprintf(f,
-                ",\n{\"type\":\"relationship\",\"spec_version\":\"2.1\",\"id\":\"relationship--7c4f0000-0000-4000-8000-"
-                "%012lx\",\"relationship_type\":\"indicates\",\"source_ref\":\"indicator--6b3e%04lx-0000-4000-8000-%012lx\","
+                ",\n{\"type\":\"relationship\",\"spec_version\":\"2.1\",\"id\":\"relationship--7c4f0000-0000-"
+                "4000-8000-"
+                "%012lx\",\"relationship_type\":\"indicates\",\"source_ref\":\"indicator--6b3e%04lx-0000-"
+                "4000-8000-%012lx\","
                 "\"target_ref\":\"intrusion-set--0a1b2c3d-0000-4000-8000-000000000001\"}",
                 (unsigned long)i, (unsigned long)(i >> 48) & 0xffff, (unsigned long)i);
     }
@@ -62,7 +68,8 @@ int main(int argc, char **argv)
     if (argc > 2)
         snprintf(path, sizeof path, "%s", argv[2]);
     else
-        snprintf(path, sizeof path, "%s/tocsin-stix-%ld.json", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", n);
+        snprintf(path, sizeof path, "%s/tocsin-stix-%ld.json", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+                 n);
     if (stat(path, &st) != 0 && write_bundle(path, n) != 0) {
         fprintf(stderr, "bench_stix_rss: cannot write %s\n", path);
         return 1;
@@ -81,8 +88,8 @@ int main(int argc, char **argv)
     size_t values = 0;
     for (int t = 0; t < TS_IOC__COUNT; t++)
         values += is.by_type[t];
-    printf("STIX bundle %s: %.1f MiB, %ld indicators: %s in %.1f s, %zu values kept (tables %.1f MiB)\n", path,
-           mb, n, tocsin_strerror(rc), secs, values, (double)is.bytes / 1048576.0);
+    printf("STIX bundle %s: %.1f MiB, %ld indicators: %s in %.1f s, %zu values kept (tables %.1f MiB)\n",
+           path, mb, n, tocsin_strerror(rc), secs, values, (double)is.bytes / 1048576.0);
     printf("peak RSS %.1f MiB (%.1f MiB before loading): %.2f x the file's size\n", (double)peak / 1024.0,
            (double)before / 1024.0, (double)peak / 1024.0 / mb);
     ts_intel_free(ti);

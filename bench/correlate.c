@@ -65,8 +65,9 @@ int main(void)
     ts_incident **inc;
     size_t n = ts_correlator_finish(c, &inc);
     double t2 = now();
-    printf("correlate: %d alerts in %.2f s (%.0f alerts/s) -> %zu aggregated, state %.1f MB (%.0f bytes each)\n",
-           EVENTS, t1 - t0, EVENTS / (t1 - t0), kept, state / 1e6, (double)state / (double)kept);
+    printf(
+        "correlate: %d alerts in %.2f s (%.0f alerts/s) -> %zu aggregated, state %.1f MB (%.0f bytes each)\n",
+        EVENTS, t1 - t0, EVENTS / (t1 - t0), kept, state / 1e6, (double)state / (double)kept);
     printf("correlate: finish %.3f s -> %zu incidents\n", t2 - t1, n);
     for (size_t i = 0; i < n; i++)
         ts_incident_free(inc[i]);

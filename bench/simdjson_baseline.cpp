@@ -8,7 +8,8 @@
 
 namespace od = simdjson::ondemand;
 
-namespace {
+namespace
+{
 
 /* Visits every value under v, summing key and value lengths so nothing is optimised out. */
 bool visit(od::value v, size_t &sum)

@@ -22,8 +22,8 @@ static ts_intel *catalogue(void)
     ts_intel_actor_uses_software(ti, laz, m);
     ts_intel_actor_uses_software(ti, apt, m);
     uint32_t both[] = {laz, apt};
-    ts_ioc_meta meta = {.source = ts_intel_source(ti, "fuzz"), .actors = ts_intel_actorset(ti, both, 2),
-                        .confidence = 80};
+    ts_ioc_meta meta = {
+        .source = ts_intel_source(ti, "fuzz"), .actors = ts_intel_actorset(ti, both, 2), .confidence = 80};
     ts_intel_add(ti, TS_IOC_IP, ts_str_c("203.0.113.0/24"), &meta);
     ts_intel_add(ti, TS_IOC_DOMAIN, ts_str_c("evil.example"), &meta);
     meta.flags = TS_IOC_ALLOW;

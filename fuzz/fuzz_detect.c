@@ -1,4 +1,5 @@
-/* fuzz_detect.c: libFuzzer target: hostile event fields through the intel and home-network detectors, and the enrich and watch-list settings. */
+/* fuzz_detect.c: libFuzzer target: hostile event fields through the intel and home-network detectors, and the
+ * enrich and watch-list settings. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +21,19 @@ static void build_intel(void)
 {
     ti = ts_intel_new();
     uint32_t actor = ts_intel_actor_add(ti, "Lazarus Group", "G0032", "KP");
-    ts_ioc_meta m = {.source = ts_intel_source(ti, "fuzz"), .actors = ts_intel_actorset(ti, &actor, 1),
-                     .confidence = 80};
+    ts_ioc_meta m = {
+        .source = ts_intel_source(ti, "fuzz"), .actors = ts_intel_actorset(ti, &actor, 1), .confidence = 80};
     static const struct {
         ts_ioc_type t;
         const char *v;
     } iocs[] = {
-        {TS_IOC_IP, "203.131.222.102"},  {TS_IOC_IP, "175.45.176.0/22"}, {TS_IOC_IP, "2001:db8::/32"},
-        {TS_IOC_DOMAIN, "evil.com"},     {TS_IOC_URL, "http://evil.com/gate.php"},
-        {TS_IOC_EMAIL, "a@evil.com"},    {TS_IOC_MD5, "e2ecec43da974db02f624ecadc94baf1"},
+        {TS_IOC_IP, "203.131.222.102"},
+        {TS_IOC_IP, "175.45.176.0/22"},
+        {TS_IOC_IP, "2001:db8::/32"},
+        {TS_IOC_DOMAIN, "evil.com"},
+        {TS_IOC_URL, "http://evil.com/gate.php"},
+        {TS_IOC_EMAIL, "a@evil.com"},
+        {TS_IOC_MD5, "e2ecec43da974db02f624ecadc94baf1"},
         {TS_IOC_IP, "8.8.8.8"},
     };
     for (size_t i = 0; i < sizeof iocs / sizeof *iocs; i++)
@@ -112,7 +117,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Settings: the internal ranges (without a database, so no file is read) and the watch list. */
     char err[256];
     ts_enrich *e = NULL;
-    if (internal && ts_enrich_open("/nonexistent/fuzz.db", internal, &e, err, sizeof err) == TOCSIN_E_ENRICH) {
+    if (internal &&
+        ts_enrich_open("/nonexistent/fuzz.db", internal, &e, err, sizeof err) == TOCSIN_E_ENRICH) {
         ts_geo g;
         ts_enrich_ip(e, &ev.src_ip, &g);
         ev.src_geo = g;

@@ -87,8 +87,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     digest a = run(p, n, 0), b = run(p, n, EVTX_WALK_ONLY);
     if (a.h != b.h || a.events != b.events || a.errors != b.errors) {
         fprintf(stderr, "compiled: %llu events %llu errors; walked: %llu events %llu errors\n",
-                (unsigned long long)a.events, (unsigned long long)a.errors,
-                (unsigned long long)b.events, (unsigned long long)b.errors);
+                (unsigned long long)a.events, (unsigned long long)a.errors, (unsigned long long)b.events,
+                (unsigned long long)b.errors);
         abort();
     }
     return 0;

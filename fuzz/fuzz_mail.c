@@ -50,7 +50,8 @@ static void on_event(void *ud, ts_event *ev)
     phishing->event(phish_state, ev, &out);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     (void)ud, (void)line, (void)record, (void)code;
     sink_bytes += strlen(file) + strlen(msg);
@@ -85,7 +86,8 @@ static void helpers(const uint8_t *data, size_t size)
     sink_bytes += (size_t)phish_punycode(s, cp, 64);
     size_t half = s.n / 2;
     sink_bytes += phish_distance(ts_str_make(s.p, half), ts_str_make(s.p + half, s.n - half), 2);
-    sink_bytes += phish_imitates(ts_str_make(s.p, half), ts_str_make(s.p + half, s.n - half), why, sizeof why);
+    sink_bytes +=
+        phish_imitates(ts_str_make(s.p, half), ts_str_make(s.p + half, s.n - half), why, sizeof why);
     mail_zip_members(data, size, on_member, NULL);
     mail_text_links((const char *)data, size, on_link, NULL);
     sink_bytes += strlen(mail_file_kind(s, data, size));

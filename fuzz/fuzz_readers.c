@@ -27,10 +27,10 @@ static void on_event(void *ud, ts_event *ev)
     (void)ud;
     size_t sum = touch(ev->dataset) + touch(ev->action) + touch(ev->user) + touch(ev->domain) +
                  touch(ev->url) + touch(ev->user_agent) + touch(ev->file_path) + touch(ev->md5) +
-                 touch(ev->mail_from) + touch(ev->process) + touch(ev->command_line) +
-                 touch(ev->rule_name) + touch(ev->host) + touch(ev->channel) + touch(ev->provider) +
-                 touch(ev->user_domain) + touch(ev->src_host) + touch(ev->transport) +
-                 touch(ev->protocol) + touch(ev->sha256) + touch(ev->mail_subject);
+                 touch(ev->mail_from) + touch(ev->process) + touch(ev->command_line) + touch(ev->rule_name) +
+                 touch(ev->host) + touch(ev->channel) + touch(ev->provider) + touch(ev->user_domain) +
+                 touch(ev->src_host) + touch(ev->transport) + touch(ev->protocol) + touch(ev->sha256) +
+                 touch(ev->mail_subject);
     for (uint8_t i = 0; i < ev->n_mail_to; i++)
         sum += touch(ev->mail_to[i]);
     for (size_t i = 0; i < ev->n_fields; i++)

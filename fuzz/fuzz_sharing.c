@@ -21,8 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ts_share_table t;
     if (ts_share_read(f, &t, no_diag, NULL) == TOCSIN_OK) {
         static const char *const names[] = {"warninglist: List of known Amazon AWS IP address ranges",
-                                            "Tor exit nodes", "", "s", "a  b", "warninglist: "};
-        static const char *const values[] = {"http://a.duckdns.org:80/x", "user@x.org", "", ".", "a..b.", "@"};
+                                            "Tor exit nodes",
+                                            "",
+                                            "s",
+                                            "a  b",
+                                            "warninglist: "};
+        static const char *const values[] = {
+            "http://a.duckdns.org:80/x", "user@x.org", "", ".", "a..b.", "@"};
         for (size_t i = 0; i < sizeof names / sizeof *names; i++)
             ts_share_classify(&t, names[i], values[i]);
         /* the input's own first bytes as a name and a value */

@@ -9,9 +9,10 @@
 
 #define MAX_COND 4096
 
-static const char head[] = "title: f\nlogsource:\n  product: windows\n  category: process_creation\n"
-                           "detection:\n  sel_a:\n    Image: a\n  sel_b:\n    User: b\n  _x:\n    Company: c\n"
-                           "  keywords:\n    - k\n  condition: \"";
+static const char head[] =
+    "title: f\nlogsource:\n  product: windows\n  category: process_creation\n"
+    "detection:\n  sel_a:\n    Image: a\n  sel_b:\n    User: b\n  _x:\n    Company: c\n"
+    "  keywords:\n    - k\n  condition: \"";
 
 /* Every input compiles a new rule set: caching each would fill the disk, not test it. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)

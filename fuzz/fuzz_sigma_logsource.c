@@ -48,10 +48,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const struct {
             const char *channel, *provider, *dataset;
             uint32_t code;
-        } kinds[] = {{"Security", "Microsoft-Windows-Security-Auditing", "windows.security", 4688},
-                     {"Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon", "windows.sysmon", 1},
-                     {"", "", "zeek.dns", 0},
-                     {"a", "b", "c", 1}};
+        } kinds[] = {
+            {"Security", "Microsoft-Windows-Security-Auditing", "windows.security", 4688},
+            {"Microsoft-Windows-Sysmon/Operational", "Microsoft-Windows-Sysmon", "windows.sysmon", 1},
+            {"", "", "zeek.dns", 0},
+            {"a", "b", "c", 1}};
         for (size_t i = 0; sc && i < sizeof kinds / sizeof *kinds; i++) {
             ev.channel = ts_str_c(kinds[i].channel);
             ev.provider = ts_str_c(kinds[i].provider);

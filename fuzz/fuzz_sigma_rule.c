@@ -1,4 +1,5 @@
-/* fuzz_sigma_rule.c: libFuzzer target: the input as a Sigma rule file, loaded, compiled and run on one event three times. */
+/* fuzz_sigma_rule.c: libFuzzer target: the input as a Sigma rule file, loaded, compiled and run on one event
+ * three times. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

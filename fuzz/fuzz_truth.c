@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int64_t at[64];
         if (t.n_steps <= 64 && t.n_events) {
             const ev_event *e = &t.by_place[0];
-            ev_alert a = {t.files[e->file], e->line, e->ts_ns, e->ts_ns + 86400000000000LL, 2, "ws-0001", "lwang"};
+            ev_alert a = {t.files[e->file], e->line, e->ts_ns, e->ts_ns + 86400000000000LL, 2,
+                          "ws-0001",        "lwang"};
             ev_match(&t, &a, how, at);
             a.line = 0;
             ev_match(&t, &a, how, at);

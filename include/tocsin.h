@@ -15,15 +15,15 @@ extern "C" {
 /* Error codes. Numbers are never reused; add new ones at the end. */
 typedef enum tocsin_code {
     TOCSIN_OK = 0,
-    TOCSIN_E_NOMEM = 1,    /* out of memory */
-    TOCSIN_E_IO = 2,       /* a file could not be opened or read */
-    TOCSIN_E_FORMAT = 3,   /* the input is in no format tocsin reads */
-    TOCSIN_E_PARSE = 4,    /* a record or document could not be parsed */
-    TOCSIN_E_DB = 5,       /* the SQLite store failed */
-    TOCSIN_E_ARG = 6,      /* a bad argument */
-    TOCSIN_E_NOTFOUND = 7, /* no such incident, value or file */
-    TOCSIN_E_TOOLONG = 8,  /* a line or record is over the size limit */
-    TOCSIN_E_PARTIAL = 9,  /* the work finished, but some input was rejected */
+    TOCSIN_E_NOMEM = 1,      /* out of memory */
+    TOCSIN_E_IO = 2,         /* a file could not be opened or read */
+    TOCSIN_E_FORMAT = 3,     /* the input is in no format tocsin reads */
+    TOCSIN_E_PARSE = 4,      /* a record or document could not be parsed */
+    TOCSIN_E_DB = 5,         /* the SQLite store failed */
+    TOCSIN_E_ARG = 6,        /* a bad argument */
+    TOCSIN_E_NOTFOUND = 7,   /* no such incident, value or file */
+    TOCSIN_E_TOOLONG = 8,    /* a line or record is over the size limit */
+    TOCSIN_E_PARTIAL = 9,    /* the work finished, but some input was rejected */
     TOCSIN_E_TRUNCATED = 10, /* a compressed or binary file ends early */
     TOCSIN_E_ENCODING = 11,  /* invalid UTF-8 or another bad encoding */
     TOCSIN_E_ENRICH = 12,    /* the IP location database could not be opened */
@@ -44,38 +44,38 @@ typedef void (*tocsin_diag_fn)(void *ud, const char *file, uint64_t line, const 
 /* One alert of an incident: what the hits of one detector on one key folded into. Times
  * are Unix nanoseconds (UTC); a string is NULL when the alert has none. */
 typedef struct tocsin_alert {
-    const char *detector;    /* the detector's name: "beacon", "intel", "sigma" ... */
-    const char *title;       /* one line for people */
-    int severity;            /* 0..100: 40 medium, 70 high, 90 critical */
-    const char *techniques;  /* ATT&CK technique ids, "T1071.001, T1105" */
+    const char *detector;   /* the detector's name: "beacon", "intel", "sigma" ... */
+    const char *title;      /* one line for people */
+    int severity;           /* 0..100: 40 medium, 70 high, 90 critical */
+    const char *techniques; /* ATT&CK technique ids, "T1071.001, T1105" */
     int64_t first_ns, last_ns;
-    uint64_t events;         /* events it folds */
-    const char *host;        /* the internal host's name, else its address */
-    const char *user;        /* the account */
+    uint64_t events;                     /* events it folds */
+    const char *host;                    /* the internal host's name, else its address */
+    const char *user;                    /* the account */
     const char *remote_ip, *remote_name; /* the outside side: address, and domain or host name */
-    const char *file;        /* where its first event was read */
-    uint64_t line;           /* that event's line (0: not line-based) */
-    uint64_t record;         /* or its EVTX record number (0: none) */
-    const char *not_raised;  /* why it weighs nothing (an analyst's suppression, a routine
-                                source's usual doing), or NULL: raised */
+    const char *file;                    /* where its first event was read */
+    uint64_t line;                       /* that event's line (0: not line-based) */
+    uint64_t record;                     /* or its EVTX record number (0: none) */
+    const char *not_raised;              /* why it weighs nothing (an analyst's suppression, a routine
+                                            source's usual doing), or NULL: raised */
 } tocsin_alert;
 
 /* One incident a hunt wrote (new, or an earlier one it added to), with its alerts. */
 typedef struct tocsin_incident {
-    const char *id;          /* "INC-" and 16 hex digits; stable across hunts */
+    const char *id; /* "INC-" and 16 hex digits; stable across hunts */
     int64_t first_ns, last_ns;
-    int severity;            /* 0..100, as its alerts: 40 medium, 70 high, 90 critical */
-    uint64_t alert_count;    /* every alert linked to it (n_alerts may be fewer: see alerts) */
-    const char *verdict;     /* "Lazarus Group 72%", "unattributed (leading: APT28 40%)",
-                                "not attributed": what the CLI shows */
-    const char *top_actor;   /* the most probable hypothesis, or NULL when none */
-    double top_probability;  /* its probability, 0..1 (0 when none) */
+    int severity;             /* 0..100, as its alerts: 40 medium, 70 high, 90 critical */
+    uint64_t alert_count;     /* every alert linked to it (n_alerts may be fewer: see alerts) */
+    const char *verdict;      /* "Lazarus Group 72%", "unattributed (leading: APT28 40%)",
+                                 "not attributed": what the CLI shows */
+    const char *top_actor;    /* the most probable hypothesis, or NULL when none */
+    double top_probability;   /* its probability, 0..1 (0 when none) */
     const char *const *hosts; /* internal hosts involved */
     size_t n_hosts;
     const char *const *users; /* accounts involved */
     size_t n_users;
-    const char *joined;      /* why alerts of several places are one incident, or NULL */
-    const char *apart;       /* why it stands apart from other incidents, or NULL */
+    const char *joined;         /* why alerts of several places are one incident, or NULL */
+    const char *apart;          /* why it stands apart from other incidents, or NULL */
     const tocsin_alert *alerts; /* its timeline, oldest first, as stored */
     size_t n_alerts;
 } tocsin_incident;
@@ -87,27 +87,27 @@ typedef struct tocsin_incident {
 typedef int (*tocsin_result_fn)(void *ud, const tocsin_incident *inc);
 
 typedef struct tocsin_options {
-    const char *db_path;       /* NULL: "tocsin.db" in the current directory */
-    const char *data_dir;      /* bundled defaults; NULL: $TOCSIN_DATA or the installed one */
-    const char *watch;         /* watched home networks, "KP,AS131279"; NULL: the default */
-    const char *config;        /* detector tunables; NULL: detect.conf in the data directory */
-    const char *internal;      /* extra internal CIDRs, comma-separated; NULL: none */
-    int64_t window_ns;         /* correlation window; 0: the default (7 days) */
-    int json;                  /* 1: NDJSON output, one object per line */
-    int progress;              /* -1: when stderr is a terminal, 0: never, 1: always */
-    int no_defaults;           /* 1: do not load the bundled intelligence */
-    int read_only;             /* 1: never create the store: a missing one reads as empty */
-    FILE *out;                 /* report output; NULL: stdout */
-    tocsin_diag_fn diag;       /* NULL: print to stderr */
+    const char *db_path;  /* NULL: "tocsin.db" in the current directory */
+    const char *data_dir; /* bundled defaults; NULL: $TOCSIN_DATA or the installed one */
+    const char *watch;    /* watched home networks, "KP,AS131279"; NULL: the default */
+    const char *config;   /* detector tunables; NULL: detect.conf in the data directory */
+    const char *internal; /* extra internal CIDRs, comma-separated; NULL: none */
+    int64_t window_ns;    /* correlation window; 0: the default (7 days) */
+    int json;             /* 1: NDJSON output, one object per line */
+    int progress;         /* -1: when stderr is a terminal, 0: never, 1: always */
+    int no_defaults;      /* 1: do not load the bundled intelligence */
+    int read_only;        /* 1: never create the store: a missing one reads as empty */
+    FILE *out;            /* report output; NULL: stdout */
+    tocsin_diag_fn diag;  /* NULL: print to stderr */
     void *diag_ud;
     const char *const *rules_dirs; /* Sigma rule trees (files or directories) for hunt */
     size_t n_rules_dirs;
     const char *sigma_placeholders; /* YAML map of expand placeholders; NULL: none */
-    const char *detectors;     /* detectors hunt runs, comma-separated names
-                                  ("intel,home-network"); NULL: all of them */
-    int jobs;                  /* hunt, eval: threads working at once; 0: one per core.
-                                  The findings are the same for any number */
-    tocsin_result_fn result;   /* receives each incident tocsin_hunt wrote; NULL: none */
+    const char *detectors;          /* detectors hunt runs, comma-separated names
+                                       ("intel,home-network"); NULL: all of them */
+    int jobs;                       /* hunt, eval: threads working at once; 0: one per core.
+                                       The findings are the same for any number */
+    tocsin_result_fn result;        /* receives each incident tocsin_hunt wrote; NULL: none */
     void *result_ud;
 } tocsin_options;
 
@@ -130,8 +130,8 @@ const char *tocsin_last_error(const tocsin *t);
  * report: tocsin_report_run does, when asked. Diagnostics go to opts->diag, progress to
  * stderr (opts->progress). TOCSIN_E_PARTIAL when some input was rejected (the findings
  * are stored and handed over all the same). */
-tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths,
-                        const char *const *intel, size_t nintel);
+tocsin_code tocsin_hunt(tocsin *t, const char *const *paths, size_t npaths, const char *const *intel,
+                        size_t nintel);
 
 /* The store's id of the run the session's last tocsin_hunt began; 0 when none did. */
 int64_t tocsin_last_run(const tocsin *t);
@@ -146,8 +146,8 @@ tocsin_code tocsin_report_run(tocsin *t, int64_t run_id);
 /* How tocsin_watch runs. stop (may be NULL) is polled between reads: set it, from a
  * signal handler say, to have tocsin_watch store what it read and return. */
 typedef struct tocsin_watch_options {
-    double interval;              /* seconds between looks at the files when idle; 0: 0.2 */
-    const volatile int *stop;      /* an int: sig_atomic_t would pull <signal.h> into every user */
+    double interval;          /* seconds between looks at the files when idle; 0: 0.2 */
+    const volatile int *stop; /* an int: sig_atomic_t would pull <signal.h> into every user */
 } tocsin_watch_options;
 
 /* Follows files and directories as they grow (through rotation and truncation) with the
@@ -167,12 +167,12 @@ tocsin_code tocsin_alerts_to(tocsin *t, const char *targets);
 /* `tocsin ship`: follows files like tocsin_watch and adds each record to a Redis stream,
  * the files' positions kept in Redis in the same transaction (docs/live.md). */
 typedef struct tocsin_ship_options {
-    const char *redis;        /* redis://HOST[:PORT][/DB] */
-    const char *stream;       /* the stream's key; with partitions > 1, KEY:p0 .. KEY:pN-1 */
-    unsigned partitions;      /* 0 or 1: one stream */
-    double interval;          /* as tocsin_watch_options */
+    const char *redis;   /* redis://HOST[:PORT][/DB] */
+    const char *stream;  /* the stream's key; with partitions > 1, KEY:p0 .. KEY:pN-1 */
+    unsigned partitions; /* 0 or 1: one stream */
+    double interval;     /* as tocsin_watch_options */
     const volatile int *stop;
-    int once;                 /* ship what the files hold now, then return */
+    int once; /* ship what the files hold now, then return */
 } tocsin_ship_options;
 tocsin_code tocsin_ship(const char *const *paths, size_t npaths, const tocsin_ship_options *o);
 
@@ -181,14 +181,14 @@ tocsin_code tocsin_ship(const char *const *paths, size_t npaths, const tocsin_sh
  * time (docs/live.md). */
 typedef struct tocsin_stream_options {
     const char *redis, *stream, *group, *consumer;
-    unsigned partitions;        /* as the shipper's; 0: what the stream's KEY:meta says, else 1 */
-    double claim_idle;          /* seconds a pending entry of another consumer idles before it is
-                                   claimed; 0: the lease time */
-    double lease;               /* seconds a partition's lease lasts unrenewed; 0: 10 */
-    unsigned max_deliveries;    /* deliveries before an entry goes to KEY:dead; 0: 5 */
-    unsigned max_entry;         /* bytes of the largest entry read; 0: 1 MiB */
+    unsigned partitions;     /* as the shipper's; 0: what the stream's KEY:meta says, else 1 */
+    double claim_idle;       /* seconds a pending entry of another consumer idles before it is
+                                claimed; 0: the lease time */
+    double lease;            /* seconds a partition's lease lasts unrenewed; 0: 10 */
+    unsigned max_deliveries; /* deliveries before an entry goes to KEY:dead; 0: 5 */
+    unsigned max_entry;      /* bytes of the largest entry read; 0: 1 MiB */
     const volatile int *stop;
-    int drain;                  /* return once every owned partition is read to its end */
+    int drain; /* return once every owned partition is read to its end */
 } tocsin_stream_options;
 tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o);
 
@@ -217,14 +217,15 @@ typedef enum tocsin_export_format {
 /* Writes the stored incidents ids[0..n) (n = 0: every stored incident) to path ("-": the
  * session's output) in format f, for a threat-intelligence platform. The file is written
  * beside path and renamed in, so a failure leaves no half-written export. */
-tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f, const char *path);
+tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f,
+                          const char *path);
 
 /* What tocsin_timeline writes; NULL strings set no filter. */
 typedef struct tocsin_timeline_options {
-    int jsonl;             /* 1: JSON lines; 0: CSV (datetime, timestamp_desc, message, ...) */
-    const char *min_level; /* "low", "medium", "high" or "critical" */
+    int jsonl;                 /* 1: JSON lines; 0: CSV (datetime, timestamp_desc, message, ...) */
+    const char *min_level;     /* "low", "medium", "high" or "critical" */
     const char *since, *until; /* ISO 8601 times or dates, "2014-11-24" or "2014-11-24T08:00:00Z" */
-    const char *path;      /* where it goes; NULL or "-": the session's output */
+    const char *path;          /* where it goes; NULL or "-": the session's output */
 } tocsin_timeline_options;
 
 /* One row per event behind the alerts of the stored incidents ids[0..n) (n = 0: all),
@@ -283,7 +284,8 @@ tocsin_code tocsin_rules_coverage(tocsin *t, const char *rules, const char *cons
  * object: its typed fields, its provenance and its raw fields (docs/ingest.md). Rejected
  * records and files go to diag (NULL: stderr). TOCSIN_E_PARTIAL when some input was
  * rejected, TOCSIN_E_IO when out could not be written. */
-tocsin_code tocsin_events(const char *const *paths, size_t npaths, FILE *out, tocsin_diag_fn diag, void *diag_ud);
+tocsin_code tocsin_events(const char *const *paths, size_t npaths, FILE *out, tocsin_diag_fn diag,
+                          void *diag_ud);
 
 /* ---- The simulator: a synthetic organisation with a campaign inside, and its truth ---- */
 
@@ -302,16 +304,16 @@ enum {
 typedef void (*tocsin_sim_progress_fn)(void *ud, double done, uint64_t bytes);
 
 typedef struct tocsin_sim_options {
-    const char *scenario;  /* "sony-2014", "insider", "false-flag", "none", or a .playbook path */
-    const char *out_dir;   /* created when missing; files in it are overwritten */
-    const char *data_dir;  /* playbooks and rates; NULL: $TOCSIN_DATA or the installed data */
-    const char *conf;      /* rates file; NULL: <data_dir>/simulate/normal.conf */
-    const char *start;     /* first day, "YYYY-MM-DD"; NULL: "2014-09-01" */
-    uint32_t users;        /* people in the organisation, up to 100000; 0: 200 */
-    uint32_t days;         /* length of the period; 0: 90 */
-    uint64_t seed;         /* same seed and options, same bytes */
-    unsigned formats;      /* TOCSIN_SIM_* bits; 0: all */
-    int progress;          /* -1: to stderr when it is a terminal, 0: never, 1: always */
+    const char *scenario; /* "sony-2014", "insider", "false-flag", "none", or a .playbook path */
+    const char *out_dir;  /* created when missing; files in it are overwritten */
+    const char *data_dir; /* playbooks and rates; NULL: $TOCSIN_DATA or the installed data */
+    const char *conf;     /* rates file; NULL: <data_dir>/simulate/normal.conf */
+    const char *start;    /* first day, "YYYY-MM-DD"; NULL: "2014-09-01" */
+    uint32_t users;       /* people in the organisation, up to 100000; 0: 200 */
+    uint32_t days;        /* length of the period; 0: 90 */
+    uint64_t seed;        /* same seed and options, same bytes */
+    unsigned formats;     /* TOCSIN_SIM_* bits; 0: all */
+    int progress;         /* -1: to stderr when it is a terminal, 0: never, 1: always */
     tocsin_sim_progress_fn progress_fn; /* when set, receives progress instead of stderr */
     void *progress_ud;
 } tocsin_sim_options;
@@ -321,21 +323,20 @@ typedef struct tocsin_sim_options {
  * does not grow with days. On failure err (errlen bytes, may be NULL) says why. */
 tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errlen);
 
-
 /* ---- Evaluation: a hunt over a simulated directory scored against its ground truth ---- */
 
 /* Thresholds of tocsin_eval; a negative number (or NULL, 0 for the flag) sets none. */
 typedef struct tocsin_eval_options {
-    const char *db_path;        /* the hunt's store; NULL: DIR/eval.db, removed first. A path
-                                   given must not hold a store already (alerts of an earlier
-                                   hunt would be scored too) */
-    double min_detected;        /* share of campaign steps detected, 0..1 */
+    const char *db_path;           /* the hunt's store; NULL: DIR/eval.db, removed first. A path
+                                      given must not hold a store already (alerts of an earlier
+                                      hunt would be scored too) */
+    double min_detected;           /* share of campaign steps detected, 0..1 */
     double max_false_per_kuserday; /* alerts tied to no step per 1,000 user-days */
-    int64_t max_first_alert_ns; /* from the first click (else the first step) to the first
-                                   campaign alert */
-    const char *expect_actor;   /* the top hypothesis of the main campaign incident */
-    int expect_unattributed;    /* 1: no incident blames an outside actor (p >= 0.5) */
-    int attribution;            /* tocsin eval --attribution (the CLI's switch to tocsin_eval_attribution) */
+    int64_t max_first_alert_ns;    /* from the first click (else the first step) to the first
+                                      campaign alert */
+    const char *expect_actor;      /* the top hypothesis of the main campaign incident */
+    int expect_unattributed;       /* 1: no incident blames an outside actor (p >= 0.5) */
+    int attribution; /* tocsin eval --attribution (the CLI's switch to tocsin_eval_attribution) */
 } tocsin_eval_options;
 
 /* Sets every threshold of o to "none". */
@@ -343,20 +344,20 @@ void tocsin_eval_options_init(tocsin_eval_options *o);
 
 /* The figures of an evaluation (docs/eval.md says how each is defined). */
 typedef struct tocsin_eval_result {
-    size_t steps, detected;        /* campaign steps, and those with an alert */
-    uint64_t alerts;               /* distinct alerts of the hunt */
-    uint64_t campaign_alerts;      /* alerts that belong to a step */
-    uint64_t false_alerts;         /* alerts that belong to none */
+    size_t steps, detected;   /* campaign steps, and those with an alert */
+    uint64_t alerts;          /* distinct alerts of the hunt */
+    uint64_t campaign_alerts; /* alerts that belong to a step */
+    uint64_t false_alerts;    /* alerts that belong to none */
     double false_per_kuserday;
-    int64_t first_alert_ns;        /* reference to first campaign alert; -1: none */
+    int64_t first_alert_ns;                                /* reference to first campaign alert; -1: none */
     size_t incidents, campaign_incidents, right_incidents; /* right: top hypothesis = actor */
-    char top_actor[128];           /* main campaign incident's top hypothesis, "" when none */
+    char top_actor[128]; /* main campaign incident's top hypothesis, "" when none */
     double top_probability;
-    int actor_rank;                /* the true actor's rank there (1 = top), 0: not ranked */
-    double truth_probability;      /* the true actor's probability there (0: not ranked) */
-    char true_actor[128];          /* the truth's actor ("none": no campaign) */
-    size_t blamed_incidents;       /* incidents whose top hypothesis is an outside actor, p >= 0.5 */
-    size_t checks, failed;         /* thresholds given, and missed */
+    int actor_rank;           /* the true actor's rank there (1 = top), 0: not ranked */
+    double truth_probability; /* the true actor's probability there (0: not ranked) */
+    char true_actor[128];     /* the truth's actor ("none": no campaign) */
+    size_t blamed_incidents;  /* incidents whose top hypothesis is an outside actor, p >= 0.5 */
+    size_t checks, failed;    /* thresholds given, and missed */
 } tocsin_eval_result;
 
 /* Hunts every log folder of the simulated directory dir (its intel/ loaded for this hunt

@@ -10,51 +10,51 @@
 
 static int check_passed, check_failed, check_skipped;
 
-#define CHECK(cond)                                                                      \
-    do {                                                                                 \
-        if (cond) {                                                                      \
-            check_passed++;                                                              \
-        } else {                                                                         \
-            check_failed++;                                                              \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond);     \
-        }                                                                                \
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (cond) {                                                                  \
+            check_passed++;                                                          \
+        } else {                                                                     \
+            check_failed++;                                                          \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+        }                                                                            \
     } while (0)
 
-#define CHECK_INT(got, want)                                                             \
-    do {                                                                                 \
-        long long g_ = (long long)(got), w_ = (long long)(want);                         \
-        if (g_ == w_) {                                                                  \
-            check_passed++;                                                              \
-        } else {                                                                         \
-            check_failed++;                                                              \
+#define CHECK_INT(got, want)                                                                     \
+    do {                                                                                         \
+        long long g_ = (long long)(got), w_ = (long long)(want);                                 \
+        if (g_ == w_) {                                                                          \
+            check_passed++;                                                                      \
+        } else {                                                                                 \
+            check_failed++;                                                                      \
             fprintf(stderr, "%s:%d: %s is %lld, want %lld\n", __FILE__, __LINE__, #got, g_, w_); \
-        }                                                                                \
+        }                                                                                        \
     } while (0)
 
-#define CHECK_STR(got, want)                                                             \
-    do {                                                                                 \
-        const char *g_ = (got), *w_ = (want);                                            \
-        if (g_ && w_ && strcmp(g_, w_) == 0) {                                           \
-            check_passed++;                                                              \
-        } else {                                                                         \
-            check_failed++;                                                              \
+#define CHECK_STR(got, want)                                                                \
+    do {                                                                                    \
+        const char *g_ = (got), *w_ = (want);                                               \
+        if (g_ && w_ && strcmp(g_, w_) == 0) {                                              \
+            check_passed++;                                                                 \
+        } else {                                                                            \
+            check_failed++;                                                                 \
             fprintf(stderr, "%s:%d: %s is \"%s\", want \"%s\"\n", __FILE__, __LINE__, #got, \
-                    g_ ? g_ : "(null)", w_ ? w_ : "(null)");                             \
-        }                                                                                \
+                    g_ ? g_ : "(null)", w_ ? w_ : "(null)");                                \
+        }                                                                                   \
     } while (0)
 
 /* Compares a borrowed view with a C string. */
-#define CHECK_VIEW(view, want)                                                           \
-    do {                                                                                 \
-        ts_str v_ = (view);                                                              \
-        const char *w_ = (want);                                                         \
-        if (v_.n == strlen(w_) && (v_.n == 0 || memcmp(v_.p, w_, v_.n) == 0)) {          \
-            check_passed++;                                                              \
-        } else {                                                                         \
-            check_failed++;                                                              \
-            fprintf(stderr, "%s:%d: %s is \"%.*s\", want \"%s\"\n", __FILE__, __LINE__, #view, \
-                    (int)v_.n, v_.p ? v_.p : "", w_);                                    \
-        }                                                                                \
+#define CHECK_VIEW(view, want)                                                                            \
+    do {                                                                                                  \
+        ts_str v_ = (view);                                                                               \
+        const char *w_ = (want);                                                                          \
+        if (v_.n == strlen(w_) && (v_.n == 0 || memcmp(v_.p, w_, v_.n) == 0)) {                           \
+            check_passed++;                                                                               \
+        } else {                                                                                          \
+            check_failed++;                                                                               \
+            fprintf(stderr, "%s:%d: %s is \"%.*s\", want \"%s\"\n", __FILE__, __LINE__, #view, (int)v_.n, \
+                    v_.p ? v_.p : "", w_);                                                                \
+        }                                                                                                 \
     } while (0)
 
 /* The public data beside the project (../shared/data), or NULL when it is absent: tests

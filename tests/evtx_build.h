@@ -21,15 +21,18 @@ typedef struct eb_name {
 typedef struct eb {
     uint8_t b[EB_FILE + EB_CHUNK];
     uint8_t *c;
-    uint32_t pos;      /* write position in the chunk */
-    bool in_template;  /* elements carry a dependency id inside template bodies */
+    uint32_t pos;     /* write position in the chunk */
+    bool in_template; /* elements carry a dependency id inside template bodies */
     eb_name names[64];
     int n_names;
     uint64_t first_id, last_id;
     uint32_t last_rec;
 } eb;
 
-static inline void eb_u8(eb *e, uint8_t v) { e->c[e->pos++] = v; }
+static inline void eb_u8(eb *e, uint8_t v)
+{
+    e->c[e->pos++] = v;
+}
 static inline void eb_u16(eb *e, uint16_t v)
 {
     eb_u8(e, (uint8_t)v);
@@ -115,9 +118,18 @@ static inline void eb_sub(eb *e, uint16_t id, uint8_t type, bool optional)
     eb_u16(e, id);
     eb_u8(e, type);
 }
-static inline void eb_close_start(eb *e) { eb_u8(e, 0x02); }
-static inline void eb_close_empty(eb *e) { eb_u8(e, 0x03); }
-static inline void eb_end(eb *e) { eb_u8(e, 0x04); }
+static inline void eb_close_start(eb *e)
+{
+    eb_u8(e, 0x02);
+}
+static inline void eb_close_empty(eb *e)
+{
+    eb_u8(e, 0x03);
+}
+static inline void eb_end(eb *e)
+{
+    eb_u8(e, 0x04);
+}
 static inline void eb_fragment(eb *e)
 {
     eb_u8(e, 0x0f);
@@ -334,12 +346,25 @@ static inline void eb_sample_values(eb *e, uint32_t n, uint64_t record_id, const
     for (k = 0; k < 6; k++)
         names[2 * k] = (uint8_t)nm[k];
     eb_val v[19] = {
-        {0x01, prov, (uint16_t)(2 * strlen(pn))}, {0x0f, guid, 16}, {0x06, &eid, 2},
-        {0x04, &level, 1}, {0x15, &kw, 8}, {0x11, &ft, 8}, {0x0a, &rid, 8},
-        {0x00, NULL, 0}, {0x08, &pid, 4}, {0x08, &tid, 4},
-        {0x01, comp, (uint16_t)(2 * strlen(cn))}, {0x13, sid, 12},
-        {0x01, cmdb, (uint16_t)(2 * i)}, {0x15, &logon, 8}, {0x0e, hash, 3},
-        {0x0d, &flag, 4}, {0x07, &neg, 4}, {0x12, systime, 16}, {0x81, names, 12},
+        {0x01, prov, (uint16_t)(2 * strlen(pn))},
+        {0x0f, guid, 16},
+        {0x06, &eid, 2},
+        {0x04, &level, 1},
+        {0x15, &kw, 8},
+        {0x11, &ft, 8},
+        {0x0a, &rid, 8},
+        {0x00, NULL, 0},
+        {0x08, &pid, 4},
+        {0x08, &tid, 4},
+        {0x01, comp, (uint16_t)(2 * strlen(cn))},
+        {0x13, sid, 12},
+        {0x01, cmdb, (uint16_t)(2 * i)},
+        {0x15, &logon, 8},
+        {0x0e, hash, 3},
+        {0x0d, &flag, 4},
+        {0x07, &neg, 4},
+        {0x12, systime, 16},
+        {0x81, names, 12},
     };
     eb_values(e, v, n);
 }
@@ -394,8 +419,14 @@ static inline void eb_inner_body(eb *e)
     eb_u8(e, 0);
 }
 
-static inline uint32_t eb_nested_outer(eb *e, uint32_t def) { return eb_template(e, def, eb_outer_body); }
-static inline uint32_t eb_nested_inner(eb *e, uint32_t def) { return eb_template(e, def, eb_inner_body); }
+static inline uint32_t eb_nested_outer(eb *e, uint32_t def)
+{
+    return eb_template(e, def, eb_outer_body);
+}
+static inline uint32_t eb_nested_inner(eb *e, uint32_t def)
+{
+    return eb_template(e, def, eb_inner_body);
+}
 
 /* A file of one chunk: records 101 and 102 from one template (inline, then by
  * offset), 103 damaged (too few values), 104 without a template, 105 and 106 with

@@ -25,7 +25,8 @@ static void arrive(det *x, const char *host, const char *path, int64_t ts)
     feed(x, &ev);
 }
 
-static void start(det *x, const char *host, int64_t ts, const char *image, const char *cmd, const char *parent)
+static void start(det *x, const char *host, int64_t ts, const char *image, const char *cmd,
+                  const char *parent)
 {
     ts_event ev;
     win(&ev, "windows.sysmon", 1, host, ts);
@@ -43,7 +44,8 @@ static void test_image(const ts_config *cfg)
     /* Nothing arrived yet: a program on E: is someone's USB stick or data disk. */
     start(&x, "WS1", T0, "E:\\PuTTY.exe", "\"E:\\PuTTY.exe\"", explorer);
     CHECK_INT(n_got, 0);
-    arrive(&x, "WS1", "C:\\Users\\p\\AppData\\Local\\Microsoft\\Windows\\INetCache\\Content.Outlook\\X\\assessment.iso",
+    arrive(&x, "WS1",
+           "C:\\Users\\p\\AppData\\Local\\Microsoft\\Windows\\INetCache\\Content.Outlook\\X\\assessment.iso",
            T0 + MIN);
     start(&x, "WS1", T0 + 2 * MIN, "E:\\PuTTY.exe", "\"E:\\PuTTY.exe\"", explorer);
     const ts_alert *a = find_key("attachment|WS1|E:\\PuTTY.exe");
@@ -52,12 +54,15 @@ static void test_image(const ts_config *cfg)
     drop_all();
     /* Its child (the parent runs from the image), a DLL on the image handed to rundll32, a
        module loaded from it. */
-    start(&x, "WS1", T0 + 3 * MIN, "C:\\Windows\\System32\\schtasks.exe", "schtasks /create /tn x", "E:\\PuTTY.exe");
-    CHECK(find_key("attachment|WS1|C:\\Windows\\System32\\schtasks.exe") && strstr(got[0]->title, "(parent)"));
+    start(&x, "WS1", T0 + 3 * MIN, "C:\\Windows\\System32\\schtasks.exe", "schtasks /create /tn x",
+          "E:\\PuTTY.exe");
+    CHECK(find_key("attachment|WS1|C:\\Windows\\System32\\schtasks.exe") &&
+          strstr(got[0]->title, "(parent)"));
     drop_all();
     start(&x, "WS1", T0 + 3 * MIN, "C:\\Windows\\System32\\rundll32.exe",
           "\"C:\\Windows\\System32\\rundll32.exe\" E:\\report.dll,DllRegisterServer", explorer);
-    CHECK(find_key("attachment|WS1|C:\\Windows\\System32\\rundll32.exe") && strstr(got[0]->title, "command line"));
+    CHECK(find_key("attachment|WS1|C:\\Windows\\System32\\rundll32.exe") &&
+          strstr(got[0]->title, "command line"));
     drop_all();
     ts_event ev;
     win(&ev, "windows.sysmon", 7, "WS1", T0 + 4 * MIN);
@@ -92,15 +97,18 @@ static void test_archive(const ts_config *cfg)
     CHECK(det_open(&x, "attachment", cfg));
     start(&x, "WS1", T0, "C:\\Users\\p\\AppData\\Local\\Temp\\Temp1_invoice.zip\\invoice.exe", "invoice.exe",
           "C:\\Windows\\explorer.exe");
-    const ts_alert *a = find_key("attachment|WS1|C:\\Users\\p\\AppData\\Local\\Temp\\Temp1_invoice.zip\\invoice.exe");
+    const ts_alert *a =
+        find_key("attachment|WS1|C:\\Users\\p\\AppData\\Local\\Temp\\Temp1_invoice.zip\\invoice.exe");
     CHECK(a && !strcmp(a->techniques, "T1204.002"));
     drop_all();
     start(&x, "WS1", T0, "C:\\Windows\\System32\\wscript.exe",
-          "wscript.exe C:\\Users\\p\\AppData\\Local\\Temp\\Rar$EXa1234.5678\\scan.js", "C:\\Program Files\\WinRAR\\WinRAR.exe");
+          "wscript.exe C:\\Users\\p\\AppData\\Local\\Temp\\Rar$EXa1234.5678\\scan.js",
+          "C:\\Program Files\\WinRAR\\WinRAR.exe");
     CHECK_INT(n_got, 1);
     drop_all();
     /* A self-extracting installer's own folder (7zS...) is not an opened archive. */
-    start(&x, "WS1", T0, "C:\\Users\\p\\AppData\\Local\\Temp\\7zS1A2B\\setup.exe", "setup.exe", "C:\\Users\\p\\x.exe");
+    start(&x, "WS1", T0, "C:\\Users\\p\\AppData\\Local\\Temp\\7zS1A2B\\setup.exe", "setup.exe",
+          "C:\\Users\\p\\x.exe");
     CHECK_INT(n_got, 0);
     det_close(&x);
 }
@@ -117,7 +125,8 @@ static void test_real(const ts_config *cfg)
     det x;
     CHECK(det_open(&x, "attachment", cfg));
     CHECK(feed_file(&x, path) > 0);
-    const ts_alert *a = find_key("attachment|DESKTOP-2KGM189|C:\\Users\\tony\\AppData\\Local\\Temp\\Temp1_ProcessMonitor.zip\\Procmon");
+    const ts_alert *a = find_key("attachment|DESKTOP-2KGM189|C:\\Users\\tony\\AppData\\Local\\Temp\\Temp1_"
+                                 "ProcessMonitor.zip\\Procmon");
     CHECK(a && a->severity == 45);
     for (size_t i = 0; i < n_got; i++)
         if (!strstr(got[i]->title, "Temp1_ProcessMonitor.zip"))

@@ -97,10 +97,11 @@ static void test_default_users(void)
     CHECK_INT(ts_intel_technique_find(ti, "T1562"), 0);
     ts_intel_free(ti);
 
-    static const char yaml[] = "title: t\nid: 11111111-2222-3333-4444-555555555555\nlevel: high\n"
-                               "tags:\n  - attack.defense-evasion\n  - attack.t1562.002\n  - attack.t1685.001\n"
-                               "  - attack.t1112\nlogsource:\n  product: windows\n  category: process_creation\n"
-                               "detection:\n  sel:\n    Image|endswith: '\\wevtutil.exe'\n  condition: sel\n";
+    static const char yaml[] =
+        "title: t\nid: 11111111-2222-3333-4444-555555555555\nlevel: high\n"
+        "tags:\n  - attack.defense-evasion\n  - attack.t1562.002\n  - attack.t1685.001\n"
+        "  - attack.t1112\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  sel:\n    Image|endswith: '\\wevtutil.exe'\n  condition: sel\n";
     char err[256];
     ts_sigma *s = ts_sigma_new(TOCSIN_DATA_DIR "/sigma/logsources.tsv", err, sizeof err);
     CHECK(s != NULL);
@@ -129,7 +130,8 @@ int main(void)
 {
     ts_attack_map *m;
     char err[256];
-    CHECK(ts_attack_map_load(TOCSIN_DATA_DIR "/attack/technique_moves.tsv", &m, err, sizeof err) == TOCSIN_OK);
+    CHECK(ts_attack_map_load(TOCSIN_DATA_DIR "/attack/technique_moves.tsv", &m, err, sizeof err) ==
+          TOCSIN_OK);
     test_current(m);
     test_related(m);
     test_list(m);

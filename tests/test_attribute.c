@@ -25,7 +25,10 @@ typedef struct cat {
 
 #define FILLERS 14
 
-static void uses_t(ts_intel *ti, uint32_t actor, uint32_t t) { ts_intel_actor_uses_technique(ti, actor, t); }
+static void uses_t(ts_intel *ti, uint32_t actor, uint32_t t)
+{
+    ts_intel_actor_uses_technique(ti, actor, t);
+}
 
 static void add_ioc(cat *c, ts_ioc_type type, const char *value, uint32_t set, uint8_t conf, uint8_t flags)
 {
@@ -134,26 +137,29 @@ static double weight_of(const ts_hypothesis *h, const char *needle)
 
 static ts_attr_evidence ioc(uint32_t set, uint8_t conf, const char *label)
 {
-    return (ts_attr_evidence){.kind = TS_AE_INDICATOR, .actorset = set, .confidence = conf, .label = label,
-                              .alert = SIZE_MAX};
+    return (ts_attr_evidence){
+        .kind = TS_AE_INDICATOR, .actorset = set, .confidence = conf, .label = label, .alert = SIZE_MAX};
 }
 
 static ts_attr_evidence tech(uint32_t t)
 {
-    return (ts_attr_evidence){.kind = TS_AE_TECHNIQUE, .technique = t, .confidence = 100, .label = "t",
-                              .alert = SIZE_MAX};
+    return (ts_attr_evidence){
+        .kind = TS_AE_TECHNIQUE, .technique = t, .confidence = 100, .label = "t", .alert = SIZE_MAX};
 }
 
 static ts_attr_evidence soft(uint32_t s)
 {
-    return (ts_attr_evidence){.kind = TS_AE_SOFTWARE, .software = s, .confidence = 100, .label = "s",
-                              .alert = SIZE_MAX};
+    return (ts_attr_evidence){
+        .kind = TS_AE_SOFTWARE, .software = s, .confidence = 100, .label = "s", .alert = SIZE_MAX};
 }
 
 static ts_attr_evidence home(const char *cc, int inbound)
 {
-    ts_attr_evidence e = {.kind = TS_AE_HOME_NETWORK, .confidence = 100, .inbound = (uint8_t)inbound,
-                          .label = "net", .alert = SIZE_MAX};
+    ts_attr_evidence e = {.kind = TS_AE_HOME_NETWORK,
+                          .confidence = 100,
+                          .inbound = (uint8_t)inbound,
+                          .label = "net",
+                          .alert = SIZE_MAX};
     memcpy(e.country, cc, 2);
     return e;
 }
@@ -237,7 +243,8 @@ static void test_exclusive_beats_shared(const cat *c)
 
 static void test_zero_weight(const cat *c)
 {
-    ts_attr_evidence ev[2] = {ioc(c->set_lazarus, 90, "ip 8.8.8.8"), ioc(c->set_lazarus, 90, "ip 192.0.2.80")};
+    ts_attr_evidence ev[2] = {ioc(c->set_lazarus, 90, "ip 8.8.8.8"),
+                              ioc(c->set_lazarus, 90, "ip 192.0.2.80")};
     ev[0].suppressed = 1;
     ev[1].shared = 1;
     ts_attribution *a = ts_attribute(c->ti, ev, 2);
@@ -375,7 +382,8 @@ static double alone(const cat *c, ts_attr_evidence e, const char *actor)
 static void test_rarity_and_exclusivity(const cat *c)
 {
     /* A technique few actors use weighs more than a common one, which explains itself. */
-    double rare = alone(c, tech(c->t_rare), "Lazarus Group"), wiper = alone(c, tech(c->t_wiper), "Lazarus Group");
+    double rare = alone(c, tech(c->t_rare), "Lazarus Group"),
+           wiper = alone(c, tech(c->t_wiper), "Lazarus Group");
     CHECK(rare > wiper && wiper > 0);
     ts_attr_evidence one = tech(c->t_common);
     ts_attribution *a = ts_attribute(c->ti, &one, 1);
@@ -399,8 +407,8 @@ static void test_rarity_and_exclusivity(const cat *c)
     ts_attribution_free(a);
 
     /* A technique outside an actor's profile costs it a bounded amount. */
-    ts_attr_evidence ev[] = {tech(c->t_rare), tech(c->t_wiper), tech(c->t_common), soft(c->hoplight),
-                             soft(c->mimikatz), tech(c->t_shell)};
+    ts_attr_evidence ev[] = {tech(c->t_rare),   tech(c->t_wiper),  tech(c->t_common),
+                             soft(c->hoplight), soft(c->mimikatz), tech(c->t_shell)};
     a = ts_attribute(c->ti, ev, 6);
     check_invariants(a);
     CHECK_STR(a->hyps[0].name, "Lazarus Group");
@@ -427,7 +435,8 @@ static void test_rarity_and_exclusivity(const cat *c)
     CHECK(strcmp(a->confidence, "high") != 0);
     ts_attribution_free(a);
     /* An indicator on top makes it "almost certainly". */
-    ts_attr_evidence more[] = {soft(c->hoplight), soft(c->wannacry), tech(c->t_rare), ioc(c->set_lazarus, 90, "ip A")};
+    ts_attr_evidence more[] = {soft(c->hoplight), soft(c->wannacry), tech(c->t_rare),
+                               ioc(c->set_lazarus, 90, "ip A")};
     a = ts_attribute(c->ti, more, 4);
     CHECK(a->hyps[0].probability > 0.95);
     ts_attribution_free(a);
@@ -440,8 +449,11 @@ static void test_false_flag(const cat *c)
 {
     ts_attr_evidence ev[] = {ioc(c->set_lazarus, 70, "md5 760c35a80d758f032d02cf4db12d3e55"),
                              ioc(c->set_lazarus, 70, "md5 d1c27ee7ce18675974edf42d4eea25c6"),
-                             soft(c->hoplight), tech(c->t_rare), tech(c->t_wiper),
-                             ioc(c->set_russia, 70, "ip 198.51.100.9"), ioc(c->set_russia, 70, "ip 198.51.100.10")};
+                             soft(c->hoplight),
+                             tech(c->t_rare),
+                             tech(c->t_wiper),
+                             ioc(c->set_russia, 70, "ip 198.51.100.9"),
+                             ioc(c->set_russia, 70, "ip 198.51.100.10")};
     ev[0].cheap = ev[1].cheap = 1;
     ts_attribution *a = ts_attribute(c->ti, ev, 7);
     check_invariants(a);
@@ -498,7 +510,7 @@ static void test_repeats_count_once(const cat *c)
     CHECK_INT(l1->n_contribs, 1 + 12 + 1); /* prior, twelve, the rest */
     CHECK(weight_of(l1, "and 18 more indicators") > 0);
     CHECK(weight_of(l1, "ip 10.9.9.29") > weight_of(l1, "ip 10.9.9.28")); /* most trusted first */
-    CHECK(isnan(weight_of(l1, "the 13th"))); /* folded: not listed */
+    CHECK(isnan(weight_of(l1, "the 13th")));                              /* folded: not listed */
     CHECK(weight_of(l1, "the 12th of its kind") > 0);
     ts_attribution_free(a1);
 }
@@ -506,7 +518,8 @@ static void test_repeats_count_once(const cat *c)
 static void test_claims_and_insider(const cat *c)
 {
     /* An alias two actors share: both stay hypotheses, with the weight split. */
-    ts_attr_evidence claim = {.kind = TS_AE_ACTOR_CLAIM, .confidence = 60, .label = "Sofacy", .alert = SIZE_MAX};
+    ts_attr_evidence claim = {
+        .kind = TS_AE_ACTOR_CLAIM, .confidence = 60, .label = "Sofacy", .alert = SIZE_MAX};
     claim.n_actors = ts_intel_actor_resolve(c->ti, "Sofacy", claim.actors, TS_ATTR_MAX_NAMED);
     CHECK_INT(claim.n_actors, 2);
     ts_attribution *a = ts_attribute(c->ti, &claim, 1);
@@ -517,7 +530,8 @@ static void test_claims_and_insider(const cat *c)
     CHECK(strstr(a->summary, "cannot tell") != NULL || a->hyps[0].actor == 0);
     ts_attribution_free(a);
 
-    ts_attr_evidence ins = {.kind = TS_AE_INSIDER, .confidence = 100, .label = "all internal", .alert = SIZE_MAX};
+    ts_attr_evidence ins = {
+        .kind = TS_AE_INSIDER, .confidence = 100, .label = "all internal", .alert = SIZE_MAX};
     a = ts_attribute(c->ti, &ins, 1);
     check_invariants(a);
     CHECK(find(a, "insider") != NULL);
@@ -547,8 +561,9 @@ static void test_claims_and_insider(const cat *c)
 /* The order of the evidence does not change the result. */
 static void test_order_independent(const cat *c)
 {
-    ts_attr_evidence ev[] = {ioc(c->set_russia, 70, "ip B"), tech(c->t_wiper), home("KP", 1), soft(c->mimikatz),
-                             tech(c->t_common),           ioc(c->set_lazarus, 50, "ip A")};
+    ts_attr_evidence ev[] = {
+        ioc(c->set_russia, 70, "ip B"), tech(c->t_wiper), home("KP", 1), soft(c->mimikatz), tech(c->t_common),
+        ioc(c->set_lazarus, 50, "ip A")};
     ts_attr_evidence rev[6];
     for (int i = 0; i < 6; i++)
         rev[i] = ev[5 - i];
@@ -647,7 +662,8 @@ static void test_incident(const cat *c)
     ts_report_attribution(c->ti, a, f, 1);
     fclose(f);
     CHECK(strstr(buf, "in sony-2014: tied to this actor alone (1 of 21 catalogued), confidence 90") != NULL);
-    CHECK(strstr(buf, "\"confidence\":\"high\"") != NULL); /* exclusive infrastructure and a connection from home */
+    CHECK(strstr(buf, "\"confidence\":\"high\"") !=
+          NULL); /* exclusive infrastructure and a connection from home */
     CHECK(strstr(buf, "\"ach\":[{\"evidence\":") != NULL);
     CHECK(strstr(buf, "\"alert\":1}") != NULL); /* 1-based, as in the stored records */
     CHECK(strstr(buf, "\"alert\":0}") == NULL);
@@ -727,7 +743,8 @@ static void test_names_only_from_tags(void)
     a = inc->attribution;
     check_invariants(a);
     CHECK(weight_of(find(a, "APT28"), "claim group G0007 named by the rule's tags") > 0);
-    CHECK(weight_of(find(a, "Cobalt Group"), "software Cobalt Strike") == 0); /* every profiled actor uses it */
+    CHECK(weight_of(find(a, "Cobalt Group"), "software Cobalt Strike") ==
+          0); /* every profiled actor uses it */
     ts_incident_free(inc);
     ts_intel_free(ti);
 }
@@ -802,7 +819,9 @@ static void test_analyst_input(const cat *c)
     memset(big, 'a', sizeof big);
     memcpy(big, "198.51.100.200\n", 15);
     big[sizeof big - 40] = '\n';
-    static const char tail[] = "T1\0" "105\n" "software Mimikatz"; /* a NUL in line 3 */
+    static const char tail[] = "T1\0"
+                               "105\n"
+                               "software Mimikatz"; /* a NUL in line 3 */
     memcpy(big + sizeof big - 39, tail, sizeof tail - 1);
     memset(big + sizeof big - 39 + sizeof tail - 1, ' ', 39 - (sizeof tail - 1)); /* no final newline */
     d.n = 0;
@@ -889,7 +908,7 @@ static void test_attack(void)
 
     /* Techniques few groups use, and malware only Lazarus Group is known to use. */
     static const char *const lazarus[] = {"T1574.013", "T1561.001", "T1542.003", "T1491.001", "T1134.002",
-                                          "T1557.001", "HOPLIGHT", "BADCALL", "RawDisk"};
+                                          "T1557.001", "HOPLIGHT",  "BADCALL",   "RawDisk"};
     ts_attribution *a = attack_eval(ti, lazarus, sizeof lazarus / sizeof *lazarus);
     check_invariants(a);
     CHECK_STR(a->hyps[0].name, "Lazarus Group");
@@ -938,7 +957,8 @@ static ts_alert *ioc_alert(const cat *c, uint32_t src, const char *value, const 
     ts_alert *a = alert(TS_EV_INDICATOR, value, NULL);
     a->actorset = c->set_lazarus;
     a->confidence = 90;
-    a->ioc_type = strchr(value, ':') || strspn(value, "0123456789.") == strlen(value) ? TS_IOC_IP : TS_IOC_DOMAIN;
+    a->ioc_type =
+        strchr(value, ':') || strspn(value, "0123456789.") == strlen(value) ? TS_IOC_IP : TS_IOC_DOMAIN;
     a->ioc_value = strdup(value);
     a->side = TS_SIDE_DST;
     a->direction = TS_DIR_OUTBOUND;
@@ -956,7 +976,8 @@ static void test_sharing(const cat *c)
     int fd = mkstemp(path);
     CHECK(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    fputs("# comment\nclass\tcdn\t0\ta CDN\nclass\tcloud\t0.25\tcloud hosting\nclass\tdyndns\t0.25\tdynamic DNS\n"
+    fputs("# comment\nclass\tcdn\t0\ta CDN\nclass\tcloud\t0.25\tcloud hosting\nclass\tdyndns\t0.25\tdynamic "
+          "DNS\n"
           "class\tbad\t2\ttoo much\nlist\tnope\tx\nlist\tcdn\tcloudflare\nlist\tcloud\tamazon aws\n"
           "list\tdyndns\tdynamic dns\nsuffix\tdyndns\t.duckdns.org\n",
           f);
@@ -971,7 +992,8 @@ static void test_sharing(const cat *c)
     ts_share_table none;
     CHECK_INT(ts_share_load("/nonexistent/sharing.tsv", &none, NULL, NULL), TOCSIN_E_IO);
 
-    const ts_share_class *k = ts_share_classify(&t, "warninglist: List of known Amazon AWS IP address ranges", NULL);
+    const ts_share_class *k =
+        ts_share_classify(&t, "warninglist: List of known Amazon AWS IP address ranges", NULL);
     CHECK(k && strcmp(k->name, "cloud") == 0);
     k = ts_share_classify(&t, "List of known Cloudflare IP ranges", "1.1.1.1");
     CHECK(k && strcmp(k->name, "cdn") == 0);
@@ -987,7 +1009,8 @@ static void test_sharing(const cat *c)
        nothing, on a list of no known class nothing (warninglisted), expired nothing. */
     uint32_t other = ts_intel_source(c->ti, "another feed");
     const char *lists[] = {"warninglist: List of known Amazon AWS IP address ranges",
-                           "warninglist: List of known Cloudflare IP ranges", "warninglist: Top 1000 websites",
+                           "warninglist: List of known Cloudflare IP ranges",
+                           "warninglist: Top 1000 websites",
                            "the indicator had expired at the time of the event", NULL};
     double w[5];
     for (int i = 0; i < 5; i++) {
@@ -998,10 +1021,12 @@ static void test_sharing(const cat *c)
         check_invariants(a);
         w[i] = weight_of(find(a, "Lazarus Group"), "192.0.2.77");
         if (i == 0)
-            CHECK(weight_of(find(a, "Lazarus Group"), "shared infrastructure (cloud: cloud hosting), so it counts "
-                                                      "x0.25") > 0);
+            CHECK(weight_of(find(a, "Lazarus Group"),
+                            "shared infrastructure (cloud: cloud hosting), so it counts "
+                            "x0.25") > 0);
         if (i == 1)
-            CHECK(weight_of(find(a, "Lazarus Group"), "shared infrastructure (cdn: a CDN), weighs nothing") == 0);
+            CHECK(weight_of(find(a, "Lazarus Group"), "shared infrastructure (cdn: a CDN), weighs nothing") ==
+                  0);
         if (i == 2)
             CHECK(weight_of(find(a, "Lazarus Group"), "warninglisted, weighs nothing") == 0);
         ts_incident_free(inc);
@@ -1019,7 +1044,8 @@ static void test_sharing(const cat *c)
     ts_attribution *a = NULL;
     CHECK_INT(ts_attribute_read_with(c->ti, &t, in, &a, NULL, NULL), TOCSIN_OK);
     fclose(in);
-    double shared = a ? weight_of(find(a, "Lazarus Group"), "(dyndns: dynamic DNS), so it counts x0.25") : NAN;
+    double shared =
+        a ? weight_of(find(a, "Lazarus Group"), "(dyndns: dynamic DNS), so it counts x0.25") : NAN;
     ts_attribution_free(a);
     in = fmemopen((void *)"domain c2.duckdns.org\n", 22, "r");
     CHECK_INT(ts_attribute_read(c->ti, in, &a, NULL, NULL), TOCSIN_OK);
@@ -1065,9 +1091,9 @@ static void test_cluster_once(const cat *c)
 static void test_contested_costly(const cat *c)
 {
     uint32_t apt28_only = ts_intel_actorset(c->ti, (uint32_t[]){c->apt28}, 1);
-    ts_attr_evidence ev[] = {ioc(c->set_lazarus, 70, "ip 198.51.100.20"), ioc(apt28_only, 70, "ip 198.51.100.21"),
-                             ioc(c->set_lazarus, 70, "md5 760c35a80d758f032d02cf4db12d3e55"), tech(c->t_rare),
-                             tech(c->t_wiper)};
+    ts_attr_evidence ev[] = {
+        ioc(c->set_lazarus, 70, "ip 198.51.100.20"), ioc(apt28_only, 70, "ip 198.51.100.21"),
+        ioc(c->set_lazarus, 70, "md5 760c35a80d758f032d02cf4db12d3e55"), tech(c->t_rare), tech(c->t_wiper)};
     ev[2].cheap = 1;
     ts_attribution *a = ts_attribute(c->ti, ev, 5);
     check_invariants(a);

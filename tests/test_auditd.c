@@ -366,8 +366,8 @@ static void test_damaged(void)
     CHECK_INT(g.nerr, 4);
     CHECK_INT(g.err_line[0], 2);
     CHECK_INT(g.err_line[1], 4);
-    CHECK_INT(g.err_line[2], 9);  /* a time before 1970 */
-    CHECK_INT(g.err_line[3], 10); /* ... or past 2200 */
+    CHECK_INT(g.err_line[2], 9);                     /* a time before 1970 */
+    CHECK_INT(g.err_line[3], 10);                    /* ... or past 2200 */
     char *canon = realpath(FIX "damaged.log", NULL); /* files are named canonically */
     CHECK_STR(g.err_file[0], canon);
     free(canon);

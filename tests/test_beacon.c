@@ -388,7 +388,8 @@ static void test_schedules(void)
         if (t > next_burst) {
             double u = t + 5 + 100 * urand(); /* anywhere between two calls */
             for (int i = 0, n = 20 + (int)(40 * urand()); i < n; i++, u += 0.5 + 2.5 * urand()) {
-                conn(&ev, "10.0.1.4", "198.18.1.4", start + (int64_t)(u * SEC), (uint64_t)exp(6 + 6 * urand()));
+                conn(&ev, "10.0.1.4", "198.18.1.4", start + (int64_t)(u * SEC),
+                     (uint64_t)exp(6 + 6 * urand()));
                 run_event(&r, &ev);
             }
             next_burst = t + 1800 + 1200 * urand();

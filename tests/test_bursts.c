@@ -26,7 +26,8 @@ static void sec(det *x, uint32_t code, int64_t ts, const char *const *kv)
 static void tgs(det *x, int64_t ts, const char *user, const char *svc, const char *enc)
 {
     sec(x, 4769, ts,
-        (const char *[]){"TargetUserName", user, "ServiceName", svc, "TicketEncryptionType", enc, "Status", "0x0", NULL});
+        (const char *[]){"TargetUserName", user, "ServiceName", svc, "TicketEncryptionType", enc, "Status",
+                         "0x0", NULL});
 }
 
 static void test_kerberoast(det *x)
@@ -59,7 +60,8 @@ static void test_spray(det *x)
     for (int i = 0; i < 10; i++) {
         snprintf(user, sizeof user, "user%d", i);
         sec(x, 4771, T0 + i * 1000000000LL,
-            (const char *[]){"TargetUserName", user, "Status", i == 9 ? "0x12" : "0x18", "IpAddress", "10.0.0.9", NULL});
+            (const char *[]){"TargetUserName", user, "Status", i == 9 ? "0x12" : "0x18", "IpAddress",
+                             "10.0.0.9", NULL});
     }
     CHECK_INT(n_got, 0); /* nine bad passwords, one disabled account */
     sec(x, 4771, T0 + 20 * 1000000000LL,
@@ -75,13 +77,15 @@ static void test_spray(det *x)
     drop_all();
     for (int i = 0; i < 5; i++) {
         snprintf(user, sizeof user, "admin%d", i);
-        sec(x, 4648, T0 + i * 1000000000LL, (const char *[]){"SubjectUserName", "eve", "TargetUserName", user, NULL});
+        sec(x, 4648, T0 + i * 1000000000LL,
+            (const char *[]){"SubjectUserName", "eve", "TargetUserName", user, NULL});
     }
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1110.003"));
     drop_all();
     /* One account's explicit credentials, many times (runas, a scheduled job). */
     for (int i = 0; i < 20; i++)
-        sec(x, 4648, T0 + i * 1000000000LL, (const char *[]){"SubjectUserName", "ops", "TargetUserName", "svc_job", NULL});
+        sec(x, 4648, T0 + i * 1000000000LL,
+            (const char *[]){"SubjectUserName", "ops", "TargetUserName", "svc_job", NULL});
     CHECK_INT(n_got, 0);
 }
 

@@ -41,7 +41,8 @@ static void test_logs(const ts_config *cfg)
     ts_event ev;
     win(&ev, "windows.system", 104, "WS1", T0);
     ev.provider = TS_STR_LIT("Microsoft-Windows-Eventlog");
-    set_fields(&ev, (const char *[]){"SubjectUserName", "admin", "Channel", "Microsoft-Windows-Sysmon/Operational", NULL});
+    set_fields(&ev, (const char *[]){"SubjectUserName", "admin", "Channel",
+                                     "Microsoft-Windows-Sysmon/Operational", NULL});
     feed(&x, &ev);
     CHECK(find_key("cleanup|log-cleared|WS1|Microsoft-Windows-Sysmon/Operational") != NULL);
     drop_all();
@@ -54,8 +55,8 @@ static void test_logs(const ts_config *cfg)
 static void stomp(det *x, const char *image, const char *target, const char *now, const char *before)
 {
     ev_at(x, "windows.sysmon", 2, "WS1", T0, image, NULL,
-          (const char *[]){"Image", image, "TargetFilename", target, "CreationUtcTime", now, "PreviousCreationUtcTime",
-                           before, NULL});
+          (const char *[]){"Image", image, "TargetFilename", target, "CreationUtcTime", now,
+                           "PreviousCreationUtcTime", before, NULL});
 }
 
 static void test_timestomp(const ts_config *cfg)
@@ -74,13 +75,16 @@ static void test_timestomp(const ts_config *cfg)
     drop_all();
     /* Near misses: a data file; a few seconds back; installed software; an archiver restoring
        times as its job; a time moved forward. */
-    stomp(&x, "C:\\Users\\p\\x.exe", "C:\\Users\\p\\notes.dat", "2010-01-01 00:00:00.000", "2014-09-06 10:39:00.000");
-    stomp(&x, "C:\\Users\\p\\x.exe", "C:\\Users\\p\\y.exe", "2014-09-06 10:38:50.000", "2014-09-06 10:39:00.000");
-    stomp(&x, "C:\\Program Files\\App\\updater.exe", "C:\\Program Files\\App\\a.dll", "2010-01-01 00:00:00.000",
+    stomp(&x, "C:\\Users\\p\\x.exe", "C:\\Users\\p\\notes.dat", "2010-01-01 00:00:00.000",
           "2014-09-06 10:39:00.000");
+    stomp(&x, "C:\\Users\\p\\x.exe", "C:\\Users\\p\\y.exe", "2014-09-06 10:38:50.000",
+          "2014-09-06 10:39:00.000");
+    stomp(&x, "C:\\Program Files\\App\\updater.exe", "C:\\Program Files\\App\\a.dll",
+          "2010-01-01 00:00:00.000", "2014-09-06 10:39:00.000");
     stomp(&x, "C:\\Users\\p\\Downloads\\7z.exe", "C:\\Users\\p\\tools\\a.exe", "2010-01-01 00:00:00.000",
           "2014-09-06 10:39:00.000");
-    stomp(&x, "C:\\Users\\p\\x.exe", "C:\\Users\\p\\y.exe", "2014-09-07 00:00:00.000", "2014-09-06 10:39:00.000");
+    stomp(&x, "C:\\Users\\p\\x.exe", "C:\\Users\\p\\y.exe", "2014-09-07 00:00:00.000",
+          "2014-09-06 10:39:00.000");
     CHECK_INT(n_got, 0);
     det_close(&x);
 }
@@ -105,7 +109,8 @@ static void test_services(const ts_config *cfg)
                            "HKLM\\System\\CurrentControlSet\\Services\\WinsSchMgmt", NULL});
     CHECK_INT(n_got, 1);
     drop_all();
-    ev_at(&x, "windows.sysmon", 1, "FS1", T0 + HOUR, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+    ev_at(&x, "windows.sysmon", 1, "FS1", T0 + HOUR,
+          "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
           "powershell Remove-Service -Name WinsSchMgmt", NULL);
     CHECK_INT(n_got, 1);
     drop_all();
@@ -113,9 +118,12 @@ static void test_services(const ts_config *cfg)
     ev_at(&x, "windows.sysmon", 12, "FS1", T0 + HOUR, NULL, NULL,
           (const char *[]){"EventType", "DeleteKey", "TargetObject",
                            "HKLM\\System\\CurrentControlSet\\Services\\WinsSchMgmt\\Parameters", NULL});
-    ev_at(&x, "windows.sysmon", 1, "FS1", T0 + HOUR, "C:\\Windows\\System32\\sc.exe", "sc delete Spooler", NULL);
-    ev_at(&x, "windows.sysmon", 1, "FS1", T0 + 3 * DAY, "C:\\Windows\\System32\\sc.exe", "sc delete WinsSchMgmt", NULL);
-    ev_at(&x, "windows.sysmon", 1, "FS1", T0 + HOUR, "C:\\Windows\\System32\\sc.exe", "sc query WinsSchMgmt", NULL);
+    ev_at(&x, "windows.sysmon", 1, "FS1", T0 + HOUR, "C:\\Windows\\System32\\sc.exe", "sc delete Spooler",
+          NULL);
+    ev_at(&x, "windows.sysmon", 1, "FS1", T0 + 3 * DAY, "C:\\Windows\\System32\\sc.exe",
+          "sc delete WinsSchMgmt", NULL);
+    ev_at(&x, "windows.sysmon", 1, "FS1", T0 + HOUR, "C:\\Windows\\System32\\sc.exe", "sc query WinsSchMgmt",
+          NULL);
     CHECK_INT(n_got, 0);
     det_close(&x);
 }
@@ -164,7 +172,8 @@ static void test_deletions(const ts_config *cfg)
     /* What was written survives a restart. */
     created(&x, "C:\\Windows\\Temp\\r.exe", "C:\\Windows\\Temp\\f.7z", T0);
     CHECK_INT(det_reload(&x, cfg), TOCSIN_OK);
-    deleted(&x, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "C:\\Windows\\Temp\\f.7z", T0 + HOUR);
+    deleted(&x, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "C:\\Windows\\Temp\\f.7z",
+            T0 + HOUR);
     CHECK_INT(n_got, 1);
     drop_all();
     det_close(&x);
@@ -179,7 +188,8 @@ static void test_otrf(const ts_config *cfg)
     const char *d0 = shared_data("cleanup on OTRF recordings");
     if (d0) {
         char path[512];
-        snprintf(path, sizeof path, "%s/otrf-atomic/credential_access/cmd_psexec_lsa_secrets_dump.json.gz", d0);
+        snprintf(path, sizeof path, "%s/otrf-atomic/credential_access/cmd_psexec_lsa_secrets_dump.json.gz",
+                 d0);
         det x;
         CHECK(det_open(&x, "cleanup", cfg));
         CHECK(feed_file(&x, path) > 0);

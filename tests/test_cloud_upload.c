@@ -61,8 +61,8 @@ static void test_uploads(const ts_config *cfg)
     CHECK_INT(n_got, 1);
     const ts_alert *a = find_key("cloud-upload|10.0.1.12|g.api.mega.co.nz");
     CHECK(a && a->severity == 50 && !strcmp(a->techniques, "T1567.002") && strstr(a->title, "1.6 GB") &&
-          strstr(a->title, "no earlier upload") && a->direction == TS_DIR_OUTBOUND &&
-          a->remote_name && !strcmp(a->remote_name, "g.api.mega.co.nz"));
+          strstr(a->title, "no earlier upload") && a->direction == TS_DIR_OUTBOUND && a->remote_name &&
+          !strcmp(a->remote_name, "g.api.mega.co.nz"));
     drop_all();
     /* The same day goes on: one alert a day. The next day 2 GB is under three times 4 GB. */
     flow(&x, "10.0.1.12", "89.44.169.20", 800000000, T0 + HOUR);

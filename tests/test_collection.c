@@ -26,7 +26,8 @@ static void device(det *x, const char *host, const char *id, const char *cls, in
 {
     ts_event ev;
     win(&ev, "windows.security", 6416, host, ts);
-    const char *kv[] = {"DeviceId", id, "ClassName", cls, "DeviceDescription", "USB Mass Storage Device", NULL};
+    const char *kv[] = {"DeviceId", id, "ClassName", cls, "DeviceDescription", "USB Mass Storage Device",
+                        NULL};
     set_fields(&ev, kv);
     feed(x, &ev);
 }
@@ -40,7 +41,8 @@ static void file(det *x, const char *host, const char *path, int64_t ts)
     feed(x, &ev);
 }
 
-static const char *const shares[] = {"Finance", "Legal", "HR", "Production", "Distribution", "Projects", "IT"};
+static const char *const shares[] = {"Finance",      "Legal",    "HR", "Production",
+                                     "Distribution", "Projects", "IT"};
 
 /* A person's routine: their own share every day for two weeks. */
 static void routine(det *x, const char *user, const char *own, const char *src)
@@ -160,7 +162,8 @@ static void test_usb(void)
     const ts_alert *a = find_key("collection|usb|WS-0008");
     CHECK(a && a->severity == 65);
     CHECK(a && strstr(a->techniques, "T1052.001"));
-    CHECK(a && strstr(a->title, "2 files (2 archives or mailboxes) written to removable drive E: on WS-0008"));
+    CHECK(a &&
+          strstr(a->title, "2 files (2 archives or mailboxes) written to removable drive E: on WS-0008"));
     CHECK(a && strstr(a->title, "(SanDisk)"));
     file(&x, "WS-0008", "E:\\backup_3.7z", t + 4 * MIN);
     CHECK_INT(count_key("collection|usb|WS-0008"), 1); /* once per arrival */

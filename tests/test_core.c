@@ -14,7 +14,7 @@ static void test_numbers(void)
     CHECK(!ts_parse_u64(TS_STR_LIT(""), &u));
     CHECK(!ts_parse_u64(TS_STR_LIT("12a"), &u));
     CHECK(ts_parse_u64(TS_STR_LIT("9999999999999999999"), &u) && u == 9999999999999999999ull); /* 19 digits */
-    CHECK(ts_parse_u64(TS_STR_LIT("00000000000000000007"), &u) && u == 7);                      /* 20 digits */
+    CHECK(ts_parse_u64(TS_STR_LIT("00000000000000000007"), &u) && u == 7);                     /* 20 digits */
     CHECK(!ts_parse_u64(TS_STR_LIT("99999999999999999999"), &u));
     CHECK(!ts_parse_u64(TS_STR_LIT("-1"), &u));
     CHECK(!ts_parse_u64(TS_STR_LIT("1 "), &u));
@@ -46,13 +46,13 @@ static void test_utf8(void)
 {
     CHECK(ts_utf8_valid("caf\xc3\xa9", 5));
     CHECK(!ts_utf8_valid("\xc3", 1));
-    CHECK(!ts_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    CHECK(!ts_utf8_valid("\xc0\xaf", 2)); /* overlong '/' */
     /* a cut never splits a character: "caf\xc3\xa9" cut at 4 keeps "caf" */
     CHECK_INT((int)ts_utf8_cut(ts_str_c("caf\xc3\xa9"), 4), 3);
     CHECK_INT((int)ts_utf8_cut(ts_str_c("caf\xc3\xa9"), 5), 5);
     CHECK_INT((int)ts_utf8_cut(ts_str_c("\xf0\x9f\x9a\xa8!"), 3), 0); /* inside a 4-byte emoji */
     CHECK_INT((int)ts_utf8_cut(ts_str_c("abc"), 120), 3);
-    CHECK(!ts_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    CHECK(!ts_utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
     CHECK(!ts_utf8_valid("\xff", 1));
 }
 
@@ -86,16 +86,16 @@ static void test_ip(void)
         const char *ip;
         bool special;
     } edges[] = {
-        {"9.255.255.255", false},   {"10.0.0.0", true},         {"11.0.0.0", false},
-        {"100.63.255.255", false},  {"100.64.0.0", true},       {"100.127.255.255", true},
-        {"100.128.0.0", false},     {"169.253.255.255", false}, {"169.254.7.7", true},
-        {"172.15.255.255", false},  {"172.16.0.0", true},       {"192.0.0.200", true},
-        {"192.0.1.1", false},       {"192.0.2.9", true},        {"192.167.255.255", false},
-        {"192.168.3.4", true},      {"198.17.255.255", false},  {"198.19.255.255", true},
-        {"198.20.0.0", false},      {"198.51.100.1", true},     {"198.51.101.1", false},
-        {"203.0.113.5", true},      {"203.0.114.5", false},     {"223.255.255.255", false},
-        {"224.0.0.1", true},        {"255.255.255.255", true},  {"127.0.0.1", true},
-        {"0.1.2.3", true},          {"1.1.1.1", false},
+        {"9.255.255.255", false},  {"10.0.0.0", true},         {"11.0.0.0", false},
+        {"100.63.255.255", false}, {"100.64.0.0", true},       {"100.127.255.255", true},
+        {"100.128.0.0", false},    {"169.253.255.255", false}, {"169.254.7.7", true},
+        {"172.15.255.255", false}, {"172.16.0.0", true},       {"192.0.0.200", true},
+        {"192.0.1.1", false},      {"192.0.2.9", true},        {"192.167.255.255", false},
+        {"192.168.3.4", true},     {"198.17.255.255", false},  {"198.19.255.255", true},
+        {"198.20.0.0", false},     {"198.51.100.1", true},     {"198.51.101.1", false},
+        {"203.0.113.5", true},     {"203.0.114.5", false},     {"223.255.255.255", false},
+        {"224.0.0.1", true},       {"255.255.255.255", true},  {"127.0.0.1", true},
+        {"0.1.2.3", true},         {"1.1.1.1", false},
     };
     for (size_t i = 0; i < sizeof edges / sizeof *edges; i++) {
         CHECK(ts_ip_parse(ts_str_make(edges[i].ip, strlen(edges[i].ip)), &ip));
@@ -116,7 +116,8 @@ static void test_items(void)
     for (const char *p = " KP, AS131279 ,,x"; n < 4 && ts_str_next_item(&p, &it);)
         got[n++] = it;
     CHECK_INT(n, 4);
-    CHECK(ts_str_eq(got[0], "KP") && ts_str_eq(got[1], "AS131279") && got[2].n == 0 && ts_str_eq(got[3], "x"));
+    CHECK(ts_str_eq(got[0], "KP") && ts_str_eq(got[1], "AS131279") && got[2].n == 0 &&
+          ts_str_eq(got[3], "x"));
     const char *none = NULL, *empty = "";
     CHECK(!ts_str_next_item(&none, &it));
     CHECK(ts_str_next_item(&empty, &it) && it.n == 0 && empty == NULL);

@@ -15,7 +15,10 @@
 #define DAY (24 * HOUR)
 #define T0 (1416787200LL * SEC) /* 2014-11-24 */
 
-static char *dup0(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup0(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
 /* A heap alert as a detector would emit it (every string malloc'ed). */
 static ts_alert *mk(const char *key, int64_t t, const char *ip, const char *host, const char *user)
@@ -38,7 +41,10 @@ static ts_alert *mk(const char *key, int64_t t, const char *ip, const char *host
 }
 
 /* Finishes c into incidents; frees nothing. */
-static size_t run(ts_correlator *c, ts_incident ***out) { return ts_correlator_finish(c, out); }
+static size_t run(ts_correlator *c, ts_incident ***out)
+{
+    return ts_correlator_finish(c, out);
+}
 
 static void free_all(ts_incident **v, size_t n)
 {
@@ -253,8 +259,9 @@ static void test_window(void)
         CHECK(v[2]->first_ns == T0 + 8 * DAY);
         /* srv1's two sets say why they stay apart; srv2's chain shares nothing elsewhere */
         CHECK(v[2]->n_apart == 1 && strcmp(v[2]->apart[0], "same host srv1 as other alerts, but more than 7 "
-                                                            "days apart") == 0);
-        CHECK(v[big]->n_apart == 1 && strstr(v[big]->apart[0], "shares no host, account") == v[big]->apart[0]);
+                                                           "days apart") == 0);
+        CHECK(v[big]->n_apart == 1 &&
+              strstr(v[big]->apart[0], "shares no host, account") == v[big]->apart[0]);
     }
     free_all(v, n);
     ts_correlator_free(c);
@@ -272,7 +279,7 @@ static void test_window(void)
         CHECK_INT(v[0]->n_alerts, 2);
         CHECK_STR(v[1]->alerts[0]->key, "far");
         CHECK(v[1]->n_apart == 1 && strcmp(v[1]->apart[0], "same host srv3 as other alerts, but more than 1 "
-                                                            "hour apart") == 0);
+                                                           "hour apart") == 0);
     }
     free_all(v, n);
     ts_correlator_free(c);
@@ -286,8 +293,10 @@ static void test_stable_ids(void)
     for (int round = 0; round < 2; round++) {
         ts_correlator *c = ts_correlator_new(0);
         ts_alert *v[5] = {
-            mk("p", T0, NULL, "ws01", NULL),           mk("q", T0 + HOUR, NULL, "ws01", NULL),
-            mk("r", T0 + 2 * HOUR, NULL, "ws05", NULL), mk("s", T0 + 30 * DAY, NULL, "ws01", NULL),
+            mk("p", T0, NULL, "ws01", NULL),
+            mk("q", T0 + HOUR, NULL, "ws01", NULL),
+            mk("r", T0 + 2 * HOUR, NULL, "ws05", NULL),
+            mk("s", T0 + 30 * DAY, NULL, "ws01", NULL),
             mk("p", T0 + 2 * DAY, NULL, "ws01", NULL), /* a repeat of p */
         };
         for (int i = 0; i < 5; i++)
@@ -316,7 +325,8 @@ static void test_stable_ids(void)
 }
 
 /* An indicator alert: host reached the actor's server ioc. */
-static ts_alert *mk_ioc(const char *key, int64_t t, const char *ip, const char *ioc, uint8_t confidence, int shared)
+static ts_alert *mk_ioc(const char *key, int64_t t, const char *ip, const char *ioc, uint8_t confidence,
+                        int shared)
 {
     ts_alert *a = mk(key, t, ip, NULL, NULL);
     a->kind = TS_EV_INDICATOR;
@@ -571,7 +581,8 @@ static void test_outside_joins(void)
     n = run(c, &v);
     CHECK_INT(n, 5);
     if (n)
-        CHECK(v[0]->n_apart == 1 && strstr(v[0]->apart[0], "sender domain freemail.example has more than 4 senders"));
+        CHECK(v[0]->n_apart == 1 &&
+              strstr(v[0]->apart[0], "sender domain freemail.example has more than 4 senders"));
     free_all(v, n);
 
     /* a private address, a shared indicator, a warninglisted one: nothing joins */

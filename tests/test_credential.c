@@ -526,7 +526,8 @@ static void test_clock_order(void)
         ts_event ev;
         for (int d = 9; d > 9 - days; d--)
             for (int h = 14; h >= 9; h -= 5) {
-                logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10, MIDNIGHT + d * DAY + h * HOUR);
+                logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10,
+                      MIDNIGHT + d * DAY + h * HOUR);
                 feed(&x, &ev);
             }
         CHECK_INT(n_got, 0);
@@ -549,7 +550,8 @@ static void test_own_desk(void)
     CHECK(det_open(&x, "credential", NULL));
     ts_event ev;
     for (int d = 0; d < 10; d++) { /* adm-kate's desk is WS7 (console logons); WS3 is ours too */
-        logon(&ev, 4624, "adm-kate", "WS7.corp.example", "127.0.0.1", "WS7", 2, MIDNIGHT + d * DAY + 9 * HOUR);
+        logon(&ev, 4624, "adm-kate", "WS7.corp.example", "127.0.0.1", "WS7", 2,
+              MIDNIGHT + d * DAY + 9 * HOUR);
         feed(&x, &ev);
         logon(&ev, 4624, "adm-kate", "FS01", "10.0.3.7", "WS7", 3, MIDNIGHT + d * DAY + 9 * HOUR + MIN);
         feed(&x, &ev);

@@ -318,7 +318,8 @@ static void test_backup_stops(void)
     CHECK_INT(n_got, 0);
     service_stop(&x, "SQL1", "SQL Server Agent (MSSQLSERVER)", T0 + 2 * MIN);
     a = find_key("destruction|backup-services|SQL1");
-    CHECK(a && strstr(a->title, "2 backup or database services stopped on SQL1") && strstr(a->title, "baseline young"));
+    CHECK(a && strstr(a->title, "2 backup or database services stopped on SQL1") &&
+          strstr(a->title, "baseline young"));
     drop_all();
     det_close(&x);
     ts_config_free(cfg);

@@ -1,4 +1,5 @@
-/* test_detect.c: alerts from events: the intel and home-network detectors, the alert helpers, the registry. */
+/* test_detect.c: alerts from events: the intel and home-network detectors, the alert helpers, the registry.
+ */
 #include <unistd.h>
 
 #include "check.h"
@@ -99,7 +100,8 @@ static ts_intel *make_intel(void)
     m.confidence = 50;
     CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("8.8.8.8"), &m), TOCSIN_OK);
     /* The warninglist entry that covers it. */
-    ts_ioc_meta allow = {.source = ts_intel_source(ti, "misp-warninglists"), .flags = TS_IOC_ALLOW,
+    ts_ioc_meta allow = {.source = ts_intel_source(ti, "misp-warninglists"),
+                         .flags = TS_IOC_ALLOW,
                          .note = ts_intel_string(ti, "List of known Google DNS resolvers")};
     CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("8.8.8.8"), &allow), TOCSIN_OK);
     CHECK_INT(ts_intel_add(ti, TS_IOC_IP, ts_str_c("not an address"), &m), TOCSIN_E_PARSE);
@@ -313,7 +315,7 @@ static void test_shared_and_expired(const ts_detect_ctx *ctx)
     conn(&ev, "10.0.0.5", "10.0.0.1");
     ev.category = TS_CAT_DNS;
     ev.domain = ts_str_c("www.old-c2.net");
-    run("intel", ctx, &ev); /* 2014: after it expired */
+    run("intel", ctx, &ev);         /* 2014: after it expired */
     ev.ts_ns = 1356998400000000000; /* 2013-01-01: before */
     run("intel", ctx, &ev);
     CHECK_INT(n_got, 2);
@@ -363,7 +365,8 @@ static void test_hash_and_mail(const ts_detect_ctx *ctx)
         CHECK_STR(a->ioc_value, "e2ecec43da974db02f624ecadc94baf1");
         CHECK_STR(a->internal_host, "ws-05");
         CHECK(a->severity >= 80);
-        CHECK_STR(a->title, "C:\\Windows\\igfxtray.exe on ws-05 matches a known md5 (Lazarus Group, sony-2014)");
+        CHECK_STR(a->title,
+                  "C:\\Windows\\igfxtray.exe on ws-05 matches a known md5 (Lazarus Group, sony-2014)");
         CHECK(strncmp(a->key, "ioc|md5|e2ecec43da974db02f624ecadc94baf1|ws-05|file|", 51) == 0);
     }
     drop_all();
@@ -438,7 +441,9 @@ static void test_clean_and_repeats(const ts_detect_ctx *ctx)
     if (n_got == 1) {
         CHECK_STR(got[0]->ioc_value, "9.9.9.0/24");
         CHECK_INT(got[0]->direction, TS_DIR_INBOUND); /* the event's own sides stand */
-        CHECK_STR(got[0]->title, "9.9.9.9, an address of ours, is listed; it talked with 8.8.4.4 (Lazarus Group, sony-2014)");
+        CHECK_STR(
+            got[0]->title,
+            "9.9.9.9, an address of ours, is listed; it talked with 8.8.4.4 (Lazarus Group, sony-2014)");
     }
     drop_all();
 
@@ -554,7 +559,8 @@ static void test_home(void)
 
     /* Watch list parsing. */
     const ts_detector *d = detector("home-network");
-    const char *good[] = {"", "KP", "kp", "AS" /* American Samoa */, "AS1", "as4294967295", " KP , AS131279 ", "KP,,RU"};
+    const char *good[] = {
+        "", "KP", "kp", "AS" /* American Samoa */, "AS1", "as4294967295", " KP , AS131279 ", "KP,,RU"};
     const char *bad[] = {"KPX", "K", "AS0", "ASx1", "AS4294967296", "AS-1", "KP;RU", "1234", "K1"};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         void *st = calloc(1, d->state_size);
@@ -654,7 +660,8 @@ static void test_sony_real(void)
         return;
     ts_intel *ti = ts_intel_new();
     uint32_t lazarus = ts_intel_actor_add(ti, "Lazarus Group", "G0032", "KP");
-    ts_ioc_meta m = {.source = ts_intel_source(ti, "sony-2014"), .actors = ts_intel_actorset(ti, &lazarus, 1),
+    ts_ioc_meta m = {.source = ts_intel_source(ti, "sony-2014"),
+                     .actors = ts_intel_actorset(ti, &lazarus, 1),
                      .confidence = 80};
     static char vals[64][80];
     static ts_ioc_type types[64];
@@ -666,7 +673,9 @@ static void test_sony_real(void)
             continue;
         char *end = strchr(tab + 1, '\t');
         size_t len = end ? (size_t)(end - tab - 1) : 0;
-        ts_ioc_type t = strncmp(line, "ipv4\t", 5) == 0 ? TS_IOC_IP : strncmp(line, "md5\t", 4) == 0 ? TS_IOC_MD5 : 0;
+        ts_ioc_type t = strncmp(line, "ipv4\t", 5) == 0  ? TS_IOC_IP
+                        : strncmp(line, "md5\t", 4) == 0 ? TS_IOC_MD5
+                                                         : 0;
         if (!t || !len || len >= sizeof vals[0])
             continue;
         memcpy(vals[n], tab + 1, len);

@@ -61,9 +61,9 @@ static void test_internal(ts_enrich *e)
 {
     /* Internal: RFC 1918, ULA, and what names no remote party (loopback, link-local,
        multicast, unspecified, broadcast). */
-    const char *inside[] = {"10.1.2.3", "192.168.0.1", "172.16.5.4", "127.0.0.1", "169.254.1.1", "::1",
-                            "fe80::1", "fd00::1", "fc00::1", "224.0.0.251", "ff02::fb", "0.0.0.0",
-                            "255.255.255.255", "::"};
+    const char *inside[] = {"10.1.2.3", "192.168.0.1", "172.16.5.4",      "127.0.0.1", "169.254.1.1",
+                            "::1",      "fe80::1",     "fd00::1",         "fc00::1",   "224.0.0.251",
+                            "ff02::fb", "0.0.0.0",     "255.255.255.255", "::"};
     for (size_t i = 0; i < sizeof inside / sizeof *inside; i++) {
         ts_geo g = geo_of(e, inside[i]);
         CHECK_INT(g.flags, TS_NET_INTERNAL | TS_NET_KNOWN);
@@ -72,9 +72,9 @@ static void test_internal(ts_enrich *e)
     }
     /* Documentation, benchmarking, CGNAT and other reserved blocks are not the
        organisation's: a server there is outside (a beacon or exfiltration target). */
-    const char *outside[] = {"192.0.2.1",   "203.0.113.255", "203.0.113.9", "2001:db8::1", "100.64.1.1",
-                             "198.18.0.1", "192.0.0.8",    "240.0.0.1",   "172.32.0.1",  "192.169.0.1",
-                             "169.255.0.1", "fe00::1"};
+    const char *outside[] = {"192.0.2.1",  "203.0.113.255", "203.0.113.9", "2001:db8::1",
+                             "100.64.1.1", "198.18.0.1",    "192.0.0.8",   "240.0.0.1",
+                             "172.32.0.1", "192.169.0.1",   "169.255.0.1", "fe00::1"};
     for (size_t i = 0; i < sizeof outside / sizeof *outside; i++) {
         ts_geo g = geo_of(e, outside[i]);
         if (g.flags & TS_NET_INTERNAL)
@@ -85,8 +85,8 @@ static void test_internal(ts_enrich *e)
         CHECK(!ts_ip_is_internal_default(&ip));
     }
     /* The private blocks' edges, just inside and just outside. */
-    const char *priv_in[] = {"10.0.0.0", "10.255.255.255", "172.16.0.0", "172.31.255.255", "192.168.0.0",
-                             "192.168.255.255", "fdff:ffff::1"};
+    const char *priv_in[] = {"10.0.0.0",    "10.255.255.255",  "172.16.0.0",  "172.31.255.255",
+                             "192.168.0.0", "192.168.255.255", "fdff:ffff::1"};
     const char *priv_out[] = {"9.255.255.255", "11.0.0.0", "172.15.255.255", "192.167.255.255", "fbff::1"};
     for (size_t i = 0; i < sizeof priv_in / sizeof *priv_in; i++) {
         ts_ip ip = ip_of(priv_in[i]);
@@ -97,11 +97,13 @@ static void test_internal(ts_enrich *e)
         CHECK(!ts_ip_is_internal_default(&ip));
     }
     /* The IPv4 ranges are masks: their edges, just inside and just outside. */
-    const char *edge_in[] = {"0.255.255.255", "10.255.255.255", "100.127.255.255", "172.31.255.255", "198.19.255.255",
-                             "255.255.255.255", "203.0.113.255", "198.51.100.0", "192.0.0.8", "239.255.255.255"};
-    const char *edge_out[] = {"1.0.0.0", "11.0.0.0", "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0",
-                              "198.17.255.255", "198.20.0.0", "192.0.1.1", "192.0.3.0", "203.0.112.255",
-                              "223.255.255.255", "169.253.255.255", "192.169.0.0", "126.255.255.255"};
+    const char *edge_in[] = {"0.255.255.255",  "10.255.255.255",  "100.127.255.255", "172.31.255.255",
+                             "198.19.255.255", "255.255.255.255", "203.0.113.255",   "198.51.100.0",
+                             "192.0.0.8",      "239.255.255.255"};
+    const char *edge_out[] = {"1.0.0.0",         "11.0.0.0",    "100.63.255.255", "100.128.0.0",
+                              "172.15.255.255",  "172.32.0.0",  "198.17.255.255", "198.20.0.0",
+                              "192.0.1.1",       "192.0.3.0",   "203.0.112.255",  "223.255.255.255",
+                              "169.253.255.255", "192.169.0.0", "126.255.255.255"};
     for (size_t i = 0; i < sizeof edge_in / sizeof *edge_in; i++) {
         ts_ip ip = ip_of(edge_in[i]);
         CHECK(ts_ip_is_special(&ip));
@@ -242,7 +244,8 @@ static void test_no_db(void)
 {
     char err[256] = "";
     ts_enrich *e = NULL;
-    CHECK_INT(ts_enrich_open("/nonexistent/location.db", "198.51.100.0/24", &e, err, sizeof err), TOCSIN_E_ENRICH);
+    CHECK_INT(ts_enrich_open("/nonexistent/location.db", "198.51.100.0/24", &e, err, sizeof err),
+              TOCSIN_E_ENRICH);
     CHECK(e != NULL);
     CHECK(strstr(err, "/nonexistent/location.db") != NULL);
     if (!e)

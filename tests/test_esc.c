@@ -46,15 +46,22 @@ static void test_term(void)
     check_term("\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m");
     check_term("\x1b]0;pwned\x07title", "\\x1b]0;pwned\\x07title");
     check_term("line1\nline2\r\tend\x7f", "line1\\x0aline2\\x0d\\x09end\\x7f");
-    check_term("\x9b" "31m raw C1", "\\x9b31m raw C1");            /* a bare C1 byte is invalid UTF-8 */
-    check_term("\xc2\x9b" "31m encoded C1", "\\xc2\\x9b31m encoded C1"); /* U+009B CSI */
-    check_term("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe6\x97\xa5", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe6\x97\xa5");
+    check_term("\x9b"
+               "31m raw C1",
+               "\\x9b31m raw C1"); /* a bare C1 byte is invalid UTF-8 */
+    check_term("\xc2\x9b"
+               "31m encoded C1",
+               "\\xc2\\x9b31m encoded C1"); /* U+009B CSI */
+    check_term("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe6\x97\xa5",
+               "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe6\x97\xa5");
     check_term("bad \xff\xfe end", "bad \\xff\\xfe end");
     check_term("cut \xe2\x82", "cut \\xe2\\x82");
     check_term("overlong \xc0\xaf", "overlong \\xc0\\xaf");
     check_term("surrogate \xed\xa0\x80", "surrogate \\xed\\xa0\\x80");
     check_term("too big \xf4\x90\x80\x80", "too big \\xf4\\x90\\x80\\x80");
-    check_term("rtl \xe2\x80\xae" "gnp.exe", "rtl \\xe2\\x80\\xaegnp.exe"); /* U+202E override */
+    check_term("rtl \xe2\x80\xae"
+               "gnp.exe",
+               "rtl \\xe2\\x80\\xaegnp.exe"); /* U+202E override */
     check_term("", "");
     check_term(NULL, "-");
 }

@@ -3,26 +3,35 @@
 #include "check.h"
 #include "eval/eval.h"
 
-#define SCN "{\"type\":\"scenario\",\"scenario\":\"t\",\"actor\":\"Lazarus Group\"," \
-            "\"aliases\":\"HIDDEN COBRA, ZINC\",\"seed\":3,\"start\":\"2014-09-01T00:00:00Z\"," \
-            "\"end\":\"2014-09-11T00:00:00Z\",\"days\":10,\"users\":20}\n"
+#define SCN                                                                             \
+    "{\"type\":\"scenario\",\"scenario\":\"t\",\"actor\":\"Lazarus Group\","            \
+    "\"aliases\":\"HIDDEN COBRA, ZINC\",\"seed\":3,\"start\":\"2014-09-01T00:00:00Z\"," \
+    "\"end\":\"2014-09-11T00:00:00Z\",\"days\":10,\"users\":20}\n"
 
 /* Two steps: a beacon from ws-0001 over the network, and lateral movement on Windows hosts
  * (ids name the host). Times: day 2 and days 3..5. */
 static const char good[] =
-    SCN
-    "{\"type\":\"event\",\"step\":\"beacon\",\"file\":\"zeek/conn.log\",\"line\":10,\"ts\":\"2014-09-02T10:00:00Z\",\"id\":\"Cabc\"}\n"
-    "{\"type\":\"event\",\"step\":\"beacon\",\"file\":\"zeek/conn.log\",\"line\":20,\"ts\":\"2014-09-02T11:00:00Z\",\"id\":\"Cdef\"}\n"
-    "\n"
-    "{\"type\":\"event\",\"step\":\"lateral\",\"file\":\"windows/security.jsonl\",\"line\":5,\"ts\":\"2014-09-03T12:00:00.5Z\",\"id\":\"ws-0002.corp#77\"}\n"
-    "{\"type\":\"event\",\"step\":\"lateral\",\"file\":\"windows/security.jsonl\",\"line\":9,\"ts\":\"2014-09-05T12:00:00Z\",\"id\":\"dc-01.corp#12\"}\n"
-    "{\"type\":\"event\",\"step\":\"beacon2\",\"file\":\"zeek/conn.log\",\"line\":30,\"ts\":\"2014-09-06T11:00:00Z\",\"id\":\"Cghi\"}\n"
-    "{\"type\":\"step\",\"step\":\"beacon\",\"action\":\"beacon\",\"actor\":\"Lazarus Group\",\"techniques\":[\"T1095\",\"T1573\"],"
-    "\"start\":\"2014-09-02T10:00:00Z\",\"end\":\"2014-09-02T11:00:00Z\",\"units\":2,\"events\":2,\"hosts\":[\"ws-0001.corp\"],\"users\":[],\"about\":\"b\"}\n"
-    "{\"type\":\"step\",\"step\":\"lateral\",\"action\":\"lateral-smb\",\"techniques\":[\"T1021.002\"],"
-    "\"start\":\"2014-09-03T12:00:00.5Z\",\"end\":\"2014-09-05T12:00:00Z\",\"events\":2,\"hosts\":[\"ws-0002.corp\",\"dc-01.corp\"],\"users\":[\"CORP\\\\lwang\"]}\n"
-    "{\"type\":\"step\",\"step\":\"beacon2\",\"action\":\"beacon\",\"techniques\":[],"
-    "\"start\":\"2014-09-06T11:00:00Z\",\"end\":\"2014-09-06T11:00:00Z\",\"events\":1,\"hosts\":[\"ws-0001.corp\"],\"users\":[]}\n";
+    SCN "{\"type\":\"event\",\"step\":\"beacon\",\"file\":\"zeek/"
+        "conn.log\",\"line\":10,\"ts\":\"2014-09-02T10:00:00Z\",\"id\":\"Cabc\"}\n"
+        "{\"type\":\"event\",\"step\":\"beacon\",\"file\":\"zeek/"
+        "conn.log\",\"line\":20,\"ts\":\"2014-09-02T11:00:00Z\",\"id\":\"Cdef\"}\n"
+        "\n"
+        "{\"type\":\"event\",\"step\":\"lateral\",\"file\":\"windows/"
+        "security.jsonl\",\"line\":5,\"ts\":\"2014-09-03T12:00:00.5Z\",\"id\":\"ws-0002.corp#77\"}\n"
+        "{\"type\":\"event\",\"step\":\"lateral\",\"file\":\"windows/"
+        "security.jsonl\",\"line\":9,\"ts\":\"2014-09-05T12:00:00Z\",\"id\":\"dc-01.corp#12\"}\n"
+        "{\"type\":\"event\",\"step\":\"beacon2\",\"file\":\"zeek/"
+        "conn.log\",\"line\":30,\"ts\":\"2014-09-06T11:00:00Z\",\"id\":\"Cghi\"}\n"
+        "{\"type\":\"step\",\"step\":\"beacon\",\"action\":\"beacon\",\"actor\":\"Lazarus "
+        "Group\",\"techniques\":[\"T1095\",\"T1573\"],"
+        "\"start\":\"2014-09-02T10:00:00Z\",\"end\":\"2014-09-02T11:00:00Z\",\"units\":2,\"events\":2,"
+        "\"hosts\":[\"ws-0001.corp\"],\"users\":[],\"about\":\"b\"}\n"
+        "{\"type\":\"step\",\"step\":\"lateral\",\"action\":\"lateral-smb\",\"techniques\":[\"T1021.002\"],"
+        "\"start\":\"2014-09-03T12:00:00.5Z\",\"end\":\"2014-09-05T12:00:00Z\",\"events\":2,\"hosts\":[\"ws-"
+        "0002.corp\",\"dc-01.corp\"],\"users\":[\"CORP\\\\lwang\"]}\n"
+        "{\"type\":\"step\",\"step\":\"beacon2\",\"action\":\"beacon\",\"techniques\":[],"
+        "\"start\":\"2014-09-06T11:00:00Z\",\"end\":\"2014-09-06T11:00:00Z\",\"events\":1,\"hosts\":[\"ws-"
+        "0001.corp\"],\"users\":[]}\n";
 
 static tocsin_code read_text(const char *text, ev_truth *t, char *err, size_t errlen)
 {
@@ -71,23 +80,29 @@ static void test_read(void)
 /* Each broken file is refused with the name and line of what is wrong. */
 static void test_broken(void)
 {
-    static const struct { const char *text, *want; } cases[] = {
+    static const struct {
+        const char *text, *want;
+    } cases[] = {
         {"{\"type\":\"event\",\"step\":\"x\",\"file\":\"f\",\"line\":1,\"ts\":\"2014-09-02T10:00:00Z\"}\n",
          "truth.jsonl:1: the first line must be the \"scenario\" line"},
         {SCN "{\"type\":\"event\",\"step\":\"x\",\"file\":\"f\",\"line\":1,\"ts\":\"2014-09-02T10:00:00Z\"\n",
          "truth.jsonl:2: not JSON"},
-        {SCN "\n{\"type\":\"event\",\"step\":\"x\",\"file\":\"f\",\"line\":0,\"ts\":\"2014-09-02T10:00:00Z\"}\n",
+        {SCN
+         "\n{\"type\":\"event\",\"step\":\"x\",\"file\":\"f\",\"line\":0,\"ts\":\"2014-09-02T10:00:00Z\"}\n",
          "truth.jsonl:3: \"line\" must be 1 or more"},
         {SCN "{\"type\":\"event\",\"step\":\"x\",\"file\":\"f\",\"line\":4,\"ts\":\"yesterday\"}\n",
          "truth.jsonl:2: \"ts\" is missing or not a time"},
         {SCN "{\"type\":\"event\",\"step\":\"x\",\"file\":\"f\",\"line\":4,\"ts\":\"2014-09-02T10:00:00Z\"}\n"
-             "{\"type\":\"step\",\"step\":\"y\",\"action\":\"a\",\"techniques\":[],\"start\":\"2014-09-02T10:00:00Z\","
+             "{\"type\":\"step\",\"step\":\"y\",\"action\":\"a\",\"techniques\":[],\"start\":\"2014-09-02T10:"
+             "00:00Z\","
              "\"end\":\"2014-09-02T10:00:00Z\",\"hosts\":[],\"users\":[]}\n",
          "truth.jsonl:2: event of step \"x\", which no step line describes"},
-        {SCN "{\"type\":\"step\",\"step\":\"y\",\"action\":\"a\",\"techniques\":[],\"start\":\"2014-09-02T10:00:00Z\","
+        {SCN "{\"type\":\"step\",\"step\":\"y\",\"action\":\"a\",\"techniques\":[],\"start\":\"2014-09-02T10:"
+             "00:00Z\","
              "\"end\":\"2014-09-01T10:00:00Z\",\"hosts\":[],\"users\":[]}\n",
          "truth.jsonl:2: step \"y\" ends before it starts"},
-        {SCN "{\"type\":\"step\",\"step\":\"y\",\"action\":\"a\",\"techniques\":[],\"start\":\"2014-09-02T10:00:00Z\","
+        {SCN "{\"type\":\"step\",\"step\":\"y\",\"action\":\"a\",\"techniques\":[],\"start\":\"2014-09-02T10:"
+             "00:00Z\","
              "\"end\":\"2014-09-02T10:00:00Z\",\"hosts\":[3],\"users\":[]}\n",
          "truth.jsonl:2: \"hosts\" holds something that is not a string"},
         {"{\"type\":\"scenario\",\"scenario\":\"t\",\"actor\":\"a\",\"start\":\"2014-09-01T00:00:00Z\","
@@ -155,49 +170,85 @@ static void test_match(void)
     int64_t day = 86400LL * 1000000000LL, hour = 3600LL * 1000000000LL;
 
     /* Rule 1: the first event's place; later beacons of the same action fold in (rule 3). */
-    CHECK_INT(match(&t, (ev_alert){"zeek/conn.log", 20, at("2014-09-02T11:00:00Z"), at("2014-09-06T11:00:00Z"), 3,
-                                   NULL, NULL}, how, when), 2);
+    CHECK_INT(match(&t,
+                    (ev_alert){"zeek/conn.log", 20, at("2014-09-02T11:00:00Z"), at("2014-09-06T11:00:00Z"), 3,
+                               NULL, NULL},
+                    how, when),
+              2);
     CHECK_INT(how[0], EV_BY_LINE);
     CHECK_INT(how[1], EV_NO);
     CHECK_INT(how[2], EV_BY_OVERLAP);
     CHECK_INT(when[2], at("2014-09-06T11:00:00Z"));
     /* ... but not steps that do something else, even on the same day and host. */
-    CHECK_INT(match(&t, (ev_alert){"windows/security.jsonl", 5, at("2014-09-03T12:00:00Z"),
-                                   at("2014-09-06T12:00:00Z"), 5, "ws-0002", NULL}, how, when), 1);
+    CHECK_INT(match(&t,
+                    (ev_alert){"windows/security.jsonl", 5, at("2014-09-03T12:00:00Z"),
+                               at("2014-09-06T12:00:00Z"), 5, "ws-0002", NULL},
+                    how, when),
+              1);
     CHECK_INT(how[1], EV_BY_LINE);
     /* Same line number in another file: nothing. */
-    CHECK_INT(match(&t, (ev_alert){"zeek/dns.log", 10, at("2014-09-02T10:00:00Z"), at("2014-09-02T10:00:00Z"), 1,
-                                   NULL, NULL}, how, when), 0);
+    CHECK_INT(match(&t,
+                    (ev_alert){"zeek/dns.log", 10, at("2014-09-02T10:00:00Z"), at("2014-09-02T10:00:00Z"), 1,
+                               NULL, NULL},
+                    how, when),
+              0);
 
     /* Rule 2: normal first event, the step's event on its host within a day. */
-    CHECK_INT(match(&t, (ev_alert){"windows/security.jsonl", 3, at("2014-09-05T01:00:00Z"),
-                                   at("2014-09-05T20:00:00Z"), 4, "DC-01", NULL}, how, when), 1);
+    CHECK_INT(match(&t,
+                    (ev_alert){"windows/security.jsonl", 3, at("2014-09-05T01:00:00Z"),
+                               at("2014-09-05T20:00:00Z"), 4, "DC-01", NULL},
+                    how, when),
+              1);
     CHECK_INT(how[1], EV_BY_OVERLAP);
     CHECK_INT(when[1], at("2014-09-05T12:00:00Z"));
     /* The step's event in the span is on another host: no. */
-    CHECK_INT(match(&t, (ev_alert){"windows/security.jsonl", 3, at("2014-09-05T01:00:00Z"),
-                                   at("2014-09-05T20:00:00Z"), 4, "ws-0002", NULL}, how, when), 0);
+    CHECK_INT(match(&t,
+                    (ev_alert){"windows/security.jsonl", 3, at("2014-09-05T01:00:00Z"),
+                               at("2014-09-05T20:00:00Z"), 4, "ws-0002", NULL},
+                    how, when),
+              0);
     /* By account, for an alert that names no host. */
-    CHECK_INT(match(&t, (ev_alert){"windows/security.jsonl", 3, at("2014-09-03T11:00:00Z"),
-                                   at("2014-09-03T13:00:00Z"), 2, NULL, "lwang"}, how, when), 1);
+    CHECK_INT(match(&t,
+                    (ev_alert){"windows/security.jsonl", 3, at("2014-09-03T11:00:00Z"),
+                               at("2014-09-03T13:00:00Z"), 2, NULL, "lwang"},
+                    how, when),
+              1);
     /* An alert on a host the step does not name is not the step's by its account alone. */
-    CHECK_INT(match(&t, (ev_alert){"zeek/conn.log", 3, at("2014-09-03T11:00:00Z"), at("2014-09-03T13:00:00Z"), 2,
-                                   "ws-0009", "lwang"}, how, when), 0);
+    CHECK_INT(match(&t,
+                    (ev_alert){"zeek/conn.log", 3, at("2014-09-03T11:00:00Z"), at("2014-09-03T13:00:00Z"), 2,
+                               "ws-0009", "lwang"},
+                    how, when),
+              0);
     /* The same as an indicator match: its first sighting was normal, so no. */
-    CHECK_INT(match(&t, (ev_alert){"windows/security.jsonl", 3, at("2014-09-05T01:00:00Z"),
-                                   at("2014-09-05T20:00:00Z"), 4, "DC-01", NULL, 1}, how, when), 0);
+    CHECK_INT(match(&t,
+                    (ev_alert){"windows/security.jsonl", 3, at("2014-09-05T01:00:00Z"),
+                               at("2014-09-05T20:00:00Z"), 4, "DC-01", NULL, 1},
+                    how, when),
+              0);
     /* Begun more than a day before the step's event: no. */
-    CHECK_INT(match(&t, (ev_alert){"zeek/conn.log", 3, at("2014-09-01T09:00:00Z"), at("2014-09-02T12:00:00Z"), 40,
-                                   "ws-0001", NULL}, how, when), 0);
-    CHECK_INT(match(&t, (ev_alert){"zeek/conn.log", 3, at("2014-09-02T10:00:00Z") - day + hour,
-                                   at("2014-09-02T12:00:00Z"), 40, "ws-0001", NULL}, how, when), 1);
+    CHECK_INT(match(&t,
+                    (ev_alert){"zeek/conn.log", 3, at("2014-09-01T09:00:00Z"), at("2014-09-02T12:00:00Z"), 40,
+                               "ws-0001", NULL},
+                    how, when),
+              0);
+    CHECK_INT(match(&t,
+                    (ev_alert){"zeek/conn.log", 3, at("2014-09-02T10:00:00Z") - day + hour,
+                               at("2014-09-02T12:00:00Z"), 40, "ws-0001", NULL},
+                    how, when),
+              1);
     CHECK_INT(how[0], EV_BY_OVERLAP);
     /* One event only: its place decides. */
-    CHECK_INT(match(&t, (ev_alert){"zeek/conn.log", 3, at("2014-09-02T10:00:00Z"), at("2014-09-02T10:00:00Z"), 1,
-                                   "ws-0001", NULL}, how, when), 0);
+    CHECK_INT(match(&t,
+                    (ev_alert){"zeek/conn.log", 3, at("2014-09-02T10:00:00Z"), at("2014-09-02T10:00:00Z"), 1,
+                               "ws-0001", NULL},
+                    how, when),
+              0);
     /* Not a host of the step. */
-    CHECK_INT(match(&t, (ev_alert){"zeek/conn.log", 3, at("2014-09-02T09:00:00Z"), at("2014-09-02T12:00:00Z"), 9,
-                                   "ws-0009", NULL}, how, when), 0);
+    CHECK_INT(match(&t,
+                    (ev_alert){"zeek/conn.log", 3, at("2014-09-02T09:00:00Z"), at("2014-09-02T12:00:00Z"), 9,
+                               "ws-0009", NULL},
+                    how, when),
+              0);
     ev_truth_free(&t);
 }
 
@@ -227,7 +278,8 @@ static void test_score(void)
         alert(1, "/d/zeek/conn.log", 10, "2014-09-02T10:00:00Z", "2014-09-02T11:00:00Z", 2, NULL),
         alert(2, "/d/zeek/conn.log", 99, "2014-09-04T10:00:00Z", "2014-09-04T10:00:00Z", 1, "ws-0005"),
     };
-    ts_alert_view a2[] = {alert(3, "/d/zeek/dns.log", 1, "2014-09-01T08:00:00Z", "2014-09-09T10:00:00Z", 50, "ws-0001")};
+    ts_alert_view a2[] = {
+        alert(3, "/d/zeek/dns.log", 1, "2014-09-01T08:00:00Z", "2014-09-09T10:00:00Z", 50, "ws-0001")};
     ts_hyp_view h1[] = {{1, (char *)"HIDDEN COBRA", NULL, NULL, 0.9, 3, NULL, 0},
                         {2, (char *)"unattributed", NULL, NULL, 0.1, 0, NULL, 0}};
     ts_hyp_view h2[] = {{1, (char *)"APT28", NULL, NULL, 0.6, 1, NULL, 0}};
@@ -286,11 +338,14 @@ static void test_score(void)
 static void test_lookalikes(void)
 {
     static const char text[] =
-        SCN
-        "{\"type\":\"benign\",\"lookalike\":\"vuln-scan\",\"file\":\"zeek/conn.log\",\"line\":40,\"ts\":\"2014-09-02T05:00:00Z\",\"id\":\"Cx\"}\n"
-        "{\"type\":\"benign\",\"lookalike\":\"vuln-scan\",\"file\":\"windows/security.jsonl\",\"line\":7,\"ts\":\"2014-09-02T05:00:01Z\",\"id\":\"dc-01.corp#5\"}\n"
-        "{\"type\":\"benign\",\"lookalike\":\"newsletter\",\"file\":\"mail/mail.mbox\",\"line\":1,\"ts\":\"2014-09-02T06:00:00Z\",\"id\":\"<a@b>\"}\n"
-        "{\"type\":\"lookalike\",\"lookalike\":\"vuln-scan\",\"events\":2,\"start\":\"2014-09-02T05:00:00Z\",\"end\":\"2014-09-02T05:00:01Z\"}\n";
+        SCN "{\"type\":\"benign\",\"lookalike\":\"vuln-scan\",\"file\":\"zeek/"
+            "conn.log\",\"line\":40,\"ts\":\"2014-09-02T05:00:00Z\",\"id\":\"Cx\"}\n"
+            "{\"type\":\"benign\",\"lookalike\":\"vuln-scan\",\"file\":\"windows/"
+            "security.jsonl\",\"line\":7,\"ts\":\"2014-09-02T05:00:01Z\",\"id\":\"dc-01.corp#5\"}\n"
+            "{\"type\":\"benign\",\"lookalike\":\"newsletter\",\"file\":\"mail/"
+            "mail.mbox\",\"line\":1,\"ts\":\"2014-09-02T06:00:00Z\",\"id\":\"<a@b>\"}\n"
+            "{\"type\":\"lookalike\",\"lookalike\":\"vuln-scan\",\"events\":2,\"start\":\"2014-09-02T05:00:"
+            "00Z\",\"end\":\"2014-09-02T05:00:01Z\"}\n";
     ev_truth t;
     char err[256];
     CHECK_INT(read_text(text, &t, err, sizeof err), TOCSIN_OK);
@@ -319,10 +374,12 @@ static void test_lookalikes(void)
     FILE *f = fmemopen(buf, sizeof buf - 1, "w");
     ev_report(&t, &s, f, 1);
     fclose(f);
-    CHECK(strstr(buf, "\"lookalikes\":[{\"lookalike\":\"vuln-scan\",\"records\":2,\"false_alerts\":1}") != NULL);
+    CHECK(strstr(buf, "\"lookalikes\":[{\"lookalike\":\"vuln-scan\",\"records\":2,\"false_alerts\":1}") !=
+          NULL);
     ev_scores_free(&s);
     ev_truth_free(&t);
-    CHECK(read_text(SCN "{\"type\":\"benign\",\"file\":\"f\",\"line\":1}\n", &t, err, sizeof err) != TOCSIN_OK);
+    CHECK(read_text(SCN "{\"type\":\"benign\",\"file\":\"f\",\"line\":1}\n", &t, err, sizeof err) !=
+          TOCSIN_OK);
     CHECK(strstr(err, "truth.jsonl:2: a benign line without its \"lookalike\"") == err);
 }
 

@@ -145,7 +145,10 @@ static tocsin_code read_path_flags(const char *path, coll *c, unsigned flags)
     return rc;
 }
 
-static tocsin_code read_path(const char *path, coll *c) { return read_path_flags(path, c, 0); }
+static tocsin_code read_path(const char *path, coll *c)
+{
+    return read_path_flags(path, c, 0);
+}
 
 /* ---- built files ---- */
 
@@ -261,8 +264,8 @@ static void test_damage(void)
     eb_put32(f + EB_FILE + 512 + 4, 70000); /* record 101's size past the chunk */
     CHECK_INT(read_mem(f, n, 0, &c), TOCSIN_OK);
     CHECK(coll_find(&c, 101) != NULL); /* its size copy before record 102 agrees */
-    CHECK_INT(c.nerr, 2); /* the chunk's checksum, and 103, damaged on purpose */
-    CHECK_INT(c.named_twice, 0); /* "record 103: record 103: ..." once */
+    CHECK_INT(c.nerr, 2);              /* the chunk's checksum, and 103, damaged on purpose */
+    CHECK_INT(c.named_twice, 0);       /* "record 103: record 103: ..." once */
     coll_free(&c);
     uint32_t size101 = evtx_u32(built.c + 512 + 4);
     eb_put32(f + EB_FILE + 512 + size101 - 4, 5); /* and its size copy */
@@ -427,7 +430,7 @@ static const struct {
     const char *file, *key;
 } known_diffs[] = {
     {"ad691d92-15f2-4181-9aa4-723c74f9ddc3", "TimeCreated_SystemTime"}, /* .751156500Z */
-    {"ad691d92-15f2-4181-9aa4-723c74f9ddc3", "ParentCommandLine"}, /* Explorer.exe: file has .EXE */
+    {"ad691d92-15f2-4181-9aa4-723c74f9ddc3", "ParentCommandLine"},      /* Explorer.exe: file has .EXE */
 };
 
 static bool is_known(const char *file, const char *key)
@@ -468,7 +471,8 @@ static void expect_leaves(const char *file, const rec *r, json_t *obj)
 {
     const char *k;
     json_t *v;
-    json_object_foreach(obj, k, v) {
+    json_object_foreach(obj, k, v)
+    {
         if (k[0] == '#')
             continue;
         if (json_is_object(v))
@@ -483,7 +487,8 @@ static size_t count_leaves(json_t *obj)
     size_t n = 0;
     const char *k;
     json_t *v;
-    json_object_foreach(obj, k, v) {
+    json_object_foreach(obj, k, v)
+    {
         if (k[0] != '#')
             n += json_is_object(v) ? count_leaves(v) : 1;
     }
@@ -508,7 +513,7 @@ static void compare_event(const char *file, const coll *c, json_t *doc)
                 (long long)json_integer_value(rid));
         return;
     }
-    static const char *const plain[] = {"EventID", "Version", "Level", "Task", "Opcode",
+    static const char *const plain[] = {"EventID",  "Version",       "Level",   "Task",    "Opcode",
                                         "Keywords", "EventRecordID", "Channel", "Computer"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
         expect(file, r, plain[i], json_object_get(sys, plain[i]));
@@ -533,7 +538,8 @@ static void compare_event(const char *file, const coll *c, json_t *doc)
 
     /* Nothing beyond what the twin holds: count its values the way the reader names them. */
     size_t nwant = 0;
-    json_object_foreach(sys, k, v) {
+    json_object_foreach(sys, k, v)
+    {
         if (json_is_object(v)) {
             nwant += json_object_get(v, "#text") != NULL;
             nwant += json_object_size(json_object_get(v, "#attributes"));
@@ -592,8 +598,8 @@ static void test_twins(const char *data)
         coll_free(&c);
     }
     printf("  regression data: %zu files, %zu events, %zu twin events, %d values compared, "
-           "%d mismatches, %d known differences of twins from their files\n", n_files, events,
-           twins, compared, mismatches, known);
+           "%d mismatches, %d known differences of twins from their files\n",
+           n_files, events, twins, compared, mismatches, known);
     CHECK_INT(mismatches, 0);
     CHECK_INT(known, 2);
     CHECK(twins >= 202);
@@ -623,11 +629,10 @@ static void test_paths(const char *data)
             for (size_t r = 0; r < a.n && r < b.n; r++) {
                 bool same = a.r[r].id == b.r[r].id && a.r[r].nf == b.r[r].nf;
                 for (size_t k = 0; same && k < a.r[r].nf; k++)
-                    same = strcmp(a.r[r].k[k], b.r[r].k[k]) == 0 &&
-                           strcmp(a.r[r].v[k], b.r[r].v[k]) == 0;
+                    same = strcmp(a.r[r].k[k], b.r[r].k[k]) == 0 && strcmp(a.r[r].v[k], b.r[r].v[k]) == 0;
                 if (!same && diffs++ < 10)
-                    fprintf(stderr, "%s: record %llu: compiled and walked fields differ\n",
-                            files[i], (unsigned long long)a.r[r].id);
+                    fprintf(stderr, "%s: record %llu: compiled and walked fields differ\n", files[i],
+                            (unsigned long long)a.r[r].id);
                 recs++;
             }
             coll_free(&a);
@@ -771,8 +776,7 @@ static void oracle_file(const char *path, int *files_ok, long *fields_cmp)
         } else {
             char buf[512];
             /* A zero record time is left to normalisation: compare set times only. */
-            if (libevtx_record_get_written_time(lr, &ft, NULL) == 1 &&
-                ft > 116444736000000000ull &&
+            if (libevtx_record_get_written_time(lr, &ft, NULL) == 1 && ft > 116444736000000000ull &&
                 r->ts != (int64_t)(ft - 116444736000000000ull) * 100)
                 diff++;
             if (libevtx_record_get_event_identifier(lr, &eid, NULL) == 1) {
@@ -789,8 +793,7 @@ static void oracle_file(const char *path, int *files_ok, long *fields_cmp)
                 const char *got = rec_get(r, "Computer");
                 diff += !got || strcmp(got, buf) != 0;
             }
-            if (libevtx_record_get_utf8_user_security_identifier(lr, (uint8_t *)buf, sizeof buf,
-                                                                   NULL) == 1) {
+            if (libevtx_record_get_utf8_user_security_identifier(lr, (uint8_t *)buf, sizeof buf, NULL) == 1) {
                 const char *got = rec_get(r, "Security_UserID");
                 diff += !got || strcmp(got, buf) != 0;
             }
@@ -799,8 +802,8 @@ static void oracle_file(const char *path, int *files_ok, long *fields_cmp)
         libevtx_record_free(&lr, NULL);
     }
     if (missing || diff)
-        fprintf(stderr, "%s: libevtx read %d records; %d of them we did not, %d fields differ\n",
-                path, n, missing, diff);
+        fprintf(stderr, "%s: libevtx read %d records; %d of them we did not, %d fields differ\n", path, n,
+                missing, diff);
     CHECK_INT(missing, 0);
     CHECK_INT(diff, 0);
     *files_ok += !missing && !diff;

@@ -118,9 +118,9 @@ static void test_baseline(void)
 }
 
 /* The organisation's first week is learning: 3 GB to a new address on day 2 is held, and
- * raised once seven more days of its host have closed (it stands out of them). Later a host first seen two days before (young) sending 3 GB to a new address
- * is reported and says so; a host seen for the first time that day is not judged; a
- * 100 MB upload is not reported. */
+ * raised once seven more days of its host have closed (it stands out of them). Later a host first seen two
+ * days before (young) sending 3 GB to a new address is reported and says so; a host seen for the first time
+ * that day is not judged; a 100 MB upload is not reported. */
 static void test_young(void)
 {
     run r;

@@ -23,7 +23,8 @@ static void on_diag(void *ud, const ts_diag *g)
     diags *d = ud;
     size_t used = strlen(d->text);
     d->n++;
-    snprintf(d->text + used, sizeof d->text - used, "%s:%llu: %s\n", g->file, (unsigned long long)g->line, g->msg);
+    snprintf(d->text + used, sizeof d->text - used, "%s:%llu: %s\n", g->file, (unsigned long long)g->line,
+             g->msg);
 }
 
 static void on_loaded(void *ud, const char *kind, const char *name, const char *data, size_t len)
@@ -427,7 +428,8 @@ static void test_stix_deep(void)
     PUT("1");
     for (int i = 0; i < 70; i++)
         PUT("}");
-    PUT("},\n{\"type\":\"indicator\",\"id\":\"indicator--2\",\"pattern\":\"[ipv4-addr:value = '203.0.113.2']\","
+    PUT("},\n{\"type\":\"indicator\",\"id\":\"indicator--2\",\"pattern\":\"[ipv4-addr:value = "
+        "'203.0.113.2']\","
         "\"x_nest\":");
     for (int i = 0; i < 60; i++) /* deep, but within the limit */
         PUT("[");
@@ -437,8 +439,11 @@ static void test_stix_deep(void)
         "\"source_ref\":\"indicator--2\",\"target_ref\":\"intrusion-set--1\"}]}");
 #undef PUT
     CHECK_INT(ts_loader_stix.load(ti, "deep.json", b, n, &o), TOCSIN_E_PARTIAL);
-    CHECK(has(&d, "deep.json:1: column 90 (byte 89): a member of the bundle nests deeper than 64 levels; skipped"));
-    CHECK(has(&d, "deep.json:3: column 401 (byte 10508): object 2 of the bundle nests deeper than 64 levels; skipped"));
+    CHECK(has(
+        &d, "deep.json:1: column 90 (byte 89): a member of the bundle nests deeper than 64 levels; skipped"));
+    CHECK(has(
+        &d,
+        "deep.json:3: column 401 (byte 10508): object 2 of the bundle nests deeper than 64 levels; skipped"));
     CHECK_INT(d.n, 2);
     CHECK_INT(lookup(ti, TS_IOC_IP, "203.0.113.1", &hit, names, sizeof names), 0);
     CHECK_INT(lookup(ti, TS_IOC_IP, "203.0.113.2", &hit, names, sizeof names), 1);
@@ -449,7 +454,8 @@ static void test_stix_deep(void)
     ti = ts_intel_new();
     memset(&d, 0, sizeof d);
     static const char cut[] = "{\"type\":\"bundle\",\"objects\":[\n"
-                              "{\"type\":\"indicator\",\"id\":\"indicator--1\",\"pattern\":\"[ipv4-addr:value = '203.0.113.9']\"},\n"
+                              "{\"type\":\"indicator\",\"id\":\"indicator--1\",\"pattern\":\"[ipv4-addr:"
+                              "value = '203.0.113.9']\"},\n"
                               "{\"type\":\"indicator\",\"id\":\"indicator--2\",\"pattern\":]]}";
     CHECK_INT(ts_loader_stix.load(ti, "cut.json", cut, sizeof cut - 1, &o), TOCSIN_E_PARSE);
     CHECK(has(&d, "cut.json:3: column 51 (byte 167): not JSON: the bundle cannot be read past here"));

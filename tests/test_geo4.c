@@ -1,4 +1,5 @@
-/* test_geo4.c: the compiled IPv4 table answers exactly as libloc does, and is saved, loaded and refused when damaged. */
+/* test_geo4.c: the compiled IPv4 table answers exactly as libloc does, and is saved, loaded and refused when
+ * damaged. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,8 @@ static int agrees(const ts_geo4 *g, ts_enrich *e, uint32_t a)
     got.flags |= TS_NET_KNOWN;
     if (memcmp(want.cc, got.cc, 3) == 0 && want.asn == got.asn && want.flags == got.flags)
         return 1;
-    fprintf(stderr, "%u.%u.%u.%u: libloc %s AS%u %#x, table %s AS%u %#x\n", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-            a & 255, want.cc, want.asn, want.flags, got.cc, got.asn, got.flags);
+    fprintf(stderr, "%u.%u.%u.%u: libloc %s AS%u %#x, table %s AS%u %#x\n", a >> 24, (a >> 16) & 255,
+            (a >> 8) & 255, a & 255, want.cc, want.asn, want.flags, got.cc, got.asn, got.flags);
     return 0;
 }
 

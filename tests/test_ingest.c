@@ -182,8 +182,8 @@ typedef struct leafs {
 static int leaf_cb(void *ud, const char *path, size_t plen, ts_json_type t, const char *v, size_t vn)
 {
     leafs *l = ud;
-    int k = snprintf(l->out + l->o, sizeof l->out - l->o, "%.*s:%d:%.*s|", (int)plen, path, (int)t,
-                     (int)vn, v);
+    int k =
+        snprintf(l->out + l->o, sizeof l->out - l->o, "%.*s:%d:%.*s|", (int)plen, path, (int)t, (int)vn, v);
     if (k > 0 && (size_t)k < sizeof l->out - l->o)
         l->o += (size_t)k;
     return 0;
@@ -204,8 +204,9 @@ static void test_json_walk(void)
     ts_json *j = ts_json_new();
     leafs l;
     char err[128];
-    CHECK_INT(walk(j, "{\"a\":1 ,\"b\":{\"c\":\"x\\ty\",\"d\":[1,{\"e\":true}]},\"f\":null,\"g\":-2.5e3}", &l, err),
-              TOCSIN_OK);
+    CHECK_INT(
+        walk(j, "{\"a\":1 ,\"b\":{\"c\":\"x\\ty\",\"d\":[1,{\"e\":true}]},\"f\":null,\"g\":-2.5e3}", &l, err),
+        TOCSIN_OK);
     CHECK_STR(l.out, "a:2:1|b.c:1:x\ty|b.d:2:1|b.d.e:3:true|f:5:null|g:2:-2.5e3|");
     CHECK_INT(walk(j, "[1,2]", &l, err), TOCSIN_E_PARSE);
     CHECK(strstr(err, "not a JSON object") != NULL);
@@ -232,8 +233,10 @@ static void test_json_walk(void)
                     raw[r++] = (char)('a' + i);
                 text[i] = i == esc ? '\n' : (char)('a' + i);
             }
-            snprintf(doc, sizeof doc, "{\"%.*s\":\"%.*s\" , \"z\":\"%.*s\"}", (int)r, raw, (int)r, raw, (int)r, raw);
-            snprintf(want, sizeof want, "%.*s:1:%.*s|z:1:%.*s|", (int)len, text, (int)len, text, (int)len, text);
+            snprintf(doc, sizeof doc, "{\"%.*s\":\"%.*s\" , \"z\":\"%.*s\"}", (int)r, raw, (int)r, raw,
+                     (int)r, raw);
+            snprintf(want, sizeof want, "%.*s:1:%.*s|z:1:%.*s|", (int)len, text, (int)len, text, (int)len,
+                     text);
             CHECK_INT(walk(j, doc, &l, err), TOCSIN_OK);
             CHECK_STR(l.out, want);
         }
@@ -681,7 +684,8 @@ static void test_winevent(void)
     CHECK_INT(x->logon_type, 3);
     CHECK_INT(x->ts, 1683162123000000000LL);
     CHECK(has_field(x, "TargetUserName=bob") && has_field(x, "Data=unnamed"));
-    CHECK(has_field(x, "EventID_Qualifiers=") && has_field(x, "TimeCreated_SystemTime=2023-05-04T01:02:03.000Z"));
+    CHECK(has_field(x, "EventID_Qualifiers=") &&
+          has_field(x, "TimeCreated_SystemTime=2023-05-04T01:02:03.000Z"));
     CHECK(!strstr(x->fields, "xmlns") && !strstr(x->fields, "Empty"));
 
     CHECK_STR(read_file(FIX "winlogbeat.json", &g), "winlogbeat");
@@ -734,13 +738,15 @@ static void test_nxlog(void)
     CHECK_STR(s->dataset, "windows.system");
     CHECK_STR(s->host, "Pedro01");
     CHECK_INT(s->ts, 1659961849507000000LL); /* TimeCreated */
-    CHECK(has_field(s, "param1=Network List Service") && has_field(s, "TimeCreated_SystemTime=2022-08-08T12:30:49.507Z"));
+    CHECK(has_field(s, "param1=Network List Service") &&
+          has_field(s, "TimeCreated_SystemTime=2022-08-08T12:30:49.507Z"));
 
     /* A Mac's AppleDouble metadata block appended to the file is not a record. */
     char path[128], text[512];
     static const char tail[] = "\0\5\26\7\0\2\0\0Mac OS X        \0\2\0\0\0\t";
     tmp_path(path, sizeof path, "nxlog_mac.json");
-    int w = snprintf(text, sizeof text, "%s", "{\"EventID\":7040,\"Hostname\":\"h1\",\"Channel\":\"System\",\"param1\":\"x\"}\r\n");
+    int w = snprintf(text, sizeof text, "%s",
+                     "{\"EventID\":7040,\"Hostname\":\"h1\",\"Channel\":\"System\",\"param1\":\"x\"}\r\n");
     memcpy(text + w, tail, sizeof tail - 1);
     write_file(path, text, (size_t)w + sizeof tail - 1);
     CHECK_STR(read_file(path, &g), "winevent-json");
@@ -821,7 +827,8 @@ static void test_linux(void)
     CHECK_STR(read_file(FIX "auth_crlf.log", &g), "linux-auth");
     CHECK_INT(g.n, 1);
     CHECK_STR(g.r[0].user, "root");
-    CHECK(has_field(&g.r[0], "message=pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"));
+    CHECK(
+        has_field(&g.r[0], "message=pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"));
 }
 
 /* Bad input through readers: each fault is one error naming file and line; the rest is read. */
@@ -1035,25 +1042,24 @@ static void test_oversized_pretty(void)
  * message (its lines were each reported: 120,016 messages for one 7 MB record). */
 static void test_pretty_json(void)
 {
-    static const char text[] =
-        "{\n"
-        "  \"_path\": \"dns\",\n"
-        "  \"ts\": 1.0,\n"
-        "  \"answers\": [\n"
-        "    \"1.2.3.4\",\n"
-        "    \"5.6.7.8\"\n"
-        "  ],\n"
-        "  \"query\": \"a.example\"\n"
-        "}\n"                                                           /* line 9 */
-        "{\"_path\":\"dns\",\"ts\":2.0,\"query\":\"b.example\"}\n"      /* 10 */
-        "{\"_path\":\"dns\",\"ts\":3.0,\n"                              /* 11: cut */
-        "{\"_path\":\"dns\",\"ts\":4.0,\"query\":\"d.example\"}\n"      /* 12 */
-        "{\n"                                                           /* 13 */
-        "  \"_path\": \"dns\", \"ts\": 5.0,\n"
-        "  \"query\": \"{e}.example\", \"q\\\"{\": {\"x\": [\"[\"]}\n"
-        "}\n"
-        "{\n"                                                           /* 17: cut at the end */
-        "  \"_path\": \"dns\",\n";
+    static const char text[] = "{\n"
+                               "  \"_path\": \"dns\",\n"
+                               "  \"ts\": 1.0,\n"
+                               "  \"answers\": [\n"
+                               "    \"1.2.3.4\",\n"
+                               "    \"5.6.7.8\"\n"
+                               "  ],\n"
+                               "  \"query\": \"a.example\"\n"
+                               "}\n"                                                      /* line 9 */
+                               "{\"_path\":\"dns\",\"ts\":2.0,\"query\":\"b.example\"}\n" /* 10 */
+                               "{\"_path\":\"dns\",\"ts\":3.0,\n"                         /* 11: cut */
+                               "{\"_path\":\"dns\",\"ts\":4.0,\"query\":\"d.example\"}\n" /* 12 */
+                               "{\n"                                                      /* 13 */
+                               "  \"_path\": \"dns\", \"ts\": 5.0,\n"
+                               "  \"query\": \"{e}.example\", \"q\\\"{\": {\"x\": [\"[\"]}\n"
+                               "}\n"
+                               "{\n" /* 17: cut at the end */
+                               "  \"_path\": \"dns\",\n";
     char path[128];
     got g;
     tmp_path(path, sizeof path, "pretty.json");
@@ -1208,10 +1214,9 @@ static void sig_event(void *ud, ts_event *ev)
 {
     pair_run *p = ud;
     char a[TS_IP_STRLEN], b[TS_IP_STRLEN], s[192];
-    snprintf(s, sizeof s, "%" PRId64 "|%.*s|%s:%u|%s:%u|%.*s|%.*s|%d", ev->ts_ns / 1000,
-             (int)ev->dataset.n, ev->dataset.p, ts_ip_format(&ev->src_ip, a), ev->src_port,
-             ts_ip_format(&ev->dst_ip, b), ev->dst_port, (int)ev->domain.n, ev->domain.p,
-             (int)ev->user.n, ev->user.p, ev->outcome);
+    snprintf(s, sizeof s, "%" PRId64 "|%.*s|%s:%u|%s:%u|%.*s|%.*s|%d", ev->ts_ns / 1000, (int)ev->dataset.n,
+             ev->dataset.p, ts_ip_format(&ev->src_ip, a), ev->src_port, ts_ip_format(&ev->dst_ip, b),
+             ev->dst_port, (int)ev->domain.n, ev->domain.p, (int)ev->user.n, ev->user.p, ev->outcome);
     if (p->n < 400) {
         if (!p->second)
             memcpy(p->sig[p->n], s, sizeof s);
@@ -1226,7 +1231,8 @@ static void test_zeek_layouts_agree(void)
     const char *d = shared_data("Zeek TSV and JSON agree");
     if (!d)
         return;
-    static const char *const logs[] = {"dns", "ssl", "ntlm", "kerberos", "rdp", "notice", "smb_mapping", "smtp"};
+    static const char *const logs[] = {"dns", "ssl",    "ntlm",        "kerberos",
+                                       "rdp", "notice", "smb_mapping", "smtp"};
     static pair_run p;
     for (size_t i = 0; i < sizeof logs / sizeof logs[0]; i++) {
         char tsv[512], js[512];

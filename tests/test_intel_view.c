@@ -16,7 +16,9 @@ static void build(void)
     uint32_t evil = ts_intel_actor_add(ti, "Evil \x1b]0;pwned\x07 Actor", NULL, NULL);
     uint32_t set = ts_intel_actorset(ti, &laz, 1);
     uint32_t set2 = ts_intel_actorset(ti, &evil, 1);
-    ts_ioc_meta m = {.source = ts_intel_source(ti, "sony-2014"), .actors = set, .confidence = 80,
+    ts_ioc_meta m = {.source = ts_intel_source(ti, "sony-2014"),
+                     .actors = set,
+                     .confidence = 80,
                      .note = ts_intel_string(ti, "Destover command server")};
     ts_ip ip;
     uint8_t prefix;
@@ -25,7 +27,8 @@ static void build(void)
     CHECK_INT(ts_intel_add(ti, TS_IOC_DOMAIN, ts_str_c("c2.example.com"), &m), TOCSIN_OK);
     ts_ioc_meta bad = {.source = ts_intel_source(ti, "feed \x1b[2J"), .actors = set2, .confidence = 40};
     CHECK_INT(ts_intel_add(ti, TS_IOC_DOMAIN, ts_str_c("bad.example.org"), &bad), TOCSIN_OK);
-    ts_ioc_meta allow = {.source = ts_intel_source(ti, "warninglist"), .flags = TS_IOC_ALLOW,
+    ts_ioc_meta allow = {.source = ts_intel_source(ti, "warninglist"),
+                         .flags = TS_IOC_ALLOW,
                          .note = ts_intel_string(ti, "public resolver")};
     ts_ip_parse(ts_str_c("8.8.8.8"), &ip);
     CHECK_INT(ts_intel_add_ip(ti, &ip, 32, &allow), TOCSIN_OK);
@@ -109,7 +112,8 @@ static void test_lookup_json(void)
         CHECK_STR(json_string_value(json_object_get(j, "looks_like")), "domain");
         json_t *hit = json_array_get(json_object_get(j, "indicators"), 0);
         CHECK_STR(json_string_value(json_object_get(hit, "source")), "feed \x1b[2J");
-        CHECK_STR(json_string_value(json_array_get(json_object_get(hit, "actors"), 0)), "Evil \x1b]0;pwned\x07 Actor");
+        CHECK_STR(json_string_value(json_array_get(json_object_get(hit, "actors"), 0)),
+                  "Evil \x1b]0;pwned\x07 Actor");
         CHECK_INT(json_integer_value(json_object_get(hit, "confidence")), 40);
     }
     CHECK(t && !strchr(t, 0x1b));

@@ -61,9 +61,14 @@ static void fill_nasty(ts_jw *w)
 {
     ts_jw_kstr(w, "quote", "say \"hi\" \\ there");
     ts_jw_kstr(w, "ctl", "a\nb\tc\x01\x1b[31mred\x7f");
-    ts_jw_kstr(w, "bad", "x\xff" "y\xc3" "z\xed\xa0\x80w"); /* stray byte, cut sequence, surrogate */
+    ts_jw_kstr(w, "bad",
+               "x\xff"
+               "y\xc3"
+               "z\xed\xa0\x80w"); /* stray byte, cut sequence, surrogate */
     ts_jw_kstr(w, "ok", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
-    ts_jw_kstr(w, "c1", "\xc2\x9b" "2J");
+    ts_jw_kstr(w, "c1",
+               "\xc2\x9b"
+               "2J");
     ts_jw_key(w, "bytes");
     ts_jw_strn(w, "a\0b", 3);
     ts_jw_kstr(w, "key\"with\nquote", "v");

@@ -146,7 +146,8 @@ static void test_learning(void)
     admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV1", T0 + LEARNT);
     CHECK_INT(n_got, 1);
     a = find_key("lateral|admin-logon|WKS7|SRV1|");
-    CHECK(a && strstr(a->title, "raised when learning ended") && a->first_ns < T0 + LEARNT && a->severity < 55);
+    CHECK(a && strstr(a->title, "raised when learning ended") && a->first_ns < T0 + LEARNT &&
+          a->severity < 55);
     drop_all();
     admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV1", T0 + LEARNT + MIN);
     CHECK_INT(n_got, 0);
@@ -447,8 +448,10 @@ static void test_look_back_pool(void)
     zconn(&x, "10.0.9.9", "10.0.9.8", 443, T0 + DAY + LEARNT);
     CHECK_INT(n_got, 3);
     CHECK(find_key("lateral|admin-logon|10.9.0.31|DC01|") != NULL);
-    CHECK(find_key("lateral|admin-logon|WKS8|DC02|") != NULL && find_key("lateral|admin-logon|WKS9|DC02|") != NULL);
-    CHECK(find_key("lateral|admin-logon|10.8.0.11|DC01|") == NULL && find_key("lateral|admin-logon|10.8.1.23|DC01|") == NULL);
+    CHECK(find_key("lateral|admin-logon|WKS8|DC02|") != NULL &&
+          find_key("lateral|admin-logon|WKS9|DC02|") != NULL);
+    CHECK(find_key("lateral|admin-logon|10.8.0.11|DC01|") == NULL &&
+          find_key("lateral|admin-logon|10.8.1.23|DC01|") == NULL);
     drop_all();
     det_close(&x);
 }
@@ -472,8 +475,8 @@ static void test_out_of_order(void)
     det_close(&x);
 }
 
-static void one_logon(det *x, const char *user, const char *host, const char *src, const char *srcname, int type,
-                      int64_t ts)
+static void one_logon(det *x, const char *user, const char *host, const char *src, const char *srcname,
+                      int type, int64_t ts)
 {
     ts_event ev;
     logon(&ev, 4624, user, host, src, srcname, type, ts);

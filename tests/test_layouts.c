@@ -208,17 +208,22 @@ static void test_zeek_pipeline(void)
 static void test_zeek_almost(void)
 {
     got g;
-    const char *path = write_tmp("zeek_bad.json",
-        "{\"@stream\":\"conn\",\"ts\":1588316991.2,\"uid\":\"C1\",\"id_orig_h\":\"10.0.1.5\",\"id_orig_p\":1,\"id_resp_h\":\"10.0.0.4\",\"id_resp_p\":88}\n"
-        "{\"@stream\":\"conn\",\"ts\":1588316991.3,\"uid\":\"C2\",\"id_orig_h\":\"10.0.1.5\",\"id_orig_p\":\"http\",\"id_resp_h\":\"10.0.0.4\",\"id_resp_p\":88}\n"
-        "{\"@stream\":\"conn\",\"uid\":\"C3\",\"id_orig_h\":\"10.0.1.6\",\"id_orig_p\":2,\"id_resp_h\":\"10.0.0.4\",\"id_resp_p\":445}\n"
-        "{\"@stream\":\"dns\",\"ts\":\"yesterday\",\"uid\":\"C4\",\"id_orig_h\":\"10.0.1.7\",\"query\":\"a.example\"}\n"
-        "{\"@stream\":\"conn\",\"ts\":1588316991.5,\"uid\":\"C5\",\"id_orig_h\":\"10.0.1.500\",\"id_resp_h\":\"10.0.0.4\"}\n"
-        "{\"@stream\":\"conn\",\"ts\":1588316991.6,\"uid\":\"C6\",\n");
+    const char *path = write_tmp(
+        "zeek_bad.json", "{\"@stream\":\"conn\",\"ts\":1588316991.2,\"uid\":\"C1\",\"id_orig_h\":\"10.0.1."
+                         "5\",\"id_orig_p\":1,\"id_resp_h\":\"10.0.0.4\",\"id_resp_p\":88}\n"
+                         "{\"@stream\":\"conn\",\"ts\":1588316991.3,\"uid\":\"C2\",\"id_orig_h\":\"10.0.1."
+                         "5\",\"id_orig_p\":\"http\",\"id_resp_h\":\"10.0.0.4\",\"id_resp_p\":88}\n"
+                         "{\"@stream\":\"conn\",\"uid\":\"C3\",\"id_orig_h\":\"10.0.1.6\",\"id_orig_p\":2,"
+                         "\"id_resp_h\":\"10.0.0.4\",\"id_resp_p\":445}\n"
+                         "{\"@stream\":\"dns\",\"ts\":\"yesterday\",\"uid\":\"C4\",\"id_orig_h\":\"10.0.1."
+                         "7\",\"query\":\"a.example\"}\n"
+                         "{\"@stream\":\"conn\",\"ts\":1588316991.5,\"uid\":\"C5\",\"id_orig_h\":\"10.0.1."
+                         "500\",\"id_resp_h\":\"10.0.0.4\"}\n"
+                         "{\"@stream\":\"conn\",\"ts\":1588316991.6,\"uid\":\"C6\",\n");
     CHECK_STR(read_as(path, NULL, &g), "zeek-json");
     CHECK_INT(g.n, 5); /* every record that parses is kept */
     CHECK_INT(g.nwarn, 4);
-    CHECK_INT(g.nerr, 1); /* the line cut short is not JSON */
+    CHECK_INT(g.nerr, 1);        /* the line cut short is not JSON */
     CHECK_INT(g.r[1].dport, 88); /* the rest of the flawed record is there */
     CHECK_INT(g.r[1].sport, 0);
     CHECK_INT(g.w[0].line, 2);
@@ -235,7 +240,8 @@ static void test_zeek_almost(void)
     CHECK_INT(g.e[0].line, 6);
 
     /* Zeek's TSV says the same of the same flaw. */
-    path = write_tmp("conn.log",
+    path = write_tmp(
+        "conn.log",
         "#separator \\x09\n#path\tconn\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n"
         "1588316991.2\tC1\t10.0.1.5\t99999\t10.0.0.4\t88\n");
     CHECK_STR(read_as(path, NULL, &g), "zeek-tsv");
@@ -246,8 +252,8 @@ static void test_zeek_almost(void)
     CHECK(strstr(g.w[0].msg, "id.orig_p \"99999\" is not a port") != NULL);
 
     /* "@path" names the log as "@stream" does; a JSON-number ts and ISO text alike. */
-    path = write_tmp("zeek_path.json",
-        "{\"@path\":\"dns\",\"ts\":\"2020-04-29T23:26:38.908336Z\",\"id.orig_h\":\"10.0.1.4\",\"query\":\"b.example\"}\n");
+    path = write_tmp("zeek_path.json", "{\"@path\":\"dns\",\"ts\":\"2020-04-29T23:26:38.908336Z\",\"id.orig_"
+                                       "h\":\"10.0.1.4\",\"query\":\"b.example\"}\n");
     CHECK_STR(read_as(path, NULL, &g), "zeek-json");
     CHECK_INT(g.n, 1);
     CHECK_STR(g.r[0].dataset, "zeek.dns");
@@ -280,9 +286,11 @@ static void test_winxml(void)
     CHECK(has_field(w, "Provider_Name=Microsoft-Windows-Sysmon"));
     CHECK(has_field(w, "TimeCreated_SystemTime=2020-12-04T00:31:46.774152800Z"));
     CHECK(has_field(w, "EventRecordID=17831") && has_field(w, "Execution_ProcessID=956"));
-    CHECK(has_field(w, "Security_UserID=S-1-5-18") && has_field(w, "Channel=Microsoft-Windows-Sysmon/Operational"));
-    CHECK(has_field(w, "CommandLine=\"C:\\Program Files (x86)\\Microsoft Office\\Root\\Office16\\WINWORD.EXE\" /n "
-                       "\"C:\\Users\\IEuser\\Downloads\\malicious.docx\" /o \"u\""));
+    CHECK(has_field(w, "Security_UserID=S-1-5-18") &&
+          has_field(w, "Channel=Microsoft-Windows-Sysmon/Operational"));
+    CHECK(has_field(
+        w, "CommandLine=\"C:\\Program Files (x86)\\Microsoft Office\\Root\\Office16\\WINWORD.EXE\" /n "
+           "\"C:\\Users\\IEuser\\Downloads\\malicious.docx\" /o \"u\""));
     CHECK(!strstr(w->fields, "xmlns"));
     CHECK_INT(g.r[1].code, 13);
     CHECK(has_field(&g.r[1], "EventType=SetValue"));
@@ -325,18 +333,25 @@ static void test_winxml_like_json(void)
     fclose(f);
     const char *xp = write_tmp("one.xml", line);
     CHECK_STR(read_as(xp, NULL, &x), "winevent-xml");
-    const char *jp = write_tmp("one.json",
+    const char *jp = write_tmp(
+        "one.json",
         "{\"Event\":{\"#attributes\":{\"xmlns\":\"http://schemas.microsoft.com/win/2004/08/events/event\"},"
-        "\"System\":{\"Provider\":{\"#attributes\":{\"Name\":\"Microsoft-Windows-Sysmon\",\"Guid\":\"{5770385F-C22A-43E0-BF4C-06F5698FFBD9}\"}},"
-        "\"EventID\":13,\"Version\":2,\"Level\":4,\"Task\":13,\"Opcode\":0,\"Keywords\":\"0x8000000000000000\","
-        "\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"2020-12-04T00:31:59.771152800Z\"}},\"EventRecordID\":17837,"
+        "\"System\":{\"Provider\":{\"#attributes\":{\"Name\":\"Microsoft-Windows-Sysmon\",\"Guid\":\"{"
+        "5770385F-C22A-43E0-BF4C-06F5698FFBD9}\"}},"
+        "\"EventID\":13,\"Version\":2,\"Level\":4,\"Task\":13,\"Opcode\":0,\"Keywords\":"
+        "\"0x8000000000000000\","
+        "\"TimeCreated\":{\"#attributes\":{\"SystemTime\":\"2020-12-04T00:31:59.771152800Z\"}},"
+        "\"EventRecordID\":17837,"
         "\"Correlation\":null,\"Execution\":{\"#attributes\":{\"ProcessID\":956,\"ThreadID\":3828}},"
         "\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"WIN-40TITGP9BI7\","
         "\"Security\":{\"#attributes\":{\"UserID\":\"S-1-5-18\"}}},"
         "\"EventData\":{\"RuleName\":\"Context,ProtectedModeExitOrMacrosUsed\",\"EventType\":\"SetValue\","
         "\"UtcTime\":\"2020-12-04 00:31:59.771\",\"ProcessGuid\":\"{84453EAB-8372-5FC9-10CD-380200000000}\","
-        "\"ProcessId\":1596,\"Image\":\"C:\\\\Program Files (x86)\\\\Microsoft Office\\\\Root\\\\Office16\\\\WINWORD.EXE\","
-        "\"TargetObject\":\"HKU\\\\S-1-5-21-2892772840-4280103526-640991184-1000\\\\Software\\\\Microsoft\\\\Office\\\\16.0\\\\Word\\\\Security\\\\Trusted Documents\\\\TrustRecords\\\\%USERPROFILE%/Downloads/malicious.docx\","
+        "\"ProcessId\":1596,\"Image\":\"C:\\\\Program Files (x86)\\\\Microsoft "
+        "Office\\\\Root\\\\Office16\\\\WINWORD.EXE\","
+        "\"TargetObject\":\"HKU\\\\S-1-5-21-2892772840-4280103526-640991184-"
+        "1000\\\\Software\\\\Microsoft\\\\Office\\\\16.0\\\\Word\\\\Security\\\\Trusted "
+        "Documents\\\\TrustRecords\\\\%USERPROFILE%/Downloads/malicious.docx\","
         "\"Details\":\"Binary Data\"}}}\n");
     CHECK_STR(read_as(jp, NULL, &j), "winevent-json");
     CHECK_INT(x.n, 1);
@@ -363,7 +378,8 @@ static void test_winxml_shapes(void)
     got g;
     /* Pretty-printed in an <Events> root (Get-WinEvent | ToXml, Event Viewer), UserData,
      * references, an empty Data, an id that is not a number, junk, and a file cut short. */
-    const char *path = write_tmp("pretty.xml",
+    const char *path = write_tmp(
+        "pretty.xml",
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
         "<Events>\n"
         "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>\n"
@@ -381,10 +397,14 @@ static void test_winxml_shapes(void)
         "    </LogFileCleared>\n"
         "  </UserData>\n"
         "</Event>\n"
-        "<Event><System><EventID>4688</EventID><Channel>Security</Channel><TimeCreated SystemTime='2019-03-19T23:34:26Z'/></System><EventData><Data Name='NewProcessName'>C:\\x.exe</Data><Data Name='CommandLine'/></EventData></Event><Event><System><EventID>x1</EventID></System></Event>\n"
+        "<Event><System><EventID>4688</EventID><Channel>Security</Channel><TimeCreated "
+        "SystemTime='2019-03-19T23:34:26Z'/></System><EventData><Data "
+        "Name='NewProcessName'>C:\\x.exe</Data><Data "
+        "Name='CommandLine'/></EventData></Event><Event><System><EventID>x1</EventID></System></Event>\n"
         "this line is not XML\n"
         "</Events>\n"
-        "<Event><System><EventID>4624</EventID><Channel>Security</Channel></System><EventData><Data Name='TargetUserName'>bob</Data><Data Name='IpAddr\n");
+        "<Event><System><EventID>4624</EventID><Channel>Security</Channel></System><EventData><Data "
+        "Name='TargetUserName'>bob</Data><Data Name='IpAddr\n");
     CHECK_STR(read_as(path, NULL, &g), "winevent-xml");
     CHECK_INT(g.n, 4);
     rec *c = &g.r[0];
@@ -461,7 +481,8 @@ static void test_sysmon_linux(void)
     nl[1] = '\0';
     char mixed[12288];
     snprintf(mixed, sizeof mixed,
-             "Nov 24 09:59:40 ip-172-31-60-25 sshd[3990]: Accepted password for root from 203.0.113.9 port 50022 ssh2\n"
+             "Nov 24 09:59:40 ip-172-31-60-25 sshd[3990]: Accepted password for root from 203.0.113.9 port "
+             "50022 ssh2\n"
              "%s%.*s\n",
              text, (int)(strstr(text, "<Data Name=\"Image\">") - text), text);
     const char *path = write_tmp("syslog", mixed);
@@ -480,7 +501,8 @@ static void test_sysmon_linux(void)
     CHECK_INT(g.nerr, 0);
 
     /* A file of Sysmon lines is sysmon-linux's; another program's line in it is kept as text. */
-    snprintf(mixed, sizeof mixed, "%sNov 24 09:59:48 ip-172-31-60-25 systemd[1]: Started Session 66.\n", text);
+    snprintf(mixed, sizeof mixed, "%sNov 24 09:59:48 ip-172-31-60-25 systemd[1]: Started Session 66.\n",
+             text);
     path = write_tmp("sysmon_first", mixed);
     CHECK_STR(read_as(path, NULL, &g), "sysmon-linux");
     CHECK_INT(g.n, 2);
@@ -514,7 +536,8 @@ static void test_winlogbeat(void)
     CHECK_STR(s->host, "vagrant");
     CHECK_INT(s->ts, 1603828814320000000LL);
     CHECK(has_field(s, "Image=C:\\Windows\\System32\\notepad.exe"));
-    CHECK(has_field(s, "OriginalFileName=NOTEPAD.EXE") && has_field(s, "CurrentDirectory=C:\\Users\\vagrant\\"));
+    CHECK(has_field(s, "OriginalFileName=NOTEPAD.EXE") &&
+          has_field(s, "CurrentDirectory=C:\\Users\\vagrant\\"));
     CHECK(has_field(s, "ProcessId=3616") && has_field(s, "ParentProcessId=4212"));
     CHECK(has_field(s, "Hashes=SHA1=b6d237154f2e528f0b503b58b025862d66b02b73"));
     CHECK(has_field(s, "IntegrityLevel=Medium") && has_field(s, "EventRecordID=20"));
@@ -536,16 +559,23 @@ static void test_winlogbeat(void)
     CHECK_STR(l->src, "127.0.0.1");
     CHECK_STR(l->src_host, "VAGRANT-2012-R2");
     CHECK_INT(l->outcome, TS_OUTCOME_SUCCESS);
-    CHECK(has_field(l, "IpAddress=127.0.0.1") && has_field(l, "ProcessName=C:\\Windows\\System32\\winlogon.exe"));
+    CHECK(has_field(l, "IpAddress=127.0.0.1") &&
+          has_field(l, "ProcessName=C:\\Windows\\System32\\winlogon.exe"));
 
     /* Elasticsearch hits (an export of the index) and records almost right. */
-    const char *path = write_tmp("hits.json",
-        "[{\"_index\":\"winlogbeat-8\",\"_id\":\"a1\",\"_source\":{\"@timestamp\":\"2019-11-14T17:10:15.1515514Z\","
-        "\"process\":{\"executable\":\"C:\\\\Windows\\\\System32\\\\wevtutil.exe\"},\"winlog\":{\"channel\":\"Security\","
-        "\"provider_name\":\"Microsoft-Windows-Security-Auditing\",\"event_id\":\"4688\",\"computer_name\":\"vagrant\"}}},\n"
-        "{\"_source\":{\"@timestamp\":\"soon\",\"winlog\":{\"channel\":\"Security\",\"event_id\":\"4624\"}}},\n"
-        "{\"_source\":{\"@timestamp\":\"2019-11-14T17:10:16Z\",\"winlog\":{\"channel\":\"Security\",\"event_id\":\"n/a\"}}},\n"
-        "{\"_source\":{\"@timestamp\":\"2019-11-14T17:10:17Z\",\"event\":{\"code\":\"4625\"},\"winlog\":{\"channel\":\"Security\"}}}]\n");
+    const char *path =
+        write_tmp("hits.json", "[{\"_index\":\"winlogbeat-8\",\"_id\":\"a1\",\"_source\":{\"@timestamp\":"
+                               "\"2019-11-14T17:10:15.1515514Z\","
+                               "\"process\":{\"executable\":\"C:\\\\Windows\\\\System32\\\\wevtutil.exe\"},"
+                               "\"winlog\":{\"channel\":\"Security\","
+                               "\"provider_name\":\"Microsoft-Windows-Security-Auditing\",\"event_id\":"
+                               "\"4688\",\"computer_name\":\"vagrant\"}}},\n"
+                               "{\"_source\":{\"@timestamp\":\"soon\",\"winlog\":{\"channel\":\"Security\","
+                               "\"event_id\":\"4624\"}}},\n"
+                               "{\"_source\":{\"@timestamp\":\"2019-11-14T17:10:16Z\",\"winlog\":{"
+                               "\"channel\":\"Security\",\"event_id\":\"n/a\"}}},\n"
+                               "{\"_source\":{\"@timestamp\":\"2019-11-14T17:10:17Z\",\"event\":{\"code\":"
+                               "\"4625\"},\"winlog\":{\"channel\":\"Security\"}}}]\n");
     CHECK_STR(read_as(path, NULL, &g), "winlogbeat");
     CHECK_INT(g.n, 4);
     CHECK_STR(g.r[0].process, "C:\\Windows\\System32\\wevtutil.exe");
@@ -627,7 +657,8 @@ static void test_sigma(void)
     if (!d)
         return;
     char rule[1024];
-    snprintf(rule, sizeof rule, "%s/sigma/rules/windows/process_creation/proc_creation_win_office_susp_child_processes.yml", d);
+    snprintf(rule, sizeof rule,
+             "%s/sigma/rules/windows/process_creation/proc_creation_win_office_susp_child_processes.yml", d);
     hits h = fire(rule, FIX "win_events.xml", NULL);
     CHECK_INT(h.n, 1);
     CHECK_INT(h.lines[0], 3); /* Word starting PowerShell, not Word itself */
@@ -636,7 +667,8 @@ static void test_sigma(void)
     /* Security 4688 through Winlogbeat: the rule's Image is NewProcessName, which the
      * Security module moved to process.executable. Read as plain JSON (no restoring) the
      * same event does not fire: the restoring is what makes it. */
-    snprintf(rule, sizeof rule, "%s/sigma/rules/windows/process_creation/proc_creation_win_susp_eventlog_clear.yml", d);
+    snprintf(rule, sizeof rule,
+             "%s/sigma/rules/windows/process_creation/proc_creation_win_susp_eventlog_clear.yml", d);
     h = fire(rule, FIX "winlogbeat.ndjson", NULL);
     CHECK_INT(h.n, 1);
     CHECK_INT(h.lines[0], 2);
@@ -653,9 +685,9 @@ static void test_sigma(void)
 static void test_sniff(void)
 {
     static const char *const want[][2] = {
-        {FIX "zeek_apt29.json", "zeek-json"},     {FIX "zeek_iso.json", "zeek-json"},
-        {FIX "win_events.xml", "winevent-xml"},   {FIX "sysmon_linux.log", "sysmon-linux"},
-        {FIX "winlogbeat.ndjson", "winlogbeat"},  {"tests/data/ingest/win_lines.json", "winevent-json"},
+        {FIX "zeek_apt29.json", "zeek-json"},         {FIX "zeek_iso.json", "zeek-json"},
+        {FIX "win_events.xml", "winevent-xml"},       {FIX "sysmon_linux.log", "sysmon-linux"},
+        {FIX "winlogbeat.ndjson", "winlogbeat"},      {"tests/data/ingest/win_lines.json", "winevent-json"},
         {"tests/data/ingest/zeek.json", "zeek-json"}, {"tests/data/ingest/auth.log", "linux-auth"},
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {

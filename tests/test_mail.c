@@ -70,7 +70,8 @@ static void on_event(void *ud, ts_event *ev)
     e->raw[o] = 0;
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     (void)file, (void)line, (void)record, (void)code;
     got *g = ud;
@@ -109,7 +110,10 @@ static int read_file(const char *path, got *g)
     return rc;
 }
 
-static bool has(const got_ev *e, const char *kv) { return strstr(e->raw, kv) != NULL; }
+static bool has(const got_ev *e, const char *kv)
+{
+    return strstr(e->raw, kv) != NULL;
+}
 
 static int count(const char *hay, const char *needle)
 {
@@ -134,7 +138,8 @@ static void test_multipart(void)
     CHECK_INT(m->n_to, 3);
     CHECK_STR(m->to[0], "alice@example.com");
     CHECK_STR(m->to[2], "dave@example.com");
-    CHECK_STR(m->subject, "Re: \xc3\x9c" "berweisung f\xc3\xa4llig");
+    CHECK_STR(m->subject, "Re: \xc3\x9c"
+                          "berweisung f\xc3\xa4llig");
     CHECK_STR(m->msgid, "abc123@examp1e-corp.com");
     CHECK_INT(m->ts_ns, 1409558400LL * 1000000000LL);
     CHECK_STR(m->src_ip, "203.0.113.66"); /* the first public hop, not our relay */
@@ -146,7 +151,8 @@ static void test_multipart(void)
     CHECK(has(m, "Return-Path=billing@examp1e-corp.com\n"));
     CHECK(has(m, "X-Mailer=PHPMailer 5.2.9\n"));
     /* links: the plain-text copy merges with the HTML anchor; mailto is not a link */
-    CHECK(has(m, "link.url=https://portal.examp1e-corp.com/pay?id=7&x=1\nlink.text=https://www.example.com/ billing\n"));
+    CHECK(has(m, "link.url=https://portal.examp1e-corp.com/pay?id=7&x=1\nlink.text=https://www.example.com/ "
+                 "billing\n"));
     CHECK(has(m, "link.url=http://198.51.100.9/x.php\n"));
     CHECK(has(m, "link.url=www.example.com/help\n"));
     CHECK(!has(m, "mailto"));
@@ -154,7 +160,8 @@ static void test_multipart(void)
     CHECK_STR(m->url, "https://portal.examp1e-corp.com/pay?id=7");
     CHECK_STR(m->domain, "portal.examp1e-corp.com");
     /* attachments: the zip with an executable is the risky one, typed on the message */
-    CHECK(has(m, "attach.name=invoice.zip\nattach.type=application/zip\nattach.size=334\nattach.kind=archive\n"));
+    CHECK(has(
+        m, "attach.name=invoice.zip\nattach.type=application/zip\nattach.size=334\nattach.kind=archive\n"));
     CHECK(has(m, "attach.member=invoice.exe\nattach.member.kind=executable\n"));
     CHECK(has(m, "attach.member=readme.txt\n"));
     CHECK(has(m, "attach.name=statement.pdf\n"));
@@ -213,7 +220,7 @@ static void test_mbox(void)
     }
     CHECK(c != NULL);
     if (c) {
-        CHECK_INT(c->n_to, 0); /* an empty group */
+        CHECK_INT(c->n_to, 0);  /* an empty group */
         CHECK_INT(c->ts_ns, 0); /* "not a date" */
     }
     got_free(&g);
@@ -285,7 +292,8 @@ static void test_analyst_fields(void)
         CHECK(has(e, "link.url=https://pdf-link.example/login\n"));
         CHECK(has(e, "body.form=https://collect.parcel-fee.example/p\nbody.password_input=1\n"));
         CHECK(has(e, "attach.pdf=links\nattach.pdf=form\n"));
-        CHECK(has(e, "body.text=Ihr Paket wartet \xe2\x80\x93 bitte best\xc3\xa4tigen https://www.dhl.de/track folded\n"));
+        CHECK(has(e, "body.text=Ihr Paket wartet \xe2\x80\x93 bitte best\xc3\xa4tigen "
+                     "https://www.dhl.de/track folded\n"));
         CHECK(!has(e, "hidden words")); /* scripts are no text */
     }
     got_free(&g);
@@ -319,7 +327,8 @@ static void test_analyst_fields(void)
     CHECK(mail_addr_scan(ts_str_c("Name,(<noreply@brand.de>)"), &a) && ts_str_eq(a, "noreply@brand.de"));
     CHECK(mail_addr_scan(ts_str_c("<x@<noreply@brand.nl>"), &a) && ts_str_eq(a, "noreply@brand.nl"));
     CHECK(mail_addr_scan(ts_str_c("Correios <aviso@correios>"), &a) && ts_str_eq(a, "aviso@correios"));
-    CHECK(mail_addr_scan(ts_str_c("GLS <collie@953488-theskimm,com>"), &a) && ts_str_eq(a, "collie@953488-theskimm,com"));
+    CHECK(mail_addr_scan(ts_str_c("GLS <collie@953488-theskimm,com>"), &a) &&
+          ts_str_eq(a, "collie@953488-theskimm,com"));
     CHECK(!mail_addr_scan(ts_str_c("\"ADAC\" <\"ADAC_4990\">"), &a));
     CHECK(mail_addr_ok(ts_str_c("a.b@example.com")));
     CHECK(!mail_addr_ok(ts_str_c("a@correios")));
@@ -342,14 +351,16 @@ static void test_analyst_fields(void)
     /* RAR and 7-Zip archives locked with a password, written here after their formats'
        documentation: a RAR 4 main header with encrypted headers, a RAR 4 file header of an
        encrypted file, a RAR 5 archive-encryption header, a 7-Zip header naming AES. */
-    static const uint8_t rar4_hp[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0, 0x73, 0x80, 0x00, 13, 0, 0, 0, 0, 0, 0, 0};
-    static const uint8_t rar4_p[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0, 0x73, 0x00, 0x00, 13, 0, 0, 0, 0, 0, 0, 0,
-                                     0, 0, 0x74, 0x04, 0x80, 7, 0};
-    static const uint8_t rar4_open[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0, 0x73, 0x00, 0x00, 13, 0, 0, 0, 0, 0, 0, 0,
-                                        0, 0, 0x74, 0x00, 0x80, 7, 0};
+    static const uint8_t rar4_hp[] = {'R',  'a',  'r', '!', 0x1a, 7, 0, 0, 0, 0x73,
+                                      0x80, 0x00, 13,  0,   0,    0, 0, 0, 0, 0};
+    static const uint8_t rar4_p[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0,    0x73, 0x00, 0x00, 13, 0,
+                                     0,   0,   0,   0,   0,    0, 0, 0, 0x74, 0x04, 0x80, 7,    0};
+    static const uint8_t rar4_open[] = {'R', 'a', 'r', '!', 0x1a, 7, 0, 0, 0,    0x73, 0x00, 0x00, 13, 0,
+                                        0,   0,   0,   0,   0,    0, 0, 0, 0x74, 0x00, 0x80, 7,    0};
     static const uint8_t rar5_hp[] = {'R', 'a', 'r', '!', 0x1a, 7, 1, 0, 0, 0, 0, 0, 5, 4, 0, 0, 0, 0};
     static const uint8_t rar5_open[] = {'R', 'a', 'r', '!', 0x1a, 7, 1, 0, 0, 0, 0, 0, 5, 1, 0, 0, 0, 0};
-    static const uint8_t sz_aes[] = {'7', 'z', 0xbc, 0xaf, 0x27, 0x1c, 0, 4, 0, 0, 0x24, 0x06, 0xf1, 0x07, 0x01, 0};
+    static const uint8_t sz_aes[] = {'7', 'z', 0xbc, 0xaf, 0x27, 0x1c, 0,    4,
+                                     0,   0,   0x24, 0x06, 0xf1, 0x07, 0x01, 0};
     CHECK(mail_archive_encrypted(rar4_hp, sizeof rar4_hp));
     CHECK(mail_archive_encrypted(rar4_p, sizeof rar4_p));
     CHECK(!mail_archive_encrypted(rar4_open, sizeof rar4_open));
@@ -396,14 +407,17 @@ static void test_oversize(void)
     CHECK(f != NULL);
     if (!f)
         return;
-    fputs("From a@example.org Mon Sep  1 08:00:00 2014\nFrom: a@example.org\nMessage-ID: <one@x>\n\nhi\n\n", f);
+    fputs("From a@example.org Mon Sep  1 08:00:00 2014\nFrom: a@example.org\nMessage-ID: <one@x>\n\nhi\n\n",
+          f);
     fputs("From b@example.org Mon Sep  1 08:00:00 2014\nFrom: b@example.org\nMessage-ID: <big@x>\n\n", f);
     char line[1001];
     memset(line, 'A', 1000);
     line[1000] = '\n';
     for (unsigned i = 0; i < (MAIL_MAX_MESSAGE / 1000) + 10; i++)
         fwrite(line, 1, sizeof line, f);
-    fputs("\nFrom c@example.org Mon Sep  1 08:00:00 2014\nFrom: c@example.org\nMessage-ID: <three@x>\n\nbye\n", f);
+    fputs(
+        "\nFrom c@example.org Mon Sep  1 08:00:00 2014\nFrom: c@example.org\nMessage-ID: <three@x>\n\nbye\n",
+        f);
     fclose(f);
     got g;
     CHECK_INT(read_file(path, &g), TOCSIN_OK);
@@ -426,16 +440,19 @@ static void write_nested(const char *path, int levels)
     if (!f)
         return;
     fputs("From a@example.org Mon Sep  1 08:00:00 2014\nFrom: a@example.org\nMessage-ID: <deep@x>\n"
-          "MIME-Version: 1.0\n", f);
+          "MIME-Version: 1.0\n",
+          f);
     fputs("Content-Type: multipart/mixed; boundary=\"top\"\n\n--top\n"
-          "Content-Type: text/plain\n\nsee http://top.example/a\n--top\n", f);
+          "Content-Type: text/plain\n\nsee http://top.example/a\n--top\n",
+          f);
     for (int i = 0; i < levels; i++)
         fprintf(f, "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n--b%d\n", i, i);
     fputs("Content-Type: text/plain\n\nsee http://bottom.example/b\n", f);
     for (int i = levels - 1; i >= 0; i--)
         fprintf(f, "--b%d--\n", i);
     fputs("--top--\n\nFrom c@example.org Mon Sep  1 08:00:00 2014\nFrom: c@example.org\n"
-          "Message-ID: <after@x>\n\nbye\n", f);
+          "Message-ID: <after@x>\n\nbye\n",
+          f);
     fclose(f);
 }
 

@@ -40,7 +40,8 @@ static void on_event(void *ud, ts_event *ev)
     g->n++;
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     got *g = ud;
     (void)record, (void)code, (void)msg;
@@ -50,7 +51,10 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
     g->err_line = line;
 }
 
-static void enter(void *ud, ts_file_counts *c) { ((got *)ud)->cur = c; }
+static void enter(void *ud, ts_file_counts *c)
+{
+    ((got *)ud)->cur = c;
+}
 
 static void file_end(void *ud, const char *file, const char *reader, const ts_file_counts *c)
 {
@@ -107,7 +111,8 @@ static got *run_jobs(const char *const *paths, size_t n, unsigned jobs)
     workers = jobs;
     ts_jobpool *pool = jobs > 1 ? ts_jobpool_new(jobs, &slots) : NULL;
     CHECK(jobs < 2 || pool);
-    ts_merge_hooks k = {{on_event, on_error, g, NULL}, enter, file_end, &slots, pool, prepare, on_event_prep, free_prep};
+    ts_merge_hooks k = {
+        {on_event, on_error, g, NULL}, enter, file_end, &slots, pool, prepare, on_event_prep, free_prep};
     if (!pool)
         k.prepare = NULL, k.event_prep = NULL, k.prep_free = NULL;
     CHECK_INT(ts_merge_paths(paths, n, &k), TOCSIN_OK);
@@ -187,7 +192,7 @@ int main(void)
     const char *ab[] = {a, b}, *ba[] = {b, a};
     got *g1 = run(ab, 2), *g2 = run(ba, 2);
     CHECK_INT(g1->n, 20);
-    CHECK(same_stream(g1, g2)); /* the same stream whatever order the paths came in */
+    CHECK(same_stream(g1, g2));         /* the same stream whatever order the paths came in */
     for (unsigned j = 1; j <= 3; j++) { /* and whatever the number of threads */
         got *gj = run_jobs(ab, 2, j);
         CHECK(same_stream(g1, gj));

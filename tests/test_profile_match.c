@@ -17,7 +17,8 @@
 static char dir[] = "/tmp/tocsin_profile_XXXXXX";
 
 /* Writes an incident of one rule alert per technique list, first active at T0 + day days. */
-static void write_incident(ts_store *s, int64_t run, const char *id, int day, const char *const *techs, size_t n)
+static void write_incident(ts_store *s, int64_t run, const char *id, int day, const char *const *techs,
+                           size_t n)
 {
     ts_alert a[8];
     ts_alert *p[8];
@@ -25,14 +26,20 @@ static void write_incident(ts_store *s, int64_t run, const char *id, int day, co
     for (size_t i = 0; i < n; i++) {
         char key[64];
         snprintf(key, sizeof key, "rule|%s|%zu", id, i);
-        a[i] = (ts_alert){.detector = "sigma", .key = strdup(key), .title = "a rule fired", .kind = TS_EV_RULE,
-                          .severity = 60, .techniques = (char *)techs[i], .count = 1,
+        a[i] = (ts_alert){.detector = "sigma",
+                          .key = strdup(key),
+                          .title = "a rule fired",
+                          .kind = TS_EV_RULE,
+                          .severity = 60,
+                          .techniques = (char *)techs[i],
+                          .count = 1,
                           .first_ns = T0 + day * 86400 * SEC + (int64_t)i * SEC,
-                          .last_ns = T0 + day * 86400 * SEC + (int64_t)i * SEC, .internal_host = "ws-01"};
+                          .last_ns = T0 + day * 86400 * SEC + (int64_t)i * SEC,
+                          .internal_host = "ws-01"};
         p[i] = &a[i];
     }
-    ts_incident inc = {.first_ns = a[0].first_ns, .last_ns = a[n - 1].last_ns, .alerts = p, .n_alerts = n,
-                       .severity = 60};
+    ts_incident inc = {
+        .first_ns = a[0].first_ns, .last_ns = a[n - 1].last_ns, .alerts = p, .n_alerts = n, .severity = 60};
     snprintf(inc.id, sizeof inc.id, "%s", id);
     ts_intel *ti = ts_intel_new();
     ts_intel_finalise(ti);
@@ -103,7 +110,8 @@ int main(void)
     FILE *out = open_memstream(&text, &len);
     CHECK_INT(ts_report_show(s, "INC-000000000000000e", out, 0), TOCSIN_OK);
     fclose(out);
-    CHECK(text && strstr(text, "seen before INC-000000000000000a, 2014-11-24T08:12:00Z, close profile: ") != NULL);
+    CHECK(text &&
+          strstr(text, "seen before INC-000000000000000a, 2014-11-24T08:12:00Z, close profile: ") != NULL);
     CHECK(text && strstr(text, "in common (similarity 0.") != NULL);
     free(text);
     ts_store_close(s);

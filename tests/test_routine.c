@@ -49,7 +49,10 @@ static ts_alert *mk(const char *det, const char *tech, const char *src, const ch
     return a;
 }
 
-static void host_name(char *buf, size_t cap, int i) { snprintf(buf, cap, "ws%03d.corp.example", i); }
+static void host_name(char *buf, size_t cap, int i)
+{
+    snprintf(buf, cap, "ws%03d.corp.example", i);
+}
 
 /* The scanner 10.0.5.20 fails logons on hosts [0, n) on Mondays 02:00-02:59 of weeks [0, weeks). */
 static void scan_from(ts_routine *r, int64_t base, int weeks, int n)
@@ -58,13 +61,17 @@ static void scan_from(ts_routine *r, int64_t base, int weeks, int n)
     for (int w = 0; w < weeks; w++)
         for (int i = 0; i < n; i++) {
             host_name(h, sizeof h, i);
-            ts_alert *a = mk("credential", "T1110.001", "10.0.5.20", h, base + w * WEEK + 2 * HOUR + i * 20 * SEC, 0);
+            ts_alert *a =
+                mk("credential", "T1110.001", "10.0.5.20", h, base + w * WEEK + 2 * HOUR + i * 20 * SEC, 0);
             ts_routine_observe(r, a);
             ts_alert_free(a);
         }
 }
 
-static void scan(ts_routine *r, int weeks, int n) { scan_from(r, T0, weeks, n); }
+static void scan(ts_routine *r, int weeks, int n)
+{
+    scan_from(r, T0, weeks, n);
+}
 
 /* Marks one alert, as an incident of its own; returns whether it was marked routine. */
 static int routine(const ts_routine *r, ts_alert *a, char *why, size_t cap)
@@ -106,11 +113,13 @@ static void weekly_scanner(void)
     for (int i = 0; i < 150; i++) {
         char h[64];
         host_name(h, sizeof h, i);
-        raised += !routine(r, mk("credential", "T1110.001", "10.0.5.20", h, T0 + WEEK + 2 * HOUR, 0), NULL, 0);
+        raised +=
+            !routine(r, mk("credential", "T1110.001", "10.0.5.20", h, T0 + WEEK + 2 * HOUR, 0), NULL, 0);
     }
     CHECK_INT(raised, 0);
     /* something new: another technique (spraying) from the scanner alerts */
-    CHECK(!routine(r, mk("credential", "T1110.003", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0), NULL, 0));
+    CHECK(!routine(r, mk("credential", "T1110.003", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0),
+                   NULL, 0));
     /* its usual doing on a Wednesday afternoon alerts */
     a = mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0);
     a->last_ns = T0 + 2 * WEEK + 2 * DAY + 14 * HOUR;
@@ -138,10 +147,12 @@ static void near_misses(void)
         ts_routine_observe(r, a);
         ts_alert_free(a);
     }
-    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.9.9", "ws001.corp.example", T0 + 2 * HOUR, 0), NULL, 0));
+    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.9.9", "ws001.corp.example", T0 + 2 * HOUR, 0), NULL,
+                   0));
     /* a scanner seen twice (below min_occasions = 3) is not yet routine */
     scan(r, 2, 150);
-    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0), NULL, 0));
+    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 2 * HOUR, 0),
+                   NULL, 0));
     /* an attacker sweeping 150 hosts once, even three times in one day, is one occasion */
     for (int k = 0; k < 3; k++)
         for (int i = 0; i < 150; i++) {
@@ -172,23 +183,26 @@ static void deployment_server(void)
                   sizeof why));
     CHECK(strstr(why, "daily 22:00-23:00 UTC on 5 occasions") != NULL);
     /* a daily job: the same hour on the Saturday is usual too, but not 10:00 */
-    CHECK(routine(r, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 5 * DAY + 22 * HOUR, 1), NULL, 0));
-    CHECK(!routine(r, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 5 * DAY + 10 * HOUR, 1), NULL, 0));
+    CHECK(routine(r, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 5 * DAY + 22 * HOUR, 1), NULL,
+                  0));
+    CHECK(!routine(r, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 5 * DAY + 10 * HOUR, 1), NULL,
+                   0));
     /* the deployment server's targets are not routine sources themselves */
-    CHECK(!routine(r, mk("lateral", "T1569.002", "10.0.2.7", "10.0.6.10", T0 + 2 * DAY + 22 * HOUR, 1), NULL, 0));
+    CHECK(!routine(r, mk("lateral", "T1569.002", "10.0.2.7", "10.0.6.10", T0 + 2 * DAY + 22 * HOUR, 1), NULL,
+                   0));
     /* kept across runs: a new learner loaded from the saved state judges alike */
     void *blob;
     size_t len;
     CHECK_INT(ts_routine_save(r, &blob, &len), TOCSIN_OK);
     ts_routine *again = ts_routine_new(NULL, NULL, NULL, NULL);
     CHECK_INT(ts_routine_load(again, blob, len), TOCSIN_OK);
-    CHECK(routine(again, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 2 * DAY + 22 * HOUR, 1), NULL,
-                  0));
+    CHECK(routine(again, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 2 * DAY + 22 * HOUR, 1),
+                  NULL, 0));
     /* a damaged blob is refused and leaves the learner as it was */
     CHECK_INT(ts_routine_load(again, blob, len - 1), TOCSIN_E_FORMAT);
     CHECK_INT(ts_routine_load(again, "junk", 4), TOCSIN_E_FORMAT);
-    CHECK(routine(again, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 2 * DAY + 22 * HOUR, 1), NULL,
-                  0));
+    CHECK(routine(again, mk("lateral", "T1569.002", "10.0.6.10", "10.0.2.7", T0 + 2 * DAY + 22 * HOUR, 1),
+                  NULL, 0));
     free(blob);
     ts_routine_free(again);
     ts_routine_free(r);
@@ -230,7 +244,8 @@ static void named_sources(void)
         ts_routine_observe(r, a);
         ts_alert_free(a);
     }
-    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.7.9", "ws001.corp.example", T0 + 15 * HOUR, 0), NULL, 0));
+    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.7.9", "ws001.corp.example", T0 + 15 * HOUR, 0),
+                   NULL, 0));
     ts_routine_free(r);
     ts_config_free(c);
     unlink(path);
@@ -257,8 +272,9 @@ static void bounded(void)
     CHECK(u.bytes <= u.bound);
     /* the newest days are what is kept: a scan after them is still learned */
     scan_from(r, T0 + 42 * DAY, 3, 150);
-    CHECK(routine(r, mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 42 * DAY + 2 * HOUR, 0),
-                  NULL, 0));
+    CHECK(routine(
+        r, mk("credential", "T1110.001", "10.0.5.20", "ws001.corp.example", T0 + 42 * DAY + 2 * HOUR, 0),
+        NULL, 0));
     ts_routine_usage(r, &u, 1);
     CHECK(u.kept <= 1024);
     ts_routine_free(r);
@@ -301,34 +317,39 @@ static void sweeper(void)
             conn(r, "10.0.5.30", ip, T0 + w * WEEK + 2 * HOUR + i * SEC);
         }
         for (int k = 0; k < 2; k++) {
-            ts_alert *a = mk("credential", "T1110.001", "10.0.5.30", k ? "lnx-1" : "lnx-2", T0 + w * WEEK + 2 * HOUR, 0);
+            ts_alert *a = mk("credential", "T1110.001", "10.0.5.30", k ? "lnx-1" : "lnx-2",
+                             T0 + w * WEEK + 2 * HOUR, 0);
             ts_routine_observe(r, a);
             ts_alert_free(a);
             /* the same two alerts a week from an address that sweeps nothing */
-            a = mk("credential", "T1110.001", "10.0.5.31", k ? "lnx-1" : "lnx-2", T0 + w * WEEK + 2 * HOUR, 0);
+            a = mk("credential", "T1110.001", "10.0.5.31", k ? "lnx-1" : "lnx-2", T0 + w * WEEK + 2 * HOUR,
+                   0);
             ts_routine_observe(r, a);
             ts_alert_free(a);
         }
     }
-    CHECK(routine(r, mk("credential", "T1110.001", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * HOUR, 0), why, sizeof why));
+    CHECK(routine(r, mk("credential", "T1110.001", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * HOUR, 0), why,
+                  sizeof why));
     CHECK(strstr(why, "routine: 10.0.5.30 sweeps the network") != NULL);
     CHECK(strstr(why, "every Monday 02:00-03:00 UTC on 3 occasions") != NULL);
     CHECK(!routine(r, mk("credential", "T1110.001", "10.0.5.31", "lnx-1", T0 + WEEK + 2 * HOUR, 0), NULL, 0));
     /* the sweeper at another hour, or doing something it never did with its sweeps */
-    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * DAY + 14 * HOUR, 0), NULL,
-                   0));
+    CHECK(!routine(r, mk("credential", "T1110.001", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * DAY + 14 * HOUR, 0),
+                   NULL, 0));
     /* another sub-technique of the same family (its failures looked like spraying this week)
        is its usual doing; another family (a logon with a stolen password) is not */
-    CHECK(routine(r, mk("credential", "T1110.003,T1078", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * HOUR, 0), NULL, 0) ==
-          0);
+    CHECK(routine(r, mk("credential", "T1110.003,T1078", "10.0.5.30", "lnx-1", T0 + WEEK + 2 * HOUR, 0), NULL,
+                  0) == 0);
     ts_alert *a = mk("credential", "T1110.003", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0);
     ts_routine_observe(r, a);
     ts_alert_free(a);
-    CHECK(routine(r, mk("credential", "T1110.003", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0), NULL, 0));
+    CHECK(routine(r, mk("credential", "T1110.003", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0), NULL,
+                  0));
     a = mk("lateral", "T1021.002", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0);
     ts_routine_observe(r, a);
     ts_alert_free(a);
-    CHECK(!routine(r, mk("lateral", "T1021.002", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0), NULL, 0));
+    CHECK(
+        !routine(r, mk("lateral", "T1021.002", "10.0.5.30", "lnx-1", T0 + 2 * WEEK + 2 * HOUR, 0), NULL, 0));
     /* workstations reaching a server each take no sweep: the server's alerts are not routine */
     ts_routine_free(r);
 }
@@ -430,7 +451,9 @@ static void host_habit(void)
     }
     char why[512];
     CHECK(routine(r, host_alert("powershell", "ws002", "aaaa", T0 + 8 * HOUR), why, sizeof why));
-    CHECK(strstr(why, "the same powershell alert (or a lesser instance of it) on ws002 on 4 days over 10 days") != NULL);
+    CHECK(strstr(why,
+                 "the same powershell alert (or a lesser instance of it) on ws002 on 4 days over 10 days") !=
+          NULL);
     CHECK(!routine(r, host_alert("powershell", "ws002", "bbbb", T0 + 9 * HOUR), NULL, 0));
     CHECK(!routine(r, host_alert("powershell", "ws002", "cccc", T0 + 9 * HOUR), NULL, 0));
     CHECK(!routine(r, host_alert("powershell", "ws003", "aaaa", T0 + 8 * HOUR), NULL, 0));
@@ -458,7 +481,8 @@ static ts_alert *burst_alert(const char *key, int64_t t)
 static void lesser_habit(void)
 {
     ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
-    const char *key = "bursts|discovery|ws002|admin|cmd.exe", *other = "bursts|discovery|ws002|mallory|cmd.exe";
+    const char *key = "bursts|discovery|ws002|admin|cmd.exe",
+               *other = "bursts|discovery|ws002|mallory|cmd.exe";
     int64_t when = T0 + 9 * DAY + 16 * HOUR;
     ts_routine_habit(r, key, T0 + 1 * DAY + 17 * HOUR);
     ts_routine_habit(r, key, T0 + 1 * DAY + 19 * HOUR); /* the same day again */
@@ -491,8 +515,10 @@ static ts_alert *sigma_alert(const char *rule, const char *tech, int64_t t)
 static void sigma_habit(void)
 {
     ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
-    static const char *const rules[][2] = {
-        {"nltest", "T1482,T1016"}, {"whoami", "T1033"}, {"winrm", "T1021.006"}, {"mixed", "T1087.002,T1059.001"}};
+    static const char *const rules[][2] = {{"nltest", "T1482,T1016"},
+                                           {"whoami", "T1033"},
+                                           {"winrm", "T1021.006"},
+                                           {"mixed", "T1087.002,T1059.001"}};
     for (int k = 0; k < 4; k++)
         for (int i = 0; i < 4; i++) {
             ts_alert *a = sigma_alert(rules[k][0], rules[k][1], T0 + i * 2 * DAY + (9 + i) * HOUR);

@@ -68,12 +68,15 @@ int main(void)
     CHECK_INT(feed_file(&x, "tests/data/netbehave/eve_alerts.json"), 6);
     CHECK_INT(n_got, 5);
     const ts_alert *a = with_title("Cobalt Strike");
-    CHECK(a && a->kind == TS_EV_RULE && a->severity == 70 && a->techniques && !strcmp(a->techniques, "T1071"));
-    CHECK(a && !strcmp(a->key, "sensor|suricata|ET MALWARE Cobalt Strike Beacon Observed|10.1.2.3|45.77.10.20"));
+    CHECK(a && a->kind == TS_EV_RULE && a->severity == 70 && a->techniques &&
+          !strcmp(a->techniques, "T1071"));
+    CHECK(a &&
+          !strcmp(a->key, "sensor|suricata|ET MALWARE Cobalt Strike Beacon Observed|10.1.2.3|45.77.10.20"));
     CHECK(a && a->direction == TS_DIR_OUTBOUND && a->internal_ip.v == 4 && a->remote_ip.v == 4);
     /* an inbound scan: the internal side is the destination */
     a = with_title("SSH Scan");
-    CHECK(a && a->severity == 30 && !strcmp(a->techniques, "T1046") && strstr(a->key, "|10.1.2.9|91.240.118.5"));
+    CHECK(a && a->severity == 30 && !strcmp(a->techniques, "T1046") &&
+          strstr(a->key, "|10.1.2.9|91.240.118.5"));
     /* a decoder event of priority 3 is held low by its class */
     a = with_title("truncated packet");
     CHECK(a && a->severity == 10 && !a->techniques);
@@ -89,7 +92,8 @@ int main(void)
     CHECK(a && a->severity == 60 && !strcmp(a->techniques, "T1110") && strstr(a->title, "guessing SSH"));
     CHECK(a && strstr(a->key, "sensor|notice|SSH::Password_Guessing|10.1.2.9|91.240.118.5"));
     a = with_title("Scan::Port_Scan");
-    CHECK(a && a->severity == 50 && !strcmp(a->techniques, "T1046") && strstr(a->key, "|10.1.2.9|91.240.118.5"));
+    CHECK(a && a->severity == 50 && !strcmp(a->techniques, "T1046") &&
+          strstr(a->key, "|10.1.2.9|91.240.118.5"));
     a = with_title("SSL::Invalid_Server_Cert");
     CHECK(a && a->severity == 10);
     a = with_title("Site::Custom_Thing");
@@ -116,8 +120,9 @@ int main(void)
         CHECK(det_open(&x, "sensor", cfg));
         snprintf(dir, sizeof dir, "%s/suricata-eve/samples", sd);
         size_t n = feed_dir(&x, dir,
-                            (const char *[]){"first-org-conf-2015/alerts-only.json", "honeypot-2018/alerts-only.json",
-                                             "wrccdc-2017/alerts-only.json", "wrccdc-2018/alerts-only.json", NULL});
+                            (const char *[]){"first-org-conf-2015/alerts-only.json",
+                                             "honeypot-2018/alerts-only.json", "wrccdc-2017/alerts-only.json",
+                                             "wrccdc-2018/alerts-only.json", NULL});
         CHECK_INT(n, 548);
         CHECK_INT(total_count(), 548);
         size_t low = 0, tagged = 0;
@@ -129,12 +134,14 @@ int main(void)
         for (size_t i = 0; i < n_got; i++)
             by_sev[got[i]->severity]++;
         printf("suricata samples: %zu alerts from 548 records, %zu with ATT&CK ids, %zu at severity <= 20;"
-               " by severity:", n_got, tagged, low);
+               " by severity:",
+               n_got, tagged, low);
         for (int s = 100; s >= 0; s--)
             if (by_sev[s])
                 printf(" %d:%zu", s, by_sev[s]);
         printf("\n");
-        CHECK(tagged * 3 > n_got); /* 184 of 548: one record per signature, many of them policy and decoder events */
+        CHECK(tagged * 3 >
+              n_got); /* 184 of 548: one record per signature, many of them policy and decoder events */
         CHECK(low > 0 && low * 2 < n_got); /* 225 of 548 */
         drop_all();
         snprintf(dir, sizeof dir, "%s/zeek/wrccdc-2018/zeek-json", sd);

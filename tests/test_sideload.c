@@ -38,22 +38,25 @@ static void test_events(const ts_config *cfg)
     det x;
     CHECK(det_open(&x, "sideload", cfg));
     /* The Dream Job pair (Mandiant, AIRDRY.V): colorcpl.exe copied to ProgramData. */
-    load(&x, "C:\\ProgramData\\PackageColor\\colorcpl.exe", "C:\\ProgramData\\PackageColor\\colorui.dll", "false");
+    load(&x, "C:\\ProgramData\\PackageColor\\colorcpl.exe", "C:\\ProgramData\\PackageColor\\colorui.dll",
+         "false");
     const ts_alert *a = find_key("sideload|windows-dll|WS1|C:\\ProgramData\\PackageColor\\colorui.dll");
     CHECK(a && !strcmp(a->techniques, "T1574.001,T1574.002") && a->severity == 70);
     drop_all();
     /* Signed, or inside the system folders (.NET native images are unsigned): quiet. */
-    load(&x, "C:\\ProgramData\\PackageColor\\colorcpl.exe", "C:\\ProgramData\\PackageColor\\colorui.dll", "true");
+    load(&x, "C:\\ProgramData\\PackageColor\\colorcpl.exe", "C:\\ProgramData\\PackageColor\\colorui.dll",
+         "true");
     load(&x, "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
          "C:\\Windows\\assembly\\NativeImages_v4.0.30319_64\\System\\e5ca\\System.ni.dll", "false");
     /* An unsigned DLL of an unknown name beside an unknown program in a user folder: an
        application installed per user, not judged. */
-    load(&x, "C:\\Users\\p\\AppData\\Local\\Tool\\tool.exe", "C:\\Users\\p\\AppData\\Local\\Tool\\helper.dll", "false");
+    load(&x, "C:\\Users\\p\\AppData\\Local\\Tool\\tool.exe", "C:\\Users\\p\\AppData\\Local\\Tool\\helper.dll",
+         "false");
     CHECK_INT(n_got, 0);
     /* A name learned: what loads signed from System32 is Windows' own. */
     load(&x, "C:\\Windows\\System32\\svchost.exe", "C:\\Windows\\System32\\wlbsctrl.dll", "true");
-    load(&x, "C:\\Users\\p\\AppData\\Local\\Tool\\tool.exe", "C:\\Users\\p\\AppData\\Local\\Tool\\wlbsctrl.dll",
-         "false");
+    load(&x, "C:\\Users\\p\\AppData\\Local\\Tool\\tool.exe",
+         "C:\\Users\\p\\AppData\\Local\\Tool\\wlbsctrl.dll", "false");
     CHECK(find_key("sideload|windows-dll|WS1|C:\\Users\\p\\AppData\\Local\\Tool\\wlbsctrl.dll") != NULL);
     drop_all();
     /* A Windows program (learned from System32) copied to a user folder, with an unsigned
@@ -96,13 +99,16 @@ static void test_real(const ts_config *cfg)
          "2b140a5c-dc02-4bb8-b6b1-8bdb45714cde.evtx",
          "sideload|windows-dll|"},
         /* svchost.exe copied to Downloads and run (Sigma's masquerading rule's record). */
-        {"sigma/regression_data/rules/windows/process_creation/proc_creation_win_svchost_masqueraded_execution/"
+        {"sigma/regression_data/rules/windows/process_creation/"
+         "proc_creation_win_svchost_masqueraded_execution/"
          "be58d2e2-06c8-4f58-b666-b99f6dc3b6cd.evtx",
          "sideload|odd-folder|"},
         {"otrf-atomic/lateral_movement/covenant_dcom_iertutil_dll_hijack.json.gz",
-         "sideload|windows-dll|WORKSTATION6.theshire.local|C:\\Program Files\\Internet Explorer\\iertutil.dll"},
+         "sideload|windows-dll|WORKSTATION6.theshire.local|C:\\Program Files\\Internet "
+         "Explorer\\iertutil.dll"},
         /* A Windows program in a folder of the system: nothing to say. */
-        {"sigma/regression_data/rules-threat-hunting/windows/image_load/image_load_win_werfaultsecure_dbgcore_dbghelp_load/"
+        {"sigma/regression_data/rules-threat-hunting/windows/image_load/"
+         "image_load_win_werfaultsecure_dbgcore_dbghelp_load/"
          "8a2f4b1c-3d5e-4f7a-9b2c-1e4f6d8a9c2b.evtx",
          NULL},
         /* Background of a lab: .NET native images, compiled temporary assemblies. */

@@ -48,7 +48,8 @@ static void count_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
 }
 
 /* An event of channel/event id (dataset windows.sysmon) with fields "k=v" (NULL-terminated list). */
-static int hits_ds(const ts_sigma *s, const char *channel, uint32_t eid, const char *dataset, const char *const *kv)
+static int hits_ds(const ts_sigma *s, const char *channel, uint32_t eid, const char *dataset,
+                   const char *const *kv)
 {
     ts_field f[32];
     size_t n = 0;
@@ -86,7 +87,8 @@ static int proc_hits(const char *detection, const char *const *kv)
     char yaml[4096];
     snprintf(yaml, sizeof yaml,
              "title: t\nid: 11111111-2222-3333-4444-555555555555\nlevel: high\n"
-             "logsource:\n  product: windows\n  category: process_creation\ndetection:\n%s", detection);
+             "logsource:\n  product: windows\n  category: process_creation\ndetection:\n%s",
+             detection);
     ts_sigma *s = compile(yaml);
     if (!s)
         return -1;
@@ -156,9 +158,15 @@ static void test_string_modifiers(void)
     const char *wd = "CommandLine|windash|contains: ' -enc '";
     CHECK_INT(item(wd, EV("CommandLine=powershell -enc AAA")), 1);
     CHECK_INT(item(wd, EV("CommandLine=powershell /enc AAA")), 1);
-    CHECK_INT(item(wd, EV("CommandLine=powershell \xe2\x80\x93" "enc AAA")), 1);
-    CHECK_INT(item(wd, EV("CommandLine=powershell \xe2\x80\x94" "enc AAA")), 1);
-    CHECK_INT(item(wd, EV("CommandLine=powershell \xe2\x80\x95" "enc AAA")), 1);
+    CHECK_INT(item(wd, EV("CommandLine=powershell \xe2\x80\x93"
+                          "enc AAA")),
+              1);
+    CHECK_INT(item(wd, EV("CommandLine=powershell \xe2\x80\x94"
+                          "enc AAA")),
+              1);
+    CHECK_INT(item(wd, EV("CommandLine=powershell \xe2\x80\x95"
+                          "enc AAA")),
+              1);
     CHECK_INT(item(wd, EV("CommandLine=powershell +enc AAA")), 0);
     /* re: case-sensitive unless i; m and s */
     CHECK_INT(item("CommandLine|re: 'foo[0-9]+bar'", EV("CommandLine=xfoo123bar")), 1);
@@ -176,13 +184,13 @@ static void test_string_modifiers(void)
     CHECK_INT(item("CommandLine|base64|contains: 'cmd'", EV("CommandLine=x y21K y")), 0);
     /* base64offset: "http://" at each offset of an encoded text */
     const char *bo = "CommandLine|base64offset|contains: 'http://'";
-    CHECK_INT(item(bo, EV("CommandLine=aHR0cDovL2V2aWwuY29t")), 1);        /* "http://evil.com" */
-    CHECK_INT(item(bo, EV("CommandLine=eGh0dHA6Ly9ldmlsLmNvbQ==")), 1);    /* "xhttp://evil.com" */
-    CHECK_INT(item(bo, EV("CommandLine=eHhodHRwOi8vZXZpbC5jb20=")), 1);    /* "xxhttp://evil.com" */
-    CHECK_INT(item(bo, EV("CommandLine=ZnRwOi8vZXZpbC5jb20=")), 0);        /* "ftp://evil.com" */
+    CHECK_INT(item(bo, EV("CommandLine=aHR0cDovL2V2aWwuY29t")), 1);     /* "http://evil.com" */
+    CHECK_INT(item(bo, EV("CommandLine=eGh0dHA6Ly9ldmlsLmNvbQ==")), 1); /* "xhttp://evil.com" */
+    CHECK_INT(item(bo, EV("CommandLine=eHhodHRwOi8vZXZpbC5jb20=")), 1); /* "xxhttp://evil.com" */
+    CHECK_INT(item(bo, EV("CommandLine=ZnRwOi8vZXZpbC5jb20=")), 0);     /* "ftp://evil.com" */
     /* utf16le|base64offset: "cmd" in PowerShell's -EncodedCommand */
     const char *wide = "CommandLine|wide|base64offset|contains: 'cmd'";
-    CHECK_INT(item(wide, EV("CommandLine=-enc YwBtAGQA")), 1);            /* UTF-16LE "cmd" */
+    CHECK_INT(item(wide, EV("CommandLine=-enc YwBtAGQA")), 1); /* UTF-16LE "cmd" */
     CHECK_INT(item("CommandLine|utf16le|base64|contains: 'cmd'", EV("CommandLine=-enc YwBtAGQA")), 1);
     CHECK_INT(item("CommandLine|utf16be|base64|contains: 'cmd'", EV("CommandLine=-enc AGMAbQBk")), 1);
     CHECK_INT(item("CommandLine|utf16|base64|contains: 'cmd'", EV("CommandLine=-enc //5jAG0AZAA=")), 1);
@@ -213,7 +221,8 @@ static void test_number_time_ip(void)
     CHECK_INT(item("DestinationIp|cidr: 192.168.1.0/25", EV("DestinationIp=192.168.1.129")), 0);
     CHECK_INT(item("DestinationIp|cidr: 'fe80::/10'", EV("DestinationIp=fe80::1")), 1);
     CHECK_INT(item("DestinationIp|cidr: 'fe80::/10'", EV("DestinationIp=2001:db8::1")), 0);
-    CHECK_INT(item("DestinationIp|cidr: ['10.0.0.0/8', '2001:db8::/32']", EV("DestinationIp=2001:db8::1")), 1);
+    CHECK_INT(item("DestinationIp|cidr: ['10.0.0.0/8', '2001:db8::/32']", EV("DestinationIp=2001:db8::1")),
+              1);
 }
 
 static void test_fieldref_null(void)
@@ -262,8 +271,9 @@ static void test_keywords(void)
     CHECK_INT(proc_hits(kwall, EV("Image=foo", "CommandLine=bar")), 1);
     CHECK_INT(proc_hits(kwall, EV("Image=foo", "CommandLine=baz")), 0);
     /* a list of maps is OR, a map is AND */
-    const char *lom = "  sel:\n    - Image|endswith: '\\a.exe'\n      User: bob\n    - Image|endswith: '\\b.exe'\n"
-                      "  condition: sel\n";
+    const char *lom =
+        "  sel:\n    - Image|endswith: '\\a.exe'\n      User: bob\n    - Image|endswith: '\\b.exe'\n"
+        "  condition: sel\n";
     CHECK_INT(proc_hits(lom, EV("Image=C:\\a.exe", "User=bob")), 1);
     CHECK_INT(proc_hits(lom, EV("Image=C:\\a.exe", "User=eve")), 0);
     CHECK_INT(proc_hits(lom, EV("Image=C:\\b.exe", "User=eve")), 1);
@@ -273,7 +283,7 @@ static void test_conditions(void)
 {
     const char *sels = "  sel_a:\n    Image: a\n  sel_b:\n    User: b\n  filter_c:\n    Company: c\n";
     char det[1024];
-#define COND(cond, ...)                                                                  \
+#define COND(cond, ...) \
     (snprintf(det, sizeof det, "%s  condition: %s\n", sels, cond), proc_hits(det, EV(__VA_ARGS__)))
     CHECK_INT(COND("sel_a and sel_b", "Image=a", "User=b"), 1);
     CHECK_INT(COND("sel_a and sel_b", "Image=a", "User=x"), 0);
@@ -330,7 +340,8 @@ static void test_refusals(void)
             fprintf(stderr, "refusal %zu: got \"%s\", want \"%s\"\n", i, last_refusal, bad[i].why);
         CHECK(strstr(last_refusal, bad[i].why) != NULL);
     }
-    CHECK(compile("title: x\nlogsource:\n  product: nosuch\ndetection:\n  s:\n    a: b\n  condition: s\n") == NULL);
+    CHECK(compile("title: x\nlogsource:\n  product: nosuch\ndetection:\n  s:\n    a: b\n  condition: s\n") ==
+          NULL);
     CHECK(strstr(last_refusal, "log source not read by tocsin") != NULL);
     CHECK(compile("title: c\ncorrelation:\n  type: event_count\n") == NULL);
     CHECK(strstr(last_refusal, "correlation") != NULL);
@@ -358,9 +369,10 @@ static void test_refusals(void)
 /* Log sources: routing by channel and event id, 4688's renames, Zeek datasets. */
 static void test_logsources(void)
 {
-    const char *rule = "title: t\nid: r\nlogsource:\n  product: windows\n  category: process_creation\n"
-                       "detection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n    ParentImage|endswith: '\\cmd.exe'\n"
-                       "  condition: sel\n";
+    const char *rule =
+        "title: t\nid: r\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n    ParentImage|endswith: '\\cmd.exe'\n"
+        "  condition: sel\n";
     ts_sigma *s = compile(rule);
     CHECK(s != NULL);
     if (!s)
@@ -372,14 +384,18 @@ static void test_logsources(void)
     CHECK_INT(hits_on(s, "Application", 1, EV("Image=C:\\whoami.exe", "ParentImage=C:\\cmd.exe")), 0);
     /* Security 4688 names them NewProcessName and ParentProcessName */
     CHECK_INT(hits_ds(s, "Security", 4688, "windows.security",
-                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\cmd.exe")), 1);
+                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\cmd.exe")),
+              1);
     CHECK_INT(hits_ds(s, "Security", 4624, "windows.security",
-                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\cmd.exe")), 0);
+                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\cmd.exe")),
+              0);
     /* channel names compare case-insensitively; the parent must match too */
     CHECK_INT(hits_ds(s, "security", 4688, "windows.security",
-                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\cmd.exe")), 1);
+                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\cmd.exe")),
+              1);
     CHECK_INT(hits_ds(s, "Security", 4688, "windows.security",
-                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\explorer.exe")), 0);
+                      EV("NewProcessName=C:\\whoami.exe", "ParentProcessName=C:\\explorer.exe")),
+              0);
     ts_sigma_free(s);
     /* 4688's ProcessId is the parent's */
     s = compile("title: t\nlogsource:\n  product: windows\n  category: process_creation\n"
@@ -397,8 +413,10 @@ static void test_logsources(void)
     s = compile("title: l\nlogsource:\n  product: linux\n  service: auth\n"
                 "detection:\n  keywords:\n    - 'Failed password for root'\n  condition: keywords\n");
     CHECK(s != NULL);
-    CHECK_INT(hits_ds(s, "", 0, "linux.auth", EV("message=sshd[1]: Failed password for root from 1.2.3.4")), 1);
-    CHECK_INT(hits_ds(s, "", 0, "linux.syslog", EV("message=sshd[1]: Failed password for root from 1.2.3.4")), 0);
+    CHECK_INT(hits_ds(s, "", 0, "linux.auth", EV("message=sshd[1]: Failed password for root from 1.2.3.4")),
+              1);
+    CHECK_INT(hits_ds(s, "", 0, "linux.syslog", EV("message=sshd[1]: Failed password for root from 1.2.3.4")),
+              0);
     ts_sigma_free(s);
 }
 
@@ -407,7 +425,8 @@ static void test_short_literals(void)
 {
     CHECK_INT(item("CommandLine|contains: ' -e '", EV("CommandLine=nc -e sh")), 1);
     CHECK_INT(item("CommandLine|contains: ' -e '", EV("CommandLine=nc -x sh")), 0);
-    const char *both = "  sel:\n    Image|endswith: '\\nc.exe'\n    CommandLine|contains: ' -e '\n  condition: sel\n";
+    const char *both =
+        "  sel:\n    Image|endswith: '\\nc.exe'\n    CommandLine|contains: ' -e '\n  condition: sel\n";
     CHECK_INT(proc_hits(both, EV("Image=C:\\nc.exe", "CommandLine=nc -e sh")), 1);
     CHECK_INT(proc_hits(both, EV("Image=C:\\nx.exe", "CommandLine=nc -e sh")), 0);
     /* an empty contains holds on any value, even beside short literals of the same field */
@@ -454,7 +473,8 @@ static void record_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev
 }
 
 /* Feeds one Security event (event id, time in seconds, "k=v" fields) through sc. */
-static void feed_sec(const ts_sigma *s, ts_sigma_scratch *sc, uint32_t eid, int64_t t, const char *const *kv, seen *x)
+static void feed_sec(const ts_sigma *s, ts_sigma_scratch *sc, uint32_t eid, int64_t t, const char *const *kv,
+                     seen *x)
 {
     ts_field f[16];
     size_t n = 0;
@@ -532,7 +552,8 @@ static void test_correlation(void)
     }
     /* value_count: 3 distinct users failing from one address */
     s = compile_corr("title: spray\nid: spray\ncorrelation:\n  type: value_count\n  rules: [fail]\n"
-                     "  group-by: [IpAddress]\n  timespan: 1h\n  generate: true\n  condition:\n    field: TargetUserName\n    gte: 3\n");
+                     "  group-by: [IpAddress]\n  timespan: 1h\n  generate: true\n  condition:\n    field: "
+                     "TargetUserName\n    gte: 3\n");
     CHECK(s != NULL);
     if (s) {
         ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
@@ -552,7 +573,8 @@ static void test_correlation(void)
     for (int t = 0; t < 2; t++) {
         char corr[512];
         snprintf(corr, sizeof corr,
-                 "title: then\nid: then\ncorrelation:\n  type: %s\n  rules: [fail, ok]\n  group-by: [TargetUserName]\n"
+                 "title: then\nid: then\ncorrelation:\n  type: %s\n  rules: [fail, ok]\n  group-by: "
+                 "[TargetUserName]\n"
                  "  timespan: 10m\n",
                  types[t]);
         s = compile_corr(corr);
@@ -577,10 +599,11 @@ static void test_correlation(void)
     static const char *vt[] = {"value_sum", "value_avg"};
     for (int t = 0; t < 2; t++) {
         char corr[512];
-        snprintf(corr, sizeof corr,
-                 "title: big\nid: big\ncorrelation:\n  type: %s\n  rules: [ok]\n  group-by: [TargetUserName]\n"
-                 "  timespan: 1h\n  condition:\n    field: Bytes\n    gt: 1000\n",
-                 vt[t]);
+        snprintf(
+            corr, sizeof corr,
+            "title: big\nid: big\ncorrelation:\n  type: %s\n  rules: [ok]\n  group-by: [TargetUserName]\n"
+            "  timespan: 1h\n  condition:\n    field: Bytes\n    gt: 1000\n",
+            vt[t]);
         s = compile_corr(corr);
         CHECK(s != NULL);
         if (!s)
@@ -607,11 +630,13 @@ static void test_correlation(void)
     CHECK(compile_corr("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1y\n"
                        "  condition:\n    gte: 2\n") == NULL);
     CHECK(strstr(last_refusal, "timespan") != NULL);
-    CHECK(compile_corr("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1h\n") == NULL);
+    CHECK(compile_corr("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 1h\n") ==
+          NULL);
     CHECK(strstr(last_refusal, "no condition") != NULL);
     /* a correlation naming an unknown rule stays idle; its rules still alert */
-    s = compile_corr("title: x\nid: idle\ncorrelation:\n  type: event_count\n  rules: [nosuch]\n  timespan: 1h\n"
-                     "  condition:\n    gte: 1\n");
+    s = compile_corr(
+        "title: x\nid: idle\ncorrelation:\n  type: event_count\n  rules: [nosuch]\n  timespan: 1h\n"
+        "  condition:\n    gte: 1\n");
     CHECK(s != NULL);
     if (s) {
         ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
@@ -659,7 +684,8 @@ static void test_coverage(void)
     CHECK_INT(loaded, 3);
     CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
     ts_sigma_coverage *c = ts_sigma_coverage_new(s);
-    ts_field f[2] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\a.exe")}, {TS_STR_LIT("CommandLine"), TS_STR_LIT("a")}};
+    ts_field f[2] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\a.exe")},
+                     {TS_STR_LIT("CommandLine"), TS_STR_LIT("a")}};
     ts_event ev;
     ts_event_clear(&ev);
     ev.channel = ts_str_c(SYSMON);
@@ -695,12 +721,13 @@ static void test_coverage(void)
 
 static void test_filters(void)
 {
-    const char *y = "title: r\nid: r1\nname: rar\nlogsource:\n  product: windows\n  category: process_creation\n"
-                    "detection:\n  sel:\n    Image|endswith: '\\rar.exe'\n  condition: sel\n---\n"
-                    "title: other\nid: r2\nlogsource:\n  product: windows\n  category: process_creation\n"
-                    "detection:\n  sel:\n    Image|endswith: '\\zip.exe'\n  condition: sel\n---\n"
-                    "title: Filter admins\nlogsource:\n  product: windows\n  category: process_creation\n"
-                    "filter:\n  rules:\n    - rar\n  selection:\n    User|startswith: 'adm_'\n  condition: selection\n";
+    const char *y =
+        "title: r\nid: r1\nname: rar\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  sel:\n    Image|endswith: '\\rar.exe'\n  condition: sel\n---\n"
+        "title: other\nid: r2\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "detection:\n  sel:\n    Image|endswith: '\\zip.exe'\n  condition: sel\n---\n"
+        "title: Filter admins\nlogsource:\n  product: windows\n  category: process_creation\n"
+        "filter:\n  rules:\n    - rar\n  selection:\n    User|startswith: 'adm_'\n  condition: selection\n";
     char err[256];
     int loaded = 0;
     ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
@@ -712,8 +739,8 @@ static void test_filters(void)
     CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\rar.exe", "User=adm_bob")), 0);
     CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\zip.exe", "User=adm_bob")), 1); /* not named */
     ts_sigma_free(s);
-    CHECK(compile("title: f\nlogsource:\n  product: windows\nfilter:\n  selection:\n    a: b\n  condition: selection\n") ==
-          NULL);
+    CHECK(compile("title: f\nlogsource:\n  product: windows\nfilter:\n  selection:\n    a: b\n  condition: "
+                  "selection\n") == NULL);
     CHECK(strstr(last_refusal, "filter: rules") != NULL);
     CHECK(compile("title: f\nlogsource:\n  product: windows\nfilter:\n  rules: [x]\n  selection:\n    a: b\n"
                   "  condition: selection and\n") == NULL);
@@ -788,7 +815,8 @@ static void on_event(void *ud, ts_event *ev)
     ts_sigma_match(f->s, f->sc, ev, on_hit, f->x);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg;
 }
@@ -824,7 +852,8 @@ static void test_regression(void)
         CHECK_INT(ts_sigma_load_path(s, path, on_tree_status, &t), TOCSIN_OK);
         printf("sigma %s: %d loaded, %d refused\n", trees[i], t.loaded, t.refused);
         for (size_t r = 0; r < t.n; r++)
-            printf("  %5d %s%s%s\n", t.count[r], t.reason[r], strncmp(t.reason[r], "log source", 10) ? " e.g. " : "",
+            printf("  %5d %s%s%s\n", t.count[r], t.reason[r],
+                   strncmp(t.reason[r], "log source", 10) ? " e.g. " : "",
                    strncmp(t.reason[r], "log source", 10) ? t.example[r] : "");
         CHECK(t.loaded > 0);
     }
@@ -865,8 +894,8 @@ static void test_regression(void)
         if ((want < 0 && x.hits > 0) || x.hits == want)
             ok++;
         else {
-            printf("  miss %s %s: %d hits over %d events, want %s; evtx records", col[0], col[1], x.hits, x.events,
-                   want < 0 ? ">0" : col[5]);
+            printf("  miss %s %s: %d hits over %d events, want %s; evtx records", col[0], col[1], x.hits,
+                   x.events, want < 0 ? ">0" : col[5]);
             for (int h = 0; h < x.hits && h < 8; h++)
                 printf(" %llu", (unsigned long long)x.hit_record[h]);
             printf("\n");

@@ -102,7 +102,8 @@ static void test_whole_values(void)
 /* Keywords found in one value; never across two values; regex keywords still per value. */
 static void test_keywords_joined(void)
 {
-    ts_sigma *s = proc_rules("  keywords:\n    - 'mimikatz'\n    - 'kerberos::golden'\n  condition: keywords\n");
+    ts_sigma *s =
+        proc_rules("  keywords:\n    - 'mimikatz'\n    - 'kerberos::golden'\n  condition: keywords\n");
     CHECK(s != NULL);
     if (!s)
         return;
@@ -188,11 +189,16 @@ static void test_layouts(void)
     if (!s)
         return;
     ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
-    static const ts_field a[] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")}, {TS_STR_LIT("User"), TS_STR_LIT("bob")}};
-    static const ts_field b[] = {{TS_STR_LIT("User"), TS_STR_LIT("bob")}, {TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")}};
-    static const ts_field c[] = {{TS_STR_LIT("Imag"), TS_STR_LIT("C:\\evil.exe")}, {TS_STR_LIT("User"), TS_STR_LIT("bob")}};
-    static const ts_field d[] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")}, {TS_STR_LIT("Usr"), TS_STR_LIT("bob")}};
-    static const ts_field e[] = {{TS_STR_LIT("X"), TS_STR_LIT("1")}, {TS_STR_LIT("User"), TS_STR_LIT("bob")},
+    static const ts_field a[] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")},
+                                 {TS_STR_LIT("User"), TS_STR_LIT("bob")}};
+    static const ts_field b[] = {{TS_STR_LIT("User"), TS_STR_LIT("bob")},
+                                 {TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")}};
+    static const ts_field c[] = {{TS_STR_LIT("Imag"), TS_STR_LIT("C:\\evil.exe")},
+                                 {TS_STR_LIT("User"), TS_STR_LIT("bob")}};
+    static const ts_field d[] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")},
+                                 {TS_STR_LIT("Usr"), TS_STR_LIT("bob")}};
+    static const ts_field e[] = {{TS_STR_LIT("X"), TS_STR_LIT("1")},
+                                 {TS_STR_LIT("User"), TS_STR_LIT("bob")},
                                  {TS_STR_LIT("Image"), TS_STR_LIT("C:\\evil.exe")}};
     const ts_field *sets[] = {a, b, c, d, e, a, a, c, c, b, e, e, d, a};
     const size_t ns[] = {2, 2, 2, 2, 3, 2, 2, 2, 2, 2, 3, 3, 2, 2};
@@ -302,7 +308,8 @@ static void test_regex_budget(void)
         ts_sigma_scratch_free(sc);
         ts_sigma_free(s);
     }
-    s = proc_rules("  a:\n    Image: 'x'\n  b:\n    CommandLine|re: " BACKTRACKS "\n  condition: a and not b\n");
+    s = proc_rules("  a:\n    Image: 'x'\n  b:\n    CommandLine|re: " BACKTRACKS
+                   "\n  condition: a and not b\n");
     CHECK(s != NULL);
     if (s) {
         sc = ts_sigma_scratch_new(s);

@@ -615,7 +615,8 @@ static void test_intrusions(void)
     CHECK(step_has(d, "clear-logs", "T1070.001"));
     CHECK(file_has(d, "mail/mail.mbox", "filename=\"amazon_assessment.iso\""));
     CHECK(file_has(d, "zeek/files.log", "application/x-iso9660-image"));
-    CHECK(file_has(d, "windows/sysmon.jsonl", "\"ImageLoaded\":\"C:\\\\ProgramData\\\\PackageColor\\\\colorui.dll\""));
+    CHECK(file_has(d, "windows/sysmon.jsonl",
+                   "\"ImageLoaded\":\"C:\\\\ProgramData\\\\PackageColor\\\\colorui.dll\""));
     CHECK(file_has(d, "windows/sysmon.jsonl", "\"Signed\":\"false\""));
     CHECK(file_has(d, "windows/sysmon.jsonl", "\"TargetImage\":\"C:\\\\Windows\\\\system32\\\\lsass.exe\""));
     CHECK(file_has(d, "windows/sysmon.jsonl", "-R 127.0.0.1:"));
@@ -653,8 +654,8 @@ static void test_lookalikes(void)
     snprintf(d, sizeof d, "%s/la", base);
     check_truth(d, &nsteps, &nev);
     CHECK(truth_benign > 1000);
-    static const char *const kinds[] = {"vuln-scan", "deploy-push", "vpn-rdp", "newsletter", "mailing-list",
-                                        "admin-script", "it-recon", "archive"};
+    static const char *const kinds[] = {"vuln-scan",    "deploy-push",  "vpn-rdp",  "newsletter",
+                                        "mailing-list", "admin-script", "it-recon", "archive"};
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
         char k[80];
         snprintf(k, sizeof k, "{\"type\":\"lookalike\",\"lookalike\":\"%s\"", kinds[i]);
@@ -683,8 +684,13 @@ static void test_lookalikes(void)
           f);
     fclose(f);
     snprintf(dir, sizeof dir, "%s/quiet", base);
-    tocsin_sim_options o = {
-        .scenario = "none", .out_dir = dir, .data_dir = "data", .users = 20, .days = 10, .seed = 4, .conf = conf};
+    tocsin_sim_options o = {.scenario = "none",
+                            .out_dir = dir,
+                            .data_dir = "data",
+                            .users = 20,
+                            .days = 10,
+                            .seed = 4,
+                            .conf = conf};
     CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_OK);
     check_truth(dir, &nsteps, &nev);
     CHECK_INT(truth_benign, 0);

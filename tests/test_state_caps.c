@@ -214,8 +214,8 @@ static void test_lateral(const ts_config *cfg)
         logon_of(&ev, i, T0 + i * MIN);
         feed(&x, &ev);
     }
-    check_capped(&x, "account-source logons", 160, N); /* max_pairs / 2 */
-    check_capped(&x, "sources", 32, N);                 /* max_pairs / 10 */
+    check_capped(&x, "account-source logons", 160, N);   /* max_pairs / 2 */
+    check_capped(&x, "sources", 32, N);                  /* max_pairs / 10 */
     check_capped(&x, "desks and addresses", 160, N + 1); /* max_pairs / 2: the addresses, srv1 as ours */
     drop_all();
     det_close(&x);

@@ -42,7 +42,10 @@ typedef struct fixture {
     ts_incident inc;
 } fixture;
 
-static void set_ip(ts_ip *ip, const char *s) { ts_ip_parse(ts_str_c(s), ip); }
+static void set_ip(ts_ip *ip, const char *s)
+{
+    ts_ip_parse(ts_str_c(s), ip);
+}
 
 static void build(fixture *f, size_t n_alerts, double top_p)
 {
@@ -129,7 +132,8 @@ static void build(fixture *f, size_t n_alerts, double top_p)
     f->c1[0] = (ts_contribution){"ip 203.131.222.102 (dst) in sony-2014, confidence 80", 2.3, 0};
     f->c1[1] = (ts_contribution){"T1105 is used by 40 of 150 actors", 0.4, SIZE_MAX};
     f->c2[0] = (ts_contribution){"the prior of an uncatalogued actor", -1.0, SIZE_MAX};
-    f->hyps[0] = (ts_hypothesis){f->lazarus, "Lazarus Group", 4.2, top_p, top_p > 0.8 ? "very likely" : "likely", f->c1, 2};
+    f->hyps[0] = (ts_hypothesis){
+        f->lazarus, "Lazarus Group", 4.2, top_p, top_p > 0.8 ? "very likely" : "likely", f->c1, 2};
     f->hyps[1] = (ts_hypothesis){0, "unattributed", 1.1, 1 - top_p, "unlikely", f->c2, 1};
     f->at = (ts_attribution){f->hyps, 2, "Lazarus Group: very likely (87%)"};
 
@@ -225,7 +229,8 @@ static json_t *nth_type(json_t *lines, const char *type, size_t k)
 {
     size_t i;
     json_t *j;
-    json_array_foreach(lines, i, j) if (strcmp(json_string_value(json_object_get(j, "type")), type) == 0 && k-- == 0) return j;
+    json_array_foreach(lines, i, j) if (strcmp(json_string_value(json_object_get(j, "type")), type) == 0 &&
+                                        k-- == 0) return j;
     return NULL;
 }
 
@@ -305,8 +310,10 @@ static void test_write_and_show(ts_store *s, fixture *f, int64_t *run1)
     CHECK(has(t, " -1.00  the prior of an uncatalogued actor\n"));
     CHECK(has(t, "[1] 2014-11-24T08:12:00Z  intel  severity 80  12 events over 1h0m\n"));
     CHECK(has(t, "Beacon to \\x1b[31mevil\\x1b[0m \"quoted\\\" host\\x07"));
-    CHECK(has(t, "        T1071.001, T1105; ip 203.131.222.0/24 as 203.131.222.102 (dst) from sony-2014, confidence\n"
-                 "          80; actors: Lazarus Group, APT38\n"));
+    CHECK(has(
+        t,
+        "        T1071.001, T1105; ip 203.131.222.0/24 as 203.131.222.102 (dst) from sony-2014, confidence\n"
+        "          80; actors: Lazarus Group, APT38\n"));
     CHECK(has(t, "at logs/conn.log:1234 (zeek.conn)"));
     CHECK(has(t, "at logs/sec.evtx#4242 (windows.security)"));
     CHECK(t && strchr(t, 0x1b) == NULL); /* no colour into a non-terminal, no raw ESC */
@@ -335,14 +342,21 @@ static void test_write_and_show(ts_store *s, fixture *f, int64_t *run1)
         json_t *prov = json_object_get(a0, "provenance");
         CHECK_STR(json_string_value(json_object_get(prov, "file")), "logs/conn.log");
         CHECK_INT(json_integer_value(json_object_get(prov, "line")), 1234);
-        CHECK_INT(json_integer_value(json_object_get(json_object_get(nth_type(lines, "alert", 1), "provenance"), "record")), 4242);
+        CHECK_INT(json_integer_value(
+                      json_object_get(json_object_get(nth_type(lines, "alert", 1), "provenance"), "record")),
+                  4242);
         json_t *ind = json_object_get(a0, "indicator");
-        CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(ind, "actors"), 0), "name")), "Lazarus Group");
-        CHECK_STR(json_string_value(json_object_get(json_array_get(json_object_get(ind, "actors"), 1), "attack_id")), "G0082");
+        CHECK_STR(
+            json_string_value(json_object_get(json_array_get(json_object_get(ind, "actors"), 0), "name")),
+            "Lazarus Group");
+        CHECK_STR(json_string_value(
+                      json_object_get(json_array_get(json_object_get(ind, "actors"), 1), "attack_id")),
+                  "G0082");
         CHECK_STR(json_string_value(json_object_get(ind, "source")), "sony-2014");
         CHECK_STR(json_string_value(json_array_get(json_object_get(a0, "techniques"), 1)), "T1105");
         CHECK_INT(json_integer_value(json_object_get(json_object_get(a0, "entities"), "remote_asn")), 131279);
-        CHECK_STR(json_string_value(json_object_get(json_object_get(inc, "verdict"), "actor")), "Lazarus Group");
+        CHECK_STR(json_string_value(json_object_get(json_object_get(inc, "verdict"), "actor")),
+                  "Lazarus Group");
         CHECK_STR(json_string_value(json_object_get(inc, "first")), "2014-11-24T08:12:00Z");
         CHECK_INT(json_array_size(json_object_get(inc, "hosts")), 2);
         json_t *c = json_array_get(json_object_get(nth_type(lines, "hypothesis", 0), "contributions"), 0);
@@ -430,7 +444,8 @@ static void test_list_and_notfound(ts_store *s, fixture *f)
 
     CHECK_INT(ts_report_incidents(s, mb_open(&m), 0), TOCSIN_OK);
     char *t = mb_close(&m);
-    const char *a = t ? strstr(t, "INC-00112233aabbccdd") : NULL, *b = t ? strstr(t, "INC-ffff000011112222") : NULL;
+    const char *a = t ? strstr(t, "INC-00112233aabbccdd") : NULL,
+               *b = t ? strstr(t, "INC-ffff000011112222") : NULL;
     CHECK(a && b && a < b); /* most recent activity first */
     CHECK(has(t, "  critical  95      4  Lazarus Group 60%, 10.0.0.5, ws-...\n"));
     /* as grave as its gravest alert, the one it shares with the first (schema 3 on) */
@@ -600,7 +615,8 @@ static void test_feeds(ts_store *s)
     CHECK_INT(calls, 1);
 
     /* a damaged blob is reported, not handed to a loader */
-    CHECK_INT(sqlite3_exec(s->db, "UPDATE feeds SET data = x'00112233' WHERE name = 'apt.json'", 0, 0, 0), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(s->db, "UPDATE feeds SET data = x'00112233' WHERE name = 'apt.json'", 0, 0, 0),
+              SQLITE_OK);
     memset(&fs, 0, sizeof fs);
     CHECK_INT(ts_store_feed_each(s, on_feed, &fs), TOCSIN_E_DB);
     CHECK(has(ts_store_error(s), "damaged"));
@@ -1078,7 +1094,8 @@ int main(void)
     test_suppressions_kept();
     test_suppressed_and_closed(&f);
     ts_intel_free(f.ti);
-    if (getenv("KEEP_STORE")) return check_done("test_store");
+    if (getenv("KEEP_STORE"))
+        return check_done("test_store");
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)

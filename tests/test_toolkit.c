@@ -80,7 +80,10 @@ static void test_vec(void)
     free(d);
 }
 
-static bool num(const char *s, double *v) { return ts_parse_double(ts_str_c(s), v); }
+static bool num(const char *s, double *v)
+{
+    return ts_parse_double(ts_str_c(s), v);
+}
 
 static void test_numbers(const char *when)
 {
@@ -88,8 +91,8 @@ static void test_numbers(const char *when)
     static const struct {
         const char *s;
         double want;
-    } good[] = {{"0", 0},       {"12", 12},     {"-12", -12},     {"+3.5", 3.5},   {"3.5", 3.5},
-                {".5", 0.5},    {"5.", 5},      {"2.5e-3", 0.0025}, {"1E6", 1e6},  {"500e6", 500e6},
+    } good[] = {{"0", 0},         {"12", 12},    {"-12", -12},       {"+3.5", 3.5}, {"3.5", 3.5},
+                {".5", 0.5},      {"5.", 5},     {"2.5e-3", 0.0025}, {"1E6", 1e6},  {"500e6", 500e6},
                 {"-0.75", -0.75}, {"1e-400", 0}, {"0.1", 0.1}};
     for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
         v = -1;
@@ -100,8 +103,8 @@ static void test_numbers(const char *when)
             check_passed++;
         }
     }
-    static const char *const bad[] = {"",    ".",   "-",    "e5",  "1e",   "1e+", "2,5", " 1",  "1 ",
-                                      "0x10", "inf", "nan", "1.2.3", "--1", "1e999", "1k", "+"};
+    static const char *const bad[] = {"",     ".",   "-",   "e5",    "1e",  "1e+",   "2,5", " 1", "1 ",
+                                      "0x10", "inf", "nan", "1.2.3", "--1", "1e999", "1k",  "+"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         if (num(bad[i], &v)) {
             check_failed++;
@@ -133,7 +136,8 @@ static void test_comma_locale(void)
         if (f) {
             fputs("LC_NUMERIC\ndecimal_point \",\"\nthousands_sep \".\"\ngrouping 3;3\nEND LC_NUMERIC\n", f);
             fclose(f);
-            snprintf(cmd, sizeof cmd, "localedef -c -i %s -f ANSI_X3.4-1968 %s/comma >/dev/null 2>&1", src, dir);
+            snprintf(cmd, sizeof cmd, "localedef -c -i %s -f ANSI_X3.4-1968 %s/comma >/dev/null 2>&1", src,
+                     dir);
             if (system(cmd) != -1) {
                 setenv("LOCPATH", dir, 1);
                 setlocale(LC_NUMERIC, "comma");
@@ -222,8 +226,9 @@ static void test_tune_table(void)
     ts_config_free(c);
 
     /* each problem named with its line and key; the value keeps its default */
-    c = config_of("# comment\n[demo]\ncuont = 7\ncount = 1\nsecs = 3y\nshare = 1,5\ncount = 5m\n[other]\nx = 1\n",
-                  "bad.conf");
+    c = config_of(
+        "# comment\n[demo]\ncuont = 7\ncount = 1\nsecs = 3y\nshare = 1,5\ncount = 5m\n[other]\nx = 1\n",
+        "bad.conf");
     CHECK(c != NULL);
     memset(&log, 0, sizeof log);
     log.codes_ok = true;
@@ -255,7 +260,8 @@ static void test_detect_conf(void)
         for (const ts_tunable *t = sec[i].keys; t->key; t++)
             if (t->type != TS_TUNE_TEXT && !(t->def >= t->min && t->def <= t->max)) {
                 check_failed++;
-                fprintf(stderr, "[%s] %s: default %g outside %g..%g\n", sec[i].name, t->key, t->def, t->min, t->max);
+                fprintf(stderr, "[%s] %s: default %g outside %g..%g\n", sec[i].name, t->key, t->def, t->min,
+                        t->max);
             }
 
     char path[512];

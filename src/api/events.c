@@ -18,7 +18,8 @@ typedef struct dump {
     size_t rejected;
 } dump;
 
-static void say(dump *d, const char *file, uint64_t line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void say(dump *d, const char *file, uint64_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static void say(dump *d, const char *file, uint64_t line, const char *fmt, ...)
 {
     char msg[1024];
@@ -45,7 +46,8 @@ static void on_event(void *ud, ts_event *ev)
     ts_event_json(d->out, ev, d->reader);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     dump *d = ud;
     d->rejected++;
@@ -86,14 +88,14 @@ static int dump_file(void *ud, const char *file, const char *walk_err)
     if (r) {
         d->reader = r->name;
         r->read(in, &d->scratch, &sink);
-    }
-    else if (n)
+    } else if (n)
         on_error(d, file, 0, 0, TOCSIN_E_FORMAT, "not a log format tocsin reads");
     ts_input_close(in);
     return 0;
 }
 
-tocsin_code tocsin_events(const char *const *paths, size_t npaths, FILE *out, tocsin_diag_fn diag, void *diag_ud)
+tocsin_code tocsin_events(const char *const *paths, size_t npaths, FILE *out, tocsin_diag_fn diag,
+                          void *diag_ud)
 {
     dump d = {.out = out ? out : stdout, .diag = diag, .diag_ud = diag_ud};
     if (ts_scratch_init(&d.scratch) != TOCSIN_OK)

@@ -47,7 +47,7 @@ typedef struct hunt {
     tocsin_code (*also_store)(void *ud);
     void *also_ud;
     ts_scratch scratch; /* `tocsin watch` reads pieces of files itself (a hunt's merge has its own) */
-    char part[256]; /* a stream partition's suffix to the state's names ("@events:p3"), or "" */
+    char part[256];     /* a stream partition's suffix to the state's names ("@events:p3"), or "" */
     /* --jobs above 1: the pool, the detectors that prepare events ahead in it (indexes in
        det, ascending) and each thread's scratch for each: workers[w * n_prep + k]. */
     ts_jobpool *pool;
@@ -129,7 +129,10 @@ static void on_event_prep(void *ud, ts_event *ev, void *prep)
         show_progress(h, ev->file, 0);
 }
 
-static void on_event(void *ud, ts_event *ev) { on_event_prep(ud, ev, &unprepared); }
+static void on_event(void *ud, ts_event *ev)
+{
+    on_event_prep(ud, ev, &unprepared);
+}
 
 /* In worker w: each preparing detector's look at ev, or NULL when none found anything. */
 static void *prepare_event(void *ud, unsigned w, const ts_event *ev)
@@ -209,10 +212,11 @@ static void end_file(void *ud, const char *file, const char *reader, const ts_fi
         ts_session_diag(h->t, file, 0, "and %s more like it",
                         rpt_count(c->rejected - DIAG_PER_FILE, more, sizeof more));
     if (c->late)
-        ts_session_diag(h->t, file, 0,
-                        "%s events were more than %d s or %d events out of time order; detectors saw them late",
-                        rpt_count(c->late, more, sizeof more), (int)(TS_MERGE_WINDOW_NS / 1000000000),
-                        TS_MERGE_WINDOW_EVENTS);
+        ts_session_diag(
+            h->t, file, 0,
+            "%s events were more than %d s or %d events out of time order; detectors saw them late",
+            rpt_count(c->late, more, sizeof more), (int)(TS_MERGE_WINDOW_NS / 1000000000),
+            TS_MERGE_WINDOW_EVENTS);
     ts_store_source(h->t->store, h->run, file, reader ? reader : "-", c->events, c->rejected);
 }
 
@@ -300,11 +304,13 @@ static tocsin_code start_routine(hunt *h)
     char key[320];
     if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, routine_diag, h)))
         return TOCSIN_E_NOMEM;
-    tocsin_code rc = ts_store_state_get(h->t->store, state_key(h, ROUTINE_STATE, key, sizeof key), &blob, &len);
+    tocsin_code rc =
+        ts_store_state_get(h->t->store, state_key(h, ROUTINE_STATE, key, sizeof key), &blob, &len);
     if (rc == TOCSIN_E_DB)
         return ts_session_fail(h->t, rc, "%s", ts_store_error(h->t->store));
     if (rc == TOCSIN_OK && blob && ts_routine_load(h->routine, blob, len) != TOCSIN_OK)
-        ts_session_diag(h->t, h->t->db_path, 0, "routine sources: the saved state is unusable; learning afresh");
+        ts_session_diag(h->t, h->t->db_path, 0,
+                        "routine sources: the saved state is unusable; learning afresh");
     free(blob);
     return TOCSIN_OK;
 }
@@ -713,7 +719,10 @@ tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, const ts_pipeline_
     return rc;
 }
 
-void ts_pipeline_seed(ts_pipeline *h, ts_alert *a) { ts_correlator_add(h->corr, a); }
+void ts_pipeline_seed(ts_pipeline *h, ts_alert *a)
+{
+    ts_correlator_add(h->corr, a);
+}
 
 void ts_pipeline_close(ts_pipeline *h)
 {

@@ -38,9 +38,9 @@ typedef struct item {
 typedef struct mbatch {
     ts_task task; /* first: the task is the batch */
     const ts_merge_hooks *k;
-    item **v;     /* QUEUE_CAP */
+    item **v; /* QUEUE_CAP */
     size_t n;
-    int pending;  /* handed to the pool and not waited for yet */
+    int pending; /* handed to the pool and not waited for yet */
 } mbatch;
 
 /* An item in the reorder heap, with its key beside it: comparing in place, without a visit
@@ -53,8 +53,8 @@ typedef struct held {
 
 typedef struct msrc {
     const ts_merge_hooks *k;
-    char *path;   /* as walked */
-    char *name;   /* ts_input_path: what events and messages carry */
+    char *path; /* as walked */
+    char *name; /* ts_input_path: what events and messages carry */
     const ts_reader *r;
     int64_t start; /* first event's time in the head; INT64_MIN when unknown */
     ts_input *in;  /* open while read, and from the head's look on for a stream */
@@ -93,17 +93,17 @@ typedef struct msrc {
  * ts_event must be added here, or merged events would point into a reader's freed buffer:
  * the size check below makes the build say so. */
 static const size_t str_fields[] = {
-    offsetof(ts_event, dataset),        offsetof(ts_event, action),     offsetof(ts_event, channel),
-    offsetof(ts_event, provider),       offsetof(ts_event, transport),  offsetof(ts_event, protocol),
-    offsetof(ts_event, host),           offsetof(ts_event, src_host),   offsetof(ts_event, user),
-    offsetof(ts_event, user_domain),    offsetof(ts_event, domain),     offsetof(ts_event, url),
-    offsetof(ts_event, user_agent),     offsetof(ts_event, file_path),  offsetof(ts_event, md5),
-    offsetof(ts_event, sha1),           offsetof(ts_event, sha256),     offsetof(ts_event, mail_from),
-    offsetof(ts_event, mail_subject),   offsetof(ts_event, mail_msgid), offsetof(ts_event, process),
-    offsetof(ts_event, command_line),   offsetof(ts_event, parent_process),
-    offsetof(ts_event, rule_name),
+    offsetof(ts_event, dataset),      offsetof(ts_event, action),         offsetof(ts_event, channel),
+    offsetof(ts_event, provider),     offsetof(ts_event, transport),      offsetof(ts_event, protocol),
+    offsetof(ts_event, host),         offsetof(ts_event, src_host),       offsetof(ts_event, user),
+    offsetof(ts_event, user_domain),  offsetof(ts_event, domain),         offsetof(ts_event, url),
+    offsetof(ts_event, user_agent),   offsetof(ts_event, file_path),      offsetof(ts_event, md5),
+    offsetof(ts_event, sha1),         offsetof(ts_event, sha256),         offsetof(ts_event, mail_from),
+    offsetof(ts_event, mail_subject), offsetof(ts_event, mail_msgid),     offsetof(ts_event, process),
+    offsetof(ts_event, command_line), offsetof(ts_event, parent_process), offsetof(ts_event, rule_name),
 };
-_Static_assert(sizeof(ts_event) == 680, "ts_event changed: copy its new borrowed fields in merge.c copy_event");
+_Static_assert(sizeof(ts_event) == 680,
+               "ts_event changed: copy its new borrowed fields in merge.c copy_event");
 
 static size_t str_at(ts_event *ev, size_t off, ts_str **s)
 {
@@ -372,7 +372,10 @@ static int advance(msrc *s)
     return s->head != NULL;
 }
 
-static int before(const msrc *a, const msrc *b) { return a->key != b->key ? a->key < b->key : a->rank < b->rank; }
+static int before(const msrc *a, const msrc *b)
+{
+    return a->key != b->key ? a->key < b->key : a->rank < b->rank;
+}
 
 static void sift_down(msrc **h, size_t n, size_t i)
 {
@@ -419,8 +422,8 @@ static void deliver(const ts_merge_hooks *k, item *it)
     else if (it->kind == IT_WARN && sk->warn)
         sk->warn(sk->ud, it->ev.file, it->ev.line, it->ev.record, it->msg);
     else
-        sk->error(sk->ud, it->ev.file, it->ev.line, it->ev.record, it->kind == IT_WARN ? TOCSIN_E_PARSE : it->code,
-                  it->msg);
+        sk->error(sk->ud, it->ev.file, it->ev.line, it->ev.record,
+                  it->kind == IT_WARN ? TOCSIN_E_PARSE : it->code, it->msg);
     free(it);
 }
 
@@ -682,7 +685,8 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
     tocsin_code rc = TOCSIN_OK;
     for (;;) {
         /* Open the files whose start the merge has reached (all the first ones). */
-        while (rc == TOCSIN_OK && next < n && nh < TS_MERGE_MAX_OPEN && (!nh || v[next]->start <= heap[0]->key)) {
+        while (rc == TOCSIN_OK && next < n && nh < TS_MERGE_MAX_OPEN &&
+               (!nh || v[next]->start <= heap[0]->key)) {
             msrc *s = v[next++];
             rc = begin(k, s, n == 1);
             if (rc != TOCSIN_OK) {

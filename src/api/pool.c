@@ -57,7 +57,7 @@ struct ts_jobpool {
         ts_jobpool *p;
         unsigned index;
         pthread_t thread;
-    } *w;
+    } * w;
 };
 
 static void *work(void *arg)
@@ -128,7 +128,10 @@ void ts_jobpool_free(ts_jobpool *p)
     free(p);
 }
 
-unsigned ts_jobpool_workers(const ts_jobpool *p) { return p->n; }
+unsigned ts_jobpool_workers(const ts_jobpool *p)
+{
+    return p->n;
+}
 
 void ts_jobpool_submit(ts_jobpool *p, ts_task *t)
 {

@@ -78,7 +78,8 @@ tocsin_code tocsin_rules_check(tocsin *t, const char *path)
     if (rc != TOCSIN_OK)
         return rc == TOCSIN_E_IO ? ts_session_fail(t, rc, "cannot read %s", path) : rc;
     if (ffail)
-        ts_session_diag(t, path, 0, "%zu filter applications could not be built for their rule's log source", ffail);
+        ts_session_diag(t, path, 0, "%zu filter applications could not be built for their rule's log source",
+                        ffail);
     if (t->o.json) {
         ts_jw w;
         ts_jw_begin(&w, t->out);
@@ -117,12 +118,14 @@ static void cover_event(void *ud, ts_event *ev)
     ts_sigma_coverage_event(c->c, ev);
 }
 
-static void cover_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void cover_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                        const char *msg)
 {
     cover *c = ud;
     c->rejected++;
     if (record && !line)
-        ts_session_diag(c->t, file, 0, "record %llu: %s (%s)", (unsigned long long)record, msg, tocsin_strerror(code));
+        ts_session_diag(c->t, file, 0, "record %llu: %s (%s)", (unsigned long long)record, msg,
+                        tocsin_strerror(code));
     else
         ts_session_diag(c->t, file, line, "%s (%s)", msg, tocsin_strerror(code));
 }
@@ -162,7 +165,8 @@ static int cover_file(void *ud, const char *file, const char *walk_err)
     return 0;
 }
 
-/* Adds each technique of a comma-separated list of ATT&CK ids once (groups and software are not techniques). */
+/* Adds each technique of a comma-separated list of ATT&CK ids once (groups and software are not techniques).
+ */
 static void add_techniques(cover *c, const char *list)
 {
     while (*list) {
@@ -170,7 +174,8 @@ static void add_techniques(cover *c, const char *list)
         bool have = false;
         for (size_t i = 0; i < c->ntech && !have; i++)
             have = strlen(c->tech[i]) == n && !strncmp(c->tech[i], list, n);
-        if (!have && n && list[0] == 'T' && c->ntech < MAX_TECHNIQUES && (c->tech[c->ntech] = strndup(list, n)))
+        if (!have && n && list[0] == 'T' && c->ntech < MAX_TECHNIQUES &&
+            (c->tech[c->ntech] = strndup(list, n)))
             c->ntech++;
         list += n + (list[n] == ',');
     }

@@ -59,7 +59,10 @@ tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
     return code;
 }
 
-const char *tocsin_last_error(const tocsin *t) { return t ? t->err : ""; }
+const char *tocsin_last_error(const tocsin *t)
+{
+    return t ? t->err : "";
+}
 
 /* ---- feeds ------------------------------------------------------------------------------ */
 
@@ -124,7 +127,10 @@ static int reload_stored(void *ud, const char *kind, const char *name, const cha
     return 0;
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
 
 /* The bundled defaults: every feed file in DATA/intel (documentation excluded). */
 static void load_bundled(tocsin *t)
@@ -387,8 +393,8 @@ static tocsin_code incident_ids(tocsin *t, const char *const **ids, size_t *n, c
 }
 
 /* Writes output: a report whose writer fails part way leaves no file behind. */
-typedef tocsin_code (*writer_fn)(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out, char *err,
-                                 size_t cap);
+typedef tocsin_code (*writer_fn)(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out,
+                                 char *err, size_t cap);
 
 static tocsin_code write_output(tocsin *t, const char *path, writer_fn fn, const char *const *ids, size_t n,
                                 const void *how)
@@ -416,28 +422,29 @@ static tocsin_code write_output(tocsin *t, const char *path, writer_fn fn, const
     return TOCSIN_OK;
 }
 
-static tocsin_code write_stix(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out, char *err,
-                              size_t cap)
+static tocsin_code write_stix(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out,
+                              char *err, size_t cap)
 {
     (void)how;
     return ts_report_stix(s, ids, n, out, err, cap);
 }
 
-static tocsin_code write_misp(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out, char *err,
-                              size_t cap)
+static tocsin_code write_misp(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out,
+                              char *err, size_t cap)
 {
     (void)how;
     return ts_report_misp(s, ids, n, out, err, cap);
 }
 
 /* how: the session's intelligence (the catalogue's tactics of each technique). */
-static tocsin_code write_html(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out, char *err,
-                              size_t cap)
+static tocsin_code write_html(ts_store *s, const char *const *ids, size_t n, const void *how, FILE *out,
+                              char *err, size_t cap)
 {
     return ts_report_html(s, how, ids, n, out, err, cap);
 }
 
-tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f, const char *path)
+tocsin_code tocsin_export(tocsin *t, const char *const *ids, size_t n, tocsin_export_format f,
+                          const char *path)
 {
     char **all;
     size_t n_all;
@@ -471,21 +478,25 @@ static int parse_when(const char *s, int end, int64_t *ns)
 /* The level and time bounds of o into f; TOCSIN_E_ARG, said, for a bad one. */
 static tocsin_code view_filter(tocsin *t, const tocsin_timeline_options *o, ts_timeline_filter *f)
 {
-    static const struct { const char *name; int severity; } levels[] = {
-        {"low", 0}, {"medium", 40}, {"high", 70}, {"critical", 90}, {"informational", 0}};
+    static const struct {
+        const char *name;
+        int severity;
+    } levels[] = {{"low", 0}, {"medium", 40}, {"high", 70}, {"critical", 90}, {"informational", 0}};
     *f = (ts_timeline_filter){.jsonl = o->jsonl};
     if (o->min_level) {
         size_t i = 0;
         while (i < sizeof levels / sizeof *levels && strcmp(levels[i].name, o->min_level) != 0)
             i++;
         if (i == sizeof levels / sizeof *levels)
-            return ts_session_fail(t, TOCSIN_E_ARG, "--min-level: '%s' is none of low, medium, high, critical",
-                                   o->min_level);
+            return ts_session_fail(t, TOCSIN_E_ARG,
+                                   "--min-level: '%s' is none of low, medium, high, critical", o->min_level);
         f->min_severity = levels[i].severity;
     }
     if (!parse_when(o->since, 0, &f->since_ns) || !parse_when(o->until, 1, &f->until_ns))
-        return ts_session_fail(t, TOCSIN_E_ARG, "--since/--until: '%s' is not a date or time like 2014-11-24 or "
-                               "2014-11-24T08:00:00Z", !parse_when(o->since, 0, &f->since_ns) ? o->since : o->until);
+        return ts_session_fail(t, TOCSIN_E_ARG,
+                               "--since/--until: '%s' is not a date or time like 2014-11-24 or "
+                               "2014-11-24T08:00:00Z",
+                               !parse_when(o->since, 0, &f->since_ns) ? o->since : o->until);
     return TOCSIN_OK;
 }
 

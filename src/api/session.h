@@ -16,14 +16,14 @@ struct tocsin {
     char *watch;
     ts_store *store;
     ts_intel *intel;
-    ts_enrich *enrich; /* without a location database it still marks internal ranges */
-    struct ts_config *config; /* detector tunables, or NULL when there are none */
-    struct ts_tz_table *tz;   /* home time zones for attribution (data/attribution), or NULL */
+    ts_enrich *enrich;                /* without a location database it still marks internal ranges */
+    struct ts_config *config;         /* detector tunables, or NULL when there are none */
+    struct ts_tz_table *tz;           /* home time zones for attribution (data/attribution), or NULL */
     struct ts_timeline_filter *shown; /* what a hunt's report lists (tocsin_hunt_view), or NULL */
-    FILE *own_out;            /* the file tocsin_hunt_view opened for the report, or NULL */
-    struct ts_share_table *share; /* classes of shared infrastructure (data/attribution), or NULL */
-    struct ts_alert_out *alerts_out; /* --alerts-to, or NULL */
-    struct ts_last_hunt *last_hunt; /* the last hunt's run and figures, for its report (results.c) */
+    FILE *own_out;                    /* the file tocsin_hunt_view opened for the report, or NULL */
+    struct ts_share_table *share;     /* classes of shared infrastructure (data/attribution), or NULL */
+    struct ts_alert_out *alerts_out;  /* --alerts-to, or NULL */
+    struct ts_last_hunt *last_hunt;   /* the last hunt's run and figures, for its report (results.c) */
     char err[512];
 };
 

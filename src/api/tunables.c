@@ -14,7 +14,8 @@ size_t ts_tune_sections(ts_tune_section *out, size_t cap)
                 out[n] = (ts_tune_section){ts_detectors[i]->name, ts_detectors[i]->tunables};
             n++;
         }
-    static const ts_tune_section stages[] = {{"correlate", ts_correlate_tunables}, {"routine", ts_routine_tunables}};
+    static const ts_tune_section stages[] = {{"correlate", ts_correlate_tunables},
+                                             {"routine", ts_routine_tunables}};
     for (size_t i = 0; i < sizeof stages / sizeof *stages; i++, n++)
         if (n < cap)
             out[n] = stages[i];

@@ -25,7 +25,10 @@ static void say(reader *r, const char *msg)
         r->diag(r->ud, r->line, msg);
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 
 /* Trims s in place; returns the new start. */
 static char *trim(char *s)
@@ -72,8 +75,10 @@ static void add_technique(reader *r, const char *tid)
     }
     for (size_t i = 0; i <= n; i++)
         up[i] = tid[i] == 't' ? 'T' : tid[i];
-    ts_attr_evidence e = {.kind = TS_AE_TECHNIQUE, .technique = ts_intel_technique_find(r->ti, up),
-                          .confidence = 100, .alert = SIZE_MAX};
+    ts_attr_evidence e = {.kind = TS_AE_TECHNIQUE,
+                          .technique = ts_intel_technique_find(r->ti, up),
+                          .confidence = 100,
+                          .alert = SIZE_MAX};
     ts_evbuf_add(&r->ev, &e, "%s", up);
 }
 
@@ -83,7 +88,8 @@ static bool add_software(reader *r, const char *name)
     uint32_t ids[8];
     size_t n = ts_intel_software_resolve(r->ti, name, ids, 8);
     for (size_t i = 0; i < n && i < 8; i++) {
-        ts_attr_evidence e = {.kind = TS_AE_SOFTWARE, .software = ids[i], .confidence = 100, .alert = SIZE_MAX};
+        ts_attr_evidence e = {
+            .kind = TS_AE_SOFTWARE, .software = ids[i], .confidence = 100, .alert = SIZE_MAX};
         ts_evbuf_add(&r->ev, &e, "%s", name);
     }
     return n > 0;
@@ -131,8 +137,12 @@ static void add_indicator(reader *r, ts_ioc_type type, const char *value)
         if (m->flags & TS_IOC_ALLOW)
             continue;
         const char *src = ts_intel_source_name(r->ti, m->source);
-        ts_attr_evidence e = {.kind = TS_AE_INDICATOR, .actorset = m->actors, .confidence = m->confidence,
-                              .shared = (m->flags & TS_IOC_SHARED) != 0, .suppressed = allowed, .alert = SIZE_MAX,
+        ts_attr_evidence e = {.kind = TS_AE_INDICATOR,
+                              .actorset = m->actors,
+                              .confidence = m->confidence,
+                              .shared = (m->flags & TS_IOC_SHARED) != 0,
+                              .suppressed = allowed,
+                              .alert = SIZE_MAX,
                               .cheap = ts_attr_ioc_cheap(type)};
         /* a warninglist of a known sharing class (or a dynamic DNS domain) weighs by its class */
         const ts_share_class *sc = ts_share_classify(r->share, allowed ? (allow ? allow : "") : NULL, value);
@@ -145,11 +155,13 @@ static void add_indicator(reader *r, ts_ioc_type type, const char *value)
         if (m->actors) /* one source's indicators for the same actors: one judgement */
             e.cluster = (uint64_t)m->source << 32 | m->actors;
         ts_evbuf_add(&r->ev, &e, "%s %s in %s%s%s%s", tn, value, src ? src : "an unnamed feed",
-                     allowed ? " [warninglist: " : "", allowed ? (allow ? allow : "listed") : "", allowed ? "]" : "");
+                     allowed ? " [warninglist: " : "", allowed ? (allow ? allow : "listed") : "",
+                     allowed ? "]" : "");
         added++;
     }
     if (!added) {
-        ts_attr_evidence e = {.kind = TS_AE_INDICATOR, .confidence = 100, .suppressed = allowed, .alert = SIZE_MAX};
+        ts_attr_evidence e = {
+            .kind = TS_AE_INDICATOR, .confidence = 100, .suppressed = allowed, .alert = SIZE_MAX};
         ts_evbuf_add(&r->ev, &e, "%s %s (%s)", tn, value,
                      allowed ? "warninglisted only" : "no match in the loaded intelligence");
     }
@@ -179,7 +191,8 @@ static void add_country(reader *r, char *rest)
         say(r, "country: expected a two-letter ISO 3166 code such as KP");
         return;
     }
-    ts_attr_evidence e = {.kind = TS_AE_HOME_NETWORK, .confidence = 100, .inbound = !outbound, .alert = SIZE_MAX};
+    ts_attr_evidence e = {
+        .kind = TS_AE_HOME_NETWORK, .confidence = 100, .inbound = !outbound, .alert = SIZE_MAX};
     e.country[0] = (char)(rest[0] & ~0x20);
     e.country[1] = (char)(rest[1] & ~0x20);
     ts_evbuf_add(&r->ev, &e, "%s %s (as stated by the analyst)", outbound ? "outbound to" : "inbound from",
@@ -213,8 +226,8 @@ static void add_asn(reader *r, char *rest)
         say(r, "asn: expected a two-letter country code after the number");
         return;
     }
-    ts_attr_evidence e = {.kind = TS_AE_HOME_NETWORK, .asn = (uint32_t)asn, .confidence = 100, .inbound = 1,
-                          .alert = SIZE_MAX};
+    ts_attr_evidence e = {
+        .kind = TS_AE_HOME_NETWORK, .asn = (uint32_t)asn, .confidence = 100, .inbound = 1, .alert = SIZE_MAX};
     if (*cc) {
         e.country[0] = (char)(cc[0] & ~0x20);
         e.country[1] = (char)(cc[1] & ~0x20);
@@ -328,7 +341,8 @@ tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, ts_attribution **out
     return ts_attribute_read_with(ti, NULL, in, out, diag, ud);
 }
 
-tocsin_code ts_attribute_read_with(const ts_intel *ti, const ts_share_table *share, FILE *in, ts_attribution **out,
+tocsin_code ts_attribute_read_with(const ts_intel *ti, const ts_share_table *share, FILE *in,
+                                   ts_attribution **out,
                                    void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
 {
     if (!out)

@@ -113,7 +113,10 @@ static double lr_weight(double c, double b, size_t n_actors, size_t k)
     return log1p(c * b * (double)n_actors / (double)k);
 }
 
-double ts_attr_conf(const ts_attr_evidence *e) { return e->confidence > 100 ? 1.0 : e->confidence / 100.0; }
+double ts_attr_conf(const ts_attr_evidence *e)
+{
+    return e->confidence > 100 ? 1.0 : e->confidence / 100.0;
+}
 
 /* One indicator the source trusts with confidence c cannot alone make its actor more
  * likely than c: with probability 1 - c it was listed by mistake, and a wrongly listed
@@ -134,7 +137,10 @@ static double confidence_cap(const model *m, double c)
     return cap > 0 ? cap : 0; /* evidence never counts against its actor */
 }
 
-const char *ts_attr_label(const ts_attr_evidence *e) { return e->label ? e->label : "(unnamed evidence)"; }
+const char *ts_attr_label(const ts_attr_evidence *e)
+{
+    return e->label ? e->label : "(unnamed evidence)";
+}
 
 /* "alone" or "shared by k actors, weight split". */
 static void share_text(char *buf, size_t cap, size_t k, size_t n)
@@ -158,7 +164,8 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
     const char *what = claim ? "claim" : "indicator";
     if (k == 0) {
         ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
-            ts_attr_fmt("%s %s: names no actor; it may be hostile but says nothing about who", what, ts_attr_label(e)));
+                    ts_attr_fmt("%s %s: names no actor; it may be hostile but says nothing about who", what,
+                                ts_attr_label(e)));
         return;
     }
     char share[256];
@@ -184,29 +191,38 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
             double cap = f * confidence_cap(m, ts_attr_conf(e));
             size_t before = h->n;
             if (f > 0)
-                ts_attr_add(m, h, e->kind, w < cap ? w : cap, e->alert,
-                    ts_attr_fmt("%s %s: shared infrastructure (%s: %s), so it counts x%.2f; %s, confidence %u", what,
-                                ts_attr_label(e), e->share_class, e->share_why ? e->share_why : "", f, share,
-                                (unsigned)e->confidence));
+                ts_attr_add(
+                    m, h, e->kind, w < cap ? w : cap, e->alert,
+                    ts_attr_fmt(
+                        "%s %s: shared infrastructure (%s: %s), so it counts x%.2f; %s, confidence %u", what,
+                        ts_attr_label(e), e->share_class, e->share_why ? e->share_why : "", f, share,
+                        (unsigned)e->confidence));
             else
                 ts_attr_add(m, h, e->kind, 0, e->alert,
-                    ts_attr_fmt("%s %s: shared infrastructure (%s: %s), weighs nothing", what, ts_attr_label(e),
-                                e->share_class, e->share_why ? e->share_why : ""));
+                            ts_attr_fmt("%s %s: shared infrastructure (%s: %s), weighs nothing", what,
+                                        ts_attr_label(e), e->share_class, e->share_why ? e->share_why : ""));
             if (h->n > before)
                 h->v[h->n - 1].cluster = e->cluster;
         } else if (e->suppressed)
-            ts_attr_add(m, h, e->kind, 0, e->alert, ts_attr_fmt("%s %s: warninglisted, weighs nothing", what, ts_attr_label(e)));
-        else if (e->shared)
             ts_attr_add(m, h, e->kind, 0, e->alert,
-                ts_attr_fmt("%s %s: known shared infrastructure (hosting, CDN, sinkhole), weighs nothing", what, ts_attr_label(e)));
+                        ts_attr_fmt("%s %s: warninglisted, weighs nothing", what, ts_attr_label(e)));
+        else if (e->shared)
+            ts_attr_add(
+                m, h, e->kind, 0, e->alert,
+                ts_attr_fmt("%s %s: known shared infrastructure (hosting, CDN, sinkhole), weighs nothing",
+                            what, ts_attr_label(e)));
         else {
             double w = lr_weight(ts_attr_conf(e), claim ? TS_B_CLAIM : TS_B_INDICATOR, m->n_actors, k);
             double cap = confidence_cap(m, ts_attr_conf(e));
             size_t before = h->n;
-            ts_attr_add(m, h, e->kind, w < cap ? w : cap, e->alert,
-                ts_attr_fmt("%s %s: %s, confidence %u%s%s", what, ts_attr_label(e), share, (unsigned)e->confidence,
-                    w > cap ? " (alone it can make this actor no likelier than its confidence)" : "",
-                    claim ? "; names are cheap to plant" : e->cheap ? "; cheap to fake or reuse" : ""));
+            ts_attr_add(
+                m, h, e->kind, w < cap ? w : cap, e->alert,
+                ts_attr_fmt("%s %s: %s, confidence %u%s%s", what, ts_attr_label(e), share,
+                            (unsigned)e->confidence,
+                            w > cap ? " (alone it can make this actor no likelier than its confidence)" : "",
+                            claim      ? "; names are cheap to plant"
+                            : e->cheap ? "; cheap to fake or reuse"
+                                       : ""));
             if (h->n > before) {
                 h->v[h->n - 1].costly = !claim && !e->cheap;
                 h->v[h->n - 1].cluster = claim ? 0 : e->cluster;
@@ -220,7 +236,8 @@ static void ev_home(model *m, const ts_attr_evidence *in)
     ts_attr_evidence copy = *in, *e = &copy;
     copy.country[2] = '\0'; /* whatever the caller left there */
     if (!e->country[0]) {
-        ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
+        ts_attr_add(
+            m, &m->unattr, e->kind, 0, e->alert,
             ts_attr_fmt("network %s: no country known for it, so no actor can be weighed", ts_attr_label(e)));
         return;
     }
@@ -232,13 +249,15 @@ static void ev_home(model *m, const ts_attr_evidence *in)
     }
     if (k == 0) {
         ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
-            ts_attr_fmt("network %s: no catalogued actor is suspected to be based in %s", ts_attr_label(e), e->country));
+                    ts_attr_fmt("network %s: no catalogued actor is suspected to be based in %s",
+                                ts_attr_label(e), e->country));
         return;
     }
     double b = e->inbound ? TS_B_HOME_IN : TS_B_HOME_OUT;
     double w = lr_weight(ts_attr_conf(e), b, m->n_actors, k);
-    const char *how = e->inbound ? "a direct connection from that country's address space"
-                                 : "a connection to that country's address space, which says less (anyone may reach it)";
+    const char *how =
+        e->inbound ? "a direct connection from that country's address space"
+                   : "a connection to that country's address space, which says less (anyone may reach it)";
     for (uint32_t id = 1; id <= m->n_actors; id++) {
         const ts_actor *a = ts_intel_actor(m->ti, id);
         if (!a || !a->country || strcasecmp(a->country, e->country) != 0)
@@ -247,8 +266,8 @@ static void ev_home(model *m, const ts_attr_evidence *in)
         size_t before = h ? h->n : 0;
         if (h)
             ts_attr_add(m, h, e->kind, w, e->alert,
-                ts_attr_fmt("network %s: %s; %zu catalogued actor%s suspected to be based in %s", ts_attr_label(e), how, k,
-                    k == 1 ? " is" : "s are", e->country));
+                        ts_attr_fmt("network %s: %s; %zu catalogued actor%s suspected to be based in %s",
+                                    ts_attr_label(e), how, k, k == 1 ? " is" : "s are", e->country));
         if (h && h->n > before)
             h->v[h->n - 1].costly = e->inbound;
     }
@@ -275,7 +294,8 @@ static void ev_timezone(model *m, const ts_attr_evidence *e)
         ts_attr_add(m, &m->h[i], e->kind, w, e->alert,
                     ts_attr_fmt("time: %s, against %.0f%% by chance; %s (a weak clue)", ts_attr_label(e),
                                 e->chance * 100,
-                                w >= 0 ? "fits a team working office hours there" : "few fall in office hours there"));
+                                w >= 0 ? "fits a team working office hours there"
+                                       : "few fall in office hours there"));
     }
 }
 
@@ -283,7 +303,7 @@ static void ev_insider(model *m, const ts_attr_evidence *e)
 {
     m->has_insider = true;
     ts_attr_add(m, &m->insider, e->kind, ts_attr_conf(e) * TS_W_INSIDER, e->alert,
-        ts_attr_fmt("%s: fits someone who already holds valid access", ts_attr_label(e)));
+                ts_attr_fmt("%s: fits someone who already holds valid access", ts_attr_label(e)));
 }
 
 /* ---- evidence deduplication --------------------------------------------------------------- */
@@ -302,7 +322,8 @@ static bool same_evidence(const ts_attr_evidence *a, const ts_attr_evidence *b)
         return a->country[0] && strncasecmp(a->country, b->country, 2) == 0 && a->inbound == b->inbound;
     default:
         return a->actorset == b->actorset && a->n_actors == b->n_actors &&
-               memcmp(a->actors, b->actors, sizeof a->actors) == 0 && strcmp(ts_attr_label(a), ts_attr_label(b)) == 0;
+               memcmp(a->actors, b->actors, sizeof a->actors) == 0 &&
+               strcmp(ts_attr_label(a), ts_attr_label(b)) == 0;
     }
 }
 
@@ -317,8 +338,10 @@ static uint64_t evidence_hash(const ts_attr_evidence *e)
 {
     uint64_t h = ts_hash(TS_HASH_SEED, &e->kind, sizeof e->kind);
     switch (e->kind) {
-    case TS_AE_TECHNIQUE: return ts_hash(h, &e->technique, sizeof e->technique);
-    case TS_AE_SOFTWARE: return ts_hash(h, &e->software, sizeof e->software);
+    case TS_AE_TECHNIQUE:
+        return ts_hash(h, &e->technique, sizeof e->technique);
+    case TS_AE_SOFTWARE:
+        return ts_hash(h, &e->software, sizeof e->software);
     case TS_AE_HOME_NETWORK: {
         char cc[2] = {(char)(e->country[0] & ~0x20), (char)(e->country[1] & ~0x20)};
         h = ts_hash(h, cc, sizeof cc);
@@ -384,8 +407,8 @@ static const char *ordinal(size_t n)
     return n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
 }
 
-static const char *const kind_plural[] = {"", "indicators", "home networks", "techniques", "software", "claims",
-                                          "insider signs", "time clues"};
+static const char *const kind_plural[] = {"",         "indicators", "home networks", "techniques",
+                                          "software", "claims",     "insider signs", "time clues"};
 
 /* Folds the contributions of one kind past the TS_KEEP_PER_KIND strongest into one, so a
  * hypothesis backed by thousands of addresses stays readable; the sum is kept. */
@@ -409,7 +432,8 @@ static void fold_tail(model *m, hyp_b *h)
     for (size_t k = 1; k <= TS_AE_TIMEZONE; k++)
         if (folded[k])
             ts_attr_add(m, h, (ts_attr_kind)k, sum[k], SIZE_MAX,
-                ts_attr_fmt("and %zu more %s, each weaker than those above (diminishing returns)", folded[k], kind_plural[k]));
+                        ts_attr_fmt("and %zu more %s, each weaker than those above (diminishing returns)",
+                                    folded[k], kind_plural[k]));
 }
 
 /* Indicators of one cluster (one source tying them to the same actors) stand or fall with
@@ -425,8 +449,10 @@ static void cluster_once(model *m, hyp_b *h)
             contrib_b *c = &h->v[j];
             if (c->cluster != best->cluster || c->kind != TS_AE_INDICATOR || c->w <= 0)
                 continue;
-            char *t = ts_attr_fmt("%s (the same source ties it to the same actors as a stronger indicator: one "
-                                  "judgement, counted once)", c->what);
+            char *t =
+                ts_attr_fmt("%s (the same source ties it to the same actors as a stronger indicator: one "
+                            "judgement, counted once)",
+                            c->what);
             if (!t) {
                 m->nomem = true;
                 return;
@@ -514,11 +540,13 @@ static void cap_cheap(model *m, hyp_b *h)
     if (cheap <= TS_CHEAP_MAX_NATS)
         return;
     size_t before = h->n;
-    ts_attr_add(m, h, TS_AE_TECHNIQUE, TS_CHEAP_MAX_NATS - cheap, SIZE_MAX,
-                ts_attr_fmt("cap: costly evidence (exclusive infrastructure, connections from home address space) is "
-                            "present, so evidence cheap to fake or reuse (files' hashes, techniques, software, names) "
-                            "may move this actor by at most %.1f of its %.2f nats",
-                            TS_CHEAP_MAX_NATS, cheap));
+    ts_attr_add(
+        m, h, TS_AE_TECHNIQUE, TS_CHEAP_MAX_NATS - cheap, SIZE_MAX,
+        ts_attr_fmt(
+            "cap: costly evidence (exclusive infrastructure, connections from home address space) is "
+            "present, so evidence cheap to fake or reuse (files' hashes, techniques, software, names) "
+            "may move this actor by at most %.1f of its %.2f nats",
+            TS_CHEAP_MAX_NATS, cheap));
     if (h->n > before)
         h->score += TS_CHEAP_MAX_NATS - cheap;
 }
@@ -573,11 +601,12 @@ static void contested_costly(model *m, double best_costly)
         if (cut >= 0)
             continue;
         size_t before = h->n;
-        ts_attr_add(m, h, TS_AE_TECHNIQUE, cut, SIZE_MAX,
-                    ts_attr_fmt("cap: costly evidence points to %zu actors about equally, so one of them was reused "
-                                "or planted; evidence cheap to fake (files' hashes, tools, techniques) cannot tell "
-                                "them apart and counts for this actor only as much as for the one it helps least",
-                                n));
+        ts_attr_add(
+            m, h, TS_AE_TECHNIQUE, cut, SIZE_MAX,
+            ts_attr_fmt("cap: costly evidence points to %zu actors about equally, so one of them was reused "
+                        "or planted; evidence cheap to fake (files' hashes, tools, techniques) cannot tell "
+                        "them apart and counts for this actor only as much as for the one it helps least",
+                        n));
         if (h->n > before)
             h->score += cut;
     }
@@ -715,8 +744,10 @@ static void fold_weak_actors(model *m)
     m->others_name = ts_attr_fmt("%zu other catalogued actors", m->n_others);
     if (!m->others_name)
         m->nomem = true;
-    ts_attr_add(m, &m->others, (ts_attr_kind)0, s, SIZE_MAX,
-        ts_attr_fmt("their summed scores: each has support no stronger than the actors above, so none is singled "
+    ts_attr_add(
+        m, &m->others, (ts_attr_kind)0, s, SIZE_MAX,
+        ts_attr_fmt(
+            "their summed scores: each has support no stronger than the actors above, so none is singled "
             "out (%s%s)",
             names, m->n_others > 5 ? ", ..." : ""));
     m->others.score = s;
@@ -823,10 +854,15 @@ static ts_attribution *build_result(model *m)
 
 void ts_attr_params_default(ts_attr_params *p)
 {
-    *p = (ts_attr_params){.tech_smooth = TS_TECH_SMOOTH, .tech_family = TS_TECH_FAMILY, .tech_temp = TS_TECH_TEMP,
+    *p = (ts_attr_params){.tech_smooth = TS_TECH_SMOOTH,
+                          .tech_family = TS_TECH_FAMILY,
+                          .tech_temp = TS_TECH_TEMP,
                           .tech_pseudo = TS_TECH_PSEUDO,
-                          .tech_dep = TS_TECH_DEP, .tech_few = TS_TECH_FEW,
-                          .tech_span = TS_TECH_SPAN, .soft_smooth = TS_SOFT_SMOOTH, .soft_temp = TS_SOFT_TEMP,
+                          .tech_dep = TS_TECH_DEP,
+                          .tech_few = TS_TECH_FEW,
+                          .tech_span = TS_TECH_SPAN,
+                          .soft_smooth = TS_SOFT_SMOOTH,
+                          .soft_temp = TS_SOFT_TEMP,
                           .soft_span = TS_SOFT_SPAN,
                           .prior_unattributed = TS_PRIOR_UNATTRIBUTED};
 }
@@ -838,7 +874,8 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
     return ts_attribute_with(ti, ev, n, &p);
 }
 
-ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev, size_t n, const ts_attr_params *p)
+ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev, size_t n,
+                                  const ts_attr_params *p)
 {
     if (!ti || !p || (n && !ev))
         return NULL;
@@ -849,7 +886,8 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     size_t nd = 0, *reps = NULL, *keep = distinct(ev, n, &nd, &reps);
     /* technique and software evidence is weighed together, after the loop */
     ts_attr_evidence *prof = malloc((nd ? nd : 1) * sizeof *prof);
-    const ts_attr_evidence **tech = malloc((nd ? nd : 1) * sizeof *tech), **soft = malloc((nd ? nd : 1) * sizeof *soft);
+    const ts_attr_evidence **tech = malloc((nd ? nd : 1) * sizeof *tech),
+                           **soft = malloc((nd ? nd : 1) * sizeof *soft);
     const ts_attr_evidence **clocks = malloc((nd ? nd : 1) * sizeof *clocks);
     char **relabels = calloc(nd ? nd : 1, sizeof *relabels);
     size_t nt = 0, ns = 0, nc = 0;
@@ -883,8 +921,12 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
         }
         switch (e->kind) {
         case TS_AE_INDICATOR:
-        case TS_AE_ACTOR_CLAIM: ev_actorset(&m, e); break;
-        case TS_AE_HOME_NETWORK: ev_home(&m, e); break;
+        case TS_AE_ACTOR_CLAIM:
+            ev_actorset(&m, e);
+            break;
+        case TS_AE_HOME_NETWORK:
+            ev_home(&m, e);
+            break;
         case TS_AE_TECHNIQUE:
             prof[i] = copy;
             tech[nt++] = &prof[i];
@@ -893,7 +935,9 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
             prof[i] = copy;
             soft[ns++] = &prof[i];
             break;
-        case TS_AE_INSIDER: ev_insider(&m, e); break;
+        case TS_AE_INSIDER:
+            ev_insider(&m, e);
+            break;
         case TS_AE_TIMEZONE:
             prof[i] = copy;
             clocks[nc++] = &prof[i];
@@ -927,18 +971,20 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     weigh_cheap_against_costly(&m);
     for (size_t i = 0; i < m.nh; i++)
         add_prior(&m, &m.h[i], actor_prior,
-                  ts_attr_fmt("prior: one of %zu catalogued actors, which share %.0f%% of the prior", m.n_actors,
-                              p_actors * 100));
+                  ts_attr_fmt("prior: one of %zu catalogued actors, which share %.0f%% of the prior",
+                              m.n_actors, p_actors * 100));
     damp_and_score(&m, &m.unattr);
     size_t silent = count > m.nh ? count - m.nh : 0;
-    add_prior(&m, &m.unattr, p_unattr + actor_prior * (double)silent,
-              ts_attr_fmt("prior: an actor no catalogue names, a new cluster, or none can be told apart (%.0f%%), "
-                          "plus the share of the %zu catalogued actors no evidence points to",
-                          p_unattr * 100, silent));
+    add_prior(
+        &m, &m.unattr, p_unattr + actor_prior * (double)silent,
+        ts_attr_fmt("prior: an actor no catalogue names, a new cluster, or none can be told apart (%.0f%%), "
+                    "plus the share of the %zu catalogued actors no evidence points to",
+                    p_unattr * 100, silent));
     if (m.has_insider) {
         damp_and_score(&m, &m.insider);
         add_prior(&m, &m.insider, TS_PRIOR_INSIDER,
-                  ts_attr_fmt("prior: an insider (%.0f%%): someone with legitimate access", TS_PRIOR_INSIDER * 100));
+                  ts_attr_fmt("prior: an insider (%.0f%%): someone with legitimate access",
+                              TS_PRIOR_INSIDER * 100));
     }
     fold_weak_actors(&m);
     ts_attribution *a = m.nomem ? NULL : build_result(&m);

@@ -25,17 +25,17 @@ typedef enum ts_attr_kind {
 
 typedef struct ts_attr_evidence {
     ts_attr_kind kind;
-    const char *label;   /* how to name it in the report ("ip 203.131.222.102 (dst) in sony-2014") */
+    const char *label; /* how to name it in the report ("ip 203.131.222.102 (dst) in sony-2014") */
     uint32_t actorset;
     uint32_t technique;
     uint32_t software;
     char country[3];
     uint32_t asn;
-    uint8_t confidence;  /* 0..100: how much the source is trusted */
-    uint8_t shared;      /* shared infrastructure: weighs nothing */
-    uint8_t suppressed;  /* warninglisted: weighs nothing */
-    uint8_t inbound;     /* the actor side connected to us (direct connection), not us to it */
-    uint8_t cheap;       /* an indicator cheap to fake or reuse: a public file's hash, a mail sender */
+    uint8_t confidence; /* 0..100: how much the source is trusted */
+    uint8_t shared;     /* shared infrastructure: weighs nothing */
+    uint8_t suppressed; /* warninglisted: weighs nothing */
+    uint8_t inbound;    /* the actor side connected to us (direct connection), not us to it */
+    uint8_t cheap;      /* an indicator cheap to fake or reuse: a public file's hash, a mail sender */
     /* Shared infrastructure of a known class (sharing.h: CDN, cloud, VPN, dynamic DNS...):
        the indicator's weight is multiplied by share_factor, and share_why says why. */
     const char *share_class, *share_why;
@@ -45,8 +45,8 @@ typedef struct ts_attr_evidence {
        are listed at no weight. 0: a cluster of its own. */
     uint64_t cluster;
     uint32_t hours_in, hours; /* TS_AE_TIMEZONE: active hours in the country's working time, of all */
-    double chance;       /* TS_AE_TIMEZONE: the share of the week that is working time there */
-    size_t alert;        /* index of the alert in its incident, or SIZE_MAX */
+    double chance;            /* TS_AE_TIMEZONE: the share of the week that is working time there */
+    size_t alert;             /* index of the alert in its incident, or SIZE_MAX */
     /* The actors named directly when actorset is 0 (a claim resolved by name), so that a
        read-only ts_intel need not intern a new set. */
     uint32_t actors[TS_ATTR_MAX_NAMED];
@@ -54,17 +54,17 @@ typedef struct ts_attr_evidence {
 } ts_attr_evidence;
 
 typedef struct ts_contribution {
-    char *what;          /* owned: the evidence and why it counts this much */
-    double weight;       /* added to the hypothesis' score (log-likelihood ratio, nats) */
-    size_t alert;        /* as in the evidence */
+    char *what;    /* owned: the evidence and why it counts this much */
+    double weight; /* added to the hypothesis' score (log-likelihood ratio, nats) */
+    size_t alert;  /* as in the evidence */
 } ts_contribution;
 
 typedef struct ts_hypothesis {
-    uint32_t actor;      /* 0 for the alternatives that are not catalogued actors */
-    char *name;          /* owned: the actor's name, "unattributed", or "insider" */
+    uint32_t actor; /* 0 for the alternatives that are not catalogued actors */
+    char *name;     /* owned: the actor's name, "unattributed", or "insider" */
     double score;
-    double probability;  /* 0..1, over all hypotheses */
-    const char *wording; /* static ICD 203 term for probability */
+    double probability;        /* 0..1, over all hypotheses */
+    const char *wording;       /* static ICD 203 term for probability */
     ts_contribution *contribs; /* owned */
     size_t n_contribs;
 } ts_hypothesis;
@@ -83,12 +83,12 @@ typedef struct ts_attribution {
     ts_hypothesis *hyps; /* ranked, most probable first (a summed "n other catalogued actors",
                             when present, comes last); owned */
     size_t n;
-    char *summary;       /* owned: the verdict, one line: "Lazarus Group: very likely (87%); alternatives:
-                            ... Confidence: high: ..." (never names an actor below "likely") */
+    char *summary;          /* owned: the verdict, one line: "Lazarus Group: very likely (87%); alternatives:
+                               ... Confidence: high: ..." (never names an actor below "likely") */
     const char *confidence; /* static: "low", "moderate" or "high" (how much independent evidence) */
     size_t ach_col[TS_ACH_COLS]; /* the ACH table's hypotheses, as indexes into hyps */
     size_t n_ach_cols;
-    ts_ach_row *ach;     /* owned; most diagnostic first */
+    ts_ach_row *ach; /* owned; most diagnostic first */
     size_t n_ach;
 } ts_attribution;
 
@@ -100,28 +100,29 @@ ts_attribution *ts_attribute(const ts_intel *ti, const ts_attr_evidence *ev, siz
  * hold-out for leave-one-out measurement: techniques and software hidden from one actor's
  * profile. */
 typedef struct ts_attr_params {
-    double tech_smooth;  /* share of the background in an actor's technique distribution */
-    double tech_pseudo;  /* a profile of n items keeps n / (n + tech_pseudo) of its own weight */
-    double tech_family;  /* credit for a technique of the same family as a profiled one */
-    double tech_temp;    /* the technique channel's log-likelihoods are divided by it */
-    double tech_dep;     /* and by (n / TS_TECH_N0)^tech_dep more for n > TS_TECH_N0 techniques */
-    double tech_few;     /* and by (TS_TECH_N0 / n)^tech_few more for fewer: a few techniques prove little */
-    double tech_span;    /* a profile of n techniques spreads its mass as over n^tech_span (1: multinomial) */
+    double tech_smooth; /* share of the background in an actor's technique distribution */
+    double tech_pseudo; /* a profile of n items keeps n / (n + tech_pseudo) of its own weight */
+    double tech_family; /* credit for a technique of the same family as a profiled one */
+    double tech_temp;   /* the technique channel's log-likelihoods are divided by it */
+    double tech_dep;    /* and by (n / TS_TECH_N0)^tech_dep more for n > TS_TECH_N0 techniques */
+    double tech_few;    /* and by (TS_TECH_N0 / n)^tech_few more for fewer: a few techniques prove little */
+    double tech_span;   /* a profile of n techniques spreads its mass as over n^tech_span (1: multinomial) */
     double soft_smooth, soft_temp, soft_span; /* the same for software */
     double prior_unattributed;
     /* Logs whose only link to a named actor is public techniques and software (no
        indicator, no claim, no home network): no such actor above this probability, the rest
        to "unattributed". 0: no cap (`tocsin attribute`, where an analyst chose the evidence). */
     double public_only_cap;
-    uint32_t holdout_actor;   /* 0: none */
-    const uint32_t *holdout;  /* technique ids hidden from its profile */
+    uint32_t holdout_actor;  /* 0: none */
+    const uint32_t *holdout; /* technique ids hidden from its profile */
     size_t n_holdout;
     const uint32_t *holdout_soft; /* software ids hidden from its profile */
     size_t n_holdout_soft;
 } ts_attr_params;
 void ts_attr_params_default(ts_attr_params *p);
 /* ts_attribute with explicit parameters. */
-ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev, size_t n, const ts_attr_params *p);
+ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev, size_t n,
+                                  const ts_attr_params *p);
 /* Builds the evidence from the incident's alerts and sets inc->attribution. */
 tocsin_code ts_attribute_incident(const ts_intel *ti, ts_incident *inc);
 /* The same, with the time evidence of tz (timezone.h; NULL: none). */
@@ -147,8 +148,8 @@ tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, ts_attribution **out
 /* The same, weighing indicators by the classes of shared infrastructure of share (NULL:
  * none, as ts_attribute_read). */
 tocsin_code ts_attribute_read_with(const ts_intel *ti, const struct ts_share_table *share, FILE *in,
-                                   ts_attribution **out, void (*diag)(void *ud, uint64_t line, const char *msg),
-                                   void *ud);
+                                   ts_attribution **out,
+                                   void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
 /* The ICD 203 expression of likelihood for p in [0,1] ("almost no chance" .. "almost certainly"). */
 const char *ts_icd203(double p);
 

@@ -12,7 +12,7 @@
 typedef struct ts_evbuf {
     ts_attr_evidence *v; /* each v[i].label is owned (malloc'ed) */
     size_t n, cap;
-    bool nomem;          /* an append failed: the list is incomplete */
+    bool nomem; /* an append failed: the list is incomplete */
 } ts_evbuf;
 
 /* Appends a copy of e whose label is printf-formatted (and owned by the buffer). Returns
@@ -24,7 +24,7 @@ void ts_evbuf_free(ts_evbuf *b);
 /* An open-addressing index of items by a 64-bit hash, so deduplication stays linear; the
  * caller keeps the items and says when two are equal. */
 typedef struct ts_hidx {
-    size_t *slot;   /* item index + 1; 0 is empty */
+    size_t *slot; /* item index + 1; 0 is empty */
     uint64_t *hash;
     size_t cap, n;
 } ts_hidx;

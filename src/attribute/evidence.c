@@ -18,14 +18,21 @@
 static const char *side_name(ts_side s)
 {
     switch (s) {
-    case TS_SIDE_SRC: return "src";
-    case TS_SIDE_DST: return "dst";
-    case TS_SIDE_FILE: return "file";
-    default: return "?";
+    case TS_SIDE_SRC:
+        return "src";
+    case TS_SIDE_DST:
+        return "dst";
+    case TS_SIDE_FILE:
+        return "file";
+    default:
+        return "?";
     }
 }
 
-static const char *s0(const char *s) { return s ? s : ""; }
+static const char *s0(const char *s)
+{
+    return s ? s : "";
+}
 
 /* Two indicator alerts that matched the same indicator of the same feed for the same actors
  * (seen from another side or host): one indicator is one piece of evidence. */
@@ -62,10 +69,15 @@ static const ts_share_class *share_of(const ts_share_table *share, const ts_aler
     return ts_share_classify(share, a->suppressed, a->ioc_value);
 }
 
-static void from_indicator(const ts_intel *ti, const ts_share_table *share, ts_evbuf *b, const ts_alert *a, size_t i)
+static void from_indicator(const ts_intel *ti, const ts_share_table *share, ts_evbuf *b, const ts_alert *a,
+                           size_t i)
 {
-    ts_attr_evidence e = {.kind = TS_AE_INDICATOR, .actorset = a->actorset, .confidence = a->confidence,
-                          .shared = a->shared, .suppressed = a->suppressed != NULL, .alert = i};
+    ts_attr_evidence e = {.kind = TS_AE_INDICATOR,
+                          .actorset = a->actorset,
+                          .confidence = a->confidence,
+                          .shared = a->shared,
+                          .suppressed = a->suppressed != NULL,
+                          .alert = i};
     const ts_share_class *sc = share_of(share, a);
     if (sc) {
         e.share_class = sc->name;
@@ -83,11 +95,13 @@ static void from_indicator(const ts_intel *ti, const ts_share_table *share, ts_e
         e.confidence /= 2;
     e.cheap = spoofable || ts_attr_ioc_cheap(a->ioc_type);
     const char *src = ts_intel_source_name(ti, a->source);
-    const char *obs = a->observed && a->ioc_value && strcmp(a->observed, a->ioc_value) != 0 ? a->observed : NULL;
+    const char *obs =
+        a->observed && a->ioc_value && strcmp(a->observed, a->ioc_value) != 0 ? a->observed : NULL;
     ts_evbuf_add(b, &e, "%s %s%s%s (%s) in %s%s%s%s%s", ts_ioc_type_name(a->ioc_type), s0(a->ioc_value),
                  obs ? " via " : "", obs ? obs : "", side_name(a->side), src ? src : "an unnamed feed",
-                 spoofable ? " [sender: spoofable, confidence halved]" : "", a->suppressed ? " [warninglist: " : "",
-                 a->suppressed ? a->suppressed : "", a->suppressed ? "]" : "");
+                 spoofable ? " [sender: spoofable, confidence halved]" : "",
+                 a->suppressed ? " [warninglist: " : "", a->suppressed ? a->suppressed : "",
+                 a->suppressed ? "]" : "");
 }
 
 static void from_home(ts_evbuf *b, const ts_alert *a, size_t i)
@@ -102,8 +116,8 @@ static void from_home(ts_evbuf *b, const ts_alert *a, size_t i)
     char asn[16] = "";
     if (a->remote_geo.asn)
         snprintf(asn, sizeof asn, ", AS%u", (unsigned)a->remote_geo.asn);
-    ts_evbuf_add(b, &e, "%s %s (%s%s)", e.inbound ? "inbound from" : "outbound to", ip[0] ? ip : s0(a->remote_name),
-                 e.country[0] ? e.country : "??", asn);
+    ts_evbuf_add(b, &e, "%s %s (%s%s)", e.inbound ? "inbound from" : "outbound to",
+                 ip[0] ? ip : s0(a->remote_name), e.country[0] ? e.country : "??", asn);
 }
 
 /* One ATT&CK id of an alert's ATT&CK field: a technique ("T1059.001"), or, from a rule's
@@ -126,8 +140,10 @@ static void from_attack_id(const ts_intel *ti, ts_evbuf *b, const char *id, size
             ts_evbuf_add(b, &e, "software %s named by the rule's tags", id);
         return;
     }
-    ts_attr_evidence e = {.kind = TS_AE_TECHNIQUE, .technique = ts_intel_technique_find(ti, id),
-                          .confidence = RULE_TECHNIQUE_CONFIDENCE, .alert = i};
+    ts_attr_evidence e = {.kind = TS_AE_TECHNIQUE,
+                          .technique = ts_intel_technique_find(ti, id),
+                          .confidence = RULE_TECHNIQUE_CONFIDENCE,
+                          .alert = i};
     ts_evbuf_add(b, &e, "%s", id);
 }
 
@@ -187,7 +203,8 @@ static void insider_check(ts_evbuf *b, const ts_incident *inc)
     if (!users)
         return;
     ts_attr_evidence e = {.kind = TS_AE_INSIDER, .confidence = 100, .alert = SIZE_MAX};
-    ts_evbuf_add(b, &e, "all %zu alerts are internal or data leaving, %zu of them by named accounts (%zu account%s)",
+    ts_evbuf_add(b, &e,
+                 "all %zu alerts are internal or data leaving, %zu of them by named accounts (%zu account%s)",
                  inc->n_alerts, users, inc->n_users, inc->n_users == 1 ? "" : "s");
 }
 

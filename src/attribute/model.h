@@ -12,14 +12,14 @@
 #define TS_PUBLIC_ONLY_CAP 0.45
 #define TS_PRIOR_INSIDER 0.05 /* only offered when some evidence fits an insider */
 
-/* Base strengths b of the kinds weighed by exclusivity (indicators, claims, home networks): a piece of evidence tied to k of N actors, trusted with
- * confidence c, has likelihood ratio 1 + c * b * N / k for each of those k actors against
- * the unattributed hypothesis (weight: its log, in nats). */
-#define TS_B_INDICATOR 8.0  /* an actor's own infrastructure or file */
-#define TS_B_CLAIM 3.0      /* a name the evidence carries: cheap to plant */
-#define TS_B_HOME_IN 4.0    /* a direct connection from the actor's country's address space */
-#define TS_B_HOME_OUT 1.0   /* a connection to it: users and scanners reach anywhere */
-#define TS_W_INSIDER 2.5    /* nats for the insider hypothesis per fitting observation */
+/* Base strengths b of the kinds weighed by exclusivity (indicators, claims, home networks): a piece of
+ * evidence tied to k of N actors, trusted with confidence c, has likelihood ratio 1 + c * b * N / k for each
+ * of those k actors against the unattributed hypothesis (weight: its log, in nats). */
+#define TS_B_INDICATOR 8.0 /* an actor's own infrastructure or file */
+#define TS_B_CLAIM 3.0     /* a name the evidence carries: cheap to plant */
+#define TS_B_HOME_IN 4.0   /* a direct connection from the actor's country's address space */
+#define TS_B_HOME_OUT 1.0  /* a connection to it: users and scanners reach anywhere */
+#define TS_W_INSIDER 2.5   /* nats for the insider hypothesis per fitting observation */
 
 /* Diminishing returns: the i-th (0-based, strongest first) contribution of one kind to one
  * hypothesis is multiplied by TS_DAMP^i; techniques, whose strength is in their

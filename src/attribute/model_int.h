@@ -15,9 +15,9 @@ typedef struct contrib_b {
     double w;
     char *what; /* owned */
     size_t alert;
-    bool costly; /* evidence costly to fake: exclusive infrastructure, a direct connection from home */
-    bool quiet;  /* for the ACH table only: its weight is in a summed line (not in the score) */
-    size_t ev;   /* the distinct evidence it weighs (model.cur_ev when added), SIZE_MAX: none */
+    bool costly;      /* evidence costly to fake: exclusive infrastructure, a direct connection from home */
+    bool quiet;       /* for the ACH table only: its weight is in a summed line (not in the score) */
+    size_t ev;        /* the distinct evidence it weighs (model.cur_ev when added), SIZE_MAX: none */
     uint64_t cluster; /* an indicator's cluster (ts_attr_evidence.cluster), 0: none */
 } contrib_b;
 
@@ -37,23 +37,23 @@ typedef struct model {
     size_t n_actors; /* N, at least 1 */
     hyp_b *h;        /* actor hypotheses */
     size_t nh, caph;
-    int32_t *slot;   /* actor id -> index into h, -1 when none */
+    int32_t *slot; /* actor id -> index into h, -1 when none */
     hyp_b unattr, insider;
     bool has_insider;
-    hyp_b others;       /* the actors past TS_MAX_ACTOR_HYPS, summed; used when n_others */
+    hyp_b others; /* the actors past TS_MAX_ACTOR_HYPS, summed; used when n_others */
     size_t n_others;
-    char *others_name;  /* owned: "18 other catalogued actors" */
-    char group_cc[3];   /* the country whose actors together hold the most probability */
+    char *others_name; /* owned: "18 other catalogued actors" */
+    char group_cc[3];  /* the country whose actors together hold the most probability */
     size_t group_n;
     double group_p;
-    size_t cur_ev;      /* the distinct evidence being weighed, SIZE_MAX: none */
-    char **ev_label;    /* owned: each distinct evidence's label, for the ACH table */
+    size_t cur_ev;   /* the distinct evidence being weighed, SIZE_MAX: none */
+    char **ev_label; /* owned: each distinct evidence's label, for the ACH table */
     size_t n_ev;
-    const ts_attr_evidence *ev_base; /* the distinct technique and software evidence, by index */
-    bool conflict;      /* cheap and costly evidence point to different actors: */
+    const ts_attr_evidence *ev_base;          /* the distinct technique and software evidence, by index */
+    bool conflict;                            /* cheap and costly evidence point to different actors: */
     uint32_t conflict_cheap, conflict_costly; /* the actor each favours */
-    bool contested;     /* costly evidence itself points to two actors (conflict_cheap: the one cheap
-                           evidence favours among them) */
+    bool contested; /* costly evidence itself points to two actors (conflict_cheap: the one cheap
+                       evidence favours among them) */
     bool nomem;
 } model;
 

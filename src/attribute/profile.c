@@ -22,15 +22,15 @@
 #include "attribute/model_int.h"
 
 typedef struct channel {
-    bool tech;                      /* techniques (with families) or software */
+    bool tech; /* techniques (with families) or software */
     const ts_attr_evidence *const *ev;
     size_t n;
-    uint32_t *id;                   /* per evidence: the catalogue id, 0 when not weighed */
-    double *bg;                     /* per evidence: background probability */
-    double *m;                      /* per evidence: the current actor's membership */
-    size_t profiled;                /* actors with a profile in this channel */
+    uint32_t *id;    /* per evidence: the catalogue id, 0 when not weighed */
+    double *bg;      /* per evidence: background probability */
+    double *m;       /* per evidence: the current actor's membership */
+    size_t profiled; /* actors with a profile in this channel */
     double smooth, pseudo, family, temp;
-    double span;                    /* a profile of n items spreads its mass as over n^span */
+    double span; /* a profile of n items spreads its mass as over n^span */
 } channel;
 
 /* The family of every technique: its parent's id for a sub-technique, else its own. */
@@ -147,7 +147,10 @@ static void resolve(model *m, channel *c, const uint32_t *fam)
 /* How thinly a profile of size n spreads: n^span. With span 1 it is the multinomial
  * 1/n, under which a long profile (a well-documented actor) gains almost nothing from the
  * common techniques it lists; below 1, a listed technique keeps more of its weight. */
-static double spread(const channel *c, size_t n) { return c->span == 1 ? (double)n : pow((double)n, c->span); }
+static double spread(const channel *c, size_t n)
+{
+    return c->span == 1 ? (double)n : pow((double)n, c->span);
+}
 
 /* The background probability of each observed item: the average profiled actor's, with an
  * even floor over the whole catalogue. */
@@ -231,21 +234,25 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
                 h->v[h->n - 1].quiet = true;
             continue;
         }
-        const char *how = c->m[u] >= 1 ? "in its documented profile"
-                                       : "not in its profile, but the profile lists its family (parent or sibling)";
-        ts_attr_add(m, h, c->ev[u]->kind, w, c->ev[u]->alert,
-                    ts_attr_fmt("%s %s %s: %s of %zu; %.1f times as likely for this actor as for an unknown one%s",
-                                kind, item_id(m, c, u), item_name(m, c, u), how, size, lr,
-                                lr < 2 ? " (common: it explains itself)" : ""));
+        const char *how = c->m[u] >= 1
+                              ? "in its documented profile"
+                              : "not in its profile, but the profile lists its family (parent or sibling)";
+        ts_attr_add(
+            m, h, c->ev[u]->kind, w, c->ev[u]->alert,
+            ts_attr_fmt("%s %s %s: %s of %zu; %.1f times as likely for this actor as for an unknown one%s",
+                        kind, item_id(m, c, u), item_name(m, c, u), how, size, lr,
+                        lr < 2 ? " (common: it explains itself)" : ""));
     }
     m->cur_ev = SIZE_MAX;
     if (n_out) {
         char ids[160];
         list_outside(m, c, ids, sizeof ids);
-        ts_attr_add(m, h, c->tech ? TS_AE_TECHNIQUE : TS_AE_SOFTWARE, outside, SIZE_MAX,
-                    ts_attr_fmt("%zu %s%s outside its documented profile (%s): each costs at most %.2f; a profile "
-                                "lists what was published, not all an actor does",
-                                n_out, kind, c->tech && n_out != 1 ? "s" : "", ids, log(smoothing(c, size)) / c->temp));
+        ts_attr_add(
+            m, h, c->tech ? TS_AE_TECHNIQUE : TS_AE_SOFTWARE, outside, SIZE_MAX,
+            ts_attr_fmt("%zu %s%s outside its documented profile (%s): each costs at most %.2f; a profile "
+                        "lists what was published, not all an actor does",
+                        n_out, kind, c->tech && n_out != 1 ? "s" : "", ids,
+                        log(smoothing(c, size)) / c->temp));
     }
 }
 
@@ -287,10 +294,11 @@ static void weigh_insider(model *m, channel *c)
             n_out++;
             continue;
         }
-        ts_attr_add(m, &m->insider, TS_AE_TECHNIQUE, w, c->ev[u]->alert,
-                    ts_attr_fmt("technique %s %s: looking around, collecting or carrying data out, as an insider "
-                                "does; %.1f times as likely as for an unknown outside actor",
-                                item_id(m, c, u), item_name(m, c, u), lr));
+        ts_attr_add(
+            m, &m->insider, TS_AE_TECHNIQUE, w, c->ev[u]->alert,
+            ts_attr_fmt("technique %s %s: looking around, collecting or carrying data out, as an insider "
+                        "does; %.1f times as likely as for an unknown outside actor",
+                        item_id(m, c, u), item_name(m, c, u), lr));
     }
     m->cur_ev = SIZE_MAX;
     if (n_out)
@@ -333,17 +341,27 @@ static void run_channel(model *m, channel *c, const uint32_t *fam, size_t univer
     free(c->m);
 }
 
-void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt, const ts_attr_evidence *const *soft,
-                      size_t ns)
+void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt,
+                      const ts_attr_evidence *const *soft, size_t ns)
 {
     const ts_attr_params *p = m->p;
     uint32_t *fam = nt ? families(m->ti) : NULL;
-    channel t = {.tech = true, .ev = tech, .n = nt, .smooth = p->tech_smooth, .pseudo = p->tech_pseudo,
-                 .family = p->tech_family, .span = p->tech_span > 0 ? p->tech_span : 1,
+    channel t = {.tech = true,
+                 .ev = tech,
+                 .n = nt,
+                 .smooth = p->tech_smooth,
+                 .pseudo = p->tech_pseudo,
+                 .family = p->tech_family,
+                 .span = p->tech_span > 0 ? p->tech_span : 1,
                  .temp = p->tech_temp > 0 ? p->tech_temp : 1};
     run_channel(m, &t, fam, ts_intel_technique_count(m->ti));
-    channel s = {.tech = false, .ev = soft, .n = ns, .smooth = p->soft_smooth, .pseudo = p->tech_pseudo,
-                 .span = p->soft_span > 0 ? p->soft_span : 1, .temp = p->soft_temp > 0 ? p->soft_temp : 1};
+    channel s = {.tech = false,
+                 .ev = soft,
+                 .n = ns,
+                 .smooth = p->soft_smooth,
+                 .pseudo = p->tech_pseudo,
+                 .span = p->soft_span > 0 ? p->soft_span : 1,
+                 .temp = p->soft_temp > 0 ? p->soft_temp : 1};
     run_channel(m, &s, fam, ts_intel_software_count(m->ti));
     free(fam);
 }

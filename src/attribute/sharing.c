@@ -93,7 +93,8 @@ static const char *add_line(ts_share_table *t, char **f, size_t nf, bool *nomem)
     if (!list && !suffix)
         return "the first field must be class, list or suffix";
     if (nf != 3 || !*f[2])
-        return list ? "a list line is: list<TAB>CLASS<TAB>WORDS" : "a suffix line is: suffix<TAB>CLASS<TAB>DOMAIN";
+        return list ? "a list line is: list<TAB>CLASS<TAB>WORDS"
+                    : "a suffix line is: suffix<TAB>CLASS<TAB>DOMAIN";
     long ci = class_index(t, f[1]);
     if (ci < 0)
         return "unknown class (define it with a class line first)";
@@ -110,8 +111,8 @@ static const char *add_line(ts_share_table *t, char **f, size_t nf, bool *nomem)
     return NULL;
 }
 
-tocsin_code ts_share_read(FILE *f, ts_share_table *out, void (*diag)(void *ud, uint64_t line, const char *msg),
-                          void *ud)
+tocsin_code ts_share_read(FILE *f, ts_share_table *out,
+                          void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
 {
     *out = (ts_share_table){0};
     char *line = NULL;

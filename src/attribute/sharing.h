@@ -12,15 +12,15 @@
 #include "tocsin.h"
 
 typedef struct ts_share_class {
-    char *name;   /* "cloud" */
+    char *name;    /* "cloud" */
     double factor; /* the indicator's weight is multiplied by it, 0..1 */
-    char *why;    /* "cloud hosting: addresses are rented by the hour ..." */
+    char *why;     /* "cloud hosting: addresses are rented by the hour ..." */
 } ts_share_class;
 
 typedef struct ts_share_rule {
-    size_t cls;    /* index into classes */
-    char *words;   /* list rule: lower-case words of a warninglist name; NULL for a suffix */
-    char *suffix;  /* suffix rule: a lower-case domain */
+    size_t cls;   /* index into classes */
+    char *words;  /* list rule: lower-case words of a warninglist name; NULL for a suffix */
+    char *suffix; /* suffix rule: a lower-case domain */
 } ts_share_rule;
 
 typedef struct ts_share_table {
@@ -35,8 +35,8 @@ typedef struct ts_share_table {
  * TOCSIN_E_NOMEM; *out is then empty. */
 tocsin_code ts_share_load(const char *path, ts_share_table *out,
                           void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
-tocsin_code ts_share_read(FILE *f, ts_share_table *out, void (*diag)(void *ud, uint64_t line, const char *msg),
-                          void *ud);
+tocsin_code ts_share_read(FILE *f, ts_share_table *out,
+                          void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
 void ts_share_free(ts_share_table *t);
 
 /* The class of a value: by the warninglist that lists it (its name, or a note

@@ -67,8 +67,8 @@ static bool parse_line(const char *line, ts_tz *z)
     return z->workdays != 0;
 }
 
-tocsin_code ts_tz_load(const char *path, ts_tz_table *out, void (*diag)(void *ud, uint64_t line, const char *msg),
-                       void *ud)
+tocsin_code ts_tz_load(const char *path, ts_tz_table *out,
+                       void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
 {
     *out = (ts_tz_table){0};
     FILE *f = path ? fopen(path, "r") : NULL;
@@ -79,7 +79,8 @@ tocsin_code ts_tz_load(const char *path, ts_tz_table *out, void (*diag)(void *ud
     return rc;
 }
 
-tocsin_code ts_tz_read(FILE *f, ts_tz_table *out, void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
+tocsin_code ts_tz_read(FILE *f, ts_tz_table *out, void (*diag)(void *ud, uint64_t line, const char *msg),
+                       void *ud)
 {
     *out = (ts_tz_table){0};
     char line[256];
@@ -177,12 +178,17 @@ void ts_tz_evidence(const ts_tz_table *tz, const int64_t *ns, size_t n, ts_evbuf
             for (size_t i = 0; i < d; i++)
                 in += at_work(z, h[i]);
             int days = __builtin_popcount(z->workdays);
-            ts_attr_evidence e = {.kind = TS_AE_TIMEZONE, .confidence = 100, .alert = SIZE_MAX,
-                                  .hours_in = (uint32_t)in, .hours = (uint32_t)d,
+            ts_attr_evidence e = {.kind = TS_AE_TIMEZONE,
+                                  .confidence = 100,
+                                  .alert = SIZE_MAX,
+                                  .hours_in = (uint32_t)in,
+                                  .hours = (uint32_t)d,
                                   .chance = (double)(days * (TS_TZ_WORK_END - TS_TZ_WORK_START)) / 168.0};
             memcpy(e.country, z->cc, 3);
-            ts_evbuf_add(b, &e, "%zu of %zu active hours in %s working time (UTC%+.1f, %d days a week, %02d:00-%02d:00)",
-                         in, d, z->cc, z->offset_min / 60.0, days, TS_TZ_WORK_START, TS_TZ_WORK_END);
+            ts_evbuf_add(
+                b, &e,
+                "%zu of %zu active hours in %s working time (UTC%+.1f, %d days a week, %02d:00-%02d:00)", in,
+                d, z->cc, z->offset_min / 60.0, days, TS_TZ_WORK_START, TS_TZ_WORK_END);
         }
     }
     free(h);

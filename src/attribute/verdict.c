@@ -18,7 +18,10 @@
 /* Rows of the ACH table kept (the most diagnostic). */
 #define ACH_ROWS 12
 
-static bool named(const ts_hypothesis *h, const char *name) { return !h->actor && strcmp(h->name, name) == 0; }
+static bool named(const ts_hypothesis *h, const char *name)
+{
+    return !h->actor && strcmp(h->name, name) == 0;
+}
 
 static bool summed_others(const ts_hypothesis *h)
 {
@@ -72,24 +75,29 @@ static const char *confidence(const ts_attribution *a, const model *m, char *why
     const ts_hypothesis *top = &a->hyps[0];
     support s = count_support(builder_of(m, top));
     if (m->conflict) {
-        snprintf(why, cap, m->contested ? "costly evidence points to more than one actor"
-                                        : "evidence cheap to fake and costly evidence point to different actors");
+        snprintf(why, cap,
+                 m->contested ? "costly evidence points to more than one actor"
+                              : "evidence cheap to fake and costly evidence point to different actors");
         return "low";
     }
     if (top->actor && top->probability > 0.55) {
         if (s.costly >= 2 && top->probability >= 0.8) {
-            snprintf(why, cap, "%zu pieces of costly evidence (exclusive infrastructure, connections from home "
-                     "address space)%s", s.costly, s.publics ? ", and its techniques or software agree" : "");
+            snprintf(why, cap,
+                     "%zu pieces of costly evidence (exclusive infrastructure, connections from home "
+                     "address space)%s",
+                     s.costly, s.publics ? ", and its techniques or software agree" : "");
             return "high";
         }
         if (s.costly) {
-            snprintf(why, cap, "one piece of costly evidence%s", s.publics + s.cheap_iocs + s.claims
-                     ? ", with evidence cheap to fake" : " alone");
+            snprintf(why, cap, "one piece of costly evidence%s",
+                     s.publics + s.cheap_iocs + s.claims ? ", with evidence cheap to fake" : " alone");
             return "moderate";
         }
         if (s.publics + s.cheap_iocs >= 5) {
-            snprintf(why, cap, "%zu techniques, software or file hashes match its profile, but all are public "
-                     "or easy to reuse", s.publics + s.cheap_iocs);
+            snprintf(why, cap,
+                     "%zu techniques, software or file hashes match its profile, but all are public "
+                     "or easy to reuse",
+                     s.publics + s.cheap_iocs);
             return "moderate";
         }
         snprintf(why, cap, "only %zu piece%s of evidence, cheap to fake", s.publics + s.cheap_iocs + s.claims,
@@ -97,7 +105,8 @@ static const char *confidence(const ts_attribution *a, const model *m, char *why
         return "low";
     }
     if (named(top, "insider") && top->probability > 0.55) {
-        snprintf(why, cap, "internal activity by valid accounts fits an insider, and an outsider who holds valid "
+        snprintf(why, cap,
+                 "internal activity by valid accounts fits an insider, and an outsider who holds valid "
                  "accounts as well");
         return s.publics >= 2 ? "moderate" : "low";
     }
@@ -114,11 +123,11 @@ static const char *confidence(const ts_attribution *a, const model *m, char *why
     return "low";
 }
 
-#define PUT(...)                                                                         \
-    do {                                                                                 \
-        int w_ = snprintf(buf + len, sizeof buf - len, __VA_ARGS__);                     \
-        if (w_ > 0)                                                                      \
-            len += (size_t)w_ < sizeof buf - len ? (size_t)w_ : sizeof buf - len - 1;   \
+#define PUT(...)                                                                      \
+    do {                                                                              \
+        int w_ = snprintf(buf + len, sizeof buf - len, __VA_ARGS__);                  \
+        if (w_ > 0)                                                                   \
+            len += (size_t)w_ < sizeof buf - len ? (size_t)w_ : sizeof buf - len - 1; \
     } while (0)
 
 char *ts_attr_verdict(ts_attribution *a, const model *m)
@@ -148,8 +157,8 @@ char *ts_attr_verdict(ts_attribution *a, const model *m)
             const ts_hypothesis *h = &a->hyps[i];
             if (named(h, "unattributed") || summed_others(h) || h->probability < CANDIDATE_MIN)
                 continue;
-            PUT("%s %s %s (%s)", cand++ ? "," : "; leading candidates:", h->name, pct(h->probability, p, sizeof p),
-                h->wording);
+            PUT("%s %s %s (%s)", cand++ ? "," : "; leading candidates:", h->name,
+                pct(h->probability, p, sizeof p), h->wording);
         }
         if (!cand)
             PUT("; no catalogued actor reaches %.0f%%", CANDIDATE_MIN * 100);
@@ -164,28 +173,36 @@ char *ts_attr_verdict(ts_attribution *a, const model *m)
         else
             second = &a->hyps[i];
     }
-    if (first && second && second->probability >= 0.1 && first->probability < NEAR_TIE_RATIO * second->probability)
-        PUT("; cannot tell %s from %s (%s and %s)", first->name, second->name, pct(first->probability, p, sizeof p),
-            pct(second->probability, q, sizeof q));
+    if (first && second && second->probability >= 0.1 &&
+        first->probability < NEAR_TIE_RATIO * second->probability)
+        PUT("; cannot tell %s from %s (%s and %s)", first->name, second->name,
+            pct(first->probability, p, sizeof p), pct(second->probability, q, sizeof q));
     if (m->group_n >= 2 && m->group_p >= 0.2 && m->group_p >= top->probability + 0.1)
         PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
             ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
     if (m->conflict && m->contested) {
-        const ts_actor *c = ts_intel_actor(m->ti, m->conflict_cheap), *k = ts_intel_actor(m->ti, m->conflict_costly);
-        PUT("; conflict: costly evidence (exclusive infrastructure) points to both %s and %s, so one was reused or "
-            "planted; evidence cheap to fake or reuse (files' hashes, techniques, software, names) favours %s, as a "
+        const ts_actor *c = ts_intel_actor(m->ti, m->conflict_cheap),
+                       *k = ts_intel_actor(m->ti, m->conflict_costly);
+        PUT("; conflict: costly evidence (exclusive infrastructure) points to both %s and %s, so one was "
+            "reused or "
+            "planted; evidence cheap to fake or reuse (files' hashes, techniques, software, names) favours "
+            "%s, as a "
             "false flag would, and is not allowed to decide",
             c ? c->name : "?", k ? k->name : "?", c ? c->name : "?");
     } else if (m->conflict) {
-        const ts_actor *c = ts_intel_actor(m->ti, m->conflict_cheap), *k = ts_intel_actor(m->ti, m->conflict_costly);
-        PUT("; conflict: evidence cheap to fake or reuse (files' hashes, techniques, software, names) points to %s, "
-            "costly evidence (exclusive infrastructure, connections from home address space) to %s: the pattern "
+        const ts_actor *c = ts_intel_actor(m->ti, m->conflict_cheap),
+                       *k = ts_intel_actor(m->ti, m->conflict_costly);
+        PUT("; conflict: evidence cheap to fake or reuse (files' hashes, techniques, software, names) points "
+            "to %s, "
+            "costly evidence (exclusive infrastructure, connections from home address space) to %s: the "
+            "pattern "
             "of a false flag",
             c ? c->name : "?", k ? k->name : "?");
     } else if (first && first->probability >= 0.2) {
         support s = count_support(builder_of(m, first));
         if (s.publics && !s.costly && !s.cheap_iocs && !s.claims)
-            PUT("; caution: only public techniques and software point to %s; they can be imitated or reused (false "
+            PUT("; caution: only public techniques and software point to %s; they can be imitated or reused "
+                "(false "
                 "flag)",
                 first->name);
     }
@@ -218,7 +235,7 @@ bool ts_attr_ach(ts_attribution *a, const model *m)
     }
     if (!m->n_ev || !a->n_ach_cols)
         return true;
-    double (*w)[TS_ACH_COLS] = calloc(m->n_ev, sizeof *w);
+    double(*w)[TS_ACH_COLS] = calloc(m->n_ev, sizeof *w);
     if (!w)
         return false;
     for (size_t c = 0; c < a->n_ach_cols; c++)

@@ -21,61 +21,72 @@ typedef struct option {
     const char *name;
     const char *value; /* what the value is, for --help; NULL for a flag */
     opt_kind kind;
-    size_t offset;     /* of the field in args */
+    size_t offset; /* of the field in args */
     int flag_value;
-    unsigned cmds;     /* CMD_* bits of the commands that take it */
+    unsigned cmds; /* CMD_* bits of the commands that take it */
     const char *help;
 } option;
 
-#define STORE_CMDS                                                                                            \
-    (CMD_HUNT | CMD_INCIDENTS | CMD_SHOW | CMD_INTEL_LOAD | CMD_INTEL_STATS | CMD_INTEL_LOOKUP |                \
-     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT | CMD_TIMELINE | CMD_ACTOR | CMD_SUPPRESS |     \
-     CMD_CLOSE)
+#define STORE_CMDS                                                                                  \
+    (CMD_HUNT | CMD_INCIDENTS | CMD_SHOW | CMD_INTEL_LOAD | CMD_INTEL_STATS | CMD_INTEL_LOOKUP |    \
+     CMD_RULES_CHECK | CMD_RULES_COVERAGE | CMD_ATTRIBUTE | CMD_REPORT | CMD_TIMELINE | CMD_ACTOR | \
+     CMD_SUPPRESS | CMD_CLOSE)
 #define HUNTING (CMD_HUNT | CMD_EVAL | CMD_WATCH)
 #define ALL_BUT_VERSION (~(CMD_VERSION | CMD_EVENTS)) /* events reads logs only */
 #define AT(field) offsetof(args, field)
 
 static const option options[] = {
     {"--db", "STORE", OPT_STR, AT(o.db_path), 0, STORE_CMDS | CMD_EVAL | CMD_WATCH,
-     "the store: an SQLite file (default tocsin.db) or a postgresql:// URL (eval: a new file, default DIR/eval.db)"},
-    {"--json", NULL, OPT_FLAG, AT(o.json), 1, ALL_BUT_VERSION & ~(CMD_SIMULATE | CMD_TIMELINE), "NDJSON output for tools"},
-    {"--intel", "FEED", OPT_LIST, AT(intel), 0, CMD_HUNT, "an extra intelligence feed for this hunt (repeatable)"},
+     "the store: an SQLite file (default tocsin.db) or a postgresql:// URL (eval: a new file, default "
+     "DIR/eval.db)"},
+    {"--json", NULL, OPT_FLAG, AT(o.json), 1, ALL_BUT_VERSION & ~(CMD_SIMULATE | CMD_TIMELINE),
+     "NDJSON output for tools"},
+    {"--intel", "FEED", OPT_LIST, AT(intel), 0, CMD_HUNT,
+     "an extra intelligence feed for this hunt (repeatable)"},
     {"--rules", "DIR", OPT_LIST, AT(rules), 0, HUNTING, "add a Sigma rule tree (repeatable)"},
-    {"--placeholders", "FILE", OPT_STR, AT(o.sigma_placeholders), 0, HUNTING | CMD_RULES_CHECK | CMD_RULES_COVERAGE,
-     "values of Sigma expand placeholders (YAML map)"},
+    {"--placeholders", "FILE", OPT_STR, AT(o.sigma_placeholders), 0,
+     HUNTING | CMD_RULES_CHECK | CMD_RULES_COVERAGE, "values of Sigma expand placeholders (YAML map)"},
     {"--detectors", "LIST", OPT_STR, AT(o.detectors), 0, HUNTING,
      "run only these detectors, comma-separated (default: all)"},
     {"--watch", "LIST", OPT_STR, AT(o.watch), 0, HUNTING | CMD_INTEL_LOOKUP,
      "watched home networks, countries and ASNs (default KP,AS131279)"},
     {"--internal", "CIDRS", OPT_STR, AT(o.internal), 0, HUNTING | CMD_INTEL_LOOKUP,
      "more internal networks, comma-separated"},
-    {"--window", "DURATION", OPT_DURATION, AT(o.window_ns), 0, HUNTING, "correlation window, e.g. 12h, 7d (default 7d)"},
+    {"--window", "DURATION", OPT_DURATION, AT(o.window_ns), 0, HUNTING,
+     "correlation window, e.g. 12h, 7d (default 7d)"},
     {"--jobs", "N", OPT_COUNT, AT(o.jobs), 0, CMD_HUNT | CMD_EVAL,
      "threads working at once (default: one per core); the same findings for any N"},
-    {"--config", "FILE", OPT_STR, AT(o.config), 0, HUNTING, "detector tunables (default: detect.conf in the data directory)"},
-    {"--no-defaults", NULL, OPT_FLAG, AT(o.no_defaults), 1, STORE_CMDS | CMD_EVAL | CMD_WATCH, "do not load the bundled intelligence"},
+    {"--config", "FILE", OPT_STR, AT(o.config), 0, HUNTING,
+     "detector tunables (default: detect.conf in the data directory)"},
+    {"--no-defaults", NULL, OPT_FLAG, AT(o.no_defaults), 1, STORE_CMDS | CMD_EVAL | CMD_WATCH,
+     "do not load the bundled intelligence"},
     {"--data-dir", "DIR", OPT_STR, AT(o.data_dir), 0, ALL_BUT_VERSION, "where the bundled defaults are"},
-    {"--progress", NULL, OPT_FLAG, AT(o.progress), 1, HUNTING | CMD_SIMULATE | CMD_RULES_COVERAGE | CMD_INTEL_LOAD,
+    {"--progress", NULL, OPT_FLAG, AT(o.progress), 1,
+     HUNTING | CMD_SIMULATE | CMD_RULES_COVERAGE | CMD_INTEL_LOAD,
      "show progress on stderr even when it is not a terminal"},
-    {"--no-progress", NULL, OPT_FLAG, AT(o.progress), 0, HUNTING | CMD_SIMULATE | CMD_RULES_COVERAGE | CMD_INTEL_LOAD,
-     "never show progress"},
+    {"--no-progress", NULL, OPT_FLAG, AT(o.progress), 0,
+     HUNTING | CMD_SIMULATE | CMD_RULES_COVERAGE | CMD_INTEL_LOAD, "never show progress"},
     {"--interval", "S", OPT_AMOUNT, AT(interval), 0, CMD_WATCH | CMD_SHIP,
      "seconds between looks at idle files (default 0.2)"},
     {"--redis", "URL", OPT_STR, AT(redis), 0, CMD_WATCH | CMD_SHIP,
      "a Redis server, redis://HOST[:PORT][/DB]: watch consumes its stream"},
-    {"--stream", "KEY", OPT_STR, AT(stream), 0, CMD_WATCH | CMD_SHIP, "the stream's key (partitions: KEY:p0 ...)"},
+    {"--stream", "KEY", OPT_STR, AT(stream), 0, CMD_WATCH | CMD_SHIP,
+     "the stream's key (partitions: KEY:p0 ...)"},
     {"--group", "NAME", OPT_STR, AT(group), 0, CMD_WATCH, "watch --redis: the consumer group"},
-    {"--consumer", "NAME", OPT_STR, AT(consumer), 0, CMD_WATCH, "watch --redis: this worker's name in the group"},
+    {"--consumer", "NAME", OPT_STR, AT(consumer), 0, CMD_WATCH,
+     "watch --redis: this worker's name in the group"},
     {"--partitions", "N", OPT_AMOUNT, AT(partitions), 0, CMD_WATCH | CMD_SHIP,
      "streams the records are split over by entity (default 1;\nwatch: what the shipper set)"},
-    {"--lease", "S", OPT_AMOUNT, AT(lease), 0, CMD_WATCH, "seconds a partition stays owned unrenewed (default 10)"},
+    {"--lease", "S", OPT_AMOUNT, AT(lease), 0, CMD_WATCH,
+     "seconds a partition stays owned unrenewed (default 10)"},
     {"--claim-idle", "S", OPT_AMOUNT, AT(claim_idle), 0, CMD_WATCH,
      "seconds another consumer's pending entry idles before it is\nclaimed (default: the lease)"},
     {"--max-deliveries", "N", OPT_AMOUNT, AT(max_deliveries), 0, CMD_WATCH,
      "deliveries without a commit before an entry goes to\nKEY:dead (default 5)"},
     {"--max-entry", "BYTES", OPT_AMOUNT, AT(max_entry), 0, CMD_WATCH,
      "larger entries go to KEY:dead (default 1048576)"},
-    {"--drain", NULL, OPT_FLAG, AT(drain), 1, CMD_WATCH, "watch --redis: stop once the stream is read to its end"},
+    {"--drain", NULL, OPT_FLAG, AT(drain), 1, CMD_WATCH,
+     "watch --redis: stop once the stream is read to its end"},
     {"--once", NULL, OPT_FLAG, AT(once), 1, CMD_SHIP, "ship what the files hold now, then stop"},
     {"--alerts-to", "TARGETS", OPT_STR, AT(alerts_to), 0, CMD_HUNT | CMD_WATCH,
      "also send alerts to ndjson, redis://HOST/KEY, syslog or\nsyslog://HOST:PORT (comma-separated)"},
@@ -84,10 +95,12 @@ static const option options[] = {
     {"--scenario", "NAME", OPT_STR, AT(sim.scenario), 0, CMD_SIMULATE,
      "sony-2014, insider, false-flag, none, or a .playbook file"},
     {"--out", "DIR", OPT_STR, AT(sim.out_dir), 0, CMD_SIMULATE, "where the logs and the truth go"},
-    {"--users", "N", OPT_STR, AT(users), 0, CMD_SIMULATE, "people in the organisation (default 200, up to 100000)"},
+    {"--users", "N", OPT_STR, AT(users), 0, CMD_SIMULATE,
+     "people in the organisation (default 200, up to 100000)"},
     {"--days", "D", OPT_STR, AT(days), 0, CMD_SIMULATE, "length of the period (default 90)"},
     {"--seed", "S", OPT_STR, AT(seed), 0, CMD_SIMULATE, "same seed and options, same bytes (default 1)"},
-    {"--start", "DATE", OPT_STR, AT(sim.start), 0, CMD_SIMULATE, "first day, YYYY-MM-DD (default 2014-09-01)"},
+    {"--start", "DATE", OPT_STR, AT(sim.start), 0, CMD_SIMULATE,
+     "first day, YYYY-MM-DD (default 2014-09-01)"},
     {"--formats", "LIST", OPT_STR, AT(formats), 0, CMD_SIMULATE,
      "only these outputs: windows, zeek, zeek-json, suricata, mail, linux, intel"},
     {"--rates", "FILE", OPT_STR, AT(sim.conf), 0, CMD_SIMULATE, "rates of ordinary activity"},
@@ -103,15 +116,20 @@ static const option options[] = {
      "no incident blames an outside actor (p >= 0.5)"},
     {"--attribution", NULL, OPT_FLAG, AT(eval.attribution), 1, CMD_EVAL,
      "score attribution alone over every DIR given: top-1, top-3, calibration"},
-    {"--stix", "FILE", OPT_STR, AT(stix), 0, CMD_REPORT, "a STIX 2.1 bundle of the incidents (- for standard output)"},
-    {"--misp", "FILE", OPT_STR, AT(misp), 0, CMD_REPORT, "MISP events, one JSON object a line (- for standard output)"},
+    {"--stix", "FILE", OPT_STR, AT(stix), 0, CMD_REPORT,
+     "a STIX 2.1 bundle of the incidents (- for standard output)"},
+    {"--misp", "FILE", OPT_STR, AT(misp), 0, CMD_REPORT,
+     "MISP events, one JSON object a line (- for standard output)"},
     {"--csv", NULL, OPT_FLAG, AT(timeline.jsonl), 0, CMD_TIMELINE, "CSV with a header (the default)"},
     {"--jsonl", NULL, OPT_FLAG, AT(timeline.jsonl), 1, CMD_TIMELINE, "JSON lines instead of CSV"},
-    {"-o", "FILE", OPT_STR, AT(timeline.path), 0, CMD_TIMELINE | CMD_HUNT, "write the report (hunt) or rows (timeline) to FILE"},
+    {"-o", "FILE", OPT_STR, AT(timeline.path), 0, CMD_TIMELINE | CMD_HUNT,
+     "write the report (hunt) or rows (timeline) to FILE"},
     {"--min-level", "LEVEL", OPT_STR, AT(timeline.min_level), 0, CMD_TIMELINE | CMD_HUNT,
      "leave out alerts (timeline) or incidents (hunt's report) below LEVEL:\nlow, medium, high, critical"},
-    {"--since", "TIME", OPT_STR, AT(timeline.since), 0, CMD_TIMELINE | CMD_HUNT, "leave out events (timeline) or incidents (hunt's report)\nbefore TIME (2014-11-24 or ISO 8601)"},
-    {"--until", "TIME", OPT_STR, AT(timeline.until), 0, CMD_TIMELINE | CMD_HUNT, "leave out events or incidents after TIME (a date: its end)"},
+    {"--since", "TIME", OPT_STR, AT(timeline.since), 0, CMD_TIMELINE | CMD_HUNT,
+     "leave out events (timeline) or incidents (hunt's report)\nbefore TIME (2014-11-24 or ISO 8601)"},
+    {"--until", "TIME", OPT_STR, AT(timeline.until), 0, CMD_TIMELINE | CMD_HUNT,
+     "leave out events or incidents after TIME (a date: its end)"},
     {"--detector", "NAME", OPT_STR, AT(sup.detector), 0, CMD_SUPPRESS,
      "alerts of this detector (conditions are globs; all must hold)"},
     {"--rule", "ID|TITLE", OPT_STR, AT(sup.rule), 0, CMD_SUPPRESS,
@@ -133,7 +151,8 @@ static const option options[] = {
     {"--benign", NULL, OPT_FLAG, AT(benign), 1, CMD_CLOSE, "a false alarm or expected activity"},
     {"--malicious", NULL, OPT_FLAG, AT(malicious), 1, CMD_CLOSE, "a real attack, handled"},
     {"--note", "TEXT", OPT_STR, AT(note), 0, CMD_CLOSE, "what was found, for whoever reads it later"},
-    {"--html", "FILE", OPT_STR, AT(html), 0, CMD_REPORT, "one self-contained HTML page for people (- for standard output)"},
+    {"--html", "FILE", OPT_STR, AT(html), 0, CMD_REPORT,
+     "one self-contained HTML page for people (- for standard output)"},
     {"--help", NULL, OPT_FLAG, AT(help), 1, ~0u, "this help"},
 };
 
@@ -156,11 +175,20 @@ static long long parse_duration(const char *s)
     if (end == s || v <= 0)
         return 0;
     switch (*end) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    default: return 0;
+    case 's':
+        unit = 1;
+        break;
+    case 'm':
+        unit = 60;
+        break;
+    case 'h':
+        unit = 3600;
+        break;
+    case 'd':
+        unit = 86400;
+        break;
+    default:
+        return 0;
     }
     if (end[1] || v > 365LL * 86400 * 100 / unit)
         return 0;

@@ -58,7 +58,7 @@ typedef struct args {
     const char *redis, *stream, *group, *consumer, *alerts_to;
     double partitions, claim_idle, lease, max_deliveries, max_entry;
     int drain, once;
-    int help;         /* --help was given */
+    int help; /* --help was given */
 } args;
 
 /* Parses argv[0..argc) (the words after the command's name) for the command cmd (a CMD_*

@@ -21,11 +21,11 @@ typedef enum store_use {
 } store_use;
 
 typedef struct command {
-    const char *name;     /* "hunt", "intel load" */
-    unsigned bit;         /* CMD_* */
+    const char *name; /* "hunt", "intel load" */
+    unsigned bit;     /* CMD_* */
     store_use store;
     size_t min_pos, max_pos; /* positional arguments after the name; MANY: no limit */
-    const char *synopsis; /* the arguments, for usage */
+    const char *synopsis;    /* the arguments, for usage */
     const char *summary;
     int (*run)(tocsin *t, args *a); /* t is NULL for STORE_NONE */
 } command;
@@ -90,9 +90,17 @@ static int run_watch(tocsin *t, args *a)
     if (a->alerts_to && tocsin_alerts_to(t, a->alerts_to) != TOCSIN_OK)
         return status_of(t, TOCSIN_E_ARG);
     if (a->redis) {
-        tocsin_stream_options so = {a->redis, a->stream, a->group, a->consumer, (unsigned)a->partitions,
-                                    a->claim_idle, a->lease, (unsigned)a->max_deliveries, (unsigned)a->max_entry,
-                                    &watch_stop, a->drain};
+        tocsin_stream_options so = {a->redis,
+                                    a->stream,
+                                    a->group,
+                                    a->consumer,
+                                    (unsigned)a->partitions,
+                                    a->claim_idle,
+                                    a->lease,
+                                    (unsigned)a->max_deliveries,
+                                    (unsigned)a->max_entry,
+                                    &watch_stop,
+                                    a->drain};
         return status_of(t, tocsin_watch_stream(t, &so));
     }
     tocsin_watch_options wo = {a->interval, &watch_stop};
@@ -107,7 +115,8 @@ static int run_ship(tocsin *t, args *a)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    tocsin_ship_options so = {a->redis, a->stream, (unsigned)a->partitions, a->interval, &watch_stop, a->once};
+    tocsin_ship_options so = {a->redis,    a->stream,   (unsigned)a->partitions,
+                              a->interval, &watch_stop, a->once};
     tocsin_code rc = tocsin_ship(a->pos, a->n_pos, &so);
     return rc == TOCSIN_E_ARG ? EXIT_USAGE : rc == TOCSIN_OK ? EXIT_OK : EXIT_FAIL;
 }
@@ -117,12 +126,21 @@ static int run_incidents(tocsin *t, args *a)
     return status_of(t, a->actor ? tocsin_incidents_of(t, a->actor) : tocsin_incidents(t));
 }
 
-static int run_actor(tocsin *t, args *a) { return status_of(t, tocsin_actor(t, a->pos[0])); }
+static int run_actor(tocsin *t, args *a)
+{
+    return status_of(t, tocsin_actor(t, a->pos[0]));
+}
 
-static int run_show(tocsin *t, args *a) { return status_of(t, tocsin_show(t, a->pos[0])); }
+static int run_show(tocsin *t, args *a)
+{
+    return status_of(t, tocsin_show(t, a->pos[0]));
+}
 
 static const char *load_actor; /* --actor of intel load, for each_pos's one-argument calls */
-static tocsin_code load_one(tocsin *t, const char *feed) { return tocsin_intel_load(t, feed, load_actor); }
+static tocsin_code load_one(tocsin *t, const char *feed)
+{
+    return tocsin_intel_load(t, feed, load_actor);
+}
 
 static int run_intel_load(tocsin *t, args *a)
 {
@@ -136,9 +154,15 @@ static int run_intel_stats(tocsin *t, args *a)
     return status_of(t, tocsin_intel_stats(t));
 }
 
-static int run_intel_lookup(tocsin *t, args *a) { return each_pos(t, a, tocsin_intel_lookup, 1); }
+static int run_intel_lookup(tocsin *t, args *a)
+{
+    return each_pos(t, a, tocsin_intel_lookup, 1);
+}
 
-static int run_rules_check(tocsin *t, args *a) { return each_pos(t, a, tocsin_rules_check, 0); }
+static int run_rules_check(tocsin *t, args *a)
+{
+    return each_pos(t, a, tocsin_rules_check, 0);
+}
 
 static int run_rules_coverage(tocsin *t, args *a)
 {
@@ -173,9 +197,12 @@ static long long parse_count(const char *s, unsigned long long max)
 
 static int parse_formats(const char *list, unsigned *out)
 {
-    static const struct { const char *name; unsigned bit; } names[] = {
-        {"windows", TOCSIN_SIM_WINDOWS}, {"zeek", TOCSIN_SIM_ZEEK_TSV}, {"zeek-json", TOCSIN_SIM_ZEEK_JSON},
-        {"suricata", TOCSIN_SIM_SURICATA}, {"mail", TOCSIN_SIM_MAIL}, {"linux", TOCSIN_SIM_LINUX},
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } names[] = {
+        {"windows", TOCSIN_SIM_WINDOWS},   {"zeek", TOCSIN_SIM_ZEEK_TSV}, {"zeek-json", TOCSIN_SIM_ZEEK_JSON},
+        {"suricata", TOCSIN_SIM_SURICATA}, {"mail", TOCSIN_SIM_MAIL},     {"linux", TOCSIN_SIM_LINUX},
         {"intel", TOCSIN_SIM_INTEL},
     };
     *out = 0;
@@ -202,9 +229,11 @@ static int run_simulate(tocsin *t, args *a)
     if (!a->sim.scenario || !a->sim.out_dir)
         return bad_usage("simulate", "%s", "simulate needs --scenario NAME and --out DIR");
     if (users < 0 || days < 0 || seed < 0)
-        return bad_usage("simulate", "%s", "--users, --days and --seed take whole numbers (users up to 100000)");
+        return bad_usage("simulate", "%s",
+                         "--users, --days and --seed take whole numbers (users up to 100000)");
     if (a->formats && parse_formats(a->formats, &a->sim.formats) != 0)
-        return bad_usage("simulate", "--formats: '%s' (windows, zeek, zeek-json, suricata, mail, linux, intel)",
+        return bad_usage("simulate",
+                         "--formats: '%s' (windows, zeek, zeek-json, suricata, mail, linux, intel)",
                          a->formats);
     a->sim.users = (uint32_t)users;
     a->sim.days = (uint32_t)days;
@@ -310,21 +339,27 @@ static const command commands[] = {
      "input), detect, correlate, attribute, store, report",
      run_hunt},
     {"watch", CMD_WATCH, STORE_WRITE, 0, MANY, "PATH... | --redis URL --stream KEY --group G --consumer C",
-     "follow growing logs (files, directories) through rotation,\nprinting alerts and incidents as they happen; resumes\nwhere it stopped; or consume a shared Redis stream as one\nworker of a group (docs/live.md)",
+     "follow growing logs (files, directories) through rotation,\nprinting alerts and incidents as they "
+     "happen; resumes\nwhere it stopped; or consume a shared Redis stream as one\nworker of a group "
+     "(docs/live.md)",
      run_watch},
     {"ship", CMD_SHIP, STORE_NONE, 1, MANY, "PATH... --redis URL --stream KEY",
-     "follow growing logs like watch and add each record to a\nRedis stream, positions kept in Redis (docs/live.md)",
+     "follow growing logs like watch and add each record to a\nRedis stream, positions kept in Redis "
+     "(docs/live.md)",
      run_ship},
     {"incidents", CMD_INCIDENTS, STORE_EXISTING, 0, 0, "",
-     "list the stored incidents (--actor NAME: those NAME is\nthe verdict or a candidate of 20% or more of)", run_incidents},
+     "list the stored incidents (--actor NAME: those NAME is\nthe verdict or a candidate of 20% or more of)",
+     run_incidents},
     {"show", CMD_SHOW, STORE_EXISTING, 1, 1, "INCIDENT", "show one incident with its evidence", run_show},
     {"actor", CMD_ACTOR, STORE_EXISTING, 1, 1, "NAME",
      "an actor's sightings over time: incidents, indicators,\nfirst and last seen", run_actor},
     {"report", CMD_REPORT, STORE_EXISTING, 0, MANY, "[INCIDENT...]",
-     "export incidents (default: all): --html FILE (a page\nfor people), --stix FILE (STIX 2.1 bundle), --misp\nFILE (MISP events)",
+     "export incidents (default: all): --html FILE (a page\nfor people), --stix FILE (STIX 2.1 bundle), "
+     "--misp\nFILE (MISP events)",
      run_report},
     {"timeline", CMD_TIMELINE, STORE_EXISTING, 0, MANY, "[INCIDENT...]",
-     "one row per event behind the incidents' alerts (default:\nall), oldest first: CSV for Timesketch or Timeline\nExplorer, or --jsonl",
+     "one row per event behind the incidents' alerts (default:\nall), oldest first: CSV for Timesketch or "
+     "Timeline\nExplorer, or --jsonl",
      run_timeline},
     {"intel load", CMD_INTEL_LOAD, STORE_WRITE, 1, MANY, "FEED...",
      "load feeds (STIX 2.1, MISP, CSV, list, warninglist)\nand keep them in the store", run_intel_load},
@@ -333,7 +368,8 @@ static const command commands[] = {
      "indicators and actors matching an IP, domain, URL,\nhash, mail address, or an actor name or alias",
      run_intel_lookup},
     {"rules check", CMD_RULES_CHECK, STORE_READ, 1, MANY, "DIR...",
-     "load Sigma rule trees and say, rule by rule, whether\neach loaded or why it was refused", run_rules_check},
+     "load Sigma rule trees and say, rule by rule, whether\neach loaded or why it was refused",
+     run_rules_check},
     {"rules coverage", CMD_RULES_COVERAGE, STORE_READ, 2, MANY, "DIR LOGS...",
      "which rules could ever fire on those logs, and the\nATT&CK techniques they cover", run_rules_coverage},
     {"attribute", CMD_ATTRIBUTE, STORE_READ, 0, 1, "[FILE]",
@@ -358,7 +394,8 @@ static const command commands[] = {
      "--attribution DIR...: attribution alone over several,\ntop-1, top-3 and calibration",
      run_eval},
     {"events", CMD_EVENTS, STORE_NONE, 1, MANY, "LOGS...",
-     "print each event the readers make of LOGS as NDJSON\n(typed fields, provenance, raw fields): no store", run_events},
+     "print each event the readers make of LOGS as NDJSON\n(typed fields, provenance, raw fields): no store",
+     run_events},
     {"version", CMD_VERSION, STORE_NONE, 0, 0, "", "print the version", run_version},
 };
 #define N_COMMANDS (sizeof commands / sizeof *commands)
@@ -409,8 +446,9 @@ static const command *find_command(int argc, char **argv, int *words)
         if (!space) {
             if (strcmp(argv[1], name) == 0)
                 return *words = 1, &commands[i];
-        } else if (strlen(argv[1]) == (size_t)(space - name) && strncmp(argv[1], name, (size_t)(space - name)) == 0 &&
-                   argc > 2 && strcmp(argv[2], space + 1) == 0) {
+        } else if (strlen(argv[1]) == (size_t)(space - name) &&
+                   strncmp(argv[1], name, (size_t)(space - name)) == 0 && argc > 2 &&
+                   strcmp(argv[2], space + 1) == 0) {
             return *words = 2, &commands[i];
         }
     }
@@ -424,7 +462,8 @@ static int bad_subcommand(const char *group, const char *sub)
     size_t gl = strlen(group), used = 0;
     for (size_t i = 0; i < N_COMMANDS; i++)
         if (strncmp(commands[i].name, group, gl) == 0 && commands[i].name[gl] == ' ') {
-            int w = snprintf(known + used, sizeof known - used, "%s%s", used ? ", " : "", commands[i].name + gl + 1);
+            int w = snprintf(known + used, sizeof known - used, "%s%s", used ? ", " : "",
+                             commands[i].name + gl + 1);
             if (w > 0 && (size_t)w < sizeof known - used)
                 used += (size_t)w;
         }
@@ -461,7 +500,8 @@ static int open_session(const command *c, args *a, tocsin **t)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
         print_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }

@@ -10,7 +10,10 @@ typedef struct ts_arena {
     struct ts_arena_block *free; /* blocks kept for reuse */
 } ts_arena;
 
-#define TS_ARENA_INIT {0, 0}
+#define TS_ARENA_INIT \
+    {                 \
+        0, 0          \
+    }
 
 /* Returns n bytes aligned to 8, valid until the next reset; NULL on allocation failure. */
 void *ts_arena_alloc(ts_arena *a, size_t n);

@@ -36,7 +36,10 @@ static size_t normal_id(ts_str s, char *out, size_t cap)
     return s.n;
 }
 
-static int cmp_move(const void *a, const void *b) { return strcmp(((const move *)a)->old, ((const move *)b)->old); }
+static int cmp_move(const void *a, const void *b)
+{
+    return strcmp(((const move *)a)->old, ((const move *)b)->old);
+}
 
 tocsin_code ts_attack_map_load(const char *path, ts_attack_map **out, char *err, size_t errlen)
 {

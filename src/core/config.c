@@ -20,7 +20,10 @@ struct ts_config {
     char *path; /* for messages */
 };
 
-static char *dup_view(ts_str s) { return ts_strndup(s); }
+static char *dup_view(ts_str s)
+{
+    return ts_strndup(s);
+}
 
 static int add(ts_config *c, ts_str section, ts_str key, ts_str value, unsigned line)
 {
@@ -105,7 +108,6 @@ const char *ts_config_get(const ts_config *c, const char *section, const char *k
     return NULL;
 }
 
-
 /* ---- tunables as tables ------------------------------------------------------------------ */
 
 const ts_tunable *ts_tune_find(const ts_tunable *table, const char *key)
@@ -123,14 +125,23 @@ static const char *tune_num(const ts_tunable *t, const char *v, double *x)
     double unit = 1;
     if (t->type == TS_TUNE_SECONDS && s.n) {
         switch (s.p[s.n - 1]) {
-        case 's': s.n--; break;
-        case 'm': unit = 60, s.n--; break;
-        case 'h': unit = 3600, s.n--; break;
-        case 'd': unit = 86400, s.n--; break;
+        case 's':
+            s.n--;
+            break;
+        case 'm':
+            unit = 60, s.n--;
+            break;
+        case 'h':
+            unit = 3600, s.n--;
+            break;
+        case 'd':
+            unit = 86400, s.n--;
+            break;
         }
     }
     if (!ts_parse_double(s, x))
-        return t->type == TS_TUNE_SECONDS ? "is not a duration (a number with s, m, h or d)" : "is not a number";
+        return t->type == TS_TUNE_SECONDS ? "is not a duration (a number with s, m, h or d)"
+                                          : "is not a number";
     *x *= unit;
     if (t->type == TS_TUNE_COUNT && *x != (double)(long long)*x)
         return "is not a whole number";
@@ -186,7 +197,8 @@ bool ts_tune_read(const ts_config *c, const char *section, const ts_tunable *tab
     return ok;
 }
 
-size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size_t n, ts_diag_fn diag, void *ud)
+size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size_t n, ts_diag_fn diag,
+                       void *ud)
 {
     size_t bad = 0;
     char msg[512], lo[32], hi[32];
@@ -206,8 +218,8 @@ size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size
         else if (!t)
             snprintf(msg, sizeof msg, "[%.80s] has no tunable '%.80s'", e->section, e->key);
         else if (t->type != TS_TUNE_TEXT && (why = tune_num(t, e->value, &x)) != NULL)
-            snprintf(msg, sizeof msg, "[%.80s] %.80s = '%.40s' %s (from %s to %s)", e->section, e->key, e->value, why,
-                     bound(t, t->min, lo, sizeof lo), bound(t, t->max, hi, sizeof hi));
+            snprintf(msg, sizeof msg, "[%.80s] %.80s = '%.40s' %s (from %s to %s)", e->section, e->key,
+                     e->value, why, bound(t, t->min, lo, sizeof lo), bound(t, t->max, hi, sizeof hi));
         else
             continue;
         bad++;

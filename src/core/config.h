@@ -37,17 +37,23 @@ typedef enum ts_tune_type {
 } ts_tune_type;
 
 typedef struct ts_tunable {
-    const char *key;      /* NULL ends a table */
-    size_t offset;        /* of its field in the settings struct */
+    const char *key; /* NULL ends a table */
+    size_t offset;   /* of its field in the settings struct */
     ts_tune_type type;
     double def, min, max; /* numbers: the default and the bounds, both allowed */
     const char *text;     /* TEXT: the default (NULL: none) */
 } ts_tunable;
 
 /* A number: key, settings struct, field (named as the key), type, default, min, max. */
-#define TS_TUNE(st, field, type, def, min, max) {#field, offsetof(st, field), type, def, min, max, NULL}
+#define TS_TUNE(st, field, type, def, min, max)                \
+    {                                                          \
+#field, offsetof(st, field), type, def, min, max, NULL \
+    }
 /* A text: key, settings struct, field (named as the key), default (NULL: none). */
-#define TS_TUNE_STR(st, field, def) {#field, offsetof(st, field), TS_TUNE_TEXT, 0, 0, 0, def}
+#define TS_TUNE_STR(st, field, def)                             \
+    {                                                           \
+#field, offsetof(st, field), TS_TUNE_TEXT, 0, 0, 0, def \
+    }
 
 /* A [name] section of the configuration and its table. */
 typedef struct ts_tune_section {
@@ -63,7 +69,8 @@ bool ts_tune_read(const ts_config *c, const char *section, const ts_tunable *tab
 /* Holds every line of c against the tables of sections[0..n): a section or key in no table,
  * a value not of its type or out of its bounds is reported to diag (file, line, message
  * naming the key). Returns the number of problems (0: all good). */
-size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size_t n, ts_diag_fn diag, void *ud);
+size_t ts_config_check(const ts_config *c, const ts_tune_section *sections, size_t n, ts_diag_fn diag,
+                       void *ud);
 
 /* The table's entry for key, or NULL. */
 const ts_tunable *ts_tune_find(const ts_tunable *table, const char *key);

@@ -9,11 +9,11 @@
 
 /* A problem in outside input. Every pointer is borrowed for the call only. */
 typedef struct ts_diag {
-    const char *file;   /* the file or feed name; NULL: none */
-    uint64_t line;      /* 1-based line; 0: not known or not line-based */
-    uint64_t record;    /* 1-based record (a JSON object, an event); 0: none */
-    tocsin_code code;   /* what kind of problem (TOCSIN_E_PARSE for a bad line) */
-    const char *msg;    /* what is wrong and what was done about it */
+    const char *file; /* the file or feed name; NULL: none */
+    uint64_t line;    /* 1-based line; 0: not known or not line-based */
+    uint64_t record;  /* 1-based record (a JSON object, an event); 0: none */
+    tocsin_code code; /* what kind of problem (TOCSIN_E_PARSE for a bad line) */
+    const char *msg;  /* what is wrong and what was done about it */
 } ts_diag;
 
 /* Receives problems; may be NULL wherever one is taken (they are then dropped). */

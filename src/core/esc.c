@@ -13,7 +13,7 @@ typedef struct sink {
     FILE *f;
     char *buf;
     size_t cap, len;
-    size_t safe;    /* the last piece boundary that leaves room for "..." and the NUL */
+    size_t safe; /* the last piece boundary that leaves room for "..." and the NUL */
     bool truncated;
 } sink;
 
@@ -50,8 +50,8 @@ static void put_hex(sink *k, const unsigned char *s, size_t n)
  * and the line and paragraph separators. */
 static bool invisible_control(uint32_t cp)
 {
-    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-           (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+    return (cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x2028 || cp == 0x2029;
 }
 
 static void esc_term(const char *str, sink *k)
@@ -64,7 +64,7 @@ static void esc_term(const char *str, sink *k)
         if (len == 0)
             len = 1, put_hex(k, s + i, 1); /* invalid UTF-8: show the byte */
         else if (cp < 0x20 || cp == 0x7F || invisible_control(cp))
-            put_hex(k, s + i, len);       /* ESC, CR, BEL ...: the bytes as \xNN */
+            put_hex(k, s + i, len); /* ESC, CR, BEL ...: the bytes as \xNN */
         else
             put(k, (const char *)s + i, len);
         i += len;

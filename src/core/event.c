@@ -5,7 +5,10 @@
 
 #include "core/vec.h"
 
-void ts_event_clear(ts_event *ev) { memset(ev, 0, sizeof *ev); }
+void ts_event_clear(ts_event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+}
 
 bool ts_fieldbuf_add(ts_fieldbuf *fb, ts_str key, ts_str val)
 {

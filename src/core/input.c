@@ -17,8 +17,8 @@
 #include "core/json.h"
 #include "core/vec.h"
 
-#define RAW_CAP (256u << 10)   /* compressed bytes read per read(2) */
-#define BUF_INIT (512u << 10)  /* first size of the content buffer */
+#define RAW_CAP (256u << 10)  /* compressed bytes read per read(2) */
+#define BUF_INIT (512u << 10) /* first size of the content buffer */
 #define PEEK_MAX (64u << 10)
 /* A record may be TS_MAX_RECORD bytes plus its line end; the buffer never grows past this. */
 #define BUF_MAX (TS_MAX_RECORD + PEEK_MAX)
@@ -41,19 +41,19 @@ struct ts_input {
     unsigned char *raw; /* compressed bytes */
     size_t raw_len;     /* bytes of raw not yet given to inflate start at z.next_in */
     bool raw_eof;
-    bool utf16;                /* plain content in UTF-16LE (after an FF FE mark), given out as UTF-8 */
+    bool utf16; /* plain content in UTF-16LE (after an FF FE mark), given out as UTF-8 */
     bool u16_eof;
     size_t u16_len;
-    unsigned char u16[16384];  /* UTF-16 bytes not yet converted */
+    unsigned char u16[16384]; /* UTF-16 bytes not yet converted */
 
     char *buf; /* content, with TS_JSON_PAD spare bytes after cap */
     size_t cap, start, end;
-    uint64_t lineno;   /* lines fully consumed (or the line last returned) */
-    uint64_t last;     /* number reported by ts_input_lineno */
-    bool skipping;     /* dropping the rest of an over-long line */
-    bool bom_checked;  /* a leading UTF-8 byte order mark has been looked for */
+    uint64_t lineno;  /* lines fully consumed (or the line last returned) */
+    uint64_t last;    /* number reported by ts_input_lineno */
+    bool skipping;    /* dropping the rest of an over-long line */
+    bool bom_checked; /* a leading UTF-8 byte order mark has been looked for */
     jscan js;
-    const char *mem;   /* ts_input_open_mem: the borrowed bytes read instead of fd */
+    const char *mem; /* ts_input_open_mem: the borrowed bytes read instead of fd */
     size_t mem_len, mem_pos;
     char err[256];
 };
@@ -144,9 +144,18 @@ void ts_input_close(ts_input *in)
     free(in);
 }
 
-const char *ts_input_path(const ts_input *in) { return in->path; }
-const char *ts_input_error(const ts_input *in) { return in->err; }
-uint64_t ts_input_lineno(const ts_input *in) { return in->last; }
+const char *ts_input_path(const ts_input *in)
+{
+    return in->path;
+}
+const char *ts_input_error(const ts_input *in)
+{
+    return in->err;
+}
+uint64_t ts_input_lineno(const ts_input *in)
+{
+    return in->last;
+}
 
 /* Reads up to n bytes of the file itself into p; *got 0 at its end. */
 static tocsin_code read_fd(ts_input *in, void *p, size_t n, size_t *got)
@@ -498,7 +507,10 @@ tocsin_code ts_input_line(ts_input *in, const char **line, size_t *len)
     }
 }
 
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* Gets the next content byte at or after in->start + *at without consuming; -1 at the end. */
 static int byte_at(ts_input *in, size_t *at, tocsin_code *c)
@@ -583,8 +595,7 @@ static tocsin_code scan_element(ts_input *in, size_t *n)
     }
     if (dropped) {
         in->start += at;
-        return fail(in, TOCSIN_E_TOOLONG, "JSON array element is longer than the %s limit; skipped",
-                    "4 MiB");
+        return fail(in, TOCSIN_E_TOOLONG, "JSON array element is longer than the %s limit; skipped", "4 MiB");
     }
     *n = at;
     return TOCSIN_OK;
@@ -682,8 +693,7 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk_dir(const char *path, const struct stat *st, const walk_stack *up, ts_walk_fn fn,
-                    void *ud);
+static int walk_dir(const char *path, const struct stat *st, const walk_stack *up, ts_walk_fn fn, void *ud);
 
 static int walk_path(const char *path, const walk_stack *up, ts_walk_fn fn, void *ud)
 {
@@ -729,8 +739,7 @@ static char **list_dir(DIR *d, size_t *count)
     return names;
 }
 
-static int walk_dir(const char *path, const struct stat *st, const walk_stack *up, ts_walk_fn fn,
-                    void *ud)
+static int walk_dir(const char *path, const struct stat *st, const walk_stack *up, ts_walk_fn fn, void *ud)
 {
     char msg[512];
     DIR *d = opendir(path);
@@ -763,4 +772,7 @@ static int walk_dir(const char *path, const struct stat *st, const walk_stack *u
     return rc;
 }
 
-int ts_walk(const char *path, ts_walk_fn fn, void *ud) { return walk_path(path, NULL, fn, ud); }
+int ts_walk(const char *path, ts_walk_fn fn, void *ud)
+{
+    return walk_path(path, NULL, fn, ud);
+}

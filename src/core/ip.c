@@ -96,7 +96,10 @@ char *ts_ip_format(const ts_ip *ip, char *buf)
     return buf;
 }
 
-bool ts_ip_eq(const ts_ip *a, const ts_ip *b) { return a->v == b->v && memcmp(a->b, b->b, 16) == 0; }
+bool ts_ip_eq(const ts_ip *a, const ts_ip *b)
+{
+    return a->v == b->v && memcmp(a->b, b->b, 16) == 0;
+}
 
 typedef struct special_net {
     uint8_t b[16];
@@ -105,12 +108,12 @@ typedef struct special_net {
 
 /* RFC 6890 and successors: IPv6 ranges that are not globally routable unicast. */
 static const special_net special6[] = {
-    {{0}, 127},                         /* :: and ::1 */
-    {{0x01, 0x00}, 64},                 /* discard-only */
-    {{0x20, 0x01, 0x0d, 0xb8}, 32},     /* documentation */
-    {{0xfc}, 7},                        /* unique local */
-    {{0xfe, 0x80}, 10},                 /* link local */
-    {{0xff}, 8},                        /* multicast */
+    {{0}, 127},                     /* :: and ::1 */
+    {{0x01, 0x00}, 64},             /* discard-only */
+    {{0x20, 0x01, 0x0d, 0xb8}, 32}, /* documentation */
+    {{0xfc}, 7},                    /* unique local */
+    {{0xfe, 0x80}, 10},             /* link local */
+    {{0xff}, 8},                    /* multicast */
 };
 
 static bool in_net(const uint8_t *a, const special_net *n)
@@ -160,8 +163,8 @@ static void fill_by_octet(void)
             if ((special4[i].net >> 24) != (o & (special4[i].mask >> 24)))
                 continue;
             kind = (special4[i].mask >> 24) == 0xff && (special4[i].mask & 0xffffff) == 0 ? OCTET_SPECIAL
-                   : (special4[i].mask >> 24) != 0xff                                   ? OCTET_SPECIAL
-                                                                                       : OCTET_CHECK;
+                   : (special4[i].mask >> 24) != 0xff                                     ? OCTET_SPECIAL
+                                                                                          : OCTET_CHECK;
             if (kind == OCTET_SPECIAL)
                 break;
         }

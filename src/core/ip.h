@@ -28,7 +28,10 @@ static inline uint32_t ts_ip4_u32(const ts_ip *ip)
 {
     return (uint32_t)ip->b[0] << 24 | (uint32_t)ip->b[1] << 16 | (uint32_t)ip->b[2] << 8 | ip->b[3];
 }
-static inline bool ts_ip_set(const ts_ip *ip) { return ip->v != 0; }
+static inline bool ts_ip_set(const ts_ip *ip)
+{
+    return ip->v != 0;
+}
 bool ts_ip_eq(const ts_ip *a, const ts_ip *b);
 /* True for private, loopback, link-local, CGNAT, ULA, multicast, documentation and other
  * special-purpose ranges that never route on the public Internet (RFC 6890). */

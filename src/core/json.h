@@ -38,14 +38,14 @@ void ts_json_free(ts_json *j);
  * ts_json_walk on the same parser and while buf is unchanged (text without escapes is
  * lent from buf itself), so they may be kept in a ts_event's field map.
  * Return nonzero to stop the walk early. */
-typedef int (*ts_json_leaf_fn)(void *ud, const char *path, size_t plen, ts_json_type type,
-                               const char *val, size_t vlen);
+typedef int (*ts_json_leaf_fn)(void *ud, const char *path, size_t plen, ts_json_type type, const char *val,
+                               size_t vlen);
 
 /* Walks the document buf[0..len) (with TS_JSON_PAD readable bytes after it). The top
  * level must be an object. Returns TOCSIN_OK, or TOCSIN_E_PARSE with a message in err (also
  * for nesting past TS_JSON_MAX_DEPTH). */
-tocsin_code ts_json_walk(ts_json *j, const char *buf, size_t len, ts_json_leaf_fn fn, void *ud,
-                         char *err, size_t errlen);
+tocsin_code ts_json_walk(ts_json *j, const char *buf, size_t len, ts_json_leaf_fn fn, void *ud, char *err,
+                         size_t errlen);
 
 #ifdef __cplusplus
 }

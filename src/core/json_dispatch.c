@@ -20,8 +20,9 @@ static bool want_haswell(void)
     if (force && strcmp(force, "1") == 0)
         return false;
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2") &&
-           __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("popcnt");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") &&
+           __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("pclmul") &&
+           __builtin_cpu_supports("popcnt");
 }
 
 ts_json *ts_json_new(void)

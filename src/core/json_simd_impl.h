@@ -24,8 +24,10 @@ static_assert(TS_JSON_PAD >= simdjson::SIMDJSON_PADDING, "TS_JSON_PAD below simd
 #define TS_JSON_FN(name) TS_JSON_CAT(name, TS_JSON_VARIANT)
 
 /* Each variant's types live in their own namespace: the two must never be merged. */
-namespace TS_JSON_VARIANT {
-namespace {
+namespace TS_JSON_VARIANT
+{
+namespace
+{
 
 /* Append-only storage for joined paths, kept across walks. A path handed to the callback
  * never moves until the next walk, so blocks are chained instead of reallocated. */

@@ -12,7 +12,10 @@
 /* Containers deeper than TS_JW_DEPTH are not written: the one that would open past the
  * limit is written as null and everything inside it is dropped, so the line stays valid
  * JSON whatever the caller does. w->depth keeps counting so the closes still pair up. */
-static bool too_deep(const ts_jw *w) { return w->depth > TS_JW_DEPTH; }
+static bool too_deep(const ts_jw *w)
+{
+    return w->depth > TS_JW_DEPTH;
+}
 
 /* Writes what must precede a value or key: a comma after the previous member. */
 static void sep(ts_jw *w)
@@ -71,10 +74,22 @@ void ts_jw_end(ts_jw *w)
     fputc('\n', w->f);
 }
 
-void ts_jw_obj(ts_jw *w) { open_container(w, '{'); }
-void ts_jw_obj_end(ts_jw *w) { close_container(w); }
-void ts_jw_arr(ts_jw *w) { open_container(w, '['); }
-void ts_jw_arr_end(ts_jw *w) { close_container(w); }
+void ts_jw_obj(ts_jw *w)
+{
+    open_container(w, '{');
+}
+void ts_jw_obj_end(ts_jw *w)
+{
+    close_container(w);
+}
+void ts_jw_arr(ts_jw *w)
+{
+    open_container(w, '[');
+}
+void ts_jw_arr_end(ts_jw *w)
+{
+    close_container(w);
+}
 
 /* Whether code point cp is written as \uXXXX: the C0 controls JSON requires escaped, and
  * DEL, C1 controls and the line and paragraph separators, which JSON allows raw but which
@@ -134,7 +149,10 @@ void ts_jw_strn(ts_jw *w, const char *s, size_t n)
         fputs("null", w->f);
 }
 
-void ts_jw_str(ts_jw *w, const char *s) { ts_jw_strn(w, s, s ? strlen(s) : 0); }
+void ts_jw_str(ts_jw *w, const char *s)
+{
+    ts_jw_strn(w, s, s ? strlen(s) : 0);
+}
 
 void ts_jw_int(ts_jw *w, int64_t v)
 {
@@ -156,7 +174,10 @@ void ts_jw_uint(ts_jw *w, uint64_t v)
  * are formatted under a private "C" locale instead, created once. */
 static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
-static void c_locale_init(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+static void c_locale_init(void)
+{
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
 
 /* The shortest %.Ng (N = 15..17) that reads back as v, so 0.1 prints as 0.1. */
 static void format_double(double v, char *buf, size_t cap)

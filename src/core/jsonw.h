@@ -21,11 +21,11 @@ void ts_jw_begin(ts_jw *w, FILE *f);
 /* Closes the top-level object and writes "\n". */
 void ts_jw_end(ts_jw *w);
 void ts_jw_key(ts_jw *w, const char *key);
-void ts_jw_obj(ts_jw *w);   /* opens a nested object (after a key or in an array) */
+void ts_jw_obj(ts_jw *w); /* opens a nested object (after a key or in an array) */
 void ts_jw_obj_end(ts_jw *w);
 void ts_jw_arr(ts_jw *w);
 void ts_jw_arr_end(ts_jw *w);
-void ts_jw_str(ts_jw *w, const char *s);           /* NULL writes null */
+void ts_jw_str(ts_jw *w, const char *s);            /* NULL writes null */
 void ts_jw_strn(ts_jw *w, const char *s, size_t n); /* bytes that are not valid UTF-8 become U+FFFD */
 void ts_jw_int(ts_jw *w, int64_t v);
 void ts_jw_uint(ts_jw *w, uint64_t v);

@@ -15,7 +15,10 @@ static const uint32_t K[64] = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-static uint32_t ror(uint32_t x, int n) { return x >> n | x << (32 - n); }
+static uint32_t ror(uint32_t x, int n)
+{
+    return x >> n | x << (32 - n);
+}
 
 /* The portable compression function. The eight working variables stay in locals that the
  * rounds rename, rather than being shifted through an array (a memmove per round made the
@@ -109,11 +112,20 @@ static void blocks(uint32_t h[8], const unsigned char *p, size_t nblocks)
         blocks_c(h, p, nblocks);
 }
 
-void ts_sha256_portable(bool on) { known = on ? 0 : -1; }
+void ts_sha256_portable(bool on)
+{
+    known = on ? 0 : -1;
+}
 #else
-static void blocks(uint32_t h[8], const unsigned char *p, size_t nblocks) { blocks_c(h, p, nblocks); }
+static void blocks(uint32_t h[8], const unsigned char *p, size_t nblocks)
+{
+    blocks_c(h, p, nblocks);
+}
 
-void ts_sha256_portable(bool on) { (void)on; }
+void ts_sha256_portable(bool on)
+{
+    (void)on;
+}
 #endif
 
 void ts_sha256_hex(const void *data, size_t len, char hex[65])

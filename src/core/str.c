@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <time.h>
 
-static inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+static inline char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
 
 bool ts_str_ieq(ts_str a, const char *lit)
 {
@@ -33,7 +36,10 @@ bool ts_str_iends(ts_str a, const char *suffix)
     return a.n >= n && ts_str_ieq(ts_str_make(a.p + a.n - n, n), suffix);
 }
 
-static inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
+static inline bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
 
 ts_str ts_str_trim(ts_str s)
 {
@@ -95,7 +101,10 @@ bool ts_parse_i64(ts_str s, int64_t *out)
  * comma as the decimal mark) cannot change how a threshold or a log's number is read. */
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
 static locale_t c_locale;
-static void c_locale_make(void) { c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0); }
+static void c_locale_make(void)
+{
+    c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
 
 static size_t digit_run(const char *p, size_t n)
 {

@@ -16,18 +16,27 @@ typedef struct ts_str {
 #define TS_STR_NULL ((ts_str){NULL, 0})
 #define TS_STR_LIT(s) ((ts_str){(s), sizeof(s) - 1})
 
-static inline ts_str ts_str_make(const char *p, size_t n) { return (ts_str){p, n}; }
-static inline ts_str ts_str_c(const char *s) { return (ts_str){s, s ? strlen(s) : 0}; }
-static inline bool ts_str_empty(ts_str s) { return s.n == 0; }
+static inline ts_str ts_str_make(const char *p, size_t n)
+{
+    return (ts_str){p, n};
+}
+static inline ts_str ts_str_c(const char *s)
+{
+    return (ts_str){s, s ? strlen(s) : 0};
+}
+static inline bool ts_str_empty(ts_str s)
+{
+    return s.n == 0;
+}
 static inline bool ts_str_eq(ts_str a, const char *lit)
 {
     size_t n = strlen(lit);
     return a.n == n && memcmp(a.p, lit, n) == 0;
 }
-bool ts_str_ieq(ts_str a, const char *lit);          /* ASCII case-insensitive */
-bool ts_str_istarts(ts_str a, const char *prefix);   /* ASCII case-insensitive */
-bool ts_str_iends(ts_str a, const char *suffix);     /* ASCII case-insensitive */
-ts_str ts_str_trim(ts_str s);                        /* strips ASCII white space */
+bool ts_str_ieq(ts_str a, const char *lit);        /* ASCII case-insensitive */
+bool ts_str_istarts(ts_str a, const char *prefix); /* ASCII case-insensitive */
+bool ts_str_iends(ts_str a, const char *suffix);   /* ASCII case-insensitive */
+ts_str ts_str_trim(ts_str s);                      /* strips ASCII white space */
 /* The next item of a comma-separated list at *p, trimmed (possibly empty); *p moves past
  * it, to NULL after the last. False when *p is NULL (the list is done). */
 bool ts_str_next_item(const char **p, ts_str *item);

@@ -33,8 +33,7 @@ static inline size_t ts_utf8_decode(const unsigned char *s, size_t n, uint32_t *
             return 0;
         v = v << 6 | (s[k] & 0x3F);
     }
-    if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) || v > 0x10FFFF ||
-        (v >= 0xD800 && v <= 0xDFFF))
+    if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
         return 0;
     *cp = v;
     return len;

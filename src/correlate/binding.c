@@ -20,7 +20,7 @@
  */
 
 #define SLACK_NS (24LL * 3600 * 1000000000LL)
-#define KEY_LEN 48      /* host keys longer than this are not bound */
+#define KEY_LEN 48 /* host keys longer than this are not bound */
 #define NAMES 2
 
 typedef struct span {

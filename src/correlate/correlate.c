@@ -41,17 +41,23 @@
 
 struct ts_correlator {
     int64_t window;
-    ts_alert **v;     /* aggregated alerts, in order of arrival */
+    ts_alert **v; /* aggregated alerts, in order of arrival */
     size_t n, cap;
-    uint32_t *slots;  /* index into v + 1; 0 is empty */
-    size_t nslots;    /* a power of two, at least twice n */
-    ts_bindings *bind; /* internal addresses to host names, over time */
+    uint32_t *slots;                                      /* index into v + 1; 0 is empty */
+    size_t nslots;                                        /* a power of two, at least twice n */
+    ts_bindings *bind;                                    /* internal addresses to host names, over time */
     size_t hub_users, outside_places, senders_per_domain; /* the [correlate] caps below */
 };
 
-static uint64_t alert_hash(const ts_alert *a) { return ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key); }
+static uint64_t alert_hash(const ts_alert *a)
+{
+    return ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key);
+}
 
-static int strcmp0(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
+static int strcmp0(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
 
 static bool same_alert(const ts_alert *a, const ts_alert *b)
 {
@@ -135,7 +141,10 @@ void ts_correlator_free(ts_correlator *c)
     free(c);
 }
 
-size_t ts_correlator_alert_count(const ts_correlator *c) { return c ? c->n : 0; }
+size_t ts_correlator_alert_count(const ts_correlator *c)
+{
+    return c ? c->n : 0;
+}
 
 /* The slot holding a's twin, or the empty slot where it belongs. */
 static size_t probe(const ts_correlator *c, const ts_alert *a)
@@ -249,7 +258,7 @@ void ts_correlator_add(ts_correlator *c, ts_alert *a)
 /* ---- union-find over alerts sharing an entity ------------------------------------------ */
 
 typedef struct ent_ref {
-    char *key;     /* owned */
+    char *key; /* owned */
     size_t alert;
     int64_t first; /* the alert's first_ns, to sort without reaching back into the alerts */
 } ent_ref;
@@ -362,7 +371,10 @@ static size_t remote_name_key(const ts_alert *a, char *k, size_t cap)
 
 /* Outside keys (indicator, address, domain, sender domain) tie alerts across hosts and
  * recipients; the others (host, address inside, account) are where the alert happened. */
-static bool outside_key(const char *key) { return strchr("imdr", key[0]) != NULL; }
+static bool outside_key(const char *key)
+{
+    return strchr("imdr", key[0]) != NULL;
+}
 
 /* Every entity key of alert i: its address, its host name (or the name bound to its
  * address at the time), its account, the campaign indicator it matched and the outside
@@ -556,7 +568,8 @@ static int cmp_name_seq(const void *pa, const void *pb)
     return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
-static bool name_push(ent_name **v, size_t *n, size_t *cap, const char *key, size_t klen, const char *name, size_t seq)
+static bool name_push(ent_name **v, size_t *n, size_t *cap, const char *key, size_t klen, const char *name,
+                      size_t seq)
 {
     if (!klen || !name)
         return true;
@@ -640,7 +653,8 @@ static bool collect_entities(ts_incident *inc)
     }
     if (ok) {
         n = names_dedupe(v, n);
-        ok = names_of(v, n, 'h', &inc->hosts, &inc->n_hosts) && names_of(v, n, 'u', &inc->users, &inc->n_users);
+        ok = names_of(v, n, 'h', &inc->hosts, &inc->n_hosts) &&
+             names_of(v, n, 'u', &inc->users, &inc->n_users);
     }
     for (size_t i = 0; i < n; i++) {
         free(v[i].key);
@@ -657,7 +671,8 @@ static void incident_id(ts_incident *inc)
     const ts_alert *a = inc->alerts[0];
     char line[24];
     snprintf(line, sizeof line, "%llu", (unsigned long long)a->line);
-    uint64_t h = ts_hash_str(ts_hash_str(ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key), a->file), line);
+    uint64_t h =
+        ts_hash_str(ts_hash_str(ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key), a->file), line);
     snprintf(inc->id, sizeof inc->id, "INC-%016llx", (unsigned long long)h);
 }
 
@@ -735,9 +750,15 @@ static char *reason_text(const char *key)
     const char *what = "same indicator", *val = key + 2;
     char *out;
     switch (key[0]) {
-    case 'r': what = "same outside address"; break;
-    case 'm': what = "same sender domain"; break;
-    case 'd': what = "same domain"; break;
+    case 'r':
+        what = "same outside address";
+        break;
+    case 'm':
+        what = "same sender domain";
+        break;
+    case 'd':
+        what = "same domain";
+        break;
     default: /* "i:TYPE:value" */
         val = strchr(key + 2, ':');
         val = val ? val + 1 : key + 2;
@@ -840,11 +861,21 @@ static char *apart_text(const ts_correlator *c, const apart_why *w)
 {
     const char *what, *val = w->key + 2;
     switch (w->key[0]) {
-    case 'h': what = "host"; break;
-    case 'u': what = "account"; break;
-    case 'r': what = "outside address"; break;
-    case 'm': what = "sender domain"; break;
-    case 'd': what = "domain"; break;
+    case 'h':
+        what = "host";
+        break;
+    case 'u':
+        what = "account";
+        break;
+    case 'r':
+        what = "outside address";
+        break;
+    case 'm':
+        what = "sender domain";
+        break;
+    case 'd':
+        what = "domain";
+        break;
     default: /* "i:TYPE:value" */
         what = "actor indicator";
         val = strchr(w->key + 2, ':');
@@ -890,8 +921,9 @@ static bool apart_reasons(const ts_correlator *c, ts_incident *inc, const apart_
         if (alone)
             return true;
         if (!(inc->apart = calloc(1, sizeof *inc->apart)) ||
-            !(inc->apart[0] = strdup("shares no host, account, outside address, domain, sender domain or actor "
-                                     "indicator with alerts of other incidents")))
+            !(inc->apart[0] =
+                  strdup("shares no host, account, outside address, domain, sender domain or actor "
+                         "indicator with alerts of other incidents")))
             return false;
         inc->n_apart = 1;
         return true;

@@ -10,14 +10,14 @@
 struct ts_attribution;
 
 typedef struct ts_incident {
-    char id[24];          /* "INC-" + 16 hex digits, stable across runs over the same logs */
+    char id[24]; /* "INC-" + 16 hex digits, stable across runs over the same logs */
     int64_t first_ns, last_ns;
-    ts_alert **alerts;    /* the timeline, ordered by first_ns; owned */
+    ts_alert **alerts; /* the timeline, ordered by first_ns; owned */
     size_t n_alerts;
-    uint8_t severity;     /* the highest of its alerts */
-    char **hosts;         /* internal host names or addresses involved; owned */
+    uint8_t severity; /* the highest of its alerts */
+    char **hosts;     /* internal host names or addresses involved; owned */
     size_t n_hosts;
-    char **users;         /* accounts involved; owned */
+    char **users; /* accounts involved; owned */
     size_t n_users;
     struct ts_attribution *attribution; /* set by the attribute stage; owned */
     /* Why alerts of different hosts or recipients are one incident, one line per shared

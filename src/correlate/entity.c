@@ -6,13 +6,28 @@
 
 /* Accounts that exist on every machine: sharing one says nothing about an incident. */
 static const char *const builtin_users[] = {
-    "system", "localsystem", "local service", "localservice", "network service", "networkservice",
-    "anonymous logon", "root", "nobody", "guest", "n/a", "unknown", "-", NULL,
+    "system",
+    "localsystem",
+    "local service",
+    "localservice",
+    "network service",
+    "networkservice",
+    "anonymous logon",
+    "root",
+    "nobody",
+    "guest",
+    "n/a",
+    "unknown",
+    "-",
+    NULL,
 };
 
 static const char *const anonymous_hosts[] = {"-", "localhost", "unknown", "n/a", NULL};
 
-static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+static char lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
 
 static bool in_list(const char *s, size_t n, const char *const *list)
 {
@@ -35,7 +50,10 @@ static size_t put_key(const char *prefix, const char *s, size_t n, char *buf, si
     return p + n;
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* Trims white space from both ends of s[0..*n); returns the new start. */
 static const char *trim(const char *s, size_t *n)

@@ -82,8 +82,8 @@ typedef struct candidate {
 #define PROMOTE 6       /* distinct hosts that make a candidate a sweep cell */
 
 /* Behaviours of the cells the events fill (no detector's behaviour hashes to these). */
-#define BEH_SWEEP 0x5357454550000001ULL  /* inside address -> internal hosts it connected to */
-#define BEH_ESTATE 0x4553544154450001ULL /* the estate: addresses (src 1) or host names (src 3) */
+#define BEH_SWEEP 0x5357454550000001ULL   /* inside address -> internal hosts it connected to */
+#define BEH_ESTATE 0x4553544154450001ULL  /* the estate: addresses (src 1) or host names (src 3) */
 #define BEH_POPULAR 0x504f50554c410001ULL /* outside destination <- internal hosts that reached it */
 
 struct ts_routine {
@@ -96,10 +96,10 @@ struct ts_routine {
     uint64_t forgotten;
     named *names;
     size_t n_names, cap_names;
-    candidate *cand; /* CANDIDATES slots: sweeps */
-    candidate *dest; /* CANDIDATES slots: outside destinations */
-    char *popular_detectors; /* comma-separated */
-    char *habit_detectors;   /* comma-separated */
+    candidate *cand;                                    /* CANDIDATES slots: sweeps */
+    candidate *dest;                                    /* CANDIDATES slots: outside destinations */
+    char *popular_detectors;                            /* comma-separated */
+    char *habit_detectors;                              /* comma-separated */
     char *habit_technique_detectors, *habit_techniques; /* a habit only when of these techniques */
     uint32_t habit_days;
 };
@@ -133,7 +133,8 @@ static int load_names(ts_routine *r, const char *path, ts_diag_fn diag, void *ud
             continue;
         char *t1 = memchr(line, '\t', len), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
         if (!t1 || !t2 || t1 == line || t2 == t1 + 1 || !t2[1]) {
-            ts_diag_say(diag, ud, path, no, 0, TOCSIN_E_PARSE, "a routine source is MATCH<TAB>KIND<TAB>REASON; line skipped");
+            ts_diag_say(diag, ud, path, no, 0, TOCSIN_E_PARSE,
+                        "a routine source is MATCH<TAB>KIND<TAB>REASON; line skipped");
             continue;
         }
         if (!ts_vec_grow(r->names, r->cap_names, r->n_names + 1, TS_VEC_NOCAP)) {
@@ -218,8 +219,8 @@ ts_routine *ts_routine_new(const ts_config *c, const char *data_dir, ts_diag_fn 
     r->habit_days = (uint32_t)k.habit_days;
     r->habit_technique_detectors = strdup(k.habit_technique_detectors);
     r->habit_techniques = strdup(k.habit_techniques);
-    if (!r->cand || !r->dest || !r->popular_detectors || !r->habit_detectors || !r->habit_technique_detectors ||
-        !r->habit_techniques) {
+    if (!r->cand || !r->dest || !r->popular_detectors || !r->habit_detectors ||
+        !r->habit_technique_detectors || !r->habit_techniques) {
         ts_routine_free(r);
         return NULL;
     }
@@ -350,15 +351,18 @@ static double distinct(const cell *c)
 /* ---- the sides of an alert ----------------------------------------------------------------- */
 
 typedef struct side {
-    uint64_t src;       /* hash of the source's identity */
+    uint64_t src; /* hash of the source's identity */
     char name[TS_IP_STRLEN + 128];
-    const ts_ip *ip;    /* for named sources */
+    const ts_ip *ip; /* for named sources */
     const char *host;
     char target[TS_IP_STRLEN + 128];
-    uint8_t remote;     /* 1: the alert's remote side is the source */
+    uint8_t remote; /* 1: the alert's remote side is the source */
 } side;
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b < 0); }
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b < 0);
+}
 
 static uint64_t behaviour(const ts_alert *a)
 {
@@ -388,7 +392,10 @@ static bool listed(const char *list, const char *name);
 static bool habit_kind(const ts_routine *r, const ts_alert *a);
 
 /* A habit's source: the alert's whole key, host included (the same thing on the same host). */
-static uint64_t habit_src(const ts_alert *a) { return ts_hash_str(TS_HASH_SEED ^ 0x484142, a->key) | 1; }
+static uint64_t habit_src(const ts_alert *a)
+{
+    return ts_hash_str(TS_HASH_SEED ^ 0x484142, a->key) | 1;
+}
 /* The behaviour of a lesser instance's day (ts_routine_habit): whatever techniques the alert
    itself would name, the key says what it is. */
 #define HABIT_NOTE_BEH 0x4e4f5445ULL
@@ -435,7 +442,8 @@ static size_t sides(const ts_alert *a, side out[2])
     /* The side is part of the identity: a detector always puts its actor on the same side,
        so the deployment server's targets, seen on the other side, learn nothing from it. */
     for (size_t i = 0; i < n; i++)
-        out[i].src = ts_hash_str(ts_hash(TS_HASH_SEED, &out[i].remote, 1), out[i].name) | 1; /* 0 marks an empty cell */
+        out[i].src = ts_hash_str(ts_hash(TS_HASH_SEED, &out[i].remote, 1), out[i].name) |
+                     1; /* 0 marks an empty cell */
     return n;
 }
 
@@ -450,7 +458,7 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
     if (day > r->newest_day)
         r->newest_day = day;
     if (day < r->newest_day - (int32_t)r->horizon_days)
-        return; /* older than anything it would still weigh */
+        return;                                 /* older than anything it would still weigh */
     if (s[0].remote == 2 && habit_kind(r, a)) { /* the days this very alert came */
         cell *c = put(r, habit_src(a), behaviour(a), day);
         if (!c)
@@ -492,11 +500,20 @@ static bool inside(const ts_ip *ip, const ts_geo *g)
     return (g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_internal_default(ip);
 }
 
-static uint64_t ip_hash(uint64_t seed, const ts_ip *ip) { return ts_hash(ts_hash(seed, &ip->v, 1), ip->b, sizeof ip->b); }
+static uint64_t ip_hash(uint64_t seed, const ts_ip *ip)
+{
+    return ts_hash(ts_hash(seed, &ip->v, 1), ip->b, sizeof ip->b);
+}
 
-static uint64_t sweep_src(const ts_ip *ip) { return ip_hash(TS_HASH_SEED ^ 0x5357, ip) | 1; }
+static uint64_t sweep_src(const ts_ip *ip)
+{
+    return ip_hash(TS_HASH_SEED ^ 0x5357, ip) | 1;
+}
 
-static uint64_t dest_ip(const ts_ip *ip) { return ip_hash(TS_HASH_SEED ^ 0x504f50, ip) | 1; }
+static uint64_t dest_ip(const ts_ip *ip)
+{
+    return ip_hash(TS_HASH_SEED ^ 0x504f50, ip) | 1;
+}
 
 /* A destination name, case-blind, without a trailing dot. */
 static uint64_t dest_name(const char *p, size_t n)
@@ -591,14 +608,17 @@ void ts_routine_event(ts_routine *r, const ts_event *ev)
 
 typedef struct pattern {
     unsigned occasions;
-    unsigned most;         /* the most targets on one occasion */
-    int32_t first, last;   /* days of the first and last occasions */
-    uint8_t how[7][24];    /* occasions at each hour of the week (Monday 0) */
-    uint8_t hod[24];       /* occasions at each hour of the day */
-    uint8_t weekdays;      /* bit d: an occasion on weekday d */
+    unsigned most;       /* the most targets on one occasion */
+    int32_t first, last; /* days of the first and last occasions */
+    uint8_t how[7][24];  /* occasions at each hour of the week (Monday 0) */
+    uint8_t hod[24];     /* occasions at each hour of the day */
+    uint8_t weekdays;    /* bit d: an occasion on weekday d */
 } pattern;
 
-static int weekday(int32_t day) { return (int)(((day + 3) % 7 + 7) % 7); } /* 1970-01-01: Thursday */
+static int weekday(int32_t day)
+{
+    return (int)(((day + 3) % 7 + 7) % 7);
+} /* 1970-01-01: Thursday */
 
 /* The hosts that make a day an occasion: min_hosts, or min_share of the estate (the most
  * distinct hosts seen on one day) when that is fewer, not below min_floor; min_hosts when
@@ -667,13 +687,13 @@ static int usual_time(const ts_routine *r, const pattern *p, int64_t ns)
     return 0;
 }
 
-static const char *const day_names[7] = {"Monday", "Tuesday", "Wednesday", "Thursday",
+static const char *const day_names[7] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                          "Friday", "Saturday", "Sunday"};
 
 /* "10.0.5.20 touched 140 hosts every Monday 02:00-03:00 UTC over 3 weeks (brute-force
  * T1110.001): a learned routine"; with sweep set, the sweeps it came with. */
-static void describe(const pattern *p, const side *s, const ts_alert *a, const named *nm, const pattern *sweep,
-                     char *buf, size_t cap)
+static void describe(const pattern *p, const side *s, const ts_alert *a, const named *nm,
+                     const pattern *sweep, char *buf, size_t cap)
 {
     char when[96] = "", what[160];
     int lo = -1, hi = -1;
@@ -683,8 +703,8 @@ static void describe(const pattern *p, const side *s, const ts_alert *a, const n
     if (p->occasions) {
         int single = __builtin_popcount(p->weekdays) == 1;
         snprintf(when, sizeof when, " %s%s %02d:00-%02d:00 UTC on %u occasions over %d days",
-                 single ? "every " : "", single ? day_names[__builtin_ctz(p->weekdays)] : "daily", lo,
-                 hi + 1, p->occasions, p->last - p->first + 1);
+                 single ? "every " : "", single ? day_names[__builtin_ctz(p->weekdays)] : "daily", lo, hi + 1,
+                 p->occasions, p->last - p->first + 1);
     }
     snprintf(what, sizeof what, "%s%s%s", a->detector ? a->detector : "?", a->techniques ? " " : "",
              a->techniques ? a->techniques : "");
@@ -692,10 +712,13 @@ static void describe(const pattern *p, const side *s, const ts_alert *a, const n
         snprintf(buf, cap, "routine: %s is a %s (%s)%s%s%s, doing %s", s->name, nm->kind, nm->reason,
                  p->occasions ? ";" : "", p->occasions ? " it touched many hosts" : "", when, what);
     else if (sweep)
-        snprintf(buf, cap, "routine: %s sweeps the network (up to %u internal hosts a day on %u days); %s came "
-                 "with its sweeps%s: learned, not raised", s->name, sweep->most, sweep->occasions, what, when);
+        snprintf(buf, cap,
+                 "routine: %s sweeps the network (up to %u internal hosts a day on %u days); %s came "
+                 "with its sweeps%s: learned, not raised",
+                 s->name, sweep->most, sweep->occasions, what, when);
     else if (s->remote == 2)
-        snprintf(buf, cap, "routine: the same alert (%s) on %u hosts at once%s: a fleet-wide job, learned, not raised",
+        snprintf(buf, cap,
+                 "routine: the same alert (%s) on %u hosts at once%s: a fleet-wide job, learned, not raised",
                  s->name, p->most, when);
     else
         snprintf(buf, cap, "routine: %s touched %u hosts%s, doing %s: learned, not raised", s->name, p->most,
@@ -758,7 +781,8 @@ static int popular(const ts_routine *r, const ts_alert *a, char *buf, size_t cap
     if (most + 0.5 < need)
         return 0;
     char ip[TS_IP_STRLEN];
-    snprintf(buf, cap, "routine: %s is a popular destination (up to %.0f internal hosts reach it a day): "
+    snprintf(buf, cap,
+             "routine: %s is a popular destination (up to %.0f internal hosts reach it a day): "
              "regular contact with it is habit, not an implant's; learned, not raised",
              a->remote_name ? a->remote_name : ts_ip_format(&a->remote_ip, ip), most);
     return 1;
@@ -782,9 +806,11 @@ static int habit(const ts_routine *r, const ts_alert *a, const side *s, char *bu
         }
     if (days < r->habit_days)
         return 0;
-    snprintf(buf, cap, "routine: the same %s alert (or a lesser instance of it) on %s on %u days over %d days: that host's habit (a "
-             "scheduled or repeated job), learned, not raised", a->detector, a->internal_host, days,
-             last - first + 1);
+    snprintf(buf, cap,
+             "routine: the same %s alert (or a lesser instance of it) on %s on %u days over %d days: that "
+             "host's habit (a "
+             "scheduled or repeated job), learned, not raised",
+             a->detector, a->internal_host, days, last - first + 1);
     return 1;
 }
 
@@ -912,7 +938,7 @@ size_t ts_routine_usage(const ts_routine *r, ts_state_use *out, size_t n)
     while (r && most < 2 * r->max_cells)
         most *= 2;
     if (n && r)
-        out[0] = (ts_state_use){"routine days", r->n, r->max_cells, r->forgotten, r->cap * sizeof(cell),
+        out[0] = (ts_state_use){"routine days",      r->n, r->max_cells, r->forgotten, r->cap * sizeof(cell),
                                 most * sizeof(cell), false};
     return r ? 1 : 0;
 }

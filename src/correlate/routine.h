@@ -19,8 +19,7 @@ extern const ts_tunable ts_routine_tunables[];
 /* Thresholds from c's [routine] section (NULL: the defaults); the named sources from its
  * `sources` file, else data_dir/routine/sources.tsv (absent: none). A bad line of that file
  * goes to diag (file, line, message) and is skipped. NULL when out of memory. */
-ts_routine *ts_routine_new(const ts_config *c, const char *data_dir,
-                           ts_diag_fn diag, void *ud);
+ts_routine *ts_routine_new(const ts_config *c, const char *data_dir, ts_diag_fn diag, void *ud);
 void ts_routine_free(ts_routine *r);
 
 /* Learns from one alert as a detector emitted it (before repeats aggregate, so its first_ns

@@ -66,10 +66,10 @@ ts_alert *ts_alert_dup(const ts_alert *a)
         return NULL;
     *d = *a;
     bool ok = true;
-#define DUP_ONE(f)                    \
-    if (a->f) {                       \
-        d->f = strdup(a->f);          \
-        ok = ok && d->f;              \
+#define DUP_ONE(f)           \
+    if (a->f) {              \
+        d->f = strdup(a->f); \
+        ok = ok && d->f;     \
     }
     ALERT_STRINGS(DUP_ONE)
 #undef DUP_ONE
@@ -81,10 +81,10 @@ ts_alert *ts_alert_dup(const ts_alert *a)
         for (uint32_t i = 0; ok && i < a->n_hits; i++, d->n_hits++) {
             const ts_alert_hit *h = &a->hits[i];
             d->hits[i] = *h;
-#define DUP_HIT(f)                           \
-    if (h->f) {                              \
-        d->hits[i].f = strdup(h->f);         \
-        ok = ok && d->hits[i].f;             \
+#define DUP_HIT(f)                   \
+    if (h->f) {                      \
+        d->hits[i].f = strdup(h->f); \
+        ok = ok && d->hits[i].f;     \
     }
             HIT_STRINGS(DUP_HIT)
 #undef DUP_HIT
@@ -110,7 +110,10 @@ static bool side_internal(const ts_ip *ip, const ts_geo *geo)
 
 /* A copy of a view as an owned string, or NULL when empty (or out of memory: the field is
  * then simply absent, which every reader of alerts already handles). */
-static char *dup_view(ts_str s) { return s.n ? ts_strndup(s) : NULL; }
+static char *dup_view(ts_str s)
+{
+    return s.n ? ts_strndup(s) : NULL;
+}
 
 void ts_alert_orient(ts_alert *a, const ts_event *ev, ts_side remote)
 {
@@ -190,7 +193,10 @@ void ts_alert_from_event(ts_alert *a, const ts_event *ev)
     first_hit(a, ev);
 }
 
-static int str0cmp(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
+static int str0cmp(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
 
 /* Order of hits: time, then place in the input, so the kept ones do not depend on the
  * order alerts arrive in. */
@@ -284,5 +290,7 @@ const char *ts_auth_key_suffix(const ts_event *ev)
 {
     if (!(ev->category & TS_CAT_AUTH))
         return "";
-    return ev->outcome == TS_OUTCOME_SUCCESS ? "|logon" : ev->outcome == TS_OUTCOME_FAILURE ? "|logon-failed" : "";
+    return ev->outcome == TS_OUTCOME_SUCCESS   ? "|logon"
+           : ev->outcome == TS_OUTCOME_FAILURE ? "|logon-failed"
+                                               : "";
 }

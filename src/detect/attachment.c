@@ -74,9 +74,15 @@ static void at_fini(void *state)
     bl_map_free(&st->hosts);
 }
 
-static int clip(ts_str s) { return (int)ts_utf8_cut(s, 160); }
+static int clip(ts_str s)
+{
+    return (int)ts_utf8_cut(s, 160);
+}
 
-static char lc(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+static char lc(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
 
 /* Whether s contains one of the comma-separated words (case-insensitive). */
 static bool contains_item(const char *list, ts_str s)
@@ -133,7 +139,8 @@ static void remember(at_state *st, const ts_event *ev, ts_str what)
     if (!a)
         return;
     a->ts = ev->ts_ns;
-    snprintf(a->path, sizeof a->path, "%.*s", (int)ts_utf8_cut(what, sizeof a->path - 1), what.p ? what.p : "");
+    snprintf(a->path, sizeof a->path, "%.*s", (int)ts_utf8_cut(what, sizeof a->path - 1),
+             what.p ? what.p : "");
 }
 
 static void emit(const ts_event *ev, uint8_t sev, const char *tech, ts_str prog, char *title,
@@ -150,11 +157,12 @@ static void started(const at_state *st, const ts_event *ev, ts_str module, const
 {
     ts_str img = ts_str_trim(ev->process), cmd = ev->command_line;
     /* Unpacked from an archive opened in Explorer, WinRAR or 7-Zip. */
-    if (!module.n && img.n && (contains_item(st->archive_markers, img) || contains_item(st->archive_markers, cmd))) {
+    if (!module.n && img.n &&
+        (contains_item(st->archive_markers, img) || contains_item(st->archive_markers, cmd))) {
         emit(ev, 45, "T1204.002", img,
              ts_fmt_alloc("%.*s started from inside an opened archive on %.*s: %.*s", clip(bl_basename(img)),
-                          bl_basename(img).p, clip(ev->host), ev->host.p ? ev->host.p : "?", clip(cmd.n ? cmd : img),
-                          (cmd.n ? cmd : img).p),
+                          bl_basename(img).p, clip(ev->host), ev->host.p ? ev->host.p : "?",
+                          clip(cmd.n ? cmd : img), (cmd.n ? cmd : img).p),
              out);
         return;
     }
@@ -175,10 +183,13 @@ static void started(const at_state *st, const ts_event *ev, ts_str module, const
     emit(ev, 75, "T1204.002,T1553.005", img.n ? img : module,
          ts_fmt_alloc("%.*s ran %.*s from drive %c: on %.*s %.0f min after the disk image %.*s arrived (%s)",
                       clip(bl_basename(img)), bl_basename(img).p ? bl_basename(img).p : "?",
-                      (int)ts_utf8_cut(ts_str_make(where, (size_t)(why.p + why.n - where)), 160), where, where[0],
-                      clip(ev->host), ev->host.p ? ev->host.p : "?", mins,
+                      (int)ts_utf8_cut(ts_str_make(where, (size_t)(why.p + why.n - where)), 160), where,
+                      where[0], clip(ev->host), ev->host.p ? ev->host.p : "?", mins,
                       (int)strnlen(a->path, sizeof a->path), a->path, /* a saved record may lack its NUL */
-                      module.n ? "module loaded" : why.p == img.p ? "program" : why.p == cmd.p ? "command line" : "parent"),
+                      module.n         ? "module loaded"
+                      : why.p == img.p ? "program"
+                      : why.p == cmd.p ? "command line"
+                                       : "parent"),
          out);
 }
 

@@ -228,8 +228,7 @@ size_t bl_map_bound(size_t max, size_t vsize)
 
 void bl_map_use(const bl_map *m, const char *table, ts_state_use *u)
 {
-    *u = (ts_state_use){table, m->n, m->max, m->evicted, m->cap * m->ssize,
-                        bl_map_bound(m->max, m->vsize)};
+    *u = (ts_state_use){table, m->n, m->max, m->evicted, m->cap * m->ssize, bl_map_bound(m->max, m->vsize)};
 }
 
 size_t bl_maps_use(const bl_map *const *maps, const char *const *names, size_t k, ts_state_use *out, size_t n)

@@ -30,8 +30,8 @@ uint64_t bl_hash_u64(uint64_t h, uint64_t v);
  * dropped (exactly a quarter, ties broken by slot), so memory stays bounded and what is
  * forgotten is what went quiet; evicted counts the keys so dropped. The table is a power
  * of two at most half full (the last one, at the cap, four fifths), so it never exceeds
- * bl_map_bound(max, vsize) bytes, and an eviction works in place (no second table). Records move when the map grows or drops
- * keys: a pointer from get/put lives until the next put. */
+ * bl_map_bound(max, vsize) bytes, and an eviction works in place (no second table). Records move when the map
+ * grows or drops keys: a pointer from get/put lives until the next put. */
 typedef struct bl_map {
     uint8_t *slots;
     size_t cap, n, max, vsize, ssize;
@@ -109,7 +109,6 @@ uint64_t bl_get_u64(bl_rd *r);
 /* Reads a map written by bl_put_map into m (initialised, with the same vsize). Records
  * are taken as they were saved; a size mismatch or a short blob sets r->fail. */
 void bl_get_map(bl_rd *r, bl_map *m);
-
 
 /* Hour of the day (0..23, UTC) of a time in ns. */
 int bl_hour(int64_t ts_ns);

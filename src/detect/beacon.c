@@ -55,7 +55,8 @@
  * appending to its ring costs three dependent memory fetches (bucket, pair, ring). Alerts
  * come only at finish, so connections wait in a batch of 32 (with what creating their
  * pair needs, up to four sources of provenance) and are applied in their order when it
- * fills, a fifth source comes or at finish: the fetches of the whole batch are requested first, so that they overlap.
+ * fills, a fifth source comes or at finish: the fetches of the whole batch are requested first, so that they
+ * overlap.
  *
  * Tunables ([beacon] in data/detect.conf): min_connections, threshold, window,
  * long_window, max_pairs, max_samples, max_connections, join_cache, dur_min_hours,
@@ -149,7 +150,7 @@ typedef struct beacon_state {
     /* pairs */
     pair *pairs;
     uint32_t n_pairs, cap_pairs, free_head, live;
-    uint64_t evicted; /* pairs evicted to stay within max_pairs */
+    uint64_t evicted;            /* pairs evicted to stay within max_pairs */
     uint64_t samples, max_conns; /* connections the rings hold room for, and the most */
     uint64_t overwritten;        /* connections a ring dropped because it could not grow */
     uint32_t *buckets;
@@ -163,7 +164,7 @@ typedef struct beacon_state {
     relay_addr relays[MAX_RELAYS];
     size_t n_relays;
     uint32_t relay_senders; /* distinct outside senders that make a mail server; 0: off */
-    char *strs[MAX_STRS]; /* interned provenance; index 0 unused */
+    char *strs[MAX_STRS];   /* interned provenance; index 0 unused */
     size_t n_strs;
     int64_t min_ns, max_ns;
     batch *b;
@@ -179,10 +180,10 @@ static size_t pow2_at_least(size_t n)
 
 /* Tunables: the [beacon] section of data/detect.conf. */
 typedef struct beacon_settings {
-    double min_connections, threshold, window, long_window, max_pairs, max_samples,
-           max_connections, join_cache, dur_min_hours, dur_ideal_hours, gap_factor, gap_min,
-           burst_share_max, burst_ratio, fast_min_connections, fast_window, fast_min_interval,
-           fast_max_interval, fast_threshold, mail_relay_senders;
+    double min_connections, threshold, window, long_window, max_pairs, max_samples, max_connections,
+        join_cache, dur_min_hours, dur_ideal_hours, gap_factor, gap_min, burst_share_max, burst_ratio,
+        fast_min_connections, fast_window, fast_min_interval, fast_max_interval, fast_threshold,
+        mail_relay_senders;
 } beacon_settings;
 
 static const ts_tunable beacon_tunables[] = {
@@ -237,7 +238,8 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     bp->fast_max_interval_s = tune.fast_max_interval;
     double fast_thr = tune.fast_threshold;
     if (!(bp->gap_factor >= 2 && bp->gap_factor <= 1000) || !(bp->gap_min_s >= 60) ||
-        !(bp->burst_share_max >= 0 && bp->burst_share_max < 1) || !(bp->burst_ratio > 0 && bp->burst_ratio < 1) ||
+        !(bp->burst_share_max >= 0 && bp->burst_share_max < 1) ||
+        !(bp->burst_ratio > 0 && bp->burst_ratio < 1) ||
         !(bp->fast_min == 0 || (bp->fast_min >= 8 && bp->fast_min <= 1e5)) || !(bp->fast_window_s >= 60) ||
         !(bp->fast_min_interval_s >= 0) || !(bp->fast_max_interval_s > bp->fast_min_interval_s) ||
         !(fast_thr > 0 && fast_thr <= 1))
@@ -247,9 +249,8 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     if (!(min_conn >= 4 && min_conn <= 1e6) || !(thr > 0 && thr <= 1) ||
         !(window >= 0 && window <= 31 * 86400.0) || !(long_window >= 0 && long_window <= 92 * 86400.0) ||
         !(max_pairs >= 16 && max_pairs <= 1e7) || !(max_samples >= min_conn && max_samples <= 1e6) ||
-        !(max_conns >= 1024 && max_conns <= 1e10) ||
-        !(join >= 16 && join <= 1e8) || !(st->params.dur_min_hours >= 0) ||
-        !(st->params.dur_ideal_hours >= 1))
+        !(max_conns >= 1024 && max_conns <= 1e10) || !(join >= 16 && join <= 1e8) ||
+        !(st->params.dur_min_hours >= 0) || !(st->params.dur_ideal_hours >= 1))
         return TOCSIN_E_ARG;
     st->min_conn = (uint32_t)min_conn;
     st->threshold = thr;
@@ -443,8 +444,8 @@ static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
         uint32_t nc = p->cap ? p->cap * 2 : 16;
         if (nc > st->max_samples)
             nc = st->max_samples;
-        conn_rec *nr = !p->cap || st->samples + (nc - p->cap) <= st->max_conns ? realloc(p->c, nc * sizeof *nr)
-                                                                               : NULL;
+        conn_rec *nr =
+            !p->cap || st->samples + (nc - p->cap) <= st->max_conns ? realloc(p->c, nc * sizeof *nr) : NULL;
         if (nr) {
             st->samples += nc - p->cap;
             p->c = nr;
@@ -527,7 +528,8 @@ static void flush(beacon_state *st)
 /* Whether ev came from src. */
 static bool same_source(const source *src, const ts_event *ev)
 {
-    if (ev->dataset.n != src->dataset_n || (ev->dataset.n && memcmp(ev->dataset.p, src->dataset, ev->dataset.n) != 0))
+    if (ev->dataset.n != src->dataset_n ||
+        (ev->dataset.n && memcmp(ev->dataset.p, src->dataset, ev->dataset.n) != 0))
         return false;
     return ev->file ? src->file && strcmp(ev->file, src->file) == 0 : !src->file;
 }
@@ -873,7 +875,8 @@ static bool score_pair(const beacon_state *st, const pair *p, int64_t start_ns, 
 /* Judges p over everything it kept since start_ns on its active periods (bc_active) and
  * on its fastest steady run (bc_fast_run); keeps in *best whichever scores higher than
  * it, relative to its own threshold. */
-static void score_active(const beacon_state *st, const pair *p, int64_t start_ns, work *w, found *best, bool *got)
+static void score_active(const beacon_state *st, const pair *p, int64_t start_ns, work *w, found *best,
+                         bool *got)
 {
     uint32_t n = load_pair(p, start_ns, INT64_MAX, w);
     found f = {.pair = best->pair, .how = BY_ACTIVE};
@@ -951,8 +954,7 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
         snprintf(span, sizeof span, " in %zu active hours over %.1f days", f->sc.hours,
                  (double)(f->last_ns - f->first_ns) / 86400e9);
     else if (f->how == BY_FAST)
-        snprintf(span, sizeof span, " in a fast run of %.0f min",
-                 (double)(f->last_ns - f->first_ns) / 60e9);
+        snprintf(span, sizeof span, " in a fast run of %.0f min", (double)(f->last_ns - f->first_ns) / 60e9);
     a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s", src, name,
                             prx, f->sc.score, (unsigned)f->n, span, every);
     if (!a->key || !a->title || !a->techniques || (p->by_name && !a->remote_name)) {
@@ -992,9 +994,11 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
             continue; /* the mail server delivering to another mail server */
         bool got = score_pair(st, p, start, st->max_ns, 3600, &w, &f);
         /* every earlier day of the hunt too: an implant quiet on the last day still counts */
-        for (int64_t end = start; st->window_ns && end > p->first_ns && end > long_start; end -= st->window_ns) {
+        for (int64_t end = start; st->window_ns && end > p->first_ns && end > long_start;
+             end -= st->window_ns) {
             found df = {.pair = i};
-            if (score_pair(st, p, end - st->window_ns, end, 3600, &w, &df) && (!got || df.sc.score > f.sc.score)) {
+            if (score_pair(st, p, end - st->window_ns, end, 3600, &w, &df) &&
+                (!got || df.sc.score > f.sc.score)) {
                 f = df;
                 got = true;
             }
@@ -1039,7 +1043,8 @@ static size_t beacon_usage(void *state, ts_state_use *out, size_t n)
 {
     const beacon_state *st = state;
     size_t fixed = (st->bucket_mask + 1) * sizeof *st->buckets +
-                   (st->cache_mask + 1) * (sizeof *st->join + sizeof *st->seen), names = 0;
+                   (st->cache_mask + 1) * (sizeof *st->join + sizeof *st->seen),
+           names = 0;
     for (uint32_t i = 0; i < st->n_pairs; i++)
         if (st->pairs[i].live && st->pairs[i].name)
             names += strlen(st->pairs[i].name) + 1;

@@ -219,7 +219,8 @@ static double period_of(const double *ts, size_t n, double limit, double *iv)
     return weighted_median(iv, ni, limit);
 }
 
-bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch, bc_scores *out)
+bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch,
+               bc_scores *out)
 {
     if (n < 4)
         return false;
@@ -253,8 +254,8 @@ bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p,
     return true;
 }
 
-bool bc_fast_run(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch, bc_scores *out,
-                 size_t *first, size_t *count)
+bool bc_fast_run(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch,
+                 bc_scores *out, size_t *first, size_t *count)
 {
     size_t need = p->fast_min >= 4 ? (size_t)p->fast_min : 4;
     if (n < need)

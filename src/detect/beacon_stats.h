@@ -50,15 +50,16 @@ bool bc_score(const double *ts, size_t n, double *sz, double win_start, double w
  * is (2 ts + ds + hist) / 4 (without sizes (2 ts + hist) / 3). scratch holds
  * 4 * n doubles. False when too few are kept, more than burst_share_max of the connections
  * are bursts, or what is kept spans under dur_min_hours of activity. */
-bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch, bc_scores *out);
+bool bc_active(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch,
+               bc_scores *out);
 
 /* The best fast run of n connections (ts ascending): at least fast_min of them within
  * fast_window_s whose kept period (bursts set aside as in bc_active) lies between
  * fast_min_interval_s and fast_max_interval_s; scored on intervals and sizes only (ts, ds;
  * hist and dur are 1). *first and *count say which connections. scratch holds 4 * n
  * doubles. False when there is none. */
-bool bc_fast_run(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch, bc_scores *out,
-                 size_t *first, size_t *count);
+bool bc_fast_run(const double *ts, size_t n, const double *sz, const bc_params *p, double *scratch,
+                 bc_scores *out, size_t *first, size_t *count);
 
 /* The median of sorted x[0..n), n > 0. */
 double bc_median(const double *x, size_t n);

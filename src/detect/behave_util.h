@@ -11,7 +11,10 @@
 
 /* The core hash (core/hash.h) under the names the behavioural detectors use. */
 #define BH_SEED TS_HASH_SEED
-static inline uint64_t bh_hash(uint64_t h, const void *p, size_t n) { return ts_hash(h, p, n); }
+static inline uint64_t bh_hash(uint64_t h, const void *p, size_t n)
+{
+    return ts_hash(h, p, n);
+}
 
 /* A final mix so that the low bits of a hash serve as a table index. */
 static inline uint64_t bh_mix(uint64_t h)
@@ -57,7 +60,10 @@ static inline bool bh_is_flow(const ts_event *ev)
 }
 
 /* Whether the event says a connection happened at all: a summary or an opening. */
-static inline bool bh_is_connection(const ts_event *ev) { return (ev->type & TS_TYPE_CONNECTION) != 0; }
+static inline bool bh_is_connection(const ts_event *ev)
+{
+    return (ev->type & TS_TYPE_CONNECTION) != 0;
+}
 
 /* The share a share-access event names: Windows' ShareName, else the path a network
  * sensor saw mapped (Zeek smb_mapping). */

@@ -73,8 +73,8 @@ static tocsin_code load_tools(bursts_state *st, const char *path)
 
 /* Tunables: the [bursts] section of data/detect.conf. */
 typedef struct bursts_settings {
-    double window, kerberoast_services, enum_accounts, spray_accounts, explicit_accounts,
-           discovery_tools, discovery_habit_tools, max_actors;
+    double window, kerberoast_services, enum_accounts, spray_accounts, explicit_accounts, discovery_tools,
+        discovery_habit_tools, max_actors;
     const char *recon_tools;
 } bursts_settings;
 
@@ -117,7 +117,8 @@ static tocsin_code bursts_init(void *state, const ts_detect_ctx *ctx)
     if (table)
         snprintf(path, sizeof path, "%s", table);
     else
-        snprintf(path, sizeof path, "%s/detect/recon_tools.tsv", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR);
+        snprintf(path, sizeof path, "%s/detect/recon_tools.tsv",
+                 ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR);
     tocsin_code rc = load_tools(st, path);
     if (rc != TOCSIN_OK && ctx->diag)
         ctx->diag(ctx->diag_ud, path, 0,
@@ -139,8 +140,14 @@ static void bursts_fini(void *state)
     }
 }
 
-static int clip(ts_str s) { return (int)(s.n > 120 ? 120 : s.n); }
-static const char *ptr(ts_str s) { return s.p ? s.p : ""; }
+static int clip(ts_str s)
+{
+    return (int)(s.n > 120 ? 120 : s.n);
+}
+static const char *ptr(ts_str s)
+{
+    return s.p ? s.p : "";
+}
 
 /* Counts value for actor's window of kind; true the first time the window reaches min. */
 static window *count(bursts_state *st, enum kind k, ts_str host, ts_str actor, ts_str value, uint32_t min,
@@ -167,11 +174,16 @@ static void alert(const bursts_state *st, const ts_event *ev, const char *kind, 
                   ts_str actor, char *title, const ts_alert_sink *out)
 {
     (void)st;
-    bl_emit(out, DET, ev, sev, tech,
-            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ptr(ev->host), clip(actor), ptr(actor)), title);
+    bl_emit(
+        out, DET, ev, sev, tech,
+        ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ptr(ev->host), clip(actor), ptr(actor)),
+        title);
 }
 
-static bool rc4(ts_str t) { return ts_str_eq(t, "0x17") || ts_str_eq(t, "0x18") || ts_str_eq(t, "23") || ts_str_eq(t, "24"); }
+static bool rc4(ts_str t)
+{
+    return ts_str_eq(t, "0x17") || ts_str_eq(t, "0x18") || ts_str_eq(t, "23") || ts_str_eq(t, "24");
+}
 
 static void kerberos(bursts_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
@@ -187,21 +199,25 @@ static void kerberos(bursts_state *st, const ts_event *ev, const ts_alert_sink *
         window *w = count(st, K_KERBEROAST, ev->host, target, svc, st->kerberoast_services, ev->ts_ns, &hit);
         if (hit)
             alert(st, ev, "kerberoast", "T1558.003", 70, target,
-                  ts_fmt_alloc("%.*s requested RC4 service tickets for %u services within %.0f min (Kerberoasting)",
-                               clip(target), ptr(target), w->d.n, mins),
+                  ts_fmt_alloc(
+                      "%.*s requested RC4 service tickets for %u services within %.0f min (Kerberoasting)",
+                      clip(target), ptr(target), w->d.n, mins),
                   out);
     } else if (ev->code == 4768 && ts_str_eq(status, "0x6")) {
         count(st, K_ENUM, ev->host, src, target, st->enum_accounts, ev->ts_ns, &hit);
         if (hit)
             alert(st, ev, "kerberos-enum", "T1087.002", 60, src,
-                  ts_fmt_alloc("%.*s asked for TGTs of %u unknown account names within %.0f min (user enumeration)",
-                               clip(src), src.n ? src.p : "?", st->enum_accounts, mins),
+                  ts_fmt_alloc(
+                      "%.*s asked for TGTs of %u unknown account names within %.0f min (user enumeration)",
+                      clip(src), src.n ? src.p : "?", st->enum_accounts, mins),
                   out);
-    } else if ((ev->code == 4771 && ts_str_eq(status, "0x18")) || (ev->code == 4768 && ts_str_eq(status, "0x18"))) {
+    } else if ((ev->code == 4771 && ts_str_eq(status, "0x18")) ||
+               (ev->code == 4768 && ts_str_eq(status, "0x18"))) {
         count(st, K_SPRAY_KRB, ev->host, src, target, st->spray_accounts, ev->ts_ns, &hit);
         if (hit)
             alert(st, ev, "kerberos-spray", "T1110.003", 70, src,
-                  ts_fmt_alloc("%.*s failed Kerberos pre-authentication for %u accounts within %.0f min (password spraying)",
+                  ts_fmt_alloc("%.*s failed Kerberos pre-authentication for %u accounts within %.0f min "
+                               "(password spraying)",
                                clip(src), src.n ? src.p : "?", st->spray_accounts, mins),
                   out);
     }
@@ -217,9 +233,10 @@ static void explicit_creds(bursts_state *st, const ts_event *ev, const ts_alert_
     count(st, K_SPRAY_EXPLICIT, ev->host, subject, target, st->explicit_accounts, ev->ts_ns, &hit);
     if (hit)
         alert(st, ev, "explicit-spray", "T1110.003", 70, subject,
-              ts_fmt_alloc("%.*s used explicit credentials of %u accounts on %.*s within %.0f min (password spraying)",
-                           clip(subject), ptr(subject), st->explicit_accounts, clip(ev->host), ptr(ev->host),
-                           (double)st->window_ns / (60.0 * BL_NS)),
+              ts_fmt_alloc(
+                  "%.*s used explicit credentials of %u accounts on %.*s within %.0f min (password spraying)",
+                  clip(subject), ptr(subject), st->explicit_accounts, clip(ev->host), ptr(ev->host),
+                  (double)st->window_ns / (60.0 * BL_NS)),
               out);
 }
 
@@ -242,8 +259,8 @@ static void discovery(bursts_state *st, const ts_event *ev, const ts_alert_sink 
     if (!actor.n)
         return;
     bool hit;
-    window *w = count(st, K_DISCOVERY, ev->host, actor, ts_str_c(st->tools[t].name), st->discovery_tools, ev->ts_ns,
-                      &hit);
+    window *w = count(st, K_DISCOVERY, ev->host, actor, ts_str_c(st->tools[t].name), st->discovery_tools,
+                      ev->ts_ns, &hit);
     if (!w)
         return;
     w->tools |= 1ull << t;
@@ -252,8 +269,8 @@ static void discovery(bursts_state *st, const ts_event *ev, const ts_alert_sink 
        (correlate/routine.c) learns it, from the days with a lesser burst too. */
     ts_str user = ev->user.n ? ev->user : ts_event_field(ev, "SubjectUserName");
     ts_str pimg = bl_basename(ts_str_trim(ev->parent_process));
-    char *key = ts_fmt_alloc("%s|discovery|%.*s|%.*s|%.*s", DET, clip(ev->host), ptr(ev->host), clip(user), ptr(user),
-                             clip(pimg), pimg.n ? pimg.p : "?");
+    char *key = ts_fmt_alloc("%s|discovery|%.*s|%.*s|%.*s", DET, clip(ev->host), ptr(ev->host), clip(user),
+                             ptr(user), clip(pimg), pimg.n ? pimg.p : "?");
     if (!key)
         return;
     if (!hit) {
@@ -286,9 +303,9 @@ static void discovery(bursts_state *st, const ts_event *ev, const ts_alert_sink 
     }
     ts_str parent = ev->parent_process;
     bl_emit(out, DET, ev, 50, tech, key,
-          ts_fmt_alloc("%u recon tools within %.0f min on %.*s from %.*s: %s", w->d.n,
-                       (double)st->window_ns / (60.0 * BL_NS), clip(ev->host), ptr(ev->host), clip(parent),
-                       parent.n ? parent.p : "one logon session", names));
+            ts_fmt_alloc("%u recon tools within %.0f min on %.*s from %.*s: %s", w->d.n,
+                         (double)st->window_ns / (60.0 * BL_NS), clip(ev->host), ptr(ev->host), clip(parent),
+                         parent.n ? parent.p : "one logon session", names));
 }
 
 static void bursts_event(void *state, const ts_event *ev, const ts_alert_sink *out)
@@ -308,7 +325,8 @@ static void bursts_event(void *state, const ts_event *ev, const ts_alert_sink *o
 const ts_detector ts_detector_bursts = {
     .name = DET,
     .tunables = bursts_tunables,
-    .summary = "many acts by one actor within minutes: Kerberoasting, Kerberos enumeration and spraying, discovery",
+    .summary =
+        "many acts by one actor within minutes: Kerberoasting, Kerberos enumeration and spraying, discovery",
     .state_size = sizeof(bursts_state),
     .init = bursts_init,
     .event = bursts_event,

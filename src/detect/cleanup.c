@@ -46,7 +46,8 @@ typedef struct cl_state {
 
 typedef struct cl_settings {
     double timestomp_back, service_life, staged_age, max_services, max_files;
-    const char *log_providers, *timestomp_extensions, *timestomp_ok, *timestomp_shells, *installed_paths, *staged_extensions, *deleters, *tools, *writers_ok;
+    const char *log_providers, *timestomp_extensions, *timestomp_ok, *timestomp_shells, *installed_paths,
+        *staged_extensions, *deleters, *tools, *writers_ok;
 } cl_settings;
 
 static const ts_tunable cl_tunables[] = {
@@ -97,8 +98,14 @@ static void cl_fini(void *state)
     bl_map_free(&st->files);
 }
 
-static int clip(ts_str s) { return (int)ts_utf8_cut(s, 160); }
-static const char *ptr(ts_str s) { return s.p ? s.p : ""; }
+static int clip(ts_str s)
+{
+    return (int)ts_utf8_cut(s, 160);
+}
+static const char *ptr(ts_str s)
+{
+    return s.p ? s.p : "";
+}
 
 /* Whether the file name of path is an item of the comma-separated list. */
 static bool name_in(const char *list, ts_str path)
@@ -118,7 +125,8 @@ static bool has_ext(const char *list, ts_str path)
     ts_str it;
     path = ts_str_trim(path);
     for (const char *p = list; ts_str_next_item(&p, &it);)
-        if (it.n && path.n > it.n && bl_hash(ts_str_make(path.p + path.n - it.n, it.n), BL_SEED) == bl_hash(it, BL_SEED))
+        if (it.n && path.n > it.n &&
+            bl_hash(ts_str_make(path.p + path.n - it.n, it.n), BL_SEED) == bl_hash(it, BL_SEED))
             return true;
     return false;
 }
@@ -141,7 +149,8 @@ static bool contains_item(const char *list, ts_str path)
 
 static void host_text(const ts_event *ev, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%.*s", ev->host.n ? (int)ts_utf8_cut(ev->host, cap - 1) : 1, ev->host.n ? ev->host.p : "?");
+    snprintf(buf, cap, "%.*s", ev->host.n ? (int)ts_utf8_cut(ev->host, cap - 1) : 1,
+             ev->host.n ? ev->host.p : "?");
 }
 
 /* ---- logs cleared ------------------------------------------------------------------------ */
@@ -173,7 +182,8 @@ static void log_cleared(const ts_event *ev, ts_str channel, const ts_alert_sink 
         who = ev->user;
     if (!who.n)
         who = message_account(ev);
-    bl_emit(out, DET, ev, 70, "T1685.005", ts_fmt_alloc("%s|log-cleared|%s|%.*s", DET, host, clip(channel), ptr(channel)),
+    bl_emit(out, DET, ev, 70, "T1685.005",
+            ts_fmt_alloc("%s|log-cleared|%s|%.*s", DET, host, clip(channel), ptr(channel)),
             ts_fmt_alloc("the %.*s event log was cleared on %s by %.*s", clip(channel), ptr(channel), host,
                          who.n ? clip(who) : 1, who.n ? who.p : "?"));
 }
@@ -200,9 +210,10 @@ static void timestomp(const cl_state *st, const ts_event *ev, const ts_alert_sin
     host_text(ev, host, sizeof host);
     ts_format_time(before, was, sizeof was);
     ts_format_time(now, set, sizeof set);
-    bl_emit(out, DET, ev, 60, "T1070.006", ts_fmt_alloc("%s|timestomp|%s|%.*s", DET, host, clip(img), ptr(img)),
-            ts_fmt_alloc("%.*s moved the creation time of %.*s on %s back from %s to %s (timestomping)", clip(img),
-                         img.n ? img.p : "?", clip(target), ptr(target), host, was, set));
+    bl_emit(out, DET, ev, 60, "T1070.006",
+            ts_fmt_alloc("%s|timestomp|%s|%.*s", DET, host, clip(img), ptr(img)),
+            ts_fmt_alloc("%.*s moved the creation time of %.*s on %s back from %s to %s (timestomping)",
+                         clip(img), img.n ? img.p : "?", clip(target), ptr(target), host, was, set));
 }
 
 /* ---- services installed, then removed ---------------------------------------------------- */
@@ -219,7 +230,8 @@ static void service_installed(cl_state *st, const ts_event *ev)
     host_text(ev, r->host, sizeof r->host);
 }
 
-static void service_removed(cl_state *st, const ts_event *ev, ts_str name, const char *how, const ts_alert_sink *out)
+static void service_removed(cl_state *st, const ts_event *ev, ts_str name, const char *how,
+                            const ts_alert_sink *out)
 {
     name = ts_str_trim(name);
     if (name.n >= 2 && (name.p[0] == '"' || name.p[0] == '\''))
@@ -230,9 +242,11 @@ static void service_removed(cl_state *st, const ts_event *ev, ts_str name, const
     char host[112];
     host_text(ev, host, sizeof host);
     double hours = (double)(ev->ts_ns - r->ts) / (3600.0 * BL_NS);
-    bl_emit(out, DET, ev, 65, "T1070.009,T1543.003", ts_fmt_alloc("%s|service-removed|%.*s", DET, clip(name), name.p),
-            ts_fmt_alloc("service %.*s removed on %s (%s) %.1f h after it was installed on %.*s", clip(name), name.p,
-                         host, how, hours, (int)strnlen(r->host, sizeof r->host), r->host)); /* saved: maybe no NUL */
+    bl_emit(out, DET, ev, 65, "T1070.009,T1543.003",
+            ts_fmt_alloc("%s|service-removed|%.*s", DET, clip(name), name.p),
+            ts_fmt_alloc("service %.*s removed on %s (%s) %.1f h after it was installed on %.*s", clip(name),
+                         name.p, host, how, hours, (int)strnlen(r->host, sizeof r->host),
+                         r->host)); /* saved: maybe no NUL */
 }
 
 /* The word after "delete" in "sc [\\host] delete NAME", or after Remove-Service [-Name]. */
@@ -313,7 +327,8 @@ static void file_deleted(cl_state *st, const ts_event *ev, const ts_alert_sink *
     if (!name_in(st->deleters, img))
         return;
     bool tool = name_in(st->tools, path);
-    const file_rec *r = has_ext(st->staged_extensions, path) ? bl_map_get(&st->files, file_key(ev, path)) : NULL;
+    const file_rec *r =
+        has_ext(st->staged_extensions, path) ? bl_map_get(&st->files, file_key(ev, path)) : NULL;
     bool staged = r && ev->ts_ns >= r->ts && ev->ts_ns - r->ts <= st->staged_age_ns && r->writer &&
                   r->writer != bl_hash(bl_basename(ts_str_trim(img)), BL_SEED);
     if (!tool && !staged)
@@ -321,8 +336,9 @@ static void file_deleted(cl_state *st, const ts_event *ev, const ts_alert_sink *
     char host[112];
     host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, 55, "T1070.004", ts_fmt_alloc("%s|deleted|%s", DET, host),
-            ts_fmt_alloc("%s deleted by %.*s on %s: %.*s", tool ? "a dual-use tool" : "a file written there lately",
-                         clip(img), ptr(img), host, clip(path), ptr(path)));
+            ts_fmt_alloc("%s deleted by %.*s on %s: %.*s",
+                         tool ? "a dual-use tool" : "a file written there lately", clip(img), ptr(img), host,
+                         clip(path), ptr(path)));
 }
 
 static void cl_event(void *state, const ts_event *ev, const ts_alert_sink *out)

@@ -108,7 +108,8 @@ static bool storage_name(const cu_state *st, ts_str name)
         if (!it.n || name.n < it.n)
             continue;
         ts_str tail = ts_str_make(name.p + name.n - it.n, it.n);
-        if (bl_hash(tail, BL_SEED) == bl_hash(it, BL_SEED) && (name.n == it.n || name.p[name.n - it.n - 1] == '.'))
+        if (bl_hash(tail, BL_SEED) == bl_hash(it, BL_SEED) &&
+            (name.n == it.n || name.p[name.n - it.n - 1] == '.'))
             return true;
     }
     return false;
@@ -170,7 +171,8 @@ static void on_flow(cu_state *st, const ts_event *ev, const ts_alert_sink *out)
     if (!a || ev->ts_ns < a->ts - st->ttl_ns || ev->ts_ns - a->ts > st->ttl_ns)
         return;
     char name[64];
-    snprintf(name, sizeof name, "%.*s", (int)strnlen(a->name, sizeof a->name), a->name); /* saved: maybe no NUL */
+    snprintf(name, sizeof name, "%.*s", (int)strnlen(a->name, sizeof a->name),
+             a->name); /* saved: maybe no NUL */
     host_rec *h = bl_map_put(&st->hosts, bl_hash_ip(&ev->src_ip, BL_SEED), ev->ts_ns, NULL);
     if (!h)
         return;
@@ -200,8 +202,9 @@ static void on_flow(cu_state *st, const ts_event *ev, const ts_alert_sink *out)
         snprintf(hist, sizeof hist, "the most before: %s in a day", most);
     else
         snprintf(hist, sizeof hist, "no earlier upload to storage services known");
-    ts_alert *al = bl_alert(DET, ev, h->days ? 65 : 50, "T1567.002", ts_fmt_alloc("%s|%s|%s", DET, src, name),
-                            ts_fmt_alloc("%s uploaded %s to the storage service %s today (%s)", src, sent, name, hist));
+    ts_alert *al =
+        bl_alert(DET, ev, h->days ? 65 : 50, "T1567.002", ts_fmt_alloc("%s|%s|%s", DET, src, name),
+                 ts_fmt_alloc("%s uploaded %s to the storage service %s today (%s)", src, sent, name, hist));
     if (!al)
         return;
     ts_alert_orient(al, ev, TS_SIDE_DST);
@@ -232,11 +235,11 @@ static void on_process(const cu_state *st, const ts_event *ev, const ts_alert_si
         return;
     ts_str cmd = ev->command_line;
     bl_emit(out, DET, ev, 60, "T1567.002",
-            ts_fmt_alloc("%s|tool|%.*s|%.*s", DET, (int)ts_utf8_cut(ev->host, 160), ev->host.p ? ev->host.p : "",
-                         (int)ts_utf8_cut(img, 100), img.p),
+            ts_fmt_alloc("%s|tool|%.*s|%.*s", DET, (int)ts_utf8_cut(ev->host, 160),
+                         ev->host.p ? ev->host.p : "", (int)ts_utf8_cut(img, 100), img.p),
             ts_fmt_alloc("%.*s uploading to cloud storage on %.*s: %.*s", (int)ts_utf8_cut(img, 100), img.p,
-                         (int)ts_utf8_cut(ev->host, 160), ev->host.p ? ev->host.p : "?", (int)ts_utf8_cut(cmd, 300),
-                         cmd.p));
+                         (int)ts_utf8_cut(ev->host, 160), ev->host.p ? ev->host.p : "?",
+                         (int)ts_utf8_cut(cmd, 300), cmd.p));
 }
 
 static void cu_event(void *state, const ts_event *ev, const ts_alert_sink *out)

@@ -44,7 +44,7 @@
 typedef struct sweep {
     int64_t first_seen; /* the account's first share opening */
     int64_t start;      /* of the current window */
-    uint32_t n_fresh; /* shares new to the account in this window */
+    uint32_t n_fresh;   /* shares new to the account in this window */
     uint32_t alerted;
     char names[NAMES][NAME_LEN];
 } sweep;
@@ -66,9 +66,9 @@ typedef struct usb_host {
     usb_write w[WRITES];       /* the latest file creations off C: */
     uint32_t n_w;              /* ever written; the ring holds the last WRITES */
     uint32_t n_arr;
-    int64_t letter_day[26];    /* the last day (ns / day) each letter was written on */
-    uint8_t letter_days[26];   /* distinct days each letter was written on (saturating) */
-    char device[NAME_LEN];     /* the last storage device's maker */
+    int64_t letter_day[26];  /* the last day (ns / day) each letter was written on */
+    uint8_t letter_days[26]; /* distinct days each letter was written on (saturating) */
+    char device[NAME_LEN];   /* the last storage device's maker */
 } usb_host;
 
 typedef struct col_state {
@@ -81,8 +81,8 @@ typedef struct col_state {
 
 /* Tunables: the [collection] section of data/detect.conf. */
 typedef struct col_settings {
-    double share_window, share_min, young_hours, usb_window, usb_files_min, usb_archives_min,
-           fixed_days, max_accounts, max_shares, max_hosts;
+    double share_window, share_min, young_hours, usb_window, usb_files_min, usb_archives_min, fixed_days,
+        max_accounts, max_shares, max_hosts;
 } col_settings;
 
 static const ts_tunable col_tunables[] = {
@@ -113,9 +113,8 @@ static tocsin_code col_init(void *state, const ts_detect_ctx *ctx)
     st->usb_files = (uint32_t)tune.usb_files_min;
     st->usb_archives = (uint32_t)tune.usb_archives_min;
     st->fixed_days = (uint32_t)tune.fixed_days;
-    if (st->share_window <= 0 || st->share_min < 2 || st->young < 0 ||
-        st->usb_window <= 0 || st->usb_files < 1 || st->usb_archives < 1 || st->fixed_days < 1 ||
-        st->fixed_days > 255)
+    if (st->share_window <= 0 || st->share_min < 2 || st->young < 0 || st->usb_window <= 0 ||
+        st->usb_files < 1 || st->usb_archives < 1 || st->fixed_days < 1 || st->fixed_days > 255)
         return TOCSIN_E_ARG;
     bl_map_init(&st->accounts, sizeof(sweep), (size_t)tune.max_accounts);
     bl_map_init(&st->known, 0, (size_t)tune.max_shares);
@@ -131,7 +130,10 @@ static void col_fini(void *state)
     bl_map_free(&st->hosts);
 }
 
-static int clip(size_t n, size_t max) { return (int)(n > max ? max : n); }
+static int clip(size_t n, size_t max)
+{
+    return (int)(n > max ? max : n);
+}
 
 /* later - earlier, saturated: saved times come back from a blob that may be damaged. */
 static int64_t gap(int64_t later, int64_t earlier)
@@ -174,8 +176,8 @@ static void sweep_alert(const col_state *st, const ts_event *ev, const sweep *w,
     for (uint32_t i = 0; i < NAMES && i < w->n_fresh; i++) {
         size_t used = strlen(list);
         /* Bounded: the names come back from a saved blob, which may be damaged. */
-        snprintf(list + used, sizeof list - used, "%s%.*s", i ? ", " : "", (int)strnlen(w->names[i], NAME_LEN),
-                 w->names[i]);
+        snprintf(list + used, sizeof list - used, "%s%.*s", i ? ", " : "",
+                 (int)strnlen(w->names[i], NAME_LEN), w->names[i]);
     }
     if (w->n_fresh > NAMES) {
         size_t used = strlen(list);
@@ -223,10 +225,9 @@ static void on_share(col_state *st, const ts_event *ev, ts_str share_field, cons
         if (ev->host.n) { /* the server's first label: "fs-01" of fs-01.corp.example */
             const char *dot = memchr(ev->host.p, '.', ev->host.n);
             size_t hn = dot ? (size_t)(dot - ev->host.p) : ev->host.n;
-            snprintf(w->names[w->n_fresh], NAME_LEN, "\\\\%.*s\\%.*s", clip(hn, 20), ev->host.p, clip(name.n, 24),
-                     name.p);
-        }
-        else
+            snprintf(w->names[w->n_fresh], NAME_LEN, "\\\\%.*s\\%.*s", clip(hn, 20), ev->host.p,
+                     clip(name.n, 24), name.p);
+        } else
             snprintf(w->names[w->n_fresh], NAME_LEN, "%.*s", clip(name.n, NAME_LEN - 1), name.p);
     }
     if (w->n_fresh < UINT32_MAX)
@@ -248,8 +249,8 @@ static usb_host *usb_of(col_state *st, const ts_event *ev)
 
 static bool archive(ts_str path)
 {
-    static const char *const ext[] = {".7z", ".zip", ".rar", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".cab", ".pst",
-                                      ".ost"};
+    static const char *const ext[] = {".7z",  ".zip", ".rar", ".tar", ".gz", ".tgz",
+                                      ".bz2", ".xz",  ".cab", ".pst", ".ost"};
     for (size_t i = 0; i < sizeof ext / sizeof *ext; i++)
         if (ts_str_iends(path, ext[i]))
             return true;
@@ -267,7 +268,8 @@ static void tally(const col_state *st, const usb_host *h, int64_t a, uint32_t *f
     for (uint32_t i = 0; i < n; i++) {
         const usb_write *w = &h->w[i];
         int l = w->letter - 'A';
-        if (l < 0 || l >= 26 || w->ts < a || gap(w->ts, a) > st->usb_window || h->letter_days[l] >= st->fixed_days)
+        if (l < 0 || l >= 26 || w->ts < a || gap(w->ts, a) > st->usb_window ||
+            h->letter_days[l] >= st->fixed_days)
             continue;
         (*files)++;
         *archives += w->archive;
@@ -294,11 +296,13 @@ static void judge(const col_state *st, usb_host *h, uint32_t k, const ts_event *
     h->alerted[k] = h->arrived[k];
     char host[112];
     snprintf(host, sizeof host, "%.*s", clip(ev->host.n, 100), ev->host.p);
-    bl_emit(out, DET, ev, archives >= st->usb_archives ? 65 : 50, "T1052.001", ts_fmt_alloc("collection|usb|%s", host),
-            ts_fmt_alloc("%u files (%u archives or mailboxes) written to removable drive %c: on %s within %.0f min "
-                         "of a USB storage device (%.*s) arriving",
-                         (unsigned)files, (unsigned)archives, letter, host, (double)st->usb_window / (60.0 * BL_NS),
-                         h->device[0] ? (int)strnlen(h->device, NAME_LEN) : 7, h->device[0] ? h->device : "unnamed"));
+    bl_emit(out, DET, ev, archives >= st->usb_archives ? 65 : 50, "T1052.001",
+            ts_fmt_alloc("collection|usb|%s", host),
+            ts_fmt_alloc(
+                "%u files (%u archives or mailboxes) written to removable drive %c: on %s within %.0f min "
+                "of a USB storage device (%.*s) arriving",
+                (unsigned)files, (unsigned)archives, letter, host, (double)st->usb_window / (60.0 * BL_NS),
+                h->device[0] ? (int)strnlen(h->device, NAME_LEN) : 7, h->device[0] ? h->device : "unnamed"));
 }
 
 /* 6416: a device arrived; only mass storage matters here. */
@@ -362,7 +366,8 @@ static void col_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
     col_state *st = state;
     /* What the event is, whoever wrote it: Windows 5140/5145 and Zeek smb_mapping alike. */
-    if (ts_str_eq(ev->action, "network-share-accessed") || ts_str_eq(ev->action, "network-share-object-checked"))
+    if (ts_str_eq(ev->action, "network-share-accessed") ||
+        ts_str_eq(ev->action, "network-share-object-checked"))
         on_share(st, ev, bh_share(ev), out);
     else if (ts_str_eq(ev->action, "device-recognized"))
         on_device(st, ev, out);

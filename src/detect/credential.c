@@ -190,8 +190,8 @@ static void load_centroids(cred_state *st, const char *path)
 
 /* Tunables: the [credential] section of data/detect.conf. */
 typedef struct cred_settings {
-    double learn, window, min_logons, spray_accounts, brute_failures, guess_failures,
-           external_failures, max_speed_kmh, min_travel_km, max_accounts, shared_accounts;
+    double learn, window, min_logons, spray_accounts, brute_failures, guess_failures, external_failures,
+        max_speed_kmh, min_travel_km, max_accounts, shared_accounts;
     const char *privileged, *centroids;
 } cred_settings;
 
@@ -295,7 +295,8 @@ static bool admin_name(ts_str u)
  * What the event is decides, not which reader wrote it. */
 static bool unix_log(const ts_event *ev)
 {
-    return (ev->category & TS_CAT_AUTH) && !(ev->category & TS_CAT_NETWORK) && !ev->has_code && !ev->user_domain.n;
+    return (ev->category & TS_CAT_AUTH) && !(ev->category & TS_CAT_NETWORK) && !ev->has_code &&
+           !ev->user_domain.n;
 }
 
 /* The account of ev: its hash and how it is shown. Unix accounts are per host (root on
@@ -320,11 +321,10 @@ static const char *acct_name(logon *l)
     if (!ev->user.n)
         snprintf(l->account, sizeof l->account, "?");
     else if (unix_log(ev) && ev->host.n)
-        snprintf(l->account, sizeof l->account, "%.*s@%.*s", (int)ts_utf8_cut(ev->user, 80),
-                 ev->user.p, (int)ts_utf8_cut(ev->host, 60), ev->host.p);
+        snprintf(l->account, sizeof l->account, "%.*s@%.*s", (int)ts_utf8_cut(ev->user, 80), ev->user.p,
+                 (int)ts_utf8_cut(ev->host, 60), ev->host.p);
     else
-        snprintf(l->account, sizeof l->account, "%.*s", (int)ts_utf8_cut(ev->user, 150),
-                 ev->user.p);
+        snprintf(l->account, sizeof l->account, "%.*s", (int)ts_utf8_cut(ev->user, 150), ev->user.p);
     return l->account;
 }
 
@@ -339,7 +339,8 @@ static bool external(const ts_event *ev)
     const ts_geo *g = &ev->src_geo;
     if (!ev->src_ip.v)
         return false;
-    return (g->flags & TS_NET_KNOWN) ? !(g->flags & TS_NET_INTERNAL) : !ts_ip_is_internal_default(&ev->src_ip);
+    return (g->flags & TS_NET_KNOWN) ? !(g->flags & TS_NET_INTERNAL)
+                                     : !ts_ip_is_internal_default(&ev->src_ip);
 }
 
 /* The source of a logon for the baseline (see the top of the file); no source (a local
@@ -386,8 +387,7 @@ static const char *src_name(logon *l)
         snprintf(l->source, sizeof l->source, "%.2s", g->cc);
         break;
     case SRC_HOST:
-        snprintf(l->source, sizeof l->source, "%.*s", (int)ts_utf8_cut(ev->src_host, 150),
-                 ev->src_host.p);
+        snprintf(l->source, sizeof l->source, "%.*s", (int)ts_utf8_cut(ev->src_host, 150), ev->src_host.p);
         break;
     case SRC_IP:
         snprintf(l->source, sizeof l->source, "%s", ts_ip_format(&ev->src_ip, ip));
@@ -413,16 +413,24 @@ static uint64_t desk_key(uint64_t acct, ts_str host)
     return bl_hash(dot ? ts_str_make(host.p, (size_t)(dot - host.p)) : host, acct ^ 0xde5c);
 }
 
-static uint64_t addr_key(uint64_t acct, const ts_ip *ip) { return bl_hash_ip(ip, acct ^ 0xadd); }
+static uint64_t addr_key(uint64_t acct, const ts_ip *ip)
+{
+    return bl_hash_ip(ip, acct ^ 0xadd);
+}
 
-static uint64_t ours_key(ts_str host) { return desk_key(0x0c5, host); }
+static uint64_t ours_key(ts_str host)
+{
+    return desk_key(0x0c5, host);
+}
 
 /* A named inside client new for the account, on its own desk, from an address it used. */
 static bool own_desk(const cred_state *st, const logon *l)
 {
     const ts_event *ev = l->ev;
-    return l->kind == SRC_HOST && ev->src_ip.v && ev->host.n && !bl_map_get(&st->seen, ours_key(ev->src_host)) &&
-           bl_map_get(&st->seen, desk_key(l->acct, ev->host)) && bl_map_get(&st->seen, addr_key(l->acct, &ev->src_ip));
+    return l->kind == SRC_HOST && ev->src_ip.v && ev->host.n &&
+           !bl_map_get(&st->seen, ours_key(ev->src_host)) &&
+           bl_map_get(&st->seen, desk_key(l->acct, ev->host)) &&
+           bl_map_get(&st->seen, addr_key(l->acct, &ev->src_ip));
 }
 
 static void learn_ways(cred_state *st, const logon *l)
@@ -952,8 +960,8 @@ static size_t cred_usage(void *state, ts_state_use *out, size_t n)
 {
     const cred_state *st = state;
     const bl_map *maps[] = {&st->profiles, &st->seen, &st->shared, &st->acct_fails, &st->src_fails};
-    static const char *const names[] = {"accounts", "account-source pairs", "sources",
-                                        "accounts failing", "sources failing"};
+    static const char *const names[] = {"accounts", "account-source pairs", "sources", "accounts failing",
+                                        "sources failing"};
     return bl_maps_use(maps, names, 5, out, n);
 }
 

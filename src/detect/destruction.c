@@ -126,8 +126,8 @@ static const char *const raw_signers[] = {"EldoS", "CHENGDU YIWO"};
 
 /* Tunables: the [destruction] section of data/detect.conf. */
 typedef struct dst_settings {
-    double delete_window, delete_min, doc_delete_min, stop_window, stop_min, shutdown_window,
-           shutdown_min, burst_factor, min_windows, max_hosts, backup_stop_min;
+    double delete_window, delete_min, doc_delete_min, stop_window, stop_min, shutdown_window, shutdown_min,
+        burst_factor, min_windows, max_hosts, backup_stop_min;
     const char *drivers, *backup_services, *service_stop_commands;
 } dst_settings;
 
@@ -167,8 +167,8 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
     st->min_windows = (uint32_t)tune.min_windows;
     if (st->del.window_ns <= 0 || st->stop.window_ns <= 0 || st->shut.window_ns <= 0 || st->del.min < 2 ||
         st->docdel.min < 2 || st->stop.min < 2 || st->stop.min > BL_DISTINCT_MAX || st->backup_stop.min < 1 ||
-        st->backup_stop.min > BL_DISTINCT_MAX || st->shut.min < 2 ||
-        st->shut.min > BL_DISTINCT_MAX || st->factor < 1)
+        st->backup_stop.min > BL_DISTINCT_MAX || st->shut.min < 2 || st->shut.min > BL_DISTINCT_MAX ||
+        st->factor < 1)
         return TOCSIN_E_ARG;
     ts_str it;
     for (const char *p = tune.drivers; st->n_drivers < MAX_DRIVERS && ts_str_next_item(&p, &it);)
@@ -267,8 +267,7 @@ static void on_service(const dst_state *st, const ts_event *ev, const ts_alert_s
     bl_emit(out, DET, ev, 60, "T1543.003",
             ts_fmt_alloc("destruction|driver|%s|%.*s", host, (int)ts_utf8_cut(name, 100), name.p),
             ts_fmt_alloc("kernel driver service %.*s installed on %s from a user-writable folder: %.*s",
-                         (int)ts_utf8_cut(name, 100), name.p, host, (int)ts_utf8_cut(path, 200),
-                         path.p));
+                         (int)ts_utf8_cut(name, 100), name.p, host, (int)ts_utf8_cut(path, 200), path.p));
 }
 
 /* ---- command lines ------------------------------------------------------------------------- */
@@ -318,8 +317,8 @@ static const cmd_rule *command_rule(ts_str c)
     if (bl_icontains(c, "sdelete") || (bl_icontains(c, "cipher") && bl_icontains(c, "/w:")))
         return &R_WIPE;
     if (bl_icontains(c, "control panel\\desktop") && bl_icontains(c, "wallpaper") &&
-        (bl_icontains(c, "reg add") || bl_icontains(c, "reg.exe add") || bl_icontains(c, "set-itemproperty") ||
-         bl_icontains(c, "new-itemproperty")))
+        (bl_icontains(c, "reg add") || bl_icontains(c, "reg.exe add") ||
+         bl_icontains(c, "set-itemproperty") || bl_icontains(c, "new-itemproperty")))
         return &R_DEFACE;
     return NULL;
 }
@@ -386,7 +385,8 @@ static void on_registry_set(const ts_event *ev, const ts_alert_sink *out)
     char host[112];
     host_text(ev, host, sizeof host);
     ts_str img = ev->process;
-    bl_emit(out, DET, ev, R_DEFACE.severity, R_DEFACE.tech, ts_fmt_alloc("destruction|%s|%s", R_DEFACE.name, host),
+    bl_emit(out, DET, ev, R_DEFACE.severity, R_DEFACE.tech,
+            ts_fmt_alloc("destruction|%s|%s", R_DEFACE.name, host),
             ts_fmt_alloc("desktop wallpaper set by %.*s on %s", (int)ts_utf8_cut(img, 200), img.p, host));
 }
 
@@ -504,8 +504,8 @@ static void on_service_state(dst_state *st, const ts_event *ev, const ts_alert_s
                     ts_fmt_alloc("destruction|backup-services|%s", host),
                     ts_fmt_alloc("%u backup or database services stopped on %s within %.0f min, the last "
                                  "%.*s (%s)",
-                                 (unsigned)bb->n, host, minutes(st->stop.window_ns), (int)ts_utf8_cut(name, 100),
-                                 name.p, hist));
+                                 (unsigned)bb->n, host, minutes(st->stop.window_ns),
+                                 (int)ts_utf8_cut(name, 100), name.p, hist));
         }
     }
     burst *b = bl_map_put(&st->stops, bl_hash(ev->host, BL_SEED), ev->ts_ns, NULL);

@@ -24,9 +24,9 @@ typedef enum ts_evidence_kind {
  * logon is not the same evidence as an internal host reaching an actor's server. */
 typedef enum ts_side {
     TS_SIDE_NONE = 0,
-    TS_SIDE_SRC,   /* source.ip, the mail sender */
-    TS_SIDE_DST,   /* destination.ip, queried domain, requested URL, recipient */
-    TS_SIDE_FILE,  /* a file hash */
+    TS_SIDE_SRC,  /* source.ip, the mail sender */
+    TS_SIDE_DST,  /* destination.ip, queried domain, requested URL, recipient */
+    TS_SIDE_FILE, /* a file hash */
 } ts_side;
 
 typedef enum ts_direction {
@@ -59,32 +59,32 @@ typedef struct ts_alert {
     char *key;            /* what makes two events the same alert, e.g. "ip|203.0.113.7|10.0.0.5" */
     char *title;          /* one line for people */
     ts_evidence_kind kind;
-    uint8_t severity;     /* 0..100 */
-    char *techniques;     /* ATT&CK ids, comma-separated, or NULL */
+    uint8_t severity; /* 0..100 */
+    char *techniques; /* ATT&CK ids, comma-separated, or NULL */
     int64_t first_ns, last_ns;
-    uint64_t count;       /* events aggregated into this alert */
+    uint64_t count; /* events aggregated into this alert */
 
     /* entities */
-    ts_ip internal_ip;    /* the organisation's host involved, if known */
-    char *internal_host;  /* its name, if known */
-    char *user;           /* the account involved, if any */
-    ts_ip remote_ip;      /* the outside address involved, if any */
+    ts_ip internal_ip;   /* the organisation's host involved, if known */
+    char *internal_host; /* its name, if known */
+    char *user;          /* the account involved, if any */
+    ts_ip remote_ip;     /* the outside address involved, if any */
     ts_geo remote_geo;
-    char *remote_name;    /* the outside domain, URL, mail address, or NULL */
+    char *remote_name; /* the outside domain, URL, mail address, or NULL */
     ts_direction direction;
 
     /* evidence, for TS_EV_INDICATOR (and the country/ASN for TS_EV_HOME_NETWORK) */
     ts_ioc_type ioc_type;
-    char *ioc_value;      /* the indicator as stored ("175.45.176.0/22", "evil.com") */
-    char *observed;       /* the value in the event ("a.b.evil.com") */
+    char *ioc_value; /* the indicator as stored ("175.45.176.0/22", "evil.com") */
+    char *observed;  /* the value in the event ("a.b.evil.com") */
     ts_side side;
-    uint32_t actorset;    /* in the session's ts_intel; 0: none */
-    uint32_t source;      /* the feed, in the session's ts_intel */
-    uint8_t confidence;   /* of the indicator, 0..100 */
-    uint8_t shared;       /* the indicator is known shared infrastructure */
-    char *suppressed;     /* warninglist reason when a hit was suppressed, or "routine: REASON"
-                             (correlate/routine.h) when a routine source's usual doing; else NULL */
-    uint8_t routine;      /* set with suppressed by the routine stage: no attribution weight */
+    uint32_t actorset;  /* in the session's ts_intel; 0: none */
+    uint32_t source;    /* the feed, in the session's ts_intel */
+    uint8_t confidence; /* of the indicator, 0..100 */
+    uint8_t shared;     /* the indicator is known shared infrastructure */
+    char *suppressed;   /* warninglist reason when a hit was suppressed, or "routine: REASON"
+                           (correlate/routine.h) when a routine source's usual doing; else NULL */
+    uint8_t routine;    /* set with suppressed by the routine stage: no attribution weight */
     /* The analyst's suppression that matched (its id in the store's suppressions) and what
        it said ("host = scan-01: weekly scan"), set at the end of a hunt; 0 and NULL: none. */
     int64_t suppression;
@@ -94,7 +94,7 @@ typedef struct ts_alert {
     char *dataset;
     char *file;
     uint64_t line, record;
-    ts_alert_hit *hits;   /* the events behind it, at most TS_ALERT_HITS, oldest first */
+    ts_alert_hit *hits; /* the events behind it, at most TS_ALERT_HITS, oldest first */
     uint32_t n_hits;
 } ts_alert;
 
@@ -122,13 +122,13 @@ typedef struct ts_alert_sink {
 /* What a detector may consult. All read-only during the hunt. */
 typedef struct ts_detect_ctx {
     const ts_intel *intel;
-    const char *watch;         /* watched home networks: "KP,AS131279" */
+    const char *watch;              /* watched home networks: "KP,AS131279" */
     const struct ts_config *config; /* tunables, data/detect.conf section per detector; may be NULL */
-    const char *data_dir;            /* bundled data (data/sigma/logsources.tsv) */
-    const char *const *rules_dirs;   /* Sigma rule trees; none: the detector idles */
+    const char *data_dir;           /* bundled data (data/sigma/logsources.tsv) */
+    const char *const *rules_dirs;  /* Sigma rule trees; none: the detector idles */
     size_t n_rules_dirs;
-    const char *sigma_placeholders;  /* NULL: none */
-    tocsin_diag_fn diag;             /* problems with rules; NULL: silent */
+    const char *sigma_placeholders; /* NULL: none */
+    tocsin_diag_fn diag;            /* problems with rules; NULL: silent */
     void *diag_ud;
     /* A one-line note of slow set-up work (compiling rules), shown as progress on a
        terminal; NULL: none. msg is borrowed. */
@@ -141,27 +141,27 @@ typedef struct ts_detect_ctx {
 typedef struct ts_rule_gave_up {
     const char *rule, *title; /* id and title */
     uint64_t events;
-    const char *file;         /* where the first was (NULL if unknown) */
+    const char *file; /* where the first was (NULL if unknown) */
     uint64_t line, record;
 } ts_rule_gave_up;
 typedef void (*ts_rule_gave_up_fn)(void *ud, const ts_rule_gave_up *g);
 /* One bounded table of a detector's state, for the run's summary: what it holds, the most
  * it may hold (a tunable in data/detect.conf), and what it forgot to stay there. */
 typedef struct ts_state_use {
-    const char *table;    /* static: "accounts", "pairs" ... */
-    uint64_t kept;        /* entries held now */
-    uint64_t cap;         /* the most it holds */
-    uint64_t evicted;     /* entries dropped this run to stay within cap (least recently seen
-                             first), or, for a table that refuses newcomers when full, refused */
-    uint64_t bytes;       /* memory the table holds now */
-    uint64_t bound;       /* the most memory it can hold */
-    bool refuses;         /* full, it turns newcomers away instead of forgetting old entries */
+    const char *table; /* static: "accounts", "pairs" ... */
+    uint64_t kept;     /* entries held now */
+    uint64_t cap;      /* the most it holds */
+    uint64_t evicted;  /* entries dropped this run to stay within cap (least recently seen
+                          first), or, for a table that refuses newcomers when full, refused */
+    uint64_t bytes;    /* memory the table holds now */
+    uint64_t bound;    /* the most memory it can hold */
+    bool refuses;      /* full, it turns newcomers away instead of forgetting old entries */
 } ts_state_use;
 
 typedef struct ts_detector {
-    const char *name;    /* "intel", "home-network", ... */
+    const char *name; /* "intel", "home-network", ... */
     const char *summary;
-    size_t state_size;   /* bytes of zeroed state the pipeline allocates for it */
+    size_t state_size; /* bytes of zeroed state the pipeline allocates for it */
     tocsin_code (*init)(void *state, const ts_detect_ctx *ctx);
     /* Sees one enriched event; emits alerts as soon as it can decide. */
     void (*event)(void *state, const ts_event *ev, const ts_alert_sink *out);

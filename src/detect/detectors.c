@@ -4,26 +4,26 @@
 #include <string.h>
 
 /* Each X(name) names a `const ts_detector ts_detector_<name>` defined in its own file. */
-#define DETECTORS(X)  \
-    X(intel)          \
-    X(home_network)   \
-    X(sigma)          \
-    X(credential)     \
-    X(lateral)        \
-    X(destruction)    \
-    X(phishing)       \
-    X(beacon)         \
-    X(exfil)          \
-    X(collection)     \
-    X(host_attack)    \
-    X(bursts)         \
-    X(powershell)     \
-    X(sensor)         \
-    X(fetch)          \
-    X(cleanup)        \
-    X(attachment)     \
-    X(sideload)       \
-    X(privilege)      \
+#define DETECTORS(X) \
+    X(intel)         \
+    X(home_network)  \
+    X(sigma)         \
+    X(credential)    \
+    X(lateral)       \
+    X(destruction)   \
+    X(phishing)      \
+    X(beacon)        \
+    X(exfil)         \
+    X(collection)    \
+    X(host_attack)   \
+    X(bursts)        \
+    X(powershell)    \
+    X(sensor)        \
+    X(fetch)         \
+    X(cleanup)       \
+    X(attachment)    \
+    X(sideload)      \
+    X(privilege)     \
     X(cloud_upload)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;

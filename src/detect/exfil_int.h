@@ -34,9 +34,9 @@ typedef struct xf_host {
     int64_t first_new_ns, last_new_ns;
     _Alignas(64) uint64_t known[XF_BLOOM_WORDS]; /* destinations of closed days */
     uint64_t fresh[XF_BLOOM_WORDS];              /* destinations first seen in the open day */
-    float hist[XF_HIST];              /* log10(1 + outbound bytes) of the last closed days */
-    double own_med, own_mad, own_max; /* of hist, refreshed when a day closes */
-    xf_dest top[XF_TOP];              /* the largest new destinations of the open day */
+    float hist[XF_HIST];                         /* log10(1 + outbound bytes) of the last closed days */
+    double own_med, own_mad, own_max;            /* of hist, refreshed when a day closes */
+    xf_dest top[XF_TOP];                         /* the largest new destinations of the open day */
 } xf_host;
 
 typedef struct exfil_state {

@@ -1,4 +1,5 @@
-/* fetch.c: detector "fetch": programs or scripts downloaded from a bare address, a rare domain or an odd port. */
+/* fetch.c: detector "fetch": programs or scripts downloaded from a bare address, a rare domain or an odd
+ * port. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,10 @@ typedef struct fetch_settings {
 } fetch_settings;
 
 static const ts_tunable fetch_tunables[] = {
-    TS_TUNE_STR(fetch_settings, extensions, "exe, dll, scr, ps1, hta, vbs, vbe, js, jse, wsf, bat, cmd, msi, sct"),
-    TS_TUNE_STR(fetch_settings, mime_types, "application/x-dosexec, application/x-msdownload, application/hta"),
+    TS_TUNE_STR(fetch_settings, extensions,
+                "exe, dll, scr, ps1, hta, vbs, vbe, js, jse, wsf, bat, cmd, msi, sct"),
+    TS_TUNE_STR(fetch_settings, mime_types,
+                "application/x-dosexec, application/x-msdownload, application/hta"),
     TS_TUNE_STR(fetch_settings, magic_words, "PE32, MS-DOS executable"),
     TS_TUNE_STR(fetch_settings, usual_ports, "80, 443, 8080"),
     TS_TUNE_STR(fetch_settings, common_domains, ""),
@@ -88,8 +91,8 @@ static tocsin_code fetch_init(void *state, const ts_detect_ctx *ctx)
     double base = tune.severity;
     double step = tune.severity_step;
     double alone = tune.rare_name_alone;
-    if (!(alone == 0 || alone == 1) || !(rare >= 0 && rare < ASKERS) || !(maxd >= 16 && maxd <= 1e7) || !(base >= 1 && base <= 100) ||
-        !(step >= 0 && step <= 50))
+    if (!(alone == 0 || alone == 1) || !(rare >= 0 && rare < ASKERS) || !(maxd >= 16 && maxd <= 1e7) ||
+        !(base >= 1 && base <= 100) || !(step >= 0 && step <= 50))
         return TOCSIN_E_ARG;
     st->rare_hosts = (uint32_t)rare;
     st->rare_alone = alone == 1;
@@ -328,8 +331,9 @@ static size_t fetch_usage(void *state, ts_state_use *out, size_t n)
 {
     const fetch_state *st = state;
     if (n)
-        out[0] = (ts_state_use){"domains", st->used, st->cap, 0, (st->mask + 1) * sizeof(dom),
-                                (st->mask + 1) * sizeof(dom), true};
+        out[0] = (ts_state_use){
+            "domains", st->used, st->cap, 0, (st->mask + 1) * sizeof(dom), (st->mask + 1) * sizeof(dom),
+            true};
     return 1;
 }
 

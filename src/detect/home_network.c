@@ -26,8 +26,14 @@ typedef struct home_state {
     size_t n_asn;
 } home_state;
 
-static bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-static char upper(char c) { return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c; }
+static bool is_alpha(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+static char upper(char c)
+{
+    return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
 
 /* Adds one watch item ("KP", "kp", "AS131279", "as131279"); false if it is neither. */
 static bool add_item(home_state *st, ts_str it)
@@ -132,8 +138,8 @@ static void emit_side(const ts_event *ev, ts_side side, const char *label, ts_io
     else
         snprintf(where, sizeof where, "%.2s", g->cc);
     a->severity = severity(ev, a);
-    a->key = ts_fmt_alloc("home|%s|%s|%s%s", label, ts_alert_internal_entity(a, ebuf), ts_direction_name(a->direction),
-                          side == TS_SIDE_SRC ? ts_auth_key_suffix(ev) : "");
+    a->key = ts_fmt_alloc("home|%s|%s|%s%s", label, ts_alert_internal_entity(a, ebuf),
+                          ts_direction_name(a->direction), side == TS_SIDE_SRC ? ts_auth_key_suffix(ev) : "");
     a->title = a->observed ? title(ev, a, where) : NULL;
     if (!a->key || !a->title || !a->ioc_value) {
         ts_alert_free(a);

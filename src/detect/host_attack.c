@@ -50,7 +50,10 @@ typedef struct ha_state {
     const char *replication_rights;
 } ha_state;
 
-static char lc(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+static char lc(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
 
 /* ASCII case-insensitive: a equals b; s starts with prefix. */
 static bool ieq(ts_str a, ts_str b)
@@ -63,7 +66,10 @@ static bool ieq(ts_str a, ts_str b)
     return true;
 }
 
-static bool istarts(ts_str s, ts_str prefix) { return s.n >= prefix.n && ieq(ts_str_make(s.p, prefix.n), prefix); }
+static bool istarts(ts_str s, ts_str prefix)
+{
+    return s.n >= prefix.n && ieq(ts_str_make(s.p, prefix.n), prefix);
+}
 
 /* Whether the file name of path (or path itself) is in the comma-separated list. */
 static bool name_in(const char *list, ts_str path)
@@ -138,8 +144,8 @@ static tocsin_code load_rows(reg_row *rows, size_t *n_rows, size_t cols, const c
 
 /* A table named by the [host-attack] key, else detect/NAME in the data directory. A table
  * that cannot be read is reported and left empty: the other behaviours still run. */
-static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const char *name, size_t cols, reg_row *rows,
-                              size_t *n)
+static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const char *name, size_t cols,
+                              reg_row *rows, size_t *n)
 {
     char path[1024];
     const char *table = ts_config_get(ctx->config, SEC, key);
@@ -150,8 +156,9 @@ static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const c
     tocsin_code rc = load_rows(rows, n, cols, path);
     if (rc != TOCSIN_OK && ctx->diag)
         ctx->diag(ctx->diag_ud, path, 0,
-                  rc == TOCSIN_E_IO ? "cannot read this host-attack table; its behaviour is off"
-                                    : "a row has too few tab-separated columns; the rest of the table is ignored");
+                  rc == TOCSIN_E_IO
+                      ? "cannot read this host-attack table; its behaviour is off"
+                      : "a row has too few tab-separated columns; the rest of the table is ignored");
     return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
 }
 
@@ -159,12 +166,11 @@ static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const c
  * (nothing is exempt, nothing is a tool); a *_table left out is read from detect/ in the
  * data directory (load_table). */
 typedef struct ha_settings {
-    const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services,
-               *acl_attributes, *system_task_prefixes, *group_enum_tools, *secret_keys,
-               *secret_readers_ok, *privileged_groups, *risky_uac, *anonymous_subjects,
-               *writable_paths, *remote_markers, *script_hosts, *script_children,
-               *script_extensions, *script_paths_ok, *remote_only, *replication_rights,
-               *registry_table, *rpc_pipe_table, *proxy_exec_table, *attack_command_table;
+    const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services, *acl_attributes,
+        *system_task_prefixes, *group_enum_tools, *secret_keys, *secret_readers_ok, *privileged_groups,
+        *risky_uac, *anonymous_subjects, *writable_paths, *remote_markers, *script_hosts, *script_children,
+        *script_extensions, *script_paths_ok, *remote_only, *replication_rights, *registry_table,
+        *rpc_pipe_table, *proxy_exec_table, *attack_command_table;
 } ha_settings;
 
 static const ts_tunable ha_tunables[] = {
@@ -256,24 +262,30 @@ static void ha_fini(void *state)
     free(st->remote_markers);
 }
 
-static int clip(ts_str s) { return (int)(s.n > 160 ? 160 : s.n); }
-static const char *ptr(ts_str s) { return s.p ? s.p : ""; }
+static int clip(ts_str s)
+{
+    return (int)(s.n > 160 ? 160 : s.n);
+}
+static const char *ptr(ts_str s)
+{
+    return s.p ? s.p : "";
+}
 
-static void emit(const ts_event *ev, uint8_t sev, const char *tech, const char *kind, ts_str what, char *title,
-                 const ts_alert_sink *out)
+static void emit(const ts_event *ev, uint8_t sev, const char *tech, const char *kind, ts_str what,
+                 char *title, const ts_alert_sink *out)
 {
     if (!title)
         return;
     bl_emit(out, DET, ev, sev, tech,
-            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ptr(ev->host), clip(what), ptr(what)), title);
+            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ptr(ev->host), clip(what), ptr(what)),
+            title);
 }
 
 /* Sysmon 8: a thread started in another process. */
 static void remote_thread(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     ts_str src = ts_event_field(ev, "SourceImage"), dst = ts_event_field(ev, "TargetImage");
-    if (!src.n || name_in(st->thread_sources_ok, src) ||
-        ieq(src, dst))
+    if (!src.n || name_in(st->thread_sources_ok, src) || ieq(src, dst))
         return;
     ts_str fn = ts_event_field(ev, "StartFunction");
     bool loadlib = bl_icontains(fn, "LoadLibrary");
@@ -394,12 +406,15 @@ static void service_change(const ha_state *st, const ts_event *ev, const ts_aler
     if (!bad)
         return;
     emit(ev, 70, "T1685.001,T1489", "logging-service", svc,
-         ts_fmt_alloc("logging service %.*s %s: %.*s", clip(svc), ptr(svc), ev->code == 7040 ? "start type set" : "entered state",
-                      clip(state), ptr(state)),
+         ts_fmt_alloc("logging service %.*s %s: %.*s", clip(svc), ptr(svc),
+                      ev->code == 7040 ? "start type set" : "entered state", clip(state), ptr(state)),
          out);
 }
 
-static bool machine_account(ts_str u) { return u.n && u.p[u.n - 1] == '$'; }
+static bool machine_account(ts_str u)
+{
+    return u.n && u.p[u.n - 1] == '$';
+}
 
 /* Whether s ends with one of the comma-separated endings (case-insensitive, at a '\\'). */
 static bool ends_with_item(const char *list, ts_str s)
@@ -421,15 +436,16 @@ static void secret_read(const ha_state *st, const ts_event *ev, const ts_alert_s
         name_in(st->secret_readers_ok, proc))
         return;
     emit(ev, 70, "T1003.002,T1003.004", "secret-key", proc,
-         ts_fmt_alloc("%.*s opened %.*s (SAM and LSA secrets' keys)", clip(proc), proc.n ? proc.p : "?", clip(obj),
-                      ptr(obj)),
+         ts_fmt_alloc("%.*s opened %.*s (SAM and LSA secrets' keys)", clip(proc), proc.n ? proc.p : "?",
+                      clip(obj), ptr(obj)),
          out);
 }
 
 /* 5145: an RPC interface's pipe on IPC$ reached from another host by a user account. */
 static void rpc_pipe(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
-    ts_str share = ts_event_field(ev, "ShareName"), pipe = ts_str_trim(ts_event_field(ev, "RelativeTargetName"));
+    ts_str share = ts_event_field(ev, "ShareName"),
+           pipe = ts_str_trim(ts_event_field(ev, "RelativeTargetName"));
     if (!ts_str_iends(share, "IPC$") || !ev->user.n || machine_account(ev->user) ||
         item_in(st->anonymous_subjects, ev->user))
         return;
@@ -452,18 +468,20 @@ static void account_change(const ha_state *st, const ts_event *ev, const ts_aler
 {
     ts_str target = ts_event_field(ev, "TargetUserName");
     ts_str subject = ts_event_field(ev, "SubjectUserName");
-    if (item_in(st->anonymous_subjects, subject) || ts_str_eq(ts_event_field(ev, "SubjectUserSid"), "S-1-5-7")) {
+    if (item_in(st->anonymous_subjects, subject) ||
+        ts_str_eq(ts_event_field(ev, "SubjectUserSid"), "S-1-5-7")) {
         emit(ev, 90, ev->code == 4742 ? "T1210,T1098" : "T1098", "anonymous-account-change", target,
-             ts_fmt_alloc("account %.*s changed by an anonymous logon (event %u) on %.*s: Zerologon-like", clip(target),
-                          ptr(target), ev->code, clip(ev->host), ptr(ev->host)),
+             ts_fmt_alloc("account %.*s changed by an anonymous logon (event %u) on %.*s: Zerologon-like",
+                          clip(target), ptr(target), ev->code, clip(ev->host), ptr(ev->host)),
              out);
         return;
     }
-    if ((ev->code == 4728 || ev->code == 4732 || ev->code == 4756) && item_in(st->privileged_groups, target)) {
+    if ((ev->code == 4728 || ev->code == 4732 || ev->code == 4756) &&
+        item_in(st->privileged_groups, target)) {
         ts_str member = ts_event_field(ev, "MemberName");
         emit(ev, 70, "T1098.007", "privileged-group", target,
-             ts_fmt_alloc("%.*s added %.*s to %.*s on %.*s", clip(subject), ptr(subject), clip(member), ptr(member),
-                          clip(target), ptr(target), clip(ev->host), ptr(ev->host)),
+             ts_fmt_alloc("%.*s added %.*s to %.*s on %.*s", clip(subject), ptr(subject), clip(member),
+                          ptr(member), clip(target), ptr(target), clip(ev->host), ptr(ev->host)),
              out);
         return;
     }
@@ -472,8 +490,8 @@ static void account_change(const ha_state *st, const ts_event *ev, const ts_aler
         for (const char *p = st->risky_uac; ts_str_next_item(&p, &it);)
             if (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n)) {
                 emit(ev, 60, "T1098,T1558.004", "risky-flags", target,
-                     ts_fmt_alloc("%.*s set risky flags on %.*s: %.*s", clip(subject), ptr(subject), clip(target),
-                                  ptr(target), clip(uac), ptr(uac)),
+                     ts_fmt_alloc("%.*s set risky flags on %.*s: %.*s", clip(subject), ptr(subject),
+                                  clip(target), ptr(target), clip(uac), ptr(uac)),
                      out);
                 return;
             }
@@ -529,11 +547,12 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
             continue;
         const char *name = memmem(low, ln, r->path, pn);
         size_t at = name ? (size_t)(name - low) + pn : 0;
-        bool writable = !name_in(st->remote_only, img) && has_lower_item(st->writable_paths, low + at, ln - at);
+        bool writable =
+            !name_in(st->remote_only, img) && has_lower_item(st->writable_paths, low + at, ln - at);
         if (writable || has_lower_item(st->remote_markers, low + at, ln - at))
             emit(ev, 60, r->techniques, "proxy-exec", img,
-                 ts_fmt_alloc("%.*s ran %s from a user-writable place or the network on %.*s: %.*s", clip(img),
-                              img.p, r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)),
+                 ts_fmt_alloc("%.*s ran %s from a user-writable place or the network on %.*s: %.*s",
+                              clip(img), img.p, r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)),
                  out);
         break;
     }
@@ -547,8 +566,10 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
             w += wn + (w[wn] == ';');
         }
         if (all) {
-            emit(ev, 70, r->techniques, "command", ts_str_c(r->path),
-                 ts_fmt_alloc("%s on %.*s: %.*s", r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)), out);
+            emit(
+                ev, 70, r->techniques, "command", ts_str_c(r->path),
+                ts_fmt_alloc("%s on %.*s: %.*s", r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)),
+                out);
             break;
         }
     }
@@ -572,8 +593,9 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
         }
     }
     emit(ev, 60, tech, "script-host", parent,
-         ts_fmt_alloc("script host %.*s started %.*s on %.*s: %.*s", clip(parent), ptr(parent), clip(img), img.p,
-                      clip(ev->host), ptr(ev->host), clip(pcmd.n ? pcmd : cmd), ptr(pcmd.n ? pcmd : cmd)),
+         ts_fmt_alloc("script host %.*s started %.*s on %.*s: %.*s", clip(parent), ptr(parent), clip(img),
+                      img.p, clip(ev->host), ptr(ev->host), clip(pcmd.n ? pcmd : cmd),
+                      ptr(pcmd.n ? pcmd : cmd)),
          out);
 }
 
@@ -599,7 +621,8 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         registry(st, ev, true, out);
         return;
     }
-    if (ts_str_eq(ev->action, "service-state-changed") || ts_str_eq(ev->action, "service-start-type-changed")) {
+    if (ts_str_eq(ev->action, "service-state-changed") ||
+        ts_str_eq(ev->action, "service-start-type-changed")) {
         service_change(st, ev, out);
         return;
     }
@@ -612,20 +635,22 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
             registry(st, ev, false, out);
             break;
         case 4719: {
-            ts_str cat = ts_event_field(ev, "SubcategoryGuid"), chg = ts_event_field(ev, "AuditPolicyChanges");
+            ts_str cat = ts_event_field(ev, "SubcategoryGuid"),
+                   chg = ts_event_field(ev, "AuditPolicyChanges");
             if (bl_icontains(chg, "removed") || bl_icontains(chg, "%%8448") || bl_icontains(chg, "%%8450"))
                 emit(ev, 60, "T1685.001", "audit-policy", cat,
-                     ts_fmt_alloc("audit policy weakened on %.*s by %.*s: %.*s", clip(ev->host), ptr(ev->host),
-                                  clip(ev->user), ptr(ev->user), clip(chg), ptr(chg)),
+                     ts_fmt_alloc("audit policy weakened on %.*s by %.*s: %.*s", clip(ev->host),
+                                  ptr(ev->host), clip(ev->user), ptr(ev->user), clip(chg), ptr(chg)),
                      out);
             break;
         }
         case 5136: {
-            ts_str attr = ts_event_field(ev, "AttributeLDAPDisplayName"), obj = ts_event_field(ev, "ObjectDN");
+            ts_str attr = ts_event_field(ev, "AttributeLDAPDisplayName"),
+                   obj = ts_event_field(ev, "ObjectDN");
             if (item_in(st->acl_attributes, attr) && !machine_account(ev->user))
                 emit(ev, 60, "T1222.001,T1484", "directory-acl", obj,
-                     ts_fmt_alloc("%.*s rewrote %.*s of %.*s", clip(ev->user), ptr(ev->user), clip(attr), ptr(attr),
-                                  clip(obj), ptr(obj)),
+                     ts_fmt_alloc("%.*s rewrote %.*s of %.*s", clip(ev->user), ptr(ev->user), clip(attr),
+                                  ptr(attr), clip(obj), ptr(obj)),
                      out);
             break;
         }
@@ -637,9 +662,9 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
             for (const char *p = st->system_task_prefixes; ts_str_next_item(&p, &it);)
                 if (it.n && istarts(task, it)) {
                     emit(ev, 60, "T1053.005", "system-task", task,
-                         ts_fmt_alloc("%.*s %s Windows system task %.*s on %.*s", clip(ev->user), ptr(ev->user),
-                                      ev->code == 4698 ? "created" : "changed", clip(task), ptr(task), clip(ev->host),
-                                      ptr(ev->host)),
+                         ts_fmt_alloc("%.*s %s Windows system task %.*s on %.*s", clip(ev->user),
+                                      ptr(ev->user), ev->code == 4698 ? "created" : "changed", clip(task),
+                                      ptr(task), clip(ev->host), ptr(ev->host)),
                          out);
                     break;
                 }
@@ -652,7 +677,14 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         case 5145:
             rpc_pipe(st, ev, out);
             break;
-        case 4720: case 4722: case 4724: case 4728: case 4732: case 4738: case 4742: case 4756:
+        case 4720:
+        case 4722:
+        case 4724:
+        case 4728:
+        case 4732:
+        case 4738:
+        case 4742:
+        case 4756:
             account_change(st, ev, out);
             break;
         case 4662: {
@@ -660,17 +692,19 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
             ts_str props = ts_event_field(ev, "Properties"), subject = ts_event_field(ev, "SubjectUserName");
             if (subject.n && !machine_account(subject) && contains_item(st->replication_rights, props))
                 emit(ev, 80, "T1003.006", "dcsync", subject,
-                     ts_fmt_alloc("%.*s requested directory replication on %.*s (DCSync): %.*s", clip(subject),
-                                  ptr(subject), clip(ev->host), ptr(ev->host), clip(props), ptr(props)),
+                     ts_fmt_alloc("%.*s requested directory replication on %.*s (DCSync): %.*s",
+                                  clip(subject), ptr(subject), clip(ev->host), ptr(ev->host), clip(props),
+                                  ptr(props)),
                      out);
             break;
         }
         case 4799: {
-            ts_str caller = ts_event_field(ev, "CallerProcessName"), grp = ts_event_field(ev, "TargetUserName");
+            ts_str caller = ts_event_field(ev, "CallerProcessName"),
+                   grp = ts_event_field(ev, "TargetUserName");
             if (name_in(st->group_enum_tools, caller))
                 emit(ev, 40, "T1069.001", "group-enum", grp,
-                     ts_fmt_alloc("%.*s listed the members of local group %.*s on %.*s",
-                                  clip(caller), ptr(caller), clip(grp), ptr(grp), clip(ev->host), ptr(ev->host)),
+                     ts_fmt_alloc("%.*s listed the members of local group %.*s on %.*s", clip(caller),
+                                  ptr(caller), clip(grp), ptr(grp), clip(ev->host), ptr(ev->host)),
                      out);
             break;
         }
@@ -681,7 +715,8 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 const ts_detector ts_detector_host_attack = {
     .name = DET,
     .tunables = ha_tunables,
-    .summary = "single Windows events that are attack steps: injection, LSASS reads, registry and logging tampering",
+    .summary =
+        "single Windows events that are attack steps: injection, LSASS reads, registry and logging tampering",
     .state_size = sizeof(ha_state),
     .init = ha_init,
     .event = ha_event,

@@ -1,4 +1,5 @@
-/* intel.c: detector "intel": an event's addresses, names, URLs, hashes and mail addresses against the indicators. */
+/* intel.c: detector "intel": an event's addresses, names, URLs, hashes and mail addresses against the
+ * indicators. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +34,10 @@ typedef struct intel_state {
 typedef struct probe {
     ts_ioc_type type;
     ts_side side;
-    ts_str value;     /* the looked-up text (not for TS_IOC_IP) */
-    const ts_ip *ip;  /* TS_IOC_IP */
-    bool mail;        /* the value came from the mail envelope or headers */
-    ts_str context;   /* the whole value it was taken from (the URL, the mail address) */
+    ts_str value;    /* the looked-up text (not for TS_IOC_IP) */
+    const ts_ip *ip; /* TS_IOC_IP */
+    bool mail;       /* the value came from the mail envelope or headers */
+    ts_str context;  /* the whole value it was taken from (the URL, the mail address) */
 } probe;
 
 /* Listings below this confidence are context for `intel lookup`, not alarms: a source that
@@ -68,7 +69,10 @@ static tocsin_code intel_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static bool is_auth(const ts_event *ev) { return (ev->category & TS_CAT_AUTH) != 0; }
+static bool is_auth(const ts_event *ev)
+{
+    return (ev->category & TS_CAT_AUTH) != 0;
+}
 
 /* The indicator as stored: a network with its prefix (a bare address for a host), the
  * parent domain that matched, or the normalised value. */
@@ -108,7 +112,10 @@ static void actor_label(const ts_intel *ti, const ts_ioc_meta *m, char *buf, siz
 }
 
 /* An indicator's confidence; unknown (0) counts as a plain list's default, 50. */
-static unsigned confidence_of(const ts_ioc_meta *m) { return m->confidence ? m->confidence : 50; }
+static unsigned confidence_of(const ts_ioc_meta *m)
+{
+    return m->confidence ? m->confidence : 50;
+}
 
 /* How bad the hit is: the kind of contact sets the ceiling (a successful logon from an
  * actor's address is an intrusion; a DNS lookup of its domain may be a blocked link),
@@ -158,11 +165,11 @@ static char *make_title(const ts_alert *a, const ts_event *ev, const probe *p, c
     const char *obs = a->observed ? a->observed : "?";
     if (p->side == TS_SIDE_FILE)
         return ts_fmt_alloc("%.*s on %s matches a known %s (%s)", ev->file_path.n ? (int)ev->file_path.n : 6,
-                         ev->file_path.n ? ev->file_path.p : "a file", a->internal_host ? a->internal_host : us,
-                         ts_ioc_type_name(p->type), label);
+                            ev->file_path.n ? ev->file_path.p : "a file",
+                            a->internal_host ? a->internal_host : us, ts_ioc_type_name(p->type), label);
     if (p->mail)
         return ts_fmt_alloc("mail %s %s (%s)", p->side == TS_SIDE_SRC ? "from" : "to",
-                         a->remote_name ? a->remote_name : obs, label);
+                            a->remote_name ? a->remote_name : obs, label);
     if (p->type == TS_IOC_IP && ts_ip_eq(p->ip, &a->internal_ip)) {
         char rbuf[TS_IP_STRLEN];
         return ts_fmt_alloc("%s, an address of ours, is listed; it talked with %s (%s)", obs,
@@ -173,14 +180,14 @@ static char *make_title(const ts_alert *a, const ts_event *ev, const probe *p, c
                            : ev->outcome == TS_OUTCOME_FAILURE ? "failed to log on to"
                                                                : "authenticated to";
         return ts_fmt_alloc("%s %s %s%s%s (%s)", obs, what, a->internal_host ? a->internal_host : us,
-                         a->user ? " as " : "", a->user ? a->user : "", label);
+                            a->user ? " as " : "", a->user ? a->user : "", label);
     }
     if (p->side == TS_SIDE_SRC)
         return ts_fmt_alloc("%s connected to %s (%s)", obs, us, label);
-    const char *verb = p->type == TS_IOC_URL                                   ? "requested"
+    const char *verb = p->type == TS_IOC_URL                                     ? "requested"
                        : p->type == TS_IOC_DOMAIN && (ev->category & TS_CAT_DNS) ? "looked up"
-                       : p->type == TS_IOC_DOMAIN                               ? "contacted"
-                                                                                : "connected to";
+                       : p->type == TS_IOC_DOMAIN                                ? "contacted"
+                                                                                 : "connected to";
     return ts_fmt_alloc("%s %s %s (%s)", us, verb, obs, label);
 }
 
@@ -268,9 +275,10 @@ static void emit_hit(const intel_state *st, const ts_event *ev, const probe *p, 
     char label[256], ebuf[TS_IP_STRLEN];
     actor_label(st->intel, h->meta, label, sizeof label);
     a->title = make_title(a, ev, p, label);
-    a->key = ts_fmt_alloc("ioc|%s|%s|%s|%s|a%u%s", ts_ioc_type_name(a->ioc_type), a->ioc_value ? a->ioc_value : "",
-                          ts_alert_internal_entity(a, ebuf), side_name(p->side), (unsigned)a->actorset,
-                          p->side == TS_SIDE_SRC && !p->mail ? ts_auth_key_suffix(ev) : "");
+    a->key =
+        ts_fmt_alloc("ioc|%s|%s|%s|%s|a%u%s", ts_ioc_type_name(a->ioc_type), a->ioc_value ? a->ioc_value : "",
+                     ts_alert_internal_entity(a, ebuf), side_name(p->side), (unsigned)a->actorset,
+                     p->side == TS_SIDE_SRC && !p->mail ? ts_auth_key_suffix(ev) : "");
     if (!a->key || !a->title || !a->ioc_value || !a->observed) {
         ts_alert_free(a);
         return;
@@ -346,7 +354,8 @@ static void check_url(const intel_state *st, const ts_event *ev, const ts_alert_
     ts_str url = ev->url;
     /* Zeek and proxy logs give the request target alone; indicators are whole URLs. */
     if (url.p[0] == '/' && ev->domain.n && ev->domain.n + url.n + 8 <= sizeof buf) {
-        int n = snprintf(buf, sizeof buf, "http://%.*s%.*s", (int)ev->domain.n, ev->domain.p, (int)url.n, url.p);
+        int n =
+            snprintf(buf, sizeof buf, "http://%.*s%.*s", (int)ev->domain.n, ev->domain.p, (int)url.n, url.p);
         url = ts_str_make(buf, (size_t)n);
     }
     probe p = {.type = TS_IOC_URL, .side = TS_SIDE_DST, .value = url};
@@ -359,7 +368,8 @@ static void check_url(const intel_state *st, const ts_event *ev, const ts_alert_
        builds the URL from the Host header), decided before trying to read it as an address:
        a name under a top-level domain ends in a letter, an address never. */
     char last = (char)(host.p[host.n - 1] | 0x20);
-    if (last >= 'a' && last <= 'z' && ev->domain.n == host.n && strncasecmp(ev->domain.p, host.p, host.n) == 0)
+    if (last >= 'a' && last <= 'z' && ev->domain.n == host.n &&
+        strncasecmp(ev->domain.p, host.p, host.n) == 0)
         return;
     ts_ip ip;
     if (ts_ip_parse(host, &ip)) {

@@ -65,9 +65,9 @@
  * week are not lost to the baseline). For a source known by its address alone, the same
  * account reaching the same host the same way on another day from any such address is a
  * recurrence too: an admin's VPN sessions get a new pool address each time, and the
- * domain controller they log on to from their desk every day is their routine. A fan-out alert names the history it was
- * judged against: an actor with no earlier window is never judged (its first window is
- * its history), and one with fewer than `min_windows` says "baseline young".
+ * domain controller they log on to from their desk every day is their routine. A fan-out alert names the
+ * history it was judged against: an actor with no earlier window is never judged (its first window is its
+ * history), and one with fewer than `min_windows` says "baseline young".
  *
  * Tunables ([lateral] in detect.conf): learn, window, min_fanout, fanout_factor,
  * min_windows, established, shared_accounts, new_service_days, max_pairs.
@@ -102,13 +102,13 @@ typedef struct pending {
 /* An edge learnt silently while the detector was young that the rules after learning
  * would have raised: judged once when learning ends. */
 typedef struct held {
-    ts_alert *a;      /* built when seen, with its evidence; NULL: free slot */
-    uint64_t pair;    /* the (source, destination, method) key */
-    uint64_t actor;   /* its key in actors */
-    uint64_t src;     /* the source's key in shared (0: none) */
-    uint64_t route;   /* (account, destination, method), any source (0: no account) */
+    ts_alert *a;    /* built when seen, with its evidence; NULL: free slot */
+    uint64_t pair;  /* the (source, destination, method) key */
+    uint64_t actor; /* its key in actors */
+    uint64_t src;   /* the source's key in shared (0: none) */
+    uint64_t route; /* (account, destination, method), any source (0: no account) */
     int64_t ts;
-    bool recurs;      /* the pair or the route came again on another day: routine */
+    bool recurs; /* the pair or the route came again on another day: routine */
 } held;
 
 #define HELD_MAX 64
@@ -167,8 +167,8 @@ typedef struct edge {
 
 /* Tunables: the [lateral] section of data/detect.conf. */
 typedef struct lat_settings {
-    double learn, established, new_service_days, window, min_fanout, min_windows, fanout_factor,
-           max_pairs, shared_accounts;
+    double learn, established, new_service_days, window, min_fanout, min_windows, fanout_factor, max_pairs,
+        shared_accounts;
 } lat_settings;
 
 static const ts_tunable lat_tunables[] = {
@@ -372,13 +372,25 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, c
 
 /* ---- the accounts' own ways ------------------------------------------------------------ */
 
-static uint64_t desk_key(ts_str user, uint64_t host) { return bl_hash(user, bl_hash_u64(host, 0xde5c)); }
+static uint64_t desk_key(ts_str user, uint64_t host)
+{
+    return bl_hash(user, bl_hash_u64(host, 0xde5c));
+}
 
-static uint64_t addr_key(ts_str user, const ts_ip *ip) { return bl_hash(user, bl_hash_ip(ip, BL_SEED ^ 0xadd)); }
+static uint64_t addr_key(ts_str user, const ts_ip *ip)
+{
+    return bl_hash(user, bl_hash_ip(ip, BL_SEED ^ 0xadd));
+}
 
-static uint64_t ours_key(uint64_t host) { return bl_hash_u64(host, 0x0c5); }
+static uint64_t ours_key(uint64_t host)
+{
+    return bl_hash_u64(host, 0x0c5);
+}
 
-static bool way_known(const lat_state *st, uint64_t key) { return bl_map_get(&st->ways, key) != NULL; }
+static bool way_known(const lat_state *st, uint64_t key)
+{
+    return bl_map_get(&st->ways, key) != NULL;
+}
 
 /* An account's remote or network logon to a host it logs on to at the console, from an
  * address (not a client name: a home computer's is anything) it logged on from before. A
@@ -387,11 +399,13 @@ static bool way_known(const lat_state *st, uint64_t key) { return bl_map_get(&st
 static bool own_desk(const lat_state *st, const edge *e)
 {
     const ts_event *ev = e->ev;
-    if ((e->m != M_RDP && e->m != M_ADMIN_LOGON) || !e->dst.exact || !ev->src_ip.v || system_account(ev->user))
+    if ((e->m != M_RDP && e->m != M_ADMIN_LOGON) || !e->dst.exact || !ev->src_ip.v ||
+        system_account(ev->user))
         return false;
     if (!e->src.name.n)
-        return e->m == M_RDP && !e->dst.name.n && ts_ip_set(&e->dst.ip) && !ts_ip_eq(&e->dst.ip, &ev->src_ip) &&
-               way_known(st, addr_key(ev->user, &e->dst.ip)) && way_known(st, addr_key(ev->user, &ev->src_ip));
+        return e->m == M_RDP && !e->dst.name.n && ts_ip_set(&e->dst.ip) &&
+               !ts_ip_eq(&e->dst.ip, &ev->src_ip) && way_known(st, addr_key(ev->user, &e->dst.ip)) &&
+               way_known(st, addr_key(ev->user, &ev->src_ip));
     if (way_known(st, ours_key(e->src.exact)))
         return false;
     return way_known(st, desk_key(ev->user, e->dst.exact)) && way_known(st, addr_key(ev->user, &ev->src_ip));
@@ -466,14 +480,14 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     end_text(&e->dst, dst, sizeof dst);
     int dn = (int)ts_utf8_cut(e->detail, 90);
     const char *dp = e->detail.p ? e->detail.p : "";
-    ts_alert *a = bl_alert(DET, ev, (uint8_t)sev, methods[e->m].tech,
-                           ts_fmt_alloc("lateral|%s|%s|%s|%.*s", methods[e->m].name, src, dst, dn, dp),
-                           ts_fmt_alloc("new %s %s%s to %s%s%s%.*s: never seen before%s", methods[e->m].what,
-                                        e->src.h ? "from " : "", e->src.h ? src : "", dst, user, dn ? ", " : "",
-                                        dn, dp,
-                                        hold  ? " (seen while the baseline was young, raised when learning ended)"
-                                        : yng ? " (baseline young)"
-                                              : ""));
+    ts_alert *a =
+        bl_alert(DET, ev, (uint8_t)sev, methods[e->m].tech,
+                 ts_fmt_alloc("lateral|%s|%s|%s|%.*s", methods[e->m].name, src, dst, dn, dp),
+                 ts_fmt_alloc("new %s %s%s to %s%s%s%.*s: never seen before%s", methods[e->m].what,
+                              e->src.h ? "from " : "", e->src.h ? src : "", dst, user, dn ? ", " : "", dn, dp,
+                              hold  ? " (seen while the baseline was young, raised when learning ended)"
+                              : yng ? " (baseline young)"
+                                    : ""));
     if (!a)
         return;
     if (!hold) {
@@ -669,8 +683,7 @@ static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str i
         return;
     char host[112];
     int nn = (int)ts_utf8_cut(name, 80), bn = (int)ts_utf8_cut(bin, 120);
-    snprintf(host, sizeof host, "%.*s", (int)ts_utf8_cut(ev->host, 100),
-             ev->host.p ? ev->host.p : "");
+    snprintf(host, sizeof host, "%.*s", (int)ts_utf8_cut(ev->host, 100), ev->host.p ? ev->host.p : "");
     bl_emit(out, DET, ev, 65, "T1543.003,T1569.002",
             ts_fmt_alloc("lateral|new-service|%.*s|%.*s", nn, name.p, bn, bin.p),
             ts_fmt_alloc("service %.*s (%.*s) installed on %s: a service this estate never installed before",
@@ -817,11 +830,11 @@ static tocsin_code lat_load(void *state, const void *blob, size_t len)
 static size_t lat_usage(void *state, ts_state_use *out, size_t n)
 {
     const lat_state *st = state;
-    const bl_map *maps[] = {&st->pairs, &st->fan,   &st->privs,   &st->actors,
+    const bl_map *maps[] = {&st->pairs,  &st->fan,   &st->privs,    &st->actors,
                             &st->shared, &st->users, &st->services, &st->ways};
-    static const char *const names[] = {"pairs",   "fan-out actors",          "privileged accounts",
-                                        "actors",  "sources",                 "account-source logons",
-                                        "services", "desks and addresses"};
+    static const char *const names[] = {
+        "pairs",    "fan-out actors",     "privileged accounts", "actors", "sources", "account-source logons",
+        "services", "desks and addresses"};
     return bl_maps_use(maps, names, 8, out, n);
 }
 

@@ -28,8 +28,8 @@ typedef struct ps_state {
 
 /* Tunables: the [powershell] section of data/detect.conf. */
 typedef struct ps_settings {
-    double min_length, ticks_per_k, concat_per_k, casts_per_k, punct_share, entropy_bits,
-           min_signals, encoded_min;
+    double min_length, ticks_per_k, concat_per_k, casts_per_k, punct_share, entropy_bits, min_signals,
+        encoded_min;
     const char *hosts, *download_words, *run_words, *internal_suffixes;
 } ps_settings;
 
@@ -73,9 +73,18 @@ static tocsin_code ps_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static char lc(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
-static bool alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-static bool alnum(char c) { return alpha(c) || (c >= '0' && c <= '9'); }
+static char lc(char c)
+{
+    return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+static bool alpha(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static bool alnum(char c)
+{
+    return alpha(c) || (c >= '0' && c <= '9');
+}
 
 /* The obfuscation measures of one text. */
 typedef struct measures {
@@ -100,17 +109,18 @@ static measures measure(ts_str s)
             !(strchr("ntrabfv0", s.p[i + 1]) && !(i + 2 < s.n && alpha(s.p[i + 2]))))
             ticks++;
         /* 'ab'+'cd' or "ab" + "cd": a string rebuilt from pieces. */
-        if (c == '+' ) {
+        if (c == '+') {
             size_t l = i, r = i + 1;
             while (l > 0 && s.p[l - 1] == ' ')
                 l--;
             while (r < s.n && s.p[r] == ' ')
                 r++;
-            if (l > 0 && r < s.n && (s.p[l - 1] == '\'' || s.p[l - 1] == '"') && (s.p[r] == '\'' || s.p[r] == '"'))
+            if (l > 0 && r < s.n && (s.p[l - 1] == '\'' || s.p[l - 1] == '"') &&
+                (s.p[r] == '\'' || s.p[r] == '"'))
                 concat++;
         }
-        if (c == '[' && i + 6 <= s.n && lc(s.p[i + 1]) == 'c' && lc(s.p[i + 2]) == 'h' && lc(s.p[i + 3]) == 'a' &&
-            lc(s.p[i + 4]) == 'r' && s.p[i + 5] == ']')
+        if (c == '[' && i + 6 <= s.n && lc(s.p[i + 1]) == 'c' && lc(s.p[i + 2]) == 'h' &&
+            lc(s.p[i + 3]) == 'a' && lc(s.p[i + 4]) == 'r' && s.p[i + 5] == ']')
             casts++;
     }
     measures m = {0};
@@ -149,8 +159,14 @@ static bool has_word(const char *list, ts_str s, ts_str *found)
     return false;
 }
 
-static int clip(ts_str s, int n) { return (int)(s.n > (size_t)n ? (size_t)n : s.n); }
-static const char *ptr(ts_str s) { return s.p ? s.p : ""; }
+static int clip(ts_str s, int n)
+{
+    return (int)(s.n > (size_t)n ? (size_t)n : s.n);
+}
+static const char *ptr(ts_str s)
+{
+    return s.p ? s.p : "";
+}
 
 /* The host of the first URL in s ("http://HOST[:port]/..."), or an empty string. */
 static ts_str url_host(ts_str s)
@@ -191,7 +207,7 @@ static bool internal_host(const ps_state *st, ts_str h, ts_str self)
         return true;
     const char *dot = self.n ? memchr(self.p, '.', self.n) : NULL;
     if (dot) {
-        ts_str domain = {dot, (size_t)(self.p + self.n - dot)}; /* ".corp.example.com" */
+        ts_str domain = {dot, (size_t)(self.p + self.n - dot)};                /* ".corp.example.com" */
         if (memchr(domain.p + 1, '.', domain.n - 1) && ends_with_i(h, domain)) /* not a bare ".com" */
             return true;
     }
@@ -214,11 +230,15 @@ static void cradle(const ps_state *st, const ts_event *ev, ts_str text, const ch
     ts_str from = url_host(text);
     bool inside = internal_host(st, from, ev->host);
     ts_alert *a = bl_alert(DET, ev, inside ? 45 : 70, "T1105,T1059.001",
-            ts_fmt_alloc("%s|cradle|%.*s|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host), clip(ev->user, 80),
-                         ptr(ev->user), clip(from, 120), ptr(from)),
-            ts_fmt_alloc("download cradle in %s on %.*s%s%.*s (%.*s ... %.*s): %.*s", where, clip(ev->host, 120),
-                         ptr(ev->host), !from.n ? "" : inside ? " from internal " : " from ", clip(from, 120),
-                         ptr(from), (int)dl.n, dl.p, (int)run.n, run.p, clip(text, 200), ptr(text)));
+                           ts_fmt_alloc("%s|cradle|%.*s|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host),
+                                        clip(ev->user, 80), ptr(ev->user), clip(from, 120), ptr(from)),
+                           ts_fmt_alloc("download cradle in %s on %.*s%s%.*s (%.*s ... %.*s): %.*s", where,
+                                        clip(ev->host, 120), ptr(ev->host),
+                                        !from.n  ? ""
+                                        : inside ? " from internal "
+                                                 : " from ",
+                                        clip(from, 120), ptr(from), (int)dl.n, dl.p, (int)run.n, run.p,
+                                        clip(text, 200), ptr(text)));
     if (!a)
         return;
     if (from.n && !inside) {
@@ -237,17 +257,19 @@ static void script_block(const ps_state *st, const ts_event *ev, const ts_alert_
     if ((double)text.n < st->min_length)
         return;
     measures m = measure(text);
-    uint32_t signals = (m.ticks >= st->ticks_per_k) + (m.concat >= st->concat_per_k) + (m.casts >= st->casts_per_k) +
-                       (m.punct >= st->punct_share) + (m.entropy >= st->entropy_bits);
+    uint32_t signals = (m.ticks >= st->ticks_per_k) + (m.concat >= st->concat_per_k) +
+                       (m.casts >= st->casts_per_k) + (m.punct >= st->punct_share) +
+                       (m.entropy >= st->entropy_bits);
     if (signals < st->min_signals)
         return;
     bl_emit(out, DET, ev, 60, "T1027.010,T1059.001",
-            ts_fmt_alloc("%s|obfuscated|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host), clip(ev->user, 80),
-                         ptr(ev->user)),
-            ts_fmt_alloc("obfuscated PowerShell script block on %.*s (%u signs: ticks %.1f/k, concatenations %.1f/k, "
-                         "[char] %.1f/k, punctuation %.0f%%, entropy %.2f bits): %.*s",
-                         clip(ev->host, 120), ptr(ev->host), signals, m.ticks, m.concat, m.casts, m.punct * 100,
-                         m.entropy, clip(text, 160), ptr(text)));
+            ts_fmt_alloc("%s|obfuscated|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host),
+                         clip(ev->user, 80), ptr(ev->user)),
+            ts_fmt_alloc(
+                "obfuscated PowerShell script block on %.*s (%u signs: ticks %.1f/k, concatenations %.1f/k, "
+                "[char] %.1f/k, punctuation %.0f%%, entropy %.2f bits): %.*s",
+                clip(ev->host, 120), ptr(ev->host), signals, m.ticks, m.concat, m.casts, m.punct * 100,
+                m.entropy, clip(text, 160), ptr(text)));
 }
 
 /* "-e", "-en", "-enc" ... "-encodedcommand" (any prefix of it PowerShell accepts, also with
@@ -266,7 +288,8 @@ static bool encoded_command(const ps_state *st, ts_str cmd, ts_str *token)
         while (j < cmd.n && cmd.p[j] == ' ')
             j++;
         size_t b = 0;
-        while (j + b < cmd.n && (alnum(cmd.p[j + b]) || cmd.p[j + b] == '+' || cmd.p[j + b] == '/' || cmd.p[j + b] == '='))
+        while (j + b < cmd.n &&
+               (alnum(cmd.p[j + b]) || cmd.p[j + b] == '+' || cmd.p[j + b] == '/' || cmd.p[j + b] == '='))
             b++;
         if (b >= st->encoded_min) {
             *token = (ts_str){cmd.p + j, b};
@@ -288,8 +311,12 @@ static bool ieq(ts_str a, ts_str b)
 
 static int b64(char c)
 {
-    return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 : c >= '0' && c <= '9' ? c - '0' + 52
-         : c == '+' ? 62 : c == '/' ? 63 : -1;
+    return c >= 'A' && c <= 'Z'   ? c - 'A'
+           : c >= 'a' && c <= 'z' ? c - 'a' + 26
+           : c >= '0' && c <= '9' ? c - '0' + 52
+           : c == '+'             ? 62
+           : c == '/'             ? 63
+                                  : -1;
 }
 
 /* The text of an encoded command (base64 of UTF-16LE) into out (cap bytes), characters
@@ -341,8 +368,8 @@ static void process_start(const ps_state *st, const ts_event *ev, const ts_alert
         bl_emit(out, DET, ev, 50, "T1027.010,T1059.001",
                 ts_fmt_alloc("%s|encoded|%.*s|%016llx", DET, clip(ev->host, 120), ptr(ev->host),
                              (unsigned long long)bl_hash(token, 0)),
-                ts_fmt_alloc("%.*s started with an encoded command on %.*s by %.*s: %.*s", clip(img, 60), ptr(img),
-                             clip(ev->host, 120), ptr(ev->host), clip(ev->parent_process, 200),
+                ts_fmt_alloc("%.*s started with an encoded command on %.*s by %.*s: %.*s", clip(img, 60),
+                             ptr(img), clip(ev->host, 120), ptr(ev->host), clip(ev->parent_process, 200),
                              ev->parent_process.n ? ev->parent_process.p : "?", clip(decoded, 160), text));
         cradle(st, ev, decoded, "an encoded command", out);
     }
@@ -363,7 +390,8 @@ static void ps_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 const ts_detector ts_detector_powershell = {
     .name = DET,
     .tunables = ps_tunables,
-    .summary = "PowerShell hiding or fetching code: obfuscated script blocks, encoded commands, download cradles",
+    .summary =
+        "PowerShell hiding or fetching code: obfuscated script blocks, encoded commands, download cradles",
     .state_size = sizeof(ps_state),
     .init = ps_init,
     .event = ps_event,

@@ -101,8 +101,14 @@ static void pv_fini(void *state)
     bl_map_free(&st->pairs);
 }
 
-static int clip(ts_str s) { return (int)ts_utf8_cut(s, 160); }
-static const char *ptr(ts_str s) { return s.p ? s.p : "?"; }
+static int clip(ts_str s)
+{
+    return (int)ts_utf8_cut(s, 160);
+}
+static const char *ptr(ts_str s)
+{
+    return s.p ? s.p : "?";
+}
 
 static bool contains_item(const char *list, ts_str s)
 {
@@ -129,7 +135,10 @@ static bool name_in(const char *list, ts_str name)
     return false;
 }
 
-static bool young(const pv_state *st, int64_t ts) { return st->first_ns && ts - st->first_ns < st->learn_ns; }
+static bool young(const pv_state *st, int64_t ts)
+{
+    return st->first_ns && ts - st->first_ns < st->learn_ns;
+}
 
 /* Learning has ended: the held pairs still rare are raised, the others were ordinary. */
 static void look_back(pv_state *st, const ts_alert_sink *out)
@@ -138,8 +147,9 @@ static void look_back(pv_state *st, const ts_alert_sink *out)
         const pv_pair *p = bl_map_get(&st->pairs, st->held[i].key);
         ts_alert *a = st->held[i].a;
         if (p && p->count <= st->rare_max) {
-            char *t = ts_fmt_alloc("%s (seen %u times while the baseline was young, raised when learning ended)",
-                                   a->title, (unsigned)p->count);
+            char *t =
+                ts_fmt_alloc("%s (seen %u times while the baseline was young, raised when learning ended)",
+                             a->title, (unsigned)p->count);
             if (t) {
                 free(a->title);
                 a->title = t;
@@ -193,12 +203,12 @@ static void privileged(pv_state *st, const ts_event *ev, const ts_alert_sink *ou
     ts_str who = ts_event_field(ev, "SubjectUserName");
     if (!who.n)
         who = ev->user;
-    ts_alert *a =
-        bl_alert(DET, ev, yng ? 40 : 55, "T1134",
-                 ts_fmt_alloc("%s|%.*s|%.*s", DET, clip(pn), pn.p, clip(priv), priv.p),
-                 ts_fmt_alloc("%.*s %s %.*s on %.*s as %.*s, a pair new to the organisation%s: %.*s", clip(pn), pn.p,
-                              failed ? "asked in vain for" : "used", clip(priv), priv.p, clip(ev->host), ptr(ev->host),
-                              clip(who), ptr(who), yng && suspect ? " (baseline young)" : "", clip(proc), proc.p));
+    ts_alert *a = bl_alert(
+        DET, ev, yng ? 40 : 55, "T1134",
+        ts_fmt_alloc("%s|%.*s|%.*s", DET, clip(pn), pn.p, clip(priv), priv.p),
+        ts_fmt_alloc("%.*s %s %.*s on %.*s as %.*s, a pair new to the organisation%s: %.*s", clip(pn), pn.p,
+                     failed ? "asked in vain for" : "used", clip(priv), priv.p, clip(ev->host), ptr(ev->host),
+                     clip(who), ptr(who), yng && suspect ? " (baseline young)" : "", clip(proc), proc.p));
     if (!a)
         return;
     if (!yng || suspect) {

@@ -31,7 +31,7 @@ typedef enum match_kind { M_SIGNATURE, M_NOTE, M_CATEGORY } match_kind;
 typedef struct row {
     match_kind kind;
     char *pattern;
-    int severity; /* -1: the sensor's own */
+    int severity;     /* -1: the sensor's own */
     char *techniques; /* NULL: none */
 } row;
 
@@ -82,11 +82,13 @@ static tocsin_code load_table(sensor_state *st, const ts_detect_ctx *ctx)
     if (table)
         snprintf(path, sizeof path, "%s", table);
     else
-        snprintf(path, sizeof path, "%s/detect/sensor_alerts.tsv", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR);
+        snprintf(path, sizeof path, "%s/detect/sensor_alerts.tsv",
+                 ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR);
     FILE *f = fopen(path, "r");
     if (!f) {
         if (ctx->diag)
-            ctx->diag(ctx->diag_ud, path, 0, "cannot read the sensor alert table; every class keeps its own severity");
+            ctx->diag(ctx->diag_ud, path, 0,
+                      "cannot read the sensor alert table; every class keeps its own severity");
         return TOCSIN_OK;
     }
     char line[1024];
@@ -102,7 +104,8 @@ static tocsin_code load_table(sensor_state *st, const ts_detect_ctx *ctx)
             memset(r, 0, sizeof *r);
             if (ctx->diag)
                 ctx->diag(ctx->diag_ud, path, lineno,
-                          "expected match (signature=, note=, category=), severity (0..100 or -), techniques; row skipped");
+                          "expected match (signature=, note=, category=), severity (0..100 or -), "
+                          "techniques; row skipped");
             continue;
         }
         st->n_rows++;
@@ -196,7 +199,9 @@ static void sensor_event(void *state, const ts_event *ev, const ts_alert_sink *o
     char ibuf[TS_IP_STRLEN], rbuf[TS_IP_STRLEN];
     const char *internal = ts_alert_internal_entity(a, ibuf);
     const char *remote = a->remote_ip.v ? ts_ip_format(&a->remote_ip, rbuf) : "-";
-    const char *what = notice ? "Zeek notice" : ts_str_eq(ev->dataset, "suricata.drop") ? "Suricata drop" : "Suricata";
+    const char *what = notice                                    ? "Zeek notice"
+                       : ts_str_eq(ev->dataset, "suricata.drop") ? "Suricata drop"
+                                                                 : "Suricata";
     int dn = detail.n > 160 ? 160 : (int)detail.n;
     a->key = ts_fmt_alloc("sensor|%s|%.*s|%s|%s", notice ? "notice" : "suricata", (int)ev->rule_name.n,
                           ev->rule_name.p, internal, remote);

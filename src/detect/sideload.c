@@ -69,8 +69,14 @@ static void sl_fini(void *state)
     bl_map_free(&st->names);
 }
 
-static int clip(ts_str s) { return (int)ts_utf8_cut(s, 160); }
-static const char *ptr(ts_str s) { return s.p ? s.p : "?"; }
+static int clip(ts_str s)
+{
+    return (int)ts_utf8_cut(s, 160);
+}
+static const char *ptr(ts_str s)
+{
+    return s.p ? s.p : "?";
+}
 
 static bool contains_item(const char *list, ts_str s)
 {
@@ -136,12 +142,12 @@ static void learn(sl_state *st, uint32_t kind, ts_str name, int64_t ts)
     bl_set_add(&st->names, bl_hash_u64(bl_hash(name, BL_SEED), kind), ts);
 }
 
-static void emit(const ts_event *ev, uint8_t sev, const char *tech, const char *kind, ts_str what, char *title,
-                 const ts_alert_sink *out)
+static void emit(const ts_event *ev, uint8_t sev, const char *tech, const char *kind, ts_str what,
+                 char *title, const ts_alert_sink *out)
 {
     bl_emit(out, DET, ev, sev, tech,
-            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ev->host.p ? ev->host.p : "", clip(what),
-                         what.p ? what.p : ""),
+            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ev->host.p ? ev->host.p : "",
+                         clip(what), what.p ? what.p : ""),
             title);
 }
 
@@ -162,18 +168,20 @@ static void image_loaded(sl_state *st, const ts_event *ev, const ts_alert_sink *
     bool beside = prog.n && same_folder(dll, prog);
     if (known(st, KIND_DLL, st->system_dlls, dn)) {
         emit(ev, 70, beside ? "T1574.001,T1574.002" : "T1574.001", "windows-dll", dll,
-             ts_fmt_alloc("%.*s loaded an unsigned %.*s (a name of Windows' own DLLs) from outside the system folders "
-                          "on %.*s: %.*s",
-                          clip(pn), ptr(pn), clip(dn), ptr(dn), clip(ev->host), ptr(ev->host), clip(dll), ptr(dll)),
+             ts_fmt_alloc(
+                 "%.*s loaded an unsigned %.*s (a name of Windows' own DLLs) from outside the system folders "
+                 "on %.*s: %.*s",
+                 clip(pn), ptr(pn), clip(dn), ptr(dn), clip(ev->host), ptr(ev->host), clip(dll), ptr(dll)),
              out);
         return;
     }
-    if (beside && contains_item(st->writable_paths, prog) && known(st, KIND_PROGRAM, st->system_programs, pn) &&
-        !name_in(st->programs_ok, pn))
+    if (beside && contains_item(st->writable_paths, prog) &&
+        known(st, KIND_PROGRAM, st->system_programs, pn) && !name_in(st->programs_ok, pn))
         emit(ev, 75, "T1574.002", "beside", dll,
-             ts_fmt_alloc("%.*s, one of Windows' programs, runs from a user-writable folder on %.*s and loaded the "
-                          "unsigned %.*s beside it: %.*s",
-                          clip(pn), ptr(pn), clip(ev->host), ptr(ev->host), clip(dn), ptr(dn), clip(dll), ptr(dll)),
+             ts_fmt_alloc(
+                 "%.*s, one of Windows' programs, runs from a user-writable folder on %.*s and loaded the "
+                 "unsigned %.*s beside it: %.*s",
+                 clip(pn), ptr(pn), clip(ev->host), ptr(ev->host), clip(dn), ptr(dn), clip(dll), ptr(dll)),
              out);
 }
 
@@ -190,8 +198,8 @@ static void process_start(sl_state *st, const ts_event *ev, const ts_alert_sink 
         name_in(st->programs_ok, pn) || !known(st, KIND_PROGRAM, st->system_programs, pn))
         return;
     emit(ev, 50, "T1036.005,T1574.002", "odd-folder", prog,
-         ts_fmt_alloc("%.*s, one of Windows' programs, started from a user-writable folder on %.*s: %.*s", clip(pn),
-                      ptr(pn), clip(ev->host), ptr(ev->host), clip(prog), ptr(prog)),
+         ts_fmt_alloc("%.*s, one of Windows' programs, started from a user-writable folder on %.*s: %.*s",
+                      clip(pn), ptr(pn), clip(ev->host), ptr(ev->host), clip(prog), ptr(prog)),
          out);
 }
 
@@ -238,7 +246,8 @@ static size_t sl_usage(void *state, ts_state_use *out, size_t n)
 const ts_detector ts_detector_sideload = {
     .name = DET,
     .tunables = sl_tunables,
-    .summary = "DLL side-loading and hijacking: unsigned DLLs loaded by Windows' own programs from odd folders",
+    .summary =
+        "DLL side-loading and hijacking: unsigned DLLs loaded by Windows' own programs from odd folders",
     .state_size = sizeof(sl_state),
     .init = sl_init,
     .event = sl_event,

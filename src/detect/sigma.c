@@ -32,7 +32,7 @@ typedef struct sigma_state {
     ts_sigma *set;
     ts_sigma_scratch *sc; /* keeps the correlations and give-ups; matches unless workers do */
     size_t loaded, refused;
-    uint8_t min_sev; /* rules below are kept in the timeline, not raised */
+    uint8_t min_sev;          /* rules below are kept in the timeline, not raised */
     uint32_t steps, give_ups; /* the regex budget, the same in every scratch */
 } sigma_state;
 
@@ -80,8 +80,8 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
     if (!ctx->n_rules_dirs)
         return TOCSIN_OK;
     const char *min = tune.min_level;
-    if (min && strcmp(min, "informational") && strcmp(min, "low") && strcmp(min, "medium") && strcmp(min, "high") &&
-        strcmp(min, "critical")) {
+    if (min && strcmp(min, "informational") && strcmp(min, "low") && strcmp(min, "medium") &&
+        strcmp(min, "high") && strcmp(min, "critical")) {
         if (ctx->diag)
             ctx->diag(ctx->diag_ud, "detect.conf", 0,
                       "[sigma] min_level is one of informational, low, medium, high, critical");
@@ -109,7 +109,8 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
             return TOCSIN_E_IO;
         }
     if (ctx->progress) {
-        snprintf(err, sizeof err, "Sigma: compiling %zu rules (kept in the cache directory for the next hunt)", s->loaded);
+        snprintf(err, sizeof err,
+                 "Sigma: compiling %zu rules (kept in the cache directory for the next hunt)", s->loaded);
         ctx->progress(ctx->progress_ud, err);
     }
     if (ts_sigma_compile(s->set, err, sizeof err) != TOCSIN_OK) {
@@ -124,8 +125,8 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
     }
     size_t idle = ts_sigma_idle_correlations(s->set, NULL, NULL);
     if (idle && ctx->diag) {
-        snprintf(err, sizeof err, "%zu Sigma correlations cannot run and stay idle ('tocsin rules check DIR' says why)",
-                 idle);
+        snprintf(err, sizeof err,
+                 "%zu Sigma correlations cannot run and stay idle ('tocsin rules check DIR' says why)", idle);
         ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);
     }
     s->sc = ts_sigma_scratch_new(s->set);
@@ -155,9 +156,10 @@ static uint8_t severity(const char *level)
 /* The field that best says what happened, for the alert's observed value. */
 static ts_str key_field(const ts_event *ev, const char **name)
 {
-    static const char *keys[] = {"CommandLine", "ScriptBlockText", "TargetObject", "TargetFilename", "ImageLoaded",
-                                 "QueryName", "PipeName", "TargetImage", "DestinationHostname", "DestinationIp",
-                                 "Image", "NewProcessName", "ServiceName", "TargetUserName"};
+    static const char *keys[] = {"CommandLine",         "ScriptBlockText", "TargetObject", "TargetFilename",
+                                 "ImageLoaded",         "QueryName",       "PipeName",     "TargetImage",
+                                 "DestinationHostname", "DestinationIp",   "Image",        "NewProcessName",
+                                 "ServiceName",         "TargetUserName"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         ts_str v = ts_event_field(ev, keys[i]);
         if (v.n) {
@@ -204,8 +206,9 @@ static void on_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
     if (ev->user.n && !a->user)
         a->user = ts_strndup(ev->user);
     if (a->severity < hc->min_sev) { /* the timeline's, not an alarm (see the top) */
-        a->suppressed = ts_fmt_alloc("routine: Sigma level %s, below [sigma] min_level: in the timeline, not raised",
-                                     r->level[0] ? r->level : "unset");
+        a->suppressed =
+            ts_fmt_alloc("routine: Sigma level %s, below [sigma] min_level: in the timeline, not raised",
+                         r->level[0] ? r->level : "unset");
         a->routine = 1;
     }
     if (!a->key || !a->title || (a->severity < hc->min_sev && !a->suppressed)) {
@@ -260,7 +263,10 @@ static void sigma_event_prepared(void *state, const ts_event *ev, void *prep, co
         ts_sigma_replay(s->set, s->sc, ev, prep, on_hit, &hc);
 }
 
-static void sigma_prep_free(void *prep) { ts_sigma_prep_free(prep); }
+static void sigma_prep_free(void *prep)
+{
+    ts_sigma_prep_free(prep);
+}
 
 typedef struct gave_up_ctx {
     ts_rule_gave_up_fn fn;
@@ -298,7 +304,8 @@ static size_t sigma_usage(void *state, ts_state_use *out, size_t n)
         return 0;
     if (n) {
         out[0] = (ts_state_use){.table = "correlation groups", .refuses = true};
-        ts_sigma_scratch_corr_use(s->sc, &out[0].kept, &out[0].cap, &out[0].evicted, &out[0].bytes, &out[0].bound);
+        ts_sigma_scratch_corr_use(s->sc, &out[0].kept, &out[0].cap, &out[0].evicted, &out[0].bytes,
+                                  &out[0].bound);
     }
     return 1;
 }

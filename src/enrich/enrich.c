@@ -53,9 +53,9 @@ struct ts_enrich {
     size_t n_internal;
     cache_ent *cache;
     uint64_t hits, misses;
-    ts_geo4 *geo4;     /* IPv4 answers without libloc, once loaded or built */
-    bool geo4_tried;   /* a build was attempted: never twice */
-    char *as_name; /* the last ts_enrich_as_name answer */
+    ts_geo4 *geo4;   /* IPv4 answers without libloc, once loaded or built */
+    bool geo4_tried; /* a build was attempted: never twice */
+    char *as_name;   /* the last ts_enrich_as_name answer */
 };
 
 /* libloc logs to stderr by default; a library must not, and every failure it can hit is
@@ -180,7 +180,10 @@ void ts_enrich_free(ts_enrich *e)
     free(e);
 }
 
-bool ts_enrich_has_db(const ts_enrich *e) { return e && e->db; }
+bool ts_enrich_has_db(const ts_enrich *e)
+{
+    return e && e->db;
+}
 
 /* True when the first prefix bits of a and b agree. */
 static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned prefix)
@@ -251,7 +254,10 @@ size_t ts_enrich_cache_set(const ts_ip *ip)
     return (size_t)(h >> (64 - (TS_ENRICH_CACHE_BITS - 1)));
 }
 
-static bool ent_is(const cache_ent *c, const ts_ip *ip) { return c->v == ip->v && memcmp(c->addr, ip->b, 16) == 0; }
+static bool ent_is(const cache_ent *c, const ts_ip *ip)
+{
+    return c->v == ip->v && memcmp(c->addr, ip->b, 16) == 0;
+}
 
 static void ent_get(const cache_ent *c, ts_geo *geo)
 {
@@ -288,7 +294,10 @@ static void answer(ts_enrich *e, const ts_ip *ip, ts_geo *geo)
     ts_enrich_ip_uncached(e, ip, geo);
 }
 
-bool ts_enrich_has_table(const ts_enrich *e) { return e && e->geo4; }
+bool ts_enrich_has_table(const ts_enrich *e)
+{
+    return e && e->geo4;
+}
 
 /* Two ways per set, the most recently used first: a direct-mapped cache lets two hot
  * addresses that share a slot evict each other on every event (a resolver and a proxy

@@ -9,7 +9,8 @@ typedef struct ts_enrich ts_enrich;
 
 /* Opens the libloc database at db_path (NULL: Debian's libloc-database default). extra_internal:
  * comma-separated CIDRs also treated as internal (may be NULL). Without a database it still
- * marks the default internal ranges (ts_ip_is_internal_default) internal, and returns TOCSIN_E_ENRICH with a message in err. */
+ * marks the default internal ranges (ts_ip_is_internal_default) internal, and returns TOCSIN_E_ENRICH with a
+ * message in err. */
 tocsin_code ts_enrich_open(const char *db_path, const char *extra_internal, ts_enrich **out, char *err,
                            size_t errlen);
 void ts_enrich_free(ts_enrich *e);

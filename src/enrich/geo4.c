@@ -1,4 +1,5 @@
-/* geo4.c: libloc's IPv4 networks flattened into sorted ranges with a /16 index, saved in the cache directory. */
+/* geo4.c: libloc's IPv4 networks flattened into sorted ranges with a /16 index, saved in the cache directory.
+ */
 #include "enrich/geo4.h"
 
 #include "core/cachedir.h"
@@ -75,8 +76,14 @@ void ts_geo4_lookup(const ts_geo4 *g, uint32_t a, ts_geo *geo)
     geo->flags = v->flags;
 }
 
-size_t ts_geo4_ranges(const ts_geo4 *g) { return g ? g->n : 0; }
-uint32_t ts_geo4_range_start(const ts_geo4 *g, size_t i) { return i < g->n ? g->start[i] : 0; }
+size_t ts_geo4_ranges(const ts_geo4 *g)
+{
+    return g ? g->n : 0;
+}
+uint32_t ts_geo4_range_start(const ts_geo4 *g, size_t i)
+{
+    return i < g->n ? g->start[i] : 0;
+}
 
 void ts_geo4_free(ts_geo4 *g)
 {
@@ -264,7 +271,8 @@ static bool flatten(builder *b, struct loc_database *db, char *err, size_t errle
         ok = idx >= 0 && close_before(b, stack, &depth, o.s, false);
         /* The flattening needs address order with outer networks first; say so if a
            future libloc enumerates differently rather than answer wrongly. */
-        if (ok && (o.s < last || (depth && o.e > stack[depth - 1].e) || depth == sizeof stack / sizeof *stack)) {
+        if (ok &&
+            (o.s < last || (depth && o.e > stack[depth - 1].e) || depth == sizeof stack / sizeof *stack)) {
             snprintf(err, errlen, "libloc lists its networks out of order");
             ok = false;
         }
@@ -377,8 +385,8 @@ ts_geo4 *ts_geo4_load(struct loc_database *db, FILE *dbf)
     struct stat sb;
     if (fd < 0)
         return NULL;
-    if (fstat(fd, &sb) != 0 || (size_t)sb.st_size < sizeof h || pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h ||
-        memcmp(&h, &want, offsetof(file_head, n)) != 0 ||
+    if (fstat(fd, &sb) != 0 || (size_t)sb.st_size < sizeof h ||
+        pread(fd, &h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(&h, &want, offsetof(file_head, n)) != 0 ||
         (size_t)sb.st_size != sizeof h + (size_t)h.n * 8 + (size_t)h.n_vals * sizeof(geo_val) +
                                   (BUCKETS + 1) * sizeof(uint32_t)) {
         close(fd);
@@ -443,8 +451,8 @@ bool ts_geo4_save(const ts_geo4 *g, struct loc_database *db, FILE *dbf)
 {
     file_head h;
     char dir[4096], path[4200], tmp[4300];
-    if (!identity(db, dbf, &h) || !table_path(&h, path, sizeof path) || !ts_cache_dir(NULL, dir, sizeof dir) ||
-        !ts_cache_mkdir(dir))
+    if (!identity(db, dbf, &h) || !table_path(&h, path, sizeof path) ||
+        !ts_cache_dir(NULL, dir, sizeof dir) || !ts_cache_mkdir(dir))
         return false;
     h.n = g->n;
     h.n_vals = g->n_vals;
@@ -454,7 +462,8 @@ bool ts_geo4_save(const ts_geo4 *g, struct loc_database *db, FILE *dbf)
         return false;
     /* Written whole under a temporary name, then renamed: a reader never sees half a table. */
     bool ok = write_all(fd, &h, sizeof h) && write_all(fd, g->start, (size_t)g->n * 4) &&
-              write_all(fd, g->val, (size_t)g->n * 4) && write_all(fd, g->vals, (size_t)g->n_vals * sizeof(geo_val)) &&
+              write_all(fd, g->val, (size_t)g->n * 4) &&
+              write_all(fd, g->vals, (size_t)g->n_vals * sizeof(geo_val)) &&
               write_all(fd, g->bucket, (BUCKETS + 1) * sizeof(uint32_t));
     ok = close(fd) == 0 && ok && rename(tmp, path) == 0;
     if (!ok)

@@ -17,9 +17,9 @@
 typedef struct attr_case {
     const char *dir;
     tocsin_eval_result r;
-    bool none;         /* the truth names no outside actor */
+    bool none; /* the truth names no outside actor */
     bool right, top3;
-    double p_top;      /* the stated probability of the top hypothesis; NAN: none stated */
+    double p_top; /* the stated probability of the top hypothesis; NAN: none stated */
 } attr_case;
 
 static void judge(attr_case *c)
@@ -109,14 +109,16 @@ static void summary(const attr_case *v, size_t n, FILE *out, int json)
         ts_jw_end(&w);
         return;
     }
-    fprintf(out, "attribution over %zu directories: top-1 %.3f (%zu), top-3 %.3f (%zu)\n", n, t1, right, t3, top3);
-    fprintf(out, "calibration over the %zu with a named truth: Brier of the truth %.3f, ECE of the top hypothesis "
-                 "%.3f (10 bins)\n",
+    fprintf(out, "attribution over %zu directories: top-1 %.3f (%zu), top-3 %.3f (%zu)\n", n, t1, right, t3,
+            top3);
+    fprintf(out,
+            "calibration over the %zu with a named truth: Brier of the truth %.3f, ECE of the top hypothesis "
+            "%.3f (10 bins)\n",
             scored, brier, ece);
     for (int b = 0; b < BINS && scored; b++)
         if (bin_n[b])
-            fprintf(out, "  stated %3d-%3d%%: %2.0f cases, stated %.2f, right %.2f\n", b * 10, b * 10 + 10, bin_n[b],
-                    bin_p[b] / bin_n[b], bin_ok[b] / bin_n[b]);
+            fprintf(out, "  stated %3d-%3d%%: %2.0f cases, stated %.2f, right %.2f\n", b * 10, b * 10 + 10,
+                    bin_n[b], bin_p[b] / bin_n[b], bin_ok[b] / bin_n[b]);
 }
 
 tocsin_code tocsin_eval_attribution(const tocsin_options *opts, const char *const *dirs, size_t n, char *err,

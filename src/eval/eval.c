@@ -26,11 +26,11 @@ void tocsin_eval_options_init(tocsin_eval_options *o)
 }
 
 typedef struct job {
-    char *dir;         /* without a trailing slash */
+    char *dir; /* without a trailing slash */
     char *db;
-    char **logs;       /* the directory's entries the hunt reads */
+    char **logs; /* the directory's entries the hunt reads */
     size_t n_logs;
-    char *intel;       /* dir/intel, or NULL */
+    char *intel; /* dir/intel, or NULL */
     char *err;
     size_t errlen;
 } job;
@@ -56,14 +56,17 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-static int by_name(const struct dirent **a, const struct dirent **b) { return strcmp((*a)->d_name, (*b)->d_name); }
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
 
 /* Does name (in dir) end with a store's name and one of SQLite's suffixes? */
 static int names_store(const char *name, const char *store)
 {
     size_t l = strlen(store);
-    return strncmp(name, store, l) == 0 && (!name[l] || !strcmp(name + l, "-wal") || !strcmp(name + l, "-shm") ||
-                                            !strcmp(name + l, "-journal"));
+    return strncmp(name, store, l) == 0 && (!name[l] || !strcmp(name + l, "-wal") ||
+                                            !strcmp(name + l, "-shm") || !strcmp(name + l, "-journal"));
 }
 
 /* Is name one of the files of this eval's store, or of the default one an earlier eval
@@ -190,8 +193,8 @@ static void free_incidents(ts_incident_view **v, size_t n)
 }
 
 /* Hunts, scores and reports, in a session over the fresh store. */
-static tocsin_code hunt_and_score(job *j, const tocsin_options *opts, const tocsin_eval_options *eo, ev_truth *truth,
-                                  ev_scores *s)
+static tocsin_code hunt_and_score(job *j, const tocsin_options *opts, const tocsin_eval_options *eo,
+                                  ev_truth *truth, ev_scores *s)
 {
     tocsin_options o = *opts;
     tocsin *t;
@@ -204,10 +207,12 @@ static tocsin_code hunt_and_score(job *j, const tocsin_options *opts, const tocs
         return say(j, rc, "cannot open the store %s: %s", j->db, tocsin_strerror(rc));
     const char *intel[1] = {j->intel};
     double started = now_s();
-    tocsin_code hunt_rc = ts_session_hunt(t, (const char *const *)j->logs, j->n_logs, intel, j->intel ? 1 : 0, 0, &run);
+    tocsin_code hunt_rc =
+        ts_session_hunt(t, (const char *const *)j->logs, j->n_logs, intel, j->intel ? 1 : 0, 0, &run);
     s->hunt_seconds = now_s() - started;
     if (hunt_rc != TOCSIN_OK && hunt_rc != TOCSIN_E_PARTIAL) {
-        rc = say(j, hunt_rc, "the hunt failed: %s", *tocsin_last_error(t) ? tocsin_last_error(t) : tocsin_strerror(hunt_rc));
+        rc = say(j, hunt_rc, "the hunt failed: %s",
+                 *tocsin_last_error(t) ? tocsin_last_error(t) : tocsin_strerror(hunt_rc));
     } else {
         ts_run_view rv = {0};
         if (ts_store_run_get(t->store, run, &rv) == TOCSIN_OK) {
@@ -223,7 +228,8 @@ static tocsin_code hunt_and_score(job *j, const tocsin_options *opts, const tocs
             ev_check_thresholds(s, truth, eo);
             ev_report(truth, s, opts->out ? opts->out : stdout, opts->json);
         } else {
-            say(j, rc, "scoring failed: %s", *tocsin_last_error(t) ? tocsin_last_error(t) : tocsin_strerror(rc));
+            say(j, rc, "scoring failed: %s",
+                *tocsin_last_error(t) ? tocsin_last_error(t) : tocsin_strerror(rc));
         }
     }
     free_incidents(inc, n_inc);

@@ -16,25 +16,25 @@
 /* One campaign step of truth.jsonl, and what the evaluation found for it. */
 typedef struct ev_step {
     char *name, *action, *actor, *about;
-    char *techniques;     /* "T1204.001,T1105" */
+    char *techniques;      /* "T1204.001,T1105" */
     char **hosts, **users; /* as the truth names them */
     size_t n_hosts, n_users;
     int64_t start_ns, end_ns;
     uint64_t declared_events; /* its "events" count */
-    uint64_t line;        /* its line in truth.jsonl */
+    uint64_t line;            /* its line in truth.jsonl */
     /* found */
-    uint64_t events;      /* event lines that name it */
+    uint64_t events; /* event lines that name it */
     uint64_t alerts, by_line, by_overlap;
-    int64_t detected_ns;  /* log time of its first alert, EV_NEVER when none */
-    int64_t first_alert;  /* the store id of that alert */
-    char *first_title;    /* its title and detector (owned) */
+    int64_t detected_ns; /* log time of its first alert, EV_NEVER when none */
+    int64_t first_alert; /* the store id of that alert */
+    char *first_title;   /* its title and detector (owned) */
     char *first_detector;
 } ev_step;
 
 /* One event line: which step wrote it, where (file index, 1-based line) and when. */
 typedef struct ev_event {
     uint32_t step, file;
-    uint32_t host;       /* index into ev_truth.hosts, EV_NO_HOST when its id names none */
+    uint32_t host; /* index into ev_truth.hosts, EV_NO_HOST when its id names none */
     uint64_t line;
     int64_t ts_ns;
 } ev_event;
@@ -64,17 +64,17 @@ typedef struct ev_truth {
     int64_t start_ns, end_ns;
     ev_step *steps;
     size_t n_steps, cap_steps;
-    char **files;        /* distinct files the events name, relative to the directory */
+    char **files; /* distinct files the events name, relative to the directory */
     size_t n_files, cap_files;
-    char **hosts;        /* distinct hosts the events' ids name ("host#record", "host:pid") */
+    char **hosts; /* distinct hosts the events' ids name ("host#record", "host:pid") */
     size_t n_hosts, cap_hosts;
-    ev_event *by_place;  /* every event, ordered by (file, line) */
-    ev_event *by_time;   /* the same, ordered by (step, time) */
+    ev_event *by_place; /* every event, ordered by (file, line) */
+    ev_event *by_time;  /* the same, ordered by (step, time) */
     size_t n_events;
-    size_t *step_first;  /* by_time[step_first[s] .. step_first[s + 1]) are step s's */
+    size_t *step_first; /* by_time[step_first[s] .. step_first[s + 1]) are step s's */
     ev_lookalike *lookalikes;
     size_t n_lookalikes, cap_lookalikes;
-    ev_benign *benign;   /* every benign record, ordered by (file, line) */
+    ev_benign *benign; /* every benign record, ordered by (file, line) */
     size_t n_benign, cap_benign;
 } ev_truth;
 
@@ -101,7 +101,7 @@ typedef struct ev_alert {
     int64_t first_ns, last_ns;
     uint64_t count;
     const char *host, *user;
-    int indicator;      /* an intelligence or home-network match: matched by place only */
+    int indicator; /* an intelligence or home-network match: matched by place only */
 } ev_alert;
 
 enum { EV_NO = 0, EV_BY_LINE = 1, EV_BY_OVERLAP = 2 };
@@ -123,7 +123,7 @@ int ev_same_user(const char *a, const char *b);
 
 /* Everything a report shows. */
 typedef struct ev_check {
-    const char *option;  /* "--min-detected" */
+    const char *option; /* "--min-detected" */
     char want[160], got[160];
     int ok;
 } ev_check;
@@ -144,16 +144,16 @@ typedef struct ev_scores {
     tocsin_eval_result r;
     uint64_t events, rejected, files; /* of the hunt */
     double hunt_seconds;
-    int64_t reference_ns;     /* the first click, else the campaign's first step */
-    const char *reference;    /* "first click" or "first step" */
-    int64_t first_alert_at;   /* log time of the first campaign alert, EV_NEVER when none */
-    char *main_incident;      /* the incident with most campaign alerts, or NULL */
+    int64_t reference_ns;   /* the first click, else the campaign's first step */
+    const char *reference;  /* "first click" or "first step" */
+    int64_t first_alert_at; /* log time of the first campaign alert, EV_NEVER when none */
+    char *main_incident;    /* the incident with most campaign alerts, or NULL */
     char *top_wording;
-    ev_hyp *hyps;             /* its ranked hypotheses */
+    ev_hyp *hyps; /* its ranked hypotheses */
     size_t n_hyps;
-    char *blamed_actor;       /* the outside actor blamed most often, or NULL */
+    char *blamed_actor;           /* the outside actor blamed most often, or NULL */
     uint64_t by_line, by_overlap; /* campaign alerts matched each way */
-    ev_detector *detectors;   /* by name */
+    ev_detector *detectors;       /* by name */
     size_t n_detectors, cap_detectors;
     ev_check checks[8];
     size_t n_checks;
@@ -161,8 +161,7 @@ typedef struct ev_scores {
 
 /* Scores the incidents (loaded with their alerts) of one hunt against the truth. dir: the
  * evaluated directory, to make alert files relative. */
-tocsin_code ev_score(ev_truth *t, const char *dir, ts_incident_view *const *inc, size_t n_inc,
-                     ev_scores *s);
+tocsin_code ev_score(ev_truth *t, const char *dir, ts_incident_view *const *inc, size_t n_inc, ev_scores *s);
 /* Compares the scores with the thresholds; fills s->checks and s->r.checks/failed. */
 void ev_check_thresholds(ev_scores *s, const ev_truth *t, const tocsin_eval_options *o);
 void ev_scores_free(ev_scores *s);

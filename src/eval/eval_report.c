@@ -9,8 +9,14 @@
 
 const char *ev_span(int64_t ns, char *buf, size_t cap)
 {
-    static const struct { const char *unit; int64_t secs; } units[] = {
-        {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1},
+    static const struct {
+        const char *unit;
+        int64_t secs;
+    } units[] = {
+        {"d", 86400},
+        {"h", 3600},
+        {"m", 60},
+        {"s", 1},
     };
     if (ns == EV_NEVER || ns < 0) {
         snprintf(buf, cap, "-");
@@ -73,7 +79,8 @@ static void text_steps(const ev_truth *t, FILE *out)
         cell(s->techniques, 21, out);
         fprintf(out, "%7llu %-8s %-19s %10s %6llu  ", (unsigned long long)s->events, hit ? "yes" : "no",
                 when(s->detected_ns, a, sizeof a),
-                hit ? ev_span(s->detected_ns > s->start_ns ? s->detected_ns - s->start_ns : 0, b, sizeof b) : "-",
+                hit ? ev_span(s->detected_ns > s->start_ns ? s->detected_ns - s->start_ns : 0, b, sizeof b)
+                    : "-",
                 (unsigned long long)s->alerts);
         ts_fputs_term(hit ? s->first_detector : "-", out);
         fputc('\n', out);
@@ -86,8 +93,9 @@ static void text_attribution(const ev_truth *t, const ev_scores *s, FILE *out)
         fprintf(out, "attribution      no incident holds a campaign alert\n");
         return;
     }
-    fprintf(out, "attribution      %zu incident%s campaign alerts; %zu attributed to ", s->r.campaign_incidents,
-            s->r.campaign_incidents == 1 ? " holds" : "s hold", s->r.right_incidents);
+    fprintf(out, "attribution      %zu incident%s campaign alerts; %zu attributed to ",
+            s->r.campaign_incidents, s->r.campaign_incidents == 1 ? " holds" : "s hold",
+            s->r.right_incidents);
     ts_fputs_term(t->actor, out);
     fprintf(out, "\n                 main incident %s: ", s->main_incident);
     if (s->n_hyps) {
@@ -120,19 +128,23 @@ static void text_summary(const ev_truth *t, const ev_scores *s, FILE *out)
         fputs("steps detected   no campaign in this scenario\n", out);
     if (t->n_steps && s->first_alert_at != EV_NEVER && s->first_alert_at < s->reference_ns)
         fprintf(out, "first alert      %s UTC, %s before the %s (%s): counted as 0\n",
-                when(s->first_alert_at, a, sizeof a), ev_span(s->reference_ns - s->first_alert_at, b, sizeof b),
-                s->reference, when(s->reference_ns, ref, sizeof ref));
+                when(s->first_alert_at, a, sizeof a),
+                ev_span(s->reference_ns - s->first_alert_at, b, sizeof b), s->reference,
+                when(s->reference_ns, ref, sizeof ref));
     else if (t->n_steps && s->first_alert_at != EV_NEVER)
         fprintf(out, "first alert      %s UTC, %s after the %s (%s)\n", when(s->first_alert_at, a, sizeof a),
-                ev_span(s->r.first_alert_ns, b, sizeof b), s->reference, when(s->reference_ns, ref, sizeof ref));
+                ev_span(s->r.first_alert_ns, b, sizeof b), s->reference,
+                when(s->reference_ns, ref, sizeof ref));
     else if (t->n_steps)
         fputs("first alert      none for the campaign\n", out);
-    fprintf(out, "alerts           %llu: %llu of the campaign (%llu by their first event's place, %llu by host or"
-                 " user and time), %llu false\n",
+    fprintf(out,
+            "alerts           %llu: %llu of the campaign (%llu by their first event's place, %llu by host or"
+            " user and time), %llu false\n",
             (unsigned long long)s->r.alerts, (unsigned long long)s->r.campaign_alerts,
-            (unsigned long long)s->by_line, (unsigned long long)s->by_overlap, (unsigned long long)s->r.false_alerts);
-    fprintf(out, "false alerts     %.2f per 1,000 user-days (%llu users x %llu days)\n", s->r.false_per_kuserday,
-            (unsigned long long)t->users, (unsigned long long)t->days);
+            (unsigned long long)s->by_line, (unsigned long long)s->by_overlap,
+            (unsigned long long)s->r.false_alerts);
+    fprintf(out, "false alerts     %.2f per 1,000 user-days (%llu users x %llu days)\n",
+            s->r.false_per_kuserday, (unsigned long long)t->users, (unsigned long long)t->days);
     for (size_t i = 0; i < s->n_detectors; i++) {
         fputs(i ? ", " : "by detector      ", out);
         ts_fputs_term(s->detectors[i].name, out);

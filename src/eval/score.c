@@ -29,7 +29,10 @@ static int ref_cmp(const void *x, const void *y)
     return a->inc < b->inc ? -1 : a->inc > b->inc;
 }
 
-static int ip_cmp(const void *x, const void *y) { return strcmp(((const ip_host *)x)->ip, ((const ip_host *)y)->ip); }
+static int ip_cmp(const void *x, const void *y)
+{
+    return strcmp(((const ip_host *)x)->ip, ((const ip_host *)y)->ip);
+}
 
 static int ip_host_cmp(const void *x, const void *y)
 {
@@ -94,7 +97,8 @@ static int is_indicator(const ts_alert_view *a)
 }
 
 /* Records, for every step the alert belongs to, one more alert and the earliest. */
-static tocsin_code credit_steps(ev_truth *t, const ts_alert_view *a, const unsigned char *how, const int64_t *at)
+static tocsin_code credit_steps(ev_truth *t, const ts_alert_view *a, const unsigned char *how,
+                                const int64_t *at)
 {
     for (size_t k = 0; k < t->n_steps; k++) {
         ev_step *st = &t->steps[k];
@@ -152,7 +156,8 @@ static int raised(const ts_alert_view *a)
 }
 
 /* Matches every distinct alert; counts campaign alerts per incident into per_inc. */
-static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t n, uint64_t *per_inc, ev_scores *s)
+static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t n, uint64_t *per_inc,
+                                ev_scores *s)
 {
     size_t n_map = 0;
     ip_host *map = learn_hosts(refs, n, &n_map);
@@ -170,7 +175,7 @@ static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t 
             continue;
         }
         if (first) {
-            ev_alert q = {relative(a->file, dir), a->line, a->first_ns, a->last_ns, a->count,
+            ev_alert q = {relative(a->file, dir), a->line, a->first_ns,    a->last_ns, a->count,
                           host_of(a, map, n_map), a->user, is_indicator(a)};
             hits = ev_match(t, &q, how, at);
             s->r.alerts++;
@@ -282,8 +287,8 @@ static tocsin_code attribution(const ev_truth *t, ts_incident_view *const *inc, 
             if (v->hyps[i].probability >= s->r.truth_probability - TIE_EPS)
                 s->r.actor_rank++;
     if (v->n_hyps >= 2 && v->hyps[1].probability >= v->hyps[0].probability - TIE_EPS)
-        snprintf(s->r.top_actor, sizeof s->r.top_actor, "(tie) %s = %s", v->hyps[0].actor ? v->hyps[0].actor : "?",
-                 v->hyps[1].actor ? v->hyps[1].actor : "?");
+        snprintf(s->r.top_actor, sizeof s->r.top_actor, "(tie) %s = %s",
+                 v->hyps[0].actor ? v->hyps[0].actor : "?", v->hyps[1].actor ? v->hyps[1].actor : "?");
     return TOCSIN_OK;
 }
 
@@ -376,12 +381,14 @@ void ev_check_thresholds(ev_scores *s, const ev_truth *t, const tocsin_eval_opti
         int ok = !t->n_steps || (s->r.first_alert_ns >= 0 && s->r.first_alert_ns <= o->max_first_alert_ns);
         c = add_check(s, "--max-first-alert", ok);
         snprintf(c->want, sizeof c->want, "<= %s", ev_span(o->max_first_alert_ns, a, sizeof a));
-        snprintf(c->got, sizeof c->got, "%s", !t->n_steps ? "no campaign steps"
+        snprintf(c->got, sizeof c->got, "%s",
+                 !t->n_steps               ? "no campaign steps"
                  : s->r.first_alert_ns < 0 ? "no campaign alert"
-                 : ev_span(s->r.first_alert_ns, b, sizeof b));
+                                           : ev_span(s->r.first_alert_ns, b, sizeof b));
     }
     if (o->expect_actor) {
-        c = add_check(s, "--expect-actor", s->main_incident && strcasecmp(s->r.top_actor, o->expect_actor) == 0);
+        c = add_check(s, "--expect-actor",
+                      s->main_incident && strcasecmp(s->r.top_actor, o->expect_actor) == 0);
         snprintf(c->want, sizeof c->want, "%s", o->expect_actor);
         snprintf(c->got, sizeof c->got, "%s", s->main_incident ? s->r.top_actor : "no campaign incident");
     }

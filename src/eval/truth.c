@@ -26,7 +26,7 @@ typedef struct reader {
     char *err;
     size_t errlen;
     int saw_scenario;
-    pending *names;      /* step names in order of first mention; index = event.step */
+    pending *names; /* step names in order of first mention; index = event.step */
     size_t n_names, cap_names;
     ev_event *ev;
     size_t n_ev, cap_ev;
@@ -49,7 +49,10 @@ static tocsin_code fail(reader *r, tocsin_code code, uint64_t line, const char *
     return code;
 }
 
-int ev_parse_time(const char *s, int64_t *ns) { return ts_parse_iso8601_ns(ts_str_c(s), ns) ? 0 : -1; }
+int ev_parse_time(const char *s, int64_t *ns)
+{
+    return ts_parse_iso8601_ns(ts_str_c(s), ns) ? 0 : -1;
+}
 
 /* ---- fields ----------------------------------------------------------------------------- */
 
@@ -100,7 +103,8 @@ static tocsin_code str_array(reader *r, json_t *o, const char *key, char ***out,
         return fail(r, TOCSIN_E_PARSE, r->line, "\"%s\" is missing or not an array", key);
     if (json_array_size(a) && !(*out = calloc(json_array_size(a), sizeof **out)))
         return TOCSIN_E_NOMEM;
-    json_array_foreach(a, i, v) {
+    json_array_foreach(a, i, v)
+    {
         if (!json_is_string(v))
             return fail(r, TOCSIN_E_PARSE, r->line, "\"%s\" holds something that is not a string", key);
         if (!((*out)[(*n)++] = strdup(json_string_value(v))))
@@ -212,7 +216,8 @@ static tocsin_code event_line(reader *r, json_t *o)
         return fail(r, TOCSIN_E_PARSE, r->line, "\"ts\" is missing or not a time like 2014-09-01T00:00:00Z");
     const char *id = get_str(o, "id");
     size_t hl = id ? id_host(id) : 0;
-    long s = step_index(r, step), f = intern(&r->t->files, &r->t->n_files, &r->t->cap_files, file, strlen(file));
+    long s = step_index(r, step),
+         f = intern(&r->t->files, &r->t->n_files, &r->t->cap_files, file, strlen(file));
     long h = hl ? intern(&r->t->hosts, &r->t->n_hosts, &r->t->cap_hosts, id, hl) : 0;
     if (s < 0 || f < 0 || h < 0 || !ts_vec_grow(r->ev, r->cap_ev, r->n_ev + 1, TS_VEC_NOCAP))
         return TOCSIN_E_NOMEM;
@@ -243,7 +248,8 @@ static tocsin_code benign_line(reader *r, json_t *o, int summary)
     uint64_t line = 0;
     tocsin_code rc;
     if (!kind || !*kind)
-        return fail(r, TOCSIN_E_PARSE, r->line, "a %s line without its \"lookalike\"", summary ? "lookalike" : "benign");
+        return fail(r, TOCSIN_E_PARSE, r->line, "a %s line without its \"lookalike\"",
+                    summary ? "lookalike" : "benign");
     long k = lookalike_index(t, kind);
     if (k < 0)
         return TOCSIN_E_NOMEM;
@@ -354,7 +360,8 @@ static tocsin_code one_line(reader *r, const char *buf, size_t len)
     else if (strcmp(type, "benign") == 0 || strcmp(type, "lookalike") == 0)
         rc = benign_line(r, o, type[0] == 'l');
     else
-        rc = fail(r, TOCSIN_E_PARSE, r->line, "unknown \"type\" (scenario, event, step, benign or lookalike)");
+        rc =
+            fail(r, TOCSIN_E_PARSE, r->line, "unknown \"type\" (scenario, event, step, benign or lookalike)");
     json_decref(o);
     return rc;
 }

@@ -27,8 +27,8 @@ typedef struct ts_sink {
 
 /* Buffers a reader may reuse from record to record; owned by the caller of read(). */
 typedef struct ts_scratch {
-    ts_json *json;    /* a simdjson parser */
-    ts_arena arena;   /* reset by the reader as it sees fit, typically per record */
+    ts_json *json;  /* a simdjson parser */
+    ts_arena arena; /* reset by the reader as it sees fit, typically per record */
     ts_fieldbuf fields;
     ts_event ev;
 } ts_scratch;

@@ -18,7 +18,10 @@ typedef struct sl_year {
     int year, month; /* of the file's mtime, month 1..12 */
 } sl_year;
 
-static bool digit(char c) { return c >= '0' && c <= '9'; }
+static bool digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 static int month_of(const char *p)
 {
@@ -155,7 +158,7 @@ static bool rfc5424(const char *p, size_t n, sl_line *l)
     l->host = token(p, n, &i);
     l->program = token(p, n, &i);
     l->pid = token(p, n, &i);
-    token(p, n, &i); /* MSGID */
+    token(p, n, &i);            /* MSGID */
     if (i < n && p[i] == '[') { /* structured data elements, quoted values may hold ']' */
         while (i < n && p[i] == '[') {
             bool q = false;
@@ -219,10 +222,11 @@ static ts_str base_program(ts_str prog)
 
 static bool auth_program(ts_str b)
 {
-    static const char *const names[] = {"sshd", "sudo", "su", "login", "passwd", "useradd",
-                                        "userdel", "usermod", "groupadd", "chpasswd", "systemd-logind",
-                                        "polkitd", "gdm", "gdm-password", "CRON", "cron", "klogind",
-                                        "ftpd", "vsftpd", "dropbear", "doas", "pkexec"};
+    static const char *const names[] = {"sshd",           "sudo",    "su",      "login",        "passwd",
+                                        "useradd",        "userdel", "usermod", "groupadd",     "chpasswd",
+                                        "systemd-logind", "polkitd", "gdm",     "gdm-password", "CRON",
+                                        "cron",           "klogind", "ftpd",    "vsftpd",       "dropbear",
+                                        "doas",           "pkexec"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (ts_str_eq(b, names[i]))
             return true;

@@ -82,7 +82,7 @@ static bool split_iso(ts_str s, int64_t *sec_ns, ts_str *zone)
     }
     *sec_ns = v;
     *zone = ts_str_make(s.p + i, s.n - i);
-    return zone->n < sizeof ((time_memo *)0)->zone;
+    return zone->n < sizeof((time_memo *)0)->zone;
 }
 
 static bool iso_time(ts_str s, int64_t *ns)
@@ -100,8 +100,8 @@ static bool iso_time(ts_str s, int64_t *ns)
     memcpy(buf, s.p, s.n);
     size_t n = s.n;
     /* "-0600" (Suricata) becomes "-06:00" for the shared parser. */
-    if (n > 5 && (buf[n - 5] == '+' || buf[n - 5] == '-') && buf[n - 3] != ':' &&
-        buf[n - 4] >= '0' && buf[n - 4] <= '9' && buf[n - 1] >= '0' && buf[n - 1] <= '9') {
+    if (n > 5 && (buf[n - 5] == '+' || buf[n - 5] == '-') && buf[n - 3] != ':' && buf[n - 4] >= '0' &&
+        buf[n - 4] <= '9' && buf[n - 1] >= '0' && buf[n - 1] <= '9') {
         buf[n] = buf[n - 1];
         buf[n - 1] = buf[n - 2];
         buf[n - 2] = ':';
@@ -240,12 +240,12 @@ static bool blank(const char *p, size_t n)
 typedef struct multi {
     char *buf;
     size_t n, cap;
-    long depth;        /* containers open */
-    uint64_t first;    /* line it starts on */
-    char last;         /* last byte that is not blank, to tell where a value may follow */
+    long depth;     /* containers open */
+    uint64_t first; /* line it starts on */
+    char last;      /* last byte that is not blank, to tell where a value may follow */
     bool active;
-    bool indented;     /* its second line is indented: later lines at column 0 are '}' or new */
-    bool over;         /* past TS_MAX_RECORD: scanned to its end, not kept */
+    bool indented; /* its second line is indented: later lines at column 0 are '}' or new */
+    bool over;     /* past TS_MAX_RECORD: scanned to its end, not kept */
     size_t lines;
 } multi;
 
@@ -277,7 +277,10 @@ static bool balance(const char *p, size_t n, long *depth, char *last)
 
 /* A pretty-printed record's lines end with '{', '[', ',' or ':' unless the next one closes
  * a container. */
-static bool open_end(char last) { return last == '{' || last == '[' || last == ',' || last == ':'; }
+static bool open_end(char last)
+{
+    return last == '{' || last == '[' || last == ',' || last == ':';
+}
 
 /* Whether line p[0..n) goes on with m rather than showing m broken (and maybe beginning a
  * new record): inside a valid record a '{' follows ':', ',' or '[', and in an indented one
@@ -326,7 +329,8 @@ static void multi_end(rd_ctx *c, const rd_json_ops *ops, void *st, multi *m, boo
     uint64_t last = m->first + m->lines - 1;
     m->active = false;
     if (m->over) {
-        rd_error(c, m->first, 0, TOCSIN_E_TOOLONG, "JSON record of lines %llu-%llu is longer than the %u-byte limit; skipped",
+        rd_error(c, m->first, 0, TOCSIN_E_TOOLONG,
+                 "JSON record of lines %llu-%llu is longer than the %u-byte limit; skipped",
                  (unsigned long long)m->first, (unsigned long long)last, TS_MAX_RECORD);
         return;
     }

@@ -7,18 +7,18 @@
 
 /* Each X(name) names a `const ts_reader ts_reader_<name>` defined in its own file. Order
  * matters only for ties in sniffing: a more specific format comes first. */
-#define READERS(X)    \
-    X(evtx)           \
-    X(zeek_tsv)       \
-    X(zeek_json)      \
-    X(suricata_eve)   \
-    X(winevent_json)  \
-    X(winevent_xml)   \
-    X(winlogbeat)     \
-    X(sysmon_linux)   \
-    X(linux_auth)     \
-    X(linux_auditd)   \
-    X(mail_mbox)      \
+#define READERS(X)   \
+    X(evtx)          \
+    X(zeek_tsv)      \
+    X(zeek_json)     \
+    X(suricata_eve)  \
+    X(winevent_json) \
+    X(winevent_xml)  \
+    X(winlogbeat)    \
+    X(sysmon_linux)  \
+    X(linux_auth)    \
+    X(linux_auditd)  \
+    X(mail_mbox)     \
     X(mail_eml)
 
 #define DECLARE(name) extern const ts_reader ts_reader_##name;

@@ -90,8 +90,7 @@ static void eve_nested(eve_state *st, ts_event *ev, ts_str k, ts_str v)
     }
 }
 
-static int eve_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val,
-                    size_t vlen)
+static int eve_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val, size_t vlen)
 {
     eve_state *st = ud;
     if (type == TS_JSON_NULL || plen == 0)
@@ -141,7 +140,8 @@ static const struct {
     {"fileinfo", "suricata.fileinfo", TS_CAT_NETWORK | TS_CAT_FILE},
     {"smtp", "suricata.smtp", TS_CAT_NETWORK | TS_CAT_EMAIL},
     {"ssh", "suricata.ssh", TS_CAT_NETWORK | TS_CAT_SESSION},
-    {"rdp", "suricata.rdp", TS_CAT_NETWORK | TS_CAT_AUTH | TS_CAT_SESSION, TS_TYPE_CONNECTION | TS_TYPE_START},
+    {"rdp", "suricata.rdp", TS_CAT_NETWORK | TS_CAT_AUTH | TS_CAT_SESSION,
+     TS_TYPE_CONNECTION | TS_TYPE_START},
     {"anomaly", "suricata.anomaly", TS_CAT_NETWORK},
     {"drop", "suricata.drop", TS_CAT_NETWORK | TS_CAT_ALERT},
 };
@@ -168,8 +168,9 @@ static void eve_done(void *ud)
             break;
         }
     if (!ev->dataset.n)
-        ev->dataset = st->event_type.n ? rd_cat(&s->arena, TS_STR_LIT("suricata."), st->event_type, TS_STR_NULL)
-                                       : TS_STR_LIT("suricata.unknown");
+        ev->dataset = st->event_type.n
+                          ? rd_cat(&s->arena, TS_STR_LIT("suricata."), st->event_type, TS_STR_NULL)
+                          : TS_STR_LIT("suricata.unknown");
     if (st->url.n)
         ev->url = st->hostname.n && st->url.p[0] == '/'
                       ? rd_cat(&s->arena, TS_STR_LIT("http://"), st->hostname, st->url)

@@ -15,13 +15,15 @@ typedef struct win_raw {
     ts_str calling_station; /* NPS 6272/6273: the VPN client's own address */
 } win_raw;
 
-#define TAKE(lit, slot)                                                                  \
-    if (RD_EQ(k, lit)) {                                                                 \
-        if (!r->slot.n)                                                                  \
-            r->slot = v;                                                                 \
-        return;                                                                          \
+#define TAKE(lit, slot)  \
+    if (RD_EQ(k, lit)) { \
+        if (!r->slot.n)  \
+            r->slot = v; \
+        return;          \
     }
 
+/* A table of macros, one line per group, as written: */
+/* clang-format off */
 static void collect(win_raw *r, ts_str k, ts_str v)
 {
     if (!k.n)
@@ -62,6 +64,7 @@ static void collect(win_raw *r, ts_str k, ts_str v)
     }
 }
 
+/* clang-format on */
 /* Windows writes "-" for an absent value. */
 static ts_str val(ts_str v)
 {
@@ -70,8 +73,8 @@ static ts_str val(ts_str v)
 
 static bool logon_event(uint32_t id)
 {
-    return id == 4624 || id == 4625 || id == 4634 || id == 4647 || id == 4648 || id == 4768 ||
-           id == 4769 || id == 4771 || id == 4776;
+    return id == 4624 || id == 4625 || id == 4634 || id == 4647 || id == 4648 || id == 4768 || id == 4769 ||
+           id == 4771 || id == 4776;
 }
 
 /* "DOMAIN\user" (Sysmon's User) into its parts. */
@@ -219,7 +222,7 @@ static void outcome(ts_event *ev, const win_raw *r)
         ev->outcome = TS_OUTCOME_SUCCESS;
     else if ((id == 4768 || id == 4769 || id == 4776) && r->status.n)
         ev->outcome = ts_str_eq(r->status, "0x0") || ts_str_eq(r->status, "0") ? TS_OUTCOME_SUCCESS
-                                                                                : TS_OUTCOME_FAILURE;
+                                                                               : TS_OUTCOME_FAILURE;
 }
 
 static void account(ts_event *ev, const win_raw *r)
@@ -239,7 +242,10 @@ static void account(ts_event *ev, const win_raw *r)
 
 static void network(ts_event *ev, const win_raw *r)
 {
-    rd_ip(val(r->ip).n ? r->ip : val(r->src_addr).n ? r->src_addr : val(r->src_ip).n ? r->src_ip : val(r->calling_station),
+    rd_ip(val(r->ip).n         ? r->ip
+          : val(r->src_addr).n ? r->src_addr
+          : val(r->src_ip).n   ? r->src_ip
+                               : val(r->calling_station),
           &ev->src_ip);
     ts_str sp = val(r->ip_port).n ? r->ip_port : r->src_port;
     if (sp.n)

@@ -47,7 +47,8 @@ static bool attribute(ts_str r, ts_str *elem, ts_str *attr)
 {
     const char *at = NULL, *end = r.p + r.n;
     size_t skip = 0;
-    for (const char *d = r.n ? memchr(r.p, '.', r.n) : NULL; d; d = memchr(d + 1, '.', (size_t)(end - d - 1))) {
+    for (const char *d = r.n ? memchr(r.p, '.', r.n) : NULL; d;
+         d = memchr(d + 1, '.', (size_t)(end - d - 1))) {
         size_t left = (size_t)(end - d);
         if (left >= 13 && memcmp(d, ".#attributes.", 13) == 0) {
             at = d, skip = 13;
@@ -72,7 +73,7 @@ static ts_str system_key(ts_arena *a, ts_str r)
     ts_str elem, attr;
     if (!attribute(r, &elem, &attr))
         return r;
-    static const ts_str known[] = {TS_STR_LIT("Provider_Name"),       TS_STR_LIT("Provider_Guid"),
+    static const ts_str known[] = {TS_STR_LIT("Provider_Name"),          TS_STR_LIT("Provider_Guid"),
                                    TS_STR_LIT("TimeCreated_SystemTime"), TS_STR_LIT("Execution_ProcessID"),
                                    TS_STR_LIT("Execution_ThreadID"),     TS_STR_LIT("Security_UserID")};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
@@ -108,7 +109,10 @@ static ts_str data_key(wj_state *st, ts_str r, ts_str v)
     return r;
 }
 
-static ts_str after(ts_str k, size_t n) { return ts_str_make(k.p + n, k.n - n); }
+static ts_str after(ts_str k, size_t n)
+{
+    return ts_str_make(k.p + n, k.n - n);
+}
 
 /* evtx_dump's (and xmltodict's) paths under "Event.". */
 static ts_str evtx_key(wj_state *st, ts_str k, ts_str v)
@@ -173,8 +177,7 @@ static ts_str winlog_key(ts_str k)
     return k;
 }
 
-static int wj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val,
-                   size_t vlen)
+static int wj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val, size_t vlen)
 {
     wj_state *st = ud;
     if (type == TS_JSON_NULL)

@@ -64,7 +64,8 @@ static void record(rd_ctx *c, const char *p, size_t n, uint64_t line)
 static bool wrapper(const char *p, size_t n)
 {
     ts_str l = ts_str_trim(ts_str_make(p, n));
-    return !l.n || ts_str_istarts(l, "<?xml") || ts_str_istarts(l, "<Events") || ts_str_istarts(l, "</Events");
+    return !l.n || ts_str_istarts(l, "<?xml") || ts_str_istarts(l, "<Events") ||
+           ts_str_istarts(l, "</Events");
 }
 
 /* Feeds one line: events that close on it are read, one left open is collected. */

@@ -17,37 +17,98 @@
 
 /* The ECS fields the modules fill from event data, remembered while walking. */
 enum ecs {
-    E_PROC_ENTITY, E_PROC_PID, E_PROC_THREAD, E_PROC_EXE, E_PROC_CMD, E_PROC_CWD,
-    E_PARENT_ENTITY, E_PARENT_PID, E_PARENT_EXE, E_PARENT_CMD, E_PROC_OFN, E_FILE_OFN,
-    E_FILE_PATH, E_FILE_NAME, E_TRANSPORT, E_PROTOCOL, E_DIRECTION, E_NET_TYPE,
-    E_SRC_IP, E_SRC_DOMAIN, E_SRC_PORT, E_DST_IP, E_DST_DOMAIN, E_DST_PORT, E_DNS_NAME,
-    E_RULE_NAME, E_USER_NAME, E_USER_DOMAIN, E_PROC_MD5, E_PROC_SHA1, E_PROC_SHA256,
-    E_PROC_IMPHASH, E_FILE_MD5, E_FILE_SHA1, E_FILE_SHA256, E_FILE_IMPHASH, E_ARCHIVED,
-    E_IS_EXE, E_ERROR_CODE, E_PS_TEXT, E_PS_ID, E_EVENT_CODE, E_TIMESTAMP, E_HOST_NAME,
+    E_PROC_ENTITY,
+    E_PROC_PID,
+    E_PROC_THREAD,
+    E_PROC_EXE,
+    E_PROC_CMD,
+    E_PROC_CWD,
+    E_PARENT_ENTITY,
+    E_PARENT_PID,
+    E_PARENT_EXE,
+    E_PARENT_CMD,
+    E_PROC_OFN,
+    E_FILE_OFN,
+    E_FILE_PATH,
+    E_FILE_NAME,
+    E_TRANSPORT,
+    E_PROTOCOL,
+    E_DIRECTION,
+    E_NET_TYPE,
+    E_SRC_IP,
+    E_SRC_DOMAIN,
+    E_SRC_PORT,
+    E_DST_IP,
+    E_DST_DOMAIN,
+    E_DST_PORT,
+    E_DNS_NAME,
+    E_RULE_NAME,
+    E_USER_NAME,
+    E_USER_DOMAIN,
+    E_PROC_MD5,
+    E_PROC_SHA1,
+    E_PROC_SHA256,
+    E_PROC_IMPHASH,
+    E_FILE_MD5,
+    E_FILE_SHA1,
+    E_FILE_SHA256,
+    E_FILE_IMPHASH,
+    E_ARCHIVED,
+    E_IS_EXE,
+    E_ERROR_CODE,
+    E_PS_TEXT,
+    E_PS_ID,
+    E_EVENT_CODE,
+    E_TIMESTAMP,
+    E_HOST_NAME,
     E_N
 };
 
 static const char *const ecs_names[E_N] = {
-    [E_PROC_ENTITY] = "process.entity_id", [E_PROC_PID] = "process.pid",
-    [E_PROC_THREAD] = "process.thread.id", [E_PROC_EXE] = "process.executable",
-    [E_PROC_CMD] = "process.command_line", [E_PROC_CWD] = "process.working_directory",
-    [E_PARENT_ENTITY] = "process.parent.entity_id", [E_PARENT_PID] = "process.parent.pid",
-    [E_PARENT_EXE] = "process.parent.executable", [E_PARENT_CMD] = "process.parent.command_line",
-    [E_PROC_OFN] = "process.pe.original_file_name", [E_FILE_OFN] = "file.pe.original_file_name",
-    [E_FILE_PATH] = "file.path", [E_FILE_NAME] = "file.name", [E_TRANSPORT] = "network.transport",
-    [E_PROTOCOL] = "network.protocol", [E_DIRECTION] = "network.direction",
-    [E_NET_TYPE] = "network.type", [E_SRC_IP] = "source.ip", [E_SRC_DOMAIN] = "source.domain",
-    [E_SRC_PORT] = "source.port", [E_DST_IP] = "destination.ip",
-    [E_DST_DOMAIN] = "destination.domain", [E_DST_PORT] = "destination.port",
-    [E_DNS_NAME] = "dns.question.name", [E_RULE_NAME] = "rule.name", [E_USER_NAME] = "user.name",
-    [E_USER_DOMAIN] = "user.domain", [E_PROC_MD5] = "process.hash.md5",
-    [E_PROC_SHA1] = "process.hash.sha1", [E_PROC_SHA256] = "process.hash.sha256",
-    [E_PROC_IMPHASH] = "process.pe.imphash", [E_FILE_MD5] = "file.hash.md5",
-    [E_FILE_SHA1] = "file.hash.sha1", [E_FILE_SHA256] = "file.hash.sha256",
-    [E_FILE_IMPHASH] = "file.pe.imphash", [E_ARCHIVED] = "sysmon.file.archived",
-    [E_IS_EXE] = "sysmon.file.is_executable", [E_ERROR_CODE] = "error.code",
-    [E_PS_TEXT] = "powershell.file.script_block_text", [E_PS_ID] = "powershell.file.script_block_id",
-    [E_EVENT_CODE] = "event.code", [E_TIMESTAMP] = "@timestamp", [E_HOST_NAME] = "host.name",
+    [E_PROC_ENTITY] = "process.entity_id",
+    [E_PROC_PID] = "process.pid",
+    [E_PROC_THREAD] = "process.thread.id",
+    [E_PROC_EXE] = "process.executable",
+    [E_PROC_CMD] = "process.command_line",
+    [E_PROC_CWD] = "process.working_directory",
+    [E_PARENT_ENTITY] = "process.parent.entity_id",
+    [E_PARENT_PID] = "process.parent.pid",
+    [E_PARENT_EXE] = "process.parent.executable",
+    [E_PARENT_CMD] = "process.parent.command_line",
+    [E_PROC_OFN] = "process.pe.original_file_name",
+    [E_FILE_OFN] = "file.pe.original_file_name",
+    [E_FILE_PATH] = "file.path",
+    [E_FILE_NAME] = "file.name",
+    [E_TRANSPORT] = "network.transport",
+    [E_PROTOCOL] = "network.protocol",
+    [E_DIRECTION] = "network.direction",
+    [E_NET_TYPE] = "network.type",
+    [E_SRC_IP] = "source.ip",
+    [E_SRC_DOMAIN] = "source.domain",
+    [E_SRC_PORT] = "source.port",
+    [E_DST_IP] = "destination.ip",
+    [E_DST_DOMAIN] = "destination.domain",
+    [E_DST_PORT] = "destination.port",
+    [E_DNS_NAME] = "dns.question.name",
+    [E_RULE_NAME] = "rule.name",
+    [E_USER_NAME] = "user.name",
+    [E_USER_DOMAIN] = "user.domain",
+    [E_PROC_MD5] = "process.hash.md5",
+    [E_PROC_SHA1] = "process.hash.sha1",
+    [E_PROC_SHA256] = "process.hash.sha256",
+    [E_PROC_IMPHASH] = "process.pe.imphash",
+    [E_FILE_MD5] = "file.hash.md5",
+    [E_FILE_SHA1] = "file.hash.sha1",
+    [E_FILE_SHA256] = "file.hash.sha256",
+    [E_FILE_IMPHASH] = "file.pe.imphash",
+    [E_ARCHIVED] = "sysmon.file.archived",
+    [E_IS_EXE] = "sysmon.file.is_executable",
+    [E_ERROR_CODE] = "error.code",
+    [E_PS_TEXT] = "powershell.file.script_block_text",
+    [E_PS_ID] = "powershell.file.script_block_id",
+    [E_EVENT_CODE] = "event.code",
+    [E_TIMESTAMP] = "@timestamp",
+    [E_HOST_NAME] = "host.name",
 };
 
 typedef struct wb_state {
@@ -55,7 +116,10 @@ typedef struct wb_state {
     ts_str ecs[E_N];
 } wb_state;
 
-static ts_str after(ts_str k, size_t n) { return ts_str_make(k.p + n, k.n - n); }
+static ts_str after(ts_str k, size_t n)
+{
+    return ts_str_make(k.p + n, k.n - n);
+}
 
 /* Winlogbeat's winlog.* names (and Winlogbeat 6's top-level ones) to the System names the
  * JSON and EVTX readers give. */
@@ -87,8 +151,7 @@ static ts_str system_key(ts_str k)
     return k;
 }
 
-static int wb_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val,
-                   size_t vlen)
+static int wb_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val, size_t vlen)
 {
     wb_state *st = ud;
     if (type == TS_JSON_NULL)
@@ -186,7 +249,11 @@ static void restore_sysmon(wb_state *st, uint64_t id)
 {
     ts_str *e = st->ecs;
     bool source = id == 8 || id == 10; /* the acting process is the "Source" one */
-    restore(st, id == 10 ? "SourceProcessGUID" : source ? "SourceProcessGuid" : "ProcessGuid", e[E_PROC_ENTITY]);
+    restore(st,
+            id == 10 ? "SourceProcessGUID"
+            : source ? "SourceProcessGuid"
+                     : "ProcessGuid",
+            e[E_PROC_ENTITY]);
     restore(st, source ? "SourceProcessId" : "ProcessId", e[E_PROC_PID]);
     if (id == 10)
         restore(st, "SourceThreadId", e[E_PROC_THREAD]);
@@ -211,7 +278,8 @@ static void restore_sysmon(wb_state *st, uint64_t id)
         restore(st, "DestinationPort", e[E_DST_PORT]);
         restore(st, "DestinationPortName", e[E_PROTOCOL]);
         if (e[E_DIRECTION].n)
-            restore(st, "Initiated", ts_str_eq(e[E_DIRECTION], "egress") ? TS_STR_LIT("true") : TS_STR_LIT("false"));
+            restore(st, "Initiated",
+                    ts_str_eq(e[E_DIRECTION], "egress") ? TS_STR_LIT("true") : TS_STR_LIT("false"));
         if (e[E_NET_TYPE].n) {
             ts_str six = ts_str_eq(e[E_NET_TYPE], "ipv6") ? TS_STR_LIT("true") : TS_STR_LIT("false");
             restore(st, "SourceIsIpv6", six);
@@ -222,8 +290,9 @@ static void restore_sysmon(wb_state *st, uint64_t id)
         restore(st, "QueryName", e[E_DNS_NAME]);
     restore(st, "RuleName", e[E_RULE_NAME]);
     if (e[E_USER_NAME].n && !has_field(st->c, "User")) {
-        ts_str u = e[E_USER_DOMAIN].n ? rd_cat(&st->c->s->arena, e[E_USER_DOMAIN], TS_STR_LIT("\\"), e[E_USER_NAME])
-                                      : e[E_USER_NAME];
+        ts_str u = e[E_USER_DOMAIN].n
+                       ? rd_cat(&st->c->s->arena, e[E_USER_DOMAIN], TS_STR_LIT("\\"), e[E_USER_NAME])
+                       : e[E_USER_NAME];
         restore(st, "User", u);
     }
     if (id == 6 || id == 7)
@@ -277,7 +346,8 @@ static void wb_done(void *ud)
     ts_str provider = ts_event_field(ev, "Provider_Name"), channel = ts_event_field(ev, "Channel");
     uint64_t id = 0;
     bool has_id = ts_parse_u64(ts_str_trim(ts_event_field(ev, "EventID")), &id);
-    if (ts_str_eq(provider, "Microsoft-Windows-Sysmon") || ts_str_eq(channel, "Microsoft-Windows-Sysmon/Operational"))
+    if (ts_str_eq(provider, "Microsoft-Windows-Sysmon") ||
+        ts_str_eq(channel, "Microsoft-Windows-Sysmon/Operational"))
         restore_sysmon(st, id);
     else if (ts_str_eq(provider, "Microsoft-Windows-Security-Auditing") || ts_str_eq(channel, "Security"))
         restore_security(st, id);
@@ -291,7 +361,8 @@ static void wb_done(void *ud)
         ev->host = st->ecs[E_HOST_NAME];
     ts_str eid = ts_event_field(ev, "EventID");
     if (!has_id && eid.n)
-        rd_warn(c, ev->line, ev->record, "winlog.event_id \"%.*s\" is not a number; the event is kept without it",
+        rd_warn(c, ev->line, ev->record,
+                "winlog.event_id \"%.*s\" is not a number; the event is kept without it",
                 (int)(eid.n > 32 ? 32 : eid.n), eid.p);
     else if (!has_id)
         rd_warn(c, ev->line, ev->record, "no winlog.event_id or event.code; the event is kept without an id");

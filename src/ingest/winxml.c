@@ -15,7 +15,7 @@ typedef struct xml {
     rd_ctx *c;
     const char *p, *end;
     ts_str stack[MAX_DEPTH];
-    int depth;          /* elements open, Event included */
+    int depth; /* elements open, Event included */
     enum section sec;
     /* The element opened last, while nothing else has been opened or closed since: if its
      * end tag comes next, the text between is its value. */
@@ -73,10 +73,10 @@ static bool char_ref(ts_str r, uint32_t *cp)
         return false;
     for (; i < r.n; i++) {
         char ch = r.p[i];
-        int d = ch >= '0' && ch <= '9' ? ch - '0'
+        int d = ch >= '0' && ch <= '9'          ? ch - '0'
                 : hex && ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
                 : hex && ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
-                                                  : -1;
+                                                : -1;
         if (d < 0)
             return false;
         v = v * (hex ? 16 : 10) + (uint32_t)d;
@@ -128,10 +128,10 @@ static ts_str unescape(ts_arena *a, ts_str s)
 
 static ts_str system_attr_key(ts_arena *a, ts_str elem, ts_str attr)
 {
-    static const char *const known[] = {"Provider_Name", "Provider_Guid", "Provider_EventSourceName",
-                                        "TimeCreated_SystemTime", "Execution_ProcessID",
-                                        "Execution_ThreadID", "Security_UserID", "EventID_Qualifiers",
-                                        "Correlation_ActivityID"};
+    static const char *const known[] = {
+        "Provider_Name",          "Provider_Guid",       "Provider_EventSourceName",
+        "TimeCreated_SystemTime", "Execution_ProcessID", "Execution_ThreadID",
+        "Security_UserID",        "EventID_Qualifiers",  "Correlation_ActivityID"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         size_t kn = strlen(known[i]);
         if (elem.n + 1 + attr.n == kn && memcmp(known[i], elem.p, elem.n) == 0 && known[i][elem.n] == '_' &&

@@ -21,11 +21,11 @@ typedef enum ts_ioc_type {
     TS_IOC_MD5,
     TS_IOC_SHA1,
     TS_IOC_SHA256,
-    TS_IOC_ASN,    /* "AS131279" or "131279" */
+    TS_IOC_ASN, /* "AS131279" or "131279" */
     TS_IOC__COUNT
 } ts_ioc_type;
 
-const char *ts_ioc_type_name(ts_ioc_type t);    /* "ip", "domain", ... */
+const char *ts_ioc_type_name(ts_ioc_type t);     /* "ip", "domain", ... */
 ts_ioc_type ts_ioc_type_parse(const char *name); /* accepts STIX/MISP/CSV spellings */
 /* Guesses the type of a bare value ("1.2.3.4", "evil.com", "http://..", a hex hash). */
 ts_ioc_type ts_ioc_type_guess(ts_str value);
@@ -38,14 +38,14 @@ enum {
 /* What one or many indicators share: interned, so a feed of a million addresses with one
  * source and one actor stores this once. */
 typedef struct ts_ioc_meta {
-    uint32_t source;      /* ts_intel_source() id */
-    uint32_t actors;      /* ts_intel_actorset() id; 0: no actor */
-    uint32_t note;        /* ts_intel_string() id: description, reference or allow reason; 0: none */
-    uint8_t confidence;   /* 0..100 */
-    uint8_t flags;        /* TS_IOC_* */
-    int64_t first_seen;   /* unix seconds; 0: unknown */
+    uint32_t source;    /* ts_intel_source() id */
+    uint32_t actors;    /* ts_intel_actorset() id; 0: no actor */
+    uint32_t note;      /* ts_intel_string() id: description, reference or allow reason; 0: none */
+    uint8_t confidence; /* 0..100 */
+    uint8_t flags;      /* TS_IOC_* */
+    int64_t first_seen; /* unix seconds; 0: unknown */
     int64_t last_seen;
-    int64_t expires;      /* 0: never */
+    int64_t expires; /* 0: never */
 } ts_ioc_meta;
 
 typedef struct ts_intel ts_intel;
@@ -62,15 +62,15 @@ const char *ts_intel_source_name(const ts_intel *ti, uint32_t id);
 /* ---- actors, techniques, software ------------------------------------------------------ */
 
 typedef struct ts_actor {
-    uint32_t id;            /* 1-based */
-    const char *name;       /* canonical name */
-    const char *attack_id;  /* "G0032" or NULL */
-    const char *country;    /* suspected home country, ISO 3166 alpha-2, or NULL */
+    uint32_t id;           /* 1-based */
+    const char *name;      /* canonical name */
+    const char *attack_id; /* "G0032" or NULL */
+    const char *country;   /* suspected home country, ISO 3166 alpha-2, or NULL */
     const char *const *aliases;
     size_t n_aliases;
     const uint32_t *techniques; /* ts_intel_technique ids */
     size_t n_techniques;
-    const uint32_t *software;   /* ts_intel_software ids */
+    const uint32_t *software; /* ts_intel_software ids */
     size_t n_software;
 } ts_actor;
 
@@ -90,7 +90,7 @@ size_t ts_intel_actor_resolve(const ts_intel *ti, const char *name, uint32_t *ou
 
 typedef struct ts_technique {
     uint32_t id;
-    const char *tid;     /* "T1566.001" */
+    const char *tid; /* "T1566.001" */
     const char *name;
     const char *tactics; /* "initial-access,execution" or NULL */
     uint32_t n_actors;   /* how many actors use it: for rarity weights */
@@ -108,7 +108,7 @@ typedef struct ts_software {
     const char *type;      /* "malware", "tool" */
     const char *const *aliases;
     size_t n_aliases;
-    uint32_t n_actors;     /* how many actors use it: for exclusivity weights */
+    uint32_t n_actors; /* how many actors use it: for exclusivity weights */
 } ts_software;
 uint32_t ts_intel_software_add(ts_intel *ti, const char *name, const char *attack_id, const char *type);
 void ts_intel_software_alias(ts_intel *ti, uint32_t software, const char *alias);
@@ -136,7 +136,7 @@ typedef struct ts_ioc_hit {
     const ts_ioc_meta *meta; /* lives as long as ti */
     uint8_t prefix;          /* IP: the matched prefix length */
     ts_ip net;               /* IP: the matched network */
-    ts_str matched;          /* the part of the query that matched (a parent domain); borrowed from the query */
+    ts_str matched; /* the part of the query that matched (a parent domain); borrowed from the query */
 } ts_ioc_hit;
 
 /* Looks up an address: all indicators of the longest matching prefix, plus every allow
@@ -160,9 +160,9 @@ void ts_intel_each_source(const ts_intel *ti, void (*fn)(void *ud, uint32_t sour
 /* ---- loaders (one file each under src/intel/) ---------------------------------------- */
 
 typedef struct ts_feed_opts {
-    const char *actor;     /* declared actor for lists and CSVs that name none, or NULL */
-    uint8_t confidence;    /* default confidence when the feed gives none; 0: 50 */
-    ts_diag_fn diag;       /* each problem: the feed's name as file, its line (0 if unknown) */
+    const char *actor;  /* declared actor for lists and CSVs that name none, or NULL */
+    uint8_t confidence; /* default confidence when the feed gives none; 0: 50 */
+    ts_diag_fn diag;    /* each problem: the feed's name as file, its line (0 if unknown) */
     void *ud;
     /* Called with each file's bytes as loaded, so the caller may persist them (kind is the
        loader's name). May be NULL. */
@@ -173,8 +173,8 @@ typedef struct ts_feed_opts {
  * MISP warninglist, tocsin catalogue, CSV, plain list) is detected from content. name is
  * used in messages and as the source. kind_hint (a loader name, or NULL) skips
  * detection (used when reloading stored feeds). */
-tocsin_code ts_intel_load_buffer(ts_intel *ti, const char *name, const char *kind_hint,
-                                 const char *data, size_t len, const ts_feed_opts *o);
+tocsin_code ts_intel_load_buffer(ts_intel *ti, const char *name, const char *kind_hint, const char *data,
+                                 size_t len, const ts_feed_opts *o);
 /* Loads a file, or a directory (a MISP feed with manifest.json, or every feed file in it). */
 tocsin_code ts_intel_load_path(ts_intel *ti, const char *path, const ts_feed_opts *o);
 

@@ -5,12 +5,12 @@
 
 /* Each X(name) names a `const ts_loader ts_loader_<name>` defined in its own file; ties in
  * sniffing go to the earlier one. */
-#define LOADERS(X)  \
-    X(stix)         \
-    X(misp_event)   \
-    X(catalogue)    \
-    X(warninglist)  \
-    X(csv)          \
+#define LOADERS(X) \
+    X(stix)        \
+    X(misp_event)  \
+    X(catalogue)   \
+    X(warninglist) \
+    X(csv)         \
     X(list)
 
 #define DECLARE(name) extern const ts_loader ts_loader_##name;

@@ -51,8 +51,8 @@ typedef struct sobj {
     uint32_t ref;        /* the actor, technique or software id in ti; 0 if none */
     uint32_t first_link; /* in stix.links, + 1; 0: none */
     uint8_t kind;
-    bool inert;          /* revoked or deprecated: indexed, but takes no part */
-    const char *id;      /* in stix.ids */
+    bool inert;     /* revoked or deprecated: indexed, but takes no part */
+    const char *id; /* in stix.ids */
 } sobj;
 
 /* A link: the object it leads to, and the next link of the same object (+ 1; 0: none). */

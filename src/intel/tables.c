@@ -161,14 +161,20 @@ uint32_t ts_hash_bytes(const void *p, size_t n)
 
 /* The filter word of hash h and the two bits it sets there (from bits the slot index
  * does not use up: a multiply spreads h before they are taken). */
-static inline size_t bloom_word(const ts_stab *t, uint32_t h) { return h & (t->cap / 8 - 1); }
+static inline size_t bloom_word(const ts_stab *t, uint32_t h)
+{
+    return h & (t->cap / 8 - 1);
+}
 static inline uint64_t bloom_bits(uint32_t h)
 {
     uint32_t m = h * 0x9E3779B1u;
     return (1ull << (m >> 26)) | (1ull << ((m >> 20) & 63));
 }
 
-static void bloom_set(ts_stab *t, uint32_t h) { t->bloom[bloom_word(t, h)] |= bloom_bits(h); }
+static void bloom_set(ts_stab *t, uint32_t h)
+{
+    t->bloom[bloom_word(t, h)] |= bloom_bits(h);
+}
 
 ts_sent *ts_stab_find(const ts_stab *t, const char *s, size_t n)
 {

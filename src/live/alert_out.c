@@ -25,7 +25,7 @@ typedef struct target {
     target_kind kind;
     ts_redis *redis;
     char key[256], ids[270];
-    int fd; /* syslog socket */
+    int fd;       /* syslog socket */
     char **queue; /* JSON of alerts not yet in the stream */
     size_t nq, capq;
     uint64_t dropped;
@@ -46,7 +46,8 @@ static const char ADD_ONCE[] = "if redis.call('HSETNX', KEYS[2], ARGV[1], 1) == 
 uint64_t ts_alert_uid(const ts_alert *a)
 {
     uint64_t h = ts_hash_str(ts_hash_str(ts_hash_str(TS_HASH_SEED, a->detector), a->key), a->file);
-    h = ts_hash(ts_hash(ts_hash(h, &a->line, sizeof a->line), &a->record, sizeof a->record), &a->first_ns, sizeof a->first_ns);
+    h = ts_hash(ts_hash(ts_hash(h, &a->line, sizeof a->line), &a->record, sizeof a->record), &a->first_ns,
+                sizeof a->first_ns);
     return h ? h : 1;
 }
 
@@ -57,7 +58,8 @@ static tocsin_code open_syslog(target *t, const char *spec, size_t n, char *err,
         snprintf(sa.sun_path, sizeof sa.sun_path, "/dev/log");
         t->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-            snprintf(err, errlen, "--alerts-to syslog: no syslog daemon at /dev/log (syslog://HOST:PORT sends over UDP)");
+            snprintf(err, errlen,
+                     "--alerts-to syslog: no syslog daemon at /dev/log (syslog://HOST:PORT sends over UDP)");
             return TOCSIN_E_ARG;
         }
         return TOCSIN_OK;
@@ -65,7 +67,8 @@ static tocsin_code open_syslog(target *t, const char *spec, size_t n, char *err,
     char host[256], port[16] = "514";
     const char *p = spec + 9, *end = spec + n, *colon = memchr(p, ':', (size_t)(end - p));
     size_t hl = colon ? (size_t)(colon - p) : (size_t)(end - p);
-    if (!hl || hl >= sizeof host || (colon && ((size_t)(end - colon - 1) >= sizeof port || end == colon + 1))) {
+    if (!hl || hl >= sizeof host ||
+        (colon && ((size_t)(end - colon - 1) >= sizeof port || end == colon + 1))) {
         snprintf(err, errlen, "--alerts-to %.*s: syslog://HOST[:PORT]", (int)n, spec);
         return TOCSIN_E_ARG;
     }
@@ -103,7 +106,8 @@ static tocsin_code open_redis(target *t, const char *spec, size_t n, char *err, 
         }
     if (!slash || !last || last == spec + n || (size_t)(spec + n - last) >= sizeof t->key ||
         (size_t)(last - 1 - spec) >= sizeof url) {
-        snprintf(err, errlen, "--alerts-to %.*s: redis://HOST[:PORT][/DB]/KEY names the stream last", (int)n, spec);
+        snprintf(err, errlen, "--alerts-to %.*s: redis://HOST[:PORT][/DB]/KEY names the stream last", (int)n,
+                 spec);
         return TOCSIN_E_ARG;
     }
     memcpy(url, spec, (size_t)(last - 1 - spec));
@@ -143,7 +147,8 @@ tocsin_code ts_alert_out_new(const char *spec, FILE *out, ts_alert_out **o, char
             t->kind = T_SYSLOG;
             rc = open_syslog(t, p, n, err, errlen);
         } else {
-            snprintf(err, errlen, "--alerts-to: '%.*s' is not ndjson, redis://HOST/KEY, syslog or syslog://HOST:PORT",
+            snprintf(err, errlen,
+                     "--alerts-to: '%.*s' is not ndjson, redis://HOST/KEY, syslog or syslog://HOST:PORT",
                      (int)(n < 100 ? n : 100), p);
             rc = TOCSIN_E_ARG;
         }
@@ -290,7 +295,8 @@ static size_t sd_value(char *dst, size_t cap, const char *s)
     return n;
 }
 
-static void syslog_send(ts_alert_out *o, target *t, const ts_incident *inc, const ts_alert *a, const char *uid)
+static void syslog_send(ts_alert_out *o, target *t, const ts_incident *inc, const ts_alert *a,
+                        const char *uid)
 {
     /* facility 4 (security/authorisation); severity from the alert's: 2 critical .. 5 notice */
     int sev = a->severity >= 80 ? 2 : a->severity >= 60 ? 3 : a->severity >= 40 ? 4 : 5;
@@ -309,8 +315,8 @@ static void syslog_send(ts_alert_out *o, target *t, const ts_incident *inc, cons
     int n = snprintf(msg, sizeof msg,
                      "<%d>1 %s %s tocsin %ld alert [tocsin@32473 id=\"%s\" incident=\"%s\" detector=\"%s\""
                      " severity=\"%u\" first=\"%s\" host=\"%s\" user=\"%s\"] %s",
-                     4 * 8 + sev, now, o->host, (long)getpid(), uid, inc->id, det, (unsigned)a->severity, first,
-                     host, user, title);
+                     4 * 8 + sev, now, o->host, (long)getpid(), uid, inc->id, det, (unsigned)a->severity,
+                     first, host, user, title);
     if (n > 0 && send(t->fd, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1, MSG_NOSIGNAL) < 0)
         fprintf(stderr, "tocsin: --alerts-to syslog: cannot send alert %s\n", uid);
 }

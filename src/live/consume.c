@@ -23,12 +23,12 @@
 #include "live/rconn.h"
 
 #define MAX_PARTS 1024
-#define READ_COUNT 512         /* entries read at once per partition */
-#define GAP_FILL 64            /* missing lines filled with empty ones to keep one piece */
+#define READ_COUNT 512 /* entries read at once per partition */
+#define GAP_FILL 64    /* missing lines filled with empty ones to keep one piece */
 #define HEADER_CACHE 32
-#define DEAD_DATA_MAX 4096     /* bytes of a bad entry's data kept in the dead-letter stream */
-#define TRIM_EVERY 5.0         /* seconds */
-#define COMMIT_ENTRIES 16384   /* a backlog is committed at least this often */
+#define DEAD_DATA_MAX 4096   /* bytes of a bad entry's data kept in the dead-letter stream */
+#define TRIM_EVERY 5.0       /* seconds */
+#define COMMIT_ENTRIES 16384 /* a backlog is committed at least this often */
 #define COMMIT_SECONDS 1.0
 
 /* Renews a lease only while it is still ours; releases it the same way. */
@@ -51,12 +51,12 @@ typedef struct part {
     pstate st;
     char stream[300], lease[320], suffix[320], command[340], posname[400];
     ts_live *live;
-    eid last;              /* the last entry id committed with the findings */
-    eid fed;               /* the last entry fed since (committed at the next checkpoint) */
-    char (*ack)[48];       /* ids to acknowledge after the commit */
+    eid last;        /* the last entry id committed with the findings */
+    eid fed;         /* the last entry fed since (committed at the next checkpoint) */
+    char (*ack)[48]; /* ids to acknowledge after the commit */
     size_t nack, capack;
     bool fed_any;
-    double fed_since;      /* when the oldest entry not yet committed was read */
+    double fed_since; /* when the oldest entry not yet committed was read */
 } part;
 
 typedef struct hdr {
@@ -165,7 +165,8 @@ static bool open_part(worker *w, part *p)
         return false;
     }
     if (blob && !eid_parse(blob, len, &p->last))
-        say(w, "partition %s: the stored position is unreadable; it starts from the stream's pending entries%s",
+        say(w,
+            "partition %s: the stored position is unreadable; it starts from the stream's pending entries%s",
             p->stream, "");
     free(blob);
     p->fed = p->last;
@@ -205,12 +206,16 @@ static void reset_part(worker *w, part *p)
     open_part(w, p);
 }
 
-static long long lease_ms(const worker *w) { return (long long)(w->lease_s * 1000); }
+static long long lease_ms(const worker *w)
+{
+    return (long long)(w->lease_s * 1000);
+}
 
 /* 1 still ours, 0 lost, -1 Redis is down. */
 static int renew(worker *w, part *p)
 {
-    redisReply *rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s %lld", RENEW, p->lease, w->o->consumer, lease_ms(w));
+    redisReply *rep =
+        ts_redis_cmd(w->r, "EVAL %s 1 %s %s %lld", RENEW, p->lease, w->o->consumer, lease_ms(w));
     if (!rep)
         return -1;
     int ok = rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
@@ -283,9 +288,23 @@ static void balance(worker *w)
 static void dead_letter(worker *w, part *p, const char *id, const char *reason, const char *file,
                         const char *line, const char *data, size_t dlen)
 {
-    const char *argv[] = {"XADD", w->dead, "*", "stream", p->stream, "id", id, "reason", reason,
-                          "consumer", w->o->consumer, "file", file ? file : "", "line", line ? line : "",
-                          "data", data ? data : ""};
+    const char *argv[] = {"XADD",
+                          w->dead,
+                          "*",
+                          "stream",
+                          p->stream,
+                          "id",
+                          id,
+                          "reason",
+                          reason,
+                          "consumer",
+                          w->o->consumer,
+                          "file",
+                          file ? file : "",
+                          "line",
+                          line ? line : "",
+                          "data",
+                          data ? data : ""};
     size_t lens[17];
     for (int i = 0; i < 16; i++)
         lens[i] = strlen(argv[i]);
@@ -504,7 +523,7 @@ static size_t take_entries(worker *w, part *p, const redisReply *entries, bool c
         if (!want_ack(p, id))
             break;
         if (eid_cmp(e, p->last) <= 0 && (p->last.ms || p->last.seq))
-            continue; /* committed before a restart, not yet acknowledged */
+            continue;                                  /* committed before a restart, not yet acknowledged */
         if (en->element[1]->type != REDIS_REPLY_ARRAY) /* deleted (trimmed) while pending */
             continue;
         take_entry(w, p, id, e, en->element[1]);
@@ -525,9 +544,10 @@ static void claim(worker *w, part *p)
     char cursor[48] = "0-0";
     long long idle = (long long)(w->claim_idle_s * 1000);
     for (int rounds = 0; rounds < 64; rounds++) {
-        redisReply *rep = ts_redis_cmd(w->r, "XAUTOCLAIM %s %s %s %lld %s COUNT 1000 JUSTID", p->stream, w->o->group,
-                                       w->o->consumer, idle, cursor);
-        if (!ts_redis_is(rep, REDIS_REPLY_ARRAY) || rep->elements < 2 || rep->element[0]->type != REDIS_REPLY_STRING) {
+        redisReply *rep = ts_redis_cmd(w->r, "XAUTOCLAIM %s %s %s %lld %s COUNT 1000 JUSTID", p->stream,
+                                       w->o->group, w->o->consumer, idle, cursor);
+        if (!ts_redis_is(rep, REDIS_REPLY_ARRAY) || rep->elements < 2 ||
+            rep->element[0]->type != REDIS_REPLY_STRING) {
             if (ts_redis_is(rep, REDIS_REPLY_ERROR))
                 say(w, "XAUTOCLAIM %s: %s", p->stream, rep->str);
             freeReplyObject(rep);
@@ -540,10 +560,12 @@ static void claim(worker *w, part *p)
     }
     redisReply *rep = ts_redis_cmd(w->r, "XPENDING %s %s", p->stream, w->o->group);
     bool others = false;
-    if (ts_redis_is(rep, REDIS_REPLY_ARRAY) && rep->elements >= 4 && rep->element[3]->type == REDIS_REPLY_ARRAY)
+    if (ts_redis_is(rep, REDIS_REPLY_ARRAY) && rep->elements >= 4 &&
+        rep->element[3]->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < rep->element[3]->elements; i++) {
             const redisReply *c = rep->element[3]->element[i];
-            if (c->type == REDIS_REPLY_ARRAY && c->elements >= 1 && strcmp(c->element[0]->str, w->o->consumer) != 0)
+            if (c->type == REDIS_REPLY_ARRAY && c->elements >= 1 &&
+                strcmp(c->element[0]->str, w->o->consumer) != 0)
                 others = true;
         }
     bool ok = ts_redis_is(rep, REDIS_REPLY_ARRAY);
@@ -555,7 +577,8 @@ static void claim(worker *w, part *p)
 /* Entries of our own delivered too often without a commit go to the dead-letter stream. */
 static void retire_poison(worker *w, part *p)
 {
-    redisReply *rep = ts_redis_cmd(w->r, "XPENDING %s %s - + 1000 %s", p->stream, w->o->group, w->o->consumer);
+    redisReply *rep =
+        ts_redis_cmd(w->r, "XPENDING %s %s - + 1000 %s", p->stream, w->o->group, w->o->consumer);
     for (size_t i = 0; ts_redis_is(rep, REDIS_REPLY_ARRAY) && i < rep->elements; i++) {
         const redisReply *e = rep->element[i];
         if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 || e->element[3]->type != REDIS_REPLY_INTEGER)
@@ -565,7 +588,8 @@ static void retire_poison(worker *w, part *p)
         eid id;
         if (!eid_parse(e->element[0]->str, (size_t)e->element[0]->len, &id) || eid_cmp(id, p->last) <= 0)
             continue; /* committed: acknowledged by the drain */
-        redisReply *one = ts_redis_cmd(w->r, "XRANGE %s %s %s", p->stream, e->element[0]->str, e->element[0]->str);
+        redisReply *one =
+            ts_redis_cmd(w->r, "XRANGE %s %s %s", p->stream, e->element[0]->str, e->element[0]->str);
         ts_entry f = {0};
         if (ts_redis_is(one, REDIS_REPLY_ARRAY) && one->elements == 1 && one->element[0]->elements >= 2)
             fields_of(one->element[0]->element[1], &f);
@@ -626,7 +650,8 @@ static size_t read_new(worker *w, int block_ms)
     }
     snprintf(count, sizeof count, "%d", READ_COUNT);
     snprintf(block, sizeof block, "%d", block_ms);
-    const char *head[] = {"XREADGROUP", "GROUP", w->o->group, w->o->consumer, "COUNT", count, "BLOCK", block, "STREAMS"};
+    const char *head[] = {"XREADGROUP", "GROUP", w->o->group, w->o->consumer, "COUNT",
+                          count,        "BLOCK", block,       "STREAMS"};
     for (size_t i = 0; i < 9; i++)
         argv[n++] = head[i];
     size_t k = 0;
@@ -696,7 +721,8 @@ static void trim(worker *w)
             }
             if (pending) {
                 redisReply *pr = ts_redis_cmd(w->r, "XPENDING %s %s", p->stream, name);
-                if (!ts_redis_is(pr, REDIS_REPLY_ARRAY) || pr->elements < 2 || pr->element[1]->type != REDIS_REPLY_STRING ||
+                if (!ts_redis_is(pr, REDIS_REPLY_ARRAY) || pr->elements < 2 ||
+                    pr->element[1]->type != REDIS_REPLY_STRING ||
                     !eid_parse(pr->element[1]->str, (size_t)pr->element[1]->len, &e))
                     e = (eid){0, 0};
                 freeReplyObject(pr);
@@ -720,7 +746,8 @@ static void trim(worker *w)
 static tocsin_code check_options(tocsin *t, const tocsin_stream_options *o)
 {
     if (!o->redis || !o->stream || !o->group || !o->consumer)
-        return ts_session_fail(t, TOCSIN_E_ARG, "watch --redis needs --stream KEY, --group NAME and --consumer NAME");
+        return ts_session_fail(t, TOCSIN_E_ARG,
+                               "watch --redis needs --stream KEY, --group NAME and --consumer NAME");
     if (strlen(o->stream) > 200 || strlen(o->group) > 64 || strlen(o->consumer) > 64 || !*o->stream ||
         !*o->group || !*o->consumer)
         return ts_session_fail(t, TOCSIN_E_ARG, "--stream: 1 to 200 bytes; --group and --consumer: 1 to 64");
@@ -748,7 +775,8 @@ static tocsin_code count_partitions(worker *w)
                                w->metakey, n);
     w->nparts = n ? n : meta ? meta : 1;
     if (w->nparts > MAX_PARTS)
-        return ts_session_fail(w->t, TOCSIN_E_ARG, "%s: %u partitions: at most %d", w->metakey, w->nparts, MAX_PARTS);
+        return ts_session_fail(w->t, TOCSIN_E_ARG, "%s: %u partitions: at most %d", w->metakey, w->nparts,
+                               MAX_PARTS);
     return TOCSIN_OK;
 }
 
@@ -789,7 +817,8 @@ static bool all_drained(worker *w)
             if (!name || strcmp(name, w->o->group) != 0)
                 continue;
             found = true;
-            ok = pending == 0 && delivered && eid_parse(delivered, strlen(delivered), &d) && eid_cmp(d, end) >= 0;
+            ok = pending == 0 && delivered && eid_parse(delivered, strlen(delivered), &d) &&
+                 eid_cmp(d, end) >= 0;
         }
         freeReplyObject(rep);
         if (!ok || !found)

@@ -11,11 +11,11 @@
 #include "ingest/ingest.h"
 
 typedef struct ts_entry {
-    const char *data;   /* the record: tocsin ship's `data`, or Suricata's `eve` */
+    const char *data; /* the record: tocsin ship's `data`, or Suricata's `eve` */
     size_t dlen;
-    bool eve;           /* data is Suricata's own (stream mode), not tocsin ship's */
+    bool eve;                                  /* data is Suricata's own (stream mode), not tocsin ship's */
     const char *file, *line, *layout, *header; /* tocsin ship's fields, or NULL */
-    size_t bytes;       /* every key and value */
+    size_t bytes;                              /* every key and value */
 } ts_entry;
 
 /* Notes one field of an entry. Values are borrowed and end with a NUL at v[vlen] (as

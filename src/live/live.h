@@ -15,8 +15,8 @@ typedef struct ts_tail ts_tail;
  * the call), preceded by the file's header lines data[0..header) when it has them (Zeek's
  * "#fields": copied when the appended lines do not start the file), and
  * numbered so that the first appended line is lines_before + 1. r reads them. */
-typedef void (*ts_tail_chunk_fn)(void *ud, const char *name, const ts_reader *r, const char *data,
-                                 size_t len, size_t header, uint64_t lines_before);
+typedef void (*ts_tail_chunk_fn)(void *ud, const char *name, const ts_reader *r, const char *data, size_t len,
+                                 size_t header, uint64_t lines_before);
 /* A file's trouble (cannot open, truncated, inode reused): said, never fatal. */
 typedef void (*ts_tail_note_fn)(void *ud, const char *file, const char *msg);
 
@@ -51,8 +51,8 @@ tocsin_code ts_live_reload(ts_store *s, ts_intel *ti, struct hunt *p, const char
  * incidents reloaded), feed reads one piece of a file, checkpoint stores the findings
  * with what also_store writes (may be NULL) in one transaction and prints what is new. */
 typedef struct watch ts_live;
-tocsin_code ts_live_open(tocsin *t, const char *command, const char *part, tocsin_code (*also_store)(void *ud),
-                         void *ud, ts_live **out);
+tocsin_code ts_live_open(tocsin *t, const char *command, const char *part,
+                         tocsin_code (*also_store)(void *ud), void *ud, ts_live **out);
 uint64_t ts_live_feed(ts_live *w, const char *name, const ts_reader *r, const char *data, size_t len,
                       uint64_t lines_before);
 tocsin_code ts_live_checkpoint(ts_live *w, int final);

@@ -56,7 +56,8 @@ static bool copy(char *dst, size_t cap, const char *s, size_t n)
 
 static tocsin_code bad_url(const char *url, char *err, size_t errlen, const char *why)
 {
-    snprintf(err, errlen, "--redis %.200s: %s (redis://[:password@]host[:port][/db] or unix:///path)", url, why);
+    snprintf(err, errlen, "--redis %.200s: %s (redis://[:password@]host[:port][/db] or unix:///path)", url,
+             why);
     return TOCSIN_E_ARG;
 }
 
@@ -107,7 +108,8 @@ tocsin_code ts_redis_new(const char *url, ts_redis **out, char *err, size_t errl
         }
         if (rc == TOCSIN_OK && (!hl || !copy(r->host, sizeof r->host, p, hl)))
             rc = bad_url(url, err, errlen, "it names no host");
-        if (rc == TOCSIN_OK && slash && slash[1] && (r->db = number(slash + 1, strlen(slash + 1), 0, 1 << 20)) < 0)
+        if (rc == TOCSIN_OK && slash && slash[1] &&
+            (r->db = number(slash + 1, strlen(slash + 1), 0, 1 << 20)) < 0)
             rc = bad_url(url, err, errlen, "the path is the database number");
         snprintf(r->where, sizeof r->where, "redis %s:%d", r->host, r->port);
     }
@@ -143,7 +145,8 @@ static bool hello(ts_redis *r)
 {
     redisReply *rep = NULL;
     if (r->pass[0]) {
-        rep = r->user[0] ? redisCommand(r->c, "AUTH %s %s", r->user, r->pass) : redisCommand(r->c, "AUTH %s", r->pass);
+        rep = r->user[0] ? redisCommand(r->c, "AUTH %s %s", r->user, r->pass)
+                         : redisCommand(r->c, "AUTH %s", r->pass);
         if (!rep || rep->type == REDIS_REPLY_ERROR) {
             drop(r, rep ? rep->str : r->c->errstr);
             freeReplyObject(rep);
@@ -171,7 +174,8 @@ bool ts_redis_ready(ts_redis *r)
     if (now < r->next_try)
         return false;
     struct timeval tv = {2, 0};
-    r->c = r->sock[0] ? redisConnectUnixWithTimeout(r->sock, tv) : redisConnectWithTimeout(r->host, r->port, tv);
+    r->c =
+        r->sock[0] ? redisConnectUnixWithTimeout(r->sock, tv) : redisConnectWithTimeout(r->host, r->port, tv);
     if (!r->c || r->c->err) {
         drop(r, r->c ? r->c->errstr : "out of memory");
         r->next_try = now + r->backoff;
@@ -243,5 +247,11 @@ redisReply *ts_redis_next(ts_redis *r)
     return rep;
 }
 
-const char *ts_redis_error(const ts_redis *r) { return r->err[0] ? r->err : r->where; }
-const char *ts_redis_where(const ts_redis *r) { return r->where; }
+const char *ts_redis_error(const ts_redis *r)
+{
+    return r->err[0] ? r->err : r->where;
+}
+const char *ts_redis_where(const ts_redis *r)
+{
+    return r->where;
+}

@@ -35,6 +35,9 @@ const char *ts_redis_error(const ts_redis *r);
 const char *ts_redis_where(const ts_redis *r);
 
 /* A reply is an error, or not what was asked: NULL, or of another type. */
-static inline bool ts_redis_is(const redisReply *rep, int type) { return rep && rep->type == type; }
+static inline bool ts_redis_is(const redisReply *rep, int type)
+{
+    return rep && rep->type == type;
+}
 
 #endif

@@ -9,7 +9,10 @@
 #include "live/live.h"
 #include "store/store_read.h"
 
-static char *dup0(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup0(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
 static ts_evidence_kind kind_of(const char *k)
 {

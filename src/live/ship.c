@@ -21,11 +21,11 @@
 
 typedef struct rec {
     unsigned part;
-    uint32_t file;     /* index in names */
+    uint32_t file; /* index in names */
     uint64_t line;
     const ts_reader *reader;
-    size_t off, len;   /* the line in text */
-    size_t hdr;        /* index+1 in headers, or 0 */
+    size_t off, len; /* the line in text */
+    size_t hdr;      /* index+1 in headers, or 0 */
 } rec;
 
 typedef struct shipper {
@@ -55,7 +55,6 @@ typedef struct shipper {
     uint64_t shipped;
     bool failed; /* memory ran out in this batch: it is not sent */
 } shipper;
-
 
 static void note(void *ud, const char *file, const char *msg)
 {
@@ -122,7 +121,8 @@ static void on_event(void *ud, ts_event *ev)
         s->line_part[ev->line - s->chunk_first - 1] = part_of(s, ev);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code, const char *msg)
+static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                     const char *msg)
 {
     (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg; /* the worker says it */
 }
@@ -186,8 +186,8 @@ static size_t header_index(shipper *s, const char *h, size_t n)
     return ++s->nheaders;
 }
 
-static void on_chunk(void *ud, const char *name, const ts_reader *r, const char *data, size_t len, size_t header,
-                     uint64_t lines_before)
+static void on_chunk(void *ud, const char *name, const ts_reader *r, const char *data, size_t len,
+                     size_t header, uint64_t lines_before)
 {
     shipper *s = ud;
     bool zeek_tsv = strcmp(r->name, "zeek-tsv") == 0;
@@ -315,8 +315,8 @@ static void add_position(void *ud, const char *name, const ts_watch_pos *p)
         ts_redis_append(s->r, 3, argv, (size_t[]){4, strlen(s->poskey), strlen(field)});
         return;
     }
-    snprintf(value, sizeof value, "%llu %llu %u %llu %s", (unsigned long long)p->offset, (unsigned long long)p->lines,
-             (unsigned)p->head_len, (unsigned long long)p->head_hash, name);
+    snprintf(value, sizeof value, "%llu %llu %u %llu %s", (unsigned long long)p->offset,
+             (unsigned long long)p->lines, (unsigned)p->head_len, (unsigned long long)p->head_hash, name);
     const char *argv[] = {"HSET", s->poskey, field, value};
     ts_redis_append(s->r, 4, argv, (size_t[]){4, strlen(s->poskey), strlen(field), strlen(value)});
 }
@@ -342,10 +342,32 @@ static bool send_batch(shipper *s)
         const rec *x = &s->recs[i];
         stream_of(s, x->part, stream, sizeof stream);
         snprintf(line, sizeof line, "%llu", (unsigned long long)x->line);
-        const char *argv[] = {"XADD", stream, "*", "file", s->names[x->file], "line", line, "layout",
-                              x->reader->name, "data", s->text + x->off, "header", x->hdr ? s->headers[x->hdr - 1] : ""};
-        size_t lens[] = {4, strlen(stream), 1, 4, strlen(s->names[x->file]), 4, strlen(line), 6, strlen(x->reader->name),
-                         4, x->len, 6, x->hdr ? 16 : 0};
+        const char *argv[] = {"XADD",
+                              stream,
+                              "*",
+                              "file",
+                              s->names[x->file],
+                              "line",
+                              line,
+                              "layout",
+                              x->reader->name,
+                              "data",
+                              s->text + x->off,
+                              "header",
+                              x->hdr ? s->headers[x->hdr - 1] : ""};
+        size_t lens[] = {4,
+                         strlen(stream),
+                         1,
+                         4,
+                         strlen(s->names[x->file]),
+                         4,
+                         strlen(line),
+                         6,
+                         strlen(x->reader->name),
+                         4,
+                         x->len,
+                         6,
+                         x->hdr ? 16 : 0};
         ts_redis_append(s->r, x->hdr ? 13 : 11, argv, lens);
     }
     ts_tail_each_moved(s->tail, add_position, s);
@@ -396,8 +418,8 @@ static int agree_partitions(shipper *s)
     snprintf(want, sizeof want, "%u", s->parts);
     int rc = rep->type == REDIS_REPLY_STRING && strcmp(rep->str, want) != 0 ? -1 : 0;
     if (rc)
-        fprintf(stderr, "tocsin: ship: stream %s has %s partitions (%s), not %u: give --partitions %s\n", s->key,
-                rep->str, s->metakey, s->parts, rep->str);
+        fprintf(stderr, "tocsin: ship: stream %s has %s partitions (%s), not %u: give --partitions %s\n",
+                s->key, rep->str, s->metakey, s->parts, rep->str);
     freeReplyObject(rep);
     return rc;
 }

@@ -14,9 +14,9 @@
 
 #include "core/hash.h"
 
-#define HEAD_LEN 64          /* bytes hashed to tell a file from a new one on its inode */
+#define HEAD_LEN 64            /* bytes hashed to tell a file from a new one on its inode */
 #define HEADER_MAX (64u << 10) /* leading "#" lines kept for readers that need them (Zeek) */
-#define CHUNK_MAX (8u << 20) /* bytes read from one file per poll; the rest waits */
+#define CHUNK_MAX (8u << 20)   /* bytes read from one file per poll; the rest waits */
 
 typedef struct tfile {
     char *name; /* canonical path, the name its events carry */

@@ -24,18 +24,18 @@ typedef struct inc_sig {
 typedef struct watch {
     tocsin *t;
     ts_pipeline *p;
-    char command[96]; /* the runs' name: "watch", or a stream partition's */
+    char command[96];                    /* the runs' name: "watch", or a stream partition's */
     tocsin_code (*also_store)(void *ud); /* the caller's part of each checkpoint */
     void *also_ud;
     FILE *out;
     uint64_t *seen; /* hashes of the alerts printed (open addressing, 0 = empty) */
     size_t seen_n, seen_cap;
-    inc_sig *incs;  /* what each incident looked like when last printed */
+    inc_sig *incs; /* what each incident looked like when last printed */
     size_t n_incs, cap_incs;
     uint64_t events;
-    uint64_t round; /* checkpoints so far */
-    bool quiet; /* the checkpoint after a restart: what it shows was shown before */
-    const char **changes; /* "new" or "changed" for each incident keep accepted */
+    uint64_t round;           /* checkpoints so far */
+    bool quiet;               /* the checkpoint after a restart: what it shows was shown before */
+    const char **changes;     /* "new" or "changed" for each incident keep accepted */
     const ts_incident **kept; /* and the incident, for the alert outputs */
     size_t n_changes, cap_changes;
 } watch;
@@ -97,8 +97,8 @@ static const char *incident_change(watch *w, const ts_incident *inc)
 {
     uint64_t sig = ts_hash(TS_HASH_SEED, &inc->severity, sizeof inc->severity);
     for (size_t i = 0; i < inc->n_alerts; i++)
-        sig = ts_hash(ts_hash(sig, &inc->alerts[i]->count, sizeof inc->alerts[i]->count), &inc->alerts[i]->last_ns,
-                  sizeof inc->alerts[i]->last_ns);
+        sig = ts_hash(ts_hash(sig, &inc->alerts[i]->count, sizeof inc->alerts[i]->count),
+                      &inc->alerts[i]->last_ns, sizeof inc->alerts[i]->last_ns);
     for (size_t i = 0; i < w->n_incs; i++) {
         if (strcmp(w->incs[i].id, inc->id) != 0)
             continue;
@@ -319,8 +319,8 @@ void ts_live_close(ts_live *w)
     free(w);
 }
 
-tocsin_code ts_live_open(tocsin *t, const char *command, const char *part, tocsin_code (*also_store)(void *ud),
-                         void *ud, ts_live **out)
+tocsin_code ts_live_open(tocsin *t, const char *command, const char *part,
+                         tocsin_code (*also_store)(void *ud), void *ud, ts_live **out)
 {
     *out = NULL;
     watch *w = calloc(1, sizeof *w);
@@ -352,10 +352,13 @@ typedef struct files {
     ts_tail *tail;
 } files;
 
-static tocsin_code save_positions(void *ud) { return ts_tail_save(((files *)ud)->tail); }
+static tocsin_code save_positions(void *ud)
+{
+    return ts_tail_save(((files *)ud)->tail);
+}
 
-static void on_chunk(void *ud, const char *name, const ts_reader *r, const char *data, size_t len, size_t header,
-                     uint64_t lines_before)
+static void on_chunk(void *ud, const char *name, const ts_reader *r, const char *data, size_t len,
+                     size_t header, uint64_t lines_before)
 {
     (void)header; /* a reader takes the header with the lines */
     ts_live_feed(((files *)ud)->w, name, r, data, len, lines_before);

@@ -101,7 +101,8 @@ static void text_header(const rpt *r, const who *w, size_t n_who)
         fputs("  profile     not in the loaded catalogue (known to the store by this name)\n", r->out);
 }
 
-static void json_actor(FILE *out, const who *w, const ts_sighting *s, size_t ns, const ts_actor_ioc *v, size_t ni)
+static void json_actor(FILE *out, const who *w, const ts_sighting *s, size_t ns, const ts_actor_ioc *v,
+                       size_t ni)
 {
     ts_jw j;
     ts_jw_begin(&j, out);
@@ -184,7 +185,8 @@ tocsin_code ts_report_actor(ts_store *s, const ts_intel *ti, const char *name, F
     return seen || w[0].actor ? TOCSIN_OK : TOCSIN_E_NOTFOUND;
 }
 
-tocsin_code ts_report_incidents_of_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out, int json)
+tocsin_code ts_report_incidents_of_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out,
+                                         int json)
 {
     who w[8];
     size_t n_who = resolve(ti, name, w, 8);
@@ -195,7 +197,8 @@ tocsin_code ts_report_incidents_of_actor(ts_store *s, const ts_intel *ti, const 
     for (size_t k = 0; k < n_who && rc == TOCSIN_OK; k++) {
         ts_sighting *sv;
         size_t ns;
-        if ((rc = ts_store_actor_sightings(s, w[k].name, w[k].attack_id, INCIDENT_MIN_P, &sv, &ns)) != TOCSIN_OK)
+        if ((rc = ts_store_actor_sightings(s, w[k].name, w[k].attack_id, INCIDENT_MIN_P, &sv, &ns)) !=
+            TOCSIN_OK)
             break;
         for (size_t i = ns; i-- > 0 && rc == TOCSIN_OK;) { /* newest first, as `incidents` */
             ts_incident_view *v;

@@ -36,7 +36,8 @@ static void text_hypothesis(const ts_intel *ti, const ts_hypothesis *h, size_t r
         snprintf(p, sizeof p, ">99.9%%");
     else
         snprintf(p, sizeof p, "%.1f%%", h->probability * 100);
-    fprintf(out, ": %s (%s), score %.2f nats\n", h->wording ? h->wording : ts_icd203(h->probability), p, h->score);
+    fprintf(out, ": %s (%s), score %.2f nats\n", h->wording ? h->wording : ts_icd203(h->probability), p,
+            h->score);
     for (size_t i = 0; i < h->n_contribs; i++) {
         const ts_contribution *c = &h->contribs[i];
         fprintf(out, "       %+7.2f  ", c->weight);
@@ -95,7 +96,10 @@ static const char *ach_mark(double w)
     return w >= 2 ? "++" : w >= 0.1 ? "+" : w <= -2 ? "--" : w <= -0.1 ? "-" : "0";
 }
 
-static const char *diagnostic_word(double d) { return d >= 2 ? "high" : d >= 0.5 ? "moderate" : "low"; }
+static const char *diagnostic_word(double d)
+{
+    return d >= 2 ? "high" : d >= 0.5 ? "moderate" : "low";
+}
 
 #define ACH_COL_WIDTH 18
 
@@ -105,7 +109,8 @@ static void text_ach(const struct ts_attribution *a, FILE *out)
 {
     if (!a->n_ach || !a->n_ach_cols)
         return;
-    fputs("competing hypotheses (weights in nats against unattributed; + consistent, - inconsistent):\n", out);
+    fputs("competing hypotheses (weights in nats against unattributed; + consistent, - inconsistent):\n",
+          out);
     fprintf(out, "  %-10s", "diagnostic");
     for (size_t c = 0; c < a->n_ach_cols; c++) {
         char name[ACH_COL_WIDTH];

@@ -6,9 +6,9 @@ static const struct {
     uint32_t bit;
     const char *name;
 } categories[] = {
-    {TS_CAT_NETWORK, "network"}, {TS_CAT_DNS, "dns"},         {TS_CAT_WEB, "web"},
-    {TS_CAT_TLS, "tls"},         {TS_CAT_EMAIL, "email"},     {TS_CAT_AUTH, "authentication"},
-    {TS_CAT_PROCESS, "process"}, {TS_CAT_FILE, "file"},       {TS_CAT_ALERT, "alert"},
+    {TS_CAT_NETWORK, "network"}, {TS_CAT_DNS, "dns"},     {TS_CAT_WEB, "web"},
+    {TS_CAT_TLS, "tls"},         {TS_CAT_EMAIL, "email"}, {TS_CAT_AUTH, "authentication"},
+    {TS_CAT_PROCESS, "process"}, {TS_CAT_FILE, "file"},   {TS_CAT_ALERT, "alert"},
     {TS_CAT_SESSION, "session"}, {TS_CAT_HOST, "host"},
 };
 
@@ -33,10 +33,16 @@ static const struct {
     uint32_t bit;
     const char *name;
 } types[] = {
-    {TS_TYPE_CONNECTION, "connection"}, {TS_TYPE_START, "start"},     {TS_TYPE_END, "end"},
-    {TS_TYPE_CREATION, "creation"},     {TS_TYPE_DELETION, "deletion"}, {TS_TYPE_CHANGE, "change"},
-    {TS_TYPE_ACCESS, "access"},         {TS_TYPE_INSTALLATION, "installation"},
-    {TS_TYPE_ALLOWED, "allowed"},       {TS_TYPE_DENIED, "denied"},
+    {TS_TYPE_CONNECTION, "connection"},
+    {TS_TYPE_START, "start"},
+    {TS_TYPE_END, "end"},
+    {TS_TYPE_CREATION, "creation"},
+    {TS_TYPE_DELETION, "deletion"},
+    {TS_TYPE_CHANGE, "change"},
+    {TS_TYPE_ACCESS, "access"},
+    {TS_TYPE_INSTALLATION, "installation"},
+    {TS_TYPE_ALLOWED, "allowed"},
+    {TS_TYPE_DENIED, "denied"},
 };
 
 void ts_event_json(FILE *f, const ts_event *ev, const char *reader)

@@ -129,9 +129,15 @@ static size_t first_tactic(uint32_t bits)
 
 /* ---- small writers ---------------------------------------------------------------------- */
 
-static void h(FILE *o, const char *s) { ts_fputs_html(s ? s : "", o); }
+static void h(FILE *o, const char *s)
+{
+    ts_fputs_html(s ? s : "", o);
+}
 
-static int has(const char *s) { return s && *s; }
+static int has(const char *s)
+{
+    return s && *s;
+}
 
 static const char *sev_class(int severity)
 {
@@ -168,7 +174,8 @@ static void pct(FILE *o, double p, int decimals)
 
 static void sev_badge(FILE *o, int severity)
 {
-    fprintf(o, "<span class=\"sev %s\">%s %d</span>", sev_class(severity), rpt_severity_name(severity), severity);
+    fprintf(o, "<span class=\"sev %s\">%s %d</span>", sev_class(severity), rpt_severity_name(severity),
+            severity);
 }
 
 static void time_html(FILE *o, int64_t ns)
@@ -362,7 +369,8 @@ static void stages(const inc_ctx *c)
     }
     fputs("</ol>\n", o);
     if (c->per_tactic[NO_TACTIC])
-        fprintf(o, "<p class=\"dim small\">%zu alert%s without a technique tactic known to the catalogue.</p>\n",
+        fprintf(o,
+                "<p class=\"dim small\">%zu alert%s without a technique tactic known to the catalogue.</p>\n",
                 c->per_tactic[NO_TACTIC], c->per_tactic[NO_TACTIC] == 1 ? "" : "s");
 }
 
@@ -410,7 +418,8 @@ static const char *graph_remote(const ts_alert_view *a, const char **kind)
     *kind = "outside";
     if (a->remote_ip && *a->remote_ip) {
         ts_ip ip;
-        if (!(a->remote_cc && *a->remote_cc) && ts_ip_parse(ts_str_c(a->remote_ip), &ip) && ts_ip_is_special(&ip))
+        if (!(a->remote_cc && *a->remote_cc) && ts_ip_parse(ts_str_c(a->remote_ip), &ip) &&
+            ts_ip_is_special(&ip))
             *kind = "host";
         return a->remote_ip;
     }
@@ -430,10 +439,11 @@ static void timeline(const inc_ctx *c)
     fputs("<input type=\"search\" class=\"filter\" placeholder=\"filter the timeline (host, user, technique, "
           "text)\" aria-label=\"filter the timeline\">\n",
           o);
-    fputs("<table class=\"tl\"><thead><tr><th>#</th><th>time (UTC)</th><th>tactic</th><th>technique</th>"
-          "<th>severity</th><th>detector</th><th>what</th><th>host</th><th>user</th><th>remote / indicator</th>"
-          "<th>events</th></tr></thead><tbody>\n",
-          o);
+    fputs(
+        "<table class=\"tl\"><thead><tr><th>#</th><th>time (UTC)</th><th>tactic</th><th>technique</th>"
+        "<th>severity</th><th>detector</th><th>what</th><th>host</th><th>user</th><th>remote / indicator</th>"
+        "<th>events</th></tr></thead><tbody>\n",
+        o);
     for (size_t k = 0; k < v->n_alerts; k++) {
         size_t i = c->order[k];
         const ts_alert_view *a = &v->alerts[i];
@@ -678,11 +688,14 @@ static void hypotheses(const inc_ctx *c)
         pct(o, hy->probability, 1);
         fputs(" ", o);
         h(o, hy->wording);
-        fprintf(o, " <span class=\"dim\">score %+.2f, %zu contribution%s</span></summary>\n<table class=\"contribs\">",
+        fprintf(o,
+                " <span class=\"dim\">score %+.2f, %zu contribution%s</span></summary>\n<table "
+                "class=\"contribs\">",
                 hy->score, hy->n_contribs, hy->n_contribs == 1 ? "" : "s");
         for (size_t k = 0; k < hy->n_contribs; k++) {
             const ts_contrib_view *cv = &hy->contribs[k];
-            fprintf(o, "<tr><td class=\"num %s\">%+.2f</td><td>", cv->weight >= 0 ? "pos" : "neg", cv->weight);
+            fprintf(o, "<tr><td class=\"num %s\">%+.2f</td><td>", cv->weight >= 0 ? "pos" : "neg",
+                    cv->weight);
             h(o, cv->what);
             contrib_ref(c, cv);
             fputs("</td></tr>\n", o);
@@ -695,8 +708,8 @@ static void hypotheses(const inc_ctx *c)
 /* One row of the matrix: a piece of evidence and its weight under each hypothesis shown
  * (present[k] = 0 when the hypothesis does not weigh it). Every prior is one row. */
 typedef struct ach_row {
-    char *what;        /* the evidence: a contribution's text up to its first ": " */
-    const char *full;  /* the first full text, for the tooltip */
+    char *what;       /* the evidence: a contribution's text up to its first ": " */
+    const char *full; /* the first full text, for the tooltip */
     size_t alert;
     double w[MAX_ACH_COLUMNS];
     unsigned char present[MAX_ACH_COLUMNS];
@@ -802,8 +815,9 @@ static void ach(const inc_ctx *c)
         fputs("</tr>\n", o);
     }
     if (rows->len > MAX_ACH_ROWS)
-        fprintf(o, "<tr><td class=\"dim\" colspan=\"%zu\">and %u less telling rows (all are in the hypotheses "
-                   "above)</td></tr>\n",
+        fprintf(o,
+                "<tr><td class=\"dim\" colspan=\"%zu\">and %u less telling rows (all are in the hypotheses "
+                "above)</td></tr>\n",
                 cols + 1, rows->len - MAX_ACH_ROWS);
     fputs("<tr class=\"total\"><td>inconsistent evidence (count)</td>", o);
     for (size_t k = 0; k < cols; k++) {
@@ -824,9 +838,8 @@ static void ach(const inc_ctx *c)
 /* ---- every alert's events --------------------------------------------------------------- */
 
 enum { EV_TIME, EV_WHERE, EV_HOST, EV_USER, EV_PROCESS, EV_CMDLINE, EV_PARENT, EV_IDS, EV_N };
-static const char *const ev_head[EV_N] = {"time (UTC)", "where", "host", "user", "process",
-                                          "command line", "parent", "ids"};
-
+static const char *const ev_head[EV_N] = {"time (UTC)", "where",        "host",   "user",
+                                          "process",    "command line", "parent", "ids"};
 
 static void events(const inc_ctx *c, size_t i)
 {
@@ -844,7 +857,8 @@ static void events(const inc_ctx *c, size_t i)
         fputs(" &middot; ", o);
         techniques_html(o, a->techniques);
     }
-    fprintf(o, " &middot; %llu event%s</span></summary>\n", (unsigned long long)a->count, a->count == 1 ? "" : "s");
+    fprintf(o, " &middot; %llu event%s</span></summary>\n", (unsigned long long)a->count,
+            a->count == 1 ? "" : "s");
     if (has(a->ioc_value)) {
         fputs("<p class=\"small\">indicator ", o);
         h(o, a->ioc_type);
@@ -895,8 +909,11 @@ static void events(const inc_ctx *c, size_t i)
         time_html(o, e->ts_ns);
         fputs("</td><td class=\"where\">", o);
         where_html(o, e->file, e->line, e->record);
-        const char *cells[EV_N] = {[EV_HOST] = e->host, [EV_USER] = e->user, [EV_PROCESS] = e->process,
-                                   [EV_CMDLINE] = e->command_line, [EV_PARENT] = e->parent};
+        const char *cells[EV_N] = {[EV_HOST] = e->host,
+                                   [EV_USER] = e->user,
+                                   [EV_PROCESS] = e->process,
+                                   [EV_CMDLINE] = e->command_line,
+                                   [EV_PARENT] = e->parent};
         for (int f = EV_HOST; f < EV_IDS; f++) {
             if (!show[f])
                 continue;
@@ -921,7 +938,8 @@ static void events(const inc_ctx *c, size_t i)
     }
     fputs("</tbody></table></div>\n", o);
     if (a->count > a->n_hits)
-        fprintf(o, "<p class=\"dim small\">%llu more event%s not kept (an alert keeps its earliest %zu).</p>\n",
+        fprintf(o,
+                "<p class=\"dim small\">%llu more event%s not kept (an alert keeps its earliest %zu).</p>\n",
                 (unsigned long long)(a->count - a->n_hits), a->count - a->n_hits == 1 ? "" : "s", a->n_hits);
     fputs("</details>\n", o);
 }
@@ -964,8 +982,10 @@ static tocsin_code incident(FILE *o, const ts_incident_view *v, const ts_intel *
     if (v->alert_total > v->n_alerts)
         fprintf(o, " (%zu shown)", v->n_alerts);
     fputs(" &middot; ", o);
-    static const char *const parts[][2] = {{"timeline", "timeline"}, {"graph", "graph"},
-                                           {"hypotheses", "hypotheses"}, {"ach", "competing hypotheses"},
+    static const char *const parts[][2] = {{"timeline", "timeline"},
+                                           {"graph", "graph"},
+                                           {"hypotheses", "hypotheses"},
+                                           {"ach", "competing hypotheses"},
                                            {"events", "events"}};
     for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) {
         int there = i == 2 ? v->n_hyps > 0 : i == 3 ? v->n_hyps > 1 : v->n_alerts > 0;
@@ -1013,7 +1033,8 @@ static void page_head(FILE *o, ts_incident_view *const *vs, size_t n)
     csp_hash(o, HTML_JS, HTML_JS_len);
     fputs("; style-src ", o);
     csp_hash(o, HTML_CSS, HTML_CSS_len);
-    fputs("; img-src data:; base-uri 'none'; form-action 'none'\">\n<meta name=\"referrer\" content=\"no-referrer\">\n"
+    fputs("; img-src data:; base-uri 'none'; form-action 'none'\">\n<meta name=\"referrer\" "
+          "content=\"no-referrer\">\n"
           "<title>tocsin report: ",
           o);
     if (n == 1)
@@ -1064,8 +1085,8 @@ static int by_severity(const void *a, const void *b)
     return strcmp(x->id, y->id);
 }
 
-tocsin_code ts_report_html(ts_store *s, const ts_intel *ti, const char *const *ids, size_t n, FILE *out, char *err,
-                           size_t cap)
+tocsin_code ts_report_html(ts_store *s, const ts_intel *ti, const char *const *ids, size_t n, FILE *out,
+                           char *err, size_t cap)
 {
     tactics ts;
     tactics_load(&ts);

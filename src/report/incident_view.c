@@ -586,8 +586,8 @@ void rpt_verdict(const ts_incident_view *v, char *buf, size_t cap)
     const char *pct = together ? strchr(together, '(') : NULL;
     bool weak_top = v->n_hyps && v->hyps[0].probability < 0.5;
     if (weak_top && pct && together - based > 26 && together - based < 80)
-        snprintf(buf, cap, "unattributed; actors based in %.*s %.*s", (int)(together - based - 26), based + 26,
-                 (int)strcspn(pct + 1, ")"), pct + 1);
+        snprintf(buf, cap, "unattributed; actors based in %.*s %.*s", (int)(together - based - 26),
+                 based + 26, (int)strcspn(pct + 1, ")"), pct + 1);
     else if (candidate)
         snprintf(buf, cap, "unattributed (leading: %s %.0f%%)", top, v->hyps[0].probability * 100);
     else if (v->n_hyps)
@@ -603,9 +603,10 @@ void rpt_incident_line(const rpt *r, const ts_incident_view *v)
     size_t n = 0;
     fputs(rpt_sgr(r, RS_BOLD), o);
     rpt_cut(r, v->id, 20);
-    fprintf(o, "%s  %-20s  %s%-8s %3d%s  %5llu  ", rpt_sgr(r, RS_RESET), rpt_time(v->last_ns, true, t, sizeof t),
-            rpt_sgr(r, rpt_severity_style(v->severity)), rpt_severity_name(v->severity), v->severity,
-            rpt_sgr(r, RS_RESET), (unsigned long long)v->alert_total);
+    fprintf(o, "%s  %-20s  %s%-8s %3d%s  %5llu  ", rpt_sgr(r, RS_RESET),
+            rpt_time(v->last_ns, true, t, sizeof t), rpt_sgr(r, rpt_severity_style(v->severity)),
+            rpt_severity_name(v->severity), v->severity, rpt_sgr(r, RS_RESET),
+            (unsigned long long)v->alert_total);
     /* The rest is untrusted text: assembled raw, then escaped and cut as a whole. */
     if (v->disposition)
         n += (size_t)snprintf(rest, sizeof rest, "[%s %s] ", v->reopened ? "reopened, was" : "closed",
@@ -633,8 +634,8 @@ tocsin_code ts_report_incidents(ts_store *s, FILE *out, int json)
     if (!json && n == 0)
         fputs("no incidents stored\n", out);
     else if (!json)
-        fprintf(out, "%s%-20s  %-20s  %-12s  %5s  %s%s\n", rpt_sgr(&r, RS_DIM), "incident",
-                "last activity", "severity", "alerts", "verdict, hosts and users", rpt_sgr(&r, RS_RESET));
+        fprintf(out, "%s%-20s  %-20s  %-12s  %5s  %s%s\n", rpt_sgr(&r, RS_DIM), "incident", "last activity",
+                "severity", "alerts", "verdict, hosts and users", rpt_sgr(&r, RS_RESET));
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
         ts_incident_view *v;
         if ((rc = ts_store_incident_load(s, ids[i], 0, &v)) != TOCSIN_OK)

@@ -122,11 +122,11 @@ void ts_report_intel_stats(const ts_intel *ti, FILE *out, int json)
 /* Everything a lookup found, gathered first so text and JSON say the same. */
 typedef struct lookup {
     const char *value;
-    ts_ioc_type type;      /* what the value looks like; TS_IOC_NONE: a name */
+    ts_ioc_type type; /* what the value looks like; TS_IOC_NONE: a name */
     ts_ip ip;
     bool has_geo;
     ts_geo geo;
-    const char *as_name;   /* borrowed from the enricher until its next call */
+    const char *as_name; /* borrowed from the enricher until its next call */
     ts_ioc_hit hits[MAX_HITS];
     size_t n_hits;
     uint32_t actors[MAX_ACTORS];
@@ -188,7 +188,8 @@ static void hit_text(const rpt *r, const ts_intel *ti, const ts_ioc_hit *h)
         return;
     hit_raw(mem, ti, h);
     fclose(mem);
-    fprintf(o, "  %s%s%s ", rpt_sgr(r, m->flags & TS_IOC_ALLOW ? RS_GREEN : RS_RED), what, rpt_sgr(r, RS_RESET));
+    fprintf(o, "  %s%s%s ", rpt_sgr(r, m->flags & TS_IOC_ALLOW ? RS_GREEN : RS_RED), what,
+            rpt_sgr(r, RS_RESET));
     rpt_wrap(r, raw, 3 + (int)strlen(what), 6);
     free(raw);
     size_t n = ts_intel_actorset_get(ti, m->actors, &ids);

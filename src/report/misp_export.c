@@ -86,9 +86,11 @@ static void event_tags(ts_jw *w, const ts_incident_view *v)
     tag(w, "tlp:amber");
     const ts_hyp_view *top = v->n_hyps ? &v->hyps[0] : NULL;
     if (top) {
-        snprintf(t, sizeof t, "estimative-language:likelihood-probability=\"%s\"", likelihood_tag(top->probability));
+        snprintf(t, sizeof t, "estimative-language:likelihood-probability=\"%s\"",
+                 likelihood_tag(top->probability));
         tag(w, t);
-        snprintf(t, sizeof t, "estimative-language:confidence-in-analytic-judgment=\"%s\"", confidence_tag(top));
+        snprintf(t, sizeof t, "estimative-language:confidence-in-analytic-judgment=\"%s\"",
+                 confidence_tag(top));
         tag(w, t);
     }
     for (size_t i = 0; i < v->n_hyps && i < 3; i++) {

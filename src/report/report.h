@@ -26,8 +26,8 @@ typedef struct ts_hunt_stats {
     size_t n_gave_up;
     ts_state_row state[TS_STATE_ROWS]; /* the detectors' and the correlator's tables */
     size_t n_state;
-    uint64_t suppressed; /* distinct alerts an analyst's suppression marked */
-    uint64_t routine;    /* distinct alerts marked as a routine source's usual doing */
+    uint64_t suppressed;   /* distinct alerts an analyst's suppression marked */
+    uint64_t routine;      /* distinct alerts marked as a routine source's usual doing */
     const ts_intel *intel; /* the catalogue, for the ATT&CK stages of the summary; may be NULL */
 } ts_hunt_stats;
 
@@ -55,13 +55,13 @@ tocsin_code ts_report_misp(ts_store *s, const char *const *ids, size_t n, FILE *
  * and ATT&CK stages reached (tactics of the alerts' techniques, from the catalogue in ti),
  * timeline, graph, hypotheses with their evidence, the competing-hypotheses matrix, and
  * every alert's events. Loads nothing from anywhere; every string from the store escaped. */
-tocsin_code ts_report_html(ts_store *s, const ts_intel *ti, const char *const *ids, size_t n, FILE *out, char *err,
-                           size_t cap);
+tocsin_code ts_report_html(ts_store *s, const ts_intel *ti, const char *const *ids, size_t n, FILE *out,
+                           char *err, size_t cap);
 
 /* Which rows a timeline holds, and as what. */
 typedef struct ts_timeline_filter {
-    int jsonl;            /* 1: JSON lines, 0: CSV with a header */
-    int min_severity;     /* alerts below are left out (40 medium, 70 high, 90 critical) */
+    int jsonl;                  /* 1: JSON lines, 0: CSV with a header */
+    int min_severity;           /* alerts below are left out (40 medium, 70 high, 90 critical) */
     int64_t since_ns, until_ns; /* events outside are left out; 0: no bound */
 } ts_timeline_filter;
 
@@ -75,7 +75,8 @@ tocsin_code ts_report_timeline(ts_store *s, const char *const *ids, size_t n, co
  * catalogued nor in the store. `tocsin incidents --actor NAME`: the incidents whose verdict or
  * a candidate of 20% or more it is, newest first. (actor_view.c) */
 tocsin_code ts_report_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out, int json);
-tocsin_code ts_report_incidents_of_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out, int json);
+tocsin_code ts_report_incidents_of_actor(ts_store *s, const ts_intel *ti, const char *name, FILE *out,
+                                         int json);
 /* The analyst's suppressions, oldest first, each with its conditions, reason, and expiry
  * ("expired" once past now_ns); "no suppressions" when there are none. */
 tocsin_code ts_report_suppressions(ts_store *s, int64_t now_ns, FILE *out, int json);

@@ -34,9 +34,8 @@ void rpt_init(rpt *r, FILE *out)
 const char *rpt_sgr(const rpt *r, enum rpt_style s)
 {
     static const char *const codes[] = {
-        [RS_BOLD] = "\x1b[1m", [RS_DIM] = "\x1b[2m", [RS_RED] = "\x1b[1;31m",
-        [RS_YELLOW] = "\x1b[33m", [RS_GREEN] = "\x1b[32m", [RS_CYAN] = "\x1b[36m",
-        [RS_RESET] = "\x1b[0m",
+        [RS_BOLD] = "\x1b[1m",   [RS_DIM] = "\x1b[2m",   [RS_RED] = "\x1b[1;31m", [RS_YELLOW] = "\x1b[33m",
+        [RS_GREEN] = "\x1b[32m", [RS_CYAN] = "\x1b[36m", [RS_RESET] = "\x1b[0m",
     };
     return r->colour ? codes[s] : "";
 }
@@ -164,6 +163,6 @@ void rpt_uuid5(const unsigned char ns[16], const char *name, char out[37])
     g_checksum_free(c);
     d[6] = (guint8)((d[6] & 0x0f) | 0x50); /* version 5 */
     d[8] = (guint8)((d[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0], d[1], d[2], d[3],
-             d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[0], d[1],
+             d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
 }

@@ -19,13 +19,13 @@ typedef struct run_figures {
 
 static run_figures figures(const ts_run_view *run, const ts_hunt_stats *st)
 {
-    run_figures f = {run->files, run->events, run->rejected, 0, run->alerts, run->incidents, run->suppressed, 0,
-                     run->routine};
+    run_figures f = {run->files,      run->events, run->rejected, 0, run->alerts, run->incidents,
+                     run->suppressed, 0,           run->routine};
     if (run->ended_ns > run->started_ns)
         f.seconds = (double)(run->ended_ns - run->started_ns) / 1e9;
     if (st)
-        f = (run_figures){st->files,  st->events,     st->rejected,   st->alerts, run->alerts,
-                          st->incidents, st->suppressed, st->seconds, st->routine};
+        f = (run_figures){st->files,     st->events,     st->rejected, st->alerts, run->alerts,
+                          st->incidents, st->suppressed, st->seconds,  st->routine};
     return f;
 }
 
@@ -44,8 +44,9 @@ static void gave_up_text(const rpt *r, const ts_hunt_stats *st)
         return;
     for (size_t i = 0; i < st->n_gave_up; i++)
         events += st->gave_up[i].events;
-    fprintf(o, "  %sgave up%s   %s rule%s could not finish on %s event%s (a regex over its step budget, "
-               "[sigma] regex_steps): neither fired nor ruled out\n",
+    fprintf(o,
+            "  %sgave up%s   %s rule%s could not finish on %s event%s (a regex over its step budget, "
+            "[sigma] regex_steps): neither fired nor ruled out\n",
             rpt_sgr(r, RS_DIM), rpt_sgr(r, RS_RESET), rpt_count(st->n_gave_up, a, sizeof a),
             st->n_gave_up == 1 ? "" : "s", rpt_count(events, b, sizeof b), events == 1 ? "" : "s");
     for (size_t i = 0; i < st->n_gave_up && i < GAVE_UP_SHOWN; i++) {
@@ -104,18 +105,21 @@ static void summary_text(const rpt *r, const ts_run_view *run, const run_figures
     ts_fputs_term(run->command, o);
     fputs(", tocsin ", o);
     ts_fputs_term(run->version, o);
-    fprintf(o, "): %s file%s, %s events, %s rejected", rpt_count(f->files, a, sizeof a), f->files == 1 ? "" : "s",
-            rpt_count(f->events, b, sizeof b), rpt_count(f->rejected, c, sizeof c));
+    fprintf(o, "): %s file%s, %s events, %s rejected", rpt_count(f->files, a, sizeof a),
+            f->files == 1 ? "" : "s", rpt_count(f->events, b, sizeof b), rpt_count(f->rejected, c, sizeof c));
     if (f->hits)
         fprintf(o, ", %s matched", rpt_count(f->hits, a, sizeof a));
-    fprintf(o, ", %s%s alert%s, %s incident%s\n", f->hits ? "folded into " : "", rpt_count(f->alerts, d, sizeof d),
-            f->alerts == 1 ? "" : "s", rpt_count(f->incidents, e, sizeof e), f->incidents == 1 ? "" : "s");
+    fprintf(o, ", %s%s alert%s, %s incident%s\n", f->hits ? "folded into " : "",
+            rpt_count(f->alerts, d, sizeof d), f->alerts == 1 ? "" : "s",
+            rpt_count(f->incidents, e, sizeof e), f->incidents == 1 ? "" : "s");
     if (f->suppressed) /* kept and shown, marked: an analyst's suppression matched them */
         fprintf(o, "  %s suppressed by analysts' rules (tocsin suppress --list), not raised\n",
                 rpt_count(f->suppressed, a, sizeof a));
     if (f->routine) /* kept and shown, marked: a routine source's usual doing (docs/correlation.md) */
-        fprintf(o, "  %s routine (scanners, deployment and other sources doing what they always do), not raised\n",
-                rpt_count(f->routine, a, sizeof a));
+        fprintf(
+            o,
+            "  %s routine (scanners, deployment and other sources doing what they always do), not raised\n",
+            rpt_count(f->routine, a, sizeof a));
     fprintf(o, "  %.2f s", f->seconds);
     if (f->seconds > 0)
         fprintf(o, ", %s events/s", rpt_count((uint64_t)((double)f->events / f->seconds), a, sizeof a));
@@ -156,9 +160,11 @@ static void state_text(const rpt *r, const ts_hunt_stats *st)
     if (!st || !st->n_state)
         return;
     state_total t = state_sum(st);
-    fprintf(o, "  %s%-10s%s%.1f MB held by detectors (at most %.1f MB at their caps), %s forgotten or turned away\n",
-            rpt_sgr(r, RS_DIM), "state", rpt_sgr(r, RS_RESET), (double)t.bytes / 1048576.0,
-            (double)t.bound / 1048576.0, t.evicted ? rpt_count(t.evicted, a, sizeof a) : "nothing");
+    fprintf(
+        o,
+        "  %s%-10s%s%.1f MB held by detectors (at most %.1f MB at their caps), %s forgotten or turned away\n",
+        rpt_sgr(r, RS_DIM), "state", rpt_sgr(r, RS_RESET), (double)t.bytes / 1048576.0,
+        (double)t.bound / 1048576.0, t.evicted ? rpt_count(t.evicted, a, sizeof a) : "nothing");
     for (size_t i = 0; i < st->n_state; i++) {
         const ts_state_row *w = &st->state[i];
         if (!w->use.evicted)
@@ -166,7 +172,8 @@ static void state_text(const rpt *r, const ts_hunt_stats *st)
         fprintf(o, "            %s %s: %s kept (cap %s), %s %s\n", w->owner, w->use.table,
                 rpt_count(w->use.kept, a, sizeof a), rpt_count(w->use.cap, b, sizeof b),
                 rpt_count(w->use.evicted, c, sizeof c),
-                w->use.refuses ? "turned away (full, it keeps what it has)" : "forgotten, least recently seen first");
+                w->use.refuses ? "turned away (full, it keeps what it has)"
+                               : "forgotten, least recently seen first");
     }
 }
 
@@ -199,8 +206,8 @@ static void state_json(ts_jw *w, const ts_hunt_stats *st)
     ts_jw_obj_end(w);
 }
 
-static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f,
-                         const ts_format_view *fmt, size_t nfmt, const ts_hunt_stats *st)
+static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f, const ts_format_view *fmt,
+                         size_t nfmt, const ts_hunt_stats *st)
 {
     ts_jw w;
     char t[40];
@@ -336,9 +343,11 @@ static void summary_row(const rpt *r, const ts_intel *ti, const ts_incident_view
         rpt_cut(r, stages, (r->width - 4) / 2);
         fprintf(o, "%s: ", rpt_sgr(r, RS_RESET));
     }
-    int used = 4 + (*stages ? (int)(strlen(stages) < (size_t)(r->width - 4) / 2 ? strlen(stages)
-                                                                               : (size_t)(r->width - 4) / 2) + 2
-                             : 0);
+    int used =
+        4 + (*stages ? (int)(strlen(stages) < (size_t)(r->width - 4) / 2 ? strlen(stages)
+                                                                         : (size_t)(r->width - 4) / 2) +
+                           2
+                     : 0);
     rpt_cut(r, what, r->width - used > 10 ? r->width - used : 10);
     fputc('\n', o);
 }
@@ -384,13 +393,16 @@ static tocsin_code incidents_summary(ts_store *s, const ts_intel *ti, char **ids
     if (kept + quiet < n)
         fprintf(r->out, ", %zu within --min-level, --since and --until", kept + quiet);
     if (quiet)
-        fprintf(r->out, ", %zu of them settled (closed, or only routine or suppressed activity: tocsin incidents "
-                        "lists them)",
+        fprintf(r->out,
+                ", %zu of them settled (closed, or only routine or suppressed activity: tocsin incidents "
+                "lists them)",
                 quiet);
     size_t rows = kept < SUMMARY_ROWS ? kept : SUMMARY_ROWS;
     if (kept)
-        fprintf(r->out, "%s gravest first (tocsin show ID for one in full, tocsin report ID --html FILE for a page):\n",
-                quiet ? "; the others," : ",");
+        fprintf(
+            r->out,
+            "%s gravest first (tocsin show ID for one in full, tocsin report ID --html FILE for a page):\n",
+            quiet ? "; the others," : ",");
     else
         fputc('\n', r->out);
     for (size_t i = 0; i < rows && rc == TOCSIN_OK; i++) {

@@ -48,8 +48,8 @@ static void stix_time(int64_t ns, char *buf, size_t len)
         s -= 1, ms += 1000;
     struct tm tm;
     gmtime_r(&s, &tm);
-    if (snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                 tm.tm_hour, tm.tm_min, tm.tm_sec, ms) >= (int)len)
+    if (snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms) >= (int)len)
         snprintf(buf, len, "1970-01-01T00:00:00.000Z"); /* a year past 9999 is damage */
 }
 
@@ -113,8 +113,8 @@ static void sdo_begin(stix *x, const char *type, const char *id, int64_t created
         ts_jw_kstr(&x->w, "created_by_ref", x->identity);
 }
 
-static void relationship(stix *x, const char *type, const char *from, const char *to, int64_t ns, int confidence,
-                         const char *description)
+static void relationship(stix *x, const char *type, const char *from, const char *to, int64_t ns,
+                         int confidence, const char *description)
 {
     char key[3 * ID_LEN], id[ID_LEN];
     snprintf(key, sizeof key, "%s|%s|%s", type, from, to);
@@ -342,7 +342,8 @@ static void actors(stix *x, const ts_incident_view *v, const char *campaign)
             ts_jw_obj_end(&x->w);
         }
         int conf = (int)(h->probability * 100 + 0.5);
-        snprintf(why, sizeof why, "tocsin hypothesis %d: %s (%d%%)", h->rank, h->wording ? h->wording : "", conf);
+        snprintf(why, sizeof why, "tocsin hypothesis %d: %s (%d%%)", h->rank, h->wording ? h->wording : "",
+                 conf);
         relationship(x, "attributed-to", campaign, id, v->last_ns, conf, why);
         done++;
     }
@@ -354,7 +355,8 @@ static void actors(stix *x, const ts_incident_view *v, const char *campaign)
 static void incident(stix *x, const ts_incident_view *v)
 {
     char camp[ID_LEN], report[ID_LEN], f[40], l[40], name[160], published[40];
-    stix_time(v->first_ns, f, sizeof f), stix_time(v->last_ns > v->first_ns ? v->last_ns : v->first_ns, l, sizeof l);
+    stix_time(v->first_ns, f, sizeof f),
+        stix_time(v->last_ns > v->first_ns ? v->last_ns : v->first_ns, l, sizeof l);
     sdo_id(camp, "campaign", v->id);
     sdo_id(report, "report", v->id);
     if (idset_has(&x->ids, report))

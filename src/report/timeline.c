@@ -18,7 +18,10 @@ typedef struct row {
     const ts_hit_view *h; /* NULL: an alert whose events were not kept (stored before they were) */
 } row;
 
-static int64_t row_time(const row *r) { return r->h ? r->h->ts_ns : r->a->first_ns; }
+static int64_t row_time(const row *r)
+{
+    return r->h ? r->h->ts_ns : r->a->first_ns;
+}
 
 static int row_cmp(const void *pa, const void *pb)
 {
@@ -51,7 +54,8 @@ static void csv_field(FILE *out, const char *s, int last)
     if (!s)
         s = "";
     int quote = strpbrk(s, ",\"\n\r") != NULL;
-    int formula = (s[0] == '=' || s[0] == '+' || s[0] == '@' || (s[0] == '-' && s[1] && (s[1] < '0' || s[1] > '9')));
+    int formula =
+        (s[0] == '=' || s[0] == '+' || s[0] == '@' || (s[0] == '-' && s[1] && (s[1] < '0' || s[1] > '9')));
     if (quote)
         fputc('"', out);
     if (formula)
@@ -72,9 +76,9 @@ static void csv_field(FILE *out, const char *s, int last)
 }
 
 static const char *const columns[] = {
-    "datetime", "timestamp_desc", "message", "incident", "level", "severity", "detector", "rule_id",
-    "techniques", "host", "user", "process", "command_line", "parent", "uid", "community_id",
-    "flow_id", "file", "line", "record", "alert_events",
+    "datetime", "timestamp_desc", "message", "incident", "level",   "severity",     "detector",
+    "rule_id",  "techniques",     "host",    "user",     "process", "command_line", "parent",
+    "uid",      "community_id",   "flow_id", "file",     "line",    "record",       "alert_events",
 };
 #define N_COLUMNS (sizeof columns / sizeof *columns)
 
@@ -89,10 +93,26 @@ static void csv_row(FILE *out, const row *r)
     snprintf(rec, sizeof rec, "%llu", (unsigned long long)(h ? h->record : a->record));
     snprintf(total, sizeof total, "%llu", (unsigned long long)a->count);
     const char *v[N_COLUMNS] = {
-        when, h ? "Event time" : "First event time", a->title, r->inc->id, rpt_severity_name(a->severity), sev,
-        a->detector, rule_id(a, rid, sizeof rid), a->techniques, h && h->host ? h->host : a->internal_host,
-        h && h->user ? h->user : a->user, h ? h->process : NULL, h ? h->command_line : NULL, h ? h->parent : NULL,
-        h ? h->uid : NULL, h ? h->community_id : NULL, h ? h->flow_id : NULL, h ? h->file : a->file, line, rec,
+        when,
+        h ? "Event time" : "First event time",
+        a->title,
+        r->inc->id,
+        rpt_severity_name(a->severity),
+        sev,
+        a->detector,
+        rule_id(a, rid, sizeof rid),
+        a->techniques,
+        h && h->host ? h->host : a->internal_host,
+        h && h->user ? h->user : a->user,
+        h ? h->process : NULL,
+        h ? h->command_line : NULL,
+        h ? h->parent : NULL,
+        h ? h->uid : NULL,
+        h ? h->community_id : NULL,
+        h ? h->flow_id : NULL,
+        h ? h->file : a->file,
+        line,
+        rec,
         total,
     };
     for (size_t i = 0; i < N_COLUMNS; i++)
@@ -134,7 +154,8 @@ static void json_row(FILE *out, const row *r)
 }
 
 /* The rows of one incident that pass the filters, appended to *rows. */
-static int add_rows(const ts_incident_view *v, const ts_timeline_filter *f, row **rows, size_t *n, size_t *cap)
+static int add_rows(const ts_incident_view *v, const ts_timeline_filter *f, row **rows, size_t *n,
+                    size_t *cap)
 {
     for (size_t i = 0; i < v->n_alerts; i++) {
         const ts_alert_view *a = &v->alerts[i];

@@ -50,7 +50,7 @@ struct sg_corr_state {
     struct {
         uint64_t key;
         uint32_t gen;
-    } *set;           /* value_count: a hash set of one group's values, see distinct */
+    } * set; /* value_count: a hash set of one group's values, see distinct */
     uint32_t set_gen;
 };
 
@@ -81,8 +81,8 @@ void sg_corr_state_free(sg_corr_state *cs)
     free(cs);
 }
 
-void sg_corr_usage(const sg_corr_state *cs, uint64_t *groups, uint64_t *max, uint64_t *dropped, uint64_t *bytes,
-                   uint64_t *bound)
+void sg_corr_usage(const sg_corr_state *cs, uint64_t *groups, uint64_t *max, uint64_t *dropped,
+                   uint64_t *bytes, uint64_t *bound)
 {
     size_t keys = 0;
     for (size_t i = 0; cs && i < cs->index.cap; i++)

@@ -81,7 +81,8 @@ static bool could(const ts_sigma_coverage *c, uint32_t node, const sg_atom **mis
         const sg_atom *at = &s->atoms[n->a];
         if (at->kind == AT_NULL)
             return true;
-        bool ok = field_ok(c, at->group, at->field) && (at->kind != AT_FREF || field_ok(c, at->group, at->field2));
+        bool ok =
+            field_ok(c, at->group, at->field) && (at->kind != AT_FREF || field_ok(c, at->group, at->field2));
         if (!ok && !*missing)
             *missing = at;
         return ok;

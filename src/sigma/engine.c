@@ -72,36 +72,36 @@ struct ts_sigma_scratch {
     uint32_t gen;
     uint32_t *atom_gen, *lazy_gen, *rule_gen, *group_gen, *fgen, *fval;
     uint8_t *lazy_res;
-    uint32_t *short_gen; /* per field slot: its short literals were scanned */
+    uint32_t *short_gen;         /* per field slot: its short literals were scanned */
     uint32_t *tests_gen, *tests; /* per field slot: direct tests made this event */
-    uint32_t *low_gen;  /* per field slot: its lower-cased copy is in low at low_off */
+    uint32_t *low_gen;           /* per field slot: its lower-cased copy is in low at low_off */
     size_t *low_off;
     char *low;
     size_t low_used, low_cap;
     sg_u32v cand;
-    sg_u32v rec;        /* the atoms of the scan being remembered */
+    sg_u32v rec; /* the atoms of the scan being remembered */
     bool rec_failed;
     sg_memo *memo;
-    char *joined;       /* an event's values joined, for the keyword matcher's one scan */
+    char *joined; /* an event's values joined, for the keyword matcher's one scan */
     size_t jcap;
     sg_corr_state *corr;
     route_slot *routes;
-    layout *lay;        /* the current event's route's: in use (lay_ok) or being filled */
+    layout *lay; /* the current event's route's: in use (lay_ok) or being filled */
     bool lay_ok, lay_fill;
-    void *md;           /* PCRE2 match data and budget, reused */
+    void *md;                        /* PCRE2 match data and budget, reused */
     uint32_t give_ups, max_give_ups; /* regexes over budget this event, and the most allowed */
     uint64_t *rule_gave_up;          /* per rule: events it could not finish on */
     char **gave_up_file;             /* per rule: where the first of them was (copied) */
     uint64_t *gave_up_line, *gave_up_record;
-    uint64_t *khash;    /* the event's key hashes, made at the first group it visits */
-    uint8_t *kspace;    /* and whether each key has a space */
+    uint64_t *khash; /* the event's key hashes, made at the first group it visits */
+    uint8_t *kspace; /* and whether each key has a space */
     size_t khash_cap;
     bool khash_done;
     ts_sigma_stats st;
     void *hs;
     const ts_event *ev;
     uint32_t group;
-    sg_u32v *out;       /* ts_sigma_prepare: the outcomes recorded, not acted on */
+    sg_u32v *out; /* ts_sigma_prepare: the outcomes recorded, not acted on */
     bool out_failed;
 };
 
@@ -394,10 +394,10 @@ ts_sigma_scratch *ts_sigma_scratch_new(const ts_sigma *s)
     sc->gave_up_line = calloc(nr, sizeof *sc->gave_up_line);
     sc->gave_up_record = calloc(nr, sizeof *sc->gave_up_record);
     sc->low_off = calloc(nf, sizeof *sc->low_off);
-    bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen && sc->fval &&
-              sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests && sc->corr &&
-              sc->memo && sc->routes && sc->md && sc->rule_gave_up && sc->gave_up_file && sc->gave_up_line &&
-              sc->gave_up_record;
+    bool ok = sc->atom_gen && sc->lazy_gen && sc->lazy_res && sc->rule_gen && sc->group_gen && sc->fgen &&
+              sc->fval && sc->low_gen && sc->low_off && sc->short_gen && sc->tests_gen && sc->tests &&
+              sc->corr && sc->memo && sc->routes && sc->md && sc->rule_gave_up && sc->gave_up_file &&
+              sc->gave_up_line && sc->gave_up_record;
     for (size_t g = 0; ok && g < s->ngroups; g++) {
         const sg_group *gr = &s->groups[g];
         for (size_t f = 0; ok && f < gr->nfields; f++)
@@ -460,7 +460,8 @@ void ts_sigma_scratch_free(ts_sigma_scratch *sc)
     free(sc->atom_gen), free(sc->lazy_gen), free(sc->lazy_res), free(sc->rule_gen);
     free(sc->group_gen), free(sc->fgen), free(sc->fval), free(sc->cand.v);
     free(sc->low_gen), free(sc->low_off), free(sc->low), free(sc->short_gen);
-    free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->kspace), free(sc->rec.v), free(sc->joined);
+    free(sc->tests_gen), free(sc->tests), free(sc->khash), free(sc->kspace), free(sc->rec.v),
+        free(sc->joined);
     sg_memo_free(sc->memo);
     free(sc->routes);
     sg_match_data_free(sc->md);
@@ -546,16 +547,24 @@ static bool short_scan(ts_sigma_scratch *sc, const sg_atom *at, ts_str v)
     return sc->lazy_gen[self] == sc->gen && sc->lazy_res[self];
 }
 
-static bool num_of(ts_str v, double *out) { return ts_parse_double(v, out); }
+static bool num_of(ts_str v, double *out)
+{
+    return ts_parse_double(v, out);
+}
 
 static bool compare(double a, uint8_t cmp, double b)
 {
     switch (cmp) {
-    case CMP_LT: return a < b;
-    case CMP_LTE: return a <= b;
-    case CMP_GT: return a > b;
-    case CMP_GTE: return a >= b;
-    default: return a == b;
+    case CMP_LT:
+        return a < b;
+    case CMP_LTE:
+        return a <= b;
+    case CMP_GT:
+        return a > b;
+    case CMP_GTE:
+        return a >= b;
+    default:
+        return a == b;
     }
 }
 
@@ -570,15 +579,25 @@ static bool time_part(ts_str v, uint8_t part, double *out)
         return false;
     char wk[4];
     switch (part) {
-    case TP_MINUTE: *out = tm.tm_min; break;
-    case TP_HOUR: *out = tm.tm_hour; break;
-    case TP_DAY: *out = tm.tm_mday; break;
+    case TP_MINUTE:
+        *out = tm.tm_min;
+        break;
+    case TP_HOUR:
+        *out = tm.tm_hour;
+        break;
+    case TP_DAY:
+        *out = tm.tm_mday;
+        break;
     case TP_WEEK:
         strftime(wk, sizeof wk, "%V", &tm);
         *out = (wk[0] - '0') * 10 + (wk[1] - '0');
         break;
-    case TP_MONTH: *out = tm.tm_mon + 1; break;
-    default: *out = tm.tm_year + 1900; break;
+    case TP_MONTH:
+        *out = tm.tm_mon + 1;
+        break;
+    default:
+        *out = tm.tm_year + 1900;
+        break;
     }
     return true;
 }
@@ -653,17 +672,25 @@ static int direct(ts_sigma_scratch *sc, const sg_atom *at)
         const sg_group *gr = &sc->s->groups[sc->group];
         if (has && at->backend == BK_LIT && at->plen && gr->db_short[at->field] && many_tests(sc, at->field))
             return short_scan(sc, at, v);
-        if (has && at->backend == BK_LIT && !at->anchors && (at->rxflags & RX_CASELESS) && lowered(sc, at->field, v, &low))
+        if (has && at->backend == BK_LIT && !at->anchors && (at->rxflags & RX_CASELESS) &&
+            lowered(sc, at->field, v, &low))
             return memmem(low, v.n, at->pat, at->plen) != NULL;
         return has ? test_str(sc, at, v.p, v.n) : SG_NO;
     }
-    case AT_EXISTS: return has;
-    case AT_NULL: return !has || v.n == 0;
-    case AT_NUM: return has && num_of(v, &d) && compare(d, at->cmp, at->num);
-    case AT_TIME: return has && time_part(v, at->tpart, &d) && compare(d, at->cmp, at->num);
-    case AT_CIDR: return has && in_cidr(at, v);
-    case AT_FREF: return has && fieldref(sc, at, v);
-    default: return false;
+    case AT_EXISTS:
+        return has;
+    case AT_NULL:
+        return !has || v.n == 0;
+    case AT_NUM:
+        return has && num_of(v, &d) && compare(d, at->cmp, at->num);
+    case AT_TIME:
+        return has && time_part(v, at->tpart, &d) && compare(d, at->cmp, at->num);
+    case AT_CIDR:
+        return has && in_cidr(at, v);
+    case AT_FREF:
+        return has && fieldref(sc, at, v);
+    default:
+        return false;
     }
 }
 
@@ -831,7 +858,8 @@ static uint32_t field_of(ts_sigma_scratch *sc, const sg_group *gr, const sg_sour
 
 /* Rule r fired on sc's event (an event of src), or gave up on it: said to fn, fed to the
  * correlations, counted. */
-static void act(ts_sigma_scratch *sc, uint32_t r, bool fired, const sg_source *src, ts_sigma_hit_fn fn, void *ud)
+static void act(ts_sigma_scratch *sc, uint32_t r, bool fired, const sg_source *src, ts_sigma_hit_fn fn,
+                void *ud)
 {
     const ts_sigma *s = sc->s;
     if (!fired) {
@@ -848,7 +876,8 @@ static void act(ts_sigma_scratch *sc, uint32_t r, bool fired, const sg_source *s
 
 /* What rule r came to: acted on now, or recorded (rule and source, in the order act would
  * have seen them) when the scratch prepares events for ts_sigma_replay. */
-static void outcome(ts_sigma_scratch *sc, uint32_t r, bool fired, const sg_source *src, ts_sigma_hit_fn fn, void *ud)
+static void outcome(ts_sigma_scratch *sc, uint32_t r, bool fired, const sg_source *src, ts_sigma_hit_fn fn,
+                    void *ud)
 {
     if (!sc->out) {
         act(sc, r, fired, src, fn, ud);
@@ -984,7 +1013,8 @@ void sg_route(const ts_sigma *s, const ts_event *ev, void (*fn)(void *ud, uint32
             char c = ev->channel.p[i];
             low[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
         }
-        for (uint32_t si = sg_map_get(&s->chan_index, low, ev->channel.n); si != UINT32_MAX; si = s->src_next[si])
+        for (uint32_t si = sg_map_get(&s->chan_index, low, ev->channel.n); si != UINT32_MAX;
+             si = s->src_next[si])
             if (sg_source_matches(&s->src[si], ev))
                 fn(ud, si);
     }
@@ -1055,8 +1085,8 @@ static bool route_key(const ts_event *ev, route_slot *k)
 
 static bool route_same(const route_slot *a, const route_slot *b)
 {
-    return a->used && a->h == b->h && a->code == b->code && a->has_code == b->has_code && a->nchan == b->nchan &&
-           a->nprov == b->nprov && a->nds == b->nds &&
+    return a->used && a->h == b->h && a->code == b->code && a->has_code == b->has_code &&
+           a->nchan == b->nchan && a->nprov == b->nprov && a->nds == b->nds &&
            !memcmp(a->key, b->key, (size_t)a->nchan + a->nprov + a->nds);
 }
 

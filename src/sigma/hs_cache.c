@@ -26,9 +26,15 @@
 
 static ts_hs_cache_stats stats;
 
-ts_hs_cache_stats ts_hs_cache_stats_get(void) { return stats; }
+ts_hs_cache_stats ts_hs_cache_stats_get(void)
+{
+    return stats;
+}
 
-static void count(uint64_t *c) { __atomic_add_fetch(c, 1, __ATOMIC_RELAXED); }
+static void count(uint64_t *c)
+{
+    __atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+}
 
 /* A growable byte buffer for the key's material. */
 typedef struct buf {
@@ -56,7 +62,10 @@ static void put(buf *b, const void *data, size_t len)
     b->n += len;
 }
 
-static void put_u64(buf *b, uint64_t v) { put(b, &v, sizeof v); }
+static void put_u64(buf *b, uint64_t v)
+{
+    put(b, &v, sizeof v);
+}
 
 /* The key: the versions of tocsin and Hyperscan and every input of the compile, each
  * length-prefixed so that no two inputs run together into the same bytes. */
@@ -156,8 +165,9 @@ void ts_hs_cache_put(const char *key, const hs_database_t *db, const unsigned *r
     char *bytes = NULL, tmp[4300], dir[4096], path[4200];
     size_t dblen = 0;
     unsigned char head[HEAD_LEN];
-    if ((db && hs_serialize_database(db, &bytes, &dblen) != HS_SUCCESS) || !entry_path(key, path, sizeof path) ||
-        !ts_cache_dir("sigma", dir, sizeof dir) || !ts_cache_mkdir(dir) ||
+    if ((db && hs_serialize_database(db, &bytes, &dblen) != HS_SUCCESS) ||
+        !entry_path(key, path, sizeof path) || !ts_cache_dir("sigma", dir, sizeof dir) ||
+        !ts_cache_mkdir(dir) ||
         snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof tmp) {
         free(bytes);
         return;

@@ -129,7 +129,8 @@ tocsin_code ts_sigma_load_placeholders(ts_sigma *s, const char *path, char *err,
         snprintf(err, cap, "%s: want one YAML map of placeholder -> values", path), rc = TOCSIN_E_PARSE;
     for (size_t i = 0; rc == TOCSIN_OK && i + 1 < docs[0]->nkids; i += 2)
         if (!add_placeholder(s, docs[0]->kids[i], docs[0]->kids[i + 1]))
-            snprintf(err, cap, "%s line %u: bad placeholder", path, docs[0]->kids[i]->line), rc = TOCSIN_E_PARSE;
+            snprintf(err, cap, "%s line %u: bad placeholder", path, docs[0]->kids[i]->line),
+                rc = TOCSIN_E_PARSE;
     free(text);
     return rc;
 }
@@ -177,8 +178,8 @@ static void report(ts_sigma_status_fn fn, void *ud, const char *file, uint64_t l
     fn(ud, &st);
 }
 
-tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, size_t n, ts_sigma_status_fn fn,
-                               void *ud)
+tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, size_t n,
+                               ts_sigma_status_fn fn, void *ud)
 {
     char why[512];
     if (s->compiled) {

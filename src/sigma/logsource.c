@@ -116,7 +116,8 @@ static bool add_line(ts_sigma *s, ts_str line, size_t *cap, char *err, size_t ec
     src->service = dup_lower(&s->arena, svc.p, svc.n);
     if (!src->product || !src->category || !src->service || !parse_match(&s->arena, src, match) ||
         !parse_renames(&s->arena, src, ren))
-        return snprintf(err, ecap, "log source mapping line %llu: bad line", (unsigned long long)lineno), false;
+        return snprintf(err, ecap, "log source mapping line %llu: bad line", (unsigned long long)lineno),
+               false;
     s->nsrc++;
     return true;
 }
@@ -200,8 +201,8 @@ static uint32_t new_group(ts_sigma *s, const char *p, const char *c, const char 
     return gi;
 }
 
-uint32_t sg_group_for(ts_sigma *s, const char *product, const char *category, const char *service,
-                      char *why, size_t cap)
+uint32_t sg_group_for(ts_sigma *s, const char *product, const char *category, const char *service, char *why,
+                      size_t cap)
 {
     for (uint32_t i = 0; i < s->ngroups; i++) {
         const sg_group *g = &s->groups[i];

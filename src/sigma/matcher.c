@@ -30,14 +30,14 @@ typedef struct exact_ent {
 } exact_ent;
 
 typedef struct matcher {
-    hs_database_t *db;   /* the other atoms; NULL when there are none */
-    bool joinable;       /* keywords: all unanchored literals, so a scan of the values joined
-                          * that finds nothing rules every atom out */
-    exact_ent *ent;      /* whole-value literals */
-    uint32_t *slot;      /* open addressing over ent; UINT32_MAX: empty */
-    size_t nent, cap;    /* cap: slots, a power of two */
-    size_t maxlen;       /* of the whole-value literals */
-    char *lows;          /* storage of lower-cased copies of case-sensitive values */
+    hs_database_t *db; /* the other atoms; NULL when there are none */
+    bool joinable;     /* keywords: all unanchored literals, so a scan of the values joined
+                        * that finds nothing rules every atom out */
+    exact_ent *ent;    /* whole-value literals */
+    uint32_t *slot;    /* open addressing over ent; UINT32_MAX: empty */
+    size_t nent, cap;  /* cap: slots, a power of two */
+    size_t maxlen;     /* of the whole-value literals */
+    char *lows;        /* storage of lower-cased copies of case-sensitive values */
 } matcher;
 
 enum { EXACT_MAX = 256 }; /* longer whole-value literals stay in Hyperscan */
@@ -111,7 +111,8 @@ bool sg_atom_pcre(sg_atom *at, char *err, size_t cap)
     if (!re) {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(ec, msg, sizeof msg);
-        return snprintf(err, cap, "regex '%.60s': %s at offset %zu", at->pat, (const char *)msg, (size_t)off), false;
+        return snprintf(err, cap, "regex '%.60s': %s at offset %zu", at->pat, (const char *)msg, (size_t)off),
+               false;
     }
     at->re = re;
     at->backend = BK_PCRE;
@@ -234,8 +235,8 @@ static bool compile_candidates(ts_sigma *s, matcher *m, char **rx, unsigned *fla
     }
     while (ok && *k) {
         hs_compile_error_t *ce = NULL;
-        if (hs_compile_multi((const char *const *)rx, flags, ids, (unsigned)*k, HS_MODE_BLOCK, NULL, &m->db, &ce) ==
-            HS_SUCCESS)
+        if (hs_compile_multi((const char *const *)rx, flags, ids, (unsigned)*k, HS_MODE_BLOCK, NULL, &m->db,
+                             &ce) == HS_SUCCESS)
             break;
         /* one expression Hyperscan refused as part of the set: PCRE2 takes it */
         int bad = ce ? ce->expression : -1;
@@ -415,7 +416,8 @@ static bool contains(const char *p, size_t n, const char *lit, size_t ln, bool c
         return ln == 0 || memmem(p, n, lit, ln) != NULL;
     if (ln == 0)
         return true;
-    unsigned char first = (unsigned char)lit[0], up = first >= 'a' && first <= 'z' ? (unsigned char)(first - 32) : first;
+    unsigned char first = (unsigned char)lit[0],
+                  up = first >= 'a' && first <= 'z' ? (unsigned char)(first - 32) : first;
     for (size_t i = 0; i + ln <= n; i++) {
         unsigned char c = (unsigned char)p[i];
         if ((c == first || c == up) && eq_at(p + i + 1, lit + 1, ln - 1, true))

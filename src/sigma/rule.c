@@ -210,7 +210,8 @@ static uint32_t of_node(build *b, const sc_node *c)
             ids[n++] = d->node;
     }
     if (!n)
-        return snprintf(b->why, b->cap, "condition: '%.*s' names no search identifier", (int)c->nlen, c->name),
+        return snprintf(b->why, b->cap, "condition: '%.*s' names no search identifier", (int)c->nlen,
+                        c->name),
                UINT32_MAX;
     return sg_add_list(b->s, c->op == SC_ALL_OF ? N_AND : N_OR, ids, n);
 }
@@ -297,8 +298,8 @@ char *sg_techniques(ts_arena *a, const sy_node *tags)
     size_t k = 0;
     for (size_t i = 0; tags && tags->kind == SY_SEQ && i < tags->nkids; i++) {
         const sy_node *t = tags->kids[i];
-        if (t->kind != SY_SCALAR || t->n < 9 || strncmp(t->s, "attack.", 7) || t->s[8] < '0' || t->s[8] > '9' ||
-            (t->s[7] != 't' && t->s[7] != 'g' && t->s[7] != 's'))
+        if (t->kind != SY_SCALAR || t->n < 9 || strncmp(t->s, "attack.", 7) || t->s[8] < '0' ||
+            t->s[8] > '9' || (t->s[7] != 't' && t->s[7] != 'g' && t->s[7] != 's'))
             continue;
         if (k + t->n + 2 >= sizeof buf)
             break;
@@ -404,7 +405,8 @@ bool sg_filter_add(ts_sigma *s, const sy_node *doc, char *why, size_t cap)
     const sy_node *f = sy_get(doc, "filter"), *rules = sy_get(f, "rules"), *cond = sy_get(f, "condition");
     if (!f || f->kind != SY_MAP)
         return snprintf(why, cap, "filter: not a map"), false;
-    if (!rules || (rules->kind != SY_SEQ && rules->kind != SY_SCALAR) || (rules->kind == SY_SEQ && !rules->nkids))
+    if (!rules || (rules->kind != SY_SEQ && rules->kind != SY_SCALAR) ||
+        (rules->kind == SY_SEQ && !rules->nkids))
         return snprintf(why, cap, "filter: rules must name the rules to filter"), false;
     if (!cond || cond->kind != SY_SCALAR)
         return snprintf(why, cap, "filter: no condition"), false;
@@ -454,7 +456,7 @@ bool sg_filters_apply(ts_sigma *s, size_t *failed)
             uint32_t fn = detection(b, f);
             free(b);
             uint32_t not = fn == UINT32_MAX ? fn : sg_add_node(s, N_NOT, fn, 0);
-            uint32_t both[2] = {s->rules[r].root, not};
+            uint32_t both[2] = {s->rules[r].root, not };
             uint32_t root = not == UINT32_MAX ? not : sg_add_list(s, N_AND, both, 2);
             if (root == UINT32_MAX)
                 (*failed)++;

@@ -14,7 +14,7 @@ typedef struct ts_sigma_scratch ts_sigma_scratch;
 
 /* What the engine knows of one loaded rule; valid as long as the set. */
 typedef struct ts_sigma_rule_info {
-    const char *id;         /* the rule's id, or its file name when it has none */
+    const char *id; /* the rule's id, or its file name when it has none */
     const char *title;
     const char *level;      /* "informational" .. "critical", or "" */
     const char *techniques; /* "T1059.001,T1027,G0032" from attack.tNNNN/gNNNN/sNNNN tags, or "" */

@@ -39,9 +39,9 @@ typedef enum sy_kind { SY_SCALAR, SY_SEQ, SY_MAP } sy_kind;
 
 typedef struct sy_node {
     sy_kind kind;
-    uint32_t line;       /* 1-based */
-    bool is_null;        /* a plain null, ~ or empty scalar */
-    const char *s;       /* scalar text, NUL-terminated */
+    uint32_t line; /* 1-based */
+    bool is_null;  /* a plain null, ~ or empty scalar */
+    const char *s; /* scalar text, NUL-terminated */
     size_t n;
     struct sy_node **kids; /* a map holds key, value, key, value ... */
     size_t nkids;
@@ -49,8 +49,8 @@ typedef struct sy_node {
 
 /* Parses every document of text into a (allocated in a). Returns false with a message
  * and the line of the problem. */
-bool sy_parse(ts_arena *a, const char *text, size_t n, sy_node ***docs, size_t *ndocs, char *err,
-              size_t cap, uint32_t *errline);
+bool sy_parse(ts_arena *a, const char *text, size_t n, sy_node ***docs, size_t *ndocs, char *err, size_t cap,
+              uint32_t *errline);
 /* The value of key in a map, or NULL. */
 const sy_node *sy_get(const sy_node *map, const char *key);
 
@@ -73,9 +73,9 @@ bool sc_glob(const char *pat, size_t pn, const char *s, size_t sn);
 enum { SG_ANY_FIELD = UINT32_MAX };
 
 typedef enum sg_kind {
-    AT_STR,    /* literal or regex over a field value */
-    AT_NUM,    /* numeric comparison */
-    AT_TIME,   /* a part of a time value, compared */
+    AT_STR,  /* literal or regex over a field value */
+    AT_NUM,  /* numeric comparison */
+    AT_TIME, /* a part of a time value, compared */
     AT_CIDR,
     AT_EXISTS, /* the field is present */
     AT_NULL,   /* absent or empty */
@@ -90,16 +90,16 @@ enum { TP_MINUTE, TP_HOUR, TP_DAY, TP_WEEK, TP_MONTH, TP_YEAR };
 
 typedef struct sg_atom {
     uint8_t kind, backend;
-    uint8_t anchors;  /* AT_STR literals, AT_FREF: ANC_* */
-    uint8_t rxflags;  /* RX_* */
-    bool is_regex;    /* AT_STR: pat is a regex, else literal bytes */
+    uint8_t anchors; /* AT_STR literals, AT_FREF: ANC_* */
+    uint8_t rxflags; /* RX_* */
+    bool is_regex;   /* AT_STR: pat is a regex, else literal bytes */
     uint8_t cmp, tpart, prefix;
     uint32_t group, field, field2;
-    char *pat;        /* literal (lower-cased when caseless) or regex */
+    char *pat; /* literal (lower-cased when caseless) or regex */
     size_t plen;
     double num;
     ts_ip ip;
-    void *re;         /* pcre2_code for BK_PCRE */
+    void *re; /* pcre2_code for BK_PCRE */
 } sg_atom;
 
 enum { N_ATOM, N_AND, N_OR, N_NOT, N_TRUE, N_FALSE };
@@ -114,8 +114,8 @@ typedef struct sg_rule {
     ts_sigma_rule_info info;
     char *id, *name, *title, *level, *techniques, *file;
     uint32_t group;
-    uint32_t root;   /* node */
-    bool quiet;      /* only feeds correlations (their generate is false) */
+    uint32_t root; /* node */
+    bool quiet;    /* only feeds correlations (their generate is false) */
 } sg_rule;
 
 typedef struct sg_rename {
@@ -136,15 +136,15 @@ typedef struct sg_source {
 typedef struct sg_group {
     char *product, *category, *service;
     sg_u32v sources;
-    sg_map fields;      /* field name -> id */
+    sg_map fields; /* field name -> id */
     char **field_names;
     size_t nfields, cap_fields;
-    uint32_t fbase;     /* offset of its fields in a scratch */
+    uint32_t fbase; /* offset of its fields in a scratch */
     sg_u32v rules;
-    sg_u32v always;     /* rules without triggers: evaluated on every event of the group */
-    void **db;          /* per field: the matcher of its string atoms, or NULL */
-    void **db_short;    /* per field: the matcher of its short literals, run on demand */
-    void *db_any;       /* keywords */
+    sg_u32v always;  /* rules without triggers: evaluated on every event of the group */
+    void **db;       /* per field: the matcher of its string atoms, or NULL */
+    void **db_short; /* per field: the matcher of its short literals, run on demand */
+    void *db_any;    /* keywords */
 } sg_group;
 
 enum {
@@ -181,12 +181,12 @@ typedef struct sg_corr {
     ts_sigma_rule_info info;
     char *id, *name, *title, *level, *techniques, *file;
     uint8_t type;
-    uint8_t ncond;      /* 1 or 2 bounds, both must hold */
+    uint8_t ncond; /* 1 or 2 bounds, both must hold */
     uint8_t cmp[2];
     double threshold[2];
     int64_t span_ns;
-    char *refs[SG_CORR_MAX_RULES];       /* rule or correlation ids or names, as written */
-    uint32_t inputs[SG_CORR_MAX_RULES];  /* resolved at compile: a rule, or SG_CORR_INPUT_CORR | correlation */
+    char *refs[SG_CORR_MAX_RULES];      /* rule or correlation ids or names, as written */
+    uint32_t inputs[SG_CORR_MAX_RULES]; /* resolved at compile: a rule, or SG_CORR_INPUT_CORR | correlation */
     size_t nrules;
     char *group_by[SG_CORR_MAX_GROUP];
     size_t ngroup;
@@ -197,10 +197,10 @@ typedef struct sg_corr {
     /* per input: the event field of each group-by and value field, aliases applied */
     const char *gfield[SG_CORR_MAX_RULES][SG_CORR_MAX_GROUP];
     const char *vfield[SG_CORR_MAX_RULES][SG_CORR_MAX_GROUP];
-    bool active;       /* every input resolved, no cycle: it runs */
-    bool generate;     /* the rules it names also alert on their own */
-    bool quiet;        /* only feeds other correlations (none of them has generate) */
-    char idle[160];    /* why it is not active */
+    bool active;    /* every input resolved, no cycle: it runs */
+    bool generate;  /* the rules it names also alert on their own */
+    bool quiet;     /* only feeds other correlations (none of them has generate) */
+    char idle[160]; /* why it is not active */
 } sg_corr;
 
 struct ts_sigma {
@@ -221,17 +221,17 @@ struct ts_sigma {
     sg_u32v kids;
     sg_rule *rules;
     size_t nrules, cap_rules;
-    sg_u32v *triggers;  /* per atom: rules it may trigger */
-    uint8_t *atom_hs;   /* per atom: 1 when a matcher decides it (compact, for eval) */
+    sg_u32v *triggers; /* per atom: rules it may trigger */
+    uint8_t *atom_hs;  /* per atom: 1 when a matcher decides it (compact, for eval) */
     size_t nfields_total;
     sg_corr *corrs;
     size_t ncorrs, cap_corrs;
-    sg_u32v *rule_corrs; /* per rule: the correlations it feeds */
-    sg_u32v *corr_corrs; /* per correlation: the correlations it feeds */
+    sg_u32v *rule_corrs;     /* per rule: the correlations it feeds */
+    sg_u32v *corr_corrs;     /* per correlation: the correlations it feeds */
     const sy_node **filters; /* filter documents, applied at compile */
     size_t nfilters, cap_filters;
     size_t filters_failed; /* filter applications that could not be built */
-    sg_map placeholders; /* name -> index in ph */
+    sg_map placeholders;   /* name -> index in ph */
     char ***ph;
     size_t *nph, nph_names;
     bool compiled;
@@ -241,8 +241,8 @@ struct ts_sigma {
 bool sg_sources_load(ts_sigma *s, const char *path, char *err, size_t cap);
 /* The group for a rule's log source, created when needed; UINT32_MAX if no source
  * matches (the reason is written to why). */
-uint32_t sg_group_for(ts_sigma *s, const char *product, const char *category, const char *service,
-                      char *why, size_t cap);
+uint32_t sg_group_for(ts_sigma *s, const char *product, const char *category, const char *service, char *why,
+                      size_t cap);
 uint32_t sg_group_field(ts_sigma *s, uint32_t g, const char *name, size_t n);
 
 /* rule.c: builds one rule from a YAML document; false with a reason when refused. */
@@ -262,8 +262,8 @@ sg_corr_state *sg_corr_state_new(const ts_sigma *s);
 void sg_corr_state_free(sg_corr_state *cs);
 /* The groups held (at most *max), the hits dropped because no group could be made for
  * them, and the memory held and at most (the groups' key text left out of the bound). */
-void sg_corr_usage(const sg_corr_state *cs, uint64_t *groups, uint64_t *max, uint64_t *dropped, uint64_t *bytes,
-                   uint64_t *bound);
+void sg_corr_usage(const sg_corr_state *cs, uint64_t *groups, uint64_t *max, uint64_t *dropped,
+                   uint64_t *bytes, uint64_t *bound);
 /* A hit of rule r on ev (an event of source src): updates the correlations r feeds, and the
  * ones those feed when they fire, calling fn for each that fires and is not quiet. */
 void sg_corr_feed(const ts_sigma *s, sg_corr_state *cs, uint32_t r, const sg_source *src, const ts_event *ev,
@@ -295,15 +295,15 @@ uint32_t sg_add_list(ts_sigma *s, uint8_t op, const uint32_t *ids, size_t n);
 typedef struct sg_mods {
     bool contains, startswith, endswith, all, cased, neq, windash, re, re_i, re_m, re_s;
     bool base64, base64offset, utf16le, utf16be, utf16bom, expand, fieldref, cidr, exists;
-    int cmp; /* CMP_EQ unless lt/lte/gt/gte */
+    int cmp;   /* CMP_EQ unless lt/lte/gt/gte */
     int tpart; /* -1 unless a time modifier */
 } sg_mods;
 
 bool sg_parse_mods(const char *spec, size_t n, sg_mods *m, char *why, size_t cap);
 /* The node for one value of a field (field is SG_ANY_FIELD for keywords); UINT32_MAX
  * with a reason when the value cannot be used. */
-uint32_t sg_value_node(ts_sigma *s, uint32_t group, uint32_t field, const sg_mods *m,
-                       const sy_node *v, char *why, size_t cap);
+uint32_t sg_value_node(ts_sigma *s, uint32_t group, uint32_t field, const sg_mods *m, const sy_node *v,
+                       char *why, size_t cap);
 
 /* matcher.c: string atoms of one field grouped into one multi-pattern matcher. */
 typedef void (*sg_match_fn)(void *ud, uint32_t atom);

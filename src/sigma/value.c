@@ -20,6 +20,8 @@ typedef struct plist {
     size_t n;
 } plist;
 
+/* A table of macros, one line per group, as written: */
+/* clang-format off */
 static bool mods_one(sg_mods *m, const char *p, size_t n)
 {
 #define M(lit, stmt)                                                                     \
@@ -41,6 +43,7 @@ static bool mods_one(sg_mods *m, const char *p, size_t n)
     return false;
 }
 
+/* clang-format on */
 bool sg_parse_mods(const char *spec, size_t n, sg_mods *m, char *why, size_t cap)
 {
     memset(m, 0, sizeof *m);
@@ -253,12 +256,14 @@ static bool base64(const plist *in, plist *out, bool offset)
 
 /* ---- placeholders ---- */
 
-static bool expand(const ts_sigma *s, const char *v, size_t n, plist *out, bool wildcards, char *why, size_t cap)
+static bool expand(const ts_sigma *s, const char *v, size_t n, plist *out, bool wildcards, char *why,
+                   size_t cap)
 {
     const char *a = memchr(v, '%', n);
     const char *b = a ? memchr(a + 1, '%', n - (size_t)(a + 1 - v)) : NULL;
     if (!a || !b)
-        return parse_wild(out, v, n, wildcards) || (snprintf(why, cap, "value too long or too many variants"), false);
+        return parse_wild(out, v, n, wildcards) ||
+               (snprintf(why, cap, "value too long or too many variants"), false);
     uint32_t ph = sg_map_get(&s->placeholders, a + 1, (size_t)(b - a - 1));
     if (ph == UINT32_MAX)
         return snprintf(why, cap, "placeholder %%%.*s%% has no value (give a placeholder file)",
@@ -317,7 +322,8 @@ static char *wild_regex(const pstr *p, size_t from, size_t to, uint8_t anchors, 
     return r;
 }
 
-static uint32_t str_atom(ts_sigma *s, uint32_t group, uint32_t field, const pstr *p, uint8_t anchors, bool cased)
+static uint32_t str_atom(ts_sigma *s, uint32_t group, uint32_t field, const pstr *p, uint8_t anchors,
+                         bool cased)
 {
     size_t from = 0, to = p->n;
     while (from < to && p->w[from] == 1)
@@ -327,7 +333,10 @@ static uint32_t str_atom(ts_sigma *s, uint32_t group, uint32_t field, const pstr
     bool wild = false;
     for (size_t i = from; i < to; i++)
         wild |= p->w[i] != 0;
-    sg_atom at = {.kind = AT_STR, .group = group, .field = field, .anchors = anchors,
+    sg_atom at = {.kind = AT_STR,
+                  .group = group,
+                  .field = field,
+                  .anchors = anchors,
                   .rxflags = cased ? 0 : RX_CASELESS};
     if (wild) {
         at.is_regex = true;
@@ -379,7 +388,10 @@ static uint32_t special(ts_sigma *s, uint32_t group, uint32_t field, const sg_mo
     if (m->fieldref) {
         at.kind = AT_FREF;
         at.field2 = sg_group_field(s, group, v->s, v->n);
-        at.anchors = m->contains ? 0 : m->startswith ? ANC_START : m->endswith ? ANC_END : ANC_START | ANC_END;
+        at.anchors = m->contains     ? 0
+                     : m->startswith ? ANC_START
+                     : m->endswith   ? ANC_END
+                                     : ANC_START | ANC_END;
         at.rxflags = m->cased ? 0 : RX_CASELESS;
         return at.field2 == UINT32_MAX ? UINT32_MAX : atom_node(s, &at);
     }
@@ -394,7 +406,8 @@ static uint32_t special(ts_sigma *s, uint32_t group, uint32_t field, const sg_mo
 static uint32_t regex_node(ts_sigma *s, uint32_t group, uint32_t field, const sg_mods *m, const sy_node *v)
 {
     sg_atom at = {.kind = AT_STR, .group = group, .field = field, .is_regex = true};
-    at.rxflags = (uint8_t)((m->re_i ? RX_CASELESS : 0) | (m->re_m ? RX_MULTILINE : 0) | (m->re_s ? RX_DOTALL : 0));
+    at.rxflags =
+        (uint8_t)((m->re_i ? RX_CASELESS : 0) | (m->re_m ? RX_MULTILINE : 0) | (m->re_s ? RX_DOTALL : 0));
     at.pat = (char *)v->s;
     at.plen = v->n;
     return atom_node(s, &at);
@@ -419,19 +432,20 @@ uint32_t sg_value_node(ts_sigma *s, uint32_t group, uint32_t field, const sg_mod
     plist a, b; /* 6 KiB each: only the counts are set (zeroing both was 6% of loading rules) */
     a.n = b.n = 0;
     plist *cur = &a, *nxt = &b;
-    bool ok = m->expand ? expand(s, v->s, v->n, cur, !encoded, why, cap) : parse_wild(cur, v->s, v->n, !encoded);
+    bool ok =
+        m->expand ? expand(s, v->s, v->n, cur, !encoded, why, cap) : parse_wild(cur, v->s, v->n, !encoded);
     if (!ok) {
         if (!why[0])
             snprintf(why, cap, "line %u: value too long", v->line);
         pl_free(cur);
         return UINT32_MAX;
     }
-#define STEP(call)                                                                       \
-    do {                                                                                 \
-        ok = ok && (call);                                                               \
-        pl_free(cur);                                                                    \
-        plist *t_ = cur;                                                                 \
-        cur = nxt, nxt = t_;                                                             \
+#define STEP(call)           \
+    do {                     \
+        ok = ok && (call);   \
+        pl_free(cur);        \
+        plist *t_ = cur;     \
+        cur = nxt, nxt = t_; \
     } while (0)
     if (m->windash)
         STEP(windash(cur, nxt));
@@ -441,8 +455,10 @@ uint32_t sg_value_node(ts_sigma *s, uint32_t group, uint32_t field, const sg_mod
         STEP(base64(cur, nxt, m->base64offset));
 #undef STEP
     uint32_t ids[MAX_VARIANTS], res = UINT32_MAX;
-    uint8_t anchors = m->contains || field == SG_ANY_FIELD ? 0 : m->startswith ? ANC_START
-                    : m->endswith ? ANC_END : ANC_START | ANC_END;
+    uint8_t anchors = m->contains || field == SG_ANY_FIELD ? 0
+                      : m->startswith                      ? ANC_START
+                      : m->endswith                        ? ANC_END
+                                                           : ANC_START | ANC_END;
     bool cased = m->cased || m->base64 || m->base64offset;
     size_t n = 0;
     for (size_t i = 0; ok && i < cur->n; i++) {

@@ -53,8 +53,8 @@ static bool null_scalar(const yaml_event_t *e)
     size_t n = e->data.scalar.length;
     if (e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
         return false;
-    return n == 0 || (n == 1 && v[0] == '~') || (n == 4 && (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) ||
-                                                           !memcmp(v, "NULL", 4)));
+    return n == 0 || (n == 1 && v[0] == '~') ||
+           (n == 4 && (!memcmp(v, "null", 4) || !memcmp(v, "Null", 4) || !memcmp(v, "NULL", 4)));
 }
 
 /* Attaches a finished node to its parent, or ends a document with it. */
@@ -119,8 +119,8 @@ static bool on_event(builder *b, const yaml_event_t *e, char *err, size_t cap)
     }
 }
 
-bool sy_parse(ts_arena *a, const char *text, size_t n, sy_node ***docs, size_t *ndocs, char *err,
-              size_t cap, uint32_t *errline)
+bool sy_parse(ts_arena *a, const char *text, size_t n, sy_node ***docs, size_t *ndocs, char *err, size_t cap,
+              uint32_t *errline)
 {
     yaml_parser_t p;
     builder b = {.a = a};
@@ -132,8 +132,8 @@ bool sy_parse(ts_arena *a, const char *text, size_t n, sy_node ***docs, size_t *
     while (ok && !done) {
         yaml_event_t e;
         if (!yaml_parser_parse(&p, &e)) {
-            snprintf(err, cap, "YAML: %s%s%s", p.problem ? p.problem : "syntax error",
-                     p.context ? " " : "", p.context ? p.context : "");
+            snprintf(err, cap, "YAML: %s%s%s", p.problem ? p.problem : "syntax error", p.context ? " " : "",
+                     p.context ? p.context : "");
             *errline = (uint32_t)p.problem_mark.line + 1;
             ok = false;
             break;

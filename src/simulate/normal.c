@@ -345,20 +345,23 @@ static void admin_script(sim_ctx *x, sim_user *u, int64_t t)
         "-lt (Get-Date).AddDays(-90)} | Export-Csv \\\\fs-01\\IT\\stale_accounts.csv -NoTypeInformation",
         "Get-WmiObject Win32_LogicalDisk -Filter \"DriveType=3\" | Select-Object DeviceID,FreeSpace,Size | "
         "ConvertTo-Json | Out-File C:\\IT\\disk.json",
-        "Get-Service | Where-Object {$_.Status -eq 'Stopped' -and $_.StartType -eq 'Automatic'} | Restart-Service "
+        "Get-Service | Where-Object {$_.Status -eq 'Stopped' -and $_.StartType -eq 'Automatic'} | "
+        "Restart-Service "
         "-PassThru",
-        "Get-HotFix | Sort-Object InstalledOn -Descending | Select-Object -First 20 | Export-Csv C:\\IT\\hotfix.csv",
+        "Get-HotFix | Sort-Object InstalledOn -Descending | Select-Object -First 20 | Export-Csv "
+        "C:\\IT\\hotfix.csv",
         "IEX (New-Object Net.WebClient).DownloadString('http://deploy-01/scripts/inventory.ps1')",
     };
     char user[48], enc[1400], cmd[1500];
     uint32_t i = sim_below(&x->rng, NEL(scripts));
     encode_ps(scripts[i], enc, sizeof enc);
-    snprintf(cmd, sizeof cmd, "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand %s",
-             enc);
+    snprintf(cmd, sizeof cmd,
+             "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand %s", enc);
     x->benign = "admin-script";
-    sim_sm_process(x, ws, t, sim_dom_user(x, u, user), "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
-                   cmd, sim_chance(&x->rng, 0.5) ? "C:\\Windows\\System32\\svchost.exe" : "C:\\Windows\\explorer.exe",
-                   NULL);
+    sim_sm_process(
+        x, ws, t, sim_dom_user(x, u, user), "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+        cmd, sim_chance(&x->rng, 0.5) ? "C:\\Windows\\System32\\svchost.exe" : "C:\\Windows\\explorer.exe",
+        NULL);
     x->benign = NULL;
 }
 
@@ -399,7 +402,8 @@ static void archive(sim_ctx *x, sim_user *u, int64_t t)
 {
     sim_host *ws = &x->org.hosts[u->ws];
     char user[48], out[160], cmd[400];
-    static const char *const proj[] = {"trailer_cut", "budget_2015", "festival_submissions", "pitch_deck", "vfx_notes"};
+    static const char *const proj[] = {"trailer_cut", "budget_2015", "festival_submissions", "pitch_deck",
+                                       "vfx_notes"};
     const char *p = proj[sim_below(&x->rng, NEL(proj))];
     const char *z = "C:\\Program Files\\7-Zip\\7z.exe";
     if (u->role == ROLE_ADMIN) {
@@ -447,9 +451,11 @@ static void start_day(sim_ctx *x, sim_user *u, int64_t t)
         sim_ev_nps(x, &o->hosts[o->dcs[0]], t - 35 * SIM_US, u, pub);
         if (rdp) {
             char pc[24];
-            snprintf(pc, sizeof pc, "DESKTOP-%07llX", (unsigned long long)(sim_mix(u->rid ^ x->seed) & 0xfffffff));
+            snprintf(pc, sizeof pc, "DESKTOP-%07llX",
+                     (unsigned long long)(sim_mix(u->rid ^ x->seed) & 0xfffffff));
             int64_t d = (int64_t)(sim_lognorm(&x->rng, 3, 0.5) * SIM_HOUR);
-            sim_rdp(x, t + 30 * SIM_US, u->vpn_ip, ws, u->name, d, (uint64_t)sim_lognorm(&x->rng, 4e7, 0.8), uid);
+            sim_rdp(x, t + 30 * SIM_US, u->vpn_ip, ws, u->name, d, (uint64_t)sim_lognorm(&x->rng, 4e7, 0.8),
+                    uid);
             sim_ev_logon(x, ws, t + 32 * SIM_US, u, 10, u->vpn_ip, pc, u->logon_id ^ 0x2d, false);
             sim_later_logoff(x, t + 32 * SIM_US + d, ws, u, 10, u->logon_id ^ 0x2d);
             x->benign = NULL;
@@ -480,7 +486,8 @@ static void end_day(sim_ctx *x, sim_user *u, int64_t t)
 
 static double day_rate(const sim_ctx *x, const sim_user *u)
 {
-    double r = x->conf.browse_per_day + x->conf.share_per_day + x->conf.process_per_day + x->conf.archive_per_day;
+    double r =
+        x->conf.browse_per_day + x->conf.share_per_day + x->conf.process_per_day + x->conf.archive_per_day;
     if (u->role == ROLE_ADMIN)
         r += x->conf.admin_sessions_per_day + x->conf.linux_sessions_per_day + x->conf.admin_script_per_day +
              x->conf.it_recon_per_day;
@@ -603,8 +610,9 @@ static void mail_one(sim_ctx *x, int64_t t)
             snprintf(helo, sizeof helo, "mta%u.mail.%s", (unsigned)(k % 9) + 1, d);
             unsigned long long tok = (unsigned long long)(sim_next(&x->rng) >> 20);
             if (sim_chance(&x->rng, x->conf.tracking_share)) {
-                snprintf(link, sizeof link, "https://click.%s/ls/click?upn=%llx&u=https%%3A%%2F%%2Fwww.%s%%2Fnews%%2F", d,
-                         tok, d);
+                snprintf(link, sizeof link,
+                         "https://click.%s/ls/click?upn=%llx&u=https%%3A%%2F%%2Fwww.%s%%2Fnews%%2F", d, tok,
+                         d);
                 snprintf(ltext, sizeof ltext, "www.%s/news/", d);
                 m.link_text = ltext;
             } else {
@@ -612,8 +620,9 @@ static void mail_one(sim_ctx *x, int64_t t)
             }
             snprintf(verp, sizeof verp, "bounce-%llx-%s=%s@bounce.%s", tok & 0xffffff, u->name, o->domain, d);
             snprintf(lid, sizeof lid, "%s newsletter <news.%s>", d, d);
-            snprintf(unsub, sizeof unsub, "<mailto:unsubscribe@bounce.%s?subject=unsub-%llx>, <https://click.%s/unsub/%llx>",
-                     d, tok, d, tok);
+            snprintf(unsub, sizeof unsub,
+                     "<mailto:unsubscribe@bounce.%s?subject=unsub-%llx>, <https://click.%s/unsub/%llx>", d,
+                     tok, d, tok);
             m.return_path = verp;
             m.list_id = lid;
             m.list_unsub = unsub;
@@ -652,10 +661,13 @@ static void mail_one(sim_ctx *x, int64_t t)
             snprintf(helo, sizeof helo, "lists.%s", d);
             snprintf(verp, sizeof verp, "%s-bounces+%s=%s@lists.%s", lists[li][0], u->name, o->domain, d);
             snprintf(lid, sizeof lid, "%s <%s.lists.%s>", lists[li][1], lists[li][0], d);
-            snprintf(unsub, sizeof unsub, "<https://lists.%s/mailman/options/%s>, <mailto:%s-request@lists.%s?subject=unsubscribe>",
-                     d, lists[li][0], lists[li][0], d);
+            snprintf(
+                unsub, sizeof unsub,
+                "<https://lists.%s/mailman/options/%s>, <mailto:%s-request@lists.%s?subject=unsubscribe>", d,
+                lists[li][0], lists[li][0], d);
             snprintf(reply, sizeof reply, "%s@lists.%s", lists[li][0], d);
-            snprintf(subj, sizeof subj, "[%s] Re: %s", lists[li][0], biz_subj[sim_below(&x->rng, NEL(biz_subj))]);
+            snprintf(subj, sizeof subj, "[%s] Re: %s", lists[li][0],
+                     biz_subj[sim_below(&x->rng, NEL(biz_subj))]);
             snprintf(link, sizeof link, "https://lists.%s/archives/%s/%llx/", d, lists[li][0],
                      (unsigned long long)(sim_next(&x->rng) >> 40));
             m.return_path = verp;
@@ -900,9 +912,10 @@ static int64_t run_vscan(sim_ctx *x, int64_t t)
             return hq_time(x, t, 22.0) + sim_below(&x->rng, 300) * SIM_US;
         n->vscan_next = 0;
     }
-    static const uint16_t ports[] = {445, 135, 139, 3389, 5985, 22,  80,   443,  21,   23,   25,   53,  110, 111,
-                                     143, 389, 636, 993, 995,  1433, 1521, 2049, 3306, 5432, 5900, 5986, 8000,
-                                     8080, 8443, 9100, 161, 623, 1723, 3268, 3269, 47001, 49152, 49153, 49154, 10000};
+    static const uint16_t ports[] = {445,  135,  139,  3389, 5985, 22,    80,    443,   21,    23,
+                                     25,   53,   110,  111,  143,  389,   636,   993,   995,   1433,
+                                     1521, 2049, 3306, 5432, 5900, 5986,  8000,  8080,  8443,  9100,
+                                     161,  623,  1723, 3268, 3269, 47001, 49152, 49153, 49154, 10000};
     sim_host *sc = &o->hosts[o->scan];
     sim_host *h = &o->hosts[n->vscan_next];
     bool lin = h->kind == HK_LINUX || h->kind == HK_SFTP;
@@ -915,9 +928,18 @@ static int64_t run_vscan(sim_ctx *x, int64_t t)
             uint16_t p = ports[i % NEL(ports)];
             bool open = lin ? p == 22 || p == 80 || p == 443 || p == 10000
                             : p == 445 || p == 135 || p == 139 || p == 3389 || p == 5985 || p == 49152;
-            sim_conn cn = {at,        open ? 200000 : 1000, sc->ip, h->ip, (uint16_t)(40000 + sim_below(&x->rng, 20000)),
-                           p,         "tcp",           NULL,   open ? 60 : 0, open ? 120 : 0,
-                           open ? "SF" : "REJ", 0};
+            sim_conn cn = {at,
+                           open ? 200000 : 1000,
+                           sc->ip,
+                           h->ip,
+                           (uint16_t)(40000 + sim_below(&x->rng, 20000)),
+                           p,
+                           "tcp",
+                           NULL,
+                           open ? 60 : 0,
+                           open ? 120 : 0,
+                           open ? "SF" : "REJ",
+                           0};
             sim_net_conn(x, &cn, uid);
             at += 50000 + sim_below(&x->rng, 150000);
         }
@@ -933,7 +955,8 @@ static int64_t run_vscan(sim_ctx *x, int64_t t)
                                     i ? 0xc0000064 : 0xc000006a);
         } else {
             sim_smb_map(x, at + SIM_US, sc->ip, h, "IPC$", uid);
-            sim_ev_logon(x, h, at + SIM_US + 20000, svc, 3, sc->ip, "VSCAN-01", 0x9a00000 + n->vscan_next, true);
+            sim_ev_logon(x, h, at + SIM_US + 20000, svc, 3, sc->ip, "VSCAN-01", 0x9a00000 + n->vscan_next,
+                         true);
             sim_smb_map(x, at + 2 * SIM_US, sc->ip, h, "ADMIN$", uid);
             sim_later_logoff(x, at + 40 * SIM_US, h, svc, 3, 0x9a00000 + n->vscan_next);
         }

@@ -375,9 +375,15 @@ static void put_stamp(sim_out *o, int64_t us, char sep, int digits, const char *
     sim_put(o, b, 20 + (size_t)digits + zl);
 }
 
-void sim_put_iso(sim_out *o, int64_t us) { put_stamp(o, us, 'T', 6, "Z"); }
+void sim_put_iso(sim_out *o, int64_t us)
+{
+    put_stamp(o, us, 'T', 6, "Z");
+}
 
-void sim_put_sysmon_time(sim_out *o, int64_t us) { put_stamp(o, us, ' ', 3, ""); }
+void sim_put_sysmon_time(sim_out *o, int64_t us)
+{
+    put_stamp(o, us, ' ', 3, "");
+}
 
 void sim_put_epoch(sim_out *o, int64_t us)
 {
@@ -388,9 +394,15 @@ void sim_put_epoch(sim_out *o, int64_t us)
     sim_put(o, b, 7);
 }
 
-void sim_put_eve_time(sim_out *o, int64_t us) { put_stamp(o, us, 'T', 6, "+0000"); }
+void sim_put_eve_time(sim_out *o, int64_t us)
+{
+    put_stamp(o, us, 'T', 6, "+0000");
+}
 
-void sim_put_rfc3339(sim_out *o, int64_t us) { put_stamp(o, us, 'T', 6, "+00:00"); }
+void sim_put_rfc3339(sim_out *o, int64_t us)
+{
+    put_stamp(o, us, 'T', 6, "+00:00");
+}
 
 static const char wdays[] = "SunMonTueWedThuFriSat";
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";

@@ -343,9 +343,9 @@ typedef struct sim_ctx {
         int64_t first, last;
     } bn[12];
     uint32_t nbn;
-    bool wfirst[3];            /* per Windows channel: no EventData pair written yet */
-    uint64_t wrec[3];          /* per Windows channel: the record being written */
-    char *mbuf;                /* scratch for one mail message */
+    bool wfirst[3];   /* per Windows channel: no EventData pair written yet */
+    uint64_t wrec[3]; /* per Windows channel: the record being written */
+    char *mbuf;       /* scratch for one mail message */
     size_t mcap;
     uint64_t total_bytes;
 } sim_ctx;

@@ -70,9 +70,9 @@ tocsin_code ts_store_suppressions(ts_store *s, int64_t now_ns, ts_suppression **
         r->created_ns = st_col_int64(st, 10);
         r->expires_ns = st_col_int64(st, 11);
     }
-    tocsin_code rc = oom                   ? TOCSIN_E_NOMEM
+    tocsin_code rc = oom                 ? TOCSIN_E_NOMEM
                      : step == STEP_DONE ? TOCSIN_OK
-                                           : st_fail(s, "reading the suppressions");
+                                         : st_fail(s, "reading the suppressions");
     st_reset(st);
     if (rc != TOCSIN_OK) {
         ts_suppressions_free(v, k);

@@ -24,8 +24,8 @@ static tocsin_code feed_known(ts_store *s, const char *sha, int *known)
     return TOCSIN_OK;
 }
 
-tocsin_code ts_store_feed_put(ts_store *s, const char *kind, const char *name, const char *data,
-                              size_t len, int *added)
+tocsin_code ts_store_feed_put(ts_store *s, const char *kind, const char *name, const char *data, size_t len,
+                              int *added)
 {
     char sha[65];
     int known = 0;
@@ -107,8 +107,8 @@ static tocsin_code feed_row_read(ts_store *s, st_stmt *st, feed_row *r)
 }
 
 tocsin_code ts_store_feed_each(ts_store *s,
-                               int (*fn)(void *ud, const char *kind, const char *name,
-                                         const char *data, size_t len),
+                               int (*fn)(void *ud, const char *kind, const char *name, const char *data,
+                                         size_t len),
                                void *ud)
 {
     int64_t last = 0;

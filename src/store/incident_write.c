@@ -16,8 +16,8 @@ static tocsin_code tx_open(ts_store *s)
 
 static tocsin_code tx_close(ts_store *s, tocsin_code rc)
 {
-    if (rc == TOCSIN_OK &&
-        (rc = st_exec(s, s->in_batch ? "RELEASE incident" : "COMMIT", "committing the incident")) == TOCSIN_OK)
+    if (rc == TOCSIN_OK && (rc = st_exec(s, s->in_batch ? "RELEASE incident" : "COMMIT",
+                                         "committing the incident")) == TOCSIN_OK)
         return TOCSIN_OK;
     /* Undone whole, a failed commit too; the message of the first failure is kept, not that
        of the rollback. */
@@ -28,10 +28,14 @@ static tocsin_code tx_close(ts_store *s, tocsin_code rc)
 static const char *kind_name(ts_evidence_kind k)
 {
     switch (k) {
-    case TS_EV_INDICATOR: return "indicator";
-    case TS_EV_HOME_NETWORK: return "home-network";
-    case TS_EV_RULE: return "rule";
-    case TS_EV_BEHAVIOUR: return "behaviour";
+    case TS_EV_INDICATOR:
+        return "indicator";
+    case TS_EV_HOME_NETWORK:
+        return "home-network";
+    case TS_EV_RULE:
+        return "rule";
+    case TS_EV_BEHAVIOUR:
+        return "behaviour";
     }
     return "other";
 }
@@ -39,10 +43,14 @@ static const char *kind_name(ts_evidence_kind k)
 static const char *direction_name(ts_direction d)
 {
     switch (d) {
-    case TS_DIR_INBOUND: return "inbound";
-    case TS_DIR_OUTBOUND: return "outbound";
-    case TS_DIR_INTERNAL: return "internal";
-    case TS_DIR_UNKNOWN: break;
+    case TS_DIR_INBOUND:
+        return "inbound";
+    case TS_DIR_OUTBOUND:
+        return "outbound";
+    case TS_DIR_INTERNAL:
+        return "internal";
+    case TS_DIR_UNKNOWN:
+        break;
     }
     return NULL;
 }
@@ -50,10 +58,14 @@ static const char *direction_name(ts_direction d)
 static const char *side_name(ts_side sd)
 {
     switch (sd) {
-    case TS_SIDE_SRC: return "src";
-    case TS_SIDE_DST: return "dst";
-    case TS_SIDE_FILE: return "file";
-    case TS_SIDE_NONE: break;
+    case TS_SIDE_SRC:
+        return "src";
+    case TS_SIDE_DST:
+        return "dst";
+    case TS_SIDE_FILE:
+        return "file";
+    case TS_SIDE_NONE:
+        break;
     }
     return NULL;
 }
@@ -283,8 +295,8 @@ static tocsin_code put_hypothesis(ts_store *s, int64_t run, const ts_incident *i
 }
 
 /* The newest attribution replaces the stored one whole: hypotheses are ranked together. */
-static tocsin_code put_attribution(ts_store *s, int64_t run, const ts_incident *inc,
-                                   const ts_intel *ti, const int64_t *alert_ids)
+static tocsin_code put_attribution(ts_store *s, int64_t run, const ts_incident *inc, const ts_intel *ti,
+                                   const int64_t *alert_ids)
 {
     const ts_attribution *at = inc->attribution;
     st_stmt *st = st_get(s, ST_HYP_DELETE);
@@ -369,9 +381,8 @@ static tocsin_code has_detector(ts_store *s, const char *inc, const char *detect
     st_text_nn(st, 2, detector);
     int step = st_step(st);
     *has = step == STEP_ROW;
-    tocsin_code rc = step == STEP_ROW || step == STEP_DONE
-                         ? TOCSIN_OK
-                         : st_fail(s, "reading the incident's detectors");
+    tocsin_code rc =
+        step == STEP_ROW || step == STEP_DONE ? TOCSIN_OK : st_fail(s, "reading the incident's detectors");
     st_reset(st);
     return rc;
 }
@@ -470,9 +481,10 @@ tocsin_code st_notify(ts_store *s, const char *id, const char *change, int64_t r
     size_t k = 0;
     /* ids are "INC-" and hex digits; anything else is not let into the JSON */
     for (const char *p = id; *p && k + 1 < sizeof safe; p++)
-        safe[k++] = (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-'
-                        ? *p
-                        : '?';
+        safe[k++] =
+            (*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || *p == '-'
+                ? *p
+                : '?';
     safe[k] = 0;
     snprintf(payload, sizeof payload, "{\"incident\":\"%s\",\"change\":\"%s\",\"run\":%lld}", safe, change,
              (long long)run);
@@ -504,8 +516,7 @@ tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *in
     int64_t *alert_ids;
     tocsin_code rc;
     /* The id is a fixed array: refuse one that fills it without a terminating NUL. */
-    if (!s || !inc || !inc->id[0] || !memchr(inc->id, 0, sizeof inc->id) ||
-        (inc->n_alerts && !inc->alerts))
+    if (!s || !inc || !inc->id[0] || !memchr(inc->id, 0, sizeof inc->id) || (inc->n_alerts && !inc->alerts))
         return TOCSIN_E_ARG;
     if (!(alert_ids = calloc(inc->n_alerts ? inc->n_alerts : 1, sizeof *alert_ids)))
         return TOCSIN_E_NOMEM;

@@ -13,7 +13,10 @@ static size_t find(const ts_store *s, uint32_t id)
     return SIZE_MAX;
 }
 
-bool ts_store_owns_partition(const ts_store *s, uint32_t id) { return s && find(s, id) != SIZE_MAX; }
+bool ts_store_owns_partition(const ts_store *s, uint32_t id)
+{
+    return s && find(s, id) != SIZE_MAX;
+}
 
 /* Asks the server for the lock: *got 1 if this connection holds it now. */
 static tocsin_code try_lock(ts_store *s, uint32_t id, int *got)

@@ -11,8 +11,8 @@
 
 /* Each connection's settings: a writer waits for another's turn as long as on SQLite, then
  * fails saying so; notices are not shown; doubles are sent back exactly. */
-#define PG_SESSION                                                                                           \
-    "SET lock_timeout = " TS_STORE_BUSY_MS_TEXT "; SET client_min_messages = warning;"                        \
+#define PG_SESSION                                                                     \
+    "SET lock_timeout = " TS_STORE_BUSY_MS_TEXT "; SET client_min_messages = warning;" \
     " SET extra_float_digits = 3"
 
 /* Keeps libpq's or the server's message, on one line. */
@@ -107,8 +107,7 @@ tocsin_code pg_open(ts_store *s, const char *url)
         return st_fail(s, "connecting to PostgreSQL");
     }
     PQsetNoticeProcessor(s->pg, quiet, NULL);
-    return pg_exec(s, PG_SESSION,
-                   "configuring the session");
+    return pg_exec(s, PG_SESSION, "configuring the session");
 }
 
 void pg_close(ts_store *s)
@@ -232,7 +231,8 @@ static bool send_one(ts_store *s, st_stmt *st, const char *what, int kind)
         s->sent[s->n_sent++] = (pg_sent){st, what, SENT_PREPARE};
         st->prepared = true; /* undone by the drain if the server refused it */
     }
-    if (!PQsendQueryPrepared(s->pg, st->name, st->nparams, (const char *const *)st->vals, st->lens, st->fmts, 0))
+    if (!PQsendQueryPrepared(s->pg, st->name, st->nparams, (const char *const *)st->vals, st->lens, st->fmts,
+                             0))
         goto failed;
     s->sent[s->n_sent++] = (pg_sent){st, what, kind};
     return true;
@@ -272,8 +272,9 @@ tocsin_code pg_drain(ts_store *s)
                 e->st->prepared = false;
             if (!ok && !failed) {
                 failed = e->what;
-                snprintf(why, sizeof why, "%s", t == PGRES_PIPELINE_ABORTED ? "an earlier statement failed"
-                                                                             : PQresultErrorMessage(r));
+                snprintf(why, sizeof why, "%s",
+                         t == PGRES_PIPELINE_ABORTED ? "an earlier statement failed"
+                                                     : PQresultErrorMessage(r));
             }
             if (ok && e->kind == SENT_WANTED && !e->st->res) {
                 const char *n = PQcmdTuples(r);

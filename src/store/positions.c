@@ -40,13 +40,14 @@ tocsin_code ts_store_pos_get(ts_store *s, int64_t dev, int64_t ino, ts_watch_pos
 tocsin_code ts_store_pos_put(ts_store *s, const char *path, const ts_watch_pos *p)
 {
     st_stmt *st;
-    tocsin_code rc = run(s,
-                         "INSERT INTO watch_positions (dev, ino, path, \"offset\", lines, head_len, head_hash,"
-                         " updated_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-                         " ON CONFLICT (dev, ino) DO UPDATE SET path = excluded.path,"
-                         " \"offset\" = excluded.\"offset\", lines = excluded.lines, head_len = excluded.head_len,"
-                         " head_hash = excluded.head_hash, updated_ns = excluded.updated_ns",
-                         &st, "saving a watched file's position");
+    tocsin_code rc =
+        run(s,
+            "INSERT INTO watch_positions (dev, ino, path, \"offset\", lines, head_len, head_hash,"
+            " updated_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            " ON CONFLICT (dev, ino) DO UPDATE SET path = excluded.path,"
+            " \"offset\" = excluded.\"offset\", lines = excluded.lines, head_len = excluded.head_len,"
+            " head_hash = excluded.head_hash, updated_ns = excluded.updated_ns",
+            &st, "saving a watched file's position");
     if (rc != TOCSIN_OK)
         return rc;
     st_int(st, 1, p->dev);

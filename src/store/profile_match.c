@@ -15,15 +15,18 @@
 
 /* The distinct ids seen, interned: an open-addressing table of strings. */
 typedef struct items {
-    char **name;     /* by index */
+    char **name; /* by index */
     size_t n, cap;
-    size_t *slot;    /* index + 1, 0: empty */
+    size_t *slot; /* index + 1, 0: empty */
     size_t nslot;
-    size_t *df;      /* per item: incidents showing it */
-    size_t *stamp;   /* per item: the last incident (sequence + 1) it was counted for */
+    size_t *df;    /* per item: incidents showing it */
+    size_t *stamp; /* per item: the last incident (sequence + 1) it was counted for */
 } items;
 
-static uint64_t hash_str(const char *s, size_t n) { return ts_hash(TS_HASH_SEED, s, n); }
+static uint64_t hash_str(const char *s, size_t n)
+{
+    return ts_hash(TS_HASH_SEED, s, n);
+}
 
 /* The index of s[0..n), added when new; SIZE_MAX on no memory. */
 static size_t intern(items *it, const char *s, size_t n)
@@ -133,11 +136,12 @@ static tocsin_code read_profiles(ts_store *s, const char *incident, profs *ps)
 {
     st_stmt *st;
     /* the incident itself and every earlier one, their raised alerts' techniques, grouped */
-    const char *sql = "SELECT ia.incident, a.techniques FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
-                      " JOIN incidents i ON i.id = ia.incident"
-                      " WHERE (ia.incident = ?1 OR i.first_ns < (SELECT first_ns FROM incidents WHERE id = ?1))"
-                      " AND a.techniques IS NOT NULL AND a.suppressed IS NULL"
-                      " ORDER BY ia.incident";
+    const char *sql =
+        "SELECT ia.incident, a.techniques FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
+        " JOIN incidents i ON i.id = ia.incident"
+        " WHERE (ia.incident = ?1 OR i.first_ns < (SELECT first_ns FROM incidents WHERE id = ?1))"
+        " AND a.techniques IS NOT NULL AND a.suppressed IS NULL"
+        " ORDER BY ia.incident";
     tocsin_code prc = st_prepare(s, sql, &st, "reading incidents' techniques");
     if (prc != TOCSIN_OK)
         return prc;
@@ -168,12 +172,17 @@ static tocsin_code read_profiles(ts_store *s, const char *incident, profs *ps)
         add_list(ps, &ps->v[ps->n - 1], ps->n - 1, list);
     }
     bool done = !ps->nomem && rc == STEP_DONE;
-    tocsin_code frc = done ? TOCSIN_OK : ps->nomem ? TOCSIN_E_NOMEM : st_fail(s, "reading incidents' techniques");
+    tocsin_code frc = done        ? TOCSIN_OK
+                      : ps->nomem ? TOCSIN_E_NOMEM
+                                  : st_fail(s, "reading incidents' techniques");
     st_finalize(st);
     return frc;
 }
 
-static double idf(const profs *ps, size_t k) { return log(1.0 + (double)ps->n / (double)ps->it.df[k]); }
+static double idf(const profs *ps, size_t k)
+{
+    return log(1.0 + (double)ps->n / (double)ps->it.df[k]);
+}
 
 /* Cosine similarity of a and b, item weights idf; *shared: items in both. */
 static double similarity(const profs *ps, const prof *a, const prof *b, const bool *in_a, size_t *shared)
@@ -277,7 +286,9 @@ tocsin_code ts_store_similar_before(ts_store *s, const char *incident, size_t ma
             if (sim < TS_SIMILAR_MIN || shared < TS_SIMILAR_MIN_SHARED)
                 continue;
             ts_link *l = &v[nv++];
-            *l = (ts_link){.incident = strdup(b->incident), .n_shared = shared, .similarity = sim,
+            *l = (ts_link){.incident = strdup(b->incident),
+                           .n_shared = shared,
+                           .similarity = sim,
                            .shared = shared_text(&ps, b, in_a)};
             if (!l->incident || !l->shared)
                 rc = TOCSIN_E_NOMEM;

@@ -392,7 +392,10 @@ static const char *const pg_migrations[] = {
 _Static_assert(sizeof pg_migrations / sizeof pg_migrations[0] == sizeof migrations / sizeof migrations[0],
                "every schema step has its PostgreSQL form");
 
-int ts_store_schema_version(void) { return N_MIGRATIONS; }
+int ts_store_schema_version(void)
+{
+    return N_MIGRATIONS;
+}
 
 /* The first read of the file: where a file that is no database shows itself. */
 static tocsin_code version_failed(ts_store *s)
@@ -409,10 +412,11 @@ static tocsin_code user_version(ts_store *s, int *v)
     /* PostgreSQL: the catalogue is read with a query, not to_regclass(), whose cache is not
        refreshed by waiting for the write lock: two hunts creating a store at once, the second
        then saw no version table beside the tables the first had just made. */
-    const char *sql = !s->pg ? "PRAGMA user_version"
-                             : "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_class WHERE relname = 'tocsin_schema'"
-                               " AND relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()))"
-                               " THEN -1 ELSE 0 END";
+    const char *sql =
+        !s->pg ? "PRAGMA user_version"
+               : "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_class WHERE relname = 'tocsin_schema'"
+                 " AND relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()))"
+                 " THEN -1 ELSE 0 END";
     if (st_prepare(s, sql, &st, "reading the schema version") != TOCSIN_OK)
         return version_failed(s);
     int rc = st_step(st);
@@ -424,8 +428,8 @@ static tocsin_code user_version(ts_store *s, int *v)
     if (*v != -1)
         return TOCSIN_OK;
     /* the table exists: now it can be named in a query */
-    if (st_prepare(s, "SELECT coalesce(max(version), 0) FROM tocsin_schema", &st, "reading the schema version") !=
-        TOCSIN_OK)
+    if (st_prepare(s, "SELECT coalesce(max(version), 0) FROM tocsin_schema", &st,
+                   "reading the schema version") != TOCSIN_OK)
         return version_failed(s);
     rc = st_step(st);
     if (rc == STEP_ROW)
@@ -455,14 +459,16 @@ static tocsin_code check_ours(ts_store *s, int version)
     if (version == 0 ? objects == 0 : core == 3)
         return TOCSIN_OK;
     if (s->pg)
-        snprintf(s->err, sizeof s->err,
-                 "%s: not a tocsin store: the schema holds another program's tables%s%s%s; name a database of its "
-                 "own, or a schema of its own (options=-csearch_path=NAME)",
-                 s->path, *first ? " (a table '" : "", first, *first ? "')" : "");
+        snprintf(
+            s->err, sizeof s->err,
+            "%s: not a tocsin store: the schema holds another program's tables%s%s%s; name a database of its "
+            "own, or a schema of its own (options=-csearch_path=NAME)",
+            s->path, *first ? " (a table '" : "", first, *first ? "')" : "");
     else
-        snprintf(s->err, sizeof s->err,
-                 "%s: not a tocsin store but another program's SQLite database%s%s%s; name a new file with --db",
-                 s->path, *first ? " (it holds a table '" : "", first, *first ? "')" : "");
+        snprintf(
+            s->err, sizeof s->err,
+            "%s: not a tocsin store but another program's SQLite database%s%s%s; name a new file with --db",
+            s->path, *first ? " (it holds a table '" : "", first, *first ? "')" : "");
     return TOCSIN_E_DB;
 }
 
@@ -479,7 +485,9 @@ static void version_bump(const ts_store *s, int v, char *buf, size_t len)
     if (!s->pg)
         snprintf(buf, len, "PRAGMA user_version = %d", v); /* a constant, not data */
     else if (v == 1)
-        snprintf(buf, len, "CREATE TABLE tocsin_schema (version INTEGER NOT NULL); INSERT INTO tocsin_schema VALUES (1)");
+        snprintf(
+            buf, len,
+            "CREATE TABLE tocsin_schema (version INTEGER NOT NULL); INSERT INTO tocsin_schema VALUES (1)");
     else
         snprintf(buf, len, "UPDATE tocsin_schema SET version = %d", v);
 }
@@ -497,7 +505,8 @@ static tocsin_code upgrade(ts_store *s)
         tocsin_code rc = st_begin_write(s, "taking the write lock to create the schema");
         if (rc != TOCSIN_OK)
             return rc;
-        if ((rc = user_version(s, &v)) != TOCSIN_OK || ((v == 0 || s->pg) && (rc = check_ours(s, v)) != TOCSIN_OK) ||
+        if ((rc = user_version(s, &v)) != TOCSIN_OK ||
+            ((v == 0 || s->pg) && (rc = check_ours(s, v)) != TOCSIN_OK) ||
             (v > N_MIGRATIONS && (rc = too_new(s, v)) != TOCSIN_OK)) {
             st_rollback(s, "ROLLBACK");
             return rc;

@@ -64,9 +64,12 @@ static bool sight_row(void *ud, st_stmt *st)
     if (!grow((void **)&a->v, a->n, &a->cap, sizeof *a->v))
         return false;
     ts_sighting *x = &a->v[a->n];
-    *x = (ts_sighting){.incident = col_dup(st, 0), .first_ns = st_col_int64(st, 1),
-                       .last_ns = st_col_int64(st, 2), .rank = st_col_int(st, 3),
-                       .probability = st_col_double(st, 4), .wording = col_dup(st, 5)};
+    *x = (ts_sighting){.incident = col_dup(st, 0),
+                       .first_ns = st_col_int64(st, 1),
+                       .last_ns = st_col_int64(st, 2),
+                       .rank = st_col_int(st, 3),
+                       .probability = st_col_double(st, 4),
+                       .wording = col_dup(st, 5)};
     a->n++;
     return x->incident != NULL;
 }
@@ -121,14 +124,17 @@ static bool ioc_row(void *ud, st_stmt *st)
     if (!grow((void **)&a->v, a->n, &a->cap, sizeof *a->v))
         return false;
     ts_actor_ioc *x = &a->v[a->n];
-    *x = (ts_actor_ioc){.type = col_dup(st, 0), .value = col_dup(st, 1), .first_ns = st_col_int64(st, 2),
-                        .last_ns = st_col_int64(st, 3), .alerts = (uint64_t)st_col_int64(st, 4)};
+    *x = (ts_actor_ioc){.type = col_dup(st, 0),
+                        .value = col_dup(st, 1),
+                        .first_ns = st_col_int64(st, 2),
+                        .last_ns = st_col_int64(st, 3),
+                        .alerts = (uint64_t)st_col_int64(st, 4)};
     a->n++;
     return x->value != NULL;
 }
 
-tocsin_code ts_store_actor_indicators(ts_store *s, const char *name, const char *attack_id, ts_actor_ioc **out,
-                                      size_t *n)
+tocsin_code ts_store_actor_indicators(ts_store *s, const char *name, const char *attack_id,
+                                      ts_actor_ioc **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
@@ -177,8 +183,11 @@ static bool link_row(void *ud, st_stmt *st)
     if (!grow((void **)&a->v, a->n, &a->cap, sizeof *a->v))
         return false;
     ts_link *x = &a->v[a->n];
-    *x = (ts_link){.incident = col_dup(st, 0), .first_ns = st_col_int64(st, 1), .shared = col_dup(st, 2),
-                   .n_shared = (uint64_t)st_col_int64(st, 3), .verdict = col_dup(st, 4)};
+    *x = (ts_link){.incident = col_dup(st, 0),
+                   .first_ns = st_col_int64(st, 1),
+                   .shared = col_dup(st, 2),
+                   .n_shared = (uint64_t)st_col_int64(st, 3),
+                   .verdict = col_dup(st, 4)};
     a->n++;
     return x->incident && x->shared;
 }
@@ -186,23 +195,23 @@ static bool link_row(void *ud, st_stmt *st)
 /* What the incident shows of the outside: matched indicators and outside addresses and
  * domains (internal hosts are the victim's, not the actor's). PCT writes a probability as a
  * whole percentage, in each database's words. */
-#define SEEN_BEFORE(PCT)                                                                                     \
-    "WITH mine(what, value) AS ("                                                                            \
-    "  SELECT a.ioc_type, a.ioc_value FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"              \
-    "  WHERE ia.incident = ?1 AND a.ioc_value IS NOT NULL AND a.suppressed IS NULL"                          \
-    "  UNION SELECT 'ip', a.remote_ip FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"              \
-    "  WHERE ia.incident = ?1 AND a.remote_ip IS NOT NULL AND a.direction IN ('inbound', 'outbound')"        \
-    "  UNION SELECT 'name', a.remote_name FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"          \
-    "  WHERE ia.incident = ?1 AND a.remote_name IS NOT NULL AND a.direction IN ('inbound', 'outbound')),"    \
-    " theirs(incident, what, value) AS ("                                                                    \
-    "  SELECT ia.incident, m.what, m.value FROM mine m JOIN alerts a"                                        \
-    "  ON a.ioc_value = m.value OR a.remote_ip = m.value OR a.remote_name = m.value"                         \
-    "  JOIN incident_alerts ia ON ia.alert = a.id WHERE ia.incident <> ?1)"                                  \
-    "SELECT i.id, i.first_ns, MIN(t.what || ' ' || t.value), COUNT(DISTINCT t.value),"                       \
-    "  (SELECT h.actor || ' ' || " PCT " FROM hypotheses h"                                                  \
-    "   WHERE h.incident = i.id AND h.rank = 1)"                                                             \
-    " FROM theirs t JOIN incidents i ON i.id = t.incident"                                                   \
-    " WHERE i.first_ns < (SELECT first_ns FROM incidents WHERE id = ?1)"                                     \
+#define SEEN_BEFORE(PCT)                                                                                  \
+    "WITH mine(what, value) AS ("                                                                         \
+    "  SELECT a.ioc_type, a.ioc_value FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"           \
+    "  WHERE ia.incident = ?1 AND a.ioc_value IS NOT NULL AND a.suppressed IS NULL"                       \
+    "  UNION SELECT 'ip', a.remote_ip FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"           \
+    "  WHERE ia.incident = ?1 AND a.remote_ip IS NOT NULL AND a.direction IN ('inbound', 'outbound')"     \
+    "  UNION SELECT 'name', a.remote_name FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"       \
+    "  WHERE ia.incident = ?1 AND a.remote_name IS NOT NULL AND a.direction IN ('inbound', 'outbound'))," \
+    " theirs(incident, what, value) AS ("                                                                 \
+    "  SELECT ia.incident, m.what, m.value FROM mine m JOIN alerts a"                                     \
+    "  ON a.ioc_value = m.value OR a.remote_ip = m.value OR a.remote_name = m.value"                      \
+    "  JOIN incident_alerts ia ON ia.alert = a.id WHERE ia.incident <> ?1)"                               \
+    "SELECT i.id, i.first_ns, MIN(t.what || ' ' || t.value), COUNT(DISTINCT t.value),"                    \
+    "  (SELECT h.actor || ' ' || " PCT " FROM hypotheses h"                                               \
+    "   WHERE h.incident = i.id AND h.rank = 1)"                                                          \
+    " FROM theirs t JOIN incidents i ON i.id = t.incident"                                                \
+    " WHERE i.first_ns < (SELECT first_ns FROM incidents WHERE id = ?1)"                                  \
     " GROUP BY i.id ORDER BY i.first_ns DESC LIMIT ?2"
 
 tocsin_code ts_store_seen_before(ts_store *s, const char *incident, size_t max, ts_link **out, size_t *n)
@@ -210,8 +219,9 @@ tocsin_code ts_store_seen_before(ts_store *s, const char *incident, size_t max, 
     *out = NULL;
     *n = 0;
     st_stmt *st;
-    tocsin_code rc = prepare(s, st_is_pg(s) ? SEEN_BEFORE("to_char(h.probability * 100, 'FM990') || '%'")
-                                            : SEEN_BEFORE("printf('%.0f%%', h.probability * 100)"),
+    tocsin_code rc = prepare(s,
+                             st_is_pg(s) ? SEEN_BEFORE("to_char(h.probability * 100, 'FM990') || '%'")
+                                         : SEEN_BEFORE("printf('%.0f%%', h.probability * 100)"),
                              &st);
     if (rc != TOCSIN_OK)
         return rc;

@@ -12,7 +12,7 @@
 typedef struct ts_sighting {
     char *incident;
     int64_t first_ns, last_ns;
-    int rank;            /* the actor's rank among the incident's hypotheses, 1 = the verdict */
+    int rank; /* the actor's rank among the incident's hypotheses, 1 = the verdict */
     double probability;
     char *wording;
 } ts_sighting;
@@ -30,8 +30,8 @@ typedef struct ts_actor_ioc {
     int64_t first_ns, last_ns;
     uint64_t alerts;
 } ts_actor_ioc;
-tocsin_code ts_store_actor_indicators(ts_store *s, const char *name, const char *attack_id, ts_actor_ioc **out,
-                                      size_t *n);
+tocsin_code ts_store_actor_indicators(ts_store *s, const char *name, const char *attack_id,
+                                      ts_actor_ioc **out, size_t *n);
 void ts_actor_iocs_free(ts_actor_ioc *v, size_t n);
 
 /* An earlier incident sharing infrastructure with one: the same indicator value or the same
@@ -39,9 +39,9 @@ void ts_actor_iocs_free(ts_actor_ioc *v, size_t n);
 typedef struct ts_link {
     char *incident;
     int64_t first_ns;
-    char *shared;   /* the first shared value ("ip 203.131.222.102") */
+    char *shared; /* the first shared value ("ip 203.131.222.102") */
     uint64_t n_shared;
-    char *verdict;  /* its top hypothesis, or NULL */
+    char *verdict;     /* its top hypothesis, or NULL */
     double similarity; /* ts_store_similar_before: how close the profiles are (0..1); 0 otherwise */
 } ts_link;
 /* Up to max earlier incidents (first activity before the incident's), latest first. */

@@ -7,12 +7,16 @@
 
 #include "store/store_int.h"
 
-bool st_is_pg(const ts_store *s) { return s->pg != NULL; }
+bool st_is_pg(const ts_store *s)
+{
+    return s->pg != NULL;
+}
 
 tocsin_code st_fail(ts_store *s, const char *what)
 {
     if (s->pg) {
-        snprintf(s->err, sizeof s->err, "%s: %s: %s", s->path, what, s->reason[0] ? s->reason : "unknown failure");
+        snprintf(s->err, sizeof s->err, "%s: %s: %s", s->path, what,
+                 s->reason[0] ? s->reason : "unknown failure");
         return TOCSIN_E_DB;
     }
     int code = sqlite3_errcode(s->db);
@@ -188,7 +192,10 @@ tocsin_code st_insert_id(ts_store *s, st_stmt *st, const char *what, int64_t *id
     return r;
 }
 
-int64_t st_changes(ts_store *s) { return s->pg ? s->changes : sqlite3_changes64(s->db); }
+int64_t st_changes(ts_store *s)
+{
+    return s->pg ? s->changes : sqlite3_changes64(s->db);
+}
 
 /* ---- binding ------------------------------------------------------------------------------ */
 
@@ -230,7 +237,10 @@ void st_int(st_stmt *st, int i, int64_t v)
     pg_bind(st, i, buf, (size_t)n, OID_INT8, 0);
 }
 
-void st_u64(st_stmt *st, int i, uint64_t v) { st_int(st, i, v > INT64_MAX ? INT64_MAX : (int64_t)v); }
+void st_u64(st_stmt *st, int i, uint64_t v)
+{
+    st_int(st, i, v > INT64_MAX ? INT64_MAX : (int64_t)v);
+}
 
 void st_real(st_stmt *st, int i, double v)
 {

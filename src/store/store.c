@@ -24,40 +24,41 @@ static const char *const sql[ST__COUNT] = {
         " last_ns = max(last_ns, excluded.last_ns), count = max(count, excluded.count),"
         " suppression = excluded.suppression, suppression_note = excluded.suppression_note"
         " RETURNING id",
-    [ST_ALERT_ACTOR] = "INSERT INTO alert_actors (alert, pos, name, attack_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+    [ST_ALERT_ACTOR] = "INSERT INTO alert_actors (alert, pos, name, attack_id) VALUES (?1, ?2, ?3, ?4) ON "
+                       "CONFLICT DO NOTHING",
     [ST_INCIDENT_UPSERT] =
-        "INSERT INTO incidents (id, first_ns, last_ns, severity, summary, created_run, updated_run, joined, apart)"
+        "INSERT INTO incidents (id, first_ns, last_ns, severity, summary, created_run, updated_run, joined, "
+        "apart)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)"
         " ON CONFLICT (id) DO UPDATE SET first_ns = min(first_ns, excluded.first_ns),"
         " last_ns = max(last_ns, excluded.last_ns), severity = max(severity, excluded.severity),"
         " summary = coalesce(excluded.summary, summary), updated_run = excluded.updated_run,"
         " joined = coalesce(excluded.joined, joined), apart = coalesce(excluded.apart, apart)",
-    [ST_INCIDENT_ALERT] = "INSERT INTO incident_alerts (incident, alert) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    [ST_INCIDENT_ALERT] =
+        "INSERT INTO incident_alerts (incident, alert) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     [ST_RUN_INCIDENT] = "INSERT INTO run_incidents (run, incident) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     [ST_ENTITY] = "INSERT INTO entities (incident, kind, value) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
     [ST_HYP_DELETE] = "DELETE FROM hypotheses WHERE incident = ?1",
     [ST_HYP_INSERT] =
         "INSERT INTO hypotheses (incident, run, rank, actor, attack_id, probability, wording, score)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
-    [ST_CONTRIB_INSERT] = "INSERT INTO contributions (hypothesis, pos, what, weight, alert) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [ST_CONTRIB_INSERT] =
+        "INSERT INTO contributions (hypothesis, pos, what, weight, alert) VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_FEED_FIND] = "SELECT id FROM feeds WHERE sha256 = ?1",
     [ST_FEED_INSERT] =
         "INSERT INTO feeds (kind, name, sha256, size, data, loaded_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
         " ON CONFLICT DO NOTHING",
     /* One row at a time, so the callback may use the store while no statement is open. */
     [ST_FEED_EACH] = "SELECT id, kind, name, size, data FROM feeds WHERE id > ?1 ORDER BY id LIMIT 1",
-    [ST_RUN_GET] =
-        "SELECT id, started_ns, ended_ns, command, events, rejected, version,"
-        " (SELECT count(*) FROM sources WHERE run = ?1) FROM runs WHERE id = ?1",
-    [ST_RUN_FORMATS] =
-        "SELECT coalesce(format, '?'), count(*), sum(events), sum(rejected) FROM sources"
-        " WHERE run = ?1 GROUP BY 1 ORDER BY 2 DESC, 1",
+    [ST_RUN_GET] = "SELECT id, started_ns, ended_ns, command, events, rejected, version,"
+                   " (SELECT count(*) FROM sources WHERE run = ?1) FROM runs WHERE id = ?1",
+    [ST_RUN_FORMATS] = "SELECT coalesce(format, '?'), count(*), sum(events), sum(rejected) FROM sources"
+                       " WHERE run = ?1 GROUP BY 1 ORDER BY 2 DESC, 1",
     [ST_RUN_INCIDENTS] =
         "SELECT i.id FROM run_incidents r JOIN incidents i ON i.id = r.incident WHERE r.run = ?1"
         " ORDER BY i.first_ns, i.id",
-    [ST_RUN_ALERT_COUNT] =
-        "SELECT count(DISTINCT ia.alert) FROM run_incidents r"
-        " JOIN incident_alerts ia ON ia.incident = r.incident WHERE r.run = ?1",
+    [ST_RUN_ALERT_COUNT] = "SELECT count(DISTINCT ia.alert) FROM run_incidents r"
+                           " JOIN incident_alerts ia ON ia.incident = r.incident WHERE r.run = ?1",
     [ST_RUN_INCIDENT_COUNT] = "SELECT count(*) FROM run_incidents WHERE run = ?1",
     [ST_INCIDENT_IDS] = "SELECT id FROM incidents ORDER BY last_ns DESC, id",
     [ST_INCIDENT_GET] =
@@ -80,14 +81,12 @@ static const char *const sql[ST__COUNT] = {
         " FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert WHERE ia.incident = ?1"
         " ORDER BY a.first_ns, a.id",
     [ST_ALERT_ACTORS] = "SELECT name, attack_id FROM alert_actors WHERE alert = ?1 ORDER BY pos",
-    [ST_INCIDENT_HYPS] =
-        "SELECT id, rank, actor, attack_id, probability, wording, score FROM hypotheses"
-        " WHERE incident = ?1 ORDER BY rank",
+    [ST_INCIDENT_HYPS] = "SELECT id, rank, actor, attack_id, probability, wording, score FROM hypotheses"
+                         " WHERE incident = ?1 ORDER BY rank",
     [ST_HYP_CONTRIBS] = "SELECT what, weight, alert FROM contributions WHERE hypothesis = ?1 ORDER BY pos",
-    [ST_STATE_PUT] =
-        "INSERT INTO detector_state (detector, data, saved_ns, run) VALUES (?1, ?2, ?3, ?4)"
-        " ON CONFLICT (detector) DO UPDATE SET data = excluded.data,"
-        " saved_ns = excluded.saved_ns, run = excluded.run",
+    [ST_STATE_PUT] = "INSERT INTO detector_state (detector, data, saved_ns, run) VALUES (?1, ?2, ?3, ?4)"
+                     " ON CONFLICT (detector) DO UPDATE SET data = excluded.data,"
+                     " saved_ns = excluded.saved_ns, run = excluded.run",
     [ST_STATE_GET] = "SELECT data FROM detector_state WHERE detector = ?1",
     /* What the file holds besides SQLite's own objects: how many, how many of tocsin's core
        tables, and a table to name a foreign database by. */
@@ -111,9 +110,8 @@ static const char *const sql[ST__COUNT] = {
         " AND a.suppressed IS NULL), 0) WHERE id = ?1",
     [ST_INCIDENT_CLOSURE] =
         "SELECT status, disposition, closed_severity, closed_ns FROM incidents WHERE id = ?1",
-    [ST_INCIDENT_HAS_DETECTOR] =
-        "SELECT 1 FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
-        " WHERE ia.incident = ?1 AND a.detector = ?2 LIMIT 1",
+    [ST_INCIDENT_HAS_DETECTOR] = "SELECT 1 FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
+                                 " WHERE ia.incident = ?1 AND a.detector = ?2 LIMIT 1",
     [ST_INCIDENT_REOPEN] =
         "UPDATE incidents SET status = 'open', reopened = ?2 WHERE id = ?1 AND status = 'closed'",
     [ST_INCIDENT_CLOSE] =
@@ -150,40 +148,44 @@ static const char *const pg_sql[ST__COUNT] = {
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
         " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
         " ON CONFLICT (detector, akey, file, line, record, first_ns) DO UPDATE SET"
-        " last_ns = GREATEST(alerts.last_ns, excluded.last_ns), count = GREATEST(alerts.count, excluded.count),"
+        " last_ns = GREATEST(alerts.last_ns, excluded.last_ns), count = GREATEST(alerts.count, "
+        "excluded.count),"
         " suppression = excluded.suppression, suppression_note = excluded.suppression_note"
         " RETURNING id",
     [ST_INCIDENT_UPSERT] =
-        "INSERT INTO incidents (id, first_ns, last_ns, severity, summary, created_run, updated_run, joined, apart)"
+        "INSERT INTO incidents (id, first_ns, last_ns, severity, summary, created_run, updated_run, joined, "
+        "apart)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8)"
         " ON CONFLICT (id) DO UPDATE SET first_ns = LEAST(incidents.first_ns, excluded.first_ns),"
         " last_ns = GREATEST(incidents.last_ns, excluded.last_ns),"
         " severity = GREATEST(incidents.severity, excluded.severity),"
         " summary = coalesce(excluded.summary, incidents.summary), updated_run = excluded.updated_run,"
-        " joined = coalesce(excluded.joined, incidents.joined), apart = coalesce(excluded.apart, incidents.apart)",
+        " joined = coalesce(excluded.joined, incidents.joined), apart = coalesce(excluded.apart, "
+        "incidents.apart)",
     /* The tables of the connection's schema (the first of its search_path) but tocsin's
        version table. */
     [ST_SCHEMA_OBJECTS] =
         "SELECT count(*), count(*) FILTER (WHERE c.relname IN ('runs', 'alerts', 'incidents')),"
         " min(c.relname::text COLLATE \"C\") FROM pg_class c"
-        " WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')"
+        " WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) AND "
+        "c.relkind IN ('r', 'p', 'v', 'm', 'f')"
         " AND c.relname <> 'tocsin_schema'",
     /* docs/store.md: the channel and the payload */
     [ST_NOTIFY] = "SELECT pg_notify('tocsin_incidents', ?1)",
-    [ST_INCIDENT_DIGEST] =
-        "SELECT concat_ws('|', severity, last_ns, status, summary, reopened,"
-        " (SELECT count(*) FROM incident_alerts WHERE incident = ?1),"
-        " (SELECT sum(a.count) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert WHERE ia.incident = ?1))"
-        " FROM incidents WHERE id = ?1",
+    [ST_INCIDENT_DIGEST] = "SELECT concat_ws('|', severity, last_ns, status, summary, reopened,"
+                           " (SELECT count(*) FROM incident_alerts WHERE incident = ?1),"
+                           " (SELECT sum(a.count) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert "
+                           "WHERE ia.incident = ?1))"
+                           " FROM incidents WHERE id = ?1",
 };
 
 /* The statements whose callers read neither rows nor the count of rows changed: on
  * PostgreSQL, inside a transaction, they go out without waiting for their answers (pg.c). */
 static const bool deferrable[ST__COUNT] = {
-    [ST_ALERT_ACTOR] = true,     [ST_HIT_INSERT] = true,  [ST_ENTITY] = true,
-    [ST_CONTRIB_INSERT] = true,  [ST_RUN_INCIDENT] = true, [ST_INCIDENT_UPSERT] = true,
-    [ST_INCIDENT_SEVERITY] = true, [ST_HYP_DELETE] = true, [ST_NOTIFY] = true,
-    [ST_STATE_PUT] = true,       [ST_INCIDENT_REOPEN] = true,
+    [ST_ALERT_ACTOR] = true,       [ST_HIT_INSERT] = true,      [ST_ENTITY] = true,
+    [ST_CONTRIB_INSERT] = true,    [ST_RUN_INCIDENT] = true,    [ST_INCIDENT_UPSERT] = true,
+    [ST_INCIDENT_SEVERITY] = true, [ST_HYP_DELETE] = true,      [ST_NOTIFY] = true,
+    [ST_STATE_PUT] = true,         [ST_INCIDENT_REOPEN] = true,
 };
 
 st_stmt *st_get(ts_store *s, st_id id)
@@ -194,7 +196,8 @@ st_stmt *st_get(ts_store *s, st_id id)
         char name[12];
         snprintf(name, sizeof name, "t%d", (int)id);
         if (!text) {
-            snprintf(s->err, sizeof s->err, "%s: statement %d has no text for this database", s->path, (int)id);
+            snprintf(s->err, sizeof s->err, "%s: statement %d has no text for this database", s->path,
+                     (int)id);
             return NULL;
         }
         if ((s->st[id] = st_new(s, text, name, true)))
@@ -326,7 +329,10 @@ void ts_store_close(ts_store *s)
     free(s);
 }
 
-const char *ts_store_error(const ts_store *s) { return s ? s->err : "no store"; }
+const char *ts_store_error(const ts_store *s)
+{
+    return s ? s->err : "no store";
+}
 
 tocsin_code ts_store_begin(ts_store *s)
 {

@@ -53,12 +53,12 @@ tocsin_code ts_store_source(ts_store *s, int64_t run_id, const char *path, const
 tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti);
 
 /* Keeps a feed file's bytes, once per content (sha256); *added says if it was new. */
-tocsin_code ts_store_feed_put(ts_store *s, const char *kind, const char *name, const char *data,
-                              size_t len, int *added);
+tocsin_code ts_store_feed_put(ts_store *s, const char *kind, const char *name, const char *data, size_t len,
+                              int *added);
 /* Calls fn for every stored feed, oldest first; fn returns nonzero to stop. */
 tocsin_code ts_store_feed_each(ts_store *s,
-                               int (*fn)(void *ud, const char *kind, const char *name,
-                                         const char *data, size_t len),
+                               int (*fn)(void *ud, const char *kind, const char *name, const char *data,
+                                         size_t len),
                                void *ud);
 
 /* What a detector learned, kept between runs: put replaces the detector's blob; get gives

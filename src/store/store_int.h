@@ -71,11 +71,11 @@ typedef struct st_stmt {
     bool deferrable; /* PostgreSQL: its caller reads no result: inside a transaction it is
                         sent at once and its answer read with the next statement's */
     int nparams;
-    char **vals;     /* PostgreSQL: each parameter's bytes, NULL for SQL NULL */
+    char **vals; /* PostgreSQL: each parameter's bytes, NULL for SQL NULL */
     int *lens, *fmts;
     Oid *types;
-    PGresult *res;   /* PostgreSQL: the result, after the first step */
-    int row;         /* the row st_step last gave */
+    PGresult *res;       /* PostgreSQL: the result, after the first step */
+    int row;             /* the row st_step last gave */
     unsigned char *blob; /* PostgreSQL: the bytea column last decoded */
     size_t blob_len;
 } st_stmt;
@@ -84,14 +84,14 @@ typedef struct st_stmt {
 enum { STEP_DONE = 0, STEP_ROW = 1, STEP_ERR = -1 };
 
 struct ts_store {
-    sqlite3 *db;     /* SQLite; NULL on PostgreSQL */
-    PGconn *pg;      /* PostgreSQL; NULL on SQLite */
-    char *path;      /* as given (a URL without its password), for messages */
+    sqlite3 *db; /* SQLite; NULL on PostgreSQL */
+    PGconn *pg;  /* PostgreSQL; NULL on SQLite */
+    char *path;  /* as given (a URL without its password), for messages */
     st_stmt *st[ST__COUNT];
-    bool in_batch;   /* inside ts_store_begin .. ts_store_commit */
-    int64_t changes; /* PostgreSQL: rows the last statement changed */
-    bool pg_in_tx;   /* PostgreSQL: a transaction is open on the connection */
-    int reconnects;  /* PostgreSQL: times the connection was made again */
+    bool in_batch;        /* inside ts_store_begin .. ts_store_commit */
+    int64_t changes;      /* PostgreSQL: rows the last statement changed */
+    bool pg_in_tx;        /* PostgreSQL: a transaction is open on the connection */
+    int reconnects;       /* PostgreSQL: times the connection was made again */
     struct pg_sent *sent; /* PostgreSQL: statements in the pipeline, answers not yet read */
     size_t n_sent, cap_sent;
     uint32_t *parts; /* PostgreSQL: the partitions this store owns (advisory locks) */
@@ -137,7 +137,7 @@ bool st_is_pg(const ts_store *s);
 
 /* Binders: NULL text and empty text bind NULL where the column allows it. */
 void st_text(st_stmt *st, int i, const char *v);
-void st_text_nn(st_stmt *st, int i, const char *v);      /* NULL binds "" */
+void st_text_nn(st_stmt *st, int i, const char *v);          /* NULL binds "" */
 void st_text_n(st_stmt *st, int i, const char *v, size_t n); /* n bytes */
 void st_int(st_stmt *st, int i, int64_t v);
 void st_u64(st_stmt *st, int i, uint64_t v); /* clamps past INT64_MAX */
@@ -176,8 +176,8 @@ tocsin_code pg_drain(ts_store *s);
 /* After a reconnection: takes the store's partitions again, dropping those now taken. */
 void pg_retake_partitions(ts_store *s);
 /* The advisory-lock classes (the first key of pg_advisory_lock(int4, int4)). */
-#define PG_LOCK_WRITE 0x74637377     /* "tcsw": the store's write turn, key 0 */
-#define PG_LOCK_PARTITION 0x74637370 /* "tcsp": a partition's owner, keyed by its number */
+#define PG_LOCK_WRITE 0x74637377      /* "tcsw": the store's write turn, key 0 */
+#define PG_LOCK_PARTITION 0x74637370  /* "tcsp": a partition's owner, keyed by its number */
 #define TS_STORE_BUSY_MS_TEXT "60000" /* TS_STORE_BUSY_MS, for PostgreSQL's lock_timeout */
 
 /* The wall clock in ns since the epoch. */

@@ -365,8 +365,7 @@ static tocsin_code load_contribs(reader *r, ts_incident_view *v, int64_t hyp_id,
         ts_contrib_view *c = &h->contribs[h->n_contribs++];
         c->what = col(r, st, 0);
         c->weight = st_col_double(st, 1);
-        c->alert = st_col_null(st, 2) ? SIZE_MAX
-                                                              : alert_index(v, st_col_int64(st, 2));
+        c->alert = st_col_null(st, 2) ? SIZE_MAX : alert_index(v, st_col_int64(st, 2));
     }
     return finish(r, st, step, "reading a hypothesis' contributions");
 }
@@ -381,8 +380,7 @@ static tocsin_code load_hyps(reader *r, ts_incident_view *v, bool contribs)
     if (!st)
         return TOCSIN_E_DB;
     st_text_nn(st, 1, v->id);
-    while ((step = st_step(st)) == STEP_ROW &&
-           grow(r, (void **)&v->hyps, &cap, v->n_hyps, sizeof *v->hyps) &&
+    while ((step = st_step(st)) == STEP_ROW && grow(r, (void **)&v->hyps, &cap, v->n_hyps, sizeof *v->hyps) &&
            grow(r, (void **)&ids, &cap2, v->n_hyps, sizeof *ids)) {
         ts_hyp_view *h = &v->hyps[v->n_hyps];
         ids[v->n_hyps++] = st_col_int64(st, 0);
@@ -430,18 +428,20 @@ tocsin_code ts_store_incident_load(ts_store *s, const char *id, unsigned what, t
 
 static void alert_view_clear(ts_alert_view *a)
 {
-    char *strs[] = {a->detector, a->key, a->kind, a->title, a->techniques, a->internal_ip,
-                    a->internal_host, a->user, a->remote_ip, a->remote_cc, a->remote_name,
-                    a->direction, a->ioc_type, a->ioc_value, a->observed, a->side, a->source,
-                    a->suppressed, a->dataset, a->file, a->suppression_note};
+    char *strs[] = {a->detector,        a->key,         a->kind,          a->title,
+                    a->techniques,      a->internal_ip, a->internal_host, a->user,
+                    a->remote_ip,       a->remote_cc,   a->remote_name,   a->direction,
+                    a->ioc_type,        a->ioc_value,   a->observed,      a->side,
+                    a->source,          a->suppressed,  a->dataset,       a->file,
+                    a->suppression_note};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(strs[i]);
     ts_strv_free(a->actors, a->n_actors);
     ts_strv_free(a->actor_ids, a->n_actors);
     for (size_t i = 0; i < a->n_hits; i++) {
         ts_hit_view *h = &a->hits[i];
-        char *hs[] = {h->file, h->host, h->user, h->process, h->command_line, h->parent, h->uid,
-                      h->community_id, h->flow_id};
+        char *hs[] = {h->file,   h->host, h->user,         h->process, h->command_line,
+                      h->parent, h->uid,  h->community_id, h->flow_id};
         for (size_t k = 0; k < sizeof hs / sizeof hs[0]; k++)
             free(hs[k]);
     }

@@ -12,9 +12,9 @@ typedef struct ts_run_view {
     int64_t id, started_ns, ended_ns; /* ended_ns 0: the run did not finish */
     char *command, *version;
     uint64_t events, rejected;
-    uint64_t files;     /* source files recorded */
-    uint64_t alerts;    /* distinct alerts in the incidents it wrote */
-    uint64_t incidents; /* incidents it wrote */
+    uint64_t files;      /* source files recorded */
+    uint64_t alerts;     /* distinct alerts in the incidents it wrote */
+    uint64_t incidents;  /* incidents it wrote */
     uint64_t suppressed; /* of those alerts, the ones an analyst's suppression marks now */
     uint64_t routine;    /* of those alerts, the ones marked as a routine source's usual doing */
 } ts_run_view;
@@ -34,25 +34,25 @@ typedef struct ts_hit_view {
 } ts_hit_view;
 
 typedef struct ts_alert_view {
-    int64_t id;                    /* the store's alert id */
+    int64_t id; /* the store's alert id */
     char *detector, *key, *kind, *title, *techniques;
     int severity;
     int64_t first_ns, last_ns;
     uint64_t count;
     char *internal_ip, *internal_host, *user, *remote_ip, *remote_cc, *remote_name, *direction;
-    uint32_t remote_asn;           /* 0: unknown */
+    uint32_t remote_asn; /* 0: unknown */
     char *ioc_type, *ioc_value, *observed, *side, *source, *suppressed;
-    int confidence;                /* -1: not an indicator */
+    int confidence; /* -1: not an indicator */
     int shared;
-    char **actors, **actor_ids;    /* n_actors names and ATT&CK ids (an id may be NULL) */
+    char **actors, **actor_ids; /* n_actors names and ATT&CK ids (an id may be NULL) */
     size_t n_actors;
-    char *dataset, *file;          /* provenance of the first event */
+    char *dataset, *file; /* provenance of the first event */
     uint64_t line, record;
-    ts_hit_view *hits;             /* the events kept (at most TS_ALERT_HITS), oldest first;
-                                      count says how many there were */
+    ts_hit_view *hits; /* the events kept (at most TS_ALERT_HITS), oldest first;
+                          count says how many there were */
     size_t n_hits;
-    int64_t suppression;           /* the analyst's suppression that marked it; 0: none */
-    char *suppression_note;        /* what it said: "host = scan-01: weekly scan" */
+    int64_t suppression;    /* the analyst's suppression that marked it; 0: none */
+    char *suppression_note; /* what it said: "host = scan-01: weekly scan" */
 } ts_alert_view;
 
 typedef struct ts_contrib_view {
@@ -80,19 +80,19 @@ typedef struct ts_incident_view {
     int severity;
     char *summary;
     int64_t created_run, updated_run;
-    uint64_t alert_total;  /* alerts linked, loaded or not */
+    uint64_t alert_total;       /* alerts linked, loaded or not */
     uint64_t suppressed_alerts; /* of those, marked by an analyst's suppression */
     uint64_t quiet_alerts;      /* of those, weighing nothing: routine, warninglisted or suppressed */
-    char *status;          /* "open" or "closed" */
-    char *disposition;     /* "benign", "malicious", or NULL: never closed */
-    char *note;            /* the analyst's note when closing */
-    int64_t closed_ns;     /* 0: never closed */
-    char *reopened;        /* why a later hunt reopened it, NULL if it did not */
-    char *joined;          /* why alerts of several places are one ("same sender domain x; ..."), or NULL */
-    char *apart;           /* why it stands apart from other incidents ("host x is ... a hub"; ...), or NULL */
+    char *status;               /* "open" or "closed" */
+    char *disposition;          /* "benign", "malicious", or NULL: never closed */
+    char *note;                 /* the analyst's note when closing */
+    int64_t closed_ns;          /* 0: never closed */
+    char *reopened;             /* why a later hunt reopened it, NULL if it did not */
+    char *joined; /* why alerts of several places are one ("same sender domain x; ..."), or NULL */
+    char *apart;  /* why it stands apart from other incidents ("host x is ... a hub"; ...), or NULL */
     ts_entity_view *entities;
     size_t n_entities;
-    ts_hyp_view *hyps;     /* ranked, most probable first */
+    ts_hyp_view *hyps; /* ranked, most probable first */
     size_t n_hyps;
     ts_alert_view *alerts; /* the timeline, oldest first (with TS_VIEW_ALERTS) */
     size_t n_alerts;

@@ -15,9 +15,10 @@
  * credentials or threatening the account weighs most; a parcel, a bill or urgency alone
  * are in ordinary mail too. The password category only feeds the attachment check. */
 static const int cat_weight[PHISH_CAT_N] = {
-    [PHISH_CAT_CREDENTIAL] = 25, [PHISH_CAT_ACCOUNT] = 25, [PHISH_CAT_PAYMENT] = 10, [PHISH_CAT_DELIVERY] = 15,
-    [PHISH_CAT_PRIZE] = 20,      [PHISH_CAT_CALLBACK] = 10, [PHISH_CAT_MONEY] = 25,  [PHISH_CAT_CRYPTO] = 15,
-    [PHISH_CAT_URGENCY] = 10,    [PHISH_CAT_PASSWORD] = 0,
+    [PHISH_CAT_CREDENTIAL] = 25, [PHISH_CAT_ACCOUNT] = 25, [PHISH_CAT_PAYMENT] = 10,
+    [PHISH_CAT_DELIVERY] = 15,   [PHISH_CAT_PRIZE] = 20,   [PHISH_CAT_CALLBACK] = 10,
+    [PHISH_CAT_MONEY] = 25,      [PHISH_CAT_CRYPTO] = 15,  [PHISH_CAT_URGENCY] = 10,
+    [PHISH_CAT_PASSWORD] = 0,
 };
 
 /* A telephone number as callback scams print it: 10 to 15 digits in groups joined by
@@ -29,7 +30,8 @@ static bool phone_number(ts_str t, char *out, size_t cap)
         char c = t.p[i];
         if (!((c >= '0' && c <= '9') || c == '+' || c == '('))
             continue;
-        if (i && ((t.p[i - 1] >= '0' && t.p[i - 1] <= '9') || ((t.p[i - 1] | 0x20) >= 'a' && (t.p[i - 1] | 0x20) <= 'z')))
+        if (i && ((t.p[i - 1] >= '0' && t.p[i - 1] <= '9') ||
+                  ((t.p[i - 1] | 0x20) >= 'a' && (t.p[i - 1] | 0x20) <= 'z')))
             continue;
         size_t e = i, digits = 0, groups = 0, seps = 0, run = 0, longest = 0;
         bool in_group = false;
@@ -41,7 +43,8 @@ static bool phone_number(ts_str t, char *out, size_t cap)
                 run = in_group ? run + 1 : 1;
                 longest = run > longest ? run : longest;
                 in_group = true;
-            } else if ((d == ' ' || d == '-' || d == '.' || d == '(' || d == ')' || (d == '+' && e == i)) && seps < 6) {
+            } else if ((d == ' ' || d == '-' || d == '.' || d == '(' || d == ')' || (d == '+' && e == i)) &&
+                       seps < 6) {
                 seps += d != '+';
                 in_group = false;
             } else {
@@ -92,8 +95,8 @@ void phish_body_checks(phish_state *st, const ts_event *ev, const sender *s, rea
     unsigned cats = phish_lists_scan(st->lists, ts_str_make(f, n), first);
     for (size_t c = 0; c < PHISH_CAT_N; c++)
         if ((cats & (1u << c)) && cat_weight[c])
-            phish_lure(rs, cat_weight[c], "%s wording (\"%.*s\")", phish_cat_name((phish_cat)c), (int)first[c].n,
-                       first[c].p);
+            phish_lure(rs, cat_weight[c], "%s wording (\"%.*s\")", phish_cat_name((phish_cat)c),
+                       (int)first[c].n, first[c].p);
 
     /* Money offered by a stranger with a private mailbox, or to a hidden list of
        recipients: the advance-fee pattern. */
@@ -111,7 +114,8 @@ void phish_body_checks(phish_state *st, const ts_event *ev, const sender *s, rea
 
     /* Callback scams carry no link: the victim phones. */
     char phone[40];
-    if ((cats & (1u << PHISH_CAT_CALLBACK)) && phone_number(body.n ? body : ev->mail_subject, phone, sizeof phone))
+    if ((cats & (1u << PHISH_CAT_CALLBACK)) &&
+        phone_number(body.n ? body : ev->mail_subject, phone, sizeof phone))
         phish_reason(rs, 25, false, false, "asks the reader to call %s", phone);
 
     /* A password for an attached archive or document: the lock keeps scanners out. */
@@ -130,10 +134,12 @@ void phish_body_checks(phish_state *st, const ts_event *ev, const sender *s, rea
         ts_str act = ev->fields[i].val;
         /* Newsletters carry search boxes; a password field is another matter. */
         if (has_field(ev, "body.password_input", "1"))
-            phish_reason(rs, 50, false, true, "the message holds a form asking for a password, posting to %.*s",
+            phish_reason(rs, 50, false, true,
+                         "the message holds a form asking for a password, posting to %.*s",
                          (int)ts_utf8_cut(act, 100), act.p);
         else
-            phish_trait(rs, 15, true, "the message holds a form posting to %.*s", (int)ts_utf8_cut(act, 100), act.p);
+            phish_trait(rs, 15, true, "the message holds a form posting to %.*s", (int)ts_utf8_cut(act, 100),
+                        act.p);
         break;
     }
     free(f);

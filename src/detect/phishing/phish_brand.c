@@ -7,8 +7,10 @@
 
 #include "detect/phishing/phish_state.h"
 
-
-static bool letter(char c) { return c >= 'a' && c <= 'z'; }
+static bool letter(char c)
+{
+    return c >= 'a' && c <= 'z';
+}
 
 /* A brand named inside a sender's address ("sec-ledger.pt", "infocorreios974555@x",
  * "correios-rastreio.com"): a brand domain's first label set apart from other letters
@@ -38,7 +40,8 @@ static int brand_in_host(const phish_state *st, ts_str host, const char **name)
                    "delta407" is a person's handle. */
                 const char *at = memchr(low, '@', n);
                 bool local = at && p < at;
-                if (!whole && (!local || l.n >= 7) && ((start && end) || (l.n >= 7 && ends_part && n > l.n))) {
+                if (!whole && (!local || l.n >= 7) &&
+                    ((start && end) || (l.n >= 7 && ends_part && n > l.n))) {
                     *name = phish_lists_brand_name(st->lists, (int)b);
                     return (int)b;
                 }
@@ -128,7 +131,8 @@ void phish_brand_checks(phish_state *st, const ts_event *ev, const sender *s, re
     if (!s->addr.n && !raw.n)
         phish_reason(rs, 25, false, false, "no sender address at all");
     else if (malformed)
-        phish_reason(rs, 30, false, false, "the From header does not parse: %.*s", (int)ts_utf8_cut(raw, 100), raw.p);
+        phish_reason(rs, 30, false, false, "the From header does not parse: %.*s", (int)ts_utf8_cut(raw, 100),
+                     raw.p);
     if (s->addr.n && !s->reg_n && s->host.n)
         phish_reason(rs, 35, false, false, "the sender %.*s names no real domain", (int)s->addr.n, s->addr.p);
 
@@ -139,9 +143,11 @@ void phish_brand_checks(phish_state *st, const ts_event *ev, const sender *s, re
     if (b >= 0 && !senders_brand(st, s, b)) {
         /* A name no domain belongs to ("IT Helpdesk", a configured word) is less sure. */
         const char *d0;
-        bool has_domains = (size_t)b < phish_lists_n_brands(st->lists) && phish_lists_brand_domains(st->lists, b, &d0, 1);
-        phish_reason(rs, has_domains ? 35 : 25, false, false, "the sender's name invokes %s but the mail comes from %.*s",
-                     bname, (int)(s->reg_n ? s->reg_n : s->addr.n), s->reg_n ? s->reg : s->addr.p);
+        bool has_domains =
+            (size_t)b < phish_lists_n_brands(st->lists) && phish_lists_brand_domains(st->lists, b, &d0, 1);
+        phish_reason(rs, has_domains ? 35 : 25, false, false,
+                     "the sender's name invokes %s but the mail comes from %.*s", bname,
+                     (int)(s->reg_n ? s->reg_n : s->addr.n), s->reg_n ? s->reg : s->addr.p);
     } else if (phish_lists_brand_of(st->lists, ts_str_make(s->reg, s->reg_n)) < 0 &&
                (b = brand_in_host(st, s->addr, &bname)) >= 0) {
         phish_reason(rs, 35, false, false, "the sender's address %.*s names %s but is none of its domains",
@@ -152,19 +158,20 @@ void phish_brand_checks(phish_state *st, const ts_event *ev, const sender *s, re
     const char *dom;
     int sb = phish_brand_in_subdomain(st, s->host, ts_str_make(s->reg, s->reg_n), &dom);
     if (sb >= 0)
-        phish_reason(rs, 45, false, false, "the sender's host %.*s puts %s (%s) in front of %.*s", (int)s->host.n,
-                     s->host.p, dom, phish_lists_brand_name(st->lists, sb), (int)s->reg_n, s->reg);
+        phish_reason(rs, 45, false, false, "the sender's host %.*s puts %s (%s) in front of %.*s",
+                     (int)s->host.n, s->host.p, dom, phish_lists_brand_name(st->lists, sb), (int)s->reg_n,
+                     s->reg);
 
     /* A brand's own domain in From, not proven: spoofed. */
     if (s->brand >= 0 && !s->authentic) {
         ts_str spf = ts_event_field(ev, "auth.spf"), dmarc = ts_event_field(ev, "auth.dmarc"),
                comp = ts_event_field(ev, "auth.compauth");
-        const char *why = malformed                          ? "its From header does not parse"
-                          : ts_str_eq(dmarc, "fail")          ? "fails DMARC"
-                          : ts_str_eq(comp, "fail")           ? "fails composite authentication"
-                          : ts_str_eq(spf, "fail")            ? "fails SPF"
-                          : ts_str_eq(spf, "softfail")        ? "soft-fails SPF"
-                                                              : NULL;
+        const char *why = malformed                    ? "its From header does not parse"
+                          : ts_str_eq(dmarc, "fail")   ? "fails DMARC"
+                          : ts_str_eq(comp, "fail")    ? "fails composite authentication"
+                          : ts_str_eq(spf, "fail")     ? "fails SPF"
+                          : ts_str_eq(spf, "softfail") ? "soft-fails SPF"
+                                                       : NULL;
         if (why)
             phish_reason(rs, 45, false, false, "claims to come from %s (%.*s) but %s",
                          phish_lists_brand_name(st->lists, s->brand), (int)s->reg_n, s->reg, why);

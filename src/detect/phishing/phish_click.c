@@ -12,7 +12,8 @@ static bool internal_ip(const ts_ip *ip, const ts_geo *g)
         return false;
     bool loop = (ip->v == 4 && ip->b[0] == 127) ||
                 (ip->v == 6 && ip->b[15] == 1 && !memcmp(ip->b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 15));
-    return !loop && ((g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_internal_default(ip));
+    return !loop &&
+           ((g->flags & TS_NET_KNOWN) ? (g->flags & TS_NET_INTERNAL) != 0 : ts_ip_is_internal_default(ip));
 }
 
 /* Records (or updates) the host an account was last seen using; the table stops
@@ -130,12 +131,13 @@ static void emit_click(const pending *p, const access *a, bool confirmed, const 
     /* One finding per recipient and site, whichever log (DNS, proxy, Sysmon) saw it. */
     al->key = ts_fmt_alloc("phish-click|%.*s|%s", (int)host.n, host.p, confirmed ? p->rcpt0 : who);
     if (confirmed)
-        al->title = ts_fmt_alloc("%s on %s opened %s %lld min after the phishing mail from %s (%s)", p->rcpt0, who,
-                                 p->url, mins, p->sender, p->reasons);
+        al->title = ts_fmt_alloc("%s on %s opened %s %lld min after the phishing mail from %s (%s)", p->rcpt0,
+                                 who, p->url, mins, p->sender, p->reasons);
     else
-        al->title = ts_fmt_alloc("%s, a host not known to be %s's, opened %s %lld min after the phishing mail from %s "
-                                 "to %s (%s)",
-                                 who, p->rcpt0, p->url, mins, p->sender, p->rcpt0, p->reasons);
+        al->title = ts_fmt_alloc(
+            "%s, a host not known to be %s's, opened %s %lld min after the phishing mail from %s "
+            "to %s (%s)",
+            who, p->rcpt0, p->url, mins, p->sender, p->rcpt0, p->reasons);
     if (!al->key || !al->title || !al->techniques || !al->user || !al->remote_name || !al->observed) {
         ts_alert_free(al);
         return;
@@ -143,7 +145,10 @@ static void emit_click(const pending *p, const access *a, bool confirmed, const 
     out->emit(out->ud, al);
 }
 
-static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
 
 /* Keeps a click by an unknown clicker until the end, when more logons may have named it. */
 static void defer(phish_state *st, const pending *p, const access *a)

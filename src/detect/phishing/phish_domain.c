@@ -12,7 +12,10 @@
  * hold hashes from this seed, and a new one would make every saved name look unseen. */
 #define PHISH_SEED 1469598103934665603ULL
 
-uint64_t phish_hash(ts_str s) { return ts_hash_fold(PHISH_SEED, s.p, s.n); }
+uint64_t phish_hash(ts_str s)
+{
+    return ts_hash_fold(PHISH_SEED, s.p, s.n);
+}
 
 /* The Public Suffix List as Debian ships it (/usr/share/publicsuffix, read by libpsl),
  * else the copy built into libpsl: "eu.com" and "sa.com" are suffixes, "co.ua" too. */
@@ -85,7 +88,8 @@ unsigned phish_distance(ts_str a, ts_str b, unsigned limit)
                 v = d[i][j - 1] + 1;
             if (d[i - 1][j - 1] + cost < v)
                 v = d[i - 1][j - 1] + cost;
-            if (i > 1 && j > 1 && a.p[i - 1] == b.p[j - 2] && a.p[i - 2] == b.p[j - 1] && d[i - 2][j - 2] + 1 < v)
+            if (i > 1 && j > 1 && a.p[i - 1] == b.p[j - 2] && a.p[i - 2] == b.p[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
                 v = d[i - 2][j - 2] + 1;
             d[i][j] = v;
             if (v < row_min)
@@ -161,19 +165,81 @@ char phish_confusable(uint32_t c)
         char to;
     } map[] = {
         /* Cyrillic */
-        {0x0430, 'a'}, {0x0410, 'a'}, {0x0435, 'e'}, {0x0415, 'e'}, {0x043e, 'o'}, {0x041e, 'o'}, {0x0440, 'p'},
-        {0x0420, 'p'}, {0x0441, 'c'}, {0x0421, 'c'}, {0x0443, 'y'}, {0x0445, 'x'}, {0x0425, 'x'}, {0x0456, 'i'},
-        {0x0406, 'i'}, {0x0458, 'j'}, {0x0455, 's'}, {0x0501, 'd'}, {0x04bb, 'h'}, {0x0432, 'b'}, {0x043a, 'k'},
-        {0x041a, 'k'}, {0x043c, 'm'}, {0x041c, 'm'}, {0x043d, 'h'}, {0x0442, 't'}, {0x0422, 't'}, {0x051b, 'q'},
-        {0x051d, 'w'}, {0x0461, 'w'}, {0x04cf, 'l'}, {0x0412, 'b'}, {0x041d, 'h'}, {0x0405, 's'}, {0x0408, 'j'},
+        {0x0430, 'a'},
+        {0x0410, 'a'},
+        {0x0435, 'e'},
+        {0x0415, 'e'},
+        {0x043e, 'o'},
+        {0x041e, 'o'},
+        {0x0440, 'p'},
+        {0x0420, 'p'},
+        {0x0441, 'c'},
+        {0x0421, 'c'},
+        {0x0443, 'y'},
+        {0x0445, 'x'},
+        {0x0425, 'x'},
+        {0x0456, 'i'},
+        {0x0406, 'i'},
+        {0x0458, 'j'},
+        {0x0455, 's'},
+        {0x0501, 'd'},
+        {0x04bb, 'h'},
+        {0x0432, 'b'},
+        {0x043a, 'k'},
+        {0x041a, 'k'},
+        {0x043c, 'm'},
+        {0x041c, 'm'},
+        {0x043d, 'h'},
+        {0x0442, 't'},
+        {0x0422, 't'},
+        {0x051b, 'q'},
+        {0x051d, 'w'},
+        {0x0461, 'w'},
+        {0x04cf, 'l'},
+        {0x0412, 'b'},
+        {0x041d, 'h'},
+        {0x0405, 's'},
+        {0x0408, 'j'},
         /* Greek */
-        {0x03b1, 'a'}, {0x0391, 'a'}, {0x03b2, 'b'}, {0x0392, 'b'}, {0x03b5, 'e'}, {0x0395, 'e'}, {0x03b9, 'i'},
-        {0x0399, 'i'}, {0x03ba, 'k'}, {0x039a, 'k'}, {0x03bd, 'v'}, {0x039d, 'n'}, {0x03bf, 'o'}, {0x039f, 'o'},
-        {0x03c1, 'p'}, {0x03a1, 'p'}, {0x03c4, 't'}, {0x03a4, 't'}, {0x03c5, 'u'}, {0x03c7, 'x'}, {0x03a7, 'x'},
-        {0x0396, 'z'}, {0x0397, 'h'}, {0x039c, 'm'},
+        {0x03b1, 'a'},
+        {0x0391, 'a'},
+        {0x03b2, 'b'},
+        {0x0392, 'b'},
+        {0x03b5, 'e'},
+        {0x0395, 'e'},
+        {0x03b9, 'i'},
+        {0x0399, 'i'},
+        {0x03ba, 'k'},
+        {0x039a, 'k'},
+        {0x03bd, 'v'},
+        {0x039d, 'n'},
+        {0x03bf, 'o'},
+        {0x039f, 'o'},
+        {0x03c1, 'p'},
+        {0x03a1, 'p'},
+        {0x03c4, 't'},
+        {0x03a4, 't'},
+        {0x03c5, 'u'},
+        {0x03c7, 'x'},
+        {0x03a7, 'x'},
+        {0x0396, 'z'},
+        {0x0397, 'h'},
+        {0x039c, 'm'},
         /* Latin look-alikes */
-        {0x0131, 'i'}, {0x0142, 'l'}, {0x0261, 'g'}, {0x0251, 'a'}, {0x01c3, 'l'}, {0x0269, 'i'}, {0x1e37, 'l'},
-        {0x1ecd, 'o'}, {0x1ea1, 'a'}, {0x1eb9, 'e'}, {0x0111, 'd'}, {0x0127, 'h'}, {0x0167, 't'}, {0x00f8, 'o'},
+        {0x0131, 'i'},
+        {0x0142, 'l'},
+        {0x0261, 'g'},
+        {0x0251, 'a'},
+        {0x01c3, 'l'},
+        {0x0269, 'i'},
+        {0x1e37, 'l'},
+        {0x1ecd, 'o'},
+        {0x1ea1, 'a'},
+        {0x1eb9, 'e'},
+        {0x0111, 'd'},
+        {0x0127, 'h'},
+        {0x0167, 't'},
+        {0x00f8, 'o'},
     };
     if (c >= 0xe0 && c <= 0xe5)
         return 'a';
@@ -273,7 +339,10 @@ size_t phish_skeleton(ts_str label, char *out, bool *mapped)
 }
 
 /* The longest edit distance that still reads as the same name: short names allow one. */
-static unsigned allowed(size_t len) { return len <= 5 ? 1 : 2; }
+static unsigned allowed(size_t len)
+{
+    return len <= 5 ? 1 : 2;
+}
 
 bool phish_imitates(ts_str cand, ts_str target, char *why, size_t cap)
 {

@@ -13,8 +13,14 @@
 #define PHISH_NAME_MAX 256
 
 /* memchr / memrchr on a view that may be empty (and then have no pointer at all). */
-static inline const char *phish_chr(ts_str s, int c) { return s.n ? (const char *)memchr(s.p, c, s.n) : NULL; }
-static inline const char *phish_rchr(ts_str s, int c) { return s.n ? (const char *)memrchr(s.p, c, s.n) : NULL; }
+static inline const char *phish_chr(ts_str s, int c)
+{
+    return s.n ? (const char *)memchr(s.p, c, s.n) : NULL;
+}
+static inline const char *phish_rchr(ts_str s, int c)
+{
+    return s.n ? (const char *)memrchr(s.p, c, s.n) : NULL;
+}
 
 /* 64-bit FNV-1a of s, ASCII case folded. */
 uint64_t phish_hash(ts_str s);

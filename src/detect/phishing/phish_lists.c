@@ -58,11 +58,15 @@ struct phish_lists {
     int32_t heads[PHRASE_BUCKETS];
 };
 
-static const char *const cat_names[PHISH_CAT_N] = {"credential", "account", "payment", "delivery", "prize",
-                                                   "callback",   "money",   "crypto",  "urgency",  "password"};
+static const char *const cat_names[PHISH_CAT_N] = {"credential", "account",  "payment", "delivery",
+                                                   "prize",      "callback", "money",   "crypto",
+                                                   "urgency",    "password"};
 static const char *const svc_names[PHISH_SVC_N] = {"freemail", "shortener", "tracker", "hosting", "sharing"};
 
-const char *phish_cat_name(phish_cat c) { return c < PHISH_CAT_N ? cat_names[c] : "?"; }
+const char *phish_cat_name(phish_cat c)
+{
+    return c < PHISH_CAT_N ? cat_names[c] : "?";
+}
 
 /* ---------------------------------------------------------------- folding */
 
@@ -176,7 +180,10 @@ void phish_lists_free(phish_lists *l)
     free(l);
 }
 
-static unsigned bucket(const char *p) { return ((unsigned char)p[0] * 31u + (unsigned char)p[1]) % PHRASE_BUCKETS; }
+static unsigned bucket(const char *p)
+{
+    return ((unsigned char)p[0] * 31u + (unsigned char)p[1]) % PHRASE_BUCKETS;
+}
 
 static bool is_host(ts_str s)
 {
@@ -292,8 +299,8 @@ static const char *add_phrase(phish_lists *l, int sect, ts_str line)
     return NULL;
 }
 
-size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char *text, size_t n, phish_diag_fn diag,
-                         void *ud)
+size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char *text, size_t n,
+                         phish_diag_fn diag, void *ud)
 {
     int sect = -1;
     size_t bad = 0;
@@ -320,7 +327,9 @@ size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char 
         } else if (line.n > 2000) {
             err = "line over 2000 bytes";
         } else {
-            err = kind == 0 ? add_brand(l, line) : kind == 1 ? add_service(l, sect, line) : add_phrase(l, sect, line);
+            err = kind == 0   ? add_brand(l, line)
+                  : kind == 1 ? add_service(l, sect, line)
+                              : add_phrase(l, sect, line);
         }
         if (err) {
             bad++;
@@ -331,8 +340,14 @@ size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char 
     return bad;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-static int cmp_dom(const void *a, const void *b) { return strcmp(((const bdom *)a)->p, ((const bdom *)b)->p); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+static int cmp_dom(const void *a, const void *b)
+{
+    return strcmp(((const bdom *)a)->p, ((const bdom *)b)->p);
+}
 
 void phish_lists_ready(phish_lists *l)
 {
@@ -482,7 +497,10 @@ int phish_lists_brand_of(const phish_lists *l, ts_str reg)
     return -1;
 }
 
-static bool word(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+static bool word(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 int phish_lists_brand_named(const phish_lists *l, ts_str f, const char **name)
 {
@@ -491,7 +509,8 @@ int phish_lists_brand_named(const phish_lists *l, ts_str f, const char **name)
     for (size_t i = 0; i < l->n_names; i++) {
         const bname *b = &l->names[i];
         for (const char *p = f.n >= b->n ? memmem(f.p, f.n, b->p, b->n) : NULL; p;
-             p = (size_t)(f.p + f.n - p) > b->n ? memmem(p + 1, (size_t)(f.p + f.n - p - 1), b->p, b->n) : NULL) {
+             p = (size_t)(f.p + f.n - p) > b->n ? memmem(p + 1, (size_t)(f.p + f.n - p - 1), b->p, b->n)
+                                                : NULL) {
             bool start = p == f.p || !word(p[-1]);
             bool end = p + b->n == f.p + f.n || !word(p[b->n]);
             if (start && end) {
@@ -532,7 +551,10 @@ const char *phish_lists_brand_name(const phish_lists *l, int b)
     return l && b >= 0 && (size_t)b < l->n_brands ? l->brand[b] : "";
 }
 
-size_t phish_lists_n_brands(const phish_lists *l) { return l ? l->n_brands : 0; }
+size_t phish_lists_n_brands(const phish_lists *l)
+{
+    return l ? l->n_brands : 0;
+}
 
 size_t phish_lists_brand_domains(const phish_lists *l, int b, const char **out, size_t cap)
 {

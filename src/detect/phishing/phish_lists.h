@@ -12,11 +12,11 @@
 
 /* Kinds of mail service a host may belong to (services.txt sections). */
 typedef enum phish_svc {
-    PHISH_SVC_FREEMAIL,   /* anyone can have an address there */
-    PHISH_SVC_SHORTENER,  /* hides where a link goes */
-    PHISH_SVC_TRACKER,    /* the click-tracking redirect of a mail or newsletter service */
-    PHISH_SVC_HOSTING,    /* free hosting and form services phishing pages live on */
-    PHISH_SVC_SHARING,    /* file sharing: abused, and also what colleagues send every day */
+    PHISH_SVC_FREEMAIL,  /* anyone can have an address there */
+    PHISH_SVC_SHORTENER, /* hides where a link goes */
+    PHISH_SVC_TRACKER,   /* the click-tracking redirect of a mail or newsletter service */
+    PHISH_SVC_HOSTING,   /* free hosting and form services phishing pages live on */
+    PHISH_SVC_SHARING,   /* file sharing: abused, and also what colleagues send every day */
     PHISH_SVC_N
 } phish_svc;
 
@@ -50,8 +50,8 @@ void phish_lists_free(phish_lists *l);
 
 /* Parses one list file's text into l (name is for messages). Exposed for the fuzzer and
  * the tests. kind: 0 brands, 1 services, 2 phrases. Returns the bad lines found. */
-size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char *text, size_t n, phish_diag_fn diag,
-                         void *ud);
+size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char *text, size_t n,
+                         phish_diag_fn diag, void *ud);
 phish_lists *phish_lists_new(void);
 /* Sorts what was parsed for lookups; call after the last phish_lists_parse. */
 void phish_lists_ready(phish_lists *l);

@@ -118,13 +118,15 @@ static void link_lures(phish_state *st, const ts_event *ev, const sender *s, rea
         if ((hs || shared) && (icontains(host, ts_str_c("forms")) || icontains(url, ts_str_c("/forms/"))))
             phish_reason(rs, 30, false, true, "link to an online form on %.*s", (int)host.n, host.p);
         else if (hs)
-            phish_reason(rs, 20, false, true, "link to a page on the hosting service %.*s", (int)host.n, host.p);
+            phish_reason(rs, 20, false, true, "link to a page on the hosting service %.*s", (int)host.n,
+                         host.p);
         else if (shared)
             phish_trait(rs, 15, true, "link to a file-sharing service, %.*s", (int)host.n, host.p);
         if (carries_rcpt(ev, url))
             phish_trait(rs, 25, true, "link carries the recipient's address");
         bool same = rn && s->reg_n == rn && memcmp(reg, s->reg, rn) == 0;
-        bool ours = rn && (phish_is_org(st, ts_str_make(reg, rn)) || dom_in(&st->partners, ts_str_make(reg, rn)));
+        bool ours =
+            rn && (phish_is_org(st, ts_str_make(reg, rn)) || dom_in(&st->partners, ts_str_make(reg, rn)));
         if (!same && !ours) {
             away++;
             if (!away_dom[0] && rn)
@@ -135,7 +137,7 @@ static void link_lures(phish_state *st, const ts_event *ev, const sender *s, rea
     }
     if (links && away == links && away_dom[0] && s->reg_n && !s->ours)
         phish_trait(rs, 15, true, "every link leads away from the sender's %.*s (to %s)", (int)s->reg_n,
-                     s->reg, away_dom);
+                    s->reg, away_dom);
 }
 
 static bool host_char(char c)
@@ -191,7 +193,8 @@ static void name_links(const ts_event *ev, const sender *s, reasons *rs)
         size_t rn = phish_registrable(phish_url_host(ev->fields[i].val), reg);
         ts_str l = phish_label(ts_str_make(reg, rn));
         if (l.n >= 6 && memmem(compact, cn, l.p, l.n) && !(rn == s->reg_n && memcmp(reg, s->reg, rn) == 0)) {
-            phish_trait(rs, 20, false, "display name invokes %s, a linked domain, but the mail comes from %.*s", reg,
+            phish_trait(rs, 20, false,
+                        "display name invokes %s, a linked domain, but the mail comes from %.*s", reg,
                         (int)s->reg_n, s->reg);
             return;
         }
@@ -216,7 +219,8 @@ void phish_lure_checks(phish_state *st, const ts_event *ev, const sender *s, rea
     if (s->reg_n && phish_freemail(st, ts_str_make(s->reg, s->reg_n)))
         phish_trait(rs, 15, false, "sent from a free-mail account (%.*s)", (int)s->reg_n, s->reg);
     if (s->reg_n && phish_lists_service(st->lists, PHISH_SVC_HOSTING, s->host, ts_str_make(s->reg, s->reg_n)))
-        phish_reason(rs, 25, false, false, "sent from a free hosting service's domain (%.*s)", (int)s->host.n, s->host.p);
+        phish_reason(rs, 25, false, false, "sent from a free hosting service's domain (%.*s)", (int)s->host.n,
+                     s->host.p);
     ts_str rp = ts_event_field(ev, "Return-Path");
     char reg[PHISH_NAME_MAX];
     size_t rn = phish_registrable(phish_addr_domain(rp), reg);
@@ -237,7 +241,8 @@ void phish_lure_checks(phish_state *st, const ts_event *ev, const sender *s, rea
             break;
         }
     const char *at = phish_chr(s->addr, '@');
-    if (random_token(ev->mail_subject) || (at && random_local(ts_str_make(s->addr.p, (size_t)(at - s->addr.p)))))
+    if (random_token(ev->mail_subject) ||
+        (at && random_local(ts_str_make(s->addr.p, (size_t)(at - s->addr.p)))))
         phish_trait(rs, 15, false, "random-looking tokens in the subject or sender");
     if (styled(ev->mail_subject) || styled(s->name))
         phish_reason(rs, 25, false, false, "subject or name in styled Unicode letters");

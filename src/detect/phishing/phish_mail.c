@@ -57,7 +57,10 @@ void phish_lure(reasons *rs, int w, const char *fmt, ...)
 /* Link domains the detector must know before "new to us" means much. */
 #define YOUNG_DOMAINS 200
 
-static bool known(const phish_state *st, ts_str reg) { return phish_is_org(st, reg) || dom_in(&st->partners, reg); }
+static bool known(const phish_state *st, ts_str reg)
+{
+    return phish_is_org(st, reg) || dom_in(&st->partners, reg);
+}
 
 /* Whether reg imitates one of our or our partners' domains (why written). */
 static bool lookalike(const phish_state *st, ts_str reg, char *why, size_t cap)
@@ -172,7 +175,10 @@ static bool org_in_subdomain(const phish_state *st, ts_str host, ts_str reg, cha
     return false;
 }
 
-static bool same(ts_str a, const char *b, size_t bn) { return a.n == bn && memcmp(a.p, b, bn) == 0; }
+static bool same(ts_str a, const char *b, size_t bn)
+{
+    return a.n == bn && memcmp(a.p, b, bn) == 0;
+}
 
 static ts_str reg_of(ts_str host, char *buf)
 {
@@ -207,7 +213,7 @@ static void sender_checks(phish_state *st, const ts_event *ev, sender *s, reason
         bool fail = ts_str_eq(dmarc, "fail") || ts_str_eq(spf, "fail") || ts_str_eq(spf, "softfail");
         if (fail && !s->internal)
             phish_reason(rs, 60, false, false, "claims our domain %.*s but fails %s", (int)reg.n, reg.p,
-                ts_str_eq(dmarc, "fail") ? "DMARC" : "SPF");
+                         ts_str_eq(dmarc, "fail") ? "DMARC" : "SPF");
         return;
     }
     if (lookalike(st, reg, why, sizeof why))
@@ -226,12 +232,13 @@ static void sender_checks(phish_state *st, const ts_event *ev, sender *s, reason
         if (lookalike(st, r, why, sizeof why))
             phish_reason(rs, 50, false, false, "%s domain %.*s: %s", other[i], (int)r.n, r.p, why);
         else if (i == 0 && !known(st, r) && s->brand >= 0 && phish_freemail(st, r))
-            phish_reason(rs, 40, false, false, "mail from %s's domain, but replies go to a free-mail account, %.*s",
+            phish_reason(rs, 40, false, false,
+                         "mail from %s's domain, but replies go to a free-mail account, %.*s",
                          phish_lists_brand_name(st->lists, s->brand), (int)r.n, r.p);
         else if (i == 0 && !known(st, r) && phish_freemail(st, r) && !phish_freemail(st, reg))
             /* A company's mail whose answers go to a private mailbox: the fraudster's. */
-            phish_reason(rs, 25, false, false, "mail from %.*s, but replies go to a free-mail account, %.*s", (int)reg.n,
-                         reg.p, (int)r.n, r.p);
+            phish_reason(rs, 25, false, false, "mail from %.*s, but replies go to a free-mail account, %.*s",
+                         (int)reg.n, reg.p, (int)r.n, r.p);
         else if (i == 0 && !known(st, r))
             phish_trait(rs, phish_freemail(st, r) ? 25 : 15, false, "replies go to %s, %.*s",
                         phish_freemail(st, r) ? "a free-mail account" : "another domain", (int)r.n, r.p);
@@ -251,18 +258,21 @@ static void name_checks(phish_state *st, sender *s, reasons *rs)
             phish_trait(rs, 15, false, "display name \"%.*s\" of a colleague on the outside address %.*s",
                         (int)s->name.n, s->name.p, (int)s->addr.n, s->addr.p);
         else
-            phish_reason(rs, 55, false, false, "display name \"%.*s\" of a colleague on the outside address %.*s",
-                         (int)s->name.n, s->name.p, (int)s->addr.n, s->addr.p);
+            phish_reason(rs, 55, false, false,
+                         "display name \"%.*s\" of a colleague on the outside address %.*s", (int)s->name.n,
+                         s->name.p, (int)s->addr.n, s->addr.p);
         return;
     }
     const char *at = phish_chr(s->name, '@');
     if (at) {
         /* The address the name shows: letters, digits and dots around the '@'. */
         const char *b = at, *e = at + 1, *end = s->name.p + s->name.n;
-        while (b > s->name.p && (b[-1] == '.' || b[-1] == '-' || b[-1] == '_' || (b[-1] >= '0' && b[-1] <= '9') ||
-                                 ((b[-1] | 0x20) >= 'a' && (b[-1] | 0x20) <= 'z')))
+        while (b > s->name.p &&
+               (b[-1] == '.' || b[-1] == '-' || b[-1] == '_' || (b[-1] >= '0' && b[-1] <= '9') ||
+                ((b[-1] | 0x20) >= 'a' && (b[-1] | 0x20) <= 'z')))
             b--;
-        while (e < end && (*e == '.' || *e == '-' || (*e >= '0' && *e <= '9') || ((*e | 0x20) >= 'a' && (*e | 0x20) <= 'z')))
+        while (e < end && (*e == '.' || *e == '-' || (*e >= '0' && *e <= '9') ||
+                           ((*e | 0x20) >= 'a' && (*e | 0x20) <= 'z')))
             e++;
         char buf[PHISH_NAME_MAX];
         ts_str r = reg_of(ts_str_make(at + 1, (size_t)(e - at - 1)), buf);
@@ -274,8 +284,8 @@ static void name_checks(phish_state *st, sender *s, reasons *rs)
             shown = phish_brand_in_subdomain(st, ts_str_make(at + 1, (size_t)(e - at - 1)), r, &dom);
         if (r.n && !(r.n == s->reg_n && memcmp(r.p, s->reg, r.n) == 0)) {
             if ((shown >= 0 && !phish_freemail(st, r)) || known(st, r))
-                phish_reason(rs, 40, false, false, "display name shows the address %.*s (%s)", (int)(e - b), b,
-                             shown >= 0 ? phish_lists_brand_name(st->lists, shown) : "ours");
+                phish_reason(rs, 40, false, false, "display name shows the address %.*s (%s)", (int)(e - b),
+                             b, shown >= 0 ? phish_lists_brand_name(st->lists, shown) : "ours");
             else
                 phish_trait(rs, 20, false, "display name shows the address %.*s", (int)(e - b), b);
         }
@@ -320,14 +330,15 @@ static void auth_checks(const ts_event *ev, reasons *rs)
 static void unproven_from(const ts_event *ev, const sender *s, reasons *rs)
 {
     ts_str dmarc = ts_event_field(ev, "auth.dmarc"), comp = ts_event_field(ev, "auth.compauth");
-    if (!s->reg_n || s->authentic || s->bulk || !ts_event_field(ev, "auth.spf").n || ts_str_eq(dmarc, "fail") ||
-        ts_str_eq(comp, "fail") || s->ours)
+    if (!s->reg_n || s->authentic || s->bulk || !ts_event_field(ev, "auth.spf").n ||
+        ts_str_eq(dmarc, "fail") || ts_str_eq(comp, "fail") || s->ours)
         return; /* a mailing list sends its members' mail under its own envelope */
     char buf[PHISH_NAME_MAX];
     ts_str rp = reg_of(phish_addr_domain(ts_event_field(ev, "Return-Path")), buf);
     if (!rp.n || same(rp, s->reg, s->reg_n))
         return;
-    phish_reason(rs, 25, false, false, "nothing proves the From domain %.*s (not signed by it; envelope sender %.*s)",
+    phish_reason(rs, 25, false, false,
+                 "nothing proves the From domain %.*s (not signed by it; envelope sender %.*s)",
                  (int)s->reg_n, s->reg, (int)rp.n, rp.p);
 }
 
@@ -335,7 +346,8 @@ static void unproven_from(const ts_event *ev, const sender *s, reasons *rs)
 static ts_str text_domain(ts_str t)
 {
     for (size_t i = 0; i < t.n; i++) {
-        bool start = i == 0 || t.p[i - 1] == ' ' || t.p[i - 1] == '/' || t.p[i - 1] == '(' || t.p[i - 1] == '@';
+        bool start =
+            i == 0 || t.p[i - 1] == ' ' || t.p[i - 1] == '/' || t.p[i - 1] == '(' || t.p[i - 1] == '@';
         if (!start)
             continue;
         size_t e = i, dots = 0, last_dot = 0;
@@ -391,17 +403,18 @@ static void text_mismatch(phish_state *st, const sender *s, ts_str text, ts_str 
     if (tb >= 0 && tb != phish_lists_brand_of(st->lists, reg) && tb != s->brand) {
         /* A shop's own newsletter links its own site under a partner's name. */
         if (same(reg, s->reg, s->reg_n))
-            phish_trait(rs, 25, true, "link text shows %.*s (%s) but goes to the sender's %.*s", (int)treg.n, treg.p,
-                        phish_lists_brand_name(st->lists, tb), (int)reg.n, reg.p);
+            phish_trait(rs, 25, true, "link text shows %.*s (%s) but goes to the sender's %.*s", (int)treg.n,
+                        treg.p, phish_lists_brand_name(st->lists, tb), (int)reg.n, reg.p);
         else
-            phish_reason(rs, 50, false, true, "link text shows %.*s (%s) but goes to %.*s", (int)treg.n, treg.p,
-                         phish_lists_brand_name(st->lists, tb), (int)reg.n, reg.p);
+            phish_reason(rs, 50, false, true, "link text shows %.*s (%s) but goes to %.*s", (int)treg.n,
+                         treg.p, phish_lists_brand_name(st->lists, tb), (int)reg.n, reg.p);
         return;
     }
     if (phish_lists_service(st->lists, PHISH_SVC_TRACKER, host, reg) || same(reg, s->reg, s->reg_n) ||
         same(treg, s->reg, s->reg_n) || known(st, reg))
         return;
-    phish_trait(rs, 25, true, "link text shows %.*s but goes to %.*s", (int)treg.n, treg.p, (int)reg.n, reg.p);
+    phish_trait(rs, 25, true, "link text shows %.*s but goes to %.*s", (int)treg.n, treg.p, (int)reg.n,
+                reg.p);
 }
 
 static void link_checks(phish_state *st, const ts_event *ev, const sender *s, reasons *rs)
@@ -412,15 +425,17 @@ static void link_checks(phish_state *st, const ts_event *ev, const sender *s, re
         if (!ts_str_eq(ev->fields[i].key, "link.url"))
             continue;
         ts_str url = ev->fields[i].val;
-        ts_str text = i + 1 < ev->n_fields && ts_str_eq(ev->fields[i + 1].key, "link.text") ? ev->fields[i + 1].val
-                                                                                           : TS_STR_NULL;
+        ts_str text = i + 1 < ev->n_fields && ts_str_eq(ev->fields[i + 1].key, "link.text")
+                          ? ev->fields[i + 1].val
+                          : TS_STR_NULL;
         ts_str host = phish_url_host(url);
         char buf[PHISH_NAME_MAX], why[160], label[128];
         ts_str reg = reg_of(host, buf);
         ts_ip ip;
         if (host.n && ts_ip_parse(host, &ip) && !bare++)
             phish_reason(rs, 25, false, true, "link to the bare address %.*s", (int)host.n, host.p);
-        if (in_intel(st, TS_IOC_URL, url, label, sizeof label) || in_intel(st, TS_IOC_DOMAIN, host, label, sizeof label))
+        if (in_intel(st, TS_IOC_URL, url, label, sizeof label) ||
+            in_intel(st, TS_IOC_DOMAIN, host, label, sizeof label))
             phish_reason(rs, 70, false, true, "link to %.*s, listed in %s", (int)host.n, host.p, label);
         if (!reg.n)
             continue;
@@ -429,17 +444,18 @@ static void link_checks(phish_state *st, const ts_event *ev, const sender *s, re
         else if (!known(st, reg) && org_in_subdomain(st, host, reg, why, sizeof why))
             phish_reason(rs, 50, false, true, "link to %.*s, which %s", (int)host.n, host.p, why);
         else if (brand_lookalike(st, reg, s->named, why, sizeof why))
-            phish_reason(rs, 50, false, true, "link to %.*s, which imitates a brand: %s", (int)reg.n, reg.p, why);
+            phish_reason(rs, 50, false, true, "link to %.*s, which imitates a brand: %s", (int)reg.n, reg.p,
+                         why);
         const char *bdom;
         int hb = phish_brand_in_subdomain(st, host, reg, &bdom);
         if (hb >= 0)
-            phish_reason(rs, 45, false, true, "link to %.*s, which puts %s (%s) in front of %.*s", (int)host.n, host.p,
-                         bdom, phish_lists_brand_name(st->lists, hb), (int)reg.n, reg.p);
+            phish_reason(rs, 45, false, true, "link to %.*s, which puts %s (%s) in front of %.*s",
+                         (int)host.n, host.p, bdom, phish_lists_brand_name(st->lists, hb), (int)reg.n, reg.p);
         text_mismatch(st, s, text, host, reg, rs);
         if (!known(st, reg) && !hset_has(&st->seen, phish_hash(reg)) && !strstr(news, buf)) {
             if (n_new < 3)
-                snprintf(news + strlen(news), sizeof news - strlen(news), "%s%.*s", n_new ? ", " : "", (int)reg.n,
-                         reg.p);
+                snprintf(news + strlen(news), sizeof news - strlen(news), "%s%.*s", n_new ? ", " : "",
+                         (int)reg.n, reg.p);
             n_new++;
         }
     }
@@ -469,27 +485,31 @@ static void attach_checks(phish_state *st, const ts_event *ev, reasons *rs)
             name = v;
         } else if (ts_str_eq(k, "attach.kind") && risky_kind(v)) {
             phish_reason(rs, 50, true, false, "attachment %.*s is a%s %.*s", (int)name.n, name.p,
-                v.p[0] == 'e' || v.p[0] == 'h' ? "n" : "", (int)v.n, v.p);
+                         v.p[0] == 'e' || v.p[0] == 'h' ? "n" : "", (int)v.n, v.p);
         } else if (ts_str_eq(k, "attach.kind") && ts_str_eq(v, "html")) {
             /* A local page needs no link a filter could check: a login form, most often. */
             phish_reason(rs, 35, true, false, "attachment %.*s is an HTML page", (int)name.n, name.p);
-        } else if (ts_str_eq(k, "attach.pdf") && (ts_str_eq(v, "form") || ts_str_eq(v, "javascript") ||
-                                                  ts_str_eq(v, "launch"))) {
+        } else if (ts_str_eq(k, "attach.pdf") &&
+                   (ts_str_eq(v, "form") || ts_str_eq(v, "javascript") || ts_str_eq(v, "launch"))) {
             phish_reason(rs, 30, true, false, "PDF %.*s carries %s", (int)name.n, name.p,
-                         ts_str_eq(v, "form") ? "a form" : ts_str_eq(v, "launch") ? "a launch action" : "JavaScript");
+                         ts_str_eq(v, "form")     ? "a form"
+                         : ts_str_eq(v, "launch") ? "a launch action"
+                                                  : "JavaScript");
         } else if (ts_str_eq(k, "attach.pdf") && ts_str_eq(v, "links")) {
             phish_trait(rs, 15, true, "PDF %.*s carries links", (int)name.n, name.p);
         } else if (ts_str_eq(k, "attach.macro")) {
-            phish_reason(rs, 50, true, false, "attachment %.*s holds a VBA macro project", (int)name.n, name.p);
+            phish_reason(rs, 50, true, false, "attachment %.*s holds a VBA macro project", (int)name.n,
+                         name.p);
         } else if (ts_str_eq(k, "attach.member")) {
             member = v;
         } else if (ts_str_eq(k, "attach.member.kind") && risky_kind(v)) {
-            phish_reason(rs, 55, true, false, "archive %.*s holds %.*s (%.*s)", (int)name.n, name.p, (int)member.n, member.p,
-                (int)v.n, v.p);
+            phish_reason(rs, 55, true, false, "archive %.*s holds %.*s (%.*s)", (int)name.n, name.p,
+                         (int)member.n, member.p, (int)v.n, v.p);
         } else if ((ts_str_eq(k, "attach.md5") && in_intel(st, TS_IOC_MD5, v, label, sizeof label)) ||
                    (ts_str_eq(k, "attach.sha1") && in_intel(st, TS_IOC_SHA1, v, label, sizeof label)) ||
                    (ts_str_eq(k, "attach.sha256") && in_intel(st, TS_IOC_SHA256, v, label, sizeof label))) {
-            phish_reason(rs, 80, true, false, "attachment %.*s has a hash listed in %s", (int)name.n, name.p, label);
+            phish_reason(rs, 80, true, false, "attachment %.*s has a hash listed in %s", (int)name.n, name.p,
+                         label);
         }
     }
 }
@@ -506,8 +526,8 @@ static char *joined(const reasons *rs)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < rs->n; i++)
-        o += (size_t)snprintf(s + o, len - o, "%s%s [%s%d]", i ? "; " : "", rs->r[i].text, rs->r[i].trait ? "~" : "",
-                              rs->r[i].w);
+        o += (size_t)snprintf(s + o, len - o, "%s%s [%s%d]", i ? "; " : "", rs->r[i].text,
+                              rs->r[i].trait ? "~" : "", rs->r[i].w);
     s[o] = 0;
     return s;
 }
@@ -573,7 +593,8 @@ static void watch_links(phish_state *st, const ts_event *ev, const sender *s, co
         pending p = {.host = phish_host_hash(host), .at = ev->ts_ns};
         for (size_t r = 0; r < ev->n_mail_to; r++) {
             const char *at = phish_chr(ev->mail_to[r], '@');
-            ts_str local = at ? ts_str_make(ev->mail_to[r].p, (size_t)(at - ev->mail_to[r].p)) : ev->mail_to[r];
+            ts_str local =
+                at ? ts_str_make(ev->mail_to[r].p, (size_t)(at - ev->mail_to[r].p)) : ev->mail_to[r];
             p.rcpt[p.n_rcpt++] = phish_user_hash(local);
         }
         p.rcpt0 = ev->n_mail_to ? ts_strndup(ev->mail_to[0]) : strdup("?");
@@ -650,8 +671,9 @@ void phish_mail(phish_state *st, const ts_event *ev, const ts_alert_sink *out)
     s.host = phish_addr_domain(s.addr);
     s.reg_n = phish_registrable(s.host, s.reg);
     s.ours = s.reg_n && phish_is_org(st, ts_str_make(s.reg, s.reg_n));
-    s.internal = ev->src_ip.v && ((ev->src_geo.flags & TS_NET_KNOWN) ? (ev->src_geo.flags & TS_NET_INTERNAL) != 0
-                                                                     : ts_ip_is_internal_default(&ev->src_ip));
+    s.internal =
+        ev->src_ip.v && ((ev->src_geo.flags & TS_NET_KNOWN) ? (ev->src_geo.flags & TS_NET_INTERNAL) != 0
+                                                            : ts_ip_is_internal_default(&ev->src_ip));
 
     /* A free-mail address is its user's, not the provider's brand. */
     s.brand = s.reg_n && !phish_freemail(st, ts_str_make(s.reg, s.reg_n))

@@ -136,9 +136,9 @@ typedef struct reason {
 typedef struct reasons {
     reason r[MAX_REASONS];
     size_t n;
-    int score;  /* deceptions and lures */
-    int traits; /* the traits' sum before the cap */
-    int lure;   /* lure wording's sum before lure_cap */
+    int score;         /* deceptions and lures */
+    int traits;        /* the traits' sum before the cap */
+    int lure;          /* lure wording's sum before lure_cap */
     bool attach, link; /* a reason concerns an attachment, a link */
 } reasons;
 
@@ -156,7 +156,8 @@ typedef struct sender {
 } sender;
 
 /* Adds a reason of weight w (once per text) to rs. */
-void phish_reason(reasons *rs, int w, bool attach, bool link, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void phish_reason(reasons *rs, int w, bool attach, bool link, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* Adds a trait of mass mail (weight w, counted up to the cap). */
 void phish_trait(reasons *rs, int w, bool link, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Adds lure wording of weight w (counted up to lure_cap). */

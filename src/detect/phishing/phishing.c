@@ -154,8 +154,14 @@ static void each_item(const char *s, void (*add)(phish_state *, ts_str), phish_s
     }
 }
 
-static void add_org(phish_state *st, ts_str d) { dom_add(&st->org_conf, d); }
-static void add_partner(phish_state *st, ts_str d) { dom_add(&st->partners, d); }
+static void add_org(phish_state *st, ts_str d)
+{
+    dom_add(&st->org_conf, d);
+}
+static void add_partner(phish_state *st, ts_str d)
+{
+    dom_add(&st->partners, d);
+}
 static void add_brand(phish_state *st, ts_str b)
 {
     if (st->n_brands < MAX_BRANDS && b.n >= 4 && b.n < sizeof st->brands[0])
@@ -389,7 +395,6 @@ void phish_learn_rcpt_domain(phish_state *st, ts_str addr)
     }
 }
 
-
 /* ---------------------------------------------------------------- events */
 
 static void phish_event(void *state, const ts_event *ev, const ts_alert_sink *out)
@@ -408,7 +413,10 @@ static void phish_event(void *state, const ts_event *ev, const ts_alert_sink *ou
         phish_access(st, ev, out);
 }
 
-static void phish_finish(void *state, const ts_alert_sink *out) { phish_click_finish(state, out); }
+static void phish_finish(void *state, const ts_alert_sink *out)
+{
+    phish_click_finish(state, out);
+}
 
 /* ---------------------------------------------------------------- save and load */
 
@@ -527,8 +535,8 @@ static size_t phish_usage(void *state, ts_state_use *out, size_t n)
     size_t ub = USERS_CAP * sizeof *st->users + ACCESS_SLOTS * sizeof *st->acc;
     ts_state_use u[] = {
         {"accounts and their hosts", st->n_users, USERS_CAP / 4 * 3, st->users_refused, ub, ub, true},
-        {"link domains", st->seen.n, st->seen.cap / 4 * 3, st->seen.refused, st->seen.cap * 8, st->seen.cap * 8,
-         true},
+        {"link domains", st->seen.n, st->seen.cap / 4 * 3, st->seen.refused, st->seen.cap * 8,
+         st->seen.cap * 8, true},
         {"staff names", st->staff.n, st->staff.cap / 4 * 3, st->staff.refused, st->staff.cap * 8,
          st->staff.cap * 8, true},
     };
@@ -540,8 +548,9 @@ static size_t phish_usage(void *state, ts_state_use *out, size_t n)
 const ts_detector ts_detector_phishing = {
     .name = "phishing",
     .tunables = phish_tunables,
-    .summary = "spear-phishing mail (look-alike senders, spoofed names, failed authentication, deceptive links, "
-               "risky attachments) and the clicks that follow",
+    .summary =
+        "spear-phishing mail (look-alike senders, spoofed names, failed authentication, deceptive links, "
+        "risky attachments) and the clicks that follow",
     .state_size = sizeof(phish_state),
     .init = phish_init,
     .event = phish_event,

@@ -16,8 +16,7 @@ static tocsin_code input_read(void *ud, void *buf, size_t n, size_t *got)
 
 static tocsin_code evtx_read(ts_input *in, ts_scratch *scratch, const ts_sink *sink)
 {
-    return evtx_read_stream(input_read, in, ts_input_path(in), scratch, sink,
-                            ts_winevent_normalise, 0);
+    return evtx_read_stream(input_read, in, ts_input_path(in), scratch, sink, ts_winevent_normalise, 0);
 }
 
 const ts_reader ts_reader_evtx = {

@@ -104,8 +104,8 @@ static bool ref_name(evtx_parser *p, uint32_t pos, uint32_t end, ts_str *name, u
 
 /* ---- fields ---- */
 
-void evtx_add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen,
-                      uint32_t voff, uint32_t vlen, bool skip_empty, bool trim)
+void evtx_add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen, uint32_t voff,
+                    uint32_t vlen, bool skip_empty, bool trim)
 {
     if (p->n_flds == p->cap_flds) {
         /* Templates reused by many nested instances could multiply fields without end:
@@ -217,8 +217,8 @@ static bool close_elem(evtx_parser *p, uint32_t off)
 
 /* ---- the token walk ---- */
 
-static bool substitution(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *sv,
-                         int nest, bool optional)
+static bool substitution(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *sv, int nest,
+                         bool optional)
 {
     if (pos + 4 > end)
         return evtx_fail(p, "truncated substitution", pos);
@@ -255,7 +255,9 @@ static bool substitution(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_
 /* Decoded XML entities keep their character in field values. */
 static void out_entity(evtx_parser *p, ts_str name)
 {
-    static const struct { const char *n, *c; } ents[] = {
+    static const struct {
+        const char *n, *c;
+    } ents[] = {
         {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"},
     };
     for (size_t i = 0; i < sizeof ents / sizeof ents[0]; i++)
@@ -269,8 +271,7 @@ static void out_entity(evtx_parser *p, ts_str name)
 }
 
 /* One token at pos (not EOF); sets *next past it. */
-static bool token(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *sv, int nest,
-                  uint32_t *next)
+static bool token(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *sv, int nest, uint32_t *next)
 {
     const uint8_t *b = p->chunk;
     uint8_t tok = b[pos];
@@ -278,8 +279,8 @@ static bool token(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *s
     int base = tok & ~EVTX_TOK_MORE;
     /* A body that puts text, values or attributes straight into its context cannot be
      * compiled apart from it. */
-    if (p->compiling && p->depth == p->compile_depth && base != EVTX_TOK_OPEN &&
-        base != EVTX_TOK_FRAGMENT && base != EVTX_TOK_PI_TARGET && base != EVTX_TOK_PI_DATA)
+    if (p->compiling && p->depth == p->compile_depth && base != EVTX_TOK_OPEN && base != EVTX_TOK_FRAGMENT &&
+        base != EVTX_TOK_PI_TARGET && base != EVTX_TOK_PI_DATA)
         p->compile_flat = true;
     switch (base) {
     case EVTX_TOK_OPEN: {
@@ -386,8 +387,7 @@ static bool token(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *s
 
 /* Walks tokens from pos until EOF (or the end of [pos, end) for a fragment that
  * omits it); *after is where the walk stopped. */
-bool evtx_walk(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *sv, int nest,
-                 uint32_t *after)
+bool evtx_walk(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *sv, int nest, uint32_t *after)
 {
     while (pos < end) {
         if (p->chunk[pos] == EVTX_TOK_EOF) {

@@ -106,8 +106,7 @@ static void chunk_records(stream *st, const uint8_t *c, bool header_ok)
         const uint8_t *r = c + pos;
         if (memcmp(r, "**\0\0", 4) != 0) {
             if (header_ok && !all_zero(r, 4))
-                report(st, st->next_id, TOCSIN_E_PARSE,
-                       "chunk %llu: no record signature at offset %u",
+                report(st, st->next_id, TOCSIN_E_PARSE, "chunk %llu: no record signature at offset %u",
                        (unsigned long long)st->chunk_no, pos);
             return;
         }
@@ -123,8 +122,8 @@ static void chunk_records(stream *st, const uint8_t *c, bool header_ok)
             }
         }
         if (!fits) {
-            report(st, id, TOCSIN_E_PARSE, "chunk %llu: bad record size %u",
-                   (unsigned long long)st->chunk_no, evtx_u32(r + 4));
+            report(st, id, TOCSIN_E_PARSE, "chunk %llu: bad record size %u", (unsigned long long)st->chunk_no,
+                   evtx_u32(r + 4));
             if (!q)
                 return;
             pos = q;
@@ -184,8 +183,8 @@ static tocsin_code evtx_stream_end(stream *st, uint8_t *buf, tocsin_code rc)
     return rc;
 }
 
-tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_scratch *s,
-                             const ts_sink *sink, evtx_finish_fn finish, unsigned flags)
+tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_scratch *s, const ts_sink *sink,
+                             evtx_finish_fn finish, unsigned flags)
 {
     stream st = {rd, rud, file, s, sink, finish, NULL, 0, 0};
     uint8_t *buf = malloc(EVTX_CHUNK_SIZE);
@@ -222,8 +221,9 @@ tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_sc
     }
     /* More chunks than the header lists is a log still being written; fewer is a cut file. */
     if (rc == TOCSIN_OK && st.chunk_no < claimed)
-        report(&st, 0, TOCSIN_E_TRUNCATED, "the header lists %u chunks but the file holds %llu: it was cut short",
-               claimed, (unsigned long long)st.chunk_no);
+        report(&st, 0, TOCSIN_E_TRUNCATED,
+               "the header lists %u chunks but the file holds %llu: it was cut short", claimed,
+               (unsigned long long)st.chunk_no);
     if (rc != TOCSIN_OK && rc != TOCSIN_E_FORMAT)
         report(&st, 0, rc, "read error");
     return evtx_stream_end(&st, buf, rc);

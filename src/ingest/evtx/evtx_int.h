@@ -14,14 +14,17 @@
 #define EVTX_FILE_HEADER 4096u
 #define EVTX_CHUNK_SIZE 65536u
 #define EVTX_CHUNK_HEADER 512u
-#define EVTX_RECORD_HEADER 24u  /* magic, size, record id, written time */
-#define EVTX_MAX_DEPTH 64       /* open elements in one record */
-#define EVTX_MAX_NEST 12        /* template instances and BinXML values inside each other */
-#define EVTX_NAME_SLOTS 4096    /* power of two */
-#define EVTX_MAX_FIELDS 65536   /* fields of one record */
-#define EVTX_TMPL_SLOTS 512     /* power of two */
+#define EVTX_RECORD_HEADER 24u /* magic, size, record id, written time */
+#define EVTX_MAX_DEPTH 64      /* open elements in one record */
+#define EVTX_MAX_NEST 12       /* template instances and BinXML values inside each other */
+#define EVTX_NAME_SLOTS 4096   /* power of two */
+#define EVTX_MAX_FIELDS 65536  /* fields of one record */
+#define EVTX_TMPL_SLOTS 512    /* power of two */
 
-static inline uint16_t evtx_u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint16_t evtx_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
 static inline uint32_t evtx_u32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -52,11 +55,31 @@ enum {
 };
 
 enum {
-    VT_NULL = 0x00, VT_STRING = 0x01, VT_ANSI = 0x02, VT_I8 = 0x03, VT_U8 = 0x04,
-    VT_I16 = 0x05, VT_U16 = 0x06, VT_I32 = 0x07, VT_U32 = 0x08, VT_I64 = 0x09,
-    VT_U64 = 0x0a, VT_R32 = 0x0b, VT_R64 = 0x0c, VT_BOOL = 0x0d, VT_BINARY = 0x0e,
-    VT_GUID = 0x0f, VT_SIZET = 0x10, VT_FILETIME = 0x11, VT_SYSTIME = 0x12, VT_SID = 0x13,
-    VT_HEX32 = 0x14, VT_HEX64 = 0x15, VT_HANDLE = 0x20, VT_BINXML = 0x21, VT_EVTXML = 0x23,
+    VT_NULL = 0x00,
+    VT_STRING = 0x01,
+    VT_ANSI = 0x02,
+    VT_I8 = 0x03,
+    VT_U8 = 0x04,
+    VT_I16 = 0x05,
+    VT_U16 = 0x06,
+    VT_I32 = 0x07,
+    VT_U32 = 0x08,
+    VT_I64 = 0x09,
+    VT_U64 = 0x0a,
+    VT_R32 = 0x0b,
+    VT_R64 = 0x0c,
+    VT_BOOL = 0x0d,
+    VT_BINARY = 0x0e,
+    VT_GUID = 0x0f,
+    VT_SIZET = 0x10,
+    VT_FILETIME = 0x11,
+    VT_SYSTIME = 0x12,
+    VT_SID = 0x13,
+    VT_HEX32 = 0x14,
+    VT_HEX64 = 0x15,
+    VT_HANDLE = 0x20,
+    VT_BINXML = 0x21,
+    VT_EVTXML = 0x23,
     VT_ARRAY = 0x80,
 };
 
@@ -78,13 +101,13 @@ typedef struct evtx_fld {
  * as the walker would; BinXML there adds elements, walked inside the template's own open
  * elements (names) below the context. */
 typedef struct evtx_site {
-    uint32_t id;          /* substitution index */
-    bool optional;        /* an optional substitution: a missing value is no damage */
-    bool in_attr;         /* in an attribute value that yields no field */
-    uint32_t before;      /* fields the template yields before it */
-    uint32_t depth;       /* template elements open at it */
-    uint32_t at;          /* where its marker lies in the compiled text */
-    const ts_str *names;  /* their names */
+    uint32_t id;         /* substitution index */
+    bool optional;       /* an optional substitution: a missing value is no damage */
+    bool in_attr;        /* in an attribute value that yields no field */
+    uint32_t before;     /* fields the template yields before it */
+    uint32_t depth;      /* template elements open at it */
+    uint32_t at;         /* where its marker lies in the compiled text */
+    const ts_str *names; /* their names */
 } evtx_site;
 
 /* A template compiled for one context (the depth and section it was instantiated in):
@@ -123,7 +146,7 @@ typedef struct evtx_sub {
 /* An open element while walking a record. */
 typedef struct evtx_elem {
     ts_str name;
-    uint32_t text_off;    /* where its text starts in the output buffer */
+    uint32_t text_off;         /* where its text starts in the output buffer */
     uint32_t key_off, key_len; /* Data Name="...": the field name, in the output buffer */
     bool has_key, has_child;
 } evtx_elem;
@@ -149,10 +172,10 @@ typedef struct evtx_parser {
     bool in_attr, attr_null;
     ts_str attr_name;
     uint32_t attr_off;
-    bool oom;      /* stop: out of memory, or too_long */
-    bool too_long; /* the record is over a size limit */
-    bool walk_only; /* never compile templates (tests compare both paths) */
-    bool compiling; /* walking a template body to compile it: substitutions become markers */
+    bool oom;          /* stop: out of memory, or too_long */
+    bool too_long;     /* the record is over a size limit */
+    bool walk_only;    /* never compile templates (tests compare both paths) */
+    bool compiling;    /* walking a template body to compile it: substitutions become markers */
     bool compile_flat; /* the body put text or attributes straight into its context */
     int compile_depth;
     evtx_site *csites; /* sites found while compiling, names in cnames */
@@ -162,7 +185,10 @@ typedef struct evtx_parser {
     char err[160]; /* why the last record failed */
 } evtx_parser;
 
-static inline bool evtx_is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static inline bool evtx_is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* evtx_value.c: the output buffer (false and p->oom when it cannot grow) and values. */
 bool evtx_out_reserve(evtx_parser *p, size_t n);
@@ -193,8 +219,7 @@ bool evtx_parse_record(evtx_parser *p, uint32_t off, uint32_t end, ts_fieldbuf *
 bool evtx_fail(evtx_parser *p, const char *msg, uint32_t off);
 /* Walks tokens from pos to EOF or end; sv is the instance's values (NULL outside a
  * template); *after is where it stopped. */
-bool evtx_walk(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *sv, int nest,
-               uint32_t *after);
+bool evtx_walk(evtx_parser *p, uint32_t pos, uint32_t end, const evtx_subs *sv, int nest, uint32_t *after);
 void evtx_add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen, uint32_t voff,
                     uint32_t vlen, bool skip_empty, bool trim);
 /* 1 System, 2 EventData, 3 UserData, 0 elsewhere: where the open elements are. */
@@ -215,7 +240,7 @@ enum { EVTX_WALK_ONLY = 1 }; /* flags: take the token walker's path for every re
 
 /* Reads a whole EVTX stream chunk by chunk, sending one event per good record and one
  * error per damaged record or chunk to sink. file names the input in events and errors. */
-tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_scratch *s,
-                             const ts_sink *sink, evtx_finish_fn finish, unsigned flags);
+tocsin_code evtx_read_stream(evtx_read_fn rd, void *rud, const char *file, ts_scratch *s, const ts_sink *sink,
+                             evtx_finish_fn finish, unsigned flags);
 
 #endif

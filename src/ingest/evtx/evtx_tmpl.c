@@ -51,7 +51,11 @@ void evtx_compile_site(evtx_parser *p, uint32_t id, bool optional)
     for (uint32_t i = 0; i < depth; i++)
         p->cnames[p->n_cnames + i] = p->stack[p->compile_depth + (int)i].name;
     /* names holds an index into cnames until the template is stored */
-    p->csites[p->n_csites++] = (evtx_site){id, optional, p->in_attr, (uint32_t)p->n_flds, depth,
+    p->csites[p->n_csites++] = (evtx_site){id,
+                                           optional,
+                                           p->in_attr,
+                                           (uint32_t)p->n_flds,
+                                           depth,
                                            (uint32_t)p->out_n,
                                            (const ts_str *)(uintptr_t)p->n_cnames};
     p->n_cnames += depth;
@@ -116,8 +120,8 @@ static const evtx_ctmpl *compile(evtx_parser *p, uint32_t body, uint32_t len)
     p->compile_flat = false;
     p->compile_depth = depth0;
     p->n_csites = p->n_cnames = 0;
-    bool ok = evtx_walk(p, body, body + len, &none, 1, &after) && p->depth == depth0 &&
-              !p->oom && !p->compile_flat;
+    bool ok =
+        evtx_walk(p, body, body + len, &none, 1, &after) && p->depth == depth0 && !p->oom && !p->compile_flat;
     p->compiling = false;
     for (size_t i = f0; ok && i < p->n_flds; i++)
         if (!p->flds[i].kp && memchr(p->out + p->flds[i].koff, 0, p->flds[i].klen))
@@ -161,8 +165,8 @@ static int site(evtx_parser *p, const evtx_site *s, const evtx_subs *sv, int nes
     if (depth0 > 0)
         p->stack[depth0 - 1].has_child = true;
     for (uint32_t i = 0; i < s->depth; i++)
-        p->stack[depth0 + (int)i] = (evtx_elem){.name = s->names[i], .has_child = true,
-                                                .text_off = (uint32_t)p->out_n};
+        p->stack[depth0 + (int)i] =
+            (evtx_elem){.name = s->names[i], .has_child = true, .text_off = (uint32_t)p->out_n};
     p->depth = depth0 + (int)s->depth;
     uint32_t after;
     bool ok = evtx_walk(p, v->off, v->off + v->size, NULL, nest + 1, &after);
@@ -174,8 +178,8 @@ static int site(evtx_parser *p, const evtx_site *s, const evtx_subs *sv, int nes
 }
 
 /* The value of one compiled field from the instance's values. */
-static int field(evtx_parser *p, const evtx_ctmpl *ct, const evtx_fld *f, const evtx_subs *sv,
-                 int nest, uint32_t pos)
+static int field(evtx_parser *p, const evtx_ctmpl *ct, const evtx_fld *f, const evtx_subs *sv, int nest,
+                 uint32_t pos)
 {
     const char *t = ct->text + f->voff, *e = t + f->vlen;
     size_t v0 = p->out_n;
@@ -216,8 +220,7 @@ static int field(evtx_parser *p, const evtx_ctmpl *ct, const evtx_fld *f, const 
 
 /* The fields of a compiled template from one instance's values, with its sites walked
  * in document order. */
-static int render(evtx_parser *p, const evtx_ctmpl *ct, const evtx_subs *sv, int nest,
-                  uint32_t pos)
+static int render(evtx_parser *p, const evtx_ctmpl *ct, const evtx_subs *sv, int nest, uint32_t pos)
 {
     uint32_t k = 0;
     for (uint32_t i = 0; i <= ct->n; i++) {

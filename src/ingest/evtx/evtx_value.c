@@ -29,7 +29,6 @@ bool evtx_out_reserve(evtx_parser *p, size_t n)
     return true;
 }
 
-
 static void out_fmt_u64(evtx_parser *p, uint64_t v)
 {
     char buf[24];
@@ -125,8 +124,8 @@ void evtx_out_utf16(evtx_parser *p, const uint8_t *s, size_t n)
     for (; i + 4 <= n; i += 4) {
         uint64_t w;
         memcpy(&w, s + 2 * i, 8);
-        if ((w & 0xff80ff80ff80ff80ull) || !(w & 0x7f) || !(w & 0x7f0000) ||
-            !(w & 0x7f00000000ull) || !(w & 0x7f000000000000ull))
+        if ((w & 0xff80ff80ff80ff80ull) || !(w & 0x7f) || !(w & 0x7f0000) || !(w & 0x7f00000000ull) ||
+            !(w & 0x7f000000000000ull))
             break;
         o[0] = s[2 * i];
         o[1] = s[2 * i + 2];
@@ -193,8 +192,8 @@ static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
 /* ISO 8601 UTC with microseconds (truncated), as evtx_dump prints it, so the text
  * equals that of the JSON exports. Years print modulo 10000: only damaged values fall
  * outside 0..9999. */
-static void out_time(evtx_parser *p, int y, unsigned mo, unsigned d, unsigned h, unsigned mi,
-                     unsigned s, uint32_t ns)
+static void out_time(evtx_parser *p, int y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s,
+                     uint32_t ns)
 {
     char buf[27], *o = buf;
     o = put_dec(o, y < 0 ? 0 : (unsigned)y % 10000, 4);
@@ -251,12 +250,29 @@ static void out_sid(evtx_parser *p, const uint8_t *v, uint32_t size)
 static uint32_t fixed_size(uint8_t t)
 {
     switch (t) {
-    case VT_I8: case VT_U8: return 1;
-    case VT_I16: case VT_U16: return 2;
-    case VT_I32: case VT_U32: case VT_R32: case VT_BOOL: case VT_HEX32: return 4;
-    case VT_I64: case VT_U64: case VT_R64: case VT_FILETIME: case VT_HEX64: return 8;
-    case VT_GUID: case VT_SYSTIME: return 16;
-    default: return 0;
+    case VT_I8:
+    case VT_U8:
+        return 1;
+    case VT_I16:
+    case VT_U16:
+        return 2;
+    case VT_I32:
+    case VT_U32:
+    case VT_R32:
+    case VT_BOOL:
+    case VT_HEX32:
+        return 4;
+    case VT_I64:
+    case VT_U64:
+    case VT_R64:
+    case VT_FILETIME:
+    case VT_HEX64:
+        return 8;
+    case VT_GUID:
+    case VT_SYSTIME:
+        return 16;
+    default:
+        return 0;
     }
 }
 
@@ -271,19 +287,45 @@ static void out_real(evtx_parser *p, double d, int digits)
 static void out_scalar(evtx_parser *p, uint8_t t, const uint8_t *v)
 {
     switch (t) {
-    case VT_I8: out_fmt_i64(p, (int8_t)v[0]); break;
-    case VT_U8: out_fmt_u64(p, v[0]); break;
-    case VT_I16: out_fmt_i64(p, (int16_t)evtx_u16(v)); break;
-    case VT_U16: out_fmt_u64(p, evtx_u16(v)); break;
-    case VT_I32: out_fmt_i64(p, (int32_t)evtx_u32(v)); break;
-    case VT_U32: out_fmt_u64(p, evtx_u32(v)); break;
-    case VT_I64: out_fmt_i64(p, (int64_t)evtx_u64(v)); break;
-    case VT_U64: out_fmt_u64(p, evtx_u64(v)); break;
-    case VT_HEX32: out_hex(p, evtx_u32(v)); break;
-    case VT_HEX64: out_hex(p, evtx_u64(v)); break;
-    case VT_BOOL: evtx_out_bytes(p, evtx_u32(v) ? "true" : "false", evtx_u32(v) ? 4 : 5); break;
-    case VT_GUID: out_guid(p, v); break;
-    case VT_FILETIME: out_filetime(p, evtx_u64(v)); break;
+    case VT_I8:
+        out_fmt_i64(p, (int8_t)v[0]);
+        break;
+    case VT_U8:
+        out_fmt_u64(p, v[0]);
+        break;
+    case VT_I16:
+        out_fmt_i64(p, (int16_t)evtx_u16(v));
+        break;
+    case VT_U16:
+        out_fmt_u64(p, evtx_u16(v));
+        break;
+    case VT_I32:
+        out_fmt_i64(p, (int32_t)evtx_u32(v));
+        break;
+    case VT_U32:
+        out_fmt_u64(p, evtx_u32(v));
+        break;
+    case VT_I64:
+        out_fmt_i64(p, (int64_t)evtx_u64(v));
+        break;
+    case VT_U64:
+        out_fmt_u64(p, evtx_u64(v));
+        break;
+    case VT_HEX32:
+        out_hex(p, evtx_u32(v));
+        break;
+    case VT_HEX64:
+        out_hex(p, evtx_u64(v));
+        break;
+    case VT_BOOL:
+        evtx_out_bytes(p, evtx_u32(v) ? "true" : "false", evtx_u32(v) ? 4 : 5);
+        break;
+    case VT_GUID:
+        out_guid(p, v);
+        break;
+    case VT_FILETIME:
+        out_filetime(p, evtx_u64(v));
+        break;
     case VT_R32: {
         float f;
         memcpy(&f, v, 4);
@@ -298,11 +340,12 @@ static void out_scalar(evtx_parser *p, uint8_t t, const uint8_t *v)
     }
     case VT_SYSTIME: {
         unsigned ms = evtx_u16(v + 14);
-        out_time(p, evtx_u16(v), evtx_u16(v + 2), evtx_u16(v + 6), evtx_u16(v + 8),
-                 evtx_u16(v + 10), evtx_u16(v + 12), (ms % 1000) * 1000000u);
+        out_time(p, evtx_u16(v), evtx_u16(v + 2), evtx_u16(v + 6), evtx_u16(v + 8), evtx_u16(v + 10),
+                 evtx_u16(v + 12), (ms % 1000) * 1000000u);
         break;
     }
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -379,11 +422,20 @@ bool evtx_out_value(evtx_parser *p, const evtx_sub *s, int nest)
         return true;
     }
     switch (t) {
-    case VT_NULL: return true;
-    case VT_STRING: evtx_out_utf16(p, v, s->size / 2); return true;
-    case VT_ANSI: out_ansi(p, v, s->size); return true;
-    case VT_BINARY: out_binary(p, v, s->size); return true;
-    case VT_SID: out_sid(p, v, s->size); return true;
+    case VT_NULL:
+        return true;
+    case VT_STRING:
+        evtx_out_utf16(p, v, s->size / 2);
+        return true;
+    case VT_ANSI:
+        out_ansi(p, v, s->size);
+        return true;
+    case VT_BINARY:
+        out_binary(p, v, s->size);
+        return true;
+    case VT_SID:
+        out_sid(p, v, s->size);
+        return true;
     case VT_SIZET:
         if (s->size == 4)
             out_hex(p, evtx_u32(v));
@@ -401,7 +453,10 @@ bool evtx_out_value(evtx_parser *p, const evtx_sub *s, int nest)
         return evtx_walk(p, s->off, s->off + s->size, NULL, nest + 1, &after);
     }
     case VT_HANDLE:
-    case VT_EVTXML: out_binary(p, v, s->size); return true;
-    default: return evtx_fail(p, "unknown value type", s->off);
+    case VT_EVTXML:
+        out_binary(p, v, s->size);
+        return true;
+    default:
+        return evtx_fail(p, "unknown value type", s->off);
     }
 }

@@ -18,7 +18,10 @@ static bool local_char(char c)
 }
 
 /* Characters a host is written with, malformed ones included ("x,com", "%avisos.com"). */
-static bool host_char(char c) { return alnum(c) || c == '.' || c == '-' || c == '_' || c == '%'; }
+static bool host_char(char c)
+{
+    return alnum(c) || c == '.' || c == '-' || c == '_' || c == '%';
+}
 
 bool mail_addr_ok(ts_str a)
 {
@@ -48,8 +51,9 @@ bool mail_addr_scan(ts_str raw, ts_str *addr)
         size_t b = i, e = i + 1;
         while (b > 0 && local_char(raw.p[b - 1]))
             b--;
-        while (e < raw.n && (host_char(raw.p[e]) || (raw.p[e] == ',' && e + 1 < raw.n && alnum(raw.p[e + 1]) &&
-                                                     e > i + 1 && raw.p[e - 1] != ' ')))
+        while (e < raw.n &&
+               (host_char(raw.p[e]) || (raw.p[e] == ',' && e + 1 < raw.n && alnum(raw.p[e + 1]) &&
+                                        e > i + 1 && raw.p[e - 1] != ' ')))
             e++;
         while (e > i + 1 && (raw.p[e - 1] == '.' || raw.p[e - 1] == '-'))
             e--;

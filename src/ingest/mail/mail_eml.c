@@ -23,7 +23,8 @@ static tocsin_code eml_read(ts_input *in, ts_scratch *s, const ts_sink *sink)
     for (;;) {
         if (len == cap) {
             if (cap > MAIL_MAX_MESSAGE) {
-                rd_error(&c, 1, 0, TOCSIN_E_TOOLONG, "message over the %u MiB limit: skipped", MAIL_MAX_MESSAGE >> 20);
+                rd_error(&c, 1, 0, TOCSIN_E_TOOLONG, "message over the %u MiB limit: skipped",
+                         MAIL_MAX_MESSAGE >> 20);
                 free(buf);
                 return TOCSIN_OK;
             }

@@ -70,8 +70,8 @@ bool mail_addr_ok(ts_str addr);
 void mail_text_links(const char *text, size_t n, mail_link_fn fn, void *ud);
 
 /* Calls fn with each member name of the zip archive data[0..n) (read from its central
- * directory, bounded to MAIL_MAX_MEMBERS) and whether it is encrypted; returns the members listed, -1 if data holds
- * no readable central directory. */
+ * directory, bounded to MAIL_MAX_MEMBERS) and whether it is encrypted; returns the members listed, -1 if data
+ * holds no readable central directory. */
 typedef void (*mail_member_fn)(void *ud, ts_str name, bool encrypted);
 int mail_zip_members(const uint8_t *data, size_t n, mail_member_fn fn, void *ud);
 

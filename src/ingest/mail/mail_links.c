@@ -10,7 +10,10 @@
 /* Longer link targets are cut (the host and path are what count). */
 #define URL_MAX 4096
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f'; }
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f';
+}
 
 static bool ieq_at(const char *p, const char *end, const char *lit)
 {
@@ -34,18 +37,47 @@ static size_t entity(const char *s, size_t n, char *out, size_t *on)
     static const struct {
         const char *ent;
         const char *utf8;
-    } named[] = {{"&amp;", "&"},    {"&lt;", "<"},     {"&gt;", ">"},          {"&quot;", "\""},
-                 {"&apos;", "'"},   {"&nbsp;", " "},   {"&shy;", ""},          {"&zwnj;", ""},
-                 {"&zwj;", ""},     {"&period;", "."}, {"&sol;", "/"},         {"&colon;", ":"},
-                 {"&commat;", "@"}, {"&euro;", "\xe2\x82\xac"},
+    } named[] = {{"&amp;", "&"},
+                 {"&lt;", "<"},
+                 {"&gt;", ">"},
+                 {"&quot;", "\""},
+                 {"&apos;", "'"},
+                 {"&nbsp;", " "},
+                 {"&shy;", ""},
+                 {"&zwnj;", ""},
+                 {"&zwj;", ""},
+                 {"&period;", "."},
+                 {"&sol;", "/"},
+                 {"&colon;", ":"},
+                 {"&commat;", "@"},
+                 {"&euro;", "\xe2\x82\xac"},
                  /* the letters lure wording is written with in German, French, Portuguese, Spanish
                     (matched without case: "&Auml;" gives "ä", the phishing detector folds case) */
-                 {"&auml;", "\xc3\xa4"}, {"&ouml;", "\xc3\xb6"}, {"&uuml;", "\xc3\xbc"}, {"&szlig;", "\xc3\x9f"}, {"&eacute;", "\xc3\xa9"},
-                 {"&egrave;", "\xc3\xa8"}, {"&ecirc;", "\xc3\xaa"}, {"&agrave;", "\xc3\xa0"}, {"&aacute;", "\xc3\xa1"},
-                 {"&acirc;", "\xc3\xa2"}, {"&atilde;", "\xc3\xa3"}, {"&ccedil;", "\xc3\xa7"}, {"&iacute;", "\xc3\xad"},
-                 {"&oacute;", "\xc3\xb3"}, {"&ocirc;", "\xc3\xb4"}, {"&otilde;", "\xc3\xb5"}, {"&uacute;", "\xc3\xba"},
-                 {"&ntilde;", "\xc3\xb1"}, {"&ndash;", "-"}, {"&mdash;", "-"}, {"&rsquo;", "'"}, {"&lsquo;", "'"},
-                 {"&ldquo;", "\""}, {"&rdquo;", "\""}, {"&hellip;", "..."}};
+                 {"&auml;", "\xc3\xa4"},
+                 {"&ouml;", "\xc3\xb6"},
+                 {"&uuml;", "\xc3\xbc"},
+                 {"&szlig;", "\xc3\x9f"},
+                 {"&eacute;", "\xc3\xa9"},
+                 {"&egrave;", "\xc3\xa8"},
+                 {"&ecirc;", "\xc3\xaa"},
+                 {"&agrave;", "\xc3\xa0"},
+                 {"&aacute;", "\xc3\xa1"},
+                 {"&acirc;", "\xc3\xa2"},
+                 {"&atilde;", "\xc3\xa3"},
+                 {"&ccedil;", "\xc3\xa7"},
+                 {"&iacute;", "\xc3\xad"},
+                 {"&oacute;", "\xc3\xb3"},
+                 {"&ocirc;", "\xc3\xb4"},
+                 {"&otilde;", "\xc3\xb5"},
+                 {"&uacute;", "\xc3\xba"},
+                 {"&ntilde;", "\xc3\xb1"},
+                 {"&ndash;", "-"},
+                 {"&mdash;", "-"},
+                 {"&rsquo;", "'"},
+                 {"&lsquo;", "'"},
+                 {"&ldquo;", "\""},
+                 {"&rdquo;", "\""},
+                 {"&hellip;", "..."}};
     for (size_t k = 0; k < sizeof named / sizeof *named; k++)
         if (ieq_at(s, s + n, named[k].ent)) {
             *on = strlen(named[k].utf8);
@@ -61,7 +93,9 @@ static size_t entity(const char *s, size_t n, char *out, size_t *on)
     size_t digits = 0;
     for (; i < n && digits < 8; i++, digits++) {
         char c = s[i];
-        int v = c >= '0' && c <= '9' ? c - '0' : hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+        int v = c >= '0' && c <= '9'                            ? c - '0'
+                : hex && (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                                : -1;
         if (v < 0)
             break;
         cp = cp * (hex ? 16 : 10) + (uint32_t)v;
@@ -70,7 +104,8 @@ static size_t entity(const char *s, size_t n, char *out, size_t *on)
         return 0;
     if (i < n && s[i] == ';')
         i++;
-    if (cp == 0 || cp == 0xad || cp == 0x200b || cp == 0x200c || cp == 0x200d || cp == 0xfeff || cp == 0x34f) {
+    if (cp == 0 || cp == 0xad || cp == 0x200b || cp == 0x200c || cp == 0x200d || cp == 0xfeff ||
+        cp == 0x34f) {
         *on = 0; /* invisible: a soft hyphen or zero-width character between letters */
     } else if (cp < 0x80) {
         out[0] = (char)cp;
@@ -201,8 +236,8 @@ void mail_html_links(ts_arena *a, const char *html, size_t n, mail_link_fn fn, v
         if (!lt)
             return;
         p = lt + 1;
-        bool anchor = ieq_at(p, end, "a ") || ieq_at(p, end, "a\t") || ieq_at(p, end, "a\n") ||
-                      ieq_at(p, end, "a\r");
+        bool anchor =
+            ieq_at(p, end, "a ") || ieq_at(p, end, "a\t") || ieq_at(p, end, "a\n") || ieq_at(p, end, "a\r");
         if (!anchor && !ieq_at(p, end, "area "))
             continue;
         const char *gt = memchr(p, '>', (size_t)(end - p));
@@ -252,7 +287,8 @@ void mail_text_links(const char *text, size_t n, mail_link_fn fn, void *ud)
         const char *s = p;
         bool found = false;
         for (; s < end; s++) {
-            if ((*s == 'h' || *s == 'H' || *s == 'w' || *s == 'W') && (s == text || !url_char(s[-1]) || s[-1] == '(')) {
+            if ((*s == 'h' || *s == 'H' || *s == 'w' || *s == 'W') &&
+                (s == text || !url_char(s[-1]) || s[-1] == '(')) {
                 if (ieq_at(s, end, "http://") || ieq_at(s, end, "https://") || ieq_at(s, end, "www.")) {
                     found = true;
                     break;
@@ -265,7 +301,8 @@ void mail_text_links(const char *text, size_t n, mail_link_fn fn, void *ud)
         while (e < end && url_char(*e) && *e != ')')
             e++;
         /* Sentence punctuation after a link is not part of it. */
-        while (e > s && (e[-1] == '.' || e[-1] == ',' || e[-1] == ';' || e[-1] == ':' || e[-1] == '!' || e[-1] == '?'))
+        while (e > s &&
+               (e[-1] == '.' || e[-1] == ',' || e[-1] == ';' || e[-1] == ':' || e[-1] == '!' || e[-1] == '?'))
             e--;
         ts_str u = ts_str_make(s, (size_t)(e - s));
         if (u.n > 8)
@@ -274,8 +311,14 @@ void mail_text_links(const char *text, size_t n, mail_link_fn fn, void *ud)
     }
 }
 
-static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static uint32_t le32(const uint8_t *p) { return le16(p) | le16(p + 2) << 16; }
+static uint32_t le16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+static uint32_t le32(const uint8_t *p)
+{
+    return le16(p) | le16(p + 2) << 16;
+}
 
 int mail_zip_members(const uint8_t *d, size_t n, mail_member_fn fn, void *ud)
 {
@@ -381,22 +424,26 @@ static bool ext_in(ts_str name, const char *const *list)
 
 const char *mail_file_kind(ts_str name, const uint8_t *d, size_t n)
 {
-    static const char *const exe[] = {".exe", ".scr", ".com", ".pif", ".dll", ".cpl", ".msi", ".msp", ".sys",
-                                      ".jar", ".apk", ".app", ".elf", ".bin", ".appx", ".msix", ".appinstaller",
-                                      NULL};
-    static const char *const script[] = {".js", ".jse", ".vbs", ".vbe", ".wsf", ".wsh", ".ps1", ".psm1",
-                                         ".bat", ".cmd", ".sh", ".py", ".reg", ".scf", ".sct", NULL};
-    static const char *const macro[] = {".docm", ".dotm", ".xlsm", ".xltm", ".xlam", ".pptm", ".potm",
-                                        ".ppsm", ".xlsb", NULL};
+    static const char *const exe[] = {".exe", ".scr", ".com",  ".pif",  ".dll",          ".cpl",
+                                      ".msi", ".msp", ".sys",  ".jar",  ".apk",          ".app",
+                                      ".elf", ".bin", ".appx", ".msix", ".appinstaller", NULL};
+    static const char *const script[] = {".js",  ".jse", ".vbs", ".vbe", ".wsf", ".wsh", ".ps1", ".psm1",
+                                         ".bat", ".cmd", ".sh",  ".py",  ".reg", ".scf", ".sct", NULL};
+    static const char *const macro[] = {".docm", ".dotm", ".xlsm", ".xltm", ".xlam",
+                                        ".pptm", ".potm", ".ppsm", ".xlsb", NULL};
     static const char *const img[] = {".iso", ".img", ".vhd", ".vhdx", ".dmg", ".udf", NULL};
-    static const char *const arch[] = {".zip", ".rar", ".7z", ".gz", ".tgz", ".tar", ".cab", ".ace", ".arj",
-                                       ".xz", ".bz2", ".lzh", NULL};
-    static const char *const doc[] = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".pdf", ".rtf",
-                                      ".odt", ".ods", ".one", ".txt", ".csv", NULL};
+    static const char *const arch[] = {".zip", ".rar", ".7z", ".gz",  ".tgz", ".tar", ".cab",
+                                       ".ace", ".arj", ".xz", ".bz2", ".lzh", NULL};
+    static const char *const doc[] = {".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".pdf",
+                                      ".rtf", ".odt",  ".ods", ".one",  ".txt", ".csv",  NULL};
     static const char *const html[] = {".htm", ".html", ".shtml", ".svg", NULL};
-    static const char *const image[] = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".ico", NULL};
+    static const char *const image[] = {".png",  ".jpg", ".jpeg", ".gif", ".bmp",
+                                        ".webp", ".tif", ".ico",  NULL};
     bool mz = n >= 2 && d[0] == 'M' && d[1] == 'Z';
-    bool elf = n >= 4 && memcmp(d, "\x7f" "ELF", 4) == 0;
+    bool elf = n >= 4 && memcmp(d,
+                                "\x7f"
+                                "ELF",
+                                4) == 0;
     if (ext_in(name, exe) || mz || elf)
         return "executable";
     if (ext_in(name, script))
@@ -423,7 +470,10 @@ const char *mail_file_kind(ts_str name, const uint8_t *d, size_t n)
     return "other";
 }
 
-ts_str mail_html_text(ts_arena *a, const char *html, size_t n, size_t cap) { return clean(a, html, n, true, cap); }
+ts_str mail_html_text(ts_arena *a, const char *html, size_t n, size_t cap)
+{
+    return clean(a, html, n, true, cap);
+}
 
 void mail_html_forms(ts_arena *a, const char *html, size_t n, mail_form_fn fn, void *ud)
 {

@@ -10,12 +10,15 @@
 typedef struct mbox_msg {
     char *buf;
     size_t len, cap;
-    uint64_t line;  /* of its "From " line */
-    bool over;      /* it grew past MAIL_MAX_MESSAGE: the rest is dropped */
-    bool any;       /* a "From " line started it */
+    uint64_t line; /* of its "From " line */
+    bool over;     /* it grew past MAIL_MAX_MESSAGE: the rest is dropped */
+    bool any;      /* a "From " line started it */
 } mbox_msg;
 
-static bool digit(char c) { return c >= '0' && c <= '9'; }
+static bool digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 /* "From sender@example.org Mon Sep  1 08:00:00 2014": the separator names a time, which
  * tells it from a body line that happens to start with "From ". */
@@ -58,7 +61,8 @@ static void flush(rd_ctx *c, mbox_msg *m)
 {
     if (m->any) {
         if (m->over)
-            rd_error(c, m->line, 0, TOCSIN_E_TOOLONG, "message over the %u MiB limit: skipped", MAIL_MAX_MESSAGE >> 20);
+            rd_error(c, m->line, 0, TOCSIN_E_TOOLONG, "message over the %u MiB limit: skipped",
+                     MAIL_MAX_MESSAGE >> 20);
         else if (m->len)
             mail_parse_message(c, m->buf, m->len, m->line); /* where the message starts: its "From " line */
     }

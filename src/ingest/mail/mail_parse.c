@@ -23,13 +23,12 @@
  *   attach.name, attach.type, attach.size, attach.kind, attach.md5/sha1/sha256 (one group
  *   per attachment, in that order), attach.member + attach.member.kind (zip contents),
  *   attach.macro ("vba"), attach.pdf ("links", "form", "javascript", "launch"),
- *   attach.encrypted (a zip member, or a RAR or 7-Zip archive, is encrypted), link.dropped / attach.dropped (counts
- *   beyond the caps). A PDF's /URI links join the message's links.
- * Decision (documented in mail_int.h): one further event per link ("email.link", url and
- * domain) and per attachment ("email.attachment", hashes and name) beyond the ones the
- * message event types, so the intel detector, which reads typed fields only, checks
- * every URL and every hash. They carry the message id, subject and time but no
- * addresses, so sender and recipients are matched once per message.
+ *   attach.encrypted (a zip member, or a RAR or 7-Zip archive, is encrypted), link.dropped / attach.dropped
+ * (counts beyond the caps). A PDF's /URI links join the message's links. Decision (documented in mail_int.h):
+ * one further event per link ("email.link", url and domain) and per attachment ("email.attachment", hashes
+ * and name) beyond the ones the message event types, so the intel detector, which reads typed fields only,
+ * checks every URL and every hash. They carry the message id, subject and time but no addresses, so sender
+ * and recipients are matched once per message.
  */
 
 /* The body text kept per message for the phishing detector's lure wording: the part
@@ -37,7 +36,10 @@
 #define BODY_MAX (64u << 10)
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
-static void gmime_start(void) { g_mime_init(); }
+static void gmime_start(void)
+{
+    g_mime_init();
+}
 
 /* One attachment as recorded. */
 typedef struct attach {
@@ -55,14 +57,17 @@ typedef struct msg_ctx {
     bool dkim_done;
     const char *from_raw;  /* the From header's (decoded) text, owned by GMime */
     const char *reply_raw; /* the Reply-To header's */
-    char *body;           /* the body's text, plain and HTML, for lure wording */
+    char *body;            /* the body's text, plain and HTML, for lure wording */
     size_t body_n;
     unsigned forms;
     GHashTable *depth; /* part -> its multipart level, to bound how deep parts are read */
     bool too_deep;
 } msg_ctx;
 
-static ts_arena *arena(msg_ctx *m) { return &m->c->s->arena; }
+static ts_arena *arena(msg_ctx *m)
+{
+    return &m->c->s->arena;
+}
 
 static ts_str keep(msg_ctx *m, const char *s)
 {
@@ -98,7 +103,8 @@ static InternetAddressMailbox *first_mailbox(InternetAddressList *l)
         if (INTERNET_ADDRESS_IS_MAILBOX(a))
             return INTERNET_ADDRESS_MAILBOX(a);
         if (INTERNET_ADDRESS_IS_GROUP(a)) {
-            InternetAddressMailbox *mb = first_mailbox(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
+            InternetAddressMailbox *mb =
+                first_mailbox(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)));
             if (mb)
                 return mb;
         }
@@ -127,7 +133,10 @@ static void add_rcpts(msg_ctx *m, InternetAddressList *l, int depth)
     }
 }
 
-static bool word_char(char c) { return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9'); }
+static bool word_char(char c)
+{
+    return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || (c >= '0' && c <= '9');
+}
 
 /* The value of "name=" inside one result r ("header.d=example.com"), lower case, in the
  * arena; empty when absent. */
@@ -138,8 +147,8 @@ static ts_str prop(msg_ctx *m, ts_str r, const char *name)
         if (strncasecmp(r.p + i, name, nl) != 0 || (i && (word_char(r.p[i - 1]) || r.p[i - 1] == '.')))
             continue;
         size_t s = i + nl, e = s;
-        while (e < r.n && r.p[e] != ' ' && r.p[e] != '\t' && r.p[e] != ';' && r.p[e] != '(' && r.p[e] != '\r' &&
-               r.p[e] != '\n')
+        while (e < r.n && r.p[e] != ' ' && r.p[e] != '\t' && r.p[e] != ';' && r.p[e] != '(' &&
+               r.p[e] != '\r' && r.p[e] != '\n')
             e++;
         ts_str v = ts_str_make(r.p + s, e - s);
         if (v.n && v.p[0] == '@') /* header.i=@example.com */
@@ -217,7 +226,8 @@ static bool ip_after(const char *v, const char *marker, ts_ip *ip)
         return false;
     p += strlen(marker);
     const char *e = p;
-    while ((*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'f') || (*e >= 'A' && *e <= 'F') || *e == '.' || *e == ':')
+    while ((*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'f') || (*e >= 'A' && *e <= 'F') || *e == '.' ||
+           *e == ':')
         e++;
     return e > p && ts_ip_parse(ts_str_make(p, (size_t)(e - p)), ip);
 }
@@ -234,8 +244,8 @@ static bool received_ip(const char *v, ts_ip *ip)
         if (v[i] == '[' || (j + 5 < lim && strncasecmp(v + j, "IPv6:", 5) == 0))
             j += (j + 5 < lim && strncasecmp(v + j, "IPv6:", 5) == 0) ? 5 : 0;
         size_t e = j;
-        while (e < lim && ((v[e] >= '0' && v[e] <= '9') || (v[e] >= 'a' && v[e] <= 'f') || (v[e] >= 'A' && v[e] <= 'F') ||
-                           v[e] == '.' || v[e] == ':'))
+        while (e < lim && ((v[e] >= '0' && v[e] <= '9') || (v[e] >= 'a' && v[e] <= 'f') ||
+                           (v[e] >= 'A' && v[e] <= 'F') || v[e] == '.' || v[e] == ':'))
             e++;
         if (e < lim && (v[e] == ']' || v[e] == ')') && e > j && ts_ip_parse(ts_str_make(v + j, e - j), ip))
             return true;
@@ -248,9 +258,9 @@ static bool received_ip(const char *v, ts_ip *ip)
  * Mailing-List are older lists' List-Id. */
 static void copy_header(msg_ctx *m, const char *name, const char *v)
 {
-    static const char *const keys[] = {"Return-Path", "Sender",         "X-Mailer",       "User-Agent",
-                                       "List-Id",     "X-Mailing-List", "Mailing-List",   "List-Unsubscribe",
-                                       "List-Post",   "Precedence",     NULL};
+    static const char *const keys[] = {
+        "Return-Path",  "Sender",           "X-Mailer",  "User-Agent", "List-Id", "X-Mailing-List",
+        "Mailing-List", "List-Unsubscribe", "List-Post", "Precedence", NULL};
     static const char *const as[] = {"Return-Path", "Sender",  "X-Mailer",         "X-Mailer",  "list.id",
                                      "list.id",     "list.id", "list.unsubscribe", "list.post", "Precedence"};
     size_t k = 0;
@@ -435,7 +445,9 @@ static void add_attachment(msg_ctx *m, GMimeObject *part, const char *fname, con
     static const struct {
         unsigned bit;
         const char *what;
-    } traits[] = {{MAIL_PDF_LINKS, "links"}, {MAIL_PDF_FORM, "form"}, {MAIL_PDF_SCRIPT, "javascript"},
+    } traits[] = {{MAIL_PDF_LINKS, "links"},
+                  {MAIL_PDF_FORM, "form"},
+                  {MAIL_PDF_SCRIPT, "javascript"},
                   {MAIL_PDF_LAUNCH, "launch"}};
     for (size_t i = 0; i < sizeof traits / sizeof *traits; i++)
         if (pdf & traits[i].bit)
@@ -643,7 +655,8 @@ void mail_parse_message(rd_ctx *c, const char *msg, size_t len, uint64_t line)
         g_mime_message_foreach(gm, visit_part, m);
         g_hash_table_destroy(m->depth);
         if (m->too_deep) /* the message is still given: its headers and upper parts are sound */
-            rd_error(c, line, 0, TOCSIN_E_PARSE, "MIME parts nested deeper than %d levels: the parts below were not read",
+            rd_error(c, line, 0, TOCSIN_E_PARSE,
+                     "MIME parts nested deeper than %d levels: the parts below were not read",
                      MAIL_MAX_DEPTH);
         emit_all(m);
         g_free(m->body);
@@ -667,10 +680,15 @@ static size_t header_name(const char *p, size_t n)
 
 int mail_sniff_headers(const char *head, size_t len)
 {
-    static const char *const names[] = {"received", "from", "return-path", "delivered-to", "mime-version",
-                                        "message-id", "subject", "to", "date", "x-mailer", "dkim-signature",
-                                        "authentication-results", "reply-to", "content-type", "x-original-to",
-                                        "arc-seal", "x-received", NULL};
+    static const char *const names[] = {"received",       "from",
+                                        "return-path",    "delivered-to",
+                                        "mime-version",   "message-id",
+                                        "subject",        "to",
+                                        "date",           "x-mailer",
+                                        "dkim-signature", "authentication-results",
+                                        "reply-to",       "content-type",
+                                        "x-original-to",  "arc-seal",
+                                        "x-received",     NULL};
     size_t i = 0, lines = 0, known = 0;
     while (i < len && lines < 64) {
         const char *p = head + i;

@@ -27,8 +27,7 @@ static ts_str id_key(ts_str k)
 }
 
 /* Zeek's JSON is flat ("id.orig_h" is one key), so walked paths are Zeek's field names. */
-static int zj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val,
-                   size_t vlen)
+static int zj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, const char *val, size_t vlen)
 {
     zj_state *st = ud;
     if (type == TS_JSON_NULL)
@@ -44,7 +43,10 @@ static int zj_leaf(void *ud, const char *path, size_t plen, ts_json_type type, c
     return 0;
 }
 
-static void zj_begin(void *ud) { ((zj_state *)ud)->path = TS_STR_NULL; }
+static void zj_begin(void *ud)
+{
+    ((zj_state *)ud)->path = TS_STR_NULL;
+}
 
 static void zj_done(void *ud)
 {

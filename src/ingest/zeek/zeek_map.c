@@ -10,7 +10,7 @@ static const struct {
     const char *name;
     const char *protocol; /* network.protocol when the log implies one */
     uint32_t category, type;
-    const char *action;   /* event.action when the log implies one */
+    const char *action; /* event.action when the log implies one */
 } logs[ZK_NLOGS] = {
     [ZK_GENERIC] = {"", "", TS_CAT_NETWORK, 0, ""},
     /* conn.log is written when a connection ends: a summary, like a Suricata flow */
@@ -23,10 +23,11 @@ static const struct {
     [ZK_NOTICE] = {"notice", "", TS_CAT_NETWORK | TS_CAT_ALERT, 0, ""},
     [ZK_KERBEROS] = {"kerberos", "kerberos", TS_CAT_NETWORK | TS_CAT_AUTH, 0, ""},
     [ZK_NTLM] = {"ntlm", "ntlm", TS_CAT_NETWORK | TS_CAT_AUTH, 0, ""},
-    [ZK_RDP] = {"rdp", "rdp", TS_CAT_NETWORK | TS_CAT_AUTH | TS_CAT_SESSION, TS_TYPE_CONNECTION | TS_TYPE_START,
-                "remote-desktop-connection"},
+    [ZK_RDP] = {"rdp", "rdp", TS_CAT_NETWORK | TS_CAT_AUTH | TS_CAT_SESSION,
+                TS_TYPE_CONNECTION | TS_TYPE_START, "remote-desktop-connection"},
     /* a share mapped over SMB: what Windows logs as 5140 on the server */
-    [ZK_SMB_MAPPING] = {"smb_mapping", "smb", TS_CAT_NETWORK | TS_CAT_FILE, TS_TYPE_ACCESS, "network-share-accessed"},
+    [ZK_SMB_MAPPING] = {"smb_mapping", "smb", TS_CAT_NETWORK | TS_CAT_FILE, TS_TYPE_ACCESS,
+                        "network-share-accessed"},
 };
 
 zk_log zk_log_from_path(ts_str path)
@@ -40,10 +41,10 @@ zk_log zk_log_from_path(ts_str path)
 ts_str zk_dataset(zk_log log, ts_str path, ts_arena *a)
 {
     static const char *const names[ZK_NLOGS] = {
-        [ZK_GENERIC] = "zeek.unknown", [ZK_CONN] = "zeek.conn", [ZK_DNS] = "zeek.dns",
-        [ZK_HTTP] = "zeek.http", [ZK_SSL] = "zeek.ssl", [ZK_SMTP] = "zeek.smtp",
-        [ZK_FILES] = "zeek.files", [ZK_NOTICE] = "zeek.notice", [ZK_KERBEROS] = "zeek.kerberos",
-        [ZK_NTLM] = "zeek.ntlm", [ZK_RDP] = "zeek.rdp", [ZK_SMB_MAPPING] = "zeek.smb_mapping",
+        [ZK_GENERIC] = "zeek.unknown", [ZK_CONN] = "zeek.conn",     [ZK_DNS] = "zeek.dns",
+        [ZK_HTTP] = "zeek.http",       [ZK_SSL] = "zeek.ssl",       [ZK_SMTP] = "zeek.smtp",
+        [ZK_FILES] = "zeek.files",     [ZK_NOTICE] = "zeek.notice", [ZK_KERBEROS] = "zeek.kerberos",
+        [ZK_NTLM] = "zeek.ntlm",       [ZK_RDP] = "zeek.rdp",       [ZK_SMB_MAPPING] = "zeek.smb_mapping",
     };
     if (log != ZK_GENERIC || !path.n)
         return ts_str_c(names[log]);
@@ -53,12 +54,30 @@ ts_str zk_dataset(zk_log log, ts_str path, ts_arena *a)
 
 /* Field names that betray a log kind, as bits. */
 enum {
-    H_QUERY = 1 << 0, H_QTYPE = 1 << 1, H_SERVER_NAME = 1 << 2, H_CIPHER = 1 << 3,
-    H_MAILFROM = 1 << 4, H_RCPTTO = 1 << 5, H_HELO = 1 << 6, H_CONN_STATE = 1 << 7,
-    H_SERVICE = 1 << 8, H_ORIG_BYTES = 1 << 9, H_METHOD = 1 << 10, H_URI = 1 << 11,
-    H_NOTE = 1 << 12, H_REQUEST_TYPE = 1 << 13, H_CLIENT = 1 << 14, H_NB_NAME = 1 << 15,
-    H_DOMAINNAME = 1 << 16, H_COOKIE = 1 << 17, H_SEC_PROTO = 1 << 18, H_SHARE_TYPE = 1 << 19,
-    H_FUID = 1 << 20, H_HASH = 1 << 21, H_MIME = 1 << 22, H_USERNAME = 1 << 23,
+    H_QUERY = 1 << 0,
+    H_QTYPE = 1 << 1,
+    H_SERVER_NAME = 1 << 2,
+    H_CIPHER = 1 << 3,
+    H_MAILFROM = 1 << 4,
+    H_RCPTTO = 1 << 5,
+    H_HELO = 1 << 6,
+    H_CONN_STATE = 1 << 7,
+    H_SERVICE = 1 << 8,
+    H_ORIG_BYTES = 1 << 9,
+    H_METHOD = 1 << 10,
+    H_URI = 1 << 11,
+    H_NOTE = 1 << 12,
+    H_REQUEST_TYPE = 1 << 13,
+    H_CLIENT = 1 << 14,
+    H_NB_NAME = 1 << 15,
+    H_DOMAINNAME = 1 << 16,
+    H_COOKIE = 1 << 17,
+    H_SEC_PROTO = 1 << 18,
+    H_SHARE_TYPE = 1 << 19,
+    H_FUID = 1 << 20,
+    H_HASH = 1 << 21,
+    H_MIME = 1 << 22,
+    H_USERNAME = 1 << 23,
 };
 
 static uint32_t hint(ts_str k)
@@ -67,15 +86,33 @@ static uint32_t hint(ts_str k)
         const char *key;
         uint32_t bit;
     } hints[] = {
-        {"query", H_QUERY}, {"qtype", H_QTYPE}, {"qtype_name", H_QTYPE}, {"rcode", H_QTYPE},
-        {"server_name", H_SERVER_NAME}, {"cipher", H_CIPHER}, {"mailfrom", H_MAILFROM},
-        {"rcptto", H_RCPTTO}, {"helo", H_HELO}, {"conn_state", H_CONN_STATE},
-        {"service", H_SERVICE}, {"orig_bytes", H_ORIG_BYTES}, {"method", H_METHOD},
-        {"uri", H_URI}, {"note", H_NOTE}, {"request_type", H_REQUEST_TYPE},
-        {"client", H_CLIENT}, {"server_nb_computer_name", H_NB_NAME},
-        {"domainname", H_DOMAINNAME}, {"cookie", H_COOKIE},
-        {"security_protocol", H_SEC_PROTO}, {"share_type", H_SHARE_TYPE}, {"fuid", H_FUID},
-        {"md5", H_HASH}, {"sha1", H_HASH}, {"mime_type", H_MIME}, {"seen_bytes", H_MIME},
+        {"query", H_QUERY},
+        {"qtype", H_QTYPE},
+        {"qtype_name", H_QTYPE},
+        {"rcode", H_QTYPE},
+        {"server_name", H_SERVER_NAME},
+        {"cipher", H_CIPHER},
+        {"mailfrom", H_MAILFROM},
+        {"rcptto", H_RCPTTO},
+        {"helo", H_HELO},
+        {"conn_state", H_CONN_STATE},
+        {"service", H_SERVICE},
+        {"orig_bytes", H_ORIG_BYTES},
+        {"method", H_METHOD},
+        {"uri", H_URI},
+        {"note", H_NOTE},
+        {"request_type", H_REQUEST_TYPE},
+        {"client", H_CLIENT},
+        {"server_nb_computer_name", H_NB_NAME},
+        {"domainname", H_DOMAINNAME},
+        {"cookie", H_COOKIE},
+        {"security_protocol", H_SEC_PROTO},
+        {"share_type", H_SHARE_TYPE},
+        {"fuid", H_FUID},
+        {"md5", H_HASH},
+        {"sha1", H_HASH},
+        {"mime_type", H_MIME},
+        {"seen_bytes", H_MIME},
         {"username", H_USERNAME},
     };
     for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
@@ -406,7 +443,8 @@ void zk_warn(rd_ctx *c, const ts_event *ev, zk_flaw f)
     if (!f.why)
         return;
     if (!f.val.p)
-        rd_warn(c, ev->line, ev->record, "no %.*s field; the record is kept without it", (int)f.key.n, f.key.p);
+        rd_warn(c, ev->line, ev->record, "no %.*s field; the record is kept without it", (int)f.key.n,
+                f.key.p);
     else
         rd_warn(c, ev->line, ev->record, "%.*s \"%.*s\" is not %s; the record is kept without it",
                 (int)f.key.n, f.key.p, (int)(f.val.n > 64 ? 64 : f.val.n), f.val.p, f.why);

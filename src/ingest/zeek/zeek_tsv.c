@@ -126,8 +126,8 @@ static void set_types(zt_hdr *h, ts_str v)
             q = end;
         ts_str t = ts_str_make(p, (size_t)(q - p));
         h->kinds[i++] = ts_str_istarts(t, "set[") || ts_str_istarts(t, "vector[") ? COL_SET
-                        : RD_EQ(t, "bool")                                     ? COL_BOOL
-                                                                               : COL_PLAIN;
+                        : RD_EQ(t, "bool")                                        ? COL_BOOL
+                                                                                  : COL_PLAIN;
         p = q + 1;
     }
 }
