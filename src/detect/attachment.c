@@ -85,21 +85,6 @@ static char lc(char c)
 }
 
 /* Whether s contains one of the comma-separated words (case-insensitive). */
-static bool contains_item(const char *list, ts_str s)
-{
-    ts_str it;
-    char w[256];
-    for (const char *p = list; ts_str_next_item(&p, &it);) {
-        if (!it.n || it.n >= sizeof w)
-            continue;
-        memcpy(w, it.p, it.n);
-        w[it.n] = 0;
-        if (bl_icontains(s, w))
-            return true;
-    }
-    return false;
-}
-
 static bool has_ext(const char *list, ts_str path)
 {
     ts_str it;
@@ -127,7 +112,7 @@ static const char *other_drive(const at_state *st, ts_str s)
             sys = it.n && lc(it.p[0]) == d;
         const char *at = s.p + i;
         ts_str rest = ts_str_make(at, s.n - i);
-        if (!sys && !contains_item(st->installed_paths, ts_str_make(at, rest.n < 260 ? rest.n : 260)))
+        if (!sys && !bl_list_icontains(st->installed_paths, ts_str_make(at, rest.n < 260 ? rest.n : 260)))
             return at;
     }
     return NULL;
@@ -158,7 +143,7 @@ static void started(const at_state *st, const ts_event *ev, ts_str module, const
     ts_str img = ts_str_trim(ev->process), cmd = ev->command_line;
     /* Unpacked from an archive opened in Explorer, WinRAR or 7-Zip. */
     if (!module.n && img.n &&
-        (contains_item(st->archive_markers, img) || contains_item(st->archive_markers, cmd))) {
+        (bl_list_icontains(st->archive_markers, img) || bl_list_icontains(st->archive_markers, cmd))) {
         emit(ev, 45, "T1204.002", img,
              ts_fmt_alloc("%.*s started from inside an opened archive on %.*s: %.*s", clip(bl_basename(img)),
                           bl_basename(img).p, clip(ev->host), ev->host.p ? ev->host.p : "?",

@@ -409,3 +409,28 @@ void bl_emit(const ts_alert_sink *out, const char *detector, const ts_event *ev,
     if (a)
         out->emit(out->ud, a);
 }
+
+bool bl_list_icontains(const char *list, ts_str s)
+{
+    ts_str it;
+    char w[256];
+    for (const char *p = list; ts_str_next_item(&p, &it);) {
+        if (!it.n || it.n >= sizeof w)
+            continue;
+        memcpy(w, it.p, it.n);
+        w[it.n] = 0;
+        if (bl_icontains(s, w))
+            return true;
+    }
+    return false;
+}
+
+bool bl_list_has(const char *list, ts_str name)
+{
+    ts_str it;
+    uint64_t h = bl_hash(name, BL_SEED);
+    for (const char *p = list; name.n && ts_str_next_item(&p, &it);)
+        if (it.n == name.n && bl_hash(it, BL_SEED) == h)
+            return true;
+    return false;
+}

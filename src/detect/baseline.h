@@ -127,6 +127,11 @@ void bl_emit(const struct ts_alert_sink *out, const char *detector, const struct
 
 /* Whether s contains needle, ASCII case-insensitive. */
 bool bl_icontains(ts_str s, const char *needle);
+/* Whether s contains, case-blind, any item of the comma-separated list (items of 256 bytes
+ * or more are skipped). */
+bool bl_list_icontains(const char *list, ts_str s);
+/* Whether name is an item of the comma-separated list, as bl_hash compares them. */
+bool bl_list_has(const char *list, ts_str name);
 /* The last path component of a Windows or POSIX path. */
 ts_str bl_basename(ts_str path);
 

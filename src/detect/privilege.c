@@ -110,31 +110,6 @@ static const char *ptr(ts_str s)
     return s.p ? s.p : "?";
 }
 
-static bool contains_item(const char *list, ts_str s)
-{
-    ts_str it;
-    char w[256];
-    for (const char *p = list; ts_str_next_item(&p, &it);) {
-        if (!it.n || it.n >= sizeof w)
-            continue;
-        memcpy(w, it.p, it.n);
-        w[it.n] = 0;
-        if (bl_icontains(s, w))
-            return true;
-    }
-    return false;
-}
-
-static bool name_in(const char *list, ts_str name)
-{
-    ts_str it;
-    uint64_t h = bl_hash(name, BL_SEED);
-    for (const char *p = list; name.n && ts_str_next_item(&p, &it);)
-        if (it.n == name.n && bl_hash(it, BL_SEED) == h)
-            return true;
-    return false;
-}
-
 static bool young(const pv_state *st, int64_t ts)
 {
     return st->first_ns && ts - st->first_ns < st->learn_ns;
@@ -168,7 +143,7 @@ static void privileged(pv_state *st, const ts_event *ev, const ts_alert_sink *ou
     if (!proc.n)
         proc = ts_str_trim(ev->process);
     ts_str pn = bl_basename(proc), it;
-    if (!pn.n || (name_in(st->programs_ok, pn) && contains_item(st->installed, proc)))
+    if (!pn.n || (bl_list_has(st->programs_ok, pn) && bl_list_icontains(st->installed, proc)))
         return;
     /* The first sensitive privilege of the list (one per event in practice). */
     ts_str priv = TS_STR_NULL;
@@ -194,7 +169,7 @@ static void privileged(pv_state *st, const ts_event *ev, const ts_alert_sink *ou
         return;
     p->first = ev->ts_ns;
     bool yng = young(st, ev->ts_ns);
-    bool suspect = name_in(st->suspect, pn) || !contains_item(st->installed, proc);
+    bool suspect = bl_list_has(st->suspect, pn) || !bl_list_icontains(st->installed, proc);
     if (yng && !suspect && st->n_held >= st->max_held)
         return;
     ts_str kw = ts_event_field(ev, "Keywords"), type = ts_event_field(ev, "EventType");

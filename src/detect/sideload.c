@@ -78,31 +78,6 @@ static const char *ptr(ts_str s)
     return s.p ? s.p : "?";
 }
 
-static bool contains_item(const char *list, ts_str s)
-{
-    ts_str it;
-    char w[256];
-    for (const char *p = list; ts_str_next_item(&p, &it);) {
-        if (!it.n || it.n >= sizeof w)
-            continue;
-        memcpy(w, it.p, it.n);
-        w[it.n] = 0;
-        if (bl_icontains(s, w))
-            return true;
-    }
-    return false;
-}
-
-static bool name_in(const char *list, ts_str name)
-{
-    ts_str it;
-    uint64_t h = bl_hash(name, BL_SEED);
-    for (const char *p = list; name.n && ts_str_next_item(&p, &it);)
-        if (it.n == name.n && bl_hash(it, BL_SEED) == h)
-            return true;
-    return false;
-}
-
 static ts_str unquote(ts_str s)
 {
     s = ts_str_trim(s);
@@ -128,13 +103,14 @@ static bool same_folder(ts_str a, ts_str b)
 static bool in_system_root(const sl_state *st, ts_str path)
 {
     ts_str f = folder(path);
-    return f.n && contains_item(st->system_paths, path) && !contains_item(st->system_paths, folder(f)) &&
+    return f.n && bl_list_icontains(st->system_paths, path) &&
+           !bl_list_icontains(st->system_paths, folder(f)) &&
            (ts_str_iends(f, "\\System32") || ts_str_iends(f, "\\SysWOW64"));
 }
 
 static bool known(const sl_state *st, uint32_t kind, const char *seeds, ts_str name)
 {
-    return name_in(seeds, name) || bl_map_get(&st->names, bl_hash_u64(bl_hash(name, BL_SEED), kind));
+    return bl_list_has(seeds, name) || bl_map_get(&st->names, bl_hash_u64(bl_hash(name, BL_SEED), kind));
 }
 
 static void learn(sl_state *st, uint32_t kind, ts_str name, int64_t ts)
@@ -163,7 +139,7 @@ static void image_loaded(sl_state *st, const ts_event *ev, const ts_alert_sink *
             learn(st, KIND_DLL, dn, ev->ts_ns);
         return;
     }
-    if (!ts_str_ieq(signed_, "false") || contains_item(st->system_paths, dll))
+    if (!ts_str_ieq(signed_, "false") || bl_list_icontains(st->system_paths, dll))
         return;
     bool beside = prog.n && same_folder(dll, prog);
     if (known(st, KIND_DLL, st->system_dlls, dn)) {
@@ -175,8 +151,8 @@ static void image_loaded(sl_state *st, const ts_event *ev, const ts_alert_sink *
              out);
         return;
     }
-    if (beside && contains_item(st->writable_paths, prog) &&
-        known(st, KIND_PROGRAM, st->system_programs, pn) && !name_in(st->programs_ok, pn))
+    if (beside && bl_list_icontains(st->writable_paths, prog) &&
+        known(st, KIND_PROGRAM, st->system_programs, pn) && !bl_list_has(st->programs_ok, pn))
         emit(ev, 75, "T1574.002", "beside", dll,
              ts_fmt_alloc(
                  "%.*s, one of Windows' programs, runs from a user-writable folder on %.*s and loaded the "
@@ -194,8 +170,8 @@ static void process_start(sl_state *st, const ts_event *ev, const ts_alert_sink 
         learn(st, KIND_PROGRAM, pn, ev->ts_ns);
         return;
     }
-    if (!contains_item(st->writable_paths, prog) || contains_item(st->system_paths, prog) ||
-        name_in(st->programs_ok, pn) || !known(st, KIND_PROGRAM, st->system_programs, pn))
+    if (!bl_list_icontains(st->writable_paths, prog) || bl_list_icontains(st->system_paths, prog) ||
+        bl_list_has(st->programs_ok, pn) || !known(st, KIND_PROGRAM, st->system_programs, pn))
         return;
     emit(ev, 50, "T1036.005,T1574.002", "odd-folder", prog,
          ts_fmt_alloc("%.*s, one of Windows' programs, started from a user-writable folder on %.*s: %.*s",
