@@ -63,6 +63,12 @@ if [ -x tests/routine.sh ]; then
     done
 fi
 
+# No stage includes a later stage's header (the include cycles issue 16 removed).
+if [ -x tests/layers.sh ]; then
+    tests/layers.sh >"$log" 2>&1; st=$?
+    tally tests/layers.sh "$log" "$st"
+fi
+
 # The readers against their golden files (tests/golden/READER/FIXTURE.expected.ndjson).
 # Every C file as .clang-format writes it.
 if [ -x tests/format.sh ]; then

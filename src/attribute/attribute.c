@@ -991,21 +991,3 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     model_free(&m);
     return a;
 }
-
-void ts_attribution_free(ts_attribution *a)
-{
-    if (!a)
-        return;
-    for (size_t i = 0; i < a->n; i++) {
-        for (size_t j = 0; j < a->hyps[i].n_contribs; j++)
-            free(a->hyps[i].contribs[j].what);
-        free(a->hyps[i].contribs);
-        free(a->hyps[i].name);
-    }
-    free(a->hyps);
-    free(a->summary);
-    for (size_t i = 0; i < a->n_ach; i++)
-        free(a->ach[i].evidence);
-    free(a->ach);
-    free(a);
-}

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "correlate/correlate.h"
+#include "core/incident.h"
 #include "intel/intel.h"
 
 #define TS_ATTR_MAX_NAMED 8
@@ -53,44 +53,8 @@ typedef struct ts_attr_evidence {
     size_t n_actors;
 } ts_attr_evidence;
 
-typedef struct ts_contribution {
-    char *what;    /* owned: the evidence and why it counts this much */
-    double weight; /* added to the hypothesis' score (log-likelihood ratio, nats) */
-    size_t alert;  /* as in the evidence */
-} ts_contribution;
-
-typedef struct ts_hypothesis {
-    uint32_t actor; /* 0 for the alternatives that are not catalogued actors */
-    char *name;     /* owned: the actor's name, "unattributed", or "insider" */
-    double score;
-    double probability;        /* 0..1, over all hypotheses */
-    const char *wording;       /* static ICD 203 term for probability */
-    ts_contribution *contribs; /* owned */
-    size_t n_contribs;
-} ts_hypothesis;
-
-/* One row of the Analysis of Competing Hypotheses table: a piece of evidence against the
- * leading hypotheses (log-likelihood ratio against "unattributed", nats: > 0 consistent,
- * < 0 inconsistent), and how much it tells them apart (the spread of those weights). */
-#define TS_ACH_COLS 4
-typedef struct ts_ach_row {
-    char *evidence; /* owned */
-    double weight[TS_ACH_COLS];
-    double diagnosticity;
-} ts_ach_row;
-
-typedef struct ts_attribution {
-    ts_hypothesis *hyps; /* ranked, most probable first (a summed "n other catalogued actors",
-                            when present, comes last); owned */
-    size_t n;
-    char *summary;          /* owned: the verdict, one line: "Lazarus Group: very likely (87%); alternatives:
-                               ... Confidence: high: ..." (never names an actor below "likely") */
-    const char *confidence; /* static: "low", "moderate" or "high" (how much independent evidence) */
-    size_t ach_col[TS_ACH_COLS]; /* the ACH table's hypotheses, as indexes into hyps */
-    size_t n_ach_cols;
-    ts_ach_row *ach; /* owned; most diagnostic first */
-    size_t n_ach;
-} ts_attribution;
+/* What the model returns (ts_attribution, its hypotheses and ACH table, ts_attribution_free)
+ * is in core/attribution.h: it is part of the incident. */
 
 /* Runs the model over the evidence (n pieces, read only; labels are copied). Returns the
  * attribution, owned by the caller (ts_attribution_free), or NULL on allocation failure or
@@ -132,7 +96,6 @@ tocsin_code ts_attribute_incident_tz(const ts_intel *ti, const struct ts_tz_tabl
 struct ts_share_table;
 tocsin_code ts_attribute_incident_with(const ts_intel *ti, const struct ts_tz_table *tz,
                                        const struct ts_share_table *share, ts_incident *inc);
-void ts_attribution_free(ts_attribution *a);
 /* Whether an indicator of this type is cheap to fake or reuse: a file's hash (public tools
  * and leaked samples can be copied) or a mail sender (typed by the sender). */
 bool ts_attr_ioc_cheap(ts_ioc_type type);

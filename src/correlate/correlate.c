@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attribute/attribute.h"
 #include "core/config.h"
 #include "core/hash.h"
 #include "core/vec.h"
@@ -1005,27 +1004,4 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
     }
     *out = incs;
     return nout;
-}
-
-void ts_incident_free(ts_incident *inc)
-{
-    if (!inc)
-        return;
-    for (size_t i = 0; i < inc->n_alerts; i++)
-        ts_alert_free(inc->alerts[i]);
-    free(inc->alerts);
-    for (size_t i = 0; i < inc->n_hosts; i++)
-        free(inc->hosts[i]);
-    free(inc->hosts);
-    for (size_t i = 0; i < inc->n_users; i++)
-        free(inc->users[i]);
-    free(inc->users);
-    ts_attribution_free(inc->attribution);
-    for (size_t i = 0; i < inc->n_joined; i++)
-        free(inc->joined[i]);
-    free(inc->joined);
-    for (size_t i = 0; i < inc->n_apart; i++)
-        free(inc->apart[i]);
-    free(inc->apart);
-    free(inc);
 }

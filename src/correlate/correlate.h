@@ -5,37 +5,9 @@
 #ifndef TS_CORRELATE_H
 #define TS_CORRELATE_H
 
+#include "core/incident.h"
 #include "detect/detect.h"
 
-struct ts_attribution;
-
-typedef struct ts_incident {
-    char id[24]; /* "INC-" + 16 hex digits, stable across runs over the same logs */
-    int64_t first_ns, last_ns;
-    ts_alert **alerts; /* the timeline, ordered by first_ns; owned */
-    size_t n_alerts;
-    uint8_t severity; /* the highest of its alerts */
-    char **hosts;     /* internal host names or addresses involved; owned */
-    size_t n_hosts;
-    char **users; /* accounts involved; owned */
-    size_t n_users;
-    struct ts_attribution *attribution; /* set by the attribute stage; owned */
-    /* Why alerts of different hosts or recipients are one incident, one line per shared
-     * outside key ("same sender domain sony-pictures-hr.com"), at most TS_JOINED_MAX;
-     * n_joined_more counts the reasons beyond. Owned; NULL when nothing outside joined. */
-    char **joined;
-    size_t n_joined, n_joined_more;
-    /* Why it stands apart from other incidents, one line per entity it shares with alerts
-     * elsewhere that did not join ("host mail-01 is in alerts of more than 8 accounts: a
-     * hub, joins nothing"; "same account jdoe as other alerts, but more than 7 days
-     * apart"), or that it shares nothing with them; at most TS_APART_MAX. Owned; NULL when
-     * it is the run's only incident. */
-    char **apart;
-    size_t n_apart;
-} ts_incident;
-
-#define TS_JOINED_MAX 8
-#define TS_APART_MAX 4
 /* The largest value of the [correlate] caps hub_users, outside_max_places and
  * senders_per_domain. */
 #define TS_CORRELATE_CAP_MAX 1024
@@ -67,6 +39,5 @@ size_t ts_correlator_alert_count(const ts_correlator *c);
  * and the incidents (ts_incident_free each, then free the array). The correlator is
  * empty afterwards. */
 size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out);
-void ts_incident_free(ts_incident *inc);
 
 #endif

@@ -8,22 +8,10 @@
 #include <stdint.h>
 
 #include "core/diag.h"
+#include "core/ioc.h"
 #include "core/ip.h"
 #include "core/str.h"
 #include "tocsin.h"
-
-typedef enum ts_ioc_type {
-    TS_IOC_NONE = 0,
-    TS_IOC_IP,     /* an IPv4/IPv6 address or CIDR; longest prefix wins */
-    TS_IOC_DOMAIN, /* a host name; matches its subdomains too */
-    TS_IOC_URL,    /* normalised: scheme and host lower-cased, default port and fragment dropped */
-    TS_IOC_EMAIL,  /* lower-cased */
-    TS_IOC_MD5,
-    TS_IOC_SHA1,
-    TS_IOC_SHA256,
-    TS_IOC_ASN, /* "AS131279" or "131279" */
-    TS_IOC__COUNT
-} ts_ioc_type;
 
 const char *ts_ioc_type_name(ts_ioc_type t);     /* "ip", "domain", ... */
 ts_ioc_type ts_ioc_type_parse(const char *name); /* accepts STIX/MISP/CSV spellings */

@@ -1,11 +1,9 @@
-/* alert.c: the life of an alert: freeing, copying, and filling it from the event that raised it. */
-#include <stdarg.h>
-#include <stdio.h>
+/* alert.c: the life of an alert: freeing, copying, filling it from the event that raised it,
+ * and merging the events behind two of its repeats. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect/alert_util.h"
-#include "detect/detect.h"
+#include "core/alert.h"
 
 /* Every owned string of ts_alert, so free and dup cannot drift apart. */
 #define ALERT_STRINGS(X) \
@@ -242,55 +240,4 @@ bool ts_alert_merge_hits(ts_alert *k, ts_alert *r)
     k->hits = v;
     k->n_hits = m < TS_ALERT_HITS ? m : TS_ALERT_HITS;
     return true;
-}
-
-char *ts_fmt_alloc(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
-const char *ts_alert_internal_entity(const ts_alert *a, char *buf)
-{
-    if (a->internal_ip.v)
-        return ts_ip_format(&a->internal_ip, buf);
-    if (a->internal_host)
-        return a->internal_host;
-    if (a->user)
-        return a->user;
-    return "-";
-}
-
-const char *ts_direction_name(ts_direction d)
-{
-    switch (d) {
-    case TS_DIR_INBOUND:
-        return "in";
-    case TS_DIR_OUTBOUND:
-        return "out";
-    case TS_DIR_INTERNAL:
-        return "internal";
-    default:
-        return "unknown";
-    }
-}
-
-const char *ts_auth_key_suffix(const ts_event *ev)
-{
-    if (!(ev->category & TS_CAT_AUTH))
-        return "";
-    return ev->outcome == TS_OUTCOME_SUCCESS   ? "|logon"
-           : ev->outcome == TS_OUTCOME_FAILURE ? "|logon-failed"
-                                               : "";
 }
