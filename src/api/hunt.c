@@ -227,14 +227,15 @@ static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, con
     void *blob;
     size_t len;
     char key[320];
-    if (!d->load)
+    if (!ts_detector_keeps_state(d))
         return TOCSIN_OK;
     tocsin_code rc = ts_store_state_get(h->t->store, state_key(h, d->name, key, sizeof key), &blob, &len);
     if (rc == TOCSIN_E_DB)
         return ts_session_fail(h->t, rc, "%s", ts_store_error(h->t->store));
-    if (rc == TOCSIN_OK && blob && d->load(state, blob, len) != TOCSIN_OK) {
-        ts_session_diag(h->t, h->t->db_path, 0, "detector %s: its saved state is unusable; it starts afresh",
-                        d->name);
+    char why[400];
+    if (rc == TOCSIN_OK && blob && ts_detector_load(d, state, blob, len, why, sizeof why) != TOCSIN_OK) {
+        /* why names the detector and, for a table, the field: "lateral: saved state damaged at ..." */
+        ts_session_diag(h->t, h->t->db_path, 0, "detector %s; it starts afresh", why);
         if (d->fini)
             d->fini(state);
         memset(state, 0, d->state_size ? d->state_size : 1);
@@ -425,9 +426,9 @@ static tocsin_code keep_states(hunt *h)
         const ts_detector *d = h->det[i];
         void *blob = NULL;
         size_t len = 0;
-        if (!d->save)
+        if (!ts_detector_keeps_state(d))
             continue;
-        tocsin_code src = d->save(h->det_state[i], &blob, &len);
+        tocsin_code src = ts_detector_save(d, h->det_state[i], &blob, &len);
         if (src == TOCSIN_OK)
             rc = ts_store_state_put(h->t->store, state_key(h, d->name, key, sizeof key), h->run, blob, len);
         else

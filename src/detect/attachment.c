@@ -202,28 +202,12 @@ static void at_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     }
 }
 
-static tocsin_code at_save(void *state, void **blob, size_t *len)
-{
-    at_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->hosts);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code at_load(void *state, const void *blob, size_t len)
-{
-    at_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->hosts);
-    if (r.fail) {
-        bl_map_free(&st->hosts);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field at_saved_fields[] = {
+    TS_SAVED_WITH(at_state, hosts, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved at_saved = {DET, MAGIC, at_saved_fields};
 
 static size_t at_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -241,7 +225,6 @@ const ts_detector ts_detector_attachment = {
     .init = at_init,
     .event = at_event,
     .fini = at_fini,
-    .save = at_save,
-    .load = at_load,
+    .saved = &at_saved,
     .usage = at_usage,
 };

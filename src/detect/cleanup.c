@@ -367,31 +367,13 @@ static void cl_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     }
 }
 
-static tocsin_code cl_save(void *state, void **blob, size_t *len)
-{
-    cl_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->services);
-    bl_put_map(&b, &st->files);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code cl_load(void *state, const void *blob, size_t len)
-{
-    cl_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->services);
-    bl_get_map(&r, &st->files);
-    if (r.fail) {
-        bl_map_free(&st->services);
-        bl_map_free(&st->files);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field cl_saved_fields[] = {
+    TS_SAVED_WITH(cl_state, services, bl_map_codec, 0),
+    TS_SAVED_WITH(cl_state, files, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved cl_saved = {DET, MAGIC, cl_saved_fields};
 
 static size_t cl_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -409,7 +391,6 @@ const ts_detector ts_detector_cleanup = {
     .init = cl_init,
     .event = cl_event,
     .fini = cl_fini,
-    .save = cl_save,
-    .load = cl_load,
+    .saved = &cl_saved,
     .usage = cl_usage,
 };

@@ -265,31 +265,13 @@ static void cu_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         on_flow(st, ev, out);
 }
 
-static tocsin_code cu_save(void *state, void **blob, size_t *len)
-{
-    cu_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->addrs);
-    bl_put_map(&b, &st->hosts);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code cu_load(void *state, const void *blob, size_t len)
-{
-    cu_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->addrs);
-    bl_get_map(&r, &st->hosts);
-    if (r.fail) {
-        bl_map_free(&st->addrs);
-        bl_map_free(&st->hosts);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field cu_saved_fields[] = {
+    TS_SAVED_WITH(cu_state, addrs, bl_map_codec, 0),
+    TS_SAVED_WITH(cu_state, hosts, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved cu_saved = {DET, MAGIC, cu_saved_fields};
 
 static size_t cu_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -307,7 +289,6 @@ const ts_detector ts_detector_cloud_upload = {
     .init = cu_init,
     .event = cu_event,
     .fini = cu_fini,
-    .save = cu_save,
-    .load = cu_load,
+    .saved = &cu_saved,
     .usage = cu_usage,
 };

@@ -377,34 +377,14 @@ static void col_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* ---- saved state ------------------------------------------------------------------------------- */
 
-static tocsin_code col_save(void *state, void **blob, size_t *len)
-{
-    col_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->accounts);
-    bl_put_map(&b, &st->known);
-    bl_put_map(&b, &st->hosts);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code col_load(void *state, const void *blob, size_t len)
-{
-    col_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->accounts);
-    bl_get_map(&r, &st->known);
-    bl_get_map(&r, &st->hosts);
-    if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
-        bl_map_free(&st->accounts);
-        bl_map_free(&st->known);
-        bl_map_free(&st->hosts);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field col_saved_fields[] = {
+    TS_SAVED_WITH(col_state, accounts, bl_map_codec, 0),
+    TS_SAVED_WITH(col_state, known, bl_map_codec, 0),
+    TS_SAVED_WITH(col_state, hosts, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved col_saved = {DET, MAGIC, col_saved_fields};
 
 static size_t col_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -422,7 +402,6 @@ const ts_detector ts_detector_collection = {
     .init = col_init,
     .event = col_event,
     .fini = col_fini,
-    .save = col_save,
-    .load = col_load,
+    .saved = &col_saved,
     .usage = col_usage,
 };

@@ -924,37 +924,15 @@ static void cred_event(void *state, const ts_event *ev, const ts_alert_sink *out
 
 /* ---- saved state ------------------------------------------------------------------------ */
 
-static tocsin_code cred_save(void *state, void **blob, size_t *len)
-{
-    cred_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_u64(&b, (uint64_t)st->first_ns);
-    bl_put_map(&b, &st->profiles);
-    bl_put_map(&b, &st->seen);
-    bl_put_map(&b, &st->shared);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code cred_load(void *state, const void *blob, size_t len)
-{
-    cred_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    st->first_ns = (int64_t)bl_get_u64(&r);
-    bl_get_map(&r, &st->profiles);
-    bl_get_map(&r, &st->seen);
-    bl_get_map(&r, &st->shared);
-    if (r.fail) { /* a damaged blob: start learning afresh rather than half-loaded */
-        bl_map_free(&st->profiles);
-        bl_map_free(&st->seen);
-        bl_map_free(&st->shared);
-        st->first_ns = 0;
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field cred_saved_fields[] = {
+    TS_SAVED_FIELD(cred_state, first_ns),
+    TS_SAVED_WITH(cred_state, profiles, bl_map_codec, 0),
+    TS_SAVED_WITH(cred_state, seen, bl_map_codec, 0),
+    TS_SAVED_WITH(cred_state, shared, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved cred_saved = {DET, MAGIC, cred_saved_fields};
 
 static size_t cred_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -974,7 +952,6 @@ const ts_detector ts_detector_credential = {
     .init = cred_init,
     .event = cred_event,
     .fini = cred_fini,
-    .save = cred_save,
-    .load = cred_load,
+    .saved = &cred_saved,
     .usage = cred_usage,
 };

@@ -611,37 +611,15 @@ static void dst_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* ---- saved state ------------------------------------------------------------------------------- */
 
-static tocsin_code dst_save(void *state, void **blob, size_t *len)
-{
-    dst_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put(&b, &st->shutdowns, sizeof st->shutdowns);
-    bl_put_map(&b, &st->deletes);
-    bl_put_map(&b, &st->docdels);
-    bl_put_map(&b, &st->stops);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code dst_load(void *state, const void *blob, size_t len)
-{
-    dst_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get(&r, &st->shutdowns, sizeof st->shutdowns);
-    bl_get_map(&r, &st->deletes);
-    bl_get_map(&r, &st->docdels);
-    bl_get_map(&r, &st->stops);
-    if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
-        memset(&st->shutdowns, 0, sizeof st->shutdowns);
-        bl_map_free(&st->deletes);
-        bl_map_free(&st->docdels);
-        bl_map_free(&st->stops);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field dst_saved_fields[] = {
+    TS_SAVED_FIELD(dst_state, shutdowns),
+    TS_SAVED_WITH(dst_state, deletes, bl_map_codec, 0),
+    TS_SAVED_WITH(dst_state, docdels, bl_map_codec, 0),
+    TS_SAVED_WITH(dst_state, stops, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved dst_saved = {DET, MAGIC, dst_saved_fields};
 
 static size_t dst_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -661,7 +639,6 @@ const ts_detector ts_detector_destruction = {
     .init = dst_init,
     .event = dst_event,
     .fini = dst_fini,
-    .save = dst_save,
-    .load = dst_load,
+    .saved = &dst_saved,
     .usage = dst_usage,
 };

@@ -779,53 +779,21 @@ static void lat_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* ---- saved state ---------------------------------------------------------------------------- */
 
-static tocsin_code lat_save(void *state, void **blob, size_t *len)
-{
-    lat_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_u64(&b, (uint64_t)st->first_ns);
-    bl_put_map(&b, &st->pairs);
-    bl_put_map(&b, &st->fan);
-    bl_put_map(&b, &st->privs);
-    bl_put_map(&b, &st->actors);
-    bl_put_map(&b, &st->services);
-    bl_put_map(&b, &st->shared);
-    bl_put_map(&b, &st->users);
-    bl_put_map(&b, &st->ways);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code lat_load(void *state, const void *blob, size_t len)
-{
-    lat_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    st->first_ns = (int64_t)bl_get_u64(&r);
-    bl_get_map(&r, &st->pairs);
-    bl_get_map(&r, &st->fan);
-    bl_get_map(&r, &st->privs);
-    bl_get_map(&r, &st->actors);
-    bl_get_map(&r, &st->services);
-    bl_get_map(&r, &st->shared);
-    bl_get_map(&r, &st->users);
-    if (!r.fail && r.off < r.n) /* absent from the state of earlier versions: learnt afresh */
-        bl_get_map(&r, &st->ways);
-    if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
-        bl_map_free(&st->pairs);
-        bl_map_free(&st->fan);
-        bl_map_free(&st->privs);
-        bl_map_free(&st->actors);
-        bl_map_free(&st->services);
-        bl_map_free(&st->shared);
-        bl_map_free(&st->users);
-        bl_map_free(&st->ways);
-        st->first_ns = 0;
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field lat_saved_fields[] = {
+    TS_SAVED_FIELD(lat_state, first_ns),
+    TS_SAVED_WITH(lat_state, pairs, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, fan, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, privs, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, actors, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, services, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, shared, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, users, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, ways, bl_map_codec,
+                  TS_SAVED_OPTIONAL), /* absent from the state of earlier versions */
+    {0},
+};
+static const ts_saved lat_saved = {DET, MAGIC, lat_saved_fields};
 
 static size_t lat_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -847,7 +815,6 @@ const ts_detector ts_detector_lateral = {
     .init = lat_init,
     .event = lat_event,
     .fini = lat_fini,
-    .save = lat_save,
-    .load = lat_load,
+    .saved = &lat_saved,
     .usage = lat_usage,
 };

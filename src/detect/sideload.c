@@ -188,28 +188,12 @@ static void sl_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         process_start(st, ev, out);
 }
 
-static tocsin_code sl_save(void *state, void **blob, size_t *len)
-{
-    sl_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->names);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code sl_load(void *state, const void *blob, size_t len)
-{
-    sl_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->names);
-    if (r.fail) {
-        bl_map_free(&st->names);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field sl_saved_fields[] = {
+    TS_SAVED_WITH(sl_state, names, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved sl_saved = {DET, MAGIC, sl_saved_fields};
 
 static size_t sl_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -228,7 +212,6 @@ const ts_detector ts_detector_sideload = {
     .init = sl_init,
     .event = sl_event,
     .fini = sl_fini,
-    .save = sl_save,
-    .load = sl_load,
+    .saved = &sl_saved,
     .usage = sl_usage,
 };
