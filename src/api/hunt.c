@@ -19,6 +19,7 @@
 #include "ingest/ingest.h"
 #include "report/report.h"
 #include "report/report_int.h"
+#include "core/vec.h"
 
 #define MAX_DETECTORS 64
 /* Messages shown for one file; the rest are counted and summed up in one line at its end,
@@ -483,13 +484,8 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
 static void add_gave_up(void *ud, const ts_rule_gave_up *g)
 {
     hunt *h = ud;
-    if (h->st.n_gave_up == h->cap_gave_up) {
-        size_t cap = h->cap_gave_up ? h->cap_gave_up * 2 : 8;
-        ts_rule_gave_up *p = realloc(h->gave_up, cap * sizeof *p);
-        if (!p)
-            return;
-        h->gave_up = p, h->cap_gave_up = cap;
-    }
+    if (!ts_vec_grow(h->gave_up, h->cap_gave_up, h->st.n_gave_up + 1, TS_VEC_NOCAP))
+        return;
     h->gave_up[h->st.n_gave_up++] = *g;
     h->st.gave_up = h->gave_up;
 }
