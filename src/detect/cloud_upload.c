@@ -122,7 +122,7 @@ static void learn(cu_state *st, const ts_ip *ip, ts_str name, int64_t ts)
     if (!a)
         return;
     a->ts = ts;
-    snprintf(a->name, sizeof a->name, "%.*s", (int)ts_utf8_cut(name, sizeof a->name - 1), name.p);
+    snprintf(a->name, sizeof a->name, "%.*s", TS_STR_CUT(name, sizeof a->name - 1));
 }
 
 /* Raw-record keys that list the addresses a DNS lookup answered: Zeek's `answers` (a set:
@@ -235,11 +235,9 @@ static void on_process(const cu_state *st, const ts_event *ev, const ts_alert_si
         return;
     ts_str cmd = ev->command_line;
     bl_emit(out, DET, ev, 60, "T1567.002",
-            ts_fmt_alloc("%s|tool|%.*s|%.*s", DET, (int)ts_utf8_cut(ev->host, 160),
-                         ev->host.p ? ev->host.p : "", (int)ts_utf8_cut(img, 100), img.p),
-            ts_fmt_alloc("%.*s uploading to cloud storage on %.*s: %.*s", (int)ts_utf8_cut(img, 100), img.p,
-                         (int)ts_utf8_cut(ev->host, 160), ev->host.p ? ev->host.p : "?",
-                         (int)ts_utf8_cut(cmd, 300), cmd.p));
+            ts_fmt_alloc("%s|tool|%.*s|%.*s", DET, TS_STR_CUT(ev->host, 160), TS_STR_CUT(img, 100)),
+            ts_fmt_alloc("%.*s uploading to cloud storage on %.*s: %.*s", TS_STR_CUT(img, 100),
+                         TS_STR_CUT(ev->host, 160), TS_STR_CUT(cmd, 300)));
 }
 
 static void cu_event(void *state, const ts_event *ev, const ts_alert_sink *out)

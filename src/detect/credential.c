@@ -321,10 +321,10 @@ static const char *acct_name(logon *l)
     if (!ev->user.n)
         snprintf(l->account, sizeof l->account, "?");
     else if (unix_log(ev) && ev->host.n)
-        snprintf(l->account, sizeof l->account, "%.*s@%.*s", (int)ts_utf8_cut(ev->user, 80), ev->user.p,
-                 (int)ts_utf8_cut(ev->host, 60), ev->host.p);
+        snprintf(l->account, sizeof l->account, "%.*s@%.*s", TS_STR_CUT(ev->user, 80),
+                 TS_STR_CUT(ev->host, 60));
     else
-        snprintf(l->account, sizeof l->account, "%.*s", (int)ts_utf8_cut(ev->user, 150), ev->user.p);
+        snprintf(l->account, sizeof l->account, "%.*s", TS_STR_CUT(ev->user, 150));
     return l->account;
 }
 
@@ -387,7 +387,7 @@ static const char *src_name(logon *l)
         snprintf(l->source, sizeof l->source, "%.2s", g->cc);
         break;
     case SRC_HOST:
-        snprintf(l->source, sizeof l->source, "%.*s", (int)ts_utf8_cut(ev->src_host, 150), ev->src_host.p);
+        snprintf(l->source, sizeof l->source, "%.*s", TS_STR_CUT(ev->src_host, 150));
         break;
     case SRC_IP:
         snprintf(l->source, sizeof l->source, "%s", ts_ip_format(&ev->src_ip, ip));
@@ -463,7 +463,7 @@ static void fail_source_text(const ts_event *ev, char *buf, size_t cap)
     if (ev->src_ip.v)
         snprintf(buf, cap, "%s", ts_ip_format(&ev->src_ip, ip));
     else
-        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(ev->src_host, 120), ev->src_host.p);
+        snprintf(buf, cap, "%.*s", TS_STR_CUT(ev->src_host, 120));
 }
 
 static bool privileged(const cred_state *st, const ts_event *ev, const profile *p)
@@ -501,7 +501,7 @@ static void host_text(const ts_event *ev, char *buf, size_t cap)
     if (!ev->host.n)
         snprintf(buf, cap, "?");
     else
-        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(ev->host, 100), ev->host.p);
+        snprintf(buf, cap, "%.*s", TS_STR_CUT(ev->host, 100));
 }
 
 static int64_t since_first(const cred_state *st, int64_t ts)
@@ -863,11 +863,11 @@ static void on_explicit(cred_state *st, const ts_event *ev, const ts_alert_sink 
     char host[112];
     host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, 45, "T1078",
-            ts_fmt_alloc("cred|explicit|%.*s|%s", (int)ts_utf8_cut(subj, 100), subj.p, acct_name(&l)),
+            ts_fmt_alloc("cred|explicit|%.*s|%s", TS_STR_CUT(subj, 100), acct_name(&l)),
             ts_fmt_alloc(
                 "%.*s used the credentials of privileged account %s on %s%s%.*s (explicit logon, first time)",
-                (int)ts_utf8_cut(subj, 100), subj.p, acct_name(&l), host, server.n ? " for " : "",
-                (int)ts_utf8_cut(server, 100), server.p));
+                TS_STR_CUT(subj, 100), acct_name(&l), host, server.n ? " for " : "",
+                TS_STR_CUT(server, 100)));
 }
 
 /* Logon types that are a person or a remote party presenting credentials: not services,

@@ -272,7 +272,7 @@ static void set_end(end *e, ts_str name, const ts_ip *ip, bool source)
 static const char *end_text(const end *e, char *buf, size_t cap)
 {
     if (e->name.n)
-        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(e->name, 90), e->name.p);
+        snprintf(buf, cap, "%.*s", TS_STR_CUT(e->name, 90));
     else if (e->h)
         ts_ip_format(&e->ip, buf);
     else
@@ -358,7 +358,7 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, c
     bool yng = f->n_windows < st->min_windows;
     char hist[96], who[128], name[96];
     if (by_user)
-        snprintf(who, sizeof who, "account %.*s", (int)ts_utf8_cut(ev->user, 100), ev->user.p);
+        snprintf(who, sizeof who, "account %.*s", TS_STR_CUT(ev->user, 100));
     else
         snprintf(who, sizeof who, "host %s", end_text(&e->src, name, sizeof name));
     if (yng)
@@ -475,7 +475,7 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     int sev = methods[e->m].severity - (yng ? 20 : 0);
     char user[112] = "", src[96], dst[96];
     if (ev->user.n && !system_account(ev->user))
-        snprintf(user, sizeof user, " as %.*s", (int)ts_utf8_cut(ev->user, 100), ev->user.p);
+        snprintf(user, sizeof user, " as %.*s", TS_STR_CUT(ev->user, 100));
     end_text(&e->src, src, sizeof src);
     end_text(&e->dst, dst, sizeof dst);
     int dn = (int)ts_utf8_cut(e->detail, 90);
@@ -683,11 +683,11 @@ static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str i
         return;
     char host[112];
     int nn = (int)ts_utf8_cut(name, 80), bn = (int)ts_utf8_cut(bin, 120);
-    snprintf(host, sizeof host, "%.*s", (int)ts_utf8_cut(ev->host, 100), ev->host.p ? ev->host.p : "");
+    snprintf(host, sizeof host, "%.*s", TS_STR_CUT(ev->host, 100));
     bl_emit(out, DET, ev, 65, "T1543.003,T1569.002",
             ts_fmt_alloc("lateral|new-service|%.*s|%.*s", nn, name.p, bn, bin.p),
             ts_fmt_alloc("service %.*s (%.*s) installed on %s: a service this estate never installed before",
-                         nn, name.p, (int)ts_utf8_cut(image, 200), image.p, host[0] ? host : "?"));
+                         nn, name.p, TS_STR_CUT(image, 200), host[0] ? host : "?"));
 }
 
 static void on_service(lat_state *st, const ts_event *ev, const ts_alert_sink *out)

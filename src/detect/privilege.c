@@ -101,15 +101,6 @@ static void pv_fini(void *state)
     bl_map_free(&st->pairs);
 }
 
-static int clip(ts_str s)
-{
-    return (int)ts_utf8_cut(s, 160);
-}
-static const char *ptr(ts_str s)
-{
-    return s.p ? s.p : "?";
-}
-
 static bool young(const pv_state *st, int64_t ts)
 {
     return st->first_ns && ts - st->first_ns < st->learn_ns;
@@ -178,12 +169,13 @@ static void privileged(pv_state *st, const ts_event *ev, const ts_alert_sink *ou
     ts_str who = ts_event_field(ev, "SubjectUserName");
     if (!who.n)
         who = ev->user;
-    ts_alert *a = bl_alert(
-        DET, ev, yng ? 40 : 55, "T1134",
-        ts_fmt_alloc("%s|%.*s|%.*s", DET, clip(pn), pn.p, clip(priv), priv.p),
-        ts_fmt_alloc("%.*s %s %.*s on %.*s as %.*s, a pair new to the organisation%s: %.*s", clip(pn), pn.p,
-                     failed ? "asked in vain for" : "used", clip(priv), priv.p, clip(ev->host), ptr(ev->host),
-                     clip(who), ptr(who), yng && suspect ? " (baseline young)" : "", clip(proc), proc.p));
+    ts_alert *a =
+        bl_alert(DET, ev, yng ? 40 : 55, "T1134",
+                 ts_fmt_alloc("%s|%.*s|%.*s", DET, TS_STR_CUT(pn, 160), TS_STR_CUT(priv, 160)),
+                 ts_fmt_alloc("%.*s %s %.*s on %.*s as %.*s, a pair new to the organisation%s: %.*s",
+                              TS_STR_CUT(pn, 160), failed ? "asked in vain for" : "used",
+                              TS_STR_CUT(priv, 160), TS_STR_CUT(ev->host, 160), TS_STR_CUT(who, 160),
+                              yng && suspect ? " (baseline young)" : "", TS_STR_CUT(proc, 160)));
     if (!a)
         return;
     if (!yng || suspect) {
