@@ -263,10 +263,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     void *st = fresh(d);
     if (!st)
         return 0;
-    if (d->load) {
+    if (ts_detector_keeps_state(d)) {
         void *blob = malloc(size - 1 ? size - 1 : 1); /* exact size, as the store hands it over */
         memcpy(blob, data + 1, size - 1);
-        if (d->load(st, blob, size - 1) != TOCSIN_OK) {
+        if (ts_detector_load(d, st, blob, size - 1, NULL, 0) != TOCSIN_OK) {
             release(d, st);
             st = fresh(d);
         }
@@ -307,9 +307,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     void *blob = NULL;
     size_t len = 0;
-    if (d->save && d->save(st, &blob, &len) == TOCSIN_OK) {
+    if (ts_detector_keeps_state(d) && ts_detector_save(d, st, &blob, &len) == TOCSIN_OK) {
         void *again = fresh(d);
-        if (again && d->load(again, blob, len) != TOCSIN_OK)
+        if (again && ts_detector_load(d, again, blob, len, NULL, 0) != TOCSIN_OK)
             abort(); /* what a detector saved it must read back */
         if (again)
             release(d, again);

@@ -100,7 +100,7 @@ static inline tocsin_code det_reload(det *x, const ts_config *cfg)
 {
     void *blob = NULL;
     size_t len = 0;
-    tocsin_code rc = x->d->save(x->st, &blob, &len);
+    tocsin_code rc = ts_detector_save(x->d, x->st, &blob, &len);
     det_close(x);
     if (rc != TOCSIN_OK)
         return rc;
@@ -108,7 +108,7 @@ static inline tocsin_code det_reload(det *x, const ts_config *cfg)
         free(blob);
         return TOCSIN_E_ARG;
     }
-    rc = x->d->load(x->st, blob, len);
+    rc = ts_detector_load(x->d, x->st, blob, len, NULL, 0);
     free(blob);
     return rc;
 }

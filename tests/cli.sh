@@ -449,5 +449,14 @@ with_details "$tmp/sigma2.txt" "$tmp/s.db"
 check "a Sigma rule suppressed by title is counted, not raised" bash -c \
     "grep -q '^  1 suppressed by analysts' '$tmp/sigma2.txt' && grep -q 'suppressed by rule 1: rule = Archive made with sudo' '$tmp/sigma2.txt'"
 
+# A detector's saved state cut short: the next hunt names the field, starts afresh, succeeds.
+if command -v sqlite3 >/dev/null; then
+    cp "$db" "$tmp/cut.db"
+    sqlite3 "$tmp/cut.db" "UPDATE detector_state SET data = substr(data, 1, length(data) - 3) WHERE detector = 'lateral'"
+    "$T" hunt "$tmp/logs" --db "$tmp/cut.db" --no-progress >/dev/null 2>"$tmp/cut.err"
+    check "a damaged saved state is named by field and the hunt goes on" bash -c \
+        "[ $? -eq 0 ] && grep -q \"detector lateral: saved state damaged at field '.*' (byte [0-9]* of [0-9]*): cut short; it starts afresh\" '$tmp/cut.err'"
+fi
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

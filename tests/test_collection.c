@@ -233,11 +233,11 @@ static void test_state(void)
     CHECK(a && a->severity == 55 && !strstr(a->title, "baseline young"));
     void *blob = NULL;
     size_t len = 0;
-    CHECK_INT(x.d->save(x.st, &blob, &len), TOCSIN_OK);
+    CHECK_INT(ts_detector_save(x.d, x.st, &blob, &len), TOCSIN_OK);
     det_close(&x);
     CHECK(det_open(&x, "collection", NULL));
-    CHECK_INT(x.d->load(x.st, blob, len / 2), TOCSIN_E_FORMAT);
-    CHECK_INT(x.d->load(x.st, "nonsense", 8), TOCSIN_E_FORMAT);
+    CHECK_INT(ts_detector_load(x.d, x.st, blob, len / 2, NULL, 0), TOCSIN_E_FORMAT);
+    CHECK_INT(ts_detector_load(x.d, x.st, "nonsense", 8, NULL, 0), TOCSIN_E_FORMAT);
     free(blob);
     drop_all();
     det_close(&x);

@@ -387,13 +387,13 @@ static void test_save_load(void)
     /* Damaged blobs are refused whole. */
     void *blob;
     size_t len;
-    CHECK_INT(x.d->save(x.st, &blob, &len), TOCSIN_OK);
+    CHECK_INT(ts_detector_save(x.d, x.st, &blob, &len), TOCSIN_OK);
     det y;
     CHECK(det_open(&y, "credential", NULL));
-    CHECK_INT(y.d->load(y.st, blob, len / 2), TOCSIN_E_FORMAT);
-    CHECK_INT(y.d->load(y.st, "junk", 4), TOCSIN_E_FORMAT);
+    CHECK_INT(ts_detector_load(y.d, y.st, blob, len / 2, NULL, 0), TOCSIN_E_FORMAT);
+    CHECK_INT(ts_detector_load(y.d, y.st, "junk", 4, NULL, 0), TOCSIN_E_FORMAT);
     ((unsigned char *)blob)[0] ^= 0xff;
-    CHECK_INT(y.d->load(y.st, blob, len), TOCSIN_E_FORMAT);
+    CHECK_INT(ts_detector_load(y.d, y.st, blob, len, NULL, 0), TOCSIN_E_FORMAT);
     free(blob);
     /* After a refused load it learns afresh: everything is young, nothing alerts inside. */
     logon(&ev, 4624, "adm-jsmith", "SRV-DB2", "10.0.3.43", "WKS43", 10, MIDNIGHT + 10 * DAY + 10 * HOUR);

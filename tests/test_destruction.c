@@ -377,11 +377,11 @@ static void test_shutdowns(void)
     CHECK_INT(n_got, 0);
     void *blob;
     size_t len;
-    CHECK_INT(x.d->save(x.st, &blob, &len), TOCSIN_OK);
+    CHECK_INT(ts_detector_save(x.d, x.st, &blob, &len), TOCSIN_OK);
     det y;
     CHECK(det_open(&y, "destruction", NULL));
-    CHECK_INT(y.d->load(y.st, blob, len - 1), TOCSIN_E_FORMAT);
-    CHECK_INT(y.d->load(y.st, blob, 0), TOCSIN_E_FORMAT);
+    CHECK_INT(ts_detector_load(y.d, y.st, blob, len - 1, NULL, 0), TOCSIN_E_FORMAT);
+    CHECK_INT(ts_detector_load(y.d, y.st, blob, 0, NULL, 0), TOCSIN_E_FORMAT);
     free(blob);
     det_close(&y);
     det_close(&x);

@@ -85,11 +85,11 @@ static void test_map_saved(void)
         if (v)
             *v = (uint32_t)key;
     }
-    bl_buf b = {0};
+    ts_blob_w b = {0};
     bl_put_map(&b, &m);
     CHECK_INT(b.n, 16 + m.n * (16 + 4));
     bl_map_init(&back, sizeof(uint32_t), 32);
-    bl_rd r = {b.p, b.n, 0, false};
+    ts_blob_r r = {b.p, b.n, 0, false, NULL};
     bl_get_map(&r, &back);
     CHECK(!r.fail);
     CHECK_INT(back.n, m.n);
@@ -99,7 +99,7 @@ static void test_map_saved(void)
     /* a smaller cap on reload keeps the newest and counts the rest as forgotten */
     bl_map small;
     bl_map_init(&small, sizeof(uint32_t), 16);
-    bl_rd r2 = {b.p, b.n, 0, false};
+    ts_blob_r r2 = {b.p, b.n, 0, false, NULL};
     bl_get_map(&r2, &small);
     CHECK(!r2.fail);
     CHECK(small.n <= 16);
@@ -276,7 +276,7 @@ static void test_exfil(const ts_config *cfg)
     /* the host seen all along is still tracked: its history went on */
     void *blob = NULL;
     size_t len = 0;
-    CHECK(x.d->save(x.st, &blob, &len) == TOCSIN_OK);
+    CHECK(ts_detector_save(x.d, x.st, &blob, &len) == TOCSIN_OK);
     ts_ip kept = ip_of("10.2.0.1"), gone = ip_of("10.2.0.2"); /* host 1, seen once at the start */
     CHECK(memmem(blob, len, kept.b, sizeof kept.b) != NULL);
     CHECK(memmem(blob, len, gone.b, sizeof gone.b) == NULL);

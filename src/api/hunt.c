@@ -19,6 +19,7 @@
 #include "ingest/ingest.h"
 #include "report/report.h"
 #include "report/report_int.h"
+#include "core/vec.h"
 
 #define MAX_DETECTORS 64
 /* Messages shown for one file; the rest are counted and summed up in one line at its end,
@@ -227,14 +228,15 @@ static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, con
     void *blob;
     size_t len;
     char key[320];
-    if (!d->load)
+    if (!ts_detector_keeps_state(d))
         return TOCSIN_OK;
     tocsin_code rc = ts_store_state_get(h->t->store, state_key(h, d->name, key, sizeof key), &blob, &len);
     if (rc == TOCSIN_E_DB)
         return ts_session_fail(h->t, rc, "%s", ts_store_error(h->t->store));
-    if (rc == TOCSIN_OK && blob && d->load(state, blob, len) != TOCSIN_OK) {
-        ts_session_diag(h->t, h->t->db_path, 0, "detector %s: its saved state is unusable; it starts afresh",
-                        d->name);
+    char why[400];
+    if (rc == TOCSIN_OK && blob && ts_detector_load(d, state, blob, len, why, sizeof why) != TOCSIN_OK) {
+        /* why names the detector and, for a table, the field: "lateral: saved state damaged at ..." */
+        ts_session_diag(h->t, h->t->db_path, 0, "detector %s; it starts afresh", why);
         if (d->fini)
             d->fini(state);
         memset(state, 0, d->state_size ? d->state_size : 1);
@@ -425,9 +427,9 @@ static tocsin_code keep_states(hunt *h)
         const ts_detector *d = h->det[i];
         void *blob = NULL;
         size_t len = 0;
-        if (!d->save)
+        if (!ts_detector_keeps_state(d))
             continue;
-        tocsin_code src = d->save(h->det_state[i], &blob, &len);
+        tocsin_code src = ts_detector_save(d, h->det_state[i], &blob, &len);
         if (src == TOCSIN_OK)
             rc = ts_store_state_put(h->t->store, state_key(h, d->name, key, sizeof key), h->run, blob, len);
         else
@@ -482,13 +484,8 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
 static void add_gave_up(void *ud, const ts_rule_gave_up *g)
 {
     hunt *h = ud;
-    if (h->st.n_gave_up == h->cap_gave_up) {
-        size_t cap = h->cap_gave_up ? h->cap_gave_up * 2 : 8;
-        ts_rule_gave_up *p = realloc(h->gave_up, cap * sizeof *p);
-        if (!p)
-            return;
-        h->gave_up = p, h->cap_gave_up = cap;
-    }
+    if (!ts_vec_grow(h->gave_up, h->cap_gave_up, h->st.n_gave_up + 1, TS_VEC_NOCAP))
+        return;
     h->gave_up[h->st.n_gave_up++] = *g;
     h->st.gave_up = h->gave_up;
 }

@@ -8,6 +8,7 @@
  * the order of their first event's time, learnt by running their reader over the head of
  * each file alone, so at most TS_MERGE_MAX_OPEN are read at once. */
 #include "api/merge.h"
+#include "core/vec.h"
 
 #include <pthread.h>
 #include <stddef.h>
@@ -521,13 +522,8 @@ static int add_file(void *ud, const char *file, const char *walk_err)
         w->k->sink.error(w->k->sink.ud, file, 0, 0, TOCSIN_E_IO, walk_err);
         return 0;
     }
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 16;
-        msrc **v = realloc(w->v, cap * sizeof *v);
-        if (!v)
-            return w->nomem = 1;
-        w->v = v, w->cap = cap;
-    }
+    if (!ts_vec_grow(w->v, w->cap, w->n + 1, TS_VEC_NOCAP))
+        return w->nomem = 1;
     msrc *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(file))) {
         free(s);

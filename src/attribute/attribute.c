@@ -13,6 +13,7 @@
 #include "attribute/evbuf.h"
 #include "attribute/model.h"
 #include "attribute/model_int.h"
+#include "core/vec.h"
 
 const char *ts_icd203(double p)
 {
@@ -56,16 +57,10 @@ void ts_attr_add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, 
         m->nomem = true;
         return;
     }
-    if (h->n == h->cap) {
-        size_t nc = h->cap ? h->cap * 2 : 8;
-        contrib_b *nv = realloc(h->v, nc * sizeof *nv);
-        if (!nv) {
-            free(what);
-            m->nomem = true;
-            return;
-        }
-        h->v = nv;
-        h->cap = nc;
+    if (!ts_vec_grow(h->v, h->cap, h->n + 1, TS_VEC_NOCAP)) {
+        free(what);
+        m->nomem = true;
+        return;
     }
     h->v[h->n++] = (contrib_b){kind, w, what, alert, false, false, m->cur_ev, 0};
 }
@@ -87,15 +82,9 @@ hyp_b *ts_attr_actor_hyp(model *m, uint32_t id)
         return NULL;
     if (m->slot[id] >= 0)
         return &m->h[m->slot[id]];
-    if (m->nh == m->caph) {
-        size_t nc = m->caph ? m->caph * 2 : 16;
-        hyp_b *nv = realloc(m->h, nc * sizeof *nv);
-        if (!nv) {
-            m->nomem = true;
-            return NULL;
-        }
-        m->h = nv;
-        m->caph = nc;
+    if (!ts_vec_grow(m->h, m->caph, m->nh + 1, TS_VEC_NOCAP)) {
+        m->nomem = true;
+        return NULL;
     }
     m->slot[id] = (int32_t)m->nh;
     m->h[m->nh] = (hyp_b){.actor = id, .name = a->name};

@@ -1,5 +1,6 @@
 /* evbuf.c: a growable list of attribution evidence that owns its labels (see evbuf.h). */
 #include "attribute/evbuf.h"
+#include "core/vec.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -20,16 +21,10 @@ ts_attr_evidence *ts_evbuf_add(ts_evbuf *b, const ts_attr_evidence *e, const cha
     va_start(ap, label_fmt);
     vsnprintf(label, (size_t)len + 1, label_fmt, ap);
     va_end(ap);
-    if (b->n == b->cap) {
-        size_t nc = b->cap ? b->cap * 2 : 16;
-        ts_attr_evidence *nv = realloc(b->v, nc * sizeof *nv);
-        if (!nv) {
-            free(label);
-            b->nomem = true;
-            return NULL;
-        }
-        b->v = nv;
-        b->cap = nc;
+    if (!ts_vec_grow(b->v, b->cap, b->n + 1, TS_VEC_NOCAP)) {
+        free(label);
+        b->nomem = true;
+        return NULL;
     }
     ts_attr_evidence *d = &b->v[b->n++];
     *d = *e;

@@ -3,6 +3,7 @@
  * that decides how much an actor's indicator in it still says: a rented cloud address a
  * little, a CDN or a sinkhole nothing. */
 #include "attribute/sharing.h"
+#include "core/vec.h"
 
 #include <ctype.h>
 #include <stdbool.h>
@@ -75,10 +76,8 @@ static const char *add_line(ts_share_table *t, char **f, size_t nf, bool *nomem)
             return "the factor must be a number from 0 to 1";
         if (class_index(t, f[1]) >= 0)
             return "this class is defined twice";
-        ts_share_class *nv = realloc(t->classes, (t->n_classes + 1) * sizeof *nv);
-        if (!nv)
+        if (!ts_vec_grow(t->classes, t->cap_classes, t->n_classes + 1, TS_VEC_NOCAP))
             return *nomem = true, "out of memory";
-        t->classes = nv;
         ts_share_class *c = &t->classes[t->n_classes];
         *c = (ts_share_class){strdup(f[1]), x, strdup(f[3])};
         if (!c->name || !c->why) {
@@ -98,10 +97,8 @@ static const char *add_line(ts_share_table *t, char **f, size_t nf, bool *nomem)
     long ci = class_index(t, f[1]);
     if (ci < 0)
         return "unknown class (define it with a class line first)";
-    ts_share_rule *nv = realloc(t->rules, (t->n_rules + 1) * sizeof *nv);
-    if (!nv)
+    if (!ts_vec_grow(t->rules, t->cap_rules, t->n_rules + 1, TS_VEC_NOCAP))
         return *nomem = true, "out of memory";
-    t->rules = nv;
     char *v = lower_dup(f[2], strlen(f[2]));
     if (!v)
         return *nomem = true, "out of memory";

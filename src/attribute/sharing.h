@@ -25,9 +25,9 @@ typedef struct ts_share_rule {
 
 typedef struct ts_share_table {
     ts_share_class *classes;
-    size_t n_classes;
+    size_t n_classes, cap_classes;
     ts_share_rule *rules;
-    size_t n_rules;
+    size_t n_rules, cap_rules;
 } ts_share_table;
 
 /* Reads the table (format: data/attribution/sharing.tsv). A bad line goes to diag (may be

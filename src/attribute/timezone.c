@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "core/str.h"
+#include "core/vec.h"
 
 static int day_of(const char *s)
 {
@@ -111,15 +112,9 @@ tocsin_code ts_tz_read(FILE *f, ts_tz_table *out, void (*diag)(void *ud, uint64_
                 diag(ud, no, "want: country code, UTC offset in hours, working days (\"KP 9 mon-fri\")");
             continue;
         }
-        if (out->n == cap) {
-            size_t nc = cap ? cap * 2 : 32;
-            ts_tz *nv = realloc(out->v, nc * sizeof *nv);
-            if (!nv) {
-                rc = TOCSIN_E_NOMEM;
-                break;
-            }
-            out->v = nv;
-            cap = nc;
+        if (!ts_vec_grow(out->v, cap, out->n + 1, TS_VEC_NOCAP)) {
+            rc = TOCSIN_E_NOMEM;
+            break;
         }
         out->v[out->n++] = z;
     }

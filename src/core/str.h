@@ -67,6 +67,14 @@ bool ts_utf8_valid(const char *p, size_t n);
 /* The length of the longest prefix of s of at most max bytes that does not end inside a
  * UTF-8 character: where a title or stored string may be cut. */
 size_t ts_utf8_cut(ts_str s, size_t max);
+/* s as the two arguments of printf's "%.*s", at most max bytes and cut where no UTF-8
+ * character is split; a NULL view prints as "". For titles and keys built from event
+ * fields: ts_fmt_alloc("on %.*s", TS_STR_CUT(ev->host, 160)). s is evaluated twice. */
+#define TS_STR_CUT(s, max) (int)ts_utf8_cut((s), (max)), ts_str_or_empty(s)
+static inline const char *ts_str_or_empty(ts_str s)
+{
+    return s.p ? s.p : "";
+}
 
 /* A malloc'ed NUL-terminated copy of s (NULL on allocation failure or NULL s.p). */
 char *ts_strndup(ts_str s);

@@ -841,14 +841,8 @@ static void apart_entities(const ts_correlator *c, const ent_list *l, const size
                 dup = parent[l->v[y].alert] == set;
             if (dup)
                 continue;
-            if (ap->n == ap->cap) {
-                size_t nc = ap->cap ? ap->cap * 2 : 32;
-                apart_why *nv = realloc(ap->v, nc * sizeof *nv);
-                if (!nv)
-                    return;
-                ap->v = nv;
-                ap->cap = nc;
-            }
+            if (!ts_vec_grow(ap->v, ap->cap, ap->n + 1, TS_VEC_NOCAP))
+                return;
             ap->v[ap->n++] = (apart_why){set, l->v[x].key, common};
         }
         i = j;

@@ -74,11 +74,6 @@ static void at_fini(void *state)
     bl_map_free(&st->hosts);
 }
 
-static int clip(ts_str s)
-{
-    return (int)ts_utf8_cut(s, 160);
-}
-
 static char lc(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
@@ -124,17 +119,14 @@ static void remember(at_state *st, const ts_event *ev, ts_str what)
     if (!a)
         return;
     a->ts = ev->ts_ns;
-    snprintf(a->path, sizeof a->path, "%.*s", (int)ts_utf8_cut(what, sizeof a->path - 1),
-             what.p ? what.p : "");
+    snprintf(a->path, sizeof a->path, "%.*s", TS_STR_CUT(what, sizeof a->path - 1));
 }
 
 static void emit(const ts_event *ev, uint8_t sev, const char *tech, ts_str prog, char *title,
                  const ts_alert_sink *out)
 {
     bl_emit(out, DET, ev, sev, tech,
-            ts_fmt_alloc("%s|%.*s|%.*s", DET, clip(ev->host), ev->host.p ? ev->host.p : "", clip(prog),
-                         prog.p ? prog.p : ""),
-            title);
+            ts_fmt_alloc("%s|%.*s|%.*s", DET, TS_STR_CUT(ev->host, 160), TS_STR_CUT(prog, 160)), title);
 }
 
 /* A process start or a module load: judged against the host's last image. */
@@ -145,9 +137,9 @@ static void started(const at_state *st, const ts_event *ev, ts_str module, const
     if (!module.n && img.n &&
         (bl_list_icontains(st->archive_markers, img) || bl_list_icontains(st->archive_markers, cmd))) {
         emit(ev, 45, "T1204.002", img,
-             ts_fmt_alloc("%.*s started from inside an opened archive on %.*s: %.*s", clip(bl_basename(img)),
-                          bl_basename(img).p, clip(ev->host), ev->host.p ? ev->host.p : "?",
-                          clip(cmd.n ? cmd : img), (cmd.n ? cmd : img).p),
+             ts_fmt_alloc("%.*s started from inside an opened archive on %.*s: %.*s",
+                          TS_STR_CUT(bl_basename(img), 160), TS_STR_CUT(ev->host, 160),
+                          TS_STR_CUT(cmd.n ? cmd : img, 160)),
              out);
         return;
     }
@@ -167,10 +159,10 @@ static void started(const at_state *st, const ts_event *ev, ts_str module, const
     double mins = (double)(ev->ts_ns - a->ts) / (60.0 * BL_NS);
     emit(ev, 75, "T1204.002,T1553.005", img.n ? img : module,
          ts_fmt_alloc("%.*s ran %.*s from drive %c: on %.*s %.0f min after the disk image %.*s arrived (%s)",
-                      clip(bl_basename(img)), bl_basename(img).p ? bl_basename(img).p : "?",
+                      TS_STR_CUT(bl_basename(img), 160),
                       (int)ts_utf8_cut(ts_str_make(where, (size_t)(why.p + why.n - where)), 160), where,
-                      where[0], clip(ev->host), ev->host.p ? ev->host.p : "?", mins,
-                      (int)strnlen(a->path, sizeof a->path), a->path, /* a saved record may lack its NUL */
+                      where[0], TS_STR_CUT(ev->host, 160), mins, (int)strnlen(a->path, sizeof a->path),
+                      a->path, /* a saved record may lack its NUL */
                       module.n         ? "module loaded"
                       : why.p == img.p ? "program"
                       : why.p == cmd.p ? "command line"
@@ -202,28 +194,12 @@ static void at_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     }
 }
 
-static tocsin_code at_save(void *state, void **blob, size_t *len)
-{
-    at_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->hosts);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code at_load(void *state, const void *blob, size_t len)
-{
-    at_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->hosts);
-    if (r.fail) {
-        bl_map_free(&st->hosts);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field at_saved_fields[] = {
+    TS_SAVED_WITH(at_state, hosts, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved at_saved = {DET, MAGIC, at_saved_fields};
 
 static size_t at_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -241,7 +217,6 @@ const ts_detector ts_detector_attachment = {
     .init = at_init,
     .event = at_event,
     .fini = at_fini,
-    .save = at_save,
-    .load = at_load,
+    .saved = &at_saved,
     .usage = at_usage,
 };

@@ -257,84 +257,53 @@ bool bl_distinct_add(bl_distinct *d, uint32_t x)
     return false;
 }
 
-void bl_put(bl_buf *b, const void *p, size_t n)
+void bl_put_map(ts_blob_w *b, const bl_map *m)
 {
-    if (b->fail)
-        return;
-    if (!ts_vec_grow(b->p, b->cap, b->n + n, TS_VEC_NOCAP)) {
-        b->fail = true;
-        return;
-    }
-    memcpy(b->p + b->n, p, n);
-    b->n += n;
-}
-
-void bl_put_u64(bl_buf *b, uint64_t v)
-{
-    bl_put(b, &v, 8);
-}
-
-void bl_put_map(bl_buf *b, const bl_map *m)
-{
-    bl_put_u64(b, m->vsize);
-    bl_put_u64(b, m->n);
+    ts_blob_put_u64(b, m->vsize);
+    ts_blob_put_u64(b, m->n);
     for (size_t i = 0; i < m->cap; i++)
         if (*slot_key(m, i))
-            bl_put(b, m->slots + i * m->ssize, SLOT_HEAD + m->vsize);
+            ts_blob_put(b, m->slots + i * m->ssize, SLOT_HEAD + m->vsize);
 }
 
-tocsin_code bl_buf_finish(bl_buf *b, void **blob, size_t *len)
+void bl_get_map(ts_blob_r *r, bl_map *m)
 {
-    if (b->fail) {
-        free(b->p);
-        *blob = NULL;
-        *len = 0;
-        return TOCSIN_E_NOMEM;
-    }
-    *blob = b->p;
-    *len = b->n;
-    return TOCSIN_OK;
-}
-
-void bl_get(bl_rd *r, void *p, size_t n)
-{
-    if (r->fail || n > r->n - r->off) {
-        r->fail = true;
-        memset(p, 0, n);
-        return;
-    }
-    memcpy(p, r->p + r->off, n);
-    r->off += n;
-}
-
-uint64_t bl_get_u64(bl_rd *r)
-{
-    uint64_t v;
-    bl_get(r, &v, 8);
-    return v;
-}
-
-void bl_get_map(bl_rd *r, bl_map *m)
-{
-    uint64_t vsize = bl_get_u64(r), n = bl_get_u64(r);
+    uint64_t vsize = ts_blob_get_u64(r), n = ts_blob_get_u64(r);
     size_t rec = SLOT_HEAD + m->vsize;
-    if (r->fail || vsize != m->vsize || n > (r->n - r->off) / rec) {
-        r->fail = true;
-        return;
-    }
-    for (uint64_t i = 0; i < n; i++) {
+    if (!r->fail && vsize != m->vsize)
+        ts_blob_fail(r, "records of another size than this build keeps");
+    else if (!r->fail && n > (r->n - r->off) / rec)
+        ts_blob_fail(r, "more records than bytes left");
+    for (uint64_t i = 0; i < n && !r->fail; i++) {
         uint64_t key;
         int64_t ts;
-        bl_get(r, &key, 8);
-        bl_get(r, &ts, 8);
+        ts_blob_get(r, &key, 8);
+        ts_blob_get(r, &ts, 8);
         void *v = bl_map_put(m, key, ts, NULL);
         if (!v) {
-            r->fail = true;
+            ts_blob_fail(r, "out of memory");
             return;
         }
-        bl_get(r, v, m->vsize);
+        ts_blob_get(r, v, m->vsize);
     }
 }
+
+static void map_put(ts_blob_w *b, const void *field)
+{
+    bl_put_map(b, field);
+}
+
+static void map_get(ts_blob_r *r, void *field)
+{
+    bl_get_map(r, field);
+}
+
+static void map_clear(void *field)
+{
+    bl_map_free(field);
+}
+
+const ts_saved_codec bl_map_codec = {map_put, map_get, map_clear};
 
 int bl_hour(int64_t ts_ns)
 {

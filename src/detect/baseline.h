@@ -1,6 +1,6 @@
 /* baseline.h: what the behavioural detectors learn, kept bounded and saved between runs
  * (internal to src/detect/): hashes, a bounded map from 64-bit keys to fixed records,
- * small distinct-value sets, and a blob writer and reader for the save/load hooks. */
+ * small distinct-value sets, and the codec that saves a map (core/saved.h). */
 #ifndef TS_BASELINE_H
 #define TS_BASELINE_H
 
@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/hash.h"
+#include "core/saved.h"
 #include "core/str.h"
 #include "tocsin.h"
 
@@ -85,30 +86,13 @@ typedef struct bl_distinct {
 /* Adds x (0 is mapped to 1); true if it was new and counted. */
 bool bl_distinct_add(bl_distinct *d, uint32_t x);
 
-/* A growable blob for save hooks. fail is set on allocation failure; the puts then do
- * nothing. */
-typedef struct bl_buf {
-    uint8_t *p;
-    size_t n, cap;
-    bool fail;
-} bl_buf;
-void bl_put(bl_buf *b, const void *p, size_t n);
-void bl_put_u64(bl_buf *b, uint64_t v);
-void bl_put_map(bl_buf *b, const bl_map *m);
-/* Hands the blob to a save hook's out-parameters: TOCSIN_OK, or TOCSIN_E_NOMEM. */
-tocsin_code bl_buf_finish(bl_buf *b, void **blob, size_t *len);
-
-/* A bounded reader over a saved blob: reads past the end set fail and yield zeros. */
-typedef struct bl_rd {
-    const uint8_t *p;
-    size_t n, off;
-    bool fail;
-} bl_rd;
-void bl_get(bl_rd *r, void *p, size_t n);
-uint64_t bl_get_u64(bl_rd *r);
-/* Reads a map written by bl_put_map into m (initialised, with the same vsize). Records
- * are taken as they were saved; a size mismatch or a short blob sets r->fail. */
-void bl_get_map(bl_rd *r, bl_map *m);
+/* A map in a saved state: written and read by these, or declared in a state table
+ * (core/saved.h) as TS_SAVED_WITH(state, field, bl_map_codec, 0). The reader takes records
+ * as they were saved into m (initialised, with the same vsize); a size mismatch or a short
+ * blob fails r. */
+void bl_put_map(ts_blob_w *b, const bl_map *m);
+void bl_get_map(ts_blob_r *r, bl_map *m);
+extern const ts_saved_codec bl_map_codec;
 
 /* Hour of the day (0..23, UTC) of a time in ns. */
 int bl_hour(int64_t ts_ns);

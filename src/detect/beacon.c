@@ -9,6 +9,7 @@
 #include "detect/beacon_stats.h"
 #include "detect/behave_util.h"
 #include "detect/detect.h"
+#include "core/vec.h"
 
 /*
  * Rationale. An implant on a compromised host asks its controller for work on a timer:
@@ -149,7 +150,8 @@ typedef struct beacon_state {
     bc_params params;
     /* pairs */
     pair *pairs;
-    uint32_t n_pairs, cap_pairs, free_head, live;
+    uint32_t n_pairs, free_head, live;
+    size_t cap_pairs;
     uint64_t evicted;            /* pairs evicted to stay within max_pairs */
     uint64_t samples, max_conns; /* connections the rings hold room for, and the most */
     uint64_t overwritten;        /* connections a ring dropped because it could not grow */
@@ -387,18 +389,8 @@ static uint32_t pair_slot(beacon_state *st)
         st->free_head = st->pairs[i].next;
         return i;
     }
-    if (st->n_pairs == st->cap_pairs) {
-        uint32_t nc = st->cap_pairs ? st->cap_pairs * 2 : 1024;
-        if (nc > st->max_pairs)
-            nc = st->max_pairs;
-        if (nc <= st->cap_pairs)
-            return NIL;
-        pair *np = realloc(st->pairs, nc * sizeof *np);
-        if (!np)
-            return NIL;
-        st->pairs = np;
-        st->cap_pairs = nc;
-    }
+    if (!ts_vec_grow(st->pairs, st->cap_pairs, (size_t)st->n_pairs + 1, st->max_pairs))
+        return NIL;
     return st->n_pairs++;
 }
 
@@ -1015,14 +1007,8 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
             score_active(st, p, long_start, &w, &f, &got);
         if (!got || f.sc.score < st->threshold)
             continue;
-        if (nf == capf) {
-            size_t nc = capf ? capf * 2 : 64;
-            found *nfs = realloc(fs, nc * sizeof *nfs);
-            if (!nfs)
-                break;
-            fs = nfs;
-            capf = nc;
-        }
+        if (!ts_vec_grow(fs, capf, nf + 1, TS_VEC_NOCAP))
+            break;
         fs[nf++] = f;
     }
     if (nf)

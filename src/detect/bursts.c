@@ -140,15 +140,6 @@ static void bursts_fini(void *state)
     }
 }
 
-static int clip(ts_str s)
-{
-    return (int)(s.n > 120 ? 120 : s.n);
-}
-static const char *ptr(ts_str s)
-{
-    return s.p ? s.p : "";
-}
-
 /* Counts value for actor's window of kind; true the first time the window reaches min. */
 static window *count(bursts_state *st, enum kind k, ts_str host, ts_str actor, ts_str value, uint32_t min,
                      int64_t ts, bool *reached)
@@ -174,10 +165,9 @@ static void alert(const bursts_state *st, const ts_event *ev, const char *kind, 
                   ts_str actor, char *title, const ts_alert_sink *out)
 {
     (void)st;
-    bl_emit(
-        out, DET, ev, sev, tech,
-        ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ptr(ev->host), clip(actor), ptr(actor)),
-        title);
+    bl_emit(out, DET, ev, sev, tech,
+            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, TS_STR_CUT(ev->host, 120), TS_STR_CUT(actor, 120)),
+            title);
 }
 
 static bool rc4(ts_str t)
@@ -201,7 +191,7 @@ static void kerberos(bursts_state *st, const ts_event *ev, const ts_alert_sink *
             alert(st, ev, "kerberoast", "T1558.003", 70, target,
                   ts_fmt_alloc(
                       "%.*s requested RC4 service tickets for %u services within %.0f min (Kerberoasting)",
-                      clip(target), ptr(target), w->d.n, mins),
+                      TS_STR_CUT(target, 120), w->d.n, mins),
                   out);
     } else if (ev->code == 4768 && ts_str_eq(status, "0x6")) {
         count(st, K_ENUM, ev->host, src, target, st->enum_accounts, ev->ts_ns, &hit);
@@ -209,7 +199,7 @@ static void kerberos(bursts_state *st, const ts_event *ev, const ts_alert_sink *
             alert(st, ev, "kerberos-enum", "T1087.002", 60, src,
                   ts_fmt_alloc(
                       "%.*s asked for TGTs of %u unknown account names within %.0f min (user enumeration)",
-                      clip(src), src.n ? src.p : "?", st->enum_accounts, mins),
+                      TS_STR_CUT(src, 120), st->enum_accounts, mins),
                   out);
     } else if ((ev->code == 4771 && ts_str_eq(status, "0x18")) ||
                (ev->code == 4768 && ts_str_eq(status, "0x18"))) {
@@ -218,7 +208,7 @@ static void kerberos(bursts_state *st, const ts_event *ev, const ts_alert_sink *
             alert(st, ev, "kerberos-spray", "T1110.003", 70, src,
                   ts_fmt_alloc("%.*s failed Kerberos pre-authentication for %u accounts within %.0f min "
                                "(password spraying)",
-                               clip(src), src.n ? src.p : "?", st->spray_accounts, mins),
+                               TS_STR_CUT(src, 120), st->spray_accounts, mins),
                   out);
     }
 }
@@ -235,7 +225,7 @@ static void explicit_creds(bursts_state *st, const ts_event *ev, const ts_alert_
         alert(st, ev, "explicit-spray", "T1110.003", 70, subject,
               ts_fmt_alloc(
                   "%.*s used explicit credentials of %u accounts on %.*s within %.0f min (password spraying)",
-                  clip(subject), ptr(subject), st->explicit_accounts, clip(ev->host), ptr(ev->host),
+                  TS_STR_CUT(subject, 120), st->explicit_accounts, TS_STR_CUT(ev->host, 120),
                   (double)st->window_ns / (60.0 * BL_NS)),
               out);
 }
@@ -269,8 +259,8 @@ static void discovery(bursts_state *st, const ts_event *ev, const ts_alert_sink 
        (correlate/routine.c) learns it, from the days with a lesser burst too. */
     ts_str user = ev->user.n ? ev->user : ts_event_field(ev, "SubjectUserName");
     ts_str pimg = bl_basename(ts_str_trim(ev->parent_process));
-    char *key = ts_fmt_alloc("%s|discovery|%.*s|%.*s|%.*s", DET, clip(ev->host), ptr(ev->host), clip(user),
-                             ptr(user), clip(pimg), pimg.n ? pimg.p : "?");
+    char *key = ts_fmt_alloc("%s|discovery|%.*s|%.*s|%.*s", DET, TS_STR_CUT(ev->host, 120),
+                             TS_STR_CUT(user, 120), TS_STR_CUT(pimg, 120));
     if (!key)
         return;
     if (!hit) {
@@ -304,8 +294,8 @@ static void discovery(bursts_state *st, const ts_event *ev, const ts_alert_sink 
     ts_str parent = ev->parent_process;
     bl_emit(out, DET, ev, 50, tech, key,
             ts_fmt_alloc("%u recon tools within %.0f min on %.*s from %.*s: %s", w->d.n,
-                         (double)st->window_ns / (60.0 * BL_NS), clip(ev->host), ptr(ev->host), clip(parent),
-                         parent.n ? parent.p : "one logon session", names));
+                         (double)st->window_ns / (60.0 * BL_NS), TS_STR_CUT(ev->host, 120),
+                         TS_STR_CUT(parent, 120), names));
 }
 
 static void bursts_event(void *state, const ts_event *ev, const ts_alert_sink *out)

@@ -98,15 +98,6 @@ static void cl_fini(void *state)
     bl_map_free(&st->files);
 }
 
-static int clip(ts_str s)
-{
-    return (int)ts_utf8_cut(s, 160);
-}
-static const char *ptr(ts_str s)
-{
-    return s.p ? s.p : "";
-}
-
 /* Whether the file name of path is an item of the comma-separated list. */
 static bool name_in(const char *list, ts_str path)
 {
@@ -183,9 +174,9 @@ static void log_cleared(const ts_event *ev, ts_str channel, const ts_alert_sink 
     if (!who.n)
         who = message_account(ev);
     bl_emit(out, DET, ev, 70, "T1685.005",
-            ts_fmt_alloc("%s|log-cleared|%s|%.*s", DET, host, clip(channel), ptr(channel)),
-            ts_fmt_alloc("the %.*s event log was cleared on %s by %.*s", clip(channel), ptr(channel), host,
-                         who.n ? clip(who) : 1, who.n ? who.p : "?"));
+            ts_fmt_alloc("%s|log-cleared|%s|%.*s", DET, host, TS_STR_CUT(channel, 160)),
+            ts_fmt_alloc("the %.*s event log was cleared on %s by %.*s", TS_STR_CUT(channel, 160), host,
+                         who.n ? (int)ts_utf8_cut(who, 160) : 1, who.n ? who.p : "?"));
 }
 
 /* ---- timestomping ------------------------------------------------------------------------ */
@@ -211,9 +202,9 @@ static void timestomp(const cl_state *st, const ts_event *ev, const ts_alert_sin
     ts_format_time(before, was, sizeof was);
     ts_format_time(now, set, sizeof set);
     bl_emit(out, DET, ev, 60, "T1070.006",
-            ts_fmt_alloc("%s|timestomp|%s|%.*s", DET, host, clip(img), ptr(img)),
+            ts_fmt_alloc("%s|timestomp|%s|%.*s", DET, host, TS_STR_CUT(img, 160)),
             ts_fmt_alloc("%.*s moved the creation time of %.*s on %s back from %s to %s (timestomping)",
-                         clip(img), img.n ? img.p : "?", clip(target), ptr(target), host, was, set));
+                         TS_STR_CUT(img, 160), TS_STR_CUT(target, 160), host, was, set));
 }
 
 /* ---- services installed, then removed ---------------------------------------------------- */
@@ -243,9 +234,9 @@ static void service_removed(cl_state *st, const ts_event *ev, ts_str name, const
     host_text(ev, host, sizeof host);
     double hours = (double)(ev->ts_ns - r->ts) / (3600.0 * BL_NS);
     bl_emit(out, DET, ev, 65, "T1070.009,T1543.003",
-            ts_fmt_alloc("%s|service-removed|%.*s", DET, clip(name), name.p),
-            ts_fmt_alloc("service %.*s removed on %s (%s) %.1f h after it was installed on %.*s", clip(name),
-                         name.p, host, how, hours, (int)strnlen(r->host, sizeof r->host),
+            ts_fmt_alloc("%s|service-removed|%.*s", DET, TS_STR_CUT(name, 160)),
+            ts_fmt_alloc("service %.*s removed on %s (%s) %.1f h after it was installed on %.*s",
+                         TS_STR_CUT(name, 160), host, how, hours, (int)strnlen(r->host, sizeof r->host),
                          r->host)); /* saved: maybe no NUL */
 }
 
@@ -337,8 +328,8 @@ static void file_deleted(cl_state *st, const ts_event *ev, const ts_alert_sink *
     host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, 55, "T1070.004", ts_fmt_alloc("%s|deleted|%s", DET, host),
             ts_fmt_alloc("%s deleted by %.*s on %s: %.*s",
-                         tool ? "a dual-use tool" : "a file written there lately", clip(img), ptr(img), host,
-                         clip(path), ptr(path)));
+                         tool ? "a dual-use tool" : "a file written there lately", TS_STR_CUT(img, 160), host,
+                         TS_STR_CUT(path, 160)));
 }
 
 static void cl_event(void *state, const ts_event *ev, const ts_alert_sink *out)
@@ -367,31 +358,13 @@ static void cl_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     }
 }
 
-static tocsin_code cl_save(void *state, void **blob, size_t *len)
-{
-    cl_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->services);
-    bl_put_map(&b, &st->files);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code cl_load(void *state, const void *blob, size_t len)
-{
-    cl_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->services);
-    bl_get_map(&r, &st->files);
-    if (r.fail) {
-        bl_map_free(&st->services);
-        bl_map_free(&st->files);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field cl_saved_fields[] = {
+    TS_SAVED_WITH(cl_state, services, bl_map_codec, 0),
+    TS_SAVED_WITH(cl_state, files, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved cl_saved = {DET, MAGIC, cl_saved_fields};
 
 static size_t cl_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -409,7 +382,6 @@ const ts_detector ts_detector_cleanup = {
     .init = cl_init,
     .event = cl_event,
     .fini = cl_fini,
-    .save = cl_save,
-    .load = cl_load,
+    .saved = &cl_saved,
     .usage = cl_usage,
 };

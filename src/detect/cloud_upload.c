@@ -122,7 +122,7 @@ static void learn(cu_state *st, const ts_ip *ip, ts_str name, int64_t ts)
     if (!a)
         return;
     a->ts = ts;
-    snprintf(a->name, sizeof a->name, "%.*s", (int)ts_utf8_cut(name, sizeof a->name - 1), name.p);
+    snprintf(a->name, sizeof a->name, "%.*s", TS_STR_CUT(name, sizeof a->name - 1));
 }
 
 /* Raw-record keys that list the addresses a DNS lookup answered: Zeek's `answers` (a set:
@@ -235,11 +235,9 @@ static void on_process(const cu_state *st, const ts_event *ev, const ts_alert_si
         return;
     ts_str cmd = ev->command_line;
     bl_emit(out, DET, ev, 60, "T1567.002",
-            ts_fmt_alloc("%s|tool|%.*s|%.*s", DET, (int)ts_utf8_cut(ev->host, 160),
-                         ev->host.p ? ev->host.p : "", (int)ts_utf8_cut(img, 100), img.p),
-            ts_fmt_alloc("%.*s uploading to cloud storage on %.*s: %.*s", (int)ts_utf8_cut(img, 100), img.p,
-                         (int)ts_utf8_cut(ev->host, 160), ev->host.p ? ev->host.p : "?",
-                         (int)ts_utf8_cut(cmd, 300), cmd.p));
+            ts_fmt_alloc("%s|tool|%.*s|%.*s", DET, TS_STR_CUT(ev->host, 160), TS_STR_CUT(img, 100)),
+            ts_fmt_alloc("%.*s uploading to cloud storage on %.*s: %.*s", TS_STR_CUT(img, 100),
+                         TS_STR_CUT(ev->host, 160), TS_STR_CUT(cmd, 300)));
 }
 
 static void cu_event(void *state, const ts_event *ev, const ts_alert_sink *out)
@@ -265,31 +263,13 @@ static void cu_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         on_flow(st, ev, out);
 }
 
-static tocsin_code cu_save(void *state, void **blob, size_t *len)
-{
-    cu_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->addrs);
-    bl_put_map(&b, &st->hosts);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code cu_load(void *state, const void *blob, size_t len)
-{
-    cu_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->addrs);
-    bl_get_map(&r, &st->hosts);
-    if (r.fail) {
-        bl_map_free(&st->addrs);
-        bl_map_free(&st->hosts);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field cu_saved_fields[] = {
+    TS_SAVED_WITH(cu_state, addrs, bl_map_codec, 0),
+    TS_SAVED_WITH(cu_state, hosts, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved cu_saved = {DET, MAGIC, cu_saved_fields};
 
 static size_t cu_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -307,7 +287,6 @@ const ts_detector ts_detector_cloud_upload = {
     .init = cu_init,
     .event = cu_event,
     .fini = cu_fini,
-    .save = cu_save,
-    .load = cu_load,
+    .saved = &cu_saved,
     .usage = cu_usage,
 };

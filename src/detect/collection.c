@@ -130,11 +130,6 @@ static void col_fini(void *state)
     bl_map_free(&st->hosts);
 }
 
-static int clip(size_t n, size_t max)
-{
-    return (int)(n > max ? max : n);
-}
-
 /* later - earlier, saturated: saved times come back from a blob that may be damaged. */
 static int64_t gap(int64_t later, int64_t earlier)
 {
@@ -185,7 +180,7 @@ static void sweep_alert(const col_state *st, const ts_event *ev, const sweep *w,
     }
     char who[128], ip[TS_IP_STRLEN];
     if (ev->user.n)
-        snprintf(who, sizeof who, "%.*s", clip(ev->user.n, 100), ev->user.p);
+        snprintf(who, sizeof who, "%.*s", TS_STR_CUT(ev->user, 100));
     else
         snprintf(who, sizeof who, "%s", ts_ip_format(&ev->src_ip, ip));
     bl_emit(out, DET, ev, young ? 35 : 55, "T1039,T1135", ts_fmt_alloc("collection|shares|%s", who),
@@ -225,10 +220,10 @@ static void on_share(col_state *st, const ts_event *ev, ts_str share_field, cons
         if (ev->host.n) { /* the server's first label: "fs-01" of fs-01.corp.example */
             const char *dot = memchr(ev->host.p, '.', ev->host.n);
             size_t hn = dot ? (size_t)(dot - ev->host.p) : ev->host.n;
-            snprintf(w->names[w->n_fresh], NAME_LEN, "\\\\%.*s\\%.*s", clip(hn, 20), ev->host.p,
-                     clip(name.n, 24), name.p);
+            snprintf(w->names[w->n_fresh], NAME_LEN, "\\\\%.*s\\%.*s",
+                     TS_STR_CUT(ts_str_make(ev->host.p, hn), 20), TS_STR_CUT(name, 24));
         } else
-            snprintf(w->names[w->n_fresh], NAME_LEN, "%.*s", clip(name.n, NAME_LEN - 1), name.p);
+            snprintf(w->names[w->n_fresh], NAME_LEN, "%.*s", TS_STR_CUT(name, NAME_LEN - 1));
     }
     if (w->n_fresh < UINT32_MAX)
         w->n_fresh++;
@@ -295,7 +290,7 @@ static void judge(const col_state *st, usb_host *h, uint32_t k, const ts_event *
         return;
     h->alerted[k] = h->arrived[k];
     char host[112];
-    snprintf(host, sizeof host, "%.*s", clip(ev->host.n, 100), ev->host.p);
+    snprintf(host, sizeof host, "%.*s", TS_STR_CUT(ev->host, 100));
     bl_emit(out, DET, ev, archives >= st->usb_archives ? 65 : 50, "T1052.001",
             ts_fmt_alloc("collection|usb|%s", host),
             ts_fmt_alloc(
@@ -328,10 +323,10 @@ static void on_device(col_state *st, const ts_event *ev, const ts_alert_sink *ou
         size_t n = 0;
         while (ven + n < id.p + id.n && ven[n] != '&' && ven[n] != '\\')
             n++;
-        snprintf(h->device, sizeof h->device, "%.*s", clip(n, NAME_LEN - 1), ven);
+        snprintf(h->device, sizeof h->device, "%.*s", TS_STR_CUT(ts_str_make(ven, n), NAME_LEN - 1));
     } else {
         ts_str d = ts_event_field(ev, "DeviceDescription");
-        snprintf(h->device, sizeof h->device, "%.*s", clip(d.n, NAME_LEN - 1), d.p);
+        snprintf(h->device, sizeof h->device, "%.*s", TS_STR_CUT(d, NAME_LEN - 1));
     }
     judge(st, h, k, ev, out); /* files read before, from the Sysmon log */
 }
@@ -377,34 +372,14 @@ static void col_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* ---- saved state ------------------------------------------------------------------------------- */
 
-static tocsin_code col_save(void *state, void **blob, size_t *len)
-{
-    col_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->accounts);
-    bl_put_map(&b, &st->known);
-    bl_put_map(&b, &st->hosts);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code col_load(void *state, const void *blob, size_t len)
-{
-    col_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->accounts);
-    bl_get_map(&r, &st->known);
-    bl_get_map(&r, &st->hosts);
-    if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
-        bl_map_free(&st->accounts);
-        bl_map_free(&st->known);
-        bl_map_free(&st->hosts);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field col_saved_fields[] = {
+    TS_SAVED_WITH(col_state, accounts, bl_map_codec, 0),
+    TS_SAVED_WITH(col_state, known, bl_map_codec, 0),
+    TS_SAVED_WITH(col_state, hosts, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved col_saved = {DET, MAGIC, col_saved_fields};
 
 static size_t col_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -422,7 +397,6 @@ const ts_detector ts_detector_collection = {
     .init = col_init,
     .event = col_event,
     .fini = col_fini,
-    .save = col_save,
-    .load = col_load,
+    .saved = &col_saved,
     .usage = col_usage,
 };

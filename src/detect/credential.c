@@ -321,10 +321,10 @@ static const char *acct_name(logon *l)
     if (!ev->user.n)
         snprintf(l->account, sizeof l->account, "?");
     else if (unix_log(ev) && ev->host.n)
-        snprintf(l->account, sizeof l->account, "%.*s@%.*s", (int)ts_utf8_cut(ev->user, 80), ev->user.p,
-                 (int)ts_utf8_cut(ev->host, 60), ev->host.p);
+        snprintf(l->account, sizeof l->account, "%.*s@%.*s", TS_STR_CUT(ev->user, 80),
+                 TS_STR_CUT(ev->host, 60));
     else
-        snprintf(l->account, sizeof l->account, "%.*s", (int)ts_utf8_cut(ev->user, 150), ev->user.p);
+        snprintf(l->account, sizeof l->account, "%.*s", TS_STR_CUT(ev->user, 150));
     return l->account;
 }
 
@@ -387,7 +387,7 @@ static const char *src_name(logon *l)
         snprintf(l->source, sizeof l->source, "%.2s", g->cc);
         break;
     case SRC_HOST:
-        snprintf(l->source, sizeof l->source, "%.*s", (int)ts_utf8_cut(ev->src_host, 150), ev->src_host.p);
+        snprintf(l->source, sizeof l->source, "%.*s", TS_STR_CUT(ev->src_host, 150));
         break;
     case SRC_IP:
         snprintf(l->source, sizeof l->source, "%s", ts_ip_format(&ev->src_ip, ip));
@@ -463,7 +463,7 @@ static void fail_source_text(const ts_event *ev, char *buf, size_t cap)
     if (ev->src_ip.v)
         snprintf(buf, cap, "%s", ts_ip_format(&ev->src_ip, ip));
     else
-        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(ev->src_host, 120), ev->src_host.p);
+        snprintf(buf, cap, "%.*s", TS_STR_CUT(ev->src_host, 120));
 }
 
 static bool privileged(const cred_state *st, const ts_event *ev, const profile *p)
@@ -501,7 +501,7 @@ static void host_text(const ts_event *ev, char *buf, size_t cap)
     if (!ev->host.n)
         snprintf(buf, cap, "?");
     else
-        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(ev->host, 100), ev->host.p);
+        snprintf(buf, cap, "%.*s", TS_STR_CUT(ev->host, 100));
 }
 
 static int64_t since_first(const cred_state *st, int64_t ts)
@@ -863,11 +863,11 @@ static void on_explicit(cred_state *st, const ts_event *ev, const ts_alert_sink 
     char host[112];
     host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, 45, "T1078",
-            ts_fmt_alloc("cred|explicit|%.*s|%s", (int)ts_utf8_cut(subj, 100), subj.p, acct_name(&l)),
+            ts_fmt_alloc("cred|explicit|%.*s|%s", TS_STR_CUT(subj, 100), acct_name(&l)),
             ts_fmt_alloc(
                 "%.*s used the credentials of privileged account %s on %s%s%.*s (explicit logon, first time)",
-                (int)ts_utf8_cut(subj, 100), subj.p, acct_name(&l), host, server.n ? " for " : "",
-                (int)ts_utf8_cut(server, 100), server.p));
+                TS_STR_CUT(subj, 100), acct_name(&l), host, server.n ? " for " : "",
+                TS_STR_CUT(server, 100)));
 }
 
 /* Logon types that are a person or a remote party presenting credentials: not services,
@@ -924,37 +924,15 @@ static void cred_event(void *state, const ts_event *ev, const ts_alert_sink *out
 
 /* ---- saved state ------------------------------------------------------------------------ */
 
-static tocsin_code cred_save(void *state, void **blob, size_t *len)
-{
-    cred_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_u64(&b, (uint64_t)st->first_ns);
-    bl_put_map(&b, &st->profiles);
-    bl_put_map(&b, &st->seen);
-    bl_put_map(&b, &st->shared);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code cred_load(void *state, const void *blob, size_t len)
-{
-    cred_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    st->first_ns = (int64_t)bl_get_u64(&r);
-    bl_get_map(&r, &st->profiles);
-    bl_get_map(&r, &st->seen);
-    bl_get_map(&r, &st->shared);
-    if (r.fail) { /* a damaged blob: start learning afresh rather than half-loaded */
-        bl_map_free(&st->profiles);
-        bl_map_free(&st->seen);
-        bl_map_free(&st->shared);
-        st->first_ns = 0;
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field cred_saved_fields[] = {
+    TS_SAVED_FIELD(cred_state, first_ns),
+    TS_SAVED_WITH(cred_state, profiles, bl_map_codec, 0),
+    TS_SAVED_WITH(cred_state, seen, bl_map_codec, 0),
+    TS_SAVED_WITH(cred_state, shared, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved cred_saved = {DET, MAGIC, cred_saved_fields};
 
 static size_t cred_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -974,7 +952,6 @@ const ts_detector ts_detector_credential = {
     .init = cred_init,
     .event = cred_event,
     .fini = cred_fini,
-    .save = cred_save,
-    .load = cred_load,
+    .saved = &cred_saved,
     .usage = cred_usage,
 };

@@ -194,7 +194,7 @@ static void host_text(const ts_event *ev, char *buf, size_t cap)
     if (!ev->host.n)
         snprintf(buf, cap, "?");
     else
-        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(ev->host, 100), ev->host.p);
+        snprintf(buf, cap, "%.*s", TS_STR_CUT(ev->host, 100));
 }
 
 /* ---- drivers ----------------------------------------------------------------------------- */
@@ -227,7 +227,7 @@ static void driver_alert(const ts_event *ev, uint8_t sev, const char *tech, ts_s
     int bn = (int)ts_utf8_cut(b, 100);
     bl_emit(out, DET, ev, sev, tech, ts_fmt_alloc("destruction|driver|%s|%.*s", host, bn, b.p),
             ts_fmt_alloc("%s %s on %s: %.*s (%s)", verb, what ? "raw-disk driver" : "driver", host,
-                         (int)ts_utf8_cut(path, 200), path.p, what ? what : "unsigned"));
+                         TS_STR_CUT(path, 200), what ? what : "unsigned"));
 }
 
 /* Sysmon 6. */
@@ -265,9 +265,9 @@ static void on_service(const dst_state *st, const ts_event *ev, const ts_alert_s
     host_text(ev, host, sizeof host);
     ts_str name = ts_event_field(ev, "ServiceName");
     bl_emit(out, DET, ev, 60, "T1543.003",
-            ts_fmt_alloc("destruction|driver|%s|%.*s", host, (int)ts_utf8_cut(name, 100), name.p),
+            ts_fmt_alloc("destruction|driver|%s|%.*s", host, TS_STR_CUT(name, 100)),
             ts_fmt_alloc("kernel driver service %.*s installed on %s from a user-writable folder: %.*s",
-                         (int)ts_utf8_cut(name, 100), name.p, host, (int)ts_utf8_cut(path, 200), path.p));
+                         TS_STR_CUT(name, 100), host, TS_STR_CUT(path, 200)));
 }
 
 /* ---- command lines ------------------------------------------------------------------------- */
@@ -367,12 +367,12 @@ static void on_process(const dst_state *st, const ts_event *ev, const ts_alert_s
         host_text(ev, host, sizeof host);
         bl_emit(out, DET, ev, 70, "T1489", ts_fmt_alloc("destruction|backup-stop|%s", host),
                 ts_fmt_alloc("a backup or database service stopped from a command line on %s: %.*s", host,
-                             (int)ts_utf8_cut(c, 200), c.p));
+                             TS_STR_CUT(c, 200)));
         return;
     }
     host_text(ev, host, sizeof host);
     bl_emit(out, DET, ev, r->severity, r->tech, ts_fmt_alloc("destruction|%s|%s", r->name, host),
-            ts_fmt_alloc("%s on %s: %.*s", r->what, host, (int)ts_utf8_cut(c, 200), c.p));
+            ts_fmt_alloc("%s on %s: %.*s", r->what, host, TS_STR_CUT(c, 200)));
 }
 
 /* Sysmon 13: the wallpaper value written by anything but Explorer (where people set it). */
@@ -387,7 +387,7 @@ static void on_registry_set(const ts_event *ev, const ts_alert_sink *out)
     ts_str img = ev->process;
     bl_emit(out, DET, ev, R_DEFACE.severity, R_DEFACE.tech,
             ts_fmt_alloc("destruction|%s|%s", R_DEFACE.name, host),
-            ts_fmt_alloc("desktop wallpaper set by %.*s on %s", (int)ts_utf8_cut(img, 200), img.p, host));
+            ts_fmt_alloc("desktop wallpaper set by %.*s on %s", TS_STR_CUT(img, 200), host));
 }
 
 /* ---- bursts ------------------------------------------------------------------------------------ */
@@ -504,8 +504,8 @@ static void on_service_state(dst_state *st, const ts_event *ev, const ts_alert_s
                     ts_fmt_alloc("destruction|backup-services|%s", host),
                     ts_fmt_alloc("%u backup or database services stopped on %s within %.0f min, the last "
                                  "%.*s (%s)",
-                                 (unsigned)bb->n, host, minutes(st->stop.window_ns),
-                                 (int)ts_utf8_cut(name, 100), name.p, hist));
+                                 (unsigned)bb->n, host, minutes(st->stop.window_ns), TS_STR_CUT(name, 100),
+                                 hist));
         }
     }
     burst *b = bl_map_put(&st->stops, bl_hash(ev->host, BL_SEED), ev->ts_ns, NULL);
@@ -611,37 +611,15 @@ static void dst_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* ---- saved state ------------------------------------------------------------------------------- */
 
-static tocsin_code dst_save(void *state, void **blob, size_t *len)
-{
-    dst_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put(&b, &st->shutdowns, sizeof st->shutdowns);
-    bl_put_map(&b, &st->deletes);
-    bl_put_map(&b, &st->docdels);
-    bl_put_map(&b, &st->stops);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code dst_load(void *state, const void *blob, size_t len)
-{
-    dst_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get(&r, &st->shutdowns, sizeof st->shutdowns);
-    bl_get_map(&r, &st->deletes);
-    bl_get_map(&r, &st->docdels);
-    bl_get_map(&r, &st->stops);
-    if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
-        memset(&st->shutdowns, 0, sizeof st->shutdowns);
-        bl_map_free(&st->deletes);
-        bl_map_free(&st->docdels);
-        bl_map_free(&st->stops);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field dst_saved_fields[] = {
+    TS_SAVED_FIELD(dst_state, shutdowns),
+    TS_SAVED_WITH(dst_state, deletes, bl_map_codec, 0),
+    TS_SAVED_WITH(dst_state, docdels, bl_map_codec, 0),
+    TS_SAVED_WITH(dst_state, stops, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved dst_saved = {DET, MAGIC, dst_saved_fields};
 
 static size_t dst_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -661,7 +639,6 @@ const ts_detector ts_detector_destruction = {
     .init = dst_init,
     .event = dst_event,
     .fini = dst_fini,
-    .save = dst_save,
-    .load = dst_load,
+    .saved = &dst_saved,
     .usage = dst_usage,
 };

@@ -75,8 +75,11 @@ typedef struct ts_detector {
     void (*fini)(void *state); /* may be NULL */
     /* Learned state (baselines, counters) kept in the store between runs, so a later run
      * or a restart continues where this one stopped. save returns a malloc'ed blob the
-     * caller frees; load is called after init with the last saved blob. Both NULL for a
-     * detector without state worth keeping. */
+     * caller frees; load is called after init with the last saved blob. A detector
+     * declares its state as a table of fields (saved: core/saved.h) or, for a layout no
+     * table holds, as the two hooks; all NULL for one without state worth keeping. Callers
+     * go through ts_detector_save and ts_detector_load, which take either. */
+    const struct ts_saved *saved;
     tocsin_code (*save)(void *state, void **blob, size_t *len);
     tocsin_code (*load)(void *state, const void *blob, size_t len);
     /* Calls fn for each rule that gave up on some event so far; the strings stay valid
@@ -105,5 +108,14 @@ typedef struct ts_detector {
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */
 /* The detector whose name is name[0..len), or NULL. */
 const ts_detector *ts_detector_find(const char *name, size_t len);
+
+/* Whether d keeps a state between runs. */
+bool ts_detector_keeps_state(const ts_detector *d);
+/* d's state as a malloc'ed blob the caller frees (its table's, or its save hook's). */
+tocsin_code ts_detector_save(const ts_detector *d, void *state, void **blob, size_t *len);
+/* Reads a saved blob into d's state (after init). Not TOCSIN_OK: the blob is refused and
+ * why (may be NULL) says why, naming the field where a table found it damaged. */
+tocsin_code ts_detector_load(const ts_detector *d, void *state, const void *blob, size_t len, char *why,
+                             size_t why_n);
 
 #endif

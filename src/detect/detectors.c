@@ -1,7 +1,10 @@
 /* detectors.c: the registry of detectors; adding one is one line in DETECTORS below. */
 #include "detect/detect.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "core/saved.h"
 
 /* Each X(name) names a `const ts_detector ts_detector_<name>` defined in its own file. */
 #define DETECTORS(X) \
@@ -40,4 +43,29 @@ const ts_detector *ts_detector_find(const char *name, size_t len)
         if (strlen(ts_detectors[i]->name) == len && memcmp(ts_detectors[i]->name, name, len) == 0)
             return ts_detectors[i];
     return NULL;
+}
+
+bool ts_detector_keeps_state(const ts_detector *d)
+{
+    return d->saved || (d->save && d->load);
+}
+
+tocsin_code ts_detector_save(const ts_detector *d, void *state, void **blob, size_t *len)
+{
+    *blob = NULL;
+    *len = 0;
+    if (d->saved)
+        return ts_saved_save(d->saved, state, blob, len);
+    return d->save ? d->save(state, blob, len) : TOCSIN_E_ARG;
+}
+
+tocsin_code ts_detector_load(const ts_detector *d, void *state, const void *blob, size_t len, char *why,
+                             size_t why_n)
+{
+    if (d->saved)
+        return ts_saved_load(d->saved, state, blob, len, why, why_n);
+    tocsin_code rc = d->load ? d->load(state, blob, len) : TOCSIN_E_ARG;
+    if (rc != TOCSIN_OK && why && why_n)
+        snprintf(why, why_n, "%s: saved state refused: %s", d->name, tocsin_strerror(rc));
+    return rc;
 }

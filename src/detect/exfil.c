@@ -762,11 +762,9 @@ static void on_process(const exfil_state *st, const ts_event *ev, const ts_alert
     char ebuf[TS_IP_STRLEN];
     const char *who = a->internal_host ? a->internal_host : ts_alert_internal_entity(a, ebuf);
     a->key = ts_fmt_alloc("exfil|archive|%s|%s", who, tool);
-    a->title =
-        ts_fmt_alloc("%s%s%s run on %s %s%s%s: %.*s", tool, renamed ? " (a renamed archiver)" : "",
-                     pw ? " (password-protected)" : "", server ? "server" : "workstation", who,
-                     a->user ? " by " : "", a->user ? a->user : "", (int)ts_utf8_cut(ev->command_line, 300),
-                     ev->command_line.p ? ev->command_line.p : "");
+    a->title = ts_fmt_alloc("%s%s%s run on %s %s%s%s: %.*s", tool, renamed ? " (a renamed archiver)" : "",
+                            pw ? " (password-protected)" : "", server ? "server" : "workstation", who,
+                            a->user ? " by " : "", a->user ? a->user : "", TS_STR_CUT(ev->command_line, 300));
     if (!a->key || !a->title || !a->techniques) {
         ts_alert_free(a);
         return;

@@ -262,22 +262,13 @@ static void ha_fini(void *state)
     free(st->remote_markers);
 }
 
-static int clip(ts_str s)
-{
-    return (int)(s.n > 160 ? 160 : s.n);
-}
-static const char *ptr(ts_str s)
-{
-    return s.p ? s.p : "";
-}
-
 static void emit(const ts_event *ev, uint8_t sev, const char *tech, const char *kind, ts_str what,
                  char *title, const ts_alert_sink *out)
 {
     if (!title)
         return;
     bl_emit(out, DET, ev, sev, tech,
-            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ptr(ev->host), clip(what), ptr(what)),
+            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, TS_STR_CUT(ev->host, 160), TS_STR_CUT(what, 160)),
             title);
 }
 
@@ -290,7 +281,7 @@ static void remote_thread(const ha_state *st, const ts_event *ev, const ts_alert
     ts_str fn = ts_event_field(ev, "StartFunction");
     bool loadlib = bl_icontains(fn, "LoadLibrary");
     emit(ev, 70, loadlib ? "T1055,T1055.001" : "T1055", "remote-thread", src,
-         ts_fmt_alloc("%.*s started a thread in %.*s%s", clip(src), ptr(src), clip(dst), ptr(dst),
+         ts_fmt_alloc("%.*s started a thread in %.*s%s", TS_STR_CUT(src, 160), TS_STR_CUT(dst, 160),
                       loadlib ? " at LoadLibrary (DLL injection)" : " (code injection)"),
          out);
 }
@@ -306,7 +297,7 @@ static void lsass_access(const ha_state *st, const ts_event *ev, const ts_alert_
     if (name_in(st->lsass_sources_ok, src) || !(item_in(st->lsass_masks, mask) || unknown))
         return;
     emit(ev, unknown ? 80 : 70, "T1003.001", "lsass", src,
-         ts_fmt_alloc("%.*s opened LSASS with access %.*s%s", clip(src), ptr(src), clip(mask), ptr(mask),
+         ts_fmt_alloc("%.*s opened LSASS with access %.*s%s", TS_STR_CUT(src, 160), TS_STR_CUT(mask, 160),
                       unknown ? " from code outside any module (UNKNOWN call-trace frame)" : ""),
          out);
 }
@@ -364,12 +355,11 @@ static void registry(const ha_state *st, const ts_event *ev, bool sysmon, const 
         ts_str type = ts_event_field(ev, "EventType");
         if (bl_icontains(type, "Delete"))
             return;
-        snprintf(key, sizeof key, "%.*s", (int)(target.n < 1000 ? target.n : 1000), ptr(target));
+        snprintf(key, sizeof key, "%.*s", TS_STR_CUT(target, 1000));
     } else {
         ts_str obj = ts_event_field(ev, "ObjectName"), name = ts_event_field(ev, "ObjectValueName");
         v = ts_event_field(ev, "NewValue");
-        snprintf(key, sizeof key, "%.*s\\%.*s", (int)(obj.n < 800 ? obj.n : 800), ptr(obj),
-                 (int)(name.n < 200 ? name.n : 200), ptr(name));
+        snprintf(key, sizeof key, "%.*s\\%.*s", TS_STR_CUT(obj, 800), TS_STR_CUT(name, 200));
     }
     size_t kn = strlen(key);
     if (!kn)
@@ -386,8 +376,8 @@ static void registry(const ha_state *st, const ts_event *ev, bool sysmon, const 
             continue;
         ts_str img = sysmon ? ts_event_field(ev, "Image") : ts_event_field(ev, "ProcessName");
         emit(ev, 70, r->techniques, "registry", ts_str_c(r->path),
-             ts_fmt_alloc("%s: %s set to %s by %.*s", r->what, key, val[0] ? val : "(created)", clip(img),
-                          img.n ? img.p : "?"),
+             ts_fmt_alloc("%s: %s set to %s by %.*s", r->what, key, val[0] ? val : "(created)",
+                          TS_STR_CUT(img, 160)),
              out);
         return;
     }
@@ -406,8 +396,8 @@ static void service_change(const ha_state *st, const ts_event *ev, const ts_aler
     if (!bad)
         return;
     emit(ev, 70, "T1685.001,T1489", "logging-service", svc,
-         ts_fmt_alloc("logging service %.*s %s: %.*s", clip(svc), ptr(svc),
-                      ev->code == 7040 ? "start type set" : "entered state", clip(state), ptr(state)),
+         ts_fmt_alloc("logging service %.*s %s: %.*s", TS_STR_CUT(svc, 160),
+                      ev->code == 7040 ? "start type set" : "entered state", TS_STR_CUT(state, 160)),
          out);
 }
 
@@ -436,8 +426,8 @@ static void secret_read(const ha_state *st, const ts_event *ev, const ts_alert_s
         name_in(st->secret_readers_ok, proc))
         return;
     emit(ev, 70, "T1003.002,T1003.004", "secret-key", proc,
-         ts_fmt_alloc("%.*s opened %.*s (SAM and LSA secrets' keys)", clip(proc), proc.n ? proc.p : "?",
-                      clip(obj), ptr(obj)),
+         ts_fmt_alloc("%.*s opened %.*s (SAM and LSA secrets' keys)", TS_STR_CUT(proc, 160),
+                      TS_STR_CUT(obj, 160)),
          out);
 }
 
@@ -455,8 +445,8 @@ static void rpc_pipe(const ha_state *st, const ts_event *ev, const ts_alert_sink
             continue;
         ts_str src = ts_event_field(ev, "IpAddress");
         emit(ev, 40, r->techniques, "rpc-pipe", pipe,
-             ts_fmt_alloc("%.*s reached %s on %.*s from %.*s: %s", clip(ev->user), ptr(ev->user), r->path,
-                          clip(ev->host), ptr(ev->host), clip(src), src.n ? src.p : "?", r->what),
+             ts_fmt_alloc("%.*s reached %s on %.*s from %.*s: %s", TS_STR_CUT(ev->user, 160), r->path,
+                          TS_STR_CUT(ev->host, 160), TS_STR_CUT(src, 160), r->what),
              out);
         return;
     }
@@ -472,7 +462,7 @@ static void account_change(const ha_state *st, const ts_event *ev, const ts_aler
         ts_str_eq(ts_event_field(ev, "SubjectUserSid"), "S-1-5-7")) {
         emit(ev, 90, ev->code == 4742 ? "T1210,T1098" : "T1098", "anonymous-account-change", target,
              ts_fmt_alloc("account %.*s changed by an anonymous logon (event %u) on %.*s: Zerologon-like",
-                          clip(target), ptr(target), ev->code, clip(ev->host), ptr(ev->host)),
+                          TS_STR_CUT(target, 160), ev->code, TS_STR_CUT(ev->host, 160)),
              out);
         return;
     }
@@ -480,8 +470,8 @@ static void account_change(const ha_state *st, const ts_event *ev, const ts_aler
         item_in(st->privileged_groups, target)) {
         ts_str member = ts_event_field(ev, "MemberName");
         emit(ev, 70, "T1098.007", "privileged-group", target,
-             ts_fmt_alloc("%.*s added %.*s to %.*s on %.*s", clip(subject), ptr(subject), clip(member),
-                          ptr(member), clip(target), ptr(target), clip(ev->host), ptr(ev->host)),
+             ts_fmt_alloc("%.*s added %.*s to %.*s on %.*s", TS_STR_CUT(subject, 160),
+                          TS_STR_CUT(member, 160), TS_STR_CUT(target, 160), TS_STR_CUT(ev->host, 160)),
              out);
         return;
     }
@@ -490,8 +480,8 @@ static void account_change(const ha_state *st, const ts_event *ev, const ts_aler
         for (const char *p = st->risky_uac; ts_str_next_item(&p, &it);)
             if (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n)) {
                 emit(ev, 60, "T1098,T1558.004", "risky-flags", target,
-                     ts_fmt_alloc("%.*s set risky flags on %.*s: %.*s", clip(subject), ptr(subject),
-                                  clip(target), ptr(target), clip(uac), ptr(uac)),
+                     ts_fmt_alloc("%.*s set risky flags on %.*s: %.*s", TS_STR_CUT(subject, 160),
+                                  TS_STR_CUT(target, 160), TS_STR_CUT(uac, 160)),
                      out);
                 return;
             }
@@ -552,7 +542,7 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
         if (writable || has_lower_item(st->remote_markers, low + at, ln - at))
             emit(ev, 60, r->techniques, "proxy-exec", img,
                  ts_fmt_alloc("%.*s ran %s from a user-writable place or the network on %.*s: %.*s",
-                              clip(img), img.p, r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)),
+                              TS_STR_CUT(img, 160), r->what, TS_STR_CUT(ev->host, 160), TS_STR_CUT(cmd, 160)),
                  out);
         break;
     }
@@ -566,10 +556,9 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
             w += wn + (w[wn] == ';');
         }
         if (all) {
-            emit(
-                ev, 70, r->techniques, "command", ts_str_c(r->path),
-                ts_fmt_alloc("%s on %.*s: %.*s", r->what, clip(ev->host), ptr(ev->host), clip(cmd), ptr(cmd)),
-                out);
+            emit(ev, 70, r->techniques, "command", ts_str_c(r->path),
+                 ts_fmt_alloc("%s on %.*s: %.*s", r->what, TS_STR_CUT(ev->host, 160), TS_STR_CUT(cmd, 160)),
+                 out);
             break;
         }
     }
@@ -593,9 +582,8 @@ static void process_start(const ha_state *st, const ts_event *ev, const ts_alert
         }
     }
     emit(ev, 60, tech, "script-host", parent,
-         ts_fmt_alloc("script host %.*s started %.*s on %.*s: %.*s", clip(parent), ptr(parent), clip(img),
-                      img.p, clip(ev->host), ptr(ev->host), clip(pcmd.n ? pcmd : cmd),
-                      ptr(pcmd.n ? pcmd : cmd)),
+         ts_fmt_alloc("script host %.*s started %.*s on %.*s: %.*s", TS_STR_CUT(parent, 160),
+                      TS_STR_CUT(img, 160), TS_STR_CUT(ev->host, 160), TS_STR_CUT(pcmd.n ? pcmd : cmd, 160)),
          out);
 }
 
@@ -639,8 +627,8 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
                    chg = ts_event_field(ev, "AuditPolicyChanges");
             if (bl_icontains(chg, "removed") || bl_icontains(chg, "%%8448") || bl_icontains(chg, "%%8450"))
                 emit(ev, 60, "T1685.001", "audit-policy", cat,
-                     ts_fmt_alloc("audit policy weakened on %.*s by %.*s: %.*s", clip(ev->host),
-                                  ptr(ev->host), clip(ev->user), ptr(ev->user), clip(chg), ptr(chg)),
+                     ts_fmt_alloc("audit policy weakened on %.*s by %.*s: %.*s", TS_STR_CUT(ev->host, 160),
+                                  TS_STR_CUT(ev->user, 160), TS_STR_CUT(chg, 160)),
                      out);
             break;
         }
@@ -649,8 +637,8 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
                    obj = ts_event_field(ev, "ObjectDN");
             if (item_in(st->acl_attributes, attr) && !machine_account(ev->user))
                 emit(ev, 60, "T1222.001,T1484", "directory-acl", obj,
-                     ts_fmt_alloc("%.*s rewrote %.*s of %.*s", clip(ev->user), ptr(ev->user), clip(attr),
-                                  ptr(attr), clip(obj), ptr(obj)),
+                     ts_fmt_alloc("%.*s rewrote %.*s of %.*s", TS_STR_CUT(ev->user, 160),
+                                  TS_STR_CUT(attr, 160), TS_STR_CUT(obj, 160)),
                      out);
             break;
         }
@@ -662,9 +650,9 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
             for (const char *p = st->system_task_prefixes; ts_str_next_item(&p, &it);)
                 if (it.n && istarts(task, it)) {
                     emit(ev, 60, "T1053.005", "system-task", task,
-                         ts_fmt_alloc("%.*s %s Windows system task %.*s on %.*s", clip(ev->user),
-                                      ptr(ev->user), ev->code == 4698 ? "created" : "changed", clip(task),
-                                      ptr(task), clip(ev->host), ptr(ev->host)),
+                         ts_fmt_alloc("%.*s %s Windows system task %.*s on %.*s", TS_STR_CUT(ev->user, 160),
+                                      ev->code == 4698 ? "created" : "changed", TS_STR_CUT(task, 160),
+                                      TS_STR_CUT(ev->host, 160)),
                          out);
                     break;
                 }
@@ -693,8 +681,8 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
             if (subject.n && !machine_account(subject) && contains_item(st->replication_rights, props))
                 emit(ev, 80, "T1003.006", "dcsync", subject,
                      ts_fmt_alloc("%.*s requested directory replication on %.*s (DCSync): %.*s",
-                                  clip(subject), ptr(subject), clip(ev->host), ptr(ev->host), clip(props),
-                                  ptr(props)),
+                                  TS_STR_CUT(subject, 160), TS_STR_CUT(ev->host, 160),
+                                  TS_STR_CUT(props, 160)),
                      out);
             break;
         }
@@ -703,8 +691,8 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
                    grp = ts_event_field(ev, "TargetUserName");
             if (name_in(st->group_enum_tools, caller))
                 emit(ev, 40, "T1069.001", "group-enum", grp,
-                     ts_fmt_alloc("%.*s listed the members of local group %.*s on %.*s", clip(caller),
-                                  ptr(caller), clip(grp), ptr(grp), clip(ev->host), ptr(ev->host)),
+                     ts_fmt_alloc("%.*s listed the members of local group %.*s on %.*s",
+                                  TS_STR_CUT(caller, 160), TS_STR_CUT(grp, 160), TS_STR_CUT(ev->host, 160)),
                      out);
             break;
         }

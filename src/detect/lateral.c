@@ -272,7 +272,7 @@ static void set_end(end *e, ts_str name, const ts_ip *ip, bool source)
 static const char *end_text(const end *e, char *buf, size_t cap)
 {
     if (e->name.n)
-        snprintf(buf, cap, "%.*s", (int)ts_utf8_cut(e->name, 90), e->name.p);
+        snprintf(buf, cap, "%.*s", TS_STR_CUT(e->name, 90));
     else if (e->h)
         ts_ip_format(&e->ip, buf);
     else
@@ -358,7 +358,7 @@ static void fanout(lat_state *st, const edge *e, uint64_t actor, bool by_user, c
     bool yng = f->n_windows < st->min_windows;
     char hist[96], who[128], name[96];
     if (by_user)
-        snprintf(who, sizeof who, "account %.*s", (int)ts_utf8_cut(ev->user, 100), ev->user.p);
+        snprintf(who, sizeof who, "account %.*s", TS_STR_CUT(ev->user, 100));
     else
         snprintf(who, sizeof who, "host %s", end_text(&e->src, name, sizeof name));
     if (yng)
@@ -475,7 +475,7 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     int sev = methods[e->m].severity - (yng ? 20 : 0);
     char user[112] = "", src[96], dst[96];
     if (ev->user.n && !system_account(ev->user))
-        snprintf(user, sizeof user, " as %.*s", (int)ts_utf8_cut(ev->user, 100), ev->user.p);
+        snprintf(user, sizeof user, " as %.*s", TS_STR_CUT(ev->user, 100));
     end_text(&e->src, src, sizeof src);
     end_text(&e->dst, dst, sizeof dst);
     int dn = (int)ts_utf8_cut(e->detail, 90);
@@ -683,11 +683,11 @@ static void new_service(lat_state *st, const ts_event *ev, ts_str name, ts_str i
         return;
     char host[112];
     int nn = (int)ts_utf8_cut(name, 80), bn = (int)ts_utf8_cut(bin, 120);
-    snprintf(host, sizeof host, "%.*s", (int)ts_utf8_cut(ev->host, 100), ev->host.p ? ev->host.p : "");
+    snprintf(host, sizeof host, "%.*s", TS_STR_CUT(ev->host, 100));
     bl_emit(out, DET, ev, 65, "T1543.003,T1569.002",
             ts_fmt_alloc("lateral|new-service|%.*s|%.*s", nn, name.p, bn, bin.p),
             ts_fmt_alloc("service %.*s (%.*s) installed on %s: a service this estate never installed before",
-                         nn, name.p, (int)ts_utf8_cut(image, 200), image.p, host[0] ? host : "?"));
+                         nn, name.p, TS_STR_CUT(image, 200), host[0] ? host : "?"));
 }
 
 static void on_service(lat_state *st, const ts_event *ev, const ts_alert_sink *out)
@@ -779,53 +779,21 @@ static void lat_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* ---- saved state ---------------------------------------------------------------------------- */
 
-static tocsin_code lat_save(void *state, void **blob, size_t *len)
-{
-    lat_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_u64(&b, (uint64_t)st->first_ns);
-    bl_put_map(&b, &st->pairs);
-    bl_put_map(&b, &st->fan);
-    bl_put_map(&b, &st->privs);
-    bl_put_map(&b, &st->actors);
-    bl_put_map(&b, &st->services);
-    bl_put_map(&b, &st->shared);
-    bl_put_map(&b, &st->users);
-    bl_put_map(&b, &st->ways);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code lat_load(void *state, const void *blob, size_t len)
-{
-    lat_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    st->first_ns = (int64_t)bl_get_u64(&r);
-    bl_get_map(&r, &st->pairs);
-    bl_get_map(&r, &st->fan);
-    bl_get_map(&r, &st->privs);
-    bl_get_map(&r, &st->actors);
-    bl_get_map(&r, &st->services);
-    bl_get_map(&r, &st->shared);
-    bl_get_map(&r, &st->users);
-    if (!r.fail && r.off < r.n) /* absent from the state of earlier versions: learnt afresh */
-        bl_get_map(&r, &st->ways);
-    if (r.fail) { /* a damaged blob: learn afresh rather than half-loaded */
-        bl_map_free(&st->pairs);
-        bl_map_free(&st->fan);
-        bl_map_free(&st->privs);
-        bl_map_free(&st->actors);
-        bl_map_free(&st->services);
-        bl_map_free(&st->shared);
-        bl_map_free(&st->users);
-        bl_map_free(&st->ways);
-        st->first_ns = 0;
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field lat_saved_fields[] = {
+    TS_SAVED_FIELD(lat_state, first_ns),
+    TS_SAVED_WITH(lat_state, pairs, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, fan, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, privs, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, actors, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, services, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, shared, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, users, bl_map_codec, 0),
+    TS_SAVED_WITH(lat_state, ways, bl_map_codec,
+                  TS_SAVED_OPTIONAL), /* absent from the state of earlier versions */
+    {0},
+};
+static const ts_saved lat_saved = {DET, MAGIC, lat_saved_fields};
 
 static size_t lat_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -847,7 +815,6 @@ const ts_detector ts_detector_lateral = {
     .init = lat_init,
     .event = lat_event,
     .fini = lat_fini,
-    .save = lat_save,
-    .load = lat_load,
+    .saved = &lat_saved,
     .usage = lat_usage,
 };

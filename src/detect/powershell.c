@@ -159,15 +159,6 @@ static bool has_word(const char *list, ts_str s, ts_str *found)
     return false;
 }
 
-static int clip(ts_str s, int n)
-{
-    return (int)(s.n > (size_t)n ? (size_t)n : s.n);
-}
-static const char *ptr(ts_str s)
-{
-    return s.p ? s.p : "";
-}
-
 /* The host of the first URL in s ("http://HOST[:port]/..."), or an empty string. */
 static ts_str url_host(ts_str s)
 {
@@ -230,19 +221,19 @@ static void cradle(const ps_state *st, const ts_event *ev, ts_str text, const ch
     ts_str from = url_host(text);
     bool inside = internal_host(st, from, ev->host);
     ts_alert *a = bl_alert(DET, ev, inside ? 45 : 70, "T1105,T1059.001",
-                           ts_fmt_alloc("%s|cradle|%.*s|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host),
-                                        clip(ev->user, 80), ptr(ev->user), clip(from, 120), ptr(from)),
+                           ts_fmt_alloc("%s|cradle|%.*s|%.*s|%.*s", DET, TS_STR_CUT(ev->host, 120),
+                                        TS_STR_CUT(ev->user, 80), TS_STR_CUT(from, 120)),
                            ts_fmt_alloc("download cradle in %s on %.*s%s%.*s (%.*s ... %.*s): %.*s", where,
-                                        clip(ev->host, 120), ptr(ev->host),
+                                        TS_STR_CUT(ev->host, 120),
                                         !from.n  ? ""
                                         : inside ? " from internal "
                                                  : " from ",
-                                        clip(from, 120), ptr(from), (int)dl.n, dl.p, (int)run.n, run.p,
-                                        clip(text, 200), ptr(text)));
+                                        TS_STR_CUT(from, 120), (int)dl.n, dl.p, (int)run.n, run.p,
+                                        TS_STR_CUT(text, 200)));
     if (!a)
         return;
     if (from.n && !inside) {
-        a->remote_name = ts_fmt_alloc("%.*s", clip(from, 250), from.p);
+        a->remote_name = ts_fmt_alloc("%.*s", TS_STR_CUT(from, 250));
         a->direction = TS_DIR_OUTBOUND;
     }
     out->emit(out->ud, a);
@@ -263,13 +254,12 @@ static void script_block(const ps_state *st, const ts_event *ev, const ts_alert_
     if (signals < st->min_signals)
         return;
     bl_emit(out, DET, ev, 60, "T1027.010,T1059.001",
-            ts_fmt_alloc("%s|obfuscated|%.*s|%.*s", DET, clip(ev->host, 120), ptr(ev->host),
-                         clip(ev->user, 80), ptr(ev->user)),
+            ts_fmt_alloc("%s|obfuscated|%.*s|%.*s", DET, TS_STR_CUT(ev->host, 120), TS_STR_CUT(ev->user, 80)),
             ts_fmt_alloc(
                 "obfuscated PowerShell script block on %.*s (%u signs: ticks %.1f/k, concatenations %.1f/k, "
                 "[char] %.1f/k, punctuation %.0f%%, entropy %.2f bits): %.*s",
-                clip(ev->host, 120), ptr(ev->host), signals, m.ticks, m.concat, m.casts, m.punct * 100,
-                m.entropy, clip(text, 160), ptr(text)));
+                TS_STR_CUT(ev->host, 120), signals, m.ticks, m.concat, m.casts, m.punct * 100, m.entropy,
+                TS_STR_CUT(text, 160)));
 }
 
 /* "-e", "-en", "-enc" ... "-encodedcommand" (any prefix of it PowerShell accepts, also with
@@ -366,11 +356,11 @@ static void process_start(const ps_state *st, const ts_event *ev, const ts_alert
         char text[2048];
         ts_str decoded = {text, decode_command(token, text, sizeof text)};
         bl_emit(out, DET, ev, 50, "T1027.010,T1059.001",
-                ts_fmt_alloc("%s|encoded|%.*s|%016llx", DET, clip(ev->host, 120), ptr(ev->host),
+                ts_fmt_alloc("%s|encoded|%.*s|%016llx", DET, TS_STR_CUT(ev->host, 120),
                              (unsigned long long)bl_hash(token, 0)),
-                ts_fmt_alloc("%.*s started with an encoded command on %.*s by %.*s: %.*s", clip(img, 60),
-                             ptr(img), clip(ev->host, 120), ptr(ev->host), clip(ev->parent_process, 200),
-                             ev->parent_process.n ? ev->parent_process.p : "?", clip(decoded, 160), text));
+                ts_fmt_alloc("%.*s started with an encoded command on %.*s by %.*s: %.*s",
+                             TS_STR_CUT(img, 60), TS_STR_CUT(ev->host, 120),
+                             TS_STR_CUT(ev->parent_process, 200), TS_STR_CUT(decoded, 160)));
         cradle(st, ev, decoded, "an encoded command", out);
     }
     cradle(st, ev, cmd, "a command line", out);

@@ -101,15 +101,6 @@ static void pv_fini(void *state)
     bl_map_free(&st->pairs);
 }
 
-static int clip(ts_str s)
-{
-    return (int)ts_utf8_cut(s, 160);
-}
-static const char *ptr(ts_str s)
-{
-    return s.p ? s.p : "?";
-}
-
 static bool young(const pv_state *st, int64_t ts)
 {
     return st->first_ns && ts - st->first_ns < st->learn_ns;
@@ -178,12 +169,13 @@ static void privileged(pv_state *st, const ts_event *ev, const ts_alert_sink *ou
     ts_str who = ts_event_field(ev, "SubjectUserName");
     if (!who.n)
         who = ev->user;
-    ts_alert *a = bl_alert(
-        DET, ev, yng ? 40 : 55, "T1134",
-        ts_fmt_alloc("%s|%.*s|%.*s", DET, clip(pn), pn.p, clip(priv), priv.p),
-        ts_fmt_alloc("%.*s %s %.*s on %.*s as %.*s, a pair new to the organisation%s: %.*s", clip(pn), pn.p,
-                     failed ? "asked in vain for" : "used", clip(priv), priv.p, clip(ev->host), ptr(ev->host),
-                     clip(who), ptr(who), yng && suspect ? " (baseline young)" : "", clip(proc), proc.p));
+    ts_alert *a =
+        bl_alert(DET, ev, yng ? 40 : 55, "T1134",
+                 ts_fmt_alloc("%s|%.*s|%.*s", DET, TS_STR_CUT(pn, 160), TS_STR_CUT(priv, 160)),
+                 ts_fmt_alloc("%.*s %s %.*s on %.*s as %.*s, a pair new to the organisation%s: %.*s",
+                              TS_STR_CUT(pn, 160), failed ? "asked in vain for" : "used",
+                              TS_STR_CUT(priv, 160), TS_STR_CUT(ev->host, 160), TS_STR_CUT(who, 160),
+                              yng && suspect ? " (baseline young)" : "", TS_STR_CUT(proc, 160)));
     if (!a)
         return;
     if (!yng || suspect) {
@@ -206,31 +198,13 @@ static void pv_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         privileged(st, ev, out);
 }
 
-static tocsin_code pv_save(void *state, void **blob, size_t *len)
-{
-    pv_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_u64(&b, (uint64_t)st->first_ns);
-    bl_put_map(&b, &st->pairs);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code pv_load(void *state, const void *blob, size_t len)
-{
-    pv_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    st->first_ns = (int64_t)bl_get_u64(&r);
-    bl_get_map(&r, &st->pairs);
-    if (r.fail) {
-        st->first_ns = 0;
-        bl_map_free(&st->pairs);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field pv_saved_fields[] = {
+    TS_SAVED_FIELD(pv_state, first_ns),
+    TS_SAVED_WITH(pv_state, pairs, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved pv_saved = {DET, MAGIC, pv_saved_fields};
 
 static size_t pv_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -248,7 +222,6 @@ const ts_detector ts_detector_privilege = {
     .init = pv_init,
     .event = pv_event,
     .fini = pv_fini,
-    .save = pv_save,
-    .load = pv_load,
+    .saved = &pv_saved,
     .usage = pv_usage,
 };

@@ -69,15 +69,6 @@ static void sl_fini(void *state)
     bl_map_free(&st->names);
 }
 
-static int clip(ts_str s)
-{
-    return (int)ts_utf8_cut(s, 160);
-}
-static const char *ptr(ts_str s)
-{
-    return s.p ? s.p : "?";
-}
-
 static ts_str unquote(ts_str s)
 {
     s = ts_str_trim(s);
@@ -122,8 +113,7 @@ static void emit(const ts_event *ev, uint8_t sev, const char *tech, const char *
                  char *title, const ts_alert_sink *out)
 {
     bl_emit(out, DET, ev, sev, tech,
-            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, clip(ev->host), ev->host.p ? ev->host.p : "",
-                         clip(what), what.p ? what.p : ""),
+            ts_fmt_alloc("%s|%s|%.*s|%.*s", DET, kind, TS_STR_CUT(ev->host, 160), TS_STR_CUT(what, 160)),
             title);
 }
 
@@ -147,7 +137,7 @@ static void image_loaded(sl_state *st, const ts_event *ev, const ts_alert_sink *
              ts_fmt_alloc(
                  "%.*s loaded an unsigned %.*s (a name of Windows' own DLLs) from outside the system folders "
                  "on %.*s: %.*s",
-                 clip(pn), ptr(pn), clip(dn), ptr(dn), clip(ev->host), ptr(ev->host), clip(dll), ptr(dll)),
+                 TS_STR_CUT(pn, 160), TS_STR_CUT(dn, 160), TS_STR_CUT(ev->host, 160), TS_STR_CUT(dll, 160)),
              out);
         return;
     }
@@ -157,7 +147,7 @@ static void image_loaded(sl_state *st, const ts_event *ev, const ts_alert_sink *
              ts_fmt_alloc(
                  "%.*s, one of Windows' programs, runs from a user-writable folder on %.*s and loaded the "
                  "unsigned %.*s beside it: %.*s",
-                 clip(pn), ptr(pn), clip(ev->host), ptr(ev->host), clip(dn), ptr(dn), clip(dll), ptr(dll)),
+                 TS_STR_CUT(pn, 160), TS_STR_CUT(ev->host, 160), TS_STR_CUT(dn, 160), TS_STR_CUT(dll, 160)),
              out);
 }
 
@@ -175,7 +165,7 @@ static void process_start(sl_state *st, const ts_event *ev, const ts_alert_sink 
         return;
     emit(ev, 50, "T1036.005,T1574.002", "odd-folder", prog,
          ts_fmt_alloc("%.*s, one of Windows' programs, started from a user-writable folder on %.*s: %.*s",
-                      clip(pn), ptr(pn), clip(ev->host), ptr(ev->host), clip(prog), ptr(prog)),
+                      TS_STR_CUT(pn, 160), TS_STR_CUT(ev->host, 160), TS_STR_CUT(prog, 160)),
          out);
 }
 
@@ -188,28 +178,12 @@ static void sl_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         process_start(st, ev, out);
 }
 
-static tocsin_code sl_save(void *state, void **blob, size_t *len)
-{
-    sl_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_map(&b, &st->names);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code sl_load(void *state, const void *blob, size_t len)
-{
-    sl_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    bl_get_map(&r, &st->names);
-    if (r.fail) {
-        bl_map_free(&st->names);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field sl_saved_fields[] = {
+    TS_SAVED_WITH(sl_state, names, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved sl_saved = {DET, MAGIC, sl_saved_fields};
 
 static size_t sl_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -228,7 +202,6 @@ const ts_detector ts_detector_sideload = {
     .init = sl_init,
     .event = sl_event,
     .fini = sl_fini,
-    .save = sl_save,
-    .load = sl_load,
+    .saved = &sl_saved,
     .usage = sl_usage,
 };

@@ -101,8 +101,8 @@ void ts_geo4_free(ts_geo4 *g)
 /* ---- building ---- */
 
 typedef struct builder {
-    uint32_t *start, *val;
-    size_t n, cap;
+    uint32_t *start, *val; /* n ranges: where each starts, and its value */
+    size_t n, cap, cap_val;
     geo_val *vals;
     size_t n_vals, cap_vals;
     uint32_t *slot; /* open-addressing index of vals: value index + 1, 0 empty */
@@ -166,18 +166,9 @@ static bool emit(builder *b, uint32_t s, uint32_t val)
     }
     if (b->n && b->val[b->n - 1] == val)
         return true;
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1 << 20;
-        uint32_t *st = realloc(b->start, cap * sizeof *st);
-        if (st)
-            b->start = st;
-        uint32_t *v = realloc(b->val, cap * sizeof *v);
-        if (v)
-            b->val = v;
-        if (!st || !v)
-            return false;
-        b->cap = cap;
-    }
+    if (!ts_vec_grow(b->start, b->cap, b->n + 1, TS_VEC_NOCAP) ||
+        !ts_vec_grow(b->val, b->cap_val, b->n + 1, TS_VEC_NOCAP))
+        return false;
     b->start[b->n] = s;
     b->val[b->n++] = val;
     return true;

@@ -29,6 +29,7 @@
 
 #include "intel/feedkit.h"
 #include "intel/loaders.h"
+#include "core/vec.h"
 
 #define MAX_LINE (1u << 20)
 
@@ -46,8 +47,10 @@ static int catalogue_sniff(const char *data, size_t len)
 
 typedef struct cat {
     ts_feed f;
-    json_t **actors; /* actor lines, kept for the second pass */
-    uint64_t *actor_lines;
+    struct actor_line { /* actor lines, kept for the second pass */
+        json_t *o;
+        uint64_t line;
+    } * actors;
     size_t n_actors, cap_actors;
 } cat;
 
@@ -129,19 +132,9 @@ static void actor_line(cat *c, const json_t *o, uint64_t line)
 
 static bool keep_actor(cat *c, json_t *o, uint64_t line)
 {
-    if (c->n_actors == c->cap_actors) {
-        size_t cap = c->cap_actors ? c->cap_actors * 2 : 256;
-        json_t **na = realloc(c->actors, cap * sizeof *na);
-        uint64_t *nl = na ? realloc(c->actor_lines, cap * sizeof *nl) : NULL;
-        if (na)
-            c->actors = na;
-        if (!nl)
-            return false;
-        c->actor_lines = nl;
-        c->cap_actors = cap;
-    }
-    c->actors[c->n_actors] = o;
-    c->actor_lines[c->n_actors++] = line;
+    if (!ts_vec_grow(c->actors, c->cap_actors, c->n_actors + 1, TS_VEC_NOCAP))
+        return false;
+    c->actors[c->n_actors++] = (struct actor_line){o, line};
     return true;
 }
 
@@ -221,11 +214,10 @@ static tocsin_code catalogue_load(ts_intel *ti, const char *name, const char *da
     }
     for (size_t i = 0; i < c.n_actors; i++) {
         if (rc == TOCSIN_OK)
-            actor_line(&c, c.actors[i], c.actor_lines[i]);
-        json_decref(c.actors[i]);
+            actor_line(&c, c.actors[i].o, c.actors[i].line);
+        json_decref(c.actors[i].o);
     }
     free(c.actors);
-    free(c.actor_lines);
     return ts_feed_finish(&c.f, rc);
 }
 

@@ -15,6 +15,7 @@
 #include "core/hash.h"
 #include "core/jsonw.h"
 #include "live/rconn.h"
+#include "core/vec.h"
 
 #define MAX_TARGETS 8
 #define QUEUE_MAX 100000 /* alerts kept for a Redis that is down; older ones are dropped (said) */
@@ -267,13 +268,8 @@ static void redis_send(target *t, const char *json)
             fprintf(stderr, "tocsin: --alerts-to %s: down, %d alerts waiting: the oldest are dropped\n",
                     ts_redis_error(t->redis), QUEUE_MAX);
     }
-    if (t->nq == t->capq) {
-        size_t cap = t->capq ? t->capq * 2 : 64;
-        char **q = realloc(t->queue, cap * sizeof *q);
-        if (!q)
-            return;
-        t->queue = q, t->capq = cap;
-    }
+    if (!ts_vec_grow(t->queue, t->capq, t->nq + 1, TS_VEC_NOCAP))
+        return;
     char *copy = strdup(json);
     if (!copy)
         return;

@@ -21,6 +21,7 @@
 #include "live/entry.h"
 #include "live/live.h"
 #include "live/rconn.h"
+#include "core/vec.h"
 
 #define MAX_PARTS 1024
 #define READ_COUNT 512 /* entries read at once per partition */
@@ -319,20 +320,6 @@ static void dead_letter(worker *w, part *p, const char *id, const char *reason, 
 
 /* ---- reading entries ----------------------------------------------------------------- */
 
-static bool grow_buf(worker *w, size_t need)
-{
-    if (need <= w->capbuf)
-        return true;
-    size_t cap = w->capbuf ? w->capbuf : 1 << 16;
-    while (cap < need)
-        cap *= 2;
-    char *b = realloc(w->buf, cap);
-    if (!b)
-        return false;
-    w->buf = b, w->capbuf = cap;
-    return true;
-}
-
 /* The text of a Zeek header named by id (cached; KEY:headers holds them); NULL when it is
  * not there. */
 static const hdr *header_of(worker *w, const char *id)
@@ -387,14 +374,14 @@ static bool add_line(worker *w, part *p, const ts_reader *r, const char *file, u
         w->g_first = w->g_next = line;
         w->g_hdr_len = 0;
         if (h) {
-            if (!grow_buf(w, h->len + 1))
+            if (!ts_vec_grow(w->buf, w->capbuf, h->len + 1, TS_VEC_NOCAP))
                 return false;
             memcpy(w->buf, h->text, h->len);
             w->nbuf = w->g_hdr_len = h->len;
         }
     }
     size_t gap = (size_t)(line - w->g_next);
-    if (!grow_buf(w, w->nbuf + gap + len + 1))
+    if (!ts_vec_grow(w->buf, w->capbuf, w->nbuf + gap + len + 1, TS_VEC_NOCAP))
         return false;
     memset(w->buf + w->nbuf, '\n', gap);
     w->nbuf += gap;
@@ -442,13 +429,8 @@ static void take_entry(worker *w, part *p, const char *id, eid e, const redisRep
 
 static bool want_ack(part *p, const char *id)
 {
-    if (p->nack == p->capack) {
-        size_t cap = p->capack ? p->capack * 2 : 256;
-        char(*v)[48] = realloc(p->ack, cap * sizeof *v);
-        if (!v)
-            return false;
-        p->ack = v, p->capack = cap;
-    }
+    if (!ts_vec_grow(p->ack, p->capack, p->nack + 1, TS_VEC_NOCAP))
+        return false;
     snprintf(p->ack[p->nack++], 48, "%s", id);
     return true;
 }

@@ -16,6 +16,7 @@
 #include "ingest/ingest.h"
 #include "live/live.h"
 #include "live/rconn.h"
+#include "core/vec.h"
 
 #define MAX_PARTS 1024
 
@@ -27,6 +28,12 @@ typedef struct rec {
     size_t off, len; /* the line in text */
     size_t hdr;      /* index+1 in headers, or 0 */
 } rec;
+
+/* A Zeek header named by this batch: its hex id and where its text is, in text. */
+typedef struct zheader {
+    char id[17];
+    size_t text, len;
+} zheader;
 
 typedef struct shipper {
     const tocsin_ship_options *o;
@@ -44,9 +51,8 @@ typedef struct shipper {
     size_t nrecs, caprecs;
     char **names;
     size_t nnames, capnames;
-    char (*headers)[17]; /* hex ids of the Zeek headers this batch names */
+    zheader *headers; /* the Zeek headers this batch names */
     size_t nheaders, capheaders;
-    size_t *hdr_text, *hdr_len; /* where each header's text is, in text */
     /* the chunk being read for partition keys */
     int *line_part;
     size_t cap_line_part;
@@ -66,23 +72,9 @@ static void note(void *ud, const char *file, const char *msg)
     fputc('\n', stderr);
 }
 
-static bool grow(void **v, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    size_t c = *cap ? *cap : 64;
-    while (c < need)
-        c *= 2;
-    void *p = realloc(*v, c * size);
-    if (!p)
-        return false;
-    *v = p, *cap = c;
-    return true;
-}
-
 static size_t keep_text(shipper *s, const char *p, size_t n)
 {
-    if (!grow((void **)&s->text, &s->captext, s->ntext + n + 1, 1)) {
+    if (!ts_vec_grow(s->text, s->captext, s->ntext + n + 1, TS_VEC_NOCAP)) {
         s->failed = true;
         return 0;
     }
@@ -132,7 +124,7 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
 static void partition_lines(shipper *s, const char *name, const ts_reader *r, const char *data, size_t len,
                             uint64_t lines_before, size_t nlines)
 {
-    if (!grow((void **)&s->line_part, &s->cap_line_part, nlines + 1, sizeof *s->line_part)) {
+    if (!ts_vec_grow(s->line_part, s->cap_line_part, nlines + 1, TS_VEC_NOCAP)) {
         s->failed = true;
         return;
     }
@@ -157,7 +149,7 @@ static uint32_t file_index(shipper *s, const char *name)
         if (strcmp(s->names[i], name) == 0)
             return (uint32_t)i;
     char *copy = strdup(name);
-    if (!copy || !grow((void **)&s->names, &s->capnames, s->nnames + 1, sizeof *s->names)) {
+    if (!copy || !ts_vec_grow(s->names, s->capnames, s->nnames + 1, TS_VEC_NOCAP)) {
         free(copy);
         s->failed = true;
         return 0;
@@ -172,17 +164,16 @@ static size_t header_index(shipper *s, const char *h, size_t n)
     char id[17];
     snprintf(id, sizeof id, "%016llx", (unsigned long long)ts_hash(TS_HASH_SEED, h, n));
     for (size_t i = 0; i < s->nheaders; i++)
-        if (strcmp(s->headers[i], id) == 0)
+        if (strcmp(s->headers[i].id, id) == 0)
             return i + 1;
-    if (!grow((void **)&s->headers, &s->capheaders, s->nheaders + 1, sizeof *s->headers) ||
-        !(s->hdr_text = realloc(s->hdr_text, s->capheaders * sizeof *s->hdr_text)) ||
-        !(s->hdr_len = realloc(s->hdr_len, s->capheaders * sizeof *s->hdr_len))) {
+    if (!ts_vec_grow(s->headers, s->capheaders, s->nheaders + 1, TS_VEC_NOCAP)) {
         s->failed = true;
         return 0;
     }
-    memcpy(s->headers[s->nheaders], id, sizeof id);
-    s->hdr_text[s->nheaders] = keep_text(s, h, n);
-    s->hdr_len[s->nheaders] = n;
+    zheader *z = &s->headers[s->nheaders];
+    memcpy(z->id, id, sizeof id);
+    z->text = keep_text(s, h, n);
+    z->len = n;
     return ++s->nheaders;
 }
 
@@ -216,7 +207,7 @@ static void on_chunk(void *ud, const char *name, const ts_reader *r, const char 
             last = s->line_part[k];
         bool skip = !n || (n == 1 && data[at] == '\r') || (zeek_tsv && data[at] == '#') || at < header;
         if (!skip) {
-            if (!grow((void **)&s->recs, &s->caprecs, s->nrecs + 1, sizeof *s->recs)) {
+            if (!ts_vec_grow(s->recs, s->caprecs, s->nrecs + 1, TS_VEC_NOCAP)) {
                 s->failed = true;
                 break;
             }
@@ -335,8 +326,8 @@ static bool send_batch(shipper *s)
     char stream[300], line[24];
     ts_redis_append(s->r, 1, (const char *[]){"MULTI"}, (size_t[]){5});
     for (size_t i = 0; i < s->nheaders; i++) {
-        const char *argv[] = {"HSET", s->hdrkey, s->headers[i], s->text + s->hdr_text[i]};
-        ts_redis_append(s->r, 4, argv, (size_t[]){4, strlen(s->hdrkey), 16, s->hdr_len[i]});
+        const char *argv[] = {"HSET", s->hdrkey, s->headers[i].id, s->text + s->headers[i].text};
+        ts_redis_append(s->r, 4, argv, (size_t[]){4, strlen(s->hdrkey), 16, s->headers[i].len});
     }
     for (size_t i = 0; i < s->nrecs; i++) {
         const rec *x = &s->recs[i];
@@ -354,7 +345,7 @@ static bool send_batch(shipper *s)
                               "data",
                               s->text + x->off,
                               "header",
-                              x->hdr ? s->headers[x->hdr - 1] : ""};
+                              x->hdr ? s->headers[x->hdr - 1].id : ""};
         size_t lens[] = {4,
                          strlen(stream),
                          1,
@@ -522,8 +513,6 @@ tocsin_code tocsin_ship(const char *const *paths, size_t npaths, const tocsin_sh
     free(s.recs);
     free(s.names);
     free(s.headers);
-    free(s.hdr_text);
-    free(s.hdr_len);
     free(s.line_part);
     return rc;
 }

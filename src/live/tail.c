@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/hash.h"
+#include "core/vec.h"
 
 #define HEAD_LEN 64            /* bytes hashed to tell a file from a new one on its inode */
 #define HEADER_MAX (64u << 10) /* leading "#" lines kept for readers that need them (Zeek) */
@@ -107,14 +108,9 @@ void ts_tail_free(ts_tail *t)
  * file still starts with the same bytes, else from its start. */
 static void adopt(ts_tail *t, const char *path, int fd, const struct stat *st)
 {
-    if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 16;
-        tfile *v = realloc(t->v, cap * sizeof *v);
-        if (!v) {
-            close(fd);
-            return;
-        }
-        t->v = v, t->cap = cap;
+    if (!ts_vec_grow(t->v, t->cap, t->n + 1, TS_VEC_NOCAP)) {
+        close(fd);
+        return;
     }
     tfile f = {.fd = fd, .dev = (int64_t)st->st_dev, .ino = (int64_t)st->st_ino, .seen = true};
     f.name = realpath(path, NULL);
@@ -241,13 +237,8 @@ static uint64_t read_new(ts_tail *t, tfile *f, bool gone, ts_tail_chunk_fn fn, v
 static void drop(ts_tail *t, size_t i)
 {
     tfile *f = &t->v[i];
-    if (t->ndropped == t->capdropped) {
-        size_t cap = t->capdropped ? t->capdropped * 2 : 8;
-        ts_watch_pos *d = realloc(t->dropped, cap * sizeof *d);
-        if (!d)
-            return; /* kept: dropped at a later poll */
-        t->dropped = d, t->capdropped = cap;
-    }
+    if (!ts_vec_grow(t->dropped, t->capdropped, t->ndropped + 1, TS_VEC_NOCAP))
+        return; /* kept: dropped at a later poll */
     t->dropped[t->ndropped++] = (ts_watch_pos){.dev = f->dev, .ino = f->ino};
     close(f->fd);
     free(f->name);

@@ -14,6 +14,7 @@
 #include "core/jsonw.h"
 #include "live/alert_out.h"
 #include "live/live.h"
+#include "core/vec.h"
 
 typedef struct inc_sig {
     char id[24];
@@ -33,10 +34,12 @@ typedef struct watch {
     inc_sig *incs; /* what each incident looked like when last printed */
     size_t n_incs, cap_incs;
     uint64_t events;
-    uint64_t round;           /* checkpoints so far */
-    bool quiet;               /* the checkpoint after a restart: what it shows was shown before */
-    const char **changes;     /* "new" or "changed" for each incident keep accepted */
-    const ts_incident **kept; /* and the incident, for the alert outputs */
+    uint64_t round; /* checkpoints so far */
+    bool quiet;     /* the checkpoint after a restart: what it shows was shown before */
+    struct kept {
+        const char *change;     /* "new" or "changed", for each incident keep accepted */
+        const ts_incident *inc; /* for the alert outputs */
+    } * kept;
     size_t n_changes, cap_changes;
 } watch;
 
@@ -86,9 +89,9 @@ static bool was_seen(const watch *w, uint64_t h)
 static void send_new(watch *w)
 {
     for (size_t i = 0; w->t->alerts_out && !w->quiet && i < w->n_changes; i++)
-        for (size_t k = 0; k < w->kept[i]->n_alerts; k++)
-            if (!was_seen(w, ts_alert_uid(w->kept[i]->alerts[k])))
-                ts_alert_out_send(w->t->alerts_out, w->kept[i], w->kept[i]->alerts[k]);
+        for (size_t k = 0; k < w->kept[i].inc->n_alerts; k++)
+            if (!was_seen(w, ts_alert_uid(w->kept[i].inc->alerts[k])))
+                ts_alert_out_send(w->t->alerts_out, w->kept[i].inc, w->kept[i].inc->alerts[k]);
 }
 
 /* Whether inc is new or changed since the last checkpoint ("new", "changed", NULL: not):
@@ -108,13 +111,8 @@ static const char *incident_change(watch *w, const ts_incident *inc)
         w->incs[i].sig = sig;
         return "changed";
     }
-    if (w->n_incs == w->cap_incs) {
-        size_t cap = w->cap_incs ? w->cap_incs * 2 : 16;
-        inc_sig *v = realloc(w->incs, cap * sizeof *v);
-        if (!v)
-            return "new";
-        w->incs = v, w->cap_incs = cap;
-    }
+    if (!ts_vec_grow(w->incs, w->cap_incs, w->n_incs + 1, TS_VEC_NOCAP))
+        return "new";
     inc_sig *s = &w->incs[w->n_incs++];
     snprintf(s->id, sizeof s->id, "%s", inc->id);
     s->sig = sig;
@@ -214,18 +212,9 @@ static int keep(void *ud, const ts_incident *inc)
     const char *change = incident_change(w, inc);
     if (!change)
         return 0;
-    if (w->n_changes == w->cap_changes) {
-        size_t cap = w->cap_changes ? w->cap_changes * 2 : 16;
-        const char **v = realloc(w->changes, cap * sizeof *v);
-        if (v)
-            w->changes = v;
-        const ts_incident **k = v ? realloc(w->kept, cap * sizeof *k) : NULL;
-        if (!k)
-            return 1; /* stored, and printed as "changed"; its new alerts sent after the commit */
-        w->kept = k, w->cap_changes = cap;
-    }
-    w->kept[w->n_changes] = inc;
-    w->changes[w->n_changes++] = change;
+    if (!ts_vec_grow(w->kept, w->cap_changes, w->n_changes + 1, TS_VEC_NOCAP))
+        return 1; /* stored, and printed as "changed"; its new alerts sent after the commit */
+    w->kept[w->n_changes++] = (struct kept){change, inc};
     return 1;
 }
 
@@ -234,7 +223,7 @@ static void changed(void *ud, ts_incident *const *inc, size_t n)
 {
     watch *w = ud;
     for (size_t i = 0; i < n; i++) {
-        const char *change = i < w->n_changes ? w->changes[i] : "changed";
+        const char *change = i < w->n_changes ? w->kept[i].change : "changed";
         for (size_t k = 0; k < inc[i]->n_alerts; k++)
             if (first_sight(w, ts_alert_uid(inc[i]->alerts[k])) && !w->quiet) {
                 print_alert(w, inc[i], inc[i]->alerts[k]);
@@ -314,7 +303,6 @@ void ts_live_close(ts_live *w)
     ts_pipeline_close(w->p);
     free(w->seen);
     free(w->incs);
-    free(w->changes);
     free(w->kept);
     free(w);
 }

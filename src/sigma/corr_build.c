@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sigma/sigma_int.h"
+#include "core/vec.h"
 
 /* ---- reading one correlation document ---- */
 
@@ -229,13 +230,8 @@ bool sg_corr_build(ts_sigma *s, const sy_node *doc, const char *file, char *why,
     const sy_node *c = sy_get(doc, "correlation");
     if (!c || c->kind != SY_MAP)
         return snprintf(why, cap, "correlation: not a map"), false;
-    if (s->ncorrs == s->cap_corrs) {
-        size_t nc = s->cap_corrs ? s->cap_corrs * 2 : 16;
-        sg_corr *p = realloc(s->corrs, nc * sizeof *p);
-        if (!p)
-            return snprintf(why, cap, "out of memory"), false;
-        s->corrs = p, s->cap_corrs = nc;
-    }
+    if (!ts_vec_grow(s->corrs, s->cap_corrs, s->ncorrs + 1, TS_VEC_NOCAP))
+        return snprintf(why, cap, "out of memory"), false;
     /* built in place (it is large: the per-input field tables); kept only when whole */
     sg_corr *k = &s->corrs[s->ncorrs];
     memset(k, 0, sizeof *k);

@@ -5,6 +5,7 @@
 
 #include "core/hash.h"
 #include "sigma/sigma_int.h"
+#include "core/vec.h"
 
 /*
  * A correlation watches the hits of the rules (or correlations) it names, per group (the
@@ -146,13 +147,8 @@ static group *group_of(const ts_sigma *s, sg_corr_state *cs, uint32_t c, const c
         cs->no_sweep = now + SWEEP_PAUSE_NS; /* mostly live: do not sweep on every new group */
     if (cs->n == MAX_GROUPS)
         return cs->dropped++, NULL;
-    if (cs->n == cs->cap) {
-        size_t nc = cs->cap ? cs->cap * 2 : 64;
-        group *p = realloc(cs->g, nc * sizeof *p);
-        if (!p)
-            return NULL;
-        cs->g = p, cs->cap = nc;
-    }
+    if (!ts_vec_grow(cs->g, cs->cap, cs->n + 1, TS_VEC_NOCAP))
+        return NULL;
     if (!sg_map_put(&cs->index, key, n, (uint32_t)cs->n))
         return NULL;
     group *g = &cs->g[cs->n++];

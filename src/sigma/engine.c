@@ -6,6 +6,7 @@
 
 #include "sigma/memo.h"
 #include "sigma/sigma_int.h"
+#include "core/vec.h"
 
 /*
  * An event is first routed by its channel, event id, provider or dataset to the groups
@@ -493,13 +494,8 @@ static bool lowered(ts_sigma_scratch *sc, uint32_t field, ts_str v, const char *
 {
     uint32_t slot = sc->s->groups[sc->group].fbase + field;
     if (sc->low_gen[slot] != sc->gen) {
-        if (sc->low_used + v.n > sc->low_cap) {
-            size_t cap = (sc->low_cap + v.n) * 2;
-            char *p = realloc(sc->low, cap);
-            if (!p)
-                return false;
-            sc->low = p, sc->low_cap = cap;
-        }
+        if (!ts_vec_grow(sc->low, sc->low_cap, sc->low_used + v.n, TS_VEC_NOCAP))
+            return false;
         char *d = sc->low + sc->low_used;
         for (size_t i = 0; i < v.n; i++) {
             char c = v.p[i];
@@ -803,12 +799,8 @@ static bool keywords_may_match(ts_sigma_scratch *sc, const void *m)
     size_t n = 0;
     for (size_t i = 0; i < ev->n_fields; i++)
         n += ev->fields[i].val.n + 1;
-    if (n > sc->jcap) {
-        char *p = realloc(sc->joined, n * 2);
-        if (!p)
-            return true;
-        sc->joined = p, sc->jcap = n * 2;
-    }
+    if (!ts_vec_grow(sc->joined, sc->jcap, n, TS_VEC_NOCAP))
+        return true;
     char *d = sc->joined;
     for (size_t i = 0; i < ev->n_fields; i++) {
         if (ev->fields[i].val.n)

@@ -14,6 +14,7 @@
 #include "core/cachedir.h"
 #include "core/sha256.h"
 #include "tocsin.h"
+#include "core/saved.h"
 
 /* An entry: MAGIC, the key (hex), the payload's length and digest (hex), the payload. The
  * key is also the file's name; it is repeated inside so that a renamed or mixed-up file is
@@ -36,60 +37,29 @@ static void count(uint64_t *c)
     __atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
 }
 
-/* A growable byte buffer for the key's material. */
-typedef struct buf {
-    unsigned char *p;
-    size_t n, cap;
-    int failed;
-} buf;
-
-static void put(buf *b, const void *data, size_t len)
-{
-    if (b->failed)
-        return;
-    if (b->n + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + len)
-            cap *= 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = 1;
-            return;
-        }
-        b->p = p, b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
-}
-
-static void put_u64(buf *b, uint64_t v)
-{
-    put(b, &v, sizeof v);
-}
-
 /* The key: the versions of tocsin and Hyperscan and every input of the compile, each
  * length-prefixed so that no two inputs run together into the same bytes. */
 bool ts_hs_cache_key(const char *const *exprs, const unsigned *flags, const unsigned *ids, unsigned n,
                      char key[65])
 {
-    buf b = {0};
+    ts_blob_w b = {0}; /* the key's material */
     const char *hv = hs_version();
-    put_u64(&b, strlen(TOCSIN_VERSION));
-    put(&b, TOCSIN_VERSION, strlen(TOCSIN_VERSION));
-    put_u64(&b, strlen(hv));
-    put(&b, hv, strlen(hv));
-    put_u64(&b, n);
+    ts_blob_put_u64(&b, strlen(TOCSIN_VERSION));
+    ts_blob_put(&b, TOCSIN_VERSION, strlen(TOCSIN_VERSION));
+    ts_blob_put_u64(&b, strlen(hv));
+    ts_blob_put(&b, hv, strlen(hv));
+    ts_blob_put_u64(&b, n);
     for (unsigned i = 0; i < n; i++) {
         size_t l = strlen(exprs[i]);
-        put_u64(&b, l);
-        put(&b, exprs[i], l);
-        put_u64(&b, flags[i]);
-        put_u64(&b, ids[i]);
+        ts_blob_put_u64(&b, l);
+        ts_blob_put(&b, exprs[i], l);
+        ts_blob_put_u64(&b, flags[i]);
+        ts_blob_put_u64(&b, ids[i]);
     }
-    if (!b.failed)
+    if (!b.fail)
         ts_sha256_hex(b.p, b.n, key);
     free(b.p);
-    return !b.failed;
+    return !b.fail;
 }
 
 static int entry_path(const char *key, char *path, size_t cap)

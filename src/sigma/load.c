@@ -5,6 +5,7 @@
 
 #include "core/input.h"
 #include "sigma/sigma_int.h"
+#include "core/vec.h"
 
 #define MAX_RULE_FILE (8u << 20)
 #define MAX_PLACEHOLDER_VALUES 4096
@@ -63,7 +64,6 @@ void ts_sigma_free(ts_sigma *s)
     free(s->rules);
     sg_map_free(&s->placeholders);
     free(s->ph);
-    free(s->nph);
     ts_arena_free(&s->arena);
     free(s);
 }
@@ -94,22 +94,15 @@ static bool add_placeholder(ts_sigma *s, const sy_node *k, const sy_node *v)
     size_t n = v->kind == SY_SEQ ? v->nkids : 1;
     if (k->kind != SY_SCALAR || v->kind == SY_MAP || n > MAX_PLACEHOLDER_VALUES)
         return false;
-    char ***ph = realloc(s->ph, (s->nph_names + 1) * sizeof *ph);
-    if (ph)
-        s->ph = ph;
-    size_t *nph = realloc(s->nph, (s->nph_names + 1) * sizeof *nph);
-    if (nph)
-        s->nph = nph;
     char **vals = ts_arena_alloc(&s->arena, (n ? n : 1) * sizeof *vals);
-    if (!ph || !nph || !vals)
+    if (!vals || !ts_vec_grow(s->ph, s->cap_ph, s->nph_names + 1, TS_VEC_NOCAP))
         return false;
     for (size_t i = 0; i < n; i++) {
         const sy_node *x = v->kind == SY_SEQ ? v->kids[i] : v;
         if (x->kind != SY_SCALAR || !(vals[i] = ts_arena_strndup(&s->arena, x->s, x->n)))
             return false;
     }
-    s->ph[s->nph_names] = vals;
-    s->nph[s->nph_names] = n;
+    s->ph[s->nph_names] = (struct sg_placeholder){vals, n};
     return sg_map_put(&s->placeholders, k->s, k->n, (uint32_t)s->nph_names++);
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sigma/sigma_int.h"
+#include "core/vec.h"
 
 #define MAX_LINE 4096
 #define MAX_EIDS 64
@@ -100,13 +101,8 @@ static bool index_source(ts_sigma *s, sg_map *m, const char *key, uint32_t i)
 
 static bool add_line(ts_sigma *s, ts_str line, size_t *cap, char *err, size_t ecap, uint64_t lineno)
 {
-    if (s->nsrc == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        sg_source *p = realloc(s->src, nc * sizeof *p);
-        if (!p)
-            return snprintf(err, ecap, "out of memory"), false;
-        s->src = p, *cap = nc;
-    }
+    if (!ts_vec_grow(s->src, *cap, s->nsrc + 1, TS_VEC_NOCAP))
+        return snprintf(err, ecap, "out of memory"), false;
     sg_source *src = &s->src[s->nsrc];
     memset(src, 0, sizeof *src);
     ts_str prod = take(&line, '\t'), cat = take(&line, '\t'), svc = take(&line, '\t');
@@ -176,13 +172,8 @@ static bool accepts(const char *rule, const char *line)
 
 static uint32_t new_group(ts_sigma *s, const char *p, const char *c, const char *v)
 {
-    if (s->ngroups == s->cap_groups) {
-        size_t nc = s->cap_groups ? s->cap_groups * 2 : 32;
-        sg_group *g = realloc(s->groups, nc * sizeof *g);
-        if (!g)
-            return UINT32_MAX;
-        s->groups = g, s->cap_groups = nc;
-    }
+    if (!ts_vec_grow(s->groups, s->cap_groups, s->ngroups + 1, TS_VEC_NOCAP))
+        return UINT32_MAX;
     sg_group *g = &s->groups[s->ngroups];
     memset(g, 0, sizeof *g);
     g->product = ts_arena_strndup(&s->arena, p, strlen(p));
@@ -230,13 +221,8 @@ uint32_t sg_group_field(ts_sigma *s, uint32_t gi, const char *name, size_t n)
     uint32_t f = sg_map_get(&g->fields, name, n);
     if (f != UINT32_MAX)
         return f;
-    if (g->nfields == g->cap_fields) {
-        size_t nc = g->cap_fields ? g->cap_fields * 2 : 16;
-        char **p = realloc(g->field_names, nc * sizeof *p);
-        if (!p)
-            return UINT32_MAX;
-        g->field_names = p, g->cap_fields = nc;
-    }
+    if (!ts_vec_grow(g->field_names, g->cap_fields, g->nfields + 1, TS_VEC_NOCAP))
+        return UINT32_MAX;
     char *copy = ts_arena_strndup(&s->arena, name, n);
     if (!copy || !sg_map_put(&g->fields, name, n, (uint32_t)g->nfields))
         return UINT32_MAX;

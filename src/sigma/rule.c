@@ -5,19 +5,15 @@
 
 #include "core/attack.h"
 #include "sigma/sigma_int.h"
+#include "core/vec.h"
 
 #define MAX_IDS 512
 #define MAX_ITEMS 65536
 
 uint32_t sg_add_node(ts_sigma *s, uint8_t op, uint32_t a, uint32_t n)
 {
-    if (s->nnodes == s->cap_nodes) {
-        size_t nc = s->cap_nodes ? s->cap_nodes * 2 : 1024;
-        sg_node *p = realloc(s->nodes, nc * sizeof *p);
-        if (!p)
-            return UINT32_MAX;
-        s->nodes = p, s->cap_nodes = nc;
-    }
+    if (!ts_vec_grow(s->nodes, s->cap_nodes, s->nnodes + 1, TS_VEC_NOCAP))
+        return UINT32_MAX;
     s->nodes[s->nnodes] = (sg_node){op, a, n};
     return (uint32_t)s->nnodes++;
 }
@@ -62,14 +58,9 @@ uint32_t sg_add_atom(ts_sigma *s, const sg_atom *at)
             free(key);
         return id;
     }
-    if (s->natoms == s->cap_atoms) {
-        size_t nc = s->cap_atoms ? s->cap_atoms * 2 : 1024;
-        sg_atom *p = realloc(s->atoms, nc * sizeof *p);
-        if (!p) {
-            id = UINT32_MAX;
-            goto out;
-        }
-        s->atoms = p, s->cap_atoms = nc;
+    if (!ts_vec_grow(s->atoms, s->cap_atoms, s->natoms + 1, TS_VEC_NOCAP)) {
+        id = UINT32_MAX;
+        goto out;
     }
     sg_atom *dst = &s->atoms[s->natoms];
     *dst = *at;
@@ -327,13 +318,8 @@ char *sg_lower_dup(ts_arena *a, const char *p)
 
 static bool add_rule(ts_sigma *s, const sy_node *doc, const char *file, uint32_t group, uint32_t root)
 {
-    if (s->nrules == s->cap_rules) {
-        size_t nc = s->cap_rules ? s->cap_rules * 2 : 256;
-        sg_rule *p = realloc(s->rules, nc * sizeof *p);
-        if (!p)
-            return false;
-        s->rules = p, s->cap_rules = nc;
-    }
+    if (!ts_vec_grow(s->rules, s->cap_rules, s->nrules + 1, TS_VEC_NOCAP))
+        return false;
     sg_rule *r = &s->rules[s->nrules];
     memset(r, 0, sizeof *r);
     const char *id = sg_scalar(doc, "id");
@@ -415,13 +401,8 @@ bool sg_filter_add(ts_sigma *s, const sy_node *doc, char *why, size_t cap)
     ts_arena_free(&tmp);
     if (!ok)
         return false;
-    if (s->nfilters == s->cap_filters) {
-        size_t nc = s->cap_filters ? s->cap_filters * 2 : 16;
-        const sy_node **p = realloc(s->filters, nc * sizeof *p);
-        if (!p)
-            return snprintf(why, cap, "out of memory"), false;
-        s->filters = p, s->cap_filters = nc;
-    }
+    if (!ts_vec_grow(s->filters, s->cap_filters, s->nfilters + 1, TS_VEC_NOCAP))
+        return snprintf(why, cap, "out of memory"), false;
     s->filters[s->nfilters++] = doc;
     return true;
 }

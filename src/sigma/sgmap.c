@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sigma/sigma_int.h"
+#include "core/vec.h"
 
 static inline uint64_t rotl(uint64_t x, int r)
 {
@@ -105,13 +106,8 @@ void sg_map_free(sg_map *m)
 
 bool sg_u32v_push(sg_u32v *v, uint32_t x)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 8;
-        uint32_t *p = realloc(v->v, cap * sizeof *p);
-        if (!p)
-            return false;
-        v->v = p, v->cap = cap;
-    }
+    if (!ts_vec_grow(v->v, v->cap, v->n + 1, TS_VEC_NOCAP))
+        return false;
     v->v[v->n++] = x;
     return true;
 }

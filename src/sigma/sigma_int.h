@@ -232,8 +232,11 @@ struct ts_sigma {
     size_t nfilters, cap_filters;
     size_t filters_failed; /* filter applications that could not be built */
     sg_map placeholders;   /* name -> index in ph */
-    char ***ph;
-    size_t *nph, nph_names;
+    struct sg_placeholder {
+        char **v; /* its values */
+        size_t n;
+    } * ph;
+    size_t nph_names, cap_ph;
     bool compiled;
 };
 

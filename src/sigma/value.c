@@ -269,8 +269,8 @@ static bool expand(const ts_sigma *s, const char *v, size_t n, plist *out, bool 
         return snprintf(why, cap, "placeholder %%%.*s%% has no value (give a placeholder file)",
                         (int)(b - a - 1 > 60 ? 60 : b - a - 1), a + 1),
                false;
-    for (size_t i = 0; i < s->nph[ph]; i++) {
-        const char *r = s->ph[ph][i];
+    for (size_t i = 0; i < s->ph[ph].n; i++) {
+        const char *r = s->ph[ph].v[i];
         size_t rn = strlen(r), tail = n - (size_t)(b + 1 - v), m = (size_t)(a - v) + rn + tail;
         char *t = malloc(m + 1);
         if (!t)

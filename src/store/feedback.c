@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "core/vec.h"
 
 tocsin_code ts_store_suppress_add(ts_store *s, const ts_suppression *r, int64_t *id)
 {
@@ -51,14 +52,9 @@ tocsin_code ts_store_suppressions(ts_store *s, int64_t now_ns, ts_suppression **
         return TOCSIN_E_DB;
     st_int(st, 1, now_ns);
     while (!oom && (step = st_step(st)) == STEP_ROW) {
-        if (k == cap) {
-            size_t nc = cap ? cap * 2 : 8;
-            ts_suppression *nv = realloc(v, nc * sizeof *nv);
-            if (!nv) {
-                oom = true;
-                break;
-            }
-            v = nv, cap = nc;
+        if (!ts_vec_grow(v, cap, k + 1, TS_VEC_NOCAP)) {
+            oom = true;
+            break;
         }
         ts_suppression *r = &v[k++];
         memset(r, 0, sizeof *r);

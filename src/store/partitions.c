@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "store/store_int.h"
+#include "core/vec.h"
 
 static size_t find(const ts_store *s, uint32_t id)
 {
@@ -47,14 +48,8 @@ tocsin_code ts_store_lock_partition(ts_store *s, uint32_t id, int *got)
         *got = 1;
         return TOCSIN_OK;
     }
-    if (s->n_parts == s->cap_parts) {
-        size_t nc = s->cap_parts ? s->cap_parts * 2 : 16;
-        uint32_t *v = realloc(s->parts, nc * sizeof *v);
-        if (!v)
-            return TOCSIN_E_NOMEM;
-        s->parts = v;
-        s->cap_parts = nc;
-    }
+    if (!ts_vec_grow(s->parts, s->cap_parts, s->n_parts + 1, TS_VEC_NOCAP))
+        return TOCSIN_E_NOMEM;
     tocsin_code rc = TOCSIN_OK;
     if (s->pg)
         rc = try_lock(s, id, got);

@@ -8,6 +8,7 @@
 
 #include "core/utf8dec.h"
 #include "store/store_int.h"
+#include "core/vec.h"
 
 /* Each connection's settings: a writer waits for another's turn as long as on SQLite, then
  * fails saying so; notices are not shown; doubles are sent back exactly. */
@@ -206,15 +207,7 @@ typedef struct pg_sent {
 
 static bool room(ts_store *s, size_t more)
 {
-    if (s->n_sent + more <= s->cap_sent)
-        return true;
-    size_t nc = s->cap_sent ? s->cap_sent * 2 : 64;
-    pg_sent *v = realloc(s->sent, nc * sizeof *v);
-    if (!v)
-        return false;
-    s->sent = v;
-    s->cap_sent = nc;
-    return true;
+    return ts_vec_grow(s->sent, s->cap_sent, s->n_sent + more, TS_VEC_NOCAP);
 }
 
 static bool send_one(ts_store *s, st_stmt *st, const char *what, int kind)

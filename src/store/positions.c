@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "core/vec.h"
 
 static tocsin_code run(ts_store *s, const char *sql, st_stmt **st, const char *what)
 {
@@ -93,14 +94,9 @@ tocsin_code ts_store_run_incidents(ts_store *s, const char *command, char ***ids
     int step;
     while ((step = st_step(st)) == STEP_ROW) {
         const char *id = st_col_text(st, 0);
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            char **v = realloc(*ids, cap * sizeof *v);
-            if (!v) {
-                rc = TOCSIN_E_NOMEM;
-                break;
-            }
-            *ids = v;
+        if (!ts_vec_grow(*ids, cap, *n + 1, TS_VEC_NOCAP)) {
+            rc = TOCSIN_E_NOMEM;
+            break;
         }
         if (!((*ids)[*n] = strdup(id ? id : ""))) {
             rc = TOCSIN_E_NOMEM;

@@ -12,15 +12,19 @@
 #include "detect/alert_util.h"
 #include "store/sightings.h"
 #include "store/store_int.h"
+#include "core/vec.h"
 
 /* The distinct ids seen, interned: an open-addressing table of strings. */
+typedef struct item {
+    char *name;
+    size_t df;    /* incidents showing it */
+    size_t stamp; /* the last incident (sequence + 1) it was counted for */
+} item;
 typedef struct items {
-    char **name; /* by index */
+    item *v; /* by index */
     size_t n, cap;
     size_t *slot; /* index + 1, 0: empty */
     size_t nslot;
-    size_t *df;    /* per item: incidents showing it */
-    size_t *stamp; /* per item: the last incident (sequence + 1) it was counted for */
 } items;
 
 static uint64_t hash_str(const char *s, size_t n)
@@ -37,7 +41,7 @@ static size_t intern(items *it, const char *s, size_t n)
         if (!nv)
             return SIZE_MAX;
         for (size_t i = 0; i < it->n; i++) {
-            size_t h = hash_str(it->name[i], strlen(it->name[i])) & (ns - 1);
+            size_t h = hash_str(it->v[i].name, strlen(it->v[i].name)) & (ns - 1);
             while (nv[h])
                 h = (h + 1) & (ns - 1);
             nv[h] = i + 1;
@@ -48,28 +52,14 @@ static size_t intern(items *it, const char *s, size_t n)
     }
     size_t h = hash_str(s, n) & (it->nslot - 1);
     for (; it->slot[h]; h = (h + 1) & (it->nslot - 1)) {
-        const char *x = it->name[it->slot[h] - 1];
+        const char *x = it->v[it->slot[h] - 1].name;
         if (strlen(x) == n && memcmp(x, s, n) == 0)
             return it->slot[h] - 1;
     }
-    if (it->n == it->cap) {
-        size_t nc = it->cap ? it->cap * 2 : 64;
-        char **a = realloc(it->name, nc * sizeof *a);
-        if (a)
-            it->name = a;
-        size_t *b = a ? realloc(it->df, nc * sizeof *b) : NULL;
-        if (b)
-            it->df = b;
-        size_t *c = b ? realloc(it->stamp, nc * sizeof *c) : NULL;
-        if (!c)
-            return SIZE_MAX;
-        it->stamp = c;
-        it->cap = nc;
-    }
-    if (!(it->name[it->n] = strndup(s, n)))
+    char *copy;
+    if (!ts_vec_grow(it->v, it->cap, it->n + 1, TS_VEC_NOCAP) || !(copy = strndup(s, n)))
         return SIZE_MAX;
-    it->df[it->n] = 0;
-    it->stamp[it->n] = 0;
+    it->v[it->n] = (item){.name = copy};
     it->slot[h] = it->n + 1;
     return it->n++;
 }
@@ -77,11 +67,9 @@ static size_t intern(items *it, const char *s, size_t n)
 static void items_free(items *it)
 {
     for (size_t i = 0; i < it->n; i++)
-        free(it->name[i]);
-    free(it->name);
+        free(it->v[i].name);
+    free(it->v);
     free(it->slot);
-    free(it->df);
-    free(it->stamp);
 }
 
 /* One incident's profile: item indexes, distinct. */
@@ -112,18 +100,12 @@ static void add_list(profs *ps, prof *p, size_t seq, const char *list)
                 ps->nomem = true;
                 return;
             }
-            if (ps->it.stamp[k] != seq + 1) {
-                ps->it.stamp[k] = seq + 1;
-                ps->it.df[k]++;
-                if (p->n == p->cap) {
-                    size_t nc = p->cap ? p->cap * 2 : 16;
-                    size_t *nv = realloc(p->v, nc * sizeof *nv);
-                    if (!nv) {
-                        ps->nomem = true;
-                        return;
-                    }
-                    p->v = nv;
-                    p->cap = nc;
+            if (ps->it.v[k].stamp != seq + 1) {
+                ps->it.v[k].stamp = seq + 1;
+                ps->it.v[k].df++;
+                if (!ts_vec_grow(p->v, p->cap, p->n + 1, TS_VEC_NOCAP)) {
+                    ps->nomem = true;
+                    return;
                 }
                 p->v[p->n++] = k;
             }
@@ -153,15 +135,9 @@ static tocsin_code read_profiles(ts_store *s, const char *incident, profs *ps)
         if (!id)
             continue;
         if (!ps->n || strcmp(ps->v[ps->n - 1].incident, id) != 0) {
-            if (ps->n == ps->cap) {
-                size_t nc = ps->cap ? ps->cap * 2 : 64;
-                prof *nv = realloc(ps->v, nc * sizeof *nv);
-                if (!nv) {
-                    ps->nomem = true;
-                    break;
-                }
-                ps->v = nv;
-                ps->cap = nc;
+            if (!ts_vec_grow(ps->v, ps->cap, ps->n + 1, TS_VEC_NOCAP)) {
+                ps->nomem = true;
+                break;
             }
             ps->v[ps->n] = (prof){.incident = strdup(id)};
             if (!ps->v[ps->n++].incident) {
@@ -181,7 +157,7 @@ static tocsin_code read_profiles(ts_store *s, const char *incident, profs *ps)
 
 static double idf(const profs *ps, size_t k)
 {
-    return log(1.0 + (double)ps->n / (double)ps->it.df[k]);
+    return log(1.0 + (double)ps->n / (double)ps->it.v[k].df);
 }
 
 /* Cosine similarity of a and b, item weights idf; *shared: items in both. */
@@ -214,8 +190,9 @@ static char *shared_text(const profs *ps, const prof *b, const bool *in_a)
             continue;
         n++;
         for (size_t j = 0; j < 3; j++)
-            if (best[j] == SIZE_MAX || ps->it.df[k] < ps->it.df[best[j]] ||
-                (ps->it.df[k] == ps->it.df[best[j]] && strcmp(ps->it.name[k], ps->it.name[best[j]]) < 0)) {
+            if (best[j] == SIZE_MAX || ps->it.v[k].df < ps->it.v[best[j]].df ||
+                (ps->it.v[k].df == ps->it.v[best[j]].df &&
+                 strcmp(ps->it.v[k].name, ps->it.v[best[j]].name) < 0)) {
                 memmove(best + j + 1, best + j, (2 - j) * sizeof *best);
                 best[j] = k;
                 break;
@@ -224,7 +201,7 @@ static char *shared_text(const profs *ps, const prof *b, const bool *in_a)
     char buf[160];
     size_t len = (size_t)snprintf(buf, sizeof buf, "profile: ");
     for (size_t j = 0; j < 3 && best[j] != SIZE_MAX && len < sizeof buf; j++)
-        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", j ? ", " : "", ps->it.name[best[j]]);
+        len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s", j ? ", " : "", ps->it.v[best[j]].name);
     return strdup(buf);
 }
 

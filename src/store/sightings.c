@@ -7,25 +7,12 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "core/vec.h"
 
 static char *col_dup(st_stmt *st, int i)
 {
     const char *t = st_col_text(st, i);
     return t ? strdup((const char *)t) : NULL;
-}
-
-/* Grows *v (of elem bytes each) to hold one more; false on no memory. */
-static bool grow(void **v, size_t n, size_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return true;
-    size_t nc = *cap ? *cap * 2 : 16;
-    void *nv = realloc(*v, nc * elem);
-    if (!nv)
-        return false;
-    *v = nv;
-    *cap = nc;
-    return true;
 }
 
 static tocsin_code prepare(ts_store *s, const char *sql, st_stmt **st)
@@ -61,7 +48,7 @@ typedef struct sight_acc {
 static bool sight_row(void *ud, st_stmt *st)
 {
     sight_acc *a = ud;
-    if (!grow((void **)&a->v, a->n, &a->cap, sizeof *a->v))
+    if (!ts_vec_grow(a->v, a->cap, a->n + 1, TS_VEC_NOCAP))
         return false;
     ts_sighting *x = &a->v[a->n];
     *x = (ts_sighting){.incident = col_dup(st, 0),
@@ -121,7 +108,7 @@ typedef struct ioc_acc {
 static bool ioc_row(void *ud, st_stmt *st)
 {
     ioc_acc *a = ud;
-    if (!grow((void **)&a->v, a->n, &a->cap, sizeof *a->v))
+    if (!ts_vec_grow(a->v, a->cap, a->n + 1, TS_VEC_NOCAP))
         return false;
     ts_actor_ioc *x = &a->v[a->n];
     *x = (ts_actor_ioc){.type = col_dup(st, 0),
@@ -180,7 +167,7 @@ typedef struct link_acc {
 static bool link_row(void *ud, st_stmt *st)
 {
     link_acc *a = ud;
-    if (!grow((void **)&a->v, a->n, &a->cap, sizeof *a->v))
+    if (!ts_vec_grow(a->v, a->cap, a->n + 1, TS_VEC_NOCAP))
         return false;
     ts_link *x = &a->v[a->n];
     *x = (ts_link){.incident = col_dup(st, 0),

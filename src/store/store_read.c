@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "store/store_int.h"
+#include "core/vec.h"
 
 /* Allocation failures are noted and reported once at the end, so each column read
  * stays one line. */
@@ -30,20 +31,17 @@ static uint64_t col_u64(st_stmt *st, int i)
     return v < 0 ? 0 : (uint64_t)v;
 }
 
-/* Makes room for one more element in *v (n used, *cap allocated). */
+/* Makes room for one more element in *v (n used, *cap allocated), the new room zeroed. */
 static bool grow(reader *r, void **v, size_t *cap, size_t n, size_t elem)
 {
-    if (n < *cap)
+    size_t old = *cap;
+    if (n < old)
         return true;
-    size_t nc = *cap ? *cap * 2 : 8;
-    void *nv = realloc(*v, nc * elem);
-    if (!nv) {
+    if (!ts_vec_grow_(v, cap, n + 1, elem, TS_VEC_NOCAP)) {
         r->oom = true;
         return false;
     }
-    memset((char *)nv + *cap * elem, 0, (nc - *cap) * elem);
-    *v = nv;
-    *cap = nc;
+    memset((char *)*v + old * elem, 0, (*cap - old) * elem);
     return true;
 }
 

@@ -136,10 +136,9 @@ void phish_body_checks(phish_state *st, const ts_event *ev, const sender *s, rea
         if (has_field(ev, "body.password_input", "1"))
             phish_reason(rs, 50, false, true,
                          "the message holds a form asking for a password, posting to %.*s",
-                         (int)ts_utf8_cut(act, 100), act.p);
+                         TS_STR_CUT(act, 100));
         else
-            phish_trait(rs, 15, true, "the message holds a form posting to %.*s", (int)ts_utf8_cut(act, 100),
-                        act.p);
+            phish_trait(rs, 15, true, "the message holds a form posting to %.*s", TS_STR_CUT(act, 100));
         break;
     }
     free(f);

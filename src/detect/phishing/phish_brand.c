@@ -131,8 +131,7 @@ void phish_brand_checks(phish_state *st, const ts_event *ev, const sender *s, re
     if (!s->addr.n && !raw.n)
         phish_reason(rs, 25, false, false, "no sender address at all");
     else if (malformed)
-        phish_reason(rs, 30, false, false, "the From header does not parse: %.*s", (int)ts_utf8_cut(raw, 100),
-                     raw.p);
+        phish_reason(rs, 30, false, false, "the From header does not parse: %.*s", TS_STR_CUT(raw, 100));
     if (s->addr.n && !s->reg_n && s->host.n)
         phish_reason(rs, 35, false, false, "the sender %.*s names no real domain", (int)s->addr.n, s->addr.p);
 

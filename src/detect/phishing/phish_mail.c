@@ -568,8 +568,7 @@ static void emit(const ts_event *ev, const sender *s, const reasons *rs, char *l
                   : ts_fmt_alloc("phish|%.*s|%.*s|%lld", (int)s->addr.n, s->addr.p, (int)ev->mail_subject.n,
                                  ev->mail_subject.p, (long long)ev->ts_ns);
     a->title = ts_fmt_alloc("phishing mail from %.*s to %s (\"%.*s\"): %s", (int)s->addr.n, s->addr.p,
-                            a->user ? a->user : "?", (int)ts_utf8_cut(ev->mail_subject, 120),
-                            ev->mail_subject.p ? ev->mail_subject.p : "", list ? list : "");
+                            a->user ? a->user : "?", TS_STR_CUT(ev->mail_subject, 120), list ? list : "");
     if (!a->key || !a->title || !a->observed || !a->techniques) {
         ts_alert_free(a);
         return;

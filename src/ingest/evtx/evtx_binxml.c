@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ingest/evtx/evtx_int.h"
+#include "core/vec.h"
 
 bool evtx_fail(evtx_parser *p, const char *msg, uint32_t off)
 {
@@ -107,22 +108,15 @@ static bool ref_name(evtx_parser *p, uint32_t pos, uint32_t end, ts_str *name, u
 void evtx_add_field(evtx_parser *p, const char *kp, uint32_t koff, uint32_t klen, uint32_t voff,
                     uint32_t vlen, bool skip_empty, bool trim)
 {
-    if (p->n_flds == p->cap_flds) {
-        /* Templates reused by many nested instances could multiply fields without end:
-         * no real record comes near this. */
+    /* Templates reused by many nested instances could multiply fields without end: no real
+     * record comes near EVTX_MAX_FIELDS. */
+    if (!ts_vec_grow(p->flds, p->cap_flds, p->n_flds + 1, EVTX_MAX_FIELDS)) {
         if (p->n_flds >= EVTX_MAX_FIELDS) {
             evtx_fail(p, "more fields than a record may hold", 0);
-            p->oom = p->too_long = true;
-            return;
+            p->too_long = true;
         }
-        size_t cap = p->cap_flds ? p->cap_flds * 2 : 64;
-        evtx_fld *f = realloc(p->flds, cap * sizeof *f);
-        if (!f) {
-            p->oom = true;
-            return;
-        }
-        p->flds = f;
-        p->cap_flds = cap;
+        p->oom = true;
+        return;
     }
     p->flds[p->n_flds++] = (evtx_fld){kp, koff, klen, voff, vlen, skip_empty, trim};
 }

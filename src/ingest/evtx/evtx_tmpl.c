@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ingest/evtx/evtx_int.h"
+#include "core/vec.h"
 
 /* The template definition at off, with its body's place. Cached per chunk. */
 static evtx_tmpl_slot *get_template(evtx_parser *p, uint32_t off)
@@ -25,26 +26,11 @@ static evtx_tmpl_slot *get_template(evtx_parser *p, uint32_t off)
     return s;
 }
 
-static bool grow(void **v, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return true;
-    size_t c = *cap ? *cap : 32;
-    while (c < need)
-        c *= 2;
-    void *n = realloc(*v, c * elem);
-    if (!n)
-        return false;
-    *v = n;
-    *cap = c;
-    return true;
-}
-
 void evtx_compile_site(evtx_parser *p, uint32_t id, bool optional)
 {
     uint32_t depth = (uint32_t)(p->depth - p->compile_depth);
-    if (!grow((void **)&p->csites, &p->cap_csites, p->n_csites + 1, sizeof *p->csites) ||
-        !grow((void **)&p->cnames, &p->cap_cnames, p->n_cnames + depth, sizeof *p->cnames)) {
+    if (!ts_vec_grow(p->csites, p->cap_csites, p->n_csites + 1, TS_VEC_NOCAP) ||
+        !ts_vec_grow(p->cnames, p->cap_cnames, p->n_cnames + depth, TS_VEC_NOCAP)) {
         p->oom = true;
         return;
     }
@@ -249,7 +235,7 @@ static bool read_values(evtx_parser *p, uint32_t q, uint32_t end, evtx_subs *sv,
     q += 4;
     if (n > (end - q) / 4)
         return evtx_fail(p, "substitution count past the record", q);
-    if (!grow((void **)&p->subs, &p->cap_subs, p->n_subs + n, sizeof *p->subs)) {
+    if (!ts_vec_grow(p->subs, p->cap_subs, p->n_subs + n, TS_VEC_NOCAP)) {
         p->oom = true;
         return evtx_fail(p, "out of memory", q);
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ingest/evtx/evtx_int.h"
+#include "core/vec.h"
 
 bool evtx_out_reserve(evtx_parser *p, size_t n)
 {
@@ -16,16 +17,10 @@ bool evtx_out_reserve(evtx_parser *p, size_t n)
         p->oom = p->too_long = true;
         return false;
     }
-    size_t cap = p->out_cap ? p->out_cap : 4096;
-    while (cap < p->out_n + n)
-        cap *= 2;
-    char *o = realloc(p->out, cap);
-    if (!o) {
+    if (!ts_vec_grow(p->out, p->out_cap, p->out_n + n, TS_MAX_RECORD * 4u)) {
         p->oom = true;
         return false;
     }
-    p->out = o;
-    p->out_cap = cap;
     return true;
 }
 
