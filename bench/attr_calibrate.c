@@ -26,9 +26,9 @@
 #define MAX_ITEMS 256
 #define BOOT 1000
 
-static bool show_bins;  /* --bins: the reliability table of each kind */
-static bool show_cases; /* --cases: one line per case (kind, truth, top hypothesis, rank) */
-static size_t explain;  /* --explain N: case N's hypotheses with every contribution (1-based) */
+static bool show_bins;      /* --bins: the reliability table of each kind */
+static bool show_cases;     /* --cases: one line per case (kind, truth, top hypothesis, rank) */
+static size_t explain;      /* --explain N: case N's hypotheses with every contribution (1-based) */
 static bool show_baselines; /* --baselines: simple models' top-1 and top-3 on the same cases */
 
 typedef struct acase {
@@ -287,6 +287,7 @@ static void report(const char *kind, const outcome *o, const size_t *idx, size_t
  *              that weight times log(0.05). */
 enum { BL_INTERP, BL_RARITY, N_BASELINES };
 static const char *const bl_name[N_BASELINES] = {"nb-interp", "nb-rarity"};
+typedef size_t bl_ranks[N_BASELINES]; /* the truth's rank under each baseline */
 
 /* The observed item u of case c is in actor a's (held-out-free) profile. */
 static bool bl_member(const acase *c, const ts_actor *a, const ts_attr_evidence *e)
@@ -308,7 +309,7 @@ static bool bl_member(const acase *c, const ts_actor *a, const ts_attr_evidence 
 }
 
 /* The truth's rank (1-based, ties against it) under each baseline. */
-static void bl_rank(const ts_intel *ti, const acase *c, size_t rank[N_BASELINES])
+static void bl_rank(const ts_intel *ti, const acase *c, bl_ranks rank)
 {
     size_t na = ts_intel_actor_count(ti), profiled = 0;
     double *score = calloc((na + 1) * N_BASELINES, sizeof *score), bg[MAX_ITEMS] = {0}, df[MAX_ITEMS] = {0};
@@ -355,7 +356,7 @@ static void bl_rank(const ts_intel *ti, const acase *c, size_t rank[N_BASELINES]
 }
 
 /* Top-1 and top-3 of each baseline on the cases of idx, with bootstrap intervals. */
-static void bl_report(const char *kind, const size_t (*rank)[N_BASELINES], const size_t *idx, size_t n)
+static void bl_report(const char *kind, const bl_ranks *rank, const size_t *idx, size_t n)
 {
     if (!n)
         return;
@@ -470,8 +471,10 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: attr_calibrate CASES.tsv [--fit] [--bins] [--cases] [--baselines] [--explain N] [--set "
-                        "NAME=VALUE]...\n");
+        fprintf(
+            stderr,
+            "usage: attr_calibrate CASES.tsv [--fit] [--bins] [--cases] [--baselines] [--explain N] [--set "
+            "NAME=VALUE]...\n");
         return 2;
     }
     ts_intel *ti = ts_intel_new();
@@ -514,13 +517,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "attr_calibrate: out of memory\n");
             return 1;
         }
-    size_t (*bl)[N_BASELINES] = show_baselines ? calloc(n, sizeof *bl) : NULL;
+    bl_ranks *bl = show_baselines ? calloc(n, sizeof *bl) : NULL;
     for (size_t i = 0; bl && i < n; i++)
         bl_rank(ti, &c[i], bl[i]);
     for (size_t i = 0; show_cases && i < n; i++) {
         const ts_actor *t = ts_intel_actor(ti, c[i].truth);
-        printf("case %zu %s: %zu seen, truth %s, rank %zu (p %.3f); top %s (p %.3f); leading actor %s\n", i + 1,
-               c[i].kind, c[i].n_ev, t ? t->name : "?", o[i].rank, o[i].p_truth, o[i].top, o[i].p_top,
+        printf("case %zu %s: %zu seen, truth %s, rank %zu (p %.3f); top %s (p %.3f); leading actor %s\n",
+               i + 1, c[i].kind, c[i].n_ev, t ? t->name : "?", o[i].rank, o[i].p_truth, o[i].top, o[i].p_top,
                o[i].named_ok ? "right" : "wrong");
         if (bl)
             printf("case %zu baselines: the truth ranks %zu (nb-interp), %zu (nb-rarity)\n", i + 1, bl[i][0],
@@ -534,7 +537,7 @@ int main(int argc, char **argv)
                 idx[m++] = i;
         report(kinds[k], o, idx, m);
         if (bl && k != 2) /* a novel actor's right answer is "unattributed", which they cannot say */
-            bl_report(kinds[k], (const size_t (*)[N_BASELINES])bl, idx, m);
+            bl_report(kinds[k], (const bl_ranks *)bl, idx, m);
     }
     free(bl);
     for (size_t i = 0; i < n; i++)
