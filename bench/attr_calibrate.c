@@ -6,6 +6,7 @@
  *   build/bench/attr_calibrate /tmp/cases.tsv --fit    # search the parameters, then report
  *   build/bench/attr_calibrate /tmp/cases.tsv --bins   # and each kind's reliability table
  *   build/bench/attr_calibrate /tmp/cases.tsv --cases  # and one line per case
+ *   build/bench/attr_calibrate /tmp/cases.tsv --baselines  # and two naive Bayes baselines
  *
  * The cases (their format: scripts/gen_attr_cases.py) hide part of the true group's profile
  * while they are scored. For each kind of case it prints top-1, top-3, log loss, Brier and
@@ -25,9 +26,10 @@
 #define MAX_ITEMS 256
 #define BOOT 1000
 
-static bool show_bins;  /* --bins: the reliability table of each kind */
-static bool show_cases; /* --cases: one line per case (kind, truth, top hypothesis, rank) */
-static size_t explain;  /* --explain N: case N's hypotheses with every contribution (1-based) */
+static bool show_bins;      /* --bins: the reliability table of each kind */
+static bool show_cases;     /* --cases: one line per case (kind, truth, top hypothesis, rank) */
+static size_t explain;      /* --explain N: case N's hypotheses with every contribution (1-based) */
+static bool show_baselines; /* --baselines: simple models' top-1 and top-3 on the same cases */
 
 typedef struct acase {
     char kind[16];
@@ -125,8 +127,10 @@ static bool run(const ts_intel *ti, const acase *c, const ts_attr_params *base, 
     ts_attribution *a = ts_attribute_with(ti, c->ev, c->n_ev, &p);
     if (!a)
         return false;
-    for (size_t i = 0; explain == (size_t)(c - cases) + 1 && i < a->n && i < 6; i++) {
-        printf("%s %.3f score %.2f\n", a->hyps[i].name, a->hyps[i].probability, a->hyps[i].score);
+    for (size_t i = 0; explain == (size_t)(c - cases) + 1 && i < a->n; i++) {
+        if (i >= 6 && a->hyps[i].actor != c->truth)
+            continue; /* the first six, and the truth wherever it ranks */
+        printf("#%zu %s %.3f score %.2f\n", i + 1, a->hyps[i].name, a->hyps[i].probability, a->hyps[i].score);
         for (size_t j = 0; j < a->hyps[i].n_contribs; j++)
             printf("    %+.2f %s\n", a->hyps[i].contribs[j].weight, a->hyps[i].contribs[j].what);
     }
@@ -271,6 +275,115 @@ static void report(const char *kind, const outcome *o, const size_t *idx, size_t
     free(pick);
 }
 
+/* ---- baselines: the same cases ranked by simple models, for comparison ----------------
+ * Each ranks the actors with a profile (the truth's held-out items hidden, as for the
+ * model) by the observed techniques and software taken as one vocabulary; a tie with the
+ * truth counts against it (the truth ranks behind every actor scored as high). No
+ * "unattributed": they always name an actor, which only favours them on top-1.
+ *   nb-interp: multinomial naive Bayes interpolated with the background (the average
+ *              profile), half and half;
+ *   nb-rarity: rarity-weighted naive Bayes: each observed item weighs log(N / (1 + df)),
+ *              N the profiled actors, df those listing it; an item outside a profile costs
+ *              that weight times log(0.05). */
+enum { BL_INTERP, BL_RARITY, N_BASELINES };
+static const char *const bl_name[N_BASELINES] = {"nb-interp", "nb-rarity"};
+typedef size_t bl_ranks[N_BASELINES]; /* the truth's rank under each baseline */
+
+/* The observed item u of case c is in actor a's (held-out-free) profile. */
+static bool bl_member(const acase *c, const ts_actor *a, const ts_attr_evidence *e)
+{
+    bool tech = e->kind == TS_AE_TECHNIQUE;
+    uint32_t id = tech ? e->technique : e->software;
+    const uint32_t *prof = tech ? a->techniques : a->software, *hold = tech ? c->hold : c->hold_soft;
+    size_t np = tech ? a->n_techniques : a->n_software, nh = tech ? c->n_hold : c->n_hold_soft;
+    if (!id)
+        return false;
+    if (a->id == c->truth)
+        for (size_t i = 0; i < nh; i++)
+            if (hold[i] == id)
+                return false;
+    for (size_t i = 0; i < np; i++)
+        if (prof[i] == id)
+            return true;
+    return false;
+}
+
+/* The truth's rank (1-based, ties against it) under each baseline. */
+static void bl_rank(const ts_intel *ti, const acase *c, bl_ranks rank)
+{
+    size_t na = ts_intel_actor_count(ti), profiled = 0;
+    double *score = calloc((na + 1) * N_BASELINES, sizeof *score), bg[MAX_ITEMS] = {0}, df[MAX_ITEMS] = {0};
+    bool *in = malloc((na + 1) * MAX_ITEMS * sizeof *in);
+    size_t *size = calloc(na + 1, sizeof *size);
+    if (!score || !in || !size) {
+        rank[0] = rank[1] = 0;
+        free(score), free(in), free(size);
+        return;
+    }
+    for (uint32_t id = 1; id <= na; id++) {
+        const ts_actor *a = ts_intel_actor(ti, id);
+        size[id] = a ? a->n_techniques + a->n_software : 0;
+        if (a && id == c->truth)
+            size[id] -= c->n_hold + c->n_hold_soft;
+        if (!size[id])
+            continue;
+        profiled++;
+        for (size_t u = 0; u < c->n_ev; u++) {
+            in[id * MAX_ITEMS + u] = bl_member(c, a, &c->ev[u]);
+            bg[u] += in[id * MAX_ITEMS + u] / (double)size[id];
+            df[u] += in[id * MAX_ITEMS + u];
+        }
+    }
+    for (size_t u = 0; u < c->n_ev; u++)
+        bg[u] = 0.98 * bg[u] / (double)(profiled ? profiled : 1) + 0.02 / 1000;
+    for (uint32_t id = 1; id <= na; id++) {
+        if (!size[id])
+            continue;
+        for (size_t u = 0; u < c->n_ev; u++) {
+            bool m = in[id * MAX_ITEMS + u];
+            score[id * N_BASELINES + BL_INTERP] += log(0.5 * m / (double)size[id] + 0.5 * bg[u]);
+            double w = log((double)profiled / (1 + df[u]));
+            score[id * N_BASELINES + BL_RARITY] += m ? 0 : (w > 0 ? w : 0) * log(0.05);
+        }
+    }
+    for (int b = 0; b < N_BASELINES; b++) {
+        double t = score[c->truth * N_BASELINES + b];
+        rank[b] = size[c->truth] ? 1 : 0;
+        for (uint32_t id = 1; rank[b] && id <= na; id++)
+            rank[b] += id != c->truth && size[id] && score[id * N_BASELINES + b] >= t;
+    }
+    free(score), free(in), free(size);
+}
+
+/* Top-1 and top-3 of each baseline on the cases of idx, with bootstrap intervals. */
+static void bl_report(const char *kind, const bl_ranks *rank, const size_t *idx, size_t n)
+{
+    if (!n)
+        return;
+    double *bs = malloc(2 * BOOT * sizeof *bs);
+    for (int b = 0; bs && b < N_BASELINES; b++) {
+        double t1 = 0, t3 = 0;
+        for (size_t j = 0; j < n; j++)
+            t1 += rank[idx[j]][b] == 1, t3 += rank[idx[j]][b] && rank[idx[j]][b] <= 3;
+        unsigned long long r = 88172645463325252ULL;
+        for (int k = 0; k < BOOT; k++) {
+            double x1 = 0, x3 = 0;
+            for (size_t j = 0; j < n; j++) {
+                r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+                size_t i = idx[r % n];
+                x1 += rank[i][b] == 1, x3 += rank[i][b] && rank[i][b] <= 3;
+            }
+            bs[k] = x1 / (double)n, bs[BOOT + k] = x3 / (double)n;
+        }
+        qsort(bs, BOOT, sizeof *bs, cmp_double);
+        qsort(bs + BOOT, BOOT, sizeof *bs, cmp_double);
+        printf("%-9s %4zu cases, baseline %s:  top-1 %.3f [%.3f, %.3f]  top-3 %.3f [%.3f, %.3f]\n", kind, n,
+               bl_name[b], t1 / (double)n, bs[BOOT / 40], bs[BOOT - BOOT / 40 - 1], t3 / (double)n,
+               bs[BOOT + BOOT / 40], bs[2 * BOOT - BOOT / 40 - 1]);
+    }
+    free(bs);
+}
+
 /* Mean log loss over every case: the fit's objective. */
 static double objective(const ts_intel *ti, const acase *c, size_t n, const ts_attr_params *p, outcome *o)
 {
@@ -305,6 +418,10 @@ static bool set_param(ts_attr_params *p, const char *arg)
     double *par[N_PAR];
     params_of(p, par);
     const char *eq = strchr(arg, '=');
+    if (eq && strncmp(arg, "prior_unattributed=", 19) == 0) { /* set, never fitted */
+        p->prior_unattributed = strtod(eq + 1, NULL);
+        return true;
+    }
     for (size_t k = 0; eq && k < N_PAR; k++)
         if (strlen(par_name[k]) == (size_t)(eq - arg) && strncmp(arg, par_name[k], (size_t)(eq - arg)) == 0) {
             *par[k] = strtod(eq + 1, NULL);
@@ -354,8 +471,10 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: attr_calibrate CASES.tsv [--fit] [--bins] [--cases] [--explain N] [--set "
-                        "NAME=VALUE]...\n");
+        fprintf(
+            stderr,
+            "usage: attr_calibrate CASES.tsv [--fit] [--bins] [--cases] [--baselines] [--explain N] [--set "
+            "NAME=VALUE]...\n");
         return 2;
     }
     ts_intel *ti = ts_intel_new();
@@ -380,6 +499,7 @@ int main(int argc, char **argv)
     ts_attr_params_default(&p);
     for (int i = 2; i < argc; i++) {
         show_bins |= strcmp(argv[i], "--bins") == 0, show_cases |= strcmp(argv[i], "--cases") == 0;
+        show_baselines |= strcmp(argv[i], "--baselines") == 0;
         if (strcmp(argv[i], "--explain") == 0 && i + 1 < argc)
             explain = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--set") == 0 && i + 1 < argc && !set_param(&p, argv[++i])) {
@@ -397,10 +517,17 @@ int main(int argc, char **argv)
             fprintf(stderr, "attr_calibrate: out of memory\n");
             return 1;
         }
+    bl_ranks *bl = show_baselines ? calloc(n, sizeof *bl) : NULL;
+    for (size_t i = 0; bl && i < n; i++)
+        bl_rank(ti, &c[i], bl[i]);
     for (size_t i = 0; show_cases && i < n; i++) {
         const ts_actor *t = ts_intel_actor(ti, c[i].truth);
-        printf("case %zu %s: %zu seen, truth %s, rank %zu (p %.3f); top %s (p %.3f)\n", i + 1, c[i].kind,
-               c[i].n_ev, t ? t->name : "?", o[i].rank, o[i].p_truth, o[i].top, o[i].p_top);
+        printf("case %zu %s: %zu seen, truth %s, rank %zu (p %.3f); top %s (p %.3f); leading actor %s\n",
+               i + 1, c[i].kind, c[i].n_ev, t ? t->name : "?", o[i].rank, o[i].p_truth, o[i].top, o[i].p_top,
+               o[i].named_ok ? "right" : "wrong");
+        if (bl)
+            printf("case %zu baselines: the truth ranks %zu (nb-interp), %zu (nb-rarity)\n", i + 1, bl[i][0],
+                   bl[i][1]);
     }
     const char *kinds[] = {"subset", "short", "novel", "campaign"};
     for (size_t k = 0; k < 4; k++) {
@@ -409,7 +536,10 @@ int main(int argc, char **argv)
             if (strcmp(c[i].kind, kinds[k]) == 0)
                 idx[m++] = i;
         report(kinds[k], o, idx, m);
+        if (bl && k != 2) /* a novel actor's right answer is "unattributed", which they cannot say */
+            bl_report(kinds[k], (const bl_ranks *)bl, idx, m);
     }
+    free(bl);
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
     report("all", o, idx, n);

@@ -11,6 +11,9 @@ Two sources of facts:
      ../shared/data/attack, OTRF and Atomic Red Team recordings) still says T1562.x/T1070.x.
      Each is stated below with the old technique's name, and checked against the bundle:
      the old id must be there under that name, so a typo cannot slip in.
+  3. Revocations whose revoked-by relationship the bundle lacks (the core bundle drops them):
+     ATT&CK v17 merged DLL Side-Loading into T1574.001, renamed DLL. Checked the same way,
+     and the old technique must be marked revoked in the bundle.
 
 Usage: scripts/attack_moves.py BUNDLE.json [BUNDLE.json ...] > data/attack/technique_moves.tsv
 The output is facts (id pairs and names), not a copy of any bundle.
@@ -34,6 +37,11 @@ V19_MOVES = [
     ("T1562.003", "Impair Command History Logging", "T1690", "Prevent Command History Logging"),
 ]
 
+# old id, old name, current id, current name: revoked in ATT&CK v17, relationship not in the bundle
+V17_REVOKED = [
+    ("T1574.002", "DLL Side-Loading", "T1574.001", "DLL"),
+]
+
 
 def attack_id(obj):
     for ref in obj.get("external_references", []):
@@ -43,7 +51,7 @@ def attack_id(obj):
 
 
 def main(paths):
-    names, revoked_by, by_stix = {}, {}, {}
+    names, revoked_by, by_stix, revoked = {}, {}, {}, set()
     for path in paths:
         with open(path, encoding="utf-8") as f:
             objects = json.load(f)["objects"]
@@ -53,6 +61,8 @@ def main(paths):
                 if tid:
                     by_stix[o["id"]] = tid
                     names.setdefault(tid, o.get("name", ""))
+                    if o.get("revoked"):
+                        revoked.add(tid)
         for o in objects:
             if o.get("type") == "relationship" and o.get("relationship_type") == "revoked-by":
                 src, dst = by_stix.get(o["source_ref"]), by_stix.get(o["target_ref"])
@@ -69,8 +79,15 @@ def main(paths):
         if names.get(old) != old_name:
             sys.exit(f"attack_moves.py: {old} is not '{old_name}' in the bundles given ({names.get(old)!r})")
         moves[old] = (new, f"ATT&CK v19: {old_name} is now {new} {new_name}")
+    for old, old_name, new, new_name in V17_REVOKED:
+        if old in moves:
+            continue  # the bundle's own relationship says it
+        if names.get(old) != old_name or old not in revoked or names.get(new) != new_name:
+            sys.exit(f"attack_moves.py: {old} '{old_name}' revoked for {new} '{new_name}' is not what the bundles say")
+        moves[old] = (new, f"ATT&CK v17: {old_name} was revoked and merged into {new} {new_name}")
     print("# technique_moves.tsv: ATT&CK technique ids that moved; written by scripts/attack_moves.py.")
-    print(f"# {len(revoked_by)} revoked-by relationships in the bundles, {len(V19_MOVES)} v19 moves.")
+    print(f"# {len(revoked_by)} revoked-by relationships in the bundles, {len(V19_MOVES)} v19 moves, "
+          f"{len(V17_REVOKED)} v17 revocation stated.")
     print("# old id\tcurrent id\twhy")
     for old in sorted(moves):
         print(f"{old}\t{moves[old][0]}\t{moves[old][1]}")

@@ -15,6 +15,9 @@ static void test_current(const ts_attack_map *m)
     CHECK(!strcmp(out, "T1685.001"));
     CHECK(ts_attack_current(m, ts_str_c(" attack.t1070.001 "), out, sizeof out) && !strcmp(out, "T1685.005"));
     CHECK(ts_attack_current(m, ts_str_c("T1562.001"), out, sizeof out) == 5 && !strcmp(out, "T1685"));
+    /* DLL Side-Loading, revoked in v17 (the sideload detector's id): now T1574.001 DLL, which
+       the groups' profiles list */
+    CHECK(ts_attack_current(m, ts_str_c("T1574.002"), out, sizeof out) && !strcmp(out, "T1574.001"));
     /* Ids that never moved stay, upper-cased; what is not an id gives 0. */
     CHECK(ts_attack_current(m, ts_str_c("t1003.001"), out, sizeof out) && !strcmp(out, "T1003.001"));
     CHECK_INT(ts_attack_current(m, ts_str_c("T1003.01"), out, sizeof out), 0);

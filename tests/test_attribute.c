@@ -414,8 +414,22 @@ static void test_rarity_and_exclusivity(const cat *c)
     CHECK_STR(a->hyps[0].name, "Lazarus Group");
     double famw = weight_of(find(a, "Lazarus Group"), "the profile lists its family");
     CHECK(!isnan(famw) && famw < weight_of(find(a, "Lazarus Group"), "technique T1561.001"));
-    double out = weight_of(find(a, "Kimsuky"), "outside its documented profile"); /* T1574.013, T1561.001 */
+    double out = weight_of(find(a, "APT28"), "technique outside its documented profile"); /* T1574.013 */
     CHECK(out < 0 && out > -5);
+    /* and so does software outside it: new malware in a known actor's campaign is the rule,
+       not a sign of someone else (it cost -14.7 nats each before) */
+    double sout = weight_of(find(a, "APT28"), "software outside its documented profile"); /* HOPLIGHT */
+    CHECK(sout < 0 && sout > -5);
+    ts_attribution_free(a);
+    /* An actor none of whose software was seen pays for the software outside its profile as
+       one that matched a shared tool does: APT28 (Mimikatz) for HOPLIGHT, seen with a wiper
+       technique both it and Lazarus Group list. */
+    ts_attr_evidence wipe[] = {tech(c->t_wiper), soft(c->hoplight)};
+    a = ts_attribute(c->ti, wipe, 2);
+    check_invariants(a);
+    double unseen = weight_of(find(a, "APT28"), "software outside its documented profile");
+    CHECK(!isnan(unseen) && unseen < 0);
+    CHECK(prob(a, "Lazarus Group") > prob(a, "APT28"));
 
     /* A parent seen with its sub-technique counts once. */
     ts_attr_evidence fam[] = {tech(c->t_cmd), tech(c->t_shell)};

@@ -50,9 +50,9 @@
  * multinomial 1/n, which leaves a well-documented actor (a long profile) almost nothing for
  * the common techniques it lists; below 1 a listed item keeps more weight. */
 #define TS_TECH_SPAN 1.0
-#define TS_SOFT_SPAN 1.0
-#define TS_SOFT_SMOOTH 0.025
-#define TS_SOFT_TEMP 0.25
+#define TS_SOFT_SPAN 0.5
+#define TS_SOFT_SMOOTH 0.7
+#define TS_SOFT_TEMP 0.175
 /* The background's own floor: a share spread evenly over every catalogued technique (or
  * software), so a technique no actor is known to use still has a probability. */
 #define TS_BACKGROUND_FLOOR 0.02

@@ -67,7 +67,9 @@ const char *ts_attr_label(const ts_attr_evidence *e);
 double ts_attr_conf(const ts_attr_evidence *e); /* 0..1 */
 
 /* The technique and software channels (profile.c): weighs the distinct technique evidence
- * (tech, nt entries) and software evidence (soft, ns) for every actor with a profile. */
+ * (tech, nt entries) and software evidence (soft, ns) for every candidate actor (one the
+ * other evidence names, or one a technique or software of its profile matches). Call after
+ * the other evidence has named its actors. */
 void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt,
                       const ts_attr_evidence *const *soft, size_t ns);
 

@@ -204,14 +204,21 @@ static void list_outside(const model *m, const channel *c, char *buf, size_t cap
         snprintf(buf + len, cap - len, " and %zu more", more);
 }
 
-/* Weighs the channel for one actor whose membership is in c->m. */
+/* Whether anything observed in the channel is in (or of the family of) the profile whose
+ * membership is in c->m. */
+static bool any_member(const channel *c)
+{
+    for (size_t u = 0; u < c->n; u++)
+        if (c->id[u] && c->m[u] > 0)
+            return true;
+    return false;
+}
+
+/* Weighs the channel for one actor whose membership is in c->m: every observed item, in its
+ * profile or not, so that an actor is not spared the cost of the items outside its profile
+ * in a channel where nothing matched (new malware in a known actor's campaign). */
 static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
 {
-    bool any = false;
-    for (size_t u = 0; u < c->n && !any; u++)
-        any = c->id[u] && c->m[u] > 0;
-    if (!any)
-        return; /* nothing of its profile seen: it stays among the silent actors */
     hyp_b *h = ts_attr_actor_hyp(m, a->id);
     if (!h)
         return;
@@ -307,38 +314,55 @@ static void weigh_insider(model *m, channel *c)
                                 n_out == 1 ? "" : "s"));
 }
 
-static void run_channel(model *m, channel *c, const uint32_t *fam, size_t universe)
+/* Allocates the channel and weighs what it can before any actor: which observed items it
+ * knows, their background, its temperature. False on no memory. */
+static bool channel_open(model *m, channel *c, const uint32_t *fam, size_t universe)
 {
     if (!c->n)
-        return;
+        return true;
     c->id = calloc(c->n, sizeof *c->id);
     c->bg = calloc(c->n, sizeof *c->bg);
     c->m = calloc(c->n, sizeof *c->m);
-    if (!c->id || !c->bg || !c->m || (c->tech && !fam)) {
-        m->nomem = true;
-    } else {
-        resolve(m, c, fam);
-        size_t weighed = 0;
-        for (size_t u = 0; u < c->n; u++)
-            weighed += c->id[u] != 0;
-        if (c->tech && weighed > TS_TECH_N0) /* many techniques repeat one another */
-            c->temp *= pow((double)weighed / TS_TECH_N0, m->p->tech_dep);
-        else if (c->tech && weighed) /* and a few prove little */
-            c->temp *= pow((double)TS_TECH_N0 / (double)weighed, m->p->tech_few);
-        background(m, c, fam, universe);
-        size_t count = ts_intel_actor_count(m->ti);
-        for (uint32_t id = 1; id <= count && !m->nomem; id++) {
-            const ts_actor *a = ts_intel_actor(m->ti, id);
-            size_t size = a ? membership(m, c, fam, a) : 0;
-            if (size)
-                weigh_actor(m, c, a, size);
-        }
-        if (c->tech && m->has_insider && !m->nomem)
-            weigh_insider(m, c);
-    }
+    if (!c->id || !c->bg || !c->m || (c->tech && !fam))
+        return false;
+    resolve(m, c, fam);
+    size_t weighed = 0;
+    for (size_t u = 0; u < c->n; u++)
+        weighed += c->id[u] != 0;
+    if (c->tech && weighed > TS_TECH_N0) /* many techniques repeat one another */
+        c->temp *= pow((double)weighed / TS_TECH_N0, m->p->tech_dep);
+    else if (c->tech && weighed) /* and a few prove little */
+        c->temp *= pow((double)TS_TECH_N0 / (double)weighed, m->p->tech_few);
+    background(m, c, fam, universe);
+    return true;
+}
+
+static void channel_close(channel *c)
+{
     free(c->id);
     free(c->bg);
     free(c->m);
+}
+
+/* Weighs both channels for every candidate actor: one some evidence already names, or one
+ * that a technique or software of its profile matches. The others stay silent: their share
+ * of the prior joins "unattributed", as actors no evidence points to. */
+static void weigh_actors(model *m, channel *t, channel *s, const uint32_t *fam)
+{
+    size_t count = ts_intel_actor_count(m->ti);
+    for (uint32_t id = 1; id <= count && !m->nomem; id++) {
+        const ts_actor *a = ts_intel_actor(m->ti, id);
+        if (!a)
+            continue;
+        size_t st = t->n ? membership(m, t, fam, a) : 0, ss = s->n ? membership(m, s, fam, a) : 0;
+        bool named = m->slot && m->slot[id] >= 0;
+        if (!named && !(st && any_member(t)) && !(ss && any_member(s)))
+            continue;
+        if (st)
+            weigh_actor(m, t, a, st);
+        if (ss)
+            weigh_actor(m, s, a, ss);
+    }
 }
 
 void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt,
@@ -354,7 +378,6 @@ void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt,
                  .family = p->tech_family,
                  .span = p->tech_span > 0 ? p->tech_span : 1,
                  .temp = p->tech_temp > 0 ? p->tech_temp : 1};
-    run_channel(m, &t, fam, ts_intel_technique_count(m->ti));
     channel s = {.tech = false,
                  .ev = soft,
                  .n = ns,
@@ -362,6 +385,15 @@ void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt,
                  .pseudo = p->tech_pseudo,
                  .span = p->soft_span > 0 ? p->soft_span : 1,
                  .temp = p->soft_temp > 0 ? p->soft_temp : 1};
-    run_channel(m, &s, fam, ts_intel_software_count(m->ti));
+    if (!channel_open(m, &t, fam, ts_intel_technique_count(m->ti)) ||
+        !channel_open(m, &s, fam, ts_intel_software_count(m->ti))) {
+        m->nomem = true;
+    } else {
+        weigh_actors(m, &t, &s, fam);
+        if (t.n && m->has_insider && !m->nomem)
+            weigh_insider(m, &t);
+    }
+    channel_close(&t);
+    channel_close(&s);
     free(fam);
 }
