@@ -132,6 +132,14 @@ wait "$W_a" "$W_b" "$SPID" 2>/dev/null
 check "two workers: every line counted once" test "$(events_in "$tmp/k.db")" -eq 100
 check "two workers: the alerts of a batch hunt (none lost, none doubled)" \
     diff <(alerts_of "$tmp/k-batch.db") <(alerts_of "$tmp/k.db")
+# The five hosts' alerts share the C2 address: a batch hunt joins them into one incident,
+# though the hosts are in different partitions; the workers' incidents must be the same.
+"$T" incidents --db "$tmp/k-batch.db" --json | strip | sort >"$tmp/k-batch.inc"
+"$T" incidents --db "$tmp/k.db" --json | strip | sort >"$tmp/k.inc"
+check "the batch hunt joins hosts of several partitions into one incident" \
+    test "$(sqlite3 "$tmp/k-batch.db" "SELECT count(*) FROM entities WHERE kind = 'host'")" -eq 5 -a \
+    "$(wc -l <"$tmp/k-batch.inc")" -eq 1
+check "two workers over four partitions: the incidents of a batch hunt" diff "$tmp/k-batch.inc" "$tmp/k.inc"
 check "two workers: each stored alert once on the alert stream" \
     test "$(R XLEN alerts2)" -eq "$(sqlite3 "$tmp/k.db" 'SELECT count(*) FROM alerts')"
 check "the shipper said Redis went and came back" grep -q "is back" "$tmp/ship.err"

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "api/session.h"
+#include "core/hash.h"
 #include "core/json.h"
 #include "live/entry.h"
 #include "live/live.h"
@@ -30,6 +31,7 @@
 #define TRIM_EVERY 5.0       /* seconds */
 #define COMMIT_ENTRIES 16384 /* a backlog is committed at least this often */
 #define COMMIT_SECONDS 1.0
+#define CORRELATE_SECONDS 0.5 /* incidents across partitions are formed at most this often */
 
 /* Renews a lease only while it is still ours; releases it the same way. */
 static const char RENEW[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -49,7 +51,7 @@ typedef struct part {
     worker *w;
     unsigned idx;
     pstate st;
-    char stream[300], lease[320], suffix[320], command[340], posname[400];
+    char stream[300], lease[320], suffix[320], command[340], posname[400], alertsname[400];
     ts_live *live;
     eid last;        /* the last entry id committed with the findings */
     eid fed;         /* the last entry fed since (committed at the next checkpoint) */
@@ -87,6 +89,13 @@ struct worker {
     uint64_t g_first, g_next;
     size_t g_hdr_len;
     uint64_t entries, events, dead_count;
+    /* With several partitions, one worker at a time (the lease KEY:lease:GROUP:incidents)
+       forms the incidents of every partition's stored alerts. */
+    ts_live *inc;
+    char inc_lease[320], inc_command[340], run_prefix[320];
+    uint64_t inc_sig; /* the partitions' alert marks it last formed incidents for */
+    bool inc_formed;
+    double next_corr;
 };
 
 static double now_s(void)
@@ -144,7 +153,9 @@ static void eid_str(eid e, char *buf, size_t cap)
 
 /* ---- partitions: leases, pipelines, the committed position ------------------------- */
 
-/* Inside the partition's checkpoint transaction: the last entry id its findings cover. */
+/* Inside the partition's checkpoint transaction: the last entry id its findings cover,
+ * and, when it stored alerts for the incidents' owner, that id again as the partition's
+ * alert mark (the owner forms incidents again when a mark moved). */
 static tocsin_code store_position(void *ud)
 {
     part *p = ud;
@@ -152,7 +163,10 @@ static tocsin_code store_position(void *ud)
     if (!p->fed_any)
         return TOCSIN_OK;
     eid_str(p->fed, id, sizeof id);
-    return ts_store_state_put(p->w->t->store, p->posname, 0, id, strlen(id));
+    tocsin_code rc = ts_store_state_put(p->w->t->store, p->posname, 0, id, strlen(id));
+    if (rc == TOCSIN_OK && p->w->nparts > 1 && ts_live_alerts_stored(p->live))
+        rc = ts_store_state_put(p->w->t->store, p->alertsname, 0, id, strlen(id));
+    return rc;
 }
 
 static bool open_part(worker *w, part *p)
@@ -172,7 +186,8 @@ static bool open_part(worker *w, part *p)
     p->fed = p->last;
     p->fed_any = false;
     p->nack = 0;
-    if (ts_live_open(w->t, p->command, p->suffix, store_position, p, &p->live) != TOCSIN_OK) {
+    ts_live_mode mode = w->nparts > 1 ? TS_LIVE_ALERTS : TS_LIVE_ALL;
+    if (ts_live_open(w->t, p->command, p->suffix, mode, store_position, p, &p->live) != TOCSIN_OK) {
         say(w, "partition %s: %s", p->stream, tocsin_last_error(w->t));
         return false;
     }
@@ -236,6 +251,125 @@ static void make_groups(worker *w)
     w->groups_made = true;
 }
 
+/* ---- incidents across partitions ---------------------------------------------------- */
+
+/* A run of one of this stream's partitions: the prefix "watch@KEY:p", then a partition. */
+static int partition_run(void *ud, const char *command)
+{
+    const worker *w = ud;
+    const char *c = command + strlen(w->run_prefix);
+    unsigned i = 0;
+    if (!*c)
+        return 0;
+    for (; *c; c++) {
+        if (*c < '0' || *c > '9' || i > MAX_PARTS)
+            return 0;
+        i = i * 10 + (unsigned)(*c - '0');
+    }
+    return i < w->nparts;
+}
+
+static void drop_incidents(worker *w, bool release)
+{
+    if (!w->inc)
+        return;
+    ts_live_close(w->inc);
+    w->inc = NULL;
+    if (release) {
+        redisReply *rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s", RELEASE, w->inc_lease, w->o->consumer);
+        freeReplyObject(rep);
+    }
+}
+
+/* Keeps, takes or gives up the incidents' lease (the workers share it like a partition's). */
+static void own_incidents(worker *w)
+{
+    if (w->nparts < 2)
+        return;
+    redisReply *rep;
+    if (w->inc) {
+        rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s %lld", RENEW, w->inc_lease, w->o->consumer,
+                           (long long)(w->lease_s * 1000));
+        bool ours = ts_redis_is(rep, REDIS_REPLY_INTEGER) && rep->integer == 1;
+        if (rep && !ours) {
+            say(w, "the incidents of %s: the lease was lost (taken over after a stall?): given up%s", w->key, "");
+            drop_incidents(w, false);
+        }
+        freeReplyObject(rep);
+        return;
+    }
+    rep = ts_redis_cmd(w->r, "SET %s %s NX PX %lld", w->inc_lease, w->o->consumer,
+                       (long long)(w->lease_s * 1000));
+    bool got = ts_redis_is(rep, REDIS_REPLY_STATUS);
+    freeReplyObject(rep);
+    if (!got) { /* ours already: this consumer restarted before it expired */
+        rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s %lld", RENEW, w->inc_lease, w->o->consumer,
+                           (long long)(w->lease_s * 1000));
+        got = ts_redis_is(rep, REDIS_REPLY_INTEGER) && rep->integer == 1;
+        freeReplyObject(rep);
+    }
+    if (!got)
+        return;
+    if (ts_live_open(w->t, w->inc_command, NULL, TS_LIVE_INCIDENTS, NULL, NULL, &w->inc) != TOCSIN_OK) {
+        say(w, "the incidents of %s: %s", w->key, tocsin_last_error(w->t));
+        w->inc = NULL;
+        rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s", RELEASE, w->inc_lease, w->o->consumer);
+        freeReplyObject(rep);
+        return;
+    }
+    w->inc_formed = false;
+}
+
+/* The partitions' alert marks, hashed: they move at each commit that stored alerts. Read
+ * before the alerts, so a commit the alerts missed moves a mark read next time. */
+static bool alert_marks(worker *w, uint64_t *sig)
+{
+    *sig = TS_HASH_SEED;
+    for (unsigned i = 0; i < w->nparts; i++) {
+        void *blob = NULL;
+        size_t len = 0;
+        if (ts_store_state_get(w->t->store, w->p[i].alertsname, &blob, &len) != TOCSIN_OK) {
+            say(w, "%s%s", ts_store_error(w->t->store), "");
+            return false;
+        }
+        *sig = ts_hash(ts_hash(*sig, &len, sizeof len), blob ? blob : "", len);
+        free(blob);
+    }
+    return true;
+}
+
+/* The owner of the incidents forms them again from every partition's stored alerts when
+ * some partition stored alerts since (at most every CORRELATE_SECONDS, and no more than a
+ * fifth of the time: a round reads every alert again), or when final, once more. */
+static void correlate(worker *w, bool final)
+{
+    double start = now_s();
+    uint64_t sig;
+    if (!w->inc || (!final && start < w->next_corr))
+        return;
+    w->next_corr = start + CORRELATE_SECONDS;
+    if (!alert_marks(w, &sig) || (w->inc_formed && sig == w->inc_sig))
+        return;
+    redisReply *rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s %lld", RENEW, w->inc_lease, w->o->consumer,
+                                   (long long)(w->lease_s * 1000));
+    bool ours = ts_redis_is(rep, REDIS_REPLY_INTEGER) && rep->integer == 1;
+    freeReplyObject(rep);
+    if (!ours) { /* lost, or Redis is down: not written without the lease */
+        if (rep)
+            drop_incidents(w, false);
+        return;
+    }
+    if (ts_live_correlate(w->inc, w->run_prefix, partition_run, w) != TOCSIN_OK) {
+        say(w, "the incidents of %s: %s: formed again at the next round", w->key, tocsin_last_error(w->t));
+        return;
+    }
+    w->inc_sig = sig;
+    w->inc_formed = true;
+    double took = now_s() - start;
+    if (start + 5 * took > w->next_corr)
+        w->next_corr = start + 5 * took;
+}
+
 /* Heartbeat, then each partition kept, given up or taken so that every live worker owns
  * about as many (ceil(N / workers)). */
 static void balance(worker *w)
@@ -252,6 +386,7 @@ static void balance(worker *w)
     freeReplyObject(rep);
     if (!rep)
         return;
+    own_incidents(w);
     unsigned target = (unsigned)((w->nparts + live - 1) / live);
     for (unsigned i = 0; i < w->nparts; i++) {
         part *p = &w->p[i];
@@ -835,6 +970,9 @@ static void worker_free(worker *w)
         close_part(w, &w->p[i], true);
         free(w->p[i].ack);
     }
+    if (w->r)
+        correlate(w, true);
+    drop_incidents(w, true);
     free(w->p);
     for (size_t i = 0; i < HEADER_CACHE; i++)
         free(w->headers[i].text);
@@ -884,7 +1022,11 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
         snprintf(p->suffix, sizeof p->suffix, "@%s", p->stream);
         snprintf(p->command, sizeof p->command, "watch@%s", p->stream);
         snprintf(p->posname, sizeof p->posname, "stream-position@%s:%s", p->stream, o->group);
+        snprintf(p->alertsname, sizeof p->alertsname, "stream-alerts@%s:%s", p->stream, o->group);
     }
+    snprintf(w.inc_lease, sizeof w.inc_lease, "%s:lease:%s:incidents", o->stream, o->group);
+    snprintf(w.inc_command, sizeof w.inc_command, "incidents@%s:%s", o->stream, o->group);
+    snprintf(w.run_prefix, sizeof w.run_prefix, "watch@%s:p", o->stream);
     bool down = false;
     while (rc == TOCSIN_OK && !(o->stop && *o->stop)) {
         if (!ts_redis_ready(w.r)) {
@@ -921,8 +1063,12 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
             trim(&w);
             w.next_trim = now + TRIM_EVERY;
         }
-        if (o->drain && !got && all_drained(&w))
+        correlate(&w, false);
+        if (o->drain && !got && all_drained(&w)) {
+            if (!w.inc) /* the owner may have stopped before the last commits: someone forms them */
+                own_incidents(&w);
             break;
+        }
     }
     if (rc == TOCSIN_OK)
         ts_session_diag(t, w.key, 0, "consumer %s: %llu entries, %llu events, %llu to %s", o->consumer,

@@ -426,6 +426,48 @@ tocsin_code ts_store_incident_load(ts_store *s, const char *id, unsigned what, t
     return TOCSIN_OK;
 }
 
+static void alert_view_clear(ts_alert_view *a);
+
+tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(void *ud, const char *command),
+                                 void *ud, ts_alert_view **out, size_t *n)
+{
+    reader r = {s, false};
+    st_stmt *st = st_get(s, ST_RUN_ALERTS);
+    size_t cap = 0;
+    int step;
+    tocsin_code rc;
+    *out = NULL, *n = 0;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, prefix);
+    while ((step = st_step(st)) == STEP_ROW) {
+        const char *command = st_col_text(st, 32);
+        if (!command || !want(ud, command))
+            continue;
+        if (!grow(&r, (void **)out, &cap, *n, sizeof **out))
+            break;
+        alert_from_row(&r, st, &(*out)[(*n)++]);
+    }
+    rc = finish(&r, st, step, "reading a stream's alerts");
+    for (size_t i = 0; i < *n && rc == TOCSIN_OK; i++) {
+        rc = load_actors(&r, &(*out)[i]);
+        if (rc == TOCSIN_OK)
+            rc = load_hits(&r, &(*out)[i]);
+    }
+    if (rc != TOCSIN_OK) {
+        ts_alert_views_free(*out, *n);
+        *out = NULL, *n = 0;
+    }
+    return rc;
+}
+
+void ts_alert_views_free(ts_alert_view *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        alert_view_clear(&v[i]);
+    free(v);
+}
+
 static void alert_view_clear(ts_alert_view *a)
 {
     char *strs[] = {a->detector,        a->key,         a->kind,          a->title,
