@@ -29,8 +29,12 @@
 #define HEADER_CACHE 32
 #define DEAD_DATA_MAX 4096   /* bytes of a bad entry's data kept in the dead-letter stream */
 #define TRIM_EVERY 5.0       /* seconds */
-#define COMMIT_ENTRIES 16384 /* a backlog is committed at least this often */
+#define COMMIT_ENTRIES 65536 /* a backlog is committed at least this often */
 #define COMMIT_SECONDS 1.0
+/* A backlog is committed no more often than this many times the last commit took: a
+   commit writes every detector's state, which grows with what they watch, so checkpoints
+   take a bounded share of the time (about a tenth) rather than most of it. */
+#define COMMIT_SHARE 10
 #define CORRELATE_SECONDS 0.5 /* incidents across partitions are formed at most this often */
 
 /* Renews a lease only while it is still ours; releases it the same way. */
@@ -59,6 +63,7 @@ typedef struct part {
     size_t nack, capack;
     bool fed_any;
     double fed_since; /* when the oldest entry not yet committed was read */
+    double commit_s;  /* how long its last commit took */
 } part;
 
 typedef struct hdr {
@@ -340,7 +345,8 @@ static bool alert_marks(worker *w, uint64_t *sig)
 
 /* The owner of the incidents forms them again from every partition's stored alerts when
  * some partition stored alerts since (at most every CORRELATE_SECONDS, and no more than a
- * fifth of the time: a round reads every alert again), or when final, once more. */
+ * tenth of the time, COMMIT_SHARE: a round reads every alert again), or when final, once
+ * more. */
 static void correlate(worker *w, bool final)
 {
     double start = now_s();
@@ -366,8 +372,8 @@ static void correlate(worker *w, bool final)
     w->inc_sig = sig;
     w->inc_formed = true;
     double took = now_s() - start;
-    if (start + 5 * took > w->next_corr)
-        w->next_corr = start + 5 * took;
+    if (start + COMMIT_SHARE * took > w->next_corr)
+        w->next_corr = start + COMMIT_SHARE * took;
 }
 
 /* Heartbeat, then each partition kept, given up or taken so that every live worker owns
@@ -588,7 +594,8 @@ static bool want_ack(part *p, const char *id)
     return true;
 }
 
-/* Acknowledges the entries the last commit covered, in one XACK. */
+/* Acknowledges the entries the last commit covered, in one XACK, not waiting for its reply
+ * (read with the next command's). */
 static void acknowledge(worker *w, part *p)
 {
     if (!p->nack)
@@ -602,8 +609,7 @@ static void acknowledge(worker *w, part *p)
             argv[3 + i] = p->ack[i];
         for (size_t i = 0; i < n; i++)
             lens[i] = strlen(argv[i]);
-        redisReply *rep = ts_redis_argv(w->r, (int)n, argv, lens);
-        freeReplyObject(rep); /* unacknowledged ones are read again and skipped: committed */
+        ts_redis_send(w->r, (int)n, argv, lens); /* unacknowledged ones are read again and skipped */
     }
     free(argv);
     free(lens);
@@ -618,6 +624,7 @@ static void commit_part(worker *w, part *p)
         return;
     /* The lease is checked just before the commit: a worker that stalled past it must not
        write over its successor's state. */
+    double start = now_s();
     int lease = renew(w, p);
     if (lease != 1 || ts_live_checkpoint(p->live, 0) != TOCSIN_OK) {
         if (lease == 0)
@@ -633,6 +640,7 @@ static void commit_part(worker *w, part *p)
     if (p->fed_any)
         p->last = p->fed;
     p->fed_any = false;
+    p->commit_s = now_s() - start;
     acknowledge(w, p);
 }
 
@@ -667,7 +675,8 @@ static size_t take_entries(worker *w, part *p, const redisReply *entries, bool c
     }
     flush_piece(w, p);
     w->entries += n;
-    if (caught_up || p->nack >= COMMIT_ENTRIES || now_s() - p->fed_since >= COMMIT_SECONDS)
+    double every = COMMIT_SHARE * p->commit_s > COMMIT_SECONDS ? COMMIT_SHARE * p->commit_s : COMMIT_SECONDS;
+    if (caught_up || p->nack >= COMMIT_ENTRIES || now_s() - p->fed_since >= every)
         commit_part(w, p);
     return n;
 }

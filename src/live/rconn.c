@@ -22,6 +22,7 @@ struct ts_redis {
     double next_try, backoff;
     bool reconnected, ever;
     int pending; /* replies owed to appended commands */
+    int unread;  /* replies owed to commands sent without waiting (ts_redis_send) */
 };
 
 static double now_s(void)
@@ -129,7 +130,34 @@ static void drop(ts_redis *r, const char *why)
     if (r->c)
         redisFree(r->c);
     r->c = NULL;
-    r->pending = 0;
+    r->pending = r->unread = 0;
+}
+
+/* Reads and drops the replies of commands sent without waiting, which come first. */
+static bool skip_unread(ts_redis *r)
+{
+    for (; r->c && r->unread > 0; r->unread--) {
+        void *rep = NULL;
+        if (redisGetReply(r->c, &rep) != REDIS_OK || !rep) {
+            drop(r, r->c->errstr[0] ? r->c->errstr : "connection lost");
+            return false;
+        }
+        freeReplyObject(rep);
+    }
+    return r->c != NULL;
+}
+
+/* The reply to the command just appended, after those owed before it. */
+static redisReply *reply(ts_redis *r)
+{
+    void *rep = NULL;
+    if (!skip_unread(r))
+        return NULL;
+    if (redisGetReply(r->c, &rep) != REDIS_OK || !rep) {
+        drop(r, r->c->errstr[0] ? r->c->errstr : strerror(errno));
+        return NULL;
+    }
+    return rep;
 }
 
 void ts_redis_free(ts_redis *r)
@@ -205,10 +233,21 @@ redisReply *ts_redis_argv(ts_redis *r, int argc, const char **argv, const size_t
 {
     if (!r->c && !ts_redis_ready(r))
         return NULL;
-    redisReply *rep = redisCommandArgv(r->c, argc, argv, lens);
-    if (!rep)
-        drop(r, r->c->errstr[0] ? r->c->errstr : strerror(errno));
-    return rep;
+    if (redisAppendCommandArgv(r->c, argc, argv, lens) != REDIS_OK) {
+        drop(r, "out of memory");
+        return NULL;
+    }
+    return reply(r);
+}
+
+void ts_redis_send(ts_redis *r, int argc, const char **argv, const size_t *lens)
+{
+    if (!r->c && !ts_redis_ready(r))
+        return;
+    if (redisAppendCommandArgv(r->c, argc, argv, lens) == REDIS_OK)
+        r->unread++;
+    else
+        drop(r, "out of memory");
 }
 
 redisReply *ts_redis_cmd(ts_redis *r, const char *fmt, ...)
@@ -217,11 +256,13 @@ redisReply *ts_redis_cmd(ts_redis *r, const char *fmt, ...)
         return NULL;
     va_list ap;
     va_start(ap, fmt);
-    redisReply *rep = redisvCommand(r->c, fmt, ap);
+    int ok = redisvAppendCommand(r->c, fmt, ap);
     va_end(ap);
-    if (!rep)
-        drop(r, r->c->errstr[0] ? r->c->errstr : strerror(errno));
-    return rep;
+    if (ok != REDIS_OK) {
+        drop(r, "out of memory");
+        return NULL;
+    }
+    return reply(r);
 }
 
 void ts_redis_append(ts_redis *r, int argc, const char **argv, const size_t *lens)
@@ -237,7 +278,7 @@ void ts_redis_append(ts_redis *r, int argc, const char **argv, const size_t *len
 redisReply *ts_redis_next(ts_redis *r)
 {
     void *rep = NULL;
-    if (!r->c || r->pending <= 0)
+    if (!r->c || r->pending <= 0 || !skip_unread(r))
         return NULL;
     r->pending--;
     if (redisGetReply(r->c, &rep) != REDIS_OK || !rep) {

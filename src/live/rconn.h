@@ -26,6 +26,9 @@ bool ts_redis_reconnected(ts_redis *r);
  * error reply is returned as a reply (REDIS_REPLY_ERROR). The caller frees the reply. */
 redisReply *ts_redis_argv(ts_redis *r, int argc, const char **argv, const size_t *lens);
 redisReply *ts_redis_cmd(ts_redis *r, const char *fmt, ...);
+/* Sends a command whose reply does not matter (an XACK: one lost is read again and
+ * skipped) without waiting for it: the reply is read and dropped before the next. */
+void ts_redis_send(ts_redis *r, int argc, const char **argv, const size_t *lens);
 /* Pipelining: queue commands, then read their replies in order (NULL on failure). */
 void ts_redis_append(ts_redis *r, int argc, const char **argv, const size_t *lens);
 redisReply *ts_redis_next(ts_redis *r);
