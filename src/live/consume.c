@@ -35,7 +35,7 @@
    commit writes every detector's state, which grows with what they watch, so checkpoints
    take a bounded share of the time (about a tenth) rather than most of it. */
 #define COMMIT_SHARE 10
-#define CORRELATE_SECONDS 0.5 /* incidents across partitions are formed at most this often */
+#define CORRELATE_SECONDS 0.2 /* incidents across partitions are formed at most this often */
 
 /* Renews a lease only while it is still ours; releases it the same way. */
 static const char RENEW[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -100,7 +100,9 @@ struct worker {
     char inc_lease[320], inc_command[340], run_prefix[320];
     uint64_t inc_sig; /* the partitions' alert marks it last formed incidents for */
     bool inc_formed;
-    double next_corr;
+    double next_corr, corr_s; /* when it may form them next; how long that took last */
+    bool backlog;             /* the last read filled a batch: entries are waiting */
+    bool own_alerts;          /* this worker's partitions stored alerts since it formed them */
 };
 
 static double now_s(void)
@@ -169,8 +171,10 @@ static tocsin_code store_position(void *ud)
         return TOCSIN_OK;
     eid_str(p->fed, id, sizeof id);
     tocsin_code rc = ts_store_state_put(p->w->t->store, p->posname, 0, id, strlen(id));
-    if (rc == TOCSIN_OK && p->w->nparts > 1 && ts_live_alerts_stored(p->live))
+    if (rc == TOCSIN_OK && p->w->nparts > 1 && ts_live_alerts_stored(p->live)) {
         rc = ts_store_state_put(p->w->t->store, p->alertsname, 0, id, strlen(id));
+        p->w->own_alerts = true;
+    }
     return rc;
 }
 
@@ -344,16 +348,20 @@ static bool alert_marks(worker *w, uint64_t *sig)
 }
 
 /* The owner of the incidents forms them again from every partition's stored alerts when
- * some partition stored alerts since (at most every CORRELATE_SECONDS, and no more than a
- * tenth of the time, COMMIT_SHARE: a round reads every alert again), or when final, once
- * more. */
+ * some partition stored alerts since: at once when its own partitions did and no entries
+ * are waiting, else looking every CORRELATE_SECONDS, and while entries are waiting no more
+ * than a tenth of the time (COMMIT_SHARE: a round reads every alert again); when final,
+ * once more. */
 static void correlate(worker *w, bool final)
 {
     double start = now_s();
     uint64_t sig;
-    if (!w->inc || (!final && start < w->next_corr))
+    if (!w->inc || (!final && start < w->next_corr && !(w->own_alerts && !w->backlog)))
         return;
+    w->own_alerts = false;
     w->next_corr = start + CORRELATE_SECONDS;
+    if (w->backlog && start + COMMIT_SHARE * w->corr_s > w->next_corr)
+        w->next_corr = start + COMMIT_SHARE * w->corr_s;
     if (!alert_marks(w, &sig) || (w->inc_formed && sig == w->inc_sig))
         return;
     redisReply *rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s %lld", RENEW, w->inc_lease, w->o->consumer,
@@ -371,9 +379,7 @@ static void correlate(worker *w, bool final)
     }
     w->inc_sig = sig;
     w->inc_formed = true;
-    double took = now_s() - start;
-    if (start + COMMIT_SHARE * took > w->next_corr)
-        w->next_corr = start + COMMIT_SHARE * took;
+    w->corr_s = now_s() - start;
 }
 
 /* Heartbeat, then each partition kept, given up or taken so that every live worker owns
@@ -804,6 +810,7 @@ static size_t read_new(worker *w, int block_ms)
             which[k++] = &w->p[i], argv[n++] = w->p[i].stream;
     for (size_t i = 0; i < k; i++)
         argv[n++] = ">";
+    w->backlog = false;
     if (k) {
         for (size_t i = 0; i < n; i++)
             lens[i] = strlen(argv[i]);
@@ -814,6 +821,7 @@ static size_t read_new(worker *w, int block_ms)
                 continue;
             for (size_t j = 0; j < k; j++)
                 if (which[j] && strcmp(which[j]->stream, s->element[0]->str) == 0 && which[j]->st == P_LIVE) {
+                    w->backlog |= s->element[1]->elements >= READ_COUNT;
                     got += take_entries(w, which[j], s->element[1], s->element[1]->elements < READ_COUNT);
                     which[j] = NULL; /* answered */
                 }

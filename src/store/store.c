@@ -89,6 +89,15 @@ static const char *const sql[ST__COUNT] = {
         " confidence, shared, suppressed, dataset, suppression, suppression_note, r.command"
         " FROM alerts a JOIN runs r ON r.id = a.run WHERE substr(r.command, 1, length(?1)) = ?1"
         " ORDER BY a.first_ns, a.id",
+    /* The actors and events of the same alerts, by alert. */
+    [ST_RUN_ALERT_ACTORS] =
+        "SELECT aa.alert, aa.name, aa.attack_id FROM alert_actors aa JOIN alerts a ON a.id = aa.alert"
+        " JOIN runs r ON r.id = a.run WHERE substr(r.command, 1, length(?1)) = ?1 ORDER BY aa.alert, aa.pos",
+    [ST_RUN_ALERT_HITS] =
+        "SELECT h.alert, h.ts_ns, h.file, h.line, h.record, h.host, h.user_name, h.process, h.command_line,"
+        " h.parent, h.uid, h.community_id, h.flow_id FROM alert_hits h JOIN alerts a ON a.id = h.alert"
+        " JOIN runs r ON r.id = a.run WHERE substr(r.command, 1, length(?1)) = ?1"
+        " ORDER BY h.alert, h.ts_ns, h.file, h.line, h.record",
     [ST_ALERT_ACTORS] = "SELECT name, attack_id FROM alert_actors WHERE alert = ?1 ORDER BY pos",
     [ST_INCIDENT_HYPS] = "SELECT id, rank, actor, attack_id, probability, wording, score FROM hypotheses"
                          " WHERE incident = ?1 ORDER BY rank",
