@@ -103,6 +103,8 @@ struct worker {
     double next_corr, corr_s; /* when it may form them next; how long that took last */
     bool backlog;             /* the last read filled a batch: entries are waiting */
     bool own_alerts;          /* this worker's partitions stored alerts since it formed them */
+    unsigned *asked;          /* the partitions of the read asked ahead (read_ahead) */
+    size_t n_asked;
 };
 
 static double now_s(void)
@@ -787,54 +789,101 @@ static void drain(worker *w, part *p)
     }
 }
 
-/* One read of new entries for every live partition, waiting up to block_ms. */
+/* The XREADGROUP of new entries for the k partitions of which, into argv and lens (room
+ * for 9 + 2k); it waits up to block_ms, or not at all when block_ms is negative. Returns
+ * the number of arguments. */
+static size_t read_command(worker *w, part *const *which, size_t k, int block_ms, char *count, char *block,
+                           const char **argv, size_t *lens)
+{
+    size_t n = 0;
+    snprintf(count, 16, "%d", READ_COUNT);
+    snprintf(block, 16, "%d", block_ms);
+    const char *head[] = {"XREADGROUP", "GROUP", w->o->group, w->o->consumer, "COUNT", count, "BLOCK", block};
+    for (size_t i = 0; i < 8; i++)
+        if (i < 6 || block_ms >= 0)
+            argv[n++] = head[i];
+    argv[n++] = "STREAMS";
+    for (size_t i = 0; i < k; i++)
+        argv[n++] = which[i]->stream;
+    for (size_t i = 0; i < k; i++)
+        argv[n++] = ">";
+    for (size_t i = 0; i < n; i++)
+        lens[i] = strlen(argv[i]);
+    return n;
+}
+
+/* When a read filled a batch, more is waiting: the next read is asked at once, so that
+ * Redis prepares it while this one is fed and committed. Not when a heartbeat is due
+ * (balance may give a partition up, and must not while entries of it are on their way). */
+static void read_ahead(worker *w, const redisReply *rep, const char **argv, size_t *lens)
+{
+    bool full = false;
+    for (size_t i = 0; ts_redis_is(rep, REDIS_REPLY_ARRAY) && i < rep->elements; i++)
+        full |= rep->element[i]->type == REDIS_REPLY_ARRAY && rep->element[i]->elements == 2 &&
+                rep->element[i]->element[1]->elements >= READ_COUNT;
+    if (!full || now_s() >= w->next_beat)
+        return;
+    part **next = calloc(w->nparts + 1, sizeof *next);
+    size_t k = 0;
+    char count[16], block[16];
+    for (unsigned i = 0; next && i < w->nparts; i++)
+        if (w->p[i].st == P_LIVE)
+            w->asked[k] = i, next[k++] = &w->p[i];
+    size_t n = k ? read_command(w, next, k, -1, count, block, argv, lens) : 0;
+    if (n && ts_redis_ask(w->r, (int)n, argv, lens))
+        w->n_asked = k;
+    free(next);
+}
+
+/* One read of new entries for every live partition, waiting up to block_ms (or the answer
+ * of the read asked ahead, for the partitions it asked). */
 static size_t read_new(worker *w, int block_ms)
 {
     const char **argv = calloc(9 + 2 * (size_t)w->nparts, sizeof *argv);
-    size_t *lens = calloc(9 + 2 * (size_t)w->nparts, sizeof *lens), n = 0, got = 0;
+    size_t *lens = calloc(9 + 2 * (size_t)w->nparts, sizeof *lens), got = 0, k = 0;
     part **which = calloc(w->nparts + 1, sizeof *which);
     char count[16], block[16];
+    redisReply *rep;
     if (!argv || !lens || !which) {
         free(argv), free(lens), free(which);
         return 0;
     }
-    snprintf(count, sizeof count, "%d", READ_COUNT);
-    snprintf(block, sizeof block, "%d", block_ms);
-    const char *head[] = {"XREADGROUP", "GROUP", w->o->group, w->o->consumer, "COUNT",
-                          count,        "BLOCK", block,       "STREAMS"};
-    for (size_t i = 0; i < 9; i++)
-        argv[n++] = head[i];
-    size_t k = 0;
-    for (unsigned i = 0; i < w->nparts; i++)
-        if (w->p[i].st == P_LIVE)
-            which[k++] = &w->p[i], argv[n++] = w->p[i].stream;
-    for (size_t i = 0; i < k; i++)
-        argv[n++] = ">";
     w->backlog = false;
-    if (k) {
-        for (size_t i = 0; i < n; i++)
-            lens[i] = strlen(argv[i]);
-        redisReply *rep = ts_redis_argv(w->r, (int)n, argv, lens);
-        for (size_t i = 0; ts_redis_is(rep, REDIS_REPLY_ARRAY) && i < rep->elements; i++) {
-            const redisReply *s = rep->element[i];
-            if (s->type != REDIS_REPLY_ARRAY || s->elements != 2)
-                continue;
-            for (size_t j = 0; j < k; j++)
-                if (which[j] && strcmp(which[j]->stream, s->element[0]->str) == 0 && which[j]->st == P_LIVE) {
-                    w->backlog |= s->element[1]->elements >= READ_COUNT;
-                    got += take_entries(w, which[j], s->element[1], s->element[1]->elements < READ_COUNT);
-                    which[j] = NULL; /* answered */
-                }
-        }
-        for (size_t j = 0; j < k; j++) /* no new entries: caught up */
-            if (which[j] && which[j]->st == P_LIVE)
-                commit_part(w, which[j]);
-        if (ts_redis_is(rep, REDIS_REPLY_ERROR))
-            say(w, "XREADGROUP: %s%s", rep->str, "");
-        freeReplyObject(rep);
+    if (w->n_asked) {
+        for (size_t j = 0; j < w->n_asked; j++)
+            which[k++] = &w->p[w->asked[j]];
+        w->n_asked = 0;
+        rep = ts_redis_answer(w->r);
     } else {
-        pause_for(block_ms / 1000.0);
+        for (unsigned i = 0; i < w->nparts; i++)
+            if (w->p[i].st == P_LIVE)
+                which[k++] = &w->p[i];
+        if (!k) {
+            pause_for(block_ms / 1000.0);
+            free(argv), free(lens), free(which);
+            return 0;
+        }
+        size_t n = read_command(w, which, k, block_ms, count, block, argv, lens);
+        rep = ts_redis_argv(w->r, (int)n, argv, lens);
     }
+    read_ahead(w, rep, argv, lens);
+    for (size_t i = 0; ts_redis_is(rep, REDIS_REPLY_ARRAY) && i < rep->elements; i++) {
+        const redisReply *s = rep->element[i];
+        if (s->type != REDIS_REPLY_ARRAY || s->elements != 2)
+            continue;
+        for (size_t j = 0; j < k; j++)
+            if (which[j] && strcmp(which[j]->stream, s->element[0]->str) == 0 && which[j]->st == P_LIVE) {
+                w->backlog |= s->element[1]->elements >= READ_COUNT;
+                got += take_entries(w, which[j], s->element[1], s->element[1]->elements < READ_COUNT);
+                which[j] = NULL; /* answered */
+            }
+    }
+    for (size_t j = 0; j < k; j++) /* no new entries: caught up */
+        if (which[j] && which[j]->st == P_LIVE)
+            commit_part(w, which[j]);
+    if (ts_redis_is(rep, REDIS_REPLY_ERROR))
+        say(w, "XREADGROUP: %s%s", rep->str, "");
+    freeReplyObject(rep);
     free(argv), free(lens), free(which);
     return got;
 }
@@ -991,6 +1040,7 @@ static void worker_free(worker *w)
         correlate(w, true);
     drop_incidents(w, true);
     free(w->p);
+    free(w->asked);
     for (size_t i = 0; i < HEADER_CACHE; i++)
         free(w->headers[i].text);
     if (w->r) {
@@ -1026,7 +1076,7 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
         return TOCSIN_E_NOMEM;
     }
     rc = count_partitions(&w);
-    if (rc == TOCSIN_OK && !(w.p = calloc(w.nparts, sizeof *w.p)))
+    if (rc == TOCSIN_OK && (!(w.p = calloc(w.nparts, sizeof *w.p)) || !(w.asked = calloc(w.nparts, sizeof *w.asked))))
         rc = TOCSIN_E_NOMEM;
     for (unsigned i = 0; rc == TOCSIN_OK && i < w.nparts; i++) {
         part *p = &w.p[i];
@@ -1059,13 +1109,14 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
             for (unsigned i = 0; i < w.nparts; i++)
                 if (w.p[i].st == P_LIVE || w.p[i].st == P_DRAIN)
                     w.p[i].st = P_CLAIM;
+            w.n_asked = 0; /* its answer went with the connection */
             w.groups_made = false;
             down = false;
         }
         if (!w.groups_made)
             make_groups(&w);
         double now = now_s();
-        if (now >= w.next_beat) {
+        if (now >= w.next_beat && !w.n_asked) {
             balance(&w);
             w.next_beat = now + w.lease_s / 3;
         }
