@@ -21,7 +21,7 @@ typedef struct inc_sig {
     uint64_t round; /* the last checkpoint that formed it */
 } inc_sig;
 
-/* A stored alert's identity and what it looked like when last stored (ts_live_alerts). */
+/* A stored alert's identity and what it looked like when last stored (keep_alert). */
 typedef struct alert_sig {
     uint64_t uid, sig;
 } alert_sig;
@@ -33,7 +33,7 @@ typedef struct watch {
     alert_sig *stored; /* TS_LIVE_ALERTS: open addressing by uid, uid 0 = empty */
     size_t n_stored, cap_stored;
     size_t stored_now; /* alerts written by the checkpoint under way */
-    char command[96];                    /* the runs' name: "watch", or a stream partition's */
+    char command[400];                   /* the runs' name: "watch", or a stream partition's */
     tocsin_code (*also_store)(void *ud); /* the caller's part of each checkpoint */
     void *also_ud;
     FILE *out;
