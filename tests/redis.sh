@@ -148,6 +148,17 @@ check "no pending entry is left" bash -c "for p in 0 1 2 3; do
     [ \"\$(redis-cli -p $PORT XPENDING ev:p\$p g | head -1)\" = 0 ] || exit 1; done"
 check "no sanitizer report from the workers" bash -c "! grep -q 'Sanitizer\|runtime error' '$tmp/workers.err'"
 
+# The incidents' lease left by a dead owner (a consumer that never comes back): a --drain
+# worker waits for it to expire, then forms the incidents itself.
+mkdir -p "$tmp/dead-owner"
+{ printf '%s\n' "$HEADER"; rows 0 20; } >"$tmp/dead-owner/conn.log"
+"$T" ship "$tmp/dead-owner" --redis "$URL" --stream kp --partitions 4 --once 2>/dev/null
+R SET kp:lease:g:incidents ghost PX 3000 >/dev/null
+"$T" watch --redis "$URL" --stream kp --group g --consumer w --db "$tmp/kp.db" --drain --lease 2 >/dev/null 2>&1
+"$T" hunt "$tmp/dead-owner" --db "$tmp/kp-batch.db" --no-progress >/dev/null 2>&1
+check "a dead owner's incidents lease is waited for: the incidents of a batch hunt" \
+    diff <("$T" incidents --db "$tmp/kp-batch.db" --json | strip | sort) <("$T" incidents --db "$tmp/kp.db" --json | strip | sort)
+
 # 3. Bad entries go to KEY:dead with the reason; the worker goes on.
 R XADD bad '*' file x.json line 1 layout zeek-json data 'this is not json' >/dev/null
 R XADD bad '*' file x.log line 2 layout no-such-layout data 'whatever' >/dev/null

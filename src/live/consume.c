@@ -1133,8 +1133,16 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
         }
         correlate(&w, false);
         if (o->drain && !got && all_drained(&w)) {
-            if (!w.inc) /* the owner may have stopped before the last commits: someone forms them */
+            /* The incidents' owner may have stopped (or died) before the last commits: the
+               lease is waited for up to its length, then the last round is this worker's. A
+               live owner keeps it, and forms them itself. */
+            for (double until = now_s() + w.lease_s + 1; !w.inc && now_s() < until && !(o->stop && *o->stop);) {
                 own_incidents(&w);
+                if (!w.inc && w.nparts > 1)
+                    pause_for(0.2);
+                else
+                    break;
+            }
             break;
         }
     }
