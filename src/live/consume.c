@@ -303,7 +303,8 @@ static void own_incidents(worker *w)
                            (long long)(w->lease_s * 1000));
         bool ours = ts_redis_is(rep, REDIS_REPLY_INTEGER) && rep->integer == 1;
         if (rep && !ours) {
-            say(w, "the incidents of %s: the lease was lost (taken over after a stall?): given up%s", w->key, "");
+            say(w, "the incidents of %s: the lease was lost (taken over after a stall?): given up%s", w->key,
+                "");
             drop_incidents(w, false);
         }
         freeReplyObject(rep);
@@ -1076,7 +1077,8 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
         return TOCSIN_E_NOMEM;
     }
     rc = count_partitions(&w);
-    if (rc == TOCSIN_OK && (!(w.p = calloc(w.nparts, sizeof *w.p)) || !(w.asked = calloc(w.nparts, sizeof *w.asked))))
+    if (rc == TOCSIN_OK &&
+        (!(w.p = calloc(w.nparts, sizeof *w.p)) || !(w.asked = calloc(w.nparts, sizeof *w.asked))))
         rc = TOCSIN_E_NOMEM;
     for (unsigned i = 0; rc == TOCSIN_OK && i < w.nparts; i++) {
         part *p = &w.p[i];
@@ -1136,7 +1138,8 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
             /* The incidents' owner may have stopped (or died) before the last commits: the
                lease is waited for up to its length, then the last round is this worker's. A
                live owner keeps it, and forms them itself. */
-            for (double until = now_s() + w.lease_s + 1; !w.inc && now_s() < until && !(o->stop && *o->stop);) {
+            for (double until = now_s() + w.lease_s + 1;
+                 !w.inc && now_s() < until && !(o->stop && *o->stop);) {
                 own_incidents(&w);
                 if (!w.inc && w.nparts > 1)
                     pause_for(0.2);

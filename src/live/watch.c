@@ -32,7 +32,7 @@ typedef struct watch {
     ts_live_mode mode;
     alert_sig *stored; /* TS_LIVE_ALERTS: open addressing by uid, uid 0 = empty */
     size_t n_stored, cap_stored;
-    size_t stored_now; /* alerts written by the checkpoint under way */
+    size_t stored_now;                   /* alerts written by the checkpoint under way */
     char command[400];                   /* the runs' name: "watch", or a stream partition's */
     tocsin_code (*also_store)(void *ud); /* the caller's part of each checkpoint */
     void *also_ud;
