@@ -351,6 +351,49 @@ batch=$("$T" incidents --db "$tmp/conn.db" --json | grep -o '"alerts":[0-9]*' | 
 live_alerts=$(psql -d live -At -c "SELECT count(*) FROM alerts")
 check "and stored the alerts of a batch hunt ($live_alerts, $batch)" test "$live_alerts" = "$batch" -a "$batch" -gt 0
 
+# Workers of a Redis stream over four partitions, with PostgreSQL as their shared store:
+# the five hosts of the log are in different partitions, and the incident a batch hunt
+# joins them into (same C2 address) is formed once, across partitions, and told by NOTIFY.
+if command -v redis-server >/dev/null && command -v redis-cli >/dev/null; then
+    rport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    redis-server --port "$rport" --bind 127.0.0.1 --dir "$tmp" --save '' --appendonly no \
+        --logfile "$tmp/redis.log" &
+    rpid=$!
+    for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+    mkdir "$tmp/parts"
+    { grep '^#' tests/data/cli/logs/zeek/conn.log | grep -v '^#close'
+      awk 'BEGIN { for (i = 0; i < 40; i++)
+        printf "%d.250000\tC%04d\t10.20.0.%d\t%d\t203.131.222.102\t443\ttcp\tssl\t1.5\t%d\t4096\tSF\n",
+               1416816000 + 60 * i, i, 10 + i % 5, 50000 + i, 300 + i }'; } >"$tmp/parts/conn.log"
+    "$T" ship "$tmp/parts" --redis "redis://127.0.0.1:$rport" --stream ev --partitions 4 --once 2>/dev/null
+    psql -d postgres -c "CREATE DATABASE parts"
+    listen parts &
+    lpid=$!
+    sleep 1
+    for c in a b; do
+        "$T" watch --redis "redis://127.0.0.1:$rport" --stream ev --group g --consumer "$c" --drain \
+            --db "postgresql://tocsin@127.0.0.1:$port/parts" >"$tmp/parts-$c.out" 2>>"$tmp/parts.err" &
+        eval "w_$c=\$!"
+    done
+    wait "$w_a"; ra=$?
+    wait "$w_b"; rb=$?
+    touch "$tmp/heard.done"
+    wait "$lpid"
+    kill -TERM "$rpid"; wait "$rpid" 2>/dev/null
+    check "two workers over four partitions into PostgreSQL end with status 0" test "$ra$rb" = 00
+    "$T" hunt "$tmp/parts" --db "$tmp/parts.db" --no-progress >/dev/null 2>&1
+    strip() { sed 's/"created_run":[0-9]*,"updated_run":[0-9]*//' | sort; }
+    "$T" incidents --db "$tmp/parts.db" --json | strip >"$tmp/parts-batch.inc"
+    "$T" incidents --db "postgresql://tocsin@127.0.0.1:$port/parts" --json | strip >"$tmp/parts-live.inc"
+    check "the batch hunt joins the five hosts into one incident" \
+        test "$(wc -l <"$tmp/parts-batch.inc")" -eq 1 -a "$(grep -o '10\.20\.0\.1[0-4]' "$tmp/parts-batch.inc" | sort -u | wc -l)" -eq 5
+    check "the workers' incidents in PostgreSQL are the batch hunt's" same "$tmp/parts-batch.inc" "$tmp/parts-live.inc"
+    inc=$(grep -o '"id":"INC-[0-9a-f]*"' "$tmp/parts-batch.inc" | cut -d'"' -f4)
+    check "NOTIFY told of the incident formed across partitions" grep -q "\"incident\":\"$inc\",\"change\":\"new\"" "$tmp/heard"
+else
+    echo "pg: the stream workers' part skipped: redis-server is not installed"
+fi
+
 check "suppress adds, lists and removes" sh -c "'$T' suppress --host WS-0001 --reason test --db '$url' &&
     '$T' suppress --list --db '$url' | grep -q WS-0001 && '$T' suppress --remove 1 --db '$url'"
 

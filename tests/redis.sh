@@ -132,6 +132,14 @@ wait "$W_a" "$W_b" "$SPID" 2>/dev/null
 check "two workers: every line counted once" test "$(events_in "$tmp/k.db")" -eq 100
 check "two workers: the alerts of a batch hunt (none lost, none doubled)" \
     diff <(alerts_of "$tmp/k-batch.db") <(alerts_of "$tmp/k.db")
+# The five hosts' alerts share the C2 address: a batch hunt joins them into one incident,
+# though the hosts are in different partitions; the workers' incidents must be the same.
+"$T" incidents --db "$tmp/k-batch.db" --json | strip | sort >"$tmp/k-batch.inc"
+"$T" incidents --db "$tmp/k.db" --json | strip | sort >"$tmp/k.inc"
+check "the batch hunt joins hosts of several partitions into one incident" \
+    test "$(sqlite3 "$tmp/k-batch.db" "SELECT count(*) FROM entities WHERE kind = 'host'")" -eq 5 -a \
+    "$(wc -l <"$tmp/k-batch.inc")" -eq 1
+check "two workers over four partitions: the incidents of a batch hunt" diff "$tmp/k-batch.inc" "$tmp/k.inc"
 check "two workers: each stored alert once on the alert stream" \
     test "$(R XLEN alerts2)" -eq "$(sqlite3 "$tmp/k.db" 'SELECT count(*) FROM alerts')"
 check "the shipper said Redis went and came back" grep -q "is back" "$tmp/ship.err"
@@ -139,6 +147,17 @@ check "each worker stopped with its leases given back" test "$(R KEYS 'ev:lease:
 check "no pending entry is left" bash -c "for p in 0 1 2 3; do
     [ \"\$(redis-cli -p $PORT XPENDING ev:p\$p g | head -1)\" = 0 ] || exit 1; done"
 check "no sanitizer report from the workers" bash -c "! grep -q 'Sanitizer\|runtime error' '$tmp/workers.err'"
+
+# The incidents' lease left by a dead owner (a consumer that never comes back): a --drain
+# worker waits for it to expire, then forms the incidents itself.
+mkdir -p "$tmp/dead-owner"
+{ printf '%s\n' "$HEADER"; rows 0 20; } >"$tmp/dead-owner/conn.log"
+"$T" ship "$tmp/dead-owner" --redis "$URL" --stream kp --partitions 4 --once 2>/dev/null
+R SET kp:lease:g:incidents ghost PX 3000 >/dev/null
+"$T" watch --redis "$URL" --stream kp --group g --consumer w --db "$tmp/kp.db" --drain --lease 2 >/dev/null 2>&1
+"$T" hunt "$tmp/dead-owner" --db "$tmp/kp-batch.db" --no-progress >/dev/null 2>&1
+check "a dead owner's incidents lease is waited for: the incidents of a batch hunt" \
+    diff <("$T" incidents --db "$tmp/kp-batch.db" --json | strip | sort) <("$T" incidents --db "$tmp/kp.db" --json | strip | sort)
 
 # 3. Bad entries go to KEY:dead with the reason; the worker goes on.
 R XADD bad '*' file x.json line 1 layout zeek-json data 'this is not json' >/dev/null

@@ -480,6 +480,28 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
     return rc == TOCSIN_OK ? rc : findings_lost(h, rc, NULL);
 }
 
+/* A stream partition's findings when incidents are formed across partitions (src/live):
+ * the alerts keep_alert accepts, the detectors' state and the caller's part, in one
+ * transaction; no incident, no attribution. */
+static tocsin_code write_alerts(hunt *h, ts_incident **inc, size_t n, const ts_pipeline_hooks *k)
+{
+    ts_store *s = h->t->store;
+    tocsin_code rc = ts_store_begin(s);
+    for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
+        for (size_t a = 0; a < inc[i]->n_alerts && rc == TOCSIN_OK; a++)
+            if (k->keep_alert(k->ud, inc[i]->alerts[a]))
+                rc = ts_store_alert(s, h->run, inc[i]->alerts[a], h->t->intel);
+    if (rc == TOCSIN_OK)
+        rc = keep_states(h);
+    if (rc == TOCSIN_OK && k->also_store)
+        rc = k->also_store(k->ud);
+    if (rc == TOCSIN_OK)
+        rc = ts_store_run_end(s, h->run, h->st.events, h->st.rejected);
+    if (rc == TOCSIN_OK)
+        rc = ts_store_commit(s);
+    return rc == TOCSIN_OK ? rc : findings_lost(h, rc, NULL);
+}
+
 /* Collects a rule that gave up on some events, for the run summary. */
 static void add_gave_up(void *ud, const ts_rule_gave_up *g)
 {
@@ -636,7 +658,21 @@ tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out)
     return ts_pipeline_open_part(t, command, NULL, out);
 }
 
+static tocsin_code open_pipeline(tocsin *t, const char *command, const char *part, bool detectors,
+                                 ts_pipeline **out);
+
 tocsin_code ts_pipeline_open_part(tocsin *t, const char *command, const char *part, ts_pipeline **out)
+{
+    return open_pipeline(t, command, part, true, out);
+}
+
+tocsin_code ts_pipeline_open_correlator(tocsin *t, const char *command, ts_pipeline **out)
+{
+    return open_pipeline(t, command, NULL, false, out);
+}
+
+static tocsin_code open_pipeline(tocsin *t, const char *command, const char *part, bool detectors,
+                                 ts_pipeline **out)
 {
     *out = NULL;
     hunt *h = calloc(1, sizeof *h);
@@ -657,7 +693,7 @@ tocsin_code ts_pipeline_open_part(tocsin *t, const char *command, const char *pa
     tocsin_code rc = ts_store_run_begin(t->store, command, &h->run);
     if (rc != TOCSIN_OK)
         rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
-    if (rc == TOCSIN_OK)
+    if (rc == TOCSIN_OK && detectors)
         rc = start_detectors(h);
     if (rc != TOCSIN_OK) {
         ts_pipeline_close(h);
@@ -692,14 +728,15 @@ tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, const ts_pipeline_
         rc = TOCSIN_E_NOMEM;
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
         if (!k->keep || k->keep(k->ud, inc[i])) {
-            ts_attribute_incident_with(h->t->intel, h->t->tz, h->t->share, inc[i]);
+            if (!k->keep_alert)
+                ts_attribute_incident_with(h->t->intel, h->t->tz, h->t->share, inc[i]);
             out[m++] = inc[i];
         }
     h->st.incidents = m;
     h->also_store = k->also_store;
     h->also_ud = k->ud;
     if (rc == TOCSIN_OK)
-        rc = write_findings(h, out, m);
+        rc = k->keep_alert ? write_alerts(h, out, m, k) : write_findings(h, out, m);
     h->also_store = NULL;
     if (rc != TOCSIN_OK)
         ts_store_rollback(h->t->store);
@@ -719,6 +756,17 @@ tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, const ts_pipeline_
 void ts_pipeline_seed(ts_pipeline *h, ts_alert *a)
 {
     ts_correlator_add(h->corr, a);
+}
+
+tocsin_code ts_pipeline_forget_alerts(ts_pipeline *h)
+{
+    ts_correlator *c = ts_correlator_new(h->t->o.window_ns);
+    if (!c)
+        return TOCSIN_E_NOMEM;
+    ts_correlator_configure(c, h->t->config);
+    ts_correlator_free(h->corr);
+    h->corr = c;
+    return TOCSIN_OK;
 }
 
 void ts_pipeline_close(ts_pipeline *h)

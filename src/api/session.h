@@ -64,6 +64,10 @@ typedef struct ts_pipeline_hooks {
     tocsin_code (*also_store)(void *ud);
     void (*changed)(void *ud, ts_incident *const *inc, size_t n);
     void *ud;
+    /* Set: incidents are formed elsewhere (a stream partition's, src/live/consume.c): of the
+       incidents keep accepts, only the alerts keep_alert accepts are stored, alone; nothing
+       is attributed. */
+    int (*keep_alert)(void *ud, const ts_alert *a);
 } ts_pipeline_hooks;
 tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out);
 /* The same for one partition of a shared stream: the detectors' state is kept under their
@@ -73,8 +77,13 @@ struct ts_input;
 struct ts_reader;
 uint64_t ts_pipeline_read(ts_pipeline *p, struct ts_input *in, const struct ts_reader *r);
 tocsin_code ts_pipeline_checkpoint(ts_pipeline *p, int final, const ts_pipeline_hooks *hooks);
+/* A pipeline without detectors that forms, attributes and stores the incidents of alerts
+ * seeded into it (the incidents of every partition of a stream, src/live/consume.c). */
+tocsin_code ts_pipeline_open_correlator(tocsin *t, const char *command, ts_pipeline **out);
 /* Gives the correlator an alert made before (read back from the store); takes a. */
 void ts_pipeline_seed(ts_pipeline *p, ts_alert *a);
+/* Drops every alert the correlator holds (before seeding them all again). */
+tocsin_code ts_pipeline_forget_alerts(ts_pipeline *p);
 void ts_pipeline_close(ts_pipeline *p);
 
 #endif

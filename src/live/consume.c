@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "api/session.h"
+#include "core/hash.h"
 #include "core/json.h"
 #include "live/entry.h"
 #include "live/live.h"
@@ -29,8 +30,13 @@
 #define HEADER_CACHE 32
 #define DEAD_DATA_MAX 4096   /* bytes of a bad entry's data kept in the dead-letter stream */
 #define TRIM_EVERY 5.0       /* seconds */
-#define COMMIT_ENTRIES 16384 /* a backlog is committed at least this often */
+#define COMMIT_ENTRIES 65536 /* a backlog is committed at least this often */
 #define COMMIT_SECONDS 1.0
+/* A backlog is committed no more often than this many times the last commit took: a
+   commit writes every detector's state, which grows with what they watch, so checkpoints
+   take a bounded share of the time (about a tenth) rather than most of it. */
+#define COMMIT_SHARE 10
+#define CORRELATE_SECONDS 0.2 /* incidents across partitions are formed at most this often */
 
 /* Renews a lease only while it is still ours; releases it the same way. */
 static const char RENEW[] = "if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -50,7 +56,7 @@ typedef struct part {
     worker *w;
     unsigned idx;
     pstate st;
-    char stream[300], lease[320], suffix[320], command[340], posname[400];
+    char stream[300], lease[320], suffix[320], command[340], posname[400], alertsname[400];
     ts_live *live;
     eid last;        /* the last entry id committed with the findings */
     eid fed;         /* the last entry fed since (committed at the next checkpoint) */
@@ -58,6 +64,7 @@ typedef struct part {
     size_t nack, capack;
     bool fed_any;
     double fed_since; /* when the oldest entry not yet committed was read */
+    double commit_s;  /* how long its last commit took */
 } part;
 
 typedef struct hdr {
@@ -88,6 +95,17 @@ struct worker {
     uint64_t g_first, g_next;
     size_t g_hdr_len;
     uint64_t entries, events, dead_count;
+    /* With several partitions, one worker at a time (the lease KEY:lease:GROUP:incidents)
+       forms the incidents of every partition's stored alerts. */
+    ts_live *inc;
+    char inc_lease[320], inc_command[340], run_prefix[320];
+    uint64_t inc_sig; /* the partitions' alert marks it last formed incidents for */
+    bool inc_formed;
+    double next_corr, corr_s; /* when it may form them next; how long that took last */
+    bool backlog;             /* the last read filled a batch: entries are waiting */
+    bool own_alerts;          /* this worker's partitions stored alerts since it formed them */
+    unsigned *asked;          /* the partitions of the read asked ahead (read_ahead) */
+    size_t n_asked;
 };
 
 static double now_s(void)
@@ -145,7 +163,9 @@ static void eid_str(eid e, char *buf, size_t cap)
 
 /* ---- partitions: leases, pipelines, the committed position ------------------------- */
 
-/* Inside the partition's checkpoint transaction: the last entry id its findings cover. */
+/* Inside the partition's checkpoint transaction: the last entry id its findings cover,
+ * and, when it stored alerts for the incidents' owner, that id again as the partition's
+ * alert mark (the owner forms incidents again when a mark moved). */
 static tocsin_code store_position(void *ud)
 {
     part *p = ud;
@@ -153,7 +173,12 @@ static tocsin_code store_position(void *ud)
     if (!p->fed_any)
         return TOCSIN_OK;
     eid_str(p->fed, id, sizeof id);
-    return ts_store_state_put(p->w->t->store, p->posname, 0, id, strlen(id));
+    tocsin_code rc = ts_store_state_put(p->w->t->store, p->posname, 0, id, strlen(id));
+    if (rc == TOCSIN_OK && p->w->nparts > 1 && ts_live_alerts_stored(p->live)) {
+        rc = ts_store_state_put(p->w->t->store, p->alertsname, 0, id, strlen(id));
+        p->w->own_alerts = true;
+    }
+    return rc;
 }
 
 static bool open_part(worker *w, part *p)
@@ -173,7 +198,8 @@ static bool open_part(worker *w, part *p)
     p->fed = p->last;
     p->fed_any = false;
     p->nack = 0;
-    if (ts_live_open(w->t, p->command, p->suffix, store_position, p, &p->live) != TOCSIN_OK) {
+    ts_live_mode mode = w->nparts > 1 ? TS_LIVE_ALERTS : TS_LIVE_ALL;
+    if (ts_live_open(w->t, p->command, p->suffix, mode, store_position, p, &p->live) != TOCSIN_OK) {
         say(w, "partition %s: %s", p->stream, tocsin_last_error(w->t));
         return false;
     }
@@ -237,6 +263,129 @@ static void make_groups(worker *w)
     w->groups_made = true;
 }
 
+/* ---- incidents across partitions ---------------------------------------------------- */
+
+/* A run of one of this stream's partitions: the prefix "watch@KEY:p", then a partition. */
+static int partition_run(void *ud, const char *command)
+{
+    const worker *w = ud;
+    const char *c = command + strlen(w->run_prefix);
+    unsigned i = 0;
+    if (!*c)
+        return 0;
+    for (; *c; c++) {
+        if (*c < '0' || *c > '9' || i > MAX_PARTS)
+            return 0;
+        i = i * 10 + (unsigned)(*c - '0');
+    }
+    return i < w->nparts;
+}
+
+static void drop_incidents(worker *w, bool release)
+{
+    if (!w->inc)
+        return;
+    ts_live_close(w->inc);
+    w->inc = NULL;
+    if (release) {
+        redisReply *rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s", RELEASE, w->inc_lease, w->o->consumer);
+        freeReplyObject(rep);
+    }
+}
+
+/* Keeps, takes or gives up the incidents' lease (the workers share it like a partition's). */
+static void own_incidents(worker *w)
+{
+    if (w->nparts < 2)
+        return;
+    redisReply *rep;
+    if (w->inc) {
+        rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s %lld", RENEW, w->inc_lease, w->o->consumer,
+                           (long long)(w->lease_s * 1000));
+        bool ours = ts_redis_is(rep, REDIS_REPLY_INTEGER) && rep->integer == 1;
+        if (rep && !ours) {
+            say(w, "the incidents of %s: the lease was lost (taken over after a stall?): given up%s", w->key,
+                "");
+            drop_incidents(w, false);
+        }
+        freeReplyObject(rep);
+        return;
+    }
+    rep = ts_redis_cmd(w->r, "SET %s %s NX PX %lld", w->inc_lease, w->o->consumer,
+                       (long long)(w->lease_s * 1000));
+    bool got = ts_redis_is(rep, REDIS_REPLY_STATUS);
+    freeReplyObject(rep);
+    if (!got) { /* ours already: this consumer restarted before it expired */
+        rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s %lld", RENEW, w->inc_lease, w->o->consumer,
+                           (long long)(w->lease_s * 1000));
+        got = ts_redis_is(rep, REDIS_REPLY_INTEGER) && rep->integer == 1;
+        freeReplyObject(rep);
+    }
+    if (!got)
+        return;
+    if (ts_live_open(w->t, w->inc_command, NULL, TS_LIVE_INCIDENTS, NULL, NULL, &w->inc) != TOCSIN_OK) {
+        say(w, "the incidents of %s: %s", w->key, tocsin_last_error(w->t));
+        w->inc = NULL;
+        rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s", RELEASE, w->inc_lease, w->o->consumer);
+        freeReplyObject(rep);
+        return;
+    }
+    w->inc_formed = false;
+}
+
+/* The partitions' alert marks, hashed: they move at each commit that stored alerts. Read
+ * before the alerts, so a commit the alerts missed moves a mark read next time. */
+static bool alert_marks(worker *w, uint64_t *sig)
+{
+    *sig = TS_HASH_SEED;
+    for (unsigned i = 0; i < w->nparts; i++) {
+        void *blob = NULL;
+        size_t len = 0;
+        if (ts_store_state_get(w->t->store, w->p[i].alertsname, &blob, &len) != TOCSIN_OK) {
+            say(w, "%s%s", ts_store_error(w->t->store), "");
+            return false;
+        }
+        *sig = ts_hash(ts_hash(*sig, &len, sizeof len), blob ? blob : "", len);
+        free(blob);
+    }
+    return true;
+}
+
+/* The owner of the incidents forms them again from every partition's stored alerts when
+ * some partition stored alerts since: at once when its own partitions did and no entries
+ * are waiting, else looking every CORRELATE_SECONDS, and while entries are waiting no more
+ * than a tenth of the time (COMMIT_SHARE: a round reads every alert again); when final,
+ * once more. */
+static void correlate(worker *w, bool final)
+{
+    double start = now_s();
+    uint64_t sig;
+    if (!w->inc || (!final && start < w->next_corr && !(w->own_alerts && !w->backlog)))
+        return;
+    w->own_alerts = false;
+    w->next_corr = start + CORRELATE_SECONDS;
+    if (w->backlog && start + COMMIT_SHARE * w->corr_s > w->next_corr)
+        w->next_corr = start + COMMIT_SHARE * w->corr_s;
+    if (!alert_marks(w, &sig) || (w->inc_formed && sig == w->inc_sig))
+        return;
+    redisReply *rep = ts_redis_cmd(w->r, "EVAL %s 1 %s %s %lld", RENEW, w->inc_lease, w->o->consumer,
+                                   (long long)(w->lease_s * 1000));
+    bool ours = ts_redis_is(rep, REDIS_REPLY_INTEGER) && rep->integer == 1;
+    freeReplyObject(rep);
+    if (!ours) { /* lost, or Redis is down: not written without the lease */
+        if (rep)
+            drop_incidents(w, false);
+        return;
+    }
+    if (ts_live_correlate(w->inc, w->run_prefix, partition_run, w) != TOCSIN_OK) {
+        say(w, "the incidents of %s: %s: formed again at the next round", w->key, tocsin_last_error(w->t));
+        return;
+    }
+    w->inc_sig = sig;
+    w->inc_formed = true;
+    w->corr_s = now_s() - start;
+}
+
 /* Heartbeat, then each partition kept, given up or taken so that every live worker owns
  * about as many (ceil(N / workers)). */
 static void balance(worker *w)
@@ -253,6 +402,7 @@ static void balance(worker *w)
     freeReplyObject(rep);
     if (!rep)
         return;
+    own_incidents(w);
     unsigned target = (unsigned)((w->nparts + live - 1) / live);
     for (unsigned i = 0; i < w->nparts; i++) {
         part *p = &w->p[i];
@@ -435,7 +585,8 @@ static bool want_ack(part *p, const char *id)
     return true;
 }
 
-/* Acknowledges the entries the last commit covered, in one XACK. */
+/* Acknowledges the entries the last commit covered, in one XACK, not waiting for its reply
+ * (read with the next command's). */
 static void acknowledge(worker *w, part *p)
 {
     if (!p->nack)
@@ -449,8 +600,7 @@ static void acknowledge(worker *w, part *p)
             argv[3 + i] = p->ack[i];
         for (size_t i = 0; i < n; i++)
             lens[i] = strlen(argv[i]);
-        redisReply *rep = ts_redis_argv(w->r, (int)n, argv, lens);
-        freeReplyObject(rep); /* unacknowledged ones are read again and skipped: committed */
+        ts_redis_send(w->r, (int)n, argv, lens); /* unacknowledged ones are read again and skipped */
     }
     free(argv);
     free(lens);
@@ -465,6 +615,7 @@ static void commit_part(worker *w, part *p)
         return;
     /* The lease is checked just before the commit: a worker that stalled past it must not
        write over its successor's state. */
+    double start = now_s();
     int lease = renew(w, p);
     if (lease != 1 || ts_live_checkpoint(p->live, 0) != TOCSIN_OK) {
         if (lease == 0)
@@ -480,6 +631,7 @@ static void commit_part(worker *w, part *p)
     if (p->fed_any)
         p->last = p->fed;
     p->fed_any = false;
+    p->commit_s = now_s() - start;
     acknowledge(w, p);
 }
 
@@ -514,7 +666,8 @@ static size_t take_entries(worker *w, part *p, const redisReply *entries, bool c
     }
     flush_piece(w, p);
     w->entries += n;
-    if (caught_up || p->nack >= COMMIT_ENTRIES || now_s() - p->fed_since >= COMMIT_SECONDS)
+    double every = COMMIT_SHARE * p->commit_s > COMMIT_SECONDS ? COMMIT_SHARE * p->commit_s : COMMIT_SECONDS;
+    if (caught_up || p->nack >= COMMIT_ENTRIES || now_s() - p->fed_since >= every)
         commit_part(w, p);
     return n;
 }
@@ -619,52 +772,101 @@ static void drain(worker *w, part *p)
     }
 }
 
-/* One read of new entries for every live partition, waiting up to block_ms. */
+/* The XREADGROUP of new entries for the k partitions of which, into argv and lens (room
+ * for 9 + 2k); it waits up to block_ms, or not at all when block_ms is negative. Returns
+ * the number of arguments. */
+static size_t read_command(worker *w, part *const *which, size_t k, int block_ms, char *count, char *block,
+                           const char **argv, size_t *lens)
+{
+    size_t n = 0;
+    snprintf(count, 16, "%d", READ_COUNT);
+    snprintf(block, 16, "%d", block_ms);
+    const char *head[] = {"XREADGROUP", "GROUP", w->o->group, w->o->consumer, "COUNT", count, "BLOCK", block};
+    for (size_t i = 0; i < 8; i++)
+        if (i < 6 || block_ms >= 0)
+            argv[n++] = head[i];
+    argv[n++] = "STREAMS";
+    for (size_t i = 0; i < k; i++)
+        argv[n++] = which[i]->stream;
+    for (size_t i = 0; i < k; i++)
+        argv[n++] = ">";
+    for (size_t i = 0; i < n; i++)
+        lens[i] = strlen(argv[i]);
+    return n;
+}
+
+/* When a read filled a batch, more is waiting: the next read is asked at once, so that
+ * Redis prepares it while this one is fed and committed. Not when a heartbeat is due
+ * (balance may give a partition up, and must not while entries of it are on their way). */
+static void read_ahead(worker *w, const redisReply *rep, const char **argv, size_t *lens)
+{
+    bool full = false;
+    for (size_t i = 0; ts_redis_is(rep, REDIS_REPLY_ARRAY) && i < rep->elements; i++)
+        full |= rep->element[i]->type == REDIS_REPLY_ARRAY && rep->element[i]->elements == 2 &&
+                rep->element[i]->element[1]->elements >= READ_COUNT;
+    if (!full || now_s() >= w->next_beat)
+        return;
+    part **next = calloc(w->nparts + 1, sizeof *next);
+    size_t k = 0;
+    char count[16], block[16];
+    for (unsigned i = 0; next && i < w->nparts; i++)
+        if (w->p[i].st == P_LIVE)
+            w->asked[k] = i, next[k++] = &w->p[i];
+    size_t n = k ? read_command(w, next, k, -1, count, block, argv, lens) : 0;
+    if (n && ts_redis_ask(w->r, (int)n, argv, lens))
+        w->n_asked = k;
+    free(next);
+}
+
+/* One read of new entries for every live partition, waiting up to block_ms (or the answer
+ * of the read asked ahead, for the partitions it asked). */
 static size_t read_new(worker *w, int block_ms)
 {
     const char **argv = calloc(9 + 2 * (size_t)w->nparts, sizeof *argv);
-    size_t *lens = calloc(9 + 2 * (size_t)w->nparts, sizeof *lens), n = 0, got = 0;
+    size_t *lens = calloc(9 + 2 * (size_t)w->nparts, sizeof *lens), got = 0, k = 0;
     part **which = calloc(w->nparts + 1, sizeof *which);
     char count[16], block[16];
+    redisReply *rep;
     if (!argv || !lens || !which) {
         free(argv), free(lens), free(which);
         return 0;
     }
-    snprintf(count, sizeof count, "%d", READ_COUNT);
-    snprintf(block, sizeof block, "%d", block_ms);
-    const char *head[] = {"XREADGROUP", "GROUP", w->o->group, w->o->consumer, "COUNT",
-                          count,        "BLOCK", block,       "STREAMS"};
-    for (size_t i = 0; i < 9; i++)
-        argv[n++] = head[i];
-    size_t k = 0;
-    for (unsigned i = 0; i < w->nparts; i++)
-        if (w->p[i].st == P_LIVE)
-            which[k++] = &w->p[i], argv[n++] = w->p[i].stream;
-    for (size_t i = 0; i < k; i++)
-        argv[n++] = ">";
-    if (k) {
-        for (size_t i = 0; i < n; i++)
-            lens[i] = strlen(argv[i]);
-        redisReply *rep = ts_redis_argv(w->r, (int)n, argv, lens);
-        for (size_t i = 0; ts_redis_is(rep, REDIS_REPLY_ARRAY) && i < rep->elements; i++) {
-            const redisReply *s = rep->element[i];
-            if (s->type != REDIS_REPLY_ARRAY || s->elements != 2)
-                continue;
-            for (size_t j = 0; j < k; j++)
-                if (which[j] && strcmp(which[j]->stream, s->element[0]->str) == 0 && which[j]->st == P_LIVE) {
-                    got += take_entries(w, which[j], s->element[1], s->element[1]->elements < READ_COUNT);
-                    which[j] = NULL; /* answered */
-                }
-        }
-        for (size_t j = 0; j < k; j++) /* no new entries: caught up */
-            if (which[j] && which[j]->st == P_LIVE)
-                commit_part(w, which[j]);
-        if (ts_redis_is(rep, REDIS_REPLY_ERROR))
-            say(w, "XREADGROUP: %s%s", rep->str, "");
-        freeReplyObject(rep);
+    w->backlog = false;
+    if (w->n_asked) {
+        for (size_t j = 0; j < w->n_asked; j++)
+            which[k++] = &w->p[w->asked[j]];
+        w->n_asked = 0;
+        rep = ts_redis_answer(w->r);
     } else {
-        pause_for(block_ms / 1000.0);
+        for (unsigned i = 0; i < w->nparts; i++)
+            if (w->p[i].st == P_LIVE)
+                which[k++] = &w->p[i];
+        if (!k) {
+            pause_for(block_ms / 1000.0);
+            free(argv), free(lens), free(which);
+            return 0;
+        }
+        size_t n = read_command(w, which, k, block_ms, count, block, argv, lens);
+        rep = ts_redis_argv(w->r, (int)n, argv, lens);
     }
+    read_ahead(w, rep, argv, lens);
+    for (size_t i = 0; ts_redis_is(rep, REDIS_REPLY_ARRAY) && i < rep->elements; i++) {
+        const redisReply *s = rep->element[i];
+        if (s->type != REDIS_REPLY_ARRAY || s->elements != 2)
+            continue;
+        for (size_t j = 0; j < k; j++)
+            if (which[j] && strcmp(which[j]->stream, s->element[0]->str) == 0 && which[j]->st == P_LIVE) {
+                w->backlog |= s->element[1]->elements >= READ_COUNT;
+                got += take_entries(w, which[j], s->element[1], s->element[1]->elements < READ_COUNT);
+                which[j] = NULL; /* answered */
+            }
+    }
+    for (size_t j = 0; j < k; j++) /* no new entries: caught up */
+        if (which[j] && which[j]->st == P_LIVE)
+            commit_part(w, which[j]);
+    if (ts_redis_is(rep, REDIS_REPLY_ERROR))
+        say(w, "XREADGROUP: %s%s", rep->str, "");
+    freeReplyObject(rep);
     free(argv), free(lens), free(which);
     return got;
 }
@@ -817,7 +1019,11 @@ static void worker_free(worker *w)
         close_part(w, &w->p[i], true);
         free(w->p[i].ack);
     }
+    if (w->r)
+        correlate(w, true);
+    drop_incidents(w, true);
     free(w->p);
+    free(w->asked);
     for (size_t i = 0; i < HEADER_CACHE; i++)
         free(w->headers[i].text);
     if (w->r) {
@@ -853,7 +1059,8 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
         return TOCSIN_E_NOMEM;
     }
     rc = count_partitions(&w);
-    if (rc == TOCSIN_OK && !(w.p = calloc(w.nparts, sizeof *w.p)))
+    if (rc == TOCSIN_OK &&
+        (!(w.p = calloc(w.nparts, sizeof *w.p)) || !(w.asked = calloc(w.nparts, sizeof *w.asked))))
         rc = TOCSIN_E_NOMEM;
     for (unsigned i = 0; rc == TOCSIN_OK && i < w.nparts; i++) {
         part *p = &w.p[i];
@@ -866,7 +1073,11 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
         snprintf(p->suffix, sizeof p->suffix, "@%s", p->stream);
         snprintf(p->command, sizeof p->command, "watch@%s", p->stream);
         snprintf(p->posname, sizeof p->posname, "stream-position@%s:%s", p->stream, o->group);
+        snprintf(p->alertsname, sizeof p->alertsname, "stream-alerts@%s:%s", p->stream, o->group);
     }
+    snprintf(w.inc_lease, sizeof w.inc_lease, "%s:lease:%s:incidents", o->stream, o->group);
+    snprintf(w.inc_command, sizeof w.inc_command, "incidents@%s:%s", o->stream, o->group);
+    snprintf(w.run_prefix, sizeof w.run_prefix, "watch@%s:p", o->stream);
     bool down = false;
     while (rc == TOCSIN_OK && !(o->stop && *o->stop)) {
         if (!ts_redis_ready(w.r)) {
@@ -882,13 +1093,14 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
             for (unsigned i = 0; i < w.nparts; i++)
                 if (w.p[i].st == P_LIVE || w.p[i].st == P_DRAIN)
                     w.p[i].st = P_CLAIM;
+            w.n_asked = 0; /* its answer went with the connection */
             w.groups_made = false;
             down = false;
         }
         if (!w.groups_made)
             make_groups(&w);
         double now = now_s();
-        if (now >= w.next_beat) {
+        if (now >= w.next_beat && !w.n_asked) {
             balance(&w);
             w.next_beat = now + w.lease_s / 3;
         }
@@ -903,8 +1115,21 @@ tocsin_code tocsin_watch_stream(tocsin *t, const tocsin_stream_options *o)
             trim(&w);
             w.next_trim = now + TRIM_EVERY;
         }
-        if (o->drain && !got && all_drained(&w))
+        correlate(&w, false);
+        if (o->drain && !got && all_drained(&w)) {
+            /* The incidents' owner may have stopped (or died) before the last commits: the
+               lease is waited for up to its length, then the last round is this worker's. A
+               live owner keeps it, and forms them itself. */
+            for (double until = now_s() + w.lease_s + 1;
+                 !w.inc && now_s() < until && !(o->stop && *o->stop);) {
+                own_incidents(&w);
+                if (!w.inc && w.nparts > 1)
+                    pause_for(0.2);
+                else
+                    break;
+            }
             break;
+        }
     }
     if (rc == TOCSIN_OK)
         ts_session_diag(t, w.key, 0, "consumer %s: %llu entries, %llu events, %llu to %s", o->consumer,

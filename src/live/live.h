@@ -45,14 +45,31 @@ void ts_tail_saved(ts_tail *t);
  * restarted watch aggregates and groups as one that never stopped. */
 struct hunt;
 tocsin_code ts_live_reload(ts_store *s, ts_intel *ti, struct hunt *p, const char *command, size_t *reloaded);
+/* The same for the alerts the runs whose command starts with prefix and which want accepts
+ * stored (ts_store_runs_alerts), whatever their incidents. */
+tocsin_code ts_live_reload_runs(ts_store *s, ts_intel *ti, struct hunt *p, const char *prefix,
+                                int (*want)(void *ud, const char *command), void *ud, size_t *reloaded);
 
 /* The watch's pipeline and what it shows (watch.c), for files and stream partitions alike:
  * open starts it as a run named command (its state under part's suffix, its earlier
  * incidents reloaded), feed reads one piece of a file, checkpoint stores the findings
- * with what also_store writes (may be NULL) in one transaction and prints what is new. */
+ * with what also_store writes (may be NULL) in one transaction and prints what is new.
+ * mode: TS_LIVE_ALL, the whole pipeline (files, a stream of one partition);
+ * TS_LIVE_ALERTS, a partition of a stream whose incidents are formed across partitions:
+ * its checkpoints store only its new and changed alerts (reloaded from its runs' alerts at
+ * open) and print nothing; TS_LIVE_INCIDENTS, that stream's incidents: no detectors, each
+ * ts_live_correlate forms the incidents of every stored alert of the partitions' runs,
+ * stores, attributes and prints what changed as a watch does. */
+typedef enum { TS_LIVE_ALL, TS_LIVE_ALERTS, TS_LIVE_INCIDENTS } ts_live_mode;
 typedef struct watch ts_live;
-tocsin_code ts_live_open(tocsin *t, const char *command, const char *part,
+tocsin_code ts_live_open(tocsin *t, const char *command, const char *part, ts_live_mode mode,
                          tocsin_code (*also_store)(void *ud), void *ud, ts_live **out);
+/* TS_LIVE_ALERTS: how many alerts the checkpoint under way (or the last) stored. */
+size_t ts_live_alerts_stored(const ts_live *w);
+/* TS_LIVE_INCIDENTS: one checkpoint over the alerts stored by the runs whose command
+ * starts with prefix and which want accepts (every alert of every partition, read again). */
+tocsin_code ts_live_correlate(ts_live *w, const char *prefix, int (*want)(void *ud, const char *command),
+                              void *ud);
 uint64_t ts_live_feed(ts_live *w, const char *name, const ts_reader *r, const char *data, size_t len,
                       uint64_t lines_before);
 tocsin_code ts_live_checkpoint(ts_live *w, int final);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#define OWED_MAX 64
+
 struct ts_redis {
     redisContext *c;
     char host[256];
@@ -22,6 +24,11 @@ struct ts_redis {
     double next_try, backoff;
     bool reconnected, ever;
     int pending; /* replies owed to appended commands */
+    /* Replies owed to commands sent without waiting for them, in order: dropped (those of
+       ts_redis_send) or kept for ts_redis_answer (that of ts_redis_ask, at most one). */
+    bool owed[OWED_MAX]; /* true: keep */
+    int n_owed;
+    redisReply *kept;
 };
 
 static double now_s(void)
@@ -129,7 +136,41 @@ static void drop(ts_redis *r, const char *why)
     if (r->c)
         redisFree(r->c);
     r->c = NULL;
-    r->pending = 0;
+    r->pending = r->n_owed = 0;
+    freeReplyObject(r->kept);
+    r->kept = NULL;
+}
+
+/* Reads the replies of commands sent without waiting, which come first: dropped, or the
+ * asked one kept. */
+static bool skip_unread(ts_redis *r)
+{
+    for (int i = 0; r->c && i < r->n_owed; i++) {
+        void *rep = NULL;
+        if (redisGetReply(r->c, &rep) != REDIS_OK || !rep) {
+            drop(r, r->c->errstr[0] ? r->c->errstr : "connection lost");
+            return false;
+        }
+        if (r->owed[i])
+            r->kept = rep;
+        else
+            freeReplyObject(rep);
+    }
+    r->n_owed = 0;
+    return r->c != NULL;
+}
+
+/* The reply to the command just appended, after those owed before it. */
+static redisReply *reply(ts_redis *r)
+{
+    void *rep = NULL;
+    if (!skip_unread(r))
+        return NULL;
+    if (redisGetReply(r->c, &rep) != REDIS_OK || !rep) {
+        drop(r, r->c->errstr[0] ? r->c->errstr : strerror(errno));
+        return NULL;
+    }
+    return rep;
 }
 
 void ts_redis_free(ts_redis *r)
@@ -205,9 +246,54 @@ redisReply *ts_redis_argv(ts_redis *r, int argc, const char **argv, const size_t
 {
     if (!r->c && !ts_redis_ready(r))
         return NULL;
-    redisReply *rep = redisCommandArgv(r->c, argc, argv, lens);
-    if (!rep)
-        drop(r, r->c->errstr[0] ? r->c->errstr : strerror(errno));
+    if (redisAppendCommandArgv(r->c, argc, argv, lens) != REDIS_OK) {
+        drop(r, "out of memory");
+        return NULL;
+    }
+    return reply(r);
+}
+
+static bool owe(ts_redis *r, int argc, const char **argv, const size_t *lens, bool keep)
+{
+    if (!r->c && !ts_redis_ready(r))
+        return false;
+    if (r->n_owed == OWED_MAX && !skip_unread(r))
+        return false;
+    if (redisAppendCommandArgv(r->c, argc, argv, lens) != REDIS_OK) {
+        drop(r, "out of memory");
+        return false;
+    }
+    r->owed[r->n_owed++] = keep;
+    return true;
+}
+
+void ts_redis_send(ts_redis *r, int argc, const char **argv, const size_t *lens)
+{
+    owe(r, argc, argv, lens, false);
+}
+
+bool ts_redis_ask(ts_redis *r, int argc, const char **argv, const size_t *lens)
+{
+    for (int i = 0; i < r->n_owed; i++)
+        if (r->owed[i])
+            return false;
+    if (r->kept)
+        return false;
+    if (!owe(r, argc, argv, lens, true))
+        return false;
+    if (redisBufferWrite(r->c, &(int){0}) != REDIS_OK) { /* sent now, to be worked on meanwhile */
+        drop(r, r->c->errstr[0] ? r->c->errstr : "connection lost");
+        return false;
+    }
+    return true;
+}
+
+redisReply *ts_redis_answer(ts_redis *r)
+{
+    if (!r->kept)
+        skip_unread(r);
+    redisReply *rep = r->kept;
+    r->kept = NULL;
     return rep;
 }
 
@@ -217,11 +303,13 @@ redisReply *ts_redis_cmd(ts_redis *r, const char *fmt, ...)
         return NULL;
     va_list ap;
     va_start(ap, fmt);
-    redisReply *rep = redisvCommand(r->c, fmt, ap);
+    int ok = redisvAppendCommand(r->c, fmt, ap);
     va_end(ap);
-    if (!rep)
-        drop(r, r->c->errstr[0] ? r->c->errstr : strerror(errno));
-    return rep;
+    if (ok != REDIS_OK) {
+        drop(r, "out of memory");
+        return NULL;
+    }
+    return reply(r);
 }
 
 void ts_redis_append(ts_redis *r, int argc, const char **argv, const size_t *lens)
@@ -237,7 +325,7 @@ void ts_redis_append(ts_redis *r, int argc, const char **argv, const size_t *len
 redisReply *ts_redis_next(ts_redis *r)
 {
     void *rep = NULL;
-    if (!r->c || r->pending <= 0)
+    if (!r->c || r->pending <= 0 || !skip_unread(r))
         return NULL;
     r->pending--;
     if (redisGetReply(r->c, &rep) != REDIS_OK || !rep) {

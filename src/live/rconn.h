@@ -26,6 +26,14 @@ bool ts_redis_reconnected(ts_redis *r);
  * error reply is returned as a reply (REDIS_REPLY_ERROR). The caller frees the reply. */
 redisReply *ts_redis_argv(ts_redis *r, int argc, const char **argv, const size_t *lens);
 redisReply *ts_redis_cmd(ts_redis *r, const char *fmt, ...);
+/* Sends a command whose reply does not matter (an XACK: one lost is read again and
+ * skipped) without waiting for it: the reply is read and dropped before the next. */
+void ts_redis_send(ts_redis *r, int argc, const char **argv, const size_t *lens);
+/* Sends a command now and returns at once (false when it could not be sent, or another
+ * is still asked); its reply, read by the commands made meanwhile and kept aside, is
+ * ts_redis_answer's (NULL when the connection failed). One at a time. */
+bool ts_redis_ask(ts_redis *r, int argc, const char **argv, const size_t *lens);
+redisReply *ts_redis_answer(ts_redis *r);
 /* Pipelining: queue commands, then read their replies in order (NULL on failure). */
 void ts_redis_append(ts_redis *r, int argc, const char **argv, const size_t *lens);
 redisReply *ts_redis_next(ts_redis *r);

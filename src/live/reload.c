@@ -142,3 +142,21 @@ tocsin_code ts_live_reload(ts_store *s, ts_intel *ti, ts_pipeline *p, const char
     ts_strv_free(ids, n);
     return rc;
 }
+
+tocsin_code ts_live_reload_runs(ts_store *s, ts_intel *ti, ts_pipeline *p, const char *prefix,
+                                int (*want)(void *ud, const char *command), void *ud, size_t *reloaded)
+{
+    ts_alert_view *v;
+    size_t n;
+    *reloaded = 0;
+    tocsin_code rc = ts_store_runs_alerts(s, prefix, want, ud, &v, &n);
+    for (size_t i = 0; i < n && rc == TOCSIN_OK; i++) {
+        ts_alert *a = alert_of(ti, &v[i]);
+        if (a) {
+            ts_pipeline_seed(p, a);
+            (*reloaded)++;
+        }
+    }
+    ts_alert_views_free(v, n);
+    return rc;
+}

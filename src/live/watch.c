@@ -22,10 +22,19 @@ typedef struct inc_sig {
     uint64_t round; /* the last checkpoint that formed it */
 } inc_sig;
 
+/* A stored alert's identity and what it looked like when last stored (keep_alert). */
+typedef struct alert_sig {
+    uint64_t uid, sig;
+} alert_sig;
+
 typedef struct watch {
     tocsin *t;
     ts_pipeline *p;
-    char command[96];                    /* the runs' name: "watch", or a stream partition's */
+    ts_live_mode mode;
+    alert_sig *stored; /* TS_LIVE_ALERTS: open addressing by uid, uid 0 = empty */
+    size_t n_stored, cap_stored;
+    size_t stored_now;                   /* alerts written by the checkpoint under way */
+    char command[400];                   /* the runs' name: "watch", or a stream partition's */
     tocsin_code (*also_store)(void *ud); /* the caller's part of each checkpoint */
     void *also_ud;
     FILE *out;
@@ -81,6 +90,49 @@ static bool was_seen(const watch *w, uint64_t h)
             return false;
     }
     return false;
+}
+
+/* TS_LIVE_ALERTS: whether a is new or changed since it was last stored (its count, last
+ * time, severity or suppression), noting it as stored. */
+static int keep_alert(void *ud, const ts_alert *a)
+{
+    watch *w = ud;
+    uint64_t uid = ts_alert_uid(a), sig = ts_hash(TS_HASH_SEED, &a->count, sizeof a->count);
+    sig = ts_hash(ts_hash(ts_hash(sig, &a->last_ns, sizeof a->last_ns), &a->severity, sizeof a->severity),
+                  &a->suppression, sizeof a->suppression);
+    uid += !uid;
+    if (2 * (w->n_stored + 1) > w->cap_stored) {
+        size_t cap = w->cap_stored ? w->cap_stored * 2 : 256;
+        alert_sig *v = calloc(cap, sizeof *v);
+        if (!v)
+            return !w->quiet; /* stored again rather than lost */
+        for (size_t i = 0; i < w->cap_stored; i++)
+            for (size_t k = w->stored[i].uid & (cap - 1); w->stored[i].uid; k = (k + 1) & (cap - 1))
+                if (!v[k].uid) {
+                    v[k] = w->stored[i];
+                    break;
+                }
+        free(w->stored);
+        w->stored = v, w->cap_stored = cap;
+    }
+    for (size_t k = uid & (w->cap_stored - 1);; k = (k + 1) & (w->cap_stored - 1)) {
+        alert_sig *e = &w->stored[k];
+        if (e->uid == uid && e->sig == sig)
+            return 0;
+        if (e->uid == uid || !e->uid) {
+            w->n_stored += !e->uid;
+            *e = (alert_sig){uid, sig};
+            w->stored_now += !w->quiet; /* after a restart: stored before it */
+            return !w->quiet;
+        }
+    }
+}
+
+/* TS_LIVE_ALERTS: every incident's alerts are looked at; keep_alert picks the changed. */
+static int keep_all(void *ud, const ts_incident *inc)
+{
+    (void)ud, (void)inc;
+    return 1;
 }
 
 /* Inside the checkpoint's transaction, before its commit: the alerts never sent go to the
@@ -288,12 +340,38 @@ uint64_t ts_live_feed(ts_live *w, const char *name, const ts_reader *r, const ch
     return n;
 }
 
+static tocsin_code caller_store(void *ud)
+{
+    watch *w = ud;
+    return w->also_store ? w->also_store(w->also_ud) : TOCSIN_OK;
+}
+
 tocsin_code ts_live_checkpoint(ts_live *w, int final)
 {
-    ts_pipeline_hooks hooks = {keep, store_more, changed, w};
+    ts_pipeline_hooks hooks = {keep, store_more, changed, w, NULL};
+    if (w->mode == TS_LIVE_ALERTS)
+        hooks = (ts_pipeline_hooks){keep_all, caller_store, NULL, w, keep_alert};
     w->n_changes = 0;
+    w->stored_now = 0;
     w->round++;
     return ts_pipeline_checkpoint(w->p, final, &hooks);
+}
+
+size_t ts_live_alerts_stored(const ts_live *w)
+{
+    return w->stored_now;
+}
+
+tocsin_code ts_live_correlate(ts_live *w, const char *prefix, int (*want)(void *ud, const char *command),
+                              void *ud)
+{
+    size_t n = 0;
+    tocsin_code rc = ts_pipeline_forget_alerts(w->p);
+    if (rc == TOCSIN_OK)
+        rc = ts_live_reload_runs(w->t->store, w->t->intel, w->p, prefix, want, ud, &n);
+    if (rc == TOCSIN_E_DB)
+        return ts_session_fail(w->t, rc, "%s", ts_store_error(w->t->store));
+    return rc == TOCSIN_OK ? ts_live_checkpoint(w, 0) : rc;
 }
 
 void ts_live_close(ts_live *w)
@@ -304,10 +382,18 @@ void ts_live_close(ts_live *w)
     free(w->seen);
     free(w->incs);
     free(w->kept);
+    free(w->stored);
     free(w);
 }
 
-tocsin_code ts_live_open(tocsin *t, const char *command, const char *part,
+/* A partition's own runs: the command exactly, not a longer one ("watch@ev:p1" is not
+ * "watch@ev:p10"). */
+static int same_command(void *ud, const char *command)
+{
+    return strcmp(((watch *)ud)->command, command) == 0;
+}
+
+tocsin_code ts_live_open(tocsin *t, const char *command, const char *part, ts_live_mode mode,
                          tocsin_code (*also_store)(void *ud), void *ud, ts_live **out)
 {
     *out = NULL;
@@ -315,10 +401,15 @@ tocsin_code ts_live_open(tocsin *t, const char *command, const char *part,
     if (!w)
         return TOCSIN_E_NOMEM;
     w->t = t, w->out = t->out ? t->out : stdout, w->also_store = also_store, w->also_ud = ud;
+    w->mode = mode;
     snprintf(w->command, sizeof w->command, "%s", command);
-    tocsin_code rc = ts_pipeline_open_part(t, command, part, &w->p);
+    tocsin_code rc = mode == TS_LIVE_INCIDENTS ? ts_pipeline_open_correlator(t, command, &w->p)
+                                               : ts_pipeline_open_part(t, command, part, &w->p);
     size_t reloaded = 0;
-    if (rc == TOCSIN_OK)
+    /* A partition whose incidents are formed elsewhere has stored alerts, not incidents. */
+    if (rc == TOCSIN_OK && mode == TS_LIVE_ALERTS)
+        rc = ts_live_reload_runs(t->store, t->intel, w->p, w->command, same_command, w, &reloaded);
+    else if (rc == TOCSIN_OK)
         rc = ts_live_reload(t->store, t->intel, w->p, w->command, &reloaded);
     if (rc == TOCSIN_E_DB)
         rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
@@ -381,7 +472,7 @@ tocsin_code tocsin_watch(tocsin *t, const char *const *paths, size_t npaths, con
     f.tail = ts_tail_new(t->store, paths, npaths, on_note, &f);
     if (!f.tail)
         return TOCSIN_E_NOMEM;
-    tocsin_code rc = ts_live_open(t, "watch", NULL, save_positions, &f, &f.w);
+    tocsin_code rc = ts_live_open(t, "watch", NULL, TS_LIVE_ALL, save_positions, &f, &f.w);
     for (; rc == TOCSIN_OK;) {
         bool stopping = wo && wo->stop && *wo->stop;
         uint64_t bytes = ts_tail_poll(f.tail, on_chunk, &f);

@@ -525,3 +525,14 @@ tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *in
     free(alert_ids);
     return rc;
 }
+
+tocsin_code ts_store_alert(ts_store *s, int64_t run_id, const ts_alert *a, const ts_intel *ti)
+{
+    int64_t id;
+    tocsin_code rc;
+    if (!s || !a)
+        return TOCSIN_E_ARG;
+    if ((rc = tx_open(s)) == TOCSIN_OK)
+        rc = tx_close(s, put_alert(s, run_id, a, ti, &id));
+    return rc;
+}

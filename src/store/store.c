@@ -80,6 +80,24 @@ static const char *const sql[ST__COUNT] = {
         " confidence, shared, suppressed, dataset, suppression, suppression_note"
         " FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert WHERE ia.incident = ?1"
         " ORDER BY a.first_ns, a.id",
+    /* The alerts first stored by runs whose command starts with ?1 (the runs of a stream's
+       partitions); the command last, for the caller to tell its runs from others. */
+    [ST_RUN_ALERTS] =
+        "SELECT a.id, detector, akey, file, line, record, first_ns, kind, title, severity,"
+        " techniques, last_ns, count, internal_ip, internal_host, user_name, remote_ip, remote_cc,"
+        " remote_asn, remote_name, direction, ioc_type, ioc_value, observed, side, source,"
+        " confidence, shared, suppressed, dataset, suppression, suppression_note, r.command"
+        " FROM alerts a JOIN runs r ON r.id = a.run WHERE substr(r.command, 1, length(?1)) = ?1"
+        " ORDER BY a.first_ns, a.id",
+    /* The actors and events of the same alerts, by alert. */
+    [ST_RUN_ALERT_ACTORS] =
+        "SELECT aa.alert, aa.name, aa.attack_id FROM alert_actors aa JOIN alerts a ON a.id = aa.alert"
+        " JOIN runs r ON r.id = a.run WHERE substr(r.command, 1, length(?1)) = ?1 ORDER BY aa.alert, aa.pos",
+    [ST_RUN_ALERT_HITS] =
+        "SELECT h.alert, h.ts_ns, h.file, h.line, h.record, h.host, h.user_name, h.process, h.command_line,"
+        " h.parent, h.uid, h.community_id, h.flow_id FROM alert_hits h JOIN alerts a ON a.id = h.alert"
+        " JOIN runs r ON r.id = a.run WHERE substr(r.command, 1, length(?1)) = ?1"
+        " ORDER BY h.alert, h.ts_ns, h.file, h.line, h.record",
     [ST_ALERT_ACTORS] = "SELECT name, attack_id FROM alert_actors WHERE alert = ?1 ORDER BY pos",
     [ST_INCIDENT_HYPS] = "SELECT id, rank, actor, attack_id, probability, wording, score FROM hypotheses"
                          " WHERE incident = ?1 ORDER BY rank",

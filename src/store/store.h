@@ -51,6 +51,9 @@ tocsin_code ts_store_source(ts_store *s, int64_t run_id, const char *path, const
  * the same logs adds nothing), its entities and, if attributed, its hypotheses and every
  * contribution. Actor and source ids are resolved to names through ti. */
 tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti);
+/* Writes one alert alone (upserted as ts_store_incident does), its actors and events: a
+ * stream partition's, whose incidents are formed across partitions. */
+tocsin_code ts_store_alert(ts_store *s, int64_t run_id, const ts_alert *a, const ts_intel *ti);
 
 /* Keeps a feed file's bytes, once per content (sha256); *added says if it was new. */
 tocsin_code ts_store_feed_put(ts_store *s, const char *kind, const char *name, const char *data, size_t len,

@@ -257,6 +257,23 @@ static tocsin_code load_actors(reader *r, ts_alert_view *a)
     return finish(r, st, step, "reading an alert's actors");
 }
 
+/* An event's columns, from column c on. */
+static void hit_from_row(reader *r, st_stmt *st, int c, ts_hit_view *h)
+{
+    h->ts_ns = st_col_int64(st, c);
+    h->file = col(r, st, c + 1);
+    h->line = col_u64(st, c + 2);
+    h->record = col_u64(st, c + 3);
+    h->host = col(r, st, c + 4);
+    h->user = col(r, st, c + 5);
+    h->process = col(r, st, c + 6);
+    h->command_line = col(r, st, c + 7);
+    h->parent = col(r, st, c + 8);
+    h->uid = col(r, st, c + 9);
+    h->community_id = col(r, st, c + 10);
+    h->flow_id = col(r, st, c + 11);
+}
+
 static tocsin_code load_hits(reader *r, ts_alert_view *a)
 {
     st_stmt *st = st_get(r->s, ST_ALERT_HITS);
@@ -265,21 +282,8 @@ static tocsin_code load_hits(reader *r, ts_alert_view *a)
     if (!st)
         return TOCSIN_E_DB;
     st_int(st, 1, a->id);
-    while ((step = st_step(st)) == STEP_ROW && grow(r, (void **)&a->hits, &cap, a->n_hits, sizeof *a->hits)) {
-        ts_hit_view *h = &a->hits[a->n_hits++];
-        h->ts_ns = st_col_int64(st, 0);
-        h->file = col(r, st, 1);
-        h->line = col_u64(st, 2);
-        h->record = col_u64(st, 3);
-        h->host = col(r, st, 4);
-        h->user = col(r, st, 5);
-        h->process = col(r, st, 6);
-        h->command_line = col(r, st, 7);
-        h->parent = col(r, st, 8);
-        h->uid = col(r, st, 9);
-        h->community_id = col(r, st, 10);
-        h->flow_id = col(r, st, 11);
-    }
+    while ((step = st_step(st)) == STEP_ROW && grow(r, (void **)&a->hits, &cap, a->n_hits, sizeof *a->hits))
+        hit_from_row(r, st, 0, &a->hits[a->n_hits++]);
     return finish(r, st, step, "reading an alert's events");
 }
 
@@ -422,6 +426,118 @@ tocsin_code ts_store_incident_load(ts_store *s, const char *id, unsigned what, t
     }
     *out = v;
     return TOCSIN_OK;
+}
+
+static void alert_view_clear(ts_alert_view *a);
+
+/* The alerts read, by store id, to find whose an actor or event row is. */
+typedef struct by_id {
+    int64_t id;
+    size_t at;
+} by_id;
+
+static int by_id_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const by_id *)a)->id, y = ((const by_id *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+static ts_alert_view *alert_by_id(const by_id *ix, size_t n, ts_alert_view *v, int64_t id)
+{
+    by_id key = {id, 0};
+    const by_id *f = bsearch(&key, ix, n, sizeof *ix, by_id_cmp);
+    return f ? &v[f->at] : NULL;
+}
+
+/* Every actor and event of the alerts in v (read by ts_store_runs_alerts), in two reads
+ * rather than two per alert. */
+static tocsin_code load_runs_details(reader *r, const char *prefix, ts_alert_view *v, size_t n)
+{
+    by_id *ix = malloc((n ? n : 1) * sizeof *ix);
+    st_stmt *st;
+    int step = STEP_DONE;
+    tocsin_code rc;
+    if (!ix)
+        return TOCSIN_E_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        ix[i] = (by_id){v[i].id, i};
+    qsort(ix, n, sizeof *ix, by_id_cmp);
+    size_t *cap = calloc(n ? n : 1, sizeof *cap), *cap2 = calloc(n ? n : 1, sizeof *cap2);
+    rc = cap && cap2 ? TOCSIN_OK : TOCSIN_E_NOMEM;
+    if (rc == TOCSIN_OK && !(st = st_get(r->s, ST_RUN_ALERT_ACTORS)))
+        rc = TOCSIN_E_DB;
+    if (rc != TOCSIN_OK) {
+        free(ix), free(cap), free(cap2);
+        return rc;
+    }
+    st_text_nn(st, 1, prefix);
+    while ((step = st_step(st)) == STEP_ROW) {
+        ts_alert_view *a = alert_by_id(ix, n, v, st_col_int64(st, 0));
+        size_t k = a ? (size_t)(a - v) : 0;
+        if (!a)
+            continue;
+        if (!grow(r, (void **)&a->actors, &cap[k], a->n_actors, sizeof *a->actors) ||
+            !grow(r, (void **)&a->actor_ids, &cap2[k], a->n_actors, sizeof *a->actor_ids))
+            break;
+        a->actors[a->n_actors] = col(r, st, 1);
+        a->actor_ids[a->n_actors++] = col(r, st, 2);
+    }
+    rc = finish(r, st, step, "reading a stream's alerts' actors");
+    memset(cap, 0, (n ? n : 1) * sizeof *cap);
+    if (rc == TOCSIN_OK && !(st = st_get(r->s, ST_RUN_ALERT_HITS)))
+        rc = TOCSIN_E_DB;
+    if (rc == TOCSIN_OK) {
+        st_text_nn(st, 1, prefix);
+        while ((step = st_step(st)) == STEP_ROW) {
+            ts_alert_view *a = alert_by_id(ix, n, v, st_col_int64(st, 0));
+            size_t k = a ? (size_t)(a - v) : 0;
+            if (!a)
+                continue;
+            if (!grow(r, (void **)&a->hits, &cap[k], a->n_hits, sizeof *a->hits))
+                break;
+            hit_from_row(r, st, 1, &a->hits[a->n_hits++]);
+        }
+        rc = finish(r, st, step, "reading a stream's alerts' events");
+    }
+    free(ix), free(cap), free(cap2);
+    return rc;
+}
+
+tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(void *ud, const char *command),
+                                 void *ud, ts_alert_view **out, size_t *n)
+{
+    reader r = {s, false};
+    st_stmt *st = st_get(s, ST_RUN_ALERTS);
+    size_t cap = 0;
+    int step;
+    tocsin_code rc;
+    *out = NULL, *n = 0;
+    if (!st)
+        return TOCSIN_E_DB;
+    st_text_nn(st, 1, prefix);
+    while ((step = st_step(st)) == STEP_ROW) {
+        const char *command = st_col_text(st, 32);
+        if (!command || !want(ud, command))
+            continue;
+        if (!grow(&r, (void **)out, &cap, *n, sizeof **out))
+            break;
+        alert_from_row(&r, st, &(*out)[(*n)++]);
+    }
+    rc = finish(&r, st, step, "reading a stream's alerts");
+    if (rc == TOCSIN_OK)
+        rc = load_runs_details(&r, prefix, *out, *n);
+    if (rc != TOCSIN_OK) {
+        ts_alert_views_free(*out, *n);
+        *out = NULL, *n = 0;
+    }
+    return rc;
+}
+
+void ts_alert_views_free(ts_alert_view *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        alert_view_clear(&v[i]);
+    free(v);
 }
 
 static void alert_view_clear(ts_alert_view *a)

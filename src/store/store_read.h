@@ -121,4 +121,11 @@ void ts_strv_free(char **v, size_t n);
 tocsin_code ts_store_incident_load(ts_store *s, const char *id, unsigned what, ts_incident_view **out);
 void ts_incident_view_free(ts_incident_view *v);
 
+/* The alerts first stored by the runs whose command starts with prefix and which want
+ * accepts (the runs of a stream's partitions, "watch@KEY:p3"), oldest first, with their
+ * actors and events. Free with ts_alert_views_free. */
+tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(void *ud, const char *command),
+                                 void *ud, ts_alert_view **out, size_t *n);
+void ts_alert_views_free(ts_alert_view *v, size_t n);
+
 #endif
