@@ -763,71 +763,6 @@ static void test_names_only_from_tags(void)
     ts_intel_free(ti);
 }
 
-/* An alert whose one event ran image on host. */
-static ts_alert *process_alert(const char *image, const char *host)
-{
-    ts_alert *a = alert(TS_EV_RULE, image, "T1087.002");
-    a->hits = calloc(1, sizeof *a->hits);
-    a->hits[0].process = strdup(image);
-    a->hits[0].host = strdup(host);
-    a->n_hits = 1;
-    return a;
-}
-
-/* Software read from process images: a catalogued tool's file name is a sighting, with the
- * host and image it came from; a program of the operating system gives none, though
- * ATT&CK lists it (cmd, net), nor does anything without the list of such programs. */
-static void test_software_from_images(void)
-{
-    ts_intel *ti = ts_intel_new();
-    uint32_t spider = ts_intel_actor_add(ti, "Wizard Spider", "G0102", "RU");
-    uint32_t turla = ts_intel_actor_add(ti, "Turla", "G0010", "RU");
-    uint32_t adfind = ts_intel_software_add(ti, "AdFind", "S0552", "tool");
-    uint32_t cmd = ts_intel_software_add(ti, "cmd", "S0106", "tool");
-    uint32_t net = ts_intel_software_add(ti, "Net", "S0039", "tool");
-    ts_intel_software_alias(ti, net, "net.exe");
-    ts_intel_actor_uses_software(ti, spider, adfind);
-    ts_intel_actor_uses_software(ti, turla, cmd);
-    ts_intel_actor_uses_software(ti, turla, net);
-    ts_intel_finalise(ti);
-    static const char list[] = "# built-ins\ncmd\nNet # and net1\nnet1\n";
-    FILE *f = fmemopen((void *)list, sizeof list - 1, "r");
-    ts_share_table t = {0};
-    CHECK_INT(ts_share_read_programs(f, &t, NULL, NULL), TOCSIN_OK);
-    fclose(f);
-    CHECK_INT(t.n_programs, 3);
-    CHECK(ts_share_common_program(&t, "NET1"));
-    CHECK(!ts_share_common_program(&t, "AdFind"));
-
-    /* Built-ins only: nothing names Turla. */
-    ts_alert *v[2] = {process_alert("C:\\Windows\\System32\\cmd.exe", "ws-01"),
-                      process_alert("C:\\Windows\\System32\\net1.exe", "ws-01")};
-    ts_incident *inc = incident(v, 2);
-    CHECK_INT(ts_attribute_incident_with(ti, NULL, &t, inc), TOCSIN_OK);
-    check_invariants(inc->attribution);
-    CHECK(find(inc->attribution, "Turla") == NULL);
-    ts_incident_free(inc);
-
-    /* A catalogued tool's image is a sighting, which says where it was seen. */
-    ts_alert *w[1] = {process_alert("C:\\Users\\x\\AppData\\Local\\Temp\\AdFind.exe", "ws-07")};
-    inc = incident(w, 1);
-    CHECK_INT(ts_attribute_incident_with(ti, NULL, &t, inc), TOCSIN_OK);
-    check_invariants(inc->attribution);
-    CHECK(weight_of(find(inc->attribution, "Wizard Spider"),
-                    "software AdFind tool (process C:\\Users\\x\\AppData\\Local\\Temp\\AdFind.exe on "
-                    "ws-07)") > 0);
-    ts_incident_free(inc);
-
-    /* Without the list of built-ins, no software is read from the logs. */
-    ts_alert *u[1] = {process_alert("/tmp/AdFind.exe", "ws-07")};
-    inc = incident(u, 1);
-    CHECK_INT(ts_attribute_incident_with(ti, NULL, NULL, inc), TOCSIN_OK);
-    CHECK(find(inc->attribution, "Wizard Spider") == NULL);
-    ts_incident_free(inc);
-    ts_share_free(&t);
-    ts_intel_free(ti);
-}
-
 /* ---- analyst input ------------------------------------------------------------------------ */
 
 typedef struct diags {
@@ -1278,7 +1213,6 @@ int main(void)
     test_order_independent(&c);
     test_incident(&c);
     test_names_only_from_tags();
-    test_software_from_images();
     test_time_zones(&c);
     test_sharing(&c);
     test_cluster_once(&c);

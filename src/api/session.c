@@ -216,14 +216,6 @@ static void share_diag(void *ud, uint64_t line, const char *msg)
     ts_session_diag(t, path, line, "%s", msg);
 }
 
-static void programs_diag(void *ud, uint64_t line, const char *msg)
-{
-    tocsin *t = ud;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/attribution/common_programs.txt", t->data_dir);
-    ts_session_diag(t, path, line, "%s", msg);
-}
-
 /* The classes of shared infrastructure (CDN, cloud, VPN...); without them a warninglisted
  * indicator weighs nothing, whatever the list. */
 static void load_sharing(tocsin *t)
@@ -235,10 +227,6 @@ static void load_sharing(tocsin *t)
         free(t->share);
         t->share = NULL;
     }
-    /* without it, software is not read from process images (built-ins would weigh as tools) */
-    snprintf(path, sizeof path, "%s/attribution/common_programs.txt", t->data_dir);
-    if (t->share)
-        ts_share_load_programs(path, t->share, programs_diag, t);
 }
 
 /* ---- open / close ----------------------------------------------------------------------- */

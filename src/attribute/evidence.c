@@ -2,23 +2,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "attribute/attribute.h"
 #include "attribute/evbuf.h"
 #include "attribute/model.h"
 #include "attribute/sharing.h"
 #include "attribute/timezone.h"
-#include "core/vec.h"
 #include "correlate/entity.h"
 
 /* Confidence of a technique named by a rule's tags and of a group or software its tags
  * name: rules misfire, and a group a rule names is a claim, not proof. */
 #define RULE_TECHNIQUE_CONFIDENCE 100
 #define RULE_NAME_CONFIDENCE 60
-/* Confidence of software recognised by a process image's file name: a name is what a file
- * calls itself, and renaming one is free, either way. */
-#define IMAGE_NAME_CONFIDENCE 60
 
 static const char *side_name(ts_side s)
 {
@@ -175,77 +170,6 @@ static void from_techniques(const ts_intel *ti, ts_evbuf *b, const char *list, s
     }
 }
 
-/* The file name of a process image without its directory and a trailing ".exe", into buf;
- * false when nothing is left or it does not fit. */
-static bool image_name(const char *image, char *buf, size_t cap)
-{
-    const char *base = image;
-    for (const char *p = image; *p; p++)
-        if (*p == '/' || *p == '\\')
-            base = p + 1;
-    size_t n = strlen(base);
-    if (n > 4 && strcasecmp(base + n - 4, ".exe") == 0)
-        n -= 4;
-    if (!n || n >= cap)
-        return false;
-    memcpy(buf, base, n);
-    buf[n] = '\0';
-    return true;
-}
-
-/* Whether software s, or a program of that name, proves nothing (common_programs.txt). */
-static bool common_software(const ts_share_table *share, const ts_software *s)
-{
-    if (ts_share_common_program(share, s->name))
-        return true;
-    for (size_t i = 0; i < s->n_aliases; i++)
-        if (ts_share_common_program(share, s->aliases[i]))
-            return true;
-    return false;
-}
-
-/* Software seen in the logs: the image of a process behind an alert whose file name is a
- * catalogued program's name or alias, as a whole name ("AdFind.exe", "rclone"). Programs of
- * the operating system and ubiquitous ones prove nothing and are skipped; without their list
- * (share) no software is read from the logs at all. One sighting per program: the first,
- * with its host and image, so the analyst can check it. Public tools are cheap to plant. */
-static void from_images(const ts_intel *ti, const ts_share_table *share, ts_evbuf *b, const ts_incident *inc)
-{
-    if (!share || !share->n_programs)
-        return;
-    uint32_t *seen = NULL;
-    size_t n_seen = 0, cap_seen = 0;
-    for (size_t i = 0; i < inc->n_alerts && !b->nomem; i++) {
-        const ts_alert *a = inc->alerts[i];
-        if (a->suppression || a->routine || (a->kind != TS_EV_RULE && a->kind != TS_EV_BEHAVIOUR))
-            continue;
-        for (uint32_t h = 0; h < a->n_hits; h++) {
-            const ts_alert_hit *hit = &a->hits[h];
-            char name[128];
-            uint32_t sw[2];
-            if (!hit->process || !image_name(hit->process, name, sizeof name) ||
-                ts_share_common_program(share, name) || ts_intel_software_resolve(ti, name, sw, 2) != 1)
-                continue; /* an ambiguous name is not a sighting of either */
-            const ts_software *s = ts_intel_software_get(ti, sw[0]);
-            bool dup = false;
-            for (size_t k = 0; k < n_seen && !dup; k++)
-                dup = seen[k] == sw[0];
-            if (!s || dup || common_software(share, s))
-                continue;
-            if (!ts_vec_grow(seen, cap_seen, n_seen + 1, TS_VEC_NOCAP)) {
-                b->nomem = true;
-                break;
-            }
-            seen[n_seen++] = sw[0];
-            ts_attr_evidence e = {
-                .kind = TS_AE_SOFTWARE, .software = sw[0], .confidence = IMAGE_NAME_CONFIDENCE, .cheap = 1, .alert = i};
-            const char *host = hit->host ? hit->host : a->internal_host;
-            ts_evbuf_add(b, &e, "process %s on %s", hit->process, host ? host : "an unnamed host");
-        }
-    }
-    free(seen);
-}
-
 /* Whether a behavioural alert is data leaving: an employee carrying data out reaches an
  * outside service (a cloud drive, a mail provider) without any actor's infrastructure. */
 static bool data_leaving(const ts_alert *a)
@@ -336,7 +260,6 @@ tocsin_code ts_attribute_incident_with(const ts_intel *ti, const ts_tz_table *tz
         from_techniques(ti, &b, a->techniques, i);
     }
     ts_hidx_free(&seen);
-    from_images(ti, share, &b, inc);
     insider_check(&b, inc);
     from_clock(tz, &b, inc);
     ts_attr_params p;

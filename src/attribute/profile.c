@@ -246,9 +246,8 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
                               : "not in its profile, but the profile lists its family (parent or sibling)";
         ts_attr_add(
             m, h, c->ev[u]->kind, w, c->ev[u]->alert,
-            ts_attr_fmt("%s %s %s%s%s%s: %s of %zu; %.1f times as likely for this actor as for an unknown one%s",
-                        kind, item_id(m, c, u), item_name(m, c, u), c->tech ? "" : " (",
-                        c->tech ? "" : ts_attr_label(c->ev[u]), c->tech ? "" : ")", how, size, lr,
+            ts_attr_fmt("%s %s %s: %s of %zu; %.1f times as likely for this actor as for an unknown one%s",
+                        kind, item_id(m, c, u), item_name(m, c, u), how, size, lr,
                         lr < 2 ? " (common: it explains itself)" : ""));
     }
     m->cur_ev = SIZE_MAX;

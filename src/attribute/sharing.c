@@ -12,15 +12,6 @@
 #include <string.h>
 #include <strings.h>
 
-static void free_programs(ts_share_table *t)
-{
-    for (size_t i = 0; i < t->n_programs; i++)
-        free(t->programs[i]);
-    free(t->programs);
-    t->programs = NULL;
-    t->n_programs = t->cap_programs = 0;
-}
-
 void ts_share_free(ts_share_table *t)
 {
     if (!t)
@@ -35,7 +26,6 @@ void ts_share_free(ts_share_table *t)
     }
     free(t->classes);
     free(t->rules);
-    free_programs(t);
     *t = (ts_share_table){0};
 }
 
@@ -248,101 +238,4 @@ const ts_share_class *ts_share_classify(const ts_share_table *t, const char *war
             return &t->classes[t->rules[i].cls];
     }
     return NULL;
-}
-
-/* ---- programs that prove nothing -------------------------------------------------------- */
-
-/* A program's key: its letters and digits, lower-cased ("Net1" and "net1" are one);
- * 0 when nothing is left or it does not fit. */
-#define PROGRAM_KEY_MAX 128
-static size_t program_key(const char *s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    for (; *s; s++) {
-        if (!isalnum((unsigned char)*s))
-            continue;
-        if (o + 1 >= cap)
-            return 0;
-        buf[o++] = (char)tolower((unsigned char)*s);
-    }
-    buf[o] = '\0';
-    return o;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-tocsin_code ts_share_read_programs(FILE *f, ts_share_table *t,
-                                   void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
-{
-    free_programs(t);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    uint64_t no = 0;
-    bool nomem = false;
-    while (!nomem && (len = getline(&line, &cap, f)) >= 0) {
-        no++;
-        char *hash = memchr(line, '#', (size_t)len);
-        if (hash)
-            len = hash - line;
-        while (len > 0 && isspace((unsigned char)line[len - 1]))
-            len--;
-        line[len] = '\0';
-        if ((size_t)len != strlen(line)) {
-            if (diag)
-                diag(ud, no, "a NUL byte inside the line");
-            continue;
-        }
-        const char *p = line;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (!*p)
-            continue;
-        char key[PROGRAM_KEY_MAX];
-        if (!program_key(p, key, sizeof key)) {
-            if (diag)
-                diag(ud, no, "a program name needs a letter or digit (and fewer than 128 bytes)");
-            continue;
-        }
-        char *k = strdup(key);
-        if (!k || !ts_vec_grow(t->programs, t->cap_programs, t->n_programs + 1, TS_VEC_NOCAP)) {
-            free(k);
-            nomem = true;
-            break;
-        }
-        t->programs[t->n_programs++] = k;
-    }
-    free(line);
-    if (nomem || ferror(f)) {
-        free_programs(t);
-        return nomem ? TOCSIN_E_NOMEM : TOCSIN_E_IO;
-    }
-    if (t->n_programs)
-        qsort(t->programs, t->n_programs, sizeof *t->programs, cmp_str);
-    return TOCSIN_OK;
-}
-
-tocsin_code ts_share_load_programs(const char *path, ts_share_table *t,
-                                   void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
-{
-    FILE *f = path ? fopen(path, "r") : NULL;
-    if (!f) {
-        free_programs(t);
-        return TOCSIN_E_IO;
-    }
-    tocsin_code rc = ts_share_read_programs(f, t, diag, ud);
-    fclose(f);
-    return rc;
-}
-
-bool ts_share_common_program(const ts_share_table *t, const char *name)
-{
-    char key[PROGRAM_KEY_MAX];
-    if (!t || !t->n_programs || !name || !program_key(name, key, sizeof key))
-        return false;
-    const char *k = key;
-    return bsearch(&k, t->programs, t->n_programs, sizeof *t->programs, cmp_str) != NULL;
 }

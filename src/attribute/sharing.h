@@ -5,7 +5,6 @@
 #ifndef TS_ATTR_SHARING_H
 #define TS_ATTR_SHARING_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,10 +28,6 @@ typedef struct ts_share_table {
     size_t n_classes, cap_classes;
     ts_share_rule *rules;
     size_t n_rules, cap_rules;
-    /* Programs that prove nothing (data/attribution/common_programs.txt): keys (their
-       letters and digits, lower-cased), sorted for bsearch. */
-    char **programs;
-    size_t n_programs, cap_programs;
 } ts_share_table;
 
 /* Reads the table (format: data/attribution/sharing.tsv). A bad line goes to diag (may be
@@ -43,18 +38,6 @@ tocsin_code ts_share_load(const char *path, ts_share_table *out,
 tocsin_code ts_share_read(FILE *f, ts_share_table *out,
                           void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
 void ts_share_free(ts_share_table *t);
-
-/* Adds to t the programs of a list that prove nothing about who ran them (format:
- * data/attribution/common_programs.txt). A bad line goes to diag (may be NULL) and is
- * skipped. TOCSIN_E_IO when the file cannot be read, TOCSIN_E_NOMEM; t's programs are then
- * empty. */
-tocsin_code ts_share_load_programs(const char *path, ts_share_table *t,
-                                   void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
-tocsin_code ts_share_read_programs(FILE *f, ts_share_table *t,
-                                   void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
-/* Whether name (a program or software name, any case and punctuation) is on t's list of
- * programs that prove nothing. False when t is NULL. */
-bool ts_share_common_program(const ts_share_table *t, const char *name);
 
 /* The class of a value: by the warninglist that lists it (its name, or a note
  * "warninglist: NAME"; NULL: none), else by the value as a domain, URL host or mail
