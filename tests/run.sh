@@ -26,104 +26,58 @@ log=$(mktemp)
 # Compiled rules and tables go to a cache of the suite's own, never the user's.
 TOCSIN_CACHE_DIR=$(mktemp -d)
 export TOCSIN_CACHE_DIR
+
+run() { # name, then the command: its output tallied
+    local name=$1; shift
+    "$@" >"$log" 2>&1
+    tally "$name" "$log" $?
+}
+
+# A script of tests/ against the tocsin of each build named (none: the script takes no
+# tocsin); skipped when absent.
+script() { # script, builds...
+    local s=tests/$1; shift
+    [ -x "$s" ] || return 0
+    [ $# -gt 0 ] || { run "$s" "$s"; return; }
+    for b in "$@"; do
+        if [ "$b" = build-san ]; then run "$s (sanitizers)" "$s" build-san/tocsin; else run "$s" "$s" build/tocsin; fi
+    done
+}
+
 for build in build build-san; do
     for t in "$build"/tests/test_*; do
         [ -x "$t" ] || continue
-        ASAN_OPTIONS=detect_leaks=1 "$t" >"$log" 2>&1; st=$?
-        tally "$t" "$log" "$st"
+        ASAN_OPTIONS=detect_leaks=1 run "$t" "$t"
     done
 done
 
 # The readers again over simdjson's portable kernel, which processors without AVX2 run.
-if [ -x build/tests/test_ingest ]; then
-    TOCSIN_JSON_PORTABLE=1 build/tests/test_ingest >"$log" 2>&1; st=$?
-    tally "build/tests/test_ingest (portable JSON)" "$log" "$st"
-fi
+[ -x build/tests/test_ingest ] &&
+    TOCSIN_JSON_PORTABLE=1 run "build/tests/test_ingest (portable JSON)" build/tests/test_ingest
 
-if [ -x tests/cli.sh ]; then
-    tests/cli.sh build/tocsin >"$log" 2>&1; st=$?
-    tally tests/cli.sh "$log" "$st"
-    tests/cli.sh build-san/tocsin >"$log" 2>&1; st=$?
-    tally "tests/cli.sh (sanitizers)" "$log" "$st"
-fi
-
+script cli.sh build build-san
 # --jobs: the same findings for any number of threads.
-if [ -x tests/jobs.sh ]; then
-    for b in build build-san; do
-        tests/jobs.sh $b/tocsin >"$log" 2>&1; st=$?
-        tally "tests/jobs.sh ($b)" "$log" "$st"
-    done
-fi
-
+script jobs.sh build build-san
 # Routine sources end to end (a weekly scanner, an attacker, a named source).
-if [ -x tests/routine.sh ]; then
-    for b in build build-san; do
-        tests/routine.sh $b/tocsin >"$log" 2>&1; st=$?
-        tally "tests/routine.sh ($b)" "$log" "$st"
-    done
-fi
-
+script routine.sh build build-san
 # No stage includes a later stage's header (the include cycles issue 16 removed).
-if [ -x tests/layers.sh ]; then
-    tests/layers.sh >"$log" 2>&1; st=$?
-    tally tests/layers.sh "$log" "$st"
-fi
-
-# The readers against their golden files (tests/golden/READER/FIXTURE.expected.ndjson).
+script layers.sh
 # Every C file as .clang-format writes it.
-if [ -x tests/format.sh ]; then
-    tests/format.sh >"$log" 2>&1; st=$?
-    tally tests/format.sh "$log" "$st"
-fi
-
-if [ -x tests/golden.sh ]; then
-    tests/golden.sh build/tocsin >"$log" 2>&1; st=$?
-    tally tests/golden.sh "$log" "$st"
-    tests/golden.sh build-san/tocsin >"$log" 2>&1; st=$?
-    tally "tests/golden.sh (sanitizers)" "$log" "$st"
-fi
-
+script format.sh
+# The readers against their golden files (tests/golden/READER/FIXTURE.expected.ndjson).
+script golden.sh build build-san
 # The HTML report in headless Chromium (skipped, saying so, without chromium).
-if [ -x tests/html.sh ]; then
-    tests/html.sh build/tocsin >"$log" 2>&1; st=$?
-    tally tests/html.sh "$log" "$st"
-    tests/html.sh build-san/tocsin >"$log" 2>&1; st=$?
-    tally "tests/html.sh (sanitizers)" "$log" "$st"
-fi
-
+script html.sh build build-san
 # Kills a hunt at each of its store commits (strace): about a minute, so the normal build only.
-if [ -x tests/store_kill.sh ]; then
-    tests/store_kill.sh build/tocsin >"$log" 2>&1; st=$?
-    tally tests/store_kill.sh "$log" "$st"
-fi
-
+script store_kill.sh build
 # Live watch: latency, rotation, truncation, SIGKILL and restart against a batch hunt.
-if [ -x tests/watch.sh ]; then
-    tests/watch.sh build/tocsin >"$log" 2>&1; st=$?
-    tally tests/watch.sh "$log" "$st"
-    tests/watch.sh build-san/tocsin >"$log" 2>&1; st=$?
-    tally "tests/watch.sh (sanitizers)" "$log" "$st"
-fi
-
+script watch.sh build build-san
 # The store on PostgreSQL against SQLite (a server of its own, started and stopped; skipped
 # without PostgreSQL).
-if [ -x tests/pg.sh ]; then
-    tests/pg.sh build/tocsin >"$log" 2>&1; st=$?
-    tally tests/pg.sh "$log" "$st"
-fi
-
+script pg.sh build
 # Redis Streams: shipper and workers against a real redis-server (skips without one).
-if [ -x tests/redis.sh ]; then
-    tests/redis.sh build/tocsin >"$log" 2>&1; st=$?
-    tally tests/redis.sh "$log" "$st"
-    tests/redis.sh build-san/tocsin >"$log" 2>&1; st=$?
-    tally "tests/redis.sh (sanitizers)" "$log" "$st"
-fi
-
-if [ -x tests/eval.sh ]; then
-    tests/eval.sh build/tocsin >"$log" 2>&1; st=$?
-    tally tests/eval.sh "$log" "$st"
-fi
+script redis.sh build build-san
+script eval.sh build
 
 for f in build-fuzz/fuzz_*; do
     [ -x "$f" ] || continue

@@ -413,15 +413,18 @@ static void test_display_names(const ts_detect_ctx *ctx)
     /* The staff names survive a restart through save/load. */
     void *blob = NULL;
     size_t len = 0;
-    CHECK_INT(r.d->save(r.st, &blob, &len), TOCSIN_OK);
+    CHECK_INT(ts_detector_save(r.d, r.st, &blob, &len), TOCSIN_OK);
     stop(&r);
     run r2 = start(ctx);
-    CHECK_INT(r2.d->load(r2.st, blob, len), TOCSIN_OK);
+    CHECK_INT(ts_detector_load(r2.d, r2.st, blob, len, NULL, 0), TOCSIN_OK);
     mail(&m, "alice.smith.work@gmail.com", "Alice Smith", "bob@example.com", "quick favour", "<d8@x>",
          T0 + 7 * MIN);
     CHECK_INT(one(&r2, &m), 1);
-    CHECK(r2.d->load(r2.st, blob, len > 10 ? len - 10 : 0) == TOCSIN_E_PARSE);
-    CHECK(r2.d->load(r2.st, "XXXX", 4) == TOCSIN_E_PARSE);
+    char why[200];
+    CHECK(ts_detector_load(r2.d, r2.st, blob, len > 10 ? len - 10 : 0, why, sizeof why) == TOCSIN_E_FORMAT);
+    CHECK(strstr(why, "phishing: saved state damaged at field 'inside'") == why);
+    CHECK(ts_detector_load(r2.d, r2.st, "XXXX", 4, why, sizeof why) == TOCSIN_E_FORMAT);
+    CHECK(strstr(why, "not a state of this kind or version") != NULL);
     free(blob);
     drop_all();
     stop(&r2);

@@ -49,10 +49,16 @@ uint64_t ts_blob_get_u64(ts_blob_r *r)
     return v;
 }
 
+/* The magic's bytes: the first ones of the number in native order (all of it by default). */
+static size_t magic_size(const ts_saved *t)
+{
+    return t->magic_size && t->magic_size < 8 ? t->magic_size : 8;
+}
+
 tocsin_code ts_saved_save(const ts_saved *t, const void *state, void **blob, size_t *len)
 {
     ts_blob_w b = {0};
-    ts_blob_put_u64(&b, t->magic);
+    ts_blob_put(&b, &t->magic, magic_size(t));
     for (const ts_saved_field *f = t->fields; f->key; f++) {
         const char *field = (const char *)state + f->offset;
         if (f->type == TS_SAVED_NESTED)
@@ -88,7 +94,9 @@ tocsin_code ts_saved_load(const ts_saved *t, void *state, const void *blob, size
     ts_blob_r r = {blob, blob ? len : 0, 0, false, NULL};
     const char *at = "magic";
     size_t at_off = 0;
-    if (ts_blob_get_u64(&r) != t->magic && !r.fail)
+    uint64_t magic = 0;
+    ts_blob_get(&r, &magic, magic_size(t));
+    if (magic != t->magic && !r.fail)
         ts_blob_fail(&r, "not a state of this kind or version");
     for (const ts_saved_field *f = t->fields; f->key && !r.fail; f++) {
         if ((f->flags & TS_SAVED_OPTIONAL) && r.off == r.n)

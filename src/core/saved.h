@@ -73,12 +73,13 @@ typedef struct ts_saved_field {
 #field, offsetof(st, field), TS_SAVED_NESTED, 0, &(codec), flags \
     }
 
-/* A whole state's layout: the blob is magic (8 bytes, native order: the kind and its
- * version), then each field in table order. */
+/* A whole state's layout: the blob is magic (its kind and version, native order), then
+ * each field in table order. */
 typedef struct ts_saved {
     const char *name; /* whose state, for errors: "lateral" */
     uint64_t magic;
     const ts_saved_field *fields; /* ended by {0} */
+    size_t magic_size;            /* bytes of magic written: 8 (0 says 8), or 4 for older layouts */
 } ts_saved;
 
 /* The fields of state as a malloc'ed blob the caller frees: TOCSIN_OK, or TOCSIN_E_NOMEM

@@ -101,13 +101,10 @@ static void cl_fini(void *state)
 /* Whether the file name of path is an item of the comma-separated list. */
 static bool name_in(const char *list, ts_str path)
 {
-    ts_str b = bl_basename(ts_str_trim(path)), it;
+    ts_str b = bl_basename(ts_str_trim(path));
     if (b.n && b.p[b.n - 1] == '"')
         b.n--;
-    for (const char *p = list; b.n && ts_str_next_item(&p, &it);)
-        if (it.n && it.n == b.n && bl_hash(it, BL_SEED) == bl_hash(b, BL_SEED))
-            return true;
-    return false;
+    return bl_list_has(list, b);
 }
 
 /* Whether path ends with one of the comma-separated extensions (".exe"). */
@@ -119,22 +116,6 @@ static bool has_ext(const char *list, ts_str path)
         if (it.n && path.n > it.n &&
             bl_hash(ts_str_make(path.p + path.n - it.n, it.n), BL_SEED) == bl_hash(it, BL_SEED))
             return true;
-    return false;
-}
-
-/* Whether path contains one of the comma-separated words (case-insensitive). */
-static bool contains_item(const char *list, ts_str path)
-{
-    ts_str it;
-    char w[256];
-    for (const char *p = list; ts_str_next_item(&p, &it);) {
-        if (!it.n || it.n >= sizeof w)
-            continue;
-        memcpy(w, it.p, it.n);
-        w[it.n] = 0;
-        if (bl_icontains(path, w))
-            return true;
-    }
     return false;
 }
 
@@ -190,7 +171,7 @@ static void timestomp(const cl_state *st, const ts_event *ev, const ts_alert_sin
         return;
     /* Installed software and Windows restore times as part of their work; a shell or
        script host running from there is still the hand of whoever typed the command. */
-    if (contains_item(st->installed_paths, img) && !name_in(st->stomp_shells, img))
+    if (bl_list_icontains(st->installed_paths, img) && !name_in(st->stomp_shells, img))
         return;
     int64_t now, before;
     if (!ts_parse_iso8601_ns(ts_str_trim(ts_event_field(ev, "CreationUtcTime")), &now) ||
@@ -352,7 +333,7 @@ static void cl_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         registry_delete(st, ev, out);
     else if (ts_str_eq(ev->action, "audit-log-cleared"))
         log_cleared(ev, TS_STR_LIT("Security"), out);
-    else if (ev->code == 104 && contains_item(st->log_providers, ev->provider)) {
+    else if (ev->code == 104 && bl_list_icontains(st->log_providers, ev->provider)) {
         ts_str ch = ts_event_field(ev, "Channel");
         log_cleared(ev, ch.n ? ch : TS_STR_LIT("(unnamed)"), out);
     }

@@ -338,22 +338,6 @@ static bool candidate_image(ts_str image)
     return false;
 }
 
-/* Whether s contains one of the comma-separated words of list (case-insensitive). */
-static bool has_word(const char *list, ts_str s)
-{
-    ts_str it;
-    char w[128];
-    for (const char *p = list; p && ts_str_next_item(&p, &it);) {
-        if (!it.n || it.n >= sizeof w)
-            continue;
-        memcpy(w, it.p, it.n);
-        w[it.n] = 0;
-        if (bl_icontains(s, w))
-            return true;
-    }
-    return false;
-}
-
 static void on_process(const dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     if (!ev->command_line.n || (ev->process.n && !candidate_image(ev->process)))
@@ -362,7 +346,7 @@ static void on_process(const dst_state *st, const ts_event *ev, const ts_alert_s
     ts_str c = ev->command_line;
     const cmd_rule *r = command_rule(c);
     if (!r) {
-        if (!has_word(st->stop_commands, c) || !has_word(st->backup_services, c))
+        if (!bl_list_icontains(st->stop_commands, c) || !bl_list_icontains(st->backup_services, c))
             return;
         host_text(ev, host, sizeof host);
         bl_emit(out, DET, ev, 70, "T1489", ts_fmt_alloc("destruction|backup-stop|%s", host),
@@ -494,7 +478,7 @@ static void on_service_state(dst_state *st, const ts_event *ev, const ts_alert_s
     if (!stop || !name.n)
         return;
     char hist[64], host[112];
-    if (has_word(st->backup_services, name)) {
+    if (bl_list_icontains(st->backup_services, name)) {
         /* Kept in the same table as the host's other stops, under a key of its own. */
         burst *bb = bl_map_put(&st->stops, bl_hash_u64(bl_hash(ev->host, BL_SEED), 'B'), ev->ts_ns, NULL);
         if (bb && burst_add(st, bb, &st->backup_stop, ev->ts_ns, (uint32_t)bl_hash(name, BL_SEED), true, hist,

@@ -96,7 +96,7 @@ struct ts_sigma_scratch {
     uint64_t *gave_up_line, *gave_up_record;
     uint64_t *khash; /* the event's key hashes, made at the first group it visits */
     uint8_t *kspace; /* and whether each key has a space */
-    size_t khash_cap;
+    size_t khash_cap, kspace_cap;
     bool khash_done;
     ts_sigma_stats st;
     void *hs;
@@ -887,17 +887,10 @@ static void run_group(ts_sigma_scratch *sc, uint32_t g, const sg_source *src, ts
     const ts_event *ev = sc->ev;
     sc->group = g;
     sc->cand.n = 0;
-    if (!sc->khash_done && ev->n_fields > sc->khash_cap) {
-        uint64_t *p = realloc(sc->khash, ev->n_fields * 2 * sizeof *p);
-        if (p)
-            sc->khash = p;
-        uint8_t *q = realloc(sc->kspace, ev->n_fields * 2);
-        if (q)
-            sc->kspace = q;
-        if (p && q)
-            sc->khash_cap = ev->n_fields * 2;
-    }
-    bool cache = ev->n_fields <= sc->khash_cap;
+    /* the key cache holds the event's keys when both arrays have room (else it is skipped) */
+    bool cache = sc->khash_done ? ev->n_fields <= sc->khash_cap && ev->n_fields <= sc->kspace_cap
+                                : ts_vec_grow(sc->khash, sc->khash_cap, ev->n_fields, TS_VEC_NOCAP) &&
+                                      ts_vec_grow(sc->kspace, sc->kspace_cap, ev->n_fields, TS_VEC_NOCAP);
     const uint32_t *known = NULL;
     uint32_t *fill = NULL;
     if (sc->lay_ok) {

