@@ -165,8 +165,7 @@ static void free_prep(void *ud, void *prep)
     free(v);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *d)
 {
     hunt *h = ud;
     h->st.rejected++;
@@ -174,24 +173,23 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
         return;
     if (h->progress)
         fputs("\r\033[K", stderr);
-    if (!msg || !*msg)
-        msg = tocsin_strerror(code);
-    if (record && !line)
-        ts_session_diag(h->t, file, 0, "record %llu: %s", (unsigned long long)record, msg);
+    const char *msg = d->msg && *d->msg ? d->msg : tocsin_strerror(d->code);
+    if (d->record && !d->line)
+        ts_session_diag(h->t, d->file, 0, "record %llu: %s", (unsigned long long)d->record, msg);
     else
-        ts_session_diag(h->t, file, line, "%s", msg);
+        ts_session_diag(h->t, d->file, d->line, "%s", msg);
 }
 
 /* A record read with a flaw (a field it could not use): said, not counted as rejected. */
-static void on_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
+static void on_warn(void *ud, const ts_diag *d)
 {
     hunt *h = ud;
     if (h->progress)
         fputs("\r\033[K", stderr);
-    if (record && !line)
-        ts_session_diag(h->t, file, 0, "record %llu: %s", (unsigned long long)record, msg);
+    if (d->record && !d->line)
+        ts_session_diag(h->t, d->file, 0, "record %llu: %s", (unsigned long long)d->record, d->msg);
     else
-        ts_session_diag(h->t, file, line, "%s", msg);
+        ts_session_diag(h->t, d->file, d->line, "%s", d->msg);
 }
 
 static void enter_file(void *ud, ts_file_counts *c)
