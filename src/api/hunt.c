@@ -250,12 +250,12 @@ static void setup_progress(void *ud, const char *msg)
     ts_fputs_term(msg, stderr);
 }
 
-static void rules_diag(void *ud, const char *file, uint64_t line, const char *msg)
+static void rules_diag(void *ud, const ts_diag *d)
 {
     hunt *h = ud;
     if (h->progress) /* a message starts its own line, not the end of the progress line */
         fputs("\r\033[K", stderr);
-    ts_session_diag(h->t, file, line, "%s", msg);
+    ts_session_diag(h->t, d->file, d->line, "%s", d->msg);
 }
 
 /* Whether name is in the comma-separated list (NULL: every detector is). */
@@ -289,18 +289,13 @@ static tocsin_code check_chosen(tocsin *t, const char *list)
     return TOCSIN_OK;
 }
 
-static void routine_diag(void *ud, const ts_diag *d)
-{
-    rules_diag(ud, d->file, d->line, d->msg);
-}
-
 /* The routine sources (correlate/routine.h) continue from what earlier runs learned. */
 static tocsin_code start_routine(hunt *h)
 {
     void *blob = NULL;
     size_t len = 0;
     char key[320];
-    if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, routine_diag, h)))
+    if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, rules_diag, h)))
         return TOCSIN_E_NOMEM;
     tocsin_code rc =
         ts_store_state_get(h->t->store, state_key(h, ROUTINE_STATE, key, sizeof key), &blob, &len);
