@@ -56,13 +56,13 @@ typedef struct shipper {
     bool failed; /* memory ran out in this batch: it is not sent */
 } shipper;
 
-static void note(void *ud, const char *file, const char *msg)
+static void note(void *ud, const ts_diag *d)
 {
     (void)ud;
     fputs("tocsin: ", stderr);
-    ts_fputs_term(file, stderr); /* a file name is anyone's bytes */
+    ts_fputs_term(d->file, stderr); /* a file name is anyone's bytes */
     fputs(": ", stderr);
-    ts_fputs_term(msg, stderr);
+    ts_fputs_term(d->msg, stderr);
     fputc('\n', stderr);
 }
 
