@@ -291,9 +291,9 @@ static void on_event(void *ud, ts_event *ev)
     }
 }
 
-static void on_error(void *ud, const char *f, uint64_t l, uint64_t r, tocsin_code c, const char *m)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)f, (void)l, (void)r, (void)c, (void)m;
+    (void)dg;
     ((pass *)ud)->errors++;
 }
 

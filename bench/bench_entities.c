@@ -229,12 +229,11 @@ static void on_event(void *ud, ts_event *ev)
         r->d[k]->event(r->st[k], ev, &r->out);
 }
 
-static void on_error(void *ud, const char *f, uint64_t l, uint64_t rec, tocsin_code c, const char *m)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)f, (void)l, (void)rec, (void)c;
     run *r = ud;
     if (!r->errors++)
-        fprintf(stderr, "first rejected record: %s\n", m ? m : "?");
+        fprintf(stderr, "first rejected record: %s\n", dg->msg ? dg->msg : "?");
 }
 
 static bool read_file(const char *path, ts_scratch *s, const ts_sink *sink)

@@ -65,14 +65,9 @@ static void on_event(void *ud, ts_event *ev)
         c->bytes += ev->fields[i].val.n;
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)file;
-    (void)line;
-    (void)record;
-    (void)code;
-    (void)msg;
+    (void)dg;
     ((counts *)ud)->errors++;
 }
 

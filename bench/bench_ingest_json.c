@@ -189,9 +189,9 @@ static void on_event(void *ud, ts_event *ev)
     c->typed += ev->dst_port + ev->domain.n + ev->rule_name.n + ev->n_fields;
 }
 
-static void on_error(void *ud, const char *f, uint64_t l, uint64_t r, tocsin_code code, const char *m)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)f, (void)l, (void)r, (void)code, (void)m;
+    (void)dg;
     ((counts *)ud)->errors++;
 }
 

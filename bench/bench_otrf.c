@@ -94,13 +94,12 @@ static void on_event(void *ud, ts_event *ev)
         b->det[i]->event(b->state[i], ev, &b->sink);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
     bench *b = ud;
     b->cur->rejected++;
-    fprintf(stderr, "%s:%llu (record %llu): %s\n", file, (unsigned long long)line, (unsigned long long)record,
-            msg && *msg ? msg : tocsin_strerror(code));
+    fprintf(stderr, "%s:%llu (record %llu): %s\n", dg->file, (unsigned long long)dg->line,
+            (unsigned long long)dg->record, dg->msg && *dg->msg ? dg->msg : tocsin_strerror(dg->code));
 }
 
 static bool start(bench *b, size_t i, const ts_detect_ctx *ctx)

@@ -130,10 +130,9 @@ static void on_event(void *ud, ts_event *ev)
         keep(r, ev);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg;
+    (void)ud, (void)dg;
 }
 
 static void read_all(char **files, size_t n, run *r, ts_scratch *scr)

@@ -32,11 +32,9 @@ static ts_intel *catalogue(void)
     return ti;
 }
 
-static void no_diag(void *ud, uint64_t line, const char *msg)
+static void no_diag(void *ud, const ts_diag *d)
 {
-    (void)ud;
-    (void)line;
-    (void)msg;
+    (void)ud, (void)d;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -47,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!f)
         return 0;
     ts_attribution *a = NULL;
-    if (ts_attribute_read(catalogue(), f, &a, no_diag, NULL) == TOCSIN_OK)
+    if (ts_attribute_read(catalogue(), f, "fuzz", &a, no_diag, NULL) == TOCSIN_OK)
         ts_attribution_free(a);
     fclose(f);
     return 0;

@@ -47,16 +47,11 @@ static void on_event(void *ud, ts_event *ev)
     }
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)file;
-    (void)line;
-    (void)code;
-    (void)msg;
     digest *d = ud;
     d->errors++;
-    mix(d, &record, sizeof record);
+    mix(d, &dg->record, sizeof dg->record);
 }
 
 static ts_scratch scratch;

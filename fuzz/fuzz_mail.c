@@ -50,11 +50,10 @@ static void on_event(void *ud, ts_event *ev)
     phishing->event(phish_state, ev, &out);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)ud, (void)line, (void)record, (void)code;
-    sink_bytes += strlen(file) + strlen(msg);
+    (void)ud;
+    sink_bytes += strlen(dg->file) + strlen(dg->msg);
 }
 
 static void on_link(void *ud, ts_str url, ts_str text)

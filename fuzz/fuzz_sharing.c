@@ -6,11 +6,9 @@
 
 #include "attribute/sharing.h"
 
-static void no_diag(void *ud, uint64_t line, const char *msg)
+static void no_diag(void *ud, const ts_diag *d)
 {
-    (void)ud;
-    (void)line;
-    (void)msg;
+    (void)ud, (void)d;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -19,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!f)
         return 0;
     ts_share_table t;
-    if (ts_share_read(f, &t, no_diag, NULL) == TOCSIN_OK) {
+    if (ts_share_read(f, "fuzz", &t, no_diag, NULL) == TOCSIN_OK) {
         static const char *const names[] = {"warninglist: List of known Amazon AWS IP address ranges",
                                             "Tor exit nodes",
                                             "",

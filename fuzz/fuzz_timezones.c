@@ -6,11 +6,9 @@
 
 #include "attribute/timezone.h"
 
-static void no_diag(void *ud, uint64_t line, const char *msg)
+static void no_diag(void *ud, const ts_diag *d)
 {
-    (void)ud;
-    (void)line;
-    (void)msg;
+    (void)ud, (void)d;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -19,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!f)
         return 0;
     ts_tz_table tz;
-    if (ts_tz_read(f, &tz, no_diag, NULL) == TOCSIN_OK) {
+    if (ts_tz_read(f, "fuzz", &tz, no_diag, NULL) == TOCSIN_OK) {
         /* hours around the epoch and far from it, in both directions */
         int64_t ns[8] = {0,
                          -1,

@@ -123,11 +123,10 @@ static void file_event(void *ud, ts_event *ev)
     file_events++;
     feed(file_det, ev);
 }
-static void file_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                       const char *msg)
+static void file_error(void *ud, const ts_diag *dg)
 {
-    (void)ud, (void)record, (void)code;
-    fprintf(stderr, "%s:%llu: %s\n", file, (unsigned long long)line, msg);
+    (void)ud;
+    fprintf(stderr, "%s:%llu: %s\n", dg->file, (unsigned long long)dg->line, dg->msg);
 }
 
 static inline size_t feed_file(det *x, const char *path)

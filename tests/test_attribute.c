@@ -770,19 +770,21 @@ typedef struct diags {
     int n;
 } diags;
 
-static void on_diag(void *ud, uint64_t line, const char *msg)
+static void on_diag(void *ud, const ts_diag *g)
 {
     diags *d = ud;
-    (void)msg;
+    /* named as the caller named the input, and a parse problem */
+    CHECK(g->file && strcmp(g->file, "<typed>") == 0);
+    CHECK_INT(g->code, TOCSIN_E_PARSE);
     if (d->n < 16)
-        d->lines[d->n++] = line;
+        d->lines[d->n++] = g->line;
 }
 
 static ts_attribution *read_text(const cat *c, const char *text, size_t len, diags *d)
 {
     FILE *f = fmemopen((void *)text, len, "r");
     ts_attribution *a = NULL;
-    CHECK_INT(ts_attribute_read(c->ti, f, &a, on_diag, d), TOCSIN_OK);
+    CHECK_INT(ts_attribute_read(c->ti, f, "<typed>", &a, on_diag, d), TOCSIN_OK);
     fclose(f);
     return a;
 }
@@ -850,7 +852,7 @@ static void test_analyst_input(const cat *c)
     ts_attribution_free(a);
 
     ts_attribution *none = (ts_attribution *)1;
-    CHECK_INT(ts_attribute_read(c->ti, NULL, &none, NULL, NULL), TOCSIN_E_ARG);
+    CHECK_INT(ts_attribute_read(c->ti, NULL, NULL, &none, NULL, NULL), TOCSIN_E_ARG);
     CHECK(none == NULL);
 }
 
@@ -950,18 +952,19 @@ static void test_attack(void)
     ts_intel_free(ti);
 }
 
-static void tz_diag(void *ud, uint64_t line, const char *msg)
+/* A bad line of a table: its number, and the table named by its path. */
+static void tz_diag(void *ud, const ts_diag *d)
 {
-    (void)msg;
-    *(uint64_t *)ud = line;
+    CHECK(d->file && strncmp(d->file, "/tmp/tocsin_", 12) == 0);
+    *(uint64_t *)ud = d->line;
 }
 
 /* Hands-on hours in a country's office hours: a weak clue for the candidates from there,
  * against those from elsewhere; never a reason to suspect an actor by itself. */
-static void share_diag(void *ud, uint64_t line, const char *msg)
+static void share_diag(void *ud, const ts_diag *d)
 {
-    (void)msg;
-    *(uint64_t *)ud = line;
+    CHECK(d->file && strncmp(d->file, "/tmp/tocsin_", 12) == 0);
+    *(uint64_t *)ud = d->line;
 }
 
 /* An indicator alert of Lazarus from source src, its value, and the warninglist note that
@@ -1056,13 +1059,13 @@ static void test_sharing(const cat *c)
     /* The analyst's reader weighs it the same way when given the table, fully without. */
     FILE *in = fmemopen((void *)"domain c2.duckdns.org\n", 22, "r");
     ts_attribution *a = NULL;
-    CHECK_INT(ts_attribute_read_with(c->ti, &t, in, &a, NULL, NULL), TOCSIN_OK);
+    CHECK_INT(ts_attribute_read_with(c->ti, &t, in, NULL, &a, NULL, NULL), TOCSIN_OK);
     fclose(in);
     double shared =
         a ? weight_of(find(a, "Lazarus Group"), "(dyndns: dynamic DNS), so it counts x0.25") : NAN;
     ts_attribution_free(a);
     in = fmemopen((void *)"domain c2.duckdns.org\n", 22, "r");
-    CHECK_INT(ts_attribute_read(c->ti, in, &a, NULL, NULL), TOCSIN_OK);
+    CHECK_INT(ts_attribute_read(c->ti, in, NULL, &a, NULL, NULL), TOCSIN_OK);
     fclose(in);
     double full = a ? weight_of(find(a, "Lazarus Group"), "c2.duckdns.org") : NAN;
     ts_attribution_free(a);

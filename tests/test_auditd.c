@@ -67,15 +67,13 @@ static void on_event(void *ud, ts_event *ev)
     }
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
     got *g = ud;
-    (void)record, (void)code;
     if (g->nerr < 8) {
-        cp(g->err_file[g->nerr], ts_str_c(file));
-        cp(g->err_msg[g->nerr], ts_str_c(msg));
-        g->err_line[g->nerr] = line;
+        cp(g->err_file[g->nerr], ts_str_c(dg->file));
+        cp(g->err_msg[g->nerr], ts_str_c(dg->msg));
+        g->err_line[g->nerr] = dg->line;
     }
     g->nerr++;
 }

@@ -44,10 +44,9 @@ static void sink_event(void *ud, ts_event *ev)
 {
     run_event(ud, ev);
 }
-static void sink_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                       const char *msg)
+static void sink_error(void *ud, const ts_diag *dg)
 {
-    (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg;
+    (void)ud, (void)dg;
 }
 
 static int walk_file(void *ud, const char *file, const char *err)

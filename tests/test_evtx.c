@@ -51,21 +51,18 @@ static void on_event(void *ud, ts_event *ev)
     }
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
     coll *c = ud;
-    (void)line;
-    (void)code;
     c->nerr++;
-    c->named_twice += record && strncmp(msg, "record ", 7) == 0;
-    if (record == 0)
+    c->named_twice += dg->record && strncmp(dg->msg, "record ", 7) == 0;
+    if (dg->record == 0)
         c->nerr_norecord++;
     else if (c->n_err_ids < 64)
-        c->err_ids[c->n_err_ids++] = record;
+        c->err_ids[c->n_err_ids++] = dg->record;
     if (!c->first_err[0])
-        snprintf(c->first_err, sizeof c->first_err, "%s: record %llu: %s", file ? file : "?",
-                 (unsigned long long)record, msg);
+        snprintf(c->first_err, sizeof c->first_err, "%s: record %llu: %s", dg->file ? dg->file : "?",
+                 (unsigned long long)dg->record, dg->msg);
 }
 
 static void coll_free(coll *c)
@@ -668,14 +665,9 @@ static void norm_event(void *ud, ts_event *ev)
     CHECK(ev->file != NULL && ev->record > 0 && ev->line == 0);
 }
 
-static void norm_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                       const char *msg)
+static void norm_error(void *ud, const ts_diag *dg)
 {
-    (void)file;
-    (void)line;
-    (void)record;
-    (void)code;
-    (void)msg;
+    (void)dg;
     ((norm_seen *)ud)->errors++;
 }
 

@@ -88,17 +88,15 @@ static void on_event(void *ud, ts_event *ev)
     CHECK(ev->file != NULL);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)record;
     got *g = ud;
     if (g->nerr < 16) {
         errrec *e = &g->e[g->nerr];
-        snprintf(e->file, sizeof e->file, "%s", file ? file : "");
-        snprintf(e->msg, sizeof e->msg, "%s", msg ? msg : "");
-        e->line = line;
-        e->code = code;
+        snprintf(e->file, sizeof e->file, "%s", dg->file ? dg->file : "");
+        snprintf(e->msg, sizeof e->msg, "%s", dg->msg ? dg->msg : "");
+        e->line = dg->line;
+        e->code = dg->code;
     }
     g->nerr++;
 }
@@ -1116,12 +1114,12 @@ static void count_event(void *ud, ts_event *ev)
         r->alerts++;
 }
 
-static void count_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                        const char *msg)
+static void count_error(void *ud, const ts_diag *dg)
 {
     shared_run *r = ud;
     if (r->errors++ < 3)
-        fprintf(stderr, "  %s:%" PRIu64 " (%" PRIu64 "): %d %s\n", file, line, record, code, msg);
+        fprintf(stderr, "  %s:%" PRIu64 " (%" PRIu64 "): %d %s\n", dg->file, dg->line, dg->record, dg->code,
+                dg->msg);
 }
 
 static int shared_file(void *ud, const char *file, const char *err)

@@ -91,19 +91,16 @@ static void keep(note *arr, size_t *n, const char *file, uint64_t line, const ch
     (*n)++;
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)record, (void)code;
     got *g = ud;
-    keep(g->e, &g->nerr, file, line, msg);
+    keep(g->e, &g->nerr, dg->file, dg->line, dg->msg);
 }
 
-static void on_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
+static void on_warn(void *ud, const ts_diag *dg)
 {
-    (void)record;
     got *g = ud;
-    keep(g->w, &g->nwarn, file, line, msg);
+    keep(g->w, &g->nwarn, dg->file, dg->line, dg->msg);
 }
 
 static ts_scratch scratch;

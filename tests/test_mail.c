@@ -70,13 +70,11 @@ static void on_event(void *ud, ts_event *ev)
     e->raw[o] = 0;
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)file, (void)line, (void)record, (void)code;
     got *g = ud;
     g->errors++;
-    snprintf(g->last_error, sizeof g->last_error, "%s", msg);
+    snprintf(g->last_error, sizeof g->last_error, "%s", dg->msg);
 }
 
 static void got_free(got *g)

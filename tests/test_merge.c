@@ -40,15 +40,13 @@ static void on_event(void *ud, ts_event *ev)
     g->n++;
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
     got *g = ud;
-    (void)record, (void)code, (void)msg;
     g->cur->rejected++;
     g->errors++;
-    snprintf(g->err_file, sizeof g->err_file, "%s", file);
-    g->err_line = line;
+    snprintf(g->err_file, sizeof g->err_file, "%s", dg->file);
+    g->err_line = dg->line;
 }
 
 static void enter(void *ud, ts_file_counts *c)

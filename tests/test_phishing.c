@@ -225,12 +225,12 @@ static void test_domains(void)
 
 /* The list files' parser: sections, brand lines, bad lines named, folding. */
 static int diag_lines;
-static void count_diag(void *ud, const char *file, uint64_t line, const char *what)
+static void count_diag(void *ud, const ts_diag *d)
 {
     (void)ud;
-    (void)file;
-    (void)what;
-    diag_lines += line > 0;
+    CHECK(d->file && strcmp(d->file, "brands") == 0);
+    CHECK_INT(d->code, TOCSIN_E_PARSE);
+    diag_lines += d->line > 0;
 }
 
 static void test_lists(void)

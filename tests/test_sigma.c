@@ -815,10 +815,9 @@ static void on_event(void *ud, ts_event *ev)
     ts_sigma_match(f->s, f->sc, ev, on_hit, f->x);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
-    (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg;
+    (void)ud, (void)dg;
 }
 
 static bool read_evtx(const char *path, feed *f)

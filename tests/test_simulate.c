@@ -350,13 +350,12 @@ static void on_event(void *ud, ts_event *ev)
     c->in_period += ev->ts_ns >= c->lo && ev->ts_ns < c->hi;
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *dg)
 {
     counts *c = ud;
     if (c->errors++ < 3)
-        fprintf(stderr, "ingest: %s:%llu (%llu): %s: %s\n", file, (unsigned long long)line,
-                (unsigned long long)record, tocsin_strerror(code), msg);
+        fprintf(stderr, "ingest: %s:%llu (%llu): %s: %s\n", dg->file, (unsigned long long)dg->line,
+                (unsigned long long)dg->record, tocsin_strerror(dg->code), dg->msg);
 }
 
 /* Every log file goes through tocsin's own readers, detected from content, without errors,

@@ -46,24 +46,24 @@ static void on_event(void *ud, ts_event *ev)
     ts_event_json(d->out, ev, d->reader);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *g)
 {
     dump *d = ud;
     d->rejected++;
-    if (record && !line)
-        say(d, file, 0, "record %llu: %s (%s)", (unsigned long long)record, msg, tocsin_strerror(code));
+    if (g->record && !g->line)
+        say(d, g->file, 0, "record %llu: %s (%s)", (unsigned long long)g->record, g->msg,
+            tocsin_strerror(g->code));
     else
-        say(d, file, line, "%s (%s)", msg, tocsin_strerror(code));
+        say(d, g->file, g->line, "%s (%s)", g->msg, tocsin_strerror(g->code));
 }
 
-static void on_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
+static void on_warn(void *ud, const ts_diag *g)
 {
     dump *d = ud;
-    if (record && !line)
-        say(d, file, 0, "record %llu: %s", (unsigned long long)record, msg);
+    if (g->record && !g->line)
+        say(d, g->file, 0, "record %llu: %s", (unsigned long long)g->record, g->msg);
     else
-        say(d, file, line, "%s", msg);
+        say(d, g->file, g->line, "%s", g->msg);
 }
 
 static int dump_file(void *ud, const char *file, const char *walk_err)
@@ -73,12 +73,12 @@ static int dump_file(void *ud, const char *file, const char *walk_err)
     char err[512];
     const char *head;
     if (walk_err) {
-        on_error(d, file, 0, 0, TOCSIN_E_IO, walk_err);
+        ts_diag_say(on_error, d, file, 0, 0, TOCSIN_E_IO, walk_err);
         return 0;
     }
     tocsin_code rc = ts_input_open(file, &in, err, sizeof err);
     if (rc != TOCSIN_OK) {
-        on_error(d, file, 0, 0, rc, err);
+        ts_diag_say(on_error, d, file, 0, 0, rc, err);
         return 0;
     }
     file = ts_input_path(in);
@@ -89,7 +89,7 @@ static int dump_file(void *ud, const char *file, const char *walk_err)
         d->reader = r->name;
         r->read(in, &d->scratch, &sink);
     } else if (n)
-        on_error(d, file, 0, 0, TOCSIN_E_FORMAT, "not a log format tocsin reads");
+        ts_diag_say(on_error, d, file, 0, 0, TOCSIN_E_FORMAT, "not a log format tocsin reads");
     ts_input_close(in);
     return 0;
 }

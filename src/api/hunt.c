@@ -166,8 +166,7 @@ static void free_prep(void *ud, void *prep)
     free(v);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
+static void on_error(void *ud, const ts_diag *d)
 {
     hunt *h = ud;
     h->st.rejected++;
@@ -175,24 +174,23 @@ static void on_error(void *ud, const char *file, uint64_t line, uint64_t record,
         return;
     if (h->progress)
         fputs("\r\033[K", stderr);
-    if (!msg || !*msg)
-        msg = tocsin_strerror(code);
-    if (record && !line)
-        ts_session_diag(h->t, file, 0, "record %llu: %s", (unsigned long long)record, msg);
+    const char *msg = d->msg && *d->msg ? d->msg : tocsin_strerror(d->code);
+    if (d->record && !d->line)
+        ts_session_diag(h->t, d->file, 0, "record %llu: %s", (unsigned long long)d->record, msg);
     else
-        ts_session_diag(h->t, file, line, "%s", msg);
+        ts_session_diag(h->t, d->file, d->line, "%s", msg);
 }
 
 /* A record read with a flaw (a field it could not use): said, not counted as rejected. */
-static void on_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
+static void on_warn(void *ud, const ts_diag *d)
 {
     hunt *h = ud;
     if (h->progress)
         fputs("\r\033[K", stderr);
-    if (record && !line)
-        ts_session_diag(h->t, file, 0, "record %llu: %s", (unsigned long long)record, msg);
+    if (d->record && !d->line)
+        ts_session_diag(h->t, d->file, 0, "record %llu: %s", (unsigned long long)d->record, d->msg);
     else
-        ts_session_diag(h->t, file, line, "%s", msg);
+        ts_session_diag(h->t, d->file, d->line, "%s", d->msg);
 }
 
 static void enter_file(void *ud, ts_file_counts *c)
@@ -254,12 +252,12 @@ static void setup_progress(void *ud, const char *msg)
     ts_fputs_term(msg, stderr);
 }
 
-static void rules_diag(void *ud, const char *file, uint64_t line, const char *msg)
+static void rules_diag(void *ud, const ts_diag *d)
 {
     hunt *h = ud;
     if (h->progress) /* a message starts its own line, not the end of the progress line */
         fputs("\r\033[K", stderr);
-    ts_session_diag(h->t, file, line, "%s", msg);
+    ts_session_diag(h->t, d->file, d->line, "%s", d->msg);
 }
 
 /* Whether name is in the comma-separated list (NULL: every detector is). */
@@ -293,18 +291,13 @@ static tocsin_code check_chosen(tocsin *t, const char *list)
     return TOCSIN_OK;
 }
 
-static void routine_diag(void *ud, const ts_diag *d)
-{
-    rules_diag(ud, d->file, d->line, d->msg);
-}
-
 /* The routine sources (correlate/routine.h) continue from what earlier runs learned. */
 static tocsin_code start_routine(hunt *h)
 {
     void *blob = NULL;
     size_t len = 0;
     char key[320];
-    if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, routine_diag, h)))
+    if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, rules_diag, h)))
         return TOCSIN_E_NOMEM;
     tocsin_code rc =
         ts_store_state_get(h->t->store, state_key(h, ROUTINE_STATE, key, sizeof key), &blob, &len);

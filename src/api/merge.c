@@ -261,23 +261,21 @@ static void on_read(void *ud, ts_event *ev)
         release_oldest(s);
 }
 
-static void on_read_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                          const char *msg)
+/* d->file is the reader's name for its input, which s->name already is. */
+static void on_read_error(void *ud, const ts_diag *d)
 {
     msrc *s = ud;
-    (void)file; /* the reader's name for its input, which s->name already is */
-    item *it = copy_message(IT_ERROR, s->name, line, record, code, msg ? msg : "", s->seq++);
+    item *it = copy_message(IT_ERROR, s->name, d->line, d->record, d->code, d->msg ? d->msg : "", s->seq++);
     if (it)
         enqueue(s, it);
     else
         s->lost++;
 }
 
-static void on_read_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
+static void on_read_warn(void *ud, const ts_diag *d)
 {
     msrc *s = ud;
-    (void)file;
-    item *it = copy_message(IT_WARN, s->name, line, record, TOCSIN_OK, msg, s->seq++);
+    item *it = copy_message(IT_WARN, s->name, d->line, d->record, TOCSIN_OK, d->msg, s->seq++);
     if (it)
         enqueue(s, it);
     else
@@ -421,10 +419,10 @@ static void deliver(const ts_merge_hooks *k, item *it)
     else if (it->kind == IT_EVENT)
         sk->event(sk->ud, &it->ev);
     else if (it->kind == IT_WARN && sk->warn)
-        sk->warn(sk->ud, it->ev.file, it->ev.line, it->ev.record, it->msg);
+        ts_diag_say(sk->warn, sk->ud, it->ev.file, it->ev.line, it->ev.record, TOCSIN_E_PARSE, it->msg);
     else
-        sk->error(sk->ud, it->ev.file, it->ev.line, it->ev.record,
-                  it->kind == IT_WARN ? TOCSIN_E_PARSE : it->code, it->msg);
+        ts_diag_say(sk->error, sk->ud, it->ev.file, it->ev.line, it->ev.record,
+                    it->kind == IT_WARN ? TOCSIN_E_PARSE : it->code, it->msg);
     free(it);
 }
 
@@ -495,7 +493,7 @@ static void end_reading(const ts_merge_hooks *k, msrc *s)
     if (s->lost) {
         char msg[96];
         snprintf(msg, sizeof msg, "%llu records lost: out of memory", (unsigned long long)s->lost);
-        k->sink.error(k->sink.ud, s->name, 0, 0, TOCSIN_E_NOMEM, msg);
+        ts_diag_say(k->sink.error, k->sink.ud, s->name, 0, 0, TOCSIN_E_NOMEM, msg);
     }
     s->counts.late = s->late;
     k->file_end(k->sink.ud, s->name, s->r->name, &s->counts);
@@ -519,7 +517,7 @@ static int add_file(void *ud, const char *file, const char *walk_err)
     if (walk_err) {
         ts_file_counts c = {0};
         w->k->enter(w->k->sink.ud, &c);
-        w->k->sink.error(w->k->sink.ud, file, 0, 0, TOCSIN_E_IO, walk_err);
+        ts_diag_say(w->k->sink.error, w->k->sink.ud, file, 0, 0, TOCSIN_E_IO, walk_err);
         return 0;
     }
     if (!ts_vec_grow(w->v, w->cap, w->n + 1, TS_VEC_NOCAP))
@@ -538,17 +536,6 @@ static void peek_event(void *ud, ts_event *ev)
     int64_t *first = ud;
     if (ev->ts_ns && ev->ts_ns < *first)
         *first = ev->ts_ns;
-}
-
-static void peek_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                       const char *msg)
-{
-    (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg; /* said when read for real */
-}
-
-static void peek_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
-{
-    (void)ud, (void)file, (void)line, (void)record, (void)msg;
 }
 
 /* The earliest time among the events of head (the start of a file, up to 64 KiB), read by
@@ -571,7 +558,7 @@ static int64_t first_time(const ts_reader *r, const char *head, size_t n, ts_scr
     ts_input *in;
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     if (off == n && ts_input_open(path, &in, err, sizeof err) == TOCSIN_OK) {
-        ts_sink sink = {peek_event, peek_error, &first, peek_warn};
+        ts_sink sink = {peek_event, NULL, &first, NULL}; /* problems are said when read for real */
         r->read(in, sc, &sink);
         ts_input_close(in);
     }
@@ -588,7 +575,7 @@ static int open_file(const ts_merge_hooks *k, msrc *s, ts_file_counts *c)
     k->enter(k->sink.ud, c);
     tocsin_code rc = ts_input_open(s->path, &s->in, err, sizeof err);
     if (rc != TOCSIN_OK) {
-        k->sink.error(k->sink.ud, s->path, 0, 0, rc, err);
+        ts_diag_say(k->sink.error, k->sink.ud, s->path, 0, 0, rc, err);
         k->file_end(k->sink.ud, s->path, NULL, c);
         return -1;
     }
@@ -598,8 +585,8 @@ static int open_file(const ts_merge_hooks *k, msrc *s, ts_file_counts *c)
     if (!s->r || !s->name) {
         const char *name = s->name ? s->name : s->path;
         if (n)
-            k->sink.error(k->sink.ud, name, 0, 0, s->name ? TOCSIN_E_FORMAT : TOCSIN_E_NOMEM,
-                          s->name ? "not a log format tocsin reads" : "out of memory");
+            ts_diag_say(k->sink.error, k->sink.ud, name, 0, 0, s->name ? TOCSIN_E_FORMAT : TOCSIN_E_NOMEM,
+                        s->name ? "not a log format tocsin reads" : "out of memory");
         k->file_end(k->sink.ud, name, NULL, c);
         ts_input_close(s->in);
         s->in = NULL;
@@ -617,7 +604,7 @@ static void read_alone(const ts_merge_hooks *k, msrc *s)
         s->r->read(s->in, &sc, &k->sink);
         ts_scratch_free(&sc);
     } else {
-        k->sink.error(k->sink.ud, s->name, 0, 0, TOCSIN_E_NOMEM, NULL);
+        ts_diag_say(k->sink.error, k->sink.ud, s->name, 0, 0, TOCSIN_E_NOMEM, NULL);
     }
     k->file_end(k->sink.ud, s->name, s->r->name, &s->counts);
     ts_input_close(s->in);

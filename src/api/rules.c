@@ -118,25 +118,24 @@ static void cover_event(void *ud, ts_event *ev)
     ts_sigma_coverage_event(c->c, ev);
 }
 
-static void cover_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                        const char *msg)
+static void cover_error(void *ud, const ts_diag *d)
 {
     cover *c = ud;
     c->rejected++;
-    if (record && !line)
-        ts_session_diag(c->t, file, 0, "record %llu: %s (%s)", (unsigned long long)record, msg,
-                        tocsin_strerror(code));
+    if (d->record && !d->line)
+        ts_session_diag(c->t, d->file, 0, "record %llu: %s (%s)", (unsigned long long)d->record, d->msg,
+                        tocsin_strerror(d->code));
     else
-        ts_session_diag(c->t, file, line, "%s (%s)", msg, tocsin_strerror(code));
+        ts_session_diag(c->t, d->file, d->line, "%s (%s)", d->msg, tocsin_strerror(d->code));
 }
 
-static void cover_warn(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg)
+static void cover_warn(void *ud, const ts_diag *d)
 {
     cover *c = ud;
-    if (record && !line)
-        ts_session_diag(c->t, file, 0, "record %llu: %s", (unsigned long long)record, msg);
+    if (d->record && !d->line)
+        ts_session_diag(c->t, d->file, 0, "record %llu: %s", (unsigned long long)d->record, d->msg);
     else
-        ts_session_diag(c->t, file, line, "%s", msg);
+        ts_session_diag(c->t, d->file, d->line, "%s", d->msg);
 }
 
 static int cover_file(void *ud, const char *file, const char *walk_err)
@@ -146,12 +145,12 @@ static int cover_file(void *ud, const char *file, const char *walk_err)
     char err[512];
     const char *head;
     if (walk_err) {
-        cover_error(c, file, 0, 0, TOCSIN_E_IO, walk_err);
+        ts_diag_say(cover_error, c, file, 0, 0, TOCSIN_E_IO, walk_err);
         return 0;
     }
     tocsin_code rc = ts_input_open(file, &in, err, sizeof err);
     if (rc != TOCSIN_OK) {
-        cover_error(c, file, 0, 0, rc, err);
+        ts_diag_say(cover_error, c, file, 0, 0, rc, err);
         return 0;
     }
     size_t n = ts_input_peek(in, &head);
@@ -160,7 +159,7 @@ static int cover_file(void *ud, const char *file, const char *walk_err)
     if (r)
         r->read(in, &c->scratch, &sink);
     else if (n)
-        cover_error(c, file, 0, 0, TOCSIN_E_FORMAT, "not a log format tocsin reads");
+        ts_diag_say(cover_error, c, file, 0, 0, TOCSIN_E_FORMAT, "not a log format tocsin reads");
     ts_input_close(in);
     return 0;
 }

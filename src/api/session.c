@@ -47,6 +47,11 @@ void ts_session_diag(tocsin *t, const char *file, uint64_t line, const char *fmt
     fputc('\n', stderr);
 }
 
+void ts_session_diag_fn(void *ud, const ts_diag *d)
+{
+    ts_session_diag(ud, d->file, d->line, "%s", d->msg);
+}
+
 tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
 {
     char raw[sizeof t->err];
@@ -187,14 +192,6 @@ static tocsin_code load_config(tocsin *t)
     return cc.errors || bad ? TOCSIN_E_PARSE : TOCSIN_OK;
 }
 
-static void tz_diag(void *ud, uint64_t line, const char *msg)
-{
-    tocsin *t = ud;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/attribution/timezones.tsv", t->data_dir);
-    ts_session_diag(t, path, line, "%s", msg);
-}
-
 /* The actors' home time zones, for the attribution's time evidence; its absence only
  * leaves that evidence out. */
 static void load_timezones(tocsin *t)
@@ -202,18 +199,10 @@ static void load_timezones(tocsin *t)
     char path[4096];
     snprintf(path, sizeof path, "%s/attribution/timezones.tsv", t->data_dir);
     t->tz = calloc(1, sizeof *t->tz);
-    if (t->tz && ts_tz_load(path, t->tz, tz_diag, t) != TOCSIN_OK) {
+    if (t->tz && ts_tz_load(path, t->tz, ts_session_diag_fn, t) != TOCSIN_OK) {
         free(t->tz);
         t->tz = NULL;
     }
-}
-
-static void share_diag(void *ud, uint64_t line, const char *msg)
-{
-    tocsin *t = ud;
-    char path[4096];
-    snprintf(path, sizeof path, "%s/attribution/sharing.tsv", t->data_dir);
-    ts_session_diag(t, path, line, "%s", msg);
 }
 
 /* The classes of shared infrastructure (CDN, cloud, VPN...); without them a warninglisted
@@ -223,7 +212,7 @@ static void load_sharing(tocsin *t)
     char path[4096];
     snprintf(path, sizeof path, "%s/attribution/sharing.tsv", t->data_dir);
     t->share = calloc(1, sizeof *t->share);
-    if (t->share && ts_share_load(path, t->share, share_diag, t) != TOCSIN_OK) {
+    if (t->share && ts_share_load(path, t->share, ts_session_diag_fn, t) != TOCSIN_OK) {
         free(t->share);
         t->share = NULL;
     }
@@ -535,15 +524,10 @@ tocsin_code tocsin_timeline(tocsin *t, const char *const *ids, size_t n, const t
     return rc;
 }
 
-static void attribute_diag(void *ud, uint64_t line, const char *msg)
-{
-    ts_session_diag(ud, "<evidence>", line, "%s", msg);
-}
-
 tocsin_code tocsin_attribute(tocsin *t, FILE *in)
 {
     ts_attribution *a = NULL;
-    tocsin_code rc = ts_attribute_read_with(t->intel, t->share, in, &a, attribute_diag, t);
+    tocsin_code rc = ts_attribute_read_with(t->intel, t->share, in, "<evidence>", &a, ts_session_diag_fn, t);
     if (a) {
         ts_report_attribution(t->intel, a, t->out, t->o.json);
         ts_attribution_free(a);

@@ -14,15 +14,15 @@ typedef struct reader {
     const ts_intel *ti;
     const ts_share_table *share; /* classes of shared infrastructure, or NULL */
     ts_evbuf ev;
-    void (*diag)(void *ud, uint64_t line, const char *msg);
+    const char *name; /* the input's name in diagnostics, or NULL */
+    ts_diag_fn diag;
     void *ud;
     uint64_t line;
 } reader;
 
 static void say(reader *r, const char *msg)
 {
-    if (r->diag)
-        r->diag(r->ud, r->line, msg);
+    ts_diag_say(r->diag, r->ud, r->name, r->line, 0, TOCSIN_E_PARSE, msg);
 }
 
 static bool is_space(char c)
@@ -335,22 +335,21 @@ static bool read_line(FILE *in, char *buf, size_t cap, int *status)
     return c != EOF || n > 0 || *status;
 }
 
-tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, ts_attribution **out,
-                              void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
+tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, const char *name, ts_attribution **out,
+                              ts_diag_fn diag, void *ud)
 {
-    return ts_attribute_read_with(ti, NULL, in, out, diag, ud);
+    return ts_attribute_read_with(ti, NULL, in, name, out, diag, ud);
 }
 
 tocsin_code ts_attribute_read_with(const ts_intel *ti, const ts_share_table *share, FILE *in,
-                                   ts_attribution **out,
-                                   void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
+                                   const char *name, ts_attribution **out, ts_diag_fn diag, void *ud)
 {
     if (!out)
         return TOCSIN_E_ARG;
     *out = NULL;
     if (!ti || !in)
         return TOCSIN_E_ARG;
-    reader r = {.ti = ti, .share = share, .diag = diag, .ud = ud};
+    reader r = {.ti = ti, .share = share, .name = name, .diag = diag, .ud = ud};
     char buf[LINE_MAX_BYTES];
     int status;
     while (read_line(in, buf, sizeof buf, &status)) {

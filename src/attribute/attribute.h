@@ -103,16 +103,16 @@ bool ts_attr_ioc_cheap(ts_ioc_type type);
  * ("T1566.001"), "software NAME" or a bare software name, indicators ("ip 1.2.3.4",
  * "domain x", "sha256 ..", or a bare value whose type is recognisable), "country KP
  * [outbound]", "asn 131279 [KP]", "actor NAME", "insider [note]", comments from "#" and
- * blank lines. A line it cannot use goes to diag (may be NULL) with its 1-based number and
- * is skipped. On TOCSIN_OK, *out is the attribution (free it with ts_attribution_free);
- * otherwise *out is NULL: TOCSIN_E_IO on a read error, TOCSIN_E_NOMEM, TOCSIN_E_ARG. */
-tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, ts_attribution **out,
-                              void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
+ * blank lines. A line it cannot use goes to diag (core/diag.h; may be NULL) with name (the
+ * input's name, may be NULL) and its 1-based number, and is skipped. On TOCSIN_OK, *out is
+ * the attribution (free it with ts_attribution_free); otherwise *out is NULL: TOCSIN_E_IO
+ * on a read error, TOCSIN_E_NOMEM, TOCSIN_E_ARG. */
+tocsin_code ts_attribute_read(const ts_intel *ti, FILE *in, const char *name, ts_attribution **out,
+                              ts_diag_fn diag, void *ud);
 /* The same, weighing indicators by the classes of shared infrastructure of share (NULL:
  * none, as ts_attribute_read). */
 tocsin_code ts_attribute_read_with(const ts_intel *ti, const struct ts_share_table *share, FILE *in,
-                                   ts_attribution **out,
-                                   void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
+                                   const char *name, ts_attribution **out, ts_diag_fn diag, void *ud);
 /* The ICD 203 expression of likelihood for p in [0,1] ("almost no chance" .. "almost certainly"). */
 const char *ts_icd203(double p);
 

@@ -108,8 +108,7 @@ static const char *add_line(ts_share_table *t, char **f, size_t nf, bool *nomem)
     return NULL;
 }
 
-tocsin_code ts_share_read(FILE *f, ts_share_table *out,
-                          void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
+tocsin_code ts_share_read(FILE *f, const char *name, ts_share_table *out, ts_diag_fn diag, void *ud)
 {
     *out = (ts_share_table){0};
     char *line = NULL;
@@ -122,8 +121,7 @@ tocsin_code ts_share_read(FILE *f, ts_share_table *out,
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
         if ((size_t)len != strlen(line)) {
-            if (diag)
-                diag(ud, no, "a NUL byte inside the line");
+            ts_diag_say(diag, ud, name, no, 0, TOCSIN_E_PARSE, "a NUL byte inside the line");
             continue;
         }
         const char *p = line;
@@ -134,8 +132,8 @@ tocsin_code ts_share_read(FILE *f, ts_share_table *out,
         char *fl[5];
         size_t nf = fields(line, fl, 5);
         const char *err = add_line(out, fl, nf, &nomem);
-        if (err && diag && !nomem)
-            diag(ud, no, err);
+        if (err && !nomem)
+            ts_diag_say(diag, ud, name, no, 0, TOCSIN_E_PARSE, err);
     }
     free(line);
     if (nomem) {
@@ -149,14 +147,13 @@ tocsin_code ts_share_read(FILE *f, ts_share_table *out,
     return TOCSIN_OK;
 }
 
-tocsin_code ts_share_load(const char *path, ts_share_table *out,
-                          void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
+tocsin_code ts_share_load(const char *path, ts_share_table *out, ts_diag_fn diag, void *ud)
 {
     *out = (ts_share_table){0};
     FILE *f = path ? fopen(path, "r") : NULL;
     if (!f)
         return TOCSIN_E_IO;
-    tocsin_code rc = ts_share_read(f, out, diag, ud);
+    tocsin_code rc = ts_share_read(f, path, out, diag, ud);
     fclose(f);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/diag.h"
 #include "tocsin.h"
 
 typedef struct ts_share_class {
@@ -30,13 +31,13 @@ typedef struct ts_share_table {
     size_t n_rules, cap_rules;
 } ts_share_table;
 
-/* Reads the table (format: data/attribution/sharing.tsv). A bad line goes to diag (may be
- * NULL) with its 1-based number and is skipped. TOCSIN_E_IO when the file cannot be read,
- * TOCSIN_E_NOMEM; *out is then empty. */
-tocsin_code ts_share_load(const char *path, ts_share_table *out,
-                          void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
-tocsin_code ts_share_read(FILE *f, ts_share_table *out,
-                          void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
+/* Reads the table (format: data/attribution/sharing.tsv). A bad line goes to diag
+ * (core/diag.h; may be NULL) with the path and its 1-based number, and is skipped.
+ * TOCSIN_E_IO when the file cannot be read, TOCSIN_E_NOMEM; *out is then empty. */
+tocsin_code ts_share_load(const char *path, ts_share_table *out, ts_diag_fn diag, void *ud);
+/* The same from an open stream (not closed); name is the file's name in diagnostics (may be
+ * NULL). */
+tocsin_code ts_share_read(FILE *f, const char *name, ts_share_table *out, ts_diag_fn diag, void *ud);
 void ts_share_free(ts_share_table *t);
 
 /* The class of a value: by the warninglist that lists it (its name, or a note

@@ -68,20 +68,18 @@ static bool parse_line(const char *line, ts_tz *z)
     return z->workdays != 0;
 }
 
-tocsin_code ts_tz_load(const char *path, ts_tz_table *out,
-                       void (*diag)(void *ud, uint64_t line, const char *msg), void *ud)
+tocsin_code ts_tz_load(const char *path, ts_tz_table *out, ts_diag_fn diag, void *ud)
 {
     *out = (ts_tz_table){0};
     FILE *f = path ? fopen(path, "r") : NULL;
     if (!f)
         return TOCSIN_E_IO;
-    tocsin_code rc = ts_tz_read(f, out, diag, ud);
+    tocsin_code rc = ts_tz_read(f, path, out, diag, ud);
     fclose(f);
     return rc;
 }
 
-tocsin_code ts_tz_read(FILE *f, ts_tz_table *out, void (*diag)(void *ud, uint64_t line, const char *msg),
-                       void *ud)
+tocsin_code ts_tz_read(FILE *f, const char *name, ts_tz_table *out, ts_diag_fn diag, void *ud)
 {
     *out = (ts_tz_table){0};
     char line[256];
@@ -97,8 +95,7 @@ tocsin_code ts_tz_read(FILE *f, ts_tz_table *out, void (*diag)(void *ud, uint64_
             int c;
             while ((c = getc(f)) != EOF && c != '\n')
                 ;
-            if (diag)
-                diag(ud, no, "line too long, skipped");
+            ts_diag_say(diag, ud, name, no, 0, TOCSIN_E_TOOLONG, "line too long, skipped");
             continue;
         }
         const char *p = line;
@@ -108,8 +105,8 @@ tocsin_code ts_tz_read(FILE *f, ts_tz_table *out, void (*diag)(void *ud, uint64_
             continue;
         ts_tz z;
         if (!parse_line(p, &z)) {
-            if (diag)
-                diag(ud, no, "want: country code, UTC offset in hours, working days (\"KP 9 mon-fri\")");
+            ts_diag_say(diag, ud, name, no, 0, TOCSIN_E_PARSE,
+                        "want: country code, UTC offset in hours, working days (\"KP 9 mon-fri\")");
             continue;
         }
         if (!ts_vec_grow(out->v, cap, out->n + 1, TS_VEC_NOCAP)) {

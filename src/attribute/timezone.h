@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "attribute/evbuf.h"
+#include "core/diag.h"
 
 typedef struct ts_tz {
     char cc[3];
@@ -22,13 +23,13 @@ typedef struct ts_tz_table {
 } ts_tz_table;
 
 /* Reads a table: "CC<TAB>UTC offset in hours<TAB>first-last working day" ("KP 9 mon-fri"),
- * "#" comments and blank lines. A bad line goes to diag (may be NULL) with its 1-based
- * number and is skipped. TOCSIN_E_IO when the file cannot be read; *out is then empty. */
-tocsin_code ts_tz_load(const char *path, ts_tz_table *out,
-                       void (*diag)(void *ud, uint64_t line, const char *msg), void *ud);
-/* The same from an open stream (not closed). */
-tocsin_code ts_tz_read(FILE *f, ts_tz_table *out, void (*diag)(void *ud, uint64_t line, const char *msg),
-                       void *ud);
+ * "#" comments and blank lines. A bad line goes to diag (core/diag.h; may be NULL) with the
+ * path and its 1-based number, and is skipped. TOCSIN_E_IO when the file cannot be read;
+ * *out is then empty. */
+tocsin_code ts_tz_load(const char *path, ts_tz_table *out, ts_diag_fn diag, void *ud);
+/* The same from an open stream (not closed); name is the file's name in diagnostics (may be
+ * NULL). */
+tocsin_code ts_tz_read(FILE *f, const char *name, ts_tz_table *out, ts_diag_fn diag, void *ud);
 void ts_tz_free(ts_tz_table *t);
 
 /* Working time: 08:00 to 19:00 local on a working day. */

@@ -1,5 +1,8 @@
-/* diag.h: one shape for "a problem at file:line": the configuration, routine sources and
- * intelligence feeds report through it (readers' sinks carry the same fields). */
+/* diag.h: one shape for "a problem at file:line", through which every outside input
+ * reports: the readers' sink (ingest.h), intelligence feeds, the configuration, routine
+ * sources, the detectors' set-up (Sigma rules, their tables, the phishing lists), analyst
+ * input, time zones and sharing classes (attribute/), and the files a watch follows
+ * (live.h). The library's caller gets them as tocsin_diag_fn (tocsin.h). */
 #ifndef TS_DIAG_H
 #define TS_DIAG_H
 

@@ -120,10 +120,10 @@ static tocsin_code bursts_init(void *state, const ts_detect_ctx *ctx)
         snprintf(path, sizeof path, "%s/detect/recon_tools.tsv",
                  ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR);
     tocsin_code rc = load_tools(st, path);
-    if (rc != TOCSIN_OK && ctx->diag)
-        ctx->diag(ctx->diag_ud, path, 0,
-                  rc == TOCSIN_E_IO ? "cannot read the recon tools table; discovery bursts are off"
-                                    : "a row is not 'program<TAB>techniques'; the rest is ignored");
+    if (rc != TOCSIN_OK)
+        ts_diag_say(ctx->diag, ctx->diag_ud, path, 0, 0, rc,
+                    rc == TOCSIN_E_IO ? "cannot read the recon tools table; discovery bursts are off"
+                                      : "a row is not 'program<TAB>techniques'; the rest is ignored");
     if (rc == TOCSIN_E_NOMEM)
         return rc;
     bl_map_init(&st->windows, sizeof(window), (size_t)tune.max_actors);

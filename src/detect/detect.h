@@ -33,7 +33,7 @@ typedef struct ts_detect_ctx {
     const char *const *rules_dirs;  /* Sigma rule trees; none: the detector idles */
     size_t n_rules_dirs;
     const char *sigma_placeholders; /* NULL: none */
-    tocsin_diag_fn diag;            /* problems with rules; NULL: silent */
+    ts_diag_fn diag;                /* problems with rules and tables (core/diag.h); NULL: silent */
     void *diag_ud;
     /* A one-line note of slow set-up work (compiling rules), shown as progress on a
        terminal; NULL: none. msg is borrowed. */

@@ -154,11 +154,11 @@ static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const c
     else
         snprintf(path, sizeof path, "%s/detect/%s", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR, name);
     tocsin_code rc = load_rows(rows, n, cols, path);
-    if (rc != TOCSIN_OK && ctx->diag)
-        ctx->diag(ctx->diag_ud, path, 0,
-                  rc == TOCSIN_E_IO
-                      ? "cannot read this host-attack table; its behaviour is off"
-                      : "a row has too few tab-separated columns; the rest of the table is ignored");
+    if (rc != TOCSIN_OK)
+        ts_diag_say(ctx->diag, ctx->diag_ud, path, 0, 0, rc,
+                    rc == TOCSIN_E_IO
+                        ? "cannot read this host-attack table; its behaviour is off"
+                        : "a row has too few tab-separated columns; the rest of the table is ignored");
     return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
 }
 

@@ -86,9 +86,8 @@ static tocsin_code load_table(sensor_state *st, const ts_detect_ctx *ctx)
                  ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR);
     FILE *f = fopen(path, "r");
     if (!f) {
-        if (ctx->diag)
-            ctx->diag(ctx->diag_ud, path, 0,
-                      "cannot read the sensor alert table; every class keeps its own severity");
+        ts_diag_say(ctx->diag, ctx->diag_ud, path, 0, 0, TOCSIN_E_IO,
+                    "cannot read the sensor alert table; every class keeps its own severity");
         return TOCSIN_OK;
     }
     char line[1024];
@@ -102,10 +101,9 @@ static tocsin_code load_table(sensor_state *st, const ts_detect_ctx *ctx)
         if (!parse_row(line, r)) {
             free(r->pattern);
             memset(r, 0, sizeof *r);
-            if (ctx->diag)
-                ctx->diag(ctx->diag_ud, path, lineno,
-                          "expected match (signature=, note=, category=), severity (0..100 or -), "
-                          "techniques; row skipped");
+            ts_diag_say(ctx->diag, ctx->diag_ud, path, lineno, 0, TOCSIN_E_PARSE,
+                        "expected match (signature=, note=, category=), severity (0..100 or -), "
+                        "techniques; row skipped");
             continue;
         }
         st->n_rows++;

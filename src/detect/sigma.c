@@ -82,30 +82,27 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
     const char *min = tune.min_level;
     if (min && strcmp(min, "informational") && strcmp(min, "low") && strcmp(min, "medium") &&
         strcmp(min, "high") && strcmp(min, "critical")) {
-        if (ctx->diag)
-            ctx->diag(ctx->diag_ud, "detect.conf", 0,
-                      "[sigma] min_level is one of informational, low, medium, high, critical");
+        ts_diag_say(ctx->diag, ctx->diag_ud, "detect.conf", 0, 0, TOCSIN_E_ARG,
+                    "[sigma] min_level is one of informational, low, medium, high, critical");
         return TOCSIN_E_ARG;
     }
     s->min_sev = severity(min ? min : "medium");
     snprintf(path, sizeof path, "%s/sigma/logsources.tsv", ctx->data_dir ? ctx->data_dir : ".");
     s->set = ts_sigma_new(path, err, sizeof err);
     if (!s->set) {
-        if (ctx->diag)
-            ctx->diag(ctx->diag_ud, path, 0, err);
+        ts_diag_say(ctx->diag, ctx->diag_ud, path, 0, 0, TOCSIN_E_IO, err);
         return TOCSIN_E_IO;
     }
     if (ctx->sigma_placeholders &&
         ts_sigma_load_placeholders(s->set, ctx->sigma_placeholders, err, sizeof err) != TOCSIN_OK) {
-        if (ctx->diag)
-            ctx->diag(ctx->diag_ud, ctx->sigma_placeholders, 0, err);
+        ts_diag_say(ctx->diag, ctx->diag_ud, ctx->sigma_placeholders, 0, 0, TOCSIN_E_PARSE, err);
         return TOCSIN_E_PARSE;
     }
     loading l = {s, ctx};
     for (size_t i = 0; i < ctx->n_rules_dirs; i++)
         if (ts_sigma_load_path(s->set, ctx->rules_dirs[i], on_status, &l) == TOCSIN_E_IO) {
-            if (ctx->diag)
-                ctx->diag(ctx->diag_ud, ctx->rules_dirs[i], 0, "cannot read the Sigma rules");
+            ts_diag_say(ctx->diag, ctx->diag_ud, ctx->rules_dirs[i], 0, 0, TOCSIN_E_IO,
+                        "cannot read the Sigma rules");
             return TOCSIN_E_IO;
         }
     if (ctx->progress) {
@@ -114,20 +111,19 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
         ctx->progress(ctx->progress_ud, err);
     }
     if (ts_sigma_compile(s->set, err, sizeof err) != TOCSIN_OK) {
-        if (ctx->diag)
-            ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);
+        ts_diag_say(ctx->diag, ctx->diag_ud, ctx->rules_dirs[0], 0, 0, TOCSIN_E_PARSE, err);
         return TOCSIN_E_PARSE;
     }
-    if (s->refused && ctx->diag) {
+    if (s->refused) {
         snprintf(err, sizeof err, "%zu Sigma rules loaded, %zu refused ('tocsin rules check DIR' says why)",
                  s->loaded, s->refused);
-        ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);
+        ts_diag_say(ctx->diag, ctx->diag_ud, ctx->rules_dirs[0], 0, 0, TOCSIN_E_PARSE, err);
     }
     size_t idle = ts_sigma_idle_correlations(s->set, NULL, NULL);
-    if (idle && ctx->diag) {
+    if (idle) {
         snprintf(err, sizeof err,
                  "%zu Sigma correlations cannot run and stay idle ('tocsin rules check DIR' says why)", idle);
-        ctx->diag(ctx->diag_ud, ctx->rules_dirs[0], 0, err);
+        ts_diag_say(ctx->diag, ctx->diag_ud, ctx->rules_dirs[0], 0, 0, TOCSIN_E_ARG, err);
     }
     s->sc = ts_sigma_scratch_new(s->set);
     if (!s->sc)

@@ -4,25 +4,27 @@
 #define TS_INGEST_H
 
 #include "core/arena.h"
+#include "core/diag.h"
 #include "core/event.h"
 #include "core/input.h"
 #include "core/json.h"
 #include "tocsin.h"
 
-/* Where a reader sends what it reads. Both callbacks borrow their arguments. */
+/* Where a reader sends what it reads. Every callback borrows its arguments. */
 typedef struct ts_sink {
     /* ev is the reader's scratch event. The sink reads it, except that it
      * may fill src_geo and dst_geo (the enrich stage's fields) in place: readers clear the
      * event for each record and read nothing back from it after this call. */
     void (*event)(void *ud, ts_event *ev);
-    /* One rejected record (or the whole file when line and record are 0). */
-    void (*error)(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                  const char *msg);
+    /* One rejected record (or the whole file when line and record are 0), with d->code
+     * saying why (core/diag.h). */
+    ts_diag_fn error;
     void *ud;
     /* A record that was read, and sent to event, but with a field that could not be used
-     * (a missing time, text where a number belongs): the record is not rejected. NULL sends
-     * these to error instead, so a sink that knows nothing of warnings still hears them. */
-    void (*warn)(void *ud, const char *file, uint64_t line, uint64_t record, const char *msg);
+     * (a missing time, text where a number belongs): the record is not rejected; d->code is
+     * TOCSIN_E_PARSE. NULL sends these to error instead, so a sink that knows nothing of
+     * warnings still hears them. */
+    ts_diag_fn warn;
 } ts_sink;
 
 /* Buffers a reader may reuse from record to record; owned by the caller of read(). */

@@ -14,8 +14,7 @@ void rd_error(const rd_ctx *c, uint64_t line, uint64_t record, tocsin_code code,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (c->sink->error)
-        c->sink->error(c->sink->ud, c->file, line, record, code, msg);
+    ts_diag_say(c->sink->error, c->sink->ud, c->file, line, record, code, msg);
 }
 
 void rd_warn(const rd_ctx *c, uint64_t line, uint64_t record, const char *fmt, ...)
@@ -25,10 +24,8 @@ void rd_warn(const rd_ctx *c, uint64_t line, uint64_t record, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (c->sink->warn)
-        c->sink->warn(c->sink->ud, c->file, line, record, msg);
-    else if (c->sink->error)
-        c->sink->error(c->sink->ud, c->file, line, record, TOCSIN_E_PARSE, msg);
+    ts_diag_say(c->sink->warn ? c->sink->warn : c->sink->error, c->sink->ud, c->file, line, record,
+                TOCSIN_E_PARSE, msg);
 }
 
 tocsin_code rd_input_error(const rd_ctx *c, tocsin_code code)

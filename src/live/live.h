@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/diag.h"
 #include "ingest/ingest.h"
 #include "store/store.h"
 
@@ -17,13 +18,12 @@ typedef struct ts_tail ts_tail;
  * numbered so that the first appended line is lines_before + 1. r reads them. */
 typedef void (*ts_tail_chunk_fn)(void *ud, const char *name, const ts_reader *r, const char *data, size_t len,
                                  size_t header, uint64_t lines_before);
-/* A file's trouble (cannot open, truncated, inode reused): said, never fatal. */
-typedef void (*ts_tail_note_fn)(void *ud, const char *file, const char *msg);
-
 /* Follows paths (files or directories, walked for the files they hold now and later),
- * taking saved positions from store. Borrows paths and store. NULL when out of memory. */
-ts_tail *ts_tail_new(ts_store *store, const char *const *paths, size_t npaths, ts_tail_note_fn note,
-                     void *ud);
+ * taking saved positions from store. Borrows paths and store. A file's trouble goes to note
+ * (core/diag.h; may be NULL), said, never fatal: cannot open it (TOCSIN_E_IO), not a log
+ * format (TOCSIN_E_FORMAT), the store failed (TOCSIN_E_DB), or, with TOCSIN_OK, truncated or
+ * a new file on a known inode (read again from its start). NULL when out of memory. */
+ts_tail *ts_tail_new(ts_store *store, const char *const *paths, size_t npaths, ts_diag_fn note, void *ud);
 /* Positions kept elsewhere (`tocsin ship` keeps them in Redis): a tail made with a NULL
  * store asks find for a file's saved position; *found 0 when there is none. */
 typedef void (*ts_tail_find_fn)(void *ud, int64_t dev, int64_t ino, ts_watch_pos *out, int *found);

@@ -62,13 +62,13 @@ typedef struct shipper {
     bool failed; /* memory ran out in this batch: it is not sent */
 } shipper;
 
-static void note(void *ud, const char *file, const char *msg)
+static void note(void *ud, const ts_diag *d)
 {
     (void)ud;
     fputs("tocsin: ", stderr);
-    ts_fputs_term(file, stderr); /* a file name is anyone's bytes */
+    ts_fputs_term(d->file, stderr); /* a file name is anyone's bytes */
     fputs(": ", stderr);
-    ts_fputs_term(msg, stderr);
+    ts_fputs_term(d->msg, stderr);
     fputc('\n', stderr);
 }
 
@@ -113,12 +113,6 @@ static void on_event(void *ud, ts_event *ev)
         s->line_part[ev->line - s->chunk_first - 1] = part_of(s, ev);
 }
 
-static void on_error(void *ud, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                     const char *msg)
-{
-    (void)ud, (void)file, (void)line, (void)record, (void)code, (void)msg; /* the worker says it */
-}
-
 /* Each line's partition, from the events the reader makes of the chunk; a line that makes
  * no event of its own (the rest of a multi-line record) follows the line before it. */
 static void partition_lines(shipper *s, const char *name, const ts_reader *r, const char *data, size_t len,
@@ -138,7 +132,7 @@ static void partition_lines(shipper *s, const char *name, const ts_reader *r, co
         s->failed = true;
         return;
     }
-    ts_sink sink = {on_event, on_error, s, NULL};
+    ts_sink sink = {on_event, NULL, s, NULL}; /* problems: the worker says them */
     r->read(in, &s->scratch, &sink);
     ts_input_close(in);
 }

@@ -41,18 +41,17 @@ struct ts_tail {
     ts_watch_pos *dropped; /* files gone for good: their positions are deleted at save */
     size_t ndropped, capdropped;
     char *buf;
-    ts_tail_note_fn note;
+    ts_diag_fn note;
     void *ud;
     ts_tail_find_fn find; /* positions kept outside the store */
     void *find_ud;
 };
 
-static void say(ts_tail *t, const char *file, const char *fmt, const char *detail)
+static void say(ts_tail *t, const char *file, tocsin_code code, const char *fmt, const char *detail)
 {
     char msg[300];
     snprintf(msg, sizeof msg, fmt, detail);
-    if (t->note)
-        t->note(t->ud, file, msg);
+    ts_diag_say(t->note, t->ud, file, 0, 0, code, msg);
 }
 
 /* Reads up to n bytes at off; returns how many (0 on error or end). */
@@ -79,7 +78,7 @@ static bool head_of(int fd, uint32_t len, uint64_t *hash)
     return true;
 }
 
-ts_tail *ts_tail_new(ts_store *store, const char *const *paths, size_t npaths, ts_tail_note_fn note, void *ud)
+ts_tail *ts_tail_new(ts_store *store, const char *const *paths, size_t npaths, ts_diag_fn note, void *ud)
 {
     ts_tail *t = calloc(1, sizeof *t);
     if (!t || !(t->buf = malloc(CHUNK_MAX + HEADER_MAX))) {
@@ -123,13 +122,14 @@ static void adopt(ts_tail *t, const char *path, int fd, const struct stat *st)
     if (t->find)
         t->find(t->find_ud, f.dev, f.ino, &p, &found);
     else if (ts_store_pos_get(t->store, f.dev, f.ino, &p, &found) != TOCSIN_OK)
-        say(t, f.name, "%s", ts_store_error(t->store));
+        say(t, f.name, TOCSIN_E_DB, "%s", ts_store_error(t->store));
     uint64_t h;
     if (found && p.head_len <= HEAD_LEN && (uint64_t)st->st_size >= p.offset && head_of(fd, p.head_len, &h) &&
         h == p.head_hash) {
         f.off = p.offset, f.lines = p.lines, f.head_len = p.head_len, f.head_hash = p.head_hash;
     } else if (found) {
-        say(t, f.name, "%s", "a new file on a known inode (or the old one rewritten): read from its start");
+        say(t, f.name, TOCSIN_OK, "%s",
+            "a new file on a known inode (or the old one rewritten): read from its start");
         f.dirty = true;
     }
     t->v[t->n++] = f;
@@ -150,7 +150,7 @@ static int found_file(void *ud, const char *file, const char *err)
     }
     int fd = open(file, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        say(t, file, "cannot open it: %s", strerror(errno));
+        say(t, file, TOCSIN_E_IO, "cannot open it: %s", strerror(errno));
         return 0;
     }
     struct stat fst;
@@ -199,7 +199,7 @@ static uint64_t read_new(ts_tail *t, tfile *f, bool gone, ts_tail_chunk_fn fn, v
         return 0;
     uint64_t size = (uint64_t)st.st_size;
     if (size < f->off) {
-        say(t, f->name, "%s", "truncated: read again from its start");
+        say(t, f->name, TOCSIN_OK, "%s", "truncated: read again from its start");
         f->off = f->lines = 0;
         f->head_len = 0;
         f->dirty = true;
@@ -227,7 +227,7 @@ static uint64_t read_new(ts_tail *t, tfile *f, bool gone, ts_tail_chunk_fn fn, v
     if (f->reader)
         fn(ud, f->name, f->reader, t->buf, hdr + len, hdr, f->lines - count_lines(t->buf, hdr));
     else
-        say(t, f->name, "%s", "not a log format tocsin reads: skipped");
+        say(t, f->name, TOCSIN_E_FORMAT, "%s", "not a log format tocsin reads: skipped");
     f->off += len;
     f->lines += nl + (t->buf[hdr + len - 1] != '\n');
     f->dirty = true;

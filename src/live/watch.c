@@ -443,12 +443,6 @@ static void on_chunk(void *ud, const char *name, const ts_reader *r, const char 
     ts_live_feed(((files *)ud)->w, name, r, data, len, lines_before);
 }
 
-static void on_note(void *ud, const char *file, const char *msg)
-{
-    files *f = ud;
-    ts_session_diag(f->w->t, file, 0, "%s", msg);
-}
-
 static tocsin_code checkpoint(files *f, int final)
 {
     tocsin_code rc = ts_live_checkpoint(f->w, final);
@@ -469,7 +463,7 @@ tocsin_code tocsin_watch(tocsin *t, const char *const *paths, size_t npaths, con
     double interval = wo && wo->interval > 0 ? wo->interval : 0.2;
     if (!npaths)
         return ts_session_fail(t, TOCSIN_E_ARG, "watch: name at least one file or directory to follow");
-    f.tail = ts_tail_new(t->store, paths, npaths, on_note, &f);
+    f.tail = ts_tail_new(t->store, paths, npaths, ts_session_diag_fn, t);
     if (!f.tail)
         return TOCSIN_E_NOMEM;
     tocsin_code rc = ts_live_open(t, "watch", NULL, TS_LIVE_ALL, save_positions, &f, &f.w);

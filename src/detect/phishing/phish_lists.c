@@ -300,7 +300,7 @@ static const char *add_phrase(phish_lists *l, int sect, ts_str line)
 }
 
 size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char *text, size_t n,
-                         phish_diag_fn diag, void *ud)
+                         ts_diag_fn diag, void *ud)
 {
     int sect = -1;
     size_t bad = 0;
@@ -333,8 +333,7 @@ size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char 
         }
         if (err) {
             bad++;
-            if (diag)
-                diag(ud, name, lineno, err);
+            ts_diag_say(diag, ud, name, lineno, 0, TOCSIN_E_PARSE, err);
         }
     }
     return bad;
@@ -358,12 +357,12 @@ void phish_lists_ready(phish_lists *l)
         qsort(l->doms, l->n_doms, sizeof *l->doms, cmp_dom);
 }
 
-static void load_file(phish_lists *l, int kind, const char *path, phish_diag_fn diag, void *ud)
+static void load_file(phish_lists *l, int kind, const char *path, ts_diag_fn diag, void *ud)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        if (diag)
-            diag(ud, path, 0, "cannot read this list: the phishing detector runs without it");
+        ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_IO,
+                    "cannot read this list: the phishing detector runs without it");
         return;
     }
     char *buf = NULL;
@@ -372,8 +371,7 @@ static void load_file(phish_lists *l, int kind, const char *path, phish_diag_fn 
         if (!ts_vec_grow(buf, cap, n + 4097, TS_VEC_NOCAP)) {
             fclose(f);
             free(buf);
-            if (diag)
-                diag(ud, path, 0, "out of memory reading this list");
+            ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_NOMEM, "out of memory reading this list");
             return;
         }
         size_t got = fread(buf + n, 1, cap - n, f);
@@ -388,7 +386,7 @@ static void load_file(phish_lists *l, int kind, const char *path, phish_diag_fn 
     free(buf);
 }
 
-phish_lists *phish_lists_load(const char *dir, phish_diag_fn diag, void *ud)
+phish_lists *phish_lists_load(const char *dir, ts_diag_fn diag, void *ud)
 {
     phish_lists *l = phish_lists_new();
     if (!l)
@@ -401,8 +399,8 @@ phish_lists *phish_lists_load(const char *dir, phish_diag_fn diag, void *ud)
     snprintf(path, sizeof path, "%s/phrases", dir);
     DIR *d = opendir(path);
     if (!d) {
-        if (diag)
-            diag(ud, path, 0, "no lure phrases: the phishing detector does not read message bodies");
+        ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_IO,
+                    "no lure phrases: the phishing detector does not read message bodies");
     } else {
         char *files[64];
         size_t nf = 0;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/diag.h"
 #include "core/str.h"
 
 /* Kinds of mail service a host may belong to (services.txt sections). */
@@ -39,19 +40,16 @@ const char *phish_cat_name(phish_cat c);
 
 typedef struct phish_lists phish_lists;
 
-/* Problems found while loading (file, line, message). */
-typedef void (*phish_diag_fn)(void *ud, const char *file, uint64_t line, const char *msg);
-
 /* Loads DIR/brands.txt, DIR/services.txt and every .txt file of DIR/phrases. A missing file or
- * a bad line is reported through diag (may be NULL) and skipped. NULL only when memory
- * runs out. */
-phish_lists *phish_lists_load(const char *dir, phish_diag_fn diag, void *ud);
+ * a bad line is reported through diag (core/diag.h; may be NULL) and skipped. NULL only when
+ * memory runs out. */
+phish_lists *phish_lists_load(const char *dir, ts_diag_fn diag, void *ud);
 void phish_lists_free(phish_lists *l);
 
 /* Parses one list file's text into l (name is for messages). Exposed for the fuzzer and
  * the tests. kind: 0 brands, 1 services, 2 phrases. Returns the bad lines found. */
 size_t phish_lists_parse(phish_lists *l, int kind, const char *name, const char *text, size_t n,
-                         phish_diag_fn diag, void *ud);
+                         ts_diag_fn diag, void *ud);
 phish_lists *phish_lists_new(void);
 /* Sorts what was parsed for lookups; call after the last phish_lists_parse. */
 void phish_lists_ready(phish_lists *l);

@@ -39,8 +39,7 @@ static void report(stream *st, uint64_t record, tocsin_code code, const char *fm
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (st->sink->error)
-        st->sink->error(st->sink->ud, st->file, 0, record, code, msg);
+    ts_diag_say(st->sink->error, st->sink->ud, st->file, 0, record, code, msg);
 }
 
 /* Reads exactly n bytes unless the input ends; *got says how many arrived. */
