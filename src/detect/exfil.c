@@ -586,12 +586,13 @@ static void look_back_at_end(exfil_state *st, const ts_alert_sink *out)
         }
         char all[32];
         fmt_bytes(pow(10, k->x) - 1, all, sizeof all);
-        char *t = raise ? ts_fmt_alloc("%s (seen while the baseline was young, %s to new destinations that day "
-                                       "in all; the data ended after %d of %u learning days: judged at the end "
-                                       "against %s)",
-                                       k->a->title, all, (int)(st->last_day - st->first_day) + 1,
-                                       (unsigned)st->min_days, against)
-                        : NULL;
+        char *t = raise
+                      ? ts_fmt_alloc("%s (seen while the baseline was young, %s to new destinations that day "
+                                     "in all; the data ended after %d of %u learning days: judged at the end "
+                                     "against %s)",
+                                     k->a->title, all, (int)(st->last_day - st->first_day) + 1,
+                                     (unsigned)st->min_days, against)
+                      : NULL;
         if (t) {
             free(k->a->title);
             k->a->title = t;
