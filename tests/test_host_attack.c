@@ -341,6 +341,37 @@ static void test_process_starts(det *x)
     CHECK_INT(n_got, 0);
 }
 
+static void connection(det *x, const char *image, const char *dst, uint16_t port)
+{
+    ts_event ev;
+    win(&ev, "windows.sysmon", 3, "WS1", T0);
+    ev.process = ts_str_c(image);
+    ev.dst_ip = ip_of(dst);
+    ev.dst_port = port;
+    ev.user = ts_str_c("CORP\\pgustavo");
+    feed(x, &ev);
+}
+
+/* Sysmon 3: a program in a user's folder querying the directory over LDAP is discovery; the
+ * same from Windows' folders, or the dropped program on another port, is nothing. */
+static void test_ldap(det *x)
+{
+    connection(x, "C:\\Users\\pgustavo\\Desktop\\GruntHTTP.exe", "172.18.38.5", 389);
+    connection(x, "C:\\Users\\pgustavo\\Desktop\\GruntHTTP.exe", "172.18.38.5", 389);
+    connection(x, "C:\\Users\\pgustavo\\Downloads\\AdFind.exe", "172.18.38.5", 3268);
+    CHECK_INT(n_got, 3);
+    CHECK(n_got && !strcmp(got[0]->techniques, "T1087.002,T1069.002") &&
+          strstr(got[0]->title, "GruntHTTP.exe, in a user-writable place, queried the directory over LDAP "
+                                "(172.18.38.5:389)"));
+    CHECK(n_got == 3 && !strcmp(got[0]->key, got[1]->key) && strstr(got[2]->title, "AdFind.exe"));
+    drop_all();
+    connection(x, "C:\\Windows\\System32\\dsac.exe", "172.18.38.5", 389);
+    connection(x, "C:\\Windows\\System32\\lsass.exe", "172.18.38.5", 636);
+    connection(x, "C:\\Users\\pgustavo\\Desktop\\GruntHTTP.exe", "203.0.113.7", 443);
+    CHECK_INT(n_got, 0);
+    drop_all();
+}
+
 /* Real recordings (OTRF Security Datasets): the step is found, and the lab's background
  * raises nothing of this detector's that is not the step. */
 static void test_otrf(const ts_config *cfg)
@@ -365,6 +396,7 @@ static void test_otrf(const ts_config *cfg)
         {"defense_evasion/covenant_installutil.json.gz", "T1218.004", 0},
         {"credential_access/covenant_dcsync_dcerpc_drsuapi_DsGetNCChanges.json.gz", "T1003.006", 0},
         {"execution/empire_launcher_vbs.json.gz", "T1059", 0},
+        {"discovery/covenant_getdomaingroup_ldap_searchrequest_domain_admins.json.gz", "T1069.002", 0},
         /* background only, for this detector */
         {"discovery/cmd_seatbelt_group_user.json.gz", NULL, 0},
     };
@@ -399,6 +431,7 @@ int main(void)
     test_logging_and_accounts(&x);
     test_secrets_pipes_accounts(&x);
     test_process_starts(&x);
+    test_ldap(&x);
     det_close(&x);
     test_otrf(cfg);
     ts_config_free(cfg);

@@ -48,6 +48,7 @@ typedef struct ha_state {
     reg_row commands[MAX_ROWS]; /* attack command lines: path = words joined by ';' */
     size_t n_commands;
     const char *replication_rights;
+    const char *ldap_ports, *ldap_programs_ok;
 } ha_state;
 
 static char lc(char c)
@@ -169,8 +170,8 @@ typedef struct ha_settings {
     const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services, *acl_attributes,
         *system_task_prefixes, *group_enum_tools, *secret_keys, *secret_readers_ok, *privileged_groups,
         *risky_uac, *anonymous_subjects, *writable_paths, *remote_markers, *script_hosts, *script_children,
-        *script_extensions, *script_paths_ok, *remote_only, *replication_rights, *registry_table,
-        *rpc_pipe_table, *proxy_exec_table, *attack_command_table;
+        *script_extensions, *script_paths_ok, *remote_only, *replication_rights, *ldap_ports,
+        *ldap_programs_ok, *registry_table, *rpc_pipe_table, *proxy_exec_table, *attack_command_table;
 } ha_settings;
 
 static const ts_tunable ha_tunables[] = {
@@ -194,6 +195,8 @@ static const ts_tunable ha_tunables[] = {
     TS_TUNE_STR(ha_settings, script_paths_ok, ""),
     TS_TUNE_STR(ha_settings, remote_only, ""),
     TS_TUNE_STR(ha_settings, replication_rights, ""),
+    TS_TUNE_STR(ha_settings, ldap_ports, ""),
+    TS_TUNE_STR(ha_settings, ldap_programs_ok, ""),
     TS_TUNE_STR(ha_settings, registry_table, NULL),
     TS_TUNE_STR(ha_settings, rpc_pipe_table, NULL),
     TS_TUNE_STR(ha_settings, proxy_exec_table, NULL),
@@ -231,6 +234,8 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->script_paths_ok = tune.script_paths_ok;
     st->remote_only = tune.remote_only;
     st->replication_rights = tune.replication_rights;
+    st->ldap_ports = tune.ldap_ports;
+    st->ldap_programs_ok = tune.ldap_programs_ok;
     tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
     if (rc == TOCSIN_OK)
         rc = load_table(ctx, "rpc_pipe_table", "rpc_pipes.tsv", 3, st->pipes, &st->n_pipes);
@@ -527,6 +532,33 @@ static bool has_lower_item(const char *list, const char *p, size_t n)
     return false;
 }
 
+/* Sysmon 3: a program in a user-writable place (a dropped implant, SharpHound, ADFind run from
+ * Downloads) querying the directory over LDAP: domain account and group discovery. Windows'
+ * and installed software's LDAP clients live in their own folders. */
+static void ldap_query(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str proc = ts_str_trim(ev->process), name = bl_basename(proc);
+    char port[8];
+    int pn = snprintf(port, sizeof port, "%u", (unsigned)ev->dst_port);
+    if (!name.n || !ev->dst_port || !item_in(st->ldap_ports, ts_str_make(port, (size_t)pn)) ||
+        name_in(st->ldap_programs_ok, proc))
+        return;
+    char low[1024];
+    size_t ln = proc.n < sizeof low ? proc.n : sizeof low;
+    for (size_t i = 0; i < ln; i++)
+        low[i] = lc(proc.p[i]);
+    if (!has_lower_item(st->writable_paths, low, ln))
+        return;
+    char dst[TS_IP_STRLEN];
+    emit(ev, 50, "T1087.002,T1069.002", "ldap-from-writable", proc,
+         ts_fmt_alloc(
+             "%.*s, in a user-writable place, queried the directory over LDAP (%s:%u) from %.*s%s%.*s: "
+             "domain account and group discovery",
+             clip(proc), proc.p, ts_ip_format(&ev->dst_ip, dst), (unsigned)ev->dst_port, clip(ev->host),
+             ptr(ev->host), ev->user.n ? " as " : "", clip(ev->user), ptr(ev->user)),
+         out);
+}
+
 /* Sysmon 1 / 4688. */
 static void process_start(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
@@ -615,6 +647,10 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     }
     if (ts_str_eq(ev->action, "process-access")) {
         lsass_access(st, ev, out);
+        return;
+    }
+    if (ts_str_eq(ev->action, "network-connection")) {
+        ldap_query(st, ev, out);
         return;
     }
     if (ts_str_eq(ev->action, "registry-event") || ts_str_eq(ev->action, "registry-value-set")) {
