@@ -372,6 +372,46 @@ static void test_ldap(det *x)
     drop_all();
 }
 
+static void dcom_excel(det *x, const char *host, int64_t ts)
+{
+    ts_event ev;
+    win(&ev, "windows.sysmon", 1, host, ts);
+    ev.process = ts_str_c("C:\\Program Files (x86)\\Microsoft Office\\root\\Office16\\EXCEL.EXE");
+    ev.command_line = ts_str_c("\"C:\\Program Files (x86)\\Microsoft Office\\Root\\Office16\\EXCEL.EXE\" "
+                               "/automation -Embedding");
+    ev.parent_process = ts_str_c("C:\\Windows\\System32\\svchost.exe");
+    feed(x, &ev);
+}
+
+/* Excel started by DCOM's launcher two seconds after a user's network logon from another
+ * machine is DCOM lateral movement; started so with no such logon (a local script automating
+ * it), after a machine account's or the host's own logon, or ten minutes later, it is not. */
+static void test_dcom(const ts_config *cfg)
+{
+    det x;
+    CHECK(det_open(&x, "host-attack", cfg));
+    ts_event ev;
+    logon(&ev, 4624, "pgustavo", "WS6", "172.18.39.5", NULL, 3, T0);
+    feed(&x, &ev);
+    dcom_excel(&x, "WS6", T0 + 2 * 1000000000LL);
+    CHECK_INT(n_got, 1);
+    CHECK(n_got && !strcmp(got[0]->techniques, "T1021.003") &&
+          strstr(got[0]->title, "EXCEL.EXE started through DCOM") &&
+          strstr(got[0]->title, "pgustavo from 172.18.39.5"));
+    drop_all();
+    dcom_excel(&x, "WS7", T0 + 3 * 1000000000LL); /* no logon on WS7 */
+    logon(&ev, 4624, "WS8$", "WS8", "172.18.39.9", NULL, 3, T0);
+    feed(&x, &ev);
+    dcom_excel(&x, "WS8", T0 + 3 * 1000000000LL);
+    logon(&ev, 4624, "bob", "WS9", "127.0.0.1", NULL, 3, T0);
+    feed(&x, &ev);
+    dcom_excel(&x, "WS9", T0 + 3 * 1000000000LL);
+    dcom_excel(&x, "WS6", T0 + 10 * MIN);
+    CHECK_INT(n_got, 0);
+    drop_all();
+    det_close(&x);
+}
+
 /* Real recordings (OTRF Security Datasets): the step is found, and the lab's background
  * raises nothing of this detector's that is not the step. */
 static void test_otrf(const ts_config *cfg)
@@ -397,6 +437,7 @@ static void test_otrf(const ts_config *cfg)
         {"credential_access/covenant_dcsync_dcerpc_drsuapi_DsGetNCChanges.json.gz", "T1003.006", 0},
         {"execution/empire_launcher_vbs.json.gz", "T1059", 0},
         {"discovery/covenant_getdomaingroup_ldap_searchrequest_domain_admins.json.gz", "T1069.002", 0},
+        {"lateral_movement/covenant_dcom_registerxll.json.gz", "T1021.003", 0},
         /* background only, for this detector */
         {"discovery/cmd_seatbelt_group_user.json.gz", NULL, 0},
     };
@@ -433,6 +474,7 @@ int main(void)
     test_process_starts(&x);
     test_ldap(&x);
     det_close(&x);
+    test_dcom(cfg);
     test_otrf(cfg);
     ts_config_free(cfg);
     return check_done("test_host_attack");

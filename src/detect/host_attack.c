@@ -26,6 +26,7 @@
 #define DET "host-attack"
 #define SEC "host-attack"
 #define MAX_ROWS 128
+#define DCOM_HOSTS 256
 
 typedef struct reg_row {
     char *path;   /* lower case, '\' separated ending */
@@ -49,6 +50,16 @@ typedef struct ha_state {
     size_t n_commands;
     const char *replication_rights;
     const char *ldap_ports, *ldap_programs_ok;
+    const char *dcom_programs;
+    int64_t dcom_window_ns;
+    /* The last network logon of a user account on each host (direct-mapped by the host's
+       name), for programs started through DCOM right after it. */
+    struct dcom_logon {
+        uint64_t host;
+        int64_t ts_ns;
+        ts_ip src;
+        char user[64];
+    } logons[DCOM_HOSTS];
 } ha_state;
 
 static char lc(char c)
@@ -171,7 +182,9 @@ typedef struct ha_settings {
         *system_task_prefixes, *group_enum_tools, *secret_keys, *secret_readers_ok, *privileged_groups,
         *risky_uac, *anonymous_subjects, *writable_paths, *remote_markers, *script_hosts, *script_children,
         *script_extensions, *script_paths_ok, *remote_only, *replication_rights, *ldap_ports,
-        *ldap_programs_ok, *registry_table, *rpc_pipe_table, *proxy_exec_table, *attack_command_table;
+        *ldap_programs_ok, *dcom_programs, *registry_table, *rpc_pipe_table, *proxy_exec_table,
+        *attack_command_table;
+    double dcom_window;
 } ha_settings;
 
 static const ts_tunable ha_tunables[] = {
@@ -197,6 +210,8 @@ static const ts_tunable ha_tunables[] = {
     TS_TUNE_STR(ha_settings, replication_rights, ""),
     TS_TUNE_STR(ha_settings, ldap_ports, ""),
     TS_TUNE_STR(ha_settings, ldap_programs_ok, ""),
+    TS_TUNE_STR(ha_settings, dcom_programs, ""),
+    TS_TUNE(ha_settings, dcom_window, TS_TUNE_SECONDS, 120, 1, 86400),
     TS_TUNE_STR(ha_settings, registry_table, NULL),
     TS_TUNE_STR(ha_settings, rpc_pipe_table, NULL),
     TS_TUNE_STR(ha_settings, proxy_exec_table, NULL),
@@ -236,6 +251,8 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->replication_rights = tune.replication_rights;
     st->ldap_ports = tune.ldap_ports;
     st->ldap_programs_ok = tune.ldap_programs_ok;
+    st->dcom_programs = tune.dcom_programs;
+    st->dcom_window_ns = (int64_t)(tune.dcom_window * 1e9);
     tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
     if (rc == TOCSIN_OK)
         rc = load_table(ctx, "rpc_pipe_table", "rpc_pipes.tsv", 3, st->pipes, &st->n_pipes);
@@ -559,6 +576,57 @@ static void ldap_query(const ha_state *st, const ts_event *ev, const ts_alert_si
          out);
 }
 
+/* 127/8 or ::1: the host logging on to itself. */
+static bool loopback(const ts_ip *ip)
+{
+    static const uint8_t v6[16] = {[15] = 1};
+    return ip->v == 4 ? ip->b[0] == 127 : memcmp(ip->b, v6, 16) == 0;
+}
+
+/* A network logon (4624 type 3) of a user account from another address: remembered for its
+ * host, to see what it starts. */
+static void note_logon(ha_state *st, const ts_event *ev)
+{
+    if (!ev->user.n || machine_account(ev->user) || !ev->src_ip.v || loopback(&ev->src_ip) ||
+        item_in(st->anonymous_subjects, ev->user))
+        return;
+    uint64_t h = bl_hash(ev->host, BL_SEED);
+    struct dcom_logon *l = &st->logons[h % DCOM_HOSTS];
+    l->host = h;
+    l->ts_ns = ev->ts_ns;
+    l->src = ev->src_ip;
+    snprintf(l->user, sizeof l->user, "%.*s", (int)ts_utf8_cut(ev->user, sizeof l->user - 1), ev->user.p);
+}
+
+/* A program that serves DCOM objects (Excel.Application, MMC20.Application ...) started by
+ * DCOM's launcher ("-Embedding") within dcom_window of a network logon of a user account on
+ * the same host: it was started from that other machine (DCOM lateral movement). Started
+ * so with no one logging on over the network, it is a local program automating Office. */
+static void dcom_start(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str img = ts_str_trim(ev->process), name = bl_basename(img);
+    if (!name.n || !name_in(st->dcom_programs, img) || !icontains(ev->command_line, TS_STR_LIT("-embedding")))
+        return;
+    uint64_t h = bl_hash(ev->host, BL_SEED);
+    const struct dcom_logon *l = &st->logons[h % DCOM_HOSTS];
+    if (l->host != h || ev->ts_ns < l->ts_ns || ev->ts_ns - l->ts_ns > st->dcom_window_ns)
+        return;
+    char src[TS_IP_STRLEN];
+    ts_alert *a = bl_alert(
+        DET, ev, 60, "T1021.003",
+        ts_fmt_alloc("%s|dcom|%.*s|%.*s", DET, clip(ev->host), ptr(ev->host), clip(name), name.p),
+        ts_fmt_alloc(
+            "%.*s started through DCOM on %.*s %.0f s after a network logon of %s from %s: DCOM lateral "
+            "movement: %.*s",
+            clip(name), name.p, clip(ev->host), ptr(ev->host), (double)(ev->ts_ns - l->ts_ns) / 1e9, l->user,
+            ts_ip_format(&l->src, src), clip(ev->command_line), ptr(ev->command_line)));
+    if (!a)
+        return;
+    a->remote_ip = l->src; /* the machine it came from */
+    a->direction = TS_DIR_INTERNAL;
+    out->emit(out->ud, a);
+}
+
 /* Sysmon 1 / 4688. */
 static void process_start(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
@@ -639,6 +707,11 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     /* What the event is, whoever wrote it (Sysmon, 4688, a Linux Sysmon, another reader). */
     if (ts_str_eq(ev->action, "process-created")) {
         process_start(st, ev, out);
+        dcom_start(st, ev, out);
+        return;
+    }
+    if (ev->logon_type == 3 && ev->outcome != TS_OUTCOME_FAILURE && ts_str_eq(ev->action, "logon")) {
+        note_logon(state, ev);
         return;
     }
     if (ts_str_eq(ev->action, "create-remote-thread")) {
