@@ -412,6 +412,46 @@ static void test_dcom(const ts_config *cfg)
     det_close(&x);
 }
 
+static void key_read(det *x, const char *process, const char *key, int64_t ts)
+{
+    ts_event ev;
+    win(&ev, "windows.security", 4663, "WS1", ts);
+    set_fields(&ev, (const char *[]){"ObjectType", "Key", "ObjectName", key, "ProcessName", process, NULL});
+    feed(x, &ev);
+}
+
+/* Audited registry keys read by a program in a user's folder: four distinct ones within five
+ * minutes is registry discovery, said once; two (a .NET program starting), the same key over
+ * and over, or any number by a program in Windows' folders, is not. */
+static void test_registry_query(const ts_config *cfg)
+{
+    det x;
+    CHECK(det_open(&x, "host-attack", cfg));
+    static const char *const keys[] = {
+        "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\.NETFramework",
+        "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa",
+        "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\App Paths\\chrome.exe",
+        "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Session Manager\\Environment",
+        "\\REGISTRY\\USER\\S-1-5-21-1-500\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RunMRU"};
+    for (int i = 0; i < 5; i++)
+        key_read(&x, "C:\\Users\\wardog\\Desktop\\Seatbelt.exe", keys[i], T0 + i * 1000000000LL);
+    CHECK_INT(n_got, 1);
+    CHECK(n_got && !strcmp(got[0]->techniques, "T1012") && strstr(got[0]->title, "Seatbelt.exe") &&
+          strstr(got[0]->title, "read 4 audited registry keys"));
+    drop_all();
+    for (int i = 0; i < 6; i++) {
+        key_read(&x, "C:\\Users\\bob\\AppData\\Local\\App\\app.exe", keys[i % 2], T0 + i * MIN);
+        key_read(&x, "C:\\Users\\bob\\AppData\\Local\\Tool\\tool.exe", keys[0], T0 + i * MIN);
+    }
+    for (int i = 0; i < 5; i++)
+        key_read(&x, "C:\\Windows\\System32\\svchost.exe", keys[i], T0 + i * 1000000000LL);
+    for (int i = 0; i < 5; i++) /* four keys, but spread over 40 minutes */
+        key_read(&x, "C:\\Users\\bob\\Desktop\\slow.exe", keys[i], T0 + i * 10 * MIN);
+    CHECK_INT(n_got, 0);
+    drop_all();
+    det_close(&x);
+}
+
 /* Real recordings (OTRF Security Datasets): the step is found, and the lab's background
  * raises nothing of this detector's that is not the step. */
 static void test_otrf(const ts_config *cfg)
@@ -438,8 +478,7 @@ static void test_otrf(const ts_config *cfg)
         {"execution/empire_launcher_vbs.json.gz", "T1059", 0},
         {"discovery/covenant_getdomaingroup_ldap_searchrequest_domain_admins.json.gz", "T1069.002", 0},
         {"lateral_movement/covenant_dcom_registerxll.json.gz", "T1021.003", 0},
-        /* background only, for this detector */
-        {"discovery/cmd_seatbelt_group_user.json.gz", NULL, 0},
+        {"discovery/cmd_seatbelt_group_user.json.gz", "T1012", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[512];
@@ -475,6 +514,7 @@ int main(void)
     test_ldap(&x);
     det_close(&x);
     test_dcom(cfg);
+    test_registry_query(cfg);
     test_otrf(cfg);
     ts_config_free(cfg);
     return check_done("test_host_attack");

@@ -27,6 +27,8 @@
 #define SEC "host-attack"
 #define MAX_ROWS 128
 #define DCOM_HOSTS 256
+#define REG_READERS 256
+#define REG_KEYS 16
 
 typedef struct reg_row {
     char *path;   /* lower case, '\' separated ending */
@@ -60,6 +62,16 @@ typedef struct ha_state {
         ts_ip src;
         char user[64];
     } logons[DCOM_HOSTS];
+    uint32_t reg_query_min;
+    int64_t reg_query_window_ns;
+    /* Audited registry keys opened by each program outside Windows' folders (direct-mapped
+       by host and program): the distinct keys of its current window. */
+    struct reg_reader {
+        uint64_t who;
+        int64_t first_ns;
+        uint32_t n;
+        uint64_t keys[REG_KEYS];
+    } readers[REG_READERS];
 } ha_state;
 
 static char lc(char c)
@@ -101,6 +113,16 @@ static bool item_in(const char *list, ts_str v)
     v = ts_str_trim(v);
     for (const char *p = list; ts_str_next_item(&p, &it);)
         if (it.n && ieq(v, it))
+            return true;
+    return false;
+}
+
+/* Whether the lower-case text p[0..n) contains an item of the lower-case comma-separated list. */
+static bool has_lower_item(const char *list, const char *p, size_t n)
+{
+    ts_str it;
+    for (const char *q = list; ts_str_next_item(&q, &it);)
+        if (it.n && memmem(p, n, it.p, it.n))
             return true;
     return false;
 }
@@ -184,7 +206,7 @@ typedef struct ha_settings {
         *script_extensions, *script_paths_ok, *remote_only, *replication_rights, *ldap_ports,
         *ldap_programs_ok, *dcom_programs, *registry_table, *rpc_pipe_table, *proxy_exec_table,
         *attack_command_table;
-    double dcom_window;
+    double dcom_window, registry_query_min, registry_query_window;
 } ha_settings;
 
 static const ts_tunable ha_tunables[] = {
@@ -212,6 +234,8 @@ static const ts_tunable ha_tunables[] = {
     TS_TUNE_STR(ha_settings, ldap_programs_ok, ""),
     TS_TUNE_STR(ha_settings, dcom_programs, ""),
     TS_TUNE(ha_settings, dcom_window, TS_TUNE_SECONDS, 120, 1, 86400),
+    TS_TUNE(ha_settings, registry_query_min, TS_TUNE_COUNT, 4, 2, REG_KEYS),
+    TS_TUNE(ha_settings, registry_query_window, TS_TUNE_SECONDS, 300, 1, 86400),
     TS_TUNE_STR(ha_settings, registry_table, NULL),
     TS_TUNE_STR(ha_settings, rpc_pipe_table, NULL),
     TS_TUNE_STR(ha_settings, proxy_exec_table, NULL),
@@ -253,6 +277,8 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->ldap_programs_ok = tune.ldap_programs_ok;
     st->dcom_programs = tune.dcom_programs;
     st->dcom_window_ns = (int64_t)(tune.dcom_window * 1e9);
+    st->reg_query_min = (uint32_t)tune.registry_query_min;
+    st->reg_query_window_ns = (int64_t)(tune.registry_query_window * 1e9);
     tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
     if (rc == TOCSIN_OK)
         rc = load_table(ctx, "rpc_pipe_table", "rpc_pipes.tsv", 3, st->pipes, &st->n_pipes);
@@ -463,6 +489,42 @@ static void secret_read(const ha_state *st, const ts_event *ev, const ts_alert_s
          out);
 }
 
+/* 4656/4663 on registry keys whose reading is audited, by a program in a user-writable place:
+ * registry_query_min distinct keys within registry_query_window is a recon tool going through
+ * the machine's configuration (Seatbelt, WinPEAS), T1012. Installed software reads from its
+ * own folders; one key or two is a .NET program starting. */
+static void registry_query(ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str obj = ts_str_trim(ts_event_field(ev, "ObjectName")),
+           proc = ts_str_trim(ts_event_field(ev, "ProcessName"));
+    if (!obj.n || !proc.n || !ts_str_eq(ts_event_field(ev, "ObjectType"), "Key"))
+        return;
+    char low[1024];
+    size_t ln = proc.n < sizeof low ? proc.n : sizeof low;
+    for (size_t i = 0; i < ln; i++)
+        low[i] = lc(proc.p[i]);
+    if (!has_lower_item(st->writable_paths, low, ln))
+        return;
+    uint64_t who = bl_hash(proc, bl_hash(ev->host, BL_SEED)), key = bl_hash(obj, BL_SEED);
+    struct reg_reader *r = &st->readers[who % REG_READERS];
+    if (r->who != who || ev->ts_ns - r->first_ns > st->reg_query_window_ns || ev->ts_ns < r->first_ns)
+        *r = (struct reg_reader){.who = who, .first_ns = ev->ts_ns};
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->keys[i] == key)
+            return;
+    if (r->n < REG_KEYS)
+        r->keys[r->n++] = key;
+    if (r->n != st->reg_query_min)
+        return;
+    emit(ev, 50, "T1012", "registry-query", proc,
+         ts_fmt_alloc(
+             "%.*s, in a user-writable place, read %u audited registry keys on %.*s within %.0f s, the "
+             "last %.*s: registry discovery",
+             clip(proc), proc.p, (unsigned)r->n, clip(ev->host), ptr(ev->host),
+             (double)(ev->ts_ns - r->first_ns) / 1e9, clip(obj), obj.p),
+         out);
+}
+
 /* 5145: an RPC interface's pipe on IPC$ reached from another host by a user account. */
 static void rpc_pipe(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
@@ -535,16 +597,6 @@ static bool contains_item(const char *list, ts_str s)
     ts_str it;
     for (const char *p = list; ts_str_next_item(&p, &it);)
         if (icontains(s, it))
-            return true;
-    return false;
-}
-
-/* Whether the lower-case text p[0..n) contains an item of the lower-case comma-separated list. */
-static bool has_lower_item(const char *list, const char *p, size_t n)
-{
-    ts_str it;
-    for (const char *q = list; ts_str_next_item(&q, &it);)
-        if (it.n && memmem(p, n, it.p, it.n))
             return true;
     return false;
 }
@@ -782,6 +834,7 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         case 4656:
         case 4663:
             secret_read(st, ev, out);
+            registry_query(state, ev, out);
             break;
         case 5145:
             rpc_pipe(st, ev, out);
