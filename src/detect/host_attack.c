@@ -647,7 +647,9 @@ static void note_logon(ha_state *st, const ts_event *ev)
     l->host = h;
     l->ts_ns = ev->ts_ns;
     l->src = ev->src_ip;
-    snprintf(l->user, sizeof l->user, "%.*s", (int)ts_utf8_cut(ev->user, sizeof l->user - 1), ev->user.p);
+    size_t n = ts_utf8_cut(ev->user, sizeof l->user - 1); /* every network logon: no printf */
+    memcpy(l->user, ev->user.p, n);
+    l->user[n] = '\0';
 }
 
 /* A program that serves DCOM objects (Excel.Application, MMC20.Application ...) started by
