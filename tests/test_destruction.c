@@ -73,6 +73,19 @@ static void test_drivers(void)
     a = find_key("destruction|driver|WKS1|hwmon");
     CHECK(a && strcmp(a->techniques, "T1543.003") == 0);
     drop_all();
+    /* Defender's own drivers come with its definition updates, under ProgramData */
+    const char *kv_defender[] = {
+        "ServiceName",
+        "MpKsl1bb57ead",
+        "ImagePath",
+        "C:\\ProgramData\\Microsoft\\Windows Defender\\Definition Updates\\{972CA50B-64EC-45FC-"
+        "A57E-68F894ED5B68}\\MpKsl1bb57ead.sys",
+        "ServiceType",
+        "kernel mode driver",
+        NULL};
+    set_fields(&ev, kv_defender);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
     const char *kv2[] = {"ServiceName", "IntcAud",
                          "ImagePath",   "C:\\Windows\\System32\\drivers\\IntcAud.sys",
                          "ServiceType", "kernel mode driver",

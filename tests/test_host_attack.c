@@ -258,6 +258,21 @@ static void test_secrets_pipes_accounts(det *x)
           (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl", "-",
                            NULL});
     CHECK_INT(n_got, 0);
+    /* A new account, created disabled and without a password (as Windows creates every one,
+       the real new-user-security.evtx sample shows it), is no weakening; the same flag on an
+       enabled new account, or set later, is. */
+    ev_kv(x, "windows.security", 4720, "fsir",
+          (const char *[]){"SubjectUserName", "fsir", "TargetUserName", "archir", "UserAccountControl",
+                           "\r\n\t\t%%2080\r\n\t\t%%2082\r\n\t\t%%2084", NULL});
+    CHECK_INT(n_got, 0);
+    ev_kv(x, "windows.security", 4720, "fsir",
+          (const char *[]){"SubjectUserName", "fsir", "TargetUserName", "archir2", "UserAccountControl",
+                           "\r\n\t\t%%2082\r\n\t\t%%2084", NULL});
+    ev_kv(x, "windows.security", 4738, "fsir",
+          (const char *[]){"SubjectUserName", "fsir", "TargetUserName", "archir3", "UserAccountControl",
+                           "\r\n\t\t%%2082", NULL});
+    CHECK_INT(n_got, 2);
+    drop_all();
 }
 
 static void start(det *x, const char *image, const char *cmd, const char *parent, const char *parent_cmd)

@@ -97,6 +97,7 @@ typedef struct shut_ring {
 typedef struct dst_state {
     burst_kind del, docdel, stop, shut, backup_stop;
     const char *backup_services, *stop_commands; /* data/detect.conf word lists */
+    const char *driver_writable, *driver_ok;     /* folders of kernel drivers installed as services */
     double factor;
     uint32_t min_windows;
     uint64_t drivers[MAX_DRIVERS]; /* hashes of configured driver file names */
@@ -128,7 +129,7 @@ static const char *const raw_signers[] = {"EldoS", "CHENGDU YIWO"};
 typedef struct dst_settings {
     double delete_window, delete_min, doc_delete_min, stop_window, stop_min, shutdown_window, shutdown_min,
         burst_factor, min_windows, max_hosts, backup_stop_min;
-    const char *drivers, *backup_services, *service_stop_commands;
+    const char *drivers, *backup_services, *service_stop_commands, *driver_writable_paths, *driver_paths_ok;
 } dst_settings;
 
 static const ts_tunable dst_tunables[] = {
@@ -145,6 +146,8 @@ static const ts_tunable dst_tunables[] = {
     TS_TUNE(dst_settings, burst_factor, TS_TUNE_NUM, 3, 1, 1000),
     TS_TUNE(dst_settings, min_windows, TS_TUNE_COUNT, 3, 1, 1000),
     TS_TUNE_STR(dst_settings, drivers, NULL),
+    TS_TUNE_STR(dst_settings, driver_writable_paths, "\\Users\\, \\Temp\\, \\ProgramData\\, \\AppData\\"),
+    TS_TUNE_STR(dst_settings, driver_paths_ok, "\\ProgramData\\Microsoft\\Windows Defender\\"),
     TS_TUNE(dst_settings, max_hosts, TS_TUNE_COUNT, 100000, 16, 1e8),
     {0},
 };
@@ -161,6 +164,8 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
     st->stop = (burst_kind){(int64_t)(tune.stop_window * BL_NS), (uint32_t)tune.stop_min};
     st->backup_stop = (burst_kind){st->stop.window_ns, (uint32_t)tune.backup_stop_min};
     st->backup_services = tune.backup_services;
+    st->driver_writable = tune.driver_writable_paths;
+    st->driver_ok = tune.driver_paths_ok;
     st->stop_commands = tune.service_stop_commands;
     st->shut = (burst_kind){(int64_t)(tune.shutdown_window * BL_NS), (uint32_t)tune.shutdown_min};
     st->factor = tune.burst_factor;
@@ -241,10 +246,11 @@ static void on_driver_load(const dst_state *st, const ts_event *ev, const ts_ale
         driver_alert(ev, 50, NULL, path, "loaded", NULL, out);
 }
 
-static bool user_writable(ts_str p)
+/* A driver's file in a folder users can write to, and not where a security product
+ * installs its own (Defender's MpKsl drivers come with its definition updates). */
+static bool user_writable(const dst_state *st, ts_str p)
 {
-    return bl_icontains(p, "\\Users\\") || bl_icontains(p, "\\Temp\\") ||
-           bl_icontains(p, "\\ProgramData\\") || bl_icontains(p, "\\AppData\\");
+    return bl_list_icontains(st->driver_writable, p) && !bl_list_icontains(st->driver_ok, p);
 }
 
 /* 7045 / 4697: a service installed; drivers only. */
@@ -260,7 +266,7 @@ static void on_service(const dst_state *st, const ts_event *ev, const ts_alert_s
     }
     /* 4697 gives the type as a number: 0x1 kernel driver, 0x2 file system driver. */
     bool driver = bl_icontains(type, "driver") || ts_str_eq(type, "0x1") || ts_str_eq(type, "0x2");
-    if (!driver || !user_writable(path))
+    if (!driver || !user_writable(st, path))
         return;
     host_text(ev, host, sizeof host);
     ts_str name = ts_event_field(ev, "ServiceName");

@@ -40,6 +40,7 @@ typedef struct ha_state {
     const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services;
     const char *acl_attributes, *system_task_prefixes, *group_enum_tools;
     const char *secret_keys, *secret_readers_ok, *privileged_groups, *risky_uac, *anonymous_subjects;
+    const char *created_disabled, *creation_defaults;
     char *writable_paths, *remote_markers; /* lower case, owned */
     const char *script_hosts, *script_children, *script_extensions, *script_paths_ok, *remote_only;
     reg_row rows[MAX_ROWS]; /* registry values: path, values, techniques, what */
@@ -202,10 +203,10 @@ static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const c
 typedef struct ha_settings {
     const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services, *acl_attributes,
         *system_task_prefixes, *group_enum_tools, *secret_keys, *secret_readers_ok, *privileged_groups,
-        *risky_uac, *anonymous_subjects, *writable_paths, *remote_markers, *script_hosts, *script_children,
-        *script_extensions, *script_paths_ok, *remote_only, *replication_rights, *ldap_ports,
-        *ldap_programs_ok, *dcom_programs, *registry_table, *rpc_pipe_table, *proxy_exec_table,
-        *attack_command_table;
+        *risky_uac, *created_disabled, *creation_defaults, *anonymous_subjects, *writable_paths,
+        *remote_markers, *script_hosts, *script_children, *script_extensions, *script_paths_ok, *remote_only,
+        *replication_rights, *ldap_ports, *ldap_programs_ok, *dcom_programs, *registry_table, *rpc_pipe_table,
+        *proxy_exec_table, *attack_command_table;
     double dcom_window, registry_query_min, registry_query_window;
 } ha_settings;
 
@@ -221,6 +222,8 @@ static const ts_tunable ha_tunables[] = {
     TS_TUNE_STR(ha_settings, secret_readers_ok, ""),
     TS_TUNE_STR(ha_settings, privileged_groups, ""),
     TS_TUNE_STR(ha_settings, risky_uac, ""),
+    TS_TUNE_STR(ha_settings, created_disabled, ""),
+    TS_TUNE_STR(ha_settings, creation_defaults, ""),
     TS_TUNE_STR(ha_settings, anonymous_subjects, ""),
     TS_TUNE_STR(ha_settings, writable_paths, ""),
     TS_TUNE_STR(ha_settings, remote_markers, ""),
@@ -261,6 +264,8 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->secret_readers_ok = tune.secret_readers_ok;
     st->privileged_groups = tune.privileged_groups;
     st->risky_uac = tune.risky_uac;
+    st->created_disabled = tune.created_disabled;
+    st->creation_defaults = tune.creation_defaults;
     st->anonymous_subjects = tune.anonymous_subjects;
     const char *wp = tune.writable_paths, *rm = tune.remote_markers;
     st->writable_paths = dup_lower(wp, strlen(wp));
@@ -571,8 +576,15 @@ static void account_change(const ha_state *st, const ts_event *ev, const ts_aler
     }
     if (ev->code == 4738 || ev->code == 4720) {
         ts_str uac = ts_event_field(ev, "UserAccountControl"), it;
+        /* Windows creates an account disabled and without a password first (SAMR), then sets
+           both: those flags of a new, disabled account are its creation, not a weakening. */
+        bool created_disabled = false;
+        for (const char *p = st->created_disabled; ev->code == 4720 && ts_str_next_item(&p, &it);)
+            created_disabled =
+                created_disabled || (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n));
         for (const char *p = st->risky_uac; ts_str_next_item(&p, &it);)
-            if (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n)) {
+            if (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n) &&
+                !(created_disabled && item_in(st->creation_defaults, it))) {
                 emit(ev, 60, "T1098,T1558.004", "risky-flags", target,
                      ts_fmt_alloc("%.*s set risky flags on %.*s: %.*s", clip(subject), ptr(subject),
                                   clip(target), ptr(target), clip(uac), ptr(uac)),
