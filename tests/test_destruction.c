@@ -221,6 +221,29 @@ static void test_doc_delete(void)
     CHECK(a && strcmp(a->techniques, "T1485") == 0 && a->severity >= 50);
     CHECK_INT(n_got, 1);
     drop_all();
+    /* An updater replacing its own images (OneDriveSetup on OTRF's lab), and BGInfo writing the
+       host's details on the wallpaper: software doing its job. */
+    ts_event ev;
+    char path[160];
+    for (int i = 0; i < 40; i++) {
+        win(&ev, "windows.sysmon", 23, "WKS7", T0 + 2 * HOUR + i * 150000000LL);
+        ev.category = TS_CAT_FILE;
+        ev.process = ts_str_c("C:\\Windows\\SysWOW64\\OneDriveSetup.exe");
+        snprintf(path, sizeof path,
+                 "C:\\Users\\w\\AppData\\Local\\Microsoft\\OneDrive\\19.002\\LogoImages\\tile-%d.png", i);
+        ev.file_path = ts_str_c(path);
+        feed(&x, &ev);
+    }
+    win(&ev, "windows.sysmon", 13, "WKS7", T0 + 3 * HOUR);
+    ev.process = ts_str_c("C:\\ProgramData\\bginfo.exe");
+    set_fields(&ev, (const char *[]){"TargetObject", "HKU\\S-1-5-21-1\\Control Panel\\Desktop\\Wallpaper",
+                                     "Details", "C:\\ProgramData\\BGInfo.bmp", NULL});
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    ev.process = ts_str_c("C:\\Users\\w\\AppData\\Local\\Temp\\x.exe"); /* anything else: defacement */
+    feed(&x, &ev);
+    CHECK_INT(n_got, 1);
+    drop_all();
     det_close(&x);
 }
 

@@ -97,7 +97,9 @@ typedef struct shut_ring {
 typedef struct dst_state {
     burst_kind del, docdel, stop, shut, backup_stop;
     const char *backup_services, *stop_commands; /* data/detect.conf word lists */
-    const char *driver_writable, *driver_ok;     /* folders of kernel drivers installed as services */
+    const char *driver_writable, *driver_ok;
+    const char *document_paths_ok, *wallpaper_setters;
+    /* software's own files; who sets wallpapers */ /* folders of kernel drivers installed as services */
     double factor;
     uint32_t min_windows;
     uint64_t drivers[MAX_DRIVERS]; /* hashes of configured driver file names */
@@ -129,7 +131,8 @@ static const char *const raw_signers[] = {"EldoS", "CHENGDU YIWO"};
 typedef struct dst_settings {
     double delete_window, delete_min, doc_delete_min, stop_window, stop_min, shutdown_window, shutdown_min,
         burst_factor, min_windows, max_hosts, backup_stop_min;
-    const char *drivers, *backup_services, *service_stop_commands, *driver_writable_paths, *driver_paths_ok;
+    const char *drivers, *backup_services, *service_stop_commands, *driver_writable_paths, *driver_paths_ok,
+        *document_paths_ok, *wallpaper_setters;
 } dst_settings;
 
 static const ts_tunable dst_tunables[] = {
@@ -148,6 +151,9 @@ static const ts_tunable dst_tunables[] = {
     TS_TUNE_STR(dst_settings, drivers, NULL),
     TS_TUNE_STR(dst_settings, driver_writable_paths, "\\Users\\, \\Temp\\, \\ProgramData\\, \\AppData\\"),
     TS_TUNE_STR(dst_settings, driver_paths_ok, "\\ProgramData\\Microsoft\\Windows Defender\\"),
+    TS_TUNE_STR(dst_settings, document_paths_ok,
+                "\\Program Files\\, \\Program Files (x86)\\, \\Windows\\, \\AppData\\Local\\Microsoft\\"),
+    TS_TUNE_STR(dst_settings, wallpaper_setters, "explorer.exe, bginfo.exe, bginfo64.exe"),
     TS_TUNE(dst_settings, max_hosts, TS_TUNE_COUNT, 100000, 16, 1e8),
     {0},
 };
@@ -166,6 +172,8 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
     st->backup_services = tune.backup_services;
     st->driver_writable = tune.driver_writable_paths;
     st->driver_ok = tune.driver_paths_ok;
+    st->document_paths_ok = tune.document_paths_ok;
+    st->wallpaper_setters = tune.wallpaper_setters;
     st->stop_commands = tune.service_stop_commands;
     st->shut = (burst_kind){(int64_t)(tune.shutdown_window * BL_NS), (uint32_t)tune.shutdown_min};
     st->factor = tune.burst_factor;
@@ -381,12 +389,13 @@ static void on_process(const dst_state *st, const ts_event *ev, const ts_alert_s
             ts_fmt_alloc("%s on %s: %.*s", r->what, host, (int)ts_utf8_cut(c, 200), c.p));
 }
 
-/* Sysmon 13: the wallpaper value written by anything but Explorer (where people set it). */
-static void on_registry_set(const ts_event *ev, const ts_alert_sink *out)
+/* Sysmon 13: the wallpaper value written by anything but Explorer (where people set it) and
+ * the tools of wallpaper_setters (BGInfo writes the host's details on it). */
+static void on_registry_set(const dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     ts_str target = ts_event_field(ev, "TargetObject");
     if (!ts_str_iends(target, "\\Control Panel\\Desktop\\Wallpaper") ||
-        ts_str_ieq(bl_basename(ev->process), "explorer.exe"))
+        bl_list_has(st->wallpaper_setters, bl_basename(ev->process)))
         return;
     char host[112];
     host_text(ev, host, sizeof host);
@@ -461,7 +470,8 @@ static bool document(ts_str path)
 static void on_doc_delete(dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     ts_str image = bl_basename(ev->process);
-    if (!image.n || ts_str_ieq(image, "explorer.exe") || !document(ev->file_path))
+    if (!image.n || ts_str_ieq(image, "explorer.exe") || !document(ev->file_path) ||
+        bl_list_icontains(st->document_paths_ok, ev->file_path))
         return;
     burst *b = bl_map_put(&st->docdels, bl_hash(image, bl_hash(ev->host, BL_SEED)), ev->ts_ns, NULL);
     char hist[64], host[112];
@@ -588,7 +598,7 @@ static void dst_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         return;
     }
     if (ts_str_eq(ev->action, "registry-value-set")) {
-        on_registry_set(ev, out);
+        on_registry_set(st, ev, out);
         return;
     }
     if (ts_str_eq(ev->action, "file-deleted")) {
