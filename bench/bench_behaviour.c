@@ -297,10 +297,10 @@ static void on_error(void *ud, const ts_diag *dg)
     ((pass *)ud)->errors++;
 }
 
-static const char *const names[] = {"credential", "lateral",     "destruction", "phishing",   "beacon",
-                                    "exfil",      "collection",  "host-attack", "bursts",     "powershell",
-                                    "sensor",     "fetch",       "cleanup",     "attachment", "sideload",
-                                    "privilege",  "cloud-upload"};
+static const char *const names[] = {"credential", "lateral",      "destruction",  "phishing",   "beacon",
+                                    "exfil",      "collection",   "host-attack",  "bursts",     "powershell",
+                                    "sensor",     "fetch",        "cleanup",      "attachment", "sideload",
+                                    "privilege",  "cloud-upload", "account-admin"};
 #define N_NAMES (sizeof names / sizeof *names)
 _Static_assert(sizeof names / sizeof *names <= MAX_DET, "more detectors than a pass holds");
 

@@ -49,8 +49,9 @@ typedef struct run {
     ts_alert_sink sink;
 } run;
 
-/* Starts the named detector with cfg (may be NULL); false if there is none or it refuses. */
-static inline bool run_start(run *r, const char *name, const ts_config *cfg)
+/* Starts the named detector with cfg (may be NULL) as a live watch would when live is set;
+ * false if there is none or it refuses. */
+static inline bool run_start_as(run *r, const char *name, const ts_config *cfg, bool live)
 {
     memset(r, 0, sizeof *r);
     for (size_t i = 0; ts_detectors[i] && !r->d; i++)
@@ -61,6 +62,7 @@ static inline bool run_start(run *r, const char *name, const ts_config *cfg)
     r->state = calloc(1, r->d->state_size);
     r->sink = (ts_alert_sink){on_alert, &r->out};
     ts_detect_ctx ctx = {NULL, NULL, cfg};
+    ctx.live = live;
     if (r->d->init(r->state, &ctx) != TOCSIN_OK) {
         if (r->d->fini)
             r->d->fini(r->state);
@@ -69,6 +71,13 @@ static inline bool run_start(run *r, const char *name, const ts_config *cfg)
         return false;
     }
     return true;
+}
+
+/* Starts the named detector with cfg (may be NULL), as a hunt does; false if there is none
+ * or it refuses. */
+static inline bool run_start(run *r, const char *name, const ts_config *cfg)
+{
+    return run_start_as(r, name, cfg, false);
 }
 
 static inline void run_event(run *r, const ts_event *ev)

@@ -73,6 +73,19 @@ static void test_drivers(void)
     a = find_key("destruction|driver|WKS1|hwmon");
     CHECK(a && strcmp(a->techniques, "T1543.003") == 0);
     drop_all();
+    /* Defender's own drivers come with its definition updates, under ProgramData */
+    const char *kv_defender[] = {
+        "ServiceName",
+        "MpKsl1bb57ead",
+        "ImagePath",
+        "C:\\ProgramData\\Microsoft\\Windows Defender\\Definition Updates\\{972CA50B-64EC-45FC-"
+        "A57E-68F894ED5B68}\\MpKsl1bb57ead.sys",
+        "ServiceType",
+        "kernel mode driver",
+        NULL};
+    set_fields(&ev, kv_defender);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
     const char *kv2[] = {"ServiceName", "IntcAud",
                          "ImagePath",   "C:\\Windows\\System32\\drivers\\IntcAud.sys",
                          "ServiceType", "kernel mode driver",
@@ -206,6 +219,29 @@ static void test_doc_delete(void)
     CHECK(a &&
           strstr(a->title, "diskpartmg16.exe deleted 25 documents on WKS6 within 5 min (baseline young"));
     CHECK(a && strcmp(a->techniques, "T1485") == 0 && a->severity >= 50);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    /* An updater replacing its own images (OneDriveSetup on OTRF's lab), and BGInfo writing the
+       host's details on the wallpaper: software doing its job. */
+    ts_event ev;
+    char path[160];
+    for (int i = 0; i < 40; i++) {
+        win(&ev, "windows.sysmon", 23, "WKS7", T0 + 2 * HOUR + i * 150000000LL);
+        ev.category = TS_CAT_FILE;
+        ev.process = ts_str_c("C:\\Windows\\SysWOW64\\OneDriveSetup.exe");
+        snprintf(path, sizeof path,
+                 "C:\\Users\\w\\AppData\\Local\\Microsoft\\OneDrive\\19.002\\LogoImages\\tile-%d.png", i);
+        ev.file_path = ts_str_c(path);
+        feed(&x, &ev);
+    }
+    win(&ev, "windows.sysmon", 13, "WKS7", T0 + 3 * HOUR);
+    ev.process = ts_str_c("C:\\ProgramData\\bginfo.exe");
+    set_fields(&ev, (const char *[]){"TargetObject", "HKU\\S-1-5-21-1\\Control Panel\\Desktop\\Wallpaper",
+                                     "Details", "C:\\ProgramData\\BGInfo.bmp", NULL});
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    ev.process = ts_str_c("C:\\Users\\w\\AppData\\Local\\Temp\\x.exe"); /* anything else: defacement */
+    feed(&x, &ev);
     CHECK_INT(n_got, 1);
     drop_all();
     det_close(&x);

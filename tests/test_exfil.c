@@ -170,6 +170,54 @@ static void test_young(void)
     got_free(&r.out);
 }
 
+/* A hunt shorter than the learning week: what is held is judged once when the data ends.
+ * Five days with 3 GB to a new address on day 2: raised at the end against the host's
+ * other days, lower than a judged alert and saying so; the backup server's 50 GB on day 0
+ * (new then) is its every day, and is not. One day of a single host: 6 GB to a new address
+ * stands with nothing to compare (severity 35), 1 GB does not. */
+static void test_short_hunt(void)
+{
+    run r;
+    CHECK(run_start(&r, "exfil", NULL));
+    if (!r.state)
+        return;
+    rng = 2463534242ULL;
+    for (int d = 0; d < 5; d++) {
+        ordinary_day(&r, d);
+        if (d == 2)
+            for (int i = 0; i < 30; i++)
+                flow(&r, "10.0.1.5", "192.0.2.90", 443, (DAY0 + 2) * DAYNS + (21 * 3600 + i * 60) * SEC,
+                     100000000);
+    }
+    CHECK_INT(r.out.n, 0); /* held */
+    run_stop(&r);
+    const ts_alert *a = find_alert(&r.out, "exfil|10.0.1.5|192.0.2.90");
+    CHECK(a && strstr(a->title, "the data ended after 5 of 7 learning days") &&
+          strstr(a->title, "its host's other days and its peers'") && a->severity == 40);
+    if (a)
+        printf("  %s\n", a->title);
+    CHECK(find_alert(&r.out, "exfil|10.0.2.1|203.0.113.50") == NULL);
+    CHECK_INT(r.out.n, 1);
+    got_free(&r.out);
+
+    CHECK(run_start(&r, "exfil", NULL));
+    if (!r.state)
+        return;
+    int64_t t0 = DAY0 * DAYNS + 9 * 3600 * SEC;
+    for (int i = 0; i < 60; i++) {
+        flow(&r, "10.0.3.7", "192.0.2.91", 443, t0 + i * 60 * SEC, 100000000);
+        flow(&r, "10.0.3.8", "192.0.2.92", 443, t0 + i * 10 * SEC, 16000000);
+    }
+    run_stop(&r);
+    a = find_alert(&r.out, "exfil|10.0.3.7|192.0.2.91");
+    CHECK(a && strstr(a->title, "against nothing") && a->severity == 35);
+    if (a)
+        printf("  %s\n", a->title);
+    CHECK(find_alert(&r.out, "exfil|10.0.3.8|192.0.2.92") == NULL);
+    CHECK_INT(r.out.n, 1);
+    got_free(&r.out);
+}
+
 /* A file server that never talks out (its days come from the SMB sessions it serves)
  * sends a terabyte over a week to a new address: reported from the first day. */
 static void test_silent_server(void)
@@ -395,6 +443,7 @@ int main(void)
 {
     test_baseline();
     test_young();
+    test_short_hunt();
     test_weekly_backup();
     test_silent_server();
     test_save_load();

@@ -42,6 +42,13 @@ int main(void)
     a = find_key("fetch|10.1.2.3|45.77.10.80");
     CHECK(a && strstr(a->title, "bare address") && strstr(a->title, "unusual port") && a->severity == 67);
     drop_all();
+
+    /* Suricata http: a request without a Host header names no server, as in Zeek's http.log */
+    CHECK_INT(feed_file(&x, "tests/data/netbehave/eve_http_nohost.json"), 1);
+    a = find_key("fetch|10.1.2.4|45.77.10.82");
+    CHECK(a && strstr(a->title, "bare address") && strstr(a->title, ".exe"));
+    CHECK_INT(n_got, 1);
+    drop_all();
     det_close(&x);
 
     /* rare_name_alone = 1: a rare name alone rings too, at the lowest severity */

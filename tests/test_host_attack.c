@@ -258,6 +258,21 @@ static void test_secrets_pipes_accounts(det *x)
           (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl", "-",
                            NULL});
     CHECK_INT(n_got, 0);
+    /* A new account, created disabled and without a password (as Windows creates every one,
+       the real new-user-security.evtx sample shows it), is no weakening; the same flag on an
+       enabled new account, or set later, is. */
+    ev_kv(x, "windows.security", 4720, "fsir",
+          (const char *[]){"SubjectUserName", "fsir", "TargetUserName", "archir", "UserAccountControl",
+                           "\r\n\t\t%%2080\r\n\t\t%%2082\r\n\t\t%%2084", NULL});
+    CHECK_INT(n_got, 0);
+    ev_kv(x, "windows.security", 4720, "fsir",
+          (const char *[]){"SubjectUserName", "fsir", "TargetUserName", "archir2", "UserAccountControl",
+                           "\r\n\t\t%%2082\r\n\t\t%%2084", NULL});
+    ev_kv(x, "windows.security", 4738, "fsir",
+          (const char *[]){"SubjectUserName", "fsir", "TargetUserName", "archir3", "UserAccountControl",
+                           "\r\n\t\t%%2082", NULL});
+    CHECK_INT(n_got, 2);
+    drop_all();
 }
 
 static void start(det *x, const char *image, const char *cmd, const char *parent, const char *parent_cmd)
@@ -341,6 +356,117 @@ static void test_process_starts(det *x)
     CHECK_INT(n_got, 0);
 }
 
+static void connection(det *x, const char *image, const char *dst, uint16_t port)
+{
+    ts_event ev;
+    win(&ev, "windows.sysmon", 3, "WS1", T0);
+    ev.process = ts_str_c(image);
+    ev.dst_ip = ip_of(dst);
+    ev.dst_port = port;
+    ev.user = ts_str_c("CORP\\pgustavo");
+    feed(x, &ev);
+}
+
+/* Sysmon 3: a program in a user's folder querying the directory over LDAP is discovery; the
+ * same from Windows' folders, or the dropped program on another port, is nothing. */
+static void test_ldap(det *x)
+{
+    connection(x, "C:\\Users\\pgustavo\\Desktop\\GruntHTTP.exe", "172.18.38.5", 389);
+    connection(x, "C:\\Users\\pgustavo\\Desktop\\GruntHTTP.exe", "172.18.38.5", 389);
+    connection(x, "C:\\Users\\pgustavo\\Downloads\\AdFind.exe", "172.18.38.5", 3268);
+    CHECK_INT(n_got, 3);
+    CHECK(n_got && !strcmp(got[0]->techniques, "T1087.002,T1069.002") &&
+          strstr(got[0]->title, "GruntHTTP.exe, in a user-writable place, queried the directory over LDAP "
+                                "(172.18.38.5:389)"));
+    CHECK(n_got == 3 && !strcmp(got[0]->key, got[1]->key) && strstr(got[2]->title, "AdFind.exe"));
+    drop_all();
+    connection(x, "C:\\Windows\\System32\\dsac.exe", "172.18.38.5", 389);
+    connection(x, "C:\\Windows\\System32\\lsass.exe", "172.18.38.5", 636);
+    connection(x, "C:\\Users\\pgustavo\\Desktop\\GruntHTTP.exe", "203.0.113.7", 443);
+    CHECK_INT(n_got, 0);
+    drop_all();
+}
+
+static void dcom_excel(det *x, const char *host, int64_t ts)
+{
+    ts_event ev;
+    win(&ev, "windows.sysmon", 1, host, ts);
+    ev.process = ts_str_c("C:\\Program Files (x86)\\Microsoft Office\\root\\Office16\\EXCEL.EXE");
+    ev.command_line = ts_str_c("\"C:\\Program Files (x86)\\Microsoft Office\\Root\\Office16\\EXCEL.EXE\" "
+                               "/automation -Embedding");
+    ev.parent_process = ts_str_c("C:\\Windows\\System32\\svchost.exe");
+    feed(x, &ev);
+}
+
+/* Excel started by DCOM's launcher two seconds after a user's network logon from another
+ * machine is DCOM lateral movement; started so with no such logon (a local script automating
+ * it), after a machine account's or the host's own logon, or ten minutes later, it is not. */
+static void test_dcom(const ts_config *cfg)
+{
+    det x;
+    CHECK(det_open(&x, "host-attack", cfg));
+    ts_event ev;
+    logon(&ev, 4624, "pgustavo", "WS6", "172.18.39.5", NULL, 3, T0);
+    feed(&x, &ev);
+    dcom_excel(&x, "WS6", T0 + 2 * 1000000000LL);
+    CHECK_INT(n_got, 1);
+    CHECK(n_got && !strcmp(got[0]->techniques, "T1021.003") &&
+          strstr(got[0]->title, "EXCEL.EXE started through DCOM") &&
+          strstr(got[0]->title, "pgustavo from 172.18.39.5"));
+    drop_all();
+    dcom_excel(&x, "WS7", T0 + 3 * 1000000000LL); /* no logon on WS7 */
+    logon(&ev, 4624, "WS8$", "WS8", "172.18.39.9", NULL, 3, T0);
+    feed(&x, &ev);
+    dcom_excel(&x, "WS8", T0 + 3 * 1000000000LL);
+    logon(&ev, 4624, "bob", "WS9", "127.0.0.1", NULL, 3, T0);
+    feed(&x, &ev);
+    dcom_excel(&x, "WS9", T0 + 3 * 1000000000LL);
+    dcom_excel(&x, "WS6", T0 + 10 * MIN);
+    CHECK_INT(n_got, 0);
+    drop_all();
+    det_close(&x);
+}
+
+static void key_read(det *x, const char *process, const char *key, int64_t ts)
+{
+    ts_event ev;
+    win(&ev, "windows.security", 4663, "WS1", ts);
+    set_fields(&ev, (const char *[]){"ObjectType", "Key", "ObjectName", key, "ProcessName", process, NULL});
+    feed(x, &ev);
+}
+
+/* Audited registry keys read by a program in a user's folder: four distinct ones within five
+ * minutes is registry discovery, said once; two (a .NET program starting), the same key over
+ * and over, or any number by a program in Windows' folders, is not. */
+static void test_registry_query(const ts_config *cfg)
+{
+    det x;
+    CHECK(det_open(&x, "host-attack", cfg));
+    static const char *const keys[] = {
+        "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\.NETFramework",
+        "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Lsa",
+        "\\REGISTRY\\MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\App Paths\\chrome.exe",
+        "\\REGISTRY\\MACHINE\\SYSTEM\\ControlSet001\\Control\\Session Manager\\Environment",
+        "\\REGISTRY\\USER\\S-1-5-21-1-500\\Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\RunMRU"};
+    for (int i = 0; i < 5; i++)
+        key_read(&x, "C:\\Users\\wardog\\Desktop\\Seatbelt.exe", keys[i], T0 + i * 1000000000LL);
+    CHECK_INT(n_got, 1);
+    CHECK(n_got && !strcmp(got[0]->techniques, "T1012") && strstr(got[0]->title, "Seatbelt.exe") &&
+          strstr(got[0]->title, "read 4 audited registry keys"));
+    drop_all();
+    for (int i = 0; i < 6; i++) {
+        key_read(&x, "C:\\Users\\bob\\AppData\\Local\\App\\app.exe", keys[i % 2], T0 + i * MIN);
+        key_read(&x, "C:\\Users\\bob\\AppData\\Local\\Tool\\tool.exe", keys[0], T0 + i * MIN);
+    }
+    for (int i = 0; i < 5; i++)
+        key_read(&x, "C:\\Windows\\System32\\svchost.exe", keys[i], T0 + i * 1000000000LL);
+    for (int i = 0; i < 5; i++) /* four keys, but spread over 40 minutes */
+        key_read(&x, "C:\\Users\\bob\\Desktop\\slow.exe", keys[i], T0 + i * 10 * MIN);
+    CHECK_INT(n_got, 0);
+    drop_all();
+    det_close(&x);
+}
+
 /* Real recordings (OTRF Security Datasets): the step is found, and the lab's background
  * raises nothing of this detector's that is not the step. */
 static void test_otrf(const ts_config *cfg)
@@ -365,8 +491,9 @@ static void test_otrf(const ts_config *cfg)
         {"defense_evasion/covenant_installutil.json.gz", "T1218.004", 0},
         {"credential_access/covenant_dcsync_dcerpc_drsuapi_DsGetNCChanges.json.gz", "T1003.006", 0},
         {"execution/empire_launcher_vbs.json.gz", "T1059", 0},
-        /* background only, for this detector */
-        {"discovery/cmd_seatbelt_group_user.json.gz", NULL, 0},
+        {"discovery/covenant_getdomaingroup_ldap_searchrequest_domain_admins.json.gz", "T1069.002", 0},
+        {"lateral_movement/covenant_dcom_registerxll.json.gz", "T1021.003", 0},
+        {"discovery/cmd_seatbelt_group_user.json.gz", "T1012", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char path[512];
@@ -399,7 +526,10 @@ int main(void)
     test_logging_and_accounts(&x);
     test_secrets_pipes_accounts(&x);
     test_process_starts(&x);
+    test_ldap(&x);
     det_close(&x);
+    test_dcom(cfg);
+    test_registry_query(cfg);
     test_otrf(cfg);
     ts_config_free(cfg);
     return check_done("test_host_attack");

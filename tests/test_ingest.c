@@ -644,8 +644,11 @@ static void test_winevent(void)
 
     CHECK_STR(read_file(FIX "win_lines.json", &g), "winevent-json");
     CHECK_INT(g.n, 4);
-    CHECK_INT(g.nerr, 1); /* the broken last line, not the "Record 7" header */
-    CHECK_INT(g.e[0].line, 6);
+    /* three records without a time, said and kept, and the broken last line; not the
+       "Record 7" header */
+    CHECK_INT(g.nerr, 4);
+    CHECK(g.e[0].line == 3 && strstr(g.e[0].msg, "no event time"));
+    CHECK_INT(g.e[3].line, 6);
     rec *s1 = &g.r[0];
     CHECK_STR(s1->dataset, "windows.sysmon");
     CHECK_STR(s1->user, "jdoe");
@@ -749,8 +752,27 @@ static void test_nxlog(void)
     write_file(path, text, (size_t)w + sizeof tail - 1);
     CHECK_STR(read_file(path, &g), "winevent-json");
     CHECK_INT(g.n, 1);
-    CHECK_INT(g.nerr, 0);
+    CHECK_INT(g.nerr, 1); /* its record has no time, and says so */
+    CHECK(strstr(g.e[0].msg, "no event time") != NULL);
     CHECK_STR(g.r[0].host, "h1");
+
+    /* Almost right: an EventID that is no number, a record without a time, a line cut short
+       before a whole line: all read as far as they go, each said with its line. */
+    tmp_path(path, sizeof path, "nxlog_flawed.json");
+    static const char flawed[] =
+        "{\"EventID\":\"four\",\"Hostname\":\"h1\",\"Channel\":\"Security\",\"EventTime\":\"x\","
+        "\"TimeCreated\":\"2020-09-21T23:18:54.410Z\"}\n"
+        "{\"EventID\":4624,\"Hostname\":\"h2\",\"Channel\":\"Security\",\"TargetUserName\":\"bob\n"
+        "{\"EventID\":4625,\"Hostname\":\"h3\",\"Channel\":\"Security\","
+        "\"TimeCreated\":\"2020-09-21T23:19:00.000Z\"}\n";
+    write_file(path, flawed, sizeof flawed - 1);
+    CHECK_STR(read_file(path, &g), "winevent-json");
+    CHECK_INT(g.n, 2);
+    CHECK(g.n == 2 && !strcmp(g.r[0].host, "h1") && g.r[0].code == 0 && !strcmp(g.r[1].host, "h3") &&
+          g.r[1].code == 4625);
+    CHECK_INT(g.nerr, 2);
+    CHECK(g.e[0].line == 1 && strstr(g.e[0].msg, "EventID \"four\" is not a number"));
+    CHECK(g.e[1].line == 2 && strstr(g.e[1].msg, "not closed"));
 }
 
 static void test_linux(void)

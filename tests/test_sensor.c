@@ -101,6 +101,33 @@ int main(void)
     drop_all();
     det_close(&x);
 
+    /* What the alert is, not who wrote it: a notice and a drop from pipelines with other
+       dataset names (an ECS shipper's) are judged as Zeek's notice and Suricata's drop. */
+    CHECK(det_open(&x, "sensor", cfg));
+    ts_event ev;
+    ts_event_clear(&ev);
+    ev.ts_ns = 1700000000LL * 1000000000LL;
+    ev.dataset = ts_str_c("ecs.network.alert");
+    ev.category = TS_CAT_NETWORK | TS_CAT_ALERT;
+    ev.rule_name = ts_str_c("Scan::Port_Scan");
+    ev.src_ip = ip_of("91.240.118.5");
+    ev.dst_ip = ip_of("10.1.2.9");
+    ev.dst_geo.flags = TS_NET_KNOWN | TS_NET_INTERNAL;
+    set_fields(&ev, (const char *[]){"msg", "91.240.118.5 scanned at least 15 unique ports", NULL});
+    feed(&x, &ev);
+    a = with_title("Scan::Port_Scan");
+    CHECK(a && a->severity == 50 && a->techniques && !strcmp(a->techniques, "T1046") &&
+          strstr(a->key, "sensor|notice|Scan::Port_Scan|"));
+    ev.rule_name = ts_str_c("ET MALWARE Cobalt Strike Beacon Observed");
+    ev.type = TS_TYPE_DENIED;
+    set_fields(&ev, (const char *[]){"alert.category", "A Network Trojan was detected", "alert.severity", "1",
+                                     NULL});
+    feed(&x, &ev);
+    a = with_title("Suricata drop: ET MALWARE Cobalt Strike");
+    CHECK(a && a->severity == 70 && strstr(a->key, "sensor|suricata|"));
+    drop_all();
+    det_close(&x);
+
     /* A severity outside 0..100 is refused. */
     ts_config *bad = NULL;
     FILE *f = fopen("build/tests/sensor_bad.conf", "w");

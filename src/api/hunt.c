@@ -49,6 +49,7 @@ typedef struct hunt {
     void *also_ud;
     ts_scratch scratch; /* `tocsin watch` reads pieces of files itself (a hunt's merge has its own) */
     char part[256];     /* a stream partition's suffix to the state's names ("@events:p3"), or "" */
+    bool live;          /* `tocsin watch`'s pipeline: detectors judge as their windows close */
     /* --jobs above 1: the pool, the detectors that prepare events ahead in it (indexes in
        det, ascending) and each thread's scratch for each: workers[w * n_prep + k]. */
     ts_jobpool *pool;
@@ -322,7 +323,8 @@ static tocsin_code start_detectors(hunt *h)
                          rules_diag,
                          h,
                          h->progress ? setup_progress : NULL,
-                         h};
+                         h,
+                         h->live};
     tocsin_code rc = check_chosen(h->t, h->t->o.detectors);
     for (size_t i = 0; rc == TOCSIN_OK && ts_detectors[i] && i < MAX_DETECTORS; i++) {
         const ts_detector *d = ts_detectors[i];
@@ -673,6 +675,7 @@ static tocsin_code open_pipeline(tocsin *t, const char *command, const char *par
         return TOCSIN_E_NOMEM;
     h->t = t;
     snprintf(h->part, sizeof h->part, "%s", part ? part : "");
+    h->live = true;
     h->alerts = (ts_alert_sink){on_alert, h, on_habit};
     h->started = now_s();
     h->file = &h->no_file;

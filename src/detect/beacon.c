@@ -52,6 +52,15 @@
  * two fixed-size caches keyed by connection id (`join_cache` slots each). Alerts are
  * emitted at finish, highest score first.
  *
+ * A live watch (tocsin watch) never reaches the end of its data, so there the pairs are
+ * judged as the hours close (on event time): when the stream passes an hour's end, every
+ * pair not yet reported that had a connection since the last close is judged as finish
+ * would judge it at that moment (its last `window`, its long window, its active periods
+ * and its fast runs), and reported at once if it stands out. Until the watch has seen a
+ * whole `window` of data its baseline is young: a pair is judged on the data there is,
+ * and an alert then is 10 lower and says so. finish, when the watch stops, judges only
+ * the pairs not reported. A hunt (not live) judges everything once, at finish.
+ *
  * Batching. Every pair lives in a table far bigger than the caches, so finding a pair and
  * appending to its ring costs three dependent memory fetches (bucket, pair, ring). Alerts
  * come only at finish, so connections wait in a batch of 32 (with what creating their
@@ -81,6 +90,7 @@ typedef struct pair {
     uint64_t hash;
     uint32_t next; /* chain in the bucket, or the free list */
     bool live, by_name, web;
+    bool alerted;        /* a live watch raised it already (finish leaves it out) */
     bool smtp, not_smtp; /* connections to an SMTP port, and to any other */
     ts_ip src;
     ts_ip dst; /* the remote address (for a name: the last outside address seen) */
@@ -169,6 +179,9 @@ typedef struct beacon_state {
     char *strs[MAX_STRS];   /* interned provenance; index 0 unused */
     size_t n_strs;
     int64_t min_ns, max_ns;
+    /* A live watch (ctx->live): the end of the next hour to judge (0: none yet) */
+    bool live_watch;
+    int64_t judge_ns;
     batch *b;
 } beacon_state;
 
@@ -258,6 +271,7 @@ static tocsin_code beacon_init(void *state, const ts_detect_ctx *ctx)
     st->threshold = thr;
     st->window_ns = (int64_t)(window * 1e9);
     st->long_ns = (int64_t)(long_window * 1e9);
+    st->live_watch = ctx && ctx->live;
     st->max_pairs = (uint32_t)max_pairs;
     st->max_samples = (uint32_t)max_samples;
     st->max_conns = (uint64_t)max_conns;
@@ -772,9 +786,10 @@ static bool is_relay(const beacon_state *st, const ts_ip *ip)
     return false;
 }
 
+static void close_hours(beacon_state *st, int64_t ts_ns, const ts_alert_sink *out);
+
 static void beacon_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 {
-    (void)out;
     beacon_state *st = state;
     if (!(ev->category & TS_CAT_NETWORK) || ev->ts_ns <= 0 || !ev->src_ip.v)
         return;
@@ -792,6 +807,8 @@ static void beacon_event(void *state, const ts_event *ev, const ts_alert_sink *o
         st->min_ns = ev->ts_ns;
     if (ev->ts_ns > st->max_ns)
         st->max_ns = ev->ts_ns;
+    if (st->live_watch)
+        close_hours(st, ev->ts_ns, out);
     bool dst_internal = bh_internal(&ev->dst_ip, &ev->dst_geo);
     if (flow)
         on_flow(st, ev, dst_internal);
@@ -907,7 +924,9 @@ static void fmt_interval(double s, char *buf, size_t cap)
         snprintf(buf, cap, "%.1f s", s);
 }
 
-static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink *out)
+/* young_h: hours of data a live watch had seen when it judged a pair on less than a whole
+ * window (0: a whole window or more). */
+static void emit_one(const beacon_state *st, const found *f, double young_h, const ts_alert_sink *out)
 {
     const pair *p = &st->pairs[f->pair];
     ts_alert *a = calloc(1, sizeof *a);
@@ -916,7 +935,7 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
     a->detector = "beacon";
     a->kind = TS_EV_BEHAVIOUR;
     double over = (f->sc.score - st->threshold) / (1 - st->threshold + 1e-9);
-    a->severity = (uint8_t)lround(40 + 40 * fmin(1, fmax(0, over)));
+    a->severity = (uint8_t)lround(40 + 40 * fmin(1, fmax(0, over)) - (young_h > 0 ? 10 : 0));
     a->first_ns = f->first_ns;
     a->last_ns = f->last_ns;
     a->count = f->n;
@@ -947,8 +966,11 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
                  (double)(f->last_ns - f->first_ns) / 86400e9);
     else if (f->how == BY_FAST)
         snprintf(span, sizeof span, " in a fast run of %.0f min", (double)(f->last_ns - f->first_ns) / 60e9);
-    a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s", src, name,
-                            prx, f->sc.score, (unsigned)f->n, span, every);
+    char young[64] = "";
+    if (young_h > 0)
+        snprintf(young, sizeof young, " (baseline young: %.0f h of data)", young_h);
+    a->title = ts_fmt_alloc("%s beacons to %s%s: score %.3f, %u connections%s, about every %s%s", src, name,
+                            prx, f->sc.score, (unsigned)f->n, span, every, young);
     if (!a->key || !a->title || !a->techniques || (p->by_name && !a->remote_name)) {
         ts_alert_free(a);
         return;
@@ -956,56 +978,73 @@ static void emit_one(const beacon_state *st, const found *f, const ts_alert_sink
     out->emit(out->ud, a);
 }
 
-/* Scores every pair with enough connections in the window and emits those over the
- * threshold, highest score first. */
-static void beacon_finish(void *state, const ts_alert_sink *out)
+/* Judges pair i as of end_ns: on [start_ns, end_ns] in hourly bins, with every_day also on
+ * each earlier `window` back to long_start_ns, on [long_start_ns, end_ns] when it began
+ * before start_ns, and, when none of these flags it, on its active periods and fast runs
+ * (score_active). True, with *out, when it stands over the threshold. */
+static bool judge_pair(const beacon_state *st, uint32_t i, int64_t start, int64_t long_start, int64_t end_ns,
+                       bool every_day, work *w, found *out)
 {
-    beacon_state *st = state;
-    flush(st);
-    if (!st->live || st->max_ns <= st->min_ns)
-        return;
+    const pair *p = &st->pairs[i];
+    found f = {.pair = i}, lf = {.pair = i, .how = BY_LONG};
+    if (!p->live || p->alerted || (p->n < st->min_conn && p->n < st->params.fast_min))
+        return false;
+    if (p->smtp && !p->not_smtp && !p->by_name && is_relay(st, &p->src))
+        return false; /* the mail server delivering to another mail server */
+    bool got = score_pair(st, p, start, end_ns, 3600, w, &f);
+    /* every earlier day of the hunt too: an implant quiet on the last day still counts */
+    for (int64_t end = start; every_day && st->window_ns && end > p->first_ns && end > long_start;
+         end -= st->window_ns) {
+        found df = {.pair = i};
+        if (score_pair(st, p, end - st->window_ns, end, 3600, w, &df) && (!got || df.sc.score > f.sc.score)) {
+            f = df;
+            got = true;
+        }
+    }
+    /* a pair with connections before the day also gets judged on the long window */
+    if (st->long_ns && long_start < start && p->first_ns < start &&
+        score_pair(st, p, long_start, end_ns, 0, w, &lf) && (!got || lf.sc.score > f.sc.score)) {
+        f = lf;
+        got = true;
+    }
+    /* the judgements below stand in only for a pair the windows do not flag, so that a
+       beacon keeps the score and count RITA would give it */
+    if (!got || f.sc.score < st->threshold)
+        score_active(st, p, long_start, w, &f, &got);
+    if (!got || f.sc.score < st->threshold)
+        return false;
+    *out = f;
+    return true;
+}
+
+/* Judges, as of end_ns, the pairs judge_pair flags among those last active at or after
+ * since_ns (all: INT64_MIN), and emits them highest score first; a live watch marks them
+ * reported. every_day: the end of the data (finish), as a hunt judges; else an hour a live
+ * watch closed. */
+static void judge_all(beacon_state *st, int64_t end_ns, int64_t since_ns, bool every_day,
+                      const ts_alert_sink *out)
+{
     int64_t start = st->min_ns, long_start = st->min_ns;
     if (st->window_ns) {
-        int64_t hour = st->max_ns - st->max_ns % HOUR_NS;
+        int64_t hour = end_ns - end_ns % HOUR_NS;
         if (hour - st->window_ns > start)
             start = hour - st->window_ns;
     }
-    if (st->max_ns - st->long_ns > long_start)
-        long_start = st->max_ns - st->long_ns;
+    if (end_ns - st->long_ns > long_start)
+        long_start = end_ns - st->long_ns;
+    /* a live watch that has not yet seen a whole window judges on what it has, and says so */
+    double young_h = !every_day && end_ns - st->min_ns < st->window_ns
+                         ? fmax(1, (double)(end_ns - st->min_ns) / (double)HOUR_NS)
+                         : 0;
     size_t m = st->max_samples;
     work w = {malloc(m * sizeof *w.s), malloc(m * sizeof *w.t), malloc(m * sizeof *w.sz),
               malloc(4 * m * sizeof *w.scratch)};
     found *fs = NULL;
     size_t nf = 0, capf = 0;
     for (uint32_t i = 0; w.s && w.t && w.sz && w.scratch && i < st->n_pairs; i++) {
-        const pair *p = &st->pairs[i];
-        found f = {.pair = i}, lf = {.pair = i, .how = BY_LONG};
-        if (!p->live || (p->n < st->min_conn && p->n < st->params.fast_min))
-            continue;
-        if (p->smtp && !p->not_smtp && !p->by_name && is_relay(st, &p->src))
-            continue; /* the mail server delivering to another mail server */
-        bool got = score_pair(st, p, start, st->max_ns, 3600, &w, &f);
-        /* every earlier day of the hunt too: an implant quiet on the last day still counts */
-        for (int64_t end = start; st->window_ns && end > p->first_ns && end > long_start;
-             end -= st->window_ns) {
-            found df = {.pair = i};
-            if (score_pair(st, p, end - st->window_ns, end, 3600, &w, &df) &&
-                (!got || df.sc.score > f.sc.score)) {
-                f = df;
-                got = true;
-            }
-        }
-        /* a pair with connections before the day also gets judged on the long window */
-        if (st->long_ns && long_start < start && p->first_ns < start &&
-            score_pair(st, p, long_start, st->max_ns, 0, &w, &lf) && (!got || lf.sc.score > f.sc.score)) {
-            f = lf;
-            got = true;
-        }
-        /* the judgements below stand in only for a pair the windows do not flag, so that a
-           beacon keeps the score and count RITA would give it */
-        if (!got || f.sc.score < st->threshold)
-            score_active(st, p, long_start, &w, &f, &got);
-        if (!got || f.sc.score < st->threshold)
+        found f;
+        if (st->pairs[i].last_ns < since_ns ||
+            !judge_pair(st, i, start, long_start, end_ns, every_day, &w, &f))
             continue;
         if (!ts_vec_grow(fs, capf, nf + 1, TS_VEC_NOCAP))
             break;
@@ -1013,13 +1052,42 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
     }
     if (nf)
         qsort(fs, nf, sizeof *fs, cmp_found);
-    for (size_t i = 0; i < nf; i++)
-        emit_one(st, &fs[i], out);
+    for (size_t i = 0; i < nf; i++) {
+        emit_one(st, &fs[i], young_h, out);
+        st->pairs[fs[i].pair].alerted = st->live_watch;
+    }
     free(fs);
     free(w.s);
     free(w.t);
     free(w.sz);
     free(w.scratch);
+}
+
+/* A live watch: the stream passed the end of an hour (or several): every pair active since
+ * the last close is judged as of this one. */
+static void close_hours(beacon_state *st, int64_t ts_ns, const ts_alert_sink *out)
+{
+    int64_t end = ts_ns - ts_ns % HOUR_NS;
+    if (!st->judge_ns) { /* the first hour of the watch */
+        st->judge_ns = end + HOUR_NS;
+        return;
+    }
+    if (ts_ns < st->judge_ns)
+        return;
+    flush(st);
+    judge_all(st, end, st->judge_ns - HOUR_NS, false, out);
+    st->judge_ns = end + HOUR_NS;
+}
+
+/* Scores every pair with enough connections in the window and emits those over the
+ * threshold, highest score first (in a live watch, those not reported yet). */
+static void beacon_finish(void *state, const ts_alert_sink *out)
+{
+    beacon_state *st = state;
+    flush(st);
+    if (!st->live || st->max_ns <= st->min_ns)
+        return;
+    judge_all(st, st->max_ns, INT64_MIN, true, out);
 }
 
 /* The pairs (their records, index and names, and the two fixed caches), and the

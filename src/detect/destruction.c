@@ -97,6 +97,9 @@ typedef struct shut_ring {
 typedef struct dst_state {
     burst_kind del, docdel, stop, shut, backup_stop;
     const char *backup_services, *stop_commands; /* data/detect.conf word lists */
+    const char *driver_writable, *driver_ok;
+    const char *document_paths_ok, *wallpaper_setters;
+    /* software's own files; who sets wallpapers */ /* folders of kernel drivers installed as services */
     double factor;
     uint32_t min_windows;
     uint64_t drivers[MAX_DRIVERS]; /* hashes of configured driver file names */
@@ -128,7 +131,8 @@ static const char *const raw_signers[] = {"EldoS", "CHENGDU YIWO"};
 typedef struct dst_settings {
     double delete_window, delete_min, doc_delete_min, stop_window, stop_min, shutdown_window, shutdown_min,
         burst_factor, min_windows, max_hosts, backup_stop_min;
-    const char *drivers, *backup_services, *service_stop_commands;
+    const char *drivers, *backup_services, *service_stop_commands, *driver_writable_paths, *driver_paths_ok,
+        *document_paths_ok, *wallpaper_setters;
 } dst_settings;
 
 static const ts_tunable dst_tunables[] = {
@@ -145,6 +149,11 @@ static const ts_tunable dst_tunables[] = {
     TS_TUNE(dst_settings, burst_factor, TS_TUNE_NUM, 3, 1, 1000),
     TS_TUNE(dst_settings, min_windows, TS_TUNE_COUNT, 3, 1, 1000),
     TS_TUNE_STR(dst_settings, drivers, NULL),
+    TS_TUNE_STR(dst_settings, driver_writable_paths, "\\Users\\, \\Temp\\, \\ProgramData\\, \\AppData\\"),
+    TS_TUNE_STR(dst_settings, driver_paths_ok, "\\ProgramData\\Microsoft\\Windows Defender\\"),
+    TS_TUNE_STR(dst_settings, document_paths_ok,
+                "\\Program Files\\, \\Program Files (x86)\\, \\Windows\\, \\AppData\\Local\\Microsoft\\"),
+    TS_TUNE_STR(dst_settings, wallpaper_setters, "explorer.exe, bginfo.exe, bginfo64.exe"),
     TS_TUNE(dst_settings, max_hosts, TS_TUNE_COUNT, 100000, 16, 1e8),
     {0},
 };
@@ -161,6 +170,10 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
     st->stop = (burst_kind){(int64_t)(tune.stop_window * BL_NS), (uint32_t)tune.stop_min};
     st->backup_stop = (burst_kind){st->stop.window_ns, (uint32_t)tune.backup_stop_min};
     st->backup_services = tune.backup_services;
+    st->driver_writable = tune.driver_writable_paths;
+    st->driver_ok = tune.driver_paths_ok;
+    st->document_paths_ok = tune.document_paths_ok;
+    st->wallpaper_setters = tune.wallpaper_setters;
     st->stop_commands = tune.service_stop_commands;
     st->shut = (burst_kind){(int64_t)(tune.shutdown_window * BL_NS), (uint32_t)tune.shutdown_min};
     st->factor = tune.burst_factor;
@@ -241,10 +254,11 @@ static void on_driver_load(const dst_state *st, const ts_event *ev, const ts_ale
         driver_alert(ev, 50, NULL, path, "loaded", NULL, out);
 }
 
-static bool user_writable(ts_str p)
+/* A driver's file in a folder users can write to, and not where a security product
+ * installs its own (Defender's MpKsl drivers come with its definition updates). */
+static bool user_writable(const dst_state *st, ts_str p)
 {
-    return bl_icontains(p, "\\Users\\") || bl_icontains(p, "\\Temp\\") ||
-           bl_icontains(p, "\\ProgramData\\") || bl_icontains(p, "\\AppData\\");
+    return bl_list_icontains(st->driver_writable, p) && !bl_list_icontains(st->driver_ok, p);
 }
 
 /* 7045 / 4697: a service installed; drivers only. */
@@ -260,7 +274,7 @@ static void on_service(const dst_state *st, const ts_event *ev, const ts_alert_s
     }
     /* 4697 gives the type as a number: 0x1 kernel driver, 0x2 file system driver. */
     bool driver = bl_icontains(type, "driver") || ts_str_eq(type, "0x1") || ts_str_eq(type, "0x2");
-    if (!driver || !user_writable(path))
+    if (!driver || !user_writable(st, path))
         return;
     host_text(ev, host, sizeof host);
     ts_str name = ts_event_field(ev, "ServiceName");
@@ -359,12 +373,13 @@ static void on_process(const dst_state *st, const ts_event *ev, const ts_alert_s
             ts_fmt_alloc("%s on %s: %.*s", r->what, host, TS_STR_CUT(c, 200)));
 }
 
-/* Sysmon 13: the wallpaper value written by anything but Explorer (where people set it). */
-static void on_registry_set(const ts_event *ev, const ts_alert_sink *out)
+/* Sysmon 13: the wallpaper value written by anything but Explorer (where people set it) and
+ * the tools of wallpaper_setters (BGInfo writes the host's details on it). */
+static void on_registry_set(const dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     ts_str target = ts_event_field(ev, "TargetObject");
     if (!ts_str_iends(target, "\\Control Panel\\Desktop\\Wallpaper") ||
-        ts_str_ieq(bl_basename(ev->process), "explorer.exe"))
+        bl_list_has(st->wallpaper_setters, bl_basename(ev->process)))
         return;
     char host[112];
     host_text(ev, host, sizeof host);
@@ -439,7 +454,8 @@ static bool document(ts_str path)
 static void on_doc_delete(dst_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     ts_str image = bl_basename(ev->process);
-    if (!image.n || ts_str_ieq(image, "explorer.exe") || !document(ev->file_path))
+    if (!image.n || ts_str_ieq(image, "explorer.exe") || !document(ev->file_path) ||
+        bl_list_icontains(st->document_paths_ok, ev->file_path))
         return;
     burst *b = bl_map_put(&st->docdels, bl_hash(image, bl_hash(ev->host, BL_SEED)), ev->ts_ns, NULL);
     char hist[64], host[112];
@@ -566,7 +582,7 @@ static void dst_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         return;
     }
     if (ts_str_eq(ev->action, "registry-value-set")) {
-        on_registry_set(ev, out);
+        on_registry_set(st, ev, out);
         return;
     }
     if (ts_str_eq(ev->action, "file-deleted")) {

@@ -39,6 +39,9 @@ typedef struct ts_detect_ctx {
        terminal; NULL: none. msg is borrowed. */
     void (*progress)(void *ud, const char *msg);
     void *progress_ud;
+    /* A live watch (tocsin watch): the data never ends, so a detector that would judge at
+       finish judges as its windows close instead. false: a hunt over finished files. */
+    bool live;
 } ts_detect_ctx;
 
 /* A rule that could not finish on some events: a regex it needed went over its budget, so

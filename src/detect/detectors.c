@@ -27,6 +27,7 @@
     X(attachment)    \
     X(sideload)      \
     X(privilege)     \
+    X(account_admin) \
     X(cloud_upload)
 
 #define DECLARE(name) extern const ts_detector ts_detector_##name;

@@ -38,7 +38,9 @@
  *    between runs): a weekly backup to a cloud store must be seen once first. A volume
  *    that would be judged then is held instead (the first 64), and looked back at once
  *    min_days more days have closed after it: raised if it stands out of its host's days
- *    before and after it (the backup has come again by then), saying so.
+ *    before and after it (the backup has come again by then), saying so. When the data
+ *    ends first (a hunt shorter than the learning period), what is still held is judged
+ *    once at the end on what there is, at a lower severity, saying so.
  * A backup server sending 50 GB a night to its usual target sends nothing to new
  * destinations; sent to a new target, 50 GB is still its usual daily volume. A
  * workstation that usually sends 40 MB a day and now sends 3 GB to a new address passes
@@ -482,6 +484,17 @@ static void hold(void *ud, ts_alert *a)
         ts_alert_free(a);
 }
 
+/* A held volume is judged on all its host sent to new destinations that day, not only on
+ * what it had sent when it reached min_bytes. */
+static void held_grew(exfil_state *st, const xf_host *h)
+{
+    for (size_t i = st->n_held; i-- > 0;)
+        if (st->held[i].day == h->day && ts_ip_eq(&st->held[i].ip, &h->ip)) {
+            st->held[i].x = lg(h->new_today);
+            return;
+        }
+}
+
 /* A volume held in the organisation's first days is judged once min_days more days of its
  * host have closed after it (checked as the organisation's days turn), on what its host's
  * history then shows, days before and after it. Its own day is in that history, so the
@@ -525,6 +538,79 @@ static void look_back(exfil_state *st, const ts_alert_sink *out)
         k->a = NULL;
     }
     st->n_held = kept;
+}
+
+/* The end of the data while volumes are still held (a hunt shorter than the learning
+ * period, or one that stops before min_days more days of a host closed): each is judged
+ * once on what there is, scored lower and saying how young the baseline was. Against its
+ * host's other days when it has two (the open day included; a closed day of its own is
+ * left out as the largest), else against the peers at the stricter z_own, else, with
+ * nothing to compare, only a volume of ten times min_bytes. */
+static void look_back_at_end(exfil_state *st, const ts_alert_sink *out)
+{
+    bool peers = st->pool_n >= st->min_peers;
+    if (peers)
+        pool_stats(st);
+    for (size_t i = 0; i < st->n_held; i++) {
+        struct xf_held *k = &st->held[i];
+        const xf_host *h = xf_host_get(st, &k->ip, false);
+        float other[XF_HIST + 1];
+        size_t n = 0, top = 0;
+        for (size_t d = 0; h && d < h->hist_n; d++)
+            other[n++] = h->hist[d];
+        bool own_closed = h && h->day > k->day;
+        for (size_t d = 1; own_closed && d < n; d++)
+            if (other[d] > other[top])
+                top = d;
+        if (own_closed && n)
+            other[top] = other[--n]; /* its own day, as the largest */
+        if (own_closed)
+            other[n++] = (float)lg(h->out_today);
+        double zp = peers ? robust_z(k->x, st->pool_med, st->pool_mad) : 0;
+        bool raise, big = k->x >= lg((uint64_t)(10 * st->min_bytes));
+        const char *against;
+        if (n >= 2) {
+            double med, mad, most = 0;
+            for (size_t d = 0; d < n; d++)
+                most = other[d] > most ? other[d] : most;
+            med_mad(other, n, &med, &mad);
+            raise = robust_z(k->x, med, mad) >= st->z_own && k->x > most + log10(st->max_factor) &&
+                    (!peers || zp >= st->z_peer);
+            against = peers ? "its host's other days and its peers'" : "its host's other days";
+        } else if (peers) {
+            raise = zp >= st->z_own;
+            against = "its peers' days";
+        } else {
+            raise = big;
+            against = "nothing (ten times the least volume judged)";
+        }
+        char all[32];
+        fmt_bytes(pow(10, k->x) - 1, all, sizeof all);
+        char *t = raise
+                      ? ts_fmt_alloc("%s (seen while the baseline was young, %s to new destinations that day "
+                                     "in all; the data ended after %d of %u learning days: judged at the end "
+                                     "against %s)",
+                                     k->a->title, all, (int)(st->last_day - st->first_day) + 1,
+                                     (unsigned)st->min_days, against)
+                      : NULL;
+        if (t) {
+            free(k->a->title);
+            k->a->title = t;
+            k->a->severity = (uint8_t)(n >= 2 || peers ? (big ? 50 : 40) : 35);
+            out->emit(out->ud, k->a);
+        } else {
+            ts_alert_free(k->a);
+        }
+        k->a = NULL;
+    }
+    st->n_held = 0;
+}
+
+static void exfil_finish(void *state, const ts_alert_sink *out)
+{
+    exfil_state *st = state;
+    if (st->n_held)
+        look_back_at_end(st, out);
 }
 
 /* Whether today's volume to new destinations is out of line for h; emits if so. */
@@ -624,6 +710,8 @@ static void on_flow(exfil_state *st, const ts_event *ev, bool src_in, bool dst_i
         h->last_new_ns = ev->ts_ns;
     h->new_today += ev->bytes_out;
     tally_new(h, &ev->dst_ip, ev->dst_port, ev->bytes_out);
+    if (st->n_held && h->alerted_day == h->day)
+        held_grew(st, h);
     if ((double)h->new_today >= st->min_bytes && h->alerted_day != h->day)
         judge(st, h, ev, out);
 }
@@ -809,6 +897,7 @@ const ts_detector ts_detector_exfil = {
     .state_size = sizeof(exfil_state),
     .init = exfil_init,
     .event = exfil_event,
+    .finish = exfil_finish,
     .fini = exfil_fini,
     .save = xf_save,
     .load = xf_load,

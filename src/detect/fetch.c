@@ -280,8 +280,8 @@ static void fetch_event(void *state, const ts_event *ev, const ts_alert_sink *ou
             rare = others < st->rare_hosts; /* the downloader itself does not make a name common */
         }
     }
-    if (!name.n && ts_str_eq(ev->dataset, "zeek.http"))
-        bare = true; /* a request without a Host header names no server */
+    if (!name.n && (ev->category & TS_CAT_WEB))
+        bare = true; /* an HTTP request without a Host header names no server */
     char pb[8];
     int pn = snprintf(pb, sizeof pb, "%u", (unsigned)port);
     bool odd_port = port && !in_list(st->usual_ports, ts_str_make(pb, (size_t)pn));

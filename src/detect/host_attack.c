@@ -26,6 +26,9 @@
 #define DET "host-attack"
 #define SEC "host-attack"
 #define MAX_ROWS 128
+#define DCOM_HOSTS 256
+#define REG_READERS 256
+#define REG_KEYS 16
 
 typedef struct reg_row {
     char *path;   /* lower case, '\' separated ending */
@@ -37,6 +40,7 @@ typedef struct ha_state {
     const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services;
     const char *acl_attributes, *system_task_prefixes, *group_enum_tools;
     const char *secret_keys, *secret_readers_ok, *privileged_groups, *risky_uac, *anonymous_subjects;
+    const char *created_disabled, *creation_defaults;
     char *writable_paths, *remote_markers; /* lower case, owned */
     const char *script_hosts, *script_children, *script_extensions, *script_paths_ok, *remote_only;
     reg_row rows[MAX_ROWS]; /* registry values: path, values, techniques, what */
@@ -48,6 +52,27 @@ typedef struct ha_state {
     reg_row commands[MAX_ROWS]; /* attack command lines: path = words joined by ';' */
     size_t n_commands;
     const char *replication_rights;
+    const char *ldap_ports, *ldap_programs_ok;
+    const char *dcom_programs;
+    int64_t dcom_window_ns;
+    /* The last network logon of a user account on each host (direct-mapped by the host's
+       name), for programs started through DCOM right after it. */
+    struct dcom_logon {
+        uint64_t host;
+        int64_t ts_ns;
+        ts_ip src;
+        char user[64];
+    } logons[DCOM_HOSTS];
+    uint32_t reg_query_min;
+    int64_t reg_query_window_ns;
+    /* Audited registry keys opened by each program outside Windows' folders (direct-mapped
+       by host and program): the distinct keys of its current window. */
+    struct reg_reader {
+        uint64_t who;
+        int64_t first_ns;
+        uint32_t n;
+        uint64_t keys[REG_KEYS];
+    } readers[REG_READERS];
 } ha_state;
 
 static char lc(char c)
@@ -89,6 +114,16 @@ static bool item_in(const char *list, ts_str v)
     v = ts_str_trim(v);
     for (const char *p = list; ts_str_next_item(&p, &it);)
         if (it.n && ieq(v, it))
+            return true;
+    return false;
+}
+
+/* Whether the lower-case text p[0..n) contains an item of the lower-case comma-separated list. */
+static bool has_lower_item(const char *list, const char *p, size_t n)
+{
+    ts_str it;
+    for (const char *q = list; ts_str_next_item(&q, &it);)
+        if (it.n && memmem(p, n, it.p, it.n))
             return true;
     return false;
 }
@@ -168,9 +203,11 @@ static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const c
 typedef struct ha_settings {
     const char *thread_sources_ok, *lsass_sources_ok, *lsass_masks, *logging_services, *acl_attributes,
         *system_task_prefixes, *group_enum_tools, *secret_keys, *secret_readers_ok, *privileged_groups,
-        *risky_uac, *anonymous_subjects, *writable_paths, *remote_markers, *script_hosts, *script_children,
-        *script_extensions, *script_paths_ok, *remote_only, *replication_rights, *registry_table,
-        *rpc_pipe_table, *proxy_exec_table, *attack_command_table;
+        *risky_uac, *created_disabled, *creation_defaults, *anonymous_subjects, *writable_paths,
+        *remote_markers, *script_hosts, *script_children, *script_extensions, *script_paths_ok, *remote_only,
+        *replication_rights, *ldap_ports, *ldap_programs_ok, *dcom_programs, *registry_table, *rpc_pipe_table,
+        *proxy_exec_table, *attack_command_table;
+    double dcom_window, registry_query_min, registry_query_window;
 } ha_settings;
 
 static const ts_tunable ha_tunables[] = {
@@ -185,6 +222,8 @@ static const ts_tunable ha_tunables[] = {
     TS_TUNE_STR(ha_settings, secret_readers_ok, ""),
     TS_TUNE_STR(ha_settings, privileged_groups, ""),
     TS_TUNE_STR(ha_settings, risky_uac, ""),
+    TS_TUNE_STR(ha_settings, created_disabled, ""),
+    TS_TUNE_STR(ha_settings, creation_defaults, ""),
     TS_TUNE_STR(ha_settings, anonymous_subjects, ""),
     TS_TUNE_STR(ha_settings, writable_paths, ""),
     TS_TUNE_STR(ha_settings, remote_markers, ""),
@@ -194,6 +233,12 @@ static const ts_tunable ha_tunables[] = {
     TS_TUNE_STR(ha_settings, script_paths_ok, ""),
     TS_TUNE_STR(ha_settings, remote_only, ""),
     TS_TUNE_STR(ha_settings, replication_rights, ""),
+    TS_TUNE_STR(ha_settings, ldap_ports, ""),
+    TS_TUNE_STR(ha_settings, ldap_programs_ok, ""),
+    TS_TUNE_STR(ha_settings, dcom_programs, ""),
+    TS_TUNE(ha_settings, dcom_window, TS_TUNE_SECONDS, 120, 1, 86400),
+    TS_TUNE(ha_settings, registry_query_min, TS_TUNE_COUNT, 4, 2, REG_KEYS),
+    TS_TUNE(ha_settings, registry_query_window, TS_TUNE_SECONDS, 300, 1, 86400),
     TS_TUNE_STR(ha_settings, registry_table, NULL),
     TS_TUNE_STR(ha_settings, rpc_pipe_table, NULL),
     TS_TUNE_STR(ha_settings, proxy_exec_table, NULL),
@@ -219,6 +264,8 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->secret_readers_ok = tune.secret_readers_ok;
     st->privileged_groups = tune.privileged_groups;
     st->risky_uac = tune.risky_uac;
+    st->created_disabled = tune.created_disabled;
+    st->creation_defaults = tune.creation_defaults;
     st->anonymous_subjects = tune.anonymous_subjects;
     const char *wp = tune.writable_paths, *rm = tune.remote_markers;
     st->writable_paths = dup_lower(wp, strlen(wp));
@@ -231,6 +278,12 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
     st->script_paths_ok = tune.script_paths_ok;
     st->remote_only = tune.remote_only;
     st->replication_rights = tune.replication_rights;
+    st->ldap_ports = tune.ldap_ports;
+    st->ldap_programs_ok = tune.ldap_programs_ok;
+    st->dcom_programs = tune.dcom_programs;
+    st->dcom_window_ns = (int64_t)(tune.dcom_window * 1e9);
+    st->reg_query_min = (uint32_t)tune.registry_query_min;
+    st->reg_query_window_ns = (int64_t)(tune.registry_query_window * 1e9);
     tocsin_code rc = load_table(ctx, "registry_table", "registry_tamper.tsv", 4, st->rows, &st->n_rows);
     if (rc == TOCSIN_OK)
         rc = load_table(ctx, "rpc_pipe_table", "rpc_pipes.tsv", 3, st->pipes, &st->n_pipes);
@@ -431,6 +484,42 @@ static void secret_read(const ha_state *st, const ts_event *ev, const ts_alert_s
          out);
 }
 
+/* 4656/4663 on registry keys whose reading is audited, by a program in a user-writable place:
+ * registry_query_min distinct keys within registry_query_window is a recon tool going through
+ * the machine's configuration (Seatbelt, WinPEAS), T1012. Installed software reads from its
+ * own folders; one key or two is a .NET program starting. */
+static void registry_query(ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str obj = ts_str_trim(ts_event_field(ev, "ObjectName")),
+           proc = ts_str_trim(ts_event_field(ev, "ProcessName"));
+    if (!obj.n || !proc.n || !ts_str_eq(ts_event_field(ev, "ObjectType"), "Key"))
+        return;
+    char low[1024];
+    size_t ln = proc.n < sizeof low ? proc.n : sizeof low;
+    for (size_t i = 0; i < ln; i++)
+        low[i] = lc(proc.p[i]);
+    if (!has_lower_item(st->writable_paths, low, ln))
+        return;
+    uint64_t who = bl_hash(proc, bl_hash(ev->host, BL_SEED)), key = bl_hash(obj, BL_SEED);
+    struct reg_reader *r = &st->readers[who % REG_READERS];
+    if (r->who != who || ev->ts_ns - r->first_ns > st->reg_query_window_ns || ev->ts_ns < r->first_ns)
+        *r = (struct reg_reader){.who = who, .first_ns = ev->ts_ns};
+    for (uint32_t i = 0; i < r->n; i++)
+        if (r->keys[i] == key)
+            return;
+    if (r->n < REG_KEYS)
+        r->keys[r->n++] = key;
+    if (r->n != st->reg_query_min)
+        return;
+    emit(ev, 50, "T1012", "registry-query", proc,
+         ts_fmt_alloc(
+             "%.*s, in a user-writable place, read %u audited registry keys on %.*s within %.0f s, the "
+             "last %.*s: registry discovery",
+             clip(proc), proc.p, (unsigned)r->n, clip(ev->host), ptr(ev->host),
+             (double)(ev->ts_ns - r->first_ns) / 1e9, clip(obj), obj.p),
+         out);
+}
+
 /* 5145: an RPC interface's pipe on IPC$ reached from another host by a user account. */
 static void rpc_pipe(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
@@ -477,8 +566,15 @@ static void account_change(const ha_state *st, const ts_event *ev, const ts_aler
     }
     if (ev->code == 4738 || ev->code == 4720) {
         ts_str uac = ts_event_field(ev, "UserAccountControl"), it;
+        /* Windows creates an account disabled and without a password first (SAMR), then sets
+           both: those flags of a new, disabled account are its creation, not a weakening. */
+        bool created_disabled = false;
+        for (const char *p = st->created_disabled; ev->code == 4720 && ts_str_next_item(&p, &it);)
+            created_disabled =
+                created_disabled || (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n));
         for (const char *p = st->risky_uac; ts_str_next_item(&p, &it);)
-            if (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n)) {
+            if (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n) &&
+                !(created_disabled && item_in(st->creation_defaults, it))) {
                 emit(ev, 60, "T1098,T1558.004", "risky-flags", target,
                      ts_fmt_alloc("%.*s set risky flags on %.*s: %.*s", TS_STR_CUT(subject, 160),
                                   TS_STR_CUT(target, 160), TS_STR_CUT(uac, 160)),
@@ -507,14 +603,84 @@ static bool contains_item(const char *list, ts_str s)
     return false;
 }
 
-/* Whether the lower-case text p[0..n) contains an item of the lower-case comma-separated list. */
-static bool has_lower_item(const char *list, const char *p, size_t n)
+/* Sysmon 3: a program in a user-writable place (a dropped implant, SharpHound, ADFind run from
+ * Downloads) querying the directory over LDAP: domain account and group discovery. Windows'
+ * and installed software's LDAP clients live in their own folders. */
+static void ldap_query(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
-    ts_str it;
-    for (const char *q = list; ts_str_next_item(&q, &it);)
-        if (it.n && memmem(p, n, it.p, it.n))
-            return true;
-    return false;
+    ts_str proc = ts_str_trim(ev->process), name = bl_basename(proc);
+    char port[8];
+    int pn = snprintf(port, sizeof port, "%u", (unsigned)ev->dst_port);
+    if (!name.n || !ev->dst_port || !item_in(st->ldap_ports, ts_str_make(port, (size_t)pn)) ||
+        name_in(st->ldap_programs_ok, proc))
+        return;
+    char low[1024];
+    size_t ln = proc.n < sizeof low ? proc.n : sizeof low;
+    for (size_t i = 0; i < ln; i++)
+        low[i] = lc(proc.p[i]);
+    if (!has_lower_item(st->writable_paths, low, ln))
+        return;
+    char dst[TS_IP_STRLEN];
+    emit(ev, 50, "T1087.002,T1069.002", "ldap-from-writable", proc,
+         ts_fmt_alloc(
+             "%.*s, in a user-writable place, queried the directory over LDAP (%s:%u) from %.*s%s%.*s: "
+             "domain account and group discovery",
+             clip(proc), proc.p, ts_ip_format(&ev->dst_ip, dst), (unsigned)ev->dst_port, clip(ev->host),
+             ptr(ev->host), ev->user.n ? " as " : "", clip(ev->user), ptr(ev->user)),
+         out);
+}
+
+/* 127/8 or ::1: the host logging on to itself. */
+static bool loopback(const ts_ip *ip)
+{
+    static const uint8_t v6[16] = {[15] = 1};
+    return ip->v == 4 ? ip->b[0] == 127 : memcmp(ip->b, v6, 16) == 0;
+}
+
+/* A network logon (4624 type 3) of a user account from another address: remembered for its
+ * host, to see what it starts. */
+static void note_logon(ha_state *st, const ts_event *ev)
+{
+    if (!ev->user.n || machine_account(ev->user) || !ev->src_ip.v || loopback(&ev->src_ip) ||
+        item_in(st->anonymous_subjects, ev->user))
+        return;
+    uint64_t h = bl_hash(ev->host, BL_SEED);
+    struct dcom_logon *l = &st->logons[h % DCOM_HOSTS];
+    l->host = h;
+    l->ts_ns = ev->ts_ns;
+    l->src = ev->src_ip;
+    size_t n = ts_utf8_cut(ev->user, sizeof l->user - 1); /* every network logon: no printf */
+    memcpy(l->user, ev->user.p, n);
+    l->user[n] = '\0';
+}
+
+/* A program that serves DCOM objects (Excel.Application, MMC20.Application ...) started by
+ * DCOM's launcher ("-Embedding") within dcom_window of a network logon of a user account on
+ * the same host: it was started from that other machine (DCOM lateral movement). Started
+ * so with no one logging on over the network, it is a local program automating Office. */
+static void dcom_start(const ha_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str img = ts_str_trim(ev->process), name = bl_basename(img);
+    if (!name.n || !name_in(st->dcom_programs, img) || !icontains(ev->command_line, TS_STR_LIT("-embedding")))
+        return;
+    uint64_t h = bl_hash(ev->host, BL_SEED);
+    const struct dcom_logon *l = &st->logons[h % DCOM_HOSTS];
+    if (l->host != h || ev->ts_ns < l->ts_ns || ev->ts_ns - l->ts_ns > st->dcom_window_ns)
+        return;
+    char src[TS_IP_STRLEN];
+    ts_alert *a = bl_alert(
+        DET, ev, 60, "T1021.003",
+        ts_fmt_alloc("%s|dcom|%.*s|%.*s", DET, clip(ev->host), ptr(ev->host), clip(name), name.p),
+        ts_fmt_alloc(
+            "%.*s started through DCOM on %.*s %.0f s after a network logon of %s from %s: DCOM lateral "
+            "movement: %.*s",
+            clip(name), name.p, clip(ev->host), ptr(ev->host), (double)(ev->ts_ns - l->ts_ns) / 1e9, l->user,
+            ts_ip_format(&l->src, src), clip(ev->command_line), ptr(ev->command_line)));
+    if (!a)
+        return;
+    a->remote_ip = l->src; /* the machine it came from */
+    a->direction = TS_DIR_INTERNAL;
+    out->emit(out->ud, a);
 }
 
 /* Sysmon 1 / 4688. */
@@ -595,6 +761,11 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     /* What the event is, whoever wrote it (Sysmon, 4688, a Linux Sysmon, another reader). */
     if (ts_str_eq(ev->action, "process-created")) {
         process_start(st, ev, out);
+        dcom_start(st, ev, out);
+        return;
+    }
+    if (ev->logon_type == 3 && ev->outcome != TS_OUTCOME_FAILURE && ts_str_eq(ev->action, "logon")) {
+        note_logon(state, ev);
         return;
     }
     if (ts_str_eq(ev->action, "create-remote-thread")) {
@@ -603,6 +774,10 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
     }
     if (ts_str_eq(ev->action, "process-access")) {
         lsass_access(st, ev, out);
+        return;
+    }
+    if (ts_str_eq(ev->action, "network-connection")) {
+        ldap_query(st, ev, out);
         return;
     }
     if (ts_str_eq(ev->action, "registry-event") || ts_str_eq(ev->action, "registry-value-set")) {
@@ -661,6 +836,7 @@ static void ha_event(void *state, const ts_event *ev, const ts_alert_sink *out)
         case 4656:
         case 4663:
             secret_read(st, ev, out);
+            registry_query(state, ev, out);
             break;
         case 5145:
             rpc_pipe(st, ev, out);

@@ -171,7 +171,12 @@ static void sensor_event(void *state, const ts_event *ev, const ts_alert_sink *o
     const sensor_state *st = state;
     if (!(ev->category & TS_CAT_ALERT) || !ev->rule_name.n)
         return;
-    bool notice = ts_str_eq(ev->dataset, "zeek.notice");
+    /* What the alert is, not who wrote it: a signature's alert carries its class and
+       priority (alert.category, alert.severity); a notice (Zeek's, or any sensor's alert
+       without them) names what it saw and says why in its message. A drop was blocked. */
+    bool denied = (ev->type & TS_TYPE_DENIED) != 0;
+    bool notice =
+        !denied && !ts_event_field(ev, "alert.severity").n && !ts_event_field(ev, "alert.category").n;
     ts_str category = notice ? TS_STR_NULL : ts_event_field(ev, "alert.category");
     ts_str detail = notice ? ts_event_field(ev, "msg") : category;
     int sev = st->notice_sev;
@@ -197,9 +202,7 @@ static void sensor_event(void *state, const ts_event *ev, const ts_alert_sink *o
     char ibuf[TS_IP_STRLEN], rbuf[TS_IP_STRLEN];
     const char *internal = ts_alert_internal_entity(a, ibuf);
     const char *remote = a->remote_ip.v ? ts_ip_format(&a->remote_ip, rbuf) : "-";
-    const char *what = notice                                    ? "Zeek notice"
-                       : ts_str_eq(ev->dataset, "suricata.drop") ? "Suricata drop"
-                                                                 : "Suricata";
+    const char *what = notice ? "Zeek notice" : denied ? "Suricata drop" : "Suricata";
     int dn = detail.n > 160 ? 160 : (int)detail.n;
     a->key = ts_fmt_alloc("sensor|%s|%.*s|%s|%s", notice ? "notice" : "suricata", (int)ev->rule_name.n,
                           ev->rule_name.p, internal, remote);

@@ -143,7 +143,7 @@ static const struct {
     {"rdp", "suricata.rdp", TS_CAT_NETWORK | TS_CAT_AUTH | TS_CAT_SESSION,
      TS_TYPE_CONNECTION | TS_TYPE_START},
     {"anomaly", "suricata.anomaly", TS_CAT_NETWORK},
-    {"drop", "suricata.drop", TS_CAT_NETWORK | TS_CAT_ALERT},
+    {"drop", "suricata.drop", TS_CAT_NETWORK | TS_CAT_ALERT, TS_TYPE_DENIED},
 };
 
 static void eve_begin(void *ud)

@@ -219,6 +219,15 @@ static void wj_done(void *ud)
     ts_winevent_normalise(ev);
     if (!ev->host.n)
         ev->host = st->host_name;
+    /* Read as far as it goes, and said: a record without a usable ID or time is kept. */
+    ts_str id = ts_event_field(ev, "EventID");
+    if (!ev->has_code && id.n)
+        rd_warn(st->c, ev->line, ev->record, "EventID \"%.*s\" is not a number; the event is kept without it",
+                (int)(id.n > 40 ? 40 : id.n), id.p);
+    else if (!ev->has_code)
+        rd_warn(st->c, ev->line, ev->record, "no EventID; the event is kept without it");
+    if (!ev->ts_ns)
+        rd_warn(st->c, ev->line, ev->record, "no event time that can be read; the event is kept without one");
     rd_emit(st->c);
 }
 
@@ -229,6 +238,7 @@ typedef struct doc_acc {
     int depth;
     bool str, esc;
     bool skip;     /* the document went over the limit: its bytes are scanned, not kept */
+    bool at_col0;  /* it started at the start of its line, as a document a line does */
     uint64_t line; /* where the document started */
 } doc_acc;
 
@@ -310,6 +320,16 @@ static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p,
     size_t from = 0;
     if (d->depth == 0 && whole_line(c, st, p, n, line))
         return TOCSIN_OK;
+    /* One document a line, and the last line's was cut short: this line is a whole document
+       of its own, not the rest of that one (which would take every later line with it). */
+    if (d->depth > 0 && !d->skip && d->at_col0 && d->line + 1 == line && whole_line(c, st, p, n, line)) {
+        rd_error(c, d->line, 0, TOCSIN_E_PARSE,
+                 "the JSON object on this line is not closed (the next line starts another); skipped");
+        d->depth = 0;
+        d->str = d->esc = false;
+        d->n = 0;
+        return TOCSIN_OK;
+    }
     for (size_t i = 0; i < n; i++) {
         char b = p[i];
         if (d->depth == 0) {
@@ -324,6 +344,7 @@ static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p,
                 return TOCSIN_OK;
             }
             d->line = line;
+            d->at_col0 = i == 0;
             from = i;
         }
         if (d->str) {
