@@ -225,31 +225,13 @@ static void aa_finish(void *state, const ts_alert_sink *out)
         look_back(st, true, out);
 }
 
-static tocsin_code aa_save(void *state, void **blob, size_t *len)
-{
-    aa_state *st = state;
-    bl_buf b = {0};
-    bl_put_u64(&b, MAGIC);
-    bl_put_u64(&b, (uint64_t)st->first_ns);
-    bl_put_map(&b, &st->pairs);
-    return bl_buf_finish(&b, blob, len);
-}
-
-static tocsin_code aa_load(void *state, const void *blob, size_t len)
-{
-    aa_state *st = state;
-    bl_rd r = {blob, len, 0, false};
-    if (bl_get_u64(&r) != MAGIC)
-        return TOCSIN_E_FORMAT;
-    st->first_ns = (int64_t)bl_get_u64(&r);
-    bl_get_map(&r, &st->pairs);
-    if (r.fail) {
-        st->first_ns = 0;
-        bl_map_free(&st->pairs);
-        return TOCSIN_E_FORMAT;
-    }
-    return TOCSIN_OK;
-}
+/* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
+static const ts_saved_field aa_saved_fields[] = {
+    TS_SAVED_FIELD(aa_state, first_ns),
+    TS_SAVED_WITH(aa_state, pairs, bl_map_codec, 0),
+    {0},
+};
+static const ts_saved aa_saved = {DET, MAGIC, aa_saved_fields};
 
 static size_t aa_usage(void *state, ts_state_use *out, size_t n)
 {
@@ -269,7 +251,6 @@ const ts_detector ts_detector_account_admin = {
     .event = aa_event,
     .finish = aa_finish,
     .fini = aa_fini,
-    .save = aa_save,
-    .load = aa_load,
+    .saved = &aa_saved,
     .usage = aa_usage,
 };

@@ -515,8 +515,8 @@ static void registry_query(ha_state *st, const ts_event *ev, const ts_alert_sink
          ts_fmt_alloc(
              "%.*s, in a user-writable place, read %u audited registry keys on %.*s within %.0f s, the "
              "last %.*s: registry discovery",
-             clip(proc), proc.p, (unsigned)r->n, clip(ev->host), ptr(ev->host),
-             (double)(ev->ts_ns - r->first_ns) / 1e9, clip(obj), obj.p),
+             TS_STR_CUT(proc, 160), (unsigned)r->n, TS_STR_CUT(ev->host, 160),
+             (double)(ev->ts_ns - r->first_ns) / 1e9, TS_STR_CUT(obj, 160)),
          out);
 }
 
@@ -625,8 +625,8 @@ static void ldap_query(const ha_state *st, const ts_event *ev, const ts_alert_si
          ts_fmt_alloc(
              "%.*s, in a user-writable place, queried the directory over LDAP (%s:%u) from %.*s%s%.*s: "
              "domain account and group discovery",
-             clip(proc), proc.p, ts_ip_format(&ev->dst_ip, dst), (unsigned)ev->dst_port, clip(ev->host),
-             ptr(ev->host), ev->user.n ? " as " : "", clip(ev->user), ptr(ev->user)),
+             TS_STR_CUT(proc, 160), ts_ip_format(&ev->dst_ip, dst), (unsigned)ev->dst_port,
+             TS_STR_CUT(ev->host, 160), ev->user.n ? " as " : "", TS_STR_CUT(ev->user, 160)),
          out);
 }
 
@@ -670,12 +670,12 @@ static void dcom_start(const ha_state *st, const ts_event *ev, const ts_alert_si
     char src[TS_IP_STRLEN];
     ts_alert *a = bl_alert(
         DET, ev, 60, "T1021.003",
-        ts_fmt_alloc("%s|dcom|%.*s|%.*s", DET, clip(ev->host), ptr(ev->host), clip(name), name.p),
+        ts_fmt_alloc("%s|dcom|%.*s|%.*s", DET, TS_STR_CUT(ev->host, 160), TS_STR_CUT(name, 160)),
         ts_fmt_alloc(
             "%.*s started through DCOM on %.*s %.0f s after a network logon of %s from %s: DCOM lateral "
             "movement: %.*s",
-            clip(name), name.p, clip(ev->host), ptr(ev->host), (double)(ev->ts_ns - l->ts_ns) / 1e9, l->user,
-            ts_ip_format(&l->src, src), clip(ev->command_line), ptr(ev->command_line)));
+            TS_STR_CUT(name, 160), TS_STR_CUT(ev->host, 160), (double)(ev->ts_ns - l->ts_ns) / 1e9, l->user,
+            ts_ip_format(&l->src, src), TS_STR_CUT(ev->command_line, 160)));
     if (!a)
         return;
     a->remote_ip = l->src; /* the machine it came from */
