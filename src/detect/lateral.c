@@ -124,8 +124,8 @@ typedef struct held {
 #define HELD_MAX 64
 
 /* The last admin-level session that reached a host from a source we can name, and whether it
- * came over a known path: where a remote service or WMI shell that follows it on that host
- * within `session_window` came from (PsExec logs its network logon, then installs its
+ * came over a known path: where a PsExec-like service that follows it on that host within
+ * `session_window` came from (PsExec logs its network logon, then installs its
  * service). Direct-mapped by host, the newest session wins; not saved: it matters for a
  * minute or two. */
 typedef struct session {
@@ -489,12 +489,11 @@ static bool baseline_source(lat_state *st, const edge *e, bool yng)
 }
 
 /* Whether something run on a host by a party the event does not name (a PsExec-like service)
- * came within session_window after an admin session over a known path: from a
- * source of the baseline (a jump host, an admin's desk: baseline_source), a shared pool, or
- * the account's own desk. An administrator's own session running PsExec
- * is their tool on their round, whichever host it lands on first. A foothold's PsExec comes
- * with its own logon, from a source that became established, if at all, by alerting after
- * learning, and that is the session it follows. */
+ * came within session_window after an admin session over a known path: from a source of the
+ * baseline (a jump host, an admin's desk: baseline_source), a shared pool, or the account's
+ * own desk. An administrator's own session running PsExec is their tool on their round,
+ * whichever host it lands on first. A foothold's PsExec comes with its own logon, from a
+ * machine that reached no hosts that way while learning, and that is the session it follows. */
 static bool rides_known_session(const lat_state *st, const edge *e)
 {
     const session *s = e->dst.exact ? &st->sess[e->dst.exact % SESSION_SLOTS] : NULL;
