@@ -66,8 +66,8 @@ check "sony-2014 blames an outside actor: --expect-unattributed exits 4" \
     status_is 4 "$T" eval "$tmp/sony-2014" --no-progress --expect-unattributed
 check "--expect-actor naming another actor is missed" \
     status_is 4 "$T" eval "$tmp/sony-2014" --no-progress --expect-actor "Sandworm Team"
-check "--max-false-per-kuserday 0 is missed (a few benign first uses of admin tools)" \
-    status_is 4 "$T" eval "$tmp/none" --no-progress --max-false-per-kuserday 0
+check "none: --max-false-per-kuserday 0 is met (the admins' scripts, PsExec and late evenings are routine)" \
+    status_is 0 "$T" eval "$tmp/none" --no-progress --max-false-per-kuserday 0
 
 # false-flag: scored like any other; who gets the blame is reported, not required.
 "$T" eval "$tmp/false-flag" --json --no-progress >"$tmp/ff.json" 2>/dev/null

@@ -225,6 +225,38 @@ static void test_young(void)
     det_close(&x);
 }
 
+/* The admin's day running late at the jump host: each logon within late_gap (2 h) of the
+ * last from the same address is the same person still at work, whatever the hour. After a
+ * pause of more than 2 h the hour counts again; so it does for the account on another
+ * machine of its own at that hour (the evening's chain is one address's). */
+static void test_working_late(void)
+{
+    det x;
+    CHECK(det_open(&x, "credential", NULL));
+    train_admin(&x);
+    ts_event ev;
+    logon(&ev, 4624, "adm-jsmith", "SRV-DB2", "10.0.0.6", "JUMP02", 10, MIDNIGHT + 9 * DAY + 10 * HOUR);
+    feed(&x, &ev); /* a second jump host, new once */
+    drop_all();
+    static const int minutes[] = {14 * 60, 15 * 60 + 30, 17 * 60 + 20, 19 * 60 + 10};
+    for (int i = 0; i < 4; i++) {
+        logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10,
+              MIDNIGHT + 10 * DAY + minutes[i] * MIN);
+        feed(&x, &ev);
+    }
+    CHECK_INT(n_got, 0);
+    logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.6", "JUMP02", 10, MIDNIGHT + 10 * DAY + 22 * HOUR);
+    feed(&x, &ev);
+    CHECK(find_key("cred|logon|adm-jsmith|JUMP02") != NULL);
+    drop_all();
+    logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10, MIDNIGHT + 11 * DAY + 1 * HOUR);
+    feed(&x, &ev);
+    const ts_alert *a = find_key("cred|logon|adm-jsmith|JUMP01");
+    CHECK(a && strstr(a->title, "unusual hour (01 h UTC)"));
+    drop_all();
+    det_close(&x);
+}
+
 /* Outside, a new network needs an unusual hour: the admin working from a hotel at the
  * usual time is not an alarm; at 03:00 it is. */
 static void test_outside_hours(void)
@@ -587,6 +619,7 @@ int main(void)
     test_config();
     test_travel();
     test_young();
+    test_working_late();
     test_outside_hours();
     test_guessing();
     test_spraying();

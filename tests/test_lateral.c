@@ -384,6 +384,73 @@ static void test_new_service(void)
     det_close(&x);
 }
 
+/* PsExec run by an administrator's session over a known path (the jump host, an established
+ * admin source while learning) is their tool: quiet, and the tool stays unknown. A
+ * foothold's PsExec, following its own new logon from a workstation, alerts, even once that
+ * workstation has reached enough hosts after learning to be "established"; so does one that
+ * comes longer than session_window after the admin's logon. */
+static void psexec_baseline(det *x)
+{
+    char srv[16];
+    for (int s = 0; s <= 4; s++) { /* while learning: JUMP01 established after 3 new pairs */
+        snprintf(srv, sizeof srv, "SRV%d", s);
+        admin_logon(x, "adm-mike", "10.0.0.5", "JUMP01", srv, T0 + s * HOUR);
+    }
+    admin_logon(x, "adm-mike", "10.0.0.5", "JUMP01", "SRV0", T0 + LEARNT); /* learning ends */
+    drop_all();
+}
+
+static void test_psexec_session(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    psexec_baseline(&x);
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV5", T0 + LEARNT + DAY); /* a new server */
+    service(&x, "SRV5", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + LEARNT + DAY + 2 * MIN / 60);
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV2", T0 + LEARNT + DAY + HOUR); /* known pair */
+    service(&x, "SRV2", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + LEARNT + DAY + HOUR + MIN / 60);
+    CHECK_INT(n_got, 0);
+    /* too long after the admin's logon: nobody we can name ran it */
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV3", T0 + LEARNT + 2 * DAY);
+    service(&x, "SRV3", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + LEARNT + 2 * DAY + 10 * MIN);
+    CHECK(find_key("lateral|service|?|SRV3|PSEXESVC") != NULL);
+    drop_all();
+    det_close(&x);
+    /* The foothold: a workstation's admin logons after learning, to four servers: the first
+       three alert, the fourth is quiet (the source is established by now), and its PsExec
+       follows no session of the baseline: it alerts. */
+    CHECK(det_open(&x, "lateral", NULL));
+    psexec_baseline(&x);
+    char srv[16];
+    for (int s = 1; s <= 4; s++) {
+        snprintf(srv, sizeof srv, "SRV%d", s);
+        admin_logon(&x, "adm-mike", "10.0.3.44", "WKS44", srv, T0 + LEARNT + DAY + s * HOUR);
+    }
+    CHECK_INT(count_key("lateral|admin-logon|WKS44|"), 3);
+    CHECK(find_key("lateral|admin-logon|WKS44|SRV4|") == NULL);
+    service(&x, "SRV4", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + LEARNT + DAY + 4 * HOUR + MIN / 60);
+    CHECK(find_key("lateral|service|?|SRV4|PSEXESVC") != NULL);
+    drop_all();
+    det_close(&x);
+    /* Sources known by address alone: the jump host's own address is a source of the
+       baseline; a server in its /24 that made no admin logons while learning is not. */
+    CHECK(det_open(&x, "lateral", NULL));
+    for (int s = 0; s <= 4; s++) {
+        snprintf(srv, sizeof srv, "SRV%d", s);
+        admin_logon(&x, "adm-mike", "10.0.0.5", NULL, srv, T0 + s * HOUR);
+    }
+    admin_logon(&x, "adm-mike", "10.0.0.5", NULL, "SRV0", T0 + LEARNT);
+    drop_all();
+    admin_logon(&x, "adm-mike", "10.0.0.5", NULL, "SRV6", T0 + LEARNT + DAY);
+    service(&x, "SRV6", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + LEARNT + DAY + MIN / 60);
+    CHECK_INT(n_got, 0);
+    admin_logon(&x, "adm-mike", "10.0.0.9", NULL, "SRV7", T0 + LEARNT + 2 * DAY);
+    service(&x, "SRV7", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + LEARNT + 2 * DAY + MIN / 60);
+    CHECK(find_key("lateral|service|?|SRV7|PSEXESVC") != NULL);
+    drop_all();
+    det_close(&x);
+}
+
 /* Suricata's flow, netflow and rdp records reach lateral movement as Zeek's do: the
  * detector asks what an event is (a connection, to which port), not who wrote it. */
 static void test_suricata(void)
@@ -556,6 +623,7 @@ int main(void)
     test_fanout_young();
     test_established();
     test_new_service();
+    test_psexec_session();
     test_fixtures();
     test_save_load();
     test_suricata();

@@ -466,6 +466,51 @@ static void host_habit(void)
     ts_routine_free(r);
 }
 
+/* The organisation's habit: the same encoded script (fleet_habit_keys) on two admins' desks,
+ * two days on each, is 4 days on 2 hosts: routine on both, though neither host ran it on 4
+ * days. On 3 days in all, on one host only, or under a key that does not name what ran (an
+ * obfuscated block, keyed by host and account) it is not. */
+static void fleet_habit(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    static const int64_t days[2][2] = {{0, 5}, {2, 9}};
+    for (int h = 0; h < 2; h++)
+        for (int i = 0; i < 2; i++) {
+            const char *host = h ? "ws011" : "ws010";
+            ts_alert *a = host_alert("powershell", host, "cccc", T0 + days[h][i] * DAY + 10 * HOUR);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+            if (!(h && i)) { /* dddd: the same, but on 3 days only */
+                a = host_alert("powershell", host, "dddd", T0 + days[h][i] * DAY + 11 * HOUR);
+                ts_routine_observe(r, a);
+                ts_alert_free(a);
+            }
+            a = host_alert("powershell", host, "eeee", T0 + days[h][i] * DAY + 12 * HOUR);
+            free(a->key);
+            a->key = ts_fmt_alloc("powershell|obfuscated|%s|eeee", host);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+    for (int i = 0; i < 3; i++) { /* ffff: one host, 3 days */
+        ts_alert *a = host_alert("powershell", "ws012", "ffff", T0 + i * DAY + 10 * HOUR);
+        ts_routine_observe(r, a);
+        ts_alert_free(a);
+    }
+    char why[512];
+    CHECK(routine(r, host_alert("powershell", "ws010", "cccc", T0 + 10 * HOUR), why, sizeof why));
+    CHECK(strstr(why,
+                 "the same powershell alert (powershell|encoded|*|cccc) on 2 hosts on 4 days over 10 days: "
+                 "the organisation's script") != NULL);
+    CHECK(routine(r, host_alert("powershell", "ws011", "cccc", T0 + 9 * DAY + 10 * HOUR), NULL, 0));
+    CHECK(!routine(r, host_alert("powershell", "ws010", "dddd", T0 + 11 * HOUR), NULL, 0));
+    CHECK(!routine(r, host_alert("powershell", "ws012", "ffff", T0 + 10 * HOUR), NULL, 0));
+    ts_alert *ob = host_alert("powershell", "ws010", "eeee", T0 + 12 * HOUR);
+    free(ob->key);
+    ob->key = strdup("powershell|obfuscated|ws010|eeee");
+    CHECK(!routine(r, ob, NULL, 0));
+    ts_routine_free(r);
+}
+
 /* An admin's recon checks cross the alert's threshold on one day only, but a lesser burst
  * (ts_routine_habit, the same key) came on 3 other days: 4 days, that host's habit. With
  * lesser bursts on 2 days, or on 3 days under another key (another host, user or parent
@@ -581,6 +626,7 @@ int main(void)
     sweeper();
     fleet();
     host_habit();
+    fleet_habit();
     lesser_habit();
     sigma_habit();
     weekly_scanner();

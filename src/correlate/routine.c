@@ -101,7 +101,8 @@ struct ts_routine {
     char *popular_detectors;                            /* comma-separated */
     char *habit_detectors;                              /* comma-separated */
     char *habit_technique_detectors, *habit_techniques; /* a habit only when of these techniques */
-    uint32_t habit_days;
+    char *fleet_habit_keys;                             /* key prefixes: alerts that name what ran */
+    uint32_t habit_days, fleet_habit_hosts;
 };
 
 /* ---- the named sources ----------------------------------------------------------------- */
@@ -180,8 +181,9 @@ static const named *named_source(const ts_routine *r, const ts_ip *ip, const cha
 
 typedef struct routine_settings {
     double min_hosts, min_floor, min_share, min_occasions, horizon, max_cells;
-    double habit_days;
-    const char *sources, *popular_detectors, *habit_detectors, *habit_technique_detectors, *habit_techniques;
+    double habit_days, fleet_habit_hosts;
+    const char *sources, *popular_detectors, *habit_detectors, *habit_technique_detectors, *habit_techniques,
+        *fleet_habit_keys;
 } routine_settings;
 
 const ts_tunable ts_routine_tunables[] = {
@@ -198,6 +200,8 @@ const ts_tunable ts_routine_tunables[] = {
     TS_TUNE_STR(routine_settings, habit_technique_detectors, "sigma"),
     TS_TUNE_STR(routine_settings, habit_techniques,
                 "T1007, T1016, T1018, T1033, T1049, T1057, T1069, T1082, T1087, T1135, T1201, T1482, T1615"),
+    TS_TUNE_STR(routine_settings, fleet_habit_keys, "powershell|encoded|"),
+    TS_TUNE(routine_settings, fleet_habit_hosts, TS_TUNE_COUNT, 2, 2, 1000),
     {0},
 };
 
@@ -219,8 +223,10 @@ ts_routine *ts_routine_new(const ts_config *c, const char *data_dir, ts_diag_fn 
     r->habit_days = (uint32_t)k.habit_days;
     r->habit_technique_detectors = strdup(k.habit_technique_detectors);
     r->habit_techniques = strdup(k.habit_techniques);
+    r->fleet_habit_keys = strdup(k.fleet_habit_keys);
+    r->fleet_habit_hosts = (uint32_t)k.fleet_habit_hosts;
     if (!r->cand || !r->dest || !r->popular_detectors || !r->habit_detectors ||
-        !r->habit_technique_detectors || !r->habit_techniques) {
+        !r->habit_technique_detectors || !r->habit_techniques || !r->fleet_habit_keys) {
         ts_routine_free(r);
         return NULL;
     }
@@ -254,6 +260,7 @@ void ts_routine_free(ts_routine *r)
     free(r->habit_detectors);
     free(r->habit_technique_detectors);
     free(r->habit_techniques);
+    free(r->fleet_habit_keys);
     free(r);
 }
 
@@ -788,6 +795,49 @@ static int popular(const ts_routine *r, const ts_alert *a, char *buf, size_t cap
     return 1;
 }
 
+/* Whether the alert's key starts with one of fleet_habit_keys: a key that names what ran (the
+ * powershell detector's encoded command, by the hash of the script), not only where. */
+static bool fleet_kind(const ts_routine *r, const ts_alert *a)
+{
+    ts_str it;
+    for (const char *p = r->fleet_habit_keys; a->key && ts_str_next_item(&p, &it);)
+        if (it.n && strncasecmp(a->key, it.p, it.n) == 0)
+            return true;
+    return false;
+}
+
+/* The organisation's habit: an alert whose key names what ran (fleet_habit_keys), the same
+ * thing (the key without its host: the fleet's cells of ts_routine_observe) on habit_days
+ * distinct days of the horizon and on fleet_habit_hosts distinct hosts over them. The IT
+ * team's management script, run from each administrator's desk a few times a month, is
+ * the organisation's routine on every desk it runs on, however few days on each. */
+static int fleet_habit(const ts_routine *r, const ts_alert *a, const side *s, char *buf, size_t cap)
+{
+    if (!fleet_kind(r, a))
+        return 0;
+    cell all = {0};
+    uint64_t beh = behaviour(a);
+    unsigned days = 0;
+    int32_t first = 0, last = 0;
+    for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++) {
+        const cell *c = find(r, s->src, beh, d);
+        if (!c)
+            continue;
+        first = days++ ? first : d;
+        last = d;
+        for (size_t i = 0; i < sizeof all.sketch; i++)
+            all.sketch[i] |= c->sketch[i];
+    }
+    double hosts = distinct(&all);
+    if (days < r->habit_days || hosts + 0.5 < r->fleet_habit_hosts)
+        return 0;
+    snprintf(buf, cap,
+             "routine: the same %s alert (%s) on %.0f hosts on %u days over %d days: the organisation's "
+             "script or job, learned, not raised",
+             a->detector, s->name, hosts, days, last - first + 1);
+    return 1;
+}
+
 /* An alert about one host alone, of a detector listed in habit_detectors, that came on
  * habit_days distinct days of the horizon with the same key (the same script started by the
  * same parent, the same admin's burst of tools): that host's habit (a scheduled task, an
@@ -805,7 +855,7 @@ static int habit(const ts_routine *r, const ts_alert *a, const side *s, char *bu
             last = d;
         }
     if (days < r->habit_days)
-        return 0;
+        return fleet_habit(r, a, s, buf, cap);
     snprintf(buf, cap,
              "routine: the same %s alert (or a lesser instance of it) on %s on %u days over %d days: that "
              "host's habit (a "

@@ -37,6 +37,11 @@
  * so a new network is an alert only at an hour the account never works (the intruders
  * at Sony worked Pyongyang office hours), or as impossible travel.
  *
+ * An hour the account never works is no alert when its previous logon came from the very
+ * same address within `late_gap`: the same person at the same machine, their day running
+ * late (the admin at the desk at 8 pm). Another machine at that hour, or the same one after
+ * a pause, is judged by the hour.
+ *
  * Learning is explicit: an account whose baseline is younger than `learn` or has fewer
  * than `min_logons` logons raises new-source and unusual-hour alerts only when the
  * source is outside the organisation and its network is new too, and every alert raised
@@ -68,8 +73,9 @@
  *
  * Tunables ([credential] in detect.conf): learn, min_logons, window, spray_accounts,
  * brute_failures, guess_failures, external_failures, shared_accounts, max_speed_kmh,
- * min_travel_km, max_accounts, privileged (comma-separated account names), centroids (path of the country
- * centroid table; default data/geo/country-centroids.tsv under the data directory).
+ * min_travel_km, max_accounts, late_gap, privileged (comma-separated account names),
+ * centroids (path of the country centroid table; default data/geo/country-centroids.tsv
+ * under the data directory).
  */
 
 #define DET "credential"
@@ -108,8 +114,17 @@ typedef struct centroid {
     double lat, lon;
 } centroid;
 
+/* An account's last successful logon from an address (not the console's loopback). */
+typedef struct last_seen {
+    uint64_t acct; /* 0: empty */
+    int64_t ts;
+    ts_ip ip;
+} last_seen;
+
+#define LAST_SLOTS 4096 /* direct-mapped by account: a newer account in the slot replaces it */
+
 typedef struct cred_state {
-    int64_t learn_ns, window_ns;
+    int64_t learn_ns, window_ns, late_gap_ns;
     uint32_t min_logons, spray_accounts, brute_failures, guess_failures, external_failures;
     double max_kmh, min_km;
     uint64_t priv[MAX_PRIV]; /* hashes of configured account names */
@@ -123,6 +138,8 @@ typedef struct cred_state {
     uint32_t shared_accounts;
     bl_map acct_fails; /* account -> fail_win */
     bl_map src_fails;  /* source -> src_win */
+    /* Not saved: it matters for an evening. */
+    last_seen last[LAST_SLOTS];
 } cred_state;
 
 /* How a logon's source is identified (see the top of the file). */
@@ -191,7 +208,7 @@ static void load_centroids(cred_state *st, const char *path)
 /* Tunables: the [credential] section of data/detect.conf. */
 typedef struct cred_settings {
     double learn, window, min_logons, spray_accounts, brute_failures, guess_failures, external_failures,
-        max_speed_kmh, min_travel_km, max_accounts, shared_accounts;
+        max_speed_kmh, min_travel_km, max_accounts, shared_accounts, late_gap;
     const char *privileged, *centroids;
 } cred_settings;
 
@@ -207,6 +224,7 @@ static const ts_tunable cred_tunables[] = {
     TS_TUNE(cred_settings, min_travel_km, TS_TUNE_NUM, 1000, 0, 40000),
     TS_TUNE(cred_settings, max_accounts, TS_TUNE_COUNT, 200000, 16, 1e8),
     TS_TUNE(cred_settings, shared_accounts, TS_TUNE_COUNT, 5, 0, 1e6),
+    TS_TUNE(cred_settings, late_gap, TS_TUNE_SECONDS, 2 * 3600, 0, 86400),
     TS_TUNE_STR(cred_settings, privileged, NULL),
     TS_TUNE_STR(cred_settings, centroids, NULL),
     {0},
@@ -221,6 +239,7 @@ static tocsin_code cred_init(void *state, const ts_detect_ctx *ctx)
         return TOCSIN_E_ARG;
     st->learn_ns = (int64_t)(tune.learn * BL_NS);
     st->window_ns = (int64_t)(tune.window * BL_NS);
+    st->late_gap_ns = (int64_t)(tune.late_gap * BL_NS);
     st->min_logons = (uint32_t)tune.min_logons;
     st->spray_accounts = (uint32_t)tune.spray_accounts;
     st->brute_failures = (uint32_t)tune.brute_failures;
@@ -757,6 +776,27 @@ static uint8_t logon_severity(uint32_t why, bool priv, bool young, bool ext)
     return (uint8_t)(s < 10 ? 10 : s > 95 ? 95 : s);
 }
 
+/* Whether the account's previous logon came from this very address within late_gap: the
+ * same person at the same machine, their working day running past its usual hours (an
+ * admin at the desk at 8 pm). Someone else at another machine, or this one after a night's
+ * pause, is judged by the hour. */
+static bool running_late(const cred_state *st, const logon *l)
+{
+    const ts_event *ev = l->ev;
+    const last_seen *s = &st->last[l->acct % LAST_SLOTS];
+    return s->acct == l->acct && ev->src_ip.v && !loopback(&ev->src_ip) && ts_ip_eq(&s->ip, &ev->src_ip) &&
+           ev->ts_ns >= s->ts && ev->ts_ns - s->ts <= st->late_gap_ns;
+}
+
+static void note_last(cred_state *st, const logon *l)
+{
+    const ts_event *ev = l->ev;
+    last_seen *s = &st->last[l->acct % LAST_SLOTS];
+    if (!ev->src_ip.v || loopback(&ev->src_ip) || (s->acct == l->acct && s->ts > ev->ts_ns))
+        return;
+    *s = (last_seen){l->acct, ev->ts_ns, ev->src_ip};
+}
+
 static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *out)
 {
     logon l = {.ev = ev};
@@ -795,8 +835,9 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     if (l.external && ev->src_geo.cc[0] &&
         bl_set_add(&st->seen, bl_hash(ts_str_make(ev->src_geo.cc, 2), l.acct ^ 7), ev->ts_ns) && !created)
         why |= R_NEW_NET;
-    if (!young && unusual_hour(p, hour))
+    if (!young && unusual_hour(p, hour) && !running_late(st, &l))
         why |= R_HOUR;
+    note_last(st, &l);
     if (travel(st, p, ev, travel_what, sizeof travel_what))
         why |= R_TRAVEL;
     if (!created && ev->logon_type > 0 && ev->logon_type < 32 && !(p->types & (1u << ev->logon_type)))

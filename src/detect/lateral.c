@@ -46,6 +46,16 @@
  * makes the source new. One of our machines, another account, another host than its desk,
  * or an address the account never used is judged as above.
  *
+ * A remote service (PsExec) names no source: it is the tool that is new. One that comes
+ * within `session_window` after an admin session reached that host over a path of the
+ * baseline (from a machine, by name or exact address, that reached `established` hosts that
+ * way while learning; a shared pool; the account's own desk) is that session's doing, an
+ * administrator's PsExec on their round: quiet, and the tool stays unknown for whoever runs
+ * it next. A foothold's PsExec follows its own logon, from a machine that was no admin
+ * source while learning (a server beside the jump hosts, in their /24, included). WMI shells
+ * and WinRM hosts are not judged so: administration runs PsExec every day, while an
+ * intruder on the jump host reaching a workstation over WinRM (Sony 2014) is its first use.
+ *
  * New services: a service whose name and binary this estate never installed before,
  * installed after the learning period, alerts on every host it lands on for
  * `new_service_days` (one alert, counting the hosts): an implant or a wiper installed
@@ -70,7 +80,7 @@
  * history), and one with fewer than `min_windows` says "baseline young".
  *
  * Tunables ([lateral] in detect.conf): learn, window, min_fanout, fanout_factor,
- * min_windows, established, shared_accounts, new_service_days, max_pairs.
+ * min_windows, established, shared_accounts, new_service_days, max_pairs, session_window.
  */
 
 #define DET "lateral"
@@ -113,22 +123,37 @@ typedef struct held {
 
 #define HELD_MAX 64
 
+/* The last admin-level session that reached a host from a source we can name, and whether it
+ * came over a known path: where a PsExec-like service that follows it on that host within
+ * `session_window` came from (PsExec logs its network logon, then installs its
+ * service). Direct-mapped by host, the newest session wins; not saved: it matters for a
+ * minute or two. */
+typedef struct session {
+    uint64_t host; /* 0: empty */
+    int64_t ts;
+    bool known;
+} session;
+
+#define SESSION_SLOTS 4096
+
 typedef struct lat_state {
     int64_t learn_ns, window_ns;
     uint32_t min_fanout, min_windows, established;
-    int64_t new_service_ns;
+    int64_t new_service_ns, session_ns;
     double factor;
     int64_t first_ns; /* saved */
     bl_map pairs;     /* (source, destination, method) seen (saved) */
     bl_map fan;       /* actor -> fan_hist (saved) */
     bl_map privs;     /* accounts seen with special privileges (saved) */
-    bl_map actors;    /* (source, method) -> uint32 new pairs it made (saved) */
+    bl_map actors;    /* (source, method) -> uint32 new pairs it made (saved); also (exact source,
+                         method) -> distinct hosts it reached while learning */
     bl_map shared;    /* source -> uint32 accounts that logged on from it (saved) */
     bl_map users;     /* (account, source) logons seen, for shared (saved) */
     bl_map ways;      /* (account, desk host) console logons, (account, address) logons (saved) */
     uint32_t shared_accounts;
     bl_map services; /* (service name, binary) -> int64 first install (saved) */
     pending pend[PENDING_SLOTS];
+    session sess[SESSION_SLOTS];
     /* Not saved: a run that ends while learning hands the next one only what it learnt. */
     held held[HELD_MAX];
     uint32_t n_held;
@@ -168,7 +193,7 @@ typedef struct edge {
 /* Tunables: the [lateral] section of data/detect.conf. */
 typedef struct lat_settings {
     double learn, established, new_service_days, window, min_fanout, min_windows, fanout_factor, max_pairs,
-        shared_accounts;
+        shared_accounts, session_window;
 } lat_settings;
 
 static const ts_tunable lat_tunables[] = {
@@ -181,6 +206,7 @@ static const ts_tunable lat_tunables[] = {
     TS_TUNE(lat_settings, fanout_factor, TS_TUNE_NUM, 3, 1, 1000),
     TS_TUNE(lat_settings, max_pairs, TS_TUNE_COUNT, 1000000, 16, 1e9),
     TS_TUNE(lat_settings, shared_accounts, TS_TUNE_COUNT, 5, 0, 1e6),
+    TS_TUNE(lat_settings, session_window, TS_TUNE_SECONDS, 120, 0, 3600),
     {0},
 };
 
@@ -194,6 +220,7 @@ static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
     st->learn_ns = (int64_t)(tune.learn * BL_NS);
     st->established = (uint32_t)tune.established;
     st->new_service_ns = (int64_t)(tune.new_service_days * 86400 * BL_NS);
+    st->session_ns = (int64_t)(tune.session_window * BL_NS);
     st->window_ns = (int64_t)(tune.window * BL_NS);
     st->min_fanout = (uint32_t)tune.min_fanout;
     st->min_windows = (uint32_t)tune.min_windows;
@@ -431,6 +458,49 @@ static void learn_ways(lat_state *st, const ts_event *ev)
 
 /* ---- edges ------------------------------------------------------------------------------ */
 
+/* Notes the session an edge with a named source opened on its destination. */
+static void session_opened(lat_state *st, const edge *e, bool known)
+{
+    if (!e->src.h || !e->dst.exact || e->m == M_CONN)
+        return;
+    session *s = &st->sess[e->dst.exact % SESSION_SLOTS];
+    if (s->host == e->dst.exact && s->ts > e->ev->ts_ns)
+        return; /* a newer session there already */
+    *s = (session){e->dst.exact, e->ev->ts_ns, known};
+}
+
+/* Whether the edge's source, this very machine (its name, else its exact address: not its
+ * /24, which a server an intruder holds may share with the jump hosts), reached
+ * `established` distinct hosts this way while the detector was learning: an admin source
+ * of the baseline. Counted while learning only, so a foothold never becomes one. */
+static bool baseline_source(lat_state *st, const edge *e, bool yng)
+{
+    if (!e->src.exact || !e->dst.h)
+        return false;
+    uint64_t actor = bl_hash_u64(e->src.exact ^ 0xba5e11e5ULL, e->m);
+    if (yng && bl_set_add(&st->pairs, bl_hash_u64(bl_hash_u64(e->src.exact ^ 0xba5e11e5ULL, e->dst.h), e->m),
+                          e->ev->ts_ns)) {
+        uint32_t *n = bl_map_put(&st->actors, actor, e->ev->ts_ns, NULL);
+        if (n && *n < UINT32_MAX)
+            (*n)++;
+    }
+    const uint32_t *n = bl_map_get(&st->actors, actor);
+    return n && *n >= st->established;
+}
+
+/* Whether something run on a host by a party the event does not name (a PsExec-like service)
+ * came within session_window after an admin session over a known path: from a source of the
+ * baseline (a jump host, an admin's desk: baseline_source), a shared pool, or the account's
+ * own desk. An administrator's own session running PsExec is their tool on their round,
+ * whichever host it lands on first. A foothold's PsExec comes with its own logon, from a
+ * machine that reached no hosts that way while learning, and that is the session it follows. */
+static bool rides_known_session(const lat_state *st, const edge *e)
+{
+    const session *s = e->dst.exact ? &st->sess[e->dst.exact % SESSION_SLOTS] : NULL;
+    int64_t ago = s ? e->ev->ts_ns - s->ts : -1;
+    return s && s->host == e->dst.exact && s->known && ago >= 0 && ago <= st->session_ns;
+}
+
 static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
 {
     const ts_event *ev = e->ev;
@@ -444,6 +514,8 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     }
     if (e->m == M_CONN)
         return;
+    if (!e->src.h && e->m == M_SERVICE && rides_known_session(st, e))
+        return; /* the admin's session that just reached this host ran it */
     uint64_t pair = bl_hash(e->detail, bl_hash_u64(bl_hash_u64(e->src.h, e->dst.h), e->m));
     /* Only for a source known by its address alone: a pool hands the same account a new one
        each session; a named machine is the same machine, and its pair is what recurs. */
@@ -452,21 +524,24 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
                          : 0;
     if (st->n_held)
         held_again(st, pair, route, ev->ts_ns);
-    if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
-        return;
-    const uint32_t *pop = e->src.h ? bl_map_get(&st->shared, e->src.h) : NULL;
-    if (pop && *pop >= st->shared_accounts)
-        return; /* a VPN pool or terminal server many accounts log on from */
-    if (own_desk(st, e))
-        return; /* its own desk from its own address: working from home */
     /* Without a named source the tool is the source, and one host it ran on makes it a
        known tool: the admins' PsExec stays quiet after its first new host. */
     uint64_t who = e->src.h ? e->src.h : bl_hash(e->detail, BL_SEED ^ 0x21);
     uint64_t actor = bl_hash_u64(who, e->m);
+    bool yng = young(st, ev->ts_ns);
+    session_opened(st, e, baseline_source(st, e, yng));
+    if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
+        return;
+    const uint32_t *pop = e->src.h ? bl_map_get(&st->shared, e->src.h) : NULL;
+    bool known = (pop && *pop >= st->shared_accounts) /* a VPN pool or terminal server many accounts use */
+                 || own_desk(st, e); /* its own desk from its own address: working from home */
+    if (known) {
+        session_opened(st, e, true);
+        return;
+    }
     uint32_t *made = bl_map_put(&st->actors, actor, ev->ts_ns, NULL);
     if (!made || (*made)++ >= (e->src.h ? st->established : 1))
         return;
-    bool yng = young(st, ev->ts_ns);
     /* PsExec-like services and WMI shells need no baseline: they alert while learning,
        lower and saying so. Other new edges are kept to be judged when learning ends. */
     bool hold = yng && e->m != M_SERVICE && e->m != M_WMI;

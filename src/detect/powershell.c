@@ -209,31 +209,44 @@ static bool internal_host(const ps_state *st, ts_str h, ts_str self)
     return false;
 }
 
-/* Downloads and runs: a word of each list. A cradle fetching from an outside host names it
- * (an outbound alert: never any host's routine habit); one fetching from the organisation's
- * own server weighs less, as a deployment script's does. */
+/* A download cradle found in a text: a word of each list, and the host of its URL. */
+typedef struct fetch {
+    ts_str dl, run, from;
+    bool inside; /* from the organisation's own server */
+} fetch;
+
+static bool find_cradle(const ps_state *st, const ts_event *ev, ts_str text, fetch *f)
+{
+    if (!has_word(st->download_words, text, &f->dl) || !has_word(st->run_words, text, &f->run))
+        return false;
+    f->from = url_host(text);
+    f->inside = internal_host(st, f->from, ev->host);
+    return true;
+}
+
+/* Downloads and runs. A cradle fetching from an outside host names it (an outbound alert:
+ * never any host's routine habit); one fetching from the organisation's own server weighs
+ * less, as a deployment script's does. */
 static void cradle(const ps_state *st, const ts_event *ev, ts_str text, const char *where,
                    const ts_alert_sink *out)
 {
-    ts_str dl, run;
-    if (!has_word(st->download_words, text, &dl) || !has_word(st->run_words, text, &run))
+    fetch f;
+    if (!find_cradle(st, ev, text, &f))
         return;
-    ts_str from = url_host(text);
-    bool inside = internal_host(st, from, ev->host);
-    ts_alert *a = bl_alert(DET, ev, inside ? 45 : 70, "T1105,T1059.001",
+    ts_alert *a = bl_alert(DET, ev, f.inside ? 45 : 70, "T1105,T1059.001",
                            ts_fmt_alloc("%s|cradle|%.*s|%.*s|%.*s", DET, TS_STR_CUT(ev->host, 120),
-                                        TS_STR_CUT(ev->user, 80), TS_STR_CUT(from, 120)),
+                                        TS_STR_CUT(ev->user, 80), TS_STR_CUT(f.from, 120)),
                            ts_fmt_alloc("download cradle in %s on %.*s%s%.*s (%.*s ... %.*s): %.*s", where,
                                         TS_STR_CUT(ev->host, 120),
-                                        !from.n  ? ""
-                                        : inside ? " from internal "
-                                                 : " from ",
-                                        TS_STR_CUT(from, 120), (int)dl.n, dl.p, (int)run.n, run.p,
+                                        !f.from.n  ? ""
+                                        : f.inside ? " from internal "
+                                                   : " from ",
+                                        TS_STR_CUT(f.from, 120), (int)f.dl.n, f.dl.p, (int)f.run.n, f.run.p,
                                         TS_STR_CUT(text, 200)));
     if (!a)
         return;
-    if (from.n && !inside) {
-        a->remote_name = ts_fmt_alloc("%.*s", TS_STR_CUT(from, 250));
+    if (f.from.n && !f.inside) {
+        a->remote_name = ts_fmt_alloc("%.*s", TS_STR_CUT(f.from, 250));
         a->direction = TS_DIR_OUTBOUND;
     }
     out->emit(out->ud, a);
@@ -355,13 +368,22 @@ static void process_start(const ps_state *st, const ts_event *ev, const ts_alert
            becomes that host's habit), another script on that host is a new one. */
         char text[2048];
         ts_str decoded = {text, decode_command(token, text, sizeof text)};
-        bl_emit(out, DET, ev, 50, "T1027.010,T1059.001",
+        /* A cradle from the organisation's own server inside it (a deployment script) is
+           said by this alert, keyed by the script as any other, not by one of its own: the
+           same script on the admins' desks is one thing seen again, whichever way it is
+           counted. A cradle from outside is an outbound alert of its own. */
+        fetch f;
+        bool fetches = find_cradle(st, ev, decoded, &f), ours = fetches && f.from.n && f.inside;
+        bl_emit(out, DET, ev, 50, ours ? "T1027.010,T1059.001,T1105" : "T1027.010,T1059.001",
                 ts_fmt_alloc("%s|encoded|%.*s|%016llx", DET, TS_STR_CUT(ev->host, 120),
                              (unsigned long long)bl_hash(token, 0)),
-                ts_fmt_alloc("%.*s started with an encoded command on %.*s by %.*s: %.*s",
+                ts_fmt_alloc("%.*s started with an encoded command on %.*s by %.*s%s%.*s: %.*s",
                              TS_STR_CUT(img, 60), TS_STR_CUT(ev->host, 120),
-                             TS_STR_CUT(ev->parent_process, 200), TS_STR_CUT(decoded, 160)));
-        cradle(st, ev, decoded, "an encoded command", out);
+                             TS_STR_CUT(ev->parent_process, 200), ours ? ", downloading from internal " : "",
+                             ours ? (int)ts_utf8_cut(f.from, 120) : 0, ours ? ts_str_or_empty(f.from) : "",
+                             TS_STR_CUT(decoded, 160)));
+        if (fetches && !ours)
+            cradle(st, ev, decoded, "an encoded command", out);
     }
     cradle(st, ev, cmd, "a command line", out);
 }
