@@ -33,7 +33,7 @@
  * of the merge while it works through the open ones. Peak memory grows by at most this, not
  * with the input. Without a pool nothing runs ahead (one thread works at a time), and a
  * file's reader gives its slot to the merge as soon as it holds its share. */
-#define AHEAD_BYTES (32u << 20)
+#define AHEAD_BYTES (64u << 20)
 
 /* Items are cut from chunks of this size, which go back to a pool of the merge's when all
  * of theirs are passed on: a malloc per item in the reader and a free in the merge grew and
