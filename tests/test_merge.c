@@ -81,7 +81,7 @@ static int prep_wrong;
 static void *prepare(void *ud, unsigned worker, const ts_event *ev)
 {
     (void)ud;
-    if (worker > workers)
+    if (worker >= workers)
         prep_wrong++;
     ts_str uid = ts_event_field(ev, "uid");
     return strndup(uid.p ? uid.p : "", uid.n);

@@ -368,7 +368,7 @@ static void gather_state(hunt *h)
 }
 
 /* --jobs N above 1: a pool of N workers, in which the detectors that can prepare events do
- * so ahead of the merge, each worker (and the merging thread) with a scratch of its own.
+ * so ahead of the merge, each worker with a scratch of its own.
  * Out of memory, the hunt runs without. */
 static tocsin_code start_workers(hunt *h, unsigned jobs, ts_slots *slots)
 {
@@ -377,7 +377,7 @@ static tocsin_code start_workers(hunt *h, unsigned jobs, ts_slots *slots)
     for (size_t i = 0; i < h->n_det; i++)
         if (h->det[i]->prepare)
             h->prep_det[h->n_prep++] = i;
-    h->n_workers = (size_t)(jobs + 1) * h->n_prep; /* the pool's, then the merging thread's */
+    h->n_workers = (size_t)jobs * h->n_prep;
     if (h->n_workers && !(h->workers = calloc(h->n_workers, sizeof *h->workers)))
         return TOCSIN_E_NOMEM;
     for (size_t w = 0; w < h->n_workers; w++) {

@@ -457,8 +457,8 @@ static void *read_file(void *arg)
 /* ---- the merge ---- */
 
 /* The next item of s, NULL at its end. A batch is taken from the queue whole (waiting for
- * one, its slot given back meanwhile), and with a pool waited for until prepared: the
- * merging thread prepares it itself if no worker has started it. */
+ * one, its slot given back meanwhile), and with a pool waited for until prepared (first in
+ * the pool's queue if no worker has started it). */
 static item *take(msrc *s)
 {
     mshared *m = s->m;
