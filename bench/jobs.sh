@@ -6,11 +6,18 @@
 # CPU time (user + system) of each is shown too: on a machine loaded by others (uptime is
 # printed before and after), the kernel shares the cores out by session (autogroup), so
 # threads gain little wall time there and the CPU time says what the threads cost.
-# Measured 2026-12-07 16:06 UTC on the 2-core machine at load 5 (others' work): 246,868
-# events, --jobs 1 3.00 s (2.9 s CPU), default 2.35 s (3.3-3.5 s CPU): 1.28x; peak RSS 87 ->
-# 117 MiB. Earlier that day, quiet: 3.32 s and 2.84 s (3.25 and 4.34 s CPU), 1.17x. The goal
-# (1.7x) is not met. Startup (rules from the cache, detectors, store) is ~0.4 s of CPU on
-# the hunt's one thread before any file is read, which alone caps the ratio near 1.8.
+# Before the read-ahead (2026-12-07, quiet): --jobs 1 3.32 s, default 2.84 s (3.25 and
+# 4.34 s CPU), 1.17x; at load 5: 1.28x. The hunt's thread was the readers' pace: the next
+# files' readers stopped after ~2,300 events, and it matched batches itself. Now (src/api/
+# merge.c, docs/ingest.md): readers start while the rules load and read up to 64 MiB ahead,
+# batches of 512 go to the workers as soon as they are read, and the hunt's thread only
+# passes events on and runs the other detectors (1.0-1.1 s of CPU, half of it the rules'
+# load, of 3.6 s). At load 9-19 (others' builds) the wall times say nothing (every round
+# 12-30 s for 3-4 s of CPU); CPU --jobs 1 3.1-4.0 s, default 3.3-4.6 s (about 7% more in
+# 3 alternated pairs); peak RSS 110 MiB and 175 MiB (3 jobs 203, 4 jobs 227; 22 of the 54
+# files 184 MiB: flat in the input). Whether the goal (1.7x) is met needs a quiet machine,
+# not had that day: half the 2-job CPU is 1.8-1.9 s against ~3.3 s alone, 1.7-1.8x only if
+# both cores stay busy all along.
 # usage: bench/jobs.sh [LOGS [RULES_DIR [ROUNDS]]]
 #   (default: ../shared/data/otrf-atomic, its 54 recordings, and rules/windows)
 set -eu
