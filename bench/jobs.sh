@@ -32,6 +32,7 @@ make -s build/tocsin >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export TOCSIN_CACHE_DIR="$tmp/cache"
+export TOCSIN_DATA="$PWD/data" # this tree's, whatever the binary was built with
 run() { # jobs (empty: the default): prints wall seconds, peak KiB and CPU seconds
     local opt=${1:+--jobs $1}
     rm -f "$tmp/db"*
