@@ -15,9 +15,11 @@
 # load, of 3.6 s). At load 9-19 (others' builds) the wall times say nothing (every round
 # 12-30 s for 3-4 s of CPU); CPU --jobs 1 3.1-4.0 s, default 3.3-4.6 s (about 7% more in
 # 3 alternated pairs); peak RSS 110 MiB and 175 MiB (3 jobs 203, 4 jobs 227; 22 of the 54
-# files 184 MiB: flat in the input). Whether the goal (1.7x) is met needs a quiet machine,
-# not had that day: half the 2-job CPU is 1.8-1.9 s against ~3.3 s alone, 1.7-1.8x only if
-# both cores stay busy all along.
+# files 184 MiB: flat in the input). At 18:28, load 2.7 (someone's link on the other core):
+# --jobs 1 3.11 s (CPU 3.00 s), default 2.19 s (CPU 3.27 s): 1.42x; the same minutes,
+# before these changes vs after, fastest of 3: default 3.29 s vs 2.27 s, its CPU 3.4-3.7 s
+# vs 3.1-3.3 s. The goal (1.7x) needs the 2 cores free, not had that day: half the 2-job
+# CPU is 1.6 s against 3.0 s alone.
 # usage: bench/jobs.sh [LOGS [RULES_DIR [ROUNDS]]]
 #   (default: ../shared/data/otrf-atomic, its 54 recordings, and rules/windows)
 set -eu
