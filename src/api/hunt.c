@@ -601,7 +601,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     /* With jobs, the first files are read while the rules load. */
     ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file, bound};
     ts_merge *merge = NULL;
-    if (rc == TOCSIN_OK)
+    if (rc == TOCSIN_OK) /* a misspelt --detectors fails before any file is opened */
         rc = check_chosen(t, t->o.detectors);
     if (rc == TOCSIN_OK && ts_merge_open(paths, npaths, &hooks, jobs > 1 ? jobs : 0, &merge) != TOCSIN_OK)
         rc = ts_session_fail(t, TOCSIN_E_NOMEM, "out of memory while reading the logs");
