@@ -18,8 +18,9 @@
 # files 184 MiB: flat in the input). At 18:28, load 2.7 (someone's link on the other core):
 # --jobs 1 3.11 s (CPU 3.00 s), default 2.19 s (CPU 3.27 s): 1.42x; the same minutes,
 # before these changes vs after, fastest of 3: default 3.29 s vs 2.27 s, its CPU 3.4-3.7 s
-# vs 3.1-3.3 s. The goal (1.7x) needs the 2 cores free, not had that day: half the 2-job
-# CPU is 1.6 s against 3.0 s alone.
+# vs 3.1-3.3 s. At 18:32, load 2.0: 3.48 s (CPU 3.43 s) and 2.38 s (CPU 3.75 s), 1.46x.
+# The goal (1.7x) needs the 2 cores free, not had that day: half the 2-job CPU is 1.6-1.9 s
+# against 3.0-3.4 s alone.
 # usage: bench/jobs.sh [LOGS [RULES_DIR [ROUNDS]]]
 #   (default: ../shared/data/otrf-atomic, its 54 recordings, and rules/windows)
 set -eu
