@@ -6,11 +6,21 @@
 # CPU time (user + system) of each is shown too: on a machine loaded by others (uptime is
 # printed before and after), the kernel shares the cores out by session (autogroup), so
 # threads gain little wall time there and the CPU time says what the threads cost.
-# Measured 2026-12-07 16:06 UTC on the 2-core machine at load 5 (others' work): 246,868
-# events, --jobs 1 3.00 s (2.9 s CPU), default 2.35 s (3.3-3.5 s CPU): 1.28x; peak RSS 87 ->
-# 117 MiB. Earlier that day, quiet: 3.32 s and 2.84 s (3.25 and 4.34 s CPU), 1.17x. The goal
-# (1.7x) is not met. Startup (rules from the cache, detectors, store) is ~0.4 s of CPU on
-# the hunt's one thread before any file is read, which alone caps the ratio near 1.8.
+# Before the read-ahead (2026-12-07, quiet): --jobs 1 3.32 s, default 2.84 s (3.25 and
+# 4.34 s CPU), 1.17x; at load 5: 1.28x. The hunt's thread was the readers' pace: the next
+# files' readers stopped after ~2,300 events, and it matched batches itself. Now (src/api/
+# merge.c, docs/ingest.md): readers start while the rules load and read up to 64 MiB ahead,
+# batches of 512 go to the workers as soon as they are read, and the hunt's thread only
+# passes events on and runs the other detectors (1.0-1.1 s of CPU, half of it the rules'
+# load, of 3.6 s). At load 9-19 (others' builds) the wall times say nothing (every round
+# 12-30 s for 3-4 s of CPU); CPU --jobs 1 3.1-4.0 s, default 3.3-4.6 s (about 7% more in
+# 3 alternated pairs); peak RSS 110 MiB and 175 MiB (3 jobs 203, 4 jobs 227; 22 of the 54
+# files 184 MiB: flat in the input). At 18:28, load 2.7 (someone's link on the other core):
+# --jobs 1 3.11 s (CPU 3.00 s), default 2.19 s (CPU 3.27 s): 1.42x; the same minutes,
+# before these changes vs after, fastest of 3: default 3.29 s vs 2.27 s, its CPU 3.4-3.7 s
+# vs 3.1-3.3 s. At 18:32, load 2.0: 3.48 s (CPU 3.43 s) and 2.38 s (CPU 3.75 s), 1.46x.
+# The goal (1.7x) needs the 2 cores free, not had that day: half the 2-job CPU is 1.6-1.9 s
+# against 3.0-3.4 s alone.
 # usage: bench/jobs.sh [LOGS [RULES_DIR [ROUNDS]]]
 #   (default: ../shared/data/otrf-atomic, its 54 recordings, and rules/windows)
 set -eu
@@ -25,6 +35,7 @@ make -s build/tocsin >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export TOCSIN_CACHE_DIR="$tmp/cache"
+export TOCSIN_DATA="$PWD/data" # this tree's, whatever the binary was built with
 run() { # jobs (empty: the default): prints wall seconds, peak KiB and CPU seconds
     local opt=${1:+--jobs $1}
     rm -f "$tmp/db"*

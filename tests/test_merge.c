@@ -79,7 +79,7 @@ static int prep_wrong;
 static void *prepare(void *ud, unsigned worker, const ts_event *ev)
 {
     (void)ud;
-    if (worker > workers)
+    if (worker >= workers)
         prep_wrong++;
     ts_str uid = ts_event_field(ev, "uid");
     return strndup(uid.p ? uid.p : "", uid.n);
@@ -253,6 +253,44 @@ int main(void)
         CHECK_INT(gj->n_ended, TS_MERGE_MAX_OPEN + 9);
         free(gj);
     }
+
+    /* Files longer than a file may hold queued (2 batches of 512 with --jobs 1): three
+       interleaved in time, so the merge needs each one's head while the others' readers
+       wait for room; the same stream for any number of threads. */
+    char big[3][300];
+    const char *bigs[3];
+    enum { NBIG = 1300 };
+    static long tbig[NBIG];
+    for (int f = 0; f < 3; f++) {
+        char tag[8];
+        for (int i = 0; i < NBIG; i++)
+            tbig[i] = i * 3L + f;
+        snprintf(big[f], sizeof big[f], "%s/big%d.json", dir, f);
+        snprintf(tag, sizeof tag, "g%d_", f);
+        write_file(big[f], tbig, NBIG, tag, f == 1 ? 700 : -1);
+        bigs[f] = big[f];
+    }
+    got *g7 = run(bigs, 3);
+    CHECK_INT(g7->n, 3 * NBIG);
+    CHECK(sorted(g7));
+    CHECK_INT(g7->errors, 1);
+    for (unsigned j = 1; j <= 3; j++) {
+        got *gj = run_jobs(bigs, 3, j);
+        CHECK(same_stream(g7, gj));
+        CHECK_INT(gj->errors, 1);
+        free(gj);
+    }
+    /* Readers started ahead (ts_merge_open) and never merged (the caller failed to get
+       ready): run out, each file said ended with all it read. */
+    got *g8 = calloc(1, sizeof *g8);
+    ts_merge_hooks k8 = {{on_event, on_error, g8, NULL}, enter, file_end};
+    ts_merge *m8 = NULL;
+    CHECK_INT(ts_merge_open(bigs, 3, &k8, 2, &m8), TOCSIN_OK);
+    ts_merge_close(m8);
+    CHECK_INT(g8->n, 0);
+    CHECK_INT(g8->n_ended, 2);
+    free(g8);
+    free(g7);
 
     /* One file alone is read straight through, disorder and all. */
     const char *one[] = {a};

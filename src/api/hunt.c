@@ -365,7 +365,7 @@ static void gather_state(hunt *h)
 }
 
 /* --jobs N above 1: a pool of N workers, in which the detectors that can prepare events do
- * so ahead of the merge, each worker (and the merging thread) with a scratch of its own.
+ * so ahead of the merge, each worker with a scratch of its own.
  * Out of memory, the hunt runs without. */
 static tocsin_code start_workers(hunt *h, unsigned jobs, ts_slots *slots)
 {
@@ -374,7 +374,7 @@ static tocsin_code start_workers(hunt *h, unsigned jobs, ts_slots *slots)
     for (size_t i = 0; i < h->n_det; i++)
         if (h->det[i]->prepare)
             h->prep_det[h->n_prep++] = i;
-    h->n_workers = (size_t)(jobs + 1) * h->n_prep; /* the pool's, then the merging thread's */
+    h->n_workers = (size_t)jobs * h->n_prep;
     if (h->n_workers && !(h->workers = calloc(h->n_workers, sizeof *h->workers)))
         return TOCSIN_E_NOMEM;
     for (size_t w = 0; w < h->n_workers; w++) {
@@ -606,24 +606,29 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     rc = ts_store_run_begin(t->store, "hunt", &h.run);
     if (rc != TOCSIN_OK)
         rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
-    if (rc == TOCSIN_OK)
-        rc = start_detectors(&h);
     unsigned jobs = t->o.jobs > 0 ? (unsigned)t->o.jobs : ts_cores();
     /* Fewer jobs than cores: slots keep the threads working at once to jobs. As many or
        more: the cores bound them already, and a thread waiting for a slot held by one the
        system paused (a loaded machine) would only idle a core. */
     ts_slots slots, *bound = jobs < ts_cores() ? &slots : NULL;
     ts_slots_init(&slots, jobs);
+    /* With jobs, the first files are read while the rules load. */
+    ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file, bound};
+    ts_merge *merge = NULL;
+    if (rc == TOCSIN_OK) /* a misspelt --detectors fails before any file is opened */
+        rc = check_chosen(t, t->o.detectors);
+    if (rc == TOCSIN_OK && ts_merge_open(paths, npaths, &hooks, jobs > 1 ? jobs : 0, &merge) != TOCSIN_OK)
+        rc = ts_session_fail(t, TOCSIN_E_NOMEM, "out of memory while reading the logs");
+    if (rc == TOCSIN_OK)
+        rc = start_detectors(&h);
     if (rc == TOCSIN_OK && start_workers(&h, jobs, bound) != TOCSIN_OK) {
         stop_workers(&h);
         ts_session_diag(t, NULL, 0, "out of memory for %u jobs: the detectors run in one thread", jobs);
     }
     if (rc == TOCSIN_OK) {
-        ts_merge_hooks hooks = {{on_event, on_error, &h, on_warn}, enter_file, end_file, bound};
-        if (h.pool)
-            hooks.pool = h.pool, hooks.prepare = prepare_event, hooks.event_prep = on_event_prep,
-            hooks.prep_free = free_prep;
-        if (ts_merge_paths(paths, npaths, &hooks) != TOCSIN_OK)
+        tocsin_code mrc = h.pool ? ts_merge_run(merge, h.pool, prepare_event, on_event_prep, free_prep)
+                                 : ts_merge_run(merge, NULL, NULL, NULL, NULL);
+        if (mrc != TOCSIN_OK)
             rc = ts_session_fail(t, TOCSIN_E_NOMEM, "out of memory while reading the logs");
         stop_workers(&h);
         show_progress(&h, NULL, 1);
@@ -631,6 +636,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
             rc = conclude(&h);
         gather_state(&h);
     }
+    ts_merge_close(merge);
     h.st.seconds = now_s() - h.started;
     if (run_id)
         *run_id = h.run;

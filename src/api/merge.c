@@ -2,15 +2,18 @@
  *
  * Readers push events into a sink and borrow their buffers, so each open file's reader runs
  * in a thread of its own, copying each event (typed fields and raw fields) into one
- * allocation. A small reorder heap per file puts slightly disordered records back in order
- * before they enter the file's bounded queue. The calling thread keeps a heap of the open
- * files keyed by the time of each queue's head and passes the earliest on. Files open in
+ * allocation (cut from a chunk). A small reorder heap per file puts slightly disordered
+ * records back in order before they enter the file's bounded queue, a batch at a time (and
+ * with a pool, each batch is prepared by its workers as soon as it is queued). The calling
+ * thread keeps a heap of the open files keyed by the time of each queue's head and passes
+ * the earliest on. Files open in
  * the order of their first event's time, learnt by running their reader over the head of
  * each file alone, so at most TS_MERGE_MAX_OPEN are read at once. */
 #include "api/merge.h"
 #include "core/vec.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +22,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Events a file's queue holds before its reader waits for the merge (which holds as many
- * more, taken from the queue in one batch, and with a pool one batch more, being
- * prepared while the one before is passed on). */
-#define QUEUE_CAP 256
+/* Items passed from a reader to the merge at once: the reader fills a batch and publishes
+ * it whole, so the two meet on the lock once per batch, and with a pool a batch is one task
+ * of preparing, handed out by the reader as soon as it is full. */
+#define BATCH 512
+/* Batches a file may hold published, whatever the others hold: the merge never waits for a
+ * file that cannot publish. */
+#define MIN_BATCHES 2
+/* Beyond that, with a pool, the files being read hold at most this much, all together
+ * (their batches' events and strings): the readers of the next files read this far ahead
+ * of the merge while it works through the open ones. Peak memory grows by at most this, not
+ * with the input. Without a pool nothing runs ahead (one thread works at a time), and a
+ * file's reader gives its slot to the merge as soon as it holds its share. */
+#define AHEAD_BYTES (64u << 20)
+
+/* Items are cut from chunks of this size, which go back to a pool of the merge's when all
+ * of theirs are passed on: a malloc per item in the reader and a free in the merge grew and
+ * trimmed the readers' heaps (half the hunt's page faults, and sysmalloc in profiles). */
+#define CHUNK (64u << 10)
+
+typedef struct chunk {
+    struct chunk *next; /* in the pool */
+    atomic_size_t refs; /* its items not yet freed, and 1 while its reader cuts from it */
+    size_t used;
+    _Alignas(16) char mem[];
+} chunk;
 
 /* A copied event, or a message of the reader, in one allocation with its strings. */
 enum { IT_EVENT, IT_ERROR, IT_WARN };
@@ -30,19 +54,34 @@ typedef struct item {
     int kind;
     tocsin_code code; /* IT_ERROR */
     uint64_t seq;     /* order read, to keep equal times in file order */
+    size_t size;      /* of the allocation */
+    chunk *from;      /* NULL: malloc'ed */
     const char *msg;  /* IT_ERROR, IT_WARN */
     void *prep;       /* IT_EVENT: what the hooks' prepare returned */
     ts_event ev;      /* IT_EVENT; file, line and record for the others too */
 } item;
 
-/* Items taken from a file's queue at once; with a pool, a task of preparing them. */
+/* A file's items in the order the merge takes them; with a pool, a task of preparing them. */
 typedef struct mbatch {
     ts_task task; /* first: the task is the batch */
     const ts_merge_hooks *k;
-    item **v; /* QUEUE_CAP */
-    size_t n;
+    struct mbatch *next; /* in the file's queue */
+    size_t n, bytes;
     int pending; /* handed to the pool and not waited for yet */
+    item *v[BATCH];
 } mbatch;
+
+/* What the readers share with the merge: one lock for every file's queue (taken once per
+ * batch), and what the queues hold. */
+typedef struct mshared {
+    pthread_mutex_t mu;
+    pthread_cond_t can_put;  /* a batch was taken: readers waiting for room look again */
+    pthread_cond_t can_take; /* a batch was published, or a file ended */
+    size_t bytes;            /* in every file's queue */
+    unsigned put_waiting;
+    chunk *pool;
+    unsigned ahead; /* files read ahead of the merge (0: none, nor bytes beyond a file's share) */
+} mshared;
 
 /* An item in the reorder heap, with its key beside it: comparing in place, without a visit
  * to each item, made the heap a tenth of a reader's time. */
@@ -66,24 +105,25 @@ typedef struct msrc {
     int in_order; /* the only file: passed on in the order read, as read_alone would */
     int begun;    /* its reader was started (or its opening failed: head says why) */
 
-    /* The queue, between the reader's thread and the merge. */
-    pthread_mutex_t mu;
-    pthread_cond_t can_put, can_take;
-    item **q; /* QUEUE_CAP; this, rh and the batches are allocated while the file is read */
-    size_t qh, qn;
+    /* The queue of published batches, between the reader's thread and the merge, under
+       the shared lock. */
+    mshared *m;
+    mbatch *qhead, *qtail;
+    size_t nb;
     int done;
 
-    /* The reader's side: reorder heap, newest time read, last time queued. */
-    struct held *rh; /* TS_MERGE_WINDOW_EVENTS + 1 */
+    /* The reader's side: reorder heap, newest time read, last time queued, the batch
+       being filled. */
+    struct held *rh; /* TS_MERGE_WINDOW_EVENTS + 1; allocated while the file is read */
     size_t rn;
     int64_t newest, last_out;
     int emitted;
     uint64_t seq, late, lost;
+    mbatch *fill;
+    chunk *ck; /* items are cut from */
 
-    /* The merge's side: the batch being passed on (b[cur], from bi), the one after it
-       (being prepared), the head. */
-    mbatch b[2];
-    int cur;
+    /* The merge's side: the batch being passed on (from bi), the head. */
+    mbatch *cur;
     size_t bi;
     item *head;
     int64_t key;
@@ -106,6 +146,59 @@ static const size_t str_fields[] = {
 _Static_assert(sizeof(ts_event) == 680,
                "ts_event changed: copy its new borrowed fields in merge.c copy_event");
 
+/* ---- item memory ---- */
+
+static void chunk_unref(mshared *m, chunk *c)
+{
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    pthread_mutex_lock(&m->mu);
+    c->next = m->pool;
+    m->pool = c;
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* need bytes for an item of s (NULL: of the merge's own), from s's chunk or malloc. */
+static item *item_alloc(msrc *s, size_t need)
+{
+    need = (need + 15) & ~(size_t)15;
+    chunk *c = s ? s->ck : NULL;
+    if (s && need <= CHUNK / 8 && (!c || c->used + need > CHUNK)) {
+        if (c)
+            chunk_unref(s->m, c);
+        pthread_mutex_lock(&s->m->mu);
+        if ((c = s->m->pool))
+            s->m->pool = c->next;
+        pthread_mutex_unlock(&s->m->mu);
+        if (!c)
+            c = malloc(sizeof *c + CHUNK);
+        if (c) {
+            c->used = 0;
+            atomic_init(&c->refs, 1);
+        }
+        s->ck = c;
+    }
+    item *it;
+    if (!s || need > CHUNK / 8 || !c) {
+        if ((it = malloc(need)))
+            it->from = NULL, it->size = need;
+        return it;
+    }
+    it = (item *)(c->mem + c->used);
+    c->used += need;
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    it->from = c, it->size = need;
+    return it;
+}
+
+static void item_free(mshared *m, item *it)
+{
+    if (it && it->from)
+        chunk_unref(m, it->from);
+    else
+        free(it);
+}
+
 static size_t str_at(ts_event *ev, size_t off, ts_str **s)
 {
     *s = (ts_str *)((char *)ev + off);
@@ -121,7 +214,7 @@ static char *put_str(ts_str *s, char *p)
 }
 
 /* ev with everything it borrows copied after it; file is the source's name. */
-static item *copy_event(const ts_event *ev, const char *file, uint64_t seq)
+static item *copy_event(msrc *src, const ts_event *ev, const char *file, uint64_t seq)
 {
     ts_event e = *ev;
     ts_str *s;
@@ -132,7 +225,7 @@ static item *copy_event(const ts_event *ev, const char *file, uint64_t seq)
         need += e.mail_to[i].n;
     for (size_t i = 0; i < e.n_fields; i++)
         need += e.fields[i].key.n + e.fields[i].val.n;
-    item *it = malloc(need);
+    item *it = item_alloc(src, need);
     if (!it)
         return NULL;
     ts_field *fl = (ts_field *)(it + 1);
@@ -150,22 +243,22 @@ static item *copy_event(const ts_event *ev, const char *file, uint64_t seq)
     }
     e.fields = e.n_fields ? fl : NULL;
     e.file = file;
-    *it = (item){IT_EVENT, TOCSIN_OK, seq, NULL, NULL, e};
+    *it = (item){IT_EVENT, TOCSIN_OK, seq, it->size, it->from, NULL, NULL, e};
     return it;
 }
 
-static item *copy_message(int kind, const char *file, uint64_t line, uint64_t record, tocsin_code code,
-                          const char *msg, uint64_t seq)
+static item *copy_message(msrc *src, int kind, const char *file, uint64_t line, uint64_t record,
+                          tocsin_code code, const char *msg, uint64_t seq)
 {
     size_t n = msg ? strlen(msg) : 0;
-    item *it = malloc(sizeof *it + n + 1);
+    item *it = item_alloc(src, sizeof *it + n + 1);
     if (!it)
         return NULL;
     char *m = (char *)(it + 1);
     if (n)
         memcpy(m, msg, n);
     m[n] = 0;
-    *it = (item){kind, code, seq, m, NULL, {0}};
+    *it = (item){kind, code, seq, it->size, it->from, m, NULL, {0}};
     it->ev.file = file, it->ev.line = line, it->ev.record = record;
     return it;
 }
@@ -209,23 +302,80 @@ static item *heap_pop(msrc *s)
     return top;
 }
 
+/* In a worker of the pool: what prepare makes of each event of the batch. */
+static void prepare_batch(ts_task *t, unsigned worker)
+{
+    mbatch *b = (mbatch *)t;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->v[i]->kind == IT_EVENT)
+            b->v[i]->prep = b->k->prepare(b->k->sink.ud, worker, &b->v[i]->ev);
+}
+
+/* Whether s may publish b: while it holds less than its share, or the files together hold
+ * less than AHEAD_BYTES with it. */
+static int room(const msrc *s, const mbatch *b)
+{
+    return s->nb < MIN_BATCHES || (s->m->ahead && s->m->bytes + b->bytes <= AHEAD_BYTES);
+}
+
+/* Makes the batch being filled the merge's, once there is room (the slot given back while
+ * waiting for it), and hands it to the pool. */
+static void publish(msrc *s)
+{
+    mbatch *b = s->fill;
+    mshared *m = s->m;
+    s->fill = NULL;
+    if (!b || !b->n) {
+        free(b);
+        return;
+    }
+    pthread_mutex_lock(&m->mu);
+    if (!room(s, b)) {
+        pthread_mutex_unlock(&m->mu);
+        ts_slots_give(s->k->slots);
+        pthread_mutex_lock(&m->mu);
+        m->put_waiting++;
+        while (!room(s, b))
+            pthread_cond_wait(&m->can_put, &m->mu);
+        m->put_waiting--;
+        pthread_mutex_unlock(&m->mu);
+        ts_slots_take(s->k->slots);
+        pthread_mutex_lock(&m->mu);
+    }
+    if (s->k->pool) { /* before the merge can see it: it waits for what it sees pending.
+                         Set under this lock (ts_merge_run): earlier batches wait unprepared. */
+        b->pending = 1;
+        ts_jobpool_submit(s->k->pool, &b->task);
+    }
+    b->next = NULL;
+    if (s->qtail)
+        s->qtail->next = b;
+    else
+        s->qhead = b;
+    s->qtail = b;
+    s->nb++;
+    m->bytes += b->bytes;
+    pthread_cond_signal(&m->can_take);
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* it joins the batch being filled, which is published when full. */
 static void enqueue(msrc *s, item *it)
 {
-    pthread_mutex_lock(&s->mu);
-    if (s->qn == QUEUE_CAP) { /* only this thread adds: once not full, it stays so */
-        pthread_mutex_unlock(&s->mu);
-        ts_slots_give(s->k->slots);
-        pthread_mutex_lock(&s->mu);
-        while (s->qn == QUEUE_CAP)
-            pthread_cond_wait(&s->can_put, &s->mu);
-        pthread_mutex_unlock(&s->mu);
-        ts_slots_take(s->k->slots);
-        pthread_mutex_lock(&s->mu);
+    if (!s->fill) {
+        if (!(s->fill = malloc(sizeof *s->fill))) {
+            s->lost++;
+            item_free(s->m, it);
+            return;
+        }
+        s->fill->task = (ts_task){prepare_batch, 0, NULL};
+        s->fill->k = s->k, s->fill->next = NULL;
+        s->fill->n = s->fill->bytes = 0, s->fill->pending = 0;
     }
-    s->q[(s->qh + s->qn) % QUEUE_CAP] = it;
-    if (s->qn++ == 0)
-        pthread_cond_signal(&s->can_take);
-    pthread_mutex_unlock(&s->mu);
+    s->fill->v[s->fill->n++] = it;
+    s->fill->bytes += it->size;
+    if (s->fill->n == BATCH)
+        publish(s);
 }
 
 static void release_oldest(msrc *s)
@@ -239,7 +389,7 @@ static void release_oldest(msrc *s)
 static void on_read(void *ud, ts_event *ev)
 {
     msrc *s = ud;
-    item *it = copy_event(ev, s->name, s->seq++);
+    item *it = copy_event(s, ev, s->name, s->seq++);
     if (!it) {
         s->lost++;
         return;
@@ -265,7 +415,8 @@ static void on_read(void *ud, ts_event *ev)
 static void on_read_error(void *ud, const ts_diag *d)
 {
     msrc *s = ud;
-    item *it = copy_message(IT_ERROR, s->name, d->line, d->record, d->code, d->msg ? d->msg : "", s->seq++);
+    item *it =
+        copy_message(s, IT_ERROR, s->name, d->line, d->record, d->code, d->msg ? d->msg : "", s->seq++);
     if (it)
         enqueue(s, it);
     else
@@ -275,7 +426,7 @@ static void on_read_error(void *ud, const ts_diag *d)
 static void on_read_warn(void *ud, const ts_diag *d)
 {
     msrc *s = ud;
-    item *it = copy_message(IT_WARN, s->name, d->line, d->record, TOCSIN_OK, d->msg, s->seq++);
+    item *it = copy_message(s, IT_WARN, s->name, d->line, d->record, TOCSIN_OK, d->msg, s->seq++);
     if (it)
         enqueue(s, it);
     else
@@ -291,75 +442,59 @@ static void *read_file(void *arg)
     s->r->read(s->in, &s->scratch, &sink);
     while (s->rn)
         release_oldest(s);
+    publish(s);
+    if (s->ck)
+        chunk_unref(s->m, s->ck);
+    s->ck = NULL;
     ts_slots_give(s->k->slots); /* before the end is said: the merge then joins this thread */
-    pthread_mutex_lock(&s->mu);
+    pthread_mutex_lock(&s->m->mu);
     s->done = 1;
-    pthread_cond_signal(&s->can_take);
-    pthread_mutex_unlock(&s->mu);
+    pthread_cond_signal(&s->m->can_take);
+    pthread_mutex_unlock(&s->m->mu);
     return NULL;
 }
 
 /* ---- the merge ---- */
 
-static void prepare_batch(ts_task *t, unsigned worker)
-{
-    mbatch *b = (mbatch *)t;
-    for (size_t i = 0; i < b->n; i++)
-        if (b->v[i]->kind == IT_EVENT)
-            b->v[i]->prep = b->k->prepare(b->k->sink.ud, worker, &b->v[i]->ev);
-}
-
-/* Moves what the queue holds into b (empty), and hands b to the pool to prepare. block:
- * waits for an item or the end (giving the slot back meanwhile) when there is none. */
-static void grab(msrc *s, mbatch *b, int block)
-{
-    pthread_mutex_lock(&s->mu);
-    if (block && !s->qn && !s->done) { /* only this thread takes: once there, items stay */
-        pthread_mutex_unlock(&s->mu);
-        ts_slots_give(s->k->slots);
-        pthread_mutex_lock(&s->mu);
-        while (!s->qn && !s->done)
-            pthread_cond_wait(&s->can_take, &s->mu);
-        pthread_mutex_unlock(&s->mu);
-        ts_slots_take(s->k->slots);
-        pthread_mutex_lock(&s->mu);
-    }
-    for (b->n = 0; s->qn; s->qn--) {
-        b->v[b->n++] = s->q[s->qh];
-        s->qh = (s->qh + 1) % QUEUE_CAP;
-    }
-    pthread_cond_signal(&s->can_put);
-    pthread_mutex_unlock(&s->mu);
-    if (b->n && s->k->pool) {
-        ts_jobpool_submit(s->k->pool, &b->task);
-        b->pending = 1;
-    }
-}
-
-/* The next item of s. The merge empties the whole queue at once into a batch of its own,
- * so the reader, woken once per batch rather than per event, and the merge rarely meet on
- * the lock. With a pool, the batch after the one passed on is taken as soon as there is
- * one, to be prepared meanwhile. */
+/* The next item of s, NULL at its end. A batch is taken from the queue whole (waiting for
+ * one, its slot given back meanwhile), and with a pool waited for until prepared (first in
+ * the pool's queue if no worker has started it). */
 static item *take(msrc *s)
 {
-    mbatch *cur = &s->b[s->cur];
-    if (s->bi < cur->n)
-        return cur->v[s->bi++];
-    cur->n = 0;
-    s->cur ^= 1, s->bi = 0;
-    mbatch *next = cur;
-    cur = &s->b[s->cur];
-    if (!cur->n)
-        grab(s, cur, 1);
-    if (!cur->n)
-        return NULL;
-    if (s->k->pool)
-        grab(s, next, 0);
-    if (cur->pending) {
-        ts_jobpool_wait(s->k->pool, &cur->task);
-        cur->pending = 0;
+    mshared *m = s->m;
+    if (s->cur && s->bi < s->cur->n)
+        return s->cur->v[s->bi++];
+    free(s->cur);
+    s->cur = NULL, s->bi = 0;
+    pthread_mutex_lock(&m->mu);
+    if (!s->qhead && !s->done) { /* only this thread takes: once there, batches stay */
+        pthread_mutex_unlock(&m->mu);
+        ts_slots_give(s->k->slots);
+        pthread_mutex_lock(&m->mu);
+        while (!s->qhead && !s->done)
+            pthread_cond_wait(&m->can_take, &m->mu);
+        pthread_mutex_unlock(&m->mu);
+        ts_slots_take(s->k->slots);
+        pthread_mutex_lock(&m->mu);
     }
-    return cur->v[s->bi++];
+    mbatch *b = s->qhead;
+    if (b) {
+        if (!(s->qhead = b->next))
+            s->qtail = NULL;
+        s->nb--;
+        m->bytes -= b->bytes;
+        if (m->put_waiting)
+            pthread_cond_broadcast(&m->can_put);
+    }
+    pthread_mutex_unlock(&m->mu);
+    if (!b)
+        return NULL;
+    if (b->pending) {
+        ts_jobpool_wait(s->k->pool, &b->task);
+        b->pending = 0;
+    }
+    s->cur = b;
+    return b->v[s->bi++]; /* a batch is published with an item at least */
 }
 
 /* The next item of s; its key stays put for items without a time. False at the end. */
@@ -404,14 +539,14 @@ static void sift_up(msrc **h, size_t i)
 }
 
 /* An item that is not passed on. */
-static void drop(const ts_merge_hooks *k, item *it)
+static void drop(const ts_merge_hooks *k, mshared *m, item *it)
 {
     if (it && it->prep)
         k->prep_free(k->sink.ud, it->prep);
-    free(it);
+    item_free(m, it);
 }
 
-static void deliver(const ts_merge_hooks *k, item *it)
+static void deliver(const ts_merge_hooks *k, mshared *m, item *it)
 {
     const ts_sink *sk = &k->sink;
     if (it->kind == IT_EVENT && k->event_prep)
@@ -423,57 +558,48 @@ static void deliver(const ts_merge_hooks *k, item *it)
     else
         ts_diag_say(sk->error, sk->ud, it->ev.file, it->ev.line, it->ev.record,
                     it->kind == IT_WARN ? TOCSIN_E_PARSE : it->code, it->msg);
-    free(it);
+    item_free(m, it);
 }
 
-static tocsin_code start_reading(const ts_merge_hooks *k, msrc *s)
+static tocsin_code start_reading(const ts_merge_hooks *k, mshared *m, msrc *s)
 {
     char err[512];
-    s->k = k;
+    s->k = k, s->m = m;
     if (!s->in) {
         tocsin_code rc = ts_input_open(s->path, &s->in, err, sizeof err);
         if (rc != TOCSIN_OK) {
-            item *it = copy_message(IT_ERROR, s->name, 0, 0, rc, err, 0);
+            item *it = copy_message(NULL, IT_ERROR, s->name, 0, 0, rc, err, 0);
             s->head = it;
             s->done = 1;
             return it ? TOCSIN_OK : TOCSIN_E_NOMEM;
         }
     }
-    s->q = calloc(3 * QUEUE_CAP, sizeof *s->q);
     s->rh = calloc(TS_MERGE_WINDOW_EVENTS + 1, sizeof *s->rh);
-    if (!s->q || !s->rh || ts_scratch_init(&s->scratch) != TOCSIN_OK) {
-        free(s->q), free(s->rh);
-        s->q = NULL, s->rh = NULL;
+    if (!s->rh || ts_scratch_init(&s->scratch) != TOCSIN_OK) {
+        free(s->rh);
+        s->rh = NULL;
         return TOCSIN_E_NOMEM;
     }
-    for (int i = 0; i < 2; i++)
-        s->b[i] = (mbatch){{prepare_batch, 0, NULL}, k, s->q + (i + 1) * QUEUE_CAP, 0, 0};
-    s->cur = 0, s->bi = 0;
-    pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->can_put, NULL);
-    pthread_cond_init(&s->can_take, NULL);
+    s->cur = NULL, s->bi = 0;
     s->started = 1;
     if (pthread_create(&s->thread, NULL, read_file, s) != 0) {
         s->started = 0;
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->can_put);
-        pthread_cond_destroy(&s->can_take);
         ts_scratch_free(&s->scratch);
-        free(s->q), free(s->rh);
-        s->q = NULL, s->rh = NULL;
+        free(s->rh);
+        s->rh = NULL;
         return TOCSIN_E_NOMEM;
     }
     return TOCSIN_OK;
 }
 
 /* Starts s's reader, once, without waiting for what it reads (advance does). */
-static tocsin_code begin(const ts_merge_hooks *k, msrc *s, int in_order)
+static tocsin_code begin(const ts_merge_hooks *k, mshared *m, msrc *s, int in_order)
 {
     if (s->begun)
         return TOCSIN_OK;
     s->key = INT64_MIN;
     s->in_order = in_order;
-    tocsin_code rc = start_reading(k, s);
+    tocsin_code rc = start_reading(k, m, s);
     s->begun = rc == TOCSIN_OK;
     return rc;
 }
@@ -481,13 +607,10 @@ static tocsin_code begin(const ts_merge_hooks *k, msrc *s, int in_order)
 static void end_reading(const ts_merge_hooks *k, msrc *s)
 {
     if (s->started) {
-        pthread_join(s->thread, NULL);
-        pthread_mutex_destroy(&s->mu);
-        pthread_cond_destroy(&s->can_put);
-        pthread_cond_destroy(&s->can_take);
+        pthread_join(s->thread, NULL); /* its queue is empty: the merge took it to the end */
         ts_scratch_free(&s->scratch);
-        free(s->q), free(s->rh);
-        s->q = NULL, s->rh = NULL;
+        free(s->rh);
+        s->rh = NULL;
         s->started = 0;
     }
     if (s->lost) {
@@ -656,12 +779,12 @@ static size_t order_files(const ts_merge_hooks *k, msrc **v, size_t n)
 static void run_out(const ts_merge_hooks *k, msrc *s)
 {
     do
-        drop(k, s->head);
+        drop(k, s->m, s->head);
     while (advance(s));
     end_reading(k, s);
 }
 
-static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
+static tocsin_code merge(const ts_merge_hooks *k, mshared *m, msrc **v, size_t n)
 {
     msrc *heap[TS_MERGE_MAX_OPEN], *cur = NULL;
     size_t nh = 0, next = 0;
@@ -671,7 +794,7 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
         while (rc == TOCSIN_OK && next < n && nh < TS_MERGE_MAX_OPEN &&
                (!nh || v[next]->start <= heap[0]->key)) {
             msrc *s = v[next++];
-            rc = begin(k, s, n == 1);
+            rc = begin(k, m, s, n == 1);
             if (rc != TOCSIN_OK) {
                 end_reading(k, s);
                 break;
@@ -688,19 +811,17 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
         }
         if (!nh || rc != TOCSIN_OK)
             break;
-        /* With a pool, the readers of the next files (one per worker) start before the
-           merge reaches them: each reads as far as its queue and reorder window go while
-           the open ones are merged, so many files are read at once even when their times
-           do not overlap. (A failure here is met again when the merge reaches the file.) */
-        for (size_t i = next; k->pool && i < n && i < next + ts_jobpool_workers(k->pool) &&
-                              nh + (i - next) < TS_MERGE_MAX_OPEN - 1;
-             i++)
-            begin(k, v[i], 0);
+        /* The readers of the next files (m->ahead of them) start before the merge reaches
+           them: each reads as far as AHEAD_BYTES go while the open ones are merged, so many
+           files are read at once even when their times do not overlap. (A failure here is
+           met again when the merge reaches the file.) */
+        for (size_t i = next; i < n && i < next + m->ahead && nh + (i - next) < TS_MERGE_MAX_OPEN - 1; i++)
+            begin(k, m, v[i], 0);
         msrc *s = heap[0];
         if (s != cur)
             k->enter(k->sink.ud, &s->counts);
         cur = s;
-        deliver(k, s->head);
+        deliver(k, m, s->head);
         if (advance(s)) {
             sift_down(heap, nh, 0);
             continue;
@@ -721,27 +842,97 @@ static tocsin_code merge(const ts_merge_hooks *k, msrc **v, size_t n)
     return rc;
 }
 
+struct ts_merge {
+    ts_merge_hooks k; /* the readers' k: its pool is set under sh's lock */
+    mshared sh;
+    walked w;
+    int alone; /* one file, nothing ahead: read in the calling thread by ts_merge_run */
+    int ran;
+};
+
+tocsin_code ts_merge_open(const char *const *paths, size_t npaths, const ts_merge_hooks *hooks,
+                          unsigned ahead, ts_merge **out)
+{
+    ts_merge *m = calloc(1, sizeof *m);
+    *out = m;
+    if (!m)
+        return TOCSIN_E_NOMEM;
+    m->k = *hooks;
+    m->k.pool = NULL, m->k.prepare = NULL, m->k.event_prep = NULL, m->k.prep_free = NULL;
+    m->w = (walked){&m->k, NULL, 0, 0, 0};
+    pthread_mutex_init(&m->sh.mu, NULL);
+    pthread_cond_init(&m->sh.can_put, NULL);
+    pthread_cond_init(&m->sh.can_take, NULL);
+    m->sh.ahead = ahead;
+    ts_slots_take(m->k.slots);
+    for (size_t i = 0; i < npaths && !m->w.nomem; i++)
+        ts_walk(paths[i], add_file, &m->w);
+    if (m->w.nomem)
+        return TOCSIN_E_NOMEM;
+    if (m->w.n == 1 && !ahead) {
+        m->alone = 1;
+        return TOCSIN_OK;
+    }
+    m->w.n = order_files(&m->k, m->w.v, m->w.n);
+    /* The first files' readers start now, while the caller gets ready (its rules load):
+       a failure here is met again when the merge reaches the file. */
+    for (size_t i = 0; i < m->w.n && i < ahead && i < TS_MERGE_MAX_OPEN - 1; i++)
+        begin(&m->k, &m->sh, m->w.v[i], m->w.n == 1);
+    return TOCSIN_OK;
+}
+
+tocsin_code ts_merge_run(ts_merge *m, ts_jobpool *pool,
+                         void *(*prepare)(void *ud, unsigned worker, const ts_event *ev),
+                         void (*event_prep)(void *ud, ts_event *ev, void *prep),
+                         void (*prep_free)(void *ud, void *prep))
+{
+    m->ran = 1;
+    if (m->alone) {
+        read_alone(&m->k, m->w.v[0]);
+        return TOCSIN_OK;
+    }
+    pthread_mutex_lock(&m->sh.mu);
+    if (pool) { /* what was read meanwhile is prepared first, in the order it was read */
+        m->k.pool = pool, m->k.prepare = prepare, m->k.event_prep = event_prep, m->k.prep_free = prep_free;
+        for (size_t i = 0; i < m->w.n; i++)
+            for (mbatch *b = m->w.v[i]->begun ? m->w.v[i]->qhead : NULL; b; b = b->next) {
+                b->pending = 1;
+                ts_jobpool_submit(pool, &b->task);
+            }
+    }
+    pthread_mutex_unlock(&m->sh.mu);
+    return merge(&m->k, &m->sh, m->w.v, m->w.n);
+}
+
+void ts_merge_close(ts_merge *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; !m->ran && i < m->w.n; i++) /* the readers started ahead */
+        if (m->w.v[i]->begun)
+            run_out(&m->k, m->w.v[i]);
+    ts_slots_give(m->k.slots);
+    for (size_t i = 0; i < m->w.n; i++) {
+        free(m->w.v[i]->path);
+        free(m->w.v[i]->name);
+        free(m->w.v[i]);
+    }
+    free(m->w.v);
+    for (chunk *c = m->sh.pool, *next; c; c = next) /* every item was freed */
+        next = c->next, free(c);
+    pthread_mutex_destroy(&m->sh.mu);
+    pthread_cond_destroy(&m->sh.can_put);
+    pthread_cond_destroy(&m->sh.can_take);
+    free(m);
+}
+
 tocsin_code ts_merge_paths(const char *const *paths, size_t npaths, const ts_merge_hooks *hooks)
 {
-    walked w = {hooks, NULL, 0, 0, 0};
-    tocsin_code rc = TOCSIN_OK;
-    ts_slots_take(hooks->slots);
-    for (size_t i = 0; i < npaths && !w.nomem; i++)
-        ts_walk(paths[i], add_file, &w);
-    if (w.nomem) {
-        rc = TOCSIN_E_NOMEM;
-    } else if (w.n == 1 && !hooks->pool) {
-        read_alone(hooks, w.v[0]);
-    } else {
-        w.n = order_files(hooks, w.v, w.n);
-        rc = merge(hooks, w.v, w.n);
-    }
-    ts_slots_give(hooks->slots);
-    for (size_t i = 0; i < w.n; i++) {
-        free(w.v[i]->path);
-        free(w.v[i]->name);
-        free(w.v[i]);
-    }
-    free(w.v);
+    ts_merge *m;
+    unsigned ahead = hooks->pool ? ts_jobpool_workers(hooks->pool) : 0;
+    tocsin_code rc = ts_merge_open(paths, npaths, hooks, ahead, &m);
+    if (rc == TOCSIN_OK)
+        rc = ts_merge_run(m, hooks->pool, hooks->prepare, hooks->event_prep, hooks->prep_free);
+    ts_merge_close(m);
     return rc;
 }

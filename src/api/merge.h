@@ -51,4 +51,22 @@ typedef struct ts_merge_hooks {
  * Returns TOCSIN_OK or TOCSIN_E_NOMEM. */
 tocsin_code ts_merge_paths(const char *const *paths, size_t npaths, const ts_merge_hooks *hooks);
 
+/* ts_merge_paths in three steps, so that reading starts while the caller gets ready (loads
+ * its rules, makes its pool). Open walks paths, looks at each file's head (saying through
+ * hooks what cannot be read) and starts the readers of the first `ahead` files, which from
+ * then on read up to a bounded amount ahead of the merge (0: none; a single file is then
+ * read in the calling thread by run). hooks' pool and prepare hooks are not used: run
+ * brings them (all NULL: none), and what was read before it is prepared first. The calling
+ * thread holds one of hooks' slots from open to close. *out is to be closed whatever open
+ * returns. */
+typedef struct ts_merge ts_merge;
+tocsin_code ts_merge_open(const char *const *paths, size_t npaths, const ts_merge_hooks *hooks,
+                          unsigned ahead, ts_merge **out);
+tocsin_code ts_merge_run(ts_merge *m, ts_jobpool *pool,
+                         void *(*prepare)(void *ud, unsigned worker, const ts_event *ev),
+                         void (*event_prep)(void *ud, ts_event *ev, void *prep),
+                         void (*prep_free)(void *ud, void *prep));
+/* Without a run, the readers started are run out (their files said ended). */
+void ts_merge_close(ts_merge *m);
+
 #endif

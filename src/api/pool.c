@@ -150,18 +150,15 @@ void ts_jobpool_submit(ts_jobpool *p, ts_task *t)
 void ts_jobpool_wait(ts_jobpool *p, ts_task *t)
 {
     pthread_mutex_lock(&p->mu);
-    if (t->state == QUEUED) { /* no worker took it: run it here rather than idle */
-        ts_task **at = &p->head, *prev = NULL;
-        while (*at != t)
-            prev = *at, at = &(*at)->next;
-        *at = t->next;
+    if (t->state == QUEUED && p->head != t) { /* the next one a worker takes */
+        ts_task *prev = p->head;
+        while (prev->next != t)
+            prev = prev->next;
+        prev->next = t->next;
         if (p->tail == t)
             p->tail = prev;
-        t->state = RUNNING;
-        pthread_mutex_unlock(&p->mu);
-        t->run(t, p->n);
-        pthread_mutex_lock(&p->mu);
-        t->state = DONE;
+        t->next = p->head;
+        p->head = t;
     }
     if (t->state != DONE) {
         pthread_mutex_unlock(&p->mu);

@@ -24,9 +24,8 @@ void ts_slots_give(ts_slots *s);
 /* The cores the machine has: the default of --jobs. */
 unsigned ts_cores(void);
 
-/* One piece of work. run gets the index of the thread that runs it: 0 .. n-1 for the
- * pool's workers, n for the thread that waits for it (which runs it itself when no worker
- * has started it), so that each index has scratch of its own. */
+/* One piece of work. run gets the index of the worker that runs it, 0 .. n-1, so that each
+ * index has scratch of its own. */
 typedef struct ts_task {
     void (*run)(struct ts_task *t, unsigned worker);
     int state; /* the pool's */
@@ -43,8 +42,10 @@ void ts_jobpool_free(ts_jobpool *p);
 unsigned ts_jobpool_workers(const ts_jobpool *p);
 /* Hands t out (its run set); t must stay put until waited for. */
 void ts_jobpool_submit(ts_jobpool *p, ts_task *t);
-/* Returns once t has run; the caller, which holds a slot, runs it itself if no worker has
- * started it, else gives its slot back while it waits. */
+/* Returns once t has run; the caller gives its slot back while it waits. A t no worker has
+ * started goes first in the queue: the waiting thread does not run it itself, which kept it
+ * from its own work (the hunt's detectors) and warmed one more Sigma memo (about 6% more
+ * CPU in the 2-job OTRF hunt). */
 void ts_jobpool_wait(ts_jobpool *p, ts_task *t);
 
 #endif
