@@ -262,7 +262,7 @@ int main(void)
     enum { NBIG = 1300 };
     static long tbig[NBIG];
     for (int f = 0; f < 3; f++) {
-        char tag[8];
+        char tag[16];
         for (int i = 0; i < NBIG; i++)
             tbig[i] = i * 3L + f;
         snprintf(big[f], sizeof big[f], "%s/big%d.json", dir, f);
