@@ -21,6 +21,11 @@
 # vs 3.1-3.3 s. At 18:32, load 2.0: 3.48 s (CPU 3.43 s) and 2.38 s (CPU 3.75 s), 1.46x.
 # The goal (1.7x) needs the 2 cores free, not had that day: half the 2-job CPU is 1.6-1.9 s
 # against 3.0-3.4 s alone.
+# After winlog_key stopped measuring its names (src/ingest/winevent_json.c), at 18:49, load
+# 9-12 (walls 9.5-11.9 s: meaningless): CPU --jobs 1 2.74-2.78 s, default 3.07-3.16 s, peak
+# RSS 110 and 175 MiB, reports identical. The default's extra 0.35 s of CPU (copy_event's
+# string copies and their page faults, 8% of its profile) bounds the ratio at about
+# 2.76 / ((2.76 + 0.35) / 2) = 1.77x even with no serial part: the goal needs that copy cut.
 # usage: bench/jobs.sh [LOGS [RULES_DIR [ROUNDS]]]
 #   (default: ../shared/data/otrf-atomic, its 54 recordings, and rules/windows)
 set -eu

@@ -131,49 +131,66 @@ static ts_str evtx_key(wj_state *st, ts_str k, ts_str v)
     return after(k, 6);
 }
 
+/* A literal with its length, so that the lookup below, run for every field of every record,
+ * compares lengths first and never measures a string (strlen here was 9% of a hunt's CPU). */
+#define WJ_LIT(s) {(s), sizeof(s) - 1}
+
+/* Whether k starts with prefix (lower case), ASCII case-insensitive. */
+static bool starts_with(ts_str k, ts_str prefix)
+{
+    if (k.n < prefix.n)
+        return false;
+    for (size_t i = 0; i < prefix.n; i++)
+        if ((k.p[i] >= 'A' && k.p[i] <= 'Z' ? k.p[i] + ('a' - 'A') : k.p[i]) != prefix.p[i])
+            return false;
+    return true;
+}
+
 /* Winlogbeat's "winlog.*" names to the System names Sigma uses. */
 static ts_str winlog_key(ts_str k)
 {
-    static const char *const map[][2] = {
-        {"winlog.event_id", "EventID"},
-        {"winlog.channel", "Channel"},
-        {"winlog.provider_name", "Provider_Name"},
-        {"winlog.provider_guid", "Provider_Guid"},
-        {"winlog.computer_name", "Computer"},
-        {"winlog.record_id", "EventRecordID"},
-        {"winlog.process.pid", "Execution_ProcessID"},
-        {"winlog.process.thread.id", "Execution_ThreadID"},
-        {"winlog.user.identifier", "Security_UserID"},
-        {"winlog.task", "Task"},
-        {"winlog.opcode", "Opcode"},
-        {"winlog.keywords", "Keywords"},
-        {"winlog.version", "Version"},
+    static const ts_str map[][2] = {
+        {WJ_LIT("winlog.event_id"), WJ_LIT("EventID")},
+        {WJ_LIT("winlog.channel"), WJ_LIT("Channel")},
+        {WJ_LIT("winlog.provider_name"), WJ_LIT("Provider_Name")},
+        {WJ_LIT("winlog.provider_guid"), WJ_LIT("Provider_Guid")},
+        {WJ_LIT("winlog.computer_name"), WJ_LIT("Computer")},
+        {WJ_LIT("winlog.record_id"), WJ_LIT("EventRecordID")},
+        {WJ_LIT("winlog.process.pid"), WJ_LIT("Execution_ProcessID")},
+        {WJ_LIT("winlog.process.thread.id"), WJ_LIT("Execution_ThreadID")},
+        {WJ_LIT("winlog.user.identifier"), WJ_LIT("Security_UserID")},
+        {WJ_LIT("winlog.task"), WJ_LIT("Task")},
+        {WJ_LIT("winlog.opcode"), WJ_LIT("Opcode")},
+        {WJ_LIT("winlog.keywords"), WJ_LIT("Keywords")},
+        {WJ_LIT("winlog.version"), WJ_LIT("Version")},
         /* NXLog's im_msvistalog names for System values (the event data sits beside them
          * under its own names). Its EventTime is local time without a zone: not used. */
-        {"Hostname", "Computer"},
-        {"SourceName", "Provider_Name"},
-        {"ProviderGuid", "Provider_Guid"},
-        {"RecordNumber", "EventRecordID"},
-        {"ExecutionProcessID", "Execution_ProcessID"},
-        {"ThreadID", "Execution_ThreadID"},
-        {"UserID", "Security_UserID"},
-        {"TimeCreated", "TimeCreated_SystemTime"},
+        {WJ_LIT("Hostname"), WJ_LIT("Computer")},
+        {WJ_LIT("SourceName"), WJ_LIT("Provider_Name")},
+        {WJ_LIT("ProviderGuid"), WJ_LIT("Provider_Guid")},
+        {WJ_LIT("RecordNumber"), WJ_LIT("EventRecordID")},
+        {WJ_LIT("ExecutionProcessID"), WJ_LIT("Execution_ProcessID")},
+        {WJ_LIT("ThreadID"), WJ_LIT("Execution_ThreadID")},
+        {WJ_LIT("UserID"), WJ_LIT("Security_UserID")},
+        {WJ_LIT("TimeCreated"), WJ_LIT("TimeCreated_SystemTime")},
         /* Winlogbeat before 7.0 kept these at the top level. */
-        {"event_id", "EventID"},
-        {"log_name", "Channel"},
-        {"source_name", "Provider_Name"},
-        {"computer_name", "Computer"},
-        {"record_number", "EventRecordID"},
+        {WJ_LIT("event_id"), WJ_LIT("EventID")},
+        {WJ_LIT("log_name"), WJ_LIT("Channel")},
+        {WJ_LIT("source_name"), WJ_LIT("Provider_Name")},
+        {WJ_LIT("computer_name"), WJ_LIT("Computer")},
+        {WJ_LIT("record_number"), WJ_LIT("EventRecordID")},
     };
-    if (ts_str_istarts(k, "winlog.event_data."))
-        return after(k, 18);
-    if (ts_str_istarts(k, "winlog.user_data."))
-        return after(k, 17);
-    if (ts_str_istarts(k, "event_data."))
-        return after(k, 11);
+    static const ts_str event_data = WJ_LIT("winlog.event_data."), user_data = WJ_LIT("winlog.user_data."),
+                        old_event_data = WJ_LIT("event_data.");
+    if (starts_with(k, event_data))
+        return after(k, event_data.n);
+    if (starts_with(k, user_data))
+        return after(k, user_data.n);
+    if (starts_with(k, old_event_data))
+        return after(k, old_event_data.n);
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (ts_str_eq(k, map[i][0]))
-            return ts_str_c(map[i][1]);
+        if (k.n == map[i][0].n && memcmp(k.p, map[i][0].p, k.n) == 0)
+            return map[i][1];
     return k;
 }
 
