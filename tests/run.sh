@@ -7,7 +7,7 @@ passed=0 failed=0 skipped=0 broken=()
 FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 
 tally() { # name, output file, exit status
-    local line
+    local line p f s # local: the callers' variables (script's s) must survive a tally
     line=$(grep -E '^[A-Za-z0-9_./-]+: [0-9]+ passed, [0-9]+ failed' "$2" | tail -n 1)
     if [ -z "$line" ]; then
         failed=$((failed + 1)); broken+=("$1 (no result line, status $3)")

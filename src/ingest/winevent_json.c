@@ -133,7 +133,10 @@ static ts_str evtx_key(wj_state *st, ts_str k, ts_str v)
 
 /* A literal with its length, so that the lookup below, run for every field of every record,
  * compares lengths first and never measures a string (strlen here was 9% of a hunt's CPU). */
-#define WJ_LIT(s) {(s), sizeof(s) - 1}
+#define WJ_LIT(s)          \
+    {                      \
+        (s), sizeof(s) - 1 \
+    }
 
 /* Whether k starts with prefix (lower case), ASCII case-insensitive. */
 static bool starts_with(ts_str k, ts_str prefix)
