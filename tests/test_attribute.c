@@ -18,7 +18,7 @@ typedef struct cat {
     ts_intel *ti;
     uint32_t lazarus, kimsuky, apt37, apt28, apt29, turla, apt41;
     uint32_t t_rare, t_wiper, t_common, t_cmd, t_shell;
-    uint32_t hoplight, mimikatz, wannacry;
+    uint32_t newrat,  hoplight, mimikatz, wannacry;
     uint32_t set_lazarus, set_russia;
     uint32_t src;
 } cat;
@@ -87,6 +87,7 @@ static void cat_build(cat *c)
     c->hoplight = ts_intel_software_add(ti, "HOPLIGHT", "S0376", "malware");
     c->wannacry = ts_intel_software_add(ti, "WannaCry", "S0366", "malware");
     c->mimikatz = ts_intel_software_add(ti, "Mimikatz", "S0002", "tool");
+    c->newrat = ts_intel_software_add(ti, "NewRAT", "S9999", "malware");
     ts_intel_actor_uses_software(ti, c->lazarus, c->hoplight);
     ts_intel_actor_uses_software(ti, c->lazarus, c->wannacry);
     ts_intel_actor_uses_software(ti, c->lazarus, c->mimikatz);
@@ -430,6 +431,17 @@ static void test_rarity_and_exclusivity(const cat *c)
     double unseen = weight_of(find(a, "APT28"), "software outside its documented profile");
     CHECK(!isnan(unseen) && unseen < 0);
     CHECK(prob(a, "Lazarus Group") > prob(a, "APT28"));
+
+    /* A program no actor is known to use is new to every hypothesis: it costs no actor
+       anything (APT28 paid for it as for HOPLIGHT before), and "unattributed" says why. */
+    ts_attr_evidence fresh[] = {tech(c->t_wiper), soft(c->hoplight), soft(c->newrat)};
+    ts_attribution *n2 = ts_attribute(c->ti, fresh, 2), *n3 = ts_attribute(c->ti, fresh, 3);
+    check_invariants(n3);
+    CHECK(fabs(prob(n3, "Lazarus Group") - prob(n2, "Lazarus Group")) < 1e-9);
+    CHECK(fabs(prob(n3, "APT28") - prob(n2, "APT28")) < 1e-9);
+    CHECK(weight_of(find(n3, "unattributed"), "no catalogued actor is known to use it") == 0);
+    ts_attribution_free(n2);
+    ts_attribution_free(n3);
 
     /* A parent seen with its sub-technique counts once. */
     ts_attr_evidence fam[] = {tech(c->t_cmd), tech(c->t_shell)};

@@ -152,6 +152,20 @@ static double spread(const channel *c, size_t n)
     return c->span == 1 ? (double)n : pow((double)n, c->span);
 }
 
+/* A program no profiled actor is known to use is new to every hypothesis alike: known
+ * actors bring new malware to their campaigns as unknown ones do, so it is not counted
+ * against each actor's arsenal (it cost log(soft_smooth) / soft_temp = -2.0 nats per program
+ * and actor, which only moved mass to "unattributed": Lazarus Group's held-out Operation
+ * Dream Job, with its new Torisma and DRATzarus, went to "unattributed"). Said on
+ * "unattributed", and weighed by nobody. */
+static void unlisted_program(model *m, channel *c, size_t u)
+{
+    ts_attr_add(m, &m->unattr, c->ev[u]->kind, 0, c->ev[u]->alert,
+                ts_attr_fmt("software %s: no catalogued actor is known to use it, so it tells none apart",
+                            ts_attr_label(c->ev[u])));
+    c->id[u] = 0;
+}
+
 /* The background probability of each observed item: the average profiled actor's, with an
  * even floor over the whole catalogue. */
 static void background(model *m, channel *c, const uint32_t *fam, size_t universe)
@@ -169,9 +183,12 @@ static void background(model *m, channel *c, const uint32_t *fam, size_t univers
         for (size_t u = 0; u < c->n; u++)
             c->bg[u] += c->m[u] / spread(c, size);
     }
-    for (size_t u = 0; u < c->n; u++)
+    for (size_t u = 0; u < c->n; u++) {
+        if (!c->tech && c->id[u] && c->bg[u] <= 0)
+            unlisted_program(m, c, u);
         c->bg[u] = (1 - TS_BACKGROUND_FLOOR) * (c->profiled ? c->bg[u] / (double)c->profiled : 0) +
                    TS_BACKGROUND_FLOOR / (double)(universe ? universe : 1);
+    }
 }
 
 /* The background's share in a profile of size n: at least the channel's smoothing, and more
