@@ -43,9 +43,9 @@ typedef struct watch {
     inc_sig *incs; /* what each incident looked like when last printed */
     size_t n_incs, cap_incs;
     uint64_t events;
-    uint64_t round; /* checkpoints so far */
+    uint64_t round;    /* checkpoints so far */
     ts_live_rows rows; /* TS_LIVE_INCIDENTS: the partitions' alerts, as last read */
-    bool quiet;     /* the checkpoint after a restart: what it shows was shown before */
+    bool quiet;        /* the checkpoint after a restart: what it shows was shown before */
     struct kept {
         const char *change;     /* "new" or "changed", for each incident keep accepted */
         const ts_incident *inc; /* for the alert outputs */
