@@ -1055,6 +1055,63 @@ static void test_suppressed_and_closed(fixture *f)
     ts_store_close(s);
 }
 
+static int any_run(void *ud, const char *command)
+{
+    (void)ud, (void)command;
+    return 1;
+}
+
+/* How many alerts of the partitions' runs were stored new or changed after *since; moves
+ * *since past them. */
+static size_t changed_since(ts_store *s, int64_t *since)
+{
+    ts_alert_view *v = NULL;
+    size_t n = 0;
+    int64_t upto = -2;
+    CHECK_INT(ts_store_runs_alerts(s, "watch@ev:p", any_run, NULL, *since, &upto, &v, &n), TOCSIN_OK);
+    CHECK(upto >= *since);
+    ts_alert_views_free(v, n);
+    *since = upto;
+    return n;
+}
+
+/* The change sequence the incidents' owner reads by (schema step 8): an alert written again
+ * as it was is no change, one whose count grew is, and only it is read again. */
+static void test_change_seq(fixture *f)
+{
+    char err[512];
+    ts_store *s = NULL;
+    int64_t run = 0, since = -1;
+    CHECK_INT(ts_store_open(path_in("changes.db"), &s, err, sizeof err), TOCSIN_OK);
+    if (!s)
+        return;
+    CHECK_INT(ts_store_run_begin(s, "watch@ev:p0", &run), TOCSIN_OK);
+    build(f, 2, 0.87);
+    CHECK_INT(ts_store_alert(s, run, &f->alerts[0], f->ti), TOCSIN_OK);
+    CHECK_INT(ts_store_alert(s, run, &f->alerts[1], f->ti), TOCSIN_OK);
+    CHECK_INT(changed_since(s, &since), 2);
+    CHECK_INT(changed_since(s, &since), 0);
+    CHECK_INT(ts_store_alert(s, run, &f->alerts[0], f->ti), TOCSIN_OK); /* the owner's rewrite */
+    CHECK_INT(changed_since(s, &since), 0);
+    f->alerts[1].count += 5;
+    f->alerts[1].last_ns += 1000000000;
+    CHECK_INT(ts_store_alert(s, run, &f->alerts[1], f->ti), TOCSIN_OK);
+    ts_alert_view *v = NULL;
+    size_t n = 0;
+    int64_t upto = 0;
+    CHECK_INT(ts_store_runs_alerts(s, "watch@ev:p", any_run, NULL, since, &upto, &v, &n), TOCSIN_OK);
+    CHECK_INT(n, 1);
+    if (n == 1) {
+        CHECK_STR(v[0].key, f->alerts[1].key);
+        CHECK_INT(v[0].count, f->alerts[1].count);
+    }
+    CHECK(upto > since);
+    ts_alert_views_free(v, n);
+    CHECK_INT(changed_since(s, &since), 1);
+    CHECK_INT(changed_since(s, &since), 0);
+    ts_store_close(s);
+}
+
 int main(void)
 {
     char err[512];
@@ -1086,6 +1143,7 @@ int main(void)
         test_feeds(s);
         ts_store_close(s);
     }
+    test_change_seq(&f);
     test_bad_databases();
     test_busy();
     test_expiry_and_field();

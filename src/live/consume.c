@@ -354,8 +354,8 @@ static bool alert_marks(worker *w, uint64_t *sig)
 /* The owner of the incidents forms them again from every partition's stored alerts when
  * some partition stored alerts since: at once when its own partitions did and no entries
  * are waiting, else looking every CORRELATE_SECONDS, and while entries are waiting no more
- * than a tenth of the time (COMMIT_SHARE: a round reads every alert again); when final,
- * once more. */
+ * than a tenth of the time (COMMIT_SHARE: a round reads only the changed alerts, but
+ * correlates them all again, from memory); when final, once more. */
 static void correlate(worker *w, bool final)
 {
     double start = now_s();

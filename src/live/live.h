@@ -49,6 +49,20 @@ tocsin_code ts_live_reload(ts_store *s, ts_intel *ti, struct hunt *p, const char
  * stored (ts_store_runs_alerts), whatever their incidents. */
 tocsin_code ts_live_reload_runs(ts_store *s, ts_intel *ti, struct hunt *p, const char *prefix,
                                 int (*want)(void *ud, const char *command), void *ud, size_t *reloaded);
+/* The stored alerts of a stream's partitions as the incidents' owner last read them: it
+ * reads only those stored new or changed since (ts_live_reload_changed), keeps the newest
+ * version of each, and puts them all into its correlator at each round. */
+typedef struct ts_live_rows {
+    struct ts_alert_view *v; /* by first event time, then store id, as the store lists them */
+    size_t n;
+    int64_t since; /* the last change read (-1: none yet) */
+} ts_live_rows;
+void ts_live_rows_clear(ts_live_rows *r);
+/* Reads the alerts of the runs (as ts_live_reload_runs) changed since r->since into r, then
+ * gives p's correlator, emptied, every alert r holds. *read: how many were read. */
+tocsin_code ts_live_reload_changed(ts_store *s, ts_intel *ti, struct hunt *p, const char *prefix,
+                                   int (*want)(void *ud, const char *command), void *ud, ts_live_rows *r,
+                                   size_t *read);
 
 /* The watch's pipeline and what it shows (watch.c), for files and stream partitions alike:
  * open starts it as a run named command (its state under part's suffix, its earlier
@@ -58,8 +72,9 @@ tocsin_code ts_live_reload_runs(ts_store *s, ts_intel *ti, struct hunt *p, const
  * TS_LIVE_ALERTS, a partition of a stream whose incidents are formed across partitions:
  * its checkpoints store only its new and changed alerts (reloaded from its runs' alerts at
  * open) and print nothing; TS_LIVE_INCIDENTS, that stream's incidents: no detectors, each
- * ts_live_correlate forms the incidents of every stored alert of the partitions' runs,
- * stores, attributes and prints what changed as a watch does. */
+ * ts_live_correlate forms the incidents of every stored alert of the partitions' runs
+ * (reading from the store only those changed since its last round), stores, attributes
+ * and prints what changed as a watch does. */
 typedef enum { TS_LIVE_ALL, TS_LIVE_ALERTS, TS_LIVE_INCIDENTS } ts_live_mode;
 typedef struct watch ts_live;
 tocsin_code ts_live_open(tocsin *t, const char *command, const char *part, ts_live_mode mode,
@@ -67,7 +82,8 @@ tocsin_code ts_live_open(tocsin *t, const char *command, const char *part, ts_li
 /* TS_LIVE_ALERTS: how many alerts the checkpoint under way (or the last) stored. */
 size_t ts_live_alerts_stored(const ts_live *w);
 /* TS_LIVE_INCIDENTS: one checkpoint over the alerts stored by the runs whose command
- * starts with prefix and which want accepts (every alert of every partition, read again). */
+ * starts with prefix and which want accepts (every alert of every partition: those
+ * changed since the last call read from the store, the others kept from earlier calls). */
 tocsin_code ts_live_correlate(ts_live *w, const char *prefix, int (*want)(void *ud, const char *command),
                               void *ud);
 uint64_t ts_live_feed(ts_live *w, const char *name, const ts_reader *r, const char *data, size_t len,

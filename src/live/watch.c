@@ -43,8 +43,9 @@ typedef struct watch {
     inc_sig *incs; /* what each incident looked like when last printed */
     size_t n_incs, cap_incs;
     uint64_t events;
-    uint64_t round; /* checkpoints so far */
-    bool quiet;     /* the checkpoint after a restart: what it shows was shown before */
+    uint64_t round;    /* checkpoints so far */
+    ts_live_rows rows; /* TS_LIVE_INCIDENTS: the partitions' alerts, as last read */
+    bool quiet;        /* the checkpoint after a restart: what it shows was shown before */
     struct kept {
         const char *change;     /* "new" or "changed", for each incident keep accepted */
         const ts_incident *inc; /* for the alert outputs */
@@ -366,9 +367,7 @@ tocsin_code ts_live_correlate(ts_live *w, const char *prefix, int (*want)(void *
                               void *ud)
 {
     size_t n = 0;
-    tocsin_code rc = ts_pipeline_forget_alerts(w->p);
-    if (rc == TOCSIN_OK)
-        rc = ts_live_reload_runs(w->t->store, w->t->intel, w->p, prefix, want, ud, &n);
+    tocsin_code rc = ts_live_reload_changed(w->t->store, w->t->intel, w->p, prefix, want, ud, &w->rows, &n);
     if (rc == TOCSIN_E_DB)
         return ts_session_fail(w->t, rc, "%s", ts_store_error(w->t->store));
     return rc == TOCSIN_OK ? ts_live_checkpoint(w, 0) : rc;
@@ -379,6 +378,7 @@ void ts_live_close(ts_live *w)
     if (!w)
         return;
     ts_pipeline_close(w->p);
+    ts_live_rows_clear(&w->rows);
     free(w->seen);
     free(w->incs);
     free(w->kept);
@@ -402,6 +402,7 @@ tocsin_code ts_live_open(tocsin *t, const char *command, const char *part, ts_li
         return TOCSIN_E_NOMEM;
     w->t = t, w->out = t->out ? t->out : stdout, w->also_store = also_store, w->also_ud = ud;
     w->mode = mode;
+    w->rows.since = -1;
     snprintf(w->command, sizeof w->command, "%s", command);
     tocsin_code rc = mode == TS_LIVE_INCIDENTS ? ts_pipeline_open_correlator(t, command, &w->p)
                                                : ts_pipeline_open_part(t, command, part, &w->p);

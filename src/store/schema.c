@@ -200,6 +200,13 @@ static const char *const migrations[] = {
     /* 7: why an incident stands apart from the others of its run ("same account x as other
        alerts, but more than 7 days apart; host y is ... a hub, joins nothing"). */
     "ALTER TABLE incidents ADD COLUMN apart TEXT;",
+
+    /* 8: when each alert was last stored new or changed, in the order of the commits (every
+       write transaction holds the store's write lock, so the next number is taken after the
+       last commit): the incidents' owner of a stream reads only the alerts changed since
+       its last round. */
+    "ALTER TABLE alerts ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX alerts_by_change ON alerts(change_seq);",
 };
 
 /* PostgreSQL's steps, step for step the same tables: 64-bit integers, identity ids, bytea
@@ -384,6 +391,10 @@ static const char *const pg_migrations[] = {
 
     /* 7 */
     "ALTER TABLE incidents ADD COLUMN apart " T ";",
+
+    /* 8 */
+    "ALTER TABLE alerts ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;"
+    "CREATE INDEX alerts_by_change ON alerts(change_seq);",
 };
 #undef T
 #undef ID

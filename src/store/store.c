@@ -17,12 +17,19 @@ static const char *const sql[ST__COUNT] = {
         "INSERT INTO alerts (detector, akey, file, line, record, first_ns, run, kind, title,"
         " severity, techniques, last_ns, count, internal_ip, internal_host, user_name, remote_ip,"
         " remote_cc, remote_asn, remote_name, direction, ioc_type, ioc_value, observed, side,"
-        " source, confidence, shared, suppressed, dataset, suppression, suppression_note)"
+        " source, confidence, shared, suppressed, dataset, suppression, suppression_note, change_seq)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
+        " ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
+        " (SELECT coalesce(max(change_seq), 0) + 1 FROM alerts))"
         " ON CONFLICT (detector, akey, file, line, record, first_ns) DO UPDATE SET"
         " last_ns = max(last_ns, excluded.last_ns), count = max(count, excluded.count),"
-        " suppression = excluded.suppression, suppression_note = excluded.suppression_note"
+        " suppression = excluded.suppression, suppression_note = excluded.suppression_note,"
+        /* the same alert written again as it was (the incidents' owner rewriting an
+           incident) is no change */
+        " change_seq = CASE WHEN excluded.last_ns > last_ns OR excluded.count > count"
+        " OR excluded.suppression IS DISTINCT FROM suppression"
+        " OR excluded.suppression_note IS DISTINCT FROM suppression_note"
+        " THEN excluded.change_seq ELSE change_seq END"
         " RETURNING id",
     [ST_ALERT_ACTOR] = "INSERT INTO alert_actors (alert, pos, name, attack_id) VALUES (?1, ?2, ?3, ?4) ON "
                        "CONFLICT DO NOTHING",
@@ -81,22 +88,24 @@ static const char *const sql[ST__COUNT] = {
         " FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert WHERE ia.incident = ?1"
         " ORDER BY a.first_ns, a.id",
     /* The alerts first stored by runs whose command starts with ?1 (the runs of a stream's
-       partitions); the command last, for the caller to tell its runs from others. */
+       partitions) and stored new or changed after the change ?2; the command, for the caller
+       to tell its runs from others, and the change last. */
     [ST_RUN_ALERTS] =
         "SELECT a.id, detector, akey, file, line, record, first_ns, kind, title, severity,"
         " techniques, last_ns, count, internal_ip, internal_host, user_name, remote_ip, remote_cc,"
         " remote_asn, remote_name, direction, ioc_type, ioc_value, observed, side, source,"
-        " confidence, shared, suppressed, dataset, suppression, suppression_note, r.command"
-        " FROM alerts a JOIN runs r ON r.id = a.run WHERE substr(r.command, 1, length(?1)) = ?1"
-        " ORDER BY a.first_ns, a.id",
+        " confidence, shared, suppressed, dataset, suppression, suppression_note, r.command, a.change_seq"
+        " FROM alerts a JOIN runs r ON r.id = a.run WHERE a.change_seq > ?2"
+        " AND substr(r.command, 1, length(?1)) = ?1 ORDER BY a.first_ns, a.id",
     /* The actors and events of the same alerts, by alert. */
     [ST_RUN_ALERT_ACTORS] =
         "SELECT aa.alert, aa.name, aa.attack_id FROM alert_actors aa JOIN alerts a ON a.id = aa.alert"
-        " JOIN runs r ON r.id = a.run WHERE substr(r.command, 1, length(?1)) = ?1 ORDER BY aa.alert, aa.pos",
+        " JOIN runs r ON r.id = a.run WHERE a.change_seq > ?2 AND substr(r.command, 1, length(?1)) = ?1"
+        " ORDER BY aa.alert, aa.pos",
     [ST_RUN_ALERT_HITS] =
         "SELECT h.alert, h.ts_ns, h.file, h.line, h.record, h.host, h.user_name, h.process, h.command_line,"
         " h.parent, h.uid, h.community_id, h.flow_id FROM alert_hits h JOIN alerts a ON a.id = h.alert"
-        " JOIN runs r ON r.id = a.run WHERE substr(r.command, 1, length(?1)) = ?1"
+        " JOIN runs r ON r.id = a.run WHERE a.change_seq > ?2 AND substr(r.command, 1, length(?1)) = ?1"
         " ORDER BY h.alert, h.ts_ns, h.file, h.line, h.record",
     [ST_ALERT_ACTORS] = "SELECT name, attack_id FROM alert_actors WHERE alert = ?1 ORDER BY pos",
     [ST_INCIDENT_HYPS] = "SELECT id, rank, actor, attack_id, probability, wording, score FROM hypotheses"

@@ -451,7 +451,7 @@ static ts_alert_view *alert_by_id(const by_id *ix, size_t n, ts_alert_view *v, i
 
 /* Every actor and event of the alerts in v (read by ts_store_runs_alerts), in two reads
  * rather than two per alert. */
-static tocsin_code load_runs_details(reader *r, const char *prefix, ts_alert_view *v, size_t n)
+static tocsin_code load_runs_details(reader *r, const char *prefix, int64_t since, ts_alert_view *v, size_t n)
 {
     by_id *ix = malloc((n ? n : 1) * sizeof *ix);
     st_stmt *st;
@@ -471,6 +471,7 @@ static tocsin_code load_runs_details(reader *r, const char *prefix, ts_alert_vie
         return rc;
     }
     st_text_nn(st, 1, prefix);
+    st_int(st, 2, since);
     while ((step = st_step(st)) == STEP_ROW) {
         ts_alert_view *a = alert_by_id(ix, n, v, st_col_int64(st, 0));
         size_t k = a ? (size_t)(a - v) : 0;
@@ -488,6 +489,7 @@ static tocsin_code load_runs_details(reader *r, const char *prefix, ts_alert_vie
         rc = TOCSIN_E_DB;
     if (rc == TOCSIN_OK) {
         st_text_nn(st, 1, prefix);
+        st_int(st, 2, since);
         while ((step = st_step(st)) == STEP_ROW) {
             ts_alert_view *a = alert_by_id(ix, n, v, st_col_int64(st, 0));
             size_t k = a ? (size_t)(a - v) : 0;
@@ -504,19 +506,24 @@ static tocsin_code load_runs_details(reader *r, const char *prefix, ts_alert_vie
 }
 
 tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(void *ud, const char *command),
-                                 void *ud, ts_alert_view **out, size_t *n)
+                                 void *ud, int64_t since, int64_t *upto, ts_alert_view **out, size_t *n)
 {
     reader r = {s, false};
     st_stmt *st = st_get(s, ST_RUN_ALERTS);
     size_t cap = 0;
     int step;
     tocsin_code rc;
+    int64_t last = since;
     *out = NULL, *n = 0;
     if (!st)
         return TOCSIN_E_DB;
     st_text_nn(st, 1, prefix);
+    st_int(st, 2, since);
     while ((step = st_step(st)) == STEP_ROW) {
         const char *command = st_col_text(st, 32);
+        int64_t change = st_col_int64(st, 33);
+        if (change > last)
+            last = change;
         if (!command || !want(ud, command))
             continue;
         if (!grow(&r, (void **)out, &cap, *n, sizeof **out))
@@ -525,12 +532,18 @@ tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(vo
     }
     rc = finish(&r, st, step, "reading a stream's alerts");
     if (rc == TOCSIN_OK)
-        rc = load_runs_details(&r, prefix, *out, *n);
+        rc = load_runs_details(&r, prefix, since, *out, *n);
     if (rc != TOCSIN_OK) {
         ts_alert_views_free(*out, *n);
         *out = NULL, *n = 0;
     }
+    *upto = rc == TOCSIN_OK ? last : since;
     return rc;
+}
+
+void ts_alert_view_clear(ts_alert_view *v)
+{
+    alert_view_clear(v);
 }
 
 void ts_alert_views_free(ts_alert_view *v, size_t n)

@@ -122,10 +122,14 @@ tocsin_code ts_store_incident_load(ts_store *s, const char *id, unsigned what, t
 void ts_incident_view_free(ts_incident_view *v);
 
 /* The alerts first stored by the runs whose command starts with prefix and which want
- * accepts (the runs of a stream's partitions, "watch@KEY:p3"), oldest first, with their
- * actors and events. Free with ts_alert_views_free. */
+ * accepts (the runs of a stream's partitions, "watch@KEY:p3"), stored new or changed after
+ * the change since (-1: all), oldest first, with their actors and events. *upto: the last
+ * change read (since when none), to give as since next time: a change committed later has
+ * a higher number. Free with ts_alert_views_free. */
 tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(void *ud, const char *command),
-                                 void *ud, ts_alert_view **out, size_t *n);
+                                 void *ud, int64_t since, int64_t *upto, ts_alert_view **out, size_t *n);
 void ts_alert_views_free(ts_alert_view *v, size_t n);
+/* Frees what one view holds (not the view). */
+void ts_alert_view_clear(ts_alert_view *v);
 
 #endif
