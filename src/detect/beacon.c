@@ -409,8 +409,6 @@ static uint32_t pair_slot(beacon_state *st)
     return st->n_pairs++;
 }
 
-/* The pair of q's source and name (or, name NULL, destination address), created if new
- * with q's provenance; NULL when out of memory or room. */
 /* A new pair of src and name (or, name NULL, destination dst) whose hash is h, linked in
  * its bucket; NULL when out of memory or room. */
 static pair *pair_new(beacon_state *st, uint64_t h, const ts_ip *src, const ts_ip *dst, const char *name)
@@ -437,6 +435,8 @@ static pair *pair_new(beacon_state *st, uint64_t h, const ts_ip *src, const ts_i
     return p;
 }
 
+/* The pair of q's source and name (or, name NULL, destination address), created if new
+ * with q's provenance; NULL when out of memory or room. */
 static pair *pair_get(beacon_state *st, const queued *q, const char *name)
 {
     pair *p = pair_find(st, q->hash, &q->src, &q->dst, name);
