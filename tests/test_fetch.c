@@ -1,7 +1,8 @@
 /* test_fetch.c: the fetch detector with the shipped data/detect.conf: programs and scripts
  * fetched by bare address, from a rare name or on an unusual port alert (Zeek http.log,
  * Suricata fileinfo); the same program from a name other hosts use, a vendor's update
- * service, a document from a rare name, and a download from an internal server stay quiet. */
+ * service, a document from a rare name, and a download from an internal server stay quiet.
+ * Zeek's pe.log makes a download a program by its file id, whichever comes first. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,21 @@ int main(void)
     a = find_key("fetch|10.1.2.4|45.77.10.82");
     CHECK(a && strstr(a->title, "bare address") && strstr(a->title, ".exe"));
     CHECK_INT(n_got, 1);
+    drop_all();
+
+    /* Zeek pe.log joined by file id (a fixture made up for this test): a bare-address
+       download that no name or MIME type calls a program, raised when pe.log describes its
+       file; pe.log first, then the request naming its file on an unusual port; a download
+       pe.log never describes stays quiet. */
+    CHECK_INT(feed_file(&x, "tests/data/netbehave/zeek_pe_join.json"), 7);
+    for (size_t i = 0; i < n_got; i++)
+        printf("  %u %s | %s\n", got[i]->severity, got[i]->key, got[i]->title);
+    a = find_key("fetch|10.1.3.3|45.77.11.20");
+    CHECK(a && strstr(a->title, "pe.log") && strstr(a->title, "bare address") && a->severity == 52);
+    a = find_key("fetch|10.1.3.4|files.example.net");
+    CHECK(a && strstr(a->title, "pe.log") && strstr(a->title, "unusual port"));
+    CHECK(!find_key("fetch|10.1.3.5|"));
+    CHECK_INT(n_got, 2);
     drop_all();
     det_close(&x);
 

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "behaviour.h"
+#include "correlate/correlate.h"
+#include "core/incident.h"
 
 static const ts_alert *with_title(const char *part)
 {
@@ -37,6 +39,50 @@ static size_t feed_dir(det *x, const char *dir, const char *const *names)
     return n;
 }
 
+/* A Suricata alert and a Zeek notice on host 10.1.2.3, and another detector's alert on
+ * it (fetch: a program by bare address, minutes earlier), become one incident: the
+ * correlator joins them on the host, whichever sensor wrote them. */
+static void test_sensors_join_one_incident(const ts_config *cfg)
+{
+    det s, f;
+    CHECK(det_open(&s, "sensor", cfg));
+    CHECK(det_open(&f, "fetch", cfg));
+    feed_file(&f, "tests/data/netbehave/http_fetch.log");
+    feed_file(&s, "tests/data/netbehave/eve_alerts.json");
+    feed_file(&s, "tests/data/netbehave/notice.log");
+    det_close(&s);
+    det_close(&f);
+    ts_correlator *c = ts_correlator_new(0);
+    CHECK(c != NULL);
+    if (!c) {
+        drop_all();
+        return;
+    }
+    for (size_t i = 0; i < n_got; i++)
+        ts_correlator_add(c, got[i]);
+    n_got = 0; /* the correlator owns them */
+    ts_incident **inc = NULL;
+    size_t n = ts_correlator_finish(c, &inc);
+    const ts_incident *host = NULL;
+    for (size_t i = 0; i < n; i++) {
+        bool suricata = false, notice = false, fetch = false;
+        for (size_t k = 0; k < inc[i]->n_alerts; k++) {
+            const ts_alert *a = inc[i]->alerts[k];
+            printf("  incident %zu: %s %s | %s\n", i, a->detector, a->dataset ? a->dataset : "-", a->title);
+            suricata |= a->dataset && strstr(a->dataset, "suricata") != NULL;
+            notice |= a->dataset && strcmp(a->dataset, "zeek.notice") == 0;
+            fetch |= strcmp(a->detector, "fetch") == 0;
+        }
+        if (suricata && notice && fetch)
+            host = inc[i];
+    }
+    CHECK(host != NULL);
+    for (size_t i = 0; i < n; i++)
+        ts_incident_free(inc[i]);
+    free(inc);
+    ts_correlator_free(c);
+}
+
 int main(void)
 {
     /* The shipped settings raise what is at min_severity (40) or above: of the five, the
@@ -52,6 +98,7 @@ int main(void)
     CHECK(n_got < 5);
     drop_all();
     det_close(&x);
+    test_sensors_join_one_incident(shipped);
     ts_config_free(shipped);
 
     /* The mapping itself, every alert raised (min_severity = 0). */

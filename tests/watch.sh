@@ -144,6 +144,26 @@ check "merged: the same incidents as a batch hunt" diff "$tmp/mbatch.inc" "$tmp/
 check "merged: the same timeline as a batch hunt" diff "$tmp/mbatch.tl" "$tmp/mlive.tl"
 check "merged: the replaced incidents were said" grep -q 'merged into another' "$tmp/m.out"
 
+# 5. Beacon state across a SIGKILL: a host calls 198.51.100.77 every 30 s from 08:30; the first
+#    watch sees 44 calls (to 08:52) and is killed after its checkpoint (the intel alert of one
+#    Sony C2 row shows it was written); the second sees 26 more (to 09:05). Neither alone has
+#    the 30 calls a fast run needs; the restarted watch, with the saved pair, raises it.
+beacon_rows() { # FROM TO: calls i = FROM..TO-1
+    awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i < b; i++)
+        printf "%d.%06d\tB%04d\t10.20.0.50\t%d\t198.51.100.77\t443\ttcp\tssl\t0.4\t310\t1200\tSF\n",
+               1416817800 + 30 * i, (i * 7919) % 1000000, i, 40000 + i }'
+}
+mkdir -p "$tmp/b"
+{ printf '%s\n' "$HEADER"; rows 0 1; beacon_rows 0 44; } >"$tmp/b/conn.log"
+start_watch "$tmp/b.db" "$tmp/b1.out" "$tmp/b"
+wait_for 30 events_are "$tmp/b.db" 1
+{ kill -KILL "$WPID"; wait "$WPID"; } 2>/dev/null
+beacon_rows 44 70 >>"$tmp/b/conn.log"
+start_watch "$tmp/b.db" "$tmp/b2.out" "$tmp/b"
+wait_for 30 grep -q 'beacons to 198.51.100.77' "$tmp/b2.out"
+stop_watch
+check "beacon: the restarted watch raises the pair it was following" grep -q 'beacons to 198.51.100.77' "$tmp/b2.out"
+
 check "no sanitizer report from any watch" bash -c "! grep -q 'Sanitizer\|runtime error' '$tmp/watch.err'"
 
 echo "watch.sh: $passed passed, $failed failed"

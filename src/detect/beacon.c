@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/saved.h"
 #include "detect/alert_util.h"
 #include "detect/beacon_stats.h"
 #include "detect/behave_util.h"
@@ -408,18 +409,14 @@ static uint32_t pair_slot(beacon_state *st)
     return st->n_pairs++;
 }
 
-/* The pair of q's source and name (or, name NULL, destination address), created if new
- * with q's provenance; NULL when out of memory or room. */
-static pair *pair_get(beacon_state *st, const queued *q, const char *name)
+/* A new pair of src and name (or, name NULL, destination dst) whose hash is h, linked in
+ * its bucket; NULL when out of memory or room. */
+static pair *pair_new(beacon_state *st, uint64_t h, const ts_ip *src, const ts_ip *dst, const char *name)
 {
-    uint64_t h = q->hash;
-    pair *p = pair_find(st, h, &q->src, &q->dst, name);
-    if (p)
-        return p;
     uint32_t i = pair_slot(st);
     if (i == NIL)
         return NULL;
-    p = &st->pairs[i];
+    pair *p = &st->pairs[i];
     memset(p, 0, sizeof *p);
     if (name && !(p->name = strdup(name))) {
         p->next = st->free_head;
@@ -429,15 +426,25 @@ static pair *pair_get(beacon_state *st, const queued *q, const char *name)
     p->hash = h;
     p->live = true;
     p->by_name = name != NULL;
-    p->src = q->src;
+    p->src = *src;
     if (!name)
-        p->dst = q->dst; /* its identity (its name is formatted when it alerts) */
-    const source *from = &st->b->src[q->source];
-    p->dataset = intern(st, ts_str_make(from->dataset, from->dataset_n));
-    p->file = intern(st, ts_str_c(from->file));
+        p->dst = *dst; /* its identity (its name is formatted when it alerts) */
     p->next = st->buckets[h & st->bucket_mask];
     st->buckets[h & st->bucket_mask] = i;
     st->live++;
+    return p;
+}
+
+/* The pair of q's source and name (or, name NULL, destination address), created if new
+ * with q's provenance; NULL when out of memory or room. */
+static pair *pair_get(beacon_state *st, const queued *q, const char *name)
+{
+    pair *p = pair_find(st, q->hash, &q->src, &q->dst, name);
+    if (p || !(p = pair_new(st, q->hash, &q->src, &q->dst, name)))
+        return p;
+    const source *from = &st->b->src[q->source];
+    p->dataset = intern(st, ts_str_make(from->dataset, from->dataset_n));
+    p->file = intern(st, ts_str_c(from->file));
     return p;
 }
 
@@ -1090,6 +1097,262 @@ static void beacon_finish(void *state, const ts_alert_sink *out)
     judge_all(st, st->max_ns, INT64_MIN, true, out);
 }
 
+/* ---- saved state ---- */
+
+/* What a restarted watch or a later hunt continues from: the span of the data, the hour a
+ * live watch judges next, every pair with its newest connections, and the proxies and mail
+ * servers learnt. Not kept: the caches keyed by connection id (a connection does not span
+ * a restart) and the interned provenance (each pair's is written as text). A load keeps
+ * the caps of this run's configuration: pairs past max_pairs evict the oldest as new ones
+ * would, a ring keeps its newest max_samples and grows only within max_connections. */
+#define MAGIC 0x314e4342u  /* "BCN1" */
+#define MAX_SAVED_STR 4096 /* longer provenance is written empty rather than refused on load */
+
+/* The state whose field f is (the codecs are given a field's address). */
+#define STATE_OF(f, field) ((beacon_state *)((char *)(f)-offsetof(beacon_state, field)))
+
+static void put_ip(ts_blob_w *b, const ts_ip *ip)
+{
+    ts_blob_put(b, &ip->v, 1);
+    ts_blob_put(b, ip->b, sizeof ip->b);
+}
+
+static void get_ip(ts_blob_r *r, ts_ip *ip)
+{
+    ts_blob_get(r, &ip->v, 1);
+    ts_blob_get(r, ip->b, sizeof ip->b);
+    if (ip->v != 0 && ip->v != 4 && ip->v != 6)
+        ts_blob_fail(r, "not an address");
+}
+
+static void put_str(ts_blob_w *b, const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n >= MAX_SAVED_STR)
+        n = 0;
+    ts_blob_put_u64(b, n);
+    if (n)
+        ts_blob_put(b, s, n);
+}
+
+/* A string of fewer than cap bytes, without NULs, into buf; false (r failed) otherwise. */
+static bool get_str(ts_blob_r *r, char *buf, size_t cap)
+{
+    uint64_t n = ts_blob_get_u64(r);
+    if (n >= cap) {
+        ts_blob_fail(r, "a string too long");
+        return false;
+    }
+    ts_blob_get(r, buf, (size_t)n);
+    buf[n] = '\0';
+    if (!r->fail && strlen(buf) != n)
+        ts_blob_fail(r, "a NUL inside a string");
+    return !r->fail;
+}
+
+enum { SF_BY_NAME = 1, SF_WEB = 2, SF_ALERTED = 4, SF_SMTP = 8, SF_NOT_SMTP = 16 };
+#define CONN_BYTES 12 /* t and sz of a saved connection */
+
+static void put_pair(ts_blob_w *b, const beacon_state *st, const pair *p)
+{
+    put_ip(b, &p->src);
+    put_ip(b, &p->dst);
+    put_ip(b, &p->proxy);
+    ts_blob_put(b, p->dst_geo.cc, sizeof p->dst_geo.cc);
+    ts_blob_put_u64(b, p->dst_geo.asn);
+    ts_blob_put_u64(b, p->dst_geo.flags);
+    ts_blob_put_u64(b, p->proxy_port);
+    ts_blob_put_u64(b, (p->by_name ? SF_BY_NAME : 0) | (p->web ? SF_WEB : 0) | (p->alerted ? SF_ALERTED : 0) |
+                           (p->smtp ? SF_SMTP : 0) | (p->not_smtp ? SF_NOT_SMTP : 0));
+    ts_blob_put_u64(b, p->total);
+    ts_blob_put_u64(b, (uint64_t)p->first_ns);
+    ts_blob_put_u64(b, (uint64_t)p->last_ns);
+    put_str(b, p->by_name ? p->name : NULL);
+    put_str(b, p->dataset ? st->strs[p->dataset] : NULL);
+    put_str(b, p->file ? st->strs[p->file] : NULL);
+    /* oldest first: a full ring's oldest is at head, a filling one's at 0 (head 0) */
+    ts_blob_put_u64(b, p->n);
+    for (uint32_t k = 0; k < p->n; k++) {
+        const conn_rec *c = &p->c[(p->head + k) % p->n];
+        ts_blob_put(b, &c->t, 8);
+        ts_blob_put(b, &c->sz, 4);
+    }
+}
+
+static void pairs_put(ts_blob_w *b, const void *field)
+{
+    /* Connections still waiting in the batch reach their pairs first: applying them early
+       changes nothing but when, so the saved state is the one a finish would judge. */
+    beacon_state *st = STATE_OF(field, pairs);
+    flush(st);
+    ts_blob_put_u64(b, st->live);
+    for (uint32_t i = 0; i < st->n_pairs; i++)
+        if (st->pairs[i].live)
+            put_pair(b, st, &st->pairs[i]);
+}
+
+/* Reads one pair and adds it; false (r failed) when it is damaged. */
+static bool get_pair(ts_blob_r *r, beacon_state *st)
+{
+    ts_ip src, dst, proxy;
+    ts_geo geo = {0};
+    get_ip(r, &src);
+    get_ip(r, &dst);
+    get_ip(r, &proxy);
+    ts_blob_get(r, geo.cc, sizeof geo.cc);
+    uint64_t asn = ts_blob_get_u64(r), gflags = ts_blob_get_u64(r), port = ts_blob_get_u64(r),
+             flags = ts_blob_get_u64(r), total = ts_blob_get_u64(r);
+    int64_t first = (int64_t)ts_blob_get_u64(r), last = (int64_t)ts_blob_get_u64(r);
+    char name[MAX_NAME], dataset[MAX_SAVED_STR], file[MAX_SAVED_STR];
+    if (!get_str(r, name, sizeof name) || !get_str(r, dataset, sizeof dataset) ||
+        !get_str(r, file, sizeof file))
+        return false;
+    uint64_t n = ts_blob_get_u64(r);
+    bool by_name = flags & SF_BY_NAME;
+    if (r->fail)
+        return false;
+    if (!src.v || (by_name ? !name[0] : !dst.v || name[0]) || asn > UINT32_MAX || gflags > UINT16_MAX ||
+        port > UINT16_MAX || flags >= 32 || n > total || n > (r->n - r->off) / CONN_BYTES || first > last) {
+        ts_blob_fail(r, "an inconsistent pair");
+        return false;
+    }
+    uint64_t h = pair_hash(&src, &dst, by_name ? name : NULL, strlen(name));
+    if (pair_find(st, h, &src, &dst, by_name ? name : NULL)) {
+        ts_blob_fail(r, "a pair twice");
+        return false;
+    }
+    pair *p = pair_new(st, h, &src, &dst, by_name ? name : NULL);
+    if (!p) {
+        ts_blob_fail(r, "out of memory");
+        return false;
+    }
+    p->dst = dst;
+    p->dst_geo = (ts_geo){{geo.cc[0], geo.cc[1], geo.cc[2]}, (uint32_t)asn, (uint16_t)gflags};
+    p->proxy = proxy;
+    p->proxy_port = (uint16_t)port;
+    p->web = flags & SF_WEB;
+    p->alerted = flags & SF_ALERTED;
+    p->smtp = flags & SF_SMTP;
+    p->not_smtp = flags & SF_NOT_SMTP;
+    p->dataset = intern(st, ts_str_c(dataset));
+    p->file = intern(st, ts_str_c(file));
+    /* a ring keeps the newest max_samples (this run's cap may be smaller than the last's) */
+    for (uint64_t k = 0; k < n; k++) {
+        conn_rec c;
+        ts_blob_get(r, &c.t, 8);
+        ts_blob_get(r, &c.sz, 4);
+        if (k + st->max_samples >= n)
+            pair_add(st, p, c.t, c.sz);
+    }
+    p->total = total;
+    p->first_ns = first;
+    p->last_ns = last;
+    return !r->fail;
+}
+
+static void pairs_clear(void *field)
+{
+    beacon_state *st = STATE_OF(field, pairs);
+    for (uint32_t i = 0; i < st->n_pairs; i++)
+        if (st->pairs[i].live)
+            pair_release(&st->pairs[i]);
+    memset(st->buckets, 0xff, (st->bucket_mask + 1) * sizeof *st->buckets);
+    st->n_pairs = st->live = 0;
+    st->free_head = NIL;
+    st->samples = 0;
+}
+
+static void pairs_get(ts_blob_r *r, void *field)
+{
+    beacon_state *st = STATE_OF(field, pairs);
+    uint64_t n = ts_blob_get_u64(r);
+    for (uint64_t i = 0; i < n && get_pair(r, st); i++)
+        ;
+}
+
+static const ts_saved_codec pairs_codec = {pairs_put, pairs_get, pairs_clear};
+
+static void proxies_put(ts_blob_w *b, const void *field)
+{
+    const beacon_state *st = STATE_OF(field, proxies);
+    ts_blob_put_u64(b, st->n_proxies);
+    for (size_t i = 0; i < st->n_proxies; i++) {
+        put_ip(b, &st->proxies[i].ip);
+        ts_blob_put_u64(b, st->proxies[i].port);
+    }
+}
+
+static void proxies_get(ts_blob_r *r, void *field)
+{
+    beacon_state *st = STATE_OF(field, proxies);
+    uint64_t n = ts_blob_get_u64(r);
+    if (n > MAX_PROXIES) {
+        ts_blob_fail(r, "too many proxies");
+        return;
+    }
+    for (size_t i = 0; i < n && !r->fail; i++) {
+        ts_ip ip;
+        get_ip(r, &ip);
+        uint64_t port = ts_blob_get_u64(r);
+        if (!ip.v || port > UINT16_MAX)
+            ts_blob_fail(r, "an inconsistent proxy");
+        add_proxy(st, &ip, (uint16_t)port);
+    }
+}
+
+static void proxies_clear(void *field)
+{
+    STATE_OF(field, proxies)->n_proxies = 0;
+}
+
+static const ts_saved_codec proxies_codec = {proxies_put, proxies_get, proxies_clear};
+
+static void relays_put(ts_blob_w *b, const void *field)
+{
+    const beacon_state *st = STATE_OF(field, relays);
+    ts_blob_put_u64(b, st->n_relays);
+    for (size_t i = 0; i < st->n_relays; i++) {
+        put_ip(b, &st->relays[i].ip);
+        ts_blob_put_u64(b, st->relays[i].senders);
+    }
+}
+
+static void relays_get(ts_blob_r *r, void *field)
+{
+    beacon_state *st = STATE_OF(field, relays);
+    uint64_t n = ts_blob_get_u64(r);
+    if (n > MAX_RELAYS) {
+        ts_blob_fail(r, "too many mail servers");
+        return;
+    }
+    for (size_t i = 0; i < n && !r->fail; i++) {
+        relay_addr a;
+        get_ip(r, &a.ip);
+        a.senders = ts_blob_get_u64(r);
+        if (!a.ip.v)
+            ts_blob_fail(r, "an inconsistent mail server");
+        st->relays[st->n_relays++] = a;
+    }
+}
+
+static void relays_clear(void *field)
+{
+    STATE_OF(field, relays)->n_relays = 0;
+}
+
+static const ts_saved_codec relays_codec = {relays_put, relays_get, relays_clear};
+
+static const ts_saved_field beacon_saved_fields[] = {
+    TS_SAVED_FIELD(beacon_state, min_ns),
+    TS_SAVED_FIELD(beacon_state, max_ns),
+    TS_SAVED_FIELD(beacon_state, judge_ns),
+    TS_SAVED_WITH(beacon_state, proxies, proxies_codec, 0),
+    TS_SAVED_WITH(beacon_state, relays, relays_codec, 0),
+    TS_SAVED_WITH(beacon_state, pairs, pairs_codec, 0),
+    {0},
+};
+static const ts_saved beacon_saved = {"beacon", MAGIC, beacon_saved_fields};
+
 /* The pairs (their records, index and names, and the two fixed caches), and the
  * connections their rings hold room for. The pairs' bound counts every name at its
  * longest; the rings' bound is max_connections plus a first ring of 16 for every pair. */
@@ -1123,5 +1386,6 @@ const ts_detector ts_detector_beacon = {
     .event = beacon_event,
     .finish = beacon_finish,
     .fini = beacon_fini,
+    .saved = &beacon_saved,
     .usage = beacon_usage,
 };

@@ -28,6 +28,15 @@
  * counted and are judged on the other two signs only. Early in a hunt every name is rare:
  * rare alone scores lowest, and a hunt over days sees the popular names early.
  *
+ * Zeek's pe.log. Zeek names a transfer's file by an id: files.log's fuid, http.log's
+ * resp_fuids, pe.log's id; pe.log records the headers of a Windows executable and holds no
+ * address, host name or port. A download whose request shows a sign but whose name and
+ * MIME type do not say it is a program is held by its file id, and raised when pe.log says
+ * that file is an executable; a pe.log record that comes first marks its id, and the
+ * request that names it counts as a program. The ids are kept in a direct-mapped table of
+ * `file_ids` recent ones (a newer id takes an older one's slot, dropping what it held);
+ * downloads held when the input ends were not programs and are dropped.
+ *
  * Only downloads from outside: an internal server handing out programs (software
  * deployment) is the lateral movement detector's business.
  *
@@ -43,6 +52,12 @@ typedef struct dom {
     uint8_t n;
 } dom;
 
+typedef struct file_id {
+    uint64_t h;     /* 0: empty */
+    bool pe;        /* pe.log described it */
+    ts_alert *held; /* a download with a sign, raised if pe.log describes it */
+} file_id;
+
 typedef struct fetch_state {
     const char *extensions, *mime_types, *magic_words, *usual_ports, *common_domains;
     uint32_t rare_hosts;
@@ -50,11 +65,13 @@ typedef struct fetch_state {
     int sev_base, sev_step;
     dom *doms;
     size_t mask, used, cap;
+    file_id *files;
+    size_t files_mask;
 } fetch_state;
 
 /* Tunables: the [fetch] section of data/detect.conf. */
 typedef struct fetch_settings {
-    double rare_hosts, max_domains, severity, severity_step, rare_name_alone;
+    double rare_hosts, max_domains, file_ids, severity, severity_step, rare_name_alone;
     const char *extensions, *mime_types, *magic_words, *usual_ports, *common_domains;
 } fetch_settings;
 
@@ -68,6 +85,7 @@ static const ts_tunable fetch_tunables[] = {
     TS_TUNE_STR(fetch_settings, common_domains, ""),
     TS_TUNE(fetch_settings, rare_hosts, TS_TUNE_COUNT, 2, 0, 3),
     TS_TUNE(fetch_settings, max_domains, TS_TUNE_COUNT, 65536, 16, 1e7),
+    TS_TUNE(fetch_settings, file_ids, TS_TUNE_COUNT, 4096, 16, 1e6),
     TS_TUNE(fetch_settings, severity, TS_TUNE_COUNT, 45, 1, 100),
     TS_TUNE(fetch_settings, severity_step, TS_TUNE_COUNT, 15, 0, 50),
     TS_TUNE(fetch_settings, rare_name_alone, TS_TUNE_COUNT, 0, 0, 1),
@@ -101,9 +119,14 @@ static tocsin_code fetch_init(void *state, const ts_detect_ctx *ctx)
     size_t slots = 16;
     while (slots < (size_t)maxd * 2)
         slots <<= 1;
+    size_t fslots = 16;
+    while (fslots < (size_t)tune.file_ids)
+        fslots <<= 1;
     st->doms = calloc(slots, sizeof *st->doms);
-    if (!st->doms)
+    st->files = calloc(fslots, sizeof *st->files);
+    if (!st->doms || !st->files)
         return TOCSIN_E_NOMEM;
+    st->files_mask = fslots - 1;
     st->mask = slots - 1;
     st->cap = (size_t)maxd;
     return TOCSIN_OK;
@@ -113,6 +136,81 @@ static void fetch_fini(void *state)
 {
     fetch_state *st = state;
     free(st->doms);
+    for (size_t i = 0; st->files && i <= st->files_mask; i++)
+        ts_alert_free(st->files[i].held);
+    free(st->files);
+}
+
+static bool alnum(char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/* The next file id of a list ("F1a2b", "F1a2b,F3c4d", ["F1a2b"]) after *rest; false at its
+ * end. An id is a run of letters and digits. */
+static bool next_file_id(ts_str *rest, ts_str *id)
+{
+    size_t i = 0;
+    while (i < rest->n && !alnum(rest->p[i]))
+        i++;
+    size_t j = i;
+    while (j < rest->n && alnum(rest->p[j]))
+        j++;
+    *id = ts_str_make(rest->p + i, j - i);
+    *rest = ts_str_make(rest->p + j, rest->n - j);
+    return id->n > 0;
+}
+
+static uint64_t file_hash(ts_str id)
+{
+    uint64_t h = bh_mix(bh_hash(BH_SEED ^ 0xf11e, id.p, id.n));
+    return h ? h : 1;
+}
+
+/* The slot of file id h: its own, or the one it takes over (emptied). */
+static file_id *file_slot(fetch_state *st, uint64_t h)
+{
+    file_id *f = &st->files[h & st->files_mask];
+    if (f->h != h) {
+        ts_alert_free(f->held);
+        *f = (file_id){h, false, NULL};
+    }
+    return f;
+}
+
+/* The file ids an event names: http.log's resp_fuids, files.log's fuid. */
+static ts_str file_ids(const ts_event *ev)
+{
+    ts_str ids = ts_event_field(ev, "resp_fuids");
+    return ids.n ? ids : ts_event_field(ev, "fuid");
+}
+
+/* Whether pe.log described a file the event names. */
+static bool pe_seen(const fetch_state *st, const ts_event *ev)
+{
+    ts_str rest = file_ids(ev), id;
+    while (next_file_id(&rest, &id)) {
+        uint64_t h = file_hash(id);
+        const file_id *f = &st->files[h & st->files_mask];
+        if (f->h == h && f->pe)
+            return true;
+    }
+    return false;
+}
+
+/* A pe.log record: the download held for its file is raised, or the id is marked for the
+ * request still to come. */
+static void on_pe(fetch_state *st, const ts_event *ev, const ts_alert_sink *out)
+{
+    ts_str rest = ts_event_field(ev, "id"), id;
+    if (!next_file_id(&rest, &id))
+        return;
+    file_id *f = file_slot(st, file_hash(id));
+    f->pe = true;
+    if (f->held) {
+        out->emit(out->ud, f->held);
+        f->held = NULL;
+    }
 }
 
 /* Whether v equals an item of the comma-separated list (case-insensitive). */
@@ -252,6 +350,11 @@ static void fetch_event(void *state, const ts_event *ev, const ts_alert_sink *ou
     fetch_state *st = state;
     if (!(ev->category & (TS_CAT_WEB | TS_CAT_DNS | TS_CAT_TLS | TS_CAT_FILE)))
         return;
+    /* pe.log: an executable's headers, by file id, with no address */
+    if ((ev->category & TS_CAT_FILE) && ts_event_field(ev, "is_exe").n && ts_event_field(ev, "id").n) {
+        on_pe(st, ev, out);
+        return;
+    }
     bool src_in = bh_internal(&ev->src_ip, &ev->src_geo), dst_in = bh_internal(&ev->dst_ip, &ev->dst_geo);
     if (src_in == dst_in)
         return;
@@ -266,8 +369,16 @@ static void fetch_event(void *state, const ts_event *ev, const ts_alert_sink *ou
     if (name.n && !bare && !(ev->category & TS_CAT_FILE))
         count_asker(st, name, host);
     ts_str what;
-    if (!(ev->category & (TS_CAT_WEB | TS_CAT_FILE)) || !is_program(st, ev, &what))
+    if (!(ev->category & (TS_CAT_WEB | TS_CAT_FILE)))
         return;
+    /* not a program by its name or type: perhaps by pe.log, before or after it */
+    bool held = false;
+    if (!is_program(st, ev, &what)) {
+        if (!file_ids(ev).n)
+            return;
+        what = TS_STR_LIT("an executable by Zeek's pe.log");
+        held = !pe_seen(st, ev);
+    }
     /* a files.log record has no host name and no port: only the sign it can show counts */
     bool rare = false;
     if (name.n && !bare && !common(st->common_domains, name)) {
@@ -324,6 +435,16 @@ static void fetch_event(void *state, const ts_event *ev, const ts_alert_sink *ou
         ts_alert_free(a);
         return;
     }
+    if (held) {
+        ts_str rest = file_ids(ev), id;
+        if (next_file_id(&rest, &id)) {
+            file_id *f = file_slot(st, file_hash(id));
+            ts_alert_free(f->held); /* the same file asked for again: the newest request */
+            f->held = a;
+        } else
+            ts_alert_free(a);
+        return;
+    }
     out->emit(out->ud, a);
 }
 
@@ -334,7 +455,20 @@ static size_t fetch_usage(void *state, ts_state_use *out, size_t n)
         out[0] = (ts_state_use){
             "domains", st->used, st->cap, 0, (st->mask + 1) * sizeof(dom), (st->mask + 1) * sizeof(dom),
             true};
-    return 1;
+    if (n > 1) {
+        /* a held download is an alert of about a kilobyte at most */
+        size_t slots = st->files_mask + 1, held = 0;
+        for (size_t i = 0; i < slots; i++)
+            held += st->files[i].held != NULL;
+        out[1] = (ts_state_use){"file ids",
+                                held,
+                                slots,
+                                0,
+                                slots * sizeof(file_id) + held * 1024,
+                                slots * (sizeof(file_id) + 1024),
+                                false};
+    }
+    return 2;
 }
 
 const ts_detector ts_detector_fetch = {

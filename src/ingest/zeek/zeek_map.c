@@ -1,5 +1,5 @@
 /* zeek_map.c: Zeek log records (conn, dns, http, ssl, smtp, files, notice, kerberos, ntlm,
- * rdp, smb_mapping and any other log's common fields) to typed events. */
+ * rdp, smb_mapping, pe and any other log's common fields) to typed events. */
 #include "ingest/zeek/zeek_map.h"
 
 #include <string.h>
@@ -28,6 +28,8 @@ static const struct {
     /* a share mapped over SMB: what Windows logs as 5140 on the server */
     [ZK_SMB_MAPPING] = {"smb_mapping", "smb", TS_CAT_NETWORK | TS_CAT_FILE, TS_TYPE_ACCESS,
                         "network-share-accessed"},
+    /* no addresses: files.log and http.log (resp_fuids) name the transfer by the same id */
+    [ZK_PE] = {"pe", "", TS_CAT_FILE, 0, ""},
 };
 
 zk_log zk_log_from_path(ts_str path)
@@ -45,6 +47,7 @@ ts_str zk_dataset(zk_log log, ts_str path, ts_arena *a)
         [ZK_HTTP] = "zeek.http",       [ZK_SSL] = "zeek.ssl",       [ZK_SMTP] = "zeek.smtp",
         [ZK_FILES] = "zeek.files",     [ZK_NOTICE] = "zeek.notice", [ZK_KERBEROS] = "zeek.kerberos",
         [ZK_NTLM] = "zeek.ntlm",       [ZK_RDP] = "zeek.rdp",       [ZK_SMB_MAPPING] = "zeek.smb_mapping",
+        [ZK_PE] = "zeek.pe",
     };
     if (log != ZK_GENERIC || !path.n)
         return ts_str_c(names[log]);
@@ -375,6 +378,7 @@ static void map_field(ts_event *ev, zk_log log, ts_str k, ts_str v, map_state *m
         if (RD_EQ(k, "path"))
             ev->file_path = v;
         break;
+    case ZK_PE: /* its fields stay as they are: id, machine, is_exe... */
     case ZK_GENERIC:
     case ZK_NLOGS:
         break;

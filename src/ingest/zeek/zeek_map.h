@@ -19,6 +19,7 @@ typedef enum zk_log {
     ZK_NTLM,
     ZK_RDP,
     ZK_SMB_MAPPING,
+    ZK_PE, /* pe.log: the headers of a Windows executable seen in a transfer, by file id */
     ZK_NLOGS
 } zk_log;
 
