@@ -17,6 +17,9 @@
  *     to at the console or by remote desktop, first at least `admin_after` before the change
  *     (a domain admin's round of the domain controllers, first seen on an earlier day). An
  *     intruder's own account, or a password it stole and used there first today, is judged.
+ *     While learning, the period's own logons count: a held change on a host where the
+ *     account's console or remote-desktop logons span at least `admin_after` by the end of
+ *     learning is dropped then.
  * Machine accounts (name$), the system's own accounts and anonymous logons are not judged:
  * the domain controllers' own work, and Zerologon's (host-attack), are not an admin's.
  * ATT&CK: T1136 Create Account, T1098 Account Manipulation, T1098.007 Additional Local or
@@ -40,9 +43,15 @@ typedef struct aa_pair {
     uint32_t count;
 } aa_pair;
 
+/* An account's console or remote-desktop logons to one host: the first and the last. */
+typedef struct aa_admin {
+    int64_t first, last;
+} aa_admin;
+
 typedef struct held {
     ts_alert *a;
     uint64_t key;
+    uint64_t admin; /* (subject, host) in admins */
 } held;
 
 typedef struct aa_state {
@@ -84,7 +93,7 @@ static tocsin_code aa_init(void *state, const ts_detect_ctx *ctx)
     st->rare_max = (uint32_t)k.rare_max;
     st->max_held = (size_t)k.max_held < MAX_HELD ? (size_t)k.max_held : MAX_HELD;
     bl_map_init(&st->pairs, sizeof(aa_pair), (size_t)k.max_pairs);
-    bl_map_init(&st->admins, sizeof(int64_t), (size_t)k.max_pairs);
+    bl_map_init(&st->admins, sizeof(aa_admin), (size_t)k.max_pairs);
     return TOCSIN_OK;
 }
 
@@ -113,16 +122,18 @@ static void note_logon(aa_state *st, const ts_event *ev)
         (ev->logon_type != 2 && ev->logon_type != 10 && ev->logon_type != 11))
         return;
     bool created = false;
-    int64_t *first = bl_map_put(&st->admins, admin_key(ev->user, ev->host), ev->ts_ns, &created);
-    if (first && (created || ev->ts_ns < *first))
-        *first = ev->ts_ns;
+    aa_admin *m = bl_map_put(&st->admins, admin_key(ev->user, ev->host), ev->ts_ns, &created);
+    if (m && (created || ev->ts_ns < m->first))
+        m->first = ev->ts_ns;
+    if (m && (created || ev->ts_ns > m->last))
+        m->last = ev->ts_ns;
 }
 
 /* Whether the subject administers the host of the change: it logged on there that way long enough ago. */
 static bool administers(const aa_state *st, ts_str subject, const ts_event *ev)
 {
-    const int64_t *first = bl_map_get(&st->admins, admin_key(subject, ev->host));
-    return first && ev->ts_ns - *first >= st->admin_after_ns;
+    const aa_admin *m = bl_map_get(&st->admins, admin_key(subject, ev->host));
+    return m && ev->ts_ns - m->first >= st->admin_after_ns;
 }
 
 static const char *ptr(ts_str s)
@@ -166,6 +177,11 @@ static void look_back(aa_state *st, bool at_end, const ts_alert_sink *out)
     for (size_t i = 0; i < st->n_held; i++) {
         const aa_pair *p = bl_map_get(&st->pairs, st->held[i].key);
         ts_alert *a = st->held[i].a;
+        /* The learning period's own logons count: a change made on the data's first day on
+           a host the account went on administering, its logons there spanning admin_after. */
+        const aa_admin *m = bl_map_get(&st->admins, st->held[i].admin);
+        if (m && m->last - m->first >= st->admin_after_ns)
+            p = NULL;
         char *t = NULL;
         double span_h = (double)(st->last_ns - st->first_ns) / 3600e9;
         if (p && p->count <= st->rare_max && at_end)
@@ -234,7 +250,7 @@ static void change(aa_state *st, const ts_event *ev, const ts_alert_sink *out)
         out->emit(out->ud, a);
         return;
     }
-    st->held[st->n_held++] = (held){a, key};
+    st->held[st->n_held++] = (held){a, key, admin_key(subject, ev->host)};
 }
 
 static void aa_event(void *state, const ts_event *ev, const ts_alert_sink *out)
