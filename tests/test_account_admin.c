@@ -101,11 +101,61 @@ static void test_short_hunt(ts_config *cfg)
     det_close(&x);
 }
 
+/* A change on a host the account administers (remote desktop there since an earlier day) is
+ * its job; the same change right after a first logon there, or on another host, is not. */
+static void test_administers(ts_config *cfg)
+{
+    det x;
+    CHECK(det_open(&x, "account-admin", cfg));
+    habit(&x, 0, 9);
+    drop_all();
+    ts_event ev;
+    logon(&ev, 4624, "kim", "DC01.corp.example", "10.0.1.5", "JUMP01", 10, T0 + 9 * DAY_NS);
+    feed(&x, &ev);
+    int64_t t = T0 + 10 * DAY_NS;
+    change(&x, 4720, "kim", "newhire", t);
+    CHECK_INT(n_got, 0);
+    logon(&ev, 4624, "mallory", "DC01.corp.example", "10.0.3.44", "WKS44", 10, t + HOUR);
+    feed(&x, &ev);
+    change(&x, 4720, "mallory", "svc-backup2", t + HOUR + MIN);
+    CHECK(find_key("account-admin|CORP\\mallory|user-account") != NULL);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    det_close(&x);
+}
+
+/* While learning, the learning period's own logons count: a creation on the data's first day
+ * by an account that goes on to log on to that DC by remote desktop day after day is its job;
+ * one by an account that logged on there once, that day only, is raised when learning ends. */
+static void test_administers_learning(ts_config *cfg)
+{
+    det x;
+    CHECK(det_open(&x, "account-admin", cfg));
+    ts_event ev;
+    logon(&ev, 4624, "kim", "DC01.corp.example", "10.0.1.5", "JUMP01", 10, T0);
+    feed(&x, &ev);
+    change(&x, 4720, "kim", "newhire", T0 + MIN);
+    logon(&ev, 4624, "lee", "DC01.corp.example", "10.0.1.5", "JUMP01", 10, T0 + HOUR);
+    feed(&x, &ev);
+    change(&x, 4720, "lee", "svc-x", T0 + HOUR + MIN);
+    for (int d = 1; d < 9; d++) {
+        logon(&ev, 4624, "kim", "DC01.corp.example", "10.0.1.5", "JUMP01", 10, T0 + d * DAY_NS);
+        feed(&x, &ev);
+    }
+    CHECK(find_key("account-admin|CORP\\kim|user-account") == NULL);
+    CHECK(find_key("account-admin|CORP\\lee|user-account") != NULL);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    det_close(&x);
+}
+
 int main(void)
 {
     ts_config *cfg = shipped_config();
     test_baseline(cfg);
     test_short_hunt(cfg);
+    test_administers(cfg);
+    test_administers_learning(cfg);
     ts_config_free(cfg);
     return check_done("test_account_admin");
 }

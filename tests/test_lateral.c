@@ -116,9 +116,11 @@ static void test_learning(void)
 {
     det x;
     CHECK(det_open(&x, "lateral", NULL));
+    ts_event ev;
+    logon(&ev, 4624, "kate", "WKS7", "127.0.0.1", "WKS7", 2, T0); /* WKS7 is a desk */
+    feed(&x, &ev);
     admin_logon(&x, "adm-mike", "10.0.3.7", "WKS7", "SRV1", T0);
     CHECK_INT(n_got, 0);
-    ts_event ev;
     win(&ev, "windows.system", 7045, "SRV1", T0 + MIN);
     const char *kv[] = {"ServiceName", "PSEXESVC", "ImagePath", "%SystemRoot%\\PSEXESVC.exe", NULL};
     set_fields(&ev, kv);
@@ -415,6 +417,12 @@ static void test_psexec_session(void)
     service(&x, "SRV3", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + LEARNT + 2 * DAY + 10 * MIN);
     CHECK(find_key("lateral|service|?|SRV3|PSEXESVC") != NULL);
     drop_all();
+    /* the admin, on the jump host, logs on to it from itself: their session goes on, and
+       a PsExec-like tool a little later than session_window after the first logon is theirs */
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV4", T0 + LEARNT + 3 * DAY);
+    admin_logon(&x, "adm-mike", "10.0.0.9", "SRV4", "SRV4", T0 + LEARNT + 3 * DAY + 100 * MIN / 60);
+    service(&x, "SRV4", "PAExec", "%SystemRoot%\\PAExec.exe", T0 + LEARNT + 3 * DAY + 150 * MIN / 60);
+    CHECK_INT(n_got, 0); /* (a tool never seen: alone, it would alert) */
     det_close(&x);
     /* The foothold: a workstation's admin logons after learning, to four servers: the first
        three alert, the fourth is quiet (the source is established by now), and its PsExec
@@ -447,6 +455,45 @@ static void test_psexec_session(void)
     admin_logon(&x, "adm-mike", "10.0.0.9", NULL, "SRV7", T0 + LEARNT + 2 * DAY);
     service(&x, "SRV7", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + LEARNT + 2 * DAY + MIN / 60);
     CHECK(find_key("lateral|service|?|SRV7|PSEXESVC") != NULL);
+    drop_all();
+    det_close(&x);
+}
+
+/* While learning, a jump host's first round comes before it has reached `established`
+ * hosts: its PsExec right after its session is kept, and dropped when learning ends with the
+ * jump host a source of the baseline. A workstation's PsExec after its own logon, the only
+ * host it reached, is raised when learning ends; one that follows no session, at once. */
+static void test_psexec_learning(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV0", T0);
+    service(&x, "SRV0", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + MIN / 60);
+    CHECK_INT(n_got, 0);
+    /* a server that reaches one host only while learning */
+    admin_logon(&x, "adm-lee", "10.0.2.44", "APP44", "SRV9", T0 + HOUR);
+    service(&x, "SRV9", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + HOUR + MIN / 60);
+    CHECK_INT(n_got, 0);
+    /* a workstation (its user logs on at its console): its PsExec alerts at once */
+    ts_event ev;
+    logon(&ev, 4624, "kate", "WKS7", "127.0.0.1", "WKS7", 2, T0 + 2 * HOUR);
+    feed(&x, &ev);
+    admin_logon(&x, "kate", "10.0.3.7", "WKS7", "SRV8", T0 + 3 * HOUR);
+    service(&x, "SRV8", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + 3 * HOUR + MIN / 60);
+    const ts_alert *w = find_key("lateral|service|?|SRV8|PSEXESVC");
+    CHECK(w && strstr(w->title, "(baseline young)"));
+    drop_all();
+    char srv[16];
+    for (int s = 1; s <= 4; s++) {
+        snprintf(srv, sizeof srv, "SRV%d", s);
+        admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", srv, T0 + DAY + s * HOUR);
+    }
+    CHECK_INT(n_got, 0);
+    admin_logon(&x, "adm-mike", "10.0.0.5", "JUMP01", "SRV1", T0 + LEARNT); /* learning ends */
+    CHECK(find_key("lateral|service|?|SRV0|PSEXESVC") == NULL);
+    const ts_alert *a = find_key("lateral|service|?|SRV9|PSEXESVC");
+    CHECK(a && strstr(a->title, "raised when learning ended"));
+    CHECK_INT(count_key("lateral|service|"), 1);
     drop_all();
     det_close(&x);
 }
@@ -624,6 +671,7 @@ int main(void)
     test_established();
     test_new_service();
     test_psexec_session();
+    test_psexec_learning();
     test_fixtures();
     test_save_load();
     test_suricata();

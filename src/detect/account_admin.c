@@ -13,6 +13,13 @@
  *     seen at most `rare_max` times in all the learning period are raised, lower and saying
  *     the baseline was young. A hunt that ends before learning does judges them the same at
  *     its end, lower still, saying how much data it had.
+ *   - A change made on a host the subject administers is its job, not judged: one it logs on
+ *     to at the console or by remote desktop, first at least `admin_after` before the change
+ *     (a domain admin's round of the domain controllers, first seen on an earlier day). An
+ *     intruder's own account, or a password it stole and used there first today, is judged.
+ *     While learning, the period's own logons count: a held change on a host where the
+ *     account's console or remote-desktop logons span at least `admin_after` by the end of
+ *     learning is dropped then.
  * Machine accounts (name$), the system's own accounts and anonymous logons are not judged:
  * the domain controllers' own work, and Zerologon's (host-attack), are not an admin's.
  * ATT&CK: T1136 Create Account, T1098 Account Manipulation, T1098.007 Additional Local or
@@ -28,7 +35,7 @@
 #include "detect/detect.h"
 
 #define DET "account-admin"
-#define MAGIC 0x31414141u /* "AAA1" */
+#define MAGIC 0x32414141u /* "AAA2" */
 #define MAX_HELD 256
 
 typedef struct aa_pair {
@@ -36,29 +43,37 @@ typedef struct aa_pair {
     uint32_t count;
 } aa_pair;
 
+/* An account's console or remote-desktop logons to one host: the first and the last. */
+typedef struct aa_admin {
+    int64_t first, last;
+} aa_admin;
+
 typedef struct held {
     ts_alert *a;
     uint64_t key;
+    uint64_t admin; /* (subject, host) in admins */
 } held;
 
 typedef struct aa_state {
     const char *system_accounts;
-    int64_t learn_ns, first_ns, last_ns; /* first_ns: the earliest event seen (saved) */
+    int64_t learn_ns, admin_after_ns, first_ns, last_ns; /* first_ns: the earliest event (saved) */
     uint32_t rare_max;
     size_t max_held;
-    bl_map pairs; /* (subject, kind) -> aa_pair (saved) */
+    bl_map pairs;  /* (subject, kind) -> aa_pair (saved) */
+    bl_map admins; /* (account, host) -> first console or remote desktop logon (saved) */
     /* Not saved: a run that ends while learning judges them at its end. */
     held held[MAX_HELD];
     size_t n_held;
 } aa_state;
 
 typedef struct aa_settings {
-    double learn, rare_max, max_held, max_pairs;
+    double learn, admin_after, rare_max, max_held, max_pairs;
     const char *system_accounts;
 } aa_settings;
 
 static const ts_tunable aa_tunables[] = {
     TS_TUNE(aa_settings, learn, TS_TUNE_SECONDS, 604800, 0, 31536000),
+    TS_TUNE(aa_settings, admin_after, TS_TUNE_SECONDS, 86400, 0, 31536000),
     TS_TUNE(aa_settings, rare_max, TS_TUNE_COUNT, 2, 1, 1e+06),
     TS_TUNE(aa_settings, max_held, TS_TUNE_COUNT, 64, 1, 1e+06),
     TS_TUNE(aa_settings, max_pairs, TS_TUNE_COUNT, 50000, 16, 1e+08),
@@ -74,9 +89,11 @@ static tocsin_code aa_init(void *state, const ts_detect_ctx *ctx)
         return TOCSIN_E_ARG;
     st->system_accounts = k.system_accounts ? k.system_accounts : "";
     st->learn_ns = (int64_t)(k.learn * BL_NS);
+    st->admin_after_ns = (int64_t)(k.admin_after * BL_NS);
     st->rare_max = (uint32_t)k.rare_max;
     st->max_held = (size_t)k.max_held < MAX_HELD ? (size_t)k.max_held : MAX_HELD;
     bl_map_init(&st->pairs, sizeof(aa_pair), (size_t)k.max_pairs);
+    bl_map_init(&st->admins, sizeof(aa_admin), (size_t)k.max_pairs);
     return TOCSIN_OK;
 }
 
@@ -86,12 +103,39 @@ static void aa_fini(void *state)
     for (size_t i = 0; i < st->n_held; i++)
         ts_alert_free(st->held[i].a);
     bl_map_free(&st->pairs);
+    bl_map_free(&st->admins);
 }
 
 static int clip(ts_str s)
 {
     return (int)ts_utf8_cut(s, 160);
 }
+static uint64_t admin_key(ts_str account, ts_str host)
+{
+    return bl_hash(account, bl_hash(host, BL_SEED ^ 0xad31));
+}
+
+/* Remembers when the account first logged on to the host at its console or by remote desktop. */
+static void note_logon(aa_state *st, const ts_event *ev)
+{
+    if (ev->code != 4624 || !ev->user.n || !ev->host.n ||
+        (ev->logon_type != 2 && ev->logon_type != 10 && ev->logon_type != 11))
+        return;
+    bool created = false;
+    aa_admin *m = bl_map_put(&st->admins, admin_key(ev->user, ev->host), ev->ts_ns, &created);
+    if (m && (created || ev->ts_ns < m->first))
+        m->first = ev->ts_ns;
+    if (m && (created || ev->ts_ns > m->last))
+        m->last = ev->ts_ns;
+}
+
+/* Whether the subject administers the host of the change: it logged on there that way long enough ago. */
+static bool administers(const aa_state *st, ts_str subject, const ts_event *ev)
+{
+    const aa_admin *m = bl_map_get(&st->admins, admin_key(subject, ev->host));
+    return m && ev->ts_ns - m->first >= st->admin_after_ns;
+}
+
 static const char *ptr(ts_str s)
 {
     return s.p ? s.p : "?";
@@ -133,6 +177,11 @@ static void look_back(aa_state *st, bool at_end, const ts_alert_sink *out)
     for (size_t i = 0; i < st->n_held; i++) {
         const aa_pair *p = bl_map_get(&st->pairs, st->held[i].key);
         ts_alert *a = st->held[i].a;
+        /* The learning period's own logons count: a change made on the data's first day on
+           a host the account went on administering, its logons there spanning admin_after. */
+        const aa_admin *m = bl_map_get(&st->admins, st->held[i].admin);
+        if (m && m->last - m->first >= st->admin_after_ns)
+            p = NULL;
         char *t = NULL;
         double span_h = (double)(st->last_ns - st->first_ns) / 3600e9;
         if (p && p->count <= st->rare_max && at_end)
@@ -178,6 +227,8 @@ static void change(aa_state *st, const ts_event *ev, const ts_alert_sink *out)
     if (!created)
         return;
     p->first = ev->ts_ns;
+    if (administers(st, subject, ev))
+        return; /* its job on a host it administers: the pair is learnt, not raised */
     bool yng = young(st, ev->ts_ns);
     if (yng && st->n_held >= st->max_held)
         return;
@@ -199,7 +250,7 @@ static void change(aa_state *st, const ts_event *ev, const ts_alert_sink *out)
         out->emit(out->ud, a);
         return;
     }
-    st->held[st->n_held++] = (held){a, key};
+    st->held[st->n_held++] = (held){a, key, admin_key(subject, ev->host)};
 }
 
 static void aa_event(void *state, const ts_event *ev, const ts_alert_sink *out)
@@ -216,6 +267,8 @@ static void aa_event(void *state, const ts_event *ev, const ts_alert_sink *out)
        of another log has no action). */
     if (ev->has_code && ev->action.n && (ev->category & TS_CAT_HOST))
         change(st, ev, out);
+    if (ev->has_code)
+        note_logon(st, ev);
 }
 
 static void aa_finish(void *state, const ts_alert_sink *out)
@@ -229,6 +282,7 @@ static void aa_finish(void *state, const ts_alert_sink *out)
 static const ts_saved_field aa_saved_fields[] = {
     TS_SAVED_FIELD(aa_state, first_ns),
     TS_SAVED_WITH(aa_state, pairs, bl_map_codec, 0),
+    TS_SAVED_WITH(aa_state, admins, bl_map_codec, 0),
     {0},
 };
 static const ts_saved aa_saved = {DET, MAGIC, aa_saved_fields};
@@ -236,9 +290,9 @@ static const ts_saved aa_saved = {DET, MAGIC, aa_saved_fields};
 static size_t aa_usage(void *state, ts_state_use *out, size_t n)
 {
     const aa_state *st = state;
-    const bl_map *maps[] = {&st->pairs};
-    static const char *const names[] = {"subject-change pairs"};
-    return bl_maps_use(maps, names, 1, out, n);
+    const bl_map *maps[] = {&st->pairs, &st->admins};
+    static const char *const names[] = {"subject-change pairs", "account-host admin logons"};
+    return bl_maps_use(maps, names, 2, out, n);
 }
 
 const ts_detector ts_detector_account_admin = {

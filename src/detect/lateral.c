@@ -68,7 +68,12 @@
  * Learning: for `learn` after the earliest event this detector ever saw (saved; the
  * earliest by time, not the first to arrive, so files read in any order agree), new pairs
  * and services are remembered without alerts, except PsExec-like services and WMI
- * shells, which need no baseline and alert at once, lower, with "baseline young". The
+ * shells, which need no baseline and alert at once, lower, with "baseline young". One
+ * exception: a PsExec-like service that follows, within `session_window`, a session from
+ * one of our machines that is nobody's desk (no account logs on at its console: a jump host
+ * on its first round, before it has reached `established` hosts) is kept like the edges
+ * below, and dropped when learning ends if that machine turned out to be a source of the
+ * baseline; PsExec from a workstation, where a foothold is, still alerts at once. The
  * first 64 new edges that would have alerted after learning are kept, and when learning
  * ends they are judged once: those whose source stayed below `established` new pairs and
  * that did not recur on another day are raised (a foothold's first hops in the first
@@ -131,6 +136,7 @@ typedef struct held {
 typedef struct session {
     uint64_t host; /* 0: empty */
     int64_t ts;
+    uint64_t via; /* its source machine's key in actors (baseline_source), 0: none */
     bool known;
 } session;
 
@@ -414,6 +420,12 @@ static uint64_t ours_key(uint64_t host)
     return bl_hash_u64(host, 0x0c5);
 }
 
+/* A machine some account logs on to at its console: a desk, never a jump host or server. */
+static uint64_t console_key(uint64_t host)
+{
+    return bl_hash_u64(host, 0xc0501e);
+}
+
 static bool way_known(const lat_state *st, uint64_t key)
 {
     return bl_map_get(&st->ways, key) != NULL;
@@ -449,14 +461,22 @@ static void learn_ways(lat_state *st, const ts_event *ev)
     if (ev->logon_type == 2 || ev->logon_type == 7 || ev->logon_type == 11) {
         end dst = {0};
         set_end(&dst, ev->host, NULL, false);
-        if (dst.exact)
+        if (dst.exact) {
             bl_set_add(&st->ways, desk_key(ev->user, dst.exact), ev->ts_ns);
+            bl_set_add(&st->ways, console_key(dst.exact), ev->ts_ns);
+        }
     } else if (ev->src_ip.v && !loopback(&ev->src_ip)) {
         bl_set_add(&st->ways, addr_key(ev->user, &ev->src_ip), ev->ts_ns);
     }
 }
 
 /* ---- edges ------------------------------------------------------------------------------ */
+
+/* The edge's source machine as an admin source (its key in actors); 0: none to name. */
+static uint64_t source_actor(const edge *e)
+{
+    return e->src.exact && e->dst.h ? bl_hash_u64(e->src.exact ^ 0xba5e11e5ULL, e->m) : 0;
+}
 
 /* Notes the session an edge with a named source opened on its destination. */
 static void session_opened(lat_state *st, const edge *e, bool known)
@@ -466,7 +486,10 @@ static void session_opened(lat_state *st, const edge *e, bool known)
     session *s = &st->sess[e->dst.exact % SESSION_SLOTS];
     if (s->host == e->dst.exact && s->ts > e->ev->ts_ns)
         return; /* a newer session there already */
-    *s = (session){e->dst.exact, e->ev->ts_ns, known};
+    /* A session from a desk is never one whose PsExec waits for learning to end: a
+       workstation is where a foothold is. */
+    uint64_t via = way_known(st, console_key(e->src.exact)) ? 0 : source_actor(e);
+    *s = (session){e->dst.exact, e->ev->ts_ns, via, known};
 }
 
 /* Whether the edge's source, this very machine (its name, else its exact address: not its
@@ -475,9 +498,9 @@ static void session_opened(lat_state *st, const edge *e, bool known)
  * of the baseline. Counted while learning only, so a foothold never becomes one. */
 static bool baseline_source(lat_state *st, const edge *e, bool yng)
 {
-    if (!e->src.exact || !e->dst.h)
+    uint64_t actor = source_actor(e);
+    if (!actor)
         return false;
-    uint64_t actor = bl_hash_u64(e->src.exact ^ 0xba5e11e5ULL, e->m);
     if (yng && bl_set_add(&st->pairs, bl_hash_u64(bl_hash_u64(e->src.exact ^ 0xba5e11e5ULL, e->dst.h), e->m),
                           e->ev->ts_ns)) {
         uint32_t *n = bl_map_put(&st->actors, actor, e->ev->ts_ns, NULL);
@@ -501,11 +524,36 @@ static bool rides_known_session(const lat_state *st, const edge *e)
     return s && s->host == e->dst.exact && s->known && ago >= 0 && ago <= st->session_ns;
 }
 
+/* A logon on a host from that host itself (an admin's remote desktop to the machine it sits
+ * on, a tool's loopback logon) is the work of whoever already holds a session there: within
+ * session_window of that session, it carries the session on, as it came. */
+static void session_goes_on(lat_state *st, const edge *e)
+{
+    session *s = e->dst.exact ? &st->sess[e->dst.exact % SESSION_SLOTS] : NULL;
+    int64_t ago = s ? e->ev->ts_ns - s->ts : -1;
+    if (s && s->host == e->dst.exact && e->m != M_CONN && ago >= 0 && ago <= st->session_ns)
+        s->ts = e->ev->ts_ns;
+}
+
+/* The source machine (its key in actors) of the session a PsExec-like service follows within
+ * session_window, known or not yet, if that machine is no desk; 0: none. While learning, a
+ * jump host's first rounds come before it has reached `established` hosts: the learning
+ * period's own later sessions then tell whether it was a machine of the baseline
+ * (look_back). */
+static uint64_t session_source(const lat_state *st, const edge *e)
+{
+    const session *s = e->dst.exact ? &st->sess[e->dst.exact % SESSION_SLOTS] : NULL;
+    int64_t ago = s ? e->ev->ts_ns - s->ts : -1;
+    return s && s->host == e->dst.exact && ago >= 0 && ago <= st->session_ns ? s->via : 0;
+}
+
 static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
 {
     const ts_event *ev = e->ev;
-    if (e->src.exact && e->src.exact == e->dst.exact)
+    if (e->src.exact && e->src.exact == e->dst.exact) {
+        session_goes_on(st, e);
         return;
+    }
     if (e->dst.h) {
         if (e->src.exact)
             fanout(st, e, e->src.exact, false, out);
@@ -539,14 +587,20 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
         session_opened(st, e, true);
         return;
     }
-    uint32_t *made = bl_map_put(&st->actors, actor, ev->ts_ns, NULL);
-    if (!made || (*made)++ >= (e->src.h ? st->established : 1))
-        return;
     /* PsExec-like services and WMI shells need no baseline: they alert while learning,
-       lower and saying so. Other new edges are kept to be judged when learning ends. */
-    bool hold = yng && e->m != M_SERVICE && e->m != M_WMI;
-    if (hold && st->n_held == HELD_MAX)
+       lower and saying so, unless a service followed a session from one of our machines
+       that is no desk (a jump host on its first round): kept, with that machine as its
+       source, like other new edges, to be judged when learning ends (dropped if the machine
+       turned out to be a baseline source); the tool stays unknown meanwhile. */
+    uint64_t via = yng && e->m == M_SERVICE && !e->src.h ? session_source(st, e) : 0;
+    uint32_t *made = via ? NULL : bl_map_put(&st->actors, actor, ev->ts_ns, NULL);
+    if (!via && (!made || (*made)++ >= (e->src.h ? st->established : 1)))
+        return;
+    bool hold = yng && ((e->m != M_SERVICE && e->m != M_WMI) || via);
+    if (hold && st->n_held == HELD_MAX && !via)
         return; /* bounded: the first ones of the learning period are kept */
+    if (hold && st->n_held == HELD_MAX)
+        hold = false; /* a PsExec no room can keep alerts at once, as it always did */
     int sev = methods[e->m].severity - (yng ? 20 : 0);
     char user[112] = "", src[96], dst[96];
     if (ev->user.n && !system_account(ev->user))
@@ -569,7 +623,7 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
         out->emit(out->ud, a);
         return;
     }
-    st->held[st->n_held++] = (held){a, pair, actor, e->src.h, route, ev->ts_ns, false};
+    st->held[st->n_held++] = (held){a, pair, via ? via : actor, e->src.h, route, ev->ts_ns, false};
 }
 
 /* An edge from the event's source (host name, else address) to the host that logged it. */
