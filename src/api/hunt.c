@@ -15,7 +15,7 @@
 #include "correlate/routine.h"
 #include "correlate/suppress.h"
 #include "detect/detect.h"
-#include "live/alert_out.h"
+#include "api/alert_out.h"
 #include "ingest/ingest.h"
 #include "report/report.h"
 #include "report/report_int.h"
