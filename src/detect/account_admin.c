@@ -80,14 +80,6 @@ static tocsin_code aa_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void aa_fini(void *state)
-{
-    aa_state *st = state;
-    for (size_t i = 0; i < st->n_held; i++)
-        ts_alert_free(st->held[i].a);
-    bl_map_free(&st->pairs);
-}
-
 static int clip(ts_str s)
 {
     return (int)ts_utf8_cut(s, 160);
@@ -228,17 +220,22 @@ static void aa_finish(void *state, const ts_alert_sink *out)
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field aa_saved_fields[] = {
     TS_SAVED_FIELD(aa_state, first_ns),
-    TS_SAVED_WITH(aa_state, pairs, bl_map_codec, 0),
+    BL_SAVED_MAP(aa_state, pairs, 0, "subject-change pairs"),
     {0},
 };
 static const ts_saved aa_saved = {DET, MAGIC, aa_saved_fields};
 
+static void aa_fini(void *state)
+{
+    aa_state *st = state;
+    for (size_t i = 0; i < st->n_held; i++)
+        ts_alert_free(st->held[i].a);
+    ts_saved_clear(&aa_saved, st);
+}
+
 static size_t aa_usage(void *state, ts_state_use *out, size_t n)
 {
-    const aa_state *st = state;
-    const bl_map *maps[] = {&st->pairs};
-    static const char *const names[] = {"subject-change pairs"};
-    return bl_maps_use(maps, names, 1, out, n);
+    return bl_saved_use(&aa_saved, state, out, n);
 }
 
 const ts_detector ts_detector_account_admin = {
