@@ -233,11 +233,6 @@ static void aa_fini(void *state)
     ts_saved_clear(&aa_saved, st);
 }
 
-static size_t aa_usage(void *state, ts_state_use *out, size_t n)
-{
-    return bl_saved_use(&aa_saved, state, out, n);
-}
-
 const ts_detector ts_detector_account_admin = {
     .name = DET,
     .tunables = aa_tunables,
@@ -249,5 +244,4 @@ const ts_detector ts_detector_account_admin = {
     .finish = aa_finish,
     .fini = aa_fini,
     .saved = &aa_saved,
-    .usage = aa_usage,
 };

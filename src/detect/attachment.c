@@ -201,11 +201,6 @@ static void at_fini(void *state)
     ts_saved_clear(&at_saved, st);
 }
 
-static size_t at_usage(void *state, ts_state_use *out, size_t n)
-{
-    return bl_saved_use(&at_saved, state, out, n);
-}
-
 const ts_detector ts_detector_attachment = {
     .name = DET,
     .tunables = at_tunables,
@@ -215,5 +210,4 @@ const ts_detector ts_detector_attachment = {
     .event = at_event,
     .fini = at_fini,
     .saved = &at_saved,
-    .usage = at_usage,
 };

@@ -346,11 +346,6 @@ static void cl_fini(void *state)
     ts_saved_clear(&cl_saved, st);
 }
 
-static size_t cl_usage(void *state, ts_state_use *out, size_t n)
-{
-    return bl_saved_use(&cl_saved, state, out, n);
-}
-
 const ts_detector ts_detector_cleanup = {
     .name = DET,
     .tunables = cl_tunables,
@@ -360,5 +355,4 @@ const ts_detector ts_detector_cleanup = {
     .event = cl_event,
     .fini = cl_fini,
     .saved = &cl_saved,
-    .usage = cl_usage,
 };

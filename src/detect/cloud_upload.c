@@ -270,11 +270,6 @@ static void cu_fini(void *state)
     ts_saved_clear(&cu_saved, st);
 }
 
-static size_t cu_usage(void *state, ts_state_use *out, size_t n)
-{
-    return bl_saved_use(&cu_saved, state, out, n);
-}
-
 const ts_detector ts_detector_cloud_upload = {
     .name = DET,
     .tunables = cu_tunables,
@@ -284,5 +279,4 @@ const ts_detector ts_detector_cloud_upload = {
     .event = cu_event,
     .fini = cu_fini,
     .saved = &cu_saved,
-    .usage = cu_usage,
 };

@@ -379,11 +379,6 @@ static void col_fini(void *state)
     ts_saved_clear(&col_saved, st);
 }
 
-static size_t col_usage(void *state, ts_state_use *out, size_t n)
-{
-    return bl_saved_use(&col_saved, state, out, n);
-}
-
 const ts_detector ts_detector_collection = {
     .name = DET,
     .tunables = col_tunables,
@@ -393,5 +388,4 @@ const ts_detector ts_detector_collection = {
     .event = col_event,
     .fini = col_fini,
     .saved = &col_saved,
-    .usage = col_usage,
 };

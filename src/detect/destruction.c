@@ -619,11 +619,6 @@ static void dst_fini(void *state)
     ts_saved_clear(&dst_saved, st);
 }
 
-static size_t dst_usage(void *state, ts_state_use *out, size_t n)
-{
-    return bl_saved_use(&dst_saved, state, out, n);
-}
-
 const ts_detector ts_detector_destruction = {
     .name = DET,
     .tunables = dst_tunables,
@@ -635,5 +630,4 @@ const ts_detector ts_detector_destruction = {
     .event = dst_event,
     .fini = dst_fini,
     .saved = &dst_saved,
-    .usage = dst_usage,
 };

@@ -863,11 +863,6 @@ static void lat_fini(void *state)
     ts_saved_clear(&lat_saved, st);
 }
 
-static size_t lat_usage(void *state, ts_state_use *out, size_t n)
-{
-    return bl_saved_use(&lat_saved, state, out, n);
-}
-
 const ts_detector ts_detector_lateral = {
     .name = DET,
     .tunables = lat_tunables,
@@ -878,5 +873,4 @@ const ts_detector ts_detector_lateral = {
     .event = lat_event,
     .fini = lat_fini,
     .saved = &lat_saved,
-    .usage = lat_usage,
 };

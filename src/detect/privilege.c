@@ -206,11 +206,6 @@ static void pv_fini(void *state)
     ts_saved_clear(&pv_saved, st);
 }
 
-static size_t pv_usage(void *state, ts_state_use *out, size_t n)
-{
-    return bl_saved_use(&pv_saved, state, out, n);
-}
-
 const ts_detector ts_detector_privilege = {
     .name = DET,
     .tunables = pv_tunables,
@@ -220,5 +215,4 @@ const ts_detector ts_detector_privilege = {
     .event = pv_event,
     .fini = pv_fini,
     .saved = &pv_saved,
-    .usage = pv_usage,
 };

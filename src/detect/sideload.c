@@ -185,11 +185,6 @@ static void sl_fini(void *state)
     ts_saved_clear(&sl_saved, st);
 }
 
-static size_t sl_usage(void *state, ts_state_use *out, size_t n)
-{
-    return bl_saved_use(&sl_saved, state, out, n);
-}
-
 const ts_detector ts_detector_sideload = {
     .name = DET,
     .tunables = sl_tunables,
@@ -200,5 +195,4 @@ const ts_detector ts_detector_sideload = {
     .event = sl_event,
     .fini = sl_fini,
     .saved = &sl_saved,
-    .usage = sl_usage,
 };
