@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "live/entry.h"
-#include "live/rconn.h"
+#include "core/rconn.h"
 
 #define MAX_FIELDS 16
 

@@ -1278,6 +1278,31 @@ static void test_zeek_layouts_agree(void)
     }
 }
 
+/* A whole file in one buffer: gzip undone, the limit exact, a missing file named as such. */
+static void test_input_slurp(void)
+{
+    char path[128];
+    tmp_path(path, sizeof path, "slurp.gz");
+    write_gz_member(path, "wb", "one\ntw");
+    write_gz_member(path, "ab", "o\n");
+    char *data;
+    size_t len;
+    CHECK_INT(ts_input_slurp_path(path, 8, &data, &len), TOCSIN_OK);
+    CHECK(len == 8 && strcmp(data, "one\ntwo\n") == 0);
+    free(data);
+    CHECK_INT(ts_input_slurp_path(path, 7, &data, &len), TOCSIN_E_TOOLONG);
+    CHECK(data == NULL);
+    static char big[200000];
+    memset(big, 'x', sizeof big);
+    tmp_path(path, sizeof path, "slurp.big");
+    write_file(path, big, sizeof big);
+    CHECK_INT(ts_input_slurp_path(path, sizeof big, &data, &len), TOCSIN_OK);
+    CHECK(len == sizeof big && data[len] == '\0' && data[len - 1] == 'x');
+    free(data);
+    CHECK_INT(ts_input_slurp_path(path, sizeof big - 1, &data, &len), TOCSIN_E_TOOLONG);
+    CHECK_INT(ts_input_slurp_path("tests/data/ingest/no-such-file", 10, &data, &len), TOCSIN_E_NOTFOUND);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/tocsin_ingest_XXXXXX");
@@ -1288,6 +1313,7 @@ int main(void)
     test_json_walk();
     test_input_lines();
     test_input_gzip();
+    test_input_slurp();
     test_json_elements();
     test_walk();
     test_zeek_tsv();

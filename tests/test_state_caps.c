@@ -131,7 +131,7 @@ static ts_config *config_of(const char *conf)
 static ts_state_use table_of(const det *x, const char *table)
 {
     ts_state_use u[16], none = {0};
-    size_t n = x->d->usage(x->st, u, 16);
+    size_t n = ts_detector_usage(x->d, x->st, u, 16);
     CHECK(n <= 16);
     for (size_t i = 0; i < n && i < 16; i++)
         CHECK(u[i].kept <= u[i].cap);

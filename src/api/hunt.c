@@ -15,7 +15,7 @@
 #include "correlate/routine.h"
 #include "correlate/suppress.h"
 #include "detect/detect.h"
-#include "live/alert_out.h"
+#include "api/alert_out.h"
 #include "ingest/ingest.h"
 #include "report/report.h"
 #include "report/report_int.h"
@@ -350,10 +350,8 @@ static void gather_state(hunt *h)
 {
     ts_hunt_stats *st = &h->st;
     for (size_t i = 0; i < h->n_det; i++) {
-        if (!h->det[i]->usage)
-            continue;
         ts_state_use u[TS_STATE_ROWS];
-        size_t n = h->det[i]->usage(h->det_state[i], u, TS_STATE_ROWS);
+        size_t n = ts_detector_usage(h->det[i], h->det_state[i], u, TS_STATE_ROWS);
         for (size_t k = 0; k < n && k < TS_STATE_ROWS && st->n_state < TS_STATE_ROWS; k++)
             st->state[st->n_state++] = (ts_state_row){h->det[i]->name, u[k]};
     }

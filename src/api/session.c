@@ -1,7 +1,7 @@
 /* session.c: opening a session: the store, the location database, the bundled and stored
  * intelligence; and the small commands that only read them. */
 #include "api/session.h"
-#include "live/alert_out.h"
+#include "api/alert_out.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -100,10 +100,12 @@ tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t er
         }
     }
     if (in->fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        int why = errno;
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(why));
         free(in->buf);
         free(in->path);
         free(in);
+        errno = why;
         return TOCSIN_E_IO;
     }
     *out = in;
@@ -677,6 +679,57 @@ tocsin_code ts_input_read(ts_input *in, void *buf, size_t n, size_t *got)
     if (c == TOCSIN_OK && *got == 0)
         in->eof = true;
     return c;
+}
+
+tocsin_code ts_input_slurp(ts_input *in, size_t max, char **out, size_t *len)
+{
+    /* cap never passes max + 1: one byte past max is enough to know the content is too long */
+    size_t cap = max < (1u << 16) ? max + 1 : 1u << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    *out = NULL;
+    *len = 0;
+    for (;;) {
+        if (!buf)
+            return TOCSIN_E_NOMEM;
+        if (n == cap) {
+            if (cap > max) {
+                free(buf);
+                return TOCSIN_E_TOOLONG;
+            }
+            size_t grow = cap > max / 2 ? max + 1 : cap * 2;
+            char *nb = realloc(buf, grow + 1);
+            if (!nb)
+                free(buf);
+            buf = nb;
+            cap = grow;
+            continue;
+        }
+        size_t got = 0;
+        tocsin_code rc = ts_input_read(in, buf + n, cap - n, &got);
+        if (rc != TOCSIN_OK) {
+            free(buf);
+            return rc;
+        }
+        if (!got)
+            break;
+        n += got;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return TOCSIN_OK;
+}
+
+tocsin_code ts_input_slurp_path(const char *path, size_t max, char **out, size_t *len)
+{
+    ts_input *in;
+    char err[256];
+    tocsin_code rc = ts_input_open(path, &in, err, sizeof err);
+    if (rc != TOCSIN_OK)
+        return rc == TOCSIN_E_IO && errno == ENOENT ? TOCSIN_E_NOTFOUND : rc;
+    rc = ts_input_slurp(in, max, out, len);
+    ts_input_close(in);
+    return rc;
 }
 
 /* ---- directory walk ---- */

@@ -18,7 +18,7 @@ typedef struct ts_input ts_input;
 #define TS_INPUT_STDIN_NAME "(standard input)"
 
 /* Opens path ("-": standard input; pipes and devices are read as streams). On failure
- * returns the code and writes a message into err. */
+ * returns the code and writes a message into err; when open(2) failed, errno is its. */
 tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t errlen);
 /* An input over len borrowed bytes (valid until ts_input_close) named name, whose first
  * line is numbered lines_before + 1: how `tocsin watch` reads what was appended to a file. */
@@ -47,6 +47,14 @@ tocsin_code ts_input_json_element(ts_input *in, const char **elem, size_t *len);
 
 /* Raw reads for binary formats: up to n bytes into buf; *got is 0 at the end. */
 tocsin_code ts_input_read(ts_input *in, void *buf, size_t n, size_t *got);
+
+/* What is left of in, read whole into one malloc'ed buffer (*out, NUL-terminated, *len
+ * bytes before the NUL): for formats parsed in one piece. More than max bytes gives
+ * TOCSIN_E_TOOLONG; other failures are ts_input_read's (message in ts_input_error). */
+tocsin_code ts_input_slurp(ts_input *in, size_t max, char **out, size_t *len);
+/* Opens path as ts_input_open does and reads it whole as ts_input_slurp does; a missing
+ * file gives TOCSIN_E_NOTFOUND. */
+tocsin_code ts_input_slurp_path(const char *path, size_t max, char **out, size_t *len);
 
 /* A message for the last error of in ("" when none). */
 const char *ts_input_error(const ts_input *in);

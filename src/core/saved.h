@@ -45,7 +45,8 @@ typedef struct ts_saved_codec {
     void (*put)(ts_blob_w *b, const void *field);
     /* Reads into the field as init left it; a short or inconsistent blob fails r. */
     void (*get)(ts_blob_r *r, void *field);
-    /* Empties the field after a refused load, so nothing is kept half-read. */
+    /* Empties the field and frees what it holds: after a refused load, so nothing is kept
+     * half-read, and in fini. */
     void (*clear)(void *field);
 } ts_saved_codec;
 
@@ -60,6 +61,7 @@ typedef struct ts_saved_field {
     size_t size;                 /* PLAIN: its bytes */
     const ts_saved_codec *codec; /* NESTED */
     unsigned flags;              /* TS_SAVED_OPTIONAL */
+    const char *table;           /* NESTED: its name in the run's summary of state, or NULL */
 } ts_saved_field;
 
 /* A plain field: state struct, field (named as the key). */
@@ -94,7 +96,8 @@ tocsin_code ts_saved_save(const ts_saved *t, const void *state, void **blob, siz
 tocsin_code ts_saved_load(const ts_saved *t, void *state, const void *blob, size_t len, char *why,
                           size_t why_n);
 
-/* Clears every field of t in state, as a refused load does. */
+/* Clears every field of t in state, as a refused load does: what a detector's fini calls
+ * to free the fields its table lists. */
 void ts_saved_clear(const ts_saved *t, void *state);
 
 #endif

@@ -97,15 +97,6 @@ static tocsin_code aa_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void aa_fini(void *state)
-{
-    aa_state *st = state;
-    for (size_t i = 0; i < st->n_held; i++)
-        ts_alert_free(st->held[i].a);
-    bl_map_free(&st->pairs);
-    bl_map_free(&st->admins);
-}
-
 static int clip(ts_str s)
 {
     return (int)ts_utf8_cut(s, 160);
@@ -281,18 +272,18 @@ static void aa_finish(void *state, const ts_alert_sink *out)
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field aa_saved_fields[] = {
     TS_SAVED_FIELD(aa_state, first_ns),
-    TS_SAVED_WITH(aa_state, pairs, bl_map_codec, 0),
-    TS_SAVED_WITH(aa_state, admins, bl_map_codec, 0),
+    BL_SAVED_MAP(aa_state, pairs, 0, "subject-change pairs"),
+    BL_SAVED_MAP(aa_state, admins, 0, "account-host admin logons"),
     {0},
 };
 static const ts_saved aa_saved = {DET, MAGIC, aa_saved_fields};
 
-static size_t aa_usage(void *state, ts_state_use *out, size_t n)
+static void aa_fini(void *state)
 {
-    const aa_state *st = state;
-    const bl_map *maps[] = {&st->pairs, &st->admins};
-    static const char *const names[] = {"subject-change pairs", "account-host admin logons"};
-    return bl_maps_use(maps, names, 2, out, n);
+    aa_state *st = state;
+    for (size_t i = 0; i < st->n_held; i++)
+        ts_alert_free(st->held[i].a);
+    ts_saved_clear(&aa_saved, st);
 }
 
 const ts_detector ts_detector_account_admin = {
@@ -306,5 +297,4 @@ const ts_detector ts_detector_account_admin = {
     .finish = aa_finish,
     .fini = aa_fini,
     .saved = &aa_saved,
-    .usage = aa_usage,
 };

@@ -68,12 +68,6 @@ static tocsin_code at_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void at_fini(void *state)
-{
-    at_state *st = state;
-    bl_map_free(&st->hosts);
-}
-
 static char lc(char c)
 {
     return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
@@ -196,17 +190,15 @@ static void at_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field at_saved_fields[] = {
-    TS_SAVED_WITH(at_state, hosts, bl_map_codec, 0),
+    BL_SAVED_MAP(at_state, hosts, 0, "hosts with a disk image"),
     {0},
 };
 static const ts_saved at_saved = {DET, MAGIC, at_saved_fields};
 
-static size_t at_usage(void *state, ts_state_use *out, size_t n)
+static void at_fini(void *state)
 {
-    const at_state *st = state;
-    const bl_map *maps[] = {&st->hosts};
-    static const char *const names[] = {"hosts with a disk image"};
-    return bl_maps_use(maps, names, 1, out, n);
+    at_state *st = state;
+    ts_saved_clear(&at_saved, st);
 }
 
 const ts_detector ts_detector_attachment = {
@@ -218,5 +210,4 @@ const ts_detector ts_detector_attachment = {
     .event = at_event,
     .fini = at_fini,
     .saved = &at_saved,
-    .usage = at_usage,
 };

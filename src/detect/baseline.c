@@ -305,6 +305,18 @@ static void map_clear(void *field)
 
 const ts_saved_codec bl_map_codec = {map_put, map_get, map_clear};
 
+size_t bl_saved_use(const ts_saved *t, const void *state, ts_state_use *out, size_t n)
+{
+    size_t k = 0;
+    for (const ts_saved_field *f = t->fields; f->key; f++)
+        if (f->codec == &bl_map_codec && f->table) {
+            if (k < n)
+                bl_map_use((const bl_map *)((const char *)state + f->offset), f->table, &out[k]);
+            k++;
+        }
+    return k;
+}
+
 int bl_hour(int64_t ts_ns)
 {
     int64_t s = ts_ns / BL_NS % 86400;

@@ -93,6 +93,14 @@ bool bl_distinct_add(bl_distinct *d, uint32_t x);
 void bl_put_map(ts_blob_w *b, const bl_map *m);
 void bl_get_map(ts_blob_r *r, bl_map *m);
 extern const ts_saved_codec bl_map_codec;
+/* A map field of a saved table, named table in the run's summary of state: state struct,
+ * field, flags (TS_SAVED_OPTIONAL). */
+#define BL_SAVED_MAP(st, field, flags, table)                                        \
+    {                                                                                \
+#field, offsetof(st, field), TS_SAVED_NESTED, 0, &bl_map_codec, flags, table \
+    }
+/* The usage rows of the named map fields of t, in table order (as bl_maps_use). */
+size_t bl_saved_use(const ts_saved *t, const void *state, struct ts_state_use *out, size_t n);
 
 /* Hour of the day (0..23, UTC) of a time in ns. */
 int bl_hour(int64_t ts_ns);

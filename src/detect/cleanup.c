@@ -91,13 +91,6 @@ static tocsin_code cl_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void cl_fini(void *state)
-{
-    cl_state *st = state;
-    bl_map_free(&st->services);
-    bl_map_free(&st->files);
-}
-
 /* Whether the file name of path is an item of the comma-separated list. */
 static bool name_in(const char *list, ts_str path)
 {
@@ -341,18 +334,16 @@ static void cl_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field cl_saved_fields[] = {
-    TS_SAVED_WITH(cl_state, services, bl_map_codec, 0),
-    TS_SAVED_WITH(cl_state, files, bl_map_codec, 0),
+    BL_SAVED_MAP(cl_state, services, 0, "services installed"),
+    BL_SAVED_MAP(cl_state, files, 0, "files written"),
     {0},
 };
 static const ts_saved cl_saved = {DET, MAGIC, cl_saved_fields};
 
-static size_t cl_usage(void *state, ts_state_use *out, size_t n)
+static void cl_fini(void *state)
 {
-    const cl_state *st = state;
-    const bl_map *maps[] = {&st->services, &st->files};
-    static const char *const names[] = {"services installed", "files written"};
-    return bl_maps_use(maps, names, 2, out, n);
+    cl_state *st = state;
+    ts_saved_clear(&cl_saved, st);
 }
 
 const ts_detector ts_detector_cleanup = {
@@ -364,5 +355,4 @@ const ts_detector ts_detector_cleanup = {
     .event = cl_event,
     .fini = cl_fini,
     .saved = &cl_saved,
-    .usage = cl_usage,
 };

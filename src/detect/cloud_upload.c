@@ -90,13 +90,6 @@ static tocsin_code cu_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void cu_fini(void *state)
-{
-    cu_state *st = state;
-    bl_map_free(&st->addrs);
-    bl_map_free(&st->hosts);
-}
-
 /* Whether name is a domain of the list or under one (at a label boundary). */
 static bool storage_name(const cu_state *st, ts_str name)
 {
@@ -265,18 +258,16 @@ static void cu_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field cu_saved_fields[] = {
-    TS_SAVED_WITH(cu_state, addrs, bl_map_codec, 0),
-    TS_SAVED_WITH(cu_state, hosts, bl_map_codec, 0),
+    BL_SAVED_MAP(cu_state, addrs, 0, "storage addresses"),
+    BL_SAVED_MAP(cu_state, hosts, 0, "uploading hosts"),
     {0},
 };
 static const ts_saved cu_saved = {DET, MAGIC, cu_saved_fields};
 
-static size_t cu_usage(void *state, ts_state_use *out, size_t n)
+static void cu_fini(void *state)
 {
-    const cu_state *st = state;
-    const bl_map *maps[] = {&st->addrs, &st->hosts};
-    static const char *const names[] = {"storage addresses", "uploading hosts"};
-    return bl_maps_use(maps, names, 2, out, n);
+    cu_state *st = state;
+    ts_saved_clear(&cu_saved, st);
 }
 
 const ts_detector ts_detector_cloud_upload = {
@@ -288,5 +279,4 @@ const ts_detector ts_detector_cloud_upload = {
     .event = cu_event,
     .fini = cu_fini,
     .saved = &cu_saved,
-    .usage = cu_usage,
 };

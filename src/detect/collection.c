@@ -122,14 +122,6 @@ static tocsin_code col_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void col_fini(void *state)
-{
-    col_state *st = state;
-    bl_map_free(&st->accounts);
-    bl_map_free(&st->known);
-    bl_map_free(&st->hosts);
-}
-
 /* later - earlier, saturated: saved times come back from a blob that may be damaged. */
 static int64_t gap(int64_t later, int64_t earlier)
 {
@@ -374,19 +366,17 @@ static void col_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field col_saved_fields[] = {
-    TS_SAVED_WITH(col_state, accounts, bl_map_codec, 0),
-    TS_SAVED_WITH(col_state, known, bl_map_codec, 0),
-    TS_SAVED_WITH(col_state, hosts, bl_map_codec, 0),
+    BL_SAVED_MAP(col_state, accounts, 0, "accounts"),
+    BL_SAVED_MAP(col_state, known, 0, "account-share pairs"),
+    BL_SAVED_MAP(col_state, hosts, 0, "hosts"),
     {0},
 };
 static const ts_saved col_saved = {DET, MAGIC, col_saved_fields};
 
-static size_t col_usage(void *state, ts_state_use *out, size_t n)
+static void col_fini(void *state)
 {
-    const col_state *st = state;
-    const bl_map *maps[] = {&st->accounts, &st->known, &st->hosts};
-    static const char *const names[] = {"accounts", "account-share pairs", "hosts"};
-    return bl_maps_use(maps, names, 3, out, n);
+    col_state *st = state;
+    ts_saved_clear(&col_saved, st);
 }
 
 const ts_detector ts_detector_collection = {
@@ -398,5 +388,4 @@ const ts_detector ts_detector_collection = {
     .event = col_event,
     .fini = col_fini,
     .saved = &col_saved,
-    .usage = col_usage,
 };

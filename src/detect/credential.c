@@ -269,17 +269,6 @@ static tocsin_code cred_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void cred_fini(void *state)
-{
-    cred_state *st = state;
-    bl_map_free(&st->profiles);
-    bl_map_free(&st->seen);
-    bl_map_free(&st->shared);
-    bl_map_free(&st->acct_fails);
-    bl_map_free(&st->src_fails);
-    free(st->cent);
-}
-
 /* ---- accounts and sources ----------------------------------------------------------- */
 
 /* Accounts that are the system itself, not a person's credentials. */
@@ -968,20 +957,29 @@ static void cred_event(void *state, const ts_event *ev, const ts_alert_sink *out
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field cred_saved_fields[] = {
     TS_SAVED_FIELD(cred_state, first_ns),
-    TS_SAVED_WITH(cred_state, profiles, bl_map_codec, 0),
-    TS_SAVED_WITH(cred_state, seen, bl_map_codec, 0),
-    TS_SAVED_WITH(cred_state, shared, bl_map_codec, 0),
+    BL_SAVED_MAP(cred_state, profiles, 0, "accounts"),
+    BL_SAVED_MAP(cred_state, seen, 0, "account-source pairs"),
+    BL_SAVED_MAP(cred_state, shared, 0, "sources"),
     {0},
 };
 static const ts_saved cred_saved = {DET, MAGIC, cred_saved_fields};
 
+static void cred_fini(void *state)
+{
+    cred_state *st = state;
+    bl_map_free(&st->acct_fails);
+    bl_map_free(&st->src_fails);
+    free(st->cent);
+    ts_saved_clear(&cred_saved, st);
+}
+
 static size_t cred_usage(void *state, ts_state_use *out, size_t n)
 {
     const cred_state *st = state;
-    const bl_map *maps[] = {&st->profiles, &st->seen, &st->shared, &st->acct_fails, &st->src_fails};
-    static const char *const names[] = {"accounts", "account-source pairs", "sources", "accounts failing",
-                                        "sources failing"};
-    return bl_maps_use(maps, names, 5, out, n);
+    size_t k = bl_saved_use(&cred_saved, st, out, n);
+    const bl_map *maps[] = {&st->acct_fails, &st->src_fails}; /* not saved: they only span this run */
+    static const char *const names[] = {"accounts failing", "sources failing"};
+    return k + bl_maps_use(maps, names, 2, out + (k < n ? k : n), k < n ? n - k : 0);
 }
 
 const ts_detector ts_detector_credential = {

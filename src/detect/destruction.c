@@ -194,14 +194,6 @@ static tocsin_code dst_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void dst_fini(void *state)
-{
-    dst_state *st = state;
-    bl_map_free(&st->deletes);
-    bl_map_free(&st->docdels);
-    bl_map_free(&st->stops);
-}
-
 static void host_text(const ts_event *ev, char *buf, size_t cap)
 {
     if (!ev->host.n)
@@ -614,19 +606,17 @@ static void dst_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field dst_saved_fields[] = {
     TS_SAVED_FIELD(dst_state, shutdowns),
-    TS_SAVED_WITH(dst_state, deletes, bl_map_codec, 0),
-    TS_SAVED_WITH(dst_state, docdels, bl_map_codec, 0),
-    TS_SAVED_WITH(dst_state, stops, bl_map_codec, 0),
+    BL_SAVED_MAP(dst_state, deletes, 0, "hosts deleting"),
+    BL_SAVED_MAP(dst_state, docdels, 0, "host-program pairs"),
+    BL_SAVED_MAP(dst_state, stops, 0, "hosts stopping services"),
     {0},
 };
 static const ts_saved dst_saved = {DET, MAGIC, dst_saved_fields};
 
-static size_t dst_usage(void *state, ts_state_use *out, size_t n)
+static void dst_fini(void *state)
 {
-    const dst_state *st = state;
-    const bl_map *maps[] = {&st->deletes, &st->docdels, &st->stops};
-    static const char *const names[] = {"hosts deleting", "host-program pairs", "hosts stopping services"};
-    return bl_maps_use(maps, names, 3, out, n);
+    dst_state *st = state;
+    ts_saved_clear(&dst_saved, st);
 }
 
 const ts_detector ts_detector_destruction = {
@@ -640,5 +630,4 @@ const ts_detector ts_detector_destruction = {
     .event = dst_event,
     .fini = dst_fini,
     .saved = &dst_saved,
-    .usage = dst_usage,
 };

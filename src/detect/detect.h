@@ -88,8 +88,9 @@ typedef struct ts_detector {
     /* Calls fn for each rule that gave up on some event so far; the strings stay valid
      * until fini. NULL for a detector whose rules always finish. */
     void (*gave_up)(void *state, ts_rule_gave_up_fn fn, void *ud);
-    /* Its bounded tables: fills at most n of out, returns how many it has. May be NULL
-     * (no state that grows with the input). */
+    /* Its bounded tables: fills at most n of out, returns how many it has. May be NULL:
+     * then the named maps of saved are its tables (ts_detector_usage), or it has no state
+     * that grows with the input. */
     size_t (*usage)(void *state, ts_state_use *out, size_t n);
     /* Optional, all five or none: the costly part of event that reads nothing event
      * changes, done ahead of it by worker threads when a hunt has more than one job
@@ -115,6 +116,8 @@ const ts_detector *ts_detector_find(const char *name, size_t len);
 /* Whether d keeps a state between runs. */
 bool ts_detector_keeps_state(const ts_detector *d);
 /* d's state as a malloc'ed blob the caller frees (its table's, or its save hook's). */
+/* d's bounded tables, from usage or else from the named maps of its saved table. */
+size_t ts_detector_usage(const ts_detector *d, void *state, ts_state_use *out, size_t n);
 tocsin_code ts_detector_save(const ts_detector *d, void *state, void **blob, size_t *len);
 /* Reads a saved blob into d's state (after init). Not TOCSIN_OK: the blob is refused and
  * why (may be NULL) says why, naming the field where a table found it damaged. */

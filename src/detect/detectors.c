@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/saved.h"
+#include "detect/baseline.h"
 
 /* Each X(name) names a `const ts_detector ts_detector_<name>` defined in its own file. */
 #define DETECTORS(X) \
@@ -49,6 +50,13 @@ const ts_detector *ts_detector_find(const char *name, size_t len)
 bool ts_detector_keeps_state(const ts_detector *d)
 {
     return d->saved || (d->save && d->load);
+}
+
+size_t ts_detector_usage(const ts_detector *d, void *state, ts_state_use *out, size_t n)
+{
+    if (d->usage)
+        return d->usage(state, out, n);
+    return d->saved ? bl_saved_use(d->saved, state, out, n) : 0;
 }
 
 tocsin_code ts_detector_save(const ts_detector *d, void *state, void **blob, size_t *len)

@@ -246,21 +246,6 @@ static tocsin_code lat_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void lat_fini(void *state)
-{
-    lat_state *st = state;
-    for (uint32_t i = 0; i < st->n_held; i++)
-        ts_alert_free(st->held[i].a);
-    bl_map_free(&st->pairs);
-    bl_map_free(&st->fan);
-    bl_map_free(&st->privs);
-    bl_map_free(&st->actors);
-    bl_map_free(&st->services);
-    bl_map_free(&st->shared);
-    bl_map_free(&st->users);
-    bl_map_free(&st->ways);
-}
-
 /* ---- names -------------------------------------------------------------------------- */
 
 static bool internal(const ts_ip *ip, const ts_geo *g)
@@ -911,28 +896,25 @@ static void lat_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field lat_saved_fields[] = {
     TS_SAVED_FIELD(lat_state, first_ns),
-    TS_SAVED_WITH(lat_state, pairs, bl_map_codec, 0),
-    TS_SAVED_WITH(lat_state, fan, bl_map_codec, 0),
-    TS_SAVED_WITH(lat_state, privs, bl_map_codec, 0),
-    TS_SAVED_WITH(lat_state, actors, bl_map_codec, 0),
-    TS_SAVED_WITH(lat_state, services, bl_map_codec, 0),
-    TS_SAVED_WITH(lat_state, shared, bl_map_codec, 0),
-    TS_SAVED_WITH(lat_state, users, bl_map_codec, 0),
-    TS_SAVED_WITH(lat_state, ways, bl_map_codec,
-                  TS_SAVED_OPTIONAL), /* absent from the state of earlier versions */
+    BL_SAVED_MAP(lat_state, pairs, 0, "pairs"),
+    BL_SAVED_MAP(lat_state, fan, 0, "fan-out actors"),
+    BL_SAVED_MAP(lat_state, privs, 0, "privileged accounts"),
+    BL_SAVED_MAP(lat_state, actors, 0, "actors"),
+    BL_SAVED_MAP(lat_state, services, 0, "services"),
+    BL_SAVED_MAP(lat_state, shared, 0, "sources"),
+    BL_SAVED_MAP(lat_state, users, 0, "account-source logons"),
+    BL_SAVED_MAP(lat_state, ways, TS_SAVED_OPTIONAL,
+                 "desks and addresses"), /* absent from the state of earlier versions */
     {0},
 };
 static const ts_saved lat_saved = {DET, MAGIC, lat_saved_fields};
 
-static size_t lat_usage(void *state, ts_state_use *out, size_t n)
+static void lat_fini(void *state)
 {
-    const lat_state *st = state;
-    const bl_map *maps[] = {&st->pairs,  &st->fan,   &st->privs,    &st->actors,
-                            &st->shared, &st->users, &st->services, &st->ways};
-    static const char *const names[] = {
-        "pairs",    "fan-out actors",     "privileged accounts", "actors", "sources", "account-source logons",
-        "services", "desks and addresses"};
-    return bl_maps_use(maps, names, 8, out, n);
+    lat_state *st = state;
+    for (uint32_t i = 0; i < st->n_held; i++)
+        ts_alert_free(st->held[i].a);
+    ts_saved_clear(&lat_saved, st);
 }
 
 const ts_detector ts_detector_lateral = {
@@ -945,5 +927,4 @@ const ts_detector ts_detector_lateral = {
     .event = lat_event,
     .fini = lat_fini,
     .saved = &lat_saved,
-    .usage = lat_usage,
 };

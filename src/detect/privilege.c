@@ -94,13 +94,6 @@ static void drop_held(pv_state *st)
     st->n_held = 0;
 }
 
-static void pv_fini(void *state)
-{
-    pv_state *st = state;
-    drop_held(st);
-    bl_map_free(&st->pairs);
-}
-
 static bool young(const pv_state *st, int64_t ts)
 {
     return st->first_ns && ts - st->first_ns < st->learn_ns;
@@ -201,17 +194,16 @@ static void pv_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field pv_saved_fields[] = {
     TS_SAVED_FIELD(pv_state, first_ns),
-    TS_SAVED_WITH(pv_state, pairs, bl_map_codec, 0),
+    BL_SAVED_MAP(pv_state, pairs, 0, "program-privilege pairs"),
     {0},
 };
 static const ts_saved pv_saved = {DET, MAGIC, pv_saved_fields};
 
-static size_t pv_usage(void *state, ts_state_use *out, size_t n)
+static void pv_fini(void *state)
 {
-    const pv_state *st = state;
-    const bl_map *maps[] = {&st->pairs};
-    static const char *const names[] = {"program-privilege pairs"};
-    return bl_maps_use(maps, names, 1, out, n);
+    pv_state *st = state;
+    drop_held(st);
+    ts_saved_clear(&pv_saved, st);
 }
 
 const ts_detector ts_detector_privilege = {
@@ -223,5 +215,4 @@ const ts_detector ts_detector_privilege = {
     .event = pv_event,
     .fini = pv_fini,
     .saved = &pv_saved,
-    .usage = pv_usage,
 };

@@ -63,12 +63,6 @@ static tocsin_code sl_init(void *state, const ts_detect_ctx *ctx)
     return TOCSIN_OK;
 }
 
-static void sl_fini(void *state)
-{
-    sl_state *st = state;
-    bl_map_free(&st->names);
-}
-
 static ts_str unquote(ts_str s)
 {
     s = ts_str_trim(s);
@@ -180,17 +174,15 @@ static void sl_event(void *state, const ts_event *ev, const ts_alert_sink *out)
 
 /* What it keeps between runs; a damaged blob is refused whole and it learns afresh. */
 static const ts_saved_field sl_saved_fields[] = {
-    TS_SAVED_WITH(sl_state, names, bl_map_codec, 0),
+    BL_SAVED_MAP(sl_state, names, 0, "Windows DLL and program names"),
     {0},
 };
 static const ts_saved sl_saved = {DET, MAGIC, sl_saved_fields};
 
-static size_t sl_usage(void *state, ts_state_use *out, size_t n)
+static void sl_fini(void *state)
 {
-    const sl_state *st = state;
-    const bl_map *maps[] = {&st->names};
-    static const char *const names[] = {"Windows DLL and program names"};
-    return bl_maps_use(maps, names, 1, out, n);
+    sl_state *st = state;
+    ts_saved_clear(&sl_saved, st);
 }
 
 const ts_detector ts_detector_sideload = {
@@ -203,5 +195,4 @@ const ts_detector ts_detector_sideload = {
     .event = sl_event,
     .fini = sl_fini,
     .saved = &sl_saved,
-    .usage = sl_usage,
 };

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <zlib.h>
 
+#include "core/input.h"
 #include "intel/loaders.h"
 
 /* Feeds larger than this are refused rather than read into memory. */
@@ -54,60 +54,11 @@ tocsin_code ts_intel_load_buffer(ts_intel *ti, const char *name, const char *kin
     return rc;
 }
 
-/* Reads a whole file, gunzipping when it is gzip (zlib passes other files through). */
-static tocsin_code read_file(const char *path, char **out, size_t *outlen)
-{
-    gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return TOCSIN_E_IO;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    tocsin_code rc = TOCSIN_OK;
-    for (;;) {
-        if (!buf) {
-            rc = TOCSIN_E_NOMEM;
-            break;
-        }
-        if (cap - n < (1 << 16)) {
-            if (cap >= TS_FEED_MAX_BYTES) {
-                rc = TOCSIN_E_TOOLONG;
-                break;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                rc = TOCSIN_E_NOMEM;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        int r = gzread(gz, buf + n, (unsigned)(cap - n - 1 > (1u << 30) ? (1u << 30) : cap - n - 1));
-        if (r < 0) {
-            int err;
-            gzerror(gz, &err);
-            rc = err == Z_BUF_ERROR ? TOCSIN_E_TRUNCATED : TOCSIN_E_IO;
-            break;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    gzclose(gz);
-    if (rc != TOCSIN_OK) {
-        free(buf);
-        return rc;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *outlen = n;
-    return TOCSIN_OK;
-}
-
 static tocsin_code load_file(ts_intel *ti, const char *path, const ts_feed_opts *o)
 {
     char *data;
     size_t len;
-    tocsin_code rc = read_file(path, &data, &len);
+    tocsin_code rc = ts_input_slurp_path(path, TS_FEED_MAX_BYTES, &data, &len);
     if (rc != TOCSIN_OK) {
         diag(o, path, "cannot read: %s", tocsin_strerror(rc));
         return rc;

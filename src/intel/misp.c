@@ -7,13 +7,13 @@
  * say where the actor was seen. Attribute types tocsin cannot match (text, comments,
  * file names, "uri" paths without a host, ...) are passed over without a message: they
  * are not errors. */
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/input.h"
 #include "intel/feedkit.h"
 #include "intel/loaders.h"
 
@@ -292,43 +292,6 @@ const ts_loader ts_loader_misp_event = {
 
 /* ---- feed directories --------------------------------------------------------------- */
 
-/* Reads a whole file (at most MAX_FILE bytes) into a malloc'ed buffer. */
-static tocsin_code read_file(const char *path, char **out, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    size_t cap = 1 << 16, n = 0;
-    char *buf;
-    *out = NULL;
-    if (!fp)
-        return errno == ENOENT ? TOCSIN_E_NOTFOUND : TOCSIN_E_IO;
-    buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n, fp);
-        n += got;
-        if (n < cap)
-            break;
-        if (cap >= MAX_FILE) {
-            free(buf);
-            fclose(fp);
-            return TOCSIN_E_TOOLONG;
-        }
-        char *nb = realloc(buf, cap * 2);
-        if (!nb)
-            free(buf);
-        buf = nb;
-        cap *= 2;
-    }
-    if (!buf || ferror(fp)) {
-        free(buf);
-        fclose(fp);
-        return buf ? TOCSIN_E_IO : TOCSIN_E_NOMEM;
-    }
-    fclose(fp);
-    *out = buf;
-    *len = n;
-    return TOCSIN_OK;
-}
-
 /* A manifest key must be an event uuid: it becomes a file name, so nothing else passes. */
 static bool uuid_like(const char *s)
 {
@@ -345,7 +308,7 @@ static tocsin_code load_event_file(ts_intel *ti, ts_feed *f, const char *dir, co
     char path[4096], *data;
     size_t len;
     snprintf(path, sizeof path, "%s/%s.json", dir, uuid);
-    tocsin_code rc = read_file(path, &data, &len);
+    tocsin_code rc = ts_input_slurp_path(path, MAX_FILE, &data, &len);
     if (rc != TOCSIN_OK) {
         ts_feed_diag(f, 0, "%s: %s", path, tocsin_strerror(rc));
         return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
@@ -370,7 +333,7 @@ tocsin_code ts_misp_load_feed_dir(ts_intel *ti, const char *dir, const ts_feed_o
     const char *uuid;
     json_t *v;
     snprintf(path, sizeof path, "%s/manifest.json", dir);
-    tocsin_code rc = read_file(path, &data, &len);
+    tocsin_code rc = ts_input_slurp_path(path, MAX_FILE, &data, &len);
     if (rc != TOCSIN_OK) {
         ts_feed_diag(&f, 0, "manifest.json: %s", tocsin_strerror(rc));
         return rc;

@@ -21,7 +21,7 @@
 #include "core/json.h"
 #include "live/entry.h"
 #include "live/live.h"
-#include "live/rconn.h"
+#include "core/rconn.h"
 #include "core/vec.h"
 
 #define MAX_PARTS 1024

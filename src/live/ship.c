@@ -15,7 +15,7 @@
 #include "core/ip.h"
 #include "ingest/ingest.h"
 #include "live/live.h"
-#include "live/rconn.h"
+#include "core/rconn.h"
 #include "core/vec.h"
 
 #define MAX_PARTS 1024

@@ -12,7 +12,7 @@
 #include "core/esc.h"
 #include "core/hash.h"
 #include "core/jsonw.h"
-#include "live/alert_out.h"
+#include "api/alert_out.h"
 #include "live/live.h"
 #include "core/vec.h"
 

@@ -16,36 +16,18 @@ static int eml_sniff(const char *head, size_t len)
 static tocsin_code eml_read(ts_input *in, ts_scratch *s, const ts_sink *sink)
 {
     rd_ctx c = rd_make(in, s, sink);
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return TOCSIN_E_NOMEM;
-    for (;;) {
-        if (len == cap) {
-            if (cap > MAIL_MAX_MESSAGE) {
-                rd_error(&c, 1, 0, TOCSIN_E_TOOLONG, "message over the %u MiB limit: skipped",
-                         MAIL_MAX_MESSAGE >> 20);
-                free(buf);
-                return TOCSIN_OK;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return TOCSIN_E_NOMEM;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = 0;
-        tocsin_code rc = ts_input_read(in, buf + len, cap - len, &got);
-        if (rc != TOCSIN_OK) {
-            rd_error(&c, 0, 0, rc, "%s", ts_input_error(in));
-            free(buf);
-            return rc;
-        }
-        if (!got)
-            break;
-        len += got;
+    char *buf;
+    size_t len;
+    tocsin_code rc = ts_input_slurp(in, MAIL_MAX_MESSAGE, &buf, &len);
+    if (rc == TOCSIN_E_TOOLONG) {
+        rd_error(&c, 1, 0, rc, "message over the %u MiB limit: skipped", MAIL_MAX_MESSAGE >> 20);
+        return TOCSIN_OK;
+    }
+    if (rc == TOCSIN_E_NOMEM)
+        return rc;
+    if (rc != TOCSIN_OK) {
+        rd_error(&c, 0, 0, rc, "%s", ts_input_error(in));
+        return rc;
     }
     mail_parse_message(&c, buf, len, 1);
     free(buf);

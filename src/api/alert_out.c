@@ -1,6 +1,6 @@
 /* alert_out.c: alerts sent on as they are stored: NDJSON lines, a Redis stream (each id
  * added once, through a script that remembers the ids it added) and RFC 5424 syslog. */
-#include "live/alert_out.h"
+#include "api/alert_out.h"
 
 #include <netdb.h>
 #include <stdbool.h>
@@ -14,7 +14,7 @@
 #include "api/session.h"
 #include "core/hash.h"
 #include "core/jsonw.h"
-#include "live/rconn.h"
+#include "core/rconn.h"
 #include "core/vec.h"
 
 #define MAX_TARGETS 8

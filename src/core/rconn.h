@@ -1,4 +1,4 @@
-/* rconn.h: one connection to Redis for `tocsin ship` and the stream workers, from a URL,
+/* rconn.h: one connection to Redis for `tocsin ship`, the stream workers and --alerts-to, from a URL,
  * reconnected after the server restarts or the network drops. */
 #ifndef TS_RCONN_H
 #define TS_RCONN_H

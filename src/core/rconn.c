@@ -1,7 +1,7 @@
 /* rconn.c: a Redis connection that comes back. Every failure drops the context; the next
  * ts_redis_ready connects again, with a growing pause, so a restarted server is found
  * again without the callers keeping a loop of their own. */
-#include "live/rconn.h"
+#include "core/rconn.h"
 
 #include <errno.h>
 #include <stdarg.h>
