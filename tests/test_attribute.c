@@ -18,7 +18,7 @@ typedef struct cat {
     ts_intel *ti;
     uint32_t lazarus, kimsuky, apt37, apt28, apt29, turla, apt41;
     uint32_t t_rare, t_wiper, t_common, t_cmd, t_shell;
-    uint32_t newrat,  hoplight, mimikatz, wannacry;
+    uint32_t newrat, hoplight, mimikatz, wannacry;
     uint32_t set_lazarus, set_russia;
     uint32_t src;
 } cat;
