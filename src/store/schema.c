@@ -205,8 +205,8 @@ static const char *const migrations[] = {
        write transaction holds the store's write lock, so the next number is taken after the
        last commit): the incidents' owner of a stream reads only the alerts changed since
        its last round. */
-    "ALTER TABLE alerts ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;"
-    "CREATE INDEX alerts_by_change ON alerts(change_seq);",
+    ("ALTER TABLE alerts ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;"
+     "CREATE INDEX alerts_by_change ON alerts(change_seq);"),
 };
 
 /* PostgreSQL's steps, step for step the same tables: 64-bit integers, identity ids, bytea
@@ -393,8 +393,8 @@ static const char *const pg_migrations[] = {
     "ALTER TABLE incidents ADD COLUMN apart " T ";",
 
     /* 8 */
-    "ALTER TABLE alerts ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;"
-    "CREATE INDEX alerts_by_change ON alerts(change_seq);",
+    ("ALTER TABLE alerts ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;"
+     "CREATE INDEX alerts_by_change ON alerts(change_seq);"),
 };
 #undef T
 #undef ID
