@@ -32,24 +32,6 @@ const char *ts_icd203(double p)
     return "almost certainly";
 }
 
-/* A malloc'ed printf; NULL on allocation failure. */
-char *ts_attr_fmt(const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    int n = vsnprintf(NULL, 0, f, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, f);
-    vsnprintf(s, (size_t)n + 1, f, ap);
-    va_end(ap);
-    return s;
-}
-
 /* Adds a contribution to h; takes ownership of what. */
 void ts_attr_add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, char *what)
 {
@@ -153,8 +135,8 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
     const char *what = claim ? "claim" : "indicator";
     if (k == 0) {
         ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
-                    ts_attr_fmt("%s %s: names no actor; it may be hostile but says nothing about who", what,
-                                ts_attr_label(e)));
+                    ts_fmt_alloc("%s %s: names no actor; it may be hostile but says nothing about who", what,
+                                 ts_attr_label(e)));
         return;
     }
     char share[256];
@@ -182,36 +164,36 @@ static void ev_actorset(model *m, const ts_attr_evidence *e)
             if (f > 0)
                 ts_attr_add(
                     m, h, e->kind, w < cap ? w : cap, e->alert,
-                    ts_attr_fmt(
+                    ts_fmt_alloc(
                         "%s %s: shared infrastructure (%s: %s), so it counts x%.2f; %s, confidence %u", what,
                         ts_attr_label(e), e->share_class, e->share_why ? e->share_why : "", f, share,
                         (unsigned)e->confidence));
             else
                 ts_attr_add(m, h, e->kind, 0, e->alert,
-                            ts_attr_fmt("%s %s: shared infrastructure (%s: %s), weighs nothing", what,
-                                        ts_attr_label(e), e->share_class, e->share_why ? e->share_why : ""));
+                            ts_fmt_alloc("%s %s: shared infrastructure (%s: %s), weighs nothing", what,
+                                         ts_attr_label(e), e->share_class, e->share_why ? e->share_why : ""));
             if (h->n > before)
                 h->v[h->n - 1].cluster = e->cluster;
         } else if (e->suppressed)
             ts_attr_add(m, h, e->kind, 0, e->alert,
-                        ts_attr_fmt("%s %s: warninglisted, weighs nothing", what, ts_attr_label(e)));
+                        ts_fmt_alloc("%s %s: warninglisted, weighs nothing", what, ts_attr_label(e)));
         else if (e->shared)
             ts_attr_add(
                 m, h, e->kind, 0, e->alert,
-                ts_attr_fmt("%s %s: known shared infrastructure (hosting, CDN, sinkhole), weighs nothing",
-                            what, ts_attr_label(e)));
+                ts_fmt_alloc("%s %s: known shared infrastructure (hosting, CDN, sinkhole), weighs nothing",
+                             what, ts_attr_label(e)));
         else {
             double w = lr_weight(ts_attr_conf(e), claim ? TS_B_CLAIM : TS_B_INDICATOR, m->n_actors, k);
             double cap = confidence_cap(m, ts_attr_conf(e));
             size_t before = h->n;
             ts_attr_add(
                 m, h, e->kind, w < cap ? w : cap, e->alert,
-                ts_attr_fmt("%s %s: %s, confidence %u%s%s", what, ts_attr_label(e), share,
-                            (unsigned)e->confidence,
-                            w > cap ? " (alone it can make this actor no likelier than its confidence)" : "",
-                            claim      ? "; names are cheap to plant"
-                            : e->cheap ? "; cheap to fake or reuse"
-                                       : ""));
+                ts_fmt_alloc("%s %s: %s, confidence %u%s%s", what, ts_attr_label(e), share,
+                             (unsigned)e->confidence,
+                             w > cap ? " (alone it can make this actor no likelier than its confidence)" : "",
+                             claim      ? "; names are cheap to plant"
+                             : e->cheap ? "; cheap to fake or reuse"
+                                        : ""));
             if (h->n > before) {
                 h->v[h->n - 1].costly = !claim && !e->cheap;
                 h->v[h->n - 1].cluster = claim ? 0 : e->cluster;
@@ -225,9 +207,9 @@ static void ev_home(model *m, const ts_attr_evidence *in)
     ts_attr_evidence copy = *in, *e = &copy;
     copy.country[2] = '\0'; /* whatever the caller left there */
     if (!e->country[0]) {
-        ts_attr_add(
-            m, &m->unattr, e->kind, 0, e->alert,
-            ts_attr_fmt("network %s: no country known for it, so no actor can be weighed", ts_attr_label(e)));
+        ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
+                    ts_fmt_alloc("network %s: no country known for it, so no actor can be weighed",
+                                 ts_attr_label(e)));
         return;
     }
     size_t k = 0;
@@ -238,8 +220,8 @@ static void ev_home(model *m, const ts_attr_evidence *in)
     }
     if (k == 0) {
         ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
-                    ts_attr_fmt("network %s: no catalogued actor is suspected to be based in %s",
-                                ts_attr_label(e), e->country));
+                    ts_fmt_alloc("network %s: no catalogued actor is suspected to be based in %s",
+                                 ts_attr_label(e), e->country));
         return;
     }
     double b = e->inbound ? TS_B_HOME_IN : TS_B_HOME_OUT;
@@ -255,8 +237,8 @@ static void ev_home(model *m, const ts_attr_evidence *in)
         size_t before = h ? h->n : 0;
         if (h)
             ts_attr_add(m, h, e->kind, w, e->alert,
-                        ts_attr_fmt("network %s: %s; %zu catalogued actor%s suspected to be based in %s",
-                                    ts_attr_label(e), how, k, k == 1 ? " is" : "s are", e->country));
+                        ts_fmt_alloc("network %s: %s; %zu catalogued actor%s suspected to be based in %s",
+                                     ts_attr_label(e), how, k, k == 1 ? " is" : "s are", e->country));
         if (h && h->n > before)
             h->v[h->n - 1].costly = e->inbound;
     }
@@ -281,10 +263,10 @@ static void ev_timezone(model *m, const ts_attr_evidence *e)
         if (!a || !a->country || strncasecmp(a->country, e->country, 2) != 0)
             continue;
         ts_attr_add(m, &m->h[i], e->kind, w, e->alert,
-                    ts_attr_fmt("time: %s, against %.0f%% by chance; %s (a weak clue)", ts_attr_label(e),
-                                e->chance * 100,
-                                w >= 0 ? "fits a team working office hours there"
-                                       : "few fall in office hours there"));
+                    ts_fmt_alloc("time: %s, against %.0f%% by chance; %s (a weak clue)", ts_attr_label(e),
+                                 e->chance * 100,
+                                 w >= 0 ? "fits a team working office hours there"
+                                        : "few fall in office hours there"));
     }
 }
 
@@ -292,7 +274,7 @@ static void ev_insider(model *m, const ts_attr_evidence *e)
 {
     m->has_insider = true;
     ts_attr_add(m, &m->insider, e->kind, ts_attr_conf(e) * TS_W_INSIDER, e->alert,
-                ts_attr_fmt("%s: fits someone who already holds valid access", ts_attr_label(e)));
+                ts_fmt_alloc("%s: fits someone who already holds valid access", ts_attr_label(e)));
 }
 
 /* ---- evidence deduplication --------------------------------------------------------------- */
@@ -421,8 +403,8 @@ static void fold_tail(model *m, hyp_b *h)
     for (size_t k = 1; k <= TS_AE_TIMEZONE; k++)
         if (folded[k])
             ts_attr_add(m, h, (ts_attr_kind)k, sum[k], SIZE_MAX,
-                        ts_attr_fmt("and %zu more %s, each weaker than those above (diminishing returns)",
-                                    folded[k], kind_plural[k]));
+                        ts_fmt_alloc("and %zu more %s, each weaker than those above (diminishing returns)",
+                                     folded[k], kind_plural[k]));
 }
 
 /* Indicators of one cluster (one source tying them to the same actors) stand or fall with
@@ -439,9 +421,9 @@ static void cluster_once(model *m, hyp_b *h)
             if (c->cluster != best->cluster || c->kind != TS_AE_INDICATOR || c->w <= 0)
                 continue;
             char *t =
-                ts_attr_fmt("%s (the same source ties it to the same actors as a stronger indicator: one "
-                            "judgement, counted once)",
-                            c->what);
+                ts_fmt_alloc("%s (the same source ties it to the same actors as a stronger indicator: one "
+                             "judgement, counted once)",
+                             c->what);
             if (!t) {
                 m->nomem = true;
                 return;
@@ -472,7 +454,7 @@ static void damp_and_score(model *m, hyp_b *h)
         if (r == 0)
             continue;
         double f = pow(TS_DAMP, (double)r);
-        char *t = ts_attr_fmt("%s (the %zu%s of its kind here: x%.2f)", c->what, r + 1, ordinal(r + 1), f);
+        char *t = ts_fmt_alloc("%s (the %zu%s of its kind here: x%.2f)", c->what, r + 1, ordinal(r + 1), f);
         if (t) {
             free(c->what);
             c->what = t;
@@ -531,7 +513,7 @@ static void cap_cheap(model *m, hyp_b *h)
     size_t before = h->n;
     ts_attr_add(
         m, h, TS_AE_TECHNIQUE, TS_CHEAP_MAX_NATS - cheap, SIZE_MAX,
-        ts_attr_fmt(
+        ts_fmt_alloc(
             "cap: costly evidence (exclusive infrastructure, connections from home address space) is "
             "present, so evidence cheap to fake or reuse (files' hashes, techniques, software, names) "
             "may move this actor by at most %.1f of its %.2f nats",
@@ -592,10 +574,10 @@ static void contested_costly(model *m, double best_costly)
         size_t before = h->n;
         ts_attr_add(
             m, h, TS_AE_TECHNIQUE, cut, SIZE_MAX,
-            ts_attr_fmt("cap: costly evidence points to %zu actors about equally, so one of them was reused "
-                        "or planted; evidence cheap to fake (files' hashes, tools, techniques) cannot tell "
-                        "them apart and counts for this actor only as much as for the one it helps least",
-                        n));
+            ts_fmt_alloc("cap: costly evidence points to %zu actors about equally, so one of them was reused "
+                         "or planted; evidence cheap to fake (files' hashes, tools, techniques) cannot tell "
+                         "them apart and counts for this actor only as much as for the one it helps least",
+                         n));
         if (h->n > before)
             h->score += cut;
     }
@@ -730,12 +712,12 @@ static void fold_weak_actors(model *m)
     }
     m->n_others = m->nh - TS_MAX_ACTOR_HYPS;
     m->nh = TS_MAX_ACTOR_HYPS;
-    m->others_name = ts_attr_fmt("%zu other catalogued actors", m->n_others);
+    m->others_name = ts_fmt_alloc("%zu other catalogued actors", m->n_others);
     if (!m->others_name)
         m->nomem = true;
     ts_attr_add(
         m, &m->others, (ts_attr_kind)0, s, SIZE_MAX,
-        ts_attr_fmt(
+        ts_fmt_alloc(
             "their summed scores: each has support no stronger than the actors above, so none is singled "
             "out (%s%s)",
             names, m->n_others > 5 ? ", ..." : ""));
@@ -902,7 +884,7 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
         if (m.ev_label && !(m.ev_label[i] = strdup(ts_attr_label(e))))
             m.nomem = true;
         if (reps[i] > 1) { /* say that the repeats were seen, and counted once */
-            relabels[i] = ts_attr_fmt("%s (seen %zu times, counted once)", ts_attr_label(e), reps[i]);
+            relabels[i] = ts_fmt_alloc("%s (seen %zu times, counted once)", ts_attr_label(e), reps[i]);
             if (!relabels[i])
                 m.nomem = true;
             else
@@ -933,7 +915,7 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
             break;
         default:
             ts_attr_add(&m, &m.unattr, e->kind, 0, e->alert,
-                        ts_attr_fmt("%s: evidence of an unknown kind, ignored", ts_attr_label(e)));
+                        ts_fmt_alloc("%s: evidence of an unknown kind, ignored", ts_attr_label(e)));
         }
     }
     m.ev_base = prof;
@@ -960,20 +942,20 @@ ts_attribution *ts_attribute_with(const ts_intel *ti, const ts_attr_evidence *ev
     weigh_cheap_against_costly(&m);
     for (size_t i = 0; i < m.nh; i++)
         add_prior(&m, &m.h[i], actor_prior,
-                  ts_attr_fmt("prior: one of %zu catalogued actors, which share %.0f%% of the prior",
-                              m.n_actors, p_actors * 100));
+                  ts_fmt_alloc("prior: one of %zu catalogued actors, which share %.0f%% of the prior",
+                               m.n_actors, p_actors * 100));
     damp_and_score(&m, &m.unattr);
     size_t silent = count > m.nh ? count - m.nh : 0;
     add_prior(
         &m, &m.unattr, p_unattr + actor_prior * (double)silent,
-        ts_attr_fmt("prior: an actor no catalogue names, a new cluster, or none can be told apart (%.0f%%), "
-                    "plus the share of the %zu catalogued actors no evidence points to",
-                    p_unattr * 100, silent));
+        ts_fmt_alloc("prior: an actor no catalogue names, a new cluster, or none can be told apart (%.0f%%), "
+                     "plus the share of the %zu catalogued actors no evidence points to",
+                     p_unattr * 100, silent));
     if (m.has_insider) {
         damp_and_score(&m, &m.insider);
         add_prior(&m, &m.insider, TS_PRIOR_INSIDER,
-                  ts_attr_fmt("prior: an insider (%.0f%%): someone with legitimate access",
-                              TS_PRIOR_INSIDER * 100));
+                  ts_fmt_alloc("prior: an insider (%.0f%%): someone with legitimate access",
+                               TS_PRIOR_INSIDER * 100));
     }
     fold_weak_actors(&m);
     ts_attribution *a = m.nomem ? NULL : build_result(&m);

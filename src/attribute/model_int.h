@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/str.h"
 #include "attribute/attribute.h"
 
 typedef struct contrib_b {
@@ -57,8 +58,6 @@ typedef struct model {
     bool nomem;
 } model;
 
-/* A malloc'ed printf; NULL on allocation failure. */
-char *ts_attr_fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
 /* Adds a contribution to h; takes ownership of what (NULL: notes the allocation failure). */
 void ts_attr_add(model *m, hyp_b *h, ts_attr_kind kind, double w, size_t alert, char *what);
 /* The hypothesis of actor id, created on first use; NULL for an unknown id or no memory. */

@@ -118,11 +118,11 @@ static void resolve(model *m, channel *c, const uint32_t *fam)
                            : (ts_intel_software_get(m->ti, e->software) ? e->software : 0);
         if (!c->id[u])
             ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
-                        ts_attr_fmt("%s %s: not in the loaded catalogue", c->tech ? "technique" : "software",
-                                    ts_attr_label(e)));
+                        ts_fmt_alloc("%s %s: not in the loaded catalogue", c->tech ? "technique" : "software",
+                                     ts_attr_label(e)));
         else if (ts_attr_conf(e) <= 0) {
             ts_attr_add(m, &m->unattr, e->kind, 0, e->alert,
-                        ts_attr_fmt("%s: confidence 0, weighs nothing", ts_attr_label(e)));
+                        ts_fmt_alloc("%s: confidence 0, weighs nothing", ts_attr_label(e)));
             c->id[u] = 0;
         }
     }
@@ -136,8 +136,8 @@ static void resolve(model *m, channel *c, const uint32_t *fam)
             if (v == u || !c->id[v] || c->id[v] == c->id[u] || fam[c->id[v]] != c->id[u])
                 continue;
             ts_attr_add(m, &m->unattr, TS_AE_TECHNIQUE, 0, c->ev[u]->alert,
-                        ts_attr_fmt("technique %s: counted once with its sub-technique %s", item_id(m, c, u),
-                                    item_id(m, c, v)));
+                        ts_fmt_alloc("technique %s: counted once with its sub-technique %s", item_id(m, c, u),
+                                     item_id(m, c, v)));
             c->id[u] = 0;
             break;
         }
@@ -161,8 +161,8 @@ static double spread(const channel *c, size_t n)
 static void unlisted_program(model *m, channel *c, size_t u)
 {
     ts_attr_add(m, &m->unattr, c->ev[u]->kind, 0, c->ev[u]->alert,
-                ts_attr_fmt("software %s: no catalogued actor is known to use it, so it tells none apart",
-                            ts_attr_label(c->ev[u])));
+                ts_fmt_alloc("software %s: no catalogued actor is known to use it, so it tells none apart",
+                             ts_attr_label(c->ev[u])));
     c->id[u] = 0;
 }
 
@@ -253,7 +253,7 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
         if (c->m[u] <= 0) { /* summed into one line below; kept quietly for the ACH table */
             outside += w;
             n_out++;
-            ts_attr_add(m, h, c->ev[u]->kind, w, c->ev[u]->alert, ts_attr_fmt("outside its profile"));
+            ts_attr_add(m, h, c->ev[u]->kind, w, c->ev[u]->alert, ts_fmt_alloc("outside its profile"));
             if (!m->nomem)
                 h->v[h->n - 1].quiet = true;
             continue;
@@ -263,9 +263,9 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
                               : "not in its profile, but the profile lists its family (parent or sibling)";
         ts_attr_add(
             m, h, c->ev[u]->kind, w, c->ev[u]->alert,
-            ts_attr_fmt("%s %s %s: %s of %zu; %.1f times as likely for this actor as for an unknown one%s",
-                        kind, item_id(m, c, u), item_name(m, c, u), how, size, lr,
-                        lr < 2 ? " (common: it explains itself)" : ""));
+            ts_fmt_alloc("%s %s %s: %s of %zu; %.1f times as likely for this actor as for an unknown one%s",
+                         kind, item_id(m, c, u), item_name(m, c, u), how, size, lr,
+                         lr < 2 ? " (common: it explains itself)" : ""));
     }
     m->cur_ev = SIZE_MAX;
     if (n_out) {
@@ -273,10 +273,10 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
         list_outside(m, c, ids, sizeof ids);
         ts_attr_add(
             m, h, c->tech ? TS_AE_TECHNIQUE : TS_AE_SOFTWARE, outside, SIZE_MAX,
-            ts_attr_fmt("%zu %s%s outside its documented profile (%s): each costs at most %.2f; a profile "
-                        "lists what was published, not all an actor does",
-                        n_out, kind, c->tech && n_out != 1 ? "s" : "", ids,
-                        log(smoothing(c, size)) / c->temp));
+            ts_fmt_alloc("%zu %s%s outside its documented profile (%s): each costs at most %.2f; a profile "
+                         "lists what was published, not all an actor does",
+                         n_out, kind, c->tech && n_out != 1 ? "s" : "", ids,
+                         log(smoothing(c, size)) / c->temp));
     }
 }
 
@@ -320,15 +320,15 @@ static void weigh_insider(model *m, channel *c)
         }
         ts_attr_add(
             m, &m->insider, TS_AE_TECHNIQUE, w, c->ev[u]->alert,
-            ts_attr_fmt("technique %s %s: looking around, collecting or carrying data out, as an insider "
-                        "does; %.1f times as likely as for an unknown outside actor",
-                        item_id(m, c, u), item_name(m, c, u), lr));
+            ts_fmt_alloc("technique %s %s: looking around, collecting or carrying data out, as an insider "
+                         "does; %.1f times as likely as for an unknown outside actor",
+                         item_id(m, c, u), item_name(m, c, u), lr));
     }
     m->cur_ev = SIZE_MAX;
     if (n_out)
         ts_attr_add(m, &m->insider, TS_AE_TECHNIQUE, outside, SIZE_MAX,
-                    ts_attr_fmt("%zu technique%s of an intrusion rather than of an insider", n_out,
-                                n_out == 1 ? "" : "s"));
+                    ts_fmt_alloc("%zu technique%s of an intrusion rather than of an insider", n_out,
+                                 n_out == 1 ? "" : "s"));
 }
 
 /* Allocates the channel and weighs what it can before any actor: which observed items it

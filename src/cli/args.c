@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/str.h"
 #include "cli/cli.h"
 
 typedef enum opt_kind {
@@ -167,34 +168,6 @@ int bad_usage(const char *cmd_name, const char *fmt, const char *what)
     return EXIT_USAGE;
 }
 
-/* "90s", "15m", "12h", "7d" to nanoseconds; 0 on error. */
-static long long parse_duration(const char *s)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10), unit;
-    if (end == s || v <= 0)
-        return 0;
-    switch (*end) {
-    case 's':
-        unit = 1;
-        break;
-    case 'm':
-        unit = 60;
-        break;
-    case 'h':
-        unit = 3600;
-        break;
-    case 'd':
-        unit = 86400;
-        break;
-    default:
-        return 0;
-    }
-    if (end[1] || v > 365LL * 86400 * 100 / unit)
-        return 0;
-    return v * unit * 1000000000LL;
-}
-
 /* A number in [lo, hi] into *out; -1 when it is not one. The CLI runs in the "C" locale
  * (no setlocale), so strtod reads a point as the decimal mark whatever the user's locale. */
 static int parse_real(const char *s, double lo, double hi, double *out)
@@ -234,7 +207,7 @@ static int set(const option *op, const char *val, args *a, const char *cmd_name)
             a->rules[a->n_rules++] = val;
         return EXIT_OK;
     case OPT_DURATION:
-        if (!(*(int64_t *)field = parse_duration(val)))
+        if (!ts_parse_duration_ns(ts_str_c(val), (int64_t *)field))
             return bad_usage(cmd_name, "'%s' is not a duration like 90s, 15m, 12h or 7d", val);
         return EXIT_OK;
     case OPT_SHARE:

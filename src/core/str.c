@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <locale.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -355,4 +356,43 @@ char *ts_strndup(ts_str s)
         r[s.n] = 0;
     }
     return r;
+}
+
+char *ts_fmt_alloc(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+bool ts_parse_duration_ns(ts_str s, int64_t *out)
+{
+    static const struct {
+        char unit;
+        int64_t seconds;
+    } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {'w', 7 * 86400}};
+    const int64_t max_s = 100LL * 366 * 86400;
+    if (s.n < 2)
+        return false;
+    uint64_t v;
+    if (!ts_parse_u64((ts_str){s.p, s.n - 1}, &v) || v == 0 || v > (uint64_t)max_s)
+        return false;
+    for (size_t i = 0; i < sizeof units / sizeof *units; i++)
+        if (s.p[s.n - 1] == units[i].unit) {
+            if ((int64_t)v > max_s / units[i].seconds)
+                return false;
+            *out = (int64_t)v * units[i].seconds * 1000000000LL;
+            return true;
+        }
+    return false;
 }

@@ -49,6 +49,9 @@ bool ts_parse_i64(ts_str s, int64_t *out);
  * the decimal mark even when LC_NUMERIC says a comma. The whole view must be the number: no
  * white space, hex, "inf" or "nan". False on junk, on overflow and past 127 bytes. */
 bool ts_parse_double(ts_str s, double *out);
+/* "90s", "15m", "12h", "7d", "2w" (a positive whole number and one unit, at most 100 years) to
+ * nanoseconds; false for anything else. */
+bool ts_parse_duration_ns(ts_str s, int64_t *out);
 /* "1521061200.123456" (seconds with up to 9 decimals) to nanoseconds. */
 bool ts_parse_epoch_ns(ts_str s, int64_t *out);
 /* RFC 3339 / ISO 8601 "2014-11-24T08:12:00.123Z", "+01:00" offsets, space for T, and
@@ -78,5 +81,8 @@ static inline const char *ts_str_or_empty(ts_str s)
 
 /* A malloc'ed NUL-terminated copy of s (NULL on allocation failure or NULL s.p). */
 char *ts_strndup(ts_str s);
+
+/* A malloc'ed printf-formatted string; NULL on allocation failure. */
+char *ts_fmt_alloc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -307,37 +307,10 @@ int ts_expiry_parse(const char *s, size_t n, int64_t now_ns, int64_t *out_ns)
         if (parse_date(s, end, &at))
             return -1;
     } else {
-        int64_t v = 0, unit;
-        const char *p = s;
-        for (; p < end && *p >= '0' && *p <= '9'; p++) {
-            v = v * 10 + (*p - '0');
-            if (v > 100LL * 366 * 86400)
-                return -1;
-        }
-        if (p == s || p + 1 != end || v == 0)
+        int64_t dur;
+        if (!ts_parse_duration_ns((ts_str){s, n}, &dur))
             return -1;
-        switch (*p) {
-        case 's':
-            unit = 1;
-            break;
-        case 'm':
-            unit = 60;
-            break;
-        case 'h':
-            unit = 3600;
-            break;
-        case 'd':
-            unit = 86400;
-            break;
-        case 'w':
-            unit = 7 * 86400;
-            break;
-        default:
-            return -1;
-        }
-        if (v > 100LL * 366 * 86400 / unit)
-            return -1;
-        at = now_ns + v * unit * 1000000000LL;
+        at = now_ns + dur;
     }
     if (at <= now_ns)
         return -1;

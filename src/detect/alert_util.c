@@ -5,23 +5,6 @@
 
 #include "detect/alert_util.h"
 
-char *ts_fmt_alloc(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return NULL;
-    char *s = malloc((size_t)n + 1);
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
-}
-
 const char *ts_alert_internal_entity(const ts_alert *a, char *buf)
 {
     if (a->internal_ip.v)

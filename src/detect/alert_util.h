@@ -2,10 +2,8 @@
 #ifndef TS_ALERT_UTIL_H
 #define TS_ALERT_UTIL_H
 
+#include "core/str.h" /* ts_fmt_alloc */
 #include "detect/detect.h"
-
-/* A malloc'ed printf-formatted string; NULL on allocation failure. */
-char *ts_fmt_alloc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Who on our side an alert is about, for keys and titles: the internal address (written
  * into buf, TS_IP_STRLEN bytes), else the host name, else the account, else "-". */
