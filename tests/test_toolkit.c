@@ -246,6 +246,13 @@ static void test_tune_table(void)
     CHECK(!ts_tune_read(c, "demo", demo_table, &d));
     CHECK(d.count == 10 && d.secs == 3600 && d.share == 0.5);
     ts_config_free(c);
+
+    /* a count beyond any integer type is out of bounds, not undefined (found by fuzz_config) */
+    c = config_of("[demo]\ncount = 1e300\ncount = -1e300\n", "huge.conf");
+    memset(&log, 0, sizeof log);
+    CHECK_INT(ts_config_check(c, &one, 1, log_diag, &log), 2);
+    CHECK(strstr(log.text, ":2: [demo] count = '1e300' is out of bounds") != NULL);
+    ts_config_free(c);
 }
 
 /* The shipped data/detect.conf against every table: each line passes the check, every

@@ -143,7 +143,7 @@ static const char *tune_num(const ts_tunable *t, const char *v, double *x)
         return t->type == TS_TUNE_SECONDS ? "is not a duration (a number with s, m, h or d)"
                                           : "is not a number";
     *x *= unit;
-    if (t->type == TS_TUNE_COUNT && *x != (double)(long long)*x)
+    if (t->type == TS_TUNE_COUNT && *x != floor(*x)) /* floor: a cast of 1e300 is undefined */
         return "is not a whole number";
     if (!(*x >= t->min && *x <= t->max))
         return "is out of bounds";
@@ -166,7 +166,7 @@ static const char *bound(const ts_tunable *t, double v, char *buf, size_t cap)
         char u;
     } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
     for (size_t i = 0; t->type == TS_TUNE_SECONDS && i < sizeof units / sizeof *units; i++)
-        if (v >= units[i].s && v / units[i].s == (double)(long long)(v / units[i].s)) {
+        if (v >= units[i].s && isfinite(v) && v / units[i].s == floor(v / units[i].s)) {
             snprintf(buf, cap, "%.15g%c", v / units[i].s, units[i].u);
             return buf;
         }
