@@ -604,6 +604,43 @@ static void test_outside_joins(void)
     ts_correlator_free(c);
 }
 
+/* Marked alerts (routine, or suppressed by the analyst) before incidents form: habitual
+ * contact of two hosts with one popular domain ties nothing; each stays with its host, and
+ * adds nothing to the incident's severity. */
+static void test_marked_alerts_join_nothing(void)
+{
+    ts_correlator *c = ts_correlator_new(0);
+    ts_incident **v;
+    for (int i = 0; i < 3; i++) {
+        char key[32], host[16], ip[16];
+        snprintf(key, sizeof key, "beacon|%d", i);
+        snprintf(host, sizeof host, "ws%d", i);
+        snprintf(ip, sizeof ip, "10.0.0.%d", i + 1);
+        ts_alert *b = mk(key, T0 + i * HOUR, ip, host, NULL);
+        b->remote_name = dup0("www.popular.example");
+        b->severity = 60;
+        ts_correlator_add(c, b);
+    }
+    ts_alert *s = mk("sigma|x", T0 + 3 * HOUR, "10.0.0.1", "ws0", NULL);
+    s->severity = 30;
+    ts_correlator_add(c, s);
+    size_t n_held;
+    ts_alert **held = ts_correlator_alerts(c, &n_held);
+    CHECK_INT(n_held, 4);
+    if (n_held == 4) {
+        held[1]->suppression = 7; /* an analyst's rule */
+        held[2]->suppressed = dup0("routine: a popular destination");
+    }
+    size_t n = run(c, &v);
+    CHECK_INT(n, 3); /* unmarked, the shared domain made them one */
+    for (size_t i = 0; i < n; i++) {
+        CHECK_INT(v[i]->n_joined, 0);
+        CHECK_INT(v[i]->severity, v[i]->n_alerts == 2 ? 60 : 0);
+    }
+    free_all(v, n);
+    ts_correlator_free(c);
+}
+
 int main(void)
 {
     test_entity_keys();
@@ -617,5 +654,6 @@ int main(void)
     test_hub_host();
     test_address_bindings();
     test_outside_joins();
+    test_marked_alerts_join_nothing();
     return check_done("test_correlate");
 }

@@ -556,11 +556,15 @@ static tocsin_code conclude(hunt *h)
         if (h->det[i]->gave_up)
             h->det[i]->gave_up(h->det_state[i], add_gave_up, h);
     }
+    /* Marked before incidents form, the held alerts seen as one incident: a routine or
+     * suppressed alert then ties no hosts together (ts_correlator_alerts). */
+    ts_incident held = {0}, *all = &held;
+    held.alerts = ts_correlator_alerts(h->corr, &held.n_alerts);
+    tocsin_code rc = apply_suppressions(h, &all, 1);
+    if (rc == TOCSIN_OK)
+        rc = apply_routine(h, &all, 1);
     size_t n = ts_correlator_finish(h->corr, &inc);
     h->st.incidents = n;
-    tocsin_code rc = apply_suppressions(h, inc, n);
-    if (rc == TOCSIN_OK)
-        rc = apply_routine(h, inc, n);
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
         ts_attribute_incident_with(h->t->intel, h->t->tz, h->t->share, inc[i]);
     if (rc == TOCSIN_OK)
@@ -722,8 +726,10 @@ tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, const ts_pipeline_
     for (size_t i = 0; final && i < h->n_det; i++)
         if (h->det[i]->finish)
             h->det[i]->finish(h->det_state[i], &h->alerts);
+    ts_incident held = {0}, *all = &held; /* marked before incidents form, as in conclude */
+    held.alerts = ts_correlator_alerts(h->corr, &held.n_alerts);
+    tocsin_code rc = apply_suppressions(h, &all, 1);
     size_t n = ts_correlator_finish(h->corr, &inc), m = 0;
-    tocsin_code rc = apply_suppressions(h, inc, n);
     if (n && rc == TOCSIN_OK && !(out = malloc(n * sizeof *out)))
         rc = TOCSIN_E_NOMEM;
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)

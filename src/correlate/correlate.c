@@ -317,10 +317,12 @@ static size_t campaign_key(const ts_alert *a, char *k, size_t cap)
 }
 
 /* Whether the alert's outside side may tie it to alerts elsewhere: not when intel marked
- * it shared infrastructure or a warninglist matched, nor a weak indicator. */
+ * it shared infrastructure or a warninglist matched, nor a weak indicator, nor when it is
+ * routine or the analyst suppressed it: a hundred hosts' habitual contact with a popular site
+ * would otherwise glue their incidents into one. */
 static bool outside_trusted(const ts_alert *a)
 {
-    if (a->shared || a->suppressed)
+    if (a->shared || a->suppressed || a->suppression)
         return false;
     return a->kind != TS_EV_INDICATOR || a->confidence >= CAMPAIGN_IOC_CONFIDENCE;
 }
@@ -693,8 +695,9 @@ static ts_incident *make_incident(ts_alert **members, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (members[i]->last_ns > inc->last_ns)
             inc->last_ns = members[i]->last_ns;
-        if (members[i]->severity > inc->severity)
-            inc->severity = members[i]->severity;
+        bool active = !members[i]->suppressed && !members[i]->suppression;
+        if (active && members[i]->severity > inc->severity)
+            inc->severity = members[i]->severity; /* marked alerts weigh nothing */
     }
     incident_id(inc);
     if (!collect_entities(inc)) {
@@ -927,6 +930,12 @@ static bool apart_reasons(const ts_correlator *c, ts_incident *inc, const apart_
         if (!(inc->apart[inc->n_apart++] = apart_text(c, &ap->v[i])))
             return false;
     return true;
+}
+
+ts_alert **ts_correlator_alerts(ts_correlator *c, size_t *n)
+{
+    *n = c ? c->n : 0;
+    return c ? c->v : NULL;
 }
 
 size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)

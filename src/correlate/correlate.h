@@ -35,6 +35,11 @@ void ts_correlator_observe(ts_correlator *c, const ts_event *ev);
 void ts_correlator_add(ts_correlator *c, ts_alert *a);
 /* How many distinct alerts (after aggregation) it holds. */
 size_t ts_correlator_alert_count(const ts_correlator *c);
+/* The aggregated alerts it holds (n of them), for marking before finish: an alert marked
+ * routine or suppressed still joins the incident of the host or account it happened on,
+ * but its outside side (address, domain, sender) ties no places together, and it adds
+ * nothing to an incident's severity. The correlator keeps ownership. */
+ts_alert **ts_correlator_alerts(ts_correlator *c, size_t *n);
 /* Builds the incidents from every alert added, oldest first. The caller owns the array
  * and the incidents (ts_incident_free each, then free the array). The correlator is
  * empty afterwards. */
