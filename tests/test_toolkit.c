@@ -318,8 +318,23 @@ static void test_detect_conf(void)
         }
 }
 
+static void test_fmt_pct(void)
+{
+    char b[16];
+    CHECK_STR(ts_fmt_pct(0.873, 0, b, sizeof b), "87%");
+    CHECK_STR(ts_fmt_pct(0.9996, 0, b, sizeof b), ">99%");
+    CHECK_STR(ts_fmt_pct(1, 0, b, sizeof b), ">99%"); /* never "100%" beside "almost certainly" */
+    CHECK_STR(ts_fmt_pct(0, 0, b, sizeof b), "<1%");
+    CHECK_STR(ts_fmt_pct(0.0049, 0, b, sizeof b), "<1%");
+    CHECK_STR(ts_fmt_pct(0.9996, 1, b, sizeof b), ">99.9%");
+    CHECK_STR(ts_fmt_pct(0.9994, 1, b, sizeof b), "99.9%");
+    CHECK_STR(ts_fmt_pct(0.0004, 1, b, sizeof b), "<0.1%");
+    CHECK_STR(ts_fmt_pct(0.035, 1, b, sizeof b), "3.5%");
+}
+
 int main(void)
 {
+    test_fmt_pct();
     test_hash();
     test_vec();
     test_numbers("C locale");

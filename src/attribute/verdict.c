@@ -10,6 +10,7 @@
 
 #include "attribute/model.h"
 #include "attribute/model_int.h"
+#include "core/str.h"
 
 /* Two candidates whose probabilities are closer than this ratio cannot be told apart. */
 #define NEAR_TIE_RATIO 1.5
@@ -43,18 +44,6 @@ static const hyp_b *builder_of(const model *m, const ts_hypothesis *h)
     if (named(h, "insider"))
         return &m->insider;
     return NULL;
-}
-
-/* "87%", and "<1%" or ">99%" rather than a misleading 0 or 100. */
-static const char *pct(double p, char *buf, size_t cap)
-{
-    if (p < 0.005)
-        snprintf(buf, cap, "<1%%");
-    else if (p > 0.995)
-        snprintf(buf, cap, ">99%%");
-    else
-        snprintf(buf, cap, "%.0f%%", p * 100);
-    return buf;
 }
 
 typedef struct support {
@@ -137,28 +126,29 @@ char *ts_attr_verdict(ts_attribution *a, const model *m)
     const ts_hypothesis *top = &a->hyps[0];
     bool said = (top->actor || named(top, "insider")) && top->probability > 0.55;
     if (said) {
-        PUT("%s: %s (%s)%s", top->name, top->wording, pct(top->probability, p, sizeof p),
+        PUT("%s: %s (%s)%s", top->name, top->wording, ts_fmt_pct(top->probability, 0, p, sizeof p),
             named(top, "insider") ? ", the activity is internal and by valid accounts" : "");
         size_t alt = 0;
         for (size_t i = 1; i < a->n && alt < 3; i++) {
             const ts_hypothesis *h = &a->hyps[i];
             if (h->probability < 0.01 && !named(h, "unattributed"))
                 continue;
-            PUT("%s %s %s", alt++ ? "," : "; alternatives:", h->name, pct(h->probability, p, sizeof p));
+            PUT("%s %s %s", alt++ ? "," : "; alternatives:", h->name,
+                ts_fmt_pct(h->probability, 0, p, sizeof p));
         }
     } else {
         const ts_hypothesis *u = NULL;
         for (size_t i = 0; i < a->n && !u; i++)
             u = named(&a->hyps[i], "unattributed") ? &a->hyps[i] : NULL;
         PUT("unattributed (an unknown actor or a new cluster): %s (%s)", u ? u->wording : "?",
-            pct(u ? u->probability : 0, p, sizeof p));
+            ts_fmt_pct(u ? u->probability : 0, 0, p, sizeof p));
         size_t cand = 0;
         for (size_t i = 0; i < a->n && cand < 3; i++) {
             const ts_hypothesis *h = &a->hyps[i];
             if (named(h, "unattributed") || summed_others(h) || h->probability < CANDIDATE_MIN)
                 continue;
             PUT("%s %s %s (%s)", cand++ ? "," : "; leading candidates:", h->name,
-                pct(h->probability, p, sizeof p), h->wording);
+                ts_fmt_pct(h->probability, 0, p, sizeof p), h->wording);
         }
         if (!cand)
             PUT("; no catalogued actor reaches %.0f%%", CANDIDATE_MIN * 100);
@@ -176,10 +166,10 @@ char *ts_attr_verdict(ts_attribution *a, const model *m)
     if (first && second && second->probability >= 0.1 &&
         first->probability < NEAR_TIE_RATIO * second->probability)
         PUT("; cannot tell %s from %s (%s and %s)", first->name, second->name,
-            pct(first->probability, p, sizeof p), pct(second->probability, q, sizeof q));
+            ts_fmt_pct(first->probability, 0, p, sizeof p), ts_fmt_pct(second->probability, 0, q, sizeof q));
     if (m->group_n >= 2 && m->group_p >= 0.2 && m->group_p >= top->probability + 0.1)
         PUT("; the %zu actors suspected to be based in %s together: %s (%s)", m->group_n, m->group_cc,
-            ts_icd203(m->group_p), pct(m->group_p, p, sizeof p));
+            ts_icd203(m->group_p), ts_fmt_pct(m->group_p, 0, p, sizeof p));
     if (m->conflict && m->contested) {
         const ts_actor *c = ts_intel_actor(m->ti, m->conflict_cheap),
                        *k = ts_intel_actor(m->ti, m->conflict_costly);

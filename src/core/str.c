@@ -396,3 +396,15 @@ bool ts_parse_duration_ns(ts_str s, int64_t *out)
         }
     return false;
 }
+
+const char *ts_fmt_pct(double p, int decimals, char *buf, size_t cap)
+{
+    double edge = decimals ? 0.0005 : 0.005;
+    if (p < edge) /* a model is never sure: 0 and 1 are said as bounds too */
+        snprintf(buf, cap, "<%s%%", decimals ? "0.1" : "1");
+    else if (p > 1 - edge)
+        snprintf(buf, cap, ">%s%%", decimals ? "99.9" : "99");
+    else
+        snprintf(buf, cap, "%.*f%%", decimals, p * 100);
+    return buf;
+}

@@ -82,6 +82,11 @@ static inline const char *ts_str_or_empty(ts_str s)
 /* A malloc'ed NUL-terminated copy of s (NULL on allocation failure or NULL s.p). */
 char *ts_strndup(ts_str s);
 
+/* A probability as a percentage with the given decimals (0 or 1) into buf (16 bytes do):
+ * "87%", and "<1%" or ">99%" (with one decimal "<0.1%", ">99.9%") rather than a 0 or 100
+ * that the words beside it ("almost certainly") would contradict. Returns buf. */
+const char *ts_fmt_pct(double p, int decimals, char *buf, size_t cap);
+
 /* A malloc'ed printf-formatted string; NULL on allocation failure. */
 char *ts_fmt_alloc(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -7,6 +7,7 @@
 
 #include "core/esc.h"
 #include "core/jsonw.h"
+#include "core/str.h"
 #include "report/report.h"
 #include "report/report_int.h"
 #include "store/sightings.h"
@@ -53,8 +54,9 @@ static void text_sightings(const rpt *r, const ts_sighting *v, size_t n)
         ts_fputs_term(v[i].incident, r->out);
         fprintf(r->out, "  %s .. %s  ", rpt_time(v[i].first_ns, true, t1, sizeof t1),
                 rpt_time(v[i].last_ns, true, t2, sizeof t2));
-        fprintf(r->out, "%s %.0f%% (", v[i].rank == 1 && v[i].probability > 0.55 ? "verdict" : "candidate",
-                v[i].probability * 100);
+        char pc[16];
+        fprintf(r->out, "%s %s (", v[i].rank == 1 && v[i].probability > 0.55 ? "verdict" : "candidate",
+                ts_fmt_pct(v[i].probability, 0, pc, sizeof pc));
         ts_fputs_term(v[i].wording ? v[i].wording : "?", r->out);
         fprintf(r->out, "), rank %d\n", v[i].rank);
     }

@@ -18,6 +18,7 @@
 #include "core/ip.h"
 #include "core/jsonw.h"
 #include "core/sha256.h"
+#include "core/str.h"
 #include "html_assets.h" /* generated: HTML_CSS, HTML_JS, HTML_TACTICS */
 #include "report/report.h"
 #include "report/report_int.h"
@@ -158,18 +159,11 @@ static void techniques_html(FILE *o, const char *list)
     g_strfreev(parts);
 }
 
-/* A probability as the attribution's own sentence words it: "87%", and "<1%" or ">99%"
- * rather than a 0 or 100 that the sentence beside it would contradict; with one decimal,
- * "<0.1%" and ">99.9%". */
+/* A probability as the attribution's own sentence words it (ts_fmt_pct), escaped. */
 static void pct(FILE *o, double p, int decimals)
 {
-    double edge = decimals ? 0.0005 : 0.005;
-    if (p > 0 && p < edge)
-        fputs(decimals ? "&lt;0.1%" : "&lt;1%", o);
-    else if (p < 1 && p > 1 - edge)
-        fputs(decimals ? "&gt;99.9%" : "&gt;99%", o);
-    else
-        fprintf(o, "%.*f%%", decimals, p * 100);
+    char buf[16];
+    h(o, ts_fmt_pct(p, decimals, buf, sizeof buf));
 }
 
 static void sev_badge(FILE *o, int severity)

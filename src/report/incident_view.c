@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/esc.h"
+#include "core/str.h"
 #include "report/report.h"
 #include "report/report_int.h"
 
@@ -83,7 +84,8 @@ static void verdict_text(const rpt *r, const ts_incident_view *v)
     actor_name(r, h->actor, h->attack_id);
     fprintf(r->out, "%s: ", rpt_sgr(r, RS_RESET));
     ts_fputs_term(h->wording ? h->wording : "?", r->out);
-    fprintf(r->out, " (%.0f%%)\n", h->probability * 100);
+    char pc[16];
+    fprintf(r->out, " (%s)\n", ts_fmt_pct(h->probability, 0, pc, sizeof pc));
     if (v->n_hyps > 1) {
         /* Assembled raw, then escaped and wrapped as a whole: there may be many. */
         char *raw = NULL;
@@ -92,8 +94,9 @@ static void verdict_text(const rpt *r, const ts_incident_view *v)
         if (!o)
             return;
         for (size_t i = 1; i < v->n_hyps && i <= MAX_ALTERNATIVES; i++)
-            fprintf(o, "%s%s %.0f%% (%s)", i > 1 ? "; " : "", v->hyps[i].actor ? v->hyps[i].actor : "?",
-                    v->hyps[i].probability * 100, v->hyps[i].wording ? v->hyps[i].wording : "?");
+            fprintf(o, "%s%s %s (%s)", i > 1 ? "; " : "", v->hyps[i].actor ? v->hyps[i].actor : "?",
+                    ts_fmt_pct(v->hyps[i].probability, 0, pc, sizeof pc),
+                    v->hyps[i].wording ? v->hyps[i].wording : "?");
         if (v->n_hyps - 1 > MAX_ALTERNATIVES)
             fprintf(o, "; and %zu more below", v->n_hyps - 1 - MAX_ALTERNATIVES);
         fclose(o);
@@ -113,7 +116,8 @@ static void hypotheses_text(const rpt *r, const ts_incident_view *v)
         const ts_hyp_view *h = &v->hyps[i];
         fprintf(r->out, "    %d. ", h->rank);
         actor_name(r, h->actor, h->attack_id);
-        fprintf(r->out, "  %.1f%%  ", h->probability * 100);
+        char pc[16];
+        fprintf(r->out, "  %s  ", ts_fmt_pct(h->probability, 1, pc, sizeof pc));
         ts_fputs_term(h->wording ? h->wording : "?", r->out);
         fprintf(r->out, "  %sscore %+.2f%s\n", rpt_sgr(r, RS_DIM), h->score, rpt_sgr(r, RS_RESET));
         for (size_t k = 0; k < h->n_contribs; k++) {
@@ -585,13 +589,15 @@ void rpt_verdict(const ts_incident_view *v, char *buf, size_t cap)
     const char *together = based ? strstr(based, " together: ") : NULL;
     const char *pct = together ? strchr(together, '(') : NULL;
     bool weak_top = v->n_hyps && v->hyps[0].probability < 0.5;
+    char pc[16];
     if (weak_top && pct && together - based > 26 && together - based < 80)
         snprintf(buf, cap, "unattributed; actors based in %.*s %.*s", (int)(together - based - 26),
                  based + 26, (int)strcspn(pct + 1, ")"), pct + 1);
     else if (candidate)
-        snprintf(buf, cap, "unattributed (leading: %s %.0f%%)", top, v->hyps[0].probability * 100);
+        snprintf(buf, cap, "unattributed (leading: %s %s)", top,
+                 ts_fmt_pct(v->hyps[0].probability, 0, pc, sizeof pc));
     else if (v->n_hyps)
-        snprintf(buf, cap, "%s %.0f%%", *top ? top : "?", v->hyps[0].probability * 100);
+        snprintf(buf, cap, "%s %s", *top ? top : "?", ts_fmt_pct(v->hyps[0].probability, 0, pc, sizeof pc));
     else
         snprintf(buf, cap, "not attributed");
 }
