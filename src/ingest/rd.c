@@ -24,8 +24,8 @@ void rd_warn(const rd_ctx *c, uint64_t line, uint64_t record, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ts_diag_say(c->sink->warn ? c->sink->warn : c->sink->error, c->sink->ud, c->file, line, record,
-                TOCSIN_E_PARSE, msg);
+    ts_diag_say(c->sink->warn ? c->sink->warn : c->sink->error, c->sink->ud, c->file, line, record, TOCSIN_OK,
+                msg);
 }
 
 tocsin_code rd_input_error(const rd_ctx *c, tocsin_code code)
