@@ -1,4 +1,4 @@
-/* rd.c: helpers shared by the readers: errors, event assembly, times and the JSON driver. */
+/* rd.c: helpers shared by the readers: errors, event assembly, times, the line loop and the JSON driver. */
 #include "ingest/rd.h"
 
 #include <stdio.h>
