@@ -35,9 +35,20 @@ const char *tocsin_strerror(tocsin_code code);
 /* A session over one store (SQLite file) and its loaded intelligence. */
 typedef struct tocsin tocsin;
 
-/* Receives every diagnostic about bad input: the file, its line (or EVTX record, or
- * 0 when unknown) and a message. Strings are valid during the call only. */
-typedef void (*tocsin_diag_fn)(void *ud, const char *file, uint64_t line, const char *msg);
+/* A problem in outside input (a log, a feed, the configuration, a rule, the store), or a
+ * note about it. Every pointer is valid during the call only. */
+typedef struct tocsin_diag {
+    const char *file; /* the file, feed or store it is about; NULL: none */
+    uint64_t line;    /* 1-based line; 0: not known or not line-based */
+    uint64_t record;  /* 1-based record (an EVTX record, a JSON array element); 0: none */
+    tocsin_code code; /* why the record or input was rejected (TOCSIN_E_PARSE: it could not
+                         be parsed, TOCSIN_E_TOOLONG ...); TOCSIN_OK: a note, nothing was
+                         rejected (a record kept without a field it could not use, a summary) */
+    const char *msg;  /* what is wrong and what was done about it */
+} tocsin_diag;
+
+/* Receives every diagnostic, one call each. */
+typedef void (*tocsin_diag_fn)(void *ud, const tocsin_diag *d);
 
 /* ---- Results as data: what a hunt hands its caller (tocsin_options.result) ---- */
 
@@ -98,7 +109,7 @@ typedef struct tocsin_options {
     int no_defaults;      /* 1: do not load the bundled intelligence */
     int read_only;        /* 1: never create the store: a missing one reads as empty */
     FILE *out;            /* report output; NULL: stdout */
-    tocsin_diag_fn diag;  /* NULL: print to stderr */
+    tocsin_diag_fn diag;  /* NULL: diagnostics are dropped (the CLI prints them) */
     void *diag_ud;
     const char *const *rules_dirs; /* Sigma rule trees (files or directories) for hunt */
     size_t n_rules_dirs;
@@ -282,7 +293,7 @@ tocsin_code tocsin_rules_coverage(tocsin *t, const char *rules, const char *cons
 /* Reads every file under paths (directories recursively, .gz transparently, the format
  * from content) and writes each normalised event to out (NULL: stdout) as one NDJSON
  * object: its typed fields, its provenance and its raw fields (docs/ingest.md). Rejected
- * records and files go to diag (NULL: stderr). TOCSIN_E_PARTIAL when some input was
+ * records and files go to diag (NULL: dropped). TOCSIN_E_PARTIAL when some input was
  * rejected, TOCSIN_E_IO when out could not be written. */
 tocsin_code tocsin_events(const char *const *paths, size_t npaths, FILE *out, tocsin_diag_fn diag,
                           void *diag_ud);

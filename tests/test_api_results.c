@@ -95,9 +95,9 @@ static long long file_size(const char *path)
 
 /* The fixture's one out-of-order event is said once per hunt: counted, not printed. */
 static int diags;
-static void on_diag(void *ud, const char *file, uint64_t line, const char *msg)
+static void on_diag(void *ud, const tocsin_diag *d)
 {
-    (void)ud, (void)file, (void)line, (void)msg;
+    (void)ud, (void)d;
     diags++;
 }
 
@@ -141,6 +141,92 @@ static void same_as_report(const collected *c, const char *report)
     if (f)
         fclose(f);
     CHECK_INT(k, c->n);
+}
+
+/* ---- diagnostics: the caller gets each one whole (file, line, record, code, message) ---- */
+
+#define BAD_ZEEK "tests/data/ingest/zeek_conn_http.log" /* line 20: too few columns */
+#define BAD_EVTX "tests/golden/evtx/sample.evtx.gz"     /* record 103 cannot be parsed */
+#define FLAWED_JSON "tests/data/ingest/win_lines.json"  /* lines 3-5 kept without a time */
+
+typedef struct said {
+    char file[512], msg[256];
+    uint64_t line, record;
+    tocsin_code code;
+} said;
+
+typedef struct saids {
+    said s[64];
+    size_t n;
+} saids;
+
+static void keep_diag(void *ud, const tocsin_diag *d)
+{
+    saids *k = ud;
+    if (k->n >= 64)
+        return;
+    said *x = &k->s[k->n++];
+    snprintf(x->file, sizeof x->file, "%s", d->file ? d->file : "");
+    snprintf(x->msg, sizeof x->msg, "%s", d->msg ? d->msg : "");
+    x->line = d->line, x->record = d->record, x->code = d->code;
+}
+
+/* Whether k holds a diagnostic about a file ending in file, at line and record, of code,
+ * whose message starts with msg. */
+static int has_said(const saids *k, const char *file, uint64_t line, uint64_t record, tocsin_code code,
+                    const char *msg)
+{
+    for (size_t i = 0; i < k->n; i++) {
+        const said *x = &k->s[i];
+        size_t fn = strlen(x->file), wn = strlen(file);
+        if (fn >= wn && strcmp(x->file + fn - wn, file) == 0 && x->line == line && x->record == record &&
+            x->code == code && strncmp(x->msg, msg, strlen(msg)) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The same three problems, whichever way the logs are read. */
+static void check_said(const saids *k)
+{
+    CHECK(has_said(k, BAD_ZEEK, 20, 0, TOCSIN_E_PARSE, "8 columns where #fields names 11"));
+    CHECK(has_said(k, BAD_EVTX, 0, 103, TOCSIN_E_PARSE, "substitution index past the values"));
+    /* A record kept without its time is a note: nothing was rejected. */
+    CHECK(has_said(k, FLAWED_JSON, 3, 0, TOCSIN_OK, "no event time that can be read"));
+    CHECK(has_said(k, FLAWED_JSON, 6, 0, TOCSIN_E_TRUNCATED, "the JSON object starting here is not closed"));
+}
+
+static tocsin_code hunt_flawed(tocsin *t, void *arg)
+{
+    (void)arg;
+    const char *paths[] = {BAD_ZEEK, BAD_EVTX, FLAWED_JSON};
+    return tocsin_hunt(t, paths, 3, NULL, 0);
+}
+
+static void test_diagnostics(const char *dir)
+{
+    static saids dumped, hunted;
+    const char *paths[] = {BAD_ZEEK, BAD_EVTX, FLAWED_JSON};
+    FILE *devnull = fopen("/dev/null", "w");
+    CHECK(devnull != NULL);
+    if (!devnull)
+        return;
+    CHECK_INT(tocsin_events(paths, 3, devnull, keep_diag, &dumped), TOCSIN_E_PARTIAL);
+    fclose(devnull);
+    check_said(&dumped);
+
+    char db[4096], out[4096];
+    snprintf(db, sizeof db, "%s/diag.db", dir);
+    tocsin_options o = {
+        .db_path = db, .progress = 0, .no_defaults = 1, .diag = keep_diag, .diag_ud = &hunted};
+    tocsin *t = NULL;
+    CHECK_INT(tocsin_open(&o, &t), TOCSIN_OK);
+    if (!t)
+        return;
+    snprintf(out, sizeof out, "%s/diag.out", dir);
+    CHECK_INT(with_stdout_to(out, hunt_flawed, t, NULL), TOCSIN_E_PARTIAL);
+    check_said(&hunted); /* through the hunt's readers, merge and session, still whole */
+    tocsin_close(t);
 }
 
 int main(void)
@@ -204,6 +290,8 @@ int main(void)
         CHECK_INT(file_size(out), 0);
         tocsin_close(t);
     }
+
+    test_diagnostics(dir);
 
     char cmd[4200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

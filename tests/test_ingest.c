@@ -1303,6 +1303,135 @@ static void test_input_slurp(void)
     CHECK_INT(ts_input_slurp_path("tests/data/ingest/no-such-file", 10, &data, &len), TOCSIN_E_NOTFOUND);
 }
 
+/* ---- the line readers' one record loop (rd_lines) ---- */
+
+/* b holds a's events, those from line `from` on numbered `shift` lines later. */
+static void same_events(const char *what, const got *a, const got *b, uint64_t from, uint64_t shift)
+{
+    CHECK(a->n == b->n && a->n > 0 && a->n <= MAXREC);
+    for (size_t i = 0; i < a->n && i < b->n && i < MAXREC; i++) {
+        rec x = a->r[i];
+        if (x.line >= from)
+            x.line += shift;
+        if (memcmp(&x, &b->r[i], sizeof x) != 0) {
+            fprintf(stderr, "%s: event %zu (line %" PRIu64 ") differs\n", what, i, x.line);
+            CHECK(false);
+        }
+    }
+}
+
+/* b holds a's messages (shifted as events are) and, when extra is not TOCSIN_OK, one more
+ * with that code on line `from`, naming file. */
+static void same_errors(const got *a, const got *b, uint64_t from, uint64_t shift, tocsin_code extra,
+                        const char *file)
+{
+    CHECK(b->nerr == a->nerr + (extra != TOCSIN_OK) && b->nerr <= 16);
+    for (size_t i = 0; i < a->nerr && i < 16; i++) {
+        uint64_t line = a->e[i].line >= from ? a->e[i].line + shift : a->e[i].line;
+        bool found = false;
+        for (size_t k = 0; k < b->nerr && k < 16; k++)
+            found |=
+                b->e[k].line == line && b->e[k].code == a->e[i].code && strcmp(b->e[k].msg, a->e[i].msg) == 0;
+        CHECK(found);
+    }
+    if (extra == TOCSIN_OK)
+        return;
+    bool found = false;
+    for (size_t k = 0; k < b->nerr && k < 16; k++)
+        found |= b->e[k].line == from && b->e[k].code == extra && strcmp(b->e[k].file, file) == 0;
+    CHECK(found);
+}
+
+/* Every line reader, on its golden fixture written four more ways, reads the same records:
+ * with CRLF line ends, with its last line cut short of its "\n", and with a line over
+ * TS_MAX_RECORD or a line of garbage as line 3 (after what format detection reads), each reported by its file
+ * and line number while every record around it is still read, with its own line number. */
+static void test_line_loop(void)
+{
+    static const struct {
+        const char *fixture, *reader;
+        bool garbage_rejected; /* sysmon-linux keeps a line that is no event as syslog text */
+    } cases[] = {
+        {"zeek_tsv/zeek_conn_http.log", "zeek-tsv", true},
+        {"linux_auth/auth.log", "linux-auth", true},
+        {"sysmon_linux/sysmon_linux.log", "sysmon-linux", false},
+        {"winevent_xml/win_events.xml", "winevent-xml", true},
+        {"winevent_json/win_lines.json", "winevent-json", true},
+        {"linux_auditd/edge.log", "linux-auditd", true},
+    };
+    static got base, var;
+    size_t cap = (1u << 20) + TS_MAX_RECORD + 64;
+    char *src = malloc(1u << 20), *buf = malloc(2 * cap);
+    CHECK(src && buf);
+    if (!src || !buf)
+        goto out;
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char fix[256], path[256], what[320];
+        snprintf(fix, sizeof fix, "tests/golden/%s", cases[c].fixture);
+        size_t n = slurp(fix, src, 1u << 20);
+        CHECK(n > 0 && src[n - 1] == '\n');
+        if (!n)
+            continue;
+        tmp_path(path, sizeof path, "line_loop");
+        write_file(path, src, n);
+        CHECK_STR(read_file(path, &base), cases[c].reader);
+        char abs[PATH_MAX];
+        CHECK(realpath(path, abs) != NULL);
+
+        size_t o = 0; /* CRLF */
+        for (size_t i = 0; i < n; i++) {
+            if (src[i] == '\n')
+                buf[o++] = '\r';
+            buf[o++] = src[i];
+        }
+        write_file(path, buf, o);
+        snprintf(what, sizeof what, "%s with CRLF", cases[c].fixture);
+        CHECK_STR(read_file(path, &var), cases[c].reader);
+        same_events(what, &base, &var, 1, 0);
+        same_errors(&base, &var, 1, 0, TOCSIN_OK, abs);
+
+        write_file(path, src, n - 1); /* the last line cut short of its "\n" */
+        snprintf(what, sizeof what, "%s without its last \\n", cases[c].fixture);
+        CHECK_STR(read_file(path, &var), cases[c].reader);
+        same_events(what, &base, &var, 1, 0);
+        same_errors(&base, &var, 1, 0, TOCSIN_OK, abs);
+
+        const char *nl = memchr(src, '\n', n);
+        nl = memchr(nl + 1, '\n', n - (size_t)(nl + 1 - src));
+        CHECK(nl != NULL);
+        if (!nl)
+            continue;
+        size_t first = (size_t)(nl - src) + 1;
+        for (int kind = 0; kind < 2; kind++) {
+            memcpy(buf, src, first);
+            o = first;
+            if (kind == 0) { /* a line over the limit as line 3 */
+                memset(buf + o, 'x', TS_MAX_RECORD + 10);
+                o += TS_MAX_RECORD + 10;
+            } else { /* garbage as line 3 */
+                memcpy(buf + o, "\x01garbage, in no format\x01", 24);
+                o += 24;
+            }
+            buf[o++] = '\n';
+            memcpy(buf + o, src + first, n - first);
+            o += n - first;
+            write_file(path, buf, o);
+            snprintf(what, sizeof what, "%s with %s as line 3", cases[c].fixture,
+                     kind == 0 ? "an over-long line" : "garbage");
+            CHECK_STR(read_file(path, &var), cases[c].reader);
+            if (kind == 1 && !cases[c].garbage_rejected) {
+                CHECK(var.n == base.n + 1 && var.nerr == base.nerr);
+                continue;
+            }
+            same_events(what, &base, &var, 3, 1);
+            same_errors(&base, &var, 3, 1, kind == 0 ? TOCSIN_E_TOOLONG : TOCSIN_E_PARSE, abs);
+        }
+    }
+out:
+    free(src);
+    free(buf);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/tocsin_ingest_XXXXXX");
@@ -1328,6 +1457,7 @@ int main(void)
     test_pretty_json();
     test_shared();
     test_zeek_layouts_agree();
+    test_line_loop();
     ts_scratch_free(&scratch);
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);

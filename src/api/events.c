@@ -1,9 +1,7 @@
 /* events.c: tocsin_events, the event dumper: logs in, normalised events out as NDJSON, with
  * no store, intelligence or detectors, so a reader's output can be read and held to a golden file. */
-#include <stdarg.h>
 #include <stdio.h>
 
-#include "core/esc.h"
 #include "core/input.h"
 #include "ingest/ingest.h"
 #include "report/event_json.h"
@@ -18,28 +16,6 @@ typedef struct dump {
     size_t rejected;
 } dump;
 
-static void say(dump *d, const char *file, uint64_t line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void say(dump *d, const char *file, uint64_t line, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (d->diag) {
-        d->diag(d->diag_ud, file, line, msg);
-        return;
-    }
-    fputs("tocsin: ", stderr);
-    ts_fputs_term(file, stderr);
-    if (line)
-        fprintf(stderr, ":%llu", (unsigned long long)line);
-    fputs(": ", stderr);
-    ts_fputs_term(msg, stderr);
-    fputc('\n', stderr);
-}
-
 static void on_event(void *ud, ts_event *ev)
 {
     dump *d = ud;
@@ -50,20 +26,15 @@ static void on_error(void *ud, const ts_diag *g)
 {
     dump *d = ud;
     d->rejected++;
-    if (g->record && !g->line)
-        say(d, g->file, 0, "record %llu: %s (%s)", (unsigned long long)g->record, g->msg,
-            tocsin_strerror(g->code));
-    else
-        say(d, g->file, g->line, "%s (%s)", g->msg, tocsin_strerror(g->code));
+    if (d->diag)
+        d->diag(d->diag_ud, g);
 }
 
 static void on_warn(void *ud, const ts_diag *g)
 {
     dump *d = ud;
-    if (g->record && !g->line)
-        say(d, g->file, 0, "record %llu: %s", (unsigned long long)g->record, g->msg);
-    else
-        say(d, g->file, g->line, "%s", g->msg);
+    if (d->diag)
+        d->diag(d->diag_ud, g);
 }
 
 static int dump_file(void *ud, const char *file, const char *walk_err)

@@ -175,11 +175,7 @@ static void on_error(void *ud, const ts_diag *d)
         return;
     if (h->progress)
         fputs("\r\033[K", stderr);
-    const char *msg = d->msg && *d->msg ? d->msg : tocsin_strerror(d->code);
-    if (d->record && !d->line)
-        ts_session_diag(h->t, d->file, 0, "record %llu: %s", (unsigned long long)d->record, msg);
-    else
-        ts_session_diag(h->t, d->file, d->line, "%s", msg);
+    ts_session_diag_fn(h->t, d);
 }
 
 /* A record read with a flaw (a field it could not use): said, not counted as rejected. */
@@ -188,10 +184,7 @@ static void on_warn(void *ud, const ts_diag *d)
     hunt *h = ud;
     if (h->progress)
         fputs("\r\033[K", stderr);
-    if (d->record && !d->line)
-        ts_session_diag(h->t, d->file, 0, "record %llu: %s", (unsigned long long)d->record, d->msg);
-    else
-        ts_session_diag(h->t, d->file, d->line, "%s", d->msg);
+    ts_session_diag_fn(h->t, d);
 }
 
 static void enter_file(void *ud, ts_file_counts *c)
@@ -258,7 +251,7 @@ static void rules_diag(void *ud, const ts_diag *d)
     hunt *h = ud;
     if (h->progress) /* a message starts its own line, not the end of the progress line */
         fputs("\r\033[K", stderr);
-    ts_session_diag(h->t, d->file, d->line, "%s", d->msg);
+    ts_session_diag_fn(h->t, d);
 }
 
 /* Whether name is in the comma-separated list (NULL: every detector is). */

@@ -553,11 +553,9 @@ static void deliver(const ts_merge_hooks *k, mshared *m, item *it)
         k->event_prep(sk->ud, &it->ev, it->prep);
     else if (it->kind == IT_EVENT)
         sk->event(sk->ud, &it->ev);
-    else if (it->kind == IT_WARN && sk->warn)
-        ts_diag_say(sk->warn, sk->ud, it->ev.file, it->ev.line, it->ev.record, TOCSIN_E_PARSE, it->msg);
     else
-        ts_diag_say(sk->error, sk->ud, it->ev.file, it->ev.line, it->ev.record,
-                    it->kind == IT_WARN ? TOCSIN_E_PARSE : it->code, it->msg);
+        ts_diag_say(it->kind == IT_WARN && sk->warn ? sk->warn : sk->error, sk->ud, it->ev.file, it->ev.line,
+                    it->ev.record, it->code, it->msg);
     item_free(m, it);
 }
 

@@ -122,20 +122,12 @@ static void cover_error(void *ud, const ts_diag *d)
 {
     cover *c = ud;
     c->rejected++;
-    if (d->record && !d->line)
-        ts_session_diag(c->t, d->file, 0, "record %llu: %s (%s)", (unsigned long long)d->record, d->msg,
-                        tocsin_strerror(d->code));
-    else
-        ts_session_diag(c->t, d->file, d->line, "%s (%s)", d->msg, tocsin_strerror(d->code));
+    ts_session_diag_fn(c->t, d);
 }
 
 static void cover_warn(void *ud, const ts_diag *d)
 {
-    cover *c = ud;
-    if (d->record && !d->line)
-        ts_session_diag(c->t, d->file, 0, "record %llu: %s", (unsigned long long)d->record, d->msg);
-    else
-        ts_session_diag(c->t, d->file, d->line, "%s", d->msg);
+    ts_session_diag_fn(((cover *)ud)->t, d);
 }
 
 static int cover_file(void *ud, const char *file, const char *walk_err)

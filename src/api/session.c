@@ -32,24 +32,15 @@ void ts_session_diag(tocsin *t, const char *file, uint64_t line, const char *fmt
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (t->o.diag) {
-        t->o.diag(t->o.diag_ud, file, line, msg);
-        return;
-    }
-    fputs("tocsin: ", stderr);
-    if (file) {
-        ts_fputs_term(file, stderr);
-        if (line)
-            fprintf(stderr, ":%llu", (unsigned long long)line);
-        fputs(": ", stderr);
-    }
-    ts_fputs_term(msg, stderr);
-    fputc('\n', stderr);
+    ts_diag d = {file, line, 0, TOCSIN_OK, msg}; /* the session's own notes reject nothing */
+    ts_session_diag_fn(t, &d);
 }
 
 void ts_session_diag_fn(void *ud, const ts_diag *d)
 {
-    ts_session_diag(ud, d->file, d->line, "%s", d->msg);
+    tocsin *t = ud;
+    if (t->o.diag)
+        t->o.diag(t->o.diag_ud, d);
 }
 
 tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
@@ -83,7 +74,7 @@ static void feed_diag(void *ud, const ts_diag *d)
 {
     feed_ctx *f = ud;
     f->problems++;
-    ts_session_diag(f->t, d->file, d->line, "%s", d->msg);
+    ts_session_diag_fn(f->t, d);
 }
 
 /* A stored feed's kind carries the declared actor ("list|actor=Lazarus Group") so that a
@@ -169,7 +160,7 @@ static void config_diag(void *ud, const ts_diag *d)
 {
     config_count *cc = ud;
     cc->errors++;
-    ts_session_diag(cc->t, d->file, d->line, "%s", d->msg);
+    ts_session_diag_fn(cc->t, d);
 }
 
 /* Tunables: the file given, else the bundled detect.conf (whose absence is no error). A

@@ -30,7 +30,8 @@ struct tocsin {
 /* Reports a problem with input through the session's diagnostic callback. */
 void ts_session_diag(tocsin *t, const char *file, uint64_t line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* The same as a ts_diag_fn (core/diag.h) whose ud is the session. */
+/* Hands d, whole, to the session's diagnostic callback (none set: dropped): a ts_diag_fn
+ * (core/diag.h) whose ud is the session. */
 void ts_session_diag_fn(void *ud, const ts_diag *d);
 /* Records a failure message for tocsin_last_error and returns code. */
 tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/esc.h"
 #include "store/store.h"
 
 /* What a command does with the store. A command that only reads never creates one: a
@@ -42,6 +43,31 @@ static int status_of(tocsin *t, tocsin_code rc)
     const char *msg = t ? tocsin_last_error(t) : NULL;
     fprintf(stderr, "tocsin: %s\n", msg && *msg ? msg : tocsin_strerror(rc));
     return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL; /* a bad option value is a usage error */
+}
+
+/* Every diagnostic of the library, one line on standard error: "tocsin: FILE:LINE: record N:
+ * MESSAGE (KIND)", each part there when known; a note (TOCSIN_OK) names no kind. File names
+ * and messages carry text from input: escaped for the terminal. */
+static void print_diag(void *ud, const tocsin_diag *d)
+{
+    (void)ud;
+    fputs("tocsin: ", stderr);
+    if (d->file) {
+        ts_fputs_term(d->file, stderr);
+        if (d->line)
+            fprintf(stderr, ":%llu", (unsigned long long)d->line);
+        fputs(": ", stderr);
+    }
+    if (d->record)
+        fprintf(stderr, "record %llu: ", (unsigned long long)d->record);
+    if (!d->msg || !*d->msg)
+        fputs(tocsin_strerror(d->code), stderr);
+    else {
+        ts_fputs_term(d->msg, stderr);
+        if (d->code != TOCSIN_OK)
+            fprintf(stderr, " (%s)", tocsin_strerror(d->code));
+    }
+    fputc('\n', stderr);
 }
 
 /* The worst status of running fn over each positional argument. */
@@ -323,7 +349,7 @@ static int run_close(tocsin *t, args *a)
 
 static int run_events(tocsin *t, args *a)
 {
-    return status_of(t, tocsin_events(a->pos, a->n_pos, stdout, NULL, NULL));
+    return status_of(t, tocsin_events(a->pos, a->n_pos, stdout, print_diag, NULL));
 }
 
 static int run_version(tocsin *t, args *a)
@@ -513,6 +539,7 @@ int main(int argc, char **argv)
         return bad_subcommand(argv[1], argc > 2 ? argv[2] : NULL);
     args a = {0};
     int status = args_parse(argc - 1 - words, argv + 1 + words, c->bit, c->name, &a);
+    a.o.diag = print_diag;
     if (status == EXIT_OK && a.help) {
         print_command_help(c, stdout);
     } else if (status == EXIT_OK && (a.n_pos < c->min_pos || a.n_pos > c->max_pos ||

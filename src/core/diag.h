@@ -10,17 +10,12 @@
 
 #include "tocsin.h"
 
-/* A problem in outside input. Every pointer is borrowed for the call only. */
-typedef struct ts_diag {
-    const char *file; /* the file or feed name; NULL: none */
-    uint64_t line;    /* 1-based line; 0: not known or not line-based */
-    uint64_t record;  /* 1-based record (a JSON object, an event); 0: none */
-    tocsin_code code; /* what kind of problem (TOCSIN_E_PARSE for a bad line) */
-    const char *msg;  /* what is wrong and what was done about it */
-} ts_diag;
+/* A problem in outside input: the public tocsin_diag (file, line, record, code, message),
+ * so what a reader or loader says reaches the library's caller whole. */
+typedef tocsin_diag ts_diag;
 
 /* Receives problems; may be NULL wherever one is taken (they are then dropped). */
-typedef void (*ts_diag_fn)(void *ud, const ts_diag *d);
+typedef tocsin_diag_fn ts_diag_fn;
 
 /* Sends one problem to fn (nothing when fn is NULL). */
 static inline void ts_diag_say(ts_diag_fn fn, void *ud, const char *file, uint64_t line, uint64_t record,

@@ -22,7 +22,7 @@ typedef struct ts_sink {
     void *ud;
     /* A record that was read, and sent to event, but with a field that could not be used
      * (a missing time, text where a number belongs): the record is not rejected; d->code is
-     * TOCSIN_E_PARSE. NULL sends these to error instead, so a sink that knows nothing of
+     * TOCSIN_OK (tocsin.h's note). NULL sends these to error instead, so a sink that knows nothing of
      * warnings still hears them. */
     ts_diag_fn warn;
 } ts_sink;

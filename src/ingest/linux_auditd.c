@@ -866,10 +866,8 @@ static bool append(au_state *st, au_event *e, const char *p, size_t n, uint64_t 
                  (unsigned long long)e->serial, AU_MAX_RECS, AU_MAX_BYTES);
         return true;
     }
-    if (!ts_vec_grow(e->buf, e->cap, e->n + n, TS_VEC_NOCAP)) {
-        rd_error(&st->c, line, 0, TOCSIN_E_NOMEM, "out of memory");
-        return false;
-    }
+    if (!ts_vec_grow(e->buf, e->cap, e->n + n, TS_VEC_NOCAP))
+        return false; /* rd_lines reports it */
     memcpy(e->buf + e->n, p, n);
     e->rec[e->nrec++] = (au_rec){e->n, n, line, 0, 0};
     e->n += n;
@@ -882,9 +880,10 @@ static bool decoration(const char *p, size_t n)
     return (n >= 4 && memcmp(p, "----", 4) == 0) || (n >= 6 && memcmp(p, "time->", 6) == 0);
 }
 
-static tocsin_code line_in(au_state *st, const char *p, size_t n)
+static tocsin_code line_in(rd_ctx *c, void *ud, const char *p, size_t n, uint64_t line)
 {
-    uint64_t line = ts_input_lineno(st->c.in);
+    au_state *st = ud;
+    (void)c; /* &st->c, which the record assembly uses */
     au_head h;
     if (decoration(p, n)) {
         if (p[0] == '-') /* ausearch ends each event with one */
@@ -917,30 +916,21 @@ static void state_free(au_state *st)
     free(st);
 }
 
+/* What is still gathered when reading ends is read as it is: nothing read is lost. */
+static void au_end(rd_ctx *c, void *ud, tocsin_code rc)
+{
+    (void)c, (void)rc;
+    flush_all(ud);
+}
+
 static tocsin_code au_read(ts_input *in, ts_scratch *scratch, const ts_sink *sink)
 {
+    static const rd_line_ops ops = {.line = line_in, .end = au_end, .flags = RD_TRIM | RD_SKIP_EMPTY};
     au_state *st = calloc(1, sizeof *st);
     if (!st)
         return TOCSIN_E_NOMEM;
     st->c = rd_make(in, scratch, sink);
-    tocsin_code rc = TOCSIN_OK;
-    for (;;) {
-        const char *p;
-        size_t n;
-        rc = ts_input_line(in, &p, &n);
-        if (rc != TOCSIN_OK) {
-            if ((rc = rd_input_error(&st->c, rc)) != TOCSIN_OK)
-                break;
-            continue;
-        }
-        if (!p)
-            break;
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
-            n--;
-        if (n && (rc = line_in(st, p, n)) != TOCSIN_OK)
-            break;
-    }
-    flush_all(st);
+    tocsin_code rc = rd_lines(&st->c, &ops, st);
     state_free(st);
     return rc;
 }

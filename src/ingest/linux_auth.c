@@ -416,17 +416,17 @@ static void classify(ts_event *ev, const sl_line *l, ts_arena *a)
         ev->protocol = TS_STR_LIT("ssh");
 }
 
-static void record(rd_ctx *c, const sl_year *y, const char *p, size_t n)
+/* One line of a file whose stamps are in year y. */
+static tocsin_code record(rd_ctx *c, void *y, const char *p, size_t n, uint64_t line)
 {
-    uint64_t line = ts_input_lineno(c->in);
     sl_line l;
     if (!parse_line(p, n, y, &l)) {
         rd_error(c, line, 0, TOCSIN_E_PARSE, "not a syslog line (no timestamp and host)");
-        return;
+        return TOCSIN_OK;
     }
     if (l.msg.n > 7 && l.msg.p[0] == '<' && ts_winxml_find(l.msg.p, l.msg.n) == 0) {
         ts_sysmon_linux_event(c, line, l.msg.p, l.msg.n); /* Sysmon for Linux's XML */
-        return;
+        return TOCSIN_OK;
     }
     rd_begin(c, line, 0);
     ts_event *ev = &c->s->ev;
@@ -440,6 +440,7 @@ static void record(rd_ctx *c, const sl_year *y, const char *p, size_t n)
     rd_field(c, TS_STR_LIT("message"), l.msg);
     classify(ev, &l, &c->s->arena);
     rd_emit(c);
+    return TOCSIN_OK;
 }
 
 static sl_year file_year(const char *path)
@@ -453,24 +454,10 @@ static sl_year file_year(const char *path)
 
 static tocsin_code la_read(ts_input *in, ts_scratch *scratch, const ts_sink *sink)
 {
+    static const rd_line_ops ops = {.line = record, .flags = RD_TRIM | RD_SKIP_EMPTY};
     rd_ctx c = rd_make(in, scratch, sink);
     sl_year y = file_year(ts_input_path(in));
-    for (;;) {
-        const char *p;
-        size_t n;
-        tocsin_code rc = ts_input_line(in, &p, &n);
-        if (rc != TOCSIN_OK) {
-            if ((rc = rd_input_error(&c, rc)) != TOCSIN_OK)
-                return rc;
-            continue;
-        }
-        if (!p)
-            return TOCSIN_OK;
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        if (n)
-            record(&c, &y, p, n);
-    }
+    return rd_lines(&c, &ops, &y);
 }
 
 static int la_sniff(const char *head, size_t len)

@@ -1,4 +1,4 @@
-/* rd.c: helpers shared by the readers: errors, event assembly, times and the JSON driver. */
+/* rd.c: helpers shared by the readers: errors, event assembly, times, the line loop and the JSON driver. */
 #include "ingest/rd.h"
 
 #include <stdio.h>
@@ -24,8 +24,8 @@ void rd_warn(const rd_ctx *c, uint64_t line, uint64_t record, const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ts_diag_say(c->sink->warn ? c->sink->warn : c->sink->error, c->sink->ud, c->file, line, record,
-                TOCSIN_E_PARSE, msg);
+    ts_diag_say(c->sink->warn ? c->sink->warn : c->sink->error, c->sink->ud, c->file, line, record, TOCSIN_OK,
+                msg);
 }
 
 tocsin_code rd_input_error(const rd_ctx *c, tocsin_code code)
@@ -209,6 +209,38 @@ void rd_bool_outcome(ts_event *ev, ts_str v)
         ev->outcome = TS_OUTCOME_FAILURE;
 }
 
+tocsin_code rd_lines(rd_ctx *c, const rd_line_ops *ops, void *st)
+{
+    tocsin_code rc;
+    for (;;) {
+        const char *p;
+        size_t n;
+        rc = ts_input_line(c->in, &p, &n);
+        if (rc == TOCSIN_E_TOOLONG && ops->too_long && ops->too_long(c, st, ts_input_lineno(c->in)))
+            continue;
+        if (rc != TOCSIN_OK) {
+            if ((rc = rd_input_error(c, rc)) != TOCSIN_OK)
+                break;
+            continue;
+        }
+        if (!p)
+            break;
+        if (ops->flags & RD_TRIM)
+            while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+                n--;
+        if (!n && (ops->flags & RD_SKIP_EMPTY))
+            continue;
+        uint64_t line = ts_input_lineno(c->in);
+        if ((rc = ops->line(c, st, p, n, line)) != TOCSIN_OK) {
+            rd_error(c, line, 0, rc, "%s; the rest of the input is not read", tocsin_strerror(rc));
+            break;
+        }
+    }
+    if (ops->end)
+        ops->end(c, st, rc);
+    return rc;
+}
+
 /* One record's bytes: parse, walk, map. Returns the error, not yet reported, with err set. */
 static tocsin_code json_record(rd_ctx *c, const rd_json_ops *ops, void *st, const char *p, size_t n,
                                uint64_t line, uint64_t record, char *err, size_t errlen)
@@ -343,10 +375,10 @@ static void multi_end(rd_ctx *c, const rd_json_ops *ops, void *st, multi *m, boo
 }
 
 /* One line of JSON lines: a record, the start of one spread over lines, or a bad record. */
-static tocsin_code json_line(rd_ctx *c, const rd_json_ops *ops, void *st, multi *m, const char *p, size_t n)
+static tocsin_code json_line(rd_ctx *c, const rd_json_ops *ops, void *st, multi *m, const char *p, size_t n,
+                             uint64_t line)
 {
     char err[160];
-    uint64_t line = ts_input_lineno(c->in);
     tocsin_code rc = json_record(c, ops, st, p, n, line, 0, err, sizeof err);
     if (rc == TOCSIN_OK)
         return TOCSIN_OK;
@@ -363,45 +395,56 @@ static tocsin_code json_line(rd_ctx *c, const rd_json_ops *ops, void *st, multi 
     return TOCSIN_OK;
 }
 
+/* JSON lines over rd_lines: the reader's walk, and the record being gathered over lines. */
+typedef struct json_lines_st {
+    const rd_json_ops *ops;
+    void *st;
+    multi m;
+} json_lines_st;
+
+static tocsin_code jl_line(rd_ctx *c, void *ud, const char *p, size_t n, uint64_t line)
+{
+    json_lines_st *j = ud;
+    multi *m = &j->m;
+    if (m->active) {
+        if (continues(m, p, n)) {
+            tocsin_code rc = multi_add(m, p, n);
+            if (rc == TOCSIN_OK && m->depth <= 0)
+                multi_end(c, j->ops, j->st, m, true);
+            return rc;
+        }
+        multi_end(c, j->ops, j->st, m, false);
+    }
+    return blank(p, n) ? TOCSIN_OK : json_line(c, j->ops, j->st, m, p, n, line);
+}
+
+/* An over-long line inside a gathered record makes the record too long. */
+static bool jl_too_long(rd_ctx *c, void *ud, uint64_t line)
+{
+    (void)c, (void)line;
+    multi *m = &((json_lines_st *)ud)->m;
+    if (!m->active)
+        return false;
+    m->over = true;
+    m->lines++;
+    return true;
+}
+
+/* A record still gathered when reading ends is reported, not dropped unsaid. */
+static void jl_end(rd_ctx *c, void *ud, tocsin_code rc)
+{
+    json_lines_st *j = ud;
+    (void)rc;
+    if (j->m.active)
+        multi_end(c, j->ops, j->st, &j->m, false);
+}
+
 static tocsin_code json_lines(rd_ctx *c, const rd_json_ops *ops, void *st)
 {
-    multi m = {0};
-    tocsin_code rc = TOCSIN_OK;
-    for (;;) {
-        const char *p;
-        size_t n;
-        rc = ts_input_line(c->in, &p, &n);
-        if (rc == TOCSIN_E_TOOLONG && m.active) { /* a line of the record: the record is too long */
-            m.over = true;
-            m.lines++;
-            continue;
-        }
-        if (rc != TOCSIN_OK) {
-            if ((rc = rd_input_error(c, rc)) != TOCSIN_OK)
-                break;
-            continue;
-        }
-        if (!p) {
-            if (m.active)
-                multi_end(c, ops, st, &m, false);
-            break;
-        }
-        if (m.active) {
-            if (continues(&m, p, n)) {
-                if ((rc = multi_add(&m, p, n)) != TOCSIN_OK) {
-                    rd_error(c, m.first, 0, rc, "out of memory");
-                    break;
-                }
-                if (m.depth <= 0)
-                    multi_end(c, ops, st, &m, true);
-                continue;
-            }
-            multi_end(c, ops, st, &m, false);
-        }
-        if (!blank(p, n) && (rc = json_line(c, ops, st, &m, p, n)) != TOCSIN_OK)
-            break;
-    }
-    free(m.buf);
+    static const rd_line_ops lines = {jl_line, jl_too_long, jl_end, 0};
+    json_lines_st j = {ops, st, {0}};
+    tocsin_code rc = rd_lines(c, &lines, &j);
+    free(j.m.buf);
     return rc;
 }
 

@@ -65,6 +65,27 @@ ts_str rd_first_line(const char *head, size_t len);
 /* Sets outcome from a Zeek/JSON boolean text ("T", "true", "F", "false"). */
 void rd_bool_outcome(ts_event *ev, ts_str v);
 
+/* Drives a reader of lines, the one record loop every line-based format shares: each line
+ * (up to TS_MAX_RECORD bytes, its "\n" or "\r\n" gone, a last line without "\n" read like
+ * any other) goes to line() with its 1-based number. A line over the limit is reported and
+ * skipped (unless too_long takes it) and reading goes on; a failing read (a gzip stream cut
+ * short, an I/O error) is reported and stops. line() reports its own bad records and
+ * returns TOCSIN_OK; any other code (out of memory) stops reading and is reported here,
+ * naming the line. end() then hears why reading ended (TOCSIN_OK: the end of the input), so
+ * a record left open over lines is kept or reported: nothing already read is lost. Returns
+ * TOCSIN_OK or the code that stopped it. */
+typedef struct rd_line_ops {
+    tocsin_code (*line)(rd_ctx *c, void *st, const char *p, size_t n, uint64_t line);
+    /* A line over the limit: true when st took it as part of an open record (and reports that
+     * record its own way); NULL or false: reported as a skipped line. */
+    bool (*too_long)(rd_ctx *c, void *st, uint64_t line);
+    void (*end)(rd_ctx *c, void *st, tocsin_code rc); /* NULL: nothing left open */
+    unsigned flags;                                   /* RD_TRIM, RD_SKIP_EMPTY */
+} rd_line_ops;
+#define RD_TRIM 1u       /* trailing spaces, tabs and carriage returns are dropped */
+#define RD_SKIP_EMPTY 2u /* an empty line (after RD_TRIM) is not handed to line() */
+tocsin_code rd_lines(rd_ctx *c, const rd_line_ops *ops, void *st);
+
 /* Drives a reader of JSON records: one object per line (or spread over lines, pretty-printed),
  * or the elements of one top-level array when the content starts with '['. For each record:
  * rd_begin, begin(st), walk every scalar to leaf(st, ...), then done(st) (which maps and

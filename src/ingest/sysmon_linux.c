@@ -73,31 +73,22 @@ static void other_line(rd_ctx *c, uint64_t line, const char *p, size_t n)
     rd_emit(c);
 }
 
+static tocsin_code sl_line(rd_ctx *c, void *st, const char *p, size_t n, uint64_t line)
+{
+    (void)st;
+    size_t at = ts_winxml_find(p, n);
+    if (at < n)
+        ts_sysmon_linux_event(c, line, p + at, n - at);
+    else
+        other_line(c, line, p, n);
+    return TOCSIN_OK;
+}
+
 static tocsin_code sl_read(ts_input *in, ts_scratch *scratch, const ts_sink *sink)
 {
+    static const rd_line_ops ops = {.line = sl_line, .flags = RD_TRIM | RD_SKIP_EMPTY};
     rd_ctx c = rd_make(in, scratch, sink);
-    for (;;) {
-        const char *p;
-        size_t n;
-        tocsin_code rc = ts_input_line(in, &p, &n);
-        if (rc != TOCSIN_OK) {
-            if ((rc = rd_input_error(&c, rc)) != TOCSIN_OK)
-                return rc;
-            continue;
-        }
-        if (!p)
-            return TOCSIN_OK;
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
-            n--;
-        if (!n)
-            continue;
-        uint64_t line = ts_input_lineno(in);
-        size_t at = ts_winxml_find(p, n);
-        if (at < n)
-            ts_sysmon_linux_event(&c, line, p + at, n - at);
-        else
-            other_line(&c, line, p, n);
-    }
+    return rd_lines(&c, &ops, NULL);
 }
 
 /* The first line is a Sysmon for Linux event, with a syslog header or none. */

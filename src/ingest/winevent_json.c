@@ -333,10 +333,18 @@ static void over_limit(rd_ctx *c, doc_acc *d)
     d->skip = true;
 }
 
+/* A reading of documents over lines: the walk's state and the document being gathered. */
+typedef struct wj_lines {
+    wj_state st;
+    doc_acc d;
+} wj_lines;
+
 /* Feeds one line; whole documents found in it are parsed as they close. */
-static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p, size_t n)
+static tocsin_code feed_line(rd_ctx *c, void *ud, const char *p, size_t n, uint64_t line)
 {
-    uint64_t line = ts_input_lineno(c->in);
+    wj_lines *wl = ud;
+    wj_state *st = &wl->st;
+    doc_acc *d = &wl->d;
     size_t from = 0;
     if (d->depth == 0 && whole_line(c, st, p, n, line))
         return TOCSIN_OK;
@@ -404,43 +412,41 @@ static tocsin_code feed_line(rd_ctx *c, wj_state *st, doc_acc *d, const char *p,
     return TOCSIN_OK;
 }
 
+/* An over-long line inside a document: the document is over the limit. */
+static bool wj_too_long(rd_ctx *c, void *ud, uint64_t line)
+{
+    wj_lines *wl = ud;
+    (void)line;
+    if (wl->d.depth == 0)
+        return false;
+    if (!wl->d.skip)
+        over_limit(c, &wl->d);
+    return true;
+}
+
+/* A document still open when reading ends (the file ends early, or reading stopped) is said. */
+static void wj_end(rd_ctx *c, void *ud, tocsin_code rc)
+{
+    wj_lines *wl = ud;
+    (void)rc;
+    if (wl->d.depth > 0 && !wl->d.skip)
+        rd_error(c, wl->d.line, 0, TOCSIN_E_TRUNCATED, "the JSON object starting here is not closed");
+}
+
 static tocsin_code wj_read(ts_input *in, ts_scratch *scratch, const ts_sink *sink)
 {
     rd_ctx c = rd_make(in, scratch, sink);
-    wj_state st = {.c = &c};
+    wj_lines wl = {.st = {.c = &c}};
     const char *head;
     size_t hn = ts_input_peek(in, &head);
     ts_str first = rd_first_line(head, hn);
     if (first.n && first.p[0] == '[' && (first.n == 1 || first.p[1] != ']')) {
         static const rd_json_ops ops = {wj_begin, wj_leaf, wj_done};
-        return rd_json_records(&c, &ops, &st);
+        return rd_json_records(&c, &ops, &wl.st);
     }
-    doc_acc d = {0};
-    tocsin_code rc = TOCSIN_OK;
-    for (;;) {
-        const char *p;
-        size_t n;
-        rc = ts_input_line(in, &p, &n);
-        if (rc == TOCSIN_E_TOOLONG && d.depth > 0) { /* an over-long line inside a document */
-            if (!d.skip)
-                over_limit(&c, &d);
-            continue;
-        }
-        if (rc != TOCSIN_OK) {
-            if ((rc = rd_input_error(&c, rc)) != TOCSIN_OK)
-                break;
-            continue;
-        }
-        if (!p)
-            break;
-        if ((rc = feed_line(&c, &st, &d, p, n)) != TOCSIN_OK) {
-            rd_error(&c, ts_input_lineno(in), 0, rc, "out of memory");
-            break;
-        }
-    }
-    if (rc == TOCSIN_OK && d.depth > 0 && !d.skip)
-        rd_error(&c, d.line, 0, TOCSIN_E_TRUNCATED, "the JSON object starting here is not closed");
-    free(d.buf);
+    static const rd_line_ops lines = {.line = feed_line, .too_long = wj_too_long, .end = wj_end};
+    tocsin_code rc = rd_lines(&c, &lines, &wl);
+    free(wl.d.buf);
     return rc;
 }
 

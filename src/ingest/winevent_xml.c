@@ -68,9 +68,10 @@ static bool wrapper(const char *p, size_t n)
            ts_str_istarts(l, "</Events");
 }
 
-/* Feeds one line: events that close on it are read, one left open is collected. */
-static tocsin_code feed(rd_ctx *c, xacc *a, const char *p, size_t n, uint64_t line)
+/* Feeds one line: events that close on it are read, one left open is collected in a. */
+static tocsin_code feed(rd_ctx *c, void *acc, const char *p, size_t n, uint64_t line)
 {
+    xacc *a = acc;
     while (n) {
         if (a->open) {
             const char *e = rd_find(p, n, END_TAG);
@@ -117,29 +118,20 @@ static tocsin_code feed(rd_ctx *c, xacc *a, const char *p, size_t n, uint64_t li
     return TOCSIN_OK;
 }
 
+static void wx_end(rd_ctx *c, void *acc, tocsin_code rc)
+{
+    xacc *a = acc;
+    (void)rc;
+    if (a->open) /* the file ends inside an event: what was read of it is kept */
+        record(c, a->buf, a->n, a->line);
+}
+
 static tocsin_code wx_read(ts_input *in, ts_scratch *scratch, const ts_sink *sink)
 {
+    static const rd_line_ops ops = {.line = feed, .end = wx_end};
     rd_ctx c = rd_make(in, scratch, sink);
     xacc a = {0};
-    tocsin_code rc = TOCSIN_OK;
-    for (;;) {
-        const char *p;
-        size_t n;
-        rc = ts_input_line(in, &p, &n);
-        if (rc != TOCSIN_OK) {
-            if ((rc = rd_input_error(&c, rc)) != TOCSIN_OK)
-                break;
-            continue;
-        }
-        if (!p)
-            break;
-        if ((rc = feed(&c, &a, p, n, ts_input_lineno(in))) != TOCSIN_OK) {
-            rd_error(&c, ts_input_lineno(in), 0, rc, "out of memory");
-            break;
-        }
-    }
-    if (a.open) /* the file ends inside an event: what was read of it is kept */
-        record(&c, a.buf, a.n, a.line);
+    tocsin_code rc = rd_lines(&c, &ops, &a);
     free(a.buf);
     return rc;
 }

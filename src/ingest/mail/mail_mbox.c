@@ -77,47 +77,44 @@ static void flush(rd_ctx *c, mbox_msg *m)
     }
 }
 
-static tocsin_code mbox_read(ts_input *in, ts_scratch *s, const ts_sink *sink)
+/* One line of a mailbox, m the message being gathered. */
+static tocsin_code mbox_line(rd_ctx *c, void *msg, const char *l, size_t n, uint64_t line)
 {
-    rd_ctx c = rd_make(in, s, sink);
-    mbox_msg m = {0};
-    tocsin_code rc = TOCSIN_OK;
-    for (;;) {
-        const char *l;
-        size_t n;
-        tocsin_code r = ts_input_line(in, &l, &n);
-        if (r != TOCSIN_OK) {
-            if ((rc = rd_input_error(&c, r)) != TOCSIN_OK)
-                break;
-            continue;
-        }
-        if (!l)
-            break;
-        if (from_line(l, n)) {
-            flush(&c, &m);
-            m.any = true;
-            m.line = ts_input_lineno(in);
-            continue;
-        }
-        if (!m.any) /* text before the first separator is no message */
-            continue;
-        /* mboxrd and mboxo quote body lines starting "From " as ">From ". */
-        if (n > 5 && l[0] == '>') {
-            size_t k = 0;
-            while (k < n && l[k] == '>')
-                k++;
-            if (n - k >= 5 && memcmp(l + k, "From ", 5) == 0) {
-                l++;
-                n--;
-            }
-        }
-        if (!append(&m, l, n)) {
-            rc = TOCSIN_E_NOMEM;
-            break;
+    mbox_msg *m = msg;
+    if (from_line(l, n)) {
+        flush(c, m);
+        m->any = true;
+        m->line = line;
+        return TOCSIN_OK;
+    }
+    if (!m->any) /* text before the first separator is no message */
+        return TOCSIN_OK;
+    /* mboxrd and mboxo quote body lines starting "From " as ">From ". */
+    if (n > 5 && l[0] == '>') {
+        size_t k = 0;
+        while (k < n && l[k] == '>')
+            k++;
+        if (n - k >= 5 && memcmp(l + k, "From ", 5) == 0) {
+            l++;
+            n--;
         }
     }
-    if (rc == TOCSIN_OK)
-        flush(&c, &m);
+    return append(m, l, n) ? TOCSIN_OK : TOCSIN_E_NOMEM;
+}
+
+/* The last message, or what was read of it when reading stopped, is read too. */
+static void mbox_end(rd_ctx *c, void *msg, tocsin_code rc)
+{
+    (void)rc;
+    flush(c, msg);
+}
+
+static tocsin_code mbox_read(ts_input *in, ts_scratch *s, const ts_sink *sink)
+{
+    static const rd_line_ops ops = {.line = mbox_line, .end = mbox_end};
+    rd_ctx c = rd_make(in, s, sink);
+    mbox_msg m = {0};
+    tocsin_code rc = rd_lines(&c, &ops, &m);
     free(m.buf);
     return rc;
 }

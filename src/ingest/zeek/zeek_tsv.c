@@ -140,13 +140,13 @@ static void set_copy(char *dst, size_t cap, size_t *n, ts_str v)
 }
 
 /* A "#..." line. Returns false on allocation failure. */
-static bool header_line(rd_ctx *c, zt_hdr *h, const char *p, size_t n)
+static bool header_line(rd_ctx *c, zt_hdr *h, const char *p, size_t n, uint64_t lineno)
 {
     ts_str line = ts_str_make(p, n);
     if (ts_str_istarts(line, "#separator ")) {
         hdr_reset(h);
         if (!parse_separator(h, ts_str_trim(ts_str_make(p + 11, n - 11))))
-            rd_error(c, ts_input_lineno(c->in), 0, TOCSIN_E_PARSE, "unsupported #separator");
+            rd_error(c, lineno, 0, TOCSIN_E_PARSE, "unsupported #separator");
         return true;
     }
     const char *tab = memchr(p, h->sep, n);
@@ -206,9 +206,8 @@ static void column(rd_ctx *c, const zt_hdr *h, size_t i, ts_str v)
     }
 }
 
-static void data_line(rd_ctx *c, const zt_hdr *h, const char *p, size_t n)
+static void data_line(rd_ctx *c, const zt_hdr *h, const char *p, size_t n, uint64_t line)
 {
-    uint64_t line = ts_input_lineno(c->in);
     if (!h->ncol) {
         rd_error(c, line, 0, TOCSIN_E_PARSE, "Zeek log line before any #fields header");
         return;
@@ -244,33 +243,23 @@ static int zt_sniff(const char *head, size_t len)
     return 0;
 }
 
+/* A line under the header block in force (h). */
+static tocsin_code zt_line(rd_ctx *c, void *h, const char *p, size_t n, uint64_t line)
+{
+    if (p[0] != '#')
+        data_line(c, h, p, n, line);
+    else if (!header_line(c, h, p, n, line))
+        return TOCSIN_E_NOMEM;
+    return TOCSIN_OK;
+}
+
 static tocsin_code zt_read(ts_input *in, ts_scratch *scratch, const ts_sink *sink)
 {
+    static const rd_line_ops ops = {.line = zt_line, .flags = RD_SKIP_EMPTY};
     rd_ctx c = rd_make(in, scratch, sink);
     zt_hdr h = {0};
     hdr_reset(&h);
-    tocsin_code rc = TOCSIN_OK;
-    for (;;) {
-        const char *p;
-        size_t n;
-        rc = ts_input_line(in, &p, &n);
-        if (rc != TOCSIN_OK) {
-            if ((rc = rd_input_error(&c, rc)) != TOCSIN_OK)
-                break;
-            continue;
-        }
-        if (!p)
-            break;
-        if (n && p[0] == '#') {
-            if (!header_line(&c, &h, p, n)) {
-                rc = TOCSIN_E_NOMEM;
-                rd_error(&c, ts_input_lineno(in), 0, rc, "out of memory reading a header");
-                break;
-            }
-        } else if (n) {
-            data_line(&c, &h, p, n);
-        }
-    }
+    tocsin_code rc = rd_lines(&c, &ops, &h);
     hdr_reset(&h); /* frees the block's copies */
     return rc;
 }
