@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "check_diag.h"
 #include "core/attack.h"
 #include "intel/intel.h"
 #include "sigma/sigma.h"
@@ -105,13 +106,13 @@ static void test_default_users(void)
         "tags:\n  - attack.defense-evasion\n  - attack.t1562.002\n  - attack.t1685.001\n"
         "  - attack.t1112\nlogsource:\n  product: windows\n  category: process_creation\n"
         "detection:\n  sel:\n    Image|endswith: '\\wevtutil.exe'\n  condition: sel\n";
-    char err[256];
-    ts_sigma *s = ts_sigma_new(TOCSIN_DATA_DIR "/sigma/logsources.tsv", err, sizeof err);
+    check_diags dg = {0};
+    ts_sigma *s = ts_sigma_new(TOCSIN_DATA_DIR "/sigma/logsources.tsv", check_diag_keep, &dg);
     CHECK(s != NULL);
     if (!s)
         return;
     CHECK(ts_sigma_load_text(s, "t.yml", yaml, sizeof yaml - 1, NULL, NULL) == TOCSIN_OK);
-    CHECK(ts_sigma_compile(s, err, sizeof err) == TOCSIN_OK);
+    CHECK(ts_sigma_compile(s, check_diag_keep, &dg) == TOCSIN_OK);
     ts_field f[] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\Windows\\System32\\wevtutil.exe")}};
     ts_event ev;
     ts_event_clear(&ev);
