@@ -523,7 +523,7 @@ static void test_schedules_live(void)
 /* Ends a run as a killed watch does after its last checkpoint: no finish, state freed. */
 static void run_kill(run *r)
 {
-    r->d->fini(r->state);
+    ts_detector_fini(r->d, r->state);
     free(r->state);
     r->state = NULL;
 }
