@@ -166,7 +166,7 @@ static void test_tunables_bound_and_checked(void)
     got g = {0};
     void *st = start(c);
     CHECK(st != NULL);
-    char name[8];
+    char name[16];
     for (int i = 0; i < 17; i++) { /* one past the cap: the quarter seen longest ago goes */
         snprintf(name, sizeof name, "s%02d", i);
         service(st, &g, "H", name);
