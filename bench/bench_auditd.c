@@ -105,10 +105,9 @@ int main(int argc, char **argv)
         return 1;
     run plain = {0};
     read_once(path, &scr, &plain, "reader alone");
-    char err[256];
-    ts_sigma *s = ts_sigma_new("data/sigma/logsources.tsv", err, sizeof err);
+    ts_sigma *s = ts_sigma_new("data/sigma/logsources.tsv", NULL, NULL);
     if (s && access(RULES, R_OK) == 0 && ts_sigma_load_path(s, RULES, NULL, NULL) == TOCSIN_OK &&
-        ts_sigma_compile(s, err, sizeof err) == TOCSIN_OK) {
+        ts_sigma_compile(s, NULL, NULL) == TOCSIN_OK) {
         run with = {s, ts_sigma_scratch_new(s), 0, 0};
         char what[64];
         snprintf(what, sizeof what, "reader + %zu Linux rules", ts_sigma_rule_count(s));

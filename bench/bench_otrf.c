@@ -149,6 +149,12 @@ static size_t read_index(const char *dir, rec *recs)
     return n;
 }
 
+static void say(void *ud, const ts_diag *d)
+{
+    (void)ud;
+    fprintf(stderr, "bench_otrf: %s:%llu: %s\n", d->file, (unsigned long long)d->line, d->msg);
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "../shared/data/otrf-atomic";
@@ -163,8 +169,7 @@ int main(int argc, char **argv)
     char path[1024], err[512];
     ts_attack_map *moves;
     snprintf(path, sizeof path, "%s/attack/technique_moves.tsv", data);
-    if (ts_attack_map_load(path, &moves, err, sizeof err) != TOCSIN_OK)
-        fprintf(stderr, "bench_otrf: %s\n", err);
+    ts_attack_map_load(path, &moves, say, NULL);
     ts_config *cfg = NULL;
     snprintf(path, sizeof path, "%s/detect.conf", data);
     ts_config_load(path, &cfg, NULL, NULL);

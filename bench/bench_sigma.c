@@ -257,6 +257,12 @@ static const char *verdict(double rate)
     return rate >= GOAL ? "goal met" : "BELOW GOAL";
 }
 
+static void say(void *ud, const ts_diag *d)
+{
+    (void)ud;
+    fprintf(stderr, "bench_sigma: %s%s%s\n", d->file ? d->file : "", d->file ? ": " : "", d->msg);
+}
+
 int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "../shared/data";
@@ -264,11 +270,9 @@ int main(int argc, char **argv)
     char path[4096], err[512];
     if (reps < 1)
         reps = 1;
-    ts_sigma *s = ts_sigma_new("data/sigma/logsources.tsv", err, sizeof err);
-    if (!s) {
-        fprintf(stderr, "bench_sigma: %s\n", err);
+    ts_sigma *s = ts_sigma_new("data/sigma/logsources.tsv", say, NULL);
+    if (!s)
         return 1;
-    }
     static const char *trees[] = {"rules/windows", "rules-emerging-threats", "rules-threat-hunting/windows"};
     size_t counts[2] = {0, 0};
     double t0 = now();
@@ -278,10 +282,8 @@ int main(int argc, char **argv)
     }
     double load_s = now() - t0;
     t0 = now();
-    if (ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK) {
-        fprintf(stderr, "bench_sigma: %s\n", err);
+    if (ts_sigma_compile(s, say, NULL) != TOCSIN_OK)
         return 1;
-    }
     printf("rules: %zu loaded (%zu refused) in %.2f s, compiled in %.2f s, peak RSS %ld MiB\n", counts[0],
            counts[1], load_s, now() - t0, peak_kib() / 1024);
     snprintf(path, sizeof path, "%s/sigma/regression_data", data);

@@ -135,8 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (d->finish)
                 d->finish(st, &sink);
         }
-        if (d->fini)
-            d->fini(st);
+        ts_detector_fini(d, st);
         free(st);
     }
     free(watch);

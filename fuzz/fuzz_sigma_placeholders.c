@@ -35,14 +35,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char path[64], err[256];
-    ts_sigma *s = ts_sigma_new(TOCSIN_DATA_DIR "/sigma/logsources.tsv", err, sizeof err);
+    char path[64];
+    ts_sigma *s = ts_sigma_new(TOCSIN_DATA_DIR "/sigma/logsources.tsv", NULL, NULL);
     if (!s)
         abort(); /* no log-source mapping: every input would test nothing */
     int fd = memfile(data, size, path, sizeof path);
-    if (fd >= 0 && ts_sigma_load_placeholders(s, path, err, sizeof err) == TOCSIN_OK) {
+    if (fd >= 0 && ts_sigma_load_placeholders(s, path, NULL, NULL) == TOCSIN_OK) {
         ts_sigma_load_text(s, "fuzz.yml", rules, sizeof rules - 1, NULL, NULL);
-        if (ts_sigma_compile(s, err, sizeof err) == TOCSIN_OK) {
+        if (ts_sigma_compile(s, NULL, NULL) == TOCSIN_OK) {
             ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
             ts_field f[] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\Tools\\psexec.exe")},
                             {TS_STR_LIT("CommandLine"), TS_STR_LIT("psexec \\\\DC01 -s cmd")},

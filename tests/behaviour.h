@@ -83,8 +83,7 @@ static void det_close(det *x)
 {
     if (!x->st)
         return;
-    if (x->d->fini)
-        x->d->fini(x->st);
+    ts_detector_fini(x->d, x->st);
     free(x->st);
     x->st = NULL;
 }

@@ -64,8 +64,7 @@ static inline bool run_start_as(run *r, const char *name, const ts_config *cfg, 
     ts_detect_ctx ctx = {NULL, NULL, cfg};
     ctx.live = live;
     if (r->d->init(r->state, &ctx) != TOCSIN_OK) {
-        if (r->d->fini)
-            r->d->fini(r->state);
+        ts_detector_fini(r->d, r->state);
         free(r->state);
         r->state = NULL;
         return false;
@@ -90,8 +89,7 @@ static inline void run_stop(run *r)
 {
     if (r->d->finish)
         r->d->finish(r->state, &r->sink);
-    if (r->d->fini)
-        r->d->fini(r->state);
+    ts_detector_fini(r->d, r->state);
     free(r->state);
     r->state = NULL;
 }

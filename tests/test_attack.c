@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "check_diag.h"
 #include "core/attack.h"
 #include "intel/intel.h"
 #include "sigma/sigma.h"
@@ -55,19 +56,22 @@ static void on_hit(void *ud, const ts_sigma_rule_info *r, const ts_event *ev)
 
 static void test_bad_table(void)
 {
-    char path[] = "/tmp/tocsin-moves-XXXXXX", err[256] = "";
+    char path[] = "/tmp/tocsin-moves-XXXXXX";
+    check_diags dg = {0};
     int fd = mkstemp(path);
     FILE *f = fdopen(fd, "w");
     fputs("# a comment\nT1070.001\tT1685.005\twhy\nnot an id\tT1\n", f);
     fclose(f);
     ts_attack_map *m;
-    CHECK(ts_attack_map_load(path, &m, err, sizeof err) == TOCSIN_E_PARSE);
-    CHECK(strstr(err, ":3:") != NULL);
+    CHECK(ts_attack_map_load(path, &m, check_diag_keep, &dg) == TOCSIN_E_PARSE);
+    CHECK_INT(dg.line, 3);
+    CHECK_STR(dg.file, path);
     char out[16];
     CHECK(ts_attack_current(m, ts_str_c("T1070.001"), out, sizeof out) && !strcmp(out, "T1685.005"));
     ts_attack_map_free(m);
     unlink(path);
-    CHECK(ts_attack_map_load("/nonexistent/moves.tsv", &m, err, sizeof err) == TOCSIN_E_IO && m);
+    CHECK(ts_attack_map_load("/nonexistent/moves.tsv", &m, check_diag_keep, &dg) == TOCSIN_E_IO && m);
+    CHECK_INT(dg.code, TOCSIN_E_IO);
     CHECK(ts_attack_current(m, ts_str_c("T1070.001"), out, sizeof out) && !strcmp(out, "T1070.001"));
     ts_attack_map_free(m);
 }
@@ -105,13 +109,13 @@ static void test_default_users(void)
         "tags:\n  - attack.defense-evasion\n  - attack.t1562.002\n  - attack.t1685.001\n"
         "  - attack.t1112\nlogsource:\n  product: windows\n  category: process_creation\n"
         "detection:\n  sel:\n    Image|endswith: '\\wevtutil.exe'\n  condition: sel\n";
-    char err[256];
-    ts_sigma *s = ts_sigma_new(TOCSIN_DATA_DIR "/sigma/logsources.tsv", err, sizeof err);
+    check_diags dg = {0};
+    ts_sigma *s = ts_sigma_new(TOCSIN_DATA_DIR "/sigma/logsources.tsv", check_diag_keep, &dg);
     CHECK(s != NULL);
     if (!s)
         return;
     CHECK(ts_sigma_load_text(s, "t.yml", yaml, sizeof yaml - 1, NULL, NULL) == TOCSIN_OK);
-    CHECK(ts_sigma_compile(s, err, sizeof err) == TOCSIN_OK);
+    CHECK(ts_sigma_compile(s, check_diag_keep, &dg) == TOCSIN_OK);
     ts_field f[] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\Windows\\System32\\wevtutil.exe")}};
     ts_event ev;
     ts_event_clear(&ev);
@@ -132,8 +136,8 @@ static void test_default_users(void)
 int main(void)
 {
     ts_attack_map *m;
-    char err[256];
-    CHECK(ts_attack_map_load(TOCSIN_DATA_DIR "/attack/technique_moves.tsv", &m, err, sizeof err) ==
+    check_diags dg = {0};
+    CHECK(ts_attack_map_load(TOCSIN_DATA_DIR "/attack/technique_moves.tsv", &m, check_diag_keep, &dg) ==
           TOCSIN_OK);
     test_current(m);
     test_related(m);

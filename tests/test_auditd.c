@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "check_diag.h"
 #include "core/input.h"
 #include "ingest/ingest.h"
 #include "sigma/sigma.h"
@@ -498,7 +499,7 @@ static bool fired(const hits *h, const char *id, uint64_t line)
 static void refused(void *ud, const ts_sigma_status *st)
 {
     if (!st->loaded) {
-        fprintf(stderr, "refused %s: %s\n", st->file, st->reason);
+        fprintf(stderr, "refused %s: %s\n", st->at.file, st->at.msg);
         (*(int *)ud)++;
     }
 }
@@ -521,10 +522,11 @@ static void test_sigma_rules(void)
     const char *d = shared_data("SigmaHQ auditd and process_creation rules");
     if (!d)
         return;
-    char err[256], p1[512], p2[512];
+    char p1[512], p2[512];
+    check_diags dg = {0};
     snprintf(p1, sizeof p1, "%s/sigma/rules/linux/auditd", d);
     snprintf(p2, sizeof p2, "%s/sigma/rules/linux/process_creation", d);
-    ts_sigma *s = ts_sigma_new("data/sigma/logsources.tsv", err, sizeof err);
+    ts_sigma *s = ts_sigma_new("data/sigma/logsources.tsv", check_diag_keep, &dg);
     CHECK(s != NULL);
     if (!s)
         return;
@@ -532,7 +534,7 @@ static void test_sigma_rules(void)
     CHECK_INT(ts_sigma_load_path(s, p1, refused, &bad), TOCSIN_OK);
     CHECK_INT(ts_sigma_load_path(s, p2, refused, &bad), TOCSIN_OK);
     CHECK_INT(bad, 0); /* every auditd and Linux process_creation rule has a log source */
-    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_sigma_compile(s, check_diag_keep, &dg), TOCSIN_OK);
     CHECK(ts_sigma_rule_count(s) > 150);
 
     static hits h;

@@ -49,11 +49,11 @@ static void sink_error(void *ud, const ts_diag *dg)
     (void)ud, (void)dg;
 }
 
-static int walk_file(void *ud, const char *file, const char *err)
+static int walk_file(void *ud, const char *file)
 {
     ts_input *in;
     char msg[256];
-    if (err || ts_input_open(file, &in, msg, sizeof msg) != TOCSIN_OK)
+    if (ts_input_open(file, &in, msg, sizeof msg) != TOCSIN_OK)
         return 0;
     const char *head;
     size_t n = ts_input_peek(in, &head);
@@ -74,7 +74,7 @@ static void run_dir(run *r, const char *d, const char *sub, const ts_config *cfg
     CHECK(run_start(r, "beacon", cfg));
     if (!r->state)
         return;
-    ts_walk(path, walk_file, r);
+    ts_walk(path, walk_file, NULL, r);
     run_stop(r);
 }
 
@@ -523,7 +523,7 @@ static void test_schedules_live(void)
 /* Ends a run as a killed watch does after its last checkpoint: no finish, state freed. */
 static void run_kill(run *r)
 {
-    r->d->fini(r->state);
+    ts_detector_fini(r->d, r->state);
     free(r->state);
     r->state = NULL;
 }

@@ -46,8 +46,7 @@ static void run(const char *name, const ts_detect_ctx *ctx, const ts_event *ev)
         if (d->finish)
             d->finish(st, &sink);
     }
-    if (d->fini)
-        d->fini(st);
+    ts_detector_fini(d, st);
     free(st);
 }
 

@@ -16,6 +16,8 @@ typedef struct diags {
     char text[16384]; /* every message, one per line */
     int loaded;       /* calls of the loaded callback */
     char loaded_kind[32];
+    uint64_t record;  /* the last problem's record */
+    tocsin_code code; /* and its code */
 } diags;
 
 static void on_diag(void *ud, const ts_diag *g)
@@ -23,6 +25,7 @@ static void on_diag(void *ud, const ts_diag *g)
     diags *d = ud;
     size_t used = strlen(d->text);
     d->n++;
+    d->record = g->record, d->code = g->code;
     snprintf(d->text + used, sizeof d->text - used, "%s:%llu: %s\n", g->file, (unsigned long long)g->line,
              g->msg);
 }
@@ -477,6 +480,7 @@ static void test_misp_event(void)
               TOCSIN_E_PARTIAL);
     CHECK_INT(d.n, 1);
     CHECK(has(&d, "attribute 8: ip-src value '999.1.1.1' is not a valid ip"));
+    CHECK_INT(d.record, 8); /* the record is given as such, not only in the text */
 
     /* the tag and the mitre-intrusion-set cluster name one actor */
     CHECK_INT(lookup(ti, TS_IOC_IP, "192.0.2.10", &hit, names, sizeof names), 1);
@@ -561,6 +565,11 @@ static void test_misp_feed(void)
     memset(&d, 0, sizeof d);
     CHECK_INT(ts_misp_load_feed_dir(ti, "tests/data/feeds/no-such-dir", &o), TOCSIN_E_NOTFOUND);
     CHECK(has(&d, "manifest.json"));
+
+    /* a path that is not there is not a parse error */
+    memset(&d, 0, sizeof d);
+    CHECK_INT(ts_intel_load_path(ti, "tests/data/feeds/no-such-feed", &o), TOCSIN_E_IO);
+    CHECK_INT(d.code, TOCSIN_E_NOTFOUND);
     ts_intel_free(ti);
 }
 

@@ -414,15 +414,20 @@ static void test_json_elements(void)
 typedef struct walked {
     char names[1024];
     int errors;
+    tocsin_code code;
 } walked;
 
-static int walk_cb(void *ud, const char *file, const char *err)
+static void walk_problem(void *ud, const ts_diag *d)
 {
     walked *w = ud;
-    if (err) {
-        w->errors++;
-        return 0;
-    }
+    w->errors++;
+    w->code = d->code;
+    CHECK(d->msg && strstr(d->msg, "cannot open it"));
+}
+
+static int walk_cb(void *ud, const char *file)
+{
+    walked *w = ud;
     const char *base = file + strlen(tmpdir) + 1;
     snprintf(w->names + strlen(w->names), sizeof w->names - strlen(w->names), "%s;", base);
     return 0;
@@ -439,16 +444,17 @@ static void test_walk(void)
     snprintf(p, sizeof p, "%s/.hidden", d), write_file(p, "x", 1);
     snprintf(p, sizeof p, "%s/b/loop", d);
     CHECK(symlink("..", p) == 0);
-    walked w = {{0}, 0};
-    CHECK_INT(ts_walk(d, walk_cb, &w), 0);
+    walked w = {{0}, 0, TOCSIN_OK};
+    CHECK_INT(ts_walk(d, walk_cb, walk_problem, &w), 0);
     CHECK_STR(w.names, "tree/a.log;tree/b/z.log;");
     snprintf(p, sizeof p, "%s/a.log", d);
     memset(&w, 0, sizeof w);
-    ts_walk(p, walk_cb, &w);
+    ts_walk(p, walk_cb, walk_problem, &w);
     CHECK_STR(w.names, "tree/a.log;");
     memset(&w, 0, sizeof w);
-    ts_walk("tests/data/ingest/absent", walk_cb, &w);
+    ts_walk("tests/data/ingest/absent", walk_cb, walk_problem, &w);
     CHECK_INT(w.errors, 1);
+    CHECK_INT(w.code, TOCSIN_E_NOTFOUND);
 }
 
 /* ---- readers on fixtures ---- */
@@ -1144,11 +1150,11 @@ static void count_error(void *ud, const ts_diag *dg)
                 dg->msg);
 }
 
-static int shared_file(void *ud, const char *file, const char *err)
+static int shared_file(void *ud, const char *file)
 {
     shared_run *r = ud;
     size_t fl = file ? strlen(file) : 0, sl = strlen(r->suffix);
-    if (err || fl < sl || strcmp(file + fl - sl, r->suffix) != 0)
+    if (fl < sl || strcmp(file + fl - sl, r->suffix) != 0)
         return 0;
     if (r->exclude && strstr(file, r->exclude))
         return 0;
@@ -1182,7 +1188,7 @@ static shared_run run_shared(const char *dir, const char *sub, const char *want,
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, sub);
     shared_run r = {want, suffix, exclude, 0, 0, 0, 0, 0};
-    ts_walk(path, shared_file, &r);
+    ts_walk(path, shared_file, NULL, &r);
     return r;
 }
 

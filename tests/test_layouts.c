@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "check_diag.h"
 #include "core/input.h"
 #include "ingest/ingest.h"
 #include "sigma/sigma.h"
@@ -623,11 +624,12 @@ static hits fire(const char *rule, const char *path, const char *reader)
 {
     hits none = {0};
     char err[256];
+    check_diags dg = {0};
     feed f = {0};
-    f.s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    f.s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
     if (!f.s || ts_sigma_load_path(f.s, rule, NULL, NULL) != TOCSIN_OK ||
-        ts_sigma_compile(f.s, err, sizeof err) != TOCSIN_OK || !(f.sc = ts_sigma_scratch_new(f.s))) {
-        fprintf(stderr, "%s: %s\n", rule, err);
+        ts_sigma_compile(f.s, check_diag_keep, &dg) != TOCSIN_OK || !(f.sc = ts_sigma_scratch_new(f.s))) {
+        fprintf(stderr, "%s: %s\n", rule, dg.msg);
         CHECK(false);
         ts_sigma_free(f.s);
         return none;

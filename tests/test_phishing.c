@@ -57,7 +57,7 @@ static void stop(run *r)
 {
     if (r->d->finish)
         r->d->finish(r->st, &sink);
-    r->d->fini(r->st);
+    ts_detector_fini(r->d, r->st);
     free(r->st);
 }
 
@@ -840,7 +840,7 @@ int main(void)
     ts_detect_ctx bctx = {.config = bad};
     void *st = calloc(1, phishing()->state_size);
     CHECK_INT(phishing()->init(st, &bctx), TOCSIN_E_ARG);
-    phishing()->fini(st);
+    ts_detector_fini(phishing(), st);
     free(st);
     ts_config_free(bad);
 

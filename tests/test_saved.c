@@ -165,15 +165,43 @@ static void test_detector(void)
     CHECK_INT(ts_detector_load(d, st2, blob, len - 3, why, sizeof why), TOCSIN_E_FORMAT);
     CHECK_STR(why, "lateral: saved state damaged at field 'ways' (byte 128 of 141): cut short");
     free(blob);
-    d->fini(st);
-    d->fini(st2);
+    ts_detector_fini(d, st);
+    ts_detector_fini(d, st2);
     free(st);
     free(st2);
+}
+
+/* The end of a state: a codec's fini when it has one, else its clear; plain fields are
+ * left alone (they hold nothing to free). */
+static int finis;
+static void list_fini(void *field)
+{
+    finis++;
+    list_clear(field);
+}
+static const ts_saved_codec list_fini_codec = {list_put, list_get, list_clear, list_fini};
+static const ts_saved_field fini_fields[] = {
+    TS_SAVED_FIELD(demo, first_ns),
+    TS_SAVED_WITH(demo, names, list_fini_codec, 0),
+    TS_SAVED_WITH(demo, later, list_codec, 0),
+    {0},
+};
+static const ts_saved fini_saved = {"demo", 0x314f4d44u, fini_fields};
+
+static void test_fini(void)
+{
+    demo a = sample();
+    ts_saved_fini(&fini_saved, &a);
+    CHECK_INT(finis, 1);                   /* names: through its fini */
+    CHECK_INT(a.names.n, 0);               /* (which cleared it) */
+    CHECK_INT(a.later.n, 0);               /* later: no fini, so its clear */
+    CHECK(a.first_ns == -1234567890123LL); /* plain: untouched */
 }
 
 int main(void)
 {
     test_round_trip();
+    test_fini();
     test_damaged();
     test_detector();
     return check_done("saved");

@@ -1,9 +1,12 @@
 /* test_sigma.c: the Sigma engine: modifiers, conditions, log sources, and Sigma's own regression suite. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "check_diag.h"
 #include "ingest/ingest.h"
 #include "sigma/sigma.h"
 
@@ -19,22 +22,20 @@ static void on_status(void *ud, const ts_sigma_status *st)
     if (st->loaded)
         (*loaded)++;
     else
-        snprintf(last_refusal, sizeof last_refusal, "%s", st->reason);
+        snprintf(last_refusal, sizeof last_refusal, "%s", st->at.msg);
 }
 
 /* A compiled set of the rule text, or NULL (the refusal is in last_refusal). */
 static ts_sigma *compile(const char *yaml)
 {
-    char err[256];
+    check_diags dg = {0};
     int loaded = 0;
     last_refusal[0] = 0;
-    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
-    if (!s) {
-        fprintf(stderr, "logsources: %s\n", err);
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
+    if (!s)
         return NULL;
-    }
     ts_sigma_load_text(s, "test.yml", yaml, strlen(yaml), on_status, &loaded);
-    if (!loaded || ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK) {
+    if (!loaded || ts_sigma_compile(s, check_diag_keep, &dg) != TOCSIN_OK) {
         ts_sigma_free(s);
         return NULL;
     }
@@ -248,18 +249,50 @@ static void test_expand(void)
     ts_sigma *s = compile(rule);
     CHECK(s == NULL);
     CHECK(strstr(last_refusal, "admin_tools") != NULL);
-    char err[256];
+    check_diags dg = {0};
     int loaded = 0;
-    s = ts_sigma_new(LOGSOURCES, err, sizeof err);
-    CHECK_INT(ts_sigma_load_placeholders(s, "tests/data/sigma/placeholders.yml", err, sizeof err), TOCSIN_OK);
+    s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
+    CHECK_INT(ts_sigma_load_placeholders(s, "tests/data/sigma/placeholders.yml", check_diag_keep, &dg),
+              TOCSIN_OK);
     ts_sigma_load_text(s, "x.yml", rule, strlen(rule), on_status, &loaded);
     CHECK_INT(loaded, 1);
-    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_sigma_compile(s, check_diag_keep, &dg), TOCSIN_OK);
     CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\T\\PAEXEC.exe")), 1);
     CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\T\\psexec.exe")), 1);
     CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\T\\cmd.exe")), 0);
     ts_sigma_free(s);
-    CHECK_INT(ts_sigma_new("no/such/file.tsv", err, sizeof err) == NULL, 1);
+    CHECK_INT(ts_sigma_new("no/such/file.tsv", check_diag_keep, &dg) == NULL, 1);
+    CHECK_INT(dg.code, TOCSIN_E_NOTFOUND);
+    CHECK_STR(dg.file, "no/such/file.tsv");
+
+    /* A bad mapping line is named by its file and line, and why. */
+    char path[] = "/tmp/tocsin-ls-XXXXXX";
+    int fd = mkstemp(path);
+    const char *tsv = "# comment\nwindows\tps\t-\tchannel=Security;eventid=4688\t-\n"
+                      "windows\tbad\t-\tchannel=Security;eventid=x\t-\n";
+    CHECK(fd >= 0 && write(fd, tsv, strlen(tsv)) == (ssize_t)strlen(tsv));
+    close(fd);
+    memset(&dg, 0, sizeof dg);
+    CHECK(ts_sigma_new(path, check_diag_keep, &dg) == NULL);
+    CHECK_INT(dg.n, 1);
+    CHECK_INT(dg.line, 3);
+    CHECK_INT(dg.code, TOCSIN_E_PARSE);
+    CHECK_STR(dg.file, path);
+    CHECK(strstr(dg.msg, "match (4th column)") != NULL);
+
+    /* A placeholder that is not a list of strings: its line. */
+    const char *ph = "ok:\n  - a\nbad:\n  x: 1\n";
+    fd = open(path, O_WRONLY | O_TRUNC);
+    CHECK(fd >= 0 && write(fd, ph, strlen(ph)) == (ssize_t)strlen(ph));
+    close(fd);
+    memset(&dg, 0, sizeof dg);
+    s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
+    CHECK_INT(ts_sigma_load_placeholders(s, path, check_diag_keep, &dg), TOCSIN_E_PARSE);
+    CHECK_INT(dg.line, 3);
+    CHECK_INT(ts_sigma_load_placeholders(s, "no/such/placeholders.yml", check_diag_keep, &dg),
+              TOCSIN_E_NOTFOUND);
+    ts_sigma_free(s);
+    unlink(path);
 }
 
 static void test_keywords(void)
@@ -444,12 +477,12 @@ static void test_multidoc(void)
     const char *y = "action: global\ntitle: g\nlogsource:\n  product: windows\n  category: process_creation\n"
                     "detection:\n  condition: sel\n---\nid: one\ndetection:\n  sel:\n    Image: a\n"
                     "---\nid: two\ndetection:\n  sel:\n    Image: b\n";
-    char err[256];
+    check_diags dg = {0};
     int loaded = 0;
-    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
     ts_sigma_load_text(s, "m.yml", y, strlen(y), on_status, &loaded);
     CHECK_INT(loaded, 2);
-    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_sigma_compile(s, check_diag_keep, &dg), TOCSIN_OK);
     CHECK_INT(ts_sigma_rule_count(s), 2);
     CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=a")), 1);
     CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=b")), 1);
@@ -509,13 +542,14 @@ static const char base_rules[] =
 
 static ts_sigma *compile_corr(const char *corr)
 {
-    char yaml[4096], err[256];
+    char yaml[4096];
+    check_diags dg = {0};
     int loaded = 0;
     snprintf(yaml, sizeof yaml, "%s%s", base_rules, corr);
-    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
     last_refusal[0] = 0;
     ts_sigma_load_text(s, "corr.yml", yaml, strlen(yaml), on_status, &loaded);
-    if (loaded != 3 || ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK) {
+    if (loaded != 3 || ts_sigma_compile(s, check_diag_keep, &dg) != TOCSIN_OK) {
         ts_sigma_free(s);
         return NULL;
     }
@@ -677,12 +711,12 @@ static void test_coverage(void)
                     "detection:\n  sel:\n    Company: c\n  condition: not sel\n---\n"
                     "title: c\nid: c\nlogsource:\n  product: windows\n  service: security\n"
                     "detection:\n  sel:\n    EventID: 4624\n  condition: sel\n";
-    char err[256];
+    check_diags dg = {0};
     int loaded = 0;
-    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
     ts_sigma_load_text(s, "cov.yml", y, strlen(y), on_status, &loaded);
     CHECK_INT(loaded, 3);
-    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_sigma_compile(s, check_diag_keep, &dg), TOCSIN_OK);
     ts_sigma_coverage *c = ts_sigma_coverage_new(s);
     ts_field f[2] = {{TS_STR_LIT("Image"), TS_STR_LIT("C:\\a.exe")},
                      {TS_STR_LIT("CommandLine"), TS_STR_LIT("a")}};
@@ -728,12 +762,12 @@ static void test_filters(void)
         "detection:\n  sel:\n    Image|endswith: '\\zip.exe'\n  condition: sel\n---\n"
         "title: Filter admins\nlogsource:\n  product: windows\n  category: process_creation\n"
         "filter:\n  rules:\n    - rar\n  selection:\n    User|startswith: 'adm_'\n  condition: selection\n";
-    char err[256];
+    check_diags dg = {0};
     int loaded = 0;
-    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
     ts_sigma_load_text(s, "f.yml", y, strlen(y), on_status, &loaded);
     CHECK_INT(loaded, 3);
-    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_sigma_compile(s, check_diag_keep, &dg), TOCSIN_OK);
     CHECK_INT(ts_sigma_filters_failed(s), 0);
     CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\rar.exe", "User=bob")), 1);
     CHECK_INT(hits_on(s, SYSMON, 1, EV("Image=C:\\rar.exe", "User=adm_bob")), 0);
@@ -770,7 +804,7 @@ static void on_tree_status(void *ud, const ts_sigma_status *st)
     t->refused++;
     char key[96];
     size_t k = 0;
-    for (const char *p = st->reason; *p && k + 1 < sizeof key && *p != '\'' && strncmp(p, "line", 4); p++)
+    for (const char *p = st->at.msg; *p && k + 1 < sizeof key && *p != '\'' && strncmp(p, "line", 4); p++)
         key[k++] = *p;
     key[k] = 0;
     for (size_t i = 0; i < t->n; i++)
@@ -780,8 +814,8 @@ static void on_tree_status(void *ud, const ts_sigma_status *st)
         }
     if (t->n < MAX_REASONS) {
         snprintf(t->reason[t->n], sizeof t->reason[0], "%s", key);
-        const char *base = strstr(st->file, "/sigma/");
-        snprintf(t->example[t->n], sizeof t->example[0], "%s", base ? base + 7 : st->file);
+        const char *base = strstr(st->at.file, "/sigma/");
+        snprintf(t->example[t->n], sizeof t->example[0], "%s", base ? base + 7 : st->at.file);
         t->count[t->n++] = 1;
     }
 }
@@ -839,8 +873,9 @@ static void test_regression(void)
     const char *d = shared_data("sigma regression suite");
     if (!d)
         return;
-    char path[4096], err[256];
-    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    char path[4096];
+    check_diags dg = {0};
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
     CHECK(s != NULL);
     if (!s)
         return;
@@ -856,7 +891,7 @@ static void test_regression(void)
                    strncmp(t.reason[r], "log source", 10) ? t.example[r] : "");
         CHECK(t.loaded > 0);
     }
-    CHECK_INT(ts_sigma_compile(s, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(ts_sigma_compile(s, check_diag_keep, &dg), TOCSIN_OK);
     ts_sigma_scratch *sc = ts_sigma_scratch_new(s);
     CHECK(sc != NULL);
     snprintf(path, sizeof path, "%s/sigma/regression_index.tsv", d);

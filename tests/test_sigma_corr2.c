@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "check_diag.h"
 #include "sigma/sigma.h"
 
 #define LOGSOURCES "data/sigma/logsources.tsv"
@@ -37,7 +38,7 @@ static void on_status(void *ud, const ts_sigma_status *st)
         return;
     }
     l->refused++;
-    snprintf(l->why, sizeof l->why, "%s", st->reason);
+    snprintf(l->why, sizeof l->why, "%s", st->at.msg);
 }
 
 /* The base rules plus the correlation text, compiled; NULL when a document was refused
@@ -45,14 +46,14 @@ static void on_status(void *ud, const ts_sigma_status *st)
 static ts_sigma *build(const char *corr, loaded *l)
 {
     static char yaml[16384];
-    char err[256];
+    check_diags dg = {0};
     memset(l, 0, sizeof *l);
     snprintf(yaml, sizeof yaml, "%s%s", base_rules, corr);
-    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
     if (!s)
         return NULL;
     ts_sigma_load_text(s, "corr.yml", yaml, strlen(yaml), on_status, l);
-    if (l->refused || ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK) {
+    if (l->refused || ts_sigma_compile(s, check_diag_keep, &dg) != TOCSIN_OK) {
         ts_sigma_free(s);
         return NULL;
     }

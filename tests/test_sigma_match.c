@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "check_diag.h"
 #include "sigma/sigma.h"
 
 #define LOGSOURCES "data/sigma/logsources.tsv"
@@ -12,12 +13,12 @@
 
 static ts_sigma *compile(const char *yaml)
 {
-    char err[256];
-    ts_sigma *s = ts_sigma_new(LOGSOURCES, err, sizeof err);
+    check_diags dg = {0};
+    ts_sigma *s = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
     if (!s)
         return NULL;
     ts_sigma_load_text(s, "test.yml", yaml, strlen(yaml), NULL, NULL);
-    if (ts_sigma_rule_count(s) == 0 || ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK) {
+    if (ts_sigma_rule_count(s) == 0 || ts_sigma_compile(s, check_diag_keep, &dg) != TOCSIN_OK) {
         ts_sigma_free(s);
         return NULL;
     }

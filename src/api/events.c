@@ -37,16 +37,12 @@ static void on_warn(void *ud, const ts_diag *g)
         d->diag(d->diag_ud, g);
 }
 
-static int dump_file(void *ud, const char *file, const char *walk_err)
+static int dump_file(void *ud, const char *file)
 {
     dump *d = ud;
     ts_input *in;
     char err[512];
     const char *head;
-    if (walk_err) {
-        ts_diag_say(on_error, d, file, 0, 0, TOCSIN_E_IO, walk_err);
-        return 0;
-    }
     tocsin_code rc = ts_input_open(file, &in, err, sizeof err);
     if (rc != TOCSIN_OK) {
         ts_diag_say(on_error, d, file, 0, 0, rc, err);
@@ -72,7 +68,7 @@ tocsin_code tocsin_events(const char *const *paths, size_t npaths, FILE *out, to
     if (ts_scratch_init(&d.scratch) != TOCSIN_OK)
         return TOCSIN_E_NOMEM;
     for (size_t i = 0; i < npaths; i++)
-        ts_walk(paths[i], dump_file, &d);
+        ts_walk(paths[i], dump_file, on_error, &d);
     ts_scratch_free(&d.scratch);
     if (fflush(d.out) != 0 || ferror(d.out))
         return TOCSIN_E_IO;

@@ -229,8 +229,7 @@ static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, con
     if (rc == TOCSIN_OK && blob && ts_detector_load(d, state, blob, len, why, sizeof why) != TOCSIN_OK) {
         /* why names the detector and, for a table, the field: "lateral: saved state damaged at ..." */
         ts_session_diag(h->t, h->t->db_path, 0, "detector %s; it starts afresh", why);
-        if (d->fini)
-            d->fini(state);
+        ts_detector_fini(d, state);
         memset(state, 0, d->state_size ? d->state_size : 1);
         rc = d->init ? d->init(state, ctx) : TOCSIN_OK;
     }
@@ -392,8 +391,7 @@ static void stop_workers(hunt *h)
 static void stop_detectors(hunt *h)
 {
     for (size_t i = 0; i < h->n_det; i++) {
-        if (h->det[i]->fini)
-            h->det[i]->fini(h->det_state[i]);
+        ts_detector_fini(h->det[i], h->det_state[i]);
         free(h->det_state[i]);
     }
     h->n_det = 0;

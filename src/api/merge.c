@@ -632,15 +632,19 @@ typedef struct walked {
     int nomem;
 } walked;
 
-static int add_file(void *ud, const char *file, const char *walk_err)
+/* A path the walk could not open counts as a file with nothing read from it. */
+static void walk_problem(void *ud, const ts_diag *d)
 {
     walked *w = ud;
-    if (walk_err) {
-        ts_file_counts c = {0};
-        w->k->enter(w->k->sink.ud, &c);
-        ts_diag_say(w->k->sink.error, w->k->sink.ud, file, 0, 0, TOCSIN_E_IO, walk_err);
-        return 0;
-    }
+    ts_file_counts c = {0};
+    w->k->enter(w->k->sink.ud, &c);
+    if (w->k->sink.error)
+        w->k->sink.error(w->k->sink.ud, d);
+}
+
+static int add_file(void *ud, const char *file)
+{
+    walked *w = ud;
     if (!ts_vec_grow(w->v, w->cap, w->n + 1, TS_VEC_NOCAP))
         return w->nomem = 1;
     msrc *s = calloc(1, sizeof *s);
@@ -864,7 +868,7 @@ tocsin_code ts_merge_open(const char *const *paths, size_t npaths, const ts_merg
     m->sh.ahead = ahead;
     ts_slots_take(m->k.slots);
     for (size_t i = 0; i < npaths && !m->w.nomem; i++)
-        ts_walk(paths[i], add_file, &m->w);
+        ts_walk(paths[i], add_file, walk_problem, &m->w);
     if (m->w.nomem)
         return TOCSIN_E_NOMEM;
     if (m->w.n == 1 && !ahead) {

@@ -31,45 +31,46 @@ static void on_status(void *ud, const ts_sigma_status *st)
         ts_jw w;
         ts_jw_begin(&w, f);
         ts_jw_kstr(&w, "type", "sigma_rule");
-        ts_jw_kstr(&w, "file", st->file);
-        ts_jw_kuint(&w, "line", st->line);
+        ts_jw_kstr(&w, "file", st->at.file);
+        ts_jw_kuint(&w, "line", st->at.line);
         ts_jw_kstr(&w, "id", st->id);
         ts_jw_kstr(&w, "title", st->title);
         ts_jw_kstr(&w, "status", status);
         if (!st->loaded)
-            ts_jw_kstr(&w, "reason", st->reason);
+            ts_jw_kstr(&w, "reason", st->at.msg);
         ts_jw_end(&w);
         return;
     }
     fprintf(f, "%-9s", status);
     ts_fputs_term(st->id[0] ? st->id : "-", f);
     fputs("  ", f);
-    ts_fputs_term(st->file, f);
-    if (st->line > 1)
-        fprintf(f, ":%llu", (unsigned long long)st->line);
+    ts_fputs_term(st->at.file, f);
+    if (st->at.line > 1)
+        fprintf(f, ":%llu", (unsigned long long)st->at.line);
     if (!st->loaded) {
         fputs(": ", f);
-        ts_fputs_term(st->reason, f);
+        ts_fputs_term(st->at.msg, f);
     }
     fputc('\n', f);
 }
 
 tocsin_code tocsin_rules_check(tocsin *t, const char *path)
 {
-    char ls[4096], err[512];
+    char ls[4096];
     snprintf(ls, sizeof ls, "%s/sigma/logsources.tsv", t->data_dir);
-    ts_sigma *s = ts_sigma_new(ls, err, sizeof err);
+    ts_sigma *s = ts_sigma_new(ls, ts_session_fail_fn, t);
     if (!s)
-        return ts_session_fail(t, TOCSIN_E_IO, "%s", err);
+        return TOCSIN_E_IO;
+    tocsin_code rc = TOCSIN_OK;
     if (t->o.sigma_placeholders &&
-        ts_sigma_load_placeholders(s, t->o.sigma_placeholders, err, sizeof err) != TOCSIN_OK) {
+        (rc = ts_sigma_load_placeholders(s, t->o.sigma_placeholders, ts_session_fail_fn, t)) != TOCSIN_OK) {
         ts_sigma_free(s);
-        return ts_session_fail(t, TOCSIN_E_PARSE, "%s", err);
+        return rc;
     }
     check c = {t, 0, 0, 0, false};
-    tocsin_code rc = ts_sigma_load_path(s, path, on_status, &c);
-    if (rc == TOCSIN_OK && ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK)
-        rc = ts_session_fail(t, TOCSIN_E_PARSE, "%s", err);
+    rc = ts_sigma_load_path(s, path, on_status, &c);
+    if (rc == TOCSIN_OK)
+        rc = ts_sigma_compile(s, ts_session_fail_fn, t);
     size_t ffail = rc == TOCSIN_OK ? ts_sigma_filters_failed(s) : 0;
     c.compiled = true;
     if (rc == TOCSIN_OK)
@@ -130,16 +131,12 @@ static void cover_warn(void *ud, const ts_diag *d)
     ts_session_diag_fn(((cover *)ud)->t, d);
 }
 
-static int cover_file(void *ud, const char *file, const char *walk_err)
+static int cover_file(void *ud, const char *file)
 {
     cover *c = ud;
     ts_input *in;
     char err[512];
     const char *head;
-    if (walk_err) {
-        ts_diag_say(cover_error, c, file, 0, 0, TOCSIN_E_IO, walk_err);
-        return 0;
-    }
     tocsin_code rc = ts_input_open(file, &in, err, sizeof err);
     if (rc != TOCSIN_OK) {
         ts_diag_say(cover_error, c, file, 0, 0, rc, err);
@@ -207,6 +204,14 @@ static void on_cover(void *ud, const ts_sigma_rule_info *r, bool could_fire, con
     fputc('\n', f);
 }
 
+/* Coverage judges the rules that load; of the others, only a tree that cannot be read
+ * whole is news here ('rules check' says why each refused rule was refused). */
+static void on_cover_load(void *ud, const ts_sigma_status *st)
+{
+    if (!st->loaded && st->at.code != TOCSIN_E_PARSE)
+        ts_session_diag_fn(ud, &st->at);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -242,22 +247,22 @@ static void cover_summary(cover *c)
 
 tocsin_code tocsin_rules_coverage(tocsin *t, const char *rules, const char *const *logs, size_t nlogs)
 {
-    char ls[4096], err[512];
+    char ls[4096];
     snprintf(ls, sizeof ls, "%s/sigma/logsources.tsv", t->data_dir);
-    ts_sigma *s = ts_sigma_new(ls, err, sizeof err);
+    ts_sigma *s = ts_sigma_new(ls, ts_session_fail_fn, t);
     if (!s)
-        return ts_session_fail(t, TOCSIN_E_IO, "%s", err);
+        return TOCSIN_E_IO;
     cover c = {.t = t};
-    tocsin_code rc = ts_sigma_load_path(s, rules, NULL, NULL);
+    tocsin_code rc = ts_sigma_load_path(s, rules, on_cover_load, t);
     if (rc == TOCSIN_E_IO)
         rc = ts_session_fail(t, rc, "cannot read %s", rules);
-    else if (rc == TOCSIN_OK && ts_sigma_compile(s, err, sizeof err) != TOCSIN_OK)
-        rc = ts_session_fail(t, TOCSIN_E_PARSE, "%s", err);
+    else if (rc == TOCSIN_OK)
+        rc = ts_sigma_compile(s, ts_session_fail_fn, t);
     if (rc == TOCSIN_OK && (!(c.c = ts_sigma_coverage_new(s)) || ts_scratch_init(&c.scratch) != TOCSIN_OK))
         rc = TOCSIN_E_NOMEM;
     if (rc == TOCSIN_OK) {
         for (size_t i = 0; i < nlogs; i++)
-            ts_walk(logs[i], cover_file, &c);
+            ts_walk(logs[i], cover_file, cover_error, &c);
         ts_sigma_coverage_report(c.c, on_cover, &c);
         cover_summary(&c);
         ts_scratch_free(&c.scratch);

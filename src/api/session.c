@@ -55,6 +55,17 @@ tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
     return code;
 }
 
+void ts_session_fail_fn(void *ud, const ts_diag *d)
+{
+    const char *msg = d->msg ? d->msg : tocsin_strerror(d->code);
+    if (d->file && d->line)
+        ts_session_fail(ud, d->code, "%s:%llu: %s", d->file, (unsigned long long)d->line, msg);
+    else if (d->file)
+        ts_session_fail(ud, d->code, "%s: %s", d->file, msg);
+    else
+        ts_session_fail(ud, d->code, "%s", msg);
+}
+
 const char *tocsin_last_error(const tocsin *t)
 {
     return t ? t->err : "";

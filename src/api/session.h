@@ -33,6 +33,9 @@ void ts_session_diag(tocsin *t, const char *file, uint64_t line, const char *fmt
 /* Hands d, whole, to the session's diagnostic callback (none set: dropped): a ts_diag_fn
  * (core/diag.h) whose ud is the session. */
 void ts_session_diag_fn(void *ud, const ts_diag *d);
+/* A ts_diag_fn (ud: the session) for a problem that ends the call: keeps it, named by its
+ * file and line, for tocsin_last_error. */
+void ts_session_fail_fn(void *ud, const ts_diag *d);
 /* Records a failure message for tocsin_last_error and returns code. */
 tocsin_code ts_session_fail(tocsin *t, tocsin_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

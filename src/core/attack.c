@@ -1,6 +1,7 @@
 /* attack.c: ATT&CK technique ids across versions (see attack.h). */
 #include "core/attack.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,7 @@ static int cmp_move(const void *a, const void *b)
     return strcmp(((const move *)a)->old, ((const move *)b)->old);
 }
 
-tocsin_code ts_attack_map_load(const char *path, ts_attack_map **out, char *err, size_t errlen)
+tocsin_code ts_attack_map_load(const char *path, ts_attack_map **out, ts_diag_fn diag, void *ud)
 {
     ts_attack_map *m = calloc(1, sizeof *m);
     *out = m;
@@ -49,7 +50,9 @@ tocsin_code ts_attack_map_load(const char *path, ts_attack_map **out, char *err,
         return TOCSIN_E_NOMEM;
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot read the ATT&CK moves table", path);
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot read the ATT&CK moves table: %s", strerror(errno));
+        ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_IO, msg);
         return TOCSIN_E_IO;
     }
     char line[512];
@@ -66,7 +69,7 @@ tocsin_code ts_attack_map_load(const char *path, ts_attack_map **out, char *err,
         if (!tab || !normal_id(ts_str_make(line, (size_t)(tab - line)), mv.old, sizeof mv.old) ||
             !normal_id(tab2 ? ts_str_make(tab + 1, (size_t)(tab2 - tab - 1)) : ts_str_c(tab + 1), mv.cur,
                        sizeof mv.cur)) {
-            snprintf(err, errlen, "%s:%u: not 'old id<TAB>current id<TAB>why'", path, lineno);
+            ts_diag_say(diag, ud, path, lineno, 0, TOCSIN_E_PARSE, "not 'old id<TAB>current id<TAB>why'");
             rc = TOCSIN_E_PARSE;
             break;
         }
@@ -133,10 +136,10 @@ static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 static void load_default(void)
 {
     const char *dir = getenv("TOCSIN_DATA") ? getenv("TOCSIN_DATA") : TOCSIN_DATA_DIR;
-    char path[1024], err[256];
+    char path[1024];
     snprintf(path, sizeof path, "%s/attack/technique_moves.tsv", dir);
     ts_attack_map *m = NULL;
-    if (ts_attack_map_load(path, &m, err, sizeof err) == TOCSIN_OK)
+    if (ts_attack_map_load(path, &m, NULL, NULL) == TOCSIN_OK)
         default_map = m;
     else
         ts_attack_map_free(m); /* unreadable or bad: compare ids as written */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/diag.h"
 #include "core/str.h"
 #include "tocsin.h"
 
@@ -15,8 +16,9 @@ typedef struct ts_attack_map ts_attack_map;
 
 /* Loads the moves table (lines "old<TAB>current<TAB>why", '#' comments). A missing file
  * gives an empty map (ids compare as written) and TOCSIN_E_IO; a bad line is an error
- * naming it in err. *out is always usable afterwards (possibly empty). */
-tocsin_code ts_attack_map_load(const char *path, ts_attack_map **out, char *err, size_t errlen);
+ * said to diag (may be NULL) with the file and the line. *out is always usable afterwards
+ * (possibly empty). */
+tocsin_code ts_attack_map_load(const char *path, ts_attack_map **out, ts_diag_fn diag, void *ud);
 void ts_attack_map_free(ts_attack_map *m);
 
 /* The current id of a technique id ("t1562.002", "attack.t1562.002" and " T1562.002 " are

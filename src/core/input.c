@@ -746,29 +746,46 @@ static int cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk_dir(const char *path, const struct stat *st, const walk_stack *up, ts_walk_fn fn, void *ud);
+/* What every level of a walk passes on. */
+typedef struct walk_to {
+    ts_walk_fn each;
+    ts_diag_fn diag;
+    void *ud;
+} walk_to;
 
-static int walk_path(const char *path, const walk_stack *up, ts_walk_fn fn, void *ud)
+static void walk_problem(const walk_to *to, const char *path, tocsin_code code, const char *what, int err)
+{
+    char msg[512];
+    if (err)
+        snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+    else
+        snprintf(msg, sizeof msg, "%s", what);
+    ts_diag_say(to->diag, to->ud, path, 0, 0, code, msg);
+}
+
+static int walk_dir(const char *path, const struct stat *st, const walk_stack *up, const walk_to *to);
+
+static int walk_path(const char *path, const walk_stack *up, const walk_to *to)
 {
     struct stat st;
-    char msg[512];
     if (!up && strcmp(path, TS_INPUT_STDIN) == 0)
-        return fn(ud, path, NULL);
+        return to->each(to->ud, path);
     if (stat(path, &st) != 0) {
-        snprintf(msg, sizeof msg, "cannot open it: %s", strerror(errno));
-        return fn(ud, path, msg);
+        int e = errno;
+        walk_problem(to, path, e == ENOENT ? TOCSIN_E_NOTFOUND : TOCSIN_E_IO, "cannot open it", e);
+        return 0;
     }
     if (S_ISREG(st.st_mode))
-        return fn(ud, path, NULL);
+        return to->each(to->ud, path);
     /* A pipe, FIFO or device named by the user (/dev/stdin, <(zcat ...)) is read as a
      * stream; met inside a directory it is passed over, as opening a FIFO with no writer
      * would wait for ever. */
     if (!S_ISDIR(st.st_mode))
-        return up ? 0 : fn(ud, path, NULL);
+        return up ? 0 : to->each(to->ud, path);
     for (const walk_stack *w = up; w; w = w->up)
         if (w->dev == st.st_dev && w->ino == st.st_ino)
             return 0; /* a symlink back to an ancestor: already being walked */
-    return walk_dir(path, &st, up, fn, ud);
+    return walk_dir(path, &st, up, to);
 }
 
 /* Reads the visible names of a directory into a sorted malloc'ed array. */
@@ -792,13 +809,12 @@ static char **list_dir(DIR *d, size_t *count)
     return names;
 }
 
-static int walk_dir(const char *path, const struct stat *st, const walk_stack *up, ts_walk_fn fn, void *ud)
+static int walk_dir(const char *path, const struct stat *st, const walk_stack *up, const walk_to *to)
 {
-    char msg[512];
     DIR *d = opendir(path);
     if (!d) {
-        snprintf(msg, sizeof msg, "cannot open the directory: %s", strerror(errno));
-        return fn(ud, path, msg);
+        walk_problem(to, path, TOCSIN_E_IO, "cannot open the directory", errno);
+        return 0;
     }
     size_t n = 0;
     char **names = list_dir(d, &n);
@@ -812,10 +828,10 @@ static int walk_dir(const char *path, const struct stat *st, const walk_stack *u
             size_t len = plen + 1 + strlen(names[i]) + 1;
             char *child = malloc(len);
             if (!child) {
-                rc = fn(ud, path, "out of memory walking the directory");
+                walk_problem(to, path, TOCSIN_E_NOMEM, "out of memory walking the directory", 0);
             } else {
                 snprintf(child, len, "%s%s%s", path, slash ? "" : "/", names[i]);
-                rc = walk_path(child, &me, fn, ud);
+                rc = walk_path(child, &me, to);
                 free(child);
             }
         }
@@ -825,7 +841,8 @@ static int walk_dir(const char *path, const struct stat *st, const walk_stack *u
     return rc;
 }
 
-int ts_walk(const char *path, ts_walk_fn fn, void *ud)
+int ts_walk(const char *path, ts_walk_fn each, ts_diag_fn diag, void *ud)
 {
-    return walk_path(path, NULL, fn, ud);
+    walk_to to = {each, diag, ud};
+    return walk_path(path, NULL, &to);
 }

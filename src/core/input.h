@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/diag.h"
 #include "tocsin.h"
 
 /* Longest line or record accepted; longer ones are reported and skipped. */
@@ -59,12 +60,13 @@ tocsin_code ts_input_slurp_path(const char *path, size_t max, char **out, size_t
 /* A message for the last error of in ("" when none). */
 const char *ts_input_error(const ts_input *in);
 
-/* Calls fn for every regular file under path (directories walked recursively in name
+/* Calls each for every regular file under path (directories walked recursively in name
  * order, hidden entries skipped). path itself is passed on when it is a file, "-", or a
  * pipe, FIFO or device (read as a stream); such non-regular files inside directories are
- * skipped. fn returns nonzero to stop. A path that cannot be opened is reported through
- * fn with file set to it and err to the reason. */
-typedef int (*ts_walk_fn)(void *ud, const char *file, const char *err);
-int ts_walk(const char *path, ts_walk_fn fn, void *ud);
+ * skipped. each returns nonzero to stop; ts_walk then returns that. A path that cannot be
+ * opened or listed goes to diag (may be NULL), named as file, with TOCSIN_E_NOTFOUND,
+ * TOCSIN_E_IO or TOCSIN_E_NOMEM and the reason, and the walk goes on. */
+typedef int (*ts_walk_fn)(void *ud, const char *file);
+int ts_walk(const char *path, ts_walk_fn each, ts_diag_fn diag, void *ud);
 
 #endif

@@ -252,6 +252,24 @@ void ts_jw_kuint(ts_jw *w, const char *k, uint64_t v)
     ts_jw_uint(w, v);
 }
 
+void ts_jw_kint_or_null(ts_jw *w, const char *k, bool has, int64_t v)
+{
+    ts_jw_key(w, k);
+    if (has)
+        ts_jw_int(w, v);
+    else
+        ts_jw_null(w);
+}
+
+void ts_jw_kuint_or_null(ts_jw *w, const char *k, bool has, uint64_t v)
+{
+    ts_jw_key(w, k);
+    if (has)
+        ts_jw_uint(w, v);
+    else
+        ts_jw_null(w);
+}
+
 void ts_jw_kdouble(ts_jw *w, const char *k, double v)
 {
     ts_jw_key(w, k);

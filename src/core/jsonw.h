@@ -38,5 +38,8 @@ void ts_jw_kint(ts_jw *w, const char *k, int64_t v);
 void ts_jw_kuint(ts_jw *w, const char *k, uint64_t v);
 void ts_jw_kdouble(ts_jw *w, const char *k, double v);
 void ts_jw_kbool(ts_jw *w, const char *k, bool v);
+/* A number that may be unknown: v when has, else null. */
+void ts_jw_kint_or_null(ts_jw *w, const char *k, bool has, int64_t v);
+void ts_jw_kuint_or_null(ts_jw *w, const char *k, bool has, uint64_t v);
 
 #endif

@@ -88,6 +88,13 @@ void ts_saved_clear(const ts_saved *t, void *state)
     }
 }
 
+void ts_saved_fini(const ts_saved *t, void *state)
+{
+    for (const ts_saved_field *f = t->fields; f->key; f++)
+        if (f->type == TS_SAVED_NESTED)
+            (f->codec->fini ? f->codec->fini : f->codec->clear)((char *)state + f->offset);
+}
+
 tocsin_code ts_saved_load(const ts_saved *t, void *state, const void *blob, size_t len, char *why,
                           size_t why_n)
 {

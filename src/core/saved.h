@@ -45,9 +45,11 @@ typedef struct ts_saved_codec {
     void (*put)(ts_blob_w *b, const void *field);
     /* Reads into the field as init left it; a short or inconsistent blob fails r. */
     void (*get)(ts_blob_r *r, void *field);
-    /* Empties the field and frees what it holds: after a refused load, so nothing is kept
-     * half-read, and in fini. */
+    /* Empties the field after a refused load, so nothing is kept half-read; the field stays
+     * usable, as init left it (a table init allocated whole keeps its memory). */
     void (*clear)(void *field);
+    /* Frees all the field holds, at the end (ts_saved_fini). NULL: clear frees it all. */
+    void (*fini)(void *field);
 } ts_saved_codec;
 
 /* The field may be missing at the end of a blob an earlier version saved (it is then
@@ -96,8 +98,10 @@ tocsin_code ts_saved_save(const ts_saved *t, const void *state, void **blob, siz
 tocsin_code ts_saved_load(const ts_saved *t, void *state, const void *blob, size_t len, char *why,
                           size_t why_n);
 
-/* Clears every field of t in state, as a refused load does: what a detector's fini calls
- * to free the fields its table lists. */
+/* Clears every field of t in state, as a refused load does. */
 void ts_saved_clear(const ts_saved *t, void *state);
+/* Frees what every nested field of t holds in state (its codec's fini, else its clear):
+ * how a detector's table frees its state at the end (ts_detector_fini). */
+void ts_saved_fini(const ts_saved *t, void *state);
 
 #endif

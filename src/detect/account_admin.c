@@ -283,7 +283,6 @@ static void aa_fini(void *state)
     aa_state *st = state;
     for (size_t i = 0; i < st->n_held; i++)
         ts_alert_free(st->held[i].a);
-    ts_saved_clear(&aa_saved, st);
 }
 
 const ts_detector ts_detector_account_admin = {

@@ -195,12 +195,6 @@ static const ts_saved_field at_saved_fields[] = {
 };
 static const ts_saved at_saved = {DET, MAGIC, at_saved_fields};
 
-static void at_fini(void *state)
-{
-    at_state *st = state;
-    ts_saved_clear(&at_saved, st);
-}
-
 const ts_detector ts_detector_attachment = {
     .name = DET,
     .tunables = at_tunables,
@@ -208,6 +202,5 @@ const ts_detector ts_detector_attachment = {
     .state_size = sizeof(at_state),
     .init = at_init,
     .event = at_event,
-    .fini = at_fini,
     .saved = &at_saved,
 };

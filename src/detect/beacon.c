@@ -301,12 +301,7 @@ static void pair_release(pair *p)
 
 static void beacon_fini(void *state)
 {
-    beacon_state *st = state;
-    for (uint32_t i = 0; i < st->n_pairs; i++)
-        if (st->pairs[i].live)
-            pair_release(&st->pairs[i]);
-    free(st->pairs);
-    free(st->buckets);
+    beacon_state *st = state; /* the pairs and buckets went with the saved table */
     free(st->join);
     free(st->seen);
     if (st->b) {
@@ -1270,7 +1265,20 @@ static void pairs_get(ts_blob_r *r, void *field)
         ;
 }
 
-static const ts_saved_codec pairs_codec = {pairs_put, pairs_get, pairs_clear};
+/* The pairs and their hash buckets, freed at the end. */
+static void pairs_fini(void *field)
+{
+    beacon_state *st = STATE_OF(field, pairs);
+    for (uint32_t i = 0; i < st->n_pairs; i++)
+        if (st->pairs[i].live)
+            pair_release(&st->pairs[i]);
+    free(st->pairs);
+    free(st->buckets);
+    st->pairs = NULL, st->buckets = NULL;
+    st->n_pairs = st->live = 0;
+}
+
+static const ts_saved_codec pairs_codec = {pairs_put, pairs_get, pairs_clear, pairs_fini};
 
 static void proxies_put(ts_blob_w *b, const void *field)
 {

@@ -340,12 +340,6 @@ static const ts_saved_field cl_saved_fields[] = {
 };
 static const ts_saved cl_saved = {DET, MAGIC, cl_saved_fields};
 
-static void cl_fini(void *state)
-{
-    cl_state *st = state;
-    ts_saved_clear(&cl_saved, st);
-}
-
 const ts_detector ts_detector_cleanup = {
     .name = DET,
     .tunables = cl_tunables,
@@ -353,6 +347,5 @@ const ts_detector ts_detector_cleanup = {
     .state_size = sizeof(cl_state),
     .init = cl_init,
     .event = cl_event,
-    .fini = cl_fini,
     .saved = &cl_saved,
 };

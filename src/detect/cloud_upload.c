@@ -264,12 +264,6 @@ static const ts_saved_field cu_saved_fields[] = {
 };
 static const ts_saved cu_saved = {DET, MAGIC, cu_saved_fields};
 
-static void cu_fini(void *state)
-{
-    cu_state *st = state;
-    ts_saved_clear(&cu_saved, st);
-}
-
 const ts_detector ts_detector_cloud_upload = {
     .name = DET,
     .tunables = cu_tunables,
@@ -277,6 +271,5 @@ const ts_detector ts_detector_cloud_upload = {
     .state_size = sizeof(cu_state),
     .init = cu_init,
     .event = cu_event,
-    .fini = cu_fini,
     .saved = &cu_saved,
 };

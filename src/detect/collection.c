@@ -373,12 +373,6 @@ static const ts_saved_field col_saved_fields[] = {
 };
 static const ts_saved col_saved = {DET, MAGIC, col_saved_fields};
 
-static void col_fini(void *state)
-{
-    col_state *st = state;
-    ts_saved_clear(&col_saved, st);
-}
-
 const ts_detector ts_detector_collection = {
     .name = DET,
     .tunables = col_tunables,
@@ -386,6 +380,5 @@ const ts_detector ts_detector_collection = {
     .state_size = sizeof(col_state),
     .init = col_init,
     .event = col_event,
-    .fini = col_fini,
     .saved = &col_saved,
 };

@@ -970,7 +970,6 @@ static void cred_fini(void *state)
     bl_map_free(&st->acct_fails);
     bl_map_free(&st->src_fails);
     free(st->cent);
-    ts_saved_clear(&cred_saved, st);
 }
 
 static size_t cred_usage(void *state, ts_state_use *out, size_t n)

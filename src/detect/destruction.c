@@ -613,12 +613,6 @@ static const ts_saved_field dst_saved_fields[] = {
 };
 static const ts_saved dst_saved = {DET, MAGIC, dst_saved_fields};
 
-static void dst_fini(void *state)
-{
-    dst_state *st = state;
-    ts_saved_clear(&dst_saved, st);
-}
-
 const ts_detector ts_detector_destruction = {
     .name = DET,
     .tunables = dst_tunables,
@@ -628,6 +622,5 @@ const ts_detector ts_detector_destruction = {
     .state_size = sizeof(dst_state),
     .init = dst_init,
     .event = dst_event,
-    .fini = dst_fini,
     .saved = &dst_saved,
 };

@@ -75,7 +75,9 @@ typedef struct ts_detector {
     void (*event)(void *state, const ts_event *ev, const ts_alert_sink *out);
     /* End of input: emits what it still holds. May be NULL. */
     void (*finish)(void *state, const ts_alert_sink *out);
-    void (*fini)(void *state); /* may be NULL */
+    /* Frees what the saved table below does not hold (held alerts, tables read at init);
+     * the table's fields are freed through it first (ts_detector_fini). May be NULL. */
+    void (*fini)(void *state);
     /* Learned state (baselines, counters) kept in the store between runs, so a later run
      * or a restart continues where this one stopped. save returns a malloc'ed blob the
      * caller frees; load is called after init with the last saved blob. A detector
@@ -112,6 +114,10 @@ typedef struct ts_detector {
 extern const ts_detector *const ts_detectors[]; /* NULL-terminated */
 /* The detector whose name is name[0..len), or NULL. */
 const ts_detector *ts_detector_find(const char *name, size_t len);
+
+/* The end of d's state: its saved table's fields freed through the table, then d->fini for
+ * the rest. Every caller ends a detector through this, never d->fini alone. */
+void ts_detector_fini(const ts_detector *d, void *state);
 
 /* Whether d keeps a state between runs. */
 bool ts_detector_keeps_state(const ts_detector *d);

@@ -47,6 +47,14 @@ const ts_detector *ts_detector_find(const char *name, size_t len)
     return NULL;
 }
 
+void ts_detector_fini(const ts_detector *d, void *state)
+{
+    if (d->saved)
+        ts_saved_fini(d->saved, state);
+    if (d->fini)
+        d->fini(state);
+}
+
 bool ts_detector_keeps_state(const ts_detector *d)
 {
     return d->saved || (d->save && d->load);

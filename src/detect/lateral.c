@@ -914,7 +914,6 @@ static void lat_fini(void *state)
     lat_state *st = state;
     for (uint32_t i = 0; i < st->n_held; i++)
         ts_alert_free(st->held[i].a);
-    ts_saved_clear(&lat_saved, st);
 }
 
 const ts_detector ts_detector_lateral = {

@@ -203,7 +203,6 @@ static void pv_fini(void *state)
 {
     pv_state *st = state;
     drop_held(st);
-    ts_saved_clear(&pv_saved, st);
 }
 
 const ts_detector ts_detector_privilege = {

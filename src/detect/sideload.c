@@ -179,12 +179,6 @@ static const ts_saved_field sl_saved_fields[] = {
 };
 static const ts_saved sl_saved = {DET, MAGIC, sl_saved_fields};
 
-static void sl_fini(void *state)
-{
-    sl_state *st = state;
-    ts_saved_clear(&sl_saved, st);
-}
-
 const ts_detector ts_detector_sideload = {
     .name = DET,
     .tunables = sl_tunables,
@@ -193,6 +187,5 @@ const ts_detector ts_detector_sideload = {
     .state_size = sizeof(sl_state),
     .init = sl_init,
     .event = sl_event,
-    .fini = sl_fini,
     .saved = &sl_saved,
 };

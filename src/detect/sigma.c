@@ -57,6 +57,14 @@ static void on_status(void *ud, const ts_sigma_status *st)
 }
 
 /* Tunables: the [sigma] section of data/detect.conf. */
+/* A problem of the whole set (compiling it) is told as one of the first rule tree given. */
+static void set_diag(void *ud, const ts_diag *d)
+{
+    const ts_detect_ctx *ctx = ud;
+    ts_diag_say(ctx->diag, ctx->diag_ud, d->file ? d->file : ctx->rules_dirs[0], d->line, d->record, d->code,
+                d->msg);
+}
+
 typedef struct sigma_settings {
     double regex_steps, regex_give_ups;
     const char *min_level;
@@ -88,16 +96,13 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
     }
     s->min_sev = severity(min ? min : "medium");
     snprintf(path, sizeof path, "%s/sigma/logsources.tsv", ctx->data_dir ? ctx->data_dir : ".");
-    s->set = ts_sigma_new(path, err, sizeof err);
-    if (!s->set) {
-        ts_diag_say(ctx->diag, ctx->diag_ud, path, 0, 0, TOCSIN_E_IO, err);
+    s->set = ts_sigma_new(path, ctx->diag, ctx->diag_ud);
+    if (!s->set)
         return TOCSIN_E_IO;
-    }
-    if (ctx->sigma_placeholders &&
-        ts_sigma_load_placeholders(s->set, ctx->sigma_placeholders, err, sizeof err) != TOCSIN_OK) {
-        ts_diag_say(ctx->diag, ctx->diag_ud, ctx->sigma_placeholders, 0, 0, TOCSIN_E_PARSE, err);
-        return TOCSIN_E_PARSE;
-    }
+    tocsin_code rc;
+    if (ctx->sigma_placeholders && (rc = ts_sigma_load_placeholders(s->set, ctx->sigma_placeholders,
+                                                                    ctx->diag, ctx->diag_ud)) != TOCSIN_OK)
+        return rc;
     loading l = {s, ctx};
     for (size_t i = 0; i < ctx->n_rules_dirs; i++)
         if (ts_sigma_load_path(s->set, ctx->rules_dirs[i], on_status, &l) == TOCSIN_E_IO) {
@@ -110,10 +115,8 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
                  "Sigma: compiling %zu rules (kept in the cache directory for the next hunt)", s->loaded);
         ctx->progress(ctx->progress_ud, err);
     }
-    if (ts_sigma_compile(s->set, err, sizeof err) != TOCSIN_OK) {
-        ts_diag_say(ctx->diag, ctx->diag_ud, ctx->rules_dirs[0], 0, 0, TOCSIN_E_PARSE, err);
-        return TOCSIN_E_PARSE;
-    }
+    if ((rc = ts_sigma_compile(s->set, set_diag, (void *)ctx)) != TOCSIN_OK)
+        return rc;
     if (s->refused) {
         snprintf(err, sizeof err, "%zu Sigma rules loaded, %zu refused ('tocsin rules check DIR' says why)",
                  s->loaded, s->refused);

@@ -240,19 +240,12 @@ static void json_step(const ev_step *s, FILE *out)
     json_strv(&w, "users", s->users, s->n_users);
     ts_jw_kbool(&w, "detected", s->detected_ns != EV_NEVER);
     json_time(&w, "first_alert", s->detected_ns);
-    ts_jw_key(&w, "delay_ns");
-    if (s->detected_ns == EV_NEVER)
-        ts_jw_null(&w);
-    else
-        ts_jw_int(&w, s->detected_ns > s->start_ns ? s->detected_ns - s->start_ns : 0);
+    ts_jw_kint_or_null(&w, "delay_ns", s->detected_ns != EV_NEVER,
+                       s->detected_ns > s->start_ns ? s->detected_ns - s->start_ns : 0);
     ts_jw_kuint(&w, "alerts", s->alerts);
     ts_jw_kuint(&w, "by_line", s->by_line);
     ts_jw_kuint(&w, "by_overlap", s->by_overlap);
-    ts_jw_key(&w, "alert_id");
-    if (s->detected_ns == EV_NEVER)
-        ts_jw_null(&w);
-    else
-        ts_jw_int(&w, s->first_alert);
+    ts_jw_kint_or_null(&w, "alert_id", s->detected_ns != EV_NEVER, s->first_alert);
     ts_jw_kstr(&w, "alert_title", s->first_title);
     ts_jw_kstr(&w, "alert_detector", s->first_detector);
     ts_jw_end(&w);
@@ -271,11 +264,7 @@ static void json_attribution(ts_jw *w, const ev_scores *s)
     } else {
         ts_jw_null(w);
     }
-    ts_jw_key(w, "actor_rank");
-    if (s->r.actor_rank)
-        ts_jw_int(w, s->r.actor_rank);
-    else
-        ts_jw_null(w);
+    ts_jw_kint_or_null(w, "actor_rank", s->r.actor_rank != 0, s->r.actor_rank);
     ts_jw_key(w, "hypotheses");
     ts_jw_arr(w);
     for (size_t i = 0; i < s->n_hyps; i++) {
@@ -355,11 +344,7 @@ static void json_summary(const ev_truth *t, const ev_scores *s, FILE *out)
     ts_jw_kstr(&w, "reference", t->n_steps ? s->reference : NULL);
     json_time(&w, "reference_time", t->n_steps ? s->reference_ns : EV_NEVER);
     json_time(&w, "first_alert", s->first_alert_at);
-    ts_jw_key(&w, "first_alert_delay_ns");
-    if (s->r.first_alert_ns >= 0)
-        ts_jw_int(&w, s->r.first_alert_ns);
-    else
-        ts_jw_null(&w);
+    ts_jw_kint_or_null(&w, "first_alert_delay_ns", s->r.first_alert_ns >= 0, s->r.first_alert_ns);
     ts_jw_kuint(&w, "incidents", s->r.incidents);
     ts_jw_kuint(&w, "campaign_incidents", s->r.campaign_incidents);
     ts_jw_kuint(&w, "right_incidents", s->r.right_incidents);

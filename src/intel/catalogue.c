@@ -58,7 +58,7 @@ static void technique_line(cat *c, const json_t *o, uint64_t line)
 {
     const char *tid = ts_json_str(o, "technique");
     if (!tid[0] || tid[0] != 'T') {
-        ts_feed_diag(&c->f, line, "technique '%.32s' is not an ATT&CK id", tid);
+        ts_feed_diag(&c->f, line, 0, "technique '%.32s' is not an ATT&CK id", tid);
         return;
     }
     ts_intel_technique(c->f.ti, tid, ts_json_str(o, "name"), ts_json_str(o, "tactics"));
@@ -88,7 +88,7 @@ static uint32_t find_software(cat *c, const char *ref, uint64_t line)
     if (k)
         return found[0];
     if (ref[0] == 'S' && strlen(ref) == 5 && ref[1] >= '0' && ref[1] <= '9') {
-        ts_feed_diag(&c->f, line, "software %s is not defined", ref);
+        ts_feed_diag(&c->f, line, 0, "software %s is not defined", ref);
         return 0;
     }
     return ts_intel_software_add(c->f.ti, ref, NULL, NULL);
@@ -102,7 +102,7 @@ static void actor_line(cat *c, const json_t *o, uint64_t line)
     const char *name = ts_json_str(o, "name"), *country = ts_json_str(o, "country");
     const char *iso = ts_feed_country(country, cc);
     if (country && !iso)
-        ts_feed_diag(&c->f, line, "country '%.32s' is not an ISO 3166 alpha-2 code", country);
+        ts_feed_diag(&c->f, line, 0, "country '%.32s' is not an ISO 3166 alpha-2 code", country);
     uint32_t a = ts_intel_actor_add(c->f.ti, name, ts_json_str(o, "attack_id"), iso);
     if (!a)
         return;
@@ -120,7 +120,7 @@ static void actor_line(cat *c, const json_t *o, uint64_t line)
         if (t)
             ts_intel_actor_uses_technique(c->f.ti, a, t);
         else
-            ts_feed_diag(&c->f, line, "%s: technique entry %zu is not an ATT&CK id", name, i);
+            ts_feed_diag(&c->f, line, 0, "%s: technique entry %zu is not an ATT&CK id", name, i);
     }
     json_array_foreach(json_object_get(o, "software"), i, v)
     {
@@ -144,7 +144,7 @@ static bool one_line(cat *c, const char *p, size_t n, uint64_t line)
     json_error_t err;
     json_t *o = json_loadb(p, n, 0, &err);
     if (!json_is_object(o)) {
-        ts_feed_diag(&c->f, line, "not a JSON object: %s", o ? "" : err.text);
+        ts_feed_diag(&c->f, line, 0, "not a JSON object: %s", o ? "" : err.text);
         json_decref(o);
         return true;
     }
@@ -155,7 +155,7 @@ static bool one_line(cat *c, const char *p, size_t n, uint64_t line)
     else if (ts_json_str(o, "name") && *ts_json_str(o, "name"))
         return keep_actor(c, o, line) || (json_decref(o), false);
     else
-        ts_feed_diag(&c->f, line, "neither a technique, a software nor an actor line");
+        ts_feed_diag(&c->f, line, 0, "neither a technique, a software nor an actor line");
     json_decref(o);
     return true;
 }
@@ -167,10 +167,10 @@ static tocsin_code header(cat *c, const char *p, size_t n)
     json_t *v = json_object_get(h, "tocsin_catalogue");
     tocsin_code rc = TOCSIN_OK;
     if (!json_is_integer(v)) {
-        ts_feed_diag(&c->f, 1, "not a tocsin catalogue (no \"tocsin_catalogue\" header)");
+        ts_feed_diag(&c->f, 1, 0, "not a tocsin catalogue (no \"tocsin_catalogue\" header)");
         rc = TOCSIN_E_FORMAT;
     } else if (json_integer_value(v) != 1) {
-        ts_feed_diag(&c->f, 1, "catalogue version %lld is not supported (1 is)",
+        ts_feed_diag(&c->f, 1, 0, "catalogue version %lld is not supported (1 is)",
                      (long long)json_integer_value(v));
         rc = TOCSIN_E_FORMAT;
     }
@@ -196,7 +196,7 @@ static tocsin_code catalogue_load(ts_intel *ti, const char *name, const char *da
         if (!n)
             continue;
         if (n > MAX_LINE) {
-            ts_feed_diag(&c.f, line, "line longer than %u bytes", MAX_LINE);
+            ts_feed_diag(&c.f, line, 0, "line longer than %u bytes", MAX_LINE);
             if (!seen_header)
                 rc = TOCSIN_E_FORMAT;
             continue;
@@ -209,7 +209,7 @@ static tocsin_code catalogue_load(ts_intel *ti, const char *name, const char *da
         }
     }
     if (!seen_header && rc == TOCSIN_OK) {
-        ts_feed_diag(&c.f, 0, "empty catalogue");
+        ts_feed_diag(&c.f, 0, 0, "empty catalogue");
         rc = TOCSIN_E_FORMAT;
     }
     for (size_t i = 0; i < c.n_actors; i++) {

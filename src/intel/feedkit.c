@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-void ts_feed_diag(ts_feed *f, uint64_t record, const char *fmt, ...)
+void ts_feed_diag(ts_feed *f, uint64_t line, uint64_t record, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -18,7 +18,7 @@ void ts_feed_diag(ts_feed *f, uint64_t record, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    ts_diag_say(f->o->diag, f->o->ud, f->name, record, 0, TOCSIN_E_PARSE, msg);
+    ts_diag_say(f->o->diag, f->o->ud, f->name, line, record, TOCSIN_E_PARSE, msg);
 }
 
 tocsin_code ts_feed_finish(ts_feed *f, tocsin_code code)

@@ -20,9 +20,11 @@ typedef struct ts_feed {
     size_t problems;       /* entries reported (or suppressed) so far */
 } ts_feed;
 
-/* Reports a problem with one entry (record: its line or record number, 0 if unknown).
- * After TS_FEED_MAX_DIAGS only counts; ts_feed_finish reports how many were left out. */
-void ts_feed_diag(ts_feed *f, uint64_t record, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Reports a problem with one entry at its line and record (a feed's object or attribute;
+ * 0 when unknown or not line-based). After TS_FEED_MAX_DIAGS only counts; ts_feed_finish
+ * reports how many were left out. */
+void ts_feed_diag(ts_feed *f, uint64_t line, uint64_t record, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Ends a load: says how many problems were not shown, and returns code, or
  * TOCSIN_E_PARTIAL when code is TOCSIN_OK but some entries were rejected. */
 tocsin_code ts_feed_finish(ts_feed *f, tocsin_code code);

@@ -13,12 +13,12 @@
 /* Feeds larger than this are refused rather than read into memory. */
 #define TS_FEED_MAX_BYTES ((size_t)4 << 30)
 
-static void diag(const ts_feed_opts *o, const char *feed, const char *fmt, const char *arg)
+static void diag(const ts_feed_opts *o, const char *feed, tocsin_code code, const char *fmt, const char *arg)
 {
     if (o && o->diag) {
         char msg[512];
         snprintf(msg, sizeof msg, fmt, arg);
-        ts_diag_say(o->diag, o->ud, feed, 0, 0, TOCSIN_E_PARSE, msg);
+        ts_diag_say(o->diag, o->ud, feed, 0, 0, code, msg);
     }
 }
 
@@ -31,7 +31,7 @@ tocsin_code ts_intel_load_buffer(ts_intel *ti, const char *name, const char *kin
     if (kind_hint) {
         best = ts_loader_find(kind_hint);
         if (!best) {
-            diag(o, name, "no feed loader is called \"%s\"", kind_hint);
+            diag(o, name, TOCSIN_E_ARG, "no feed loader is called \"%s\"", kind_hint);
             return TOCSIN_E_ARG;
         }
     } else {
@@ -44,7 +44,7 @@ tocsin_code ts_intel_load_buffer(ts_intel *ti, const char *name, const char *kin
             }
         }
         if (!best) {
-            diag(o, name, "%s", "not in a feed format tocsin reads");
+            diag(o, name, TOCSIN_E_FORMAT, "%s", "not in a feed format tocsin reads");
             return TOCSIN_E_FORMAT;
         }
     }
@@ -60,7 +60,7 @@ static tocsin_code load_file(ts_intel *ti, const char *path, const ts_feed_opts 
     size_t len;
     tocsin_code rc = ts_input_slurp_path(path, TS_FEED_MAX_BYTES, &data, &len);
     if (rc != TOCSIN_OK) {
-        diag(o, path, "cannot read: %s", tocsin_strerror(rc));
+        diag(o, path, rc, "cannot read: %s", tocsin_strerror(rc));
         return rc;
     }
     rc = ts_intel_load_buffer(ti, path, NULL, data, len, o);
@@ -89,7 +89,7 @@ static tocsin_code load_dir(ts_intel *ti, const char *dir, const ts_feed_opts *o
     struct dirent **ents;
     int n = scandir(dir, &ents, skip_dots, alphasort);
     if (n < 0) {
-        diag(o, dir, "cannot list: %s", strerror(errno));
+        diag(o, dir, TOCSIN_E_IO, "cannot list: %s", strerror(errno));
         return TOCSIN_E_IO;
     }
     tocsin_code all = TOCSIN_OK;
@@ -115,7 +115,7 @@ tocsin_code ts_intel_load_path(ts_intel *ti, const char *path, const ts_feed_opt
     if (!ti || !path)
         return TOCSIN_E_ARG;
     if (stat(path, &st) != 0) {
-        diag(o, path, "cannot open: %s", strerror(errno));
+        diag(o, path, errno == ENOENT ? TOCSIN_E_NOTFOUND : TOCSIN_E_IO, "cannot open: %s", strerror(errno));
         return TOCSIN_E_IO;
     }
     return S_ISDIR(st.st_mode) ? load_dir(ti, path, o, 0) : load_file(ti, path, o);

@@ -174,7 +174,7 @@ static tocsin_code add_part(event_ctx *e, ts_ioc_type type, ts_str v, const ts_i
     if (r == TOCSIN_E_NOMEM)
         return r;
     if (r != TOCSIN_OK)
-        ts_feed_diag(e->f, 0, "attribute %zu: %s value '%.*s' is not a valid %s", e->record, atype,
+        ts_feed_diag(e->f, 0, e->record, "attribute %zu: %s value '%.*s' is not a valid %s", e->record, atype,
                      (int)(v.n > 80 ? 80 : v.n), v.p, ts_ioc_type_name(type));
     return TOCSIN_OK;
 }
@@ -189,7 +189,7 @@ static tocsin_code attribute(event_ctx *e, const json_t *a)
     if (!mt || ts_json_truthy(a, "deleted"))
         return TOCSIN_OK;
     if (!value) {
-        ts_feed_diag(e->f, 0, "attribute %zu: %s without a value", e->record, atype);
+        ts_feed_diag(e->f, 0, e->record, "attribute %zu: %s without a value", e->record, atype);
         return TOCSIN_OK;
     }
     memcpy(actors, e->actors, na * sizeof *actors);
@@ -214,7 +214,7 @@ static tocsin_code attribute(event_ctx *e, const json_t *a)
     const char *bar = strchr(value, '|');
     bool composite = strchr(mt->name, '|') != NULL;
     if (composite && !bar) {
-        ts_feed_diag(e->f, 0, "attribute %zu: %s value without '|'", e->record, atype);
+        ts_feed_diag(e->f, 0, e->record, "attribute %zu: %s value without '|'", e->record, atype);
         return TOCSIN_OK;
     }
     if (!composite)
@@ -259,7 +259,7 @@ static tocsin_code misp_load(ts_intel *ti, const char *name, const char *data, s
     tocsin_code rc = TOCSIN_OK;
     size_t i, events = 0;
     if (!root) {
-        ts_feed_diag(&f, (uint64_t)err.line, "not JSON: %s", err.text);
+        ts_feed_diag(&f, (uint64_t)err.line, 0, "not JSON: %s", err.text);
         return TOCSIN_E_PARSE;
     }
     uint32_t source = ts_intel_source(ti, name);
@@ -278,7 +278,7 @@ static tocsin_code misp_load(ts_intel *ti, const char *name, const char *data, s
     }
     json_decref(root);
     if (!events) {
-        ts_feed_diag(&f, 0, "not a MISP event (no \"Event\" object)");
+        ts_feed_diag(&f, 0, 0, "not a MISP event (no \"Event\" object)");
         return TOCSIN_E_FORMAT;
     }
     return ts_feed_finish(&f, rc);
@@ -310,7 +310,7 @@ static tocsin_code load_event_file(ts_intel *ti, ts_feed *f, const char *dir, co
     snprintf(path, sizeof path, "%s/%s.json", dir, uuid);
     tocsin_code rc = ts_input_slurp_path(path, MAX_FILE, &data, &len);
     if (rc != TOCSIN_OK) {
-        ts_feed_diag(f, 0, "%s: %s", path, tocsin_strerror(rc));
+        ts_feed_diag(f, 0, 0, "%s: %s", path, tocsin_strerror(rc));
         return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
     }
     if (f->o && f->o->loaded)
@@ -335,20 +335,20 @@ tocsin_code ts_misp_load_feed_dir(ts_intel *ti, const char *dir, const ts_feed_o
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     tocsin_code rc = ts_input_slurp_path(path, MAX_FILE, &data, &len);
     if (rc != TOCSIN_OK) {
-        ts_feed_diag(&f, 0, "manifest.json: %s", tocsin_strerror(rc));
+        ts_feed_diag(&f, 0, 0, "manifest.json: %s", tocsin_strerror(rc));
         return rc;
     }
     json_t *manifest = json_loadb(data, len, 0, &err);
     free(data);
     if (!json_is_object(manifest)) {
-        ts_feed_diag(&f, (uint64_t)err.line, "manifest.json is not a JSON object");
+        ts_feed_diag(&f, (uint64_t)err.line, 0, "manifest.json is not a JSON object");
         json_decref(manifest);
         return TOCSIN_E_PARSE;
     }
     json_object_foreach(manifest, uuid, v)
     {
         if (!uuid_like(uuid)) {
-            ts_feed_diag(&f, 0, "manifest key '%.64s' is not an event uuid", uuid);
+            ts_feed_diag(&f, 0, 0, "manifest key '%.64s' is not an event uuid", uuid);
             continue;
         }
         if ((rc = load_event_file(ti, &f, dir, uuid)) != TOCSIN_OK)

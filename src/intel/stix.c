@@ -226,7 +226,7 @@ static void make_actor(stix *x, sobj *so, const json_t *o)
     char cc[3];
     const char *name = ts_json_str(o, "name");
     if (!name || !*name) {
-        ts_feed_diag(&x->f, 0, "%s has no name", so->id);
+        ts_feed_diag(&x->f, 0, 0, "%s has no name", so->id);
         return;
     }
     so->ref = ts_intel_actor_add(x->f.ti, name, attack_id(o), country_of(o, cc));
@@ -264,7 +264,7 @@ static void make_software(stix *x, sobj *so, const json_t *o)
 {
     const char *name = ts_json_str(o, "name");
     if (!name || !*name) {
-        ts_feed_diag(&x->f, 0, "%s has no name", so->id);
+        ts_feed_diag(&x->f, 0, 0, "%s has no name", so->id);
         return;
     }
     so->ref = ts_intel_software_add(x->f.ti, name, attack_id(o), ts_json_str(o, "type"));
@@ -284,7 +284,7 @@ static bool relate(stix *x, const json_t *r)
         return true;
     if (!src || !dst) {
         if (!strcmp(type, "uses") || !strcmp(type, "indicates") || !strcmp(type, "attributed-to"))
-            ts_feed_diag(&x->f, 0, "%s: %s relationship refers to an object not in the bundle",
+            ts_feed_diag(&x->f, 0, 0, "%s: %s relationship refers to an object not in the bundle",
                          ts_json_str(r, "id") ? ts_json_str(r, "id") : "a relationship", type);
         return true;
     }
@@ -337,11 +337,11 @@ static tocsin_code indicator(stix *x, sobj *so, const json_t *o)
     tocsin_code rc = TOCSIN_OK;
 
     if (ptype && strcmp(ptype, "stix") != 0) {
-        ts_feed_diag(&x->f, 0, "%s: pattern_type '%.32s' is not supported", so->id, ptype);
+        ts_feed_diag(&x->f, 0, 0, "%s: pattern_type '%.32s' is not supported", so->id, ptype);
         return TOCSIN_OK;
     }
     if (!pattern) {
-        ts_feed_diag(&x->f, 0, "%s has no pattern", so->id);
+        ts_feed_diag(&x->f, 0, 0, "%s has no pattern", so->id);
         return TOCSIN_OK;
     }
     for (uint32_t k = so->first_link; k; k = x->links[k - 1].next)
@@ -368,16 +368,16 @@ static tocsin_code indicator(stix *x, sobj *so, const json_t *o)
 
     rc = ts_stix_pattern_parse(pattern, strlen(pattern), &pat);
     if (rc == TOCSIN_E_PARSE)
-        ts_feed_diag(&x->f, 0, "%s: bad pattern: %s", so->id, pat.err);
+        ts_feed_diag(&x->f, 0, 0, "%s: bad pattern: %s", so->id, pat.err);
     for (size_t k = 0; k < pat.n_notes; k++)
-        ts_feed_diag(&x->f, 0, "%s: %s", so->id, pat.notes[k]);
+        ts_feed_diag(&x->f, 0, 0, "%s: %s", so->id, pat.notes[k]);
     for (size_t k = 0; k < pat.n && rc == TOCSIN_OK; k++) {
         const ts_stix_cmp *c = &pat.cmp[k];
         tocsin_code r = ts_intel_add(x->f.ti, c->type, ts_str_make(c->value, c->len), &m);
         if (r == TOCSIN_E_NOMEM)
             rc = r;
         else if (r != TOCSIN_OK)
-            ts_feed_diag(&x->f, 0, "%s: '%.80s' is not a valid %s", so->id, c->value,
+            ts_feed_diag(&x->f, 0, 0, "%s: '%.80s' is not a valid %s", so->id, c->value,
                          ts_ioc_type_name(c->type));
     }
     ts_stix_pattern_free(&pat);
@@ -405,11 +405,11 @@ static void bad_at(stix *x, size_t off, const char *what)
 {
     uint64_t line, col;
     if (x->f.problems >= TS_FEED_MAX_DIAGS || !x->f.o || !x->f.o->diag) {
-        ts_feed_diag(&x->f, 0, "%s", what); /* counted, not shown: no need to find where */
+        ts_feed_diag(&x->f, 0, 0, "%s", what); /* counted, not shown: no need to find where */
         return;
     }
     position(x, off, &line, &col);
-    ts_feed_diag(&x->f, line, "column %llu (byte %zu): %s", (unsigned long long)col, off, what);
+    ts_feed_diag(&x->f, line, 0, "column %llu (byte %zu): %s", (unsigned long long)col, off, what);
 }
 
 static size_t skip_ws(const char *p, size_t n, size_t i)
@@ -556,7 +556,7 @@ static tocsin_code each_object(stix *x, object_fn fn)
     if (i >= n)
         return bad_at(x, n, "not JSON: the bundle ends too soon"), TOCSIN_E_PARSE;
     if (!found)
-        return ts_feed_diag(&x->f, 0, "not a STIX bundle (no \"objects\" array)"), TOCSIN_E_FORMAT;
+        return ts_feed_diag(&x->f, 0, 0, "not a STIX bundle (no \"objects\" array)"), TOCSIN_E_FORMAT;
     return TOCSIN_OK;
 }
 
@@ -602,7 +602,7 @@ static bool first_pass(stix *x, size_t off, size_t len, size_t index)
     const char *id = ts_json_str(o, "id");
     bool ok = true;
     if (!id) {
-        ts_feed_diag(&x->f, 0, "object %zu of the bundle has no id", index);
+        ts_feed_diag(&x->f, 0, index, "object %zu of the bundle has no id", index);
     } else if (kind == K_RELATIONSHIP) {
         if ((ok = ts_vec_grow(x->rels, x->cap_rels, x->n_rels + 1, MAX_ITEMS)))
             x->rels[x->n_rels++] = (sspan){off, (uint32_t)len};

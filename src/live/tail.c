@@ -135,11 +135,11 @@ static void adopt(ts_tail *t, const char *path, int fd, const struct stat *st)
     t->v[t->n++] = f;
 }
 
-static int found_file(void *ud, const char *file, const char *err)
+static int found_file(void *ud, const char *file)
 {
     ts_tail *t = ud;
     struct stat st;
-    if (err || stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+    if (stat(file, &st) != 0 || !S_ISREG(st.st_mode))
         return 0;
     for (size_t i = 0; i < t->n; i++) {
         tfile *f = &t->v[i];
@@ -251,7 +251,7 @@ uint64_t ts_tail_poll(ts_tail *t, ts_tail_chunk_fn fn, void *ud)
     for (size_t i = 0; i < t->n; i++)
         t->v[i].seen = false;
     for (size_t i = 0; i < t->npaths; i++)
-        ts_walk(t->paths[i], found_file, t);
+        ts_walk(t->paths[i], found_file, NULL, t); /* a path not there yet, or rotated away, is no news */
     /* Files that left (rotated away) first: they hold the older lines. */
     for (size_t i = t->n; i-- > 0;) {
         tfile *f = &t->v[i];

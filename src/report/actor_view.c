@@ -112,16 +112,8 @@ static void json_actor(FILE *out, const who *w, const ts_sighting *s, size_t ns,
     ts_jw_kstr(&j, "actor", w->name);
     ts_jw_kstr(&j, "attack_id", w->attack_id);
     ts_jw_kstr(&j, "country", w->actor ? w->actor->country : NULL);
-    ts_jw_key(&j, "first_seen_ns");
-    if (ns)
-        ts_jw_int(&j, s[0].first_ns);
-    else
-        ts_jw_null(&j);
-    ts_jw_key(&j, "last_seen_ns");
-    if (ns)
-        ts_jw_int(&j, s[ns - 1].last_ns);
-    else
-        ts_jw_null(&j);
+    ts_jw_kint_or_null(&j, "first_seen_ns", ns, ns ? s[0].first_ns : 0);
+    ts_jw_kint_or_null(&j, "last_seen_ns", ns, ns ? s[ns - 1].last_ns : 0);
     ts_jw_key(&j, "incidents");
     ts_jw_arr(&j);
     for (size_t i = 0; i < ns; i++) {

@@ -79,11 +79,7 @@ static void json_hypothesis(const ts_intel *ti, ts_jw *w, const ts_hypothesis *h
         ts_jw_obj(w);
         ts_jw_kstr(w, "what", c->what);
         ts_jw_kdouble(w, "weight", c->weight);
-        ts_jw_key(w, "alert");
-        if (c->alert == SIZE_MAX)
-            ts_jw_null(w);
-        else
-            ts_jw_uint(w, (uint64_t)c->alert + 1);
+        ts_jw_kuint_or_null(w, "alert", c->alert != SIZE_MAX, (uint64_t)c->alert + 1);
         ts_jw_obj_end(w);
     }
     ts_jw_arr_end(w);

@@ -22,11 +22,7 @@ static void suppression_json(FILE *out, const ts_suppression *r, int64_t now_ns)
     ts_jw_kstr(&w, "value", r->value);
     ts_jw_kstr(&w, "reason", r->reason);
     ts_jw_kstr(&w, "created", rpt_time(r->created_ns, false, t, sizeof t));
-    ts_jw_key(&w, "expires");
-    if (r->expires_ns)
-        ts_jw_str(&w, rpt_time(r->expires_ns, false, t, sizeof t));
-    else
-        ts_jw_null(&w);
+    rpt_jw_time(&w, "expires", r->expires_ns);
     ts_jw_kbool(&w, "active", !r->expires_ns || r->expires_ns > now_ns);
     ts_jw_end(&w);
 }

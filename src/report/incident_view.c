@@ -312,16 +312,6 @@ void rpt_incident_text(const rpt *r, const ts_incident_view *v)
 
 /* ---- NDJSON ---------------------------------------------------------------------------- */
 
-static void json_time(ts_jw *w, const char *key, int64_t ns)
-{
-    char t[40];
-    ts_jw_key(w, key);
-    if (ns)
-        ts_jw_str(w, rpt_time(ns, false, t, sizeof t));
-    else
-        ts_jw_null(w);
-}
-
 static void json_entities(ts_jw *w, const ts_incident_view *v, const char *kind, const char *key)
 {
     ts_jw_key(w, key);
@@ -336,8 +326,8 @@ static void json_incident_fields(ts_jw *w, const ts_incident_view *v)
 {
     ts_jw_kstr(w, "type", "incident");
     ts_jw_kstr(w, "id", v->id);
-    json_time(w, "first", v->first_ns);
-    json_time(w, "last", v->last_ns);
+    rpt_jw_time(w, "first", v->first_ns);
+    rpt_jw_time(w, "last", v->last_ns);
     ts_jw_kint(w, "first_ns", v->first_ns);
     ts_jw_kint(w, "last_ns", v->last_ns);
     ts_jw_kint(w, "severity", v->severity);
@@ -347,7 +337,7 @@ static void json_incident_fields(ts_jw *w, const ts_incident_view *v)
     ts_jw_kstr(w, "status", v->status ? v->status : "open");
     ts_jw_kstr(w, "disposition", v->disposition);
     ts_jw_kstr(w, "note", v->note);
-    json_time(w, "closed", v->closed_ns);
+    rpt_jw_time(w, "closed", v->closed_ns);
     ts_jw_kstr(w, "reopened", v->reopened);
     ts_jw_kstr(w, "joined_because", v->joined);
     ts_jw_kstr(w, "apart_because", v->apart);
@@ -398,11 +388,7 @@ static void json_hypothesis(FILE *out, const ts_incident_view *v, const ts_hyp_v
         ts_jw_obj(&w);
         ts_jw_kstr(&w, "what", c->what);
         ts_jw_kdouble(&w, "weight", c->weight);
-        ts_jw_key(&w, "alert");
-        if (c->alert != SIZE_MAX)
-            ts_jw_uint(&w, c->alert + 1);
-        else
-            ts_jw_null(&w);
+        ts_jw_kuint_or_null(&w, "alert", c->alert != SIZE_MAX, c->alert + 1);
         ts_jw_obj_end(&w);
     }
     ts_jw_arr_end(&w);
@@ -441,11 +427,7 @@ static void json_indicator(ts_jw *w, const ts_alert_view *a)
     ts_jw_kstr(w, "observed", a->observed);
     ts_jw_kstr(w, "side", a->side);
     ts_jw_kstr(w, "source", a->source);
-    ts_jw_key(w, "confidence");
-    if (a->confidence >= 0)
-        ts_jw_int(w, a->confidence);
-    else
-        ts_jw_null(w);
+    ts_jw_kint_or_null(w, "confidence", a->confidence >= 0, a->confidence);
     ts_jw_kbool(w, "shared", a->shared != 0);
     ts_jw_kstr(w, "suppressed", a->suppressed);
     ts_jw_key(w, "actors");
@@ -469,7 +451,7 @@ static void json_hits(ts_jw *w, const ts_alert_view *a)
     for (size_t i = 0; i < a->n_hits; i++) {
         const ts_hit_view *h = &a->hits[i];
         ts_jw_obj(w);
-        json_time(w, "time", h->ts_ns);
+        rpt_jw_time(w, "time", h->ts_ns);
         ts_jw_kint(w, "ts_ns", h->ts_ns);
         ts_jw_kstr(w, "file", h->file && *h->file ? h->file : NULL);
         ts_jw_kuint(w, "line", h->line);
@@ -502,8 +484,8 @@ static void json_alert(FILE *out, const ts_incident_view *v, size_t idx, const t
     ts_jw_kstr(&w, "title", a->title);
     ts_jw_kint(&w, "severity", a->severity);
     json_techniques(&w, a->techniques);
-    json_time(&w, "first", a->first_ns);
-    json_time(&w, "last", a->last_ns);
+    rpt_jw_time(&w, "first", a->first_ns);
+    rpt_jw_time(&w, "last", a->last_ns);
     ts_jw_kint(&w, "first_ns", a->first_ns);
     ts_jw_kint(&w, "last_ns", a->last_ns);
     ts_jw_kuint(&w, "count", a->count);
@@ -514,11 +496,7 @@ static void json_alert(FILE *out, const ts_incident_view *v, size_t idx, const t
     ts_jw_kstr(&w, "user", a->user);
     ts_jw_kstr(&w, "remote_ip", a->remote_ip);
     ts_jw_kstr(&w, "remote_cc", a->remote_cc);
-    ts_jw_key(&w, "remote_asn");
-    if (a->remote_asn)
-        ts_jw_uint(&w, a->remote_asn);
-    else
-        ts_jw_null(&w);
+    ts_jw_kuint_or_null(&w, "remote_asn", a->remote_asn != 0, a->remote_asn);
     ts_jw_kstr(&w, "remote_name", a->remote_name);
     ts_jw_kstr(&w, "direction", a->direction);
     ts_jw_obj_end(&w);

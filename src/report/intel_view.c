@@ -336,11 +336,7 @@ static void lookup_json(FILE *out, const ts_intel *ti, const lookup *l)
     if (l->has_geo) {
         ts_jw_obj(&w);
         ts_jw_kstr(&w, "country", l->geo.cc[0] ? l->geo.cc : NULL);
-        ts_jw_key(&w, "asn");
-        if (l->geo.asn)
-            ts_jw_uint(&w, l->geo.asn);
-        else
-            ts_jw_null(&w);
+        ts_jw_kuint_or_null(&w, "asn", l->geo.asn != 0, l->geo.asn);
         ts_jw_kstr(&w, "as_name", l->as_name);
         ts_jw_key(&w, "flags");
         ts_jw_arr(&w);

@@ -30,6 +30,8 @@ enum rpt_style rpt_severity_style(int severity);
 
 /* ISO 8601 UTC; with seconds = true the fraction is dropped. buf >= 40 bytes. */
 char *rpt_time(int64_t ns, bool seconds, char *buf, size_t len);
+/* key: the time ns as rpt_time writes it, or null when ns is 0 (not known, not yet). */
+void rpt_jw_time(ts_jw *w, const char *key, int64_t ns);
 /* "1h18m", "42s", "3d4h": a duration for people. buf >= 24 bytes. */
 char *rpt_duration(int64_t ns, char *buf, size_t len);
 /* 1234567 as "1,234,567". buf >= 32 bytes. */

@@ -50,6 +50,16 @@ enum rpt_style rpt_severity_style(int severity)
     return severity >= 70 ? RS_RED : severity >= 40 ? RS_YELLOW : RS_GREEN;
 }
 
+void rpt_jw_time(ts_jw *w, const char *key, int64_t ns)
+{
+    char t[40];
+    ts_jw_key(w, key);
+    if (ns)
+        ts_jw_str(w, rpt_time(ns, false, t, sizeof t));
+    else
+        ts_jw_null(w);
+}
+
 char *rpt_time(int64_t ns, bool seconds, char *buf, size_t len)
 {
     if (ns == 0) {

@@ -217,11 +217,7 @@ static void summary_json(FILE *out, const ts_run_view *run, const run_figures *f
     ts_jw_kstr(&w, "command", run->command);
     ts_jw_kstr(&w, "version", run->version);
     ts_jw_kstr(&w, "started", rpt_time(run->started_ns, false, t, sizeof t));
-    ts_jw_key(&w, "ended");
-    if (run->ended_ns)
-        ts_jw_str(&w, rpt_time(run->ended_ns, false, t, sizeof t));
-    else
-        ts_jw_null(&w);
+    rpt_jw_time(&w, "ended", run->ended_ns);
     ts_jw_kuint(&w, "files", f->files);
     ts_jw_kuint(&w, "events", f->events);
     ts_jw_kuint(&w, "rejected", f->rejected);

@@ -113,6 +113,27 @@ static void sdo_begin(stix *x, const char *type, const char *id, int64_t created
         ts_jw_kstr(&x->w, "created_by_ref", x->identity);
 }
 
+/* An observed-data or a sighting: sdo_begin, then the two times of what was seen under
+ * their keys for that type ("first_observed"/"last_observed", "first_seen"/"last_seen"). */
+static void sdo_span(stix *x, const char *type, const char *id, int64_t first_ns, int64_t last_ns,
+                     const char *kfirst, const char *klast)
+{
+    char f[40], l[40];
+    stix_time(first_ns, f, sizeof f), stix_time(last_ns, l, sizeof l);
+    sdo_begin(x, type, id, first_ns, last_ns);
+    ts_jw_kstr(&x->w, kfirst, f);
+    ts_jw_kstr(&x->w, klast, l);
+}
+
+/* key: [ref], a list of one reference. */
+static void one_ref(stix *x, const char *key, const char *ref)
+{
+    ts_jw_key(&x->w, key);
+    ts_jw_arr(&x->w);
+    ts_jw_str(&x->w, ref);
+    ts_jw_arr_end(&x->w);
+}
+
 static void relationship(stix *x, const char *type, const char *from, const char *to, int64_t ns,
                          int confidence, const char *description)
 {
@@ -242,35 +263,18 @@ static void indicator(stix *x, const ts_alert_view *a, const char *campaign)
     if (n > 999999999) /* the largest number_observed STIX allows */
         n = 999999999;
     if (claim(x, od)) {
-        char f[40], l[40];
-        stix_time(a->first_ns, f, sizeof f), stix_time(last, l, sizeof l);
-        sdo_begin(x, "observed-data", od, a->first_ns, last);
-        ts_jw_kstr(&x->w, "first_observed", f);
-        ts_jw_kstr(&x->w, "last_observed", l);
+        sdo_span(x, "observed-data", od, a->first_ns, last, "first_observed", "last_observed");
         ts_jw_kuint(&x->w, "number_observed", n);
-        ts_jw_key(&x->w, "object_refs");
-        ts_jw_arr(&x->w);
-        ts_jw_str(&x->w, sco);
-        ts_jw_arr_end(&x->w);
+        one_ref(x, "object_refs", sco);
         ts_jw_obj_end(&x->w);
     }
     sdo_id(sight, "sighting", od);
     if (claim(x, sight)) {
-        char f[40], l[40];
-        stix_time(a->first_ns, f, sizeof f), stix_time(last, l, sizeof l);
-        sdo_begin(x, "sighting", sight, a->first_ns, last);
-        ts_jw_kstr(&x->w, "first_seen", f);
-        ts_jw_kstr(&x->w, "last_seen", l);
+        sdo_span(x, "sighting", sight, a->first_ns, last, "first_seen", "last_seen");
         ts_jw_kuint(&x->w, "count", n);
         ts_jw_kstr(&x->w, "sighting_of_ref", ind);
-        ts_jw_key(&x->w, "observed_data_refs");
-        ts_jw_arr(&x->w);
-        ts_jw_str(&x->w, od);
-        ts_jw_arr_end(&x->w);
-        ts_jw_key(&x->w, "where_sighted_refs");
-        ts_jw_arr(&x->w);
-        ts_jw_str(&x->w, x->identity);
-        ts_jw_arr_end(&x->w);
+        one_ref(x, "observed_data_refs", od);
+        one_ref(x, "where_sighted_refs", x->identity);
         ts_jw_obj_end(&x->w);
     }
 }

@@ -420,7 +420,7 @@ size_t ts_sigma_idle_correlations(const ts_sigma *s, ts_sigma_status_fn fn, void
         char why[200];
         snprintf(why, sizeof why, "correlation stays idle: %s", k->idle);
         const char *id = strcmp(k->id, k->file) ? k->id : ""; /* no id: it was named after its file */
-        ts_sigma_status st = {k->file, k->info.line, id, k->title, false, why};
+        ts_sigma_status st = {{k->file, k->info.line, 0, TOCSIN_E_ARG, why}, id, k->title, false};
         if (fn)
             fn(ud, &st);
     }

@@ -138,16 +138,16 @@ static bool choose_backends(ts_sigma *s)
 
 /* The short literals of one field: one matcher too, but it runs only when a rule being
  * evaluated asks for one of them; its atoms stay BK_LIT so they never trigger a rule. */
-static void *short_matcher(ts_sigma *s, const sg_u32v *atoms, char *err, size_t cap)
+static void *short_matcher(ts_sigma *s, const sg_u32v *atoms)
 {
-    void *m = sg_matcher_build(s, atoms->v, atoms->n, err, cap);
+    void *m = sg_matcher_build(s, atoms->v, atoms->n);
     for (size_t i = 0; i < atoms->n; i++)
         if (s->atoms[atoms->v[i]].backend == BK_HS)
             s->atoms[atoms->v[i]].backend = BK_LIT;
     return m;
 }
 
-static bool build_group(ts_sigma *s, uint32_t g, char *err, size_t cap)
+static bool build_group(ts_sigma *s, uint32_t g)
 {
     sg_group *gr = &s->groups[g];
     size_t nf = gr->nfields + 1; /* the last slot: keywords */
@@ -166,11 +166,11 @@ static bool build_group(ts_sigma *s, uint32_t g, char *err, size_t cap)
             ok = sg_u32v_push(&lit[f], (uint32_t)i);
     }
     if (!ok)
-        snprintf(err, cap, "out of memory");
+        sg_fail(s, TOCSIN_E_NOMEM, "out of memory");
     for (size_t f = 0; ok && f < nf; f++) {
         if (per[f].n) {
-            void *m = f == gr->nfields ? sg_matcher_build_any(s, per[f].v, per[f].n, err, cap)
-                                       : sg_matcher_build(s, per[f].v, per[f].n, err, cap);
+            void *m = f == gr->nfields ? sg_matcher_build_any(s, per[f].v, per[f].n)
+                                       : sg_matcher_build(s, per[f].v, per[f].n);
             bool any_hs = false;
             for (size_t i = 0; i < per[f].n; i++)
                 any_hs |= s->atoms[per[f].v[i]].backend == BK_HS;
@@ -181,7 +181,7 @@ static bool build_group(ts_sigma *s, uint32_t g, char *err, size_t cap)
                 gr->db[f] = m;
         }
         if (ok && lit[f].n)
-            gr->db_short[f] = short_matcher(s, &lit[f], err, cap);
+            gr->db_short[f] = short_matcher(s, &lit[f]);
     }
     for (size_t f = 0; per && f < nf; f++)
         free(per[f].v);
@@ -191,10 +191,10 @@ static bool build_group(ts_sigma *s, uint32_t g, char *err, size_t cap)
     return ok;
 }
 
-static bool build_matchers(ts_sigma *s, char *err, size_t cap)
+static bool build_matchers(ts_sigma *s)
 {
     for (uint32_t g = 0; g < s->ngroups; g++)
-        if (!build_group(s, g, err, cap))
+        if (!build_group(s, g))
             return false;
     return true;
 }
@@ -327,31 +327,39 @@ static void order_kids(ts_sigma *s)
     }
 }
 
-tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap)
+/* The steps of compiling, each false after sg_fail (or, for want of memory, before it). */
+static bool compile_steps(ts_sigma *s)
 {
-    if (s->compiled)
-        return TOCSIN_OK;
     if (!sg_filters_apply(s, &s->filters_failed))
-        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+        return sg_fail(s, TOCSIN_E_NOMEM, "out of memory");
     s->nfields_total = 0;
     for (size_t g = 0; g < s->ngroups; g++) {
         s->groups[g].fbase = (uint32_t)s->nfields_total;
         s->nfields_total += s->groups[g].nfields;
     }
-    if (!choose_backends(s) || !build_matchers(s, err, cap))
-        return TOCSIN_E_PARSE;
+    if (!choose_backends(s) || !build_matchers(s))
+        return false;
     if (!build_triggers(s))
-        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+        return sg_fail(s, TOCSIN_E_NOMEM, "out of memory");
     order_kids(s);
-    if (!sg_corr_compile(s))
-        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
-    s->atom_hs = malloc(s->natoms + 1);
-    if (!s->atom_hs)
-        return snprintf(err, cap, "out of memory"), TOCSIN_E_NOMEM;
+    if (!sg_corr_compile(s) || !(s->atom_hs = malloc(s->natoms + 1)))
+        return sg_fail(s, TOCSIN_E_NOMEM, "out of memory");
     for (size_t i = 0; i < s->natoms; i++)
         s->atom_hs[i] = s->atoms[i].backend == BK_HS;
-    s->compiled = true;
-    return TOCSIN_OK;
+    return true;
+}
+
+tocsin_code ts_sigma_compile(ts_sigma *s, ts_diag_fn diag, void *ud)
+{
+    if (s->compiled)
+        return TOCSIN_OK;
+    s->diag = diag, s->diag_ud = ud, s->failed = TOCSIN_OK;
+    bool ok = compile_steps(s);
+    if (!ok && s->failed == TOCSIN_OK)
+        sg_fail(s, TOCSIN_E_PARSE, "the rules' matchers could not be built");
+    s->diag = NULL, s->diag_ud = NULL;
+    s->compiled = ok;
+    return ok ? TOCSIN_OK : s->failed;
 }
 
 size_t ts_sigma_rule_count(const ts_sigma *s)

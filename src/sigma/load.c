@@ -1,4 +1,6 @@
 /* load.c: the rule set's life: creation, rule files and trees, placeholders, and freeing. */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,18 +12,31 @@
 #define MAX_RULE_FILE (8u << 20)
 #define MAX_PLACEHOLDER_VALUES 4096
 
-ts_sigma *ts_sigma_new(const char *logsources_path, char *err, size_t cap)
+ts_sigma *ts_sigma_new(const char *logsources_path, ts_diag_fn diag, void *ud)
 {
     ts_sigma *s = calloc(1, sizeof *s);
     if (!s) {
-        snprintf(err, cap, "out of memory");
+        ts_diag_say(diag, ud, logsources_path, 0, 0, TOCSIN_E_NOMEM, "out of memory");
         return NULL;
     }
-    if (!sg_sources_load(s, logsources_path, err, cap)) {
+    if (!sg_sources_load(s, logsources_path, diag, ud)) {
         ts_sigma_free(s);
         return NULL;
     }
     return s;
+}
+
+bool sg_fail(ts_sigma *s, tocsin_code code, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (s->failed == TOCSIN_OK)
+        s->failed = code;
+    ts_diag_say(s->diag, s->diag_ud, NULL, 0, 0, code, msg);
+    return false;
 }
 
 void ts_sigma_free(ts_sigma *s)
@@ -68,19 +83,25 @@ void ts_sigma_free(ts_sigma *s)
     free(s);
 }
 
-/* Reads a whole file (at most MAX_RULE_FILE bytes) into a malloc'ed buffer. */
-static char *slurp(const char *path, size_t *n, char *err, size_t cap)
+/* Reads a whole file (at most MAX_RULE_FILE bytes) into a malloc'ed buffer; NULL with
+ * the problem in *code and *why (static text or strerror's, to follow "cannot read it: "). */
+static char *slurp(const char *path, size_t *n, tocsin_code *code, const char **why)
 {
     FILE *f = fopen(path, "rb");
-    if (!f)
-        return snprintf(err, cap, "cannot open"), NULL;
+    if (!f) {
+        *code = errno == ENOENT ? TOCSIN_E_NOTFOUND : TOCSIN_E_IO;
+        *why = strerror(errno);
+        return NULL;
+    }
     char *buf = malloc(MAX_RULE_FILE + 1);
     size_t got = buf ? fread(buf, 1, MAX_RULE_FILE + 1, f) : 0;
-    bool bad = ferror(f) || got > MAX_RULE_FILE;
+    bool unreadable = ferror(f), big = got > MAX_RULE_FILE;
     fclose(f);
-    if (!buf || bad) {
+    if (!buf || unreadable || big) {
+        *code = !buf ? TOCSIN_E_NOMEM : big ? TOCSIN_E_TOOLONG : TOCSIN_E_IO;
+        *why = !buf ? "out of memory" : big ? "larger than 8 MiB" : "unreadable";
         free(buf);
-        return snprintf(err, cap, buf ? "unreadable or larger than 8 MiB" : "out of memory"), NULL;
+        return NULL;
     }
     buf[got] = 0;
     *n = got;
@@ -106,24 +127,36 @@ static bool add_placeholder(ts_sigma *s, const sy_node *k, const sy_node *v)
     return sg_map_put(&s->placeholders, k->s, k->n, (uint32_t)s->nph_names++);
 }
 
-tocsin_code ts_sigma_load_placeholders(ts_sigma *s, const char *path, char *err, size_t cap)
+tocsin_code ts_sigma_load_placeholders(ts_sigma *s, const char *path, ts_diag_fn diag, void *ud)
 {
     size_t n;
-    char *text = slurp(path, &n, err, cap);
-    if (!text)
-        return TOCSIN_E_IO;
+    tocsin_code rc;
+    const char *why;
+    char *text = slurp(path, &n, &rc, &why);
+    if (!text) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot read it: %s", why);
+        ts_diag_say(diag, ud, path, 0, 0, rc, msg);
+        return rc;
+    }
     sy_node **docs;
     size_t nd;
     uint32_t line;
-    tocsin_code rc = TOCSIN_OK;
-    if (!sy_parse(&s->arena, text, n, &docs, &nd, err, cap, &line))
+    char msg[512];
+    rc = TOCSIN_OK;
+    if (!sy_parse(&s->arena, text, n, &docs, &nd, msg, sizeof msg, &line)) {
+        ts_diag_say(diag, ud, path, line, 0, TOCSIN_E_PARSE, msg);
         rc = TOCSIN_E_PARSE;
-    else if (nd != 1 || docs[0]->kind != SY_MAP)
-        snprintf(err, cap, "%s: want one YAML map of placeholder -> values", path), rc = TOCSIN_E_PARSE;
+    } else if (nd != 1 || docs[0]->kind != SY_MAP) {
+        ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_PARSE, "want one YAML map of placeholder -> values");
+        rc = TOCSIN_E_PARSE;
+    }
     for (size_t i = 0; rc == TOCSIN_OK && i + 1 < docs[0]->nkids; i += 2)
-        if (!add_placeholder(s, docs[0]->kids[i], docs[0]->kids[i + 1]))
-            snprintf(err, cap, "%s line %u: bad placeholder", path, docs[0]->kids[i]->line),
-                rc = TOCSIN_E_PARSE;
+        if (!add_placeholder(s, docs[0]->kids[i], docs[0]->kids[i + 1])) {
+            ts_diag_say(diag, ud, path, docs[0]->kids[i]->line, 0, TOCSIN_E_PARSE,
+                        "bad placeholder: want a name and a list of at most 4096 strings");
+            rc = TOCSIN_E_PARSE;
+        }
     free(text);
     return rc;
 }
@@ -162,12 +195,14 @@ static sy_node *merge(ts_arena *ar, const sy_node *a, const sy_node *b)
     return m;
 }
 
+/* One document's fate: why NULL when it loaded, else code says what kind of refusal. */
 static void report(ts_sigma_status_fn fn, void *ud, const char *file, uint64_t line, const char *id,
-                   const char *title, const char *why)
+                   const char *title, tocsin_code code, const char *why)
 {
     if (!fn)
         return;
-    ts_sigma_status st = {file, line, id ? id : "", title ? title : "", why == NULL, why};
+    ts_sigma_status st = {
+        {file, line, 0, why ? code : TOCSIN_OK, why}, id ? id : "", title ? title : "", !why};
     fn(ud, &st);
 }
 
@@ -176,14 +211,14 @@ tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, 
 {
     char why[512];
     if (s->compiled) {
-        report(fn, ud, name, 0, NULL, NULL, "the rule set is already compiled");
+        report(fn, ud, name, 0, NULL, NULL, TOCSIN_E_ARG, "the rule set is already compiled");
         return TOCSIN_E_ARG;
     }
     sy_node **docs;
     size_t nd;
     uint32_t line;
     if (!sy_parse(&s->arena, text, n, &docs, &nd, why, sizeof why, &line)) {
-        report(fn, ud, name, line, NULL, NULL, why);
+        report(fn, ud, name, line, NULL, NULL, TOCSIN_E_PARSE, why);
         return TOCSIN_OK;
     }
     const sy_node *global = NULL, *prev = NULL;
@@ -201,14 +236,14 @@ tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, 
         }
         const sy_node *rule = merge(&s->arena, !strcmp(a, "repeat") ? prev : global, d);
         if (!rule) {
-            report(fn, ud, name, d->line, NULL, NULL, "out of memory");
+            report(fn, ud, name, d->line, NULL, NULL, TOCSIN_E_NOMEM, "out of memory");
             return TOCSIN_E_NOMEM;
         }
         prev = rule;
         const char *id, *title;
         why[0] = 0;
         bool ok = sg_rule_build(s, rule, name, why, sizeof why, &id, &title);
-        report(fn, ud, name, d->line, id, title, ok ? NULL : why);
+        report(fn, ud, name, d->line, id, title, TOCSIN_E_PARSE, ok ? NULL : why);
     }
     return TOCSIN_OK;
 }
@@ -226,21 +261,27 @@ static bool yaml_name(const char *f)
     return (n > 4 && !strcmp(f + n - 4, ".yml")) || (n > 5 && !strcmp(f + n - 5, ".yaml"));
 }
 
-static int on_file(void *ud, const char *file, const char *err)
+/* A path under the tree that could not be opened: the tree cannot be read whole. */
+static void on_walk_problem(void *ud, const ts_diag *d)
 {
     walk_ctx *w = ud;
-    char msg[256];
-    if (err) {
-        report(w->fn, w->ud, file, 0, NULL, NULL, err);
-        w->rc = TOCSIN_E_IO;
-        return 0;
-    }
+    report(w->fn, w->ud, d->file, 0, NULL, NULL, d->code, d->msg);
+    w->rc = TOCSIN_E_IO;
+}
+
+static int on_file(void *ud, const char *file)
+{
+    walk_ctx *w = ud;
     if (!yaml_name(file))
         return 0;
     size_t n;
-    char *text = slurp(file, &n, msg, sizeof msg);
+    tocsin_code code;
+    const char *why;
+    char *text = slurp(file, &n, &code, &why);
     if (!text) {
-        report(w->fn, w->ud, file, 0, NULL, NULL, msg);
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot read it: %s", why);
+        report(w->fn, w->ud, file, 0, NULL, NULL, code, msg);
         return 0;
     }
     tocsin_code rc = ts_sigma_load_text(w->s, file, text, n, w->fn, w->ud);
@@ -255,10 +296,12 @@ tocsin_code ts_sigma_load_path(ts_sigma *s, const char *path, ts_sigma_status_fn
     walk_ctx w = {s, fn, ud, TOCSIN_OK};
     FILE *f = fopen(path, "rb");
     if (!f) {
-        report(fn, ud, path, 0, NULL, NULL, "cannot open");
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot open it: %s", strerror(errno));
+        report(fn, ud, path, 0, NULL, NULL, TOCSIN_E_IO, msg);
         return TOCSIN_E_IO;
     }
     fclose(f);
-    ts_walk(path, on_file, &w);
+    ts_walk(path, on_file, on_walk_problem, &w);
     return w.rc;
 }

@@ -1,4 +1,5 @@
 /* logsource.c: the log source mapping (data/sigma/logsources.tsv) and the rule groups it feeds. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,10 +100,12 @@ static bool index_source(ts_sigma *s, sg_map *m, const char *key, uint32_t i)
     return sg_map_put(m, key, strlen(key), i);
 }
 
-static bool add_line(ts_sigma *s, ts_str line, size_t *cap, char *err, size_t ecap, uint64_t lineno)
+/* Adds one mapping line; NULL, or the problem (static text) with *code. */
+static const char *add_line(ts_sigma *s, ts_str line, size_t *cap, tocsin_code *code)
 {
+    *code = TOCSIN_E_NOMEM;
     if (!ts_vec_grow(s->src, *cap, s->nsrc + 1, TS_VEC_NOCAP))
-        return snprintf(err, ecap, "out of memory"), false;
+        return "out of memory";
     sg_source *src = &s->src[s->nsrc];
     memset(src, 0, sizeof *src);
     ts_str prod = take(&line, '\t'), cat = take(&line, '\t'), svc = take(&line, '\t');
@@ -110,12 +113,16 @@ static bool add_line(ts_sigma *s, ts_str line, size_t *cap, char *err, size_t ec
     src->product = dup_lower(&s->arena, prod.p, prod.n);
     src->category = dup_lower(&s->arena, cat.p, cat.n);
     src->service = dup_lower(&s->arena, svc.p, svc.n);
-    if (!src->product || !src->category || !src->service || !parse_match(&s->arena, src, match) ||
-        !parse_renames(&s->arena, src, ren))
-        return snprintf(err, ecap, "log source mapping line %llu: bad line", (unsigned long long)lineno),
-               false;
+    if (!src->product || !src->category || !src->service)
+        return "out of memory";
+    *code = TOCSIN_E_PARSE;
+    if (!parse_match(&s->arena, src, match))
+        return "bad log source mapping line: its match (4th column) is not ';'-separated channel=, "
+               "provider=, dataset= or eventid=N,... conditions";
+    if (!parse_renames(&s->arena, src, ren))
+        return "bad log source mapping line: its renames (5th column) are not FROM=TO,... (at most 16)";
     s->nsrc++;
-    return true;
+    return NULL;
 }
 
 static bool build_index(ts_sigma *s)
@@ -140,28 +147,34 @@ static bool build_index(ts_sigma *s)
     return true;
 }
 
-bool sg_sources_load(ts_sigma *s, const char *path, char *err, size_t cap)
+bool sg_sources_load(ts_sigma *s, const char *path, ts_diag_fn diag, void *ud)
 {
     FILE *f = fopen(path, "rb");
     char line[MAX_LINE];
     size_t srccap = 0;
     uint64_t lineno = 0;
-    if (!f)
-        return snprintf(err, cap, "cannot open %s", path), false;
-    bool ok = true;
-    while (ok && fgets(line, sizeof line, f)) {
+    if (!f) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot open the Sigma log source mapping: %s", strerror(errno));
+        ts_diag_say(diag, ud, path, 0, 0, errno == ENOENT ? TOCSIN_E_NOTFOUND : TOCSIN_E_IO, msg);
+        return false;
+    }
+    const char *bad = NULL;
+    tocsin_code code = TOCSIN_OK;
+    while (!bad && fgets(line, sizeof line, f)) {
         lineno++;
         size_t n = strlen(line);
         while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             n--;
         if (!n || line[0] == '#')
             continue;
-        ok = add_line(s, ts_str_make(line, n), &srccap, err, cap, lineno);
+        bad = add_line(s, ts_str_make(line, n), &srccap, &code);
     }
     fclose(f);
-    if (ok && !build_index(s))
-        return snprintf(err, cap, "out of memory"), false;
-    return ok;
+    if (!bad && !build_index(s))
+        bad = "out of memory", code = TOCSIN_E_NOMEM, lineno = 0;
+    ts_diag_say(bad ? diag : NULL, ud, path, lineno, 0, code, bad);
+    return !bad;
 }
 
 /* A rule's product/category/service accepts a line when each one it gives is equal. */

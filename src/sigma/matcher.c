@@ -92,11 +92,11 @@ static bool hs_can(const char *rx, unsigned flags)
     return ok;
 }
 
-bool sg_atom_pcre(sg_atom *at, char *err, size_t cap)
+bool sg_atom_pcre(ts_sigma *s, sg_atom *at)
 {
     char *rx = atom_regex(at);
     if (!rx)
-        return snprintf(err, cap, "out of memory"), false;
+        return sg_fail(s, TOCSIN_E_NOMEM, "out of memory");
     uint32_t opt = 0;
     if (at->rxflags & RX_CASELESS)
         opt |= PCRE2_CASELESS;
@@ -111,8 +111,8 @@ bool sg_atom_pcre(sg_atom *at, char *err, size_t cap)
     if (!re) {
         PCRE2_UCHAR msg[160];
         pcre2_get_error_message(ec, msg, sizeof msg);
-        return snprintf(err, cap, "regex '%.60s': %s at offset %zu", at->pat, (const char *)msg, (size_t)off),
-               false;
+        return sg_fail(s, TOCSIN_E_PARSE, "regex '%.60s': %s at offset %zu", at->pat, (const char *)msg,
+                       (size_t)off);
     }
     at->re = re;
     at->backend = BK_PCRE;
@@ -207,10 +207,9 @@ static bool joinable(const ts_sigma *s, const matcher *m, const unsigned *ids, s
 }
 
 /* Hands atom id to PCRE2 and drops it from the candidates rx/flags/ids[0..*k) at index i. */
-static bool to_pcre(ts_sigma *s, char **rx, unsigned *flags, unsigned *ids, size_t *k, size_t i, char *err,
-                    size_t cap)
+static bool to_pcre(ts_sigma *s, char **rx, unsigned *flags, unsigned *ids, size_t *k, size_t i)
 {
-    bool ok = sg_atom_pcre(&s->atoms[ids[i]], err, cap);
+    bool ok = sg_atom_pcre(s, &s->atoms[ids[i]]);
     free(rx[i]);
     memmove(rx + i, rx + i + 1, (*k - i - 1) * sizeof *rx);
     memmove(flags + i, flags + i + 1, (*k - i - 1) * sizeof *flags);
@@ -222,7 +221,7 @@ static bool to_pcre(ts_sigma *s, char **rx, unsigned *flags, unsigned *ids, size
 /* Sorts the candidates between Hyperscan and PCRE2 and compiles Hyperscan's share into
  * m->db; appends the ids PCRE2 took to refused. */
 static bool compile_candidates(ts_sigma *s, matcher *m, char **rx, unsigned *flags, unsigned *ids, size_t *k,
-                               unsigned *refused, unsigned *n_refused, char *err, size_t cap)
+                               unsigned *refused, unsigned *n_refused)
 {
     bool ok = true;
     for (size_t i = 0; ok && i < *k;) {
@@ -231,7 +230,7 @@ static bool compile_candidates(ts_sigma *s, matcher *m, char **rx, unsigned *fla
             continue;
         }
         refused[(*n_refused)++] = ids[i];
-        ok = to_pcre(s, rx, flags, ids, k, i, err, cap);
+        ok = to_pcre(s, rx, flags, ids, k, i);
     }
     while (ok && *k) {
         hs_compile_error_t *ce = NULL;
@@ -241,13 +240,13 @@ static bool compile_candidates(ts_sigma *s, matcher *m, char **rx, unsigned *fla
         /* one expression Hyperscan refused as part of the set: PCRE2 takes it */
         int bad = ce ? ce->expression : -1;
         if (bad < 0 || (size_t)bad >= *k) {
-            snprintf(err, cap, "hyperscan: %s", ce && ce->message ? ce->message : "compile failed");
+            sg_fail(s, TOCSIN_E_PARSE, "hyperscan: %s", ce && ce->message ? ce->message : "compile failed");
             hs_free_compile_error(ce);
             return false;
         }
         hs_free_compile_error(ce);
         refused[(*n_refused)++] = ids[bad];
-        ok = to_pcre(s, rx, flags, ids, k, (size_t)bad, err, cap);
+        ok = to_pcre(s, rx, flags, ids, k, (size_t)bad);
     }
     return ok;
 }
@@ -255,7 +254,7 @@ static bool compile_candidates(ts_sigma *s, matcher *m, char **rx, unsigned *fla
 /* The cached answer for these candidates: the database, and the ids PCRE2 takes instead.
  * False when there is none (nothing is changed then). */
 static bool from_cache(ts_sigma *s, matcher *m, const char *key, char **rx, unsigned *flags, unsigned *ids,
-                       size_t *k, bool *ok, char *err, size_t cap)
+                       size_t *k, bool *ok)
 {
     unsigned *refused, n_refused;
     if (!ts_hs_cache_get(key, &m->db, &refused, &n_refused))
@@ -265,17 +264,16 @@ static bool from_cache(ts_sigma *s, matcher *m, const char *key, char **rx, unsi
         while (i < *k && ids[i] != refused[r])
             i++;
         if (i == *k) { /* an entry that names an id not among the candidates cannot be ours */
-            *ok = false;
-            snprintf(err, cap, "the rule cache answered for other rules");
+            *ok = sg_fail(s, TOCSIN_E_FORMAT, "the rule cache answered for other rules");
         } else {
-            *ok = to_pcre(s, rx, flags, ids, k, i, err, cap);
+            *ok = to_pcre(s, rx, flags, ids, k, i);
         }
     }
     free(refused);
     return true;
 }
 
-static void *build(ts_sigma *s, const uint32_t *atoms, size_t n, bool vector, char *err, size_t cap)
+static void *build(ts_sigma *s, const uint32_t *atoms, size_t n, bool vector)
 {
     matcher *m = calloc(1, sizeof *m);
     char **rx = calloc(n + 1, sizeof *rx);
@@ -284,13 +282,13 @@ static void *build(ts_sigma *s, const uint32_t *atoms, size_t n, bool vector, ch
     size_t k = 0;
     bool ok = m && rx && flags && ids && refused && exact_build(s, m, atoms, n);
     if (!ok)
-        snprintf(err, cap, "out of memory");
+        sg_fail(s, TOCSIN_E_NOMEM, "out of memory");
     for (size_t i = 0; ok && i < n; i++) {
         sg_atom *at = &s->atoms[atoms[i]];
         if (whole_value(at))
             continue;
         if (!(rx[k] = atom_regex(at))) {
-            ok = false;
+            ok = sg_fail(s, TOCSIN_E_NOMEM, "out of memory");
             break;
         }
         flags[k] = hs_flags(at), ids[k] = atoms[i];
@@ -301,8 +299,8 @@ static void *build(ts_sigma *s, const uint32_t *atoms, size_t n, bool vector, ch
        directory: compiling is most of a hunt's start (src/sigma/hs_cache.c). */
     char key[65];
     bool keyed = ok && k && ts_hs_cache_key((const char *const *)rx, flags, ids, (unsigned)k, key);
-    if (ok && k && !(keyed && from_cache(s, m, key, rx, flags, ids, &k, &ok, err, cap))) {
-        ok = compile_candidates(s, m, rx, flags, ids, &k, refused, &n_refused, err, cap);
+    if (ok && k && !(keyed && from_cache(s, m, key, rx, flags, ids, &k, &ok))) {
+        ok = compile_candidates(s, m, rx, flags, ids, &k, refused, &n_refused);
         if (ok && keyed)
             ts_hs_cache_put(key, m->db, refused, n_refused);
     }
@@ -335,14 +333,14 @@ bool sg_matcher_scratch(void *mp, void **scratch)
     return !m->db || hs_alloc_scratch(m->db, (hs_scratch_t **)scratch) == HS_SUCCESS;
 }
 
-void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap)
+void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n)
 {
-    return build(s, atoms, n, false, err, cap);
+    return build(s, atoms, n, false);
 }
 
-void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap)
+void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n)
 {
-    return build(s, atoms, n, true, err, cap);
+    return build(s, atoms, n, true);
 }
 
 static int on_first(unsigned id, unsigned long long from, unsigned long long to, unsigned flags, void *ctx)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/diag.h"
 #include "core/event.h"
 #include "tocsin.h"
 
@@ -22,26 +23,29 @@ typedef struct ts_sigma_rule_info {
     uint64_t line;
 } ts_sigma_rule_info;
 
-/* The fate of one rule document: loaded, or refused and why. */
+/* The fate of one rule document: loaded, or refused and why. at is where it is (file,
+ * line); a refusal is a problem like any other (core/diag.h), so at may go as it is to a
+ * ts_diag_fn: its code says what kind (TOCSIN_E_PARSE: the rule; TOCSIN_E_IO: its file
+ * could not be read; TOCSIN_E_NOMEM) and msg why. Loaded: code TOCSIN_OK, msg NULL. */
 typedef struct ts_sigma_status {
-    const char *file;
-    uint64_t line;
+    ts_diag at;
     const char *id;    /* "" when unknown */
     const char *title; /* "" when unknown */
     bool loaded;
-    const char *reason; /* why refused; NULL when loaded */
 } ts_sigma_status;
 
 typedef void (*ts_sigma_status_fn)(void *ud, const ts_sigma_status *st);
 typedef void (*ts_sigma_hit_fn)(void *ud, const ts_sigma_rule_info *rule, const ts_event *ev);
 
 /* An empty set that uses the log source mapping at logsources_path (the TSV described in
- * data/sigma/logsources.tsv). NULL, with a message in err, when that file is unusable. */
-ts_sigma *ts_sigma_new(const char *logsources_path, char *err, size_t cap);
+ * data/sigma/logsources.tsv). NULL when that file is unusable, after saying why to diag
+ * (may be NULL) with the file and the line. */
+ts_sigma *ts_sigma_new(const char *logsources_path, ts_diag_fn diag, void *ud);
 void ts_sigma_free(ts_sigma *s);
 
-/* Loads placeholder values for the expand modifier from a YAML map of name -> list. */
-tocsin_code ts_sigma_load_placeholders(ts_sigma *s, const char *path, char *err, size_t cap);
+/* Loads placeholder values for the expand modifier from a YAML map of name -> list. Not
+ * TOCSIN_OK: the problem, with the file and its line, went to diag (may be NULL). */
+tocsin_code ts_sigma_load_placeholders(ts_sigma *s, const char *path, ts_diag_fn diag, void *ud);
 
 /* Loads every .yml/.yaml file under path (a file or a directory, recursively). Each rule
  * document is reported to fn (may be NULL). Returns TOCSIN_E_IO if path cannot be read;
@@ -51,8 +55,9 @@ tocsin_code ts_sigma_load_path(ts_sigma *s, const char *path, ts_sigma_status_fn
 tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, size_t n,
                                ts_sigma_status_fn fn, void *ud);
 
-/* Compiles all loaded rules; after this no more rules may be loaded. */
-tocsin_code ts_sigma_compile(ts_sigma *s, char *err, size_t cap);
+/* Compiles all loaded rules; after this no more rules may be loaded. Not TOCSIN_OK: the
+ * problem went to diag (may be NULL); file is NULL, as it is the set's, not a file's. */
+tocsin_code ts_sigma_compile(ts_sigma *s, ts_diag_fn diag, void *ud);
 size_t ts_sigma_rule_count(const ts_sigma *s);
 /* After compile: calls fn (may be NULL) for every loaded correlation rule that cannot run,
  * with loaded false and the reason (it names a rule that is not loaded, is part of a cycle,

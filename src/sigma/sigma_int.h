@@ -238,10 +238,17 @@ struct ts_sigma {
     } * ph;
     size_t nph_names, cap_ph;
     bool compiled;
+    ts_diag_fn diag; /* while compiling: where its problems go (sg_fail) */
+    void *diag_ud;
+    tocsin_code failed; /* the first problem's code, TOCSIN_OK while none */
 };
 
+/* load.c: says a problem of the set (no file) to s->diag; returns false. */
+bool sg_fail(ts_sigma *s, tocsin_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* logsource.c */
-bool sg_sources_load(ts_sigma *s, const char *path, char *err, size_t cap);
+/* Reads the mapping at path; false after saying why (with the line) to diag. */
+bool sg_sources_load(ts_sigma *s, const char *path, ts_diag_fn diag, void *ud);
 /* The group for a rule's log source, created when needed; UINT32_MAX if no source
  * matches (the reason is written to why). */
 uint32_t sg_group_for(ts_sigma *s, const char *product, const char *category, const char *service, char *why,
@@ -310,7 +317,7 @@ uint32_t sg_value_node(ts_sigma *s, uint32_t group, uint32_t field, const sg_mod
 
 /* matcher.c: string atoms of one field grouped into one multi-pattern matcher. */
 typedef void (*sg_match_fn)(void *ud, uint32_t atom);
-void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap);
+void *sg_matcher_build(ts_sigma *s, const uint32_t *atoms, size_t n);
 void sg_matcher_free(void *m);
 /* Scratch space for scanning; grown to fit every matcher built so far. */
 bool sg_matcher_scratch(void *m, void **scratch);
@@ -318,7 +325,7 @@ void sg_matcher_scratch_free(void *scratch);
 void sg_matcher_scan(const void *m, void *scratch, const char *p, size_t n, sg_match_fn fn, void *ud);
 /* The same for keywords, which may rule out all of an event's values in one scan
  * (sg_matcher_may_match). */
-void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n, char *err, size_t cap);
+void *sg_matcher_build_any(ts_sigma *s, const uint32_t *atoms, size_t n);
 /* False when none of m's atoms can hold in any of an event's values, given them joined
  * into joined[0..n); true when one may, or when m cannot tell. */
 bool sg_matcher_may_match(const void *m, void *scratch, const char *joined, size_t n);
@@ -339,8 +346,8 @@ typedef struct sg_regex_budget {
 int sg_atom_test_str(const sg_atom *at, const char *p, size_t n, void *md);
 void *sg_match_data_new(const sg_regex_budget *b);
 void sg_match_data_free(void *md);
-/* Compiles a PCRE2 fallback for a regex atom; false with a message. */
-bool sg_atom_pcre(sg_atom *at, char *err, size_t cap);
+/* Compiles a PCRE2 fallback for a regex atom; false after sg_fail. */
+bool sg_atom_pcre(ts_sigma *s, sg_atom *at);
 void sg_atom_pcre_free(sg_atom *at);
 
 #endif

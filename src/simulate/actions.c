@@ -158,7 +158,6 @@ static uint32_t c2_pick(sim_ctx *x, uint32_t k)
 static void act_phish(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t u = c->targets[k % c->ntargets];
     char from[96], to[96], helo[96], link[160], msgid[96];
@@ -190,7 +189,6 @@ static void act_phish(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_click(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t u = c->targets[(k * 5 + 1) % c->ntargets];
     if (c->np0 < NEL(c->p0))
@@ -232,7 +230,6 @@ static void act_click(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_beacon(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     if (!c->np0) /* nobody has run the implant yet: nothing to beacon */
         return;
@@ -269,7 +266,6 @@ static void act_beacon(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_harvest(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t u = camp_p0_user(x);
     sim_host *ws = &o->hosts[o->users[u].ws];
@@ -301,7 +297,6 @@ static void act_harvest(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_valid_accounts(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     sim_user *a = &o->users[c->admin];
     const char *cc = c->nvpn_cc ? c->vpn_cc[k % c->nvpn_cc] : "SG";
@@ -324,76 +319,83 @@ static void act_valid_accounts(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 
 /* ---------------------------------------------------------------- lateral movement */
 
+/* One hop of the stolen administrator account, from host from to host to. */
+typedef struct hop {
+    uint32_t from, to;
+    sim_host *src, *dst;
+    sim_user *a;
+} hop;
+
+static hop hop_between(sim_ctx *x, uint32_t from, uint32_t to)
+{
+    sim_org *o = &x->org;
+    return (hop){from, to, &o->hosts[from], &o->hosts[to], &o->users[x->camp->admin]};
+}
+
+/* From a host the actor holds to one it does not yet (in that order: both draw from the
+ * campaign's PRNG). */
+static hop hop_onward(sim_ctx *x)
+{
+    uint32_t from = camp_from_host(x);
+    return hop_between(x, from, camp_new_target(x));
+}
+
 static void act_lateral_smb(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
-    sim_org *o = &x->org;
-    uint32_t from = camp_from_host(x), to = camp_new_target(x);
-    sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
-    sim_user *a = &o->users[c->admin];
+    hop h = hop_onward(x);
     char uid[20];
-    sim_ntlm(x, t, src->ip, dst, a->name, true);
-    sim_smb_map(x, t + SIM_US, src->ip, dst, "ADMIN$", uid);
-    sim_ev_logon(x, dst, t + SIM_US + 20000, a, 3, src->ip, src->nb, 0xb000000 + k, true);
-    sim_smb_map(x, t + 4 * SIM_US, src->ip, dst, "C$", uid);
-    if (dst->kind == HK_WS) {
+    sim_ntlm(x, t, h.src->ip, h.dst, h.a->name, true);
+    sim_smb_map(x, t + SIM_US, h.src->ip, h.dst, "ADMIN$", uid);
+    sim_ev_logon(x, h.dst, t + SIM_US + 20000, h.a, 3, h.src->ip, h.src->nb, 0xb000000 + k, true);
+    sim_smb_map(x, t + 4 * SIM_US, h.src->ip, h.dst, "C$", uid);
+    if (h.dst->kind == HK_WS) {
         char path[96];
         snprintf(path, sizeof path, "C:\\Windows\\%s", camp_tool_name(c, "implant", "update.exe"));
-        sim_sm_file(x, dst, t + 6 * SIM_US, "NT AUTHORITY\\SYSTEM", "System", path);
+        sim_sm_file(x, h.dst, t + 6 * SIM_US, "NT AUTHORITY\\SYSTEM", "System", path);
     }
-    admin_hop(c, s, from, to);
+    admin_hop(c, s, h.from, h.to);
 }
 
 static void act_remote_service(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
-    sim_org *o = &x->org;
     uint32_t from = camp_from_host(x), to = c->nowned > 2 && sim_chance(&x->crng, 0.6)
                                                 ? c->owned[sim_below(&x->crng, c->nowned)]
                                                 : camp_new_target(x);
     if (to == from)
         to = camp_new_target(x);
-    sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
-    sim_user *a = &o->users[c->admin];
+    hop h = hop_between(x, from, to);
     static const char *const names[] = {"WinsSchMgmt", "MsSecSvcHost", "WmiApSrvUpd", "NetMgmtSync"};
     char uid[20], img[128];
     snprintf(img, sizeof img, "%%SystemRoot%%\\%s -k netsvcs", camp_tool_name(c, "implant", "update.exe"));
-    sim_smb_map(x, t, src->ip, dst, "IPC$", uid);
-    sim_ev_logon(x, dst, t + 20000, a, 3, src->ip, src->nb, 0xc000000 + k, true);
-    sim_ev_service(x, dst, t + 2 * SIM_US, names[k % NEL(names)], img, "user mode service", NULL);
+    sim_smb_map(x, t, h.src->ip, h.dst, "IPC$", uid);
+    sim_ev_logon(x, h.dst, t + 20000, h.a, 3, h.src->ip, h.src->nb, 0xc000000 + k, true);
+    sim_ev_service(x, h.dst, t + 2 * SIM_US, names[k % NEL(names)], img, "user mode service", NULL);
     admin_hop(c, s, from, to);
 }
 
 static void act_rdp(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t from = c->nowned && sim_chance(&x->crng, 0.5) ? o->jumps[k % o->njump] : camp_from_host(x);
-    uint32_t to = camp_new_target(x);
-    sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
-    sim_user *a = &o->users[c->admin];
+    hop h = hop_between(x, from, camp_new_target(x));
     char uid[20];
-    sim_ev_explicit(x, src, t, a, a->name, dst->fqdn, "C:\\Windows\\System32\\mstsc.exe");
-    sim_rdp(x, t + SIM_US, src->ip, dst, a->name, 40 * SIM_MIN, 5000000, uid);
-    sim_ev_logon(x, dst, t + 3 * SIM_US, a, 10, src->ip, src->nb, 0xd000000 + k, true);
-    admin_hop(c, s, from, to);
+    sim_ev_explicit(x, h.src, t, h.a, h.a->name, h.dst->fqdn, "C:\\Windows\\System32\\mstsc.exe");
+    sim_rdp(x, t + SIM_US, h.src->ip, h.dst, h.a->name, 40 * SIM_MIN, 5000000, uid);
+    sim_ev_logon(x, h.dst, t + 3 * SIM_US, h.a, 10, h.src->ip, h.src->nb, 0xd000000 + k, true);
+    admin_hop(c, s, h.from, h.to);
 }
 
 static void act_winrm(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
-    sim_campaign *c = x->camp;
-    camp_cast(x);
-    sim_org *o = &x->org;
-    uint32_t from = camp_from_host(x), to = camp_new_target(x);
-    sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
-    sim_user *a = &o->users[c->admin];
+    hop h = hop_onward(x);
+    sim_host *dst = h.dst;
     char uid[20], user[48];
     sim_conn cn = {t,
                    30 * SIM_US,
-                   src->ip,
+                   h.src->ip,
                    dst->ip,
                    (uint16_t)(49152 + sim_below(&x->crng, 16000)),
                    5985,
@@ -404,35 +406,32 @@ static void act_winrm(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
                    "SF",
                    0};
     sim_net_conn(x, &cn, uid);
-    sim_ev_logon(x, dst, t + 20000, a, 3, src->ip, NULL, 0xe000000 + k, true);
-    sim_sm_process(x, dst, t + 2 * SIM_US, sim_dom_user(x, a, user), "C:\\Windows\\System32\\wsmprovhost.exe",
-                   "C:\\Windows\\system32\\wsmprovhost.exe -Embedding", "C:\\Windows\\System32\\svchost.exe",
-                   NULL);
+    sim_ev_logon(x, dst, t + 20000, h.a, 3, h.src->ip, NULL, 0xe000000 + k, true);
+    sim_sm_process(
+        x, dst, t + 2 * SIM_US, sim_dom_user(x, h.a, user), "C:\\Windows\\System32\\wsmprovhost.exe",
+        "C:\\Windows\\system32\\wsmprovhost.exe -Embedding", "C:\\Windows\\System32\\svchost.exe", NULL);
     sim_sm_process(x, dst, t + 4 * SIM_US, user, "C:\\Windows\\System32\\cmd.exe",
                    "cmd.exe /c \"net localgroup administrators & ipconfig /all & tasklist /v\"",
                    "C:\\Windows\\System32\\wsmprovhost.exe", NULL);
-    admin_hop(c, s, from, to);
+    admin_hop(x->camp, s, h.from, h.to);
 }
 
 static void act_wmi(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
-    sim_org *o = &x->org;
-    uint32_t from = camp_from_host(x), to = camp_new_target(x);
-    sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
-    sim_user *a = &o->users[c->admin];
+    hop h = hop_onward(x);
+    sim_host *dst = h.dst;
     char uid[20], user[48], cmd[200];
-    sim_conn cn = {t,    2 * SIM_US, src->ip,   dst->ip, (uint16_t)(49152 + sim_below(&x->crng, 16000)),
+    sim_conn cn = {t,    2 * SIM_US, h.src->ip, dst->ip, (uint16_t)(49152 + sim_below(&x->crng, 16000)),
                    135,  "tcp",      "dce_rpc", 4000,    3000,
                    "SF", 0};
     sim_net_conn(x, &cn, uid);
-    sim_ev_logon(x, dst, t + 20000, a, 3, src->ip, NULL, 0xf000000 + k, true);
+    sim_ev_logon(x, dst, t + 20000, h.a, 3, h.src->ip, NULL, 0xf000000 + k, true);
     snprintf(cmd, sizeof cmd, "cmd.exe /Q /c %s 1> \\\\127.0.0.1\\ADMIN$\\__%u 2>&1",
              camp_tool_name(c, "implant", "update.exe"), (unsigned)(t / SIM_US % 100000));
-    sim_sm_process(x, dst, t + SIM_US, sim_dom_user(x, a, user), "C:\\Windows\\System32\\cmd.exe", cmd,
+    sim_sm_process(x, dst, t + SIM_US, sim_dom_user(x, h.a, user), "C:\\Windows\\System32\\cmd.exe", cmd,
                    "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe", NULL);
-    admin_hop(c, s, from, to);
+    admin_hop(c, s, h.from, h.to);
 }
 
 /* ---------------------------------------------------------------- collection and exfiltration */
@@ -440,7 +439,6 @@ static void act_wmi(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     sim_host *st = &o->hosts[c->stage];
     sim_host *srcfs = &o->hosts[o->fs[k % o->nfs]];
@@ -470,7 +468,6 @@ static void act_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     sim_host *st = &o->hosts[c->stage];
     uint64_t bytes = (uint64_t)(s->gb * 1e9 / s->count * (0.6 + 0.8 * sim_unit(&x->crng)));
@@ -512,7 +509,6 @@ uint32_t camp_wave_host(sim_ctx *x, uint32_t k)
 static void act_service_install(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     char img[128], hashes[160];
@@ -530,7 +526,6 @@ static void act_service_install(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_raw_disk(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     const char *drv = camp_tool_name(c, "driver", "rawdisk.sys");
@@ -546,7 +541,6 @@ static void act_raw_disk(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_mass_delete(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     char path[160], img[96];
@@ -565,7 +559,6 @@ static void act_mass_delete(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_deface(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     char path[128], cmd[256];
@@ -581,7 +574,6 @@ static void act_deface(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 
 static void act_shutdown(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
-    camp_cast(x);
     uint32_t h = camp_wave_host(x, k);
     sim_ev_shutdown(x, &x->org.hosts[h], t, "C:\\Windows\\system32\\shutdown.exe", "NT AUTHORITY\\SYSTEM");
     camp_touch_host(s, h);
@@ -592,7 +584,6 @@ static void act_shutdown(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 static void act_actor_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t u = k < o->nexec ? o->execs[k] : sim_below(&x->crng, o->nhuman);
     const char *dom = c->nsender ? c->sender_dom[k % c->nsender] : "mail.com";
@@ -635,13 +626,31 @@ static void act_actor_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 
 /* ---------------------------------------------------------------- the insider */
 
+/* The insider, at the workstation every one of these steps starts from. */
+typedef struct insider {
+    sim_user *u;
+    sim_host *ws;
+} insider;
+
+static insider insider_of(sim_ctx *x)
+{
+    sim_user *u = &x->org.users[x->camp->insider];
+    return (insider){u, &x->org.hosts[u->ws]};
+}
+
+/* The step touched the insider and the workstation. */
+static void insider_touched(sim_ctx *x, sim_step *s)
+{
+    camp_touch_user(s, x->camp->insider);
+    camp_touch_host(s, x->org.users[x->camp->insider].ws);
+}
+
 static void act_bulk_share(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
-    sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
-    sim_user *u = &o->users[c->insider];
-    sim_host *ws = &o->hosts[u->ws];
+    insider in = insider_of(x);
+    sim_user *u = in.u;
+    sim_host *ws = in.ws;
     static const char *const shares[] = {"Finance", "Legal", "HR", "Production", "Distribution", "Projects"};
     char uid[20];
     for (uint32_t i = 0; i < 6; i++) {
@@ -652,35 +661,30 @@ static void act_bulk_share(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         sim_ev_share_access(x, fs, ti + 30000, u, ws->ip, shares[(k + i) % NEL(shares)]);
         camp_touch_host(s, o->fs[(k + i) % o->nfs]);
     }
-    camp_touch_user(s, c->insider);
+    camp_touch_user(s, x->camp->insider);
 }
 
 static void act_local_stage(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
-    sim_campaign *c = x->camp;
-    camp_cast(x);
-    sim_org *o = &x->org;
-    sim_user *u = &o->users[c->insider];
-    sim_host *ws = &o->hosts[u->ws];
+    insider in = insider_of(x);
+    sim_user *u = in.u;
+    sim_host *ws = in.ws;
     char user[48], cmd[256], out[128];
     snprintf(out, sizeof out, "C:\\Users\\%s\\AppData\\Local\\Temp\\backup_%u.7z", u->name, k + 1);
     snprintf(cmd, sizeof cmd,
              "\"C:\\Program Files\\7-Zip\\7z.exe\" a -mhe=on -pWinter2014 %s \\\\%s\\Finance\\*", out,
-             o->hosts[o->fs[0]].name);
+             x->org.hosts[x->org.fs[0]].name);
     sim_sm_process(x, ws, t, sim_dom_user(x, u, user), "C:\\Program Files\\7-Zip\\7z.exe", cmd,
                    "C:\\Windows\\System32\\cmd.exe", NULL);
     sim_sm_file(x, ws, t + 90 * SIM_US, user, "C:\\Program Files\\7-Zip\\7z.exe", out);
-    camp_touch_user(s, c->insider);
-    camp_touch_host(s, u->ws);
+    insider_touched(x, s);
 }
 
 static void act_usb_copy(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
-    sim_campaign *c = x->camp;
-    camp_cast(x);
-    sim_org *o = &x->org;
-    sim_user *u = &o->users[c->insider];
-    sim_host *ws = &o->hosts[u->ws];
+    insider in = insider_of(x);
+    sim_user *u = in.u;
+    sim_host *ws = in.ws;
     char user[48], path[96];
     sim_ev_device(x, ws, t, u, k % 2 ? "Kingston" : "SanDisk");
     sim_dom_user(x, u, user);
@@ -688,18 +692,15 @@ static void act_usb_copy(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
         snprintf(path, sizeof path, "E:\\backup_%u.7z", i + 1);
         sim_sm_file(x, ws, t + (int64_t)(20 + 60 * i) * SIM_US, user, "C:\\Windows\\explorer.exe", path);
     }
-    camp_touch_user(s, c->insider);
-    camp_touch_host(s, u->ws);
+    insider_touched(x, s);
 }
 
 static void act_cloud_upload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
-    sim_campaign *c = x->camp;
-    camp_cast(x);
-    sim_org *o = &x->org;
-    sim_user *u = &o->users[c->insider];
-    sim_host *ws = &o->hosts[u->ws];
-    const char *host = c->cloud[0] ? c->cloud : "content.dropboxapi.com";
+    insider in = insider_of(x);
+    sim_user *u = in.u;
+    sim_host *ws = in.ws;
+    const char *host = x->camp->cloud[0] ? x->camp->cloud : "content.dropboxapi.com";
     uint32_t ip = 0xa27d0100 + 10 + k % 20; /* 162.125.1.x, Dropbox */
     char user[48], uid[20];
     const char *img = "C:\\Program Files (x86)\\Google\\Chrome\\Application\\chrome.exe";
@@ -710,8 +711,7 @@ static void act_cloud_upload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
     sim_sm_netconn(x, ws, t + 50000, user, img, ip, 443, host);
     sim_tls(x, t + 60000, ws->ip, ip, 443, host, bytes, bytes / 300 + 5000,
             (int64_t)(bytes / 4000000 + 1) * SIM_US, uid);
-    camp_touch_user(s, c->insider);
-    camp_touch_host(s, u->ws);
+    insider_touched(x, s);
 }
 
 /* ---------------------------------------------------------------- the registry */

@@ -78,7 +78,6 @@ static void sideload_paths(const sim_campaign *c, char *dir, char *task, char *h
 void act_lure_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t u = c->targets[k % c->ntargets];
     const char *lure = camp_tool_name(c, "lure", "Job_Description.iso");
@@ -131,7 +130,6 @@ void act_lure_mail(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_open_attachment(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     seat d = seat_desk(x, c->targets[k % c->ntargets]);
     sim_host *ws = d.host;
     const char *user = d.user;
@@ -184,7 +182,6 @@ void act_open_attachment(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_sideload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     seat d = seat_desk(x, c->np0 ? c->p0[k % c->np0] : camp_p0_user(x));
     sim_host *ws = d.host;
     const char *user = d.user;
@@ -213,7 +210,6 @@ void act_sideload(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_discovery(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     seat d = seat_desk(x, camp_p0_user(x));
     sim_host *ws = d.host;
@@ -269,7 +265,6 @@ void act_discovery(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_lsass_read(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     seat d = seat_desk(x, camp_p0_user(x));
     char trace[300];
@@ -294,7 +289,6 @@ void act_lsass_read(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_psexec(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     uint32_t from = camp_from_host(x), to = camp_new_target(x);
     sim_host *src = &o->hosts[from], *dst = &o->hosts[to];
@@ -332,7 +326,6 @@ void act_psexec(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_rdp_tunnel(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     seat d = seat_desk(x, camp_p0_user(x));
     uint32_t to = camp_new_target(x);
@@ -381,7 +374,6 @@ void act_rdp_tunnel(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_cloud_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     seat d = seat_at(x, c->admin, c->stage);
     sim_host *st = d.host;
@@ -417,7 +409,6 @@ void act_cloud_exfil(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 /* Shadow copies deleted and recovery switched off, host by host. */
 void act_shadow_delete(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
-    camp_cast(x);
     uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     const char *sys = "NT AUTHORITY\\SYSTEM";
@@ -434,7 +425,6 @@ void act_shadow_delete(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_stop_services(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     seat d = seat_at(x, c->admin, k == 0 ? o->backup : o->sqls[(k - 1) % o->nsql]);
     static const char *const svc[][3] = {
@@ -456,7 +446,6 @@ void act_stop_services(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_encrypt(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     uint32_t h = camp_wave_host(x, k);
     sim_host *d = &x->org.hosts[h];
     const char *bin = camp_tool_name(c, "ransomware", "locker.exe");
@@ -494,7 +483,6 @@ void act_encrypt(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_cleanup(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     seat w = seat_at(x, c->admin, k % 2 == 0 ? c->stage : o->users[camp_p0_user(x)].ws);
     sim_host *d = w.host;
@@ -525,7 +513,6 @@ void act_cleanup(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 void act_clear_logs(sim_ctx *x, sim_step *s, uint32_t k, int64_t t)
 {
     sim_campaign *c = x->camp;
-    camp_cast(x);
     sim_org *o = &x->org;
     seat d = seat_at(x, c->admin, c->nowned ? c->owned[k % c->nowned] : o->users[camp_p0_user(x)].ws);
     static const char *const chans[] = {"Security", "System", "Microsoft-Windows-PowerShell/Operational"};

@@ -115,6 +115,7 @@ int64_t sim_campaign_run(sim_ctx *x, uint32_t i, int64_t t)
     if (s->action->foothold && !c->np0 && t < x->end - SIM_HOUR)
         return t + 30 * SIM_MIN;
     x->cur = s;
+    camp_cast(x); /* the story's cast, chosen before its first step (at once after: a no-op) */
     s->action->run(x, s, s->done, t);
     x->cur = NULL;
     if (++s->done >= s->count)

@@ -257,62 +257,53 @@ static uint32_t add_host(sim_ctx *x, int kind, int site, const char *name, uint3
     return o->nhosts++;
 }
 
-static uint32_t server_ip(const sim_org *o, uint32_t k)
+/* Server k's address (10.10.1.10 and up, in the order servers are added). */
+static uint32_t server_ip(uint32_t k)
 {
-    (void)o;
     return IP4(10, 10, 1, 10 + k);
+}
+
+/* n servers of one kind named prefix-01, prefix-02 ... into out[], the next address k on. */
+static void add_numbered(sim_ctx *x, int kind, const char *prefix, uint32_t *out, uint32_t n, uint32_t *k)
+{
+    char nm[24];
+    for (uint32_t i = 0; i < n; i++) {
+        snprintf(nm, sizeof nm, "%s-%02u", prefix, i + 1);
+        out[i] = add_host(x, kind, 0, nm, server_ip((*k)++));
+    }
+}
+
+/* How many servers of a kind an organisation of nu people has: base, one more per per
+ * people, at most max. */
+static uint32_t scaled(uint32_t nu, uint32_t base, uint32_t per, uint32_t max)
+{
+    uint32_t n = base + nu / per;
+    return n > max ? max : n;
 }
 
 static void add_servers(sim_ctx *x)
 {
     sim_org *o = &x->org;
-    char nm[24];
     uint32_t k = 0, nu = o->nhuman;
     o->first_server = o->nhosts;
     o->ndc = 2 + (nu >= 1000) + (nu >= 5000);
-    for (uint32_t i = 0; i < o->ndc; i++) {
-        snprintf(nm, sizeof nm, "dc-%02u", i + 1);
-        o->dcs[i] = add_host(x, HK_DC, 0, nm, server_ip(o, k++));
-    }
-    o->nfs = 1 + nu / 150;
-    if (o->nfs > 16)
-        o->nfs = 16;
-    for (uint32_t i = 0; i < o->nfs; i++) {
-        snprintf(nm, sizeof nm, "fs-%02u", i + 1);
-        o->fs[i] = add_host(x, HK_FILE, 0, nm, server_ip(o, k++));
-    }
-    o->mail = add_host(x, HK_MAIL, 0, "mx-01", server_ip(o, k++));
+    add_numbered(x, HK_DC, "dc", o->dcs, o->ndc, &k);
+    o->nfs = scaled(nu, 1, 150, 16);
+    add_numbered(x, HK_FILE, "fs", o->fs, o->nfs, &k);
+    o->mail = add_host(x, HK_MAIL, 0, "mx-01", server_ip(k++));
     o->njump = 2;
-    for (uint32_t i = 0; i < o->njump; i++) {
-        snprintf(nm, sizeof nm, "jump-%02u", i + 1);
-        o->jumps[i] = add_host(x, HK_JUMP, 0, nm, server_ip(o, k++));
-    }
-    o->deploy = add_host(x, HK_DEPLOY, 0, "deploy-01", server_ip(o, k++));
-    o->backup = add_host(x, HK_BACKUP, 0, "backup-01", server_ip(o, k++));
-    o->napp = 2 + nu / 200;
-    if (o->napp > 16)
-        o->napp = 16;
-    for (uint32_t i = 0; i < o->napp; i++) {
-        snprintf(nm, sizeof nm, "app-%02u", i + 1);
-        o->apps[i] = add_host(x, HK_APP, 0, nm, server_ip(o, k++));
-    }
-    o->nsql = 1 + nu / 400;
-    if (o->nsql > 8)
-        o->nsql = 8;
-    for (uint32_t i = 0; i < o->nsql; i++) {
-        snprintf(nm, sizeof nm, "sql-%02u", i + 1);
-        o->sqls[i] = add_host(x, HK_SQL, 0, nm, server_ip(o, k++));
-    }
-    o->nlin = 3 + nu / 200;
-    if (o->nlin > 15)
-        o->nlin = 15;
-    for (uint32_t i = 0; i < o->nlin; i++) {
-        snprintf(nm, sizeof nm, "lnx-web-%02u", i + 1);
-        o->lin[i] = add_host(x, HK_LINUX, 0, nm, server_ip(o, k++));
-    }
-    o->sftp = add_host(x, HK_SFTP, 0, "sftp-01", server_ip(o, k++));
+    add_numbered(x, HK_JUMP, "jump", o->jumps, o->njump, &k);
+    o->deploy = add_host(x, HK_DEPLOY, 0, "deploy-01", server_ip(k++));
+    o->backup = add_host(x, HK_BACKUP, 0, "backup-01", server_ip(k++));
+    o->napp = scaled(nu, 2, 200, 16);
+    add_numbered(x, HK_APP, "app", o->apps, o->napp, &k);
+    o->nsql = scaled(nu, 1, 400, 8);
+    add_numbered(x, HK_SQL, "sql", o->sqls, o->nsql, &k);
+    o->nlin = scaled(nu, 3, 200, 15);
+    add_numbered(x, HK_LINUX, "lnx-web", o->lin, o->nlin, &k);
+    o->sftp = add_host(x, HK_SFTP, 0, "sftp-01", server_ip(k++));
     o->lin[o->nlin++] = o->sftp;
-    o->scan = add_host(x, HK_SCAN, 0, "vscan-01", server_ip(o, k++));
+    o->scan = add_host(x, HK_SCAN, 0, "vscan-01", server_ip(k++));
 }
 
 static void name_user(sim_ctx *x, sim_user *u, char (*seen)[24], uint32_t nseen)

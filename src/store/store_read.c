@@ -1,6 +1,7 @@
 /* store_read.c: loads runs and incidents into owned views for the reports. */
 #include "store/store_read.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,65 @@ static uint64_t col_u64(st_stmt *st, int i)
 {
     int64_t v = st_col_int64(st, i);
     return v < 0 ? 0 : (uint64_t)v;
+}
+
+/* A row read into a view by a table of its columns: the column, the field, and how the
+ * field is read, picked from the field's own type (so a table cannot read a number into a
+ * string): text is copied (col), counts are never negative (col_u64). */
+typedef enum col_kind { COL_TEXT, COL_I64, COL_U64, COL_U32, COL_INT, COL_DBL } col_kind;
+typedef struct col_field {
+    int col;
+    col_kind kind;
+    size_t offset;
+} col_field;
+#define COL_KIND(x) \
+    _Generic((x), char *: COL_TEXT, int64_t: COL_I64, uint64_t: COL_U64, uint32_t: COL_U32, int: COL_INT, \
+             double: COL_DBL)
+#define COL(view, field, c)                                    \
+    {                                                          \
+        c, COL_KIND(((view *)0)->field), offsetof(view, field) \
+    }
+
+/* Reads the n columns of f, from column base on, into the view at v. */
+static void from_row(reader *r, st_stmt *st, int base, const col_field *f, size_t n, void *v)
+{
+    for (size_t i = 0; i < n; i++) {
+        void *p = (char *)v + f[i].offset;
+        int c = base + f[i].col;
+        switch (f[i].kind) {
+        case COL_TEXT:
+            *(char **)p = col(r, st, c);
+            break;
+        case COL_I64:
+            *(int64_t *)p = st_col_int64(st, c);
+            break;
+        case COL_U64:
+            *(uint64_t *)p = col_u64(st, c);
+            break;
+        case COL_U32:
+            *(uint32_t *)p = (uint32_t)st_col_int64(st, c);
+            break;
+        case COL_INT:
+            *(int *)p = st_col_int(st, c);
+            break;
+        case COL_DBL:
+            *(double *)p = st_col_double(st, c);
+            break;
+        }
+    }
+}
+#define FROM_ROW(r, st, base, table, v) from_row(r, st, base, table, sizeof table / sizeof *table, v)
+
+/* Statement id with its first parameter bound: to text when key is set, else to num.
+ * NULL when the store cannot prepare it. */
+static st_stmt *by_key(reader *r, st_id id, const char *key, int64_t num)
+{
+    st_stmt *st = st_get(r->s, id);
+    if (st && key)
+        st_text_nn(st, 1, key);
+    else if (st)
+        st_int(st, 1, num);
+    return st;
 }
 
 /* Makes room for one more element in *v (n used, *cap allocated), the new room zeroed. */
@@ -90,16 +150,13 @@ tocsin_code ts_store_run_get(ts_store *s, int64_t id, ts_run_view *out)
         snprintf(s->err, sizeof s->err, "no run %lld in the store", (long long)id);
         return TOCSIN_E_NOTFOUND;
     }
-    if (step == STEP_ROW) {
-        out->id = st_col_int64(st, 0);
-        out->started_ns = st_col_int64(st, 1);
-        out->ended_ns = st_col_int64(st, 2);
-        out->command = col(&r, st, 3);
-        out->events = col_u64(st, 4);
-        out->rejected = col_u64(st, 5);
-        out->version = col(&r, st, 6);
-        out->files = col_u64(st, 7);
-    }
+    static const col_field run_cols[] = {
+        COL(ts_run_view, id, 0),      COL(ts_run_view, started_ns, 1), COL(ts_run_view, ended_ns, 2),
+        COL(ts_run_view, command, 3), COL(ts_run_view, events, 4),     COL(ts_run_view, rejected, 5),
+        COL(ts_run_view, version, 6), COL(ts_run_view, files, 7),
+    };
+    if (step == STEP_ROW)
+        FROM_ROW(&r, st, 0, run_cols, out);
     if ((rc = finish(&r, st, step, "reading a run")) == TOCSIN_OK) {
         int64_t a = count_of(s, ST_RUN_ALERT_COUNT, id, &rc);
         int64_t i = count_of(s, ST_RUN_INCIDENT_COUNT, id, &rc);
@@ -192,45 +249,45 @@ void ts_strv_free(char **v, size_t n)
 
 static tocsin_code load_row(reader *r, const char *id, ts_incident_view *v)
 {
-    st_stmt *st = st_get(r->s, ST_INCIDENT_GET);
+    st_stmt *st = by_key(r, ST_INCIDENT_GET, id, 0);
     if (!st)
         return TOCSIN_E_DB;
-    st_text_nn(st, 1, id);
     int step = st_step(st);
     if (step == STEP_DONE) {
         st_reset(st);
         return TOCSIN_E_NOTFOUND;
     }
-    if (step == STEP_ROW) {
-        v->id = col(r, st, 0);
-        v->first_ns = st_col_int64(st, 1);
-        v->last_ns = st_col_int64(st, 2);
-        v->severity = st_col_int(st, 3);
-        v->summary = col(r, st, 4);
-        v->joined = col(r, st, 14);
-        v->apart = col(r, st, 15);
-        v->created_run = st_col_int64(st, 5);
-        v->updated_run = st_col_int64(st, 6);
-        v->alert_total = col_u64(st, 7);
-        v->status = col(r, st, 8);
-        v->disposition = col(r, st, 9);
-        v->note = col(r, st, 10);
-        v->closed_ns = st_col_int64(st, 11);
-        v->reopened = col(r, st, 12);
-        v->suppressed_alerts = col_u64(st, 13);
-        v->quiet_alerts = col_u64(st, 16);
-    }
+    static const col_field incident_cols[] = {
+        COL(ts_incident_view, id, 0),
+        COL(ts_incident_view, first_ns, 1),
+        COL(ts_incident_view, last_ns, 2),
+        COL(ts_incident_view, severity, 3),
+        COL(ts_incident_view, summary, 4),
+        COL(ts_incident_view, created_run, 5),
+        COL(ts_incident_view, updated_run, 6),
+        COL(ts_incident_view, alert_total, 7),
+        COL(ts_incident_view, status, 8),
+        COL(ts_incident_view, disposition, 9),
+        COL(ts_incident_view, note, 10),
+        COL(ts_incident_view, closed_ns, 11),
+        COL(ts_incident_view, reopened, 12),
+        COL(ts_incident_view, suppressed_alerts, 13),
+        COL(ts_incident_view, joined, 14),
+        COL(ts_incident_view, apart, 15),
+        COL(ts_incident_view, quiet_alerts, 16),
+    };
+    if (step == STEP_ROW)
+        FROM_ROW(r, st, 0, incident_cols, v);
     return finish(r, st, step, "reading an incident");
 }
 
 static tocsin_code load_entities(reader *r, ts_incident_view *v)
 {
-    st_stmt *st = st_get(r->s, ST_INCIDENT_ENTITIES);
+    st_stmt *st = by_key(r, ST_INCIDENT_ENTITIES, v->id, 0);
     size_t cap = 0;
     int step;
     if (!st)
         return TOCSIN_E_DB;
-    st_text_nn(st, 1, v->id);
     while ((step = st_step(st)) == STEP_ROW &&
            grow(r, (void **)&v->entities, &cap, v->n_entities, sizeof *v->entities)) {
         ts_entity_view *e = &v->entities[v->n_entities++];
@@ -242,12 +299,11 @@ static tocsin_code load_entities(reader *r, ts_incident_view *v)
 
 static tocsin_code load_actors(reader *r, ts_alert_view *a)
 {
-    st_stmt *st = st_get(r->s, ST_ALERT_ACTORS);
+    st_stmt *st = by_key(r, ST_ALERT_ACTORS, NULL, a->id);
     size_t cap = 0, cap2 = 0;
     int step;
     if (!st)
         return TOCSIN_E_DB;
-    st_int(st, 1, a->id);
     while ((step = st_step(st)) == STEP_ROW &&
            grow(r, (void **)&a->actors, &cap, a->n_actors, sizeof *a->actors) &&
            grow(r, (void **)&a->actor_ids, &cap2, a->n_actors, sizeof *a->actor_ids)) {
@@ -260,28 +316,22 @@ static tocsin_code load_actors(reader *r, ts_alert_view *a)
 /* An event's columns, from column c on. */
 static void hit_from_row(reader *r, st_stmt *st, int c, ts_hit_view *h)
 {
-    h->ts_ns = st_col_int64(st, c);
-    h->file = col(r, st, c + 1);
-    h->line = col_u64(st, c + 2);
-    h->record = col_u64(st, c + 3);
-    h->host = col(r, st, c + 4);
-    h->user = col(r, st, c + 5);
-    h->process = col(r, st, c + 6);
-    h->command_line = col(r, st, c + 7);
-    h->parent = col(r, st, c + 8);
-    h->uid = col(r, st, c + 9);
-    h->community_id = col(r, st, c + 10);
-    h->flow_id = col(r, st, c + 11);
+    static const col_field hit_cols[] = {
+        COL(ts_hit_view, ts_ns, 0),   COL(ts_hit_view, file, 1),          COL(ts_hit_view, line, 2),
+        COL(ts_hit_view, record, 3),  COL(ts_hit_view, host, 4),          COL(ts_hit_view, user, 5),
+        COL(ts_hit_view, process, 6), COL(ts_hit_view, command_line, 7),  COL(ts_hit_view, parent, 8),
+        COL(ts_hit_view, uid, 9),     COL(ts_hit_view, community_id, 10), COL(ts_hit_view, flow_id, 11),
+    };
+    FROM_ROW(r, st, c, hit_cols, h);
 }
 
 static tocsin_code load_hits(reader *r, ts_alert_view *a)
 {
-    st_stmt *st = st_get(r->s, ST_ALERT_HITS);
+    st_stmt *st = by_key(r, ST_ALERT_HITS, NULL, a->id);
     size_t cap = 0;
     int step;
     if (!st)
         return TOCSIN_E_DB;
-    st_int(st, 1, a->id);
     while ((step = st_step(st)) == STEP_ROW && grow(r, (void **)&a->hits, &cap, a->n_hits, sizeof *a->hits))
         hit_from_row(r, st, 0, &a->hits[a->n_hits++]);
     return finish(r, st, step, "reading an alert's events");
@@ -289,49 +339,52 @@ static tocsin_code load_hits(reader *r, ts_alert_view *a)
 
 static void alert_from_row(reader *r, st_stmt *st, ts_alert_view *a)
 {
-    a->id = st_col_int64(st, 0);
-    a->detector = col(r, st, 1);
-    a->key = col(r, st, 2);
-    a->file = col(r, st, 3);
-    a->line = col_u64(st, 4);
-    a->record = col_u64(st, 5);
-    a->first_ns = st_col_int64(st, 6);
-    a->kind = col(r, st, 7);
-    a->title = col(r, st, 8);
-    a->severity = st_col_int(st, 9);
-    a->techniques = col(r, st, 10);
-    a->last_ns = st_col_int64(st, 11);
-    a->count = col_u64(st, 12);
-    a->internal_ip = col(r, st, 13);
-    a->internal_host = col(r, st, 14);
-    a->user = col(r, st, 15);
-    a->remote_ip = col(r, st, 16);
-    a->remote_cc = col(r, st, 17);
-    a->remote_asn = (uint32_t)st_col_int64(st, 18);
-    a->remote_name = col(r, st, 19);
-    a->direction = col(r, st, 20);
-    a->ioc_type = col(r, st, 21);
-    a->ioc_value = col(r, st, 22);
-    a->observed = col(r, st, 23);
-    a->side = col(r, st, 24);
-    a->source = col(r, st, 25);
+    static const col_field alert_cols[] = {
+        COL(ts_alert_view, id, 0),
+        COL(ts_alert_view, detector, 1),
+        COL(ts_alert_view, key, 2),
+        COL(ts_alert_view, file, 3),
+        COL(ts_alert_view, line, 4),
+        COL(ts_alert_view, record, 5),
+        COL(ts_alert_view, first_ns, 6),
+        COL(ts_alert_view, kind, 7),
+        COL(ts_alert_view, title, 8),
+        COL(ts_alert_view, severity, 9),
+        COL(ts_alert_view, techniques, 10),
+        COL(ts_alert_view, last_ns, 11),
+        COL(ts_alert_view, count, 12),
+        COL(ts_alert_view, internal_ip, 13),
+        COL(ts_alert_view, internal_host, 14),
+        COL(ts_alert_view, user, 15),
+        COL(ts_alert_view, remote_ip, 16),
+        COL(ts_alert_view, remote_cc, 17),
+        COL(ts_alert_view, remote_asn, 18),
+        COL(ts_alert_view, remote_name, 19),
+        COL(ts_alert_view, direction, 20),
+        COL(ts_alert_view, ioc_type, 21),
+        COL(ts_alert_view, ioc_value, 22),
+        COL(ts_alert_view, observed, 23),
+        COL(ts_alert_view, side, 24),
+        COL(ts_alert_view, source, 25),
+        /* 26: confidence, NULL when the alert is no indicator's: below */
+        COL(ts_alert_view, shared, 27),
+        COL(ts_alert_view, suppressed, 28),
+        COL(ts_alert_view, dataset, 29),
+        COL(ts_alert_view, suppression, 30),
+        COL(ts_alert_view, suppression_note, 31),
+    };
+    FROM_ROW(r, st, 0, alert_cols, a);
     a->confidence = st_col_null(st, 26) ? -1 : st_col_int(st, 26);
-    a->shared = st_col_int(st, 27);
-    a->suppressed = col(r, st, 28);
-    a->dataset = col(r, st, 29);
-    a->suppression = st_col_int64(st, 30);
-    a->suppression_note = col(r, st, 31);
 }
 
 static tocsin_code load_alerts(reader *r, ts_incident_view *v)
 {
-    st_stmt *st = st_get(r->s, ST_INCIDENT_ALERTS);
+    st_stmt *st = by_key(r, ST_INCIDENT_ALERTS, v->id, 0);
     size_t cap = 0;
     int step;
     tocsin_code rc;
     if (!st)
         return TOCSIN_E_DB;
-    st_text_nn(st, 1, v->id);
     while ((step = st_step(st)) == STEP_ROW &&
            grow(r, (void **)&v->alerts, &cap, v->n_alerts, sizeof *v->alerts))
         alert_from_row(r, st, &v->alerts[v->n_alerts++]);
@@ -356,12 +409,11 @@ static size_t alert_index(const ts_incident_view *v, int64_t id)
 
 static tocsin_code load_contribs(reader *r, ts_incident_view *v, int64_t hyp_id, ts_hyp_view *h)
 {
-    st_stmt *st = st_get(r->s, ST_HYP_CONTRIBS);
+    st_stmt *st = by_key(r, ST_HYP_CONTRIBS, NULL, hyp_id);
     size_t cap = 0;
     int step;
     if (!st)
         return TOCSIN_E_DB;
-    st_int(st, 1, hyp_id);
     while ((step = st_step(st)) == STEP_ROW &&
            grow(r, (void **)&h->contribs, &cap, h->n_contribs, sizeof *h->contribs)) {
         ts_contrib_view *c = &h->contribs[h->n_contribs++];
@@ -374,24 +426,21 @@ static tocsin_code load_contribs(reader *r, ts_incident_view *v, int64_t hyp_id,
 
 static tocsin_code load_hyps(reader *r, ts_incident_view *v, bool contribs)
 {
-    st_stmt *st = st_get(r->s, ST_INCIDENT_HYPS);
+    st_stmt *st = by_key(r, ST_INCIDENT_HYPS, v->id, 0);
     int64_t *ids = NULL;
     size_t cap = 0, cap2 = 0;
     int step;
     tocsin_code rc;
     if (!st)
         return TOCSIN_E_DB;
-    st_text_nn(st, 1, v->id);
     while ((step = st_step(st)) == STEP_ROW && grow(r, (void **)&v->hyps, &cap, v->n_hyps, sizeof *v->hyps) &&
            grow(r, (void **)&ids, &cap2, v->n_hyps, sizeof *ids)) {
-        ts_hyp_view *h = &v->hyps[v->n_hyps];
-        ids[v->n_hyps++] = st_col_int64(st, 0);
-        h->rank = st_col_int(st, 1);
-        h->actor = col(r, st, 2);
-        h->attack_id = col(r, st, 3);
-        h->probability = st_col_double(st, 4);
-        h->wording = col(r, st, 5);
-        h->score = st_col_double(st, 6);
+        static const col_field hyp_cols[] = {
+            COL(ts_hyp_view, rank, 1),        COL(ts_hyp_view, actor, 2),   COL(ts_hyp_view, attack_id, 3),
+            COL(ts_hyp_view, probability, 4), COL(ts_hyp_view, wording, 5), COL(ts_hyp_view, score, 6),
+        };
+        ids[v->n_hyps] = st_col_int64(st, 0); /* the hypothesis' id, for its contributions */
+        FROM_ROW(r, st, 0, hyp_cols, &v->hyps[v->n_hyps++]);
     }
     rc = finish(r, st, step, "reading an incident's hypotheses");
     /* Contributions are read after the loop: the hypotheses statement is reset by then. */

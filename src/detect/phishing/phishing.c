@@ -336,9 +336,7 @@ static void phish_fini(void *state)
         pending_free(&st->cands[i].p);
     phish_lists_free(st->lists);
     free(st->users);
-    free(st->acc);
-    free(st->seen.v);
-    free(st->staff.v);
+    free(st->acc); /* seen and staff went with the saved table */
 }
 
 /* Our domains now: configured, learned from internal senders, and the most common
@@ -454,7 +452,14 @@ static void set_clear(void *field)
     s->n = 0;
 }
 
-static const ts_saved_codec set_codec = {set_put, set_get, set_clear};
+static void set_fini(void *field)
+{
+    hset *s = field;
+    free(s->v);
+    s->v = NULL, s->n = s->cap = 0;
+}
+
+static const ts_saved_codec set_codec = {set_put, set_get, set_clear, set_fini};
 
 /* The recipients' domains: their number, all recipients counted, then each name and count. */
 static void rdoms_put(ts_blob_w *b, const void *field)
