@@ -58,14 +58,20 @@ static tally *tally_of(bench *b, const char *reader)
     return &b->t[b->n++];
 }
 
-static int one_file(void *ud, const char *file, const char *err)
+static void walk_problem(void *ud, const ts_diag *d)
+{
+    (void)ud;
+    fprintf(stderr, "bench_readers: %s: %s\n", d->file ? d->file : "?", d->msg ? d->msg : "?");
+}
+
+static int one_file(void *ud, const char *file)
 {
     bench *b = ud;
     ts_input *in;
     char why[512];
     struct stat st;
-    if (err || ts_input_open(file, &in, why, sizeof why) != TOCSIN_OK) {
-        fprintf(stderr, "bench_readers: %s: %s\n", file, err ? err : why);
+    if (ts_input_open(file, &in, why, sizeof why) != TOCSIN_OK) {
+        fprintf(stderr, "bench_readers: %s: %s\n", file, why);
         return 0;
     }
     const char *head;
@@ -98,7 +104,7 @@ int main(int argc, char **argv)
         return 1;
     for (long k = 0; k < rounds; k++)
         for (int i = 2; i < argc; i++)
-            ts_walk(argv[i], one_file, &b);
+            ts_walk(argv[i], one_file, walk_problem, &b);
     double total = 0;
     unsigned long long bytes = 0;
     for (size_t i = 0; i < b.n; i++) {
