@@ -194,6 +194,35 @@ static void test_travel(void)
     det_close(&x);
 }
 
+/* The intruder with alice's password logs on from Singapore at night, an impossible journey
+ * from her home logon; her own logon from home the next afternoon is not one more impossible
+ * journey (the place that was the anomaly is not where she is), and the intruder's next
+ * night from Singapore is judged against home again. */
+static void test_travel_home(void)
+{
+    det x;
+    CHECK(det_open(&x, "credential", NULL));
+    ts_event ev;
+    for (int d = 0; d < 10; d++) {
+        public_logon(&ev, "alice", "198.51.100.10", "US", 7018, T0 + d * DAY + 15 * HOUR);
+        feed(&x, &ev);
+    }
+    public_logon(&ev, "alice", "203.0.113.50", "SG", 55430, T0 + 10 * DAY + 2 * HOUR);
+    feed(&x, &ev);
+    const ts_alert *a = find_key("cred|logon|alice|AS55430 (SG)");
+    CHECK(a && strstr(a->title, "impossible travel (SG"));
+    drop_all();
+    public_logon(&ev, "alice", "198.51.100.10", "US", 7018, T0 + 10 * DAY + 14 * HOUR);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    public_logon(&ev, "alice", "203.0.113.50", "SG", 55430, T0 + 11 * DAY + 2 * HOUR);
+    feed(&x, &ev);
+    a = find_key("cred|logon|alice|AS55430 (SG)");
+    CHECK(a && strstr(a->title, "impossible travel (SG 12.0 h after US"));
+    drop_all();
+    det_close(&x);
+}
+
 /* A young baseline judges only what comes from outside, and says it is young. */
 static void test_young(void)
 {
@@ -657,6 +686,7 @@ int main(void)
     test_special_privileges();
     test_config();
     test_travel();
+    test_travel_home();
     test_young();
     test_working_late();
     test_session_lasts();

@@ -35,7 +35,9 @@
  *
  * A new source inside is an alert by itself. Outside, people work from home and travel,
  * so a new network is an alert only at an hour the account never works (the intruders
- * at Sony worked Pyongyang office hours), or as impossible travel.
+ * at Sony worked Pyongyang office hours), or as impossible travel. Travel is judged from
+ * where the account last logged on from a country that was not itself alerted for its place:
+ * the intruder's country is the anomaly, not where the person comes back from.
  *
  * An hour the account never works is no alert when the account was active from the very
  * same address within `late_gap` (a logon from it, or the end of a session opened from it,
@@ -728,11 +730,26 @@ static void learn(profile *p, const logon *l)
         p->hours[h]++;
     if (ev->logon_type > 0 && ev->logon_type < 32)
         p->types |= 1u << ev->logon_type;
-    if (l->external && ev->src_geo.cc[0]) {
-        p->geo_cc[0] = ev->src_geo.cc[0];
-        p->geo_cc[1] = ev->src_geo.cc[1];
-        p->geo_ns = ev->ts_ns;
-    }
+}
+
+/* Where the account is, for impossible travel: the country of its last located logon, unless
+ * that country came to it in a logon alerted for its place (a new network, impossible
+ * travel): such a place is the anomaly, not where the person is. The intruder back from
+ * Singapore every night with a stolen password does not make the real admin's next logon
+ * from home an impossible journey; the intruder's own logons are still judged against home. */
+static void locate(cred_state *st, profile *p, const logon *l, bool alerted_place)
+{
+    const ts_event *ev = l->ev;
+    if (!l->external || !ev->src_geo.cc[0])
+        return;
+    uint64_t odd = bl_hash(ts_str_make(ev->src_geo.cc, 2), l->acct ^ 0x7a17);
+    if (alerted_place)
+        bl_set_add(&st->seen, odd, ev->ts_ns);
+    if (bl_map_get(&st->seen, odd))
+        return;
+    p->geo_cc[0] = ev->src_geo.cc[0];
+    p->geo_cc[1] = ev->src_geo.cc[1];
+    p->geo_ns = ev->ts_ns;
 }
 
 /* The reasons as words for the title. */
@@ -904,6 +921,7 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     bool raise = (why & (R_TRAVEL | R_PTH)) ||
                  (priv && !young && (why & (l.external ? R_HOUR : R_NEW_SRC | R_HOUR))) ||
                  (priv && young && !learning && l.external && (why & R_NEW_NET));
+    locate(st, p, &l, raise && (why & (R_NEW_NET | R_TRAVEL)));
     if (!raise)
         return;
     char reasons[256], host[112], young_txt[80] = "";
