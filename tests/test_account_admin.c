@@ -149,6 +149,33 @@ static void test_administers_learning(ts_config *cfg)
     det_close(&x);
 }
 
+/* A domain admin's network logons with special privileges (4672) to the DC, day after day
+ * while learning, make a creation there on the data's first day its job, as remote desktops
+ * would; one 4672 that day only does not. */
+static void test_administers_privileged(ts_config *cfg)
+{
+    det x;
+    CHECK(det_open(&x, "account-admin", cfg));
+    ts_event ev;
+    change(&x, 4720, "kim", "newhire", T0 + MIN);
+    change(&x, 4720, "lee", "svc-x", T0 + HOUR + MIN);
+    win(&ev, "windows.security", 4672, "DC01.corp.example", T0 + HOUR);
+    ev.category = TS_CAT_AUTH;
+    ev.user = ts_str_c("lee");
+    feed(&x, &ev);
+    for (int d = 1; d < 9; d++) {
+        win(&ev, "windows.security", 4672, "DC01.corp.example", T0 + d * DAY_NS);
+        ev.category = TS_CAT_AUTH;
+        ev.user = ts_str_c("kim");
+        feed(&x, &ev);
+    }
+    CHECK(find_key("account-admin|CORP\\kim|user-account") == NULL);
+    CHECK(find_key("account-admin|CORP\\lee|user-account") != NULL);
+    CHECK_INT(n_got, 1);
+    drop_all();
+    det_close(&x);
+}
+
 int main(void)
 {
     ts_config *cfg = shipped_config();
@@ -156,6 +183,7 @@ int main(void)
     test_short_hunt(cfg);
     test_administers(cfg);
     test_administers_learning(cfg);
+    test_administers_privileged(cfg);
     ts_config_free(cfg);
     return check_done("test_account_admin");
 }

@@ -194,6 +194,35 @@ static void test_travel(void)
     det_close(&x);
 }
 
+/* The intruder with alice's password logs on from Singapore at night, an impossible journey
+ * from her home logon; her own logon from home the next afternoon is not one more impossible
+ * journey (the place that was the anomaly is not where she is), and the intruder's next
+ * night from Singapore is judged against home again. */
+static void test_travel_home(void)
+{
+    det x;
+    CHECK(det_open(&x, "credential", NULL));
+    ts_event ev;
+    for (int d = 0; d < 10; d++) {
+        public_logon(&ev, "alice", "198.51.100.10", "US", 7018, T0 + d * DAY + 15 * HOUR);
+        feed(&x, &ev);
+    }
+    public_logon(&ev, "alice", "203.0.113.50", "SG", 55430, T0 + 10 * DAY + 2 * HOUR);
+    feed(&x, &ev);
+    const ts_alert *a = find_key("cred|logon|alice|AS55430 (SG)");
+    CHECK(a && strstr(a->title, "impossible travel (SG"));
+    drop_all();
+    public_logon(&ev, "alice", "198.51.100.10", "US", 7018, T0 + 10 * DAY + 14 * HOUR);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    public_logon(&ev, "alice", "203.0.113.50", "SG", 55430, T0 + 11 * DAY + 2 * HOUR);
+    feed(&x, &ev);
+    a = find_key("cred|logon|alice|AS55430 (SG)");
+    CHECK(a && strstr(a->title, "impossible travel (SG 12.0 h after US"));
+    drop_all();
+    det_close(&x);
+}
+
 /* A young baseline judges only what comes from outside, and says it is young. */
 static void test_young(void)
 {
@@ -253,6 +282,45 @@ static void test_working_late(void)
     feed(&x, &ev);
     const ts_alert *a = find_key("cred|logon|adm-jsmith|JUMP01");
     CHECK(a && strstr(a->title, "unusual hour (01 h UTC)"));
+    drop_all();
+    det_close(&x);
+}
+
+/* A session lasts: the admin's remote desktop to the jump host, opened at 14:00 and logged
+ * off at 23:30 (4634 of its logon id), was work from that address until 23:30, so a logon
+ * from it at 01:00 is the same evening (eleven hours after the last logon, 90 minutes after
+ * the session ended). A logoff of another logon id extends nothing. */
+static void test_session_lasts(void)
+{
+    det x;
+    CHECK(det_open(&x, "credential", NULL));
+    train_admin(&x);
+    ts_event ev;
+    static const char *const opened[] = {"TargetLogonId", "0x7a01", NULL};
+    logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10, MIDNIGHT + 10 * DAY + 14 * HOUR);
+    set_fields(&ev, opened);
+    feed(&x, &ev);
+    logon(&ev, 4634, "adm-jsmith", "SRV-DB1", NULL, NULL, 10, MIDNIGHT + 10 * DAY + 23 * HOUR + 30 * MIN);
+    set_fields(&ev, opened);
+    feed(&x, &ev);
+    logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10, MIDNIGHT + 11 * DAY + 1 * HOUR);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    drop_all();
+    /* The next day: a session opened at 14:00, but the logoff names another logon id. */
+    logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10, MIDNIGHT + 11 * DAY + 14 * HOUR);
+    set_fields(&ev, opened);
+    feed(&x, &ev);
+    static const char *const other[] = {"TargetLogonId", "0x7a02", NULL};
+    logon(&ev, 4634, "adm-jsmith", "SRV-DB1", NULL, NULL, 10, MIDNIGHT + 12 * DAY + 3 * HOUR);
+    set_fields(&ev, other);
+    feed(&x, &ev);
+    /* 04:00 (01:00 is this account's hour by now): an hour after that logoff, fourteen
+       after the session from this address opened. */
+    logon(&ev, 4624, "adm-jsmith", "SRV-DB1", "10.0.0.5", "JUMP01", 10, MIDNIGHT + 12 * DAY + 4 * HOUR);
+    feed(&x, &ev);
+    const ts_alert *a = find_key("cred|logon|adm-jsmith|JUMP01");
+    CHECK(a && strstr(a->title, "unusual hour (04 h UTC)"));
     drop_all();
     det_close(&x);
 }
@@ -618,8 +686,10 @@ int main(void)
     test_special_privileges();
     test_config();
     test_travel();
+    test_travel_home();
     test_young();
     test_working_late();
+    test_session_lasts();
     test_outside_hours();
     test_guessing();
     test_spraying();

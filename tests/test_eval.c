@@ -330,6 +330,17 @@ static void test_score(void)
     CHECK(strstr(buf, "{\"type\":\"eval_step\",\"step\":\"beacon\"") == buf);
     CHECK(strstr(buf, "\"type\":\"eval_summary\"") != NULL);
     CHECK(strstr(buf, "\"passed\":false") != NULL);
+    /* the two false alerts by name, in the store's order: whoever tunes sees what rang */
+    const char *f2 = strstr(buf, "{\"type\":\"eval_false\",\"alert_id\":2,\"detector\":null,\"title\":\"t\"");
+    const char *f3 = strstr(buf, "{\"type\":\"eval_false\",\"alert_id\":3,\"detector\":\"beacon\"");
+    CHECK(f2 && f3 && f2 < f3 && f3 < strstr(buf, "eval_summary"));
+    CHECK(strstr(buf, "\"alert_id\":1,\"detector\"") == NULL);
+    memset(buf, 0, sizeof buf);
+    f = fmemopen(buf, sizeof buf - 1, "w");
+    ev_report(&t, &s, f, 0);
+    fclose(f);
+    CHECK(strstr(buf, "false alert      2014-09-04 10:00:00 ? ws-0005 -: t\n") != NULL);
+    CHECK(strstr(buf, "                 2014-09-01 08:00:00 beacon ws-0001 -: t\n") != NULL);
     ev_scores_free(&s);
     ev_truth_free(&t);
 }

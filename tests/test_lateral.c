@@ -330,6 +330,39 @@ static void test_established(void)
     det_close(&x);
 }
 
+/* The jump host administers SRV1..SRV3 over network logons that name it by address alone
+ * while learning, and opens a remote desktop (which names it JUMP01) to SRV3 once. The same
+ * admin relation by another way is no new pair: that desktop is not raised when learning
+ * ends, nor is a first desktop to SRV2 after learning. A desktop to a server it never
+ * administered alerts, and so does one to SRV2 from another machine. */
+static void test_admin_elsewise(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    char srv[16];
+    for (int s = 1; s <= 3; s++) {
+        snprintf(srv, sizeof srv, "SRV%d", s);
+        admin_logon(&x, "adm-mike", "10.0.0.5", NULL, srv, T0 + s * HOUR);
+    }
+    ts_event ev;
+    logon(&ev, 4624, "adm-mike", "SRV3", "10.0.0.5", "JUMP01", 10, T0 + 4 * HOUR);
+    feed(&x, &ev);
+    admin_logon(&x, "adm-mike", "10.0.0.5", NULL, "SRV1", T0 + LEARNT); /* learning ends */
+    CHECK(find_key("lateral|rdp|JUMP01|SRV3|") == NULL);
+    drop_all(); /* (the network logons' own pairs, raised looking back: not the point) */
+    logon(&ev, 4624, "adm-mike", "SRV2", "10.0.0.5", "JUMP01", 10, T0 + LEARNT + HOUR);
+    feed(&x, &ev);
+    CHECK_INT(n_got, 0);
+    logon(&ev, 4624, "adm-mike", "SRV8", "10.0.0.5", "JUMP01", 10, T0 + LEARNT + 2 * HOUR);
+    feed(&x, &ev);
+    CHECK(find_key("lateral|rdp|JUMP01|SRV8|") != NULL);
+    logon(&ev, 4624, "adm-mike", "SRV2", "10.0.0.6", "JUMP02", 10, T0 + LEARNT + 3 * HOUR);
+    feed(&x, &ev);
+    CHECK(find_key("lateral|rdp|JUMP02|SRV2|") != NULL);
+    drop_all();
+    det_close(&x);
+}
+
 static void service(det *x, const char *host, const char *name, const char *image, int64_t ts)
 {
     ts_event ev;
@@ -455,6 +488,69 @@ static void test_psexec_session(void)
     admin_logon(&x, "adm-mike", "10.0.0.9", NULL, "SRV7", T0 + LEARNT + 2 * DAY);
     service(&x, "SRV7", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", T0 + LEARNT + 2 * DAY + MIN / 60);
     CHECK(find_key("lateral|service|?|SRV7|PSEXESVC") != NULL);
+    drop_all();
+    det_close(&x);
+}
+
+/* A remote desktop (4624 type 10) from src named srcname to dst with a logon id; and its
+ * logoff (4634). */
+static void desktop(det *x, const char *user, const char *src, const char *srcname, const char *dst,
+                    const char *lid, int64_t ts)
+{
+    ts_event ev;
+    logon(&ev, 4624, user, dst, src, srcname, 10, ts);
+    const char *kv[] = {"TargetLogonId", lid, NULL};
+    set_fields(&ev, kv);
+    feed(x, &ev);
+}
+
+static void desktop_off(det *x, const char *user, const char *dst, const char *lid, int64_t ts)
+{
+    ts_event ev;
+    logon(&ev, 4634, user, dst, NULL, NULL, 10, ts);
+    const char *kv[] = {"TargetLogonId", lid, NULL};
+    set_fields(&ev, kv);
+    feed(x, &ev);
+}
+
+/* The admin's own way in: every day of learning, a remote desktop from their desk WKS7 to
+ * the jump host (a pair of the baseline, though WKS7 reaches no other host and so is no
+ * established source). After learning they connect the same way, work on the jump host for
+ * a few minutes, open a desktop on the jump host from itself and run PsExec there: their
+ * session goes on while its desktop is open, over a path of the baseline, and the tool is
+ * theirs. Once that desktop is logged off, a self-logon minutes later carries nothing on,
+ * and the PsExec after it alerts; so does one after a desktop from a machine that never
+ * took that path while learning. */
+static void test_psexec_desk_path(void)
+{
+    det x;
+    CHECK(det_open(&x, "lateral", NULL));
+    for (int d = 0; d <= 8; d++)
+        desktop(&x, "adm-mike", "10.0.3.7", "WKS7", "JUMP01", "0x100", T0 + d * DAY + 9 * HOUR);
+    drop_all();
+    int64_t t = T0 + LEARNT + 2 * DAY + 10 * HOUR;
+    desktop(&x, "adm-mike", "10.0.3.7", "WKS7", "JUMP01", "0x201", t);
+    desktop(&x, "adm-mike", "10.0.0.5", "JUMP01", "JUMP01", "0x202", t + 5 * MIN);
+    service(&x, "JUMP01", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", t + 5 * MIN + 30 * MIN / 60);
+    CHECK_INT(n_got, 0);
+    /* the next day: the desktop is logged off before the self-logon */
+    t += DAY;
+    desktop(&x, "adm-mike", "10.0.3.7", "WKS7", "JUMP01", "0x301", t);
+    desktop_off(&x, "adm-mike", "JUMP01", "0x301", t + 4 * MIN);
+    desktop(&x, "adm-mike", "10.0.0.5", "JUMP01", "JUMP01", "0x302", t + 5 * MIN);
+    service(&x, "JUMP01", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", t + 5 * MIN + 30 * MIN / 60);
+    CHECK(find_key("lateral|service|?|JUMP01|PSEXESVC") != NULL);
+    det_close(&x);
+    /* a desk that never took that path while learning */
+    CHECK(det_open(&x, "lateral", NULL));
+    for (int d = 0; d <= 8; d++)
+        desktop(&x, "adm-mike", "10.0.3.7", "WKS7", "JUMP01", "0x100", T0 + d * DAY + 9 * HOUR);
+    t = T0 + LEARNT + 2 * DAY + 10 * HOUR;
+    desktop(&x, "adm-mike", "10.0.3.9", "WKS9", "JUMP01", "0x401", t);
+    drop_all(); /* the new pair itself alerts; the PsExec after it is the point */
+    desktop(&x, "adm-mike", "10.0.0.5", "JUMP01", "JUMP01", "0x402", t + 5 * MIN);
+    service(&x, "JUMP01", "PSEXESVC", "%SystemRoot%\\PSEXESVC.exe", t + 5 * MIN + 30 * MIN / 60);
+    CHECK(find_key("lateral|service|?|JUMP01|PSEXESVC") != NULL);
     drop_all();
     det_close(&x);
 }
@@ -669,9 +765,11 @@ int main(void)
     test_fanout();
     test_fanout_young();
     test_established();
+    test_admin_elsewise();
     test_new_service();
     test_psexec_session();
     test_psexec_learning();
+    test_psexec_desk_path();
     test_fixtures();
     test_save_load();
     test_suricata();

@@ -14,11 +14,12 @@
  *     the baseline was young. A hunt that ends before learning does judges them the same at
  *     its end, lower still, saying how much data it had.
  *   - A change made on a host the subject administers is its job, not judged: one it logs on
- *     to at the console or by remote desktop, first at least `admin_after` before the change
+ *     to at the console, by remote desktop or with special privileges (4672: a domain admin's
+ *     network logons to the domain controller), first at least `admin_after` before the change
  *     (a domain admin's round of the domain controllers, first seen on an earlier day). An
  *     intruder's own account, or a password it stole and used there first today, is judged.
  *     While learning, the period's own logons count: a held change on a host where the
- *     account's console or remote-desktop logons span at least `admin_after` by the end of
+ *     account's console, remote-desktop or privileged logons span at least `admin_after` by the end of
  *     learning is dropped then.
  * Machine accounts (name$), the system's own accounts and anonymous logons are not judged:
  * the domain controllers' own work, and Zerologon's (host-attack), are not an admin's.
@@ -106,11 +107,13 @@ static uint64_t admin_key(ts_str account, ts_str host)
     return bl_hash(account, bl_hash(host, BL_SEED ^ 0xad31));
 }
 
-/* Remembers when the account first logged on to the host at its console or by remote desktop. */
+/* Remembers when the account first (and last) logged on to the host at its console, by
+ * remote desktop, or with special privileges (4672, which Windows writes with every
+ * privileged logon: a domain admin's network logons to the domain controller). */
 static void note_logon(aa_state *st, const ts_event *ev)
 {
-    if (ev->code != 4624 || !ev->user.n || !ev->host.n ||
-        (ev->logon_type != 2 && ev->logon_type != 10 && ev->logon_type != 11))
+    bool interactive = ev->code == 4624 && (ev->logon_type == 2 || ev->logon_type == 10 || ev->logon_type == 11);
+    if (!ev->user.n || !ev->host.n || (!interactive && ev->code != 4672))
         return;
     bool created = false;
     aa_admin *m = bl_map_put(&st->admins, admin_key(ev->user, ev->host), ev->ts_ns, &created);

@@ -35,12 +35,15 @@
  *
  * A new source inside is an alert by itself. Outside, people work from home and travel,
  * so a new network is an alert only at an hour the account never works (the intruders
- * at Sony worked Pyongyang office hours), or as impossible travel.
+ * at Sony worked Pyongyang office hours), or as impossible travel. Travel is judged from
+ * where the account last logged on from a country that was not itself alerted for its place:
+ * the intruder's country is the anomaly, not where the person comes back from.
  *
- * An hour the account never works is no alert when its previous logon came from the very
- * same address within `late_gap`: the same person at the same machine, their day running
- * late (the admin at the desk at 8 pm). Another machine at that hour, or the same one after
- * a pause, is judged by the hour.
+ * An hour the account never works is no alert when the account was active from the very
+ * same address within `late_gap` (a logon from it, or the end of a session opened from it,
+ * 4634/4647): the same person at the same machine, their day running late (the admin at the
+ * desk at 8 pm, whose remote desktop to the jump host lasted till midnight). Another
+ * machine at that hour, or the same one after a pause, is judged by the hour.
  *
  * Learning is explicit: an account whose baseline is younger than `learn` or has fewer
  * than `min_logons` logons raises new-source and unusual-hour alerts only when the
@@ -114,14 +117,23 @@ typedef struct centroid {
     double lat, lon;
 } centroid;
 
-/* An account's last successful logon from an address (not the console's loopback). */
+/* When an account was last active from an address (not the console's loopback): a logon
+ * from it, or the end of a session opened from it. */
 typedef struct last_seen {
-    uint64_t acct; /* 0: empty */
+    uint64_t key; /* hash of (account, address); 0: empty */
     int64_t ts;
-    ts_ip ip;
 } last_seen;
 
-#define LAST_SLOTS 4096 /* direct-mapped by account: a newer account in the slot replaces it */
+/* A session an account opened from an address, until its logoff (4634/4647) says when that
+ * activity ended. */
+typedef struct open_session {
+    uint64_t key;  /* hash of (account, host, logon id); 0: empty */
+    uint64_t from; /* its last_seen key */
+} open_session;
+
+/* Direct-mapped: a newer entry in the slot replaces the older. */
+#define LAST_SLOTS 4096
+#define SESSION_SLOTS 8192
 
 typedef struct cred_state {
     int64_t learn_ns, window_ns, late_gap_ns;
@@ -138,8 +150,9 @@ typedef struct cred_state {
     uint32_t shared_accounts;
     bl_map acct_fails; /* account -> fail_win */
     bl_map src_fails;  /* source -> src_win */
-    /* Not saved: it matters for an evening. */
+    /* Not saved: they matter for an evening. */
     last_seen last[LAST_SLOTS];
+    open_session sessions[SESSION_SLOTS];
 } cred_state;
 
 /* How a logon's source is identified (see the top of the file). */
@@ -717,11 +730,26 @@ static void learn(profile *p, const logon *l)
         p->hours[h]++;
     if (ev->logon_type > 0 && ev->logon_type < 32)
         p->types |= 1u << ev->logon_type;
-    if (l->external && ev->src_geo.cc[0]) {
-        p->geo_cc[0] = ev->src_geo.cc[0];
-        p->geo_cc[1] = ev->src_geo.cc[1];
-        p->geo_ns = ev->ts_ns;
-    }
+}
+
+/* Where the account is, for impossible travel: the country of its last located logon, unless
+ * that country came to it in a logon alerted for its place (a new network, impossible
+ * travel): such a place is the anomaly, not where the person is. The intruder back from
+ * Singapore every night with a stolen password does not make the real admin's next logon
+ * from home an impossible journey; the intruder's own logons are still judged against home. */
+static void locate(cred_state *st, profile *p, const logon *l, bool alerted_place)
+{
+    const ts_event *ev = l->ev;
+    if (!l->external || !ev->src_geo.cc[0])
+        return;
+    uint64_t odd = bl_hash(ts_str_make(ev->src_geo.cc, 2), l->acct ^ 0x7a17);
+    if (alerted_place)
+        bl_set_add(&st->seen, odd, ev->ts_ns);
+    if (bl_map_get(&st->seen, odd))
+        return;
+    p->geo_cc[0] = ev->src_geo.cc[0];
+    p->geo_cc[1] = ev->src_geo.cc[1];
+    p->geo_ns = ev->ts_ns;
 }
 
 /* The reasons as words for the title. */
@@ -765,25 +793,71 @@ static uint8_t logon_severity(uint32_t why, bool priv, bool young, bool ext)
     return (uint8_t)(s < 10 ? 10 : s > 95 ? 95 : s);
 }
 
-/* Whether the account's previous logon came from this very address within late_gap: the
- * same person at the same machine, their working day running past its usual hours (an
- * admin at the desk at 8 pm). Someone else at another machine, or this one after a night's
- * pause, is judged by the hour. */
+/* The key of (account, address) for last_seen; 0 when the logon has no address to judge. */
+static uint64_t last_key(const logon *l)
+{
+    const ts_ip *ip = &l->ev->src_ip;
+    if (!ip->v || loopback(ip))
+        return 0;
+    uint64_t k = bl_hash_ip(ip, l->acct ^ 0x1a7e);
+    return k ? k : 1;
+}
+
+/* A session's key: the account, the host that logged it and the logon id it gave it. */
+static uint64_t session_key(uint64_t acct, const ts_event *ev)
+{
+    ts_str id = ts_str_trim(ts_event_field(ev, "TargetLogonId"));
+    if (!id.n || !ev->host.n)
+        return 0;
+    uint64_t k = bl_hash(id, bl_hash(ev->host, acct ^ 0x5e55));
+    return k ? k : 1;
+}
+
+/* Whether the account was active from this very address within late_gap: the same person
+ * at the same machine, their working day running past its usual hours (an admin at the
+ * desk at 8 pm). Active means a logon from there, or a session opened from there still
+ * going on (its logoff is when that activity ended): the admin whose remote desktop to the
+ * jump host lasted till midnight and who comes back at one is still at work. Someone else
+ * at another machine, or this one after a night's pause, is judged by the hour. */
 static bool running_late(const cred_state *st, const logon *l)
 {
-    const ts_event *ev = l->ev;
-    const last_seen *s = &st->last[l->acct % LAST_SLOTS];
-    return s->acct == l->acct && ev->src_ip.v && !loopback(&ev->src_ip) && ts_ip_eq(&s->ip, &ev->src_ip) &&
-           ev->ts_ns >= s->ts && ev->ts_ns - s->ts <= st->late_gap_ns;
+    uint64_t k = last_key(l);
+    const last_seen *s = &st->last[k % LAST_SLOTS];
+    int64_t ts = l->ev->ts_ns;
+    return k && s->key == k && ts >= s->ts && ts - s->ts <= st->late_gap_ns;
+}
+
+static void note_active(cred_state *st, uint64_t key, int64_t ts)
+{
+    last_seen *s = &st->last[key % LAST_SLOTS];
+    if (s->key == key && s->ts > ts)
+        return;
+    *s = (last_seen){key, ts};
 }
 
 static void note_last(cred_state *st, const logon *l)
 {
-    const ts_event *ev = l->ev;
-    last_seen *s = &st->last[l->acct % LAST_SLOTS];
-    if (!ev->src_ip.v || loopback(&ev->src_ip) || (s->acct == l->acct && s->ts > ev->ts_ns))
+    uint64_t k = last_key(l);
+    if (!k)
         return;
-    *s = (last_seen){l->acct, ev->ts_ns, ev->src_ip};
+    note_active(st, k, l->ev->ts_ns);
+    uint64_t sk = session_key(l->acct, l->ev);
+    if (sk)
+        st->sessions[sk % SESSION_SLOTS] = (open_session){sk, k};
+}
+
+/* 4634/4647: a session ended; the address it was opened from was in use until now. */
+static void on_logoff(cred_state *st, const ts_event *ev)
+{
+    logon l = {.ev = ev};
+    if (!account_of(ev, &l))
+        return;
+    uint64_t sk = session_key(l.acct, ev);
+    open_session *o = sk ? &st->sessions[sk % SESSION_SLOTS] : NULL;
+    if (!o || o->key != sk)
+        return;
+    note_active(st, o->from, ev->ts_ns);
+    *o = (open_session){0, 0};
 }
 
 static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *out)
@@ -847,6 +921,7 @@ static void on_success(cred_state *st, const ts_event *ev, const ts_alert_sink *
     bool raise = (why & (R_TRAVEL | R_PTH)) ||
                  (priv && !young && (why & (l.external ? R_HOUR : R_NEW_SRC | R_HOUR))) ||
                  (priv && young && !learning && l.external && (why & R_NEW_NET));
+    locate(st, p, &l, raise && (why & (R_NEW_NET | R_TRAVEL)));
     if (!raise)
         return;
     char reasons[256], host[112], young_txt[80] = "";
@@ -930,6 +1005,10 @@ static void cred_event(void *state, const ts_event *ev, const ts_alert_sink *out
             return;
         case 4672:
             on_privileges(st, ev);
+            return;
+        case 4634:
+        case 4647:
+            on_logoff(st, ev);
             return;
         case 6272: /* NPS granted network access: a VPN logon from the client's address */
             if (ev->src_ip.v)

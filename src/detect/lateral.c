@@ -33,7 +33,11 @@
  * conn, Sysmon 3) count toward fan-out only.
  *
  * A new pair from a source that has already made `established` new pairs of that method
- * (the jump host reaching one more server) is quiet: administration grows. A foothold's
+ * (the jump host reaching one more server) is quiet: administration grows. So is a new
+ * method between a source and a host that it reached another admin-level way while
+ * learning (the jump host that administers a server over network logons opening a remote
+ * desktop to it): the same admin relation, by its name or by its exact address, which a
+ * network logon gives where a remote desktop gives the client's name. A foothold's
  * first hops are not. Nor is a source that `shared_accounts` accounts log on from (a VPN
  * address pool, a terminal server): the admins' new way in. For a service or WMI, whose source the event does
  * not name, the tool itself is the source, and one host is enough to make it known.
@@ -49,7 +53,8 @@
  * A remote service (PsExec) names no source: it is the tool that is new. One that comes
  * within `session_window` after an admin session reached that host over a path of the
  * baseline (from a machine, by name or exact address, that reached `established` hosts that
- * way while learning; a shared pool; the account's own desk) is that session's doing, an
+ * way while learning; over a pair itself used while learning, like an admin's desk to the
+ * jump host; a shared pool; the account's own desk) is that session's doing, an
  * administrator's PsExec on their round: quiet, and the tool stays unknown for whoever runs
  * it next. A foothold's PsExec follows its own logon, from a machine that was no admin
  * source while learning (a server beside the jump hosts, in their /24, included). WMI shells
@@ -122,7 +127,10 @@ typedef struct held {
     uint64_t actor; /* its key in actors */
     uint64_t src;   /* the source's key in shared (0: none) */
     uint64_t route; /* (account, destination, method), any source (0: no account) */
+    uint64_t dst;   /* the destination's key */
+    uint64_t addr;  /* the source's exact address (as an end's exact key); 0: none */
     int64_t ts;
+    uint8_t m; /* its method */
     bool recurs; /* the pair or the route came again on another day: routine */
 } held;
 
@@ -137,6 +145,8 @@ typedef struct session {
     uint64_t host; /* 0: empty */
     int64_t ts;
     uint64_t via; /* its source machine's key in actors (baseline_source), 0: none */
+    uint64_t user;  /* its account */
+    uint64_t logon; /* a remote desktop's logon id on the host until its logoff; 0: none open */
     bool known;
 } session;
 
@@ -321,6 +331,35 @@ static void held_again(lat_state *st, uint64_t pair, uint64_t route, int64_t ts)
             st->held[i].recurs = true;
 }
 
+/* The key of a pair: source, destination, method and detail (a service's name). */
+static uint64_t pair_key(ts_str detail, uint64_t src, uint64_t dst, method m)
+{
+    return bl_hash(detail, bl_hash_u64(bl_hash_u64(src, dst), m));
+}
+
+/* The mark in pairs of a pair used while learning (baseline_pair). */
+static uint64_t baseline_key(uint64_t pair)
+{
+    return bl_hash_u64(pair, 0xba5e9a12ULL);
+}
+
+/* Whether the source reached the destination while learning by an admin-level method other
+ * than m: the jump host that administers a server over network logons opening a remote
+ * desktop to it is the same admin relation by another way, not a new one. The source is
+ * asked by its key and by its exact address (0: none): a network logon names the jump host
+ * by address, its remote desktop by name. */
+static bool admin_elsewise(const lat_state *st, uint64_t src, uint64_t addr, uint64_t dst, method m)
+{
+    static const method ways[] = {M_ADMIN_LOGON, M_ADMIN_SHARE, M_RDP, M_WINRM};
+    const uint64_t srcs[2] = {src, addr};
+    for (size_t i = 0; i < sizeof ways / sizeof *ways; i++)
+        for (size_t k = 0; k < 2; k++)
+            if (ways[i] != m && srcs[k] && dst &&
+                bl_map_get(&st->pairs, baseline_key(pair_key(TS_STR_NULL, srcs[k], dst, ways[i]))))
+                return true;
+    return false;
+}
+
 /* Learning has ended: the edges kept while young are judged once, knowing the whole
  * learning period. One whose source went on to make more than `established` new pairs
  * of its method (a jump host, an admin's daily round) or that recurred on another day is
@@ -334,7 +373,8 @@ static void look_back(lat_state *st, const ts_alert_sink *out)
         const uint32_t *pop = h->src ? bl_map_get(&st->shared, h->src) : NULL;
         /* A source that many accounts turned out to log on from (a VPN pool the first
            remote workers came in through) is the organisation's way in, as judge says. */
-        if (h->recurs || (made && *made > st->established) || (pop && *pop >= st->shared_accounts)) {
+        if (h->recurs || (made && *made > st->established) || (pop && *pop >= st->shared_accounts) ||
+            admin_elsewise(st, h->src, h->addr, h->dst, (method)h->m)) {
             ts_alert_free(h->a);
         } else {
             if (!young(st, h->ts))
@@ -463,18 +503,39 @@ static uint64_t source_actor(const edge *e)
     return e->src.exact && e->dst.h ? bl_hash_u64(e->src.exact ^ 0xba5e11e5ULL, e->m) : 0;
 }
 
+/* A logon id on the host that logged it. */
+static uint64_t logon_key(const ts_event *ev, ts_str id)
+{
+    return bl_hash(id, name_hash(ev->host));
+}
+
 /* Notes the session an edge with a named source opened on its destination. */
 static void session_opened(lat_state *st, const edge *e, bool known)
 {
     if (!e->src.h || !e->dst.exact || e->m == M_CONN)
         return;
+    const ts_event *ev = e->ev;
     session *s = &st->sess[e->dst.exact % SESSION_SLOTS];
-    if (s->host == e->dst.exact && s->ts > e->ev->ts_ns)
+    if (s->host == e->dst.exact && s->ts > ev->ts_ns)
         return; /* a newer session there already */
     /* A session from a desk is never one whose PsExec waits for learning to end: a
        workstation is where a foothold is. */
     uint64_t via = way_known(st, console_key(e->src.exact)) ? 0 : source_actor(e);
-    *s = (session){e->dst.exact, e->ev->ts_ns, via, known};
+    ts_str id = ts_event_field(ev, "TargetLogonId");
+    uint64_t desktop = e->m == M_RDP && ev->has_code && id.n && ev->host.n ? logon_key(ev, id) | 1 : 0;
+    *s = (session){e->dst.exact, ev->ts_ns, via, bl_hash(ev->user, BL_SEED), desktop, known};
+}
+
+/* 4634/4647: a remote desktop noted in sess ended. */
+static void session_closed(lat_state *st, const ts_event *ev)
+{
+    ts_str id = ts_event_field(ev, "TargetLogonId");
+    if (!id.n || !ev->host.n)
+        return;
+    uint64_t host = name_hash(ev->host);
+    session *s = &st->sess[host % SESSION_SLOTS];
+    if (s->host == host && s->logon == (logon_key(ev, id) | 1))
+        s->logon = 0;
 }
 
 /* Whether the edge's source, this very machine (its name, else its exact address: not its
@@ -496,10 +557,24 @@ static bool baseline_source(lat_state *st, const edge *e, bool yng)
     return n && *n >= st->established;
 }
 
+/* Whether the edge's pair (this source to this host this way) was used while the detector
+ * was learning, asked once learning has ended: a path of the baseline, such as an admin's
+ * own desk to the jump host every morning. While learning, it notes the pair as such;
+ * a path first taken after learning never becomes one. */
+static bool baseline_pair(lat_state *st, uint64_t pair, bool yng, int64_t ts)
+{
+    uint64_t key = baseline_key(pair);
+    if (yng) {
+        bl_set_add(&st->pairs, key, ts);
+        return false;
+    }
+    return bl_map_get(&st->pairs, key) != NULL;
+}
+
 /* Whether something run on a host by a party the event does not name (a PsExec-like service)
  * came within session_window after an admin session over a known path: from a source of the
- * baseline (a jump host, an admin's desk: baseline_source), a shared pool, or the account's
- * own desk. An administrator's own session running PsExec is their tool on their round,
+ * baseline (a jump host, an admin's desk: baseline_source), over a pair of the baseline
+ * (baseline_pair), from a shared pool, or to the account's own desk. An administrator's own session running PsExec is their tool on their round,
  * whichever host it lands on first. A foothold's PsExec comes with its own logon, from a
  * machine that reached no hosts that way while learning, and that is the session it follows. */
 static bool rides_known_session(const lat_state *st, const edge *e)
@@ -511,12 +586,16 @@ static bool rides_known_session(const lat_state *st, const edge *e)
 
 /* A logon on a host from that host itself (an admin's remote desktop to the machine it sits
  * on, a tool's loopback logon) is the work of whoever already holds a session there: within
- * session_window of that session, it carries the session on, as it came. */
+ * session_window of that session, or while that account's remote desktop there is open (its
+ * logoff not yet seen: the admin works on the jump host for minutes before reaching further),
+ * it carries the session on, as it came. */
 static void session_goes_on(lat_state *st, const edge *e)
 {
     session *s = e->dst.exact ? &st->sess[e->dst.exact % SESSION_SLOTS] : NULL;
     int64_t ago = s ? e->ev->ts_ns - s->ts : -1;
-    if (s && s->host == e->dst.exact && e->m != M_CONN && ago >= 0 && ago <= st->session_ns)
+    if (!s || s->host != e->dst.exact || e->m == M_CONN || ago < 0)
+        return;
+    if (ago <= st->session_ns || (s->logon && s->user == bl_hash(e->ev->user, BL_SEED)))
         s->ts = e->ev->ts_ns;
 }
 
@@ -549,7 +628,7 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
         return;
     if (!e->src.h && e->m == M_SERVICE && rides_known_session(st, e))
         return; /* the admin's session that just reached this host ran it */
-    uint64_t pair = bl_hash(e->detail, bl_hash_u64(bl_hash_u64(e->src.h, e->dst.h), e->m));
+    uint64_t pair = pair_key(e->detail, e->src.h, e->dst.h, e->m);
     /* Only for a source known by its address alone: a pool hands the same account a new one
        each session; a named machine is the same machine, and its pair is what recurs. */
     uint64_t route = !ev->src_host.n && ev->user.n && !system_account(ev->user) && e->dst.h
@@ -562,7 +641,12 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     uint64_t who = e->src.h ? e->src.h : bl_hash(e->detail, BL_SEED ^ 0x21);
     uint64_t actor = bl_hash_u64(who, e->m);
     bool yng = young(st, ev->ts_ns);
-    session_opened(st, e, baseline_source(st, e, yng));
+    bool path = baseline_pair(st, pair, yng, ev->ts_ns);
+    /* the source's exact address, and while learning the pair by it too (admin_elsewise) */
+    uint64_t addr = ev->src_ip.v && !loopback(&ev->src_ip) ? bl_hash_ip(&ev->src_ip, BL_SEED ^ 0x12) : 0;
+    if (yng && addr && e->src.h && e->m != M_SERVICE && e->m != M_WMI)
+        baseline_pair(st, pair_key(e->detail, addr, e->dst.h, e->m), true, ev->ts_ns);
+    session_opened(st, e, baseline_source(st, e, yng) || path);
     if (!bl_set_add(&st->pairs, pair, ev->ts_ns))
         return;
     const uint32_t *pop = e->src.h ? bl_map_get(&st->shared, e->src.h) : NULL;
@@ -580,6 +664,10 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
     uint64_t via = yng && e->m == M_SERVICE && !e->src.h ? session_source(st, e) : 0;
     uint32_t *made = via ? NULL : bl_map_put(&st->actors, actor, ev->ts_ns, NULL);
     if (!via && (!made || (*made)++ >= (e->src.h ? st->established : 1)))
+        return;
+    /* A new way between a source and a host of the baseline's admin pairs: counted as a new
+       pair of its method above, and quiet. */
+    if (!yng && admin_elsewise(st, e->src.h, addr, e->dst.h, e->m))
         return;
     bool hold = yng && ((e->m != M_SERVICE && e->m != M_WMI) || via);
     if (hold && st->n_held == HELD_MAX && !via)
@@ -608,7 +696,7 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
         out->emit(out->ud, a);
         return;
     }
-    st->held[st->n_held++] = (held){a, pair, via ? via : actor, e->src.h, route, ev->ts_ns, false};
+    st->held[st->n_held++] = (held){a, pair, via ? via : actor, e->src.h, route, e->dst.h, addr, ev->ts_ns, (uint8_t)e->m, false};
 }
 
 /* An edge from the event's source (host name, else address) to the host that logged it. */
@@ -652,11 +740,6 @@ static bool admin_share(ts_str s)
 }
 
 /* ---- Windows events ----------------------------------------------------------------------- */
-
-static uint64_t logon_key(const ts_event *ev, ts_str id)
-{
-    return bl_hash(id, name_hash(ev->host));
-}
 
 /* Counts the accounts logging on from each source, admin or not. */
 static void count_shared(lat_state *st, const ts_event *ev)
@@ -847,6 +930,10 @@ static void windows_event(lat_state *st, const ts_event *ev, const ts_alert_sink
         return;
     case 4672:
         on_privileges(st, ev, out);
+        return;
+    case 4634:
+    case 4647:
+        session_closed(st, ev);
         return;
     case 5140:
     case 5145:

@@ -155,6 +155,8 @@ typedef struct ev_scores {
     uint64_t by_line, by_overlap; /* campaign alerts matched each way */
     ev_detector *detectors;       /* by name */
     size_t n_detectors, cap_detectors;
+    const ts_alert_view **falses; /* the false alerts, borrowed from the scored incidents */
+    size_t n_falses, cap_falses;
     ev_check checks[8];
     size_t n_checks;
 } ev_scores;

@@ -117,6 +117,29 @@ static void text_attribution(const ev_truth *t, const ev_scores *s, FILE *out)
         fputc('\n', out);
 }
 
+/* The false alerts themselves, so that whoever tunes a detector sees what rang: the first
+ * FALSE_SHOWN in the store's order, then how many more (--json lists them all). */
+#define FALSE_SHOWN 20
+
+static void text_falses(const ev_scores *s, FILE *out)
+{
+    char a[32];
+    for (size_t i = 0; i < s->n_falses && i < FALSE_SHOWN; i++) {
+        const ts_alert_view *f = s->falses[i];
+        fprintf(out, "%-16s %s ", i ? "" : "false alert", when(f->first_ns, a, sizeof a));
+        ts_fputs_term(f->detector ? f->detector : "?", out);
+        fputc(' ', out);
+        ts_fputs_term(f->internal_host ? f->internal_host : f->internal_ip ? f->internal_ip : "-", out);
+        fputc(' ', out);
+        ts_fputs_term(f->user ? f->user : "-", out);
+        fputs(": ", out);
+        ts_fputs_term(f->title, out);
+        fputc('\n', out);
+    }
+    if (s->n_falses > FALSE_SHOWN)
+        fprintf(out, "%-16s and %zu more (--json lists them)\n", "", s->n_falses - FALSE_SHOWN);
+}
+
 static void text_summary(const ev_truth *t, const ev_scores *s, FILE *out)
 {
     char a[32], b[32], ref[32];
@@ -161,6 +184,7 @@ static void text_summary(const ev_truth *t, const ev_scores *s, FILE *out)
     }
     if (t->n_lookalikes)
         fputc('\n', out);
+    text_falses(s, out);
     if (t->n_steps)
         text_attribution(t, s, out);
     fprintf(out, "outside actor    %zu of %zu incidents blame one (top hypothesis a named actor, p >= 0.5)",
@@ -355,6 +379,23 @@ static void json_summary(const ev_truth *t, const ev_scores *s, FILE *out)
     ts_jw_end(&w);
 }
 
+static void json_false(const ts_alert_view *f, FILE *out)
+{
+    ts_jw w;
+    ts_jw_begin(&w, out);
+    ts_jw_kstr(&w, "type", "eval_false");
+    ts_jw_kint(&w, "alert_id", f->id);
+    ts_jw_kstr(&w, "detector", f->detector);
+    ts_jw_kstr(&w, "title", f->title);
+    json_time(&w, "first", f->first_ns);
+    ts_jw_kstr(&w, "host", f->internal_host);
+    ts_jw_kstr(&w, "ip", f->internal_ip);
+    ts_jw_kstr(&w, "user", f->user);
+    ts_jw_kstr(&w, "file", f->file);
+    ts_jw_kuint(&w, "line", f->line);
+    ts_jw_end(&w);
+}
+
 void ev_report(const ev_truth *t, const ev_scores *s, FILE *out, int json)
 {
     if (!json) {
@@ -363,5 +404,7 @@ void ev_report(const ev_truth *t, const ev_scores *s, FILE *out, int json)
     }
     for (size_t i = 0; i < t->n_steps; i++)
         json_step(&t->steps[i], out);
+    for (size_t i = 0; i < s->n_falses; i++)
+        json_false(s->falses[i], out);
     json_summary(t, s, out);
 }

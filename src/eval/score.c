@@ -182,6 +182,10 @@ static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t 
             rc = count_detector(s, a->detector, hits > 0);
             if (!hits) {
                 s->r.false_alerts++;
+                if (rc == TOCSIN_OK && !ts_vec_grow(s->falses, s->cap_falses, s->n_falses + 1, TS_VEC_NOCAP))
+                    rc = TOCSIN_E_NOMEM;
+                if (rc == TOCSIN_OK)
+                    s->falses[s->n_falses++] = a;
                 long k = ev_lookalike_at(t, q.file, q.line);
                 if (k >= 0)
                     t->lookalikes[k].false_alerts++;
@@ -414,5 +418,6 @@ void ev_scores_free(ev_scores *s)
     for (size_t i = 0; i < s->n_detectors; i++)
         free(s->detectors[i].name);
     free(s->detectors);
+    free(s->falses);
     memset(s, 0, sizeof *s);
 }
