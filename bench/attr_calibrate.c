@@ -399,16 +399,17 @@ static double objective(const ts_intel *ti, const acase *c, size_t n, const ts_a
 /* The fitted parameters, by name. The prior of "unattributed" is a base rate the ATT&CK
  * cases cannot teach (they are all attributed, and the share of novel cases is a choice):
  * it is not fitted. tech_dep and tech_few stop at 1: above, more techniques would say less. */
-#define N_PAR 10
+#define N_PAR 11
 static const char *const par_name[N_PAR] = {"tech_smooth", "tech_pseudo", "tech_family", "tech_temp",
                                             "tech_dep",    "tech_few",    "soft_smooth", "soft_temp",
-                                            "tech_span",   "soft_span"};
-static const double par_hi[N_PAR] = {0.95, 500, 1.0, 10, 1, 1, 0.95, 10, 1, 1};
+                                            "tech_span",   "soft_span",   "tech_soft"};
+static const double par_hi[N_PAR] = {0.95, 500, 1.0, 10, 1, 1, 0.95, 10, 1, 1, 1.0};
 
 static void params_of(ts_attr_params *p, double **par)
 {
-    double *v[N_PAR] = {&p->tech_smooth, &p->tech_pseudo, &p->tech_family, &p->tech_temp, &p->tech_dep,
-                        &p->tech_few,    &p->soft_smooth, &p->soft_temp,   &p->tech_span, &p->soft_span};
+    double *v[N_PAR] = {&p->tech_smooth, &p->tech_pseudo, &p->tech_family, &p->tech_temp,
+                        &p->tech_dep,    &p->tech_few,    &p->soft_smooth, &p->soft_temp,
+                        &p->tech_span,   &p->soft_span,   &p->tech_soft};
     memcpy(par, v, sizeof v);
 }
 
@@ -460,8 +461,8 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
         if (!moved)
             break;
     }
-    printf("fitted: tech_pseudo %.3f tech_few %.3f tech_span %.3f soft_span %.3f\n", p->tech_pseudo,
-           p->tech_few, p->tech_span, p->soft_span);
+    printf("fitted: tech_pseudo %.3f tech_few %.3f tech_span %.3f soft_span %.3f tech_soft %.3f\n",
+           p->tech_pseudo, p->tech_few, p->tech_span, p->soft_span, p->tech_soft);
     printf("fitted: tech_smooth %.3f tech_family %.3f tech_temp %.3f tech_dep %.3f soft_smooth %.3f "
            "soft_temp %.3f "
            "(log loss %.4f)\n",
