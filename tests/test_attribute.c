@@ -945,6 +945,22 @@ static void test_software_techniques(void)
     CHECK(isnan(weight_of(find(off, "Wiper Crew"), "its software LockIt")));
     CHECK(fabs(prob(off, "Wiper Crew") - prob(off, "Other Crew")) < 1e-9);
 
+    /* every technique's line names the numbers its weight comes from: log(ratio) / temperature */
+    const ts_hypothesis *wc = find(on, "Wiper Crew");
+    size_t said = 0;
+    for (size_t i = 0; wc && i < wc->n_contribs; i++) {
+        const char *at = strstr(wc->contribs[i].what, "weighed log(");
+        if (!at)
+            continue;
+        char *end;
+        double ratio = strtod(at + 12, &end),
+               temp = strncmp(end, ") / ", 4) == 0 ? strtod(end + 4, NULL) : NAN;
+        CHECK(temp > 0 &&
+              fabs(log(ratio) / temp - wc->contribs[i].weight) < 0.01 + 0.01 * fabs(wc->contribs[i].weight));
+        said++;
+    }
+    CHECK_INT(said, 3);
+
     ts_attr_params_default(&p); /* the program hidden from its actor: no credit */
     p.holdout_actor = a;
     p.holdout_soft = &ransom;

@@ -313,22 +313,29 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
             continue;
         }
         const ts_software *via = c->via[u] ? ts_intel_software_get(m->ti, c->via[u]) : NULL;
-        char how[160];
+        char how[200];
         if (c->m[u] >= 1)
-            snprintf(how, sizeof how, "in its documented profile");
+            snprintf(how, sizeof how, "in its documented profile of %zu", size);
         else if (via)
-            snprintf(how, sizeof how,
-                     "not in its profile, but its software %s%s%s%s does it (one of %zu such)", via->name,
-                     via->attack_id ? " (" : "", via->attack_id ? via->attack_id : "",
-                     via->attack_id ? ")" : "", c->soft_n);
+            snprintf(
+                how, sizeof how,
+                "not in its documented profile of %zu, but its software %s%s%s%s does it (one of %zu such)",
+                size, via->name, via->attack_id ? " (" : "", via->attack_id ? via->attack_id : "",
+                via->attack_id ? ")" : "", c->soft_n);
         else
             snprintf(how, sizeof how,
-                     "not in its profile, but the profile lists its family (parent or sibling)");
+                     "not in its profile of %zu, but the profile lists its family (parent or sibling)", size);
+        /* the weight is log(ratio) / temperature, the ratio drawn toward 1 by the evidence's
+           confidence: said, so the number can be checked */
+        char conf[48] = "";
+        if (cf < 1)
+            snprintf(conf, sizeof conf, ", at confidence %.0f%% %.3g", cf * 100, 1 - cf + cf * lr);
         ts_attr_add(
             m, h, c->ev[u]->kind, w, c->ev[u]->alert,
-            ts_fmt_alloc("%s %s %s: %s of %zu; %.1f times as likely for this actor as for an unknown one%s",
-                         kind, item_id(m, c, u), item_name(m, c, u), how, size, lr,
-                         lr < 2 ? " (common: it explains itself)" : ""));
+            ts_fmt_alloc("%s %s %s: %s; %.1f times as likely for this actor as for an unknown one%s%s, "
+                         "weighed log(%.3g) / %.3g (the channel's temperature)",
+                         kind, item_id(m, c, u), item_name(m, c, u), how, lr,
+                         lr < 2 ? " (common: it explains itself)" : "", conf, 1 - cf + cf * lr, c->temp));
     }
     m->cur_ev = SIZE_MAX;
     if (n_out) {
