@@ -407,9 +407,10 @@ static const char *const par_name[N_PAR] = {"tech_smooth", "tech_pseudo", "tech_
                                             "tech_dep",    "tech_few",    "soft_smooth", "soft_temp",
                                             "tech_span",   "soft_span",   "tech_soft"};
 static const double par_hi[N_PAR] = {0.95, 500, 1.0, 10, 1, 1, 0.95, 10, 1, 1, 1.0};
-/* The software channel's parameters: only campaign cases carry software, so they are fitted
- * on campaigns, and --nested scores each campaign with them fitted on the others. */
-static const size_t soft_par[] = {6, 7, 9};
+/* The parameters only campaign cases can fit: the software channel's (only campaigns carry
+ * software) and tech_dep (only campaigns show more than TS_TECH_N0 techniques). --nested scores
+ * each campaign with them fitted on the other campaigns. */
+static const size_t soft_par[] = {4, 6, 7, 9};
 
 static void params_of(ts_attr_params *p, double **par)
 {
@@ -492,8 +493,8 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
            p->tech_smooth, p->tech_family, p->tech_temp, p->tech_dep, p->soft_smooth, p->soft_temp, best);
 }
 
-/* Leave-one-campaign-out: each campaign case is scored with the software channel's parameters
- * fitted (from p) on the other campaign cases only, so no parameter has seen the case it
+/* Leave-one-campaign-out: each campaign case is scored with the parameters only campaigns can
+ * fit, fitted (from p) on the other campaign cases only, so no parameter has seen the case it
  * scores. Fills o for the campaign cases; prints the fitted values' range. */
 static void nested(const ts_intel *ti, const acase *c, size_t n, const ts_attr_params *p, outcome *o)
 {
@@ -521,7 +522,7 @@ static void nested(const ts_intel *ti, const acase *c, size_t n, const ts_attr_p
             hi[k] = *par[k] > hi[k] ? *par[k] : hi[k];
         }
     }
-    printf("nested: each of %zu campaigns scored with the software parameters fitted on the others:", m);
+    printf("nested: each of %zu campaigns scored with the campaign-only parameters fitted on the others:", m);
     for (size_t w = 0; w < sizeof soft_par / sizeof *soft_par; w++)
         printf(" %s %.3f..%.3f", par_name[soft_par[w]], lo[soft_par[w]], hi[soft_par[w]]);
     printf("\n");
