@@ -7,6 +7,7 @@
  *   build/bench/attr_calibrate /tmp/cases.tsv --bins   # and each kind's reliability table
  *   build/bench/attr_calibrate /tmp/cases.tsv --cases  # and one line per case
  *   build/bench/attr_calibrate /tmp/cases.tsv --baselines  # and two naive Bayes baselines
+ *   build/bench/attr_calibrate /tmp/cases.tsv --nested  # campaigns scored leave-one-campaign-out
  *
  * The cases (their format: scripts/gen_attr_cases.py) hide part of the true group's profile
  * while they are scored. For each kind of case it prints top-1, top-3, log loss, Brier and
@@ -384,11 +385,13 @@ static void bl_report(const char *kind, const bl_ranks *rank, const size_t *idx,
     free(bs);
 }
 
-/* Mean log loss over every case: the fit's objective. */
-static double objective(const ts_intel *ti, const acase *c, size_t n, const ts_attr_params *p, outcome *o)
+/* Mean log loss over the cases of idx (n of them): the fit's objective. */
+static double objective(const ts_intel *ti, const acase *c, const size_t *idx, size_t n,
+                        const ts_attr_params *p, outcome *o)
 {
     double ll = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t j = 0; j < n; j++) {
+        size_t i = idx[j];
         if (!run(ti, &c[i], p, &o[i]))
             return INFINITY;
         ll -= log(o[i].p_truth > 1e-6 ? o[i].p_truth : 1e-6);
@@ -399,16 +402,21 @@ static double objective(const ts_intel *ti, const acase *c, size_t n, const ts_a
 /* The fitted parameters, by name. The prior of "unattributed" is a base rate the ATT&CK
  * cases cannot teach (they are all attributed, and the share of novel cases is a choice):
  * it is not fitted. tech_dep and tech_few stop at 1: above, more techniques would say less. */
-#define N_PAR 10
+#define N_PAR 11
 static const char *const par_name[N_PAR] = {"tech_smooth", "tech_pseudo", "tech_family", "tech_temp",
                                             "tech_dep",    "tech_few",    "soft_smooth", "soft_temp",
-                                            "tech_span",   "soft_span"};
-static const double par_hi[N_PAR] = {0.95, 500, 1.0, 10, 1, 1, 0.95, 10, 1, 1};
+                                            "tech_span",   "soft_span",   "tech_soft"};
+static const double par_hi[N_PAR] = {0.95, 500, 1.0, 10, 1, 1, 0.95, 10, 1, 1, 1.0};
+/* The parameters only campaign cases can fit: the software channel's (only campaigns carry
+ * software) and tech_dep (only campaigns show more than TS_TECH_N0 techniques). --nested scores
+ * each campaign with them fitted on the other campaigns. */
+static const size_t soft_par[] = {4, 6, 7, 9};
 
 static void params_of(ts_attr_params *p, double **par)
 {
-    double *v[N_PAR] = {&p->tech_smooth, &p->tech_pseudo, &p->tech_family, &p->tech_temp, &p->tech_dep,
-                        &p->tech_few,    &p->soft_smooth, &p->soft_temp,   &p->tech_span, &p->soft_span};
+    double *v[N_PAR] = {&p->tech_smooth, &p->tech_pseudo, &p->tech_family, &p->tech_temp,
+                        &p->tech_dep,    &p->tech_few,    &p->soft_smooth, &p->soft_temp,
+                        &p->tech_span,   &p->soft_span,   &p->tech_soft};
     memcpy(par, v, sizeof v);
 }
 
@@ -430,15 +438,18 @@ static bool set_param(ts_attr_params *p, const char *arg)
     return false;
 }
 
-/* Coordinate search: each parameter in turn over a few multiples, until nothing improves. */
-static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p, outcome *o)
+/* Coordinate search of the parameters numbered in which (nw of them) on the cases of idx:
+ * each in turn over a few multiples, until nothing improves. Returns the log loss. */
+static double search(const ts_intel *ti, const acase *c, const size_t *idx, size_t n, ts_attr_params *p,
+                     outcome *o, const size_t *which, size_t nw, bool verbose)
 {
     double *par[N_PAR];
     params_of(p, par);
-    double best = objective(ti, c, n, p, o);
+    double best = objective(ti, c, idx, n, p, o);
     for (int round = 0; round < 4; round++) {
         bool moved = false;
-        for (size_t k = 0; k < N_PAR; k++) {
+        for (size_t w = 0; w < nw; w++) {
+            size_t k = which[w];
             static const double step[] = {0.5, 0.7, 1.4, 2.0};
             for (size_t s = 0; s < 4; s++) {
                 double old = *par[k], nv = old * step[s];
@@ -447,11 +458,12 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
                 if (nv > par_hi[k] || nv == old)
                     continue;
                 *par[k] = nv;
-                double ll = objective(ti, c, n, p, o);
+                double ll = objective(ti, c, idx, n, p, o);
                 if (ll < best - 1e-4) {
                     best = ll;
                     moved = true;
-                    fprintf(stderr, "fit: %s = %.3f: log loss %.4f\n", par_name[k], nv, ll);
+                    if (verbose)
+                        fprintf(stderr, "fit: %s = %.3f: log loss %.4f\n", par_name[k], nv, ll);
                 } else {
                     *par[k] = old;
                 }
@@ -460,21 +472,71 @@ static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p,
         if (!moved)
             break;
     }
-    printf("fitted: tech_pseudo %.3f tech_few %.3f tech_span %.3f soft_span %.3f\n", p->tech_pseudo,
-           p->tech_few, p->tech_span, p->soft_span);
+    return best;
+}
+
+/* Fits every parameter on every case. */
+static void fit(const ts_intel *ti, const acase *c, size_t n, ts_attr_params *p, outcome *o)
+{
+    size_t *idx = malloc(n * sizeof *idx), which[N_PAR];
+    for (size_t i = 0; idx && i < n; i++)
+        idx[i] = i;
+    for (size_t k = 0; k < N_PAR; k++)
+        which[k] = k;
+    double best = idx ? search(ti, c, idx, n, p, o, which, N_PAR, true) : NAN;
+    free(idx);
+    printf("fitted: tech_pseudo %.3f tech_few %.3f tech_span %.3f soft_span %.3f tech_soft %.3f\n",
+           p->tech_pseudo, p->tech_few, p->tech_span, p->soft_span, p->tech_soft);
     printf("fitted: tech_smooth %.3f tech_family %.3f tech_temp %.3f tech_dep %.3f soft_smooth %.3f "
            "soft_temp %.3f "
            "(log loss %.4f)\n",
            p->tech_smooth, p->tech_family, p->tech_temp, p->tech_dep, p->soft_smooth, p->soft_temp, best);
 }
 
+/* Leave-one-campaign-out: each campaign case is scored with the parameters only campaigns can
+ * fit, fitted (from p) on the other campaign cases only, so no parameter has seen the case it
+ * scores. Fills o for the campaign cases; prints the fitted values' range. */
+static void nested(const ts_intel *ti, const acase *c, size_t n, const ts_attr_params *p, outcome *o)
+{
+    size_t *camp = malloc(n * sizeof *camp), *rest = malloc(n * sizeof *rest), m = 0;
+    outcome *scratch = calloc(n, sizeof *scratch);
+    double lo[N_PAR], hi[N_PAR];
+    for (size_t k = 0; k < N_PAR; k++)
+        lo[k] = INFINITY, hi[k] = -INFINITY;
+    for (size_t i = 0; camp && i < n; i++)
+        if (strcmp(c[i].kind, "campaign") == 0)
+            camp[m++] = i;
+    for (size_t j = 0; rest && scratch && j < m; j++) {
+        size_t nr = 0;
+        for (size_t k = 0; k < m; k++)
+            if (k != j)
+                rest[nr++] = camp[k];
+        ts_attr_params q = *p;
+        search(ti, c, rest, nr, &q, scratch, soft_par, sizeof soft_par / sizeof *soft_par, false);
+        run(ti, &c[camp[j]], &q, &o[camp[j]]);
+        double *par[N_PAR];
+        params_of(&q, par);
+        for (size_t w = 0; w < sizeof soft_par / sizeof *soft_par; w++) {
+            size_t k = soft_par[w];
+            lo[k] = *par[k] < lo[k] ? *par[k] : lo[k];
+            hi[k] = *par[k] > hi[k] ? *par[k] : hi[k];
+        }
+    }
+    printf("nested: each of %zu campaigns scored with the campaign-only parameters fitted on the others:", m);
+    for (size_t w = 0; w < sizeof soft_par / sizeof *soft_par; w++)
+        printf(" %s %.3f..%.3f", par_name[soft_par[w]], lo[soft_par[w]], hi[soft_par[w]]);
+    printf("\n");
+    free(camp);
+    free(rest);
+    free(scratch);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(
-            stderr,
-            "usage: attr_calibrate CASES.tsv [--fit] [--bins] [--cases] [--baselines] [--explain N] [--set "
-            "NAME=VALUE]...\n");
+        fprintf(stderr, "usage: attr_calibrate CASES.tsv [--fit] [--nested] [--bins] [--cases] [--baselines] "
+                        "[--explain N] [--set "
+                        "NAME=VALUE]...\n");
         return 2;
     }
     ts_intel *ti = ts_intel_new();
@@ -517,6 +579,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "attr_calibrate: out of memory\n");
             return 1;
         }
+    bool do_nested = false;
+    for (int i = 2; i < argc; i++)
+        do_nested |= strcmp(argv[i], "--nested") == 0;
+    if (do_nested)
+        nested(ti, c, n, &p, o);
     bl_ranks *bl = show_baselines ? calloc(n, sizeof *bl) : NULL;
     for (size_t i = 0; bl && i < n; i++)
         bl_rank(ti, &c[i], bl[i]);

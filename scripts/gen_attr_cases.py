@@ -19,8 +19,8 @@ profile, 2 of the held-out ones (a technique the actor uses but nobody documente
 noise techniques the group is not known to use.
 short: for each such group, 1 to 5 techniques of the (70%) profile and at most one noise
 technique.
-novel: for every third such group (twice: 9 techniques, and as many as its short case), its whole profile is held out (as if nobody had
-documented it) and the case sees 7 of its techniques and 2 noise techniques: the actor is
+novel: for every third such group (twice: 9 techniques, and as many as its short case), its whole profile,
+techniques and software, is held out (as if nobody had documented it) and the case sees 7 of its techniques and 2 noise techniques: the actor is
 new to the catalogue, so the right answer is "unattributed".
 campaign: each campaign attributed to a group, with its techniques and software. The
 techniques and software the group's profile holds only because of this campaign (the
@@ -103,14 +103,17 @@ def main():
         seen = rng.sample(kept, n_in) + rng.sample([t for t in techniques if t not in prof], rng.randint(0, 1))
         rng.shuffle(seen)
         out.write("short\t%s\t%s\t%s\n" % (ids[k], ",".join(sorted(held)), ",".join(seen)))
+        # a novel actor is unknown to the catalogue: its software is hidden with its techniques
+        # (the techniques its programs do would otherwise point to it)
+        whole = ",".join(sorted(profile(ids[k])))
         if rng.random() < 1 / 3:
             seen = rng.sample(prof, n_in) + rng.sample([t for t in techniques if t not in prof], rng.randint(0, 1))
             rng.shuffle(seen)
-            out.write("novel\t%s\t%s\t%s\n" % (ids[k], ",".join(prof), ",".join(seen)))
+            out.write("novel\t%s\t%s\t%s\n" % (ids[k], whole, ",".join(seen)))
         if rng.random() < 1 / 3:
             seen = rng.sample(prof, 7) + rng.sample([t for t in techniques if t not in prof], 2)
             rng.shuffle(seen)
-            out.write("novel\t%s\t%s\t%s\n" % (ids[k], ",".join(prof), ",".join(seen)))
+            out.write("novel\t%s\t%s\t%s\n" % (ids[k], whole, ",".join(seen)))
     for k in sorted(attributed, key=lambda x: ids[x]):
         seen = sorted(uses.get(k, ()))
         # what the group's profile holds only because of this campaign is hidden while it is scored

@@ -10,7 +10,7 @@ Usage:
 Rules (the format is described in src/intel/catalogue.c and data/intel/README.md):
   - Every ATT&CK group (intrusion-set, not revoked or deprecated) with its aliases, the
     techniques and software it "uses" or a campaign "attributed-to" it uses, and every
-    technique and software of the bundle.
+    technique and software of the bundle, each software with the techniques it "uses".
   - A galaxy actor is merged into an ATT&CK group only when it names that group
     explicitly: a "related" entry whose dest-uuid is the group's intrusion-set uuid (the
     mitre-intrusion-set cluster uses the STIX uuids), a meta.refs URL
@@ -93,10 +93,12 @@ def read_attack(path):
     for o in objs.values():
         if o["type"] != "relationship" or o.get("relationship_type") != "uses" or not live(o):
             continue
+        t = o["target_ref"]
+        if o["source_ref"] in software and t in techniques:
+            software[o["source_ref"]].setdefault("techniques", set()).add(techniques[t]["technique"])
         g = groups.get(o["source_ref"]) or owner.get(o["source_ref"])
         if not g:
             continue
-        t = o["target_ref"]
         if t in techniques:
             g["techniques"].add(techniques[t]["technique"])
         elif t in software:
@@ -180,6 +182,8 @@ def build(args):
     for s in sorted(software.values(), key=lambda s: s["attack_id"]):
         if not s["aliases"]:
             del s["aliases"]
+        if "techniques" in s:
+            s["techniques"] = sorted(s["techniques"])
         out.append(s)
 
     attack_names = {norm(g["name"]) for g in groups.values()}

@@ -900,6 +900,79 @@ static void test_report(const cat *c)
     ts_attribution_free(a);
 }
 
+/* A technique the profile does not list but the actor's own program does (ATT&CK's software
+   "uses") counts for the actor, less than a listed one, and says which program; hiding the
+   program from the profile (as the leave-one-out does) takes the credit away. */
+static void test_software_techniques(void)
+{
+    ts_intel *ti = ts_intel_new();
+    uint32_t a = ts_intel_actor_add(ti, "Wiper Crew", "G9001", NULL);
+    uint32_t b = ts_intel_actor_add(ti, "Other Crew", "G9002", NULL);
+    uint32_t t_enc = ts_intel_technique(ti, "T1486", "Data Encrypted for Impact", "impact");
+    uint32_t t_dl = ts_intel_technique(ti, "T1105", "Ingress Tool Transfer", "command-and-control");
+    uint32_t t_sh = ts_intel_technique(ti, "T1059.003", "Windows Command Shell", "execution");
+    uint32_t ransom = ts_intel_software_add(ti, "LockIt", "S9001", "malware");
+    ts_intel_software_uses_technique(ti, ransom, t_enc);
+    ts_intel_actor_uses_software(ti, a, ransom);
+    for (int i = 0; i < 6; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "Filler %02d", i);
+        uint32_t f = ts_intel_actor_add(ti, name, NULL, NULL);
+        ts_intel_actor_uses_technique(ti, f, t_dl);
+        ts_intel_actor_uses_technique(ti, f, t_sh);
+    }
+    uint32_t both[] = {a, b};
+    for (size_t i = 0; i < 2; i++) {
+        ts_intel_actor_uses_technique(ti, both[i], t_dl);
+        ts_intel_actor_uses_technique(ti, both[i], t_sh);
+    }
+    ts_intel_finalise(ti);
+    const ts_software *s = ts_intel_software_get(ti, ransom);
+    CHECK(s && s->n_techniques == 1 && s->techniques[0] == t_enc);
+
+    ts_attr_evidence ev[] = {tech(t_enc), tech(t_dl), tech(t_sh)};
+    ts_attr_params p;
+    ts_attr_params_default(&p);
+    ts_attribution *on = ts_attribute_with(ti, ev, 3, &p);
+    check_invariants(on);
+    double w = weight_of(find(on, "Wiper Crew"), "its software LockIt (S9001) does it");
+    CHECK(!isnan(w) && w > 0);
+    CHECK(prob(on, "Wiper Crew") > 2 * prob(on, "Other Crew"));
+    CHECK(w < weight_of(find(on, "Other Crew"), "technique T1105") + 5); /* bounded, not decisive */
+
+    p.tech_soft = 0; /* without the link, T1486 is outside both profiles alike */
+    ts_attribution *off = ts_attribute_with(ti, ev, 3, &p);
+    CHECK(isnan(weight_of(find(off, "Wiper Crew"), "its software LockIt")));
+    CHECK(fabs(prob(off, "Wiper Crew") - prob(off, "Other Crew")) < 1e-9);
+
+    /* every technique's line names the numbers its weight comes from: log(ratio) / temperature */
+    const ts_hypothesis *wc = find(on, "Wiper Crew");
+    size_t said = 0;
+    for (size_t i = 0; wc && i < wc->n_contribs; i++) {
+        const char *at = strstr(wc->contribs[i].what, "weighed log(");
+        if (!at)
+            continue;
+        char *end;
+        double ratio = strtod(at + 12, &end),
+               temp = strncmp(end, ") / ", 4) == 0 ? strtod(end + 4, NULL) : NAN;
+        CHECK(temp > 0 &&
+              fabs(log(ratio) / temp - wc->contribs[i].weight) < 0.01 + 0.01 * fabs(wc->contribs[i].weight));
+        said++;
+    }
+    CHECK_INT(said, 3);
+
+    ts_attr_params_default(&p); /* the program hidden from its actor: no credit */
+    p.holdout_actor = a;
+    p.holdout_soft = &ransom;
+    p.n_holdout_soft = 1;
+    ts_attribution *hidden = ts_attribute_with(ti, ev, 3, &p);
+    CHECK(isnan(weight_of(find(hidden, "Wiper Crew"), "its software LockIt")));
+    ts_attribution_free(on);
+    ts_attribution_free(off);
+    ts_attribution_free(hidden);
+    ts_intel_free(ti);
+}
+
 /* ---- ATT&CK ------------------------------------------------------------------------------- */
 
 static ts_attribution *attack_eval(const ts_intel *ti, const char *const *items, size_t n)
@@ -1234,6 +1307,7 @@ int main(void)
     test_contested_costly(&c);
     test_analyst_input(&c);
     test_report(&c);
+    test_software_techniques();
     test_attack();
     ts_intel_free(c.ti);
     return check_done("test_attribute");

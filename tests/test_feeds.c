@@ -330,6 +330,8 @@ static void test_stix_fixture(void)
     a = one_actor(ti, "Other Set");
     CHECK(a && a->n_software == 1 && a->country && !strcmp(a->country, "KP")); /* via its threat-actor */
     CHECK_INT(ts_intel_software_resolve(ti, "FxRAT", ids, 8), 1);
+    const ts_software *rat = ts_intel_software_get(ti, ids[0]); /* malware -> uses -> technique */
+    CHECK(rat && rat->n_techniques == 1 && rat->techniques[0] == ts_intel_technique_find(ti, "T1566.001"));
     CHECK_INT(ts_intel_software_resolve(ti, "OldTool", ids, 8), 0);
 
     /* indicator -> indicates -> intrusion-set (the relationship came before both) */
@@ -589,7 +591,8 @@ static void test_catalogue_fixture(void)
     CHECK(has(&d, "technique 'X1' is not an ATT&CK id"));
     CHECK(has(&d, "not a JSON object"));
     CHECK(has(&d, "neither a technique, a software nor an actor line"));
-    CHECK_INT(d.n, 6);
+    CHECK(has(&d, "AlphaRAT: technique entry 2 is not an ATT&CK id"));
+    CHECK_INT(d.n, 7);
 
     CHECK_INT(ts_intel_actor_count(ti), 3);
     CHECK_INT(ts_intel_actor_resolve(ti, "Common Alias", ids, 8), 2);
@@ -606,6 +609,13 @@ static void test_catalogue_fixture(void)
     const ts_technique *t = ts_intel_technique_get(ti, ts_intel_technique_find(ti, "T1566.001"));
     CHECK(t && t->name && !strcmp(t->name, "Spearphishing Attachment"));
     CHECK_INT(ts_intel_software_resolve(ti, "ARAT", ids, 8), 1);
+    /* what a program does: T1566.001 defined by its line, T1071.001 by no line (added unnamed) */
+    const ts_software *sw = ts_intel_software_get(ti, ids[0]);
+    CHECK(sw && sw->n_techniques == 2);
+    if (sw && sw->n_techniques == 2) {
+        CHECK_INT(sw->techniques[0], ts_intel_technique_find(ti, "T1566.001"));
+        CHECK_INT(sw->techniques[1], ts_intel_technique_find(ti, "T1071.001"));
+    }
     a = one_actor(ti, "Beta Crew");
     CHECK(a && a->country && !strcmp(a->country, "CN") && a->n_software == 0);
     ts_intel_free(ti);
@@ -656,6 +666,14 @@ static void test_bundled_catalogue(void)
     CHECK(a && a->attack_id && !strcmp(a->attack_id, "G0082"));
     /* an alias two groups share names both */
     CHECK_INT(ts_intel_actor_resolve(ti, "Grizzly Steppe", ids, 8), 2);
+    /* each program with what ATT&CK says it does (Mimikatz, S0002: 17 techniques, LSASS among them) */
+    CHECK_INT(ts_intel_software_resolve(ti, "S0002", ids, 8), 1);
+    const ts_software *mimikatz = ts_intel_software_get(ti, ids[0]);
+    CHECK(mimikatz && mimikatz->n_techniques == 17);
+    bool lsass = false;
+    for (size_t i = 0; mimikatz && i < mimikatz->n_techniques; i++)
+        lsass |= mimikatz->techniques[i] == ts_intel_technique_find(ti, "T1003.001");
+    CHECK(lsass);
     ts_intel_free(ti);
 }
 

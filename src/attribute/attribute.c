@@ -827,6 +827,7 @@ void ts_attr_params_default(ts_attr_params *p)
 {
     *p = (ts_attr_params){.tech_smooth = TS_TECH_SMOOTH,
                           .tech_family = TS_TECH_FAMILY,
+                          .tech_soft = TS_TECH_SOFT,
                           .tech_temp = TS_TECH_TEMP,
                           .tech_pseudo = TS_TECH_PSEUDO,
                           .tech_dep = TS_TECH_DEP,

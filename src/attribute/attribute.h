@@ -67,6 +67,7 @@ typedef struct ts_attr_params {
     double tech_smooth; /* share of the background in an actor's technique distribution */
     double tech_pseudo; /* a profile of n items keeps n / (n + tech_pseudo) of its own weight */
     double tech_family; /* credit for a technique of the same family as a profiled one */
+    double tech_soft;   /* credit for a technique the actor's software does (ATT&CK), unlisted itself */
     double tech_temp;   /* the technique channel's log-likelihoods are divided by it */
     double tech_dep;    /* and by (n / TS_TECH_N0)^tech_dep more for n > TS_TECH_N0 techniques */
     double tech_few;    /* and by (TS_TECH_N0 / n)^tech_few more for fewer: a few techniques prove little */

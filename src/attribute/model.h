@@ -38,6 +38,10 @@
  * weight, the rest goes to the background (for software too). */
 #define TS_TECH_PSEUDO 0.3
 #define TS_TECH_FAMILY 0.03
+/* The techniques the actor's programs do (ATT&CK's software "uses") and its profile does not
+ * list share this much of its technique distribution (the listed ones the rest); fitted by
+ * leave-one-out on the subset, short and novel cases, never on the campaigns. */
+#define TS_TECH_SOFT 0.04
 #define TS_TECH_TEMP 0.5
 /* The more techniques one incident shows, the more they repeat one another (one toolkit,
  * one playbook): beyond TS_TECH_N0 of them, the temperature grows as (n / TS_TECH_N0)^TS_TECH_DEP. */

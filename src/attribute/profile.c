@@ -25,12 +25,17 @@ typedef struct channel {
     bool tech; /* techniques (with families) or software */
     const ts_attr_evidence *const *ev;
     size_t n;
-    uint32_t *id;    /* per evidence: the catalogue id, 0 when not weighed */
-    double *bg;      /* per evidence: background probability */
-    double *m;       /* per evidence: the current actor's membership */
+    uint32_t *id;   /* per evidence: the catalogue id, 0 when not weighed */
+    double *bg;     /* per evidence: background probability */
+    double *m;      /* per evidence: the current actor's membership */
+    uint32_t *via;  /* per evidence: the actor's software that does it (techniques), 0: none */
+    uint32_t *mark; /* per catalogue technique: the stamp of the actor that lists or implies it */
+    uint32_t stamp;
+    size_t soft_n;   /* techniques the current actor's software does and its profile does not list */
     size_t profiled; /* actors with a profile in this channel */
     double smooth, pseudo, family, temp;
-    double span; /* a profile of n items spreads its mass as over n^span */
+    double soft_credit; /* the share of an actor's technique distribution on what its software does */
+    double span;        /* a profile of n items spreads its mass as over n^span */
 } channel;
 
 /* The family of every technique: its parent's id for a sub-technique, else its own. */
@@ -53,30 +58,58 @@ static uint32_t *families(const ts_intel *ti)
     return fam;
 }
 
-static bool held_out(const model *m, const channel *c, const ts_actor *a, uint32_t id)
+static bool held_out(const model *m, bool tech, const ts_actor *a, uint32_t id)
 {
     if (!m->p->holdout_actor || a->id != m->p->holdout_actor)
         return false;
-    const uint32_t *v = c->tech ? m->p->holdout : m->p->holdout_soft;
-    size_t n = c->tech ? m->p->n_holdout : m->p->n_holdout_soft;
+    const uint32_t *v = tech ? m->p->holdout : m->p->holdout_soft;
+    size_t n = tech ? m->p->n_holdout : m->p->n_holdout_soft;
     for (size_t i = 0; i < n; i++)
         if (v[i] == id)
             return true;
     return false;
 }
 
+/* The techniques a's software does (ATT&CK's "uses" of each program) and its profile does
+ * not list: a group's documented arsenal tells what it does beyond the reports that list its
+ * techniques. Counts them in c->soft_n and keeps, for each observed one, the program in
+ * c->via (for the explanation). Call with the listed techniques marked with c->stamp. */
+static void software_techniques(const model *m, channel *c, const ts_actor *a)
+{
+    c->soft_n = 0;
+    for (size_t i = 0; c->soft_credit > 0 && i < a->n_software; i++) {
+        const ts_software *s = ts_intel_software_get(m->ti, a->software[i]);
+        if (!s || held_out(m, false, a, s->id))
+            continue;
+        for (size_t j = 0; j < s->n_techniques; j++) {
+            uint32_t t = s->techniques[j];
+            if (c->mark[t] == c->stamp)
+                continue; /* listed, or already counted through another program */
+            c->mark[t] = c->stamp;
+            c->soft_n++;
+            for (size_t u = 0; u < c->n; u++)
+                if (c->id[u] == t)
+                    c->via[u] = s->id;
+        }
+    }
+}
+
 /* Fills c->m with actor a's membership of each observed item; returns the profile's size
  * (0: no profile in this channel). */
-static size_t membership(const model *m, const channel *c, const uint32_t *fam, const ts_actor *a)
+static size_t membership(const model *m, channel *c, const uint32_t *fam, const ts_actor *a)
 {
     const uint32_t *prof = c->tech ? a->techniques : a->software;
     size_t np = c->tech ? a->n_techniques : a->n_software, size = 0;
     for (size_t u = 0; u < c->n; u++)
-        c->m[u] = 0;
+        c->m[u] = 0, c->via[u] = 0;
+    c->soft_n = 0;
+    c->stamp++;
     for (size_t i = 0; i < np; i++) {
-        if (held_out(m, c, a, prof[i]))
+        if (held_out(m, c->tech, a, prof[i]))
             continue;
         size++;
+        if (c->mark)
+            c->mark[prof[i]] = c->stamp;
         for (size_t u = 0; u < c->n; u++) {
             if (!c->id[u])
                 continue;
@@ -86,6 +119,8 @@ static size_t membership(const model *m, const channel *c, const uint32_t *fam, 
                 c->m[u] = c->family;
         }
     }
+    if (size && c->mark)
+        software_techniques(m, c, a);
     return size;
 }
 
@@ -152,6 +187,25 @@ static double spread(const channel *c, size_t n)
     return c->span == 1 ? (double)n : pow((double)n, c->span);
 }
 
+/* Whether observed item u is in (or of the family of) the current actor's profile, or done by
+ * its software. */
+static bool matched(const channel *c, size_t u)
+{
+    return c->id[u] && (c->m[u] > 0 || c->via[u]);
+}
+
+/* The current actor's own probability of observed item u (before the background is mixed
+ * in): its listed techniques share 1 - soft_credit, spread over the profile's size; the
+ * techniques only its software does share soft_credit, spread over their number. */
+static double share(const channel *c, size_t u, size_t size)
+{
+    double v = c->soft_n ? c->soft_credit : 0;
+    double p = (1 - v) * c->m[u] / spread(c, size);
+    if (c->via[u])
+        p += v / spread(c, c->soft_n);
+    return p;
+}
+
 /* A program no profiled actor is known to use is new to every hypothesis alike: known
  * actors bring new malware to their campaigns as unknown ones do, so it is not counted
  * against each actor's arsenal (it cost log(soft_smooth) / soft_temp = -2.0 nats per program
@@ -181,7 +235,7 @@ static void background(model *m, channel *c, const uint32_t *fam, size_t univers
             continue;
         c->profiled++;
         for (size_t u = 0; u < c->n; u++)
-            c->bg[u] += c->m[u] / spread(c, size);
+            c->bg[u] += share(c, u, size);
     }
     for (size_t u = 0; u < c->n; u++) {
         if (!c->tech && c->id[u] && c->bg[u] <= 0)
@@ -205,7 +259,7 @@ static void list_outside(const model *m, const channel *c, char *buf, size_t cap
     size_t len = 0, shown = 0, more = 0;
     buf[0] = '\0';
     for (size_t u = 0; u < c->n; u++) {
-        if (!c->id[u] || c->m[u] > 0)
+        if (!c->id[u] || matched(c, u))
             continue;
         if (shown == 8) {
             more++;
@@ -226,7 +280,7 @@ static void list_outside(const model *m, const channel *c, char *buf, size_t cap
 static bool any_member(const channel *c)
 {
     for (size_t u = 0; u < c->n; u++)
-        if (c->id[u] && c->m[u] > 0)
+        if (matched(c, u))
             return true;
     return false;
 }
@@ -247,10 +301,10 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
             continue;
         double cf = ts_attr_conf(c->ev[u]);
         double s = smoothing(c, size);
-        double lr = s + (1 - s) * c->m[u] / (spread(c, size) * c->bg[u]);
+        double lr = s + (1 - s) * share(c, u, size) / c->bg[u];
         double w = log(1 - cf + cf * lr) / c->temp;
         m->cur_ev = (size_t)(c->ev[u] - m->ev_base);
-        if (c->m[u] <= 0) { /* summed into one line below; kept quietly for the ACH table */
+        if (!matched(c, u)) { /* summed into one line below; kept quietly for the ACH table */
             outside += w;
             n_out++;
             ts_attr_add(m, h, c->ev[u]->kind, w, c->ev[u]->alert, ts_fmt_alloc("outside its profile"));
@@ -258,14 +312,30 @@ static void weigh_actor(model *m, channel *c, const ts_actor *a, size_t size)
                 h->v[h->n - 1].quiet = true;
             continue;
         }
-        const char *how = c->m[u] >= 1
-                              ? "in its documented profile"
-                              : "not in its profile, but the profile lists its family (parent or sibling)";
+        const ts_software *via = c->via[u] ? ts_intel_software_get(m->ti, c->via[u]) : NULL;
+        char how[200];
+        if (c->m[u] >= 1)
+            snprintf(how, sizeof how, "in its documented profile of %zu", size);
+        else if (via)
+            snprintf(
+                how, sizeof how,
+                "not in its documented profile of %zu, but its software %s%s%s%s does it (one of %zu such)",
+                size, via->name, via->attack_id ? " (" : "", via->attack_id ? via->attack_id : "",
+                via->attack_id ? ")" : "", c->soft_n);
+        else
+            snprintf(how, sizeof how,
+                     "not in its profile of %zu, but the profile lists its family (parent or sibling)", size);
+        /* the weight is log(ratio) / temperature, the ratio drawn toward 1 by the evidence's
+           confidence: said, so the number can be checked */
+        char conf[48] = "";
+        if (cf < 1)
+            snprintf(conf, sizeof conf, ", at confidence %.0f%% %.3g", cf * 100, 1 - cf + cf * lr);
         ts_attr_add(
             m, h, c->ev[u]->kind, w, c->ev[u]->alert,
-            ts_fmt_alloc("%s %s %s: %s of %zu; %.1f times as likely for this actor as for an unknown one%s",
-                         kind, item_id(m, c, u), item_name(m, c, u), how, size, lr,
-                         lr < 2 ? " (common: it explains itself)" : ""));
+            ts_fmt_alloc("%s %s %s: %s; %.1f times as likely for this actor as for an unknown one%s%s, "
+                         "weighed log(%.3g) / %.3g (the channel's temperature)",
+                         kind, item_id(m, c, u), item_name(m, c, u), how, lr,
+                         lr < 2 ? " (common: it explains itself)" : "", conf, 1 - cf + cf * lr, c->temp));
     }
     m->cur_ev = SIZE_MAX;
     if (n_out) {
@@ -340,7 +410,11 @@ static bool channel_open(model *m, channel *c, const uint32_t *fam, size_t unive
     c->id = calloc(c->n, sizeof *c->id);
     c->bg = calloc(c->n, sizeof *c->bg);
     c->m = calloc(c->n, sizeof *c->m);
-    if (!c->id || !c->bg || !c->m || (c->tech && !fam))
+    c->via = calloc(c->n, sizeof *c->via);
+    if (c->tech && c->soft_credit > 0)
+        c->mark = calloc(ts_intel_technique_count(m->ti) + 1, sizeof *c->mark);
+    if (!c->id || !c->bg || !c->m || !c->via || (c->tech && !fam) ||
+        (c->tech && c->soft_credit > 0 && !c->mark))
         return false;
     resolve(m, c, fam);
     size_t weighed = 0;
@@ -359,6 +433,8 @@ static void channel_close(channel *c)
     free(c->id);
     free(c->bg);
     free(c->m);
+    free(c->via);
+    free(c->mark);
 }
 
 /* Weighs both channels for every candidate actor: one some evidence already names, or one
@@ -393,6 +469,7 @@ void ts_attr_profiles(model *m, const ts_attr_evidence *const *tech, size_t nt,
                  .smooth = p->tech_smooth,
                  .pseudo = p->tech_pseudo,
                  .family = p->tech_family,
+                 .soft_credit = p->tech_soft,
                  .span = p->tech_span > 0 ? p->tech_span : 1,
                  .temp = p->tech_temp > 0 ? p->tech_temp : 1};
     channel s = {.tech = false,

@@ -368,6 +368,15 @@ void ts_intel_software_alias(ts_intel *ti, uint32_t software, const char *alias)
     }
 }
 
+void ts_intel_software_uses_technique(ts_intel *ti, uint32_t software, uint32_t technique)
+{
+    if (!software || software > ti->software.n || !technique || technique > ti->techniques.n)
+        return;
+    ts_software_rec *r = ti->software.v[software - 1];
+    push_id(&r->techniques, &r->pub.n_techniques, &r->cap_techniques, technique);
+    r->pub.techniques = r->techniques;
+}
+
 size_t ts_intel_software_resolve(const ts_intel *ti, const char *name, uint32_t *out, size_t max)
 {
     return resolve(ti, &ti->software_key, name, out, max);

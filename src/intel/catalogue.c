@@ -9,8 +9,10 @@
  *       version 1; "sources" (optional) says what the file was generated from.
  *   {"technique": "T1566.001", "name": "Spearphishing Attachment", "tactics": "initial-access"}
  *       an ATT&CK technique; name and tactics (comma-separated phase names) optional.
- *   {"software": "RawDisk", "attack_id": "S0364", "type": "tool", "aliases": ["..."]}
- *       a piece of malware or a tool; all but the name optional.
+ *   {"software": "RawDisk", "attack_id": "S0364", "type": "tool", "aliases": ["..."],
+ *    "techniques": ["T1561.002", ..]}
+ *       a piece of malware or a tool; all but the name optional. techniques: what it does
+ *       (ATT&CK ids, as for actors): an actor that uses it does them too.
  *   {"name": "Lazarus Group", "attack_id": "G0032", "country": "KP", "aliases": [".."],
  *    "techniques": ["T1566.001", ..], "software": ["S0364", ..], "sources": ["mitre-attack"]}
  *       an actor. country: suspected home country, ISO 3166 alpha-2. techniques: ATT&CK
@@ -64,7 +66,17 @@ static void technique_line(cat *c, const json_t *o, uint64_t line)
     ts_intel_technique(c->f.ti, tid, ts_json_str(o, "name"), ts_json_str(o, "tactics"));
 }
 
-static void software_line(cat *c, const json_t *o)
+/* An ATT&CK technique id of an actor or software line, added without a name when no
+ * technique line defined it (yet); 0 when it is not a technique id. */
+static uint32_t technique_ref(cat *c, const char *tid)
+{
+    uint32_t t = 0;
+    if (tid && tid[0] == 'T' && !(t = ts_intel_technique_find(c->f.ti, tid)))
+        t = ts_intel_technique(c->f.ti, tid, NULL, NULL);
+    return t;
+}
+
+static void software_line(cat *c, const json_t *o, uint64_t line)
 {
     const json_t *v;
     size_t i;
@@ -73,6 +85,14 @@ static void software_line(cat *c, const json_t *o)
     json_array_foreach(json_object_get(o, "aliases"), i,
                        v) if (json_string_value(v) && strcasecmp(json_string_value(v), name) != 0)
         ts_intel_software_alias(c->f.ti, id, json_string_value(v));
+    json_array_foreach(json_object_get(o, "techniques"), i, v)
+    {
+        uint32_t t = technique_ref(c, json_string_value(v));
+        if (t)
+            ts_intel_software_uses_technique(c->f.ti, id, t);
+        else
+            ts_feed_diag(&c->f, line, "%s: technique entry %zu is not an ATT&CK id", name, i);
+    }
 }
 
 /* Software named by an actor line: by ATT&CK id, else by name, else added. */
@@ -113,10 +133,7 @@ static void actor_line(cat *c, const json_t *o, uint64_t line)
         ts_intel_actor_alias(c->f.ti, a, json_string_value(v));
     json_array_foreach(json_object_get(o, "techniques"), i, v)
     {
-        const char *tid = json_string_value(v);
-        uint32_t t = 0;
-        if (tid && tid[0] == 'T' && !(t = ts_intel_technique_find(c->f.ti, tid)))
-            t = ts_intel_technique(c->f.ti, tid, NULL, NULL);
+        uint32_t t = technique_ref(c, json_string_value(v));
         if (t)
             ts_intel_actor_uses_technique(c->f.ti, a, t);
         else
@@ -151,7 +168,7 @@ static bool one_line(cat *c, const char *p, size_t n, uint64_t line)
     if (json_is_string(json_object_get(o, "technique")))
         technique_line(c, o, line);
     else if (json_is_string(json_object_get(o, "software")))
-        software_line(c, o);
+        software_line(c, o, line);
     else if (ts_json_str(o, "name") && *ts_json_str(o, "name"))
         return keep_actor(c, o, line) || (json_decref(o), false);
     else

@@ -36,6 +36,7 @@ void ts_intel_free(ts_intel *ti)
     for (size_t i = 0; i < ti->software.n; i++) {
         ts_software_rec *s = ti->software.v[i];
         free(s->aliases);
+        free(s->techniques);
         free(s);
     }
     for (size_t i = 0; i < ti->techniques.n; i++)

@@ -96,10 +96,14 @@ typedef struct ts_software {
     const char *type;      /* "malware", "tool" */
     const char *const *aliases;
     size_t n_aliases;
-    uint32_t n_actors; /* how many actors use it: for exclusivity weights */
+    uint32_t n_actors;          /* how many actors use it: for exclusivity weights */
+    const uint32_t *techniques; /* ts_intel_technique ids: what it does (ATT&CK "uses") */
+    size_t n_techniques;
 } ts_software;
 uint32_t ts_intel_software_add(ts_intel *ti, const char *name, const char *attack_id, const char *type);
 void ts_intel_software_alias(ts_intel *ti, uint32_t software, const char *alias);
+/* Records that the software does the technique (an actor using it does it too). */
+void ts_intel_software_uses_technique(ts_intel *ti, uint32_t software, uint32_t technique);
 /* Like ts_intel_actor_resolve, for software names and aliases. */
 size_t ts_intel_software_resolve(const ts_intel *ti, const char *name, uint32_t *out, size_t max);
 const ts_software *ts_intel_software_get(const ts_intel *ti, uint32_t id);

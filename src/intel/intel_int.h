@@ -104,6 +104,8 @@ typedef struct ts_software_rec {
     ts_software pub;
     const char **aliases;
     size_t cap_aliases;
+    uint32_t *techniques;
+    size_t cap_techniques;
 } ts_software_rec;
 
 /* A growable array of pointers (ids are 1-based indexes). */

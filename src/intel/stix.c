@@ -9,7 +9,8 @@
  *   1. parse every object: index it by id (revoked and deprecated ones stay inert); create
  *      actors (intrusion-set, threat-actor), techniques (attack-pattern) and software
  *      (malware, tool) on the way;
- *   2. parse the relationships again: "uses" (actor -> technique / software),
+ *   2. parse the relationships again: "uses" (actor -> technique / software, software ->
+ *      technique),
  *      "attributed-to" (campaign -> intrusion-set, intrusion-set -> threat-actor),
  *      "indicates";
  *   3. parse the indicators again and add their values, tied to the actors they indicate:
@@ -298,6 +299,9 @@ static bool relate(stix *x, const json_t *r)
             ts_intel_actor_uses_software(x->f.ti, src->ref, dst->ref);
             return link(x, dst, si);
         }
+    } else if (!strcmp(type, "uses") && src->kind == K_SOFTWARE && dst->kind == K_TECHNIQUE && src->ref &&
+               dst->ref) {
+        ts_intel_software_uses_technique(x->f.ti, src->ref, dst->ref); /* what a program does */
     } else if (!strcmp(type, "attributed-to") && dst->kind == K_ACTOR &&
                (src->kind == K_CAMPAIGN || src->kind == K_ACTOR)) {
         const ts_actor *ta = ts_intel_actor(x->f.ti, dst->ref);
