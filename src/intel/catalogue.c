@@ -91,7 +91,7 @@ static void software_line(cat *c, const json_t *o, uint64_t line)
         if (t)
             ts_intel_software_uses_technique(c->f.ti, id, t);
         else
-            ts_feed_diag(&c->f, line, "%s: technique entry %zu is not an ATT&CK id", name, i);
+            ts_feed_diag(&c->f, line, 0, "%s: technique entry %zu is not an ATT&CK id", name, i);
     }
 }
 
