@@ -98,6 +98,7 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
         ts_diag_say(ctx->diag, ctx->diag_ud, ctx->sigma_placeholders, 0, 0, TOCSIN_E_PARSE, err);
         return TOCSIN_E_PARSE;
     }
+    ts_sigma_set_threads(s->set, ctx->jobs);
     loading l = {s, ctx};
     for (size_t i = 0; i < ctx->n_rules_dirs; i++)
         if (ts_sigma_load_path(s->set, ctx->rules_dirs[i], on_status, &l) == TOCSIN_E_IO) {

@@ -238,6 +238,7 @@ struct ts_sigma {
     } * ph;
     size_t nph_names, cap_ph;
     bool compiled;
+    unsigned threads; /* that read and parse rule files at once (ts_sigma_set_threads) */
 };
 
 /* logsource.c */
