@@ -31,11 +31,16 @@
  * file that cannot publish. */
 #define MIN_BATCHES 2
 /* Beyond that, with a pool, the files being read hold at most this much, all together
- * (their batches' events and strings): the readers of the next files read this far ahead
- * of the merge while it works through the open ones. Peak memory grows by at most this, not
- * with the input. Without a pool nothing runs ahead (one thread works at a time), and a
+ * (their batches' events and strings), while the caller gets ready (its rules load): the
+ * readers of the next files read this far ahead of the merge. Peak memory grows by at most
+ * this, not with the input. Without a pool nothing runs ahead (one thread works at a time), and a
  * file's reader gives its slot to the merge as soon as it holds its share. */
 #define AHEAD_BYTES (64u << 20)
+/* Once the merge runs, the readers keep only this much ahead of it: events read 64 MiB
+ * earlier had left the caches by the time the hunt's thread and the workers read them
+ * (memcpy, memcmp and the hunt's own field lookups grew by 0.1 s of CPU with --jobs 2 in
+ * bench/jobs.sh; about 3% less CPU with 16 MiB, alternated runs at load 18). */
+#define STEADY_BYTES (16u << 20)
 /* Files whose readers start ahead of the merge's next one, at most. */
 #define AHEAD_FILES 8
 
@@ -88,12 +93,13 @@ typedef struct mshared {
     pthread_cond_t can_take; /* a batch was published, or a file ended */
     size_t bytes;            /* in every file's queue */
     unsigned put_waiting;
+    size_t ahead_bytes; /* AHEAD_BYTES while the caller gets ready, then STEADY_BYTES */
     chunk *pool;
     char *region; /* NULL: every chunk is malloc'ed */
     size_t region_used, region_map;
     void *region_base; /* as mapped */
-    unsigned ahead; /* readers at work at once, ahead of the merge (0: none, nor bytes beyond a
-                       file's share) */
+    unsigned ahead;    /* readers at work at once, ahead of the merge (0: none, nor bytes beyond a
+                          file's share) */
     /* The readers of the next files: whenever fewer than `ahead` are at work (one ends, or
        the merge moves on), the next file's reader starts, so the cores stay busy while the
        rules load and however small the files are. */
@@ -119,8 +125,11 @@ typedef struct msrc {
     char *path; /* as walked */
     char *name; /* ts_input_path: what events and messages carry */
     const ts_reader *r;
-    int64_t start; /* first event's time in the head; INT64_MIN when unknown */
-    ts_input *in;  /* open while read, and from the head's look on for a stream */
+    int64_t start;       /* first event's time in the head; INT64_MIN when unknown */
+    tocsin_code look_rc; /* look_file's outcome; when not TOCSIN_OK, look_err says why */
+    char look_err[512];
+    size_t head_len;
+    ts_input *in; /* open while read, and from the head's look on for a stream */
     ts_scratch scratch;
     ts_file_counts counts;
     pthread_t thread;
@@ -347,7 +356,7 @@ static void prepare_batch(ts_task *t, unsigned worker)
 static int room(const msrc *s, const mbatch *b)
 {
     return (s->nb < MIN_BATCHES && s->rank < s->m->merge_next) ||
-           (s->m->ahead && s->m->bytes + b->bytes <= AHEAD_BYTES);
+           (s->m->ahead && s->m->bytes + b->bytes <= s->m->ahead_bytes);
 }
 
 /* Makes the batch being filled the merge's, once there is room (the slot given back while
@@ -775,33 +784,46 @@ static int64_t first_time(const ts_reader *r, const char *head, size_t n, ts_scr
     return first == INT64_MAX ? INT64_MIN : first;
 }
 
-/* Opens s and picks its reader. A file no reader takes is said and ended here. Returns 0
- * when s is to be read. */
-static int open_file(const ts_merge_hooks *k, msrc *s, ts_file_counts *c)
+/* Opens s and picks its reader, saying nothing yet (say_file does): several threads look
+ * at the files at once. On failure s->in is NULL and look_rc and look_err say why. */
+static void look_file(msrc *s)
 {
-    char err[512];
     const char *head;
-    k->enter(k->sink.ud, c);
-    tocsin_code rc = ts_input_open(s->path, &s->in, err, sizeof err);
-    if (rc != TOCSIN_OK) {
-        ts_diag_say(k->sink.error, k->sink.ud, s->path, 0, 0, rc, err);
-        k->file_end(k->sink.ud, s->path, NULL, c);
-        return -1;
+    s->look_rc = ts_input_open(s->path, &s->in, s->look_err, sizeof s->look_err);
+    if (s->look_rc != TOCSIN_OK) {
+        s->in = NULL;
+        return;
     }
     s->name = strdup(ts_input_path(s->in)); /* "-" goes by the name of standard input */
-    size_t n = ts_input_peek(s->in, &head);
-    s->r = n ? ts_reader_detect(head, n) : NULL;
+    s->head_len = ts_input_peek(s->in, &head);
+    s->r = s->head_len ? ts_reader_detect(head, s->head_len) : NULL;
     if (!s->r || !s->name) {
-        const char *name = s->name ? s->name : s->path;
-        if (n)
-            ts_diag_say(k->sink.error, k->sink.ud, name, 0, 0, s->name ? TOCSIN_E_FORMAT : TOCSIN_E_NOMEM,
-                        s->name ? "not a log format tocsin reads" : "out of memory");
-        k->file_end(k->sink.ud, name, NULL, c);
+        s->look_rc = s->name ? TOCSIN_E_FORMAT : TOCSIN_E_NOMEM;
+        snprintf(s->look_err, sizeof s->look_err, "%s",
+                 s->name ? "not a log format tocsin reads" : "out of memory");
         ts_input_close(s->in);
         s->in = NULL;
-        return -1;
     }
-    return 0;
+}
+
+/* What look_file found, to the hooks: a file no reader takes is said and ended here.
+ * Returns 0 when s is to be read. */
+static int say_file(const ts_merge_hooks *k, msrc *s, ts_file_counts *c)
+{
+    k->enter(k->sink.ud, c);
+    if (s->look_rc == TOCSIN_OK)
+        return 0;
+    const char *name = s->name ? s->name : s->path;
+    if (s->look_rc != TOCSIN_E_FORMAT || s->head_len) /* an empty file is no error */
+        ts_diag_say(k->sink.error, k->sink.ud, name, 0, 0, s->look_rc, s->look_err);
+    k->file_end(k->sink.ud, name, NULL, c);
+    return -1;
+}
+
+static int open_file(const ts_merge_hooks *k, msrc *s, ts_file_counts *c)
+{
+    look_file(s);
+    return say_file(k, s, c);
 }
 
 static void read_alone(const ts_merge_hooks *k, msrc *s)
@@ -828,9 +850,47 @@ static int by_start(const void *a, const void *b)
     return strcmp(x->name, y->name); /* the same order whatever order the paths came in */
 }
 
-/* Looks at each file's head, then keeps those a reader takes, in order of their start. A
+/* The files whose heads the threads of order_files look at, each taking the next. */
+typedef struct looking {
+    msrc **v;
+    size_t n;
+    atomic_size_t next;
+    pthread_t thread;
+} looking;
+
+/* Looks at the heads of the files l's threads take: the reader, the first event's time. A
  * stream (standard input, a pipe) stays open: it cannot be opened again. */
-static size_t order_files(const ts_merge_hooks *k, msrc **v, size_t n)
+static void look_heads(looking *l, ts_scratch *sc)
+{
+    for (size_t i; (i = atomic_fetch_add(&l->next, 1)) < l->n;) {
+        msrc *s = l->v[i];
+        const char *head;
+        struct stat st;
+        look_file(s);
+        if (s->look_rc != TOCSIN_OK)
+            continue;
+        size_t len = ts_input_peek(s->in, &head);
+        s->start = first_time(s->r, head, len, sc);
+        if (strcmp(s->path, TS_INPUT_STDIN) != 0 && stat(s->path, &st) == 0 && S_ISREG(st.st_mode)) {
+            ts_input_close(s->in);
+            s->in = NULL;
+        }
+    }
+}
+
+static void *look_more(void *arg)
+{
+    ts_scratch sc;
+    if (ts_scratch_init(&sc) == TOCSIN_OK) /* else the other threads look at them all */
+        look_heads(arg, &sc);
+    ts_scratch_free(&sc);
+    return NULL;
+}
+
+/* Looks at each file's head (two threads at once with --jobs: 54 gzip files one after another were
+ * 0.05 s of a hunt's start with nothing else to do), then says what cannot be read, in the
+ * files' order, and keeps those a reader takes, in order of their start. */
+static size_t order_files(const ts_merge_hooks *k, msrc **v, size_t n, unsigned threads)
 {
     ts_scratch sc;
     size_t kept = 0;
@@ -839,23 +899,20 @@ static size_t order_files(const ts_merge_hooks *k, msrc **v, size_t n)
             free(v[i]->path), free(v[i]);
         return 0;
     }
+    looking l = {v, n, 0, 0};
+    int helper = threads > 1 && n > 1 && pthread_create(&l.thread, NULL, look_more, &l) == 0;
+    look_heads(&l, &sc);
+    if (helper)
+        pthread_join(l.thread, NULL);
+    ts_scratch_free(&sc);
     for (size_t i = 0; i < n; i++) {
         msrc *s = v[i];
-        const char *head;
-        struct stat st;
-        if (open_file(k, s, &s->counts) != 0) {
+        if (say_file(k, s, &s->counts) != 0) {
             free(s->name), free(s->path), free(s);
             continue;
         }
-        size_t len = ts_input_peek(s->in, &head);
-        s->start = first_time(s->r, head, len, &sc);
-        if (strcmp(s->path, TS_INPUT_STDIN) != 0 && stat(s->path, &st) == 0 && S_ISREG(st.st_mode)) {
-            ts_input_close(s->in);
-            s->in = NULL;
-        }
         v[kept++] = s;
     }
-    ts_scratch_free(&sc);
     qsort(v, kept, sizeof *v, by_start);
     for (size_t i = 0; i < kept; i++)
         v[i]->rank = i;
@@ -992,6 +1049,7 @@ tocsin_code ts_merge_open(const char *const *paths, size_t npaths, const ts_merg
     pthread_cond_init(&m->sh.can_put, NULL);
     pthread_cond_init(&m->sh.can_take, NULL);
     m->sh.ahead = ahead;
+    m->sh.ahead_bytes = AHEAD_BYTES;
     if (ahead)
         reserve_region(&m->sh);
     ts_slots_take(m->k.slots);
@@ -1003,7 +1061,7 @@ tocsin_code ts_merge_open(const char *const *paths, size_t npaths, const ts_merg
         m->alone = 1;
         return TOCSIN_OK;
     }
-    m->w.n = order_files(&m->k, m->w.v, m->w.n);
+    m->w.n = order_files(&m->k, m->w.v, m->w.n, ahead);
     /* The first files' readers start now, while the caller gets ready (its rules load),
        and each starts the next file's as it ends. */
     m->sh.v = m->w.v, m->sh.n = m->w.n, m->sh.k = &m->k;
@@ -1022,6 +1080,7 @@ tocsin_code ts_merge_run(ts_merge *m, ts_jobpool *pool,
         return TOCSIN_OK;
     }
     pthread_mutex_lock(&m->sh.mu);
+    m->sh.ahead_bytes = STEADY_BYTES;
     if (pool) { /* what was read meanwhile is prepared first, in the order it was read */
         m->k.pool = pool, m->k.prepare = prepare, m->k.event_prep = event_prep, m->k.prep_free = prep_free;
         for (size_t i = 0; i < m->w.n; i++)
