@@ -40,6 +40,9 @@
 # --jobs 1 101 MiB for 22 of the files (112,590 events), 103 MiB for all 54 (246,868);
 # --jobs 2 167 and 178; 3 jobs 191 and 193; 4 jobs 198 and 193: flat in the input, and
 # growing with N by the 64 MiB read ahead while the rules load and each worker's scratch.
+# At 21:43, load 3.2-4.8 (still 1.6x the CPU in wall for --jobs 1 alone): 4 rounds, --jobs 1
+# 6.50-7.70 s (CPU 3.84-4.14 s), default 5.06-6.61 s (CPU 3.21-4.36 s), fastest 1.28x. The
+# goal stays unmeasured here: it needs the 2 cores free.
 # usage: bench/jobs.sh [LOGS [RULES_DIR [ROUNDS]]]
 #   (default: ../shared/data/otrf-atomic, its 54 recordings, and rules/windows)
 set -eu
