@@ -26,6 +26,23 @@
 # RSS 110 and 175 MiB, reports identical. The default's extra 0.35 s of CPU (copy_event's
 # string copies and their page faults, 8% of its profile) bounds the ratio at about
 # 2.76 / ((2.76 + 0.35) / 2) = 1.77x even with no serial part: the goal needs that copy cut.
+# 2026-12-07 evening (s6-jobs): the hunt's thread no longer works alone at the start:
+# readers start the next files as theirs end (also while the rules load), the files' heads,
+# the rule files' YAML and the groups' cached databases are each done by two threads, the
+# read-ahead's chunks come from one huge-page region (faults 38k -> 29-34k) and once the
+# merge runs the readers keep 16 MiB ahead, not 64 (events left the caches). perf, --jobs 2:
+# the hunt's thread works 0.72 s of 3.35 s CPU (0.88 of 3.25 before); its start: YAML 0.08 s
+# (0.17), cached databases 0.04 s (0.09), the rest of compiling 0.013 s (0.03), the heads
+# 0.03 s (0.05). The machine was at load 18-24 all evening, so no wall figure means
+# anything: at 21:14-21:18, load 21-24, this script printed walls of 32-34 s (--jobs 1, CPU
+# 2.95-3.30 s) and 24-26 s (default, CPU 3.43-3.64 s), 1.35x; at load 18, alternated, CPU
+# --jobs 2 2.96-3.07 s against 2.80-3.14 s for --jobs 1. Peak RSS (bench at load 19-21):
+# --jobs 1 101 MiB for 22 of the files (112,590 events), 103 MiB for all 54 (246,868);
+# --jobs 2 167 and 178; 3 jobs 191 and 193; 4 jobs 198 and 193: flat in the input, and
+# growing with N by the 64 MiB read ahead while the rules load and each worker's scratch.
+# At 21:43, load 3.2-4.8 (still 1.6x the CPU in wall for --jobs 1 alone): 4 rounds, --jobs 1
+# 6.50-7.70 s (CPU 3.84-4.14 s), default 5.06-6.61 s (CPU 3.21-4.36 s), fastest 1.28x. The
+# goal stays unmeasured here: it needs the 2 cores free.
 # usage: bench/jobs.sh [LOGS [RULES_DIR [ROUNDS]]]
 #   (default: ../shared/data/otrf-atomic, its 54 recordings, and rules/windows)
 set -eu

@@ -43,16 +43,30 @@ for j in 1 2; do hunt one "$j" "$win" "$tmp/sim/zeek/conn.log" --rules "$rules";
 check "two files, --jobs 1 and 2: the same" same one 1 2
 for j in 1 2; do hunt single "$j" "$tmp/sim/zeek/conn.log" --rules "$rules"; done
 check "a single file (read in a thread of its own with --jobs 2): the same" same single 1 2
+# Files that cannot be read among those that can (an empty one, one in no format, a path
+# that is not there): the same messages, in the same order, whatever the threads that
+# look at the files' heads.
+mkdir -p "$tmp/mixed"
+cp "$win" "$tmp/sim/zeek/conn.log" "$tmp/mixed/"
+: >"$tmp/mixed/empty.log"
+echo "no format at all" >"$tmp/mixed/garbage.txt"
+for j in 1 2 4; do
+    "$T" hunt "$tmp/mixed" "$tmp/absent" --rules "$rules" --jobs "$j" --db "$tmp/mixed-$j.db" --no-progress \
+        >/dev/null 2>"$tmp/mixed-$j.err"
+done
+check "unreadable files: the same messages with --jobs 1, 2 and 4" bash -c \
+    "grep -q garbage.txt '$tmp/mixed-1.err' && grep -q absent '$tmp/mixed-1.err' &&
+     cmp -s '$tmp/mixed-1.err' '$tmp/mixed-2.err' && cmp -s '$tmp/mixed-1.err' '$tmp/mixed-4.err'"
 check "--jobs 0 is refused" bash -c "'$T' hunt '$win' --jobs 0 --db '$tmp/x.db'; test \$? -eq 2"
 check "--jobs two is refused" bash -c "'$T' hunt '$win' --jobs two --db '$tmp/x.db'; test \$? -eq 2"
 
 # Real recordings with SigmaHQ's rules, when ../shared/data has them.
 otrf=../shared/data/otrf-atomic/lateral_movement sigma=../shared/data/sigma/rules/windows
 if [ -d "$otrf" ] && [ -d "$sigma" ]; then
-    for j in 1 2; do
+    for j in 1 2 4; do
         hunt otrf "$j" "$otrf" --rules "$sigma/process_creation" --rules "$sigma/builtin/security"
     done
-    check "OTRF recordings with SigmaHQ rules: the same with --jobs 1 and 2" same otrf 1 2
+    check "OTRF recordings with SigmaHQ rules: the same with --jobs 1, 2 and 4" same otrf 1 2 4
 else
     echo "jobs: SKIP the OTRF recordings with SigmaHQ rules ($otrf or $sigma absent)"
 fi

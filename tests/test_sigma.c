@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -490,6 +491,76 @@ static void test_multidoc(void)
     ts_sigma_free(s);
 }
 
+/* ---- a tree read by several threads ---- */
+
+typedef struct status_log {
+    char text[16384];
+    size_t used;
+    int loaded;
+} status_log;
+
+static void log_status(void *ud, const ts_sigma_status *st)
+{
+    status_log *l = ud;
+    l->loaded += st->loaded;
+    int w =
+        snprintf(l->text + l->used, sizeof l->text - l->used, "%s:%llu:%s:%d:%s\n", strrchr(st->at.file, '/'),
+                 (unsigned long long)st->at.line, st->id, (int)st->at.code, st->loaded ? "ok" : st->at.msg);
+    if (w > 0 && (size_t)w < sizeof l->text - l->used)
+        l->used += (size_t)w;
+}
+
+/* A tree of rules, broken YAML and refused rules among them, loaded by 1 and by 4 threads:
+ * the same rules, reported in the same order (the walk's), and the same rule set. */
+static void test_threads(void)
+{
+    char dir[] = "/tmp/tocsin-sigma-XXXXXX", path[128];
+    check_diags dg = {0};
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/sub", dir);
+    mkdir(path, 0700);
+    for (int i = 0; i < 40; i++) {
+        snprintf(path, sizeof path, "%s/%srule_%02d.yml", dir, i % 3 ? "" : "sub/", i);
+        FILE *f = fopen(path, "w");
+        if (!f)
+            continue;
+        if (i % 7 == 3)
+            fputs("title: broken\ndetection: [unclosed\n", f);
+        else
+            fprintf(f,
+                    "title: t%d\nid: r%d\nlogsource:\n  product: windows\n  category: process_creation\n"
+                    "detection:\n  sel:\n    Image%s: x%d\n  condition: sel\n",
+                    i, i, i % 5 == 1 ? "|nosuchmodifier" : "", i);
+        fclose(f);
+    }
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    FILE *f = fopen(path, "w");
+    if (f)
+        fputs("not a rule\n", f), fclose(f);
+    status_log *one = calloc(2, sizeof *one), *four = one + 1;
+    ts_sigma *s1 = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg),
+             *s4 = ts_sigma_new(LOGSOURCES, check_diag_keep, &dg);
+    CHECK(one && s1 && s4);
+    if (!one || !s1 || !s4)
+        return;
+    ts_sigma_set_threads(s4, 4);
+    CHECK_INT(ts_sigma_load_path(s1, dir, log_status, one), TOCSIN_OK);
+    CHECK_INT(ts_sigma_load_path(s4, dir, log_status, four), TOCSIN_OK);
+    CHECK_INT(one->loaded, 40 - 6 - 7); /* 6 broken files, 7 rules refused (31 is broken) */
+    CHECK_STR(four->text, one->text);
+    CHECK(strstr(one->text, "nosuchmodifier") != NULL);
+    CHECK_INT(ts_sigma_compile(s1, check_diag_keep, &dg), TOCSIN_OK);
+    CHECK_INT(ts_sigma_compile(s4, check_diag_keep, &dg), TOCSIN_OK);
+    CHECK_INT(dg.n, 0);
+    CHECK_INT(ts_sigma_rule_count(s4), ts_sigma_rule_count(s1));
+    CHECK_INT(hits_on(s4, SYSMON, 1, EV("Image=x2")), 1);
+    ts_sigma_free(s1), ts_sigma_free(s4);
+    free(one);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 /* ---- correlation rules ---- */
 
 typedef struct seen {
@@ -965,6 +1036,7 @@ int main(void)
     test_logsources();
     test_short_literals();
     test_multidoc();
+    test_threads();
     test_correlation();
     test_coverage();
     test_filters();

@@ -56,6 +56,7 @@ typedef struct hunt {
     size_t prep_det[MAX_DETECTORS], n_prep;
     void **workers;
     size_t n_workers;
+    unsigned jobs; /* --jobs, for the detectors' set-up too; 0: one thread */
 } hunt;
 
 /* The store's name of a detector's state: its own, or with the partition's suffix. */
@@ -316,7 +317,8 @@ static tocsin_code start_detectors(hunt *h)
                          h,
                          h->progress ? setup_progress : NULL,
                          h,
-                         h->live};
+                         h->live,
+                         h->jobs};
     tocsin_code rc = check_chosen(h->t, h->t->o.detectors);
     for (size_t i = 0; rc == TOCSIN_OK && ts_detectors[i] && i < MAX_DETECTORS; i++) {
         const ts_detector *d = ts_detectors[i];
@@ -600,6 +602,7 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
     if (rc != TOCSIN_OK)
         rc = ts_session_fail(t, rc, "%s", ts_store_error(t->store));
     unsigned jobs = t->o.jobs > 0 ? (unsigned)t->o.jobs : ts_cores();
+    h.jobs = jobs;
     /* Fewer jobs than cores: slots keep the threads working at once to jobs. As many or
        more: the cores bound them already, and a thread waiting for a slot held by one the
        system paused (a loaded machine) would only idle a core. */

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,16 +31,29 @@
  * file that cannot publish. */
 #define MIN_BATCHES 2
 /* Beyond that, with a pool, the files being read hold at most this much, all together
- * (their batches' events and strings): the readers of the next files read this far ahead
- * of the merge while it works through the open ones. Peak memory grows by at most this, not
- * with the input. Without a pool nothing runs ahead (one thread works at a time), and a
+ * (their batches' events and strings), while the caller gets ready (its rules load): the
+ * readers of the next files read this far ahead of the merge. Peak memory grows by at most
+ * this, not with the input. Without a pool nothing runs ahead (one thread works at a time), and a
  * file's reader gives its slot to the merge as soon as it holds its share. */
 #define AHEAD_BYTES (64u << 20)
+/* Once the merge runs, the readers keep only this much ahead of it: events read 64 MiB
+ * earlier had left the caches by the time the hunt's thread and the workers read them
+ * (memcpy, memcmp and the hunt's own field lookups grew by 0.1 s of CPU with --jobs 2 in
+ * bench/jobs.sh; about 3% less CPU with 16 MiB, alternated runs at load 18). */
+#define STEADY_BYTES (16u << 20)
+/* Files whose readers start ahead of the merge's next one, at most. */
+#define AHEAD_FILES 8
 
 /* Items are cut from chunks of this size, which go back to a pool of the merge's when all
  * of theirs are passed on: a malloc per item in the reader and a free in the merge grew and
  * trimmed the readers' heaps (half the hunt's page faults, and sysmalloc in profiles). */
 #define CHUNK (64u << 10)
+/* With readers ahead, chunks are first cut from one region of this size, reserved at the
+ * start with huge pages where the system gives them (THP on madvise): filled a 4 KiB page at
+ * a time, the 64 MiB read ahead cost a page fault per page, 0.1 s of the 2-job hunt's CPU in
+ * bench/jobs.sh. Only the pages used are memory. */
+#define REGION (AHEAD_BYTES + (32u << 20))
+#define HUGE_PAGE (2u << 20)
 
 typedef struct chunk {
     struct chunk *next; /* in the pool */
@@ -79,8 +93,23 @@ typedef struct mshared {
     pthread_cond_t can_take; /* a batch was published, or a file ended */
     size_t bytes;            /* in every file's queue */
     unsigned put_waiting;
+    size_t ahead_bytes; /* AHEAD_BYTES while the caller gets ready, then STEADY_BYTES */
     chunk *pool;
-    unsigned ahead; /* files read ahead of the merge (0: none, nor bytes beyond a file's share) */
+    char *region; /* NULL: every chunk is malloc'ed */
+    size_t region_used, region_map;
+    void *region_base; /* as mapped */
+    unsigned ahead;    /* readers at work at once, ahead of the merge (0: none, nor bytes beyond a
+                          file's share) */
+    /* The readers of the next files: whenever fewer than `ahead` are at work (one ends, or
+       the merge moves on), the next file's reader starts, so the cores stay busy while the
+       rules load and however small the files are. */
+    struct msrc **v;   /* the files, in the merge's order */
+    size_t n;          /* of them */
+    size_t cursor;     /* the next file a reader may start ahead */
+    size_t merge_next; /* the merge's next file: readers start at most AHEAD_FILES beyond it */
+    unsigned running;  /* readers started and not ended */
+    int stop;          /* no more readers start (the merge ended, or failed) */
+    const struct ts_merge_hooks *k;
 } mshared;
 
 /* An item in the reorder heap, with its key beside it: comparing in place, without a visit
@@ -96,14 +125,19 @@ typedef struct msrc {
     char *path; /* as walked */
     char *name; /* ts_input_path: what events and messages carry */
     const ts_reader *r;
-    int64_t start; /* first event's time in the head; INT64_MIN when unknown */
-    ts_input *in;  /* open while read, and from the head's look on for a stream */
+    int64_t start;       /* first event's time in the head; INT64_MIN when unknown */
+    tocsin_code look_rc; /* look_file's outcome; when not TOCSIN_OK, look_err says why */
+    char look_err[512];
+    size_t head_len;
+    ts_input *in; /* open while read, and from the head's look on for a stream */
     ts_scratch scratch;
     ts_file_counts counts;
     pthread_t thread;
     int started;
     int in_order; /* the only file: passed on in the order read, as read_alone would */
-    int begun;    /* its reader was started (or its opening failed: head says why) */
+    int begun;    /* its reader is being started, by the merge or a reader (under the lock) */
+    int ready;    /* and was (or its opening failed: head says why), start_rc its outcome */
+    tocsin_code start_rc;
 
     /* The queue of published batches, between the reader's thread and the merge, under
        the shared lock. */
@@ -166,10 +200,15 @@ static item *item_alloc(msrc *s, size_t need)
     if (s && need <= CHUNK / 8 && (!c || c->used + need > CHUNK)) {
         if (c)
             chunk_unref(s->m, c);
-        pthread_mutex_lock(&s->m->mu);
-        if ((c = s->m->pool))
-            s->m->pool = c->next;
-        pthread_mutex_unlock(&s->m->mu);
+        mshared *m = s->m;
+        pthread_mutex_lock(&m->mu);
+        if ((c = m->pool))
+            m->pool = c->next;
+        else if (m->region && m->region_used + sizeof *c + CHUNK <= REGION) {
+            c = (chunk *)(m->region + m->region_used);
+            m->region_used += sizeof *c + CHUNK;
+        }
+        pthread_mutex_unlock(&m->mu);
         if (!c)
             c = malloc(sizeof *c + CHUNK);
         if (c) {
@@ -311,11 +350,13 @@ static void prepare_batch(ts_task *t, unsigned worker)
             b->v[i]->prep = b->k->prepare(b->k->sink.ud, worker, &b->v[i]->ev);
 }
 
-/* Whether s may publish b: while it holds less than its share, or the files together hold
- * less than AHEAD_BYTES with it. */
+/* Whether s may publish b: while it holds less than its share, once the merge has reached
+ * it, or the files together hold less than AHEAD_BYTES with it. (A file read ahead has no
+ * share: with a share each, the files read ahead held 30 MiB more than AHEAD_BYTES.) */
 static int room(const msrc *s, const mbatch *b)
 {
-    return s->nb < MIN_BATCHES || (s->m->ahead && s->m->bytes + b->bytes <= AHEAD_BYTES);
+    return (s->nb < MIN_BATCHES && s->rank < s->m->merge_next) ||
+           (s->m->ahead && s->m->bytes + b->bytes <= s->m->ahead_bytes);
 }
 
 /* Makes the batch being filled the merge's, once there is room (the slot given back while
@@ -433,6 +474,8 @@ static void on_read_warn(void *ud, const ts_diag *d)
         s->lost++;
 }
 
+static void begin_ahead(mshared *m);
+
 static void *read_file(void *arg)
 {
     msrc *s = arg;
@@ -446,11 +489,21 @@ static void *read_file(void *arg)
     if (s->ck)
         chunk_unref(s->m, s->ck);
     s->ck = NULL;
+    /* The file's buffers go now, not when the merge reaches its end: files read ahead
+       would hold them meanwhile. */
+    ts_scratch_free(&s->scratch);
+    free(s->rh);
+    s->rh = NULL;
+    ts_input_close(s->in);
+    s->in = NULL;
     ts_slots_give(s->k->slots); /* before the end is said: the merge then joins this thread */
-    pthread_mutex_lock(&s->m->mu);
+    mshared *m = s->m;
+    pthread_mutex_lock(&m->mu);
     s->done = 1;
-    pthread_cond_signal(&s->m->can_take);
-    pthread_mutex_unlock(&s->m->mu);
+    m->running--;
+    pthread_cond_broadcast(&m->can_take);
+    pthread_mutex_unlock(&m->mu);
+    begin_ahead(m); /* s is the merge's from here on: only m is used */
     return NULL;
 }
 
@@ -590,34 +643,76 @@ static tocsin_code start_reading(const ts_merge_hooks *k, mshared *m, msrc *s)
     return TOCSIN_OK;
 }
 
-/* Starts s's reader, once, without waiting for what it reads (advance does). */
+/* Starts s's reader, once, without waiting for what it reads (advance does); called by the
+ * merge and by readers starting the next files, so a second caller waits for the first's
+ * start to be done. */
 static tocsin_code begin(const ts_merge_hooks *k, mshared *m, msrc *s, int in_order)
 {
-    if (s->begun)
-        return TOCSIN_OK;
+    pthread_mutex_lock(&m->mu);
+    if (s->begun) {
+        while (!s->ready)
+            pthread_cond_wait(&m->can_take, &m->mu);
+        pthread_mutex_unlock(&m->mu);
+        return s->start_rc;
+    }
+    s->begun = 1;
+    m->running++;
+    pthread_mutex_unlock(&m->mu);
     s->key = INT64_MIN;
     s->in_order = in_order;
     tocsin_code rc = start_reading(k, m, s);
-    s->begun = rc == TOCSIN_OK;
+    pthread_mutex_lock(&m->mu);
+    if (!s->started)
+        m->running--;
+    s->ready = 1, s->start_rc = rc;
+    pthread_cond_broadcast(&m->can_take);
+    pthread_mutex_unlock(&m->mu);
     return rc;
 }
 
-static void end_reading(const ts_merge_hooks *k, msrc *s)
+/* Starts the readers of the next files while fewer than m->ahead are at work. (A failure
+ * here is met again when the merge reaches the file.) */
+static void begin_ahead(mshared *m)
+{
+    for (;;) {
+        pthread_mutex_lock(&m->mu);
+        if (m->stop || m->running >= m->ahead || m->cursor >= m->n ||
+            m->cursor >= m->merge_next + AHEAD_FILES) {
+            pthread_mutex_unlock(&m->mu);
+            return;
+        }
+        msrc *s = m->v[m->cursor++];
+        pthread_mutex_unlock(&m->mu);
+        begin(m->k, m, s, m->n == 1);
+    }
+}
+
+/* No reader starts from now on; those begun are ready. */
+static void stop_ahead(mshared *m)
+{
+    pthread_mutex_lock(&m->mu);
+    m->stop = 1;
+    for (size_t i = 0; i < m->n; i++)
+        while (m->v[i]->begun && !m->v[i]->ready)
+            pthread_cond_wait(&m->can_take, &m->mu);
+    pthread_mutex_unlock(&m->mu);
+}
+
+/* said: the file's end goes to the hooks (file_end, and its records lost). */
+static void end_reading(const ts_merge_hooks *k, msrc *s, int said)
 {
     if (s->started) {
         pthread_join(s->thread, NULL); /* its queue is empty: the merge took it to the end */
-        ts_scratch_free(&s->scratch);
-        free(s->rh);
-        s->rh = NULL;
         s->started = 0;
     }
-    if (s->lost) {
+    if (s->lost && said) {
         char msg[96];
         snprintf(msg, sizeof msg, "%llu records lost: out of memory", (unsigned long long)s->lost);
         ts_diag_say(k->sink.error, k->sink.ud, s->name, 0, 0, TOCSIN_E_NOMEM, msg);
     }
     s->counts.late = s->late;
-    k->file_end(k->sink.ud, s->name, s->r->name, &s->counts);
+    if (said)
+        k->file_end(k->sink.ud, s->name, s->r->name, &s->counts);
     if (s->in)
         ts_input_close(s->in);
     s->in = NULL;
@@ -691,33 +786,46 @@ static int64_t first_time(const ts_reader *r, const char *head, size_t n, ts_scr
     return first == INT64_MAX ? INT64_MIN : first;
 }
 
-/* Opens s and picks its reader. A file no reader takes is said and ended here. Returns 0
- * when s is to be read. */
-static int open_file(const ts_merge_hooks *k, msrc *s, ts_file_counts *c)
+/* Opens s and picks its reader, saying nothing yet (say_file does): several threads look
+ * at the files at once. On failure s->in is NULL and look_rc and look_err say why. */
+static void look_file(msrc *s)
 {
-    char err[512];
     const char *head;
-    k->enter(k->sink.ud, c);
-    tocsin_code rc = ts_input_open(s->path, &s->in, err, sizeof err);
-    if (rc != TOCSIN_OK) {
-        ts_diag_say(k->sink.error, k->sink.ud, s->path, 0, 0, rc, err);
-        k->file_end(k->sink.ud, s->path, NULL, c);
-        return -1;
+    s->look_rc = ts_input_open(s->path, &s->in, s->look_err, sizeof s->look_err);
+    if (s->look_rc != TOCSIN_OK) {
+        s->in = NULL;
+        return;
     }
     s->name = strdup(ts_input_path(s->in)); /* "-" goes by the name of standard input */
-    size_t n = ts_input_peek(s->in, &head);
-    s->r = n ? ts_reader_detect(head, n) : NULL;
+    s->head_len = ts_input_peek(s->in, &head);
+    s->r = s->head_len ? ts_reader_detect(head, s->head_len) : NULL;
     if (!s->r || !s->name) {
-        const char *name = s->name ? s->name : s->path;
-        if (n)
-            ts_diag_say(k->sink.error, k->sink.ud, name, 0, 0, s->name ? TOCSIN_E_FORMAT : TOCSIN_E_NOMEM,
-                        s->name ? "not a log format tocsin reads" : "out of memory");
-        k->file_end(k->sink.ud, name, NULL, c);
+        s->look_rc = s->name ? TOCSIN_E_FORMAT : TOCSIN_E_NOMEM;
+        snprintf(s->look_err, sizeof s->look_err, "%s",
+                 s->name ? "not a log format tocsin reads" : "out of memory");
         ts_input_close(s->in);
         s->in = NULL;
-        return -1;
     }
-    return 0;
+}
+
+/* What look_file found, to the hooks: a file no reader takes is said and ended here.
+ * Returns 0 when s is to be read. */
+static int say_file(const ts_merge_hooks *k, msrc *s, ts_file_counts *c)
+{
+    k->enter(k->sink.ud, c);
+    if (s->look_rc == TOCSIN_OK)
+        return 0;
+    const char *name = s->name ? s->name : s->path;
+    if (s->look_rc != TOCSIN_E_FORMAT || s->head_len) /* an empty file is no error */
+        ts_diag_say(k->sink.error, k->sink.ud, name, 0, 0, s->look_rc, s->look_err);
+    k->file_end(k->sink.ud, name, NULL, c);
+    return -1;
+}
+
+static int open_file(const ts_merge_hooks *k, msrc *s, ts_file_counts *c)
+{
+    look_file(s);
+    return say_file(k, s, c);
 }
 
 static void read_alone(const ts_merge_hooks *k, msrc *s)
@@ -744,9 +852,47 @@ static int by_start(const void *a, const void *b)
     return strcmp(x->name, y->name); /* the same order whatever order the paths came in */
 }
 
-/* Looks at each file's head, then keeps those a reader takes, in order of their start. A
+/* The files whose heads the threads of order_files look at, each taking the next. */
+typedef struct looking {
+    msrc **v;
+    size_t n;
+    atomic_size_t next;
+    pthread_t thread;
+} looking;
+
+/* Looks at the heads of the files l's threads take: the reader, the first event's time. A
  * stream (standard input, a pipe) stays open: it cannot be opened again. */
-static size_t order_files(const ts_merge_hooks *k, msrc **v, size_t n)
+static void look_heads(looking *l, ts_scratch *sc)
+{
+    for (size_t i; (i = atomic_fetch_add(&l->next, 1)) < l->n;) {
+        msrc *s = l->v[i];
+        const char *head;
+        struct stat st;
+        look_file(s);
+        if (s->look_rc != TOCSIN_OK)
+            continue;
+        size_t len = ts_input_peek(s->in, &head);
+        s->start = first_time(s->r, head, len, sc);
+        if (strcmp(s->path, TS_INPUT_STDIN) != 0 && stat(s->path, &st) == 0 && S_ISREG(st.st_mode)) {
+            ts_input_close(s->in);
+            s->in = NULL;
+        }
+    }
+}
+
+static void *look_more(void *arg)
+{
+    ts_scratch sc;
+    if (ts_scratch_init(&sc) == TOCSIN_OK) /* else the other threads look at them all */
+        look_heads(arg, &sc);
+    ts_scratch_free(&sc);
+    return NULL;
+}
+
+/* Looks at each file's head (two threads at once with --jobs: 54 gzip files one after another were
+ * 0.05 s of a hunt's start with nothing else to do), then says what cannot be read, in the
+ * files' order, and keeps those a reader takes, in order of their start. */
+static size_t order_files(const ts_merge_hooks *k, msrc **v, size_t n, unsigned threads)
 {
     ts_scratch sc;
     size_t kept = 0;
@@ -755,57 +901,68 @@ static size_t order_files(const ts_merge_hooks *k, msrc **v, size_t n)
             free(v[i]->path), free(v[i]);
         return 0;
     }
+    looking l = {v, n, 0, 0};
+    int helper = threads > 1 && n > 1 && pthread_create(&l.thread, NULL, look_more, &l) == 0;
+    look_heads(&l, &sc);
+    if (helper)
+        pthread_join(l.thread, NULL);
+    ts_scratch_free(&sc);
     for (size_t i = 0; i < n; i++) {
         msrc *s = v[i];
-        const char *head;
-        struct stat st;
-        if (open_file(k, s, &s->counts) != 0) {
+        if (say_file(k, s, &s->counts) != 0) {
             free(s->name), free(s->path), free(s);
             continue;
         }
-        size_t len = ts_input_peek(s->in, &head);
-        s->start = first_time(s->r, head, len, &sc);
-        if (strcmp(s->path, TS_INPUT_STDIN) != 0 && stat(s->path, &st) == 0 && S_ISREG(st.st_mode)) {
-            ts_input_close(s->in);
-            s->in = NULL;
-        }
         v[kept++] = s;
     }
-    ts_scratch_free(&sc);
     qsort(v, kept, sizeof *v, by_start);
     for (size_t i = 0; i < kept; i++)
         v[i]->rank = i;
     return kept;
 }
 
-static void run_out(const ts_merge_hooks *k, msrc *s)
+static void run_out(const ts_merge_hooks *k, msrc *s, int said)
 {
     do
         drop(k, s->m, s->head);
     while (advance(s));
-    end_reading(k, s);
+    end_reading(k, s, said);
+}
+
+/* The merge opens the files before next: their readers have a share of the queue (room),
+ * and those read ahead start beyond them. */
+static void reached(mshared *m, size_t next)
+{
+    pthread_mutex_lock(&m->mu);
+    m->merge_next = next;
+    if (m->cursor < next)
+        m->cursor = next;
+    if (m->put_waiting)
+        pthread_cond_broadcast(&m->can_put);
+    pthread_mutex_unlock(&m->mu);
 }
 
 static tocsin_code merge(const ts_merge_hooks *k, mshared *m, msrc **v, size_t n)
 {
     msrc *heap[TS_MERGE_MAX_OPEN], *cur = NULL;
-    size_t nh = 0, next = 0;
+    size_t nh = 0, next = 0, started_to = 0;
     tocsin_code rc = TOCSIN_OK;
     for (;;) {
         /* Open the files whose start the merge has reached (all the first ones). */
         while (rc == TOCSIN_OK && next < n && nh < TS_MERGE_MAX_OPEN &&
                (!nh || v[next]->start <= heap[0]->key)) {
             msrc *s = v[next++];
+            reached(m, next);
             rc = begin(k, m, s, n == 1);
             if (rc != TOCSIN_OK) {
-                end_reading(k, s);
+                end_reading(k, s, 1);
                 break;
             }
             if (s->started)
                 advance(s);
             if (!s->head) {
                 k->enter(k->sink.ud, &s->counts);
-                end_reading(k, s);
+                end_reading(k, s, 1);
                 continue;
             }
             heap[nh] = s;
@@ -813,12 +970,13 @@ static tocsin_code merge(const ts_merge_hooks *k, mshared *m, msrc **v, size_t n
         }
         if (!nh || rc != TOCSIN_OK)
             break;
-        /* The readers of the next files (m->ahead of them) start before the merge reaches
-           them: each reads as far as AHEAD_BYTES go while the open ones are merged, so many
-           files are read at once even when their times do not overlap. (A failure here is
-           met again when the merge reaches the file.) */
-        for (size_t i = next; i < n && i < next + m->ahead && nh + (i - next) < TS_MERGE_MAX_OPEN - 1; i++)
-            begin(k, m, v[i], 0);
+        /* The readers of the next files start before the merge reaches them (begin_ahead):
+           each reads as far as AHEAD_BYTES go while the open ones are merged, so many files
+           are read at once even when their times do not overlap. */
+        if (started_to != next) {
+            started_to = next;
+            begin_ahead(m);
+        }
         msrc *s = heap[0];
         if (s != cur)
             k->enter(k->sink.ud, &s->counts);
@@ -828,7 +986,7 @@ static tocsin_code merge(const ts_merge_hooks *k, mshared *m, msrc **v, size_t n
             sift_down(heap, nh, 0);
             continue;
         }
-        end_reading(k, s);
+        end_reading(k, s, 1);
         cur = NULL;
         heap[0] = heap[--nh];
         if (nh)
@@ -836,12 +994,39 @@ static tocsin_code merge(const ts_merge_hooks *k, mshared *m, msrc **v, size_t n
     }
     /* Only after a failure are files left open (and those read ahead): let their readers
        run out, then close. */
+    stop_ahead(m);
     for (size_t i = 0; i < nh; i++)
-        run_out(k, heap[i]);
+        run_out(k, heap[i], 1);
     for (size_t i = next; i < n; i++)
         if (v[i]->begun)
-            run_out(k, v[i]);
+            run_out(k, v[i], 1);
     return rc;
+}
+
+/* m's region, aligned to a huge page; without it (no memory map), chunks are malloc'ed. */
+static void reserve_region(mshared *m)
+{
+    size_t len = REGION + HUGE_PAGE;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return;
+    m->region_base = p, m->region_map = len;
+    m->region = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+    madvise(m->region, REGION, MADV_HUGEPAGE); /* a hint: without it, 4 KiB pages */
+}
+
+/* Once every item was freed (the merge ended, every reader was joined). */
+static void free_chunks(mshared *m)
+{
+    for (chunk *c = m->pool, *next; c; c = next) {
+        next = c->next;
+        if (!m->region || (char *)c < m->region || (char *)c >= m->region + REGION)
+            free(c);
+    }
+    m->pool = NULL;
+    if (m->region_base)
+        munmap(m->region_base, m->region_map);
+    m->region_base = NULL, m->region = NULL;
 }
 
 struct ts_merge {
@@ -866,6 +1051,9 @@ tocsin_code ts_merge_open(const char *const *paths, size_t npaths, const ts_merg
     pthread_cond_init(&m->sh.can_put, NULL);
     pthread_cond_init(&m->sh.can_take, NULL);
     m->sh.ahead = ahead;
+    m->sh.ahead_bytes = AHEAD_BYTES;
+    if (ahead)
+        reserve_region(&m->sh);
     ts_slots_take(m->k.slots);
     for (size_t i = 0; i < npaths && !m->w.nomem; i++)
         ts_walk(paths[i], add_file, walk_problem, &m->w);
@@ -875,11 +1063,11 @@ tocsin_code ts_merge_open(const char *const *paths, size_t npaths, const ts_merg
         m->alone = 1;
         return TOCSIN_OK;
     }
-    m->w.n = order_files(&m->k, m->w.v, m->w.n);
-    /* The first files' readers start now, while the caller gets ready (its rules load):
-       a failure here is met again when the merge reaches the file. */
-    for (size_t i = 0; i < m->w.n && i < ahead && i < TS_MERGE_MAX_OPEN - 1; i++)
-        begin(&m->k, &m->sh, m->w.v[i], m->w.n == 1);
+    m->w.n = order_files(&m->k, m->w.v, m->w.n, ahead);
+    /* The first files' readers start now, while the caller gets ready (its rules load),
+       and each starts the next file's as it ends. */
+    m->sh.v = m->w.v, m->sh.n = m->w.n, m->sh.k = &m->k;
+    begin_ahead(&m->sh);
     return TOCSIN_OK;
 }
 
@@ -894,6 +1082,7 @@ tocsin_code ts_merge_run(ts_merge *m, ts_jobpool *pool,
         return TOCSIN_OK;
     }
     pthread_mutex_lock(&m->sh.mu);
+    m->sh.ahead_bytes = STEADY_BYTES;
     if (pool) { /* what was read meanwhile is prepared first, in the order it was read */
         m->k.pool = pool, m->k.prepare = prepare, m->k.event_prep = event_prep, m->k.prep_free = prep_free;
         for (size_t i = 0; i < m->w.n; i++)
@@ -903,16 +1092,23 @@ tocsin_code ts_merge_run(ts_merge *m, ts_jobpool *pool,
             }
     }
     pthread_mutex_unlock(&m->sh.mu);
-    return merge(&m->k, &m->sh, m->w.v, m->w.n);
+    tocsin_code rc = merge(&m->k, &m->sh, m->w.v, m->w.n);
+    free_chunks(&m->sh); /* not held while the caller concludes */
+    return rc;
 }
 
 void ts_merge_close(ts_merge *m)
 {
     if (!m)
         return;
-    for (size_t i = 0; !m->ran && i < m->w.n; i++) /* the readers started ahead */
+    /* The readers started ahead, never merged, are run out. How many had started depends
+       on their pace: only the first ones, started by ts_merge_open, are said ended, so the
+       hooks hear the same whatever the timing. */
+    if (!m->ran)
+        stop_ahead(&m->sh);
+    for (size_t i = 0; !m->ran && i < m->w.n; i++)
         if (m->w.v[i]->begun)
-            run_out(&m->k, m->w.v[i]);
+            run_out(&m->k, m->w.v[i], i < m->sh.ahead && i < AHEAD_FILES);
     ts_slots_give(m->k.slots);
     for (size_t i = 0; i < m->w.n; i++) {
         free(m->w.v[i]->path);
@@ -920,8 +1116,7 @@ void ts_merge_close(ts_merge *m)
         free(m->w.v[i]);
     }
     free(m->w.v);
-    for (chunk *c = m->sh.pool, *next; c; c = next) /* every item was freed */
-        next = c->next, free(c);
+    free_chunks(&m->sh);
     pthread_mutex_destroy(&m->sh.mu);
     pthread_cond_destroy(&m->sh.can_put);
     pthread_cond_destroy(&m->sh.can_take);

@@ -66,6 +66,21 @@ void ts_arena_reset(ts_arena *a)
     }
 }
 
+void ts_arena_adopt(ts_arena *dst, ts_arena *src)
+{
+    struct ts_arena_block *last = src->head;
+    if (last) {
+        while (last->next)
+            last = last->next;
+        /* behind dst's current block, which stays the one allocated from */
+        struct ts_arena_block **at = dst->head ? &dst->head->next : &dst->head;
+        last->next = *at;
+        *at = src->head;
+        src->head = NULL;
+    }
+    ts_arena_free(src);
+}
+
 static void free_list(struct ts_arena_block *b)
 {
     while (b) {

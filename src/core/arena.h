@@ -20,6 +20,9 @@ void *ts_arena_alloc(ts_arena *a, size_t n);
 /* Copies p[0..n) and a NUL into the arena. */
 char *ts_arena_strndup(ts_arena *a, const char *p, size_t n);
 void ts_arena_reset(ts_arena *a);
+/* Moves every block src holds in use into dst (their bytes stay where they are and live as
+ * long as dst's); src is left empty. */
+void ts_arena_adopt(ts_arena *dst, ts_arena *src);
 void ts_arena_free(ts_arena *a);
 
 #endif

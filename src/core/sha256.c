@@ -2,6 +2,7 @@
  * and the store only needs a content key. */
 #include "core/sha256.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 static const uint32_t K[64] = {
@@ -89,19 +90,23 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void blocks_shani(uint32_t h[
     _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(dchg, feba, 8));
 }
 
-static int known = -1; /* 1 or 0 once asked; a benign race: every thread finds the same */
+/* 1 or 0 once asked. Threads may ask at once (the rule set's groups are built in several):
+ * each finds the same, and the atomic keeps that from being a data race. */
+static _Atomic int known = -1;
 
 static int have_shani(void)
 {
-    if (known < 0) {
+    int k = atomic_load_explicit(&known, memory_order_relaxed);
+    if (k < 0) {
         unsigned a, b, c, d, sse = 0, sha = 0;
         if (__get_cpuid(1, &a, &b, &c, &d))
             sse = (c >> 9 & 1) && (c >> 19 & 1); /* SSSE3, SSE4.1 */
         if (__get_cpuid_count(7, 0, &a, &b, &c, &d))
             sha = b >> 29 & 1;
-        known = sse && sha;
+        k = sse && sha;
+        atomic_store_explicit(&known, k, memory_order_relaxed);
     }
-    return known;
+    return k;
 }
 
 static void blocks(uint32_t h[8], const unsigned char *p, size_t nblocks)

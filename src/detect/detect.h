@@ -42,6 +42,8 @@ typedef struct ts_detect_ctx {
     /* A live watch (tocsin watch): the data never ends, so a detector that would judge at
        finish judges as its windows close instead. false: a hunt over finished files. */
     bool live;
+    /* Threads that may load the detector's tables at once (--jobs); 0 or 1: the caller's. */
+    unsigned jobs;
 } ts_detect_ctx;
 
 /* A rule that could not finish on some events: a regex it needed went over its budget, so

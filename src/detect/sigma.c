@@ -103,6 +103,7 @@ static tocsin_code sigma_init(void *state, const ts_detect_ctx *ctx)
     if (ctx->sigma_placeholders && (rc = ts_sigma_load_placeholders(s->set, ctx->sigma_placeholders,
                                                                     ctx->diag, ctx->diag_ud)) != TOCSIN_OK)
         return rc;
+    ts_sigma_set_threads(s->set, ctx->jobs);
     loading l = {s, ctx};
     for (size_t i = 0; i < ctx->n_rules_dirs; i++)
         if (ts_sigma_load_path(s->set, ctx->rules_dirs[i], on_status, &l) == TOCSIN_E_IO) {

@@ -51,6 +51,10 @@ tocsin_code ts_sigma_load_placeholders(ts_sigma *s, const char *path, ts_diag_fn
  * document is reported to fn (may be NULL). Returns TOCSIN_E_IO if path cannot be read;
  * refused rules are not an error here. */
 tocsin_code ts_sigma_load_path(ts_sigma *s, const char *path, ts_sigma_status_fn fn, void *ud);
+/* At most n threads (the caller's among them) read and parse the files of a rule tree at
+ * once in ts_sigma_load_path; the rules are built, and reported, in the walk's order
+ * whatever n. Default 1. */
+void ts_sigma_set_threads(ts_sigma *s, unsigned n);
 /* Loads the rule documents of one YAML text (name is used in messages). */
 tocsin_code ts_sigma_load_text(ts_sigma *s, const char *name, const char *text, size_t n,
                                ts_sigma_status_fn fn, void *ud);

@@ -241,9 +241,17 @@ struct ts_sigma {
     ts_diag_fn diag; /* while compiling: where its problems go (sg_fail) */
     void *diag_ud;
     tocsin_code failed; /* the first problem's code, TOCSIN_OK while none */
+    unsigned threads;   /* that read and parse rule files at once (ts_sigma_set_threads) */
 };
 
-/* load.c: says a problem of the set (no file) to s->diag; returns false. */
+/* load.c: says a problem of the set (no file) to s->diag; returns false. On a thread that
+ * builds matchers beside others (engine.c), the thread's first problem is held in
+ * *sg_fail_held instead, so the same problem is said whatever the threads. */
+typedef struct sg_fail_hold {
+    tocsin_code code; /* TOCSIN_OK while none */
+    char msg[512];
+} sg_fail_hold;
+extern _Thread_local sg_fail_hold *sg_fail_held;
 bool sg_fail(ts_sigma *s, tocsin_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* logsource.c */
