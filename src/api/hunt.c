@@ -452,13 +452,16 @@ static tocsin_code findings_lost(hunt *h, tocsin_code rc, const char *incident)
 
 /* The run's findings in one transaction: its incidents with their alerts, what the
  * detectors learned, and the run's end. Any failure rolls back all of them. */
-static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
+static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n, const ts_pipeline_hooks *k)
 {
     ts_store *s = h->t->store;
     tocsin_code rc = ts_store_begin(s);
     size_t i;
-    for (i = 0; i < n && rc == TOCSIN_OK; i++)
-        rc = ts_store_incident(s, h->run, inc[i], h->t->intel);
+    for (i = 0; i < n && rc == TOCSIN_OK; i++) {
+        const ts_incident_stored *d = k && k->stored ? k->stored(k->ud, i, inc[i]) : NULL;
+        rc = d ? ts_store_incident_delta(s, h->run, inc[i], h->t->intel, d)
+               : ts_store_incident(s, h->run, inc[i], h->t->intel);
+    }
     if (rc != TOCSIN_OK)
         return findings_lost(h, rc, i > 0 ? inc[i - 1]->id : NULL);
     rc = keep_states(h);
@@ -564,7 +567,7 @@ static tocsin_code conclude(hunt *h)
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
         ts_attribute_incident_with(h->t->intel, h->t->tz, h->t->share, inc[i]);
     if (rc == TOCSIN_OK)
-        rc = write_findings(h, inc, n);
+        rc = write_findings(h, inc, n, NULL);
     if (rc != TOCSIN_OK)
         ts_store_rollback(h->t->store);
     for (size_t i = 0; i < n; i++)
@@ -736,7 +739,7 @@ tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, const ts_pipeline_
     h->also_store = k->also_store;
     h->also_ud = k->ud;
     if (rc == TOCSIN_OK)
-        rc = k->keep_alert ? write_alerts(h, out, m, k) : write_findings(h, out, m);
+        rc = k->keep_alert ? write_alerts(h, out, m, k) : write_findings(h, out, m, k);
     h->also_store = NULL;
     if (rc != TOCSIN_OK)
         ts_store_rollback(h->t->store);

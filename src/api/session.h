@@ -70,6 +70,9 @@ typedef struct ts_pipeline_hooks {
        incidents keep accepts, only the alerts keep_alert accepts are stored, alone; nothing
        is attributed. */
     int (*keep_alert)(void *ud, const ts_alert *a);
+    /* May be NULL: what of the i-th incident keep accepted is stored already, so that only
+       the rest is written (ts_store_incident_delta; NULL: write it whole). */
+    const struct ts_incident_stored *(*stored)(void *ud, size_t i, const ts_incident *inc);
 } ts_pipeline_hooks;
 tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out);
 /* The same for one partition of a shared stream: the detectors' state is kept under their

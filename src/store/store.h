@@ -51,6 +51,17 @@ tocsin_code ts_store_source(ts_store *s, int64_t run_id, const char *path, const
  * the same logs adds nothing), its entities and, if attributed, its hypotheses and every
  * contribution. Actor and source ids are resolved to names through ti. */
 tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti);
+/* The same for a writer that remembers what it stored (a watch rewriting an incident that
+ * grew): only the rest is written. ids has one slot per alert. unchanged[i] true: alert i
+ * is stored as it is and linked to inc, its row is ids[i], and it is not written again
+ * (nor its outside places); host_stored[i] / user_stored[i] true: inc's host or user i is
+ * stored as its entity. NULL arrays: none is. On return every ids[i] is alert i's row. */
+typedef struct ts_incident_stored {
+    int64_t *ids;
+    const bool *unchanged, *host_stored, *user_stored;
+} ts_incident_stored;
+tocsin_code ts_store_incident_delta(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti,
+                                    const ts_incident_stored *d);
 /* Writes one alert alone (upserted as ts_store_incident does), its actors and events: a
  * stream partition's, whose incidents are formed across partitions. */
 tocsin_code ts_store_alert(ts_store *s, int64_t run_id, const ts_alert *a, const ts_intel *ti);
