@@ -50,6 +50,7 @@ typedef struct hunt {
     ts_scratch scratch; /* `tocsin watch` reads pieces of files itself (a hunt's merge has its own) */
     char part[256];     /* a stream partition's suffix to the state's names ("@events:p3"), or "" */
     bool live;          /* `tocsin watch`'s pipeline: detectors judge as their windows close */
+    bool fresh;         /* logs hunted before are read again: no state resumed (rerun.c) */
     /* --jobs above 1: the pool, the detectors that prepare events ahead in it (indexes in
        det, ascending) and each thread's scratch for each: workers[w * n_prep + k]. */
     ts_jobpool *pool;
@@ -227,7 +228,7 @@ static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, con
     void *blob;
     size_t len;
     char key[320];
-    if (!ts_detector_keeps_state(d))
+    if (!ts_detector_keeps_state(d) || h->fresh)
         return TOCSIN_OK;
     tocsin_code rc = ts_store_state_get(h->t->store, state_key(h, d->name, key, sizeof key), &blob, &len);
     if (rc == TOCSIN_E_DB)
@@ -300,6 +301,8 @@ static tocsin_code start_routine(hunt *h)
     char key[320];
     if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, rules_diag, h)))
         return TOCSIN_E_NOMEM;
+    if (h->fresh)
+        return TOCSIN_OK;
     tocsin_code rc =
         ts_store_state_get(h->t->store, state_key(h, ROUTINE_STATE, key, sizeof key), &blob, &len);
     if (rc == TOCSIN_E_DB)
@@ -464,6 +467,8 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n, const ts
     }
     if (rc != TOCSIN_OK)
         return findings_lost(h, rc, i > 0 ? inc[i - 1]->id : NULL);
+    if (!h->live) /* a hunt of logs read before: what it joined goes */
+        rc = ts_rerun_forget(h->t, h->run, inc, n);
     rc = keep_states(h);
     if (rc == TOCSIN_OK && h->also_store)
         rc = h->also_store(h->also_ud);
@@ -559,9 +564,11 @@ static tocsin_code conclude(hunt *h)
         if (h->det[i]->gave_up)
             h->det[i]->gave_up(h->det_state[i], add_gave_up, h);
     }
-    size_t n = ts_correlator_finish(h->corr, &inc);
+    tocsin_code rc = ts_rerun_seed(h->t, h->run, h->corr);
+    size_t n = rc == TOCSIN_OK ? ts_correlator_finish(h->corr, &inc) : 0;
     h->st.incidents = n;
-    tocsin_code rc = apply_suppressions(h, inc, n);
+    if (rc == TOCSIN_OK)
+        rc = apply_suppressions(h, inc, n);
     if (rc == TOCSIN_OK)
         rc = apply_routine(h, inc, n);
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
@@ -620,6 +627,8 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
         rc = check_chosen(t, t->o.detectors);
     if (rc == TOCSIN_OK && ts_merge_open(paths, npaths, &hooks, jobs > 1 ? jobs : 0, &merge) != TOCSIN_OK)
         rc = ts_session_fail(t, TOCSIN_E_NOMEM, "out of memory while reading the logs");
+    if (rc == TOCSIN_OK)
+        rc = ts_rerun_fresh(t, paths, npaths, &h.fresh);
     if (rc == TOCSIN_OK)
         rc = start_detectors(&h);
     if (rc == TOCSIN_OK && start_workers(&h, jobs, bound) != TOCSIN_OK) {

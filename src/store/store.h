@@ -96,6 +96,12 @@ tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino);
 /* The ids of the incidents earlier runs of command wrote (ts_strv_free them): "watch", or a
  * stream partition's worker, "watch@KEY:p3". */
 tocsin_code ts_store_run_incidents(ts_store *s, const char *command, char ***ids, size_t *n);
+/* The ids of the stored incidents with an alert from a file that run run_id read (its
+ * sources): a hunt reading the same logs again replaces them. */
+tocsin_code ts_store_rerun_incidents(ts_store *s, int64_t run_id, char ***ids, size_t *n);
+/* Whether an earlier run read path, or a file under it when it is a directory (as the
+ * runs named them: the same spelling). */
+tocsin_code ts_store_read_before(ts_store *s, const char *path, bool *yes);
 /* Deletes an incident (its links, entities and hypotheses; its alerts stay): for `tocsin
  * watch`, when a later alert joined it to another incident whose id is now its id. */
 tocsin_code ts_store_incident_forget(ts_store *s, const char *id);
