@@ -641,6 +641,7 @@ static size_t saved_bytes(bool visits)
     CHECK_INT(ts_detector_save(r.d, r.state, &blob, &len), TOCSIN_OK);
     free(blob);
     run_stop(&r);
+    got_free(&r.out);
     return len;
 }
 
