@@ -469,7 +469,8 @@ static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n, const ts
         return findings_lost(h, rc, i > 0 ? inc[i - 1]->id : NULL);
     if (!h->live) /* a hunt of logs read before: what it joined goes */
         rc = ts_rerun_forget(h->t, h->run, inc, n);
-    rc = keep_states(h);
+    if (rc == TOCSIN_OK)
+        rc = keep_states(h);
     if (rc == TOCSIN_OK && h->also_store)
         rc = h->also_store(h->also_ud);
     if (rc == TOCSIN_OK)

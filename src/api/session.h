@@ -57,9 +57,9 @@ void ts_results_forget(tocsin *t);
  * file, or a directory holding files) was read by an earlier run: its detectors then start
  * afresh rather than from their saved state, which holds those events already. seed gives
  * c the alerts stored from the files run read (its sources) and the other alerts of their
- * incidents (ts_correlator_add_stored), before its incidents are formed; forget, inside the findings' transaction, removes the
- * stored incidents with alerts from those files that are not among the n formed now
- * (joined into one of them). */
+ * incidents (ts_correlator_add_stored), before its incidents are formed; forget, inside
+ * the findings' transaction, removes the stored incidents with alerts from those files
+ * that are not among the n formed now (joined into one of them). */
 tocsin_code ts_rerun_fresh(tocsin *t, const char *const *paths, size_t npaths, bool *fresh);
 tocsin_code ts_rerun_seed(tocsin *t, int64_t run, ts_correlator *c);
 tocsin_code ts_rerun_forget(tocsin *t, int64_t run, ts_incident *const *inc, size_t n);
