@@ -616,6 +616,44 @@ static void test_saved_restart(bool live)
 
 /* A human's browsing scored on its own, to see it stays clearly under the threshold
  * even with a low threshold configured. */
+/* The saved state keeps what a later run can judge: a beacon's day of connections is
+ * saved, but a lone connection (a visit) and a pair seen only two months before (outside
+ * the 30-day long window) add nothing to it. */
+static size_t saved_bytes(bool visits)
+{
+    run r;
+    size_t len = 0;
+    void *blob = NULL;
+    ts_event ev;
+    if (!run_start(&r, "beacon", NULL))
+        return 0;
+    int64_t t0 = 1416787200LL * SEC; /* 2014-11-24 */
+    if (visits) {
+        for (int64_t t = t0 - 60 * 86400 * SEC; t < t0 - 59 * 86400 * SEC; t += 3600 * SEC) {
+            conn(&ev, "10.0.0.7", "198.51.100.9", t, 800);
+            run_event(&r, &ev);
+        }
+        conn(&ev, "10.0.0.8", "198.51.100.10", t0 + 3600 * SEC, 800);
+        run_event(&r, &ev);
+    }
+    rng = 88172645463325252ULL;
+    feed_beacon(&r, "10.0.0.5", "203.0.113.7", t0);
+    CHECK_INT(ts_detector_save(r.d, r.state, &blob, &len), TOCSIN_OK);
+    free(blob);
+    run_stop(&r);
+    got_free(&r.out);
+    return len;
+}
+
+static void test_saved_bounded(void)
+{
+    size_t plain = saved_bytes(false), with_visits = saved_bytes(true);
+    printf("  saved state: a day's beacon %zu bytes; with a lone visit and a pair gone 59 days %zu\n", plain,
+           with_visits);
+    CHECK(plain > 1000 * 12);
+    CHECK_INT(with_visits, plain);
+}
+
 static void test_human_scores_low(const char *cfgdir)
 {
     char path[256];
@@ -785,6 +823,7 @@ int main(void)
     test_schedules_live();
     test_saved_restart(true);
     test_saved_restart(false);
+    test_saved_bounded();
     test_human_scores_low(dir);
     test_proxy_synthetic();
     test_bounded(dir);

@@ -1112,6 +1112,45 @@ static void test_change_seq(fixture *f)
     ts_store_close(s);
 }
 
+/* A watch rewriting an incident that grew writes only what changed: an alert it says is
+ * stored as it is keeps its row untouched (its count here made to differ, to see it is not
+ * written), a new one is written and linked, and every alert's row comes back. */
+static void test_incident_delta(fixture *f)
+{
+    char err[512];
+    ts_store *s = NULL;
+    int64_t run = 0;
+    CHECK_INT(ts_store_open(path_in("delta.db"), &s, err, sizeof err), TOCSIN_OK);
+    if (!s)
+        return;
+    CHECK_INT(ts_store_run_begin(s, "watch", &run), TOCSIN_OK);
+    build(f, 1, 0.87);
+    int64_t ids[2] = {0, 0};
+    bool same[2] = {false, false};
+    ts_incident_stored d = {ids, same, NULL, NULL};
+    CHECK_INT(ts_store_incident_delta(s, run, &f->inc, f->ti, &d), TOCSIN_OK);
+    CHECK(ids[0] > 0);
+    int64_t first = ids[0];
+    uint64_t count = f->alerts[0].count;
+    build(f, 2, 0.87);
+    f->alerts[0].count = count + 7; /* not written: the store keeps the count it had */
+    same[0] = true;
+    ids[1] = 0;
+    CHECK_INT(ts_store_incident_delta(s, run, &f->inc, f->ti, &d), TOCSIN_OK);
+    CHECK_INT(ids[0], first);
+    CHECK(ids[1] > 0 && ids[1] != first);
+    CHECK_INT(scalar(s, "SELECT count(*) FROM incident_alerts"), 2);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count FROM alerts WHERE id = %lld", (long long)first);
+    CHECK_INT(scalar(s, sql), (int64_t)count);
+    same[0] = false; /* written: the count it has now */
+    CHECK_INT(ts_store_incident_delta(s, run, &f->inc, f->ti, &d), TOCSIN_OK);
+    CHECK_INT(scalar(s, sql), (int64_t)count + 7);
+    CHECK_INT(ts_store_incident_delta(s, run, &f->inc, f->ti, &(ts_incident_stored){NULL, NULL, NULL, NULL}),
+              TOCSIN_E_ARG);
+    ts_store_close(s);
+}
+
 int main(void)
 {
     char err[512];
@@ -1144,6 +1183,7 @@ int main(void)
         ts_store_close(s);
     }
     test_change_seq(&f);
+    test_incident_delta(&f);
     test_bad_databases();
     test_busy();
     test_expiry_and_field();

@@ -50,6 +50,7 @@ typedef struct hunt {
     ts_scratch scratch; /* `tocsin watch` reads pieces of files itself (a hunt's merge has its own) */
     char part[256];     /* a stream partition's suffix to the state's names ("@events:p3"), or "" */
     bool live;          /* `tocsin watch`'s pipeline: detectors judge as their windows close */
+    bool fresh;         /* logs hunted before are read again: no state resumed (rerun.c) */
     /* --jobs above 1: the pool, the detectors that prepare events ahead in it (indexes in
        det, ascending) and each thread's scratch for each: workers[w * n_prep + k]. */
     ts_jobpool *pool;
@@ -221,7 +222,7 @@ static tocsin_code restore_state(hunt *h, const ts_detector *d, void *state, con
     void *blob;
     size_t len;
     char key[320];
-    if (!ts_detector_keeps_state(d))
+    if (!ts_detector_keeps_state(d) || h->fresh)
         return TOCSIN_OK;
     tocsin_code rc = ts_store_state_get(h->t->store, state_key(h, d->name, key, sizeof key), &blob, &len);
     if (rc == TOCSIN_E_DB)
@@ -293,6 +294,8 @@ static tocsin_code start_routine(hunt *h)
     char key[320];
     if (!(h->routine = ts_routine_new(h->t->config, h->t->data_dir, rules_diag, h)))
         return TOCSIN_E_NOMEM;
+    if (h->fresh)
+        return TOCSIN_OK;
     tocsin_code rc =
         ts_store_state_get(h->t->store, state_key(h, ROUTINE_STATE, key, sizeof key), &blob, &len);
     if (rc == TOCSIN_E_DB)
@@ -445,16 +448,22 @@ static tocsin_code findings_lost(hunt *h, tocsin_code rc, const char *incident)
 
 /* The run's findings in one transaction: its incidents with their alerts, what the
  * detectors learned, and the run's end. Any failure rolls back all of them. */
-static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n)
+static tocsin_code write_findings(hunt *h, ts_incident **inc, size_t n, const ts_pipeline_hooks *k)
 {
     ts_store *s = h->t->store;
     tocsin_code rc = ts_store_begin(s);
     size_t i;
-    for (i = 0; i < n && rc == TOCSIN_OK; i++)
-        rc = ts_store_incident(s, h->run, inc[i], h->t->intel);
+    for (i = 0; i < n && rc == TOCSIN_OK; i++) {
+        const ts_incident_stored *d = k && k->stored ? k->stored(k->ud, i, inc[i]) : NULL;
+        rc = d ? ts_store_incident_delta(s, h->run, inc[i], h->t->intel, d)
+               : ts_store_incident(s, h->run, inc[i], h->t->intel);
+    }
     if (rc != TOCSIN_OK)
         return findings_lost(h, rc, i > 0 ? inc[i - 1]->id : NULL);
-    rc = keep_states(h);
+    if (!h->live) /* a hunt of logs read before: what it joined goes */
+        rc = ts_rerun_forget(h->t, h->run, inc, n);
+    if (rc == TOCSIN_OK)
+        rc = keep_states(h);
     if (rc == TOCSIN_OK && h->also_store)
         rc = h->also_store(h->also_ud);
     if (rc == TOCSIN_OK)
@@ -549,19 +558,22 @@ static tocsin_code conclude(hunt *h)
         if (h->det[i]->gave_up)
             h->det[i]->gave_up(h->det_state[i], add_gave_up, h);
     }
-    /* Marked before incidents form, the held alerts seen as one incident: a routine or
-     * suppressed alert then ties no hosts together (ts_correlator_alerts). */
+    /* Marked before incidents form, the held alerts (with an earlier run's, api/rerun.c)
+     * seen as one incident: a routine or suppressed alert then ties no hosts together
+     * (ts_correlator_alerts). */
+    tocsin_code rc = ts_rerun_seed(h->t, h->run, h->corr);
     ts_incident held = {0}, *all = &held;
     held.alerts = ts_correlator_alerts(h->corr, &held.n_alerts);
-    tocsin_code rc = apply_suppressions(h, &all, 1);
+    if (rc == TOCSIN_OK)
+        rc = apply_suppressions(h, &all, 1);
     if (rc == TOCSIN_OK)
         rc = apply_routine(h, &all, 1);
-    size_t n = ts_correlator_finish(h->corr, &inc);
+    size_t n = rc == TOCSIN_OK ? ts_correlator_finish(h->corr, &inc) : 0;
     h->st.incidents = n;
     for (size_t i = 0; i < n && rc == TOCSIN_OK; i++)
         ts_attribute_incident_with(h->t->intel, h->t->tz, h->t->share, inc[i]);
     if (rc == TOCSIN_OK)
-        rc = write_findings(h, inc, n);
+        rc = write_findings(h, inc, n, NULL);
     if (rc != TOCSIN_OK)
         ts_store_rollback(h->t->store);
     for (size_t i = 0; i < n; i++)
@@ -615,6 +627,8 @@ tocsin_code ts_session_hunt(tocsin *t, const char *const *paths, size_t npaths, 
         rc = check_chosen(t, t->o.detectors);
     if (rc == TOCSIN_OK && ts_merge_open(paths, npaths, &hooks, jobs > 1 ? jobs : 0, &merge) != TOCSIN_OK)
         rc = ts_session_fail(t, TOCSIN_E_NOMEM, "out of memory while reading the logs");
+    if (rc == TOCSIN_OK)
+        rc = ts_rerun_fresh(t, paths, npaths, &h.fresh);
     if (rc == TOCSIN_OK)
         rc = start_detectors(&h);
     if (rc == TOCSIN_OK && start_workers(&h, jobs, bound) != TOCSIN_OK) {
@@ -736,7 +750,7 @@ tocsin_code ts_pipeline_checkpoint(ts_pipeline *h, int final, const ts_pipeline_
     h->also_store = k->also_store;
     h->also_ud = k->ud;
     if (rc == TOCSIN_OK)
-        rc = k->keep_alert ? write_alerts(h, out, m, k) : write_findings(h, out, m);
+        rc = k->keep_alert ? write_alerts(h, out, m, k) : write_findings(h, out, m, k);
     h->also_store = NULL;
     if (rc != TOCSIN_OK)
         ts_store_rollback(h->t->store);

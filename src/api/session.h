@@ -57,6 +57,17 @@ struct ts_hunt_stats;
 tocsin_code ts_results_hunted(tocsin *t, tocsin_code rc, int64_t run, const struct ts_hunt_stats *st);
 void ts_results_forget(tocsin *t);
 
+/* rerun.c: a hunt reading files that earlier runs read. fresh: whether any of paths (a
+ * file, or a directory holding files) was read by an earlier run: its detectors then start
+ * afresh rather than from their saved state, which holds those events already. seed gives
+ * c the alerts stored from the files run read (its sources) and the other alerts of their
+ * incidents (ts_correlator_add_stored), before its incidents are formed; forget, inside
+ * the findings' transaction, removes the stored incidents with alerts from those files
+ * that are not among the n formed now (joined into one of them). */
+tocsin_code ts_rerun_fresh(tocsin *t, const char *const *paths, size_t npaths, bool *fresh);
+tocsin_code ts_rerun_seed(tocsin *t, int64_t run, ts_correlator *c);
+tocsin_code ts_rerun_forget(tocsin *t, int64_t run, ts_incident *const *inc, size_t n);
+
 /* The hunt's pipeline held open for `tocsin watch` (hunt.c): open starts the detectors
  * from their saved state and begins a run named command; read feeds one input through
  * reader r and returns the events it gave; checkpoint forms incidents from every alert
@@ -74,6 +85,9 @@ typedef struct ts_pipeline_hooks {
        incidents keep accepts, only the alerts keep_alert accepts are stored, alone; nothing
        is attributed. */
     int (*keep_alert)(void *ud, const ts_alert *a);
+    /* May be NULL: what of the i-th incident keep accepted is stored already, so that only
+       the rest is written (ts_store_incident_delta; NULL: write it whole). */
+    const struct ts_incident_stored *(*stored)(void *ud, size_t i, const ts_incident *inc);
 } ts_pipeline_hooks;
 tocsin_code ts_pipeline_open(tocsin *t, const char *command, ts_pipeline **out);
 /* The same for one partition of a shared stream: the detectors' state is kept under their

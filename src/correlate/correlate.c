@@ -42,6 +42,8 @@ struct ts_correlator {
     int64_t window;
     ts_alert **v; /* aggregated alerts, in order of arrival */
     size_t n, cap;
+    ts_alert **stored; /* what earlier runs found in the same input (add_stored) */
+    size_t n_stored, cap_stored;
     uint32_t *slots;                                      /* index into v + 1; 0 is empty */
     size_t nslots;                                        /* a power of two, at least twice n */
     ts_bindings *bind;                                    /* internal addresses to host names, over time */
@@ -135,6 +137,9 @@ void ts_correlator_free(ts_correlator *c)
 {
     if (!c)
         return;
+    for (size_t i = 0; i < c->n_stored; i++)
+        ts_alert_free(c->stored[i]);
+    free(c->stored);
     clear_alerts(c, true);
     ts_bindings_free(c->bind);
     free(c);
@@ -200,10 +205,16 @@ static bool earlier(const ts_alert *b, const ts_alert *a)
     return b->line != a->line ? b->line < a->line : b->record < a->record;
 }
 
-/* Folds the repeat r into the kept alert k; r is freed by the caller. */
-static void merge(ts_alert *k, ts_alert *r)
+/* Folds the repeat r into the kept alert k; r is freed by the caller. A replay (r found
+ * by an earlier run in the same input) counts the same events again: the larger count
+ * stands, not the sum. */
+static void merge(ts_alert *k, ts_alert *r, bool replay)
 {
-    k->count += r->count ? r->count : 1;
+    uint64_t rc = r->count ? r->count : 1;
+    if (!replay)
+        k->count += rc;
+    else if (rc > k->count)
+        k->count = rc;
     if (earlier(r, k)) {
         swap_str(&k->dataset, &r->dataset);
         swap_str(&k->file, &r->file);
@@ -228,10 +239,8 @@ static void merge(ts_alert *k, ts_alert *r)
     ts_alert_merge_hits(k, r); /* out of memory loses r's hits only; the count still has them */
 }
 
-void ts_correlator_add(ts_correlator *c, ts_alert *a)
+static void add(ts_correlator *c, ts_alert *a, bool replay)
 {
-    if (!c || !a)
-        return;
     if (!a->count)
         a->count = 1;
     if (a->last_ns < a->first_ns)
@@ -242,7 +251,7 @@ void ts_correlator_add(ts_correlator *c, ts_alert *a)
     }
     size_t i = probe(c, a);
     if (c->slots[i]) {
-        merge(c->v[c->slots[i] - 1], a);
+        merge(c->v[c->slots[i] - 1], a, replay);
         ts_alert_free(a);
         return;
     }
@@ -252,6 +261,33 @@ void ts_correlator_add(ts_correlator *c, ts_alert *a)
     }
     c->v[c->n++] = a;
     c->slots[i] = (uint32_t)c->n;
+}
+
+void ts_correlator_add(ts_correlator *c, ts_alert *a)
+{
+    if (c && a)
+        add(c, a, false);
+}
+
+void ts_correlator_add_stored(ts_correlator *c, ts_alert *a)
+{
+    if (!c || !a)
+        return;
+    if (!ts_vec_grow(c->stored, c->cap_stored, c->n_stored + 1, TS_VEC_NOCAP)) {
+        ts_alert_free(a); /* out of memory: as for _add */
+        return;
+    }
+    c->stored[c->n_stored++] = a;
+}
+
+/* The earlier runs' alerts join this run's once it has added all of its own. */
+static void take_stored(ts_correlator *c)
+{
+    for (size_t i = 0; i < c->n_stored; i++)
+        add(c, c->stored[i], true);
+    free(c->stored);
+    c->stored = NULL;
+    c->n_stored = c->cap_stored = 0;
 }
 
 /* ---- union-find over alerts sharing an entity ------------------------------------------ */
@@ -934,6 +970,8 @@ static bool apart_reasons(const ts_correlator *c, ts_incident *inc, const apart_
 
 ts_alert **ts_correlator_alerts(ts_correlator *c, size_t *n)
 {
+    if (c)
+        take_stored(c); /* an earlier run's alerts are marked too */
     *n = c ? c->n : 0;
     return c ? c->v : NULL;
 }
@@ -941,6 +979,8 @@ ts_alert **ts_correlator_alerts(ts_correlator *c, size_t *n)
 size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
 {
     *out = NULL;
+    if (c)
+        take_stored(c);
     if (!c || !c->n)
         return 0;
     size_t n = c->n, nout = 0;

@@ -33,6 +33,10 @@ size_t ts_correlator_usage(const ts_correlator *c, ts_state_use *out, size_t n);
 void ts_correlator_observe(ts_correlator *c, const ts_event *ev);
 /* Takes ownership of a. Alerts may arrive in any time order. */
 void ts_correlator_add(ts_correlator *c, ts_alert *a);
+/* An alert an earlier run stored from the input this run reads again (takes a): it joins
+ * at finish, and where this run raised it again from the same events the two are one
+ * alert counted once (the larger count), not a repeat. */
+void ts_correlator_add_stored(ts_correlator *c, ts_alert *a);
 /* How many distinct alerts (after aggregation) it holds. */
 size_t ts_correlator_alert_count(const ts_correlator *c);
 /* The aggregated alerts it holds (n of them), for marking before finish: an alert marked

@@ -906,6 +906,12 @@ static int judge(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
     return 0;
 }
 
+bool ts_routine_stage_mark(const char *suppressed)
+{
+    return suppressed && strncmp(suppressed, "routine: ", 9) == 0 &&
+           strncmp(suppressed, "routine: Sigma level ", 21) != 0; /* src/detect/sigma.c's own */
+}
+
 size_t ts_routine_mark(const ts_routine *r, ts_incident *inc)
 {
     size_t marked = 0;

@@ -42,6 +42,12 @@ void ts_routine_event(ts_routine *r, const struct ts_event *ev);
  * or (size_t)-1 when out of memory (the marks made so far stand). */
 size_t ts_routine_mark(const ts_routine *r, ts_incident *inc);
 
+/* Whether an alert's suppressed text is a mark ts_routine_mark made (after the alerts were
+ * joined into incidents), not one its detector made (Sigma's rules below [sigma]
+ * min_level, "routine: Sigma level ..."): an alert read back from the store joins as its
+ * detector made it, and is judged again. */
+bool ts_routine_stage_mark(const char *suppressed);
+
 /* What it learned, as a blob for the store's detector_state table, and back. load leaves r
  * as it was when the blob is unusable (TOCSIN_E_FORMAT). */
 tocsin_code ts_routine_save(const ts_routine *r, void **blob, size_t *len);

@@ -1148,6 +1148,40 @@ static bool get_str(ts_blob_r *r, char *buf, size_t cap)
 enum { SF_BY_NAME = 1, SF_WEB = 2, SF_ALERTED = 4, SF_SMTP = 8, SF_NOT_SMTP = 16 };
 #define CONN_BYTES 12 /* t and sz of a saved connection */
 
+/* What a later run can still judge is saved, nothing more. A connection older than
+ * long_window before the newest data lies outside every window a judgment reads. A pair
+ * is judged once it has min_connections in a window, so one is saved when the k >= 2
+ * connections it keeps, at the pace they came, would make min_connections within
+ * long_window (k over their span), or when a live watch reported it. Dropped: a pair with a single connection
+ * (most pairs: one visit to a site; a beacon whose first call it was is judged one call
+ * later after a restart) and a few connections days apart (visits, not a timer's ticks).
+ * Each pair saves at most its ring, max_samples connections of CONN_BYTES each. */
+static int64_t saved_from(const beacon_state *st)
+{
+    return st->max_ns - st->long_ns;
+}
+
+/* How many of p's connections are saved (the newest: a ring is in time order). */
+static uint32_t saved_conns(const beacon_state *st, const pair *p)
+{
+    int64_t from = saved_from(st);
+    uint32_t k = 0;
+    while (k < p->n && p->c[(p->head + p->n - 1 - k) % p->n].t >= from)
+        k++;
+    return k;
+}
+
+static bool pair_saved(const beacon_state *st, const pair *p)
+{
+    uint32_t k = saved_conns(st, p);
+    if (k == 0 || (k == 1 && !p->alerted))
+        return false;
+    if (p->alerted) /* a live watch reported it: a restart must know */
+        return true;
+    int64_t last = p->c[(p->head + p->n - 1) % p->n].t, first = p->c[(p->head + p->n - k) % p->n].t;
+    return (double)k * (double)st->long_ns >= (double)st->min_conn * (double)(last - first);
+}
+
 static void put_pair(ts_blob_w *b, const beacon_state *st, const pair *p)
 {
     put_ip(b, &p->src);
@@ -1166,8 +1200,9 @@ static void put_pair(ts_blob_w *b, const beacon_state *st, const pair *p)
     put_str(b, p->dataset ? st->strs[p->dataset] : NULL);
     put_str(b, p->file ? st->strs[p->file] : NULL);
     /* oldest first: a full ring's oldest is at head, a filling one's at 0 (head 0) */
-    ts_blob_put_u64(b, p->n);
-    for (uint32_t k = 0; k < p->n; k++) {
+    uint32_t keep = saved_conns(st, p);
+    ts_blob_put_u64(b, keep);
+    for (uint32_t k = p->n - keep; k < p->n; k++) {
         const conn_rec *c = &p->c[(p->head + k) % p->n];
         ts_blob_put(b, &c->t, 8);
         ts_blob_put(b, &c->sz, 4);
@@ -1180,9 +1215,12 @@ static void pairs_put(ts_blob_w *b, const void *field)
        changes nothing but when, so the saved state is the one a finish would judge. */
     beacon_state *st = STATE_OF(field, pairs);
     flush(st);
-    ts_blob_put_u64(b, st->live);
+    uint64_t n = 0;
     for (uint32_t i = 0; i < st->n_pairs; i++)
-        if (st->pairs[i].live)
+        n += st->pairs[i].live && pair_saved(st, &st->pairs[i]);
+    ts_blob_put_u64(b, n);
+    for (uint32_t i = 0; i < st->n_pairs; i++)
+        if (st->pairs[i].live && pair_saved(st, &st->pairs[i]))
             put_pair(b, st, &st->pairs[i]);
 }
 

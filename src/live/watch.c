@@ -27,6 +27,21 @@ typedef struct alert_sig {
     uint64_t uid, sig;
 } alert_sig;
 
+/* What a checkpoint stored of its incidents, so that the next writes only what changed:
+ * an alert (key its uid) as it was (sig), in which incident (inc, a hash of the id) and
+ * its row; or an incident's host or user entity (key a hash of the incident, kind and
+ * name; sig 1). sig 0: not stored (its incident was removed since). Open addressing by
+ * key, key 0 = empty. */
+typedef struct stored_row {
+    uint64_t key, sig, inc;
+    int64_t row;
+} stored_row;
+
+typedef struct stored_map {
+    stored_row *v;
+    size_t n, cap;
+} stored_map;
+
 typedef struct watch {
     tocsin *t;
     ts_pipeline *p;
@@ -46,12 +61,76 @@ typedef struct watch {
     uint64_t round;    /* checkpoints so far */
     ts_live_rows rows; /* TS_LIVE_INCIDENTS: the partitions' alerts, as last read */
     bool quiet;        /* the checkpoint after a restart: what it shows was shown before */
+    stored_map written; /* what the checkpoints stored of the incidents */
     struct kept {
         const char *change;     /* "new" or "changed", for each incident keep accepted */
         const ts_incident *inc; /* for the alert outputs */
+        uint64_t sig;           /* incident_change's, noted once committed */
+        size_t inc_at;          /* its place in incs */
+        ts_incident_stored d;   /* what of it is stored already */
     } * kept;
     size_t n_changes, cap_changes;
 } watch;
+
+static stored_row *stored_find(const stored_map *m, uint64_t key)
+{
+    for (size_t k = m->cap ? key & (m->cap - 1) : 0; m->cap; k = (k + 1) & (m->cap - 1)) {
+        if (m->v[k].key == key)
+            return &m->v[k];
+        if (!m->v[k].key)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* Notes key as stored; out of memory, it is not, and is written again next time. */
+static void stored_put(stored_map *m, uint64_t key, uint64_t sig, uint64_t inc, int64_t row)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        stored_row *v = calloc(cap, sizeof *v);
+        if (!v)
+            return;
+        for (size_t i = 0; i < m->cap; i++)
+            for (size_t k = m->v[i].key & (cap - 1); m->v[i].key; k = (k + 1) & (cap - 1))
+                if (!v[k].key) {
+                    v[k] = m->v[i];
+                    break;
+                }
+        free(m->v);
+        m->v = v, m->cap = cap;
+    }
+    for (size_t k = key & (m->cap - 1);; k = (k + 1) & (m->cap - 1))
+        if (m->v[k].key == key || !m->v[k].key) {
+            m->n += !m->v[k].key;
+            m->v[k] = (stored_row){key, sig, inc, row};
+            return;
+        }
+}
+
+/* The incident was removed (its links and entities with it): nothing of it is stored. */
+static void stored_drop_incident(stored_map *m, uint64_t inc)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->v[i].key && m->v[i].inc == inc)
+            m->v[i].sig = 0;
+}
+
+/* An alert as stored with an incident: what its row holds that a repeat changes. */
+static uint64_t alert_state(const ts_alert *a)
+{
+    uint64_t h = ts_hash(TS_HASH_SEED, &a->count, sizeof a->count);
+    h = ts_hash(ts_hash(ts_hash(h, &a->last_ns, sizeof a->last_ns), &a->severity, sizeof a->severity),
+                &a->suppression, sizeof a->suppression);
+    h = ts_hash_str(ts_hash_str(h, a->suppressed), a->suppression_note);
+    return h ? h : 1;
+}
+
+static uint64_t entity_key(uint64_t inc, char kind, const char *name)
+{
+    uint64_t h = ts_hash_str(ts_hash(inc, &kind, 1), name);
+    return h ? h : 1;
+}
 
 /* Adds h to the printed set; false when it was there already. */
 static bool first_sight(watch *w, uint64_t h)
@@ -148,27 +227,30 @@ static void send_new(watch *w)
 }
 
 /* Whether inc is new or changed since the last checkpoint ("new", "changed", NULL: not):
- * its alerts, their counts and last times, its severity. */
-static const char *incident_change(watch *w, const ts_incident *inc)
+ * its alerts, their counts and last times, its severity. A change is noted by note_change
+ * once stored: *sig is what inc looks like, *at its place in incs. */
+static const char *incident_change(watch *w, const ts_incident *inc, uint64_t *sig, size_t *at)
 {
-    uint64_t sig = ts_hash(TS_HASH_SEED, &inc->severity, sizeof inc->severity);
+    uint64_t h = ts_hash(TS_HASH_SEED, &inc->severity, sizeof inc->severity);
     for (size_t i = 0; i < inc->n_alerts; i++)
-        sig = ts_hash(ts_hash(sig, &inc->alerts[i]->count, sizeof inc->alerts[i]->count),
-                      &inc->alerts[i]->last_ns, sizeof inc->alerts[i]->last_ns);
+        h = ts_hash(ts_hash(h, &inc->alerts[i]->count, sizeof inc->alerts[i]->count), &inc->alerts[i]->last_ns,
+                    sizeof inc->alerts[i]->last_ns);
+    *sig = h;
     for (size_t i = 0; i < w->n_incs; i++) {
         if (strcmp(w->incs[i].id, inc->id) != 0)
             continue;
         w->incs[i].round = w->round;
-        if (w->incs[i].sig == sig)
-            return NULL;
-        w->incs[i].sig = sig;
-        return "changed";
+        *at = i;
+        return w->incs[i].sig == h ? NULL : "changed";
     }
-    if (!ts_vec_grow(w->incs, w->cap_incs, w->n_incs + 1, TS_VEC_NOCAP))
+    if (!ts_vec_grow(w->incs, w->cap_incs, w->n_incs + 1, TS_VEC_NOCAP)) {
+        *at = SIZE_MAX;
         return "new";
-    inc_sig *s = &w->incs[w->n_incs++];
+    }
+    inc_sig *s = &w->incs[w->n_incs];
+    *at = w->n_incs++;
     snprintf(s->id, sizeof s->id, "%s", inc->id);
-    s->sig = sig;
+    s->sig = 0; /* not stored yet */
     s->round = w->round;
     return "new";
 }
@@ -257,24 +339,96 @@ static void print_incident(watch *w, const ts_incident *inc, const char *change)
     fputc('\n', w->out);
 }
 
+/* What of inc is stored as it is (d, its arrays allocated here; left empty, and so
+ * written whole, when out of memory). */
+static void stored_part(watch *w, const ts_incident *inc, ts_incident_stored *d)
+{
+    int64_t *ids = calloc(inc->n_alerts + 1, sizeof *ids);
+    bool *same = calloc(inc->n_alerts + inc->n_hosts + inc->n_users + 1, sizeof *same);
+    if (!ids || !same) {
+        free(ids);
+        free(same);
+        return;
+    }
+    uint64_t ih = ts_hash_str(TS_HASH_SEED, inc->id);
+    for (size_t i = 0; i < inc->n_alerts; i++) {
+        const stored_row *r = stored_find(&w->written, ts_alert_uid(inc->alerts[i]));
+        if (r && r->inc == ih && r->sig == alert_state(inc->alerts[i]))
+            same[i] = true, ids[i] = r->row;
+    }
+    bool *host = same + inc->n_alerts, *user = host + inc->n_hosts;
+    for (size_t i = 0; i < inc->n_hosts; i++) {
+        const stored_row *r = stored_find(&w->written, entity_key(ih, 'h', inc->hosts[i]));
+        host[i] = r && r->sig;
+    }
+    for (size_t i = 0; i < inc->n_users; i++) {
+        const stored_row *r = stored_find(&w->written, entity_key(ih, 'u', inc->users[i]));
+        user[i] = r && r->sig;
+    }
+    *d = (ts_incident_stored){ids, same, host, user};
+}
+
+/* After the commit: what the checkpoint stored of each incident, and how it looked. */
+static void note_stored(watch *w)
+{
+    for (size_t i = 0; i < w->n_changes; i++) {
+        const struct kept *k = &w->kept[i];
+        const ts_incident *inc = k->inc;
+        if (k->inc_at < w->n_incs && strcmp(w->incs[k->inc_at].id, inc->id) == 0)
+            w->incs[k->inc_at].sig = k->sig;
+        if (!k->d.ids)
+            continue;
+        uint64_t ih = ts_hash_str(TS_HASH_SEED, inc->id);
+        for (size_t a = 0; a < inc->n_alerts; a++)
+            stored_put(&w->written, ts_alert_uid(inc->alerts[a]), alert_state(inc->alerts[a]), ih, k->d.ids[a]);
+        for (size_t h = 0; h < inc->n_hosts; h++)
+            stored_put(&w->written, entity_key(ih, 'h', inc->hosts[h]), 1, ih, 0);
+        for (size_t u = 0; u < inc->n_users; u++)
+            stored_put(&w->written, entity_key(ih, 'u', inc->users[u]), 1, ih, 0);
+    }
+}
+
+static void drop_kept(watch *w)
+{
+    for (size_t i = 0; i < w->n_changes; i++) {
+        free(w->kept[i].d.ids);
+        free((bool *)w->kept[i].d.unchanged); /* host_stored and user_stored are in it */
+    }
+    w->n_changes = 0;
+}
+
 /* Only new and changed incidents are attributed, stored and printed; what the change was
- * is kept for printing, in the order keep saw them. */
+ * is kept for printing, in the order keep saw them, with what of each is stored already. */
 static int keep(void *ud, const ts_incident *inc)
 {
     watch *w = ud;
-    const char *change = incident_change(w, inc);
+    uint64_t sig;
+    size_t at;
+    const char *change = incident_change(w, inc, &sig, &at);
     if (!change)
         return 0;
-    if (!ts_vec_grow(w->kept, w->cap_changes, w->n_changes + 1, TS_VEC_NOCAP))
-        return 1; /* stored, and printed as "changed"; its new alerts sent after the commit */
-    w->kept[w->n_changes++] = (struct kept){change, inc};
+    if (!ts_vec_grow(w->kept, w->cap_changes, w->n_changes + 1, TS_VEC_NOCAP)) {
+        if (at < w->n_incs)
+            w->incs[at].sig = sig; /* noted now: written whole, printed as "changed" */
+        return 1;
+    }
+    struct kept *k = &w->kept[w->n_changes++];
+    *k = (struct kept){change, inc, sig, at, {0}};
+    stored_part(w, inc, &k->d);
     return 1;
+}
+
+static const ts_incident_stored *stored(void *ud, size_t i, const ts_incident *inc)
+{
+    watch *w = ud;
+    return i < w->n_changes && w->kept[i].inc == inc && w->kept[i].d.ids ? &w->kept[i].d : NULL;
 }
 
 /* After the commit: the alerts never printed, then each new or changed incident. */
 static void changed(void *ud, ts_incident *const *inc, size_t n)
 {
     watch *w = ud;
+    note_stored(w);
     for (size_t i = 0; i < n; i++) {
         const char *change = i < w->n_changes ? w->kept[i].change : "changed";
         for (size_t k = 0; k < inc[i]->n_alerts; k++)
@@ -300,6 +454,7 @@ static tocsin_code forget_merged(watch *w)
             continue;
         }
         rc = ts_store_incident_forget(w->t->store, w->incs[i].id);
+        stored_drop_incident(&w->written, ts_hash_str(TS_HASH_SEED, w->incs[i].id));
         if (rc == TOCSIN_OK && !w->quiet) {
             if (w->t->o.json) {
                 ts_jw j;
@@ -349,10 +504,10 @@ static tocsin_code caller_store(void *ud)
 
 tocsin_code ts_live_checkpoint(ts_live *w, int final)
 {
-    ts_pipeline_hooks hooks = {keep, store_more, changed, w, NULL};
+    ts_pipeline_hooks hooks = {keep, store_more, changed, w, NULL, stored};
     if (w->mode == TS_LIVE_ALERTS)
-        hooks = (ts_pipeline_hooks){keep_all, caller_store, NULL, w, keep_alert};
-    w->n_changes = 0;
+        hooks = (ts_pipeline_hooks){keep_all, caller_store, NULL, w, keep_alert, NULL};
+    drop_kept(w);
     w->stored_now = 0;
     w->round++;
     return ts_pipeline_checkpoint(w->p, final, &hooks);
@@ -381,7 +536,9 @@ void ts_live_close(ts_live *w)
     ts_live_rows_clear(&w->rows);
     free(w->seen);
     free(w->incs);
+    drop_kept(w);
     free(w->kept);
+    free(w->written.v);
     free(w->stored);
     free(w);
 }

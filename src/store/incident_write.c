@@ -244,15 +244,21 @@ static tocsin_code put_remote_name(ts_store *s, const char *inc, const char *nam
     return put_entity(s, inc, "domain", p, (size_t)(e - p));
 }
 
-static tocsin_code put_entities(ts_store *s, const ts_incident *inc)
+/* The incident's hosts, users and outside places, but not those d says are stored (its
+ * alerts' places: those of the alerts it does not write again). */
+static tocsin_code put_entities(ts_store *s, const ts_incident *inc, const ts_incident_stored *d)
 {
     tocsin_code rc = TOCSIN_OK;
     for (size_t i = 0; i < inc->n_hosts && rc == TOCSIN_OK; i++)
-        rc = put_entity(s, inc->id, "host", inc->hosts[i], inc->hosts[i] ? strlen(inc->hosts[i]) : 0);
+        if (!d->host_stored || !d->host_stored[i])
+            rc = put_entity(s, inc->id, "host", inc->hosts[i], inc->hosts[i] ? strlen(inc->hosts[i]) : 0);
     for (size_t i = 0; i < inc->n_users && rc == TOCSIN_OK; i++)
-        rc = put_entity(s, inc->id, "user", inc->users[i], inc->users[i] ? strlen(inc->users[i]) : 0);
+        if (!d->user_stored || !d->user_stored[i])
+            rc = put_entity(s, inc->id, "user", inc->users[i], inc->users[i] ? strlen(inc->users[i]) : 0);
     for (size_t i = 0; i < inc->n_alerts && rc == TOCSIN_OK; i++) {
         const ts_alert *a = inc->alerts[i];
+        if (d->unchanged && d->unchanged[i])
+            continue;
         if (ts_ip_set(&a->remote_ip))
             rc = put_ip(s, inc->id, &a->remote_ip);
         if (rc == TOCSIN_OK)
@@ -429,8 +435,9 @@ static tocsin_code put_text_id(ts_store *s, st_id id, const char *inc, const cha
 }
 
 static tocsin_code put_incident(ts_store *s, int64_t run, const ts_incident *inc, const ts_intel *ti,
-                                int64_t *alert_ids)
+                                const ts_incident_stored *d)
 {
+    int64_t *alert_ids = d->ids;
     closure c;
     tocsin_code rc = read_closure(s, inc->id, &c);
     if (rc == TOCSIN_OK)
@@ -438,6 +445,8 @@ static tocsin_code put_incident(ts_store *s, int64_t run, const ts_incident *inc
     if (rc == TOCSIN_OK)
         rc = put_link(s, ST_RUN_INCIDENT, run, inc->id, "linking the incident to its run");
     for (size_t i = 0; i < inc->n_alerts && rc == TOCSIN_OK; i++) {
+        if (d->unchanged && d->unchanged[i])
+            continue; /* stored as it is and linked: alert_ids[i] is its row */
         rc = put_alert(s, run, inc->alerts[i], ti, &alert_ids[i]);
         if (rc == TOCSIN_OK)
             rc = link_alert(s, inc, inc->alerts[i], alert_ids[i], &c);
@@ -447,7 +456,7 @@ static tocsin_code put_incident(ts_store *s, int64_t run, const ts_incident *inc
     if (rc == TOCSIN_OK)
         rc = put_text_id(s, ST_INCIDENT_SEVERITY, inc->id, NULL, "setting the incident's severity");
     if (rc == TOCSIN_OK)
-        rc = put_entities(s, inc);
+        rc = put_entities(s, inc, d);
     if (rc == TOCSIN_OK && inc->attribution)
         rc = put_attribution(s, run, inc, ti, alert_ids);
     return rc;
@@ -496,14 +505,14 @@ tocsin_code st_notify(ts_store *s, const char *id, const char *change, int64_t r
 }
 
 static tocsin_code put_incident_told(ts_store *s, int64_t run, const ts_incident *inc, const ts_intel *ti,
-                                     int64_t *alert_ids)
+                                     const ts_incident_stored *d)
 {
     char before[160], after[160];
     tocsin_code rc = TOCSIN_OK;
     if (!s->pg)
-        return put_incident(s, run, inc, ti, alert_ids);
+        return put_incident(s, run, inc, ti, d);
     if ((rc = digest(s, inc->id, before, sizeof before)) == TOCSIN_OK)
-        rc = put_incident(s, run, inc, ti, alert_ids);
+        rc = put_incident(s, run, inc, ti, d);
     if (rc == TOCSIN_OK)
         rc = digest(s, inc->id, after, sizeof after);
     if (rc == TOCSIN_OK && strcmp(before, after) != 0)
@@ -513,16 +522,24 @@ static tocsin_code put_incident_told(ts_store *s, int64_t run, const ts_incident
 
 tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti)
 {
-    int64_t *alert_ids;
+    ts_incident_stored d = {0};
+    if (inc && !(d.ids = calloc(inc->n_alerts ? inc->n_alerts : 1, sizeof *d.ids)))
+        return TOCSIN_E_NOMEM;
+    tocsin_code rc = ts_store_incident_delta(s, run_id, inc, ti, &d);
+    free(d.ids);
+    return rc;
+}
+
+tocsin_code ts_store_incident_delta(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti,
+                                    const ts_incident_stored *d)
+{
     tocsin_code rc;
     /* The id is a fixed array: refuse one that fills it without a terminating NUL. */
-    if (!s || !inc || !inc->id[0] || !memchr(inc->id, 0, sizeof inc->id) || (inc->n_alerts && !inc->alerts))
+    if (!s || !inc || !d || !d->ids || !inc->id[0] || !memchr(inc->id, 0, sizeof inc->id) ||
+        (inc->n_alerts && !inc->alerts))
         return TOCSIN_E_ARG;
-    if (!(alert_ids = calloc(inc->n_alerts ? inc->n_alerts : 1, sizeof *alert_ids)))
-        return TOCSIN_E_NOMEM;
     if ((rc = tx_open(s)) == TOCSIN_OK)
-        rc = tx_close(s, put_incident_told(s, run_id, inc, ti, alert_ids));
-    free(alert_ids);
+        rc = tx_close(s, put_incident_told(s, run_id, inc, ti, d));
     return rc;
 }
 

@@ -78,18 +78,20 @@ tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino)
     return rc;
 }
 
-tocsin_code ts_store_run_incidents(ts_store *s, const char *command, char ***ids, size_t *n)
+/* The incident ids sql lists, its ?1 bound to command or else to run. */
+static tocsin_code incident_ids(ts_store *s, const char *sql, const char *command, int64_t run_id, char ***ids,
+                                size_t *n)
 {
     st_stmt *st;
     *ids = NULL;
     *n = 0;
-    tocsin_code rc = run(s,
-                         "SELECT DISTINCT ri.incident FROM run_incidents ri JOIN runs r ON r.id = ri.run"
-                         " WHERE r.command = ?1 ORDER BY ri.incident",
-                         &st, "listing the incidents of earlier watches");
+    tocsin_code rc = run(s, sql, &st, "listing the incidents of earlier runs");
     if (rc != TOCSIN_OK)
         return rc;
-    st_text(st, 1, command);
+    if (command)
+        st_text(st, 1, command);
+    else
+        st_int(st, 1, run_id);
     size_t cap = 0;
     int step;
     while ((step = st_step(st)) == STEP_ROW) {
@@ -105,7 +107,44 @@ tocsin_code ts_store_run_incidents(ts_store *s, const char *command, char ***ids
         (*n)++;
     }
     if (rc == TOCSIN_OK && step != STEP_DONE)
-        rc = st_fail(s, "listing the incidents of earlier watches");
+        rc = st_fail(s, "listing the incidents of earlier runs");
+    st_finalize(st);
+    return rc;
+}
+
+tocsin_code ts_store_run_incidents(ts_store *s, const char *command, char ***ids, size_t *n)
+{
+    return incident_ids(s,
+                        "SELECT DISTINCT ri.incident FROM run_incidents ri JOIN runs r ON r.id = ri.run"
+                        " WHERE r.command = ?1 ORDER BY ri.incident",
+                        command, 0, ids, n);
+}
+
+tocsin_code ts_store_rerun_incidents(ts_store *s, int64_t run_id, char ***ids, size_t *n)
+{
+    return incident_ids(s,
+                        "SELECT DISTINCT ia.incident FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert"
+                        " WHERE a.file IN (SELECT path FROM sources WHERE run = ?1) ORDER BY ia.incident",
+                        NULL, run_id, ids, n);
+}
+
+tocsin_code ts_store_read_before(ts_store *s, const char *path, bool *yes)
+{
+    st_stmt *st;
+    size_t len = strlen(path);
+    *yes = false;
+    while (len > 1 && path[len - 1] == '/') /* "logs/" holds "logs/conn.log" */
+        len--;
+    tocsin_code rc = run(s,
+                         "SELECT 1 FROM sources WHERE path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '/'"
+                         " LIMIT 1",
+                         &st, "looking for the logs earlier runs read");
+    if (rc != TOCSIN_OK)
+        return rc;
+    st_text_n(st, 1, path, len);
+    int step = st_step(st);
+    *yes = step == STEP_ROW;
+    rc = step == STEP_ROW || step == STEP_DONE ? TOCSIN_OK : st_fail(s, "looking for the logs earlier runs read");
     st_finalize(st);
     return rc;
 }

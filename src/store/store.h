@@ -51,6 +51,17 @@ tocsin_code ts_store_source(ts_store *s, int64_t run_id, const char *path, const
  * the same logs adds nothing), its entities and, if attributed, its hypotheses and every
  * contribution. Actor and source ids are resolved to names through ti. */
 tocsin_code ts_store_incident(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti);
+/* The same for a writer that remembers what it stored (a watch rewriting an incident that
+ * grew): only the rest is written. ids has one slot per alert. unchanged[i] true: alert i
+ * is stored as it is and linked to inc, its row is ids[i], and it is not written again
+ * (nor its outside places); host_stored[i] / user_stored[i] true: inc's host or user i is
+ * stored as its entity. NULL arrays: none is. On return every ids[i] is alert i's row. */
+typedef struct ts_incident_stored {
+    int64_t *ids;
+    const bool *unchanged, *host_stored, *user_stored;
+} ts_incident_stored;
+tocsin_code ts_store_incident_delta(ts_store *s, int64_t run_id, const ts_incident *inc, const ts_intel *ti,
+                                    const ts_incident_stored *d);
 /* Writes one alert alone (upserted as ts_store_incident does), its actors and events: a
  * stream partition's, whose incidents are formed across partitions. */
 tocsin_code ts_store_alert(ts_store *s, int64_t run_id, const ts_alert *a, const ts_intel *ti);
@@ -85,6 +96,12 @@ tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino);
 /* The ids of the incidents earlier runs of command wrote (ts_strv_free them): "watch", or a
  * stream partition's worker, "watch@KEY:p3". */
 tocsin_code ts_store_run_incidents(ts_store *s, const char *command, char ***ids, size_t *n);
+/* The ids of the stored incidents with an alert from a file that run run_id read (its
+ * sources): a hunt reading the same logs again replaces them. */
+tocsin_code ts_store_rerun_incidents(ts_store *s, int64_t run_id, char ***ids, size_t *n);
+/* Whether an earlier run read path, or a file under it when it is a directory (as the
+ * runs named them: the same spelling). */
+tocsin_code ts_store_read_before(ts_store *s, const char *path, bool *yes);
 /* Deletes an incident (its links, entities and hypotheses; its alerts stay): for `tocsin
  * watch`, when a later alert joined it to another incident whose id is now its id. */
 tocsin_code ts_store_incident_forget(ts_store *s, const char *id);

@@ -500,7 +500,8 @@ static ts_alert_view *alert_by_id(const by_id *ix, size_t n, ts_alert_view *v, i
 
 /* Every actor and event of the alerts in v (read by ts_store_runs_alerts), in two reads
  * rather than two per alert. */
-static tocsin_code load_runs_details(reader *r, const char *prefix, int64_t since, ts_alert_view *v, size_t n)
+static tocsin_code load_runs_details(reader *r, const char *prefix, int64_t since, int64_t files_of,
+                                     ts_alert_view *v, size_t n)
 {
     by_id *ix = malloc((n ? n : 1) * sizeof *ix);
     st_stmt *st;
@@ -521,6 +522,7 @@ static tocsin_code load_runs_details(reader *r, const char *prefix, int64_t sinc
     }
     st_text_nn(st, 1, prefix);
     st_int(st, 2, since);
+    st_int(st, 3, files_of);
     while ((step = st_step(st)) == STEP_ROW) {
         ts_alert_view *a = alert_by_id(ix, n, v, st_col_int64(st, 0));
         size_t k = a ? (size_t)(a - v) : 0;
@@ -539,6 +541,7 @@ static tocsin_code load_runs_details(reader *r, const char *prefix, int64_t sinc
     if (rc == TOCSIN_OK) {
         st_text_nn(st, 1, prefix);
         st_int(st, 2, since);
+        st_int(st, 3, files_of);
         while ((step = st_step(st)) == STEP_ROW) {
             ts_alert_view *a = alert_by_id(ix, n, v, st_col_int64(st, 0));
             size_t k = a ? (size_t)(a - v) : 0;
@@ -554,8 +557,9 @@ static tocsin_code load_runs_details(reader *r, const char *prefix, int64_t sinc
     return rc;
 }
 
-tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(void *ud, const char *command),
-                                 void *ud, int64_t since, int64_t *upto, ts_alert_view **out, size_t *n)
+static tocsin_code runs_alerts(ts_store *s, const char *prefix, int (*want)(void *ud, const char *command),
+                               void *ud, int64_t since, int64_t files_of, int64_t *upto, ts_alert_view **out,
+                               size_t *n)
 {
     reader r = {s, false};
     st_stmt *st = st_get(s, ST_RUN_ALERTS);
@@ -568,6 +572,7 @@ tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(vo
         return TOCSIN_E_DB;
     st_text_nn(st, 1, prefix);
     st_int(st, 2, since);
+    st_int(st, 3, files_of);
     while ((step = st_step(st)) == STEP_ROW) {
         const char *command = st_col_text(st, 32);
         int64_t change = st_col_int64(st, 33);
@@ -581,13 +586,31 @@ tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(vo
     }
     rc = finish(&r, st, step, "reading a stream's alerts");
     if (rc == TOCSIN_OK)
-        rc = load_runs_details(&r, prefix, since, *out, *n);
+        rc = load_runs_details(&r, prefix, since, files_of, *out, *n);
     if (rc != TOCSIN_OK) {
         ts_alert_views_free(*out, *n);
         *out = NULL, *n = 0;
     }
     *upto = rc == TOCSIN_OK ? last : since;
     return rc;
+}
+
+tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(void *ud, const char *command),
+                                 void *ud, int64_t since, int64_t *upto, ts_alert_view **out, size_t *n)
+{
+    return runs_alerts(s, prefix, want, ud, since, -1, upto, out, n);
+}
+
+static int any_command(void *ud, const char *command)
+{
+    (void)ud, (void)command;
+    return 1;
+}
+
+tocsin_code ts_store_rerun_alerts(ts_store *s, int64_t run, ts_alert_view **out, size_t *n)
+{
+    int64_t upto;
+    return runs_alerts(s, "", any_command, NULL, -1, run, &upto, out, n);
 }
 
 void ts_alert_view_clear(ts_alert_view *v)

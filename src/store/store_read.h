@@ -128,7 +128,14 @@ void ts_incident_view_free(ts_incident_view *v);
  * a higher number. Free with ts_alert_views_free. */
 tocsin_code ts_store_runs_alerts(ts_store *s, const char *prefix, int (*want)(void *ud, const char *command),
                                  void *ud, int64_t since, int64_t *upto, ts_alert_view **out, size_t *n);
+/* The alerts earlier runs stored from the files run read (its sources), and the other
+ * alerts of their incidents, with their actors and events, oldest first: what a hunt
+ * reading the same logs again found before. */
+tocsin_code ts_store_rerun_alerts(ts_store *s, int64_t run, ts_alert_view **out, size_t *n);
 void ts_alert_views_free(ts_alert_view *v, size_t n);
+/* A stored alert as its detector made it (actors resolved through ti, which may be NULL);
+ * NULL when its detector is unknown or out of memory. */
+ts_alert *ts_alert_from_view(ts_intel *ti, const ts_alert_view *v);
 /* Frees what one view holds (not the view). */
 void ts_alert_view_clear(ts_alert_view *v);
 
