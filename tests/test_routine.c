@@ -629,23 +629,28 @@ static void sigma_covered(void)
     ts_alert_free(once);
     char why[512];
 #define PS(what) with_events(host_alert("powershell", "ws002", what, 0), "admin", lines, days, 4, 4)
-    CHECK(covered_pair(r, PS("aaaa"), with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 4, 4),
-                       why, sizeof why));
+    CHECK(covered_pair(r, PS("aaaa"),
+                       with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 4, 4), why,
+                       sizeof why));
     CHECK(strstr(why, "routine: its 4 events on ws002 (T1059.001) are those of 1 powershell alert judged "
                       "routine: the same powershell alert") != NULL);
     /* a fifth event, the habit's alert does not hold: a new command */
-    CHECK(!covered_pair(r, PS("aaaa"), with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 5, 5),
-                        why, sizeof why));
+    CHECK(!covered_pair(r, PS("aaaa"),
+                        with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 5, 5), why,
+                        sizeof why));
     /* more events in all than the habit had */
-    CHECK(!covered_pair(r, PS("aaaa"), with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 4, 9),
-                        why, sizeof why));
-    CHECK(!covered_pair(r, PS("aaaa"), with_events(sigma_alert("rdp", "T1021.001", 0), "admin", lines, days, 4, 4),
-                        why, sizeof why));
+    CHECK(!covered_pair(r, PS("aaaa"),
+                        with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 4, 9), why,
+                        sizeof why));
+    CHECK(!covered_pair(r, PS("aaaa"),
+                        with_events(sigma_alert("rdp", "T1021.001", 0), "admin", lines, days, 4, 4), why,
+                        sizeof why));
     CHECK(!covered_pair(r, PS("aaaa"),
                         with_events(sigma_alert("base64", "T1059.001", 0), "mallory", lines, days, 4, 4), why,
                         sizeof why));
-    CHECK(!covered_pair(r, PS("bbbb"), with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 4, 4),
-                        why, sizeof why));
+    CHECK(!covered_pair(r, PS("bbbb"),
+                        with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 4, 4), why,
+                        sizeof why));
 #undef PS
     ts_routine_free(r);
 }

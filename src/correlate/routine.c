@@ -229,7 +229,8 @@ ts_routine *ts_routine_new(const ts_config *c, const char *data_dir, ts_diag_fn 
     r->fleet_habit_hosts = (uint32_t)k.fleet_habit_hosts;
     r->cover_detectors = strdup(k.cover_detectors);
     if (!r->cand || !r->dest || !r->popular_detectors || !r->habit_detectors ||
-        !r->habit_technique_detectors || !r->habit_techniques || !r->fleet_habit_keys || !r->cover_detectors) {
+        !r->habit_technique_detectors || !r->habit_techniques || !r->fleet_habit_keys ||
+        !r->cover_detectors) {
         ts_routine_free(r);
         return NULL;
     }
@@ -952,12 +953,12 @@ static bool kept_by(const ts_alert_hit *h, const ts_alert *b)
 /* An alert of a cover_detectors detector (Sigma: a rule sees the same process start as
  * tocsin's own detectors) about one host alone, whose events are those of alerts already
  * judged routine (learned[] set) on the same host and account, naming a technique of the
- * same family: every kept event of it is one of theirs, and it has no more events in all
- * than they have (theirs that share a kept event, and those begun after its last kept
- * event, which could hold its later ones), first and last within theirs. The admin's management script, the host's
- * habit to the powershell detector, is then that habit to every Sigma rule it trips too. An
- * event the habits do not hold (the first time the host does something new, a script run
- * once) is not covered, and the alert stands. */
+ * same family. Every kept event of it is one of theirs; it has no more events in all than
+ * they have (those that share a kept event, and those begun after its last kept event,
+ * which could hold its later ones), its first and last within theirs. The admin's management
+ * script, the host's habit to the powershell detector, is then that host's habit to every
+ * Sigma rule it trips too. An event the habits do not hold (the first time the host does
+ * something new, a script run once) is not covered, and the alert stands. */
 static int covered(const ts_routine *r, const ts_incident *inc, const uint8_t *learned, const ts_alert *a,
                    char *buf, size_t cap)
 {
@@ -996,7 +997,8 @@ static int covered(const ts_routine *r, const ts_incident *inc, const uint8_t *l
     const char *reason = example->suppressed;
     if (reason && strncmp(reason, "routine: ", 9) == 0)
         reason += 9;
-    snprintf(buf, cap, "routine: its %llu events on %s (%s) are those of %zu %s alert%s judged routine: %.300s",
+    snprintf(buf, cap,
+             "routine: its %llu events on %s (%s) are those of %zu %s alert%s judged routine: %.300s",
              (unsigned long long)a->count, a->internal_host, a->techniques, by, example->detector,
              by == 1 ? "" : "s", reason ? reason : "");
     return 1;
