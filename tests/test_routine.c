@@ -7,7 +7,9 @@
  * job), are routine; the same without the sweeps, once, or without knowing the estate is not.
  * A beacon to a destination a third of the estate reaches every day is habit; to one only
  * its host reaches, or an exfiltration to the popular one, is not. A Sigma alert on the very
- * events of a host's routine habit is routine; with one event more, it is not. */
+ * events of a host's routine habit is routine; with one event more, it is not. So is one on
+ * a command line its account ran there on 4 days (the admin's remote desktop to the jump
+ * host); another command line, or one event more, is not. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -655,6 +657,81 @@ static void sigma_covered(void)
     ts_routine_free(r);
 }
 
+/* A Sigma alert on ws002 as the sigma detector emits it for one process start: command line
+ * cmd (NULL: an event with none, a service installed) run by admin from explorer.exe. */
+static ts_alert *started(const char *cmd, int line, int64_t t)
+{
+    ts_alert *a = sigma_alert("rdp", "T1021.001", t);
+    a->hits = calloc(1, sizeof *a->hits);
+    a->n_hits = 1;
+    a->hits[0] = (ts_alert_hit){.ts_ns = t, .file = strdup("sysmon.jsonl"), .line = (uint64_t)line};
+    a->hits[0].user = strdup("admin");
+    a->hits[0].process = strdup("C:\\Windows\\System32\\mstsc.exe");
+    a->hits[0].parent = strdup("C:\\Windows\\explorer.exe");
+    a->hits[0].command_line = cmd ? strdup(cmd) : NULL;
+    return a;
+}
+
+/* The aggregated alert: the first of the events given, count in all. */
+static ts_alert *aggregated(const char *const *cmds, const int *lines, const int64_t *ts, uint32_t n,
+                            uint64_t count)
+{
+    ts_alert *a = sigma_alert("rdp", "T1021.001", ts[0]);
+    a->hits = calloc(n, sizeof *a->hits);
+    for (uint32_t i = 0; i < n; i++) {
+        ts_alert *e = started(cmds[i], lines[i], ts[i]);
+        a->hits[i] = e->hits[0];
+        e->n_hits = 0;
+        ts_alert_free(e);
+    }
+    a->n_hits = n;
+    a->count = count;
+    a->last_ns = ts[n - 1];
+    return a;
+}
+
+/* The admin's remote desktop to the jump host, the same command line from explorer.exe on 4
+ * days (twice on one, each start tripping two rules), is that account's habit on ws002:
+ * the Sigma alert of those 5 starts is routine. With a start more than the command line had,
+ * with a start of another command line (run on 3 days only) among them, or about events
+ * with no command line, it is not. */
+static void command_habit(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    const char *jump = "\"mstsc.exe\" /v:jump-01", *fs = "\"mstsc.exe\" /v:fs-01";
+    static const int days[] = {0, 2, 2, 5, 8};
+    int64_t ts[5];
+    int lines[5];
+    for (int i = 0; i < 5; i++) {
+        ts[i] = T0 + days[i] * DAY + (9 + i) * HOUR;
+        lines[i] = 100 + i;
+        for (int rule = 0; rule < 2; rule++) {
+            ts_alert *a = started(jump, lines[i], ts[i]);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+        if (i < 3) {
+            ts_alert *a = started(fs, 200 + i, ts[i] + MIN);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+    }
+    ts_alert *none = started(NULL, 300, T0);
+    ts_routine_observe(r, none);
+    ts_alert_free(none);
+    const char *const all_jump[] = {jump, jump, jump, jump, jump}, *mixed[] = {jump, fs, jump, jump, jump},
+                      *blank[] = {NULL, NULL, NULL, NULL, NULL};
+    char why[512];
+    CHECK(routine(r, aggregated(all_jump, lines, ts, 5, 5), why, sizeof why));
+    CHECK(strstr(why,
+                 "routine: admin ran the same command line (\"mstsc.exe\" /v:jump-01) on ws002 on 4 days") !=
+          NULL);
+    CHECK(!routine(r, aggregated(all_jump, lines, ts, 5, 6), NULL, 0));
+    CHECK(!routine(r, aggregated(mixed, lines, ts, 5, 5), NULL, 0));
+    CHECK(!routine(r, aggregated(blank, lines, ts, 5, 5), NULL, 0));
+    ts_routine_free(r);
+}
+
 static ts_alert *outbound(const char *det, const char *ip, const char *name, int64_t t)
 {
     ts_alert *a = calloc(1, sizeof *a);
@@ -708,6 +785,7 @@ int main(void)
     lesser_habit();
     sigma_habit();
     sigma_covered();
+    command_habit();
     weekly_scanner();
     near_misses();
     deployment_server();

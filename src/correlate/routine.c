@@ -411,6 +411,30 @@ static uint64_t habit_src(const ts_alert *a)
 /* The behaviour of a lesser instance's day (ts_routine_habit): whatever techniques the alert
    itself would name, the key says what it is. */
 #define HABIT_NOTE_BEH 0x4e4f5445ULL
+/* The behaviour of a command line's days (command_src). Its sketch holds no targets but the
+ * day's count of events (bytes 0-3) and the last event's id (bytes 8-15): the rules one
+ * event trips come one after another, and count once. */
+#define BEH_COMMAND 0x434f4d4d414e4401ULL
+
+/* A command line's identity on its host: who ran what, from which parent, with which
+ * arguments, there (case-blind for the host). 0 when the event named no command line. */
+static uint64_t command_src(const char *host, const ts_alert_hit *h)
+{
+    if (!host || !h->command_line || !h->command_line[0])
+        return 0;
+    uint64_t k = ts_hash_fold(TS_HASH_SEED ^ 0x434d44, host, strlen(host));
+    const char *f[4] = {h->user, h->process, h->parent, h->command_line};
+    for (size_t i = 0; i < 4; i++)
+        k = ts_hash(ts_hash_str(k, f[i] ? f[i] : ""), "|", 1);
+    return k | 1;
+}
+
+static uint64_t event_id(const ts_alert_hit *h)
+{
+    uint64_t k = ts_hash_str(TS_HASH_SEED, h->file ? h->file : "");
+    k = ts_hash(ts_hash(k, &h->line, sizeof h->line), &h->record, sizeof h->record);
+    return ts_hash(k, &h->ts_ns, sizeof h->ts_ns);
+}
 
 /* The candidate sources of a (at most two), with their targets. */
 static size_t sides(const ts_alert *a, side out[2])
@@ -475,6 +499,24 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
         cell *c = put(r, habit_src(a), behaviour(a), day);
         if (!c)
             return;
+        c->hours |= 1u << hour;
+    }
+    uint64_t cmd = s[0].remote == 2 && a->n_hits && listed(r->cover_detectors, a->detector)
+                       ? command_src(a->internal_host, &a->hits[0])
+                       : 0;
+    if (cmd) { /* the day's events of this command line, whichever rules it tripped */
+        cell *c = put(r, cmd, BEH_COMMAND, day);
+        if (!c)
+            return;
+        uint64_t ev = event_id(&a->hits[0]), prev;
+        uint32_t count;
+        memcpy(&prev, c->sketch + 8, 8);
+        memcpy(&count, c->sketch, 4);
+        if (prev != ev || !count) {
+            count += count < UINT32_MAX;
+            memcpy(c->sketch, &count, 4);
+            memcpy(c->sketch + 8, &ev, 8);
+        }
         c->hours |= 1u << hour;
     }
     uint64_t beh[2] = {behaviour(a), family(a)};
@@ -1004,6 +1046,59 @@ static int covered(const ts_routine *r, const ts_incident *inc, const uint8_t *l
     return 1;
 }
 
+/* An alert of a cover_detectors detector about one host alone whose every kept event is a
+ * command line (the same account, program, parent and arguments on that host) that ran on
+ * habit_days distinct days of the horizon, with no more events in all than those command
+ * lines had: the administrator's remote desktop to the jump host from their desk, whatever
+ * rule it trips. Another command line, account or parent is another identity and alerts;
+ * an event with no command line (a service installed) is never judged so. */
+static int command_habit(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
+{
+    if (!listed(r->cover_detectors, a->detector) || !a->internal_host || !a->n_hits ||
+        ts_ip_set(&a->remote_ip) || a->remote_name || a->kind == TS_EV_INDICATOR ||
+        a->kind == TS_EV_HOME_NETWORK)
+        return 0;
+    uint64_t seen[TS_ALERT_HITS];
+    size_t n = 0;
+    uint64_t events = 0;
+    unsigned fewest = UINT32_MAX;
+    int32_t first = INT32_MAX, last = INT32_MIN;
+    for (uint32_t k = 0; k < a->n_hits && k < TS_ALERT_HITS; k++) {
+        uint64_t id = command_src(a->internal_host, &a->hits[k]);
+        if (!id)
+            return 0;
+        size_t j = 0;
+        while (j < n && seen[j] != id)
+            j++;
+        if (j < n)
+            continue;
+        seen[n++] = id;
+        unsigned days = 0;
+        for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++) {
+            const cell *c = find(r, id, BEH_COMMAND, d);
+            if (!c)
+                continue;
+            uint32_t count;
+            memcpy(&count, c->sketch, 4);
+            days++;
+            events += count;
+            first = d < first ? d : first;
+            last = d > last ? d : last;
+        }
+        if (days < r->habit_days)
+            return 0;
+        fewest = days < fewest ? days : fewest;
+    }
+    if (!n || events < a->count)
+        return 0;
+    snprintf(buf, cap,
+             "routine: %s ran the same command line%s (%.80s) on %s on %u days or more over %d days: that "
+             "account's habit there, learned, not raised",
+             a->hits[0].user ? a->hits[0].user : "its account", n > 1 ? "s" : "", a->hits[0].command_line,
+             a->internal_host, fewest, last - first + 1);
+    return 1;
+}
+
 static int mark(ts_alert *a, const char *why)
 {
     a->suppressed = strdup(why);
@@ -1034,7 +1129,8 @@ size_t ts_routine_mark(const ts_routine *r, ts_incident *inc)
     /* then what the learned routine covers (marks of this pass cover nothing further) */
     for (size_t i = 0; r && i < inc->n_alerts; i++) {
         ts_alert *a = inc->alerts[i];
-        if (!a->suppressed && !a->suppression && covered(r, inc, learned, a, why, sizeof why)) {
+        if (!a->suppressed && !a->suppression &&
+            (covered(r, inc, learned, a, why, sizeof why) || command_habit(r, a, why, sizeof why))) {
             int m = mark(a, why);
             oom |= m < 0;
             marked += m > 0;
