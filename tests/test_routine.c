@@ -6,7 +6,10 @@
  * sweeps, and the same rule on a small estate's every workstation every week (a fleet-wide
  * job), are routine; the same without the sweeps, once, or without knowing the estate is not.
  * A beacon to a destination a third of the estate reaches every day is habit; to one only
- * its host reaches, or an exfiltration to the popular one, is not. */
+ * its host reaches, or an exfiltration to the popular one, is not. A Sigma alert on the very
+ * events of a host's routine habit is routine; with one event more, it is not. So is one on
+ * a command line its account ran there on 4 days (the admin's remote desktop to the jump
+ * host); another command line, or one event more, is not. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -577,6 +580,158 @@ static void sigma_habit(void)
     ts_routine_free(r);
 }
 
+/* Gives a the events at lines lines[0..n) of sysmon.jsonl, on days[i] at 08:00: as many in
+ * all as count (at most TS_ALERT_HITS are kept, the earliest). */
+static ts_alert *with_events(ts_alert *a, const char *user, const int *lines, const int *days, uint32_t n,
+                             uint64_t count)
+{
+    a->hits = calloc(n, sizeof *a->hits);
+    for (uint32_t i = 0; i < n; i++) {
+        a->hits[i].ts_ns = T0 + days[i] * DAY + 8 * HOUR + lines[i] * SEC;
+        a->hits[i].file = strdup("windows/sysmon.jsonl");
+        a->hits[i].line = (uint64_t)lines[i];
+    }
+    a->n_hits = n;
+    a->count = count;
+    a->first_ns = a->hits[0].ts_ns;
+    a->last_ns = a->hits[n - 1].ts_ns;
+    a->user = strdup(user);
+    return a;
+}
+
+/* Marks ps and sg as one incident; whether sg was marked routine (ps must be). */
+static int covered_pair(const ts_routine *r, ts_alert *ps, ts_alert *sg, char *why, size_t cap)
+{
+    ts_alert *v[2] = {ps, sg};
+    ts_incident inc = {.alerts = v, .n_alerts = 2};
+    ts_routine_mark(r, &inc);
+    snprintf(why, cap, "%s", sg->suppressed ? sg->suppressed : "");
+    int marked = ps->routine && sg->routine;
+    ts_alert_free(ps);
+    ts_alert_free(sg);
+    return marked;
+}
+
+/* The admin's encoded management script is ws002's habit to the powershell detector (4
+ * days); the Sigma rules it trips on the same process starts are routine too, with that
+ * reason. Not when the Sigma alert holds an event the habit does not (a new command on that
+ * host), has more events than the habit, names another technique family, or another
+ * account; nor when the powershell alert is itself not routine (a script on 1 day). */
+static void sigma_covered(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    static const int days[] = {0, 3, 6, 9, 9}, lines[] = {10, 20, 30, 40, 45};
+    for (int i = 0; i < 4; i++) {
+        ts_alert *a = host_alert("powershell", "ws002", "aaaa", T0 + days[i] * DAY + 8 * HOUR);
+        ts_routine_observe(r, a);
+        ts_alert_free(a);
+    }
+    ts_alert *once = host_alert("powershell", "ws002", "bbbb", T0 + 8 * HOUR);
+    ts_routine_observe(r, once);
+    ts_alert_free(once);
+    char why[512];
+#define PS(what) with_events(host_alert("powershell", "ws002", what, 0), "admin", lines, days, 4, 4)
+    CHECK(covered_pair(r, PS("aaaa"),
+                       with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 4, 4), why,
+                       sizeof why));
+    CHECK(strstr(why, "routine: its 4 events on ws002 (T1059.001) are those of 1 powershell alert judged "
+                      "routine: the same powershell alert") != NULL);
+    /* a fifth event, the habit's alert does not hold: a new command */
+    CHECK(!covered_pair(r, PS("aaaa"),
+                        with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 5, 5), why,
+                        sizeof why));
+    /* more events in all than the habit had */
+    CHECK(!covered_pair(r, PS("aaaa"),
+                        with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 4, 9), why,
+                        sizeof why));
+    CHECK(!covered_pair(r, PS("aaaa"),
+                        with_events(sigma_alert("rdp", "T1021.001", 0), "admin", lines, days, 4, 4), why,
+                        sizeof why));
+    CHECK(!covered_pair(r, PS("aaaa"),
+                        with_events(sigma_alert("base64", "T1059.001", 0), "mallory", lines, days, 4, 4), why,
+                        sizeof why));
+    CHECK(!covered_pair(r, PS("bbbb"),
+                        with_events(sigma_alert("base64", "T1059.001", 0), "admin", lines, days, 4, 4), why,
+                        sizeof why));
+#undef PS
+    ts_routine_free(r);
+}
+
+/* A Sigma alert on ws002 as the sigma detector emits it for one process start: command line
+ * cmd (NULL: an event with none, a service installed) run by admin from explorer.exe. */
+static ts_alert *started(const char *cmd, int line, int64_t t)
+{
+    ts_alert *a = sigma_alert("rdp", "T1021.001", t);
+    a->hits = calloc(1, sizeof *a->hits);
+    a->n_hits = 1;
+    a->hits[0] = (ts_alert_hit){.ts_ns = t, .file = strdup("sysmon.jsonl"), .line = (uint64_t)line};
+    a->hits[0].user = strdup("admin");
+    a->hits[0].process = strdup("C:\\Windows\\System32\\mstsc.exe");
+    a->hits[0].parent = strdup("C:\\Windows\\explorer.exe");
+    a->hits[0].command_line = cmd ? strdup(cmd) : NULL;
+    return a;
+}
+
+/* The aggregated alert: the first of the events given, count in all. */
+static ts_alert *aggregated(const char *const *cmds, const int *lines, const int64_t *ts, uint32_t n,
+                            uint64_t count)
+{
+    ts_alert *a = sigma_alert("rdp", "T1021.001", ts[0]);
+    a->hits = calloc(n, sizeof *a->hits);
+    for (uint32_t i = 0; i < n; i++) {
+        ts_alert *e = started(cmds[i], lines[i], ts[i]);
+        a->hits[i] = e->hits[0];
+        e->n_hits = 0;
+        ts_alert_free(e);
+    }
+    a->n_hits = n;
+    a->count = count;
+    a->last_ns = ts[n - 1];
+    return a;
+}
+
+/* The admin's remote desktop to the jump host, the same command line from explorer.exe on 4
+ * days (twice on one, each start tripping two rules), is that account's habit on ws002:
+ * the Sigma alert of those 5 starts is routine. With a start more than the command line had,
+ * with a start of another command line (run on 3 days only) among them, or about events
+ * with no command line, it is not. */
+static void command_habit(void)
+{
+    ts_routine *r = ts_routine_new(NULL, NULL, NULL, NULL);
+    const char *jump = "\"mstsc.exe\" /v:jump-01", *fs = "\"mstsc.exe\" /v:fs-01";
+    static const int days[] = {0, 2, 2, 5, 8};
+    int64_t ts[5];
+    int lines[5];
+    for (int i = 0; i < 5; i++) {
+        ts[i] = T0 + days[i] * DAY + (9 + i) * HOUR;
+        lines[i] = 100 + i;
+        for (int rule = 0; rule < 2; rule++) {
+            ts_alert *a = started(jump, lines[i], ts[i]);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+        if (i < 3) {
+            ts_alert *a = started(fs, 200 + i, ts[i] + MIN);
+            ts_routine_observe(r, a);
+            ts_alert_free(a);
+        }
+    }
+    ts_alert *none = started(NULL, 300, T0);
+    ts_routine_observe(r, none);
+    ts_alert_free(none);
+    const char *const all_jump[] = {jump, jump, jump, jump, jump}, *mixed[] = {jump, fs, jump, jump, jump},
+                      *blank[] = {NULL, NULL, NULL, NULL, NULL};
+    char why[512];
+    CHECK(routine(r, aggregated(all_jump, lines, ts, 5, 5), why, sizeof why));
+    CHECK(strstr(why,
+                 "routine: admin ran the same command line (\"mstsc.exe\" /v:jump-01) on ws002 on 4 days") !=
+          NULL);
+    CHECK(!routine(r, aggregated(all_jump, lines, ts, 5, 6), NULL, 0));
+    CHECK(!routine(r, aggregated(mixed, lines, ts, 5, 5), NULL, 0));
+    CHECK(!routine(r, aggregated(blank, lines, ts, 5, 5), NULL, 0));
+    ts_routine_free(r);
+}
+
 static ts_alert *outbound(const char *det, const char *ip, const char *name, int64_t t)
 {
     ts_alert *a = calloc(1, sizeof *a);
@@ -629,6 +784,8 @@ int main(void)
     fleet_habit();
     lesser_habit();
     sigma_habit();
+    sigma_covered();
+    command_habit();
     weekly_scanner();
     near_misses();
     deployment_server();

@@ -102,6 +102,7 @@ struct ts_routine {
     char *habit_detectors;                              /* comma-separated */
     char *habit_technique_detectors, *habit_techniques; /* a habit only when of these techniques */
     char *fleet_habit_keys;                             /* key prefixes: alerts that name what ran */
+    char *cover_detectors; /* their alerts are routine when routine alerts cover their events */
     uint32_t habit_days, fleet_habit_hosts;
 };
 
@@ -183,7 +184,7 @@ typedef struct routine_settings {
     double min_hosts, min_floor, min_share, min_occasions, horizon, max_cells;
     double habit_days, fleet_habit_hosts;
     const char *sources, *popular_detectors, *habit_detectors, *habit_technique_detectors, *habit_techniques,
-        *fleet_habit_keys;
+        *fleet_habit_keys, *cover_detectors;
 } routine_settings;
 
 const ts_tunable ts_routine_tunables[] = {
@@ -202,6 +203,7 @@ const ts_tunable ts_routine_tunables[] = {
                 "T1007, T1016, T1018, T1033, T1049, T1057, T1069, T1082, T1087, T1135, T1201, T1482, T1615"),
     TS_TUNE_STR(routine_settings, fleet_habit_keys, "powershell|encoded|"),
     TS_TUNE(routine_settings, fleet_habit_hosts, TS_TUNE_COUNT, 2, 2, 1000),
+    TS_TUNE_STR(routine_settings, cover_detectors, "sigma"),
     {0},
 };
 
@@ -225,8 +227,10 @@ ts_routine *ts_routine_new(const ts_config *c, const char *data_dir, ts_diag_fn 
     r->habit_techniques = strdup(k.habit_techniques);
     r->fleet_habit_keys = strdup(k.fleet_habit_keys);
     r->fleet_habit_hosts = (uint32_t)k.fleet_habit_hosts;
+    r->cover_detectors = strdup(k.cover_detectors);
     if (!r->cand || !r->dest || !r->popular_detectors || !r->habit_detectors ||
-        !r->habit_technique_detectors || !r->habit_techniques || !r->fleet_habit_keys) {
+        !r->habit_technique_detectors || !r->habit_techniques || !r->fleet_habit_keys ||
+        !r->cover_detectors) {
         ts_routine_free(r);
         return NULL;
     }
@@ -261,6 +265,7 @@ void ts_routine_free(ts_routine *r)
     free(r->habit_technique_detectors);
     free(r->habit_techniques);
     free(r->fleet_habit_keys);
+    free(r->cover_detectors);
     free(r);
 }
 
@@ -406,6 +411,30 @@ static uint64_t habit_src(const ts_alert *a)
 /* The behaviour of a lesser instance's day (ts_routine_habit): whatever techniques the alert
    itself would name, the key says what it is. */
 #define HABIT_NOTE_BEH 0x4e4f5445ULL
+/* The behaviour of a command line's days (command_src). Its sketch holds no targets but the
+ * day's count of events (bytes 0-3) and the last event's id (bytes 8-15): the rules one
+ * event trips come one after another, and count once. */
+#define BEH_COMMAND 0x434f4d4d414e4401ULL
+
+/* A command line's identity on its host: who ran what, from which parent, with which
+ * arguments, there (case-blind for the host). 0 when the event named no command line. */
+static uint64_t command_src(const char *host, const ts_alert_hit *h)
+{
+    if (!host || !h->command_line || !h->command_line[0])
+        return 0;
+    uint64_t k = ts_hash_fold(TS_HASH_SEED ^ 0x434d44, host, strlen(host));
+    const char *f[4] = {h->user, h->process, h->parent, h->command_line};
+    for (size_t i = 0; i < 4; i++)
+        k = ts_hash(ts_hash_str(k, f[i] ? f[i] : ""), "|", 1);
+    return k | 1;
+}
+
+static uint64_t event_id(const ts_alert_hit *h)
+{
+    uint64_t k = ts_hash_str(TS_HASH_SEED, h->file ? h->file : "");
+    k = ts_hash(ts_hash(k, &h->line, sizeof h->line), &h->record, sizeof h->record);
+    return ts_hash(k, &h->ts_ns, sizeof h->ts_ns);
+}
 
 /* The candidate sources of a (at most two), with their targets. */
 static size_t sides(const ts_alert *a, side out[2])
@@ -470,6 +499,24 @@ void ts_routine_observe(ts_routine *r, const ts_alert *a)
         cell *c = put(r, habit_src(a), behaviour(a), day);
         if (!c)
             return;
+        c->hours |= 1u << hour;
+    }
+    uint64_t cmd = s[0].remote == 2 && a->n_hits && listed(r->cover_detectors, a->detector)
+                       ? command_src(a->internal_host, &a->hits[0])
+                       : 0;
+    if (cmd) { /* the day's events of this command line, whichever rules it tripped */
+        cell *c = put(r, cmd, BEH_COMMAND, day);
+        if (!c)
+            return;
+        uint64_t ev = event_id(&a->hits[0]), prev;
+        uint32_t count;
+        memcpy(&prev, c->sketch + 8, 8);
+        memcpy(&count, c->sketch, 4);
+        if (prev != ev || !count) {
+            count += count < UINT32_MAX;
+            memcpy(c->sketch, &count, 4);
+            memcpy(c->sketch + 8, &ev, 8);
+        }
         c->hours |= 1u << hour;
     }
     uint64_t beh[2] = {behaviour(a), family(a)};
@@ -906,6 +953,161 @@ static int judge(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
     return 0;
 }
 
+/* ---- alerts on events a routine alert already covers ------------------------------------ */
+
+/* Whether x and y name a technique of the same family (T1059.001 and T1059 are one). */
+static bool share_family(const char *x, const char *y)
+{
+    ts_str i, j;
+    for (const char *p = x; p && ts_str_next_item(&p, &i);) {
+        size_t fi = strcspn(i.p, ".,");
+        fi = fi < i.n ? fi : i.n;
+        for (const char *q = y; q && ts_str_next_item(&q, &j);) {
+            size_t fj = strcspn(j.p, ".,");
+            fj = fj < j.n ? fj : j.n;
+            if (fi && fi == fj && strncasecmp(i.p, j.p, fi) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+/* The same host, and the same account when both name one. */
+static bool same_actor(const ts_alert *a, const ts_alert *b)
+{
+    if (!a->internal_host || !b->internal_host || strcasecmp(a->internal_host, b->internal_host) != 0)
+        return false;
+    return !a->user || !b->user || strcasecmp(a->user, b->user) == 0;
+}
+
+/* Whether h is one of b's kept events: the same record of the same input at the same time. */
+static bool kept_by(const ts_alert_hit *h, const ts_alert *b)
+{
+    for (uint32_t k = 0; k < b->n_hits; k++) {
+        const ts_alert_hit *g = &b->hits[k];
+        if (g->ts_ns == h->ts_ns && g->line == h->line && g->record == h->record && g->file && h->file &&
+            strcmp(g->file, h->file) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* An alert of a cover_detectors detector (Sigma: a rule sees the same process start as
+ * tocsin's own detectors) about one host alone, whose events are those of alerts already
+ * judged routine (learned[] set) on the same host and account, naming a technique of the
+ * same family. Every kept event of it is one of theirs; it has no more events in all than
+ * they have (those that share a kept event, and those begun after its last kept event,
+ * which could hold its later ones), its first and last within theirs. The admin's management
+ * script, the host's habit to the powershell detector, is then that host's habit to every
+ * Sigma rule it trips too. An event the habits do not hold (the first time the host does
+ * something new, a script run once) is not covered, and the alert stands. */
+static int covered(const ts_routine *r, const ts_incident *inc, const uint8_t *learned, const ts_alert *a,
+                   char *buf, size_t cap)
+{
+    if (!listed(r->cover_detectors, a->detector) || !a->internal_host || !a->n_hits || !a->techniques ||
+        ts_ip_set(&a->remote_ip) || a->remote_name || a->kind == TS_EV_INDICATOR ||
+        a->kind == TS_EV_HOME_NETWORK)
+        return 0;
+    uint64_t events = 0;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    uint32_t held = 0;
+    const ts_alert *example = NULL;
+    size_t by = 0;
+    uint32_t hit_held[TS_ALERT_HITS] = {0};
+    for (size_t i = 0; i < inc->n_alerts; i++) {
+        const ts_alert *b = inc->alerts[i];
+        if (!learned[i] || b == a || !same_actor(a, b) || !share_family(a->techniques, b->techniques))
+            continue;
+        int shares = 0;
+        for (uint32_t k = 0; k < a->n_hits && k < TS_ALERT_HITS; k++)
+            if (kept_by(&a->hits[k], b))
+                shares = 1, hit_held[k] = 1;
+        /* a's kept events are its earliest: a routine alert that began after the last of
+           them can share none, and is counted among those that may hold the rest */
+        if (!shares && !(a->n_hits == TS_ALERT_HITS && b->first_ns > a->hits[a->n_hits - 1].ts_ns))
+            continue;
+        events += b->count;
+        first = b->first_ns < first ? b->first_ns : first;
+        last = b->last_ns > last ? b->last_ns : last;
+        example = example ? example : b;
+        by++;
+    }
+    for (uint32_t k = 0; k < a->n_hits && k < TS_ALERT_HITS; k++)
+        held += hit_held[k];
+    if (!example || held < a->n_hits || a->count > events || a->first_ns < first || a->last_ns > last)
+        return 0;
+    const char *reason = example->suppressed;
+    if (reason && strncmp(reason, "routine: ", 9) == 0)
+        reason += 9;
+    snprintf(buf, cap,
+             "routine: its %llu events on %s (%s) are those of %zu %s alert%s judged routine: %.300s",
+             (unsigned long long)a->count, a->internal_host, a->techniques, by, example->detector,
+             by == 1 ? "" : "s", reason ? reason : "");
+    return 1;
+}
+
+/* An alert of a cover_detectors detector about one host alone whose every kept event is a
+ * command line (the same account, program, parent and arguments on that host) that ran on
+ * habit_days distinct days of the horizon, with no more events in all than those command
+ * lines had: the administrator's remote desktop to the jump host from their desk, whatever
+ * rule it trips. Another command line, account or parent is another identity and alerts;
+ * an event with no command line (a service installed) is never judged so. */
+static int command_habit(const ts_routine *r, const ts_alert *a, char *buf, size_t cap)
+{
+    if (!listed(r->cover_detectors, a->detector) || !a->internal_host || !a->n_hits ||
+        ts_ip_set(&a->remote_ip) || a->remote_name || a->kind == TS_EV_INDICATOR ||
+        a->kind == TS_EV_HOME_NETWORK)
+        return 0;
+    uint64_t seen[TS_ALERT_HITS];
+    size_t n = 0;
+    uint64_t events = 0;
+    unsigned fewest = UINT32_MAX;
+    int32_t first = INT32_MAX, last = INT32_MIN;
+    for (uint32_t k = 0; k < a->n_hits && k < TS_ALERT_HITS; k++) {
+        uint64_t id = command_src(a->internal_host, &a->hits[k]);
+        if (!id)
+            return 0;
+        size_t j = 0;
+        while (j < n && seen[j] != id)
+            j++;
+        if (j < n)
+            continue;
+        seen[n++] = id;
+        unsigned days = 0;
+        for (int32_t d = r->newest_day - (int32_t)r->horizon_days; d <= r->newest_day; d++) {
+            const cell *c = find(r, id, BEH_COMMAND, d);
+            if (!c)
+                continue;
+            uint32_t count;
+            memcpy(&count, c->sketch, 4);
+            days++;
+            events += count;
+            first = d < first ? d : first;
+            last = d > last ? d : last;
+        }
+        if (days < r->habit_days)
+            return 0;
+        fewest = days < fewest ? days : fewest;
+    }
+    if (!n || events < a->count)
+        return 0;
+    snprintf(buf, cap,
+             "routine: %s ran the same command line%s (%.80s) on %s on %u days or more over %d days: that "
+             "account's habit there, learned, not raised",
+             a->hits[0].user ? a->hits[0].user : "its account", n > 1 ? "s" : "", a->hits[0].command_line,
+             a->internal_host, fewest, last - first + 1);
+    return 1;
+}
+
+static int mark(ts_alert *a, const char *why)
+{
+    a->suppressed = strdup(why);
+    if (!a->suppressed)
+        return -1;
+    a->routine = 1;
+    return 1;
+}
+
 bool ts_routine_stage_mark(const char *suppressed)
 {
     return suppressed && strncmp(suppressed, "routine: ", 9) == 0 &&
@@ -917,18 +1119,32 @@ size_t ts_routine_mark(const ts_routine *r, ts_incident *inc)
     size_t marked = 0;
     int oom = 0;
     uint8_t severity = 0;
-    for (size_t i = 0; i < inc->n_alerts; i++) {
+    uint8_t *learned = r && inc->n_alerts ? calloc(inc->n_alerts, 1) : NULL;
+    if (r && inc->n_alerts && !learned)
+        return (size_t)-1;
+    char why[512];
+    for (size_t i = 0; r && i < inc->n_alerts; i++) {
         ts_alert *a = inc->alerts[i];
-        char why[512];
-        if (r && !a->suppressed && !a->suppression && judge(r, a, why, sizeof why)) {
-            a->suppressed = strdup(why);
-            if (a->suppressed) {
-                a->routine = 1;
-                marked++;
-            } else {
-                oom = 1;
-            }
+        if (!a->suppressed && !a->suppression && judge(r, a, why, sizeof why)) {
+            int m = mark(a, why);
+            oom |= m < 0;
+            marked += m > 0;
+            learned[i] = m > 0;
         }
+    }
+    /* then what the learned routine covers (marks of this pass cover nothing further) */
+    for (size_t i = 0; r && i < inc->n_alerts; i++) {
+        ts_alert *a = inc->alerts[i];
+        if (!a->suppressed && !a->suppression &&
+            (covered(r, inc, learned, a, why, sizeof why) || command_habit(r, a, why, sizeof why))) {
+            int m = mark(a, why);
+            oom |= m < 0;
+            marked += m > 0;
+        }
+    }
+    free(learned);
+    for (size_t i = 0; i < inc->n_alerts; i++) {
+        const ts_alert *a = inc->alerts[i];
         if (!a->suppression && !a->suppressed && a->severity > severity)
             severity = a->severity;
     }
