@@ -774,6 +774,11 @@ static void test_playbook_parser(void)
         "scenario t\nc2 1.2.3.4 70000 US\n",
         "scenario t\ntool implant a.exe 1234\n", /* bad md5 */
         "scenario t\nhome-net 175.45.176.0/99 AS1\n",
+        /* numbers past what the plan can hold (fuzz_playbook: a float-cast overflow) */
+        "scenario t\nhome-net 175.45.176.0/22 AS99999999999\n",
+        "scenario t\nhome-net 175.45.176.0/22 AS1.5\n",
+        "scenario t\nstep s1 beacon days=1-99999999999\n",
+        "scenario t\nstep s1 beacon days=99999999999\n",
         "scenario t\nabout orphan text\n", /* about before any step */
         "scenario t\nstep s1 beacon days=1-2 count=0\n",
         "scenario t\nstep s1 beacon days=1-2 colour=red\n",
@@ -782,6 +787,12 @@ static void test_playbook_parser(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK_INT(sim_campaign_parse(&x, bad[i], strlen(bad[i]), "t", err, sizeof err), TOCSIN_E_PARSE);
         CHECK(x.camp == NULL);
+    }
+    const char *edge = "scenario t\nhome-net 175.45.176.0/22 AS4294967295\nstep s1 beacon days=3649-3650\n";
+    CHECK_INT(sim_campaign_parse(&x, edge, strlen(edge), "t", err, sizeof err), TOCSIN_OK);
+    if (x.camp) {
+        CHECK(x.camp->home_asn == 4294967295u);
+        sim_campaign_free(&x);
     }
 }
 
