@@ -724,6 +724,36 @@ static void test_bad_options(void)
     CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_IO);
 }
 
+/* A rates file may ask for almost no mail (1e-300 messages a day, a UBSan float-cast
+ * overflow of the gap between messages before it was capped): the run still works. */
+static void test_tiny_rates(void)
+{
+    char conf[400], d[400], err[256];
+    snprintf(conf, sizeof conf, "%s/tiny.conf", base);
+    FILE *f = fopen(conf, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs("mail_in_per_user = 0.", f);
+    for (int i = 0; i < 299; i++)
+        fputc('0', f);
+    fputs("1\nmail_out_per_user = 0\n", f);
+    fclose(f);
+    snprintf(d, sizeof d, "%s/tiny", base);
+    tocsin_sim_options o = {.scenario = "none",
+                            .out_dir = d,
+                            .data_dir = "data",
+                            .conf = conf,
+                            .users = 20,
+                            .days = 2,
+                            .seed = 7};
+    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_OK);
+    size_t n = 0;
+    char *b = slurp(d, "mail/mail.mbox", &n);
+    CHECK_INT(n, 0); /* no mail in two days */
+    free(b);
+}
+
 static void test_conf_parser(void)
 {
     sim_conf c;
@@ -838,6 +868,7 @@ int main(void)
     test_scenarios();
     test_intrusions();
     test_lookalikes();
+    test_tiny_rates(); /* after the runs that made base */
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     if (system(cmd) != 0)
