@@ -225,6 +225,22 @@ int main(void)
         }
     free(canon_b);
 
+    /* A bogus time in 1677 (the earliest a Zeek ts can carry) among times of 2023, in one of
+       two files (a lone file is passed on as read): its distance to the newest time is past
+       int64 (a signed overflow in the reorder window, found hunting such a log under UBSan);
+       it comes out first. */
+    char d[300];
+    snprintf(d, sizeof d, "%s/d.json", dir);
+    long tx[] = {0, -10923372034L, 2}, ty[] = {1};
+    write_file(c, tx, 3, "x", -1);
+    write_file(d, ty, 1, "y", -1);
+    const char *cd[] = {c, d};
+    got *gx = run(cd, 2);
+    CHECK_INT(gx->n, 4);
+    CHECK(sorted(gx) && gx->n == 4 && strcmp(gx->uid[0], "x1") == 0 && strcmp(gx->uid[2], "y0") == 0);
+    CHECK_INT(gx->ts[0], -9223372034LL * 1000000000LL);
+    free(gx);
+
     /* A whole directory: many small files, more than may be open at once, each after the
        other in time but named in reverse, plus one spanning all of them. */
     char sub[300];
