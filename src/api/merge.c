@@ -432,10 +432,7 @@ static void on_read(void *ud, ts_event *ev)
     heap_push(s, it);
     if (t > s->newest)
         s->newest = t;
-    /* newest >= the heap's oldest, so their distance fits unsigned even when a bogus time
-       (1678 next to 2018) would overflow the signed difference */
-    while (s->rn > TS_MERGE_WINDOW_EVENTS ||
-           (s->rn && (uint64_t)s->newest - (uint64_t)s->rh[0].ts > (uint64_t)TS_MERGE_WINDOW_NS))
+    while (s->rn > TS_MERGE_WINDOW_EVENTS || (s->rn && s->newest - s->rh[0].ts > TS_MERGE_WINDOW_NS))
         release_oldest(s);
 }
 
