@@ -29,7 +29,8 @@
 /* Small tables and low thresholds, so that eviction and alerts happen on small inputs. */
 static const char small_conf[] =
     "[beacon]\nmin_connections = 4\nthreshold = 0.3\nmax_pairs = 16\nmax_samples = 64\njoin_cache = 16\n"
-    "[exfil]\nmin_bytes = 1000\nmin_peers = 2\nmin_days = 2\nmax_hosts = 16\n";
+    "[exfil]\nmin_bytes = 1000\nmin_peers = 2\nmin_days = 2\nmax_hosts = 16\n"
+    "[fetch]\nmax_domains = 16\nfile_ids = 16\n";
 
 static ts_detect_ctx ctx;
 

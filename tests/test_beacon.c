@@ -682,6 +682,40 @@ static void test_human_scores_low(const char *cfgdir)
 
 /* HTTP through a proxy: CONNECT requests name the target, the conn records of the same
  * uid give the sizes; TLS records of the same connections are not counted twice. */
+/* A request whose URL host holds a NUL byte names no pair: its name, a C string, was cut to
+ * "" and the saved state was then refused on loading (fuzz_detectors). */
+static void test_nul_host(void)
+{
+    run r, back;
+    CHECK(run_start(&r, "beacon", NULL));
+    if (!r.state)
+        return;
+    ts_event ev;
+    conn(&ev, "10.0.0.7", "198.51.100.1", T0, 100);
+    ev.dataset = ts_str_c("zeek.http");
+    ev.category = TS_CAT_NETWORK | TS_CAT_WEB;
+    ev.type = 0; /* a request, not a flow */
+    ev.action = ts_str_c("GET");
+    ev.url = ts_str_make("http://\0\0x.example/", 20);
+    run_event(&r, &ev);
+    ev.url = ts_str_c("http://good.example/");
+    ev.ts_ns += SEC;
+    run_event(&r, &ev);
+    void *blob = NULL;
+    size_t len = 0;
+    char why[256] = "";
+    CHECK_INT(ts_detector_save(r.d, r.state, &blob, &len), TOCSIN_OK);
+    CHECK(run_start(&back, "beacon", NULL));
+    if (back.state) {
+        CHECK_INT(ts_detector_load(back.d, back.state, blob, len, why, sizeof why), TOCSIN_OK);
+        if (why[0])
+            fprintf(stderr, "%s\n", why);
+        run_stop(&back);
+    }
+    free(blob);
+    run_stop(&r);
+}
+
 static void test_proxy_synthetic(void)
 {
     run r;
@@ -826,6 +860,7 @@ int main(void)
     test_saved_bounded();
     test_human_scores_low(dir);
     test_proxy_synthetic();
+    test_nul_host();
     test_bounded(dir);
     test_bad_config(dir);
     ts_scratch_free(&scratch);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "behaviour.h"
+#include "detect/uac_text.h"
 
 static ts_config *shipped_config(void)
 {
@@ -253,6 +254,25 @@ static void test_secrets_pipes_accounts(det *x)
           (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl",
                            "\r\n\t\t%%2096", NULL});
     CHECK(n_got == 1 && strstr(got[0]->techniques, "T1558.004"));
+    /* The title names the flags as Event Viewer does (data/detect/uac_messages.tsv), without
+       the record's line breaks and tabs. */
+    CHECK(n_got &&
+          !strcmp(got[0]->title, "admin set risky flags on svc_sql: 'Don't Require Preauth' - Enabled"));
+    drop_all();
+    /* Several changes, one a flag the table does not name (shown as it stands), and an export
+       that kept Event Viewer's wording: items joined by ", ", words of a text by one space. */
+    ev_kv(x, "windows.security", 4738, "admin",
+          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl",
+                           "\r\n\t\t%%2048\r\n\t\t%%2050 %%2089\r\n\t\t%%2070", NULL});
+    CHECK(n_got == 1 &&
+          !strcmp(got[0]->title, "admin set risky flags on svc_sql: Account Enabled, 'Password Not "
+                                 "Required' - Disabled, 'Don't Expire Password' - Enabled, %%2070"));
+    drop_all();
+    ev_kv(x, "windows.security", 4738, "admin",
+          (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl",
+                           "\n\t\t'Don't Expire Password' - Enabled\n\t\tAccount  Enabled", NULL});
+    CHECK(n_got == 1 && !strcmp(got[0]->title, "admin set risky flags on svc_sql: 'Don't Expire Password' - "
+                                               "Enabled, Account Enabled"));
     drop_all();
     ev_kv(x, "windows.security", 4738, "admin",
           (const char *[]){"SubjectUserName", "admin", "TargetUserName", "svc_sql", "UserAccountControl", "-",
@@ -467,6 +487,66 @@ static void test_registry_query(const ts_config *cfg)
     det_close(&x);
 }
 
+/* The flags' text within its cap: cut on a character boundary with "...", never a broken
+ * UTF-8 sequence, bytes that are not UTF-8 replaced. */
+static void test_uac_describe(void)
+{
+    uac_table t;
+    size_t line;
+    CHECK(uac_table_load(&t, TOCSIN_DATA_DIR "/detect/uac_messages.tsv", &line) == TOCSIN_OK);
+    CHECK(t.n >= 30);
+    char buf[64];
+    CHECK_STR(uac_describe(&t, ts_str_c("%%2080\r\n\t\t%%2082\r\n\t\t%%2084"), buf, sizeof buf),
+              "Account Disabled, 'Password Not Required' - Enabled, 'Normal...");
+    CHECK(strlen(buf) < sizeof buf && ts_utf8_valid(buf, strlen(buf)));
+    /* "é" is two bytes: 30 of them fill 60 of the 60 bytes the text may take; one more cuts. */
+    char wide[128] = "";
+    for (int i = 0; i < 31; i++)
+        strcat(wide, "\xC3\xA9");
+    uac_describe(&t, ts_str_c(wide), buf, sizeof buf);
+    CHECK_INT(strlen(buf), 63);
+    CHECK(ts_utf8_valid(buf, strlen(buf)) && !strcmp(buf + 60, "..."));
+    CHECK_STR(uac_describe(&t, ts_str_c("a\xFF\xC3 %%2089"), buf, sizeof buf),
+              "a\xEF\xBF\xBD\xEF\xBF\xBD, 'Don't Expire Password' - Enabled");
+    CHECK_STR(uac_describe(&t, ts_str_c(" \r\n "), buf, sizeof buf), "");
+    uac_table_free(&t);
+}
+
+/* The real samples of evtx-parser-samples in which 4738 changes an account's flags: the
+ * risky-flags title names them as Event Viewer does. */
+static void test_evtx_samples(const ts_config *cfg)
+{
+    const char *d = shared_data("host-attack on evtx-parser-samples' 4738 events");
+    if (!d)
+        return;
+    static const struct {
+        const char *file, *title;
+    } cases[] = {
+        {"security.evtx",
+         "fsir set risky flags on archir: Account Enabled, 'Password Not Required' - Disabled, "
+         "'Don't Expire Password' - Enabled"},
+        {"post-Security.evtx", "WIN-F0HKLEEGGT1$ set risky flags on John: 'Don't Expire Password' - Enabled"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/evtx-parser-samples/samples/%s", d, cases[i].file);
+        det x;
+        CHECK(det_open(&x, "host-attack", cfg));
+        CHECK(feed_file(&x, path) > 0);
+        size_t risky = 0;
+        for (size_t k = 0; k < n_got; k++)
+            if (got[k]->key && strstr(got[k]->key, "|risky-flags|")) {
+                risky++;
+                if (strcmp(got[k]->title, cases[i].title))
+                    fprintf(stderr, "%s: %s\n", cases[i].file, got[k]->title);
+                CHECK_STR(got[k]->title, cases[i].title);
+            }
+        CHECK_INT(risky, 1);
+        drop_all();
+        det_close(&x);
+    }
+}
+
 /* Real recordings (OTRF Security Datasets): the step is found, and the lab's background
  * raises nothing of this detector's that is not the step. */
 static void test_otrf(const ts_config *cfg)
@@ -531,6 +611,8 @@ int main(void)
     test_dcom(cfg);
     test_registry_query(cfg);
     test_otrf(cfg);
+    test_uac_describe();
+    test_evtx_samples(cfg);
     ts_config_free(cfg);
     return check_done("test_host_attack");
 }

@@ -285,6 +285,33 @@ static void test_input_lines(void)
     CHECK_INT(ts_input_lineno(in), 3);
     ts_input_close(in);
 
+    /* A small file starts with small buffers: a 300 KB line in a 300 KB file, and the same
+       gzipped (a few hundred bytes that inflate past every first buffer), come out whole. */
+    size_t mn = 300u << 10;
+    char *m = malloc(mn + 16);
+    memcpy(m, "a\n", 2);
+    memset(m + 2, 'y', mn);
+    memcpy(m + 2 + mn, "\nz\n", 3);
+    m[mn + 5] = 0;
+    char mid[128], midgz[128];
+    tmp_path(mid, sizeof mid, "mid.txt");
+    write_file(mid, m, mn + 5);
+    tmp_path(midgz, sizeof midgz, "mid.txt.gz");
+    write_gz_member(midgz, "wb", m);
+    free(m);
+    for (int z = 0; z < 2; z++) {
+        CHECK_INT(ts_input_open(z ? midgz : mid, &in, err, sizeof err), TOCSIN_OK);
+        CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+        CHECK(l && n == 1 && l[0] == 'a');
+        CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+        CHECK(l && n == mn && l[0] == 'y' && l[mn - 1] == 'y');
+        CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+        CHECK(l && n == 1 && l[0] == 'z');
+        CHECK_INT(ts_input_line(in, &l, &n), TOCSIN_OK);
+        CHECK(l == NULL);
+        ts_input_close(in);
+    }
+
     CHECK_INT(ts_input_open("tests/data/ingest/no-such-file", &in, err, sizeof err), TOCSIN_E_IO);
     CHECK(strstr(err, "no-such-file") != NULL);
 }

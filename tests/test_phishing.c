@@ -255,6 +255,14 @@ static void test_lists(void)
     CHECK_INT((int)phish_lists_n_brands(l), 3);
     CHECK_INT(phish_lists_brand_of(l, ts_str_c("acmepay.example")), 0);
     CHECK_INT(phish_lists_brand_of(l, ts_str_c("other.example")), -1);
+    /* each brand's domains (from the per-brand index), in sorted order, within the cap */
+    const char *doms[4];
+    CHECK_INT(phish_lists_brand_domains(l, 0, doms, 4), 2);
+    CHECK(!strcmp(doms[0], "acme-bank.example") && !strcmp(doms[1], "acmepay.example"));
+    CHECK_INT(phish_lists_brand_domains(l, 0, doms, 1), 1);
+    CHECK_INT(phish_lists_brand_domains(l, 2, doms, 4), 0); /* IT Helpdesk: none */
+    CHECK_INT(phish_lists_brand_domains(l, 3, doms, 4), 0); /* no such brand */
+    CHECK_INT(phish_lists_brand_domains(l, -1, doms, 4), 0);
     const char *name = NULL;
     char f[256];
     size_t hid = 0;

@@ -571,6 +571,35 @@ static void test_ranges_and_bounds(void)
                 "  condition:\n    gte: 100000\n",
                 &l) == NULL);
     CHECK(strstr(l.why, "more than tocsin keeps") != NULL);
+    /* a timespan whose nanoseconds do not fit in 64 bits is refused, not wrapped (fuzz_sigma_rule:
+       "100000000d" overflowed the multiplication); the longest one loads */
+    CHECK(build("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 100000000d\n"
+                "  condition:\n    gte: 2\n",
+                &l) == NULL);
+    CHECK(strstr(l.why, "timespan") != NULL);
+    CHECK(build("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 11575d\n"
+                "  condition:\n    gte: 2\n",
+                &l) == NULL);
+    s = build("title: x\ncorrelation:\n  type: event_count\n  rules: [fail]\n  timespan: 11574d\n"
+              "  condition:\n    gte: 2\n",
+              &l);
+    CHECK(s != NULL);
+    ts_sigma_free(s);
+    /* the earliest times a log may carry (epoch -9223372034 s, in 1677): the window's start
+       saturates instead of leaving int64, and the count still fires */
+    s = build("title: early\nid: early\ncorrelation:\n  type: event_count\n  rules: [fail]\n"
+              "  timespan: 1h\n  condition:\n    gte: 2\n",
+              &l);
+    CHECK(s != NULL);
+    if (s) {
+        ts_sigma_scratch *sc = scratch_new(s);
+        seen x = {0};
+        sec(s, sc, 4625, -9223372034LL, EV("EventID=4625", "User=a"), &x);
+        sec(s, sc, 4625, -9223372033LL, EV("EventID=4625", "User=a"), &x);
+        CHECK_INT(count_id(&x, "early"), 1);
+        scratch_free(sc);
+        ts_sigma_free(s);
+    }
     /* temporal keeps one time per rule: a flood of one rule cannot push out another's hit */
     s = build(
         "title: t3\nid: t3\ncorrelation:\n  type: temporal\n  rules: [priv, fail, ok]\n  group-by: [User]\n"

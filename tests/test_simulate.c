@@ -724,6 +724,36 @@ static void test_bad_options(void)
     CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_IO);
 }
 
+/* A rates file may ask for almost no mail (1e-300 messages a day, a UBSan float-cast
+ * overflow of the gap between messages before it was capped): the run still works. */
+static void test_tiny_rates(void)
+{
+    char conf[400], d[400], err[256];
+    snprintf(conf, sizeof conf, "%s/tiny.conf", base);
+    FILE *f = fopen(conf, "w");
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    fputs("mail_in_per_user = 0.", f);
+    for (int i = 0; i < 299; i++)
+        fputc('0', f);
+    fputs("1\nmail_out_per_user = 0\n", f);
+    fclose(f);
+    snprintf(d, sizeof d, "%s/tiny", base);
+    tocsin_sim_options o = {.scenario = "none",
+                            .out_dir = d,
+                            .data_dir = "data",
+                            .conf = conf,
+                            .users = 20,
+                            .days = 2,
+                            .seed = 7};
+    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_OK);
+    size_t n = 0;
+    char *b = slurp(d, "mail/mail.mbox", &n);
+    CHECK_INT(n, 0); /* no mail in two days */
+    free(b);
+}
+
 static void test_conf_parser(void)
 {
     sim_conf c;
@@ -774,6 +804,11 @@ static void test_playbook_parser(void)
         "scenario t\nc2 1.2.3.4 70000 US\n",
         "scenario t\ntool implant a.exe 1234\n", /* bad md5 */
         "scenario t\nhome-net 175.45.176.0/99 AS1\n",
+        /* numbers past what the plan can hold (fuzz_playbook: a float-cast overflow) */
+        "scenario t\nhome-net 175.45.176.0/22 AS99999999999\n",
+        "scenario t\nhome-net 175.45.176.0/22 AS1.5\n",
+        "scenario t\nstep s1 beacon days=1-99999999999\n",
+        "scenario t\nstep s1 beacon days=99999999999\n",
         "scenario t\nabout orphan text\n", /* about before any step */
         "scenario t\nstep s1 beacon days=1-2 count=0\n",
         "scenario t\nstep s1 beacon days=1-2 colour=red\n",
@@ -782,6 +817,12 @@ static void test_playbook_parser(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK_INT(sim_campaign_parse(&x, bad[i], strlen(bad[i]), "t", err, sizeof err), TOCSIN_E_PARSE);
         CHECK(x.camp == NULL);
+    }
+    const char *edge = "scenario t\nhome-net 175.45.176.0/22 AS4294967295\nstep s1 beacon days=3649-3650\n";
+    CHECK_INT(sim_campaign_parse(&x, edge, strlen(edge), "t", err, sizeof err), TOCSIN_OK);
+    if (x.camp) {
+        CHECK(x.camp->home_asn == 4294967295u);
+        sim_campaign_free(&x);
     }
 }
 
@@ -827,6 +868,7 @@ int main(void)
     test_scenarios();
     test_intrusions();
     test_lookalikes();
+    test_tiny_rates(); /* after the runs that made base */
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     if (system(cmd) != 0)

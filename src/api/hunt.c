@@ -133,8 +133,15 @@ static void on_event_prep(void *ud, ts_event *ev, void *prep)
         show_progress(h, ev->file, 0);
 }
 
+static void on_error(void *ud, const ts_diag *d);
+
 static void on_event(void *ud, ts_event *ev)
 {
+    char msg[120];
+    if (ts_merge_bad_time(ev, msg, sizeof msg)) { /* a lone file and watch skip the merge */
+        on_error(ud, &(ts_diag){ev->file, ev->line, ev->record, TOCSIN_E_PARSE, msg});
+        return;
+    }
     on_event_prep(ud, ev, &unprepared);
 }
 

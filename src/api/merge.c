@@ -427,9 +427,34 @@ static void release_oldest(msrc *s)
     enqueue(s, it);
 }
 
+/* Event times from 1970 up to 2200: a time outside (a damaged "ts": -9223372034, a 1601
+ * FILETIME zero) is a bad record, not an event: detectors subtract windows and first-seen
+ * times from event times, which a 1677 time next to a 2023 one overflows (UBSan, hunting
+ * such logs). */
+#define TIME_MAX_NS 7258118400000000000LL /* 2200-01-01T00:00:00Z */
+
+bool ts_merge_bad_time(const ts_event *ev, char *msg, size_t cap)
+{
+    if (ev->ts_ns >= 0 && ev->ts_ns < TIME_MAX_NS)
+        return false;
+    char when[40];
+    snprintf(msg, cap, "event time %s is outside 1970..2199: record skipped",
+             ts_format_time(ev->ts_ns, when, sizeof when));
+    return true;
+}
+
 static void on_read(void *ud, ts_event *ev)
 {
     msrc *s = ud;
+    char msg[120];
+    if (ts_merge_bad_time(ev, msg, sizeof msg)) {
+        item *err = copy_message(s, IT_ERROR, s->name, ev->line, ev->record, TOCSIN_E_PARSE, msg, s->seq++);
+        if (err)
+            enqueue(s, err);
+        else
+            s->lost++;
+        return;
+    }
     item *it = copy_event(s, ev, s->name, s->seq++);
     if (!it) {
         s->lost++;

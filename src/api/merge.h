@@ -45,6 +45,10 @@ typedef struct ts_merge_hooks {
     void (*prep_free)(void *ud, void *prep);
 } ts_merge_hooks;
 
+/* Whether ev's time lies outside 1970..2199, which a hunt refuses as a bad record
+ * (docs/ingest.md); then msg (cap bytes) says so. */
+bool ts_merge_bad_time(const ts_event *ev, char *msg, size_t cap);
+
 /* Walks paths (ts_walk) and sends their events to hooks in time order. A single file is
  * read straight into the sink, in the calling thread, unless hooks has a pool. The events,
  * messages and calls of the hooks come in the same order whatever the slots and the pool.

@@ -39,6 +39,7 @@ struct ts_input {
     bool z_member; /* inside a gzip member (not yet at its end) */
     z_stream z;
     unsigned char *raw; /* compressed bytes */
+    size_t raw_cap;     /* raw's size: RAW_CAP, less for a small file */
     size_t raw_len;     /* bytes of raw not yet given to inflate start at z.next_in */
     bool raw_eof;
     bool utf16; /* plain content in UTF-16LE (after an FF FE mark), given out as UTF-8 */
@@ -64,18 +65,28 @@ static tocsin_code fail(ts_input *in, tocsin_code c, const char *fmt, const char
     return c;
 }
 
+/* Sizes the buffers for an input of len bytes (known: a regular file or memory) and
+ * allocates the content buffer. A small input gets small buffers, which grow as any do:
+ * BUF_INIT and RAW_CAP for each of a fuzz target's many small inputs (fuzz_readers opens
+ * every reader's) were memory mapped and unmapped each time, most of its run. */
+static bool size_buffers(ts_input *in, bool known, uint64_t len)
+{
+    bool small = known && len < BUF_INIT;
+    in->cap = small ? PEEK_MAX : BUF_INIT;
+    in->raw_cap = small && len < RAW_CAP ? PEEK_MAX : RAW_CAP;
+    in->buf = malloc(in->cap + TS_JSON_PAD);
+    return in->buf != NULL;
+}
+
 tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t errlen)
 {
     *out = NULL;
     ts_input *in = calloc(1, sizeof *in);
-    if (!in || !(in->path = strdup(path)) || !(in->buf = malloc(BUF_INIT + TS_JSON_PAD))) {
-        if (in)
-            free(in->path);
+    if (!in || !(in->path = strdup(path))) {
         free(in);
         snprintf(err, errlen, "out of memory opening %s", path);
         return TOCSIN_E_NOMEM;
     }
-    in->cap = BUF_INIT;
     if (strcmp(path, TS_INPUT_STDIN) == 0) {
         /* a copy, so closing the input leaves the process's own descriptor alone */
         char *name = strdup(TS_INPUT_STDIN_NAME);
@@ -102,11 +113,19 @@ tocsin_code ts_input_open(const char *path, ts_input **out, char *err, size_t er
     if (in->fd < 0) {
         int why = errno;
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(why));
-        free(in->buf);
         free(in->path);
         free(in);
         errno = why;
         return TOCSIN_E_IO;
+    }
+    struct stat st;
+    bool known = fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode); /* a growing log grows its buffers */
+    if (!size_buffers(in, known, known ? (uint64_t)st.st_size : 0)) {
+        close(in->fd);
+        free(in->path);
+        free(in);
+        snprintf(err, errlen, "out of memory opening %s", path);
+        return TOCSIN_E_NOMEM;
     }
     *out = in;
     return TOCSIN_OK;
@@ -117,13 +136,12 @@ tocsin_code ts_input_open_mem(const char *name, const char *data, size_t len, ui
 {
     *out = NULL;
     ts_input *in = calloc(1, sizeof *in);
-    if (!in || !(in->path = strdup(name)) || !(in->buf = malloc(BUF_INIT + TS_JSON_PAD))) {
+    if (!in || !(in->path = strdup(name)) || !size_buffers(in, true, len)) {
         if (in)
             free(in->path);
         free(in);
         return TOCSIN_E_NOMEM;
     }
-    in->cap = BUF_INIT;
     in->fd = -1;
     in->mem = len ? data : "";
     in->mem_len = len;
@@ -187,7 +205,7 @@ static tocsin_code raw_fill(ts_input *in)
         memmove(in->raw, in->z.next_in, in->raw_len);
     in->z.next_in = in->raw;
     size_t got = 0;
-    tocsin_code c = read_fd(in, in->raw + in->raw_len, RAW_CAP - in->raw_len, &got);
+    tocsin_code c = read_fd(in, in->raw + in->raw_len, in->raw_cap - in->raw_len, &got);
     if (c)
         return c;
     if (got == 0)
@@ -199,7 +217,7 @@ static tocsin_code raw_fill(ts_input *in)
 /* Decides between gzip and plain from the first two bytes of the file. */
 static tocsin_code detect(ts_input *in)
 {
-    in->raw = malloc(RAW_CAP);
+    in->raw = malloc(in->raw_cap);
     if (!in->raw)
         return fail(in, TOCSIN_E_NOMEM, "%s", "out of memory");
     in->z.next_in = in->raw;

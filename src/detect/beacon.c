@@ -702,7 +702,9 @@ static size_t requested_host(const ts_event *ev, char *buf, bool *via_proxy)
     }
     while (h.n && h.p[h.n - 1] == '.')
         h.n--;
-    if (!h.n || h.n >= MAX_NAME)
+    /* a NUL byte (a damaged URL) is no host name: the pair's name is a C string, and one
+       cut to "" was saved and then refused on loading (fuzz_detectors) */
+    if (!h.n || h.n >= MAX_NAME || memchr(h.p, '\0', h.n))
         return 0;
     size_t n = ts_lower(h, buf, MAX_NAME - 1);
     if (n)

@@ -22,6 +22,7 @@
 #include "detect/alert_util.h"
 #include "detect/baseline.h"
 #include "detect/detect.h"
+#include "detect/uac_text.h"
 
 #define DET "host-attack"
 #define SEC "host-attack"
@@ -54,6 +55,7 @@ typedef struct ha_state {
     const char *replication_rights;
     const char *ldap_ports, *ldap_programs_ok;
     const char *dcom_programs;
+    uac_table uac; /* UserAccountControl message ids and their texts, for titles */
     int64_t dcom_window_ns;
     /* The last network logon of a user account on each host (direct-mapped by the host's
        name), for programs started through DCOM right after it. */
@@ -179,21 +181,42 @@ static tocsin_code load_rows(reg_row *rows, size_t *n_rows, size_t cols, const c
 
 /* A table named by the [host-attack] key, else detect/NAME in the data directory. A table
  * that cannot be read is reported and left empty: the other behaviours still run. */
+static void table_path(const ts_detect_ctx *ctx, const char *key, const char *name, char *path, size_t cap)
+{
+    const char *table = ts_config_get(ctx->config, SEC, key);
+    if (table)
+        snprintf(path, cap, "%s", table);
+    else
+        snprintf(path, cap, "%s/detect/%s", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR, name);
+}
+
 static tocsin_code load_table(const ts_detect_ctx *ctx, const char *key, const char *name, size_t cols,
                               reg_row *rows, size_t *n)
 {
     char path[1024];
-    const char *table = ts_config_get(ctx->config, SEC, key);
-    if (table)
-        snprintf(path, sizeof path, "%s", table);
-    else
-        snprintf(path, sizeof path, "%s/detect/%s", ctx->data_dir ? ctx->data_dir : TOCSIN_DATA_DIR, name);
+    table_path(ctx, key, name, path, sizeof path);
     tocsin_code rc = load_rows(rows, n, cols, path);
     if (rc != TOCSIN_OK)
         ts_diag_say(ctx->diag, ctx->diag_ud, path, 0, 0, rc,
                     rc == TOCSIN_E_IO
                         ? "cannot read this host-attack table; its behaviour is off"
                         : "a row has too few tab-separated columns; the rest of the table is ignored");
+    return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
+}
+
+/* The UserAccountControl message texts (uac_message_table, else detect/uac_messages.tsv).
+ * Without them the risky-flags alert still fires, its title showing Windows' ids. */
+static tocsin_code load_uac(const ts_detect_ctx *ctx, uac_table *t)
+{
+    char path[1024];
+    size_t line;
+    table_path(ctx, "uac_message_table", "uac_messages.tsv", path, sizeof path);
+    tocsin_code rc = uac_table_load(t, path, &line);
+    if (rc != TOCSIN_OK)
+        ts_diag_say(ctx->diag, ctx->diag_ud, path, rc == TOCSIN_E_PARSE ? line : 0, 0, rc,
+                    rc == TOCSIN_E_IO
+                        ? "cannot read the UserAccountControl texts; titles show Windows' ids"
+                        : "not a line \"%%ID<TAB>flag<TAB>text\"; the rest of the table is ignored");
     return rc == TOCSIN_E_NOMEM ? rc : TOCSIN_OK;
 }
 
@@ -206,7 +229,7 @@ typedef struct ha_settings {
         *risky_uac, *created_disabled, *creation_defaults, *anonymous_subjects, *writable_paths,
         *remote_markers, *script_hosts, *script_children, *script_extensions, *script_paths_ok, *remote_only,
         *replication_rights, *ldap_ports, *ldap_programs_ok, *dcom_programs, *registry_table, *rpc_pipe_table,
-        *proxy_exec_table, *attack_command_table;
+        *proxy_exec_table, *attack_command_table, *uac_message_table;
     double dcom_window, registry_query_min, registry_query_window;
 } ha_settings;
 
@@ -243,6 +266,7 @@ static const ts_tunable ha_tunables[] = {
     TS_TUNE_STR(ha_settings, rpc_pipe_table, NULL),
     TS_TUNE_STR(ha_settings, proxy_exec_table, NULL),
     TS_TUNE_STR(ha_settings, attack_command_table, NULL),
+    TS_TUNE_STR(ha_settings, uac_message_table, NULL),
     {0},
 };
 
@@ -291,6 +315,8 @@ static tocsin_code ha_init(void *state, const ts_detect_ctx *ctx)
         rc = load_table(ctx, "proxy_exec_table", "proxy_exec.tsv", 3, st->proxies, &st->n_proxies);
     if (rc == TOCSIN_OK)
         rc = load_table(ctx, "attack_command_table", "attack_commands.tsv", 3, st->commands, &st->n_commands);
+    if (rc == TOCSIN_OK)
+        rc = load_uac(ctx, &st->uac);
     return rc;
 }
 
@@ -311,6 +337,7 @@ static void ha_fini(void *state)
     free_rows(st->pipes, st->n_pipes);
     free_rows(st->proxies, st->n_proxies);
     free_rows(st->commands, st->n_commands);
+    uac_table_free(&st->uac);
     free(st->writable_paths);
     free(st->remote_markers);
 }
@@ -575,9 +602,10 @@ static void account_change(const ha_state *st, const ts_event *ev, const ts_aler
         for (const char *p = st->risky_uac; ts_str_next_item(&p, &it);)
             if (it.n && uac.n >= it.n && memmem(uac.p, uac.n, it.p, it.n) &&
                 !(created_disabled && item_in(st->creation_defaults, it))) {
+                char flags[320];
                 emit(ev, 60, "T1098,T1558.004", "risky-flags", target,
-                     ts_fmt_alloc("%.*s set risky flags on %.*s: %.*s", TS_STR_CUT(subject, 160),
-                                  TS_STR_CUT(target, 160), TS_STR_CUT(uac, 160)),
+                     ts_fmt_alloc("%.*s set risky flags on %.*s: %s", TS_STR_CUT(subject, 160),
+                                  TS_STR_CUT(target, 160), uac_describe(&st->uac, uac, flags, sizeof flags)),
                      out);
                 return;
             }

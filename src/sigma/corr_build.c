@@ -9,19 +9,26 @@
 
 /* ---- reading one correlation document ---- */
 
+/* The longest timespan, in seconds (about 31 years): its nanoseconds fit in 64 bits with
+ * room to spare for "now - timespan". */
+#define MAX_SPAN_S 1000000000LL
+
 static bool parse_span(const char *t, int64_t *out)
 {
     size_t n = strlen(t);
     uint64_t v;
-    if (n < 2 || !ts_parse_u64(ts_str_make(t, n - 1), &v) || v == 0 || v > 100000000)
+    if (n < 2 || !ts_parse_u64(ts_str_make(t, n - 1), &v) || v == 0 || v > MAX_SPAN_S)
         return false;
     int64_t unit = t[n - 1] == 's'   ? 1
                    : t[n - 1] == 'm' ? 60
                    : t[n - 1] == 'h' ? 3600
                    : t[n - 1] == 'd' ? 86400
                                      : 0;
+    /* checked before multiplying: "100000000d" overflowed (fuzz_sigma_rule) */
+    if (unit == 0 || (int64_t)v > MAX_SPAN_S / unit)
+        return false;
     *out = (int64_t)v * unit * 1000000000LL;
-    return unit != 0;
+    return true;
 }
 
 /* A scalar or a list of scalars into out (at most max); false when it is neither or too long. */
@@ -216,7 +223,8 @@ static bool read_corr(ts_sigma *s, sg_corr *k, const sy_node *doc, const sy_node
                         SG_CORR_MAX_GROUP),
                false;
     if (!parse_span(sg_scalar(c, "timespan"), &k->span_ns))
-        return snprintf(why, cap, "correlation: timespan must be like 90s, 5m, 1h, 2d"), false;
+        return snprintf(why, cap, "correlation: timespan must be like 90s, 5m, 1h, 2d (at most 11574d)"),
+               false;
     if (!parse_condition(k, &s->arena, sy_get(c, "condition"), why, cap) ||
         !parse_aliases(k, &s->arena, sy_get(c, "aliases"), why, cap) || !parse_generate(k, doc, c, why, cap))
         return false;

@@ -102,6 +102,13 @@ void sg_corr_usage(const sg_corr_state *cs, uint64_t *groups, uint64_t *max, uin
 
 /* Frees the groups whose newest hit is older than their timespan, renumbering the rest;
  * false when that freed less than an eighth of the table. */
+/* The start of the window of span (>= 0) ending at now, saturated: a log's time may lie as
+ * early as 1678, where subtracting even a minute leaves int64. */
+static int64_t since(int64_t now, int64_t span)
+{
+    return now < INT64_MIN + span ? INT64_MIN : now - span;
+}
+
 static bool sweep(const ts_sigma *s, sg_corr_state *cs, int64_t now)
 {
     uint32_t *to = malloc(cs->n * sizeof *to);
@@ -110,7 +117,7 @@ static bool sweep(const ts_sigma *s, sg_corr_state *cs, int64_t now)
     size_t kept = 0;
     for (size_t i = 0; i < cs->n; i++) {
         group *g = &cs->g[i];
-        if (g->last < now - s->corrs[g->corr].span_ns) {
+        if (g->last < since(now, s->corrs[g->corr].span_ns)) {
             group_drop(cs, g);
             to[i] = UINT32_MAX;
             continue;
@@ -144,7 +151,8 @@ static group *group_of(const ts_sigma *s, sg_corr_state *cs, uint32_t c, const c
     if (gi != UINT32_MAX)
         return &cs->g[gi];
     if (cs->n == MAX_GROUPS && now >= cs->no_sweep && !sweep(s, cs, now))
-        cs->no_sweep = now + SWEEP_PAUSE_NS; /* mostly live: do not sweep on every new group */
+        cs->no_sweep = /* mostly live: do not sweep on every new group */
+            now > INT64_MAX - SWEEP_PAUSE_NS ? INT64_MAX : now + SWEEP_PAUSE_NS;
     if (cs->n == MAX_GROUPS)
         return cs->dropped++, NULL;
     if (!ts_vec_grow(cs->g, cs->cap, cs->n + 1, TS_VEC_NOCAP))
@@ -206,7 +214,7 @@ static uint32_t add_hit(sg_corr_state *cs, group *g, int64_t ts, uint64_t val)
 static void expire(group *g, int64_t now, int64_t span)
 {
     uint32_t drop = 0;
-    while (drop < g->n && g->ts[drop] < now - span)
+    while (drop < g->n && g->ts[drop] < since(now, span))
         drop++;
     if (!drop)
         return; /* also a new group, whose lists are not allocated yet */
@@ -295,7 +303,7 @@ static double temporal_seen(const sg_corr *k, const group *g, int64_t now)
 {
     size_t seen = 0;
     for (size_t i = 0; i < k->nrules; i++) {
-        bool in = g->ts[i] != NONE && g->ts[i] >= now - k->span_ns;
+        bool in = g->ts[i] != NONE && g->ts[i] >= since(now, k->span_ns);
         if (k->type == CT_TEMPORAL)
             seen += in;
         else if (in)

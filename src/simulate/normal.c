@@ -1081,7 +1081,10 @@ void sim_normal_init(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), vo
     double per_day = o->nhuman * (x->conf.mail_in_per_user + x->conf.mail_out_per_user);
     per_day /= 1 - (x->conf.internal_share < 0.9 ? x->conf.internal_share : 0.9);
     /* candidates at full rate over a day; mail_weight() thins them to about per_day */
-    n->mail_rate = per_day > 0 ? (int64_t)(86400.0 * SIM_US * 0.55 / per_day) + 1 : SIM_DAY;
+    /* a rates file's near-zero mail (1e-300 a day) is a gap past int64: capped at 1,000 days,
+       which is no mail in any run (and keeps sim_expo's multiples of it in range) */
+    double gap = per_day > 0 ? 86400.0 * SIM_US * 0.55 / per_day : (double)SIM_DAY;
+    n->mail_rate = gap < 1000.0 * SIM_DAY ? (int64_t)gap + (per_day > 0) : 1000 * SIM_DAY;
     for (uint32_t i = 0; i < o->nhuman; i++) {
         sim_user *u = &o->users[i];
         int64_t a = next_arrival(x, u, x->start - 1);

@@ -1,6 +1,7 @@
 /* playbook.c: reads a scenario's playbook (data/scenarios/NAME.playbook), the line-based
  * file that states the actor, its infrastructure and tools, and the steps of its campaign.
  * The format is documented in docs/simulate.md. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -109,6 +110,10 @@ static bool thex32(tok t)
     return true;
 }
 
+/* The longest span, in days; a step's days lie within it (past it, the times the plan
+ * computes from them would not fit in 64 bits of microseconds). */
+#define MAX_SPAN_DAYS 3650
+
 /* "A-B" days of the span, "A" alone meaning [A, A+1) */
 static bool tdays(tok t, double *a, double *b)
 {
@@ -117,10 +122,10 @@ static bool tdays(tok t, double *a, double *b)
         if (!tnum(t, a))
             return false;
         *b = *a + 1;
-        return true;
+        return *b <= MAX_SPAN_DAYS;
     }
     tok l = {t.p, (size_t)(dash - t.p)}, r = {dash + 1, t.n - (size_t)(dash - t.p) - 1};
-    return tnum(l, a) && tnum(r, b) && *b > *a;
+    return tnum(l, a) && tnum(r, b) && *b > *a && *b <= MAX_SPAN_DAYS;
 }
 
 static bool list_add(tok t, char (*list)[48], uint32_t *n, size_t cap)
@@ -156,7 +161,7 @@ static const char *parse_step(sim_campaign *c, tok *t, size_t n)
         double d;
         if (teq(k, "days")) {
             if (!tdays(v, &s->d0, &s->d1))
-                return "days wants A-B";
+                return "days wants A-B (at most 3650)";
             have_days = true;
         } else if (teq(k, "count")) {
             if (!tnum(v, &d) || d < 1 || d > 1000000)
@@ -218,7 +223,7 @@ static const char *parse_line(sim_campaign *c, const char *p, const char *e)
         dst[rn] = 0;
         return NULL;
     } else if (teq(t[0], "span") && n == 2) {
-        return tnum(t[1], &d) && d >= 1 && d <= 3650 ? (c->span = d, NULL) : "span wants days";
+        return tnum(t[1], &d) && d >= 1 && d <= MAX_SPAN_DAYS ? (c->span = d, NULL) : "span wants days";
     } else if (teq(t[0], "hours") && n == 3) {
         double a, b;
         if (!tnum(t[1], &a) || !tnum(t[2], &b) || a >= b || b > 24)
@@ -256,8 +261,10 @@ static const char *parse_line(sim_campaign *c, const char *p, const char *e)
             return "home-net wants A.B.C.D/N ASN";
         c->home_size = 1u << (32 - (int)d);
         c->home_base = ip & ~(c->home_size - 1);
-        if (t[2].n < 3 || memcmp(t[2].p, "AS", 2) != 0 || !tnum((tok){t[2].p + 2, t[2].n - 2}, &d))
-            return "home-net wants ASnnn";
+        /* an AS number is 32 bits: a bigger one cannot be cast, nor be real */
+        if (t[2].n < 3 || memcmp(t[2].p, "AS", 2) != 0 || !tnum((tok){t[2].p + 2, t[2].n - 2}, &d) ||
+            d > UINT32_MAX || d != floor(d))
+            return "home-net wants ASnnn (a whole number below 2^32)";
         c->home_asn = (uint32_t)d;
         return NULL;
     } else if (teq(t[0], "tool") && n == 4) {

@@ -291,8 +291,11 @@ int64_t st_col_int64(st_stmt *st, int i)
     char *end;
     errno = 0;
     long long v = strtoll(t, &end, 10);
-    if (*end == '.') /* a numeric (a sum) with decimals: its whole part, as SQLite gives */
-        return (int64_t)strtod(t, NULL);
+    if (*end == '.') { /* a numeric (a sum) with decimals: its whole part, as SQLite gives */
+        double d = strtod(t, NULL);
+        /* past int64 the cast is undefined: saturate as SQLite does (2^63 is exact in a double) */
+        return d >= 9223372036854775808.0 ? INT64_MAX : d < -9223372036854775808.0 ? INT64_MIN : (int64_t)d;
+    }
     return errno ? 0 : (int64_t)v;
 }
 

@@ -51,6 +51,9 @@ struct phish_lists {
     size_t n_names, cap_names;
     bdom *doms;
     size_t n_doms, cap_doms;
+    /* doms' indices grouped by brand (brand b's are by_brand[brand_at[b] .. brand_at[b+1]),
+       in doms' order), made by phish_lists_ready; NULL: scan doms */
+    uint32_t *by_brand, *brand_at;
     char **brand; /* first name of each brand, as written */
     size_t n_brands, cap_brands;
     phrase *ph;
@@ -175,6 +178,8 @@ void phish_lists_free(phish_lists *l)
         free(l->ph[i].p);
     free(l->names);
     free(l->doms);
+    free(l->by_brand);
+    free(l->brand_at);
     free(l->brand);
     free(l->ph);
     free(l);
@@ -355,6 +360,25 @@ void phish_lists_ready(phish_lists *l)
             qsort(l->svc[k], l->n_svc[k], sizeof(char *), cmp_str);
     if (l->n_doms)
         qsort(l->doms, l->n_doms, sizeof *l->doms, cmp_dom);
+    /* The brand checks ask every brand for its domains, per message: a scan of all domains
+       for each brand was most of fuzz_mail's time (n_brands x n_doms per sender). */
+    free(l->by_brand), free(l->brand_at);
+    l->by_brand = malloc((l->n_doms ? l->n_doms : 1) * sizeof *l->by_brand);
+    l->brand_at = calloc(l->n_brands + 1, sizeof *l->brand_at);
+    if (!l->by_brand || !l->brand_at || l->n_doms > UINT32_MAX) {
+        free(l->by_brand), free(l->brand_at);
+        l->by_brand = l->brand_at = NULL;
+        return;
+    }
+    for (size_t i = 0; i < l->n_doms; i++)
+        l->brand_at[l->doms[i].brand + 1]++;
+    for (size_t b = 0; b < l->n_brands; b++)
+        l->brand_at[b + 1] += l->brand_at[b];
+    for (size_t i = 0; i < l->n_doms; i++) /* in doms' order: brand_at[b] moves to b's end */
+        l->by_brand[l->brand_at[l->doms[i].brand]++] = (uint32_t)i;
+    for (size_t b = l->n_brands; b > 0; b--) /* back to each brand's start */
+        l->brand_at[b] = l->brand_at[b - 1];
+    l->brand_at[0] = 0;
 }
 
 static void load_file(phish_lists *l, int kind, const char *path, ts_diag_fn diag, void *ud)
@@ -557,7 +581,12 @@ size_t phish_lists_n_brands(const phish_lists *l)
 size_t phish_lists_brand_domains(const phish_lists *l, int b, const char **out, size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; l && i < l->n_doms && n < cap; i++)
+    if (l && l->by_brand && b >= 0 && (size_t)b < l->n_brands) {
+        for (uint32_t k = l->brand_at[b]; k < l->brand_at[b + 1] && n < cap; k++)
+            out[n++] = l->doms[l->by_brand[k]].p;
+        return n;
+    }
+    for (size_t i = 0; l && !l->by_brand && i < l->n_doms && n < cap; i++)
         if (l->doms[i].brand == b)
             out[n++] = l->doms[i].p;
     return n;
