@@ -256,6 +256,50 @@ static void test_synthetic(void)
     got_free(&r.out);
 }
 
+/* A beacon seen by two sensors (Zeek's conn.log and Suricata's eve.json, the records
+ * alternating) names the records behind it: its first connection's file and line as its
+ * provenance, and its earliest connections as its hits, oldest first, each with the file
+ * and line it was read from. Without them an analyst cannot open the first call, and an
+ * evaluation cannot tell which step of an intrusion made it. */
+static void test_places(void)
+{
+    run r;
+    CHECK(run_start(&r, "beacon", NULL));
+    if (!r.state)
+        return;
+    enum { N = 400 };
+    static int64_t when[N];
+    ts_event ev;
+    int64_t t = T0 + 37 * SEC;
+    for (int i = 0; i < N; i++, t += (int64_t)((50 + 20 * urand()) * SEC)) {
+        conn(&ev, "10.0.0.5", "203.0.113.10", t, 500 + (uint64_t)(40 * urand()));
+        bool zeek = i % 2 == 0;
+        ev.file = zeek ? "zeek/conn.log" : "suricata/eve.json";
+        ev.line = zeek ? 9 + (uint64_t)i * 3 : 4 + (uint64_t)i * 5; /* other records in between */
+        when[i] = t;
+        run_event(&r, &ev);
+    }
+    run_stop(&r);
+    const ts_alert *b = find_alert(&r.out, "beacon|10.0.0.5|203.0.113.10");
+    CHECK(b != NULL);
+    if (!b) {
+        got_free(&r.out);
+        return;
+    }
+    CHECK(b->first_ns == when[0]);
+    CHECK_STR(b->file, "zeek/conn.log");
+    CHECK_INT(b->line, 9);
+    CHECK_INT(b->n_hits, TS_ALERT_HITS);
+    for (uint32_t k = 0; k < b->n_hits; k++) {
+        const ts_alert_hit *h = &b->hits[k];
+        bool zeek = k % 2 == 0;
+        CHECK(h->ts_ns == when[k]);
+        CHECK_STR(h->file, zeek ? "zeek/conn.log" : "suricata/eve.json");
+        CHECK_INT(h->line, zeek ? 9 + k * 3 : 4 + k * 5);
+    }
+    got_free(&r.out);
+}
+
 /* A day of SMTP every 60 s or so from src to dst on port 25. */
 static void feed_smtp(run *r, const char *src, const char *dst)
 {
@@ -851,6 +895,7 @@ int main(void)
         return 1;
     test_rita(dir);
     test_synthetic();
+    test_places();
     test_mail_relay();
     test_slow_beacon();
     test_schedules();

@@ -425,7 +425,10 @@ static void test_address_bindings(void)
     if (n == 2) {
         CHECK_INT(inc[0]->n_alerts, 2); /* stage + upload */
         CHECK_STR(inc[0]->alerts[1]->key, "upload");
+        /* and it says which machine it is about: the one bound to its address then */
+        CHECK_STR(inc[0]->alerts[1]->internal_host, "ws-0056");
         CHECK_INT(inc[1]->n_alerts, 2); /* later + ws99: the address was WS-0099's by then */
+        CHECK_STR(inc[1]->alerts[0]->internal_host, "ws-0099");
     }
     free_all(inc, n);
     ts_correlator_free(c);
@@ -439,6 +442,10 @@ static void test_address_bindings(void)
     ts_correlator_add(c, mk("b", T0 + HOUR, "10.10.100.7", NULL, NULL));
     n = run(c, &inc);
     CHECK_INT(n, 2);
+    for (size_t i = 0; i < n; i++) /* and "b" names no machine */
+        for (size_t k = 0; k < inc[i]->n_alerts; k++)
+            if (!strcmp(inc[i]->alerts[k]->key, "b"))
+                CHECK(inc[i]->alerts[k]->internal_host == NULL);
     free_all(inc, n);
     ts_correlator_free(c);
 

@@ -186,6 +186,28 @@ static void test_match(void)
                     how, when),
               1);
     CHECK_INT(how[1], EV_BY_LINE);
+    /* An aggregated alert stands on every event it kept: its first event lateral's, a later
+       one the beacon's (a beacon whose first call came from the step before), it shows both,
+       each by place and at the time of its own event; a kept event nobody wrote adds nothing. */
+    {
+        ev_place kept[] = {{"windows/security.jsonl", 5, at("2014-09-03T12:00:00.5Z")},
+                           {"zeek/conn.log", 20, at("2014-09-02T11:00:00Z")},
+                           {"zeek/conn.log", 21, at("2014-09-02T11:30:00Z")},
+                           {"zeek/dns.log", 10, at("2014-09-02T10:00:00Z")}};
+        ev_alert a = {"windows/security.jsonl", 5, at("2014-09-03T12:00:00.5Z"), at("2014-09-03T13:00:00Z"), 4,
+                      "ws-0002", NULL, 0, kept, 4};
+        CHECK_INT(match(&t, a, how, when), 2);
+        CHECK_INT(how[0], EV_BY_LINE);
+        CHECK_INT(how[1], EV_BY_LINE);
+        CHECK_INT(how[2], EV_NO);
+        CHECK_INT(when[0], at("2014-09-02T11:00:00Z"));
+        CHECK_INT(when[1], at("2014-09-03T12:00:00.5Z"));
+        /* first event normal, a kept one the step's: by place, not by overlap (no host needed) */
+        ev_alert b = {"zeek/conn.log", 3, at("2014-09-02T09:00:00Z"), at("2014-09-02T11:00:00Z"), 30,
+                      NULL, NULL, 0, kept + 1, 1};
+        CHECK_INT(match(&t, b, how, when), 1);
+        CHECK_INT(how[0], EV_BY_LINE);
+    }
     /* Same line number in another file: nothing. */
     CHECK_INT(match(&t,
                     (ev_alert){"zeek/dns.log", 10, at("2014-09-02T10:00:00Z"), at("2014-09-02T10:00:00Z"), 1,

@@ -976,6 +976,24 @@ ts_alert **ts_correlator_alerts(ts_correlator *c, size_t *n)
     return c ? c->v : NULL;
 }
 
+/* Names the host of every alert known only by its internal address, when the events bound
+ * that address to one machine at the alert's first event (binding.h): a Zeek or Suricata
+ * alert then says which machine it is about, not only its address. The name is the one
+ * the binding keeps (the first label, lower case). Done as incidents form, after routine
+ * and suppression marking, which judged the alert as its detector raised it. */
+static void name_hosts(ts_correlator *c)
+{
+    char k[TS_ENTITY_KEY_MAX];
+    for (size_t i = 0; i < c->n; i++) {
+        ts_alert *a = c->v[i];
+        if (a->internal_host || !ts_ip_set(&a->internal_ip))
+            continue;
+        size_t n = ts_bindings_host_key(c->bind, &a->internal_ip, a->first_ns, k, sizeof k);
+        if (n > 2 && k[0] == 'h' && k[1] == ':')
+            a->internal_host = strdup(k + 2); /* out of memory: it stays unnamed */
+    }
+}
+
 size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
 {
     *out = NULL;
@@ -983,6 +1001,7 @@ size_t ts_correlator_finish(ts_correlator *c, ts_incident ***out)
         take_stored(c);
     if (!c || !c->n)
         return 0;
+    name_hosts(c);
     size_t n = c->n, nout = 0;
     size_t *parent = malloc(n * sizeof *parent), *order = malloc(n * sizeof *order);
     size_t *start = malloc((n + 1) * sizeof *start);

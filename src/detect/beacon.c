@@ -81,10 +81,13 @@
 #define MAX_STRS 1024
 #define HOUR_NS (3600LL * 1000000000LL)
 
-/* One connection of a pair: time and size side by side, one cache line fetch. */
+/* One connection of a pair: time and size side by side, and where its record is (the
+ * file interned, 0: unknown; its line), so that an alert can name the events behind it. */
 typedef struct conn_rec {
     int64_t t;
+    uint64_t line;
     uint32_t sz;
+    uint16_t file;
 } conn_rec;
 
 typedef struct pair {
@@ -132,6 +135,7 @@ typedef struct queued {
     ts_ip src, dst; /* dst: the remote address, or the proxy's */
     ts_geo dst_geo;
     uint16_t dst_port;
+    uint64_t line; /* of the record, in its source's file */
     bool request, proxied;
     uint16_t name_off; /* of the name in the batch's names, for a request */
     uint8_t source;    /* in the batch's sources */
@@ -141,6 +145,7 @@ typedef struct queued {
 typedef struct source {
     char *dataset, *file; /* NULL: none */
     size_t dataset_n;
+    uint16_t file_id; /* file interned (0: none, or the table is full) */
 } source;
 
 #define BATCH 32
@@ -439,14 +444,14 @@ static pair *pair_get(beacon_state *st, const queued *q, const char *name)
         return p;
     const source *from = &st->b->src[q->source];
     p->dataset = intern(st, ts_str_make(from->dataset, from->dataset_n));
-    p->file = intern(st, ts_str_c(from->file));
+    p->file = from->file_id;
     return p;
 }
 
-/* Records one connection; the ring keeps the newest max_samples. A ring grows past its
- * first 16 only while all the rings hold fewer than max_connections; one that cannot grow
- * keeps its newest. */
-static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
+/* Records one connection, whose record is at line of the interned file (0: unknown); the
+ * ring keeps the newest max_samples. A ring grows past its first 16 only while all the
+ * rings hold fewer than max_connections; one that cannot grow keeps its newest. */
+static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes, uint16_t file, uint64_t line)
 {
     if (p->n == p->cap && p->cap < st->max_samples) {
         uint32_t nc = p->cap ? p->cap * 2 : 16;
@@ -461,11 +466,12 @@ static void pair_add(beacon_state *st, pair *p, int64_t ts, uint64_t bytes)
         }
     }
     uint32_t b = bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
+    conn_rec c = {ts, file ? line : 0, b, line ? file : 0};
     if (p->n < p->cap)
-        p->c[p->n++] = (conn_rec){ts, b};
+        p->c[p->n++] = c;
     else if (p->cap) {
         st->overwritten += p->cap < st->max_samples;
-        p->c[p->head] = (conn_rec){ts, b};
+        p->c[p->head] = c;
         p->head = (p->head + 1) % p->cap;
     }
     if (!p->total || ts < p->first_ns)
@@ -501,7 +507,7 @@ static void apply(beacon_state *st, const queued *q)
             p->dst_geo = q->dst_geo;
         }
     }
-    pair_add(st, p, q->ts, q->bytes);
+    pair_add(st, p, q->ts, q->bytes, st->b->src[q->source].file_id, q->line);
 }
 
 /* Applies the queued connections in their order. First every bucket, then every pair,
@@ -575,7 +581,10 @@ static int source_of(beacon_state *st, const ts_event *ev)
         k = b->next_src;
         b->next_src = (k + 1) % SOURCES;
     }
-    return set_source(&b->src[k], ev) ? (int)k : -1;
+    if (!set_source(&b->src[k], ev))
+        return -1;
+    b->src[k].file_id = intern(st, ts_str_c(b->src[k].file));
+    return (int)k;
 }
 
 /* Queues one connection of ev (a request when name is set) for the pair whose hash is h. */
@@ -597,6 +606,7 @@ static void enqueue(beacon_state *st, const ts_event *ev, uint64_t h, uint64_t b
                   .dst = ev->dst_ip,
                   .dst_geo = ev->dst_geo,
                   .dst_port = ev->dst_port,
+                  .line = ev->line,
                   .request = name != NULL,
                   .proxied = proxied,
                   .source = (uint8_t)from};
@@ -928,6 +938,53 @@ static void fmt_interval(double s, char *buf, size_t cap)
         snprintf(buf, cap, "%.1f s", s);
 }
 
+/* Whether connection x comes before y: by time, then place in the input. */
+static bool conn_before(const conn_rec *x, const conn_rec *y)
+{
+    if (x->t != y->t)
+        return x->t < y->t;
+    return x->file != y->file ? x->file < y->file : x->line < y->line;
+}
+
+/* The events behind a's judgement of p: its earliest connections in [first_ns, last_ns]
+ * whose records are known become a's hits, the first of them its provenance when it is
+ * the span's first connection. An alert that names the records it stands on lets an
+ * analyst open them and an evaluation tie it to what wrote them. */
+static void add_places(const beacon_state *st, const pair *p, ts_alert *a)
+{
+    const conn_rec *best[TS_ALERT_HITS], *first = NULL;
+    size_t n = 0;
+    for (uint32_t i = 0; i < p->n; i++) {
+        const conn_rec *c = &p->c[i];
+        if (c->t < a->first_ns || c->t > a->last_ns)
+            continue;
+        if (!first || conn_before(c, first))
+            first = c;
+        if (!c->file || (n == TS_ALERT_HITS && !conn_before(c, best[n - 1])))
+            continue;
+        size_t k = n < TS_ALERT_HITS ? n++ : n - 1;
+        while (k > 0 && conn_before(c, best[k - 1])) {
+            best[k] = best[k - 1];
+            k--;
+        }
+        best[k] = c;
+    }
+    if (first && first->file) {
+        a->line = first->line;
+        free(a->file);
+        a->file = strdup(st->strs[first->file]);
+    }
+    if (!n || !(a->hits = calloc(n, sizeof *a->hits)))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        ts_alert_hit *h = &a->hits[a->n_hits];
+        h->ts_ns = best[i]->t;
+        h->line = best[i]->line;
+        if ((h->file = strdup(st->strs[best[i]->file])))
+            a->n_hits++;
+    }
+}
+
 /* young_h: hours of data a live watch had seen when it judged a pair on less than a whole
  * window (0: a whole window or more). */
 static void emit_one(const beacon_state *st, const found *f, double young_h, const ts_alert_sink *out)
@@ -979,6 +1036,7 @@ static void emit_one(const beacon_state *st, const found *f, double young_h, con
         ts_alert_free(a);
         return;
     }
+    add_places(st, p, a);
     out->emit(out->ud, a);
 }
 
@@ -1277,7 +1335,7 @@ static bool get_pair(ts_blob_r *r, beacon_state *st)
         ts_blob_get(r, &c.t, 8);
         ts_blob_get(r, &c.sz, 4);
         if (k + st->max_samples >= n)
-            pair_add(st, p, c.t, c.sz);
+            pair_add(st, p, c.t, c.sz, 0, 0); /* places are not kept across runs */
     }
     p->total = total;
     p->first_ns = first;

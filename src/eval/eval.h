@@ -95,6 +95,13 @@ int ev_is_actor(const ev_truth *t, const char *name);
 /* What the matcher needs of an alert. file is relative to the directory when the alert
  * came from a file inside it. host: the alert's internal host, else the name its
  * internal address was seen with in other alerts. */
+/* The place of one more event an alert kept (file relative as above), and its time. */
+typedef struct ev_place {
+    const char *file;
+    uint64_t line;
+    int64_t ts_ns;
+} ev_place;
+
 typedef struct ev_alert {
     const char *file;
     uint64_t line;
@@ -102,6 +109,8 @@ typedef struct ev_alert {
     uint64_t count;
     const char *host, *user;
     int indicator; /* an intelligence or home-network match: matched by place only */
+    const ev_place *kept; /* the events it kept beside its first (may repeat it) */
+    size_t n_kept;
 } ev_alert;
 
 enum { EV_NO = 0, EV_BY_LINE = 1, EV_BY_OVERLAP = 2 };

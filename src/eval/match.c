@@ -71,21 +71,35 @@ static size_t lower_place(const ev_truth *t, uint32_t file, uint64_t line)
     return lo;
 }
 
-/* Rule 1: the alert's first event is one the step wrote. */
-static size_t by_line(const ev_truth *t, const ev_alert *a, unsigned char *how, int64_t *at)
+/* Credits by place every step that wrote the event at (file, line), seen at ts. */
+static size_t place_steps(const ev_truth *t, const char *file, uint64_t line, int64_t ts, unsigned char *how,
+                          int64_t *at)
 {
-    long f = file_of(t, a->file);
+    long f = file_of(t, file);
     size_t n = 0;
-    if (f < 0 || !a->line)
+    if (f < 0 || !line)
         return 0;
-    for (size_t i = lower_place(t, (uint32_t)f, a->line);
-         i < t->n_events && t->by_place[i].file == (uint32_t)f && t->by_place[i].line == a->line; i++) {
+    for (size_t i = lower_place(t, (uint32_t)f, line);
+         i < t->n_events && t->by_place[i].file == (uint32_t)f && t->by_place[i].line == line; i++) {
         uint32_t s = t->by_place[i].step;
         if (how[s] == EV_NO)
             n++;
         how[s] = EV_BY_LINE;
-        at[s] = a->first_ns;
+        if (ts < at[s])
+            at[s] = ts;
     }
+    return n;
+}
+
+/* Rule 1: the alert's first event, or another event it kept, is one the step wrote. An
+ * aggregated alert stands on all the events it kept: each is evidence of the step that
+ * wrote it (a beacon whose first call came from the sideloaded library and whose next
+ * ones from the implant's timer shows both steps). */
+static size_t by_line(const ev_truth *t, const ev_alert *a, unsigned char *how, int64_t *at)
+{
+    size_t n = place_steps(t, a->file, a->line, a->first_ns, how, at);
+    for (size_t k = 0; k < a->n_kept; k++)
+        n += place_steps(t, a->kept[k].file, a->kept[k].line, a->kept[k].ts_ns, how, at);
     return n;
 }
 
