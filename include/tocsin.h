@@ -327,12 +327,15 @@ typedef struct tocsin_sim_options {
     int progress;         /* -1: to stderr when it is a terminal, 0: never, 1: always */
     tocsin_sim_progress_fn progress_fn; /* when set, receives progress instead of stderr */
     void *progress_ud;
+    tocsin_diag_fn diag; /* why it failed: the rates file or playbook with its line, the
+                            output that could not be written, a bad option; NULL: dropped */
+    void *diag_ud;
 } tocsin_sim_options;
 
 /* Generates the organisation's logs over the period, with the scenario's campaign, the
  * ground truth (out_dir/truth.jsonl) and the defender's intelligence. Streams: memory
- * does not grow with days. On failure err (errlen bytes, may be NULL) says why. */
-tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errlen);
+ * does not grow with days. Every failure is told to o->diag before it returns. */
+tocsin_code tocsin_simulate(const tocsin_sim_options *o);
 
 /* ---- Evaluation: a hunt over a simulated directory scored against its ground truth ---- */
 
