@@ -277,25 +277,21 @@ static int run_simulate(tocsin *t, args *a)
 
 static int run_eval(tocsin *t, args *a)
 {
-    char err[1024] = "";
     tocsin_eval_result r;
     (void)t;
+    a->o.diag_ud = "eval"; /* failures reach print_diag through a->o.diag, with the file at fault */
     if (a->eval.attribution) {
-        tocsin_code rc = tocsin_eval_attribution(&a->o, a->pos, a->n_pos, err, sizeof err);
-        if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL) {
-            fprintf(stderr, "tocsin: eval: %s\n", *err ? err : tocsin_strerror(rc));
+        tocsin_code rc = tocsin_eval_attribution(&a->o, a->pos, a->n_pos);
+        if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL)
             return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL;
-        }
         return rc == TOCSIN_E_PARTIAL ? EXIT_REJECTED : EXIT_OK;
     }
     if (a->n_pos != 1)
         return bad_usage("eval", "%s", "eval takes one DIR (several only with --attribution)");
     a->eval.db_path = a->o.db_path;
-    tocsin_code rc = tocsin_eval(&a->o, a->pos[0], &a->eval, &r, err, sizeof err);
-    if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL) {
-        fprintf(stderr, "tocsin: eval: %s\n", *err ? err : tocsin_strerror(rc));
+    tocsin_code rc = tocsin_eval(&a->o, a->pos[0], &a->eval, &r);
+    if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL)
         return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL;
-    }
     if (r.failed) {
         fprintf(stderr, "tocsin: eval: %zu of %zu thresholds missed\n", r.failed, r.checks);
         return EXIT_MISSED;
