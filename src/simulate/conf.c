@@ -213,7 +213,8 @@ tocsin_code sim_read_file(const char *path, size_t cap, char **out, size_t *len,
     fclose(f);
     if (bad || n > cap) {
         free(b);
-        ts_diag_say(diag, ud, path, 0, 0, bad ? TOCSIN_E_IO : TOCSIN_E_TOOLONG, bad ? "read error" : "too large");
+        ts_diag_say(diag, ud, path, 0, 0, bad ? TOCSIN_E_IO : TOCSIN_E_TOOLONG,
+                    bad ? "read error" : "too large");
         return bad ? TOCSIN_E_IO : TOCSIN_E_TOOLONG;
     }
     b[n] = 0;
