@@ -165,12 +165,11 @@ static int noop_leaf(void *ud, const char *path, size_t plen, ts_json_type t, co
 static size_t walker(ts_json *j, const char *buf, size_t len, size_t *records)
 {
     size_t sum = 0, n = 0;
-    char err[128];
     const char *p = buf, *end = buf + len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (ts_json_walk(j, p, l, noop_leaf, &sum, err, sizeof err) == TOCSIN_OK)
+        if (ts_json_walk(j, p, l, noop_leaf, &sum, NULL) == TOCSIN_OK)
             n++;
         p += l + 1;
     }

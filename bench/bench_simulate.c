@@ -53,6 +53,13 @@ static unsigned long long du(const char *dir)
     return n;
 }
 
+/* Prints why the simulation failed. */
+static void say(void *ud, const tocsin_diag *d)
+{
+    (void)ud;
+    fprintf(stderr, "simulate: %s%s%s\n", d->file ? d->file : "", d->file ? ": " : "", d->msg);
+}
+
 /* Hunts the generated logs into a store beside them and prints events and bytes per second. */
 static void hunt(const char *dir)
 {
@@ -107,12 +114,12 @@ int main(int argc, char **argv)
     }
     tocsin_sim_options o = {
         .scenario = "sony-2014", .out_dir = dir, .users = users, .days = days, .seed = 1, .progress = -1};
-    char err[256];
+    o.diag = say;
     double w0 = now(), c0 = cpu();
-    tocsin_code rc = tocsin_simulate(&o, err, sizeof err);
+    tocsin_code rc = tocsin_simulate(&o);
     double wall = now() - w0, cpu_s = cpu() - c0;
     if (rc != TOCSIN_OK) {
-        fprintf(stderr, "simulate: %s\n", err);
+        fprintf(stderr, "simulate: %s\n", tocsin_strerror(rc));
         return 1;
     }
     unsigned long long bytes = du(dir);

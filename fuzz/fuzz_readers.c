@@ -54,12 +54,11 @@ static int leaf(void *ud, const char *path, size_t plen, ts_json_type t, const c
 static void walk_json(ts_json *j, const uint8_t *data, size_t size)
 {
     char *buf = malloc(size + TS_JSON_PAD);
-    char err[128];
     if (!buf)
         return;
     memcpy(buf, data, size);
     memset(buf + size, 0, TS_JSON_PAD);
-    ts_json_walk(j, buf, size, leaf, NULL, err, sizeof err);
+    ts_json_walk(j, buf, size, leaf, NULL, NULL);
     free(buf);
 }
 

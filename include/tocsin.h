@@ -327,12 +327,15 @@ typedef struct tocsin_sim_options {
     int progress;         /* -1: to stderr when it is a terminal, 0: never, 1: always */
     tocsin_sim_progress_fn progress_fn; /* when set, receives progress instead of stderr */
     void *progress_ud;
+    tocsin_diag_fn diag; /* why it failed: the rates file or playbook with its line, the
+                            output that could not be written, a bad option; NULL: dropped */
+    void *diag_ud;
 } tocsin_sim_options;
 
 /* Generates the organisation's logs over the period, with the scenario's campaign, the
  * ground truth (out_dir/truth.jsonl) and the defender's intelligence. Streams: memory
- * does not grow with days. On failure err (errlen bytes, may be NULL) says why. */
-tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errlen);
+ * does not grow with days. Every failure is told to o->diag before it returns. */
+tocsin_code tocsin_simulate(const tocsin_sim_options *o);
 
 /* ---- Evaluation: a hunt over a simulated directory scored against its ground truth ---- */
 
@@ -376,19 +379,20 @@ typedef struct tocsin_eval_result {
  * against dir/truth.jsonl, prints a table (or NDJSON with opts->json) to opts->out and
  * fills *res (may be NULL). opts configures the session as for tocsin_open (its db_path is
  * ignored: eo->db_path says where the store goes). A missed threshold is no error: res->failed
- * counts them. TOCSIN_E_PARTIAL when some log input was rejected (the scores still stand);
- * on failure err (errlen bytes, may be NULL) says why, with file and line for a bad truth file. */
+ * counts them. TOCSIN_E_PARTIAL when some log input was rejected (the scores still stand).
+ * Every failure is told to opts->diag (with file and line for a bad truth file) before it
+ * returns, as are the hunt's diagnostics. */
 tocsin_code tocsin_eval(const tocsin_options *opts, const char *dir, const tocsin_eval_options *eo,
-                        tocsin_eval_result *res, char *err, size_t errlen);
+                        tocsin_eval_result *res);
 
 /* Scores attribution alone over n simulated directories (tocsin eval --attribution): each
  * is hunted into a fresh DIR/eval.db as tocsin_eval does, quietly; then one line per
  * directory (scenario, true actor, the main incident's top hypothesis, the truth's rank and
  * probability) and, over them, top-1, top-3, Brier and the expected calibration error of
  * the top hypothesis, to opts->out (NDJSON with opts->json). A "none" scenario is right when
- * no incident names an outside actor at 50% or more. On failure err says which directory. */
-tocsin_code tocsin_eval_attribution(const tocsin_options *opts, const char *const *dirs, size_t n, char *err,
-                                    size_t errlen);
+ * no incident names an outside actor at 50% or more. A failure is told to opts->diag, naming
+ * the directory's file at fault. */
+tocsin_code tocsin_eval_attribution(const tocsin_options *opts, const char *const *dirs, size_t n);
 
 #ifdef __cplusplus
 }

@@ -33,11 +33,28 @@ static const char good[] =
         "\"start\":\"2014-09-06T11:00:00Z\",\"end\":\"2014-09-06T11:00:00Z\",\"events\":1,\"hosts\":[\"ws-"
         "0001.corp\"],\"users\":[]}\n";
 
+/* Where read_text puts the reader's diagnostic, as "FILE:LINE: message". */
+typedef struct told {
+    char *err;
+    size_t errlen;
+    int n;
+} told;
+
+static void keep_diag(void *ud, const tocsin_diag *d)
+{
+    told *w = ud;
+    w->n++;
+    snprintf(w->err, w->errlen, "%s:%llu: %s", d->file, (unsigned long long)d->line, d->msg);
+}
+
 static tocsin_code read_text(const char *text, ev_truth *t, char *err, size_t errlen)
 {
+    told w = {err, errlen, 0};
+    err[0] = 0;
     FILE *f = fmemopen((void *)text, strlen(text), "r");
-    tocsin_code rc = ev_truth_read(f, "truth.jsonl", t, err, errlen);
+    tocsin_code rc = ev_truth_read(f, "truth.jsonl", t, keep_diag, &w);
     fclose(f);
+    CHECK_INT(w.n, rc == TOCSIN_OK ? 0 : 1); /* a failure is told once, a success not at all */
     return rc;
 }
 

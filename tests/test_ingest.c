@@ -194,7 +194,11 @@ static tocsin_code walk(ts_json *j, const char *doc, leafs *l, char *err)
     memcpy(buf, doc, n);
     memset(buf + n, 0, TS_JSON_PAD);
     memset(l, 0, sizeof *l);
-    return ts_json_walk(j, buf, n, leaf_cb, l, err, 128);
+    const char *why = NULL;
+    tocsin_code rc = ts_json_walk(j, buf, n, leaf_cb, l, &why);
+    CHECK(why && (rc == TOCSIN_OK) == (why[0] == 0)); /* a reason exactly when it fails */
+    snprintf(err, 128, "%s", why ? why : "");
+    return rc;
 }
 
 static void test_json_walk(void)
@@ -996,19 +1000,20 @@ static size_t nest(char *b, const char *prefix, size_t depth, bool obj)
 static void test_deep_json(void)
 {
     size_t deep = 100000;
-    char *b = malloc(6 * deep + 256), path[128], err[160];
+    char *b = malloc(6 * deep + 256), path[128];
     got g;
     ts_json *j = ts_json_new();
     leafs l = {{0}, 0};
     /* the top-level object is level 1: 1023 more containers fit, 1024 do not */
     size_t o = nest(b, "{\"x\":", TS_JSON_MAX_DEPTH - 1, false);
     b[o++] = '}', memset(b + o, 0, TS_JSON_PAD);
-    CHECK_INT(ts_json_walk(j, b, o, leaf_cb, &l, err, sizeof err), TOCSIN_OK);
+    const char *why = NULL;
+    CHECK_INT(ts_json_walk(j, b, o, leaf_cb, &l, &why), TOCSIN_OK);
     CHECK(strstr(l.out, ":2:1|") != NULL); /* the innermost leaf was reached */
     o = nest(b, "{\"x\":", TS_JSON_MAX_DEPTH, false);
     b[o++] = '}', memset(b + o, 0, TS_JSON_PAD);
-    CHECK_INT(ts_json_walk(j, b, o, leaf_cb, &l, err, sizeof err), TOCSIN_E_PARSE);
-    CHECK(strstr(err, "nested deeper than 1024") != NULL);
+    CHECK_INT(ts_json_walk(j, b, o, leaf_cb, &l, &why), TOCSIN_E_PARSE);
+    CHECK(why && strstr(why, "nested deeper than 1024") != NULL);
     ts_json_free(j);
 
     const char *good = "{\"_path\":\"dns\",\"ts\":1.0,\"query\":\"a.example\"}\n";

@@ -92,9 +92,27 @@ static uint64_t tree_hash(const char *dir, uint64_t *per_file)
     return h;
 }
 
+/* The last problem the simulator told, and how many it told. */
+static struct {
+    char file[256], msg[256];
+    uint64_t line;
+    tocsin_code code;
+    int n;
+} told;
+
+static void keep_diag(void *ud, const tocsin_diag *d)
+{
+    (void)ud;
+    snprintf(told.file, sizeof told.file, "%s", d->file ? d->file : "");
+    snprintf(told.msg, sizeof told.msg, "%s", d->msg ? d->msg : "");
+    told.line = d->line;
+    told.code = d->code;
+    told.n++;
+}
+
 static tocsin_code sim(const char *scenario, const char *sub, uint64_t seed, uint32_t users, uint32_t days)
 {
-    char dir[400], err[256];
+    char dir[400];
     snprintf(dir, sizeof dir, "%s/%s", base, sub);
     tocsin_sim_options o = {.scenario = scenario,
                             .out_dir = dir,
@@ -102,10 +120,11 @@ static tocsin_code sim(const char *scenario, const char *sub, uint64_t seed, uin
                             .users = users,
                             .days = days,
                             .seed = seed,
-                            .progress = 0};
-    tocsin_code rc = tocsin_simulate(&o, err, sizeof err);
+                            .progress = 0,
+                            .diag = keep_diag};
+    tocsin_code rc = tocsin_simulate(&o);
     if (rc != TOCSIN_OK)
-        fprintf(stderr, "simulate %s: %s\n", scenario, err);
+        fprintf(stderr, "simulate %s: %s: %s\n", scenario, told.file, told.msg);
     return rc;
 }
 
@@ -481,7 +500,7 @@ static void test_determinism(void)
     CHECK(a[0] != c[0]); /* a different seed, different security log */
 
     /* a subset of the formats holds the same records as the full run */
-    char dw[400], err[256];
+    char dw[400];
     snprintf(dw, sizeof dw, "%s/w", base);
     tocsin_sim_options o = {.scenario = "sony-2014",
                             .out_dir = dw,
@@ -490,7 +509,7 @@ static void test_determinism(void)
                             .days = 6,
                             .seed = 7,
                             .formats = TOCSIN_SIM_WINDOWS | TOCSIN_SIM_ZEEK_TSV};
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_OK);
     for (size_t i = 0; i < NFILES; i++) {
         size_t n;
         char *fb = slurp(dw, files[i], &n);
@@ -672,7 +691,7 @@ static void test_lookalikes(void)
     CHECK(file_has(d, "zeek/conn.log", "\tREJ\t"));
 
     /* with every look-alike's rate at 0, none is written */
-    char conf[500], dir[400], err[256];
+    char conf[500], dir[400];
     snprintf(conf, sizeof conf, "%s/quiet.conf", base);
     FILE *f = fopen(conf, "w");
     CHECK(f != NULL);
@@ -690,7 +709,7 @@ static void test_lookalikes(void)
                             .days = 10,
                             .seed = 4,
                             .conf = conf};
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_OK);
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_OK);
     check_truth(dir, &nsteps, &nev);
     CHECK_INT(truth_benign, 0);
     CHECK(!file_has(dir, "truth.jsonl", "\"type\":\"lookalike\""));
@@ -698,30 +717,33 @@ static void test_lookalikes(void)
 
 static void test_bad_options(void)
 {
-    char err[256];
-    tocsin_sim_options o = {.scenario = "sony-2014", .out_dir = NULL, .data_dir = "data"};
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_ARG);
-    CHECK_INT(tocsin_simulate(NULL, NULL, 0), TOCSIN_E_ARG);
+    tocsin_sim_options o = {.scenario = "sony-2014", .out_dir = NULL, .data_dir = "data", .diag = keep_diag};
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_E_ARG);
+    CHECK_INT(tocsin_simulate(NULL), TOCSIN_E_ARG);
     char d[400];
     snprintf(d, sizeof d, "%s/bad", base);
     o.out_dir = d;
     o.scenario = "no-such-scenario";
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_NOTFOUND);
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_E_NOTFOUND);
     o.scenario = "Bad Name!";
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_ARG);
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_E_ARG);
     o.scenario = "tests/no-such.playbook"; /* a path: read as given */
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_IO);
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_E_IO);
     o.scenario = "none";
     o.start = "2014-02-30";
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_ARG);
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_E_ARG);
     o.start = "14-09-01";
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_ARG);
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_E_ARG);
     o.start = NULL;
     o.users = 100001;
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_ARG);
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_E_ARG);
     o.users = 0;
     o.conf = "tests/no-such.conf";
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_E_IO);
+    told.n = 0;
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_E_IO);
+    CHECK_INT(told.n, 1); /* the failure is told once, naming the file */
+    CHECK_STR(told.file, "tests/no-such.conf");
+    CHECK_INT(told.code, TOCSIN_E_IO);
 }
 
 /* A rates file may ask for almost no mail (1e-300 messages a day, a UBSan float-cast
@@ -757,11 +779,10 @@ static void test_tiny_rates(void)
 static void test_conf_parser(void)
 {
     sim_conf c;
-    char err[200];
     sim_conf_defaults(&c);
     const char *good =
         "# rates\nbrowse_per_day = 12.5\n\n  remote_share=0.2 # trailing\nlongtail_pool = 100\n";
-    CHECK_INT(sim_conf_parse(&c, good, strlen(good), err, sizeof err), TOCSIN_OK);
+    CHECK_INT(sim_conf_parse(&c, good, strlen(good), "t.conf", keep_diag, NULL), TOCSIN_OK);
     CHECK(c.browse_per_day == 12.5 && c.remote_share == 0.2 && c.longtail_pool == 100);
     const char *bad[] = {"nosuchkey = 1\n",        "browse_per_day = -1\n",
                          "browse_per_day = 1e3\n", "browse_per_day\n",
@@ -769,21 +790,29 @@ static void test_conf_parser(void)
                          "longtail_pool = 0\n",    "browse_per_day = \n"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sim_conf_defaults(&c);
-        CHECK_INT(sim_conf_parse(&c, bad[i], strlen(bad[i]), err, sizeof err), TOCSIN_E_PARSE);
+        told.n = 0;
+        CHECK_INT(sim_conf_parse(&c, bad[i], strlen(bad[i]), "t.conf", keep_diag, NULL), TOCSIN_E_PARSE);
+        CHECK_INT(told.n, 1);
+        CHECK_STR(told.file, "t.conf");
+        CHECK_INT(told.code, TOCSIN_E_PARSE);
     }
+    /* the line is the diagnostic's, not a prefix of its message */
+    const char *third = "# rates\nbrowse_per_day = 1\nnosuchkey = 1\n";
+    CHECK_INT(sim_conf_parse(&c, third, strlen(third), "t.conf", keep_diag, NULL), TOCSIN_E_PARSE);
+    CHECK_INT(told.line, 3);
+    CHECK_STR(told.msg, "unknown key \"nosuchkey\"");
     sim_conf_defaults(&c);
-    CHECK_INT(sim_conf_load(&c, "data/simulate/normal.conf", err, sizeof err), TOCSIN_OK);
+    CHECK_INT(sim_conf_load(&c, "data/simulate/normal.conf", keep_diag, NULL), TOCSIN_OK);
 }
 
 static void test_playbook_parser(void)
 {
     sim_ctx x = {0};
-    char err[200];
     const char *good =
         "scenario t\nactor Some Actor\nc2 1.2.3.4 443 US\nc2 gen:2 8080 NL leaked\n"
         "tool implant a.exe 0123456789abcdef0123456789ABCDEF\n"
         "step s1 beacon days=1-5 every=60\nabout beacons\nstep s2 phish days=2 count=3 tech=T1566.001\n";
-    CHECK_INT(sim_campaign_parse(&x, good, strlen(good), "t", err, sizeof err), TOCSIN_OK);
+    CHECK_INT(sim_campaign_parse(&x, good, strlen(good), "t", keep_diag, NULL), TOCSIN_OK);
     if (x.camp) {
         CHECK_INT(x.camp->nsteps, 2);
         CHECK_STR(x.camp->actor, "Some Actor");
@@ -815,8 +844,13 @@ static void test_playbook_parser(void)
         "scenario t\nfrobnicate\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        CHECK_INT(sim_campaign_parse(&x, bad[i], strlen(bad[i]), "t", err, sizeof err), TOCSIN_E_PARSE);
+        told.n = 0;
+        CHECK_INT(sim_campaign_parse(&x, bad[i], strlen(bad[i]), "t", keep_diag, NULL), TOCSIN_E_PARSE);
         CHECK(x.camp == NULL);
+        CHECK_INT(told.n, 1);
+        CHECK_STR(told.file, "t");
+        /* every bad line but the missing scenario names its line: the last of the text */
+        CHECK_INT(told.line, i == 0 ? 0 : 2);
     }
     const char *edge = "scenario t\nhome-net 175.45.176.0/22 AS4294967295\nstep s1 beacon days=3649-3650\n";
     CHECK_INT(sim_campaign_parse(&x, edge, strlen(edge), "t", err, sizeof err), TOCSIN_OK);

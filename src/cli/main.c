@@ -45,13 +45,15 @@ static int status_of(tocsin *t, tocsin_code rc)
     return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL; /* a bad option value is a usage error */
 }
 
-/* Every diagnostic of the library, one line on standard error: "tocsin: FILE:LINE: record N:
- * MESSAGE (KIND)", each part there when known; a note (TOCSIN_OK) names no kind. File names
- * and messages carry text from input: escaped for the terminal. */
+/* Every diagnostic of the library, one line on standard error: "tocsin: [COMMAND: ]FILE:LINE:
+ * record N: MESSAGE (KIND)", each part there when known (ud: the command's name, or NULL); a
+ * note (TOCSIN_OK) names no kind. File names and messages carry text from input: escaped for
+ * the terminal. */
 static void print_diag(void *ud, const tocsin_diag *d)
 {
-    (void)ud;
     fputs("tocsin: ", stderr);
+    if (ud)
+        fprintf(stderr, "%s: ", (const char *)ud);
     if (d->file) {
         ts_fputs_term(d->file, stderr);
         if (d->line)
@@ -247,7 +249,6 @@ static int parse_formats(const char *list, unsigned *out)
 
 static int run_simulate(tocsin *t, args *a)
 {
-    char err[512] = "";
     long long users = a->users ? parse_count(a->users, 100000) : 0;
     long long days = a->days ? parse_count(a->days, 36500) : 0;
     long long seed = a->seed ? parse_count(a->seed, (unsigned long long)LLONG_MAX) : 1;
@@ -266,35 +267,31 @@ static int run_simulate(tocsin *t, args *a)
     a->sim.seed = (uint64_t)seed;
     a->sim.data_dir = a->o.data_dir;
     a->sim.progress = a->o.progress;
-    tocsin_code rc = tocsin_simulate(&a->sim, err, sizeof err);
-    if (rc != TOCSIN_OK) {
-        fprintf(stderr, "tocsin: simulate: %s\n", *err ? err : tocsin_strerror(rc));
+    a->sim.diag = print_diag; /* the library tells every failure there */
+    a->sim.diag_ud = "simulate";
+    tocsin_code rc = tocsin_simulate(&a->sim);
+    if (rc != TOCSIN_OK)
         return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL;
-    }
     return EXIT_OK;
 }
 
 static int run_eval(tocsin *t, args *a)
 {
-    char err[1024] = "";
     tocsin_eval_result r;
     (void)t;
+    a->o.diag_ud = "eval"; /* failures reach print_diag through a->o.diag, with the file at fault */
     if (a->eval.attribution) {
-        tocsin_code rc = tocsin_eval_attribution(&a->o, a->pos, a->n_pos, err, sizeof err);
-        if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL) {
-            fprintf(stderr, "tocsin: eval: %s\n", *err ? err : tocsin_strerror(rc));
+        tocsin_code rc = tocsin_eval_attribution(&a->o, a->pos, a->n_pos);
+        if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL)
             return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL;
-        }
         return rc == TOCSIN_E_PARTIAL ? EXIT_REJECTED : EXIT_OK;
     }
     if (a->n_pos != 1)
         return bad_usage("eval", "%s", "eval takes one DIR (several only with --attribution)");
     a->eval.db_path = a->o.db_path;
-    tocsin_code rc = tocsin_eval(&a->o, a->pos[0], &a->eval, &r, err, sizeof err);
-    if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL) {
-        fprintf(stderr, "tocsin: eval: %s\n", *err ? err : tocsin_strerror(rc));
+    tocsin_code rc = tocsin_eval(&a->o, a->pos[0], &a->eval, &r);
+    if (rc != TOCSIN_OK && rc != TOCSIN_E_PARTIAL)
         return rc == TOCSIN_E_ARG ? EXIT_USAGE : EXIT_FAIL;
-    }
     if (r.failed) {
         fprintf(stderr, "tocsin: eval: %zu of %zu thresholds missed\n", r.failed, r.checks);
         return EXIT_MISSED;

@@ -42,10 +42,12 @@ typedef int (*ts_json_leaf_fn)(void *ud, const char *path, size_t plen, ts_json_
                                size_t vlen);
 
 /* Walks the document buf[0..len) (with TS_JSON_PAD readable bytes after it). The top
- * level must be an object. Returns TOCSIN_OK, or TOCSIN_E_PARSE with a message in err (also
- * for nesting past TS_JSON_MAX_DEPTH). */
-tocsin_code ts_json_walk(ts_json *j, const char *buf, size_t len, ts_json_leaf_fn fn, void *ud, char *err,
-                         size_t errlen);
+ * level must be an object. Returns TOCSIN_OK, or TOCSIN_E_PARSE (also for nesting past
+ * TS_JSON_MAX_DEPTH) or TOCSIN_E_NOMEM with *why (when why is not NULL) set to what is wrong:
+ * text held by j until its next walk, "" after a success. The record carries no file or
+ * line: its reader reports it, as a ts_diag, with them. */
+tocsin_code ts_json_walk(ts_json *j, const char *buf, size_t len, ts_json_leaf_fn fn, void *ud,
+                         const char **why);
 
 #ifdef __cplusplus
 }

@@ -50,9 +50,9 @@ void ts_json_free(ts_json *j)
     free(j);
 }
 
-tocsin_code ts_json_walk(ts_json *j, const char *buf, size_t len, ts_json_leaf_fn fn, void *ud, char *err,
-                         size_t errlen)
+tocsin_code ts_json_walk(ts_json *j, const char *buf, size_t len, ts_json_leaf_fn fn, void *ud,
+                         const char **why)
 {
-    return j->haswell ? ts_json_impl_walk_haswell(j->state, buf, len, fn, ud, err, errlen)
-                      : ts_json_impl_walk_generic(j->state, buf, len, fn, ud, err, errlen);
+    return j->haswell ? ts_json_impl_walk_haswell(j->state, buf, len, fn, ud, why)
+                      : ts_json_impl_walk_generic(j->state, buf, len, fn, ud, why);
 }

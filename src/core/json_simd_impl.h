@@ -44,6 +44,7 @@ struct parser_state {
     path_block *head = nullptr; /* the chain, reused */
     path_block *cur = nullptr;  /* block being filled */
     size_t used = 0;
+    char why[200] = ""; /* the last walk's problem, lent to the caller until the next walk */
 };
 
 struct walker {
@@ -238,10 +239,9 @@ bool walk_value(walker &w, od::value &v, const char *path, size_t plen)
     return false;
 }
 
-tocsin_code parse_error(char *err, size_t errlen, const char *what)
+tocsin_code parse_error(parser_state *j, const char *what)
 {
-    if (errlen)
-        std::snprintf(err, errlen, "invalid JSON: %s", what);
+    std::snprintf(j->why, sizeof j->why, "invalid JSON: %s", what);
     return TOCSIN_E_PARSE;
 }
 
@@ -273,52 +273,50 @@ extern "C" void TS_JSON_FN(ts_json_impl_free)(void *state)
 }
 
 extern "C" tocsin_code TS_JSON_FN(ts_json_impl_walk)(void *state, const char *buf, size_t len,
-                                                     ts_json_leaf_fn fn, void *ud, char *err, size_t errlen)
+                                                     ts_json_leaf_fn fn, void *ud, const char **why)
 {
     using namespace TS_JSON_VARIANT;
     auto *j = static_cast<parser_state *>(state);
-    if (errlen)
-        err[0] = '\0';
+    j->why[0] = '\0';
+    if (why)
+        *why = j->why;
     j->cur = j->head;
     j->used = 0;
     try {
         od::document doc;
         simdjson::error_code e = j->parser.iterate(buf, len, len + TS_JSON_PAD).get(doc);
         if (e)
-            return parse_error(err, errlen, simdjson::error_message(e));
+            return parse_error(j, simdjson::error_message(e));
         od::json_type t;
         if ((e = doc.type().get(t)))
-            return parse_error(err, errlen, simdjson::error_message(e));
+            return parse_error(j, simdjson::error_message(e));
         if (t != od::json_type::object)
-            return parse_error(err, errlen, "the record is not a JSON object");
+            return parse_error(j, "the record is not a JSON object");
         od::object o;
         if ((e = doc.get_object().get(o)))
-            return parse_error(err, errlen, simdjson::error_message(e));
+            return parse_error(j, simdjson::error_message(e));
         walker w{j, buf + len, fn, ud};
         if (!walk_object(w, o, "", 0)) {
             if (w.stopped)
                 return TOCSIN_OK;
             if (w.nomem) {
-                if (errlen)
-                    std::snprintf(err, errlen, "out of memory walking JSON");
+                std::snprintf(j->why, sizeof j->why, "out of memory walking JSON");
                 return TOCSIN_E_NOMEM;
             }
             if (w.too_deep) {
-                if (errlen)
-                    std::snprintf(err, errlen, "JSON nested deeper than %d levels", TS_JSON_MAX_DEPTH);
+                std::snprintf(j->why, sizeof j->why, "JSON nested deeper than %d levels", TS_JSON_MAX_DEPTH);
                 return TOCSIN_E_PARSE;
             }
-            return parse_error(err, errlen, simdjson::error_message(w.err));
+            return parse_error(j, simdjson::error_message(w.err));
         }
         const char *rest;
         if (doc.current_location().get(rest) == simdjson::SUCCESS)
-            return parse_error(err, errlen, "content after the end of the JSON object");
+            return parse_error(j, "content after the end of the JSON object");
         return TOCSIN_OK;
     } catch (const std::bad_alloc &) {
-        if (errlen)
-            std::snprintf(err, errlen, "out of memory parsing JSON");
+        std::snprintf(j->why, sizeof j->why, "out of memory parsing JSON");
         return TOCSIN_E_NOMEM;
     } catch (...) {
-        return parse_error(err, errlen, "unexpected failure");
+        return parse_error(j, "unexpected failure");
     }
 }

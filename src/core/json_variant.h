@@ -12,12 +12,12 @@ extern "C" {
 void *ts_json_impl_new_generic(void);
 void ts_json_impl_free_generic(void *state);
 tocsin_code ts_json_impl_walk_generic(void *state, const char *buf, size_t len, ts_json_leaf_fn fn, void *ud,
-                                      char *err, size_t errlen);
+                                      const char **why);
 
 void *ts_json_impl_new_haswell(void);
 void ts_json_impl_free_haswell(void *state);
 tocsin_code ts_json_impl_walk_haswell(void *state, const char *buf, size_t len, ts_json_leaf_fn fn, void *ud,
-                                      char *err, size_t errlen);
+                                      const char **why);
 
 #ifdef __cplusplus
 }

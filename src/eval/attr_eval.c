@@ -121,14 +121,12 @@ static void summary(const attr_case *v, size_t n, FILE *out, int json)
                     bin_n[b], bin_p[b] / bin_n[b], bin_ok[b] / bin_n[b]);
 }
 
-tocsin_code tocsin_eval_attribution(const tocsin_options *opts, const char *const *dirs, size_t n, char *err,
-                                    size_t errlen)
+tocsin_code tocsin_eval_attribution(const tocsin_options *opts, const char *const *dirs, size_t n)
 {
-    if (err && errlen)
-        err[0] = '\0';
     if (!dirs || !n) {
-        if (err && errlen)
-            snprintf(err, errlen, "eval --attribution needs at least one DIR");
+        if (opts)
+            ts_diag_say(opts->diag, opts->diag_ud, NULL, 0, 0, TOCSIN_E_ARG,
+                        "eval --attribution needs at least one DIR");
         return TOCSIN_E_ARG;
     }
     tocsin_options o = opts ? *opts : (tocsin_options){0};
@@ -139,17 +137,15 @@ tocsin_code tocsin_eval_attribution(const tocsin_options *opts, const char *cons
         if (quiet)
             fclose(quiet);
         free(v);
+        ts_diag_say(o.diag, o.diag_ud, NULL, 0, 0, TOCSIN_E_NOMEM, "out of memory");
         return TOCSIN_E_NOMEM;
     }
     o.out = quiet;
     o.json = 0;
     tocsin_code rc = TOCSIN_OK;
     for (size_t i = 0; i < n; i++) {
-        char why[1024];
-        tocsin_code r = tocsin_eval(&o, dirs[i], NULL, &v[i].r, why, sizeof why);
+        tocsin_code r = tocsin_eval(&o, dirs[i], NULL, &v[i].r); /* says why it failed to o.diag */
         if (r != TOCSIN_OK && r != TOCSIN_E_PARTIAL) {
-            if (err && errlen)
-                snprintf(err, errlen, "%s: %s", dirs[i], *why ? why : tocsin_strerror(r));
             rc = r;
             break;
         }

@@ -31,20 +31,28 @@ typedef struct job {
     char **logs; /* the directory's entries the hunt reads */
     size_t n_logs;
     char *intel; /* dir/intel, or NULL */
-    char *err;
-    size_t errlen;
+    ts_diag_fn diag;
+    void *diag_ud;
 } job;
 
-static tocsin_code say(job *j, tocsin_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static tocsin_code say(job *j, tocsin_code code, const char *file, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static tocsin_code say(job *j, tocsin_code code, const char *fmt, ...)
+/* Tells the caller's diag about a problem with file (NULL: none) and returns code. */
+static tocsin_code say(job *j, tocsin_code code, const char *file, const char *fmt, ...)
 {
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    if (j->err && j->errlen)
-        vsnprintf(j->err, j->errlen, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    ts_diag_say(j->diag, j->diag_ud, file, 0, 0, code, msg);
     return code;
+}
+
+static tocsin_code nomem(job *j)
+{
+    return say(j, TOCSIN_E_NOMEM, NULL, "out of memory");
 }
 
 static char *join(const char *dir, const char *name)
@@ -89,16 +97,16 @@ static tocsin_code list_logs(job *j)
     tocsin_code rc = TOCSIN_OK;
     int n = scandir(j->dir, &names, NULL, by_name);
     if (n < 0)
-        return say(j, TOCSIN_E_IO, "%s: %s", j->dir, strerror(errno));
+        return say(j, TOCSIN_E_IO, j->dir, "%s", strerror(errno));
     j->logs = calloc((size_t)n + 1, sizeof *j->logs);
     if (!j->logs)
-        rc = TOCSIN_E_NOMEM;
+        rc = nomem(j);
     for (int i = 0; i < n; i++) {
         const char *nm = names[i]->d_name;
         if (rc == TOCSIN_OK && nm[0] != '.' && strcmp(nm, TRUTH_FILE) != 0 && !is_store(j, nm)) {
             char *p = join(j->dir, nm);
             if (!p)
-                rc = TOCSIN_E_NOMEM;
+                rc = nomem(j);
             else if (strcmp(nm, INTEL_DIR) == 0)
                 j->intel = p;
             else
@@ -108,7 +116,7 @@ static tocsin_code list_logs(job *j)
     }
     free(names);
     if (rc == TOCSIN_OK && !j->n_logs)
-        rc = say(j, TOCSIN_E_NOTFOUND, "%s: no logs beside the truth file", j->dir);
+        rc = say(j, TOCSIN_E_NOTFOUND, j->dir, "no logs beside the truth file");
     return rc;
 }
 
@@ -120,18 +128,18 @@ static tocsin_code fresh_store(job *j, const char *given)
     struct stat st;
     if (given) {
         if (!(j->db = strdup(given)))
-            return TOCSIN_E_NOMEM;
+            return nomem(j);
         if (stat(given, &st) == 0 && st.st_size > 0)
-            return say(j, TOCSIN_E_ARG, "%s already holds a store; eval needs a new one", given);
+            return say(j, TOCSIN_E_ARG, given, "already holds a store; eval needs a new one");
         return TOCSIN_OK;
     }
     if (!(j->db = join(j->dir, STORE_FILE)))
-        return TOCSIN_E_NOMEM;
+        return nomem(j);
     for (size_t i = 0; i < sizeof tails / sizeof *tails; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s%s", j->db, tails[i]);
         if (unlink(path) != 0 && errno != ENOENT)
-            return say(j, TOCSIN_E_IO, "cannot remove the old %s: %s", path, strerror(errno));
+            return say(j, TOCSIN_E_IO, path, "cannot remove the old store: %s", strerror(errno));
     }
     return TOCSIN_OK;
 }
@@ -140,13 +148,13 @@ static tocsin_code read_truth(job *j, ev_truth *t)
 {
     char *path = join(j->dir, TRUTH_FILE);
     if (!path)
-        return TOCSIN_E_NOMEM;
+        return nomem(j);
     FILE *f = fopen(path, "r");
     tocsin_code rc;
     if (!f)
-        rc = say(j, TOCSIN_E_IO, "%s: %s (not a directory tocsin simulate wrote?)", path, strerror(errno));
+        rc = say(j, TOCSIN_E_IO, path, "%s (not a directory tocsin simulate wrote?)", strerror(errno));
     else
-        rc = ev_truth_read(f, path, t, j->err, j->errlen);
+        rc = ev_truth_read(f, path, t, j->diag, j->diag_ud);
     if (f)
         fclose(f);
     free(path);
@@ -204,14 +212,14 @@ static tocsin_code hunt_and_score(job *j, const tocsin_options *opts, const tocs
     o.db_path = j->db;
     tocsin_code rc = tocsin_open(&o, &t);
     if (rc != TOCSIN_OK)
-        return say(j, rc, "cannot open the store %s: %s", j->db, tocsin_strerror(rc));
+        return say(j, rc, j->db, "cannot open the store: %s", tocsin_strerror(rc));
     const char *intel[1] = {j->intel};
     double started = now_s();
     tocsin_code hunt_rc =
         ts_session_hunt(t, (const char *const *)j->logs, j->n_logs, intel, j->intel ? 1 : 0, 0, &run);
     s->hunt_seconds = now_s() - started;
     if (hunt_rc != TOCSIN_OK && hunt_rc != TOCSIN_E_PARTIAL) {
-        rc = say(j, hunt_rc, "the hunt failed: %s",
+        rc = say(j, hunt_rc, NULL, "the hunt failed: %s",
                  *tocsin_last_error(t) ? tocsin_last_error(t) : tocsin_strerror(hunt_rc));
     } else {
         ts_run_view rv = {0};
@@ -228,7 +236,7 @@ static tocsin_code hunt_and_score(job *j, const tocsin_options *opts, const tocs
             ev_check_thresholds(s, truth, eo);
             ev_report(truth, s, opts->out ? opts->out : stdout, opts->json);
         } else {
-            say(j, rc, "scoring failed: %s",
+            say(j, rc, NULL, "scoring failed: %s",
                 *tocsin_last_error(t) ? tocsin_last_error(t) : tocsin_strerror(rc));
         }
     }
@@ -248,20 +256,18 @@ static void free_job(job *j)
 }
 
 tocsin_code tocsin_eval(const tocsin_options *opts, const char *dir, const tocsin_eval_options *eo,
-                        tocsin_eval_result *res, char *err, size_t errlen)
+                        tocsin_eval_result *res)
 {
     tocsin_options none_o = {0};
     tocsin_eval_options none_eo;
-    job j = {.err = err, .errlen = errlen};
+    job j = {.diag = opts ? opts->diag : NULL, .diag_ud = opts ? opts->diag_ud : NULL};
     ev_truth truth = {0};
     ev_scores s = {0};
     tocsin_code rc;
-    if (err && errlen)
-        err[0] = 0;
     if (res)
         memset(res, 0, sizeof *res);
     if (!dir || !*dir)
-        return say(&j, TOCSIN_E_ARG, "eval needs a DIR");
+        return say(&j, TOCSIN_E_ARG, NULL, "eval needs a DIR");
     if (!eo) {
         tocsin_eval_options_init(&none_eo);
         eo = &none_eo;
@@ -270,12 +276,12 @@ tocsin_code tocsin_eval(const tocsin_options *opts, const char *dir, const tocsi
        places relative to DIR, so DIR is made canonical too ("sim/none", "./x", a link). */
     if (!(j.dir = realpath(dir, NULL))) {
         if (errno == ENOMEM)
-            return TOCSIN_E_NOMEM;
+            return nomem(&j);
         size_t l = strlen(dir);
         while (l > 1 && dir[l - 1] == '/')
             l--;
         if (!(j.dir = strndup(dir, l)))
-            return TOCSIN_E_NOMEM;
+            return nomem(&j);
     }
     rc = read_truth(&j, &truth);
     if (rc == TOCSIN_OK)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/diag.h"
 #include "store/store_read.h"
 #include "tocsin.h"
 
@@ -81,9 +82,9 @@ typedef struct ev_truth {
 /* The look-alike whose record is at (file, line), or -1. file is relative to the directory. */
 long ev_lookalike_at(const ev_truth *t, const char *file, uint64_t line);
 
-/* Reads a truth.jsonl from f (name is used in messages). On failure err says what is
- * wrong as "NAME:LINE: message" and *t is left empty. */
-tocsin_code ev_truth_read(FILE *f, const char *name, ev_truth *t, char *err, size_t errlen);
+/* Reads a truth.jsonl from f (name is the file diagnostics name). On failure diag (may be
+ * NULL) is told what is wrong, with the line, and *t is left empty. */
+tocsin_code ev_truth_read(FILE *f, const char *name, ev_truth *t, ts_diag_fn diag, void *ud);
 void ev_truth_free(ev_truth *t);
 /* Parses an ISO 8601 time ("2014-09-09T05:17:40.584114Z") to nanoseconds since the epoch;
  * returns 0 on success. */

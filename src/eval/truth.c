@@ -6,7 +6,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/esc.h"
 #include "core/str.h"
 #include "core/vec.h"
 #include "eval/eval.h"
@@ -23,8 +22,8 @@ typedef struct reader {
     ev_truth *t;
     const char *name;
     uint64_t line;
-    char *err;
-    size_t errlen;
+    ts_diag_fn diag;
+    void *ud;
     int saw_scenario;
     pending *names; /* step names in order of first mention; index = event.step */
     size_t n_names, cap_names;
@@ -37,15 +36,12 @@ static tocsin_code fail(reader *r, tocsin_code code, uint64_t line, const char *
 
 static tocsin_code fail(reader *r, tocsin_code code, uint64_t line, const char *fmt, ...)
 {
-    char msg[400], raw[600];
+    char msg[400];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* step names come from the file: the message reaches a terminal, so it is escaped here */
-    snprintf(raw, sizeof raw, "%s:%llu: %s", r->name, (unsigned long long)line, msg);
-    if (r->err && r->errlen)
-        ts_esc_term(raw, r->err, r->errlen);
+    ts_diag_say(r->diag, r->ud, r->name, line, 0, code, msg);
     return code;
 }
 
@@ -429,16 +425,14 @@ static tocsin_code link_events(reader *r)
     return TOCSIN_OK;
 }
 
-tocsin_code ev_truth_read(FILE *f, const char *name, ev_truth *t, char *err, size_t errlen)
+tocsin_code ev_truth_read(FILE *f, const char *name, ev_truth *t, ts_diag_fn diag, void *ud)
 {
-    reader r = {.t = t, .name = name, .err = err, .errlen = errlen};
+    reader r = {.t = t, .name = name, .diag = diag, .ud = ud};
     char *buf = NULL;
     size_t cap = 0;
     ssize_t n;
     tocsin_code rc = TOCSIN_OK;
     memset(t, 0, sizeof *t);
-    if (err && errlen)
-        err[0] = 0;
     while (rc == TOCSIN_OK && (n = getline(&buf, &cap, f)) >= 0) {
         r.line++;
         if ((size_t)n > MAX_LINE)
@@ -462,8 +456,8 @@ tocsin_code ev_truth_read(FILE *f, const char *name, ev_truth *t, char *err, siz
     free(r.names);
     free(r.ev);
     if (rc != TOCSIN_OK) {
-        if (rc == TOCSIN_E_NOMEM && err && errlen)
-            snprintf(err, errlen, "%s: out of memory", name);
+        if (rc == TOCSIN_E_NOMEM)
+            ts_diag_say(diag, ud, name, r.line, 0, rc, "out of memory");
         ev_truth_free(t);
     }
     return rc;

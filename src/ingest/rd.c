@@ -241,13 +241,14 @@ tocsin_code rd_lines(rd_ctx *c, const rd_line_ops *ops, void *st)
     return rc;
 }
 
-/* One record's bytes: parse, walk, map. Returns the error, not yet reported, with err set. */
+/* One record's bytes: parse, walk, map. Returns the error, not yet reported, with *why set
+ * (valid until the next record). */
 static tocsin_code json_record(rd_ctx *c, const rd_json_ops *ops, void *st, const char *p, size_t n,
-                               uint64_t line, uint64_t record, char *err, size_t errlen)
+                               uint64_t line, uint64_t record, const char **why)
 {
     rd_begin(c, line, record);
     ops->begin(st);
-    tocsin_code rc = ts_json_walk(c->s->json, p, n, ops->leaf, st, err, errlen);
+    tocsin_code rc = ts_json_walk(c->s->json, p, n, ops->leaf, st, why);
     if (rc == TOCSIN_OK)
         ops->done(st);
     else if (rc == TOCSIN_E_PARSE && !ts_utf8_valid(p, n))
@@ -354,7 +355,7 @@ static tocsin_code multi_add(multi *m, const char *p, size_t n)
 /* The gathered record ends: parsed when whole, else reported once, by its first line. */
 static void multi_end(rd_ctx *c, const rd_json_ops *ops, void *st, multi *m, bool closed)
 {
-    char err[160];
+    const char *why;
     uint64_t last = m->first + m->lines - 1;
     m->active = false;
     if (m->over) {
@@ -369,17 +370,17 @@ static void multi_end(rd_ctx *c, const rd_json_ops *ops, void *st, multi *m, boo
         return;
     }
     memset(m->buf + m->n, 0, TS_JSON_PAD);
-    tocsin_code rc = json_record(c, ops, st, m->buf, m->n, m->first, 0, err, sizeof err);
+    tocsin_code rc = json_record(c, ops, st, m->buf, m->n, m->first, 0, &why);
     if (rc != TOCSIN_OK)
-        rd_error(c, m->first, 0, rc, "%s", err);
+        rd_error(c, m->first, 0, rc, "%s", why);
 }
 
 /* One line of JSON lines: a record, the start of one spread over lines, or a bad record. */
 static tocsin_code json_line(rd_ctx *c, const rd_json_ops *ops, void *st, multi *m, const char *p, size_t n,
                              uint64_t line)
 {
-    char err[160];
-    tocsin_code rc = json_record(c, ops, st, p, n, line, 0, err, sizeof err);
+    const char *why;
+    tocsin_code rc = json_record(c, ops, st, p, n, line, 0, &why);
     if (rc == TOCSIN_OK)
         return TOCSIN_OK;
     size_t i = 0;
@@ -391,7 +392,7 @@ static tocsin_code json_line(rd_ctx *c, const rd_json_ops *ops, void *st, multi 
         *m = (multi){.buf = m->buf, .cap = m->cap, .first = line, .active = true};
         return multi_add(m, p, n);
     }
-    rd_error(c, line, 0, rc, "%s", err);
+    rd_error(c, line, 0, rc, "%s", why);
     return TOCSIN_OK;
 }
 
@@ -459,7 +460,7 @@ tocsin_code rd_json_records(rd_ctx *c, const rd_json_ops *ops, void *st)
     for (;;) {
         const char *p;
         size_t n;
-        char err[160];
+        const char *why;
         tocsin_code rc = ts_input_json_element(c->in, &p, &n);
         if (rc != TOCSIN_OK) {
             if ((rc = rd_input_error(c, rc)) != TOCSIN_OK)
@@ -469,7 +470,7 @@ tocsin_code rd_json_records(rd_ctx *c, const rd_json_ops *ops, void *st)
         if (!p)
             return TOCSIN_OK;
         uint64_t line = ts_input_lineno(c->in);
-        if ((rc = json_record(c, ops, st, p, n, line, ++index, err, sizeof err)) != TOCSIN_OK)
-            rd_error(c, line, index, rc, "%s", err);
+        if ((rc = json_record(c, ops, st, p, n, line, ++index, &why)) != TOCSIN_OK)
+            rd_error(c, line, index, rc, "%s", why);
     }
 }

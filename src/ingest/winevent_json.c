@@ -274,15 +274,15 @@ static bool acc_put(doc_acc *d, const char *p, size_t n)
 static void parse_doc(rd_ctx *c, wj_state *st, doc_acc *d, uint64_t record)
 {
     static const rd_json_ops ops = {wj_begin, wj_leaf, wj_done};
-    char err[160];
+    const char *why;
     memset(d->buf + d->n, 0, TS_JSON_PAD);
     rd_begin(c, d->line, record);
     ops.begin(st);
-    tocsin_code rc = ts_json_walk(c->s->json, d->buf, d->n, ops.leaf, st, err, sizeof err);
+    tocsin_code rc = ts_json_walk(c->s->json, d->buf, d->n, ops.leaf, st, &why);
     if (rc == TOCSIN_OK)
         ops.done(st);
     else
-        rd_error(c, d->line, record, ts_utf8_valid(d->buf, d->n) ? rc : TOCSIN_E_ENCODING, "%s", err);
+        rd_error(c, d->line, record, ts_utf8_valid(d->buf, d->n) ? rc : TOCSIN_E_ENCODING, "%s", why);
     d->n = 0;
 }
 
@@ -312,12 +312,11 @@ static size_t quote_or_escape(const char *p, size_t n)
  * takes it byte by byte, which finds the same document when there is one. */
 static bool whole_line(rd_ctx *c, wj_state *st, const char *p, size_t n, uint64_t line)
 {
-    char err[160];
     if (!n || p[0] != '{')
         return false;
     rd_begin(c, line, 0);
     wj_begin(st);
-    if (ts_json_walk(c->s->json, p, n, wj_leaf, st, err, sizeof err) != TOCSIN_OK)
+    if (ts_json_walk(c->s->json, p, n, wj_leaf, st, NULL) != TOCSIN_OK)
         return false;
     wj_done(st);
     return true;

@@ -87,7 +87,7 @@ const ts_reader *ts_entry_check(const ts_entry *e, ts_json *json, size_t max_ent
         return NULL;
     }
     if (json_layout(r)) {
-        char err[200] = "";
+        const char *err = "";
         char *copy = malloc(e->dlen + TS_JSON_PAD);
         if (!copy) {
             snprintf(why, cap, "out of memory");
@@ -95,7 +95,7 @@ const ts_reader *ts_entry_check(const ts_entry *e, ts_json *json, size_t max_ent
         }
         memcpy(copy, e->data, e->dlen);
         memset(copy + e->dlen, 0, TS_JSON_PAD);
-        tocsin_code rc = ts_json_walk(json, copy, e->dlen, no_leaf, NULL, err, sizeof err);
+        tocsin_code rc = ts_json_walk(json, copy, e->dlen, no_leaf, NULL, &err);
         free(copy);
         if (rc != TOCSIN_OK) {
             snprintf(why, cap, "not JSON (%s layout): %s", r->name, err[0] ? err : "unreadable");

@@ -132,8 +132,17 @@ static bool parse_num(const char *p, const char *e, double *out)
     return any;
 }
 
-tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, char *err, size_t errlen)
+/* Tells diag about a bad line of the rates file and fails. */
+static tocsin_code bad_line(ts_diag_fn diag, void *ud, const char *name, unsigned line, const char *msg)
 {
+    ts_diag_say(diag, ud, name, line, 0, TOCSIN_E_PARSE, msg);
+    return TOCSIN_E_PARSE;
+}
+
+tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, const char *name, ts_diag_fn diag,
+                           void *ud)
+{
+    char msg[256];
     const char *p = buf, *end = buf + len;
     for (unsigned line = 1; p < end; line++) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -147,8 +156,7 @@ tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, char *err, 
         if (p < e) {
             const char *eq = memchr(p, '=', (size_t)(e - p));
             if (!eq) {
-                snprintf(err, errlen, "line %u: expected \"key = value\"", line);
-                return TOCSIN_E_PARSE;
+                return bad_line(diag, ud, name, line, "expected \"key = value\"");
             }
             const char *ke = eq, *v = eq + 1;
             while (ke > p && is_space(ke[-1]))
@@ -163,18 +171,17 @@ tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, char *err, 
             double d;
             if (!k && (size_t)(ke - p) == 13 && memcmp(p, "longtail_pool", 13) == 0) {
                 if (!parse_num(v, e, &d) || d < 1 || d > 10000000) {
-                    snprintf(err, errlen, "line %u: longtail_pool wants 1..10000000", line);
-                    return TOCSIN_E_PARSE;
+                    return bad_line(diag, ud, name, line, "longtail_pool wants 1..10000000");
                 }
                 c->longtail_pool = (uint32_t)d;
             } else if (!k) {
                 char raw[48], key[200];
                 snprintf(raw, sizeof raw, "%.*s", (int)(ke - p > 40 ? 40 : ke - p), p);
-                snprintf(err, errlen, "line %u: unknown key \"%s\"", line, ts_esc_term(raw, key, sizeof key));
-                return TOCSIN_E_PARSE;
+                snprintf(msg, sizeof msg, "unknown key \"%s\"", ts_esc_term(raw, key, sizeof key));
+                return bad_line(diag, ud, name, line, msg);
             } else if (!parse_num(v, e, &d) || d < k->lo || d > k->hi) {
-                snprintf(err, errlen, "line %u: %s wants a number in %g..%g", line, k->name, k->lo, k->hi);
-                return TOCSIN_E_PARSE;
+                snprintf(msg, sizeof msg, "%s wants a number in %g..%g", k->name, k->lo, k->hi);
+                return bad_line(diag, ud, name, line, msg);
             } else {
                 memcpy((char *)c + k->off, &d, sizeof d);
             }
@@ -182,24 +189,23 @@ tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, char *err, 
         p = nl ? nl + 1 : end;
     }
     if (c->remote_share + c->travel_share > 1) {
-        snprintf(err, errlen, "remote_share + travel_share is over 1");
-        return TOCSIN_E_PARSE;
+        return bad_line(diag, ud, name, 0, "remote_share + travel_share is over 1");
     }
     return TOCSIN_OK;
 }
 
 /* Reads a whole small file (at most cap bytes) into a malloc'ed buffer. */
-tocsin_code sim_read_file(const char *path, size_t cap, char **out, size_t *len, char *err, size_t errlen)
+tocsin_code sim_read_file(const char *path, size_t cap, char **out, size_t *len, ts_diag_fn diag, void *ud)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_IO, strerror(errno));
         return TOCSIN_E_IO;
     }
     char *b = malloc(cap + 1);
     if (!b) {
         fclose(f);
-        snprintf(err, errlen, "out of memory");
+        ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_NOMEM, "out of memory reading it");
         return TOCSIN_E_NOMEM;
     }
     size_t n = fread(b, 1, cap + 1, f);
@@ -207,7 +213,8 @@ tocsin_code sim_read_file(const char *path, size_t cap, char **out, size_t *len,
     fclose(f);
     if (bad || n > cap) {
         free(b);
-        snprintf(err, errlen, "%s: %s", path, bad ? "read error" : "too large");
+        ts_diag_say(diag, ud, path, 0, 0, bad ? TOCSIN_E_IO : TOCSIN_E_TOOLONG,
+                    bad ? "read error" : "too large");
         return bad ? TOCSIN_E_IO : TOCSIN_E_TOOLONG;
     }
     b[n] = 0;
@@ -216,17 +223,14 @@ tocsin_code sim_read_file(const char *path, size_t cap, char **out, size_t *len,
     return TOCSIN_OK;
 }
 
-tocsin_code sim_conf_load(sim_conf *c, const char *path, char *err, size_t errlen)
+tocsin_code sim_conf_load(sim_conf *c, const char *path, ts_diag_fn diag, void *ud)
 {
     char *b;
     size_t n;
-    tocsin_code rc = sim_read_file(path, 1 << 20, &b, &n, err, errlen);
+    tocsin_code rc = sim_read_file(path, 1 << 20, &b, &n, diag, ud);
     if (rc != TOCSIN_OK)
         return rc;
-    char e2[200];
-    rc = sim_conf_parse(c, b, n, e2, sizeof e2);
-    if (rc != TOCSIN_OK)
-        snprintf(err, errlen, "%s: %s", path, e2);
+    rc = sim_conf_parse(c, b, n, path, diag, ud);
     free(b);
     return rc;
 }

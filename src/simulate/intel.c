@@ -118,11 +118,13 @@ static void ip_indicator(bw *b, const char *target, const char *ip, int conf, co
     indicator(b, target, ip, pat, conf, until, desc);
 }
 
-tocsin_code sim_intel_write(sim_ctx *x, const char *dir, char *err, size_t errlen)
+tocsin_code sim_intel_write(sim_ctx *x, const char *dir, ts_diag_fn diag, void *ud)
 {
     sim_out o;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/intel/bundle.json", dir);
     if (!sim_out_open(&o, dir, "intel/bundle.json", 256 * 1024)) {
-        snprintf(err, errlen, "%s/intel/bundle.json: cannot create", dir);
+        ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_IO, "cannot create");
         return TOCSIN_E_IO;
     }
     bw b = {x, &o, true, 0, ""};
@@ -183,7 +185,7 @@ tocsin_code sim_intel_write(sim_ctx *x, const char *dir, char *err, size_t errle
     indicator(&b, apt28, dom, pat, 60, NULL, "credential phishing domain");
     SIM_PUTL(&o, "\n]}\n");
     if (!sim_out_close(&o)) {
-        snprintf(err, errlen, "intel/bundle.json: write failed");
+        ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_IO, "write failed");
         return TOCSIN_E_IO;
     }
     x->total_bytes += o.bytes;

@@ -351,7 +351,7 @@ static void add_service_account(sim_org *o, uint32_t *slot, const char *name)
     *slot = o->nusers++;
 }
 
-tocsin_code sim_org_build(sim_ctx *x, char *err, size_t errlen)
+tocsin_code sim_org_build(sim_ctx *x, ts_diag_fn diag, void *ud)
 {
     sim_org *o = &x->org;
     uint32_t nu = x->opt->users ? x->opt->users : 200;
@@ -383,7 +383,9 @@ tocsin_code sim_org_build(sim_ctx *x, char *err, size_t errlen)
     char(*seen)[24] = calloc(2 * nu + 1, sizeof *seen);
     if (!o->users || !o->hosts || !seen) {
         free(seen);
-        snprintf(err, errlen, "out of memory for %u users", nu);
+        char msg[64];
+        snprintf(msg, sizeof msg, "out of memory for %u users", nu);
+        ts_diag_say(diag, ud, NULL, 0, 0, TOCSIN_E_NOMEM, msg);
         return TOCSIN_E_NOMEM;
     }
     o->nhuman = nu;

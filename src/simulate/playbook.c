@@ -308,12 +308,12 @@ static const char *parse_line(sim_campaign *c, const char *p, const char *e)
     return "unknown line";
 }
 
-tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const char *name, char *err,
-                               size_t errlen)
+tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const char *name, ts_diag_fn diag,
+                               void *ud)
 {
     sim_campaign *c = calloc(1, sizeof *c);
     if (!c) {
-        snprintf(err, errlen, "out of memory");
+        ts_diag_say(diag, ud, name, 0, 0, TOCSIN_E_NOMEM, "out of memory");
         return TOCSIN_E_NOMEM;
     }
     c->span = 90;
@@ -329,14 +329,14 @@ tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const ch
         const char *hash = about ? NULL : memchr(p, '#', (size_t)(le - p));
         const char *msg = parse_line(c, p, hash ? hash : le);
         if (msg) {
-            snprintf(err, errlen, "%s:%u: %s", name, line, msg);
+            ts_diag_say(diag, ud, name, line, 0, TOCSIN_E_PARSE, msg);
             free(c);
             return TOCSIN_E_PARSE;
         }
         p = nl ? nl + 1 : end;
     }
     if (!c->scenario[0]) {
-        snprintf(err, errlen, "%s: no \"scenario\" line", name);
+        ts_diag_say(diag, ud, name, 0, 0, TOCSIN_E_PARSE, "no \"scenario\" line");
         free(c);
         return TOCSIN_E_PARSE;
     }
@@ -344,14 +344,14 @@ tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const ch
     return TOCSIN_OK;
 }
 
-tocsin_code sim_campaign_load(sim_ctx *x, const char *path, char *err, size_t errlen)
+tocsin_code sim_campaign_load(sim_ctx *x, const char *path, ts_diag_fn diag, void *ud)
 {
     char *b;
     size_t n;
-    tocsin_code rc = sim_read_file(path, 1 << 20, &b, &n, err, errlen);
+    tocsin_code rc = sim_read_file(path, 1 << 20, &b, &n, diag, ud);
     if (rc != TOCSIN_OK)
         return rc;
-    rc = sim_campaign_parse(x, b, n, path, err, errlen);
+    rc = sim_campaign_parse(x, b, n, path, diag, ud);
     free(b);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/diag.h"
 #include "tocsin.h"
 
 /* ---------------------------------------------------------------- PRNG (xoshiro256**) */
@@ -279,12 +280,14 @@ typedef struct sim_conf {
 } sim_conf;
 
 void sim_conf_defaults(sim_conf *c);
-/* Reads "key = value" lines into c; unknown keys and bad numbers are errors. */
-tocsin_code sim_conf_load(sim_conf *c, const char *path, char *err, size_t errlen);
-/* The same over a buffer (for tests and fuzzing). */
-tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, char *err, size_t errlen);
+/* Reads "key = value" lines into c; unknown keys and bad numbers are errors, each told to
+ * diag (may be NULL) with the file and line. */
+tocsin_code sim_conf_load(sim_conf *c, const char *path, ts_diag_fn diag, void *ud);
+/* The same over a buffer (for tests and fuzzing); name is the file it came from. */
+tocsin_code sim_conf_parse(sim_conf *c, const char *buf, size_t len, const char *name, ts_diag_fn diag,
+                           void *ud);
 /* Reads a whole file of at most cap bytes into a malloc'ed, NUL-terminated buffer. */
-tocsin_code sim_read_file(const char *path, size_t cap, char **out, size_t *len, char *err, size_t errlen);
+tocsin_code sim_read_file(const char *path, size_t cap, char **out, size_t *len, ts_diag_fn diag, void *ud);
 
 /* ---------------------------------------------------------------- the run */
 
@@ -371,7 +374,7 @@ static inline void sim_end_line(sim_ctx *x, int f, int64_t ts, const char *id)
 
 /* ---------------------------------------------------------------- org.c */
 
-tocsin_code sim_org_build(sim_ctx *x, char *err, size_t errlen);
+tocsin_code sim_org_build(sim_ctx *x, ts_diag_fn diag, void *ud);
 void sim_org_free(sim_org *o);
 /* The UTC offset (minutes) of site s on the day containing us. */
 int sim_site_offset(int site, int64_t us);
@@ -574,9 +577,10 @@ int64_t sim_normal_run(sim_ctx *x, int kind, uint32_t idx, int64_t t);
 
 /* ---------------------------------------------------------------- campaign.c / playbook.c */
 
-tocsin_code sim_campaign_load(sim_ctx *x, const char *path, char *err, size_t errlen);
-tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const char *name, char *err,
-                               size_t errlen);
+/* Reads a playbook; each problem goes to diag (may be NULL) with the file and line. */
+tocsin_code sim_campaign_load(sim_ctx *x, const char *path, ts_diag_fn diag, void *ud);
+tocsin_code sim_campaign_parse(sim_ctx *x, const char *buf, size_t len, const char *name, ts_diag_fn diag,
+                               void *ud);
 /* Plans the steps over the period; adds one TK_STEP task per step. */
 void sim_campaign_plan(sim_ctx *x, void (*add)(void *, int64_t, int, uint32_t), void *sched);
 int64_t sim_campaign_run(sim_ctx *x, uint32_t step, int64_t t);
@@ -588,6 +592,6 @@ void sim_campaign_free(sim_ctx *x);
 
 /* ---------------------------------------------------------------- intel.c */
 
-tocsin_code sim_intel_write(sim_ctx *x, const char *dir, char *err, size_t errlen);
+tocsin_code sim_intel_write(sim_ctx *x, const char *dir, ts_diag_fn diag, void *ud);
 
 #endif

@@ -97,9 +97,9 @@ static void enable_outputs(sim_ctx *x, unsigned f)
     x->on[F_TRUTH] = true;
 }
 
-static tocsin_code open_outputs(sim_ctx *x, const char *dir, char *err, size_t errlen)
+static tocsin_code open_outputs(sim_ctx *x, const char *dir, ts_diag_fn diag, void *ud)
 {
-    char rel[48];
+    char rel[48], path[4200];
     for (int i = 0; i < F_N; i++) {
         x->out[i].fd = -1;
         if (i >= F_ZTSV && i < F_ZTSV + Z_N)
@@ -117,34 +117,38 @@ static tocsin_code open_outputs(sim_ctx *x, const char *dir, char *err, size_t e
                                      : "truth.jsonl");
         if (!x->on[i]) {
             if (!sim_out_discard(&x->out[i], rel)) {
-                snprintf(err, errlen, "out of memory");
+                ts_diag_say(diag, ud, NULL, 0, 0, TOCSIN_E_NOMEM, "out of memory");
                 return TOCSIN_E_NOMEM;
             }
             continue;
         }
         if (!sim_out_open(&x->out[i], dir, rel, OUT_BUF)) {
-            snprintf(err, errlen, "%s/%s: cannot create", dir, rel);
+            snprintf(path, sizeof path, "%s/%s", dir, rel);
+            ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_IO, "cannot create");
             return TOCSIN_E_IO;
         }
     }
     return TOCSIN_OK;
 }
 
-static tocsin_code close_outputs(sim_ctx *x, char *err, size_t errlen)
+static tocsin_code close_outputs(sim_ctx *x, const char *dir, ts_diag_fn diag, void *ud)
 {
     tocsin_code rc = TOCSIN_OK;
     for (int i = 0; i < F_N; i++) {
         if (x->on[i]) /* a discarded format wrote nothing */
             x->total_bytes += x->out[i].bytes + x->out[i].n;
         if (!sim_out_close(&x->out[i]) && rc == TOCSIN_OK) {
-            snprintf(err, errlen, "%s: write failed: %s", x->out[i].rel, strerror(x->out[i].failed));
+            char path[4200], msg[200];
+            snprintf(path, sizeof path, "%s/%s", dir, x->out[i].rel);
+            snprintf(msg, sizeof msg, "write failed: %s", strerror(x->out[i].failed));
+            ts_diag_say(diag, ud, path, 0, 0, TOCSIN_E_IO, msg);
             rc = TOCSIN_E_IO;
         }
     }
     return rc;
 }
 
-static tocsin_code load_inputs(sim_ctx *x, const tocsin_sim_options *o, char *err, size_t errlen)
+static tocsin_code load_inputs(sim_ctx *x, const tocsin_sim_options *o)
 {
     const char *data = o->data_dir ? o->data_dir : getenv("TOCSIN_DATA");
     char path[4096];
@@ -152,13 +156,13 @@ static tocsin_code load_inputs(sim_ctx *x, const tocsin_sim_options *o, char *er
         data = TOCSIN_DATA_DIR;
     sim_conf_defaults(&x->conf);
     if (o->conf) {
-        tocsin_code rc = sim_conf_load(&x->conf, o->conf, err, errlen);
+        tocsin_code rc = sim_conf_load(&x->conf, o->conf, o->diag, o->diag_ud);
         if (rc != TOCSIN_OK)
             return rc;
     } else {
         snprintf(path, sizeof path, "%s/simulate/normal.conf", data);
         if (access(path, R_OK) == 0) {
-            tocsin_code rc = sim_conf_load(&x->conf, path, err, errlen);
+            tocsin_code rc = sim_conf_load(&x->conf, path, o->diag, o->diag_ud);
             if (rc != TOCSIN_OK)
                 return rc;
         }
@@ -171,16 +175,20 @@ static tocsin_code load_inputs(sim_ctx *x, const tocsin_sim_options *o, char *er
         for (size_t i = 0; i < n; i++)
             if (!((sc[i] >= 'a' && sc[i] <= 'z') || (sc[i] >= '0' && sc[i] <= '9') || sc[i] == '-' ||
                   sc[i] == '_')) {
-                snprintf(err, errlen, "scenario names are lower-case words: \"%.40s\"", sc);
+                char msg[120];
+                snprintf(msg, sizeof msg, "scenario names are lower-case words: \"%.40s\"", sc);
+                ts_diag_say(o->diag, o->diag_ud, NULL, 0, 0, TOCSIN_E_ARG, msg);
                 return TOCSIN_E_ARG;
             }
         snprintf(path, sizeof path, "%s/scenarios/%s.playbook", data, sc);
         if (access(path, R_OK) != 0) {
-            snprintf(err, errlen, "no scenario \"%s\" (looked for %.200s)", sc, path);
+            char msg[300];
+            snprintf(msg, sizeof msg, "no scenario \"%.40s\" (looked for %.200s)", sc, path);
+            ts_diag_say(o->diag, o->diag_ud, NULL, 0, 0, TOCSIN_E_NOTFOUND, msg);
             return TOCSIN_E_NOTFOUND;
         }
     }
-    return sim_campaign_load(x, path, err, errlen);
+    return sim_campaign_load(x, path, o->diag, o->diag_ud);
 }
 
 static void write_truth_header(sim_ctx *x, const tocsin_sim_options *o)
@@ -264,23 +272,21 @@ static tocsin_code run(sim_ctx *x, const tocsin_sim_options *o)
     return oom ? TOCSIN_E_NOMEM : TOCSIN_OK;
 }
 
-tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errlen)
+/* Tells the caller's diag about a problem with no file. */
+static tocsin_code fail(const tocsin_sim_options *o, tocsin_code rc, const char *msg)
 {
-    char dummy[8];
-    if (!err || !errlen) {
-        err = dummy;
-        errlen = sizeof dummy;
-    }
-    err[0] = 0;
-    if (!o || !o->out_dir || !o->out_dir[0] || !o->scenario || !o->scenario[0]) {
-        snprintf(err, errlen, "simulate needs a scenario and an output directory");
-        return TOCSIN_E_ARG;
-    }
+    if (o)
+        ts_diag_say(o->diag, o->diag_ud, NULL, 0, 0, rc, msg);
+    return rc;
+}
+
+tocsin_code tocsin_simulate(const tocsin_sim_options *o)
+{
+    if (!o || !o->out_dir || !o->out_dir[0] || !o->scenario || !o->scenario[0])
+        return fail(o, TOCSIN_E_ARG, "simulate needs a scenario and an output directory");
     sim_ctx *x = calloc(1, sizeof *x);
-    if (!x) {
-        snprintf(err, errlen, "out of memory");
-        return TOCSIN_E_NOMEM;
-    }
+    if (!x)
+        return fail(o, TOCSIN_E_NOMEM, "out of memory");
     x->opt = o;
     x->seed = o->seed;
     sim_rng_seed(&x->rng, sim_mix(o->seed) ^ 0x6e6f726d616cULL);
@@ -288,39 +294,39 @@ tocsin_code tocsin_simulate(const tocsin_sim_options *o, char *err, size_t errle
     x->days = o->days ? o->days : 90;
     tocsin_code rc = TOCSIN_OK;
     if (x->days > 36500 || (o->users && o->users > 100000)) {
-        snprintf(err, errlen, "days wants 1..36500 and users 1..100000");
-        rc = TOCSIN_E_ARG;
+        rc = fail(o, TOCSIN_E_ARG, "days wants 1..36500 and users 1..100000");
     } else if (!sim_parse_date(o->start ? o->start : "2014-09-01", &x->start)) {
-        snprintf(err, errlen, "start wants a date YYYY-MM-DD, not \"%.40s\"", o->start);
-        rc = TOCSIN_E_ARG;
+        char msg[100];
+        snprintf(msg, sizeof msg, "start wants a date YYYY-MM-DD, not \"%.40s\"", o->start);
+        rc = fail(o, TOCSIN_E_ARG, msg);
     }
     x->end = x->start + (int64_t)x->days * SIM_DAY;
     for (int i = 0; i < F_N; i++)
         x->out[i].fd = -1;
     if (rc == TOCSIN_OK)
-        rc = load_inputs(x, o, err, errlen);
+        rc = load_inputs(x, o);
     if (rc == TOCSIN_OK)
-        rc = sim_org_build(x, err, errlen);
+        rc = sim_org_build(x, o->diag, o->diag_ud);
     if (rc == TOCSIN_OK) {
         enable_outputs(x, o->formats);
-        rc = open_outputs(x, o->out_dir, err, errlen);
+        rc = open_outputs(x, o->out_dir, o->diag, o->diag_ud);
     }
     if (rc == TOCSIN_OK) {
         sim_zeek_headers(x);
         write_truth_header(x, o);
         rc = run(x, o);
         if (rc == TOCSIN_E_NOMEM)
-            snprintf(err, errlen, "out of memory");
+            fail(o, rc, "out of memory");
         sim_zeek_footers(x);
         sim_campaign_truth(x);
         sim_benign_truth(x);
     }
-    tocsin_code rc2 =
-        close_outputs(x, rc == TOCSIN_OK ? err : dummy, rc == TOCSIN_OK ? errlen : sizeof dummy);
+    /* After an earlier failure a write error is a consequence: not told again. */
+    tocsin_code rc2 = close_outputs(x, o->out_dir, rc == TOCSIN_OK ? o->diag : NULL, o->diag_ud);
     if (rc == TOCSIN_OK)
         rc = rc2;
     if (rc == TOCSIN_OK && (!o->formats || (o->formats & TOCSIN_SIM_INTEL)))
-        rc = sim_intel_write(x, o->out_dir, err, errlen);
+        rc = sim_intel_write(x, o->out_dir, o->diag, o->diag_ud);
     free(x->mbuf);
     sim_normal_free(x);
     sim_campaign_free(x);
