@@ -211,8 +211,16 @@ static void test_match(void)
                            {"zeek/conn.log", 20, at("2014-09-02T11:00:00Z")},
                            {"zeek/conn.log", 21, at("2014-09-02T11:30:00Z")},
                            {"zeek/dns.log", 10, at("2014-09-02T10:00:00Z")}};
-        ev_alert a = {"windows/security.jsonl", 5, at("2014-09-03T12:00:00.5Z"), at("2014-09-03T13:00:00Z"), 4,
-                      "ws-0002", NULL, 0, kept, 4};
+        ev_alert a = {"windows/security.jsonl",
+                      5,
+                      at("2014-09-03T12:00:00.5Z"),
+                      at("2014-09-03T13:00:00Z"),
+                      4,
+                      "ws-0002",
+                      NULL,
+                      0,
+                      kept,
+                      4};
         CHECK_INT(match(&t, a, how, when), 2);
         CHECK_INT(how[0], EV_BY_LINE);
         CHECK_INT(how[1], EV_BY_LINE);
@@ -220,8 +228,9 @@ static void test_match(void)
         CHECK_INT(when[0], at("2014-09-02T11:00:00Z"));
         CHECK_INT(when[1], at("2014-09-03T12:00:00.5Z"));
         /* first event normal, a kept one the step's: by place, not by overlap (no host needed) */
-        ev_alert b = {"zeek/conn.log", 3, at("2014-09-02T09:00:00Z"), at("2014-09-02T11:00:00Z"), 30,
-                      NULL, NULL, 0, kept + 1, 1};
+        ev_alert b = {
+            "zeek/conn.log", 3, at("2014-09-02T09:00:00Z"), at("2014-09-02T11:00:00Z"), 30, NULL, NULL, 0,
+            kept + 1,        1};
         CHECK_INT(match(&t, b, how, when), 1);
         CHECK_INT(how[0], EV_BY_LINE);
     }

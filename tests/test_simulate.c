@@ -750,7 +750,7 @@ static void test_bad_options(void)
  * overflow of the gap between messages before it was capped): the run still works. */
 static void test_tiny_rates(void)
 {
-    char conf[400], d[400], err[256];
+    char conf[400], d[400];
     snprintf(conf, sizeof conf, "%s/tiny.conf", base);
     FILE *f = fopen(conf, "w");
     CHECK(f != NULL);
@@ -768,8 +768,9 @@ static void test_tiny_rates(void)
                             .conf = conf,
                             .users = 20,
                             .days = 2,
-                            .seed = 7};
-    CHECK_INT(tocsin_simulate(&o, err, sizeof err), TOCSIN_OK);
+                            .seed = 7,
+                            .diag = keep_diag};
+    CHECK_INT(tocsin_simulate(&o), TOCSIN_OK);
     size_t n = 0;
     char *b = slurp(d, "mail/mail.mbox", &n);
     CHECK_INT(n, 0); /* no mail in two days */
@@ -853,7 +854,7 @@ static void test_playbook_parser(void)
         CHECK_INT(told.line, i == 0 ? 0 : 2);
     }
     const char *edge = "scenario t\nhome-net 175.45.176.0/22 AS4294967295\nstep s1 beacon days=3649-3650\n";
-    CHECK_INT(sim_campaign_parse(&x, edge, strlen(edge), "t", err, sizeof err), TOCSIN_OK);
+    CHECK_INT(sim_campaign_parse(&x, edge, strlen(edge), "t", keep_diag, NULL), TOCSIN_OK);
     if (x.camp) {
         CHECK(x.camp->home_asn == 4294967295u);
         sim_campaign_free(&x);

@@ -31,7 +31,8 @@ tocsin_code ts_rerun_seed(tocsin *t, int64_t run, ts_correlator *c)
     size_t n;
     tocsin_code rc = ts_store_rerun_alerts(t->store, run, &v, &n);
     if (rc != TOCSIN_OK)
-        return ts_session_fail(t, rc, "%s", rc == TOCSIN_E_DB ? ts_store_error(t->store) : tocsin_strerror(rc));
+        return ts_session_fail(t, rc, "%s",
+                               rc == TOCSIN_E_DB ? ts_store_error(t->store) : tocsin_strerror(rc));
     for (size_t i = 0; i < n; i++) {
         ts_alert *a = ts_alert_from_view(t->intel, &v[i]);
         if (a && ts_routine_stage_mark(a->suppressed)) { /* marked after the join: judged again */

@@ -112,7 +112,8 @@ static uint64_t admin_key(ts_str account, ts_str host)
  * privileged logon: a domain admin's network logons to the domain controller). */
 static void note_logon(aa_state *st, const ts_event *ev)
 {
-    bool interactive = ev->code == 4624 && (ev->logon_type == 2 || ev->logon_type == 10 || ev->logon_type == 11);
+    bool interactive =
+        ev->code == 4624 && (ev->logon_type == 2 || ev->logon_type == 10 || ev->logon_type == 11);
     if (!ev->user.n || !ev->host.n || (!interactive && ev->code != 4672))
         return;
     bool created = false;

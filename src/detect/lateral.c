@@ -130,7 +130,7 @@ typedef struct held {
     uint64_t dst;   /* the destination's key */
     uint64_t addr;  /* the source's exact address (as an end's exact key); 0: none */
     int64_t ts;
-    uint8_t m; /* its method */
+    uint8_t m;   /* its method */
     bool recurs; /* the pair or the route came again on another day: routine */
 } held;
 
@@ -144,7 +144,7 @@ typedef struct held {
 typedef struct session {
     uint64_t host; /* 0: empty */
     int64_t ts;
-    uint64_t via; /* its source machine's key in actors (baseline_source), 0: none */
+    uint64_t via;   /* its source machine's key in actors (baseline_source), 0: none */
     uint64_t user;  /* its account */
     uint64_t logon; /* a remote desktop's logon id on the host until its logoff; 0: none open */
     bool known;
@@ -574,9 +574,10 @@ static bool baseline_pair(lat_state *st, uint64_t pair, bool yng, int64_t ts)
 /* Whether something run on a host by a party the event does not name (a PsExec-like service)
  * came within session_window after an admin session over a known path: from a source of the
  * baseline (a jump host, an admin's desk: baseline_source), over a pair of the baseline
- * (baseline_pair), from a shared pool, or to the account's own desk. An administrator's own session running PsExec is their tool on their round,
- * whichever host it lands on first. A foothold's PsExec comes with its own logon, from a
- * machine that reached no hosts that way while learning, and that is the session it follows. */
+ * (baseline_pair), from a shared pool, or to the account's own desk. An administrator's own session running
+ * PsExec is their tool on their round, whichever host it lands on first. A foothold's PsExec comes with its
+ * own logon, from a machine that reached no hosts that way while learning, and that is the session it
+ * follows. */
 static bool rides_known_session(const lat_state *st, const edge *e)
 {
     const session *s = e->dst.exact ? &st->sess[e->dst.exact % SESSION_SLOTS] : NULL;
@@ -696,7 +697,8 @@ static void judge(lat_state *st, edge *e, const ts_alert_sink *out)
         out->emit(out->ud, a);
         return;
     }
-    st->held[st->n_held++] = (held){a, pair, via ? via : actor, e->src.h, route, e->dst.h, addr, ev->ts_ns, (uint8_t)e->m, false};
+    st->held[st->n_held++] =
+        (held){a, pair, via ? via : actor, e->src.h, route, e->dst.h, addr, ev->ts_ns, (uint8_t)e->m, false};
 }
 
 /* An edge from the event's source (host name, else address) to the host that logged it. */

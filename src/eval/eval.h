@@ -109,7 +109,7 @@ typedef struct ev_alert {
     int64_t first_ns, last_ns;
     uint64_t count;
     const char *host, *user;
-    int indicator; /* an intelligence or home-network match: matched by place only */
+    int indicator;        /* an intelligence or home-network match: matched by place only */
     const ev_place *kept; /* the events it kept beside its first (may repeat it) */
     size_t n_kept;
 } ev_alert;

@@ -180,9 +180,10 @@ static tocsin_code match_alerts(ev_truth *t, const char *dir, ref *refs, size_t 
             size_t n_kept = 0;
             for (size_t k = 0; k < a->n_hits && n_kept < TS_ALERT_HITS; k++)
                 if (a->hits[k].file && a->hits[k].line)
-                    kept[n_kept++] = (ev_place){relative(a->hits[k].file, dir), a->hits[k].line, a->hits[k].ts_ns};
-            ev_alert q = {relative(a->file, dir), a->line, a->first_ns,    a->last_ns, a->count,
-                          host_of(a, map, n_map), a->user, is_indicator(a), kept, n_kept};
+                    kept[n_kept++] =
+                        (ev_place){relative(a->hits[k].file, dir), a->hits[k].line, a->hits[k].ts_ns};
+            ev_alert q = {relative(a->file, dir), a->line, a->first_ns,     a->last_ns, a->count,
+                          host_of(a, map, n_map), a->user, is_indicator(a), kept,       n_kept};
             hits = ev_match(t, &q, how, at);
             s->r.alerts++;
             rc = count_detector(s, a->detector, hits > 0);

@@ -58,9 +58,9 @@ typedef struct watch {
     inc_sig *incs; /* what each incident looked like when last printed */
     size_t n_incs, cap_incs;
     uint64_t events;
-    uint64_t round;    /* checkpoints so far */
-    ts_live_rows rows; /* TS_LIVE_INCIDENTS: the partitions' alerts, as last read */
-    bool quiet;        /* the checkpoint after a restart: what it shows was shown before */
+    uint64_t round;     /* checkpoints so far */
+    ts_live_rows rows;  /* TS_LIVE_INCIDENTS: the partitions' alerts, as last read */
+    bool quiet;         /* the checkpoint after a restart: what it shows was shown before */
     stored_map written; /* what the checkpoints stored of the incidents */
     struct kept {
         const char *change;     /* "new" or "changed", for each incident keep accepted */
@@ -233,8 +233,8 @@ static const char *incident_change(watch *w, const ts_incident *inc, uint64_t *s
 {
     uint64_t h = ts_hash(TS_HASH_SEED, &inc->severity, sizeof inc->severity);
     for (size_t i = 0; i < inc->n_alerts; i++)
-        h = ts_hash(ts_hash(h, &inc->alerts[i]->count, sizeof inc->alerts[i]->count), &inc->alerts[i]->last_ns,
-                    sizeof inc->alerts[i]->last_ns);
+        h = ts_hash(ts_hash(h, &inc->alerts[i]->count, sizeof inc->alerts[i]->count),
+                    &inc->alerts[i]->last_ns, sizeof inc->alerts[i]->last_ns);
     *sig = h;
     for (size_t i = 0; i < w->n_incs; i++) {
         if (strcmp(w->incs[i].id, inc->id) != 0)
@@ -380,7 +380,8 @@ static void note_stored(watch *w)
             continue;
         uint64_t ih = ts_hash_str(TS_HASH_SEED, inc->id);
         for (size_t a = 0; a < inc->n_alerts; a++)
-            stored_put(&w->written, ts_alert_uid(inc->alerts[a]), alert_state(inc->alerts[a]), ih, k->d.ids[a]);
+            stored_put(&w->written, ts_alert_uid(inc->alerts[a]), alert_state(inc->alerts[a]), ih,
+                       k->d.ids[a]);
         for (size_t h = 0; h < inc->n_hosts; h++)
             stored_put(&w->written, entity_key(ih, 'h', inc->hosts[h]), 1, ih, 0);
         for (size_t u = 0; u < inc->n_users; u++)

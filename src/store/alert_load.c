@@ -112,4 +112,3 @@ ts_alert *ts_alert_from_view(ts_intel *ti, const ts_alert_view *v)
     }
     return a;
 }
-

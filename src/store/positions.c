@@ -79,8 +79,8 @@ tocsin_code ts_store_pos_delete(ts_store *s, int64_t dev, int64_t ino)
 }
 
 /* The incident ids sql lists, its ?1 bound to command or else to run. */
-static tocsin_code incident_ids(ts_store *s, const char *sql, const char *command, int64_t run_id, char ***ids,
-                                size_t *n)
+static tocsin_code incident_ids(ts_store *s, const char *sql, const char *command, int64_t run_id,
+                                char ***ids, size_t *n)
 {
     st_stmt *st;
     *ids = NULL;
@@ -135,16 +135,18 @@ tocsin_code ts_store_read_before(ts_store *s, const char *path, bool *yes)
     *yes = false;
     while (len > 1 && path[len - 1] == '/') /* "logs/" holds "logs/conn.log" */
         len--;
-    tocsin_code rc = run(s,
-                         "SELECT 1 FROM sources WHERE path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '/'"
-                         " LIMIT 1",
-                         &st, "looking for the logs earlier runs read");
+    tocsin_code rc =
+        run(s,
+            "SELECT 1 FROM sources WHERE path = ?1 OR substr(path, 1, length(?1) + 1) = ?1 || '/'"
+            " LIMIT 1",
+            &st, "looking for the logs earlier runs read");
     if (rc != TOCSIN_OK)
         return rc;
     st_text_n(st, 1, path, len);
     int step = st_step(st);
     *yes = step == STEP_ROW;
-    rc = step == STEP_ROW || step == STEP_DONE ? TOCSIN_OK : st_fail(s, "looking for the logs earlier runs read");
+    rc = step == STEP_ROW || step == STEP_DONE ? TOCSIN_OK
+                                               : st_fail(s, "looking for the logs earlier runs read");
     st_finalize(st);
     return rc;
 }

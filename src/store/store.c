@@ -10,9 +10,9 @@
 /* The alerts of a stream's runs (below) are all the runs' when ?3 is negative, else only
  * those of the files run ?3 read and of the incidents they are in (a hunt reading the
  * same logs again). */
-#define RUN_FILES                                                                                         \
-    " AND (?3 < 0 OR a.file IN (SELECT path FROM sources WHERE run = ?3) OR a.id IN (SELECT ib.alert"  \
-    " FROM incident_alerts ib WHERE ib.incident IN (SELECT ia.incident FROM incident_alerts ia"         \
+#define RUN_FILES                                                                                     \
+    " AND (?3 < 0 OR a.file IN (SELECT path FROM sources WHERE run = ?3) OR a.id IN (SELECT ib.alert" \
+    " FROM incident_alerts ib WHERE ib.incident IN (SELECT ia.incident FROM incident_alerts ia"       \
     " JOIN alerts x ON x.id = ia.alert WHERE x.file IN (SELECT path FROM sources WHERE run = ?3))))"
 
 /* Every statement, in one place so the SQL can be read as a whole. All data is bound. */
@@ -108,13 +108,13 @@ static const char *const sql[ST__COUNT] = {
     /* The actors and events of the same alerts, by alert. */
     [ST_RUN_ALERT_ACTORS] =
         "SELECT aa.alert, aa.name, aa.attack_id FROM alert_actors aa JOIN alerts a ON a.id = aa.alert"
-        " JOIN runs r ON r.id = a.run WHERE a.change_seq > ?2 AND substr(r.command, 1, length(?1)) = ?1"
-        RUN_FILES " ORDER BY aa.alert, aa.pos",
+        " JOIN runs r ON r.id = a.run WHERE a.change_seq > ?2 AND substr(r.command, 1, length(?1)) = "
+        "?1" RUN_FILES " ORDER BY aa.alert, aa.pos",
     [ST_RUN_ALERT_HITS] =
         "SELECT h.alert, h.ts_ns, h.file, h.line, h.record, h.host, h.user_name, h.process, h.command_line,"
         " h.parent, h.uid, h.community_id, h.flow_id FROM alert_hits h JOIN alerts a ON a.id = h.alert"
-        " JOIN runs r ON r.id = a.run WHERE a.change_seq > ?2 AND substr(r.command, 1, length(?1)) = ?1"
-        RUN_FILES " ORDER BY h.alert, h.ts_ns, h.file, h.line, h.record",
+        " JOIN runs r ON r.id = a.run WHERE a.change_seq > ?2 AND substr(r.command, 1, length(?1)) = "
+        "?1" RUN_FILES " ORDER BY h.alert, h.ts_ns, h.file, h.line, h.record",
     [ST_ALERT_ACTORS] = "SELECT name, attack_id FROM alert_actors WHERE alert = ?1 ORDER BY pos",
     [ST_INCIDENT_HYPS] = "SELECT id, rank, actor, attack_id, probability, wording, score FROM hypotheses"
                          " WHERE incident = ?1 ORDER BY rank",
