@@ -364,8 +364,7 @@ static bool run_once(const char *const *files, size_t nf, unsigned mask, ts_scra
             p.d[k]->finish(p.st[k], &p.out);
     res->finish_ns = cpu_ns() - t;
     for (size_t k = 0; k < p.n; k++) {
-        if (p.d[k]->fini)
-            p.d[k]->fini(p.st[k]);
+        ts_detector_fini(p.d[k], p.st[k]);
         free(p.st[k]);
     }
     res->events = p.events;

@@ -118,8 +118,7 @@ int main(void)
            "source is not)\n",
            (now_ns() - t0) / EVENTS);
     for (size_t d = 0; d < nd; d++) {
-        if (det[d]->fini)
-            det[d]->fini(st[d]);
+        ts_detector_fini(det[d], st[d]);
         free(st[d]);
     }
     ts_intel_free(ti);

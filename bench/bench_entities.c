@@ -340,8 +340,7 @@ int main(int argc, char **argv)
            "and the allocator's slack included)\n",
            peak, base);
     for (size_t k = 0; k < r.n; k++) {
-        if (r.d[k]->fini)
-            r.d[k]->fini(r.st[k]);
+        ts_detector_fini(r.d[k], r.st[k]);
         free(r.st[k]);
     }
     ts_correlator_free(r.corr);

@@ -170,7 +170,7 @@ int main(void)
         printf("  %-12s %6.0f ns/event  %8zu alerts  saved state %8.1f KiB in %.1f ms\n", names[k], ns,
                alerts, (double)len / 1024, save_ms);
         free(blob);
-        d->fini(st);
+        ts_detector_fini(d, st);
         free(st);
     }
     printf("  all three    %6.0f ns/event (%.1f M events/s)\n", total, 1e3 / (total > 0 ? total : 1));

@@ -116,8 +116,7 @@ static void stop(bench *b, size_t i)
 {
     if (b->det[i]->finish)
         b->det[i]->finish(b->state[i], &b->sink);
-    if (b->det[i]->fini)
-        b->det[i]->fini(b->state[i]);
+    ts_detector_fini(b->det[i], b->state[i]);
     free(b->state[i]);
     b->state[i] = NULL;
 }

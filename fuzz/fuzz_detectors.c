@@ -237,8 +237,7 @@ static void *fresh(const ts_detector *d)
 {
     void *st = calloc(1, d->state_size ? d->state_size : 1);
     if (d->init && d->init(st, &ctx) != TOCSIN_OK) {
-        if (d->fini)
-            d->fini(st);
+        ts_detector_fini(d, st);
         free(st);
         return NULL;
     }
@@ -247,8 +246,7 @@ static void *fresh(const ts_detector *d)
 
 static void release(const ts_detector *d, void *st)
 {
-    if (d->fini)
-        d->fini(st);
+    ts_detector_fini(d, st); /* the saved table's fields, then the detector's rest */
     free(st);
 }
 
