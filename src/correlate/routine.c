@@ -994,14 +994,14 @@ static bool kept_by(const ts_alert_hit *h, const ts_alert *b)
 
 /* An alert of a cover_detectors detector (Sigma: a rule sees the same process start as
  * tocsin's own detectors) about one host alone, whose events are those of alerts already
- * judged routine (learned[] set) on the same host and account, naming a technique of the
+ * judged routine (learned, n_learned of them) on the same host and account, naming a technique of the
  * same family. Every kept event of it is one of theirs; it has no more events in all than
  * they have (those that share a kept event, and those begun after its last kept event,
  * which could hold its later ones), its first and last within theirs. The admin's management
  * script, the host's habit to the powershell detector, is then that host's habit to every
  * Sigma rule it trips too. An event the habits do not hold (the first time the host does
  * something new, a script run once) is not covered, and the alert stands. */
-static int covered(const ts_routine *r, const ts_incident *inc, const uint8_t *learned, const ts_alert *a,
+static int covered(const ts_routine *r, const ts_alert *const *learned, size_t n_learned, const ts_alert *a,
                    char *buf, size_t cap)
 {
     if (!listed(r->cover_detectors, a->detector) || !a->internal_host || !a->n_hits || !a->techniques ||
@@ -1014,9 +1014,9 @@ static int covered(const ts_routine *r, const ts_incident *inc, const uint8_t *l
     const ts_alert *example = NULL;
     size_t by = 0;
     uint32_t hit_held[TS_ALERT_HITS] = {0};
-    for (size_t i = 0; i < inc->n_alerts; i++) {
-        const ts_alert *b = inc->alerts[i];
-        if (!learned[i] || b == a || !same_actor(a, b) || !share_family(a->techniques, b->techniques))
+    for (size_t i = 0; i < n_learned; i++) {
+        const ts_alert *b = learned[i];
+        if (b == a || !same_actor(a, b) || !share_family(a->techniques, b->techniques))
             continue;
         int shares = 0;
         for (uint32_t k = 0; k < a->n_hits && k < TS_ALERT_HITS; k++)
@@ -1119,7 +1119,10 @@ size_t ts_routine_mark(const ts_routine *r, ts_incident *inc)
     size_t marked = 0;
     int oom = 0;
     uint8_t severity = 0;
-    uint8_t *learned = r && inc->n_alerts ? calloc(inc->n_alerts, 1) : NULL;
+    /* the alerts this pass judges routine, apart: the second pass looks only at them (a hunt's
+       held alerts are judged as one incident, and most are not routine) */
+    const ts_alert **learned = r && inc->n_alerts ? malloc(inc->n_alerts * sizeof *learned) : NULL;
+    size_t n_learned = 0;
     if (r && inc->n_alerts && !learned)
         return (size_t)-1;
     char why[512];
@@ -1129,14 +1132,15 @@ size_t ts_routine_mark(const ts_routine *r, ts_incident *inc)
             int m = mark(a, why);
             oom |= m < 0;
             marked += m > 0;
-            learned[i] = m > 0;
+            if (m > 0)
+                learned[n_learned++] = a;
         }
     }
     /* then what the learned routine covers (marks of this pass cover nothing further) */
     for (size_t i = 0; r && i < inc->n_alerts; i++) {
         ts_alert *a = inc->alerts[i];
         if (!a->suppressed && !a->suppression &&
-            (covered(r, inc, learned, a, why, sizeof why) || command_habit(r, a, why, sizeof why))) {
+            (covered(r, learned, n_learned, a, why, sizeof why) || command_habit(r, a, why, sizeof why))) {
             int m = mark(a, why);
             oom |= m < 0;
             marked += m > 0;
